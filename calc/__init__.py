@@ -1,0 +1,21 @@
+"""calc: recompute the compute, time, cost and energy of training runs, with units.
+
+>>> import calc
+>>> est = calc.estimate(params="175e9 param", tokens="300e9 token", hardware="V100 SXM2",
+...                     chips=10_000, utilization=0.2)
+>>> round(est.duration.to("day").magnitude, 1)
+14.6
+
+Quantities come from the one registry ``calc.ureg`` (``calc.Q_``); the names of a training run
+are in ``calc.vocabulary``. Data comes from ``data/`` through ``calc.data`` only.
+"""
+
+from calc.errors import ConflictError, DataError, InputError
+from calc.estimate import Estimate, Item, estimate
+from calc.units import Q_, parse_quantity, ureg
+from calc.vocabulary import QUANTITIES, TERMS
+
+__all__ = [
+    "ureg", "Q_", "parse_quantity", "estimate", "Estimate", "Item",
+    "InputError", "ConflictError", "DataError", "TERMS", "QUANTITIES",
+]

@@ -1,0 +1,165 @@
+"""The command line: parses flags into Quantities, calls calc, prints.
+
+    python -m calc estimate --params "175e9 param" --tokens "300e9 token" --hardware "V100 SXM2" --chips 10000
+    python -m calc claims [--json]
+    python -m calc hardware
+
+Quantity flags take unit strings ("14.8 day") or plain numbers in the canonical unit. Bad input
+exits with status 2 and one line naming the flag; there is never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from calc.errors import InputError
+from calc.vocabulary import BY_NAME, QUANTITIES, TERMS
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, status 2, like every other bad input
+        self.exit(2, f"calc: error: {message}\n")
+
+
+def _flag(name: str) -> str:
+    return BY_NAME[name].flag if name in BY_NAME else name
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``python -m calc`` (also used to document the flags)."""
+    parser = _Parser(prog="calc", description="Training-cost and scaling calculator, with units.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    est = sub.add_parser("estimate", help="fill in a training run from any consistent subset of its quantities")
+    for t in TERMS:
+        unit = f" [{t.unit or 'fraction'}]" if t.unit is not None else ""
+        est.add_argument(t.flag, dest=t.name, metavar="VALUE", help=f"{t.meaning}{unit}")
+    est.add_argument("--rtol", type=float, default=None, help="tolerance between over-determined inputs (default 0.05)")
+    est.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    cl = sub.add_parser("claims", help="recompute every figure quoted in the seed articles")
+    cl.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    sub.add_parser("hardware", help="list the accelerators of data/hardware.csv")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0, or 2 on bad input)."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "estimate":
+            return _estimate(args)
+        if args.command == "claims":
+            return _claims(args)
+        if args.command == "hardware":
+            return _hardware()
+    except InputError as exc:
+        print(f"calc: error: {_flagged(exc)}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _flagged(exc: InputError) -> str:
+    fields = getattr(exc, "fields", None) or (exc.field,)
+    message = getattr(exc, "message", str(exc))
+    if all(f in BY_NAME for f in fields):
+        text = ", ".join(_flag(f) for f in fields) + ": " + message
+    else:
+        text = str(exc)
+    return " ".join(text.split())  # one line
+
+
+def _estimate(args) -> int:
+    from calc.display import show
+    from calc.estimate import estimate
+
+    known, notes = {}, []
+    for name in (t.name for t in TERMS):
+        raw = getattr(args, name)
+        if raw is None:
+            continue
+        if name in QUANTITIES:
+            raw, note = _bare(name, raw)
+            if note:
+                notes.append(note)
+        known[name] = raw
+    if args.rtol is not None and not (0 < args.rtol < 10):
+        raise InputError("--rtol", f"expected a tolerance between 0 and 10, got {args.rtol}")
+    result = estimate(rtol=args.rtol, **known)
+    warnings = notes + list(result.warnings)
+    if args.json:
+        out = result.to_dict()
+        out["warnings"] = warnings
+        print(json.dumps(out, indent=2))
+        return 0
+    width = max(len(n) for n in result.items)
+    for name, item in result.items.items():
+        print(f"{name:<{width}}  {show(name, item.value):<42} {item.source:<8} {item.how if item.source != 'given' else ''}".rstrip())
+    for name, why in result.undetermined.items():
+        print(f"{name:<{width}}  {'—':<42} {'unknown':<8} {why}")
+    for w in warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    return 0
+
+
+def _bare(name: str, raw: str) -> tuple[str, str | None]:
+    """A plain number on the command line is read in the canonical unit (noted where that surprises)."""
+    try:
+        float(raw)
+    except ValueError:
+        return raw, None
+    unit = BY_NAME[name].unit
+    note = None
+    if name == "duration":
+        note = f"{BY_NAME[name].flag}: read {raw} as seconds; write e.g. \"{raw} day\" for days"
+    return (f"{raw} {unit}" if unit else raw), note
+
+
+def _claims(args) -> int:
+    from calc.claims import check_all, figures
+    from calc.display import number
+
+    results = check_all()
+    if args.json:
+        print(json.dumps([r.to_dict() for r in results], indent=2, ensure_ascii=False))
+        return 0
+    rows = [("claim", "quoted", "recomputed", "ratio", "verdict")]
+    for r in results:
+        rows.append((
+            r.id,
+            f"{number(r.quoted.magnitude)} {r.quoted.units:~P}".strip(),
+            "—" if r.recomputed is None else f"{number(r.recomputed.magnitude)} {r.recomputed.units:~P}".strip(),
+            "—" if r.ratio is None else number(r.ratio),
+            r.verdict,
+        ))
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    for i, row in enumerate(rows):
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+        if i == 0:
+            print("  ".join("-" * w for w in widths))
+    counts = {v: sum(r.verdict == v for r in results) for v in ("reproduced", "off", "inconsistent-units")}
+    print(f"\n{len(results)} claims: " + ", ".join(f"{n} {v}" for v, n in counts.items()))
+    unchecked = figures()
+    if unchecked:
+        print(f"\n{len(unchecked)} quoted figures are context, not checkable claims:")
+        for f in unchecked:
+            print(f"  {f.id} ({f.article}:{f.line}): {f.why}")
+    return 0
+
+
+def _hardware() -> int:
+    from calc.data import hardware_table
+    from calc.display import si
+
+    for h in hardware_table().values():
+        peaks = ", ".join(f"{p} {si(q, 'FLOP/s/chip', space='')}" for p, q in h.peaks.items())
+        mem = "" if h.memory is None else f"{h.memory.m_as('GB/chip'):g} GB"
+        print(f"{h.name:<16} {h.vendor:<7} {mem:>7}  {peaks}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

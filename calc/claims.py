@@ -1,0 +1,324 @@
+"""The seed articles' claims, recomputed: reproduced, off by a factor, or inconsistent in units.
+
+Each ``seeds/*.toml`` file holds one article's claims in our own words. A claim states the
+quoted figure (``quoted``, or ``quoted_formula`` over its inputs) and how to recompute it:
+``estimate = "<quantity>"`` runs ``calc.estimate`` on its inputs; ``formula = "a * b / c"``
+multiplies and divides them, left to right. Inputs are literals (``"32 chip"``) or references
+into ``data/``:
+
+    model:<name>:<quantity>           a published run, data/models.csv
+    fact:<name>                        a sourced figure, data/facts.csv
+    hardware:<name>:<column>[:<prec>]  an accelerator, data/hardware.csv (peak needs a precision)
+    price:<hardware>:<commitment>:<date>
+                                       the lowest price in force on that date, data/prices.csv;
+                                       <hardware> may be a family prefix ("V100")
+    threshold:<id>:<measure>           a regulatory line, data/thresholds.csv
+
+The verdict compares the quote with the recomputation: ``compare = "equal"`` (default) within
+``tolerance``; ``"at-least"`` / ``"at-most"`` for bounds the article states ("more than 100x").
+A recomputation whose dimension differs from the quote's is ``inconsistent-units``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import pint
+
+from calc import data
+from calc.errors import DataError, InputError
+from calc.units import Q_, parse_quantity, ureg
+
+SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
+VERDICTS = ("reproduced", "off", "inconsistent-units")
+_COMPARE = ("equal", "at-least", "at-most")
+_CLAIM_KEYS = {"id", "line", "statement", "quoted", "quoted_formula", "compare", "formula", "estimate",
+               "inputs", "tolerance", "tolerance_reason", "note"}
+_FIGURE_KEYS = {"id", "line", "statement", "quoted", "why", "formula", "inputs", "unit"}
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One claim as written in a seed file."""
+
+    id: str
+    article: str
+    line: int
+    statement: str
+    spec: dict  # the raw TOML table (quoted, formula or estimate, inputs, tolerance...)
+    path: str
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """A claim with its recomputation and verdict."""
+
+    id: str
+    article: str
+    line: int
+    statement: str
+    quoted: pint.Quantity
+    recomputed: pint.Quantity | None
+    ratio: float | None  # quoted / recomputed
+    verdict: str
+    note: str
+    tolerance: float
+    compare: str
+
+    def to_dict(self) -> dict:
+        """The JSON form printed by ``python -m calc claims --json``."""
+        return {
+            "id": self.id,
+            "article": self.article,
+            "line": self.line,
+            "statement": self.statement,
+            "quoted": _json_q(self.quoted),
+            "recomputed": None if self.recomputed is None else _json_q(self.recomputed),
+            "ratio": self.ratio,
+            "verdict": self.verdict,
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A quoted figure that is context, not a checkable claim (a plan, a budget, an opinion)."""
+
+    id: str
+    article: str
+    line: int
+    statement: str
+    quoted: pint.Quantity
+    why: str
+    interpretation: pint.Quantity | None
+
+
+def _json_q(q: pint.Quantity) -> dict:
+    return {"value": float(q.magnitude), "unit": f"{q.units:~C}" or "dimensionless"}
+
+
+# --------------------------------------------------------------------------- loading
+
+
+@cache
+def _load(seeds_dir: Path = SEEDS_DIR) -> tuple[tuple[Claim, ...], tuple[dict, ...]]:
+    claims, figures, ids = [], [], {}
+    for path in sorted(seeds_dir.glob("*.toml")):
+        name = f"seeds/{path.name}"
+        try:
+            doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise DataError(name, None, None, f"not valid TOML: {exc}") from None
+        article = doc.get("article")
+        if not isinstance(article, str) or not article.endswith(".txt"):
+            raise DataError(name, None, "article", "expected the article's file name, e.g. '000_....txt'")
+        for kind, keys, out in (("claim", _CLAIM_KEYS, claims), ("figure", _FIGURE_KEYS, figures)):
+            for i, table in enumerate(doc.get(kind, []), start=1):
+                where = f"{kind} {i}"
+                _validate_entry(name, where, table, keys)
+                if table["id"] in ids:
+                    raise DataError(name, None, where, f"duplicate id {table['id']!r} (also in {ids[table['id']]})")
+                ids[table["id"]] = name
+                if kind == "claim":
+                    out.append(Claim(table["id"], article, table["line"], table["statement"], table, name))
+                else:
+                    out.append({**table, "article": article, "path": name})
+    return tuple(claims), tuple(figures)
+
+
+def _validate_entry(name, where, table, keys):
+    if not isinstance(table, dict):
+        raise DataError(name, None, where, "expected a table")
+    extra = set(table) - keys
+    if extra:
+        raise DataError(name, None, where, f"unknown key {sorted(extra)[0]!r}; expected some of {', '.join(sorted(keys))}")
+    for key, typ in (("id", str), ("line", int), ("statement", str)):
+        if not isinstance(table.get(key), typ) or (typ is int and table[key] < 1):
+            raise DataError(name, None, where, f"expected '{key}' ({typ.__name__})")
+    if "inputs" in table and not isinstance(table["inputs"], dict):
+        raise DataError(name, None, where, "expected 'inputs' to be a table of name = \"value or reference\"")
+    if "compare" in table and table["compare"] not in _COMPARE:
+        raise DataError(name, None, where, f"expected compare to be one of {', '.join(_COMPARE)}")
+    tol = table.get("tolerance", 0.05)
+    if not isinstance(tol, (int, float)) or isinstance(tol, bool) or not (0 <= tol < 10) or not math.isfinite(tol):
+        raise DataError(name, None, where, f"expected a tolerance between 0 and 10, got {tol!r}")
+    if "why" not in keys:
+        if ("quoted" in table) == ("quoted_formula" in table):
+            raise DataError(name, None, where, "expected exactly one of 'quoted' or 'quoted_formula'")
+        if ("formula" in table) == ("estimate" in table):
+            raise DataError(name, None, where, "expected exactly one of 'formula' or 'estimate'")
+
+
+def claims() -> tuple[Claim, ...]:
+    """Every claim of ``seeds/``, in file order."""
+    return _load()[0]
+
+
+# --------------------------------------------------------------------------- references
+
+
+def resolve(spec: str, field: str = "input") -> pint.Quantity | str:
+    """Turn a claim input into a Quantity: a literal or a ``kind:...`` reference into ``data/``."""
+    if not isinstance(spec, str):
+        raise InputError(field, f"expected a string, got {spec!r}")
+    kind, _, rest = spec.partition(":")
+    parts = rest.split(":")
+    if kind == "model" and len(parts) == 2:
+        q = data.model(parts[0]).quantities.get(parts[1])
+        if q is None:
+            raise InputError(field, f"data/models.csv has no {parts[1]} for {parts[0]}")
+        return q
+    if kind == "fact" and len(parts) == 1:
+        return data.fact(parts[0]).value
+    if kind == "hardware" and len(parts) in (2, 3):
+        hw = data.hardware(parts[0])
+        if parts[1] == "peak":
+            return hw.peak(parts[2] if len(parts) == 3 else hw.default_precision)
+        if parts[1] == "chips_per_board":
+            return Q_(hw.chips_per_board, "chip")
+        if parts[1] in ("memory", "memory_bandwidth", "tdp"):
+            return getattr(hw, parts[1])
+        raise InputError(field, f"unknown hardware column {parts[1]!r}")
+    if kind == "price" and len(parts) == 3:
+        return _price_in_force(parts[0], parts[1], parts[2], field)
+    if kind == "threshold" and len(parts) == 2:
+        t = data.thresholds().get(parts[0])
+        if t is None or getattr(t, parts[1], None) is None:
+            raise InputError(field, f"data/thresholds.csv has no {parts[1]} for {parts[0]!r}")
+        return getattr(t, parts[1])
+    return spec  # a literal: parsed where its expected dimension is known
+
+
+def _price_in_force(family: str, commitment: str, date: str, field: str) -> pint.Quantity:
+    try:
+        when = dt.date.fromisoformat(date)
+    except ValueError:
+        raise InputError(field, f"expected a date YYYY-MM-DD, got {date!r}") from None
+    fold = "".join(c for c in family.lower() if c.isalnum())
+    latest = {}
+    for p in data.prices():
+        name = "".join(c for c in p.hardware.lower() if c.isalnum())
+        if name.startswith(fold) and p.commitment == commitment and p.date <= when:
+            latest[(p.hardware, p.vendor)] = p  # prices() is sorted by date: keep the newest
+    if not latest:
+        raise InputError(field, f"data/prices.csv has no {commitment} price for {family} on or before {date}")
+    return min(latest.values(), key=lambda p: p.price.magnitude).price
+
+
+def _literal(spec, field):
+    if isinstance(spec, pint.Quantity):
+        return spec
+    return parse_quantity(spec, field, "", bare_ok=True) if _is_number(spec) else _parse_any(spec, field)
+
+
+def _is_number(s: str) -> bool:
+    try:
+        float(s)
+        return True
+    except ValueError:
+        return False
+
+
+def _parse_any(text: str, field: str) -> pint.Quantity:
+    try:
+        q = ureg.Quantity(text)
+    except Exception:
+        raise InputError(field, f"expected a quantity such as '32 chip', got {text!r}") from None
+    return q if isinstance(q, pint.Quantity) else Q_(float(q), "")
+
+
+def evaluate_formula(formula: str, inputs: dict, field: str) -> pint.Quantity:
+    """``a * b / c``: names of ``inputs`` joined by ``*`` and ``/``, left to right. No eval."""
+    tokens = formula.split()
+    if not tokens or len(tokens) % 2 == 0:
+        raise InputError(field, f"expected 'name * name / name ...', got {formula!r}")
+    out = None
+    for i, tok in enumerate(tokens):
+        if i % 2:
+            if tok not in ("*", "/"):
+                raise InputError(field, f"expected * or /, got {tok!r} in {formula!r}")
+            continue
+        if tok not in inputs:
+            raise InputError(field, f"{tok!r} is not one of the inputs ({', '.join(inputs)})")
+        value = _literal(resolve(inputs[tok], f"{field}.{tok}"), f"{field}.{tok}")
+        out = value if out is None else (out * value if tokens[i - 1] == "*" else out / value)
+    return out
+
+
+# --------------------------------------------------------------------------- checking
+
+
+def check(claim: Claim) -> ClaimResult:
+    """Recompute one claim and judge it against the quote."""
+    spec = claim.spec
+    inputs = spec.get("inputs", {})
+    field = claim.id
+    if "quoted" in spec:
+        quoted = _literal(spec["quoted"], f"{field}.quoted")
+    else:
+        quoted = evaluate_formula(spec["quoted_formula"], inputs, f"{field}.quoted_formula")
+    if "estimate" in spec:
+        from calc.estimate import estimate
+
+        known = {k: resolve(v, f"{field}.{k}") for k, v in inputs.items()}
+        result = estimate(**known)
+        if spec["estimate"] not in result:
+            raise InputError(field, f"the estimate does not determine {spec['estimate']!r}")
+        recomputed = result[spec["estimate"]].value
+    else:
+        recomputed = evaluate_formula(spec["formula"], inputs, f"{field}.formula")
+    tolerance = float(spec.get("tolerance", 0.05))
+    compare = spec.get("compare", "equal")
+    note = spec.get("note", "")
+    try:
+        recomputed = recomputed.to(quoted.units)
+    except pint.DimensionalityError:
+        arithmetic = f"The arithmetic gives {recomputed.to_reduced_units():.3g~P}, which is not a {_kind(quoted)}."
+        return ClaimResult(claim.id, claim.article, claim.line, claim.statement, quoted, None, None,
+                           "inconsistent-units", f"{note} {arithmetic}".strip(), tolerance, compare)
+    ratio = float(quoted.magnitude / recomputed.magnitude)
+    verdict = "reproduced" if _holds(ratio, compare, tolerance) else "off"
+    if verdict == "off":
+        factor = ratio if ratio >= 1 else 1 / ratio
+        direction = "high" if ratio > 1 else "low"
+        note = f"The quote is {factor:.3g}x too {direction}. {note}".strip()
+    return ClaimResult(claim.id, claim.article, claim.line, claim.statement, quoted, recomputed, ratio,
+                       verdict, note, tolerance, compare)
+
+
+def _holds(ratio: float, compare: str, tolerance: float) -> bool:
+    slack = math.log1p(tolerance) + 1e-12
+    if compare == "equal":
+        return abs(math.log(ratio)) <= slack
+    if compare == "at-least":  # the article says the true value is at least the quote
+        return math.log(ratio) <= slack
+    return math.log(ratio) >= -slack  # at-most
+
+
+def _kind(q: pint.Quantity) -> str:
+    dims = str(q.dimensionality)
+    return "fraction" if dims == "dimensionless" else f"quantity of dimension {dims}"
+
+
+def check_all() -> list[ClaimResult]:
+    """Every claim of ``seeds/``, recomputed."""
+    return [check(c) for c in claims()]
+
+
+def figures() -> list[Figure]:
+    """The quoted figures that are context, each with its interpretation where one is given."""
+    out = []
+    for f in _load()[1]:
+        quoted = _literal(f["quoted"], f"{f['id']}.quoted")
+        interp = None
+        if "formula" in f:
+            interp = evaluate_formula(f["formula"], f.get("inputs", {}), f"{f['id']}.formula")
+            if "unit" in f:
+                interp = interp.to(f["unit"])
+        out.append(Figure(f["id"], f["article"], f["line"], f["statement"], quoted, f["why"], interp))
+    return out

@@ -1,0 +1,442 @@
+"""The only code that reads ``data/``: validated on load, cached, returned as Quantities.
+
+Column tables (hardware, prices, models, thresholds) have a header row of names, a row of units,
+then values; row tables (defaults, facts) carry a ``unit`` column instead. Every row has a
+``source`` and a ``retrieved`` date. A bad cell raises ``DataError`` naming file, row and column
+(rows are numbered as in a text editor: the header is row 1).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import difflib
+import math
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import pint
+
+from calc.errors import DataError, InputError
+from calc.units import DATA_DIR, Q_, ureg
+
+PRECISIONS = ("bf16", "fp16", "fp8", "tf32", "fp32", "int8", "fp16-nontensor")
+COMMITMENTS = ("on-demand", "1-year", "3-year")
+_TEXT_UNITS = ("",)  # an empty unit cell marks a text column
+
+
+# --------------------------------------------------------------------------- generic reading
+
+
+@dataclass(frozen=True)
+class Row:
+    """One validated row: ``values`` maps column to float, str, date or None; ``line`` is 1-based."""
+
+    path: str
+    line: int
+    values: dict
+    units: dict
+
+    def quantity(self, column: str) -> pint.Quantity | None:
+        """The cell as a Quantity in the column's unit, or None when empty."""
+        v = self.values[column]
+        return None if v is None else Q_(v, self.units[column])
+
+    def __getitem__(self, column):
+        return self.values[column]
+
+
+def read_table(path: Path | str, *, key: str | None = "name", positive: bool = True) -> list[Row]:
+    """Read and validate a column table (header row, units row, values).
+
+    Parameters
+    ----------
+    path : path of the CSV file.
+    key : column whose values must be present and unique, or None.
+    positive : numeric cells must be > 0 (every quantity in our tables is).
+
+    Raises
+    ------
+    DataError
+        On the first malformed cell, naming file, row and column.
+    """
+    path = Path(path)
+    name = _display(path)
+    rows = _read_csv(path)
+    if len(rows) < 2:
+        raise DataError(name, None, None, "expected a header row and a units row")
+    header, unit_row = rows[0], rows[1]
+    _check_header(name, header, ("source", "retrieved"))
+    if len(unit_row) != len(header):
+        raise DataError(name, 2, None, f"units row has {len(unit_row)} cells, header has {len(header)}")
+    units = {}
+    for col, unit in zip(header, unit_row):
+        unit = unit.strip()
+        if unit not in ("", "date", "1"):
+            try:
+                ureg.parse_units(unit)
+            except Exception:
+                raise DataError(name, 2, col, f"unknown unit {unit!r}") from None
+        units[col] = "" if unit == "1" else unit
+        if unit == "":
+            units[col] = None  # text column
+    out, seen = [], {}
+    for line, cells in enumerate(rows[2:], start=3):
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) != len(header):
+            raise DataError(name, line, None, f"expected {len(header)} cells, got {len(cells)}")
+        values = {}
+        for col, cell in zip(header, cells):
+            values[col] = _cell(name, line, col, cell.strip(), units[col], positive)
+        _check_provenance(name, line, values)
+        if key is not None:
+            k = values.get(key)
+            if not k:
+                raise DataError(name, line, key, "expected a name, got an empty cell")
+            if k in seen:
+                raise DataError(name, line, key, f"duplicate of row {seen[k]} ({k!r})")
+            seen[k] = line
+        out.append(Row(name, line, values, units))
+    return out
+
+
+def read_row_table(path: Path | str) -> dict[str, Row]:
+    """Read a row table (columns name, value, unit, source, retrieved...): one quantity per row."""
+    path = Path(path)
+    name = _display(path)
+    rows = _read_csv(path)
+    if not rows:
+        raise DataError(name, None, None, "empty file")
+    header = rows[0]
+    _check_header(name, header, ("name", "value", "unit", "source", "retrieved"))
+    out = {}
+    for line, cells in enumerate(rows[1:], start=2):
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) != len(header):
+            raise DataError(name, line, None, f"expected {len(header)} cells, got {len(cells)}")
+        raw = dict(zip(header, (c.strip() for c in cells)))
+        unit = raw["unit"]
+        try:
+            ureg.parse_units(unit) if unit else None
+        except Exception:
+            raise DataError(name, line, "unit", f"unknown unit {unit!r}") from None
+        values = {c: raw[c] for c in header}
+        values["value"] = _cell(name, line, "value", raw["value"], unit, True)
+        if values["value"] is None:
+            raise DataError(name, line, "value", "expected a number, got an empty cell")
+        values["retrieved"] = _cell(name, line, "retrieved", raw["retrieved"], "date", True)
+        _check_provenance(name, line, values)
+        if not values["name"]:
+            raise DataError(name, line, "name", "expected a name, got an empty cell")
+        if values["name"] in out:
+            raise DataError(name, line, "name", f"duplicate of row {out[values['name']].line}")
+        out[values["name"]] = Row(name, line, values, {"value": unit})
+    return out
+
+
+def _read_csv(path: Path) -> list[list[str]]:
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            return list(csv.reader(f))
+    except FileNotFoundError:
+        raise DataError(_display(path), None, None, "file not found") from None
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise DataError(_display(path), None, None, f"not a readable UTF-8 CSV file ({exc})") from None
+
+
+def _check_header(name, header, required):
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise DataError(name, 1, missing[0], "required column is missing")
+    dup = {c for c in header if header.count(c) > 1}
+    if dup:
+        raise DataError(name, 1, sorted(dup)[0], "column appears twice")
+
+
+def _cell(name, line, col, cell, unit, positive):
+    if cell == "":
+        return None
+    if unit is None:
+        return cell
+    if unit == "date":
+        try:
+            return dt.date.fromisoformat(cell)
+        except ValueError:
+            raise DataError(name, line, col, f"expected a date YYYY-MM-DD, got {cell!r}") from None
+    try:
+        x = float(cell)
+    except ValueError:
+        raise DataError(name, line, col, f"expected a number in {unit or 'dimensionless'}, got {cell!r}") from None
+    if not math.isfinite(x):
+        raise DataError(name, line, col, f"expected a finite number, got {cell!r}")
+    if positive and x <= 0:
+        raise DataError(name, line, col, f"expected a positive number, got {cell!r}")
+    return x
+
+
+def _check_provenance(name, line, values):
+    if not values.get("source"):
+        raise DataError(name, line, "source", "every row needs a source")
+    if not isinstance(values.get("retrieved"), dt.date):
+        raise DataError(name, line, "retrieved", "every row needs the date it was read (YYYY-MM-DD)")
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(DATA_DIR.parent))
+    except ValueError:
+        return str(path)
+
+
+# --------------------------------------------------------------------------- domain tables
+
+
+@dataclass(frozen=True)
+class Hardware:
+    """One accelerator of ``data/hardware.csv``; ``peaks`` maps precision to dense FLOP/s/chip."""
+
+    name: str
+    vendor: str
+    release_date: dt.date | None
+    peaks: dict = field(repr=False)
+    memory: pint.Quantity | None
+    memory_bandwidth: pint.Quantity | None
+    tdp: pint.Quantity | None
+    chips_per_board: int
+    cores_per_chip: int
+    source: str
+
+    def peak(self, precision: str) -> pint.Quantity:
+        """Dense peak throughput per chip at ``precision``; ``InputError`` if the chip has none."""
+        if precision not in PRECISIONS:
+            raise InputError("precision", f"expected one of {', '.join(PRECISIONS)}, got {precision!r}")
+        q = self.peaks.get(precision)
+        if q is None:
+            known = ", ".join(p for p in PRECISIONS if p in self.peaks)
+            raise InputError("precision", f"{self.name} has no {precision} peak in data/hardware.csv; it has: {known}")
+        return q
+
+    @property
+    def default_precision(self) -> str:
+        """bf16 where the chip has it, else fp16 (the V100 has no bf16)."""
+        return "bf16" if "bf16" in self.peaks else "fp16" if "fp16" in self.peaks else next(iter(self.peaks))
+
+
+@cache
+def hardware_table() -> dict[str, Hardware]:
+    """All accelerators of ``data/hardware.csv`` by name."""
+    out = {}
+    for r in read_table(DATA_DIR / "hardware.csv"):
+        peaks = {p: r.quantity("peak_" + p.replace("-", "_")) for p in PRECISIONS}
+        peaks = {p: q for p, q in peaks.items() if q is not None}
+        if not peaks:
+            raise DataError(r.path, r.line, "peak_bf16", "expected at least one peak figure")
+        out[r["name"]] = Hardware(
+            name=r["name"], vendor=r["vendor"], release_date=r["release_date"], peaks=peaks,
+            memory=r.quantity("memory"), memory_bandwidth=r.quantity("memory_bandwidth"),
+            tdp=r.quantity("tdp"), chips_per_board=int(r["chips_per_board"] or 1),
+            cores_per_chip=int(r["cores_per_chip"] or 1), source=r["source"],
+        )
+    return out
+
+
+def hardware(name: str) -> Hardware:
+    """Look up an accelerator by name (case and spacing ignored); the error lists close matches."""
+    table = hardware_table()
+    if not isinstance(name, str) or not name.strip():
+        raise InputError("hardware", f"expected an accelerator name, got {name!r}; known: {', '.join(table)}")
+    wanted = _fold(name)
+    for n, h in table.items():
+        if _fold(n) == wanted:
+            return h
+    folded = {_fold(n): n for n in table}
+    close = [folded[f] for f in difflib.get_close_matches(wanted, folded, n=4, cutoff=0.5)]
+    close += [n for n in table if wanted and wanted in _fold(n) and n not in close]
+    hint = f"did you mean {' or '.join(close[:4])}?" if close else f"known: {', '.join(table)}"
+    raise InputError("hardware", f"unknown accelerator {name[:60]!r}; {hint}")
+
+
+def _fold(s: str) -> str:
+    return "".join(c for c in s.lower() if c.isalnum())
+
+
+@dataclass(frozen=True)
+class Price:
+    """One dated cloud price of ``data/prices.csv``, converted to USD per chip-hour."""
+
+    hardware: str
+    vendor: str
+    region: str | None
+    date: dt.date
+    commitment: str
+    price: pint.Quantity  # USD/chip/hour
+    quoted: pint.Quantity  # as the vendor quoted it, per basis
+    basis: str
+    chips_per_basis: int
+    source: str
+
+
+@cache
+def prices() -> tuple[Price, ...]:
+    """All prices of ``data/prices.csv``, oldest first."""
+    known = hardware_table()
+    out = []
+    for r in read_table(DATA_DIR / "prices.csv", key=None):
+        for col in ("hardware", "vendor", "date", "commitment", "quoted_price", "basis", "chips_per_basis"):
+            if r[col] is None:
+                raise DataError(r.path, r.line, col, "expected a value, got an empty cell")
+        if r["hardware"] not in known:
+            raise DataError(r.path, r.line, "hardware", f"unknown accelerator {r['hardware']!r} (not in data/hardware.csv)")
+        if r["commitment"] not in COMMITMENTS:
+            raise DataError(r.path, r.line, "commitment", f"expected one of {', '.join(COMMITMENTS)}, got {r['commitment']!r}")
+        per = r.quantity("chips_per_basis")
+        out.append(Price(
+            hardware=r["hardware"], vendor=r["vendor"], region=r["region"], date=r["date"],
+            commitment=r["commitment"], price=(r.quantity("quoted_price") / per).to("USD/chip/hour"),
+            quoted=r.quantity("quoted_price"), basis=r["basis"], chips_per_basis=int(r["chips_per_basis"]),
+            source=r["source"],
+        ))
+    return tuple(sorted(out, key=lambda p: p.date))
+
+
+def latest_price(hardware_name: str, commitment: str = "on-demand") -> Price | None:
+    """The most recent price of ``hardware_name`` at ``commitment``; the lowest if several share a date."""
+    rows = [p for p in prices() if p.hardware == hardware_name and p.commitment == commitment]
+    if not rows:
+        return None
+    last = max(p.date for p in rows)
+    return min((p for p in rows if p.date == last), key=lambda p: p.price.magnitude)
+
+
+@dataclass(frozen=True)
+class Model:
+    """A published training run of ``data/models.csv``; absent figures are None."""
+
+    name: str
+    organization: str
+    date: dt.date | None
+    quantities: dict  # vocabulary name -> Quantity, only the reported ones
+    hardware: str | None
+    source: str
+
+
+_MODEL_QUANTITIES = ("params", "active_params", "tokens", "compute", "chips", "duration",
+                     "utilization", "chip_hours", "power", "energy", "emissions", "dataset_size")
+
+
+@cache
+def models() -> dict[str, Model]:
+    """All published runs of ``data/models.csv`` by name."""
+    known = hardware_table()
+    out = {}
+    for r in read_table(DATA_DIR / "models.csv"):
+        if r["hardware"] is not None and r["hardware"] not in known:
+            raise DataError(r.path, r.line, "hardware", f"unknown accelerator {r['hardware']!r} (not in data/hardware.csv)")
+        u = r["utilization"]
+        if u is not None and u > 1:
+            raise DataError(r.path, r.line, "utilization", f"expected a fraction <= 1, got {u} (a percent?)")
+        qs = {c: r.quantity(c) for c in _MODEL_QUANTITIES if r[c] is not None}
+        out[r["name"]] = Model(r["name"], r["organization"], r["date"], qs, r["hardware"], r["source"])
+    return out
+
+
+def model(name: str) -> Model:
+    """Look up a published run by name; the error lists close matches."""
+    table = models()
+    if name in table:
+        return table[name]
+    close = difflib.get_close_matches(name, table, n=4, cutoff=0.4)
+    hint = f"did you mean {' or '.join(close)}?" if close else f"known: {', '.join(table)}"
+    raise InputError("model", f"unknown model {name!r}; {hint}")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A sourced figure of a row table (``defaults.csv``, ``facts.csv``)."""
+
+    name: str
+    value: pint.Quantity
+    source: str
+    note: str
+
+
+def _references(filename: str, note_column: str) -> dict[str, Reference]:
+    rows = read_row_table(DATA_DIR / filename)
+    return {n: Reference(n, r.quantity("value"), r["source"], r.values.get(note_column) or "") for n, r in rows.items()}
+
+
+@cache
+def defaults() -> dict[str, Reference]:
+    """Documented default assumptions (``data/defaults.csv``)."""
+    return _references("defaults.csv", "why")
+
+
+@cache
+def facts() -> dict[str, Reference]:
+    """Sourced reference figures used by the seed claims (``data/facts.csv``)."""
+    return _references("facts.csv", "meaning")
+
+
+def fact(name: str) -> Reference:
+    """One reference figure by name; the error lists close matches."""
+    table = facts()
+    if name in table:
+        return table[name]
+    close = difflib.get_close_matches(name, table, n=4, cutoff=0.4)
+    raise InputError("fact", f"unknown fact {name!r}; " + (f"did you mean {' or '.join(close)}?" if close else f"known: {', '.join(table)}"))
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A regulatory line of ``data/thresholds.csv``; the measures it does not use are None."""
+
+    id: str
+    name: str
+    jurisdiction: str
+    compute: pint.Quantity | None
+    cluster_peak: pint.Quantity | None
+    cluster_network: pint.Quantity | None
+    cost: pint.Quantity | None
+    status: str
+    signed: dt.date | None
+    revoked: dt.date | None
+    source: str
+
+
+@cache
+def thresholds() -> dict[str, Threshold]:
+    """All thresholds of ``data/thresholds.csv`` by id."""
+    out = {}
+    for r in read_table(DATA_DIR / "thresholds.csv", key="id"):
+        out[r["id"]] = Threshold(
+            r["id"], r["name"], r["jurisdiction"], r.quantity("compute"), r.quantity("cluster_peak"),
+            r.quantity("cluster_network"), r.quantity("cost"), r["status"], r["signed"], r["revoked"], r["source"],
+        )
+    return out
+
+
+def validate_all() -> None:
+    """Load every bundled table once; raises ``DataError`` on the first bad cell."""
+    hardware_table(), prices(), models(), defaults(), facts(), thresholds()
+
+
+def frame(table: str):
+    """A bundled table as a pandas DataFrame (pandas is imported only here, on demand).
+
+    Numeric columns carry their unit in the column name, e.g. ``peak_bf16 [FLOP/s/chip]``.
+    """
+    import pandas as pd
+
+    path = DATA_DIR / f"{table}.csv"
+    if table in ("defaults", "facts"):
+        rows = read_row_table(path)
+        return pd.DataFrame([r.values for r in rows.values()])
+    rows = read_table(path, key=None)
+    if not rows:
+        return pd.DataFrame()
+    units = rows[0].units
+    names = {c: (f"{c} [{u}]" if u else c) for c, u in units.items()}
+    return pd.DataFrame([{names[c]: v for c, v in r.values.items()} for r in rows])

@@ -1,0 +1,49 @@
+"""The exceptions calc raises: one for bad input, one for contradicting input, one for bad data.
+
+Every message names the field (or the file, row and column), what was expected, and what came.
+"""
+
+from __future__ import annotations
+
+
+class InputError(ValueError):
+    """A value given to calc is malformed, out of range, or of the wrong dimension.
+
+    Attributes
+    ----------
+    field : str
+        The name of the offending input, as the vocabulary spells it (``tokens``, ``price``...).
+    """
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}")
+
+
+class ConflictError(InputError):
+    """Inputs that each look fine but contradict each other (over-determined and inconsistent).
+
+    Attributes
+    ----------
+    fields : tuple of str
+        Every input that takes part in the contradiction.
+    """
+
+    def __init__(self, fields: tuple[str, ...], message: str):
+        self.fields = tuple(fields)
+        super().__init__(", ".join(self.fields), message)
+        self.field = self.fields[0] if self.fields else ""
+
+
+class DataError(InputError):
+    """A cell of a bundled data or seed file is malformed; names the file, row and column."""
+
+    def __init__(self, path: str, row: int | None, column: str | None, message: str):
+        self.path, self.row, self.column = path, row, column
+        where = path
+        if row is not None:
+            where += f", row {row}"
+        if column is not None:
+            where += f", column '{column}'"
+        super().__init__(where, message)

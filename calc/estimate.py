@@ -1,0 +1,487 @@
+"""One model of a training run: six product relations, solved for whatever is not given.
+
+The relations (each quantity in the canonical unit of ``calc.vocabulary``):
+
+    compute    = flop_per_param_token * active_params * tokens     [Kaplan2020] sec. 2.1
+    compute    = chips * peak * utilization * duration             [Chowdhery2022] app. B (MFU)
+    chip_hours = chips * duration
+    cost       = chip_hours * price
+    energy     = chip_hours * power * pue                          [Patterson2021] sec. 2
+    emissions  = energy * carbon_intensity                         [Patterson2021] sec. 2
+
+Every relation is a product, so in log space the system is linear. For each set of known names
+we eliminate once, exactly, over rationals (cached), which gives every determined quantity as a
+product of powers of the known ones, and every contradiction as a product that must equal 1.
+Values are then computed with plain multiplications on float magnitudes in base units, so one
+scenario and a numpy array of a million take the same code path.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import cache
+
+import numpy as np
+import pint
+
+from calc import data
+from calc.errors import ConflictError, InputError
+from calc.units import Q_, parse_quantity
+from calc.vocabulary import BY_NAME, QUANTITIES, TEXT_FIELDS
+
+__all__ = ["estimate", "Estimate", "Item", "RELATIONS"]
+
+
+@dataclass(frozen=True)
+class Relation:
+    """``lhs = product of rhs``, with the citation that justifies it."""
+
+    lhs: str
+    rhs: tuple[str, ...]
+    cite: str
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.lhs, *self.rhs)
+
+    def solve_for(self, name: str) -> str:
+        """The relation rearranged for ``name``, as text: ``duration = compute / (chips * ...)``."""
+        if name == self.lhs:
+            return f"{name} = " + " × ".join(self.rhs)
+        others = [n for n in self.rhs if n != name]
+        if not others:
+            return f"{name} = {self.lhs}"
+        den = others[0] if len(others) == 1 else "(" + " × ".join(others) + ")"
+        return f"{name} = {self.lhs} / {den}"
+
+
+RELATIONS: tuple[Relation, ...] = (
+    Relation("compute", ("flop_per_param_token", "active_params", "tokens"), "[Kaplan2020] sec. 2.1"),
+    Relation("compute", ("chips", "peak", "utilization", "duration"), "[Chowdhery2022] app. B"),
+    Relation("chip_hours", ("chips", "duration"), "definition"),
+    Relation("cost", ("chip_hours", "price"), "definition"),
+    Relation("energy", ("chip_hours", "power", "pue"), "[Patterson2021] sec. 2"),
+    Relation("emissions", ("energy", "carbon_intensity"), "[Patterson2021] sec. 2"),
+)
+
+# A dense model uses every parameter for every token. This relation joins the system unless both
+# params and active_params are given (a mixture of experts), so that 6ND is checked either way.
+DENSE = Relation("active_params", ("params",), "dense model")
+
+# Defaults are applied one at a time, in this order, only to quantities that nothing given
+# (nor any default applied before) determines.
+LAZY_DEFAULTS = ("utilization", "price", "power", "pue", "carbon_intensity")
+
+_UNIT = {n: BY_NAME[n].unit for n in QUANTITIES}
+
+
+@cache
+def _to_base(name: str) -> float:
+    """Factor from the canonical unit of ``name`` to the registry's base units."""
+    return float(Q_(1.0, _UNIT[name]).to_base_units().magnitude)
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class Item:
+    """One quantity of an estimate: its value, and whether it was given, derived or a default."""
+
+    value: pint.Quantity
+    source: str  # "given" | "derived" | "default"
+    how: str  # the formula, lookup or citation behind it
+
+
+class Estimate:
+    """The filled-in training run: every quantity that the inputs determine.
+
+    Attribute access returns the Quantity (``est.duration``); indexing returns the ``Item``
+    with its source (``est["duration"].source``). ``undetermined`` maps each quantity that
+    could not be found to what would determine it.
+    """
+
+    def __init__(self, items, hardware, precision, warnings, steps, undetermined):
+        self.items: dict[str, Item] = items
+        self.hardware: data.Hardware | None = hardware
+        self.precision: str | None = precision
+        self.warnings: tuple[str, ...] = tuple(warnings)
+        self.steps: tuple[str, ...] = tuple(steps)
+        self.undetermined: dict[str, str] = undetermined
+
+    def __getattr__(self, name: str) -> pint.Quantity:
+        items = self.__dict__.get("items", {})
+        if name in items:
+            return items[name].value
+        if name in QUANTITIES:
+            why = self.__dict__.get("undetermined", {}).get(name, "")
+            raise AttributeError(f"{name} is not determined by the inputs{': ' + why if why else ''}")
+        raise AttributeError(name)
+
+    def __getitem__(self, name: str) -> Item:
+        return self.items[name]
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.items
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def source(self, name: str) -> str:
+        """``"given"``, ``"derived"`` or ``"default"``."""
+        return self.items[name].source
+
+    def to_dict(self) -> dict:
+        """The JSON form shared by the CLI and the app (values as numbers or lists)."""
+        q = {}
+        for name, item in self.items.items():
+            m = item.value.magnitude
+            q[name] = {
+                "value": m.tolist() if isinstance(m, np.ndarray) else float(m),
+                "unit": _UNIT[name] or "dimensionless",
+                "source": item.source,
+            }
+        return {
+            "quantities": q,
+            "hardware": None if self.hardware is None else {"name": self.hardware.name, "precision": self.precision},
+            "warnings": list(self.warnings),
+            "undetermined": dict(self.undetermined),
+        }
+
+    def __repr__(self) -> str:
+        body = ", ".join(f"{k}={v.value:.4g~P} ({v.source})" for k, v in self.items.items())
+        return f"Estimate({body})"
+
+
+# --------------------------------------------------------------------------- the solver
+
+
+def estimate(*, rtol: float | None = None, **known) -> Estimate:
+    """Fill in a training run from any consistent subset of the vocabulary.
+
+    .. math::
+        C = k N_{active} D = n_{chips} P_{peak} u t, \\quad
+        \\text{chip-hours} = n_{chips} t, \\quad \\text{cost} = \\text{chip-hours} \\cdot p, \\quad
+        E = \\text{chip-hours} \\cdot W \\cdot \\text{PUE}, \\quad m_{CO_2} = E \\cdot c
+
+    Parameters
+    ----------
+    rtol : float, optional
+        Relative disagreement tolerated between over-determined inputs before they count as
+        contradictory; default ``consistency_rtol`` of ``data/defaults.csv`` (5%).
+    **known
+        Any names of ``calc.vocabulary``: Quantities, strings such as ``"300e9 token"``, or plain
+        numbers (only for params, active_params, tokens, compute, chips, cost, utilization, pue,
+        flop_per_param_token, read in their canonical unit); numpy arrays for many scenarios.
+        ``hardware`` and ``precision`` are names (``"H100 SXM5"``, ``"bf16"``).
+
+    Returns
+    -------
+    Estimate
+        Every determined quantity, in its canonical unit, marked given, derived or default.
+
+    Raises
+    ------
+    InputError
+        A value is malformed, not finite, not positive, of the wrong dimension, or unknown.
+    ConflictError
+        Over-determined inputs disagree by more than ``rtol``; names every input involved.
+
+    References
+    ----------
+    [Kaplan2020] sec. 2.1 (6 FLOP per parameter per token); [Chowdhery2022] app. B (model FLOP
+    utilization); [Patterson2021] sec. 2 (energy and emissions).
+
+    Examples
+    --------
+    >>> est = estimate(compute="3.14e23 FLOP", hardware="V100 PCIe", precision="fp16-nontensor",
+    ...                utilization=1, chips=1)
+    >>> round(est.chip_hours.to("chip*year").magnitude)
+    352
+    """
+    given, text = _read_inputs(known)
+    if rtol is None:
+        rtol = float(data.defaults()["consistency_rtol"].value.magnitude)
+    warnings: list[str] = []
+    items: dict[str, Item] = {n: Item(q.to(_UNIT[n]), "given", "given") for n, q in given.items()}
+
+    hw = data.hardware(text["hardware"]) if "hardware" in text else None
+    precision = text.get("precision")
+    if hw is not None and "peak" not in items:
+        default_precision = precision is None
+        precision = precision or hw.default_precision
+        how = f"dense {precision} peak of {hw.name}, data/hardware.csv"
+        if default_precision:
+            how += f" (precision {precision} by default)"
+        items["peak"] = Item(hw.peak(precision).to(_UNIT["peak"]), "derived", how)
+    elif hw is not None and precision is not None:
+        hw.peak(precision)  # still reject a precision the chip lacks
+    if "flop_per_param_token" not in items:
+        d = data.defaults()["flop_per_param_token"]
+        items["flop_per_param_token"] = Item(d.value.to(_UNIT["flop_per_param_token"]), "default", d.source)
+
+    values = {n: _base(n, it.value) for n, it in items.items()}
+    _warn_inputs(items, warnings)
+    dense = not ("params" in given and "active_params" in given)
+
+    while True:
+        plan = _plan(frozenset(values), dense)
+        _check(plan, values, items, rtol)
+        derived = {n: _evaluate(e, values) for n, e in plan.derived.items()}
+        applied = _apply_default(plan.undetermined, {**values, **derived}, items, hw)
+        if applied is None:
+            break
+        name, item = applied
+        items[name] = item
+        values[name] = _base(name, item.value)
+
+    steps = _steps(set(items), set(derived), dense)
+    for name, value in derived.items():
+        how = steps.get(name, "solved jointly from the relations")
+        source = "default" if how.endswith("(dense model)") else "derived"
+        items[name] = Item(Q_(value / _to_base(name), _UNIT[name]), source, how)
+    _warn_results(items, warnings)
+    undetermined = {n: _missing(n, items, hw) for n in QUANTITIES if n not in items}
+    ordered = {n: items[n] for n in QUANTITIES if n in items}
+    return Estimate(ordered, hw, precision if hw is not None else None, warnings,
+                    [steps[n] for n in QUANTITIES if n in steps], undetermined)
+
+
+def _read_inputs(known: dict) -> tuple[dict[str, pint.Quantity], dict[str, str]]:
+    given, text = {}, {}
+    for name, value in known.items():
+        if name not in BY_NAME:
+            close = difflib.get_close_matches(name, list(BY_NAME), n=3)
+            hint = f"did you mean {' or '.join(close)}?" if close else "known: " + ", ".join(BY_NAME)
+            raise InputError(name, f"not a name of the vocabulary; {hint}")
+        if value is None:
+            continue
+        if name in TEXT_FIELDS:
+            if not isinstance(value, str) or not value.strip():
+                raise InputError(name, f"expected a name, got {value!r}")
+            text[name] = value.strip()
+            continue
+        term = BY_NAME[name]
+        q = parse_quantity(value, name, term.unit, bare_ok=term.bare_ok)
+        _check_range(name, q)
+        given[name] = q
+    if "precision" in text and text["precision"] not in data.PRECISIONS:
+        raise InputError("precision", f"expected one of {', '.join(data.PRECISIONS)}, got {text['precision']!r}")
+    return given, text
+
+
+def _check_range(name: str, q: pint.Quantity) -> None:
+    m = np.asarray(q.magnitude, dtype=float)
+    if m.size == 0:
+        raise InputError(name, "expected a value, got an empty array")
+    if not np.all(np.isfinite(m)):
+        raise InputError(name, f"expected a finite number, got {_show(q)}")
+    if np.any(m <= 0):
+        raise InputError(name, f"expected a positive quantity, got {_show(q)}")
+    if name == "utilization" and np.any(q.m_as("") > 100):
+        raise InputError(name, f"expected a fraction between 0 and 1, got {_show(q)}")
+    if name == "pue" and np.any(q.m_as("") < 1):
+        raise InputError(name, f"expected a PUE of at least 1 (facility power / IT power), got {_show(q)}")
+
+
+def _show(q: pint.Quantity) -> str:
+    m = q.magnitude
+    if isinstance(m, np.ndarray):
+        bad = m[~np.isfinite(m) | (m <= 0)] if m.size else m
+        return f"{bad.flat[0] if bad.size else m.flat[0]} {q.units:~P} (in an array of {m.size})".strip()
+    return f"{q:~P}"
+
+
+def _base(name: str, q: pint.Quantity):
+    return q.m_as(_UNIT[name]) * _to_base(name)
+
+
+# ----------------------------------------------------------------- elimination over rationals
+
+
+@dataclass(frozen=True)
+class _Plan:
+    derived: dict  # name -> ((known name, exponent), ...)
+    checks: tuple  # ((known name, exponent), ...) that must multiply to 1
+    undetermined: frozenset
+
+
+@cache
+def _plan(known: frozenset, dense: bool) -> _Plan:
+    """Which unknowns the known names determine, as monomials of them, and which checks apply."""
+    unknown = [n for n in QUANTITIES if n not in known]
+    knowns = [n for n in QUANTITIES if n in known]
+    rows = []
+    for r in _relations(dense):
+        exps = {r.lhs: Fraction(1)}
+        for n in r.rhs:
+            exps[n] = exps.get(n, 0) - 1
+        # unknown part | minus known part (moved to the right-hand side)
+        rows.append([exps.get(n, Fraction(0)) for n in unknown] + [-exps.get(n, Fraction(0)) for n in knowns])
+    nu = len(unknown)
+    pivots = _rref(rows, nu)
+    derived, determined = {}, set()
+    for i, col in enumerate(pivots):
+        row = rows[i]
+        if all(row[j] == 0 for j in range(nu) if j != col):
+            exps = tuple((knowns[k], row[nu + k]) for k in range(len(knowns)) if row[nu + k] != 0)
+            derived[unknown[col]] = exps
+            determined.add(unknown[col])
+    checks = []
+    for row in rows[len(pivots):]:
+        exps = tuple((knowns[k], -row[nu + k]) for k in range(len(knowns)) if row[nu + k] != 0)
+        if exps:
+            checks.append(exps)
+    return _Plan(derived, tuple(checks), frozenset(unknown) - determined)
+
+
+def _rref(rows: list[list[Fraction]], ncols: int) -> list[int]:
+    """Reduce ``rows`` in place over the first ``ncols`` columns; returns the pivot columns."""
+    pivots, r = [], 0
+    for c in range(ncols):
+        p = next((i for i in range(r, len(rows)) if rows[i][c] != 0), None)
+        if p is None:
+            continue
+        rows[r], rows[p] = rows[p], rows[r]
+        lead = rows[r][c]
+        rows[r] = [x / lead for x in rows[r]]
+        for i in range(len(rows)):
+            if i != r and rows[i][c] != 0:
+                f = rows[i][c]
+                rows[i] = [a - f * b for a, b in zip(rows[i], rows[r])]
+        pivots.append(c)
+        r += 1
+    return pivots
+
+
+def _relations(dense: bool) -> tuple[Relation, ...]:
+    return RELATIONS + (DENSE,) if dense else RELATIONS
+
+
+def _evaluate(exps, values):
+    out = 1.0
+    for name, e in exps:
+        x = values[name]
+        if e == 1:
+            out = out * x
+        elif e == -1:
+            out = out / x
+        else:
+            out = out * x ** float(e)
+    return out
+
+
+def _check(plan: _Plan, values, items, rtol: float) -> None:
+    for exps in plan.checks:
+        ratio = np.asarray(_evaluate(exps, values), dtype=float)
+        off = np.abs(np.log(ratio)) > math.log1p(rtol)
+        if not np.any(off):
+            continue
+        names = tuple(n for n, _ in exps)
+        num = [n for n, e in exps if e > 0]
+        den = [n for n, e in exps if e < 0]
+        expr = " × ".join(num) + " / (" + " × ".join(den) + ")" if den else " × ".join(num)
+        worst = float(ratio.flat[np.argmax(np.abs(np.log(ratio)))])
+        where = f" in {int(off.sum())} of {ratio.size} scenarios" if ratio.size > 1 else ""
+        roles = "; ".join(f"{n} {items[n].source} {_fmt(items[n].value)}" for n in names if n in items)
+        raise ConflictError(
+            names,
+            f"these inputs contradict each other{where}: {expr} = {worst:.3g}, not 1 "
+            f"(tolerance {rtol:.0%}). [{roles}] Give fewer of them, or correct one.",
+        )
+
+
+def _fmt(q: pint.Quantity) -> str:
+    m = q.magnitude
+    if isinstance(m, np.ndarray):
+        return f"[array of {m.size}] {q.units:~P}"
+    return f"{m:.4g} {q.units:~P}".strip()
+
+
+# --------------------------------------------------------------------------- defaults
+
+
+def _apply_default(undetermined, values, items, hw):
+    d = data.defaults()
+    for name in LAZY_DEFAULTS:
+        if name not in undetermined:
+            continue
+        if name == "utilization" and "peak" not in values:
+            continue  # a default utilization without a peak would only invent a peak
+        if name in ("utilization", "pue", "carbon_intensity"):
+            ref = d[name]
+            return name, Item(ref.value.to(_UNIT[name]), "default", ref.source)
+        if name == "price" and hw is not None:
+            p = data.latest_price(hw.name)
+            if p is not None:
+                how = f"latest on-demand price of {hw.name} in data/prices.csv: {p.vendor}, {p.date}"
+                return name, Item(p.price.to(_UNIT["price"]), "default", how)
+        if name == "power" and hw is not None and hw.tdp is not None:
+            return name, Item(hw.tdp.to(_UNIT["power"]), "default", f"TDP of {hw.name}, data/hardware.csv")
+    return None
+
+
+def _missing(name, items, hw) -> str:
+    if name == "peak":
+        return "give hardware or peak"
+    if name == "price":
+        return "give price" + ("" if hw is None else f" (data/prices.csv has no price for {hw.name})")
+    if name == "power":
+        return "give power" + ("" if hw is None else f" (data/hardware.csv has no TDP for {hw.name})")
+    for r in RELATIONS + (DENSE,):
+        if name in r.names:
+            need = [n for n in r.names if n != name and n not in items]
+            if need:
+                return "needs " + " and ".join(need)
+    return "not determined by the inputs"
+
+
+def _steps(known: set, derived: set, dense: bool) -> dict[str, str]:
+    """A readable derivation: each derived name with the relation that gives it, in order."""
+    steps, have, todo = {}, set(known), set(derived)
+    progress = True
+    while todo and progress:
+        progress = False
+        for r in _relations(dense):
+            missing = [n for n in r.names if n not in have]
+            if len(missing) == 1 and missing[0] in todo:
+                name = missing[0]
+                cite = "" if r.cite == "definition" else f"  ({r.cite})" if r is DENSE else f"  {r.cite}"
+                steps[name] = r.solve_for(name) + cite
+                have.add(name)
+                todo.discard(name)
+                progress = True
+    return steps
+
+
+# --------------------------------------------------------------------------- warnings
+
+
+def _warn_inputs(items, warnings):
+    if "utilization" in items and items["utilization"].source == "given":
+        u = np.asarray(items["utilization"].value.m_as(""))
+        if np.any(u > 1):
+            hint = " (a percent? 40 means 4000%; write 0.4 or '40 %')" if np.any(u > 2) else ""
+            warnings.append(f"utilization: above 1, more than the hardware's peak{hint}")
+    if "peak" in items and items["peak"].source == "given":
+        top = max(q.m_as("FLOP/s/chip") for h in data.hardware_table().values() for q in h.peaks.values())
+        if np.any(items["peak"].value.m_as("FLOP/s/chip") > top):
+            warnings.append(
+                f"peak: above any chip in data/hardware.csv ({top:.3g} FLOP/s/chip); "
+                "is it a sparse, a whole-board or a whole-server figure?"
+            )
+
+
+def _warn_results(items, warnings):
+    if "utilization" in items and items["utilization"].source == "derived":
+        u = np.asarray(items["utilization"].value.m_as(""))
+        if np.any(u > 1):
+            warnings.append(f"utilization: the inputs imply {float(np.max(u)):.3g}, above the hardware's peak")
+    if "tokens" in items and "params" in items:
+        t = np.asarray(items["tokens"].value.m_as("token"))
+        p = np.asarray(items["params"].value.m_as("param"))
+        if np.any(t < p):
+            warnings.append("tokens: fewer tokens than parameters; check the unit (tokens, not words or bytes)")

@@ -1,0 +1,101 @@
+"""Every seed claim, with the verdict and ratio we expect from the sources (not from the code).
+
+Expected ratios are quoted / recomputed, worked by hand from the cited sources.
+"""
+
+import math
+
+import pytest
+
+from calc import claims as claims_module
+from calc.claims import check, claims
+
+V3_CHIPS = 4  # chips per Cloud TPU v3 device (Google Cloud TPU v3 documentation)
+YEAR_H = 365.25 * 24
+LAMBDA_YEARS = 3.14e23 / 28.26e12 / (YEAR_H * 3600)  # Brown 2020 Table D.1; V100 PCIe FP16 non-tensor
+
+EXPECTED = {
+    # id: (verdict, ratio or None)   -- source of the recomputation
+    "gpt2-params": ("reproduced", 1.5e9 / 1557.6e6),  # GPT-2 model card: 1,558M
+    "gpt2-corpus-size": ("reproduced", 1.0),  # Radford 2019 sec. 2.1: 40 GB
+    "gpt2-moby-dick": ("reproduced", 40e9 / (35_000 * 210_000 * 4 / 0.75)),  # OpenAI tokens rule of thumb
+    "gpt2-tpu-count": ("off", 256 / (32 * V3_CHIPS)),  # Strubell 2019 Table 3: 32 devices
+    "gpt2-hourly-cost": ("off", 2048 / (32 * 8.00)),  # 32 devices at $8/device-hour (Google, 2019)
+    "gpt2-iphone-per-hour": ("off", 1449 / (32 * 8.00)),  # Apple 2018: $1,449
+    "gpt2-small-share": ("inconsistent-units", None),  # params / bytes
+    "bert-params": ("reproduced", 300e6 / 340e6),  # Devlin 2019
+    "guide-gpt2-params": ("reproduced", 1.5e9 / 1557.6e6),
+    "guide-gpt2-pages": ("reproduced", 1.0),  # Radford 2019: 8 million documents
+    "guide-gpt2-articles": ("off", 10e6 / 8e6),
+    "guide-gpt2-corpus-size": ("reproduced", 1.0),
+    "neox-params": ("reproduced", 20e9 / 20_554_567_680),  # Black 2022
+    "neox-gpt3-params": ("reproduced", 175 / 174.6),  # Brown 2020 Table D.1
+    "msft-gpus": ("reproduced", 1.0),  # Microsoft 2020
+    "msft-cpu-cores": ("reproduced", 1.0),
+    "msft-network": ("reproduced", 1.0),
+    "gptj-params": ("reproduced", 6e9 / 6_053_381_344),  # GPT-J model card
+    "pile-size": ("off", 825e9 / (825 * 2**30)),  # Gao 2020: 825 GiB
+    "eo-1e26": ("reproduced", 1.0),  # EO 14110 sec. 4.2(b)(i)
+    "xai-h100s": ("reproduced", 1.0),  # xAI Colossus
+    "xai-third-of-openai": ("reproduced", (1 / 3) / (24 / 80)),  # the article's own valuations
+    "grok1-params": ("reproduced", 1.0),  # xAI Grok-1 release
+    "gpt3-params": ("reproduced", 175 / 174.6),
+    "gpt3-vs-gpt2-params": ("reproduced", 100 / (174.6e9 / 1557.6e6)),
+    "gpt3-vs-gpt2-data": ("reproduced", 10 / (570 / 40)),  # Brown 2020 sec. 2.2
+    "lambda-gpu-years": ("reproduced", 355 / LAMBDA_YEARS),
+    "lambda-cost": ("off", 4.6e6 / (LAMBDA_YEARS * YEAR_H * 1.16)),  # Azure 3-year V100, 2020
+    "lambda-real-runs-cost-more": ("reproduced", 355 / (10_000 * 14.8 / 365.25)),  # Patterson 2021
+}
+
+
+def test_every_claim_has_an_expectation():
+    assert {c.id for c in claims()} == set(EXPECTED)
+
+
+@pytest.mark.parametrize("claim", claims(), ids=lambda c: c.id)
+def test_claim(claim):
+    verdict, ratio = EXPECTED[claim.id]
+    result = check(claim)
+    assert result.verdict == verdict, result.note
+    if ratio is None:
+        assert result.recomputed is None and result.ratio is None
+    else:
+        assert result.ratio == pytest.approx(ratio, rel=1e-3)
+    if verdict == "reproduced" and result.compare == "equal":
+        assert abs(math.log(result.ratio)) <= math.log1p(result.tolerance) + 1e-12
+
+
+def test_json_shape():
+    d = check(claims()[0]).to_dict()
+    assert set(d) == {"id", "article", "line", "statement", "quoted", "recomputed", "ratio", "verdict", "note"}
+    assert set(d["quoted"]) == {"value", "unit"}
+
+
+def test_claims_point_at_real_article_lines():
+    from pathlib import Path
+
+    seeds = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+    if not seeds.exists():
+        pytest.skip("the seed articles are not beside this clone")
+    for c in claims():
+        lines = (seeds / c.article).read_text(encoding="utf-8").splitlines()
+        assert 1 <= c.line <= len(lines) and lines[c.line - 1].strip(), c.id
+
+
+def test_figures_have_interpretations():
+    figs = {f.id: f for f in claims_module.figures()}
+    # 100e12 params x 16 bytes (ZeRO, mixed-precision Adam) / 80 GB per H100 = 20,000 H100
+    assert figs["tsinghua-100t"].interpretation.m_as("chip") == pytest.approx(100e12 * 16 / 80e9)
+    # 45 EFLOP/s of dense BF16 is about 45,500 H100 SXM (989.4 TFLOP/s each)
+    assert figs["beijing-45-eflops"].interpretation.m_as("chip") == pytest.approx(45e18 / 989.4e12)
+
+
+def test_malformed_seed_file_is_reported(tmp_path):
+    from calc.errors import DataError
+
+    (tmp_path / "bad.toml").write_text('article = "x.txt"\n[[claim]]\nid = "a"\nline = "three"\n')
+    with pytest.raises(DataError, match="seeds/bad.toml.*'line'"):
+        claims_module._load(tmp_path)
+    (tmp_path / "bad.toml").write_text("article = \n")
+    with pytest.raises(DataError, match="not valid TOML"):
+        claims_module._load.__wrapped__(tmp_path)

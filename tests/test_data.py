@@ -1,0 +1,95 @@
+"""The bundled tables load, carry sources, hold dense peaks, and bad cells are reported precisely."""
+
+import pytest
+
+from calc import Q_, data
+from calc.errors import DataError
+
+
+def test_every_bundled_table_loads():
+    data.validate_all()
+
+
+def test_required_hardware_is_present():
+    names = set(data.hardware_table())
+    for n in ["V100 SXM2", "V100 PCIe", "A100 SXM4 40GB", "A100 SXM4 80GB", "H100 SXM5", "H100 PCIe", "H200 SXM",
+              "H800 SXM5", "B200", "TPU v2", "TPU v3", "TPU v4", "TPU v5e", "TPU v5p", "MI250X", "MI300X"]:
+        assert n in names
+
+
+def test_peaks_are_dense():
+    # NVIDIA H100 datasheet: 1,979 TFLOP/s BF16 *with sparsity*; the dense figure is half.
+    assert data.hardware("H100 SXM5").peak("bf16").m_as("TFLOP/s/chip") == pytest.approx(1979 / 2, rel=0.001)
+    # NVIDIA A100 datasheet: 312 TFLOP/s BF16 dense (624 with sparsity)
+    assert data.hardware("A100 SXM4 80GB").peak("bf16").m_as("TFLOP/s/chip") == pytest.approx(312)
+
+
+def test_cluster_threshold_depends_on_precision():
+    # 100,000 H100 (xAI): dense BF16 just under 1e20 FLOP/s, FP8 over it (EO 14110 sec. 4.2(b)(ii))
+    line = data.thresholds()["eo14110-cluster"].cluster_peak
+    h100 = data.hardware("H100 SXM5")
+    n = Q_(100_000, "chip")
+    assert n * h100.peak("bf16") < line < n * h100.peak("fp8")
+
+
+def test_tpu_v3_device_price_is_two_dollars_per_chip_hour():
+    board = [p for p in data.prices() if p.hardware == "TPU v3" and p.basis == "board"]
+    assert board and board[0].price.m_as("USD/chip/hour") == pytest.approx(8.00 / 4)
+
+
+def test_latest_price():
+    p = data.latest_price("H100 SXM5")
+    assert p.commitment == "on-demand" and p.date.year >= 2025
+
+
+def test_model_rows_reference_known_hardware_and_units():
+    gpt3 = data.model("GPT-3 175B")
+    assert gpt3.quantities["compute"].m_as("FLOP") == pytest.approx(3.14e23)
+    assert gpt3.quantities["duration"].m_as("day") == pytest.approx(14.8)
+
+
+def _write(tmp_path, text):
+    p = tmp_path / "t.csv"
+    p.write_text(text)
+    return p
+
+
+GOOD = "name,peak,source,retrieved\n,FLOP/s/chip,,date\n"
+
+
+@pytest.mark.parametrize("row, column, needle", [
+    ("x,abc,s,2026-01-01", "peak", "expected a number"),
+    ("x,-5,s,2026-01-01", "peak", "positive"),
+    ("x,nan,s,2026-01-01", "peak", "finite"),
+    ("x,inf,s,2026-01-01", "peak", "finite"),
+    ("x,5,,2026-01-01", "source", "source"),
+    ("x,5,s,yesterday", "retrieved", "date"),
+    (",5,s,2026-01-01", "name", "name"),
+])
+def test_bad_cell_is_reported_by_file_row_and_column(tmp_path, row, column, needle):
+    with pytest.raises(DataError) as exc:
+        data.read_table(_write(tmp_path, GOOD + row + "\n"))
+    assert exc.value.row == 3 and exc.value.column == column
+    assert needle in str(exc.value) and "t.csv" in str(exc.value)
+
+
+def test_duplicate_row_is_reported(tmp_path):
+    with pytest.raises(DataError, match="row 4.*duplicate of row 3"):
+        data.read_table(_write(tmp_path, GOOD + "x,5,s,2026-01-01\nx,6,s,2026-01-01\n"))
+
+
+def test_ragged_row_and_bad_unit_are_reported(tmp_path):
+    with pytest.raises(DataError, match="row 3.*expected 4 cells"):
+        data.read_table(_write(tmp_path, GOOD + "x,5,s\n"))
+    with pytest.raises(DataError, match="row 2.*unknown unit"):
+        data.read_table(_write(tmp_path, "name,peak,source,retrieved\n,furlongs,,date\n"))
+
+
+def test_missing_source_column_is_reported(tmp_path):
+    with pytest.raises(DataError, match="'source'.*missing"):
+        data.read_table(_write(tmp_path, "name,peak,retrieved\n,FLOP,date\n"))
+
+
+def test_frame_puts_units_in_column_names():
+    df = data.frame("hardware")
+    assert "peak_bf16 [FLOP/s/chip]" in df.columns
