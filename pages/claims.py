@@ -1,0 +1,51 @@
+"""Claims page: the seed claims ledger, quoted vs recomputed, filterable, each openable."""
+
+import pandas as pd
+import streamlit as st
+
+from calc.claims import check_all, figures
+from calc.display import number
+
+
+@st.cache_data
+def _ledger() -> pd.DataFrame:
+    rows = []
+    for r in check_all():
+        rows.append({
+            "claim": r.id,
+            "verdict": r.verdict,
+            "quoted": f"{number(r.quoted.magnitude)} {r.quoted.units:~P}".strip(),
+            "recomputed": "—" if r.recomputed is None else f"{number(r.recomputed.magnitude)} {r.recomputed.units:~P}".strip(),
+            "ratio": r.ratio,
+            "statement": r.statement,
+            "article": r.article,
+            "line": r.line,
+            "note": r.note,
+        })
+    return pd.DataFrame(rows)
+
+
+st.title("The articles' figures, recomputed")
+st.caption("ratio = quoted / recomputed. `off` means outside the claim's stated tolerance; "
+           "`inconsistent-units` means the quoted arithmetic mixes dimensions (e.g. parameters / bytes).")
+df = _ledger()
+c1, c2 = st.columns(2)
+verdicts = c1.multiselect("Verdict", sorted(df["verdict"].unique()), key="claims_verdict")
+articles = c2.multiselect("Article", sorted(df["article"].unique()), key="claims_article")
+view = df
+if verdicts:
+    view = view[view["verdict"].isin(verdicts)]
+if articles:
+    view = view[view["article"].isin(articles)]
+counts = df["verdict"].value_counts()
+m = st.columns(3)
+for col, v in zip(m, ["reproduced", "off", "inconsistent-units"]):
+    col.metric(v, int(counts.get(v, 0)))
+st.dataframe(view, hide_index=True, width="stretch",
+             column_config={"ratio": st.column_config.NumberColumn(format="%.3g")})
+with st.expander("Quoted figures that are context, not checkable claims"):
+    st.dataframe(pd.DataFrame([{
+        "figure": f.id, "article": f.article, "line": f.line, "statement": f.statement, "why not checked": f.why,
+        "interpretation": "" if f.interpretation is None else f"{number(f.interpretation.magnitude)} {f.interpretation.units:~P}",
+    } for f in figures()]), hide_index=True, width="stretch")
+st.caption("Claims that run the full model (e.g. Lambda's 355 GPU-years) are presets on the Estimate page.")

@@ -1,0 +1,247 @@
+"""Estimate page: widgets -> Quantities -> calc.estimate -> metrics, derivation and a chart.
+
+The scenario lives in the URL under the vocabulary's names as "value unit" strings, so a link
+reproduces it; a malformed parameter warns and falls back to the default for that field.
+"""
+
+from __future__ import annotations
+
+import json
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import calc
+from calc import data
+from calc.claims import claims, resolve
+from calc.display import show
+from calc.vocabulary import BY_NAME, QUANTITIES
+
+NUMERIC = [n for n in QUANTITIES if n != "utilization"]
+LAYOUT = [  # (section, names) in the order a reader sets them
+    ("Model and data", ["params", "active_params", "tokens", "flop_per_param_token", "compute"]),
+    ("Hardware and time", ["peak", "chips", "duration", "chip_hours"]),
+    ("Money and energy", ["price", "cost", "power", "pue", "energy", "carbon_intensity", "emissions"]),
+]
+HEADLINE = ["compute", "duration", "chip_hours", "cost", "utilization", "energy", "emissions", "price"]
+MAX_UPLOAD = 64 * 1024  # bytes: a scenario is a few hundred
+
+
+@st.cache_data
+def _presets() -> dict[str, dict[str, str]]:
+    out = {}
+    for m in data.models().values():
+        q = m.quantities
+        given = {k: q[k] for k in ("params", "active_params", "tokens", "chips", "duration", "utilization", "power")
+                 if k in q}
+        if "compute" in q and not ("params" in q and "tokens" in q):
+            given["compute"] = q["compute"]
+        if "chip_hours" in q and "duration" not in q:
+            given["chip_hours"] = q["chip_hours"]
+        scenario = {k: _text(v) for k, v in given.items()}
+        if m.hardware:
+            scenario["hardware"] = m.hardware
+        out[f"{m.name} (published run)"] = scenario
+    for c in claims():
+        if "estimate" in c.spec:
+            scenario = {}
+            for k, v in c.spec["inputs"].items():
+                r = resolve(v)
+                scenario[k] = r if isinstance(r, str) else _text(r)
+            out[f"{c.statement[:60]} (claim {c.id})"] = scenario
+    return out
+
+
+def _text(q) -> str:
+    return f"{q.magnitude:.6g} {q.units:~C}".strip()
+
+
+def _set_scenario(scenario: dict[str, str]) -> None:
+    for n in NUMERIC:
+        st.session_state[f"in_{n}"] = scenario.get(n, "")
+    u = scenario.get("utilization")
+    st.session_state["give_utilization"] = u is not None
+    if u is not None:
+        try:
+            st.session_state["in_utilization"] = min(1.0, max(0.01, float(calc.parse_quantity(u, "utilization", "", bare_ok=True).m_as(""))))
+        except calc.InputError:
+            st.session_state["give_utilization"] = False
+    st.session_state["in_hardware"] = scenario.get("hardware", "(none)")
+    st.session_state["in_precision"] = scenario.get("precision", "(default)")
+
+
+def _on_preset() -> None:
+    name = st.session_state["preset"]
+    if name in _presets():
+        _set_scenario(_presets()[name])
+
+
+def _from_url() -> None:
+    """Read the scenario from the query string once per session; warn on each bad field."""
+    if st.session_state.get("_url_read"):
+        return
+    st.session_state["_url_read"] = True
+    scenario, problems = {}, []
+    for key in st.query_params:
+        value = st.query_params.get(key)
+        if key not in BY_NAME:
+            problems.append(f"URL parameter '{key[:40]}' is not a name of the calculator; ignored.")
+            continue
+        try:
+            if key == "hardware":
+                scenario[key] = data.hardware(value).name
+            elif key == "precision":
+                if value not in data.PRECISIONS:
+                    raise calc.InputError(key, f"expected one of {', '.join(data.PRECISIONS)}, got {value[:40]!r}")
+                scenario[key] = value
+            else:
+                term = BY_NAME[key]
+                q = calc.parse_quantity(value, key, term.unit, bare_ok=term.bare_ok)
+                calc.estimate(**{key: q})  # the same range checks as any input
+                scenario[key] = value
+        except calc.InputError as exc:
+            problems.append(f"URL parameter {exc}; using the default for '{key}'.")
+    if scenario:
+        _set_scenario(scenario)
+    st.session_state["_url_problems"] = problems
+
+
+def _inputs() -> dict:
+    known = {}
+    for n in NUMERIC:
+        text = st.session_state.get(f"in_{n}", "").strip()
+        if text:
+            known[n] = text
+    if st.session_state.get("give_utilization"):
+        known["utilization"] = float(st.session_state["in_utilization"])
+    hw = st.session_state.get("in_hardware", "(none)")
+    if hw != "(none)":
+        known["hardware"] = hw
+    prec = st.session_state.get("in_precision", "(default)")
+    if prec != "(default)":
+        known["precision"] = prec
+    return known
+
+
+def _to_url(known: dict) -> None:
+    st.query_params.from_dict({k: (f"{v:g}" if isinstance(v, float) else v) for k, v in known.items()})
+
+
+def _render_inputs() -> None:
+    st.selectbox("Start from", ["(blank)", *_presets()], key="preset", on_change=_on_preset,
+                 help="A published run from data/models.csv, or a seed claim's own assumptions.")
+    hw_names = ["(none)", *data.hardware_table()]
+    c1, c2, c3 = st.columns([2, 1, 2])
+    c1.selectbox("Hardware", hw_names, key="in_hardware", help=BY_NAME["hardware"].meaning)
+    c2.selectbox("Precision", ["(default)", *data.PRECISIONS], key="in_precision",
+                 help="Number format of the peak; default bf16, or fp16 where the chip has no bf16.")
+    with c3:
+        st.checkbox("Set utilization (else derived, or the median of published runs)", key="give_utilization")
+        st.slider("Utilization (MFU)", 0.01, 1.0, step=0.01, key="in_utilization",
+                  disabled=not st.session_state.get("give_utilization"))
+    st.caption("Type a value with its unit (e.g. `300e9 token`, `14.8 day`, `2 USD/chip/hour`); "
+               "leave a field empty to have it derived.")
+    for section, names in LAYOUT:
+        st.markdown(f"**{section}**")
+        cols = st.columns(len(names))
+        for col, n in zip(cols, names):
+            t = BY_NAME[n]
+            col.text_input(f"{n} [{t.unit or '1'}]", key=f"in_{n}", placeholder="derive", help=t.meaning)
+
+
+def _render_result(est: calc.Estimate) -> None:
+    for w in est.warnings:
+        st.warning(w)
+    shown = [n for n in HEADLINE if n in est]
+    for row in range(0, len(shown), 4):
+        cols = st.columns(4)
+        for col, n in zip(cols, shown[row:row + 4]):
+            item = est[n]
+            col.metric(f"{n.replace('_', ' ')} · {item.source}", show(n, item.value))
+    if est.steps:
+        with st.expander("How it was derived", expanded=True):
+            for step in est.steps:
+                st.markdown(f"- `{step}`")
+    table = pd.DataFrame([
+        {"quantity": n, "value": show(n, it.value), "source": it.source, "how": "" if it.source == "given" else it.how}
+        for n, it in est.items.items()
+    ] + [{"quantity": n, "value": "—", "source": "unknown", "how": why} for n, why in est.undetermined.items()])
+    with st.expander("Every quantity"):
+        st.dataframe(table, hide_index=True, width="stretch")
+    return table
+
+
+def _render_sweep(known: dict) -> None:
+    if "chips" not in known or "duration" in known or "chip_hours" in known:
+        st.caption("The chip-count chart needs chips given and the duration derived.")
+        return
+    try:
+        centre = float(calc.parse_quantity(known["chips"], "chips", "chip", bare_ok=True).m_as("chip"))
+        chips = np.unique(np.round(np.geomspace(max(1.0, centre / 32), centre * 32, 41)))
+        est = calc.estimate(**{**known, "chips": chips})
+    except calc.InputError:
+        return
+    if "duration" not in est or "cost" not in est:
+        return
+    df = pd.DataFrame({"chips": chips, "duration [day]": est.duration.m_as("day"), "cost [USD]": est.cost.m_as("USD")})
+    here = df.iloc[[int(np.argmin(np.abs(np.log(chips / centre))))]]
+    base = alt.Chart(df).encode(x=alt.X("chips:Q", scale=alt.Scale(type="log"), title="chips"))
+    time_line = base.mark_line().encode(y=alt.Y("duration [day]:Q", scale=alt.Scale(type="log"), title="duration [day]"))
+    cost_line = base.mark_line(color="#d62728").encode(y=alt.Y("cost [USD]:Q", scale=alt.Scale(type="log"), title="cost [USD]"))
+    dot = alt.Chart(here).mark_point(size=120, filled=True, color="black")
+    left, right = st.columns(2)
+    left.altair_chart(time_line + dot.encode(x="chips:Q", y="duration [day]:Q"), width="stretch")
+    right.altair_chart(cost_line + dot.encode(x="chips:Q", y="cost [USD]:Q"), width="stretch")
+    st.caption("At fixed utilization, duration falls as 1/chips and cost stays flat; the dot is your choice.")
+
+
+def _render_files(known: dict, table) -> None:
+    c1, c2, c3 = st.columns(3)
+    scenario = {k: (f"{v:g}" if isinstance(v, float) else v) for k, v in known.items()}
+    c1.download_button("Scenario (JSON)", json.dumps(scenario, indent=2), "scenario.json", "application/json")
+    if table is not None:
+        c2.download_button("Results (CSV)", table.to_csv(index=False), "results.csv", "text/csv")
+    up = c3.file_uploader("Load a scenario (JSON)", type=["json"], key="upload")
+    if up is not None and st.session_state.get("_uploaded") != up.file_id:
+        st.session_state["_uploaded"] = up.file_id
+        raw = up.getvalue()
+        try:
+            if len(raw) > MAX_UPLOAD:
+                raise ValueError(f"the file is {len(raw):,} bytes; a scenario is at most {MAX_UPLOAD:,}")
+            doc = json.loads(raw.decode("utf-8"))
+            if not isinstance(doc, dict):
+                raise ValueError("expected an object of name: \"value unit\" pairs")
+            extra = [k for k in doc if k not in BY_NAME]
+            if extra:
+                raise ValueError(f"unknown name '{str(extra[0])[:40]}'; expected names of the calculator")
+            if not all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in doc.values()):
+                raise ValueError("every value must be a string such as \"300e9 token\" or a number")
+            calc.estimate(**{k: (str(v) if not isinstance(v, str) else v) for k, v in doc.items()})
+        except (ValueError, UnicodeDecodeError) as exc:
+            st.error(f"Scenario file not loaded: {exc}")
+        else:
+            _set_scenario({k: (str(v) if not isinstance(v, str) else v) for k, v in doc.items()})
+            st.rerun()
+
+
+st.title("What does it take to train this model?")
+_from_url()
+for problem in st.session_state.get("_url_problems", []):
+    st.warning(problem)
+_render_inputs()
+known = _inputs()
+_to_url(known)
+table = None
+st.divider()
+try:
+    est = calc.estimate(**known)
+except calc.InputError as exc:
+    st.error(str(exc))
+except Exception as exc:  # the app never shows a traceback
+    st.error(f"Unexpected problem ({type(exc).__name__}): {exc}")
+else:
+    table = _render_result(est)
+    _render_sweep(known)
+_render_files(known, table)
