@@ -418,9 +418,23 @@ def thresholds() -> dict[str, Threshold]:
     return out
 
 
+@cache
+def notable_compute() -> tuple[tuple[str, dt.date, pint.Quantity], ...]:
+    """(name, publication date, training compute) of notable models, from Epoch AI's database.
+
+    ``data/notable_compute.csv`` holds the factual columns of Epoch AI's Notable AI Models
+    (https://epoch.ai/data, CC BY 4.0); rows are oldest first.
+    """
+    rows = read_table(DATA_DIR / "notable_compute.csv")
+    for r in rows:
+        if r["date"] is None or r["compute"] is None:
+            raise DataError(r.path, r.line, "date" if r["date"] is None else "compute", "expected a value")
+    return tuple((r["name"], r["date"], r.quantity("compute")) for r in rows)
+
+
 def validate_all() -> None:
     """Load every bundled table once; raises ``DataError`` on the first bad cell."""
-    hardware_table(), prices(), models(), defaults(), facts(), thresholds()
+    hardware_table(), prices(), models(), defaults(), facts(), thresholds(), notable_compute()
 
 
 def frame(table: str):

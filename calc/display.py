@@ -42,7 +42,7 @@ def si(q: pint.Quantity, unit: str, digits: int = 3, space: str = " ") -> str:
     return f"{number(x, digits)}{space}{unit}"
 
 
-def _one(name: str, q: pint.Quantity) -> str:
+def _one(name: str, q: pint.Quantity, short: bool = False) -> str:
     if name in ("params", "active_params"):
         return _scaled(q.m_as("param"), _COUNT) + " params"
     if name == "tokens":
@@ -51,7 +51,7 @@ def _one(name: str, q: pint.Quantity) -> str:
         n = q.m_as("chip")
         return (f"{n:,.0f}" if n >= 1 and float(n).is_integer() else number(n)) + " chips"
     if name == "compute":
-        return si(q, "FLOP") + f" ({number(q.m_as('PFLOP/s*day'))} PFLOP/s-days)"
+        return si(q, "FLOP") + ("" if short else f" ({number(q.m_as('PFLOP/s*day'))} PFLOP/s-days)")
     if name == "flop_per_param_token":
         return number(q.m_as("FLOP/param/token")) + " FLOP/param/token"
     if name == "peak":
@@ -67,10 +67,12 @@ def _one(name: str, q: pint.Quantity) -> str:
         return f"{number(days)} days"
     if name == "chip_hours":
         h = q.m_as("chip*hour")
+        if short:
+            return f"{number(q.m_as('chip*year'))} chip-years" if h > 1e5 else _scaled(h, _COUNT) + " chip-hours"
         years = f" ({number(q.m_as('chip*year'))} chip-years)" if h > 1e5 else ""
         return _scaled(h, _COUNT) + " chip-hours" + years
     if name in ("price",):
-        return f"${number(q.m_as('USD/chip/hour'))}/chip-hour"
+        return f"${number(q.m_as('USD/chip/hour'))}/chip-" + ("h" if short else "hour")
     if name == "cost":
         return "$" + _scaled(q.m_as("USD"), _COUNT)
     if name == "power":
@@ -86,12 +88,17 @@ def _one(name: str, q: pint.Quantity) -> str:
     return f"{q:.3g~P}"
 
 
-def show(name: str, q: pint.Quantity) -> str:
-    """The readable form of vocabulary quantity ``name``; arrays show their median and range."""
+def show(name: str, q: pint.Quantity, short: bool = False) -> str:
+    """The readable form of vocabulary quantity ``name``; arrays show their median and range.
+
+    ``short`` drops secondary units, for narrow places such as the app's metrics.
+    """
     m = q.magnitude
+    cls = q.__class__
     if isinstance(m, np.ndarray) and m.size > 1:
         lo, mid, hi = np.percentile(m, [0, 50, 100])
-        return f"{_one(name, q.__class__(mid, q.units))} (range {_one(name, q.__class__(lo, q.units))} – {_one(name, q.__class__(hi, q.units))})"
+        return (f"{_one(name, cls(mid, q.units), short)} "
+                f"(range {_one(name, cls(lo, q.units), True)} – {_one(name, cls(hi, q.units), True)})")
     if isinstance(m, np.ndarray):
-        q = q.__class__(float(m.reshape(-1)[0]), q.units)
-    return _one(name, q)
+        q = cls(float(m.reshape(-1)[0]), q.units)
+    return _one(name, q, short)

@@ -48,7 +48,10 @@ def parse_quantity(value, field: str, unit: str, *, bare_ok: bool) -> pint.Quant
         In the caller's unit (not converted); magnitudes are float or float arrays.
     """
     expected = ureg.parse_units(unit) if unit else ureg.dimensionless
-    if isinstance(value, str):
+    if isinstance(value, str) and bare_ok and _is_plain_number(value):
+        value = _parse_text(value, field, unit)
+        value = Q_(value.magnitude, expected)  # a plain number is read in the canonical unit
+    elif isinstance(value, str):
         value = _parse_text(value, field, unit)
     elif isinstance(value, pint.Quantity):
         if not isinstance(value, ureg.Quantity):
@@ -100,6 +103,14 @@ def _parse_text(text: str, field: str, unit: str) -> pint.Quantity:
     if isinstance(q.magnitude, (int, float)) and not math.isfinite(float(q.magnitude)):
         raise InputError(field, f"expected a finite number, got {text!r}")
     return q
+
+
+def _is_plain_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _is_dimensionless(u) -> bool:

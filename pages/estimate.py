@@ -26,6 +26,12 @@ LAYOUT = [  # (section, names) in the order a reader sets them
     ("Money and energy", ["price", "cost", "power", "pue", "energy", "carbon_intensity", "emissions"]),
 ]
 HEADLINE = ["compute", "duration", "chip_hours", "cost", "utilization", "energy", "emissions", "price"]
+EXAMPLES = {
+    "params": "175e9 param", "active_params": "37e9 param", "tokens": "300e9 token", "flop_per_param_token": "6",
+    "compute": "3.14e23 FLOP", "peak": "989 TFLOP/s/chip", "chips": "1024", "duration": "14.8 day",
+    "chip_hours": "3.5e6 chip*hour", "price": "2 USD/chip/hour", "cost": "4.6e6 USD", "power": "700 W/chip",
+    "pue": "1.1", "energy": "1.3 GWh", "carbon_intensity": "0.429 kg/kWh", "emissions": "552 t",
+}
 MAX_UPLOAD = 64 * 1024  # bytes: a scenario is a few hundred
 
 
@@ -138,7 +144,8 @@ def _render_inputs() -> None:
     c2.selectbox("Precision", ["(default)", *data.PRECISIONS], key="in_precision",
                  help="Number format of the peak; default bf16, or fp16 where the chip has no bf16.")
     with c3:
-        st.checkbox("Set utilization (else derived, or the median of published runs)", key="give_utilization")
+        st.checkbox("Set utilization", key="give_utilization",
+                    help="Unchecked: derived from the other inputs, or else the median of published runs.")
         st.slider("Utilization (MFU)", 0.01, 1.0, step=0.01, key="in_utilization",
                   disabled=not st.session_state.get("give_utilization"))
     st.caption("Type a value with its unit (e.g. `300e9 token`, `14.8 day`, `2 USD/chip/hour`); "
@@ -148,7 +155,8 @@ def _render_inputs() -> None:
         cols = st.columns(len(names))
         for col, n in zip(cols, names):
             t = BY_NAME[n]
-            col.text_input(f"{n} [{t.unit or '1'}]", key=f"in_{n}", placeholder="derive", help=t.meaning)
+            col.text_input(f"{n} [{t.unit or '1'}]", key=f"in_{n}", placeholder=f"derive · e.g. {EXAMPLES[n]}",
+                           help=f"{t.meaning}. A plain number is read in {t.unit or 'fraction'}.")
 
 
 def _render_result(est: calc.Estimate) -> None:
@@ -159,7 +167,8 @@ def _render_result(est: calc.Estimate) -> None:
         cols = st.columns(4)
         for col, n in zip(cols, shown[row:row + 4]):
             item = est[n]
-            col.metric(f"{n.replace('_', ' ')} · {item.source}", show(n, item.value))
+            col.metric(f"{n.replace('_', ' ')} · {item.source}", show(n, item.value, short=True),
+                       help=show(n, item.value) + ("" if item.source == "given" else f" — {item.how}"))
     if est.steps:
         with st.expander("How it was derived", expanded=True):
             for step in est.steps:
@@ -185,15 +194,16 @@ def _render_sweep(known: dict) -> None:
         return
     if "duration" not in est or "cost" not in est:
         return
-    df = pd.DataFrame({"chips": chips, "duration [day]": est.duration.m_as("day"), "cost [USD]": est.cost.m_as("USD")})
+    df = pd.DataFrame({"chips": chips, "days": est.duration.m_as("day"), "usd": est.cost.m_as("USD")})
     here = df.iloc[[int(np.argmin(np.abs(np.log(chips / centre))))]]
-    base = alt.Chart(df).encode(x=alt.X("chips:Q", scale=alt.Scale(type="log"), title="chips"))
-    time_line = base.mark_line().encode(y=alt.Y("duration [day]:Q", scale=alt.Scale(type="log"), title="duration [day]"))
-    cost_line = base.mark_line(color="#d62728").encode(y=alt.Y("cost [USD]:Q", scale=alt.Scale(type="log"), title="cost [USD]"))
-    dot = alt.Chart(here).mark_point(size=120, filled=True, color="black")
+    x = alt.X("chips:Q", scale=alt.Scale(type="log"), title="chips")
     left, right = st.columns(2)
-    left.altair_chart(time_line + dot.encode(x="chips:Q", y="duration [day]:Q"), width="stretch")
-    right.altair_chart(cost_line + dot.encode(x="chips:Q", y="cost [USD]:Q"), width="stretch")
+    for col, field, title, color in ((left, "days", "duration [day]", "#1f77b4"), (right, "usd", "cost [USD]", "#d62728")):
+        y = alt.Y(f"{field}:Q", scale=alt.Scale(type="log"), title=title)
+        line = alt.Chart(df).mark_line(color=color).encode(x=x, y=y, tooltip=["chips", field])
+        dot = alt.Chart(here).mark_point(size=120, filled=True, color="black").encode(x=x, y=y)
+        col.altair_chart((line + dot).properties(title=f"{title.split(' ')[0]} against chip count", height=260),
+                         width="stretch")
     st.caption("At fixed utilization, duration falls as 1/chips and cost stays flat; the dot is your choice.")
 
 
@@ -242,6 +252,8 @@ except calc.InputError as exc:
 except Exception as exc:  # the app never shows a traceback
     st.error(f"Unexpected problem ({type(exc).__name__}): {exc}")
 else:
+    st.session_state["_last_known"] = known
+    st.session_state["_last_compute"] = float(est.compute.m_as("FLOP")) if "compute" in est else None
     table = _render_result(est)
     _render_sweep(known)
 _render_files(known, table)
