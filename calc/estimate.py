@@ -206,7 +206,7 @@ def estimate(*, rtol: float | None = None, **known) -> Estimate:
     if rtol is None:
         rtol = float(data.defaults()["consistency_rtol"].value.magnitude)
     warnings: list[str] = []
-    items: dict[str, Item] = {n: Item(q.to(_UNIT[n]), "given", "given") for n, q in given.items()}
+    items: dict[str, Item] = {n: Item(_canonical(n, q), "given", "given") for n, q in given.items()}
 
     hw = data.hardware(text["hardware"]) if "hardware" in text else None
     precision = text.get("precision")
@@ -230,7 +230,9 @@ def estimate(*, rtol: float | None = None, **known) -> Estimate:
     while True:
         plan = _plan(frozenset(values), dense)
         _check(plan, values, items, rtol)
-        derived = {n: _evaluate(e, values) for n, e in plan.derived.items()}
+        derived = {}
+        for name, exps, _ in plan.order:
+            derived[name] = _evaluate(exps, values if not derived else {**values, **derived}, _coefficient(name, exps))
         applied = _apply_default(plan.undetermined, {**values, **derived}, items, hw)
         if applied is None:
             break
@@ -238,11 +240,11 @@ def estimate(*, rtol: float | None = None, **known) -> Estimate:
         items[name] = item
         values[name] = _base(name, item.value)
 
-    steps = _steps(set(items), set(derived), dense)
+    steps = {name: how for name, _, how in plan.order}
     for name, value in derived.items():
-        how = steps.get(name, "solved jointly from the relations")
+        how = steps[name]
         source = "default" if how.endswith("(dense model)") else "derived"
-        items[name] = Item(Q_(value / _to_base(name), _UNIT[name]), source, how)
+        items[name] = Item(Q_(value, _units(name)), source, how)
     _warn_results(items, warnings)
     undetermined = {n: _missing(n, items, hw) for n in QUANTITIES if n not in items}
     ordered = {n: items[n] for n in QUANTITIES if n in items}
@@ -274,17 +276,33 @@ def _read_inputs(known: dict) -> tuple[dict[str, pint.Quantity], dict[str, str]]
 
 
 def _check_range(name: str, q: pint.Quantity) -> None:
-    m = np.asarray(q.magnitude, dtype=float)
-    if m.size == 0:
-        raise InputError(name, "expected a value, got an empty array")
-    if not np.all(np.isfinite(m)):
+    m = q.magnitude
+    if isinstance(m, np.ndarray):
+        if m.size == 0:
+            raise InputError(name, "expected a value, got an empty array")
+        lo, hi = float(m.min()), float(m.max())  # NaN propagates through both: one pass each, no temporaries
+    else:
+        lo = hi = float(m)
+    if not (math.isfinite(lo) and math.isfinite(hi)):
         raise InputError(name, f"expected a finite number, got {_show(q)}")
-    if np.any(m <= 0):
+    if lo <= 0:
         raise InputError(name, f"expected a positive quantity, got {_show(q)}")
-    if name == "utilization" and np.any(q.m_as("") > 100):
+    if name == "utilization" and hi * _fraction(q.units) > 100:
         raise InputError(name, f"expected a fraction between 0 and 1, got {_show(q)}")
-    if name == "pue" and np.any(q.m_as("") < 1):
+    if name == "pue" and lo * _fraction(q.units) < 1:
         raise InputError(name, f"expected a PUE of at least 1 (facility power / IT power), got {_show(q)}")
+
+
+@cache
+def _fraction(units) -> float:
+    """Factor from a dimensionless unit (percent, ...) to a plain fraction."""
+    return float(Q_(1.0, units).m_as(""))
+
+
+@cache
+def _top_peak() -> float:
+    """The highest dense peak of any chip in data/hardware.csv, in FLOP/s/chip."""
+    return max(q.m_as("FLOP/s/chip") for h in data.hardware_table().values() for q in h.peaks.values())
 
 
 def _show(q: pint.Quantity) -> str:
@@ -295,8 +313,29 @@ def _show(q: pint.Quantity) -> str:
     return f"{q:~P}"
 
 
+@cache
+def _units(name: str):
+    return Q_(1.0, _UNIT[name]).units
+
+
+def _canonical(name: str, q: pint.Quantity) -> pint.Quantity:
+    """``q`` in the canonical unit of ``name``; no copy when it already is."""
+    return q if q.units == _units(name) else q.to(_units(name))
+
+
 def _base(name: str, q: pint.Quantity):
-    return q.m_as(_UNIT[name]) * _to_base(name)
+    """The magnitude of canonical ``q``: values are kept in canonical units, and the unit factors
+    that the relations need are folded into one scalar per step (see ``_coefficient``)."""
+    return q.magnitude
+
+
+def _coefficient(target: str | None, exps) -> float:
+    """Scalar making ``product(x_n ** e)`` of canonical magnitudes come out in ``target``'s
+    canonical unit (or in base units for a check, where target is None)."""
+    k = 1.0
+    for n, e in exps:
+        k *= _to_base(n) ** float(e)
+    return k / (_to_base(target) if target else 1.0)
 
 
 # ----------------------------------------------------------------- elimination over rationals
@@ -304,7 +343,7 @@ def _base(name: str, q: pint.Quantity):
 
 @dataclass(frozen=True)
 class _Plan:
-    derived: dict  # name -> ((known name, exponent), ...)
+    order: tuple  # (name, ((input name, exponent), ...), how) in evaluation order
     checks: tuple  # ((known name, exponent), ...) that must multiply to 1
     undetermined: frozenset
 
@@ -335,7 +374,33 @@ def _plan(known: frozenset, dense: bool) -> _Plan:
         exps = tuple((knowns[k], -row[nu + k]) for k in range(len(knowns)) if row[nu + k] != 0)
         if exps:
             checks.append(exps)
-    return _Plan(derived, tuple(checks), frozenset(unknown) - determined)
+    order = _chain(known, derived, dense)
+    return _Plan(order, tuple(checks), frozenset(unknown) - determined)
+
+
+def _chain(known: frozenset, derived: dict, dense: bool) -> tuple:
+    """An evaluation order for the determined names: one relation step each where one applies
+    (so each costs a multiplication or two), else the monomial of the known names."""
+    order, have, todo = [], set(known), set(derived)
+    progress = True
+    while todo and progress:
+        progress = False
+        for r in _relations(dense):
+            missing = [n for n in r.names if n not in have]
+            if len(missing) == 1 and missing[0] in todo:
+                name = missing[0]
+                if name == r.lhs:
+                    exps = tuple((n, Fraction(1)) for n in r.rhs)
+                else:
+                    exps = ((r.lhs, Fraction(1)),) + tuple((n, Fraction(-1)) for n in r.rhs if n != name)
+                cite = "" if r.cite == "definition" else f"  ({r.cite})" if r is DENSE else f"  {r.cite}"
+                order.append((name, exps, r.solve_for(name) + cite))
+                have.add(name)
+                todo.discard(name)
+                progress = True
+    for name in sorted(todo, key=QUANTITIES.index):  # only jointly determined: straight from the knowns
+        order.append((name, derived[name], "solved jointly from the relations"))
+    return tuple(order)
 
 
 def _rref(rows: list[list[Fraction]], ncols: int) -> list[int]:
@@ -361,22 +426,31 @@ def _relations(dense: bool) -> tuple[Relation, ...]:
     return RELATIONS + (DENSE,) if dense else RELATIONS
 
 
-def _evaluate(exps, values):
-    out = 1.0
+def _evaluate(exps, values, coefficient: float = 1.0):
+    """``coefficient * product(values[n] ** e)``, with every scalar folded into one number first,
+    so that arrays see one operation per array operand. Never modifies an input in place."""
+    k, arrays = coefficient, []
     for name, e in exps:
         x = values[name]
-        if e == 1:
-            out = out * x
-        elif e == -1:
-            out = out / x
+        if np.ndim(x) == 0:
+            k *= float(x) ** float(e)
+        elif e == 1 or e == -1:
+            arrays.append((x, e))
         else:
-            out = out * x ** float(e)
+            arrays.append((x ** float(e), 1))
+    if not arrays:
+        return k
+    arrays.sort(key=lambda a: a[1] < 0)  # multiply before dividing
+    x, e = arrays[0]
+    out = (x if k == 1.0 else x * k) if e == 1 else k / x
+    for x, e in arrays[1:]:
+        out = out * x if e == 1 else out / x
     return out
 
 
 def _check(plan: _Plan, values, items, rtol: float) -> None:
     for exps in plan.checks:
-        ratio = np.asarray(_evaluate(exps, values), dtype=float)
+        ratio = np.asarray(_evaluate(exps, values, _coefficient(None, exps)), dtype=float)
         off = np.abs(np.log(ratio)) > math.log1p(rtol)
         if not np.any(off):
             continue
@@ -439,36 +513,18 @@ def _missing(name, items, hw) -> str:
     return "not determined by the inputs"
 
 
-def _steps(known: set, derived: set, dense: bool) -> dict[str, str]:
-    """A readable derivation: each derived name with the relation that gives it, in order."""
-    steps, have, todo = {}, set(known), set(derived)
-    progress = True
-    while todo and progress:
-        progress = False
-        for r in _relations(dense):
-            missing = [n for n in r.names if n not in have]
-            if len(missing) == 1 and missing[0] in todo:
-                name = missing[0]
-                cite = "" if r.cite == "definition" else f"  ({r.cite})" if r is DENSE else f"  {r.cite}"
-                steps[name] = r.solve_for(name) + cite
-                have.add(name)
-                todo.discard(name)
-                progress = True
-    return steps
-
-
 # --------------------------------------------------------------------------- warnings
 
 
 def _warn_inputs(items, warnings):
     if "utilization" in items and items["utilization"].source == "given":
-        u = np.asarray(items["utilization"].value.m_as(""))
-        if np.any(u > 1):
-            hint = " (a percent? 40 means 4000%; write 0.4 or '40 %')" if np.any(u > 2) else ""
+        u = float(np.max(items["utilization"].value.magnitude))
+        if u > 1:
+            hint = " (a percent? 40 means 4000%; write 0.4 or '40 %')" if u > 2 else ""
             warnings.append(f"utilization: above 1, more than the hardware's peak{hint}")
     if "peak" in items and items["peak"].source == "given":
-        top = max(q.m_as("FLOP/s/chip") for h in data.hardware_table().values() for q in h.peaks.values())
-        if np.any(items["peak"].value.m_as("FLOP/s/chip") > top):
+        top = _top_peak()
+        if float(np.max(items["peak"].value.magnitude)) > top:
             warnings.append(
                 f"peak: above any chip in data/hardware.csv ({top:.3g} FLOP/s/chip); "
                 "is it a sparse, a whole-board or a whole-server figure?"
@@ -477,11 +533,10 @@ def _warn_inputs(items, warnings):
 
 def _warn_results(items, warnings):
     if "utilization" in items and items["utilization"].source == "derived":
-        u = np.asarray(items["utilization"].value.m_as(""))
-        if np.any(u > 1):
-            warnings.append(f"utilization: the inputs imply {float(np.max(u)):.3g}, above the hardware's peak")
+        u = float(np.max(items["utilization"].value.magnitude))
+        if u > 1:
+            warnings.append(f"utilization: the inputs imply {u:.3g}, above the hardware's peak")
     if "tokens" in items and "params" in items:
-        t = np.asarray(items["tokens"].value.m_as("token"))
-        p = np.asarray(items["params"].value.m_as("param"))
-        if np.any(t < p):
+        t, p = items["tokens"].value.magnitude, items["params"].value.magnitude
+        if np.min(t) < np.max(p) and np.any(t < p):  # the bounds settle most sweeps without a pass
             warnings.append("tokens: fewer tokens than parameters; check the unit (tokens, not words or bytes)")

@@ -8,6 +8,7 @@ registry, so pickling, ``st.cache_data`` and pint-pandas all see the same units.
 from __future__ import annotations
 
 import math
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -47,7 +48,7 @@ def parse_quantity(value, field: str, unit: str, *, bare_ok: bool) -> pint.Quant
     pint.Quantity
         In the caller's unit (not converted); magnitudes are float or float arrays.
     """
-    expected = ureg.parse_units(unit) if unit else ureg.dimensionless
+    expected = _units(unit)
     if isinstance(value, str) and bare_ok and _is_plain_number(value):
         value = _parse_text(value, field, unit)
         value = Q_(value.magnitude, expected)  # a plain number is read in the canonical unit
@@ -103,6 +104,11 @@ def _parse_text(text: str, field: str, unit: str) -> pint.Quantity:
     if isinstance(q.magnitude, (int, float)) and not math.isfinite(float(q.magnitude)):
         raise InputError(field, f"expected a finite number, got {text!r}")
     return q
+
+
+@cache
+def _units(unit: str) -> pint.Unit:
+    return ureg.parse_units(unit) if unit else ureg.dimensionless
 
 
 def _is_plain_number(text: str) -> bool:
