@@ -182,6 +182,18 @@ def _render_result(est: calc.Estimate) -> None:
     return table
 
 
+@st.cache_data
+def _sweep_spec(field: str, title: str, color: str) -> dict:
+    """The Vega-Lite spec of a sweep chart, built (and validated) by Altair once; data comes per rerun."""
+    x = alt.X("chips:Q", scale=alt.Scale(type="log"), title="chips")
+    y = alt.Y(f"{field}:Q", scale=alt.Scale(type="log"), title=title)
+    line = alt.Chart().mark_line(color=color).encode(x=x, y=y, tooltip=["chips:Q", f"{field}:Q"])
+    dot = alt.Chart().mark_point(size=120, filled=True, color="black").encode(x=x, y=y).transform_filter("datum.here")
+    spec = alt.layer(line, dot).properties(title=f"{title.split(' ')[0]} against chip count", height=260).to_dict()
+    spec.pop("data", None)
+    return spec
+
+
 def _render_sweep(known: dict) -> None:
     if "chips" not in known or "duration" in known or "chip_hours" in known:
         st.caption("The chip-count chart needs chips given and the duration derived.")
@@ -195,15 +207,11 @@ def _render_sweep(known: dict) -> None:
     if "duration" not in est or "cost" not in est:
         return
     df = pd.DataFrame({"chips": chips, "days": est.duration.m_as("day"), "usd": est.cost.m_as("USD")})
-    here = df.iloc[[int(np.argmin(np.abs(np.log(chips / centre))))]]
-    x = alt.X("chips:Q", scale=alt.Scale(type="log"), title="chips")
+    df["here"] = False
+    df.loc[int(np.argmin(np.abs(np.log(chips / centre)))), "here"] = True
     left, right = st.columns(2)
-    for col, field, title, color in ((left, "days", "duration [day]", "#1f77b4"), (right, "usd", "cost [USD]", "#d62728")):
-        y = alt.Y(f"{field}:Q", scale=alt.Scale(type="log"), title=title)
-        line = alt.Chart(df).mark_line(color=color).encode(x=x, y=y, tooltip=["chips", field])
-        dot = alt.Chart(here).mark_point(size=120, filled=True, color="black").encode(x=x, y=y)
-        col.altair_chart((line + dot).properties(title=f"{title.split(' ')[0]} against chip count", height=260),
-                         width="stretch")
+    left.vega_lite_chart(df, _sweep_spec("days", "duration [day]", "#1f77b4"), width="stretch")
+    right.vega_lite_chart(df, _sweep_spec("usd", "cost [USD]", "#d62728"), width="stretch")
     st.caption("At fixed utilization, duration falls as 1/chips and cost stays flat; the dot is your choice.")
 
 
