@@ -305,6 +305,18 @@ def _kind(q: pint.Quantity) -> str:
     return "fraction" if dims == "dimensionless" else f"quantity of dimension {dims}"
 
 
+def claim_scenario(claim: Claim) -> dict[str, str] | None:
+    """The inputs of a claim that runs ``calc.estimate``, as "value unit" strings (for the app's URL);
+    None for a claim that is a formula rather than a training run."""
+    if "estimate" not in claim.spec:
+        return None
+    out = {}
+    for k, v in claim.spec.get("inputs", {}).items():
+        r = resolve(v, f"{claim.id}.{k}")
+        out[k] = r if isinstance(r, str) else f"{r.magnitude:.6g} {r.units:~C}".strip()
+    return out
+
+
 def check_all() -> list[ClaimResult]:
     """Every claim of ``seeds/``, recomputed."""
     return [check(c) for c in claims()]

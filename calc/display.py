@@ -102,3 +102,27 @@ def show(name: str, q: pint.Quantity, short: bool = False) -> str:
     if isinstance(m, np.ndarray):
         q = cls(float(m.reshape(-1)[0]), q.units)
     return _one(name, q, short)
+
+
+def explain(est) -> list[str]:
+    """The derivation of an ``Estimate`` with the numbers in: one line per derived quantity.
+
+    ``duration = compute / (chips × peak × utilization) = 314 ZFLOP / (10,000 chips × 125 TFLOP/s/chip
+    × 30%) = 9.69 days``
+    """
+    lines = []
+    for name in est.order:
+        item = est[name]
+        num = [n for n, e in item.terms if e > 0]
+        den = [n for n, e in item.terms if e < 0]
+        symbolic = _product(num) + (f" / {_product(den, group=True)}" if den else "")
+        values = _product([show(n, est[n].value, short=True) for n in num])
+        if den:
+            values += " / " + _product([show(n, est[n].value, short=True) for n in den], group=True)
+        lines.append(f"{name} = {symbolic} = {values} = {show(name, item.value, short=True)}")
+    return lines
+
+
+def _product(parts: list[str], group: bool = False) -> str:
+    text = " × ".join(parts) if parts else "1"
+    return f"({text})" if group and len(parts) > 1 else text

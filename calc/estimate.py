@@ -94,6 +94,7 @@ class Item:
     value: pint.Quantity
     source: str  # "given" | "derived" | "default"
     how: str  # the formula, lookup or citation behind it
+    terms: tuple = ()  # for a derived item: (name, exponent) of the quantities it was computed from
 
 
 class Estimate:
@@ -104,13 +105,14 @@ class Estimate:
     could not be found to what would determine it.
     """
 
-    def __init__(self, items, hardware, precision, warnings, steps, undetermined):
+    def __init__(self, items, hardware, precision, warnings, steps, undetermined, order=()):
         self.items: dict[str, Item] = items
         self.hardware: data.Hardware | None = hardware
         self.precision: str | None = precision
         self.warnings: tuple[str, ...] = tuple(warnings)
         self.steps: tuple[str, ...] = tuple(steps)
         self.undetermined: dict[str, str] = undetermined
+        self.order: tuple[str, ...] = tuple(order)  # derived names, in the order they were computed
 
     def __getattr__(self, name: str) -> pint.Quantity:
         items = self.__dict__.get("items", {})
@@ -241,15 +243,17 @@ def estimate(*, rtol: float | None = None, **known) -> Estimate:
         values[name] = _base(name, item.value)
 
     steps = {name: how for name, _, how in plan.order}
+    terms = {name: tuple((n, int(e) if e.denominator == 1 else float(e)) for n, e in exps) for name, exps, _ in plan.order}
     for name, value in derived.items():
         how = steps[name]
         source = "default" if how.endswith("(dense model)") else "derived"
-        items[name] = Item(Q_(value, _units(name)), source, how)
+        items[name] = Item(Q_(value, _units(name)), source, how, terms[name])
     _warn_results(items, warnings)
     undetermined = {n: _missing(n, items, hw) for n in QUANTITIES if n not in items}
     ordered = {n: items[n] for n in QUANTITIES if n in items}
+    order = [name for name, _, _ in plan.order]
     return Estimate(ordered, hw, precision if hw is not None else None, warnings,
-                    [steps[n] for n in QUANTITIES if n in steps], undetermined)
+                    [steps[n] for n in order], undetermined, order)
 
 
 def _read_inputs(known: dict) -> tuple[dict[str, pint.Quantity], dict[str, str]]:

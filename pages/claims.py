@@ -1,17 +1,22 @@
 """Claims page: the seed claims ledger, quoted vs recomputed, filterable, each openable."""
 
+from urllib.parse import urlencode
+
 import pandas as pd
 import streamlit as st
 
-from calc.claims import check_all, figures
+from calc.claims import check_all, claim_scenario, claims, figures
 from calc.display import number
 
 
 @st.cache_data
 def _ledger() -> pd.DataFrame:
     rows = []
+    scenarios = {c.id: claim_scenario(c) for c in claims()}
     for r in check_all():
+        scenario = scenarios[r.id]
         rows.append({
+            "open": None if scenario is None else "/?" + urlencode(scenario),
             "claim": r.id,
             "verdict": r.verdict,
             "quoted": f"{number(r.quoted.magnitude)} {r.quoted.units:~P}".strip(),
@@ -42,10 +47,13 @@ m = st.columns(3)
 for col, v in zip(m, ["reproduced", "off", "inconsistent-units"]):
     col.metric(v, int(counts.get(v, 0)))
 st.dataframe(view, hide_index=True, width="stretch",
-             column_config={"ratio": st.column_config.NumberColumn(format="%.3g")})
+             column_config={"ratio": st.column_config.NumberColumn(format="%.3g"),
+                            "open": st.column_config.LinkColumn("scenario", display_text="open ↗",
+                                                                help="Open the claim's own run in the Estimate page")})
 with st.expander("Quoted figures that are context, not checkable claims"):
     st.dataframe(pd.DataFrame([{
         "figure": f.id, "article": f.article, "line": f.line, "statement": f.statement, "why not checked": f.why,
         "interpretation": "" if f.interpretation is None else f"{number(f.interpretation.magnitude)} {f.interpretation.units:~P}",
     } for f in figures()]), hide_index=True, width="stretch")
-st.caption("Claims that run the full model (e.g. Lambda's 355 GPU-years) are presets on the Estimate page.")
+st.caption("Claims that run the full model (e.g. Lambda's 355 GPU-years) open on the Estimate page, "
+           "where every assumption can be changed; they are also presets there.")

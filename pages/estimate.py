@@ -15,24 +15,25 @@ import streamlit as st
 
 import calc
 from calc import data
-from calc.claims import claims, resolve
-from calc.display import show
+from calc.claims import claim_scenario, claims
+from calc.dataset import tokens_in
+from calc.display import explain, show
+from calc.scenario import read_scenario
 from calc.vocabulary import BY_NAME, QUANTITIES
 
-NUMERIC = [n for n in QUANTITIES if n != "utilization"]
+NUMERIC = [n for n in QUANTITIES if n != "utilization"] + ["dataset_size"]
 LAYOUT = [  # (section, names) in the order a reader sets them
-    ("Model and data", ["params", "active_params", "tokens", "flop_per_param_token", "compute"]),
+    ("Model and data", ["params", "active_params", "tokens", "dataset_size", "flop_per_param_token", "compute"]),
     ("Hardware and time", ["peak", "chips", "duration", "chip_hours"]),
     ("Money and energy", ["price", "cost", "power", "pue", "energy", "carbon_intensity", "emissions"]),
 ]
 HEADLINE = ["compute", "duration", "chip_hours", "cost", "utilization", "energy", "emissions", "price"]
 EXAMPLES = {
     "params": "175e9 param", "active_params": "37e9 param", "tokens": "300e9 token", "flop_per_param_token": "6",
-    "compute": "3.14e23 FLOP", "peak": "989 TFLOP/s/chip", "chips": "1024", "duration": "14.8 day",
+    "compute": "3.14e23 FLOP", "dataset_size": "40 GB", "peak": "989 TFLOP/s/chip", "chips": "1024", "duration": "14.8 day",
     "chip_hours": "3.5e6 chip*hour", "price": "2 USD/chip/hour", "cost": "4.6e6 USD", "power": "700 W/chip",
     "pue": "1.1", "energy": "1.3 GWh", "carbon_intensity": "0.429 kg/kWh", "emissions": "552 t",
 }
-MAX_UPLOAD = 64 * 1024  # bytes: a scenario is a few hundred
 
 
 @st.cache_data
@@ -51,11 +52,8 @@ def _presets() -> dict[str, dict[str, str]]:
             scenario["hardware"] = m.hardware
         out[f"{m.name} (published run)"] = scenario
     for c in claims():
-        if "estimate" in c.spec:
-            scenario = {}
-            for k, v in c.spec["inputs"].items():
-                r = resolve(v)
-                scenario[k] = r if isinstance(r, str) else _text(r)
+        scenario = claim_scenario(c)
+        if scenario is not None:
             out[f"{c.statement[:60]} (claim {c.id})"] = scenario
     return out
 
@@ -92,11 +90,14 @@ def _from_url() -> None:
     scenario, problems = {}, []
     for key in st.query_params:
         value = st.query_params.get(key)
-        if key not in BY_NAME:
+        if key not in BY_NAME and key != "dataset_size":
             problems.append(f"URL parameter '{key[:40]}' is not a name of the calculator; ignored.")
             continue
         try:
-            if key == "hardware":
+            if key == "dataset_size":
+                tokens_in(value)
+                scenario[key] = value
+            elif key == "hardware":
                 scenario[key] = data.hardware(value).name
             elif key == "precision":
                 if value not in data.PRECISIONS:
@@ -118,7 +119,7 @@ def _inputs() -> dict:
     known = {}
     for n in NUMERIC:
         text = st.session_state.get(f"in_{n}", "").strip()
-        if text:
+        if text and n != "dataset_size":
             known[n] = text
     if st.session_state.get("give_utilization"):
         known["utilization"] = float(st.session_state["in_utilization"])
@@ -132,7 +133,9 @@ def _inputs() -> dict:
 
 
 def _to_url(known: dict) -> None:
-    st.query_params.from_dict({k: (f"{v:g}" if isinstance(v, float) else v) for k, v in known.items()})
+    size = st.session_state.get("in_dataset_size", "").strip()
+    query = {k: (f"{v:g}" if isinstance(v, float) else v) for k, v in known.items()}
+    st.query_params.from_dict({**query, "dataset_size": size} if size else query)
 
 
 def _render_inputs() -> None:
@@ -154,6 +157,11 @@ def _render_inputs() -> None:
         st.markdown(f"**{section}**")
         cols = st.columns(len(names))
         for col, n in zip(cols, names):
+            if n == "dataset_size":
+                col.text_input("dataset_size [byte]", key="in_dataset_size", placeholder=f"or · e.g. {EXAMPLES[n]}",
+                               help="Size of the training text; read as tokens at about 4 bytes of English per "
+                                    "token (data/facts.csv) when tokens is empty.")
+                continue
             t = BY_NAME[n]
             col.text_input(f"{n} [{t.unit or '1'}]", key=f"in_{n}", placeholder=f"derive · e.g. {EXAMPLES[n]}",
                            help=f"{t.meaning}. A plain number is read in {t.unit or 'fraction'}.")
@@ -169,10 +177,11 @@ def _render_result(est: calc.Estimate) -> None:
             item = est[n]
             col.metric(f"{n.replace('_', ' ')} · {item.source}", show(n, item.value, short=True),
                        help=show(n, item.value) + ("" if item.source == "given" else f" — {item.how}"))
-    if est.steps:
+    if est.order:
         with st.expander("How it was derived", expanded=True):
-            for step in est.steps:
-                st.markdown(f"- `{step}`")
+            for line, step in zip(explain(est), est.steps):
+                cite = step.split("  ", 1)[1] if "  " in step else ""
+                st.markdown(f"- `{line}`" + (f"  \n  _{cite.strip()}_" if cite else ""))
     table = pd.DataFrame([
         {"quantity": n, "value": show(n, it.value), "source": it.source, "how": "" if it.source == "given" else it.how}
         for n, it in est.items.items()
@@ -218,29 +227,20 @@ def _render_sweep(known: dict) -> None:
 def _render_files(known: dict, table) -> None:
     c1, c2, c3 = st.columns(3)
     scenario = {k: (f"{v:g}" if isinstance(v, float) else v) for k, v in known.items()}
+    if st.session_state.get("in_dataset_size", "").strip():
+        scenario["dataset_size"] = st.session_state["in_dataset_size"].strip()
     c1.download_button("Scenario (JSON)", json.dumps(scenario, indent=2), "scenario.json", "application/json")
     if table is not None:
         c2.download_button("Results (CSV)", table.to_csv(index=False), "results.csv", "text/csv")
     up = c3.file_uploader("Load a scenario (JSON)", type=["json"], key="upload")
     if up is not None and st.session_state.get("_uploaded") != up.file_id:
         st.session_state["_uploaded"] = up.file_id
-        raw = up.getvalue()
         try:
-            if len(raw) > MAX_UPLOAD:
-                raise ValueError(f"the file is {len(raw):,} bytes; a scenario is at most {MAX_UPLOAD:,}")
-            doc = json.loads(raw.decode("utf-8"))
-            if not isinstance(doc, dict):
-                raise ValueError("expected an object of name: \"value unit\" pairs")
-            extra = [k for k in doc if k not in BY_NAME]
-            if extra:
-                raise ValueError(f"unknown name '{str(extra[0])[:40]}'; expected names of the calculator")
-            if not all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in doc.values()):
-                raise ValueError("every value must be a string such as \"300e9 token\" or a number")
-            calc.estimate(**{k: (str(v) if not isinstance(v, str) else v) for k, v in doc.items()})
-        except (ValueError, UnicodeDecodeError) as exc:
+            scenario = read_scenario(up.getvalue())
+        except calc.InputError as exc:
             st.error(f"Scenario file not loaded: {exc}")
         else:
-            _set_scenario({k: (str(v) if not isinstance(v, str) else v) for k, v in doc.items()})
+            _set_scenario(scenario)
             st.rerun()
 
 
@@ -254,6 +254,12 @@ _to_url(known)
 table = None
 st.divider()
 try:
+    size = st.session_state.get("in_dataset_size", "").strip()
+    if size and "tokens" not in known:
+        tokens = tokens_in(size)
+        st.caption(f"tokens from the dataset size: {size} at {data.fact('english_bytes_per_token').value:~P} "
+                   f"(rule of thumb) = {show('tokens', tokens)}")
+        known = {**known, "tokens": tokens}
     est = calc.estimate(**known)
 except calc.InputError as exc:
     st.error(str(exc))
