@@ -1,0 +1,137 @@
+"""Bad input at every door: the API, the command line, scenario files, data files, seed files.
+
+Each case asserts one clear message naming the field and what was expected; the app's widgets and
+URL are covered in test_app.py, the data files' cells in test_data.py.
+"""
+
+import json
+
+import pytest
+
+import calc
+from calc import data
+from calc.__main__ import main
+from calc.errors import DataError
+from calc.scenario import read_scenario
+
+API = [  # (kwargs, field, words the message must contain)
+    ({"tokens": -1}, "tokens", "positive"),
+    ({"tokens": 0}, "tokens", "positive"),
+    ({"params": float("nan")}, "params", "finite"),
+    ({"chips": float("-inf")}, "chips", "finite"),
+    ({"compute": "1e400 FLOP"}, "compute", "finite"),
+    ({"compute": ""}, "compute", "empty"),
+    ({"compute": "   "}, "compute", "empty"),
+    ({"duration": "14 meter"}, "duration", "expected a quantity in s"),
+    ({"duration": 14}, "duration", "ambiguous"),
+    ({"price": 2.5}, "price", "ambiguous"),
+    ({"power": "700 W"}, "power", "W/chip"),
+    ({"tokens": "3 flurbs"}, "tokens", "unknown unit"),
+    ({"tokens": "300e9 token token"}, "tokens", "token"),
+    ({"hardware": "H1OO"}, "hardware", "unknown accelerator"),
+    ({"hardware": 7}, "hardware", "expected a name"),
+    ({"precision": "fp4"}, "precision", "expected one of"),
+    ({"utilization": 250}, "utilization", "fraction"),
+    ({"utilization": "-5 %"}, "utilization", "positive"),
+    ({"pue": 0.5}, "pue", "at least 1"),
+    ({"chips": [1, 2, "x"]}, "chips", "number"),
+    ({"chips": []}, "chips", "empty"),
+    ({"tokens": "__import__('os').system('ls')"}, "tokens", "expected a quantity"),
+    ({"tokens": "(" * 50 + "1" + ")" * 50}, "tokens", "nested"),
+    ({"tokens": "9" * 400}, "tokens", "characters"),
+    ({"carbon_intensity": "0.4 kg"}, "carbon_intensity", "kg/kWh"),
+    ({"energy": "5 W"}, "energy", "kWh"),
+    ({"cost": "5 EUR"}, "cost", "unknown unit"),
+    ({"flop_per_param_token": "6 FLOP"}, "flop_per_param_token", "FLOP/param/token"),
+    ({"param": 1e9}, "param", "did you mean params"),
+]
+
+
+@pytest.mark.parametrize("kwargs, field, words", API, ids=[f"api-{i}" for i in range(len(API))])
+def test_api(kwargs, field, words):
+    with pytest.raises(calc.InputError) as exc:
+        calc.estimate(**kwargs)
+    assert isinstance(exc.value, ValueError)
+    assert exc.value.field == field
+    assert words in str(exc.value)
+
+
+CLI = [
+    ["estimate", "--tokens", "5 meter"], ["estimate", "--tokens", "-5"], ["estimate", "--chips", "0"],
+    ["estimate", "--chips", "nan"], ["estimate", "--compute", "inf"], ["estimate", "--compute", "1e400"],
+    ["estimate", "--hardware", "H100"], ["estimate", "--utilization", "400"], ["estimate", "--price", "3 USD"],
+    ["estimate", "--duration", "2 furlong"], ["estimate", "--rtol", "-1"], ["estimate", "--tokens", ""],
+    ["estimate", "--compute", "1e23", "--params", "1e9", "--tokens", "1e9"],
+    ["estimate", "--tokens", "__import__('os')"], ["estimate", "--precision", "fp3"],
+]
+
+
+@pytest.mark.parametrize("argv", CLI, ids=[f"cli-{i}" for i in range(len(CLI))])
+def test_cli(argv, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("calc: error: --") and err.count("\n") == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize("argv", [["estimate", "--nope", "1"], ["frobnicate"], [], ["estimate", "--chips"]])
+def test_cli_usage_errors_exit_2(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+SCENARIOS = [
+    (b"not json", "scenario", "JSON object"),
+    (b"[1, 2]", "scenario", "got list"),
+    (b"\xff\xfe", "scenario", "JSON object"),
+    (b" " * (64 * 1024 + 1), "scenario", "at most"),
+    (json.dumps({"tokens": "1 token", "hacker": "1"}).encode(), "hacker", "not a name"),
+    (json.dumps({"tokens": {"value": 1}}).encode(), "tokens", "got dict"),
+    (json.dumps({"tokens": True}).encode(), "tokens", "got bool"),
+    (json.dumps({"tokens": "-3 token"}).encode(), "tokens", "positive"),
+    (json.dumps({"dataset_size": "40 token"}).encode(), "dataset_size", "byte"),
+    (b"[" * 60000, "scenario", "JSON object"),  # deeply nested: RecursionError inside json
+]
+
+
+@pytest.mark.parametrize("raw, field, words", SCENARIOS, ids=[f"scenario-{i}" for i in range(len(SCENARIOS))])
+def test_scenario_files(raw, field, words):
+    with pytest.raises(calc.InputError) as exc:
+        read_scenario(raw)
+    assert exc.value.field == field and words in str(exc.value)
+
+
+def test_ten_megabyte_scenario_is_refused_quickly():
+    import time
+
+    t = time.perf_counter()
+    with pytest.raises(calc.InputError, match="at most"):
+        read_scenario(b"{" + b" " * 10_000_000 + b"}")
+    assert time.perf_counter() - t < 1
+
+
+def test_good_scenario_round_trips():
+    assert read_scenario(json.dumps({"params": "7e9 param", "tokens": 2e12}))["tokens"] == "2000000000000.0"
+
+
+ROW_TABLE = "name,value,unit,source,retrieved\n"
+
+
+@pytest.mark.parametrize("row, column", [
+    ("x,abc,USD,s,2026-01-01", "value"), ("x,1,furlong,s,2026-01-01", "unit"), ("x,1,USD,,2026-01-01", "source"),
+    ("x,1,USD,s,01/01/2026", "retrieved"), ("x,,USD,s,2026-01-01", "value"), (",1,USD,s,2026-01-01", "name"),
+])
+def test_row_table_cells(tmp_path, row, column):
+    p = tmp_path / "facts.csv"
+    p.write_text(ROW_TABLE + row + "\n")
+    with pytest.raises(DataError) as exc:
+        data.read_row_table(p)
+    assert exc.value.row == 2 and exc.value.column == column
+
+
+def test_not_utf8_csv(tmp_path):
+    p = tmp_path / "x.csv"
+    p.write_bytes(b"name,source,retrieved\n\xff\xfe\n")
+    with pytest.raises(DataError, match="UTF-8"):
+        data.read_table(p)
