@@ -24,7 +24,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _flag(name: str) -> str:
-    return BY_NAME[name].flag if name in BY_NAME else name
+    return BY_NAME[name].flag if name in BY_NAME else "--" + name.replace("_", "-")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
         unit = f" [{t.unit or 'fraction'}]" if t.unit is not None else ""
         est.add_argument(t.flag, dest=t.name, metavar="VALUE", help=f"{t.meaning}{unit}")
     est.add_argument("--rtol", type=float, default=None, help="tolerance between over-determined inputs (default 0.05)")
+    est.add_argument("--samples", type=int, default=10_000,
+                     help="draws when any input is a range such as 0.2..0.5 (default 10000)")
+    est.add_argument("--seed", type=int, default=0, help="seed of the random generator for ranges (default 0)")
     est.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     cl = sub.add_parser("claims", help="recompute every figure quoted in the seed articles")
@@ -65,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
 def _flagged(exc: InputError) -> str:
     fields = getattr(exc, "fields", None) or (exc.field,)
     message = getattr(exc, "message", str(exc))
-    if all(f in BY_NAME for f in fields):
+    if all(f.isidentifier() for f in fields):
         text = ", ".join(_flag(f) for f in fields) + ": " + message
     else:
         text = str(exc)
@@ -87,7 +90,9 @@ def _estimate(args) -> int:
                 notes.append(note)
         known[name] = raw
     if args.rtol is not None and not (0 < args.rtol < 10):
-        raise InputError("--rtol", f"expected a tolerance between 0 and 10, got {args.rtol}")
+        raise InputError("rtol", f"expected a tolerance between 0 and 10, got {args.rtol}")
+    if any(isinstance(v, str) and ".." in v for v in known.values()):
+        return _simulate(args, known, notes)
     result = estimate(rtol=args.rtol, **known)
     warnings = notes + list(result.warnings)
     if args.json:
@@ -101,6 +106,40 @@ def _estimate(args) -> int:
     for name, why in result.undetermined.items():
         print(f"{name:<{width}}  {'—':<42} {'unknown':<8} {why}")
     for w in warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    return 0
+
+
+def _simulate(args, known: dict, notes: list[str]) -> int:
+    from calc.display import show
+    from calc.uncertainty import simulate
+
+    sim = simulate(samples=args.samples, seed=args.seed, **known)
+    est = sim.estimate
+    output = "cost" if "cost" in est else "duration" if "duration" in est else None
+    if args.json:
+        out = est.to_dict()
+        for name, q in out["quantities"].items():
+            lo, mid, hi = sim.interval(name)
+            q["value"], q["interval90"] = mid.magnitude, [lo.magnitude, hi.magnitude]
+        out["samples"], out["seed"] = sim.samples, sim.seed
+        out["sensitivity"] = [] if output is None else [
+            {"input": n, "output": output, "low": lo.magnitude, "high": hi.magnitude}
+            for n, lo, hi in sim.sensitivity(output)]
+        out["warnings"] = notes + list(est.warnings)
+        print(json.dumps(out, indent=2))
+        return 0
+    print(f"{sim.samples:,} samples (seed {sim.seed}); median and 90% interval")
+    width = max(len(n) for n in est.items)
+    for name, item in est.items.items():
+        lo, mid, hi = sim.interval(name)
+        spread = "" if lo.magnitude == hi.magnitude else f"  [{show(name, lo, True)} – {show(name, hi, True)}]"
+        print(f"{name:<{width}}  {show(name, mid, True) + spread:<52} {item.source}")
+    if output is not None:
+        print(f"\nwhat drives {output} (each range alone across its 90% interval):")
+        for n, lo, hi in sim.sensitivity(output):
+            print(f"  {n:<{width}}  {show(output, lo, True)} – {show(output, hi, True)}")
+    for w in notes + list(est.warnings):
         print(f"warning: {w}", file=sys.stderr)
     return 0
 

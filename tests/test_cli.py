@@ -78,3 +78,25 @@ def test_claims_table(capsys):
 def test_hardware_list(capsys):
     code, out, _ = run(capsys, "hardware")
     assert code == 0 and "TPU v3" in out
+
+
+def test_range_flags_give_intervals_and_drivers(capsys):
+    code, out, _ = run(capsys, "estimate", "--params", "175e9", "--tokens", "300e9", "--hardware", "V100 SXM2",
+                       "--chips", "10000", "--utilization", "0.2..0.5", "--price", "lognormal:1..3 USD/chip/hour",
+                       "--samples", "2000", "--json")
+    d = json.loads(out)
+    lo, hi = d["quantities"]["cost"]["interval90"]
+    assert lo < d["quantities"]["cost"]["value"] < hi
+    assert [s["input"] for s in d["sensitivity"]] == ["price", "utilization"]
+    assert d["samples"] == 2000
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--utilization", "0.5..0.2"], "low bound is above"),
+    (["--utilization", "beta:0.1..0.2"], "unknown distribution"),
+    (["--price", "1..3"], "ambiguous"),
+    (["--chips", "8", "--params", "1e9", "--tokens", "1e10", "--utilization", "0.2..0.4", "--samples", "0"], "--samples"),
+])
+def test_bad_ranges_exit_2(capsys, args, words):
+    code, out, err = run(capsys, "estimate", *args)
+    assert code == 2 and words in err and err.count("\n") == 1

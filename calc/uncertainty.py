@@ -1,0 +1,239 @@
+"""Ranges instead of guesses: inputs as distributions, sampled through the one ``calc.estimate``.
+
+A range is written the same way in Python, on the command line and in the app:
+
+    "0.2..0.5"                          log-uniform between the bounds (the default: every
+                                        quantity here is positive and multiplicative)
+    "uniform:0.2..0.5"                  uniform
+    "lognormal:1..3 USD/chip/hour"      lognormal whose 90% interval is [1, 3]
+    "triangular:100..300..1000 Gtoken"  triangular with low, mode, high
+    "300 Gtoken..3 Ttoken"              each bound may carry its own unit
+
+Samples are drawn with a seeded ``numpy.random.Generator`` and passed to ``calc.estimate`` as
+arrays: no per-sample Python loop, no second implementation of the model.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from statistics import NormalDist
+
+import numpy as np
+import pint
+
+from calc.errors import InputError
+from calc.estimate import Estimate, estimate
+from calc.units import Q_, parse_quantity
+from calc.vocabulary import BY_NAME, QUANTITIES
+
+KINDS = ("loguniform", "uniform", "lognormal", "triangular")
+_Z95 = NormalDist().inv_cdf(0.95)  # a 90% interval spans +-1.645 standard deviations
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """An uncertain input: ``kind`` over [low, high] (``mode`` for triangular), in one unit."""
+
+    kind: str
+    low: float
+    high: float
+    unit: str
+    mode: float | None = None
+
+    def sample(self, rng: np.random.Generator, n: int) -> pint.Quantity:
+        """``n`` draws as a Quantity array; a degenerate range (low == high) is its one value."""
+        lo, hi = self.low, self.high
+        if lo == hi:
+            return Q_(lo, self.unit)  # a point: the estimate is then exactly the point estimate
+        if self.kind == "loguniform":
+            x = np.exp(rng.uniform(math.log(lo), math.log(hi), n))
+        elif self.kind == "uniform":
+            x = rng.uniform(lo, hi, n)
+        elif self.kind == "lognormal":
+            mu, sigma = (math.log(lo) + math.log(hi)) / 2, (math.log(hi) - math.log(lo)) / (2 * _Z95)
+            x = rng.lognormal(mu, sigma, n)
+        else:
+            x = rng.triangular(lo, self.mode, hi, n)
+        return Q_(x, self.unit)
+
+    def quantile(self, p: float) -> pint.Quantity:
+        """The ``p`` quantile, in closed form (used for the sensitivity analysis)."""
+        lo, hi = self.low, self.high
+        if lo == hi:
+            return Q_(lo, self.unit)
+        if self.kind == "loguniform":
+            x = lo * (hi / lo) ** p
+        elif self.kind == "uniform":
+            x = lo + p * (hi - lo)
+        elif self.kind == "lognormal":
+            mu, sigma = (math.log(lo) + math.log(hi)) / 2, (math.log(hi) - math.log(lo)) / (2 * _Z95)
+            x = math.exp(mu + sigma * _normal_ppf(p))
+        else:
+            c = (self.mode - lo) / (hi - lo)
+            x = lo + math.sqrt(p * (hi - lo) * (self.mode - lo)) if p < c else hi - math.sqrt((1 - p) * (hi - lo) * (hi - self.mode))
+        return Q_(x, self.unit)
+
+
+def _normal_ppf(p: float) -> float:
+    return NormalDist().inv_cdf(p)
+
+
+def parse_range(text: str, field: str) -> Distribution | None:
+    """A range string as a Distribution of ``field``'s dimension, or None if ``text`` is a plain value."""
+    if not isinstance(text, str) or ".." not in text:
+        return None
+    kind = "loguniform"
+    body = text.strip()
+    if ":" in body.split("..")[0]:
+        kind, _, body = body.partition(":")
+        kind = kind.strip().lower()
+        if kind not in KINDS:
+            raise InputError(field, f"unknown distribution {kind[:20]!r}; expected one of {', '.join(KINDS)}")
+    parts = [p.strip() for p in body.split("..")]
+    want = 3 if kind == "triangular" else 2
+    if len(parts) != want or not all(parts):
+        shape = "low..mode..high" if kind == "triangular" else "low..high"
+        raise InputError(field, f"expected a range {shape}, got {text[:60]!r}")
+    term = BY_NAME.get(field)
+    if term is None or term.unit is None:
+        raise InputError(field, "only quantities can be given as ranges")
+    last = parse_quantity(parts[-1], field, term.unit, bare_ok=term.bare_ok)
+    unit = f"{last.units:~C}" if not last.dimensionless or term.unit == "" else term.unit
+    values = []
+    for p in parts:
+        if _is_number(p):  # "1..3 USD/chip/hour": a bare bound takes the last bound's unit
+            q = Q_(float(p), last.units)
+        else:
+            q = parse_quantity(p, field, term.unit, bare_ok=term.bare_ok)
+        m = float(q.m_as(last.units))
+        if not math.isfinite(m):
+            raise InputError(field, f"expected finite bounds, got {p!r}")
+        if m <= 0:
+            raise InputError(field, f"expected positive bounds, got {p!r}")
+        values.append(m)
+    lo, hi = values[0], values[-1]
+    if lo > hi:
+        raise InputError(field, f"the range's low bound is above its high bound ({parts[0]} > {parts[-1]})")
+    mode = values[1] if kind == "triangular" else None
+    if mode is not None and not lo <= mode <= hi:
+        raise InputError(field, f"the mode {parts[1]} is outside [{parts[0]}, {parts[-1]}]")
+    if field == "utilization" and hi * float(Q_(1, last.units).m_as("")) > 100:
+        raise InputError(field, "expected fractions between 0 and 1")
+    return Distribution(kind, lo, hi, unit, mode)
+
+
+def _is_number(s: str) -> bool:
+    try:
+        float(s)
+    except ValueError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class Simulation:
+    """The outcome of pushing sampled inputs through ``calc.estimate``."""
+
+    estimate: Estimate  # every quantity as an array of samples (or a scalar if certain)
+    ranges: dict  # input name -> Distribution
+    fixed: dict  # the certain inputs
+    samples: int
+    seed: int
+
+    def interval(self, name: str, level: float = 0.9) -> tuple[pint.Quantity, pint.Quantity, pint.Quantity]:
+        """(low, median, high) of ``name``: the central ``level`` interval and the median."""
+        q = self.estimate[name].value
+        m = np.asarray(q.magnitude, dtype=float)
+        a = (1 - level) / 2
+        lo, mid, hi = (float(x) for x in np.quantile(m, [a, 0.5, 1 - a])) if m.ndim else (float(m),) * 3
+        return Q_(lo, q.units), Q_(mid, q.units), Q_(hi, q.units)
+
+    def sensitivity(self, output: str) -> list[tuple[str, pint.Quantity, pint.Quantity]]:
+        """Tornado data: ``output`` when each uncertain input alone moves from its 5% to its 95%
+        quantile, the others held at their medians; widest first."""
+        medians = {k: d.quantile(0.5) for k, d in self.ranges.items()}
+        rows = []
+        for name, d in self.ranges.items():
+            swing = Q_(np.array([d.quantile(0.05).magnitude, d.quantile(0.95).magnitude]), d.unit)
+            est = estimate(**{**self.fixed, **medians, name: swing})
+            if output not in est:
+                continue
+            lo, hi = est[output].value.magnitude
+            u = est[output].value.units
+            rows.append((name, Q_(float(min(lo, hi)), u), Q_(float(max(lo, hi)), u)))
+        return sorted(rows, key=lambda r: -abs(math.log(r[2].magnitude / r[1].magnitude)))
+
+
+def simulate(*, samples: int = 10_000, seed: int = 0, **known) -> Simulation:
+    """Sample every range among ``known`` and run the estimate on the samples.
+
+    Parameters
+    ----------
+    samples : int
+        Number of draws (1 to 10,000,000).
+    seed : int
+        Seed of the ``numpy.random.Generator``; the same seed gives the same result.
+    **known
+        As for ``calc.estimate``; any quantity may instead be a range string (module docstring)
+        or a ``Distribution``.
+
+    Examples
+    --------
+    >>> sim = simulate(compute="3.14e23 FLOP", hardware="V100 SXM2", chips=10_000, utilization="0.2..0.5")
+    >>> low, mid, high = sim.interval("duration")
+    >>> round(mid.m_as("day"), 1)
+    9.2
+    """
+    if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or not 1 <= samples <= 10_000_000:
+        raise InputError("samples", f"expected a whole number from 1 to 10,000,000, got {samples!r}")
+    ranges, fixed = {}, {}
+    for name, value in known.items():
+        d = value if isinstance(value, Distribution) else parse_range(value, name) if name in QUANTITIES else None
+        if d is None:
+            fixed[name] = value
+        else:
+            ranges[name] = d
+    rng = np.random.default_rng(seed)
+    drawn = {name: d.sample(rng, samples) for name, d in ranges.items()}
+    return Simulation(estimate(**fixed, **drawn), ranges, fixed, samples, seed)
+
+
+def sweep(over: dict, **known):
+    """A grid over one or two inputs, as a pandas DataFrame with the unit in each column name.
+
+    Parameters
+    ----------
+    over : dict
+        Input name -> sequence of values (numbers in the canonical unit, or a Quantity array).
+    **known
+        The other inputs, as for ``calc.estimate``.
+
+    Examples
+    --------
+    >>> df = sweep({"chips": [512, 1024], "utilization": [0.3, 0.5]}, params=7e9, tokens=2e12, hardware="H100 SXM5")
+    >>> list(df.columns)[:3]
+    ['chips [chip]', 'utilization', 'params [param]']
+    """
+    import pandas as pd
+
+    if not 1 <= len(over) <= 2:
+        raise InputError("over", f"expected one or two inputs to sweep, got {len(over)}")
+    axes = []
+    for name, values in over.items():
+        term = BY_NAME.get(name)
+        if term is None or term.unit is None:
+            raise InputError(name, "only quantities of the vocabulary can be swept")
+        q = values if isinstance(values, pint.Quantity) else Q_(np.asarray(values, dtype=float), term.unit)
+        axes.append((name, parse_quantity(q, name, term.unit, bare_ok=term.bare_ok)))
+    grids = np.meshgrid(*[q.magnitude for _, q in axes], indexing="ij")
+    inputs = {name: Q_(g.ravel(), q.units) for (name, q), g in zip(axes, grids)}
+    est = estimate(**known, **inputs)
+    n = grids[0].size
+    columns = {}
+    for name in [*over, *(k for k in est.items if k not in over)]:
+        item = est[name]
+        unit = BY_NAME[name].unit
+        label = f"{name} [{unit}]" if unit else name
+        columns[label] = np.broadcast_to(np.asarray(item.value.magnitude, dtype=float), (n,))
+    return pd.DataFrame(columns)
