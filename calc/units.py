@@ -49,7 +49,9 @@ def parse_quantity(value, field: str, unit: str, *, bare_ok: bool) -> pint.Quant
         In the caller's unit (not converted); magnitudes are float or float arrays.
     """
     expected = _units(unit)
-    if isinstance(value, str) and bare_ok and _is_plain_number(value):
+    if isinstance(value, str) and _is_plain_number(value):
+        if not bare_ok and not _is_dimensionless(expected):
+            raise InputError(field, f"a plain number is ambiguous here; give a unit, e.g. \"{value.strip()} {unit}\"")
         value = _parse_text(value, field, unit)
         value = Q_(value.magnitude, expected)  # a plain number is read in the canonical unit
     elif isinstance(value, str):
