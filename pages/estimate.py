@@ -19,6 +19,7 @@ from calc.claims import claim_scenario, claims
 from calc.dataset import tokens_in
 from calc.display import explain, show
 from calc.scenario import read_scenario
+from calc.uncertainty import parse_range, simulate
 from calc.vocabulary import BY_NAME, QUANTITIES
 
 NUMERIC = [n for n in QUANTITIES if n != "utilization"] + ["dataset_size"]
@@ -67,9 +68,17 @@ def _set_scenario(scenario: dict[str, str]) -> None:
         st.session_state[f"in_{n}"] = scenario.get(n, "")
     u = scenario.get("utilization")
     st.session_state["give_utilization"] = u is not None
+    st.session_state["utilization_range"] = False
     if u is not None:
         try:
-            st.session_state["in_utilization"] = min(1.0, max(0.01, float(calc.parse_quantity(u, "utilization", "", bare_ok=True).m_as(""))))
+            d = parse_range(u, "utilization")
+            if d is not None:
+                lo, hi = (min(1.0, max(0.01, float(d.quantile(p).m_as("")))) for p in (0, 1))
+                st.session_state["utilization_range"] = True
+                st.session_state["in_utilization_range"] = (lo, hi)
+            else:
+                q = calc.parse_quantity(u, "utilization", "", bare_ok=True)
+                st.session_state["in_utilization"] = min(1.0, max(0.01, float(q.m_as(""))))
         except calc.InputError:
             st.session_state["give_utilization"] = False
     st.session_state["in_hardware"] = scenario.get("hardware", "(none)")
@@ -103,6 +112,8 @@ def _from_url() -> None:
                 if value not in data.PRECISIONS:
                     raise calc.InputError(key, f"expected one of {', '.join(data.PRECISIONS)}, got {value[:40]!r}")
                 scenario[key] = value
+            elif parse_range(value, key) is not None:
+                scenario[key] = value
             else:
                 term = BY_NAME[key]
                 q = calc.parse_quantity(value, key, term.unit, bare_ok=term.bare_ok)
@@ -122,7 +133,11 @@ def _inputs() -> dict:
         if text and n != "dataset_size":
             known[n] = text
     if st.session_state.get("give_utilization"):
-        known["utilization"] = float(st.session_state["in_utilization"])
+        if st.session_state.get("utilization_range"):
+            lo, hi = st.session_state.get("in_utilization_range", (0.2, 0.5))
+            known["utilization"] = f"{lo:g}..{hi:g}"
+        else:
+            known["utilization"] = float(st.session_state["in_utilization"])
     hw = st.session_state.get("in_hardware", "(none)")
     if hw != "(none)":
         known["hardware"] = hw
@@ -149,9 +164,15 @@ def _render_inputs() -> None:
     with c3:
         st.checkbox("Set utilization", key="give_utilization",
                     help="Unchecked: derived from the other inputs, or else the median of published runs.")
-        st.slider("Utilization (MFU)", 0.01, 1.0, step=0.01, key="in_utilization",
-                  disabled=not st.session_state.get("give_utilization"))
-    st.caption("Type a value with its unit (e.g. `300e9 token`, `14.8 day`, `2 USD/chip/hour`); "
+        off = not st.session_state.get("give_utilization")
+        if st.session_state.get("utilization_range"):
+            st.slider("Utilization (MFU), a log-uniform range", 0.01, 1.0, value=(0.2, 0.5), step=0.01,
+                      key="in_utilization_range", disabled=off)
+        else:
+            st.slider("Utilization (MFU)", 0.01, 1.0, step=0.01, key="in_utilization", disabled=off)
+        st.checkbox("as a range", key="utilization_range", disabled=off)
+    st.caption("Type a value with its unit (e.g. `300e9 token`, `14.8 day`, `2 USD/chip/hour`), or a range "
+               "(`1..3 USD/chip/hour`, `lognormal:1..3 USD/chip/hour`, `triangular:200..300..400 Gtoken`); "
                "leave a field empty to have it derived.")
     for section, names in LAYOUT:
         st.markdown(f"**{section}**")
@@ -167,7 +188,7 @@ def _render_inputs() -> None:
                            help=f"{t.meaning}. A plain number is read in {t.unit or 'fraction'}.")
 
 
-def _render_result(est: calc.Estimate) -> None:
+def _render_result(est: calc.Estimate, sim=None) -> None:
     for w in est.warnings:
         st.warning(w)
     shown = [n for n in HEADLINE if n in est]
@@ -175,8 +196,16 @@ def _render_result(est: calc.Estimate) -> None:
         cols = st.columns(4)
         for col, n in zip(cols, shown[row:row + 4]):
             item = est[n]
-            col.metric(f"{n.replace('_', ' ')} · {item.source}", show(n, item.value, short=True),
-                       help=show(n, item.value) + ("" if item.source == "given" else f" — {item.how}"))
+            how = "" if item.source == "given" else f" — {item.how}"
+            if sim is None:
+                col.metric(f"{n.replace('_', ' ')} · {item.source}", show(n, item.value, short=True),
+                           help=show(n, item.value) + how)
+                continue
+            lo, mid, hi = sim.interval(n)
+            col.metric(f"{n.replace('_', ' ')} · {item.source} · median", show(n, mid, short=True),
+                       help=f"90% interval {show(n, lo, True)} – {show(n, hi, True)}{how}")
+            if lo.magnitude != hi.magnitude:
+                col.caption(f"90%: {show(n, lo, True)} – {show(n, hi, True)}")
     if est.order:
         with st.expander("How it was derived", expanded=True):
             for line, step in zip(explain(est), est.steps):
@@ -191,6 +220,13 @@ def _render_result(est: calc.Estimate) -> None:
     return table
 
 
+def _without_data(spec: dict) -> dict:
+    """A spec Altair built with no data, ready for st.vega_lite_chart to fill on each rerun."""
+    spec.pop("data", None)
+    spec.pop("datasets", None)
+    return spec
+
+
 @st.cache_data
 def _sweep_spec(field: str, title: str, color: str) -> dict:
     """The Vega-Lite spec of a sweep chart, built (and validated) by Altair once; data comes per rerun."""
@@ -199,8 +235,7 @@ def _sweep_spec(field: str, title: str, color: str) -> dict:
     line = alt.Chart().mark_line(color=color).encode(x=x, y=y, tooltip=["chips:Q", f"{field}:Q"])
     dot = alt.Chart().mark_point(size=120, filled=True, color="black").encode(x=x, y=y).transform_filter("datum.here")
     spec = alt.layer(line, dot).properties(title=f"{title.split(' ')[0]} against chip count", height=260).to_dict()
-    spec.pop("data", None)
-    return spec
+    return _without_data(spec)
 
 
 def _render_sweep(known: dict) -> None:
@@ -222,6 +257,48 @@ def _render_sweep(known: dict) -> None:
     left.vega_lite_chart(df, _sweep_spec("days", "duration [day]", "#1f77b4"), width="stretch")
     right.vega_lite_chart(df, _sweep_spec("usd", "cost [USD]", "#d62728"), width="stretch")
     st.caption("At fixed utilization, duration falls as 1/chips and cost stays flat; the dot is your choice.")
+
+
+def _render_uncertainty(sim) -> None:
+    output = "cost" if "cost" in sim.estimate else "duration" if "duration" in sim.estimate else None
+    if output is None:
+        return
+    q = sim.estimate[output].value
+    unit = "USD" if output == "cost" else "day"
+    values = np.asarray(q.m_as(unit), dtype=float)
+    st.selectbox("Samples", [1_000, 10_000, 100_000], index=1, key="samples",
+                 help="Draws from the ranges (seeded: the same inputs give the same answer).")
+    if values.ndim == 0 or values.min() == values.max():
+        return
+    edges = np.geomspace(values.min(), values.max(), 41)
+    counts, _ = np.histogram(values, edges)
+    hist = pd.DataFrame({"low": edges[:-1], "high": edges[1:], "samples": counts})
+    rows = sim.sensitivity(output)
+    tornado = pd.DataFrame([{"input": n, "low": lo.m_as(unit), "high": hi.m_as(unit)} for n, lo, hi in rows])
+    left, right = st.columns(2)
+    left.vega_lite_chart(hist, _hist_spec(output, unit), width="stretch")
+    if not tornado.empty:
+        right.vega_lite_chart(tornado, _tornado_spec(output, unit), width="stretch")
+    st.caption(f"{sim.samples:,} samples (seed {sim.seed}). Right: {output} when each range alone moves across "
+               "its 90% interval, the others at their medians.")
+
+
+@st.cache_data
+def _hist_spec(output: str, unit: str) -> dict:
+    x = alt.X("low:Q", scale=alt.Scale(type="log"), title=f"{output} [{unit}]", axis=alt.Axis(format="~s"))
+    spec = alt.Chart().mark_bar().encode(x=x, x2="high:Q", y=alt.Y("samples:Q", title="samples"),
+                                         y2=alt.datum(0)).properties(
+        title=f"distribution of {output}", height=260).to_dict()
+    return _without_data(spec)
+
+
+@st.cache_data
+def _tornado_spec(output: str, unit: str) -> dict:
+    spec = alt.Chart().mark_bar(color="#f58518").encode(
+        x=alt.X("low:Q", scale=alt.Scale(type="log"), title=f"{output} [{unit}]", axis=alt.Axis(format="~s")), x2="high:Q",
+        y=alt.Y("input:N", sort=None, title=None), tooltip=["input:N", "low:Q", "high:Q"],
+    ).properties(title=f"what drives {output}", height=260).to_dict()
+    return _without_data(spec)
 
 
 def _render_files(known: dict, table) -> None:
@@ -260,7 +337,12 @@ try:
         st.caption(f"tokens from the dataset size: {size} at {data.fact('english_bytes_per_token').value:~P} "
                    f"(rule of thumb) = {show('tokens', tokens)}")
         known = {**known, "tokens": tokens}
-    est = calc.estimate(**known)
+    sim = None
+    if any(isinstance(v, str) and ".." in v for v in known.values()):
+        sim = simulate(samples=int(st.session_state.get("samples", 10_000)), seed=0, **known)
+        est = sim.estimate
+    else:
+        est = calc.estimate(**known)
 except calc.InputError as exc:
     st.error(str(exc))
 except Exception as exc:  # the app never shows a traceback
@@ -268,6 +350,9 @@ except Exception as exc:  # the app never shows a traceback
 else:
     st.session_state["_last_known"] = known
     st.session_state["_last_compute"] = float(est.compute.m_as("FLOP")) if "compute" in est else None
-    table = _render_result(est)
-    _render_sweep(known)
+    table = _render_result(est, sim)
+    if sim is None:
+        _render_sweep(known)
+    else:
+        _render_uncertainty(sim)
 _render_files(known, table)

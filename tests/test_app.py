@@ -94,3 +94,19 @@ def test_claims_page_filters_by_verdict():
     at.multiselect(key="claims_verdict").select("inconsistent-units").run()
     assert not at.exception
     assert len(at.dataframe[0].value) == 1
+
+
+def test_ranges_show_intervals_and_drivers():
+    at = _app(params="175e9 param", tokens="300e9 token", hardware="V100 SXM2", chips="10000",
+              utilization="0.2..0.5", price="lognormal:1..3 USD/chip/hour")
+    assert not at.exception and not at.error
+    assert _metric(at, "cost").label.endswith("median")
+    assert any(c.value.startswith("90%:") for c in at.caption)
+    assert at.checkbox(key="utilization_range").value is True
+
+
+def test_bad_range_in_a_field_is_an_error():
+    at = _app(params="175e9 param", tokens="300e9 token", hardware="V100 SXM2", chips="10000")
+    at.text_input(key="in_price").input("3..1 USD/chip/hour").run()
+    assert not at.exception
+    assert at.error and at.error[0].value.startswith("price:")
