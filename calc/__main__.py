@@ -179,6 +179,13 @@ def _claims(args) -> int:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
         if i == 0:
             print("  ".join("-" * w for w in widths))
+    ranged = [r for r in results if r.plausible is not None]
+    if ranged:
+        print("\nplausible 90% ranges under defensible assumptions:")
+        for r in ranged:
+            lo, hi = r.plausible
+            print(f"  {r.id}: quoted {number(r.quoted.magnitude)}, plausible {number(lo.magnitude)} to "
+                  f"{number(hi.magnitude)} {lo.units:~P} ({r.plausible_reason})")
     counts = {v: sum(r.verdict == v for r in results) for v in ("reproduced", "off", "inconsistent-units")}
     print(f"\n{len(results)} claims: " + ", ".join(f"{n} {v}" for v, n in counts.items()))
     unchecked = figures()

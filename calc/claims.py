@@ -38,7 +38,7 @@ SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 VERDICTS = ("reproduced", "off", "inconsistent-units")
 _COMPARE = ("equal", "at-least", "at-most")
 _CLAIM_KEYS = {"id", "line", "statement", "quoted", "quoted_formula", "compare", "formula", "estimate",
-               "inputs", "tolerance", "tolerance_reason", "note"}
+               "inputs", "tolerance", "tolerance_reason", "note", "plausible", "plausible_reason"}
 _FIGURE_KEYS = {"id", "line", "statement", "quoted", "why", "formula", "inputs", "unit"}
 
 
@@ -69,6 +69,8 @@ class ClaimResult:
     note: str
     tolerance: float
     compare: str
+    plausible: tuple | None = None  # (low, high) 90% interval under defensible alternatives
+    plausible_reason: str = ""
 
     def to_dict(self) -> dict:
         """The JSON form printed by ``python -m calc claims --json``."""
@@ -82,6 +84,9 @@ class ClaimResult:
             "ratio": self.ratio,
             "verdict": self.verdict,
             "note": self.note,
+            "plausible": None if self.plausible is None else {
+                "low": float(self.plausible[0].magnitude), "high": float(self.plausible[1].magnitude),
+                "unit": f"{self.plausible[0].units:~C}", "assumptions": self.plausible_reason},
         }
 
 
@@ -140,6 +145,8 @@ def _validate_entry(name, where, table, keys):
     for key, typ in (("id", str), ("line", int), ("statement", str)):
         if not isinstance(table.get(key), typ) or (typ is int and table[key] < 1):
             raise DataError(name, None, where, f"expected '{key}' ({typ.__name__})")
+    if "plausible" in table and ("estimate" not in table or not isinstance(table["plausible"], dict)):
+        raise DataError(name, None, where, "'plausible' is a table of input overrides, for claims that run an estimate")
     if "inputs" in table and not isinstance(table["inputs"], dict):
         raise DataError(name, None, where, "expected 'inputs' to be a table of name = \"value or reference\"")
     if "compare" in table and table["compare"] not in _COMPARE:
@@ -283,12 +290,27 @@ def check(claim: Claim) -> ClaimResult:
                            "inconsistent-units", f"{note} {arithmetic}".strip(), tolerance, compare)
     ratio = float(quoted.magnitude / recomputed.magnitude)
     verdict = "reproduced" if _holds(ratio, compare, tolerance) else "off"
+    plausible = _plausible(claim, quoted.units)
     if verdict == "off":
         factor = ratio if ratio >= 1 else 1 / ratio
         direction = "high" if ratio > 1 else "low"
         note = f"The quote is {factor:.3g}x too {direction}. {note}".strip()
     return ClaimResult(claim.id, claim.article, claim.line, claim.statement, quoted, recomputed, ratio,
-                       verdict, note, tolerance, compare)
+                       verdict, note, tolerance, compare, plausible, spec.get("plausible_reason", ""))
+
+
+def _plausible(claim: Claim, units) -> tuple | None:
+    """The 90% interval of an estimate-claim's output under its ``plausible`` overrides (ranges)."""
+    spec = claim.spec
+    if "plausible" not in spec:
+        return None
+    from calc.uncertainty import simulate
+
+    inputs = {**spec.get("inputs", {}), **spec["plausible"]}
+    known = {k: resolve(v, f"{claim.id}.{k}") for k, v in inputs.items()}
+    sim = simulate(samples=20_000, seed=0, **known)
+    lo, _, hi = sim.interval(spec["estimate"])
+    return lo.to(units), hi.to(units)
 
 
 def _holds(ratio: float, compare: str, tolerance: float) -> bool:

@@ -22,6 +22,8 @@ def _ledger() -> pd.DataFrame:
             "quoted": f"{number(r.quoted.magnitude)} {r.quoted.units:~P}".strip(),
             "recomputed": "—" if r.recomputed is None else f"{number(r.recomputed.magnitude)} {r.recomputed.units:~P}".strip(),
             "ratio": r.ratio,
+            "plausible (90%)": "" if r.plausible is None else
+            f"{number(r.plausible[0].magnitude)} – {number(r.plausible[1].magnitude)} {r.plausible[0].units:~P}",
             "statement": r.statement,
             "article": r.article,
             "line": r.line,

@@ -99,3 +99,15 @@ def test_malformed_seed_file_is_reported(tmp_path):
     (tmp_path / "bad.toml").write_text("article = \n")
     with pytest.raises(DataError, match="not valid TOML"):
         claims_module._load.__wrapped__(tmp_path)
+
+
+def test_lambda_plausible_ranges_match_the_closed_form():
+    # GPU-years = C / (P u) with u log-uniform on [0.15, 0.45] over the V100's 125 TFLOP/s tensor peak:
+    # the 5% and 95% quantiles use u's 95% and 5% quantiles, 0.15 * 3**0.95 and 0.15 * 3**0.05.
+    years = {c.id: check(c) for c in claims() if c.id in ("lambda-gpu-years", "lambda-cost")}
+    lo, hi = years["lambda-gpu-years"].plausible
+    q = lambda u: 3.14e23 / (125e12 * u) / (YEAR_H * 3600)  # noqa: E731
+    assert lo.m_as("chip*year") == pytest.approx(q(0.15 * 3**0.95), rel=0.02)
+    assert hi.m_as("chip*year") == pytest.approx(q(0.15 * 3**0.05), rel=0.02)
+    lo, hi = years["lambda-cost"].plausible
+    assert lo.m_as("USD") < 4.6e6 < hi.m_as("USD")
