@@ -19,7 +19,8 @@ from calc.vocabulary import BY_NAME, QUANTITIES, TERMS
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # one line, status 2, like every other bad input
+    def error(self, message):
+        """Usage errors: one line, status 2, like every other bad input."""
         self.exit(2, f"calc: error: {message}\n")
 
 

@@ -45,6 +45,7 @@ class Relation:
 
     @property
     def names(self) -> tuple[str, ...]:
+        """Every quantity the relation ties together, left-hand side first."""
         return (self.lhs, *self.rhs)
 
     def solve_for(self, name: str) -> str:
