@@ -18,5 +18,6 @@ pages = [
     st.Page("pages/claims.py", title="Claims", icon="📰"),
     st.Page("pages/landscape.py", title="Landscape", icon="📈"),
     st.Page("pages/compare.py", title="Compare hardware", icon="⚖️"),
+    st.Page("pages/backtest.py", title="Back-test", icon="🎯"),
 ]
 st.navigation(pages).run()

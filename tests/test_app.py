@@ -24,7 +24,8 @@ def _metric(at, name):
     return next(m for m in at.metric if m.label.startswith(label))
 
 
-@pytest.mark.parametrize("page", ["pages/estimate.py", "pages/claims.py", "pages/landscape.py", "pages/compare.py"])
+@pytest.mark.parametrize("page", ["pages/estimate.py", "pages/claims.py", "pages/landscape.py", "pages/compare.py",
+                                  "pages/backtest.py"])
 def test_every_page_renders(page):
     at = _app(params="175e9 param", tokens="300e9 token", hardware="A100 SXM4 80GB", chips="1024")
     at.switch_page(page).run()

@@ -1,0 +1,50 @@
+"""Back-test page: published runs recomputed from their reported inputs, against what they reported."""
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from calc.backtest import epoch_checks, published_checks, summary
+
+
+@st.cache_data
+def _checks() -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    epoch, excluded = epoch_checks()
+    checks = published_checks() + epoch
+    df = pd.DataFrame([{
+        "run": c.run, "group": c.group, "method": c.method, "output": c.output,
+        "reported": float(c.reported.magnitude), "recomputed": float(c.recomputed.m_as(c.reported.units)),
+        "unit": f"{c.reported.units:~P}", "ratio": c.ratio, "tolerance": c.tolerance, "within": c.within,
+        "why outside": c.note, "caveat": c.caveat,
+    } for c in checks])
+    return df, pd.DataFrame(summary(checks)), excluded
+
+
+st.title("Back-test: how close the model lands on published runs")
+st.caption("Each run recomputed from its own reported inputs by every method that applies; ratio = recomputed / "
+           "reported. Published runs: data/runs.csv. Epoch AI runs (https://epoch.ai/data, CC BY 4.0) are a "
+           "consistency check: Epoch sometimes derives MFU from the same compute and hours.")
+df, table, excluded = _checks()
+st.dataframe(table, hide_index=True, width="stretch", column_config={
+    "median_factor": st.column_config.NumberColumn("median error (x)", format="%.3f"),
+    "worst_factor": st.column_config.NumberColumn("worst (x)", format="%.3g"),
+    "within_5%": st.column_config.NumberColumn(format="percent"),
+    "within_20%": st.column_config.NumberColumn(format="percent"),
+    "within_2x": st.column_config.NumberColumn(format="percent"),
+})
+output = st.selectbox("Output", sorted(df["output"].unique()), key="backtest_output")
+part = df[df["output"] == output]
+lo, hi = min(part["reported"].min(), part["recomputed"].min()), max(part["reported"].max(), part["recomputed"].max())
+line = pd.DataFrame({"reported": [lo, hi], "recomputed": [lo, hi]})
+scale = alt.Scale(type="log")
+points = alt.Chart(part).mark_point(filled=True, size=70).encode(
+    x=alt.X("reported:Q", scale=scale, title=f"reported {output}"),
+    y=alt.Y("recomputed:Q", scale=scale, title=f"recomputed {output}"),
+    color=alt.Color("group:N", title=None), shape=alt.Shape("method:N", title=None),
+    tooltip=["run", "method", alt.Tooltip("ratio:Q", format=".3f"), "why outside"],
+)
+diagonal = alt.Chart(line).mark_line(color="gray", strokeDash=[4, 4]).encode(x="reported:Q", y="recomputed:Q")
+st.altair_chart((diagonal + points).properties(height=420), width="stretch")
+st.dataframe(part, hide_index=True, width="stretch", column_config={"ratio": st.column_config.NumberColumn(format="%.3f")})
+for e in excluded:
+    st.warning(f"Excluded: {e}")
