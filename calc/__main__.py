@@ -11,6 +11,7 @@ exits with status 2 and one line naming the flag; there is never a traceback.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 
@@ -48,6 +49,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("hardware", help="list the accelerators of data/hardware.csv")
 
+    co = sub.add_parser("cost", help="a run's cost by every method, and the reconciliation between them")
+    co.add_argument("--model", help="a published run of data/models.csv (supplies the other flags)")
+    co.add_argument("--compute", metavar="VALUE", help="training compute [FLOP]")
+    co.add_argument("--hardware", help="accelerator name from data/hardware.csv")
+    co.add_argument("--precision", help="number format of the peak (default: the chip's 16-bit format)")
+    co.add_argument("--chip-hours", dest="chip_hours", metavar="VALUE", help="the run's chip-hours [chip*hour]")
+    co.add_argument("--chips", metavar="VALUE", help="chips, for the acquisition cost [chip]")
+    co.add_argument("--start", help="training start date YYYY-MM-DD (prices in force then)")
+    co.add_argument("--year", type=int, help="express costs in the dollars of this year")
+    co.add_argument("--json", action="store_true", help="print JSON instead of tables")
+
+    th = sub.add_parser("thresholds", help="which regulatory lines a run or a cluster crosses")
+    th.add_argument("--compute", metavar="VALUE", help="training compute [FLOP]")
+    th.add_argument("--fine-tuning", dest="fine_tuning", metavar="VALUE", help="later fine-tuning compute [FLOP]")
+    th.add_argument("--cost", metavar="VALUE", help="the run's cost [USD] (California SB 1047)")
+    th.add_argument("--biological", action="store_true", help="the model is trained mainly on biological sequence data")
+    th.add_argument("--chips", metavar="VALUE", help="cluster size [chip]")
+    th.add_argument("--hardware", help="accelerator of the cluster")
+    th.add_argument("--utilization", metavar="VALUE", help="for the days needed to reach each line (default: median)")
+    th.add_argument("--json", action="store_true", help="print JSON instead of tables")
+
     bt = sub.add_parser("backtest", help="recompute published training runs from their reported inputs")
     bt.add_argument("--json", action="store_true", help="print JSON instead of tables")
     return parser
@@ -65,9 +87,16 @@ def main(argv: list[str] | None = None) -> int:
             return _hardware()
         if args.command == "backtest":
             return _backtest(args)
+        if args.command == "cost":
+            return _cost(args)
+        if args.command == "thresholds":
+            return _thresholds(args)
     except InputError as exc:
         print(f"calc: error: {_flagged(exc)}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader (head, less) closed the pipe: not an error of ours
+        sys.stderr.close()
+        return 0
     return 0
 
 
@@ -199,6 +228,104 @@ def _claims(args) -> int:
         print(f"\n{len(unchecked)} quoted figures are context, not checkable claims:")
         for f in unchecked:
             print(f"  {f.id} ({f.article}:{f.line}): {f.why}")
+    return 0
+
+
+def _cost(args) -> int:
+    from calc import data
+    from calc.cost import acquisition_cost, amortized_cost, cloud_cost, in_dollars_of, reconcile
+
+    compute, hardware, chip_hours, chips, start = args.compute, args.hardware, args.chip_hours, args.chips, args.start
+    if args.model:
+        m = data.model(args.model)
+        q = m.quantities
+        compute = compute or (q["compute"] if "compute" in q else None)
+        hardware = hardware or m.hardware
+        chips = chips or (q["chips"] if "chips" in q else None)
+        if chip_hours is None and "chip_hours" in q:
+            chip_hours = q["chip_hours"]
+        elif chip_hours is None and "chips" in q and "duration" in q:
+            chip_hours = q["chips"] * q["duration"]
+        if start is None and m.date is not None:  # publication minus training time: an upper bound on the start
+            start = (m.date - dt.timedelta(days=q["duration"].m_as("day")) if "duration" in q else m.date).isoformat()
+    for name, value in (("hardware", hardware), ("chip_hours", chip_hours), ("start", start)):
+        if value is None:
+            raise InputError(name, "required (or give --model with a published run that has it)")
+    methods = []
+    for commitment in ("on-demand", "1-year", "3-year"):
+        try:
+            methods.append(cloud_cost(chip_hours, hardware, start, commitment))
+        except InputError as exc:
+            methods.append(exc)
+    for fn, arg in ((amortized_cost, chip_hours), (acquisition_cost, chips)):
+        if arg is None:
+            continue
+        try:
+            methods.append(fn(arg, hardware, start))
+        except InputError as exc:
+            methods.append(exc)
+    if args.year:
+        methods = [in_dollars_of(m, args.year) if not isinstance(m, InputError) else m for m in methods]
+    steps = reconcile(compute, hardware, chip_hours, start, args.precision, args.year) if compute else []
+    if args.json:
+        out = {"methods": [{"method": m.method, "usd": m.value.m_as("USD"), "year": m.year, "basis": m.basis,
+                            "parts": {k: v.m_as("USD") for k, v in m.parts.items()}} if not isinstance(m, InputError)
+                           else {"error": str(m)} for m in methods],
+               "reconciliation": [{"step": a, "usd": b.m_as("USD"), "why": c} for a, b, c in steps]}
+        print(json.dumps(out, indent=2))
+        return 0
+    for m in methods:
+        if isinstance(m, InputError):
+            print(f"{'—':<24} {m}")
+        else:
+            print(f"{m.method:<24} ${m.value.m_as('USD'):>14,.0f}  ({m.year} USD)  {m.basis}")
+    if steps:
+        print("\nreconciliation, one factor at a time:")
+        prev = None
+        for label, value, why in steps:
+            factor = "" if prev is None else f"x{value.m_as('USD') / prev:.2f}"
+            print(f"  {label:<28} ${value.m_as('USD'):>14,.0f} {factor:>7}  {why}")
+            prev = value.m_as("USD")
+    return 0
+
+
+def _thresholds(args) -> int:
+    from calc.data import thresholds
+    from calc.display import show
+    from calc.thresholds import cluster_crossings, run_crossings, time_to_reach
+
+    if not (args.compute or (args.chips and args.hardware)):
+        raise InputError("compute", "give --compute for a run, or --chips and --hardware for a cluster")
+    rows = []
+    if args.compute:
+        rows += run_crossings(args.compute, args.fine_tuning, args.cost,
+                              "biological sequence data" if args.biological else "all models")
+    if args.chips and args.hardware:
+        rows += cluster_crossings(args.chips, args.hardware)
+    reach = []
+    if args.chips and args.hardware:
+        lines = sorted({t.compute.m_as("FLOP") for t in thresholds().values() if t.compute and t.applies_to == "all models"})
+        for line in lines:
+            est = time_to_reach(f"{line} FLOP", args.chips, args.hardware, args.utilization)
+            reach.append((line, est))
+    if args.json:
+        print(json.dumps({
+            "crossings": [{"threshold": c.threshold.id, "name": c.threshold.name, "status": c.threshold.status,
+                           "measure": c.measure, "value": c.value.magnitude, "line": c.line.magnitude,
+                           "unit": f"{c.line.units:~C}", "ratio": c.ratio, "crosses": c.crosses} for c in rows],
+            "time_to_reach": [{"compute": line, "days": e.duration.m_as("day"),
+                               "cost_usd": e.cost.m_as("USD") if "cost" in e else None} for line, e in reach],
+        }, indent=2))
+        return 0
+    for c in rows:
+        t = c.threshold
+        verdict = "CROSSES" if c.crosses else "at line" if c.ratio == 1 else "below"
+        dates = f"{t.signed}" + (f", revoked {t.revoked}" if t.revoked else "")
+        print(f"{verdict:<8} {c.ratio:>9.3g}x  {c.measure:<26} {t.name} [{t.jurisdiction}; {t.status}, {dates}]")
+    for line, e in reach:
+        cost = f", {show('cost', e.cost)} at {show('price', e.price)}" if "cost" in e else ""
+        print(f"{line:.0e} FLOP takes {show('duration', e.duration)} on {args.chips} {args.hardware} at "
+              f"{show('utilization', e.utilization)} utilization{cost}")
     return 0
 
 

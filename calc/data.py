@@ -396,6 +396,7 @@ class Threshold:
     id: str
     name: str
     jurisdiction: str
+    applies_to: str  # "all models", or a narrower scope such as "biological sequence data"
     compute: pint.Quantity | None
     cluster_peak: pint.Quantity | None
     cluster_network: pint.Quantity | None
@@ -411,8 +412,10 @@ def thresholds() -> dict[str, Threshold]:
     """All thresholds of ``data/thresholds.csv`` by id."""
     out = {}
     for r in read_table(DATA_DIR / "thresholds.csv", key="id"):
+        if not r["applies_to"]:
+            raise DataError(r.path, r.line, "applies_to", "expected the rule's scope, e.g. 'all models'")
         out[r["id"]] = Threshold(
-            r["id"], r["name"], r["jurisdiction"], r.quantity("compute"), r.quantity("cluster_peak"),
+            r["id"], r["name"], r["jurisdiction"], r["applies_to"], r.quantity("compute"), r.quantity("cluster_peak"),
             r.quantity("cluster_network"), r.quantity("cost"), r["status"], r["signed"], r["revoked"], r["source"],
         )
     return out
@@ -531,10 +534,81 @@ def epoch_runs(path: Path | None = None) -> tuple[list[EpochRun], list[str]]:
     return used, problems
 
 
+@dataclass(frozen=True)
+class PurchasePrice:
+    """A dated purchase price of ``data/purchase_prices.csv``, per chip; ``level`` says whether it is
+    the bare chip ("chip") or a chip's share of a whole server ("server")."""
+
+    hardware: str
+    date: dt.date
+    price: pint.Quantity  # USD/chip
+    level: str
+    source: str
+
+
+@cache
+def purchase_prices() -> tuple[PurchasePrice, ...]:
+    """Hardware purchase prices, oldest first."""
+    known = hardware_table()
+    out = []
+    for r in read_table(DATA_DIR / "purchase_prices.csv", key=None):
+        if r["hardware"] not in known:
+            raise DataError(r.path, r.line, "hardware", f"unknown accelerator {r['hardware']!r}")
+        if r["level"] not in ("chip", "server"):
+            raise DataError(r.path, r.line, "level", f"expected chip or server, got {r['level']!r}")
+        if r["date"] is None or r["price"] is None:
+            raise DataError(r.path, r.line, "date" if r["date"] is None else "price", "expected a value")
+        out.append(PurchasePrice(r["hardware"], r["date"], r.quantity("price"), r["level"], r["source"]))
+    return tuple(sorted(out, key=lambda p: p.date))
+
+
+@cache
+def ownership() -> dict[str, Row]:
+    """Per-accelerator constants of the ownership cost model (data/ownership.csv), by hardware name."""
+    rows = read_table(DATA_DIR / "ownership.csv", key="hardware")
+    known = hardware_table()
+    for r in rows:
+        if r["hardware"] not in known:
+            raise DataError(r.path, r.line, "hardware", f"unknown accelerator {r['hardware']!r}")
+        for col in ("server_cost_overhead", "server_power_per_chip_tdp", "average_load"):
+            if r[col] is None:
+                raise DataError(r.path, r.line, col, "expected a number, got an empty cell")
+        if r["average_load"] > 1:
+            raise DataError(r.path, r.line, "average_load", f"expected a fraction <= 1, got {r['average_load']}")
+    return {r["hardware"]: r for r in rows}
+
+
+@cache
+def electricity_prices() -> dict[int, pint.Quantity]:
+    """Average US industrial electricity price by year (data/electricity_prices.csv)."""
+    rows = read_table(DATA_DIR / "electricity_prices.csv", key="year")
+    out = {}
+    for r in rows:
+        try:
+            year = int(r["year"])
+        except ValueError:
+            raise DataError(r.path, r.line, "year", f"expected a year, got {r['year']!r}") from None
+        if r["price"] is None:
+            raise DataError(r.path, r.line, "price", "expected a number, got an empty cell")
+        out[year] = r.quantity("price")
+    return out
+
+
+@cache
+def ppi() -> dict[int, float]:
+    """Annual averages of the producer price index for data processing and hosting (data/ppi.csv)."""
+    by_year: dict[int, list[float]] = {}
+    for r in read_table(DATA_DIR / "ppi.csv", key="date"):
+        if r["index"] is None:
+            raise DataError(r.path, r.line, "index", "expected a number, got an empty cell")
+        by_year.setdefault(r["date"].year, []).append(r["index"])
+    return {y: sum(v) / len(v) for y, v in by_year.items()}
+
+
 def validate_all() -> None:
     """Load every bundled table once; raises ``DataError`` on the first bad cell."""
     hardware_table(), prices(), models(), defaults(), facts(), thresholds(), notable_compute(), runs()
-    backtest_notes()
+    backtest_notes(), purchase_prices(), ownership(), electricity_prices(), ppi()
 
 
 def frame(table: str):

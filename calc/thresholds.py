@@ -1,0 +1,117 @@
+"""Which regulatory lines a run or a cluster crosses, by what margin, and what it takes to reach one.
+
+Lines come from ``data/thresholds.csv`` with their jurisdiction, dates and status (a revoked or
+vetoed rule is still listed, and says so). A cluster's theoretical peak depends on the number
+format it is counted in, so cluster checks report every precision the chip has.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pint
+
+from calc import data
+from calc.errors import InputError
+from calc.estimate import Estimate, estimate
+from calc.units import Q_, parse_quantity
+
+
+@dataclass(frozen=True)
+class Crossing:
+    """A quantity measured against one threshold."""
+
+    threshold: data.Threshold
+    measure: str  # "compute", "cost" or "cluster peak (<precision>)"
+    value: pint.Quantity
+    line: pint.Quantity
+
+    @property
+    def ratio(self) -> float:
+        """value / line: above 1 crosses."""
+        return float((self.value / self.line).m_as(""))
+
+    @property
+    def crosses(self) -> bool:
+        """Whether the value is above the line: the rules say "greater than" (EO 14110 sec. 4.2(b),
+        EU AI Act art. 51(2), SB 53), so a run of exactly 10^26 FLOP does not cross 10^26."""
+        return self.ratio > 1
+
+
+def run_crossings(compute, fine_tuning=None, cost=None, scope: str = "all models") -> list[Crossing]:
+    """A training run against every training-compute threshold.
+
+    Parameters
+    ----------
+    compute : Quantity or str [FLOP]
+        Pre-training compute.
+    fine_tuning : Quantity or str [FLOP], optional
+        Later fine-tuning or modification; added for the rules that count it (California SB 53).
+    cost : Quantity or str [USD], optional
+        The run's cost, for rules with a cost line too (California SB 1047: both must be crossed).
+    scope : str
+        What the model is trained on; rules with a narrower scope (the 10^23 line for biological
+        sequence data) are checked only when ``scope`` names it.
+
+    Examples
+    --------
+    >>> [c.threshold.id for c in run_crossings("3.8e25 FLOP") if c.crosses]
+    ['eu-ai-act-systemic']
+    """
+    c = parse_quantity(compute, "compute", "FLOP", bare_ok=True)
+    ft = parse_quantity(fine_tuning, "fine_tuning", "FLOP", bare_ok=True) if fine_tuning is not None else Q_(0.0, "FLOP")
+    for name, q in (("compute", c), ("fine_tuning", ft)):
+        if not q.magnitude >= 0 or q.magnitude == float("inf") or (name == "compute" and q.magnitude == 0):
+            raise InputError(name, f"expected a positive finite quantity, got {q:~P}")
+    out = []
+    for t in data.thresholds().values():
+        if t.compute is None or t.applies_to not in ("all models", scope):
+            continue
+        counted = c + ft if "fine-tuning" in t.name else c
+        out.append(Crossing(t, "compute", counted.to("FLOP"), t.compute))
+        if t.cost is not None and cost is not None:
+            usd = parse_quantity(cost, "cost", "USD", bare_ok=True)
+            out.append(Crossing(t, "cost", usd.to("USD"), t.cost))
+    return out
+
+
+def cluster_crossings(chips, hardware: str) -> list[Crossing]:
+    """A cluster's theoretical peak against the cluster thresholds, once per precision the chip has.
+
+    Examples
+    --------
+    >>> [(c.measure, c.crosses) for c in cluster_crossings(100_000, "H100 SXM5")][:2]
+    [('cluster peak (bf16)', False), ('cluster peak (fp16)', False)]
+    """
+    n = parse_quantity(chips, "chips", "chip", bare_ok=True)
+    if not n.magnitude > 0:
+        raise InputError("chips", f"expected a positive number of chips, got {n:~P}")
+    hw = data.hardware(hardware)
+    out = []
+    for t in data.thresholds().values():
+        if t.cluster_peak is None:
+            continue
+        for precision, peak in hw.peaks.items():
+            out.append(Crossing(t, f"cluster peak ({precision})", (n * peak).to("FLOP/s"), t.cluster_peak))
+    return out
+
+
+def time_to_reach(line, chips, hardware: str, utilization=None, precision: str | None = None) -> Estimate:
+    """The run that puts ``line`` FLOP through a cluster: its duration, chip-hours and (rental) cost.
+
+    Examples
+    --------
+    >>> est = time_to_reach("1e26 FLOP", 100_000, "H100 SXM5", utilization=0.4)
+    >>> round(est.duration.m_as("day"), 1)
+    29.2
+    """
+    return estimate(compute=line, chips=chips, hardware=hardware, utilization=utilization, precision=precision)
+
+
+def runs_per_budget(budget, cost) -> float:
+    """How many runs of ``cost`` a ``budget`` buys (a plain number)."""
+    b = parse_quantity(budget, "budget", "USD", bare_ok=True)
+    c = parse_quantity(cost, "cost", "USD", bare_ok=True)
+    if not b.magnitude > 0 or not c.magnitude > 0:
+        raise InputError("budget", "expected positive amounts")
+    return float((b / c).m_as(""))

@@ -1,0 +1,105 @@
+"""Cost methods, reconciliation and thresholds against published figures."""
+
+import pytest
+
+import calc
+from calc import data
+from calc.cost import acquisition_cost, amortized_cost, cloud_cost, in_dollars_of, reconcile, rental_price
+from calc.thresholds import cluster_crossings, run_crossings, runs_per_budget, time_to_reach
+
+GPT3_HOURS = "3.552e6 chip*hour"  # Patterson et al. 2021 Table 4: 10,000 V100 x 14.8 days
+GPT3_START = "2020-05-13"  # publication (2020-05-28) minus 14.8 days
+
+
+def test_gpt3_on_demand_is_over_13_million():
+    # The issue's figure: on-demand prices give over $13M (AWS p3dn V100 at $3.90/GPU-hour, 2019)
+    assert cloud_cost(GPT3_HOURS, "V100 SXM2", GPT3_START).value.m_as("USD") > 13e6
+
+
+def test_gpt3_amortized_matches_epoch_within_20_percent():
+    # Epoch AI, Notable AI Models, GPT-3 175B: training compute cost $2,056,969 (2023 USD).
+    # Tolerance 20%: Epoch chooses its own purchase-price row and start date.
+    ours = in_dollars_of(amortized_cost(GPT3_HOURS, "V100 SXM2", GPT3_START), 2023).value.m_as("USD")
+    assert ours == pytest.approx(2_056_969, rel=0.20)
+
+
+def test_amortized_parts_follow_cottier():
+    c = amortized_cost(GPT3_HOURS, "V100 SXM2", GPT3_START)
+    hw = c.parts["accelerators"] + c.parts["other server parts"]
+    assert (c.parts["cluster interconnect"] / hw).m_as("") == pytest.approx(0.19 / 0.81)  # Cottier 2024
+    assert (c.parts["other server parts"] / c.parts["accelerators"]).m_as("") == pytest.approx(0.69)  # overhead 1.69
+    # energy: 3.552e6 h x 300 W x 1.6667 server factor x 0.75 load x 1.1 PUE x $0.0667/kWh (2020)
+    assert c.parts["energy"].m_as("USD") == pytest.approx(3.552e6 * 0.300 * 1.6667 * 0.75 * 1.1 * 0.0667, rel=1e-3)
+
+
+def test_reconciliation_explains_each_factor():
+    steps = reconcile("3.14e23 FLOP", "V100 SXM2", GPT3_HOURS, GPT3_START, year=2023)
+    values = [v.m_as("USD") for _, v, _ in steps]
+    assert values[1] / values[0] == pytest.approx(3.552e6 / (3.14e23 / 125e12 / 3600), rel=1e-6)  # throughput
+    assert values[2] / values[1] == pytest.approx(31.212 / 8 / 1.21, rel=1e-6)  # on-demand vs 3-year (AWS 2019)
+    assert values[4] / values[3] == pytest.approx(data.ppi()[2023] / data.ppi()[2020])
+
+
+def test_price_in_force_at_a_date_not_today():
+    assert rental_price("TPU v3", "2019-02-14").price.m_as("USD/chip/hour") == pytest.approx(2.00)
+    assert rental_price("H100 SXM5", "2024-10-01").date.year == 2024
+    # the lowest of each vendor's newest price: $2.99 (Lambda 2024-09 and RunPod 2025-03 tie)
+    assert rental_price("H100 SXM5", "2025-06-01").price.m_as("USD/chip/hour") == pytest.approx(2.99)
+
+
+@pytest.mark.parametrize("fn, args, words", [
+    (cloud_cost, (GPT3_HOURS, "V100 SXM2", "2015-01-01"), "before the first"),
+    (amortized_cost, (GPT3_HOURS, "H100 SXM5", "2021-01-01"), "before the first purchase price"),
+    (amortized_cost, (GPT3_HOURS, "V100 SXM2", "2031-01-01"), "electricity_prices.csv covers"),
+    (cloud_cost, (GPT3_HOURS, "MI300X", "2025-01-01"), "no on-demand price"),
+    (cloud_cost, ("-5 chip*hour", "V100 SXM2", "2020-01-01"), "positive"),
+    (cloud_cost, (GPT3_HOURS, "V100 SXM2", "last tuesday"), "YYYY-MM-DD"),
+    (acquisition_cost, (0, "V100 SXM2", "2020-01-01"), "positive"),
+])
+def test_dates_and_inputs_outside_the_data_get_clear_errors(fn, args, words):
+    with pytest.raises(calc.InputError, match=words):
+        fn(*args)
+
+
+def test_inflation_outside_the_index_is_refused():
+    with pytest.raises(calc.InputError, match="ppi.csv covers"):
+        in_dollars_of(cloud_cost(GPT3_HOURS, "V100 SXM2", GPT3_START), 1999)
+
+
+@pytest.mark.parametrize("compute, crossed", [
+    ("3.14e23 FLOP", set()),  # GPT-3 (Brown et al. 2020)
+    ("2.1e25 FLOP", {"eu-ai-act-systemic"}),  # GPT-4, Epoch AI's estimate
+    ("3.8e25 FLOP", {"eu-ai-act-systemic"}),  # Llama 3.1 405B (Llama Team 2024)
+    ("1e26 FLOP", {"eu-ai-act-systemic"}),  # exactly at the line: the rules say "greater than"
+    ("1.2e26 FLOP", {"eu-ai-act-systemic", "eo14110-model", "ca-sb1047", "ca-sb53"}),
+])
+def test_threshold_verdicts(compute, crossed):
+    assert {c.threshold.id for c in run_crossings(compute) if c.crosses} == crossed
+
+
+def test_fine_tuning_counts_only_where_the_rule_counts_it():
+    got = {c.threshold.id for c in run_crossings("9e25 FLOP", fine_tuning="2e25 FLOP") if c.crosses}
+    assert "ca-sb53" in got and "eo14110-model" not in got
+
+
+def test_biological_line_only_for_biological_models():
+    assert "eo14110-bio" not in {c.threshold.id for c in run_crossings("5e23 FLOP")}
+    bio = {c.threshold.id for c in run_crossings("5e23 FLOP", scope="biological sequence data") if c.crosses}
+    assert bio == {"eo14110-bio"}
+
+
+def test_cluster_line_depends_on_precision():
+    got = {c.measure: c.crosses for c in cluster_crossings(100_000, "H100 SXM5")}
+    assert got["cluster peak (bf16)"] is False and got["cluster peak (fp8)"] is True
+
+
+def test_days_to_reach_1e26_on_100k_h100():
+    # 1e26 / (1e5 x 989.4e12 x 0.4) seconds
+    est = time_to_reach("1e26 FLOP", 100_000, "H100 SXM5", utilization=0.4)
+    assert est.duration.m_as("s") == pytest.approx(1e26 / (1e5 * 989.4e12 * 0.4))
+
+
+def test_runs_a_budget_buys():
+    # the seeds' $6B Series B over GPT-3's on-demand cost
+    assert runs_per_budget("6e9 USD", cloud_cost(GPT3_HOURS, "V100 SXM2", GPT3_START).value) == pytest.approx(
+        6e9 / (3.552e6 * 31.212 / 8), rel=1e-6)
