@@ -1,4 +1,4 @@
-"""Streamlit entry point: page setup and navigation only. Pages live in pages/."""
+"""Streamlit entry point: page setup and navigation only. Pages live in app_pages/ (not pages/, which Streamlit would also read as legacy multipage scripts)."""
 
 import streamlit as st
 
@@ -14,10 +14,12 @@ except DataError as exc:
     st.stop()
 
 pages = [
-    st.Page("pages/estimate.py", title="Estimate", icon="🧮", default=True),
-    st.Page("pages/claims.py", title="Claims", icon="📰"),
-    st.Page("pages/landscape.py", title="Landscape", icon="📈"),
-    st.Page("pages/compare.py", title="Compare hardware", icon="⚖️"),
-    st.Page("pages/backtest.py", title="Back-test", icon="🎯"),
+    st.Page("app_pages/estimate.py", title="Estimate", icon="🧮", default=True),
+    st.Page("app_pages/claims.py", title="Claims", icon="📰"),
+    st.Page("app_pages/landscape.py", title="Landscape", icon="📈"),
+    st.Page("app_pages/compare.py", title="Compare hardware", icon="⚖️"),
+    st.Page("app_pages/cost.py", title="Cost", icon="💵"),
+    st.Page("app_pages/thresholds.py", title="Thresholds", icon="⚖"),
+    st.Page("app_pages/backtest.py", title="Back-test", icon="🎯"),
 ]
 st.navigation(pages).run()

@@ -92,7 +92,10 @@ class ClaimResult:
 
 @dataclass(frozen=True)
 class Figure:
-    """A quoted figure that is context, not a checkable claim (a plan, a budget, an opinion)."""
+    """A quoted figure that is context, not a checkable claim (a plan, a budget, an opinion).
+
+    ``quoted`` is the figure, or the low end of a quoted range; ``high`` is the range's high end.
+    """
 
     id: str
     article: str
@@ -101,6 +104,7 @@ class Figure:
     quoted: pint.Quantity
     why: str
     interpretation: pint.Quantity | None
+    high: pint.Quantity | None = None
 
 
 def _json_q(q: pint.Quantity) -> dict:
@@ -348,11 +352,21 @@ def figures() -> list[Figure]:
     """The quoted figures that are context, each with its interpretation where one is given."""
     out = []
     for f in _load()[1]:
-        quoted = _literal(f["quoted"], f"{f['id']}.quoted")
+        text = f["quoted"]
+        quoted = _literal(text.split("..")[0] if ".." in text else text, f"{f['id']}.quoted")
         interp = None
         if "formula" in f:
             interp = evaluate_formula(f["formula"], f.get("inputs", {}), f"{f['id']}.formula")
             if "unit" in f:
                 interp = interp.to(f["unit"])
-        out.append(Figure(f["id"], f["article"], f["line"], f["statement"], quoted, f["why"], interp))
+        high = _literal(text.split("..")[1], f"{f['id']}.quoted") if ".." in text else None
+        out.append(Figure(f["id"], f["article"], f["line"], f["statement"], quoted, f["why"], interp, high))
     return out
+
+
+def figure(figure_id: str) -> Figure:
+    """One context figure of the seeds by id."""
+    for f in figures():
+        if f.id == figure_id:
+            return f
+    raise InputError("figure", f"no figure {figure_id!r} in seeds/")

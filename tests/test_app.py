@@ -24,8 +24,8 @@ def _metric(at, name):
     return next(m for m in at.metric if m.label.startswith(label))
 
 
-@pytest.mark.parametrize("page", ["pages/estimate.py", "pages/claims.py", "pages/landscape.py", "pages/compare.py",
-                                  "pages/backtest.py"])
+@pytest.mark.parametrize("page", ["app_pages/estimate.py", "app_pages/claims.py", "app_pages/landscape.py", "app_pages/compare.py",
+                                  "app_pages/backtest.py", "app_pages/cost.py", "app_pages/thresholds.py"])
 def test_every_page_renders(page):
     at = _app(params="175e9 param", tokens="300e9 token", hardware="A100 SXM4 80GB", chips="1024")
     at.switch_page(page).run()
@@ -91,7 +91,7 @@ def test_corrupt_bundled_data_stops_the_app(monkeypatch):
 
 def test_claims_page_filters_by_verdict():
     at = _app()
-    at.switch_page("pages/claims.py").run()
+    at.switch_page("app_pages/claims.py").run()
     at.multiselect(key="claims_verdict").select("inconsistent-units").run()
     assert not at.exception
     assert len(at.dataframe[0].value) == 1

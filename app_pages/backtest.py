@@ -45,6 +45,11 @@ points = alt.Chart(part).mark_point(filled=True, size=70).encode(
 )
 diagonal = alt.Chart(line).mark_line(color="gray", strokeDash=[4, 4]).encode(x="reported:Q", y="recomputed:Q")
 st.altair_chart((diagonal + points).properties(height=420), width="stretch")
-st.dataframe(part, hide_index=True, width="stretch", column_config={"ratio": st.column_config.NumberColumn(format="%.3f")})
+st.dataframe(part, hide_index=True, width="stretch", column_config={
+    "ratio": st.column_config.NumberColumn(format="%.3f"),
+    "reported": st.column_config.NumberColumn(format="%.4g"),
+    "recomputed": st.column_config.NumberColumn(format="%.4g"),
+    "tolerance": st.column_config.NumberColumn(format="percent"),
+})
 for e in excluded:
     st.warning(f"Excluded: {e}")
