@@ -70,6 +70,33 @@ def build_parser() -> argparse.ArgumentParser:
     th.add_argument("--utilization", metavar="VALUE", help="for the days needed to reach each line (default: median)")
     th.add_argument("--json", action="store_true", help="print JSON instead of tables")
 
+    def shape_flags(p):
+        p.add_argument("--model", help="a shape of data/architectures.csv (GPT-3 175B, Llama 2 70B...)")
+        for flag, help_ in (("--layers", "layers"), ("--d-model", "model width"), ("--heads", "attention heads"),
+                            ("--kv-heads", "key/value heads (grouped-query attention)"), ("--d-ff", "feed-forward width"),
+                            ("--vocab", "vocabulary size"), ("--context", "context length in tokens"),
+                            ("--experts", "experts (mixture of experts)"), ("--experts-per-token", "experts used per token")):
+            p.add_argument(flag, type=int, help=help_)
+        p.add_argument("--gated", action="store_true", help="SwiGLU-style feed-forward")
+        p.add_argument("--untied", action="store_true", help="separate unembedding matrix")
+
+    pa = sub.add_parser("params", help="exact parameters and FLOP per token from a transformer's shape")
+    shape_flags(pa)
+    me = sub.add_parser("memory", help="training memory per chip, and the fewest chips that hold the run")
+    shape_flags(me)
+    me.add_argument("--hardware", default="H100 SXM5", help="accelerator (default H100 SXM5)")
+    me.add_argument("--recompute", default="full", help="activation recomputation: none, selective, full")
+    me.add_argument("--zero", type=int, default=3, help="ZeRO stage 0-3 (default 3)")
+    me.add_argument("--data-parallel", dest="data_parallel", type=int, default=1, help="data-parallel ranks")
+    me.add_argument("--tensor", type=int, default=1, help="tensor-parallel ranks")
+    me.add_argument("--pipeline", type=int, default=1, help="pipeline stages")
+    me.add_argument("--micro-batch", dest="micro_batch", type=int, default=1, help="sequences per micro-batch")
+    op = sub.add_parser("optimal", help="compute-optimal params and tokens for a budget, by scaling law")
+    op.add_argument("--compute", metavar="VALUE", help="budget [FLOP]")
+    op.add_argument("--params", metavar="VALUE", help="an actual run's parameters, to compare with the optimum")
+    op.add_argument("--tokens", metavar="VALUE", help="an actual run's tokens")
+    op.add_argument("--law", help="hoffmann2022, besiroglu2024 or kaplan2020 (default: all)")
+
     bt = sub.add_parser("backtest", help="recompute published training runs from their reported inputs")
     bt.add_argument("--json", action="store_true", help="print JSON instead of tables")
     return parser
@@ -89,6 +116,10 @@ def main(argv: list[str] | None = None) -> int:
             return _backtest(args)
         if args.command == "cost":
             return _cost(args)
+        if args.command in ("params", "memory"):
+            return _shape_command(args)
+        if args.command == "optimal":
+            return _optimal(args)
         if args.command == "thresholds":
             return _thresholds(args)
     except InputError as exc:
@@ -286,6 +317,69 @@ def _cost(args) -> int:
             factor = "" if prev is None else f"x{value.m_as('USD') / prev:.2f}"
             print(f"  {label:<28} ${value.m_as('USD'):>14,.0f} {factor:>7}  {why}")
             prev = value.m_as("USD")
+    return 0
+
+
+def _shape(args):
+    from calc.architecture import Transformer, published
+
+    if args.model:
+        shapes = published()
+        if args.model not in shapes:
+            raise InputError("model", f"unknown shape {args.model!r}; known: {', '.join(shapes)}")
+        return shapes[args.model][0]
+    missing = [f for f in ("layers", "d_model", "heads", "vocab", "context") if getattr(args, f) is None]
+    if missing:
+        raise InputError(missing[0], "required (or give --model)")
+    return Transformer(layers=args.layers, d_model=args.d_model, heads=args.heads, kv_heads=args.kv_heads,
+                       d_ff=args.d_ff, gated=args.gated, vocab=args.vocab, context=args.context,
+                       tied_embeddings=not args.untied, experts=args.experts or 1,
+                       experts_per_token=args.experts_per_token or 1)
+
+
+def _shape_command(args) -> int:
+    from calc.display import number
+
+    t = _shape(args)
+    if args.command == "params":
+        print(f"params         {t.params().m_as('param'):,.0f}")
+        print(f"active params  {t.active_params().m_as('param'):,.0f}")
+        for k, v in t.breakdown().items():
+            print(f"  {k:<22} {v.m_as('param'):>18,.0f}")
+        for count in ("kaplan2020", "palm2022", "megatron2021", "megatron2021-recompute"):
+            print(f"FLOP/token {count:<24} {number(t.flop_per_token(count).m_as('FLOP/token'))}")
+        print(f"the PaLM count is {t.six_nd_gap():.1%} above 6N at context {t.context}")
+        return 0
+    from calc.memory import min_chips, training_memory
+
+    m = training_memory(t, micro_batch=args.micro_batch, recompute=args.recompute, zero=args.zero,
+                        data_parallel=args.data_parallel, tensor=args.tensor, pipeline=args.pipeline)
+    for k, v in m.parts.items():
+        print(f"{k:<16} {v.m_as('GB/chip'):>12,.2f} GB/chip")
+    print(f"{'total':<16} {m.total.m_as('GB/chip'):>12,.2f} GB/chip")
+    n, tp = min_chips(t, args.hardware, micro_batch=args.micro_batch, recompute=args.recompute)
+    print(f"fewest {args.hardware} that hold the training state: {n.m_as('chip'):,.0f} (ZeRO-3, tensor parallel {tp})")
+    return 0
+
+
+def _optimal(args) -> int:
+    from calc.display import show
+    from calc.scaling import allocation, compute_optimal, laws
+
+    names = [args.law] if args.law else list(laws())
+    if args.params and args.tokens:
+        for name in names:
+            a = allocation(args.params, args.tokens, name)
+            o = a["optimal"]
+            print(f"{name:<14} loss {a['loss']:.3f} (optimal {o.loss:.3f}); params {a['params_over_optimal']:.2f}x "
+                  f"and tokens {a['tokens_over_optimal']:.2f}x the optimum for {show('compute', o.compute)}")
+        return 0
+    if not args.compute:
+        raise InputError("compute", "required (or give --params and --tokens)")
+    for name in names:
+        o = compute_optimal(args.compute, name)
+        print(f"{name:<14} {show('params', o.params):<16} {show('tokens', o.tokens):<18} "
+              f"{o.tokens_per_param:6.1f} tokens/param  loss {o.loss:.3f}")
     return 0
 
 

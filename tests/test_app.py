@@ -25,7 +25,8 @@ def _metric(at, name):
 
 
 @pytest.mark.parametrize("page", ["app_pages/estimate.py", "app_pages/claims.py", "app_pages/landscape.py", "app_pages/compare.py",
-                                  "app_pages/backtest.py", "app_pages/cost.py", "app_pages/thresholds.py"])
+                                  "app_pages/backtest.py", "app_pages/cost.py", "app_pages/thresholds.py",
+                                  "app_pages/shape.py"])
 def test_every_page_renders(page):
     at = _app(params="175e9 param", tokens="300e9 token", hardware="A100 SXM4 80GB", chips="1024")
     at.switch_page(page).run()

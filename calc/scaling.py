@@ -1,0 +1,133 @@
+"""Scaling laws chosen by author-year name, and the compute-optimal split of a budget.
+
+    chinchilla form   L(N, D) = E + A / N^alpha + B / D^beta          [Hoffmann2022] eq. 2
+    kaplan form       L(N, D) = ((N_c / N)^(alpha_N / alpha_D) + D_c / D)^alpha_D   [Kaplan2020] eq. 1.5
+
+Constants are in ``data/scaling_laws.csv``: ``hoffmann2022`` (the paper's rounded eq. 10),
+``besiroglu2024`` (Epoch's replication), ``kaplan2020``. For a budget C = 6 N D the optimum of
+the chinchilla form is closed: N = G (C/6)^(beta/(alpha+beta)), G = (alpha A / (beta B))^(1/(alpha+beta))
+[Hoffmann2022] eq. 4; the kaplan form is minimised numerically. Beware: the rounded 2022 constants
+give about 87 tokens per parameter at 3.14e23 FLOP, not the famous 20; the replication gives about 19.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+import pint
+
+from calc import data
+from calc.errors import InputError
+from calc.units import Q_, parse_quantity
+
+
+@dataclass(frozen=True)
+class Law:
+    """One fitted law: its form and constants."""
+
+    name: str
+    form: str
+    constants: dict
+    source: str
+
+    def loss(self, params, tokens):
+        """Predicted loss (nats per token) for ``params`` and ``tokens`` (Quantities or arrays of counts)."""
+        n = _counts(params, "params", "param")
+        d = _counts(tokens, "tokens", "token")
+        c = self.constants
+        if self.form == "chinchilla":
+            return c["E"] + c["A"] / n ** c["alpha"] + c["B"] / d ** c["beta"]
+        return ((c["N_c"] / n) ** (c["alpha_N"] / c["alpha_D"]) + c["D_c"] / d) ** c["alpha_D"]
+
+
+def _counts(q, field, unit):
+    if isinstance(q, pint.Quantity):
+        return np.asarray(q.m_as(unit), dtype=float) if np.ndim(q.magnitude) else float(q.m_as(unit))
+    return parse_quantity(q, field, unit, bare_ok=True).m_as(unit) if isinstance(q, str) else np.asarray(q, dtype=float)
+
+
+@cache
+def laws() -> dict[str, Law]:
+    """Every law of ``data/scaling_laws.csv`` by name."""
+    out = {}
+    for r in data.read_table(data.DATA_DIR / "scaling_laws.csv"):
+        keys = ("E", "A", "B", "alpha", "beta") if r["form"] == "chinchilla" else ("N_c", "D_c", "alpha_N", "alpha_D")
+        if r["form"] not in ("chinchilla", "kaplan"):
+            raise data.DataError(r.path, r.line, "form", f"expected chinchilla or kaplan, got {r['form']!r}")
+        for k in keys:
+            if r[k] is None:
+                raise data.DataError(r.path, r.line, k, "expected a number for this form")
+        out[r["name"]] = Law(r["name"], r["form"], {k: float(r[k]) for k in keys}, r["source"])
+    return out
+
+
+def law(name: str) -> Law:
+    """A law by author-year name; an unknown name lists the valid ones."""
+    table = laws()
+    if name not in table:
+        close = difflib.get_close_matches(name, table, n=2)
+        raise InputError("law", f"unknown scaling law {name!r}; expected one of {', '.join(table)}"
+                         + (f" (did you mean {close[0]}?)" if close else ""))
+    return table[name]
+
+
+@dataclass(frozen=True)
+class Optimum:
+    """The compute-optimal run for a budget under one law."""
+
+    law: str
+    compute: pint.Quantity
+    params: pint.Quantity
+    tokens: pint.Quantity
+    loss: float
+
+    @property
+    def tokens_per_param(self) -> float:
+        """D / N at the optimum."""
+        return float(self.tokens.m_as("token") / self.params.m_as("param"))
+
+
+def compute_optimal(compute, law_name: str = "besiroglu2024") -> Optimum:
+    """Params and tokens minimising the loss for ``compute`` = 6 N D.
+
+    Examples
+    --------
+    >>> round(compute_optimal("3.14e23 FLOP", "hoffmann2022").tokens_per_param)
+    87
+    >>> round(compute_optimal("3.14e23 FLOP", "besiroglu2024").tokens_per_param)
+    19
+    """
+    c = parse_quantity(compute, "compute", "FLOP", bare_ok=True)
+    if not 0 < c.magnitude < float("inf"):
+        raise InputError("compute", f"expected a positive finite quantity, got {c:~P}")
+    flop = float(c.m_as("FLOP"))
+    lw = law(law_name)
+    k = lw.constants
+    budget = flop / 6  # N D in param*token: [Kaplan2020] C = 6 N D
+    if lw.form == "chinchilla":
+        a, b = k["alpha"], k["beta"]
+        g = (a * k["A"] / (b * k["B"])) ** (1 / (a + b))
+        n = g * budget ** (b / (a + b))
+    else:
+        grid = np.geomspace(1e3, budget / 1e3, 4001)
+        n = float(grid[np.argmin(lw.loss(grid, budget / grid))])
+        for _ in range(3):  # refine around the grid's best
+            grid = np.geomspace(n / 1.01, n * 1.01, 401)
+            n = float(grid[np.argmin(lw.loss(grid, budget / grid))])
+    d = budget / n
+    return Optimum(law_name, c.to("FLOP"), Q_(n, "param"), Q_(d, "token"), float(lw.loss(n, d)))
+
+
+def allocation(params, tokens, law_name: str = "besiroglu2024") -> dict:
+    """How far a run is from compute-optimal: its loss, the optimum's, and the size ratios."""
+    n = float(_counts(params, "params", "param"))
+    d = float(_counts(tokens, "tokens", "token"))
+    if not (n > 0 and d > 0):
+        raise InputError("params", "expected positive params and tokens")
+    opt = compute_optimal(Q_(6 * n * d, "FLOP"), law_name)
+    return {"loss": float(law(law_name).loss(n, d)), "optimal": opt,
+            "params_over_optimal": n / opt.params.m_as("param"), "tokens_over_optimal": d / opt.tokens.m_as("token"),
+            "tokens_per_param": d / n}

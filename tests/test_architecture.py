@@ -1,0 +1,122 @@
+"""Shapes, memory and scaling laws against published figures, with their invariants."""
+
+import pytest
+
+import calc
+from calc.architecture import Transformer, published
+from calc.memory import min_chips, training_memory
+from calc.scaling import allocation, compute_optimal, law
+
+
+@pytest.mark.parametrize("name", list(published()))
+def test_parameter_counts_match_the_published_ones(name):
+    # reported counts and their sources are in data/architectures.csv
+    model, row = published()[name]
+    assert model.params().m_as("param") == pytest.approx(row["reported_params"], rel=1e-4)
+    if row["reported_active_params"]:
+        assert model.active_params().m_as("param") == pytest.approx(row["reported_active_params"], rel=1e-4)
+
+
+def test_gpt2_small_was_announced_as_117m_but_has_124m():
+    # Radford et al. 2019 Table 2 lists 117M; the checkpoint has 124,439,808 (tied embeddings counted once)
+    n = published()["GPT-2 small"][0].params().m_as("param")
+    assert n == 124_439_808 and n / 117e6 == pytest.approx(1.064, rel=1e-3)
+
+
+def test_detailed_count_approaches_6n_as_context_shrinks():
+    m = published()["Llama 2 70B"][0]
+    gaps = [m.six_nd_gap(context=t) for t in (32768, 4096, 512, 1)]
+    assert gaps == sorted(gaps, reverse=True) and gaps[-1] < 1e-4
+
+
+def test_palm_count_is_6n_plus_attention():
+    # Chowdhery et al. 2022 app. B: 6N + 12 L H Q T, GPT-3: 96 layers, 96 heads of 128, T 2048
+    m = published()["GPT-3 175B"][0]
+    extra = 12 * 96 * 96 * 128 * 2048
+    assert m.flop_per_token("palm2022").m_as("FLOP/token") == pytest.approx(6 * m.params().m_as("param") + extra)
+
+
+def test_megatron_recompute_is_four_thirds_of_no_recompute():
+    m = published()["GPT-3 175B"][0]
+    ratio = m.flop_per_token("megatron2021-recompute") / m.flop_per_token("megatron2021")
+    assert ratio.m_as("") == pytest.approx(96 / 72)  # Narayanan et al. 2021, eq. 3
+
+
+def test_moe_compute_uses_active_memory_uses_total():
+    mixtral = published()["Mixtral 8x7B"][0]
+    assert mixtral.flop_per_token("kaplan2020").m_as("FLOP/token") == pytest.approx(6 * mixtral.active_params().m_as("param"))
+    states = training_memory(mixtral).parts["optimizer_state"].m_as("byte/chip")
+    assert states == pytest.approx(12 * mixtral.params().m_as("param"))
+
+
+def test_memory_grows_with_batch_and_sequence():
+    m = published()["Llama 2 70B"][0]
+    act = lambda **kw: training_memory(m, **kw).parts["activations"].m_as("byte/chip")  # noqa: E731
+    assert act(micro_batch=1) < act(micro_batch=2) < act(micro_batch=4)
+    assert act(sequence=1024) < act(sequence=2048) < act(sequence=4096)
+    assert act(recompute="full") < act(recompute="selective") < act(recompute="none")
+
+
+def test_zero_stages_split_more_and_more():
+    m = published()["GPT-3 175B"][0]
+    totals = [training_memory(m, zero=z, data_parallel=64).total.m_as("GB/chip") for z in (0, 1, 2, 3)]
+    assert totals == sorted(totals, reverse=True)
+
+
+def test_100_trillion_params_need_20000_h100_for_states_alone():
+    # the seed article's 100-trillion-parameter model: 16 bytes per parameter (ZeRO, mixed Adam) / 80 GB
+    big = Transformer(layers=200, d_model=204800, heads=800, vocab=50000, context=2048)
+    n, _ = min_chips(big, "H100 SXM5")
+    states_only = 16 * big.params().m_as("param") / 80e9
+    assert n.m_as("chip") >= states_only and big.params().m_as("param") == pytest.approx(1.0e14, rel=0.02)
+
+
+@pytest.mark.parametrize("name, tokens_per_param", [("hoffmann2022", 87), ("besiroglu2024", 19)])
+def test_tokens_per_param_at_gpt3_compute(name, tokens_per_param):
+    # the issue's warning: the rounded 2022 constants give ~87, Epoch's replication ~19
+    assert compute_optimal("3.14e23 FLOP", name).tokens_per_param == pytest.approx(tokens_per_param, abs=1)
+
+
+def test_chinchilla_is_compute_optimal_under_the_replication():
+    a = allocation(70e9, 1.4e12, "besiroglu2024")
+    assert a["params_over_optimal"] == pytest.approx(1, abs=0.1) and a["tokens_over_optimal"] == pytest.approx(1, abs=0.1)
+
+
+def test_gpt3_is_undertrained():
+    a = allocation(174.6e9, 300e9, "besiroglu2024")
+    assert a["params_over_optimal"] > 3 and a["tokens_over_optimal"] < 0.35 and a["loss"] > a["optimal"].loss
+
+
+def test_kaplan_optimum_is_a_minimum():
+    o = compute_optimal("1e22 FLOP", "kaplan2020")
+    lw = law("kaplan2020")
+    budget = 1e22 / 6
+    n = o.params.m_as("param")
+    assert o.loss <= lw.loss(n * 1.1, budget / (n * 1.1)) and o.loss <= lw.loss(n / 1.1, budget / (n / 1.1))
+
+
+@pytest.mark.parametrize("kwargs, field", [
+    (dict(layers=0, d_model=768, heads=12, vocab=100, context=8), "layers"),
+    (dict(layers=2, d_model=100, heads=3, vocab=100, context=8), "heads"),
+    (dict(layers=2, d_model=768, heads=12, kv_heads=5, vocab=100, context=8), "kv_heads"),
+    (dict(layers=2, d_model=768, heads=12, vocab=100, context=8, experts=2, experts_per_token=3), "experts_per_token"),
+    (dict(layers=2.5, d_model=768, heads=12, vocab=100, context=8), "layers"),
+    (dict(layers=2, d_model=768, heads=12, vocab=100, context=8, norm="batchnorm"), "norm"),
+])
+def test_impossible_shapes(kwargs, field):
+    with pytest.raises(calc.InputError) as exc:
+        Transformer(**kwargs)
+    assert exc.value.field == field
+
+
+@pytest.mark.parametrize("call, field", [
+    (lambda: law("chinchilla"), "law"),
+    (lambda: compute_optimal("-1 FLOP"), "compute"),
+    (lambda: training_memory(published()["GPT-3 175B"][0], tensor=5), "tensor"),
+    (lambda: training_memory(published()["GPT-3 175B"][0], zero=4), "zero"),
+    (lambda: training_memory(published()["GPT-3 175B"][0], recompute="some"), "recompute"),
+])
+def test_bad_options(call, field):
+    with pytest.raises(calc.InputError) as exc:
+        call()
+    assert exc.value.field == field
