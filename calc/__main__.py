@@ -264,7 +264,7 @@ def _claims(args) -> int:
 
 def _cost(args) -> int:
     from calc import data
-    from calc.cost import acquisition_cost, amortized_cost, cloud_cost, in_dollars_of, reconcile
+    from calc.cost import acquisition_cost, amortized_cost, check_run, cloud_cost, in_dollars_of, reconcile
 
     compute, hardware, chip_hours, chips, start = args.compute, args.hardware, args.chip_hours, args.chips, args.start
     if args.model:
@@ -282,6 +282,7 @@ def _cost(args) -> int:
     for name, value in (("hardware", hardware), ("chip_hours", chip_hours), ("start", start)):
         if value is None:
             raise InputError(name, "required (or give --model with a published run that has it)")
+    check_run(chip_hours, hardware, start)  # bad input fails the command; only missing price data is per method
     methods = []
     for commitment in ("on-demand", "1-year", "3-year"):
         try:

@@ -59,6 +59,11 @@ def _chip_hours(chip_hours) -> pint.Quantity:
     return q
 
 
+def check_run(chip_hours, hardware: str, start) -> tuple[pint.Quantity, data.Hardware, dt.date]:
+    """Parse and check the inputs every method shares; raises ``InputError`` naming the bad one."""
+    return _chip_hours(chip_hours), data.hardware(hardware), _date(start, "start")
+
+
 def rental_price(hardware: str, start, commitment: str = "on-demand", vendor: str | None = None) -> data.Price:
     """The lowest price of ``hardware`` at ``commitment`` in force on ``start`` (the newest row of
     each vendor dated on or before it). Raises ``InputError`` for a date before the data begins."""

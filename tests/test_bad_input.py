@@ -135,3 +135,28 @@ def test_not_utf8_csv(tmp_path):
     p.write_bytes(b"name,source,retrieved\n\xff\xfe\n")
     with pytest.raises(DataError, match="UTF-8"):
         data.read_table(p)
+
+
+NEW_DOORS = [
+    ["cost", "--model", "GPT-5"], ["cost", "--hardware", "V100 SXM2"],
+    ["cost", "--hardware", "V100 SXM2", "--chip-hours", "5 meter", "--start", "2020-01-01"],
+    ["cost", "--hardware", "V100 SXM2", "--chip-hours", "1e6 chip*hour", "--start", "yesterday"],
+    ["cost", "--hardware", "V100 SXM2", "--chip-hours", "-1e6 chip*hour", "--start", "2020-01-01"],
+    ["cost", "--model", "GPT-3 175B", "--year", "1990"],
+    ["thresholds"], ["thresholds", "--compute=-1e26"], ["thresholds", "--compute", "1e26 meter"],
+    ["thresholds", "--chips", "0", "--hardware", "H100 SXM5"], ["thresholds", "--chips", "10", "--hardware", "H1"],
+    ["params"], ["params", "--model", "GPT-9"], ["params", "--layers", "2", "--d-model", "100", "--heads", "3",
+                                                  "--vocab", "10", "--context", "8"],
+    ["params", "--layers", "0", "--d-model", "64", "--heads", "4", "--vocab", "10", "--context", "8"],
+    ["memory", "--model", "GPT-3 175B", "--zero", "7"], ["memory", "--model", "GPT-3 175B", "--recompute", "maybe"],
+    ["memory", "--model", "GPT-3 175B", "--tensor", "5"], ["memory", "--model", "GPT-3 175B", "--hardware", "Z80"],
+    ["optimal"], ["optimal", "--compute", "0"], ["optimal", "--compute", "1e23", "--law", "moore1965"],
+    ["optimal", "--params", "-5", "--tokens", "1e9"],
+]
+
+
+@pytest.mark.parametrize("argv", NEW_DOORS, ids=[f"cli-new-{i}" for i in range(len(NEW_DOORS))])
+def test_new_subcommands(argv, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("calc: error: ") and err.count("\n") == 1 and "Traceback" not in err
