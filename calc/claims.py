@@ -32,7 +32,7 @@ import pint
 
 from calc import data
 from calc.errors import DataError, InputError
-from calc.units import Q_, parse_quantity, ureg
+from calc.units import Q_, is_plain_number, parse_quantity, ureg
 
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 VERDICTS = ("reproduced", "off", "inconsistent-units")
@@ -224,15 +224,8 @@ def _price_in_force(family: str, commitment: str, date: str, field: str) -> pint
 def _literal(spec, field):
     if isinstance(spec, pint.Quantity):
         return spec
-    return parse_quantity(spec, field, "", bare_ok=True) if _is_number(spec) else _parse_any(spec, field)
+    return parse_quantity(spec, field, "", bare_ok=True) if is_plain_number(spec) else _parse_any(spec, field)
 
-
-def _is_number(s: str) -> bool:
-    try:
-        float(s)
-        return True
-    except ValueError:
-        return False
 
 
 def _parse_any(text: str, field: str) -> pint.Quantity:

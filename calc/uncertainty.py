@@ -24,7 +24,7 @@ import pint
 
 from calc.errors import InputError
 from calc.estimate import Estimate, estimate
-from calc.units import Q_, parse_quantity
+from calc.units import Q_, is_plain_number, parse_quantity
 from calc.vocabulary import BY_NAME, QUANTITIES
 
 KINDS = ("loguniform", "uniform", "lognormal", "triangular")
@@ -102,7 +102,7 @@ def parse_range(text: str, field: str) -> Distribution | None:
     unit = f"{last.units:~C}" if not last.dimensionless or term.unit == "" else term.unit
     values = []
     for p in parts:
-        if _is_number(p):  # "1..3 USD/chip/hour": a bare bound takes the last bound's unit
+        if is_plain_number(p):  # "1..3 USD/chip/hour": a bare bound takes the last bound's unit
             q = Q_(float(p), last.units)
         else:
             q = parse_quantity(p, field, term.unit, bare_ok=term.bare_ok)
@@ -122,13 +122,6 @@ def parse_range(text: str, field: str) -> Distribution | None:
         raise InputError(field, "expected fractions between 0 and 1")
     return Distribution(kind, lo, hi, unit, mode)
 
-
-def _is_number(s: str) -> bool:
-    try:
-        float(s)
-    except ValueError:
-        return False
-    return True
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,7 @@ def parse_quantity(value, field: str, unit: str, *, bare_ok: bool) -> pint.Quant
         In the caller's unit (not converted); magnitudes are float or float arrays.
     """
     expected = _units(unit)
-    if isinstance(value, str) and _is_plain_number(value):
+    if isinstance(value, str) and is_plain_number(value):
         if not bare_ok and not _is_dimensionless(expected):
             raise InputError(field, f"a plain number is ambiguous here; give a unit, e.g. \"{value.strip()} {unit}\"")
         value = _parse_text(value, field, unit)
@@ -113,7 +113,8 @@ def _units(unit: str) -> pint.Unit:
     return ureg.parse_units(unit) if unit else ureg.dimensionless
 
 
-def _is_plain_number(text: str) -> bool:
+def is_plain_number(text: str) -> bool:
+    """Whether ``text`` is a bare number such as ``"1e9"`` (no unit)."""
     try:
         float(text)
     except ValueError:
