@@ -170,7 +170,7 @@ class Transformer:
 def published() -> dict[str, tuple[Transformer, data.Row]]:
     """The shapes of data/architectures.csv, with their rows (reported counts and sources)."""
     out = {}
-    for r in data.read_table(data.DATA_DIR / "architectures.csv"):
+    for r in data.architecture_rows():
         yes = {"yes": True, "no": False}
         try:
             t = Transformer(

@@ -605,10 +605,34 @@ def ppi() -> dict[int, float]:
     return {y: sum(v) / len(v) for y, v in by_year.items()}
 
 
+@cache
+def optimizers() -> dict[str, Row]:
+    """Bytes per parameter of weights, gradients and optimizer state, by optimizer (data/optimizers.csv)."""
+    rows = read_table(DATA_DIR / "optimizers.csv")
+    for r in rows:
+        for col in ("weights", "gradients", "optimizer_state"):
+            if r[col] is None:
+                raise DataError(r.path, r.line, col, "expected a number, got an empty cell")
+    return {r["name"]: r for r in rows}
+
+
+@cache
+def architecture_rows() -> tuple[Row, ...]:
+    """Published transformer shapes with their reported parameter counts (data/architectures.csv)."""
+    return tuple(read_table(DATA_DIR / "architectures.csv"))
+
+
+@cache
+def scaling_law_rows() -> tuple[Row, ...]:
+    """Fitted scaling-law constants by author-year name (data/scaling_laws.csv)."""
+    return tuple(read_table(DATA_DIR / "scaling_laws.csv"))
+
+
 def validate_all() -> None:
     """Load every bundled table once; raises ``DataError`` on the first bad cell."""
     hardware_table(), prices(), models(), defaults(), facts(), thresholds(), notable_compute(), runs()
-    backtest_notes(), purchase_prices(), ownership(), electricity_prices(), ppi()
+    backtest_notes(), purchase_prices(), ownership(), electricity_prices(), ppi(), optimizers()
+    architecture_rows(), scaling_law_rows()
 
 
 def frame(table: str):

@@ -42,7 +42,7 @@ class Memory:
 
 def optimizer_bytes(name: str) -> dict[str, pint.Quantity]:
     """Bytes per parameter of weights, gradients and optimizer state (data/optimizers.csv)."""
-    rows = {r["name"]: r for r in data.read_table(data.DATA_DIR / "optimizers.csv")}
+    rows = data.optimizers()
     if name not in rows:
         raise InputError("optimizer", f"unknown optimizer {name!r}; expected one of {', '.join(rows)}")
     r = rows[name]

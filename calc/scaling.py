@@ -53,7 +53,7 @@ def _counts(q, field, unit):
 def laws() -> dict[str, Law]:
     """Every law of ``data/scaling_laws.csv`` by name."""
     out = {}
-    for r in data.read_table(data.DATA_DIR / "scaling_laws.csv"):
+    for r in data.scaling_law_rows():
         keys = ("E", "A", "B", "alpha", "beta") if r["form"] == "chinchilla" else ("N_c", "D_c", "alpha_N", "alpha_D")
         if r["form"] not in ("chinchilla", "kaplan"):
             raise data.DataError(r.path, r.line, "form", f"expected chinchilla or kaplan, got {r['form']!r}")
