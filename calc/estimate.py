@@ -230,18 +230,18 @@ def estimate(*, rtol: float | None = None, **known) -> Estimate:
     _warn_inputs(items, warnings)
     dense = not ("params" in given and "active_params" in given)
 
-    while True:
+    while True:  # a default only fills what nothing determines, so derived values can wait
         plan = _plan(frozenset(values), dense)
         _check(plan, values, items, rtol)
-        derived = {}
-        for name, exps, _ in plan.order:
-            derived[name] = _evaluate(exps, values if not derived else {**values, **derived}, _coefficient(name, exps))
-        applied = _apply_default(plan.undetermined, {**values, **derived}, items, hw)
+        applied = _apply_default(plan.undetermined, values, items, hw)
         if applied is None:
             break
         name, item = applied
         items[name] = item
         values[name] = _base(name, item.value)
+    derived = {}
+    for name, exps, _ in plan.order:  # each step reuses the ones before it
+        derived[name] = _evaluate(exps, {**values, **derived}, _coefficient(name, exps))
 
     steps = {name: how for name, _, how in plan.order}
     terms = {name: tuple((n, int(e) if e.denominator == 1 else float(e)) for n, e in exps) for name, exps, _ in plan.order}
