@@ -606,6 +606,12 @@ def ppi() -> dict[int, float]:
 
 
 @cache
+def references() -> dict[str, Row]:
+    """The works cited as ``[Key]`` in calc's docstrings (data/references.csv), by key."""
+    return {r["key"]: r for r in read_table(DATA_DIR / "references.csv", key="key")}
+
+
+@cache
 def optimizers() -> dict[str, Row]:
     """Bytes per parameter of weights, gradients and optimizer state, by optimizer (data/optimizers.csv)."""
     rows = read_table(DATA_DIR / "optimizers.csv")
@@ -632,7 +638,7 @@ def validate_all() -> None:
     """Load every bundled table once; raises ``DataError`` on the first bad cell."""
     hardware_table(), prices(), models(), defaults(), facts(), thresholds(), notable_compute(), runs()
     backtest_notes(), purchase_prices(), ownership(), electricity_prices(), ppi(), optimizers()
-    architecture_rows(), scaling_law_rows()
+    architecture_rows(), scaling_law_rows(), references()
 
 
 def frame(table: str):

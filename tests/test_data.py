@@ -93,3 +93,13 @@ def test_missing_source_column_is_reported(tmp_path):
 def test_frame_puts_units_in_column_names():
     df = data.frame("hardware")
     assert "peak_bf16 [FLOP/s/chip]" in df.columns
+
+
+def test_every_cited_key_has_a_reference():
+    import re
+    from pathlib import Path
+
+    cited = set()
+    for f in (Path(__file__).resolve().parents[1] / "calc").glob("*.py"):
+        cited |= set(re.findall(r"\[([A-Z][a-zA-Z]+20\d\d)\]", f.read_text(encoding="utf-8")))
+    assert cited and cited <= set(data.references())
