@@ -38,8 +38,9 @@ m1.metric("parameters", show("params", model.params()))
 m2.metric("active per token", show("params", model.active_params()))
 m3.metric("FLOP/token (PaLM count)", number(model.flop_per_token("palm2022").m_as("FLOP/token")))
 m4.metric("PaLM count above 6N", f"{model.six_nd_gap():.1%}")
-st.dataframe(pd.DataFrame([{"count": c, "FLOP per token": number(model.flop_per_token(c).m_as("FLOP/token"))}
-                           for c in FLOP_COUNTS] +
+st.dataframe(pd.DataFrame([{"count": c, "FLOP per token": number(model.flop_per_token(c).m_as("FLOP/token"))
+                            if model.is_megatron_shape or not c.startswith("megatron")
+                            else "n/a: eq. 3 assumes a dense 4h transformer"} for c in FLOP_COUNTS] +
                           [{"count": f"component: {k}", "FLOP per token": number(v.m_as("FLOP/token"))}
                            for k, v in model.flop_breakdown().items()]), hide_index=True, width="stretch")
 st.caption("kaplan2020: 6N; palm2022: model FLOP, 6N + 12·L·H·Q·T (what MFU divides); megatron2021: Narayanan et al. "

@@ -348,7 +348,9 @@ def _shape_command(args) -> int:
         for k, v in t.breakdown().items():
             print(f"  {k:<22} {v.m_as('param'):>18,.0f}")
         for count in ("kaplan2020", "palm2022", "megatron2021", "megatron2021-recompute"):
-            print(f"FLOP/token {count:<24} {number(t.flop_per_token(count).m_as('FLOP/token'))}")
+            value = number(t.flop_per_token(count).m_as("FLOP/token")) if t.is_megatron_shape or not count.startswith(
+                "megatron") else "n/a (eq. 3 assumes a dense 4h transformer)"
+            print(f"FLOP/token {count:<24} {value}")
         print(f"the PaLM count is {t.six_nd_gap():.1%} above 6N at context {t.context}")
         return 0
     from calc.memory import min_chips, training_memory
