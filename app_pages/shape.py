@@ -1,5 +1,7 @@
 """Model-shape page: from a transformer's shape to parameters, FLOP per token, memory and scaling laws."""
 
+from urllib.parse import urlencode
+
 import altair as alt
 import numpy as np
 import pandas as pd
@@ -43,6 +45,10 @@ st.dataframe(pd.DataFrame([{"count": c, "FLOP per token": number(model.flop_per_
                             else "n/a: eq. 3 assumes a dense 4h transformer"} for c in FLOP_COUNTS] +
                           [{"count": f"component: {k}", "FLOP per token": number(v.m_as("FLOP/token"))}
                            for k, v in model.flop_breakdown().items()]), hide_index=True, width="stretch")
+inputs = model.as_inputs()
+link = "/?" + urlencode({k: f"{v.magnitude:.6g} {v.units:~C}" for k, v in inputs.items()})
+st.markdown(f"[Estimate a run of this shape ↗]({link}) (params, active params and FLOP per parameter-token "
+            f"{inputs['flop_per_param_token'].m_as('FLOP/param/token'):.3f} from the PaLM count)")
 st.caption("kaplan2020: 6N; palm2022: model FLOP, 6N + 12·L·H·Q·T (what MFU divides); megatron2021: Narayanan et al. "
            "eq. 3, hardware FLOP, with full recomputation counting the forward pass twice.")
 

@@ -192,6 +192,21 @@ class Transformer:
             raise InputError("count", f"unknown FLOP count {count!r}; expected one of {', '.join(FLOP_COUNTS)}")
         return Q_(float(flop), "FLOP/token")
 
+    def as_inputs(self, count: str = "palm2022", context: int | None = None) -> dict[str, pint.Quantity]:
+        """The shape as inputs of ``calc.estimate``: params, active_params and flop_per_param_token.
+
+        Examples
+        --------
+        >>> import calc
+        >>> gpt3 = published()["GPT-3 175B"][0]
+        >>> est = calc.estimate(**gpt3.as_inputs(), tokens="300e9 token")
+        >>> round(est.compute.m_as("FLOP") / 3.14e23, 3)
+        1.029
+        """
+        k = self.flop_per_token(count, context) / self.active_params()
+        return {"params": self.params(), "active_params": self.active_params(),
+                "flop_per_param_token": k.to("FLOP/param/token")}
+
     @property
     def is_megatron_shape(self) -> bool:
         """Whether Narayanan et al.'s eq. 3 applies: dense, full attention, a 4 x width plain feed-forward."""

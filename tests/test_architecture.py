@@ -135,3 +135,13 @@ def test_deepseek_v3_latent_attention_and_shared_experts():
     assert ds.qk_dim == 192 and ds.v_dim == 128
     parts = ds.breakdown()
     assert parts["routed experts"].m_as("param") == pytest.approx(58 * 256 * 3 * 7168 * 2048)
+
+
+def test_an_estimate_can_start_from_a_shape():
+    llama = published()["Llama 2 70B"][0]
+    est = calc.estimate(**llama.as_inputs(), tokens="2e12 token")
+    per_token = llama.flop_per_token("palm2022").m_as("FLOP/token")
+    assert est.compute.m_as("FLOP") == pytest.approx(per_token * 2e12)
+    moe = published()["Mixtral 8x7B"][0]
+    est = calc.estimate(**moe.as_inputs(context=4096), tokens="1e12 token")
+    assert est.params.m_as("param") > 3 * est.active_params.m_as("param")
