@@ -9,6 +9,7 @@ import streamlit as st
 import calc
 from calc import data
 from calc.claims import figures
+from calc.cost import all_methods, latest_covered_date
 from calc.display import show
 from calc.thresholds import cluster_crossings, run_crossings, runs_per_budget, time_to_reach
 
@@ -46,15 +47,17 @@ st.caption("The rules say 'greater than': a run of exactly 10^26 FLOP does not c
 st.subheader(f"What it takes {chips} {hardware} to reach each line")
 lines = sorted({t.compute.m_as("FLOP") for t in rules if t.compute and t.applies_to == "all models"})
 reach = []
+start = latest_covered_date(hardware)
 for line in lines:
     est = time_to_reach(f"{line} FLOP", chips, hardware)
     cost = est.cost if "cost" in est else None
-    reach.append({"line": f"{line:.0e} FLOP", "duration": show("duration", est.duration),
-                  "cost (on-demand)": show("cost", cost) if cost is not None else "no price",
+    by_method = {m.method: show("cost", m.value) for m in all_methods(est.chip_hours, hardware, start)
+                 if not isinstance(m, calc.InputError)}
+    reach.append({"line": f"{line:.0e} FLOP", "duration": show("duration", est.duration), **by_method,
                   **{f.statement.split(' ')[0] + " " + show("cost", f.quoted, short=True) + " buys":
                      f"{runs_per_budget(f.quoted, cost):,.1f} runs" if cost is not None else "—"
                      for f in figures() if f.id in ("xai-series-b", "openai-founders-pledge", "lhc-budget")}})
 st.dataframe(pd.DataFrame(reach), hide_index=True, width="stretch")
-st.caption(f"At {show('utilization', est.utilization)} utilization ({est['utilization'].source}) and the chip's latest "
-           "on-demand price; budgets are the seed articles' figures (xAI's Series B, OpenAI's founders' pledge, "
+st.caption(f"At {show('utilization', est.utilization)} utilization ({est['utilization'].source}); costs at the prices of "
+           f"{start}, the latest date the data covers for {hardware}; 'buys' counts runs at the latest on-demand price. Budgets are the seed articles' figures (xAI's Series B, OpenAI's founders' pledge, "
            "the LHC).")

@@ -68,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     th.add_argument("--chips", metavar="VALUE", help="cluster size [chip]")
     th.add_argument("--hardware", help="accelerator of the cluster")
     th.add_argument("--utilization", metavar="VALUE", help="for the days needed to reach each line (default: median)")
+    th.add_argument("--budget", metavar="VALUE", help="how many runs to each line this budget buys [USD]")
     th.add_argument("--json", action="store_true", help="print JSON instead of tables")
 
     def shape_flags(p):
@@ -389,7 +390,7 @@ def _optimal(args) -> int:
 def _thresholds(args) -> int:
     from calc.data import thresholds
     from calc.display import show
-    from calc.thresholds import cluster_crossings, run_crossings, time_to_reach
+    from calc.thresholds import cluster_crossings, run_crossings, runs_per_budget, time_to_reach
 
     if not (args.compute or (args.chips and args.hardware)):
         raise InputError("compute", "give --compute for a run, or --chips and --hardware for a cluster")
@@ -419,10 +420,19 @@ def _thresholds(args) -> int:
         verdict = "CROSSES" if c.crosses else "at line" if c.ratio == 1 else "below"
         dates = f"{t.signed}" + (f", revoked {t.revoked}" if t.revoked else "")
         print(f"{verdict:<8} {c.ratio:>9.3g}x  {c.measure:<26} {t.name} [{t.jurisdiction}; {t.status}, {dates}]")
+    if reach:
+        from calc.cost import all_methods, latest_covered_date
+
+        start = latest_covered_date(args.hardware)
+        print(f"\nwhat each line takes {args.chips} {args.hardware} (costs at the prices of {start}, the latest the data covers):")
     for line, e in reach:
-        cost = f", {show('cost', e.cost)} at {show('price', e.price)}" if "cost" in e else ""
-        print(f"{line:.0e} FLOP takes {show('duration', e.duration)} on {args.chips} {args.hardware} at "
-              f"{show('utilization', e.utilization)} utilization{cost}")
+        costs = "; ".join(f"{m.method} {show('cost', m.value)}" if not isinstance(m, InputError)
+                          else f"({m.message})" for m in all_methods(e.chip_hours, args.hardware, start))
+        budget = ""
+        if args.budget and "cost" in e:
+            budget = f"; {args.budget} buys {runs_per_budget(args.budget, e.cost):,.1f} such runs on demand"
+        print(f"  {line:.0e} FLOP: {show('duration', e.duration)} at {show('utilization', e.utilization)} "
+              f"utilization; {costs}{budget}")
     return 0
 
 

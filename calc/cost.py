@@ -71,19 +71,16 @@ def rental_price(hardware: str, start, commitment: str = "on-demand", vendor: st
     when = _date(start, "start")
     if commitment not in data.COMMITMENTS:
         raise InputError("commitment", f"expected one of {', '.join(data.COMMITMENTS)}, got {commitment!r}")
-    rows = [p for p in data.prices() if p.hardware == hw.name and p.commitment == commitment
-            and (vendor is None or p.vendor == vendor)]
-    if not rows:
+    first = [p for p in data.prices() if p.hardware == hw.name and p.commitment == commitment
+             and (vendor is None or p.vendor == vendor)]
+    if not first:
         raise InputError("price", f"data/prices.csv has no {commitment} price for {hw.name}"
                          + (f" from {vendor}" if vendor else ""))
-    latest = {}
-    for p in rows:
-        if p.date <= when:
-            latest[p.vendor] = p
-    if not latest:
+    p = data.price_in_force(hw.name, commitment, when, vendor)
+    if p is None:
         raise InputError("start", f"{when} is before the first {commitment} price of {hw.name} in "
-                                  f"data/prices.csv ({rows[0].date}); no price is extrapolated backwards")
-    return min(latest.values(), key=lambda p: p.price.magnitude)
+                                  f"data/prices.csv ({first[0].date}); no price is extrapolated backwards")
+    return p
 
 
 def cloud_cost(chip_hours, hardware: str, start, commitment: str = "on-demand", vendor: str | None = None) -> Cost:
@@ -177,6 +174,29 @@ def acquisition_cost(chips, hardware: str, start) -> Cost:
     return Cost("acquisition", servers / (1 - f), when.year,
                 {"servers": servers, "cluster interconnect": servers * f / (1 - f)},
                 f"{p.date}: ${p.price.m_as('USD/chip'):,.0f}/chip ({p.level} price)")
+
+
+def latest_covered_date(hardware: str) -> dt.date:
+    """The newest date that every table behind the cost methods covers for ``hardware``: its latest
+    rental and purchase prices, and the last year of electricity prices. Never later than the data."""
+    hw = data.hardware(hardware)
+    dates = [p.date for p in data.prices() if p.hardware == hw.name]
+    dates += [p.date for p in data.purchase_prices() if p.hardware == hw.name]
+    if not dates:
+        raise InputError("hardware", f"no price of any kind for {hw.name} in data/")
+    return min(max(dates), dt.date(max(data.electricity_prices()), 12, 31))
+
+
+def all_methods(chip_hours, hardware: str, start) -> list:
+    """Every method's cost for the same chip-hours; a method the data cannot serve gives its InputError."""
+    out = []
+    for fn, kw in ((cloud_cost, {"commitment": "on-demand"}), (cloud_cost, {"commitment": "3-year"}),
+                   (amortized_cost, {})):
+        try:
+            out.append(fn(chip_hours, hardware, start, **kw))
+        except InputError as exc:
+            out.append(exc)
+    return out
 
 
 def in_dollars_of(cost: Cost, year: int) -> Cost:

@@ -302,13 +302,16 @@ def prices() -> tuple[Price, ...]:
     return tuple(sorted(out, key=lambda p: p.date))
 
 
-def latest_price(hardware_name: str, commitment: str = "on-demand") -> Price | None:
-    """The most recent price of ``hardware_name`` at ``commitment``; the lowest if several share a date."""
-    rows = [p for p in prices() if p.hardware == hardware_name and p.commitment == commitment]
-    if not rows:
-        return None
-    last = max(p.date for p in rows)
-    return min((p for p in rows if p.date == last), key=lambda p: p.price.magnitude)
+def price_in_force(hardware_name: str, commitment: str = "on-demand", when: dt.date | None = None,
+                   vendor: str | None = None) -> Price | None:
+    """The lowest of each vendor's newest price dated on or before ``when`` (default: the newest data);
+    None when no row qualifies. The one rule behind every default and cost method."""
+    latest = {}
+    for p in prices():  # oldest first, so each vendor keeps its newest row
+        if (p.hardware == hardware_name and p.commitment == commitment and (vendor is None or p.vendor == vendor)
+                and (when is None or p.date <= when)):
+            latest[p.vendor] = p
+    return min(latest.values(), key=lambda p: p.price.magnitude) if latest else None
 
 
 @dataclass(frozen=True)

@@ -494,9 +494,9 @@ def _apply_default(undetermined, values, items, hw):
             ref = d[name]
             return name, Item(ref.value.to(_UNIT[name]), "default", ref.source)
         if name == "price" and hw is not None:
-            p = data.latest_price(hw.name)
+            p = data.price_in_force(hw.name)
             if p is not None:
-                how = f"latest on-demand price of {hw.name} in data/prices.csv: {p.vendor}, {p.date}"
+                how = f"lowest on-demand price of {hw.name} in force at the newest data (data/prices.csv): {p.vendor}, {p.date}"
                 return name, Item(p.price.to(_UNIT["price"]), "default", how)
         if name == "power" and hw is not None and hw.tdp is not None:
             return name, Item(hw.tdp.to(_UNIT["power"]), "default", f"TDP of {hw.name}, data/hardware.csv")

@@ -37,9 +37,10 @@ def test_tpu_v3_device_price_is_two_dollars_per_chip_hour():
     assert board and board[0].price.m_as("USD/chip/hour") == pytest.approx(8.00 / 4)
 
 
-def test_latest_price():
-    p = data.latest_price("H100 SXM5")
-    assert p.commitment == "on-demand" and p.date.year >= 2025
+def test_price_in_force_is_the_lowest_of_each_vendors_newest():
+    p = data.price_in_force("V100 SXM2")  # AWS's newest V100 row (p3dn, 2019) replaces its 2018 one
+    assert p.vendor == "Amazon Web Services" and p.date.isoformat() == "2019-06-10"
+    assert data.price_in_force("V100 SXM2", when=data.dt.date(2018, 12, 31)).price.m_as("USD/chip/hour") == 3.06
 
 
 def test_model_rows_reference_known_hardware_and_units():
