@@ -8,6 +8,7 @@ using only the run's own figures (never a default):
     energy              energy = chip-hours x power x PUE;
                         emissions = energy x grid intensity             [Patterson2021] sec. 2
     cost                cost = chip-hours x price
+    time                duration = chip-hours / chips
 
 Runs of the Epoch AI snapshot with hardware, chips, hours and MFU are checked by hardware-time
 too, as a separate group: Epoch sometimes derives MFU from the same compute and hours, so their
@@ -36,9 +37,10 @@ METHODS = {
                               ("power", "pue", "carbon_intensity", "chips", "duration")]}),
     "cost": (("chips", "duration", "chip_hours", "price"),
              {"cost": [("price", "chip_hours"), ("price", "chips", "duration")]}),
+    "time": (("chips", "chip_hours"), {"duration": [("chips", "chip_hours")]}),
 }
 _REPORTED = {"compute": "compute_reported", "energy": "energy_reported", "emissions": "emissions_reported",
-             "cost": "cost_reported"}
+             "cost": "cost_reported", "duration": "duration_reported"}
 
 
 @dataclass(frozen=True)
