@@ -17,12 +17,12 @@ sweeps), ``architecture`` (shapes, parameters, FLOP per token), ``memory`` (byte
 ``display`` (readable text), ``errors``, ``units``, ``data``.
 """
 
-from calc.errors import ConflictError, DataError, InputError
+from calc.errors import ConflictError, DataError, InputError, ScaleError
 from calc.estimate import Estimate, Item, estimate
 from calc.units import Q_, parse_quantity, ureg
 from calc.vocabulary import QUANTITIES, TERMS
 
 __all__ = [
     "ureg", "Q_", "parse_quantity", "estimate", "Estimate", "Item",
-    "InputError", "ConflictError", "DataError", "TERMS", "QUANTITIES",
+    "InputError", "ConflictError", "ScaleError", "DataError", "TERMS", "QUANTITIES",
 ]

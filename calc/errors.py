@@ -1,4 +1,4 @@
-"""The exceptions calc raises: one for bad input, one for contradicting input, one for bad data.
+"""The exceptions calc raises: bad input, contradicting input, input beyond a float, bad data.
 
 Every message names the field (or the file, row and column), what was expected, and what came.
 """
@@ -28,6 +28,21 @@ class ConflictError(InputError):
     ----------
     fields : tuple of str
         Every input that takes part in the contradiction.
+    """
+
+    def __init__(self, fields: tuple[str, ...], message: str):
+        self.fields = tuple(fields)
+        super().__init__(", ".join(self.fields), message)
+        self.field = self.fields[0] if self.fields else ""
+
+
+class ScaleError(InputError):
+    """Inputs that each look fine but give a result beyond what a float holds (inf, or 0 by underflow).
+
+    Attributes
+    ----------
+    fields : tuple of str
+        Every input the result was computed from.
     """
 
     def __init__(self, fields: tuple[str, ...], message: str):

@@ -22,13 +22,13 @@ import difflib
 import math
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 import pint
 
 from calc import data
-from calc.errors import ConflictError, InputError
+from calc.errors import ConflictError, InputError, ScaleError
 from calc.units import Q_, parse_quantity
 from calc.vocabulary import BY_NAME, QUANTITIES, TEXT_FIELDS
 
@@ -206,8 +206,7 @@ def estimate(*, rtol: float | None = None, **known) -> Estimate:
     352
     """
     given, text = _read_inputs(known)
-    if rtol is None:
-        rtol = float(data.defaults()["consistency_rtol"].value.magnitude)
+    rtol = _read_rtol(rtol)
     warnings: list[str] = []
     items: dict[str, Item] = {n: Item(_canonical(n, q), "given", "given") for n, q in given.items()}
 
@@ -239,9 +238,14 @@ def estimate(*, rtol: float | None = None, **known) -> Estimate:
         name, item = applied
         items[name] = item
         values[name] = _base(name, item.value)
-    derived = {}
+    derived, roots = {}, {}
     for name, exps, _ in plan.order:  # each step reuses the ones before it
-        derived[name] = _evaluate(exps, {**values, **derived}, _coefficient(name, exps))
+        try:
+            derived[name] = _evaluate(exps, {**values, **derived}, _coefficient(name, exps))
+        except (OverflowError, ZeroDivisionError):  # float ** float on scalars raises instead of giving inf
+            derived[name] = math.inf
+        roots[name] = set().union(*(roots.get(n, {n}) for n, _ in exps))
+        _check_finite(name, derived[name], roots[name], items)
 
     steps = {name: how for name, _, how in plan.order}
     terms = {name: tuple((n, int(e) if e.denominator == 1 else float(e)) for n, e in exps) for name, exps, _ in plan.order}
@@ -275,6 +279,13 @@ def _read_inputs(known: dict) -> tuple[dict[str, pint.Quantity], dict[str, str]]
         q = parse_quantity(value, name, term.unit, bare_ok=term.bare_ok)
         _check_range(name, q)
         given[name] = q
+    _check_shapes(given)
+    if "params" in given and "active_params" in given:
+        over = np.asarray(given["active_params"].m_as("param") > given["params"].m_as("param") * (1 + 1e-12))
+        if np.any(over):
+            raise ConflictError(("active_params", "params"), "active parameters exceed total parameters "
+                                f"({_show(given['active_params'])} > {_show(given['params'])}); a mixture of "
+                                "experts uses fewer parameters per token than it has, never more")
     if "precision" in text and text["precision"] not in data.PRECISIONS:
         raise InputError("precision", f"expected one of {', '.join(data.PRECISIONS)}, got {text['precision']!r}")
     return given, text
@@ -292,13 +303,63 @@ def _check_range(name: str, q: pint.Quantity) -> None:
         raise InputError(name, f"expected a finite number, got {_show(q)}")
     if lo <= 0:
         raise InputError(name, f"expected a positive quantity, got {_show(q)}")
-    if name == "utilization" and hi * _fraction(q.units) > 100:
-        raise InputError(name, f"expected a fraction between 0 and 1, got {_show(q)}")
-    if name == "pue" and lo * _fraction(q.units) < 1:
-        raise InputError(name, f"expected a PUE of at least 1 (facility power / IT power), got {_show(q)}")
+    if name == "utilization":
+        f = _fraction(q.units)
+        if hi * f > 1:  # one rule at every door: a percent is written "40 %", never clamped or guessed
+            if f == 1 and hi <= 100:
+                raise InputError(name, f"expected a fraction of peak between 0 and 1; {hi:g} looks like a percent: "
+                                       f"did you mean {hi / 100:.2f}? (or write \"{hi:g} %\")")
+            raise InputError(name, f"expected a fraction of peak between 0 and 1 (at most 100 %), got {_show(q, hi)}")
+    if name == "pue":
+        f = _fraction(q.units)
+        if lo * f < 1:
+            raise InputError(name, f"expected a PUE of at least 1 (facility power / IT power), got {_show(q, lo)}")
+        top = float(data.defaults()["pue_plausible_max"].value.magnitude)
+        if hi * f > top:
+            hint = f"; {hi:g} looks like a percent: did you mean {hi / 100:.2f}?" if f == 1 and 100 <= hi <= 100 * top else ""
+            raise InputError(name, f"expected a PUE between 1 and {top:g} (facility power / IT power), got {_show(q, hi)}{hint}")
 
 
-@cache
+def _check_shapes(given: dict) -> None:
+    """Arrays must broadcast together: one scenario per element, or a grid built by the caller."""
+    shaped = {n: np.shape(q.magnitude) for n, q in given.items() if np.ndim(q.magnitude)}
+    if len(set(shaped.values())) > 1:
+        try:
+            np.broadcast_shapes(*shaped.values())
+        except ValueError:
+            listing = ", ".join(f"{n} {s}" for n, s in shaped.items())
+            raise InputError(next(iter(shaped)), f"arrays of different shapes do not pair up: {listing}; "
+                                                  "give arrays of one length (one scenario per element)") from None
+
+
+def _read_rtol(rtol) -> float:
+    if rtol is None:
+        return float(data.defaults()["consistency_rtol"].value.magnitude)
+    value = rtol
+    if isinstance(rtol, str):
+        value = parse_quantity(rtol, "rtol", "", bare_ok=True).m_as("")
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not 0 < float(value) < 10:
+        raise InputError("rtol", f"expected a relative tolerance between 0 and 10 (0.05 for 5%), got {rtol!r:.40}")
+    return float(value)
+
+
+def _check_finite(name: str, value, inputs: set, items) -> None:
+    """A result a float cannot hold (inf, nan, 0 from underflow) is an error naming the inputs behind it."""
+    if isinstance(value, np.ndarray):
+        lo, hi = float(value.min()), float(value.max())
+    else:
+        lo = hi = float(value)
+    if math.isfinite(lo) and math.isfinite(hi) and lo > 0:
+        return
+    names = tuple(sorted(inputs, key=QUANTITIES.index))
+    shown = "; ".join(f"{n} {items[n].source} {_fmt(items[n].value)}" for n in names)
+    what = "below" if math.isfinite(lo) and math.isfinite(hi) else "beyond"
+    raise ScaleError(names, f"{name} comes out {what} what a float holds from these inputs [{shown}]; "
+                            "check their magnitudes and units")
+
+
+@lru_cache(maxsize=64)  # keyed by user-chosen units: bounded
 def _fraction(units) -> float:
     """Factor from a dimensionless unit (percent, ...) to a plain fraction."""
     return float(Q_(1.0, units).m_as(""))
@@ -310,12 +371,18 @@ def _top_peak() -> float:
     return max(q.m_as("FLOP/s/chip") for h in data.hardware_table().values() for q in h.peaks.values())
 
 
-def _show(q: pint.Quantity) -> str:
+def _show(q: pint.Quantity, value: float | None = None) -> str:
+    """A value the user gave, readable, for an error message; for an array, the offending element."""
+    from calc.display import number
+
     m = q.magnitude
+    unit = f"{q.units:~P}"
     if isinstance(m, np.ndarray):
-        bad = m[~np.isfinite(m) | (m <= 0)] if m.size else m
-        return f"{bad.flat[0] if bad.size else m.flat[0]} {q.units:~P} (in an array of {m.size})".strip()
-    return f"{q:~P}"
+        if value is None:
+            bad = m[~np.isfinite(m) | (m <= 0)] if m.size else m
+            value = float(bad.flat[0] if bad.size else m.flat[0])
+        return f"{number(value, 4)} {unit} (in an array of {m.size})".replace("  ", " ")
+    return f"{number(float(m), 4)} {unit}".strip()
 
 
 @cache
@@ -324,8 +391,15 @@ def _units(name: str):
 
 
 def _canonical(name: str, q: pint.Quantity) -> pint.Quantity:
-    """``q`` in the canonical unit of ``name``; no copy when it already is."""
-    return q if q.units == _units(name) else q.to(_units(name))
+    """``q`` in the canonical unit of ``name``; no copy when it already is, but then an array is
+    kept as a read-only view, so that nothing done to the result reaches the caller's array."""
+    if q.units != _units(name):
+        return q.to(_units(name))
+    if isinstance(q.magnitude, np.ndarray):
+        view = q.magnitude.view()
+        view.flags.writeable = False
+        return Q_(view, q.units)
+    return q
 
 
 def _base(name: str, q: pint.Quantity):
@@ -362,9 +436,9 @@ def _plan(known: frozenset, dense: bool) -> _Plan:
     for r in _relations(dense):
         exps = {r.lhs: Fraction(1)}
         for n in r.rhs:
-            exps[n] = exps.get(n, 0) - 1
+            exps[n] = exps.get(n, Fraction(0)) - 1
         # unknown part | minus known part (moved to the right-hand side)
-        rows.append([exps.get(n, Fraction(0)) for n in unknown] + [-exps.get(n, Fraction(0)) for n in knowns])
+        rows.append([Fraction(exps.get(n, 0)) for n in unknown] + [-Fraction(exps.get(n, 0)) for n in knowns])
     nu = len(unknown)
     pivots = _rref(rows, nu)
     derived, determined = {}, set()
@@ -385,27 +459,45 @@ def _plan(known: frozenset, dense: bool) -> _Plan:
 
 def _chain(known: frozenset, derived: dict, dense: bool) -> tuple:
     """An evaluation order for the determined names: one relation step each where one applies
-    (so each costs a multiplication or two), else the monomial of the known names."""
+    (so each costs a multiplication or two); where none does, the first name that only the
+    relations jointly determine, straight from the known names, and then on from there."""
     order, have, todo = [], set(known), set(derived)
-    progress = True
-    while todo and progress:
-        progress = False
-        for r in _relations(dense):
-            missing = [n for n in r.names if n not in have]
-            if len(missing) == 1 and missing[0] in todo:
-                name = missing[0]
-                if name == r.lhs:
-                    exps = tuple((n, Fraction(1)) for n in r.rhs)
-                else:
-                    exps = ((r.lhs, Fraction(1)),) + tuple((n, Fraction(-1)) for n in r.rhs if n != name)
-                cite = "" if r.cite == "definition" else f"  ({r.cite})" if r is DENSE else f"  {r.cite}"
-                order.append((name, exps, r.solve_for(name) + cite))
-                have.add(name)
-                todo.discard(name)
-                progress = True
-    for name in sorted(todo, key=QUANTITIES.index):  # only jointly determined: straight from the knowns
-        order.append((name, derived[name], "solved jointly from the relations"))
+    while todo:
+        step = _one_relation_step(have, todo, dense)
+        if step is None:  # only jointly determined: e.g. chip-hours from compute, peak, utilization
+            name = min(todo, key=QUANTITIES.index)
+            step = (name, derived[name], f"{name} = {_monomial_text(derived[name])}  (the relations, jointly)")
+        order.append(step)
+        have.add(step[0])
+        todo.discard(step[0])
     return tuple(order)
+
+
+def _one_relation_step(have: set, todo: set, dense: bool):
+    for r in _relations(dense):
+        missing = [n for n in r.names if n not in have]
+        if len(missing) == 1 and missing[0] in todo:
+            name = missing[0]
+            if name == r.lhs:
+                exps = tuple((n, Fraction(1)) for n in r.rhs)
+            else:
+                exps = ((r.lhs, Fraction(1)),) + tuple((n, Fraction(-1)) for n in r.rhs if n != name)
+            cite = "" if r.cite == "definition" else f"  ({r.cite})" if r is DENSE else f"  {r.cite}"
+            return name, exps, r.solve_for(name) + cite
+    return None
+
+
+def _monomial_text(exps) -> str:
+    """``compute / (peak × utilization)`` for ((compute, 1), (peak, -1), (utilization, -1))."""
+    def power(n, e):
+        e = abs(e)
+        return n if e == 1 else f"{n}^{e}"
+    num = [power(n, e) for n, e in exps if e > 0] or ["1"]
+    den = [power(n, e) for n, e in exps if e < 0]
+    text = " × ".join(num)
+    if den:
+        text += " / " + (den[0] if len(den) == 1 else "(" + " × ".join(den) + ")")
+    return text
 
 
 def _rref(rows: list[list[Fraction]], ncols: int) -> list[int]:
@@ -447,7 +539,7 @@ def _evaluate(exps, values, coefficient: float = 1.0):
         return k
     arrays.sort(key=lambda a: a[1] < 0)  # multiply before dividing
     x, e = arrays[0]
-    out = (x if k == 1.0 else x * k) if e == 1 else k / x
+    out = (x.copy() if k == 1.0 and len(arrays) == 1 else x if k == 1.0 else x * k) if e == 1 else k / x
     for x, e in arrays[1:]:
         out = out * x if e == 1 else out / x
     return out
@@ -474,10 +566,12 @@ def _check(plan: _Plan, values, items, rtol: float) -> None:
 
 
 def _fmt(q: pint.Quantity) -> str:
+    from calc.display import number
+
     m = q.magnitude
     if isinstance(m, np.ndarray):
         return f"[array of {m.size}] {q.units:~P}"
-    return f"{m:.4g} {q.units:~P}".strip()
+    return f"{number(float(m), 4)} {q.units:~P}".strip()
 
 
 # --------------------------------------------------------------------------- defaults
@@ -523,10 +617,11 @@ def _missing(name, items, hw) -> str:
 
 def _warn_inputs(items, warnings):
     if "utilization" in items and items["utilization"].source == "given":
-        u = float(np.max(items["utilization"].value.magnitude))
-        if u > 1:
-            hint = " (a percent? 40 means 4000%; write 0.4 or '40 %')" if u > 2 else ""
-            warnings.append(f"utilization: above 1, more than the hardware's peak{hint}")
+        low = float(np.min(items["utilization"].value.magnitude))
+        floor = float(data.defaults()["utilization_plausible_min"].value.magnitude)
+        if low < floor:
+            warnings.append(f"utilization: {low:.3g} is below {floor:g}, far below any published run "
+                            "(data/defaults.csv); is a percent divided twice?")
     if "peak" in items and items["peak"].source == "given":
         top = _top_peak()
         if float(np.max(items["peak"].value.magnitude)) > top:

@@ -8,7 +8,8 @@ registry, so pickling, ``st.cache_data`` and pint-pandas all see the same units.
 from __future__ import annotations
 
 import math
-from functools import cache
+import re
+from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -24,16 +25,165 @@ pint.set_application_registry(ureg)
 Q_ = ureg.Quantity
 Quantity = ureg.Quantity
 
-# Longest unit expression we pass to pint's parser: guards against pathological input.
+# Longest text we read as one quantity: guards against pathological input.
 _MAX_TEXT = 200
+# The largest power of ten a double holds (1.8e308); an exponent beyond it is refused, not computed.
+_MAX_EXP10 = 308
+# Unit exponents people write (m**2, 1/s**2); anything larger is a typo or an attack.
+_MAX_UNIT_POWER = 4
+# Entries kept by the caches keyed by user text (ours and pint's): bounded, so no input grows memory.
+_CACHE_SIZE = 1024
+
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
+_SPACES = "\u00a0\u2009\u202f\u2007\u2002\u2003"  # no-break, thin, narrow, figure, en and em spaces
+_NUMBER = re.compile(r"[+-]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_POWER = re.compile(r"\s*(?:\*\*|\^)\s*([+-]?\d+)")
+_TIMES_TEN = re.compile(r"\s*[×x*·]\s*10\s*(?:\*\*|\^)\s*([+-]?\d+)")
+_SUPER_RUN = re.compile(r"([⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺]+)")
+_UNIT_TOKEN = re.compile(r"\s*(?:(?P<name>[A-Za-zµμ%$_][A-Za-z0-9µμ_]*)|(?P<op>[*/()·])|(?:\*\*|\^)\s*(?P<pow>[+-]?\d+))")
+_DIGIT_GROUPS = re.compile(r"[+-]?\d{1,3}(?:[ ,]\d{3})+(?:\.\d+)?")
+
+
+def read_number(text: str, field: str, unit: str = "") -> tuple[float, str]:
+    """Split ``text`` into its number and its unit expression, reading the number ourselves.
+
+    Accepted numbers: ``1e9``, ``16384``, ``16_384``, ``.5``, ``10**26``, ``10^26``,
+    ``3.8 × 10^25``, ``3.8×10²⁵`` (what ``calc.display`` prints). One exponent only, within what a
+    float holds, so no input can make the parser compute for long. Refused, with the reading
+    shown: digit groups (``16 384``, ``16,384``), two numbers (``0.4.5``), ranges (``1..2``),
+    non-finite values.
+
+    Returns
+    -------
+    (float, str)
+        The number (1.0 when the text is a unit alone) and the unit text (may be empty).
+
+    Examples
+    --------
+    >>> read_number("3.8 × 10²⁵ FLOP", "compute")
+    (3.8e+25, 'FLOP')
+    >>> read_number("16 384 GPU", "chips")
+    Traceback (most recent call last):
+    ...
+    calc.errors.InputError: chips: digit groups separated by spaces or commas are ambiguous; did you mean "16384 GPU"?
+    """
+    original = text
+    text = _normalize(text, field, unit)
+    if ".." in text:
+        raise InputError(field, f"a range ({_quote(original)}) is not accepted here; give one value "
+                                "(ranges go to calc.uncertainty.simulate, the command line and the app)")
+    if text.split(" ")[0].lower().lstrip("+-") in ("nan", "inf", "infinity"):
+        raise InputError(field, f"expected a finite number, got {_quote(original)}")
+    groups = _DIGIT_GROUPS.match(text)
+    if groups and (len(text) == groups.end() or not text[groups.end()].isdigit()) and groups.group().count(" ") + groups.group().count(","):
+        joined = groups.group().replace(" ", "").replace(",", "")
+        rest = text[groups.end():].strip()
+        raise InputError(field, "digit groups separated by spaces or commas are ambiguous; "
+                                f"did you mean \"{(joined + ' ' + rest).strip()}\"?")
+    m = _NUMBER.match(text)
+    if m is None:
+        if text and (text[0].isalpha() or text[0] in "%$µμ("):
+            return 1.0, text  # a unit alone: "day" is 1 day
+        raise InputError(field, f"expected a quantity (a number and a unit) such as \"{_example(unit)}\", got {_quote(original)}")
+    mantissa, pos = m.group(), m.end()
+    exponent = 0
+    p = _POWER.match(text, pos)
+    if p is not None:
+        base = float(mantissa.replace("_", ""))
+        if base <= 0 or not -1000 <= int(p.group(1)) <= 1000:
+            raise InputError(field, f"expected a power with a positive base and a small exponent, got {_quote(original)}")
+        value = _power(base, int(p.group(1)), field, original)
+        pos = p.end()
+    else:
+        value = float(mantissa.replace("_", ""))
+        t = _TIMES_TEN.match(text, pos)
+        if t is not None:
+            exponent = int(t.group(1)) if len(t.group(1)) < 6 else 10**6
+            pos = t.end()
+            value = _scale(value, exponent, field, original)
+    rest = text[pos:]
+    if re.match(r"\s*(?:\*\*|\^)", rest):
+        raise InputError(field, f"only one exponent is accepted (a chain such as a**b**c is refused), got {_quote(original)}")
+    stripped = rest.strip()
+    if stripped[:1].isdigit() or (stripped[:1] == "." and stripped[1:2].isdigit()):
+        raise InputError(field, f"expected one number followed by a unit, got {_quote(original)} "
+                                f"(read as {mantissa} then {stripped.split()[0]!r})")
+    if stripped[:1] in ("*", "·", "×") or (stripped[:1] == "/" and not stripped[1:].strip()):
+        raise InputError(field, f"expected a quantity (a number and a unit) such as \"{_example(unit)}\", got {_quote(original)}")
+    if stripped[:1] == ",":
+        raise InputError(field, f"a comma is ambiguous (decimal mark or digit group?): write {mantissa}.{stripped[1:].split()[0]} "
+                                f"or the digits without separators, got {_quote(original)}")
+    if not math.isfinite(value):
+        raise InputError(field, f"expected a finite number; {_quote(original)} is beyond what a float holds (about 1.8 × 10^308)")
+    if value == 0 and re.search(r"[1-9]", mantissa):
+        raise InputError(field, f"expected a number a float holds; {_quote(original)} is below what a float holds (about 2.2 × 10^-308)")
+    return value, stripped
+
+
+def _normalize(text: str, field: str, unit: str) -> str:
+    text = text.strip()
+    if not text:
+        raise InputError(field, f"expected a quantity such as \"{_example(unit)}\", got an empty value")
+    if len(text) > _MAX_TEXT:
+        raise InputError(field, f"expected a quantity such as \"{_example(unit)}\", got {len(text)} characters")
+    text = text.replace("\u2212", "-")  # the minus sign people paste from documents
+    if any(c in text for c in "\u2012\u2013\u2014"):
+        raise InputError(field, f"a dash is ambiguous here (minus sign or range?): write - for a negative value "
+                                f"or low..high for a range, got {_quote(text)}")
+    for c in _SPACES:
+        text = text.replace(c, " ")
+    return _SUPER_RUN.sub(lambda s: "^" + s.group(1).translate(_SUPERSCRIPTS), text)
+
+
+def _power(base: float, exp: int, field: str, original: str) -> float:
+    if exp * math.log10(base) > _MAX_EXP10 or exp * math.log10(base) < -_MAX_EXP10 - 15:
+        raise InputError(field, f"expected a finite number; {_quote(original)} is beyond what a float holds (about 1.8 × 10^308)")
+    return math.pow(base, exp)
+
+
+def _scale(mantissa: float, exponent: int, field: str, original: str) -> float:
+    if abs(exponent) > _MAX_EXP10 + 15:
+        raise InputError(field, f"expected a finite number; {_quote(original)} is beyond what a float holds (about 1.8 × 10^308)")
+    try:
+        return mantissa * 10.0**exponent
+    except OverflowError:
+        raise InputError(field, f"expected a finite number; {_quote(original)} is beyond what a float holds (about 1.8 × 10^308)") from None
+
+
+def _check_unit_text(text: str, field: str, original: str) -> None:
+    """Only names, * / ( ) and small integer powers reach pint: its parser then does bounded work."""
+    pos, depth = 0, 0
+    while pos < len(text):
+        m = _UNIT_TOKEN.match(text, pos)
+        if m is None or m.end() == pos:
+            if text[pos:].strip() == "":
+                break
+            raise InputError(field, f"unexpected {text[pos:].strip()[:12]!r} in the unit of {_quote(original)}")
+        if m.group("pow") is not None and abs(int(m.group("pow"))) > _MAX_UNIT_POWER:
+            raise InputError(field, f"a unit power above {_MAX_UNIT_POWER} is not a unit people use, in {_quote(original)}")
+        op = m.group("op")
+        depth += op == "("
+        depth -= op == ")"
+        if depth > 4:
+            raise InputError(field, f"too deeply nested: {_quote(original)}")
+        pos = m.end()
+
+
+def _quote(text: str) -> str:
+    """User text, shortened and quoted, safe to show anywhere."""
+    text = str(text)
+    return repr(text if len(text) <= 60 else text[:57] + "...")
 
 
 def parse_quantity(value, field: str, unit: str, *, bare_ok: bool) -> pint.Quantity:
     """Turn an input into a Quantity of ``unit``'s dimension, or raise ``InputError``.
 
+    The one reader of every door (Python, command line, app, URL, scenario files): a string
+    goes through ``read_number`` (numbers read by us, bounded) and a checked unit expression.
+
     Parameters
     ----------
-    value : pint.Quantity, str, float, int or numpy array
+    value : pint.Quantity, str, float, int, sequence or numpy array
         A Quantity; a string such as ``"300e9 token"`` or ``"14.8 day"``; or, only where
         ``bare_ok``, a plain number or array read in ``unit``.
     field : str
@@ -47,31 +197,48 @@ def parse_quantity(value, field: str, unit: str, *, bare_ok: bool) -> pint.Quant
     -------
     pint.Quantity
         In the caller's unit (not converted); magnitudes are float or float arrays.
+
+    Raises
+    ------
+    InputError
+        Naming ``field``, what was expected and what was read.
+
+    Examples
+    --------
+    >>> parse_quantity("14.8 day", "duration", "s", bare_ok=False)
+    <Quantity(14.8, 'day')>
+    >>> parse_quantity("1000..2000 chip", "chips", "chip", bare_ok=True)
+    Traceback (most recent call last):
+    ...
+    calc.errors.InputError: chips: a range ('1000..2000 chip') is not accepted here; give one value (ranges go to calc.uncertainty.simulate, the command line and the app)
     """
     expected = _units(unit)
-    if isinstance(value, str) and is_plain_number(value):
-        if not bare_ok and not _is_dimensionless(expected):
-            raise InputError(field, f"a plain number is ambiguous here; give a unit, e.g. \"{value.strip()} {unit}\"")
-        value = _parse_text(value, field, unit)
-        value = Q_(value.magnitude, expected)  # a plain number is read in the canonical unit
-    elif isinstance(value, str):
-        value = _parse_text(value, field, unit)
+    if isinstance(value, str):
+        number, text = read_number(value, field, unit)
+        if not text:
+            if not bare_ok and not _is_dimensionless(expected):
+                raise InputError(field, f"a plain number is ambiguous here; give a unit, e.g. \"{value.strip()} {unit}\"")
+            value = Q_(number, expected)  # a plain number is read in the canonical unit
+        else:
+            _check_unit_text(text, field, value)
+            value = Q_(number, _parse_units(text, field, unit))
     elif isinstance(value, pint.Quantity):
         if not isinstance(value, ureg.Quantity):
-            value = _parse_text(f"{value.magnitude} {value.units:~C}", field, unit)
-    elif isinstance(value, bool) or value is None:
-        raise InputError(field, f"expected a quantity in {unit or 'dimensionless'}, got {value!r}")
+            value = parse_quantity(f"{value.magnitude} {value.units:~C}", field, unit, bare_ok=bare_ok)
+    elif isinstance(value, bool) or value is None or isinstance(value, (dict, set)):
+        raise InputError(field, f"expected a quantity in {unit or 'dimensionless'}, got {_quote(repr(value))}")
     else:
         if not bare_ok and not _is_dimensionless(expected):
             raise InputError(
                 field,
                 f"a plain number is ambiguous here; give a quantity with units, "
-                f"e.g. \"{_example(unit)}\" (got {value!r})",
+                f"e.g. \"{_example(unit)}\" (got {_quote(repr(value))})",
             )
         try:
-            value = Q_(np.asarray(value, dtype=float) if not np.isscalar(value) else float(value), expected)
-        except (TypeError, ValueError) as exc:
-            raise InputError(field, f"expected a number, got {value!r}") from exc
+            value = Q_(float(value) if np.isscalar(value) else np.asarray(value, dtype=float), expected)
+        except (TypeError, ValueError, OverflowError) as exc:
+            kind = "a finite number" if isinstance(exc, OverflowError) else "a number or an array of numbers"
+            raise InputError(field, f"expected {kind}, got {_quote(repr(value))}") from None
     if value.dimensionality != expected.dimensionality:
         raise InputError(
             field,
@@ -81,31 +248,24 @@ def parse_quantity(value, field: str, unit: str, *, bare_ok: bool) -> pint.Quant
     magnitude = value.magnitude
     if isinstance(magnitude, (int, np.integer)):
         value = Q_(float(magnitude), value.units)
+    elif isinstance(magnitude, np.ndarray) and magnitude.dtype.kind != "f":
+        value = Q_(magnitude.astype(float), value.units)
     return value
 
 
-def _parse_text(text: str, field: str, unit: str) -> pint.Quantity:
-    text = text.strip()
-    if not text:
-        raise InputError(field, f"expected a quantity such as \"{_example(unit)}\", got an empty value")
-    if len(text) > _MAX_TEXT:
-        raise InputError(field, f"expected a quantity such as \"{_example(unit)}\", got {len(text)} characters")
-    # Only numbers, unit names and * / ^ ( ) reach pint's parser; pint never evaluates Python.
-    if any(c in text for c in "[]{};:=\\'\"`@!?<>|&$#~,"):
-        raise InputError(field, f"expected a quantity such as \"{_example(unit)}\", got {text!r}")
-    if text.count("(") > 4:
-        raise InputError(field, f"too deeply nested: {text[:40]!r}")
+@lru_cache(maxsize=_CACHE_SIZE)
+def _parse_units(text: str, field: str, unit: str) -> pint.Unit:
+    cache = getattr(ureg, "_cache", None)  # pint keeps every unit string it has parsed: bound it too
+    parsed = getattr(cache, "parse_unit", None)
+    if isinstance(parsed, dict) and len(parsed) > _CACHE_SIZE:
+        parsed.clear()
     try:
-        q = ureg.Quantity(text)
+        return ureg.parse_units(text)
     except pint.UndefinedUnitError as exc:
-        raise InputError(field, f"unknown unit {exc.unit_names!r} in {text!r}; expected {unit or 'a number'}") from None
-    except Exception:  # pint's parser raises many types on garbage; all mean "not a quantity"
-        raise InputError(field, f"expected a quantity such as \"{_example(unit)}\", got {text!r}") from None
-    if not isinstance(q, pint.Quantity):
-        q = Q_(float(q), ureg.dimensionless)
-    if isinstance(q.magnitude, (int, float)) and not math.isfinite(float(q.magnitude)):
-        raise InputError(field, f"expected a finite number, got {text!r}")
-    return q
+        names = ", ".join(repr(n) for n in (exc.unit_names if isinstance(exc.unit_names, (list, tuple)) else [exc.unit_names]))
+        raise InputError(field, f"unknown unit {names} in {_quote(text)}; expected {unit or 'a number'}") from None
+    except Exception:  # pint's parser raises many types on garbage; all mean "not a unit"
+        raise InputError(field, f"expected a unit such as \"{unit or 'percent'}\", got {_quote(text)}") from None
 
 
 @cache
@@ -114,12 +274,11 @@ def _units(unit: str) -> pint.Unit:
 
 
 def is_plain_number(text: str) -> bool:
-    """Whether ``text`` is a bare number such as ``"1e9"`` (no unit)."""
+    """Whether ``text`` is a bare number such as ``"1e9"`` or ``"10^26"`` (no unit, no range)."""
     try:
-        float(text)
-    except ValueError:
+        return not read_number(text, "value")[1]
+    except InputError:
         return False
-    return True
 
 
 def _is_dimensionless(u) -> bool:

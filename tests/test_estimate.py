@@ -144,9 +144,16 @@ def test_unknown_hardware_lists_close_matches():
         calc.estimate(hardware="H100")
 
 
-def test_suspicious_utilization_warns():
-    est = calc.estimate(compute="1e22 FLOP", hardware="H100 SXM5", chips=8, utilization=40)
-    assert any("percent" in w for w in est.warnings)
+def test_percent_looking_utilization_is_refused_with_the_reading():
+    with pytest.raises(calc.InputError, match=r"looks like a percent: did you mean 0.40\?"):
+        calc.estimate(compute="1e22 FLOP", hardware="H100 SXM5", chips=8, utilization=40)
+    est = calc.estimate(compute="1e22 FLOP", hardware="H100 SXM5", chips=8, utilization="40 %")
+    assert est.utilization.m_as("") == pytest.approx(0.4)
+
+
+def test_tiny_utilization_warns():
+    est = calc.estimate(compute="1e22 FLOP", hardware="H100 SXM5", chips=8, utilization=0.001)
+    assert any("below" in w for w in est.warnings)
 
 
 def test_sparse_looking_peak_warns():
