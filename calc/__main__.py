@@ -16,7 +16,7 @@ import json
 import sys
 
 from calc.errors import InputError
-from calc.vocabulary import BY_NAME, QUANTITIES, TERMS
+from calc.vocabulary import BY_NAME, TERMS
 
 
 class _Parser(argparse.ArgumentParser):
@@ -151,11 +151,7 @@ def _estimate(args) -> int:
         raw = getattr(args, name)
         if raw is None:
             continue
-        if name in QUANTITIES:
-            raw, note = _bare(name, raw)
-            if note:
-                notes.append(note)
-        known[name] = raw
+        known[name] = raw  # bare numbers follow the one rule of calc.units.parse_quantity
     if args.rtol is not None and not (0 < args.rtol < 10):
         raise InputError("rtol", f"expected a tolerance between 0 and 10, got {args.rtol}")
     if any(isinstance(v, str) and ".." in v for v in known.values()):
@@ -209,19 +205,6 @@ def _simulate(args, known: dict, notes: list[str]) -> int:
     for w in notes + list(est.warnings):
         print(f"warning: {w}", file=sys.stderr)
     return 0
-
-
-def _bare(name: str, raw: str) -> tuple[str, str | None]:
-    """A plain number on the command line is read in the canonical unit (noted where that surprises)."""
-    try:
-        float(raw)
-    except ValueError:
-        return raw, None
-    unit = BY_NAME[name].unit
-    note = None
-    if name == "duration":
-        note = f"{BY_NAME[name].flag}: read {raw} as seconds; write e.g. \"{raw} day\" for days"
-    return (f"{raw} {unit}" if unit else raw), note
 
 
 def _claims(args) -> int:

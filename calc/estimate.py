@@ -32,7 +32,7 @@ from calc.errors import ConflictError, InputError, ScaleError
 from calc.units import Q_, parse_quantity
 from calc.vocabulary import BY_NAME, QUANTITIES, TEXT_FIELDS
 
-__all__ = ["estimate", "Estimate", "Item", "RELATIONS"]
+__all__ = ["estimate", "Estimate", "Item", "RELATIONS", "bounds", "check_value"]
 
 
 @dataclass(frozen=True)
@@ -289,6 +289,26 @@ def _read_inputs(known: dict) -> tuple[dict[str, pint.Quantity], dict[str, str]]
     if "precision" in text and text["precision"] not in data.PRECISIONS:
         raise InputError("precision", f"expected one of {', '.join(data.PRECISIONS)}, got {text['precision']!r}")
     return given, text
+
+
+def bounds(name: str) -> tuple[float, float]:
+    """The physical bounds of a quantity, as plain fractions: (0, 1] for utilization, [1, 3] for
+    PUE (``data/defaults.csv``), (0, inf) for everything else. Ranges are drawn within them.
+
+    >>> bounds("utilization")
+    (0.0, 1.0)
+    """
+    if name == "utilization":
+        return 0.0, 1.0
+    if name == "pue":
+        return 1.0, float(data.defaults()["pue_plausible_max"].value.magnitude)
+    return 0.0, math.inf
+
+
+def check_value(name: str, q: pint.Quantity) -> None:
+    """Refuse a value of ``name`` that is not finite, not positive, or outside its ``bounds``:
+    the one rule every door applies (``InputError`` naming ``name`` and what was read)."""
+    _check_range(name, q)
 
 
 def _check_range(name: str, q: pint.Quantity) -> None:

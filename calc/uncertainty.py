@@ -23,12 +23,14 @@ import numpy as np
 import pint
 
 from calc.errors import InputError
-from calc.estimate import Estimate, estimate
+from calc.estimate import Estimate, bounds, check_value, estimate
 from calc.units import Q_, is_plain_number, parse_quantity
 from calc.vocabulary import BY_NAME, QUANTITIES
 
 KINDS = ("loguniform", "uniform", "lognormal", "triangular")
 _Z95 = NormalDist().inv_cdf(0.95)  # a 90% interval spans +-1.645 standard deviations
+# Largest share of a lognormal above a physical bound that is truncated (with a note) rather than refused.
+_MAX_TAIL = 0.01
 
 
 @dataclass(frozen=True)
@@ -40,12 +42,32 @@ class Distribution:
     high: float
     unit: str
     mode: float | None = None
+    cap: float = math.inf  # physical upper bound in ``unit`` (utilization 1): a lognormal's tail is redrawn below it
 
     def sample(self, rng: np.random.Generator, n: int) -> pint.Quantity:
-        """``n`` draws as a Quantity array; a degenerate range (low == high) is its one value."""
+        """``n`` draws as a Quantity array; a degenerate range (low == high) is its one value.
+        Draws above ``cap`` (only a lognormal's tail can reach it) are redrawn: the distribution
+        is truncated there, as ``tail_above_cap`` says."""
         lo, hi = self.low, self.high
         if lo == hi:
             return Q_(lo, self.unit)  # a point: the estimate is then exactly the point estimate
+        x = self._draw(rng, n)
+        for _ in range(100):  # the tail is at most 1% (parse_range refuses more): this ends at once
+            over = x > self.cap
+            if not over.any():
+                break
+            x[over] = self._draw(rng, int(over.sum()))
+        return Q_(x, self.unit)
+
+    def tail_above_cap(self) -> float:
+        """The share of the untruncated distribution above ``cap`` (0 except for a lognormal)."""
+        if self.kind != "lognormal" or not math.isfinite(self.cap) or self.low == self.high:
+            return 0.0
+        mu, sigma = (math.log(self.low) + math.log(self.high)) / 2, (math.log(self.high) - math.log(self.low)) / (2 * _Z95)
+        return 1 - NormalDist(mu, sigma).cdf(math.log(self.cap))
+
+    def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        lo, hi = self.low, self.high
         if self.kind == "loguniform":
             x = np.exp(rng.uniform(math.log(lo), math.log(hi), n))
         elif self.kind == "uniform":
@@ -55,7 +77,7 @@ class Distribution:
             x = rng.lognormal(mu, sigma, n)
         else:
             x = rng.triangular(lo, self.mode, hi, n)
-        return Q_(x, self.unit)
+        return x
 
     def quantile(self, p: float) -> pint.Quantity:
         """The ``p`` quantile, in closed form (used for the sensitivity analysis)."""
@@ -118,9 +140,21 @@ def parse_range(text: str, field: str) -> Distribution | None:
     mode = values[1] if kind == "triangular" else None
     if mode is not None and not lo <= mode <= hi:
         raise InputError(field, f"the mode {parts[1]} is outside [{parts[0]}, {parts[-1]}]")
-    if field == "utilization" and hi * float(Q_(1, last.units).m_as("")) > 100:
-        raise InputError(field, "expected fractions between 0 and 1")
-    return Distribution(kind, lo, hi, unit, mode)
+    for m in (lo, hi):
+        check_value(field, Q_(m, last.units))  # the rule of every door: utilization <= 1, PUE in [1, 3]...
+    cap = bounds(field)[1]
+    if math.isfinite(cap) and term.unit == "":
+        cap /= float(Q_(1, last.units).m_as(""))
+    d = Distribution(kind, lo, hi, unit, mode, cap)
+    tail = d.tail_above_cap()
+    if tail > _MAX_TAIL:
+        raise InputError(field, f"a lognormal {parts[0]}..{parts[-1]} puts {tail:.1%} of its draws above "
+                                f"{_bound(d)}, the most {field} can be; give uniform: or loguniform, or a lower high bound")
+    return d
+
+
+def _bound(d: Distribution) -> str:
+    return f"{d.cap:g} {d.unit}".strip()
 
 
 
@@ -133,6 +167,7 @@ class Simulation:
     fixed: dict  # the certain inputs
     samples: int
     seed: int
+    notes: tuple = ()  # what the sampling did that a reader should know (a truncated tail)
 
     def interval(self, name: str, level: float = 0.9) -> tuple[pint.Quantity, pint.Quantity, pint.Quantity]:
         """(low, median, high) of ``name``: the central ``level`` interval and the median."""
@@ -152,7 +187,7 @@ class Simulation:
             est = estimate(**{**self.fixed, **medians, name: swing})
             if output not in est:
                 continue
-            lo, hi = est[output].value.magnitude
+            lo, hi = np.broadcast_to(est[output].value.magnitude, (2,))  # an input the output ignores: no swing
             u = est[output].value.units
             rows.append((name, Q_(float(min(lo, hi)), u), Q_(float(max(lo, hi)), u)))
         return sorted(rows, key=lambda r: -abs(math.log(r[2].magnitude / r[1].magnitude)))
@@ -179,7 +214,9 @@ def simulate(*, samples: int = 10_000, seed: int = 0, **known) -> Simulation:
     9.2
     """
     if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or not 1 <= samples <= 10_000_000:
-        raise InputError("samples", f"expected a whole number from 1 to 10,000,000, got {samples!r}")
+        raise InputError("samples", f"expected a whole number from 1 to 10,000,000, got {samples!r:.40}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**63:
+        raise InputError("seed", f"expected a whole number from 0 to 2^63 - 1, got {seed!r:.40}")
     ranges, fixed = {}, {}
     for name, value in known.items():
         d = value if isinstance(value, Distribution) else parse_range(value, name) if name in QUANTITIES else None
@@ -189,7 +226,9 @@ def simulate(*, samples: int = 10_000, seed: int = 0, **known) -> Simulation:
             ranges[name] = d
     rng = np.random.default_rng(seed)
     drawn = {name: d.sample(rng, samples) for name, d in ranges.items()}
-    return Simulation(estimate(**fixed, **drawn), ranges, fixed, samples, seed)
+    notes = tuple(f"{name}: the lognormal's tail above {_bound(d)} ({100 * d.tail_above_cap():.2g}% of it) is "
+                  f"redrawn below {_bound(d)}, the most {name} can be" for name, d in ranges.items() if d.tail_above_cap() > 0)
+    return Simulation(estimate(**fixed, **drawn), ranges, fixed, samples, seed, notes)
 
 
 def sweep(over: dict, **known):
@@ -210,15 +249,23 @@ def sweep(over: dict, **known):
     """
     import pandas as pd
 
-    if not 1 <= len(over) <= 2:
-        raise InputError("over", f"expected one or two inputs to sweep, got {len(over)}")
+    if not isinstance(over, dict) or not 1 <= len(over) <= 2:
+        raise InputError("over", f"expected a dict of one or two inputs to sweep, got {over!r:.60}")
     axes = []
     for name, values in over.items():
         term = BY_NAME.get(name)
         if term is None or term.unit is None:
-            raise InputError(name, "only quantities of the vocabulary can be swept")
-        q = values if isinstance(values, pint.Quantity) else Q_(np.asarray(values, dtype=float), term.unit)
-        axes.append((name, parse_quantity(q, name, term.unit, bare_ok=term.bare_ok)))
+            raise InputError(str(name), "only quantities of the vocabulary can be swept")
+        if name in known:
+            raise InputError(name, "is both swept and given; give it in one place")
+        if isinstance(values, str) or np.ndim(values) != 1 or len(values) == 0:
+            raise InputError(name, f"expected a non-empty sequence of values to sweep, got {values!r:.60}")
+        if not isinstance(values, (pint.Quantity, np.ndarray)) and any(isinstance(v, str) for v in values):
+            values = Q_([parse_quantity(v, name, term.unit, bare_ok=term.bare_ok).m_as(term.unit) for v in values],
+                        term.unit)
+        q = parse_quantity(values, name, term.unit, bare_ok=term.bare_ok)  # bare numbers: the one rule
+        check_value(name, q)
+        axes.append((name, q))
     grids = np.meshgrid(*[q.magnitude for _, q in axes], indexing="ij")
     inputs = {name: Q_(g.ravel(), q.units) for (name, q), g in zip(axes, grids)}
     est = estimate(**known, **inputs)

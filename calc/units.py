@@ -71,7 +71,7 @@ def read_number(text: str, field: str, unit: str = "") -> tuple[float, str]:
     text = _normalize(text, field, unit)
     if ".." in text:
         raise InputError(field, f"a range ({_quote(original)}) is not accepted here; give one value "
-                                "(ranges go to calc.uncertainty.simulate, the command line and the app)")
+                                "(ranges such as 0.2..0.5 are read by calc estimate, calc.uncertainty.simulate and the app)")
     if text.split(" ")[0].lower().lstrip("+-") in ("nan", "inf", "infinity"):
         raise InputError(field, f"expected a finite number, got {_quote(original)}")
     groups = _DIGIT_GROUPS.match(text)
@@ -210,14 +210,14 @@ def parse_quantity(value, field: str, unit: str, *, bare_ok: bool) -> pint.Quant
     >>> parse_quantity("1000..2000 chip", "chips", "chip", bare_ok=True)
     Traceback (most recent call last):
     ...
-    calc.errors.InputError: chips: a range ('1000..2000 chip') is not accepted here; give one value (ranges go to calc.uncertainty.simulate, the command line and the app)
+    calc.errors.InputError: chips: a range ('1000..2000 chip') is not accepted here; give one value (ranges such as 0.2..0.5 are read by calc estimate, calc.uncertainty.simulate and the app)
     """
     expected = _units(unit)
     if isinstance(value, str):
         number, text = read_number(value, field, unit)
         if not text:
             if not bare_ok and not _is_dimensionless(expected):
-                raise InputError(field, f"a plain number is ambiguous here; give a unit, e.g. \"{value.strip()} {unit}\"")
+                raise InputError(field, f"a plain number is ambiguous here; give a unit, e.g. \"{_example(unit, value.strip())}\"")
             value = Q_(number, expected)  # a plain number is read in the canonical unit
         else:
             _check_unit_text(text, field, value)
@@ -290,5 +290,7 @@ def _dims(dimensionality) -> str:
     return "dimensionless" if text == "dimensionless" else text
 
 
-def _example(unit: str) -> str:
-    return f"1 {unit}" if unit else "0.4"
+def _example(unit: str, value: str = "1") -> str:
+    """An example of a valid input in the unit people use for it (days, not seconds)."""
+    people = {"s": "day", "kWh": "MWh", "W/chip": "W/chip"}.get(unit, unit)
+    return f"{value} {people}" if unit else "0.4"

@@ -56,9 +56,10 @@ def test_unrecognized_flag_exits_2(capsys):
     assert exc.value.code == 2
 
 
-def test_bare_duration_is_flagged(capsys):
+def test_bare_duration_is_refused_as_everywhere(capsys):
+    """One rule for bare numbers at every door: a duration needs its unit (it used to read seconds here)."""
     code, out, err = run(capsys, "estimate", "--duration", "14", "--chips", "8")
-    assert code == 0 and "seconds" in err
+    assert code == 2 and '--duration: a plain number is ambiguous here; give a unit, e.g. "14 day"' in err
 
 
 def test_claims_json(capsys):

@@ -67,7 +67,7 @@ def test_sensitivity_ranks_the_widest_input_first():
     ("tokens", "1..3 meter", "expected a quantity in token"),
     ("tokens", "1..", "expected a range"),
     ("price", "1..2..3 USD/chip/hour", "expected a range"),
-    ("utilization", "1..400", "fractions"),
+    ("utilization", "1..400", "a fraction of peak"),
     ("hardware", "1..2", "only quantities"),
     ("tokens", "nan..5", "finite"),
 ])
