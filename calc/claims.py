@@ -16,7 +16,8 @@ into ``data/``:
 
 The verdict compares the quote with the recomputation: ``compare = "equal"`` (default) within
 ``tolerance``; ``"at-least"`` / ``"at-most"`` for bounds the article states ("more than 100x").
-A recomputation whose dimension differs from the quote's is ``inconsistent-units``.
+A recomputation whose dimension differs from the quote's is ``inconsistent-units``, and the claim
+must say so (``units_disagree = true``): otherwise a slip in a seed's unit is a ``DataError``.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 VERDICTS = ("reproduced", "off", "inconsistent-units")
 _COMPARE = ("equal", "at-least", "at-most")
 _CLAIM_KEYS = {"id", "line", "statement", "quoted", "quoted_formula", "compare", "formula", "estimate",
-               "inputs", "tolerance", "tolerance_reason", "note", "plausible", "plausible_reason"}
+               "inputs", "tolerance", "tolerance_reason", "note", "plausible", "plausible_reason", "units_disagree"}
 _FIGURE_KEYS = {"id", "line", "statement", "quoted", "why", "formula", "inputs", "unit"}
 
 
@@ -279,6 +280,14 @@ def check(claim: Claim) -> ClaimResult:
     tolerance = float(spec.get("tolerance", 0.05))
     compare = spec.get("compare", "equal")
     note = spec.get("note", "")
+    disagree = recomputed.dimensionality != quoted.dimensionality
+    if disagree != bool(spec.get("units_disagree", False)):  # a slip in a seed must not flip its verdict
+        key = "quoted_formula" if "quoted_formula" in spec else "quoted"
+        raise DataError(claim.path, None, f"claim {claim.id!r}, {key}",
+                        f"the quote is in {quoted.units:~P} ({quoted.dimensionality}) and the recomputation in "
+                        f"{recomputed.to_reduced_units().units:~P} ({recomputed.dimensionality})"
+                        + ("; if the article really mixes them, say units_disagree = true" if disagree
+                           else ", which agree, but the claim says units_disagree = true"))
     try:
         recomputed = recomputed.to(quoted.units)
     except pint.DimensionalityError:

@@ -9,11 +9,12 @@ then values; row tables (defaults, facts) carry a ``unit`` column instead. Every
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import difflib
+import functools
 import math
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 import pint
@@ -24,6 +25,41 @@ from calc.units import DATA_DIR, Q_, ureg
 PRECISIONS = ("bf16", "fp16", "fp8", "tf32", "fp32", "int8", "fp16-nontensor")
 COMMITMENTS = ("on-demand", "1-year", "3-year")
 _TEXT_UNITS = ("",)  # an empty unit cell marks a text column
+
+
+# --------------------------------------------------------------------------- shared, read-only
+
+
+class ReadOnlyDict(dict):
+    """A dict that refuses changes. Tables are cached and shared by every caller (and every app
+    session), so a caller who changed one would change everyone's results; ``dict(t)`` copies."""
+
+    def _refuse(self, *args, **kwargs):
+        raise TypeError("tables from calc.data are shared and read-only; copy one with dict(...) to change it")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _refuse
+
+    def __reduce_ex__(self, protocol):  # pickling (st.cache_data) and deepcopy rebuild without __setitem__
+        return ReadOnlyDict, (dict(self),)
+
+
+def _freeze(obj):
+    """``obj`` with every dict in it (also inside frozen dataclasses and tuples) made read-only."""
+    if isinstance(obj, dict) and not isinstance(obj, ReadOnlyDict):
+        return ReadOnlyDict({k: _freeze(v) for k, v in obj.items()})
+    if isinstance(obj, tuple) and not hasattr(obj, "_fields"):
+        return tuple(_freeze(v) for v in obj)
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        for f in dataclasses.fields(obj):
+            v = getattr(obj, f.name)
+            if isinstance(v, dict) and not isinstance(v, ReadOnlyDict):
+                object.__setattr__(obj, f.name, _freeze(v))
+    return obj
+
+
+def cache(fn):
+    """``functools.cache`` whose results are made read-only once, when first computed."""
+    return functools.cache(functools.wraps(fn)(lambda *args, **kwargs: _freeze(fn(*args, **kwargs))))
 
 
 # --------------------------------------------------------------------------- generic reading
@@ -90,6 +126,7 @@ def read_table(path: Path | str, *, key: str | None = "name", positive: bool = T
         values = {}
         for col, cell in zip(header, cells):
             values[col] = _cell(name, line, col, cell.strip(), units[col], positive)
+            _check_plausible(name, line, col, col, values[col], units[col])
         _check_provenance(name, line, values)
         if key is not None:
             k = values.get(key)
@@ -125,6 +162,7 @@ def read_row_table(path: Path | str) -> dict[str, Row]:
             raise DataError(name, line, "unit", f"unknown unit {unit!r}") from None
         values = {c: raw[c] for c in header}
         values["value"] = _cell(name, line, "value", raw["value"], unit, True)
+        _check_plausible(name, line, "value", raw["name"], values["value"], unit, by_unit=False)
         if values["value"] is None:
             raise DataError(name, line, "value", "expected a number, got an empty cell")
         values["retrieved"] = _cell(name, line, "retrieved", raw["retrieved"], "date", True)
@@ -175,6 +213,79 @@ def _cell(name, line, col, cell, unit, positive):
     if positive and x <= 0:
         raise DataError(name, line, col, f"expected a positive number, got {cell!r}")
     return x
+
+
+# What a column's values may be, by the dimension its units row declares (and, for fractions, by
+# its name): a value outside is a slip of the units row (FLOP/s/chip -> TFLOP/s/chip scales every
+# peak by 1e12) or of a cell (utilization 38 for 0.38), reported by file, row and column. The
+# bounds are wide: the least and the most of anything the calculator can meet, with margin.
+_PLAUSIBLE_BY_UNIT = {
+    "FLOP/s/chip": (1e9, 1e18),  # a 2010s GPU's fp32 to beyond a 2026 board's fp4
+    "FLOP/s": (1e9, 1e23),  # one chip to a 10 EFLOP/s cluster and more
+    "FLOP": (1, 1e30),  # Theseus (1950) used 40 FLOP
+    "GB/chip": (0.1, 1e4),
+    "GB/s/chip": (0.1, 1e5),
+    "Gbit/s": (1, 1e7),
+    "W/chip": (5, 1e4),
+    "param": (1e3, 1e15),
+    "token": (1e3, 1e16),
+    "chip": (1, 1e7),
+    "chip*hour": (1e-2, 1e10),
+    "USD/hour": (1e-3, 1e4),
+    "USD/chip/hour": (1e-3, 1e3),
+    "USD/chip": (1e2, 1e7),
+    "USD/kWh": (1e-3, 10),
+    "MWh": (1e-6, 1e7),
+    "t": (1e-6, 1e8),
+    "kg/kWh": (1e-3, 2),
+    "byte/param": (0.1, 64),
+}
+_PLAUSIBLE_BY_NAME = {  # columns and rows of row tables, by name: (unit, low, high)
+    "utilization": ("", 1e-3, 1.0),
+    "utilization_plausible_min": ("", 1e-3, 1.0),
+    "pue": ("", 1.0, 10.0),
+    "consistency_rtol": ("", 1e-6, 1.0),
+    "carbon_intensity": ("kg/kWh", 1e-3, 2.0),
+    "flop_per_param_token": ("FLOP/param/token", 1.0, 100.0),
+    "duration": ("day", 1e-3, 3e3),  # a training run: minutes to years (times of a step are another column)
+}
+
+
+@cache
+def _plausible_for(unit: str):
+    """(factor to the reference unit, low, high, reference unit) for a column of ``unit``, or None."""
+    u = ureg.parse_units(unit)
+    for ref, (lo, hi) in _PLAUSIBLE_BY_UNIT.items():
+        r = ureg.parse_units(ref)
+        if u.dimensionality == r.dimensionality:
+            return float(Q_(1.0, u).m_as(r)), lo, hi, ref
+    return None
+
+
+def _check_plausible(name, line, col, what, x, unit, by_unit=True):
+    """Refuse a cell outside the plausible range of its name or, in column tables, of its unit."""
+    if not isinstance(x, float) or unit in (None, "date"):
+        return
+    named = _PLAUSIBLE_BY_NAME.get(what)
+    if named is not None:
+        ref, lo, hi = named
+        try:
+            v = float(Q_(x, unit).m_as(ref))
+        except pint.DimensionalityError:
+            raise DataError(name, line, col, f"{what} must be in {ref or 'a plain fraction'}, "
+                                             f"the units say {unit or 'dimensionless'}") from None
+        if not lo <= v <= hi:
+            raise DataError(name, line, col, f"{what} {x:g} {unit} is outside the plausible range "
+                                             f"[{lo:g}, {hi:g}] {ref}".rstrip() + (" (a percent for a fraction?)" if not ref else ""))
+        return
+    rule = _plausible_for(unit) if by_unit and unit else None
+    if rule is None:
+        return
+    factor, lo, hi, ref = rule
+    v = x * factor
+    if not lo <= v <= hi:
+        raise DataError(name, line, col, f"{x:g} {unit} (= {v:.3g} {ref}) is outside the plausible range "
+                                         f"[{lo:g}, {hi:g}] {ref} for this column; is the units row or the cell wrong?")
 
 
 def _check_provenance(name, line, values):

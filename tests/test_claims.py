@@ -111,3 +111,27 @@ def test_lambda_plausible_ranges_match_the_closed_form():
     assert hi.m_as("chip*year") == pytest.approx(q(0.15 * 3**0.05), rel=0.02)
     lo, hi = years["lambda-cost"].plausible
     assert lo.m_as("USD") < 4.6e6 < hi.m_as("USD")
+
+
+@pytest.mark.parametrize("quoted, flag, needle", [
+    ('"3.14e23 param"', "", "units_disagree = true"),  # a slip in the seed's unit: not a verdict
+    ('"3.14e23 FLOP"', "units_disagree = true", "which agree"),
+])
+def test_a_seed_unit_slip_is_a_data_error_not_a_verdict(tmp_path, quoted, flag, needle):
+    from calc.claims import _load, check
+    from calc.errors import DataError
+
+    (tmp_path / "x.toml").write_text(f"""article = "000_x.txt"
+[[claim]]
+id = "gpt3-compute"
+line = 1
+statement = "GPT-3 took 3.14e23 FLOP."
+quoted = {quoted}
+formula = "k * n * d"
+inputs = {{ k = "6 FLOP/param/token", n = "175e9 param", d = "300e9 token" }}
+{flag}
+""")
+    claim = _load(tmp_path)[0][0]
+    with pytest.raises(DataError) as exc:
+        check(claim)
+    assert "x.toml" in str(exc.value) and "gpt3-compute" in str(exc.value) and needle in str(exc.value)

@@ -63,9 +63,9 @@ GOOD = "name,peak,source,retrieved\n,FLOP/s/chip,,date\n"
     ("x,-5,s,2026-01-01", "peak", "positive"),
     ("x,nan,s,2026-01-01", "peak", "finite"),
     ("x,inf,s,2026-01-01", "peak", "finite"),
-    ("x,5,,2026-01-01", "source", "source"),
-    ("x,5,s,yesterday", "retrieved", "date"),
-    (",5,s,2026-01-01", "name", "name"),
+    ("x,5e14,,2026-01-01", "source", "source"),
+    ("x,5e14,s,yesterday", "retrieved", "date"),
+    (",5e14,s,2026-01-01", "name", "name"),
 ])
 def test_bad_cell_is_reported_by_file_row_and_column(tmp_path, row, column, needle):
     with pytest.raises(DataError) as exc:
@@ -76,7 +76,7 @@ def test_bad_cell_is_reported_by_file_row_and_column(tmp_path, row, column, need
 
 def test_duplicate_row_is_reported(tmp_path):
     with pytest.raises(DataError, match="row 4.*duplicate of row 3"):
-        data.read_table(_write(tmp_path, GOOD + "x,5,s,2026-01-01\nx,6,s,2026-01-01\n"))
+        data.read_table(_write(tmp_path, GOOD + "x,5e14,s,2026-01-01\nx,6e14,s,2026-01-01\n"))
 
 
 def test_ragged_row_and_bad_unit_are_reported(tmp_path):
@@ -104,3 +104,36 @@ def test_every_cited_key_has_a_reference():
     for f in (Path(__file__).resolve().parents[1] / "calc").glob("*.py"):
         cited |= set(re.findall(r"\[([A-Z][a-zA-Z]+20\d\d)\]", f.read_text(encoding="utf-8")))
     assert cited and cited <= set(data.references())
+
+
+def test_units_row_slip_is_reported_not_scaled(tmp_path):
+    """FLOP/s/chip -> TFLOP/s/chip in the units row would scale every peak by 1e12."""
+    with pytest.raises(DataError) as exc:
+        data.read_table(_write(tmp_path, "name,peak,source,retrieved\n,TFLOP/s/chip,,date\nx,989e12,s,2026-01-01\n"))
+    assert (exc.value.row, exc.value.column) == (3, "peak") and "plausible range" in str(exc.value)
+
+
+@pytest.mark.parametrize("row, needle", [
+    ("utilization,38,,s,2026-01-01", "percent for a fraction"),
+    ("pue,0.9,,s,2026-01-01", "outside the plausible range"),
+    ("utilization,0.38,FLOP,s,2026-01-01", "must be in a plain fraction"),
+])
+def test_row_table_values_are_checked_by_name(tmp_path, row, needle):
+    p = tmp_path / "defaults.csv"
+    p.write_text("name,value,unit,source,retrieved\n" + row + "\n")
+    with pytest.raises(DataError) as exc:
+        data.read_row_table(p)
+    assert (exc.value.row, exc.value.column) == (2, "value") and needle in str(exc.value)
+
+
+def test_cached_tables_are_read_only_and_still_pickle():
+    import pickle
+
+    h = data.hardware("H100 SXM5")
+    with pytest.raises(TypeError, match="read-only"):
+        h.peaks["bf16"] = 1
+    with pytest.raises(TypeError, match="read-only"):
+        data.defaults()["pue"] = None
+    with pytest.raises(TypeError, match="read-only"):
+        data.model("GPT-3 175B").quantities["compute"] = None
+    assert pickle.loads(pickle.dumps(h)).peaks == h.peaks  # st.cache_data pickles what it caches
