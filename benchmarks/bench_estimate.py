@@ -33,17 +33,23 @@ def with_units(s, peak):
 
 
 def bare_numpy(s, peak):
-    """The same outputs, the same validation (finite, positive), no units."""
-    for a in s.values():  # the same validation: finite and positive (min/max propagate NaN)
+    """The same outputs, the same validation (inputs and outputs finite and positive), no units."""
+    def check(a):  # min/max propagate NaN: one pass each
         lo, hi = a.min(), a.max()
         if not (np.isfinite(lo) and np.isfinite(hi) and lo > 0):
             raise ValueError
-    compute = 6.0 * s["params"] * s["tokens"]
-    duration = compute / (s["chips"] * peak * s["utilization"])
-    chip_hours = s["chips"] * duration / 3600.0
-    cost = chip_hours * s["price"]
-    energy = chip_hours * 700.0 * 1.1 / 1000.0  # kWh
-    emissions = energy * 0.429 / 1000.0  # t
+        return a
+
+    for a in s.values():
+        check(a)
+    if s["utilization"].max() > 1:
+        raise ValueError
+    compute = check(6.0 * s["params"] * s["tokens"])
+    duration = check(compute / (s["chips"] * peak * s["utilization"]))
+    chip_hours = check(s["chips"] * duration / 3600.0)
+    cost = check(chip_hours * s["price"])
+    energy = check(chip_hours * 700.0 * 1.1 / 1000.0)  # kWh
+    emissions = check(energy * 0.429 / 1000.0)  # t
     return compute, duration, chip_hours, cost, energy, emissions
 
 

@@ -205,7 +205,7 @@ def estimate(*, rtol: float | None = None, **known) -> Estimate:
     >>> round(est.chip_hours.to("chip*year").magnitude)
     352
     """
-    given, text = _read_inputs(known)
+    given, text, extremes = _read_inputs(known)
     rtol = _read_rtol(rtol)
     warnings: list[str] = []
     items: dict[str, Item] = {n: Item(_canonical(n, q), "given", "given") for n, q in given.items()}
@@ -226,7 +226,7 @@ def estimate(*, rtol: float | None = None, **known) -> Estimate:
         items["flop_per_param_token"] = Item(d.value.to(_UNIT["flop_per_param_token"]), "default", d.source)
 
     values = {n: _base(n, it.value) for n, it in items.items()}
-    _warn_inputs(items, warnings)
+    _warn_inputs(items, warnings, extremes)
     dense = not ("params" in given and "active_params" in given)
 
     while True:  # a default only fills what nothing determines, so derived values can wait
@@ -245,7 +245,8 @@ def estimate(*, rtol: float | None = None, **known) -> Estimate:
         except (OverflowError, ZeroDivisionError):  # float ** float on scalars raises instead of giving inf
             derived[name] = math.inf
         roots[name] = set().union(*(roots.get(n, {n}) for n, _ in exps))
-        _check_finite(name, derived[name], roots[name], items)
+        if not (len(exps) == 1 and exps[0][1] == 1 and exps[0][0] in given):  # a given value, checked already
+            _check_finite(name, derived[name], roots[name], items)
 
     steps = {name: how for name, _, how in plan.order}
     terms = {name: tuple((n, int(e) if e.denominator == 1 else float(e)) for n, e in exps) for name, exps, _ in plan.order}
@@ -253,7 +254,7 @@ def estimate(*, rtol: float | None = None, **known) -> Estimate:
         how = steps[name]
         source = "default" if how.endswith("(dense model)") else "derived"
         items[name] = Item(Q_(value, _units(name)), source, how, terms[name])
-    _warn_results(items, warnings)
+    _warn_results(items, warnings, extremes)
     undetermined = {n: _missing(n, items, hw) for n in QUANTITIES if n not in items}
     ordered = {n: items[n] for n in QUANTITIES if n in items}
     order = [name for name, _, _ in plan.order]
@@ -261,8 +262,9 @@ def estimate(*, rtol: float | None = None, **known) -> Estimate:
                     [steps[n] for n in order], undetermined, order)
 
 
-def _read_inputs(known: dict) -> tuple[dict[str, pint.Quantity], dict[str, str]]:
-    given, text = {}, {}
+def _read_inputs(known: dict) -> tuple[dict[str, pint.Quantity], dict[str, str], dict[str, tuple]]:
+    """The inputs as Quantities and names, and each quantity's (min, max) in its canonical unit."""
+    given, text, extremes = {}, {}, {}
     for name, value in known.items():
         if name not in BY_NAME:
             close = difflib.get_close_matches(name, list(BY_NAME), n=3)
@@ -277,7 +279,9 @@ def _read_inputs(known: dict) -> tuple[dict[str, pint.Quantity], dict[str, str]]
             continue
         term = BY_NAME[name]
         q = parse_quantity(value, name, term.unit, bare_ok=term.bare_ok)
-        _check_range(name, q)
+        lo, hi = _check_range(name, q)
+        f = _factor(q.units, name)
+        extremes[name] = (lo * f, hi * f)
         given[name] = q
     _check_shapes(given)
     if "params" in given and "active_params" in given:
@@ -288,7 +292,12 @@ def _read_inputs(known: dict) -> tuple[dict[str, pint.Quantity], dict[str, str]]
                                 "experts uses fewer parameters per token than it has, never more")
     if "precision" in text and text["precision"] not in data.PRECISIONS:
         raise InputError("precision", f"expected one of {', '.join(data.PRECISIONS)}, got {text['precision']!r}")
-    return given, text
+    return given, text, extremes
+
+
+@lru_cache(maxsize=256)  # keyed by user-chosen units: bounded
+def _factor(units, name: str) -> float:
+    return float(Q_(1.0, units).m_as(_UNIT[name]))
 
 
 def bounds(name: str) -> tuple[float, float]:
@@ -326,7 +335,7 @@ def _check_range(name: str, q: pint.Quantity) -> None:
     if name == "utilization":
         f = _fraction(q.units)
         if hi * f > 1:  # one rule at every door: a percent is written "40 %", never clamped or guessed
-            if f == 1 and hi <= 100:
+            if f == 1 and 2 <= hi <= 100:
                 raise InputError(name, f"expected a fraction of peak between 0 and 1; {hi:g} looks like a percent: "
                                        f"did you mean {hi / 100:.2f}? (or write \"{hi:g} %\")")
             raise InputError(name, f"expected a fraction of peak between 0 and 1 (at most 100 %), got {_show(q, hi)}")
@@ -338,6 +347,7 @@ def _check_range(name: str, q: pint.Quantity) -> None:
         if hi * f > top:
             hint = f"; {hi:g} looks like a percent: did you mean {hi / 100:.2f}?" if f == 1 and 100 <= hi <= 100 * top else ""
             raise InputError(name, f"expected a PUE between 1 and {top:g} (facility power / IT power), got {_show(q, hi)}{hint}")
+    return lo, hi
 
 
 def _check_shapes(given: dict) -> None:
@@ -559,7 +569,7 @@ def _evaluate(exps, values, coefficient: float = 1.0):
         return k
     arrays.sort(key=lambda a: a[1] < 0)  # multiply before dividing
     x, e = arrays[0]
-    out = (x.copy() if k == 1.0 and len(arrays) == 1 else x if k == 1.0 else x * k) if e == 1 else k / x
+    out = (x if k == 1.0 else x * k) if e == 1 else k / x  # x alone is a read-only view (_canonical)
     for x, e in arrays[1:]:
         out = out * x if e == 1 else out / x
     return out
@@ -635,28 +645,30 @@ def _missing(name, items, hw) -> str:
 # --------------------------------------------------------------------------- warnings
 
 
-def _warn_inputs(items, warnings):
-    if "utilization" in items and items["utilization"].source == "given":
-        low = float(np.min(items["utilization"].value.magnitude))
+def _warn_inputs(items, warnings, extremes):
+    if "utilization" in extremes:
+        low = extremes["utilization"][0]
         floor = float(data.defaults()["utilization_plausible_min"].value.magnitude)
         if low < floor:
             warnings.append(f"utilization: {low:.3g} is below {floor:g}, far below any published run "
                             "(data/defaults.csv); is a percent divided twice?")
-    if "peak" in items and items["peak"].source == "given":
+    if "peak" in extremes:
         top = _top_peak()
-        if float(np.max(items["peak"].value.magnitude)) > top:
+        if extremes["peak"][1] > top:
             warnings.append(
                 f"peak: above any chip in data/hardware.csv ({top:.3g} FLOP/s/chip); "
                 "is it a sparse, a whole-board or a whole-server figure?"
             )
 
 
-def _warn_results(items, warnings):
+def _warn_results(items, warnings, extremes):
     if "utilization" in items and items["utilization"].source == "derived":
         u = float(np.max(items["utilization"].value.magnitude))
         if u > 1:
             warnings.append(f"utilization: the inputs imply {u:.3g}, above the hardware's peak")
     if "tokens" in items and "params" in items:
         t, p = items["tokens"].value.magnitude, items["params"].value.magnitude
-        if np.min(t) < np.max(p) and np.any(t < p):  # the bounds settle most sweeps without a pass
+        t_lo = extremes["tokens"][0] if "tokens" in extremes else np.min(t)
+        p_hi = extremes["params"][1] if "params" in extremes else np.max(p)
+        if t_lo < p_hi and np.any(t < p):  # the bounds settle most sweeps without a pass
             warnings.append("tokens: fewer tokens than parameters; check the unit (tokens, not words or bytes)")

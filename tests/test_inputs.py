@@ -1,0 +1,425 @@
+"""What people type, at every door: the probes that used to crash or mislead, and hypothesis over
+the whole input grammar (random runs, random subsets of their quantities, random units and number
+formats, random text). Properties: only documented errors; every determined quantity equals the
+ground truth computed here by hand; every string answered quickly; the doors agree.
+"""
+
+import json
+import math
+import time
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import calc
+from calc import Q_, data
+from calc.__main__ import main
+from calc.errors import ConflictError, InputError, ScaleError
+from calc.scenario import read_scenario
+from calc.uncertainty import parse_range, simulate, sweep
+from calc.units import parse_quantity
+from calc.vocabulary import BY_NAME, QUANTITIES
+
+# Every string must be answered (a value or one InputError) well under a second; this is the bound
+# the tests hold each parse to, generous for a loaded CI machine.
+PARSE_BOUND_S = 0.25
+
+
+def cli(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+# --------------------------------------------------------------------------- the probes, one by one
+
+
+def test_the_first_question_people_ask_answers_chip_hours_cost_and_energy():
+    est = calc.estimate(params=7e9, tokens=2e12, hardware="H100 SXM5")
+    peak = data.hardware("H100 SXM5").peak("bf16").m_as("FLOP/s/chip")
+    u = data.defaults()["utilization"].value.m_as("")
+    assert est.chip_hours.m_as("chip*s") == pytest.approx(6 * 7e9 * 2e12 / (peak * u), rel=1e-12)
+    assert {"cost", "energy", "emissions"} <= set(est)
+    assert "chips" not in est and "duration" not in est
+    assert "chip_hours = " in " ".join(est.steps)
+
+
+def test_the_first_question_on_the_command_line(capsys):
+    code, out, err = cli(capsys, "estimate", "--compute", "1e24", "--hardware", "H100 SXM5", "--json")
+    q = json.loads(out)["quantities"]
+    assert code == 0 and {"chip_hours", "cost", "energy"} <= set(q)
+
+
+@pytest.mark.parametrize("kwargs, field, words", [
+    ({"chips": "10**400 chip"}, "chips", "beyond what a float holds"),
+    ({"chips": 10**400}, "chips", "finite"),
+    ({"utilization": "0.4 kFLOP**103/FLOP**103"}, "utilization", "unit power above 4"),
+    ({"compute": "9**9**9 FLOP"}, "compute", "only one exponent"),
+    ({"compute": "2**2**2**2**2**2 FLOP"}, "compute", "only one exponent"),
+    ({"compute": "10**10**10"}, "compute", "only one exponent"),
+    ({"compute": "2^2^2^2^2^2"}, "compute", "only one exponent"),
+    ({"compute": "9⁹⁹⁹⁹⁹ FLOP"}, "compute", "beyond what a float holds"),
+    ({"chips": "1000..2000 chip"}, "chips", "a range ('1000..2000 chip') is not accepted here"),
+    ({"chips": "16 384 GPU"}, "chips", 'did you mean "16384 GPU"?'),
+    ({"cost": "4 600 USD"}, "cost", 'did you mean "4600 USD"?'),
+    ({"chips": "16,384"}, "chips", 'did you mean "16384"?'),
+    ({"utilization": "0.4.5"}, "utilization", "read as 0.4 then '.5'"),
+    ({"chips": "−5 chip"}, "chips", "positive"),  # the Unicode minus is a minus, never dropped
+    ({"utilization": 40}, "utilization", "did you mean 0.40?"),
+    ({"utilization": "40"}, "utilization", "did you mean 0.40?"),
+    ({"utilization": 1.2}, "utilization", "between 0 and 1 (at most 100 %), got 1.2"),
+    ({"utilization": "150 %"}, "utilization", "at most 100 %"),
+    ({"pue": 110}, "pue", "did you mean 1.10?"),
+    ({"pue": 5}, "pue", "between 1 and 3"),
+    ({"rtol": "abc", "params": 1e9}, "rtol", "expected"),
+    ({"rtol": -1, "params": 1e9}, "rtol", "between 0 and 10"),
+    ({"chips": [1, 2], "duration": Q_([1, 2, 3], "day")}, "chips", "do not pair up"),
+    ({"compute": "inf FLOP"}, "compute", "finite"),
+    ({"duration": "10 – 20 day"}, "duration", "dash is ambiguous"),
+])
+def test_probe_is_one_clear_error(kwargs, field, words):
+    with pytest.raises(InputError) as exc:
+        calc.estimate(**kwargs)
+    assert exc.value.field == field, str(exc.value)
+    assert words in str(exc.value)
+
+
+def test_active_params_above_params_is_a_conflict():
+    with pytest.raises(ConflictError, match="active parameters exceed total parameters"):
+        calc.estimate(params=1e9, active_params=2e9)
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"params": 1e300, "tokens": 1e300, "hardware": "H100 SXM5", "chips": 8},
+    {"cost": "1e6 USD", "price": "1e-320 USD/chip/hour", "chips": 8},
+    {"compute": "1e300 FLOP", "peak": "1e-300 FLOP/s/chip", "chips": 1, "utilization": 0.5},
+])
+def test_results_beyond_a_float_name_their_inputs(kwargs):
+    with pytest.raises(ScaleError) as exc:
+        calc.estimate(**kwargs)
+    assert set(exc.value.fields) <= set(kwargs) | {"flop_per_param_token", "active_params", "utilization"}
+    assert "what a float holds" in str(exc.value) and "inf" not in str(exc.value)
+
+
+def test_percent_written_as_percent_is_read_as_a_fraction():
+    est = calc.estimate(compute="1e24 FLOP", hardware="H100 SXM5", chips=1000, utilization="40 %")
+    assert est.utilization.m_as("") == pytest.approx(0.4)
+
+
+def test_tiny_utilization_warns_at_the_command_line(capsys):
+    code, _, err = cli(capsys, "estimate", "--compute", "1e24", "--hardware", "H100 SXM5", "--chips", "8",
+                       "--utilization", "0.001")
+    assert code == 0 and "utilization: 0.001 is below" in err
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["estimate", "--compute", "10**400"], "--compute: expected a finite number"),
+    (["cost", "--compute", "10**400", "--hardware", "H100 SXM5", "--chip-hours", "1e6 chip*hour",
+      "--start", "2024-06-01"], "--compute: expected a finite number"),
+    (["thresholds", "--compute", "10**400"], "--compute: expected a finite number"),
+    (["optimal", "--compute", "10**400"], "--compute: expected a finite number"),
+    (["cost", "--chip-hours", "1e6..2e6 GPU*hour", "--hardware", "H100 SXM5", "--start", "2024-06-01"],
+     "--chip-hours: a range"),
+    (["thresholds", "--compute", "1e25..1e26 FLOP"], "--compute: a range"),
+    (["thresholds", "--chips", "1000", "--hardware", "H100 SXM5", "--utilization", "40"], "did you mean 0.40?"),
+    (["estimate", "--params", "7e9", "--tokens", "2e12", "--hardware", "H100 SXM5", "--chips", "64",
+      "--utilization", "0.3..0.5", "--seed", "-1"], "--seed: expected a whole number"),
+    (["estimate", "--chips", "16 384 GPU"], 'did you mean "16384 GPU"?'),
+    (["estimate", "--duration", "14"], "--duration: a plain number is ambiguous"),
+    (["estimate", "--pue", "110"], "did you mean 1.10?"),
+    (["estimate", "--compute", "1e24", "--rtol", "-1"], "--rtol"),
+])
+def test_command_line_probe_is_one_line_status_2(capsys, argv, words):
+    code, out, err = cli(capsys, *argv)
+    assert code == 2 and words in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_a_range_on_an_input_no_output_depends_on_draws_a_flat_bar(capsys):
+    code, out, err = cli(capsys, "estimate", "--params", "70e9", "--tokens", "1.4e12", "--hardware", "H100 SXM5",
+                         "--chips", "1024", "--pue", "1.1..1.5", "--json")
+    sens = {r["input"]: r for r in json.loads(out)["sensitivity"]}
+    assert code == 0 and sens["pue"]["low"] == sens["pue"]["high"]
+
+
+def test_lognormal_utilization_never_draws_above_one():
+    sim = simulate(compute="1e24 FLOP", hardware="H100 SXM5", chips=1000, utilization="lognormal:0.2..0.5",
+                   samples=200_000)
+    assert sim.estimate.utilization.m_as("").max() <= 1
+    assert any("redrawn" in n for n in sim.notes)
+    with pytest.raises(InputError, match="draws above 1"):
+        parse_range("lognormal:0.3..0.95", "utilization")
+
+
+@pytest.mark.parametrize("over, known, field, words", [
+    ({"duration": [10, 20]}, {"compute": 1e23}, "duration", "ambiguous"),
+    ({"price": [1, 2]}, {"compute": 1e23}, "price", "ambiguous"),
+    ({"chips": [1, 2]}, {"chips": 3}, "chips", "both swept and given"),
+    ({"utilization": [0.3, 40]}, {"compute": 1e23}, "utilization", "did you mean 0.40?"),
+])
+def test_sweep_follows_the_one_rule(over, known, field, words):
+    with pytest.raises(InputError) as exc:
+        sweep(over, **known)
+    assert exc.value.field == field and words in str(exc.value)
+
+
+@pytest.mark.parametrize("doc, field, words", [
+    ({"utilization": 40}, "utilization", "did you mean 0.40?"),
+    ({"utilization": "40"}, "utilization", "did you mean 0.40?"),
+    ({"pue": 110}, "pue", "did you mean 1.10?"),
+    ({"chips": "16 384 GPU"}, "chips", "did you mean"),
+    ({"compute": "9**9**9 FLOP"}, "compute", "only one exponent"),
+])
+def test_scenario_files_follow_the_one_rule(doc, field, words):
+    with pytest.raises(InputError) as exc:
+        read_scenario(json.dumps(doc))
+    assert exc.value.field == field and words in str(exc.value)
+
+
+def test_estimate_never_hands_back_the_callers_array():
+    p = np.array([1e9, 2e9])
+    est = calc.estimate(params=p, tokens=2e10)
+    assert est.active_params.magnitude is not p and est.params.magnitude is not p
+    for name in ("params", "active_params"):
+        with pytest.raises(ValueError):
+            est[name].value.magnitude[0] = 5  # read-only views: nothing done to the result reaches the caller
+    assert p[0] == 1e9
+
+
+# --------------------------------------------------------------------------- hypothesis: the grammar
+
+settings.register_profile("inputs", max_examples=150, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+
+
+def _timed_parse(text, field="compute"):
+    term = BY_NAME[field]
+    t = time.perf_counter()
+    try:
+        q = parse_quantity(text, field, term.unit, bare_ok=term.bare_ok)
+    except InputError:
+        q = None
+    assert time.perf_counter() - t < PARSE_BOUND_S, text
+    return q
+
+
+_GRAMMAR = st.lists(st.sampled_from(list("0123456789.eE+-*/^() xX×·,_%$kMGTPEZYmuµ²³⁰⁹⁻") +
+                                    ["FLOP", "chip", "GPU", "s", "day", "hour", "USD", "token", "param",
+                                     "**", "..", "10", "9", "e308", "e-320", " ", "\u00a0", "−", "nan", "inf"]),
+                    max_size=25).map("".join)
+
+
+@settings(settings.get_profile("inputs"))
+@given(_GRAMMAR, st.sampled_from(QUANTITIES))
+def test_any_string_is_a_value_or_one_input_error_quickly(text, field):
+    q = _timed_parse(text, field)
+    if q is not None:
+        m = np.asarray(q.magnitude, dtype=float)
+        assert np.all(np.isfinite(m))
+
+
+@settings(settings.get_profile("inputs"))
+@given(st.text(max_size=60), st.sampled_from(QUANTITIES))
+def test_any_unicode_text_is_a_value_or_one_input_error_quickly(text, field):
+    _timed_parse(text, field)
+
+
+@st.composite
+def number_and_text(draw):
+    """A positive number of four significant figures and one of the ways people write it."""
+    mantissa = draw(st.integers(1000, 9999))
+    exponent = draw(st.integers(-30, 30))
+    x = float(f"{mantissa / 1000:.3f}e{exponent}")
+    m = f"{mantissa / 1000:.3f}"
+    sup = str(exponent).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
+    forms = [repr(x), f"{x:e}", f"{x:E}", f"{m}e{exponent}", f"{m} × 10^{exponent}", f"{m}×10{sup}",
+             f"{m} x 10**{exponent}", f"{m}*10^{exponent}", f"{m} · 10^{exponent}"]
+    if mantissa == 1000:
+        forms += [f"10^{exponent}", f"10**{exponent}", f"10{sup}"]
+    return x, draw(st.sampled_from(forms))
+
+
+@settings(settings.get_profile("inputs"))
+@given(number_and_text(), st.sampled_from([("", 1), ("k", 1e3), ("M", 1e6), ("G", 1e9), ("T", 1e12), ("P", 1e15)]))
+def test_every_number_format_reads_the_number(case, prefix):
+    x, text = case
+    q = parse_quantity(f"{text} {prefix[0]}FLOP", "compute", "FLOP", bare_ok=True)
+    assert q.m_as("FLOP") == pytest.approx(x * prefix[1], rel=1e-12)
+
+
+@settings(settings.get_profile("inputs"))
+@given(st.integers(1, 999), st.lists(st.integers(0, 999), min_size=1, max_size=3), st.sampled_from([" ", ",", "\u00a0"]))
+def test_digit_groups_are_refused_with_the_joined_reading(head, groups, sep):
+    text = sep.join([str(head)] + [f"{g:03d}" for g in groups]) + " chip"
+    with pytest.raises(InputError, match="did you mean") as exc:
+        calc.estimate(chips=text)
+    assert str(head) + "".join(f"{g:03d}" for g in groups) in str(exc.value)
+
+
+# --------------------------------------------------------------------------- hypothesis: random runs
+
+HARDWARE = ["V100 SXM2", "A100 SXM4 80GB", "H100 SXM5", "TPU v4"]
+UNITS = {  # other units a person might use, with the factor to the canonical unit
+    "tokens": [("token", 1), ("Gtoken", 1e9), ("Ttoken", 1e12)],
+    "params": [("param", 1), ("Gparam", 1e9)],
+    "compute": [("FLOP", 1), ("PFLOP", 1e15), ("EFLOP", 1e18)],
+    "duration": [("s", 1), ("day", 86400), ("hour", 3600)],
+    "chip_hours": [("chip*hour", 3600), ("GPU*hour", 3600), ("chip*day", 86400)],
+    "price": [("USD/chip/hour", 1 / 3600), ("USD/GPU/hour", 1 / 3600)],
+    "cost": [("USD", 1), ("MUSD", 1e6)],
+    "power": [("W/chip", 1), ("kW/chip", 1e3)],
+    "energy": [("kWh", 3.6e6), ("MWh", 3.6e9)],
+    "carbon_intensity": [("kg/kWh", 1 / 3.6e6)],
+    "emissions": [("t", 1e3)],
+}
+
+
+@st.composite
+def runs(draw):
+    """A consistent run, every quantity computed here by hand, in base units (s, J, kg)."""
+    hw = draw(st.sampled_from(HARDWARE))
+    peak = data.hardware(hw).peak(data.hardware(hw).default_precision).m_as("FLOP/s/chip")
+    n = draw(st.floats(1e6, 1e13))
+    t = {"params": n, "active_params": n, "tokens": draw(st.floats(1e8, 1e14)), "flop_per_param_token": 6.0,
+         "chips": float(draw(st.integers(1, 100_000))), "utilization": draw(st.floats(0.1, 0.7)), "peak": peak,
+         "price": draw(st.floats(0.5, 10)) / 3600, "power": draw(st.floats(100, 1500)),
+         "pue": draw(st.floats(1.0, 1.6)), "carbon_intensity": draw(st.floats(0.01, 0.9)) / 3.6e6}
+    t["compute"] = t["flop_per_param_token"] * t["active_params"] * t["tokens"]
+    t["duration"] = t["compute"] / (t["chips"] * t["peak"] * t["utilization"])
+    t["chip_hours"] = t["chips"] * t["duration"]
+    t["cost"] = t["chip_hours"] * t["price"]
+    t["energy"] = t["chip_hours"] * t["power"] * t["pue"]
+    t["emissions"] = t["energy"] * t["carbon_intensity"]
+    return hw, t
+
+
+def _text(name, base_value, draw_unit):
+    unit, factor = draw_unit
+    return f"{base_value / factor!r} {unit}"
+
+
+def _canonical_base(name, est_value):
+    """An estimate's value in the base units the ground truth uses (s, J, kg, USD/chip/s)."""
+    unit = {"duration": "s", "chip_hours": "chip*s", "price": "USD/chip/s", "energy": "J",
+            "carbon_intensity": "kg/J", "emissions": "kg", "peak": "FLOP/s/chip", "power": "W/chip"}.get(name)
+    return est_value.m_as(unit) if unit else est_value.m_as(BY_NAME[name].unit)
+
+
+def _grounded(est):
+    """Names whose value comes from given inputs only (no default anywhere behind it)."""
+    ok = {n for n, it in est.items.items() if it.source == "given"}
+    if "peak" in est and est["peak"].source == "derived" and not est["peak"].terms:
+        ok.add("peak")  # the chip's peak, read from data/hardware.csv
+    changed = True
+    while changed:
+        changed = False
+        for n, it in est.items.items():
+            if n not in ok and it.source == "derived" and it.terms and all(t in ok for t, _ in it.terms):
+                ok.add(n)
+                changed = True
+    return ok
+
+
+@settings(settings.get_profile("inputs"))
+@given(runs(), st.data())
+def test_any_subset_of_a_consistent_run_gives_its_true_values(run, data_):
+    hw, truth = run
+    names = [n for n in QUANTITIES if n not in ("peak", "flop_per_param_token", "active_params")]
+    subset = data_.draw(st.lists(st.sampled_from(names), unique=True, max_size=len(names)))
+    known = {}
+    for n in subset:
+        if n in UNITS and data_.draw(st.booleans()):
+            known[n] = _text(n, truth[n], data_.draw(st.sampled_from(UNITS[n])))
+        elif n in UNITS:
+            known[n] = _text(n, truth[n], UNITS[n][0])
+        else:
+            known[n] = truth[n]
+    if data_.draw(st.booleans()):
+        known["hardware"] = hw
+    else:
+        known["peak"] = f"{truth['peak']!r} FLOP/s/chip"
+    est = calc.estimate(rtol=1e-6, **known)
+    grounded = _grounded(est)
+    for n in grounded:
+        assert _canonical_base(n, est[n].value) == pytest.approx(truth[n], rel=1e-9), n
+
+
+@settings(settings.get_profile("inputs"), max_examples=40)
+@given(runs(), st.data())
+def test_the_three_doors_agree(run, data_):
+    """Python, the command line and a scenario file read the same strings into the same run."""
+    hw, truth = run
+    names = ["params", "tokens", "chips", "utilization", "duration", "price", "power", "pue", "cost", "chip_hours"]
+    subset = data_.draw(st.lists(st.sampled_from(names), unique=True, min_size=1, max_size=4))
+    known = {n: _text(n, truth[n], UNITS[n][-1]) if n in UNITS else repr(truth[n]) for n in subset}
+    known["hardware"] = hw
+    api = calc.estimate(rtol=1e-6, **known)
+    argv = ["estimate", "--json", "--rtol", "1e-6"] + [a for n, v in known.items() for a in (BY_NAME[n].flag, v)]
+    code = main(argv)
+    assert code == 0
+    scenario = read_scenario(json.dumps(known))
+    via_file = calc.estimate(rtol=1e-6, **scenario)
+    for n in api:
+        assert _canonical_base(n, via_file[n].value) == pytest.approx(_canonical_base(n, api[n].value), rel=1e-12)
+
+
+@settings(settings.get_profile("inputs"), max_examples=60)
+@given(st.dictionaries(st.sampled_from(QUANTITIES + ("hardware", "precision")),
+                       st.one_of(_GRAMMAR, st.floats(allow_nan=True), st.integers(-10**400, 10**400),
+                                 st.lists(st.floats(-1e3, 1e3), max_size=3)),
+                       max_size=5))
+def test_any_inputs_give_an_estimate_or_a_documented_error(known):
+    t = time.perf_counter()
+    try:
+        est = calc.estimate(**known)
+    except InputError:  # ConflictError, ScaleError and DataError are InputErrors: the documented ones
+        return
+    assert time.perf_counter() - t < 1.0
+    for item in est.items.values():
+        m = np.asarray(item.value.magnitude, dtype=float)
+        assert np.all(np.isfinite(m)) and np.all(m > 0)
+
+
+@settings(settings.get_profile("inputs"), max_examples=40)
+@given(st.sampled_from(["estimate", "cost", "thresholds", "optimal"]),
+       st.sampled_from(["--compute", "--chips", "--utilization", "--chip-hours", "--price", "--duration"]),
+       _GRAMMAR)
+def test_any_flag_value_gives_an_answer_or_one_line_at_the_command_line(command, flag, value):
+    import contextlib
+    import io
+
+    argv = [command, flag, value]
+    if command == "cost":
+        argv += ["--hardware", "H100 SXM5", "--start", "2024-06-01"] + ([] if flag == "--chip-hours" else
+                                                                       ["--chip-hours", "1e6 chip*hour"])
+    err, out = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
+        try:
+            code = main(argv)
+        except SystemExit as exc:  # argparse: an unknown flag for this command
+            code = exc.code
+    assert code in (0, 2), err.getvalue()
+    assert "Traceback" not in err.getvalue()
+    if code == 2:
+        assert err.getvalue().count("\n") == 1, err.getvalue()
+
+
+def test_caches_keyed_by_user_text_stay_bounded():
+    from calc import units
+
+    for i in range(3000):
+        try:
+            parse_quantity(f"1 FLOP/s{'/s' * (i % 3)}*chip/chip{'*chip' * (i % 5)}/GPU/GPU{i}", "compute", "FLOP",
+                           bare_ok=True)
+        except InputError:
+            pass
+    assert units._parse_units.cache_info().currsize <= units._CACHE_SIZE
+    assert len(units.ureg._cache.parse_unit) <= units._CACHE_SIZE + 1
+
+
+def test_parse_is_fast_on_the_worst_strings_we_know():
+    for text in ["9**9**9 FLOP", "2**2**2**2**2**2 FLOP", "10**10**10", "2^2^2^2^2^2", "9⁹⁹⁹⁹⁹ FLOP",
+                 "(" * 4 + "FLOP" + ")" * 4, "1" * 199, "e" * 199, "1e" + "9" * 197, "FLOP/" * 39]:
+        _timed_parse(text)
+    assert math.isfinite(PARSE_BOUND_S)
