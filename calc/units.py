@@ -255,10 +255,10 @@ def parse_quantity(value, field: str, unit: str, *, bare_ok: bool) -> pint.Quant
 
 @lru_cache(maxsize=_CACHE_SIZE)
 def _parse_units(text: str, field: str, unit: str) -> pint.Unit:
-    cache = getattr(ureg, "_cache", None)  # pint keeps every unit string it has parsed: bound it too
-    parsed = getattr(cache, "parse_unit", None)
-    if isinstance(parsed, dict) and len(parsed) > _CACHE_SIZE:
-        parsed.clear()
+    cache = getattr(ureg, "_cache", None)  # pint keeps every unit it has met, keyed by it: bound them too
+    for table in vars(cache).values() if cache is not None else ():
+        if isinstance(table, dict) and len(table) > _CACHE_SIZE:
+            table.clear()
     try:
         return ureg.parse_units(text)
     except pint.UndefinedUnitError as exc:
