@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from app_pages import session
 from calc import data
 from calc.errors import DataError
 
@@ -12,6 +13,7 @@ try:
 except DataError as exc:
     st.error(f"A bundled data file is corrupt, so the calculator will not start: {exc}")
     st.stop()
+session.start()  # the session's one scenario, read from the URL once, written back on every page
 
 pages = [
     st.Page("app_pages/estimate.py", title="Estimate", icon="🧮", default=True),

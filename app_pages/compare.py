@@ -1,48 +1,69 @@
-"""Compare page: the Estimate page's run on each accelerator, as a table and bar charts."""
+"""Compare page: the session's run on each accelerator, as a table and bar charts."""
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 import calc
+from app_pages import charts, session
 from calc import data
-from calc.compare import DEFAULT_LINEUP, compare_hardware
-from calc.display import show
+from calc.compare import DEFAULT_LINEUP, HARDWARE_SPECIFIC, compare_hardware
+from calc.display import escape, label, show
+from calc.uncertainty import parse_range
+from calc.vocabulary import QUANTITIES
 
 st.title("The same run on different hardware")
-known = st.session_state.get("_last_known") or {"params": "175e9 param", "tokens": "300e9 token", "chips": "1024"}
-st.caption("Inputs from the Estimate page, without its hardware-specific ones: "
-           + ", ".join(f"`{k} = {v}`" for k, v in known.items()))
+known, medians = {}, []
+for k, v in session.known().items():
+    d = parse_range(v, k) if k in QUANTITIES and isinstance(v, str) else None
+    known[k] = v if d is None else d.quantile(0.5)
+    if d is not None:
+        medians.append(k)
+used = {k: v for k, v in known.items() if k not in HARDWARE_SPECIFIC}
+if not ({"compute"} <= set(used) or {"params", "tokens"} <= set(used) or {"active_params", "tokens"} <= set(used)):
+    st.info("Give the run's size on the Estimate page first: its parameters and training tokens, or its training "
+            "compute (a chip count too, for the training time).")
+    st.page_link("app_pages/estimate.py", label="Go to the Estimate page", icon="🧮")
+    st.stop()
+st.caption("The Estimate page's run, without its hardware-specific inputs: "
+           + "; ".join(f"{label(k, unit=False)} `{escape(v if isinstance(v, str) else show(k, v, True))}`"
+                       for k, v in used.items())
+           + (f". Ranges ({', '.join(medians)}) at their medians." if medians else "."))
 names = st.multiselect("Accelerators", list(data.hardware_table()), default=list(DEFAULT_LINEUP), key="compare_hw")
-runs = compare_hardware(known, names)
 rows, problems = [], []
-for name, est in runs.items():
+for name, est in compare_hardware(used, names).items():
     if isinstance(est, calc.InputError):
         problems.append(f"{name}: {est}")
         continue
-    row = {"hardware": name, "precision": est.precision}
+    row = {"Hardware": name, "Number format": est.precision}
     for q in ("peak", "duration", "chip_hours", "price", "cost", "energy"):
-        row[q] = show(q, est[q].value, short=True) if q in est else "—"
+        row[label(q, unit=False)] = show(q, est[q].value, short=True) if q in est else "—"
     row["days"] = est.duration.m_as("day") if "duration" in est else None
     row["usd"] = est.cost.m_as("USD") if "cost" in est else None
     row["mwh"] = est.energy.m_as("MWh") if "energy" in est else None
-    row["price source"] = est["price"].how if "price" in est else "no price in data/prices.csv"
+    row["Price source"] = est["price"].how if "price" in est else "no price in data/prices.csv"
     rows.append(row)
 for p in problems:
-    st.warning(p)
+    st.warning(escape(p))
 if not rows:
-    st.info("Give the run's size on the Estimate page (params and tokens, or compute) and a chip count.")
+    st.info("Choose at least one accelerator.")
     st.stop()
 df = pd.DataFrame(rows)
-st.dataframe(df.drop(columns=["days", "usd", "mwh"]), hide_index=True, width="stretch")
+st.dataframe(df.drop(columns=["days", "usd", "mwh"]), hide_index=True, width="stretch",
+             column_config={"Price source": st.column_config.TextColumn(width="large")})
+if "chips" not in used:
+    st.info("Give a chip count on the Estimate page to compare training times too.")
 cols = st.columns(3)
-for col, field, title in ((cols[0], "days", "duration [day]"), (cols[1], "usd", "cost [USD]"), (cols[2], "mwh", "energy [MWh]")):
+for col, field, title, axis in ((cols[0], "days", "Duration (days)", charts.plain_axis),
+                                (cols[1], "usd", "Cost (USD)", charts.money_axis),
+                                (cols[2], "mwh", "Energy (MWh)", charts.plain_axis)):
     part = df[df[field].notna()]
     if part.empty:
         continue
+    text = {"days": "Duration", "usd": "Cost", "mwh": "Energy"}[field]
     col.altair_chart(alt.Chart(part).mark_bar().encode(
-        x=alt.X(f"{field}:Q", title=title, axis=alt.Axis(format="~s")), y=alt.Y("hardware:N", sort="x", title=None),
-        tooltip=["hardware", alt.Tooltip(f"{field}:Q", format=".3g")],
-    ).properties(height=40 + 28 * len(part)), width="stretch")
+        x=alt.X(f"{field}:Q", axis=axis(title)), y=alt.Y("Hardware:N", sort="x", title=None),
+        tooltip=["Hardware", text],
+    ).properties(height=charts.HEIGHT, title=title), width="stretch")
 st.caption("Prices are each chip's latest on-demand price in data/prices.csv, so their dates differ; "
-           "peaks are dense, at the chip's default precision (bf16, or fp16 for the V100).")
+           "peaks are dense, at the chip's default number format (bf16, or fp16 for the V100).")

@@ -32,6 +32,7 @@ from pathlib import Path
 import pint
 
 from calc import data
+from calc.display import as_text
 from calc.errors import DataError, InputError
 from calc.units import Q_, is_plain_number, parse_quantity, ureg
 
@@ -169,6 +170,16 @@ def _validate_entry(name, where, table, keys):
 def claims() -> tuple[Claim, ...]:
     """Every claim of ``seeds/``, in file order."""
     return _load()[0]
+
+
+@cache
+def article_titles(seeds_dir: Path = SEEDS_DIR) -> dict[str, str]:
+    """Each seed article's file name to what it is about, in words (the seed file's ``about``)."""
+    out = {}
+    for path in sorted(seeds_dir.glob("*.toml")):
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        out[doc["article"]] = doc.get("about") or doc["article"]
+    return out
 
 
 # --------------------------------------------------------------------------- references
@@ -341,7 +352,7 @@ def claim_scenario(claim: Claim) -> dict[str, str] | None:
     out = {}
     for k, v in claim.spec.get("inputs", {}).items():
         r = resolve(v, f"{claim.id}.{k}")
-        out[k] = r if isinstance(r, str) else f"{r.magnitude:.6g} {r.units:~C}".strip()
+        out[k] = r if isinstance(r, str) else as_text(k, r)
     return out
 
 

@@ -53,10 +53,9 @@ def _date(value, field_name: str) -> dt.date:
 
 
 def _chip_hours(chip_hours) -> pint.Quantity:
-    q = parse_quantity(chip_hours, "chip_hours", "chip*hour", bare_ok=False)
-    if not q.magnitude > 0 or not math.isfinite(q.magnitude):
-        raise InputError("chip_hours", f"expected a positive finite quantity, got {q:~P}")
-    return q
+    from calc.estimate import read_value
+
+    return read_value("chip_hours", chip_hours)
 
 
 def check_run(chip_hours, hardware: str, start) -> tuple[pint.Quantity, data.Hardware, dt.date]:
@@ -159,21 +158,24 @@ def amortized_cost(chip_hours, hardware: str, start, pue=None) -> Cost:
 
 def acquisition_cost(chips, hardware: str, start) -> Cost:
     """The up-front price of the cluster: chips x server price per chip, plus interconnect."""
-    n = parse_quantity(chips, "chips", "chip", bare_ok=True)
-    if not n.magnitude > 0:
-        raise InputError("chips", f"expected a positive number of chips, got {n:~P}")
+    from calc.estimate import read_value
+
+    n = read_value("chips", chips)
     hw = data.hardware(hardware)
     when = _date(start, "start")
     rows = [p for p in data.purchase_prices() if p.hardware == hw.name and p.date <= when]
     if not rows:
         raise InputError("start", f"{when} is before the first purchase price of {hw.name} in data/purchase_prices.csv")
     p = rows[-1]
-    per_chip = p.price * (data.ownership()[hw.name]["server_cost_overhead"] if p.level == "chip" else 1)
+    overhead = data.ownership()[hw.name]["server_cost_overhead"] if p.level == "chip" else 1
+    per_chip = p.price * overhead
     f = data.defaults()["cluster_interconnect_fraction"].value.m_as("")
     servers = (n * per_chip).to("USD")
+    server_part = f" × {float(overhead):.3g} for the rest of the server" if p.level == "chip" else ""
     return Cost("acquisition", servers / (1 - f), when.year,
                 {"servers": servers, "cluster interconnect": servers * f / (1 - f)},
-                f"{p.date}: ${p.price.m_as('USD/chip'):,.0f}/chip ({p.level} price)")
+                f"{n.m_as('chip'):,.0f} chips × ${p.price.m_as('USD/chip'):,.0f}/chip ({p.level} price of "
+                f"{p.date}){server_part}, / (1 − {f:.0%}) for the cluster interconnect")
 
 
 def latest_covered_date(hardware: str) -> dt.date:

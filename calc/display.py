@@ -1,29 +1,122 @@
-"""Readable text for quantities: "314 ZFLOP", "$4.6M", "14.8 days", "1.29 GWh", "38%".
+"""Readable text for quantities: "3.8 × 10²⁵ FLOP", "$4.6M", "14.8 days", "1.29 GWh", "38%".
 
-Shared by the command line and the app, so both show a figure the same way. Formatting only:
-the numbers themselves are never changed here.
+The one formatter of every door (app, command line, errors, chart axes, URLs), so a figure reads
+the same wherever it appears and no e-notation reaches a screen. Formatting only: the numbers
+themselves are never changed here. Also the words the app labels each quantity with, and the
+escaping of user text before it is shown as Markdown.
 """
 
 from __future__ import annotations
 
 import math
+import re
+from decimal import Decimal
 
 import numpy as np
 import pint
 
 _SI = ((1e24, "Y"), (1e21, "Z"), (1e18, "E"), (1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"))
 _COUNT = ((1e15, "Q"), (1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
+_SUPER = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+# name -> (words, the unit people use for it): labels, hints, and the unit a plain number typed
+# into the app is read in. The vocabulary's names stay in the API, the URL and JSON.
+LABELS = {
+    "params": ("Parameters", "param"),
+    "active_params": ("Active parameters per token", "param"),
+    "tokens": ("Training tokens", "token"),
+    "dataset_size": ("Dataset size", "GB"),
+    "flop_per_param_token": ("FLOP per parameter per token", "FLOP/param/token"),
+    "compute": ("Training compute", "FLOP"),
+    "hardware": ("Hardware", ""),
+    "precision": ("Number format", ""),
+    "peak": ("Peak per chip", "TFLOP/s/chip"),
+    "chips": ("Chips", "chip"),
+    "utilization": ("Utilization (MFU)", ""),
+    "duration": ("Duration", "day"),
+    "chip_hours": ("Chip-hours", "chip hour"),
+    "price": ("Price per chip-hour", "USD/chip/hour"),
+    "cost": ("Cost", "USD"),
+    "power": ("Power per chip", "W/chip"),
+    "pue": ("PUE (data-centre overhead)", ""),
+    "energy": ("Energy", "MWh"),
+    "carbon_intensity": ("Grid carbon intensity", "kg/kWh"),
+    "emissions": ("Emissions", "t"),
+}
+# The unit in a label, in words: "Duration (days)".
+_UNIT_WORDS = {"day": "days", "GB": "GB", "TFLOP/s/chip": "TFLOP/s", "USD/chip/hour": "USD", "USD": "USD",
+               "W/chip": "W", "MWh": "MWh", "kg/kWh": "kg CO2e per kWh", "t": "tonnes CO2e", "FLOP": "FLOP"}
+
+
+def label(name: str, unit: bool = True) -> str:
+    """The words for vocabulary quantity ``name``, with the unit people use: ``Duration (days)``."""
+    words, u = LABELS.get(name, (name.replace("_", " ").capitalize(), ""))
+    return f"{words} ({_UNIT_WORDS[u]})" if unit and u in _UNIT_WORDS else words
 
 
 def number(x: float, digits: int = 3) -> str:
-    """``x`` with ``digits`` significant figures, no exponent for ordinary sizes."""
-    if x == 0 or not math.isfinite(x):
-        return str(x)
-    if abs(x) >= 1e6 or abs(x) < 1e-3:
-        return f"{x:.{digits - 1}e}".replace("e+", "e")
-    decimals = max(0, digits - 1 - int(math.floor(math.log10(abs(x)))))
-    text = f"{x:,.{decimals}f}"
+    """``x`` with ``digits`` significant figures: ``1,024``, ``0.375``, ``3.8 × 10²⁵``; never e-notation.
+
+    Examples
+    --------
+    >>> number(3.8e25), number(1024), number(0.0004), number(12.0)
+    ('3.8 × 10²⁵', '1,024', '4 × 10⁻⁴', '12')
+    """
+    x = float(x)
+    if x == 0:
+        return "0"
+    if not math.isfinite(x):
+        return "∞" if x > 0 else "-∞" if x < 0 else "not a number"
+    rounded = float(f"{x:.{digits - 1}e}")
+    exp = math.floor(math.log10(abs(rounded)))  # 999.9 rounds to 1000: one more digit
+    if exp >= 6 or exp < -3:
+        mantissa = _trim(f"{rounded / 10 ** exp:.{digits - 1}f}")
+        return f"{mantissa} × 10{str(exp).translate(_SUPER)}"
+    decimals = max(0, digits - 1 - exp)  # whole numbers keep every digit: 1,024 chips
+    return _trim(f"{x:,.{decimals}f}")
+
+
+def _trim(text: str) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def exact(x: float) -> str:
+    """``x`` in the fewest digits that identify it, without e-notation (``1.75 × 10¹¹``, ``0.3``,
+    ``1024``): for text that a person reads and the parser reads back (inputs, URLs, files)."""
+    x = float(x)
+    if x == 0 or not math.isfinite(x):
+        return number(x)
+    d = Decimal(repr(x))
+    exp = d.adjusted()
+    if -3 <= exp < 6:
+        return _trim(format(d, "f"))
+    digits = "".join(map(str, d.as_tuple().digits)).rstrip("0") or "0"
+    mantissa = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
+    return ("-" if x < 0 else "") + f"{mantissa} × 10{str(exp).translate(_SUPER)}"
+
+
+def as_text(name: str, q: pint.Quantity) -> str:
+    """``q`` as the text of an input field: exact, in the unit people use, read back by the parser.
+
+    Examples
+    --------
+    >>> from calc.units import Q_
+    >>> as_text("params", Q_(175e9, "param")), as_text("duration", Q_(14.8, "day"))
+    ('175 Gparam', '14.8 day')
+    >>> as_text("compute", Q_(3.8e25, "FLOP"))
+    '3.8 × 10²⁵ FLOP'
+    """
+    if name in ("params", "active_params", "tokens"):
+        unit = LABELS[name][1]
+        x = float(q.m_as(unit))
+        for factor, prefix in ((1e12, "T"), (1e9, "G"), (1e6, "M")):
+            if abs(x) >= factor:
+                return f"{exact(x / factor)} {prefix}{unit}"
+        return f"{exact(x)} {unit}"
+    if name in ("chips", "utilization", "pue"):
+        return exact(q.m_as(LABELS[name][1]))
+    unit = LABELS.get(name, ("", f"{q.units:~C}"))[1]
+    return f"{exact(q.m_as(unit))} {unit}".strip()
 
 
 def _scaled(x: float, table, digits=3) -> str:
@@ -51,7 +144,7 @@ def _one(name: str, q: pint.Quantity, short: bool = False) -> str:
         n = q.m_as("chip")
         return (f"{n:,.0f}" if n >= 1 and float(n).is_integer() else number(n)) + " chips"
     if name == "compute":
-        return si(q, "FLOP") + ("" if short else f" ({number(q.m_as('PFLOP/s*day'))} PFLOP/s-days)")
+        return number(q.m_as("FLOP")) + " FLOP" + ("" if short else f" ({number(q.m_as('PFLOP/s*day'))} PFLOP/s-days)")
     if name == "flop_per_param_token":
         return number(q.m_as("FLOP/param/token")) + " FLOP/param/token"
     if name == "peak":
@@ -85,7 +178,7 @@ def _one(name: str, q: pint.Quantity, short: bool = False) -> str:
         return number(q.m_as("kg/kWh")) + " kg CO2e/kWh"
     if name == "emissions":
         return number(q.m_as("t")) + " t CO2e"
-    return f"{q:.3g~P}"
+    return f"{number(q.magnitude)} {q.units:~P}".strip()
 
 
 def show(name: str, q: pint.Quantity, short: bool = False) -> str:
@@ -126,3 +219,22 @@ def explain(est) -> list[str]:
 def _product(parts: list[str], group: bool = False) -> str:
     text = " × ".join(parts) if parts else "1"
     return f"({text})" if group and len(parts) > 1 else text
+
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$&=\"'])")
+
+
+def escape(text, limit: int = 200) -> str:
+    """User text (a URL key, a file's content, a unit string) made inert for Markdown: every
+    punctuation mark backslash-escaped, newlines flattened, long text cut. Links, images,
+    colour directives, maths and HTML then show as the characters the user typed.
+
+    Examples
+    --------
+    >>> escape("[Log in](https://evil.example)")
+    '\\\\[Log in\\\\]\\\\(https\\\\://evil\\\\.example\\\\)'
+    """
+    text = " ".join(str(text).split())
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return _MARKDOWN.sub(r"\\\1", text)

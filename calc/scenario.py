@@ -1,16 +1,70 @@
-"""Scenario files: a JSON object of vocabulary names to "value unit" strings, read as untrusted data."""
+"""Scenarios: a training run as vocabulary names mapped to "value unit" strings, as people share them.
+
+One scenario is what a URL, a JSON file, a preset and the app's input fields all hold. It is read
+as untrusted data, one field at a time (a bad field is reported and dropped, the rest kept), and
+turned into the inputs of ``calc.estimate`` (or ``calc.uncertainty.simulate`` when a field is a
+range) by ``inputs``.
+"""
 
 from __future__ import annotations
 
 import json
+from functools import cache
 
+from calc import data
+from calc.claims import claim_scenario, claims
 from calc.dataset import tokens_in
+from calc.display import as_text
 from calc.errors import InputError
-from calc.estimate import estimate
-from calc.vocabulary import BY_NAME
+from calc.estimate import Estimate, estimate
+from calc.uncertainty import parse_range
+from calc.vocabulary import BY_NAME, QUANTITIES
 
 MAX_BYTES = 64 * 1024  # a scenario is a few hundred bytes
+MAX_TEXT = 200  # the longest value read
 NAMES = (*BY_NAME, "dataset_size")
+
+
+def check_field(name: str, value) -> str:
+    """One field of a scenario, checked as any input is; returns its text (stripped).
+
+    Raises ``InputError`` naming the field: an unknown name, a value that is not text or a
+    number, an unknown accelerator or number format, or a quantity (or range) the model rejects.
+
+    Examples
+    --------
+    >>> check_field("chips", 1024), check_field("utilization", "0.2..0.5")
+    ('1024', '0.2..0.5')
+    """
+    if name not in NAMES:
+        raise InputError(str(name)[:40], f"not a name of the calculator; expected one of {', '.join(NAMES)}")
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise InputError(name, f"expected a string such as \"300 Gtoken\" or a number, got {type(value).__name__}")
+    text = value.strip() if isinstance(value, str) else repr(value)
+    if not text or len(text) > MAX_TEXT:
+        raise InputError(name, f"expected a value of 1 to {MAX_TEXT} characters, got {len(text)}")
+    if name == "dataset_size":
+        tokens_in(text)
+    elif name == "hardware":
+        text = data.hardware(text).name
+    elif name == "precision":
+        if text not in data.PRECISIONS:
+            raise InputError(name, f"expected one of {', '.join(data.PRECISIONS)}, got {text[:40]!r}")
+    elif parse_range(text, name) is None:
+        estimate(**{name: text})  # the same checks as any input: units, bounds
+    return text
+
+
+def read_query(params) -> tuple[dict[str, str], list[str]]:
+    """A scenario from a URL's query parameters (a mapping of name to text), and one problem per
+    field that was dropped (as ``InputError`` text: the field, then what was wrong)."""
+    scenario, problems = {}, []
+    for key, value in params.items():
+        try:
+            scenario[key] = check_field(key, value)
+        except InputError as exc:
+            problems.append(str(exc))
+    return scenario, problems
 
 
 def read_scenario(raw: bytes | str) -> dict[str, str]:
@@ -21,12 +75,12 @@ def read_scenario(raw: bytes | str) -> dict[str, str]:
     InputError
         With field ``scenario`` (the file as a whole) or the offending name: too large, not UTF-8,
         not JSON, not an object, an unknown name, a value that is not a string or number, or a
-        value that ``calc.estimate`` rejects.
+        value that the model rejects.
 
     Examples
     --------
-    >>> read_scenario('{"params": "175e9 param", "chips": 1024}')
-    {'params': '175e9 param', 'chips': '1024'}
+    >>> read_scenario('{"params": "175e9 param", "chips": 1024, "utilization": "lognormal:0.2..0.5"}')
+    {'params': '175e9 param', 'chips': '1024', 'utilization': 'lognormal:0.2..0.5'}
     """
     if len(raw) > MAX_BYTES:
         raise InputError("scenario", f"the file is {len(raw):,} bytes; a scenario is at most {MAX_BYTES:,}")
@@ -37,15 +91,64 @@ def read_scenario(raw: bytes | str) -> dict[str, str]:
         raise InputError("scenario", f"expected a JSON object of name: \"value unit\" pairs ({type(exc).__name__})") from None
     if not isinstance(doc, dict):
         raise InputError("scenario", f"expected a JSON object of name: \"value unit\" pairs, got {type(doc).__name__}")
+    return {key: check_field(key, value) for key, value in doc.items()}
+
+
+def to_json(scenario: dict[str, str]) -> str:
+    """The scenario file: ``read_scenario(to_json(s)) == s`` for any scenario read by this module."""
+    return json.dumps({k: scenario[k] for k in NAMES if k in scenario}, indent=2, ensure_ascii=False)
+
+
+def inputs(scenario: dict[str, str]) -> dict:
+    """The keyword arguments of ``calc.estimate`` (or ``simulate``) for a scenario: a dataset size
+    stands for the tokens when no tokens are given."""
+    known = {k: v for k, v in scenario.items() if k != "dataset_size" and v}
+    if scenario.get("dataset_size") and "tokens" not in known:
+        known["tokens"] = tokens_in(scenario["dataset_size"])
+    return known
+
+
+def has_range(known: dict) -> bool:
+    """Whether any input is a range (then the app samples it with ``calc.uncertainty.simulate``)."""
+    return any(isinstance(v, str) and ".." in v for k, v in known.items() if k in QUANTITIES)
+
+
+def what_to_add(est: Estimate) -> str | None:
+    """What a person should give next for the estimate to reach time and cost, or None when it has."""
+    if "compute" not in est:
+        return ("Give the model's size: its parameters and training tokens (or a dataset size), or its "
+                "training compute; or start from a preset.")
+    if "duration" not in est and "chip_hours" not in est:
+        return ("Compute is known. Choose the hardware and give a chip count (or a duration) to get the "
+                "training time, the chip-hours and the cost.")
+    if "duration" not in est:
+        return "Chip-hours are known. Give a chip count or a duration to get the wall-clock time."
+    return None
+
+
+@cache
+def presets() -> dict[str, dict[str, str]]:
+    """Scenarios to start from: each published run of ``data/models.csv`` with what it reported,
+    and each seed claim's own assumptions."""
     out = {}
-    for key, value in doc.items():
-        if key not in NAMES:
-            raise InputError(str(key)[:40], f"not a name of the calculator; expected some of {', '.join(NAMES)}")
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            raise InputError(key, f"expected a string such as \"300e9 token\" or a number, got {type(value).__name__}")
-        out[key] = value if isinstance(value, str) else repr(value)
-    known = {k: v for k, v in out.items() if k != "dataset_size"}
-    if "dataset_size" in out and "tokens" not in known:
-        known["tokens"] = tokens_in(out["dataset_size"])
-    estimate(**known)  # every value checked exactly as any other input
+    for m in data.models().values():
+        q = m.quantities
+        given = {k: q[k] for k in ("params", "active_params", "tokens", "chips", "duration", "utilization", "power")
+                 if k in q}
+        if "compute" in q and not ("params" in q and "tokens" in q):
+            given["compute"] = q["compute"]
+        if "chip_hours" in q and "duration" not in q:
+            given["chip_hours"] = q["chip_hours"]
+        scenario = {k: as_text(k, v) for k, v in given.items()}
+        if m.hardware:
+            scenario["hardware"] = m.hardware
+        out[f"{m.name} (published run)"] = scenario
+    for c in claims():
+        scenario = claim_scenario(c)
+        if scenario is not None:
+            out[f"{_short(c.statement)} (claim {c.id})"] = scenario
     return out
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"

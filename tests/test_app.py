@@ -1,4 +1,8 @@
-"""The Streamlit app through streamlit.testing: every page, the golden flows, bad input."""
+"""The Streamlit app through streamlit.testing: every page, the golden flows, bad input.
+
+AppTest runs the scripts but draws no chart: tests/test_browser.py checks the same flows in
+chromium. These are the fast checks of what each flow computes and shows.
+"""
 
 from pathlib import Path
 
@@ -7,9 +11,13 @@ from streamlit.testing.v1 import AppTest
 
 import calc
 from calc import data
+from calc.display import label, show
 from calc.errors import DataError
+from calc.scenario import presets, read_scenario, to_json
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
+PAGES = ["app_pages/estimate.py", "app_pages/claims.py", "app_pages/landscape.py", "app_pages/compare.py",
+         "app_pages/backtest.py", "app_pages/cost.py", "app_pages/thresholds.py", "app_pages/shape.py"]
 
 
 def _app(**query) -> AppTest:
@@ -19,35 +27,52 @@ def _app(**query) -> AppTest:
     return at.run()
 
 
+def _plain(markdown: str) -> str:
+    """Markdown as shown: the escapes of calc.display.escape removed."""
+    return markdown.replace("\\", "")
+
+
 def _metric(at, name):
-    label = name.replace("_", " ") + " ·"
-    return next(m for m in at.metric if m.label.startswith(label))
+    return next(m for m in at.metric if m.label.startswith(label(name, unit=False) + " ·"))
 
 
-@pytest.mark.parametrize("page", ["app_pages/estimate.py", "app_pages/claims.py", "app_pages/landscape.py", "app_pages/compare.py",
-                                  "app_pages/backtest.py", "app_pages/cost.py", "app_pages/thresholds.py",
-                                  "app_pages/shape.py"])
+def _clean(at) -> None:
+    assert not at.exception, [e.message for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+@pytest.mark.parametrize("page", PAGES)
 def test_every_page_renders(page):
     at = _app(params="175e9 param", tokens="300e9 token", hardware="A100 SXM4 80GB", chips="1024")
     at.switch_page(page).run()
-    assert not at.exception
-    assert not at.error
+    _clean(at)
 
 
 def test_lambda_preset_shows_about_355_gpu_years():
     at = _app()
     preset = next(o for o in at.selectbox(key="preset").options if "lambda-gpu-years" in o)
     at.selectbox(key="preset").select(preset).run()
-    assert not at.exception
+    _clean(at)
     assert _metric(at, "chip_hours").value == "352 chip-years"  # Lambda rounds 28.26 TFLOP/s to 28: 355
 
 
-def test_utilization_slider_moves_duration_as_the_model_predicts():
+@pytest.mark.parametrize("name", list(presets()))
+def test_every_preset_runs_and_compare_hardware_follows(name):
+    at = _app()
+    at.selectbox(key="preset").select(name).run()
+    _clean(at)
+    assert at.text_input(key="in_params").value == presets()[name].get("params", "")
+    assert not any("e+" in t.value or "e9" in t.value for t in at.text_input)  # no e-notation in the fields
+    at.switch_page("app_pages/compare.py").run()
+    _clean(at)
+
+
+def test_utilization_field_moves_duration_as_the_model_predicts():
     at = _app(compute="3.14e23 FLOP", hardware="V100 SXM2", chips="10000", utilization="0.3")
-    at.slider(key="in_utilization").set_value(0.6).run()
+    at.text_input(key="in_utilization").input("0.6").run()
     expected = calc.estimate(compute="3.14e23 FLOP", hardware="V100 SXM2", chips=10000, utilization=0.6)
-    assert _metric(at, "duration").value == calc.display.show("duration", expected.duration, short=True)
-    assert at.query_params["utilization"] == ["0.6"] or at.query_params["utilization"] == "0.6"
+    assert _metric(at, "duration").value == show("duration", expected.duration, short=True)
+    assert at.query_params["utilization"] in (["0.6"], "0.6")
 
 
 def test_url_restores_the_scenario():
@@ -55,7 +80,19 @@ def test_url_restores_the_scenario():
     assert at.text_input(key="in_params").value == "70e9 param"
     assert at.selectbox(key="in_hardware").value == "H100 SXM5"
     assert at.selectbox(key="in_precision").value == "fp8"
-    assert _metric(at, "compute").label == "compute · derived"
+    assert _metric(at, "compute").label.endswith("derived")
+
+
+def test_one_scenario_for_every_page_and_the_url():
+    at = _app(params="70e9 param", tokens="1.4e12 token", hardware="H100 SXM5", chips="512")
+    at.text_input(key="in_chips").input("2048").run()
+    at.switch_page("app_pages/compare.py").run()
+    _clean(at)
+    assert "2048" in " ".join(c.value for c in at.caption)
+    assert at.query_params["chips"] in (["2048"], "2048")  # the URL keeps the scenario on every page
+    at.switch_page("app_pages/estimate.py").run()
+    assert at.text_input(key="in_chips").value == "2048"
+    assert at.text_input(key="in_params").value == "70e9 param"
 
 
 @pytest.mark.parametrize("key, value", [
@@ -65,14 +102,87 @@ def test_url_restores_the_scenario():
 def test_malformed_query_parameter_warns_and_falls_back(key, value):
     at = _app(**{key: value})
     assert not at.exception
-    assert any(key in w.value for w in at.warning)
+    assert any(key in _plain(w.value) for w in at.warning)
+
+
+def test_url_text_is_never_markdown():
+    at = _app(**{"[Log in](https://evil.example)": "1", "tokens": "![x](https://evil.example/x.png) token"})
+    assert not at.exception
+    shown = " ".join(w.value for w in at.warning)
+    assert "[Log in](" not in shown and "![x](" not in shown
+    assert "\\[Log in\\]\\(" in shown
+
+
+@pytest.mark.parametrize("key, value", [
+    ("params", "100..200 Gparam"), ("tokens", "triangular:200..300..400 Gtoken"), ("compute", "1e23..1e24 FLOP"),
+    ("flop_per_param_token", "6..8"), ("chips", "5000..10000"), ("utilization", "lognormal:0.2..0.5"),
+    ("price", "uniform:1..3 USD/chip/hour"),
+])
+def test_a_range_on_any_field_shows_intervals(key, value):
+    scenario = {"params": "175e9 param", "tokens": "300e9 token", "hardware": "V100 SXM2", "chips": "10000"}
+    if key == "compute":
+        del scenario["params"], scenario["tokens"]
+    at = _app(**{**scenario, key: value})
+    _clean(at)
+    assert _metric(at, "compute").label.endswith("median")
+    assert any(_plain(c.value).startswith("90%:") for c in at.caption)
+
+
+def test_a_range_on_duration_with_chips_derived():
+    at = _app(params="175e9 param", tokens="300e9 token", hardware="V100 SXM2", duration="10..20 day")
+    _clean(at)
+    assert _metric(at, "chip_hours").label.endswith("median")
+
+
+def test_ranges_show_intervals_and_drivers():
+    at = _app(params="175e9 param", tokens="300e9 token", hardware="V100 SXM2", chips="10000",
+              utilization="0.2..0.5", price="lognormal:1..3 USD/chip/hour")
+    _clean(at)
+    assert _metric(at, "cost").label.endswith("median")
+    assert at.text_input(key="in_utilization").value == "0.2..0.5"
+
+
+def test_dataset_size_stands_for_tokens():
+    at = _app(params="175e9 param", dataset_size="1.2 TB", hardware="V100 SXM2", chips="10000")
+    _clean(at)
+    assert any("Tokens from the dataset size" in _plain(c.value) for c in at.caption)
+    assert at.download_button  # the scenario file is written (it was not JSON serializable)
+
+
+def test_a_plain_number_is_read_in_the_unit_of_the_label():
+    at = _app(compute="3.14e23 FLOP", hardware="V100 SXM2", utilization="0.3")
+    at.text_input(key="in_duration").input("9.69").run()
+    _clean(at)
+    assert at.query_params["duration"] in (["9.69 day"], "9.69 day")
+    assert _metric(at, "duration").label.endswith("given")
+
+
+@pytest.mark.parametrize("query, hint", [({}, "preset"), ({"params": "70e9 param"}, "training tokens"),
+                                         ({"compute": "1e24 FLOP"}, "chip count")])
+def test_empty_states_say_what_to_add(query, hint):
+    at = _app(**query)
+    _clean(at)
+    assert any(hint in _plain(i.value) for i in at.info)
+
+
+def test_no_chip_count_then_compare_hardware():
+    at = _app(params="70e9 param", tokens="1.4e12 token", hardware="H100 SXM5")
+    _clean(at)
+    at.switch_page("app_pages/compare.py").run()
+    _clean(at)
+
+
+def test_scenario_file_round_trip_is_exact():
+    scenario = {"params": "175e9 param", "tokens": "triangular:200..300..400 Gtoken", "hardware": "V100 SXM2",
+                "chips": "10000", "utilization": "lognormal:0.2..0.5", "dataset_size": "1 TB", "precision": "fp16"}
+    assert read_scenario(to_json(scenario)) == scenario
 
 
 def test_bad_field_shows_an_error_naming_it():
     at = _app()
     at.text_input(key="in_tokens").input("300e9 meter").run()
     assert not at.exception
-    assert at.error and at.error[0].value.startswith("tokens:")
+    assert at.error and _plain(at.error[0].value).startswith("tokens:")
 
 
 def test_contradiction_names_the_inputs():
@@ -98,17 +208,18 @@ def test_claims_page_filters_by_verdict():
     assert len(at.dataframe[0].value) == 1
 
 
-def test_ranges_show_intervals_and_drivers():
-    at = _app(params="175e9 param", tokens="300e9 token", hardware="V100 SXM2", chips="10000",
-              utilization="0.2..0.5", price="lognormal:1..3 USD/chip/hour")
-    assert not at.exception and not at.error
-    assert _metric(at, "cost").label.endswith("median")
-    assert any(c.value.startswith("90%:") for c in at.caption)
-    assert at.checkbox(key="utilization_range").value is True
-
-
 def test_bad_range_in_a_field_is_an_error():
     at = _app(params="175e9 param", tokens="300e9 token", hardware="V100 SXM2", chips="10000")
     at.text_input(key="in_price").input("3..1 USD/chip/hour").run()
     assert not at.exception
-    assert at.error and at.error[0].value.startswith("price:")
+    assert at.error and _plain(at.error[0].value).startswith("price:")
+
+
+def test_cost_page_takes_the_chosen_runs_hardware_and_hours():
+    at = _app()
+    at.switch_page("app_pages/cost.py").run()
+    at.selectbox(key="cost_run").select("Llama 3.1 405B").run()
+    _clean(at)
+    assert at.selectbox(key="cost_hw").value == "H100 SXM5"
+    assert "3.084" in at.text_input(key="cost_hours").value
+    assert not any("2377%" in str(df.value) for df in at.dataframe)

@@ -71,12 +71,12 @@ def test_change_an_input_and_see_the_result_change(server, tmp_path):
             before = duration.first.inner_text()
             page.screenshot(path=str(shots / "estimate-before.png"), full_page=True)
 
-            box = page.get_by_role("textbox", name="chips [chip]")
+            box = page.get_by_role("textbox", name="Chips", exact=True)
             box.fill("20000")
             box.press("Enter")
             page.wait_for_function(
                 "b => [...document.querySelectorAll('[data-testid=\"stMetric\"]')]"
-                ".some(e => e.innerText.includes('duration') && e.innerText !== b)",
+                ".some(e => e.innerText.includes('Duration') && e.innerText !== b)",
                 arg=before, timeout=30_000,
             )
             after = duration.first.inner_text()

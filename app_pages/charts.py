@@ -1,0 +1,39 @@
+"""Chart conventions shared by the pages: one height, and axis labels as calc.display writes numbers.
+
+Vega formats tick labels in the browser, so the formatter's rules are restated here as Vega
+expressions: "$4.6M" and "$1.2B" (never "$0M" or "$1G"), "10²⁵" for powers of ten, "1,024"
+for counts; never e-notation.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+
+HEIGHT = 280  # every chart of a page the same height, side by side or not
+
+_DIGITS = list(zip("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻"))
+
+
+def _superscript(expr: str) -> str:
+    for d, s in _DIGITS:
+        expr = f"replace({expr}, regexp('{d}', 'g'), '{s}')"
+    return expr
+
+
+def money_axis(title: str) -> alt.Axis:
+    """Dollar ticks: $500k, $4.6M, $1.2B (SI's G is a billion in money)."""
+    return alt.Axis(title=title, labelExpr="'$' + replace(format(datum.value, '.2~s'), 'G', 'B')")
+
+
+def power_axis(title: str) -> alt.Axis:
+    """Log-scale ticks at powers of ten, written 10²⁵; the ticks between them unlabelled."""
+    exponent = "format(round(log(datum.value) / LN10), 'd')"
+    label = f"'10' + {_superscript(exponent)}"
+    return alt.Axis(title=title, labelExpr=f"abs(log(datum.value) / LN10 - round(log(datum.value) / LN10)) < 1e-6 ? "
+                                           f"{label} : ''")
+
+
+def plain_axis(title: str) -> alt.Axis:
+    """Ordinary numbers: 1,024 or 14.8 or 0.35, at most three significant figures below 100."""
+    return alt.Axis(title=title, labelExpr="abs(datum.value) >= 100 ? format(datum.value, ',.0f') : "
+                                           "format(datum.value, '.3~r')")

@@ -1,0 +1,67 @@
+"""The one scenario of a session, shared by every page and kept in the URL.
+
+The scenario (name -> "value unit" text, as in ``calc.scenario``) lives under one session-state
+key that no widget owns, so it survives page changes (Streamlit forgets the state of widgets that
+a run does not draw). The Estimate page's fields are filled from it when they are first drawn,
+and after a preset or a file is loaded; every page writes it back to the URL.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import calc
+from calc.display import escape
+from calc.scenario import inputs, read_query
+
+KEY, PROBLEMS, PENDING = "scenario", "url_problems", "scenario_pending"
+
+
+def start() -> None:
+    """Each run, before the page: read the URL on a session's first run, else write the scenario to it."""
+    if KEY not in st.session_state:
+        scenario, problems = read_query({k: st.query_params.get(k) for k in st.query_params})
+        st.session_state[KEY] = scenario
+        st.session_state[PROBLEMS] = problems
+        st.session_state[PENDING] = True
+    _to_url(st.session_state[KEY])
+    for problem in st.session_state.get(PROBLEMS, []):
+        st.warning(f"Ignored from the link: {escape(problem)}")
+
+
+def get() -> dict[str, str]:
+    """The session's scenario (a copy)."""
+    return dict(st.session_state.get(KEY, {}))
+
+
+def put(scenario: dict[str, str]) -> None:
+    """Make ``scenario`` the session's scenario; the URL follows."""
+    if scenario != st.session_state.get(KEY):
+        st.session_state[KEY] = dict(scenario)
+        st.session_state[PROBLEMS] = []
+    _to_url(scenario)
+
+
+def load(scenario: dict[str, str]) -> None:
+    """Replace the scenario (a preset, a file); the Estimate page's fields take it on its next run."""
+    put(scenario)
+    st.session_state[PENDING] = True
+
+
+def take_pending() -> bool:
+    """Whether the fields must be refilled from the scenario (once per load)."""
+    return bool(st.session_state.pop(PENDING, False))
+
+
+def known() -> dict:
+    """The session's scenario as inputs of ``calc.estimate``; {} if a field cannot be read."""
+    try:
+        return inputs(get())
+    except calc.InputError:
+        return {}
+
+
+def _to_url(scenario: dict[str, str]) -> None:
+    current = {k: st.query_params.get(k) for k in st.query_params}
+    if current != scenario:
+        st.query_params.from_dict(scenario)
