@@ -25,6 +25,27 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"calc: error: {message}\n")
 
 
+SHAPE_INT_FLAGS = (
+    ("--layers", "layers"), ("--d-model", "model width"), ("--heads", "attention heads"),
+    ("--kv-heads", "key/value heads (grouped-query attention)"), ("--head-dim", "width of a head (default width/heads)"),
+    ("--d-ff", "feed-forward width"), ("--vocab", "vocabulary size"), ("--context", "context length in tokens"),
+    ("--experts", "experts (mixture of experts)"), ("--experts-per-token", "experts used per token"),
+    ("--shared-experts", "always-active experts"), ("--expert-d-ff", "a routed expert's width"),
+    ("--shared-d-ff", "the shared experts' total width"), ("--dense-layers", "layers without experts"),
+    ("--norms-per-layer", "norms per layer (1 parallel block, 2, 4 sandwich)"),
+    ("--q-lora-rank", "latent attention: query rank"), ("--kv-lora-rank", "latent attention: key/value rank"),
+    ("--qk-nope-head-dim", "latent attention: head width without position"),
+    ("--qk-rope-head-dim", "latent attention: rotary head width"), ("--v-head-dim", "latent attention: value width"),
+    ("--mtp-modules", "multi-token prediction modules"))
+SHAPE_BOOL_FLAGS = (
+    ("--gated", "SwiGLU-style feed-forward"), ("--tied-embeddings", "unembedding shares the embedding"),
+    ("--learned-positions", "learned position embedding"), ("--biases", "biases on every linear layer"),
+    ("--qkv-bias", "biases on q, k and v"), ("--out-bias", "bias on the attention output"),
+    ("--mlp-bias", "biases in the feed-forward"), ("--embedding-norm", "a norm after the embedding"),
+    ("--parallel-block", "attention and feed-forward side by side"),
+    ("--shared-expert-gate", "a gate on the shared expert"))
+
+
 def _flag(name: str) -> str:
     return BY_NAME[name].flag if name in BY_NAME else "--" + name.replace("_", "-")
 
@@ -73,30 +94,68 @@ def build_parser() -> argparse.ArgumentParser:
 
     def shape_flags(p):
         p.add_argument("--model", help="a shape of data/architectures.csv (GPT-3 175B, Llama 2 70B...)")
-        for flag, help_ in (("--layers", "layers"), ("--d-model", "model width"), ("--heads", "attention heads"),
-                            ("--kv-heads", "key/value heads (grouped-query attention)"), ("--d-ff", "feed-forward width"),
-                            ("--vocab", "vocabulary size"), ("--context", "context length in tokens"),
-                            ("--experts", "experts (mixture of experts)"), ("--experts-per-token", "experts used per token")):
-            p.add_argument(flag, type=int, help=help_)
-        p.add_argument("--gated", action="store_true", help="SwiGLU-style feed-forward")
-        p.add_argument("--untied", action="store_true", help="separate unembedding matrix")
+        p.add_argument("--config", metavar="FILE", help="a Hugging Face config.json (read offline)")
+        for flag, help_ in SHAPE_INT_FLAGS:
+            p.add_argument(flag, type=int, metavar="N", help=help_)
+        p.add_argument("--norm", help="layernorm, rmsnorm or nonparametric")
+        p.add_argument("--qk-norm", dest="qk_norm", help="query/key norm: none, head or full")
+        for flag, help_ in SHAPE_BOOL_FLAGS:
+            p.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=help_)
+        p.add_argument("--untied", action="store_true", help="separate unembedding matrix (= --no-tied-embeddings)")
+        p.add_argument("--sequence", type=int, metavar="N", help="tokens per sequence (default: the model's context)")
+        p.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
-    pa = sub.add_parser("params", help="exact parameters and FLOP per token from a transformer's shape")
+    pa = sub.add_parser("params", help="exact parameters and FLOP per token from a transformer's shape",
+                        description="Shape flags given with --model or --config override the model's values.")
     shape_flags(pa)
-    me = sub.add_parser("memory", help="training memory per chip, and the fewest chips that hold the run")
+    me = sub.add_parser("memory", help="training memory per chip, and the fewest chips that hold the run",
+                        description="Shape flags given with --model or --config override the model's values; "
+                                    "layout defaults are calc.memory.DEFAULTS, as in the Python API.")
     shape_flags(me)
-    me.add_argument("--hardware", default="H100 SXM5", help="accelerator (default H100 SXM5)")
-    me.add_argument("--recompute", default="full", help="activation recomputation: none, selective, full")
-    me.add_argument("--zero", type=int, default=3, help="ZeRO stage 0-3 (default 3)")
-    me.add_argument("--data-parallel", dest="data_parallel", type=int, default=1, help="data-parallel ranks")
-    me.add_argument("--tensor", type=int, default=1, help="tensor-parallel ranks")
-    me.add_argument("--pipeline", type=int, default=1, help="pipeline stages")
-    me.add_argument("--micro-batch", dest="micro_batch", type=int, default=1, help="sequences per micro-batch")
+    me.add_argument("--hardware", default="H100 SXM5", help="accelerator, for the fewest chips (default H100 SXM5)")
+    me.add_argument("--recompute", help="activation recomputation: none, selective (default), full")
+    me.add_argument("--zero", type=int, help="ZeRO stage 0-3 (default 0)")
+    me.add_argument("--states", help="model-state convention: zero2020 (default), deepspeed, megatron, "
+                                     "megatron-distributed")
+    me.add_argument("--optimizer", help="adam-mixed (default), adam-fp32, adam-8bit-mixed, sgd-momentum-mixed")
+    for flag, help_ in (("--data-parallel", "data-parallel ranks"), ("--tensor", "tensor-parallel ranks"),
+                        ("--pipeline", "pipeline stages"), ("--expert-parallel", "expert-parallel ranks"),
+                        ("--micro-batch", "sequences per micro-batch"), ("--lora-rank", "LoRA rank (default 16)")):
+        me.add_argument(flag, dest=flag[2:].replace("-", "_"), type=int, metavar="N", help=f"{help_} (default 1)"
+                        if "rank" not in flag else help_)
+    me.add_argument("--sequence-parallel", dest="sequence_parallel", action="store_true",
+                    help="split norms and dropouts over the tensor ranks too")
+    me.add_argument("--no-flash-attention", dest="flash_attention", action="store_false", default=None,
+                    help="keep the s x s attention scores")
+    me.add_argument("--dropout", action="store_true", help="count dropout masks")
+    me.add_argument("--finetune", help="lora or qlora: frozen base, trainable adapters")
     op = sub.add_parser("optimal", help="compute-optimal params and tokens for a budget, by scaling law")
     op.add_argument("--compute", metavar="VALUE", help="budget [FLOP]")
     op.add_argument("--params", metavar="VALUE", help="an actual run's parameters, to compare with the optimum")
     op.add_argument("--tokens", metavar="VALUE", help="an actual run's tokens")
     op.add_argument("--law", help="hoffmann2022, besiroglu2024 or kaplan2020 (default: all)")
+
+    sp = sub.add_parser("step", help="predict the step time, MFU and memory of a parallel layout (or --search)")
+    sp.add_argument("--model", help="a shape of data/architectures.csv")
+    sp.add_argument("--config", help="a Hugging Face config.json")
+    sp.add_argument("--hardware", help="accelerator of data/hardware.csv")
+    sp.add_argument("--chips", metavar="N", help="chips in the cluster")
+    for flag, default, help_ in (("--tensor", 1, "tensor-parallel ranks"), ("--pipeline", 1, "pipeline stages"),
+                                 ("--context", 1, "context-parallel ranks"), ("--expert", 1, "expert-parallel ranks"),
+                                 ("--virtual-stages", 1, "interleaved stages per chip"),
+                                 ("--micro-batch", 1, "sequences per micro-batch"),
+                                 ("--global-batch", None, "sequences per optimizer step"),
+                                 ("--sequence", None, "tokens per sequence (default: the model's context)"),
+                                 ("--zero", 1, "ZeRO stage: 0, 1 (distributed optimizer, default) or 3"),
+                                 ("--top", 10, "layouts listed by --search")):
+        sp.add_argument(flag, type=int, default=default, help=help_)
+    sp.add_argument("--recompute", default="selective", help="activation recomputation: none, selective, full")
+    sp.add_argument("--precision", help="number format of the matmuls (default: the chip's 16-bit format)")
+    sp.add_argument("--no-flash-attention", dest="flash", action="store_false", help="materialized attention scores")
+    sp.add_argument("--dp-overlap", type=float, help="share of data-parallel communication hidden behind compute")
+    sp.add_argument("--tokens", metavar="VALUE", help="training tokens: also print the run's duration")
+    sp.add_argument("--search", action="store_true", help="list the fastest layouts that fit instead")
+    sp.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     bt = sub.add_parser("backtest", help="recompute published training runs from their reported inputs")
     bt.add_argument("--json", action="store_true", help="print JSON instead of tables")
@@ -123,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
             return _optimal(args)
         if args.command == "thresholds":
             return _thresholds(args)
+        if args.command == "step":
+            return _step(args)
     except InputError as exc:
         print(f"calc: error: {_flagged(exc)}", file=sys.stderr)
         return 2
@@ -267,6 +328,10 @@ def _cost(args) -> int:
         if value is None:
             raise InputError(name, "required (or give --model with a published run that has it)")
     check_run(chip_hours, hardware, start)  # bad input fails the command; only missing price data is per method
+    if chips is not None:
+        from calc.estimate import read_value
+
+        read_value("chips", chips)
     methods = []
     for commitment in ("on-demand", "1-year", "3-year"):
         try:
@@ -306,46 +371,94 @@ def _cost(args) -> int:
 
 
 def _shape(args):
+    """The shape of --config or --model, with every shape flag given overriding it (or alone)."""
+    import dataclasses
+
     from calc.architecture import Transformer, published
 
+    given = {}
+    for flag, _ in SHAPE_INT_FLAGS + SHAPE_BOOL_FLAGS + (("--norm", ""), ("--qk-norm", "")):
+        name = flag[2:].replace("-", "_")
+        if getattr(args, name, None) is not None:
+            given[name] = getattr(args, name)
+    if args.untied:
+        given["tied_embeddings"] = False
+    if args.config and args.model:
+        raise InputError("config", "give --config FILE or --model NAME, not both")
+    if args.config:
+        return dataclasses.replace(Transformer.from_config(args.config), **given)
     if args.model:
         shapes = published()
         if args.model not in shapes:
             raise InputError("model", f"unknown shape {args.model!r}; known: {', '.join(shapes)}")
-        return shapes[args.model][0]
-    missing = [f for f in ("layers", "d_model", "heads", "vocab", "context") if getattr(args, f) is None]
+        return dataclasses.replace(shapes[args.model][0], **given)
+    missing = [f for f in ("layers", "d_model", "heads", "vocab", "context") if f not in given]
     if missing:
-        raise InputError(missing[0], "required (or give --model)")
-    return Transformer(layers=args.layers, d_model=args.d_model, heads=args.heads, kv_heads=args.kv_heads,
-                       d_ff=args.d_ff, gated=args.gated, vocab=args.vocab, context=args.context,
-                       tied_embeddings=not args.untied, experts=args.experts or 1,
-                       experts_per_token=args.experts_per_token or 1)
+        raise InputError(missing[0], "required (or give --model NAME or --config FILE)")
+    return Transformer(**given)
+
+
+def _vu(q, unit: str) -> dict:
+    return {"value": float(q.m_as(unit)), "unit": unit}
 
 
 def _shape_command(args) -> int:
     from calc.display import number
 
     t = _shape(args)
+    seq = args.sequence
+    if seq is not None and (isinstance(seq, bool) or seq < 1):
+        raise InputError("sequence", f"expected a whole number >= 1, got {seq!r}")
+    T = seq or t.context
     if args.command == "params":
+        counts = {}
+        for count in ("kaplan2020", "palm2022", "megatron2021", "megatron2021-recompute"):
+            counts[count] = (t.flop_per_token(count, sequence=T)
+                             if t.is_megatron_shape or not count.startswith("megatron") else None)
+        counts["exact"] = t.flop_per_token("exact", sequence=T)
+        counts["exact-recompute-selective"] = t.flop_per_token("exact", sequence=T, recompute="selective")
+        counts["exact-recompute-full"] = t.flop_per_token("exact", sequence=T, recompute="full")
+        if args.json:
+            out = {"params": _vu(t.params(), "param"), "active_params": _vu(t.active_params(), "param"),
+                   "sequence": T, "breakdown": {k: _vu(v, "param") for k, v in t.breakdown().items()},
+                   "flop_per_token": {k: None if v is None else _vu(v, "FLOP/token") for k, v in counts.items()}}
+            print(json.dumps(out, indent=2))
+            return 0
         print(f"params         {t.params().m_as('param'):,.0f}")
         print(f"active params  {t.active_params().m_as('param'):,.0f}")
         for k, v in t.breakdown().items():
-            print(f"  {k:<22} {v.m_as('param'):>18,.0f}")
-        for count in ("kaplan2020", "palm2022", "megatron2021", "megatron2021-recompute"):
-            value = number(t.flop_per_token(count).m_as("FLOP/token")) if t.is_megatron_shape or not count.startswith(
-                "megatron") else "n/a (eq. 3 assumes a dense 4h transformer)"
-            print(f"FLOP/token {count:<24} {value}")
-        print(f"the PaLM count is {t.six_nd_gap():.1%} above 6N at context {t.context}")
+            print(f"  {k:<38} {v.m_as('param'):>18,.0f}")
+        print(f"FLOP per token at sequence {T:,} (training: forward + backward)")
+        for count, v in counts.items():
+            value = number(v.m_as("FLOP/token")) if v is not None else "n/a (eq. 3 assumes a dense 4h transformer)"
+            print(f"  {count:<28} {value}")
+        print(f"the PaLM count is {float(counts['palm2022'] / counts['kaplan2020']) - 1:.1%} above 6N; exact counts "
+              "every matrix multiply, as torch's FLOP counter does")
         return 0
-    from calc.memory import min_chips, training_memory
+    from calc.memory import DEFAULTS, min_chips, per_chip
 
-    m = training_memory(t, micro_batch=args.micro_batch, recompute=args.recompute, zero=args.zero,
-                        data_parallel=args.data_parallel, tensor=args.tensor, pipeline=args.pipeline)
+    layout = {k: getattr(args, k) for k in DEFAULTS if getattr(args, k, None) is not None}
+    layout.pop("sequence", None)
+    if args.sequence_parallel:
+        layout["sequence_parallel"] = True
+    if args.dropout:
+        layout["dropout"] = True
+    m = per_chip(t, sequence=T, **layout)
+    fewest = min_chips(t, args.hardware, sequence=T, **{k: v for k, v in layout.items() if k != "data_parallel"})
+    if args.json:
+        parts = {k: _vu(v, "GB/chip") for k, v in m.parts.items()}
+        parts["total"] = _vu(m.total, "GB/chip")
+        settings = {**DEFAULTS, **layout, "sequence": T}
+        print(json.dumps({"per_chip": parts, "layout": settings, "hardware": args.hardware,
+                          "fewest_chips": _vu(fewest[0], "chip"), "fewest_chips_data_parallel": fewest[1]}, indent=2))
+        return 0
     for k, v in m.parts.items():
         print(f"{k:<16} {v.m_as('GB/chip'):>12,.2f} GB/chip")
     print(f"{'total':<16} {m.total.m_as('GB/chip'):>12,.2f} GB/chip")
-    n, tp = min_chips(t, args.hardware, micro_batch=args.micro_batch, recompute=args.recompute)
-    print(f"fewest {args.hardware} that hold the training state: {n.m_as('chip'):,.0f} (ZeRO-3, tensor parallel {tp})")
+    shown = {**DEFAULTS, **layout}
+    print(f"fewest {args.hardware} that hold the training state: {fewest[0].m_as('chip'):,.0f} "
+          f"(data parallel {fewest[1]} x tensor {shown['tensor']} x pipeline {shown['pipeline']}, "
+          f"ZeRO {shown['zero']}, {shown['states']})")
     return 0
 
 
@@ -416,6 +529,64 @@ def _thresholds(args) -> int:
             budget = f"; {args.budget} buys {runs_per_budget(args.budget, e.cost):,.1f} such runs on demand"
         print(f"  {line:.0e} FLOP: {show('duration', e.duration)} at {show('utilization', e.utilization)} "
               f"utilization; {costs}{budget}")
+    return 0
+
+
+def _step(args) -> int:
+    from calc import step
+    from calc.architecture import Transformer, published
+    from calc.display import number, show
+
+    if args.config:
+        model = Transformer.from_config(args.config)
+    elif args.model:
+        if args.model not in published():
+            raise InputError("model", f"unknown shape {args.model!r}; known: {', '.join(published())}")
+        model = published()[args.model][0]
+    else:
+        raise InputError("model", "give --model NAME or --config FILE")
+    for name in ("hardware", "chips", "global_batch"):
+        if getattr(args, name) is None:
+            raise InputError(name, "required")
+    if args.search:
+        found = step.search(model, args.hardware, args.chips, args.global_batch, sequence=args.sequence,
+                            precision=args.precision, flash_attention=args.flash, top=args.top)
+        if args.json:
+            print(json.dumps({"layouts": [s.to_dict() for s in found.steps], "tried": found.tried,
+                              "did_not_fit": found.refused, "why": found.why}, indent=2))
+            return 0
+        print(f"{'layout':<40}{'step time':>12}{'MFU':>8}{'memory/chip':>14}")
+        for s in found.steps:
+            print(f"{s.layout.describe():<40}{number(s.step_time.m_as('s')) + ' s':>12}{s.mfu:>8.1%}"
+                  f"{number(s.memory_per_chip.m_as('GB/chip')) + ' GB':>14}")
+        print(f"\n{found.tried:,} layouts tried, {found.refused:,} did not fit in memory.\n{found.why}")
+        return 0
+    s = step.predict(model, args.hardware, args.chips, tensor=args.tensor, pipeline=args.pipeline,
+                     context=args.context, expert=args.expert, virtual_stages=args.virtual_stages,
+                     micro_batch=args.micro_batch, global_batch=args.global_batch, sequence=args.sequence,
+                     recompute=args.recompute, precision=args.precision, flash_attention=args.flash,
+                     zero=args.zero, dp_overlap=args.dp_overlap)
+    duration = s.duration(args.tokens) if args.tokens else None
+    if args.json:
+        out = s.to_dict()
+        if duration is not None:
+            out["duration"] = {"value": duration.m_as("day"), "unit": "day"}
+        print(json.dumps(out, indent=2))
+        return 0
+    t = s.step_time.m_as("s")
+    print(f"layout              {s.layout.describe()}, data parallel {s.data_parallel}, "
+          f"{s.micro_batches} micro-batches")
+    print(f"step time           {number(t)} s")
+    print(f"tokens per second   {number(s.tokens_per_second.m_as('token/s'))}")
+    print(f"throughput          {number(s.throughput.m_as('TFLOP/s/chip'))} TFLOP/s per chip (model FLOP)")
+    print(f"MFU                 {s.mfu:.1%}")
+    print(f"HFU                 {s.hfu:.1%}")
+    print(f"memory per chip     {number(s.memory_per_chip.m_as('GB/chip'))} GB")
+    if duration is not None:
+        print(f"duration            {show('duration', duration)} for {args.tokens} tokens")
+    print("where the step goes:")
+    for part, q in s.breakdown.items():
+        print(f"  {part:<32}{number(q.m_as('s')):>10} s {q.m_as('s') / t:>7.1%}")
     return 0
 
 

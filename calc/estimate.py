@@ -32,7 +32,7 @@ from calc.errors import ConflictError, InputError, ScaleError
 from calc.units import Q_, parse_quantity
 from calc.vocabulary import BY_NAME, QUANTITIES, TEXT_FIELDS
 
-__all__ = ["estimate", "Estimate", "Item", "RELATIONS", "bounds", "check_value"]
+__all__ = ["estimate", "Estimate", "Item", "RELATIONS", "bounds", "check_value", "read_value"]
 
 
 @dataclass(frozen=True)
@@ -312,6 +312,21 @@ def bounds(name: str) -> tuple[float, float]:
     if name == "pue":
         return 1.0, float(data.defaults()["pue_plausible_max"].value.magnitude)
     return 0.0, math.inf
+
+
+def read_value(name: str, value) -> pint.Quantity:
+    """One quantity of the vocabulary, read and checked exactly as ``estimate`` reads it: the
+    reader for every door that takes one value (cost, thresholds, scaling...).
+
+    >>> read_value("chips", "16384 GPU")
+    <Quantity(16384.0, 'chip')>
+    """
+    term = BY_NAME.get(name)
+    if term is None or term.unit is None:
+        raise InputError(name, "not a quantity of the vocabulary")
+    q = parse_quantity(value, name, term.unit, bare_ok=term.bare_ok)
+    _check_range(name, q)
+    return q
 
 
 def check_value(name: str, q: pint.Quantity) -> None:
