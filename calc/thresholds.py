@@ -58,19 +58,20 @@ def run_crossings(compute, fine_tuning=None, cost=None, scope: str = "all models
     >>> [c.threshold.id for c in run_crossings("3.8e25 FLOP") if c.crosses]
     ['eu-ai-act-systemic']
     """
-    c = parse_quantity(compute, "compute", "FLOP", bare_ok=True)
+    from calc.estimate import read_value
+
+    c = read_value("compute", compute)
     ft = parse_quantity(fine_tuning, "fine_tuning", "FLOP", bare_ok=True) if fine_tuning is not None else Q_(0.0, "FLOP")
-    for name, q in (("compute", c), ("fine_tuning", ft)):
-        if not q.magnitude >= 0 or q.magnitude == float("inf") or (name == "compute" and q.magnitude == 0):
-            raise InputError(name, f"expected a positive finite quantity, got {q:~P}")
+    if not 0 <= ft.magnitude < float("inf"):
+        raise InputError("fine_tuning", f"expected zero or a positive finite quantity, got {ft:~P}")
+    usd = read_value("cost", cost) if cost is not None else None
     out = []
     for t in data.thresholds().values():
         if t.compute is None or t.applies_to not in ("all models", scope):
             continue
         counted = c + ft if "fine-tuning" in t.name else c
         out.append(Crossing(t, "compute", counted.to("FLOP"), t.compute))
-        if t.cost is not None and cost is not None:
-            usd = parse_quantity(cost, "cost", "USD", bare_ok=True)
+        if t.cost is not None and usd is not None:
             out.append(Crossing(t, "cost", usd.to("USD"), t.cost))
     return out
 
@@ -83,9 +84,9 @@ def cluster_crossings(chips, hardware: str) -> list[Crossing]:
     >>> [(c.measure, c.crosses) for c in cluster_crossings(100_000, "H100 SXM5")][:2]
     [('cluster peak (bf16)', False), ('cluster peak (fp16)', False)]
     """
-    n = parse_quantity(chips, "chips", "chip", bare_ok=True)
-    if not n.magnitude > 0:
-        raise InputError("chips", f"expected a positive number of chips, got {n:~P}")
+    from calc.estimate import read_value
+
+    n = read_value("chips", chips)
     hw = data.hardware(hardware)
     out = []
     for t in data.thresholds().values():
