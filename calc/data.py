@@ -319,6 +319,13 @@ class Hardware:
     chips_per_board: int
     cores_per_chip: int
     source: str
+    # The system it sits in (None where data/hardware.csv has no figure): the fast-link domain
+    # (NVLink, Infinity Fabric, ICI), each chip's bandwidth into it and into the network, one way.
+    chips_per_node: int | None = None
+    intra_node_bandwidth: pint.Quantity | None = None  # GB/s/chip
+    network_bandwidth: pint.Quantity | None = None  # GB/s/chip
+    matmul_efficiency: float | None = None  # measured best matmul rate / dense peak
+    compute_units: int | None = None  # SMs or CUs: matmul tiles run in waves of this many
 
     def peak(self, precision: str) -> pint.Quantity:
         """Dense peak throughput per chip at ``precision``; ``InputError`` if the chip has none."""
@@ -350,7 +357,13 @@ def hardware_table() -> dict[str, Hardware]:
             memory=r.quantity("memory"), memory_bandwidth=r.quantity("memory_bandwidth"),
             tdp=r.quantity("tdp"), chips_per_board=int(r["chips_per_board"] or 1),
             cores_per_chip=int(r["cores_per_chip"] or 1), source=r["source"],
+            chips_per_node=None if r["chips_per_node"] is None else int(r["chips_per_node"]),
+            intra_node_bandwidth=r.quantity("intra_node_bandwidth"), network_bandwidth=r.quantity("network_bandwidth"),
+            matmul_efficiency=r["matmul_efficiency"],
+            compute_units=None if r["compute_units"] is None else int(r["compute_units"]),
         )
+        if r["matmul_efficiency"] is not None and r["matmul_efficiency"] > 1:
+            raise DataError(r.path, r.line, "matmul_efficiency", f"expected a fraction <= 1, got {r['matmul_efficiency']}")
     return out
 
 
@@ -372,6 +385,27 @@ def hardware(name: str) -> Hardware:
 
 def _fold(s: str) -> str:
     return "".join(c for c in s.lower() if c.isalnum())
+
+
+@cache
+def step_coefficients() -> dict[str, pint.Quantity]:
+    """Coefficients of the step-time model, sourced, by name (data/step_coefficients.csv)."""
+    return {n: r.quantity("value") for n, r in read_row_table(DATA_DIR / "step_coefficients.csv").items()}
+
+
+@cache
+def step_calibration() -> tuple[Row, ...]:
+    """Published measured throughputs with their layouts, for the step-time model (data/step_calibration.csv)."""
+    rows = tuple(read_table(DATA_DIR / "step_calibration.csv"))
+    known = hardware_table()
+    for r in rows:
+        if r["hardware"] not in known:
+            raise DataError(r.path, r.line, "hardware", f"unknown accelerator {r['hardware']!r} (not in data/hardware.csv)")
+        if (r["published_throughput"] is None) == (r["published_step_time"] is None):
+            raise DataError(r.path, r.line, "published_throughput", "expected a throughput or a step time (one of them)")
+        if r["recompute"] not in ("none", "selective", "full"):
+            raise DataError(r.path, r.line, "recompute", f"expected none, selective or full, got {r['recompute']!r}")
+    return rows
 
 
 @dataclass(frozen=True)
@@ -752,7 +786,7 @@ def validate_all() -> None:
     """Load every bundled table once; raises ``DataError`` on the first bad cell."""
     hardware_table(), prices(), models(), defaults(), facts(), thresholds(), notable_compute(), runs()
     backtest_notes(), purchase_prices(), ownership(), electricity_prices(), ppi(), optimizers()
-    architecture_rows(), scaling_law_rows(), references()
+    architecture_rows(), scaling_law_rows(), references(), step_coefficients(), step_calibration()
 
 
 def frame(table: str):

@@ -1,0 +1,58 @@
+"""One step-time prediction, and a layout search, against one scalar calc.estimate call.
+
+Run: python benchmarks/bench_step.py. Prints median times and ratios. Not a timed test: the
+ratio is measured against a baseline in the same run (target: one prediction well under 1 ms).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+import calc
+from calc import step
+from calc.architecture import published
+
+
+def median_time(fn, repeat=7, number=200):
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        for _ in range(number):
+            fn()
+        times.append((time.perf_counter() - t) / number)
+    return float(np.median(times))
+
+
+def main() -> None:
+    gpt3 = published()["GPT-3 175B"][0]
+    args = dict(tensor=8, pipeline=8, virtual_stages=2, micro_batch=1, global_batch=1536, sequence=2048)
+    step.predict(gpt3, "H100 SXM5", 1024, **args)  # warm the caches (data tables, memory per layout)
+
+    def estimate():
+        return calc.estimate(params=175e9, tokens=300e9, hardware="H100 SXM5", chips=1024, utilization=0.4)
+
+    def predict():
+        return step.predict(gpt3, "H100 SXM5", 1024, **args)
+
+    def predict_cold():  # a layout whose memory is not cached yet: what a search pays per new layout
+        step._memory.cache_clear()
+        return step.predict(gpt3, "H100 SXM5", 1024, **args)
+
+    t_est = median_time(estimate)
+    t_hot = median_time(predict)
+    t_cold = median_time(predict_cold, number=50)
+    t0 = time.perf_counter()
+    found = step.search(gpt3, "H100 SXM5", 1024, 1536, sequence=2048)
+    t_search = time.perf_counter() - t0
+    print("median of 7 runs")
+    print(f"  {'calc.estimate, one scenario (baseline)':<48}{t_est * 1e6:9.0f} us")
+    print(f"  {'step.predict, memory cached':<48}{t_hot * 1e6:9.0f} us   ratio {t_hot / t_est:.2f}x")
+    print(f"  {'step.predict, memory computed':<48}{t_cold * 1e6:9.0f} us   ratio {t_cold / t_est:.2f}x")
+    print(f"  {'step.search, GPT-3 on 1024 H100':<48}{t_search * 1e3:9.0f} ms   {found.tried:,} layouts, "
+          f"{t_search / found.tried * 1e6:.0f} us each")
+
+
+if __name__ == "__main__":
+    main()

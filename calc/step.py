@@ -1,0 +1,753 @@
+"""Step time from the parallel layout: what one training step takes, and so the utilization.
+
+For a transformer shape, a chip, a chip count and a layout (tensor T, pipeline P, context C,
+expert E, virtual stages v, micro-batch b, global batch B sequences of S tokens, recomputation),
+the time of one optimizer step is built from its parts, each from a physical rate of the chip or
+its links (``data/hardware.csv``) and a sourced coefficient (``data/step_coefficients.csv``):
+
+    matmul           max(2 M K N / (peak x eta), bytes / memory bandwidth) + kernel overhead
+                     per matrix product of the layer, on the chip's share of it      [Isaev2023]
+    attention core   scores and values: as two batched matmuls plus the softmax and dropout
+                     traffic, or one fused kernel (flash attention)                  [Dao2023]
+    memory-bound     layer norms, dropouts, residuals, activation functions: bytes / bandwidth
+                                                                                     [Korthikanti2022] sec. 4.1
+    backward         twice the forward work                                          [Narayanan2021] app.
+    recomputation    full: the forward again; selective: the attention core again  [Korthikanti2022] sec. 5
+    tensor parallel  2 all-reduces (or all-gather + reduce-scatter) per layer each way, of b s h
+                                                                                     [Narayanan2021] sec. 3.2
+    pipeline         bubble (p - 1) / v micro-batch times; m = B / (b d) micro-batches
+                                                                                     [Narayanan2021] sec. 2.2
+    data parallel    gradient all-reduce of the chip's share of the parameters, hierarchical:
+                     inside the node over the fast links, across nodes over the network
+    expert parallel  all-to-all of the routed tokens, twice each way per MoE layer
+    context parallel ring exchange of keys and values, hidden behind the attention core as far
+                     as it lasts
+
+A collective of S bytes over a group of g chips, k of them in a node, takes
+2 (k - 1)/k S / B_intra + 2 (g/k - 1)/(g/k) (S/k) / B_net (all-reduce; half for all-gather or
+reduce-scatter) plus a latency per link kind.
+
+Model FLOP (what MFU divides) is ``Transformer.flop_per_token("palm2022")``; hardware FLOP adds the
+recomputed forward work (HFU, [Korthikanti2022] app. A). Everything inside is plain floats, so one
+prediction takes a fraction of a millisecond; Quantities are made at the boundary.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+
+import pint
+
+from calc import data
+from calc.architecture import Transformer, published
+from calc.errors import InputError
+from calc.units import Q_, parse_quantity
+
+RECOMPUTE = ("none", "selective", "full")
+PARTS = ("matmuls", "attention core", "memory-bound operations", "recomputation", "tensor-parallel communication",
+         "expert all-to-all", "context-parallel exchange", "pipeline transfers", "pipeline bubble",
+         "data-parallel communication", "optimizer step")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How a training step is spread over the chips. Sizes are plain ints.
+
+    Data parallelism is what is left: chips / (tensor x pipeline x context). ``global_batch``
+    counts sequences; ``sequence`` defaults to the model's context. ``sequence_parallel`` defaults
+    to on whenever tensor > 1 [Korthikanti2022]; ``zero`` 1 is Megatron's distributed optimizer
+    (optimizer state split over the data-parallel ranks), 3 also splits weights and gradients.
+    ``dp_overlap`` is the share of the data-parallel collectives hidden behind computation
+    (default from data/step_coefficients.csv). ``fused_grad_accumulation`` False: each micro-batch's
+    weight gradients are added to the fp32 gradient buffer by a separate pass over it (Megatron-LM
+    before its 2022 "gradient accumulation fusion"; frameworks without it).
+    """
+
+    tensor: int = 1
+    pipeline: int = 1
+    context: int = 1
+    expert: int = 1
+    virtual_stages: int = 1
+    micro_batch: int = 1
+    global_batch: int = 1
+    sequence: int | None = None
+    recompute: str = "selective"
+    precision: str | None = None
+    sequence_parallel: bool | None = None
+    flash_attention: bool = True
+    zero: int = 1
+    dp_overlap: float | None = None
+    fused_grad_accumulation: bool = True
+
+    def describe(self) -> str:
+        """A short text such as ``T8 P8 v3 b1 selective``."""
+        parts = [f"T{self.tensor}", f"P{self.pipeline}"]
+        if self.virtual_stages > 1:
+            parts.append(f"v{self.virtual_stages}")
+        if self.context > 1:
+            parts.append(f"C{self.context}")
+        if self.expert > 1:
+            parts.append(f"E{self.expert}")
+        parts += [f"b{self.micro_batch}", f"{self.recompute} recompute"]
+        if self.zero != 1:
+            parts.append(f"ZeRO-{self.zero}")
+        return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class Step:
+    """A predicted training step: its time, where it goes, and what it achieves."""
+
+    model: Transformer
+    hardware: str
+    chips: int
+    layout: Layout
+    data_parallel: int
+    micro_batches: int
+    seconds: dict = field(repr=False)  # part -> seconds per step (floats; sum = step time)
+    model_flop: float = field(repr=False)  # per step, whole run
+    hardware_flop: float = field(repr=False)
+    peak: float = field(repr=False)  # FLOP/s/chip at the layout's precision
+    memory: object = field(repr=False)  # calc.memory.Memory
+    capacity: float | None = field(repr=False)  # bytes/chip
+    memory_bytes: float = field(repr=False, default=0.0)  # the memory's total, bytes/chip
+
+    @property
+    def step_time(self) -> pint.Quantity:
+        """Seconds per optimizer step."""
+        return Q_(sum(self.seconds.values()), "s")
+
+    @property
+    def breakdown(self) -> dict[str, pint.Quantity]:
+        """Seconds per step by part (the parts that take any time), summing to ``step_time``."""
+        return {k: Q_(v, "s") for k, v in self.seconds.items() if v > 0}
+
+    @property
+    def tokens_per_second(self) -> pint.Quantity:
+        """Tokens trained per second by the whole cluster."""
+        return Q_(self.layout.global_batch * self._seq / self._t, "token/s")
+
+    @property
+    def throughput(self) -> pint.Quantity:
+        """Model FLOP per second per chip."""
+        return Q_(self.model_flop / self.chips / self._t, "FLOP/s/chip")
+
+    @property
+    def mfu(self) -> float:
+        """Model FLOP utilization: model FLOP / (chips x peak x step time) [Chowdhery2022] app. B."""
+        return self.model_flop / (self.chips * self.peak * self._t)
+
+    utilization = mfu  # the name calc.estimate uses
+
+    @property
+    def hfu(self) -> float:
+        """Hardware FLOP utilization: with the recomputed work [Korthikanti2022] app. A."""
+        return self.hardware_flop / (self.chips * self.peak * self._t)
+
+    @property
+    def memory_per_chip(self) -> pint.Quantity:
+        """Training memory per chip (weights, gradients, optimizer state, activations)."""
+        return self.memory.total
+
+    @property
+    def fits(self) -> bool:
+        """Whether the memory per chip is within the chip's capacity."""
+        return self.capacity is None or self.memory_bytes <= self.capacity
+
+    def duration(self, tokens) -> pint.Quantity:
+        """Wall-clock time to train on ``tokens`` at this step time (whole steps), in days.
+
+        Examples
+        --------
+        >>> gpt3 = published()["GPT-3 175B"][0]
+        >>> s = predict(gpt3, "A100 SXM4 80GB", 1024, tensor=8, pipeline=8, micro_batch=1,
+        ...             global_batch=1536, sequence=2048)
+        >>> 20 < s.duration("300e9 token").m_as("day") < 60
+        True
+        """
+        tokens = parse_quantity(tokens, "tokens", "token", bare_ok=True)
+        steps = tokens.m_as("token") / (self.layout.global_batch * self._seq)
+        return Q_(steps * self._t, "s").to("day")
+
+    def to_dict(self) -> dict:
+        """The JSON form of ``python -m calc step --json``: every quantity as {value, unit}."""
+        def vu(q, unit):
+            return {"value": float(q.m_as(unit)), "unit": unit}
+        return {
+            "hardware": self.hardware, "chips": self.chips, "layout": {
+                "tensor": self.layout.tensor, "pipeline": self.layout.pipeline, "context": self.layout.context,
+                "expert": self.layout.expert, "virtual_stages": self.layout.virtual_stages,
+                "data_parallel": self.data_parallel, "micro_batch": self.layout.micro_batch,
+                "micro_batches": self.micro_batches, "global_batch": self.layout.global_batch,
+                "sequence": self._seq, "recompute": self.layout.recompute, "zero": self.layout.zero,
+                "precision": self._precision},
+            "step_time": vu(self.step_time, "s"),
+            "throughput": vu(self.throughput, "FLOP/s/chip"),
+            "mfu": {"value": self.mfu, "unit": ""},
+            "hfu": {"value": self.hfu, "unit": ""},
+            "tokens_per_second": vu(self.tokens_per_second, "token/s"),
+            "memory_per_chip": vu(self.memory_per_chip, "GB/chip"),
+            "breakdown": {k: vu(v, "s") for k, v in self.breakdown.items()},
+        }
+
+    @property
+    def _t(self) -> float:
+        return sum(self.seconds.values())
+
+    @property
+    def _seq(self) -> int:
+        return self.layout.sequence or self.model.context
+
+    @property
+    def _precision(self) -> str:
+        return self.layout.precision or data.hardware(self.hardware).default_precision
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def _whole(name: str, v, low: int = 1) -> int:
+    if isinstance(v, bool) or not isinstance(v, int) or v < low:
+        raise InputError(name, f"expected a whole number >= {low}, got {v!r}")
+    return v
+
+
+def _chips(chips) -> int:
+    if isinstance(chips, int) and not isinstance(chips, bool):
+        n = float(chips)
+    else:
+        n = parse_quantity(chips, "chips", "chip", bare_ok=True).m_as("chip")
+    if not (n >= 1 and float(n).is_integer()):
+        raise InputError("chips", f"expected a whole number of chips >= 1, got {chips!r}")
+    return int(n)
+
+
+def _model(model) -> Transformer:
+    if isinstance(model, Transformer):
+        return model
+    shapes = published()
+    if isinstance(model, str) and model in shapes:
+        return shapes[model][0]
+    raise InputError("model", f"expected a Transformer or a shape of data/architectures.csv, got {model!r}; "
+                              f"known: {', '.join(shapes)}")
+
+
+@dataclass(frozen=True)
+class _Chip:
+    name: str
+    peak: float  # FLOP/s at the layout's precision
+    mm: float  # best matmul rate, FLOP/s
+    attn: float  # fused attention rate, FLOP/s
+    mem: float  # achievable memory bandwidth, byte/s
+    per_node: int
+    intra: float | None  # byte/s, achievable
+    net: float | None
+    capacity: float | None  # bytes
+    units: int | None  # compute units (SMs, CUs): tiles run in waves of this many
+
+
+@lru_cache(maxsize=256)
+def _chip(name: str, precision: str | None) -> tuple[_Chip, str]:
+    hw = data.hardware(name)
+    k = _coefficients()
+    precision = precision or hw.default_precision
+    peak = hw.peak(precision).m_as("FLOP/s/chip")
+    eta = hw.matmul_efficiency or k["matmul_efficiency_default"]
+    # Attention and element-wise kernels run at 16 bits whatever the matmul precision.
+    p16 = hw.peak(hw.default_precision).m_as("FLOP/s/chip") if hw.default_precision in hw.peaks else peak
+    if hw.memory_bandwidth is None:
+        raise InputError("hardware", f"data/hardware.csv has no memory bandwidth for {hw.name}")
+    chip = _Chip(
+        hw.name, peak, peak * eta, min(peak, p16) * eta * k["flash_attention_efficiency"],
+        hw.memory_bandwidth.m_as("byte/s/chip") * k["memory_efficiency"], hw.chips_per_node or 1,
+        None if hw.intra_node_bandwidth is None else hw.intra_node_bandwidth.m_as("byte/s/chip") * k["intra_node_efficiency"],
+        None if hw.network_bandwidth is None else hw.network_bandwidth.m_as("byte/s/chip") * k["network_efficiency"],
+        None if hw.memory is None else hw.memory.m_as("byte/chip"), hw.compute_units)
+    return chip, precision
+
+
+@lru_cache(maxsize=1)
+def _coefficients() -> dict[str, float]:
+    out = {}
+    for name, q in data.step_coefficients().items():
+        out[name] = float(q.m_as("s") if q.check("[time]") else q.magnitude)
+    return out
+
+
+# --------------------------------------------------------------------------- the model
+
+
+def predict(model, hardware: str, chips, layout: Layout | None = None, *, check_memory: bool = True,
+            **fields) -> Step:
+    """Predict one training step of ``model`` on ``chips`` chips of ``hardware`` with ``layout``.
+
+    .. math::
+        t_{step} = m (t_{mb} + t_{last}) + \\frac{p - 1}{v} t_{mb} + (1 - o) t_{DP} + t_{opt}, \\quad
+        m = \\frac{B}{b d}, \\quad d = \\frac{n}{T P C}
+
+    with :math:`t_{mb}` the time of one micro-batch through a stage's layers, forward, backward
+    and recomputation ([Narayanan2021] sec. 2.2 for the bubble, sec. 3.2 for the collectives).
+
+    Parameters
+    ----------
+    model : Transformer or str
+        The shape, or the name of one in data/architectures.csv.
+    hardware : str
+        An accelerator of data/hardware.csv (its system: chips per node, link bandwidths).
+    chips : int or Quantity [chip]
+    layout : Layout, optional
+        Or its fields as keywords (``tensor=8, pipeline=8, micro_batch=1, global_batch=1536``).
+    check_memory : bool
+        Refuse a layout whose memory per chip exceeds the chip's (default); False only reports it.
+
+    Returns
+    -------
+    Step
+
+    Raises
+    ------
+    InputError
+        A size that does not divide (naming the field), fewer micro-batches than pipeline
+        stages, a link the layout needs that data/hardware.csv lacks, or memory that does not fit.
+
+    References
+    ----------
+    [Narayanan2021] sec. 2-3, [Korthikanti2022] sec. 4-5 and app. A, [Isaev2023].
+
+    Examples
+    --------
+    Korthikanti et al. 2022, Table 5: the 175B model on 64 A100 in 13.75 s per step (MFU 51.4%).
+
+    >>> gpt3 = Transformer(layers=96, d_model=12288, heads=96, vocab=51200, context=2048)
+    >>> s = predict(gpt3, "A100 SXM4 80GB", 64, tensor=8, pipeline=8, virtual_stages=3,
+    ...             micro_batch=1, global_batch=64, recompute="selective", flash_attention=False)
+    >>> 12.4 < s.step_time.m_as("s") < 15.1
+    True
+    """
+    if layout is None:
+        try:
+            layout = Layout(**fields)
+        except TypeError as exc:
+            raise InputError("layout", f"{exc}; the layout's fields are {', '.join(Layout.__dataclass_fields__)}") from None
+    elif fields:
+        layout = replace(layout, **fields)
+    m = _model(model)
+    n = _chips(chips)
+    return _predict(m, hardware, n, layout, check_memory)
+
+
+def _predict(model: Transformer, hardware: str, n: int, lay: Layout, check_memory: bool) -> Step:
+    t, p, c, e, v = (_whole(k, getattr(lay, k)) for k in ("tensor", "pipeline", "context", "expert", "virtual_stages"))
+    b, B = _whole("micro_batch", lay.micro_batch), _whole("global_batch", lay.global_batch)
+    s = model.context if lay.sequence is None else _whole("sequence", lay.sequence)
+    if lay.recompute not in RECOMPUTE:
+        raise InputError("recompute", f"expected one of {', '.join(RECOMPUTE)}, got {lay.recompute!r}")
+    if lay.zero not in (0, 1, 2, 3):
+        raise InputError("zero", f"expected a ZeRO stage 0, 1, 2 or 3, got {lay.zero!r}")
+    overlap = lay.dp_overlap
+    if overlap is not None and not (isinstance(overlap, (int, float)) and 0 <= overlap <= 1):
+        raise InputError("dp_overlap", f"expected a fraction from 0 to 1, got {overlap!r}")
+    if n % (t * p * c):
+        raise InputError("chips", f"{n} chips are not a multiple of tensor x pipeline x context = {t} x {p} x {c}")
+    d = n // (t * p * c)
+    if model.heads % t:
+        raise InputError("tensor", f"{t} tensor ranks do not divide the {model.heads} attention heads")
+    if model.kv % t and t % model.kv:
+        raise InputError("tensor", f"{t} tensor ranks neither divide nor are a multiple of the {model.kv} key/value heads")
+    if model.layers % (p * v):
+        what = "pipeline" if v == 1 else "virtual_stages"
+        raise InputError(what, f"pipeline x virtual stages = {p} x {v} do not divide the {model.layers} layers")
+    if s % c:
+        raise InputError("context", f"{c} context ranks do not divide the sequence of {s} tokens")
+    if model.experts % e:
+        raise InputError("expert", f"{e} expert ranks do not divide the {model.experts} experts")
+    if (d * c) % e:
+        raise InputError("expert", f"{e} expert ranks do not divide the data x context = {d} x {c} ranks they come from")
+    if B % (b * d):
+        raise InputError("global_batch", f"{B} sequences do not split into micro-batches of {b} over {d} data-parallel ranks")
+    mb = B // (b * d)
+    if mb < p:
+        raise InputError("micro_batch", f"{mb} micro-batches per step are fewer than the {p} pipeline stages; "
+                                        f"use a larger global batch or a smaller micro-batch")
+    if v > 1 and mb % p:
+        raise InputError("virtual_stages", f"the interleaved schedule needs the {mb} micro-batches to be a multiple "
+                                           f"of the {p} pipeline stages")
+    chip, precision = _chip(hardware, lay.precision)
+    k = _coefficients()
+    sp = (t > 1) if lay.sequence_parallel is None else bool(lay.sequence_parallel)
+    flash = bool(lay.flash_attention)
+    rec = lay.recompute
+
+    # ----- links: who sits in a node with whom (tensor innermost, then context, data, pipeline)
+    cpn = chip.per_node
+
+    def per_node(size, stride):
+        return max(1, min(size, cpn // stride)) if cpn >= stride else 1
+
+    def link(kind):
+        bw = chip.intra if kind == "intra" else chip.net
+        if bw is None:
+            what = "fast-link (intra-node)" if kind == "intra" else "network"
+            raise InputError("hardware", f"data/hardware.csv has no {what} bandwidth for {chip.name}, "
+                                         f"which this layout over {n} chips needs")
+        return bw
+
+    lat_i, lat_n = k["intra_node_latency"], k["network_latency"]
+
+    def collective(nbytes, g, kk, factor):
+        """factor 2: all-reduce; 1: all-gather or reduce-scatter (of the full nbytes)."""
+        if g <= 1 or nbytes <= 0:
+            return 0.0
+        out = 0.0
+        if kk > 1:
+            out += factor * (kk - 1) / kk * nbytes / link("intra") + lat_i
+        nodes = g // kk
+        if nodes > 1:
+            out += factor * (nodes - 1) / nodes * nbytes / kk / link("net") + lat_n
+        return out
+
+    def all_to_all(nbytes, g, kk):
+        if g <= 1:
+            return 0.0
+        inside = nbytes * (kk - 1) / g / link("intra") + lat_i if kk > 1 else 0.0
+        outside = nbytes * (g - kk) / g / link("net") + lat_n if g > kk else 0.0
+        return max(inside, outside)
+
+    ovh = k["kernel_overhead"]
+    mm, mem = chip.mm, chip.mem
+
+    units = chip.units
+    tile_a, tile_b = k["matmul_tile_long"], k["matmul_tile_short"]
+
+    def one(M, K, N, batch):
+        flop = 2.0 * M * K * N * batch
+        nbytes = 2.0 * (M * K + K * N + M * N) * batch
+        rate = mm
+        if units:
+            tiles = math.ceil(max(M, N) / tile_a) * math.ceil(min(M, N) / tile_b) * batch
+            rate = mm * tiles / (math.ceil(tiles / units) * units)
+        return max(flop / rate, nbytes / mem) + ovh
+
+    def gemm(M, K, N, batch=1):
+        """Forward and backward time of a (batched) matrix product X (M x K) W (K x N), and its
+        forward FLOP: each product a roofline plus a fixed kernel overhead, its output tiles running
+        in whole waves over the compute units (NVIDIA's wave quantization). The backward pass is the
+        input gradient (M x N)(N x K) and the weight gradient (K x M)(M x N)."""
+        return one(M, K, N, batch), one(M, N, K, batch) + one(K, M, N, batch), 2.0 * M * K * N * batch
+
+    # ----- one layer, one micro-batch, this chip's share
+    h, H, L = model.d_model, model.heads, model.layers
+    tok = b * s / c  # tokens of the micro-batch on this chip
+    tok_sp = tok / t if sp else tok  # tokens the element-wise work runs on
+    attn_params, expert, total = _counts(model)
+    attn_params /= L
+    out_params = H * model.v_dim * h
+    in_params = max(attn_params - out_params, 0.0)
+    g_ff = 2 if model.gated else 1
+    back = k["backward_traffic_ratio"]
+
+    t_qkv, b_qkv, f_qkv = gemm(tok, h, in_params / h / t)
+    t_out, b_out, f_out = gemm(tok, out_params / h / t, h)
+    core_flop = 2.0 * b * (H / t) * (s / c) * s * (model.qk_dim + model.v_dim)  # full s x s, as counted by MFU
+    if flash:
+        core_f = 0.5 * core_flop / chip.attn + ovh  # causal: half the blocks are skipped
+        core_b = k["flash_backward_ratio"] * core_f
+        core_rec = 0.0  # the fused kernel recomputes inside its backward already
+    else:
+        heads_b = b * H / t
+        t_sc, b_sc, _ = gemm(s / c, model.qk_dim, s, heads_b)
+        t_av, b_av, _ = gemm(s / c, s, model.v_dim, heads_b)
+        soft = k["score_bytes_forward"] * heads_b * (s / c) * s / mem
+        core_f = t_sc + t_av + soft
+        core_b = b_sc + b_av + back * soft
+        core_rec = core_f
+    tp_bytes = 2.0 * tok * h  # b s h at 16 bits, the tensor that tensor-parallel collectives move
+    tp_group = per_node(t, 1)
+    tp_f = 2 * collective(tp_bytes, t, tp_group, 2)  # two per layer each way, same volume with SP
+    # Sequence parallelism keeps only its shard of each block's input: the backward pass gathers it
+    # again for the weight gradients [Korthikanti2022] sec. 4.2.2.
+    tp_b = tp_f + (2 * collective(tp_bytes, t, tp_group, 1) if sp else 0.0)
+    cp_f = 0.0
+    if c > 1:  # ring attention: keys and values of every other context rank pass by once
+        kv_bytes = 2.0 * b * (s / c) * (model.kv / t if model.kv >= t else 1) * (model.qk_dim + model.v_dim)
+        ring = (c - 1) * (kv_bytes / (link("intra") if per_node(c, t) >= c else link("net")) + lat_i)
+        cp_f = max(0.0, ring - core_f)
+    hidden_ew = k["hidden_bytes_forward"] * tok_sp * h / mem
+
+    def ffn(width, tokens):
+        t_up, b_up, f_up = gemm(tokens, h, g_ff * width / t)
+        t_dn, b_dn, f_dn = gemm(tokens, width / t, h)
+        ew = k["ffn_bytes_forward"] * (1.5 if model.gated else 1) * tokens * width / t / mem
+        return t_up + t_dn, b_up + b_dn, f_up + f_dn, ew
+
+    moe_layers = (L - model.dense_layers) if model.experts > 1 else 0
+    dense_layers = L - moe_layers
+    kinds = []  # (count, matmul fwd, matmul bwd, matmul flop fwd, elementwise fwd, all-to-all fwd)
+    mm_d, bw_d, fl_d, ew_d = ffn(model.ff, tok)
+    kinds.append((dense_layers, mm_d, bw_d, fl_d, ew_d, 0.0))
+    if moe_layers:
+        ew_w = model.expert_d_ff or model.ff
+        kx = model.experts_per_token
+        local = model.experts // e
+        per_expert = tok * kx * e / model.experts
+        mm_x, bw_x, fl_x, ew_x = (x * local for x in ffn(ew_w, per_expert))
+        t_r, b_r, f_r = gemm(tok, h, model.experts)
+        mm_s, bw_s, fl_s, ew_s = ffn(ew_w * model.shared_experts, tok) if model.shared_experts else (0.0,) * 4
+        a2a = 2 * all_to_all(2.0 * tok * kx * h, e, per_node(e, t))
+        kinds.append((moe_layers, mm_x + t_r + mm_s, bw_x + b_r + bw_s, fl_x + f_r + fl_s, ew_x + ew_s, a2a))
+
+    per = dict.fromkeys(PARTS, 0.0)  # seconds per micro-batch through one stage (the bottleneck)
+    rec_flop = 0.0  # recomputed FLOP per micro-batch per chip
+    for count, mm_ffn, bw_ffn, fl_ffn, ew_ffn, a2a in kinds:
+        if not count:
+            continue
+        share = count / p  # layers of this kind per stage, on average
+        mm_fwd = t_qkv + t_out + mm_ffn
+        ew_fwd = hidden_ew + ew_ffn
+        per["matmuls"] += share * (mm_fwd + b_qkv + b_out + bw_ffn)
+        per["attention core"] += share * (core_f + core_b)
+        per["memory-bound operations"] += share * (1 + back) * ew_fwd
+        per["tensor-parallel communication"] += share * (tp_f + tp_b)
+        per["expert all-to-all"] += share * 2 * a2a
+        per["context-parallel exchange"] += share * 3 * cp_f
+        if rec == "full":
+            per["recomputation"] += share * (mm_fwd + core_f + ew_fwd + tp_f + a2a + cp_f)
+            rec_flop += share * (f_qkv + f_out + fl_ffn + core_flop)
+        elif rec == "selective" and not flash:
+            per["recomputation"] += share * core_rec
+            rec_flop += share * core_flop
+    if p > 1:  # activations to the next stage and gradients back, once per virtual stage: each tensor rank
+        # sends its 1/t slice and the receivers all-gather it over the fast links [Narayanan2021] sec. 4.1
+        pp_bytes = 2.0 * tok * h
+        across = t * c * d >= cpn
+        send = pp_bytes / t / link("net" if across else "intra") + (lat_n if across else lat_i)
+        per["pipeline transfers"] = 2 * v * (send + collective(pp_bytes, t, tp_group, 1))
+    t_mb = sum(per.values())
+
+    # ----- the last stage also computes the logits and the loss (vocabulary split over tensor ranks)
+    t_lg, b_lg, f_lg = gemm(tok, h, model.vocab / t)
+    last_mm = t_lg + b_lg
+    last_ew = 12.0 * tok * model.vocab / t / mem  # fp32 logits: write, read for softmax, gradient
+
+    seconds = {part: mb * x for part, x in per.items()}
+    seconds["matmuls"] += mb * last_mm
+    seconds["memory-bound operations"] += mb * last_ew
+    seconds["pipeline bubble"] = (p - 1) / v * t_mb
+
+    # ----- data parallel: this chip's gradients (and ZeRO's parameter gathers)
+    dense_chip = (total - expert) / (t * p)
+    expert_chip = expert / (t * p * e)
+    dp_dense, dp_expert = d * c, d * c // e
+    grad = 2.0  # bytes per gradient element reduced (16-bit)
+    volume = mb * 1.5 if lay.zero == 3 else 1.0  # ZeRO-3 gathers weights for every micro-batch, each way
+    t_dp = volume * (collective(grad * dense_chip, dp_dense, per_node(dp_dense, t), 2)
+                     + collective(grad * expert_chip, dp_expert, per_node(dp_expert, t * e), 2))
+    exposed = k["dp_exposed"] if overlap is None else 1 - overlap
+    seconds["data-parallel communication"] = exposed * t_dp
+    if not lay.fused_grad_accumulation:  # read the new 16-bit gradient, read and write the running sum,
+        # which is fp32 except under fp16, where Megatron-LM 2021 kept it in fp16 (--accumulate-allreduce-grads-in-fp32)
+        per_param = 2 + 2 * (2 if precision == "fp16" else k["grad_accumulator_bytes"])
+        seconds["memory-bound operations"] += mb * per_param * (dense_chip + expert_chip) / mem
+    shard = dp_dense if lay.zero >= 1 else 1
+    seconds["optimizer step"] = k["optimizer_traffic"] * (dense_chip + expert_chip) / shard / mem
+
+    # ----- FLOP and memory
+    model_flop = _model_flop(model, s) * B * s
+    hardware_flop = model_flop + rec_flop * mb * n
+    memory, need = _memory(model, b, s, "selective" if (flash and rec == "none") else rec, lay.zero, d * c, t, p, v,
+                           c, e)
+    step = Step(model, chip.name, n, replace(lay, sequence=s, precision=precision, sequence_parallel=sp), d, mb,
+                seconds, model_flop, hardware_flop, chip.peak, memory, chip.capacity, need)
+    if check_memory and not step.fits:
+        need, have = need / 1e9, chip.capacity / 1e9
+        raise InputError("memory per chip", f"this layout needs {need:,.1f} GB per chip and {chip.name} has "
+                                            f"{have:,.0f} GB: {need - have:,.1f} GB over; more tensor or pipeline "
+                                            f"parallelism, recomputation, ZeRO or a smaller micro-batch would fit")
+    return step
+
+
+@lru_cache(maxsize=4096)
+def _counts(model: Transformer) -> tuple[float, float, float]:
+    """Attention parameters (all layers), routed-expert parameters and all parameters, as floats."""
+    bk = model.breakdown()
+    return (bk["attention"].m_as("param") if "attention" in bk else 0.0,
+            bk["routed experts"].m_as("param") if "routed experts" in bk else 0.0, model.params().m_as("param"))
+
+
+@lru_cache(maxsize=4096)
+def _model_flop(model: Transformer, s: int) -> float:
+    return model.flop_per_token("palm2022", context=s).m_as("FLOP/token")
+
+
+@lru_cache(maxsize=65536)
+def _memory(model, b, s, recompute, zero, dp, t, p, v, c, e):
+    """calc.memory's training memory, with what it does not model: interleaving keeps
+    (1 + (p - 1)/(p v)) more layers in flight [Korthikanti2022] sec. 4.2.3, context ranks split the
+    activations, expert ranks split the experts."""
+    from calc.memory import Memory, training_memory
+
+    mem = training_memory(model, micro_batch=b, sequence=s, recompute=recompute, zero=zero, data_parallel=dp,
+                          tensor=t, pipeline=p)
+    parts = dict(mem.parts)
+    act = parts["activations"] / c
+    if v > 1:
+        act = act * (1 + (p - 1) / (p * v))
+    parts["activations"] = act
+    if e > 1:
+        bk = model.breakdown()
+        f = bk["routed experts"].m_as("param") / model.params().m_as("param") if "routed experts" in bk else 0.0
+        for name in ("weights", "gradients", "optimizer_state"):
+            parts[name] = parts[name] * (1 - f + f / e)
+    out = Memory(parts)
+    return out, out.total.m_as("byte/chip")
+
+
+# --------------------------------------------------------------------------- search
+
+
+@dataclass(frozen=True)
+class Search:
+    """Layouts that fit, fastest first, and why the best one wins."""
+
+    steps: list
+    tried: int
+    refused: int  # did not fit in memory
+    why: str
+
+
+def search(model, hardware: str, chips, global_batch: int, *, sequence: int | None = None,
+           precision: str | None = None, flash_attention: bool = True, top: int = 10) -> Search:
+    """The fastest layouts of ``model`` on ``chips`` chips of ``hardware`` that fit in memory.
+
+    Tries tensor parallelism in powers of two up to a node, every pipeline depth that divides the
+    layers, interleaving, context parallelism for long sequences, expert parallelism for mixtures
+    of experts, micro-batches of 1 to 8, each recomputation and ZeRO 1 or 3; ranks by step time.
+
+    Examples
+    --------
+    >>> gpt3 = published()["GPT-3 175B"][0]
+    >>> r = search(gpt3, "H100 SXM5", 1024, 1536, sequence=2048, top=3)
+    >>> len(r.steps) == 3 and r.steps[0].step_time <= r.steps[1].step_time
+    True
+    """
+    m = _model(model)
+    n = _chips(chips)
+    B = _whole("global_batch", global_batch)
+    s = m.context if sequence is None else _whole("sequence", sequence)
+    chip, precision = _chip(hardware, precision)
+    tp = [t for t in (1, 2, 4, 8, 16, 32, 64) if t <= max(chip.per_node, 1) and n % t == 0 and m.heads % t == 0
+          and (m.kv % t == 0 or t % m.kv == 0)]
+    cps = [c for c in (1, 2, 4, 8, 16) if s % c == 0 and (c == 1 or s // c >= 4096)]
+    found, tried, refused = [], 0, 0
+    for t in tp:
+        for c in cps:
+            for p in _divisors(m.layers):
+                if n % (t * p * c):
+                    continue
+                d = n // (t * p * c)
+                for e in ([x for x in _divisors(m.experts) if (d * c) % x == 0 and x <= 64] if m.experts > 1 else [1]):
+                    for v in ((1, 2, 3, 4) if p > 1 else (1,)):
+                        if m.layers % (p * v):
+                            continue
+                        for b in (1, 2, 4, 8):
+                            if B % (b * d) or B // (b * d) < p or (v > 1 and (B // (b * d)) % p):
+                                continue
+                            for rec in RECOMPUTE:
+                                for zero in (1, 3):
+                                    lay = Layout(t, p, c, e, v, b, B, s, rec, precision, None, flash_attention, zero)
+                                    tried += 1
+                                    try:
+                                        st = _predict(m, hardware, n, lay, False)
+                                    except InputError:
+                                        continue
+                                    if not st.fits:
+                                        refused += 1
+                                        continue
+                                    found.append(st)
+    found.sort(key=lambda st: st._t)
+    return Search(found[:top], tried, refused, _why(found))
+
+
+def _divisors(x: int) -> list[int]:
+    return [i for i in range(1, x + 1) if x % i == 0]
+
+
+def _why(found: list) -> str:
+    if not found:
+        return "no layout fits in memory: more chips, a chip with more memory or a smaller global batch would"
+    best = found[0]
+    key = (best.layout.tensor, best.layout.pipeline, best.layout.context, best.layout.expert)
+    rival = next((s for s in found[1:] if (s.layout.tensor, s.layout.pipeline, s.layout.context, s.layout.expert) != key),
+                 None)
+    head = (f"{best.layout.describe()} is fastest: {best._t:.3g} s per step, MFU {best.mfu:.1%}, "
+            f"{best.memory_per_chip.m_as('GB/chip'):.0f} GB per chip")
+    if rival is None:
+        return head + "; no other split of the chips fits"
+    diff = {k: rival.seconds[k] - best.seconds[k] for k in PARTS}
+    gains = sorted(((v, k) for k, v in diff.items() if v > 0), reverse=True)[:2]
+    losses = sorted(((-v, k) for k, v in diff.items() if v < 0), reverse=True)[:1]
+    text = ", ".join(f"{k} {v:.3g} s less" for v, k in gains)
+    if losses:
+        text += "; it pays " + ", ".join(f"{v:.3g} s more {k}" for v, k in losses)
+    return (f"{head}. Against the best other split, {rival.layout.describe()} ({rival._t:.3g} s, "
+            f"{rival._t / best._t - 1:.1%} slower): {text}")
+
+
+# --------------------------------------------------------------------------- calibration
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """One published measurement of data/step_calibration.csv against the prediction."""
+
+    name: str
+    measure: str  # "throughput" (TFLOP/s/chip as the paper counts it) or "step time"
+    published: float
+    predicted: float
+    step: Step
+    source: str
+
+    @property
+    def ratio(self) -> float:
+        """Predicted / published throughput (published / predicted step time): above 1 is too fast."""
+        return self.predicted / self.published if self.measure == "throughput" else self.published / self.predicted
+
+
+def calibration() -> list[Calibration]:
+    """Every run of data/step_calibration.csv predicted from its published layout.
+
+    A micro-batch or interleaving the paper does not state is the fastest that fits (the authors
+    tuned both, [Narayanan2021] sec. 3.4). Megatron-LM of 2021 had no fused gradient accumulation
+    (added 2022-02), so Narayanan et al.'s runs add that pass. Throughput is counted as the paper
+    counts it: [Narayanan2021] eq. 3, the ``megatron2021-recompute`` count.
+    """
+    out = []
+    for r in data.step_calibration():
+        s = int(r["sequence"])
+        model = Transformer(layers=int(r["layers"]), d_model=int(r["d_model"]), heads=int(r["heads"]),
+                            vocab=int(r["vocab"]), context=s, learned_positions=True, biases=True)
+        base = Layout(tensor=int(r["tensor"]), pipeline=int(r["pipeline"]), global_batch=int(r["global_batch"]),
+                      sequence=s, recompute=r["recompute"], precision=r["precision"],
+                      sequence_parallel=r["sequence_parallel"] == "yes", flash_attention=False, zero=0,
+                      fused_grad_accumulation=r["source"].split(",")[0] != "Narayanan et al. 2021")
+        best = None
+        for v in ([int(r["virtual_stages"])] if r["virtual_stages"] else [1, 2, 3, 4]):
+            for b in ([int(r["micro_batch"])] if r["micro_batch"] else [1, 2, 4, 8, 16]):
+                try:
+                    st = _predict(model, r["hardware"], int(r["chips"]), replace(base, virtual_stages=v, micro_batch=b),
+                                  True)
+                except InputError:
+                    continue
+                if best is None or st._t < best._t:
+                    best = st
+        if best is None:
+            raise data.DataError(r.path, r.line, "name", "no layout of this run fits in memory")
+        if r["published_throughput"] is not None:
+            flop = model.flop_per_token("megatron2021-recompute", context=s).m_as("FLOP/token") * best.layout.global_batch * s
+            out.append(Calibration(r["name"], "throughput", r["published_throughput"],
+                                   flop / best._t / best.chips / 1e12, best, r["source"]))
+        else:
+            out.append(Calibration(r["name"], "step time", r["published_step_time"], best._t, best, r["source"]))
+    return out
