@@ -229,37 +229,38 @@ def estimate(*, rtol: float | None = None, **known) -> Estimate:
     _warn_inputs(items, warnings, extremes)
     dense = not ("params" in given and "active_params" in given)
 
-    while True:  # a default only fills what nothing determines, so derived values can wait
-        plan = _plan(frozenset(values), dense)
-        _check(plan, values, items, rtol)
-        applied = _apply_default(plan.undetermined, values, items, hw)
-        if applied is None:
-            break
-        name, item = applied
-        items[name] = item
-        values[name] = _base(name, item.value)
-    derived, roots = {}, {}
-    for name, exps, _ in plan.order:  # each step reuses the ones before it
-        try:
-            derived[name] = _evaluate(exps, {**values, **derived}, _coefficient(name, exps))
-        except (OverflowError, ZeroDivisionError):  # float ** float on scalars raises instead of giving inf
-            derived[name] = math.inf
-        roots[name] = set().union(*(roots.get(n, {n}) for n, _ in exps))
-        if not (len(exps) == 1 and exps[0][1] == 1 and exps[0][0] in given):  # a given value, checked already
-            _check_finite(name, derived[name], roots[name], items)
+    with np.errstate(all="ignore"):  # overflow is caught below and reported by name, not as a RuntimeWarning
+        while True:  # a default only fills what nothing determines, so derived values can wait
+            plan = _plan(frozenset(values), dense)
+            _check(plan, values, items, rtol)
+            applied = _apply_default(plan.undetermined, values, items, hw)
+            if applied is None:
+                break
+            name, item = applied
+            items[name] = item
+            values[name] = _base(name, item.value)
+        derived, roots = {}, {}
+        for name, exps, _ in plan.order:  # each step reuses the ones before it
+            try:
+                derived[name] = _evaluate(exps, {**values, **derived}, _coefficient(name, exps))
+            except (OverflowError, ZeroDivisionError):  # float ** float on scalars raises instead of giving inf
+                derived[name] = math.inf
+            roots[name] = set().union(*(roots.get(n, {n}) for n, _ in exps))
+            if not (len(exps) == 1 and exps[0][1] == 1 and exps[0][0] in given):  # a given value, checked already
+                _check_finite(name, derived[name], roots[name], items)
 
-    steps = {name: how for name, _, how in plan.order}
-    terms = {name: tuple((n, int(e) if e.denominator == 1 else float(e)) for n, e in exps) for name, exps, _ in plan.order}
-    for name, value in derived.items():
-        how = steps[name]
-        source = "default" if how.endswith("(dense model)") else "derived"
-        items[name] = Item(Q_(value, _units(name)), source, how, terms[name])
-    _warn_results(items, warnings, extremes)
-    undetermined = {n: _missing(n, items, hw) for n in QUANTITIES if n not in items}
-    ordered = {n: items[n] for n in QUANTITIES if n in items}
-    order = [name for name, _, _ in plan.order]
-    return Estimate(ordered, hw, precision if hw is not None else None, warnings,
-                    [steps[n] for n in order], undetermined, order)
+        steps = {name: how for name, _, how in plan.order}
+        terms = {name: tuple((n, int(e) if e.denominator == 1 else float(e)) for n, e in exps) for name, exps, _ in plan.order}
+        for name, value in derived.items():
+            how = steps[name]
+            source = "default" if how.endswith("(dense model)") else "derived"
+            items[name] = Item(Q_(value, _units(name)), source, how, terms[name])
+        _warn_results(items, warnings, extremes)
+        undetermined = {n: _missing(n, items, hw) for n in QUANTITIES if n not in items}
+        ordered = {n: items[n] for n in QUANTITIES if n in items}
+        order = [name for name, _, _ in plan.order]
+        return Estimate(ordered, hw, precision if hw is not None else None, warnings,
+                        [steps[n] for n in order], undetermined, order)
 
 
 def _read_inputs(known: dict) -> tuple[dict[str, pint.Quantity], dict[str, str], dict[str, tuple]]:
@@ -592,22 +593,46 @@ def _evaluate(exps, values, coefficient: float = 1.0):
 
 def _check(plan: _Plan, values, items, rtol: float) -> None:
     for exps in plan.checks:
-        ratio = np.asarray(_evaluate(exps, values, _coefficient(None, exps)), dtype=float)
-        off = np.abs(np.log(ratio)) > math.log1p(rtol)
+        try:
+            ratio = np.asarray(_evaluate(exps, values, _coefficient(None, exps)), dtype=float)
+        except (OverflowError, ZeroDivisionError):
+            ratio = np.asarray(math.inf)
+        if not (np.all(np.isfinite(ratio)) and np.all(ratio > 0)):
+            ratio = None  # beyond a float on the way: the same ratio in log space, which cannot overflow
+        log_ratio = np.log(ratio) if ratio is not None else _log_evaluate(exps, values)
+        off = np.abs(log_ratio) > math.log1p(rtol)
         if not np.any(off):
             continue
         names = tuple(n for n, _ in exps)
         num = [n for n, e in exps if e > 0]
         den = [n for n, e in exps if e < 0]
         expr = " × ".join(num) + " / (" + " × ".join(den) + ")" if den else " × ".join(num)
-        worst = float(ratio.flat[np.argmax(np.abs(np.log(ratio)))])
-        where = f" in {int(off.sum())} of {ratio.size} scenarios" if ratio.size > 1 else ""
+        worst = float(np.asarray(log_ratio).flat[np.argmax(np.abs(log_ratio))])
+        where = f" in {int(off.sum())} of {np.size(off)} scenarios" if np.size(off) > 1 else ""
         roles = "; ".join(f"{n} {items[n].source} {_fmt(items[n].value)}" for n in names if n in items)
         raise ConflictError(
             names,
-            f"these inputs contradict each other{where}: {expr} = {worst:.3g}, not 1 "
+            f"these inputs contradict each other{where}: {expr} = {_power_of_e(worst)}, not 1 "
             f"(tolerance {rtol:.0%}). [{roles}] Give fewer of them, or correct one.",
         )
+
+
+def _log_evaluate(exps, values):
+    """``log(product(values[n] ** e))`` with the unit factors, in log space (no overflow)."""
+    total = math.log(_coefficient(None, exps)) if _coefficient(None, exps) > 0 else 0.0
+    for name, e in exps:
+        total = total + float(e) * np.log(np.asarray(values[name], dtype=float))
+    return np.asarray(total)
+
+
+def _power_of_e(log_value: float) -> str:
+    """``exp(log_value)`` for a message: a number when a float holds it, else a power of ten."""
+    from calc.display import number
+
+    if abs(log_value) < 700:
+        return number(math.exp(log_value), 3)
+    exponent = f"{log_value / math.log(10):.0f}".translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
+    return f"10{exponent}"
 
 
 def _fmt(q: pint.Quantity) -> str:

@@ -86,6 +86,12 @@ def test_probe_is_one_clear_error(kwargs, field, words):
     assert words in str(exc.value)
 
 
+@pytest.mark.filterwarnings("error")
+def test_a_contradiction_beyond_a_float_is_told_in_powers_of_ten():
+    with pytest.raises(ConflictError, match="= 10⁻⁶¹², not 1"):
+        calc.estimate(chips=1e308, duration="1e308 s", chip_hours="1 chip*hour")
+
+
 def test_active_params_above_params_is_a_conflict():
     with pytest.raises(ConflictError, match="active parameters exceed total parameters"):
         calc.estimate(params=1e9, active_params=2e9)
@@ -364,6 +370,7 @@ def test_the_three_doors_agree(run, data_):
         assert _canonical_base(n, via_file[n].value) == pytest.approx(_canonical_base(n, api[n].value), rel=1e-12)
 
 
+@pytest.mark.filterwarnings("error")  # no RuntimeWarning from numpy either: overflow is reported by name
 @settings(settings.get_profile("inputs"), max_examples=60)
 @given(st.dictionaries(st.sampled_from(QUANTITIES + ("hardware", "precision")),
                        st.one_of(_GRAMMAR, st.floats(allow_nan=True), st.integers(-10**400, 10**400),
