@@ -586,8 +586,13 @@ def _evaluate(exps, values, coefficient: float = 1.0):
     arrays.sort(key=lambda a: a[1] < 0)  # multiply before dividing
     x, e = arrays[0]
     out = (x if k == 1.0 else x * k) if e == 1 else k / x  # x alone is a read-only view (_canonical)
+    owned = out is not x  # a fresh array of ours: later steps write into it instead of allocating
     for x, e in arrays[1:]:
-        out = out * x if e == 1 else out / x
+        op = np.multiply if e == 1 else np.divide
+        if owned and out.shape == np.broadcast_shapes(out.shape, np.shape(x)):
+            op(out, x, out=out)
+        else:
+            out, owned = op(out, x), True
     return out
 
 
