@@ -11,7 +11,7 @@ import calc
 from calc import data
 from calc.architecture import FLOP_COUNTS, Transformer, published
 from calc.display import number, show
-from calc.memory import RECOMPUTE, min_chips, training_memory
+from calc.memory import RECOMPUTE, min_chips, per_chip
 from calc.scaling import compute_optimal, laws
 
 st.title("From a model's shape to its compute and memory")
@@ -61,8 +61,8 @@ zero = c3.selectbox("ZeRO stage", [0, 1, 2, 3], index=3, key="shape_zero")
 dp = c4.number_input("data parallel", min_value=1, value=64, key="shape_dp")
 tp = c5.number_input("tensor parallel", min_value=1, value=8, key="shape_tp")
 try:
-    mem = training_memory(model, recompute=recompute, zero=zero, data_parallel=int(dp), tensor=int(tp))
-    n, t = min_chips(model, hardware, recompute=recompute)
+    mem = per_chip(model, recompute=recompute, zero=zero, data_parallel=int(dp), tensor=int(tp))
+    n, d = min_chips(model, hardware, recompute=recompute, zero=zero, tensor=int(tp))
 except calc.InputError as exc:
     st.error(str(exc))
 else:
@@ -72,7 +72,7 @@ else:
                  hide_index=True, width="stretch")
     verdict = "fits" if cap is not None and mem.total <= cap else "does not fit"
     st.caption(f"{verdict} in {hardware}'s {cap.m_as('GB/chip'):g} GB. The fewest {hardware} that hold the training "
-               f"state: {n.m_as('chip'):,.0f} (ZeRO-3, tensor parallel {t}).")
+               f"state: {n.m_as('chip'):,.0f} (data parallel {d} x tensor {int(tp)}, ZeRO-{zero}).")
 
 st.subheader("Loss against parameters and tokens")
 law_name = st.selectbox("scaling law", list(laws()), index=1, key="shape_law")

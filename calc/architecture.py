@@ -1,21 +1,27 @@
 """A transformer's shape: exact parameter counts and training FLOP per token.
 
-Shape numbers (layers, width, heads) are plain ints; totals are Quantities. Three counts of
-training FLOP per token, named and never mixed:
+Shape numbers (layers, width, heads) are plain ints; totals are Quantities. A shape comes from its
+fields, from a Hugging Face ``config.json`` (``Transformer.from_config``) or from
+``data/architectures.csv`` (``published()``). Training FLOP per token, by named counts never mixed:
 
     kaplan2020     6 N                                  [Kaplan2020] sec. 2.1 (N: active, non-embedding
                                                         parameters in the paper; here all active ones)
-    palm2022       6 N + 12 L H Q T                     [Chowdhery2022] app. B (model FLOP: attention
-                                                        scores and values over context T)
-    megatron2021   96 L h^2 (1 + T/(6h) + V/(16 L h))   [Narayanan2021] eq. 3, hardware FLOP with full
-                   / (4/3 without recomputation)        activation recomputation (72 without)
+    palm2022       6 N' + 12 L H Q T                    [Chowdhery2022] app. B (model FLOP; N' leaves out
+                                                        the input embedding lookups, which cost no FLOP)
+    megatron2021   72 L h^2 (1 + T/(6h) + V/(12 L h))   [Narayanan2021] eq. 3 without recomputation; with
+                   96 L h^2 (1 + T/(6h) + V/(16 L h))   full recomputation (the logits, 6 V h, never re-run)
+    exact          6 M + 6 L H (Q_k + Q_v) T            every matrix multiply of the forward and backward
+                   (+ the forward once more under       pass, as ``torch.utils.flop_counter`` counts them:
+                   recomputation)                       M the active weight matrices, incl. the unembedding
 
-Model FLOP (what MFU divides) is ``palm2022``; ``megatron2021`` with recomputation counts
-hardware FLOP, the forward pass done twice.
+Model FLOP (what MFU divides) is ``palm2022``; ``exact`` with recomputation counts hardware FLOP.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import os
 from dataclasses import dataclass
 from functools import cache
 
@@ -25,7 +31,13 @@ from calc import data
 from calc.errors import InputError
 from calc.units import Q_
 
-FLOP_COUNTS = ("kaplan2020", "palm2022", "megatron2021", "megatron2021-recompute")
+FLOP_COUNTS = ("kaplan2020", "palm2022", "megatron2021", "megatron2021-recompute", "exact")
+RECOMPUTE = ("none", "selective", "full")
+# Parameters per channel of one normalization layer: scale and shift, scale only, or none (OLMo 1).
+NORMS = {"layernorm": 2, "rmsnorm": 1, "nonparametric": 0}
+# Query/key normalization: none, one norm of a head's width shared by the heads (Qwen3), or one over
+# all heads' channels (OLMo 2).
+QK_NORMS = ("none", "head", "full")
 
 
 @dataclass(frozen=True)
@@ -33,8 +45,16 @@ class Transformer:
     """A decoder-only transformer's shape.
 
     ``kv_heads`` < ``heads`` is grouped-query attention; ``gated`` a SwiGLU-style feed-forward
-    (three matrices); ``experts`` > 1 a mixture of experts in every feed-forward layer, of which
-    ``experts_per_token`` are used for each token.
+    (three matrices); ``experts`` > 1 a mixture of experts on every layer but ``dense_layers`` of
+    them, ``experts_per_token`` used for each token. Biases: ``biases`` puts one on every linear
+    layer; ``qkv_bias``, ``out_bias`` and ``mlp_bias`` override it per kind (Qwen2: q, k and v only).
+
+    Examples
+    --------
+    >>> gemma = Transformer(layers=28, d_model=3072, heads=16, head_dim=256, d_ff=24576, gated=True,
+    ...                     vocab=256000, context=8192, norm="rmsnorm")
+    >>> gemma.params()
+    <Quantity(8537680896, 'param')>
     """
 
     layers: int
@@ -43,46 +63,69 @@ class Transformer:
     vocab: int
     context: int
     kv_heads: int | None = None
+    head_dim: int | None = None  # default d_model // heads (Gemma, Qwen3: set apart)
     d_ff: int | None = None  # default 4 d_model (or 8/3 d_model when gated)
     gated: bool = False
     tied_embeddings: bool = True
     learned_positions: bool = False
     biases: bool = False
-    norm: str = "layernorm"  # or "rmsnorm"
+    qkv_bias: bool | None = None
+    out_bias: bool | None = None
+    mlp_bias: bool | None = None
+    norm: str = "layernorm"  # a key of NORMS
+    norms_per_layer: int = 2  # 1: one norm shared by a parallel block (GPT-J, Falcon-7B); 4: sandwich (Gemma 2)
+    qk_norm: str = "none"  # a value of QK_NORMS
+    embedding_norm: bool = False  # a norm right after the token embedding (BLOOM)
+    parallel_block: bool = False  # attention and feed-forward side by side (GPT-J, GPT-NeoX, Falcon, PaLM)
     experts: int = 1
     experts_per_token: int = 1
-    shared_experts: int = 0  # always-active experts (DeepSeek-V3: 1)
-    expert_d_ff: int | None = None  # an expert's width, when it differs from d_ff
-    dense_layers: int = 0  # leading layers with a dense feed-forward of width d_ff, before the experts
+    shared_experts: int = 0  # always-active experts of the routed experts' width (DeepSeek-V3: 1)
+    expert_d_ff: int | None = None  # a routed expert's width, when it differs from d_ff
+    shared_d_ff: int | None = None  # the shared experts' total width, when not shared_experts x expert_d_ff
+    shared_expert_gate: bool = False  # a sigmoid gate (d_model -> 1) on the shared expert (Qwen2-MoE)
+    dense_layers: int = 0  # layers with a dense feed-forward of width d_ff instead of experts
     # Multi-head latent attention (DeepSeek-V2/V3), used when kv_lora_rank is set:
     q_lora_rank: int | None = None
     kv_lora_rank: int | None = None
     qk_nope_head_dim: int | None = None
     qk_rope_head_dim: int | None = None
     v_head_dim: int | None = None
+    mtp_modules: int = 0  # multi-token prediction modules (DeepSeek-V3: 1), trained but not in params()
 
     def __post_init__(self):
-        for name in ("layers", "d_model", "heads", "vocab", "context", "experts", "experts_per_token"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise InputError(name, f"expected a whole number >= 1, got {v!r}")
-        for name in ("kv_heads", "d_ff", "expert_d_ff", "q_lora_rank", "kv_lora_rank", "qk_nope_head_dim",
-                     "qk_rope_head_dim", "v_head_dim"):
-            v = getattr(self, name)
-            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
-                raise InputError(name, f"expected a whole number >= 1, got {v!r}")
-        if self.kv_lora_rank is None and self.d_model % self.heads:
-            raise InputError("heads", f"{self.heads} heads do not divide d_model {self.d_model}")
+        for name in ("layers", "d_model", "heads", "vocab", "context", "experts", "experts_per_token",
+                     "norms_per_layer"):
+            _whole(name, getattr(self, name), 1)
+        for name in ("kv_heads", "head_dim", "d_ff", "expert_d_ff", "shared_d_ff", "q_lora_rank", "kv_lora_rank",
+                     "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim"):
+            if getattr(self, name) is not None:
+                _whole(name, getattr(self, name), 1)
+        for name in ("shared_experts", "mtp_modules"):
+            _whole(name, getattr(self, name), 0)
+        for name in ("gated", "tied_embeddings", "learned_positions", "biases", "embedding_norm", "parallel_block",
+                     "shared_expert_gate"):
+            if not isinstance(getattr(self, name), bool):
+                raise InputError(name, f"expected true or false, got {getattr(self, name)!r}")
+        for name in ("qkv_bias", "out_bias", "mlp_bias"):
+            if getattr(self, name) is not None and not isinstance(getattr(self, name), bool):
+                raise InputError(name, f"expected true, false or nothing, got {getattr(self, name)!r}")
+        if self.kv_lora_rank is None and self.head_dim is None and self.d_model % self.heads:
+            raise InputError("heads", f"{self.heads} heads do not divide d_model {self.d_model} (give head_dim)")
         if self.heads % self.kv:
             raise InputError("kv_heads", f"{self.kv} key/value heads do not divide {self.heads} heads")
-        if isinstance(self.dense_layers, bool) or not isinstance(self.dense_layers, int) or not 0 <= self.dense_layers <= self.layers:
-            raise InputError("dense_layers", f"expected a whole number from 0 to {self.layers}, got {self.dense_layers!r}")
+        _whole("dense_layers", self.dense_layers, 0)
+        if self.dense_layers > self.layers:
+            raise InputError("dense_layers", f"expected a whole number from 0 to {self.layers}, got {self.dense_layers}")
         if self.kv_lora_rank is not None and None in (self.qk_nope_head_dim, self.qk_rope_head_dim, self.v_head_dim):
             raise InputError("kv_lora_rank", "latent attention needs qk_nope_head_dim, qk_rope_head_dim and v_head_dim")
         if self.experts_per_token > self.experts:
             raise InputError("experts_per_token", f"{self.experts_per_token} is more than the {self.experts} experts")
-        if self.norm not in ("layernorm", "rmsnorm"):
-            raise InputError("norm", f"expected layernorm or rmsnorm, got {self.norm!r}")
+        if self.norm not in NORMS:
+            raise InputError("norm", f"expected one of {', '.join(NORMS)}, got {self.norm!r}")
+        if self.qk_norm not in QK_NORMS:
+            raise InputError("qk_norm", f"expected one of {', '.join(QK_NORMS)}, got {self.qk_norm!r}")
+
+    # ----------------------------------------------------------------------- derived widths
 
     @property
     def kv(self) -> int:
@@ -90,62 +133,95 @@ class Transformer:
         return self.kv_heads or self.heads
 
     @property
-    def head_dim(self) -> int:
-        """Width of one attention head."""
-        return self.d_model // self.heads
+    def head_width(self) -> int:
+        """Width of one attention head (``head_dim``, else d_model / heads)."""
+        return self.head_dim or self.d_model // self.heads
 
     @property
     def ff(self) -> int:
-        """Feed-forward width."""
+        """Feed-forward width of the dense layers."""
         return self.d_ff or (8 * self.d_model // 3 if self.gated else 4 * self.d_model)
 
-    # ----------------------------------------------------------------------- parameters
+    @property
+    def expert_ff(self) -> int:
+        """A routed expert's width."""
+        return self.expert_d_ff or self.ff
+
+    @property
+    def shared_ff(self) -> int:
+        """The shared experts' total width (0 without)."""
+        return self.shared_d_ff if self.shared_d_ff is not None else self.shared_experts * self.expert_ff
+
+    @property
+    def moe_layers(self) -> int:
+        """Layers whose feed-forward is a mixture of experts."""
+        return self.layers - self.dense_layers if self.experts > 1 else 0
 
     @property
     def qk_dim(self) -> int:
         """Width of a head's query and key (latent attention: nope + rope parts)."""
-        return self.head_dim if self.kv_lora_rank is None else self.qk_nope_head_dim + self.qk_rope_head_dim
+        return self.head_width if self.kv_lora_rank is None else self.qk_nope_head_dim + self.qk_rope_head_dim
 
     @property
     def v_dim(self) -> int:
         """Width of a head's value."""
-        return self.head_dim if self.kv_lora_rank is None else self.v_head_dim
+        return self.head_width if self.kv_lora_rank is None else self.v_head_dim
 
-    def _attention(self) -> int:
-        d, H, b = self.d_model, self.heads, 1 if self.biases else 0
+    def _bias(self, kind: str) -> int:
+        own = getattr(self, kind)
+        return int(self.biases if own is None else own)
+
+    # ----------------------------------------------------------------------- parameters
+
+    def _attention_matrices(self) -> int:
+        """Weights of one layer's attention projections (matrix multiplies only)."""
+        d, H = self.d_model, self.heads
         if self.kv_lora_rank is None:
-            q_out, kv_out = d, self.kv * self.head_dim
-            return d * (q_out + 2 * kv_out) + b * (q_out + 2 * kv_out) + d * d + b * d
-        # latent attention (DeepSeek-V2 sec. 2.1): low-rank query and key/value with their norms
-        q = (d * self.q_lora_rank + self.q_lora_rank + self.q_lora_rank * H * self.qk_dim if self.q_lora_rank
-             else d * H * self.qk_dim)
-        kv = d * (self.kv_lora_rank + self.qk_rope_head_dim) + self.kv_lora_rank \
-            + self.kv_lora_rank * H * (self.qk_nope_head_dim + self.v_head_dim)
+            q, kv = H * self.head_width, self.kv * self.head_width
+            return d * (q + 2 * kv) + q * d
+        # latent attention (DeepSeek-V2 sec. 2.1): low-rank query and key/value
+        q = d * self.q_lora_rank + self.q_lora_rank * H * self.qk_dim if self.q_lora_rank else d * H * self.qk_dim
+        kv = d * (self.kv_lora_rank + self.qk_rope_head_dim) + self.kv_lora_rank * H * (self.qk_nope_head_dim
+                                                                                      + self.v_head_dim)
         return q + kv + H * self.v_head_dim * d
 
-    def _mlp(self, width: int) -> int:
-        b = 1 if self.biases else 0
-        return (3 if self.gated else 2) * self.d_model * width + b * (width + self.d_model)
+    def _attention_vectors(self) -> int:
+        """Biases and norms inside one layer's attention."""
+        d, H, c = self.d_model, self.heads, NORMS[self.norm]
+        bq, bo = self._bias("qkv_bias"), self._bias("out_bias")
+        if self.kv_lora_rank is None:
+            q, kv = H * self.head_width, self.kv * self.head_width
+            qk = {"none": 0, "head": 2 * self.head_width, "full": q + kv}[self.qk_norm]
+            return bq * (q + 2 * kv) + bo * d + c * qk
+        # the low-rank projections carry the bias and a norm each (q_a, kv_a); the up-projections none
+        q = (bq + c) * self.q_lora_rank if self.q_lora_rank else 0
+        return q + bq * (self.kv_lora_rank + self.qk_rope_head_dim) + c * self.kv_lora_rank + bo * d
+
+    def _mlp(self, width: int, bias: int = 0) -> tuple[int, int]:
+        """(matrix weights, biases) of one feed-forward of ``width``."""
+        n = 3 if self.gated else 2
+        return n * self.d_model * width, bias * ((n - 1) * width + self.d_model)
 
     def _parts(self) -> dict[str, int]:
-        d, L = self.d_model, self.layers
-        norm = 2 * d if self.norm == "layernorm" else d
-        moe_layers = L - self.dense_layers if self.experts > 1 else 0
-        dense_layers = L - moe_layers
-        expert = self._mlp(self.expert_d_ff or self.ff)
+        d, L, c = self.d_model, self.layers, NORMS[self.norm]
+        moe = self.moe_layers
+        bm = self._bias("mlp_bias")
+        dense = sum(self._mlp(self.ff, bm))
+        shared = sum(self._mlp(self.shared_ff, bm)) if self.shared_ff else 0
         return {
-            "embedding": self.vocab * d + (self.context * d if self.learned_positions else 0),
-            "attention": L * self._attention(),
-            "feed-forward (dense layers)": dense_layers * self._mlp(self.ff),
-            "feed-forward (one expert)": moe_layers * expert,
-            "shared experts": moe_layers * self.shared_experts * expert,
-            "router": moe_layers * d * self.experts,
-            "norms": L * 2 * norm + norm,
+            "embedding": self.vocab * d,
+            "position embedding": self.context * d if self.learned_positions else 0,
+            "attention": L * (self._attention_matrices() + self._attention_vectors()),
+            "feed-forward (dense layers)": (L - moe) * dense,
+            "feed-forward (one expert)": moe * self._mlp(self.expert_ff)[0],  # fused expert weights carry no bias
+            "shared experts": moe * (shared + (d if self.shared_expert_gate else 0)),
+            "router": moe * d * self.experts,
+            "norms": c * d * (L * self.norms_per_layer + 1 + self.embedding_norm),
             "unembedding": 0 if self.tied_embeddings else self.vocab * d,
         }
 
     def params(self) -> pint.Quantity:
-        """Every parameter, with all experts (what memory holds).
+        """Every parameter, with all experts (what memory holds; multi-token prediction apart).
 
         Examples
         --------
@@ -154,40 +230,147 @@ class Transformer:
         <Quantity(124439808, 'param')>
         """
         p = self._parts()
-        total = sum(p.values()) + p["feed-forward (one expert)"] * (self.experts - 1)
-        return Q_(total, "param")
+        return Q_(sum(p.values()) + p["feed-forward (one expert)"] * (self.experts - 1), "param")
 
     def active_params(self) -> pint.Quantity:
         """Parameters used for one token (with ``experts_per_token`` experts)."""
         p = self._parts()
-        total = sum(p.values()) + p["feed-forward (one expert)"] * (self.experts_per_token - 1)
-        return Q_(total, "param")
+        return Q_(sum(p.values()) + p["feed-forward (one expert)"] * (self.experts_per_token - 1), "param")
+
+    def _layer(self, moe: bool) -> int:
+        """Parameters of one transformer layer, with experts or dense."""
+        d, c = self.d_model, NORMS[self.norm]
+        if moe:
+            shared = sum(self._mlp(self.shared_ff, self._bias("mlp_bias"))) if self.shared_ff else 0
+            ffn = (self.experts * self._mlp(self.expert_ff)[0] + shared + self.experts * d
+                   + (d if self.shared_expert_gate else 0))
+        else:
+            ffn = sum(self._mlp(self.ff, self._bias("mlp_bias")))
+        return self._attention_matrices() + self._attention_vectors() + self.norms_per_layer * c * d + ffn
+
+    def mtp_params(self) -> pint.Quantity:
+        """Parameters of the multi-token prediction modules ([DeepSeekAI2024] sec. 2.2), not in ``params()``.
+
+        Each module: two norms, a projection of 2 d to d, one transformer layer (with experts when
+        the model has them) and the output head's norm; the embedding and output head are shared
+        with the main model. DeepSeek-V3's one module: 11.5B (its "14B" counts the shared ones again).
+        """
+        d, c = self.d_model, NORMS[self.norm]
+        per = self._layer(self.experts > 1) + 2 * d * d + 3 * c * d
+        return Q_(self.mtp_modules * per, "param")
 
     def breakdown(self) -> dict[str, pint.Quantity]:
-        """Parameters by component (feed-forward counts every expert)."""
+        """Parameters by component (routed experts counts every expert)."""
         p = self._parts()
         p["routed experts"] = p.pop("feed-forward (one expert)") * self.experts
-        return {k: Q_(v, "param") for k, v in p.items() if v}
+        out = {k: Q_(v, "param") for k, v in p.items() if v}
+        if self.mtp_modules:
+            out["multi-token prediction (not in params)"] = self.mtp_params()
+        return out
+
+    def largest_layer(self) -> pint.Quantity:
+        """Parameters of the largest single module, as ZeRO-3 gathers it (DeepSpeed's ``model_to_params``).
+
+        The embedding or unembedding, a dense feed-forward matrix, or, with experts stored as fused
+        tensors per layer (as Hugging Face transformers does), one layer's routed experts.
+        """
+        d = self.d_model
+        fused = self.experts * self._mlp(self.expert_ff)[0] if self.moe_layers else 0
+        return Q_(max(self.vocab * d, fused, (d + 1) * self.ff), "param")
 
     # ----------------------------------------------------------------------- FLOP
 
-    def flop_per_token(self, count: str = "palm2022", context: int | None = None) -> pint.Quantity:
-        """Training FLOP per token by one of ``FLOP_COUNTS`` (see the module docstring)."""
-        T = self.context if context is None else context
-        if isinstance(T, bool) or not isinstance(T, int) or T < 1:
-            raise InputError("context", f"expected a whole number >= 1, got {T!r}")
-        n = self.active_params().m_as("param")
-        L, d = self.layers, self.d_model
+    def matmul_params(self) -> dict[str, int]:
+        """Weights one token multiplies, by component (active experts only; no lookups, norms or biases)."""
+        moe = self.moe_layers
+        ffn = (self.layers - moe) * self._mlp(self.ff)[0] + moe * (
+            self.experts_per_token * self._mlp(self.expert_ff)[0] + self.experts * self.d_model
+            + (self._mlp(self.shared_ff)[0] if self.shared_ff else 0) + (self.d_model if self.shared_expert_gate else 0))
+        return {"attention projections": self.layers * self._attention_matrices(), "feed-forward": ffn,
+                "logits": self.vocab * self.d_model}
+
+    def flop_breakdown(self, context: int | None = None, *, sequence: int | None = None) -> dict[str, pint.Quantity]:
+        """Exact training FLOP per token by component, without recomputation.
+
+        3 x (2 x the weights a token multiplies) + attention scores and values over the sequence:
+        forward 2 per weight, backward twice that (gradients of input and weight).
+
+        Examples
+        --------
+        >>> gpt2 = published()["GPT-2 small"][0]
+        >>> round(sum(gpt2.flop_breakdown().values()).m_as("FLOP/token") / 1e8, 3)
+        8.544
+        """
+        T = self._sequence(context, sequence)
+        per = {k: 6 * v for k, v in self.matmul_params().items()}
+        per = {"attention projections": per["attention projections"],
+               "attention scores and values": 6 * self.layers * self.heads * (self.qk_dim + self.v_dim) * T,
+               "feed-forward": per["feed-forward"], "logits": per["logits"]}
+        return {k: Q_(float(v), "FLOP/token") for k, v in per.items()}
+
+    def _sequence(self, context, sequence) -> int:
+        T = sequence if sequence is not None else (self.context if context is None else context)
+        name = "sequence" if sequence is not None else "context"
+        _whole(name, T, 1)
+        return T
+
+    def flop_per_token(self, count: str = "palm2022", context: int | None = None, *, sequence: int | None = None,
+                       recompute: str | None = None) -> pint.Quantity:
+        """Training FLOP per token by one of ``FLOP_COUNTS`` (see the module docstring).
+
+        Parameters
+        ----------
+        count : str
+            ``kaplan2020``, ``palm2022``, ``megatron2021``, ``megatron2021-recompute`` or ``exact``.
+        context, sequence : int, optional
+            Tokens per sequence (default: the shape's ``context``); ``sequence`` is the preferred name.
+        recompute : str, optional
+            ``none``, ``selective`` (attention scores and values re-run, [Korthikanti2022] sec. 4.2)
+            or ``full`` (every layer's forward re-run); for ``exact`` and ``megatron2021`` only, since
+            the model FLOP counts leave recomputation out by definition.
+
+        Returns
+        -------
+        pint.Quantity
+            FLOP/token.
+
+        Examples
+        --------
+        >>> gpt2 = published()["GPT-2 small"][0]   # [Narayanan2021] eq. 3: 72 L d^2 + 12 L T d + 6 V d
+        >>> gpt2.flop_per_token("megatron2021").m_as("FLOP/token")
+        854438400.0
+        """
+        T = self._sequence(context, sequence)
+        if count == "megatron2021-recompute":
+            count, recompute = "megatron2021", recompute or "full"
+        recompute = recompute or "none"
+        if recompute not in RECOMPUTE:
+            raise InputError("recompute", f"expected one of {', '.join(RECOMPUTE)}, got {recompute!r}")
+        L, d, H = self.layers, self.d_model, self.heads
+        attention = 6 * L * H * (self.qk_dim + self.v_dim) * T  # scores (Q K^T) and values, forward + backward
+        if count in ("kaplan2020", "palm2022") and recompute != "none":
+            raise InputError("recompute", f"{count} counts model FLOP, which leave recomputation out; "
+                                          "use exact or megatron2021")
         if count == "kaplan2020":
-            flop = 6 * n
+            flop = 6 * self.active_params().m_as("param")
         elif count == "palm2022":  # 12 L H Q T with Q = head width; latent attention: 6 L H (qk + v) T
-            flop = 6 * n + 6 * L * self.heads * (self.qk_dim + self.v_dim) * T
-        elif count in ("megatron2021", "megatron2021-recompute"):
+            lookups = self._parts()["position embedding"] + (0 if self.tied_embeddings else self.vocab * d)
+            flop = 6 * (self.active_params().m_as("param") - lookups) + attention
+        elif count == "megatron2021":
             if not self.is_megatron_shape:
-                raise InputError("count", "Narayanan et al.'s eq. 3 assumes a dense transformer with full attention and "
-                                          "a 4 x width feed-forward; use palm2022 for this shape")
-            k = 96 if count.endswith("recompute") else 72
-            flop = k * L * d * d * (1 + T / (6 * d) + self.vocab / (16 * L * d))
+                raise InputError("count", "Narayanan et al.'s eq. 3 assumes a dense transformer with full attention "
+                                          "and a 4 x width feed-forward; use palm2022 or exact for this shape")
+            if recompute == "selective":
+                raise InputError("recompute", "Narayanan et al.'s eq. 3 has no selective recomputation; use exact")
+            layer_part = 72 * L * d * d * (1 + T / (6 * d)) * (4 / 3 if recompute == "full" else 1)
+            flop = layer_part + 6 * self.vocab * d
+        elif count == "exact":
+            m = self.matmul_params()
+            flop = 6 * sum(m.values()) + attention
+            if recompute == "full":  # one more forward of every layer; the logits are not re-run
+                flop += 2 * (m["attention projections"] + m["feed-forward"]) + attention / 3
+            elif recompute == "selective":
+                flop += attention / 3
         else:
             raise InputError("count", f"unknown FLOP count {count!r}; expected one of {', '.join(FLOP_COUNTS)}")
         return Q_(float(flop), "FLOP/token")
@@ -201,7 +384,7 @@ class Transformer:
         >>> gpt3 = published()["GPT-3 175B"][0]
         >>> est = calc.estimate(**gpt3.as_inputs(), tokens="300e9 token")
         >>> round(est.compute.m_as("FLOP") / 3.14e23, 3)
-        1.029
+        1.028
         """
         k = self.flop_per_token(count, context) / self.active_params()
         return {"params": self.params(), "active_params": self.active_params(),
@@ -211,52 +394,259 @@ class Transformer:
     def is_megatron_shape(self) -> bool:
         """Whether Narayanan et al.'s eq. 3 applies: dense, full attention, a 4 x width plain feed-forward."""
         return (self.experts == 1 and self.kv == self.heads and not self.gated and self.ff == 4 * self.d_model
-                and self.kv_lora_rank is None)
-
-    def flop_breakdown(self, context: int | None = None) -> dict[str, pint.Quantity]:
-        """Training FLOP per token by component: 3 x (2 x matrix parameters) + attention over context."""
-        T = self.context if context is None else context
-        p = self._parts()
-        per = {
-            "attention projections": 6 * p["attention"],
-            "attention scores and values": 6 * self.layers * self.heads * (self.qk_dim + self.v_dim) * T,
-            "feed-forward": 6 * (p["feed-forward (dense layers)"] + p["feed-forward (one expert)"] * self.experts_per_token
-                                 + p["shared experts"] + p["router"]),
-            "logits": 6 * self.vocab * self.d_model,
-        }
-        return {k: Q_(float(v), "FLOP/token") for k, v in per.items()}
+                and self.kv_lora_rank is None and self.head_width * self.heads == self.d_model)
 
     def six_nd_gap(self, context: int | None = None) -> float:
         """How far 6N is from the PaLM count for this shape: palm2022 / kaplan2020 - 1."""
         return float(self.flop_per_token("palm2022", context) / self.flop_per_token("kaplan2020")) - 1
 
+    # ----------------------------------------------------------------------- from a config.json
+
+    @classmethod
+    def from_config(cls, config) -> Transformer:
+        """The shape a Hugging Face ``config.json`` describes, read offline.
+
+        Parameters
+        ----------
+        config : dict, str or path
+            The parsed config, or the path of a ``config.json``. Its ``model_type`` must be one of
+            ``CONFIG_TYPES``; a field that the type's defaults do not supply must be present.
+
+        Raises
+        ------
+        InputError
+            Field ``config``: unreadable file, unknown ``model_type`` (listing the known ones), a
+            missing or malformed field (named).
+
+        Examples
+        --------
+        >>> Transformer.from_config({"model_type": "llama", "hidden_size": 4096, "num_hidden_layers": 32,
+        ...     "num_attention_heads": 32, "num_key_value_heads": 8, "intermediate_size": 14336,
+        ...     "vocab_size": 128256, "max_position_embeddings": 8192}).params()   # Llama 3 8B
+        <Quantity(8030261248, 'param')>
+        """
+        if isinstance(config, (str, os.PathLike)):
+            try:
+                with open(config, encoding="utf-8") as f:
+                    config = json.load(f)
+            except OSError as exc:
+                raise InputError("config", f"cannot read {str(config)!r}: {exc.strerror or exc}") from None
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                raise InputError("config", f"{str(config)!r} is not a JSON file ({exc})") from None
+        if not isinstance(config, dict):
+            raise InputError("config", f"expected a JSON object (a config.json), got {type(config).__name__}")
+        kind = config.get("model_type")
+        if kind not in _READERS:
+            got = "no model_type" if kind is None else f"model_type {kind!r}"
+            raise InputError("config", f"{got}; known model types: {', '.join(sorted(_READERS))}")
+        return cls(**_READERS[kind](_Config(config, kind)))
+
+
+def _whole(name, v, least):
+    if isinstance(v, bool) or not isinstance(v, int) or v < least:
+        raise InputError(name, f"expected a whole number >= {least}, got {v!r}")
+
+
+# --------------------------------------------------------------------------- config readers
+
+_REQUIRED = object()
+
+
+class _Config:
+    """Typed access to a config dict: a missing or malformed field is an InputError naming it."""
+
+    def __init__(self, raw: dict, kind: str):
+        self.raw, self.kind = raw, kind
+
+    def _get(self, key, default, aliases=()):
+        for k in (key, *aliases):
+            if k in self.raw and self.raw[k] is not None:
+                return self.raw[k], k
+        if default is _REQUIRED:
+            raise InputError("config", f"a {self.kind} config.json needs {key!r}, which is missing")
+        return default, None
+
+    def int(self, key, default=_REQUIRED, aliases=()):
+        v, k = self._get(key, default, aliases)
+        if k is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 0):
+            raise InputError("config", f"{k!r} must be a whole number >= 0, got {v!r}")
+        return v
+
+    def bool(self, key, default):
+        v, k = self._get(key, default)
+        if k is not None and not isinstance(v, bool):
+            raise InputError("config", f"{k!r} must be true or false, got {v!r}")
+        return v
+
+    def ints(self, key):
+        v, k = self._get(key, [])
+        if not isinstance(v, list) or any(isinstance(i, bool) or not isinstance(i, int) for i in v):
+            raise InputError("config", f"{k!r} must be a list of layer numbers, got {v!r}")
+        return v
+
+    def head_dim(self, default=None):
+        """``head_dim``, or None when it is d_model / heads anyway."""
+        return self.int("head_dim", default)
+
+
+def _common(c: _Config, *, tie: bool, context: str = "max_position_embeddings", context_default=_REQUIRED) -> dict:
+    return {"layers": c.int("num_hidden_layers"), "d_model": c.int("hidden_size"),
+            "heads": c.int("num_attention_heads"), "vocab": c.int("vocab_size"),
+            "context": c.int(context, context_default), "tied_embeddings": c.bool("tie_word_embeddings", tie)}
+
+
+def _llama(c: _Config, *, tie=False, qkv_bias=None, head_dim=None, norm="rmsnorm", norms=2, qk_norm="none") -> dict:
+    """Llama and its descendants: gated feed-forward, RMS norms, optional grouped-query attention."""
+    s = _common(c, tie=tie)
+    bias = c.bool("attention_bias", False)
+    s.update(kv_heads=c.int("num_key_value_heads", s["heads"]), head_dim=c.head_dim(head_dim),
+             d_ff=c.int("intermediate_size"), gated=True, norm=norm, norms_per_layer=norms, qk_norm=qk_norm,
+             qkv_bias=bias if qkv_bias is None else qkv_bias, out_bias=bias, mlp_bias=c.bool("mlp_bias", False))
+    return s
+
+
+def _mixtral(c):
+    s = _llama(c)
+    s.update(experts=c.int("num_local_experts", aliases=("num_experts",)), experts_per_token=c.int("num_experts_per_tok"))
+    return s
+
+
+def _qwen_moe(c, s):
+    """Qwen-MoE layer rule: experts on layer i unless listed in mlp_only_layers or (i+1) % step != 0."""
+    L, E, step = s["layers"], c.int("num_experts"), c.int("decoder_sparse_step", 1)
+    only = set(c.ints("mlp_only_layers"))
+    moe = sum(1 for i in range(L) if i not in only and E > 0 and step and (i + 1) % step == 0)
+    s.update(experts=max(E, 1), experts_per_token=c.int("num_experts_per_tok"), expert_d_ff=c.int("moe_intermediate_size"),
+             dense_layers=L - moe if E > 1 else 0)
+    return s
+
+
+def _qwen2_moe(c):
+    s = _qwen_moe(c, _llama(c, qkv_bias=c.bool("qkv_bias", True)))
+    s.update(out_bias=False, shared_d_ff=c.int("shared_expert_intermediate_size"), shared_expert_gate=True)
+    return s
+
+
+def _deepseek(c):
+    """DeepSeek-V2/V3: latent attention, shared experts, leading dense layers, moe_layer_freq, MTP."""
+    s = _common(c, tie=False)
+    L, E = s["layers"], c.int("n_routed_experts", 0)
+    first, freq = c.int("first_k_dense_replace", 0), c.int("moe_layer_freq", 1)
+    moe = sum(1 for i in range(L) if E and i >= first and i % freq == 0)
+    bias = c.bool("attention_bias", False)
+    s.update(d_ff=c.int("intermediate_size"), gated=True, norm="rmsnorm", qkv_bias=bias, out_bias=bias,
+             mlp_bias=c.bool("mlp_bias", False), q_lora_rank=c.int("q_lora_rank", None) or None,
+             kv_lora_rank=c.int("kv_lora_rank"), qk_nope_head_dim=c.int("qk_nope_head_dim"),
+             qk_rope_head_dim=c.int("qk_rope_head_dim"), v_head_dim=c.int("v_head_dim"),
+             mtp_modules=c.int("num_nextn_predict_layers", 0))
+    if E:
+        s.update(experts=E, experts_per_token=c.int("num_experts_per_tok"), expert_d_ff=c.int("moe_intermediate_size"),
+                 shared_experts=c.int("n_shared_experts", 0), dense_layers=L - moe)
+    return s
+
+
+def _falcon(c):
+    s = _common(c, tie=True, context_default=2048)  # falcon configs may leave the context out (2048 trained)
+    new, parallel = c.bool("new_decoder_architecture", False), c.bool("parallel_attn", True)
+    kv = c.int("num_kv_heads", s["heads"], aliases=("n_head_kv",)) if new else (
+        1 if c.bool("multi_query", True) else s["heads"])
+    lns = c.int("num_ln_in_parallel_attn", 2 if new else 1)
+    bias = c.bool("bias", False)
+    s.update(kv_heads=kv, d_ff=c.int("ffn_hidden_size", 4 * s["d_model"]), biases=bias, norm="layernorm",
+             parallel_block=parallel, norms_per_layer=(2 if lns == 2 else 1) if parallel else 2)
+    return s
+
+
+def _gpt2(c):
+    s = {"layers": c.int("n_layer"), "d_model": c.int("n_embd"), "heads": c.int("n_head"), "vocab": c.int("vocab_size"),
+         "context": c.int("n_positions"), "tied_embeddings": c.bool("tie_word_embeddings", True)}
+    s.update(d_ff=c.int("n_inner", 4 * s["d_model"]), learned_positions=True, biases=True, norm="layernorm")
+    return s
+
+
+def _gpt_neox(c):
+    s = _common(c, tie=False)
+    bias = c.bool("attention_bias", True)
+    s.update(d_ff=c.int("intermediate_size"), qkv_bias=bias, out_bias=bias, mlp_bias=True, norm="layernorm",
+             parallel_block=c.bool("use_parallel_residual", True))
+    return s
+
+
+def _bloom(c):
+    s = {"layers": c.int("n_layer", aliases=("num_hidden_layers",)),
+         "d_model": c.int("hidden_size", aliases=("n_embed",)), "heads": c.int("n_head", aliases=("num_attention_heads",)),
+         "vocab": c.int("vocab_size"), "context": c.int("seq_length", 2048),  # ALiBi: no trained length in config
+         "tied_embeddings": c.bool("tie_word_embeddings", True)}
+    s.update(biases=True, norm="layernorm", embedding_norm=True)
+    return s
+
+
+def _olmo2(c):
+    s = _llama(c, qk_norm="full")
+    return s
+
+
+_READERS = {
+    "gpt2": _gpt2,
+    "gpt_neox": _gpt_neox,
+    "bloom": _bloom,
+    "falcon": _falcon,
+    "llama": _llama,
+    "mistral": _llama,
+    "phi3": _llama,
+    "qwen2": lambda c: {**_llama(c), "qkv_bias": True, "out_bias": False},
+    "qwen3": lambda c: _llama(c, head_dim=128, qk_norm="head"),
+    "gemma": lambda c: _llama(c, tie=True, head_dim=256),
+    "gemma2": lambda c: _llama(c, tie=True, head_dim=256, norms=4),
+    "olmo": lambda c: _llama(c, norm="nonparametric"),
+    "olmo2": _olmo2,
+    "mixtral": _mixtral,
+    "qwen2_moe": _qwen2_moe,
+    "qwen3_moe": lambda c: _qwen_moe(c, _llama(c, head_dim=128, qk_norm="head")),
+    "deepseek_v2": _deepseek,
+    "deepseek_v3": _deepseek,
+}
+CONFIG_TYPES = tuple(sorted(_READERS))
+
+
+# --------------------------------------------------------------------------- published shapes
+
+_SHAPE_COLUMNS = {"layers": int, "d_model": int, "heads": int, "kv_heads": int, "d_ff": int, "vocab": int,
+                  "context": int, "experts": int, "experts_per_token": int, "shared_experts": int, "expert_d_ff": int,
+                  "dense_layers": int, "q_lora_rank": int, "kv_lora_rank": int, "qk_nope_head_dim": int,
+                  "qk_rope_head_dim": int, "v_head_dim": int, "head_dim": int, "gated": bool,
+                  "tied_embeddings": bool, "learned_positions": bool, "biases": bool, "parallel_block": bool,
+                  "norm": str}
+
 
 @cache
 def published() -> dict[str, tuple[Transformer, data.Row]]:
-    """The shapes of data/architectures.csv, with their rows (reported counts and sources)."""
+    """The shapes of data/architectures.csv, with their rows (reported counts and sources).
+
+    A row that names a ``config`` (a published config.json kept in data/configs/) is read from it;
+    its other shape cells, where filled, override the config (``context``: the training length).
+    """
     out = {}
+    yes = {"yes": True, "no": False}
     for r in data.architecture_rows():
-        yes = {"yes": True, "no": False}
         try:
-            t = Transformer(
-                layers=int(r["layers"]), d_model=int(r["d_model"]), heads=int(r["heads"]),
-                kv_heads=int(r["kv_heads"]) if r["kv_heads"] else None, d_ff=int(r["d_ff"]) if r["d_ff"] else None,
-                gated=yes[r["gated"]], vocab=int(r["vocab"]), context=int(r["context"]),
-                tied_embeddings=yes[r["tied_embeddings"]], learned_positions=yes[r["learned_positions"]],
-                biases=yes[r["biases"]], norm=r["norm"], experts=int(r["experts"]),
-                experts_per_token=int(r["experts_per_token"]), shared_experts=int(r["shared_experts"] or 0),
-                expert_d_ff=_int(r["expert_d_ff"]), dense_layers=int(r["dense_layers"] or 0),
-                q_lora_rank=_int(r["q_lora_rank"]), kv_lora_rank=_int(r["kv_lora_rank"]),
-                qk_nope_head_dim=_int(r["qk_nope_head_dim"]), qk_rope_head_dim=_int(r["qk_rope_head_dim"]),
-                v_head_dim=_int(r["v_head_dim"]),
-            )
-        except KeyError as exc:
-            raise data.DataError(r.path, r.line, None, f"expected yes or no, got {exc.args[0]!r}") from None
+            given = {}
+            for col, kind in _SHAPE_COLUMNS.items():
+                v = r.values.get(col)
+                if v is None:
+                    continue
+                if kind is bool:
+                    if v not in yes:
+                        raise data.DataError(r.path, r.line, col, f"expected yes or no, got {v!r}")
+                    v = yes[v]
+                given[col] = kind(v)
+            if r.values.get("config"):
+                t = dataclasses.replace(Transformer.from_config(data.model_config(r["config"])), **given)
+            else:
+                t = Transformer(**given)
         except InputError as exc:
+            if isinstance(exc, data.DataError):
+                raise
             raise data.DataError(r.path, r.line, exc.field, exc.message) from None
         out[r["name"]] = (t, r)
     return out
-
-
-def _int(x):
-    return None if x is None else int(x)

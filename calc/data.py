@@ -394,6 +394,20 @@ def step_coefficients() -> dict[str, pint.Quantity]:
 
 
 @cache
+def run_layouts() -> dict[str, Row]:
+    """Published parallel layouts of runs of data/runs.csv, for the modelled-utilization back-test
+    (data/run_layouts.csv), by run name."""
+    rows = read_table(DATA_DIR / "run_layouts.csv", key="run")
+    runs_ = {r["name"] for r in runs()}
+    for r in rows:
+        if r["run"] not in runs_:
+            raise DataError(r.path, r.line, "run", f"not a run of data/runs.csv: {r['run']!r}")
+        if r["tolerance"] is None or not r["tolerance_reason"]:
+            raise DataError(r.path, r.line, "tolerance", "every run needs a tolerance and its reason")
+    return {r["run"]: r for r in rows}
+
+
+@cache
 def step_calibration() -> tuple[Row, ...]:
     """Published measured throughputs with their layouts, for the step-time model (data/step_calibration.csv)."""
     rows = tuple(read_table(DATA_DIR / "step_calibration.csv"))
@@ -777,6 +791,32 @@ def architecture_rows() -> tuple[Row, ...]:
 
 
 @cache
+def model_states() -> dict[tuple[str, int], Row]:
+    """Bytes per parameter of model states as a framework allocates them, by (name, ZeRO stage)
+    (data/model_states.csv)."""
+    rows = read_table(DATA_DIR / "model_states.csv", key=None, positive=False)
+    return {(r["name"], int(r["zero"])): r for r in rows}
+
+
+@cache
+def finetuning() -> dict[str, Row]:
+    """Bytes per parameter of frozen base and trainable adapters, by method (data/finetuning.csv)."""
+    return {r["name"]: r for r in read_table(DATA_DIR / "finetuning.csv")}
+
+
+@cache
+def model_config(filename: str) -> dict:
+    """A published Hugging Face config.json kept in data/configs/ (named by data/architectures.csv)."""
+    import json
+
+    path = DATA_DIR / "configs" / filename
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DataError(_display(path), None, None, f"expected a readable JSON config ({exc})") from None
+
+
+@cache
 def scaling_law_rows() -> tuple[Row, ...]:
     """Fitted scaling-law constants by author-year name (data/scaling_laws.csv)."""
     return tuple(read_table(DATA_DIR / "scaling_laws.csv"))
@@ -786,7 +826,8 @@ def validate_all() -> None:
     """Load every bundled table once; raises ``DataError`` on the first bad cell."""
     hardware_table(), prices(), models(), defaults(), facts(), thresholds(), notable_compute(), runs()
     backtest_notes(), purchase_prices(), ownership(), electricity_prices(), ppi(), optimizers()
-    architecture_rows(), scaling_law_rows(), references(), step_coefficients(), step_calibration()
+    architecture_rows(), scaling_law_rows(), references(), step_coefficients(), step_calibration(), run_layouts()
+    model_states(), finetuning()
 
 
 def frame(table: str):

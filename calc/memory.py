@@ -1,16 +1,29 @@
-"""Training memory per chip: model states (ZeRO stages, parallelism) and activations.
+"""Training memory per chip: model states as frameworks allocate them, and activations per architecture.
 
-    states      N x (weights + gradients + optimizer bytes per parameter)    [Rajbhandari2020] sec. 3.1
-                split over tensor x pipeline ranks; ZeRO-1/2/3 also split optimizer state,
-                gradients and weights over the data-parallel ranks
-    activations per layer, with sequence parallelism over t tensor ranks     [Korthikanti2022] Table 2
-                none:      s b h (34 + 5 a s / h) / t
-                selective: s b h 34 / t
-                full:      2 s b h / t   (each layer's input only)
-                times the layers a pipeline's first stage holds in flight (all L under 1F1B)
+    states       N x (weights + gradients + optimizer bytes per parameter), split over tensor x
+                 pipeline ranks (experts also over expert-parallel ranks), and over data-parallel
+                 ranks by ZeRO stage: 1 optimizer state, 2 gradients, 3 weights   [Rajbhandari2020] sec. 5
+                 Named conventions (``states``): ``zero2020`` (the paper: bytes from the optimizer,
+                 16 for mixed-precision Adam), ``deepspeed`` (its estimators: the fp32 gradient
+                 partition, 4 x the largest layer gathered under ZeRO-3), ``megatron`` and
+                 ``megatron-distributed`` (bf16 weights, fp32 gradients; 6 + 12/d bytes); data/model_states.csv
+    fine-tuning  LoRA / QLoRA: the frozen base in 16 or 4 bits, states for the adapters only
+                 (rank r on every attention and feed-forward matrix: r (d_in + d_out) each)  [Hu2021], [Dettmers2023]
+    activations  per layer, the tensors autograd keeps for the backward pass, counted for this
+                 architecture (grouped-query and latent attention, gated or expert feed-forward,
+                 sandwich and parallel blocks), in ``activation_bytes`` each:
+                 norm inputs and outputs, Q K V, attention output, feed-forward intermediates
+                 (4 ff gated: gate, up, act(gate), product; 2 ff plain) and, without flash
+                 attention, the s x s scores (+ dropout masks)                    [Korthikanti2022] sec. 4.1
+                 divided by t tensor ranks, the norm and dropout parts only with sequence parallelism;
+                 selective recomputation drops the s x s part, full keeps each layer's input;
+                 times the layers the first pipeline stage holds in flight (all L under 1F1B)
+    logits       the last stage's output layer: its input and one copy of the logits (s b V / t),
+                 as a fused cross-entropy keeps them (Hugging Face's unfused loss keeps about 3x)
 
 A mixture of experts holds every expert (memory uses total parameters) but computes with the
-active ones (``Transformer.active_params``).
+active ones (``Transformer.active_params``). The defaults of every function here are ``DEFAULTS``,
+shared with the command line.
 """
 
 from __future__ import annotations
@@ -26,11 +39,18 @@ from calc.errors import InputError
 from calc.units import Q_
 
 RECOMPUTE = ("none", "selective", "full")
+STATES = ("zero2020", "deepspeed", "megatron", "megatron-distributed")
+FINETUNING = ("lora", "qlora")
+DEFAULTS = {"micro_batch": 1, "sequence": None, "recompute": "selective", "optimizer": "adam-mixed",
+            "states": "zero2020", "zero": 0, "data_parallel": 1, "tensor": 1, "pipeline": 1, "expert_parallel": 1,
+            "sequence_parallel": False, "flash_attention": True, "dropout": False, "activation_bytes": 2,
+            "finetune": None, "lora_rank": 16}
 
 
 @dataclass(frozen=True)
 class Memory:
-    """Bytes per chip by part."""
+    """Bytes per chip by part: ``weights``, ``gradients``, ``optimizer_state``, ``activations``
+    (and ``gathered`` under DeepSpeed's ZeRO-3)."""
 
     parts: dict  # name -> Quantity [byte/chip]
 
@@ -49,64 +69,249 @@ def optimizer_bytes(name: str) -> dict[str, pint.Quantity]:
     return {k: r.quantity(k) for k in ("weights", "gradients", "optimizer_state")}
 
 
-def training_memory(model: Transformer, *, micro_batch: int = 1, sequence: int | None = None,
-                    recompute: str = "selective", optimizer: str = "adam-mixed", zero: int = 0,
-                    data_parallel: int = 1, tensor: int = 1, pipeline: int = 1) -> Memory:
-    """Memory per chip to train ``model`` with the given parallelism.
+def _state_bytes(states: str, zero: int, optimizer: str) -> tuple[dict[str, float], float]:
+    """(bytes per parameter of weights, gradients, optimizer state; bytes per largest-layer parameter gathered)."""
+    if states == "zero2020":
+        return {k: q.m_as("byte/param") for k, q in optimizer_bytes(optimizer).items()}, 0.0
+    if states not in STATES:
+        raise InputError("states", f"unknown model-state convention {states!r}; expected one of {', '.join(STATES)}")
+    if optimizer != DEFAULTS["optimizer"]:
+        raise InputError("optimizer", f"the {states} convention is for mixed-precision Adam ({DEFAULTS['optimizer']}); "
+                                      f"use states zero2020 for {optimizer!r}")
+    rows = data.model_states()
+    stages = sorted(z for n, z in rows if n == states)
+    if (states, zero) not in rows:
+        raise InputError("zero", f"the {states} convention has ZeRO stage {' or '.join(map(str, stages))}, got {zero}")
+    r = rows[(states, zero)]
+    b = {k: (r[k] or 0.0) for k in ("weights", "gradients", "optimizer_state")}
+    return b, r["gathered"] or 0.0
+
+
+def lora_params(model: Transformer, rank: int) -> pint.Quantity:
+    """Trainable LoRA parameters: rank r on every attention and feed-forward matrix, r (d_in + d_out) each [Hu2021].
 
     Examples
     --------
     >>> from calc.architecture import published
-    >>> gpt3 = published()["GPT-3 175B"][0]
-    >>> m = training_memory(gpt3, zero=3, data_parallel=1024, tensor=8, recompute="full")
+    >>> lora_params(published()["Llama 2 7B"][0], 16)   # 16 x (7 matrices of 32 layers)
+    <Quantity(39976960, 'param')>
+    """
+    _whole("lora_rank", rank)
+    d, H, m = model.d_model, model.heads, model
+    if m.kv_lora_rank is None:
+        q, kv = H * m.head_width, m.kv * m.head_width
+        attention = 2 * (d + q) + 2 * (d + kv)
+    else:
+        qr = m.q_lora_rank
+        attention = ((d + qr) + (qr + H * m.qk_dim) if qr else d + H * m.qk_dim) \
+            + (d + m.kv_lora_rank + m.qk_rope_head_dim) + (m.kv_lora_rank + H * (m.qk_nope_head_dim + m.v_head_dim)) \
+            + (H * m.v_head_dim + d)
+    n = 3 if m.gated else 2
+    dense = n * (d + m.ff)
+    moe = n * (d + m.expert_ff) * m.experts + (n * (d + m.shared_ff) if m.shared_ff else 0)
+    per = m.layers * attention + (m.layers - m.moe_layers) * dense + m.moe_layers * moe
+    return Q_(rank * per, "param")
+
+
+def _whole(name, v, least=1):
+    if isinstance(v, bool) or not isinstance(v, int) or v < least:
+        raise InputError(name, f"expected a whole number >= {least}, got {v!r}")
+
+
+def activations_per_layer(model: Transformer, *, sequence: int, micro_batch: int = 1, recompute: str = "selective",
+                          tensor: int = 1, sequence_parallel: bool = False, flash_attention: bool = True,
+                          dropout: bool = False, activation_bytes: float = 2, moe: bool = False) -> float:
+    """Bytes one layer keeps for the backward pass (see the module docstring), on one chip."""
+    m, s, b, t = model, sequence, micro_batch, tensor
+    h, H = m.d_model, m.heads
+    sp = t if sequence_parallel else 1  # what the norm/dropout (replicated) parts are divided by
+    if recompute == "full":  # the layer's input only, [Korthikanti2022] sec. 4.3
+        return activation_bytes * s * b * h / sp
+    # replicated parts (elements per token): norm inputs and the pre-norms' outputs; dropout masks (1 byte)
+    norm_inputs = 1 if m.parallel_block else m.norms_per_layer  # a parallel block's norms share one input
+    pre = 1 if m.norms_per_layer == 1 else 2  # outputs of the norms before attention and feed-forward
+    rep = (norm_inputs + pre) * h + (h if dropout else 0)  # two 1-byte masks = one element of 2 bytes
+    # split parts: attention
+    if m.kv_lora_rank is None:
+        kv = max(m.kv, t)  # more tensor ranks than key/value heads: each rank keeps a copy of one
+        qkv = H * m.qk_dim + kv * m.qk_dim + kv * m.v_dim
+        latent = 0
+        qk_norm = 0 if m.qk_norm == "none" else H * m.qk_dim + kv * m.qk_dim  # the norms keep their inputs
+    else:  # latent attention: the low-rank activations (kept whole on every rank) and full-width Q, K, V
+        qkv = 2 * H * m.qk_dim + H * m.v_dim
+        latent = 2 * (m.q_lora_rank or 0) + 2 * m.kv_lora_rank + m.qk_rope_head_dim
+        qk_norm = 0
+    out = H * m.v_dim  # attention output = the output projection's input
+    core = 0.0
+    if recompute == "none":
+        if flash_attention:
+            core = 2 * H  # fp32 log-sum-exp per head and token, in 2-byte elements
+        else:
+            core = H * s * (1 + (1.5 if dropout else 0))  # softmax output; dropout mask (1 byte) and output
+    # feed-forward
+    n_int = 4 if m.gated else 2
+    if moe:
+        k = m.experts_per_token
+        ffn = k * (2 * h + n_int * m.expert_ff) + 2 * m.experts + (n_int * m.shared_ff if m.shared_ff else 0)
+    else:
+        ffn = n_int * m.ff
+    split = qkv + qk_norm + out + core + ffn
+    elements = rep / sp + latent + split / t
+    return activation_bytes * s * b * elements
+
+
+def per_chip(model: Transformer, *, micro_batch: int = 1, sequence: int | None = None, recompute: str = "selective",
+             optimizer: str = "adam-mixed", states: str = "zero2020", zero: int = 0, data_parallel: int = 1,
+             tensor: int = 1, pipeline: int = 1, expert_parallel: int = 1, sequence_parallel: bool = False,
+             flash_attention: bool = True, dropout: bool = False, activation_bytes: float = 2,
+             finetune: str | None = None, lora_rank: int = 16) -> Memory:
+    """Memory per chip to train ``model`` with the given layout.
+
+    Parameters
+    ----------
+    model : Transformer
+    micro_batch, sequence : int
+        Sequences per micro-batch and tokens per sequence (default: the model's context).
+    recompute : str
+        ``none``, ``selective`` or ``full`` activation recomputation.
+    optimizer, states, zero : str, str, int
+        Bytes per parameter (data/optimizers.csv), the framework convention (``STATES``) and ZeRO stage.
+    data_parallel, tensor, pipeline, expert_parallel : int
+        Ranks of each kind; experts are split over ``expert_parallel`` x ``tensor`` x ``pipeline``.
+    sequence_parallel, flash_attention, dropout : bool
+    activation_bytes : float
+        Bytes per activation element (2 for bf16).
+    finetune, lora_rank : str, int
+        ``lora`` or ``qlora`` (data/finetuning.csv): a frozen base and trainable rank-r adapters.
+
+    Returns
+    -------
+    Memory
+        ``weights``, ``gradients``, ``optimizer_state``, ``activations`` (+ ``gathered``) in byte/chip.
+
+    Examples
+    --------
+    >>> from calc.architecture import published
+    >>> m = per_chip(published()["GPT-3 175B"][0], zero=3, data_parallel=1024, tensor=8, recompute="full")
     >>> round(m.parts["weights"].m_as("GB/chip"), 3)
     0.043
     """
     for name, v in (("micro_batch", micro_batch), ("data_parallel", data_parallel), ("tensor", tensor),
-                    ("pipeline", pipeline)):
-        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-            raise InputError(name, f"expected a whole number >= 1, got {v!r}")
-    if zero not in (0, 1, 2, 3):
+                    ("pipeline", pipeline), ("expert_parallel", expert_parallel)):
+        _whole(name, v)
+    if zero not in (0, 1, 2, 3) or isinstance(zero, bool):
         raise InputError("zero", f"expected a ZeRO stage 0, 1, 2 or 3, got {zero!r}")
     if recompute not in RECOMPUTE:
         raise InputError("recompute", f"expected one of {', '.join(RECOMPUTE)}, got {recompute!r}")
     if model.heads % tensor:
         raise InputError("tensor", f"{tensor} tensor ranks do not divide {model.heads} heads")
+    if model.kv_lora_rank is None and model.kv % tensor and tensor % model.kv:
+        raise InputError("tensor", f"{tensor} tensor ranks can neither split nor replicate evenly the {model.kv} "
+                                   f"key/value heads (use a divisor or a multiple of {model.kv})")
     if model.layers % pipeline:
         raise InputError("pipeline", f"{pipeline} pipeline stages do not divide {model.layers} layers")
+    if expert_parallel > 1 and (model.experts == 1 or model.experts % expert_parallel):
+        raise InputError("expert_parallel", f"{expert_parallel} expert-parallel ranks do not divide the "
+                                            f"{model.experts} experts")
+    if expert_parallel > data_parallel:
+        raise InputError("expert_parallel", f"expert parallelism ({expert_parallel}) runs inside data parallelism "
+                                            f"({data_parallel}); give data_parallel >= expert_parallel")
     s = model.context if sequence is None else sequence
-    if isinstance(s, bool) or not isinstance(s, int) or s < 1:
-        raise InputError("sequence", f"expected a whole number >= 1, got {s!r}")
-    per_rank = model.params() / (tensor * pipeline) / Q_(1, "chip")
-    b = optimizer_bytes(optimizer)
-    split = {"weights": 3, "gradients": 2, "optimizer_state": 1}  # the ZeRO stage from which each is split
+    _whole("sequence", s)
+    if isinstance(activation_bytes, bool) or not isinstance(activation_bytes, (int, float)) or activation_bytes <= 0:
+        raise InputError("activation_bytes", f"expected a positive number, got {activation_bytes!r}")
+
+    # parameters on one chip, before data-parallel sharding
+    total = model.params().m_as("param")
+    experts = model.breakdown().get("routed experts", Q_(0, "param")).m_as("param")
+    dense = total - experts
+    per_rank = dense / (tensor * pipeline) + experts / (expert_parallel * tensor * pipeline)
+    expert_share = (experts / (expert_parallel * tensor * pipeline)) / per_rank if per_rank else 0.0
     parts = {}
-    for k, q in b.items():
-        share = data_parallel if zero >= split[k] else 1
-        parts[k] = (per_rank * q / share).to("byte/chip")
-    h, a = model.d_model, model.heads
-    per_layer = {"none": s * micro_batch * h * (34 + 5 * a * s / h),
-                 "selective": s * micro_batch * h * 34,
-                 "full": 2 * s * micro_batch * h}[recompute] / tensor
-    parts["activations"] = Q_(per_layer * model.layers, "byte/chip")
+    if finetune is not None:
+        rows = data.finetuning()
+        if finetune not in rows:
+            raise InputError("finetune", f"unknown fine-tuning method {finetune!r}; expected one of {', '.join(rows)}")
+        r = rows[finetune]
+        adapters = lora_params(model, lora_rank).m_as("param") / (tensor * pipeline)
+        frozen = per_rank * r["base_weights"] / (data_parallel if zero >= 3 else 1)
+        split = {"weights": 3, "gradients": 2, "optimizer_state": 1}
+        for k, col in (("weights", "adapter_weights"), ("gradients", "adapter_gradients"),
+                       ("optimizer_state", "adapter_optimizer_state")):
+            parts[k] = adapters * r[col] / (data_parallel if zero >= split[k] else 1)
+        parts["weights"] += frozen
+    else:
+        per_param, gathered = _state_bytes(states, zero, optimizer)
+        split = {"weights": 3, "gradients": 2, "optimizer_state": 1}
+        # expert weights shard over the data-parallel ranks that hold the same experts (dp / ep)
+        dp_dense, dp_expert = data_parallel, data_parallel // expert_parallel
+        for k, bytes_ in per_param.items():
+            if zero >= split[k]:
+                n = per_rank * ((1 - expert_share) / dp_dense + expert_share / dp_expert)
+            else:
+                n = per_rank
+            parts[k] = n * bytes_
+        if gathered:
+            parts["gathered"] = gathered * model.largest_layer().m_as("param")
+    parts = {k: Q_(v, "byte/chip") for k, v in parts.items()}
+
+    kw = dict(sequence=s, micro_batch=micro_batch, recompute=recompute, tensor=tensor,
+              sequence_parallel=sequence_parallel, flash_attention=flash_attention, dropout=dropout,
+              activation_bytes=activation_bytes)
+    moe = model.moe_layers
+    layers = (model.layers - moe) * activations_per_layer(model, **kw) + moe * activations_per_layer(model, moe=True,
+                                                                                                      **kw)
+    # first stage: L/p layers x p micro-batches in flight (1F1B); last stage: L/p layers + the output layer
+    h, V = model.d_model, model.vocab
+    sp = tensor if sequence_parallel else 1
+    output = activation_bytes * s * micro_batch * (2 * h / sp + V / tensor)
+    act = max(layers, layers / pipeline + output) if pipeline > 1 else layers + output
+    parts["activations"] = Q_(act, "byte/chip")
     return Memory(parts)
 
 
-def min_chips(model: Transformer, hardware: str, *, micro_batch: int = 1, recompute: str = "full",
-              optimizer: str = "adam-mixed") -> tuple[pint.Quantity, int]:
-    """The fewest chips of ``hardware`` that can hold the training state: ZeRO-3 across them, with the
-    least tensor parallelism (1, 2, 4, 8) that fits one micro-batch's activations. Returns (chips, tensor)."""
+def training_memory(model: Transformer, **layout) -> Memory:
+    """``per_chip`` with the conventions of earlier releases, [Korthikanti2022] Table 2: sequence
+    parallelism on and the attention scores materialized (no flash attention), unless given."""
+    layout.setdefault("sequence_parallel", True)
+    layout.setdefault("flash_attention", False)
+    return per_chip(model, **layout)
+
+
+def min_chips(model: Transformer, hardware: str, **layout) -> tuple[pint.Quantity, int]:
+    """The fewest chips of ``hardware`` that hold the training state in the given layout.
+
+    Tensor, pipeline and expert parallelism, ZeRO stage and the rest are kept as given (see
+    ``per_chip``; defaults ``DEFAULTS``); the data-parallel size is the least that fits.
+
+    Returns
+    -------
+    (pint.Quantity, int)
+        Chips (data-parallel x tensor x pipeline) and the data-parallel size.
+
+    Raises
+    ------
+    InputError
+        When no data-parallel size fits (ZeRO stage 0 does not shard, or activations alone overflow).
+    """
     hw = data.hardware(hardware)
     if hw.memory is None:
         raise InputError("hardware", f"data/hardware.csv has no memory size for {hw.name}")
     cap = hw.memory.m_as("byte/chip")
-    states = sum(q.m_as("byte/param") for q in optimizer_bytes(optimizer).values()) * model.params().m_as("param")
-    for t in (1, 2, 4, 8):
-        if model.heads % t:
-            continue
-        act = training_memory(model, micro_batch=micro_batch, recompute=recompute, tensor=t).parts["activations"]
-        room = cap - act.m_as("byte/chip")
-        if room > 0:
-            n = math.ceil(states / room)
-            return Q_(max(n, t), "chip"), t
-    raise InputError("hardware", f"one micro-batch's activations do not fit on {hw.name} even at 8-way tensor parallelism")
+    layout = {**{k: v for k, v in DEFAULTS.items() if k != "data_parallel"}, **layout}
+    layout.pop("data_parallel", None)
+    ep = layout.get("expert_parallel", 1)
+    at = {d: per_chip(model, data_parallel=d, **layout).total.m_as("byte/chip") for d in (ep, 2 * ep)}
+    # total(d) = fixed + shardable / d: two points give both
+    shardable = (at[ep] - at[2 * ep]) * 2 * ep
+    fixed = at[ep] - shardable / ep
+    if fixed >= cap:
+        what = "one micro-batch's activations and the unsharded states" if layout.get("zero") else \
+            "the states (ZeRO stage 0 does not shard them; give --zero 1, 2 or 3)"
+        raise InputError("hardware", f"{what} do not fit on {hw.name} ({fixed / 1e9:,.1f} GB of "
+                                     f"{cap / 1e9:,.0f} GB per chip) at tensor {layout.get('tensor', 1)}, "
+                                     f"pipeline {layout.get('pipeline', 1)}")
+    d = max(ep, math.ceil(shardable / (cap - fixed)) if shardable > 0 else ep)
+    d = math.ceil(d / ep) * ep
+    chips = d * layout.get("tensor", 1) * layout.get("pipeline", 1)
+    return Q_(chips, "chip"), d

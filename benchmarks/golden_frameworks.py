@@ -1,0 +1,166 @@
+"""Golden tables from the frameworks themselves (not run by CI; calc never imports this).
+
+For every published config.json in data/configs/ this script asks
+
+- Hugging Face transformers, building the model on the meta device, for its exact parameter count
+  and its largest module (as DeepSpeed's ``model_to_params`` finds it);
+- ``torch.utils.flop_counter.FlopCounterMode`` for the forward + backward FLOP of one training
+  step with eager attention and eager experts, without and with full activation recomputation
+  (transformers' gradient checkpointing, reentrant: each layer's whole forward re-run, as Megatron
+  does; PyTorch's non-reentrant default stops early and skips each layer's last projection), on the config cut to a few layers (dense models on the
+  meta device at full width; mixtures of experts, whose routing needs real numbers, on CPU at a
+  reduced width: ``FLOP_SHRINK`` below, recorded in the table);
+- DeepSpeed's estimators of model-state memory per GPU (ZeRO-2 and ZeRO-3, no offload).
+
+It writes tests/golden/params.csv, tests/golden/flop.csv and tests/golden/zero_memory.csv, each
+opening with comment lines that give this script, the package versions and the date.
+
+    python3 -m venv /work/venv-golden
+    /work/venv-golden/bin/pip install torch==2.13.0 transformers deepspeed   # DS_BUILD_OPS=0
+    /work/venv-golden/bin/python benchmarks/golden_frameworks.py
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("DS_BUILD_OPS", "0")
+import torch  # noqa: E402
+import transformers  # noqa: E402
+from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
+from transformers import AutoConfig, AutoModelForCausalLM  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIGS = ROOT / "data" / "configs"
+OUT = ROOT / "tests" / "golden"
+
+FLOP_LAYERS = 2  # per-layer counts scale with layers; MoE configs keep their dense-then-expert pattern
+FLOP_SEQUENCE = 256
+# Mixtures of experts route on real numbers, so they run on CPU, cut down to these fields:
+FLOP_SHRINK = {
+    "mixtral-8x7b.json": {"hidden_size": 512, "num_hidden_layers": 2, "num_attention_heads": 8, "num_key_value_heads": 2,
+                          "intermediate_size": 1024, "vocab_size": 4096},
+    "qwen1.5-moe-a2.7b.json": {"hidden_size": 512, "num_attention_heads": 8, "num_key_value_heads": 8,
+                               "intermediate_size": 1024, "moe_intermediate_size": 256,
+                               "shared_expert_intermediate_size": 768, "num_experts": 16, "vocab_size": 4096,
+                               "num_hidden_layers": 3, "mlp_only_layers": [1]},
+    "deepseek-v2-lite.json": {"hidden_size": 512, "num_attention_heads": 8, "num_key_value_heads": 8,
+                              "intermediate_size": 1024, "moe_intermediate_size": 256, "n_routed_experts": 16,
+                              "kv_lora_rank": 128, "vocab_size": 4096, "num_hidden_layers": 3},
+    "deepseek-v2.json": {"hidden_size": 512, "num_attention_heads": 8, "num_key_value_heads": 8,
+                         "intermediate_size": 1024, "moe_intermediate_size": 256, "n_routed_experts": 16,
+                         "n_group": 4, "topk_group": 2, "q_lora_rank": 192, "kv_lora_rank": 128,
+                         "vocab_size": 4096, "num_hidden_layers": 3},
+    "deepseek-v3.json": {"hidden_size": 512, "num_attention_heads": 8, "num_key_value_heads": 8,
+                         "intermediate_size": 1024, "moe_intermediate_size": 256, "n_routed_experts": 32,
+                         "n_group": 8, "topk_group": 4, "q_lora_rank": 192, "kv_lora_rank": 128,
+                         "vocab_size": 4096, "num_hidden_layers": 4, "first_k_dense_replace": 2},
+}
+ZERO_LAYOUTS = ((8, 1), (8, 4), (8, 64))  # (GPUs per node, nodes)
+
+
+def build(cfg: dict, device: str):
+    c = dict(cfg)
+    kind = c.pop("model_type")
+    config = AutoConfig.for_model(kind, **c)
+    config._attn_implementation = "eager"
+    config._experts_implementation = "eager"
+    with torch.device(device):
+        model = AutoModelForCausalLM.from_config(config, attn_implementation="eager", torch_dtype=torch.float32)
+    return model
+
+
+def count(model) -> tuple[int, int]:
+    seen, total = set(), 0
+    for p in model.parameters():
+        if id(p) not in seen:
+            seen.add(id(p))
+            total += p.numel()
+    largest = max(sum(p.numel() for p in m.parameters(recurse=False)) for m in model.modules())
+    return total, largest
+
+
+def flop(cfg: dict, device: str, recompute: bool) -> float:
+    model = build(cfg, device)
+    if device == "cpu":
+        torch.manual_seed(0)
+        for p in model.parameters():
+            torch.nn.init.normal_(p, std=0.02)
+    model.train()
+    if recompute:
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": True})
+    ids = torch.zeros((1, FLOP_SEQUENCE), dtype=torch.long, device=device)
+    if device == "cpu":
+        ids = torch.randint(0, cfg["vocab_size"], (1, FLOP_SEQUENCE))
+    with FlopCounterMode(display=False) as counter:
+        mask = torch.ones_like(ids)  # given, so that no mask logic reads values (meta tensors have none)
+        out = model(input_ids=ids, attention_mask=mask, labels=ids, use_cache=False)
+        out.loss.backward()
+    return counter.get_total_flops()
+
+
+def main() -> int:
+    import deepspeed
+    from deepspeed.runtime.zero.stage3 import estimate_zero3_model_states_mem_needs
+    from deepspeed.runtime.zero.stage_1_and_2 import estimate_zero2_model_states_mem_needs
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    versions = (f"torch {torch.__version__}, transformers {transformers.__version__}, deepspeed {deepspeed.__version__}, "
+                f"python {sys.version.split()[0]}")
+    header = [f"# produced by benchmarks/golden_frameworks.py on {dt.date.today().isoformat()} with {versions}"]
+    params_rows, flop_rows, mem_rows = [], [], []
+    only = set(sys.argv[1:])
+    for path in sorted(CONFIGS.glob("*.json")):
+        if only and path.name not in only:
+            continue
+        cfg = json.loads(path.read_text())
+        t0 = time.time()
+        total, largest = count(build(cfg, "meta"))
+        params_rows.append({"config": path.name, "params": total, "largest_module_params": largest})
+        for per_node, nodes in ZERO_LAYOUTS:
+            _, z2 = estimate_zero2_model_states_mem_needs(total, per_node, nodes, cpu_offload=False)
+            _, z3, _ = estimate_zero3_model_states_mem_needs(total, largest, per_node, nodes, cpu_offload=False,
+                                                             cpu_offload_params=False)
+            mem_rows.append({"config": path.name, "gpus": per_node * nodes, "zero": 2, "bytes_per_gpu": z2})
+            mem_rows.append({"config": path.name, "gpus": per_node * nodes, "zero": 3, "bytes_per_gpu": z3})
+        small = dict(cfg)
+        shrink = FLOP_SHRINK.get(path.name)
+        if shrink:
+            small.update(shrink)
+            device = "cpu"
+        else:
+            key = "n_layer" if "n_layer" in cfg else "num_hidden_layers"
+            small[key] = FLOP_LAYERS
+            device = "meta"
+        overrides = {k: v for k, v in small.items() if cfg.get(k) != v}
+        row = {"config": path.name, "overrides": json.dumps(overrides, sort_keys=True), "sequence": FLOP_SEQUENCE,
+               "batch": 1, "device": device}
+        row["flop"] = flop(small, device, recompute=False)
+        row["flop_full_recompute"] = flop(small, device, recompute=True)
+        flop_rows.append(row)
+        print(f"{path.name}: {total:,} params, largest module {largest:,}; FLOP {row['flop']:.4e} "
+              f"({time.time() - t0:.0f} s)", flush=True)
+    for name, rows, note in (
+            ("params.csv", params_rows, "parameters of AutoModelForCausalLM.from_config on the meta device "
+                                        "(shared tensors once); largest module as DeepSpeed's model_to_params"),
+            ("flop.csv", flop_rows, "FlopCounterMode total of one forward + backward (loss on every position), "
+                                    "eager attention and experts, the config with `overrides` applied; "
+                                    "flop_full_recompute with gradient checkpointing"),
+            ("zero_memory.csv", mem_rows, "DeepSpeed estimate_zero{2,3}_model_states_mem_needs, cpu_offload=False, "
+                                          "for the params and largest module of params.csv")):
+        with open(OUT / name, "w", newline="") as f:
+            f.write("\n".join(header + [f"# {note}"]) + "\n")
+            w = csv.DictWriter(f, fieldnames=list(rows[0]))
+            w.writeheader()
+            w.writerows(rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

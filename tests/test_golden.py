@@ -1,0 +1,62 @@
+"""Parameters, FLOP and model-state memory against the frameworks' own counts.
+
+The tables in tests/golden/ were written by benchmarks/golden_frameworks.py (their first lines
+give the package versions and date): Hugging Face transformers built each published config of
+data/configs/ and counted its parameters; torch's FlopCounterMode measured one forward + backward;
+DeepSpeed's estimators gave model-state bytes per GPU. None of these numbers comes from calc.
+"""
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from calc import data
+from calc.architecture import Transformer
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def _table(name):
+    with open(GOLDEN / name) as f:
+        return list(csv.DictReader(line for line in f if not line.startswith("#")))
+
+
+def _shape(config, overrides=None):
+    c = dict(data.model_config(config))
+    c.update(overrides or {})
+    return Transformer.from_config(c)
+
+
+@pytest.mark.parametrize("row", _table("params.csv"), ids=lambda r: r["config"])
+def test_parameters_are_exactly_what_transformers_builds(row):
+    t = _shape(row["config"])
+    assert t.params().m_as("param") == int(row["params"])
+
+
+@pytest.mark.parametrize("row", _table("params.csv"), ids=lambda r: r["config"])
+def test_largest_module_is_what_deepspeed_gathers(row):
+    t = _shape(row["config"])
+    assert t.largest_layer().m_as("param") == int(row["largest_module_params"])
+
+
+@pytest.mark.parametrize("row", _table("flop.csv"), ids=lambda r: r["config"])
+def test_exact_flop_match_the_flop_counter(row):
+    t = _shape(row["config"], json.loads(row["overrides"]))
+    tokens = int(row["sequence"]) * int(row["batch"])
+    seq = int(row["sequence"])
+    ours = t.flop_per_token("exact", sequence=seq).m_as("FLOP/token") * tokens
+    assert ours == pytest.approx(float(row["flop"]), rel=0.005)
+    ours = t.flop_per_token("exact", sequence=seq, recompute="full").m_as("FLOP/token") * tokens
+    assert ours == pytest.approx(float(row["flop_full_recompute"]), rel=0.005)
+
+
+@pytest.mark.parametrize("row", _table("zero_memory.csv"), ids=lambda r: f"{r['config']}-zero{r['zero']}-{r['gpus']}")
+def test_model_states_match_deepspeeds_estimators(row):
+    from calc.memory import per_chip
+
+    t = _shape(row["config"])
+    m = per_chip(t, states="deepspeed", zero=int(row["zero"]), data_parallel=int(row["gpus"]))
+    states = sum(v.m_as("byte/chip") for k, v in m.parts.items() if k != "activations")
+    assert states == pytest.approx(float(row["bytes_per_gpu"]), rel=0.03)
