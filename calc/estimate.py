@@ -93,7 +93,7 @@ class Item:
     """One quantity of an estimate: its value, and whether it was given, derived or a default."""
 
     value: pint.Quantity
-    source: str  # "given" | "derived" | "default"
+    source: str  # "given" | "derived" | "default" | "modelled" (utilization from a layout's step time)
     how: str  # the formula, lookup or citation behind it
     terms: tuple = ()  # for a derived item: (name, exponent) of the quantities it was computed from
 
@@ -106,7 +106,7 @@ class Estimate:
     could not be found to what would determine it.
     """
 
-    def __init__(self, items, hardware, precision, warnings, steps, undetermined, order=()):
+    def __init__(self, items, hardware, precision, warnings, steps, undetermined, order=(), step=None):
         self.items: dict[str, Item] = items
         self.hardware: data.Hardware | None = hardware
         self.precision: str | None = precision
@@ -114,6 +114,7 @@ class Estimate:
         self.steps: tuple[str, ...] = tuple(steps)
         self.undetermined: dict[str, str] = undetermined
         self.order: tuple[str, ...] = tuple(order)  # derived names, in the order they were computed
+        self.step = step  # calc.step.Step when utilization was predicted from a layout, else None
 
     def __getattr__(self, name: str) -> pint.Quantity:
         items = self.__dict__.get("items", {})
@@ -162,7 +163,7 @@ class Estimate:
 # --------------------------------------------------------------------------- the solver
 
 
-def estimate(*, rtol: float | None = None, **known) -> Estimate:
+def estimate(*, rtol: float | None = None, model=None, layout=None, **known) -> Estimate:
     """Fill in a training run from any consistent subset of the vocabulary.
 
     .. math::
@@ -175,6 +176,13 @@ def estimate(*, rtol: float | None = None, **known) -> Estimate:
     rtol : float, optional
         Relative disagreement tolerated between over-determined inputs before they count as
         contradictory; default ``consistency_rtol`` of ``data/defaults.csv`` (5%).
+    model : calc.architecture.Transformer or str, optional
+        A transformer shape (or a name of ``data/architectures.csv``): gives params, active_params
+        and flop_per_param_token (the PaLM count at the layout's sequence length), unless given.
+    layout : calc.step.Layout or dict, optional
+        A parallel layout (``tensor``, ``pipeline``, ``micro_batch``, ``global_batch``...); with
+        ``model``, ``hardware`` and ``chips``, the step time is predicted (``calc.step.predict``)
+        and utilization is its MFU, marked ``"modelled"``; ``est.step`` holds the prediction.
     **known
         Any names of ``calc.vocabulary``: Quantities, strings such as ``"300e9 token"``, or plain
         numbers (only for params, active_params, tokens, compute, chips, cost, utilization, pue,
@@ -204,7 +212,19 @@ def estimate(*, rtol: float | None = None, **known) -> Estimate:
     ...                utilization=1, chips=1)
     >>> round(est.chip_hours.to("chip*year").magnitude)
     352
+
+    The utilization predicted from a layout: the run then lasts as many steps as its tokens fill,
+    at the predicted step time (the layout of Korthikanti et al. 2022, Table 5):
+
+    >>> est = estimate(model="GPT-3 175B", hardware="A100 SXM4 80GB", chips=64, tokens="300e9 token",
+    ...                layout=dict(tensor=8, pipeline=8, virtual_stages=3, micro_batch=1, global_batch=64,
+    ...                            sequence=2048, recompute="selective", flash_attention=False))
+    >>> est["utilization"].source, round(est.duration.m_as("day") / est.step.duration("300e9 token").m_as("day"), 9)
+    ('modelled', 1.0)
     """
+    step = None
+    if model is not None or layout is not None:
+        known, step = _from_model(model, layout, known)
     given, text, extremes = _read_inputs(known)
     rtol = _read_rtol(rtol)
     warnings: list[str] = []
@@ -257,10 +277,48 @@ def estimate(*, rtol: float | None = None, **known) -> Estimate:
             items[name] = Item(Q_(value, _units(name)), source, how, terms[name])
         _warn_results(items, warnings, extremes)
         undetermined = {n: _missing(n, items, hw) for n in QUANTITIES if n not in items}
+        if step is not None:
+            items["utilization"] = Item(items["utilization"].value, "modelled",
+                                        f"MFU of the predicted step ({step.layout.describe()}, "
+                                        f"{step.step_time.m_as('s'):.3g} s per step), calc.step.predict")
         ordered = {n: items[n] for n in QUANTITIES if n in items}
         order = [name for name, _, _ in plan.order]
         return Estimate(ordered, hw, precision if hw is not None else None, warnings,
-                        [steps[n] for n in order], undetermined, order)
+                        [steps[n] for n in order], undetermined, order, step)
+
+
+def _from_model(model, layout, known: dict):
+    """The inputs a shape (and a layout) stand for, added to ``known``; and the predicted step."""
+    from calc.step import Layout, _model, predict
+
+    if model is None:
+        raise InputError("model", "a layout needs the model's shape: give model (a Transformer or a name)")
+    shape = _model(model)
+    step = None
+    sequence = None
+    if layout is not None:
+        if isinstance(layout, dict):
+            try:
+                layout = Layout(**layout)
+            except TypeError as exc:
+                raise InputError("layout", f"{exc}; its fields are {', '.join(Layout.__dataclass_fields__)}") from None
+        elif not isinstance(layout, Layout):
+            raise InputError("layout", f"expected a calc.step.Layout or a dict of its fields, got {type(layout).__name__}")
+        for name in ("hardware", "chips"):
+            if known.get(name) is None:
+                raise InputError(name, "required with a layout: the step time depends on the chip and how many")
+        if known.get("utilization") is not None:
+            raise InputError("utilization", "given, and also predicted from the layout; give one of them")
+        if known.get("precision") is not None and layout.precision is None:
+            from dataclasses import replace
+
+            layout = replace(layout, precision=known["precision"])
+        chips = read_value("chips", known["chips"])
+        step = predict(shape, known["hardware"], chips, layout)
+        sequence = step.layout.sequence
+        known = {**known, "utilization": step.mfu, "precision": step.layout.precision}
+    derived = {k: v for k, v in shape.as_inputs(context=sequence).items() if known.get(k) is None}
+    return {**known, **derived}, step
 
 
 def _read_inputs(known: dict) -> tuple[dict[str, pint.Quantity], dict[str, str], dict[str, tuple]]:
