@@ -21,6 +21,7 @@ pages = [
     st.Page("app_pages/landscape.py", title="Landscape", icon="📈"),
     st.Page("app_pages/compare.py", title="Compare hardware", icon="⚖️"),
     st.Page("app_pages/shape.py", title="Model shape", icon="🧱"),
+    st.Page("app_pages/layouts.py", title="Parallel layouts", icon="🧩"),
     st.Page("app_pages/cost.py", title="Cost", icon="💵"),
     st.Page("app_pages/thresholds.py", title="Thresholds", icon="⚖"),
     st.Page("app_pages/backtest.py", title="Back-test", icon="🎯"),

@@ -591,23 +591,23 @@ def _step(args) -> int:
 
 
 def _backtest(args) -> int:
-    from calc.backtest import epoch_checks, published_checks, summary
+    from calc.backtest import epoch_checks, modelled_checks, published_checks, summary
 
-    checks = published_checks()
+    checks = published_checks() + modelled_checks()
     epoch, excluded = epoch_checks()
     rows = summary(checks + epoch)
     if args.json:
         print(json.dumps({"checks": [c.to_dict() for c in checks + epoch], "summary": rows, "excluded": excluded},
                          indent=2))
         return 0
-    print(f"{'run':<26}{'method':<20}{'output':<10}{'ratio':>7}  within")
+    print(f"{'run':<26}{'method':<22}{'output':<10}{'ratio':>7}  within")
     for c in checks + [c for c in epoch if not c.within]:
         mark = "yes" if c.within else "NO: " + (c.note.split(":")[0] or "reason not written down")
-        print(f"{c.run[:25]:<26}{c.method:<20}{c.output:<10}{c.ratio:7.3f}  {mark}")
+        print(f"{c.run[:25]:<26}{c.method:<22}{c.output:<10}{c.ratio:7.3f}  {mark}")
     print(f"({sum(c.within for c in epoch)} more Epoch AI runs within 20% not listed)\n")
-    print(f"{'group':<11}{'method':<20}{'output':<10}{'runs':>5}{'median':>9}{'worst':>9}{'<5%':>6}{'<20%':>6}{'<2x':>6}")
+    print(f"{'group':<11}{'method':<22}{'output':<10}{'runs':>5}{'median':>9}{'worst':>9}{'<5%':>6}{'<20%':>6}{'<2x':>6}")
     for r in rows:
-        print(f"{r['group']:<11}{r['method']:<20}{r['output']:<10}{r['runs']:>5}"
+        print(f"{r['group']:<11}{r['method']:<22}{r['output']:<10}{r['runs']:>5}"
               f"{(r['median_factor'] - 1) * 100:>8.1f}%{r['worst_factor']:>8.3g}x"
               f"{r['within_5%']:>6.0%}{r['within_20%']:>6.0%}{r['within_2x']:>6.0%}")
     for e in excluded:

@@ -9,6 +9,8 @@ using only the run's own figures (never a default):
                         emissions = energy x grid intensity             [Patterson2021] sec. 2
     cost                cost = chip-hours x price
     time                duration = chip-hours / chips
+    modelled utilization  utilization and chip-hours from the run's published parallel layout
+                        (data/run_layouts.csv) through the step-time model (calc.step)
 
 Runs of the Epoch AI snapshot with hardware, chips, hours and MFU are checked by hardware-time
 too, as a separate group: Epoch sometimes derives MFU from the same compute and hours, so their
@@ -22,7 +24,9 @@ from dataclasses import dataclass
 from statistics import median
 
 from calc import data
+from calc.errors import InputError
 from calc.estimate import estimate
+from calc.units import Q_
 
 # method -> (inputs it may use, {output: inputs that must all be reported, as alternatives})
 METHODS = {
@@ -97,6 +101,46 @@ def published_checks() -> list[Check]:
             for o in todo:
                 out.append(Check(row["name"], "published", method, o, row.quantity(_REPORTED[o]), est[o].value,
                                  row["tolerance"], row["caveat"] or ""))
+    return out
+
+
+def modelled_checks() -> list[Check]:
+    """Runs whose parallel layout is published: the utilization and chip-hours the step-time model
+    predicts from that layout, against the reported ones. An interleaving the paper does not state is
+    the fastest one; memory is reported by the step model but not enforced (calc.memory's estimate
+    can exceed what a team made fit)."""
+    from calc import step
+    from calc.architecture import published
+
+    runs = {r["name"]: r for r in data.runs()}
+    out = []
+    for name, lay in data.run_layouts().items():
+        row = runs[name]
+        if lay["shape"] not in published():
+            continue  # a shape data/architectures.csv does not hold (yet): nothing to model
+        model = published()[lay["shape"]][0]
+        base = step.Layout(tensor=int(lay["tensor"]), pipeline=int(lay["pipeline"]), context=int(lay["context"]),
+                           expert=int(lay["expert"]), micro_batch=int(lay["micro_batch"]),
+                           global_batch=int(lay["global_batch"]), sequence=int(lay["sequence"]),
+                           recompute=lay["recompute"], precision=lay["precision"],
+                           uneven_pipeline=lay["uneven_pipeline"] == "yes")
+        chips = int(row.quantity("chips").m_as("chip"))
+        best = None
+        for v in ([int(lay["virtual_stages"])] if lay["virtual_stages"] else [1, 2, 3, 4]):
+            try:
+                s = step.predict(model, row["hardware"], chips, base, virtual_stages=v, check_memory=False)
+            except InputError:
+                continue
+            if best is None or s.step_time < best.step_time:
+                best = s
+        caveat = f"{lay['caveat']} ({best.layout.describe()})"
+        if row["utilization"] is not None:
+            out.append(Check(name, "published", "modelled utilization", "utilization", row.quantity("utilization"),
+                             Q_(best.mfu, ""), lay["tolerance"], caveat))
+        if row["chip_hours"] is not None and row["tokens"] is not None:
+            hours = (best.duration(row.quantity("tokens")) * row.quantity("chips")).to("chip*hour")
+            out.append(Check(name, "published", "modelled utilization", "chip_hours", row.quantity("chip_hours"),
+                             hours, lay["tolerance"], caveat))
     return out
 
 

@@ -80,6 +80,7 @@ class Layout:
     zero: int = 1
     dp_overlap: float | None = None
     fused_grad_accumulation: bool = True
+    uneven_pipeline: bool = False  # stages may hold different numbers of layers; the fullest sets the pace
 
     def describe(self) -> str:
         """A short text such as ``T8 P8 v3 b1 selective``."""
@@ -356,9 +357,15 @@ def _predict(model: Transformer, hardware: str, n: int, lay: Layout, check_memor
         raise InputError("tensor", f"{t} tensor ranks do not divide the {model.heads} attention heads")
     if model.kv % t and t % model.kv:
         raise InputError("tensor", f"{t} tensor ranks neither divide nor are a multiple of the {model.kv} key/value heads")
+    stage_layers = model.layers / p  # layers per pipeline stage
     if model.layers % (p * v):
-        what = "pipeline" if v == 1 else "virtual_stages"
-        raise InputError(what, f"pipeline x virtual stages = {p} x {v} do not divide the {model.layers} layers")
+        if not lay.uneven_pipeline:
+            what = "pipeline" if v == 1 else "virtual_stages"
+            raise InputError(what, f"pipeline x virtual stages = {p} x {v} do not divide the {model.layers} layers "
+                                   f"(uneven_pipeline=True lets stages differ, as Llama 3 did)")
+        if model.layers < p * v:
+            raise InputError("pipeline", f"{p} x {v} stages are more than the {model.layers} layers")
+        stage_layers = math.ceil(model.layers / (p * v)) * v  # the fullest stage
     if s % c:
         raise InputError("context", f"{c} context ranks do not divide the sequence of {s} tokens")
     if model.experts % e:
@@ -503,7 +510,7 @@ def _predict(model: Transformer, hardware: str, n: int, lay: Layout, check_memor
     for count, mm_ffn, bw_ffn, fl_ffn, ew_ffn, a2a in kinds:
         if not count:
             continue
-        share = count / p  # layers of this kind per stage, on average
+        share = count / L * stage_layers  # layers of this kind on the fullest stage, on average
         mm_fwd = t_qkv + t_out + mm_ffn
         ew_fwd = hidden_ew + ew_ffn
         per["matmuls"] += share * (mm_fwd + b_qkv + b_out + bw_ffn)
@@ -556,8 +563,9 @@ def _predict(model: Transformer, hardware: str, n: int, lay: Layout, check_memor
     # ----- FLOP and memory
     model_flop = _model_flop(model, s) * B * s
     hardware_flop = model_flop + rec_flop * mb * n
-    memory, need = _memory(model, b, s, "selective" if (flash and rec == "none") else rec, lay.zero, d * c, t, p, v,
-                           c, e)
+    mem_model = model if model.layers % p == 0 else replace(model, layers=int(stage_layers) * p)
+    memory, need = _memory(mem_model, b, s, "selective" if (flash and rec == "none") else rec, lay.zero, d * c, t, p,
+                           v, c, e)
     step = Step(model, chip.name, n, replace(lay, sequence=s, precision=precision, sequence_parallel=sp), d, mb,
                 seconds, model_flop, hardware_flop, chip.peak, memory, chip.capacity, need)
     if check_memory and not step.fits:

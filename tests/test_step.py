@@ -161,3 +161,45 @@ def test_mixture_of_experts_uses_expert_parallelism():
     wide = step.predict(v3, "H800 SXM5", 2048, expert=64, **kw)
     assert wide.seconds["expert all-to-all"] > 0 == one.seconds["expert all-to-all"]
     assert wide.memory_per_chip < one.memory_per_chip
+
+
+def _cli(capsys, *argv):
+    from calc.__main__ import main
+
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_cli_step_json_has_every_output_as_value_and_unit(capsys):
+    import json
+
+    code, out, _ = _cli(capsys, "step", "--model", "GPT-3 175B", "--hardware", "A100 SXM4 80GB", "--chips", "1024",
+                        "--tensor", "8", "--pipeline", "8", "--micro-batch", "1", "--global-batch", "1536",
+                        "--sequence", "2048", "--tokens", "300e9", "--json")
+    assert code == 0
+    d = json.loads(out)
+    for key, unit in (("step_time", "s"), ("throughput", "FLOP/s/chip"), ("mfu", ""), ("hfu", ""),
+                      ("tokens_per_second", "token/s"), ("memory_per_chip", "GB/chip"), ("duration", "day")):
+        assert d[key]["unit"] == unit and d[key]["value"] > 0
+    assert sum(v["value"] for v in d["breakdown"].values()) == pytest.approx(d["step_time"]["value"])
+
+
+def test_cli_step_search_lists_layouts_and_why(capsys):
+    code, out, _ = _cli(capsys, "step", "--model", "GPT-3 175B", "--hardware", "H100 SXM5", "--chips", "512",
+                        "--global-batch", "1024", "--sequence", "2048", "--search", "--top", "3")
+    assert code == 0 and "fastest" in out and "did not fit" in out
+
+
+@pytest.mark.parametrize("argv, flag", [
+    (["--tensor", "5", "--chips", "1000"], "--tensor"),
+    (["--pipeline", "7", "--chips", "56"], "--pipeline"),
+    (["--global-batch", "32"], "--micro-batch"),  # 2 micro-batches, 8 stages
+    (["--hardware", "H1OO"], "--hardware"),
+])
+def test_cli_step_bad_layout_exits_2_naming_the_flag(capsys, argv, flag):
+    base = {"--model": "GPT-3 175B", "--hardware": "H100 SXM5", "--chips": "1024", "--tensor": "8",
+            "--pipeline": "8", "--micro-batch": "1", "--global-batch": "1536"}
+    base.update(dict(zip(argv[::2], argv[1::2])))
+    code, _, err = _cli(capsys, "step", *[x for kv in base.items() for x in kv])
+    assert code == 2 and err.startswith(f"calc: error: {flag}") and len(err.strip().splitlines()) == 1
