@@ -394,6 +394,20 @@ def step_coefficients() -> dict[str, pint.Quantity]:
 
 
 @cache
+def run_layouts() -> dict[str, Row]:
+    """Published parallel layouts of runs of data/runs.csv, for the modelled-utilization back-test
+    (data/run_layouts.csv), by run name."""
+    rows = read_table(DATA_DIR / "run_layouts.csv", key="run")
+    runs_ = {r["name"] for r in runs()}
+    for r in rows:
+        if r["run"] not in runs_:
+            raise DataError(r.path, r.line, "run", f"not a run of data/runs.csv: {r['run']!r}")
+        if r["tolerance"] is None or not r["tolerance_reason"]:
+            raise DataError(r.path, r.line, "tolerance", "every run needs a tolerance and its reason")
+    return {r["run"]: r for r in rows}
+
+
+@cache
 def step_calibration() -> tuple[Row, ...]:
     """Published measured throughputs with their layouts, for the step-time model (data/step_calibration.csv)."""
     rows = tuple(read_table(DATA_DIR / "step_calibration.csv"))
@@ -812,7 +826,7 @@ def validate_all() -> None:
     """Load every bundled table once; raises ``DataError`` on the first bad cell."""
     hardware_table(), prices(), models(), defaults(), facts(), thresholds(), notable_compute(), runs()
     backtest_notes(), purchase_prices(), ownership(), electricity_prices(), ppi(), optimizers()
-    architecture_rows(), scaling_law_rows(), references(), step_coefficients(), step_calibration()
+    architecture_rows(), scaling_law_rows(), references(), step_coefficients(), step_calibration(), run_layouts()
     model_states(), finetuning()
 
 
