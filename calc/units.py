@@ -111,8 +111,9 @@ def read_number(text: str, field: str, unit: str = "") -> tuple[float, str]:
     if stripped[:1] in ("*", "·", "×") or (stripped[:1] == "/" and not stripped[1:].strip()):
         raise InputError(field, f"expected a quantity (a number and a unit) such as \"{_example(unit)}\", got {_quote(original)}")
     if stripped[:1] == ",":
-        raise InputError(field, f"a comma is ambiguous (decimal mark or digit group?): write {mantissa}.{stripped[1:].split()[0]} "
-                                f"or the digits without separators, got {_quote(original)}")
+        after = (stripped[1:].split() or [""])[0]
+        raise InputError(field, "a comma is ambiguous (decimal mark or digit group?): write "
+                                f"{mantissa}.{after or '5'} or the digits without separators, got {_quote(original)}")
     if not math.isfinite(value):
         raise InputError(field, f"expected a finite number; {_quote(original)} is beyond what a float holds (about 1.8 × 10^308)")
     if value == 0 and re.search(r"[1-9]", mantissa):
