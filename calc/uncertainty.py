@@ -24,7 +24,7 @@ import pint
 
 from calc.errors import InputError
 from calc.estimate import Estimate, bounds, check_value, estimate
-from calc.units import Q_, is_plain_number, parse_quantity
+from calc.units import Q_, is_plain_number, parse_quantity, read_number
 from calc.vocabulary import BY_NAME, QUANTITIES
 
 KINDS = ("loguniform", "uniform", "lognormal", "triangular")
@@ -125,7 +125,7 @@ def parse_range(text: str, field: str) -> Distribution | None:
     values = []
     for p in parts:
         if is_plain_number(p):  # "1..3 USD/chip/hour": a bare bound takes the last bound's unit
-            q = Q_(float(p), last.units)
+            q = Q_(read_number(p, field)[0], last.units)
         else:
             q = parse_quantity(p, field, term.unit, bare_ok=term.bare_ok)
         m = float(q.m_as(last.units))

@@ -151,6 +151,15 @@ def test_a_range_on_an_input_no_output_depends_on_draws_a_flat_bar(capsys):
     assert code == 0 and sens["pue"]["low"] == sens["pue"]["high"]
 
 
+def test_range_bounds_are_read_by_the_one_reader():
+    d = parse_range("1 000..2 000 chip".replace(" 0", "0"), "chips")
+    assert (d.low, d.high) == (1000, 2000)
+    with pytest.raises(InputError, match="positive"):
+        parse_range("9..\u00a0−7", "tokens")  # a Unicode minus in a bare bound is a minus
+    with pytest.raises(InputError, match="did you mean"):
+        parse_range("1 000..2 000 chip", "chips")
+
+
 def test_lognormal_utilization_never_draws_above_one():
     sim = simulate(compute="1e24 FLOP", hardware="H100 SXM5", chips=1000, utilization="lognormal:0.2..0.5",
                    samples=200_000)
