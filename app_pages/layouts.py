@@ -67,7 +67,7 @@ st.dataframe(pd.DataFrame([{
     "tokens per second": number(s.tokens_per_second.m_as("token/s")),
     "memory per chip (GB)": number(s.memory_per_chip.m_as("GB/chip")), "data parallel": s.data_parallel,
 } for label, s in zip(labels, steps)]), hide_index=True, width="stretch")
-st.caption(f"{found.tried:,} layouts tried; {found.refused:,} did not fit in {hardware}'s memory.")
+st.caption(f"{found.tried:,} layouts tried; {found.refused:,} faster ones did not fit in {hardware}'s memory.")
 
 rows = [{"layout": label, "part": part, "seconds": q.m_as("s"), "text": f"{number(q.m_as('s'))} s"}
         for label, s in zip(labels, steps) for part, q in s.breakdown.items()]

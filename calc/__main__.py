@@ -559,7 +559,7 @@ def _step(args) -> int:
         for s in found.steps:
             print(f"{s.layout.describe():<40}{number(s.step_time.m_as('s')) + ' s':>12}{s.mfu:>8.1%}"
                   f"{number(s.memory_per_chip.m_as('GB/chip')) + ' GB':>14}")
-        print(f"\n{found.tried:,} layouts tried, {found.refused:,} did not fit in memory.\n{found.why}")
+        print(f"\n{found.tried:,} layouts tried, {found.refused:,} faster ones did not fit in memory.\n{found.why}")
         return 0
     s = step.predict(model, args.hardware, args.chips, tensor=args.tensor, pipeline=args.pipeline,
                      context=args.context, expert=args.expert, virtual_stages=args.virtual_stages,

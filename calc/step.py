@@ -81,6 +81,7 @@ class Layout:
     dp_overlap: float | None = None
     fused_grad_accumulation: bool = True
     uneven_pipeline: bool = False  # stages may hold different numbers of layers; the fullest sets the pace
+    dropout: bool = False  # dropout masks kept for the backward pass (GPT-3-era models; not Llama's)
 
     def describe(self) -> str:
         """A short text such as ``T8 P8 v3 b1 selective``."""
@@ -111,9 +112,8 @@ class Step:
     model_flop: float = field(repr=False)  # per step, whole run
     hardware_flop: float = field(repr=False)
     peak: float = field(repr=False)  # FLOP/s/chip at the layout's precision
-    memory: object = field(repr=False)  # calc.memory.Memory
+    mem_key: tuple = field(repr=False)  # the arguments of the (cached) memory per chip, computed on demand
     capacity: float | None = field(repr=False)  # bytes/chip
-    memory_bytes: float = field(repr=False, default=0.0)  # the memory's total, bytes/chip
 
     @property
     def step_time(self) -> pint.Quantity:
@@ -146,6 +146,15 @@ class Step:
     def hfu(self) -> float:
         """Hardware FLOP utilization: with the recomputed work [Korthikanti2022] app. A."""
         return self.hardware_flop / (self.chips * self.peak * self._t)
+
+    @property
+    def memory(self):
+        """Memory per chip by part (calc.memory.Memory), from calc.memory.per_chip."""
+        return _memory(*self.mem_key)[0]
+
+    @property
+    def memory_bytes(self) -> float:
+        return _memory(*self.mem_key)[1]
 
     @property
     def memory_per_chip(self) -> pint.Quantity:
@@ -564,12 +573,11 @@ def _predict(model: Transformer, hardware: str, n: int, lay: Layout, check_memor
     model_flop = _model_flop(model, s) * B * s
     hardware_flop = model_flop + rec_flop * mb * n
     mem_model = model if model.layers % p == 0 else replace(model, layers=int(stage_layers) * p)
-    memory, need = _memory(mem_model, b, s, "selective" if (flash and rec == "none") else rec, lay.zero, d * c, t, p,
-                           v, c, e)
+    mem_key = (mem_model, b, s, rec, lay.zero, d * c, t, p, v, c, e, sp, flash, lay.dropout)
     step = Step(model, chip.name, n, replace(lay, sequence=s, precision=precision, sequence_parallel=sp), d, mb,
-                seconds, model_flop, hardware_flop, chip.peak, memory, chip.capacity, need)
+                seconds, model_flop, hardware_flop, chip.peak, mem_key, chip.capacity)
     if check_memory and not step.fits:
-        need, have = need / 1e9, chip.capacity / 1e9
+        need, have = step.memory_bytes / 1e9, chip.capacity / 1e9
         raise InputError("memory per chip", f"this layout needs {need:,.1f} GB per chip and {chip.name} has "
                                             f"{have:,.0f} GB: {need - have:,.1f} GB over; more tensor or pipeline "
                                             f"parallelism, recomputation, ZeRO or a smaller micro-batch would fit")
@@ -590,24 +598,19 @@ def _model_flop(model: Transformer, s: int) -> float:
 
 
 @lru_cache(maxsize=65536)
-def _memory(model, b, s, recompute, zero, dp, t, p, v, c, e):
-    """calc.memory's training memory, with what it does not model: interleaving keeps
-    (1 + (p - 1)/(p v)) more layers in flight [Korthikanti2022] sec. 4.2.3, context ranks split the
-    activations, expert ranks split the experts."""
-    from calc.memory import Memory, training_memory
+def _memory(model, b, s, recompute, zero, dp, t, p, v, c, e, sp, flash, dropout):
+    """calc.memory's memory per chip, with what it does not model: interleaving keeps
+    (1 + (p - 1)/(p v)) more layers in flight [Korthikanti2022] sec. 4.2.3, and context ranks split
+    the activations."""
+    from calc.memory import Memory, per_chip
 
-    mem = training_memory(model, micro_batch=b, sequence=s, recompute=recompute, zero=zero, data_parallel=dp,
-                          tensor=t, pipeline=p)
+    mem = per_chip(model, micro_batch=b, sequence=s, recompute=recompute, zero=zero, data_parallel=dp, tensor=t,
+                   pipeline=p, expert_parallel=e, sequence_parallel=sp, flash_attention=flash, dropout=dropout)
     parts = dict(mem.parts)
     act = parts["activations"] / c
     if v > 1:
         act = act * (1 + (p - 1) / (p * v))
     parts["activations"] = act
-    if e > 1:
-        bk = model.breakdown()
-        f = bk["routed experts"].m_as("param") / model.params().m_as("param") if "routed experts" in bk else 0.0
-        for name in ("weights", "gradients", "optimizer_state"):
-            parts[name] = parts[name] * (1 - f + f / e)
     out = Memory(parts)
     return out, out.total.m_as("byte/chip")
 
@@ -621,7 +624,7 @@ class Search:
 
     steps: list
     tried: int
-    refused: int  # did not fit in memory
+    refused: int  # faster than the ones listed, but did not fit in memory
     why: str
 
 
@@ -662,20 +665,28 @@ def search(model, hardware: str, chips, global_batch: int, *, sequence: int | No
                         for b in (1, 2, 4, 8):
                             if B % (b * d) or B // (b * d) < p or (v > 1 and (B // (b * d)) % p):
                                 continue
-                            for rec in RECOMPUTE:
+                            for rec in RECOMPUTE[1:] if flash_attention else RECOMPUTE:  # fused attention
+                                # already recomputes the scores: none and selective take the same time
                                 for zero in (1, 3):
                                     lay = Layout(t, p, c, e, v, b, B, s, rec, precision, None, flash_attention, zero)
                                     tried += 1
                                     try:
-                                        st = _predict(m, hardware, n, lay, False)
+                                        found.append(_predict(m, hardware, n, lay, False))
                                     except InputError:
                                         continue
-                                    if not st.fits:
-                                        refused += 1
-                                        continue
-                                    found.append(st)
+    # Memory is the slow part: check it fastest first, only until the top layouts (and a rival split
+    # for the explanation) are found.
     found.sort(key=lambda st: st._t)
-    return Search(found[:top], tried, refused, _why(found))
+    fitting, splits = [], set()
+    for st in found:
+        if len(fitting) >= top and len(splits) > 1:
+            break
+        if not st.fits:
+            refused += 1
+            continue
+        fitting.append(st)
+        splits.add((st.layout.tensor, st.layout.pipeline, st.layout.context, st.layout.expert))
+    return Search(fitting[:top], tried, refused, _why(fitting))
 
 
 def _divisors(x: int) -> list[int]:
@@ -738,7 +749,7 @@ def calibration() -> list[Calibration]:
                             vocab=int(r["vocab"]), context=s, learned_positions=True, biases=True)
         base = Layout(tensor=int(r["tensor"]), pipeline=int(r["pipeline"]), global_batch=int(r["global_batch"]),
                       sequence=s, recompute=r["recompute"], precision=r["precision"],
-                      sequence_parallel=r["sequence_parallel"] == "yes", flash_attention=False, zero=0,
+                      sequence_parallel=r["sequence_parallel"] == "yes", flash_attention=False, zero=0, dropout=True,
                       fused_grad_accumulation=r["source"].split(",")[0] != "Narayanan et al. 2021")
         best = None
         for v in ([int(r["virtual_stages"])] if r["virtual_stages"] else [1, 2, 3, 4]):

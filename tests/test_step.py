@@ -203,3 +203,12 @@ def test_cli_step_bad_layout_exits_2_naming_the_flag(capsys, argv, flag):
     base.update(dict(zip(argv[::2], argv[1::2])))
     code, _, err = _cli(capsys, "step", *[x for kv in base.items() for x in kv])
     assert code == 2 and err.startswith(f"calc: error: {flag}") and len(err.strip().splitlines()) == 1
+
+
+def test_layouts_page_compares_layouts_without_error():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file("../app_pages/layouts.py", default_timeout=120).run()
+    assert not at.exception and not at.error
+    assert [m.label for m in at.metric] == ["Step time", "MFU", "Tokens per second", "Memory per chip"]
+    assert "e+" not in " ".join(str(m.value) for m in at.metric)  # people read numbers, not floats
