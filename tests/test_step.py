@@ -212,3 +212,22 @@ def test_layouts_page_compares_layouts_without_error():
     assert not at.exception and not at.error
     assert [m.label for m in at.metric] == ["Step time", "MFU", "Tokens per second", "Memory per chip"]
     assert "e+" not in " ".join(str(m.value) for m in at.metric)  # people read numbers, not floats
+
+
+def test_accelerators_since_2023_say_what_system_they_sit_in():
+    from calc import data
+
+    for h in data.hardware_table().values():
+        if h.release_date and h.release_date.year >= 2023:
+            assert h.chips_per_node and h.intra_node_bandwidth is not None, h.name
+            assert "http" in h.source or "docs.cloud.google.com" in h.source, h.name
+
+
+def test_every_2024_accelerator_predicts_a_step():
+    # the 2024-2026 accelerators: each can run a one-node layout (bf16, flash attention)
+    llama = Transformer(layers=32, d_model=4096, heads=32, kv_heads=8, d_ff=14336, gated=True, vocab=128256,
+                        context=8192, tied_embeddings=False, norm="rmsnorm")
+    for name in ("H800 SXM5", "H200 SXM", "B200", "GB200", "MI300X", "MI325X", "TPU v5e", "TPU v5p", "TPU v6e",
+                 "Gaudi 3"):
+        s = step.predict(llama, name, 8, tensor=8, micro_batch=1, global_batch=8, check_memory=False)
+        assert 0.05 < s.mfu < 0.9, (name, s.mfu)
