@@ -25,7 +25,7 @@ import pint
 
 from calc import data
 from calc.errors import InputError
-from calc.units import Q_, parse_quantity
+from calc.units import Q_
 
 YEAR = Q_(1, "year")
 
@@ -39,6 +39,12 @@ class Cost:
     year: int
     parts: dict = field(default_factory=dict)  # name -> Quantity [USD]
     basis: str = ""  # the prices and assumptions used, in words
+
+    def __post_init__(self):
+        usd = float(self.value.m_as("USD"))
+        if not (math.isfinite(usd) and usd > 0):  # every door's inputs are finite: only their product can overflow
+            raise InputError("cost", f"the {self.method} cost comes out beyond what a float holds; "
+                                     "check the magnitudes of the chips or chip-hours given")
 
 
 def _date(value, field_name: str) -> dt.date:
@@ -146,7 +152,9 @@ def amortized_cost(chip_hours, hardware: str, start, pue=None) -> Cost:
     prices = data.electricity_prices()
     if when.year not in prices:
         raise InputError("start", f"data/electricity_prices.csv covers {min(prices)}-{max(prices)}, not {when.year}")
-    pue_q = parse_quantity(pue if pue is not None else d["pue"].value, "pue", "", bare_ok=True)
+    from calc.estimate import read_value
+
+    pue_q = read_value("pue", pue if pue is not None else d["pue"].value)
     power = hw.tdp * own["server_power_per_chip_tdp"] * own["average_load"] * pue_q
     parts["energy"] = (hours * power * prices[when.year]).to("USD")
     total = sum(parts.values(), Q_(0.0, "USD"))
@@ -204,6 +212,8 @@ def all_methods(chip_hours, hardware: str, start) -> list:
 def in_dollars_of(cost: Cost, year: int) -> Cost:
     """``cost`` in the dollars of ``year``, by the producer price index's annual averages."""
     index = data.ppi()
+    if isinstance(year, bool) or not isinstance(year, int):
+        raise InputError("year", f"expected a whole-number year such as 2024, got {year!r:.40}")
     for y in (cost.year, year):
         if y not in index:
             raise InputError("year", f"data/ppi.csv covers {min(index)}-{max(index)}, not {y}")
@@ -219,10 +229,13 @@ def reconcile(compute, hardware: str, chip_hours, start, precision: str | None =
     chip-hours; (3) on-demand instead of committed; (4) amortized ownership instead of rental;
     (5) in the dollars of ``year``. Returns (label, cost, what changed).
     """
-    from calc.estimate import estimate
+    from calc.estimate import estimate, read_value
 
     hw = data.hardware(hardware)
-    ideal = estimate(compute=compute, hardware=hw.name, precision=precision, utilization=1, chips=1).chip_hours
+    if compute is None:
+        raise InputError("compute", "required: the reconciliation starts from the run's compute")
+    ideal = estimate(compute=read_value("compute", compute), hardware=hw.name, precision=precision, utilization=1,
+                     chips=1).chip_hours
     real = _chip_hours(chip_hours)
     when = _date(start, "start")
     steps = [

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pint
 
 from calc import data
@@ -31,10 +34,21 @@ def tokens_in(size, bytes_per_token=None) -> pint.Quantity:
     >>> tokens_in("40 GB").to("Gtoken")
     <Quantity(10.0, 'gigatoken')>
     """
-    size = parse_quantity(size, "dataset_size", "byte", bare_ok=False)
+    size = _one_positive(size, "dataset_size", "byte")
     if bytes_per_token is None:
         bytes_per_token = data.fact("english_bytes_per_token").value
-    b = parse_quantity(bytes_per_token, "bytes_per_token", "byte/token", bare_ok=False)
-    if not size.magnitude > 0 or not b.magnitude > 0:
-        raise InputError("dataset_size", f"expected positive sizes, got {size:~P} and {b:~P}")
-    return (size / b).to("token")
+    b = _one_positive(bytes_per_token, "bytes_per_token", "byte/token")
+    tokens = (size / b).to("token")
+    if not math.isfinite(tokens.magnitude) or tokens.magnitude < 1e-300:
+        raise InputError("bytes_per_token", f"{size:~P} at {b:~P} gives a token count beyond what a float holds; "
+                                            "check the two units")
+    return tokens
+
+
+def _one_positive(value, field: str, unit: str) -> pint.Quantity:
+    q = parse_quantity(value, field, unit, bare_ok=False)
+    if np.ndim(q.magnitude):
+        raise InputError(field, f"expected one value, got an array of {np.size(q.magnitude)}")
+    if not (math.isfinite(q.magnitude) and q.magnitude > 0):
+        raise InputError(field, f"expected a positive finite quantity in {unit}, got {q:~P}")
+    return q

@@ -29,7 +29,7 @@ import pint
 
 from calc import data
 from calc.errors import ConflictError, InputError, ScaleError
-from calc.units import Q_, parse_quantity
+from calc.units import _TINY, Q_, parse_quantity
 from calc.vocabulary import BY_NAME, QUANTITIES, TEXT_FIELDS
 
 __all__ = ["estimate", "Estimate", "Item", "RELATIONS", "bounds", "check_value", "read_value"]
@@ -373,9 +373,10 @@ def bounds(name: str) -> tuple[float, float]:
     return 0.0, math.inf
 
 
-def read_value(name: str, value) -> pint.Quantity:
+def read_value(name: str, value, *, one: bool = True) -> pint.Quantity:
     """One quantity of the vocabulary, read and checked exactly as ``estimate`` reads it: the
-    reader for every door that takes one value (cost, thresholds, scaling...).
+    reader for every door that takes one value (cost, thresholds, scaling...); ``one=False``
+    also takes an array, one scenario per element.
 
     >>> read_value("chips", "16384 GPU")
     <Quantity(16384.0, 'chip')>
@@ -384,6 +385,9 @@ def read_value(name: str, value) -> pint.Quantity:
     if term is None or term.unit is None:
         raise InputError(name, "not a quantity of the vocabulary")
     q = parse_quantity(value, name, term.unit, bare_ok=term.bare_ok)
+    if one and np.ndim(q.magnitude):
+        raise InputError(name, f"expected one value, got an array of {np.size(q.magnitude)} "
+                               "(calc.estimate and calc.uncertainty.sweep take arrays)")
     _check_range(name, q)
     return q
 
@@ -406,6 +410,11 @@ def _check_range(name: str, q: pint.Quantity) -> None:
         raise InputError(name, f"expected a finite number, got {_show(q)}")
     if lo <= 0:
         raise InputError(name, f"expected a positive quantity, got {_show(q)}")
+    f = _factor(q.units, name)
+    if not math.isfinite(hi * f) or lo * f < _TINY:  # fine in its own unit, beyond a float in the canonical one
+        what = "beyond" if not math.isfinite(hi * f) else "below"
+        raise InputError(name, f"expected a number a float holds; {_show(q, hi if what == 'beyond' else lo)} "
+                               f"is {what} what a float holds in {_UNIT[name] or 'a plain fraction'}")
     if name == "utilization":
         f = _fraction(q.units)
         if hi * f > 1:  # one rule at every door: a percent is written "40 %", never clamped or guessed
@@ -442,10 +451,21 @@ def _read_rtol(rtol) -> float:
     value = rtol
     if isinstance(rtol, str):
         value = parse_quantity(rtol, "rtol", "", bare_ok=True).m_as("")
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not 0 < float(value) < 10:
-        raise InputError("rtol", f"expected a relative tolerance between 0 and 10 (0.05 for 5%), got {rtol!r:.40}")
+    try:
+        ok = not isinstance(value, bool) and 0 < float(value) < 1
+    except (TypeError, ValueError, OverflowError):
+        ok = False
+    if not ok:
+        hint = f"; did you mean {float(value) / 100:.2f}?" if ok is False and _is_percentish(value) else ""
+        raise InputError("rtol", f"expected a relative tolerance between 0 and 1 (0.05 for 5%), got {rtol!r:.40}{hint}")
     return float(value)
+
+
+def _is_percentish(value) -> bool:
+    try:
+        return 1 <= float(value) <= 100
+    except (TypeError, ValueError, OverflowError):
+        return False
 
 
 def _check_finite(name: str, value, inputs: set, items) -> None:
@@ -749,6 +769,11 @@ def _missing(name, items, hw) -> str:
 
 
 def _warn_inputs(items, warnings, extremes):
+    if "chips" in items and items["chips"].source == "given" and np.ndim(items["chips"].value.magnitude) == 0:
+        n = float(items["chips"].value.magnitude)
+        if n != round(n):
+            hint = f" (a digit group? {n * 1000:.0f})" if round(n * 1000) == n * 1000 and n < 1000 else ""
+            warnings.append(f"chips: {n:g} is not a whole number of chips{hint}")
     if "utilization" in extremes:
         low = extremes["utilization"][0]
         floor = float(data.defaults()["utilization_plausible_min"].value.magnitude)

@@ -13,6 +13,7 @@ give about 87 tokens per parameter at 3.14e23 FLOP, not the famous 20; the repli
 from __future__ import annotations
 
 import difflib
+import math
 from dataclasses import dataclass
 from functools import cache
 
@@ -21,7 +22,7 @@ import pint
 
 from calc import data
 from calc.errors import InputError
-from calc.units import Q_, parse_quantity
+from calc.units import Q_
 
 
 @dataclass(frozen=True)
@@ -44,9 +45,11 @@ class Law:
 
 
 def _counts(q, field, unit):
-    if isinstance(q, pint.Quantity):
-        return np.asarray(q.m_as(unit), dtype=float) if np.ndim(q.magnitude) else float(q.m_as(unit))
-    return parse_quantity(q, field, unit, bare_ok=True).m_as(unit) if isinstance(q, str) else np.asarray(q, dtype=float)
+    """Counts of ``field`` in ``unit``, read and checked as every door reads them (arrays allowed)."""
+    from calc.estimate import read_value
+
+    m = read_value(field, q, one=False).m_as(unit)
+    return np.asarray(m, dtype=float) if np.ndim(m) else float(m)
 
 
 @cache
@@ -67,6 +70,8 @@ def laws() -> dict[str, Law]:
 def law(name: str) -> Law:
     """A law by author-year name; an unknown name lists the valid ones."""
     table = laws()
+    if not isinstance(name, str):
+        raise InputError("law", f"expected the name of a scaling law, one of {', '.join(table)}; got {name!r:.40}")
     if name not in table:
         close = difflib.get_close_matches(name, table, n=2)
         raise InputError("law", f"unknown scaling law {name!r}; expected one of {', '.join(table)}"
@@ -100,9 +105,9 @@ def compute_optimal(compute, law_name: str = "besiroglu2024") -> Optimum:
     >>> round(compute_optimal("3.14e23 FLOP", "besiroglu2024").tokens_per_param)
     19
     """
-    c = parse_quantity(compute, "compute", "FLOP", bare_ok=True)
-    if not 0 < c.magnitude < float("inf"):
-        raise InputError("compute", f"expected a positive finite quantity, got {c:~P}")
+    from calc.estimate import read_value
+
+    c = read_value("compute", compute)
     flop = float(c.m_as("FLOP"))
     lw = law(law_name)
     k = lw.constants
@@ -118,15 +123,20 @@ def compute_optimal(compute, law_name: str = "besiroglu2024") -> Optimum:
             grid = np.geomspace(n / 1.01, n * 1.01, 401)
             n = float(grid[np.argmin(lw.loss(grid, budget / grid))])
     d = budget / n
-    return Optimum(law_name, c.to("FLOP"), Q_(n, "param"), Q_(d, "token"), float(lw.loss(n, d)))
+    with np.errstate(all="ignore"):
+        loss = float(lw.loss(n, d)) if n > 0 and d > 0 else math.nan
+    if not all(math.isfinite(x) and x > 0 for x in (n, d, loss)):
+        raise InputError("compute", f"{law_name} cannot be evaluated at {c:~P}: the optimum comes out beyond what "
+                                    "a float holds; the laws were fitted between about 10^18 and 10^26 FLOP")
+    return Optimum(law_name, c.to("FLOP"), Q_(n, "param"), Q_(d, "token"), loss)
 
 
 def allocation(params, tokens, law_name: str = "besiroglu2024") -> dict:
     """How far a run is from compute-optimal: its loss, the optimum's, and the size ratios."""
-    n = float(_counts(params, "params", "param"))
-    d = float(_counts(tokens, "tokens", "token"))
-    if not (n > 0 and d > 0):
-        raise InputError("params", "expected positive params and tokens")
+    from calc.estimate import read_value
+
+    n = float(read_value("params", params).m_as("param"))
+    d = float(read_value("tokens", tokens).m_as("token"))
     opt = compute_optimal(Q_(6 * n * d, "FLOP"), law_name)
     return {"loss": float(law(law_name).loss(n, d)), "optimal": opt,
             "params_over_optimal": n / opt.params.m_as("param"), "tokens_over_optimal": d / opt.tokens.m_as("token"),

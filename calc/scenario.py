@@ -40,6 +40,12 @@ def check_field(name: str, value) -> str:
         raise InputError(str(name)[:40], f"not a name of the calculator; expected one of {', '.join(NAMES)}")
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise InputError(name, f"expected a string such as \"300 Gtoken\" or a number, got {type(value).__name__}")
+    if not isinstance(value, str):
+        try:
+            float(value)
+        except OverflowError:
+            raise InputError(name, f"expected a finite number; the {len(str(value))}-digit number given is beyond "
+                                   "what a float holds (about 1.8 × 10^308)") from None
     text = value.strip() if isinstance(value, str) else repr(value)
     if not text or len(text) > MAX_TEXT:
         raise InputError(name, f"expected a value of 1 to {MAX_TEXT} characters, got {len(text)}")
@@ -58,6 +64,8 @@ def check_field(name: str, value) -> str:
 def read_query(params) -> tuple[dict[str, str], list[str]]:
     """A scenario from a URL's query parameters (a mapping of name to text), and one problem per
     field that was dropped (as ``InputError`` text: the field, then what was wrong)."""
+    if not hasattr(params, "items"):
+        raise InputError("scenario", f"expected a mapping of name to text, got {type(params).__name__}")
     scenario, problems = {}, []
     for key, value in params.items():
         try:
@@ -82,13 +90,21 @@ def read_scenario(raw: bytes | str) -> dict[str, str]:
     >>> read_scenario('{"params": "175e9 param", "chips": 1024, "utilization": "lognormal:0.2..0.5"}')
     {'params': '175e9 param', 'chips': '1024', 'utilization': 'lognormal:0.2..0.5'}
     """
+    if not isinstance(raw, (str, bytes, bytearray)):
+        raise InputError("scenario", f"expected the file's text or bytes, got {type(raw).__name__}")
     if len(raw) > MAX_BYTES:
         raise InputError("scenario", f"the file is {len(raw):,} bytes; a scenario is at most {MAX_BYTES:,}")
     try:
-        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        text = bytes(raw).decode("utf-8-sig") if not isinstance(raw, str) else raw.removeprefix("\ufeff")
         doc = json.loads(text)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise InputError("scenario", f"expected a JSON object of name: \"value unit\" pairs ({type(exc).__name__})") from None
+    except UnicodeDecodeError:
+        raise InputError("scenario", "expected a JSON object in a UTF-8 text file; this one is not UTF-8 "
+                                     "(saved in another encoding?)") from None
+    except json.JSONDecodeError as exc:
+        raise InputError("scenario", f"expected a JSON object of name: \"value unit\" pairs; not JSON at line "
+                                     f"{exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    except (RecursionError, ValueError) as exc:  # nesting too deep; an integer of thousands of digits
+        raise InputError("scenario", f"expected a JSON object of name: \"value unit\" pairs ({str(exc)[:80]})") from None
     if not isinstance(doc, dict):
         raise InputError("scenario", f"expected a JSON object of name: \"value unit\" pairs, got {type(doc).__name__}")
     return {key: check_field(key, value) for key, value in doc.items()}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pint
 
 from calc import data
@@ -60,9 +61,12 @@ def run_crossings(compute, fine_tuning=None, cost=None, scope: str = "all models
     """
     from calc.estimate import read_value
 
+    scopes = {"all models"} | {th.applies_to for th in data.thresholds().values()}
+    if scope not in scopes:
+        raise InputError("scope", f"expected one of {', '.join(sorted(scopes))}; got {scope!r:.40}")
     c = read_value("compute", compute)
     ft = parse_quantity(fine_tuning, "fine_tuning", "FLOP", bare_ok=True) if fine_tuning is not None else Q_(0.0, "FLOP")
-    if not 0 <= ft.magnitude < float("inf"):
+    if np.ndim(ft.magnitude) or not 0 <= ft.magnitude < float("inf"):
         raise InputError("fine_tuning", f"expected zero or a positive finite quantity, got {ft:~P}")
     usd = read_value("cost", cost) if cost is not None else None
     out = []
@@ -106,13 +110,21 @@ def time_to_reach(line, chips, hardware: str, utilization=None, precision: str |
     >>> round(est.duration.m_as("day"), 1)
     29.2
     """
-    return estimate(compute=line, chips=chips, hardware=hardware, utilization=utilization, precision=precision)
+    from calc.estimate import read_value
+
+    return estimate(compute=read_value("compute", line), chips=read_value("chips", chips), hardware=hardware,
+                    utilization=utilization, precision=precision)
 
 
 def runs_per_budget(budget, cost) -> float:
     """How many runs of ``cost`` a ``budget`` buys (a plain number)."""
+    from calc.estimate import read_value
+
     b = parse_quantity(budget, "budget", "USD", bare_ok=True)
-    c = parse_quantity(cost, "cost", "USD", bare_ok=True)
-    if not b.magnitude > 0 or not c.magnitude > 0:
-        raise InputError("budget", "expected positive amounts")
-    return float((b / c).m_as(""))
+    if np.ndim(b.magnitude) or not (0 < b.magnitude < float("inf")):
+        raise InputError("budget", f"expected one positive finite amount of money, got {b:~P}")
+    c = read_value("cost", cost)
+    runs = float((b / c).m_as(""))
+    if not 0 < runs < float("inf"):
+        raise InputError("budget", f"{b:~P} for runs of {c:~P} is beyond what a float holds")
+    return runs

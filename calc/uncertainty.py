@@ -29,6 +29,9 @@ from calc.vocabulary import BY_NAME, QUANTITIES
 
 KINDS = ("loguniform", "uniform", "lognormal", "triangular")
 _Z95 = NormalDist().inv_cdf(0.95)  # a 90% interval spans +-1.645 standard deviations
+# Largest sweep grid: a million scenarios take about 30 ms through calc.estimate, and a DataFrame of them
+# about 200 MB; beyond that a sweep is a mistake, not a question.
+MAX_GRID = 1_000_000
 # Largest share of a lognormal above a physical bound that is truncated (with a note) rather than refused.
 _MAX_TAIL = 0.01
 
@@ -258,14 +261,21 @@ def sweep(over: dict, **known):
             raise InputError(str(name), "only quantities of the vocabulary can be swept")
         if name in known:
             raise InputError(name, "is both swept and given; give it in one place")
-        if isinstance(values, str) or np.ndim(values) != 1 or len(values) == 0:
-            raise InputError(name, f"expected a non-empty sequence of values to sweep, got {values!r:.60}")
-        if not isinstance(values, (pint.Quantity, np.ndarray)) and any(isinstance(v, str) for v in values):
+        if isinstance(values, (list, tuple)) and any(isinstance(v, (str, pint.Quantity)) for v in values):
             values = Q_([parse_quantity(v, name, term.unit, bare_ok=term.bare_ok).m_as(term.unit) for v in values],
-                        term.unit)
+                        term.unit)  # "1 kchip", Q_(2, "day"): each read, then one array in the canonical unit
+        try:
+            shape_ok = not isinstance(values, str) and np.ndim(values) == 1 and len(values) > 0
+        except (TypeError, ValueError):
+            shape_ok = False
+        if not shape_ok:
+            raise InputError(name, f"expected a non-empty sequence of values to sweep, got {values!r:.60}")
         q = parse_quantity(values, name, term.unit, bare_ok=term.bare_ok)  # bare numbers: the one rule
         check_value(name, q)
         axes.append((name, q))
+    size = math.prod(np.size(q.magnitude) for _, q in axes)
+    if size > MAX_GRID:
+        raise InputError(next(iter(over)), f"a grid of {size:,} points is more than {MAX_GRID:,}; sweep fewer values")
     grids = np.meshgrid(*[q.magnitude for _, q in axes], indexing="ij")
     inputs = {name: Q_(g.ravel(), q.units) for (name, q), g in zip(axes, grids)}
     est = estimate(**known, **inputs)

@@ -86,7 +86,7 @@ def read_number(text: str, field: str, unit: str = "") -> tuple[float, str]:
             return 1.0, text  # a unit alone: "day" is 1 day
         raise InputError(field, f"expected a quantity (a number and a unit) such as \"{_example(unit)}\", got {_quote(original)}")
     mantissa, pos = m.group(), m.end()
-    exponent = 0
+    exponent, t = 0, None
     p = _POWER.match(text, pos)
     if p is not None:
         base = float(mantissa.replace("_", ""))
@@ -103,11 +103,16 @@ def read_number(text: str, field: str, unit: str = "") -> tuple[float, str]:
             value = _scale(value, exponent, field, original)
     rest = text[pos:]
     if re.match(r"\s*(?:\*\*|\^)", rest):
-        raise InputError(field, f"only one exponent is accepted (a chain such as a**b**c is refused), got {_quote(original)}")
+        if p is not None or t is not None and re.match(r"\s*(?:\*\*|\^)\s*[+-]?\d", rest):
+            raise InputError(field, f"only one exponent is accepted (a chain such as a**b**c is refused), got {_quote(original)}")
+        raise InputError(field, f"expected a whole-number exponent after ^ or **, got {_quote(original)}")
     stripped = rest.strip()
     if stripped[:1].isdigit() or (stripped[:1] == "." and stripped[1:2].isdigit()):
         raise InputError(field, f"expected one number followed by a unit, got {_quote(original)} "
                                 f"(read as {mantissa} then {stripped.split()[0]!r})")
+    if re.match(r"-\s*\d", stripped):
+        raise InputError(field, f"expected one number followed by a unit, got {_quote(original)}; "
+                                f"a range is written low..high ({mantissa}..{stripped[1:].split()[0]})")
     if stripped[:1] in ("*", "·", "×") or (stripped[:1] == "/" and not stripped[1:].strip()):
         raise InputError(field, f"expected a quantity (a number and a unit) such as \"{_example(unit)}\", got {_quote(original)}")
     if stripped[:1] == ",":
@@ -137,14 +142,20 @@ def _normalize(text: str, field: str, unit: str) -> str:
 
 
 def _power(base: float, exp: int, field: str, original: str) -> float:
-    if exp * math.log10(base) > _MAX_EXP10 or exp * math.log10(base) < -_MAX_EXP10 - 15:
+    if exp * math.log10(base) > _MAX_EXP10:
         raise InputError(field, f"expected a finite number; {_quote(original)} is beyond what a float holds (about 1.8 × 10^308)")
+    if exp * math.log10(base) < -_MAX_EXP10:
+        raise InputError(field, f"expected a number a float holds; {_quote(original)} is below what a float holds "
+                                "(about 2.2 × 10^-308)")
     return math.pow(base, exp)
 
 
 def _scale(mantissa: float, exponent: int, field: str, original: str) -> float:
-    if abs(exponent) > _MAX_EXP10 + 15:
+    if exponent > _MAX_EXP10 + 15:
         raise InputError(field, f"expected a finite number; {_quote(original)} is beyond what a float holds (about 1.8 × 10^308)")
+    if exponent < -_MAX_EXP10 - 15:
+        raise InputError(field, f"expected a number a float holds; {_quote(original)} is below what a float holds "
+                                "(about 2.2 × 10^-308)")
     try:
         return mantissa * 10.0**exponent
     except OverflowError:
@@ -159,6 +170,9 @@ def _check_unit_text(text: str, field: str, original: str) -> None:
         if m is None or m.end() == pos:
             if text[pos:].strip() == "":
                 break
+            if text[pos:].strip()[:1].isdigit():
+                raise InputError(field, f"expected one number followed by a unit, got {_quote(original)}: "
+                                        "arithmetic such as 1/2 or (5) is not read; write the number itself")
             raise InputError(field, f"unexpected {text[pos:].strip()[:12]!r} in the unit of {_quote(original)}")
         if m.group("pow") is not None and abs(int(m.group("pow"))) > _MAX_UNIT_POWER:
             raise InputError(field, f"a unit power above {_MAX_UNIT_POWER} is not a unit people use, in {_quote(original)}")
@@ -214,6 +228,7 @@ def parse_quantity(value, field: str, unit: str, *, bare_ok: bool) -> pint.Quant
     calc.errors.InputError: chips: a range ('1000..2000 chip') is not accepted here; give one value (ranges such as 0.2..0.5 are read by calc estimate, calc.uncertainty.simulate and the app)
     """
     expected = _units(unit)
+    shown = _quote(value) if isinstance(value, str) else None
     if isinstance(value, str):
         number, text = read_number(value, field, unit)
         if not text:
@@ -226,7 +241,8 @@ def parse_quantity(value, field: str, unit: str, *, bare_ok: bool) -> pint.Quant
     elif isinstance(value, pint.Quantity):
         if not isinstance(value, ureg.Quantity):
             value = parse_quantity(f"{value.magnitude} {value.units:~C}", field, unit, bare_ok=bare_ok)
-    elif isinstance(value, bool) or value is None or isinstance(value, (dict, set)):
+    elif isinstance(value, (bool, dict, set, bytes, bytearray, memoryview, complex)) or value is None \
+            or (isinstance(value, np.ndarray) and value.dtype.kind not in "iuf"):
         raise InputError(field, f"expected a quantity in {unit or 'dimensionless'}, got {_quote(repr(value))}")
     else:
         if not bare_ok and not _is_dimensionless(expected):
@@ -247,11 +263,45 @@ def parse_quantity(value, field: str, unit: str, *, bare_ok: bool) -> pint.Quant
             f"({_dims(expected.dimensionality)}), got {value:~P} ({_dims(value.dimensionality)})",
         )
     magnitude = value.magnitude
+    if isinstance(magnitude, complex) or np.iscomplexobj(magnitude):
+        raise InputError(field, f"expected a real number, got {_quote(repr(magnitude))}")
     if isinstance(magnitude, (int, np.integer)):
         value = Q_(float(magnitude), value.units)
     elif isinstance(magnitude, np.ndarray) and magnitude.dtype.kind != "f":
-        value = Q_(magnitude.astype(float), value.units)
+        try:
+            value = Q_(magnitude.astype(float), value.units)
+        except (TypeError, ValueError, OverflowError):
+            raise InputError(field, f"expected an array of numbers, got {_quote(repr(magnitude))}") from None
+    if not isinstance(value.magnitude, np.ndarray):
+        _check_scale(float(value.magnitude), value.units, expected, field, shown)
     return value
+
+
+def _check_scale(x: float, units, expected, field: str, shown: str | None = None) -> None:
+    """A value that a float holds in its own unit may not in the canonical one (1e306 year in
+    seconds): checked once, here, so no door computes with inf or a number below a float's range."""
+    if x == 0 or not math.isfinite(x):
+        return  # the callers' range checks name these (not positive, not finite)
+    factor = _factor_to(units, expected)
+    y = abs(x) * factor
+    if math.isfinite(y) and y >= _TINY:
+        return
+    if shown is None:
+        from calc.display import number
+
+        shown = f"{number(x)} {units:~P}"
+    if not math.isfinite(y):
+        raise InputError(field, f"expected a finite number; {shown} is beyond what a float holds in {expected:~P}")
+    raise InputError(field, f"expected a number a float holds; {shown} is below what a float holds "
+                            f"in {expected:~P} (about 2.2 × 10^-308)")
+
+
+_TINY = 2.2250738585072014e-308  # the smallest normal double: below it precision is lost, then the value
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _factor_to(units, expected) -> float:
+    return float(Q_(1.0, units).m_as(expected))
 
 
 @lru_cache(maxsize=_CACHE_SIZE)

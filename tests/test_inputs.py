@@ -76,7 +76,9 @@ def test_the_first_question_on_the_command_line(capsys):
     ({"pue": 110}, "pue", "did you mean 1.10?"),
     ({"pue": 5}, "pue", "between 1 and 3"),
     ({"rtol": "abc", "params": 1e9}, "rtol", "expected"),
-    ({"rtol": -1, "params": 1e9}, "rtol", "between 0 and 10"),
+    ({"rtol": -1, "params": 1e9}, "rtol", "between 0 and 1"),
+    ({"rtol": "5", "params": 1e9}, "rtol", "did you mean 0.05?"),
+    ({"rtol": 10**60, "params": 1e9}, "rtol", "between 0 and 1"),
     ({"chips": [1, 2], "duration": Q_([1, 2, 3], "day")}, "chips", "do not pair up"),
     ({"compute": "inf FLOP"}, "compute", "finite"),
     ({"duration": "10 – 20 day"}, "duration", "dash is ambiguous"),
@@ -101,7 +103,7 @@ def test_active_params_above_params_is_a_conflict():
 
 @pytest.mark.parametrize("kwargs", [
     {"params": 1e300, "tokens": 1e300, "hardware": "H100 SXM5", "chips": 8},
-    {"cost": "1e6 USD", "price": "1e-320 USD/chip/hour", "chips": 8},
+    {"cost": "1e10 USD", "price": "1e-300 USD/chip/hour", "chips": 8},
     {"compute": "1e300 FLOP", "peak": "1e-300 FLOP/s/chip", "chips": 1, "utilization": 0.5},
 ])
 def test_results_beyond_a_float_name_their_inputs(kwargs):
@@ -442,3 +444,95 @@ def test_parse_is_fast_on_the_worst_strings_we_know():
                  "(" * 4 + "FLOP" + ")" * 4, "1" * 199, "e" * 199, "1e" + "9" * 197, "FLOP/" * 39]:
         _timed_parse(text)
     assert math.isfinite(PARSE_BOUND_S)
+
+
+# --------------------------------------------------------------------------- a fresh tester's probes
+# Found by a QA pass at the other doors (cost, thresholds, scaling, dataset, scenario, sweep): each
+# used to raise a raw Python error or return inf, nan or a misreading.
+
+
+def _doors():
+    from calc import Q_
+    from calc.cost import acquisition_cost, amortized_cost, cloud_cost, in_dollars_of, reconcile
+    from calc.dataset import tokens_in
+    from calc.scaling import allocation, compute_optimal
+    from calc.scenario import read_query
+    from calc.thresholds import cluster_crossings, run_crossings, runs_per_budget, time_to_reach
+
+    return [
+        (lambda: calc.estimate(duration="10^308 day"), "duration", "beyond what a float holds in s"),
+        (lambda: calc.estimate(energy="1e-320 Wh"), "energy", "below what a float holds"),
+        (lambda: calc.estimate(chips=bytearray(b"5")), "chips", "expected a quantity"),
+        (lambda: calc.estimate(chips=Q_(1j, "chip")), "chips", "real number"),
+        (lambda: calc.estimate(chips="5⁻"), "chips", "whole-number exponent"),
+        (lambda: calc.estimate(chips="1/2"), "chips", "arithmetic"),
+        (lambda: calc.estimate(chips="1-2"), "chips", "a range is written low..high"),
+        (lambda: calc.estimate(chips="10^-400"), "chips", "below what a float holds"),
+        (lambda: run_crossings("10^308 PFLOP/s*day"), "compute", "beyond what a float holds"),
+        (lambda: run_crossings("1e25 FLOP", scope="bio"), "scope", "expected one of"),
+        (lambda: run_crossings("1e25 FLOP", fine_tuning=[1, 2]), "fine_tuning", "expected zero or a positive"),
+        (lambda: cluster_crossings([1, 2], "H100 SXM5"), "chips", "expected one value"),
+        (lambda: runs_per_budget(float("inf"), 1), "budget", "finite"),
+        (lambda: runs_per_budget("1e300 USD", "1e-300 USD"), "budget", "beyond what a float holds"),
+        (lambda: time_to_reach(None, 1e5, "H100 SXM5", 0.4), "compute", "expected a quantity"),
+        (lambda: tokens_in("10^308 TB"), "dataset_size", "beyond what a float holds"),
+        (lambda: tokens_in("40 GB", "1e-300 byte/token"), "bytes_per_token", "beyond what a float holds"),
+        (lambda: tokens_in("40 GB", "0 byte/token"), "bytes_per_token", "positive"),
+        (lambda: tokens_in(Q_([1, 2], "GB")), "dataset_size", "one value"),
+        (lambda: cloud_cost("10^308 chip*year", "H100 SXM5", "2025-01-01"), "chip_hours", "beyond"),
+        (lambda: amortized_cost("1e6 chip*hour", "H100 SXM5", "2025-01-01", pue=110), "pue", "did you mean 1.10?"),
+        (lambda: acquisition_cost("1e308", "H100 SXM5", "2025-01-01"), "cost", "beyond what a float holds"),
+        (lambda: acquisition_cost([1, 2], "H100 SXM5", "2025-01-01"), "chips", "one value"),
+        (lambda: reconcile(None, "H100 SXM5", "1e6 chip*hour", "2025-01-01"), "compute", "required"),
+        (lambda: in_dollars_of(cloud_cost("1e6 chip*hour", "H100 SXM5", "2025-06-01"), "2020"), "year", "whole-number"),
+        (lambda: compute_optimal([1e23, 1e24]), "compute", "one value"),
+        (lambda: compute_optimal("1e23 FLOP", None), "law", "expected the name"),
+        (lambda: compute_optimal("1e-320 FLOP"), "compute", "below what a float holds"),
+        (lambda: allocation(True, 2e12), "params", "expected a quantity"),
+        (lambda: allocation(Q_(7, "Gtoken"), 2e12), "params", "expected a quantity in param"),
+        (lambda: allocation({}, 2e12), "params", "expected a quantity"),
+        (lambda: read_scenario('{"chips": 1' + "1" * 5000 + "}"), "scenario", "JSON object"),
+        (lambda: read_scenario('{"chips": 1' + "1" * 400 + "}"), "chips", "beyond what a float holds"),
+        (lambda: read_scenario(None), "scenario", "text or bytes"),
+        (lambda: read_query(None), "scenario", "mapping"),
+        (lambda: sweep({"chips": range(1, 5000), "utilization": np.linspace(0.01, 1, 5000)}, compute=1e24),
+         "chips", "more than 1,000,000"),
+    ]
+
+
+@pytest.mark.parametrize("case", range(36))
+def test_other_doors_answer_with_one_named_error(case):
+    fn, field, words = _doors()[case]
+    with pytest.raises(InputError) as exc:
+        fn()
+    assert exc.value.field == field and words in str(exc.value), str(exc.value)
+
+
+def test_the_probe_table_is_all_run():
+    assert len(_doors()) == 36
+
+
+def test_a_bom_and_a_list_of_quantities_are_read():
+    from calc import Q_
+
+    assert read_scenario(b"\xef\xbb\xbf" + b'{"chips": 5}') == {"chips": "5"}
+    df = sweep({"chips": [Q_(1, "kchip"), Q_(2, "kchip")]}, compute="1e24 FLOP", hardware="H100 SXM5")
+    assert df.iloc[:, 0].tolist() == [1000.0, 2000.0]
+
+
+def test_a_fractional_chip_count_warns_with_the_digit_group_reading():
+    est = calc.estimate(chips="16.384 GPU", compute="1e24 FLOP", hardware="H100 SXM5")
+    assert any("16384" in w for w in est.warnings)
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["thresholds", "--compute", "1e25", "--utilization", "0.4"], "--utilization: only used with --chips"),
+    (["thresholds", "--compute", "1e25", "--budget", "1e9 USD"], "--budget: only used with --chips"),
+    (["thresholds", "--chips", "1000", "--hardware", "H100 SXM5", "--utilization", "nan"], "finite"),
+    (["estimate", "--compute", "1e24", "--rtol", "5"], "did you mean 0.05?"),
+    (["estimate", "--energy", "1e-320 Wh"], "below what a float holds"),
+    (["optimal", "--compute", "1e-320"], "below what a float holds"),
+])
+def test_flags_without_effect_or_out_of_range_are_refused(capsys, argv, words):
+    code, out, err = cli(capsys, *argv)
+    assert code == 2 and words in err, err
