@@ -10,9 +10,12 @@ For every published config.json in data/configs/ this script asks
   does; PyTorch's non-reentrant default stops early and skips each layer's last projection), on the config cut to a few layers (dense models on the
   meta device at full width; mixtures of experts, whose routing needs real numbers, on CPU at a
   reduced width: ``FLOP_SHRINK`` below, recorded in the table);
-- DeepSpeed's estimators of model-state memory per GPU (ZeRO-2 and ZeRO-3, no offload).
+- DeepSpeed's estimators of model-state memory per GPU (ZeRO-2 and ZeRO-3, no offload);
+- a real training step on CPU (fp32, eager attention, no dropout) for the bytes autograd keeps for
+  the backward pass (``saved_tensors_hooks``, each storage once, parameters left out), on small
+  configs of each model type at two depths, so that per-layer and output-layer bytes separate.
 
-It writes tests/golden/params.csv, tests/golden/flop.csv and tests/golden/zero_memory.csv, each
+It writes tests/golden/params.csv, flop.csv, zero_memory.csv and activations.csv, each
 opening with comment lines that give this script, the package versions and the date.
 
     python3 -m venv /work/venv-golden
@@ -63,6 +66,20 @@ FLOP_SHRINK = {
                          "vocab_size": 4096, "num_hidden_layers": 4, "first_k_dense_replace": 2},
 }
 ZERO_LAYOUTS = ((8, 1), (8, 4), (8, 64))  # (GPUs per node, nodes)
+# Small configs of each model type for the saved-activation measurement (CPU, fp32): these fields
+# replace the published config's; layers are set to ACT_LAYERS in turn.
+ACT_SMALL = {"hidden_size": 256, "num_attention_heads": 4, "intermediate_size": 512, "vocab_size": 1000,
+             "moe_intermediate_size": 128, "shared_expert_intermediate_size": 256, "kv_lora_rank": 64,
+             "q_lora_rank": 96, "qk_nope_head_dim": 32, "qk_rope_head_dim": 16, "v_head_dim": 32, "head_dim": 64,
+             "n_embd": 256, "n_head": 4, "ffn_hidden_size": 1024, "n_routed_experts": 8, "num_experts": 8,
+             "num_local_experts": 8, "n_group": 2, "topk_group": 1, "first_k_dense_replace": 0,
+             "resid_pdrop": 0.0, "embd_pdrop": 0.0, "attn_pdrop": 0.0}
+ACT_CONFIGS = ("gpt2.json", "pythia-1.4b.json", "bloom-560m.json", "falcon-7b.json", "falcon-40b.json",
+               "llama-3-8b.json", "qwen2-7b.json", "qwen3-4b.json", "gemma-7b.json", "gemma-2-9b.json",
+               "olmo-1b.json", "phi-3-mini.json", "mixtral-8x7b.json", "qwen1.5-moe-a2.7b.json",
+               "deepseek-v2-lite.json", "deepseek-v3.json")
+ACT_LAYERS = (2, 4)
+ACT_SEQUENCE, ACT_BATCH = 128, 2
 
 
 def build(cfg: dict, device: str):
@@ -103,6 +120,45 @@ def flop(cfg: dict, device: str, recompute: bool) -> float:
         out = model(input_ids=ids, attention_mask=mask, labels=ids, use_cache=False)
         out.loss.backward()
     return counter.get_total_flops()
+
+
+def small_config(cfg: dict, layers: int) -> dict:
+    c = dict(cfg)
+    c.update({k: v for k, v in ACT_SMALL.items() if k in cfg or k in ("resid_pdrop", "embd_pdrop", "attn_pdrop")
+              and cfg["model_type"] == "gpt2"})
+    if "num_key_value_heads" in cfg:  # grouped-query attention (latent attention keeps one per head)
+        c["num_key_value_heads"] = ACT_SMALL["num_attention_heads"] if "kv_lora_rank" in cfg else min(
+            cfg["num_key_value_heads"], 2)
+    if cfg.get("num_kv_heads"):
+        c["num_kv_heads"] = 2
+    c["n_layer" if "n_layer" in cfg else "num_hidden_layers"] = layers
+    c["pad_token_id"] = c["bos_token_id"] = c["eos_token_id"] = 0  # within the small vocabulary
+    if "n_routed_experts" in cfg:
+        c["num_experts_per_tok"] = 2
+    return c
+
+
+def saved_bytes(cfg: dict) -> int:
+    """Bytes of the tensors autograd saves in one forward (each storage once, parameters left out)."""
+    torch.manual_seed(0)
+    model = build(cfg, "cpu")
+    for p in model.parameters():
+        torch.nn.init.normal_(p, std=0.02)
+    model.train()
+    params = {p.untyped_storage().data_ptr() for p in model.parameters()}
+    seen = {}
+
+    def pack(t):
+        st = t.untyped_storage()
+        if st.data_ptr() not in params and st.data_ptr() != 0:
+            seen[st.data_ptr()] = st.nbytes()
+        return t
+
+    ids = torch.randint(0, cfg["vocab_size"], (ACT_BATCH, ACT_SEQUENCE))
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        out = model(input_ids=ids, labels=ids, use_cache=False)
+    out.loss.backward()
+    return sum(seen.values())
 
 
 def main() -> int:
@@ -146,6 +202,17 @@ def main() -> int:
         flop_rows.append(row)
         print(f"{path.name}: {total:,} params, largest module {largest:,}; FLOP {row['flop']:.4e} "
               f"({time.time() - t0:.0f} s)", flush=True)
+    act_rows = []
+    for name in ACT_CONFIGS:
+        if only and name not in only:
+            continue
+        cfg = json.loads((CONFIGS / name).read_text())
+        for layers in ACT_LAYERS:
+            small = small_config(cfg, layers)
+            overrides = {k: v for k, v in small.items() if cfg.get(k) != v}
+            act_rows.append({"config": name, "overrides": json.dumps(overrides, sort_keys=True),
+                             "sequence": ACT_SEQUENCE, "batch": ACT_BATCH, "bytes_saved": saved_bytes(small)})
+            print(f"{name} at {layers} layers: {act_rows[-1]['bytes_saved']:,} bytes saved", flush=True)
     for name, rows, note in (
             ("params.csv", params_rows, "parameters of AutoModelForCausalLM.from_config on the meta device "
                                         "(shared tensors once); largest module as DeepSpeed's model_to_params"),
@@ -153,7 +220,12 @@ def main() -> int:
                                     "eager attention and experts, the config with `overrides` applied; "
                                     "flop_full_recompute with gradient checkpointing"),
             ("zero_memory.csv", mem_rows, "DeepSpeed estimate_zero{2,3}_model_states_mem_needs, cpu_offload=False, "
-                                          "for the params and largest module of params.csv")):
+                                          "for the params and largest module of params.csv"),
+            ("activations.csv", act_rows, "bytes autograd saves for backward in one fp32 training step on CPU "
+                                          "(saved_tensors_hooks; each storage once; parameters left out), eager "
+                                          "attention and experts, no dropout, the config with `overrides` applied")):
+        if not rows:
+            continue
         with open(OUT / name, "w", newline="") as f:
             f.write("\n".join(header + [f"# {note}"]) + "\n")
             w = csv.DictWriter(f, fieldnames=list(rows[0]))

@@ -307,7 +307,7 @@ def min_chips(model: Transformer, hardware: str, **layout) -> tuple[pint.Quantit
     fixed = at[ep] - shardable / ep
     if fixed >= cap:
         what = "one micro-batch's activations and the unsharded states" if layout.get("zero") else \
-            "the states (ZeRO stage 0 does not shard them; give --zero 1, 2 or 3)"
+            "the states (ZeRO stage 0 does not shard them; use ZeRO stage 1, 2 or 3)"
         raise InputError("hardware", f"{what} do not fit on {hw.name} ({fixed / 1e9:,.1f} GB of "
                                      f"{cap / 1e9:,.0f} GB per chip) at tensor {layout.get('tensor', 1)}, "
                                      f"pipeline {layout.get('pipeline', 1)}")

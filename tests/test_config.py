@@ -1,0 +1,96 @@
+"""Reading a Hugging Face config.json: every listed model type, and clear errors for the rest."""
+
+import json
+
+import pytest
+
+import calc
+from calc import data
+from calc.architecture import CONFIG_TYPES, Transformer, published
+
+LISTED = ("gpt2", "gpt_neox", "llama", "mistral", "mixtral", "qwen2", "qwen2_moe", "qwen3", "gemma", "gemma2",
+          "phi3", "falcon", "olmo", "bloom", "deepseek_v2", "deepseek_v3")  # issue 13
+
+
+def test_every_listed_model_type_is_read():
+    assert set(LISTED) <= set(CONFIG_TYPES)
+    kinds = {json.loads((data.DATA_DIR / "configs" / r["config"]).read_text())["model_type"]
+             for _, r in published().values() if r["config"]}
+    assert set(LISTED) <= kinds  # and each has a published config, counted in tests/test_golden.py
+
+
+def test_a_path_and_a_dict_give_the_same_shape(tmp_path):
+    cfg = data.model_config("qwen3-4b.json")
+    p = tmp_path / "config.json"
+    p.write_text(json.dumps(cfg))
+    assert Transformer.from_config(p) == Transformer.from_config(cfg) == Transformer.from_config(str(p))
+
+
+def test_unknown_model_type_lists_the_known_ones():
+    with pytest.raises(calc.InputError, match="t5.*known model types: .*deepseek_v3.*llama") as exc:
+        Transformer.from_config({"model_type": "t5", "d_model": 512})
+    assert exc.value.field == "config"
+    with pytest.raises(calc.InputError, match="no model_type"):
+        Transformer.from_config({"hidden_size": 512})
+
+
+@pytest.mark.parametrize("missing", ["hidden_size", "num_hidden_layers", "num_attention_heads", "vocab_size",
+                                     "intermediate_size"])
+def test_a_missing_field_is_named(missing):
+    cfg = dict(data.model_config("llama-3-8b.json"))
+    del cfg[missing]
+    with pytest.raises(calc.InputError, match=f"llama config.json needs '{missing}'") as exc:
+        Transformer.from_config(cfg)
+    assert exc.value.field == "config"
+
+
+@pytest.mark.parametrize("field, value, expected", [
+    ("hidden_size", "4096", "whole number"), ("num_hidden_layers", 2.5, "whole number"),
+    ("tie_word_embeddings", "yes", "true or false"), ("num_key_value_heads", 5, "key/value heads do not divide"),
+])
+def test_a_malformed_field_is_named_with_what_was_read(field, value, expected):
+    cfg = dict(data.model_config("llama-3-8b.json"))
+    cfg[field] = value
+    with pytest.raises(calc.InputError, match=expected):
+        Transformer.from_config(cfg)
+
+
+def test_unreadable_files(tmp_path):
+    with pytest.raises(calc.InputError, match="cannot read") as exc:
+        Transformer.from_config(tmp_path / "absent.json")
+    assert exc.value.field == "config"
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    with pytest.raises(calc.InputError, match="not a JSON file"):
+        Transformer.from_config(bad)
+    bad.write_text("[1, 2]")
+    with pytest.raises(calc.InputError, match="JSON object"):
+        Transformer.from_config(bad)
+
+
+def test_config_semantics_the_frameworks_follow():
+    # read from the configs; the counts these give are checked against transformers in test_golden.py
+    shape = {n: t for n, (t, _) in published().items()}
+    assert shape["Gemma 7B"].head_width == 256 and shape["Gemma 7B"].head_width * 16 != 3072
+    assert shape["Qwen2 7B"].qkv_bias and not shape["Qwen2 7B"].out_bias and shape["Qwen3 4B"].qk_norm == "head"
+    assert shape["Gemma 2 9B"].norms_per_layer == 4 and shape["OLMo 7B"].norm == "nonparametric"
+    assert shape["Falcon 7B"].norms_per_layer == 1 and shape["Falcon 7B"].kv == 1
+    assert shape["Falcon 40B"].norms_per_layer == 2 and shape["Falcon 40B"].kv == 8
+    assert shape["BLOOM"].embedding_norm and shape["GPT-NeoX-20B"].parallel_block
+    assert shape["DeepSeek-V3"].dense_layers == 3 and shape["DeepSeek-V3"].mtp_modules == 1
+    assert shape["Qwen1.5-MoE-A2.7B"].shared_expert_gate and shape["Qwen1.5-MoE-A2.7B"].shared_ff == 5632
+
+
+def test_moe_on_some_layers_only():
+    cfg = dict(data.model_config("qwen1.5-moe-a2.7b.json"), decoder_sparse_step=2, mlp_only_layers=[1])
+    t = Transformer.from_config(cfg)  # experts on layer i when i + 1 is even, except on layer 1
+    assert t.moe_layers == len([i for i in range(24) if (i + 1) % 2 == 0 and i != 1]) == 11
+    assert t.dense_layers == 13
+    cfg = dict(data.model_config("deepseek-v3.json"), moe_layer_freq=2)
+    assert Transformer.from_config(cfg).moe_layers == len([i for i in range(3, 61) if i % 2 == 0])
+
+
+def test_deepseek_v3_page_figure_is_671b_not_6t():
+    # the app's Model shape page used to rebuild the shape from a few fields and lost latent attention and
+    # the experts' width: 6.2T
+    assert published()["DeepSeek-V3"][0].params().m_as("param") == pytest.approx(671.0e9, rel=1e-3)

@@ -1,0 +1,36 @@
+"""The Model shape page: the full shape (671B for DeepSeek-V3), an uploaded config.json, a real heat-map."""
+
+import json
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+PAGE = str(Path(__file__).resolve().parents[1] / "app_pages" / "shape.py")
+
+
+def _page(preset=None):
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.run()
+    if preset:
+        at.selectbox(key="shape_preset").set_value(preset).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def _metric(at, label):
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_deepseek_v3_shows_671b_not_6t():
+    at = _page("DeepSeek-V3")
+    assert not at.error, [e.value for e in at.error]
+    assert _metric(at, "parameters").startswith("671")
+
+
+def test_the_loss_heat_map_has_cells_not_one_block():
+    at = _page()
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    heat = spec["layer"][0]["encoding"]
+    assert {"x", "x2", "y", "y2"} <= set(heat)  # each cell spans its own edges on the log axes
+    lo, hi = heat["color"]["scale"]["domain"]
+    assert hi > lo * 1.2  # the colours spread over the losses shown, not one colour for all
