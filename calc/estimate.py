@@ -474,7 +474,7 @@ def _check_finite(name: str, value, inputs: set, items) -> None:
         lo, hi = float(value.min()), float(value.max())
     else:
         lo = hi = float(value)
-    if math.isfinite(lo) and math.isfinite(hi) and lo > 0:
+    if math.isfinite(lo) and math.isfinite(hi) and lo >= _TINY:  # below it, a float has lost its digits
         return
     names = tuple(sorted(inputs, key=QUANTITIES.index))
     shown = "; ".join(f"{n} {items[n].source} {_fmt(items[n].value)}" for n in names)
