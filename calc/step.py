@@ -5,8 +5,10 @@ expert E, virtual stages v, micro-batch b, global batch B sequences of S tokens,
 the time of one optimizer step is built from its parts, each from a physical rate of the chip or
 its links (``data/hardware.csv``) and a sourced coefficient (``data/step_coefficients.csv``):
 
-    matmul           max(2 M K N / (peak x eta), bytes / memory bandwidth) + kernel overhead
-                     per matrix product of the layer, on the chip's share of it      [Isaev2023]
+    matmul           max(2 M K N / (peak x eta), operand bytes / memory bandwidth)
+                     + result bytes / memory bandwidth + kernel overhead, per matrix product
+                     of the layer on the chip's share of it (eta: measured best rate, less
+                     the last partial wave of output tiles)                           [Isaev2023]
     attention core   scores and values: as two batched matmuls plus the softmax and dropout
                      traffic, or one fused kernel (flash attention)                  [Dao2023]
     memory-bound     layer norms, dropouts, residuals, activation functions: bytes / bandwidth
@@ -432,26 +434,25 @@ def _predict(model: Transformer, hardware: str, n: int, lay: Layout, check_memor
         return max(inside, outside)
 
     ovh = k["kernel_overhead"]
-    mm, mem = chip.mm, chip.mem
+    mem = chip.mem
+    eight_bit = precision in ("fp8", "int8")
 
-    units = chip.units
-    tile_a, tile_b = k["matmul_tile_long"], k["matmul_tile_short"]
+    tiles = (k["matmul_tile_long"], k["matmul_tile_short"])
 
     def one(M, K, N, batch):
-        flop = 2.0 * M * K * N * batch
-        nbytes = 2.0 * (M * K + K * N + M * N) * batch
-        rate = mm
-        if units:
-            tiles = math.ceil(max(M, N) / tile_a) * math.ceil(min(M, N) / tile_b) * batch
-            rate = mm * tiles / (math.ceil(tiles / units) * units)
-        return max(flop / rate, nbytes / mem) + ovh
+        return _matmul(chip, M, K, N, batch, eight_bit, tiles, ovh)
 
     def gemm(M, K, N, batch=1):
         """Forward and backward time of a (batched) matrix product X (M x K) W (K x N), and its
         forward FLOP: each product a roofline plus a fixed kernel overhead, its output tiles running
         in whole waves over the compute units (NVIDIA's wave quantization). The backward pass is the
-        input gradient (M x N)(N x K) and the weight gradient (K x M)(M x N)."""
-        return one(M, K, N, batch), one(M, N, K, batch) + one(K, M, N, batch), 2.0 * M * K * N * batch
+        input gradient (M x N)(N x K) and the weight gradient (K x M)(M x N). In 8 bits the input
+        and the output gradient are first cast from 16 bits (read 2, write 1 byte each)."""
+        fwd, bwd = one(M, K, N, batch), one(M, N, K, batch) + one(K, M, N, batch)
+        if eight_bit:
+            fwd += 3.0 * M * K * batch / mem + ovh
+            bwd += 3.0 * M * N * batch / mem + ovh
+        return fwd, bwd, 2.0 * M * K * N * batch
 
     # ----- one layer, one micro-batch, this chip's share
     h, H, L = model.d_model, model.heads, model.layers
@@ -582,6 +583,41 @@ def _predict(model: Transformer, hardware: str, n: int, lay: Layout, check_memor
                                             f"{have:,.0f} GB: {need - have:,.1f} GB over; more tensor or pipeline "
                                             f"parallelism, recomputation, ZeRO or a smaller micro-batch would fit")
     return step
+
+
+def _matmul(chip: _Chip, M, K, N, batch, eight_bit, tiles, overhead) -> float:
+    """Seconds of one (batched) matrix product (M x K)(K x N): the main loop streams the operands
+    while it multiplies at the measured best rate, less the last partial wave of output tiles over
+    the compute units (NVIDIA's wave quantization); the epilogue then writes the 16-bit result."""
+    flop = 2.0 * M * K * N * batch
+    rate = chip.mm
+    if chip.units:
+        n = math.ceil(max(M, N) / tiles[0]) * math.ceil(min(M, N) / tiles[1]) * batch
+        rate *= n / (math.ceil(n / chip.units) * chip.units)
+    operands = (1.0 if eight_bit else 2.0) * (M * K + K * N) * batch
+    return max(flop / rate, operands / chip.mem) + 2.0 * M * N * batch / chip.mem + overhead
+
+
+def matmul_rate(hardware: str, M: int, K: int, N: int, precision: str | None = None) -> pint.Quantity:
+    """The rate the step model gives one matrix product (M x K)(K x N) on ``hardware``.
+
+    .. math:: t = \\max\\left(\\frac{2MKN}{\\eta P w}, \\frac{b (MK + KN)}{B}\\right) + \\frac{2 MN}{B} + t_0
+
+    with :math:`\\eta` the measured best matmul rate over the dense peak :math:`P`, :math:`w` the
+    filled share of the last wave of output tiles, :math:`B` the achievable memory bandwidth and
+    :math:`t_0` a fixed kernel overhead (data/step_coefficients.csv).
+
+    Examples
+    --------
+    >>> round(matmul_rate("H800 SXM5", 8192, 16384, 8192, "fp8").m_as("TFLOP/s/chip"))
+    1488
+    """
+    chip, precision = _chip(hardware, precision)
+    k = _coefficients()
+    dims = [_whole(n, v) for n, v in (("M", M), ("K", K), ("N", N))]
+    t = _matmul(chip, *dims, 1, precision in ("fp8", "int8"), (k["matmul_tile_long"], k["matmul_tile_short"]),
+                k["kernel_overhead"])
+    return Q_(2.0 * M * K * N / t, "FLOP/s/chip")
 
 
 @lru_cache(maxsize=4096)
