@@ -790,6 +790,15 @@ def _warn_inputs(items, warnings, extremes):
 
 
 def _warn_results(items, warnings, extremes):
+    if "pue" in items and items["pue"].source == "derived":
+        lo_b, hi_b = bounds("pue")
+        m = items["pue"].value.magnitude
+        lo, hi = float(np.min(m)), float(np.max(m))
+        if lo < lo_b or hi > hi_b:
+            from calc.display import number
+
+            warnings.append(f"pue: the inputs imply {number(lo if lo < lo_b else hi)}, outside [{lo_b:g}, {hi_b:g}] "
+                            "(facility power / IT power); check energy, power and chip-hours")
     if "utilization" in items and items["utilization"].source == "derived":
         u = float(np.max(items["utilization"].value.magnitude))
         if u > 1:
