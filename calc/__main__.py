@@ -442,18 +442,28 @@ def _shape_command(args) -> int:
     if args.dropout:
         layout["dropout"] = True
     m = per_chip(t, sequence=T, **layout)
-    fewest = min_chips(t, args.hardware, sequence=T, **{k: v for k, v in layout.items() if k != "data_parallel"})
+    try:
+        fewest, why = min_chips(t, args.hardware, sequence=T, **{k: v for k, v in layout.items()
+                                                                 if k != "data_parallel"}), ""
+    except InputError as exc:
+        if exc.field != "hardware" or "do not fit" not in exc.message:
+            raise
+        fewest, why = None, exc.message
     if args.json:
         parts = {k: _vu(v, "GB/chip") for k, v in m.parts.items()}
         parts["total"] = _vu(m.total, "GB/chip")
         settings = {**DEFAULTS, **layout, "sequence": T}
         print(json.dumps({"per_chip": parts, "layout": settings, "hardware": args.hardware,
-                          "fewest_chips": _vu(fewest[0], "chip"), "fewest_chips_data_parallel": fewest[1]}, indent=2))
+                          "fewest_chips": fewest and _vu(fewest[0], "chip"),
+                          "fewest_chips_data_parallel": fewest and fewest[1], "fewest_chips_note": why}, indent=2))
         return 0
     for k, v in m.parts.items():
         print(f"{k:<16} {v.m_as('GB/chip'):>12,.2f} GB/chip")
     print(f"{'total':<16} {m.total.m_as('GB/chip'):>12,.2f} GB/chip")
     shown = {**DEFAULTS, **layout}
+    if fewest is None:
+        print(f"fewest {args.hardware}: none in this layout; {why}")
+        return 0
     print(f"fewest {args.hardware} that hold the training state: {fewest[0].m_as('chip'):,.0f} "
           f"(data parallel {fewest[1]} x tensor {shown['tensor']} x pipeline {shown['pipeline']}, "
           f"ZeRO {shown['zero']}, {shown['states']})")
