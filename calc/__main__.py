@@ -153,6 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--precision", help="number format of the matmuls (default: the chip's 16-bit format)")
     sp.add_argument("--no-flash-attention", dest="flash", action="store_false", help="materialized attention scores")
     sp.add_argument("--dp-overlap", type=float, help="share of data-parallel communication hidden behind compute")
+    sp.add_argument("--uneven-pipeline", dest="uneven", action="store_true",
+                    help="let pipeline stages hold different numbers of layers (the fullest sets the pace)")
     sp.add_argument("--tokens", metavar="VALUE", help="training tokens: also print the run's duration")
     sp.add_argument("--search", action="store_true", help="list the fastest layouts that fit instead")
     sp.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -581,7 +583,7 @@ def _step(args) -> int:
                      context=args.context, expert=args.expert, virtual_stages=args.virtual_stages,
                      micro_batch=args.micro_batch, global_batch=args.global_batch, sequence=args.sequence,
                      recompute=args.recompute, precision=args.precision, flash_attention=args.flash,
-                     zero=args.zero, dp_overlap=args.dp_overlap)
+                     zero=args.zero, dp_overlap=args.dp_overlap, uneven_pipeline=args.uneven)
     duration = s.duration(args.tokens) if args.tokens else None
     if args.json:
         out = s.to_dict()

@@ -373,7 +373,7 @@ def _predict(model: Transformer, hardware: str, n: int, lay: Layout, check_memor
         if not lay.uneven_pipeline:
             what = "pipeline" if v == 1 else "virtual_stages"
             raise InputError(what, f"pipeline x virtual stages = {p} x {v} do not divide the {model.layers} layers "
-                                   f"(uneven_pipeline=True lets stages differ, as Llama 3 did)")
+                                   f"(uneven_pipeline, --uneven-pipeline, lets stages differ, as Llama 3 did)")
         if model.layers < p * v:
             raise InputError("pipeline", f"{p} x {v} stages are more than the {model.layers} layers")
         stage_layers = math.ceil(model.layers / (p * v)) * v  # the fullest stage
