@@ -41,6 +41,7 @@ from transformers import AutoConfig, AutoModelForCausalLM  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = ROOT / "data" / "configs"
+EXTRA = ROOT / "tests" / "golden" / "configs"  # made-up small shapes for model types without a published row
 OUT = ROOT / "tests" / "golden"
 
 FLOP_LAYERS = 2  # per-layer counts scale with layers; MoE configs keep their dense-then-expert pattern
@@ -60,6 +61,9 @@ FLOP_SHRINK = {
                          "intermediate_size": 1024, "moe_intermediate_size": 256, "n_routed_experts": 16,
                          "n_group": 4, "topk_group": 2, "q_lora_rank": 192, "kv_lora_rank": 128,
                          "vocab_size": 4096, "num_hidden_layers": 3},
+    "qwen3-30b-a3b.json": {"hidden_size": 512, "num_attention_heads": 8, "num_key_value_heads": 4, "head_dim": 64,
+                           "intermediate_size": 1024, "moe_intermediate_size": 256, "num_experts": 16,
+                           "vocab_size": 4096, "num_hidden_layers": 2},
     "deepseek-v3.json": {"hidden_size": 512, "num_attention_heads": 8, "num_key_value_heads": 8,
                          "intermediate_size": 1024, "moe_intermediate_size": 256, "n_routed_experts": 32,
                          "n_group": 8, "topk_group": 4, "q_lora_rank": 192, "kv_lora_rank": 128,
@@ -77,7 +81,8 @@ ACT_SMALL = {"hidden_size": 256, "num_attention_heads": 4, "intermediate_size": 
 ACT_CONFIGS = ("gpt2.json", "pythia-1.4b.json", "bloom-560m.json", "falcon-7b.json", "falcon-40b.json",
                "llama-3-8b.json", "qwen2-7b.json", "qwen3-4b.json", "gemma-7b.json", "gemma-2-9b.json",
                "olmo-1b.json", "phi-3-mini.json", "mixtral-8x7b.json", "qwen1.5-moe-a2.7b.json",
-               "deepseek-v2-lite.json", "deepseek-v3.json")
+               "deepseek-v2-lite.json", "deepseek-v3.json", "gpt-j-6b.json", "olmo-2-7b.json", "gemma-3-1b.json",
+               "qwen3-30b-a3b.json", "starcoder2-synthetic.json")
 ACT_LAYERS = (2, 4)
 ACT_SEQUENCE, ACT_BATCH = 128, 2
 
@@ -172,10 +177,11 @@ def main() -> int:
     header = [f"# produced by benchmarks/golden_frameworks.py on {dt.date.today().isoformat()} with {versions}"]
     params_rows, flop_rows, mem_rows = [], [], []
     only = set(sys.argv[1:])
-    for path in sorted(CONFIGS.glob("*.json")):
+    for path in sorted([*CONFIGS.glob("*.json"), *EXTRA.glob("*.json")], key=lambda p: p.name):
         if only and path.name not in only:
             continue
         cfg = json.loads(path.read_text())
+        cfg.pop("_comment", None)
         t0 = time.time()
         total, largest = count(build(cfg, "meta"))
         params_rows.append({"config": path.name, "params": total, "largest_module_params": largest})
@@ -206,7 +212,8 @@ def main() -> int:
     for name in ACT_CONFIGS:
         if only and name not in only:
             continue
-        cfg = json.loads((CONFIGS / name).read_text())
+        cfg = json.loads(((CONFIGS / name) if (CONFIGS / name).exists() else (EXTRA / name)).read_text())
+        cfg.pop("_comment", None)
         for layers in ACT_LAYERS:
             small = small_config(cfg, layers)
             overrides = {k: v for k, v in small.items() if cfg.get(k) != v}
@@ -226,6 +233,10 @@ def main() -> int:
                                           "attention and experts, no dropout, the config with `overrides` applied")):
         if not rows:
             continue
+        if only and (OUT / name).exists():  # a partial run replaces its configs' rows and keeps the others
+            with open(OUT / name) as f:
+                old = list(csv.DictReader(line for line in f if not line.startswith("#")))
+            rows = sorted([r for r in old if r["config"] not in only] + rows, key=lambda r: r["config"])
         with open(OUT / name, "w", newline="") as f:
             f.write("\n".join(header + [f"# {note}"]) + "\n")
             w = csv.DictWriter(f, fieldnames=list(rows[0]))

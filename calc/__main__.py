@@ -43,7 +43,7 @@ SHAPE_BOOL_FLAGS = (
     ("--qkv-bias", "biases on q, k and v"), ("--out-bias", "bias on the attention output"),
     ("--mlp-bias", "biases in the feed-forward"), ("--embedding-norm", "a norm after the embedding"),
     ("--parallel-block", "attention and feed-forward side by side"),
-    ("--shared-expert-gate", "a gate on the shared expert"))
+    ("--shared-expert-gate", "a gate on the shared expert"), ("--unembedding-bias", "a bias on the output layer"))
 
 
 def _flag(name: str) -> str:
@@ -585,10 +585,18 @@ def _step(args) -> int:
                      recompute=args.recompute, precision=args.precision, flash_attention=args.flash,
                      zero=args.zero, dp_overlap=args.dp_overlap, uneven_pipeline=args.uneven)
     duration = s.duration(args.tokens) if args.tokens else None
+    run = {}
+    if args.tokens:  # the whole run through calc.estimate, utilization marked modelled
+        from calc.estimate import estimate
+
+        est = estimate(model=model, layout=s.layout, hardware=args.hardware, chips=args.chips, tokens=args.tokens)
+        units = {"duration": "day", "chip_hours": "chip*hour", "cost": "USD", "energy": "MWh"}
+        run = {name: est[name].value for name in units if name in est}
     if args.json:
         out = s.to_dict()
         if duration is not None:
             out["duration"] = {"value": duration.m_as("day"), "unit": "day"}
+            out["run"] = {name: {"value": float(q.m_as(units[name])), "unit": units[name]} for name, q in run.items()}
         print(json.dumps(out, indent=2))
         return 0
     t = s.step_time.m_as("s")
@@ -601,7 +609,9 @@ def _step(args) -> int:
     print(f"HFU                 {s.hfu:.1%}")
     print(f"memory per chip     {number(s.memory_per_chip.m_as('GB/chip'))} GB")
     if duration is not None:
-        print(f"duration            {show('duration', duration)} for {args.tokens} tokens")
+        print(f"for {args.tokens} tokens (calc.estimate, utilization modelled):")
+        for name, q in run.items():
+            print(f"  {name.replace('_', '-'):<18}{show(name, q)}")
     print("where the step goes:")
     for part, q in s.breakdown.items():
         print(f"  {part:<32}{number(q.m_as('s')):>10} s {q.m_as('s') / t:>7.1%}")

@@ -67,6 +67,7 @@ class Transformer:
     d_ff: int | None = None  # default 4 d_model (or 8/3 d_model when gated)
     gated: bool = False
     tied_embeddings: bool = True
+    unembedding_bias: bool = False  # a bias on the output layer (GPT-J)
     learned_positions: bool = False
     biases: bool = False
     qkv_bias: bool | None = None
@@ -102,7 +103,7 @@ class Transformer:
                 _whole(name, getattr(self, name), 1)
         for name in ("shared_experts", "mtp_modules"):
             _whole(name, getattr(self, name), 0)
-        for name in ("gated", "tied_embeddings", "learned_positions", "biases", "embedding_norm", "parallel_block",
+        for name in ("gated", "tied_embeddings", "unembedding_bias", "learned_positions", "biases", "embedding_norm", "parallel_block",
                      "shared_expert_gate"):
             if not isinstance(getattr(self, name), bool):
                 raise InputError(name, f"expected true or false, got {getattr(self, name)!r}")
@@ -217,7 +218,7 @@ class Transformer:
             "shared experts": moe * (shared + (d if self.shared_expert_gate else 0)),
             "router": moe * d * self.experts,
             "norms": c * d * (L * self.norms_per_layer + 1 + self.embedding_norm),
-            "unembedding": 0 if self.tied_embeddings else self.vocab * d,
+            "unembedding": (0 if self.tied_embeddings else self.vocab * d) + self.unembedding_bias * self.vocab,
         }
 
     def params(self) -> pint.Quantity:
@@ -276,7 +277,8 @@ class Transformer:
         """
         d = self.d_model
         fused = self.experts * self._mlp(self.expert_ff)[0] if self.moe_layers else 0
-        return Q_(max(self.vocab * d, fused, (d + 1) * self.ff), "param")
+        output = self.vocab * d + (self.vocab if self.unembedding_bias else 0)
+        return Q_(max(self.vocab * d, output, fused, (d + self._bias("mlp_bias")) * self.ff), "param")
 
     # ----------------------------------------------------------------------- FLOP
 
@@ -581,8 +583,20 @@ def _bloom(c):
     return s
 
 
-def _olmo2(c):
-    s = _llama(c, qk_norm="full")
+def _gptj(c):
+    """GPT-J: one LayerNorm per parallel block, no attention biases, a biased output layer."""
+    s = {"layers": c.int("n_layer"), "d_model": c.int("n_embd"), "heads": c.int("n_head"), "vocab": c.int("vocab_size"),
+         "context": c.int("n_positions"), "tied_embeddings": c.bool("tie_word_embeddings", False)}
+    s.update(d_ff=c.int("n_inner", 4 * s["d_model"]), mlp_bias=True, norm="layernorm", norms_per_layer=1,
+             parallel_block=True, unembedding_bias=True)
+    return s
+
+
+def _starcoder2(c):
+    s = _common(c, tie=True)
+    bias = c.bool("use_bias", True)
+    s.update(kv_heads=c.int("num_key_value_heads", s["heads"]), d_ff=c.int("intermediate_size"), biases=bias,
+             norm="layernorm")
     return s
 
 
@@ -599,7 +613,10 @@ _READERS = {
     "gemma": lambda c: _llama(c, tie=True, head_dim=256),
     "gemma2": lambda c: _llama(c, tie=True, head_dim=256, norms=4),
     "olmo": lambda c: _llama(c, norm="nonparametric"),
-    "olmo2": _olmo2,
+    "olmo2": lambda c: _llama(c, qk_norm="full"),
+    "gemma3_text": lambda c: _llama(c, tie=True, head_dim=256, norms=4, qk_norm="head"),
+    "gptj": _gptj,
+    "starcoder2": _starcoder2,
     "mixtral": _mixtral,
     "qwen2_moe": _qwen2_moe,
     "qwen3_moe": lambda c: _qwen_moe(c, _llama(c, head_dim=128, qk_norm="head")),

@@ -23,8 +23,14 @@ def _table(name):
         return list(csv.DictReader(line for line in f if not line.startswith("#")))
 
 
+def _config(name):
+    extra = GOLDEN / "configs" / name  # made-up small shapes for model types without a published row
+    return json.loads(extra.read_text()) if extra.exists() else dict(data.model_config(name))
+
+
 def _shape(config, overrides=None):
-    c = dict(data.model_config(config))
+    c = _config(config)
+    c.pop("_comment", None)
     c.update(overrides or {})
     return Transformer.from_config(c)
 
@@ -88,10 +94,10 @@ def test_activations_against_a_real_training_step(name, rows):
             for t in shapes}
     lo, hi = sorted(measured)
     per_layer = (measured[hi] - measured[lo]) / (ours[hi] - ours[lo])
-    kind = data.model_config(name)["model_type"]
+    kind = _config(name)["model_type"]
     if kind in FUSED_LIKE:
         assert per_layer == pytest.approx(1, rel=0.03)
     else:
         # eager PyTorch keeps unfused intermediates a fused kernel does not: RMSNorm's normalized input,
-        # K and V repeated to every query head, tanh-GELU's and soft-capping's pieces (GPT-2, Gemma 2)
-        assert 0.97 < per_layer < 1.7
+        # K and V repeated to every query head, tanh-GELU's and soft-capping's pieces (GPT-2, GPT-J, Gemma 2)
+        assert 0.97 < per_layer < 1.9
