@@ -193,6 +193,9 @@ def test_cli_step_json_has_every_output_as_value_and_unit(capsys):
                       ("tokens_per_second", "token/s"), ("memory_per_chip", "GB/chip"), ("duration", "day")):
         assert d[key]["unit"] == unit and d[key]["value"] > 0
     assert sum(v["value"] for v in d["breakdown"].values()) == pytest.approx(d["step_time"]["value"])
+    # the whole run through calc.estimate: the same duration, and chip-hours = chips x duration
+    assert d["run"]["duration"]["value"] == pytest.approx(d["duration"]["value"], rel=1e-6)
+    assert d["run"]["chip_hours"]["value"] == pytest.approx(1024 * 24 * d["duration"]["value"], rel=1e-6)
 
 
 def test_cli_step_search_lists_layouts_and_why(capsys):
