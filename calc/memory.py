@@ -18,8 +18,10 @@
                  divided by t tensor ranks, the norm and dropout parts only with sequence parallelism;
                  selective recomputation drops the s x s part, full keeps each layer's input;
                  times the layers the first pipeline stage holds in flight (all L under 1F1B)
+                 ``implementation="eager"`` adds what unfused PyTorch keeps beside (RMSNorm's normalized
+                 input, K and V repeated to every query head): Hugging Face's eager code, measured
     logits       the last stage's output layer: its input and one copy of the logits (s b V / t),
-                 as a fused cross-entropy keeps them (Hugging Face's unfused loss keeps about 3x)
+                 as a fused cross-entropy keeps them (in fp32, one copy is also what Hugging Face keeps)
 
 A mixture of experts holds every expert (memory uses total parameters) but computes with the
 active ones (``Transformer.active_params``). The defaults of every function here are ``DEFAULTS``,
@@ -39,12 +41,13 @@ from calc.errors import InputError
 from calc.units import Q_
 
 RECOMPUTE = ("none", "selective", "full")
+IMPLEMENTATIONS = ("fused", "eager")  # what the kernels keep: fused (Megatron-style) or unfused PyTorch
 STATES = ("zero2020", "deepspeed", "megatron", "megatron-distributed")
 FINETUNING = ("lora", "qlora")
 DEFAULTS = {"micro_batch": 1, "sequence": None, "recompute": "selective", "optimizer": "adam-mixed",
             "states": "zero2020", "zero": 0, "data_parallel": 1, "tensor": 1, "pipeline": 1, "expert_parallel": 1,
             "sequence_parallel": False, "flash_attention": True, "dropout": False, "activation_bytes": 2,
-            "finetune": None, "lora_rank": 16}
+            "finetune": None, "lora_rank": 16, "implementation": "fused"}
 
 
 @dataclass(frozen=True)
@@ -120,8 +123,16 @@ def _whole(name, v, least=1):
 
 def activations_per_layer(model: Transformer, *, sequence: int, micro_batch: int = 1, recompute: str = "selective",
                           tensor: int = 1, sequence_parallel: bool = False, flash_attention: bool = True,
-                          dropout: bool = False, activation_bytes: float = 2, moe: bool = False) -> float:
-    """Bytes one layer keeps for the backward pass (see the module docstring), on one chip."""
+                          dropout: bool = False, activation_bytes: float = 2, moe: bool = False,
+                          implementation: str = "fused") -> float:
+    """Bytes one layer keeps for the backward pass (see the module docstring), on one chip.
+
+    ``implementation="eager"`` counts what unfused PyTorch code (Hugging Face's eager attention)
+    keeps beside: each RMSNorm's normalized input before its weight, and K and V repeated to every
+    query head for grouped-query attention.
+    """
+    if implementation not in IMPLEMENTATIONS:
+        raise InputError("implementation", f"expected one of {', '.join(IMPLEMENTATIONS)}, got {implementation!r}")
     m, s, b, t = model, sequence, micro_batch, tensor
     h, H = m.d_model, m.heads
     sp = t if sequence_parallel else 1  # what the norm/dropout (replicated) parts are divided by
@@ -155,6 +166,12 @@ def activations_per_layer(model: Transformer, *, sequence: int, micro_batch: int
         ffn = k * (2 * h + n_int * m.expert_ff) + 2 * m.experts + (n_int * m.shared_ff if m.shared_ff else 0)
     else:
         ffn = n_int * m.ff
+    if implementation == "eager":
+        if m.norm == "rmsnorm":
+            rep += m.norms_per_layer * (h + 1)
+            qk_norm *= 2
+        if m.kv_lora_rank is None and not flash_attention:
+            qkv += (H - kv) * (m.qk_dim + m.v_dim)
     split = qkv + qk_norm + out + core + ffn
     elements = rep / sp + latent + split / t
     return activation_bytes * s * b * elements
@@ -164,7 +181,7 @@ def per_chip(model: Transformer, *, micro_batch: int = 1, sequence: int | None =
              optimizer: str = "adam-mixed", states: str = "zero2020", zero: int = 0, data_parallel: int = 1,
              tensor: int = 1, pipeline: int = 1, expert_parallel: int = 1, sequence_parallel: bool = False,
              flash_attention: bool = True, dropout: bool = False, activation_bytes: float = 2,
-             finetune: str | None = None, lora_rank: int = 16) -> Memory:
+             finetune: str | None = None, lora_rank: int = 16, implementation: str = "fused") -> Memory:
     """Memory per chip to train ``model`` with the given layout.
 
     Parameters
@@ -183,6 +200,9 @@ def per_chip(model: Transformer, *, micro_batch: int = 1, sequence: int | None =
         Bytes per activation element (2 for bf16).
     finetune, lora_rank : str, int
         ``lora`` or ``qlora`` (data/finetuning.csv): a frozen base and trainable rank-r adapters.
+    implementation : str
+        ``fused`` (what fused kernels keep, [Korthikanti2022]) or ``eager`` (unfused PyTorch, see
+        ``activations_per_layer``).
 
     Returns
     -------
@@ -257,14 +277,15 @@ def per_chip(model: Transformer, *, micro_batch: int = 1, sequence: int | None =
 
     kw = dict(sequence=s, micro_batch=micro_batch, recompute=recompute, tensor=tensor,
               sequence_parallel=sequence_parallel, flash_attention=flash_attention, dropout=dropout,
-              activation_bytes=activation_bytes)
+              activation_bytes=activation_bytes, implementation=implementation)
     moe = model.moe_layers
     layers = (model.layers - moe) * activations_per_layer(model, **kw) + moe * activations_per_layer(model, moe=True,
                                                                                                       **kw)
     # first stage: L/p layers x p micro-batches in flight (1F1B); last stage: L/p layers + the output layer
     h, V = model.d_model, model.vocab
     sp = tensor if sequence_parallel else 1
-    output = activation_bytes * s * micro_batch * (2 * h / sp + V / tensor)
+    final_norm = h + 1 if implementation == "eager" and model.norm == "rmsnorm" else 0  # its normalized copy
+    output = activation_bytes * s * micro_batch * ((2 * h + final_norm) / sp + V / tensor)
     act = max(layers, layers / pipeline + output) if pipeline > 1 else layers + output
     parts["activations"] = Q_(act, "byte/chip")
     return Memory(parts)
