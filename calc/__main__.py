@@ -129,6 +129,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="keep the s x s attention scores")
     me.add_argument("--dropout", action="store_true", help="count dropout masks")
     me.add_argument("--finetune", help="lora or qlora: frozen base, trainable adapters")
+    me.add_argument("--implementation", help="what the kernels keep: fused (default, Megatron-style) or eager "
+                                             "(unfused PyTorch, as Hugging Face's eager attention)")
     op = sub.add_parser("optimal", help="compute-optimal params and tokens for a budget, by scaling law")
     op.add_argument("--compute", metavar="VALUE", help="budget [FLOP]")
     op.add_argument("--params", metavar="VALUE", help="an actual run's parameters, to compare with the optimum")
