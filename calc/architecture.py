@@ -254,7 +254,12 @@ class Transformer:
 
         Each module: two norms, a projection of 2 d to d, one transformer layer (with experts when
         the model has them) and the output head's norm; the embedding and output head are shared
-        with the main model. DeepSeek-V3's one module: 11.5B (its "14B" counts the shared ones again).
+        with the main model. DeepSeek-V3's one module: 11.6B (its "14B" counts the shared ones again).
+
+        Examples
+        --------
+        >>> round(published()["DeepSeek-V3"][0].mtp_params().m_as("param") / 1e9, 1)
+        11.6
         """
         d, c = self.d_model, NORMS[self.norm]
         per = self._layer(self.experts > 1) + 2 * d * d + 3 * c * d
@@ -274,6 +279,11 @@ class Transformer:
 
         The embedding or unembedding, a dense feed-forward matrix, or, with experts stored as fused
         tensors per layer (as Hugging Face transformers does), one layer's routed experts.
+
+        Examples
+        --------
+        >>> published()["Mixtral 8x7B"][0].largest_layer()   # 8 experts x 3 x 4096 x 14336
+        <Quantity(1409286144, 'param')>
         """
         d = self.d_model
         fused = self.experts * self._mlp(self.expert_ff)[0] if self.moe_layers else 0

@@ -130,6 +130,15 @@ def activations_per_layer(model: Transformer, *, sequence: int, micro_batch: int
     ``implementation="eager"`` counts what unfused PyTorch code (Hugging Face's eager attention)
     keeps beside: each RMSNorm's normalized input before its weight, and K and V repeated to every
     query head for grouped-query attention.
+
+    Examples
+    --------
+    >>> from calc.architecture import published
+    >>> gpt3 = published()["GPT-3 175B"][0]   # [Korthikanti2022] Table 2, selective: 34 s b h / t with SP
+    >>> b = activations_per_layer(gpt3, sequence=2048, tensor=8, sequence_parallel=True, dropout=True,
+    ...                           flash_attention=False)
+    >>> b == 34 * 2048 * 12288 / 8
+    True
     """
     if implementation not in IMPLEMENTATIONS:
         raise InputError("implementation", f"expected one of {', '.join(IMPLEMENTATIONS)}, got {implementation!r}")
@@ -314,6 +323,13 @@ def min_chips(model: Transformer, hardware: str, **layout) -> tuple[pint.Quantit
     ------
     InputError
         When no data-parallel size fits (ZeRO stage 0 does not shard, or activations alone overflow).
+
+    Examples
+    --------
+    >>> from calc.architecture import published
+    >>> chips, dp = min_chips(published()["Llama 2 70B"][0], "H100 SXM5", zero=3, tensor=8, sequence=4096)
+    >>> chips.m_as("chip") == 8 * dp
+    True
     """
     hw = data.hardware(hardware)
     if hw.memory is None:
