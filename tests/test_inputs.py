@@ -375,12 +375,22 @@ def test_the_three_doors_agree(run, data_):
     known["hardware"] = hw
     api = calc.estimate(rtol=1e-6, **known)
     argv = ["estimate", "--json", "--rtol", "1e-6"] + [a for n, v in known.items() for a in (BY_NAME[n].flag, v)]
-    code = main(argv)
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(argv)
     assert code == 0
+    via_cli = json.loads(out.getvalue())["quantities"]
     scenario = read_scenario(json.dumps(known))
     via_file = calc.estimate(rtol=1e-6, **scenario)
+    assert set(via_cli) == set(api) == set(via_file)
     for n in api:
-        assert _canonical_base(n, via_file[n].value) == pytest.approx(_canonical_base(n, api[n].value), rel=1e-12)
+        expected = _canonical_base(n, api[n].value)
+        assert _canonical_base(n, via_file[n].value) == pytest.approx(expected, rel=1e-12)
+        assert _canonical_base(n, Q_(via_cli[n]["value"], via_cli[n]["unit"].replace("dimensionless", ""))) == \
+            pytest.approx(expected, rel=1e-12)
 
 
 @pytest.mark.filterwarnings("error")  # no RuntimeWarning from numpy either: overflow is reported by name
