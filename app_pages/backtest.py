@@ -4,7 +4,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from app_pages import charts
 from calc.backtest import epoch_checks, published_checks, summary
+from calc.display import escape, number
 
 
 @st.cache_data
@@ -25,9 +27,10 @@ st.caption("Each run recomputed from its own reported inputs by every method tha
            "reported. Published runs: data/runs.csv. Epoch AI runs (https://epoch.ai/data, CC BY 4.0) are a "
            "consistency check: Epoch sometimes derives MFU from the same compute and hours.")
 df, table, excluded = _checks()
+table = table.assign(worst_factor=[f"{number(x)}x" for x in table["worst_factor"]])
 st.dataframe(table, hide_index=True, width="stretch", column_config={
     "median_factor": st.column_config.NumberColumn("median error (x)", format="%.3f"),
-    "worst_factor": st.column_config.NumberColumn("worst (x)", format="%.3g"),
+    "worst_factor": st.column_config.TextColumn("worst"),
     "within_5%": st.column_config.NumberColumn(format="percent"),
     "within_20%": st.column_config.NumberColumn(format="percent"),
     "within_2x": st.column_config.NumberColumn(format="percent"),
@@ -37,19 +40,24 @@ part = df[df["output"] == output]
 lo, hi = min(part["reported"].min(), part["recomputed"].min()), max(part["reported"].max(), part["recomputed"].max())
 line = pd.DataFrame({"reported": [lo, hi], "recomputed": [lo, hi]})
 scale = alt.Scale(type="log")
+unit = part["unit"].iloc[0] if not part.empty else ""
+part = part.assign(**{"reported ": [f"{number(v)} {u}" for v, u in zip(part["reported"], part["unit"])],
+                      "recomputed ": [f"{number(v)} {u}" for v, u in zip(part["recomputed"], part["unit"])],
+                      "ratio ": [number(r) for r in part["ratio"]]})
 points = alt.Chart(part).mark_point(filled=True, size=70).encode(
-    x=alt.X("reported:Q", scale=scale, title=f"reported {output}"),
-    y=alt.Y("recomputed:Q", scale=scale, title=f"recomputed {output}"),
+    x=alt.X("reported:Q", scale=scale, axis=charts.power_axis(f"Reported {output} ({unit})")),
+    y=alt.Y("recomputed:Q", scale=scale, axis=charts.power_axis(f"Recomputed {output} ({unit})")),
     color=alt.Color("group:N", title=None), shape=alt.Shape("method:N", title=None),
-    tooltip=["run", "method", alt.Tooltip("ratio:Q", format=".3f"), "why outside"],
+    tooltip=["run", "method", "reported ", "recomputed ", "ratio ", "why outside"],
 )
 diagonal = alt.Chart(line).mark_line(color="gray", strokeDash=[4, 4]).encode(x="reported:Q", y="recomputed:Q")
 st.altair_chart((diagonal + points).properties(height=420), width="stretch")
-st.dataframe(part, hide_index=True, width="stretch", column_config={
-    "ratio": st.column_config.NumberColumn(format="%.3f"),
-    "reported": st.column_config.NumberColumn(format="%.4g"),
-    "recomputed": st.column_config.NumberColumn(format="%.4g"),
+shown = part[["run", "group", "method", "output", "reported ", "recomputed ", "ratio ", "tolerance", "within",
+              "why outside", "caveat"]]
+st.dataframe(shown, hide_index=True, width="stretch", column_config={
     "tolerance": st.column_config.NumberColumn(format="percent"),
+    "why outside": st.column_config.TextColumn(width="large"),
+    "caveat": st.column_config.TextColumn(width="large"),
 })
 for e in excluded:
-    st.warning(f"Excluded: {e}")
+    st.warning(f"Excluded: {escape(e, limit=400)}")

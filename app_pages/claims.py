@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from calc.claims import check_all, claim_scenario, claims, figures
+from calc.claims import article_titles, check_all, claim_scenario, claims, figures
 from calc.display import number
 
 
@@ -16,16 +16,16 @@ def _ledger() -> pd.DataFrame:
     for r in check_all():
         scenario = scenarios[r.id]
         rows.append({
-            "open": None if scenario is None else "/?" + urlencode(scenario),
+            "open": "" if scenario is None else "/?" + urlencode(scenario),
             "claim": r.id,
             "verdict": r.verdict,
             "quoted": f"{number(r.quoted.magnitude)} {r.quoted.units:~P}".strip(),
             "recomputed": "—" if r.recomputed is None else f"{number(r.recomputed.magnitude)} {r.recomputed.units:~P}".strip(),
-            "ratio": r.ratio,
+            "ratio": "—" if r.ratio is None else number(r.ratio),
             "plausible (90%)": "" if r.plausible is None else
             f"{number(r.plausible[0].magnitude)} – {number(r.plausible[1].magnitude)} {r.plausible[0].units:~P}",
             "statement": r.statement,
-            "article": r.article,
+            "article": article_titles().get(r.article, r.article),
             "line": r.line,
             "note": r.note,
         })
@@ -33,7 +33,7 @@ def _ledger() -> pd.DataFrame:
 
 
 st.title("The articles' figures, recomputed")
-st.caption("ratio = quoted / recomputed. `off` means outside the claim's stated tolerance; "
+st.caption("Five articles (" + "; ".join(article_titles().values()) + "). ratio = quoted / recomputed. `off` means outside the claim's stated tolerance; "
            "`inconsistent-units` means the quoted arithmetic mixes dimensions (e.g. parameters / bytes).")
 df = _ledger()
 c1, c2 = st.columns(2)
@@ -49,12 +49,14 @@ m = st.columns(3)
 for col, v in zip(m, ["reproduced", "off", "inconsistent-units"]):
     col.metric(v, int(counts.get(v, 0)))
 st.dataframe(view, hide_index=True, width="stretch",
-             column_config={"ratio": st.column_config.NumberColumn(format="%.3g"),
-                            "open": st.column_config.LinkColumn("scenario", display_text="open ↗",
-                                                                help="Open the claim's own run in the Estimate page")})
+             column_config={"open": st.column_config.LinkColumn("run it", display_text="open ↗", width="small",
+                                                                help="Open the claim's own run in the Estimate page"),
+                            "statement": st.column_config.TextColumn(width="large"),
+                            "article": st.column_config.TextColumn(width="large"),
+                            "note": st.column_config.TextColumn(width="large")})
 with st.expander("Quoted figures that are context, not checkable claims"):
     st.dataframe(pd.DataFrame([{
-        "figure": f.id, "article": f.article, "line": f.line, "statement": f.statement, "why not checked": f.why,
+        "figure": f.id, "article": article_titles().get(f.article, f.article), "line": f.line, "statement": f.statement, "why not checked": f.why,
         "interpretation": "" if f.interpretation is None else f"{number(f.interpretation.magnitude)} {f.interpretation.units:~P}",
     } for f in figures()]), hide_index=True, width="stretch")
 st.caption("Claims that run the full model (e.g. Lambda's 355 GPU-years) open on the Estimate page, "

@@ -26,7 +26,7 @@ if not ({"compute"} <= set(used) or {"params", "tokens"} <= set(used) or {"activ
     st.page_link("app_pages/estimate.py", label="Go to the Estimate page", icon="🧮")
     st.stop()
 st.caption("The Estimate page's run, without its hardware-specific inputs: "
-           + "; ".join(f"{label(k, unit=False)} `{escape(v if isinstance(v, str) else show(k, v, True))}`"
+           + "; ".join(f"{label(k, unit=False)} {escape(show(k, calc.estimate(**{k: v})[k].value, True))}"
                        for k, v in used.items())
            + (f". Ranges ({', '.join(medians)}) at their medians." if medians else "."))
 names = st.multiselect("Accelerators", list(data.hardware_table()), default=list(DEFAULT_LINEUP), key="compare_hw")

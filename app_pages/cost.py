@@ -99,7 +99,7 @@ if not running.empty:
                                            for a in running["usd"]]})
     bars = alt.Chart(running).mark_bar().encode(
         x=alt.X("usd:Q", axis=charts.money_axis(f"Cost of the run ({year} USD)")),
-        y=alt.Y("Method:N", sort=None, title=None), tooltip=["Method", "Cost"])
+        y=alt.Y("Method:N", sort=None, title=None, axis=alt.Axis(labelLimit=400)), tooltip=["Method", "Cost"])
     ticks = alt.Chart(band).mark_rule(color="#f58518", strokeWidth=6, opacity=0.5).encode(
         x="low:Q", x2="high:Q", y=alt.Y("Method:N", sort=None), tooltip=["Method", "With research"])
     st.altair_chart((bars + ticks).properties(height=charts.HEIGHT, title=f"{name}, per method; orange: with the "
@@ -124,7 +124,7 @@ if "compute" in m.quantities:
         wf = pd.DataFrame(wf)
         st.subheader("From the idealised rental to owned hardware, one factor at a time")
         chart = alt.Chart(wf).mark_bar().encode(
-            y=alt.Y("Step:N", sort=None, title=None),
+            y=alt.Y("Step:N", sort=None, title=None, axis=alt.Axis(labelLimit=400)),
             x=alt.X("prev:Q", scale=alt.Scale(type="log"), axis=charts.money_axis("Cost (USD)")), x2="usd:Q",
             color=alt.condition("datum.usd >= datum.prev", alt.value("#d62728"), alt.value("#2ca02c")),
             tooltip=["Step", "Cost", "Factor", "Why"])

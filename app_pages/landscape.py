@@ -4,7 +4,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from app_pages import charts, session
 from calc import data
+from calc.display import number, show
 
 
 @st.cache_data
@@ -14,7 +16,21 @@ def notable_models() -> pd.DataFrame:
             for m in data.models().values() if "compute" in m.quantities and m.date is not None]
     df = pd.DataFrame(epoch + ours)
     df["date"] = pd.to_datetime(df["date"])
+    df["training compute"] = [number(c) + " FLOP" for c in df["compute"]]
     return df
+
+
+@st.cache_data
+def threshold_lines() -> pd.DataFrame:
+    """One line per compute level, labelled with every rule drawn at it (several rules share 10²⁶)."""
+    rules = {}
+    for t in data.thresholds().values():
+        if t.compute is None:
+            continue
+        name = t.name.split(":")[0] + ("" if t.applies_to == "all models" else f", {t.applies_to}")
+        rules.setdefault(t.compute.m_as("FLOP"), []).append(f"{name} ({t.status})")
+    return pd.DataFrame([{"compute": c, "threshold": f"{number(c)} FLOP: " + "; ".join(names)}
+                         for c, names in sorted(rules.items())])
 
 
 st.title("Training compute of notable models")
@@ -22,28 +38,26 @@ st.caption("Data: Epoch AI, Notable AI Models (https://epoch.ai/data), CC BY 4.0
            "plus the published runs of data/models.csv.")
 
 df = notable_models()
-lines = pd.DataFrame([
-    {"threshold": f"{t.name.split(':')[0]} ({t.status})", "compute": t.compute.m_as("FLOP")}
-    for t in data.thresholds().values() if t.compute is not None
-]).drop_duplicates("compute")
-scenario = st.session_state.get("_last_compute")
+lines = threshold_lines()
+scenario = session.compute()
 
-y_axis = alt.Y("compute:Q", scale=alt.Scale(type="log"), title="training compute [FLOP]", axis=alt.Axis(format="~e"))
+y_axis = alt.Y("compute:Q", scale=alt.Scale(type="log"), axis=charts.power_axis("Training compute (FLOP)"))
+tooltip = ["model", alt.Tooltip("date:T", title="published"), "training compute", "source"]
 epoch = alt.Chart(df[df["source"] == "Epoch AI"]).mark_circle(size=30, opacity=0.4, color="#4c78a8").encode(
-    x=alt.X("date:T", title="publication date"), y=y_axis,
-    tooltip=["model", "date:T", alt.Tooltip("compute:Q", format=".3g"), "source"],
-)
+    x=alt.X("date:T", title="Publication date"), y=y_axis, tooltip=tooltip)
 ours = alt.Chart(df[df["source"] != "Epoch AI"]).mark_point(size=90, filled=True, shape="diamond", color="#f58518").encode(
-    x="date:T", y=y_axis, tooltip=["model", "date:T", alt.Tooltip("compute:Q", format=".3g"), "source"],
-)
-points = epoch + ours
+    x="date:T", y=y_axis, tooltip=tooltip)
 rules = alt.Chart(lines).mark_rule(strokeDash=[6, 4], color="gray").encode(y="compute:Q", tooltip=["threshold"])
-labels = alt.Chart(lines).mark_text(align="left", dx=4, dy=-6, color="gray").encode(
+labels = alt.Chart(lines).mark_text(align="left", dx=4, dy=-6, color="gray", limit=600).encode(
     x=alt.value(0), y="compute:Q", text="threshold")
-chart = points + rules + labels
-if scenario:
-    here = pd.DataFrame([{"compute": scenario, "label": "your scenario"}])
+chart = epoch + ours + rules + labels
+if scenario is not None:
+    here = pd.DataFrame([{"compute": scenario.m_as("FLOP"), "label": f"your scenario: {show('compute', scenario, True)}"}])
     chart += alt.Chart(here).mark_rule(color="black", strokeWidth=2).encode(y="compute:Q", tooltip=["label"])
+    chart += alt.Chart(here).mark_text(align="left", dx=4, dy=12, fontWeight="bold").encode(
+        x=alt.value(0), y="compute:Q", text="label")
 st.altair_chart(chart.properties(height=520), width="stretch")
-st.caption(f"{len(df)} models with a known training compute (orange diamonds: data/models.csv). Dashed lines: the training-compute thresholds "
-           "of data/thresholds.csv; the solid line is the compute of your current Estimate scenario.")
+st.caption(f"{len(df):,} models with a known training compute (orange diamonds: data/models.csv). Dashed lines: the "
+           "training-compute thresholds of data/thresholds.csv, each labelled with every rule drawn at it"
+           + ("; the solid black line is your scenario's compute (Estimate page)." if scenario is not None else
+              ". Give a run on the Estimate page to see where it falls."))

@@ -8,11 +8,13 @@ and after a preset or a file is loaded; every page writes it back to the URL.
 
 from __future__ import annotations
 
+import pint
 import streamlit as st
 
 import calc
 from calc.display import escape
-from calc.scenario import inputs, read_query
+from calc.scenario import has_range, inputs, read_query
+from calc.uncertainty import simulate
 
 KEY, PROBLEMS, PENDING = "scenario", "url_problems", "scenario_pending"
 
@@ -59,6 +61,23 @@ def known() -> dict:
         return inputs(get())
     except calc.InputError:
         return {}
+
+
+def compute() -> pint.Quantity | None:
+    """The training compute of the session's scenario (the median, for a range); None if unknown."""
+    return _compute(tuple(sorted(get().items())))
+
+
+@st.cache_data(max_entries=64)
+def _compute(items: tuple) -> pint.Quantity | None:
+    try:
+        known = inputs(dict(items))
+        if has_range(known):
+            return simulate(samples=2_000, seed=0, **known).interval("compute")[1]
+        est = calc.estimate(**known)
+    except calc.InputError:
+        return None
+    return est.compute if "compute" in est else None
 
 
 def _to_url(scenario: dict[str, str]) -> None:

@@ -7,57 +7,68 @@ import pandas as pd
 import streamlit as st
 
 import calc
+from app_pages import charts, session
 from calc import data
 from calc.claims import figures
-from calc.cost import all_methods, latest_covered_date
-from calc.display import show
+from calc.cost import all_methods, committed_vendor, latest_covered_date
+from calc.display import as_text, escape, number, show
 from calc.thresholds import cluster_crossings, run_crossings, runs_per_budget, time_to_reach
 
 st.title("Which rules does a run cross?")
 rules = data.thresholds().values()
 timeline = pd.DataFrame([{
     "rule": t.name.split(":")[0], "line": show("compute", t.compute, short=True) if t.compute else
-    f"{t.cluster_peak.m_as('FLOP/s'):.0e} FLOP/s cluster", "status": t.status, "start": t.signed,
+    f"{number(t.cluster_peak.m_as('FLOP/s'))} FLOP/s cluster", "status": t.status, "start": t.signed,
     "end": t.revoked or dt.date.today(), "applies to": t.applies_to,
 } for t in rules])
 st.altair_chart(alt.Chart(timeline).mark_bar(height=14).encode(
-    x=alt.X("start:T", title=None), x2="end:T", y=alt.Y("rule:N", title=None, sort=None),
-    color=alt.Color("status:N"), tooltip=["rule", "line", "status", "start:T", "end:T", "applies to"],
-).properties(height=200, title="rules over time (to their revocation, or today)"), width="stretch")
+    x=alt.X("start:T", title=None), x2="end:T", y=alt.Y("rule:N", title=None, sort=None, axis=alt.Axis(labelLimit=400)),
+    color=alt.Color("status:N", title="Status"), tooltip=["rule", "line", "status", "start:T", "end:T", "applies to"],
+).properties(height=charts.HEIGHT, title="Rules over time (to their revocation, or today)"), width="stretch")
 
+if "th_compute" not in st.session_state:
+    own = session.compute()
+    st.session_state["th_compute"] = as_text("compute", own) if own is not None else "3.8 × 10²⁵ FLOP"
 c1, c2, c3 = st.columns(3)
-compute = c1.text_input("compute [FLOP]", value=st.session_state.get("_last_compute") and
-                        f"{st.session_state['_last_compute']:.3g} FLOP" or "3.8e25 FLOP", key="th_compute")
-chips = c2.text_input("cluster chips [chip]", value="100000", key="th_chips")
-hardware = c3.selectbox("cluster hardware", list(data.hardware_table()),
+compute = c1.text_input("Training compute (FLOP)", key="th_compute",
+                        help="Your Estimate scenario's compute when it has one; e.g. `10^26 FLOP`.")
+chips = c2.text_input("Cluster size (chips)", value="100000", key="th_chips")
+hardware = c3.selectbox("Cluster hardware", list(data.hardware_table()),
                         index=list(data.hardware_table()).index("H100 SXM5"), key="th_hw")
 try:
     runs = run_crossings(compute)
     cluster = cluster_crossings(chips, hardware)
+    n_chips = calc.estimate(chips=chips).chips
 except calc.InputError as exc:
-    st.error(str(exc))
+    st.error(escape(exc))
     st.stop()
-rows = [{"rule": c.threshold.name, "status": c.threshold.status, "measure": c.measure,
-         "ratio to the line": c.ratio, "crosses": c.crosses} for c in runs + cluster]
+rows = [{"Rule": c.threshold.name, "Status": c.threshold.status, "Measure": c.measure,
+         "Ratio to the line": number(c.ratio), "Crosses": "yes" if c.crosses else "no"} for c in runs + cluster]
 st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
-             column_config={"ratio to the line": st.column_config.NumberColumn(format="%.3g")})
-st.caption("The rules say 'greater than': a run of exactly 10^26 FLOP does not cross 10^26. A cluster's peak depends "
-           "on the number format it is counted in: 100,000 H100 are under 10^20 FLOP/s at dense BF16, over it at FP8.")
+             column_config={"Rule": st.column_config.TextColumn(width="large")})
+st.caption("The rules say 'greater than': a run of exactly 10²⁶ FLOP does not cross 10²⁶. A cluster's peak depends "
+           "on the number format it is counted in: 100,000 H100 are under 10²⁰ FLOP/s at dense BF16, over it at FP8.")
 
-st.subheader(f"What it takes {chips} {hardware} to reach each line")
+st.subheader(f"What it takes {show('chips', n_chips)} ({hardware}) to reach each line")
 lines = sorted({t.compute.m_as("FLOP") for t in rules if t.compute and t.applies_to == "all models"})
 reach = []
 start = latest_covered_date(hardware)
+vendor = committed_vendor(hardware, start)
+budgets = [f for f in figures() if f.id in ("xai-series-b", "openai-founders-pledge", "lhc-budget")]
+est = None
 for line in lines:
-    est = time_to_reach(f"{line} FLOP", chips, hardware)
+    est = time_to_reach(calc.Q_(line, "FLOP"), n_chips, hardware)
     cost = est.cost if "cost" in est else None
     by_method = {m.method: show("cost", m.value) for m in all_methods(est.chip_hours, hardware, start)
                  if not isinstance(m, calc.InputError)}
-    reach.append({"line": f"{line:.0e} FLOP", "duration": show("duration", est.duration), **by_method,
-                  **{f.statement.split(' ')[0] + " " + show("cost", f.quoted, short=True) + " buys":
-                     f"{runs_per_budget(f.quoted, cost):,.1f} runs" if cost is not None else "—"
-                     for f in figures() if f.id in ("xai-series-b", "openai-founders-pledge", "lhc-budget")}})
+    reach.append({"Line": f"{number(line)} FLOP", "Duration": show("duration", est.duration), **by_method,
+                  **{f"{f.statement.split(' ')[0]} {show('cost', f.quoted, short=True)} buys":
+                     f"{number(runs_per_budget(f.quoted, cost))} runs" if cost is not None else "—" for f in budgets}})
 st.dataframe(pd.DataFrame(reach), hide_index=True, width="stretch")
-st.caption(f"At {show('utilization', est.utilization)} utilization ({est['utilization'].source}); costs at the prices of "
-           f"{start}, the latest date the data covers for {hardware}; 'buys' counts runs at the latest on-demand price. Budgets are the seed articles' figures (xAI's Series B, OpenAI's founders' pledge, "
-           "the LHC).")
+if est is not None:
+    cloud = (f"both cloud prices from {vendor}, the vendor with the cheapest 3-year commitment, so on-demand and "
+             "3-year compare like with like" if vendor else "the cheapest on-demand price of any vendor")
+    st.caption(f"At {show('utilization', est.utilization)} utilization ({est['utilization'].source}); prices of "
+               f"{start}, the latest date the data covers for {hardware}: {cloud}; amortized ownership as in Cottier "
+               "et al. 2024. 'Buys' counts runs at the on-demand price the estimate uses by default. Budgets are the "
+               "seed articles' figures (xAI's Series B, OpenAI's founders' pledge, the LHC).")

@@ -197,11 +197,25 @@ def latest_covered_date(hardware: str) -> dt.date:
     return min(max(dates), dt.date(max(data.electricity_prices()), 12, 31))
 
 
+def committed_vendor(hardware: str, start) -> str | None:
+    """The vendor of the cheapest 3-year price of ``hardware`` in force at ``start`` (None if no vendor
+    has one): its on-demand price is the like-for-like comparison, since vendors' tiers differ."""
+    p = data.price_in_force(data.hardware(hardware).name, "3-year", _date(start, "start"))
+    if p is None or data.price_in_force(p.hardware, "on-demand", _date(start, "start"), p.vendor) is None:
+        return None
+    return p.vendor
+
+
 def all_methods(chip_hours, hardware: str, start) -> list:
-    """Every method's cost for the same chip-hours; a method the data cannot serve gives its InputError."""
+    """Every method's cost for the same chip-hours; a method the data cannot serve gives its InputError.
+
+    Both cloud prices come from one vendor (``committed_vendor``), so on-demand and 3-year compare
+    like with like; with no such vendor, the cheapest on-demand price of any vendor.
+    """
     out = []
-    for fn, kw in ((cloud_cost, {"commitment": "on-demand"}), (cloud_cost, {"commitment": "3-year"}),
-                   (amortized_cost, {})):
+    vendor = committed_vendor(hardware, start)
+    for fn, kw in ((cloud_cost, {"commitment": "on-demand", "vendor": vendor}),
+                   (cloud_cost, {"commitment": "3-year", "vendor": vendor}), (amortized_cost, {})):
         try:
             out.append(fn(chip_hours, hardware, start, **kw))
         except InputError as exc:

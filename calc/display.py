@@ -224,17 +224,23 @@ def _product(parts: list[str], group: bool = False) -> str:
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$&=\"'])")
 
 
+_AUTOLINK = re.compile(r":(?=\\?/\\?/)|w(?=ww\\?\.)|@", re.IGNORECASE)
+
+
 def escape(text, limit: int = 200) -> str:
     """User text (a URL key, a file's content, a unit string) made inert for Markdown: every
     punctuation mark backslash-escaped, newlines flattened, long text cut. Links, images,
-    colour directives, maths and HTML then show as the characters the user typed.
+    colour directives, maths, HTML and bare addresses then show as the characters the user typed.
 
     Examples
     --------
     >>> escape("[Log in](https://evil.example)")
-    '\\\\[Log in\\\\]\\\\(https\\\\://evil\\\\.example\\\\)'
+    '\\\\[Log in\\\\]\\\\(https\\\\:\u2060//evil\\\\.example\\\\)'
     """
     text = " ".join(str(text).split())
     if len(text) > limit:
         text = text[: limit - 1] + "…"
-    return _MARKDOWN.sub(r"\\\1", text)
+    text = _MARKDOWN.sub(r"\\\1", text)
+    # GFM turns bare addresses into live links even when escaped: a word joiner (U+2060, invisible)
+    # inside "://", "www." and "@" stops it.
+    return _AUTOLINK.sub(lambda m: m.group(0)[0] + "\u2060" + m.group(0)[1:], text)

@@ -88,7 +88,7 @@ def test_one_scenario_for_every_page_and_the_url():
     at.text_input(key="in_chips").input("2048").run()
     at.switch_page("app_pages/compare.py").run()
     _clean(at)
-    assert "2048" in " ".join(c.value for c in at.caption)
+    assert "2,048 chips" in _plain(" ".join(c.value for c in at.caption))
     assert at.query_params["chips"] in (["2048"], "2048")  # the URL keeps the scenario on every page
     at.switch_page("app_pages/estimate.py").run()
     assert at.text_input(key="in_chips").value == "2048"

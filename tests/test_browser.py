@@ -1,9 +1,16 @@
-"""One real-browser test: streamlit serves the app, Playwright drives Debian's chromium.
+"""The app as a user meets it: streamlit serves it, Playwright drives Debian's chromium.
 
-Skipped only where chromium is absent (CI installs it: see .ci/run).
+One server and one browser for the module; a fresh browser context (a new session) per test.
+Every page is checked for: no exception or error box, no browser console error, every chart drew
+marks, and the key numbers on screen. Set CALC_SCREENSHOTS=DIR to keep screenshots of every page
+at 1440 px and at a phone's 390 px. Skipped only where chromium is absent (CI installs it).
 """
 
+from __future__ import annotations
+
+import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -11,13 +18,38 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlencode, urlparse
 
 import pytest
 
+from calc.scenario import presets
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[1]
+SHOTS = os.environ.get("CALC_SCREENSHOTS")
+TYPICAL = {"params": "70e9 param", "tokens": "1.4e12 token", "hardware": "H100 SXM5", "chips": "1024"}
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"]
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
+
+# Data marks a chart drew: SVG mark elements, or ink on its canvas (Vega draws to a canvas by default).
+MARKS_JS = """() => [...document.querySelectorAll('.vega-embed')].map(el => {
+  let marks = el.querySelectorAll('svg g.role-mark > *').length;
+  for (const c of el.querySelectorAll('canvas')) {
+    const ctx = c.getContext('2d'); if (!ctx || !c.width || !c.height) continue;
+    const d = ctx.getImageData(0, 0, c.width, c.height).data;
+    for (let i = 3; i < d.length; i += 4 * 7) if (d[i] > 0) { marks++; if (marks > 200) break; }
+  }
+  const title = (el.closest('[data-testid="stVerticalBlock"]') || el).innerText.slice(0, 60);
+  return {marks: marks > 200 || el.querySelectorAll('svg g.role-mark > *').length > 0, title: title};
+})"""
+
+
+# The script's state, and a fingerprint of what is on screen: equal on three polls means settled.
+STATE_JS = """() => (document.querySelector('[data-testid="stApp"]')?.getAttribute('data-test-script-state') || '') +
+  document.querySelectorAll('[data-testid="stStatusWidget"], [data-testid="stSkeleton"]').length + ':' +
+  document.body.innerText.length + ':' + document.querySelectorAll('.vega-embed canvas, .vega-embed svg').length"""
 
 
 def _free_port() -> int:
@@ -26,7 +58,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def server():
     port = _free_port()
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
@@ -52,37 +84,269 @@ def server():
             proc.kill()
 
 
-def test_change_an_input_and_see_the_result_change(server, tmp_path):
+@pytest.fixture(scope="module")
+def browser():
     from playwright.sync_api import sync_playwright
 
-    shots = Path(os.environ.get("CALC_SCREENSHOTS", tmp_path))
-    query = "?compute=3.14e23+FLOP&hardware=V100+SXM2&chips=10000&utilization=0.3"
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        )
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1800})
-            page.goto(server + "/" + query)
-            duration = page.locator('[data-testid="stMetric"]', has_text="duration")
-            duration.first.wait_for(timeout=30_000)
-            before = duration.first.inner_text()
-            page.screenshot(path=str(shots / "estimate-before.png"), full_page=True)
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
 
-            box = page.get_by_role("textbox", name="Chips", exact=True)
-            box.fill("20000")
-            box.press("Enter")
-            page.wait_for_function(
-                "b => [...document.querySelectorAll('[data-testid=\"stMetric\"]')]"
-                ".some(e => e.innerText.includes('Duration') && e.innerText !== b)",
-                arg=before, timeout=30_000,
-            )
-            after = duration.first.inner_text()
-            page.screenshot(path=str(shots / "estimate-after.png"), full_page=True)
-        finally:
-            browser.close()
-    assert before != after
+
+class User:
+    """One session: a page in a fresh context, with the console errors it logged."""
+
+    def __init__(self, browser, server, width=1440):
+        self.server = server
+        self.context = browser.new_context(viewport={"width": width, "height": 1000}, accept_downloads=True)
+        self.context.route(re.compile(r"^https?://(?!127\.0\.0\.1).*"), lambda route: route.abort())  # offline
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.expected_404 = 0
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
+        self.page.on("response", self._response)
+
+    def _response(self, r) -> None:
+        # Opening a page's own link (/compare?...), Streamlit's frontend first probes for a base path
+        # (/compare/_stcore/health, then /_stcore/health): its 404s and their console lines are expected.
+        if r.status == 404 and re.search(r"/[a-z_]+/_stcore/(health|host-config)$", r.url):
+            self.expected_404 += 1
+        elif r.status >= 400:
+            self.errors.append(f"HTTP {r.status} {r.url}")
+
+    def open(self, path: str = "", query: dict | None = None) -> None:
+        self.page.goto(f"{self.server}/{path}" + ("?" + urlencode(query) if query else ""))
+        self.settle()
+
+    def settle(self, timeout: float = 30) -> None:
+        """Wait until the script has stopped and the screen has stopped changing (charts drawn)."""
+        self.page.wait_for_selector('[data-testid="stApp"]', timeout=timeout * 1000)
+        t0, quiet, last = time.monotonic(), 0, None
+        while time.monotonic() - t0 < timeout and quiet < 3:
+            now = self.page.evaluate(STATE_JS)
+            quiet = quiet + 1 if now == last and now.startswith("notRunning") else 0
+            last = now
+            time.sleep(0.15)
+
+    def check(self, *texts: str) -> str:
+        """No exception, no error box, no console error, every chart drew; ``texts`` on screen."""
+        page = self.page
+        exceptions = [e.inner_text()[:200] for e in page.locator('[data-testid="stException"]').all()]
+        errors = [e.inner_text()[:200] for e in page.locator('[data-testid="stAlertContentError"]').all()]
+        assert not exceptions and not errors, exceptions + errors
+        for _ in range(20):  # Vega draws after the run: give it a moment
+            empty = [c["title"] for c in page.evaluate(MARKS_JS) if not c["marks"]]
+            if not empty:
+                break
+            time.sleep(0.1)
+        assert not empty, f"charts drew nothing: {empty}"
+        resource = "Failed to load resource: the server responded with a status of 404 (Not Found)"
+        errors = list(self.errors)
+        for _ in range(self.expected_404):
+            if resource in errors:
+                errors.remove(resource)
+        assert not errors, errors
+        body = page.locator("body").inner_text()
+        for t in texts:
+            assert t in body, f"{t!r} is not on screen"
+        m = re.search(r"\d\.?\d*e[+-]?\d{2}\b", body)
+        assert not m, f"e-notation on screen: {body[max(0, m.start() - 80):m.end() + 20]!r}"
+        return body
+
+    def field(self, label: str):
+        return self.page.get_by_role("textbox", name=label, exact=True)
+
+    def type(self, label: str, text: str) -> None:
+        box = self.field(label)
+        box.fill(text)
+        box.press("Enter")
+        time.sleep(0.3)
+        self.settle()
+
+    def choose(self, label: str, option: str) -> None:
+        box = self.page.locator('[data-testid="stSelectbox"]').filter(has_text=label).first
+        box.click()
+        self.page.keyboard.type(option[:30])
+        self.page.get_by_role("option", name=option, exact=True).click()
+        time.sleep(0.3)
+        self.settle()
+
+    def shoot(self, name: str) -> None:
+        if SHOTS:
+            Path(SHOTS).mkdir(parents=True, exist_ok=True)
+            self.page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def user(browser, server):
+    u = User(browser, server)
+    yield u
+    u.close()
+
+
+def _pages(user) -> list[tuple[str, str]]:
+    user.page.wait_for_selector('[data-testid="stSidebarNav"] a')
+    links = user.page.locator('[data-testid="stSidebarNav"] a')
+    return [(links.nth(i).inner_text().strip().splitlines()[-1], links.nth(i).get_attribute("href"))
+            for i in range(links.count())]
+
+
+KEY_TEXT = {  # what each page must show for the typical scenario
+    "Estimate": ["5.88 × 10²³ FLOP", "Duration · derived", "Cost · derived"],
+    "Claims": ["reproduced", "GPT-2's release"],
+    "Landscape": ["your scenario's compute"],
+    "Compare hardware": ["H100 SXM5", "B200"],
+    "Cost": ["GPT-3 175B as published", "From the idealised rental"],
+    "Thresholds": ["10²⁶"],
+    "Back-test": ["operation counting"],
+}
+
+
+def test_every_page_with_a_typical_scenario(browser, server):
+    """At 1440 px through the sidebar (one session), then at 390 px each page's own link (a new session)."""
+    u = User(browser, server)
+    try:
+        u.open("", TYPICAL)
+        pages = _pages(u)
+        assert len(pages) >= 8
+        for name, _href in pages:
+            u.errors.clear()
+            u.expected_404 = 0
+            u.page.locator('[data-testid="stSidebarNav"] a', has_text=name).first.click()
+            u.settle()
+            u.check(*KEY_TEXT.get(name, []))
+            assert "chips=1024" in u.page.url  # the scenario stays in the URL on every page
+            u.shoot(f"1440-{name.replace(' ', '_')}")
+    finally:
+        u.close()
+    phone = User(browser, server, width=390)
+    try:
+        for name, href in pages:
+            phone.errors.clear()
+            phone.expected_404 = 0
+            phone.page.goto(href.split("?")[0] + "?" + urlencode(TYPICAL))
+            phone.settle()
+            phone.check(*KEY_TEXT.get(name, []))
+            phone.shoot(f"390-{name.replace(' ', '_')}")
+    finally:
+        phone.close()
+
+
+def test_change_an_input_and_see_the_result_change(user):
+    query = {"compute": "3.14e23 FLOP", "hardware": "V100 SXM2", "chips": "10000", "utilization": "0.3"}
+    user.open("", query)
+    duration = user.page.locator('[data-testid="stMetric"]', has_text="Duration").first
+    before = duration.inner_text()
+    user.type("Chips", "20000")
+    user.page.wait_for_function("b => [...document.querySelectorAll('[data-testid=\"stMetric\"]')]"
+                                ".some(e => e.innerText.includes('Duration') && e.innerText !== b)", arg=before)
+    after = duration.inner_text()
+    user.check()
     # 3.14e23 FLOP / (chips x 125 TFLOP/s x 0.3): 9.69 days on 10,000 chips, 4.85 on 20,000
     assert "9.69 days" in before and "4.85 days" in after
+    assert "chips=20000" in user.page.url
+
+
+def test_ranges_draw_a_histogram_and_a_tornado(user):
+    user.open("", {**TYPICAL, "tokens": "triangular:1..1.4..2 Ttoken", "utilization": "lognormal:0.2..0.5"})
+    user.check("median", "90%:", "Distribution of the cost", "What drives the cost")
+    assert len(user.page.evaluate(MARKS_JS)) == 2
+    user.shoot("range")
+
+
+def test_no_chip_count_says_what_to_add_and_compare_works(user):
+    user.open("", {k: v for k, v in TYPICAL.items() if k != "chips"})
+    user.check("chip count")
+    user.page.goto(f"{user.server}/compare?" + urlencode(TYPICAL))
+    user.settle()
+    user.check("H100 SXM5")
+
+
+def test_each_preset_then_compare_hardware(user):
+    user.open()
+    for name in presets():
+        user.errors.clear()
+        user.choose("Start from", name)
+        user.check("Training compute")
+        if name.startswith(("GPT-4", "Llama 2 70B")):
+            user.page.locator('[data-testid="stSidebarNav"] a', has_text="Compare hardware").first.click()
+            user.settle()
+            user.check("H100 SXM5")
+            user.page.locator('[data-testid="stSidebarNav"] a', has_text="Estimate").first.click()
+            user.settle()
+
+
+def test_download_then_upload_is_the_same_scenario(browser, server, tmp_path):
+    scenario = {"params": "175 Gparam", "tokens": "triangular:200..300..400 Gtoken", "hardware": "V100 SXM2",
+                "chips": "10000", "utilization": "lognormal:0.2..0.5", "price": "1..3 USD/chip/hour"}
+    first = User(browser, server)
+    try:
+        first.open("", scenario)
+        first.check("median")
+        with first.page.expect_download() as download:
+            first.page.get_by_role("button", name="Download the scenario (JSON)").click()
+        saved = tmp_path / "scenario.json"
+        download.value.save_as(saved)
+    finally:
+        first.close()
+    assert json.loads(saved.read_text()) == scenario
+
+    second = User(browser, server)
+    try:
+        second.open()
+        second.page.locator('[data-testid="stFileUploader"] input[type=file]').set_input_files(str(saved))
+        second.page.wait_for_function("() => [...document.querySelectorAll('input')].some(i => i.value === "
+                                      "'triangular:200..300..400 Gtoken')", timeout=30_000)
+        second.settle()
+        second.check("median")
+        assert second.field("Utilization (MFU)").input_value() == "lognormal:0.2..0.5"
+        assert "utilization=lognormal" in second.page.url
+    finally:
+        second.close()
+
+
+def test_a_shared_link_shows_the_same_numbers(browser, server):
+    query = {"compute": "3.14e23 FLOP", "hardware": "V100 SXM2", "chips": "10000", "utilization": "0.3"}
+    seen = []
+    for _ in range(2):
+        u = User(browser, server)
+        try:
+            u.open("", query)
+            seen.append(u.check("9.69 days"))
+            u.page.goto(f"{server}/landscape?" + urlencode(query))
+            u.settle()
+            u.check("your scenario's compute")
+        finally:
+            u.close()
+
+
+def test_a_malformed_link_is_reported_as_text(user):
+    requests = []
+    user.page.on("request", lambda r: requests.append(r.url) if "evil" in (urlparse(r.url).hostname or "") else None)
+    user.open("", {"[Log in](https://evil.example)": "1", "tokens": "![x](https://evil.example/x.png) token",
+                   "chips": "-4", "params": "70e9 param"})
+    body = user.check("Ignored from the link").replace("\u2060", "")
+    assert "[Log in](https://evil.example)" in body  # shown as typed, not as a link
+    assert user.page.locator('a[href*="evil"]').count() == 0
+    assert user.page.locator('img[src*="evil"]').count() == 0
+    assert not requests
+    assert "70e9 param" in user.field("Parameters").input_value()
+    assert "chips" in body
+
+
+def test_leaving_and_coming_back_keeps_the_scenario(user):
+    user.open("", TYPICAL)
+    user.type("Chips", "2048")
+    user.page.locator('[data-testid="stSidebarNav"] a', has_text="Compare hardware").click()
+    user.settle()
+    user.check("2,048 chips")
+    user.page.locator('[data-testid="stSidebarNav"] a', has_text="Estimate").click()
+    user.settle()
+    assert user.field("Chips").input_value() == "2048"
+    assert user.field("Parameters").input_value() == "70e9 param"
+    assert "chips=2048" in user.page.url
