@@ -87,14 +87,14 @@ ACT_LAYERS = (2, 4)
 ACT_SEQUENCE, ACT_BATCH = 128, 2
 
 
-def build(cfg: dict, device: str):
+def build(cfg: dict, device: str, attention: str = "eager"):
     c = dict(cfg)
     kind = c.pop("model_type")
     config = AutoConfig.for_model(kind, **c)
-    config._attn_implementation = "eager"
+    config._attn_implementation = attention
     config._experts_implementation = "eager"
     with torch.device(device):
-        model = AutoModelForCausalLM.from_config(config, attn_implementation="eager", torch_dtype=torch.float32)
+        model = AutoModelForCausalLM.from_config(config, attn_implementation=attention, dtype=torch.float32)
     return model
 
 
@@ -143,10 +143,10 @@ def small_config(cfg: dict, layers: int) -> dict:
     return c
 
 
-def saved_bytes(cfg: dict) -> int:
+def saved_bytes(cfg: dict, attention: str = "eager") -> int:
     """Bytes of the tensors autograd saves in one forward (each storage once, parameters left out)."""
     torch.manual_seed(0)
-    model = build(cfg, "cpu")
+    model = build(cfg, "cpu", attention)
     for p in model.parameters():
         torch.nn.init.normal_(p, std=0.02)
     model.train()
@@ -164,6 +164,13 @@ def saved_bytes(cfg: dict) -> int:
         out = model(input_ids=ids, labels=ids, use_cache=False)
     out.loss.backward()
     return sum(seen.values())
+
+
+def sdpa_bytes(cfg: dict) -> int | str:
+    try:
+        return saved_bytes(cfg, "sdpa")
+    except ValueError:  # the model type has no scaled_dot_product_attention path in transformers
+        return ""
 
 
 def main() -> int:
@@ -218,7 +225,8 @@ def main() -> int:
             small = small_config(cfg, layers)
             overrides = {k: v for k, v in small.items() if cfg.get(k) != v}
             act_rows.append({"config": name, "overrides": json.dumps(overrides, sort_keys=True),
-                             "sequence": ACT_SEQUENCE, "batch": ACT_BATCH, "bytes_saved": saved_bytes(small)})
+                             "sequence": ACT_SEQUENCE, "batch": ACT_BATCH, "bytes_saved": saved_bytes(small),
+                             "bytes_saved_sdpa": sdpa_bytes(small)})
             print(f"{name} at {layers} layers: {act_rows[-1]['bytes_saved']:,} bytes saved", flush=True)
     for name, rows, note in (
             ("params.csv", params_rows, "parameters of AutoModelForCausalLM.from_config on the meta device "
@@ -230,7 +238,9 @@ def main() -> int:
                                           "for the params and largest module of params.csv"),
             ("activations.csv", act_rows, "bytes autograd saves for backward in one fp32 training step on CPU "
                                           "(saved_tensors_hooks; each storage once; parameters left out), eager "
-                                          "attention and experts, no dropout, the config with `overrides` applied")):
+                                          "attention and experts (bytes_saved_sdpa: torch's scaled_dot_product_"
+                                          "attention, a fused kernel on CPU), no dropout, the config with "
+                                          "`overrides` applied")):
         if not rows:
             continue
         if only and (OUT / name).exists():  # a partial run replaces its configs' rows and keeps the others

@@ -128,8 +128,9 @@ def activations_per_layer(model: Transformer, *, sequence: int, micro_batch: int
     """Bytes one layer keeps for the backward pass (see the module docstring), on one chip.
 
     ``implementation="eager"`` counts what unfused PyTorch code (Hugging Face's eager attention)
-    keeps beside: each RMSNorm's normalized input before its weight, and K and V repeated to every
-    query head for grouped-query attention.
+    keeps beside: each RMSNorm's normalized input before its weight, K and V repeated to every
+    query head for grouped-query attention (not with flash attention), and each routed expert's
+    output kept for its product with the routing weight.
 
     Examples
     --------
@@ -165,7 +166,7 @@ def activations_per_layer(model: Transformer, *, sequence: int, micro_batch: int
     core = 0.0
     if recompute == "none":
         if flash_attention:
-            core = 2 * H  # fp32 log-sum-exp per head and token, in 2-byte elements
+            core = H * 4 / activation_bytes  # the fp32 log-sum-exp per head and token
         else:
             core = H * s * (1 + (1.5 if dropout else 0))  # softmax output; dropout mask (1 byte) and output
     # feed-forward
@@ -179,8 +180,11 @@ def activations_per_layer(model: Transformer, *, sequence: int, micro_batch: int
         if m.norm == "rmsnorm":
             rep += m.norms_per_layer * (h + 1)
             qk_norm *= 2
+            latent += (m.q_lora_rank or 0) + (m.kv_lora_rank or 0)  # the latent norms' normalized inputs
         if m.kv_lora_rank is None and not flash_attention:
             qkv += (H - kv) * (m.qk_dim + m.v_dim)
+        if moe:  # each routed expert's output, kept for its product with the routing weight; the shared gate's
+            ffn += m.experts_per_token * h + (h + 1 if m.shared_expert_gate else 0)
     split = qkv + qk_norm + out + core + ffn
     elements = rep / sp + latent + split / t
     return activation_bytes * s * b * elements
