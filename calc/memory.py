@@ -299,7 +299,8 @@ def per_chip(model: Transformer, *, micro_batch: int = 1, sequence: int | None =
     sp = tensor if sequence_parallel else 1
     final_norm = h + 1 if implementation == "eager" and model.norm == "rmsnorm" else 0  # its normalized copy
     output = activation_bytes * s * micro_batch * ((2 * h + final_norm) / sp + V / tensor)
-    act = max(layers, layers / pipeline + output) if pipeline > 1 else layers + output
+    first = activation_bytes * s * micro_batch * h / sp if model.embedding_norm else 0.0  # the norm's input
+    act = max(layers + first, layers / pipeline + output) if pipeline > 1 else layers + first + output
     parts["activations"] = Q_(act, "byte/chip")
     return Memory(parts)
 
