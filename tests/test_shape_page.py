@@ -34,3 +34,10 @@ def test_the_loss_heat_map_has_cells_not_one_block():
     assert {"x", "x2", "y", "y2"} <= set(heat)  # each cell spans its own edges on the log axes
     lo, hi = heat["color"]["scale"]["domain"]
     assert hi > lo * 1.2  # the colours spread over the losses shown, not one colour for all
+
+
+def test_every_published_shape_renders_without_an_error():
+    at = _page()
+    for name in at.selectbox(key="shape_preset").options:
+        at.selectbox(key="shape_preset").set_value(name).run()
+        assert not at.exception and not at.error, (name, [e.value for e in at.error])
