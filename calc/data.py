@@ -422,6 +422,22 @@ def step_calibration() -> tuple[Row, ...]:
     return rows
 
 
+@cache
+def step_heldout() -> tuple[Row, ...]:
+    """Published measured throughputs with their layouts that the step-time model was not calibrated
+    on, to check it (data/step_heldout.csv)."""
+    rows = tuple(read_table(DATA_DIR / "step_heldout.csv"))
+    known = hardware_table()
+    for r in rows:
+        if r["hardware"] not in known:
+            raise DataError(r.path, r.line, "hardware", f"unknown accelerator {r['hardware']!r} (not in data/hardware.csv)")
+        if r["recompute"] not in ("none", "selective", "full"):
+            raise DataError(r.path, r.line, "recompute", f"expected none, selective or full, got {r['recompute']!r}")
+        if not r["shape"] and r["layers"] is None:
+            raise DataError(r.path, r.line, "shape", "expected a shape of data/architectures.csv or layers, d_model, heads, vocab")
+    return rows
+
+
 @dataclass(frozen=True)
 class Price:
     """One dated cloud price of ``data/prices.csv``, converted to USD per chip-hour."""

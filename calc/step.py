@@ -48,6 +48,7 @@ from calc.errors import InputError
 from calc.units import Q_, parse_quantity
 
 RECOMPUTE = ("none", "selective", "full")
+HOPPER = ("H100", "H200", "H800", "GH200")  # NVIDIA Hopper: the attention kernels of 2023-2024 fall short on it
 PARTS = ("matmuls", "attention core", "memory-bound operations", "recomputation", "tensor-parallel communication",
          "expert all-to-all", "context-parallel exchange", "pipeline transfers", "pipeline bubble",
          "data-parallel communication", "optimizer step")
@@ -61,9 +62,9 @@ class Layout:
     counts sequences; ``sequence`` defaults to the model's context. ``sequence_parallel`` defaults
     to on whenever tensor > 1 [Korthikanti2022]; ``zero`` 1 is Megatron's distributed optimizer
     (optimizer state split over the data-parallel ranks), 3 also splits weights and gradients.
-    ``dp_overlap`` is the share of the data-parallel collectives hidden behind computation
-    (default from data/step_coefficients.csv). ``fused_grad_accumulation`` False: each micro-batch's
-    weight gradients are added to the fp32 gradient buffer by a separate pass over it (Megatron-LM
+    ``dp_overlap`` is the share of the data-parallel collectives a framework hides behind computation
+    (default from data/step_coefficients.csv); no more hides than the computation that runs alongside.
+    ``fused_grad_accumulation`` False: each micro-batch's weight gradients are added to the fp32 gradient buffer by a separate pass over it (Megatron-LM
     before its 2022 "gradient accumulation fusion"; frameworks without it).
     """
 
@@ -81,6 +82,7 @@ class Layout:
     flash_attention: bool = True
     zero: int = 1
     dp_overlap: float | None = None
+    tp_overlap: float = 0.0  # share of the tensor-parallel collectives hidden behind the matmuls they feed [Wang2023]
     fused_grad_accumulation: bool = True
     uneven_pipeline: bool = False  # stages may hold different numbers of layers; the fullest sets the pace
     dropout: bool = False  # dropout masks kept for the backward pass (GPT-3-era models; not Llama's)
@@ -271,8 +273,12 @@ def _chip(name: str, precision: str | None) -> tuple[_Chip, str]:
     p16 = hw.peak(hw.default_precision).m_as("FLOP/s/chip") if hw.default_precision in hw.peaks else peak
     if hw.memory_bandwidth is None:
         raise InputError("hardware", f"data/hardware.csv has no memory bandwidth for {hw.name}")
+    attn = min(peak, p16) * eta * k["flash_attention_efficiency"]
+    if hw.name.startswith(HOPPER):  # FlashAttention-2's Ampere-style kernels do not use Hopper's
+        # asynchronous tensor-core instructions: 35% of the H100's peak [Shah2024] sec. 1
+        attn = min(attn, p16 * k["flash_attention_hopper_utilization"])
     chip = _Chip(
-        hw.name, peak, peak * eta, min(peak, p16) * eta * k["flash_attention_efficiency"],
+        hw.name, peak, peak * eta, attn,
         hw.memory_bandwidth.m_as("byte/s/chip") * k["memory_efficiency"], hw.chips_per_node or 1,
         None if hw.intra_node_bandwidth is None else hw.intra_node_bandwidth.m_as("byte/s/chip") * k["intra_node_efficiency"],
         None if hw.network_bandwidth is None else hw.network_bandwidth.m_as("byte/s/chip") * k["network_efficiency"],
@@ -361,6 +367,8 @@ def _predict(model: Transformer, hardware: str, n: int, lay: Layout, check_memor
     overlap = lay.dp_overlap
     if overlap is not None and not (isinstance(overlap, (int, float)) and 0 <= overlap <= 1):
         raise InputError("dp_overlap", f"expected a fraction from 0 to 1, got {overlap!r}")
+    if not (isinstance(lay.tp_overlap, (int, float)) and 0 <= lay.tp_overlap <= 1):
+        raise InputError("tp_overlap", f"expected a fraction from 0 to 1, got {lay.tp_overlap!r}")
     if n % (t * p * c):
         raise InputError("chips", f"{n} chips are not a multiple of tensor x pipeline x context = {t} x {p} x {c}")
     d = n // (t * p * c)
@@ -516,6 +524,7 @@ def _predict(model: Transformer, hardware: str, n: int, lay: Layout, check_memor
         kinds.append((moe_layers, mm_x + t_r + mm_s, bw_x + b_r + bw_s, fl_x + f_r + fl_s, ew_x + ew_s, a2a))
 
     per = dict.fromkeys(PARTS, 0.0)  # seconds per micro-batch through one stage (the bottleneck)
+    o_tp, sm = lay.tp_overlap, k["collective_sm_share"]
     rec_flop = 0.0  # recomputed FLOP per micro-batch per chip
     for count, mm_ffn, bw_ffn, fl_ffn, ew_ffn, a2a in kinds:
         if not count:
@@ -526,7 +535,8 @@ def _predict(model: Transformer, hardware: str, n: int, lay: Layout, check_memor
         per["matmuls"] += share * (mm_fwd + b_qkv + b_out + bw_ffn)
         per["attention core"] += share * (core_f + core_b)
         per["memory-bound operations"] += share * (1 + back) * ew_fwd
-        per["tensor-parallel communication"] += share * (tp_f + tp_b)
+        per["tensor-parallel communication"] += share * (_hide(tp_f, o_tp, mm_fwd, sm)
+                                                         + _hide(tp_b, o_tp, b_qkv + b_out + bw_ffn, sm))
         per["expert all-to-all"] += share * 2 * a2a
         per["context-parallel exchange"] += share * 3 * cp_f
         if rec == "full":
@@ -543,10 +553,18 @@ def _predict(model: Transformer, hardware: str, n: int, lay: Layout, check_memor
         per["pipeline transfers"] = 2 * v * (send + collective(pp_bytes, t, tp_group, 1))
     t_mb = sum(per.values())
 
-    # ----- the last stage also computes the logits and the loss (vocabulary split over tensor ranks)
-    t_lg, b_lg, f_lg = gemm(tok, h, model.vocab / t)
+    # ----- the last stage also computes the logits and the loss (vocabulary split over tensor ranks), the
+    # output layer in 16 bits whatever the layers' precision (Transformer Engine and torchao convert only the
+    # transformer layers; [DeepSeekAI2024] sec. 3.3.1 keeps the output head in BF16)
+    if eight_bit:
+        chip16 = replace(chip, mm=chip.mm * _chip(hardware, None)[0].peak / chip.peak)
+        M, K, N = tok, h, model.vocab / t
+        t_lg = _matmul(chip16, M, K, N, 1, False, tiles, ovh)
+        b_lg = _matmul(chip16, M, N, K, 1, False, tiles, ovh) + _matmul(chip16, K, M, N, 1, False, tiles, ovh)
+    else:
+        t_lg, b_lg, _ = gemm(tok, h, model.vocab / t)
     last_mm = t_lg + b_lg
-    last_ew = 12.0 * tok * model.vocab / t / mem  # fp32 logits: write, read for softmax, gradient
+    last_ew = k["cross_entropy_bytes"] * tok * model.vocab / t / mem  # the loss over fp32 logits, both ways
 
     seconds = {part: mb * x for part, x in per.items()}
     seconds["matmuls"] += mb * last_mm
@@ -561,8 +579,16 @@ def _predict(model: Transformer, hardware: str, n: int, lay: Layout, check_memor
     volume = mb * 1.5 if lay.zero == 3 else 1.0  # ZeRO-3 gathers weights for every micro-batch, each way
     t_dp = volume * (collective(grad * dense_chip, dp_dense, per_node(dp_dense, t), 2)
                      + collective(grad * expert_chip, dp_expert, per_node(dp_expert, t * e), 2))
-    exposed = k["dp_exposed"] if overlap is None else 1 - overlap
-    seconds["data-parallel communication"] = exposed * t_dp
+    # The share a framework hides behind computation (default: none, as Megatron-LM 2021 and the published
+    # PyTorch FSDP runs behave), no more than the computation that runs alongside, and hidden collectives
+    # still hold a share of the compute units: NCCL's kernels run on the SMs
+    o = 1 - k["dp_exposed"] if overlap is None else overlap
+    if lay.zero == 3:
+        # ZeRO-3 / FSDP gather each layer's weights and reduce-scatter its gradients every micro-batch;
+        # prefetching [Zhao2023] sec. 3.3 hides them behind the layers' compute, all but the first layer's gather
+        seconds["data-parallel communication"] = mb * _hide(t_dp / mb, o * (1 - 1 / stage_layers), t_mb, sm)
+    else:  # the gradient reduction can hide behind the backward pass of the last micro-batch only
+        seconds["data-parallel communication"] = _hide(t_dp, o, back / (1 + back) * t_mb, sm)
     if not lay.fused_grad_accumulation:  # read the new 16-bit gradient, read and write the running sum,
         # which is fp32 except under fp16, where Megatron-LM 2021 kept it in fp16 (--accumulate-allreduce-grads-in-fp32)
         per_param = 2 + 2 * (2 if precision == "fp16" else k["grad_accumulator_bytes"])
@@ -583,6 +609,14 @@ def _predict(model: Transformer, hardware: str, n: int, lay: Layout, check_memor
                                             f"{have:,.0f} GB: {need - have:,.1f} GB over; more tensor or pipeline "
                                             f"parallelism, recomputation, ZeRO or a smaller micro-batch would fit")
     return step
+
+
+def _hide(comm: float, share: float, behind: float, sm: float) -> float:
+    """Exposed seconds of a collective of which ``share`` runs behind ``behind`` seconds of computation:
+    no more hides than that computation lasts, and the hidden part still holds a share ``sm`` of the
+    compute units (the collective's kernels run on them), slowing the computation it hides behind."""
+    hidden = min(share * comm, behind)
+    return comm - hidden + hidden * sm / (1 - sm)
 
 
 def _matmul(chip: _Chip, M, K, N, batch, eight_bit, tiles, overhead) -> float:
@@ -805,4 +839,52 @@ def calibration() -> list[Calibration]:
                                    flop / best._t / best.chips / 1e12, best, r["source"]))
         else:
             out.append(Calibration(r["name"], "step time", r["published_step_time"], best._t, best, r["source"]))
+    return out
+
+
+@dataclass(frozen=True)
+class HeldOut:
+    """One published measurement of data/step_heldout.csv (not calibrated on) against the prediction."""
+
+    name: str
+    framework: str
+    published: float  # tokens per second per chip
+    step: Step
+    source: str
+
+    @property
+    def predicted(self) -> float:
+        """Predicted tokens per second per chip."""
+        return self.step.tokens_per_second.m_as("token/s") / self.step.chips
+
+    @property
+    def ratio(self) -> float:
+        """Predicted / published throughput: above 1 is too fast."""
+        return self.predicted / self.published
+
+
+def heldout() -> list[HeldOut]:
+    """Every run of data/step_heldout.csv predicted from its published layout, one rule for all.
+
+    Memory is not checked (the runs ran); a shape written out in the file is an MPT- or GPT-3-style
+    model (no gating, tied embeddings; learned positions and biases where the row says so).
+    """
+    out = []
+    shapes = published()
+    for r in data.step_heldout():
+        s = int(r["sequence"])
+        if r["shape"]:
+            model = replace(shapes[r["shape"]][0], context=s)
+        else:
+            gpt = r["learned_positions"] == "yes"
+            model = Transformer(layers=int(r["layers"]), d_model=int(r["d_model"]), heads=int(r["heads"]),
+                                vocab=int(r["vocab"]), context=s, learned_positions=gpt, biases=gpt)
+        p, v = int(r["pipeline"]), int(r["virtual_stages"])
+        lay = Layout(tensor=int(r["tensor"]), pipeline=p, context=int(r["context"]), virtual_stages=v,
+                     micro_batch=int(r["micro_batch"]), global_batch=int(r["global_batch"]), sequence=s,
+                     recompute=r["recompute"], precision=r["precision"], zero=int(r["zero"]),
+                     dp_overlap=r["dp_overlap"], tp_overlap=r["tp_overlap"] or 0.0,
+                     uneven_pipeline=model.layers % (p * v) != 0)
+        st = _predict(model, r["hardware"], int(r["chips"]), lay, False)
+        out.append(HeldOut(r["name"], r["framework"], r["published_tokens_per_second"], st, r["source"]))
     return out

@@ -1,0 +1,114 @@
+"""The step model against published throughputs it was not calibrated on (data/step_heldout.csv).
+
+Each run is predicted from its published layout by the one rule of calc.step; the ratio is predicted /
+published tokens per second per chip (above 1: the model is too fast). Tolerance: 20% each way. The
+runs that miss it are listed below with the reason, and held to a wider band so that a regression
+still shows; one that starts passing fails here too (strict), so the list stays true.
+"""
+
+import math
+
+import pytest
+
+from calc import step
+from calc.architecture import published
+
+HELDOUT = {h.name: h for h in step.heldout()}
+TOLERANCE = 1.20
+
+# Why these miss (README, "Held-out check"). All are too fast, none too slow.
+H100_PYTORCH = ("PyTorch FSDP on H100 (torch 2.1, January 2024): the model's H100 rates, measured on isolated "
+                "kernels, run 25-38% faster than this software did; the same sizes on A100 land within 19%")
+NEMO_SMALL = ("NeMo 24.07 on H100: 20-32% fast for models that fit without tensor parallelism; the same "
+              "8B model under NeMo 25.09 lands at 1.04, so the gap is the older software, not the layout")
+KNOWN_MISSES = {
+    "MPT-1B 2k on 8 H100": (H100_PYTORCH, 1.5),
+    "MPT-1B 2k on 64 H100": (H100_PYTORCH, 1.5),
+    "MPT-3B 2k on 16 H100": (H100_PYTORCH, 1.5),
+    "MPT-7B 2k on 8 H100": (H100_PYTORCH, 1.5),
+    "MPT-7B 8k on 8 H100": (H100_PYTORCH + "; at 8k the attention kernel (Triton) dominates more", 1.5),
+    "TorchTitan Llama 3.1 8B on 8 H100": ("a 500 W, 2.4 TB/s H100 (96 GB HBM2e), not the 700 W, 3.35 TB/s "
+                                          "H100 SXM5 of data/hardware.csv; eager PyTorch (compile: +16%)", 2.0),
+    "TorchTitan Llama 3.1 8B on 128 H100": ("as on 8 GPUs: a 500 W, 2.4 TB/s H100 and eager PyTorch", 2.0),
+    "NeMo GPT3-5B on 64 H100 FP8": (NEMO_SMALL, 1.5),
+    "NeMo Llama 2 7B on 8 H100 FP8": (NEMO_SMALL, 1.5),
+    "NeMo Llama 2 13B on 16 H100 FP8": (NEMO_SMALL, 1.5),
+    "NeMo Llama 3 8B on 8 H100 FP8": (NEMO_SMALL, 1.5),
+    "NeMo GPT3-175B on 128 H100 FP8": ("with NeMo's tensor-parallel overlap modelled, the same 20-25% H100 "
+                                       "gap as the small models (512 GPUs: 1.14)", 1.5),
+}
+
+
+def _id(name):
+    return name.replace(" ", "_")
+
+
+@pytest.mark.parametrize("name", list(HELDOUT), ids=_id)
+def test_heldout_run_within_tolerance_or_a_known_miss(name):
+    h = HELDOUT[name]
+    off = abs(math.log(h.ratio))
+    if name in KNOWN_MISSES:
+        reason, band = KNOWN_MISSES[name]
+        assert 1 / band < h.ratio < band, f"{name}: {h.ratio:.3f} beyond even the known-miss band ({reason})"
+        assert off > math.log(TOLERANCE), f"{name} now lands at {h.ratio:.3f}: take it off KNOWN_MISSES"
+    else:
+        assert off <= math.log(TOLERANCE), f"{name}: predicted / published = {h.ratio:.3f} ({h.source})"
+
+
+def test_most_heldout_runs_within_tolerance_and_none_too_slow():
+    ratios = [h.ratio for h in HELDOUT.values()]
+    assert len(ratios) >= 30
+    assert sum(abs(math.log(r)) <= math.log(TOLERANCE) for r in ratios) >= 20
+    assert min(ratios) > 1 / TOLERANCE  # the misses are all optimistic: a known direction, not noise
+
+
+def test_heldout_rows_say_where_they_come_from():
+    from calc import data
+
+    for r in data.step_heldout():
+        assert "http" in r["source"] and r["retrieved"] is not None, r["name"]
+        assert r["name"] not in {c.name for c in step.calibration()}
+
+
+def test_flash_attention_on_hopper_runs_at_most_at_35_percent_of_peak():
+    # Shah et al. 2024 (FlashAttention-3), sec. 1: FlashAttention-2 reaches 35% of the H100's peak
+    llama = published()["Llama 3 8B"][0]
+    s = step.predict(llama, "H100 SXM5", 8, micro_batch=1, global_batch=8, sequence=8192, check_memory=False)
+    causal_forward = 0.5 * 4 * 8192**2 * llama.heads * llama.qk_dim * llama.layers  # FLOP, half the blocks
+    rate = causal_forward * (1 + 2.5) / s.seconds["attention core"]
+    assert rate <= 0.35 * 989.4e12 * 1.001
+
+
+def test_zero3_overlap_hides_no_more_than_the_compute_and_costs_compute_units():
+    llama = published()["Llama 2 13B"][0]
+    kw = dict(micro_batch=1, global_batch=64, sequence=4096, zero=3, check_memory=False)
+    exposed = step.predict(llama, "H100 SXM5", 64, dp_overlap=0.0, **kw).seconds["data-parallel communication"]
+    hidden = step.predict(llama, "H100 SXM5", 64, dp_overlap=1.0, **kw).seconds["data-parallel communication"]
+    assert 0 < hidden < exposed  # the first layer's gather waits; the rest holds NCCL's share of the SMs
+    # short sequences over the network: the gathers outlast the compute, and overlap hides only as much
+    kw.update(sequence=256, global_batch=256)
+    far = [step.predict(llama, "A100 SXM4 40GB", 256, dp_overlap=o, **kw) for o in (0.0, 1.0)]
+    compute = sum(far[1].seconds[p] for p in ("matmuls", "attention core", "memory-bound operations"))
+    dp = [f.seconds["data-parallel communication"] for f in far]
+    assert dp[1] >= dp[0] - compute
+
+
+def test_tensor_parallel_overlap_hides_communication_behind_the_matmuls():
+    gpt3 = published()["GPT-3 175B"][0]
+    kw = dict(tensor=8, pipeline=8, micro_batch=1, global_batch=512, sequence=2048)
+    plain = step.predict(gpt3, "H100 SXM5", 512, **kw).seconds["tensor-parallel communication"]
+    over = step.predict(gpt3, "H100 SXM5", 512, tp_overlap=1.0, **kw).seconds["tensor-parallel communication"]
+    assert 0 < over < 0.5 * plain
+    with pytest.raises(step.InputError):
+        step.predict(gpt3, "H100 SXM5", 512, tp_overlap=1.5, **kw)
+
+
+def test_eight_bit_layers_keep_the_output_layer_in_16_bits():
+    # Transformer Engine and torchao convert the transformer layers only; DeepSeek-V3 sec. 3.3.1
+    llama = published()["Llama 3 8B"][0]
+    kw = dict(micro_batch=1, global_batch=8, sequence=8192, check_memory=False)
+    fp8 = step.predict(llama, "H100 SXM5", 8, precision="fp8", **kw)
+    bf16 = step.predict(llama, "H100 SXM5", 8, precision="bf16", **kw)
+    assert fp8.step_time < bf16.step_time
+    logits_flop = 6 * 8192 * llama.d_model * llama.vocab  # forward and backward, one micro-batch
+    assert fp8.seconds["matmuls"] > logits_flop / (989.4e12 * 0.801)  # at least the 16-bit time of the logits
