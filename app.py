@@ -6,7 +6,7 @@ from app_pages import session
 from calc import data
 from calc.errors import DataError
 
-st.set_page_config(page_title="Training-cost calculator", page_icon="🧮", layout="wide")
+st.set_page_config(page_title="Training-cost calculator", page_icon=":material/calculate:", layout="wide")
 
 try:
     data.validate_all()  # refuse to show numbers computed from a corrupt bundled file
@@ -16,14 +16,14 @@ except DataError as exc:
 session.start()  # the session's one scenario, read from the URL once, written back on every page
 
 pages = [
-    st.Page("app_pages/estimate.py", title="Estimate", icon="🧮", default=True),
-    st.Page("app_pages/claims.py", title="Claims", icon="📰"),
-    st.Page("app_pages/landscape.py", title="Landscape", icon="📈"),
-    st.Page("app_pages/compare.py", title="Compare hardware", icon="⚖️"),
-    st.Page("app_pages/shape.py", title="Model shape", icon="🧱"),
-    st.Page("app_pages/layouts.py", title="Parallel layouts", icon="🧩"),
-    st.Page("app_pages/cost.py", title="Cost", icon="💵"),
-    st.Page("app_pages/thresholds.py", title="Thresholds", icon="⚖"),
-    st.Page("app_pages/backtest.py", title="Back-test", icon="🎯"),
+    st.Page("app_pages/estimate.py", title="Estimate", icon=":material/calculate:", default=True),
+    st.Page("app_pages/claims.py", title="Claims", icon=":material/newspaper:"),
+    st.Page("app_pages/landscape.py", title="Landscape", icon=":material/show_chart:"),
+    st.Page("app_pages/compare.py", title="Compare hardware", icon=":material/compare_arrows:"),
+    st.Page("app_pages/shape.py", title="Model shape", icon=":material/view_in_ar:"),
+    st.Page("app_pages/layouts.py", title="Parallel layouts", icon=":material/grid_view:"),
+    st.Page("app_pages/cost.py", title="Cost", icon=":material/payments:"),
+    st.Page("app_pages/thresholds.py", title="Thresholds", icon=":material/gavel:"),
+    st.Page("app_pages/backtest.py", title="Back-test", icon=":material/target:"),
 ]
 st.navigation(pages).run()
