@@ -64,6 +64,7 @@ FLOP_SHRINK = {
     "qwen3-30b-a3b.json": {"hidden_size": 512, "num_attention_heads": 8, "num_key_value_heads": 4, "head_dim": 64,
                            "intermediate_size": 1024, "moe_intermediate_size": 256, "num_experts": 16,
                            "vocab_size": 4096, "num_hidden_layers": 2},
+    "olmoe-synthetic.json": {},
     "deepseek-v3.json": {"hidden_size": 512, "num_attention_heads": 8, "num_key_value_heads": 8,
                          "intermediate_size": 1024, "moe_intermediate_size": 256, "n_routed_experts": 32,
                          "n_group": 8, "topk_group": 4, "q_lora_rank": 192, "kv_lora_rank": 128,
@@ -82,7 +83,8 @@ ACT_CONFIGS = ("gpt2.json", "pythia-1.4b.json", "bloom-560m.json", "falcon-7b.js
                "llama-3-8b.json", "qwen2-7b.json", "qwen3-4b.json", "gemma-7b.json", "gemma-2-9b.json",
                "olmo-1b.json", "phi-3-mini.json", "mixtral-8x7b.json", "qwen1.5-moe-a2.7b.json",
                "deepseek-v2-lite.json", "deepseek-v3.json", "gpt-j-6b.json", "olmo-2-7b.json", "gemma-3-1b.json",
-               "qwen3-30b-a3b.json", "starcoder2-synthetic.json")
+               "qwen3-30b-a3b.json", "starcoder2-synthetic.json", "phi-synthetic.json", "stablelm-synthetic.json",
+               "cohere-synthetic.json", "granite-synthetic.json", "olmoe-synthetic.json")
 ACT_LAYERS = (2, 4)
 ACT_SEQUENCE, ACT_BATCH = 128, 2
 
@@ -200,7 +202,7 @@ def main() -> int:
             mem_rows.append({"config": path.name, "gpus": per_node * nodes, "zero": 3, "bytes_per_gpu": z3})
         small = dict(cfg)
         shrink = FLOP_SHRINK.get(path.name)
-        if shrink:
+        if shrink is not None:
             small.update(shrink)
             device = "cpu"
         else:

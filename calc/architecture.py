@@ -34,7 +34,7 @@ from calc.units import Q_
 FLOP_COUNTS = ("kaplan2020", "palm2022", "megatron2021", "megatron2021-recompute", "exact")
 RECOMPUTE = ("none", "selective", "full")
 # Parameters per channel of one normalization layer: scale and shift, scale only, or none (OLMo 1).
-NORMS = {"layernorm": 2, "rmsnorm": 1, "nonparametric": 0}
+NORMS = {"layernorm": 2, "layernorm-nobias": 1, "rmsnorm": 1, "nonparametric": 0}
 # Query/key normalization: none, one norm of a head's width shared by the heads (Qwen3), or one over
 # all heads' channels (OLMo 2).
 QK_NORMS = ("none", "head", "full")
@@ -602,6 +602,40 @@ def _gptj(c):
     return s
 
 
+def _phi(c):
+    """Phi-1/2: one LayerNorm per parallel block, biases everywhere, a biased output layer."""
+    s = _common(c, tie=False)
+    s.update(kv_heads=c.int("num_key_value_heads", s["heads"]), d_ff=c.int("intermediate_size"), biases=True,
+             norm="layernorm", norms_per_layer=1, parallel_block=True, unembedding_bias=True,
+             qk_norm="head" if c.bool("qk_layernorm", False) else "none")
+    return s
+
+
+def _stablelm(c):
+    s = _common(c, tie=False)
+    if c.bool("qk_layernorm", False):  # one LayerNorm per head, without bias: a layout we do not count
+        raise InputError("config", "a stablelm config.json with qk_layernorm true is not supported yet")
+    parallel = c.bool("use_parallel_residual", False)
+    s.update(kv_heads=c.int("num_key_value_heads", s["heads"]), d_ff=c.int("intermediate_size"), gated=True,
+             qkv_bias=c.bool("use_qkv_bias", False), out_bias=False, mlp_bias=False, norm="layernorm",
+             parallel_block=parallel, norms_per_layer=1 if parallel else 2)
+    return s
+
+
+def _cohere(c):
+    """Cohere (Command R): LayerNorm without bias, one per parallel block; per-head QK-norm weights."""
+    s = _llama(c, tie=True, norm="layernorm-nobias", norms=1, qk_norm="full" if c.bool("use_qk_norm", False) else "none")
+    s.update(parallel_block=True)
+    return s
+
+
+def _olmoe(c):
+    s = _llama(c, qk_norm="full")
+    s.update(experts=c.int("num_experts"), experts_per_token=c.int("num_experts_per_tok"),
+             expert_d_ff=s["d_ff"])
+    return s
+
+
 def _starcoder2(c):
     s = _common(c, tie=True)
     bias = c.bool("use_bias", True)
@@ -626,6 +660,11 @@ _READERS = {
     "olmo2": lambda c: _llama(c, qk_norm="full"),
     "gemma3_text": lambda c: _llama(c, tie=True, head_dim=256, norms=4, qk_norm="head"),
     "gptj": _gptj,
+    "phi": _phi,
+    "stablelm": _stablelm,
+    "cohere": _cohere,
+    "granite": _llama,
+    "olmoe": _olmoe,
     "starcoder2": _starcoder2,
     "mixtral": _mixtral,
     "qwen2_moe": _qwen2_moe,

@@ -94,3 +94,10 @@ def test_deepseek_v3_page_figure_is_671b_not_6t():
     # the app's Model shape page used to rebuild the shape from a few fields and lost latent attention and
     # the experts' width: 6.2T
     assert published()["DeepSeek-V3"][0].params().m_as("param") == pytest.approx(671.0e9, rel=1e-3)
+
+
+def test_a_layout_we_do_not_count_is_refused_not_miscounted():
+    cfg = {"model_type": "stablelm", "hidden_size": 512, "num_attention_heads": 8, "num_hidden_layers": 2,
+           "intermediate_size": 1376, "vocab_size": 1000, "max_position_embeddings": 512, "qk_layernorm": True}
+    with pytest.raises(calc.InputError, match="qk_layernorm"):
+        Transformer.from_config(cfg)

@@ -79,14 +79,14 @@ def _activation_pairs():
 # What calc.memory counts for fused kernels (Megatron-style) is what Hugging Face's eager code keeps for
 # GPT-NeoX and BLOOM; implementation="eager" adds what unfused PyTorch keeps beside (RMSNorm's normalized
 # input, K/V repeated to every query head, each routed expert's output for the routing product), which
-# matches every other model type but three: GPT-2 and GPT-J write tanh-GELU out of elementwise pieces, and
-# Gemma 2 soft-caps its attention scores, each piece kept. With torch's scaled_dot_product_attention (a
-# fused kernel on CPU: no s x s scores; calc's flash_attention=True), models whose projection of Q, K, V is
-# one matrix (GPT-NeoX, Falcon, Phi-3) or whose V is narrower than K (latent attention) keep copies for the
-# kernel that calc does not count.
+# matches every other model type but these: GPT-2, GPT-J and Phi write tanh-GELU out of elementwise pieces,
+# Cohere its LayerNorm, and Gemma 2 soft-caps its attention scores, each piece kept. With torch's
+# scaled_dot_product_attention (a fused kernel on CPU: no s x s scores; calc's flash_attention=True),
+# models whose Q, K, V come out of one matrix or are rotated in part (GPT-NeoX, Falcon, Phi-3, StableLM) or
+# whose V is narrower than K (latent attention) keep copies for the kernel that calc does not count.
 FUSED_LIKE = ("gpt_neox", "bloom")
-EAGER_UNMATCHED = ("gpt2", "gptj", "gemma2")
-SDPA_UNMATCHED = EAGER_UNMATCHED + ("gpt_neox", "falcon", "phi3", "deepseek_v2", "deepseek_v3")
+EAGER_UNMATCHED = ("gpt2", "gptj", "phi", "cohere", "gemma2")
+SDPA_UNMATCHED = EAGER_UNMATCHED + ("gpt_neox", "falcon", "phi3", "stablelm", "deepseek_v2", "deepseek_v3")
 
 
 @pytest.mark.parametrize("name, rows", _activation_pairs(), ids=lambda x: x if isinstance(x, str) else "")
@@ -122,7 +122,8 @@ def test_activations_against_a_real_training_step(name, rows):
 @pytest.mark.parametrize("name, rows", _activation_pairs(), ids=lambda x: x if isinstance(x, str) else "")
 def test_output_layer_and_loss_against_a_real_training_step(name, rows):
     # what is kept outside the layers: the embedding's norm (BLOOM), the final norm, the logits for the loss;
-    # the step keeps a few more elements per token (labels, rotary tables); Gemma 2 soft-caps its logits too
+    # the step keeps a few more elements per token (labels, rotary tables); Gemma 2 soft-caps its logits and
+    # Cohere writes its final LayerNorm out of elementwise pieces
     from calc.memory import per_chip
 
     (a, b) = sorted(rows, key=lambda r: len(r["overrides"]))[:2]
@@ -133,7 +134,7 @@ def test_output_layer_and_loss_against_a_real_training_step(name, rows):
             .parts["activations"].m_as("byte/chip") for t in shapes}
     lo, hi = sorted(measured)
     outside = {k: v[lo] - lo * (v[hi] - v[lo]) / (hi - lo) for k, v in (("measured", measured), ("ours", ours))}
-    if _config(name)["model_type"] == "gemma2":
+    if _config(name)["model_type"] in ("gemma2", "cohere"):
         assert 1 < outside["measured"] / outside["ours"] < 2
     else:
         assert outside["measured"] == pytest.approx(outside["ours"], rel=0.05)
