@@ -11,15 +11,17 @@ For every published config.json in data/configs/ this script asks
   meta device at full width; mixtures of experts, whose routing needs real numbers, on CPU at a
   reduced width: ``FLOP_SHRINK`` below, recorded in the table);
 - DeepSpeed's estimators of model-state memory per GPU (ZeRO-2 and ZeRO-3, no offload);
+- PEFT for the trainable parameters of LoRA on every linear layer (``target_modules="all-linear"``),
+  for the model types whose q, k, v and feed-forward matrices are separate modules (``LORA_CONFIGS``);
 - a real training step on CPU (fp32, eager attention, no dropout) for the bytes autograd keeps for
   the backward pass (``saved_tensors_hooks``, each storage once, parameters left out), on small
   configs of each model type at two depths, so that per-layer and output-layer bytes separate.
 
-It writes tests/golden/params.csv, flop.csv, zero_memory.csv and activations.csv, each
+It writes tests/golden/params.csv, flop.csv, zero_memory.csv, lora.csv and activations.csv, each
 opening with comment lines that give this script, the package versions and the date.
 
     python3 -m venv /work/venv-golden
-    /work/venv-golden/bin/pip install torch==2.13.0 transformers deepspeed   # DS_BUILD_OPS=0
+    /work/venv-golden/bin/pip install torch==2.13.0 transformers deepspeed peft   # DS_BUILD_OPS=0
     /work/venv-golden/bin/python benchmarks/golden_frameworks.py
 """
 
@@ -71,6 +73,11 @@ FLOP_SHRINK = {
                          "vocab_size": 4096, "num_hidden_layers": 4, "first_k_dense_replace": 2},
 }
 ZERO_LAYOUTS = ((8, 1), (8, 4), (8, 64))  # (GPUs per node, nodes)
+LORA_CONFIGS = ("llama-2-7b.json", "llama-3-8b.json", "mistral-7b.json", "qwen2-7b.json", "qwen3-4b.json",
+                "gemma-7b.json", "gemma-2-9b.json", "gemma-3-1b.json", "olmo-7b.json", "olmo-2-7b.json",
+                "starcoder2-synthetic.json", "granite-synthetic.json", "cohere-synthetic.json",
+                "stablelm-synthetic.json")
+LORA_RANKS = (8, 64)
 # Small configs of each model type for the saved-activation measurement (CPU, fp32): these fields
 # replace the published config's; layers are set to ACT_LAYERS in turn.
 ACT_SMALL = {"hidden_size": 256, "num_attention_heads": 4, "intermediate_size": 512, "vocab_size": 1000,
@@ -177,14 +184,16 @@ def sdpa_bytes(cfg: dict) -> int | str:
 
 def main() -> int:
     import deepspeed
+    import peft
     from deepspeed.runtime.zero.stage3 import estimate_zero3_model_states_mem_needs
     from deepspeed.runtime.zero.stage_1_and_2 import estimate_zero2_model_states_mem_needs
+    from peft import LoraConfig, get_peft_model
 
     OUT.mkdir(parents=True, exist_ok=True)
     versions = (f"torch {torch.__version__}, transformers {transformers.__version__}, deepspeed {deepspeed.__version__}, "
-                f"python {sys.version.split()[0]}")
+                f"peft {peft.__version__}, python {sys.version.split()[0]}")
     header = [f"# produced by benchmarks/golden_frameworks.py on {dt.date.today().isoformat()} with {versions}"]
-    params_rows, flop_rows, mem_rows = [], [], []
+    params_rows, flop_rows, mem_rows, lora_rows = [], [], [], []
     only = set(sys.argv[1:])
     for path in sorted([*CONFIGS.glob("*.json"), *EXTRA.glob("*.json")], key=lambda p: p.name):
         if only and path.name not in only:
@@ -194,6 +203,11 @@ def main() -> int:
         t0 = time.time()
         total, largest = count(build(cfg, "meta"))
         params_rows.append({"config": path.name, "params": total, "largest_module_params": largest})
+        if path.name in LORA_CONFIGS:
+            for r in LORA_RANKS:
+                peft_model = get_peft_model(build(cfg, "meta"), LoraConfig(r=r, target_modules="all-linear"))
+                trainable = sum(p.numel() for p in peft_model.parameters() if p.requires_grad)
+                lora_rows.append({"config": path.name, "rank": r, "trainable_params": trainable})
         for per_node, nodes in ZERO_LAYOUTS:
             _, z2 = estimate_zero2_model_states_mem_needs(total, per_node, nodes, cpu_offload=False)
             _, z3, _ = estimate_zero3_model_states_mem_needs(total, largest, per_node, nodes, cpu_offload=False,
@@ -238,6 +252,8 @@ def main() -> int:
                                     "flop_full_recompute with gradient checkpointing"),
             ("zero_memory.csv", mem_rows, "DeepSpeed estimate_zero{2,3}_model_states_mem_needs, cpu_offload=False, "
                                           "for the params and largest module of params.csv"),
+            ("lora.csv", lora_rows, "trainable parameters of peft.get_peft_model(model, LoraConfig(r=rank, "
+                                    "target_modules='all-linear')) on the meta device"),
             ("activations.csv", act_rows, "bytes autograd saves for backward in one fp32 training step on CPU "
                                           "(saved_tensors_hooks; each storage once; parameters left out), eager "
                                           "attention and experts (bytes_saved_sdpa: torch's scaled_dot_product_"

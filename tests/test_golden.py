@@ -138,3 +138,17 @@ def test_output_layer_and_loss_against_a_real_training_step(name, rows):
         assert 1 < outside["measured"] / outside["ours"] < 2
     else:
         assert outside["measured"] == pytest.approx(outside["ours"], rel=0.05)
+
+
+def _lora_rows():
+    return _table("lora.csv") if (GOLDEN / "lora.csv").exists() else []
+
+
+@pytest.mark.parametrize("row", _lora_rows(), ids=lambda r: f"{r['config']}-r{r['rank']}")
+def test_lora_adapters_are_what_peft_trains(row):
+    # PEFT's LoRA on every linear layer; these model types keep q, k, v and the feed-forward matrices apart
+    # (a fused QKV or gate-up module takes one adapter where calc counts one per matrix)
+    from calc.memory import lora_params
+
+    t = _shape(row["config"])
+    assert lora_params(t, int(row["rank"])).m_as("param") == int(row["trainable_params"])
