@@ -41,3 +41,20 @@ def test_every_published_shape_renders_without_an_error():
     for name in at.selectbox(key="shape_preset").options:
         at.selectbox(key="shape_preset").set_value(name).run()
         assert not at.exception and not at.error, (name, [e.value for e in at.error])
+
+
+def test_an_uploaded_config_json_is_counted():
+    at = _page("GPT-2 small")
+    cfg = (Path(PAGE).parents[1] / "data" / "configs" / "deepseek-v3.json").read_bytes()
+    at.file_uploader(key="shape_config").upload("config.json", cfg, "application/json").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert _metric(at, "parameters").startswith("671")
+
+
+def test_an_unknown_model_type_is_named_and_echoed_as_code():
+    at = _page()
+    bad = json.dumps({"model_type": "<b>t5</b>", "d_model": 512}).encode()
+    at.file_uploader(key="shape_config").upload("config.json", bad, "application/json").run()
+    assert not at.exception and at.error
+    shown = " ".join(c.value for c in at.code)
+    assert "<b>t5</b>" in shown and "known model types" in shown and "llama" in shown
