@@ -450,6 +450,9 @@ class Transformer:
         kind = config.get("model_type")
         if kind not in _READERS:
             got = "no model_type" if kind is None else f"model_type {kind!r}"
+            if isinstance(config.get("text_config"), dict):  # multimodal: its vision tower would go uncounted
+                got += (" (a multimodal config: its text_config alone describes the language model, "
+                        "without the vision encoder)")
             raise InputError("config", f"{got}; known model types: {', '.join(sorted(_READERS))}")
         return cls(**_READERS[kind](_Config(config, kind)))
 

@@ -101,3 +101,10 @@ def test_a_layout_we_do_not_count_is_refused_not_miscounted():
            "intermediate_size": 1376, "vocab_size": 1000, "max_position_embeddings": 512, "qk_layernorm": True}
     with pytest.raises(calc.InputError, match="qk_layernorm"):
         Transformer.from_config(cfg)
+
+
+def test_a_multimodal_config_says_where_its_language_model_is():
+    cfg = {"model_type": "gemma3", "text_config": dict(data.model_config("gemma-3-1b.json")), "vision_config": {}}
+    with pytest.raises(calc.InputError, match="multimodal.*text_config"):
+        Transformer.from_config(cfg)
+    assert Transformer.from_config(cfg["text_config"]).params().m_as("param") == 999_885_952  # tests/golden
