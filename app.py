@@ -6,7 +6,7 @@ from app_pages import session
 from calc import data
 from calc.errors import DataError
 
-st.set_page_config(page_title="Training-cost calculator", page_icon=":material/calculate:", layout="wide")
+st.set_page_config(page_title="Training-cost calculator", page_icon="🧮", layout="wide")
 
 try:
     data.validate_all()  # refuse to show numbers computed from a corrupt bundled file
