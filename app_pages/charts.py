@@ -20,9 +20,15 @@ def _superscript(expr: str) -> str:
     return expr
 
 
-def money_axis(title: str) -> alt.Axis:
+# On a log scale Vega ticks every 1..9 of each decade: label only 1, 2 and 5 (all of them on a linear scale).
+_ONE_TWO_FIVE = ("indexof([1, 2, 5], round(datum.value / pow(10, floor(log(abs(datum.value)) / LN10 + 1e-9)) * 1000) "
+                 "/ 1000) >= 0")
+
+
+def money_axis(title: str, log: bool = False) -> alt.Axis:
     """Dollar ticks: $500k, $4.6M, $1.2B (SI's G is a billion in money)."""
-    return alt.Axis(title=title, labelExpr="'$' + replace(format(datum.value, '.2~s'), 'G', 'B')")
+    label = "'$' + replace(format(datum.value, '.2~s'), 'G', 'B')"
+    return alt.Axis(title=title, labelExpr=f"{_ONE_TWO_FIVE} ? {label} : ''" if log else label)
 
 
 def power_axis(title: str) -> alt.Axis:
@@ -33,7 +39,7 @@ def power_axis(title: str) -> alt.Axis:
                                            f"{label} : ''")
 
 
-def plain_axis(title: str) -> alt.Axis:
+def plain_axis(title: str, log: bool = False) -> alt.Axis:
     """Ordinary numbers: 1,024 or 14.8 or 0.35, at most three significant figures below 100."""
-    return alt.Axis(title=title, labelExpr="abs(datum.value) >= 100 ? format(datum.value, ',.0f') : "
-                                           "format(datum.value, '.3~r')")
+    label = "abs(datum.value) >= 100 ? format(datum.value, ',.0f') : format(datum.value, '.3~r')"
+    return alt.Axis(title=title, labelExpr=f"{_ONE_TWO_FIVE} ? ({label}) : ''" if log else label)

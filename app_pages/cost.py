@@ -125,7 +125,7 @@ if "compute" in m.quantities:
         st.subheader("From the idealised rental to owned hardware, one factor at a time")
         chart = alt.Chart(wf).mark_bar().encode(
             y=alt.Y("Step:N", sort=None, title=None, axis=alt.Axis(labelLimit=400)),
-            x=alt.X("prev:Q", scale=alt.Scale(type="log"), axis=charts.money_axis("Cost (USD)")), x2="usd:Q",
+            x=alt.X("prev:Q", scale=alt.Scale(type="log"), axis=charts.money_axis("Cost (USD)", log=True)), x2="usd:Q",
             color=alt.condition("datum.usd >= datum.prev", alt.value("#d62728"), alt.value("#2ca02c")),
             tooltip=["Step", "Cost", "Factor", "Why"])
         text = alt.Chart(wf).mark_text(align="left", dx=6).encode(y=alt.Y("Step:N", sort=None), x="usd:Q", text="Factor")

@@ -111,12 +111,15 @@ def _render_metrics(est: calc.Estimate, sim) -> None:
         for col, n in zip(cols, shown[row:row + 4]):
             item = est[n]
             how = "" if item.source == "given" else f" — {item.how}"
+            name = label(n, unit=n == "compute")  # "Training compute (FLOP)": the value then fits its column
+            def value(q, n=n):
+                return number(q.m_as("FLOP")) if n == "compute" else show(n, q, short=True)
+
             if sim is None:
-                col.metric(f"{label(n, unit=False)} · {item.source}", show(n, item.value, short=True),
-                           help=escape(show(n, item.value) + how))
+                col.metric(f"{name} · {item.source}", value(item.value), help=escape(show(n, item.value) + how))
                 continue
             lo, mid, hi = sim.interval(n)
-            col.metric(f"{label(n, unit=False)} · {item.source} · median", show(n, mid, short=True),
+            col.metric(f"{name} · {item.source} · median", value(mid),
                        help=escape(f"90% interval {show(n, lo, True)} – {show(n, hi, True)}{how}"))
             if lo.magnitude != hi.magnitude:
                 col.caption(f"90%: {escape(show(n, lo, True))} – {escape(show(n, hi, True))}")
@@ -125,9 +128,11 @@ def _render_metrics(est: calc.Estimate, sim) -> None:
 def _render_details(est: calc.Estimate) -> pd.DataFrame:
     if est.order:
         with st.expander("How it was derived", expanded=True):
+            lines = []
             for line, step in zip(explain(est), est.steps):
                 cite = step.split("  ", 1)[1].strip() if "  " in step else ""
-                st.markdown(f"- `{line.replace('`', '')}`" + (f"  \n  _{escape(cite)}_" if cite else ""))
+                lines.append(f"- `{line.replace('`', '')}`" + (f"  \n  _{escape(cite)}_" if cite else ""))
+            st.markdown("\n".join(lines))  # one element, not one per step
     table = pd.DataFrame([
         {"quantity": label(n, unit=False), "name": n, "value": show(n, it.value), "source": it.source,
          "how": "" if it.source == "given" else it.how}
@@ -142,14 +147,24 @@ def _render_details(est: calc.Estimate) -> pd.DataFrame:
     return table
 
 
-def _sweep_chart(df: pd.DataFrame, field: str, title: str, axis: alt.Axis, color: str) -> alt.LayerChart:
-    x = alt.X("chips:Q", scale=alt.Scale(type="log"), axis=charts.plain_axis("Chips"))
+@st.cache_data
+def _sweep_spec(field: str, title: str, money: bool, color: str) -> dict:
+    """The Vega-Lite spec of a chip-count chart, built and validated by Altair once; its data comes
+    with each run (st.vega_lite_chart gives it to the top level, which every layer reads: no layer
+    may name a dataset of its own)."""
+    x = alt.X("chips:Q", scale=alt.Scale(type="log"), axis=charts.plain_axis("Chips", log=True))
+    axis = charts.money_axis(title, log=True) if money else charts.plain_axis(title, log=True)
     y = alt.Y(f"{field}:Q", scale=alt.Scale(type="log", zero=False), axis=axis)
     tip = [alt.Tooltip("chips:Q", title="chips", format=",.0f"), alt.Tooltip(f"{field}_text:N", title=title)]
     line = alt.Chart().mark_line(color=color).encode(x=x, y=y, tooltip=tip)
     dot = alt.Chart().mark_point(size=120, filled=True, color="black").encode(x=x, y=y, tooltip=tip) \
         .transform_filter("datum.here")
-    return alt.layer(line, dot, data=df).properties(title=f"{title} against chip count", height=charts.HEIGHT)
+    spec = alt.layer(line, dot).properties(title=f"{title.split(' (')[0]} against chip count",
+                                           height=charts.HEIGHT).to_dict()
+    for part in [spec, *spec.get("layer", [])]:
+        part.pop("data", None)
+        part.pop("datasets", None)
+    return spec
 
 
 def _render_sweep(known: dict) -> None:
@@ -170,9 +185,8 @@ def _render_sweep(known: dict) -> None:
                        "usd_text": [show("cost", calc.Q_(u, "USD")) for u in usd],
                        "here": np.abs(np.log(chips / centre)) == np.abs(np.log(chips / centre)).min()})
     left, right = st.columns(2)
-    left.altair_chart(_sweep_chart(df, "days", "Duration (days)", charts.plain_axis("Duration (days)"), "#1f77b4"),
-                      width="stretch")
-    right.altair_chart(_sweep_chart(df, "usd", "Cost", charts.money_axis("Cost (USD)"), "#d62728"), width="stretch")
+    left.vega_lite_chart(df, _sweep_spec("days", "Duration (days)", False, "#1f77b4"), width="stretch")
+    right.vega_lite_chart(df, _sweep_spec("usd", "Cost (USD)", True, "#d62728"), width="stretch")
     st.caption("At fixed utilization, duration falls as 1/chips and cost stays flat; the black dot is your chip count.")
 
 
@@ -196,7 +210,7 @@ def _render_uncertainty(sim) -> None:
     scale = alt.Scale(type="log", domain=[float(edges[0]), float(edges[-1])], nice=False, zero=False)
     left, right = st.columns(2)
     left.altair_chart(alt.Chart(hist).mark_bar().encode(
-        x=alt.X("low:Q", scale=scale, axis=axis(title)), x2="high:Q",
+        x=alt.X("low:Q", scale=scale, axis=axis(title, log=True)), x2="high:Q",
         y=alt.Y("samples:Q", title="Samples"), y2=alt.datum(0),
     ).properties(title=f"Distribution of the {output}", height=charts.HEIGHT), width="stretch")
     rows = sim.sensitivity(output)
@@ -204,7 +218,9 @@ def _render_uncertainty(sim) -> None:
         tornado = pd.DataFrame([{"input": label(n, unit=False), "low": lo.m_as(unit), "high": hi.m_as(unit),
                                  "from": show(output, lo, True), "to": show(output, hi, True)} for n, lo, hi in rows])
         right.altair_chart(alt.Chart(tornado).mark_bar(color="#f58518").encode(
-            x=alt.X("low:Q", scale=alt.Scale(type="log", zero=False), axis=axis(title)), x2="high:Q",
+            x=alt.X("low:Q", scale=alt.Scale(type="log", zero=False, nice=False, padding=12,
+                                             domain=[float(tornado["low"].min()), float(tornado["high"].max())]),
+                    axis=axis(title, log=True)), x2="high:Q",
             y=alt.Y("input:N", sort=list(tornado["input"]), title=None), tooltip=["input", "from", "to"],
         ).properties(title=f"What drives the {output} (widest first)", height=charts.HEIGHT), width="stretch")
     st.caption(f"{sim.samples:,} samples (seed {sim.seed}); metrics show the median and the 90% interval. Right: "

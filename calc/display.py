@@ -59,8 +59,8 @@ def number(x: float, digits: int = 3) -> str:
 
     Examples
     --------
-    >>> number(3.8e25), number(1024), number(0.0004), number(12.0)
-    ('3.8 × 10²⁵', '1,024', '4 × 10⁻⁴', '12')
+    >>> number(3.8e25), number(1e26), number(1024), number(0.0004), number(12.0)
+    ('3.8 × 10²⁵', '10²⁶', '1,024', '4 × 10⁻⁴', '12')
     """
     x = float(x)
     if x == 0:
@@ -71,7 +71,8 @@ def number(x: float, digits: int = 3) -> str:
     exp = math.floor(math.log10(abs(rounded)))  # 999.9 rounds to 1000: one more digit
     if exp >= 6 or exp < -3:
         mantissa = _trim(f"{rounded / 10 ** exp:.{digits - 1}f}")
-        return f"{mantissa} × 10{str(exp).translate(_SUPER)}"
+        power = f"10{str(exp).translate(_SUPER)}"
+        return mantissa[:-1] + power if mantissa in ("1", "-1") else f"{mantissa} × {power}"
     decimals = max(0, digits - 1 - exp)  # whole numbers keep every digit: 1,024 chips
     return _trim(f"{x:,.{decimals}f}")
 
@@ -182,16 +183,16 @@ def _one(name: str, q: pint.Quantity, short: bool = False) -> str:
 
 
 def show(name: str, q: pint.Quantity, short: bool = False) -> str:
-    """The readable form of vocabulary quantity ``name``; arrays show their median and range.
+    """The readable form of vocabulary quantity ``name``; arrays (samples) show their median and 90% interval.
 
     ``short`` drops secondary units, for narrow places such as the app's metrics.
     """
     m = q.magnitude
     cls = q.__class__
-    if isinstance(m, np.ndarray) and m.size > 1:
-        lo, mid, hi = np.percentile(m, [0, 50, 100])
+    if isinstance(m, np.ndarray) and m.size > 1:  # samples: the median and the 90% interval, as everywhere
+        lo, mid, hi = np.percentile(m, [5, 50, 95])
         return (f"{_one(name, cls(mid, q.units), short)} "
-                f"(range {_one(name, cls(lo, q.units), True)} – {_one(name, cls(hi, q.units), True)})")
+                f"(90%: {_one(name, cls(lo, q.units), True)} – {_one(name, cls(hi, q.units), True)})")
     if isinstance(m, np.ndarray):
         q = cls(float(m.reshape(-1)[0]), q.units)
     return _one(name, q, short)

@@ -33,7 +33,7 @@ def _plain(markdown: str) -> str:
 
 
 def _metric(at, name):
-    return next(m for m in at.metric if m.label.startswith(label(name, unit=False) + " ·"))
+    return next(m for m in at.metric if m.label.split(" ·")[0] in (label(name, unit=False), label(name)))
 
 
 def _clean(at) -> None:

@@ -176,7 +176,12 @@ class User:
     def shoot(self, name: str) -> None:
         if SHOTS:
             Path(SHOTS).mkdir(parents=True, exist_ok=True)
-            self.page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
+            size = self.page.viewport_size  # the app scrolls inside its main block: grow the window to it
+            height = self.page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight || 1000")
+            self.page.set_viewport_size({"width": size["width"], "height": min(max(height, 600), 8000)})
+            time.sleep(0.5)
+            self.page.screenshot(path=str(Path(SHOTS) / f"{name}.png"))
+            self.page.set_viewport_size(size)
 
     def close(self) -> None:
         self.context.close()

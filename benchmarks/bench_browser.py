@@ -1,0 +1,119 @@
+"""In a real browser: the time from a widget change to the updated numbers on screen.
+
+Run: python benchmarks/bench_browser.py [--repeat 15]. Needs Debian's chromium and playwright.
+
+Two streamlit servers in the same run: the calculator (Estimate page, typical scenario) and a
+one-line script (a text field whose value is echoed). In each, the same user action: type a new
+chip count and press Enter; the clock (the page's own performance.now) runs from the key press
+to the frame where the shown number has changed. Medians over repeats, and their ratio (target:
+within 1.5x of the one-line script).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+ONE_LINE = "import streamlit as st; st.metric('Chips', st.text_input('Chips', '1024', key='in_chips'))\n"
+QUERY = "?params=70e9+param&tokens=1.4e12+token&hardware=H100+SXM5&chips=1024"
+
+# The text of the first metric whose label contains ``label``.
+METRIC_JS = """label => [...document.querySelectorAll('[data-testid="stMetric"]')]
+  .map(e => e.innerText).find(t => t.includes(label)) || null"""
+# Resolves on the first animation frame where that metric's text differs from ``before``.
+CHANGED_JS = """([label, before]) => new Promise(resolve => {
+  const look = () => {
+    const t = [...document.querySelectorAll('[data-testid="stMetric"]')].map(e => e.innerText).find(t => t.includes(label));
+    if (t && t !== before) resolve(performance.now()); else requestAnimationFrame(look);
+  };
+  look();
+  setTimeout(() => resolve(null), 20000);
+})"""
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _serve(script: Path, cwd: Path) -> tuple[subprocess.Popen, str]:
+    port = _port()
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
+                             "--server.address", "127.0.0.1", "--server.port", str(port),
+                             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+                            cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(url + "/_stcore/health", timeout=1)
+            return proc, url
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError(f"streamlit did not start for {script}")
+
+
+def measure(browser, url: str, label: str, repeat: int) -> list[float]:
+    """Milliseconds from Enter to the changed number, ``repeat`` times (after two warm-up changes)."""
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    page.set_default_timeout(30_000)
+    page.goto(url)
+    page.wait_for_function(METRIC_JS, arg=label)
+    box = page.get_by_role("textbox", name="Chips", exact=True)
+    times = []
+    for i in range(repeat + 2):
+        before = page.evaluate(METRIC_JS, label)
+        box.fill(str(2048 + 16 * i))  # never the value already there
+        t0 = page.evaluate("() => performance.now()")
+        box.press("Enter")
+        t1 = page.evaluate(CHANGED_JS, [label, before])
+        if t1 is None:
+            raise RuntimeError(f"{url}: the {label!r} metric did not change within 20 s")
+        if i >= 2:
+            times.append(t1 - t0)
+        time.sleep(0.3)  # let the run finish before the next change
+    page.close()
+    return times
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=15)
+    args = ap.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as d:
+        one_line = Path(d) / "one_line.py"
+        one_line.write_text(ONE_LINE)
+        servers = [_serve(one_line, Path(d)), _serve(ROOT / "app.py", ROOT)]
+        try:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+                base = measure(browser, servers[0][1], "Chips", args.repeat)
+                app = measure(browser, servers[1][1] + "/" + QUERY, "Duration", args.repeat)
+                browser.close()
+        finally:
+            for proc, _ in servers:
+                proc.terminate()
+                proc.wait(10)
+    b, a = statistics.median(base), statistics.median(app)
+    print(f"Widget change to updated numbers in chromium, median of {args.repeat} (min-max)")
+    print(f"  {'one-line Streamlit script':<30}{b:8.1f} ms  ({min(base):.0f}-{max(base):.0f})")
+    print(f"  {'calc app, Estimate page':<30}{a:8.1f} ms  ({min(app):.0f}-{max(app):.0f})   ratio {a / b:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

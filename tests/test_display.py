@@ -1,0 +1,81 @@
+"""calc.display: the one formatter. Numbers people read, field text the parser reads back, safe echo."""
+
+import re
+
+import numpy as np
+import pytest
+
+import calc
+from calc.display import as_text, escape, exact, label, number, show
+from calc.units import Q_, parse_quantity
+from calc.vocabulary import BY_NAME
+
+E_NOTATION = re.compile(r"\d[eE][+-]?\d")
+
+
+@pytest.mark.parametrize("x, text", [
+    (3.8e25, "3.8 × 10²⁵"), (1e26, "10²⁶"), (3.14e23, "3.14 × 10²³"), (1024, "1,024"), (100000, "100,000"),
+    (123456, "123,456"), (1.2e6, "1.2 × 10⁶"), (14.8, "14.8"), (0.375, "0.375"), (0.0004, "4 × 10⁻⁴"),
+    (-5e-5, "-5 × 10⁻⁵"), (0, "0"), (12.0, "12"), (999.96, "1,000"), (float("inf"), "∞"),
+])
+def test_number_never_prints_e_notation(x, text):
+    assert number(x) == text
+
+
+@pytest.mark.parametrize("name, q, text", [
+    ("compute", Q_(3.8e25, "FLOP"), "3.8 × 10²⁵ FLOP"),  # how the 10^25 / 10^26 rules are read
+    ("cost", Q_(4.6e6, "USD"), "$4.6M"),
+    ("duration", Q_(14.8, "day"), "14.8 days"),
+    ("duration", Q_(5, "hour"), "5 hours"),
+    ("params", Q_(175e9, "param"), "175B params"),
+    ("chips", Q_(10000, "chip"), "10,000 chips"),
+    ("utilization", Q_(0.38, ""), "38%"),
+    ("energy", Q_(1.29e9, "Wh"), "1.29 GWh"),
+])
+def test_show_reads_as_people_write(name, q, text):
+    assert show(name, q, short=True) == text
+
+
+def test_samples_show_median_and_the_same_90_percent_interval_as_the_metrics():
+    q = Q_(np.linspace(1, 100, 1001), "day")
+    assert show("duration", q) == "50.5 days (90%: 5.95 days – 95.1 days)"
+
+
+@pytest.mark.parametrize("name, q", [
+    ("params", Q_(174.6e9, "param")), ("tokens", Q_(1.4e12, "token")), ("compute", Q_(3.14e23, "FLOP")),
+    ("compute", Q_(2.1e25, "FLOP")), ("chips", Q_(16384, "chip")), ("duration", Q_(14.8, "day")),
+    ("chip_hours", Q_(3.084e7, "chip*hour")), ("price", Q_(1.16, "USD/chip/hour")), ("power", Q_(700, "W/chip")),
+    ("utilization", Q_(0.462, "")), ("energy", Q_(1287, "MWh")), ("emissions", Q_(552, "t")),
+])
+def test_field_text_has_no_e_notation_and_reads_back(name, q):
+    text = as_text(name, q)
+    assert not E_NOTATION.search(text), text
+    term = BY_NAME[name]
+    back = parse_quantity(text, name, term.unit, bare_ok=term.bare_ok)
+    assert back.m_as(q.units) == pytest.approx(q.magnitude, rel=1e-12)
+
+
+@pytest.mark.parametrize("x", [175e9, 3.14e23, 0.3, 1024.0, 14.8, 1e-5, 123456.5, 6.0534e9])
+def test_exact_keeps_every_digit(x):
+    assert float(calc.units.read_number(exact(x), "x")[0]) == pytest.approx(x, rel=1e-15)
+
+
+@pytest.mark.parametrize("name, text", [("duration", "Duration (days)"), ("pue", "PUE (data-centre overhead)"),
+                                        ("flop_per_param_token", "FLOP per parameter per token"),
+                                        ("price", "Price per chip-hour (USD)")])
+def test_labels_are_words_with_the_unit_people_use(name, text):
+    assert label(name) == text
+
+
+@pytest.mark.parametrize("text", ["[Log in](https://evil.example)", "![x](https://evil.example/x.png)",
+                                  ":red[alarm]", "$x^2$", "<b>bold</b>", "**bold** _it_", "www.evil.example",
+                                  "a@evil.example", "`code`"])
+def test_escape_leaves_no_markdown(text):
+    out = escape(text)
+    assert "](" not in out and "<b>" not in out and "://" not in out and "www." not in out
+    assert out.replace("\\", "").replace("\u2060", "") == text  # shows exactly what was typed
+
+
+def test_escape_cuts_long_text_and_flattens_lines():
+    out = escape("a\n" * 500)
+    assert "\n" not in out and len(out) <= 200
