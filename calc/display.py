@@ -67,10 +67,10 @@ def number(x: float, digits: int = 3) -> str:
         return "0"
     if not math.isfinite(x):
         return "∞" if x > 0 else "-∞" if x < 0 else "not a number"
-    rounded = float(f"{x:.{digits - 1}e}")
-    exp = math.floor(math.log10(abs(rounded)))  # 999.9 rounds to 1000: one more digit
+    text, _, e = f"{x:.{digits - 1}e}".partition("e")  # rounded once, by the formatter: 999.9 -> 1.00e+03
+    exp = int(e)
     if exp >= 6 or exp < -3:
-        mantissa = _trim(f"{rounded / 10 ** exp:.{digits - 1}f}")
+        mantissa = _trim(text)  # from the text, not x / 10**exp: that underflows below 1e-308
         power = f"10{str(exp).translate(_SUPER)}"
         return mantissa[:-1] + power if mantissa in ("1", "-1") else f"{mantissa} × {power}"
     decimals = max(0, digits - 1 - exp)  # whole numbers keep every digit: 1,024 chips

@@ -478,6 +478,7 @@ def _doors():
         (lambda: calc.estimate(chips="1/2"), "chips", "arithmetic"),
         (lambda: calc.estimate(chips="1-2"), "chips", "a range is written low..high"),
         (lambda: calc.estimate(chips="10^-400"), "chips", "below what a float holds"),
+        (lambda: calc.estimate(params=[5e-324]), "params", "below what a float holds"),
         (lambda: run_crossings("10^308 PFLOP/s*day"), "compute", "beyond what a float holds"),
         (lambda: run_crossings("1e25 FLOP", scope="bio"), "scope", "expected one of"),
         (lambda: run_crossings("1e25 FLOP", fine_tuning=[1, 2]), "fine_tuning", "expected zero or a positive"),
@@ -510,7 +511,7 @@ def _doors():
     ]
 
 
-@pytest.mark.parametrize("case", range(36))
+@pytest.mark.parametrize("case", range(37))
 def test_other_doors_answer_with_one_named_error(case):
     fn, field, words = _doors()[case]
     with pytest.raises(InputError) as exc:
@@ -519,7 +520,7 @@ def test_other_doors_answer_with_one_named_error(case):
 
 
 def test_the_probe_table_is_all_run():
-    assert len(_doors()) == 36
+    assert len(_doors()) == 37
 
 
 def test_a_bom_and_a_list_of_quantities_are_read():
