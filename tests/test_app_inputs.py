@@ -28,7 +28,7 @@ def _run(query: dict) -> AppTest:
     return at.run()
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.dictionaries(st.sampled_from(QUANTITIES + ("hardware", "[Log in](https://evil.example)")), TEXT,
                        min_size=1, max_size=3))
 def test_any_link_gives_numbers_or_a_warning_never_an_exception(query):
