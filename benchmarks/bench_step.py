@@ -40,8 +40,16 @@ def main() -> None:
         step._memory.cache_clear()
         return step.predict(gpt3, "H100 SXM5", 1024, **args)
 
+    fp8 = dict(tensor=4, pipeline=8, virtual_stages=6, micro_batch=1, global_batch=256, sequence=2048,
+               precision="fp8", tp_overlap=1.0, dp_overlap=1.0)
+    step.predict(gpt3, "H100 SXM5", 128, **fp8)
+
+    def predict_fp8():  # 8-bit layers with a 16-bit output layer, both overlaps (NeMo's GPT-3 175B layout)
+        return step.predict(gpt3, "H100 SXM5", 128, **fp8)
+
     t_est = median_time(estimate)
     t_hot = median_time(predict)
+    t_fp8 = median_time(predict_fp8)
     t_cold = median_time(predict_cold, number=50)
     t0 = time.perf_counter()
     found = step.search(gpt3, "H100 SXM5", 1024, 1536, sequence=2048)
@@ -50,8 +58,14 @@ def main() -> None:
     print(f"  {'calc.estimate, one scenario (baseline)':<48}{t_est * 1e6:9.0f} us")
     print(f"  {'step.predict, memory cached':<48}{t_hot * 1e6:9.0f} us   ratio {t_hot / t_est:.2f}x")
     print(f"  {'step.predict, memory computed':<48}{t_cold * 1e6:9.0f} us   ratio {t_cold / t_est:.2f}x")
+    print(f"  {'step.predict, FP8 and overlaps, memory cached':<48}{t_fp8 * 1e6:9.0f} us   ratio {t_fp8 / t_est:.2f}x")
     print(f"  {'step.search, GPT-3 on 1024 H100':<48}{t_search * 1e3:9.0f} ms   {found.tried:,} layouts, "
           f"{t_search / found.tried * 1e6:.0f} us each")
+    t0 = time.perf_counter()
+    runs = step.heldout()
+    t_held = time.perf_counter() - t0
+    print(f"  {'step.heldout, every held-out run':<48}{t_held * 1e3:9.0f} ms   {len(runs)} runs, "
+          f"{t_held / len(runs) * 1e6:.0f} us each (memory not computed)")
 
 
 if __name__ == "__main__":
