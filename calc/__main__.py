@@ -155,6 +155,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--precision", help="number format of the matmuls (default: the chip's 16-bit format)")
     sp.add_argument("--no-flash-attention", dest="flash", action="store_false", help="materialized attention scores")
     sp.add_argument("--dp-overlap", type=float, help="share of data-parallel communication hidden behind compute")
+    sp.add_argument("--tp-overlap", type=float, default=0.0,
+                    help="share of tensor-parallel communication hidden behind the matmuls (NeMo's tp_comm_overlap)")
     sp.add_argument("--uneven-pipeline", dest="uneven", action="store_true",
                     help="let pipeline stages hold different numbers of layers (the fullest sets the pace)")
     sp.add_argument("--tokens", metavar="VALUE", help="training tokens: also print the run's duration")
@@ -585,7 +587,8 @@ def _step(args) -> int:
                      context=args.context, expert=args.expert, virtual_stages=args.virtual_stages,
                      micro_batch=args.micro_batch, global_batch=args.global_batch, sequence=args.sequence,
                      recompute=args.recompute, precision=args.precision, flash_attention=args.flash,
-                     zero=args.zero, dp_overlap=args.dp_overlap, uneven_pipeline=args.uneven)
+                     zero=args.zero, dp_overlap=args.dp_overlap, tp_overlap=args.tp_overlap,
+                     uneven_pipeline=args.uneven)
     duration = s.duration(args.tokens) if args.tokens else None
     run = {}
     if args.tokens:  # the whole run through calc.estimate, utilization marked modelled

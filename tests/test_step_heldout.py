@@ -112,3 +112,19 @@ def test_eight_bit_layers_keep_the_output_layer_in_16_bits():
     assert fp8.step_time < bf16.step_time
     logits_flop = 6 * 8192 * llama.d_model * llama.vocab  # forward and backward, one micro-batch
     assert fp8.seconds["matmuls"] > logits_flop / (989.4e12 * 0.801)  # at least the 16-bit time of the logits
+
+
+def test_cli_takes_the_tensor_parallel_overlap(capsys):
+    import json
+
+    from calc.__main__ import main
+
+    base = ["step", "--model", "GPT-3 175B", "--hardware", "H100 SXM5", "--chips", "512", "--tensor", "8",
+            "--pipeline", "8", "--micro-batch", "1", "--global-batch", "512", "--sequence", "2048", "--json"]
+    times = []
+    for extra in ([], ["--tp-overlap", "1"]):
+        assert main(base + extra) == 0
+        times.append(json.loads(capsys.readouterr().out)["breakdown"]["tensor-parallel communication"]["value"])
+    assert 0 < times[1] < times[0]
+    assert main(base + ["--tp-overlap", "2"]) == 2
+    assert capsys.readouterr().err.startswith("calc: error: --tp-overlap")
