@@ -36,6 +36,10 @@ EXAMPLES = {
     "emissions": "552 t",
 }
 NO_HARDWARE, DEFAULT_PRECISION = "(none)", "(default)"
+DATASET_SIZE = ("size of the training text; read as tokens at about 4 bytes of English per token (data/facts.csv) "
+                "when tokens is empty")
+_MEANINGS = "\n".join(f"- **{label(n)}** (`{n}` in links and files): "
+                       f"{DATASET_SIZE if n == 'dataset_size' else BY_NAME[n].meaning}." for n in FIELDS)
 SAMPLES = [1_000, 10_000, 100_000]
 
 
@@ -86,14 +90,10 @@ def _render_inputs() -> None:
     for section, names in LAYOUT:
         st.markdown(f"**{section}**")
         cols = st.columns(len(names))
-        for col, n in zip(cols, names):
-            if n == "dataset_size":
-                meaning = ("size of the training text; read as tokens at about 4 bytes of English per token "
-                           "(data/facts.csv) when tokens is empty")
-            else:
-                meaning = BY_NAME[n].meaning
-            col.text_input(label(n), key=f"in_{n}", placeholder=f"e.g. {EXAMPLES[n]}",
-                           help=f"`{n}`: {meaning}.")
+        for col, n in zip(cols, names):  # no help icon per field: each is a tooltip to draw on every change
+            col.text_input(label(n), key=f"in_{n}", placeholder=f"e.g. {EXAMPLES[n]}")
+    with st.expander("What each field means"):
+        st.markdown(_MEANINGS)
 
 
 def _run(known: dict):
@@ -116,7 +116,7 @@ def _render_metrics(est: calc.Estimate, sim) -> None:
                 return number(q.m_as("FLOP")) if n == "compute" else show(n, q, short=True)
 
             if sim is None:
-                col.metric(f"{name} · {item.source}", value(item.value), help=escape(show(n, item.value) + how))
+                col.metric(f"{name} · {item.source}", value(item.value))
                 continue
             lo, mid, hi = sim.interval(n)
             col.metric(f"{name} · {item.source} · median", value(mid),
@@ -227,14 +227,18 @@ def _render_uncertainty(sim) -> None:
                f"the {output} when each range alone moves across its 90% interval, the others at their medians.")
 
 
-def _render_files(scenario: dict[str, str], table) -> None:
-    c1, c2, c3 = st.columns(3)
+def _render_downloads(scenario: dict[str, str], table) -> None:
+    c1, c2 = st.columns(2)
     c1.download_button("Download the scenario (JSON)", to_json(scenario), "scenario.json", "application/json",
                        key="download_scenario")
     if table is not None:
         c2.download_button("Download the results (CSV)", table.to_csv(index=False), "results.csv", "text/csv",
                            key="download_results")
-    up = c3.file_uploader("Load a scenario (JSON)", type=["json"], key="upload")
+
+
+def _render_upload() -> None:
+    """Outside the fragment: a loaded file reruns the whole page anyway, and a field change need not redraw it."""
+    up = st.file_uploader("Load a scenario (JSON)", type=["json"], key="upload")
     if up is not None and st.session_state.get("_uploaded") != up.file_id:
         try:
             loaded = read_scenario(up.getvalue())
@@ -280,7 +284,7 @@ def calculator() -> None:
                 _render_sweep(known)
             else:
                 _render_uncertainty(sim)
-    _render_files(scenario, table)
+    _render_downloads(scenario, table)
 
 
 st.title("What does it take to train this model?")
@@ -288,3 +292,4 @@ _fill_fields(session.get(), every=session.take_pending())
 st.selectbox("Start from", ["(blank)", *presets()], key="preset", on_change=_on_preset,
              help="A published run from data/models.csv, or a seed claim's own assumptions.")
 calculator()
+_render_upload()

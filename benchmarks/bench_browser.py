@@ -5,8 +5,8 @@ Run: python benchmarks/bench_browser.py [--repeat 15]. Needs Debian's chromium a
 Two streamlit servers in the same run: the calculator (Estimate page, typical scenario) and a
 one-line script (a text field whose value is echoed). In each, the same user action: type a new
 chip count and press Enter; the clock (the page's own performance.now) runs from the key press
-to the frame where the shown number has changed. Medians over repeats, and their ratio (target:
-within 1.5x of the one-line script).
+to the frame where the shown number has changed. The two are measured in turn, so a noisy machine
+slows both alike; medians over repeats, and their ratio (target: within 1.5x of the one-line script).
 """
 
 from __future__ import annotations
@@ -66,27 +66,29 @@ def _serve(script: Path, cwd: Path) -> tuple[subprocess.Popen, str]:
     raise RuntimeError(f"streamlit did not start for {script}")
 
 
-def measure(browser, url: str, label: str, repeat: int) -> list[float]:
-    """Milliseconds from Enter to the changed number, ``repeat`` times (after two warm-up changes)."""
-    page = browser.new_page(viewport={"width": 1440, "height": 1000})
-    page.set_default_timeout(30_000)
-    page.goto(url)
-    page.wait_for_function(METRIC_JS, arg=label)
-    box = page.get_by_role("textbox", name="Chips", exact=True)
-    times = []
-    for i in range(repeat + 2):
-        before = page.evaluate(METRIC_JS, label)
-        box.fill(str(2048 + 16 * i))  # never the value already there
-        t0 = page.evaluate("() => performance.now()")
-        box.press("Enter")
-        t1 = page.evaluate(CHANGED_JS, [label, before])
+class Session:
+    """One page of one server, ready to change its chip count and time the update."""
+
+    def __init__(self, browser, url: str, label: str):
+        self.page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        self.page.set_default_timeout(30_000)
+        self.page.goto(url)
+        self.page.wait_for_function(METRIC_JS, arg=label)
+        self.box = self.page.get_by_role("textbox", name="Chips", exact=True)
+        self.label, self.url, self.count = label, url, 0
+
+    def change(self) -> float:
+        """Milliseconds from Enter to the changed number."""
+        before = self.page.evaluate(METRIC_JS, self.label)
+        self.count += 1
+        self.box.fill(str(2048 + 16 * self.count))  # never the value already there
+        t0 = self.page.evaluate("() => performance.now()")
+        self.box.press("Enter")
+        t1 = self.page.evaluate(CHANGED_JS, [self.label, before])
         if t1 is None:
-            raise RuntimeError(f"{url}: the {label!r} metric did not change within 20 s")
-        if i >= 2:
-            times.append(t1 - t0)
-        time.sleep(0.3)  # let the run finish before the next change
-    page.close()
-    return times
+            raise RuntimeError(f"{self.url}: the {self.label!r} metric did not change within 20 s")
+        time.sleep(0.4)  # let the run finish before the next change
+        return t1 - t0
 
 
 def main() -> None:
@@ -102,8 +104,14 @@ def main() -> None:
         try:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-                base = measure(browser, servers[0][1], "Chips", args.repeat)
-                app = measure(browser, servers[1][1] + "/" + QUERY, "Duration", args.repeat)
+                sessions = [Session(browser, servers[0][1], "Chips"),
+                            Session(browser, servers[1][1] + "/" + QUERY, "Duration")]
+                for s in sessions:  # warm up
+                    s.change(), s.change()
+                base, app = [], []
+                for _ in range(args.repeat):  # interleaved, so the machine's noise falls on both alike
+                    base.append(sessions[0].change())
+                    app.append(sessions[1].change())
                 browser.close()
         finally:
             for proc, _ in servers:
