@@ -49,6 +49,8 @@ m = st.columns(3)
 for col, v in zip(m, ["reproduced", "off", "inconsistent-units"]):
     col.metric(v, int(counts.get(v, 0)))
 st.dataframe(view, hide_index=True, width="stretch",
+             column_order=["claim", "statement", "verdict", "quoted", "recomputed", "ratio", "plausible (90%)",
+                           "open", "article", "line", "note"],
              column_config={"open": st.column_config.LinkColumn("run it", display_text="open ↗", width="small",
                                                                 help="Open the claim's own run in the Estimate page"),
                             "statement": st.column_config.TextColumn(width="large"),

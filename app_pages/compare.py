@@ -64,6 +64,6 @@ for col, field, title, axis in ((cols[0], "days", "Duration (days)", charts.plai
     col.altair_chart(alt.Chart(part).mark_bar().encode(
         x=alt.X(f"{field}:Q", axis=axis(title)), y=alt.Y("Hardware:N", sort="x", title=None),
         tooltip=["Hardware", text],
-    ).properties(height=charts.HEIGHT, title=title), width="stretch")
+    ).properties(height=max(charts.HEIGHT, 30 * len(df)), title=title), width="stretch")  # one height: every label
 st.caption("Prices are each chip's latest on-demand price in data/prices.csv, so their dates differ; "
            "peaks are dense, at the chip's default number format (bf16, or fp16 for the V100).")
