@@ -121,6 +121,8 @@ def as_text(name: str, q: pint.Quantity) -> str:
 
 
 def _scaled(x: float, table, digits=3) -> str:
+    if abs(x) >= table[0][0] * 1000:  # beyond the largest suffix: a power of ten, not "2.5 × 10¹⁰Q"
+        return number(x, digits)
     for factor, suffix in table:
         if abs(x) >= factor:
             return number(x / factor, digits) + suffix

@@ -49,9 +49,11 @@ def read_number(text: str, field: str, unit: str = "") -> tuple[float, str]:
 
     Accepted numbers: ``1e9``, ``16384``, ``16_384``, ``.5``, ``10**26``, ``10^26``,
     ``3.8 × 10^25``, ``3.8×10²⁵`` (what ``calc.display`` prints). One exponent only, within what a
-    float holds, so no input can make the parser compute for long. Refused, with the reading
-    shown: digit groups (``16 384``, ``16,384``), two numbers (``0.4.5``), ranges (``1..2``),
-    non-finite values.
+    float holds, so no input can make the parser compute for long. Thousands separators are read
+    as the calculator prints them (``16,384``); so are count suffixes where the literal reading does
+    not fit (``70B`` parameters, ``1.4T``, ``100k``; see ``count_suffix``) and dollars (``$4.6M``).
+    Refused, with the reading shown: digit groups by spaces (``16 384``), two numbers (``0.4.5``),
+    a decimal comma (``1,5``), ranges (``1..2``), non-finite values.
 
     Returns
     -------
@@ -65,21 +67,26 @@ def read_number(text: str, field: str, unit: str = "") -> tuple[float, str]:
     >>> read_number("16 384 GPU", "chips")
     Traceback (most recent call last):
     ...
-    calc.errors.InputError: chips: digit groups separated by spaces or commas are ambiguous; did you mean "16384 GPU"?
+    calc.errors.InputError: chips: digit groups separated by spaces are ambiguous; did you mean "16384 GPU"?
     """
     original = text
     text = _normalize(text, field, unit)
+    currency = text.startswith(("$", "US$"))  # "$4.6M", "$2/GPU/hour": dollars, as articles write them
+    if currency:
+        text = text.split("$", 1)[1].lstrip()
     if ".." in text:
         raise InputError(field, f"a range ({_quote(original)}) is not accepted here; give one value "
                                 "(ranges such as 0.2..0.5 are read by calc estimate, calc.uncertainty.simulate and the app)")
     if text.split(" ")[0].lower().lstrip("+-") in ("nan", "inf", "infinity"):
         raise InputError(field, f"expected a finite number, got {_quote(original)}")
     groups = _DIGIT_GROUPS.match(text)
-    if groups and (len(text) == groups.end() or not text[groups.end()].isdigit()) and groups.group().count(" ") + groups.group().count(","):
+    if groups and (len(text) == groups.end() or text[groups.end()] not in "0123456789,"):
         joined = groups.group().replace(" ", "").replace(",", "")
         rest = text[groups.end():].strip()
-        raise InputError(field, "digit groups separated by spaces or commas are ambiguous; "
-                                f"did you mean \"{(joined + ' ' + rest).strip()}\"?")
+        if " " in groups.group():  # "16 384 GPU": one number or two? (spaces multiply in pint)
+            raise InputError(field, "digit groups separated by spaces are ambiguous; "
+                                    f"did you mean \"{(joined + ' ' + rest).strip()}\"?")
+        text = joined + text[groups.end():]  # "16,384" and "1,234.5": thousands separators, as we print them
     m = _NUMBER.match(text)
     if m is None:
         if text and (text[0].isalpha() or text[0] in "%$µμ("):
@@ -123,7 +130,30 @@ def read_number(text: str, field: str, unit: str = "") -> tuple[float, str]:
         raise InputError(field, f"expected a finite number; {_quote(original)} is beyond what a float holds (about 1.8 × 10^308)")
     if value == 0 and re.search(r"[1-9]", mantissa):
         raise InputError(field, f"expected a number a float holds; {_quote(original)} is below what a float holds (about 2.2 × 10^-308)")
+    if currency:  # after a dollar sign a suffix can only be a count: $4.6M is 4.6 million dollars
+        value, stripped = count_suffix(value, stripped) or (value, stripped)
+        if not re.match(r"(USD|usd|dollars?)(?![A-Za-z])", stripped):  # "$2.5 USD/chip/hour" says it twice
+            stripped = "USD" + ("" if not stripped else stripped if stripped.startswith("/") else " " + stripped)
     return value, stripped
+
+
+_SUFFIX = re.compile(r"(k|K|M|B|bn|T|Q|thousand|million|billion|trillion|quadrillion)(?![A-Za-z0-9])\s*")
+_SUFFIX_FACTOR = {"k": 1e3, "K": 1e3, "thousand": 1e3, "M": 1e6, "million": 1e6, "B": 1e9, "bn": 1e9,
+                  "billion": 1e9, "T": 1e12, "trillion": 1e12, "Q": 1e15, "quadrillion": 1e15}
+
+
+def count_suffix(value: float, text: str) -> tuple[float, str] | None:
+    """``(value x factor, rest)`` when ``text`` opens with a count suffix as articles write it
+    (70B, 1.4T, 100k, 4.6M, 70 billion), else None. Used only where the literal reading is not a
+    quantity of the field's kind: "40 GB" stays gigabytes, "70B" parameters is 70 billion.
+
+    >>> count_suffix(70.0, "B"), count_suffix(434.0, "k chip*hours")
+    ((70000000000.0, ''), (434000.0, 'chip*hours'))
+    """
+    m = _SUFFIX.match(text)
+    if m is None:
+        return None
+    return value * _SUFFIX_FACTOR[m.group(1)], text[m.end():].strip()
 
 
 def _normalize(text: str, field: str, unit: str) -> str:
@@ -138,6 +168,8 @@ def _normalize(text: str, field: str, unit: str) -> str:
                                 f"or low..high for a range, got {_quote(text)}")
     for c in _SPACES:
         text = text.replace(c, " ")
+    text = re.sub(r"([A-Za-z]+)-([A-Za-z]+)", r"(\1*\2)", text)  # "GPU-hours" is one unit: USD/GPU-hour
+    text = re.sub(r"\s*\bCO2(?:e|eq)?\b", "", text)  # "t CO2e", "kg CO2e/kWh": a label of the mass, not a unit
     return _SUPER_RUN.sub(lambda s: "^" + s.group(1).translate(_SUPERSCRIPTS), text)
 
 
@@ -236,8 +268,7 @@ def parse_quantity(value, field: str, unit: str, *, bare_ok: bool) -> pint.Quant
                 raise InputError(field, f"a plain number is ambiguous here; give a unit, e.g. \"{_example(unit, value.strip())}\"")
             value = Q_(number, expected)  # a plain number is read in the canonical unit
         else:
-            _check_unit_text(text, field, value)
-            value = Q_(number, _parse_units(text, field, unit))
+            value = _literal_or_count(number, text, field, unit, expected, bare_ok, value)
     elif isinstance(value, pint.Quantity):
         if not isinstance(value, ureg.Quantity):
             value = parse_quantity(f"{value.magnitude} {value.units:~C}", field, unit, bare_ok=bare_ok)
@@ -302,6 +333,32 @@ _TINY = 2.2250738585072014e-308  # the smallest normal double: below it precisio
 @lru_cache(maxsize=_CACHE_SIZE)
 def _factor_to(units, expected) -> float:
     return float(Q_(1.0, units).m_as(expected))
+
+
+def _literal_or_count(number: float, text: str, field: str, unit: str, expected, bare_ok: bool, original: str):
+    """``number text`` read literally; if that is not a quantity of the field's kind and ``text``
+    opens with a count suffix (70B, 1.4T, 100k), read as a count: bytes stay bytes where bytes
+    are meant, and nothing that reads literally is ever reread."""
+    try:
+        _check_unit_text(text, field, original)
+        q = Q_(number, _parse_units(text, field, unit))
+        if q.dimensionality == expected.dimensionality:
+            return q
+        failure = None
+    except InputError as exc:
+        q, failure = None, exc
+    counted = count_suffix(number, text)
+    if counted is None:
+        if failure is not None:
+            raise failure
+        return q  # the caller names the dimension mismatch
+    value, rest = counted
+    if not rest:
+        if not bare_ok and not _is_dimensionless(expected):
+            raise InputError(field, f"a plain number is ambiguous here; give a unit, e.g. \"{_example(unit, original.strip())}\"")
+        return Q_(value, expected)
+    _check_unit_text(rest, field, original)
+    return Q_(value, _parse_units(rest, field, unit))
 
 
 @lru_cache(maxsize=_CACHE_SIZE)
