@@ -378,7 +378,7 @@ def _shape(args):
     """The shape of --config or --model, with every shape flag given overriding it (or alone)."""
     import dataclasses
 
-    from calc.architecture import Transformer, published
+    from calc.architecture import Transformer
 
     given = {}
     for flag, _ in SHAPE_INT_FLAGS + SHAPE_BOOL_FLAGS + (("--norm", ""), ("--qk-norm", "")):
@@ -392,10 +392,9 @@ def _shape(args):
     if args.config:
         return dataclasses.replace(Transformer.from_config(args.config), **given)
     if args.model:
-        shapes = published()
-        if args.model not in shapes:
-            raise InputError("model", f"unknown shape {args.model!r}; known: {', '.join(shapes)}")
-        return dataclasses.replace(shapes[args.model][0], **given)
+        from calc.architecture import lookup
+
+        return dataclasses.replace(lookup(args.model), **given)
     missing = [f for f in ("layers", "d_model", "heads", "vocab", "context") if f not in given]
     if missing:
         raise InputError(missing[0], "required (or give --model NAME or --config FILE)")

@@ -689,6 +689,27 @@ _SHAPE_COLUMNS = {"layers": int, "d_model": int, "heads": int, "kv_heads": int, 
 
 
 @cache
+def lookup(model) -> Transformer:
+    """A shape: a ``Transformer`` as it is, or a name of data/architectures.csv (case and spacing
+    ignored); an unknown name is an error that suggests the names containing it.
+
+    >>> lookup("llama 2 70b").params().m_as("param") == lookup("Llama 2 70B").params().m_as("param")
+    True
+    """
+    if isinstance(model, Transformer):
+        return model
+    shapes = published()
+    if not isinstance(model, str) or not model.strip():
+        raise InputError("model", f"expected a Transformer or a shape of data/architectures.csv, got {model!r:.40}")
+    wanted = "".join(c for c in model.lower() if c.isalnum())
+    folded = {"".join(c for c in n.lower() if c.isalnum()): n for n in shapes}
+    if wanted in folded:
+        return shapes[folded[wanted]][0]
+    close = [n for f, n in folded.items() if wanted and wanted in f][:6]
+    hint = f"did you mean {' or '.join(close)}?" if close else f"known: {', '.join(shapes)}"
+    raise InputError("model", f"unknown shape {model[:60]!r}; {hint}")
+
+
 def published() -> dict[str, tuple[Transformer, data.Row]]:
     """The shapes of data/architectures.csv, with their rows (reported counts and sources).
 

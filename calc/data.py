@@ -377,9 +377,9 @@ def hardware(name: str) -> Hardware:
         if _fold(n) == wanted:
             return h
     folded = {_fold(n): n for n in table}
-    close = [folded[f] for f in difflib.get_close_matches(wanted, folded, n=4, cutoff=0.5)]
-    close += [n for n in table if wanted and wanted in _fold(n) and n not in close]
-    hint = f"did you mean {' or '.join(close[:4])}?" if close else f"known: {', '.join(table)}"
+    close = [n for n in table if wanted and wanted in _fold(n)]  # "A100" -> every A100, before look-alikes
+    close += [folded[f] for f in difflib.get_close_matches(wanted, folded, n=4, cutoff=0.5) if folded[f] not in close]
+    hint = f"did you mean {' or '.join(close[:5])}?" if close else f"known: {', '.join(table)}"
     raise InputError("hardware", f"unknown accelerator {name[:60]!r}; {hint}")
 
 

@@ -222,13 +222,16 @@ def estimate(*, rtol: float | None = None, model=None, layout=None, **known) -> 
     >>> est["utilization"].source, round(est.duration.m_as("day") / est.step.duration("300e9 token").m_as("day"), 9)
     ('modelled', 1.0)
     """
-    step = None
+    step, from_shape = None, ()
     if model is not None or layout is not None:
-        known, step = _from_model(model, layout, known)
+        known, step, from_shape = _from_model(model, layout, known)
     given, text, extremes = _read_inputs(known)
     rtol = _read_rtol(rtol)
     warnings: list[str] = []
     items: dict[str, Item] = {n: Item(_canonical(n, q), "given", "given") for n, q in given.items()}
+    for n in from_shape:  # what the model's shape says, not what the user typed
+        count = "" if n != "flop_per_param_token" else f", PaLM count at sequence {step.layout.sequence if step else 'its context'}"
+        items[n] = Item(items[n].value, "derived", f"from the shape of the model (calc.architecture{count})")
 
     hw = data.hardware(text["hardware"]) if "hardware" in text else None
     precision = text.get("precision")
@@ -318,7 +321,7 @@ def _from_model(model, layout, known: dict):
         sequence = step.layout.sequence
         known = {**known, "utilization": step.mfu, "precision": step.layout.precision}
     derived = {k: v for k, v in shape.as_inputs(context=sequence).items() if known.get(k) is None}
-    return {**known, **derived}, step
+    return {**known, **derived}, step, tuple(derived)
 
 
 def _read_inputs(known: dict) -> tuple[dict[str, pint.Quantity], dict[str, str], dict[str, tuple]]:
@@ -768,7 +771,18 @@ def _missing(name, items, hw) -> str:
 # --------------------------------------------------------------------------- warnings
 
 
+@cache
+def _price_span() -> tuple[float, float]:
+    """The lowest and highest rental price per chip-hour in data/prices.csv, in USD/chip/hour."""
+    prices = [p.price.m_as("USD/chip/hour") for p in data.prices()]
+    return min(prices), max(prices)
+
+
 def _warn_inputs(items, warnings, extremes):
+    if "params" in extremes and extremes["params"][0] < 1e5:
+        n = extremes["params"][0]
+        warnings.append(f"params: {n:g} parameters is tiny for a trained model; billions are written "
+                        f"{n:g}B or {n:g}e9")
     if "chips" in items and items["chips"].source == "given" and np.ndim(items["chips"].value.magnitude) == 0:
         n = float(items["chips"].value.magnitude)
         if n != round(n):
@@ -790,6 +804,16 @@ def _warn_inputs(items, warnings, extremes):
 
 
 def _warn_results(items, warnings, extremes):
+    if "price" in items and items["price"].source == "derived":
+        from calc.display import number
+
+        lo, hi = _price_span()
+        m = items["price"].value.m_as("USD/chip/hour")
+        p_lo, p_hi = float(np.min(m)), float(np.max(m))
+        if p_lo < lo / 10 or p_hi > hi * 10:
+            p = p_lo if p_lo < lo / 10 else p_hi
+            warnings.append(f"price: the inputs imply ${number(p)} per chip-hour, far from any rental price in "
+                            f"data/prices.csv (${number(lo)} to ${number(hi)}); check the cost, chips and duration")
     if "pue" in items and items["pue"].source == "derived":
         lo_b, hi_b = bounds("pue")
         m = items["pue"].value.magnitude

@@ -190,7 +190,7 @@ def activations_per_layer(model: Transformer, *, sequence: int, micro_batch: int
     return activation_bytes * s * b * elements
 
 
-def per_chip(model: Transformer, *, micro_batch: int = 1, sequence: int | None = None, recompute: str = "selective",
+def per_chip(model: Transformer | str, *, micro_batch: int = 1, sequence: int | None = None, recompute: str = "selective",
              optimizer: str = "adam-mixed", states: str = "zero2020", zero: int = 0, data_parallel: int = 1,
              tensor: int = 1, pipeline: int = 1, expert_parallel: int = 1, sequence_parallel: bool = False,
              flash_attention: bool = True, dropout: bool = False, activation_bytes: float = 2,
@@ -229,6 +229,9 @@ def per_chip(model: Transformer, *, micro_batch: int = 1, sequence: int | None =
     >>> round(m.parts["weights"].m_as("GB/chip"), 3)
     0.043
     """
+    from calc.architecture import lookup
+
+    model = lookup(model)  # a name of data/architectures.csv works as in calc.step.predict
     for name, v in (("micro_batch", micro_batch), ("data_parallel", data_parallel), ("tensor", tensor),
                     ("pipeline", pipeline), ("expert_parallel", expert_parallel)):
         _whole(name, v)

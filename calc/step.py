@@ -43,7 +43,7 @@ from functools import lru_cache
 import pint
 
 from calc import data
-from calc.architecture import Transformer, published
+from calc.architecture import Transformer, lookup, published
 from calc.errors import InputError
 from calc.units import Q_, parse_quantity
 
@@ -239,13 +239,7 @@ def _chips(chips) -> int:
 
 
 def _model(model) -> Transformer:
-    if isinstance(model, Transformer):
-        return model
-    shapes = published()
-    if isinstance(model, str) and model in shapes:
-        return shapes[model][0]
-    raise InputError("model", f"expected a Transformer or a shape of data/architectures.csv, got {model!r}; "
-                              f"known: {', '.join(shapes)}")
+    return lookup(model)
 
 
 @dataclass(frozen=True)

@@ -587,3 +587,27 @@ def test_a_fractional_chip_count_warns_with_the_digit_group_reading():
 def test_flags_without_effect_or_out_of_range_are_refused(capsys, argv, words):
     code, out, err = cli(capsys, *argv)
     assert code == 2 and words in err, err
+
+
+def test_slips_that_give_absurd_numbers_warn():
+    est = calc.estimate(params=70, tokens=1.4e12, hardware="H100 SXM5", chips=1024, cost="4.6e6 USD")
+    assert any(w.startswith("params: 70 parameters is tiny") for w in est.warnings)
+    assert any(w.startswith("price: the inputs imply") for w in est.warnings)
+    assert not calc.estimate(params="70B", tokens="1.4T", hardware="H100 SXM5", chips=1024, cost="$4.6M").warnings
+
+
+@pytest.mark.parametrize("fn, field, words", [
+    (lambda: calc.estimate(hardware="A100", compute=1e24), "hardware", "did you mean A100 SXM4 40GB"),
+    (lambda: calc.estimate(model="GPT-3", tokens=1e12), "model", "did you mean GPT-3 175B?"),
+])
+def test_lookups_suggest_the_names_that_contain_the_query(fn, field, words):
+    with pytest.raises(InputError) as exc:
+        fn()
+    assert exc.value.field == field and words in str(exc.value)
+
+
+def test_names_of_shapes_ignore_case_at_every_door():
+    from calc.memory import per_chip
+
+    assert calc.estimate(model="llama 2 70b", tokens=1e12)["params"].source == "derived"
+    assert per_chip("llama 2 70b", zero=3, data_parallel=64).total.m_as("GB/chip") > 0
