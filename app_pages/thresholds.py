@@ -32,7 +32,10 @@ if "th_compute" not in st.session_state:
 c1, c2, c3 = st.columns(3)
 compute = c1.text_input("Training compute (FLOP)", key="th_compute",
                         help="Your Estimate scenario's compute when it has one; e.g. `10^26 FLOP`.")
-chips = c2.text_input("Cluster size (chips)", value="100000", key="th_chips")
+if "th_chips" not in st.session_state:  # the scenario's cluster when it has one, else xAI's 100,000
+    st.session_state["th_chips"] = session.get().get("chips") or "100000"
+chips = c2.text_input("Cluster size (chips)", key="th_chips",
+                      help="Your Estimate scenario's chip count when it has one; e.g. `100k` or `100000`.")
 hardware = c3.selectbox("Cluster hardware", list(data.hardware_table()),
                         index=list(data.hardware_table()).index("H100 SXM5"), key="th_hw")
 try:

@@ -611,3 +611,13 @@ def test_names_of_shapes_ignore_case_at_every_door():
 
     assert calc.estimate(model="llama 2 70b", tokens=1e12)["params"].source == "derived"
     assert per_chip("llama 2 70b", zero=3, data_parallel=64).total.m_as("GB/chip") > 0
+
+
+def test_the_command_line_prints_no_e_notation(capsys):
+    import re
+
+    for argv in (["thresholds", "--chips", "1000", "--hardware", "H100 SXM5"],
+                 ["step", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--chips", "64", "--global-batch", "512",
+                  "--sequence", "8192", "--tokens", "15e12"]):
+        code, out, err = cli(capsys, *argv)
+        assert code == 0 and not re.search(r"\d[eE][+-]?\d", out), out
