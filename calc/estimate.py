@@ -419,14 +419,14 @@ def _check_range(name: str, q: pint.Quantity) -> None:
         raise InputError(name, f"expected a number a float holds; {_show(q, hi if what == 'beyond' else lo)} "
                                f"is {what} what a float holds in {_UNIT[name] or 'a plain fraction'}")
     if name == "utilization":
-        f = _fraction(q.units)
+        f = _factor(q.units, name)
         if hi * f > 1:  # one rule at every door: a percent is written "40 %", never clamped or guessed
             if f == 1 and 2 <= hi <= 100:
                 raise InputError(name, f"expected a fraction of peak between 0 and 1; {hi:g} looks like a percent: "
                                        f"did you mean {hi / 100:.2f}? (or write \"{hi:g} %\")")
             raise InputError(name, f"expected a fraction of peak between 0 and 1 (at most 100 %), got {_show(q, hi)}")
     if name == "pue":
-        f = _fraction(q.units)
+        f = _factor(q.units, name)
         if lo * f < 1:
             raise InputError(name, f"expected a PUE of at least 1 (facility power / IT power), got {_show(q, lo)}")
         top = float(data.defaults()["pue_plausible_max"].value.magnitude)
@@ -484,12 +484,6 @@ def _check_finite(name: str, value, inputs: set, items) -> None:
     what = "below" if math.isfinite(lo) and math.isfinite(hi) else "beyond"
     raise ScaleError(names, f"{name} comes out {what} what a float holds from these inputs [{shown}]; "
                             "check their magnitudes and units")
-
-
-@lru_cache(maxsize=64)  # keyed by user-chosen units: bounded
-def _fraction(units) -> float:
-    """Factor from a dimensionless unit (percent, ...) to a plain fraction."""
-    return float(Q_(1.0, units).m_as(""))
 
 
 @cache
