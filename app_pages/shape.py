@@ -40,10 +40,10 @@ st.caption("Every field of the shape is kept (latent attention, shared experts, 
            "the fields below override it.")
 cols = st.columns(6)
 fields = {}
-for col, (field, label) in zip(cols * 2, [("layers", "layers"), ("d_model", "width"), ("heads", "heads"),
-                                          ("kv_heads", "KV heads"), ("d_ff", "FF width"), ("vocab", "vocabulary"),
-                                          ("context", "context"), ("experts", "experts"),
-                                          ("experts_per_token", "experts/token")]):
+for col, (field, label) in zip(cols * 2, [("layers", "Layers"), ("d_model", "Width (d_model)"), ("heads", "Attention heads"),
+                                          ("kv_heads", "Key/value heads"), ("d_ff", "Feed-forward width"),
+                                          ("vocab", "Vocabulary (tokens)"), ("context", "Context (tokens)"),
+                                          ("experts", "Experts"), ("experts_per_token", "Experts per token")]):
     default = {"kv_heads": base.kv, "d_ff": base.ff}.get(field, getattr(base, field))
     fields[field] = (default, col.number_input(label, min_value=1, value=int(default), step=1,
                                                key=f"shape_{field}_{source}"))
@@ -53,12 +53,12 @@ try:
 except calc.InputError as exc:
     st.error(str(exc))
     st.stop()
-sequence = st.number_input("sequence length (tokens)", min_value=1, value=int(model.context), step=1,
+sequence = st.number_input("Sequence length (tokens)", min_value=1, value=int(model.context), step=1,
                            key=f"shape_sequence_{source}")
 
 m1, m2, m3, m4 = st.columns(4)
-m1.metric("parameters", show("params", model.params()))
-m2.metric("active per token", show("params", model.active_params()))
+m1.metric("Parameters", show("params", model.params()))
+m2.metric("Active per token", show("params", model.active_params()))
 m3.metric("FLOP/token (exact)", number(model.flop_per_token("exact", sequence=sequence).m_as("FLOP/token")))
 m4.metric("PaLM count above 6N", f"{model.six_nd_gap(sequence):.1%}")
 rows = []

@@ -136,7 +136,7 @@ class User:
         exceptions = [e.inner_text()[:200] for e in page.locator('[data-testid="stException"]').all()]
         errors = [e.inner_text()[:200] for e in page.locator('[data-testid="stAlertContentError"]').all()]
         assert not exceptions and not errors, exceptions + errors
-        for _ in range(20):  # Vega draws after the run: give it a moment
+        for _ in range(100):  # Vega draws after the run: give it a moment (10 s on a loaded machine)
             empty = [c["title"] for c in page.evaluate(MARKS_JS) if not c["marks"]]
             if not empty:
                 break
@@ -259,6 +259,9 @@ def test_change_an_input_and_see_the_result_change(user):
 
 def test_ranges_draw_a_histogram_and_a_tornado(user):
     user.open("", {**TYPICAL, "tokens": "triangular:1..1.4..2 Ttoken", "utilization": "lognormal:0.2..0.5"})
+    # the sampled block can arrive after the page first looks settled on a loaded machine
+    user.page.wait_for_function("() => document.querySelectorAll('.vega-embed').length >= 2", timeout=60_000)
+    user.settle()
     user.check("median", "90%:", "Distribution of the cost", "What drives the cost")
     assert len(user.page.evaluate(MARKS_JS)) == 2
     user.shoot("range")

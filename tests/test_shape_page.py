@@ -24,7 +24,7 @@ def _metric(at, label):
 def test_deepseek_v3_shows_671b_not_6t():
     at = _page("DeepSeek-V3")
     assert not at.error, [e.value for e in at.error]
-    assert _metric(at, "parameters").startswith("671")
+    assert _metric(at, "Parameters").startswith("671")
 
 
 def test_the_loss_heat_map_has_cells_not_one_block():
@@ -48,7 +48,7 @@ def test_an_uploaded_config_json_is_counted():
     cfg = (Path(PAGE).parents[1] / "data" / "configs" / "deepseek-v3.json").read_bytes()
     at.file_uploader(key="shape_config").upload("config.json", cfg, "application/json").run()
     assert not at.exception and not at.error, [e.value for e in at.error]
-    assert _metric(at, "parameters").startswith("671")
+    assert _metric(at, "Parameters").startswith("671")
 
 
 def test_an_unknown_model_type_is_named_and_echoed_as_code():
