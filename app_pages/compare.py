@@ -62,7 +62,7 @@ for col, field, title, axis in ((cols[0], "days", "Duration (days)", charts.plai
         continue
     text = {"days": "Duration", "usd": "Cost", "mwh": "Energy"}[field]
     col.altair_chart(alt.Chart(part).mark_bar().encode(
-        x=alt.X(f"{field}:Q", axis=axis(title)), y=alt.Y("Hardware:N", sort="x", title=None),
+        x=alt.X(f"{field}:Q", axis=axis(title)), y=alt.Y("Hardware:N", sort="x", title=None, axis=alt.Axis(labelOverlap=False, labelLimit=200)),
         tooltip=["Hardware", text],
     ).properties(height=max(charts.HEIGHT, 30 * len(df)), title=title), width="stretch")  # one height: every label
 st.caption("Prices are each chip's latest on-demand price in data/prices.csv, so their dates differ; "
