@@ -68,7 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     cl = sub.add_parser("claims", help="recompute every figure quoted in the seed articles")
     cl.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
-    sub.add_parser("hardware", help="list the accelerators of data/hardware.csv")
+    hw = sub.add_parser("hardware", help="list the accelerators of data/hardware.csv")
+    hw.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     co = sub.add_parser("cost", help="a run's cost by every method, and the reconciliation between them")
     co.add_argument("--model", help="a published run of data/models.csv (supplies the other flags)")
@@ -136,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     op.add_argument("--params", metavar="VALUE", help="an actual run's parameters, to compare with the optimum")
     op.add_argument("--tokens", metavar="VALUE", help="an actual run's tokens")
     op.add_argument("--law", help="hoffmann2022, besiroglu2024 or kaplan2020 (default: all)")
+    op.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     sp = sub.add_parser("step", help="predict the step time, MFU and memory of a parallel layout (or --search)")
     sp.add_argument("--model", help="a shape of data/architectures.csv")
@@ -177,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "claims":
             return _claims(args)
         if args.command == "hardware":
-            return _hardware()
+            return _hardware(args)
         if args.command == "backtest":
             return _backtest(args)
         if args.command == "cost":
@@ -462,10 +464,17 @@ def _shape_command(args) -> int:
                           "fewest_chips": fewest and _vu(fewest[0], "chip"),
                           "fewest_chips_data_parallel": fewest and fewest[1], "fewest_chips_note": why}, indent=2))
         return 0
+    shown = {**DEFAULTS, **layout, "sequence": T}
+    print(f"per chip at ZeRO stage {shown['zero']} ({shown['states']} convention), data parallel "
+          f"{shown['data_parallel']} x tensor {shown['tensor']} x pipeline {shown['pipeline']}, micro-batch "
+          f"{shown['micro_batch']} x {T:,} tokens, {shown['recompute']} recomputation")
     for k, v in m.parts.items():
-        print(f"{k:<16} {v.m_as('GB/chip'):>12,.2f} GB/chip")
-    print(f"{'total':<16} {m.total.m_as('GB/chip'):>12,.2f} GB/chip")
-    shown = {**DEFAULTS, **layout}
+        gb = v.m_as("GB/chip")
+        if k == "gradients" and gb == 0 and shown["states"] == "deepspeed":
+            print(f"{_PART_LABELS[k]:<18} {'':>12}  counted in the optimizer states (DeepSpeed's estimate)")
+            continue
+        print(f"{_PART_LABELS.get(k, k):<18} {gb:>12,.2f} GB/chip")
+    print(f"{'total':<18} {m.total.m_as('GB/chip'):>12,.2f} GB/chip")
     if fewest is None:
         print(f"fewest {args.hardware}: none in this layout; {why}")
         return 0
@@ -475,25 +484,51 @@ def _shape_command(args) -> int:
     return 0
 
 
+# The memory parts in words (the JSON keeps calc.memory's keys).
+_PART_LABELS = {"weights": "weights", "gradients": "gradients", "optimizer_state": "optimizer states",
+                "gathered": "gathered weights", "activations": "activations"}
+
+
 def _optimal(args) -> int:
     from calc.display import show
     from calc.scaling import allocation, compute_optimal, laws
 
     names = [args.law] if args.law else list(laws())
     if args.params and args.tokens:
+        out = {}
         for name in names:
             a = allocation(args.params, args.tokens, name)
             o = a["optimal"]
-            print(f"{name:<14} loss {a['loss']:.3f} (optimal {o.loss:.3f}); params {a['params_over_optimal']:.2f}x "
-                  f"and tokens {a['tokens_over_optimal']:.2f}x the optimum for {show('compute', o.compute)}")
+            out[name] = {"loss": float(a["loss"]), "optimal": _optimum(o),
+                         "params_over_optimal": float(a["params_over_optimal"]),
+                         "tokens_over_optimal": float(a["tokens_over_optimal"])}
+            if not args.json:
+                print(f"{name:<14} loss {a['loss']:.3f} (optimal {o.loss:.3f}); params {a['params_over_optimal']:.2f}x "
+                      f"and tokens {a['tokens_over_optimal']:.2f}x the optimum for {show('compute', o.compute)}")
+        if args.json:
+            print(json.dumps(out, indent=2))
         return 0
+    if args.params or args.tokens:
+        given, missing = ("params", "tokens") if args.params else ("tokens", "params")
+        raise InputError(missing, f"required with --{given} (to compare a run with the optimum), "
+                                  "or give --compute alone")
     if not args.compute:
-        raise InputError("compute", "required (or give --params and --tokens)")
+        raise InputError("compute", "required: the training budget in FLOP, e.g. --compute 1e24 "
+                                    "(or give --params and --tokens to compare a run with the optimum)")
+    out = {name: _optimum(compute_optimal(args.compute, name)) for name in names}
+    if args.json:
+        print(json.dumps(out, indent=2))
+        return 0
     for name in names:
         o = compute_optimal(args.compute, name)
         print(f"{name:<14} {show('params', o.params):<16} {show('tokens', o.tokens):<18} "
               f"{o.tokens_per_param:6.1f} tokens/param  loss {o.loss:.3f}")
     return 0
+
+
+def _optimum(o) -> dict:
+    return {"compute": _vu(o.compute, "FLOP"), "params": _vu(o.params, "param"), "tokens": _vu(o.tokens, "token"),
+            "tokens_per_param": float(o.tokens_per_param), "loss": float(o.loss)}
 
 
 def _thresholds(args) -> int:
@@ -648,14 +683,22 @@ def _backtest(args) -> int:
     return 0
 
 
-def _hardware() -> int:
+def _hardware(args) -> int:
     from calc.data import hardware_table
-    from calc.display import si
+    from calc.display import show
 
-    for h in hardware_table().values():
-        peaks = ", ".join(f"{p} {si(q, 'FLOP/s/chip', space='')}" for p, q in h.peaks.items())
-        mem = "" if h.memory is None else f"{h.memory.m_as('GB/chip'):g} GB"
-        print(f"{h.name:<16} {h.vendor:<7} {mem:>7}  {peaks}")
+    table = hardware_table()
+    if args.json:
+        print(json.dumps({h.name: {"vendor": h.vendor,
+                                   "memory": None if h.memory is None else _vu(h.memory, "GB/chip"),
+                                   "peak": {p: _vu(q, "FLOP/s/chip") for p, q in h.peaks.items()}}
+                          for h in table.values()}, indent=2))
+        return 0
+    print(f"{'accelerator':<16} {'vendor':<7} {'memory':>9}  dense peak by number format")
+    for h in table.values():
+        peaks = ", ".join(f"{p} {show('peak', q.to('FLOP/s/chip'))}" for p, q in h.peaks.items())
+        mem = "" if h.memory is None else f"{h.memory.m_as('GB/chip'):,.4g} GB"
+        print(f"{h.name:<16} {h.vendor:<7} {mem:>9}  {peaks}")
     return 0
 
 

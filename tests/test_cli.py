@@ -101,3 +101,48 @@ def test_range_flags_give_intervals_and_drivers(capsys):
 def test_bad_ranges_exit_2(capsys, args, words):
     code, out, err = run(capsys, "estimate", *args)
     assert code == 2 and words in err and err.count("\n") == 1
+
+
+def test_hardware_json_agrees_with_the_table(capsys):
+    from calc.data import hardware_table
+
+    code, out, _ = run(capsys, "hardware", "--json")
+    assert code == 0
+    d = json.loads(out)
+    assert set(d) == set(hardware_table())
+    assert d["H100 SXM5"]["peak"]["bf16"] == {"value": pytest.approx(989.4e12, rel=1e-3), "unit": "FLOP/s/chip"}
+    code, out, _ = run(capsys, "hardware")
+    assert "e+" not in out and "989 TFLOP/s/chip" in out
+
+
+def test_optimal_json_matches_the_library(capsys):
+    from calc.scaling import compute_optimal
+
+    code, out, _ = run(capsys, "optimal", "--compute", "1e24", "--json")
+    assert code == 0
+    d = json.loads(out)
+    o = compute_optimal("1e24 FLOP", "hoffmann2022")
+    assert d["hoffmann2022"]["params"]["value"] == pytest.approx(o.params.m_as("param"), rel=1e-12)
+    assert d["hoffmann2022"]["tokens"]["unit"] == "token"
+    code, out, _ = run(capsys, "optimal", "--params", "70e9", "--tokens", "1.4e12", "--json")
+    assert code == 0 and "params_over_optimal" in json.loads(out)["hoffmann2022"]
+
+
+@pytest.mark.parametrize("args, words", [
+    (["optimal"], "--compute: required: the training budget in FLOP"),
+    (["optimal", "--params", "70e9"], "--tokens: required with --params"),
+    (["optimal", "--tokens", "1.4e12"], "--params: required with --tokens"),
+])
+def test_optimal_says_what_is_missing(capsys, args, words):
+    code, _, err = run(capsys, *args)
+    assert code == 2 and words in err and "Traceback" not in err
+
+
+def test_memory_labels_in_words_and_the_layout_said(capsys):
+    code, out, _ = run(capsys, "memory", "--model", "Llama 2 70B", "--states", "deepspeed", "--zero", "3",
+                       "--data-parallel", "64")
+    assert code == 0
+    assert "optimizer_state" not in out and "optimizer states" in out
+    assert "ZeRO stage 3 (deepspeed convention), data parallel 64" in out
+    # DeepSpeed's estimate folds gradients into its 16 bytes/param: said in words, not a 0.00 GB row.
+    assert "counted in the optimizer states" in out and " 0.00 GB" not in out
