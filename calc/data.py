@@ -35,6 +35,7 @@ class ReadOnlyDict(dict):
     session), so a caller who changed one would change everyone's results; ``dict(t)`` copies."""
 
     def _refuse(self, *args, **kwargs):
+        """Refused: the table is shared (raises TypeError)."""
         raise TypeError("tables from calc.data are shared and read-only; copy one with dict(...) to change it")
 
     __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _refuse
