@@ -51,7 +51,10 @@ RECOMPUTE = ("none", "selective", "full")
 HOPPER = ("H100", "H200", "H800", "GH200")  # NVIDIA Hopper: the attention kernels of 2023-2024 fall short on it
 PARTS = ("matmuls", "attention core", "memory-bound operations", "recomputation", "tensor-parallel communication",
          "expert all-to-all", "context-parallel exchange", "pipeline transfers", "pipeline bubble",
-         "data-parallel communication", "optimizer step")
+         "data-parallel communication", "optimizer step", "older framework")
+# Framework versions measured slower than the code the model's coefficients describe, by a paired
+# published comparison (same model, same layout): name -> coefficient in data/step_coefficients.csv
+FRAMEWORKS = {"megatron-lm 2021": "efficiency_megatron_lm_2021"}
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,9 @@ class Layout:
     (optimizer state split over the data-parallel ranks), 3 also splits weights and gradients.
     ``dp_overlap`` is the share of the data-parallel collectives a framework hides behind computation
     (default from data/step_coefficients.csv); no more hides than the computation that runs alongside.
+    ``framework`` names an older code measured slower than today's on the same layout (FRAMEWORKS:
+    "megatron-lm 2021", Narayanan et al.'s code, 0.921 of Korthikanti et al.'s on the same 1T layout):
+    its step time is divided by that efficiency, shown as the part "older framework".
     ``fused_grad_accumulation`` False: each micro-batch's weight gradients are added to the fp32 gradient buffer by a separate pass over it (Megatron-LM
     before its 2022 "gradient accumulation fusion"; frameworks without it).
     """
@@ -86,6 +92,7 @@ class Layout:
     fused_grad_accumulation: bool = True
     uneven_pipeline: bool = False  # stages may hold different numbers of layers; the fullest sets the pace
     dropout: bool = False  # dropout masks kept for the backward pass (GPT-3-era models; not Llama's)
+    framework: str | None = None  # a framework version of FRAMEWORKS, measured slower on the same layout
 
     def describe(self) -> str:
         """A short text such as ``T8 P8 v3 b1 selective``."""
@@ -354,6 +361,9 @@ def _predict(model: Transformer, hardware: str, n: int, lay: Layout, check_memor
     t, p, c, e, v = (_whole(k, getattr(lay, k)) for k in ("tensor", "pipeline", "context", "expert", "virtual_stages"))
     b, B = _whole("micro_batch", lay.micro_batch), _whole("global_batch", lay.global_batch)
     s = model.context if lay.sequence is None else _whole("sequence", lay.sequence)
+    if lay.framework is not None and lay.framework not in FRAMEWORKS:
+        raise InputError("framework", f"expected one of {', '.join(FRAMEWORKS)} (or none: today's code), "
+                                      f"got {lay.framework!r}")
     if lay.recompute not in RECOMPUTE:
         raise InputError("recompute", f"expected one of {', '.join(RECOMPUTE)}, got {lay.recompute!r}")
     if lay.zero not in (0, 1, 2, 3):
@@ -589,6 +599,8 @@ def _predict(model: Transformer, hardware: str, n: int, lay: Layout, check_memor
         seconds["memory-bound operations"] += mb * per_param * (dense_chip + expert_chip) / mem
     shard = dp_dense if lay.zero >= 1 else 1
     seconds["optimizer step"] = k["optimizer_traffic"] * (dense_chip + expert_chip) / shard / mem
+    if lay.framework is not None:  # the whole step at the older code's measured efficiency
+        seconds["older framework"] = sum(seconds.values()) * (1 / k[FRAMEWORKS[lay.framework]] - 1)
 
     # ----- FLOP and memory
     model_flop = _model_flop(model, s) * B * s
@@ -802,8 +814,9 @@ def calibration() -> list[Calibration]:
     """Every run of data/step_calibration.csv predicted from its published layout.
 
     A micro-batch or interleaving the paper does not state is the fastest that fits (the authors
-    tuned both, [Narayanan2021] sec. 3.4). Megatron-LM of 2021 had no fused gradient accumulation
-    (added 2022-02), so Narayanan et al.'s runs add that pass. Throughput is counted as the paper
+    tuned both, [Narayanan2021] sec. 3.4). Narayanan et al.'s runs ran the Megatron-LM code of early
+    2021 (``framework="megatron-lm 2021"``: 0.921 of the 2022 code's throughput on the same 1T layout,
+    which already holds the later gradient-accumulation fusion, so that is not added again). Throughput is counted as the paper
     counts it: [Narayanan2021] eq. 3, the ``megatron2021-recompute`` count.
     """
     out = []
@@ -814,7 +827,7 @@ def calibration() -> list[Calibration]:
         base = Layout(tensor=int(r["tensor"]), pipeline=int(r["pipeline"]), global_batch=int(r["global_batch"]),
                       sequence=s, recompute=r["recompute"], precision=r["precision"],
                       sequence_parallel=r["sequence_parallel"] == "yes", flash_attention=False, zero=0, dropout=True,
-                      fused_grad_accumulation=r["source"].split(",")[0] != "Narayanan et al. 2021")
+                      framework=r["framework"] or None)
         best = None
         for v in ([int(r["virtual_stages"])] if r["virtual_stages"] else [1, 2, 3, 4]):
             for b in ([int(r["micro_batch"])] if r["micro_batch"] else [1, 2, 4, 8, 16]):

@@ -19,12 +19,26 @@ def test_korthikanti_2022_step_times_within_10_percent(name):
 
 
 @pytest.mark.parametrize("name", [n for n in CALIBRATION if n.startswith("Narayanan")])
-def test_narayanan_2021_throughputs_within_20_percent(name):
-    # Narayanan et al. 2021, Tables 1 and 2: TFLOP/s per A100 by eq. 3. The model lands 7-17% fast on
-    # these (README: the 2021 code was slower than the 2022 code on the same layout); the 10%
-    # target is not met here, and this test holds the line at 20% so that a regression shows.
+def test_narayanan_2021_throughputs_within_10_percent(name):
+    # Narayanan et al. 2021, Tables 1 and 2: TFLOP/s per A100 by eq. 3, on the Megatron-LM code of 2021,
+    # which ran the same 1T layout at 163 / 177 = 0.921 of the 2022 code's throughput (Korthikanti et al.
+    # 2022 Table 5): one factor for all sixteen runs, measured on one of them. Without it they land 5-17% fast.
     c = CALIBRATION[name]
-    assert abs(math.log(c.ratio)) <= math.log(1.20), f"{name}: predicted / published = {c.ratio:.3f}"
+    assert abs(math.log(c.ratio)) <= math.log(1.10), f"{name}: predicted / published = {c.ratio:.3f}"
+
+
+def test_older_framework_is_one_measured_factor_and_a_named_part():
+    gpt = Transformer(layers=128, d_model=25600, heads=160, vocab=51200, context=2048, learned_positions=True,
+                      biases=True)
+    kw = dict(tensor=8, pipeline=64, micro_batch=1, global_batch=512, recompute="full", flash_attention=False,
+              zero=0, dropout=True, precision="fp16", check_memory=False)
+    now = step.predict(gpt, "A100 SXM4 80GB", 512, **kw)
+    old = step.predict(gpt, "A100 SXM4 80GB", 512, framework="megatron-lm 2021", **kw)
+    # 163 TFLOP/s (Narayanan 2021 Table 1) against 177 (Korthikanti 2022 Table 5, 94.42 s, by eq. 3)
+    assert now.step_time / old.step_time == pytest.approx(163 / 177, rel=0.002)
+    assert old.breakdown["older framework"].m_as("s") == pytest.approx((old.step_time - now.step_time).m_as("s"))
+    with pytest.raises(InputError, match="framework"):
+        step.predict(gpt, "A100 SXM4 80GB", 512, framework="megatron 2019", **kw)
 
 
 def test_calibration_is_not_fitted_per_run():
