@@ -434,6 +434,9 @@ def _shape_command(args) -> int:
         for k, v in t.breakdown().items():
             print(f"  {k:<38} {v.m_as('param'):>18,.0f}")
         print(f"FLOP per token at sequence {T:,} (training: forward + backward)")
+        if seq is None and args.config and not args.model:
+            print(f"  the sequence is the config's longest position ({T:,}); runs mostly train shorter: "
+                  "give --sequence for the training length")
         for count, v in counts.items():
             value = number(v.m_as("FLOP/token")) if v is not None else "n/a (eq. 3 assumes a dense 4h transformer)"
             print(f"  {count:<28} {value}")

@@ -146,3 +146,13 @@ def test_memory_labels_in_words_and_the_layout_said(capsys):
     assert "ZeRO stage 3 (deepspeed convention), data parallel 64" in out
     # DeepSpeed's estimate folds gradients into its 16 bytes/param: said in words, not a 0.00 GB row.
     assert "counted in the optimizer states" in out and " 0.00 GB" not in out
+
+
+def test_params_from_a_config_says_its_default_sequence_is_the_longest_position(capsys):
+    from pathlib import Path
+
+    config = str(Path(__file__).resolve().parents[1] / "data" / "configs" / "llama-3.1-405b.json")
+    code, out, _ = run(capsys, "params", "--config", config)
+    assert code == 0 and "sequence 131,072" in out and "give --sequence" in out
+    code, out, _ = run(capsys, "params", "--config", config, "--sequence", "8192")
+    assert code == 0 and "sequence 8,192" in out and "give --sequence" not in out
