@@ -3,7 +3,9 @@
 Methods, each from dated rows of ``data/`` (never extrapolated past them):
 
     cloud        chip-hours x the rental price in force at the start date
-                 (on-demand, 1-year or 3-year commitment)
+                 (on-demand, 1-year or 3-year commitment); by default every chip's prices come
+                 from one cloud chosen by one rule (``DEFAULT_PRICE_RULE``), so chips and tiers
+                 compare like with like
     amortized    ownership as in [Cottier2024]: the server's value at the start date,
                  depreciated by hardware progress (0.14 orders of magnitude a year) and
                  amortized at that rate over the run's chip-hours, plus cluster interconnect
@@ -69,22 +71,87 @@ def check_run(chip_hours, hardware: str, start) -> tuple[pint.Quantity, data.Har
     return _chip_hours(chip_hours), data.hardware(hardware), _date(start, "start")
 
 
+# The default rental price: one rule for every chip, tier and door (estimate, Cost, Thresholds, CLI).
+LIST_PRICE_CLOUDS = ("Amazon Web Services", "Google Cloud", "Microsoft Azure")
+DEFAULT_PRICE_RULE = ("one cloud per chip: of the three big clouds (AWS, Google Cloud, Azure), the one whose "
+                      "on-demand list price in force is lowest, and its 1- and 3-year prices too; a chip that none "
+                      "of them lists takes the lowest other public price, marked as such")
+
+
+def _vendors_in_force(hw_name: str, when: dt.date | None) -> dict[str, data.Price]:
+    """Each vendor's on-demand price of ``hw_name`` in force on ``when`` (its newest row dated on or before)."""
+    vendors = {p.vendor for p in data.prices() if p.hardware == hw_name and p.commitment == "on-demand"}
+    found = {v: data.price_in_force(hw_name, "on-demand", when, v) for v in sorted(vendors)}
+    return {v: p for v, p in found.items() if p is not None}
+
+
+def default_vendor(hardware: str, start=None) -> str | None:
+    """The vendor whose prices are the default for ``hardware`` on ``start`` (default: the newest data), by
+    ``DEFAULT_PRICE_RULE``; None when no on-demand price is in force.
+
+    Examples
+    --------
+    >>> default_vendor("A100 SXM4 40GB", "2023-01-01")  # Google Cloud $2.93 against AWS $4.10; Lambda is not a big cloud
+    'Google Cloud'
+    """
+    hw = data.hardware(hardware)
+    when = None if start is None else _date(start, "start")
+    in_force = _vendors_in_force(hw.name, when)
+    big = {v: p for v, p in in_force.items() if v in LIST_PRICE_CLOUDS}
+    pool = big or in_force
+    return min(pool, key=lambda v: pool[v].price.magnitude) if pool else None
+
+
+def default_price(hardware: str, commitment: str = "on-demand", start=None) -> data.Price | None:
+    """The default rental price of ``hardware`` at ``commitment`` on ``start`` (default: the newest data), by
+    ``DEFAULT_PRICE_RULE``; None when the default vendor lists no such price (or no vendor any)."""
+    vendor = default_vendor(hardware, start)
+    when = None if start is None else _date(start, "start")
+    return None if vendor is None else data.price_in_force(data.hardware(hardware).name, commitment, when, vendor)
+
+
+def price_basis(p: data.Price, chosen: bool = False) -> str:
+    """Where a rental price comes from, in words: vendor, region, date, price, and the rule that chose it."""
+    where = " ".join(x for x in (p.vendor, p.region) if x)
+    said = f"{where}, {p.date}: ${p.price.m_as('USD/chip/hour'):.2f} per chip-hour {p.commitment}"
+    if chosen:
+        return said + " (the vendor asked for)"
+    if p.vendor in LIST_PRICE_CLOUDS:
+        return said + " (default: the big cloud with the lowest on-demand list price for this chip)"
+    return said + (f" (default: no big cloud (AWS, Google Cloud, Azure) lists the {p.hardware}; "
+                   "this is the lowest other public price)")
+
+
+def no_price_message(hardware: str) -> str:
+    """What to say when ``hardware`` has no public rental price in data/prices.csv, and how to give one."""
+    hw = data.hardware(hardware)
+    return (f"no public rental price for the {hw.name}: no cloud in data/prices.csv lists it. Give a price "
+            "yourself (the Price per chip-hour field, --price \"2.5 USD/chip/hour\", or price= in Python), "
+            "or add a dated, sourced row to data/prices.csv")
+
+
 def rental_price(hardware: str, start, commitment: str = "on-demand", vendor: str | None = None) -> data.Price:
-    """The lowest price of ``hardware`` at ``commitment`` in force on ``start`` (the newest row of
-    each vendor dated on or before it). Raises ``InputError`` for a date before the data begins."""
+    """The price of ``hardware`` at ``commitment`` in force on ``start``: ``vendor``'s if given, else the
+    default by ``DEFAULT_PRICE_RULE``. Raises ``InputError`` saying why when there is none (no public price,
+    a date before the data begins, or no such tier from the vendor); nothing is extrapolated backwards."""
     hw = data.hardware(hardware)
     when = _date(start, "start")
     if commitment not in data.COMMITMENTS:
         raise InputError("commitment", f"expected one of {', '.join(data.COMMITMENTS)}, got {commitment!r}")
-    first = [p for p in data.prices() if p.hardware == hw.name and p.commitment == commitment
-             and (vendor is None or p.vendor == vendor)]
-    if not first:
-        raise InputError("price", f"data/prices.csv has no {commitment} price for {hw.name}"
-                         + (f" from {vendor}" if vendor else ""))
-    p = data.price_in_force(hw.name, commitment, when, vendor)
+    rows = [p for p in data.prices() if p.hardware == hw.name and (vendor is None or p.vendor == vendor)]
+    if not rows:
+        raise InputError("price", no_price_message(hw.name) if vendor is None else
+                         f"data/prices.csv has no price for the {hw.name} from {vendor}")
+    chosen = vendor or default_vendor(hw.name, when)
+    p = None if chosen is None else data.price_in_force(hw.name, commitment, when, chosen)
     if p is None:
-        raise InputError("start", f"{when} is before the first {commitment} price of {hw.name} in "
-                                  f"data/prices.csv ({first[0].date}); no price is extrapolated backwards")
+        first = min(r.date for r in rows)
+        if when < first:
+            raise InputError("start", f"{when} is before the first price of the {hw.name} in data/prices.csv "
+                                      f"({first}); no price is extrapolated backwards")
+        raise InputError("price", f"{chosen or 'no vendor'} lists no {commitment} price for the {hw.name} in force "
+                                  f"on {when} (data/prices.csv); every tier comes from one vendor so that tiers "
+                                  "compare like with like")
     return p
 
 
@@ -101,7 +168,7 @@ def cloud_cost(chip_hours, hardware: str, start, commitment: str = "on-demand", 
     p = rental_price(hardware, start, commitment, vendor)
     value = (hours * p.price).to("USD")
     return Cost(f"cloud ({commitment})", value, _date(start, "start").year, {"rental": value},
-                f"{p.vendor} {p.region or ''} {p.date}: ${p.price.m_as('USD/chip/hour'):.2f}/chip-hour".replace("  ", " "))
+                price_basis(p, chosen=vendor is not None))
 
 
 def server_value(hardware: str, start) -> tuple[pint.Quantity, data.PurchasePrice]:
@@ -197,25 +264,15 @@ def latest_covered_date(hardware: str) -> dt.date:
     return min(max(dates), dt.date(max(data.electricity_prices()), 12, 31))
 
 
-def committed_vendor(hardware: str, start) -> str | None:
-    """The vendor of the cheapest 3-year price of ``hardware`` in force at ``start`` (None if no vendor
-    has one): its on-demand price is the like-for-like comparison, since vendors' tiers differ."""
-    p = data.price_in_force(data.hardware(hardware).name, "3-year", _date(start, "start"))
-    if p is None or data.price_in_force(p.hardware, "on-demand", _date(start, "start"), p.vendor) is None:
-        return None
-    return p.vendor
-
-
 def all_methods(chip_hours, hardware: str, start) -> list:
     """Every method's cost for the same chip-hours; a method the data cannot serve gives its InputError.
 
-    Both cloud prices come from one vendor (``committed_vendor``), so on-demand and 3-year compare
-    like with like; with no such vendor, the cheapest on-demand price of any vendor.
+    Both cloud prices are the defaults (``DEFAULT_PRICE_RULE``): one vendor, so on-demand and 3-year compare
+    like with like.
     """
     out = []
-    vendor = committed_vendor(hardware, start)
-    for fn, kw in ((cloud_cost, {"commitment": "on-demand", "vendor": vendor}),
-                   (cloud_cost, {"commitment": "3-year", "vendor": vendor}), (amortized_cost, {})):
+    for fn, kw in ((cloud_cost, {"commitment": "on-demand"}), (cloud_cost, {"commitment": "3-year"}),
+                   (amortized_cost, {})):
         try:
             out.append(fn(chip_hours, hardware, start, **kw))
         except InputError as exc:
@@ -239,7 +296,7 @@ def in_dollars_of(cost: Cost, year: int) -> Cost:
 def reconcile(compute, hardware: str, chip_hours, start, precision: str | None = None, year: int | None = None) -> list[tuple[str, pint.Quantity, str]]:
     """From the idealised rental estimate to ownership in constant dollars, one factor at a time.
 
-    Steps: (1) chip-hours at 100% of the peak, at the lowest 3-year price; (2) the run's real
+    Steps: (1) chip-hours at 100% of the peak, at the default vendor's 3-year price; (2) the run's real
     chip-hours; (3) on-demand instead of committed; (4) amortized ownership instead of rental;
     (5) in the dollars of ``year``. Returns (label, cost, what changed).
     """

@@ -738,10 +738,11 @@ def _apply_default(undetermined, values, items, hw):
             ref = d[name]
             return name, Item(ref.value.to(_UNIT[name]), "default", ref.source)
         if name == "price" and hw is not None:
-            p = data.price_in_force(hw.name)
+            from calc.cost import default_price, price_basis
+
+            p = default_price(hw.name)
             if p is not None:
-                how = f"lowest on-demand price of {hw.name} in force at the newest data (data/prices.csv): {p.vendor}, {p.date}"
-                return name, Item(p.price.to(_UNIT["price"]), "default", how)
+                return name, Item(p.price.to(_UNIT["price"]), "default", price_basis(p))
         if name == "power" and hw is not None and hw.tdp is not None:
             return name, Item(hw.tdp.to(_UNIT["power"]), "default", f"TDP of {hw.name}, data/hardware.csv")
     return None
@@ -751,7 +752,11 @@ def _missing(name, items, hw) -> str:
     if name == "peak":
         return "give hardware or peak"
     if name == "price":
-        return "give price" + ("" if hw is None else f" (data/prices.csv has no price for {hw.name})")
+        if hw is None:
+            return "give price"
+        from calc.cost import no_price_message
+
+        return "give price: " + no_price_message(hw.name)
     if name == "power":
         return "give power" + ("" if hw is None else f" (data/hardware.csv has no TDP for {hw.name})")
     for r in RELATIONS + (DENSE,):

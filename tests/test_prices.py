@@ -1,0 +1,100 @@
+"""Rental prices: every row sourced and dated, one rule for the defaults, and a word for every chip.
+
+The rule (calc.cost.DEFAULT_PRICE_RULE): one cloud per chip, the big cloud (AWS, Google Cloud, Azure) whose
+on-demand list price in force is lowest, every tier from it; a chip no big cloud lists takes the lowest
+other public price, marked as such. The checks below read data/prices.csv with the csv module, not through
+the code under test, so that they can fail.
+"""
+
+import csv
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+
+import calc
+from calc import data
+from calc.cost import LIST_PRICE_CLOUDS, default_price, default_vendor, latest_covered_date, rental_price
+
+ROWS = list(csv.DictReader(open(Path(__file__).parents[1] / "data" / "prices.csv", newline="")))[1:]  # skip units
+CHIPS = list(data.hardware_table())
+
+
+@pytest.mark.parametrize("row", ROWS, ids=lambda r: f"{r['hardware']}-{r['vendor']}-{r['date']}-{r['commitment']}")
+def test_every_price_row_is_sourced_dated_and_sane(row):
+    assert re.search(r"https?://|arXiv:\d{4}\.\d{4,5}", row["source"]), "source needs a URL or an arXiv id"
+    retrieved = dt.date.fromisoformat(row["retrieved"])
+    assert dt.date.fromisoformat(row["date"]) <= retrieved, "a price cannot be in force after it was read"
+    assert row["hardware"] in CHIPS, "every priced chip is in data/hardware.csv"
+    assert float(row["quoted_price"]) > 0 and int(row["chips_per_basis"]) >= 1
+    per_chip = float(row["quoted_price"]) / int(row["chips_per_basis"])
+    assert 0.3 < per_chip < 30, "USD per chip-hour: a price outside this span is a slip (an instance price per chip?)"
+
+
+def test_commitments_are_cheaper_than_on_demand_from_the_same_vendor_and_day():
+    on_demand = {(r["hardware"], r["vendor"], r["date"]): float(r["quoted_price"]) / int(r["chips_per_basis"])
+                 for r in ROWS if r["commitment"] == "on-demand"}
+    for r in ROWS:
+        key = (r["hardware"], r["vendor"], r["date"])
+        if r["commitment"] != "on-demand" and key in on_demand:
+            assert float(r["quoted_price"]) / int(r["chips_per_basis"]) < on_demand[key], key
+
+
+@pytest.mark.parametrize("chip", CHIPS)
+def test_default_vendor_is_a_big_cloud_whenever_one_lists_the_chip(chip):
+    big = {r["vendor"] for r in ROWS if r["hardware"] == chip and r["commitment"] == "on-demand"
+           and r["vendor"] in ("Amazon Web Services", "Google Cloud", "Microsoft Azure")}
+    vendor = default_vendor(chip)
+    if big:
+        assert vendor in big
+    elif vendor is not None:
+        assert vendor not in LIST_PRICE_CLOUDS
+        assert "no big cloud" in calc.estimate(hardware=chip, chip_hours="1 chip*hour")["price"].how
+
+
+@pytest.mark.parametrize("chip", CHIPS)
+def test_every_chip_has_a_default_price_or_says_there_is_none_and_how_to_give_one(chip):
+    est = calc.estimate(hardware=chip, chip_hours="1000 chip*hour")
+    if "price" in est:
+        assert est["price"].source == "default" and est.cost.m_as("USD") > 0
+    else:
+        why = est.undetermined["price"]
+        assert "no public rental price" in why and chip in why and "--price" in why and "field" in why
+
+
+@pytest.mark.parametrize("chip", CHIPS)
+def test_every_tier_comes_from_the_default_vendor(chip):
+    start = None
+    try:
+        start = latest_covered_date(chip)
+    except calc.InputError:
+        pytest.skip(f"no price of any kind for {chip}")
+    vendor = default_vendor(chip, start)
+    tiers = {c: default_price(chip, c, start) for c in data.COMMITMENTS}
+    for commitment, p in tiers.items():
+        assert p is None or p.vendor == vendor, commitment
+    if tiers["on-demand"] and tiers["3-year"]:
+        assert tiers["3-year"].price < tiers["on-demand"].price
+
+
+@pytest.mark.parametrize("pair", [("A100 SXM4 40GB", "A100 SXM4 80GB"), ("H100 SXM5", "H200 SXM"),
+                                  ("H100 SXM5", "B200")])
+def test_sibling_chips_are_priced_by_the_same_vendor_on_the_same_day(pair):
+    # Issue #12: A100 80GB at Azure's $4.10 against A100 40GB at Lambda's $1.10; H200 at AWS against H100 at Lambda
+    a, b = (default_price(c) for c in pair)
+    assert (a.vendor, a.date) == (b.vendor, b.date)
+    assert a.price < b.price  # the bigger memory or the newer chip costs more from one vendor
+
+
+def test_deepseek_v3_costs_what_its_report_says_at_the_h800_default():
+    # DeepSeek-V3 Technical Report (arXiv:2412.19437) Table 1: 2.788M H800 GPU-hours, $5.576M at $2 per GPU-hour
+    est = calc.estimate(hardware="H800 SXM5", chip_hours="2.788e6 chip*hour")
+    assert est.cost.m_as("USD") == pytest.approx(5.576e6, rel=1e-3)
+    assert "DeepSeek" in est["price"].how
+
+
+def test_a_vendor_without_the_tier_says_so():
+    # AWS lists only on-demand p5 in data/prices.csv; its 3-year is not borrowed from another cloud
+    with pytest.raises(calc.InputError, match="lists no 3-year price"):
+        rental_price("H100 SXM5", "2026-10-01", "3-year")
