@@ -163,6 +163,13 @@ def build_parser() -> argparse.ArgumentParser:
                     help="let pipeline stages hold different numbers of layers (the fullest sets the pace)")
     sp.add_argument("--tokens", metavar="VALUE", help="training tokens: also print the run's duration")
     sp.add_argument("--search", action="store_true", help="list the fastest layouts that fit instead")
+    sp.add_argument("--budget", metavar="VALUE",
+                    help='with --tokens: a cost ("$2M") or chip-hours ("434k GPU-hours"); lists the chip counts '
+                         "(powers of two up to --chips) and their fastest layouts, and the one that finishes "
+                         "fastest within it")
+    sp.add_argument("--price", metavar="VALUE", help="with --budget: USD per chip-hour (default: data/prices.csv)")
+    sp.add_argument("--goal", default="fastest", choices=("fastest", "cheapest"),
+                    help="with --budget: the fastest run within the budget (default) or the cheapest")
     sp.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     bt = sub.add_parser("backtest", help="recompute published training runs from their reported inputs")
@@ -591,6 +598,39 @@ def _thresholds(args) -> int:
     return 0
 
 
+def _step_budget(args, model, step, number, show) -> int:
+    """step --budget: chip counts and their fastest layouts for a run of --tokens within a budget."""
+    if args.tokens is None:
+        raise InputError("tokens", "required with --budget: the training tokens, e.g. --tokens 300e9")
+    found = step.budget_search(model, args.hardware, args.global_batch, args.tokens, args.budget,
+                               sequence=args.sequence, precision=args.precision, flash_attention=args.flash,
+                               price=args.price, max_chips=args.chips, goal=args.goal)
+    if args.json:
+        def vu(q, unit):
+            return None if q is None else {"value": float(q.m_as(unit)), "unit": unit}
+        print(json.dumps({
+            "budget": vu(found.budget, str(found.budget.units)), "price": vu(found.price, "USD/chip/hour"),
+            "price_source": found.price_source, "goal": args.goal,
+            "best": None if found.best is None else found.best.chips,
+            "options": [{"chips": o.chips, "within_budget": o.within, "duration": vu(o.duration, "day"),
+                         "chip_hours": vu(o.chip_hours, "chip*hour"), "cost": vu(o.cost, "USD"),
+                         "step": o.step.to_dict()} for o in found.options],
+            "why": found.why}, indent=2))
+        return 0
+    print(f"{'chips':>8}  {'layout':<38}{'duration':>14}{'chip-hours':>13}{'cost':>10}  within budget")
+    for o in found.options:
+        cost = "" if o.cost is None else show("cost", o.cost)
+        mark = "yes" if o.within else "no"
+        if o is found.best:
+            mark += f" ({args.goal})"
+        print(f"{number(o.chips):>8}  {o.step.layout.describe():<38}{show('duration', o.duration):>14}"
+              f"{number(o.chip_hours.m_as('chip*hour')):>13}{cost:>10}  {mark}")
+    if found.price is not None:
+        print("\nprice: " + (f"{show('price', found.price)}, given" if found.price_source == "given" else found.price_source))
+    print(found.why)
+    return 0
+
+
 def _step(args) -> int:
     from calc import step
     from calc.architecture import Transformer, published
@@ -604,9 +644,16 @@ def _step(args) -> int:
         model = published()[args.model][0]
     else:
         raise InputError("model", "give --model NAME or --config FILE")
-    for name in ("hardware", "chips", "global_batch"):
-        if getattr(args, name) is None:
-            raise InputError(name, "required")
+    if args.hardware is None:
+        raise InputError("hardware", 'required: an accelerator of data/hardware.csv, e.g. --hardware "H100 SXM5" '
+                                     "(python -m calc hardware lists them)")
+    if args.global_batch is None:
+        raise InputError("global_batch", "required: the number of sequences per optimizer step, e.g. "
+                                         "--global-batch 1536 (GPT-3: 1536 sequences of 2048 tokens)")
+    if args.budget is not None:
+        return _step_budget(args, model, step, number, show)
+    if args.chips is None:
+        raise InputError("chips", "required: the number of chips in the cluster, e.g. --chips 1024")
     if args.search:
         found = step.search(model, args.hardware, args.chips, args.global_batch, sequence=args.sequence,
                             precision=args.precision, flash_attention=args.flash, top=args.top)
@@ -618,7 +665,9 @@ def _step(args) -> int:
         for s in found.steps:
             print(f"{s.layout.describe():<40}{number(s.step_time.m_as('s')) + ' s':>12}{s.mfu:>8.1%}"
                   f"{number(s.memory_per_chip.m_as('GB/chip')) + ' GB':>14}")
-        print(f"\n{found.tried:,} layouts tried, {found.refused:,} faster ones did not fit in memory.\n{found.why}")
+        ties = f"; {found.ties:,} that tie a simpler one listed (same time and memory) left out" if found.ties else ""
+        print(f"\n{found.tried:,} layouts tried; {found.refused:,} faster than the first did not fit in memory{ties}."
+              f"\n{found.why}")
         return 0
     s = step.predict(model, args.hardware, args.chips, tensor=args.tensor, pipeline=args.pipeline,
                      context=args.context, expert=args.expert, virtual_stages=args.virtual_stages,

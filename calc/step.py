@@ -700,8 +700,9 @@ class Search:
 
     steps: list
     tried: int
-    refused: int  # faster than the ones listed, but did not fit in memory
+    refused: int  # faster than the fastest that fits, but did not fit in memory
     why: str
+    ties: int = 0  # layouts left out because a simpler one listed takes the same time and memory
 
 
 def search(model, hardware: str, chips, global_batch: int, *, sequence: int | None = None,
@@ -711,6 +712,10 @@ def search(model, hardware: str, chips, global_batch: int, *, sequence: int | No
     Tries tensor parallelism in powers of two up to a node, every pipeline depth that divides the
     layers, interleaving, context parallelism for long sequences, expert parallelism for mixtures
     of experts, micro-batches of 1 to 8, each recomputation and ZeRO 1 or 3; ranks by step time.
+    A layout that takes the same time and memory as a simpler one (context ranks each holding a
+    larger micro-batch of shorter pieces: the same tokens per chip; ZeRO-3 over one replica) is
+    left out and counted in ``ties``. ``refused`` counts the layouts faster than the fastest that
+    fits which do not fit, whatever ``top`` is.
 
     Examples
     --------
@@ -723,11 +728,12 @@ def search(model, hardware: str, chips, global_batch: int, *, sequence: int | No
     n = _chips(chips)
     B = _whole("global_batch", global_batch)
     s = m.context if sequence is None else _whole("sequence", sequence)
+    top = _whole("top", top)
     chip, precision = _chip(hardware, precision)
     tp = [t for t in (1, 2, 4, 8, 16, 32, 64) if t <= max(chip.per_node, 1) and n % t == 0 and m.heads % t == 0
           and (m.kv % t == 0 or t % m.kv == 0)]
     cps = [c for c in (1, 2, 4, 8, 16) if s % c == 0 and (c == 1 or s // c >= 4096)]
-    found, tried, refused = [], 0, 0
+    found, tried = [], 0
     for t in tp:
         for c in cps:
             for p in _divisors(m.layers):
@@ -743,7 +749,7 @@ def search(model, hardware: str, chips, global_batch: int, *, sequence: int | No
                                 continue
                             for rec in RECOMPUTE[1:] if flash_attention else RECOMPUTE:  # fused attention
                                 # already recomputes the scores: none and selective take the same time
-                                for zero in (1, 3):
+                                for zero in ((1, 3) if d * c > 1 else (1,)):  # ZeRO over one replica is none
                                     lay = Layout(t, p, c, e, v, b, B, s, rec, precision, None, flash_attention, zero)
                                     tried += 1
                                     try:
@@ -751,43 +757,216 @@ def search(model, hardware: str, chips, global_batch: int, *, sequence: int | No
                                     except InputError:
                                         continue
     # Memory is the slow part: check it fastest first, only until the top layouts (and a rival split
-    # for the explanation) are found.
-    found.sort(key=lambda st: st._t)
-    fitting, splits = [], set()
+    # for the explanation) are found. Among equal times the simpler layout comes first.
+    found.sort(key=lambda st: (round(st._t, 9), _complexity(st.layout)))
+    fitting, splits, refused, ties = [], set(), 0, 0
     for st in found:
         if len(fitting) >= top and len(splits) > 1:
             break
         if not st.fits:
-            refused += 1
+            refused += not fitting
+            continue
+        if any(_same(st, f) for f in fitting[-8:]):
+            ties += 1
             continue
         fitting.append(st)
-        splits.add((st.layout.tensor, st.layout.pipeline, st.layout.context, st.layout.expert))
-    return Search(fitting[:top], tried, refused, _why(fitting))
+        splits.add(_split(st.layout))
+    return Search(fitting[:top], tried, refused, _why(fitting), ties)
 
 
 def _divisors(x: int) -> list[int]:
     return [i for i in range(1, x + 1) if x % i == 0]
 
 
+def _split(lay: Layout) -> tuple:
+    return lay.tensor, lay.pipeline, lay.context, lay.expert
+
+
+def _complexity(lay: Layout) -> tuple:
+    """Fewer kinds of parallelism first: context, expert, interleaving, ZeRO-3, then larger micro-batches."""
+    return lay.context, lay.expert, lay.virtual_stages, lay.zero, lay.micro_batch
+
+
+def _same(a: Step, b: Step) -> bool:
+    """The same step time and memory per chip (to 0.1%): nothing to choose between them."""
+    return abs(a._t - b._t) <= 1e-3 * b._t and abs(a.memory_bytes - b.memory_bytes) <= 1e-3 * b.memory_bytes
+
+
 def _why(found: list) -> str:
     if not found:
-        return "no layout fits in memory: more chips, a chip with more memory or a smaller global batch would"
+        return "no layout fits in memory: more chips, a chip with more memory or a smaller global batch would."
     best = found[0]
-    key = (best.layout.tensor, best.layout.pipeline, best.layout.context, best.layout.expert)
-    rival = next((s for s in found[1:] if (s.layout.tensor, s.layout.pipeline, s.layout.context, s.layout.expert) != key),
-                 None)
+    rival = next((s for s in found[1:] if _split(s.layout) != _split(best.layout)), None)
     head = (f"{best.layout.describe()} is fastest: {best._t:.3g} s per step, MFU {best.mfu:.1%}, "
             f"{best.memory_per_chip.m_as('GB/chip'):.0f} GB per chip")
     if rival is None:
-        return head + "; no other split of the chips fits"
+        return head + "; no other split of the chips fits."
     diff = {k: rival.seconds[k] - best.seconds[k] for k in PARTS}
-    gains = sorted(((v, k) for k, v in diff.items() if v > 0), reverse=True)[:2]
-    losses = sorted(((-v, k) for k, v in diff.items() if v < 0), reverse=True)[:1]
+    gains = sorted(((v, k) for k, v in diff.items() if v > 1e-4 * best._t), reverse=True)[:2]
+    losses = sorted(((-v, k) for k, v in diff.items() if v < -1e-4 * best._t), reverse=True)[:1]
+    against = (f"Against the best other split, {rival.layout.describe()} ({rival._t:.3g} s, "
+               f"{rival._t / best._t - 1:.1%} slower)")
+    if not gains:
+        return f"{head}. {against}: the same time in every part."
     text = ", ".join(f"{k} {v:.3g} s less" for v, k in gains)
     if losses:
         text += "; it pays " + ", ".join(f"{v:.3g} s more {k}" for v, k in losses)
-    return (f"{head}. Against the best other split, {rival.layout.describe()} ({rival._t:.3g} s, "
-            f"{rival._t / best._t - 1:.1%} slower): {text}")
+    return f"{head}. {against}: {text}."
+
+
+# --------------------------------------------------------------------------- budget
+
+
+@dataclass(frozen=True)
+class Option:
+    """One chip count: its fastest layout that fits, and what the whole run then takes."""
+
+    chips: int
+    step: Step
+    duration: pint.Quantity  # day
+    chip_hours: pint.Quantity  # chip*hour
+    cost: pint.Quantity | None  # USD, at the search's price (None: no price)
+    within: bool  # within the budget
+
+
+@dataclass(frozen=True)
+class BudgetSearch:
+    """Chip counts and their fastest layouts for a run of ``tokens``, against a budget."""
+
+    options: list  # every chip count with a layout that fits, fewest chips first
+    best: Option | None  # the fastest (or cheapest) run within the budget
+    budget: pint.Quantity  # USD or chip*hour
+    price: pint.Quantity | None  # USD/chip/hour
+    price_source: str
+    why: str
+    stopped: str = "max_chips"  # why no more chips were tried: "batch", "budget" or "max_chips"
+
+
+GOALS = ("fastest", "cheapest")
+
+
+def budget_search(model, hardware: str, global_batch: int, tokens, budget, *, sequence: int | None = None,
+                  precision: str | None = None, flash_attention: bool = True, price=None, max_chips=None,
+                  goal: str = "fastest") -> BudgetSearch:
+    """The chip count and layout that train ``model`` on ``tokens`` fastest (or cheapest) within a budget.
+
+    .. math:: \\text{cost}(n) = n \\, \\frac{D}{B s} \\, t_{step}(n) \\, \\text{price}
+
+    For chip counts n in powers of two (up to ``max_chips``), the fastest layout that fits
+    (:func:`search`; at a given chip count the fastest is also the cheapest) gives the run's
+    duration, chip-hours and cost; ``goal`` picks the fastest run within the budget or the cheapest.
+    Counts stop growing once two in a row are over the budget (more chips cost more chip-hours).
+
+    Parameters
+    ----------
+    budget : Quantity or str
+        A cost ("$2M", "2e6 USD") or chip-hours ("434k GPU-hours").
+    price : Quantity or str, optional
+        USD per chip-hour; default: calc.estimate's default price (calc.cost.default_price).
+    max_chips : int, optional
+        The largest cluster to consider (default 131,072).
+
+    Examples
+    --------
+    >>> llama = published()["Llama 2 7B"][0]
+    >>> r = budget_search(llama, "H100 SXM5", 1024, "2e12 token", "$1M")
+    >>> r.best.within and r.best.cost.m_as("USD") <= 1e6
+    True
+    """
+    from calc.display import number
+
+    m = _model(model)
+    B = _whole("global_batch", global_batch)
+    s = m.context if sequence is None else _whole("sequence", sequence)
+    D = parse_quantity(tokens, "tokens", "token", bare_ok=True).m_as("token")
+    if not D > 0:
+        raise InputError("tokens", f"expected a positive number of training tokens, got {tokens!r}")
+    money = _budget(budget)
+    if goal not in GOALS:
+        raise InputError("goal", f"expected one of {', '.join(GOALS)}, got {goal!r}")
+    top = 131_072 if max_chips is None else _chips(max_chips)
+    hw = data.hardware(hardware)
+    if price is not None:
+        rate = parse_quantity(price, "price", "USD/chip/hour", bare_ok=True).to("USD/chip/hour")
+        source = "given"
+    else:  # calc.estimate's default price, by the same rule
+        from calc.cost import default_price, no_price_message, price_basis
+
+        found = default_price(hw.name)
+        rate = None if found is None else found.price.to("USD/chip/hour")
+        source = "none" if found is None else price_basis(found)
+        if rate is None and money.check("[currency]"):
+            raise InputError("price", no_price_message(hw.name) + "; or give the budget in chip-hours")
+    steps = D / (B * s)
+    counts = [2 ** i for i in range(top.bit_length()) if 2 ** i <= top] + ([top] if top & (top - 1) else [])
+    options, over, stopped = [], 0, "max_chips"
+    for n in counts:
+        found = search(m, hardware, n, B, sequence=s, precision=precision, flash_attention=flash_attention, top=1)
+        if not found.steps:
+            if found.tried == 0 and n > B:
+                stopped = "batch"  # more chips than the batch can spread over
+                break
+            continue
+        st = found.steps[0]
+        seconds = steps * st._t
+        hours = Q_(n * seconds / 3600, "chip*hour")
+        cost = None if rate is None else (hours * rate).to("USD")
+        spent = cost if money.check("[currency]") else hours
+        within = spent.m_as(money.units) <= money.magnitude
+        options.append(Option(n, st, Q_(seconds, "s").to("day"), hours, cost, within))
+        over = 0 if within else over + 1
+        if over >= 2 and any(o.within for o in options):
+            stopped = "budget"
+            break
+    fits = [o for o in options if o.within]
+    key = (lambda o: (o.duration, o.chips)) if goal == "fastest" else (lambda o: (o.chip_hours, o.duration))
+    best = min(fits, key=key) if fits else None
+    why = _budget_why(best, options, money, hw.name, goal, D)
+    if stopped == "batch" and best is options[-1] and goal == "fastest":
+        why = why[:-1] + (f"; {number(2 * best.chips)} chips or more have no layout for a global batch of "
+                          f"{number(B)} sequences: a larger batch would use them.")
+    return BudgetSearch(options, best, money, rate, source, why, stopped)
+
+
+def _budget(value) -> pint.Quantity:
+    expected = 'a cost in USD ("$2M", "2e6 USD") or chip-hours ("434k GPU-hours")'
+    for unit in ("USD", "chip*hour"):
+        try:
+            q = parse_quantity(value, "budget", unit, bare_ok=False)
+        except InputError:
+            continue
+        if not q.magnitude > 0:
+            raise InputError("budget", f"expected {expected} above zero, got {value!r}")
+        return q.to(unit)
+    raise InputError("budget", f"expected {expected}, got {value!r}")
+
+
+def _budget_why(best, options, money, chip, goal, tokens) -> str:
+    from calc.display import number, show
+
+    def run(o):
+        cost = "" if o.cost is None else f", {show('cost', o.cost)}"
+        return (f"{number(o.chips)} {chip} ({o.step.layout.describe()}) take {show('duration', o.duration)}, "
+                f"{show('chip_hours', o.chip_hours)}{cost}")
+
+    limit = show("cost", money) if money.check("[currency]") else show("chip_hours", money)
+    what = f"{show('tokens', Q_(tokens, 'token'))}"
+    if not options:
+        return f"no chip count up to the largest tried has a layout that fits for {what}."
+    if best is None:
+        cheapest = min(options, key=lambda o: o.chip_hours)
+        return f"no run fits within {limit}; the cheapest: {run(cheapest)}."
+    text = f"For {what}: {run(best)}, the {goal} within {limit}"
+    if goal == "fastest":
+        faster = [o for o in options if o.duration < best.duration and not o.within]
+        if faster:
+            nxt = min(faster, key=lambda o: o.chips)
+            text += f"; {run(nxt)}, over the budget"
+    else:
+        faster = [o for o in options if o.within and o.duration < best.duration]
+        if faster:
+            text += f"; the fastest within it, {run(min(faster, key=lambda o: o.duration))}"
+    return text + "."
 
 
 # --------------------------------------------------------------------------- calibration
