@@ -67,6 +67,9 @@ class Layout:
     (optimizer state split over the data-parallel ranks), 3 also splits weights and gradients.
     ``dp_overlap`` is the share of the data-parallel collectives a framework hides behind computation
     (default from data/step_coefficients.csv); no more hides than the computation that runs alongside.
+    ``eager`` True: the element-wise work runs as separate PyTorch kernels, as the Llama reference code
+    does without torch.compile (RMSNorm and rotary embedding in fp32, SwiGLU in two kernels); the
+    traffic beyond the fused kernels is counted from that code (data/step_coefficients.csv).
     ``framework`` names an older code measured slower than today's on the same layout (FRAMEWORKS:
     "megatron-lm 2021", Narayanan et al.'s code, 0.921 of Korthikanti et al.'s on the same 1T layout):
     its step time is divided by that efficiency, shown as the part "older framework".
@@ -93,6 +96,8 @@ class Layout:
     uneven_pipeline: bool = False  # stages may hold different numbers of layers; the fullest sets the pace
     dropout: bool = False  # dropout masks kept for the backward pass (GPT-3-era models; not Llama's)
     framework: str | None = None  # a framework version of FRAMEWORKS, measured slower on the same layout
+    eager: bool = False  # element-wise work as separate PyTorch kernels, as the Llama reference code runs without
+    # torch.compile: RMSNorm in fp32, rotary embedding in fp32 complex numbers, SwiGLU in two kernels
 
     def describe(self) -> str:
         """A short text such as ``T8 P8 v3 b1 selective``."""
@@ -504,11 +509,22 @@ def _predict(model: Transformer, hardware: str, n: int, lay: Layout, check_memor
         ring = (c - 1) * (kv_bytes / (link("intra") if per_node(c, t) >= c else link("net")) + lat_i)
         cp_f = max(0.0, ring - core_f)
     hidden_ew = k["hidden_bytes_forward"] * tok_sp * h / mem
+    eager_ew = 0.0  # seconds per layer, forward and backward, beyond the fused kernels counted above
+    if lay.eager:  # counted from the eager Llama code (TorchTitan's RMSNorm and apply_rotary_emb; Hugging Face's
+        # LlamaRMSNorm is the same): only RMSNorm (LayerNorm is one kernel eagerly too), only rotary positions
+        if model.norm == "rmsnorm":
+            eager_ew += k["eager_rmsnorm_bytes"] * model.norms_per_layer * tok_sp * h
+        if not model.learned_positions:
+            eager_ew += k["eager_rope_bytes"] * tok * (model.heads + model.kv) * model.qk_dim / t
+        eager_ew /= mem
 
     def ffn(width, tokens):
         t_up, b_up, f_up = gemm(tokens, h, g_ff * width / t)
         t_dn, b_dn, f_dn = gemm(tokens, width / t, h)
         ew = k["ffn_bytes_forward"] * (1.5 if model.gated else 1) * tokens * width / t / mem
+        if lay.eager and model.gated:  # silu and the product as two kernels, their backward as three: per
+            # forward pass, as the backward ratio then applies
+            ew += k["eager_swiglu_bytes"] / (1 + back) * tokens * width / t / mem
         return t_up + t_dn, b_up + b_dn, f_up + f_dn, ew
 
     moe_layers = (L - model.dense_layers) if model.experts > 1 else 0
@@ -538,7 +554,7 @@ def _predict(model: Transformer, hardware: str, n: int, lay: Layout, check_memor
         ew_fwd = hidden_ew + ew_ffn
         per["matmuls"] += share * (mm_fwd + b_qkv + b_out + bw_ffn)
         per["attention core"] += share * (core_f + core_b)
-        per["memory-bound operations"] += share * (1 + back) * ew_fwd
+        per["memory-bound operations"] += share * ((1 + back) * ew_fwd + eager_ew)
         per["tensor-parallel communication"] += share * (_hide(tp_f, o_tp, mm_fwd, sm)
                                                          + _hide(tp_b, o_tp, b_qkv + b_out + bw_ffn, sm))
         per["expert all-to-all"] += share * 2 * a2a
@@ -1069,7 +1085,7 @@ def heldout() -> list[HeldOut]:
         lay = Layout(tensor=int(r["tensor"]), pipeline=p, context=int(r["context"]), virtual_stages=v,
                      micro_batch=int(r["micro_batch"]), global_batch=int(r["global_batch"]), sequence=s,
                      recompute=r["recompute"], precision=r["precision"], zero=int(r["zero"]),
-                     dp_overlap=r["dp_overlap"], tp_overlap=r["tp_overlap"] or 0.0,
+                     dp_overlap=r["dp_overlap"], tp_overlap=r["tp_overlap"] or 0.0, eager=r["eager"] == "yes",
                      uneven_pipeline=model.layers % (p * v) != 0)
         st = _predict(model, r["hardware"], int(r["chips"]), lay, False)
         out.append(HeldOut(r["name"], r["framework"], r["published_tokens_per_second"], st, r["source"]))

@@ -27,9 +27,11 @@ KNOWN_MISSES = {
     "MPT-3B 2k on 16 H100": (H100_PYTORCH, 1.5),
     "MPT-7B 2k on 8 H100": (H100_PYTORCH, 1.5),
     "MPT-7B 8k on 8 H100": (H100_PYTORCH + "; at 8k the attention kernel (Triton) dominates more", 1.5),
-    "TorchTitan Llama 3.1 8B on 8 H100": ("a 500 W, 2.4 TB/s H100 (96 GB HBM2e), not the 700 W, 3.35 TB/s "
-                                          "H100 SXM5 of data/hardware.csv; eager PyTorch (compile: +16%)", 2.0),
-    "TorchTitan Llama 3.1 8B on 128 H100": ("as on 8 GPUs: a 500 W, 2.4 TB/s H100 and eager PyTorch", 2.0),
+    "TorchTitan Llama 3.1 8B on 8 H100": ("on its own 500 W, 2.4 TB/s H100 with the H100 NVL's peak (the lower "
+                                          "end of the range TorchTitan gives) and eager element-wise kernels "
+                                          "counted, still 1.3x: FSDP2's and selective checkpointing's own costs "
+                                          "are not modelled, nor that chip's sustained clock at 500 W", 1.5),
+    "TorchTitan Llama 3.1 8B on 128 H100": ("as on 8 GPUs", 1.5),
     "NeMo GPT3-5B on 64 H100 FP8": (NEMO_SMALL, 1.5),
     "NeMo Llama 2 7B on 8 H100 FP8": (NEMO_SMALL, 1.5),
     "NeMo Llama 2 13B on 16 H100 FP8": (NEMO_SMALL, 1.5),
@@ -128,3 +130,21 @@ def test_cli_takes_the_tensor_parallel_overlap(capsys):
     assert 0 < times[1] < times[0]
     assert main(base + ["--tp-overlap", "2"]) == 2
     assert capsys.readouterr().err.startswith("calc: error: --tp-overlap")
+
+
+def test_eager_elementwise_traffic_is_what_torch_compile_saved():
+    # TorchTitan, benchmarks/llama3_h100_202412_torchtitan.md Table 1: Llama 3.1 8B on 8 H100 (b2, 8k tokens) at
+    # 5,762 tokens/s per GPU eagerly and 6,667 with torch.compile, i.e. 2.84 and 2.46 s per step. The eager
+    # RMSNorm, rotary embedding and SwiGLU traffic counted from its code must be part of that 0.39 s, not more.
+    llama = published()["Llama 3 8B"][0]
+    kw = dict(micro_batch=2, global_batch=16, sequence=8192, zero=3, check_memory=False)
+    fused, eager = (step.predict(llama, "H100 SXM5 96GB 500W", 8, eager=e, **kw) for e in (False, True))
+    extra = (eager.step_time - fused.step_time).m_as("s")
+    saved = 16 * 8192 / 8 * (1 / 5762 - 1 / 6667)
+    assert 0.5 * saved < extra < saved
+    assert eager.breakdown["memory-bound operations"] > fused.breakdown["memory-bound operations"]
+    gpt = step.predict(published()["GPT-3 175B"][0], "H100 SXM5", 64, tensor=8, pipeline=8, micro_batch=1,
+                       global_batch=64, check_memory=False, eager=True)  # LayerNorm, learned positions, GELU
+    plain = step.predict(published()["GPT-3 175B"][0], "H100 SXM5", 64, tensor=8, pipeline=8, micro_batch=1,
+                         global_batch=64, check_memory=False)
+    assert gpt.step_time == plain.step_time
