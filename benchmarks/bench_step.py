@@ -62,6 +62,11 @@ def main() -> None:
     print(f"  {'step.search, GPT-3 on 1024 H100':<48}{t_search * 1e3:9.0f} ms   {found.tried:,} layouts, "
           f"{t_search / found.tried * 1e6:.0f} us each")
     t0 = time.perf_counter()
+    budget = step.budget_search(gpt3, "H100 SXM5", 1536, "300e9 token", "$1.5M", sequence=2048)
+    t_budget = time.perf_counter() - t0
+    print(f"  {'step.budget_search, GPT-3 300B tokens, $1.5M':<48}{t_budget * 1e3:9.0f} ms   "
+          f"{len(budget.options)} chip counts, best {budget.best.chips if budget.best else None}")
+    t0 = time.perf_counter()
     runs = step.heldout()
     t_held = time.perf_counter() - t0
     print(f"  {'step.heldout, every held-out run':<48}{t_held * 1e3:9.0f} ms   {len(runs)} runs, "

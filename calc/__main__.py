@@ -696,7 +696,7 @@ def _step(args) -> int:
     print(f"step time           {number(t)} s")
     print(f"tokens per second   {number(s.tokens_per_second.m_as('token/s'))}")
     print(f"throughput          {number(s.throughput.m_as('TFLOP/s/chip'))} TFLOP/s per chip (model FLOP)")
-    print(f"MFU                 {s.mfu:.1%}  (a prediction: within 1.05-1.14x of published Megatron runs; "
+    print(f"MFU                 {s.mfu:.1%}  (a prediction: 0.97-1.08x of 24 published Megatron runs; "
           "small models on H100 came 1.1-1.4x faster than measured, see the README)")
     print(f"HFU                 {s.hfu:.1%}")
     print(f"memory per chip     {number(s.memory_per_chip.m_as('GB/chip'))} GB")
