@@ -170,6 +170,7 @@ class Step:
 
     @property
     def memory_bytes(self) -> float:
+        """Training memory per chip in bytes, a float (what the search compares against capacity)."""
         return _memory(*self.mem_key)[1]
 
     @property
