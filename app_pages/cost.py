@@ -1,95 +1,156 @@
 """Cost page: one run's cost by every method, side by side, and the factors between them."""
 
 import datetime as dt
+import math
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 import calc
-from app_pages import charts
+from app_pages import charts, session
 from calc import data
 from calc.claims import article_titles, figure
-from calc.cost import acquisition_cost, amortized_cost, cloud_cost, in_dollars_of, reconcile
+from calc.cost import (
+    DEFAULT_PRICE_RULE,
+    acquisition_cost,
+    amortized_cost,
+    cloud_cost,
+    default_price,
+    in_dollars_of,
+    latest_covered_date,
+    price_basis,
+    reconcile,
+)
 from calc.display import as_text, escape, number, show
+from calc.scenario import has_range, inputs
 
+SCENARIO = "Your Estimate scenario"
+DEFAULT_CLOUD = "The default cloud (one rule for every chip)"
 RUNS = {m.name: m for m in data.models().values()
         if m.hardware and ("chip_hours" in m.quantities or {"chips", "duration"} <= set(m.quantities))}
 HARDWARE = list(data.hardware_table())
 
 
-def _hours(m: data.Model):
-    q = m.quantities
-    return q["chip_hours"] if "chip_hours" in q else q["chips"] * q["duration"]
+@st.cache_data(max_entries=64)
+def _scenario_run(items: tuple) -> dict | None:
+    """The session's scenario as a run to price (hardware, chip-hours, chips, compute, start); None when it
+    names no hardware, has a range, or does not determine its chip-hours. Its prices are the latest the data
+    covers for its hardware: a scenario is a run of today."""
+    try:
+        known = inputs(dict(items))
+        if "hardware" not in known or has_range(known):
+            return None
+        est = calc.estimate(**known)
+    except calc.InputError:
+        return None
+    if "chip_hours" not in est:
+        return None
+    try:
+        start = latest_covered_date(est.hardware.name)
+    except calc.InputError:
+        start = dt.date.today()
+    return {"hardware": est.hardware.name, "chip_hours": est.chip_hours, "start": start,
+            "chips": est.chips if "chips" in est else None, "compute": est.compute if "compute" in est else None}
 
 
-def _run_defaults(name: str) -> dict:
-    """The chosen run's own hardware, chip-hours and start date (publication minus training time)."""
-    m = RUNS[name]
-    q = m.quantities
-    hours = _hours(m)
+def _published_run(name: str) -> dict:
+    """A published run's own hardware, chip-hours and start date (publication minus training time)."""
+    q = RUNS[name].quantities
+    hours = q["chip_hours"] if "chip_hours" in q else q["chips"] * q["duration"]
     days = q["duration"].m_as("day") if "duration" in q else (hours / q["chips"]).m_as("day") if "chips" in q else 0
-    return {"cost_hw": m.hardware, "cost_hours": as_text("chip_hours", hours),
-            "cost_start": m.date - dt.timedelta(days=round(days))}
+    return {"hardware": RUNS[name].hardware, "chip_hours": hours, "start": RUNS[name].date - dt.timedelta(days=round(days)),
+            "chips": q.get("chips"), "compute": q.get("compute")}
+
+
+def _run(name: str) -> dict:
+    return _scenario_run(tuple(sorted(session.get().items()))) if name == SCENARIO else _published_run(name)
+
+
+def _fields(name: str) -> dict:
+    r = _run(name)
+    hours = calc.Q_(float(f"{r['chip_hours'].m_as('chip*hour'):.4g}"), "chip*hour")  # a derived count, to 4 figures
+    return {"cost_hw": r["hardware"], "cost_hours": as_text("chip_hours", hours), "cost_start": r["start"],
+            "cost_vendor": DEFAULT_CLOUD}
 
 
 def _on_run() -> None:
-    st.session_state.update(_run_defaults(st.session_state["cost_run"]))
+    st.session_state.update(_fields(st.session_state["cost_run"]))
 
 
 st.title("What a run really costs")
 st.caption("Cloud rental at the prices in force when the run started (data/prices.csv), ownership amortized as "
            "Epoch AI does it (Cottier et al. 2024), and the cluster's purchase price; any of them in the dollars "
            "of another year (producer price index for data processing and hosting).")
-if "cost_run" not in st.session_state:
-    st.session_state["cost_run"] = "GPT-3 175B"
-if "cost_hw" not in st.session_state:
-    st.session_state.update(_run_defaults(st.session_state["cost_run"]))
-name = st.selectbox("Published run", list(RUNS), key="cost_run", on_change=_on_run,
-                    help="Choosing a run sets its hardware, chip-hours and start date; change any of them after.")
-m = RUNS[name]
+runs = ([SCENARIO] if _run(SCENARIO) else []) + list(RUNS)
+if st.session_state.get("cost_run") not in runs:  # first visit, or a scenario gone: its own run first
+    st.session_state["cost_run"] = runs[0] if runs[0] == SCENARIO else "GPT-3 175B"
+    st.session_state.update(_fields(st.session_state["cost_run"]))
+if "cost_hw" not in st.session_state:  # the page was left and its fields forgotten: the chosen run's again
+    st.session_state.update(_fields(st.session_state["cost_run"]))
+name = st.selectbox("Run", runs, key="cost_run", on_change=_on_run,
+                    help="Your Estimate scenario when it names hardware and determines its chip-hours, or a "
+                         "published run. Choosing one sets its hardware, chip-hours and start date; change any after.")
+run = _run(name)
 c1, c2, c3, c4 = st.columns(4)
 hardware = c1.selectbox("Hardware", HARDWARE, key="cost_hw")
 hours_text = c2.text_input("Chip-hours", key="cost_hours", help="e.g. `3.55 × 10⁶ chip hour`; a plain number is "
                            "read in chip-hours.")
 start = c3.date_input("Training start", key="cost_start", min_value=dt.date(2010, 1, 1), max_value=dt.date(2030, 12, 31),
-                      help="Prices in force on this date; the run's publication minus its training time by default.")
+                      help="Prices in force on this date. A published run: its publication minus its training time; "
+                           "your scenario: the latest date the price data covers for its hardware.")
 year = int(c4.number_input("Dollars of year", min_value=2001, max_value=2025, value=2023, step=1, key="cost_year"))
+vendors = [DEFAULT_CLOUD] + sorted({p.vendor for p in data.prices() if p.hardware == hardware})
+if st.session_state.get("cost_vendor") not in vendors:  # another chip, another list of clouds
+    st.session_state["cost_vendor"] = DEFAULT_CLOUD
+choice = st.selectbox("Cloud prices from", vendors, key="cost_vendor",
+                      help=f"The default: {DEFAULT_PRICE_RULE}. Or one vendor's own prices.")
+vendor = None if choice == DEFAULT_CLOUD else choice
 if hours_text.strip() and calc.units.is_plain_number(hours_text):
     hours_text = f"{hours_text} chip hour"
-chips = m.quantities.get("chips")
-st.caption(f"{escape(name)} as published: {show('chip_hours', _hours(m))} on "
-           f"{'' if chips is None else show('chips', chips) + ' '}{m.hardware}, published {m.date}.")
+chips = run["chips"]
+if name == SCENARIO:
+    newest = default_price(run["hardware"])
+    then = default_price(run["hardware"], "on-demand", run["start"])
+    differs = "" if newest is None or then is None or newest == then else (
+        f" The Estimate page prices it at the newest rental price, {escape(price_basis(newest), limit=600)}; here "
+        "every method shares one date, which the ownership and inflation data also cover.")
+    st.caption(f"Your Estimate scenario: {show('chip_hours', run['chip_hours'])} on "
+               f"{'' if chips is None else show('chips', chips) + ' '}{run['hardware']}; prices in force on "
+               f"{run['start']}, the latest date that the data of every method covers for it.{differs}")
+else:
+    st.caption(f"{escape(name)} as published: {show('chip_hours', run['chip_hours'])} on "
+               f"{'' if chips is None else show('chips', chips) + ' '}{run['hardware']}, published {RUNS[name].date}.")
 
-methods, unavailable = [], []
+methods, unavailable = [], {}
 for commitment in ("on-demand", "1-year", "3-year"):
     try:
-        methods.append(cloud_cost(hours_text, hardware, start, commitment))
+        methods.append(cloud_cost(hours_text, hardware, start, commitment, vendor))
     except calc.InputError as exc:
-        unavailable.append(f"cloud ({commitment}): {exc}")
-for fn, args in ((amortized_cost, (hours_text, hardware, start)),
-                 (acquisition_cost, (chips, hardware, start)) if chips is not None else (None, None)):
-    if fn is None:
-        continue
+        unavailable[f"cloud ({commitment})"] = str(exc)
+others = [(amortized_cost, (hours_text, hardware, start))]
+if chips is not None:
+    others.append((acquisition_cost, (chips, hardware, start)))
+for fn, args in others:
     try:
         methods.append(fn(*args))
     except calc.InputError as exc:
-        unavailable.append(f"{fn.__name__.replace('_cost', '')}: {exc}")
+        unavailable[fn.__name__.replace("_cost", "")] = str(exc)
 try:
     shown = [in_dollars_of(c, year) for c in methods]
 except calc.InputError as exc:
     st.error(escape(exc))
     shown = []
-for u in unavailable:
-    st.info(f"Not available: {escape(u)}")
+for why in dict.fromkeys(unavailable.values()):  # one note per reason: "no public price" is said once, not per tier
+    st.info(f"Not available: {', '.join(m for m, w in unavailable.items() if w == why)}: {escape(why, limit=600)}")
 if not shown:
     st.info("No method has the prices it needs for this hardware and date: choose another start date or hardware.")
     st.stop()
 
 table = pd.DataFrame([{"Method": c.method, "Cost": show("cost", c.value), "usd": c.value.m_as("USD"),
                        "Basis": c.basis} for c in shown])
-st.dataframe(table.drop(columns="usd"), hide_index=True, width="stretch",
-             column_config={"Basis": st.column_config.TextColumn(width="large")})
+st.table(table.drop(columns="usd"), hide_index=True)  # a table wraps its text: every basis is read whole
+st.caption(f"Default cloud prices: {DEFAULT_PRICE_RULE}.")
 running = table[table["Method"] != "acquisition"]
 research = figure("research-overhead")
 lo, hi = float(research.quoted.m_as("")), float(research.high.m_as(""))
@@ -102,36 +163,42 @@ if not running.empty:
         y=alt.Y("Method:N", sort=None, title=None, axis=alt.Axis(labelLimit=400)), tooltip=["Method", "Cost"])
     ticks = alt.Chart(band).mark_rule(color="#f58518", strokeWidth=6, opacity=0.5).encode(
         x="low:Q", x2="high:Q", y=alt.Y("Method:N", sort=None), tooltip=["Method", "With research"])
-    st.altair_chart((bars + ticks).properties(height=charts.HEIGHT, title=f"{name}, per method; orange: with the "
-                                              f"research before it at {number(lo)}–{number(hi)} times the final run"),
-                    width="stretch")
-    st.caption(f"Orange band: an expert's guess for GPT-3 (\"{research.statement}\", "
+    st.altair_chart((bars + ticks).properties(height=charts.HEIGHT, title=f"{name}, per method"), width="stretch")
+    st.caption(f"Orange band: with the research before the run at {number(lo)}–{number(hi)} times the final run, "
+               f"an expert's guess for GPT-3 (\"{research.statement}\", "
                f"{article_titles().get(research.article, research.article)}, line {research.line}), applied to "
                f"{escape(name)} for scale; not a measured figure for this run.")
 
-if "compute" in m.quantities:
+if run["compute"] is not None:
     try:
-        steps = reconcile(m.quantities["compute"], hardware, hours_text, start, year=year)
+        steps = reconcile(run["compute"], hardware, hours_text, start, year=year, vendor=vendor)
     except calc.InputError as exc:
-        st.info(f"The step-by-step reconciliation needs every price: {escape(exc)}")
+        st.info(f"The step-by-step reconciliation needs every price: {escape(exc, limit=600)}")
     else:
+        values = [v.m_as("USD") for _, v, _ in steps]
+        floor = 10 ** math.floor(math.log10(min(values) / 2))  # the first bar rises from here: a log axis has no 0
         wf = []
         for i, (step, value, why) in enumerate(steps):
-            prev = steps[i - 1][1].m_as("USD") if i else None
-            wf.append({"Step": f"{i + 1}. {step}", "usd": value.m_as("USD"), "prev": prev or value.m_as("USD"),
-                       "Cost": show("cost", value), "Factor": "" if prev is None else f"×{number(value.m_as('USD') / prev)}",
-                       "Why": why})
+            prev = values[i - 1] if i else floor
+            factor = "" if i == 0 else f"×{number(values[i] / prev)}"
+            wf.append({"Step": f"{i + 1}. {step}", "usd": values[i], "prev": prev, "right": max(prev, values[i]),
+                       "Cost": show("cost", value),
+                       "Factor": factor, "label": factor or show("cost", value), "Why": why,
+                       "kind": "start" if i == 0 else "up" if values[i] >= prev else "down"})
         wf = pd.DataFrame(wf)
         st.subheader("From the idealised rental to owned hardware, one factor at a time")
         chart = alt.Chart(wf).mark_bar().encode(
             y=alt.Y("Step:N", sort=None, title=None, axis=alt.Axis(labelLimit=400)),
-            x=alt.X("prev:Q", scale=alt.Scale(type="log"), axis=charts.money_axis("Cost (USD)", log=True)), x2="usd:Q",
-            color=alt.condition("datum.usd >= datum.prev", alt.value("#d62728"), alt.value("#2ca02c")),
+            x=alt.X("prev:Q", scale=alt.Scale(type="log", domainMin=floor), axis=charts.money_axis("Cost (USD)", log=True)),
+            x2="usd:Q",
+            color=alt.Color("kind:N", legend=None, scale=alt.Scale(domain=["start", "up", "down"],
+                                                                    range=["#4c78a8", "#d62728", "#2ca02c"])),
             tooltip=["Step", "Cost", "Factor", "Why"])
-        text = alt.Chart(wf).mark_text(align="left", dx=6).encode(y=alt.Y("Step:N", sort=None), x="usd:Q", text="Factor")
+        text = alt.Chart(wf).mark_text(align="left", dx=6).encode(y=alt.Y("Step:N", sort=None), x="right:Q", text="label")
         st.altair_chart((chart + text).properties(height=charts.HEIGHT), width="stretch")
-        st.dataframe(wf[["Step", "Cost", "Factor", "Why"]], hide_index=True, width="stretch",
-                     column_config={"Why": st.column_config.TextColumn(width="large")})
+        st.caption("Blue: the starting estimate, from the axis floor; red: a step that costs more; green: one that "
+                   "costs less.")
+        st.table(wf[["Step", "Cost", "Factor", "Why"]], hide_index=True)
 else:
-    st.caption(f"The step-by-step reconciliation needs the run's training compute, which data/models.csv does not "
-               f"give for {escape(name)}.")
+    st.caption(f"The step-by-step reconciliation needs the run's training compute, which "
+               f"{'your scenario does not determine' if name == SCENARIO else 'data/models.csv does not give for ' + escape(name)}.")

@@ -10,7 +10,7 @@ import calc
 from app_pages import charts, session
 from calc import data
 from calc.claims import figures
-from calc.cost import all_methods, committed_vendor, latest_covered_date
+from calc.cost import all_methods, default_price, latest_covered_date, no_price_message, price_basis
 from calc.display import as_text, escape, number, show
 from calc.thresholds import cluster_crossings, run_crossings, runs_per_budget, time_to_reach
 
@@ -36,8 +36,11 @@ if "th_chips" not in st.session_state:  # the scenario's cluster when it has one
     st.session_state["th_chips"] = session.get().get("chips") or "100000"
 chips = c2.text_input("Cluster size (chips)", key="th_chips",
                       help="Your Estimate scenario's chip count when it has one; e.g. `100k` or `100000`.")
-hardware = c3.selectbox("Cluster hardware", list(data.hardware_table()),
-                        index=list(data.hardware_table()).index("H100 SXM5"), key="th_hw")
+if "th_hw" not in st.session_state:  # the scenario's hardware when it names a known chip, else the H100
+    own_hw = session.get().get("hardware")
+    st.session_state["th_hw"] = own_hw if own_hw in data.hardware_table() else "H100 SXM5"
+hardware = c3.selectbox("Cluster hardware", list(data.hardware_table()), key="th_hw",
+                        help="Your Estimate scenario's hardware when it has one.")
 try:
     runs = run_crossings(compute)
     cluster = cluster_crossings(chips, hardware)
@@ -47,31 +50,47 @@ except calc.InputError as exc:
     st.stop()
 rows = [{"Rule": c.threshold.name, "Status": c.threshold.status, "Measure": c.measure,
          "Ratio to the line": number(c.ratio), "Crosses": "yes" if c.crosses else "no"} for c in runs + cluster]
-st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
-             column_config={"Rule": st.column_config.TextColumn(width="large")})
+st.table(pd.DataFrame(rows), hide_index=True)  # rule names are long: a table shows them whole
 st.caption("The rules say 'greater than': a run of exactly 10²⁶ FLOP does not cross 10²⁶. A cluster's peak depends "
            "on the number format it is counted in: 100,000 H100 are under 10²⁰ FLOP/s at dense BF16, over it at FP8.")
 
 st.subheader(f"What it takes {show('chips', n_chips)} ({hardware}) to reach each line")
 lines = sorted({t.compute.m_as("FLOP") for t in rules if t.compute and t.applies_to == "all models"})
-reach = []
-start = latest_covered_date(hardware)
-vendor = committed_vendor(hardware, start)
-budgets = [f for f in figures() if f.id in ("xai-series-b", "openai-founders-pledge", "lhc-budget")]
-est = None
+OWNERS = {"xai-series-b": "xAI's", "openai-founders-pledge": "OpenAI's", "lhc-budget": "The LHC's"}  # whose money
+budgets = [f for f in figures() if f.id in OWNERS]
+try:
+    start = latest_covered_date(hardware)
+except calc.InputError:
+    start = None
+on_demand = default_price(hardware, "on-demand", start) if start else None
+reach, missing, est = [], {}, None
 for line in lines:
     est = time_to_reach(calc.Q_(line, "FLOP"), n_chips, hardware)
-    cost = est.cost if "cost" in est else None
-    by_method = {m.method: show("cost", m.value) for m in all_methods(est.chip_hours, hardware, start)
-                 if not isinstance(m, calc.InputError)}
+    methods = all_methods(est.chip_hours, hardware, start) if start else []
+    for m in methods:
+        if isinstance(m, calc.InputError):
+            missing[str(m)] = True
+    by_method = {m.method: show("cost", m.value) for m in methods if not isinstance(m, calc.InputError)}
+    # "buys" divides by the table's own on-demand cost: one price for the whole row, named in the caption
+    rent = next((m.value for m in methods if not isinstance(m, calc.InputError) and m.method == "cloud (on-demand)"),
+                None)
     reach.append({"Line": f"{number(line)} FLOP", "Duration": show("duration", est.duration), **by_method,
-                  **{f"{f.statement.split(' ')[0]} {show('cost', f.quoted, short=True)} buys":
-                     f"{number(runs_per_budget(f.quoted, cost))} runs" if cost is not None else "—" for f in budgets}})
-st.dataframe(pd.DataFrame(reach), hide_index=True, width="stretch")
+                  **{f"{OWNERS[f.id]} {show('cost', f.quoted, short=True)} buys (on demand)":
+                     f"{number(runs_per_budget(f.quoted, rent))} runs" if rent is not None else "—" for f in budgets}})
+st.table(pd.DataFrame(reach), hide_index=True)  # a table wraps its headers: every column is read whole
 if est is not None:
-    cloud = (f"both cloud prices from {vendor}, the vendor with the cheapest 3-year commitment, so on-demand and "
-             "3-year compare like with like" if vendor else "the cheapest on-demand price of any vendor")
-    st.caption(f"At {show('utilization', est.utilization)} utilization ({est['utilization'].source}); prices of "
-               f"{start}, the latest date the data covers for {hardware}: {cloud}; amortized ownership as in Cottier "
-               "et al. 2024. 'Buys' counts runs at the on-demand price the estimate uses by default. Budgets are the "
-               "seed articles' figures (xAI's Series B, OpenAI's founders' pledge, the LHC).")
+    if on_demand is not None:
+        committed = default_price(hardware, "3-year", start)
+        tiers = ("; the 3-year price from the same cloud, so the tiers compare like with like" if committed else
+                 f"; {on_demand.vendor} lists no 3-year price for it")
+        prices = (f"Cloud prices in force on {start}, the latest date the data covers for the {hardware}: "
+                  f"{escape(price_basis(on_demand), limit=600)}{tiers}. 'Buys' counts runs at that same on-demand "
+                  "price (the table's on-demand column).")
+    else:
+        prices = f"No cloud cost: {escape(no_price_message(hardware), limit=600)}."
+    st.caption(f"At {show('utilization', est.utilization)} utilization ({est['utilization'].source}). {prices} "
+               "Amortized ownership as in Cottier et al. 2024. Budgets are the seed articles' figures (xAI's "
+               "Series B, OpenAI's founders' pledge, the LHC).")
+    for why in missing:
+        if on_demand is not None and "3-year" not in why:  # the caption has already said what the 3-year lacks
+            st.caption(f"Not in the table: {escape(why, limit=600)}")

@@ -126,7 +126,7 @@ def no_price_message(hardware: str) -> str:
     """What to say when ``hardware`` has no public rental price in data/prices.csv, and how to give one."""
     hw = data.hardware(hardware)
     return (f"no public rental price for the {hw.name}: no cloud in data/prices.csv lists it. Give a price "
-            "yourself (the Price per chip-hour field, --price \"2.5 USD/chip/hour\", or price= in Python), "
+            "yourself (the Estimate page's Price per chip-hour field, --price \"2.5 USD/chip/hour\", or price= in Python), "
             "or add a dated, sourced row to data/prices.csv")
 
 
@@ -293,12 +293,14 @@ def in_dollars_of(cost: Cost, year: int) -> Cost:
                 cost.basis + f"; x{k:.3f} for {cost.year} to {year} dollars")
 
 
-def reconcile(compute, hardware: str, chip_hours, start, precision: str | None = None, year: int | None = None) -> list[tuple[str, pint.Quantity, str]]:
+def reconcile(compute, hardware: str, chip_hours, start, precision: str | None = None, year: int | None = None,
+              vendor: str | None = None) -> list[tuple[str, pint.Quantity, str]]:
     """From the idealised rental estimate to ownership in constant dollars, one factor at a time.
 
     Steps: (1) chip-hours at 100% of the peak, at the default vendor's 3-year price; (2) the run's real
     chip-hours; (3) on-demand instead of committed; (4) amortized ownership instead of rental;
-    (5) in the dollars of ``year``. Returns (label, cost, what changed).
+    (5) in the dollars of ``year``. Rental prices are ``vendor``'s, else the defaults (``DEFAULT_PRICE_RULE``).
+    Returns (label, cost, what changed).
     """
     from calc.estimate import estimate, read_value
 
@@ -310,12 +312,12 @@ def reconcile(compute, hardware: str, chip_hours, start, precision: str | None =
     real = _chip_hours(chip_hours)
     when = _date(start, "start")
     steps = [
-        ("ideal hours, 3-year price", cloud_cost(ideal, hw.name, when, "3-year").value,
+        ("ideal hours, 3-year price", cloud_cost(ideal, hw.name, when, "3-year", vendor).value,
          f"compute at 100% of the {hw.name}'s peak: {ideal.m_as('chip*hour'):,.0f} chip-hours"),
-        ("real hours, 3-year price", cloud_cost(real, hw.name, when, "3-year").value,
+        ("real hours, 3-year price", cloud_cost(real, hw.name, when, "3-year", vendor).value,
          f"the run's reported {real.m_as('chip*hour'):,.0f} chip-hours (utilization "
          f"{ideal.m_as('chip*hour') / real.m_as('chip*hour'):.0%} of peak)"),
-        ("on-demand price", cloud_cost(real, hw.name, when, "on-demand").value, "no commitment discount"),
+        ("on-demand price", cloud_cost(real, hw.name, when, "on-demand", vendor).value, "no commitment discount"),
         ("amortized ownership", amortized_cost(real, hw.name, when).value,
          "owning the hardware: depreciation, interconnect and energy"),
     ]

@@ -206,7 +206,7 @@ KEY_TEXT = {  # what each page must show for the typical scenario
     "Claims": ["reproduced", "GPT-2's release"],
     "Landscape": ["your scenario's compute"],
     "Compare hardware": ["H100 SXM5", "B200"],
-    "Cost": ["GPT-3 175B as published", "From the idealised rental"],
+    "Cost": ["Your Estimate scenario", "From the idealised rental"],  # the page opens with the scenario
     "Thresholds": ["10²⁶"],
     "Back-test": ["operation counting"],
 }
