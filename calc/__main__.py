@@ -583,18 +583,28 @@ def _thresholds(args) -> int:
         dates = f"{t.signed}" + (f", revoked {t.revoked}" if t.revoked else "")
         print(f"{verdict:<8} {c.ratio:>9.3g}x  {c.measure:<26} {t.name} [{t.jurisdiction}; {t.status}, {dates}]")
     if reach:
-        from calc.cost import all_methods, latest_covered_date
+        from calc.cost import all_methods, default_price, latest_covered_date, price_basis
 
-        start = latest_covered_date(args.hardware)
-        print(f"\nwhat each line takes {args.chips} {args.hardware} (costs at the prices of {start}, the latest the data covers):")
+        try:
+            start = latest_covered_date(args.hardware)
+        except InputError as exc:  # no price of any kind: the durations still stand, and the message says what to give
+            start = None
+            print(f"\nwhat each line takes {args.chips} {args.hardware} (no costs: {exc.message}):")
+        else:
+            print(f"\nwhat each line takes {args.chips} {args.hardware} (costs at the prices of {start}, the latest the data covers):")
+            on_demand = default_price(args.hardware, "on-demand", start)
+            if on_demand is not None:
+                print(f"  cloud prices: {price_basis(on_demand)}; the 3-year price from the same cloud")
     for line, e in reach:
-        costs = "; ".join(f"{m.method} {show('cost', m.value)}" if not isinstance(m, InputError)
-                          else f"({m.message})" for m in all_methods(e.chip_hours, args.hardware, start))
+        methods = all_methods(e.chip_hours, args.hardware, start) if start else []
+        costs = "; ".join(dict.fromkeys(f"{m.method} {show('cost', m.value)}" if not isinstance(m, InputError)
+                                        else f"({m.message})" for m in methods))  # a reason shared by two tiers once
+        rent = next((m.value for m in methods if not isinstance(m, InputError) and m.method == "cloud (on-demand)"), None)
         budget = ""
-        if args.budget and "cost" in e:
-            budget = f"; {args.budget} buys {runs_per_budget(args.budget, e.cost):,.1f} such runs on demand"
+        if args.budget and rent is not None:  # the on-demand cost printed on this line: one price per line
+            budget = f"; {args.budget} buys {runs_per_budget(args.budget, rent):,.1f} such runs on demand"
         print(f"  {number(line)} FLOP: {show('duration', e.duration)} at {show('utilization', e.utilization)} "
-              f"utilization; {costs}{budget}")
+              f"utilization{'; ' + costs if costs else ''}{budget}")
     return 0
 
 

@@ -260,7 +260,7 @@ def latest_covered_date(hardware: str) -> dt.date:
     dates = [p.date for p in data.prices() if p.hardware == hw.name]
     dates += [p.date for p in data.purchase_prices() if p.hardware == hw.name]
     if not dates:
-        raise InputError("hardware", f"no price of any kind for {hw.name} in data/")
+        raise InputError("hardware", no_price_message(hw.name) + ", and data/purchase_prices.csv has no purchase price")
     return min(max(dates), dt.date(max(data.electricity_prices()), 12, 31))
 
 

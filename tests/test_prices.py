@@ -98,3 +98,34 @@ def test_a_vendor_without_the_tier_says_so():
     # AWS lists only on-demand p5 in data/prices.csv; its 3-year is not borrowed from another cloud
     with pytest.raises(calc.InputError, match="lists no 3-year price"):
         rental_price("H100 SXM5", "2026-10-01", "3-year")
+
+
+def _cli(capsys, *args) -> str:
+    from calc.__main__ import main
+
+    assert main(list(args)) == 0
+    return capsys.readouterr().out
+
+
+def test_command_line_thresholds_buys_at_the_printed_on_demand_price(capsys):
+    out = _cli(capsys, "thresholds", "--compute", "3.8e25", "--chips", "100000", "--hardware", "H100 SXM5",
+               "--budget", "6e9")
+    assert "cloud prices: Google Cloud" in out and "lowest on-demand list price" in out
+    line = next(x for x in out.splitlines() if x.strip().startswith("10²⁵ FLOP"))
+    cost = re.search(r"cloud \(on-demand\) \$([\d.]+)M", line).group(1)
+    runs = re.search(r"buys ([\d.,]+) such runs", line).group(1)
+    assert float(runs) == pytest.approx(6e9 / (float(cost) * 1e6), rel=0.01)
+
+
+@pytest.mark.parametrize("chip", ["GB200", "MI250X"])
+def test_command_line_says_when_a_chip_has_no_public_price(capsys, chip):
+    out = _cli(capsys, "thresholds", "--compute", "3.8e25", "--chips", "1000", "--hardware", chip)
+    assert f"no public rental price for the {chip}" in out and "--price" in out
+    out = _cli(capsys, "estimate", "--params", "7e9", "--tokens", "1e12", "--hardware", chip, "--chips", "64")
+    assert f"no public rental price for the {chip}" in out
+
+
+def test_command_line_estimate_names_the_rule_behind_a_default_price(capsys):
+    out = _cli(capsys, "estimate", "--params", "7e9", "--tokens", "1e12", "--hardware", "H800 SXM5", "--chips", "64")
+    price = next(x for x in out.splitlines() if x.startswith("price"))
+    assert "DeepSeek" in price and "no big cloud" in price
