@@ -73,6 +73,9 @@ class Layout:
     ``framework`` names an older code measured slower than today's on the same layout (FRAMEWORKS:
     "megatron-lm 2021", Narayanan et al.'s code, 0.921 of Korthikanti et al.'s on the same 1T layout):
     its step time is divided by that efficiency, shown as the part "older framework".
+    ``triton_attention`` True: the fused attention kernel is FlashAttention's Triton version (what llm-foundry's
+    MPT models ran by default, ``attn_impl: triton``, for ALiBi), which FlashAttention-2 beats by 1.3-1.5x in the
+    forward pass and 2x in the backward pass [Dao2023] sec. 4.1.
     ``fused_grad_accumulation`` False: each micro-batch's weight gradients are added to the fp32 gradient buffer by a separate pass over it (Megatron-LM
     before its 2022 "gradient accumulation fusion"; frameworks without it).
     """
@@ -98,6 +101,8 @@ class Layout:
     framework: str | None = None  # a framework version of FRAMEWORKS, measured slower on the same layout
     eager: bool = False  # element-wise work as separate PyTorch kernels, as the Llama reference code runs without
     # torch.compile: RMSNorm in fp32, rotary embedding in fp32 complex numbers, SwiGLU in two kernels
+    triton_attention: bool = False  # the fused attention is FlashAttention's Triton kernel (flash_attn_triton.py, as
+    # llm-foundry's MPT ran it for ALiBi), slower than FlashAttention-2 [Dao2023] sec. 4.1
 
     def describe(self) -> str:
         """A short text such as ``T8 P8 v3 b1 selective``."""
@@ -489,6 +494,9 @@ def _predict(model: Transformer, hardware: str, n: int, lay: Layout, check_memor
     if flash:
         core_f = 0.5 * core_flop / chip.attn + ovh  # causal: half the blocks are skipped
         core_b = k["flash_backward_ratio"] * core_f
+        if lay.triton_attention:  # FlashAttention's Triton kernel: FlashAttention-2 is 1.3-1.5x faster forward,
+            # 2x backward [Dao2023] sec. 4.1
+            core_f, core_b = core_f * k["triton_attention_forward_ratio"], core_b * k["triton_attention_backward_ratio"]
         core_rec = 0.0  # the fused kernel recomputes inside its backward already
     else:
         heads_b = b * H / t
@@ -1087,7 +1095,7 @@ def heldout() -> list[HeldOut]:
                      micro_batch=int(r["micro_batch"]), global_batch=int(r["global_batch"]), sequence=s,
                      recompute=r["recompute"], precision=r["precision"], zero=int(r["zero"]),
                      dp_overlap=r["dp_overlap"], tp_overlap=r["tp_overlap"] or 0.0, eager=r["eager"] == "yes",
-                     uneven_pipeline=model.layers % (p * v) != 0)
+                     triton_attention=r["attention"] == "triton", uneven_pipeline=model.layers % (p * v) != 0)
         st = _predict(model, r["hardware"], int(r["chips"]), lay, False)
         out.append(HeldOut(r["name"], r["framework"], r["published_tokens_per_second"], st, r["source"]))
     return out

@@ -11,33 +11,31 @@ import math
 import pytest
 
 from calc import step
-from calc.architecture import published
+from calc.architecture import Transformer, published
 
 HELDOUT = {h.name: h for h in step.heldout()}
 TOLERANCE = 1.20
 
 # Why these miss (README, "Held-out check"). All are too fast, none too slow.
-H100_PYTORCH = ("PyTorch FSDP on H100 (torch 2.1, January 2024): the model's H100 rates, measured on isolated "
-                "kernels, run 25-38% faster than this software did; the same sizes on A100 land within 19%")
-NEMO_SMALL = ("NeMo 24.07 on H100: 20-32% fast for models that fit without tensor parallelism; the same "
+H100_PYTORCH = ("PyTorch FSDP on H100 (llm-foundry's table of October 2023): the 1B model runs 22-25% slower than "
+                "the model's H100 rates, measured on isolated kernels, with its Triton attention counted; the same "
+                "model on A100 lands at 1.10")
+NEMO_SMALL = ("NeMo 24.07 on H100: 22-32% fast for models that fit without tensor parallelism; the same "
               "8B model under NeMo 25.09 lands at 1.04, so the gap is the older software, not the layout")
 KNOWN_MISSES = {
-    "MPT-1B 2k on 8 H100": (H100_PYTORCH, 1.5),
-    "MPT-1B 2k on 64 H100": (H100_PYTORCH, 1.5),
-    "MPT-3B 2k on 16 H100": (H100_PYTORCH, 1.5),
-    "MPT-7B 2k on 8 H100": (H100_PYTORCH, 1.5),
-    "MPT-7B 8k on 8 H100": (H100_PYTORCH + "; at 8k the attention kernel (Triton) dominates more", 1.5),
+    "MPT-1B 2k on 8 H100": (H100_PYTORCH, 1.35),
+    "MPT-1B 2k on 64 H100": (H100_PYTORCH, 1.35),
     "TorchTitan Llama 3.1 8B on 8 H100": ("on its own 500 W, 2.4 TB/s H100 with the H100 NVL's peak (the lower "
                                           "end of the range TorchTitan gives) and eager element-wise kernels "
                                           "counted, still 1.3x: FSDP2's and selective checkpointing's own costs "
-                                          "are not modelled, nor that chip's sustained clock at 500 W", 1.5),
-    "TorchTitan Llama 3.1 8B on 128 H100": ("as on 8 GPUs", 1.5),
-    "NeMo GPT3-5B on 64 H100 FP8": (NEMO_SMALL, 1.5),
-    "NeMo Llama 2 7B on 8 H100 FP8": (NEMO_SMALL, 1.5),
-    "NeMo Llama 2 13B on 16 H100 FP8": (NEMO_SMALL, 1.5),
-    "NeMo Llama 3 8B on 8 H100 FP8": (NEMO_SMALL, 1.5),
+                                          "are not modelled, nor that chip's sustained clock at 500 W", 1.35),
+    "TorchTitan Llama 3.1 8B on 128 H100": ("as on 8 GPUs", 1.35),
+    "NeMo GPT3-5B on 64 H100 FP8": (NEMO_SMALL, 1.35),
+    "NeMo Llama 2 7B on 8 H100 FP8": (NEMO_SMALL, 1.35),
+    "NeMo Llama 2 13B on 16 H100 FP8": (NEMO_SMALL, 1.35),
+    "NeMo Llama 3 8B on 8 H100 FP8": (NEMO_SMALL, 1.35),
     "NeMo GPT3-175B on 128 H100 FP8": ("with NeMo's tensor-parallel overlap modelled, the same 20-25% H100 "
-                                       "gap as the small models (512 GPUs: 1.14)", 1.5),
+                                       "gap as the small models (512 GPUs: 1.14)", 1.35),
 }
 
 
@@ -60,7 +58,7 @@ def test_heldout_run_within_tolerance_or_a_known_miss(name):
 def test_most_heldout_runs_within_tolerance_and_none_too_slow():
     ratios = [h.ratio for h in HELDOUT.values()]
     assert len(ratios) >= 30
-    assert sum(abs(math.log(r)) <= math.log(TOLERANCE) for r in ratios) >= 20
+    assert sum(abs(math.log(r)) <= math.log(TOLERANCE) for r in ratios) >= 24
     assert min(ratios) > 1 / TOLERANCE  # the misses are all optimistic: a known direction, not noise
 
 
@@ -148,3 +146,38 @@ def test_eager_elementwise_traffic_is_what_torch_compile_saved():
     plain = step.predict(published()["GPT-3 175B"][0], "H100 SXM5", 64, tensor=8, pipeline=8, micro_batch=1,
                          global_batch=64, check_memory=False)
     assert gpt.step_time == plain.step_time
+
+
+def test_triton_attention_is_flashattention_2_slowed_as_dao_measured():
+    # Dao 2023 (FlashAttention-2), sec. 4.1: FlashAttention-2 is 1.3-1.5x faster than FlashAttention in Triton
+    # in the forward pass and about 2x in the backward pass; the fused kernel's backward is 2.5 forwards
+    mpt = Transformer(layers=24, d_model=2048, heads=16, vocab=50368, context=2048)
+    kw = dict(micro_batch=14, global_batch=112, sequence=2048, recompute="none", zero=3, check_memory=False)
+    flash, triton = (step.predict(mpt, "A100 SXM4 80GB", 8, triton_attention=t, **kw) for t in (False, True))
+    ratio = triton.seconds["attention core"] / flash.seconds["attention core"]
+    assert ratio == pytest.approx((1.4 + 2.5 * 2.0) / (1 + 2.5), rel=0.01)
+    assert triton.seconds["matmuls"] == flash.seconds["matmuls"]
+
+
+# llm-foundry's benchmark tables sweep the sequence length of one model on 8 GPUs (scripts/train/benchmarking/
+# README.md at commit 8c8dd48, tokens per second per GPU; Triton attention, FULL_SHARD): rows not in
+# data/step_heldout.csv. With FlashAttention-2's rate for the attention the prediction drifted from 1.30 to 1.78
+# (H100) and 1.13 to 1.65 (A100) between 512 and 32,768 tokens: attention was far slower than modelled.
+FOUNDRY_SWEEP = [  # hardware, d_model, layers, heads, (sequence, micro-batch, recompute, published token/s/GPU) x 2
+    ("H100 SXM5", 2048, 24, 16, (512, 56, "none", 52275), (32768, 1, "none", 12025)),
+    ("A100 SXM4 80GB", 2048, 24, 16, (512, 56, "none", 23148), (32768, 1, "none", 6275)),
+    ("H100 SXM5", 4096, 32, 32, (1024, 64, "full", 10203), (32768, 2, "full", 3318)),
+]
+
+
+@pytest.mark.parametrize("hardware, d_model, layers, heads, short, long", FOUNDRY_SWEEP,
+                         ids=lambda v: v if isinstance(v, str) else None)
+def test_long_sequences_are_no_more_optimistic_than_short_ones_under_triton_attention(hardware, d_model, layers,
+                                                                                    heads, short, long):
+    ratios = []
+    for s, b, rec, published_rate in (short, long):
+        mpt = Transformer(layers=layers, d_model=d_model, heads=heads, vocab=50368, context=s)
+        st = step.predict(mpt, hardware, 8, micro_batch=b, global_batch=8 * b, sequence=s, recompute=rec, zero=3,
+                          triton_attention=True, check_memory=False)
+        ratios.append(st.tokens_per_second.m_as("token/s") / 8 / published_rate)
+    assert abs(math.log(ratios[1] / ratios[0])) < math.log(1.15), ratios
