@@ -481,7 +481,8 @@ def prices() -> tuple[Price, ...]:
 def price_in_force(hardware_name: str, commitment: str = "on-demand", when: dt.date | None = None,
                    vendor: str | None = None) -> Price | None:
     """The lowest of each vendor's newest price dated on or before ``when`` (default: the newest data);
-    None when no row qualifies. The one rule behind every default and cost method."""
+    None when no row qualifies. A lookup only: the rule that picks the default price (one big cloud
+    for every tier) is ``calc.cost.default_price``."""
     latest = {}
     for p in prices():  # oldest first, so each vendor keeps its newest row
         if (p.hardware == hardware_name and p.commitment == commitment and (vendor is None or p.vendor == vendor)
