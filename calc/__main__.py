@@ -568,13 +568,35 @@ def _thresholds(args) -> int:
         for line in lines:
             est = time_to_reach(f"{line} FLOP", args.chips, args.hardware, args.utilization)
             reach.append((line, est))
+    start, no_cost = None, None
+    if reach:
+        from calc.cost import all_methods, default_price, latest_covered_date, price_basis
+
+        try:
+            start = latest_covered_date(args.hardware)
+        except InputError as exc:  # no price of any kind: the durations still stand, and the message says what to give
+            no_cost = exc.message
+    costed = []  # (line, estimate, {method: cost or the reason it has none}, on-demand cost, runs the budget buys)
+    for line, e in reach:
+        methods = all_methods(e.chip_hours, args.hardware, start) if start else []
+        names = ("cloud (on-demand)", "cloud (3-year)", "amortized ownership")  # all_methods' order
+        by_method = {m.method if not isinstance(m, InputError) else name: m if isinstance(m, InputError) else m.value
+                     for name, m in zip(names, methods)}
+        rent = next((m.value for m in methods if not isinstance(m, InputError) and m.method == "cloud (on-demand)"), None)
+        runs = runs_per_budget(args.budget, rent) if args.budget and rent is not None else None
+        costed.append((line, e, by_method, methods, runs))
     if args.json:
         print(json.dumps({
             "crossings": [{"threshold": c.threshold.id, "name": c.threshold.name, "status": c.threshold.status,
                            "measure": c.measure, "value": c.value.magnitude, "line": c.line.magnitude,
                            "unit": f"{c.line.units:~C}", "ratio": c.ratio, "crosses": c.crosses} for c in rows],
-            "time_to_reach": [{"compute": line, "days": e.duration.m_as("day"),
-                               "cost_usd": e.cost.m_as("USD") if "cost" in e else None} for line, e in reach],
+            "prices_of": None if start is None else str(start), "no_cost": no_cost,
+            "time_to_reach": [{"compute": line, "days": e.duration.m_as("day"), "utilization": float(e.utilization),
+                               "cost_usd": {k: (v.m_as("USD") if not isinstance(v, InputError) else None)
+                                            for k, v in by_method.items()},
+                               "no_cost_because": {k: v.message for k, v in by_method.items()
+                                                   if isinstance(v, InputError)},
+                               "runs_within_budget": runs} for line, e, by_method, _, runs in costed],
         }, indent=2))
         return 0
     for c in rows:
@@ -583,26 +605,17 @@ def _thresholds(args) -> int:
         dates = f"{t.signed}" + (f", revoked {t.revoked}" if t.revoked else "")
         print(f"{verdict:<8} {c.ratio:>9.3g}x  {c.measure:<26} {t.name} [{t.jurisdiction}; {t.status}, {dates}]")
     if reach:
-        from calc.cost import all_methods, default_price, latest_covered_date, price_basis
-
-        try:
-            start = latest_covered_date(args.hardware)
-        except InputError as exc:  # no price of any kind: the durations still stand, and the message says what to give
-            start = None
-            print(f"\nwhat each line takes {args.chips} {args.hardware} (no costs: {exc.message}):")
+        if no_cost is not None:
+            print(f"\nwhat each line takes {args.chips} {args.hardware} (no costs: {no_cost}):")
         else:
             print(f"\nwhat each line takes {args.chips} {args.hardware} (costs at the prices of {start}, the latest the data covers):")
             on_demand = default_price(args.hardware, "on-demand", start)
             if on_demand is not None:
                 print(f"  cloud prices: {price_basis(on_demand)}; the 3-year price from the same cloud")
-    for line, e in reach:
-        methods = all_methods(e.chip_hours, args.hardware, start) if start else []
+    for line, e, _, methods, runs in costed:
         costs = "; ".join(dict.fromkeys(f"{m.method} {show('cost', m.value)}" if not isinstance(m, InputError)
                                         else f"({m.message})" for m in methods))  # a reason shared by two tiers once
-        rent = next((m.value for m in methods if not isinstance(m, InputError) and m.method == "cloud (on-demand)"), None)
-        budget = ""
-        if args.budget and rent is not None:  # the on-demand cost printed on this line: one price per line
-            budget = f"; {args.budget} buys {runs_per_budget(args.budget, rent):,.1f} such runs on demand"
+        budget = "" if runs is None else f"; {args.budget} buys {runs:,.1f} such runs on demand"
         print(f"  {number(line)} FLOP: {show('duration', e.duration)} at {show('utilization', e.utilization)} "
               f"utilization{'; ' + costs if costs else ''}{budget}")
     return 0

@@ -156,3 +156,20 @@ def test_params_from_a_config_says_its_default_sequence_is_the_longest_position(
     assert code == 0 and "sequence 131,072" in out and "give --sequence" in out
     code, out, _ = run(capsys, "params", "--config", config, "--sequence", "8192")
     assert code == 0 and "sequence 8,192" in out and "give --sequence" not in out
+
+
+def test_thresholds_json_costs_are_the_ones_the_table_prints(capsys):
+    from calc import Q_
+    from calc.display import show
+
+    args = ["thresholds", "--chips", "100000", "--hardware", "H100 SXM5", "--budget", "$6B"]
+    code, text, _ = run(capsys, *args)
+    assert code == 0
+    code, out, _ = run(capsys, *args, "--json")
+    d = json.loads(out)
+    assert d["prices_of"] in text
+    for row in d["time_to_reach"]:
+        on_demand = row["cost_usd"]["cloud (on-demand)"]
+        assert f"cloud (on-demand) {show('cost', Q_(on_demand, 'USD'))}" in text
+        assert f"$6B buys {row['runs_within_budget']:,.1f} such runs" in text
+        assert row["runs_within_budget"] == pytest.approx(6e9 / on_demand, rel=1e-9)
