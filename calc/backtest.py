@@ -123,7 +123,8 @@ def modelled_checks() -> list[Check]:
                            expert=int(lay["expert"]), micro_batch=int(lay["micro_batch"]),
                            global_batch=int(lay["global_batch"]), sequence=int(lay["sequence"]),
                            recompute=lay["recompute"], precision=lay["precision"],
-                           flash_attention=lay["flash_attention"] == "yes", uneven_pipeline=lay["uneven_pipeline"] == "yes")
+                           flash_attention=lay["flash_attention"] == "yes", uneven_pipeline=lay["uneven_pipeline"] == "yes",
+                           schedule=lay["schedule"] or "1f1b")
         chips = int(row.quantity("chips").m_as("chip"))
         best = None
         for v in ([int(lay["virtual_stages"])] if lay["virtual_stages"] else [1, 2, 3, 4]):

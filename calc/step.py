@@ -48,6 +48,7 @@ from calc.errors import InputError
 from calc.units import Q_, parse_quantity
 
 RECOMPUTE = ("none", "selective", "full")
+SCHEDULES = ("1f1b", "dualpipe")  # pipeline schedules: Megatron's (interleaved) 1F1B, DeepSeek-V3's DualPipe
 HOPPER = ("H100", "H200", "H800", "GH200")  # NVIDIA Hopper: the attention kernels of 2023-2024 fall short on it
 PARTS = ("matmuls", "attention core", "memory-bound operations", "recomputation", "tensor-parallel communication",
          "expert all-to-all", "context-parallel exchange", "pipeline transfers", "pipeline bubble",
@@ -76,6 +77,10 @@ class Layout:
     ``triton_attention`` True: the fused attention kernel is FlashAttention's Triton version (what llm-foundry's
     MPT models ran by default, ``attn_impl: triton``, for ALiBi), which FlashAttention-2 beats by 1.3-1.5x in the
     forward pass and 2x in the backward pass [Dao2023] sec. 4.1.
+    ``schedule`` "dualpipe": DeepSeek-V3's bidirectional pipeline schedule [DeepSeekAI2024] sec. 3.2.1: a
+    forward chunk runs beside another micro-batch's backward chunk, so the expert all-to-all and the pipeline
+    sends hide behind that computation (no more than it lasts, holding the SMs given to communication), the
+    bubble is (p/2 - 1)(F&B + B - 3W) (their Table 2) and each stage keeps two copies of its weights.
     ``fused_grad_accumulation`` False: each micro-batch's weight gradients are added to the fp32 gradient buffer by a separate pass over it (Megatron-LM
     before its 2022 "gradient accumulation fusion"; frameworks without it).
     """
@@ -103,6 +108,8 @@ class Layout:
     # torch.compile: RMSNorm in fp32, rotary embedding in fp32 complex numbers, SwiGLU in two kernels
     triton_attention: bool = False  # the fused attention is FlashAttention's Triton kernel (flash_attn_triton.py, as
     # llm-foundry's MPT ran it for ALiBi), slower than FlashAttention-2 [Dao2023] sec. 4.1
+    schedule: str = "1f1b"  # pipeline schedule, one of SCHEDULES: "dualpipe" overlaps each forward chunk with another
+    # micro-batch's backward chunk, hiding the expert all-to-all and pipeline sends [DeepSeekAI2024] sec. 3.2.1
 
     def describe(self) -> str:
         """A short text such as ``T8 P8 v3 b1 selective``."""
@@ -116,6 +123,8 @@ class Layout:
         parts += [f"b{self.micro_batch}", f"{self.recompute} recompute"]
         if self.zero != 1:
             parts.append(f"ZeRO-{self.zero}")
+        if self.schedule != "1f1b":
+            parts.append("DualPipe")
         return " ".join(parts)
 
 
@@ -375,6 +384,9 @@ def _predict(model: Transformer, hardware: str, n: int, lay: Layout, check_memor
     if lay.framework is not None and lay.framework not in FRAMEWORKS:
         raise InputError("framework", f"expected one of {', '.join(FRAMEWORKS)} (or none: today's code), "
                                       f"got {lay.framework!r}")
+    if lay.schedule not in SCHEDULES:
+        raise InputError("schedule", f"expected one of {', '.join(SCHEDULES)}, got {lay.schedule!r}")
+    dual = lay.schedule == "dualpipe"
     if lay.recompute not in RECOMPUTE:
         raise InputError("recompute", f"expected one of {', '.join(RECOMPUTE)}, got {lay.recompute!r}")
     if lay.zero not in (0, 1, 2, 3):
@@ -409,6 +421,9 @@ def _predict(model: Transformer, hardware: str, n: int, lay: Layout, check_memor
     if B % (b * d):
         raise InputError("global_batch", f"{B} sequences do not split into micro-batches of {b} over {d} data-parallel ranks")
     mb = B // (b * d)
+    if dual and (p % 2 or mb % 2 or v > 1):
+        raise InputError("schedule", f"DualPipe needs an even number of pipeline stages and of micro-batches and no "
+                                     f"interleaving; got {p} stages, {mb} micro-batches, {v} virtual stages")
     if mb < p:
         raise InputError("micro_batch", f"{mb} micro-batches per step are fewer than the {p} pipeline stages; "
                                         f"use a larger global batch or a smaller micro-batch")
@@ -554,6 +569,7 @@ def _predict(model: Transformer, hardware: str, n: int, lay: Layout, check_memor
 
     per = dict.fromkeys(PARTS, 0.0)  # seconds per micro-batch through one stage (the bottleneck)
     o_tp, sm = lay.tp_overlap, k["collective_sm_share"]
+    sm_dual = k["dualpipe_communication_sms"] / chip.units if chip.units else sm
     rec_flop = 0.0  # recomputed FLOP per micro-batch per chip
     for count, mm_ffn, bw_ffn, fl_ffn, ew_ffn, a2a in kinds:
         if not count:
@@ -566,7 +582,9 @@ def _predict(model: Transformer, hardware: str, n: int, lay: Layout, check_memor
         per["memory-bound operations"] += share * ((1 + back) * ew_fwd + eager_ew)
         per["tensor-parallel communication"] += share * (_hide(tp_f, o_tp, mm_fwd, sm)
                                                          + _hide(tp_b, o_tp, b_qkv + b_out + bw_ffn, sm))
-        per["expert all-to-all"] += share * 2 * a2a
+        # DualPipe: this layer's all-to-alls run while the paired chunk computes [DeepSeekAI2024] sec. 3.2.1
+        behind = mm_fwd + b_qkv + b_out + bw_ffn + core_f + core_b + (1 + back) * ew_fwd
+        per["expert all-to-all"] += share * (_hide(2 * a2a, 1.0, behind, sm_dual) if dual else 2 * a2a)
         per["context-parallel exchange"] += share * 3 * cp_f
         if rec == "full":
             per["recomputation"] += share * (mm_fwd + core_f + ew_fwd + tp_f + a2a + cp_f)
@@ -580,6 +598,9 @@ def _predict(model: Transformer, hardware: str, n: int, lay: Layout, check_memor
         across = t * c * d >= cpn
         send = pp_bytes / t / link("net" if across else "intra") + (lat_n if across else lat_i)
         per["pipeline transfers"] = 2 * v * (send + collective(pp_bytes, t, tp_group, 1))
+        if dual:
+            compute = per["matmuls"] + per["attention core"] + per["memory-bound operations"]
+            per["pipeline transfers"] = _hide(per["pipeline transfers"], 1.0, compute, sm_dual)
     t_mb = sum(per.values())
 
     # ----- the last stage also computes the logits and the loss (vocabulary split over tensor ranks), the
@@ -598,7 +619,11 @@ def _predict(model: Transformer, hardware: str, n: int, lay: Layout, check_memor
     seconds = {part: mb * x for part, x in per.items()}
     seconds["matmuls"] += mb * last_mm
     seconds["memory-bound operations"] += mb * last_ew
-    seconds["pipeline bubble"] = (p - 1) / v * t_mb
+    if dual:  # (p/2 - 1)(F&B + B - 3W) [DeepSeekAI2024] Table 2, with F&B = F + B (overlap hides communication,
+        # not computation), B = 2F and W (weight gradients) = B/2: (p/2 - 1)(F + B/2)
+        seconds["pipeline bubble"] = (p / 2 - 1) * (1 + back / 2) / (1 + back) * t_mb
+    else:
+        seconds["pipeline bubble"] = (p - 1) / v * t_mb
 
     # ----- data parallel: this chip's gradients (and ZeRO's parameter gathers)
     dense_chip = (total - expert) / (t * p)
@@ -631,7 +656,7 @@ def _predict(model: Transformer, hardware: str, n: int, lay: Layout, check_memor
     model_flop = _model_flop(model, s) * B * s
     hardware_flop = model_flop + rec_flop * mb * n
     mem_model = model if model.layers % p == 0 else replace(model, layers=int(stage_layers) * p)
-    mem_key = (mem_model, b, s, rec, lay.zero, d * c, t, p, v, c, e, sp, flash, lay.dropout)
+    mem_key = (mem_model, b, s, rec, lay.zero, d * c, t, p, v, c, e, sp, flash, lay.dropout, dual)
     step = Step(model, chip.name, n, replace(lay, sequence=s, precision=precision, sequence_parallel=sp), d, mb,
                 seconds, model_flop, hardware_flop, chip.peak, mem_key, chip.capacity)
     if check_memory and not step.fits:
@@ -699,10 +724,10 @@ def _model_flop(model: Transformer, s: int) -> float:
 
 
 @lru_cache(maxsize=65536)
-def _memory(model, b, s, recompute, zero, dp, t, p, v, c, e, sp, flash, dropout):
+def _memory(model, b, s, recompute, zero, dp, t, p, v, c, e, sp, flash, dropout, dualpipe=False):
     """calc.memory's memory per chip, with what it does not model: interleaving keeps
-    (1 + (p - 1)/(p v)) more layers in flight [Korthikanti2022] sec. 4.2.3, and context ranks split
-    the activations."""
+    (1 + (p - 1)/(p v)) more layers in flight [Korthikanti2022] sec. 4.2.3, context ranks split
+    the activations, and DualPipe keeps two copies of the weights [DeepSeekAI2024] Table 2."""
     from calc.memory import Memory, per_chip
 
     mem = per_chip(model, micro_batch=b, sequence=s, recompute=recompute, zero=zero, data_parallel=dp, tensor=t,
@@ -712,6 +737,8 @@ def _memory(model, b, s, recompute, zero, dp, t, p, v, c, e, sp, flash, dropout)
     if v > 1:
         act = act * (1 + (p - 1) / (p * v))
     parts["activations"] = act
+    if dualpipe:
+        parts["weights"] = parts["weights"] * 2
     out = Memory(parts)
     return out, out.total.m_as("byte/chip")
 

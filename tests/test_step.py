@@ -258,3 +258,40 @@ def test_every_2024_accelerator_predicts_a_step():
                  "Gaudi 3"):
         s = step.predict(llama, name, 8, tensor=8, micro_batch=1, global_batch=8, check_memory=False)
         assert 0.05 < s.mfu < 0.9, (name, s.mfu)
+
+
+# DualPipe, DeepSeek-AI 2024 (DeepSeek-V3 Technical Report, arXiv:2412.19437) sec. 3.2.1 and Table 2
+def test_dualpipe_bubble_is_table_2s_against_1f1b():
+    # Table 2: 1F1B (PP - 1)(F + B); DualPipe (PP/2 - 1)(F&B + B - 3W); with B = 2F, W = F and F&B = F + B the
+    # DualPipe bubble is (PP/2 - 1) 2F against (PP - 1) 3F
+    kw = dict(pipeline=16, micro_batch=1, global_batch=512, sequence=2048, check_memory=False)
+    one = step.predict(GPT3, "H100 SXM5", 512, **kw)
+    dual = step.predict(GPT3, "H100 SXM5", 512, schedule="dualpipe", **kw)
+    t_mb = one.seconds["pipeline bubble"] / 15  # 1F1B: (p - 1) micro-batch times [Narayanan2021] sec. 2.2
+    # DualPipe's micro-batch time is the same less the pipeline sends it hides (small here)
+    assert dual.seconds["pipeline bubble"] / t_mb == pytest.approx(7 * 2 / 3, rel=0.03)
+    assert dual.memory.parts["weights"] == 2 * one.memory.parts["weights"]  # two copies of the weights
+
+
+def test_dualpipe_hides_the_expert_all_to_all_behind_the_paired_chunk():
+    ds = published()["DeepSeek-V3"][0]
+    kw = dict(pipeline=16, expert=64, micro_batch=1, global_batch=15360, sequence=4096, precision="fp8",
+              uneven_pipeline=True, check_memory=False)
+    one = step.predict(ds, "H800 SXM5", 2048, **kw)
+    dual = step.predict(ds, "H800 SXM5", 2048, schedule="dualpipe", **kw)
+    a2a = [s.seconds["expert all-to-all"] for s in (one, dual)]
+    compute = sum(dual.seconds[p] for p in ("matmuls", "attention core", "memory-bound operations"))
+    assert a2a[0] - compute < a2a[1] < a2a[0]  # no more hides than the computation lasts
+    # Table 1: 2.664M H800 GPU-hours of pre-training for 14.8T tokens; the 1F1B model needed 1.64x the reported
+    # 2.788M; with DualPipe within 25% of the pre-training hours (node-limited routing and FP8 dispatch not modelled)
+    hours = (dual.duration("14.8e12 token") * Q_(2048, "chip")).m_as("chip*hour")
+    assert 1.0 < hours / 2.664e6 < 1.25
+
+
+@pytest.mark.parametrize("fields", [dict(schedule="zb1p"), dict(schedule="dualpipe", pipeline=3),
+                                    dict(schedule="dualpipe", pipeline=4, virtual_stages=2)])
+def test_bad_schedules_are_refused_by_name(fields):
+    six = Transformer(layers=24, d_model=1024, heads=8, vocab=1000, context=2048)  # 3 and 4 x 2 divide its layers
+    kw = dict(pipeline=4, micro_batch=1, global_batch=96, sequence=2048, check_memory=False) | fields
+    with pytest.raises(InputError, match="schedule"):
+        step.predict(six, "H100 SXM5", 12 * kw["pipeline"], **kw)
