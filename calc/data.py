@@ -326,6 +326,7 @@ class Hardware:
     intra_node_bandwidth: pint.Quantity | None = None  # GB/s/chip
     network_bandwidth: pint.Quantity | None = None  # GB/s/chip
     matmul_efficiency: float | None = None  # measured best matmul rate / dense peak
+    matmul_efficiency_fp8: float | None = None  # the same with 8-bit (FP8) inputs / dense FP8 peak
     compute_units: int | None = None  # SMs or CUs: matmul tiles run in waves of this many
 
     def peak(self, precision: str) -> pint.Quantity:
@@ -360,7 +361,7 @@ def hardware_table() -> dict[str, Hardware]:
             cores_per_chip=int(r["cores_per_chip"] or 1), source=r["source"],
             chips_per_node=None if r["chips_per_node"] is None else int(r["chips_per_node"]),
             intra_node_bandwidth=r.quantity("intra_node_bandwidth"), network_bandwidth=r.quantity("network_bandwidth"),
-            matmul_efficiency=r["matmul_efficiency"],
+            matmul_efficiency=r["matmul_efficiency"], matmul_efficiency_fp8=r["matmul_efficiency_fp8"],
             compute_units=None if r["compute_units"] is None else int(r["compute_units"]),
         )
         if r["matmul_efficiency"] is not None and r["matmul_efficiency"] > 1:

@@ -273,7 +273,8 @@ def _model(model) -> Transformer:
 class _Chip:
     name: str
     peak: float  # FLOP/s at the layout's precision
-    mm: float  # best matmul rate, FLOP/s
+    mm: float  # best matmul rate at the layout's precision, FLOP/s
+    mm16: float  # best matmul rate at 16 bits (attention, the output layer under 8-bit layers), FLOP/s
     attn: float  # fused attention rate, FLOP/s
     mem: float  # achievable memory bandwidth, byte/s
     per_node: int
@@ -290,6 +291,8 @@ def _chip(name: str, precision: str | None) -> tuple[_Chip, str]:
     precision = precision or hw.default_precision
     peak = hw.peak(precision).m_as("FLOP/s/chip")
     eta = hw.matmul_efficiency or k["matmul_efficiency_default"]
+    # 8-bit inputs reach a smaller share of their (twice higher) peak where it is measured (Bekman's FP8 MAMF)
+    eta_mm = (hw.matmul_efficiency_fp8 or eta) if precision in ("fp8", "int8") else eta
     # Attention and element-wise kernels run at 16 bits whatever the matmul precision.
     p16 = hw.peak(hw.default_precision).m_as("FLOP/s/chip") if hw.default_precision in hw.peaks else peak
     if hw.memory_bandwidth is None:
@@ -299,7 +302,7 @@ def _chip(name: str, precision: str | None) -> tuple[_Chip, str]:
         # asynchronous tensor-core instructions: 35% of the H100's peak [Shah2024] sec. 1
         attn = min(attn, p16 * k["flash_attention_hopper_utilization"])
     chip = _Chip(
-        hw.name, peak, peak * eta, attn,
+        hw.name, peak, peak * eta_mm, min(peak, p16) * eta, attn,
         hw.memory_bandwidth.m_as("byte/s/chip") * k["memory_efficiency"], hw.chips_per_node or 1,
         None if hw.intra_node_bandwidth is None else hw.intra_node_bandwidth.m_as("byte/s/chip") * k["intra_node_efficiency"],
         None if hw.network_bandwidth is None else hw.network_bandwidth.m_as("byte/s/chip") * k["network_efficiency"],
@@ -607,7 +610,7 @@ def _predict(model: Transformer, hardware: str, n: int, lay: Layout, check_memor
     # output layer in 16 bits whatever the layers' precision (Transformer Engine and torchao convert only the
     # transformer layers; [DeepSeekAI2024] sec. 3.3.1 keeps the output head in BF16)
     if eight_bit:
-        chip16 = replace(chip, mm=chip.mm * _chip(hardware, None)[0].peak / chip.peak)
+        chip16 = replace(chip, mm=chip.mm16)
         M, K, N = tok, h, model.vocab / t
         t_lg = _matmul(chip16, M, K, N, 1, False, tiles, ovh)
         b_lg = _matmul(chip16, M, N, K, 1, False, tiles, ovh) + _matmul(chip16, K, M, N, 1, False, tiles, ovh)
@@ -693,14 +696,15 @@ def matmul_rate(hardware: str, M: int, K: int, N: int, precision: str | None = N
 
     .. math:: t = \\max\\left(\\frac{2MKN}{\\eta P w}, \\frac{b (MK + KN)}{B}\\right) + \\frac{2 MN}{B} + t_0
 
-    with :math:`\\eta` the measured best matmul rate over the dense peak :math:`P`, :math:`w` the
-    filled share of the last wave of output tiles, :math:`B` the achievable memory bandwidth and
+    with :math:`\\eta` the measured best matmul rate over the dense peak :math:`P` at that precision (FP8's
+    where data/hardware.csv has it, else the 16-bit one), :math:`w` the filled share of the last wave of
+    output tiles, :math:`B` the achievable memory bandwidth and
     :math:`t_0` a fixed kernel overhead (data/step_coefficients.csv).
 
     Examples
     --------
     >>> round(matmul_rate("H800 SXM5", 8192, 16384, 8192, "fp8").m_as("TFLOP/s/chip"))
-    1488
+    1322
     """
     chip, precision = _chip(hardware, precision)
     k = _coefficients()

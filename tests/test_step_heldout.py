@@ -20,8 +20,8 @@ TOLERANCE = 1.20
 H100_PYTORCH = ("PyTorch FSDP on H100 (llm-foundry's table of October 2023): the 1B model runs 22-25% slower than "
                 "the model's H100 rates, measured on isolated kernels, with its Triton attention counted; the same "
                 "model on A100 lands at 1.10")
-NEMO_SMALL = ("NeMo 24.07 on H100: 22-32% fast for models that fit without tensor parallelism; the same "
-              "8B model under NeMo 25.09 lands at 1.04, so the gap is the older software, not the layout")
+NEMO_SMALL = ("NeMo 24.07 on H100 with cuBLAS's measured FP8 rate: the 5B model 23% fast, while the 7B-13B "
+              "ones land at 1.14-1.17 and the same 8B model under NeMo 25.09 at 0.99")
 KNOWN_MISSES = {
     "MPT-1B 2k on 8 H100": (H100_PYTORCH, 1.35),
     "MPT-1B 2k on 64 H100": (H100_PYTORCH, 1.35),
@@ -31,11 +31,6 @@ KNOWN_MISSES = {
                                           "are not modelled, nor that chip's sustained clock at 500 W", 1.35),
     "TorchTitan Llama 3.1 8B on 128 H100": ("as on 8 GPUs", 1.35),
     "NeMo GPT3-5B on 64 H100 FP8": (NEMO_SMALL, 1.35),
-    "NeMo Llama 2 7B on 8 H100 FP8": (NEMO_SMALL, 1.35),
-    "NeMo Llama 2 13B on 16 H100 FP8": (NEMO_SMALL, 1.35),
-    "NeMo Llama 3 8B on 8 H100 FP8": (NEMO_SMALL, 1.35),
-    "NeMo GPT3-175B on 128 H100 FP8": ("with NeMo's tensor-parallel overlap modelled, the same 20-25% H100 "
-                                       "gap as the small models (512 GPUs: 1.14)", 1.35),
 }
 
 
@@ -58,7 +53,7 @@ def test_heldout_run_within_tolerance_or_a_known_miss(name):
 def test_most_heldout_runs_within_tolerance_and_none_too_slow():
     ratios = [h.ratio for h in HELDOUT.values()]
     assert len(ratios) >= 30
-    assert sum(abs(math.log(r)) <= math.log(TOLERANCE) for r in ratios) >= 24
+    assert sum(abs(math.log(r)) <= math.log(TOLERANCE) for r in ratios) >= 28
     assert min(ratios) > 1 / TOLERANCE  # the misses are all optimistic: a known direction, not noise
 
 
