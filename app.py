@@ -13,8 +13,6 @@ try:
 except DataError as exc:
     st.error(f"A bundled data file is corrupt, so the calculator will not start: {exc}")
     st.stop()
-session.start()  # the session's one scenario, read from the URL once, written back on every page
-
 pages = [
     st.Page("app_pages/estimate.py", title="Estimate", icon=":material/calculate:", default=True),
     st.Page("app_pages/claims.py", title="Claims", icon=":material/newspaper:"),
@@ -26,4 +24,6 @@ pages = [
     st.Page("app_pages/thresholds.py", title="Thresholds", icon=":material/gavel:"),
     st.Page("app_pages/backtest.py", title="Back-test", icon=":material/target:"),
 ]
-st.navigation(pages).run()
+page = st.navigation(pages)
+session.start(page.url_path)  # the session's one scenario, read from the URL once, written back on every page
+page.run()

@@ -1,81 +1,218 @@
-"""Parallel layouts page: the fastest layouts of a model on a cluster, and where each one's step time goes."""
+"""Parallel layouts page: the fastest layouts of a model on a cluster, and where each one's step time goes.
+
+Every field is kept in the URL (``layouts.chips=1024``...; see app_pages/session.py): a shared
+link shows the same layouts. Fields a link does not give start from the session's scenario
+(its accelerator and chip count) or from GPT-3 on 1,024 H100.
+"""
+
+import math
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 import calc
-from app_pages.charts import HEIGHT, plain_axis
+from app_pages import session
+from app_pages.charts import plain_axis
 from calc import data, step
 from calc.architecture import published
-from calc.display import number, show
+from calc.display import escape, number, show
+
+PAGE = "layouts"
+LARGEST = 10_000_000  # the largest whole number a field takes (a cluster of ten million chips)
+FIELDS = {  # name in the URL -> (widget key, kind of value)
+    "model": ("layouts_model", "model"), "hardware": ("layouts_hw", "hardware"), "chips": ("layouts_chips", "whole"),
+    "global_batch": ("layouts_batch", "whole"), "sequence": ("layouts_sequence", "whole"),
+    "tensor": ("layouts_tensor", "whole"), "pipeline": ("layouts_pipeline", "whole"),
+    "virtual_stages": ("layouts_virtual", "whole"), "micro_batch": ("layouts_micro", "whole"),
+    "recompute": ("layouts_recompute", "recompute"),
+}
+shapes = published()
+hw_names = list(data.hardware_table())
+
+
+def _read(kind: str, text: str):
+    """A field's value from the text of a link; ValueError says what was expected and what came."""
+    if kind == "hardware":
+        return data.hardware(text).name  # InputError (a ValueError) names it and suggests the nearest
+    if kind in ("model", "recompute"):
+        choices = list(shapes) if kind == "model" else step.RECOMPUTE
+        if text not in choices:
+            wanted = "a published model's name, such as GPT-3 175B" if kind == "model" else "one of " + ", ".join(choices)
+            raise ValueError(f"expected {wanted}; got {text[:60]!r}")
+        return text
+    try:
+        value = float(text.replace(",", "").replace("_", ""))
+    except ValueError:
+        value = math.nan
+    if not (value.is_integer() and 1 <= value <= LARGEST):
+        raise ValueError(f"expected a whole number from 1 to {LARGEST:,}; got {text[:60]!r}")
+    return int(value)
+
+
+def _default(name: str):
+    """A field's value when the link gives none: the scenario's accelerator and chips, else GPT-3 on 1,024 H100."""
+    scenario = session.get()
+    if name == "hardware":
+        return scenario["hardware"] if scenario.get("hardware") in hw_names else "H100 SXM5"
+    if name == "chips":
+        try:
+            chips = calc.estimate(chips=scenario["chips"]).chips.m_as("chip")
+            return int(chips) if float(chips).is_integer() and 1 <= chips <= LARGEST else 1024
+        except (KeyError, calc.InputError):  # no chip count, or a range
+            return 1024
+    if name == "sequence":
+        return min(shapes[st.session_state["layouts_model"]][0].context, 8192)
+    return {"model": "GPT-3 175B", "global_batch": 1536, "tensor": 8, "pipeline": 8, "virtual_stages": 1,
+            "micro_batch": 1, "recompute": "selective"}[name]
+
+
+def _seed() -> list[str]:
+    """Fill the fields this visit has not drawn yet from the page's link (or its last visit), else
+    from the defaults; returns what the link held that cannot be read."""
+    saved, problems = session.view(PAGE), []
+    for name, (key, kind) in FIELDS.items():  # the model before the sequence: its default is the model's
+        if key in st.session_state:
+            continue
+        if name in saved:
+            try:
+                st.session_state[key] = _read(kind, saved[name])
+                continue
+            except ValueError as exc:
+                problems.append(f"{PAGE}.{name}: {getattr(exc, 'message', exc)}")
+        st.session_state[key] = _default(name)
+    problems += [f"{PAGE}.{k[:40]}: not a field of this page; expected one of {', '.join(FIELDS)}"
+                 for k in saved if k not in FIELDS]
+    return problems
+
+
+def _smooth(chips: int) -> list[int]:
+    """Chip counts from half to twice ``chips`` with no prime factor above 7 (cluster sizes people
+    build: 768, 1,000, 1,024...), nearest first."""
+    out, p2 = [], 1
+    while p2 <= 2 * chips:
+        p3 = p2
+        while p3 <= 2 * chips:
+            p5 = p3
+            while p5 <= 2 * chips:
+                p7 = p5
+                while p7 <= 2 * chips:
+                    if chips / 2 <= p7 and p7 != chips:
+                        out.append(p7)
+                    p7 *= 7
+                p5 *= 5
+            p3 *= 3
+        p2 *= 2
+    return sorted(out, key=lambda n: (abs(math.log(n / chips)), n))
+
+
+@st.cache_data(max_entries=32, show_spinner="Looking for chip counts that split evenly…")
+def _nearest_counts(name: str, hardware: str, chips: int, batch: int, sequence: int) -> tuple:
+    """The nearest chip counts below and above ``chips`` with a layout that fits (None where there is none)."""
+    model, near = shapes[name][0], {}
+    for n in _smooth(chips):
+        side = n > chips
+        if side not in near and step.search(model, hardware, n, batch, sequence=sequence, top=1).steps:
+            near[side] = n
+            if len(near) == 2:
+                break
+    return near.get(False), near.get(True)
+
+
+def _no_split(name: str, hardware: str, chips: int, batch: int, sequence: int) -> str:
+    """Why no layout was tried: the chips, the layers, the heads and the batch do not divide."""
+    model = shapes[name][0]
+    per_node = data.hardware(hardware).chips_per_node or 1
+    text = (f"{chips:,} chips: no tensor × pipeline × context split of them leaves data-parallel copies that share "
+            f"the global batch of {batch:,} sequences evenly, at least one micro-batch (1 to 8 sequences) per "
+            f"pipeline stage. Tensor parallelism is a power of two up to a node ({per_node} {hardware}) that "
+            f"divides the {model.heads} attention heads; pipeline stages divide the {model.layers} layers.")
+    below, above = _nearest_counts(name, hardware, chips, batch, sequence)
+    counts = [f"{n:,}" for n in (below, above) if n is not None]
+    if counts:
+        return text + f" Try {' or '.join(counts)} chips, or another global batch."
+    return text + " Try a chip count with more factors of two, or another global batch."
+
 
 st.title("Parallel layouts: step time, utilization and memory")
 st.caption("The step time is built from the chip's matmul rate, memory bandwidth and links "
            "(Narayanan et al. 2021, Korthikanti et al. 2022); see the README for how close it lands on published runs.")
 
-shapes = published()
-hw_names = list(data.hardware_table())
+if "layouts_model" not in st.session_state:
+    st.session_state["layouts_link_problems"] = _seed()
+for problem in st.session_state.get("layouts_link_problems", []):
+    st.warning(f"Ignored from the link: {escape(problem)}")
+
 c1, c2, c3, c4, c5 = st.columns(5)
-name = c1.selectbox("Model", list(shapes), index=list(shapes).index("GPT-3 175B"), key="layouts_model")
-hardware = c2.selectbox("Accelerator", hw_names, index=hw_names.index("H100 SXM5"), key="layouts_hw")
-chips = c3.number_input("Chips", min_value=1, value=1024, step=8, key="layouts_chips")
-batch = c4.number_input("Global batch (sequences)", min_value=1, value=1536, step=64, key="layouts_batch")
+name = c1.selectbox("Model", list(shapes), key="layouts_model")
+hardware = c2.selectbox("Accelerator", hw_names, key="layouts_hw")
+chips = c3.number_input("Chips", min_value=1, max_value=LARGEST, step=8, key="layouts_chips")
+batch = c4.number_input("Global batch (sequences)", min_value=1, max_value=LARGEST, step=64, key="layouts_batch")
 model = shapes[name][0]
-sequence = c5.number_input("Sequence (tokens)", min_value=1, value=min(model.context, 8192), step=512,
-                           key="layouts_sequence")
+sequence = c5.number_input("Sequence (tokens)", min_value=1, max_value=LARGEST, step=512, key="layouts_sequence")
+
+st.subheader("Your layout")
+d1, d2, d3, d4, d5 = st.columns(5)
+tensor = d1.number_input("Tensor parallel", min_value=1, max_value=LARGEST, key="layouts_tensor")
+pipeline = d2.number_input("Pipeline stages", min_value=1, max_value=LARGEST, key="layouts_pipeline")
+virtual = d3.number_input("Virtual stages per chip", min_value=1, max_value=LARGEST, key="layouts_virtual")
+micro = d4.number_input("Micro-batch (sequences)", min_value=1, max_value=LARGEST, key="layouts_micro")
+recompute = d5.selectbox("Recomputation", step.RECOMPUTE, key="layouts_recompute")
+session.keep(PAGE, {n: str(st.session_state[key]) for n, (key, _) in FIELDS.items()})
 
 try:
     found = step.search(model, hardware, int(chips), int(batch), sequence=int(sequence), top=8)
 except calc.InputError as exc:
-    st.error(str(exc))
+    st.error(escape(exc))
     st.stop()
-
-st.subheader("Your layout")
-d1, d2, d3, d4, d5 = st.columns(5)
-tensor = d1.number_input("Tensor parallel", min_value=1, value=8, key="layouts_tensor")
-pipeline = d2.number_input("Pipeline stages", min_value=1, value=8, key="layouts_pipeline")
-virtual = d3.number_input("Virtual stages per chip", min_value=1, value=1, key="layouts_virtual")
-micro = d4.number_input("Micro-batch (sequences)", min_value=1, value=1, key="layouts_micro")
-recompute = d5.selectbox("Recomputation", step.RECOMPUTE, index=1, key="layouts_recompute")
 steps = list(found.steps)
 try:
     mine = step.predict(model, hardware, int(chips), tensor=int(tensor), pipeline=int(pipeline),
                         virtual_stages=int(virtual), micro_batch=int(micro), global_batch=int(batch),
                         sequence=int(sequence), recompute=recompute)
     steps.insert(0, mine)
-    labels = ["yours: " + mine.layout.describe()]
+    ranks, labels = ["yours"], ["yours: " + mine.layout.describe()]
 except calc.InputError as exc:
-    st.warning(f"Your layout is refused: {exc}")
-    mine, labels = None, []
+    st.warning(f"Your layout is refused: {escape(exc, limit=400)}")
+    mine, ranks, labels = None, [], []
+ranks += [f"#{i + 1}" for i in range(len(found.steps))]
 labels += [f"#{i + 1}: {s.layout.describe()}" for i, s in enumerate(found.steps)]
 
 if mine is not None:
     m1, m2, m3, m4 = st.columns(4)
     m1.metric("Step time", f"{number(mine.step_time.m_as('s'))} s")
-    m2.metric("MFU", show("utilization", calc.Q_(mine.mfu, "")))
+    m2.metric("MFU", show("utilization", calc.Q_(mine.mfu, "")), help="Model FLOP utilization: the model's FLOP "
+              "per second over the chips' dense peak (PaLM, Chowdhery et al. 2022, app. B)")
     m3.metric("Tokens per second", number(mine.tokens_per_second.m_as("token/s")))
     m4.metric("Memory per chip", f"{number(mine.memory_per_chip.m_as('GB/chip'))} GB")
 
 st.subheader("The fastest layouts that fit")
 if not found.steps:
-    st.info(found.why)
+    if found.refused:  # layouts were tried and none fits: the search says why
+        st.info(found.why)
+    else:  # no layout at all: the numbers do not divide
+        st.info(_no_split(name, hardware, int(chips), int(batch), int(sequence)))
     st.stop()
 st.write(found.why)
 st.dataframe(pd.DataFrame([{
-    "layout": label, "step time (s)": number(s.step_time.m_as("s")), "MFU": f"{s.mfu:.1%}",
-    "tokens per second": number(s.tokens_per_second.m_as("token/s")),
-    "memory per chip (GB)": number(s.memory_per_chip.m_as("GB/chip")), "data parallel": s.data_parallel,
+    "Layout": label, "Step time (s)": number(s.step_time.m_as("s")), "MFU": f"{s.mfu:.1%}",
+    "Tokens per second": number(s.tokens_per_second.m_as("token/s")),
+    "Memory per chip (GB)": number(s.memory_per_chip.m_as("GB/chip")), "Data-parallel copies": s.data_parallel,
 } for label, s in zip(labels, steps)]), hide_index=True, width="stretch")
-st.caption(f"{found.tried:,} layouts tried; {found.refused:,} faster ones did not fit in {hardware}'s memory.")
+memory = data.hardware(hardware).memory
+st.caption(f"T tensor-parallel ranks, P pipeline stages, v virtual stages per chip, C context ranks, E expert ranks, "
+           f"b micro-batch (sequences). {found.tried:,} layouts tried; {found.refused:,} faster than #1 need more "
+           f"than {hardware}'s {number(memory.m_as('GB/chip'))} GB per chip.")
 
-rows = [{"layout": label, "part": part, "seconds": q.m_as("s"), "text": f"{number(q.m_as('s'))} s"}
-        for label, s in zip(labels, steps) for part, q in s.breakdown.items()]
+rows = [{"rank": rank, "layout": label, "part": part, "seconds": q.m_as("s"), "time": f"{number(q.m_as('s'))} s"}
+        for rank, label, s in zip(ranks, labels, steps) for part, q in s.breakdown.items()]
 chart = alt.Chart(pd.DataFrame(rows)).mark_bar().encode(
     x=alt.X("seconds:Q", stack="zero", axis=plain_axis("Step time (seconds)")),
-    y=alt.Y("layout:N", sort=labels, title=None),
-    color=alt.Color("part:N", title="Where the step goes"),
+    y=alt.Y("rank:N", sort=ranks, title=None, axis=alt.Axis(labelLimit=0)),
+    color=alt.Color("part:N", title="Where the step goes",
+                    legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=0)),  # a phone's width
     tooltip=[alt.Tooltip("layout:N", title="Layout"), alt.Tooltip("part:N", title="Part"),
-             alt.Tooltip("text:N", title="Time")],
-).properties(height=HEIGHT)
+             alt.Tooltip("time:N", title="Time")],
+).properties(height=alt.Step(24))  # a row per layout, however many
+st.markdown("**Where each layout's step goes** (rows as in the table)")
 st.altair_chart(chart, width="stretch")

@@ -4,6 +4,10 @@ The scenario (name -> "value unit" text, as in ``calc.scenario``) lives under on
 key that no widget owns, so it survives page changes (Streamlit forgets the state of widgets that
 a run does not draw). The Estimate page's fields are filled from it when they are first drawn,
 and after a preset or a file is loaded; every page writes it back to the URL.
+
+A page may also keep its own fields in the URL beside the scenario, named ``page.field`` (the
+Parallel layouts page: ``layouts.chips=1024``), so that a shared link reproduces it: ``view``
+gives them back (from the link, or from the page's last visit), ``keep`` writes them.
 """
 
 from __future__ import annotations
@@ -17,15 +21,25 @@ from calc.scenario import has_range, inputs, read_query
 from calc.uncertainty import simulate
 
 KEY, PROBLEMS, PENDING = "scenario", "url_problems", "scenario_pending"
+VIEWS, PAGE = "page_views", "page_now"  # each page's own URL fields; the page this run draws
+OWN_FIELDS = ("layouts",)  # the pages (by URL path) that keep fields of their own in the URL
 
 
-def start() -> None:
-    """Each run, before the page: read the URL on a session's first run, else write the scenario to it."""
+def start(page: str = "") -> None:
+    """Each run, before the page (``page``: its URL path): read the URL on a session's first run,
+    else write the scenario, and the page's own fields, to it."""
+    st.session_state[PAGE] = page
     if KEY not in st.session_state:
-        scenario, problems = read_query({k: st.query_params.get(k) for k in st.query_params})
+        query, views = {k: st.query_params.get(k) for k in st.query_params}, {}
+        for k in list(query):
+            owner, dot, field = k.partition(".")
+            if dot and field and owner in OWN_FIELDS:
+                views.setdefault(owner, {})[field] = query.pop(k)
+        scenario, problems = read_query(query)
         st.session_state[KEY] = scenario
         st.session_state[PROBLEMS] = problems
         st.session_state[PENDING] = True
+        st.session_state[VIEWS] = views
     _to_url(st.session_state[KEY])
     for problem in st.session_state.get(PROBLEMS, []):
         st.warning(f"Ignored from the link: {escape(problem)}")
@@ -48,6 +62,18 @@ def load(scenario: dict[str, str]) -> None:
     """Replace the scenario (a preset, a file); the Estimate page's fields take it on its next run."""
     put(scenario)
     st.session_state[PENDING] = True
+
+
+def view(page: str) -> dict[str, str]:
+    """``page``'s own fields (name -> text, unchecked: the page checks them), from the link that
+    opened the session or from the page's last visit; {} if none."""
+    return dict(st.session_state.get(VIEWS, {}).get(page, {}))
+
+
+def keep(page: str, fields: dict[str, str]) -> None:
+    """Keep ``page``'s own fields in the URL beside the scenario, as ``page.name=text``."""
+    st.session_state.setdefault(VIEWS, {})[page] = dict(fields)
+    _to_url(get())
 
 
 def take_pending() -> bool:
@@ -81,6 +107,9 @@ def _compute(items: tuple) -> pint.Quantity | None:
 
 
 def _to_url(scenario: dict[str, str]) -> None:
+    page = st.session_state.get(PAGE, "")
+    own = st.session_state.get(VIEWS, {}).get(page, {}) if page in OWN_FIELDS else {}
+    wanted = {**scenario, **{f"{page}.{k}": v for k, v in own.items()}}
     current = {k: st.query_params.get(k) for k in st.query_params}
-    if current != scenario:
-        st.query_params.from_dict(scenario)
+    if current != wanted:
+        st.query_params.from_dict(wanted)

@@ -203,7 +203,7 @@ def _pages(user) -> list[tuple[str, str]]:
 
 KEY_TEXT = {  # what each page must show for the typical scenario
     "Estimate": ["5.88 × 10²³ FLOP", "Duration · derived", "Cost · derived"],
-    "Claims": ["reproduced", "GPT-2's release"],
+    "Claims": ["Reproduced", "GPT-2's release"],
     "Landscape": ["your scenario's compute"],
     "Compare hardware": ["H100 SXM5", "B200"],
     "Cost": ["Your Estimate scenario", "From the idealised rental"],  # the page opens with the scenario
@@ -358,3 +358,34 @@ def test_leaving_and_coming_back_keeps_the_scenario(user):
     assert user.field("Chips").input_value() == "2048"
     assert user.field("Parameters").input_value() == "70e9 param"
     assert "chips=2048" in user.page.url
+
+
+def test_a_parallel_layouts_link_reproduces_the_page(browser, server):
+    """The page's fields go to the URL as they change; that URL opens the same layouts in a new session."""
+    def fastest(u) -> str:
+        return re.search(r"[^\n]* is fastest: [^\n]*", u.page.locator("body").inner_text()).group(0)
+
+    first = User(browser, server)
+    try:
+        first.open("layouts", {"layouts.model": "Llama 2 70B", "layouts.chips": "512", "layouts.recompute": "full"})
+        first.check("The fastest layouts that fit", "is fastest")
+        chips = first.page.get_by_role("spinbutton", name="Chips")
+        assert chips.input_value() == "512"
+        chips.fill("2048")
+        chips.press("Enter")
+        first.page.wait_for_function("() => location.search.includes('layouts.chips=2048')", timeout=30_000)
+        first.settle()
+        url, seen = first.page.url, fastest(first)
+        assert "layouts.model=Llama+2+70B" in url and "layouts.recompute=full" in url
+    finally:
+        first.close()
+    second = User(browser, server, width=390)
+    try:
+        second.page.goto(url)
+        second.settle()
+        second.check("The fastest layouts that fit")
+        assert second.page.get_by_role("spinbutton", name="Chips").input_value() == "2048"
+        assert fastest(second) == seen
+        second.shoot("390-layouts-link")
+    finally:
+        second.close()

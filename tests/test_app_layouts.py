@@ -1,0 +1,121 @@
+"""The Parallel layouts page through streamlit.testing: its fields in the URL, what it says when
+the chips do not split, its chart at a phone's width. tests/test_browser.py opens a shared link."""
+
+import json
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from calc import step
+from calc.architecture import published
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+PAGE = "app_pages/layouts.py"
+LINK = {"layouts.model": "Llama 2 70B", "layouts.hardware": "A100 SXM4 80GB", "layouts.chips": "512",
+        "layouts.global_batch": "1024", "layouts.sequence": "4096", "layouts.tensor": "4", "layouts.pipeline": "4",
+        "layouts.virtual_stages": "2", "layouts.micro_batch": "2", "layouts.recompute": "full"}
+KEYS = {"model": "layouts_model", "hardware": "layouts_hw", "chips": "layouts_chips", "global_batch": "layouts_batch",
+        "sequence": "layouts_sequence", "tensor": "layouts_tensor", "pipeline": "layouts_pipeline",
+        "virtual_stages": "layouts_virtual", "micro_batch": "layouts_micro", "recompute": "layouts_recompute"}
+
+
+def _open(**query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for k, v in query.items():
+        at.query_params[k] = v
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def _field(at, name):
+    key = KEYS[name]
+    return at.selectbox(key=key) if name in ("model", "hardware", "recompute") else at.number_input(key=key)
+
+
+def _url(at) -> dict:
+    return {k: v[0] if isinstance(v, list) else v for k, v in at.query_params.items()}
+
+
+def _table(at) -> list[dict]:
+    return at.dataframe[0].value.to_dict("records")
+
+
+def test_a_shared_link_fills_every_field_and_the_url_keeps_them():
+    at = _open(**LINK)
+    assert not at.warning, [w.value for w in at.warning]
+    for name in KEYS:
+        assert str(_field(at, name).value) == LINK[f"layouts.{name}"], name
+    assert {k: v for k, v in _url(at).items() if k.startswith("layouts.")} == LINK
+
+
+def test_a_change_goes_to_the_url_and_the_url_reproduces_the_page():
+    at = _open()
+    at.number_input(key="layouts_chips").set_value(2048).run()
+    at.selectbox(key="layouts_recompute").set_value("full").run()
+    url = _url(at)
+    assert url["layouts.chips"] == "2048" and url["layouts.recompute"] == "full"
+    again = _open(**url)  # a new session from the link
+    assert again.number_input(key="layouts_chips").value == 2048
+    assert _table(again) == _table(at)
+    assert [m.value for m in again.metric] == [m.value for m in at.metric]
+
+
+def test_leaving_and_coming_back_keeps_the_fields():
+    at = _open(**LINK)
+    at.switch_page("app_pages/claims.py").run()
+    assert not any(k.startswith("layouts.") for k in _url(at))  # other pages' links carry only the scenario
+    at.switch_page(PAGE).run()
+    assert at.number_input(key="layouts_chips").value == 512
+    assert at.selectbox(key="layouts_model").value == "Llama 2 70B"
+
+
+def test_a_bad_link_value_is_named_and_the_default_used():
+    at = _open(**{"layouts.chips": "lots", "layouts.model": "GPT-5", "layouts.tensor": "0", "layouts.colour": "red"})
+    shown = " ".join(w.value for w in at.warning).replace("\\", "")
+    for part in ("layouts.chips: expected a whole number", "'lots'", "layouts.model: expected a published model",
+                 "'GPT-5'", "layouts.tensor", "'0'", "layouts.colour: not a field of this page"):
+        assert part in shown
+    assert at.number_input(key="layouts_chips").value == 1024
+    assert at.selectbox(key="layouts_model").value == "GPT-3 175B"
+    assert _url(at)["layouts.chips"] == "1024"  # the link now holds what the page shows
+
+
+def test_the_scenario_gives_the_accelerator_and_the_chips():
+    at = _open(params="70e9 param", tokens="1.4e12 token", hardware="A100 SXM4 80GB", chips="512")
+    assert at.selectbox(key="layouts_hw").value == "A100 SXM4 80GB"
+    assert at.number_input(key="layouts_chips").value == 512
+    assert _url(at)["chips"] == "512"  # the scenario stays in the URL beside the page's fields
+
+
+def test_chips_that_do_not_split_say_so_and_suggest_counts_that_do():
+    at = _open(**{"layouts.chips": "1000"})
+    shown = " ".join(i.value for i in at.info)
+    assert "1,000 chips: no tensor × pipeline × context split" in shown
+    assert "fits in memory" not in shown and "Try 768 or 1,024 chips" in shown  # GPT-3, batch 1,536
+    gpt3 = published()["GPT-3 175B"][0]
+    for n in (768, 1024):
+        assert step.search(gpt3, "H100 SXM5", n, 1536, sequence=2048, top=1).steps
+
+
+def test_too_few_chips_for_the_memory_still_say_memory():
+    at = _open(**{"layouts.chips": "8", "layouts.global_batch": "64"})
+    shown = " ".join(i.value for i in at.info)
+    assert "fits in memory" in shown and "split" not in shown
+
+
+def test_the_caption_counts_the_faster_layouts_that_do_not_fit_as_the_command_line_does():
+    at = _open()
+    cli = step.search(published()["GPT-3 175B"][0], "H100 SXM5", 1024, 1536, sequence=2048, top=10)
+    caption = " ".join(c.value for c in at.caption)
+    assert f"{cli.refused:,} faster than #1 need more than H100 SXM5's 80 GB" in caption
+
+
+def test_the_chart_has_a_row_per_layout_and_its_legend_below():
+    at = _open()
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    assert spec["encoding"]["y"]["field"] == "rank"  # short row names ("yours", "#1"): the bars keep the width
+    assert spec["encoding"]["color"]["legend"]["orient"] == "bottom"
+    assert spec["height"] == {"step": 24}
+    assert spec["encoding"]["y"]["sort"] == ["yours"] + [f"#{i}" for i in range(1, 9)]
