@@ -27,13 +27,16 @@ st.caption("Each run recomputed from its own reported inputs by every method tha
            "reported. Published runs: data/runs.csv. Epoch AI runs (https://epoch.ai/data, CC BY 4.0) are a "
            "consistency check: Epoch sometimes derives MFU from the same compute and hours.")
 df, table, excluded = _checks()
-table = table.assign(worst_factor=[f"{number(x)}x" for x in table["worst_factor"]])
+table = table.assign(worst_factor=[f"{number(x)}×" for x in table["worst_factor"]])
+share = "Share of runs whose recomputed value is within {} of the reported one"
 st.dataframe(table, hide_index=True, width="stretch", column_config={
-    "median_factor": st.column_config.NumberColumn("median error (x)", format="%.3f"),
-    "worst_factor": st.column_config.TextColumn("worst"),
-    "within_5%": st.column_config.NumberColumn(format="percent"),
-    "within_20%": st.column_config.NumberColumn(format="percent"),
-    "within_2x": st.column_config.NumberColumn(format="percent"),
+    "group": "Runs from", "method": "Method", "output": "Output", "runs": "Runs",
+    "median_factor": st.column_config.NumberColumn("Median error (×)", format="%.3f",
+                                                   help="Median of max(ratio, 1 / ratio) over the runs"),
+    "worst_factor": st.column_config.TextColumn("Worst error (×)"),
+    "within_5%": st.column_config.NumberColumn("Within 5%", format="percent", help=share.format("5%")),
+    "within_20%": st.column_config.NumberColumn("Within 20%", format="percent", help=share.format("20%")),
+    "within_2x": st.column_config.NumberColumn("Within 2×", format="percent", help=share.format("a factor of 2")),
 })
 output = st.selectbox("Output", sorted(df["output"].unique()), key="backtest_output")
 part = df[df["output"] == output]
@@ -52,12 +55,18 @@ points = alt.Chart(part).mark_point(filled=True, size=70).encode(
 )
 diagonal = alt.Chart(line).mark_line(color="gray", strokeDash=[4, 4]).encode(x="reported:Q", y="recomputed:Q")
 st.altair_chart((diagonal + points).properties(height=420), width="stretch")
-shown = part[["run", "group", "method", "output", "reported ", "recomputed ", "ratio ", "tolerance", "within",
-              "why outside", "caveat"]]
-st.dataframe(shown, hide_index=True, width="stretch", column_config={
-    "tolerance": st.column_config.NumberColumn(format="percent"),
-    "why outside": st.column_config.TextColumn(width="large"),
-    "caveat": st.column_config.TextColumn(width="large"),
-})
+part = part.assign(**{"within ": [f"{'yes' if w else 'no'} (±{t:.0%})" for w, t in zip(part["within"], part["tolerance"])]})
+st.dataframe(part[["run", "caveat", "reported ", "recomputed ", "ratio ", "within ", "method", "group"]],
+             hide_index=True, width="stretch", row_height=76, column_config={  # tall rows: caveats wrap
+                 "run": "Run", "caveat": st.column_config.TextColumn("Caveat", width="large"),
+                 "reported ": "Reported", "recomputed ": "Recomputed",
+                 "ratio ": st.column_config.TextColumn("Ratio", help="recomputed / reported"),
+                 "within ": st.column_config.TextColumn("Within tolerance", help="yes or no, and the tolerance"),
+                 "method": "Method", "group": "Runs from"})
+outside = part[part["why outside"].astype(bool)]
+if not outside.empty:
+    st.markdown(f"**Why {len(outside)} of these runs land outside their tolerance**")
+    st.markdown("\n".join(f"- **{escape(run)}** ({escape(method)}, ratio {number(ratio)}): {escape(why, limit=600)}"
+                          for run, method, ratio, why in outside[["run", "method", "ratio", "why outside"]].values))
 for e in excluded:
     st.warning(f"Excluded: {escape(e, limit=400)}")

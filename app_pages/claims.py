@@ -46,20 +46,30 @@ if articles:
     view = view[view["article"].isin(articles)]
 counts = df["verdict"].value_counts()
 m = st.columns(3)
-for col, v in zip(m, ["reproduced", "off", "inconsistent-units"]):
-    col.metric(v, int(counts.get(v, 0)))
-st.dataframe(view, hide_index=True, width="stretch",
-             column_order=["claim", "statement", "verdict", "quoted", "recomputed", "ratio", "plausible (90%)",
+for col, v, title in zip(m, ["reproduced", "off", "inconsistent-units"],
+                         ["Reproduced", "Off (outside tolerance)", "Inconsistent units"]):
+    col.metric(title, int(counts.get(v, 0)))
+st.dataframe(view, hide_index=True, width="stretch", row_height=66,  # two lines: statements wrap
+             height=min(38 + 66 * len(view), 700), column_order=["claim", "statement", "verdict", "quoted", "recomputed", "ratio", "plausible (90%)",
                            "open", "article", "line", "note"],
-             column_config={"open": st.column_config.LinkColumn("run it", display_text="open ↗", width="small",
+             column_config={"open": st.column_config.LinkColumn("Run it", display_text="open ↗", width="small",
                                                                 help="Open the claim's own run in the Estimate page"),
-                            "statement": st.column_config.TextColumn(width="large"),
-                            "article": st.column_config.TextColumn(width="large"),
-                            "note": st.column_config.TextColumn(width="large")})
+                            "claim": "Claim", "verdict": "Verdict", "quoted": "Quoted", "recomputed": "Recomputed",
+                            "ratio": st.column_config.TextColumn("Ratio", help="quoted / recomputed"),
+                            "plausible (90%)": st.column_config.TextColumn(
+                                "Plausible (90%)", help="The recomputed value's 90% interval over its assumptions"),
+                            "statement": st.column_config.TextColumn("Statement", width="large"),
+                            "article": st.column_config.TextColumn("Article", width="large"),
+                            "line": st.column_config.NumberColumn("Line", help="Line of the article"),
+                            "note": st.column_config.TextColumn("Note", width="large")})
 with st.expander("Quoted figures that are context, not checkable claims"):
     st.dataframe(pd.DataFrame([{
-        "figure": f.id, "article": article_titles().get(f.article, f.article), "line": f.line, "statement": f.statement, "why not checked": f.why,
-        "interpretation": "" if f.interpretation is None else f"{number(f.interpretation.magnitude)} {f.interpretation.units:~P}",
-    } for f in figures()]), hide_index=True, width="stretch")
+        "Figure": f.id, "Statement": f.statement, "Why not checked": f.why,
+        "Interpretation": "" if f.interpretation is None else f"{number(f.interpretation.magnitude)} {f.interpretation.units:~P}",
+        "Article": article_titles().get(f.article, f.article), "Line": f.line,
+    } for f in figures()]), hide_index=True, width="stretch", row_height=76, column_config={
+        "Statement": st.column_config.TextColumn(width="large"),
+        "Why not checked": st.column_config.TextColumn(width="large"),
+        "Article": st.column_config.TextColumn(width="large")})
 st.caption("Claims that run the full model (e.g. Lambda's 355 GPU-years) open on the Estimate page, "
            "where every assumption can be changed; they are also presets there.")

@@ -8,6 +8,7 @@ import calc
 from app_pages import charts, session
 from calc import data
 from calc.compare import DEFAULT_LINEUP, HARDWARE_SPECIFIC, compare_hardware
+from calc.cost import default_price
 from calc.display import escape, label, show
 from calc.uncertainty import parse_range
 from calc.vocabulary import QUANTITIES
@@ -41,7 +42,9 @@ for name, est in compare_hardware(used, names).items():
     row["days"] = est.duration.m_as("day") if "duration" in est else None
     row["usd"] = est.cost.m_as("USD") if "cost" in est else None
     row["mwh"] = est.energy.m_as("MWh") if "energy" in est else None
-    row["Price source"] = est["price"].how if "price" in est else "no price in data/prices.csv"
+    listed = default_price(name) if "price" in est and est["price"].source == "default" else None
+    row["Price source"] = (", ".join((" ".join(x for x in (listed.vendor, listed.region) if x), str(listed.date)))
+                           if listed else est["price"].how if "price" in est else "no price in data/prices.csv")
     rows.append(row)
 for p in problems:
     st.warning(escape(p))
@@ -50,7 +53,8 @@ if not rows:
     st.stop()
 df = pd.DataFrame(rows)
 st.dataframe(df.drop(columns=["days", "usd", "mwh"]), hide_index=True, width="stretch",
-             column_config={"Price source": st.column_config.TextColumn(width="large")})
+             column_config={"Price source": st.column_config.TextColumn(
+                 "Price source", help="Vendor, region and date of the on-demand price used")})
 if "chips" not in used:
     st.info("Give a chip count on the Estimate page to compare training times too.")
 cols = st.columns(3)
@@ -65,5 +69,6 @@ for col, field, title, axis in ((cols[0], "days", "Duration (days)", charts.plai
         x=alt.X(f"{field}:Q", axis=axis(title)), y=alt.Y("Hardware:N", sort="x", title=None, axis=alt.Axis(labelOverlap=False, labelLimit=200)),
         tooltip=["Hardware", text],
     ).properties(height=max(charts.HEIGHT, 30 * len(df)), title=title), width="stretch")  # one height: every label
-st.caption("Prices are each chip's latest on-demand price in data/prices.csv, so their dates differ; "
-           "peaks are dense, at the chip's default number format (bf16, or fp16 for the V100).")
+st.caption("Prices are each chip's latest on-demand price in data/prices.csv, so their dates differ: the big cloud "
+           "(AWS, Google Cloud, Azure) with the lowest list price for the chip, or the lowest other public price where "
+           "no big cloud lists it. Peaks are dense, at the chip's default number format (bf16, or fp16 for the V100).")

@@ -1,0 +1,62 @@
+"""Back-test, Claims and Compare hardware through streamlit.testing: column names in words with
+units, long text that wraps or moves out of the table instead of being clipped."""
+
+import json
+import re
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+VARIABLE = re.compile(r"^[a-z0-9]+(_[a-z0-9%]+)+$")  # within_5%, median_factor: a name from the code
+
+
+def _open(page, **query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for k, v in query.items():
+        at.query_params[k] = v
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def _labels(frame) -> dict:
+    """Each column's label as shown: its column_config label, else its name."""
+    config = frame.proto.columns  # JSON of column_config, by column name
+    shown = json.loads(config) if config else {}
+    return {name: (shown.get(name) or {}).get("label") or name for name in frame.value.columns}
+
+
+def test_back_test_columns_are_words():
+    at = _open("app_pages/backtest.py")
+    summary = _labels(at.dataframe[0])
+    assert not [v for v in summary.values() if VARIABLE.match(v)], summary
+    assert summary["within_5%"] == "Within 5%" and summary["median_factor"] == "Median error (×)"
+    detail = _labels(at.dataframe[1])
+    assert "why outside" not in detail  # explained below the table, in full
+    assert all(v[0].isupper() for v in detail.values()), detail
+    assert at.dataframe[1].proto.row_height > 64  # Streamlit wraps text in rows taller than 4rem
+
+
+def test_back_test_explains_every_run_outside_its_tolerance_in_full():
+    at = _open("app_pages/backtest.py")
+    notes = next(m.value for m in at.markdown if m.value.startswith("- **"))
+    assert notes.count("\n- **") + 1 == 9  # the nine compute runs outside tolerance, each with its reason
+    assert "interruptions and restarts" in notes  # the longest reason, not cut
+
+
+def test_claims_statements_wrap_and_labels_are_words():
+    at = _open("app_pages/claims.py")
+    frame = at.dataframe[0]
+    assert frame.proto.row_height > 64
+    assert _labels(frame)["statement"] == "Statement"
+    assert [m.label for m in at.metric] == ["Reproduced", "Off (outside tolerance)", "Inconsistent units"]
+
+
+def test_compare_price_source_is_short_enough_to_read():
+    at = _open("app_pages/compare.py", params="70e9 param", tokens="1.4e12 token", chips="1024")
+    sources = at.dataframe[0].value["Price source"]
+    assert all(len(s) <= 45 for s in sources), list(sources)  # vendor, region, date: no clipped sentence
+    assert any(re.fullmatch(r"Amazon Web Services us-east-1, \d{4}-\d\d-\d\d", s) for s in sources)
