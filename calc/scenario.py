@@ -144,8 +144,9 @@ def what_to_add(est: Estimate) -> str | None:
 
 @cache
 def presets() -> dict[str, dict[str, str]]:
-    """Scenarios to start from: each published run of ``data/models.csv`` with what it reported,
-    and each seed claim's own assumptions."""
+    """Scenarios to start from: each published run of ``data/models.csv`` with what it reported
+    (a run that reported too little for a training compute is left out), and each seed claim's
+    own assumptions."""
     out = {}
     for m in data.models().values():
         q = m.quantities
@@ -155,9 +156,13 @@ def presets() -> dict[str, dict[str, str]]:
             given["compute"] = q["compute"]
         if "chip_hours" in q and "duration" not in q:
             given["chip_hours"] = q["chip_hours"]
+        if "dataset_size" in q and "tokens" not in q:  # GPT-2: tokens from WebText's 40 GB
+            given["dataset_size"] = q["dataset_size"]
         scenario = {k: as_text(k, v) for k, v in given.items()}
         if m.hardware:
             scenario["hardware"] = m.hardware
+        if "compute" not in estimate(**inputs(scenario)):  # too little published to give any result (Grok-1)
+            continue
         out[f"{m.name} (published run)"] = scenario
     for c in claims():
         scenario = claim_scenario(c)

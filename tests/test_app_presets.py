@@ -1,0 +1,30 @@
+"""The Estimate page's presets: each published run gives a result, at least its training compute."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import calc
+from calc.display import label
+from calc.scenario import inputs, presets
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+@pytest.mark.parametrize("name", [n for n in presets() if n.endswith("(published run)")])
+def test_every_published_run_preset_gives_at_least_a_training_compute(name):
+    assert "compute" in calc.estimate(**inputs(presets()[name]))
+
+
+def test_gpt2_presets_take_their_tokens_from_webtext_and_grok_1_is_left_out():
+    assert presets()["GPT-2 small (published run)"]["dataset_size"] == "40 GB"
+    assert "Grok-1 (published run)" not in presets()  # xAI published no token count, hardware or duration
+
+
+def test_the_gpt2_preset_shows_its_training_compute_on_the_estimate_page():
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.selectbox(key="preset").select("GPT-2 small (published run)").run()
+    assert not at.exception and not at.error
+    compute = next(m for m in at.metric if m.label.split(" ·")[0] in (label("compute", unit=False), label("compute")))
+    assert compute.value.startswith("7.47 × 10¹⁸")  # 6 x 124.44M params x 10G tokens (40 GB at 4 bytes a token)
