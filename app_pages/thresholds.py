@@ -19,12 +19,19 @@ rules = data.thresholds().values()
 timeline = pd.DataFrame([{
     "rule": t.name.split(":")[0], "line": show("compute", t.compute, short=True) if t.compute else
     f"{number(t.cluster_peak.m_as('FLOP/s'))} FLOP/s cluster", "status": t.status, "start": t.signed,
-    "end": t.revoked or dt.date.today(), "applies to": t.applies_to,
+    # A vetoed bill never applied: a mark at its veto, not a bar to today.
+    "end": t.signed if t.status == "vetoed" else t.revoked or dt.date.today(), "applies to": t.applies_to,
 } for t in rules])
-st.altair_chart(alt.Chart(timeline).mark_bar(height=14).encode(
-    x=alt.X("start:T", title=None), x2="end:T", y=alt.Y("rule:N", title=None, sort=None, axis=alt.Axis(labelLimit=400)),
-    color=alt.Color("status:N", title="Status"), tooltip=["rule", "line", "status", "start:T", "end:T", "applies to"],
-).properties(height=charts.HEIGHT, title="Rules over time (to their revocation, or today)"), width="stretch")
+base = alt.Chart(timeline).encode(
+    x=alt.X("start:T", title=None), y=alt.Y("rule:N", title=None, sort=None, axis=alt.Axis(labelLimit=400)),
+    color=alt.Color("status:N", title="Status", scale=alt.Scale(  # in force strong, past ones pale, a veto grey
+        domain=["in force", "signed", "revoked", "vetoed"], range=["#1f5fbf", "#d9480f", "#9ec5fe", "#6c757d"])),
+    tooltip=["rule", "line", "status", "start:T", "end:T", "applies to"])
+st.altair_chart(alt.layer(
+    base.transform_filter("datum.status != 'vetoed'").mark_bar(height=14).encode(x2="end:T"),
+    base.transform_filter("datum.status == 'vetoed'").mark_point(shape="diamond", size=160, filled=True),
+).properties(height=charts.HEIGHT, title="Rules over time (from signing to revocation, or today; a veto is a point)"),
+    width="stretch")
 
 if "th_compute" not in st.session_state:
     own = session.compute()
