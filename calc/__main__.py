@@ -159,6 +159,15 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--dp-overlap", type=float, help="share of data-parallel communication hidden behind compute")
     sp.add_argument("--tp-overlap", type=float, default=0.0,
                     help="share of tensor-parallel communication hidden behind the matmuls (NeMo's tp_comm_overlap)")
+    sp.add_argument("--schedule", default="1f1b", help="pipeline schedule: 1f1b (default) or dualpipe (DeepSeek-V3's, "
+                                                       "hiding the expert all-to-all behind computation)")
+    sp.add_argument("--attention", default="flash2", help="fused attention kernel: flash2 (FlashAttention-2, default) "
+                                                          "or triton (FlashAttention's Triton kernel, as MPT ran it)")
+    sp.add_argument("--eager", action="store_true", help="element-wise work as separate PyTorch kernels "
+                                                         "(no torch.compile, as the Llama reference code)")
+    sp.add_argument("--ignore-memory", dest="check_memory", action="store_false",
+                    help="predict a layout even if it does not fit the chip's memory (as published runs whose memory "
+                         "savings this model does not know: FP8 activations, offloading); the memory is still printed")
     sp.add_argument("--uneven-pipeline", dest="uneven", action="store_true",
                     help="let pipeline stages hold different numbers of layers (the fullest sets the pace)")
     sp.add_argument("--tokens", metavar="VALUE", help="training tokens: also print the run's duration")
@@ -621,6 +630,13 @@ def _thresholds(args) -> int:
     return 0
 
 
+def _attention(kernel: str) -> bool:
+    """--attention flash2 | triton, as Layout.triton_attention."""
+    if kernel not in ("flash2", "triton"):
+        raise InputError("attention", f"expected flash2 (FlashAttention-2) or triton, got {kernel!r}")
+    return kernel == "triton"
+
+
 def _step_budget(args, model, step, number, show) -> int:
     """step --budget: chip counts and their fastest layouts for a run of --tokens within a budget."""
     if args.tokens is None:
@@ -692,18 +708,19 @@ def _step(args) -> int:
         print(f"\n{found.tried:,} layouts tried; {found.refused:,} faster than the first did not fit in memory{ties}."
               f"\n{found.why}")
         return 0
-    s = step.predict(model, args.hardware, args.chips, tensor=args.tensor, pipeline=args.pipeline,
+    s = step.predict(model, args.hardware, args.chips, check_memory=args.check_memory, tensor=args.tensor, pipeline=args.pipeline,
                      context=args.context, expert=args.expert, virtual_stages=args.virtual_stages,
                      micro_batch=args.micro_batch, global_batch=args.global_batch, sequence=args.sequence,
                      recompute=args.recompute, precision=args.precision, flash_attention=args.flash,
                      zero=args.zero, dp_overlap=args.dp_overlap, tp_overlap=args.tp_overlap,
-                     uneven_pipeline=args.uneven)
+                     uneven_pipeline=args.uneven, schedule=args.schedule, eager=args.eager,
+                     triton_attention=_attention(args.attention))
     duration = s.duration(args.tokens) if args.tokens else None
     run = {}
     if args.tokens:  # the whole run through calc.estimate, utilization marked modelled
         from calc.estimate import estimate
 
-        est = estimate(model=model, layout=s.layout, hardware=args.hardware, chips=args.chips, tokens=args.tokens)
+        est = estimate(model=model, layout=s, hardware=args.hardware, chips=args.chips, tokens=args.tokens)
         units = {"duration": "day", "chip_hours": "chip*hour", "cost": "USD", "energy": "MWh"}
         run = {name: est[name].value for name in units if name in est}
     if args.json:
@@ -719,10 +736,12 @@ def _step(args) -> int:
     print(f"step time           {number(t)} s")
     print(f"tokens per second   {number(s.tokens_per_second.m_as('token/s'))}")
     print(f"throughput          {number(s.throughput.m_as('TFLOP/s/chip'))} TFLOP/s per chip (model FLOP)")
-    print(f"MFU                 {s.mfu:.1%}  (a prediction: 0.97-1.08x of 24 published Megatron runs; "
-          "small models on H100 came 1.1-1.4x faster than measured, see the README)")
+    print(f"MFU                 {s.mfu:.1%}  (a prediction: 0.97-1.08x of 24 published Megatron runs; 28 of 33 "
+          "other published runs within 20%, the misses up to 1.3x too fast, see the README)")
     print(f"HFU                 {s.hfu:.1%}")
-    print(f"memory per chip     {number(s.memory_per_chip.m_as('GB/chip'))} GB")
+    over = "" if s.fits else (f"  (does NOT fit the {number(s.capacity / 1e9)} GB of a {args.hardware}: "
+                              "predicted anyway, --ignore-memory)")
+    print(f"memory per chip     {number(s.memory_per_chip.m_as('GB/chip'))} GB{over}")
     if duration is not None:
         print(f"for {show('tokens', est.tokens)} (calc.estimate, utilization modelled):")
         for name, q in run.items():

@@ -179,10 +179,11 @@ def estimate(*, rtol: float | None = None, model=None, layout=None, **known) -> 
     model : calc.architecture.Transformer or str, optional
         A transformer shape (or a name of ``data/architectures.csv``): gives params, active_params
         and flop_per_param_token (the PaLM count at the layout's sequence length), unless given.
-    layout : calc.step.Layout or dict, optional
+    layout : calc.step.Layout or dict or calc.step.Step, optional
         A parallel layout (``tensor``, ``pipeline``, ``micro_batch``, ``global_batch``...); with
         ``model``, ``hardware`` and ``chips``, the step time is predicted (``calc.step.predict``)
         and utilization is its MFU, marked ``"modelled"``; ``est.step`` holds the prediction.
+        A Step already predicted (e.g. with ``check_memory=False``) is used as it is.
     **known
         Any names of ``calc.vocabulary``: Quantities, strings such as ``"300e9 token"``, or plain
         numbers (only for params, active_params, tokens, compute, chips, cost, utilization, pue,
@@ -292,13 +293,16 @@ def estimate(*, rtol: float | None = None, model=None, layout=None, **known) -> 
 
 def _from_model(model, layout, known: dict):
     """The inputs a shape (and a layout) stand for, added to ``known``; and the predicted step."""
-    from calc.step import Layout, _model, predict
+    from calc.step import Layout, Step, _model, predict
 
     if model is None:
         raise InputError("model", "a layout needs the model's shape: give model (a Transformer or a name)")
     shape = _model(model)
     step = None
     sequence = None
+    given_step = layout if isinstance(layout, Step) else None
+    if given_step is not None:  # a prediction already made (perhaps with check_memory=False): used as it is
+        layout = given_step.layout
     if layout is not None:
         if isinstance(layout, dict):
             try:
@@ -317,7 +321,15 @@ def _from_model(model, layout, known: dict):
 
             layout = replace(layout, precision=known["precision"])
         chips = read_value("chips", known["chips"])
-        step = predict(shape, known["hardware"], chips, layout)
+        if given_step is None:
+            step = predict(shape, known["hardware"], chips, layout)
+        else:
+            step = given_step
+            same = (data.hardware(known["hardware"]).name == data.hardware(step.hardware).name
+                    and chips.m_as("chip") == step.chips and shape == step.model)
+            if not same:
+                raise InputError("layout", f"the given step was predicted for {step.chips} {step.hardware} and another "
+                                           "model; give the same model, hardware and chips, or a Layout")
         sequence = step.layout.sequence
         known = {**known, "utilization": step.mfu, "precision": step.layout.precision}
     derived = {k: v for k, v in shape.as_inputs(context=sequence).items() if known.get(k) is None}

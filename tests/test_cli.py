@@ -173,3 +173,40 @@ def test_thresholds_json_costs_are_the_ones_the_table_prints(capsys):
         assert f"cloud (on-demand) {show('cost', Q_(on_demand, 'USD'))}" in text
         assert f"$6B buys {row['runs_within_budget']:,.1f} such runs" in text
         assert row["runs_within_budget"] == pytest.approx(6e9 / on_demand, rel=1e-9)
+
+
+DEEPSEEK = ["step", "--model", "DeepSeek-V3", "--hardware", "H800 SXM5", "--chips", "2048", "--pipeline", "16",
+            "--expert", "64", "--global-batch", "15360", "--sequence", "4096", "--precision", "fp8", "--uneven-pipeline"]
+
+
+def test_step_schedule_attention_and_ignore_memory_reach_the_model(capsys):
+    from calc import step
+
+    code, _, err = run(capsys, *DEEPSEEK, "--schedule", "dualpipe")
+    assert code == 2 and "memory per chip" in err  # the published layout exceeds what calc.memory counts
+    code, out, _ = run(capsys, *DEEPSEEK, "--schedule", "dualpipe", "--ignore-memory", "--json", "--tokens", "14.8T")
+    assert code == 0
+    d = json.loads(out)
+    s = step.predict("DeepSeek-V3", "H800 SXM5", 2048, check_memory=False, pipeline=16, expert=64, global_batch=15360,
+                     sequence=4096, precision="fp8", uneven_pipeline=True, schedule="dualpipe")
+    assert d["step_time"]["value"] == pytest.approx(s.step_time.m_as("s"), rel=1e-12)
+    assert d["run"]["chip_hours"]["value"] == pytest.approx(
+        s.duration("14.8e12 token").m_as("hour") * 2048, rel=1e-9)
+    code, out, _ = run(capsys, *DEEPSEEK, "--schedule", "dualpipe", "--ignore-memory")
+    assert "does NOT fit" in out
+    gpt3 = ["step", "--model", "GPT-3 175B", "--hardware", "A100 SXM4 80GB", "--chips", "64", "--tensor", "8",
+            "--pipeline", "8", "--global-batch", "64", "--json"]
+    flash = json.loads(run(capsys, *gpt3)[1])["step_time"]["value"]
+    triton = json.loads(run(capsys, *gpt3, "--attention", "triton")[1])["step_time"]["value"]
+    assert triton > flash
+    llama = ["step", "--model", "Llama 2 7B", "--hardware", "H100 SXM5", "--chips", "8", "--global-batch", "64", "--json"]
+    fused = json.loads(run(capsys, *llama)[1])["step_time"]["value"]
+    eager = json.loads(run(capsys, *llama, "--eager")[1])["step_time"]["value"]
+    assert eager > fused  # RMSNorm, rotary embedding and SwiGLU as separate kernels
+
+
+@pytest.mark.parametrize("flag, value, words", [("--schedule", "dual", "--schedule: expected one of 1f1b, dualpipe"),
+                                                ("--attention", "xformers", "--attention: expected flash2")])
+def test_step_bad_schedule_or_attention_is_one_line(capsys, flag, value, words):
+    code, out, err = run(capsys, *DEEPSEEK, flag, value)
+    assert code == 2 and words in err and out == ""

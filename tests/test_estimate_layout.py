@@ -46,3 +46,18 @@ def test_a_layout_that_cannot_be_used_is_one_clear_error(kwargs, field, words):
     with pytest.raises(calc.InputError) as exc:
         calc.estimate(**kwargs)
     assert exc.value.field == field and words in str(exc.value), str(exc.value)
+
+
+def test_a_predicted_step_is_used_as_it_is_even_when_it_does_not_fit():
+    import calc
+    from calc import step
+    from calc.errors import InputError
+
+    s = step.predict("DeepSeek-V3", "H800 SXM5", 2048, check_memory=False, pipeline=16, expert=64, global_batch=15360,
+                     sequence=4096, precision="fp8", uneven_pipeline=True, schedule="dualpipe")
+    assert not s.fits
+    est = calc.estimate(model="DeepSeek-V3", layout=s, hardware="H800 SXM5", chips=2048, tokens="14.8e12 token")
+    assert est.step is s and est["utilization"].source == "modelled"
+    assert est.duration.m_as("s") == pytest.approx(s.duration("14.8e12 token").m_as("s"), rel=1e-12)
+    with pytest.raises(InputError, match="layout"):
+        calc.estimate(model="DeepSeek-V3", layout=s, hardware="H800 SXM5", chips=1024, tokens="14.8e12 token")
