@@ -3,6 +3,7 @@ parameters, FLOP per token, memory per chip and the scaling laws' loss."""
 
 import dataclasses
 import json
+import math
 from urllib.parse import urlencode
 
 import altair as alt
@@ -11,16 +12,64 @@ import pandas as pd
 import streamlit as st
 
 import calc
+from app_pages import session
 from calc import data
 from calc.architecture import Transformer, published
-from calc.display import number, show
+from calc.display import as_text, number, show
 from calc.memory import DEFAULTS, RECOMPUTE, STATES, min_chips, per_chip
 from calc.scaling import compute_optimal, laws
+from calc.scenario import presets
+from calc.uncertainty import parse_range
+
+NEAR = 0.10  # a published shape stands for the scenario's model within 10% of its parameters
+shapes = published()
+
+
+def _scenario_count(name: str) -> float | None:
+    """The scenario's parameters (``params`` or ``active_params``; a range's median), or None."""
+    value = session.known().get(name)
+    if value is None:
+        return None
+    try:
+        d = parse_range(value, name) if isinstance(value, str) else None
+        q = d.quantile(0.5) if d is not None else calc.estimate(**{name: value})[name].value
+        return float(q.m_as("param"))
+    except calc.InputError:
+        return None
+
+
+def _scenario_shape() -> tuple[str, str] | None:
+    """The published shape of the session's scenario, and why: the published run it was loaded
+    from (its parameters as that preset gives them), else the shape nearest its parameter count."""
+    scenario, runs = session.get(), " (published run)"
+    for preset, given in presets().items():
+        run = preset.removesuffix(runs)
+        if (preset.endswith(runs) and run in shapes and "params" in given
+                and all(given.get(k) == scenario.get(k) for k in ("params", "active_params"))):
+            return run, f"the published run with its {show('params', calc.Q_(_scenario_count('params'), 'param'))}"
+    params, active = _scenario_count("params"), _scenario_count("active_params")
+    if params is None:
+        return None
+
+    def distance(shape) -> float:
+        t = shape[0]
+        gap = abs(math.log(t.params().m_as("param") / params))
+        return gap + (abs(math.log(t.active_params().m_as("param") / active)) if active else 0)
+
+    name = min(shapes, key=lambda n: distance(shapes[n]))
+    if distance(shapes[name]) > math.log1p(NEAR) * (2 if active else 1):
+        return None
+    return name, (f"the published shape nearest its {show('params', calc.Q_(params, 'param'))} "
+                  f"(this one has {show('params', shapes[name][0].params())})")
+
 
 st.title("From a model's shape to its compute and memory")
-shapes = published()
+if "shape_preset" not in st.session_state:  # each visit: the scenario's model when it has one, else Llama 2 70B
+    match = _scenario_shape()
+    st.session_state["shape_preset"] = match[0] if match else "Llama 2 70B"
+    st.session_state["shape_why"] = match
 c1, c2 = st.columns([1, 1])
-name = c1.selectbox("Start from", list(shapes), index=list(shapes).index("Llama 2 70B"), key="shape_preset")
+name = c1.selectbox("Start from", list(shapes), key="shape_preset")
 upload = c2.file_uploader("or a Hugging Face config.json", type=["json"], key="shape_config")
 base, source = shapes[name][0], name
 if upload is not None:
@@ -36,14 +85,17 @@ if upload is not None:
         st.code(str(exc), language=None)  # echoes user text: shown as code, never as Markdown
         st.stop()
 
+why = st.session_state.get("shape_why")
+if upload is None and why and why[0] == name:
+    st.caption(f"Started from your scenario's model (Estimate page): {name}, {why[1]}.")
 st.caption("Every field of the shape is kept (latent attention, shared experts, head width, biases, norms...); "
            "the fields below override it.")
-cols = st.columns(6)
+cols = st.columns(6) + st.columns(6)[:3]  # two rows, so that a phone stacks them in reading order
 fields = {}
-for col, (field, label) in zip(cols * 2, [("layers", "Layers"), ("d_model", "Width (d_model)"), ("heads", "Attention heads"),
-                                          ("kv_heads", "Key/value heads"), ("d_ff", "Feed-forward width"),
-                                          ("vocab", "Vocabulary (tokens)"), ("context", "Context (tokens)"),
-                                          ("experts", "Experts"), ("experts_per_token", "Experts per token")]):
+for col, (field, label) in zip(cols, [("layers", "Layers"), ("d_model", "Width (d_model)"), ("heads", "Attention heads"),
+                                      ("kv_heads", "Key/value heads"), ("d_ff", "Feed-forward width"),
+                                      ("vocab", "Vocabulary (tokens)"), ("context", "Context (tokens)"),
+                                      ("experts", "Experts"), ("experts_per_token", "Experts per token")]):
     default = {"kv_heads": base.kv, "d_ff": base.ff}.get(field, getattr(base, field))
     fields[field] = (default, col.number_input(label, min_value=1, value=int(default), step=1,
                                                key=f"shape_{field}_{source}"))
@@ -59,24 +111,24 @@ sequence = st.number_input("Sequence length (tokens)", min_value=1, value=int(mo
 m1, m2, m3, m4 = st.columns(4)
 m1.metric("Parameters", show("params", model.params()))
 m2.metric("Active per token", show("params", model.active_params()))
-m3.metric("FLOP/token (exact)", number(model.flop_per_token("exact", sequence=sequence).m_as("FLOP/token")))
+m3.metric("FLOP per token (exact)", number(model.flop_per_token("exact", sequence=sequence).m_as("FLOP/token")))
 m4.metric("PaLM count above 6N", f"{model.six_nd_gap(sequence):.1%}")
 rows = []
 for c in ("kaplan2020", "palm2022", "megatron2021", "megatron2021-recompute"):
     ok = model.is_megatron_shape or not c.startswith("megatron")
-    rows.append({"count": c, "FLOP per token": number(model.flop_per_token(c, sequence=sequence).m_as("FLOP/token"))
+    rows.append({"Counting rule": c, "FLOP per token": number(model.flop_per_token(c, sequence=sequence).m_as("FLOP/token"))
                  if ok else "n/a: eq. 3 assumes a dense 4h transformer"})
 for r in ("none", "selective", "full"):
-    rows.append({"count": f"exact, recomputation {r}",
+    rows.append({"Counting rule": f"exact, recomputation {r}",
                  "FLOP per token": number(model.flop_per_token("exact", sequence=sequence, recompute=r).m_as("FLOP/token"))})
-rows += [{"count": f"component: {k}", "FLOP per token": number(v.m_as("FLOP/token"))}
+rows += [{"Counting rule": f"component: {k}", "FLOP per token": number(v.m_as("FLOP/token"))}
          for k, v in model.flop_breakdown(sequence=sequence).items()]
 st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 with st.expander("Parameters by component"):
-    st.dataframe(pd.DataFrame([{"component": k, "parameters": f"{v.m_as('param'):,.0f}"}
+    st.dataframe(pd.DataFrame([{"Component": k, "Parameters": f"{v.m_as('param'):,.0f}"}
                                for k, v in model.breakdown().items()]), hide_index=True, width="stretch")
 inputs = model.as_inputs(context=int(sequence))
-link = "/?" + urlencode({k: f"{v.magnitude:.6g} {v.units:~C}" for k, v in inputs.items()})
+link = "/?" + urlencode({k: as_text(k, calc.Q_(float(f"{v.magnitude:.4g}"), v.units)) for k, v in inputs.items()})
 st.markdown(f"[Estimate a run of this shape ↗]({link}) (params, active params and FLOP per parameter-token "
             f"{inputs['flop_per_param_token'].m_as('FLOP/param/token'):.3f} from the PaLM count)")
 st.caption("kaplan2020: 6N; palm2022: model FLOP, 6N + 12·L·H·Q·T (what MFU divides); megatron2021: Narayanan et al. "
@@ -85,19 +137,20 @@ st.caption("kaplan2020: 6N; palm2022: model FLOP, 6N + 12·L·H·Q·T (what MFU 
 
 st.subheader("Memory per chip")
 c1, c2, c3, c4, c5 = st.columns(5)
-hardware = c1.selectbox("hardware", list(data.hardware_table()), index=list(data.hardware_table()).index("H100 SXM5"),
+hardware = c1.selectbox("Accelerator", list(data.hardware_table()), index=list(data.hardware_table()).index("H100 SXM5"),
                         key="shape_hw")
-recompute = c2.selectbox("recomputation", RECOMPUTE, index=RECOMPUTE.index("full"), key="shape_recompute")
+recompute = c2.selectbox("Recomputation", RECOMPUTE, index=RECOMPUTE.index("full"), key="shape_recompute")
 zero = c3.selectbox("ZeRO stage", [0, 1, 2, 3], index=3, key="shape_zero")
-states = c4.selectbox("model states as", STATES, index=0, key="shape_states")
-micro = c5.number_input("micro-batch", min_value=1, value=DEFAULTS["micro_batch"], key="shape_micro")
+states = c4.selectbox("Model states as", STATES, index=0, key="shape_states",
+                      help="Bytes per parameter of weights, gradients and optimizer state, by each source's recipe")
+micro = c5.number_input("Micro-batch (sequences)", min_value=1, value=DEFAULTS["micro_batch"], key="shape_micro")
 c1, c2, c3, c4, c5 = st.columns(5)
-dp = c1.number_input("data parallel", min_value=1, value=64, key="shape_dp")
+dp = c1.number_input("Data-parallel copies", min_value=1, value=64, key="shape_dp")
 fit = next(t for t in (8, 4, 2, 1) if model.heads % t == 0 and (model.kv % t == 0 or t % model.kv == 0))
-tp = c2.number_input("tensor parallel", min_value=1, value=fit, key=f"shape_tp_{source}")
-pp = c3.number_input("pipeline stages", min_value=1, value=1, key="shape_pp")
-flash = c4.checkbox("flash attention", value=DEFAULTS["flash_attention"], key="shape_flash")
-sp = c5.checkbox("sequence parallelism", value=True, key="shape_sp")
+tp = c2.number_input("Tensor parallel", min_value=1, value=fit, key=f"shape_tp_{source}")
+pp = c3.number_input("Pipeline stages", min_value=1, value=1, key="shape_pp")
+flash = c4.checkbox("Flash attention", value=DEFAULTS["flash_attention"], key="shape_flash")
+sp = c5.checkbox("Sequence parallelism", value=True, key="shape_sp")
 layout = dict(recompute=recompute, zero=zero, states=states, micro_batch=int(micro), tensor=int(tp),
               pipeline=int(pp), flash_attention=flash, sequence_parallel=sp, sequence=int(sequence))
 try:
@@ -106,10 +159,9 @@ except calc.InputError as exc:
     st.error(str(exc))
 else:
     cap = data.hardware(hardware).memory
-    st.dataframe(pd.DataFrame([{"part": k, "GB per chip": round(v.m_as("GB/chip"), 2)} for k, v in mem.parts.items()]
-                              + [{"part": "total", "GB per chip": round(mem.total.m_as("GB/chip"), 2)}]),
-                 hide_index=True, width="stretch")
-    verdict = "fits" if cap is not None and mem.total <= cap else "does not fit"
+    st.dataframe(pd.DataFrame([{"Part": k.replace("_", " ").capitalize(), "Memory per chip (GB)": number(v.m_as("GB/chip"))}
+                               for k, v in {**mem.parts, "total": mem.total}.items()]), hide_index=True, width="stretch")
+    verdict = "Fits" if cap is not None and mem.total <= cap else "Does not fit"
     try:
         n, d = min_chips(model, hardware, **layout)
         fewest = (f"The fewest {hardware} that hold it in this layout: {n.m_as('chip'):,.0f} "
@@ -119,7 +171,7 @@ else:
     st.caption(f"{verdict} in {hardware}'s {cap.m_as('GB/chip'):g} GB. {fewest}" if cap is not None else fewest)
 
 st.subheader("Loss against parameters and tokens")
-law_name = st.selectbox("scaling law", list(laws()), index=1, key="shape_law")
+law_name = st.selectbox("Scaling law", list(laws()), index=1, key="shape_law")
 lw = laws()[law_name]
 # cells with explicit edges on log axes (a rect without them is drawn as one block)
 n_edges, d_edges = np.geomspace(1e8, 1e13, 41), np.geomspace(1e9, 1e14, 41)
@@ -134,12 +186,16 @@ active = model.active_params().m_as("param")
 here = pd.DataFrame([{"params": active, "tokens": 20 * active}])
 log = alt.Scale(type="log")
 lo, hi = np.percentile(grid["loss"], [1, 99])
-heat = alt.Chart(grid).mark_rect().encode(
-    x=alt.X("params:Q", scale=log, title="parameters", axis=alt.Axis(format="~s")), x2="params_end:Q",
-    y=alt.Y("tokens:Q", scale=log, title="tokens", axis=alt.Axis(format="~s")), y2="tokens_end:Q",
-    color=alt.Color("loss:Q", title="loss (nats/token)",
+decade = "abs(log(datum.value) / LN10 - round(log(datum.value) / LN10)) < 1e-6"  # label 10^n only
+count = alt.Axis(labelExpr=f"{decade} ? replace(format(datum.value, '~s'), 'G', 'B') : ''")  # 100B parameters, not 100G
+heat = alt.Chart(grid.assign(text=[f"{show('params', calc.Q_(n, 'param'), True)}, {show('tokens', calc.Q_(d, 'token'), True)}"
+                                   f": {x:.3f} nats per token" for n, d, x in zip(N.ravel(), D.ravel(), grid["loss"])])
+                 ).mark_rect().encode(
+    x=alt.X("params:Q", scale=log, title="Parameters", axis=count), x2="params_end:Q",
+    y=alt.Y("tokens:Q", scale=log, title="Training tokens", axis=count), y2="tokens_end:Q",
+    color=alt.Color("loss:Q", title="Loss (nats per token)", legend=alt.Legend(orient="bottom"),
                     scale=alt.Scale(scheme="viridis", reverse=True, domain=[float(lo), float(hi)], clamp=True)),
-    tooltip=["params", "tokens", "loss"])
+    tooltip=[alt.Tooltip("text:N", title="Parameters, tokens: loss")])
 line = alt.Chart(frontier).mark_line(color="white", strokeWidth=3).encode(x="params:Q", y="tokens:Q")
 dot = alt.Chart(here).mark_point(color="red", size=120, filled=True).encode(x="params:Q", y="tokens:Q")
 st.altair_chart((heat + line + dot).properties(height=420), width="stretch")

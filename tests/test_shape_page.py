@@ -58,3 +58,51 @@ def test_an_unknown_model_type_is_named_and_echoed_as_code():
     assert not at.exception and at.error
     shown = " ".join(c.value for c in at.code)
     assert "<b>t5</b>" in shown and "known model types" in shown and "llama" in shown
+
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def _from_scenario(**query):
+    at = AppTest.from_file(APP, default_timeout=60)
+    for k, v in query.items():
+        at.query_params[k] = v
+    at.run()
+    at.switch_page("app_pages/shape.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def test_the_scenario_s_published_run_is_the_starting_shape():
+    at = _from_scenario(params="70 Gparam", tokens="2 Ttoken")  # the Llama 2 70B preset, not Llama 3 70B (70.6B)
+    assert at.selectbox(key="shape_preset").value == "Llama 2 70B"
+    assert any("Started from your scenario's model" in c.value for c in at.caption)
+
+
+def test_otherwise_the_shape_nearest_the_scenario_s_parameters():
+    at = _from_scenario(params="176.25e9 param")  # BLOOM's count, from a typed scenario
+    assert at.selectbox(key="shape_preset").value == "BLOOM"
+    at = _from_scenario(params="671e9 param", active_params="37e9 param")
+    assert at.selectbox(key="shape_preset").value == "DeepSeek-V3"
+
+
+def test_no_near_shape_or_no_scenario_starts_from_llama_2_70b_and_says_nothing():
+    for query in ({}, {"params": "3e12 param"}, {"compute": "1e24 FLOP"}):
+        at = _from_scenario(**query)
+        assert at.selectbox(key="shape_preset").value == "Llama 2 70B"
+        assert not any("Started from" in c.value for c in at.caption)
+
+
+def test_the_link_to_estimate_carries_no_e_notation():
+    at = _page()
+    link = next(m.value for m in at.markdown if "Estimate a run of this shape" in m.value)
+    assert "e%2B" not in link and "e+" not in link and "68.98+Gparam" in link
+
+
+def test_memory_labels_and_parts_are_words_and_the_axes_say_b_for_billion():
+    at = _page()
+    assert at.selectbox(key="shape_hw").label == "Accelerator"
+    parts = next(d.value["Part"].tolist() for d in at.dataframe if "Part" in d.value.columns)
+    assert "Optimizer state" in parts and not any("_" in p for p in parts)
+    heat = json.loads(at.get("vega_lite_chart")[0].proto.spec)["layer"][0]["encoding"]
+    assert "'G', 'B'" in heat["x"]["axis"]["labelExpr"] and heat["x"]["title"] == "Parameters"
