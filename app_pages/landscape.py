@@ -55,8 +55,10 @@ if scenario is not None:
     here = pd.DataFrame([{"compute": scenario.m_as("FLOP"), "date": df["date"].max(),
                           "label": f"your scenario: {show('compute', scenario, True)}"}])
     chart += alt.Chart(here).mark_rule(color="black", strokeWidth=2).encode(y="compute:Q", tooltip=["label"])
-    chart += alt.Chart(here).mark_text(align="right", dy=12, fontWeight="bold").encode(
-        x="date:T", y="compute:Q", text="label")
+    for halo in (True, False):  # a white outline first, so the label reads over the dense recent points
+        chart += alt.Chart(here).mark_text(align="right", dy=12, fontWeight="bold", **(
+            {"stroke": "white", "strokeWidth": 4, "strokeJoin": "round", "color": "white"} if halo else {})).encode(
+            x="date:T", y="compute:Q", text="label")
 st.altair_chart(chart.properties(height=520), width="stretch")
 st.caption(f"{len(df):,} models with a known training compute (orange diamonds: data/models.csv). Dashed lines: the "
            "training-compute thresholds of data/thresholds.csv, each labelled with every rule drawn at it"
