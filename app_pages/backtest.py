@@ -54,11 +54,12 @@ points = alt.Chart(part).mark_point(filled=True, size=70).encode(
     tooltip=["run", "method", "reported ", "recomputed ", "ratio ", "why outside"],
 )
 diagonal = alt.Chart(line).mark_line(color="gray", strokeDash=[4, 4]).encode(x="reported:Q", y="recomputed:Q")
-st.altair_chart((diagonal + points).properties(height=420), width="stretch")
+st.altair_chart((diagonal + points).properties(height=420).configure_legend(orient="bottom", direction="vertical"),  # 390 px
+                width="stretch")
 part = part.assign(**{"within ": [f"{'yes' if w else 'no'} (±{t:.0%})" for w, t in zip(part["within"], part["tolerance"])]})
 st.dataframe(part[["run", "caveat", "reported ", "recomputed ", "ratio ", "within ", "method", "group"]],
              hide_index=True, width="stretch", row_height=76, column_config={  # tall rows: caveats wrap
-                 "run": "Run", "caveat": st.column_config.TextColumn("Caveat", width="large"),
+                 "run": st.column_config.TextColumn("Run", pinned=True), "caveat": st.column_config.TextColumn("Caveat", width="large"),
                  "reported ": "Reported", "recomputed ": "Recomputed",
                  "ratio ": st.column_config.TextColumn("Ratio", help="recomputed / reported"),
                  "within ": st.column_config.TextColumn("Within tolerance", help="yes or no, and the tolerance"),

@@ -50,7 +50,8 @@ for col, v, title in zip(m, ["reproduced", "off", "inconsistent-units"],
                          ["Reproduced", "Off (outside tolerance)", "Inconsistent units"]):
     col.metric(title, int(counts.get(v, 0)))
 st.dataframe(view, hide_index=True, width="stretch", row_height=66,  # two lines: statements wrap
-             height=min(38 + 66 * len(view), 700), column_order=["claim", "statement", "verdict", "quoted", "recomputed", "ratio", "plausible (90%)",
+             height=min(38 + 66 * len(view), 700),  # the statement first: what a phone shows without scrolling
+             column_order=["statement", "verdict", "quoted", "recomputed", "ratio", "plausible (90%)", "claim",
                            "open", "article", "line", "note"],
              column_config={"open": st.column_config.LinkColumn("Run it", display_text="open ↗", width="small",
                                                                 help="Open the claim's own run in the Estimate page"),

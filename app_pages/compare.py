@@ -53,8 +53,9 @@ if not rows:
     st.stop()
 df = pd.DataFrame(rows)
 st.dataframe(df.drop(columns=["days", "usd", "mwh"]), hide_index=True, width="stretch",
-             column_config={"Price source": st.column_config.TextColumn(
-                 "Price source", help="Vendor, region and date of the on-demand price used")})
+             column_config={"Hardware": st.column_config.TextColumn(pinned=True),  # kept in view while scrolling
+                            "Price source": st.column_config.TextColumn(
+                                help="Vendor, region and date of the on-demand price used")})
 if "chips" not in used:
     st.info("Give a chip count on the Estimate page to compare training times too.")
 cols = st.columns(3)

@@ -124,14 +124,15 @@ def _no_split(name: str, hardware: str, chips: int, batch: int, sequence: int) -
     model = shapes[name][0]
     per_node = data.hardware(hardware).chips_per_node or 1
     text = (f"{chips:,} chips: no tensor × pipeline × context split of them leaves data-parallel copies that share "
-            f"the global batch of {batch:,} sequences evenly, at least one micro-batch (1 to 8 sequences) per "
+            f"the global batch of {batch:,} sequence{'s' * (batch != 1)} evenly, at least one micro-batch (1 to 8 sequences) per "
             f"pipeline stage. Tensor parallelism is a power of two up to a node ({per_node} {hardware}) that "
             f"divides the {model.heads} attention heads; pipeline stages divide the {model.layers} layers.")
     below, above = _nearest_counts(name, hardware, chips, batch, sequence)
     counts = [f"{n:,}" for n in (below, above) if n is not None]
     if counts:
         return text + f" Try {' or '.join(counts)} chips, or another global batch."
-    return text + " Try a chip count with more factors of two, or another global batch."
+    return text + (f" No cluster size from {(chips + 1) // 2:,} to {2 * chips:,} chips splits for this batch either: "
+                   "try another global batch.")
 
 
 st.title("Parallel layouts: step time, utilization and memory")

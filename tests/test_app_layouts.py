@@ -119,3 +119,10 @@ def test_the_chart_has_a_row_per_layout_and_its_legend_below():
     assert spec["encoding"]["color"]["legend"]["orient"] == "bottom"
     assert spec["height"] == {"step": 24}
     assert spec["encoding"]["y"]["sort"] == ["yours"] + [f"#{i}" for i in range(1, 9)]
+
+
+def test_a_batch_too_small_for_any_nearby_cluster_says_to_change_the_batch():
+    at = _open(**{"layouts.global_batch": "1"})
+    shown = " ".join(i.value for i in at.info)
+    assert "global batch of 1 sequence evenly" in shown
+    assert "No cluster size from 512 to 2,048 chips splits for this batch either: try another global batch." in shown
