@@ -48,7 +48,7 @@ epoch = alt.Chart(df[df["source"] == "Epoch AI"]).mark_circle(size=30, opacity=0
 ours = alt.Chart(df[df["source"] != "Epoch AI"]).mark_point(size=90, filled=True, shape="diamond", color="#f58518").encode(
     x="date:T", y=y_axis, tooltip=tooltip)
 rules = alt.Chart(lines).mark_rule(strokeDash=[6, 4], color="gray").encode(y="compute:Q", tooltip=["threshold"])
-labels = alt.Chart(lines).mark_text(align="left", dx=4, dy=-6, color="gray", limit=600).encode(
+labels = alt.Chart(lines).mark_text(align="left", dx=4, dy=-6, color="gray", limit=alt.ExprRef("width - 8")).encode(
     x=alt.value(0), y="compute:Q", text="threshold")
 chart = epoch + ours + rules + labels
 if scenario is not None:

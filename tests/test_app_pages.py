@@ -60,3 +60,11 @@ def test_compare_price_source_is_short_enough_to_read():
     sources = at.dataframe[0].value["Price source"]
     assert all(len(s) <= 45 for s in sources), list(sources)  # vendor, region, date: no clipped sentence
     assert any(re.fullmatch(r"Amazon Web Services us-east-1, \d{4}-\d\d-\d\d", s) for s in sources)
+
+
+def test_landscape_rule_labels_are_cut_at_the_chart_width_not_beyond():
+    at = _open("app_pages/landscape.py", params="70e9 param", tokens="1.4e12 token")
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    texts = [layer["mark"] for layer in spec["layer"] if layer["mark"]["type"] == "text"]
+    assert texts[0]["limit"] == {"expr": "width - 8"}  # a fixed 600 px squeezed the plot to a line at 390 px
+    assert any(m.get("stroke") == "white" for m in texts)  # the scenario's label reads over the points
