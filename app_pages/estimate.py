@@ -41,6 +41,7 @@ DATASET_SIZE = ("size of the training text; read as tokens at about 4 bytes of E
 _MEANINGS = "\n".join(f"- **{label(n)}** (`{n}` in links and files): "
                        f"{DATASET_SIZE if n == 'dataset_size' else BY_NAME[n].meaning}." for n in FIELDS)
 SAMPLES = [1_000, 10_000, 100_000]
+METRIC_WIDTH = 230  # pixels: four to a row on a laptop, one on a phone
 
 
 def _fill_fields(scenario: dict[str, str], every: bool) -> None:
@@ -83,17 +84,11 @@ def _render_inputs() -> None:
                  help="An accelerator of data/hardware.csv: its peak, power and price become defaults.")
     c2.selectbox(label("precision"), [DEFAULT_PRECISION, *data.PRECISIONS], key="in_precision",
                  help="Number format the peak is counted in; default bf16, or fp16 where the chip has no bf16.")
-    st.caption("Type a value with its unit (`300 Gtoken`, `14.8 day`, `2 USD/chip/hour`; a plain number is read in "
-               "the unit of the label), or a range: `1..3` (log-uniform), `uniform:0.3..0.5`, "
-               "`lognormal:1..3 USD/chip/hour` (a 90% interval), `triangular:200..300..400 Gtoken`. "
-               "Leave a field empty to have it derived.")
     for section, names in LAYOUT:
         st.markdown(f"**{section}**")
         cols = st.columns(len(names))
         for col, n in zip(cols, names):  # no help icon per field: each is a tooltip to draw on every change
             col.text_input(label(n), key=f"in_{n}", placeholder=f"e.g. {EXAMPLES[n]}")
-    with st.expander("What each field means"):
-        st.markdown(_MEANINGS)
 
 
 def _run(known: dict):
@@ -104,52 +99,63 @@ def _run(known: dict):
     return calc.estimate(**known), None
 
 
+def _headline(name: str, q) -> str:
+    """A metric's value: compute as a power of ten (its label names the FLOP), the rest in their units."""
+    return number(q.m_as("FLOP")) if name == "compute" else show(name, q, short=True)
+
+
 def _render_metrics(est: calc.Estimate, sim) -> None:
-    shown = [n for n in HEADLINE if n in est]
-    for row in range(0, len(shown), 4):
-        cols = st.columns(4)
-        for col, n in zip(cols, shown[row:row + 4]):
-            item = est[n]
-            how = "" if item.source == "given" else f" — {item.how}"
-            name = label(n, unit=n == "compute")  # "Training compute (FLOP)": the value then fits its column
-            def value(q, n=n):
-                return number(q.m_as("FLOP")) if n == "compute" else show(n, q, short=True)
-
-            if sim is None:
-                col.metric(f"{name} · {item.source}", value(item.value))
-                continue
-            lo, mid, hi = sim.interval(n)
-            col.metric(f"{name} · {item.source} · median", value(mid),
-                       help=escape(f"90% interval {show(n, lo, True)} – {show(n, hi, True)}{how}"))
-            if lo.magnitude != hi.magnitude:
-                col.caption(f"90%: {escape(show(n, lo, True))} – {escape(show(n, hi, True))}")
+    row = st.container(horizontal=True)  # one block that wraps, not a row of columns per four metrics
+    for n in [n for n in HEADLINE if n in est]:
+        item = est[n]
+        name = label(n, unit=n == "compute")  # "Training compute (FLOP)": the value then fits its box
+        if sim is None:
+            row.metric(f"{name} · {item.source}", _headline(n, item.value), width=METRIC_WIDTH)
+            continue
+        box = row.container(width=METRIC_WIDTH, gap=None)  # the median and, under it, its interval
+        how = "" if item.source == "given" else f" — {item.how}"
+        lo, mid, hi = sim.interval(n)
+        box.metric(f"{name} · {item.source} · median", _headline(n, mid),
+                   help=escape(f"90% interval {show(n, lo, True)} – {show(n, hi, True)}{how}"))
+        if lo.magnitude != hi.magnitude:
+            box.caption(f"90%: {escape(show(n, lo, True))} – {escape(show(n, hi, True))}")
 
 
-def _render_details(est: calc.Estimate) -> pd.DataFrame:
-    if est.order:
-        with st.expander("How it was derived", expanded=True):
-            lines = []
-            for line, step in zip(explain(est), est.steps):
-                cite = step.split("  ", 1)[1].strip() if "  " in step else ""
-                lines.append(f"- `{line.replace('`', '')}`" + (f"  \n  _{escape(cite)}_" if cite else ""))
-            st.markdown("\n".join(lines))  # one element, not one per step
-    table = pd.DataFrame([
+def _derivation(est: calc.Estimate) -> str:
+    """The steps of the estimate as Markdown, each formula as code with its citation under it."""
+    lines = []
+    for line, step in zip(explain(est), est.steps):
+        cite = step.split("  ", 1)[1].strip() if "  " in step else ""
+        lines.append(f"- `{line.replace('`', '')}`" + (f"  \n  _{escape(cite)}_" if cite else ""))
+    return "\n".join(lines)
+
+
+def _table(est: calc.Estimate) -> pd.DataFrame:
+    """Every quantity: its value, whether it was given, derived or a default, and how."""
+    return pd.DataFrame([
         {"quantity": label(n, unit=False), "name": n, "value": show(n, it.value), "source": it.source,
          "how": "" if it.source == "given" else it.how}
         for n, it in est.items.items()
     ] + [{"quantity": label(n, unit=False), "name": n, "value": "—", "source": "unknown", "how": why}
          for n, why in est.undetermined.items()])
-    with st.expander("Every quantity"):
-        st.dataframe(table, hide_index=True, width="stretch", column_config={
+
+
+def _render_details(derivation: str, table: pd.DataFrame) -> None:
+    if derivation:
+        with st.expander("How it was derived", expanded=True):
+            st.markdown(derivation)  # one element, not one per step
+    every = st.expander("Every quantity", key="every_quantity", on_change="rerun")
+    if every.open:  # drawn only while open: a field change need not redraw a closed table
+        every.dataframe(table, hide_index=True, width="stretch", column_config={
             "quantity": st.column_config.TextColumn(width="medium"),
             "value": st.column_config.TextColumn(width="medium"),
             "how": st.column_config.TextColumn(width="large")})
-    return table
 
 
 @st.cache_data
 def _sweep_spec(field: str, title: str, money: bool, color: str) -> dict:
-    """The Vega-Lite spec of a chip-count chart, built and validated by Altair once; its data comes
+    """The Vega-Lite spec of a chip-count chart, built and validated by Altair once: the same spec every
+    run, so the browser updates the chart's data in place instead of embedding it anew. Its data comes
     with each run (st.vega_lite_chart gives it to the top level, which every layer reads: no layer
     may name a dataset of its own)."""
     x = alt.X("chips:Q", scale=alt.Scale(type="log"), axis=charts.plain_axis("Chips", log=True))
@@ -167,23 +173,27 @@ def _sweep_spec(field: str, title: str, money: bool, color: str) -> dict:
     return spec
 
 
-def _render_sweep(known: dict) -> None:
-    if "chips" not in known or "duration" in known or "chip_hours" in known:
-        st.caption("The chip-count charts appear when the chip count is given and the duration is derived.")
-        return
+def _sweep(known: dict) -> pd.DataFrame | None:
+    """Duration and cost at 41 chip counts from 1/32 to 32 times the scenario's, all else equal;
+    None where they cannot be drawn."""
     try:
         centre = float(calc.estimate(chips=known["chips"]).chips.m_as("chip"))
         chips = np.unique(np.round(np.geomspace(max(1.0, centre / 32), centre * 32, 41)))
         est = calc.estimate(**{**known, "chips": chips})
     except calc.InputError:
-        return
+        return None
     if "duration" not in est or "cost" not in est:
-        return
+        return None
     days, usd = np.broadcast_to(est.duration.m_as("day"), chips.shape), np.broadcast_to(est.cost.m_as("USD"), chips.shape)
-    df = pd.DataFrame({"chips": chips, "days": days, "usd": usd,
-                       "days_text": [show("duration", calc.Q_(d, "day")) for d in days],
-                       "usd_text": [show("cost", calc.Q_(u, "USD")) for u in usd],
-                       "here": np.abs(np.log(chips / centre)) == np.abs(np.log(chips / centre)).min()})
+    return pd.DataFrame({"chips": chips, "days": days, "usd": usd,
+                         "days_text": [show("duration", calc.Q_(d, "day")) for d in days],
+                         "usd_text": [show("cost", calc.Q_(u, "USD")) for u in usd],
+                         "here": np.abs(np.log(chips / centre)) == np.abs(np.log(chips / centre)).min()})
+
+
+def _render_sweep(df: pd.DataFrame | None) -> None:
+    if df is None:
+        return
     left, right = st.columns(2)
     left.vega_lite_chart(df, _sweep_spec("days", "Duration (days)", False, "#1f77b4"), width="stretch")
     right.vega_lite_chart(df, _sweep_spec("usd", "Cost (USD)", True, "#d62728"), width="stretch")
@@ -228,12 +238,12 @@ def _render_uncertainty(sim) -> None:
 
 
 def _render_downloads(scenario: dict[str, str], table) -> None:
-    c1, c2 = st.columns(2)
-    c1.download_button("Download the scenario (JSON)", to_json(scenario), "scenario.json", "application/json",
-                       key="download_scenario")
+    row = st.container(horizontal=True)
+    row.download_button("Download the scenario (JSON)", to_json(scenario), "scenario.json", "application/json",
+                        key="download_scenario")
     if table is not None:
-        c2.download_button("Download the results (CSV)", table.to_csv(index=False), "results.csv", "text/csv",
-                           key="download_results")
+        row.download_button("Download the results (CSV)", table.to_csv(index=False), "results.csv", "text/csv",
+                            key="download_results")
 
 
 def _render_upload() -> None:
@@ -252,11 +262,12 @@ def _render_upload() -> None:
 
 @st.fragment
 def calculator() -> None:
-    """Fields, results and files: rerun alone when a field changes."""
-    _render_inputs()
+    """Fields, results and files: rerun alone when a field changes.
+
+    The browser redraws the page once per element it receives, so the numbers are sent first (the
+    results go in below the fields, which are drawn last: the browser already shows what was typed)."""
     scenario = _scenario_from_fields()
-    session.put(scenario)
-    st.divider()
+    fields = st.container()
     table = None
     try:
         known = inputs(scenario)
@@ -279,17 +290,34 @@ def calculator() -> None:
             if hint:
                 st.info(escape(hint))
             _render_metrics(est, sim)
-            table = _render_details(est)
-            if sim is None:
-                _render_sweep(known)
-            else:
+            # The browser draws the numbers while the rest is computed (it redraws once per element
+            # it receives: elements sent with the numbers would keep them off the screen longer).
+            derivation, table = _derivation(est) if est.order else "", _table(est)
+            charts_apply = sim is None and "chips" in known and "duration" not in known and "chip_hours" not in known
+            sweep = _sweep(known) if charts_apply else None
+            _render_details(derivation, table)
+            if sim is not None:
                 _render_uncertainty(sim)
+            elif charts_apply:
+                _render_sweep(sweep)
+            else:
+                st.caption("The chip-count charts appear when the chip count is given and the duration is derived.")
     _render_downloads(scenario, table)
+    session.put(scenario)  # after the numbers: a new URL is one more message for the browser before them
+    with fields:
+        _render_inputs()
+        st.divider()
 
 
 st.title("What does it take to train this model?")
 _fill_fields(session.get(), every=session.take_pending())
 st.selectbox("Start from", ["(blank)", *presets()], key="preset", on_change=_on_preset,
              help="A published run from data/models.csv, or a seed claim's own assumptions.")
+st.caption("Type a value with its unit (`300 Gtoken`, `14.8 day`, `2 USD/chip/hour`; a plain number is read in "
+           "the unit of the label), or a range: `1..3` (log-uniform), `uniform:0.3..0.5`, "
+           "`lognormal:1..3 USD/chip/hour` (a 90% interval), `triangular:200..300..400 Gtoken`. "
+           "Leave a field empty to have it derived.")
+with st.expander("What each field means"):  # outside the fragment: a field change need not redraw these
+    st.markdown(_MEANINGS)
 calculator()
 _render_upload()
