@@ -137,9 +137,10 @@ def read_number(text: str, field: str, unit: str = "") -> tuple[float, str]:
     return value, stripped
 
 
-_SUFFIX = re.compile(r"(k|K|M|B|bn|T|Q|thousand|million|billion|trillion|quadrillion)(?![A-Za-z0-9])\s*")
-_SUFFIX_FACTOR = {"k": 1e3, "K": 1e3, "thousand": 1e3, "M": 1e6, "million": 1e6, "B": 1e9, "bn": 1e9,
-                  "billion": 1e9, "T": 1e12, "trillion": 1e12, "Q": 1e15, "quadrillion": 1e15}
+_SUFFIX = re.compile(r"(thousand|million|billion|trillion|quadrillion|bn|k|K|M|B|b|G|T|t|Q)(?![A-Za-z0-9])\s*")
+# Lower-case b and t (70b, 1.4t) and SI's G (70G) as people type them; never m (milli or million?).
+_SUFFIX_FACTOR = {"k": 1e3, "K": 1e3, "thousand": 1e3, "M": 1e6, "million": 1e6, "B": 1e9, "b": 1e9, "bn": 1e9,
+                  "G": 1e9, "billion": 1e9, "T": 1e12, "t": 1e12, "trillion": 1e12, "Q": 1e15, "quadrillion": 1e15}
 
 
 def count_suffix(value: float, text: str) -> tuple[float, str] | None:
@@ -291,7 +292,8 @@ def parse_quantity(value, field: str, unit: str, *, bare_ok: bool) -> pint.Quant
         raise InputError(
             field,
             f"expected a quantity in {unit or 'dimensionless'} "
-            f"({_dims(expected.dimensionality)}), got {value:~P} ({_dims(value.dimensionality)})",
+            f"({_dims(expected.dimensionality)}), got {value:~P} ({_dims(value.dimensionality)})"
+            + _per_chip_hint(value, expected, unit),
         )
     magnitude = value.magnitude
     if isinstance(magnitude, complex) or np.iscomplexobj(magnitude):
@@ -306,6 +308,17 @@ def parse_quantity(value, field: str, unit: str, *, bare_ok: bool) -> pint.Quant
     if not isinstance(value.magnitude, np.ndarray):
         _check_scale(float(value.magnitude), value.units, expected, field, shown)
     return value
+
+
+def _per_chip_hint(value, expected, unit: str) -> str:
+    """For a value that lacks only the field's "per chip" ("$2/hr" for a price per chip-hour): the
+    reading it would have per chip, as a suggestion; never taken silently (an instance of eight
+    GPUs is priced per hour too)."""
+    per_chip = value / ureg.Quantity(1, "chip")
+    if per_chip.dimensionality != expected.dimensionality or isinstance(value.magnitude, np.ndarray):
+        return ""
+    return (f'; if that is per chip, write "{float(per_chip.m_as(expected)):,.6g} {unit}" '
+            "(for a machine of several chips, divide by its chip count first)")
 
 
 def _check_scale(x: float, units, expected, field: str, shown: str | None = None) -> None:
@@ -355,10 +368,19 @@ def _literal_or_count(number: float, text: str, field: str, unit: str, expected,
     value, rest = counted
     if not rest:
         if not bare_ok and not _is_dimensionless(expected):
-            raise InputError(field, f"a plain number is ambiguous here; give a unit, e.g. \"{_example(unit, original.strip())}\"")
+            raise InputError(field, f"a count ({_quote(original)}) without a unit is ambiguous here; give a unit, "
+                                    f"e.g. \"{_example(unit)}\"")
         return Q_(value, expected)
-    _check_unit_text(rest, field, original)
-    return Q_(value, _parse_units(rest, field, unit))
+    try:
+        _check_unit_text(rest, field, original)
+        c = Q_(value, _parse_units(rest, field, unit))
+    except InputError:
+        c = None
+    if c is not None and c.dimensionality == expected.dimensionality:
+        return c
+    if failure is not None:  # neither reading fits: the literal one is what the message shows
+        raise failure
+    return q
 
 
 @lru_cache(maxsize=_CACHE_SIZE)

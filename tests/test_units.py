@@ -5,6 +5,8 @@ import pytest
 
 import calc
 from calc import Q_, ureg
+from calc.errors import InputError
+from calc.units import parse_quantity
 
 
 def test_registry_is_the_application_registry():
@@ -62,3 +64,27 @@ def test_hostile_strings_are_rejected_cleanly(hostile):
     with pytest.raises(calc.InputError) as exc:
         calc.parse_quantity(hostile, "compute", "FLOP", bare_ok=True)
     assert exc.value.field == "compute"
+
+
+@pytest.mark.parametrize("text, field, unit, expected", [
+    ("70b", "params", "param", 70e9), ("70G", "params", "param", 70e9), ("70 G param", "params", "param", 70e9),
+    ("1.4t", "tokens", "token", 1.4e12), ("1.4 t tokens", "tokens", "token", 1.4e12),
+    ("2 t", "emissions", "t", 2.0),  # tonnes stay tonnes where tonnes are meant: the literal reading wins
+    ("40 GB", "dataset_size", "GB", 40.0),
+])
+def test_counts_as_people_type_them(text, field, unit, expected):
+    q = parse_quantity(text, field, unit, bare_ok=True)
+    assert q.m_as(unit) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("text, field, unit, words", [
+    ("70 GB", "params", "param", "got 70.0 GB ([information])"),  # the literal reading is what the message shows
+    ("$2/hr", "price", "USD/chip/hour", 'if that is per chip, write "2 USD/chip/hour"'),
+    ("98.32 USD/hour", "price", "USD/chip/hour", 'write "98.32 USD/chip/hour" (for a machine of several chips'),
+    ("700 W", "power", "W/chip", 'write "700 W/chip"'),
+    ("70b", "dataset_size", "GB", "a count ('70b') without a unit is ambiguous here"),
+])
+def test_near_misses_say_what_would_read(text, field, unit, words):
+    with pytest.raises(InputError) as exc:
+        parse_quantity(text, field, unit, bare_ok=field != "dataset_size")
+    assert words in str(exc.value)
