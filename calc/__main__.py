@@ -414,8 +414,13 @@ def _shape(args):
 
         return dataclasses.replace(lookup(args.model), **given)
     missing = [f for f in ("layers", "d_model", "heads", "vocab", "context") if f not in given]
+    if missing and not given:
+        raise InputError("model", 'required: a published shape, e.g. --model "Llama 2 70B" (the names are in '
+                                  "data/architectures.csv), a Hugging Face config (--config config.json), or the "
+                                  "shape itself (--layers, --d-model, --heads, --vocab, --context)")
     if missing:
-        raise InputError(missing[0], "required (or give --model NAME or --config FILE)")
+        raise InputError(missing[0], f"required with the other shape flags ({', '.join('--' + m.replace('_', '-') for m in missing)} "
+                                     "missing), or give --model NAME or --config FILE")
     return Transformer(**given)
 
 

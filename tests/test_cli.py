@@ -210,3 +210,10 @@ def test_step_schedule_attention_and_ignore_memory_reach_the_model(capsys):
 def test_step_bad_schedule_or_attention_is_one_line(capsys, flag, value, words):
     code, out, err = run(capsys, *DEEPSEEK, flag, value)
     assert code == 2 and words in err and out == ""
+
+
+def test_shape_commands_without_a_model_say_how_to_give_one(capsys):
+    code, _, err = run(capsys, "memory")
+    assert code == 2 and '--model: required: a published shape, e.g. --model "Llama 2 70B"' in err
+    code, _, err = run(capsys, "params", "--layers", "2")
+    assert code == 2 and "--d-model: required with the other shape flags" in err
