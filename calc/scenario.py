@@ -163,7 +163,9 @@ def presets() -> dict[str, dict[str, str]]:
             scenario["hardware"] = m.hardware
         if "compute" not in estimate(**inputs(scenario)):  # too little published to give any result (Grok-1)
             continue
-        out[f"{m.name} (published run)"] = scenario
+        # A figure the developer did not publish (GPT-4's compute is Epoch AI's estimate) is not a published run.
+        kind = "third-party estimate" if "third-party" in m.source.lower() else "published run"
+        out[f"{m.name} ({kind})"] = scenario
     for c in claims():
         scenario = claim_scenario(c)
         if scenario is not None:

@@ -28,3 +28,7 @@ def test_the_gpt2_preset_shows_its_training_compute_on_the_estimate_page():
     assert not at.exception and not at.error
     compute = next(m for m in at.metric if m.label.split(" ·")[0] in (label("compute", unit=False), label("compute")))
     assert compute.value.startswith("7.47 × 10¹⁸")  # 6 x 124.44M params x 10G tokens (40 GB at 4 bytes a token)
+
+
+def test_a_third_party_estimate_is_not_called_a_published_run():
+    assert "GPT-4 (third-party estimate)" in presets() and "GPT-4 (published run)" not in presets()
