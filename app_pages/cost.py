@@ -2,6 +2,7 @@
 
 import datetime as dt
 import math
+import re
 
 import altair as alt
 import pandas as pd
@@ -16,14 +17,17 @@ from calc.cost import (
     acquisition_cost,
     amortized_cost,
     cloud_cost,
-    default_price,
+    dollars_year,
+    given_price_cost,
     in_dollars_of,
-    latest_covered_date,
-    price_basis,
+    published_run,
     reconcile,
+    scenario_start,
 )
 from calc.display import as_text, escape, number, show
 from calc.scenario import has_range, inputs
+from calc.uncertainty import parse_range
+from calc.vocabulary import QUANTITIES
 
 SCENARIO = "Your Estimate scenario"
 DEFAULT_CLOUD = "The default cloud (one rule for every chip)"
@@ -33,45 +37,61 @@ HARDWARE = list(data.hardware_table())
 
 
 @st.cache_data(max_entries=64)
-def _scenario_run(items: tuple) -> dict | None:
-    """The session's scenario as a run to price (hardware, chip-hours, chips, compute, start); None when it
-    names no hardware, has a range, or does not determine its chip-hours. Its prices are the latest the data
-    covers for its hardware: a scenario is a run of today."""
+def _scenario_run(items: tuple) -> dict | str | None:
+    """The session's scenario as a run to price (hardware, chip-hours, chips, compute, start, the price given,
+    a note on its ranges); a sentence saying why when it cannot be priced; None when there is no scenario.
+    A range is priced at its median. A scenario is a run of today: its prices are the newest in force, the
+    ones the Estimate page uses."""
+    known = inputs(dict(items))
+    if not known:
+        return None
+    if "hardware" not in known:
+        return "it names no hardware"
+    note = ""
+    if has_range(known):
+        try:
+            medians = {k: parse_range(v, k).quantile(0.5) for k, v in known.items()
+                       if k in QUANTITIES and isinstance(v, str) and ".." in v}
+        except calc.InputError as exc:
+            return f"its range is not read: {exc}"
+        note = ("Its ranges are priced at their medians (" +
+                ", ".join(f"{k.replace('_', ' ')} {escape(known[k], limit=60)}: {show(k, q)}"
+                          for k, q in medians.items()) + "); the Estimate page shows their spread.")
+        known = {**known, **medians}
     try:
-        known = inputs(dict(items))
-        if "hardware" not in known or has_range(known):
-            return None
         est = calc.estimate(**known)
-    except calc.InputError:
-        return None
+    except calc.InputError as exc:
+        return f"its estimate fails: {exc}"
     if "chip_hours" not in est:
-        return None
-    try:
-        start = latest_covered_date(est.hardware.name)
-    except calc.InputError:
-        start = dt.date.today()
-    return {"hardware": est.hardware.name, "chip_hours": est.chip_hours, "start": start,
-            "chips": est.chips if "chips" in est else None, "compute": est.compute if "compute" in est else None}
+        return "it does not determine its chip-hours: give a chip count or a duration on the Estimate page"
+    price = est.price if "price" in est and est["price"].source == "given" else None
+    return {"hardware": est.hardware.name, "chip_hours": est.chip_hours, "start": scenario_start(),
+            "chips": est.chips if "chips" in est else None, "compute": est.compute if "compute" in est else None,
+            "price": price, "note": note}
 
 
 def _published_run(name: str) -> dict:
-    """A published run's own hardware, chip-hours and start date (publication minus training time)."""
-    q = RUNS[name].quantities
-    hours = q["chip_hours"] if "chip_hours" in q else q["chips"] * q["duration"]
-    days = q["duration"].m_as("day") if "duration" in q else (hours / q["chips"]).m_as("day") if "chips" in q else 0
-    return {"hardware": RUNS[name].hardware, "chip_hours": hours, "start": RUNS[name].date - dt.timedelta(days=round(days)),
-            "chips": q.get("chips"), "compute": q.get("compute")}
+    """A published run's own hardware, chip-hours and start date (calc.cost.published_run: the command line's rule)."""
+    return {**published_run(name), "price": None, "note": ""}
+
+
+def _scenario() -> dict | str | None:
+    return _scenario_run(tuple(sorted(session.get().items())))
 
 
 def _run(name: str) -> dict:
-    return _scenario_run(tuple(sorted(session.get().items()))) if name == SCENARIO else _published_run(name)
+    return _scenario() if name == SCENARIO else _published_run(name)
 
 
 def _fields(name: str) -> dict:
     r = _run(name)
     hours = calc.Q_(float(f"{r['chip_hours'].m_as('chip*hour'):.4g}"), "chip*hour")  # a derived count, to 4 figures
     return {"cost_hw": r["hardware"], "cost_hours": as_text("chip_hours", hours), "cost_start": r["start"],
-            "cost_vendor": DEFAULT_CLOUD}
+            "cost_vendor": DEFAULT_CLOUD, "cost_year": dollars_year(r["start"].year)}
+
+
+def _chips(n) -> str:
+    return "1 chip" if n.m_as("chip") == 1 else show("chips", n)  # show() says "1 chips"
 
 
 def _on_run() -> None:
@@ -82,24 +102,31 @@ st.title("What a run really costs")
 st.caption("Cloud rental at the prices in force when the run started (data/prices.csv), ownership amortized as "
            "Epoch AI does it (Cottier et al. 2024), and the cluster's purchase price; any of them in the dollars "
            "of another year (producer price index for data processing and hosting).")
-runs = ([SCENARIO] if _run(SCENARIO) else []) + list(RUNS)
+scenario = _scenario()
+runs = ([SCENARIO] if isinstance(scenario, dict) else []) + list(RUNS)
 if st.session_state.get("cost_run") not in runs:  # first visit, or a scenario gone: its own run first
     st.session_state["cost_run"] = runs[0] if runs[0] == SCENARIO else "GPT-3 175B"
     st.session_state.update(_fields(st.session_state["cost_run"]))
-if "cost_hw" not in st.session_state:  # the page was left and its fields forgotten: the chosen run's again
+if "cost_hw" not in st.session_state or "cost_year" not in st.session_state:  # the page was left and its fields forgotten: the chosen run's again
     st.session_state.update(_fields(st.session_state["cost_run"]))
 name = st.selectbox("Run", runs, key="cost_run", on_change=_on_run,
                     help="Your Estimate scenario when it names hardware and determines its chip-hours, or a "
                          "published run. Choosing one sets its hardware, chip-hours and start date; change any after.")
 run = _run(name)
+if isinstance(scenario, str):  # a scenario that cannot be priced is not dropped in silence
+    st.info(f"Your Estimate scenario is not in the list: {escape(scenario, limit=600)}. Shown instead: "
+            f"{escape(name)}, a published run.")
 c1, c2, c3, c4 = st.columns(4)
 hardware = c1.selectbox("Hardware", HARDWARE, key="cost_hw")
 hours_text = c2.text_input("Chip-hours", key="cost_hours", help="e.g. `3.55 × 10⁶ chip hour`; a plain number is "
                            "read in chip-hours.")
 start = c3.date_input("Training start", key="cost_start", min_value=dt.date(2010, 1, 1), max_value=dt.date(2030, 12, 31),
                       help="Prices in force on this date. A published run: its publication minus its training time; "
-                           "your scenario: the latest date the price data covers for its hardware.")
-year = int(c4.number_input("Dollars of year", min_value=2001, max_value=2025, value=2023, step=1, key="cost_year"))
+                           "your scenario: today, so its rental price is the newest, as on the Estimate page.")
+PPI_YEARS = (min(data.ppi()) + 1, max(data.ppi()))  # the index's first year holds one month only
+year = int(c4.number_input("Dollars of year", min_value=PPI_YEARS[0], max_value=PPI_YEARS[1], step=1, key="cost_year",
+                           help=f"The producer price index covers {PPI_YEARS[0]}–{PPI_YEARS[1]}. Default: the run's "
+                                "start year, or the latest the index covers."))
 vendors = [DEFAULT_CLOUD] + sorted({p.vendor for p in data.prices() if p.hardware == hardware})
 if st.session_state.get("cost_vendor") not in vendors:  # another chip, another list of clouds
     st.session_state["cost_vendor"] = DEFAULT_CLOUD
@@ -110,19 +137,21 @@ if hours_text.strip() and calc.units.is_plain_number(hours_text):
     hours_text = f"{hours_text} chip hour"
 chips = run["chips"]
 if name == SCENARIO:
-    newest = default_price(run["hardware"])
-    then = default_price(run["hardware"], "on-demand", run["start"])
-    differs = "" if newest is None or then is None or newest == then else (
-        f" The Estimate page prices it at the newest rental price, {escape(price_basis(newest), limit=600)}; here "
-        "every method shares one date, which the ownership and inflation data also cover.")
+    given = "" if run["price"] is None else f" at your price, {show('price', run['price'])}"
     st.caption(f"Your Estimate scenario: {show('chip_hours', run['chip_hours'])} on "
-               f"{'' if chips is None else show('chips', chips) + ' '}{run['hardware']}; prices in force on "
-               f"{run['start']}, the latest date that the data of every method covers for it.{differs}")
+               f"{'' if chips is None else _chips(chips) + ' '}{run['hardware']}{given}, as a run starting "
+               f"today ({run['start']}): rental at the newest prices in force, as on the Estimate page. {run['note']}")
 else:
     st.caption(f"{escape(name)} as published: {show('chip_hours', run['chip_hours'])} on "
-               f"{'' if chips is None else show('chips', chips) + ' '}{run['hardware']}, published {RUNS[name].date}.")
+               f"{'' if chips is None else _chips(chips) + ' '}{run['hardware']}, published {RUNS[name].date}.")
 
 methods, unavailable = [], {}
+own_price = run["price"] if hardware == run["hardware"] else None  # the price given is for the scenario's chip
+if own_price is not None:
+    try:
+        methods.append(given_price_cost(hours_text, own_price, start))
+    except calc.InputError as exc:
+        unavailable["your price"] = str(exc)
 for commitment in ("on-demand", "1-year", "3-year"):
     try:
         methods.append(cloud_cost(hours_text, hardware, start, commitment, vendor))
@@ -141,6 +170,10 @@ try:
 except calc.InputError as exc:
     st.error(escape(exc))
     shown = []
+if own_price is not None:  # the advice to give a price is taken: say only what is missing
+    unavailable = {m: w.split(". Give a price yourself")[0] for m, w in unavailable.items()}
+unavailable = {m: re.sub(r"lists no [13]-year price", "lists no 1- or 3-year price", w)  # one note for both tiers
+               for m, w in unavailable.items()}
 for why in dict.fromkeys(unavailable.values()):  # one note per reason: "no public price" is said once, not per tier
     st.info(f"Not available: {', '.join(m for m, w in unavailable.items() if w == why)}: {escape(why, limit=600)}")
 if not shown:
@@ -150,7 +183,9 @@ if not shown:
 table = pd.DataFrame([{"Method": c.method, "Cost": show("cost", c.value), "usd": c.value.m_as("USD"),
                        "Basis": c.basis} for c in shown])
 st.table(table.drop(columns="usd"), hide_index=True)  # a table wraps its text: every basis is read whole
-st.caption(f"Default cloud prices: {DEFAULT_PRICE_RULE}.")
+st.caption(f"Default cloud prices: {DEFAULT_PRICE_RULE}." + (
+    f" In {year} dollars: data/ppi.csv ends in {PPI_YEARS[1]}, so {start.year}'s dollars are taken as "
+    f"{PPI_YEARS[1]}'s." if start.year > PPI_YEARS[1] else ""))
 running = table[table["Method"] != "acquisition"]
 research = figure("research-overhead")
 lo, hi = float(research.quoted.m_as("")), float(research.high.m_as(""))
@@ -173,7 +208,8 @@ if run["compute"] is not None:
     try:
         steps = reconcile(run["compute"], hardware, hours_text, start, year=year, vendor=vendor)
     except calc.InputError as exc:
-        st.info(f"The step-by-step reconciliation needs every price: {escape(exc, limit=600)}")
+        why = str(exc).split(". Give a price yourself")[0] if own_price is not None else str(exc)
+        st.info(f"The step-by-step reconciliation needs every listed price: {escape(why, limit=600)}")
     else:
         values = [v.m_as("USD") for _, v, _ in steps]
         floor = 10 ** math.floor(math.log10(min(values) / 2))  # the first bar rises from here: a log axis has no 0

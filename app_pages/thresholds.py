@@ -10,28 +10,39 @@ import calc
 from app_pages import charts, session
 from calc import data
 from calc.claims import figures
-from calc.cost import all_methods, default_price, latest_covered_date, no_price_message, price_basis
+from calc.cost import all_methods, default_price, no_price_message, price_basis, scenario_start
 from calc.display import as_text, escape, number, show
 from calc.thresholds import cluster_crossings, run_crossings, runs_per_budget, time_to_reach
 
 st.title("Which rules does a run cross?")
 rules = data.thresholds().values()
+
+
+def _short_rule(name: str) -> str:
+    """A rule's name short enough for a phone's axis: 'Executive Order 14110, sec. 4.2(b)(i)' as 'EO 14110 §4.2(b)(i)'."""
+    short = name.split(":")[0].replace("Executive Order", "EO").replace(", sec. ", " §").replace(", Art. ", " Art. ")
+    return short.replace("California", "Calif.")
+
+
 timeline = pd.DataFrame([{
-    "rule": t.name.split(":")[0], "line": show("compute", t.compute, short=True) if t.compute else
+    "rule": _short_rule(t.name), "name": t.name, "line": show("compute", t.compute, short=True) if t.compute else
     f"{number(t.cluster_peak.m_as('FLOP/s'))} FLOP/s cluster", "status": t.status, "start": t.signed,
     # A vetoed bill never applied: a mark at its veto, not a bar to today.
     "end": t.signed if t.status == "vetoed" else t.revoked or dt.date.today(), "applies to": t.applies_to,
 } for t in rules])
 base = alt.Chart(timeline).encode(
-    x=alt.X("start:T", title=None), y=alt.Y("rule:N", title=None, sort=None, axis=alt.Axis(labelLimit=400)),
+    x=alt.X("start:T", title=None, axis=alt.Axis(format="%Y", tickCount={"interval": "year", "step": 1}),
+            scale=alt.Scale(domainMin={"year": min(t.signed for t in rules).year, "month": 1, "date": 1})),
+    y=alt.Y("rule:N", title=None, sort=None, axis=alt.Axis(labelLimit=200)),
     color=alt.Color("status:N", title="Status", scale=alt.Scale(  # in force strong, past ones pale, a veto grey
-        domain=["in force", "signed", "revoked", "vetoed"], range=["#1f5fbf", "#d9480f", "#9ec5fe", "#6c757d"])),
-    tooltip=["rule", "line", "status", "start:T", "end:T", "applies to"])
+        domain=["in force", "signed", "revoked", "vetoed"], range=["#1f5fbf", "#d9480f", "#9ec5fe", "#6c757d"]),
+        legend=alt.Legend(orient="bottom", columns=2)),  # below, two by two: a phone keeps the plot and every status
+    tooltip=[alt.Tooltip("name", title="rule"), "line", "status", "start:T", "end:T", "applies to"])
 st.altair_chart(alt.layer(
     base.transform_filter("datum.status != 'vetoed'").mark_bar(height=14).encode(x2="end:T"),
     base.transform_filter("datum.status == 'vetoed'").mark_point(shape="diamond", size=160, filled=True),
-).properties(height=charts.HEIGHT, title="Rules over time (from signing to revocation, or today; a veto is a point)"),
-    width="stretch")
+).properties(height=charts.HEIGHT, title="Rules over time"), width="stretch")
+st.caption("Each rule from its signing to its revocation, or to today; a vetoed bill is a point at its veto.")
 
 if "th_compute" not in st.session_state:
     own = session.compute()
@@ -61,19 +72,17 @@ st.table(pd.DataFrame(rows), hide_index=True)  # rule names are long: a table sh
 st.caption("The rules say 'greater than': a run of exactly 10²⁶ FLOP does not cross 10²⁶. A cluster's peak depends "
            "on the number format it is counted in: 100,000 H100 are under 10²⁰ FLOP/s at dense BF16, over it at FP8.")
 
-st.subheader(f"What it takes {show('chips', n_chips)} ({hardware}) to reach each line")
+cluster = "1 chip" if n_chips.m_as("chip") == 1 else show("chips", n_chips)  # show() says "1 chips"
+st.subheader(f"What it takes {cluster} ({hardware}) to reach each line")
 lines = sorted({t.compute.m_as("FLOP") for t in rules if t.compute and t.applies_to == "all models"})
 OWNERS = {"xai-series-b": "xAI's", "openai-founders-pledge": "OpenAI's", "lhc-budget": "The LHC's"}  # whose money
 budgets = [f for f in figures() if f.id in OWNERS]
-try:
-    start = latest_covered_date(hardware)
-except calc.InputError:
-    start = None
-on_demand = default_price(hardware, "on-demand", start) if start else None
+start = scenario_start()  # a run of today, at the newest prices in force: the Estimate page's price
+on_demand = default_price(hardware, "on-demand", start)
 reach, missing, est = [], {}, None
 for line in lines:
     est = time_to_reach(calc.Q_(line, "FLOP"), n_chips, hardware)
-    methods = all_methods(est.chip_hours, hardware, start) if start else []
+    methods = all_methods(est.chip_hours, hardware, start)
     for m in methods:
         if isinstance(m, calc.InputError):
             missing[str(m)] = True
@@ -90,7 +99,8 @@ if est is not None:
         committed = default_price(hardware, "3-year", start)
         tiers = ("; the 3-year price from the same cloud, so the tiers compare like with like" if committed else
                  f"; {on_demand.vendor} lists no 3-year price for it")
-        prices = (f"Cloud prices in force on {start}, the latest date the data covers for the {hardware}: "
+        prices = (f"Costs of a run starting today ({start}), at the newest cloud prices in force, as on the Estimate "
+                  f"page: "
                   f"{escape(price_basis(on_demand), limit=600)}{tiers}. 'Buys' counts runs at that same on-demand "
                   "price (the table's on-demand column).")
     else:

@@ -11,7 +11,6 @@ exits with status 2 and one line naming the flag; there is never a traceback.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import sys
 
@@ -330,23 +329,28 @@ def _claims(args) -> int:
 
 
 def _cost(args) -> int:
-    from calc import data
-    from calc.cost import acquisition_cost, amortized_cost, check_run, cloud_cost, in_dollars_of, reconcile
+    from calc.cost import (
+        acquisition_cost,
+        amortized_cost,
+        check_run,
+        cloud_cost,
+        in_dollars_of,
+        published_run,
+        reconcile,
+        scenario_start,
+    )
 
     compute, hardware, chip_hours, chips, start = args.compute, args.hardware, args.chip_hours, args.chips, args.start
     if args.model:
-        m = data.model(args.model)
-        q = m.quantities
-        compute = compute or (q["compute"] if "compute" in q else None)
-        hardware = hardware or m.hardware
-        chips = chips or (q["chips"] if "chips" in q else None)
-        if chip_hours is None and "chip_hours" in q:
-            chip_hours = q["chip_hours"]
-        elif chip_hours is None and "chips" in q and "duration" in q:
-            chip_hours = q["chips"] * q["duration"]
-        if start is None and m.date is not None:  # publication minus training time: an upper bound on the start
-            start = (m.date - dt.timedelta(days=q["duration"].m_as("day")) if "duration" in q else m.date).isoformat()
-    for name, value in (("hardware", hardware), ("chip_hours", chip_hours), ("start", start)):
+        run = published_run(args.model)  # the app's rule too: publication minus training time, in whole days
+        compute = compute or run["compute"]
+        hardware = hardware or run["hardware"]
+        chips = chips or run["chips"]
+        chip_hours = chip_hours if chip_hours is not None else run["chip_hours"]
+        start = start or (None if run["start"] is None else run["start"].isoformat())
+    dated = start is not None
+    start = start or scenario_start().isoformat()  # a run of today: the newest prices, as `estimate` uses
+    for name, value in (("hardware", hardware), ("chip_hours", chip_hours)):
         if value is None:
             raise InputError(name, "required (or give --model with a published run that has it)")
     check_run(chip_hours, hardware, start)  # bad input fails the command; only missing price data is per method
@@ -371,12 +375,14 @@ def _cost(args) -> int:
         methods = [in_dollars_of(m, args.year) if not isinstance(m, InputError) else m for m in methods]
     steps = reconcile(compute, hardware, chip_hours, start, args.precision, args.year) if compute else []
     if args.json:
-        out = {"methods": [{"method": m.method, "usd": m.value.m_as("USD"), "year": m.year, "basis": m.basis,
+        out = {"start": start, "methods": [{"method": m.method, "usd": m.value.m_as("USD"), "year": m.year, "basis": m.basis,
                             "parts": {k: v.m_as("USD") for k, v in m.parts.items()}} if not isinstance(m, InputError)
                            else {"error": str(m)} for m in methods],
                "reconciliation": [{"step": a, "usd": b.m_as("USD"), "why": c} for a, b, c in steps]}
         print(json.dumps(out, indent=2))
         return 0
+    if not dated:
+        print(f"a run starting today ({start}), at the newest prices in force (--start for another date)")
     for m in methods:
         if isinstance(m, InputError):
             print(f"{'—':<24} {m}")
@@ -582,17 +588,14 @@ def _thresholds(args) -> int:
         for line in lines:
             est = time_to_reach(f"{line} FLOP", args.chips, args.hardware, args.utilization)
             reach.append((line, est))
-    start, no_cost = None, None
+    start, no_cost = None, None  # no_cost: kept in the JSON for its readers; every chip now has a date to price at
     if reach:
-        from calc.cost import all_methods, default_price, latest_covered_date, price_basis
+        from calc.cost import all_methods, default_price, price_basis, scenario_start
 
-        try:
-            start = latest_covered_date(args.hardware)
-        except InputError as exc:  # no price of any kind: the durations still stand, and the message says what to give
-            no_cost = exc.message
+        start = scenario_start()  # a run of today, at the newest prices in force: `estimate`'s price
     costed = []  # (line, estimate, {method: cost or the reason it has none}, on-demand cost, runs the budget buys)
     for line, e in reach:
-        methods = all_methods(e.chip_hours, args.hardware, start) if start else []
+        methods = all_methods(e.chip_hours, args.hardware, start)
         names = ("cloud (on-demand)", "cloud (3-year)", "amortized ownership")  # all_methods' order
         by_method = {m.method if not isinstance(m, InputError) else name: m if isinstance(m, InputError) else m.value
                      for name, m in zip(names, methods)}
@@ -616,16 +619,20 @@ def _thresholds(args) -> int:
     for c in rows:
         t = c.threshold
         verdict = "CROSSES" if c.crosses else "at line" if c.ratio == 1 else "below"
-        dates = f"{t.signed}" + (f", revoked {t.revoked}" if t.revoked else "")
-        print(f"{verdict:<8} {c.ratio:>9.3g}x  {c.measure:<26} {t.name} [{t.jurisdiction}; {t.status}, {dates}]")
+        dates = (f"vetoed {t.signed}" if t.status == "vetoed" else
+                 f"signed {t.signed}" + (f", revoked {t.revoked}" if t.revoked else
+                                          "" if t.status == "signed" else f", {t.status}"))
+        print(f"{verdict:<8} {c.ratio:>9.3g}x  {c.measure:<26} {t.name} [{t.jurisdiction}; {dates}]")
     if reach:
-        if no_cost is not None:
-            print(f"\nwhat each line takes {args.chips} {args.hardware} (no costs: {no_cost}):")
-        else:
-            print(f"\nwhat each line takes {args.chips} {args.hardware} (costs at the prices of {start}, the latest the data covers):")
-            on_demand = default_price(args.hardware, "on-demand", start)
-            if on_demand is not None:
-                print(f"  cloud prices: {price_basis(on_demand)}; the 3-year price from the same cloud")
+        n = reach[0][1].chips
+        cluster = f"{'1 chip' if n.m_as('chip') == 1 else show('chips', n)} of {args.hardware}"  # show() says "1 chips"
+        print(f"\nwhat each line takes {cluster} (costs of a run starting today, {start}, at the newest prices "
+              "in force):")
+        on_demand = default_price(args.hardware, "on-demand", start)
+        if on_demand is not None:
+            tiers = ("the 3-year price from the same cloud" if default_price(args.hardware, "3-year", start)
+                     else f"{on_demand.vendor} lists no 3-year price for it")
+            print(f"  cloud prices: {price_basis(on_demand)}; {tiers}")
     for line, e, _, methods, runs in costed:
         costs = "; ".join(dict.fromkeys(f"{m.method} {show('cost', m.value)}" if not isinstance(m, InputError)
                                         else f"({m.message})" for m in methods))  # a reason shared by two tiers once

@@ -1,7 +1,10 @@
 """What a run costs by each method, in the dollars of any year, and why the methods disagree.
 
-Methods, each from dated rows of ``data/`` (never extrapolated past them):
+Methods, each from dated rows of ``data/`` (never extrapolated backwards; a price stays in force until
+a newer row, and a year past the last electricity price or producer price index is priced at the last
+one, said in the basis):
 
+    given        chip-hours x the price the user gave (``given_price_cost``)
     cloud        chip-hours x the rental price in force at the start date
                  (on-demand, 1-year or 3-year commitment); by default every chip's prices come
                  from one cloud chosen by one rule (``DEFAULT_PRICE_RULE``), so chips and tiers
@@ -64,6 +67,33 @@ def _chip_hours(chip_hours) -> pint.Quantity:
     from calc.estimate import read_value
 
     return read_value("chip_hours", chip_hours)
+
+
+def scenario_start() -> dt.date:
+    """The start of a run that has no date of its own (a scenario, a cluster): today. Its rental price is then
+    the newest in force, the price ``calc.estimate`` defaults to, so one run gets one price on every page."""
+    return dt.date.today()
+
+
+def published_run(name: str) -> dict:
+    """A published run of data/models.csv as a run to price: hardware, chip-hours, chips, compute, start.
+
+    The start is the publication date minus the training time, in whole days counted up: the last day
+    the run can have started (GPT-3: 2020-05-28 minus 14.8 days is 2020-05-13). The training time is the
+    reported duration, else chip-hours / chips, else none (the publication date itself). The one rule
+    for the app and the command line.
+    """
+    m = data.model(name)
+    q = m.quantities
+    if not m.hardware:
+        raise InputError("model", f"data/models.csv gives no hardware for {name}: its cost cannot be priced")
+    hours = q["chip_hours"] if "chip_hours" in q else q["chips"] * q["duration"] if {"chips", "duration"} <= set(q) \
+        else None
+    days = (q["duration"].m_as("day") if "duration" in q else
+            (hours / q["chips"]).m_as("day") if hours is not None and "chips" in q else 0.0)
+    start = None if m.date is None else m.date - dt.timedelta(days=math.ceil(days))
+    return {"hardware": m.hardware, "chip_hours": hours, "start": start, "chips": q.get("chips"),
+            "compute": q.get("compute")}
 
 
 def check_run(chip_hours, hardware: str, start) -> tuple[pint.Quantity, data.Hardware, dt.date]:
@@ -171,19 +201,58 @@ def cloud_cost(chip_hours, hardware: str, start, commitment: str = "on-demand", 
                 price_basis(p, chosen=vendor is not None))
 
 
+def given_price_cost(chip_hours, price, start) -> Cost:
+    """Rental cost at the price the user gave: chip-hours x ``price`` [USD/chip/hour], in ``start``'s dollars.
+
+    Examples
+    --------
+    >>> round(given_price_cost("1e6 chip*hour", "2 USD/chip/hour", "2026-01-01").value.m_as("MUSD"), 2)
+    2.0
+    """
+    from calc.estimate import read_value
+
+    hours = _chip_hours(chip_hours)
+    p = read_value("price", price)
+    value = (hours * p).to("USD")
+    return Cost("your price", value, _date(start, "start").year, {"rental": value},
+                f"${p.m_as('USD/chip/hour'):,.2f} per chip-hour, the price you gave")
+
+
+def purchase_price(hardware: str, start) -> data.PurchasePrice:
+    """The purchase price of ``hardware`` in force on ``start`` (the newest row dated on or before it); raises
+    ``InputError`` with one message per cause: no purchase price at all, or a date before the first."""
+    hw = data.hardware(hardware)
+    when = _date(start, "start")
+    rows = sorted((p for p in data.purchase_prices() if p.hardware == hw.name), key=lambda p: p.date)
+    if not rows:
+        raise InputError("hardware", f"data/purchase_prices.csv has no purchase price for the {hw.name}: "
+                                     "no ownership or acquisition cost")
+    before = [p for p in rows if p.date <= when]
+    if not before:
+        raise InputError("start", f"{when} is before the first purchase price of the {hw.name} in "
+                                  f"data/purchase_prices.csv ({rows[0].date}); no price is extrapolated backwards")
+    return before[-1]
+
+
+def electricity_price(year: int) -> tuple[pint.Quantity, str]:
+    """The electricity price of ``year`` and, for a year after the last row, the last year's price with a note
+    saying so (a run of today is priced at the newest price known); a year before the first is refused."""
+    prices = data.electricity_prices()
+    if year in prices:
+        return prices[year], ""
+    first, last = min(prices), max(prices)
+    if year < first:
+        raise InputError("start", f"data/electricity_prices.csv covers {first}-{last}, not {year}; no price is "
+                                  "extrapolated backwards")
+    return prices[last], f"electricity at {last}'s price, the latest in data/electricity_prices.csv"
+
+
 def server_value(hardware: str, start) -> tuple[pint.Quantity, data.PurchasePrice]:
     """A server's value per chip at ``start``: the purchase price in force (a bare chip's price times
     the server overhead), depreciated by hardware progress since that price's date [Cottier2024]."""
     hw = data.hardware(hardware)
     when = _date(start, "start")
-    rows = [p for p in data.purchase_prices() if p.hardware == hw.name]
-    if not rows:
-        raise InputError("hardware", f"data/purchase_prices.csv has no purchase price for {hw.name}")
-    before = [p for p in rows if p.date <= when]
-    if not before:
-        raise InputError("start", f"{when} is before the first purchase price of {hw.name} in "
-                                  f"data/purchase_prices.csv ({rows[0].date})")
-    p = before[-1]
+    p = purchase_price(hw.name, when)
     value = p.price
     if p.level == "chip":
         value = value * data.ownership()[hw.name]["server_cost_overhead"]
@@ -216,18 +285,16 @@ def amortized_cost(chip_hours, hardware: str, start, pue=None) -> Cost:
              "cluster interconnect": interconnect}
     if hw.tdp is None:
         raise InputError("hardware", f"data/hardware.csv has no TDP for {hw.name}: the energy cost needs one")
-    prices = data.electricity_prices()
-    if when.year not in prices:
-        raise InputError("start", f"data/electricity_prices.csv covers {min(prices)}-{max(prices)}, not {when.year}")
+    kwh, carried = electricity_price(when.year)
     from calc.estimate import read_value
 
     pue_q = read_value("pue", pue if pue is not None else d["pue"].value)
     power = hw.tdp * own["server_power_per_chip_tdp"] * own["average_load"] * pue_q
-    parts["energy"] = (hours * power * prices[when.year]).to("USD")
+    parts["energy"] = (hours * power * kwh).to("USD")
     total = sum(parts.values(), Q_(0.0, "USD"))
     basis = (f"server value ${value.m_as('USD/chip'):,.0f}/chip at {when} (bought {row.date} at "
              f"${row.price.m_as('USD/chip'):,.0f}, {row.level} price); PUE {pue_q.m_as(''):g}; "
-             f"electricity ${prices[when.year].m_as('USD/kWh'):.4f}/kWh ({when.year})")
+             f"electricity ${kwh.m_as('USD/kWh'):.4f}/kWh ({carried or when.year})")
     return Cost("amortized ownership", total, when.year, parts, basis)
 
 
@@ -238,10 +305,7 @@ def acquisition_cost(chips, hardware: str, start) -> Cost:
     n = read_value("chips", chips)
     hw = data.hardware(hardware)
     when = _date(start, "start")
-    rows = [p for p in data.purchase_prices() if p.hardware == hw.name and p.date <= when]
-    if not rows:
-        raise InputError("start", f"{when} is before the first purchase price of {hw.name} in data/purchase_prices.csv")
-    p = rows[-1]
+    p = purchase_price(hw.name, when)
     overhead = data.ownership()[hw.name]["server_cost_overhead"] if p.level == "chip" else 1
     per_chip = p.price * overhead
     f = data.defaults()["cluster_interconnect_fraction"].value.m_as("")
@@ -251,17 +315,6 @@ def acquisition_cost(chips, hardware: str, start) -> Cost:
                 {"servers": servers, "cluster interconnect": servers * f / (1 - f)},
                 f"{n.m_as('chip'):,.0f} chips × ${p.price.m_as('USD/chip'):,.0f}/chip ({p.level} price of "
                 f"{p.date}){server_part}, / (1 − {f:.0%}) for the cluster interconnect")
-
-
-def latest_covered_date(hardware: str) -> dt.date:
-    """The newest date that every table behind the cost methods covers for ``hardware``: its latest
-    rental and purchase prices, and the last year of electricity prices. Never later than the data."""
-    hw = data.hardware(hardware)
-    dates = [p.date for p in data.prices() if p.hardware == hw.name]
-    dates += [p.date for p in data.purchase_prices() if p.hardware == hw.name]
-    if not dates:
-        raise InputError("hardware", no_price_message(hw.name) + ", and data/purchase_prices.csv has no purchase price")
-    return min(max(dates), dt.date(max(data.electricity_prices()), 12, 31))
 
 
 def all_methods(chip_hours, hardware: str, start) -> list:
@@ -280,25 +333,42 @@ def all_methods(chip_hours, hardware: str, start) -> list:
     return out
 
 
+def dollars_year(year: int) -> int:
+    """The year whose dollars a run starting in ``year`` is shown in by default: its own when the producer price
+    index covers it, else the latest the index covers."""
+    return min(year, max(data.ppi()))
+
+
 def in_dollars_of(cost: Cost, year: int) -> Cost:
-    """``cost`` in the dollars of ``year``, by the producer price index's annual averages."""
+    """``cost`` in the dollars of ``year``, by the producer price index's annual averages.
+
+    ``year`` must be one the index covers. A cost dated after the index's last year is taken to be in that
+    last year's dollars (no inflation is invented), and its basis says so."""
     index = data.ppi()
     if isinstance(year, bool) or not isinstance(year, int):
         raise InputError("year", f"expected a whole-number year such as 2024, got {year!r:.40}")
+    first, last = min(index), max(index)
     for y in (cost.year, year):
-        if y not in index:
-            raise InputError("year", f"data/ppi.csv covers {min(index)}-{max(index)}, not {y}")
-    k = index[year] / index[cost.year]
-    return Cost(cost.method, cost.value * k, year, {n: v * k for n, v in cost.parts.items()},
-                cost.basis + f"; x{k:.3f} for {cost.year} to {year} dollars")
+        if y < first or (y == year and y > last):
+            raise InputError("year", f"data/ppi.csv covers {first}-{last}, not {y}")
+    source = min(cost.year, last)
+    k = index[year] / index[source]
+    said = "" if source == cost.year else f"{cost.year} dollars taken as {last}'s, the latest year of data/ppi.csv"
+    if year == cost.year:
+        change = ""
+    elif source == year:
+        change = f"; {said}"
+    else:
+        change = f"; x{k:.3f} for {source} to {year} dollars" + (f" ({said})" if said else "")
+    return Cost(cost.method, cost.value * k, year, {n: v * k for n, v in cost.parts.items()}, cost.basis + change)
 
 
 def reconcile(compute, hardware: str, chip_hours, start, precision: str | None = None, year: int | None = None,
               vendor: str | None = None) -> list[tuple[str, pint.Quantity, str]]:
     """From the idealised rental estimate to ownership in constant dollars, one factor at a time.
 
-    Steps: (1) chip-hours at 100% of the peak, at the default vendor's 3-year price; (2) the run's real
-    chip-hours; (3) on-demand instead of committed; (4) amortized ownership instead of rental;
+    Steps: (1) chip-hours at 100% of the peak, at the default vendor's 3-year price (its on-demand price when
+    it lists no 3-year one); (2) the run's real chip-hours; (3) on-demand instead of committed (when committed); (4) amortized ownership instead of rental;
     (5) in the dollars of ``year``. Rental prices are ``vendor``'s, else the defaults (``DEFAULT_PRICE_RULE``).
     Returns (label, cost, what changed).
     """
@@ -311,17 +381,30 @@ def reconcile(compute, hardware: str, chip_hours, start, precision: str | None =
                      chips=1).chip_hours
     real = _chip_hours(chip_hours)
     when = _date(start, "start")
+    try:  # the committed price when the vendor lists one; else the steps start from on-demand, said
+        cloud_cost(real, hw.name, when, "3-year", vendor)
+        tier = "3-year"
+    except InputError as exc:
+        if "lists no 3-year price" not in exc.message:
+            raise
+        tier = "on-demand"
     steps = [
-        ("ideal hours, 3-year price", cloud_cost(ideal, hw.name, when, "3-year", vendor).value,
+        (f"ideal hours, {tier} price", cloud_cost(ideal, hw.name, when, tier, vendor).value,
          f"compute at 100% of the {hw.name}'s peak: {ideal.m_as('chip*hour'):,.0f} chip-hours"),
-        ("real hours, 3-year price", cloud_cost(real, hw.name, when, "3-year", vendor).value,
+        (f"real hours, {tier} price", cloud_cost(real, hw.name, when, tier, vendor).value,
          f"the run's reported {real.m_as('chip*hour'):,.0f} chip-hours (utilization "
          f"{ideal.m_as('chip*hour') / real.m_as('chip*hour'):.0%} of peak)"),
-        ("on-demand price", cloud_cost(real, hw.name, when, "on-demand", vendor).value, "no commitment discount"),
-        ("amortized ownership", amortized_cost(real, hw.name, when).value,
-         "owning the hardware: depreciation, interconnect and energy"),
     ]
-    if year is not None and year != when.year:
+    if tier == "3-year":
+        steps.append(("on-demand price", cloud_cost(real, hw.name, when, "on-demand", vendor).value,
+                      "no commitment discount"))
+    steps.append(("amortized ownership", amortized_cost(real, hw.name, when).value,
+                  "owning the hardware: depreciation, interconnect and energy"))
+    last = max(data.ppi())
+    if year is not None and year != min(when.year, last):  # a factor of 1 is no step
         owned = in_dollars_of(amortized_cost(real, hw.name, when), year)
-        steps.append((f"in {year} dollars", owned.value, f"producer price index, {when.year} to {year}"))
+        why = (f"producer price index, {when.year} to {year}" if when.year <= last else
+               f"producer price index, {last} to {year}; {when.year} dollars taken as {last}'s, the latest year of "
+               "data/ppi.csv")
+        steps.append((f"in {year} dollars", owned.value, why))
     return steps

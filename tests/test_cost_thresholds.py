@@ -4,7 +4,18 @@ import pytest
 
 import calc
 from calc import data
-from calc.cost import acquisition_cost, amortized_cost, cloud_cost, in_dollars_of, reconcile, rental_price
+from calc.cost import (
+    acquisition_cost,
+    amortized_cost,
+    cloud_cost,
+    electricity_price,
+    given_price_cost,
+    in_dollars_of,
+    published_run,
+    reconcile,
+    rental_price,
+    scenario_start,
+)
 from calc.thresholds import cluster_crossings, run_crossings, runs_per_budget, time_to_reach
 
 GPT3_HOURS = "3.552e6 chip*hour"  # Patterson et al. 2021 Table 4: 10,000 V100 x 14.8 days
@@ -53,7 +64,7 @@ def test_price_in_force_at_a_date_not_today():
 @pytest.mark.parametrize("fn, args, words", [
     (cloud_cost, (GPT3_HOURS, "V100 SXM2", "2015-01-01"), "before the first"),
     (amortized_cost, (GPT3_HOURS, "H100 SXM5", "2021-01-01"), "before the first purchase price"),
-    (amortized_cost, (GPT3_HOURS, "V100 SXM2", "2031-01-01"), "electricity_prices.csv covers"),
+    (electricity_price, (2009,), "electricity_prices.csv covers"),
     (cloud_cost, (GPT3_HOURS, "MI250X", "2025-01-01"), "no public rental price for the MI250X"),
     (cloud_cost, (GPT3_HOURS, "MI300X", "2025-01-01"), "before the first price"),
     (cloud_cost, ("-5 chip*hour", "V100 SXM2", "2020-01-01"), "positive"),
@@ -107,3 +118,63 @@ def test_runs_a_budget_buys():
     # the seeds' $6B Series B over GPT-3's on-demand cost
     assert runs_per_budget("6e9 USD", cloud_cost(GPT3_HOURS, "V100 SXM2", GPT3_START).value) == pytest.approx(
         6e9 / (3.552e6 * 31.212 / 8), rel=1e-6)
+
+
+def test_a_year_after_the_electricity_and_price_index_data_carries_the_last_year_and_says_so():
+    # Issue #12: a run of today (2026) had no ownership cost, so the Cost page priced every method at 2025-12-31
+    last = max(data.electricity_prices())
+    c = amortized_cost(GPT3_HOURS, "H100 SXM5", f"{last + 1}-03-01")
+    same = amortized_cost(GPT3_HOURS, "H100 SXM5", f"{last}-03-01")  # the last year of data, same chip-hours
+    assert c.parts["energy"].m_as("USD") == pytest.approx(same.parts["energy"].m_as("USD"), rel=1e-12)
+    assert f"electricity at {last}'s price, the latest in data/electricity_prices.csv" in c.basis
+    top = max(data.ppi())
+    moved = in_dollars_of(c, top)
+    assert moved.value == c.value and f"{last + 1} dollars taken as {top}'s" in moved.basis
+    with pytest.raises(calc.InputError, match="ppi.csv covers"):
+        in_dollars_of(c, top + 1)  # no inflation is invented for the target year
+
+
+def test_gb200_has_one_message_for_both_purchase_price_methods():
+    # Issue #12: "has no purchase price" beside "is before the first purchase price" for the same chip
+    why = set()
+    for fn, arg in ((amortized_cost, GPT3_HOURS), (acquisition_cost, 1024)):
+        with pytest.raises(calc.InputError) as exc:
+            fn(arg, "GB200", scenario_start())
+        why.add(str(exc.value))
+    assert why == {"hardware: data/purchase_prices.csv has no purchase price for the GB200: no ownership or "
+                   "acquisition cost"}
+
+
+def test_the_price_given_is_its_own_method():
+    c = given_price_cost("621e3 chip*hour", "2 USD/chip/hour", "2026-11-23")
+    assert c.method == "your price" and c.value.m_as("USD") == pytest.approx(1.242e6) and "you gave" in c.basis
+
+
+def test_gpt3_starts_on_one_day_for_the_app_and_the_command_line(capsys):
+    # Issue #12: the app rounded 14.8 days to 15 (2020-05-13), the command line cut it to 14 (2020-05-14)
+    assert published_run("GPT-3 175B")["start"].isoformat() == GPT3_START
+    from calc.__main__ import main
+
+    assert main(["cost", "--model", "GPT-3 175B"]) == 0
+    out = capsys.readouterr().out
+    assert "at 2020-05-13" in out and "$12,955/chip" in out
+
+
+def test_a_run_of_today_costs_what_estimate_says():
+    # Issue #12: $4.27M on Estimate, $6.62M on Cost for the same run: one default price everywhere
+    est = calc.estimate(params="70e9 param", tokens="2e12 token", hardware="H100 SXM5", chips=2048)
+    assert cloud_cost(est.chip_hours, "H100 SXM5", scenario_start()).value.m_as("USD") == pytest.approx(
+        est.cost.m_as("USD"), rel=1e-9)
+
+
+def test_command_line_thresholds_reads_as_words(capsys):
+    from calc.__main__ import main
+
+    assert main(["thresholds", "--compute", "3.8e25", "--chips", "100000", "--hardware", "H100 SXM5"]) == 0
+    out = capsys.readouterr().out
+    assert "signed 2023-10-30, revoked 2025-01-20" in out and "revoked, 2023" not in out
+    assert "vetoed 2024-09-29" in out and "signed 2025-09-29, signed" not in out
+    assert "takes 100,000 chips of H100 SXM5" in out
+    assert main(["thresholds", "--chips", "1", "--hardware", "H100 SXM5"]) == 0
+    out = capsys.readouterr().out
+    assert "1 chip of" in out and "1 chips" not in out

@@ -7,7 +7,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import calc
-from calc.cost import cloud_cost, latest_covered_date
+from calc import data
+from calc.cost import cloud_cost, scenario_start
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TYPICAL = {"params": "70e9 param", "tokens": "1.4e12 token", "hardware": "H100 SXM5", "chips": "1024"}
@@ -63,12 +64,12 @@ def test_thresholds_buys_at_the_tables_own_on_demand_price():
     first = reach.iloc[0]
     assert _usd(first["xAI's $6B buys (on demand)"].split()[0]) == pytest.approx(
         6e9 / _usd(first["cloud (on-demand)"]), rel=0.01)
-    start = latest_covered_date("H100 SXM5")
     est = calc.thresholds.time_to_reach("1e25 FLOP", 1024, "H100 SXM5")
+    assert _usd(first["cloud (on-demand)"]) == pytest.approx(est.cost.m_as("USD"), rel=0.01)  # Estimate's price
     assert _usd(first["cloud (on-demand)"]) == pytest.approx(
-        cloud_cost(est.chip_hours, "H100 SXM5", start).value.m_as("USD"), rel=0.01)
+        cloud_cost(est.chip_hours, "H100 SXM5", scenario_start()).value.m_as("USD"), rel=0.01)
     caption = " ".join(c.value for c in at.caption).replace("\\", "")
-    assert "Google Cloud" in caption and "$11.06" in caption and "same on-demand price" in caption
+    assert "Amazon Web Services" in caption and "$6.88" in caption and "same on-demand price" in caption
 
 
 @pytest.mark.parametrize("chip", ["GB200", "MI250X"])
@@ -77,3 +78,56 @@ def test_thresholds_says_when_a_chip_has_no_public_price(chip):
     assert at.selectbox(key="th_hw").value == chip
     caption = " ".join(c.value for c in at.caption).replace("\\", "")
     assert f"no public rental price for the {chip}" in caption and "--price" in caption
+
+
+TYPICAL_2T = {"params": "70B", "tokens": "2T", "hardware": "H100 SXM5", "chips": "2048"}  # issue #12's "typical"
+
+
+def _methods(at: AppTest) -> dict:
+    return dict(zip(at.table[0].value["Method"], at.table[0].value["Cost"]))
+
+
+def test_cost_of_the_scenario_is_the_estimate_pages_cost_and_its_own_price_comes_first():
+    # Issue #12: Cost showed $6.62M (Google Cloud, 2025-12-31) where Estimate showed $4.27M; a price given was ignored
+    est = calc.estimate(**calc.scenario.inputs(TYPICAL_2T))
+    at = _page("cost", **TYPICAL_2T)
+    assert _usd(_methods(at)["cloud (on-demand)"]) == pytest.approx(est.cost.m_as("USD"), rel=0.01)
+    at = _page("cost", **TYPICAL_2T, price="2 USD/chip/hour")
+    methods = _methods(at)
+    assert list(methods)[0] == "your price"
+    assert _usd(methods["your price"]) == pytest.approx(est.chip_hours.m_as("chip*hour") * 2, rel=0.01)
+    assert "cloud (on-demand)" in methods  # beside the listed prices, not instead of them
+    assert at.number_input(key="cost_year").value == min(scenario_start().year, max(data.ppi()))
+
+
+def test_gb200_with_a_price_given_is_priced_and_says_each_missing_table_once():
+    at = _page("cost", **{**TYPICAL_2T, "hardware": "GB200"}, price="2 USD/chip/hour")
+    assert list(_methods(at)) == ["your price"]
+    notes = [i.value.replace("\\", "") for i in at.info]
+    assert sum("purchase price" in n for n in notes) == 1
+    assert not any("before the first purchase price" in n for n in notes)
+    assert not any("Give a price yourself" in n for n in notes)  # it has been given
+
+
+def test_a_scenario_with_a_range_is_priced_at_its_medians_and_says_so():
+    # Issue #12: a range made the page show GPT-3 175B in silence
+    at = _page("cost", **TYPICAL_2T, utilization="0.3..0.5")
+    assert at.selectbox(key="cost_run").value == "Your Estimate scenario"
+    assert any("medians" in c.value for c in at.caption)
+
+
+def test_a_scenario_that_cannot_be_priced_says_why_and_what_is_shown():
+    at = _page("cost", params="70B", tokens="2T")
+    assert at.selectbox(key="cost_run").value == "GPT-3 175B"
+    assert any("names no hardware" in i.value and "GPT" in i.value for i in at.info)
+
+
+def test_gpt3_on_the_cost_page_starts_on_the_command_lines_day():
+    at = _page("cost")
+    assert str(at.date_input(key="cost_start").value) == "2020-05-13"
+    assert at.number_input(key="cost_year").value == 2020
+
+
+def test_thresholds_for_one_chip_says_one_chip():
+    at = _page("thresholds", **{**TYPICAL, "chips": "1"})
+    assert any("What it takes 1 chip (H100 SXM5)" in h.value for h in at.subheader)
