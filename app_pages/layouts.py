@@ -2,7 +2,7 @@
 
 Every field is kept in the URL (``layouts.chips=1024``...; see app_pages/session.py): a shared
 link shows the same layouts. Fields a link does not give start from the session's scenario
-(its accelerator and chip count) or from GPT-3 on 1,024 H100.
+(its model's published shape, accelerator and chip count) or from GPT-3 on 1,024 H100.
 """
 
 import math
@@ -51,8 +51,13 @@ def _read(kind: str, text: str):
 
 
 def _default(name: str):
-    """A field's value when the link gives none: the scenario's accelerator and chips, else GPT-3 on 1,024 H100."""
+    """A field's value when the link gives none: the scenario's model (the published shape it came
+    from or the nearest, ``session.scenario_shape``), accelerator and chips, else GPT-3 on 1,024 H100."""
     scenario = session.get()
+    if name == "model":
+        match = session.scenario_shape()
+        st.session_state["layouts_why"] = match
+        return match[0] if match else "GPT-3 175B"
     if name == "hardware":
         return scenario["hardware"] if scenario.get("hardware") in hw_names else "H100 SXM5"
     if name == "chips":
@@ -63,7 +68,7 @@ def _default(name: str):
             return 1024
     if name == "sequence":
         return min(shapes[st.session_state["layouts_model"]][0].context, 8192)
-    return {"model": "GPT-3 175B", "global_batch": 1536, "tensor": 8, "pipeline": 8, "virtual_stages": 1,
+    return {"global_batch": 1536, "tensor": 8, "pipeline": 8, "virtual_stages": 1,
             "micro_batch": 1, "recompute": "selective"}[name]
 
 
@@ -71,6 +76,7 @@ def _seed() -> list[str]:
     """Fill the fields this visit has not drawn yet from the page's link (or its last visit), else
     from the defaults; returns what the link held that cannot be read."""
     saved, problems = session.view(PAGE), []
+    st.session_state.pop("layouts_why", None)
     for name, (key, kind) in FIELDS.items():  # the model before the sequence: its default is the model's
         if key in st.session_state:
             continue
@@ -144,12 +150,15 @@ if "layouts_model" not in st.session_state:
 for problem in st.session_state.get("layouts_link_problems", []):
     st.warning(f"Ignored from the link: {escape(problem)}")
 
+why = st.session_state.get("layouts_why")
 c1, c2, c3, c4, c5 = st.columns(5)
 name = c1.selectbox("Model", list(shapes), key="layouts_model")
 hardware = c2.selectbox("Accelerator", hw_names, key="layouts_hw")
 chips = c3.number_input("Chips", min_value=1, max_value=LARGEST, step=8, key="layouts_chips")
 batch = c4.number_input("Global batch (sequences)", min_value=1, max_value=LARGEST, step=64, key="layouts_batch")
 model = shapes[name][0]
+if why and why[0] == name:
+    st.caption(f"Model: your scenario's (Estimate page), {name}, {why[1]}.")
 sequence = c5.number_input("Sequence (tokens)", min_value=1, max_value=LARGEST, step=512, key="layouts_sequence")
 
 st.subheader("Your layout")
@@ -214,6 +223,9 @@ chart = alt.Chart(pd.DataFrame(rows)).mark_bar().encode(
                     legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=0)),  # a phone's width
     tooltip=[alt.Tooltip("layout:N", title="Layout"), alt.Tooltip("part:N", title="Part"),
              alt.Tooltip("time:N", title="Time")],
-).properties(height=alt.Step(24))  # a row per layout, however many
+).properties(  # 24 px a row, however many; only the width fits the page. Not alt.Step(24): Vega-Lite
+    # logs 'Dropping "fit-y"' for a stepped height under any fit; nor Streamlit's default "fit", which would
+    # squeeze the rows to leave room for the legend inside this height
+    height=24 * len(ranks), autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
 st.markdown("**Where each layout's step goes** (rows as in the table)")
 st.altair_chart(chart, width="stretch")

@@ -12,17 +12,21 @@ gives them back (from the link, or from the page's last visit), ``keep`` writes 
 
 from __future__ import annotations
 
+import math
+
 import pint
 import streamlit as st
 
 import calc
-from calc.display import escape
-from calc.scenario import has_range, inputs, read_query
-from calc.uncertainty import simulate
+from calc.architecture import published
+from calc.display import escape, show
+from calc.scenario import has_range, inputs, presets, read_query
+from calc.uncertainty import parse_range, simulate
 
 KEY, PROBLEMS, PENDING = "scenario", "url_problems", "scenario_pending"
 VIEWS, PAGE = "page_views", "page_now"  # each page's own URL fields; the page this run draws
-OWN_FIELDS = ("layouts",)  # the pages (by URL path) that keep fields of their own in the URL
+OWN_FIELDS = ("layouts",)
+NEAR = 0.10  # a published shape stands for the scenario's model within 10% of its parameters  # the pages (by URL path) that keep fields of their own in the URL
 
 
 def start(page: str = "") -> None:
@@ -104,6 +108,54 @@ def _compute(items: tuple) -> pint.Quantity | None:
     except calc.InputError:
         return None
     return est.compute if "compute" in est else None
+
+
+def scenario_shape() -> tuple[str, str] | None:
+    """The published shape (a name of ``calc.architecture.published()``) of the session's scenario,
+    and why, in words: the published run it was loaded from (its parameters as that preset gives
+    them), else the shape nearest its parameters (and active parameters) within 10%; None if none.
+    The Model shape and Parallel layouts pages start from it."""
+    shapes, runs = _shapes(), " (published run)"
+    params, active = _count("params"), _count("active_params")
+    if params is None:
+        return None
+    same = [preset.removesuffix(runs) for preset, given in presets().items()  # its counts, however written
+            if preset.endswith(runs) and preset.removesuffix(runs) in shapes and "params" in given
+            and _count("params", given) == params and _count("active_params", given) == active]
+    if same:  # Chinchilla and Llama 2 70B both have 70B: the tokens tell them apart
+        tokens = _count("tokens")
+        run = next((r for r in same if tokens is not None and _count("tokens", presets()[r + runs]) == tokens), same[0])
+        return run, f"the published run with its {show('params', calc.Q_(params, 'param'))}"
+
+    def distance(name: str) -> float:
+        t = shapes[name][0]
+        gap = abs(math.log(t.params().m_as("param") / params))
+        return gap + (abs(math.log(t.active_params().m_as("param") / active)) if active else 0)
+
+    name = min(shapes, key=distance)
+    if distance(name) > math.log1p(NEAR) * (2 if active else 1):
+        return None
+    return name, (f"the published shape nearest its {show('params', calc.Q_(params, 'param'))} "
+                  f"(this one has {show('params', shapes[name][0].params())})")
+
+
+@st.cache_resource
+def _shapes() -> dict:
+    return published()
+
+
+def _count(name: str, scenario: dict[str, str] | None = None) -> float | None:
+    """``params``, ``active_params`` or ``tokens`` of ``scenario`` (the session's if None) as a
+    number (a range's median), rounded to 6 figures so that 70B and 70 Gparam are equal; or None."""
+    try:
+        value = inputs(get() if scenario is None else scenario).get(name)
+        if value is None:
+            return None
+        d = parse_range(value, name) if isinstance(value, str) else None
+        q = d.quantile(0.5) if d is not None else calc.estimate(**{name: value})[name].value
+        return float(f"{q.m_as('token' if name == 'tokens' else 'param'):.6g}")
+    except calc.InputError:
+        return None
 
 
 def _to_url(scenario: dict[str, str]) -> None:

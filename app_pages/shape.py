@@ -3,8 +3,6 @@ parameters, FLOP per token, memory per chip and the scaling laws' loss."""
 
 import dataclasses
 import json
-import math
-from urllib.parse import urlencode
 
 import altair as alt
 import numpy as np
@@ -18,54 +16,31 @@ from calc.architecture import Transformer, published
 from calc.display import as_text, number, show
 from calc.memory import DEFAULTS, RECOMPUTE, STATES, min_chips, per_chip
 from calc.scaling import compute_optimal, laws
-from calc.scenario import presets
-from calc.uncertainty import parse_range
+from calc.scenario import has_range
+from calc.scenario import inputs as scenario_inputs
 
-NEAR = 0.10  # a published shape stands for the scenario's model within 10% of its parameters
 shapes = published()
+JSON_KINDS = {list: "array", str: "string", int: "number", float: "number", bool: "true or false", type(None): "null"}
 
 
-def _scenario_count(name: str) -> float | None:
-    """The scenario's parameters (``params`` or ``active_params``; a range's median), or None."""
-    value = session.known().get(name)
-    if value is None:
-        return None
-    try:
-        d = parse_range(value, name) if isinstance(value, str) else None
-        q = d.quantile(0.5) if d is not None else calc.estimate(**{name: value})[name].value
-        return float(q.m_as("param"))
-    except calc.InputError:
-        return None
-
-
-def _scenario_shape() -> tuple[str, str] | None:
-    """The published shape of the session's scenario, and why: the published run it was loaded
-    from (its parameters as that preset gives them), else the shape nearest its parameter count."""
-    scenario, runs = session.get(), " (published run)"
-    for preset, given in presets().items():
-        run = preset.removesuffix(runs)
-        if (preset.endswith(runs) and run in shapes and "params" in given
-                and all(given.get(k) == scenario.get(k) for k in ("params", "active_params"))):
-            return run, f"the published run with its {show('params', calc.Q_(_scenario_count('params'), 'param'))}"
-    params, active = _scenario_count("params"), _scenario_count("active_params")
-    if params is None:
-        return None
-
-    def distance(shape) -> float:
-        t = shape[0]
-        gap = abs(math.log(t.params().m_as("param") / params))
-        return gap + (abs(math.log(t.active_params().m_as("param") / active)) if active else 0)
-
-    name = min(shapes, key=lambda n: distance(shapes[n]))
-    if distance(shapes[name]) > math.log1p(NEAR) * (2 if active else 1):
-        return None
-    return name, (f"the published shape nearest its {show('params', calc.Q_(params, 'param'))} "
-                  f"(this one has {show('params', shapes[name][0].params())})")
+def _with_shape(scenario: dict[str, str], given: dict[str, str]) -> dict[str, str]:
+    """The session's scenario with the shape's fields (``given``: params, active params, FLOP per
+    parameter-token); a compute or duration of the scenario that the new count contradicts is dropped."""
+    out = {k: v for k, v in scenario.items() if k != "active_params"} | given
+    for drop in ("compute", "duration", "cost"):
+        try:
+            known = scenario_inputs(out)
+            if not has_range(known):
+                calc.estimate(**known)
+            return out
+        except calc.InputError:
+            out.pop(drop, None)
+    return out
 
 
 st.title("From a model's shape to its compute and memory")
 if "shape_preset" not in st.session_state:  # each visit: the scenario's model when it has one, else Llama 2 70B
-    match = _scenario_shape()
+    match = session.scenario_shape()
     st.session_state["shape_preset"] = match[0] if match else "Llama 2 70B"
     st.session_state["shape_why"] = match
 c1, c2 = st.columns([1, 1])
@@ -75,10 +50,19 @@ base, source = shapes[name][0], name
 if upload is not None:
     try:
         raw = json.loads(upload.getvalue().decode("utf-8"))
+        if not isinstance(raw, dict):  # a JSON string would be read as a path on this machine
+            st.error(f"The uploaded file is not a config.json: expected a JSON object ({{\"model_type\": ...}}), "
+                     f"but it holds a JSON {JSON_KINDS.get(type(raw), 'value')}. Upload the config.json of a Hugging Face model.")
+            st.stop()
         base, source = Transformer.from_config(raw), upload.name
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        st.error("The uploaded file is not a JSON config.json:")
-        st.code(str(exc), language=None)
+    except UnicodeDecodeError as exc:
+        st.error(f"The uploaded file is not a config.json: expected JSON text (UTF-8), but byte {exc.start + 1:,} "
+                 f"is 0x{upload.getvalue()[exc.start]:02x}, which is not text. Upload the config.json of a "
+                 "Hugging Face model.")
+        st.stop()
+    except json.JSONDecodeError as exc:
+        st.error(f"The uploaded file is not a config.json: expected JSON, but line {exc.lineno:,}, column "
+                 f"{exc.colno:,} does not read as JSON ({exc.msg}). Upload the config.json of a Hugging Face model.")
         st.stop()
     except calc.InputError as exc:
         st.error("The uploaded config.json cannot be read:")
@@ -106,13 +90,19 @@ except calc.InputError as exc:
     st.error(str(exc))
     st.stop()
 sequence = st.number_input("Sequence length (tokens)", min_value=1, value=int(model.context), step=1,
-                           key=f"shape_sequence_{source}")
+                           key=f"shape_sequence_{source}", help="Tokens per training sequence: the attention "
+                           "FLOP per token grow with it")
+if upload is not None and int(sequence) == int(model.context):
+    st.caption(f"The sequence starts at the config's longest position ({int(model.context):,} tokens, its "
+               "max_position_embeddings); runs mostly train shorter and extend the context at the end, so the "
+               "attention share below is that of the longest sequence. Set the length the run trained at above.")
 
 m1, m2, m3, m4 = st.columns(4)
 m1.metric("Parameters", show("params", model.params()))
 m2.metric("Active per token", show("params", model.active_params()))
 m3.metric("FLOP per token (exact)", number(model.flop_per_token("exact", sequence=sequence).m_as("FLOP/token")))
-m4.metric("PaLM count above 6N", f"{model.six_nd_gap(sequence):.1%}")
+m4.metric("PaLM count above 6N", f"{model.six_nd_gap(sequence):.1%}",
+          help=f"How far PaLM's count (6N plus the attention at {int(sequence):,} tokens a sequence) is above 6N")
 rows = []
 for c in ("kaplan2020", "palm2022", "megatron2021", "megatron2021-recompute"):
     ok = model.is_megatron_shape or not c.startswith("megatron")
@@ -128,9 +118,13 @@ with st.expander("Parameters by component"):
     st.dataframe(pd.DataFrame([{"Component": k, "Parameters": f"{v.m_as('param'):,.0f}"}
                                for k, v in model.breakdown().items()]), hide_index=True, width="stretch")
 inputs = model.as_inputs(context=int(sequence))
-link = "/?" + urlencode({k: as_text(k, calc.Q_(float(f"{v.magnitude:.4g}"), v.units)) for k, v in inputs.items()})
-st.markdown(f"[Estimate a run of this shape ↗]({link}) (params, active params and FLOP per parameter-token "
-            f"{inputs['flop_per_param_token'].m_as('FLOP/param/token'):.3f} from the PaLM count)")
+given = {k: as_text(k, calc.Q_(float(f"{v.magnitude:.4g}"), v.units)) for k, v in inputs.items()}
+if st.button("Estimate a run of this shape", key="shape_to_estimate", icon=":material/calculate:"):
+    session.load(_with_shape(session.get(), given))
+    st.switch_page("app_pages/estimate.py")
+st.caption(f"Opens the Estimate page with this shape's parameters, active parameters and FLOP per "
+           f"parameter-token ({inputs['flop_per_param_token'].m_as('FLOP/param/token'):.3f}, the PaLM count at "
+           f"{int(sequence):,} tokens a sequence), keeping your scenario's other fields (tokens, accelerator, chips...).")
 st.caption("kaplan2020: 6N; palm2022: model FLOP, 6N + 12·L·H·Q·T (what MFU divides); megatron2021: Narayanan et al. "
            "eq. 3, hardware FLOP; exact: every matrix multiply of forward and backward, as torch's FLOP counter "
            "measures, with the recomputed forward added.")

@@ -89,6 +89,17 @@ def test_the_scenario_gives_the_accelerator_and_the_chips():
     assert _url(at)["chips"] == "512"  # the scenario stays in the URL beside the page's fields
 
 
+def test_the_model_is_the_scenario_s_as_on_the_model_shape_page():
+    at = _open(params="70B", tokens="2T", hardware="H100 SXM5", chips="2048")  # the typical link: Llama 2 70B's run
+    assert at.selectbox(key="layouts_model").value == "Llama 2 70B"  # not GPT-3 175B
+    assert any("your scenario's" in c.value for c in at.caption)
+    at = _open(params="671e9 param", active_params="37e9 param")
+    assert at.selectbox(key="layouts_model").value == "DeepSeek-V3"
+    at = _open(params="3e12 param")  # no published shape near: GPT-3 as before, and nothing said
+    assert at.selectbox(key="layouts_model").value == "GPT-3 175B"
+    assert not any("your scenario's" in c.value for c in at.caption)
+
+
 def test_chips_that_do_not_split_say_so_and_suggest_counts_that_do():
     at = _open(**{"layouts.chips": "1000"})
     shown = " ".join(i.value for i in at.info)
@@ -117,7 +128,8 @@ def test_the_chart_has_a_row_per_layout_and_its_legend_below():
     spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
     assert spec["encoding"]["y"]["field"] == "rank"  # short row names ("yours", "#1"): the bars keep the width
     assert spec["encoding"]["color"]["legend"]["orient"] == "bottom"
-    assert spec["height"] == {"step": 24}
+    assert spec["height"] == 24 * 9  # a row per layout; a stepped height logs 'Dropping "fit-y"' in the browser
+    assert spec["autosize"]["type"] == "fit-x"  # the width fits the page; the legend adds to the height
     assert spec["encoding"]["y"]["sort"] == ["yours"] + [f"#{i}" for i in range(1, 9)]
 
 

@@ -76,6 +76,8 @@ def _from_scenario(**query):
 def test_the_scenario_s_published_run_is_the_starting_shape():
     at = _from_scenario(params="70 Gparam", tokens="2 Ttoken")  # the Llama 2 70B preset, not Llama 3 70B (70.6B)
     assert at.selectbox(key="shape_preset").value == "Llama 2 70B"
+    at = _from_scenario(params="70B", tokens="2T")  # the same run, typed: its counts, not its text, are compared
+    assert at.selectbox(key="shape_preset").value == "Llama 2 70B"
     assert any("Started from your scenario's model" in c.value for c in at.caption)
 
 
@@ -93,10 +95,45 @@ def test_no_near_shape_or_no_scenario_starts_from_llama_2_70b_and_says_nothing()
         assert not any("Started from" in c.value for c in at.caption)
 
 
-def test_the_link_to_estimate_carries_no_e_notation():
+def test_estimate_a_run_of_this_shape_keeps_the_scenario_and_opens_estimate():
+    at = _from_scenario(params="70 Gparam", tokens="2 Ttoken", hardware="H100 SXM5", chips="2048")
+    at.button(key="shape_to_estimate").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    url = {k: v[0] if isinstance(v, list) else v for k, v in at.query_params.items()}
+    assert url["tokens"] == "2 Ttoken" and url["hardware"] == "H100 SXM5" and url["chips"] == "2048"
+    assert url["params"] == "68.98 Gparam" and "e+" not in " ".join(url.values())
+    assert "flop_per_param_token" in url
+    assert any(m.label == "Duration · derived" for m in at.metric)  # the Estimate page, with a result
+
+
+def test_the_shape_replaces_a_compute_its_count_contradicts():
+    at = _from_scenario(params="70 Gparam", tokens="2 Ttoken", compute="8.4e23 FLOP")
+    at.selectbox(key="shape_preset").set_value("GPT-3 175B").run()
+    at.button(key="shape_to_estimate").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    url = {k: v[0] if isinstance(v, list) else v for k, v in at.query_params.items()}
+    assert "compute" not in url and url["tokens"] == "2 Ttoken" and url["params"].startswith("174.")
+
+
+def test_a_file_that_is_not_json_says_what_was_wrong():
     at = _page()
-    link = next(m.value for m in at.markdown if "Estimate a run of this shape" in m.value)
-    assert "e%2B" not in link and "e+" not in link and "68.98+Gparam" in link
+    at.file_uploader(key="shape_config").upload("config.json", b"model_type: llama", "application/json").run()
+    assert not at.exception and at.error
+    message = at.error[0].value
+    assert "expected JSON" in message and "line 1, column 1" in message and not message.endswith(":")
+    at.file_uploader(key="shape_config").upload("config.json", b'"/etc/hostname"', "application/json").run()
+    assert "expected a JSON object" in at.error[0].value and "string" in at.error[0].value  # never read as a path
+
+
+def test_an_uploaded_config_says_the_sequence_is_its_longest_position_and_takes_another():
+    at = _page()
+    cfg = (Path(PAGE).parents[1] / "data" / "configs" / "deepseek-v3.json").read_bytes()
+    at.file_uploader(key="shape_config").upload("config.json", cfg, "application/json").run()
+    assert any("longest position (163,840 tokens" in c.value and "train shorter" in c.value for c in at.caption)
+    long = _metric(at, "PaLM count above 6N")
+    at.number_input(key="shape_sequence_config.json").set_value(4096).run()
+    assert not any("longest position" in c.value for c in at.caption)
+    assert float(_metric(at, "PaLM count above 6N").rstrip("%")) < float(long.rstrip("%")) / 10
 
 
 def test_memory_labels_and_parts_are_words_and_the_axes_say_b_for_billion():
