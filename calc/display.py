@@ -145,7 +145,7 @@ def _one(name: str, q: pint.Quantity, short: bool = False) -> str:
         return _scaled(q.m_as("token"), _COUNT) + " tokens"
     if name == "chips":
         n = q.m_as("chip")
-        return (f"{n:,.0f}" if n >= 1 and float(n).is_integer() else number(n)) + " chips"
+        return (f"{n:,.0f}" if n >= 1 and float(n).is_integer() else number(n)) + (" chip" if n == 1 else " chips")
     if name == "compute":
         return number(q.m_as("FLOP")) + " FLOP" + ("" if short else f" ({number(q.m_as('PFLOP/s*day'))} PFLOP/s-days)")
     if name == "flop_per_param_token":

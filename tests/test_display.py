@@ -79,3 +79,10 @@ def test_escape_leaves_no_markdown(text):
 def test_escape_cuts_long_text_and_flattens_lines():
     out = escape("a\n" * 500)
     assert "\n" not in out and len(out) <= 200
+
+
+def test_one_chip_is_singular():
+    from calc import Q_
+    from calc.display import show
+
+    assert show("chips", Q_(1, "chip")) == "1 chip" and show("chips", Q_(2, "chip")) == "2 chips"
