@@ -79,6 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     co.add_argument("--chips", metavar="VALUE", help="chips, for the acquisition cost [chip]")
     co.add_argument("--start", help="training start date YYYY-MM-DD (prices in force then)")
     co.add_argument("--year", type=int, help="express costs in the dollars of this year")
+    co.add_argument("--price", metavar="VALUE", help="your rental price, priced first beside the listed ones "
+                                                    "[USD/chip/hour], e.g. \"2 USD/chip/hour\"")
     co.add_argument("--json", action="store_true", help="print JSON instead of tables")
 
     th = sub.add_parser("thresholds", help="which regulatory lines a run or a cluster crosses")
@@ -334,6 +336,7 @@ def _cost(args) -> int:
         amortized_cost,
         check_run,
         cloud_cost,
+        given_price_cost,
         in_dollars_of,
         published_run,
         reconcile,
@@ -358,7 +361,7 @@ def _cost(args) -> int:
         from calc.estimate import read_value
 
         read_value("chips", chips)
-    methods = []
+    methods = [] if args.price is None else [given_price_cost(chip_hours, args.price, start)]
     for commitment in ("on-demand", "1-year", "3-year"):
         try:
             methods.append(cloud_cost(chip_hours, hardware, start, commitment))

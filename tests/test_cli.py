@@ -217,3 +217,13 @@ def test_shape_commands_without_a_model_say_how_to_give_one(capsys):
     assert code == 2 and '--model: required: a published shape, e.g. --model "Llama 2 70B"' in err
     code, _, err = run(capsys, "params", "--layers", "2")
     assert code == 2 and "--d-model: required with the other shape flags" in err
+
+
+def test_cost_prices_your_price_first(capsys):
+    code, out, _ = run(capsys, "cost", "--model", "GPT-3 175B", "--price", "1.5 USD/chip/hour", "--json")
+    assert code == 0
+    first = json.loads(out)["methods"][0]
+    assert first["method"] == "your price"
+    assert first["usd"] == pytest.approx(3.552e6 * 1.5, rel=1e-3)  # GPT-3's 3.552M V100-hours x $1.50
+    code, _, err = run(capsys, "cost", "--model", "GPT-3 175B", "--price", "1.5 USD/hour")
+    assert code == 2 and 'write "1.5 USD/chip/hour"' in err
