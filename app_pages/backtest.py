@@ -58,8 +58,8 @@ st.altair_chart((diagonal + points).properties(height=420).configure_legend(orie
                 width="stretch")
 part = part.assign(**{"within ": [f"{'yes' if w else 'no'} (±{t:.0%})" for w, t in zip(part["within"], part["tolerance"])]})
 st.dataframe(part[["run", "caveat", "reported ", "recomputed ", "ratio ", "within ", "method", "group"]],
-             hide_index=True, width="stretch", row_height=76, column_config={  # tall rows: caveats wrap
-                 "run": st.column_config.TextColumn("Run", pinned=True), "caveat": st.column_config.TextColumn("Caveat", width="large"),
+             hide_index=True, width="stretch", row_height=92, column_config={  # tall rows: caveats wrap (4 lines)
+                 "run": st.column_config.TextColumn("Run", pinned=True), "caveat": st.column_config.TextColumn("Caveat", width=260),  # not "large": every column fits at 1440 px
                  "reported ": "Reported", "recomputed ": "Recomputed",
                  "ratio ": st.column_config.TextColumn("Ratio", help="recomputed / reported"),
                  "within ": st.column_config.TextColumn("Within tolerance", help="yes or no, and the tolerance"),

@@ -30,6 +30,7 @@ st.caption("The Estimate page's run, without its hardware-specific inputs: "
            + "; ".join(f"{label(k, unit=False)} {escape(show(k, calc.estimate(**{k: v})[k].value, True))}"
                        for k, v in used.items())
            + (f". Ranges ({', '.join(medians)}) at their medians." if medians else "."))
+SHORT_VENDOR = {"Amazon Web Services": "AWS", "Google Cloud": "GCP", "Microsoft Azure": "Azure"}  # fits at 1440 px
 names = st.multiselect("Accelerators", list(data.hardware_table()), default=list(DEFAULT_LINEUP), key="compare_hw")
 rows, problems = [], []
 for name, est in compare_hardware(used, names).items():
@@ -43,7 +44,8 @@ for name, est in compare_hardware(used, names).items():
     row["usd"] = est.cost.m_as("USD") if "cost" in est else None
     row["mwh"] = est.energy.m_as("MWh") if "energy" in est else None
     listed = default_price(name) if "price" in est and est["price"].source == "default" else None
-    row["Price source"] = (", ".join((" ".join(x for x in (listed.vendor, listed.region) if x), str(listed.date)))
+    vendor = SHORT_VENDOR.get(listed.vendor, listed.vendor) if listed else None
+    row["Price source"] = (", ".join((" ".join(x for x in (vendor, listed.region) if x), str(listed.date)))
                            if listed else est["price"].how if "price" in est else "no price in data/prices.csv")
     rows.append(row)
 for p in problems:
@@ -71,5 +73,5 @@ for col, field, title, axis in ((cols[0], "days", "Duration (days)", charts.plai
         tooltip=["Hardware", text],
     ).properties(height=max(charts.HEIGHT, 30 * len(df)), title=title), width="stretch")  # one height: every label
 st.caption("Prices are each chip's latest on-demand price in data/prices.csv, so their dates differ: the big cloud "
-           "(AWS, Google Cloud, Azure) with the lowest list price for the chip, or the lowest other public price where "
+           "(AWS, Google Cloud Platform (GCP), Microsoft Azure) with the lowest list price for the chip, or the lowest other public price where "
            "no big cloud lists it. Peaks are dense, at the chip's default number format (bf16, or fp16 for the V100).")

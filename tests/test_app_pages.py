@@ -38,6 +38,10 @@ def test_back_test_columns_are_words():
     assert "why outside" not in detail  # explained below the table, in full
     assert all(v[0].isupper() for v in detail.values()), detail
     assert at.dataframe[1].proto.row_height > 64  # Streamlit wraps text in rows taller than 4rem
+    caveat = json.loads(at.dataframe[1].proto.columns)["caveat"]
+    assert caveat["width"] == 260  # not "large" (400 px): Method and Runs from fit beside it at 1440 px
+    longest = max(len(c) for c in at.dataframe[1].value["caveat"])
+    assert at.dataframe[1].proto.row_height >= 88 and longest <= 4 * 36  # four lines of about 36 characters
 
 
 def test_back_test_explains_every_run_outside_its_tolerance_in_full():
@@ -58,8 +62,8 @@ def test_claims_statements_wrap_and_labels_are_words():
 def test_compare_price_source_is_short_enough_to_read():
     at = _open("app_pages/compare.py", params="70e9 param", tokens="1.4e12 token", chips="1024")
     sources = at.dataframe[0].value["Price source"]
-    assert all(len(s) <= 45 for s in sources), list(sources)  # vendor, region, date: no clipped sentence
-    assert any(re.fullmatch(r"Amazon Web Services us-east-1, \d{4}-\d\d-\d\d", s) for s in sources)
+    assert all(len(s) <= 40 for s in sources), list(sources)  # vendor, region, date: no clipped sentence at 1440 px
+    assert any(re.fullmatch(r"AWS us-east-1, \d{4}-\d\d-\d\d", s) for s in sources)  # as the caption names it
 
 
 def test_landscape_rule_labels_are_cut_at_the_chart_width_not_beyond():
