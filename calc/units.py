@@ -171,7 +171,29 @@ def _normalize(text: str, field: str, unit: str) -> str:
         text = text.replace(c, " ")
     text = re.sub(r"([A-Za-z]+)-([A-Za-z]+)", r"(\1*\2)", text)  # "GPU-hours" is one unit: USD/GPU-hour
     text = re.sub(r"\s*\bCO2(?:e|eq)?\b", "", text)  # "t CO2e", "kg CO2e/kWh": a label of the mass, not a unit
+    text = _flops(text, field, unit)
     return _SUPER_RUN.sub(lambda s: "^" + s.group(1).translate(_SUPERSCRIPTS), text)
+
+
+_FLOPS = re.compile(r"(?<![A-Za-z])(kilo|mega|giga|tera|peta|exa|zetta|yotta|[kmgtpezy])?flops(?![A-Za-z])", re.I)
+_FLOPS_PREFIX = {"k": "k", "m": "M", "g": "G", "t": "T", "p": "P", "e": "E", "z": "Z", "y": "Y"}
+
+
+def _flops(text: str, field: str, unit: str) -> str:
+    """"989 TFLOPS" where a rate is expected is 989 TFLOP/s (MFLOPS is mega, never milli); where a
+    count is expected, "FLOPS" (capital S) is refused as ambiguous, and "FLOPs" stays a count."""
+    if _FLOPS.search(text) is None:
+        return text
+    dims = _units(unit).dimensionality
+    if dims.get("[compute]") == 1 and dims.get("[time]") == -1:
+        def rate(m):
+            p = m.group(1) or ""
+            return (_FLOPS_PREFIX[p.lower()] if len(p) == 1 else p.lower()) + "FLOP/s"
+        return _FLOPS.sub(rate, text)
+    if dims == {"[compute]": 1} and any(m.group(0).endswith("FLOPS") for m in _FLOPS.finditer(text)):
+        raise InputError(field, f"\"FLOPS\" is ambiguous here (a count or per second?): write FLOP for a count, "
+                                f"e.g. \"1e25 FLOP\", got {_quote(text)}")
+    return text
 
 
 def _power(base: float, exp: int, field: str, original: str) -> float:
@@ -317,7 +339,7 @@ def _per_chip_hint(value, expected, unit: str) -> str:
     per_chip = value / ureg.Quantity(1, "chip")
     if per_chip.dimensionality != expected.dimensionality or isinstance(value.magnitude, np.ndarray):
         return ""
-    return (f'; if that is per chip, write "{float(per_chip.m_as(expected)):,.6g} {unit}" '
+    return (f'; if that is per chip, write "{f"{float(value.magnitude):.6g}".replace("e+", "e")} {value.units:~C}/chip" '
             "(for a machine of several chips, divide by its chip count first)")
 
 

@@ -226,4 +226,4 @@ def test_cost_prices_your_price_first(capsys):
     assert first["method"] == "your price"
     assert first["usd"] == pytest.approx(3.552e6 * 1.5, rel=1e-3)  # GPT-3's 3.552M V100-hours x $1.50
     code, _, err = run(capsys, "cost", "--model", "GPT-3 175B", "--price", "1.5 USD/hour")
-    assert code == 2 and 'write "1.5 USD/chip/hour"' in err
+    assert code == 2 and 'write "1.5 USD/h/chip"' in err

@@ -79,8 +79,8 @@ def test_counts_as_people_type_them(text, field, unit, expected):
 
 @pytest.mark.parametrize("text, field, unit, words", [
     ("70 GB", "params", "param", "got 70.0 GB ([information])"),  # the literal reading is what the message shows
-    ("$2/hr", "price", "USD/chip/hour", 'if that is per chip, write "2 USD/chip/hour"'),
-    ("98.32 USD/hour", "price", "USD/chip/hour", 'write "98.32 USD/chip/hour" (for a machine of several chips'),
+    ("$2/hr", "price", "USD/chip/hour", 'if that is per chip, write "2 USD/h/chip"'),
+    ("98.32 USD/hour", "price", "USD/chip/hour", 'write "98.32 USD/h/chip" (for a machine of several chips'),
     ("700 W", "power", "W/chip", 'write "700 W/chip"'),
     ("70b", "dataset_size", "GB", "a count ('70b') without a unit is ambiguous here"),
 ])
@@ -88,3 +88,28 @@ def test_near_misses_say_what_would_read(text, field, unit, words):
     with pytest.raises(InputError) as exc:
         parse_quantity(text, field, unit, bare_ok=field != "dataset_size")
     assert words in str(exc.value)
+
+
+@pytest.mark.parametrize("text, expected", [("989 TFLOPS", 989e12), ("45 EFLOPS", 45e18), ("989 teraFLOPS", 989e12),
+                                            ("989 tflops", 989e12), ("1 MFLOPS", 1e6), ("45 exaflops", 45e18)])
+def test_flops_is_per_second_where_a_rate_is_expected(text, expected):
+    assert parse_quantity(text, "cluster_peak", "FLOP/s", bare_ok=True).m_as("FLOP/s") == pytest.approx(expected)
+
+
+def test_flops_where_a_count_is_expected():
+    assert parse_quantity("1e25 FLOPs", "compute", "FLOP", bare_ok=True).m_as("FLOP") == 1e25  # FLOPs: a plural
+    with pytest.raises(InputError, match='"FLOPS" is ambiguous here'):
+        parse_quantity("1e25 FLOPS", "compute", "FLOP", bare_ok=True)
+    with pytest.raises(InputError, match='write "989 TFLOP/s/chip"'):  # a peak per chip: the chip is not implied
+        parse_quantity("989 TFLOPS", "peak", "FLOP/s/chip", bare_ok=True)
+
+
+@pytest.mark.parametrize("text, field, unit", [("$2/hr", "price", "USD/chip/hour"), ("700 W", "power", "W/chip"),
+                                               ("1e25 FLOPS", "peak", "FLOP/s/chip")])
+def test_the_per_chip_suggestion_reads(text, field, unit):
+    import re
+
+    with pytest.raises(InputError) as exc:
+        parse_quantity(text, field, unit, bare_ok=True)
+    suggestion = re.search(r'write "([^"]+)"', str(exc.value)).group(1)
+    assert parse_quantity(suggestion, field, unit, bare_ok=True).check(unit)
