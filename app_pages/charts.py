@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import altair as alt
 
+from calc.display import tick_digits, ticks
+
 HEIGHT = 280  # every chart of a page the same height, side by side or not
 
 _DIGITS = list(zip("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻"))
@@ -25,8 +27,13 @@ _ONE_TWO_FIVE = ("indexof([1, 2, 5], round(datum.value / pow(10, floor(log(abs(d
                  "/ 1000) >= 0")
 
 
-def money_axis(title: str, log: bool = False) -> alt.Axis:
-    """Dollar ticks: $500k, $4.6M, $1.2B (SI's G is a billion in money)."""
+def money_axis(title: str, log: bool = False, span: tuple[float, float] | None = None) -> alt.Axis:
+    """Dollar ticks: $500k, $4.6M, $1.2B (SI's G is a billion in money). With ``span`` (low, high),
+    round ticks across it written with the digits they need: $3.5M, $4M, $4.5M, $5M."""
+    if span is not None:
+        values = ticks(*span)
+        label = f"'$' + replace(format(datum.value, '.{max(2, tick_digits(values))}~s'), 'G', 'B')"
+        return alt.Axis(title=title, values=values, labelExpr=label)
     label = "'$' + replace(format(datum.value, '.2~s'), 'G', 'B')"
     return alt.Axis(title=title, labelExpr=f"{_ONE_TWO_FIVE} ? {label} : ''" if log else label)
 
@@ -39,7 +46,13 @@ def power_axis(title: str) -> alt.Axis:
                                            f"{label} : ''")
 
 
-def plain_axis(title: str, log: bool = False) -> alt.Axis:
-    """Ordinary numbers: 1,024 or 14.8 or 0.35, at most three significant figures below 100."""
+def plain_axis(title: str, log: bool = False, span: tuple[float, float] | None = None) -> alt.Axis:
+    """Ordinary numbers: 1,024 or 14.8 or 0.35, at most three significant figures below 100. With
+    ``span`` (low, high), round ticks across it, each written in full: 10.5, 11, 11.5."""
+    if span is not None:
+        values = ticks(*span)
+        digits = max(3, tick_digits(values))
+        label = f"abs(datum.value) >= 1000 ? format(datum.value, ',.0f') : format(datum.value, '.{digits}~r')"
+        return alt.Axis(title=title, values=values, labelExpr=label)
     label = "abs(datum.value) >= 100 ? format(datum.value, ',.0f') : format(datum.value, '.3~r')"
     return alt.Axis(title=title, labelExpr=f"{_ONE_TWO_FIVE} ? ({label}) : ''" if log else label)

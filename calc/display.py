@@ -247,3 +247,49 @@ def escape(text, limit: int = 200) -> str:
     # GFM turns bare addresses into live links even when escaped: a word joiner (U+2060, invisible)
     # inside "://", "www." and "@" stops it.
     return _AUTOLINK.sub(lambda m: m.group(0)[0] + "\u2060" + m.group(0)[1:], text)
+
+
+def ticks(lo: float, hi: float, count: int = 5) -> list[float]:
+    """Round tick values for a chart axis from ``lo`` to ``hi`` (both positive), about ``count`` of them.
+
+    Over more than a decade: 1, 2 and 5 of each decade (powers of ten alone when those are too many);
+    within less: steps of 1, 2, 2.5 or 5 times a power of ten, so a $3.3M-$5.3M spread gets
+    $3.5M, $4M, $4.5M and $5M, not one label.
+
+    Examples
+    --------
+    >>> ticks(3.3e6, 5.3e6)
+    [3500000.0, 4000000.0, 4500000.0, 5000000.0]
+    >>> ticks(1, 1000)
+    [1.0, 10.0, 100.0, 1000.0]
+    """
+    lo, hi = float(min(lo, hi)), float(max(lo, hi))
+    if not (lo > 0 and math.isfinite(hi)):
+        return []
+    if hi / lo >= 10:
+        decades = range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1)
+        for steps in ((1, 2, 5), (1,)):
+            out = [_round(s * 10.0**d) for d in decades for s in steps if lo <= s * 10.0**d * (1 + 1e-9)
+                   and s * 10.0**d <= hi * (1 + 1e-9)]
+            if len(out) <= count + 2:
+                return out
+        return out
+    raw = (hi - lo) / count
+    power = 10.0 ** math.floor(math.log10(raw)) if raw > 0 else 10.0 ** math.floor(math.log10(lo))
+    step = next(s * power for s in (1, 2, 2.5, 5, 10) if s * power >= raw)
+    first = math.ceil(lo / step - 1e-9)
+    out = [_round(k * step) for k in range(first, math.floor(hi / step + 1e-9) + 1)]
+    return out or [_round(lo)]
+
+
+def _round(x: float) -> float:
+    return float(f"{x:.12g}")  # 0.1 * 3 is 0.30000000000000004: a tick is the round number it stands for
+
+
+def tick_digits(values) -> int:
+    """The fewest significant figures (at least 1) that write every tick of ``values`` exactly:
+    2 for $3.5M and $4M, 3 for $4.25M. The precision of a chart's tick format."""
+    for digits in range(1, 16):
+        if all(float(f"{v:.{digits - 1}e}") == float(v) for v in values):
+            return digits
+    return 15

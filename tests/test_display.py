@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import calc
-from calc.display import as_text, escape, exact, label, number, show
+from calc.display import as_text, escape, exact, label, number, show, tick_digits, ticks
 from calc.units import Q_, parse_quantity
 from calc.vocabulary import BY_NAME
 
@@ -86,3 +86,24 @@ def test_one_chip_is_singular():
     from calc.display import show
 
     assert show("chips", Q_(1, "chip")) == "1 chip" and show("chips", Q_(2, "chip")) == "2 chips"
+
+
+@pytest.mark.parametrize("lo, hi, expected", [
+    (3.3e6, 5.3e6, [3.5e6, 4e6, 4.5e6, 5e6]),  # a range's cost: several labels, not one "$5M"
+    (1, 1000, [1, 10, 100, 1000]),
+    (3, 60, [5, 10, 20, 50]),
+    (0.31, 0.49, [0.35, 0.4, 0.45]),
+    (10.2, 11.9, [10.5, 11, 11.5]),
+    (1e23, 1e27, [1e23, 1e24, 1e25, 1e26, 1e27]),
+])
+def test_ticks_are_round_and_several_within_the_span(lo, hi, expected):
+    out = ticks(lo, hi)
+    assert out == pytest.approx(expected, rel=1e-12)
+    assert all(lo <= t <= hi for t in out)
+
+
+@pytest.mark.parametrize("values, digits", [
+    ([3.5e6, 4e6, 4.5e6, 5e6], 2), ([1e6, 2e6], 1), ([4.25e6, 4.5e6], 3), ([0.35, 0.4], 2), ([12, 14, 16], 2),
+])
+def test_tick_digits_write_every_tick_exactly(values, digits):
+    assert tick_digits(values) == digits
