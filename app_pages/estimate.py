@@ -16,8 +16,9 @@ import calc
 from app_pages import charts, session
 from calc import data
 from calc.display import LABELS, escape, explain, label, number, show
-from calc.scenario import has_range, inputs, presets, read_scenario, to_json, what_to_add
-from calc.uncertainty import simulate
+from calc.estimate import read_value
+from calc.scenario import has_range, inputs, presets, read_scenario, to_json, tokens_in, what_to_add
+from calc.uncertainty import parse_range, simulate
 from calc.units import is_plain_number
 from calc.vocabulary import BY_NAME
 
@@ -28,12 +29,12 @@ LAYOUT = [  # (section, names) in the order a reader sets them
 ]
 FIELDS = [n for _, names in LAYOUT for n in names]
 HEADLINE = ["compute", "duration", "chip_hours", "cost", "utilization", "energy", "emissions", "price"]
+# Placeholders in the unit the label names (a plain number is read in it): short enough for the box.
 EXAMPLES = {
     "params": "175 Gparam", "active_params": "37 Gparam", "tokens": "300 Gtoken", "flop_per_param_token": "6",
-    "compute": "3.14 × 10²³ FLOP", "dataset_size": "40 GB", "peak": "989 TFLOP/s/chip", "chips": "1024",
-    "utilization": "0.4 or 40%", "duration": "14.8 day", "chip_hours": "3.5 × 10⁶ chip hour", "price": "2 USD/chip/hour",
-    "cost": "4.6 × 10⁶ USD", "power": "700 W/chip", "pue": "1.1", "energy": "1,300 MWh", "carbon_intensity": "0.429 kg/kWh",
-    "emissions": "552 t",
+    "compute": "3.14 × 10²³", "dataset_size": "40", "peak": "989", "chips": "1024", "utilization": "0.4 or 40%",
+    "duration": "14.8", "chip_hours": "3.5 × 10⁶", "price": "2", "cost": "4.6 × 10⁶", "power": "700", "pue": "1.1",
+    "energy": "1,300", "carbon_intensity": "0.429", "emissions": "552",
 }
 NO_HARDWARE, DEFAULT_PRECISION = "(none)", "(default)"
 DATASET_SIZE = ("size of the training text; read as tokens at about 4 bytes of English per token (data/facts.csv) "
@@ -44,9 +45,19 @@ SAMPLES = [1_000, 10_000, 100_000]
 METRIC_WIDTH = 230  # pixels: four to a row on a laptop, one on a phone
 
 
+def _in_label_unit(name: str, text: str) -> str:
+    """A field's text without the unit its label names ("1.16" under "Price per chip-hour (USD)", not
+    "1.16 USD/chip/hour", cut at the box's edge); ``_field_text`` reads it back in that unit."""
+    unit = LABELS[name][1]
+    number_part = text[:-len(unit) - 1]
+    if label(name) != label(name, unit=False) and text.endswith(f" {unit}") and is_plain_number(number_part):
+        return number_part
+    return text
+
+
 def _fill_fields(scenario: dict[str, str], every: bool) -> None:
     """Set the fields from the scenario: all of them after a load, else only those not drawn yet."""
-    values = {f"in_{n}": scenario.get(n, "") for n in FIELDS}
+    values = {f"in_{n}": _in_label_unit(n, scenario.get(n, "")) for n in FIELDS}
     values["in_hardware"] = scenario.get("hardware", NO_HARDWARE)
     values["in_precision"] = scenario.get("precision", DEFAULT_PRECISION)
     for key, value in values.items():
@@ -78,7 +89,37 @@ def _scenario_from_fields() -> dict[str, str]:
     return scenario
 
 
-def _render_inputs() -> None:
+def _field_errors(scenario: dict[str, str]) -> dict[tuple[str, ...], str]:
+    """Every field that does not read, each with what was expected and what was read (a field at a
+    time, so all are reported at once, not only the first)."""
+    errors = {}
+    for name in FIELDS:
+        if not (text := scenario.get(name)):
+            continue
+        try:
+            if name == "dataset_size":
+                tokens_in(text)
+            elif parse_range(text, name) is None:
+                read_value(name, text)
+        except calc.InputError as exc:
+            errors[(name,)] = exc.message
+    return errors
+
+
+def _run_errors(exc: calc.InputError) -> dict[tuple[str, ...], str]:
+    """An error of the estimate as one of the fields': the fields it names (a contradiction names
+    several), or none when it is about something else (the hardware, the number format)."""
+    names = tuple(n for n in getattr(exc, "fields", (exc.field,)) if n in FIELDS)
+    return {names: exc.message} if names else {}
+
+
+def _error_text(errors: dict[tuple[str, ...], str]) -> str:
+    """The errors as Markdown, each field named by the label on screen."""
+    return "\n".join(f"- **{' and '.join(label(n) for n in names)}**: {escape(m, limit=300)}"
+                      for names, m in errors.items())
+
+
+def _render_inputs(errors: dict[tuple[str, ...], str], heading: str = "Not read") -> None:
     c1, c2 = st.columns([2, 1])
     c1.selectbox(label("hardware"), [NO_HARDWARE, *data.hardware_table()], key="in_hardware",
                  help="An accelerator of data/hardware.csv: its peak, power and price become defaults.")
@@ -86,9 +127,12 @@ def _render_inputs() -> None:
                  help="Number format the peak is counted in; default bf16, or fp16 where the chip has no bf16.")
     for section, names in LAYOUT:
         st.markdown(f"**{section}**")
-        cols = st.columns(len(names))
+        cols = st.columns(len(names), vertical_alignment="bottom")  # boxes in line when a label takes two lines
         for col, n in zip(cols, names):  # no help icon per field: each is a tooltip to draw on every change
-            col.text_input(label(n), key=f"in_{n}", placeholder=f"e.g. {EXAMPLES[n]}")
+            words = f":red[{label(n)}]" if any(n in bad for bad in errors) else label(n)  # a bad field in red
+            col.text_input(words, key=f"in_{n}", placeholder=f"e.g. {EXAMPLES[n]}")
+        if bad := {k: m for k, m in errors.items() if k[0] in names}:  # right under the row it is in
+            st.error(f"{heading} in {section.lower()}:\n{_error_text(bad)}")
 
 
 def _run(known: dict):
@@ -99,26 +143,44 @@ def _run(known: dict):
     return calc.estimate(**known), None
 
 
-def _headline(name: str, q) -> str:
-    """A metric's value: compute as a power of ten (its label names the FLOP), the rest in their units."""
-    return number(q.m_as("FLOP")) if name == "compute" else show(name, q, short=True)
+def _chip_time_unit(q) -> str:
+    """Chip-years for a large chip time (as articles quote GPU-years), else chip-hours."""
+    return "chip*year" if float(np.median(q.m_as("chip*hour"))) > 1e5 else "chip*hour"
+
+
+def _headline(name: str, q, unit: str = "") -> str:
+    """A metric's value: compute as a power of ten and chip time as a number (their labels name the
+    unit: the value then fits its box), the rest in their units."""
+    if name == "compute":
+        return number(q.m_as("FLOP"))
+    if name == "chip_hours":
+        return number(q.m_as(unit))
+    return show(name, q, short=True)
+
+
+def _metric_label(name: str, unit: str) -> str:
+    if name == "chip_hours":  # the label says which: "Chip time (chip-years)" over "5,613"
+        return f"Chip time ({'chip-years' if unit == 'chip*year' else 'chip-hours'})"
+    return label(name, unit=name == "compute")  # "Training compute (FLOP)"
 
 
 def _render_metrics(est: calc.Estimate, sim) -> None:
     row = st.container(horizontal=True)  # one block that wraps, not a row of columns per four metrics
     for n in [n for n in HEADLINE if n in est]:
         item = est[n]
-        name = label(n, unit=n == "compute")  # "Training compute (FLOP)": the value then fits its box
+        unit = _chip_time_unit(item.value) if n == "chip_hours" else ""
+        name = _metric_label(n, unit)
         if sim is None:
-            row.metric(f"{name} · {item.source}", _headline(n, item.value), width=METRIC_WIDTH)
+            row.metric(f"{name} · {item.source}", _headline(n, item.value, unit), width=METRIC_WIDTH)
             continue
         box = row.container(width=METRIC_WIDTH, gap=None)  # the median and, under it, its interval
         how = "" if item.source == "given" else f" — {item.how}"
         lo, mid, hi = sim.interval(n)
-        box.metric(f"{name} · {item.source} · median", _headline(n, mid),
-                   help=escape(f"90% interval {show(n, lo, True)} – {show(n, hi, True)}{how}"))
+        ends = [number(q.m_as(unit)) if unit else show(n, q, True) for q in (lo, hi)]
+        box.metric(f"{name} · {item.source}", _headline(n, mid, unit),  # "· median" would cut the label
+                   help=escape(f"Median; 90% interval {ends[0]} – {ends[1]}{how}"))
         if lo.magnitude != hi.magnitude:
-            box.caption(f"90%: {escape(show(n, lo, True))} – {escape(show(n, hi, True))}")
+            box.caption(f"median; 90%: {escape(ends[0])} – {escape(ends[1])}")
 
 
 def _derivation(est: calc.Estimate) -> str:
@@ -133,11 +195,31 @@ def _derivation(est: calc.Estimate) -> str:
 def _table(est: calc.Estimate) -> pd.DataFrame:
     """Every quantity: its value, whether it was given, derived or a default, and how."""
     return pd.DataFrame([
-        {"quantity": label(n, unit=False), "name": n, "value": show(n, it.value), "source": it.source,
-         "how": "" if it.source == "given" else it.how}
+        {"Quantity": label(n, unit=False), "Value": show(n, it.value), "Source": it.source,
+         "How": "" if it.source == "given" else it.how}
         for n, it in est.items.items()
-    ] + [{"quantity": label(n, unit=False), "name": n, "value": "—", "source": "unknown", "how": why}
+    ] + [{"Quantity": label(n, unit=False), "Value": "—", "Source": "unknown", "How": why}
          for n, why in est.undetermined.items()])
+
+
+_CSV_UNIT = {"utilization": "fraction of peak", "pue": "ratio", "chip_hours": "chip hour"}
+
+
+def _results_csv(est: calc.Estimate) -> str:
+    """Every quantity as plain numbers for a spreadsheet: the value (the median of a range, with its
+    90% interval) in the unit named beside it, and the text the page shows."""
+    rows = []
+    for n, it in est.items.items():
+        unit = _CSV_UNIT.get(n) or LABELS.get(n, ("", ""))[1] or f"{it.value.units:~C}"
+        x = np.asarray(it.value.m_as(LABELS[n][1] if n in LABELS else it.value.units), dtype=float).reshape(-1)
+        lo, mid, hi = np.percentile(x, [5, 50, 95]) if x.size > 1 else (x[0], x[0], x[0])
+        rows.append({"quantity": label(n, unit=False), "name": n, "value": mid, "unit": unit,
+                     "low_90pct": lo if x.size > 1 else None, "high_90pct": hi if x.size > 1 else None,
+                     "shown": show(n, it.value), "source": it.source, "how": "" if it.source == "given" else it.how})
+    rows += [{"quantity": label(n, unit=False), "name": n, "source": "unknown", "how": why}
+             for n, why in est.undetermined.items()]
+    return pd.DataFrame(rows, columns=["quantity", "name", "value", "unit", "low_90pct", "high_90pct", "shown",
+                                       "source", "how"]).to_csv(index=False)
 
 
 def _render_details(derivation: str, table: pd.DataFrame) -> None:
@@ -146,10 +228,7 @@ def _render_details(derivation: str, table: pd.DataFrame) -> None:
             st.markdown(derivation)  # one element, not one per step
     every = st.expander("Every quantity", key="every_quantity", on_change="rerun")
     if every.open:  # drawn only while open: a field change need not redraw a closed table
-        every.dataframe(table, hide_index=True, width="stretch", column_config={
-            "quantity": st.column_config.TextColumn(width="medium"),
-            "value": st.column_config.TextColumn(width="medium"),
-            "how": st.column_config.TextColumn(width="large")})
+        every.table(table, hide_index=True)  # a static table wraps its cells: nothing cut
 
 
 @st.cache_data
@@ -220,29 +299,35 @@ def _render_uncertainty(sim) -> None:
     scale = alt.Scale(type="log", domain=[float(edges[0]), float(edges[-1])], nice=False, zero=False)
     left, right = st.columns(2)
     left.altair_chart(alt.Chart(hist).mark_bar().encode(
-        x=alt.X("low:Q", scale=scale, axis=axis(title, log=True)), x2="high:Q",
+        x=alt.X("low:Q", scale=scale, axis=axis(title, log=True, span=(edges[0], edges[-1]))), x2="high:Q",
         y=alt.Y("samples:Q", title="Samples"), y2=alt.datum(0),
     ).properties(title=f"Distribution of the {output}", height=charts.HEIGHT), width="stretch")
     rows = sim.sensitivity(output)
     if rows:
         tornado = pd.DataFrame([{"input": label(n, unit=False), "low": lo.m_as(unit), "high": hi.m_as(unit),
                                  "from": show(output, lo, True), "to": show(output, hi, True)} for n, lo, hi in rows])
-        right.altair_chart(alt.Chart(tornado).mark_bar(color="#f58518").encode(
-            x=alt.X("low:Q", scale=alt.Scale(type="log", zero=False, nice=False, padding=12,
-                                             domain=[float(tornado["low"].min()), float(tornado["high"].max())]),
-                    axis=axis(title, log=True)), x2="high:Q",
-            y=alt.Y("input:N", sort=list(tornado["input"]), title=None), tooltip=["input", "from", "to"],
-        ).properties(title=f"What drives the {output} (widest first)", height=charts.HEIGHT), width="stretch")
+        tornado = tornado.assign(width=np.abs(np.log(tornado["high"] / tornado["low"]))) \
+            .sort_values("width", ascending=False, kind="stable")  # widest first
+        ends = tornado[["low", "high"]].to_numpy()
+        span = (float(ends.min()), float(ends.max()))
+        bars = alt.Chart(tornado).mark_bar(color="#f58518").encode(
+            x=alt.X("low:Q", scale=alt.Scale(type="log", zero=False, nice=False, padding=12, domain=list(span)),
+                    axis=axis(title, log=True, span=span)), x2="high:Q",
+            y=alt.Y("input:N", sort=list(tornado["input"]), title=None), tooltip=["input", "from", "to"])
+        median = alt.Chart(pd.DataFrame({"x": [float(sim.interval(output)[1].m_as(unit))]})).mark_rule(
+            color="black", strokeDash=[4, 3]).encode(x="x:Q")  # every bar moves away from the median
+        right.altair_chart(alt.layer(bars, median).properties(
+            title=f"What drives the {output} (widest first)", height=charts.HEIGHT), width="stretch")
     st.caption(f"{sim.samples:,} samples (seed {sim.seed}); metrics show the median and the 90% interval. Right: "
                f"the {output} when each range alone moves across its 90% interval, the others at their medians.")
 
 
-def _render_downloads(scenario: dict[str, str], table) -> None:
+def _render_downloads(scenario: dict[str, str], results: str | None) -> None:
     row = st.container(horizontal=True)
     row.download_button("Download the scenario (JSON)", to_json(scenario), "scenario.json", "application/json",
                         key="download_scenario")
-    if table is not None:
-        row.download_button("Download the results (CSV)", table.to_csv(index=False), "results.csv", "text/csv",
+    if results is not None:
+        row.download_button("Download the results (CSV)", results, "results.csv", "text/csv",
                             key="download_results")
 
 
@@ -268,8 +353,11 @@ def calculator() -> None:
     results go in below the fields, which are drawn last: the browser already shows what was typed)."""
     scenario = _scenario_from_fields()
     fields = st.container()
-    table = None
+    results = None
+    errors, heading = _field_errors(scenario), "Not read"
     try:
+        if errors:
+            raise calc.InputError(next(iter(errors))[0], "shown under its field")
         known = inputs(scenario)
         if "tokens" in known and "tokens" not in scenario:
             st.caption(f"Tokens from the dataset size: {escape(scenario['dataset_size'])} at "
@@ -277,7 +365,13 @@ def calculator() -> None:
                        f"(rule of thumb) = {show('tokens', known['tokens'])}")
         est, sim = _run(known)
     except calc.InputError as exc:
-        st.error(escape(exc))
+        if not errors:  # read, but they do not fit together
+            errors, heading = _run_errors(exc), "Do not fit together"
+        if errors:  # under the fields' row, and named at the top of the results
+            st.error(f"{heading}: {', '.join(label(n) for names in errors for n in names)}. Each is explained "
+                     "under its row of fields above.")
+        else:
+            st.error(escape(exc))
     except Exception as exc:  # never a traceback on screen; the tests fail on this box all the same
         st.error(f"Unexpected problem ({type(exc).__name__}): {escape(exc)}")
     else:
@@ -292,7 +386,7 @@ def calculator() -> None:
             _render_metrics(est, sim)
             # The browser draws the numbers while the rest is computed (it redraws once per element
             # it receives: elements sent with the numbers would keep them off the screen longer).
-            derivation, table = _derivation(est) if est.order else "", _table(est)
+            derivation, table, results = _derivation(est) if est.order else "", _table(est), _results_csv(est)
             charts_apply = sim is None and "chips" in known and "duration" not in known and "chip_hours" not in known
             sweep = _sweep(known) if charts_apply else None
             _render_details(derivation, table)
@@ -302,10 +396,10 @@ def calculator() -> None:
                 _render_sweep(sweep)
             else:
                 st.caption("The chip-count charts appear when the chip count is given and the duration is derived.")
-    _render_downloads(scenario, table)
+    _render_downloads(scenario, results)
     session.put(scenario)  # after the numbers: a new URL is one more message for the browser before them
     with fields:
-        _render_inputs()
+        _render_inputs(errors, heading)
         st.divider()
 
 

@@ -4,8 +4,10 @@ AppTest runs the scripts but draws no chart: tests/test_browser.py checks the sa
 chromium. These are the fast checks of what each flow computes and shows.
 """
 
+import io
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -54,7 +56,8 @@ def test_lambda_preset_shows_about_355_gpu_years():
     preset = next(o for o in at.selectbox(key="preset").options if "lambda-gpu-years" in o)
     at.selectbox(key="preset").select(preset).run()
     _clean(at)
-    assert _metric(at, "chip_hours").value == "352 chip-years"  # Lambda rounds 28.26 TFLOP/s to 28: 355
+    chip_time = next(m for m in at.metric if m.label.startswith("Chip time"))
+    assert (chip_time.label.split(" ·")[0], chip_time.value) == ("Chip time (chip-years)", "352")  # Lambda: 355 at 28
 
 
 @pytest.mark.parametrize("name", list(presets()))
@@ -125,21 +128,21 @@ def test_a_range_on_any_field_shows_intervals(key, value):
         del scenario["params"], scenario["tokens"]
     at = _app(**{**scenario, key: value})
     _clean(at)
-    assert _metric(at, "compute").label.endswith("median")
-    assert any(_plain(c.value).startswith("90%:") for c in at.caption)
+    assert _metric(at, "compute").label.endswith(("derived", "given"))  # "median" under it
+    assert any(_plain(c.value).startswith("median; 90%:") for c in at.caption)
 
 
 def test_a_range_on_duration_with_chips_derived():
     at = _app(params="175e9 param", tokens="300e9 token", hardware="V100 SXM2", duration="10..20 day")
     _clean(at)
-    assert _metric(at, "chip_hours").label.endswith("median")
+    assert next(m for m in at.metric if m.label.startswith("Chip time")).label.endswith("derived")  # "median" under
 
 
 def test_ranges_show_intervals_and_drivers():
     at = _app(params="175e9 param", tokens="300e9 token", hardware="V100 SXM2", chips="10000",
               utilization="0.2..0.5", price="lognormal:1..3 USD/chip/hour")
     _clean(at)
-    assert _metric(at, "cost").label.endswith("median")
+    assert _metric(at, "cost").label.endswith(("derived", "given"))  # "median" under it
     assert at.text_input(key="in_utilization").value == "0.2..0.5"
 
 
@@ -183,12 +186,28 @@ def test_bad_field_shows_an_error_naming_it():
     at = _app()
     at.text_input(key="in_tokens").input("300e9 meter").run()
     assert not at.exception
-    assert at.error and _plain(at.error[0].value).startswith("tokens:")
+    assert at.error and "**Training tokens**: expected a quantity in token" in _plain(at.error[0].value)
+
+
+def test_every_bad_field_is_named_under_its_row_and_marked():
+    at = _app(params="70B", tokens="2T", hardware="H100 SXM5", chips="2048")
+    at.text_input(key="in_utilization").input("40")
+    at.text_input(key="in_chips").input("abc")
+    at.text_input(key="in_price").input("2 W").run()
+    assert not at.exception
+    rows, summary = [_plain(e.value) for e in at.error[:-1]], _plain(at.error[-1].value)
+    assert rows[0].startswith("Not read in hardware and time:") and "**Chips**: unknown unit" in rows[0]
+    assert "**Utilization (MFU)**: expected a fraction of peak between 0 and 1; 40 looks like a percent" in rows[0]
+    assert rows[1].startswith("Not read in money and energy:") and "got 2.0 W" in rows[1]
+    assert summary.startswith("Not read: Chips, Utilization (MFU), Price per chip-hour (USD).")
+    assert at.text_input(key="in_chips").label == ":red[Chips]" and at.text_input(key="in_power").label == label("power")
+    assert at.text_input(key="in_chips").value == "abc"  # kept, not reset by its label
 
 
 def test_contradiction_names_the_inputs():
     at = _app(compute="6.3e23 FLOP", params="175e9", tokens="300e9")
-    assert at.error and "contradict" in at.error[0].value and "params" in at.error[0].value
+    assert at.error and "contradict" in at.error[0].value and "Parameters" in at.error[0].value
+    assert _plain(at.error[0].value).startswith("Do not fit together in model and data:")
 
 
 def test_corrupt_bundled_data_stops_the_app(monkeypatch):
@@ -213,7 +232,7 @@ def test_bad_range_in_a_field_is_an_error():
     at = _app(params="175e9 param", tokens="300e9 token", hardware="V100 SXM2", chips="10000")
     at.text_input(key="in_price").input("3..1 USD/chip/hour").run()
     assert not at.exception
-    assert at.error and _plain(at.error[0].value).startswith("price:")
+    assert at.error and "**Price per chip-hour (USD)**: the range's low bound is above" in _plain(at.error[0].value)
 
 
 def test_cost_page_takes_the_chosen_runs_hardware_and_hours():
@@ -224,3 +243,22 @@ def test_cost_page_takes_the_chosen_runs_hardware_and_hours():
     assert at.selectbox(key="cost_hw").value == "H100 SXM5"
     assert "3.084" in at.text_input(key="cost_hours").value
     assert not any("2377%" in str(df.value) for df in at.dataframe)
+
+
+def test_results_csv_holds_plain_numbers_and_units(monkeypatch):
+    """A spreadsheet reads numbers: the value (a range's median and 90% interval) and its unit."""
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+    saved = {}
+    store = MemoryMediaFileStorage.load_and_get_id
+
+    def keep(self, path_or_data, mimetype, kind, filename=None):
+        saved[filename] = path_or_data
+        return store(self, path_or_data, mimetype, kind, filename)
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", keep)
+    _app(params="70 Gparam", tokens="2 Ttoken", hardware="H100 SXM5", chips="2048", utilization="0.3..0.5")
+    raw = saved["results.csv"]
+    rows = pd.read_csv(io.StringIO(raw.decode() if isinstance(raw, bytes) else raw)).set_index("name")
+    assert rows.loc["compute", "value"] == pytest.approx(8.4e23) and rows.loc["compute", "unit"] == "FLOP"
+    assert rows.loc["cost", "unit"] == "USD" and 3e6 < rows.loc["cost", "low_90pct"] < rows.loc["cost", "value"]
+    assert rows.loc["chips", "value"] == 2048 and rows.loc["utilization", "unit"] == "fraction of peak"
+    assert rows.loc["cost", "shown"].startswith("$")  # the page's text kept beside the number
