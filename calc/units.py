@@ -314,7 +314,7 @@ def parse_quantity(value, field: str, unit: str, *, bare_ok: bool) -> pint.Quant
         raise InputError(
             field,
             f"expected a quantity in {unit or 'dimensionless'} "
-            f"({_dims(expected.dimensionality)}), got {value:~P} ({_dims(value.dimensionality)})"
+            f"({_dims(expected.dimensionality)}), got {_shown(value)} ({_dims(value.dimensionality)})"
             + _per_chip_hint(value, expected, unit),
         )
     magnitude = value.magnitude
@@ -330,6 +330,15 @@ def parse_quantity(value, field: str, unit: str, *, bare_ok: bool) -> pint.Quant
     if not isinstance(value.magnitude, np.ndarray):
         _check_scale(float(value.magnitude), value.units, expected, field, shown)
     return value
+
+
+def _shown(q) -> str:
+    """A value as people read it (3 × 10¹¹ m, not 300000000000.0 m), with its own unit."""
+    if isinstance(q.magnitude, np.ndarray):
+        return f"an array in {q.units:~P}"
+    from calc.display import number
+
+    return f"{number(float(q.magnitude))} {q.units:~P}"
 
 
 def _per_chip_hint(value, expected, unit: str) -> str:
@@ -437,9 +446,32 @@ def _is_dimensionless(u) -> bool:
     return u.dimensionality == ureg.dimensionless.dimensionality
 
 
+# What a dimension is called in words, by a unit that has it (the rest: base dimensions joined).
+_DIM_WORDS = {"W": "a power", "J": "an energy", "m": "a length", "kg": "a mass", "s": "a time", "m^2": "an area",
+              "m^3": "a volume", "FLOP": "a compute count", "FLOP/s": "a compute rate",
+              "FLOP/s/chip": "a compute rate per chip", "token": "a token count", "param": "a parameter count",
+              "chip": "a chip count", "USD": "money", "USD/h": "money per hour", "USD/chip/h": "money per chip-hour",
+              "W/chip": "a power per chip", "byte": "a size in bytes", "chip*h": "chip time", "kg/kWh": "a mass per energy",
+              "FLOP/token": "compute per token", "FLOP/param/token": "compute per parameter per token"}
+
+
+@cache
+def _dim_names() -> dict:
+    return {ureg.parse_units(u).dimensionality: words for u, words in _DIM_WORDS.items()}
+
+
 def _dims(dimensionality) -> str:
-    text = str(dimensionality)
-    return "dimensionless" if text == "dimensionless" else text
+    """A dimension in words ("a power", "money per hour"), else its base dimensions written compactly."""
+    if str(dimensionality) == "dimensionless":
+        return "dimensionless"
+    named = _dim_names().get(dimensionality)
+    if named is not None:
+        return named
+    parts = []
+    for name, exp in sorted(dimensionality.items(), key=lambda kv: -kv[1]):
+        name = name.strip("[]")
+        parts.append(name if exp == 1 else f"{name}^{exp}" if exp > 0 else f"/{name}" if exp == -1 else f"/{name}^{-exp}")
+    return " ".join(parts).replace(" /", "/")
 
 
 def _example(unit: str, value: str = "1") -> str:

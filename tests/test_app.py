@@ -198,7 +198,7 @@ def test_every_bad_field_is_named_under_its_row_and_marked():
     rows, summary = [_plain(e.value) for e in at.error[:-1]], _plain(at.error[-1].value)
     assert rows[0].startswith("Not read in hardware and time:") and "**Chips**: unknown unit" in rows[0]
     assert "**Utilization (MFU)**: expected a fraction of peak between 0 and 1; 40 looks like a percent" in rows[0]
-    assert rows[1].startswith("Not read in money and energy:") and "got 2.0 W" in rows[1]
+    assert rows[1].startswith("Not read in money and energy:") and "got 2 W (a power)" in rows[1]
     assert summary.startswith("Not read: Chips, Utilization (MFU), Price per chip-hour (USD).")
     assert at.text_input(key="in_chips").label == ":red[Chips]" and at.text_input(key="in_power").label == label("power")
     assert at.text_input(key="in_chips").value == "abc"  # kept, not reset by its label
