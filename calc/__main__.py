@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 
 from calc.errors import InputError
@@ -47,6 +48,26 @@ SHAPE_BOOL_FLAGS = (
 
 def _flag(name: str) -> str:
     return BY_NAME[name].flag if name in BY_NAME else "--" + name.replace("_", "-")
+
+
+def _whole(text: str) -> int:
+    """A whole-number flag, read as every other number is (8,192, 1e3, 16_384); "8k" is refused as
+    ambiguous (8,000 or 8,192 tokens?), never guessed."""
+    from calc.units import count_suffix, read_number
+
+    try:
+        number, rest = read_number(text, "value", "")
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
+    if rest:
+        counted = count_suffix(number, rest)
+        if counted is not None and not counted[1] and rest.strip() in ("k", "K"):  # 8k tokens: 8,000 or 8,192?
+            raise argparse.ArgumentTypeError(f"{text!r} is ambiguous ({counted[0]:,.0f} or {number * 1024:,.0f}?): "
+                                             "write the number")
+        raise argparse.ArgumentTypeError(f"expected a whole number such as 4096 or 8,192, got {text!r}")
+    if not (math.isfinite(number) and number == int(number) and abs(number) <= 2**53):
+        raise argparse.ArgumentTypeError(f"expected a whole number such as 4096 or 8,192, got {text!r}")
+    return int(number)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -98,13 +119,13 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--model", help="a shape of data/architectures.csv (GPT-3 175B, Llama 2 70B...)")
         p.add_argument("--config", metavar="FILE", help="a Hugging Face config.json (read offline)")
         for flag, help_ in SHAPE_INT_FLAGS:
-            p.add_argument(flag, type=int, metavar="N", help=help_)
+            p.add_argument(flag, type=_whole, metavar="N", help=help_)
         p.add_argument("--norm", help="layernorm, rmsnorm or nonparametric")
         p.add_argument("--qk-norm", dest="qk_norm", help="query/key norm: none, head or full")
         for flag, help_ in SHAPE_BOOL_FLAGS:
             p.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=help_)
         p.add_argument("--untied", action="store_true", help="separate unembedding matrix (= --no-tied-embeddings)")
-        p.add_argument("--sequence", type=int, metavar="N", help="tokens per sequence (default: the model's context)")
+        p.add_argument("--sequence", type=_whole, metavar="N", help="tokens per sequence (default: the model's context)")
         p.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     pa = sub.add_parser("params", help="exact parameters and FLOP per token from a transformer's shape",
@@ -123,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     for flag, help_ in (("--data-parallel", "data-parallel ranks"), ("--tensor", "tensor-parallel ranks"),
                         ("--pipeline", "pipeline stages"), ("--expert-parallel", "expert-parallel ranks"),
                         ("--micro-batch", "sequences per micro-batch"), ("--lora-rank", "LoRA rank (default 16)")):
-        me.add_argument(flag, dest=flag[2:].replace("-", "_"), type=int, metavar="N", help=f"{help_} (default 1)"
+        me.add_argument(flag, dest=flag[2:].replace("-", "_"), type=_whole, metavar="N", help=f"{help_} (default 1)"
                         if "rank" not in flag else help_)
     me.add_argument("--sequence-parallel", dest="sequence_parallel", action="store_true",
                     help="split norms and dropouts over the tensor ranks too")
@@ -153,7 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
                                  ("--sequence", None, "tokens per sequence (default: the model's context)"),
                                  ("--zero", 1, "ZeRO stage: 0, 1 (distributed optimizer, default) or 3"),
                                  ("--top", 10, "layouts listed by --search")):
-        sp.add_argument(flag, type=int, default=default, help=help_)
+        sp.add_argument(flag, type=_whole, default=default, help=help_)
     sp.add_argument("--recompute", default="selective", help="activation recomputation: none, selective, full")
     sp.add_argument("--precision", help="number format of the matmuls (default: the chip's 16-bit format)")
     sp.add_argument("--no-flash-attention", dest="flash", action="store_false", help="materialized attention scores")
@@ -177,7 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help='with --tokens: a cost ("$2M") or chip-hours ("434k GPU-hours"); lists the chip counts '
                          "(powers of two up to --chips) and their fastest layouts, and the one that finishes "
                          "fastest within it")
-    sp.add_argument("--price", metavar="VALUE", help="with --budget: USD per chip-hour (default: data/prices.csv)")
+    sp.add_argument("--price", metavar="VALUE", help="with --tokens or --budget: USD per chip-hour "
+                                                    "(default: calc.estimate's, data/prices.csv)")
     sp.add_argument("--goal", default="fastest", choices=("fastest", "cheapest"),
                     help="with --budget: the fastest run within the budget (default) or the cheapest")
     sp.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -527,6 +549,9 @@ def _optimal(args) -> int:
     from calc.scaling import allocation, compute_optimal, laws
 
     names = [args.law] if args.law else list(laws())
+    if args.compute and (args.params or args.tokens):
+        raise InputError("compute", "give --compute alone (the optimum for a budget), or --params and --tokens "
+                                    "(a run against the optimum for its own compute, 6 x params x tokens), not both")
     if args.params and args.tokens:
         out = {}
         for name in names:
@@ -687,15 +712,15 @@ def _step_budget(args, model, step, number, show) -> int:
 
 def _step(args) -> int:
     from calc import step
-    from calc.architecture import Transformer, published
+    from calc.architecture import Transformer
     from calc.display import number, show
 
     if args.config:
         model = Transformer.from_config(args.config)
     elif args.model:
-        if args.model not in published():
-            raise InputError("model", f"unknown shape {args.model!r}; known: {', '.join(published())}")
-        model = published()[args.model][0]
+        from calc.architecture import lookup
+
+        model = lookup(args.model)  # case-insensitive, with suggestions
     else:
         raise InputError("model", "give --model NAME or --config FILE")
     if args.hardware is None:
@@ -715,13 +740,15 @@ def _step(args) -> int:
             print(json.dumps({"layouts": [s.to_dict() for s in found.steps], "tried": found.tried,
                               "did_not_fit": found.refused, "why": found.why}, indent=2))
             return 0
-        print(f"{'layout':<40}{'step time':>12}{'MFU':>8}{'memory/chip':>14}")
+        if found.steps:
+            print(f"{'layout':<40}{'step time':>12}{'MFU':>8}{'memory/chip':>14}")
         for s in found.steps:
             print(f"{s.layout.describe():<40}{number(s.step_time.m_as('s')) + ' s':>12}{s.mfu:>8.1%}"
                   f"{number(s.memory_per_chip.m_as('GB/chip')) + ' GB':>14}")
         ties = f"; {found.ties:,} that tie a simpler one listed (same time and memory) left out" if found.ties else ""
-        print(f"\n{found.tried:,} layouts tried; {found.refused:,} faster than the first did not fit in memory{ties}."
-              f"\n{found.why}")
+        if found.tried:
+            print(f"\n{found.tried:,} layouts tried; {found.refused:,} faster than the first did not fit in memory{ties}.")
+        print(found.why)
         return 0
     s = step.predict(model, args.hardware, args.chips, check_memory=args.check_memory, tensor=args.tensor, pipeline=args.pipeline,
                      context=args.context, expert=args.expert, virtual_stages=args.virtual_stages,
@@ -735,9 +762,12 @@ def _step(args) -> int:
     if args.tokens:  # the whole run through calc.estimate, utilization marked modelled
         from calc.estimate import estimate
 
-        est = estimate(model=model, layout=s, hardware=args.hardware, chips=args.chips, tokens=args.tokens)
-        units = {"duration": "day", "chip_hours": "chip*hour", "cost": "USD", "energy": "MWh"}
+        priced = {} if args.price is None else {"price": args.price}
+        est = estimate(model=model, layout=s, hardware=args.hardware, chips=args.chips, tokens=args.tokens, **priced)
+        units = {"duration": "day", "chip_hours": "chip*hour", "price": "USD/chip/hour", "cost": "USD",
+                 "energy": "MWh"}
         run = {name: est[name].value for name in units if name in est}
+        price_note = est["price"].how if "price" in est and est["price"].source != "given" else "given"
     if args.json:
         out = s.to_dict()
         if duration is not None:
@@ -760,7 +790,8 @@ def _step(args) -> int:
     if duration is not None:
         print(f"for {show('tokens', est.tokens)} (calc.estimate, utilization modelled):")
         for name, q in run.items():
-            print(f"  {name.replace('_', '-'):<18}{show(name, q)}")
+            note = f"  ({price_note})" if name == "price" else ""
+            print(f"  {name.replace('_', '-'):<18}{show(name, q)}{note}")
     print("where the step goes:")
     for part, q in s.breakdown.items():
         print(f"  {part:<32}{number(q.m_as('s')):>10} s {q.m_as('s') / t:>7.1%}")

@@ -827,6 +827,13 @@ def search(model, hardware: str, chips, global_batch: int, *, sequence: int | No
             continue
         fitting.append(st)
         splits.add(_split(st.layout))
+    if not tried:  # nothing divides: memory was never the question
+        why = (f"no layout to try: no tensor x pipeline x context split of {n:,} chips leaves data-parallel copies that "
+               f"share the global batch of {B:,} sequences evenly, with at least one micro-batch (1 to 8 sequences) "
+               f"per pipeline stage (tensor: a power of two up to a node of {chip.per_node} that divides the "
+               f"{m.heads} heads; pipeline: a divisor of the {m.layers} layers); a chip count and a global batch "
+               "with more factors of two (1,024; 1,536; 2,048) would")
+        return Search([], 0, 0, why, 0)
     return Search(fitting[:top], tried, refused, _why(fitting), ties)
 
 

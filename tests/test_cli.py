@@ -227,3 +227,50 @@ def test_cost_prices_your_price_first(capsys):
     assert first["usd"] == pytest.approx(3.552e6 * 1.5, rel=1e-3)  # GPT-3's 3.552M V100-hours x $1.50
     code, _, err = run(capsys, "cost", "--model", "GPT-3 175B", "--price", "1.5 USD/hour")
     assert code == 2 and 'write "1.5 USD/h/chip"' in err
+
+
+LLAMA_STEP = ["step", "--model", "Llama 2 70B", "--hardware", "H100 SXM5", "--chips", "2048", "--global-batch", "1536",
+              "--tensor", "8", "--pipeline", "8", "--tokens", "2T"]
+
+
+def test_step_prices_the_run_at_the_price_given(capsys):
+    d = json.loads(run(capsys, *LLAMA_STEP, "--json")[1])["run"]
+    given = json.loads(run(capsys, *LLAMA_STEP, "--json", "--price", "$2/GPU/hour")[1])["run"]
+    assert given["price"] == {"value": 2.0, "unit": "USD/chip/hour"}
+    assert given["cost"]["value"] == pytest.approx(2.0 * given["chip_hours"]["value"], rel=1e-12)
+    assert d["cost"]["value"] == pytest.approx(d["price"]["value"] * d["chip_hours"]["value"], rel=1e-12)
+    assert "(given)" in run(capsys, *LLAMA_STEP, "--price", "$2/GPU/hour")[1]
+
+
+def test_step_search_that_cannot_split_says_so_not_memory(capsys):
+    code, out, _ = run(capsys, "step", "--model", "Llama 2 70B", "--hardware", "H100 SXM5", "--chips", "2000",
+                       "--global-batch", "1024", "--search")
+    assert code == 0 and "no layout to try: no tensor x pipeline x context split of 2,000 chips" in out
+    assert "memory" not in out and "layouts tried" not in out
+
+
+@pytest.mark.parametrize("args, words", [
+    (["memory", "--model", "Llama 3 8B", "--sequence", "8k"], "'8k' is ambiguous (8,000 or 8,192?)"),
+    (["step", "--model", "Llama 2 70B", "--hardware", "H100 SXM5", "--chips", "2048", "--global-batch", "1.5"],
+     "expected a whole number"),
+    (["optimal", "--compute", "1e25", "--params", "70b", "--tokens", "1.4t"], "--compute: give --compute alone"),
+])
+def test_whole_numbers_and_conflicting_flags_are_one_line(capsys, args, words):
+    code, out, err = run(capsys, *args) if args[0] == "optimal" else _exit(capsys, args)
+    assert code == 2 and words in err and out == ""
+
+
+def _exit(capsys, args):
+    try:
+        return run(capsys, *args)
+    except SystemExit as exc:
+        out = capsys.readouterr()
+        return exc.code, out.out, out.err
+
+
+def test_whole_number_flags_read_as_other_numbers(capsys):
+    code, out, _ = run(capsys, "memory", "--model", "Llama 3 8B", "--sequence", "8,192", "--data-parallel", "1e1")
+    assert code == 0 and "data parallel 10" in out and "8,192 tokens" in out
+    code, out, _ = run(capsys, "step", "--model", "llama 2 70b", "--hardware", "H100 SXM5", "--chips", "2048",
+                       "--global-batch", "1536", "--tensor", "8", "--pipeline", "8")
+    assert code == 0 and "step time" in out  # shape names are case-insensitive, as everywhere
