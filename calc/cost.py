@@ -1,7 +1,7 @@
 """What a run costs by each method, in the dollars of any year, and why the methods disagree.
 
-Methods, each from dated rows of ``data/`` (never extrapolated backwards; a price stays in force until
-a newer row, and a year past the last electricity price or producer price index is priced at the last
+Methods, each from dated rows of ``data/`` (never extrapolated backwards: a run that starts up to a year before the
+first listed price takes that first price, said in the basis; a price stays in force until a newer row, and a year past the last electricity price or producer price index is priced at the last
 one, said in the basis):
 
     given        chip-hours x the price the user gave (``given_price_cost``)
@@ -176,13 +176,34 @@ def rental_price(hardware: str, start, commitment: str = "on-demand", vendor: st
     p = None if chosen is None else data.price_in_force(hw.name, commitment, when, chosen)
     if p is None:
         first = min(r.date for r in rows)
-        if when < first:
-            raise InputError("start", f"{when} is before the first price of the {hw.name} in data/prices.csv "
-                                      f"({first}); no price is extrapolated backwards")
+        if when < first:  # the earliest listed price stands in, and the basis says so (``before_first_note``)
+            _check_reach(when, first, f"the first price of the {hw.name} in data/prices.csv")
+            return rental_price(hw.name, first, commitment, vendor)
         raise InputError("price", f"{chosen or 'no vendor'} lists no {commitment} price for the {hw.name} in force "
                                   f"on {when} (data/prices.csv); every tier comes from one vendor so that tiers "
                                   "compare like with like")
     return p
+
+
+# How far before the first listed price a run may start and still take it: published runs start weeks before
+# the first public listing of their chip (DeepSeek-V3 58 days, Llama 3.1 405B 119); years before, the chip
+# was not on sale, and a price from then would be invented.
+FIRST_PRICE_REACH = dt.timedelta(days=365)
+
+
+def _check_reach(when: dt.date, first: dt.date, what: str) -> None:
+    if first - when > FIRST_PRICE_REACH:
+        raise InputError("start", f"{when} is more than a year before {what} ({first}); no price is "
+                                  "extrapolated backwards")
+
+
+def before_first_note(price_date: dt.date, when: dt.date) -> str:
+    """What to add to a basis when the price used is dated after the run's start (the first price listed):
+    nothing is extrapolated backwards, so the earliest listed price stands in, said with how far it is."""
+    if price_date <= when:
+        return ""
+    days = (price_date - when).days
+    return f"; the first price listed, {price_date}, {days} day{'s' if days != 1 else ''} after the run's start"
 
 
 def cloud_cost(chip_hours, hardware: str, start, commitment: str = "on-demand", vendor: str | None = None) -> Cost:
@@ -197,8 +218,9 @@ def cloud_cost(chip_hours, hardware: str, start, commitment: str = "on-demand", 
     hours = _chip_hours(chip_hours)
     p = rental_price(hardware, start, commitment, vendor)
     value = (hours * p.price).to("USD")
-    return Cost(f"cloud ({commitment})", value, _date(start, "start").year, {"rental": value},
-                price_basis(p, chosen=vendor is not None))
+    when = _date(start, "start")
+    return Cost(f"cloud ({commitment})", value, when.year, {"rental": value},
+                price_basis(p, chosen=vendor is not None) + before_first_note(p.date, when))
 
 
 def given_price_cost(chip_hours, price, start) -> Cost:
@@ -219,8 +241,9 @@ def given_price_cost(chip_hours, price, start) -> Cost:
 
 
 def purchase_price(hardware: str, start) -> data.PurchasePrice:
-    """The purchase price of ``hardware`` in force on ``start`` (the newest row dated on or before it); raises
-    ``InputError`` with one message per cause: no purchase price at all, or a date before the first."""
+    """The purchase price of ``hardware`` in force on ``start`` (the newest row dated on or before it; for a
+    start up to a year before the first row, the first row, which the caller's basis says); raises
+    ``InputError`` when there is no purchase price at all, or the start is further back."""
     hw = data.hardware(hardware)
     when = _date(start, "start")
     rows = sorted((p for p in data.purchase_prices() if p.hardware == hw.name), key=lambda p: p.date)
@@ -229,9 +252,8 @@ def purchase_price(hardware: str, start) -> data.PurchasePrice:
                                      "no ownership or acquisition cost")
     before = [p for p in rows if p.date <= when]
     if not before:
-        raise InputError("start", f"{when} is before the first purchase price of the {hw.name} in "
-                                  f"data/purchase_prices.csv ({rows[0].date}); no price is extrapolated backwards")
-    return before[-1]
+        _check_reach(when, rows[0].date, f"the first purchase price of the {hw.name} in data/purchase_prices.csv")
+    return before[-1] if before else rows[0]
 
 
 def electricity_price(year: int) -> tuple[pint.Quantity, str]:
@@ -256,7 +278,7 @@ def server_value(hardware: str, start) -> tuple[pint.Quantity, data.PurchasePric
     value = p.price
     if p.level == "chip":
         value = value * data.ownership()[hw.name]["server_cost_overhead"]
-    years = ((when - p.date).days * Q_(1, "day")).to("year")
+    years = (max((when - p.date).days, 0) * Q_(1, "day")).to("year")  # a first price after the start: as listed
     rate = data.defaults()["price_performance_ooms_per_year"].value
     return value * 10 ** (-(rate * years).m_as("")), p
 
@@ -294,7 +316,8 @@ def amortized_cost(chip_hours, hardware: str, start, pue=None) -> Cost:
     total = sum(parts.values(), Q_(0.0, "USD"))
     basis = (f"server value ${value.m_as('USD/chip'):,.0f}/chip at {when} (bought {row.date} at "
              f"${row.price.m_as('USD/chip'):,.0f}, {row.level} price); PUE {pue_q.m_as(''):g}; "
-             f"electricity ${kwh.m_as('USD/kWh'):.4f}/kWh ({carried or when.year})")
+             f"electricity ${kwh.m_as('USD/kWh'):.4f}/kWh ({carried or when.year})"
+             + before_first_note(row.date, when).replace("price listed", "purchase price listed"))
     return Cost("amortized ownership", total, when.year, parts, basis)
 
 
@@ -314,7 +337,8 @@ def acquisition_cost(chips, hardware: str, start) -> Cost:
     return Cost("acquisition", servers / (1 - f), when.year,
                 {"servers": servers, "cluster interconnect": servers * f / (1 - f)},
                 f"{n.m_as('chip'):,.0f} chips × ${p.price.m_as('USD/chip'):,.0f}/chip ({p.level} price of "
-                f"{p.date}){server_part}, / (1 − {f:.0%}) for the cluster interconnect")
+                f"{p.date}){server_part}, / (1 − {f:.0%}) for the cluster interconnect"
+                + before_first_note(p.date, when).replace("price listed", "purchase price listed"))
 
 
 def all_methods(chip_hours, hardware: str, start) -> list:

@@ -178,3 +178,28 @@ def test_command_line_thresholds_reads_as_words(capsys):
     assert main(["thresholds", "--chips", "1", "--hardware", "H100 SXM5"]) == 0
     out = capsys.readouterr().out
     assert "1 chip of" in out and "1 chips" not in out
+
+
+@pytest.mark.parametrize("model, first, days", [
+    # Issue #12: each started before its chip's first listed rental price (data/prices.csv)
+    ("DeepSeek-V3", "2024-12-27", 58),
+    ("Llama 3.1 405B", "2024-09-01", 119),
+    ("BERT-Large", "2018-10-09", 2),
+    ("BLOOM-176B", "2022-04-15", 31),
+])
+def test_a_run_before_the_first_price_takes_it_and_says_so(model, first, days):
+    run = published_run(model)
+    c = cloud_cost(run["chip_hours"], run["hardware"], run["start"])
+    assert c.value.m_as("USD") > 0
+    assert f"the first price listed, {first}, {days} days after the run's start" in c.basis
+    if run["compute"] is not None:  # data/models.csv gives DeepSeek-V3 no compute: no reconciliation
+        steps = reconcile(run["compute"], run["hardware"], run["chip_hours"], run["start"])
+        assert steps and all(cost.m_as("USD") > 0 for _, cost, _ in steps)
+
+
+def test_deepseek_v3_is_priced_at_its_own_2_dollars():
+    # DeepSeek-V3 technical report (arXiv:2412.19437), Table 1: 2.788M H800 GPU-hours at $2 = $5.576M
+    run = published_run("DeepSeek-V3")
+    assert cloud_cost(run["chip_hours"], run["hardware"], run["start"]).value.m_as("MUSD") == pytest.approx(5.576)
+    own = amortized_cost(run["chip_hours"], run["hardware"], run["start"])
+    assert "the first purchase price listed, 2025-02-21, 114 days after the run's start" in own.basis
