@@ -532,6 +532,7 @@ def _shape_command(args) -> int:
     print(f"{'total':<18} {m.total.m_as('GB/chip'):>12,.2f} GB/chip")
     if fewest is None:
         print(f"fewest {args.hardware}: none in this layout; {why}")
+        print("  (python -m calc step --model ... --chips N --global-batch B --search finds the layouts that fit)")
         return 0
     print(f"fewest {args.hardware} that hold the training state: {fewest[0].m_as('chip'):,.0f} "
           f"(data parallel {fewest[1]} x tensor {shown['tensor']} x pipeline {shown['pipeline']}, "
@@ -794,7 +795,9 @@ def _step(args) -> int:
             print(f"  {name.replace('_', '-'):<18}{show(name, q)}{note}")
     print("where the step goes:")
     for part, q in s.breakdown.items():
-        print(f"  {part:<32}{number(q.m_as('s')):>10} s {q.m_as('s') / t:>7.1%}")
+        sec = q.m_as("s")
+        shown = f"{number(sec)} s" if sec >= 0.1 else f"{number(sec * 1e3)} ms"  # 0.58 ms, not 5.81 × 10⁻⁴ s
+        print(f"  {part:<32}{shown:>12} {sec / t:>7.1%}")
     return 0
 
 
