@@ -662,9 +662,12 @@ def _thresholds(args) -> int:
             tiers = ("the 3-year price from the same cloud" if default_price(args.hardware, "3-year", start)
                      else f"{on_demand.vendor} lists no 3-year price for it")
             print(f"  cloud prices: {price_basis(on_demand)}; {tiers}")
+        reasons = dict.fromkeys(m.message for *_, methods, _ in costed for m in methods if isinstance(m, InputError))
+        for why in reasons:  # said once for every line, not inside each; the missing 3-year tier is said above
+            if on_demand is None or "3-year" not in why:
+                print(f"  not priced: {why}")
     for line, e, _, methods, runs in costed:
-        costs = "; ".join(dict.fromkeys(f"{m.method} {show('cost', m.value)}" if not isinstance(m, InputError)
-                                        else f"({m.message})" for m in methods))  # a reason shared by two tiers once
+        costs = "; ".join(f"{m.method} {show('cost', m.value)}" for m in methods if not isinstance(m, InputError))
         budget = "" if runs is None else f"; {args.budget} buys {runs:,.1f} such runs on demand"
         print(f"  {number(line)} FLOP: {show('duration', e.duration)} at {show('utilization', e.utilization)} "
               f"utilization{'; ' + costs if costs else ''}{budget}")

@@ -388,12 +388,13 @@ def in_dollars_of(cost: Cost, year: int) -> Cost:
 
 
 def reconcile(compute, hardware: str, chip_hours, start, precision: str | None = None, year: int | None = None,
-              vendor: str | None = None) -> list[tuple[str, pint.Quantity, str]]:
+              vendor: str | None = None, whose: str = "the run's reported") -> list[tuple[str, pint.Quantity, str]]:
     """From the idealised rental estimate to ownership in constant dollars, one factor at a time.
 
     Steps: (1) chip-hours at 100% of the peak, at the default vendor's 3-year price (its on-demand price when
     it lists no 3-year one); (2) the run's real chip-hours; (3) on-demand instead of committed (when committed); (4) amortized ownership instead of rental;
     (5) in the dollars of ``year``. Rental prices are ``vendor``'s, else the defaults (``DEFAULT_PRICE_RULE``).
+    ``whose`` names the chip-hours in step 2 ("the run's reported", "your scenario's").
     Returns (label, cost, what changed).
     """
     from calc.estimate import estimate, read_value
@@ -416,7 +417,7 @@ def reconcile(compute, hardware: str, chip_hours, start, precision: str | None =
         (f"ideal hours, {tier} price", cloud_cost(ideal, hw.name, when, tier, vendor).value,
          f"compute at 100% of the {hw.name}'s peak: {ideal.m_as('chip*hour'):,.0f} chip-hours"),
         (f"real hours, {tier} price", cloud_cost(real, hw.name, when, tier, vendor).value,
-         f"the run's reported {real.m_as('chip*hour'):,.0f} chip-hours (utilization "
+         f"{whose} {real.m_as('chip*hour'):,.0f} chip-hours (utilization "
          f"{ideal.m_as('chip*hour') / real.m_as('chip*hour'):.0%} of peak)"),
     ]
     if tier == "3-year":

@@ -126,3 +126,18 @@ def test_command_line_estimate_names_the_rule_behind_a_default_price(capsys):
     out = _cli(capsys, "estimate", "--params", "7e9", "--tokens", "1e12", "--hardware", "H800 SXM5", "--chips", "64")
     price = next(x for x in out.splitlines() if x.startswith("price"))
     assert "DeepSeek" in price and "no big cloud" in price
+
+
+def test_command_line_thresholds_says_a_missing_tier_once(capsys):
+    # Issue #12: "AWS lists no 3-year price..." was repeated inside every line
+    out = _cli(capsys, "thresholds", "--compute", "3.8e25", "--chips", "100000", "--hardware", "H100 SXM5")
+    assert out.count("no 3-year price") == 1
+    assert all("lists no" not in x for x in out.splitlines() if x.strip().startswith(("10²⁵ FLOP", "10²⁶ FLOP")))
+
+
+@pytest.mark.parametrize("model, first", [("Llama 3.1 405B", "2024-09-01"), ("DeepSeek-V3", "2024-12-27")])
+def test_command_line_cost_of_a_run_before_the_first_price(capsys, model, first):
+    # Issue #12: 'calc: error: --start: ...' with no --start given, or only '—' rows
+    out = _cli(capsys, "cost", "--model", model)
+    on_demand = next(x for x in out.splitlines() if x.startswith("cloud (on-demand)"))
+    assert "$" in on_demand and f"the first price listed, {first}" in on_demand
