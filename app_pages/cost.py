@@ -25,7 +25,8 @@ from calc.cost import (
     scenario_start,
 )
 from calc.display import as_text, escape, number, show
-from calc.scenario import has_range, inputs
+from calc.estimate import read_value
+from calc.scenario import has_range, inputs, what_to_add
 from calc.uncertainty import parse_range
 from calc.vocabulary import QUANTITIES
 
@@ -63,7 +64,8 @@ def _scenario_run(items: tuple) -> dict | str | None:
     except calc.InputError as exc:
         return f"its estimate fails: {exc}"
     if "chip_hours" not in est:
-        return "it does not determine its chip-hours: give a chip count or a duration on the Estimate page"
+        missing = (what_to_add(est) or "Give a chip count or a duration.").rstrip(".")
+        return f"it does not determine its chip-hours (on the Estimate page: {missing[0].lower()}{missing[1:]})"
     price = est.price if "price" in est and est["price"].source == "given" else None
     return {"hardware": est.hardware.name, "chip_hours": est.chip_hours, "start": scenario_start(),
             "chips": est.chips if "chips" in est else None, "compute": est.compute if "compute" in est else None,
@@ -85,9 +87,15 @@ def _run(name: str) -> dict:
 
 def _fields(name: str) -> dict:
     r = _run(name)
-    hours = calc.Q_(float(f"{r['chip_hours'].m_as('chip*hour'):.4g}"), "chip*hour")  # a derived count, to 4 figures
-    return {"cost_hw": r["hardware"], "cost_hours": as_text("chip_hours", hours), "cost_start": r["start"],
+    return {"cost_hw": r["hardware"], "cost_hours": _hours_text(r["chip_hours"]), "cost_start": r["start"],
             "cost_vendor": DEFAULT_CLOUD, "cost_year": dollars_year(r["start"].year)}
+
+
+def _hours_text(hours) -> str:
+    """Chip-hours as a field holds them: to 4 figures, digits grouped, no e-notation ('620,600 chip-hours'); it
+    reads back."""
+    n = float(f"{hours.m_as('chip*hour'):.4g}")  # a derived count, to 4 figures
+    return f"{n:,.0f} chip-hours" if 1e3 <= n < 1e18 else as_text("chip_hours", calc.Q_(n, "chip*hour"))
 
 
 def _chips(n) -> str:
@@ -135,6 +143,11 @@ choice = st.selectbox("Cloud prices from", vendors, key="cost_vendor",
 vendor = None if choice == DEFAULT_CLOUD else choice
 if hours_text.strip() and calc.units.is_plain_number(hours_text):
     hours_text = f"{hours_text} chip hour"
+try:  # read once: a bad field is one error under its label, and nothing is computed from it
+    read_value("chip_hours", hours_text)
+except calc.InputError as exc:
+    st.error(f"**Chip-hours**: {escape(exc.message, limit=600)}")
+    st.stop()
 chips = run["chips"]
 if name == SCENARIO:
     given = "" if run["price"] is None else f" at your price, {show('price', run['price'])}"
@@ -182,7 +195,9 @@ if not shown:
 
 table = pd.DataFrame([{"Method": c.method, "Cost": show("cost", c.value), "usd": c.value.m_as("USD"),
                        "Basis": c.basis} for c in shown])
-st.table(table.drop(columns="usd"), hide_index=True)  # a table wraps its text: every basis is read whole
+# Streamlit caps a table cell's text at 400 px: the Basis column would wrap at half its width, leaving a blank band
+st.html("<style>.st-key-cost_methods td [data-testid='stMarkdownContainer'] {max-width: none}</style>")
+st.container(key="cost_methods").table(table.drop(columns="usd"), hide_index=True)  # wrapped: every basis read whole
 st.caption(f"Default cloud prices: {DEFAULT_PRICE_RULE}." + (
     f" In {year} dollars: data/ppi.csv ends in {PPI_YEARS[1]}, so {start.year}'s dollars are taken as "
     f"{PPI_YEARS[1]}'s." if start.year > PPI_YEARS[1] else ""))
@@ -200,13 +215,14 @@ if not running.empty:
         x="low:Q", x2="high:Q", y=alt.Y("Method:N", sort=None), tooltip=["Method", "With research"])
     st.altair_chart((bars + ticks).properties(height=charts.HEIGHT, title=f"{name}, per method"), width="stretch")
     st.caption(f"Orange band: with the research before the run at {number(lo)}–{number(hi)} times the final run, "
-               f"an expert's guess for GPT-3 (\"{research.statement}\", "
+               f"an expert's guess for GPT-3 (\"{research.statement.rstrip('.')}\", "
                f"{article_titles().get(research.article, research.article)}, line {research.line}), applied to "
                f"{escape(name)} for scale; not a measured figure for this run.")
 
 if run["compute"] is not None:
     try:
-        steps = reconcile(run["compute"], hardware, hours_text, start, year=year, vendor=vendor)
+        steps = reconcile(run["compute"], hardware, hours_text, start, year=year, vendor=vendor,
+                          whose="your scenario's" if name == SCENARIO else "the run's reported")
     except calc.InputError as exc:
         why = str(exc).split(". Give a price yourself")[0] if own_price is not None else str(exc)
         st.info(f"The step-by-step reconciliation needs every listed price: {escape(why, limit=600)}")

@@ -44,9 +44,16 @@ st.altair_chart(alt.layer(
 ).properties(height=charts.HEIGHT, title="Rules over time"), width="stretch")
 st.caption("Each rule from its signing to its revocation, or to today; a vetoed bill is a point at its veto.")
 
+PAGE = "thresholds"  # its fields in the URL as thresholds.compute=..., as Parallel layouts keeps its own
+FIELDS = {"compute": "th_compute", "chips": "th_chips", "hardware": "th_hw"}
+EXAMPLE = "3.8 × 10²⁵ FLOP"  # Llama 3.1 405B's compute (data/models.csv): the example when the scenario has none
+saved = session.view(PAGE)
+for name, key in FIELDS.items():  # a link's (or the last visit's) value first; the defaults below fill the rest
+    if key not in st.session_state and name in saved and (name != "hardware" or saved[name] in data.hardware_table()):
+        st.session_state[key] = saved[name]
 if "th_compute" not in st.session_state:
     own = session.compute()
-    st.session_state["th_compute"] = as_text("compute", own) if own is not None else "3.8 × 10²⁵ FLOP"
+    st.session_state["th_compute"] = as_text("compute", own) if own is not None else EXAMPLE
 c1, c2, c3 = st.columns(3)
 compute = c1.text_input("Training compute (FLOP)", key="th_compute",
                         help="Your Estimate scenario's compute when it has one; e.g. `10^26 FLOP`.")
@@ -59,6 +66,10 @@ if "th_hw" not in st.session_state:  # the scenario's hardware when it names a k
     st.session_state["th_hw"] = own_hw if own_hw in data.hardware_table() else "H100 SXM5"
 hardware = c3.selectbox("Cluster hardware", list(data.hardware_table()), key="th_hw",
                         help="Your Estimate scenario's hardware when it has one.")
+session.keep(PAGE, {name: str(st.session_state[key]) for name, key in FIELDS.items()})
+if compute.strip() == EXAMPLE and session.compute() is None:
+    c1.caption("An example, Llama 3.1 405B's compute, not your run's: your Estimate scenario gives no compute "
+               "(parameters and tokens, or the compute itself).")
 try:
     runs = run_crossings(compute)
     cluster = cluster_crossings(chips, hardware)
@@ -79,7 +90,7 @@ OWNERS = {"xai-series-b": "xAI's", "openai-founders-pledge": "OpenAI's", "lhc-bu
 budgets = [f for f in figures() if f.id in OWNERS]
 start = scenario_start()  # a run of today, at the newest prices in force: the Estimate page's price
 on_demand = default_price(hardware, "on-demand", start)
-reach, missing, est = [], {}, None
+reach, buys, missing, est = [], [], {}, None
 for line in lines:
     est = time_to_reach(calc.Q_(line, "FLOP"), n_chips, hardware)
     methods = all_methods(est.chip_hours, hardware, start)
@@ -90,10 +101,14 @@ for line in lines:
     # "buys" divides by the table's own on-demand cost: one price for the whole row, named in the caption
     rent = next((m.value for m in methods if not isinstance(m, calc.InputError) and m.method == "cloud (on-demand)"),
                 None)
-    reach.append({"Line": f"{number(line)} FLOP", "Duration": show("duration", est.duration), **by_method,
-                  **{f"{OWNERS[f.id]} {show('cost', f.quoted, short=True)} buys (on demand)":
-                     f"{number(runs_per_budget(f.quoted, rent))} runs" if rent is not None else "—" for f in budgets}})
-st.table(pd.DataFrame(reach), hide_index=True)  # a table wraps its headers: every column is read whole
+    reach.append({"Line": f"{number(line)} FLOP", "Duration": show("duration", est.duration), **by_method})
+    buys.append({"Runs to": f"{number(line)} FLOP",
+                 **{f"{OWNERS[f.id]} {show('cost', f.quoted, short=True)} buys":
+                    f"{number(runs_per_budget(f.quoted, rent))} runs" if rent is not None else "—" for f in budgets}})
+# Two tables of four columns, not one of seven: a phone's 390 px shows each whole (headers wrap, nothing cut)
+st.table(pd.DataFrame(reach), hide_index=True)
+if on_demand is not None:
+    st.table(pd.DataFrame(buys), hide_index=True)
 if est is not None:
     if on_demand is not None:
         committed = default_price(hardware, "3-year", start)
@@ -102,7 +117,7 @@ if est is not None:
         prices = (f"Costs of a run starting today ({start}), at the newest cloud prices in force, as on the Estimate "
                   f"page: "
                   f"{escape(price_basis(on_demand), limit=600)}{tiers}. 'Buys' counts runs at that same on-demand "
-                  "price (the table's on-demand column).")
+                  "price (the first table's on-demand column).")
     else:
         prices = f"No cloud cost: {escape(no_price_message(hardware), limit=600)}."
     st.caption(f"At {show('utilization', est.utilization)} utilization ({est['utilization'].source}). {prices} "

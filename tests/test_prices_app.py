@@ -1,6 +1,7 @@
 """The Cost and Thresholds pages: they start from the session's scenario, show every basis whole, and
 price a run once (the "buys" column divides by the table's own on-demand cost)."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -60,9 +61,8 @@ def test_cost_with_one_vendor_asked_for():
 
 def test_thresholds_buys_at_the_tables_own_on_demand_price():
     at = _page("thresholds", **TYPICAL)
-    reach = at.table[1].value
-    first = reach.iloc[0]
-    assert _usd(first["xAI's $6B buys (on demand)"].split()[0]) == pytest.approx(
+    first, buys = at.table[1].value.iloc[0], at.table[2].value.iloc[0]  # the cost of each line, then what budgets buy
+    assert _usd(buys["xAI's $6B buys"].split()[0]) == pytest.approx(
         6e9 / _usd(first["cloud (on-demand)"]), rel=0.01)
     est = calc.thresholds.time_to_reach("1e25 FLOP", 1024, "H100 SXM5")
     assert _usd(first["cloud (on-demand)"]) == pytest.approx(est.cost.m_as("USD"), rel=0.01)  # Estimate's price
@@ -131,3 +131,37 @@ def test_gpt3_on_the_cost_page_starts_on_the_command_lines_day():
 def test_thresholds_for_one_chip_says_one_chip():
     at = _page("thresholds", **{**TYPICAL, "chips": "1"})
     assert any("What it takes 1 chip (H100 SXM5)" in h.value for h in at.subheader)
+
+
+def test_cost_says_what_the_scenario_lacks():
+    # Issue #12: chips were given; the gap is the tokens (or the compute)
+    at = _page("cost", params="70 Gparam", hardware="H100 SXM5", chips="2048")
+    said = " ".join(i.value for i in at.info)
+    assert "training tokens" in said and "give a chip count" not in said
+
+
+@pytest.mark.parametrize("typed", ["1,4T", "$2/hr", "700 W"])
+def test_cost_reports_bad_chip_hours_once_by_its_label(typed):
+    at = _page("cost")
+    at.text_input(key="cost_hours").set_value(typed).run()
+    assert [e.value.startswith("**Chip-hours**") for e in at.error] == [True]
+    assert typed.replace("$", "\\$") in at.error[0].value or "got" in at.error[0].value
+    assert not at.info and not at.table  # nothing computed from it
+
+
+def test_cost_shows_the_scenarios_chip_hours_grouped_and_as_its_own():
+    at = _page("cost", **TYPICAL)
+    text = at.text_input(key="cost_hours").value
+    assert re.fullmatch(r"\d{1,3}(,\d{3})+ chip-hours", text), text
+    why = " ".join(at.table[-1].value["Why"])
+    assert "your scenario's" in why and "reported" not in why
+    assert not any('.",' in c.value for c in at.caption)
+
+
+def test_thresholds_says_its_example_compute_is_not_yours_and_keeps_its_fields_in_the_url():
+    at = _page("thresholds")
+    assert any("An example, Llama 3.1 405B's compute" in c.value for c in at.caption)
+    at.text_input(key="th_chips").set_value("100k GPUs").run()
+    assert at.query_params["thresholds.chips"] == "100k GPUs"
+    at = _page("thresholds", **{"thresholds.chips": "2048", "thresholds.hardware": "A100 SXM4 80GB"})
+    assert at.text_input(key="th_chips").value == "2048" and at.selectbox(key="th_hw").value == "A100 SXM4 80GB"
