@@ -376,6 +376,10 @@ def _cost(args) -> int:
     dated = start is not None
     start = start or scenario_start().isoformat()  # a run of today: the newest prices, as `estimate` uses
     for name, value in (("hardware", hardware), ("chip_hours", chip_hours)):
+        if value is None and args.model:  # the flag was not given, and the run does not say: name both
+            said = "neither its chip-hours nor its chips and duration" if name == "chip_hours" else "no hardware"
+            raise InputError(name, f"not given, and data/models.csv gives {said} for {args.model}: give --"
+                                   f"{name.replace('_', '-')} to price it")
         if value is None:
             raise InputError(name, "required (or give --model with a published run that has it)")
     check_run(chip_hours, hardware, start)  # bad input fails the command; only missing price data is per method

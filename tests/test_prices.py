@@ -141,3 +141,11 @@ def test_command_line_cost_of_a_run_before_the_first_price(capsys, model, first)
     out = _cli(capsys, "cost", "--model", model)
     on_demand = next(x for x in out.splitlines() if x.startswith("cloud (on-demand)"))
     assert "$" in on_demand and f"the first price listed, {first}" in on_demand
+
+
+def test_command_line_cost_of_a_run_without_chip_hours_says_the_data_lacks_them(capsys):
+    from calc.__main__ import main
+
+    assert main(["cost", "--model", "GPT-2 XL"]) == 2
+    err = capsys.readouterr().err
+    assert "data/models.csv gives neither its chip-hours nor its chips and duration for GPT-2 XL" in err
