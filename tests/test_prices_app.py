@@ -165,3 +165,13 @@ def test_thresholds_says_its_example_compute_is_not_yours_and_keeps_its_fields_i
     assert at.query_params["thresholds.chips"] == "100k GPUs"
     at = _page("thresholds", **{"thresholds.chips": "2048", "thresholds.hardware": "A100 SXM4 80GB"})
     assert at.text_input(key="th_chips").value == "2048" and at.selectbox(key="th_hw").value == "A100 SXM4 80GB"
+
+
+@pytest.mark.parametrize("run, first", [("DeepSeek-V3", "2024-12-27"), ("Llama 3.1 405B", "2024-09-01"),
+                                        ("BERT-Large", "2018-10-09"), ("BLOOM-176B", "2022-04-15")])
+def test_cost_prices_a_run_that_started_before_the_first_price(run, first):
+    at = _page("cost")
+    at.selectbox(key="cost_run").set_value(run).run()
+    basis = at.table[0].value.set_index("Method")["Basis"]
+    assert f"the first price listed, {first}" in basis["cloud (on-demand)"]
+    assert not any("before the first" in i.value for i in at.info)
