@@ -193,7 +193,7 @@ if mine is not None:
     m1.metric("Step time", f"{number(mine.step_time.m_as('s'))} s")
     m2.metric("MFU", show("utilization", calc.Q_(mine.mfu, "")), help="Model FLOP utilization: the model's FLOP "
               "per second over the chips' dense peak (PaLM, Chowdhery et al. 2022, app. B)")
-    m3.metric("Tokens per second", number(mine.tokens_per_second.m_as("token/s")))
+    m3.metric("Tokens per second", f"{mine.tokens_per_second.m_as('token/s'):,.0f}")
     m4.metric("Memory per chip", f"{number(mine.memory_per_chip.m_as('GB/chip'))} GB")
 
 st.subheader("The fastest layouts that fit")
@@ -206,7 +206,7 @@ if not found.steps:
 st.write(found.why)
 st.dataframe(pd.DataFrame([{
     "Layout": label, "Step time (s)": f"{s.step_time.m_as('s'):,.2f}", "MFU": f"{s.mfu:.1%}",  # 3.00 beside 3.09
-    "Tokens per second": number(s.tokens_per_second.m_as("token/s")),
+    "Tokens per second": f"{s.tokens_per_second.m_as('token/s'):,.0f}",
     "Memory per chip (GB)": number(s.memory_per_chip.m_as("GB/chip")), "Data-parallel copies": s.data_parallel,
 } for label, s in zip(labels, steps)]), hide_index=True, width="stretch")
 memory = data.hardware(hardware).memory
