@@ -22,7 +22,7 @@ def _ledger() -> pd.DataFrame:
             "quoted": f"{number(r.quoted.magnitude)} {r.quoted.units:~P}".strip(),
             "recomputed": "—" if r.recomputed is None else f"{number(r.recomputed.magnitude)} {r.recomputed.units:~P}".strip(),
             "ratio": "—" if r.ratio is None else number(r.ratio),
-            "plausible (90%)": "" if r.plausible is None else
+            "plausible (90%)": "—" if r.plausible is None else  # no uncertain assumption: no interval
             f"{number(r.plausible[0].magnitude)} – {number(r.plausible[1].magnitude)} {r.plausible[0].units:~P}",
             "statement": r.statement,
             "article": article_titles().get(r.article, r.article),
