@@ -98,10 +98,6 @@ def _hours_text(hours) -> str:
     return f"{n:,.0f} chip-hours" if 1e3 <= n < 1e18 else as_text("chip_hours", calc.Q_(n, "chip*hour"))
 
 
-def _chips(n) -> str:
-    return "1 chip" if n.m_as("chip") == 1 else show("chips", n)  # show() says "1 chips"
-
-
 def _on_run() -> None:
     st.session_state.update(_fields(st.session_state["cost_run"]))
 
@@ -152,11 +148,11 @@ chips = run["chips"]
 if name == SCENARIO:
     given = "" if run["price"] is None else f" at your price, {show('price', run['price'])}"
     st.caption(f"Your Estimate scenario: {show('chip_hours', run['chip_hours'])} on "
-               f"{'' if chips is None else _chips(chips) + ' '}{run['hardware']}{given}, as a run starting "
+               f"{'' if chips is None else show('chips', chips) + ' '}{run['hardware']}{given}, as a run starting "
                f"today ({run['start']}): rental at the newest prices in force, as on the Estimate page. {run['note']}")
 else:
     st.caption(f"{escape(name)} as published: {show('chip_hours', run['chip_hours'])} on "
-               f"{'' if chips is None else _chips(chips) + ' '}{run['hardware']}, published {RUNS[name].date}.")
+               f"{'' if chips is None else show('chips', chips) + ' '}{run['hardware']}, published {RUNS[name].date}.")
 
 methods, unavailable = [], {}
 own_price = run["price"] if hardware == run["hardware"] else None  # the price given is for the scenario's chip

@@ -83,7 +83,7 @@ st.table(pd.DataFrame(rows), hide_index=True)  # rule names are long: a table sh
 st.caption("The rules say 'greater than': a run of exactly 10²⁶ FLOP does not cross 10²⁶. A cluster's peak depends "
            "on the number format it is counted in: 100,000 H100 are under 10²⁰ FLOP/s at dense BF16, over it at FP8.")
 
-cluster = "1 chip" if n_chips.m_as("chip") == 1 else show("chips", n_chips)  # show() says "1 chips"
+cluster = show("chips", n_chips)
 st.subheader(f"What it takes {cluster} ({hardware}) to reach each line")
 lines = sorted({t.compute.m_as("FLOP") for t in rules if t.compute and t.applies_to == "all models"})
 OWNERS = {"xai-series-b": "xAI's", "openai-founders-pledge": "OpenAI's", "lhc-budget": "The LHC's"}  # whose money

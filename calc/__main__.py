@@ -621,7 +621,7 @@ def _thresholds(args) -> int:
         for line in lines:
             est = time_to_reach(f"{line} FLOP", args.chips, args.hardware, args.utilization)
             reach.append((line, est))
-    start, no_cost = None, None  # no_cost: kept in the JSON for its readers; every chip now has a date to price at
+    start = None
     if reach:
         from calc.cost import all_methods, default_price, price_basis, scenario_start
 
@@ -640,7 +640,7 @@ def _thresholds(args) -> int:
             "crossings": [{"threshold": c.threshold.id, "name": c.threshold.name, "status": c.threshold.status,
                            "measure": c.measure, "value": c.value.magnitude, "line": c.line.magnitude,
                            "unit": f"{c.line.units:~C}", "ratio": c.ratio, "crosses": c.crosses} for c in rows],
-            "prices_of": None if start is None else str(start), "no_cost": no_cost,
+            "prices_of": None if start is None else str(start),
             "time_to_reach": [{"compute": line, "days": e.duration.m_as("day"), "utilization": float(e.utilization),
                                "cost_usd": {k: (v.m_as("USD") if not isinstance(v, InputError) else None)
                                             for k, v in by_method.items()},
@@ -658,7 +658,7 @@ def _thresholds(args) -> int:
         print(f"{verdict:<8} {c.ratio:>9.3g}x  {c.measure:<26} {t.name} [{t.jurisdiction}; {dates}]")
     if reach:
         n = reach[0][1].chips
-        cluster = f"{'1 chip' if n.m_as('chip') == 1 else show('chips', n)} of {args.hardware}"  # show() says "1 chips"
+        cluster = f"{show('chips', n)} of {args.hardware}"
         print(f"\nwhat each line takes {cluster} (costs of a run starting today, {start}, at the newest prices "
               "in force):")
         on_demand = default_price(args.hardware, "on-demand", start)

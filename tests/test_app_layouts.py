@@ -2,14 +2,12 @@
 the chips do not split, its chart at a phone's width. tests/test_browser.py opens a shared link."""
 
 import json
-from pathlib import Path
 
-from streamlit.testing.v1 import AppTest
+from apppage import open_page
 
 from calc import step
 from calc.architecture import published
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGE = "app_pages/layouts.py"
 LINK = {"layouts.model": "Llama 2 70B", "layouts.hardware": "A100 SXM4 80GB", "layouts.chips": "512",
         "layouts.global_batch": "1024", "layouts.sequence": "4096", "layouts.tensor": "4", "layouts.pipeline": "4",
@@ -19,14 +17,8 @@ KEYS = {"model": "layouts_model", "hardware": "layouts_hw", "chips": "layouts_ch
         "virtual_stages": "layouts_virtual", "micro_batch": "layouts_micro", "recompute": "layouts_recompute"}
 
 
-def _open(**query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+def _open(**query):
+    return open_page(PAGE, errors_ok=True, **query)
 
 
 def _field(at, name):

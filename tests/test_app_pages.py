@@ -3,23 +3,10 @@ units, long text that wraps or moves out of the table instead of being clipped."
 
 import json
 import re
-from pathlib import Path
 
-from streamlit.testing.v1 import AppTest
+from apppage import open_page as _open
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 VARIABLE = re.compile(r"^[a-z0-9]+(_[a-z0-9%]+)+$")  # within_5%, median_factor: a name from the code
-
-
-def _open(page, **query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, [e.message for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-    return at
 
 
 def _labels(frame) -> dict:
