@@ -440,6 +440,94 @@ def step_heldout() -> tuple[Row, ...]:
     return rows
 
 
+# --------------------------------------------------------------------------- validation and per-term measurements
+
+_RECOMPUTE = (None, "none", "selective", "full")
+_SHARDING = (None, "zero1", "zero2", "zero3", "fsdp")
+_RUN_PRECISIONS = ("bf16", "fp16", "fp8", "mxfp8", "nvfp4")
+_MEASURED = ("measured_step_time", "measured_tokens_per_second", "measured_model_tflops", "measured_mfu")
+
+
+def _check_chips(rows, column="chip"):
+    known = hardware_table()
+    for r in rows:
+        if r[column] is not None and r[column] not in known:
+            raise DataError(r.path, r.line, column, f"unknown accelerator {r[column]!r} (not in data/hardware.csv)")
+
+
+def _check_choice(r, column, allowed):
+    if r[column] not in allowed:
+        shown = ", ".join(a for a in allowed if a) + (" or empty" if None in allowed else "")
+        raise DataError(r.path, r.line, column, f"expected {shown}, got {r[column]!r}")
+
+
+@cache
+def validation_runs() -> tuple[Row, ...]:
+    """Published training runs with their layouts and a measured step time, throughput or MFU, none of
+    them used to fit the step model, grouped by ``source_id`` for leave-one-source-out validation
+    (data/validation_runs.csv)."""
+    rows = tuple(read_table(DATA_DIR / "validation_runs.csv"))
+    _check_chips(rows)
+    for r in rows:
+        for column in ("source_id", "publisher", "model", "framework"):
+            if not r[column]:
+                raise DataError(r.path, r.line, column, "expected a name, got an empty cell")
+        _check_choice(r, "recompute", _RECOMPUTE)
+        _check_choice(r, "sharding", _SHARDING)
+        _check_choice(r, "precision", _RUN_PRECISIONS)
+        if all(r[c] is None for c in _MEASURED):
+            raise DataError(r.path, r.line, "measured_tokens_per_second", f"expected one measurement of {', '.join(_MEASURED)}")
+        if r["measured_mfu"] is not None and r["measured_mfu"] > 1:
+            raise DataError(r.path, r.line, "measured_mfu", f"expected a fraction, got {r['measured_mfu']:g} (a percent?)")
+        if r["family"] in ("moe", "hybrid-moe") and (r["experts"] is None or r["experts_per_token"] is None):
+            raise DataError(r.path, r.line, "experts", "a mixture-of-experts run needs experts and experts_per_token")
+    return rows
+
+
+def _measurement_table(filename: str, required: tuple[str, ...]) -> tuple[Row, ...]:
+    rows = tuple(read_table(DATA_DIR / filename, key=None))
+    for r in rows:
+        for column in required:
+            if r[column] is None:
+                raise DataError(r.path, r.line, column, "expected a value, got an empty cell")
+    return rows
+
+
+@cache
+def matmul_efficiency() -> tuple[Row, ...]:
+    """Measured GEMM throughput by shape (M, N, K), precision and chip (data/matmul_efficiency.csv)."""
+    rows = _measurement_table("matmul_efficiency.csv", ("chip", "precision", "measured_tflops"))
+    _check_chips(rows)
+    return rows
+
+
+@cache
+def collective_bandwidth() -> tuple[Row, ...]:
+    """Measured collective bus bandwidth, and NCCL's own latency and bandwidth constants, by operation,
+    message size, ranks and fabric (data/collective_bandwidth.csv)."""
+    rows = _measurement_table("collective_bandwidth.csv", ("kind", "operation"))
+    _check_chips(rows)
+    return rows
+
+
+@cache
+def attention_kernels() -> tuple[Row, ...]:
+    """FlashAttention forward/backward throughput by sequence length, head size, causal mask and chip
+    (data/attention_kernels.csv)."""
+    rows = _measurement_table("attention_kernels.csv", ("kernel", "chip", "sequence", "head_dim", "measured_tflops"))
+    _check_chips(rows)
+    return rows
+
+
+@cache
+def expert_dispatch() -> tuple[Row, ...]:
+    """DeepEP's published dispatch and combine bandwidths by kernel, expert-parallel size and fabric
+    (data/expert_dispatch.csv)."""
+    rows = _measurement_table("expert_dispatch.csv", ("kernel", "operation", "expert_parallel", "bandwidth"))
+    _check_chips(rows)
+    return rows
+
+
 @dataclass(frozen=True)
 class Price:
     """One dated cloud price of ``data/prices.csv``, converted to USD per chip-hour."""
@@ -847,6 +935,7 @@ def validate_all() -> None:
     backtest_notes(), purchase_prices(), ownership(), electricity_prices(), ppi(), optimizers()
     architecture_rows(), scaling_law_rows(), references(), step_coefficients(), step_calibration(), run_layouts()
     model_states(), finetuning()
+    validation_runs(), matmul_efficiency(), collective_bandwidth(), attention_kernels(), expert_dispatch()
 
 
 def frame(table: str):
