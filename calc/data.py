@@ -464,12 +464,13 @@ def _check_choice(r, column, allowed):
 @cache
 def validation_runs() -> tuple[Row, ...]:
     """Published training runs with their layouts and a measured step time, throughput or MFU, none of
-    them used to fit the step model, grouped by ``source_id`` for leave-one-source-out validation
-    (data/validation_runs.csv)."""
+    them used to fit the step model (data/validation_runs.csv). ``source_family`` groups a publisher's
+    table family (all releases of one benchmark page) for leave-one-source-out validation;
+    ``source_id`` names the release within it."""
     rows = tuple(read_table(DATA_DIR / "validation_runs.csv"))
     _check_chips(rows)
     for r in rows:
-        for column in ("source_id", "publisher", "model", "framework"):
+        for column in ("source_id", "source_family", "publisher", "model", "framework"):
             if not r[column]:
                 raise DataError(r.path, r.line, column, "expected a name, got an empty cell")
         _check_choice(r, "recompute", _RECOMPUTE)
