@@ -515,8 +515,11 @@ def collective_bandwidth() -> tuple[Row, ...]:
 def attention_kernels() -> tuple[Row, ...]:
     """FlashAttention forward/backward throughput by sequence length, head size, causal mask and chip
     (data/attention_kernels.csv)."""
-    rows = _measurement_table("attention_kernels.csv", ("kernel", "chip", "sequence", "head_dim", "measured_tflops"))
+    rows = _measurement_table("attention_kernels.csv", ("kernel", "chip", "sequence", "head_dim"))
     _check_chips(rows)
+    for r in rows:
+        if r["measured_time"] is None and r["measured_tflops"] is None:
+            raise DataError(r.path, r.line, "measured_time", "expected a measured time or a throughput")
     return rows
 
 
