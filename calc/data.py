@@ -297,8 +297,9 @@ def _check_provenance(name, line, values):
 
 
 def _display(path: Path) -> str:
+    """``data/...`` for a file of data/ (wherever it is installed), else the path as given."""
     try:
-        return str(path.resolve().relative_to(DATA_DIR.parent))
+        return "data/" + path.resolve().relative_to(DATA_DIR.resolve()).as_posix()
     except ValueError:
         return str(path)
 

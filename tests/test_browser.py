@@ -1,9 +1,9 @@
-"""The app as a user meets it: streamlit serves it, Playwright drives Debian's chromium.
+"""The app as a user meets it: streamlit serves it, Playwright drives chromium (tests/browsers.py).
 
 One server and one browser for the module; a fresh browser context (a new session) per test.
 Every page is checked for: no exception or error box, no browser console error, every chart drew
 marks, and the key numbers on screen. Set CALC_SCREENSHOTS=DIR to keep screenshots of every page
-at 1440 px and at a phone's 390 px. Skipped only where chromium is absent (CI installs it).
+at 1440 px and at a phone's 390 px. Skipped only where no chromium is found (CI installs Debian's).
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -21,17 +20,18 @@ from pathlib import Path
 from urllib.parse import urlencode, urlparse
 
 import pytest
+from browsers import SKIP_REASON, find_chromium
 
 from calc.scenario import presets
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM = find_chromium()
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = os.environ.get("CALC_SCREENSHOTS")
 TYPICAL = {"params": "70e9 param", "tokens": "1.4e12 token", "hardware": "H100 SXM5", "chips": "1024"}
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-quic"]
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=SKIP_REASON)
 
 # Data marks a chart drew: SVG mark elements, or ink on its canvas (Vega draws to a canvas by default).
 MARKS_JS = """() => [...document.querySelectorAll('.vega-embed')].map(el => {
