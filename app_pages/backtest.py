@@ -24,8 +24,8 @@ def _checks() -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
 
 st.title("Back-test: how close the model lands on published runs")
 st.caption("Each run recomputed from its own reported inputs by every method that applies; ratio = recomputed / "
-           "reported. Published runs: data/runs.csv. Epoch AI runs (https://epoch.ai/data, CC BY 4.0) are a "
-           "consistency check: Epoch sometimes derives MFU from the same compute and hours.")
+           "reported. Published runs: data/runs.csv. Epoch AI runs (data/epoch_runs.csv, from "
+           "https://epoch.ai/data, CC BY 4.0) are a consistency check: Epoch sometimes derives MFU from the same compute and hours.")
 df, table, excluded = _checks()
 table = table.assign(worst_factor=[f"{number(x)}×" for x in table["worst_factor"]])
 share = "Share of runs whose recomputed value is within {} of the reported one"

@@ -46,6 +46,7 @@ _MEANINGS = "\n".join(f"- **{label(n)}** (`{n}` in links and files): "
                        f"{DATASET_SIZE if n == 'dataset_size' else BY_NAME[n].meaning}." for n in FIELDS)
 SAMPLES = [1_000, 10_000, 100_000]
 METRIC_WIDTH = 230  # pixels: four to a row on a laptop, one on a phone
+FIELD_WIDTH = 150  # pixels: six to a row on a laptop, two on a phone
 
 
 def _in_label_unit(name: str, text: str) -> str:
@@ -123,17 +124,19 @@ def _error_text(errors: dict[tuple[str, ...], str]) -> str:
 
 
 def _render_inputs(errors: dict[tuple[str, ...], str], heading: str = "Not read") -> None:
-    c1, c2 = st.columns([2, 1])
-    c1.selectbox(label("hardware"), [NO_HARDWARE, *data.hardware_table()], key="in_hardware",
-                 help="An accelerator of data/hardware.csv: its peak, power and price become defaults.")
-    c2.selectbox(label("precision"), [DEFAULT_PRECISION, *data.PRECISIONS], key="in_precision",
-                 help="Number format the peak is counted in; default bf16, or fp16 where the chip has no bf16.")
+    # Rows are horizontal containers, not columns: one element each instead of one per column (a
+    # field change redraws every element), and on a phone they wrap instead of stacking one per row.
+    row = st.container(horizontal=True)
+    row.selectbox(label("hardware"), [NO_HARDWARE, *data.hardware_table()], key="in_hardware", width=FIELD_WIDTH * 2,
+                  help="An accelerator of data/hardware.csv: its peak, power and price become defaults.")
+    row.selectbox(label("precision"), [DEFAULT_PRECISION, *data.PRECISIONS], key="in_precision", width=FIELD_WIDTH,
+                  help="Number format the peak is counted in; default bf16, or fp16 where the chip has no bf16.")
     for section, names in LAYOUT:
         st.markdown(f"**{section}**")
-        cols = st.columns(len(names), vertical_alignment="bottom")  # boxes in line when a label takes two lines
-        for col, n in zip(cols, names):  # no help icon per field: each is a tooltip to draw on every change
+        row = st.container(horizontal=True, vertical_alignment="bottom")  # boxes in line when a label takes two lines
+        for n in names:  # no help icon per field: each is a tooltip to draw on every change
             words = f":red[{label(n)}]" if any(n in bad for bad in errors) else label(n)  # a bad field in red
-            col.text_input(words, key=f"in_{n}", placeholder=f"e.g. {EXAMPLES[n]}")
+            row.text_input(words, key=f"in_{n}", placeholder=f"e.g. {EXAMPLES[n]}", width=FIELD_WIDTH)
         if bad := {k: m for k, m in errors.items() if k[0] in names}:  # right under the row it is in
             st.error(f"{heading} in {section.lower()}:\n{_error_text(bad)}")
 
@@ -352,10 +355,12 @@ def _render_upload() -> None:
 def calculator() -> None:
     """Fields, results and files: rerun alone when a field changes.
 
-    The browser redraws the page once per element it receives, so the numbers are sent first (the
-    results go in below the fields, which are drawn last: the browser already shows what was typed)."""
+    The numbers stand above the fields, so a phone shows them first (Streamlit cannot tell the
+    width on the server), and they are sent first: the browser redraws the page once per element it
+    receives. The fields are sent last (the browser already shows what was typed); the derivation
+    and charts go below them."""
     scenario = _scenario_from_fields()
-    fields = st.container()
+    top, fields = st.container(), st.container()
     results = None
     errors, heading = _field_errors(scenario), "Not read"
     try:
@@ -363,30 +368,31 @@ def calculator() -> None:
             raise calc.InputError(next(iter(errors))[0], "shown under its field")
         known = inputs(scenario)
         if "tokens" in known and "tokens" not in scenario:
-            st.caption(f"Tokens from the dataset size: {escape(scenario['dataset_size'])} at "
-                       f"{number(data.fact('english_bytes_per_token').value.m_as('byte/token'))} bytes per token "
-                       f"(rule of thumb) = {show('tokens', known['tokens'])}")
+            top.caption(f"Tokens from the dataset size: {escape(scenario['dataset_size'])} at "
+                        f"{number(data.fact('english_bytes_per_token').value.m_as('byte/token'))} bytes per token "
+                        f"(rule of thumb) = {show('tokens', known['tokens'])}")
         est, sim = _run(known)
     except calc.InputError as exc:
         if not errors:  # read, but they do not fit together
             errors, heading = _run_errors(exc), "Do not fit together"
-        if errors:  # under the fields' row, and named at the top of the results
-            st.error(f"{heading}: {', '.join(label(n) for names in errors for n in names)}. Each is explained "
-                     "under its row of fields above.")
+        if errors:  # under the fields' row, and named above them
+            top.error(f"{heading}: {', '.join(label(n) for names in errors for n in names)}. Each is explained "
+                      "under its row of fields below.")
         else:
-            st.error(escape(exc))
+            top.error(escape(exc))
     except Exception as exc:  # never a traceback on screen; the tests fail on this box all the same
-        st.error(f"Unexpected problem ({type(exc).__name__}): {escape(exc)}")
+        top.error(f"Unexpected problem ({type(exc).__name__}): {escape(exc)}")
     else:
         for w in est.warnings:
-            st.warning(escape(w))
+            top.warning(escape(w))
         hint = what_to_add(est)
         if not scenario:
-            st.info("Start from a preset above, or type what you know: " + escape(hint or ""))
+            top.info("Start from a preset above, or type what you know below: " + escape(hint or ""))
         else:
             if hint:
-                st.info(escape(hint))
-            _render_metrics(est, sim)
+                top.info(escape(hint))
+            with top:
+                _render_metrics(est, sim)
             # The browser draws the numbers while the rest is computed (it redraws once per element
             # it receives: elements sent with the numbers would keep them off the screen longer).
             # Yield about two frames first, so they are painted before the charts arrive: measured
@@ -406,6 +412,7 @@ def calculator() -> None:
     _render_downloads(scenario, results)
     session.put(scenario)  # after the numbers: a new URL is one more message for the browser before them
     with fields:
+        st.divider()
         _render_inputs(errors, heading)
         st.divider()
 

@@ -1,6 +1,6 @@
 """In a real browser: the time from a widget change to the updated numbers on screen.
 
-Run: python benchmarks/bench_browser.py [--repeat 15]. Needs Debian's chromium and playwright.
+Run: python benchmarks/bench_browser.py [--repeat 15]. Needs playwright and a chromium (tests/browsers.py).
 
 Two streamlit servers in the same run: the calculator (Estimate page, typical scenario) and a
 one-line script (a text field whose value is echoed). In each, the same user action: type a new
@@ -14,7 +14,6 @@ and one more frame): the Estimate page sends its numbers first, its charts and f
 from __future__ import annotations
 
 import argparse
-import shutil
 import socket
 import statistics
 import subprocess
@@ -25,7 +24,10 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+sys.path.insert(0, str(ROOT / "tests"))
+from browsers import INSTALL, find_chromium  # noqa: E402
+
+CHROMIUM = find_chromium()
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
 ONE_LINE = "import streamlit as st; st.metric('Chips', st.text_input('Chips', '1024', key='in_chips'))\n"
@@ -109,6 +111,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=15)
     args = ap.parse_args()
+    if CHROMIUM is None:
+        sys.exit(f"no chromium found: install one with {INSTALL}")
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as d:

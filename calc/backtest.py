@@ -12,8 +12,8 @@ using only the run's own figures (never a default):
     modelled utilization  utilization and chip-hours from the run's published parallel layout
                         (data/run_layouts.csv) through the step-time model (calc.step)
 
-Runs of the Epoch AI snapshot with hardware, chips, hours and MFU are checked by hardware-time
-too, as a separate group: Epoch sometimes derives MFU from the same compute and hours, so their
+Runs of Epoch AI's models database with hardware, chips, hours and MFU (data/epoch_runs.csv) are
+checked by hardware-time too, as a separate group: Epoch sometimes derives MFU from the same compute and hours, so their
 agreement is a consistency check of the database, not an independent test.
 """
 
@@ -146,13 +146,13 @@ def modelled_checks() -> list[Check]:
 
 
 def epoch_checks() -> tuple[list[Check], list[str]]:
-    """Hardware-time checks of the Epoch AI snapshot's runs, and the rows excluded with reasons."""
+    """Hardware-time checks of Epoch AI's runs (data/epoch_runs.csv), and the rows excluded with reasons."""
     runs, problems = data.epoch_runs()
     out = []
     for r in runs:
         est = estimate(hardware=r.hardware, chips=r.chips, duration=r.duration, utilization=r.utilization)
         out.append(Check(r.name, "Epoch AI", "hardware-time", "compute", r.compute, est.compute, 0.20,
-                         f"Epoch AI row {r.line}; dense peak of {r.hardware} at its default precision"))
+                         f"data/epoch_runs.csv row {r.line}; dense peak of {r.hardware} at its default precision"))
     return out, problems
 
 

@@ -36,7 +36,9 @@ from calc.display import as_text
 from calc.errors import DataError, InputError
 from calc.units import Q_, is_plain_number, parse_quantity, ureg
 
-SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
+# seeds/ sits beside calc/ in a clone; a wheel carries it inside, as calc/_seeds (pyproject.toml).
+_HERE = Path(__file__).resolve().parent
+SEEDS_DIR = _HERE / "_seeds" if (_HERE / "_seeds").is_dir() else _HERE.parent / "seeds"
 VERDICTS = ("reproduced", "off", "inconsistent-units")
 _COMPARE = ("equal", "at-least", "at-most")
 _CLAIM_KEYS = {"id", "line", "statement", "quoted", "quoted_formula", "compare", "formula", "estimate",

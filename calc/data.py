@@ -297,8 +297,9 @@ def _check_provenance(name, line, values):
 
 
 def _display(path: Path) -> str:
+    """``data/...`` for a file of data/ (wherever it is installed), else the path as given."""
     try:
-        return str(path.resolve().relative_to(DATA_DIR.parent))
+        return "data/" + path.resolve().relative_to(DATA_DIR.resolve()).as_posix()
     except ValueError:
         return str(path)
 
@@ -738,19 +739,6 @@ def backtest_notes() -> dict[tuple[str, str, str, str], Row]:
     return out
 
 
-EPOCH_MODELS = DATA_DIR.parent.parent / "shared" / "data" / "epoch" / "All_ML_Systems_-_full_view.csv"
-# Epoch AI's names for the accelerators of data/hardware.csv (variants mapped to the nearest row).
-EPOCH_HARDWARE = {
-    "NVIDIA A100 SXM4 40 GB": "A100 SXM4 40GB", "NVIDIA A100": "A100 SXM4 40GB", "NVIDIA A100 PCIe": "A100 PCIe 80GB",
-    "NVIDIA A100 SXM4 80 GB": "A100 SXM4 80GB", "NVIDIA H100 SXM5 80GB": "H100 SXM5", "NVIDIA H100 PCIe": "H100 PCIe",
-    "NVIDIA H800 SXM5": "H800 SXM5", "NVIDIA H200 SXM": "H200 SXM", "NVIDIA Tesla V100 DGXS 32 GB": "V100 SXM2",
-    "NVIDIA Tesla V100 DGXS 16 GB": "V100 SXM2", "NVIDIA V100": "V100 SXM2", "NVIDIA Tesla V100 SXM2 32 GB": "V100 SXM2",
-    "NVIDIA Tesla V100 SXM2": "V100 SXM2", "NVIDIA Tesla V100 PCIe 32 GB": "V100 PCIe", "Google TPU v2": "TPU v2",
-    "Google TPU v3": "TPU v3", "Google TPU v4": "TPU v4", "Google TPU v5e": "TPU v5e", "Google TPU v5p": "TPU v5p",
-    "AMD Radeon Instinct MI250X": "MI250X", "AMD Instinct MI300X": "MI300X",
-}
-
-
 @dataclass(frozen=True)
 class EpochRun:
     """A run of Epoch AI's database with hardware, chip count, training time, MFU and compute."""
@@ -765,45 +753,28 @@ class EpochRun:
 
 
 def epoch_runs(path: Path | None = None) -> tuple[list[EpochRun], list[str]]:
-    """Runs of the Epoch AI snapshot usable for a hardware-time back-test, and the rows left out.
+    """Runs of Epoch AI's models database usable for a hardware-time back-test, and the rows left out.
 
-    A row is used when its single accelerator is one of data/hardware.csv and it reports chip
-    count, training hours, MFU and compute. A malformed cell (a percent where a fraction is
-    meant, a non-number, a non-positive value) is reported by file, row and column and the row
-    excluded, never silently used. Returns ([], [reason]) if the snapshot is absent.
+    ``data/epoch_runs.csv`` holds the factual columns of the rows of Epoch AI's AI Models
+    database (https://epoch.ai/data, CC BY 4.0) whose single accelerator is one of
+    data/hardware.csv (``epoch_hardware`` is Epoch's own name for it). A row is used when it
+    reports chip count, training hours, MFU and compute; an MFU above 1 (a percent where a
+    fraction is meant, as Epoch's table has once) is reported by file, row and column and the
+    row excluded, never silently used.
     """
-    path = Path(path) if path else EPOCH_MODELS
-    if not path.exists():
-        return [], [f"{path.name}: not found beside the project; the Epoch AI part of the back-test is skipped"]
-    cols = {"hardware": "Training hardware", "chips": "Hardware quantity", "hours": "Training time (hours)",
-            "mfu": "Hardware utilization (MFU)", "compute": "Training compute (FLOP)"}
+    rows = read_table(Path(path) if path else DATA_DIR / "epoch_runs.csv", key=None)
+    known = hardware_table()
     used, problems = [], []
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        for line, row in enumerate(csv.DictReader(f), start=2):
-            where = f"{path.name}, row {line}, column"
-            values, bad = {}, False
-            for key, col in cols.items():
-                cell = (row.get(col) or "").strip()
-                if key == "hardware" or not cell:
-                    continue
-                try:
-                    x = float(cell)
-                except ValueError:
-                    problems.append(f"{where} '{col}': expected a number, got {cell[:30]!r}; row excluded")
-                    bad = True
-                    continue
-                if not math.isfinite(x) or x <= 0:
-                    problems.append(f"{where} '{col}': expected a positive number, got {cell!r}; row excluded")
-                    bad = True
-                elif key == "mfu" and x > 1:
-                    problems.append(f"{where} '{col}': {x:g} is not a fraction (a percent?); row excluded")
-                    bad = True
-                values[key] = x
-            hw = EPOCH_HARDWARE.get((row.get(cols["hardware"]) or "").strip())
-            if bad or hw is None or len(values) < 4:
-                continue  # malformed, several or unknown accelerators, or incomplete: not comparable
-            used.append(EpochRun(row["Model"].strip(), line, hw, Q_(values["chips"], "chip"),
-                                 Q_(values["hours"], "hour"), Q_(values["mfu"], ""), Q_(values["compute"], "FLOP")))
+    for r in rows:
+        if r["hardware"] not in known:
+            raise DataError(r.path, r.line, "hardware", f"unknown accelerator {r['hardware']!r} (not in data/hardware.csv)")
+        if r["mfu"] is not None and r["mfu"] > 1:
+            problems.append(f"{r.path}, row {r.line}, column 'mfu': {r['mfu']:g} is not a fraction (a percent?); row excluded")
+            continue
+        if any(r[c] is None for c in ("chips", "duration", "mfu", "compute")):
+            continue  # incomplete: not comparable
+        used.append(EpochRun(r["name"], r.line, r["hardware"], r.quantity("chips"), r.quantity("duration"),
+                             r.quantity("mfu"), r.quantity("compute")))
     return used, problems
 
 

@@ -17,7 +17,9 @@ import pint
 
 from calc.errors import InputError
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+# data/ sits beside calc/ in a clone; a wheel carries it inside, as calc/_data (pyproject.toml).
+_HERE = Path(__file__).resolve().parent
+DATA_DIR = _HERE / "_data" if (_HERE / "_data").is_dir() else _HERE.parent / "data"
 
 ureg = pint.UnitRegistry(str(DATA_DIR / "units.txt"), autoconvert_offset_to_baseunit=True)
 ureg.formatter.default_format = "~P"

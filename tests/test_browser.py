@@ -1,9 +1,10 @@
-"""The app as a user meets it: streamlit serves it, Playwright drives Debian's chromium.
+"""The app as a user meets it: streamlit serves it, Playwright drives chromium (tests/browsers.py).
 
 One server and one browser for the module; a fresh browser context (a new session) per test.
 Every page is checked for: no exception or error box, no browser console error, every chart drew
 marks, and the key numbers on screen. Set CALC_SCREENSHOTS=DIR to keep screenshots of every page
-at 1440 px and at a phone's 390 px. Skipped only where chromium is absent (CI installs it).
+at 1440 px and at a phone's 390 px. Skipped only where no chromium is found (CI installs Debian's).
+Two quick tests run by default; the rest are marked slow (``python -m pytest -m slow`` runs them).
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -21,17 +21,18 @@ from pathlib import Path
 from urllib.parse import urlencode, urlparse
 
 import pytest
+from browsers import SKIP_REASON, find_chromium
 
 from calc.scenario import presets
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM = find_chromium()
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = os.environ.get("CALC_SCREENSHOTS")
 TYPICAL = {"params": "70e9 param", "tokens": "1.4e12 token", "hardware": "H100 SXM5", "chips": "1024"}
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-quic"]
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=SKIP_REASON)
 
 # Data marks a chart drew: SVG mark elements, or ink on its canvas (Vega draws to a canvas by default).
 MARKS_JS = """() => [...document.querySelectorAll('.vega-embed')].map(el => {
@@ -212,6 +213,7 @@ KEY_TEXT = {  # what each page must show for the typical scenario
 }
 
 
+@pytest.mark.slow
 def test_every_page_with_a_typical_scenario(browser, server):
     """At 1440 px through the sidebar (one session), then at 390 px each page's own link (a new session)."""
     u = User(browser, server)
@@ -257,6 +259,7 @@ def test_change_an_input_and_see_the_result_change(user):
     assert "chips=20000" in user.page.url
 
 
+@pytest.mark.slow
 def test_ranges_draw_a_histogram_and_a_tornado(user):
     user.open("", {**TYPICAL, "tokens": "triangular:1..1.4..2 Ttoken", "utilization": "lognormal:0.2..0.5"})
     # the sampled block can arrive after the page first looks settled on a loaded machine
@@ -267,6 +270,7 @@ def test_ranges_draw_a_histogram_and_a_tornado(user):
     user.shoot("range")
 
 
+@pytest.mark.slow
 def test_no_chip_count_says_what_to_add_and_compare_works(user):
     user.open("", {k: v for k, v in TYPICAL.items() if k != "chips"})
     user.check("chip count")
@@ -275,6 +279,7 @@ def test_no_chip_count_says_what_to_add_and_compare_works(user):
     user.check("H100 SXM5")
 
 
+@pytest.mark.slow
 def test_each_preset_then_compare_hardware(user):
     user.open()
     for name in presets():
@@ -289,6 +294,7 @@ def test_each_preset_then_compare_hardware(user):
             user.settle()
 
 
+@pytest.mark.slow
 def test_download_then_upload_is_the_same_scenario(browser, server, tmp_path):
     scenario = {"params": "175 Gparam", "tokens": "triangular:200..300..400 Gtoken", "hardware": "V100 SXM2",
                 "chips": "10000", "utilization": "lognormal:0.2..0.5", "price": "1..3 USD/chip/hour"}
@@ -318,6 +324,7 @@ def test_download_then_upload_is_the_same_scenario(browser, server, tmp_path):
         second.close()
 
 
+@pytest.mark.slow
 def test_a_shared_link_shows_the_same_numbers(browser, server):
     query = {"compute": "3.14e23 FLOP", "hardware": "V100 SXM2", "chips": "10000", "utilization": "0.3"}
     seen = []
@@ -347,6 +354,7 @@ def test_a_malformed_link_is_reported_as_text(user):
     assert "chips" in body
 
 
+@pytest.mark.slow
 def test_leaving_and_coming_back_keeps_the_scenario(user):
     user.open("", TYPICAL)
     user.type("Chips", "2048")
@@ -360,6 +368,7 @@ def test_leaving_and_coming_back_keeps_the_scenario(user):
     assert "chips=2048" in user.page.url
 
 
+@pytest.mark.slow
 def test_a_parallel_layouts_link_reproduces_the_page(browser, server):
     """The page's fields go to the URL as they change; that URL opens the same layouts in a new session."""
     def fastest(u) -> str:

@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 PAGE = str(Path(__file__).resolve().parents[1] / "app_pages" / "shape.py")
@@ -36,6 +37,7 @@ def test_the_loss_heat_map_has_cells_not_one_block():
     assert hi > lo * 1.2  # the colours spread over the losses shown, not one colour for all
 
 
+@pytest.mark.slow  # 4.5 s: every published shape through the page
 def test_every_published_shape_renders_without_an_error():
     at = _page()
     for name in at.selectbox(key="shape_preset").options:

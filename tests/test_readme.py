@@ -1,0 +1,171 @@
+"""The README runs as written: every command of its ```bash blocks and every ```python block is run.
+
+Python blocks run statement by statement, one namespace per section (a ``##`` heading), as
+doctest would: a statement followed by a comment line ``# SomeError: ...`` must raise that error,
+and a result whose comment opens with a value (``# 0.197: derived``, ``# 'modelled'``) must show it.
+Shell commands run from the repository's root and must exit 0 (unless their comment says
+``exits with status N``); ``python -m calc ...`` runs in this process (the same ``main`` as the
+console). Commands that install something, start the app or run this suite are checked, not run:
+the extras they name exist, the files they start exist.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import re
+import shlex
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+FENCE = re.compile(r"^```(\w*)[ \t]*\n(.*?)^```[ \t]*$", re.M | re.S)
+RAISES = re.compile(r"^\s*#\s*(\w+(?:Error|Exception|Warning))\b")
+SHOWS = re.compile(r"#\s*(?P<value>'[^']*'|[-+]?\d[\d_]*(?:\.\d+)?(?:e[-+]?\d+)?)(?=[:\s]|$)")
+EXITS = re.compile(r"exits? with status (\d+)")
+
+
+def _blocks(lang: str) -> list[tuple[int, str, str]]:
+    """(first line of the body, section heading, body) of every ``lang`` block of the README."""
+    text = README.read_text(encoding="utf-8")
+    out = []
+    for m in FENCE.finditer(text):
+        if m.group(1) != lang:
+            continue
+        before = text[:m.start()]
+        headings = re.findall(r"^## (.+)$", before, re.M)
+        out.append((before.count("\n") + 2, headings[-1] if headings else "", m.group(2)))
+    return out
+
+
+def _commands() -> list[tuple[int, str]]:
+    """(line, command with its comment) of each shell command, continuation lines joined."""
+    out = []
+    for start, _, body in _blocks("bash"):
+        pending, first = "", None
+        for i, line in enumerate(body.splitlines()):
+            if not line.strip() and not pending:
+                continue
+            first = start + i if not pending else first
+            if line.rstrip().endswith("\\"):
+                pending += line.rstrip()[:-1] + " "
+                continue
+            out.append((first, pending + line))
+            pending = ""
+        assert not pending, f"README line {first}: a command ends in a continuation"
+    return out
+
+
+def _parts(command: str) -> list[list[str]]:
+    """The command's simple commands (split at ``&&``), each as argv; the comment dropped."""
+    lex = shlex.shlex(command, posix=True, punctuation_chars=True)
+    lex.whitespace_split = True
+    parts, argv = [], []
+    for token in lex:
+        if token == "&&":
+            parts.append(argv)
+            argv = []
+        elif token in ("|", "||", ";", ">", "<", "&"):
+            pytest.fail(f"{command!r}: keep README commands to simple commands joined by &&")
+        else:
+            argv.append(token)
+    return parts + [argv]
+
+
+def _extras() -> set[str]:
+    return set(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"])
+
+
+def _check_not_run(argv: list[str]) -> bool:
+    """Check a command that installs, serves or runs this suite; False if it is none of those."""
+    words = [w for w in argv if not w.startswith("-")]
+    if words[:2] == ["pip", "install"] or words[:4] == ["python", "-m", "pip", "install"]:
+        for target in words[2:] if words[0] == "pip" else words[4:]:
+            base, _, extras = target.partition("[")
+            assert base == ".", f"{argv}: installs {target!r}, not this project"
+            assert set(extras.rstrip("]").split(",")) - {""} <= _extras(), f"{argv}: no such extra in pyproject.toml"
+        return True
+    if words[:2] == ["apt-get", "install"] or words[:4] == ["python", "-m", "playwright", "install"]:
+        return True
+    if words[:2] == ["streamlit", "run"]:
+        assert (ROOT / words[2]).is_file(), f"{argv}: no {words[2]} in the repository"
+        return True
+    if argv[:3] == ["python", "-m", "pytest"]:
+        return True
+    return False
+
+
+COMMANDS = _commands()
+
+
+def test_the_readme_has_commands_and_blocks():
+    assert len(COMMANDS) >= 10 and len(_blocks("python")) >= 3
+
+
+@pytest.mark.parametrize("line,command", COMMANDS, ids=[f"line{n}-{c.split('#')[0][:50].strip()}" for n, c in COMMANDS])
+def test_shell_command_runs_as_written(line, command, capsys, monkeypatch):
+    from calc.__main__ import main
+
+    monkeypatch.chdir(ROOT)
+    expected = int(m.group(1)) if (m := EXITS.search(command.partition("#")[2])) else 0
+    assert "[" not in command.replace(".[", ""), f"README line {line}: [optional] flags cannot be pasted"
+    for argv in _parts(command):
+        if _check_not_run(argv):
+            continue
+        if argv[:3] == ["python", "-m", "calc"]:
+            try:
+                code = main(argv[3:])
+            except SystemExit as exc:
+                code = exc.code
+            out, err = capsys.readouterr()
+            assert code == expected, f"README line {line}: exit {code}\n{err[-2000:]}"
+            assert out.strip() or err.strip(), f"README line {line}: printed nothing"
+        else:
+            argv = [sys.executable if argv[0] == "python" else argv[0], *argv[1:]]
+            r = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=300)
+            assert r.returncode == expected, f"README line {line}: exit {r.returncode}\n{r.stderr[-2000:]}"
+
+
+def _sections() -> list[tuple[str, list[tuple[int, str]]]]:
+    by: dict[str, list[tuple[int, str]]] = {}
+    for start, heading, body in _blocks("python"):
+        by.setdefault(heading, []).append((start, body))
+    return list(by.items())
+
+
+def _shown(value, text: str) -> bool:
+    """Whether ``value`` reads as ``text`` (a quoted string, or a number to the digits written)."""
+    if text.startswith("'"):
+        return value == text[1:-1]
+    digits = len(re.sub(r"\D", "", text.split("e")[0]).lstrip("0")) or 1
+    x = float(getattr(value, "magnitude", value))
+    return math.isclose(x, float(text), rel_tol=0.5 * 10 ** (1 - digits))
+
+
+@pytest.mark.parametrize("heading,blocks", _sections(), ids=[h for h, _ in _sections()])
+def test_python_blocks_run_as_written(heading, blocks, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    namespace: dict = {"__name__": "readme"}
+    for start, body in blocks:
+        lines = body.splitlines()
+        for stmt in ast.parse(body).body:
+            where = f"README line {start + stmt.lineno - 1}"
+            code = ast.get_source_segment(body, stmt)
+            following = lines[stmt.end_lineno] if stmt.end_lineno < len(lines) else ""
+            if m := RAISES.match(following):
+                with pytest.raises(Exception) as info:
+                    exec(compile(code, where, "exec"), namespace)
+                assert m.group(1) in [c.__name__ for c in type(info.value).__mro__], f"{where}: raised {info.value!r}"
+                continue
+            if isinstance(stmt, ast.Expr):
+                value = eval(compile(code, where, "eval"), namespace)
+                comment = lines[stmt.end_lineno - 1].partition("#")[2]
+                if m := SHOWS.match("#" + comment):
+                    assert _shown(value, m.group("value")), f"{where}: shows {value!r}, the README says {m.group('value')}"
+            else:
+                exec(compile(code, where, "exec"), namespace)
