@@ -17,7 +17,7 @@ is in seconds, every rate and size a plain float (one prediction calls these som
 
 from __future__ import annotations
 
-import math
+from math import ceil
 from typing import NamedTuple
 
 import pint
@@ -38,15 +38,15 @@ def matmul_time(chip: Chip, M, K, N, batch=1, *, sixteen_bit: bool = False) -> f
     User's Guide (tile and wave quantization). ``sixteen_bit``: at the 16-bit rate whatever the layers'
     format (an output layer kept in 16 bits).
     """
-    k = chip.coefficients
     flop = 2.0 * M * K * N * batch
     rate = chip.matmul_rate_16bit if sixteen_bit else chip.matmul_rate
-    if chip.compute_units:
-        tiles = math.ceil(max(M, N) / k.matmul_tile_long) * math.ceil(min(M, N) / k.matmul_tile_short) * batch
-        rate *= tiles / (math.ceil(tiles / chip.compute_units) * chip.compute_units)
+    units = chip.compute_units
+    if units:
+        tiles = ceil(max(M, N) / chip.tile_long) * ceil(min(M, N) / chip.tile_short) * batch
+        rate *= tiles / (ceil(tiles / units) * units)
     operands = (1.0 if chip.eight_bit and not sixteen_bit else 2.0) * (M * K + K * N) * batch
     bandwidth = chip.memory_bandwidth
-    return max(flop / rate, operands / bandwidth) + 2.0 * M * N * batch / bandwidth + k.kernel_overhead
+    return max(flop / rate, operands / bandwidth) + 2.0 * M * N * batch / bandwidth + chip.kernel_overhead
 
 
 class Matmul(NamedTuple):

@@ -10,7 +10,6 @@ tokens on this chip's share of the layer (1/t of its matrices).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -33,8 +32,7 @@ class Block(NamedTuple):
     all_to_all: float  # expert dispatch + combine, one way (forward)
 
 
-@dataclass(frozen=True)
-class LayerTerms:
+class LayerTerms(NamedTuple):
     """Seconds per layer and micro-batch on one chip, the parts every kind of layer shares, and the kinds."""
 
     query_key_value: Matmul

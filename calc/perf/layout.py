@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, fields
+from typing import NamedTuple
 
 from calc.architecture import Transformer
 from calc.errors import InputError
@@ -116,7 +117,8 @@ class LayoutOption:
     flag: str
     help: str
     default: object
-    kind: str  # "whole", "fraction", "text", "switch" (default off), "switch off" (default on), "either" (None)
+    kind: str  # "whole", "fraction", "text", "switch" (default off), "switch off" (default on), "either" (None),
+    # "named" (a switch chosen by name on the command line: --attention flash2 | triton)
     choices: tuple | None
     label: str | None
     required: bool
@@ -130,15 +132,16 @@ def layout_options() -> list[LayoutOption]:
         kind = {"int": "whole", "float": "fraction", "float | None": "fraction", "int | None": "whole",
                 "bool": "switch" if f.default is False else "switch off", "bool | None": "either"}.get(f.type, "text")
         flag = meta["flag"] or "--" + f.name.replace("_", "-")
-        if kind == "switch off":
+        if kind.startswith("switch") and meta["choices"]:
+            kind = "named"
+        elif kind == "switch off":
             flag = "--no-" + f.name.replace("_", "-")
         out.append(LayoutOption(f.name, flag, meta["help"], f.default, kind, meta["choices"], meta["label"],
                                 meta["required"]))
     return out
 
 
-@dataclass(frozen=True)
-class Sizes:
+class Sizes(NamedTuple):
     """A layout's sizes once checked against the model and chips, named as in [Narayanan2021]."""
 
     tensor: int  # t
@@ -183,8 +186,9 @@ def check_options(layout: Layout) -> None:
 
 def resolve(layout: Layout, model: Transformer, chips: int) -> Sizes:
     """Check that ``layout`` divides ``model`` and ``chips``; the sizes the terms use, or an InputError naming the field."""
-    tensor, pipeline, context, expert, virtual = (whole(k, getattr(layout, k)) for k in
-                                                  ("tensor", "pipeline", "context", "expert", "virtual_stages"))
+    tensor, pipeline = whole("tensor", layout.tensor), whole("pipeline", layout.pipeline)
+    context, expert = whole("context", layout.context), whole("expert", layout.expert)
+    virtual = whole("virtual_stages", layout.virtual_stages)
     micro_batch, global_batch = whole("micro_batch", layout.micro_batch), whole("global_batch", layout.global_batch)
     sequence = model.context if layout.sequence is None else whole("sequence", layout.sequence)
     check_options(layout)

@@ -94,15 +94,21 @@ class Chip:
     capacity: float | None  # memory, bytes
     compute_units: int | None  # SMs or CUs: matmul output tiles run in waves of this many
     coefficients: Coefficients = field(repr=False)  # the model's coefficients, travelling with the chip
+    tile_long: float = field(init=False, repr=False)  # matmul output tiles (coefficients), read ~50 times a step
+    tile_short: float = field(init=False, repr=False)
+    kernel_overhead: float = field(init=False, repr=False)
+    eight_bit: bool = field(init=False, repr=False)  # matmul inputs in 8 bits: half the operand bytes
+
+    def __post_init__(self):
+        k = self.coefficients
+        for name, value in (("tile_long", k.matmul_tile_long), ("tile_short", k.matmul_tile_short),
+                            ("kernel_overhead", k.kernel_overhead), ("eight_bit", self.precision in EIGHT_BIT)):
+            object.__setattr__(self, name, value)
 
     @property
     def name(self) -> str:
         return self.hardware.name
 
-    @property
-    def eight_bit(self) -> bool:
-        """Matmul inputs in 8 bits (half the operand bytes, cast from 16 bits first)."""
-        return self.precision in EIGHT_BIT
 
 
 def resolve_hardware(hardware) -> data.Hardware:
