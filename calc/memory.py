@@ -246,6 +246,21 @@ def per_chip(model: Transformer | str, *, micro_batch: int = 1, sequence: int | 
 
     model = lookup(model)  # a name of data/architectures.csv works as in calc.perf.predict
     zero = default_zero(states) if zero is None else zero
+    s = model.context if sequence is None else sequence
+    _check_layout(model, zero, recompute, micro_batch, s, data_parallel, tensor, pipeline, expert_parallel,
+                  activation_bytes)
+    parts = _model_states(model, finetune, lora_rank, states, zero, optimizer, data_parallel, tensor, pipeline,
+                          expert_parallel)
+    parts = {k: Q_(v, _BYTE_PER_CHIP) for k, v in parts.items()}
+    kw = dict(sequence=s, micro_batch=micro_batch, recompute=recompute, tensor=tensor,
+              sequence_parallel=sequence_parallel, flash_attention=flash_attention, dropout=dropout,
+              activation_bytes=activation_bytes, implementation=implementation)
+    parts["activations"] = Q_(_activations(model, pipeline, kw), _BYTE_PER_CHIP)
+    return Memory(parts)
+
+
+def _check_layout(model, zero, recompute, micro_batch, sequence, data_parallel, tensor, pipeline, expert_parallel,
+                  activation_bytes) -> None:
     for name, v in (("micro_batch", micro_batch), ("data_parallel", data_parallel), ("tensor", tensor),
                     ("pipeline", pipeline), ("expert_parallel", expert_parallel)):
         _whole(name, v)
@@ -266,16 +281,20 @@ def per_chip(model: Transformer | str, *, micro_batch: int = 1, sequence: int | 
     if expert_parallel > data_parallel:
         raise InputError("expert_parallel", f"expert parallelism ({expert_parallel}) runs inside data parallelism "
                                             f"({data_parallel}); give data_parallel >= expert_parallel")
-    s = model.context if sequence is None else sequence
-    _whole("sequence", s)
+    _whole("sequence", sequence)
     if isinstance(activation_bytes, bool) or not isinstance(activation_bytes, (int, float)) or activation_bytes <= 0:
         raise InputError("activation_bytes", f"expected a positive number, got {activation_bytes!r}")
 
+
+def _model_states(model, finetune, lora_rank, states, zero, optimizer, data_parallel, tensor, pipeline,
+                  expert_parallel) -> dict[str, float]:
+    """Bytes per chip of weights, gradients and optimizer state (and ZeRO-3's gathered layer), by ZeRO stage."""
     # parameters on one chip, before data-parallel sharding
     total, experts = _param_counts(model)
     dense = total - experts
     per_rank = dense / (tensor * pipeline) + experts / (expert_parallel * tensor * pipeline)
     expert_share = (experts / (expert_parallel * tensor * pipeline)) / per_rank if per_rank else 0.0
+    split = {"weights": 3, "gradients": 2, "optimizer_state": 1}  # the ZeRO stage from which each is split
     parts = {}
     if finetune is not None:
         rows = data.finetuning()
@@ -284,41 +303,38 @@ def per_chip(model: Transformer | str, *, micro_batch: int = 1, sequence: int | 
         r = rows[finetune]
         adapters = lora_params(model, lora_rank).m_as("param") / (tensor * pipeline)
         frozen = per_rank * r["base_weights"] / (data_parallel if zero >= 3 else 1)
-        split = {"weights": 3, "gradients": 2, "optimizer_state": 1}
         for k, col in (("weights", "adapter_weights"), ("gradients", "adapter_gradients"),
                        ("optimizer_state", "adapter_optimizer_state")):
             parts[k] = adapters * r[col] / (data_parallel if zero >= split[k] else 1)
         parts["weights"] += frozen
-    else:
-        per_param, gathered = _state_bytes(states, zero, optimizer)
-        split = {"weights": 3, "gradients": 2, "optimizer_state": 1}
-        # expert weights shard over the data-parallel ranks that hold the same experts (dp / ep)
-        dp_dense, dp_expert = data_parallel, data_parallel // expert_parallel
-        for k, bytes_ in per_param.items():
-            if zero >= split[k]:
-                n = per_rank * ((1 - expert_share) / dp_dense + expert_share / dp_expert)
-            else:
-                n = per_rank
-            parts[k] = n * bytes_
-        if gathered:
-            parts["gathered"] = gathered * model.largest_layer().m_as("param")
-    parts = {k: Q_(v, _BYTE_PER_CHIP) for k, v in parts.items()}
+        return parts
+    per_param, gathered = _state_bytes(states, zero, optimizer)
+    # expert weights shard over the data-parallel ranks that hold the same experts (dp / ep)
+    dp_dense, dp_expert = data_parallel, data_parallel // expert_parallel
+    for k, bytes_ in per_param.items():
+        if zero >= split[k]:
+            n = per_rank * ((1 - expert_share) / dp_dense + expert_share / dp_expert)
+        else:
+            n = per_rank
+        parts[k] = n * bytes_
+    if gathered:
+        parts["gathered"] = gathered * model.largest_layer().m_as("param")
+    return parts
 
-    kw = dict(sequence=s, micro_batch=micro_batch, recompute=recompute, tensor=tensor,
-              sequence_parallel=sequence_parallel, flash_attention=flash_attention, dropout=dropout,
-              activation_bytes=activation_bytes, implementation=implementation)
+
+def _activations(model, pipeline: int, kw: dict) -> float:
+    """Activation bytes on the busiest pipeline stage: the first stage's L/p layers x p micro-batches in flight
+    (1F1B), or the last stage's L/p layers and the output layer, whichever is more."""
     moe = model.moe_layers
     layers = (model.layers - moe) * activations_per_layer(model, **kw) + moe * activations_per_layer(model, moe=True,
                                                                                                       **kw)
-    # first stage: L/p layers x p micro-batches in flight (1F1B); last stage: L/p layers + the output layer
     h, V = model.d_model, model.vocab
-    sp = tensor if sequence_parallel else 1
-    final_norm = h + 1 if implementation == "eager" and model.norm == "rmsnorm" else 0  # its normalized copy
+    s, micro_batch, tensor, activation_bytes = kw["sequence"], kw["micro_batch"], kw["tensor"], kw["activation_bytes"]
+    sp = tensor if kw["sequence_parallel"] else 1
+    final_norm = h + 1 if kw["implementation"] == "eager" and model.norm == "rmsnorm" else 0  # its normalized copy
     output = activation_bytes * s * micro_batch * ((2 * h + final_norm) / sp + V / tensor)
     first = activation_bytes * s * micro_batch * h / sp if model.embedding_norm else 0.0  # the norm's input
-    act = max(layers + first, layers / pipeline + output) if pipeline > 1 else layers + first + output
-    parts["activations"] = Q_(act, _BYTE_PER_CHIP)
-    return Memory(parts)
+    return max(layers + first, layers / pipeline + output) if pipeline > 1 else layers + first + output
 
 
 _BYTE_PER_CHIP = ureg.Unit("byte/chip")  # parsed once: a search asks for thousands of layouts' memory

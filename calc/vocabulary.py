@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+RECOMPUTE = ("none", "selective", "full")  # activation recomputation modes [Korthikanti2022] sec. 5; defined only here
+
 
 @dataclass(frozen=True)
 class Term:

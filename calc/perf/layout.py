@@ -1,6 +1,6 @@
 """The parallel layout of a training step, its options, and the checks that it divides the model and chips.
 
-Every option is defined here once (``RECOMPUTE``, ``SCHEDULES``, ``FRAMEWORKS``, ``ZERO_STAGES``,
+Every option is defined once (``RECOMPUTE`` in calc.vocabulary, ``SCHEDULES``, ``FRAMEWORKS``, ``ZERO_STAGES``,
 ``ATTENTION_KERNELS``), and every field of :class:`Layout` carries its help text, command-line flag
 and app label in its metadata, so the ``step`` command's flags and the Parallel layouts page's fields
 are generated from the dataclass (``layout_options``): a new field is one edit here.
@@ -18,8 +18,8 @@ from typing import NamedTuple
 
 from calc.architecture import Transformer
 from calc.errors import InputError
+from calc.vocabulary import RECOMPUTE  # activation recomputation modes [Korthikanti2022] sec. 5
 
-RECOMPUTE = ("none", "selective", "full")  # activation recomputation [Korthikanti2022] sec. 5
 SCHEDULES = ("1f1b", "dualpipe")  # pipeline schedules: Megatron's (interleaved) 1F1B, DeepSeek-V3's DualPipe
 ZERO_STAGES = (0, 1, 2, 3)  # [Rajbhandari2020]: 1 optimizer state, 2 gradients, 3 weights split over data ranks
 ATTENTION_KERNELS = {"flash2": False, "triton": True}  # --attention NAME -> Layout.triton_attention
