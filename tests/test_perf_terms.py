@@ -29,7 +29,7 @@ def test_every_coefficient_the_code_reads_is_a_field():
     # a misspelt coefficient fails here, not when its branch first runs
     names = {f.name for f in fields(Coefficients)}
     source = "\n".join(p.read_text() for p in Path(system.__file__).parent.glob("*.py"))
-    used = set(re.findall(r"\b(?:k|coefficients)\.([a-z_0-9]+)", source))
+    used = set(re.findall(r"\b(?:coeff|coefficients)\.([a-z_0-9]+)", source))
     assert used and used <= names, used - names
 
 

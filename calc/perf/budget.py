@@ -94,21 +94,21 @@ def budget_search(model, hardware, global_batch: int, tokens, budget, *, sequenc
     steps = tokens_wanted / (global_batch * sequence)
     counts = [2 ** i for i in range(top.bit_length()) if 2 ** i <= top] + ([top] if top & (top - 1) else [])
     options, over, stopped = [], 0, "max_chips"
-    for n in counts:
-        found = search(model, hw, n, global_batch, sequence=sequence, precision=precision,
+    for chips in counts:
+        found = search(model, hw, chips, global_batch, sequence=sequence, precision=precision,
                        flash_attention=flash_attention, top=1)
         if not found.steps:
-            if found.tried == 0 and n > global_batch:
+            if found.tried == 0 and chips > global_batch:
                 stopped = "batch"  # more chips than the batch can spread over
                 break
             continue
-        st = found.steps[0]
-        seconds = steps * st.seconds_per_step
-        hours = Q_(n * seconds / 3600, "chip*hour")
+        fastest = found.steps[0]
+        seconds = steps * fastest.seconds_per_step
+        hours = Q_(chips * seconds / 3600, "chip*hour")
         cost = None if rate is None else (hours * rate).to("USD")
         spent = cost if money.check("[currency]") else hours
         within = spent.m_as(money.units) <= money.magnitude
-        options.append(Option(n, st, Q_(seconds, "s").to("day"), hours, cost, within))
+        options.append(Option(chips, fastest, Q_(seconds, "s").to("day"), hours, cost, within))
         over = 0 if within else over + 1
         if over >= 2 and any(o.within for o in options):
             stopped = "budget"

@@ -111,20 +111,20 @@ def attention_core(chip: Chip, *, micro_batch: int, heads: int, tensor: int, seq
 
     Each chip holds ``heads / tensor`` heads and ``sequence / context`` of the queries.
     """
-    k = chip.coefficients
+    coeff = chip.coefficients
     flop = 2.0 * micro_batch * (heads / tensor) * (sequence / context) * sequence * (qk_dim + v_dim)
     if fused:
-        forward = 0.5 * flop / chip.attention_rate + k.kernel_overhead
-        backward = k.flash_backward_ratio * forward
+        forward = 0.5 * flop / chip.attention_rate + coeff.kernel_overhead
+        backward = coeff.flash_backward_ratio * forward
         if triton:
-            forward, backward = forward * k.triton_attention_forward_ratio, backward * k.triton_attention_backward_ratio
+            forward, backward = forward * coeff.triton_attention_forward_ratio, backward * coeff.triton_attention_backward_ratio
         return AttentionCore(forward, backward, 0.0, flop)
     heads_here = micro_batch * heads / tensor
     scores = matmul(chip, sequence / context, qk_dim, sequence, heads_here)
     values = matmul(chip, sequence / context, sequence, v_dim, heads_here)
-    softmax = k.score_bytes_forward * heads_here * (sequence / context) * sequence / chip.memory_bandwidth
+    softmax = coeff.score_bytes_forward * heads_here * (sequence / context) * sequence / chip.memory_bandwidth
     forward = scores.forward + values.forward + softmax
-    backward = scores.backward + values.backward + k.backward_traffic_ratio * softmax
+    backward = scores.backward + values.backward + coeff.backward_traffic_ratio * softmax
     return AttentionCore(forward, backward, forward, flop)
 
 
@@ -141,22 +141,22 @@ def activation_traffic(chip: Chip, tokens: float, width: int, tensor: int, gated
     """Forward seconds of the fused bias-activation on a feed-forward block of ``width`` split over ``tensor``
     ranks (gated: 1.5x, two inputs); in eager mode SwiGLU's two kernels add ``eager_swiglu_bytes`` over
     forward and backward, counted per forward pass as the backward ratio then applies (TorchTitan's code)."""
-    k = chip.coefficients
-    seconds = k.ffn_bytes_forward * (1.5 if gated else 1) * tokens * width / tensor / chip.memory_bandwidth
+    coeff = chip.coefficients
+    seconds = coeff.ffn_bytes_forward * (1.5 if gated else 1) * tokens * width / tensor / chip.memory_bandwidth
     if eager and gated:
-        seconds += k.eager_swiglu_bytes / (1 + k.backward_traffic_ratio) * tokens * width / tensor / chip.memory_bandwidth
+        seconds += coeff.eager_swiglu_bytes / (1 + coeff.backward_traffic_ratio) * tokens * width / tensor / chip.memory_bandwidth
     return seconds
 
 
 def eager_traffic(chip: Chip, model, tokens: float, tokens_sequence_parallel: float, tensor: int) -> float:
     """Seconds per layer, forward and backward, of unfused RMSNorm and rotary embedding beyond the fused
     kernels (TorchTitan's RMSNorm and apply_rotary_emb; Hugging Face's LlamaRMSNorm is the same)."""
-    k = chip.coefficients
+    coeff = chip.coefficients
     traffic = 0.0
     if model.norm == "rmsnorm":
-        traffic += k.eager_rmsnorm_bytes * model.norms_per_layer * tokens_sequence_parallel * model.d_model
+        traffic += coeff.eager_rmsnorm_bytes * model.norms_per_layer * tokens_sequence_parallel * model.d_model
     if not model.learned_positions:
-        traffic += k.eager_rope_bytes * tokens * (model.heads + model.kv) * model.qk_dim / tensor
+        traffic += coeff.eager_rope_bytes * tokens * (model.heads + model.kv) * model.qk_dim / tensor
     return traffic / chip.memory_bandwidth
 
 

@@ -138,10 +138,10 @@ def _complexity(layout: Layout) -> tuple:
     return layout.context, layout.expert, layout.virtual_stages, layout.zero, layout.micro_batch
 
 
-def same(a: Step, b: Step) -> bool:
+def same(one: Step, other: Step) -> bool:
     """The same step time and memory per chip (to 0.1%): nothing to choose between them."""
-    return (abs(a.seconds_per_step - b.seconds_per_step) <= 1e-3 * b.seconds_per_step
-            and abs(a.memory_bytes - b.memory_bytes) <= 1e-3 * b.memory_bytes)
+    return (abs(one.seconds_per_step - other.seconds_per_step) <= 1e-3 * other.seconds_per_step
+            and abs(one.memory_bytes - other.memory_bytes) <= 1e-3 * other.memory_bytes)
 
 
 def why_fastest(found: list) -> str:
