@@ -692,7 +692,8 @@ def _layout_flags(parser) -> None:
         elif option.kind == "named":  # a kernel's name on the command line, a switch in the layout
             parser.add_argument(option.flag, dest=dest, default=option.choices[0], metavar="NAME", help=help_)
         else:
-            choices = f" ({', '.join(map(str, option.choices))})" if option.choices else ""
+            listed = not option.choices or all(str(c) in help_ for c in option.choices)
+            choices = "" if listed else f" ({', '.join(map(str, option.choices))})"
             parser.add_argument(option.flag, dest=dest, default=option.default, help=help_ + choices)
 
 

@@ -68,17 +68,19 @@ class Layout:
     micro_batch: int = _field(1, "sequences per micro-batch", label="Micro-batch (sequences)")
     global_batch: int = _field(1, "sequences per optimizer step", required=True)
     sequence: int | None = _field(None, "tokens per sequence (default: the model's context)")
-    recompute: str = _field("selective", "activation recomputation", choices=RECOMPUTE, label="Recomputation")
+    recompute: str = _field("selective", "activation recomputation: none, selective (default) or full", choices=RECOMPUTE,
+                            label="Recomputation")
     precision: str | None = _field(None, "number format of the matmuls (default: the chip's 16-bit format)")
     sequence_parallel: bool | None = _field(None, "split norms and dropouts over the tensor ranks too "
                                                   "(default: on when tensor > 1)")
-    flash_attention: bool = _field(True, "fused attention (off: materialized attention scores)")
+    flash_attention: bool = _field(True, "the attention core as one fused kernel (default); off: the scores "
+                                         "materialized")
     zero: int = _field(1, "ZeRO stage: 0, 1 (distributed optimizer, default), 2 or 3", choices=ZERO_STAGES)
     dp_overlap: float | None = _field(None, "share of data-parallel communication hidden behind compute")
     tp_overlap: float = _field(0.0, "share of tensor-parallel communication hidden behind the matmuls "
                                     "(NeMo's tp_comm_overlap) [Wang2023]")
     fused_grad_accumulation: bool = _field(True, "gradients summed over micro-batches inside the weight-gradient "
-                                                 "matmul (off: a separate pass, Megatron-LM before 2022)")
+                                                 "matmul (default); off: a separate pass, as Megatron-LM before 2022")
     uneven_pipeline: bool = _field(False, "let pipeline stages hold different numbers of layers "
                                           "(the fullest sets the pace)")
     dropout: bool = _field(False, "dropout masks kept for the backward pass (GPT-3-era models)")
