@@ -40,8 +40,8 @@ import pint
 from calc import data
 from calc.architecture import Transformer
 from calc.errors import InputError
-from calc.perf.layout import RECOMPUTE, ZERO_STAGES
 from calc.units import Q_, ureg
+from calc.vocabulary import RECOMPUTE, ZERO_STAGES
 
 IMPLEMENTATIONS = ("fused", "eager")  # what the kernels keep: fused (Megatron-style) or unfused PyTorch
 STATES = ("zero2020", "deepspeed", "megatron", "megatron-distributed")
