@@ -18,10 +18,9 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 from calc import data, perf
 from calc.architecture import published
+from calc.perf.layer import _TERMS
 from calc.perf.memory import memory_per_chip
 from calc.perf.step import predict_step
 
@@ -43,8 +42,9 @@ def old_step():
     return module
 
 
-def paired(new, old, repeat=7, number=200):
-    """Median seconds of ``new`` and of ``old``, their rounds alternating (the machine's load falls on both)."""
+def paired(new, old, repeat=15, number=200):
+    """The least seconds per call of ``new`` and of ``old`` over ``repeat`` rounds, alternating (the machine's
+    load falls on both; the least round is the one the load disturbed least)."""
     times = {new: [], old: []}
     for _ in range(repeat):
         for fn in (new, old):
@@ -52,7 +52,7 @@ def paired(new, old, repeat=7, number=200):
             for _ in range(number):
                 fn()
             times[fn].append((time.perf_counter() - t) / number)
-    return float(np.median(times[new])), float(np.median(times[old]))
+    return min(times[new]), min(times[old])
 
 
 def paired_once(new, old, before=lambda: None, repeat=3):
@@ -86,11 +86,17 @@ def main() -> None:
     for fn in (lambda: perf.predict(gpt3, h100, 1024, **args), lambda: old.predict(gpt3, "H100 SXM5", 1024, **args),
                lambda: perf.predict(gpt3, h100, 128, **fp8), lambda: old.predict(gpt3, "H100 SXM5", 128, **fp8)):
         fn()  # warm the caches (data tables, the chip, memory per layout)
-    print("median of 7 runs; new = calc.perf, old = calc/step.py of", BASELINE)
+    print("least of 15 alternating rounds (searches: of 3); new = calc.perf, old = calc/step.py of", BASELINE)
     old_layout = old.Layout(**args)
     row("one prediction, chip and shape built, memory cached",
         *paired(lambda: predict_step(gpt3, h100, 1024, layout, True),
                 lambda: old._predict(gpt3, "H100 SXM5", 1024, old_layout, True)))
+    def uncached():  # the layer terms computed afresh, as for a layout no earlier prediction shares them with
+        _TERMS.clear()
+        return predict_step(gpt3, h100, 1024, layout, True)
+
+    row("one prediction, layer terms computed afresh", *paired(uncached, lambda: old._predict(
+        gpt3, "H100 SXM5", 1024, old_layout, True)))
     row("predict(), keywords and a chip object / name",
         *paired(lambda: perf.predict(gpt3, h100, 1024, **args), lambda: old.predict(gpt3, "H100 SXM5", 1024, **args)))
     row("predict(), FP8 layers, both overlaps",

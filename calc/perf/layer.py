@@ -55,9 +55,23 @@ class LayerTerms(NamedTuple):
     blocks: tuple  # Block, dense first
 
 
-@lru_cache(maxsize=4096)
+_BY_IDENTITY: dict = {}  # id(model) -> (model, counts): a prediction asks twice; hashing a shape costs more
+
+
 def parameter_counts(model: Transformer) -> tuple[float, float, float]:
     """Attention parameters (all layers), routed-expert parameters and all parameters, as floats."""
+    found = _BY_IDENTITY.get(id(model))
+    if found is not None and found[0] is model:
+        return found[1]
+    if len(_BY_IDENTITY) >= 4096:
+        _BY_IDENTITY.clear()
+    counts = _parameter_counts(model)
+    _BY_IDENTITY[id(model)] = (model, counts)
+    return counts
+
+
+@lru_cache(maxsize=4096)
+def _parameter_counts(model: Transformer) -> tuple[float, float, float]:
     parts = model.breakdown()
     return (parts["attention"].m_as("param") if "attention" in parts else 0.0,
             parts["routed experts"].m_as("param") if "routed experts" in parts else 0.0, model.params().m_as("param"))
@@ -118,6 +132,25 @@ def layer_terms(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, ch
         blocks += (experts(chip, model, sizes, tokens, layout.eager, moe_layers, chips),)
     return LayerTerms(qkv, out, core, tp_forward, tp_backward, exchange,
                       kernels.hidden_state_traffic(chip, tokens_elementwise, hidden), eager, blocks)
+
+
+_TERMS: dict = {}  # (id(chip), id(model), sizes that matter) -> (chip, model, LayerTerms)
+
+
+def cached_layer_terms(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, chips: int) -> LayerTerms:
+    """:func:`layer_terms`, remembered for the same chip object, shape object and the sizes the terms depend on:
+    layouts that differ only in pipeline depth, interleaving, recomputation, ZeRO stage or global batch
+    (a search's, the calibration's micro-batch and interleaving sweep, an app rerun) share them."""
+    key = (id(chip), id(model), sizes.tensor, sizes.context, sizes.micro_batch, sizes.sequence, sizes.expert,
+           sizes.sequence_parallel, bool(layout.flash_attention), layout.triton_attention, layout.eager)
+    found = _TERMS.get(key)
+    if found is not None and found[0] is chip and found[1] is model:
+        return found[2]
+    if len(_TERMS) >= 16384:
+        _TERMS.clear()
+    terms = layer_terms(chip, model, sizes, layout, chips)
+    _TERMS[key] = (chip, model, terms)
+    return terms
 
 
 def tensor_parallel(chip: Chip, tokens: float, hidden: int, tensor: int, sequence_parallel: bool,

@@ -96,12 +96,12 @@ def search(model, hardware, chips, global_batch: int, *, sequence: int | None = 
     top = whole("top", top)
     hardware = resolve_hardware(hardware)
     rates = build_chip(hardware, precision)
-    found, tried, layer_cache = [], 0, {}
+    found, tried = [], 0
     for layout in candidates(model, chips, global_batch, sequence, rates.precision, flash_attention,
                              rates.chips_per_node):
         tried += 1
         try:
-            found.append(predict_step(model, hardware, chips, layout, False, layer_cache))
+            found.append(predict_step(model, hardware, chips, layout, False))
         except InputError:
             continue
     # Memory is the slow part: check it fastest first, only until the top layouts (and a rival split

@@ -23,7 +23,7 @@ from calc.architecture import Transformer, lookup, published  # noqa: F401 (publ
 from calc.errors import InputError
 from calc.perf import kernels
 from calc.perf.collectives import all_reduce, exposed, ranks_per_node
-from calc.perf.layer import LayerTerms, layer_terms, parameter_counts
+from calc.perf.layer import LayerTerms, cached_layer_terms, parameter_counts
 from calc.perf.layout import FRAMEWORKS, Layout, Sizes, resolve
 from calc.perf.memory import memory_per_chip
 from calc.perf.pipeline import bubble, stage_transfers
@@ -234,24 +234,11 @@ def predict(model, hardware, chips, layout: Layout | None = None, *, check_memor
     return predict_step(lookup(model), resolve_hardware(hardware), whole_chips(chips), layout, check_memory)
 
 
-def predict_step(model: Transformer, hardware, chips: int, layout: Layout, check_memory: bool,
-                 layer_cache: dict | None = None) -> Step:
-    """:func:`predict` once the model, chip object and chip count are built (what the search calls).
-
-    ``layer_cache``: a dict kept by a caller that predicts many layouts of one model on one chip at one
-    precision (the search): layouts that differ only in pipeline depth, interleaving, recomputation or
-    ZeRO stage share the same layer terms, computed once.
-    """
+def predict_step(model: Transformer, hardware, chips: int, layout: Layout, check_memory: bool) -> Step:
+    """:func:`predict` once the model, chip object and chip count are built (what the search calls)."""
     sizes = resolve(layout, model, chips)
     chip = build_chip(hardware, layout.precision)
-    if layer_cache is None:
-        terms = layer_terms(chip, model, sizes, layout, chips)
-    else:
-        key = (sizes.tensor, sizes.context, sizes.micro_batch, sizes.sequence, sizes.expert, sizes.sequence_parallel,
-               bool(layout.flash_attention), layout.triton_attention, layout.eager)
-        terms = layer_cache.get(key)
-        if terms is None:
-            terms = layer_cache[key] = layer_terms(chip, model, sizes, layout, chips)
+    terms = cached_layer_terms(chip, model, sizes, layout, chips)
     per_micro_batch, recomputed_flop = stage_time(chip, model, sizes, layout, terms, chips)
     seconds = step_seconds(chip, model, sizes, layout, per_micro_batch, chips)
     model_flop = model_flop_per_token(model, sizes.sequence) * sizes.global_batch * sizes.sequence
