@@ -112,9 +112,10 @@ def main() -> None:
 
     row("predict(), memory computed (calc.memory)", *paired(cold_new, cold_old, number=50))
 
-    def clear():
+    def clear():  # each search from cold caches (memory, and the new code's layer terms)
         memory_per_chip.cache_clear()
         old._memory.cache_clear()
+        _TERMS.clear()
 
     searches = [("GPT-3 175B", "H100 SXM5", 1024, 1536, 2048, True), ("Qwen3 30B-A3B", "H100 SXM5", 1024, 2048, 4096, False),
                 ("Mixtral 8x7B", "H100 SXM5", 1024, 4096, 32768, False)]
