@@ -174,13 +174,14 @@ for column, option in zip(st.columns(len(LAYOUT_FIELDS)), LAYOUT_FIELDS):
 session.keep(PAGE, {n: str(st.session_state[key]) for n, (key, _) in FIELDS.items()})
 
 try:
-    found = perf.search(model, hardware, int(chips), int(batch), sequence=int(sequence), top=8)
+    chip = data.hardware(hardware)  # the chip object, looked up once for the search and your layout
+    found = perf.search(model, chip, int(chips), int(batch), sequence=int(sequence), top=8)
 except calc.InputError as exc:
     st.error(escape(exc))
     st.stop()
 steps = list(found.steps)
 try:
-    mine = perf.predict(model, hardware, int(chips), global_batch=int(batch), sequence=int(sequence), **yours)
+    mine = perf.predict(model, chip, int(chips), global_batch=int(batch), sequence=int(sequence), **yours)
     steps.insert(0, mine)
     ranks, labels = ["yours"], ["yours: " + mine.layout.describe()]
 except calc.InputError as exc:
@@ -210,7 +211,7 @@ st.dataframe(pd.DataFrame([{
     "Tokens per second": f"{s.tokens_per_second.m_as('token/s'):,.0f}",
     "Memory per chip (GB)": number(s.memory_per_chip.m_as("GB/chip")), "Data-parallel copies": s.data_parallel,
 } for label, s in zip(labels, steps)]), hide_index=True, width="stretch")
-memory = data.hardware(hardware).memory
+memory = chip.memory
 st.caption(f"T tensor-parallel ranks, P pipeline stages, v virtual stages per chip, C context ranks, E expert ranks, "
            f"b micro-batch (sequences). {found.tried:,} layouts tried; "
            + (f"{found.refused:,} faster than #1 need more than {hardware}'s {number(memory.m_as('GB/chip'))} GB "

@@ -126,10 +126,11 @@ def modelled_checks() -> list[Check]:
                            flash_attention=lay["flash_attention"] == "yes", uneven_pipeline=lay["uneven_pipeline"] == "yes",
                            schedule=lay["schedule"] or "1f1b")
         chips = int(row.quantity("chips").m_as("chip"))
+        hardware = data.hardware(row["hardware"])  # the chip object, looked up once for every interleaving tried
         best = None
         for v in ([int(lay["virtual_stages"])] if lay["virtual_stages"] else [1, 2, 3, 4]):
             try:
-                s = perf.predict(model, row["hardware"], chips, base, virtual_stages=v, check_memory=False)
+                s = perf.predict(model, hardware, chips, base, virtual_stages=v, check_memory=False)
             except InputError:
                 continue
             if best is None or s.step_time < best.step_time:
