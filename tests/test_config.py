@@ -108,3 +108,23 @@ def test_a_multimodal_config_says_where_its_language_model_is():
     with pytest.raises(calc.InputError, match="multimodal.*text_config"):
         Transformer.from_config(cfg)
     assert Transformer.from_config(cfg["text_config"]).params().m_as("param") == 999_885_952  # tests/golden
+
+
+def test_a_family_is_one_registered_function():
+    from calc.architecture import config, families
+
+    assert set(CONFIG_TYPES) == set(config.READERS)
+    for kind, read in config.READERS.items():  # each reader is a documented function of calc.architecture.families
+        assert read.__module__ == families.__name__ and read.__doc__, kind
+    with pytest.raises(ValueError, match="llama"):  # a model_type has one reader
+        config.reader("llama")(lambda c: {})
+
+    @config.reader("llama_tied_test")
+    def tied(c):
+        return {**families.llama(c), "tied_embeddings": True}
+    try:
+        cfg = dict(data.model_config("llama-3-8b.json"), model_type="llama_tied_test")
+        llama = Transformer.from_config(dict(cfg, model_type="llama"))
+        assert Transformer.from_config(cfg).params() == llama.params() - llama.vocab * llama.d_model * calc.ureg.param
+    finally:
+        del config.READERS["llama_tied_test"]
