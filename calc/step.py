@@ -838,7 +838,8 @@ def search(model, hardware: str, chips, global_batch: int, *, sequence: int | No
 
 
 def _divisors(x: int) -> list[int]:
-    return [i for i in range(1, x + 1) if x % i == 0]
+    small = [i for i in range(1, math.isqrt(x) + 1) if x % i == 0]  # up to sqrt(x): 10^12 layers return at once
+    return sorted({*small, *(x // i for i in small)})
 
 
 def _split(lay: Layout) -> tuple:

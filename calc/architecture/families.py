@@ -76,7 +76,8 @@ def _qwen_moe(c: Config, s: dict) -> dict:
     """Qwen-MoE layer rule: experts on layer i unless listed in mlp_only_layers or (i+1) % step != 0."""
     L, E, step = s["layers"], c.int("num_experts"), c.int("decoder_sparse_step", 1)
     only = set(c.ints("mlp_only_layers"))
-    moe = sum(1 for i in range(L) if i not in only and E > 0 and step and (i + 1) % step == 0)
+    # layers i < L with (i + 1) % step == 0, counted without a loop over L, less those listed
+    moe = L // step - sum(1 for i in only if 0 <= i < L and (i + 1) % step == 0) if E > 0 and step else 0
     s.update(experts=max(E, 1), experts_per_token=c.int("num_experts_per_tok"), expert_d_ff=c.int("moe_intermediate_size"),
              dense_layers=L - moe if E > 1 else 0)
     return s
@@ -102,7 +103,10 @@ def deepseek(c: Config) -> dict:
     s = common(c, tie=False)
     L, E = s["layers"], c.int("n_routed_experts", 0)
     first, freq = c.int("first_k_dense_replace", 0), c.int("moe_layer_freq", 1)
-    moe = sum(1 for i in range(L) if E and i >= first and i % freq == 0)
+    if E and not freq:
+        raise InputError("config", "'moe_layer_freq' must be a whole number >= 1 (experts on every freq-th layer), got 0")
+    # layers first <= i < L with i % freq == 0, counted without a loop over L
+    moe = (L - 1) // freq - (first - 1) // freq if E and L > first else 0
     bias = c.bool("attention_bias", False)
     s.update(d_ff=c.int("intermediate_size"), gated=True, norm="rmsnorm", qkv_bias=bias, out_bias=bias,
              mlp_bias=c.bool("mlp_bias", False), q_lora_rank=c.int("q_lora_rank", None) or None,
