@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 
 from calc.errors import InputError
@@ -51,23 +50,13 @@ def _flag(name: str) -> str:
 
 
 def _whole(text: str) -> int:
-    """A whole-number flag, read as every other number is (8,192, 1e3, 16_384); "8k" is refused as
-    ambiguous (8,000 or 8,192 tokens?), never guessed."""
-    from calc.units import count_suffix, read_number
+    """A whole-number flag, read by ``calc.reader.whole_text`` (8,192, 1e3, 16_384; "8k" refused as ambiguous)."""
+    from calc.reader import whole_text
 
     try:
-        number, rest = read_number(text, "value", "")
+        return whole_text(text)
     except InputError as exc:
         raise argparse.ArgumentTypeError(exc.message) from None
-    if rest:
-        counted = count_suffix(number, rest)
-        if counted is not None and not counted[1] and rest.strip() in ("k", "K"):  # 8k tokens: 8,000 or 8,192?
-            raise argparse.ArgumentTypeError(f"{text!r} is ambiguous ({counted[0]:,.0f} or {number * 1024:,.0f}?): "
-                                             "write the number")
-        raise argparse.ArgumentTypeError(f"expected a whole number such as 4096 or 8,192, got {text!r}")
-    if not (math.isfinite(number) and number == int(number) and abs(number) <= 2**53):
-        raise argparse.ArgumentTypeError(f"expected a whole number such as 4096 or 8,192, got {text!r}")
-    return int(number)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -384,7 +373,7 @@ def _cost(args) -> int:
             raise InputError(name, "required (or give --model with a published run that has it)")
     check_run(chip_hours, hardware, start)  # bad input fails the command; only missing price data is per method
     if chips is not None:
-        from calc.estimate import read_value
+        from calc.reader import read_value
 
         read_value("chips", chips)
     methods = [] if args.price is None else [given_price_cost(chip_hours, args.price, start)]
@@ -465,11 +454,10 @@ def _vu(q, unit: str) -> dict:
 
 def _shape_command(args) -> int:
     from calc.display import number
+    from calc.reader import whole
 
     t = _shape(args)
-    seq = args.sequence
-    if seq is not None and (isinstance(seq, bool) or seq < 1):
-        raise InputError("sequence", f"expected a whole number >= 1, got {seq!r}")
+    seq = None if args.sequence is None else whole("sequence", args.sequence)
     T = seq or t.context
     if args.command == "params":
         counts = {}
@@ -606,7 +594,7 @@ def _thresholds(args) -> int:
             raise InputError(name, "only used with --chips and --hardware (what each line takes that cluster); "
                                    "give them, or leave this flag out")
     if args.utilization is not None:
-        from calc.estimate import read_value
+        from calc.reader import read_value
 
         read_value("utilization", args.utilization)
     rows = []

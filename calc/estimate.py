@@ -22,13 +22,17 @@ import difflib
 import math
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import cache, lru_cache
+from functools import cache
 
 import numpy as np
 import pint
 
 from calc import data
 from calc.errors import ConflictError, InputError, ScaleError
+from calc.reader import bounds, check_value, read_value
+from calc.reader import shown as _show
+from calc.reader import unit_factor as _factor
+from calc.reader import value_range as _check_range
 from calc.units import _TINY, Q_, parse_quantity
 from calc.vocabulary import BY_NAME, QUANTITIES, TEXT_FIELDS
 
@@ -369,85 +373,6 @@ def _read_inputs(known: dict) -> tuple[dict[str, pint.Quantity], dict[str, str],
     return given, text, extremes
 
 
-@lru_cache(maxsize=256)  # keyed by user-chosen units: bounded
-def _factor(units, name: str) -> float:
-    return float(Q_(1.0, units).m_as(_UNIT[name]))
-
-
-def bounds(name: str) -> tuple[float, float]:
-    """The physical bounds of a quantity, as plain fractions: (0, 1] for utilization, [1, 3] for
-    PUE (``data/defaults.csv``), (0, inf) for everything else. Ranges are drawn within them.
-
-    >>> bounds("utilization")
-    (0.0, 1.0)
-    """
-    if name == "utilization":
-        return 0.0, 1.0
-    if name == "pue":
-        return 1.0, float(data.defaults()["pue_plausible_max"].value.magnitude)
-    return 0.0, math.inf
-
-
-def read_value(name: str, value, *, one: bool = True) -> pint.Quantity:
-    """One quantity of the vocabulary, read and checked exactly as ``estimate`` reads it: the
-    reader for every door that takes one value (cost, thresholds, scaling...); ``one=False``
-    also takes an array, one scenario per element.
-
-    >>> read_value("chips", "16384 GPU")
-    <Quantity(16384.0, 'chip')>
-    """
-    term = BY_NAME.get(name)
-    if term is None or term.unit is None:
-        raise InputError(name, "not a quantity of the vocabulary")
-    q = parse_quantity(value, name, term.unit, bare_ok=term.bare_ok)
-    if one and np.ndim(q.magnitude):
-        raise InputError(name, f"expected one value, got an array of {np.size(q.magnitude)} "
-                               "(calc.estimate and calc.uncertainty.sweep take arrays)")
-    _check_range(name, q)
-    return q
-
-
-def check_value(name: str, q: pint.Quantity) -> None:
-    """Refuse a value of ``name`` that is not finite, not positive, or outside its ``bounds``:
-    the one rule every door applies (``InputError`` naming ``name`` and what was read)."""
-    _check_range(name, q)
-
-
-def _check_range(name: str, q: pint.Quantity) -> None:
-    m = q.magnitude
-    if isinstance(m, np.ndarray):
-        if m.size == 0:
-            raise InputError(name, "expected a value, got an empty array")
-        lo, hi = float(m.min()), float(m.max())  # NaN propagates through both: one pass each, no temporaries
-    else:
-        lo = hi = float(m)
-    if not (math.isfinite(lo) and math.isfinite(hi)):
-        raise InputError(name, f"expected a finite number, got {_show(q)}")
-    if lo <= 0:
-        raise InputError(name, f"expected a positive quantity, got {_show(q)}")
-    f = _factor(q.units, name)
-    if not math.isfinite(hi * f) or lo * f < _TINY:  # fine in its own unit, beyond a float in the canonical one
-        what = "beyond" if not math.isfinite(hi * f) else "below"
-        raise InputError(name, f"expected a number a float holds; {_show(q, hi if what == 'beyond' else lo)} "
-                               f"is {what} what a float holds in {_UNIT[name] or 'a plain fraction'}")
-    if name == "utilization":
-        f = _factor(q.units, name)
-        if hi * f > 1:  # one rule at every door: a percent is written "40 %", never clamped or guessed
-            if f == 1 and 2 <= hi <= 100:
-                raise InputError(name, f"expected a fraction of peak between 0 and 1; {hi:g} looks like a percent: "
-                                       f"did you mean {hi / 100:.2f}? (or write \"{hi:g} %\")")
-            raise InputError(name, f"expected a fraction of peak between 0 and 1 (at most 100 %), got {_show(q, hi)}")
-    if name == "pue":
-        f = _factor(q.units, name)
-        if lo * f < 1:
-            raise InputError(name, f"expected a PUE of at least 1 (facility power / IT power), got {_show(q, lo)}")
-        top = float(data.defaults()["pue_plausible_max"].value.magnitude)
-        if hi * f > top:
-            hint = f"; {hi:g} looks like a percent: did you mean {hi / 100:.2f}?" if f == 1 and 100 <= hi <= 100 * top else ""
-            raise InputError(name, f"expected a PUE between 1 and {top:g} (facility power / IT power), got {_show(q, hi)}{hint}")
-    return lo, hi
-
-
 def _check_shapes(given: dict) -> None:
     """Arrays must broadcast together: one scenario per element, or a grid built by the caller."""
     shaped = {n: np.shape(q.magnitude) for n, q in given.items() if np.ndim(q.magnitude)}
@@ -502,20 +427,6 @@ def _check_finite(name: str, value, inputs: set, items) -> None:
 def _top_peak() -> float:
     """The highest dense peak of any chip in data/hardware.csv, in FLOP/s/chip."""
     return max(q.m_as("FLOP/s/chip") for h in data.hardware_table().values() for q in h.peaks.values())
-
-
-def _show(q: pint.Quantity, value: float | None = None) -> str:
-    """A value the user gave, readable, for an error message; for an array, the offending element."""
-    from calc.display import number
-
-    m = q.magnitude
-    unit = f"{q.units:~P}"
-    if isinstance(m, np.ndarray):
-        if value is None:
-            bad = m[~np.isfinite(m) | (m <= 0)] if m.size else m
-            value = float(bad.flat[0] if bad.size else m.flat[0])
-        return f"{number(value, 4)} {unit} (in an array of {m.size})".replace("  ", " ")
-    return f"{number(float(m), 4)} {unit}".strip()
 
 
 @cache
@@ -750,7 +661,7 @@ def _apply_default(undetermined, values, items, hw):
             ref = d[name]
             return name, Item(ref.value.to(_UNIT[name]), "default", ref.source)
         if name == "price" and hw is not None:
-            from calc.cost import default_price, price_basis
+            from calc.prices import default_price, price_basis
 
             p = default_price(hw.name)
             if p is not None:
@@ -766,7 +677,7 @@ def _missing(name, items, hw) -> str:
     if name == "price":
         if hw is None:
             return "give price"
-        from calc.cost import no_price_message
+        from calc.prices import no_price_message
 
         return "give price: " + no_price_message(hw.name)
     if name == "power":

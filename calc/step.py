@@ -45,6 +45,7 @@ import pint
 from calc import data
 from calc.architecture import Transformer, lookup, published
 from calc.errors import InputError
+from calc.reader import whole as _whole
 from calc.units import Q_, parse_quantity
 
 RECOMPUTE = ("none", "selective", "full")
@@ -247,12 +248,6 @@ class Step:
 
 
 # --------------------------------------------------------------------------- inputs
-
-
-def _whole(name: str, v, low: int = 1) -> int:
-    if isinstance(v, bool) or not isinstance(v, int) or v < low:
-        raise InputError(name, f"expected a whole number >= {low}, got {v!r}")
-    return v
 
 
 def _chips(chips) -> int:
@@ -954,7 +949,7 @@ def budget_search(model, hardware: str, global_batch: int, tokens, budget, *, se
         rate = parse_quantity(price, "price", "USD/chip/hour", bare_ok=True).to("USD/chip/hour")
         source = "given"
     else:  # calc.estimate's default price, by the same rule
-        from calc.cost import default_price, no_price_message, price_basis
+        from calc.prices import default_price, no_price_message, price_basis
 
         found = default_price(hw.name)
         rate = None if found is None else found.price.to("USD/chip/hour")

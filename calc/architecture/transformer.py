@@ -15,6 +15,7 @@ import pint
 from calc.architecture import flop
 from calc.architecture.config import shape_fields
 from calc.errors import InputError
+from calc.reader import whole as _whole
 from calc.units import Q_
 
 # Parameters per channel of one normalization layer: scale and shift, scale only, or none (OLMo 1).
@@ -397,6 +398,3 @@ class Transformer:
         return cls(**shape_fields(config))
 
 
-def _whole(name, v, least):
-    if isinstance(v, bool) or not isinstance(v, int) or v < least:
-        raise InputError(name, f"expected a whole number >= {least}, got {v!r}")
