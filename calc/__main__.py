@@ -371,7 +371,7 @@ def _cost(args) -> int:
                                    f"{name.replace('_', '-')} to price it")
         if value is None:
             raise InputError(name, "required (or give --model with a published run that has it)")
-    check_run(chip_hours, hardware, start)  # bad input fails the command; only missing price data is per method
+    hardware = check_run(chip_hours, hardware, start)[1]  # bad input fails the command; the chip is resolved once
     if chips is not None:
         from calc.reader import read_value
 
@@ -583,6 +583,7 @@ def _optimum(o) -> dict:
 
 
 def _thresholds(args) -> int:
+    from calc import data
     from calc.data import thresholds
     from calc.display import number, show
     from calc.thresholds import cluster_crossings, run_crossings, runs_per_budget, time_to_reach
@@ -601,13 +602,15 @@ def _thresholds(args) -> int:
     if args.compute:
         rows += run_crossings(args.compute, args.fine_tuning, args.cost,
                               "biological sequence data" if args.biological else "all models")
+    hw = None
     if args.chips and args.hardware:
         rows += cluster_crossings(args.chips, args.hardware)
+        hw = data.hardware(args.hardware)  # resolved once (cluster_crossings checked the chips first)
     reach = []
-    if args.chips and args.hardware:
+    if hw is not None:
         lines = sorted({t.compute.m_as("FLOP") for t in thresholds().values() if t.compute and t.applies_to == "all models"})
         for line in lines:
-            est = time_to_reach(f"{line} FLOP", args.chips, args.hardware, args.utilization)
+            est = time_to_reach(f"{line} FLOP", args.chips, hw, args.utilization)
             reach.append((line, est))
     start = None
     if reach:
@@ -616,7 +619,7 @@ def _thresholds(args) -> int:
         start = scenario_start()  # a run of today, at the newest prices in force: `estimate`'s price
     costed = []  # (line, estimate, {method: cost or the reason it has none}, on-demand cost, runs the budget buys)
     for line, e in reach:
-        methods = all_methods(e.chip_hours, args.hardware, start)
+        methods = all_methods(e.chip_hours, hw, start)
         names = ("cloud (on-demand)", "cloud (3-year)", "amortized ownership")  # all_methods' order
         by_method = {m.method if not isinstance(m, InputError) else name: m if isinstance(m, InputError) else m.value
                      for name, m in zip(names, methods)}
@@ -649,9 +652,9 @@ def _thresholds(args) -> int:
         cluster = f"{show('chips', n)} of {args.hardware}"
         print(f"\nwhat each line takes {cluster} (costs of a run starting today, {start}, at the newest prices "
               "in force):")
-        on_demand = default_price(args.hardware, "on-demand", start)
+        on_demand = default_price(hw, "on-demand", start)
         if on_demand is not None:
-            tiers = ("the 3-year price from the same cloud" if default_price(args.hardware, "3-year", start)
+            tiers = ("the 3-year price from the same cloud" if default_price(hw, "3-year", start)
                      else f"{on_demand.vendor} lists no 3-year price for it")
             print(f"  cloud prices: {price_basis(on_demand)}; {tiers}")
         reasons = dict.fromkeys(m.message for *_, methods, _ in costed for m in methods if isinstance(m, InputError))

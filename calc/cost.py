@@ -105,12 +105,12 @@ def published_run(name: str) -> dict:
             "compute": q.get("compute")}
 
 
-def check_run(chip_hours, hardware: str, start) -> tuple[pint.Quantity, data.Hardware, dt.date]:
+def check_run(chip_hours, hardware: str | data.Hardware, start) -> tuple[pint.Quantity, data.Hardware, dt.date]:
     """Parse and check the inputs every method shares; raises ``InputError`` naming the bad one."""
     return _chip_hours(chip_hours), data.hardware(hardware), as_date(start, "start")
 
 
-def cloud_cost(chip_hours, hardware: str, start, commitment: str = "on-demand", vendor: str | None = None) -> Cost:
+def cloud_cost(chip_hours, hardware: str | data.Hardware, start, commitment: str = "on-demand", vendor: str | None = None) -> Cost:
     """Rental cost: chip-hours x the price in force at ``start``.
 
     Examples
@@ -120,7 +120,7 @@ def cloud_cost(chip_hours, hardware: str, start, commitment: str = "on-demand", 
     4.3
     """
     hours = _chip_hours(chip_hours)
-    p = rental_price(hardware, start, commitment, vendor)
+    p = rental_price(data.hardware(hardware), start, commitment, vendor)
     value = (hours * p.price).to("USD")
     when = as_date(start, "start")
     return Cost(f"cloud ({commitment})", value, when.year, {"rental": value},
@@ -142,12 +142,12 @@ def given_price_cost(chip_hours, price, start) -> Cost:
                 f"${p.m_as('USD/chip/hour'):,.2f} per chip-hour, the price you gave")
 
 
-def server_value(hardware: str, start) -> tuple[pint.Quantity, data.PurchasePrice]:
+def server_value(hardware: str | data.Hardware, start) -> tuple[pint.Quantity, data.PurchasePrice]:
     """A server's value per chip at ``start``: the purchase price in force (a bare chip's price times
     the server overhead), depreciated by hardware progress since that price's date [Cottier2024]."""
     hw = data.hardware(hardware)
     when = as_date(start, "start")
-    p = purchase_price(hw.name, when)
+    p = purchase_price(hw, when)
     value = p.price
     if p.level == "chip":
         value = value * data.ownership()[hw.name]["server_cost_overhead"]
@@ -156,7 +156,7 @@ def server_value(hardware: str, start) -> tuple[pint.Quantity, data.PurchasePric
     return value * 10 ** (-(rate * years).m_as("")), p
 
 
-def amortized_cost(chip_hours, hardware: str, start, pue=None) -> Cost:
+def amortized_cost(chip_hours, hardware: str | data.Hardware, start, pue=None) -> Cost:
     """Ownership cost of the run's chip-hours [Cottier2024]: depreciation, interconnect and energy.
 
     .. math::
@@ -168,7 +168,7 @@ def amortized_cost(chip_hours, hardware: str, start, pue=None) -> Cost:
     hours = _chip_hours(chip_hours)
     hw = data.hardware(hardware)
     when = as_date(start, "start")
-    value, row = server_value(hw.name, when)
+    value, row = server_value(hw, when)
     own = data.ownership()[hw.name]
     d = data.defaults()
     rate = d["price_performance_ooms_per_year"].value * math.log(10)
@@ -192,12 +192,12 @@ def amortized_cost(chip_hours, hardware: str, start, pue=None) -> Cost:
     return Cost("amortized ownership", total, when.year, parts, basis)
 
 
-def acquisition_cost(chips, hardware: str, start) -> Cost:
+def acquisition_cost(chips, hardware: str | data.Hardware, start) -> Cost:
     """The up-front price of the cluster: chips x server price per chip, plus interconnect."""
     n = read_value("chips", chips)
     hw = data.hardware(hardware)
     when = as_date(start, "start")
-    p = purchase_price(hw.name, when)
+    p = purchase_price(hw, when)
     overhead = data.ownership()[hw.name]["server_cost_overhead"] if p.level == "chip" else 1
     per_chip = p.price * overhead
     f = data.defaults()["cluster_interconnect_fraction"].value.m_as("")
@@ -210,17 +210,18 @@ def acquisition_cost(chips, hardware: str, start) -> Cost:
                 + before_first_note(p.date, when).replace("price listed", "purchase price listed"))
 
 
-def all_methods(chip_hours, hardware: str, start) -> list:
+def all_methods(chip_hours, hardware: str | data.Hardware, start) -> list:
     """Every method's cost for the same chip-hours; a method the data cannot serve gives its InputError.
 
     Both cloud prices are the defaults (``DEFAULT_PRICE_RULE``): one vendor, so on-demand and 3-year compare
     like with like.
     """
+    hw = data.hardware(hardware)
     out = []
     for fn, kw in ((cloud_cost, {"commitment": "on-demand"}), (cloud_cost, {"commitment": "3-year"}),
                    (amortized_cost, {})):
         try:
-            out.append(fn(chip_hours, hardware, start, **kw))
+            out.append(fn(chip_hours, hw, start, **kw))
         except InputError as exc:
             out.append(exc)
     return out
@@ -256,7 +257,7 @@ def in_dollars_of(cost: Cost, year: int) -> Cost:
     return Cost(cost.method, cost.value * k, year, {n: v * k for n, v in cost.parts.items()}, cost.basis + change)
 
 
-def reconcile(compute, hardware: str, chip_hours, start, precision: str | None = None, year: int | None = None,
+def reconcile(compute, hardware: str | data.Hardware, chip_hours, start, precision: str | None = None, year: int | None = None,
               vendor: str | None = None, whose: str = "the run's reported") -> list[tuple[str, pint.Quantity, str]]:
     """From the idealised rental estimate to ownership in constant dollars, one factor at a time.
 
@@ -271,32 +272,32 @@ def reconcile(compute, hardware: str, chip_hours, start, precision: str | None =
     hw = data.hardware(hardware)
     if compute is None:
         raise InputError("compute", "required: the reconciliation starts from the run's compute")
-    ideal = estimate(compute=read_value("compute", compute), hardware=hw.name, precision=precision, utilization=1,
+    ideal = estimate(compute=read_value("compute", compute), hardware=hw, precision=precision, utilization=1,
                      chips=1).chip_hours
     real = _chip_hours(chip_hours)
     when = as_date(start, "start")
     try:  # the committed price when the vendor lists one; else the steps start from on-demand, said
-        cloud_cost(real, hw.name, when, "3-year", vendor)
+        cloud_cost(real, hw, when, "3-year", vendor)
         tier = "3-year"
     except InputError as exc:
         if "lists no 3-year price" not in exc.message:
             raise
         tier = "on-demand"
     steps = [
-        (f"ideal hours, {tier} price", cloud_cost(ideal, hw.name, when, tier, vendor).value,
+        (f"ideal hours, {tier} price", cloud_cost(ideal, hw, when, tier, vendor).value,
          f"compute at 100% of the {hw.name}'s peak: {ideal.m_as('chip*hour'):,.0f} chip-hours"),
-        (f"real hours, {tier} price", cloud_cost(real, hw.name, when, tier, vendor).value,
+        (f"real hours, {tier} price", cloud_cost(real, hw, when, tier, vendor).value,
          f"{whose} {real.m_as('chip*hour'):,.0f} chip-hours (utilization "
          f"{ideal.m_as('chip*hour') / real.m_as('chip*hour'):.0%} of peak)"),
     ]
     if tier == "3-year":
-        steps.append(("on-demand price", cloud_cost(real, hw.name, when, "on-demand", vendor).value,
+        steps.append(("on-demand price", cloud_cost(real, hw, when, "on-demand", vendor).value,
                       "no commitment discount"))
-    steps.append(("amortized ownership", amortized_cost(real, hw.name, when).value,
+    steps.append(("amortized ownership", amortized_cost(real, hw, when).value,
                   "owning the hardware: depreciation, interconnect and energy"))
     last = max(data.ppi())
     if year is not None and year != min(when.year, last):  # a factor of 1 is no step
-        owned = in_dollars_of(amortized_cost(real, hw.name, when), year)
+        owned = in_dollars_of(amortized_cost(real, hw, when), year)
         why = (f"producer price index, {when.year} to {year}" if when.year <= last else
                f"producer price index, {last} to {year}; {when.year} dollars taken as {last}'s, the latest year of "
                "data/ppi.csv")

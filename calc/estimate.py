@@ -192,7 +192,8 @@ def estimate(*, rtol: float | None = None, model=None, layout=None, **known) -> 
         Any names of ``calc.vocabulary``: Quantities, strings such as ``"300e9 token"``, or plain
         numbers (only for params, active_params, tokens, compute, chips, cost, utilization, pue,
         flop_per_param_token, read in their canonical unit); numpy arrays for many scenarios.
-        ``hardware`` and ``precision`` are names (``"H100 SXM5"``, ``"bf16"``).
+        ``hardware`` and ``precision`` are names (``"H100 SXM5"``, ``"bf16"``); ``hardware`` may also be a
+        ``calc.data.Hardware`` resolved already.
 
     Returns
     -------
@@ -325,11 +326,13 @@ def _from_model(model, layout, known: dict):
 
             layout = replace(layout, precision=known["precision"])
         chips = read_value("chips", known["chips"])
+        hw = data.hardware(known["hardware"])  # resolved once: predict and the solver take the chip itself
+        known = {**known, "hardware": hw}
         if given_step is None:
-            step = predict(shape, known["hardware"], chips, layout)
+            step = predict(shape, hw, chips, layout)
         else:
             step = given_step
-            same = (data.hardware(known["hardware"]).name == data.hardware(step.hardware).name
+            same = (hw.name == step.hardware
                     and chips.m_as("chip") == step.chips and shape == step.model)
             if not same:
                 raise InputError("layout", f"the given step was predicted for {step.chips} {step.hardware} and another "
@@ -349,6 +352,9 @@ def _read_inputs(known: dict) -> tuple[dict[str, pint.Quantity], dict[str, str],
             hint = f"did you mean {' or '.join(close)}?" if close else "known: " + ", ".join(BY_NAME)
             raise InputError(name, f"not a name of the vocabulary; {hint}")
         if value is None:
+            continue
+        if name == "hardware" and isinstance(value, data.Hardware):  # resolved already, by the caller
+            text[name] = value
             continue
         if name in TEXT_FIELDS:
             if not isinstance(value, str) or not value.strip():
@@ -663,7 +669,7 @@ def _apply_default(undetermined, values, items, hw):
         if name == "price" and hw is not None:
             from calc.prices import default_price, price_basis
 
-            p = default_price(hw.name)
+            p = default_price(hw)
             if p is not None:
                 return name, Item(p.price.to(_UNIT["price"]), "default", price_basis(p))
         if name == "power" and hw is not None and hw.tdp is not None:
@@ -679,7 +685,7 @@ def _missing(name, items, hw) -> str:
             return "give price"
         from calc.prices import no_price_message
 
-        return "give price: " + no_price_message(hw.name)
+        return "give price: " + no_price_message(hw)
     if name == "power":
         return "give power" + ("" if hw is None else f" (data/hardware.csv has no TDP for {hw.name})")
     for r in RELATIONS + (DENSE,):

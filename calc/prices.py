@@ -3,6 +3,7 @@ vendor), purchase prices and electricity prices. Nothing is extrapolated backwar
 year before the first listed price takes that first price, and the basis says so.
 
 ``calc.cost`` turns these into the cost of a run by each method; ``calc.estimate`` takes its default price here.
+Each function takes the chip as a name or a ``calc.data.Hardware`` (resolved once by ``calc.data.hardware``).
 """
 
 from __future__ import annotations
@@ -34,14 +35,14 @@ DEFAULT_PRICE_RULE = ("one cloud per chip: of the three big clouds (AWS, Google 
                       "of them lists takes the lowest other public price, marked as such")
 
 
-def _vendors_in_force(hw_name: str, when: dt.date | None) -> dict[str, data.Price]:
-    """Each vendor's on-demand price of ``hw_name`` in force on ``when`` (its newest row dated on or before)."""
-    vendors = {p.vendor for p in data.prices() if p.hardware == hw_name and p.commitment == "on-demand"}
-    found = {v: data.price_in_force(hw_name, "on-demand", when, v) for v in sorted(vendors)}
+def _vendors_in_force(hw: data.Hardware, when: dt.date | None) -> dict[str, data.Price]:
+    """Each vendor's on-demand price of ``hw`` in force on ``when`` (its newest row dated on or before)."""
+    vendors = {p.vendor for p in data.prices() if p.hardware == hw.name and p.commitment == "on-demand"}
+    found = {v: data.price_in_force(hw.name, "on-demand", when, v) for v in sorted(vendors)}
     return {v: p for v, p in found.items() if p is not None}
 
 
-def default_vendor(hardware: str, start=None) -> str | None:
+def default_vendor(hardware: str | data.Hardware, start=None) -> str | None:
     """The vendor whose prices are the default for ``hardware`` on ``start`` (default: the newest data), by
     ``DEFAULT_PRICE_RULE``; None when no on-demand price is in force.
 
@@ -52,18 +53,19 @@ def default_vendor(hardware: str, start=None) -> str | None:
     """
     hw = data.hardware(hardware)
     when = None if start is None else as_date(start, "start")
-    in_force = _vendors_in_force(hw.name, when)
+    in_force = _vendors_in_force(hw, when)
     big = {v: p for v, p in in_force.items() if v in LIST_PRICE_CLOUDS}
     pool = big or in_force
     return min(pool, key=lambda v: pool[v].price.magnitude) if pool else None
 
 
-def default_price(hardware: str, commitment: str = "on-demand", start=None) -> data.Price | None:
+def default_price(hardware: str | data.Hardware, commitment: str = "on-demand", start=None) -> data.Price | None:
     """The default rental price of ``hardware`` at ``commitment`` on ``start`` (default: the newest data), by
     ``DEFAULT_PRICE_RULE``; None when the default vendor lists no such price (or no vendor any)."""
-    vendor = default_vendor(hardware, start)
+    hw = data.hardware(hardware)
+    vendor = default_vendor(hw, start)
     when = None if start is None else as_date(start, "start")
-    return None if vendor is None else data.price_in_force(data.hardware(hardware).name, commitment, when, vendor)
+    return None if vendor is None else data.price_in_force(hw.name, commitment, when, vendor)
 
 
 def price_basis(p: data.Price, chosen: bool = False) -> str:
@@ -78,7 +80,7 @@ def price_basis(p: data.Price, chosen: bool = False) -> str:
                    "this is the lowest other public price)")
 
 
-def no_price_message(hardware: str) -> str:
+def no_price_message(hardware: str | data.Hardware) -> str:
     """What to say when ``hardware`` has no public rental price in data/prices.csv, and how to give one."""
     hw = data.hardware(hardware)
     return (f"no public rental price for the {hw.name}: no cloud in data/prices.csv lists it. Give a price "
@@ -86,7 +88,7 @@ def no_price_message(hardware: str) -> str:
             "or add a dated, sourced row to data/prices.csv")
 
 
-def rental_price(hardware: str, start, commitment: str = "on-demand", vendor: str | None = None) -> data.Price:
+def rental_price(hardware: str | data.Hardware, start, commitment: str = "on-demand", vendor: str | None = None) -> data.Price:
     """The price of ``hardware`` at ``commitment`` in force on ``start``: ``vendor``'s if given, else the
     default by ``DEFAULT_PRICE_RULE``. Raises ``InputError`` saying why when there is none (no public price,
     a date before the data begins, or no such tier from the vendor); nothing is extrapolated backwards."""
@@ -96,15 +98,15 @@ def rental_price(hardware: str, start, commitment: str = "on-demand", vendor: st
         raise InputError("commitment", f"expected one of {', '.join(data.COMMITMENTS)}, got {commitment!r}")
     rows = [p for p in data.prices() if p.hardware == hw.name and (vendor is None or p.vendor == vendor)]
     if not rows:
-        raise InputError("price", no_price_message(hw.name) if vendor is None else
+        raise InputError("price", no_price_message(hw) if vendor is None else
                          f"data/prices.csv has no price for the {hw.name} from {vendor}")
-    chosen = vendor or default_vendor(hw.name, when)
+    chosen = vendor or default_vendor(hw, when)
     p = None if chosen is None else data.price_in_force(hw.name, commitment, when, chosen)
     if p is None:
         first = min(r.date for r in rows)
         if when < first:  # the earliest listed price stands in, and the basis says so (``before_first_note``)
             _check_reach(when, first, f"the first price of the {hw.name} in data/prices.csv")
-            return rental_price(hw.name, first, commitment, vendor)
+            return rental_price(hw, first, commitment, vendor)
         raise InputError("price", f"{chosen or 'no vendor'} lists no {commitment} price for the {hw.name} in force "
                                   f"on {when} (data/prices.csv); every tier comes from one vendor so that tiers "
                                   "compare like with like")
@@ -132,7 +134,7 @@ def before_first_note(price_date: dt.date, when: dt.date) -> str:
     return f"; the first price listed, {price_date}, {days} day{'s' if days != 1 else ''} after the run's start"
 
 
-def purchase_price(hardware: str, start) -> data.PurchasePrice:
+def purchase_price(hardware: str | data.Hardware, start) -> data.PurchasePrice:
     """The purchase price of ``hardware`` in force on ``start`` (the newest row dated on or before it; for a
     start up to a year before the first row, the first row, which the caller's basis says); raises
     ``InputError`` when there is no purchase price at all, or the start is further back."""
