@@ -59,6 +59,18 @@ def _whole(text: str) -> int:
         raise argparse.ArgumentTypeError(exc.message) from None
 
 
+def _chip_flags(p, *, hardware=True, precision=True, default=None):
+    """--hardware and --precision: one name, one meaning, one help in every command (calc.vocabulary)."""
+    if hardware:
+        p.add_argument("--hardware", default=default, help=BY_NAME["hardware"].meaning
+                       + (f" (default {default})" if default else ""))
+    if precision:
+        p.add_argument("--precision", help=BY_NAME["precision"].meaning + " (default: the chip's 16-bit format)")
+
+def _config_flag(p):
+    p.add_argument("--config", metavar="FILE", help="a Hugging Face config.json (read offline, at most 1 MiB)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m calc`` (also used to document the flags)."""
     parser = _Parser(prog="calc", description="Training-cost and scaling calculator, with units.")
@@ -80,21 +92,10 @@ def build_parser() -> argparse.ArgumentParser:
     hw = sub.add_parser("hardware", help="list the accelerators of data/hardware.csv")
     hw.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
-    def chip_flags(p, *, hardware=True, precision=True, default=None):
-        """--hardware and --precision: one name, one meaning, one help in every command (calc.vocabulary)."""
-        if hardware:
-            p.add_argument("--hardware", default=default, help=BY_NAME["hardware"].meaning
-                           + (f" (default {default})" if default else ""))
-        if precision:
-            p.add_argument("--precision", help=BY_NAME["precision"].meaning + " (default: the chip's 16-bit format)")
-
-    def config_flag(p):
-        p.add_argument("--config", metavar="FILE", help="a Hugging Face config.json (read offline, at most 1 MiB)")
-
     co = sub.add_parser("cost", help="a run's cost by every method, and the reconciliation between them")
     co.add_argument("--model", help="a published run of data/models.csv (supplies the other flags)")
     co.add_argument("--compute", metavar="VALUE", help="training compute [FLOP]")
-    chip_flags(co)
+    _chip_flags(co)
     co.add_argument("--chip-hours", dest="chip_hours", metavar="VALUE", help="the run's chip-hours [chip*hour]")
     co.add_argument("--chips", metavar="VALUE", help="chips, for the acquisition cost [chip]")
     co.add_argument("--start", help="training start date YYYY-MM-DD (prices in force then)")
@@ -109,14 +110,14 @@ def build_parser() -> argparse.ArgumentParser:
     th.add_argument("--cost", metavar="VALUE", help="the run's cost [USD] (California SB 1047)")
     th.add_argument("--biological", action="store_true", help="the model is trained mainly on biological sequence data")
     th.add_argument("--chips", metavar="VALUE", help="cluster size [chip]")
-    chip_flags(th, precision=False)
+    _chip_flags(th, precision=False)
     th.add_argument("--utilization", metavar="VALUE", help="for the days needed to reach each line (default: median)")
     th.add_argument("--budget", metavar="VALUE", help="how many runs to each line this budget buys [USD]")
     th.add_argument("--json", action="store_true", help="print JSON instead of tables")
 
     def shape_flags(p):
         p.add_argument("--model", help="a shape of data/architectures.csv (GPT-3 175B, Llama 2 70B...)")
-        config_flag(p)
+        _config_flag(p)
         for flag, help_ in SHAPE_INT_FLAGS:
             p.add_argument(flag, type=_whole, metavar="N", help=help_)
         p.add_argument("--norm", help="layernorm, rmsnorm or nonparametric")
@@ -134,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Shape flags given with --model or --config override the model's values; "
                                     "layout defaults are calc.memory.DEFAULTS, as in the Python API.")
     shape_flags(me)
-    chip_flags(me, precision=False, default="H100 SXM5")
+    _chip_flags(me, precision=False, default="H100 SXM5")
     me.add_argument("--recompute", help="activation recomputation: none, selective (default), full")
     me.add_argument("--zero", type=int, help="ZeRO stage 0-3 (default 0)")
     me.add_argument("--states", help="model-state convention: zero2020 (default), deepspeed, megatron, "
@@ -162,8 +163,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("step", help="predict the step time, MFU and memory of a parallel layout (or --search)")
     sp.add_argument("--model", help="a shape of data/architectures.csv")
-    config_flag(sp)
-    chip_flags(sp, precision=False)
+    _config_flag(sp)
+    _chip_flags(sp, precision=False)
     sp.add_argument("--chips", metavar="N", help="chips in the cluster")
     for flag, default, help_ in (("--tensor", 1, "tensor-parallel ranks"), ("--pipeline", 1, "pipeline stages"),
                                  ("--context", 1, "context-parallel ranks"), ("--expert", 1, "expert-parallel ranks"),
@@ -175,7 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
                                  ("--top", 10, "layouts listed by --search")):
         sp.add_argument(flag, type=_whole, default=default, help=help_)
     sp.add_argument("--recompute", default="selective", help="activation recomputation: none, selective, full")
-    chip_flags(sp, hardware=False)
+    _chip_flags(sp, hardware=False)
     sp.add_argument("--no-flash-attention", dest="flash", action="store_false", help="materialized attention scores")
     sp.add_argument("--dp-overlap", type=float, help="share of data-parallel communication hidden behind compute")
     sp.add_argument("--tp-overlap", type=float, default=0.0,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-from functools import cache
+from functools import lru_cache
 
 from calc import data
+from calc.architecture.config import shown
 from calc.architecture.transformer import Transformer
 from calc.errors import InputError
 
@@ -17,7 +18,6 @@ _SHAPE_COLUMNS = {"layers": int, "d_model": int, "heads": int, "kv_heads": int, 
                   "norm": str}
 
 
-@cache
 def lookup(model) -> Transformer:
     """A shape: a ``Transformer`` as it is, or a name of data/architectures.csv (case and spacing
     ignored); an unknown name is an error that suggests the names containing it.
@@ -27,9 +27,14 @@ def lookup(model) -> Transformer:
     """
     if isinstance(model, Transformer):
         return model
-    shapes = published()
     if not isinstance(model, str) or not model.strip():
-        raise InputError("model", f"expected a Transformer or a shape of data/architectures.csv, got {model!r:.40}")
+        raise InputError("model", f"expected a Transformer or a shape of data/architectures.csv, got {shown(model)}")
+    return _by_name(model)
+
+
+@lru_cache(maxsize=256)  # keyed by what users type: bounded
+def _by_name(model: str) -> Transformer:
+    shapes = published()
     wanted = "".join(c for c in model.lower() if c.isalnum())
     folded = {"".join(c for c in n.lower() if c.isalnum()): n for n in shapes}
     if wanted in folded:
