@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import reprlib
 import stat
 from collections.abc import Callable
 
@@ -104,15 +103,19 @@ def _quoted(text: str) -> str:
 
 def shown(value) -> str:
     """A value read from a config, for an error message: short, whatever its size or nesting."""
-    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+    if _huge(value):
         return f"a number of about {int(value.bit_length() * 0.30103) + 1:,} digits"
     if isinstance(value, (list, tuple, dict)):
-        kind = "an object" if isinstance(value, dict) else "a list"
-        return f"{kind} of {len(value):,} item{'s' if len(value) != 1 else ''}" if len(value) > 8 or any(
-            isinstance(v, (list, tuple, dict)) for v in (value.values() if isinstance(value, dict) else value)) \
-            else reprlib.repr(value)
+        items = list(value.values() if isinstance(value, dict) else value)
+        if len(items) > 8 or any(isinstance(v, (list, tuple, dict)) or _huge(v) for v in items):
+            kind = "an object" if isinstance(value, dict) else "a list"
+            return f"{kind} of {len(items):,} item{'s' if len(items) != 1 else ''}"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _huge(value) -> bool:  # an int whose repr Python refuses beyond 4,300 digits, or that no message needs whole
+    return isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64
 
 
 def shape_fields(config) -> dict:
