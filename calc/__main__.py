@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 
 from calc.errors import InputError
@@ -51,23 +50,25 @@ def _flag(name: str) -> str:
 
 
 def _whole(text: str) -> int:
-    """A whole-number flag, read as every other number is (8,192, 1e3, 16_384); "8k" is refused as
-    ambiguous (8,000 or 8,192 tokens?), never guessed."""
-    from calc.units import count_suffix, read_number
+    """A whole-number flag, read by ``calc.reader.whole_text`` (8,192, 1e3, 16_384; "8k" refused as ambiguous)."""
+    from calc.reader import whole_text
 
     try:
-        number, rest = read_number(text, "value", "")
+        return whole_text(text)
     except InputError as exc:
         raise argparse.ArgumentTypeError(exc.message) from None
-    if rest:
-        counted = count_suffix(number, rest)
-        if counted is not None and not counted[1] and rest.strip() in ("k", "K"):  # 8k tokens: 8,000 or 8,192?
-            raise argparse.ArgumentTypeError(f"{text!r} is ambiguous ({counted[0]:,.0f} or {number * 1024:,.0f}?): "
-                                             "write the number")
-        raise argparse.ArgumentTypeError(f"expected a whole number such as 4096 or 8,192, got {text!r}")
-    if not (math.isfinite(number) and number == int(number) and abs(number) <= 2**53):
-        raise argparse.ArgumentTypeError(f"expected a whole number such as 4096 or 8,192, got {text!r}")
-    return int(number)
+
+
+def _chip_flags(p, *, hardware=True, precision=True, default=None):
+    """--hardware and --precision: one name, one meaning, one help in every command (calc.vocabulary)."""
+    if hardware:
+        p.add_argument("--hardware", default=default, help=BY_NAME["hardware"].meaning
+                       + (f" (default {default})" if default else ""))
+    if precision:
+        p.add_argument("--precision", help=BY_NAME["precision"].meaning + " (default: the chip's 16-bit format)")
+
+def _config_flag(p):
+    p.add_argument("--config", metavar="FILE", help="a Hugging Face config.json (read offline, at most 1 MiB)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -94,8 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     co = sub.add_parser("cost", help="a run's cost by every method, and the reconciliation between them")
     co.add_argument("--model", help="a published run of data/models.csv (supplies the other flags)")
     co.add_argument("--compute", metavar="VALUE", help="training compute [FLOP]")
-    co.add_argument("--hardware", help="accelerator name from data/hardware.csv")
-    co.add_argument("--precision", help="number format of the peak (default: the chip's 16-bit format)")
+    _chip_flags(co)
     co.add_argument("--chip-hours", dest="chip_hours", metavar="VALUE", help="the run's chip-hours [chip*hour]")
     co.add_argument("--chips", metavar="VALUE", help="chips, for the acquisition cost [chip]")
     co.add_argument("--start", help="training start date YYYY-MM-DD (prices in force then)")
@@ -110,14 +110,14 @@ def build_parser() -> argparse.ArgumentParser:
     th.add_argument("--cost", metavar="VALUE", help="the run's cost [USD] (California SB 1047)")
     th.add_argument("--biological", action="store_true", help="the model is trained mainly on biological sequence data")
     th.add_argument("--chips", metavar="VALUE", help="cluster size [chip]")
-    th.add_argument("--hardware", help="accelerator of the cluster")
+    _chip_flags(th, precision=False)
     th.add_argument("--utilization", metavar="VALUE", help="for the days needed to reach each line (default: median)")
     th.add_argument("--budget", metavar="VALUE", help="how many runs to each line this budget buys [USD]")
     th.add_argument("--json", action="store_true", help="print JSON instead of tables")
 
     def shape_flags(p):
         p.add_argument("--model", help="a shape of data/architectures.csv (GPT-3 175B, Llama 2 70B...)")
-        p.add_argument("--config", metavar="FILE", help="a Hugging Face config.json (read offline)")
+        _config_flag(p)
         for flag, help_ in SHAPE_INT_FLAGS:
             p.add_argument(flag, type=_whole, metavar="N", help=help_)
         p.add_argument("--norm", help="layernorm, rmsnorm or nonparametric")
@@ -135,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Shape flags given with --model or --config override the model's values; "
                                     "layout defaults are calc.memory.DEFAULTS, as in the Python API.")
     shape_flags(me)
-    me.add_argument("--hardware", default="H100 SXM5", help="accelerator, for the fewest chips (default H100 SXM5)")
+    _chip_flags(me, precision=False, default="H100 SXM5")
     me.add_argument("--recompute", help="activation recomputation: none, selective (default), full")
     me.add_argument("--zero", type=int, help="ZeRO stage: 0, 1 (distributed optimizer, default), 2 or 3; "
                                              "--states megatron has 0 only, deepspeed 2 or 3 (default 2)")
@@ -168,8 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("step", help="predict the step time, MFU and memory of a parallel layout (or --search)")
     sp.add_argument("--model", help="a shape of data/architectures.csv")
-    sp.add_argument("--config", help="a Hugging Face config.json")
-    sp.add_argument("--hardware", help="accelerator of data/hardware.csv")
+    _config_flag(sp)
+    _chip_flags(sp, precision=False)
     sp.add_argument("--chips", metavar="N", help="chips in the cluster")
     _layout_flags(sp)
     sp.add_argument("--top", type=_whole, default=10, help="layouts listed by --search")
@@ -366,9 +366,9 @@ def _cost(args) -> int:
                                    f"{name.replace('_', '-')} to price it")
         if value is None:
             raise InputError(name, "required (or give --model with a published run that has it)")
-    check_run(chip_hours, hardware, start)  # bad input fails the command; only missing price data is per method
+    hardware = check_run(chip_hours, hardware, start)[1]  # bad input fails the command; the chip is resolved once
     if chips is not None:
-        from calc.estimate import read_value
+        from calc.reader import read_value
 
         read_value("chips", chips)
     methods = [] if args.price is None else [given_price_cost(chip_hours, args.price, start)]
@@ -449,11 +449,10 @@ def _vu(q, unit: str) -> dict:
 
 def _shape_command(args) -> int:
     from calc.display import number
+    from calc.reader import whole
 
     t = _shape(args)
-    seq = args.sequence
-    if seq is not None and (isinstance(seq, bool) or seq < 1):
-        raise InputError("sequence", f"expected a whole number >= 1, got {seq!r}")
+    seq = None if args.sequence is None else whole("sequence", args.sequence)
     T = seq or t.context
     if args.command == "params":
         counts = {}
@@ -581,6 +580,7 @@ def _optimum(o) -> dict:
 
 
 def _thresholds(args) -> int:
+    from calc import data
     from calc.data import thresholds
     from calc.display import number, show
     from calc.thresholds import cluster_crossings, run_crossings, runs_per_budget, time_to_reach
@@ -592,20 +592,22 @@ def _thresholds(args) -> int:
             raise InputError(name, "only used with --chips and --hardware (what each line takes that cluster); "
                                    "give them, or leave this flag out")
     if args.utilization is not None:
-        from calc.estimate import read_value
+        from calc.reader import read_value
 
         read_value("utilization", args.utilization)
     rows = []
     if args.compute:
         rows += run_crossings(args.compute, args.fine_tuning, args.cost,
                               "biological sequence data" if args.biological else "all models")
+    hw = None
     if args.chips and args.hardware:
         rows += cluster_crossings(args.chips, args.hardware)
+        hw = data.hardware(args.hardware)  # resolved once (cluster_crossings checked the chips first)
     reach = []
-    if args.chips and args.hardware:
+    if hw is not None:
         lines = sorted({t.compute.m_as("FLOP") for t in thresholds().values() if t.compute and t.applies_to == "all models"})
         for line in lines:
-            est = time_to_reach(f"{line} FLOP", args.chips, args.hardware, args.utilization)
+            est = time_to_reach(f"{line} FLOP", args.chips, hw, args.utilization)
             reach.append((line, est))
     start = None
     if reach:
@@ -614,7 +616,7 @@ def _thresholds(args) -> int:
         start = scenario_start()  # a run of today, at the newest prices in force: `estimate`'s price
     costed = []  # (line, estimate, {method: cost or the reason it has none}, on-demand cost, runs the budget buys)
     for line, e in reach:
-        methods = all_methods(e.chip_hours, args.hardware, start)
+        methods = all_methods(e.chip_hours, hw, start)
         names = ("cloud (on-demand)", "cloud (3-year)", "amortized ownership")  # all_methods' order
         by_method = {m.method if not isinstance(m, InputError) else name: m if isinstance(m, InputError) else m.value
                      for name, m in zip(names, methods)}
@@ -647,9 +649,9 @@ def _thresholds(args) -> int:
         cluster = f"{show('chips', n)} of {args.hardware}"
         print(f"\nwhat each line takes {cluster} (costs of a run starting today, {start}, at the newest prices "
               "in force):")
-        on_demand = default_price(args.hardware, "on-demand", start)
+        on_demand = default_price(hw, "on-demand", start)
         if on_demand is not None:
-            tiers = ("the 3-year price from the same cloud" if default_price(args.hardware, "3-year", start)
+            tiers = ("the 3-year price from the same cloud" if default_price(hw, "3-year", start)
                      else f"{on_demand.vendor} lists no 3-year price for it")
             print(f"  cloud prices: {price_basis(on_demand)}; {tiers}")
         reasons = dict.fromkeys(m.message for *_, methods, _ in costed for m in methods if isinstance(m, InputError))

@@ -39,7 +39,7 @@ def compare_hardware(known: dict, names=DEFAULT_LINEUP) -> dict[str, Estimate | 
     out = {}
     for name in names:
         try:
-            out[name] = estimate(**base, hardware=data.hardware(name).name)
+            out[name] = estimate(**base, hardware=data.hardware(name))  # resolved once, passed down
         except InputError as exc:
             out[name] = exc
     return out

@@ -30,9 +30,31 @@ import pint
 
 from calc import data
 from calc.errors import InputError
+from calc.prices import (
+    DEFAULT_PRICE_RULE,
+    FIRST_PRICE_REACH,
+    LIST_PRICE_CLOUDS,
+    as_date,
+    before_first_note,
+    default_price,
+    default_vendor,
+    electricity_price,
+    no_price_message,
+    price_basis,
+    purchase_price,
+    rental_price,
+)
+from calc.reader import read_value
 from calc.units import Q_
 
 YEAR = Q_(1, "year")
+
+# The price functions live in calc.prices; they are named here too, where callers have long found them.
+__all__ = ["Cost", "DEFAULT_PRICE_RULE", "FIRST_PRICE_REACH", "LIST_PRICE_CLOUDS", "acquisition_cost", "all_methods",
+           "amortized_cost", "before_first_note", "check_run", "cloud_cost", "default_price", "default_vendor",
+           "dollars_year", "electricity_price", "given_price_cost", "in_dollars_of", "no_price_message",
+           "price_basis", "published_run", "purchase_price", "reconcile", "rental_price", "scenario_start",
+           "server_value"]
 
 
 @dataclass(frozen=True)
@@ -52,20 +74,7 @@ class Cost:
                                      "check the magnitudes of the chips or chip-hours given")
 
 
-def _date(value, field_name: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise InputError(field_name, f"expected a date YYYY-MM-DD, got {value!r}") from None
-
-
 def _chip_hours(chip_hours) -> pint.Quantity:
-    from calc.estimate import read_value
-
     return read_value("chip_hours", chip_hours)
 
 
@@ -96,117 +105,12 @@ def published_run(name: str) -> dict:
             "compute": q.get("compute")}
 
 
-def check_run(chip_hours, hardware: str, start) -> tuple[pint.Quantity, data.Hardware, dt.date]:
+def check_run(chip_hours, hardware: str | data.Hardware, start) -> tuple[pint.Quantity, data.Hardware, dt.date]:
     """Parse and check the inputs every method shares; raises ``InputError`` naming the bad one."""
-    return _chip_hours(chip_hours), data.hardware(hardware), _date(start, "start")
+    return _chip_hours(chip_hours), data.hardware(hardware), as_date(start, "start")
 
 
-# The default rental price: one rule for every chip, tier and door (estimate, Cost, Thresholds, CLI).
-LIST_PRICE_CLOUDS = ("Amazon Web Services", "Google Cloud", "Microsoft Azure")
-DEFAULT_PRICE_RULE = ("one cloud per chip: of the three big clouds (AWS, Google Cloud, Azure), the one whose "
-                      "on-demand list price in force is lowest, and its 1- and 3-year prices too; a chip that none "
-                      "of them lists takes the lowest other public price, marked as such")
-
-
-def _vendors_in_force(hw_name: str, when: dt.date | None) -> dict[str, data.Price]:
-    """Each vendor's on-demand price of ``hw_name`` in force on ``when`` (its newest row dated on or before)."""
-    vendors = {p.vendor for p in data.prices() if p.hardware == hw_name and p.commitment == "on-demand"}
-    found = {v: data.price_in_force(hw_name, "on-demand", when, v) for v in sorted(vendors)}
-    return {v: p for v, p in found.items() if p is not None}
-
-
-def default_vendor(hardware: str, start=None) -> str | None:
-    """The vendor whose prices are the default for ``hardware`` on ``start`` (default: the newest data), by
-    ``DEFAULT_PRICE_RULE``; None when no on-demand price is in force.
-
-    Examples
-    --------
-    >>> default_vendor("A100 SXM4 40GB", "2023-01-01")  # Google Cloud $2.93 against AWS $4.10; Lambda is not a big cloud
-    'Google Cloud'
-    """
-    hw = data.hardware(hardware)
-    when = None if start is None else _date(start, "start")
-    in_force = _vendors_in_force(hw.name, when)
-    big = {v: p for v, p in in_force.items() if v in LIST_PRICE_CLOUDS}
-    pool = big or in_force
-    return min(pool, key=lambda v: pool[v].price.magnitude) if pool else None
-
-
-def default_price(hardware: str, commitment: str = "on-demand", start=None) -> data.Price | None:
-    """The default rental price of ``hardware`` at ``commitment`` on ``start`` (default: the newest data), by
-    ``DEFAULT_PRICE_RULE``; None when the default vendor lists no such price (or no vendor any)."""
-    vendor = default_vendor(hardware, start)
-    when = None if start is None else _date(start, "start")
-    return None if vendor is None else data.price_in_force(data.hardware(hardware).name, commitment, when, vendor)
-
-
-def price_basis(p: data.Price, chosen: bool = False) -> str:
-    """Where a rental price comes from, in words: vendor, region, date, price, and the rule that chose it."""
-    where = " ".join(x for x in (p.vendor, p.region) if x)
-    said = f"{where}, {p.date}: ${p.price.m_as('USD/chip/hour'):.2f} per chip-hour {p.commitment}"
-    if chosen:
-        return said + " (the vendor asked for)"
-    if p.vendor in LIST_PRICE_CLOUDS:
-        return said + " (default: the big cloud with the lowest on-demand list price for this chip)"
-    return said + (f" (default: no big cloud (AWS, Google Cloud, Azure) lists the {p.hardware}; "
-                   "this is the lowest other public price)")
-
-
-def no_price_message(hardware: str) -> str:
-    """What to say when ``hardware`` has no public rental price in data/prices.csv, and how to give one."""
-    hw = data.hardware(hardware)
-    return (f"no public rental price for the {hw.name}: no cloud in data/prices.csv lists it. Give a price "
-            "yourself (the Estimate page's Price per chip-hour field, --price \"2.5 USD/chip/hour\", or price= in Python), "
-            "or add a dated, sourced row to data/prices.csv")
-
-
-def rental_price(hardware: str, start, commitment: str = "on-demand", vendor: str | None = None) -> data.Price:
-    """The price of ``hardware`` at ``commitment`` in force on ``start``: ``vendor``'s if given, else the
-    default by ``DEFAULT_PRICE_RULE``. Raises ``InputError`` saying why when there is none (no public price,
-    a date before the data begins, or no such tier from the vendor); nothing is extrapolated backwards."""
-    hw = data.hardware(hardware)
-    when = _date(start, "start")
-    if commitment not in data.COMMITMENTS:
-        raise InputError("commitment", f"expected one of {', '.join(data.COMMITMENTS)}, got {commitment!r}")
-    rows = [p for p in data.prices() if p.hardware == hw.name and (vendor is None or p.vendor == vendor)]
-    if not rows:
-        raise InputError("price", no_price_message(hw.name) if vendor is None else
-                         f"data/prices.csv has no price for the {hw.name} from {vendor}")
-    chosen = vendor or default_vendor(hw.name, when)
-    p = None if chosen is None else data.price_in_force(hw.name, commitment, when, chosen)
-    if p is None:
-        first = min(r.date for r in rows)
-        if when < first:  # the earliest listed price stands in, and the basis says so (``before_first_note``)
-            _check_reach(when, first, f"the first price of the {hw.name} in data/prices.csv")
-            return rental_price(hw.name, first, commitment, vendor)
-        raise InputError("price", f"{chosen or 'no vendor'} lists no {commitment} price for the {hw.name} in force "
-                                  f"on {when} (data/prices.csv); every tier comes from one vendor so that tiers "
-                                  "compare like with like")
-    return p
-
-
-# How far before the first listed price a run may start and still take it: published runs start weeks before
-# the first public listing of their chip (DeepSeek-V3 58 days, Llama 3.1 405B 119); years before, the chip
-# was not on sale, and a price from then would be invented.
-FIRST_PRICE_REACH = dt.timedelta(days=365)
-
-
-def _check_reach(when: dt.date, first: dt.date, what: str) -> None:
-    if first - when > FIRST_PRICE_REACH:
-        raise InputError("start", f"{when} is more than a year before {what} ({first}); no price is "
-                                  "extrapolated backwards")
-
-
-def before_first_note(price_date: dt.date, when: dt.date) -> str:
-    """What to add to a basis when the price used is dated after the run's start (the first price listed):
-    nothing is extrapolated backwards, so the earliest listed price stands in, said with how far it is."""
-    if price_date <= when:
-        return ""
-    days = (price_date - when).days
-    return f"; the first price listed, {price_date}, {days} day{'s' if days != 1 else ''} after the run's start"
-
-
-def cloud_cost(chip_hours, hardware: str, start, commitment: str = "on-demand", vendor: str | None = None) -> Cost:
+def cloud_cost(chip_hours, hardware: str | data.Hardware, start, commitment: str = "on-demand", vendor: str | None = None) -> Cost:
     """Rental cost: chip-hours x the price in force at ``start``.
 
     Examples
@@ -216,9 +120,9 @@ def cloud_cost(chip_hours, hardware: str, start, commitment: str = "on-demand", 
     4.3
     """
     hours = _chip_hours(chip_hours)
-    p = rental_price(hardware, start, commitment, vendor)
+    p = rental_price(data.hardware(hardware), start, commitment, vendor)
     value = (hours * p.price).to("USD")
-    when = _date(start, "start")
+    when = as_date(start, "start")
     return Cost(f"cloud ({commitment})", value, when.year, {"rental": value},
                 price_basis(p, chosen=vendor is not None) + before_first_note(p.date, when))
 
@@ -231,50 +135,19 @@ def given_price_cost(chip_hours, price, start) -> Cost:
     >>> round(given_price_cost("1e6 chip*hour", "2 USD/chip/hour", "2026-01-01").value.m_as("MUSD"), 2)
     2.0
     """
-    from calc.estimate import read_value
-
     hours = _chip_hours(chip_hours)
     p = read_value("price", price)
     value = (hours * p).to("USD")
-    return Cost("your price", value, _date(start, "start").year, {"rental": value},
+    return Cost("your price", value, as_date(start, "start").year, {"rental": value},
                 f"${p.m_as('USD/chip/hour'):,.2f} per chip-hour, the price you gave")
 
 
-def purchase_price(hardware: str, start) -> data.PurchasePrice:
-    """The purchase price of ``hardware`` in force on ``start`` (the newest row dated on or before it; for a
-    start up to a year before the first row, the first row, which the caller's basis says); raises
-    ``InputError`` when there is no purchase price at all, or the start is further back."""
-    hw = data.hardware(hardware)
-    when = _date(start, "start")
-    rows = sorted((p for p in data.purchase_prices() if p.hardware == hw.name), key=lambda p: p.date)
-    if not rows:
-        raise InputError("hardware", f"data/purchase_prices.csv has no purchase price for the {hw.name}: "
-                                     "no ownership or acquisition cost")
-    before = [p for p in rows if p.date <= when]
-    if not before:
-        _check_reach(when, rows[0].date, f"the first purchase price of the {hw.name} in data/purchase_prices.csv")
-    return before[-1] if before else rows[0]
-
-
-def electricity_price(year: int) -> tuple[pint.Quantity, str]:
-    """The electricity price of ``year`` and, for a year after the last row, the last year's price with a note
-    saying so (a run of today is priced at the newest price known); a year before the first is refused."""
-    prices = data.electricity_prices()
-    if year in prices:
-        return prices[year], ""
-    first, last = min(prices), max(prices)
-    if year < first:
-        raise InputError("start", f"data/electricity_prices.csv covers {first}-{last}, not {year}; no price is "
-                                  "extrapolated backwards")
-    return prices[last], f"electricity at {last}'s price, the latest in data/electricity_prices.csv"
-
-
-def server_value(hardware: str, start) -> tuple[pint.Quantity, data.PurchasePrice]:
+def server_value(hardware: str | data.Hardware, start) -> tuple[pint.Quantity, data.PurchasePrice]:
     """A server's value per chip at ``start``: the purchase price in force (a bare chip's price times
     the server overhead), depreciated by hardware progress since that price's date [Cottier2024]."""
     hw = data.hardware(hardware)
-    when = _date(start, "start")
-    p = purchase_price(hw.name, when)
+    when = as_date(start, "start")
+    p = purchase_price(hw, when)
     value = p.price
     if p.level == "chip":
         value = value * data.ownership()[hw.name]["server_cost_overhead"]
@@ -283,7 +156,7 @@ def server_value(hardware: str, start) -> tuple[pint.Quantity, data.PurchasePric
     return value * 10 ** (-(rate * years).m_as("")), p
 
 
-def amortized_cost(chip_hours, hardware: str, start, pue=None) -> Cost:
+def amortized_cost(chip_hours, hardware: str | data.Hardware, start, pue=None) -> Cost:
     """Ownership cost of the run's chip-hours [Cottier2024]: depreciation, interconnect and energy.
 
     .. math::
@@ -294,8 +167,8 @@ def amortized_cost(chip_hours, hardware: str, start, pue=None) -> Cost:
     """
     hours = _chip_hours(chip_hours)
     hw = data.hardware(hardware)
-    when = _date(start, "start")
-    value, row = server_value(hw.name, when)
+    when = as_date(start, "start")
+    value, row = server_value(hw, when)
     own = data.ownership()[hw.name]
     d = data.defaults()
     rate = d["price_performance_ooms_per_year"].value * math.log(10)
@@ -308,8 +181,6 @@ def amortized_cost(chip_hours, hardware: str, start, pue=None) -> Cost:
     if hw.tdp is None:
         raise InputError("hardware", f"data/hardware.csv has no TDP for {hw.name}: the energy cost needs one")
     kwh, carried = electricity_price(when.year)
-    from calc.estimate import read_value
-
     pue_q = read_value("pue", pue if pue is not None else d["pue"].value)
     power = hw.tdp * own["server_power_per_chip_tdp"] * own["average_load"] * pue_q
     parts["energy"] = (hours * power * kwh).to("USD")
@@ -321,14 +192,12 @@ def amortized_cost(chip_hours, hardware: str, start, pue=None) -> Cost:
     return Cost("amortized ownership", total, when.year, parts, basis)
 
 
-def acquisition_cost(chips, hardware: str, start) -> Cost:
+def acquisition_cost(chips, hardware: str | data.Hardware, start) -> Cost:
     """The up-front price of the cluster: chips x server price per chip, plus interconnect."""
-    from calc.estimate import read_value
-
     n = read_value("chips", chips)
     hw = data.hardware(hardware)
-    when = _date(start, "start")
-    p = purchase_price(hw.name, when)
+    when = as_date(start, "start")
+    p = purchase_price(hw, when)
     overhead = data.ownership()[hw.name]["server_cost_overhead"] if p.level == "chip" else 1
     per_chip = p.price * overhead
     f = data.defaults()["cluster_interconnect_fraction"].value.m_as("")
@@ -341,17 +210,18 @@ def acquisition_cost(chips, hardware: str, start) -> Cost:
                 + before_first_note(p.date, when).replace("price listed", "purchase price listed"))
 
 
-def all_methods(chip_hours, hardware: str, start) -> list:
+def all_methods(chip_hours, hardware: str | data.Hardware, start) -> list:
     """Every method's cost for the same chip-hours; a method the data cannot serve gives its InputError.
 
     Both cloud prices are the defaults (``DEFAULT_PRICE_RULE``): one vendor, so on-demand and 3-year compare
     like with like.
     """
+    hw = data.hardware(hardware)
     out = []
     for fn, kw in ((cloud_cost, {"commitment": "on-demand"}), (cloud_cost, {"commitment": "3-year"}),
                    (amortized_cost, {})):
         try:
-            out.append(fn(chip_hours, hardware, start, **kw))
+            out.append(fn(chip_hours, hw, start, **kw))
         except InputError as exc:
             out.append(exc)
     return out
@@ -387,7 +257,7 @@ def in_dollars_of(cost: Cost, year: int) -> Cost:
     return Cost(cost.method, cost.value * k, year, {n: v * k for n, v in cost.parts.items()}, cost.basis + change)
 
 
-def reconcile(compute, hardware: str, chip_hours, start, precision: str | None = None, year: int | None = None,
+def reconcile(compute, hardware: str | data.Hardware, chip_hours, start, precision: str | None = None, year: int | None = None,
               vendor: str | None = None, whose: str = "the run's reported") -> list[tuple[str, pint.Quantity, str]]:
     """From the idealised rental estimate to ownership in constant dollars, one factor at a time.
 
@@ -397,37 +267,37 @@ def reconcile(compute, hardware: str, chip_hours, start, precision: str | None =
     ``whose`` names the chip-hours in step 2 ("the run's reported", "your scenario's").
     Returns (label, cost, what changed).
     """
-    from calc.estimate import estimate, read_value
+    from calc.estimate import estimate
 
     hw = data.hardware(hardware)
     if compute is None:
         raise InputError("compute", "required: the reconciliation starts from the run's compute")
-    ideal = estimate(compute=read_value("compute", compute), hardware=hw.name, precision=precision, utilization=1,
+    ideal = estimate(compute=read_value("compute", compute), hardware=hw, precision=precision, utilization=1,
                      chips=1).chip_hours
     real = _chip_hours(chip_hours)
-    when = _date(start, "start")
+    when = as_date(start, "start")
     try:  # the committed price when the vendor lists one; else the steps start from on-demand, said
-        cloud_cost(real, hw.name, when, "3-year", vendor)
+        cloud_cost(real, hw, when, "3-year", vendor)
         tier = "3-year"
     except InputError as exc:
         if "lists no 3-year price" not in exc.message:
             raise
         tier = "on-demand"
     steps = [
-        (f"ideal hours, {tier} price", cloud_cost(ideal, hw.name, when, tier, vendor).value,
+        (f"ideal hours, {tier} price", cloud_cost(ideal, hw, when, tier, vendor).value,
          f"compute at 100% of the {hw.name}'s peak: {ideal.m_as('chip*hour'):,.0f} chip-hours"),
-        (f"real hours, {tier} price", cloud_cost(real, hw.name, when, tier, vendor).value,
+        (f"real hours, {tier} price", cloud_cost(real, hw, when, tier, vendor).value,
          f"{whose} {real.m_as('chip*hour'):,.0f} chip-hours (utilization "
          f"{ideal.m_as('chip*hour') / real.m_as('chip*hour'):.0%} of peak)"),
     ]
     if tier == "3-year":
-        steps.append(("on-demand price", cloud_cost(real, hw.name, when, "on-demand", vendor).value,
+        steps.append(("on-demand price", cloud_cost(real, hw, when, "on-demand", vendor).value,
                       "no commitment discount"))
-    steps.append(("amortized ownership", amortized_cost(real, hw.name, when).value,
+    steps.append(("amortized ownership", amortized_cost(real, hw, when).value,
                   "owning the hardware: depreciation, interconnect and energy"))
     last = max(data.ppi())
     if year is not None and year != min(when.year, last):  # a factor of 1 is no step
-        owned = in_dollars_of(amortized_cost(real, hw.name, when), year)
+        owned = in_dollars_of(amortized_cost(real, hw, when), year)
         why = (f"producer price index, {when.year} to {year}" if when.year <= last else
                f"producer price index, {last} to {year}; {when.year} dollars taken as {last}'s, the latest year of "
                "data/ppi.csv")

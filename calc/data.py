@@ -331,6 +331,9 @@ class Hardware:
     matmul_efficiency_fp8: float | None = None  # the same with 8-bit (FP8) inputs / dense FP8 peak
     compute_units: int | None = None  # SMs or CUs: matmul tiles run in waves of this many
 
+    def __hash__(self):  # one chip, one name (its peaks are a dict); a key of the step model's caches
+        return hash(self.name)
+
     def peak(self, precision: str) -> pint.Quantity:
         """Dense peak throughput per chip at ``precision``; ``InputError`` if the chip has none."""
         if precision not in PRECISIONS:
@@ -371,8 +374,17 @@ def hardware_table() -> dict[str, Hardware]:
     return out
 
 
-def hardware(name: str) -> Hardware:
-    """Look up an accelerator by name (case and spacing ignored); the error lists close matches."""
+def hardware(name: str | Hardware) -> Hardware:
+    """The accelerator a user named (case and spacing ignored; the error lists close matches), or ``name``
+    itself when it is a ``Hardware`` already: public functions resolve their ``hardware`` argument with this
+    once, where it arrives, and pass the object down.
+
+    >>> h100 = hardware("h100 sxm5")
+    >>> hardware(h100) is h100, h100.name
+    (True, 'H100 SXM5')
+    """
+    if isinstance(name, Hardware):
+        return name
     table = hardware_table()
     if not isinstance(name, str) or not name.strip():
         raise InputError("hardware", f"expected an accelerator name, got {name!r}; known: {', '.join(table)}")

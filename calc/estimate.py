@@ -9,11 +9,9 @@ The relations (each quantity in the canonical unit of ``calc.vocabulary``):
     energy     = chip_hours * power * pue                          [Patterson2021] sec. 2
     emissions  = energy * carbon_intensity                         [Patterson2021] sec. 2
 
-Every relation is a product, so in log space the system is linear. For each set of known names
-we eliminate once, exactly, over rationals (cached), which gives every determined quantity as a
-product of powers of the known ones, and every contradiction as a product that must equal 1.
-Values are then computed with plain multiplications on float magnitudes in base units, so one
-scenario and a numpy array of a million take the same code path.
+The relations and their elimination over rationals are in ``calc.relations``; here, the inputs are read
+and checked (``calc.reader``), defaults applied where nothing determines a quantity, the result marked
+given, derived or default, and suspicious inputs and results warned about.
 """
 
 from __future__ import annotations
@@ -21,68 +19,34 @@ from __future__ import annotations
 import difflib
 import math
 from dataclasses import dataclass
-from fractions import Fraction
-from functools import cache, lru_cache
+from functools import cache
 
 import numpy as np
 import pint
 
 from calc import data
 from calc.errors import ConflictError, InputError, ScaleError
+from calc.reader import bounds, check_value, read_value
+from calc.reader import shown as _show
+from calc.reader import unit_factor as _factor
+from calc.reader import value_range as _check_range
+from calc.relations import DENSE, RELATIONS, Relation
+from calc.relations import Plan as _Plan
+from calc.relations import coefficient as _coefficient
+from calc.relations import evaluate as _evaluate
+from calc.relations import log_evaluate as _log_evaluate
+from calc.relations import plan as _plan
 from calc.units import _TINY, Q_, parse_quantity
 from calc.vocabulary import BY_NAME, QUANTITIES, TEXT_FIELDS
 
-__all__ = ["estimate", "Estimate", "Item", "RELATIONS", "bounds", "check_value", "read_value"]
+__all__ = ["estimate", "Estimate", "Item", "RELATIONS", "DENSE", "Relation", "bounds", "check_value", "read_value"]
 
-
-@dataclass(frozen=True)
-class Relation:
-    """``lhs = product of rhs``, with the citation that justifies it."""
-
-    lhs: str
-    rhs: tuple[str, ...]
-    cite: str
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        """Every quantity the relation ties together, left-hand side first."""
-        return (self.lhs, *self.rhs)
-
-    def solve_for(self, name: str) -> str:
-        """The relation rearranged for ``name``, as text: ``duration = compute / (chips * ...)``."""
-        if name == self.lhs:
-            return f"{name} = " + " × ".join(self.rhs)
-        others = [n for n in self.rhs if n != name]
-        if not others:
-            return f"{name} = {self.lhs}"
-        den = others[0] if len(others) == 1 else "(" + " × ".join(others) + ")"
-        return f"{name} = {self.lhs} / {den}"
-
-
-RELATIONS: tuple[Relation, ...] = (
-    Relation("compute", ("flop_per_param_token", "active_params", "tokens"), "[Kaplan2020] sec. 2.1"),
-    Relation("compute", ("chips", "peak", "utilization", "duration"), "[Chowdhery2022] app. B"),
-    Relation("chip_hours", ("chips", "duration"), "definition"),
-    Relation("cost", ("chip_hours", "price"), "definition"),
-    Relation("energy", ("chip_hours", "power", "pue"), "[Patterson2021] sec. 2"),
-    Relation("emissions", ("energy", "carbon_intensity"), "[Patterson2021] sec. 2"),
-)
-
-# A dense model uses every parameter for every token. This relation joins the system unless both
-# params and active_params are given (a mixture of experts), so that 6ND is checked either way.
-DENSE = Relation("active_params", ("params",), "dense model")
 
 # Defaults are applied one at a time, in this order, only to quantities that nothing given
 # (nor any default applied before) determines.
 LAZY_DEFAULTS = ("utilization", "price", "power", "pue", "carbon_intensity")
 
 _UNIT = {n: BY_NAME[n].unit for n in QUANTITIES}
-
-
-@cache
-def _to_base(name: str) -> float:
-    """Factor from the canonical unit of ``name`` to the registry's base units."""
-    return float(Q_(1.0, _UNIT[name]).to_base_units().magnitude)
 
 
 # --------------------------------------------------------------------------- results
@@ -188,7 +152,8 @@ def estimate(*, rtol: float | None = None, model=None, layout=None, **known) -> 
         Any names of ``calc.vocabulary``: Quantities, strings such as ``"300e9 token"``, or plain
         numbers (only for params, active_params, tokens, compute, chips, cost, utilization, pue,
         flop_per_param_token, read in their canonical unit); numpy arrays for many scenarios.
-        ``hardware`` and ``precision`` are names (``"H100 SXM5"``, ``"bf16"``).
+        ``hardware`` and ``precision`` are names (``"H100 SXM5"``, ``"bf16"``); ``hardware`` may also be a
+        ``calc.data.Hardware`` resolved already.
 
     Returns
     -------
@@ -322,11 +287,13 @@ def _from_model(model, layout, known: dict):
 
             layout = replace(layout, precision=known["precision"])
         chips = read_value("chips", known["chips"])
+        hw = data.hardware(known["hardware"])  # resolved once: predict and the solver take the chip itself
+        known = {**known, "hardware": hw}
         if given_step is None:
-            step = predict(shape, known["hardware"], chips, layout)
+            step = predict(shape, hw, chips, layout)
         else:
             step = given_step
-            same = (data.hardware(known["hardware"]).name == data.hardware(step.hardware).name
+            same = (hw.name == step.hardware
                     and chips.m_as("chip") == step.chips and shape == step.model)
             if not same:
                 raise InputError("layout", f"the given step was predicted for {step.chips} {step.hardware} and another "
@@ -346,6 +313,9 @@ def _read_inputs(known: dict) -> tuple[dict[str, pint.Quantity], dict[str, str],
             hint = f"did you mean {' or '.join(close)}?" if close else "known: " + ", ".join(BY_NAME)
             raise InputError(name, f"not a name of the vocabulary; {hint}")
         if value is None:
+            continue
+        if name == "hardware" and isinstance(value, data.Hardware):  # resolved already, by the caller
+            text[name] = value
             continue
         if name in TEXT_FIELDS:
             if not isinstance(value, str) or not value.strip():
@@ -368,85 +338,6 @@ def _read_inputs(known: dict) -> tuple[dict[str, pint.Quantity], dict[str, str],
     if "precision" in text and text["precision"] not in data.PRECISIONS:
         raise InputError("precision", f"expected one of {', '.join(data.PRECISIONS)}, got {text['precision']!r}")
     return given, text, extremes
-
-
-@lru_cache(maxsize=256)  # keyed by user-chosen units: bounded
-def _factor(units, name: str) -> float:
-    return float(Q_(1.0, units).m_as(_UNIT[name]))
-
-
-def bounds(name: str) -> tuple[float, float]:
-    """The physical bounds of a quantity, as plain fractions: (0, 1] for utilization, [1, 3] for
-    PUE (``data/defaults.csv``), (0, inf) for everything else. Ranges are drawn within them.
-
-    >>> bounds("utilization")
-    (0.0, 1.0)
-    """
-    if name == "utilization":
-        return 0.0, 1.0
-    if name == "pue":
-        return 1.0, float(data.defaults()["pue_plausible_max"].value.magnitude)
-    return 0.0, math.inf
-
-
-def read_value(name: str, value, *, one: bool = True) -> pint.Quantity:
-    """One quantity of the vocabulary, read and checked exactly as ``estimate`` reads it: the
-    reader for every door that takes one value (cost, thresholds, scaling...); ``one=False``
-    also takes an array, one scenario per element.
-
-    >>> read_value("chips", "16384 GPU")
-    <Quantity(16384.0, 'chip')>
-    """
-    term = BY_NAME.get(name)
-    if term is None or term.unit is None:
-        raise InputError(name, "not a quantity of the vocabulary")
-    q = parse_quantity(value, name, term.unit, bare_ok=term.bare_ok)
-    if one and np.ndim(q.magnitude):
-        raise InputError(name, f"expected one value, got an array of {np.size(q.magnitude)} "
-                               "(calc.estimate and calc.uncertainty.sweep take arrays)")
-    _check_range(name, q)
-    return q
-
-
-def check_value(name: str, q: pint.Quantity) -> None:
-    """Refuse a value of ``name`` that is not finite, not positive, or outside its ``bounds``:
-    the one rule every door applies (``InputError`` naming ``name`` and what was read)."""
-    _check_range(name, q)
-
-
-def _check_range(name: str, q: pint.Quantity) -> None:
-    m = q.magnitude
-    if isinstance(m, np.ndarray):
-        if m.size == 0:
-            raise InputError(name, "expected a value, got an empty array")
-        lo, hi = float(m.min()), float(m.max())  # NaN propagates through both: one pass each, no temporaries
-    else:
-        lo = hi = float(m)
-    if not (math.isfinite(lo) and math.isfinite(hi)):
-        raise InputError(name, f"expected a finite number, got {_show(q)}")
-    if lo <= 0:
-        raise InputError(name, f"expected a positive quantity, got {_show(q)}")
-    f = _factor(q.units, name)
-    if not math.isfinite(hi * f) or lo * f < _TINY:  # fine in its own unit, beyond a float in the canonical one
-        what = "beyond" if not math.isfinite(hi * f) else "below"
-        raise InputError(name, f"expected a number a float holds; {_show(q, hi if what == 'beyond' else lo)} "
-                               f"is {what} what a float holds in {_UNIT[name] or 'a plain fraction'}")
-    if name == "utilization":
-        f = _factor(q.units, name)
-        if hi * f > 1:  # one rule at every door: a percent is written "40 %", never clamped or guessed
-            if f == 1 and 2 <= hi <= 100:
-                raise InputError(name, f"expected a fraction of peak between 0 and 1; {hi:g} looks like a percent: "
-                                       f"did you mean {hi / 100:.2f}? (or write \"{hi:g} %\")")
-            raise InputError(name, f"expected a fraction of peak between 0 and 1 (at most 100 %), got {_show(q, hi)}")
-    if name == "pue":
-        f = _factor(q.units, name)
-        if lo * f < 1:
-            raise InputError(name, f"expected a PUE of at least 1 (facility power / IT power), got {_show(q, lo)}")
-        top = float(data.defaults()["pue_plausible_max"].value.magnitude)
-        if hi * f > top:
-            hint = f"; {hi:g} looks like a percent: did you mean {hi / 100:.2f}?" if f == 1 and 100 <= hi <= 100 * top else ""
-            raise InputError(name, f"expected a PUE between 1 and {top:g} (facility power / IT power), got {_show(q, hi)}{hint}")
-    return lo, hi
 
 
 def _check_shapes(given: dict) -> None:
@@ -505,20 +396,6 @@ def _top_peak() -> float:
     return max(q.m_as("FLOP/s/chip") for h in data.hardware_table().values() for q in h.peaks.values())
 
 
-def _show(q: pint.Quantity, value: float | None = None) -> str:
-    """A value the user gave, readable, for an error message; for an array, the offending element."""
-    from calc.display import number
-
-    m = q.magnitude
-    unit = f"{q.units:~P}"
-    if isinstance(m, np.ndarray):
-        if value is None:
-            bad = m[~np.isfinite(m) | (m <= 0)] if m.size else m
-            value = float(bad.flat[0] if bad.size else m.flat[0])
-        return f"{number(value, 4)} {unit} (in an array of {m.size})".replace("  ", " ")
-    return f"{number(float(m), 4)} {unit}".strip()
-
-
 @cache
 def _units(name: str):
     return Q_(1.0, _UNIT[name]).units
@@ -540,148 +417,6 @@ def _base(name: str, q: pint.Quantity):
     """The magnitude of canonical ``q``: values are kept in canonical units, and the unit factors
     that the relations need are folded into one scalar per step (see ``_coefficient``)."""
     return q.magnitude
-
-
-def _coefficient(target: str | None, exps) -> float:
-    """Scalar making ``product(x_n ** e)`` of canonical magnitudes come out in ``target``'s
-    canonical unit (or in base units for a check, where target is None)."""
-    k = 1.0
-    for n, e in exps:
-        k *= _to_base(n) ** float(e)
-    return k / (_to_base(target) if target else 1.0)
-
-
-# ----------------------------------------------------------------- elimination over rationals
-
-
-@dataclass(frozen=True)
-class _Plan:
-    order: tuple  # (name, ((input name, exponent), ...), how) in evaluation order
-    checks: tuple  # ((known name, exponent), ...) that must multiply to 1
-    undetermined: frozenset
-
-
-@cache
-def _plan(known: frozenset, dense: bool) -> _Plan:
-    """Which unknowns the known names determine, as monomials of them, and which checks apply."""
-    unknown = [n for n in QUANTITIES if n not in known]
-    knowns = [n for n in QUANTITIES if n in known]
-    rows = []
-    for r in _relations(dense):
-        exps = {r.lhs: Fraction(1)}
-        for n in r.rhs:
-            exps[n] = exps.get(n, Fraction(0)) - 1
-        # unknown part | minus known part (moved to the right-hand side)
-        rows.append([Fraction(exps.get(n, 0)) for n in unknown] + [-Fraction(exps.get(n, 0)) for n in knowns])
-    nu = len(unknown)
-    pivots = _rref(rows, nu)
-    derived, determined = {}, set()
-    for i, col in enumerate(pivots):
-        row = rows[i]
-        if all(row[j] == 0 for j in range(nu) if j != col):
-            exps = tuple((knowns[k], row[nu + k]) for k in range(len(knowns)) if row[nu + k] != 0)
-            derived[unknown[col]] = exps
-            determined.add(unknown[col])
-    checks = []
-    for row in rows[len(pivots):]:
-        exps = tuple((knowns[k], -row[nu + k]) for k in range(len(knowns)) if row[nu + k] != 0)
-        if exps:
-            checks.append(exps)
-    order = _chain(known, derived, dense)
-    return _Plan(order, tuple(checks), frozenset(unknown) - determined)
-
-
-def _chain(known: frozenset, derived: dict, dense: bool) -> tuple:
-    """An evaluation order for the determined names: one relation step each where one applies
-    (so each costs a multiplication or two); where none does, the first name that only the
-    relations jointly determine, straight from the known names, and then on from there."""
-    order, have, todo = [], set(known), set(derived)
-    while todo:
-        step = _one_relation_step(have, todo, dense)
-        if step is None:  # only jointly determined: e.g. chip-hours from compute, peak, utilization
-            name = min(todo, key=QUANTITIES.index)
-            step = (name, derived[name], f"{name} = {_monomial_text(derived[name])}  (the relations, jointly)")
-        order.append(step)
-        have.add(step[0])
-        todo.discard(step[0])
-    return tuple(order)
-
-
-def _one_relation_step(have: set, todo: set, dense: bool):
-    for r in _relations(dense):
-        missing = [n for n in r.names if n not in have]
-        if len(missing) == 1 and missing[0] in todo:
-            name = missing[0]
-            if name == r.lhs:
-                exps = tuple((n, Fraction(1)) for n in r.rhs)
-            else:
-                exps = ((r.lhs, Fraction(1)),) + tuple((n, Fraction(-1)) for n in r.rhs if n != name)
-            cite = "" if r.cite == "definition" else f"  ({r.cite})" if r is DENSE else f"  {r.cite}"
-            return name, exps, r.solve_for(name) + cite
-    return None
-
-
-def _monomial_text(exps) -> str:
-    """``compute / (peak × utilization)`` for ((compute, 1), (peak, -1), (utilization, -1))."""
-    def power(n, e):
-        e = abs(e)
-        return n if e == 1 else f"{n}^{e}"
-    num = [power(n, e) for n, e in exps if e > 0] or ["1"]
-    den = [power(n, e) for n, e in exps if e < 0]
-    text = " × ".join(num)
-    if den:
-        text += " / " + (den[0] if len(den) == 1 else "(" + " × ".join(den) + ")")
-    return text
-
-
-def _rref(rows: list[list[Fraction]], ncols: int) -> list[int]:
-    """Reduce ``rows`` in place over the first ``ncols`` columns; returns the pivot columns."""
-    pivots, r = [], 0
-    for c in range(ncols):
-        p = next((i for i in range(r, len(rows)) if rows[i][c] != 0), None)
-        if p is None:
-            continue
-        rows[r], rows[p] = rows[p], rows[r]
-        lead = rows[r][c]
-        rows[r] = [x / lead for x in rows[r]]
-        for i in range(len(rows)):
-            if i != r and rows[i][c] != 0:
-                f = rows[i][c]
-                rows[i] = [a - f * b for a, b in zip(rows[i], rows[r])]
-        pivots.append(c)
-        r += 1
-    return pivots
-
-
-def _relations(dense: bool) -> tuple[Relation, ...]:
-    return RELATIONS + (DENSE,) if dense else RELATIONS
-
-
-def _evaluate(exps, values, coefficient: float = 1.0):
-    """``coefficient * product(values[n] ** e)``, with every scalar folded into one number first,
-    so that arrays see one operation per array operand. Never modifies an input in place."""
-    k, arrays = coefficient, []
-    for name, e in exps:
-        x = values[name]
-        if np.ndim(x) == 0:
-            k *= float(x) ** float(e)
-        elif e == 1 or e == -1:
-            arrays.append((x, e))
-        else:
-            arrays.append((x ** float(e), 1))
-    if not arrays:
-        return k
-    arrays.sort(key=lambda a: a[1] < 0)  # multiply before dividing
-    x, e = arrays[0]
-    out = (x if k == 1.0 else x * k) if e == 1 else k / x  # x alone is a read-only view (_canonical)
-    owned = out is not x  # a fresh array of ours: later steps write into it instead of allocating
-    for x, e in arrays[1:]:
-        op = np.multiply if e == 1 else np.divide
-        if owned and out.shape == np.broadcast_shapes(out.shape, np.shape(x)):
-            op(out, x, out=out)
-        else:
-            out, owned = op(out, x), True
-    return out
 
 
 def _check(plan: _Plan, values, items, rtol: float) -> None:
@@ -708,14 +443,6 @@ def _check(plan: _Plan, values, items, rtol: float) -> None:
             f"these inputs contradict each other{where}: {expr} = {_power_of_e(worst)}, not 1 "
             f"(tolerance {rtol:.0%}). [{roles}] Give fewer of them, or correct one.",
         )
-
-
-def _log_evaluate(exps, values):
-    """``log(product(values[n] ** e))`` with the unit factors, in log space (no overflow)."""
-    total = math.log(_coefficient(None, exps)) if _coefficient(None, exps) > 0 else 0.0
-    for name, e in exps:
-        total = total + float(e) * np.log(np.asarray(values[name], dtype=float))
-    return np.asarray(total)
 
 
 def _power_of_e(log_value: float) -> str:
@@ -751,9 +478,9 @@ def _apply_default(undetermined, values, items, hw):
             ref = d[name]
             return name, Item(ref.value.to(_UNIT[name]), "default", ref.source)
         if name == "price" and hw is not None:
-            from calc.cost import default_price, price_basis
+            from calc.prices import default_price, price_basis
 
-            p = default_price(hw.name)
+            p = default_price(hw)
             if p is not None:
                 return name, Item(p.price.to(_UNIT["price"]), "default", price_basis(p))
         if name == "power" and hw is not None and hw.tdp is not None:
@@ -767,9 +494,9 @@ def _missing(name, items, hw) -> str:
     if name == "price":
         if hw is None:
             return "give price"
-        from calc.cost import no_price_message
+        from calc.prices import no_price_message
 
-        return "give price: " + no_price_message(hw.name)
+        return "give price: " + no_price_message(hw)
     if name == "power":
         return "give power" + ("" if hw is None else f" (data/hardware.csv has no TDP for {hw.name})")
     for r in RELATIONS + (DENSE,):

@@ -40,6 +40,7 @@ import pint
 from calc import data
 from calc.architecture import Transformer
 from calc.errors import InputError
+from calc.reader import whole as _whole
 from calc.units import Q_, ureg
 from calc.vocabulary import RECOMPUTE, ZERO_STAGES
 
@@ -126,11 +127,6 @@ def lora_params(model: Transformer, rank: int) -> pint.Quantity:
     moe = n * (d + m.expert_ff) * m.experts + (n * (d + m.shared_ff) if m.shared_ff else 0)
     per = m.layers * attention + (m.layers - m.moe_layers) * dense + m.moe_layers * moe
     return Q_(rank * per, "param")
-
-
-def _whole(name, v, least=1):
-    if isinstance(v, bool) or not isinstance(v, int) or v < least:
-        raise InputError(name, f"expected a whole number >= {least}, got {v!r}")
 
 
 def activations_per_layer(model: Transformer, *, sequence: int, micro_batch: int = 1, recompute: str = "selective",

@@ -22,6 +22,7 @@ import pint
 
 from calc import data
 from calc.errors import InputError
+from calc.reader import read_value
 from calc.units import Q_
 
 
@@ -46,8 +47,6 @@ class Law:
 
 def _counts(q, field, unit):
     """Counts of ``field`` in ``unit``, read and checked as every door reads them (arrays allowed)."""
-    from calc.estimate import read_value
-
     m = read_value(field, q, one=False).m_as(unit)
     return np.asarray(m, dtype=float) if np.ndim(m) else float(m)
 
@@ -105,8 +104,6 @@ def compute_optimal(compute, law_name: str = "besiroglu2024") -> Optimum:
     >>> round(compute_optimal("3.14e23 FLOP", "besiroglu2024").tokens_per_param)
     19
     """
-    from calc.estimate import read_value
-
     c = read_value("compute", compute)
     flop = float(c.m_as("FLOP"))
     lw = law(law_name)
@@ -133,8 +130,6 @@ def compute_optimal(compute, law_name: str = "besiroglu2024") -> Optimum:
 
 def allocation(params, tokens, law_name: str = "besiroglu2024") -> dict:
     """How far a run is from compute-optimal: its loss, the optimum's, and the size ratios."""
-    from calc.estimate import read_value
-
     n = float(read_value("params", params).m_as("param"))
     d = float(read_value("tokens", tokens).m_as("token"))
     opt = compute_optimal(Q_(6 * n * d, "FLOP"), law_name)

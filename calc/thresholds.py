@@ -15,6 +15,7 @@ import pint
 from calc import data
 from calc.errors import InputError
 from calc.estimate import Estimate, estimate
+from calc.reader import read_value
 from calc.units import Q_, parse_quantity
 
 
@@ -59,8 +60,6 @@ def run_crossings(compute, fine_tuning=None, cost=None, scope: str = "all models
     >>> [c.threshold.id for c in run_crossings("3.8e25 FLOP") if c.crosses]
     ['eu-ai-act-systemic']
     """
-    from calc.estimate import read_value
-
     scopes = {"all models"} | {th.applies_to for th in data.thresholds().values()}
     if scope not in scopes:
         raise InputError("scope", f"expected one of {', '.join(sorted(scopes))}; got {scope!r:.40}")
@@ -88,8 +87,6 @@ def cluster_crossings(chips, hardware: str) -> list[Crossing]:
     >>> [(c.measure, c.crosses) for c in cluster_crossings(100_000, "H100 SXM5")][:2]
     [('cluster peak (bf16)', False), ('cluster peak (fp16)', False)]
     """
-    from calc.estimate import read_value
-
     n = read_value("chips", chips)
     hw = data.hardware(hardware)
     out = []
@@ -110,16 +107,12 @@ def time_to_reach(line, chips, hardware: str, utilization=None, precision: str |
     >>> round(est.duration.m_as("day"), 1)
     29.2
     """
-    from calc.estimate import read_value
-
     return estimate(compute=read_value("compute", line), chips=read_value("chips", chips), hardware=hardware,
                     utilization=utilization, precision=precision)
 
 
 def runs_per_budget(budget, cost) -> float:
     """How many runs of ``cost`` a ``budget`` buys (a plain number)."""
-    from calc.estimate import read_value
-
     b = parse_quantity(budget, "budget", "USD", bare_ok=True)
     if np.ndim(b.magnitude) or not (0 < b.magnitude < float("inf")):
         raise InputError("budget", f"expected one positive finite amount of money, got {b:~P}")

@@ -23,7 +23,8 @@ import numpy as np
 import pint
 
 from calc.errors import InputError
-from calc.estimate import Estimate, bounds, check_value, estimate
+from calc.estimate import Estimate, estimate
+from calc.reader import bounds, check_value
 from calc.units import Q_, is_plain_number, parse_quantity, read_number
 from calc.vocabulary import BY_NAME, QUANTITIES
 

@@ -274,3 +274,16 @@ def test_whole_number_flags_read_as_other_numbers(capsys):
     code, out, _ = run(capsys, "step", "--model", "llama 2 70b", "--hardware", "H100 SXM5", "--chips", "2048",
                        "--global-batch", "1536", "--tensor", "8", "--pipeline", "8")
     assert code == 0 and "step time" in out  # shape names are case-insensitive, as everywhere
+
+
+def test_one_flag_one_meaning_across_commands():
+    # issue 18: the same idea has the same flag, help and default in every command that takes it
+    from calc.__main__ import build_parser
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command").choices
+    for flag in ("--hardware", "--precision", "--config"):
+        helps = {name: next(a.help for a in p._actions if flag in a.option_strings)
+                 for name, p in sub.items() if any(flag in a.option_strings for a in p._actions)}
+        assert len(helps) >= 2, flag
+        stems = {h.split(" (default")[0] for h in helps.values()}
+        assert len(stems) == 1, (flag, helps)

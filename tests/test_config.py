@@ -1,12 +1,17 @@
 """Reading a Hugging Face config.json: every listed model type, and clear errors for the rest."""
 
 import json
+import os
+import time
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import calc
 from calc import data
 from calc.architecture import CONFIG_TYPES, Transformer, published
+from calc.architecture import config as config_door
 
 LISTED = ("gpt2", "gpt_neox", "llama", "mistral", "mixtral", "qwen2", "qwen2_moe", "qwen3", "gemma", "gemma2",
           "phi3", "falcon", "olmo", "bloom", "deepseek_v2", "deepseek_v3")  # issue 13
@@ -108,3 +113,126 @@ def test_a_multimodal_config_says_where_its_language_model_is():
     with pytest.raises(calc.InputError, match="multimodal.*text_config"):
         Transformer.from_config(cfg)
     assert Transformer.from_config(cfg["text_config"]).params().m_as("param") == 999_885_952  # tests/golden
+
+
+def test_a_family_is_one_registered_function():
+    from calc.architecture import config, families
+
+    assert set(CONFIG_TYPES) == set(config.READERS)
+    for kind, read in config.READERS.items():  # each reader is a documented function of calc.architecture.families
+        assert read.__module__ == families.__name__ and read.__doc__, kind
+    with pytest.raises(ValueError, match="llama"):  # a model_type has one reader
+        config.reader("llama")(lambda c: {})
+
+    @config.reader("llama_tied_test")
+    def tied(c):
+        return {**families.llama(c), "tied_embeddings": True}
+    try:
+        cfg = dict(data.model_config("llama-3-8b.json"), model_type="llama_tied_test")
+        llama = Transformer.from_config(dict(cfg, model_type="llama"))
+        assert Transformer.from_config(cfg).params() == llama.params() - llama.vocab * llama.d_model * calc.ureg.param
+    finally:
+        del config.READERS["llama_tied_test"]
+
+
+# --------------------------------------------------------------------------- the config door holds (issue 21)
+
+
+
+
+
+def _refused(cfg, match=None, seconds=1.0):
+    start = time.perf_counter()
+    with pytest.raises(calc.InputError, match=match) as exc:
+        Transformer.from_config(cfg)
+    assert time.perf_counter() - start < seconds
+    assert exc.value.field == "config" and "\n" not in str(exc.value) and len(str(exc.value)) < 400
+    return exc.value
+
+
+def test_a_device_a_fifo_or_a_folder_is_never_read(tmp_path):
+    _refused("/dev/zero", "not a regular file")
+    _refused(tmp_path, "not a regular file")
+    if hasattr(os, "mkfifo"):  # opening a FIFO would wait for a writer forever
+        os.mkfifo(tmp_path / "fifo")
+        _refused(tmp_path / "fifo", "not a regular file")
+
+
+def test_a_file_beyond_a_mebibyte_is_refused_unread(tmp_path):
+    big = tmp_path / "config.json"
+    big.write_text('{"model_type": "llama", "pad": "' + "x" * config_door.MAX_BYTES + '"}')
+    _refused(big, "larger than 1,048,576 bytes")
+
+
+def test_deep_nesting_and_long_integers_are_one_line(tmp_path):
+    f = tmp_path / "config.json"
+    f.write_text('{"model_type": "llama", "x": ' + "[" * 200_000 + "]" * 200_000 + "}")
+    _refused(f, "nested deeper")
+    f.write_text('{"model_type": "llama", "hidden_size": 1' + "0" * 5000 + "}")
+    _refused(f, "5,001 digits")
+    f.write_text('{"model_type": "llama", "hidden_size": NaN}')
+    _refused(f, "finite")
+    cfg = dict(data.model_config("llama-3-8b.json"), hidden_size=10 ** 5000)  # the same from Python
+    _refused(cfg, "about 5,001 digits")
+    _refused(dict(cfg, hidden_size=2 ** 53 + 1), "up to 2\\^53")
+    nested = []
+    for _ in range(100_000):
+        nested = [nested]
+    _refused(dict(cfg, hidden_size=nested), "a list of 1 item")
+
+
+@pytest.mark.parametrize("kind", [["llama"], {"a": 1}, 3, 2.5, True])
+def test_a_model_type_that_is_not_a_name_is_refused(kind):
+    _refused({"model_type": kind}, "model_type must be a name")
+
+
+@pytest.mark.parametrize("layers", [10 ** 12, 2 ** 31])
+@pytest.mark.parametrize("name", ["qwen1.5-moe-a2.7b.json", "deepseek-v3.json", "mixtral-8x7b.json", "llama-3-8b.json"])
+def test_a_huge_layer_count_returns_at_once(name, layers):
+    start = time.perf_counter()
+    t = Transformer.from_config(dict(data.model_config(name), num_hidden_layers=layers))
+    t.params(), t.flop_per_token("exact", recompute="full"), t.breakdown()
+    assert time.perf_counter() - start < 0.5 and t.layers == layers
+    assert t.moe_layers in (0, layers - t.dense_layers) and t.dense_layers < 10
+
+
+def test_moe_freq_zero_is_refused_not_a_zero_division():
+    _refused(dict(data.model_config("deepseek-v3.json"), moe_layer_freq=0), "moe_layer_freq")
+
+
+_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+                     | st.text(max_size=20),
+                     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+                     max_leaves=12)
+_BASES = [n for n in ("llama-3-8b.json", "qwen1.5-moe-a2.7b.json", "deepseek-v3.json", "falcon-7b.json", "gpt2.json",
+                      "mixtral-8x7b.json") if (data.DATA_DIR / "configs" / n).exists()]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(_BASES), st.dictionaries(st.sampled_from(sorted({k for n in _BASES for k in data.model_config(n)}
+                                                                     | {"model_type", "mlp_only_layers"})),
+                                                _JSON | st.integers(min_value=-2 ** 70, max_value=2 ** 70), max_size=4))
+def test_any_config_dict_is_a_shape_or_one_documented_error(base, changes):
+    cfg = dict(data.model_config(base), **changes)
+    start = time.perf_counter()
+    try:
+        t = Transformer.from_config(cfg)
+        t.params(), t.active_params(), t.flop_per_token()
+    except calc.InputError as exc:  # the documented errors only: never TypeError, KeyError, OverflowError...
+        assert "\n" not in str(exc) and len(str(exc)) < 600
+    assert time.perf_counter() - start < 0.5
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.binary(max_size=200) | st.text(max_size=200).map(str.encode)
+       | st.builds(lambda d: json.dumps(d).encode(), st.dictionaries(st.sampled_from(
+           ["model_type", "hidden_size", "num_hidden_layers", "num_attention_heads", "vocab_size"]), _JSON)))
+def test_any_file_is_a_shape_or_one_documented_error(tmp_path, raw):
+    f = tmp_path / "config.json"
+    f.write_bytes(raw)
+    start = time.perf_counter()
+    try:
+        Transformer.from_config(f)
+    except calc.InputError as exc:
+        assert exc.field == "config" and "\n" not in str(exc)
+    assert time.perf_counter() - start < 0.5

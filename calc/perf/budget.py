@@ -127,11 +127,11 @@ def _price(price, hw, money) -> tuple:
     """(USD per chip-hour or None, where it comes from): the price given, or calc.estimate's default by the same rule."""
     if price is not None:
         return parse_quantity(price, "price", "USD/chip/hour", bare_ok=True).to("USD/chip/hour"), "given"
-    from calc.cost import default_price, no_price_message, price_basis
+    from calc.prices import default_price, no_price_message, price_basis
 
-    found = default_price(hw.name)
+    found = default_price(hw)
     if found is None and money.check("[currency]"):
-        raise InputError("price", no_price_message(hw.name) + "; or give the budget in chip-hours")
+        raise InputError("price", no_price_message(hw) + "; or give the budget in chip-hours")
     return (None, "none") if found is None else (found.price.to("USD/chip/hour"), price_basis(found))
 
 

@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 from calc.architecture import Transformer
 from calc.errors import InputError
+from calc.reader import whole
 from calc.vocabulary import RECOMPUTE, ZERO_STAGES  # recomputation modes and ZeRO stages, defined there
 
 SCHEDULES = ("1f1b", "dualpipe")  # pipeline schedules: Megatron's (interleaved) 1F1B, DeepSeek-V3's DualPipe
@@ -69,7 +70,7 @@ class Layout:
     sequence: int | None = _field(None, "tokens per sequence (default: the model's context)")
     recompute: str = _field("selective", "activation recomputation: none, selective (default) or full", choices=RECOMPUTE,
                             label="Recomputation")
-    precision: str | None = _field(None, "number format of the matmuls (default: the chip's 16-bit format)")
+    precision: str | None = _field(None, "number format of the peak: bf16, fp16, fp8, tf32, fp32... (default: the chip's 16-bit format)")
     sequence_parallel: bool | None = _field(None, "split norms and dropouts over the tensor ranks too "
                                                   "(default: on when tensor > 1)")
     flash_attention: bool = _field(True, "the attention core as one fused kernel (default); off: the scores "
@@ -158,13 +159,6 @@ class Sizes(NamedTuple):
     stage_layers: float  # layers on the fullest pipeline stage
     sequence_parallel: bool
     dualpipe: bool
-
-
-def whole(name: str, value, low: int = 1) -> int:
-    """``value`` if it is a whole number >= ``low`` (not a bool), else an InputError naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise InputError(name, f"expected a whole number >= {low}, got {value!r}")
-    return value
 
 
 def check_options(layout: Layout) -> None:

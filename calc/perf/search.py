@@ -8,6 +8,7 @@ choices by hand). Memory, the slow part, is checked fastest first and only until
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from calc.architecture import lookup, published  # noqa: F401 (published: the doctest's)
@@ -36,8 +37,9 @@ class Search:
 
 
 def divisors(x: int) -> list[int]:
-    """Every whole number that divides ``x``, smallest first."""
-    return [i for i in range(1, x + 1) if x % i == 0]
+    """Every whole number that divides ``x``, smallest first (pairs up to the square root: no loop over ``x``)."""
+    small = [i for i in range(1, math.isqrt(x) + 1) if x % i == 0]
+    return small + [x // i for i in reversed(small) if i * i != x]
 
 
 def candidates(model, chips: int, global_batch: int, sequence: int, precision: str, flash_attention: bool,

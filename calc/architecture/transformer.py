@@ -1,38 +1,23 @@
-"""A transformer's shape: exact parameter counts and training FLOP per token.
+"""A transformer's shape and its exact parameter counts.
 
 Shape numbers (layers, width, heads) are plain ints; totals are Quantities. A shape comes from its
-fields, from a Hugging Face ``config.json`` (``Transformer.from_config``) or from
-``data/architectures.csv`` (``published()``). Training FLOP per token, by named counts never mixed:
-
-    kaplan2020     6 N                                  [Kaplan2020] sec. 2.1 (N: active, non-embedding
-                                                        parameters in the paper; here all active ones)
-    palm2022       6 N' + 12 L H Q T                    [Chowdhery2022] app. B (model FLOP; N' leaves out
-                                                        the input embedding lookups, which cost no FLOP)
-    megatron2021   72 L h^2 (1 + T/(6h) + V/(12 L h))   [Narayanan2021] eq. 3 without recomputation; with
-                   96 L h^2 (1 + T/(6h) + V/(16 L h))   full recomputation (the logits, 6 V h, never re-run)
-    exact          6 M + 6 L H (Q_k + Q_v) T            every matrix multiply of the forward and backward
-                   (+ the forward once more under       pass, as ``torch.utils.flop_counter`` counts them:
-                   recomputation)                       M the active weight matrices, incl. the unembedding
-
-Model FLOP (what MFU divides) is ``palm2022``; ``exact`` with recomputation counts hardware FLOP.
+fields, from a Hugging Face ``config.json`` (``Transformer.from_config``, read by
+``calc.architecture.families``) or from ``data/architectures.csv`` (``calc.architecture.published``).
+Training FLOP per token, by named counts never mixed, are in ``calc.architecture.flop``.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import json
-import os
 from dataclasses import dataclass
-from functools import cache
 
 import pint
 
-from calc import data
+from calc.architecture import flop
+from calc.architecture.config import shape_fields
 from calc.errors import InputError
+from calc.reader import whole as _whole
 from calc.units import Q_
-from calc.vocabulary import RECOMPUTE
 
-FLOP_COUNTS = ("kaplan2020", "palm2022", "megatron2021", "megatron2021-recompute", "exact")
 # Parameters per channel of one normalization layer: scale and shift, scale only, or none (OLMo 1).
 NORMS = {"layernorm": 2, "layernorm-nobias": 1, "rmsnorm": 1, "nonparametric": 0}
 # Query/key normalization: none, one norm of a head's width shared by the heads (Qwen3), or one over
@@ -258,6 +243,7 @@ class Transformer:
 
         Examples
         --------
+        >>> from calc.architecture import published
         >>> round(published()["DeepSeek-V3"][0].mtp_params().m_as("param") / 1e9, 1)
         11.6
         """
@@ -282,6 +268,7 @@ class Transformer:
 
         Examples
         --------
+        >>> from calc.architecture import published
         >>> published()["Mixtral 8x7B"][0].largest_layer()   # 8 experts x 3 x 4096 x 14336
         <Quantity(1409286144, 'param')>
         """
@@ -309,6 +296,7 @@ class Transformer:
 
         Examples
         --------
+        >>> from calc.architecture import published
         >>> gpt2 = published()["GPT-2 small"][0]
         >>> round(sum(gpt2.flop_breakdown().values()).m_as("FLOP/token") / 1e8, 3)
         8.544
@@ -328,7 +316,7 @@ class Transformer:
 
     def flop_per_token(self, count: str = "palm2022", context: int | None = None, *, sequence: int | None = None,
                        recompute: str | None = None) -> pint.Quantity:
-        """Training FLOP per token by one of ``FLOP_COUNTS`` (see the module docstring).
+        """Training FLOP per token by one of ``FLOP_COUNTS`` (see ``calc.architecture.flop``).
 
         Parameters
         ----------
@@ -348,44 +336,13 @@ class Transformer:
 
         Examples
         --------
+        >>> from calc.architecture import published
         >>> gpt2 = published()["GPT-2 small"][0]   # [Narayanan2021] eq. 3: 72 L d^2 + 12 L T d + 6 V d
         >>> gpt2.flop_per_token("megatron2021").m_as("FLOP/token")
         854438400.0
         """
         T = self._sequence(context, sequence)
-        if count == "megatron2021-recompute":
-            count, recompute = "megatron2021", recompute or "full"
-        recompute = recompute or "none"
-        if recompute not in RECOMPUTE:
-            raise InputError("recompute", f"expected one of {', '.join(RECOMPUTE)}, got {recompute!r}")
-        L, d, H = self.layers, self.d_model, self.heads
-        attention = 6 * L * H * (self.qk_dim + self.v_dim) * T  # scores (Q K^T) and values, forward + backward
-        if count in ("kaplan2020", "palm2022") and recompute != "none":
-            raise InputError("recompute", f"{count} counts model FLOP, which leave recomputation out; "
-                                          "use exact or megatron2021")
-        if count == "kaplan2020":
-            flop = 6 * self.active_params().m_as("param")
-        elif count == "palm2022":  # 12 L H Q T with Q = head width; latent attention: 6 L H (qk + v) T
-            lookups = self._parts()["position embedding"] + (0 if self.tied_embeddings else self.vocab * d)
-            flop = 6 * (self.active_params().m_as("param") - lookups) + attention
-        elif count == "megatron2021":
-            if not self.is_megatron_shape:
-                raise InputError("count", "Narayanan et al.'s eq. 3 assumes a dense transformer with full attention "
-                                          "and a 4 x width feed-forward; use palm2022 or exact for this shape")
-            if recompute == "selective":
-                raise InputError("recompute", "Narayanan et al.'s eq. 3 has no selective recomputation; use exact")
-            layer_part = 72 * L * d * d * (1 + T / (6 * d)) * (4 / 3 if recompute == "full" else 1)
-            flop = layer_part + 6 * self.vocab * d
-        elif count == "exact":
-            m = self.matmul_params()
-            flop = 6 * sum(m.values()) + attention
-            if recompute == "full":  # one more forward of every layer; the logits are not re-run
-                flop += 2 * (m["attention projections"] + m["feed-forward"]) + attention / 3
-            elif recompute == "selective":
-                flop += attention / 3
-        else:
-            raise InputError("count", f"unknown FLOP count {count!r}; expected one of {', '.join(FLOP_COUNTS)}")
-        return Q_(float(flop), "FLOP/token")
+        return Q_(float(flop.per_token(self, count, T, recompute)), "FLOP/token")
 
     def as_inputs(self, count: str = "palm2022", context: int | None = None) -> dict[str, pint.Quantity]:
         """The shape as inputs of ``calc.estimate``: params, active_params and flop_per_param_token.
@@ -393,6 +350,7 @@ class Transformer:
         Examples
         --------
         >>> import calc
+        >>> from calc.architecture import published
         >>> gpt3 = published()["GPT-3 175B"][0]
         >>> est = calc.estimate(**gpt3.as_inputs(), tokens="300e9 token")
         >>> round(est.compute.m_as("FLOP") / 3.14e23, 3)
@@ -437,306 +395,6 @@ class Transformer:
         ...     "vocab_size": 128256, "max_position_embeddings": 8192}).params()   # Llama 3 8B
         <Quantity(8030261248, 'param')>
         """
-        if isinstance(config, (str, os.PathLike)):
-            try:
-                with open(config, encoding="utf-8") as f:
-                    config = json.load(f)
-            except OSError as exc:
-                raise InputError("config", f"cannot read {str(config)!r}: {exc.strerror or exc}") from None
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                raise InputError("config", f"{str(config)!r} is not a JSON file ({exc})") from None
-        if not isinstance(config, dict):
-            raise InputError("config", f"expected a JSON object (a config.json), got {type(config).__name__}")
-        kind = config.get("model_type")
-        if kind not in _READERS:
-            got = "no model_type" if kind is None else f"model_type {kind!r}"
-            if isinstance(config.get("text_config"), dict):  # multimodal: its vision tower would go uncounted
-                got += (" (a multimodal config: its text_config alone describes the language model, "
-                        "without the vision encoder)")
-            raise InputError("config", f"{got}; known model types: {', '.join(sorted(_READERS))}")
-        return cls(**_READERS[kind](_Config(config, kind)))
+        return cls(**shape_fields(config))
 
 
-def _whole(name, v, least):
-    if isinstance(v, bool) or not isinstance(v, int) or v < least:
-        raise InputError(name, f"expected a whole number >= {least}, got {v!r}")
-
-
-# --------------------------------------------------------------------------- config readers
-
-_REQUIRED = object()
-
-
-class _Config:
-    """Typed access to a config dict: a missing or malformed field is an InputError naming it."""
-
-    def __init__(self, raw: dict, kind: str):
-        self.raw, self.kind = raw, kind
-
-    def _get(self, key, default, aliases=()):
-        for k in (key, *aliases):
-            if k in self.raw and self.raw[k] is not None:
-                return self.raw[k], k
-        if default is _REQUIRED:
-            raise InputError("config", f"a {self.kind} config.json needs {key!r}, which is missing")
-        return default, None
-
-    def int(self, key, default=_REQUIRED, aliases=()):
-        v, k = self._get(key, default, aliases)
-        if k is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 0):
-            raise InputError("config", f"{k!r} must be a whole number >= 0, got {v!r}")
-        return v
-
-    def bool(self, key, default):
-        v, k = self._get(key, default)
-        if k is not None and not isinstance(v, bool):
-            raise InputError("config", f"{k!r} must be true or false, got {v!r}")
-        return v
-
-    def ints(self, key):
-        v, k = self._get(key, [])
-        if not isinstance(v, list) or any(isinstance(i, bool) or not isinstance(i, int) for i in v):
-            raise InputError("config", f"{k!r} must be a list of layer numbers, got {v!r}")
-        return v
-
-    def head_dim(self, default=None):
-        """``head_dim``, or None when it is d_model / heads anyway."""
-        return self.int("head_dim", default)
-
-
-def _common(c: _Config, *, tie: bool, context: str = "max_position_embeddings", context_default=_REQUIRED) -> dict:
-    return {"layers": c.int("num_hidden_layers"), "d_model": c.int("hidden_size"),
-            "heads": c.int("num_attention_heads"), "vocab": c.int("vocab_size"),
-            "context": c.int(context, context_default), "tied_embeddings": c.bool("tie_word_embeddings", tie)}
-
-
-def _llama(c: _Config, *, tie=False, qkv_bias=None, head_dim=None, norm="rmsnorm", norms=2, qk_norm="none") -> dict:
-    """Llama and its descendants: gated feed-forward, RMS norms, optional grouped-query attention."""
-    s = _common(c, tie=tie)
-    bias = c.bool("attention_bias", False)
-    s.update(kv_heads=c.int("num_key_value_heads", s["heads"]), head_dim=c.head_dim(head_dim),
-             d_ff=c.int("intermediate_size"), gated=True, norm=norm, norms_per_layer=norms, qk_norm=qk_norm,
-             qkv_bias=bias if qkv_bias is None else qkv_bias, out_bias=bias, mlp_bias=c.bool("mlp_bias", False))
-    return s
-
-
-def _mixtral(c):
-    s = _llama(c)
-    s.update(experts=c.int("num_local_experts", aliases=("num_experts",)), experts_per_token=c.int("num_experts_per_tok"))
-    return s
-
-
-def _qwen_moe(c, s):
-    """Qwen-MoE layer rule: experts on layer i unless listed in mlp_only_layers or (i+1) % step != 0."""
-    L, E, step = s["layers"], c.int("num_experts"), c.int("decoder_sparse_step", 1)
-    only = set(c.ints("mlp_only_layers"))
-    moe = sum(1 for i in range(L) if i not in only and E > 0 and step and (i + 1) % step == 0)
-    s.update(experts=max(E, 1), experts_per_token=c.int("num_experts_per_tok"), expert_d_ff=c.int("moe_intermediate_size"),
-             dense_layers=L - moe if E > 1 else 0)
-    return s
-
-
-def _qwen2_moe(c):
-    s = _qwen_moe(c, _llama(c, qkv_bias=c.bool("qkv_bias", True)))
-    s.update(out_bias=False, shared_d_ff=c.int("shared_expert_intermediate_size"), shared_expert_gate=True)
-    return s
-
-
-def _deepseek(c):
-    """DeepSeek-V2/V3: latent attention, shared experts, leading dense layers, moe_layer_freq, MTP."""
-    s = _common(c, tie=False)
-    L, E = s["layers"], c.int("n_routed_experts", 0)
-    first, freq = c.int("first_k_dense_replace", 0), c.int("moe_layer_freq", 1)
-    moe = sum(1 for i in range(L) if E and i >= first and i % freq == 0)
-    bias = c.bool("attention_bias", False)
-    s.update(d_ff=c.int("intermediate_size"), gated=True, norm="rmsnorm", qkv_bias=bias, out_bias=bias,
-             mlp_bias=c.bool("mlp_bias", False), q_lora_rank=c.int("q_lora_rank", None) or None,
-             kv_lora_rank=c.int("kv_lora_rank"), qk_nope_head_dim=c.int("qk_nope_head_dim"),
-             qk_rope_head_dim=c.int("qk_rope_head_dim"), v_head_dim=c.int("v_head_dim"),
-             mtp_modules=c.int("num_nextn_predict_layers", 0))
-    if E:
-        s.update(experts=E, experts_per_token=c.int("num_experts_per_tok"), expert_d_ff=c.int("moe_intermediate_size"),
-                 shared_experts=c.int("n_shared_experts", 0), dense_layers=L - moe)
-    return s
-
-
-def _falcon(c):
-    s = _common(c, tie=True, context_default=2048)  # falcon configs may leave the context out (2048 trained)
-    new, parallel = c.bool("new_decoder_architecture", False), c.bool("parallel_attn", True)
-    kv = c.int("num_kv_heads", s["heads"], aliases=("n_head_kv",)) if new else (
-        1 if c.bool("multi_query", True) else s["heads"])
-    lns = c.int("num_ln_in_parallel_attn", 2 if new else 1)
-    bias = c.bool("bias", False)
-    s.update(kv_heads=kv, d_ff=c.int("ffn_hidden_size", 4 * s["d_model"]), biases=bias, norm="layernorm",
-             parallel_block=parallel, norms_per_layer=(2 if lns == 2 else 1) if parallel else 2)
-    return s
-
-
-def _gpt2(c):
-    s = {"layers": c.int("n_layer"), "d_model": c.int("n_embd"), "heads": c.int("n_head"), "vocab": c.int("vocab_size"),
-         "context": c.int("n_positions"), "tied_embeddings": c.bool("tie_word_embeddings", True)}
-    s.update(d_ff=c.int("n_inner", 4 * s["d_model"]), learned_positions=True, biases=True, norm="layernorm")
-    return s
-
-
-def _gpt_neox(c):
-    s = _common(c, tie=False)
-    bias = c.bool("attention_bias", True)
-    s.update(d_ff=c.int("intermediate_size"), qkv_bias=bias, out_bias=bias, mlp_bias=True, norm="layernorm",
-             parallel_block=c.bool("use_parallel_residual", True))
-    return s
-
-
-def _bloom(c):
-    s = {"layers": c.int("n_layer", aliases=("num_hidden_layers",)),
-         "d_model": c.int("hidden_size", aliases=("n_embed",)), "heads": c.int("n_head", aliases=("num_attention_heads",)),
-         "vocab": c.int("vocab_size"), "context": c.int("seq_length", 2048),  # ALiBi: no trained length in config
-         "tied_embeddings": c.bool("tie_word_embeddings", True)}
-    s.update(biases=True, norm="layernorm", embedding_norm=True)
-    return s
-
-
-def _gptj(c):
-    """GPT-J: one LayerNorm per parallel block, no attention biases, a biased output layer."""
-    s = {"layers": c.int("n_layer"), "d_model": c.int("n_embd"), "heads": c.int("n_head"), "vocab": c.int("vocab_size"),
-         "context": c.int("n_positions"), "tied_embeddings": c.bool("tie_word_embeddings", False)}
-    s.update(d_ff=c.int("n_inner", 4 * s["d_model"]), mlp_bias=True, norm="layernorm", norms_per_layer=1,
-             parallel_block=True, unembedding_bias=True)
-    return s
-
-
-def _phi(c):
-    """Phi-1/2: one LayerNorm per parallel block, biases everywhere, a biased output layer."""
-    s = _common(c, tie=False)
-    s.update(kv_heads=c.int("num_key_value_heads", s["heads"]), d_ff=c.int("intermediate_size"), biases=True,
-             norm="layernorm", norms_per_layer=1, parallel_block=True, unembedding_bias=True,
-             qk_norm="head" if c.bool("qk_layernorm", False) else "none")
-    return s
-
-
-def _stablelm(c):
-    s = _common(c, tie=False)
-    if c.bool("qk_layernorm", False):  # one LayerNorm per head, without bias: a layout we do not count
-        raise InputError("config", "a stablelm config.json with qk_layernorm true is not supported yet")
-    parallel = c.bool("use_parallel_residual", False)
-    s.update(kv_heads=c.int("num_key_value_heads", s["heads"]), d_ff=c.int("intermediate_size"), gated=True,
-             qkv_bias=c.bool("use_qkv_bias", False), out_bias=False, mlp_bias=False, norm="layernorm",
-             parallel_block=parallel, norms_per_layer=1 if parallel else 2)
-    return s
-
-
-def _cohere(c):
-    """Cohere (Command R): LayerNorm without bias, one per parallel block; per-head QK-norm weights."""
-    s = _llama(c, tie=True, norm="layernorm-nobias", norms=1, qk_norm="full" if c.bool("use_qk_norm", False) else "none")
-    s.update(parallel_block=True)
-    return s
-
-
-def _olmoe(c):
-    s = _llama(c, qk_norm="full")
-    s.update(experts=c.int("num_experts"), experts_per_token=c.int("num_experts_per_tok"),
-             expert_d_ff=s["d_ff"])
-    return s
-
-
-def _starcoder2(c):
-    s = _common(c, tie=True)
-    bias = c.bool("use_bias", True)
-    s.update(kv_heads=c.int("num_key_value_heads", s["heads"]), d_ff=c.int("intermediate_size"), biases=bias,
-             norm="layernorm")
-    return s
-
-
-_READERS = {
-    "gpt2": _gpt2,
-    "gpt_neox": _gpt_neox,
-    "bloom": _bloom,
-    "falcon": _falcon,
-    "llama": _llama,
-    "mistral": _llama,
-    "phi3": _llama,
-    "qwen2": lambda c: {**_llama(c), "qkv_bias": True, "out_bias": False},
-    "qwen3": lambda c: _llama(c, head_dim=128, qk_norm="head"),
-    "gemma": lambda c: _llama(c, tie=True, head_dim=256),
-    "gemma2": lambda c: _llama(c, tie=True, head_dim=256, norms=4),
-    "olmo": lambda c: _llama(c, norm="nonparametric"),
-    "olmo2": lambda c: _llama(c, qk_norm="full"),
-    "gemma3_text": lambda c: _llama(c, tie=True, head_dim=256, norms=4, qk_norm="head"),
-    "gptj": _gptj,
-    "phi": _phi,
-    "stablelm": _stablelm,
-    "cohere": _cohere,
-    "granite": _llama,
-    "olmoe": _olmoe,
-    "starcoder2": _starcoder2,
-    "mixtral": _mixtral,
-    "qwen2_moe": _qwen2_moe,
-    "qwen3_moe": lambda c: _qwen_moe(c, _llama(c, head_dim=128, qk_norm="head")),
-    "deepseek_v2": _deepseek,
-    "deepseek_v3": _deepseek,
-}
-CONFIG_TYPES = tuple(sorted(_READERS))
-
-
-# --------------------------------------------------------------------------- published shapes
-
-_SHAPE_COLUMNS = {"layers": int, "d_model": int, "heads": int, "kv_heads": int, "d_ff": int, "vocab": int,
-                  "context": int, "experts": int, "experts_per_token": int, "shared_experts": int, "expert_d_ff": int,
-                  "dense_layers": int, "q_lora_rank": int, "kv_lora_rank": int, "qk_nope_head_dim": int,
-                  "qk_rope_head_dim": int, "v_head_dim": int, "head_dim": int, "gated": bool,
-                  "tied_embeddings": bool, "learned_positions": bool, "biases": bool, "parallel_block": bool,
-                  "norm": str}
-
-
-@cache
-def lookup(model) -> Transformer:
-    """A shape: a ``Transformer`` as it is, or a name of data/architectures.csv (case and spacing
-    ignored); an unknown name is an error that suggests the names containing it.
-
-    >>> lookup("llama 2 70b").params().m_as("param") == lookup("Llama 2 70B").params().m_as("param")
-    True
-    """
-    if isinstance(model, Transformer):
-        return model
-    shapes = published()
-    if not isinstance(model, str) or not model.strip():
-        raise InputError("model", f"expected a Transformer or a shape of data/architectures.csv, got {model!r:.40}")
-    wanted = "".join(c for c in model.lower() if c.isalnum())
-    folded = {"".join(c for c in n.lower() if c.isalnum()): n for n in shapes}
-    if wanted in folded:
-        return shapes[folded[wanted]][0]
-    close = [n for f, n in folded.items() if wanted and wanted in f][:6]
-    hint = f"did you mean {' or '.join(close)}?" if close else f"known: {', '.join(shapes)}"
-    raise InputError("model", f"unknown shape {model[:60]!r}; {hint}")
-
-
-def published() -> dict[str, tuple[Transformer, data.Row]]:
-    """The shapes of data/architectures.csv, with their rows (reported counts and sources).
-
-    A row that names a ``config`` (a published config.json kept in data/configs/) is read from it;
-    its other shape cells, where filled, override the config (``context``: the training length).
-    """
-    out = {}
-    yes = {"yes": True, "no": False}
-    for r in data.architecture_rows():
-        try:
-            given = {}
-            for col, kind in _SHAPE_COLUMNS.items():
-                v = r.values.get(col)
-                if v is None:
-                    continue
-                if kind is bool:
-                    if v not in yes:
-                        raise data.DataError(r.path, r.line, col, f"expected yes or no, got {v!r}")
-                    v = yes[v]
-                given[col] = kind(v)
-            if r.values.get("config"):
-                t = dataclasses.replace(Transformer.from_config(data.model_config(r["config"])), **given)
-            else:
-                t = Transformer(**given)
-        except InputError as exc:
-            if isinstance(exc, data.DataError):
-                raise
-            raise data.DataError(r.path, r.line, exc.field, exc.message) from None
-        out[r["name"]] = (t, r)
-    return out

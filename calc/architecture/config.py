@@ -1,0 +1,185 @@
+"""Reading a Hugging Face ``config.json``: the file, typed access to its fields, and the registry of
+readers, one small function per ``model_type`` (``calc.architecture.families``), registered by
+``@reader("llama", "mistral")``.
+
+A reader takes a ``Config`` and returns the fields of a ``Transformer``; ``shape_fields`` picks the
+reader by ``model_type``. Every failure is an ``InputError`` on field ``config``, naming the field.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from collections.abc import Callable
+
+from calc.errors import InputError
+
+READERS: dict[str, Callable[[Config], dict]] = {}
+
+
+def reader(*model_types: str):
+    """Register the decorated function as the reader of each of ``model_types``.
+
+    Examples
+    --------
+    >>> @reader("my_llama_test")
+    ... def my_llama(c):
+    ...     return {**READERS["llama"](c), "tied_embeddings": True}
+    >>> "my_llama_test" in READERS
+    True
+    >>> del READERS["my_llama_test"]
+    """
+    def register(fn):
+        for kind in model_types:
+            if kind in READERS:
+                raise ValueError(f"model_type {kind!r} has a reader already: {READERS[kind].__name__}")
+            READERS[kind] = fn
+        return fn
+    return register
+
+
+# A config.json is a few kilobytes (DeepSeek-V3's: 1.7 kB); a file far beyond is not one, and is not read whole.
+MAX_BYTES = 1 << 20
+# Every count of a shape is a whole number a float holds exactly (2^53): beyond, the FLOP and byte counts are
+# no longer exact, and no transformer comes near (the largest published: 1e5 wide, 1e2 layers).
+MAX_COUNT = 1 << 53
+_MAX_DIGITS = 40  # an integer literal longer than this is no count of a shape (and Python reads at most 4,300)
+
+
+def load(config) -> dict:
+    """The parsed config: ``config`` itself when it is a dict, else the JSON object of the file it names
+    (a regular file of at most ``MAX_BYTES``)."""
+    if isinstance(config, (str, os.PathLike)):
+        config = _parse(_read(config), str(config))
+    if not isinstance(config, dict):
+        raise InputError("config", f"expected a JSON object (a config.json), got {type(config).__name__}")
+    return config
+
+
+def _read(path) -> bytes:
+    """The bytes of the regular file ``path``, refused beyond ``MAX_BYTES`` (read no further)."""
+    name = _quoted(str(path))
+    try:
+        regular = stat.S_ISREG(os.stat(path).st_mode)
+        if regular:  # a device (/dev/zero), a FIFO or a folder is never opened
+            with open(path, "rb") as f:
+                raw = f.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise InputError("config", f"cannot read {name}: {exc.strerror or exc}") from None
+    except ValueError as exc:  # an embedded NUL in the path
+        raise InputError("config", f"cannot read {name}: {exc}") from None
+    if not regular:
+        raise InputError("config", f"{name} is not a regular file; give the path of a config.json")
+    if len(raw) > MAX_BYTES:
+        raise InputError("config", f"{name} is larger than {MAX_BYTES:,} bytes; a config.json is a few kilobytes")
+    return raw
+
+
+def _parse(raw: bytes, path: str) -> object:
+    name = _quoted(path)
+    try:
+        return json.loads(raw.decode("utf-8-sig"), parse_int=_parse_int, parse_constant=_parse_constant)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError("config", f"{name} is not a JSON file ({str(exc)[:80]})") from None
+    except RecursionError:
+        raise InputError("config", f"{name} is nested deeper than a config.json ever is") from None
+
+
+def _parse_int(text: str) -> int:
+    if len(text.lstrip("-")) > _MAX_DIGITS:
+        raise InputError("config", f"an integer of {len(text.lstrip('-')):,} digits is no count of a shape "
+                                   f"(at most {_MAX_DIGITS})")
+    return int(text)
+
+
+def _parse_constant(text: str) -> float:
+    raise InputError("config", f"{text} is not JSON (a number must be finite)")
+
+
+def _quoted(text: str) -> str:
+    return repr(text if len(text) <= 60 else text[:57] + "...")
+
+
+def shown(value) -> str:
+    """A value read from a config, for an error message: short, whatever its size or nesting."""
+    if _huge(value):
+        return f"a number of about {int(value.bit_length() * 0.30103) + 1:,} digits"
+    if isinstance(value, (list, tuple, dict)):
+        items = list(value.values() if isinstance(value, dict) else value)
+        if len(items) > 8 or any(isinstance(v, (list, tuple, dict)) or _huge(v) for v in items):
+            kind = "an object" if isinstance(value, dict) else "a list"
+            return f"{kind} of {len(items):,} item{'s' if len(items) != 1 else ''}"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _huge(value) -> bool:  # an int whose repr Python refuses beyond 4,300 digits, or that no message needs whole
+    return isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64
+
+
+def shape_fields(config) -> dict:
+    """The ``Transformer`` fields that ``config`` (a dict or a path) describes, by its ``model_type``'s reader."""
+    config = load(config)
+    kind = config.get("model_type")
+    if kind is not None and not isinstance(kind, str):
+        raise InputError("config", f"model_type must be a name such as 'llama', got {shown(kind)}")
+    if kind not in READERS:
+        got = "no model_type" if kind is None else f"model_type {_quoted(kind)}"
+        if isinstance(config.get("text_config"), dict):  # multimodal: its vision tower would go uncounted
+            got += (" (a multimodal config: its text_config alone describes the language model, "
+                    "without the vision encoder)")
+        raise InputError("config", f"{got}; known model types: {', '.join(sorted(READERS))}")
+    return READERS[kind](Config(config, kind))
+
+
+REQUIRED = object()
+
+
+class Config:
+    """Typed access to a config dict: a missing or malformed field is an InputError naming it."""
+
+    def __init__(self, raw: dict, kind: str):
+        self.raw, self.kind = raw, kind
+
+    def _get(self, key, default, aliases=()):
+        for k in (key, *aliases):
+            if k in self.raw and self.raw[k] is not None:
+                return self.raw[k], k
+        if default is REQUIRED:
+            raise InputError("config", f"a {self.kind} config.json needs {key!r}, which is missing")
+        return default, None
+
+    def int(self, key, default=REQUIRED, aliases=()):
+        """A whole number >= 0 (``default`` when absent; required when no default)."""
+        v, k = self._get(key, default, aliases)
+        if k is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 0):
+            raise InputError("config", f"{k!r} must be a whole number >= 0, got {shown(v)}")
+        if k is not None and v > MAX_COUNT:
+            raise InputError("config", f"{k!r} must be a whole number up to 2^53, got {shown(v)}: no shape is that large")
+        return v
+
+    def bool(self, key, default):
+        """True or false (``default`` when absent)."""
+        v, k = self._get(key, default)
+        if k is not None and not isinstance(v, bool):
+            raise InputError("config", f"{k!r} must be true or false, got {shown(v)}")
+        return v
+
+    def ints(self, key):
+        """A list of layer numbers (empty when absent)."""
+        v, k = self._get(key, [])
+        if not isinstance(v, list) or any(isinstance(i, bool) or not isinstance(i, int) for i in v):
+            raise InputError("config", f"{k!r} must be a list of layer numbers, got {shown(v)}")
+        return v
+
+    def head_dim(self, default=None):
+        """``head_dim``, or None when it is d_model / heads anyway."""
+        return self.int("head_dim", default)
+
+
+def common(c: Config, *, tie: bool, context: str = "max_position_embeddings", context_default=REQUIRED) -> dict:
+    """The fields most families name alike: layers, width, heads, vocabulary, context, tied embeddings."""
+    return {"layers": c.int("num_hidden_layers"), "d_model": c.int("hidden_size"),
+            "heads": c.int("num_attention_heads"), "vocab": c.int("vocab_size"),
+            "context": c.int(context, context_default), "tied_embeddings": c.bool("tie_word_embeddings", tie)}

@@ -1,0 +1,223 @@
+"""One reader per Hugging Face ``model_type``: what its ``config.json`` says, as ``Transformer`` fields.
+
+To add an architecture: one function here, registered with ``@reader("its_model_type")``, and one
+row of ``data/architectures.csv`` naming its published config (counted in tests/test_golden.py).
+Defaults follow the ``transformers`` class of the same name (``<Family>Config``).
+"""
+
+from __future__ import annotations
+
+from calc.architecture.config import Config, common, reader
+from calc.errors import InputError
+
+
+@reader("llama", "mistral", "phi3", "granite")
+def llama(c: Config, *, tie=False, qkv_bias=None, head_dim=None, norm="rmsnorm", norms=2, qk_norm="none") -> dict:
+    """Llama and its descendants: gated feed-forward, RMS norms, optional grouped-query attention."""
+    s = common(c, tie=tie)
+    bias = c.bool("attention_bias", False)
+    s.update(kv_heads=c.int("num_key_value_heads", s["heads"]), head_dim=c.head_dim(head_dim),
+             d_ff=c.int("intermediate_size"), gated=True, norm=norm, norms_per_layer=norms, qk_norm=qk_norm,
+             qkv_bias=bias if qkv_bias is None else qkv_bias, out_bias=bias, mlp_bias=c.bool("mlp_bias", False))
+    return s
+
+
+@reader("qwen2")
+def qwen2(c: Config) -> dict:
+    """Qwen2: Llama with biases on the query, key and value projections only."""
+    return {**llama(c), "qkv_bias": True, "out_bias": False}
+
+
+@reader("qwen3")
+def qwen3(c: Config) -> dict:
+    """Qwen3: Llama with heads of 128 set apart from the width, and a norm per head on queries and keys."""
+    return llama(c, head_dim=128, qk_norm="head")
+
+
+@reader("gemma")
+def gemma(c: Config) -> dict:
+    """Gemma: Llama with tied embeddings and heads of 256."""
+    return llama(c, tie=True, head_dim=256)
+
+
+@reader("gemma2")
+def gemma2(c: Config) -> dict:
+    """Gemma 2: Gemma with sandwich norms (four per layer)."""
+    return llama(c, tie=True, head_dim=256, norms=4)
+
+
+@reader("gemma3_text")
+def gemma3_text(c: Config) -> dict:
+    """Gemma 3 (text): Gemma 2 with a norm per head on queries and keys."""
+    return llama(c, tie=True, head_dim=256, norms=4, qk_norm="head")
+
+
+@reader("olmo")
+def olmo(c: Config) -> dict:
+    """OLMo 1: Llama with norms that have no parameters."""
+    return llama(c, norm="nonparametric")
+
+
+@reader("olmo2")
+def olmo2(c: Config) -> dict:
+    """OLMo 2: Llama with one norm over all heads' queries and keys."""
+    return llama(c, qk_norm="full")
+
+
+@reader("mixtral")
+def mixtral(c: Config) -> dict:
+    """Mixtral: Llama with experts on every layer."""
+    s = llama(c)
+    s.update(experts=c.int("num_local_experts", aliases=("num_experts",)), experts_per_token=c.int("num_experts_per_tok"))
+    return s
+
+
+def _qwen_moe(c: Config, s: dict) -> dict:
+    """Qwen-MoE layer rule: experts on layer i unless listed in mlp_only_layers or (i+1) % step != 0."""
+    L, E, step = s["layers"], c.int("num_experts"), c.int("decoder_sparse_step", 1)
+    only = set(c.ints("mlp_only_layers"))
+    # layers i < L with (i + 1) % step == 0, counted without a loop over L, less those listed
+    moe = L // step - sum(1 for i in only if 0 <= i < L and (i + 1) % step == 0) if E > 0 and step else 0
+    s.update(experts=max(E, 1), experts_per_token=c.int("num_experts_per_tok"), expert_d_ff=c.int("moe_intermediate_size"),
+             dense_layers=L - moe if E > 1 else 0)
+    return s
+
+
+@reader("qwen2_moe")
+def qwen2_moe(c: Config) -> dict:
+    """Qwen2-MoE: routed experts and one gated shared expert of its own width."""
+    s = _qwen_moe(c, llama(c, qkv_bias=c.bool("qkv_bias", True)))
+    s.update(out_bias=False, shared_d_ff=c.int("shared_expert_intermediate_size"), shared_expert_gate=True)
+    return s
+
+
+@reader("qwen3_moe")
+def qwen3_moe(c: Config) -> dict:
+    """Qwen3-MoE: Qwen3's attention with Qwen-MoE's layer rule."""
+    return _qwen_moe(c, llama(c, head_dim=128, qk_norm="head"))
+
+
+@reader("deepseek_v2", "deepseek_v3")
+def deepseek(c: Config) -> dict:
+    """DeepSeek-V2/V3: latent attention, shared experts, leading dense layers, moe_layer_freq, MTP."""
+    s = common(c, tie=False)
+    L, E = s["layers"], c.int("n_routed_experts", 0)
+    first, freq = c.int("first_k_dense_replace", 0), c.int("moe_layer_freq", 1)
+    if E and not freq:
+        raise InputError("config", "'moe_layer_freq' must be a whole number >= 1 (experts on every freq-th layer), got 0")
+    # layers first <= i < L with i % freq == 0, counted without a loop over L
+    moe = (L - 1) // freq - (first - 1) // freq if E and L > first else 0
+    bias = c.bool("attention_bias", False)
+    s.update(d_ff=c.int("intermediate_size"), gated=True, norm="rmsnorm", qkv_bias=bias, out_bias=bias,
+             mlp_bias=c.bool("mlp_bias", False), q_lora_rank=c.int("q_lora_rank", None) or None,
+             kv_lora_rank=c.int("kv_lora_rank"), qk_nope_head_dim=c.int("qk_nope_head_dim"),
+             qk_rope_head_dim=c.int("qk_rope_head_dim"), v_head_dim=c.int("v_head_dim"),
+             mtp_modules=c.int("num_nextn_predict_layers", 0))
+    if E:
+        s.update(experts=E, experts_per_token=c.int("num_experts_per_tok"), expert_d_ff=c.int("moe_intermediate_size"),
+                 shared_experts=c.int("n_shared_experts", 0), dense_layers=L - moe)
+    return s
+
+
+@reader("olmoe")
+def olmoe(c: Config) -> dict:
+    """OLMoE: OLMo 2's attention with experts of the dense width on every layer."""
+    s = llama(c, qk_norm="full")
+    s.update(experts=c.int("num_experts"), experts_per_token=c.int("num_experts_per_tok"),
+             expert_d_ff=s["d_ff"])
+    return s
+
+
+@reader("falcon")
+def falcon(c: Config) -> dict:
+    """Falcon: multi-query or grouped attention, parallel blocks with one or two norms."""
+    s = common(c, tie=True, context_default=2048)  # falcon configs may leave the context out (2048 trained)
+    new, parallel = c.bool("new_decoder_architecture", False), c.bool("parallel_attn", True)
+    kv = c.int("num_kv_heads", s["heads"], aliases=("n_head_kv",)) if new else (
+        1 if c.bool("multi_query", True) else s["heads"])
+    lns = c.int("num_ln_in_parallel_attn", 2 if new else 1)
+    bias = c.bool("bias", False)
+    s.update(kv_heads=kv, d_ff=c.int("ffn_hidden_size", 4 * s["d_model"]), biases=bias, norm="layernorm",
+             parallel_block=parallel, norms_per_layer=(2 if lns == 2 else 1) if parallel else 2)
+    return s
+
+
+@reader("gpt2")
+def gpt2(c: Config) -> dict:
+    """GPT-2: learned positions, biases everywhere, LayerNorm."""
+    s = {"layers": c.int("n_layer"), "d_model": c.int("n_embd"), "heads": c.int("n_head"), "vocab": c.int("vocab_size"),
+         "context": c.int("n_positions"), "tied_embeddings": c.bool("tie_word_embeddings", True)}
+    s.update(d_ff=c.int("n_inner", 4 * s["d_model"]), learned_positions=True, biases=True, norm="layernorm")
+    return s
+
+
+@reader("gpt_neox")
+def gpt_neox(c: Config) -> dict:
+    """GPT-NeoX (Pythia): parallel residual by default, biases, LayerNorm."""
+    s = common(c, tie=False)
+    bias = c.bool("attention_bias", True)
+    s.update(d_ff=c.int("intermediate_size"), qkv_bias=bias, out_bias=bias, mlp_bias=True, norm="layernorm",
+             parallel_block=c.bool("use_parallel_residual", True))
+    return s
+
+
+@reader("bloom")
+def bloom(c: Config) -> dict:
+    """BLOOM: ALiBi (no positions), biases everywhere, a norm after the embedding."""
+    s = {"layers": c.int("n_layer", aliases=("num_hidden_layers",)),
+         "d_model": c.int("hidden_size", aliases=("n_embed",)), "heads": c.int("n_head", aliases=("num_attention_heads",)),
+         "vocab": c.int("vocab_size"), "context": c.int("seq_length", 2048),  # ALiBi: no trained length in config
+         "tied_embeddings": c.bool("tie_word_embeddings", True)}
+    s.update(biases=True, norm="layernorm", embedding_norm=True)
+    return s
+
+
+@reader("gptj")
+def gptj(c: Config) -> dict:
+    """GPT-J: one LayerNorm per parallel block, no attention biases, a biased output layer."""
+    s = {"layers": c.int("n_layer"), "d_model": c.int("n_embd"), "heads": c.int("n_head"), "vocab": c.int("vocab_size"),
+         "context": c.int("n_positions"), "tied_embeddings": c.bool("tie_word_embeddings", False)}
+    s.update(d_ff=c.int("n_inner", 4 * s["d_model"]), mlp_bias=True, norm="layernorm", norms_per_layer=1,
+             parallel_block=True, unembedding_bias=True)
+    return s
+
+
+@reader("phi")
+def phi(c: Config) -> dict:
+    """Phi-1/2: one LayerNorm per parallel block, biases everywhere, a biased output layer."""
+    s = common(c, tie=False)
+    s.update(kv_heads=c.int("num_key_value_heads", s["heads"]), d_ff=c.int("intermediate_size"), biases=True,
+             norm="layernorm", norms_per_layer=1, parallel_block=True, unembedding_bias=True,
+             qk_norm="head" if c.bool("qk_layernorm", False) else "none")
+    return s
+
+
+@reader("stablelm")
+def stablelm(c: Config) -> dict:
+    """StableLM: gated feed-forward with LayerNorm, optional parallel residual and q/k/v biases."""
+    s = common(c, tie=False)
+    if c.bool("qk_layernorm", False):  # one LayerNorm per head, without bias: a layout we do not count
+        raise InputError("config", "a stablelm config.json with qk_layernorm true is not supported yet")
+    parallel = c.bool("use_parallel_residual", False)
+    s.update(kv_heads=c.int("num_key_value_heads", s["heads"]), d_ff=c.int("intermediate_size"), gated=True,
+             qkv_bias=c.bool("use_qkv_bias", False), out_bias=False, mlp_bias=False, norm="layernorm",
+             parallel_block=parallel, norms_per_layer=1 if parallel else 2)
+    return s
+
+
+@reader("cohere")
+def cohere(c: Config) -> dict:
+    """Cohere (Command R): LayerNorm without bias, one per parallel block; per-head QK-norm weights."""
+    s = llama(c, tie=True, norm="layernorm-nobias", norms=1, qk_norm="full" if c.bool("use_qk_norm", False) else "none")
+    s.update(parallel_block=True)
+    return s
+
+
+@reader("starcoder2")
+def starcoder2(c: Config) -> dict:
+    """StarCoder2: grouped attention, a plain feed-forward, biases, LayerNorm."""
+    s = common(c, tie=True)
+    bias = c.bool("use_bias", True)
+    s.update(kv_heads=c.int("num_key_value_heads", s["heads"]), d_ff=c.int("intermediate_size"), biases=bias,
+             norm="layernorm")
+    return s

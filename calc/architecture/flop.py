@@ -1,0 +1,64 @@
+"""Training FLOP per token of a ``Transformer``, by named counts never mixed:
+
+    kaplan2020     6 N                                  [Kaplan2020] sec. 2.1 (N: active, non-embedding
+                                                        parameters in the paper; here all active ones)
+    palm2022       6 N' + 12 L H Q T                    [Chowdhery2022] app. B (model FLOP; N' leaves out
+                                                        the input embedding lookups, which cost no FLOP)
+    megatron2021   72 L h^2 (1 + T/(6h) + V/(12 L h))   [Narayanan2021] eq. 3 without recomputation; with
+                   96 L h^2 (1 + T/(6h) + V/(16 L h))   full recomputation (the logits, 6 V h, never re-run)
+    exact          6 M + 6 L H (Q_k + Q_v) T            every matrix multiply of the forward and backward
+                   (+ the forward once more under       pass, as ``torch.utils.flop_counter`` counts them:
+                   recomputation)                       M the active weight matrices, incl. the unembedding
+
+Model FLOP (what MFU divides) is ``palm2022``; ``exact`` with recomputation counts hardware FLOP.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from calc.errors import InputError
+from calc.vocabulary import RECOMPUTE
+
+if TYPE_CHECKING:
+    from calc.architecture.transformer import Transformer
+
+FLOP_COUNTS = ("kaplan2020", "palm2022", "megatron2021", "megatron2021-recompute", "exact")
+
+
+def per_token(shape: Transformer, count: str, T: int, recompute: str | None) -> float:
+    """Training FLOP per token of ``shape`` at ``T`` tokens per sequence by ``count`` (a plain float: the
+    caller, ``Transformer.flop_per_token``, attaches the unit and documents the arguments)."""
+    if count == "megatron2021-recompute":
+        count, recompute = "megatron2021", recompute or "full"
+    recompute = recompute or "none"
+    if recompute not in RECOMPUTE:
+        raise InputError("recompute", f"expected one of {', '.join(RECOMPUTE)}, got {recompute!r}")
+    L, d, H = shape.layers, shape.d_model, shape.heads
+    attention = 6 * L * H * (shape.qk_dim + shape.v_dim) * T  # scores (Q K^T) and values, forward + backward
+    if count in ("kaplan2020", "palm2022") and recompute != "none":
+        raise InputError("recompute", f"{count} counts model FLOP, which leave recomputation out; "
+                                      "use exact or megatron2021")
+    if count == "kaplan2020":
+        flop = 6 * shape.active_params().m_as("param")
+    elif count == "palm2022":  # 12 L H Q T with Q = head width; latent attention: 6 L H (qk + v) T
+        lookups = shape._parts()["position embedding"] + (0 if shape.tied_embeddings else shape.vocab * d)
+        flop = 6 * (shape.active_params().m_as("param") - lookups) + attention
+    elif count == "megatron2021":
+        if not shape.is_megatron_shape:
+            raise InputError("count", "Narayanan et al.'s eq. 3 assumes a dense transformer with full attention "
+                                      "and a 4 x width feed-forward; use palm2022 or exact for this shape")
+        if recompute == "selective":
+            raise InputError("recompute", "Narayanan et al.'s eq. 3 has no selective recomputation; use exact")
+        layer_part = 72 * L * d * d * (1 + T / (6 * d)) * (4 / 3 if recompute == "full" else 1)
+        flop = layer_part + 6 * shape.vocab * d
+    elif count == "exact":
+        m = shape.matmul_params()
+        flop = 6 * sum(m.values()) + attention
+        if recompute == "full":  # one more forward of every layer; the logits are not re-run
+            flop += 2 * (m["attention projections"] + m["feed-forward"]) + attention / 3
+        elif recompute == "selective":
+            flop += attention / 3
+    else:
+        raise InputError("count", f"unknown FLOP count {count!r}; expected one of {', '.join(FLOP_COUNTS)}")
+    return flop

@@ -1,0 +1,76 @@
+"""The named shapes of ``data/architectures.csv`` (``published``) and the lookup by name (``lookup``)."""
+
+from __future__ import annotations
+
+import dataclasses
+from functools import lru_cache
+
+from calc import data
+from calc.architecture.config import shown
+from calc.architecture.transformer import Transformer
+from calc.errors import InputError
+
+_SHAPE_COLUMNS = {"layers": int, "d_model": int, "heads": int, "kv_heads": int, "d_ff": int, "vocab": int,
+                  "context": int, "experts": int, "experts_per_token": int, "shared_experts": int, "expert_d_ff": int,
+                  "dense_layers": int, "q_lora_rank": int, "kv_lora_rank": int, "qk_nope_head_dim": int,
+                  "qk_rope_head_dim": int, "v_head_dim": int, "head_dim": int, "gated": bool,
+                  "tied_embeddings": bool, "learned_positions": bool, "biases": bool, "parallel_block": bool,
+                  "norm": str}
+
+
+def lookup(model) -> Transformer:
+    """A shape: a ``Transformer`` as it is, or a name of data/architectures.csv (case and spacing
+    ignored); an unknown name is an error that suggests the names containing it.
+
+    >>> lookup("llama 2 70b").params().m_as("param") == lookup("Llama 2 70B").params().m_as("param")
+    True
+    """
+    if isinstance(model, Transformer):
+        return model
+    if not isinstance(model, str) or not model.strip():
+        raise InputError("model", f"expected a Transformer or a shape of data/architectures.csv, got {shown(model)}")
+    return _by_name(model)
+
+
+@lru_cache(maxsize=256)  # keyed by what users type: bounded
+def _by_name(model: str) -> Transformer:
+    shapes = published()
+    wanted = "".join(c for c in model.lower() if c.isalnum())
+    folded = {"".join(c for c in n.lower() if c.isalnum()): n for n in shapes}
+    if wanted in folded:
+        return shapes[folded[wanted]][0]
+    close = [n for f, n in folded.items() if wanted and wanted in f][:6]
+    hint = f"did you mean {' or '.join(close)}?" if close else f"known: {', '.join(shapes)}"
+    raise InputError("model", f"unknown shape {model[:60]!r}; {hint}")
+
+
+def published() -> dict[str, tuple[Transformer, data.Row]]:
+    """The shapes of data/architectures.csv, with their rows (reported counts and sources).
+
+    A row that names a ``config`` (a published config.json kept in data/configs/) is read from it;
+    its other shape cells, where filled, override the config (``context``: the training length).
+    """
+    out = {}
+    yes = {"yes": True, "no": False}
+    for r in data.architecture_rows():
+        try:
+            given = {}
+            for col, kind in _SHAPE_COLUMNS.items():
+                v = r.values.get(col)
+                if v is None:
+                    continue
+                if kind is bool:
+                    if v not in yes:
+                        raise data.DataError(r.path, r.line, col, f"expected yes or no, got {v!r}")
+                    v = yes[v]
+                given[col] = kind(v)
+            if r.values.get("config"):
+                t = dataclasses.replace(Transformer.from_config(data.model_config(r["config"])), **given)
+            else:
+                t = Transformer(**given)
+        except InputError as exc:
+            if isinstance(exc, data.DataError):
+                raise
+            raise data.DataError(r.path, r.line, exc.field, exc.message) from None
+        out[r["name"]] = (t, r)
+    return out

@@ -1,0 +1,155 @@
+"""The readers of every door: one quantity of the vocabulary (``read_value``), checked by one rule
+(``check_value``: finite, positive, within its ``bounds``), and a whole number (``whole``).
+
+``calc.estimate`` reads its inputs with these, and so does every module that takes one value (cost,
+thresholds, scaling, the shape and the layout).
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+import numpy as np
+import pint
+
+from calc import data
+from calc.errors import InputError
+from calc.units import _TINY, Q_, count_suffix, parse_quantity, read_number
+from calc.vocabulary import BY_NAME, QUANTITIES
+
+_UNIT = {n: BY_NAME[n].unit for n in QUANTITIES}
+
+
+def whole(name: str, value, least: int = 1) -> int:
+    """``value`` when it is a whole number (an ``int``, not a bool) of at least ``least``; else an
+    ``InputError`` naming ``name``: the one check of layers, widths, heads, batch sizes and layouts.
+
+    >>> whole("layers", 96)
+    96
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise InputError(name, f"expected a whole number >= {least}, got {_short(value)}")
+    return value
+
+
+def whole_text(text: str) -> int:
+    """A whole number written as every other number is (8,192, 1e3, 16_384); "8k" is refused as
+    ambiguous (8,000 or 8,192 tokens?), never guessed. Raises ``InputError`` on field ``value``.
+
+    >>> whole_text("8,192")
+    8192
+    """
+    number, rest = read_number(text, "value", "")
+    if rest:
+        counted = count_suffix(number, rest)
+        if counted is not None and not counted[1] and rest.strip() in ("k", "K"):  # 8k tokens: 8,000 or 8,192?
+            raise InputError("value", f"{text!r} is ambiguous ({counted[0]:,.0f} or {number * 1024:,.0f}?): "
+                                      "write the number")
+        raise InputError("value", f"expected a whole number such as 4096 or 8,192, got {text!r}")
+    if not (math.isfinite(number) and number == int(number) and abs(number) <= 2**53):
+        raise InputError("value", f"expected a whole number such as 4096 or 8,192, got {text!r}")
+    return int(number)
+
+
+def _short(value) -> str:
+    """``repr(value)`` for a message, whatever its size (an int of 5,000 digits has no repr)."""
+    if isinstance(value, int) and value.bit_length() > 64:
+        return f"a number of about {int(value.bit_length() * 0.30103) + 1:,} digits"
+    text = repr(value) if isinstance(value, (int, float, str, type(None))) else f"a {type(value).__name__}"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+@lru_cache(maxsize=256)  # keyed by user-chosen units: bounded
+def unit_factor(units, name: str) -> float:
+    """Factor from ``units`` to the canonical unit of ``name``."""
+    return float(Q_(1.0, units).m_as(_UNIT[name]))
+
+
+def bounds(name: str) -> tuple[float, float]:
+    """The physical bounds of a quantity, as plain fractions: (0, 1] for utilization, [1, 3] for
+    PUE (``data/defaults.csv``), (0, inf) for everything else. Ranges are drawn within them.
+
+    >>> bounds("utilization")
+    (0.0, 1.0)
+    """
+    if name == "utilization":
+        return 0.0, 1.0
+    if name == "pue":
+        return 1.0, float(data.defaults()["pue_plausible_max"].value.magnitude)
+    return 0.0, math.inf
+
+
+def read_value(name: str, value, *, one: bool = True) -> pint.Quantity:
+    """One quantity of the vocabulary, read and checked exactly as ``estimate`` reads it: the
+    reader for every door that takes one value (cost, thresholds, scaling...); ``one=False``
+    also takes an array, one scenario per element.
+
+    >>> read_value("chips", "16384 GPU")
+    <Quantity(16384.0, 'chip')>
+    """
+    term = BY_NAME.get(name)
+    if term is None or term.unit is None:
+        raise InputError(name, "not a quantity of the vocabulary")
+    q = parse_quantity(value, name, term.unit, bare_ok=term.bare_ok)
+    if one and np.ndim(q.magnitude):
+        raise InputError(name, f"expected one value, got an array of {np.size(q.magnitude)} "
+                               "(calc.estimate and calc.uncertainty.sweep take arrays)")
+    value_range(name, q)
+    return q
+
+
+def check_value(name: str, q: pint.Quantity) -> None:
+    """Refuse a value of ``name`` that is not finite, not positive, or outside its ``bounds``:
+    the one rule every door applies (``InputError`` naming ``name`` and what was read)."""
+    value_range(name, q)
+
+
+def value_range(name: str, q: pint.Quantity) -> tuple[float, float]:
+    """The least and the most of ``q`` in its own unit, after ``check_value``'s checks."""
+    m = q.magnitude
+    if isinstance(m, np.ndarray):
+        if m.size == 0:
+            raise InputError(name, "expected a value, got an empty array")
+        lo, hi = float(m.min()), float(m.max())  # NaN propagates through both: one pass each, no temporaries
+    else:
+        lo = hi = float(m)
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise InputError(name, f"expected a finite number, got {shown(q)}")
+    if lo <= 0:
+        raise InputError(name, f"expected a positive quantity, got {shown(q)}")
+    f = unit_factor(q.units, name)
+    if not math.isfinite(hi * f) or lo * f < _TINY:  # fine in its own unit, beyond a float in the canonical one
+        what = "beyond" if not math.isfinite(hi * f) else "below"
+        raise InputError(name, f"expected a number a float holds; {shown(q, hi if what == 'beyond' else lo)} "
+                               f"is {what} what a float holds in {_UNIT[name] or 'a plain fraction'}")
+    if name == "utilization":
+        f = unit_factor(q.units, name)
+        if hi * f > 1:  # one rule at every door: a percent is written "40 %", never clamped or guessed
+            if f == 1 and 2 <= hi <= 100:
+                raise InputError(name, f"expected a fraction of peak between 0 and 1; {hi:g} looks like a percent: "
+                                       f"did you mean {hi / 100:.2f}? (or write \"{hi:g} %\")")
+            raise InputError(name, f"expected a fraction of peak between 0 and 1 (at most 100 %), got {shown(q, hi)}")
+    if name == "pue":
+        f = unit_factor(q.units, name)
+        if lo * f < 1:
+            raise InputError(name, f"expected a PUE of at least 1 (facility power / IT power), got {shown(q, lo)}")
+        top = float(data.defaults()["pue_plausible_max"].value.magnitude)
+        if hi * f > top:
+            hint = f"; {hi:g} looks like a percent: did you mean {hi / 100:.2f}?" if f == 1 and 100 <= hi <= 100 * top else ""
+            raise InputError(name, f"expected a PUE between 1 and {top:g} (facility power / IT power), got {shown(q, hi)}{hint}")
+    return lo, hi
+
+
+def shown(q: pint.Quantity, value: float | None = None) -> str:
+    """A value the user gave, readable, for an error message; for an array, the offending element."""
+    from calc.display import number
+
+    m = q.magnitude
+    unit = f"{q.units:~P}"
+    if isinstance(m, np.ndarray):
+        if value is None:
+            bad = m[~np.isfinite(m) | (m <= 0)] if m.size else m
+            value = float(bad.flat[0] if bad.size else m.flat[0])
+        return f"{number(value, 4)} {unit} (in an array of {m.size})".replace("  ", " ")
+    return f"{number(float(m), 4)} {unit}".strip()
