@@ -373,7 +373,8 @@ def _claims(args) -> int:
     if unchecked:
         print(f"\n{len(unchecked)} quoted figures are context, not checkable claims:")
         for f in unchecked:
-            print(f"  {f.id} ({f.article}:{f.line}): {f.why}")
+            at = f"{f.article}, {f.where}" if f.source else f"{f.article}:{f.line}"
+            print(f"  {f.id} ({at}): {f.why}")
     return 0
 
 
