@@ -23,14 +23,14 @@ The dollar version prices training at USD per FLOP and serving at USD per token 
 stated size (a list price, or ``calc.serve``'s cost per token), scaled by N: it is the FLOP problem
 with T multiplied by (serving USD per FLOP) / (training USD per FLOP).
 
-The compute overhead of a model k times the compute-optimal size at the same loss [deVries2023]:
+The compute overhead of a model k times the compute-optimal size at the same loss [DeVries2023]:
 
     overhead(k) = k (1 - (b/a)(k^-a - 1))^(-1/b) - 1
 
 the same at every budget; it is unbounded at the critical size k = (1 + a/b)^(-1/a).
 
 References: [Sardana2023] Sardana, Portes, Doubov, Frankle, Beyond Chinchilla-Optimal: Accounting
-for Inference in Language Model Scaling Laws (arXiv:2401.00448), Fig. 1; [deVries2023] H. de Vries,
+for Inference in Language Model Scaling Laws (arXiv:2401.00448), Fig. 1; [DeVries2023] H. de Vries,
 Go smol or go home (2023), the k_D formula; [Hoffmann2022] and [Kaplan2020] as in ``calc.scaling``.
 """
 
@@ -427,7 +427,7 @@ def break_even(params, *, loss=None, tokens=None, law: str = "hoffmann2022") -> 
 
 
 def critical_params(loss, law: str = "hoffmann2022") -> pint.Quantity:
-    """The size below which no amount of training data reaches ``loss``: (A'/R)^(1/a) [deVries2023].
+    """The size below which no amount of training data reaches ``loss``: (A'/R)^(1/a) [DeVries2023].
 
     >>> round(critical_params(2.0, "hoffmann2022").m_as("Gparam"), 2)
     1.48
@@ -439,7 +439,7 @@ def critical_params(loss, law: str = "hoffmann2022") -> pint.Quantity:
 def compute_overhead(size_fraction, law: str = "hoffmann2022") -> pint.Quantity:
     """Extra training compute of a model ``size_fraction`` times the compute-optimal size, at the same loss.
 
-    overhead(k) = k (1 - (b/a)(k^-a - 1))^(-1/b) - 1   [deVries2023], the same at every budget.
+    overhead(k) = k (1 - (b/a)(k^-a - 1))^(-1/b) - 1   [DeVries2023], the same at every budget.
 
     Parameters
     ----------
@@ -471,7 +471,7 @@ def compute_overhead(size_fraction, law: str = "hoffmann2022") -> pint.Quantity:
 
 
 def critical_fraction(law: str = "hoffmann2022") -> float:
-    """The critical model size as a share of the compute-optimal one: (1 + a/b)^(-1/a) [deVries2023].
+    """The critical model size as a share of the compute-optimal one: (1 + a/b)^(-1/a) [DeVries2023].
 
     >>> round(critical_fraction("hoffmann2022"), 3)
     0.097
