@@ -218,7 +218,10 @@ def build_parser() -> argparse.ArgumentParser:
                     help="scaling law: hoffmann2022 (default), besiroglu2024, kaplan2020 or devries2023")
     lt.add_argument("--training-price", dest="training_price", metavar="VALUE",
                     help='what a training FLOP costs [USD/FLOP], e.g. "1.4e-18 USD/FLOP" ($2/chip-hour on 989 '
-                         "TFLOP/s at 40%% MFU)")
+                         'TFLOP/s at 40%% MFU); or a chip-hour\'s price ("$2/GPU/hour") with --hardware and '
+                         "--utilization")
+    lt.add_argument("--hardware", help="with a training price per chip-hour: the chip (its dense 16-bit peak)")
+    lt.add_argument("--utilization", metavar="VALUE", help="with a training price per chip-hour: the MFU, e.g. 0.4")
     lt.add_argument("--serving-price", dest="serving_price", metavar="VALUE",
                     help='what a served token costs [USD/token], e.g. "0.6 USD/Mtoken"; serving cost scales with '
                          "the model's size")
@@ -713,7 +716,8 @@ def _lifetime(args) -> int:
                                              "--inference-tokens 2T (0 gives the compute-optimal model)")
     r = lifetime(loss=args.loss, params=args.params, tokens=args.tokens, model=args.model,
                  inference_tokens=args.inference_tokens, law=args.law, training_price=args.training_price,
-                 serving_price=args.serving_price, serving_price_params=args.serving_price_params)
+                 serving_price=args.serving_price, serving_price_params=args.serving_price_params,
+                 hardware=args.hardware, utilization=args.utilization)
 
     def plan(p, priced=False):
         out = {"params": _vu(p.params, "param"), "tokens": _vu(p.tokens, "token"),

@@ -293,7 +293,8 @@ class Lifetime:
 
 
 def lifetime(*, loss=None, params=None, tokens=None, model=None, inference_tokens=0, law: str = "hoffmann2022",
-             training_price=None, serving_price=None, serving_price_params=None) -> Lifetime:
+             training_price=None, serving_price=None, serving_price_params=None, hardware=None,
+             utilization=None) -> Lifetime:
     """The model size and training tokens that minimise training + inference compute at one quality.
 
     minimise 6 N D + 2 N T subject to L(N, D) = L*  [Sardana2023]; the root of
@@ -311,13 +312,18 @@ def lifetime(*, loss=None, params=None, tokens=None, model=None, inference_token
         Tokens served over the model's life (input and output alike: 2 N FLOP each), >= 0.
     law : str
         A scaling law of data/scaling_laws.csv (hoffmann2022, besiroglu2024, kaplan2020, devries2023).
-    training_price : Quantity [USD/FLOP], optional
-        What a FLOP of training costs (e.g. $2/chip-hour / (989 TFLOP/s x 40% MFU) = 1.4e-18 USD/FLOP).
+    training_price : Quantity [USD/FLOP] or [USD/chip/hour], optional
+        What a FLOP of training costs (e.g. $2/chip-hour / (989 TFLOP/s x 40% MFU) = 1.4e-18 USD/FLOP), or a
+        chip's hourly price with ``hardware`` and ``utilization`` (``training_price_per_flop``).
     serving_price : Quantity [USD/token], optional
-        What a served token costs ("0.6 USD/Mtoken"), for a model of ``serving_price_params``.
+        What a served token costs ("0.6 USD/Mtoken"), for a model of ``serving_price_params``: a list
+        price, or a modelled cost per token (``calc.serve``'s blended USD per million tokens, with the
+        served model's parameters as ``serving_price_params``).
     serving_price_params : Quantity [param], optional
         The size that price is for; serving cost scales with N. Default: the run given, else the
         compute-optimal model of the target quality.
+    hardware, utilization : str and fraction, optional
+        With a training price per chip-hour: the chip (its dense peak at its 16-bit format) and the MFU.
 
     Returns
     -------
@@ -366,7 +372,7 @@ def lifetime(*, loss=None, params=None, tokens=None, model=None, inference_token
         raise InputError(missing, "required for the dollar version: a training price in USD/FLOP and a serving "
                                   "price in USD/token (e.g. '1.4e-18 USD/FLOP' and '0.6 USD/Mtoken')")
     if training_price is not None:
-        p_train = _price(training_price, "training_price", "USD/FLOP", "1.4e-18 USD/FLOP")
+        p_train = _training_price(training_price, hardware, utilization)
         p_serve = _price(serving_price, "serving_price", "USD/token", "0.6 USD/Mtoken")
         ref = (_count(serving_price_params, "serving_price_params", "param") if serving_price_params is not None
                else n_run if n_run is not None else n0)
@@ -383,6 +389,46 @@ def lifetime(*, loss=None, params=None, tokens=None, model=None, inference_token
         if n_run is not None:
             out["given_cost"] = _plan(n_run, d_run, demand, p_train, per_token_param)
     return Lifetime(**out)
+
+
+def training_price_per_flop(price, hardware, utilization) -> pint.Quantity:
+    """What a training FLOP costs on a chip rented at ``price``: price / (peak x utilization).
+
+    The peak is the chip's dense peak at its default (16-bit) number format, data/hardware.csv.
+
+    >>> round(training_price_per_flop("2 USD/chip/hour", "H100 SXM5", 0.4).m_as("USD/EFLOP"), 2)
+    1.4
+    """
+    from calc.data import hardware as chip
+    from calc.estimate import read_value
+
+    p = read_value("price", price)
+    u = read_value("utilization", utilization)
+    if u.m_as("") > 1:
+        raise InputError("utilization", f"expected a fraction of peak (0.4 for 40%), got {u.m_as(''):g}")
+    hw = chip(hardware) if isinstance(hardware, str) else hardware
+    return (p / (hw.peak(hw.default_precision) * u)).to("USD/FLOP")
+
+
+def _training_price(price, hardware, utilization):
+    q = parse_quantity(price, "training_price", "USD/FLOP", bare_ok=False) if not _per_chip_hour(price) else None
+    if q is None:
+        if hardware is None or utilization is None:
+            raise InputError("training_price", "a price per chip-hour needs the chip (hardware) and its utilization "
+                                               "(MFU) to become a price per FLOP; or give USD/FLOP")
+        q = training_price_per_flop(price, hardware, utilization)
+    elif hardware is not None or utilization is not None:
+        raise InputError("hardware" if hardware is not None else "utilization",
+                         "only used with a training price per chip-hour (the price given is per FLOP)")
+    return _price(q, "training_price", "USD/FLOP", "1.4e-18 USD/FLOP")
+
+
+def _per_chip_hour(price) -> bool:
+    try:
+        parse_quantity(price, "training_price", "USD/chip/hour", bare_ok=False)
+    except InputError:
+        return False
+    return True
 
 
 def _finite(field, n, d, law_name):

@@ -203,3 +203,18 @@ def test_cli_dollars(capsys):
 def test_cli_errors_are_one_line(capsys, args, words):
     code, out, err = _cli(capsys, *args)
     assert code == 2 and words in err and err.count("\n") == 1
+
+
+def test_training_price_from_a_chip_hour():
+    from calc.lifetime import training_price_per_flop
+
+    # $2 per H100-hour at 40% of its 989.4 TFLOP/s dense BF16 peak (NVIDIA datasheet)
+    p = training_price_per_flop("2 USD/chip/hour", "H100 SXM5", 0.4)
+    assert p.m_as("USD/FLOP") == pytest.approx(2 / 3600 / (989.4e12 * 0.4))
+    a = lifetime(loss=2.0, inference_tokens="1e13 token", training_price="$2/GPU/hour", hardware="H100 SXM5",
+                 utilization=0.4, serving_price="1 USD/Mtoken")
+    b = lifetime(loss=2.0, inference_tokens="1e13 token", training_price=p, serving_price="1 USD/Mtoken")
+    assert a.cost_optimum.params.m_as("param") == pytest.approx(b.cost_optimum.params.m_as("param"), rel=1e-12)
+    with pytest.raises(InputError) as exc:
+        lifetime(loss=2.0, inference_tokens=0, training_price="$2/GPU/hour", serving_price="1 USD/Mtoken")
+    assert exc.value.field == "training_price"
