@@ -106,7 +106,7 @@ def _root(shape: _Shape, demand):
             lo = np.where(up, t, lo)
             hi = np.where(up, hi, t)
     s = np.where(np.asarray(demand) == 0, s0, -np.expm1((lo + hi) / 2))  # no demand: exactly compute-optimal
-    return s if s.ndim else float(s)
+    return s if s.ndim else np.float64(s)  # numpy scalars: 1 / 0 is inf (caught by _finite), not an exception
 
 
 # --------------------------------------------------------------------------- reading inputs
@@ -218,6 +218,11 @@ class Plan:
 
 
 def _plan(n, d, demand, train_usd_per_flop=None, serve_usd_per_token_param=None) -> Plan:
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is refused by _beyond, naming the input
+        return _plan_of(n, d, demand, train_usd_per_flop, serve_usd_per_token_param)
+
+
+def _plan_of(n, d, demand, train_usd_per_flop, serve_usd_per_token_param) -> Plan:
     train = Q_(n * d, "param*token") * TRAIN_FLOP
     serve = Q_(n * demand, "param*token") * SERVE_FLOP
     cost = serving = None
@@ -358,11 +363,14 @@ def lifetime(*, loss=None, params=None, tokens=None, model=None, inference_token
     optimum = _plan(n, d, demand_b)
     best = _plan(n0 * np.ones_like(n) if np.ndim(n) else n0, d0 * np.ones_like(d) if np.ndim(d) else d0, demand_b)
     given = None if n_run is None else _plan(n_run, d_run, demand)
+    source = "model" if model is not None else "params" if n_run is not None else "loss"
+    for p in (optimum, best) + (() if given is None else (given,)):
+        _beyond(p, source)
     # break-even demand of the smaller-and-longer model against the compute-optimal one: the run given where it
     # is smaller, else the optimum. 6 N D + 2 N T = 6 N0 D0 + 2 N0 T  =>  T = 3 (N D - N0 D0) / (N0 - N)
     smaller = n_run is not None and np.all(np.asarray(n_run) < np.asarray(n0) * (1 - 1e-6))
     nb, db = (np.asarray(x, dtype=float) for x in ((n_run, d_run) if smaller else (n, d)))
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         tie = np.where(nb < n0 * (1 - 1e-9), 3 * (nb * db - n0 * d0) / (n0 - nb), np.nan)
     break_even = Q_(tie if np.ndim(tie) else float(tie), "token")
     out = dict(law=law, loss=target, inference_tokens=Q_(demand, "token"), optimum=optimum, compute_optimal=best,
@@ -388,7 +396,26 @@ def lifetime(*, loss=None, params=None, tokens=None, model=None, inference_token
                                             per_token_param)
         if n_run is not None:
             out["given_cost"] = _plan(n_run, d_run, demand, p_train, per_token_param)
+        for key in ("cost_optimum", "compute_optimal_cost", "given_cost"):
+            if out.get(key) is not None:
+                _beyond(out[key], source)
     return Lifetime(**out)
+
+
+def _beyond(plan: Plan, source: str) -> None:
+    """Refuse a plan whose compute or cost does not fit a float, naming the input behind it."""
+    def bad(q):
+        return q is not None and not np.all(np.isfinite(q.magnitude))
+
+    if bad(plan.training_compute):
+        raise InputError(source, "the training compute of this quality comes out beyond what a float holds (10^308): "
+                                 "the scaling laws were fitted between about 10^18 and 10^26 FLOP")
+    if bad(plan.inference_compute):
+        raise InputError("inference_tokens", "the serving compute comes out beyond what a float holds (10^308)")
+    if bad(plan.training_cost):
+        raise InputError("training_price", "the training cost comes out beyond what a float holds")
+    if bad(plan.serving_cost) or bad(plan.lifetime_cost):
+        raise InputError("serving_price", "the serving cost comes out beyond what a float holds")
 
 
 def training_price_per_flop(price, hardware, utilization) -> pint.Quantity:

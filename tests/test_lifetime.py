@@ -218,3 +218,19 @@ def test_training_price_from_a_chip_hour():
     with pytest.raises(InputError) as exc:
         lifetime(loss=2.0, inference_tokens=0, training_price="$2/GPU/hour", serving_price="1 USD/Mtoken")
     assert exc.value.field == "training_price"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(n=st.floats(1e-300, 1e300), d=st.floats(1e-300, 1e300), demand=st.floats(0, 1e300),
+       price=st.floats(1e-30, 1e10), name=st.sampled_from(["hoffmann2022", "kaplan2020"]))
+def test_any_run_and_prices_answer_or_say_why(n, d, demand, price, name):
+    t = time.perf_counter()
+    try:
+        r = lifetime(params=n, tokens=d, inference_tokens=demand, law=name, training_price=f"{price} USD/EFLOP",
+                     serving_price=f"{price} USD/Mtoken")
+    except InputError as exc:
+        assert exc.field in ("loss", "inference_tokens", "serving_price", "training_price", "params", "tokens")
+    else:
+        assert math.isfinite(r.lifetime_compute.m_as("FLOP")) and r.cost_saving.m_as("USD") >= -1e-6 * abs(
+            r.compute_optimal_cost.lifetime_cost.m_as("USD"))
+    assert time.perf_counter() - t < 1.0
