@@ -223,6 +223,7 @@ def _plan(n, d, demand, train_usd_per_flop=None, serve_usd_per_token_param=None)
 
 
 def _plan_of(n, d, demand, train_usd_per_flop, serve_usd_per_token_param) -> Plan:
+    n, d, demand = (x if np.ndim(x) else float(x) for x in (n, d, demand))  # one value: a plain float magnitude
     train = Q_(n * d, "param*token") * TRAIN_FLOP
     serve = Q_(n * demand, "param*token") * SERVE_FLOP
     cost = serving = None
