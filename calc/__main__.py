@@ -734,6 +734,7 @@ def _lifetime(args) -> int:
         out = {"law": r.law, "loss": float(r.loss), "inference_tokens": _vu(r.inference_tokens, "token"),
                **plan(r.optimum), "compute_optimal": plan(r.compute_optimal),
                "saving": _vu(r.saving, "FLOP"), "saving_fraction": float(r.saving_fraction),
+               "size_fraction": float(r.size_fraction), "training_overhead": float(r.training_overhead),
                "given": None if r.given is None else plan(r.given),
                "break_even": None if math.isnan(break_even) else {"value": break_even, "unit": "token"}}
         if r.cost_optimum is not None:
@@ -752,7 +753,8 @@ def _lifetime(args) -> int:
         print(f"{name:<18}{show('params', p.params):>14}{show('tokens', p.tokens):>16}{number(p.tokens_per_param):>14}"
               f"{number(p.training_compute.m_as('FLOP')):>14}{number(p.lifetime_compute.m_as('FLOP')):>14}")
     print(f"\nsaving against the compute-optimal model: {number(r.saving.m_as('FLOP'))} FLOP "
-          f"({r.saving_fraction:.1%} of its lifetime compute)")
+          f"({r.saving_fraction:.1%} of its lifetime compute); the optimum is {r.size_fraction:.0%} of its size "
+          f"for {r.training_overhead:.1%} more training compute (de Vries' overhead)")
     if r.given is not None:
         extra = (r.given.lifetime_compute - r.optimum.lifetime_compute).m_as("FLOP")
         print(f"saving against the run given: {number(extra)} FLOP "

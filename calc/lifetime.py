@@ -291,6 +291,16 @@ class Lifetime:
         return (self.saving / self.compute_optimal.lifetime_compute).m_as("")
 
     @property
+    def size_fraction(self):
+        """The optimum's size as a share of the compute-optimal model's: k_N [DeVries2023]."""
+        return (self.optimum.params / self.compute_optimal.params).m_as("")
+
+    @property
+    def training_overhead(self):
+        """The optimum's extra training compute over the compute-optimal model's: de Vries' overhead at k_N."""
+        return (self.optimum.training_compute / self.compute_optimal.training_compute).m_as("") - 1
+
+    @property
     def cost_saving(self) -> pint.Quantity | None:
         """Lifetime cost of the compute-optimal model minus the dollar optimum's, where priced."""
         if self.cost_optimum is None:

@@ -29,6 +29,8 @@ def test_sardana_figure_1():
     assert r.params.m_as("param") == pytest.approx(7e9, rel=0.05)  # "a 7B model"
     assert r.saving.m_as("FLOP") == pytest.approx(1.7e22, rel=0.05)  # "1.7 x 10^22 FLOPs"
     assert r.saving_fraction == pytest.approx(0.17, abs=0.01)  # "(17%)"
+    # the optimum sits on de Vries' curve: its extra training compute is the overhead at its size fraction
+    assert r.training_overhead == pytest.approx(compute_overhead(r.size_fraction, "devries2023").m_as(""), rel=1e-9)
 
 
 @pytest.mark.parametrize("k, overhead, tol", [
