@@ -56,3 +56,9 @@ def plain_axis(title: str, log: bool = False, span: tuple[float, float] | None =
         return alt.Axis(title=title, values=values, labelExpr=label)
     label = "abs(datum.value) >= 100 ? format(datum.value, ',.0f') : format(datum.value, '.3~r')"
     return alt.Axis(title=title, labelExpr=f"{_ONE_TWO_FIVE} ? ({label}) : ''" if log else label)
+
+
+def count_axis(title: str) -> alt.Axis:
+    """Counts on a log scale as articles write them: 2B, 5B, 10B, 20B (SI's G is a billion); ticks
+    other than 1, 2 and 5 of each decade unlabelled."""
+    return alt.Axis(title=title, labelExpr=f"{_ONE_TWO_FIVE} ? replace(format(datum.value, '~s'), 'G', 'B') : ''")

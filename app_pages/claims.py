@@ -26,14 +26,15 @@ def _ledger() -> pd.DataFrame:
             f"{number(r.plausible[0].magnitude)} – {number(r.plausible[1].magnitude)} {r.plausible[0].units:~P}",
             "statement": r.statement,
             "article": article_titles().get(r.article, r.article),
-            "line": r.line,
+            "line": r.where if r.source else f"line {r.line}",  # a published statement has a place, not a line
             "note": r.note,
         })
     return pd.DataFrame(rows)
 
 
 st.title("The articles' figures, recomputed")
-st.caption("Five articles (" + "; ".join(article_titles().values()) + "). ratio = quoted / recomputed. `off` means outside the claim's stated tolerance; "
+st.caption("Seed articles and published statements (" + "; ".join(article_titles().values()) + "). "
+           "ratio = quoted / recomputed. `off` means outside the claim's stated tolerance; "
            "`inconsistent-units` means the quoted arithmetic mixes dimensions (e.g. parameters / bytes).")
 df = _ledger()
 c1, c2 = st.columns(2)
@@ -61,13 +62,14 @@ st.dataframe(view, hide_index=True, width="stretch", row_height=66,  # two lines
                                 "Plausible (90%)", help="The recomputed value's 90% interval over its assumptions"),
                             "statement": st.column_config.TextColumn("Statement", width="large"),
                             "article": st.column_config.TextColumn("Article", width="large"),
-                            "line": st.column_config.NumberColumn("Line", help="Line of the article"),
+                            "line": st.column_config.TextColumn("Where", help="Line of the article, or the part "
+                                                                              "of the published statement"),
                             "note": st.column_config.TextColumn("Note", width="large")})
 with st.expander("Quoted figures that are context, not checkable claims"):
     st.dataframe(pd.DataFrame([{
         "Figure": f.id, "Statement": f.statement, "Why not checked": f.why,
         "Interpretation": "" if f.interpretation is None else f"{number(f.interpretation.magnitude)} {f.interpretation.units:~P}",
-        "Article": article_titles().get(f.article, f.article), "Line": f.line,
+        "Article": article_titles().get(f.article, f.article), "Where": f.where if f.source else f"line {f.line}",
     } for f in figures()]), hide_index=True, width="stretch", row_height=76, column_config={
         "Statement": st.column_config.TextColumn(width="large"),
         "Why not checked": st.column_config.TextColumn(width="large"),

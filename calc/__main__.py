@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 
 from calc.errors import InputError
@@ -188,6 +189,32 @@ def build_parser() -> argparse.ArgumentParser:
                     help="with --budget: the fastest run within the budget (default) or the cheapest")
     sp.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
+    lt = sub.add_parser("lifetime", help="the model size cheapest over training and serving at one quality "
+                                         "(Sardana et al. 2023)",
+                        description="The quality is --loss, or the loss of the run given (--params and --tokens, "
+                                    "or --model) under --law. Prices give the dollar version too.")
+    lt.add_argument("--loss", metavar="VALUE", help="target loss, nats per token under --law (e.g. 2.0)")
+    lt.add_argument("--params", metavar="VALUE", help="a run's parameters: its loss is the target [param]")
+    lt.add_argument("--tokens", metavar="VALUE", help="that run's training tokens [token]")
+    lt.add_argument("--model", help="a dense published run of data/models.csv, as --params and --tokens")
+    lt.add_argument("--inference-tokens", dest="inference_tokens", metavar="VALUE",
+                    help="tokens served over the model's life, input and output [token], e.g. 2T")
+    lt.add_argument("--law", default="hoffmann2022",
+                    help="scaling law: hoffmann2022 (default), besiroglu2024, kaplan2020 or devries2023")
+    lt.add_argument("--training-price", dest="training_price", metavar="VALUE",
+                    help='what a training FLOP costs [USD/FLOP], e.g. "1.4e-18 USD/FLOP" ($2/chip-hour on 989 '
+                         'TFLOP/s at 40%% MFU); or a chip-hour\'s price ("$2/GPU/hour") with --hardware and '
+                         "--utilization")
+    _chip_flags(lt, precision=False)  # with a training price per chip-hour: the chip (its dense 16-bit peak)
+    lt.add_argument("--utilization", metavar="VALUE", help="with a training price per chip-hour: the MFU, e.g. 0.4")
+    lt.add_argument("--serving-price", dest="serving_price", metavar="VALUE",
+                    help='what a served token costs [USD/token], e.g. "0.6 USD/Mtoken"; serving cost scales with '
+                         "the model's size")
+    lt.add_argument("--serving-price-params", dest="serving_price_params", metavar="VALUE",
+                    help="the model size --serving-price is for [param] (default: the run given, else the "
+                         "compute-optimal model)")
+    lt.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
     bt = sub.add_parser("backtest", help="recompute published training runs from their reported inputs")
     bt.add_argument("--json", action="store_true", help="print JSON instead of tables")
     return parser
@@ -215,6 +242,8 @@ def main(argv: list[str] | None = None) -> int:
             return _thresholds(args)
         if args.command == "step":
             return _step(args)
+        if args.command == "lifetime":
+            return _lifetime(args)
     except InputError as exc:
         print(f"calc: error: {_flagged(exc)}", file=sys.stderr)
         return 2
@@ -332,7 +361,8 @@ def _claims(args) -> int:
     if unchecked:
         print(f"\n{len(unchecked)} quoted figures are context, not checkable claims:")
         for f in unchecked:
-            print(f"  {f.id} ({f.article}:{f.line}): {f.why}")
+            at = f"{f.article}, {f.where}" if f.source else f"{f.article}:{f.line}"
+            print(f"  {f.id} ({at}): {f.why}")
     return 0
 
 
@@ -663,6 +693,74 @@ def _thresholds(args) -> int:
         budget = "" if runs is None else f"; {args.budget} buys {runs:,.1f} such runs on demand"
         print(f"  {number(line)} FLOP: {show('duration', e.duration)} at {show('utilization', e.utilization)} "
               f"utilization{'; ' + costs if costs else ''}{budget}")
+    return 0
+
+
+def _lifetime(args) -> int:
+    from calc.display import number, show
+    from calc.lifetime import lifetime
+
+    if args.inference_tokens is None:
+        raise InputError("inference_tokens", "required: the tokens the model will serve over its life, e.g. "
+                                             "--inference-tokens 2T (0 gives the compute-optimal model)")
+    r = lifetime(loss=args.loss, params=args.params, tokens=args.tokens, model=args.model,
+                 inference_tokens=args.inference_tokens, law=args.law, training_price=args.training_price,
+                 serving_price=args.serving_price, serving_price_params=args.serving_price_params,
+                 hardware=args.hardware, utilization=args.utilization)
+
+    def plan(p, priced=False):
+        out = {"params": _vu(p.params, "param"), "tokens": _vu(p.tokens, "token"),
+               "tokens_per_param": float(p.tokens_per_param),
+               "training_compute": _vu(p.training_compute, "FLOP"), "inference_compute": _vu(p.inference_compute, "FLOP"),
+               "lifetime_compute": _vu(p.lifetime_compute, "FLOP")}
+        if priced:
+            out.update(training_cost=_vu(p.training_cost, "USD"), serving_cost=_vu(p.serving_cost, "USD"),
+                       lifetime_cost=_vu(p.lifetime_cost, "USD"))
+        return out
+
+    break_even = float(r.break_even.m_as("token"))
+    if args.json:
+        out = {"law": r.law, "loss": float(r.loss), "inference_tokens": _vu(r.inference_tokens, "token"),
+               **plan(r.optimum), "compute_optimal": plan(r.compute_optimal),
+               "saving": _vu(r.saving, "FLOP"), "saving_fraction": float(r.saving_fraction),
+               "size_fraction": float(r.size_fraction), "training_overhead": float(r.training_overhead),
+               "given": None if r.given is None else plan(r.given),
+               "break_even": None if math.isnan(break_even) else {"value": break_even, "unit": "token"}}
+        if r.cost_optimum is not None:
+            out["dollars"] = {"optimum": plan(r.cost_optimum, True), "compute_optimal": plan(r.compute_optimal_cost, True),
+                              "given": None if r.given_cost is None else plan(r.given_cost, True),
+                              "saving": _vu(r.cost_saving, "USD")}
+        print(json.dumps(out, indent=2))
+        return 0
+    print(f"target loss {r.loss:.4f} nats/token under {r.law}; {show('tokens', r.inference_tokens)} served over the "
+          "model's life (2 FLOP per parameter each)")
+    rows = [("lifetime optimum", r.optimum), ("compute-optimal", r.compute_optimal)]
+    if r.given is not None:
+        rows.append(("the run given", r.given))
+    print(f"\n{'':<18}{'params':>14}{'tokens':>16}{'tokens/param':>14}{'training':>14}{'lifetime':>14}")
+    for name, p in rows:
+        print(f"{name:<18}{show('params', p.params):>14}{show('tokens', p.tokens):>16}{number(p.tokens_per_param):>14}"
+              f"{number(p.training_compute.m_as('FLOP')):>14}{number(p.lifetime_compute.m_as('FLOP')):>14}")
+    print(f"\nsaving against the compute-optimal model: {number(r.saving.m_as('FLOP'))} FLOP "
+          f"({r.saving_fraction:.1%} of its lifetime compute); the optimum is {r.size_fraction:.0%} of its size "
+          f"for {r.training_overhead:.1%} more training compute (de Vries' overhead)")
+    if r.given is not None:
+        extra = (r.given.lifetime_compute - r.optimum.lifetime_compute).m_as("FLOP")
+        print(f"saving against the run given: {number(extra)} FLOP "
+              f"({extra / r.given.lifetime_compute.m_as('FLOP'):.1%} of its lifetime compute)")
+    if not math.isnan(break_even):
+        who = "the run given" if r.given is not None and r.break_even is not None and \
+            r.given.params.m_as("param") < r.compute_optimal.params.m_as("param") * (1 - 1e-6) else "the optimum"
+        print(f"break-even demand: {show('tokens', r.break_even)} ({who} costs less over its life beyond it)")
+    if r.cost_optimum is not None:
+        print("\ndollars (training at the --training-price, serving at the --serving-price scaled by size):")
+        rows = [("cost optimum", r.cost_optimum), ("compute-optimal", r.compute_optimal_cost)]
+        if r.given_cost is not None:
+            rows.append(("the run given", r.given_cost))
+        for name, p in rows:
+            print(f"  {name:<16}{show('params', p.params):>14}  training {show('cost', p.training_cost)}, serving "
+                  f"{show('cost', p.serving_cost)}, lifetime {show('cost', p.lifetime_cost)}")
+        print(f"  saving: {show('cost', r.cost_saving)}")
     return 0
 
 

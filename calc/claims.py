@@ -1,14 +1,18 @@
 """The seed articles' claims, recomputed: reproduced, off by a factor, or inconsistent in units.
 
-Each ``seeds/*.toml`` file holds one article's claims in our own words. A claim states the
+Each ``seeds/*.toml`` file holds one article's claims in our own words: a seed article
+(``article = "000_....txt"``, claims at its ``line``s) or a published statement (``source`` = its
+author, title, date and address; ``where`` in it instead of a line). A claim states the
 quoted figure (``quoted``, or ``quoted_formula`` over its inputs) and how to recompute it:
-``estimate = "<quantity>"`` runs ``calc.estimate`` on its inputs; ``formula = "a * b / c"``
-multiplies and divides them, left to right. Inputs are literals (``"32 chip"``) or references
+``estimate = "<quantity>"`` runs ``calc.estimate`` on its inputs; ``formula = "a * b / c + d"``
+is a sum of products of its inputs (``*`` and ``/`` left to right within a term, terms joined by
+``+`` and ``-``; no parentheses, no eval). Inputs are literals (``"32 chip"``) or references
 into ``data/``:
 
     model:<name>:<quantity>           a published run, data/models.csv
     fact:<name>                        a sourced figure, data/facts.csv
-    hardware:<name>:<column>[:<prec>]  an accelerator, data/hardware.csv (peak needs a precision)
+    hardware:<name>:<column>[:<prec>]  an accelerator, data/hardware.csv (peak needs a precision;
+                                       also chips_per_board, chips_per_node, memory, tdp...)
     price:<hardware>:<commitment>:<date>
                                        the lowest price in force on that date, data/prices.csv;
                                        <hardware> may be a family prefix ("V100")
@@ -41,9 +45,9 @@ _HERE = Path(__file__).resolve().parent
 SEEDS_DIR = _HERE / "_seeds" if (_HERE / "_seeds").is_dir() else _HERE.parent / "seeds"
 VERDICTS = ("reproduced", "off", "inconsistent-units")
 _COMPARE = ("equal", "at-least", "at-most")
-_CLAIM_KEYS = {"id", "line", "statement", "quoted", "quoted_formula", "compare", "formula", "estimate",
+_CLAIM_KEYS = {"id", "line", "where", "statement", "quoted", "quoted_formula", "compare", "formula", "estimate",
                "inputs", "tolerance", "tolerance_reason", "note", "plausible", "plausible_reason", "units_disagree"}
-_FIGURE_KEYS = {"id", "line", "statement", "quoted", "why", "formula", "inputs", "unit"}
+_FIGURE_KEYS = {"id", "line", "where", "statement", "quoted", "why", "formula", "inputs", "unit"}
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,7 @@ class Claim:
     statement: str
     spec: dict  # the raw TOML table (quoted, formula or estimate, inputs, tolerance...)
     path: str
+    source: str = ""  # a published statement's author, title, date and address ("" for a seed article)
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,8 @@ class ClaimResult:
     compare: str
     plausible: tuple | None = None  # (low, high) 90% interval under defensible alternatives
     plausible_reason: str = ""
+    source: str = ""  # the published statement, for claims not from a seed article
+    where: str = ""  # where in that statement
 
     def to_dict(self) -> dict:
         """The JSON form printed by ``python -m calc claims --json``."""
@@ -82,6 +89,8 @@ class ClaimResult:
             "id": self.id,
             "article": self.article,
             "line": self.line,
+            "source": self.source,
+            "where": self.where,
             "statement": self.statement,
             "quoted": _json_q(self.quoted),
             "recomputed": None if self.recomputed is None else _json_q(self.recomputed),
@@ -109,6 +118,8 @@ class Figure:
     why: str
     interpretation: pint.Quantity | None
     high: pint.Quantity | None = None
+    source: str = ""  # the published statement, for figures not from a seed article
+    where: str = ""  # where in that statement
 
 
 def _json_q(q: pint.Quantity) -> dict:
@@ -127,30 +138,46 @@ def _load(seeds_dir: Path = SEEDS_DIR) -> tuple[tuple[Claim, ...], tuple[dict, .
             doc = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise DataError(name, None, None, f"not valid TOML: {exc}") from None
-        article = doc.get("article")
-        if not isinstance(article, str) or not article.endswith(".txt"):
-            raise DataError(name, None, "article", "expected the article's file name, e.g. '000_....txt'")
+        article, source = _article(name, path, doc)
         for kind, keys, out in (("claim", _CLAIM_KEYS, claims), ("figure", _FIGURE_KEYS, figures)):
             for i, table in enumerate(doc.get(kind, []), start=1):
                 where = f"{kind} {i}"
-                _validate_entry(name, where, table, keys)
+                _validate_entry(name, where, table, keys, lined=not source)
                 if table["id"] in ids:
                     raise DataError(name, None, where, f"duplicate id {table['id']!r} (also in {ids[table['id']]})")
                 ids[table["id"]] = name
                 if kind == "claim":
-                    out.append(Claim(table["id"], article, table["line"], table["statement"], table, name))
+                    out.append(Claim(table["id"], article, table.get("line", 0), table["statement"], table, name, source))
                 else:
-                    out.append({**table, "article": article, "path": name})
+                    out.append({**table, "article": article, "path": name, "source": source})
     return tuple(claims), tuple(figures)
 
 
-def _validate_entry(name, where, table, keys):
+def _article(name: str, path: Path, doc: dict) -> tuple[str, str]:
+    """(what the claims are grouped under, the published statement or ""): a seed article's file name,
+    or for a published statement the seed file's own name."""
+    article, source = doc.get("article"), doc.get("source")
+    if source is not None:
+        if article is not None:
+            raise DataError(name, None, "source", "give 'article' (a seed article) or 'source' (a published "
+                                                  "statement), not both")
+        if not isinstance(source, str) or "http" not in source:
+            raise DataError(name, None, "source", "expected the statement's author, title, date and address (https://...)")
+        return path.stem, source
+    if not isinstance(article, str) or not article.endswith(".txt"):
+        raise DataError(name, None, "article", "expected the article's file name, e.g. '000_....txt', or a "
+                                               "published statement's 'source'")
+    return article, ""
+
+
+def _validate_entry(name, where, table, keys, lined=True):
     if not isinstance(table, dict):
         raise DataError(name, None, where, "expected a table")
     extra = set(table) - keys
     if extra:
         raise DataError(name, None, where, f"unknown key {sorted(extra)[0]!r}; expected some of {', '.join(sorted(keys))}")
-    for key, typ in (("id", str), ("line", int), ("statement", str)):
+    required = (("id", str), ("line", int), ("statement", str)) if lined else (("id", str), ("where", str), ("statement", str))
+    for key, typ in required:
         if not isinstance(table.get(key), typ) or (typ is int and table[key] < 1):
             raise DataError(name, None, where, f"expected '{key}' ({typ.__name__})")
     if "plausible" in table and ("estimate" not in table or not isinstance(table["plausible"], dict)):
@@ -180,7 +207,8 @@ def article_titles(seeds_dir: Path = SEEDS_DIR) -> dict[str, str]:
     out = {}
     for path in sorted(seeds_dir.glob("*.toml")):
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
-        out[doc["article"]] = doc.get("about") or doc["article"]
+        key = doc.get("article") or path.stem  # a published statement: the seed file's own name
+        out[key] = doc.get("about") or key
     return out
 
 
@@ -206,6 +234,8 @@ def resolve(spec: str, field: str = "input") -> pint.Quantity | str:
             return hw.peak(parts[2] if len(parts) == 3 else hw.default_precision)
         if parts[1] == "chips_per_board":
             return Q_(hw.chips_per_board, "chip")
+        if parts[1] == "chips_per_node" and hw.chips_per_node is not None:
+            return Q_(hw.chips_per_node, "chip")
         if parts[1] in ("memory", "memory_bandwidth", "tdp"):
             return getattr(hw, parts[1])
         raise InputError(field, f"unknown hardware column {parts[1]!r}")
@@ -251,21 +281,40 @@ def _parse_any(text: str, field: str) -> pint.Quantity:
 
 
 def evaluate_formula(formula: str, inputs: dict, field: str) -> pint.Quantity:
-    """``a * b / c``: names of ``inputs`` joined by ``*`` and ``/``, left to right. No eval."""
+    """``a * b / c + d - e``: names of ``inputs`` joined by ``*`` and ``/`` (left to right) into
+    terms, and the terms by ``+`` and ``-``. No parentheses, no eval.
+
+    >>> evaluate_formula("a * b + c", {"a": "2 hour", "b": "3 USD/hour", "c": "1 USD"}, "x")
+    <Quantity(7.0, 'USD')>
+    """
     tokens = formula.split()
     if not tokens or len(tokens) % 2 == 0:
-        raise InputError(field, f"expected 'name * name / name ...', got {formula!r}")
-    out = None
+        raise InputError(field, f"expected 'name * name / name + name ...', got {formula!r}")
+    total = term = None
+    sign = 1
     for i, tok in enumerate(tokens):
         if i % 2:
-            if tok not in ("*", "/"):
-                raise InputError(field, f"expected * or /, got {tok!r} in {formula!r}")
+            if tok not in ("*", "/", "+", "-"):
+                raise InputError(field, f"expected *, /, + or -, got {tok!r} in {formula!r}")
+            if tok in "+-":
+                total = _add(total, sign * term, field, formula)
+                term, sign = None, 1 if tok == "+" else -1
             continue
         if tok not in inputs:
             raise InputError(field, f"{tok!r} is not one of the inputs ({', '.join(inputs)})")
         value = _literal(resolve(inputs[tok], f"{field}.{tok}"), f"{field}.{tok}")
-        out = value if out is None else (out * value if tokens[i - 1] == "*" else out / value)
-    return out
+        term = value if term is None else (term * value if tokens[i - 1] == "*" else term / value)
+    return _add(total, sign * term, field, formula)
+
+
+def _add(total, term, field, formula):
+    if total is None:
+        return term
+    try:
+        return total + term
+    except pint.DimensionalityError:
+        raise InputError(field, f"terms of different dimensions added in {formula!r}: {total.units:~P} and "
+                                f"{term.units:~P}") from None
 
 
 # --------------------------------------------------------------------------- checking
@@ -306,7 +355,8 @@ def check(claim: Claim) -> ClaimResult:
     except pint.DimensionalityError:
         arithmetic = f"The arithmetic gives {recomputed.to_reduced_units():.3g~P}, which is not a {_kind(quoted)}."
         return ClaimResult(claim.id, claim.article, claim.line, claim.statement, quoted, None, None,
-                           "inconsistent-units", f"{note} {arithmetic}".strip(), tolerance, compare)
+                           "inconsistent-units", f"{note} {arithmetic}".strip(), tolerance, compare,
+                           source=claim.source, where=spec.get("where", ""))
     ratio = float(quoted.magnitude / recomputed.magnitude)
     verdict = "reproduced" if _holds(ratio, compare, tolerance) else "off"
     plausible = _plausible(claim, quoted.units)
@@ -315,7 +365,8 @@ def check(claim: Claim) -> ClaimResult:
         direction = "high" if ratio > 1 else "low"
         note = f"The quote is {factor:.3g}x too {direction}. {note}".strip()
     return ClaimResult(claim.id, claim.article, claim.line, claim.statement, quoted, recomputed, ratio,
-                       verdict, note, tolerance, compare, plausible, spec.get("plausible_reason", ""))
+                       verdict, note, tolerance, compare, plausible, spec.get("plausible_reason", ""), claim.source,
+                       spec.get("where", ""))
 
 
 def _plausible(claim: Claim, units) -> tuple | None:
@@ -375,7 +426,8 @@ def figures() -> list[Figure]:
             if "unit" in f:
                 interp = interp.to(f["unit"])
         high = _literal(text.split("..")[1], f"{f['id']}.quoted") if ".." in text else None
-        out.append(Figure(f["id"], f["article"], f["line"], f["statement"], quoted, f["why"], interp, high))
+        out.append(Figure(f["id"], f["article"], f.get("line", 0), f["statement"], quoted, f["why"], interp, high, f["source"],
+                          f.get("where", "")))
     return out
 
 

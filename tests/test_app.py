@@ -20,7 +20,7 @@ from calc.scenario import presets, read_scenario, to_json
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGES = ["app_pages/estimate.py", "app_pages/claims.py", "app_pages/landscape.py", "app_pages/compare.py",
          "app_pages/backtest.py", "app_pages/cost.py", "app_pages/thresholds.py", "app_pages/shape.py",
-         "app_pages/layouts.py"]
+         "app_pages/layouts.py", "app_pages/lifetime.py"]
 
 
 def _app(**query) -> AppTest:

@@ -209,6 +209,7 @@ KEY_TEXT = {  # what each page must show for the typical scenario
     "Compare hardware": ["H100 SXM5", "B200"],
     "Cost": ["Your Estimate scenario", "From the idealised rental"],  # the page opens with the scenario
     "Thresholds": ["10²⁶"],
+    "Lifetime": ["Train smaller, serve longer", "23.1B params"],  # 70B on 1.4T tokens serving 2T: hoffmann2022's optimum
     "Back-test": ["operation counting"],
 }
 
@@ -242,6 +243,20 @@ def test_every_page_with_a_typical_scenario(browser, server):
             phone.shoot(f"390-{name.replace(' ', '_')}")
     finally:
         phone.close()
+
+
+def test_lifetime_from_a_link_then_a_change(user):
+    """Sardana et al.'s Fig. 1 from a link; more demand makes the optimum smaller, and the URL follows."""
+    query = {"lifetime.params": "13 Gparam", "lifetime.tokens": "576 Gtoken", "lifetime.inference_tokens": "2T token",
+             "lifetime.law": "devries2023"}
+    user.open("lifetime", query)
+    user.check("6.97B params", "17.5%")  # Fig. 1: a 7B model, 17% less compute
+    assert len(user.page.evaluate(MARKS_JS)) == 2
+    user.type("Tokens served over the model's life", "20T")
+    user.page.wait_for_function("() => document.body.innerText.includes('3.84B params')")
+    user.check("3.84B params")
+    assert "lifetime.inference_tokens=20T" in user.page.url
+    user.shoot("lifetime")
 
 
 def test_change_an_input_and_see_the_result_change(user):

@@ -45,6 +45,16 @@ EXPECTED = {
     "lambda-gpu-years": ("reproduced", 355 / LAMBDA_YEARS),
     "lambda-cost": ("off", 4.6e6 / (LAMBDA_YEARS * YEAR_H * 1.16)),  # Azure 3-year V100, 2020
     "lambda-real-runs-cost-more": ("reproduced", 355 / (10_000 * 14.8 / 365.25)),  # Patterson 2021
+    # published serving statements, recomputed from their own inputs
+    "deepseek-day-cost": ("reproduced", 87_072 / (226.75 * 8 * 24 * 2)),  # DeepSeek Day 6: nodes x GPUs x h x $2
+    "deepseek-cache-hit-share": ("reproduced", 0.563 / (342 / 608)),
+    "deepseek-day-revenue": ("reproduced", 562_027 / (342e3 * 0.14 + (608e3 - 342e3) * 0.55 + 168e3 * 2.19)),  # R1 prices
+    "deepseek-cost-profit-margin": ("reproduced", 5.45 / (562_027 / 87_072 - 1)),
+    "deepseek-nodes-from-throughput": ("reproduced", 226.75 / ((608e9 / 73.7e3 + 168e9 / 14.8e3) / 86_400)),
+    # Epoch AI's spreadsheet, baseline: 2 x 100B x 500 FLOP / (989 TFLOP/s x 10%) x 1275 W x 0.7 x PUE 1.2
+    "epoch-gpt4o-query-energy": ("reproduced", 0.3 / (2 * 100e9 * 500 / (989.4e12 * 0.1) * 1275 * 0.7 * 1.2 / 3600)),
+    "google-prompt-energy-shares": ("reproduced", 1 / (0.58 + 0.25 + 0.10 + 0.08)),  # Google 2025: shares of 0.24 Wh
+    "google-prompt-water-drops": ("reproduced", 0.26 / (5 * 0.05)),  # 20 drops to the mL
 }
 
 
@@ -81,11 +91,15 @@ def test_claims_point_at_real_article_lines():
     lengths = {}
     for path in sorted(seeds.glob("*.toml")):
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        if "source" in doc:  # a published statement, cited by its address, not a seed article
+            continue
         assert doc["article"] == path.stem + ".txt", path.name
         assert isinstance(doc.get("article_lines"), int) and doc["article_lines"] > 0, path.name
         lengths[doc["article"]] = doc["article_lines"]
     assert claims()
     for c in claims():
+        if c.source:  # a published statement: it has a place ('where'), not a line of a seed article
+            continue
         assert 1 <= c.line <= lengths[c.article], c.id
 
 
@@ -142,3 +156,49 @@ inputs = {{ k = "6 FLOP/param/token", n = "175e9 param", d = "300e9 token" }}
     with pytest.raises(DataError) as exc:
         check(claim)
     assert "x.toml" in str(exc.value) and "gpt3-compute" in str(exc.value) and needle in str(exc.value)
+
+
+def test_published_statements_carry_their_source():
+    sourced = [c for c in claims() if c.source]
+    assert {c.id.split("-")[0] for c in sourced} >= {"deepseek", "epoch", "google"}
+    for c in sourced:
+        assert "https://" in c.source and c.spec["where"] and c.line == 0
+        d = check(c).to_dict()
+        assert d["source"] == c.source and d["where"] == c.spec["where"]
+
+
+def test_list_price_figures_are_interpreted_from_the_statement():
+    figs = {f.id: f for f in claims_module.figures()}
+    # DeepSeek's own decode cost: 8 H800 x $2/h over 14.8k output tokens/s, per million tokens
+    assert figs["deepseek-r1-output-price"].interpretation.m_as("USD/Mtoken") == pytest.approx(16 / (14.8e3 * 3600) * 1e6)
+    assert figs["deepseek-r1-input-price"].interpretation.m_as("USD/Mtoken") == pytest.approx(16 / (73.7e3 * 3600) * 1e6)
+    assert figs["openai-gpt4o-output-price"].interpretation.m_as("USD/Mtoken") == pytest.approx((3 * 2.5 + 10) / 4)
+    assert figs["google-prompt-tv-seconds"].interpretation.m_as("W") == pytest.approx(0.24 * 3600 / 9)
+    assert figs["deepseek-r1-output-price"].where and figs["deepseek-r1-output-price"].source
+
+
+def test_formula_sums_terms_and_refuses_mixed_dimensions():
+    from calc.claims import evaluate_formula
+    from calc.errors import InputError
+
+    inputs = {"a": "2 hour", "b": "3 USD/hour", "c": "1 USD", "d": "5 token"}
+    assert evaluate_formula("a * b + c - c / a * a", inputs, "x").m_as("USD") == pytest.approx(6)
+    with pytest.raises(InputError, match="different dimensions"):
+        evaluate_formula("a * b + d", inputs, "x")
+    with pytest.raises(InputError, match=r"expected \*, /, \+ or -"):
+        evaluate_formula("a ^ b", inputs, "x")
+
+
+def test_a_seed_is_an_article_or_a_statement_not_both(tmp_path):
+    from calc.errors import DataError
+
+    (tmp_path / "x.toml").write_text('article = "000_x.txt"\nsource = "https://example.org"\n')
+    with pytest.raises(DataError, match="not both"):
+        claims_module._load(tmp_path)
+    (tmp_path / "x.toml").write_text('source = "somewhere"\n')
+    with pytest.raises(DataError, match="address"):
+        claims_module._load.__wrapped__(tmp_path)
+    (tmp_path / "x.toml").write_text('source = "A, B, https://example.org"\n[[claim]]\nid = "a"\nstatement = "s"\n'
+                                     'quoted = "1 USD"\nformula = "x"\ninputs = { x = "1 USD" }\n')
+    with pytest.raises(DataError, match="'where'"):
+        claims_module._load.__wrapped__(tmp_path)

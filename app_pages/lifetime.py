@@ -1,0 +1,184 @@
+"""Lifetime page: at one quality and one inference demand, the model size cheapest over training and serving."""
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import calc
+from app_pages import charts, session
+from calc.display import escape, number, show
+from calc.lifetime import compute_overhead, critical_fraction, curve, lifetime
+from calc.scaling import laws
+
+st.title("Train smaller, serve longer")
+st.caption("At one quality (a loss under a scaling law), the model whose training plus serving compute is least: "
+           "6 N D to train, 2 N FLOP for each token served (Sardana et al. 2023). A smaller model needs more "
+           "training tokens to reach the same loss, and costs less for every token it serves.")
+
+PAGE = "lifetime"  # its fields in the URL as lifetime.params=..., as the Thresholds page keeps its own
+FIELDS = {"quality": "lt_quality", "params": "lt_params", "tokens": "lt_tokens", "loss": "lt_loss",
+          "inference_tokens": "lt_demand", "law": "lt_law", "training_price": "lt_train_price",
+          "serving_price": "lt_serve_price"}
+LABELS = {"params": "Parameters", "tokens": "Training tokens", "loss": "Target loss",
+          "inference_tokens": "Tokens served over the model's life", "law": "Scaling law",
+          "training_price": "Training price", "serving_price": "Serving price"}
+MODES = {"run": "a training run (parameters and tokens)", "loss": "a loss"}
+EXAMPLE = {"params": "13 Gparam", "tokens": "576 Gtoken"}  # Sardana et al.'s Fig. 1: a Chinchilla-optimal 13B model
+saved = session.view(PAGE)
+for name, key in FIELDS.items():  # a link's (or the last visit's) value first; the defaults below fill the rest
+    if key in st.session_state or name not in saved:
+        continue
+    if (name == "law" and saved[name] not in laws()) or (name == "quality" and saved[name] not in MODES):
+        continue  # an unknown choice in a link: the default, as a widget cannot show it
+    st.session_state[key] = saved[name]
+own = session.get()
+if "lt_params" not in st.session_state:  # the scenario's run when it has one, else Sardana's example
+    st.session_state["lt_params"] = own.get("params") or EXAMPLE["params"]
+if "lt_tokens" not in st.session_state:
+    st.session_state["lt_tokens"] = own.get("tokens") if own.get("params") and own.get("tokens") else EXAMPLE["tokens"]
+example = st.session_state["lt_params"] == EXAMPLE["params"] and st.session_state["lt_tokens"] == EXAMPLE["tokens"]
+st.session_state.setdefault("lt_quality", "run")
+st.session_state.setdefault("lt_loss", "2.0")
+st.session_state.setdefault("lt_demand", "2T token")
+st.session_state.setdefault("lt_law", "devries2023" if example else "hoffmann2022")  # the law Fig. 1 holds under
+st.session_state.setdefault("lt_train_price", "")
+st.session_state.setdefault("lt_serve_price", "")
+
+c1, c2 = st.columns(2)
+mode = c1.radio("Quality given by", list(MODES), format_func=MODES.get, key="lt_quality", horizontal=True)
+law_name = c2.selectbox("Scaling law", list(laws()), key="lt_law",
+                        help="hoffmann2022: Chinchilla's rounded constants; devries2023: its exponents refit to "
+                             "Chinchilla's Table A3 (what Sardana et al.'s Fig. 1 uses); besiroglu2024: Epoch AI's "
+                             "replication; kaplan2020.")
+c1, c2, c3 = st.columns(3)
+if mode == "run":
+    c1.text_input("Parameters", key="lt_params", help="e.g. `13B`; the Estimate scenario's when it has one.")
+    c2.text_input("Training tokens", key="lt_tokens", help="e.g. `576B`; its loss under the law is the target.")
+else:
+    c1.text_input("Target loss (nats per token)", key="lt_loss", help="above the law's irreducible loss, e.g. `2.0`")
+c3.text_input("Tokens served over the model's life", key="lt_demand",
+              help="input and output alike, e.g. `2T`; `0` gives the compute-optimal model")
+with st.expander("Dollars: training and serving prices"):
+    d1, d2 = st.columns(2)
+    d1.text_input("Training price (USD per FLOP)", key="lt_train_price",
+                  help="e.g. `1.4e-18 USD/FLOP`: $2 per chip-hour on 989 TFLOP/s at 40% utilization")
+    d2.text_input("Serving price (USD per token)", key="lt_serve_price",
+                  help="e.g. `0.6 USD/Mtoken`, for a model the size of the run given (else of the compute-optimal "
+                       "one); serving cost scales with the model's size")
+session.keep(PAGE, {name: str(st.session_state[key]) for name, key in FIELDS.items()})
+if mode == "run" and st.session_state["lt_params"] == EXAMPLE["params"] and st.session_state["lt_tokens"] == EXAMPLE["tokens"]:
+    st.caption("An example, not your run (your Estimate scenario gives no parameters and tokens): Sardana et al.'s "
+               "Fig. 1, a Chinchilla-optimal 13B model serving 2T tokens, where a 7B model trained longer saves 17% "
+               "(under devries2023).")
+
+quality = ({"params": st.session_state["lt_params"], "tokens": st.session_state["lt_tokens"]} if mode == "run"
+           else {"loss": st.session_state["lt_loss"]})
+prices = {"training_price": st.session_state["lt_train_price"].strip() or None,
+          "serving_price": st.session_state["lt_serve_price"].strip() or None}
+try:
+    r = lifetime(**quality, inference_tokens=st.session_state["lt_demand"], law=law_name, **prices)
+    c = curve(r.loss, r.inference_tokens, law_name, points=300)
+except calc.InputError as exc:  # named by its label, as the fields read
+    words = LABELS.get(exc.field)
+    st.error(f"**{words}**: {escape(exc.message)}" if words else escape(exc))
+    st.stop()
+
+m = st.columns(4)
+m[0].metric("Lifetime optimum", show("params", r.params, True))
+m[1].metric("Its training tokens", show("tokens", r.tokens, True), help=f"{number(r.optimum.tokens_per_param)} per parameter")
+m[2].metric("Lifetime compute", show("compute", r.lifetime_compute, True))
+m[3].metric("Saved against compute-optimal", f"{r.saving_fraction:.1%}",
+            help=f"{show('compute', r.saving, True)} less than the compute-optimal model of the same loss")
+
+rows = [("Lifetime optimum", r.optimum), ("Compute-optimal", r.compute_optimal)]
+if r.given is not None:
+    rows.append(("The run given", r.given))
+# Two tables of four columns, not one of six: a phone's 390 px shows each whole
+st.table(pd.DataFrame([{"Model": name, "Parameters": show("params", p.params, True),
+                        "Training tokens": show("tokens", p.tokens, True),
+                        "Tokens per parameter": number(p.tokens_per_param)} for name, p in rows]), hide_index=True)
+st.table(pd.DataFrame([{"Model": name, "Training compute": show("compute", p.training_compute, True),
+                        "Serving compute": show("compute", p.inference_compute, True),
+                        "Lifetime compute": show("compute", p.lifetime_compute, True)} for name, p in rows]),
+         hide_index=True)
+
+# the curve: lifetime and training compute against model size at this loss, as shares of the compute-optimal
+# model's lifetime compute (a log axis of FLOP would flatten a 17% dip into a hair)
+n = c["params"].m_as("param")
+base = float(r.compute_optimal.lifetime_compute.m_as("FLOP"))
+frame = pd.concat([pd.DataFrame({"params": n, "flop": c["lifetime_compute"].m_as("FLOP"), "what": "lifetime"}),
+                   pd.DataFrame({"params": n, "flop": c["training_compute"].m_as("FLOP"), "what": "training"})])
+frame["compute"] = frame["flop"] / base
+frame["text"] = [f"{show('params', calc.Q_(a, 'param'), True)}: {show('compute', calc.Q_(b, 'FLOP'), True)} "
+                 f"({x:.0%})" for a, b, x in zip(frame["params"], frame["flop"], frame["compute"])]
+frame = frame[frame["compute"] <= 2]  # the curve rises without bound towards the critical size
+marks = [("Lifetime optimum", r.optimum), ("Compute-optimal", r.compute_optimal)]
+if r.given is not None:
+    marks.append(("The run given", r.given))
+points = pd.DataFrame([{"params": p.params.m_as("param"), "compute": p.lifetime_compute.m_as("FLOP") / base,
+                        "model": name,
+                        "text": f"{name}: {show('params', p.params, True)}, {show('tokens', p.tokens, True)}, "
+                                f"lifetime {show('compute', p.lifetime_compute, True)}"} for name, p in marks])
+span = [float(frame["params"].min()), float(frame["params"].max())]
+lines = alt.Chart(frame).mark_line().encode(
+    x=alt.X("params:Q", scale=alt.Scale(type="log", domain=span, nice=False), axis=charts.count_axis("Parameters")),
+    y=alt.Y("compute:Q", title="Share of compute-optimal", axis=alt.Axis(format="~%"),
+            scale=alt.Scale(zero=False)),
+    color=alt.Color("what:N", title=None, scale=alt.Scale(domain=["lifetime", "training"], range=["#1f5fbf", "#9ec5fe"]),
+                    legend=alt.Legend(orient="bottom", columns=2, labelExpr="datum.label == 'lifetime' ? "
+                                      "'training + serving' : 'training only'")),
+    tooltip=[alt.Tooltip("text:N", title="Model size: compute")])
+dots = alt.Chart(points).mark_point(size=140, filled=True).encode(
+    x="params:Q", y="compute:Q",
+    shape=alt.Shape("model:N", legend=None, scale=alt.Scale(domain=[m for m, _ in marks],
+                                                             range=["square", "circle", "triangle-up"][:len(marks)])),
+    color=alt.value("#d9480f"), tooltip=[alt.Tooltip("text:N", title="Model")])
+st.markdown("**Compute over the model's life, at this loss**")
+st.altair_chart((lines + dots).properties(height=charts.HEIGHT), width="stretch")
+be = r.break_even.m_as("token")
+who = ("the run given" if r.given is not None and r.given.params < r.compute_optimal.params * (1 - 1e-6)
+       else "the optimum")
+tie = ("" if not np.isfinite(be) else
+       f" Break-even demand: {show('tokens', r.break_even)}; beyond it {who} costs less over its life than the "
+       "compute-optimal model.")
+st.caption("■ the lifetime optimum, ● the compute-optimal model" + (", ▲ the run given" if r.given is not None else "")
+           + f", against the compute-optimal model's lifetime compute ({show('compute', r.compute_optimal.lifetime_compute, True)}). "
+           f"Every model on the curve reaches a loss of {r.loss:.4f} nats per token under {law_name}; smaller ones "
+           f"need more training tokens, and none below {show('params', curve(r.loss, 0, law_name, 2)['params'][0] / 1.02, True)} "
+           f"reaches it.{tie}")
+
+if r.cost_optimum is not None:
+    st.subheader("In dollars")
+    rows = [("Cost optimum", r.cost_optimum), ("Compute-optimal", r.compute_optimal_cost)]
+    if r.given_cost is not None:
+        rows.append(("The run given", r.given_cost))
+    st.table(pd.DataFrame([{"Model": name, "Parameters": show("params", p.params, True),
+                            "Training": show("cost", p.training_cost), "Serving": show("cost", p.serving_cost),
+                            "Lifetime": show("cost", p.lifetime_cost)} for name, p in rows]), hide_index=True)
+    st.caption(f"Saved against the compute-optimal model: {show('cost', r.cost_saving)}. Serving is priced at the "
+               "given price per token for a model of the reference size, scaled by size (2 FLOP per parameter "
+               "per token).")
+elif any(prices.values()):
+    st.caption("Give both prices for the dollar version.")
+
+st.subheader("How much extra training a smaller model costs")
+floor = critical_fraction(law_name)
+k = np.geomspace(floor * 1.15, 1.0, 120)
+over = pd.DataFrame({"size": k, "overhead": compute_overhead(k, law_name).m_as("")})
+here = r.params.m_as("param") / r.compute_optimal.params.m_as("param")
+mark = pd.DataFrame([{"size": here, "overhead": float(compute_overhead(here, law_name).m_as("")),
+                      "text": f"the lifetime optimum: {here:.0%} of the size, {compute_overhead(here, law_name).m_as(''):.1%} "
+                              "more training compute"}])
+share = alt.Axis(format="~%")
+curve_chart = alt.Chart(over.assign(text=[f"{a:.0%} of the size: {b:.1%} more training compute"
+                                          for a, b in zip(over["size"], over["overhead"])])).mark_line().encode(
+    x=alt.X("size:Q", title="Model size, share of the compute-optimal", axis=share),
+    y=alt.Y("overhead:Q", title="Extra training compute", axis=share, scale=alt.Scale(domain=[0, 2])),
+    tooltip=[alt.Tooltip("text:N", title="At")]).transform_filter("datum.overhead <= 2")
+dot = alt.Chart(mark).mark_point(size=140, filled=True, color="#d9480f").encode(
+    x="size:Q", y="overhead:Q", tooltip=[alt.Tooltip("text:N", title="Marked")])
+st.altair_chart((curve_chart + dot).properties(height=charts.HEIGHT), width="stretch")
+st.caption(f"de Vries 2023, 'Go smol or go home': the same at every budget. Under {law_name} no model below "
+           f"{floor:.0%} of the compute-optimal size reaches its loss; de Vries puts the practical limit near 30% "
+           "(100% more compute).")

@@ -1,0 +1,85 @@
+"""The Lifetime page through streamlit.testing: what it shows is calc.lifetime's answer, every field
+rides in the URL (lifetime.name=...), and a bad field is named, never an exception."""
+
+import json
+
+import pytest
+from apppage import open_page
+
+import calc
+from calc.display import show
+
+PAGE = "app_pages/lifetime.py"
+
+
+def _metrics(at) -> dict:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_without_a_scenario_it_opens_on_sardanas_example():
+    at = open_page(PAGE)
+    r = calc.lifetime(params="13 Gparam", tokens="576 Gtoken", inference_tokens="2T token", law="devries2023")
+    m = _metrics(at)
+    assert m["Lifetime optimum"] == show("params", r.params, True) == "6.97B params"  # Sardana et al. Fig. 1: 7B
+    assert m["Saved against compute-optimal"] == "17.5%"  # Fig. 1: 17%
+    assert any("Sardana et al.'s Fig. 1" in c.value for c in at.caption)
+    assert at.query_params["lifetime.law"] == ["devries2023"] or at.query_params["lifetime.law"] == "devries2023"
+
+
+def test_a_link_reproduces_the_page_and_the_library():
+    at = open_page(PAGE, **{"lifetime.quality": "loss", "lifetime.loss": "2.0", "lifetime.inference_tokens": "10T token",
+                            "lifetime.law": "besiroglu2024"})
+    r = calc.lifetime(loss=2.0, inference_tokens="10T token", law="besiroglu2024")
+    m = _metrics(at)
+    assert m["Lifetime optimum"] == show("params", r.params, True)
+    assert m["Its training tokens"] == show("tokens", r.tokens, True)
+    assert m["Saved against compute-optimal"] == f"{r.saving_fraction:.1%}"
+    assert at.text_input(key="lt_loss").value == "2.0" and at.selectbox(key="lt_law").value == "besiroglu2024"
+
+
+def test_the_scenarios_run_is_the_quality():
+    at = open_page(PAGE, params="70e9 param", tokens="1.4e12 token")
+    r = calc.lifetime(params=70e9, tokens=1.4e12, inference_tokens="2T token")
+    assert _metrics(at)["Lifetime optimum"] == show("params", r.params, True)
+    assert len(at.table[0].value) == 3  # the optimum, the compute-optimal model and the run given
+
+
+def test_every_field_goes_to_the_url():
+    at = open_page(PAGE)
+    at.text_input(key="lt_demand").input("0").run()
+    assert not at.exception
+    assert _metrics(at)["Saved against compute-optimal"] == "0.0%"  # no demand: the compute-optimal model itself
+    query = {k: at.query_params[k] for k in at.query_params}
+    fields = {"quality", "params", "tokens", "loss", "inference_tokens", "law", "training_price", "serving_price"}
+    assert {k.removeprefix("lifetime.") for k in query if k.startswith("lifetime.")} == fields
+    assert "0" in str(query["lifetime.inference_tokens"])
+
+
+def test_prices_give_the_dollar_version():
+    at = open_page(PAGE, **{"lifetime.training_price": "1.4e-18 USD/FLOP", "lifetime.serving_price": "0.6 USD/Mtoken"})
+    assert any(h.value == "In dollars" for h in at.subheader)
+    r = calc.lifetime(params="13 Gparam", tokens="576 Gtoken", inference_tokens="2T token", law="devries2023",
+                      training_price="1.4e-18 USD/FLOP", serving_price="0.6 USD/Mtoken")
+    assert show("cost", r.cost_optimum.lifetime_cost) in at.table[2].value["Lifetime"].tolist()
+
+
+@pytest.mark.parametrize("query, words", [
+    ({"lifetime.quality": "loss", "lifetime.loss": "1.0"}, "**Target loss**"),
+    ({"lifetime.inference_tokens": "-5 token"}, "**Tokens served over the model's life**"),
+    ({"lifetime.training_price": "1 USD/hour", "lifetime.serving_price": "1 USD/Mtoken"}, "**Training price**"),
+])
+def test_a_bad_field_is_named(query, words):
+    at = open_page(PAGE, errors_ok=True, **query)
+    assert at.error and words in at.error[0].value
+
+
+def test_an_unknown_choice_in_a_link_falls_back():
+    at = open_page(PAGE, **{"lifetime.law": "moore1965", "lifetime.quality": "vibes"})
+    assert at.selectbox(key="lt_law").value in calc.scaling.laws() and at.radio(key="lt_quality").value == "run"
+
+
+def test_the_chart_marks_the_optimum_and_the_compute_optimal_model():
+    at = open_page(PAGE)
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    shapes = spec["layer"][1]["encoding"]["shape"]["scale"]["domain"]
+    assert shapes == ["Lifetime optimum", "Compute-optimal", "The run given"]
