@@ -12,7 +12,7 @@ are in ``calc.vocabulary``. Data comes from ``data/`` through ``calc.data`` only
 Modules, one idea each: ``estimate`` (the model of a run), ``uncertainty`` (ranges, sensitivity,
 sweeps), ``architecture`` (shapes, parameters, FLOP per token), ``memory`` (bytes per chip),
 ``step`` (step time and utilization from a parallel layout), ``scaling`` (scaling laws), ``cost``
-(cloud, ownership, acquisition, inflation), ``thresholds`` (regulatory lines), ``claims`` (the seed
+(cloud, ownership, acquisition, inflation), ``serve`` (serving latency, throughput and cost per token), ``thresholds`` (regulatory lines), ``claims`` (the seed
 articles recomputed), ``backtest`` (published runs), ``compare`` (one run on many chips), ``dataset``
 (bytes to tokens), ``scenario`` (scenario files), ``display`` (readable text), ``errors``, ``units``,
 ``data``.
@@ -20,10 +20,11 @@ articles recomputed), ``backtest`` (published runs), ``compare`` (one run on man
 
 from calc.errors import ConflictError, DataError, InputError, ScaleError
 from calc.estimate import Estimate, Item, estimate
+from calc.serve import serve
 from calc.units import Q_, parse_quantity, ureg
 from calc.vocabulary import QUANTITIES, TERMS
 
 __all__ = [
-    "ureg", "Q_", "parse_quantity", "estimate", "Estimate", "Item",
+    "ureg", "Q_", "parse_quantity", "estimate", "Estimate", "Item", "serve",
     "InputError", "ConflictError", "ScaleError", "DataError", "TERMS", "QUANTITIES",
 ]
