@@ -893,9 +893,9 @@ def _hardware(args) -> int:
 
 def _serve(args) -> int:
     """serve: one serving answer, the frontier, or a calibration to the user's rows."""
-    import calc.serve as serving
     from calc.architecture import Transformer
     from calc.display import number
+    from calc.serve import FRONTIER_POINTS, frontier, serve
 
     if args.action == "calibrate":
         from calc.serve import calibration
@@ -924,7 +924,7 @@ def _serve(args) -> int:
         load = {"concurrency": args.concurrency, "batch": args.batch, "ttft_limit": args.ttft_limit,
                 "tpot_limit": args.tpot_limit}
         options.update({k: v for k, v in load.items() if v is not None})
-        f = serving.frontier(model, args.hardware, args.chips, points=args.points or serving.FRONTIER_POINTS, **options)
+        f = frontier(model, args.hardware, args.chips, points=args.points or FRONTIER_POINTS, **options)
         if args.json:
             print(json.dumps(f.to_dict(), indent=2))
             return 0
@@ -936,7 +936,7 @@ def _serve(args) -> int:
                   f"{number(f.tokens_per_second_per_user.m_as('token/s')[i]):>19}"
                   f"{number(f.tokens_per_second_per_chip.m_as('token/s/chip')[i]):>19}")
         return 0
-    s = serving.serve(model, args.hardware, args.chips, concurrency=args.concurrency, batch=args.batch,
+    s = serve(model, args.hardware, args.chips, concurrency=args.concurrency, batch=args.batch,
                       ttft_limit=args.ttft_limit, tpot_limit=args.tpot_limit, **options)
     if args.json:
         print(json.dumps(s.to_dict(), indent=2))

@@ -29,6 +29,10 @@ from calc.serve.phases import Layout
 from calc.serve.terms import Rates, rates
 from calc.units import parse_quantity
 
+# decode attention kernels: "grouped" reads each cached key/value head once per step (TensorRT-LLM's XQA from
+# v0.8, FlashInfer, vLLM's paged attention for GQA); "per-head" once per query head (TensorRT-LLM before v0.8:
+# XQA gave Llama 2 70B 2.4x the throughput on one H200, docs/source/blogs/XQA-kernel.md)
+ATTENTION_KERNELS = {"grouped": None, "per-head": None}
 LIMITED = {"weights": "memory bandwidth (weights)", "kv cache": "memory bandwidth (KV cache)",
            "compute": "compute", "communication": "communication", "overhead": "fixed overheads"}
 
@@ -55,6 +59,13 @@ class Setup:
     price_basis: str
     pue: float
     carbon_intensity: float  # kg/kWh
+    attention_kernel: str = "grouped"  # "per-head": a decode kernel that reads each key/value head once per query head
+
+    @property
+    def kv_reads(self) -> float:
+        if self.attention_kernel == "grouped" or self.shape.latent:
+            return 1.0
+        return self.shape.heads / self.shape.kv_heads
 
     @property
     def replicas(self) -> int:
@@ -78,7 +89,7 @@ def evaluate(s: Setup, concurrency, mode: str) -> dict:
     c = np.asarray(concurrency, dtype=float) / s.replicas  # per replica
     prompt, gen = float(s.input_tokens), float(s.output_tokens)
     lay, sh, r = s.layout, s.shape, s.rates
-    dec = phases.decode_step(sh, lay, r, s.weight_bytes, s.kv_bytes, c, s.cached(prompt + gen / 2))
+    dec = phases.decode_step(sh, lay, r, s.weight_bytes, s.kv_bytes, c, s.cached(prompt + gen / 2), s.kv_reads)
     if mode == "batch":
         pre = phases.prefill(sh, lay, r, s.weight_bytes, c * prompt, prompt)
         ttft, tpot = pre["total"], dec["total"]
@@ -134,7 +145,7 @@ def _precision(name: str, value, table: dict) -> str:
 
 def setup(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, attention_data_parallel=False,
           precision=None, kv_precision=None, input_tokens=1000, output_tokens=1000, window=None, window_layers=None,
-          price=None, pue=None, carbon_intensity=None) -> Setup:
+          price=None, pue=None, carbon_intensity=None, attention_kernel="grouped") -> Setup:
     """Resolve and check every input once (see ``calc.serve``); the layout search fills tensor=None."""
     m = lookup(model)
     hw = hardware if isinstance(hardware, data.Hardware) else data.hardware(hardware)
@@ -160,7 +171,8 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, att
     if not isinstance(adp, bool):
         raise InputError("attention_data_parallel", f"expected true or false, got {adp!r:.40}")
     base = Setup(m, phases.shape(m), hw, rates(hw, compute), Layout(T or 1, P, 1, adp), n, prec, kvp,
-                 footprint.weight_bytes(prec), footprint.kv_bytes(kvp), n_in, n_out, window, wl, usd, basis, p, ci)
+                 footprint.weight_bytes(prec), footprint.kv_bytes(kvp), n_in, n_out, window, wl, usd, basis, p, ci,
+                 _precision("attention_kernel", attention_kernel, ATTENTION_KERNELS))
     if T is None:
         return base
     return _with_layout(base, T, P, expert, adp)

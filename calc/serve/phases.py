@@ -47,9 +47,30 @@ class Coefficients:
     blend_input_per_output: float
 
 
-@lru_cache(maxsize=1)
+_OVERRIDE: list[Coefficients] = []  # set only inside ``fitted`` (calibration), innermost last
+
+
 def coefficients() -> Coefficients:
-    """The sourced serving coefficients (data/serving_coefficients.csv)."""
+    """The sourced serving coefficients (data/serving_coefficients.csv), or those a calibration is trying."""
+    return _OVERRIDE[-1] if _OVERRIDE else _sourced()
+
+
+class fitted:
+    """``with fitted(coefficients):`` predictions use ``coefficients`` instead of the sourced ones."""
+
+    def __init__(self, k: Coefficients):
+        self.k = k
+
+    def __enter__(self):
+        _OVERRIDE.append(self.k)
+        return self.k
+
+    def __exit__(self, *exc):
+        _OVERRIDE.pop()
+
+
+@lru_cache(maxsize=1)
+def _sourced() -> Coefficients:
     k = data.serving_coefficients()
     return Coefficients(**{n: float(k[n].m_as("s") if k[n].check("[time]") else k[n].magnitude)
                            for n in Coefficients.__dataclass_fields__})
@@ -148,10 +169,13 @@ def max_concurrency(s: Shape, lay: Layout, r: Rates, weight_bytes: float, kv_byt
 # --------------------------------------------------------------------------- time
 
 
-def decode_step(s: Shape, lay: Layout, r: Rates, weight_bytes: float, kv_bytes: float, batch, context) -> dict:
+def decode_step(s: Shape, lay: Layout, r: Rates, weight_bytes: float, kv_bytes: float, batch, context,
+                kv_reads: float = 1.0) -> dict:
     """Seconds of one decode step of a replica carrying ``batch`` sequences of ``context`` cached
     tokens on average, by part (arrays over ``batch``): {"weights", "kv cache", "compute",
-    "communication", "overhead"} plus "total". Pipeline stages each carry 1/P of the batch in turn."""
+    "communication", "overhead"} plus "total". Pipeline stages each carry 1/P of the batch in turn.
+    ``kv_reads``: times each cached key and value is read per step (1 with a grouped-query decode
+    kernel; heads / kv_heads with a kernel that reads them once per query head)."""
     k = coefficients()
     b = np.asarray(batch, dtype=float) / lay.pipeline  # sequences of one micro-batch (P in flight)
     bw = r.memory_bandwidth * k.decode_bandwidth_efficiency
@@ -173,7 +197,7 @@ def decode_step(s: Shape, lay: Layout, r: Rates, weight_bytes: float, kv_bytes: 
     # attention over the cache: read every cached token once, scores and values against it
     kv_chip = kv_per_token_chip(s, lay, kv_bytes)
     heads_chip = s.heads if adp else s.heads / T
-    kv_mem = b_attn * context * kv_chip / bw
+    kv_mem = b_attn * context * kv_chip * kv_reads / bw
     attn_flop = 2.0 * b_attn * context * heads_chip * s.attention_width * layers / r.attention
 
     act = b * s.d_model * ACTIVATION_BYTES
@@ -228,6 +252,8 @@ def prefill(s: Shape, lay: Layout, r: Rates, weight_bytes: float, tokens, prompt
     P = lay.pipeline
     compute = np.where(flop / rate >= wbytes / bw, matmuls, 0.0) + attn
     wread = np.where(flop / rate >= wbytes / bw, 0.0, matmuls)
+    if weights:  # a pass of its own: the engine's fixed cost of a step (launch, scheduling, sampling the first token)
+        overhead = overhead + k.decode_step_overhead / P
     parts = {"compute": compute * P, "weights": wread * P, "communication": comm * P, "overhead": overhead * P}
     parts["total"] = (matmuls + attn + comm + overhead) * P
     return parts
