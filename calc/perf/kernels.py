@@ -1,0 +1,179 @@
+"""Kernel times on one chip: matrix products by shape, the attention core, and memory-bound operations.
+
+    matmul           max(2 M K N / (R w), operand bytes / B) + result bytes / B + t_0
+                     per (batched) product (M x K)(K x N): R the chip's best matmul rate, w the filled
+                     share of the last wave of output tiles (NVIDIA's wave quantization), B the
+                     achievable memory bandwidth, t_0 a fixed kernel overhead           [Isaev2023]
+    forward/backward the backward pass is the input gradient (M x N)(N x K) and the weight gradient
+                     (K x M)(M x N); in 8 bits the inputs are first cast from 16 bits  [Narayanan2021] app.
+    attention core   fused (FlashAttention-2, or its Triton version), or two batched matmuls plus the
+                     softmax and dropout traffic                                      [Dao2023]
+    memory-bound     layer norms, dropouts, residuals, activations, the loss, the optimizer step:
+                     bytes / B                                                        [Korthikanti2022] sec. 4.1
+
+M, K, N are the GEMM notation (rows, inner dimension, columns) of NVIDIA's matmul guide; every time
+is in seconds, every rate and size a plain float (one prediction calls these some 50 times).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import pint
+
+from calc.perf.layout import whole
+from calc.perf.system import Chip, build_chip, resolve_hardware
+from calc.units import Q_
+
+
+def matmul_time(chip: Chip, M, K, N, batch=1, *, sixteen_bit: bool = False) -> float:
+    """Seconds of one (batched) matrix product (M x K)(K x N).
+
+    .. math:: t = \\max\\left(\\frac{2MKN}{R w}, \\frac{b (MK + KN)}{B}\\right) + \\frac{2 MN}{B} + t_0
+
+    The main loop streams the operands (``b`` bytes each: 1 in 8 bits, else 2) while it multiplies at the
+    measured best rate ``R``, less the last partial wave of output tiles over the compute units (``w``);
+    the epilogue then writes the 16-bit result [Isaev2023]; NVIDIA, Matrix Multiplication Background
+    User's Guide (tile and wave quantization). ``sixteen_bit``: at the 16-bit rate whatever the layers'
+    format (an output layer kept in 16 bits).
+    """
+    k = chip.coefficients
+    flop = 2.0 * M * K * N * batch
+    rate = chip.matmul_rate_16bit if sixteen_bit else chip.matmul_rate
+    if chip.compute_units:
+        tiles = math.ceil(max(M, N) / k.matmul_tile_long) * math.ceil(min(M, N) / k.matmul_tile_short) * batch
+        rate *= tiles / (math.ceil(tiles / chip.compute_units) * chip.compute_units)
+    operands = (1.0 if chip.eight_bit and not sixteen_bit else 2.0) * (M * K + K * N) * batch
+    bandwidth = chip.memory_bandwidth
+    return max(flop / rate, operands / bandwidth) + 2.0 * M * N * batch / bandwidth + k.kernel_overhead
+
+
+class Matmul(NamedTuple):
+    """One matrix product of a layer, forward and backward seconds, and its forward FLOP."""
+
+    forward: float
+    backward: float
+    flop: float
+
+
+def matmul(chip: Chip, M, K, N, batch=1) -> Matmul:
+    """Forward and backward time of X (M x K) W (K x N) and its forward FLOP [Narayanan2021] app.
+
+    The backward pass is the input gradient (M x N)(N x K) and the weight gradient (K x M)(M x N).
+    In 8 bits the input and the output gradient are first cast from 16 bits (read 2, write 1 byte each).
+    """
+    forward = matmul_time(chip, M, K, N, batch)
+    backward = matmul_time(chip, M, N, K, batch) + matmul_time(chip, K, M, N, batch)
+    if chip.eight_bit:
+        overhead, bandwidth = chip.coefficients.kernel_overhead, chip.memory_bandwidth
+        forward += 3.0 * M * K * batch / bandwidth + overhead
+        backward += 3.0 * M * N * batch / bandwidth + overhead
+    return Matmul(forward, backward, 2.0 * M * K * N * batch)
+
+
+def matmul_16bit(chip: Chip, M, K, N) -> Matmul:
+    """:func:`matmul` at the 16-bit rate with 16-bit operands: the output layer under 8-bit layers
+    (Transformer Engine and torchao convert only the transformer layers; [DeepSeekAI2024] sec. 3.3.1)."""
+    forward = matmul_time(chip, M, K, N, sixteen_bit=True)
+    backward = matmul_time(chip, M, N, K, sixteen_bit=True) + matmul_time(chip, K, M, N, sixteen_bit=True)
+    return Matmul(forward, backward, 2.0 * M * K * N)
+
+
+def matmul_rate(hardware, M: int, K: int, N: int, precision: str | None = None) -> pint.Quantity:
+    """The rate the model gives one matrix product (M x K)(K x N) on ``hardware`` (see :func:`matmul_time`).
+
+    Examples
+    --------
+    >>> round(matmul_rate("H800 SXM5", 8192, 16384, 8192, "fp8").m_as("TFLOP/s/chip"))
+    1322
+    """
+    rates = build_chip(resolve_hardware(hardware), precision)
+    dims = [whole(n, v) for n, v in (("M", M), ("K", K), ("N", N))]
+    return Q_(2.0 * M * K * N / matmul_time(rates, *dims), "FLOP/s/chip")
+
+
+class AttentionCore(NamedTuple):
+    """Seconds of the attention core (scores and values) for one micro-batch on one chip."""
+
+    forward: float
+    backward: float
+    recompute: float  # what selective recomputation runs again (0 for a fused kernel: it recomputes inside)
+    flop: float  # forward FLOP, the full s x s as MFU counts it
+
+
+def attention_core(chip: Chip, *, micro_batch: int, heads: int, tensor: int, sequence: int, context: int,
+                   qk_dim: int, v_dim: int, fused: bool, triton: bool) -> AttentionCore:
+    """The attention core: fused, ``0.5 F / R_attn`` (causal: half the blocks skipped) and
+    ``flash_backward_ratio`` times that backward [Dao2023] sec. 3.1.2; FlashAttention's Triton kernel
+    1.4x slower forward and 2x backward [Dao2023] sec. 4.1; unfused, two batched matmuls (Q K^T, then
+    the scores times V) and the softmax and dropout traffic [Korthikanti2022] sec. 4.1.
+
+    Each chip holds ``heads / tensor`` heads and ``sequence / context`` of the queries.
+    """
+    k = chip.coefficients
+    flop = 2.0 * micro_batch * (heads / tensor) * (sequence / context) * sequence * (qk_dim + v_dim)
+    if fused:
+        forward = 0.5 * flop / chip.attention_rate + k.kernel_overhead
+        backward = k.flash_backward_ratio * forward
+        if triton:
+            forward, backward = forward * k.triton_attention_forward_ratio, backward * k.triton_attention_backward_ratio
+        return AttentionCore(forward, backward, 0.0, flop)
+    heads_here = micro_batch * heads / tensor
+    scores = matmul(chip, sequence / context, qk_dim, sequence, heads_here)
+    values = matmul(chip, sequence / context, sequence, v_dim, heads_here)
+    softmax = k.score_bytes_forward * heads_here * (sequence / context) * sequence / chip.memory_bandwidth
+    forward = scores.forward + values.forward + softmax
+    backward = scores.backward + values.backward + k.backward_traffic_ratio * softmax
+    return AttentionCore(forward, backward, forward, flop)
+
+
+# --------------------------------------------------------------------------- memory-bound operations
+
+
+def hidden_state_traffic(chip: Chip, tokens: float, hidden: int) -> float:
+    """Forward seconds of a layer's norms and bias-dropout-residual adds on ``tokens`` x ``hidden``
+    (``hidden_bytes_forward`` per element) [Korthikanti2022] sec. 4.1."""
+    return chip.coefficients.hidden_bytes_forward * tokens * hidden / chip.memory_bandwidth
+
+
+def activation_traffic(chip: Chip, tokens: float, width: int, tensor: int, gated: bool, eager: bool) -> float:
+    """Forward seconds of the fused bias-activation on a feed-forward block of ``width`` split over ``tensor``
+    ranks (gated: 1.5x, two inputs); in eager mode SwiGLU's two kernels add ``eager_swiglu_bytes`` over
+    forward and backward, counted per forward pass as the backward ratio then applies (TorchTitan's code)."""
+    k = chip.coefficients
+    seconds = k.ffn_bytes_forward * (1.5 if gated else 1) * tokens * width / tensor / chip.memory_bandwidth
+    if eager and gated:
+        seconds += k.eager_swiglu_bytes / (1 + k.backward_traffic_ratio) * tokens * width / tensor / chip.memory_bandwidth
+    return seconds
+
+
+def eager_traffic(chip: Chip, model, tokens: float, tokens_sequence_parallel: float, tensor: int) -> float:
+    """Seconds per layer, forward and backward, of unfused RMSNorm and rotary embedding beyond the fused
+    kernels (TorchTitan's RMSNorm and apply_rotary_emb; Hugging Face's LlamaRMSNorm is the same)."""
+    k = chip.coefficients
+    traffic = 0.0
+    if model.norm == "rmsnorm":
+        traffic += k.eager_rmsnorm_bytes * model.norms_per_layer * tokens_sequence_parallel * model.d_model
+    if not model.learned_positions:
+        traffic += k.eager_rope_bytes * tokens * (model.heads + model.kv) * model.qk_dim / tensor
+    return traffic / chip.memory_bandwidth
+
+
+def loss_traffic(chip: Chip, tokens: float, vocab: int, tensor: int) -> float:
+    """Seconds of the cross-entropy over fp32 logits, forward and backward (``cross_entropy_bytes`` per
+    token and vocabulary entry on this rank's share)."""
+    return chip.coefficients.cross_entropy_bytes * tokens * vocab / tensor / chip.memory_bandwidth
+
+
+def optimizer_traffic(chip: Chip, params: float, shards: int) -> float:
+    """Seconds of one mixed-precision Adam step over this chip's ``params`` / ``shards``
+    (``optimizer_traffic`` bytes per parameter) [Micikevicius2018] sec. 3.1, [Rajbhandari2020]."""
+    return chip.coefficients.optimizer_traffic * params / shards / chip.memory_bandwidth
+
+
+def gradient_accumulation_traffic(chip: Chip, params: float, micro_batches: int) -> float:
+    """Seconds per step of adding each micro-batch's 16-bit weight gradients to the running sum in a separate
+    pass: read the new gradient, read and write the sum (fp32; fp16 under fp16, as Megatron-LM 2021 kept it)."""
+    per_param = 2 + 2 * (2 if chip.precision == "fp16" else chip.coefficients.grad_accumulator_bytes)
+    return micro_batches * per_param * params / chip.memory_bandwidth

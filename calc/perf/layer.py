@@ -1,0 +1,136 @@
+"""One micro-batch through one transformer layer on one chip: the terms of the layer, by kind of layer.
+
+A layer is its attention (projections, core) and its feed-forward block (dense, or routed experts with
+a router and shared experts), each matmul timed by calc.perf.kernels; beside them the memory-bound
+work, the tensor-parallel collectives (two all-reduces each way per layer, or all-gather +
+reduce-scatter under sequence parallelism, [Narayanan2021] sec. 3.2, [Korthikanti2022] sec. 4.2.2), the
+context-parallel ring exchange and the expert all-to-all. Everything is for ``tokens`` = b s / c
+tokens on this chip's share of the layer (1/t of its matrices).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
+
+from calc.architecture import Transformer
+from calc.perf import kernels
+from calc.perf.collectives import all_gather, all_reduce, all_to_all, ranks_per_node, ring_exchange
+from calc.perf.kernels import AttentionCore, Matmul
+from calc.perf.layout import Layout, Sizes
+from calc.perf.system import Chip
+
+
+class Block(NamedTuple):
+    """A kind of layer (dense, or mixture of experts): how many, and its feed-forward terms (seconds)."""
+
+    count: int  # layers of this kind in the model
+    matmul_forward: float  # feed-forward matmuls (and the router), forward
+    matmul_backward: float
+    matmul_flop: float  # forward FLOP of those matmuls
+    elementwise_forward: float  # the feed-forward activation's memory traffic, forward
+    all_to_all: float  # expert dispatch + combine, one way (forward)
+
+
+@dataclass(frozen=True)
+class LayerTerms:
+    """Seconds per layer and micro-batch on one chip, the parts every kind of layer shares, and the kinds."""
+
+    query_key_value: Matmul
+    attention_output: Matmul
+    core: AttentionCore
+    tensor_parallel_forward: float
+    tensor_parallel_backward: float
+    context_exchange: float  # the ring exchange left exposed behind the attention core, forward
+    hidden_elementwise: float  # norms, dropouts, residuals, forward
+    eager_elementwise: float  # unfused RMSNorm and rotary embedding, forward and backward
+    blocks: tuple  # Block, dense first
+
+
+@lru_cache(maxsize=4096)
+def parameter_counts(model: Transformer) -> tuple[float, float, float]:
+    """Attention parameters (all layers), routed-expert parameters and all parameters, as floats."""
+    parts = model.breakdown()
+    return (parts["attention"].m_as("param") if "attention" in parts else 0.0,
+            parts["routed experts"].m_as("param") if "routed experts" in parts else 0.0, model.params().m_as("param"))
+
+
+def feed_forward(chip: Chip, model: Transformer, width: float, tokens: float, tensor: int, eager: bool) -> tuple:
+    """Up (and gate) and down projections of a feed-forward block of ``width`` on ``tokens``: forward and
+    backward matmul seconds, forward FLOP, and the activation's forward traffic."""
+    up = kernels.matmul(chip, tokens, model.d_model, (2 if model.gated else 1) * width / tensor)
+    down = kernels.matmul(chip, tokens, width / tensor, model.d_model)
+    elementwise = kernels.activation_traffic(chip, tokens, width, tensor, model.gated, eager)
+    return up.forward + down.forward, up.backward + down.backward, up.flop + down.flop, elementwise
+
+
+def experts(chip: Chip, model: Transformer, sizes: Sizes, tokens: float, eager: bool, count: int, chips: int) -> Block:
+    """A mixture-of-experts layer on this chip: its ``experts / e`` experts on the tokens routed to them,
+    the router, the shared experts, and the dispatch and combine all-to-all of the routed tokens."""
+    tensor, expert = sizes.tensor, sizes.expert
+    width = model.expert_d_ff or model.ff
+    routed = model.experts_per_token
+    local = model.experts // expert
+    per_expert = tokens * routed * expert / model.experts
+    mm_x, bw_x, fl_x, ew_x = (x * local for x in feed_forward(chip, model, width, per_expert, tensor, eager))
+    router = kernels.matmul(chip, tokens, model.d_model, model.experts)
+    if model.shared_experts:
+        mm_s, bw_s, fl_s, ew_s = feed_forward(chip, model, width * model.shared_experts, tokens, tensor, eager)
+    else:
+        mm_s, bw_s, fl_s, ew_s = (0.0,) * 4
+    dispatch = 2 * all_to_all(chip, 2.0 * tokens * routed * model.d_model, expert,
+                              ranks_per_node(expert, tensor, chip.chips_per_node), chips)
+    return Block(count, mm_x + router.forward + mm_s,
+                 bw_x + router.backward + bw_s, fl_x + router.flop + fl_s, ew_x + ew_s, dispatch)
+
+
+def layer_terms(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, chips: int) -> LayerTerms:
+    """Every term of one layer for one micro-batch on one chip (see the module docstring)."""
+    tensor, context, hidden = sizes.tensor, sizes.context, model.d_model
+    tokens = sizes.micro_batch * sizes.sequence / context  # tokens of the micro-batch on this chip
+    tokens_elementwise = tokens / tensor if sizes.sequence_parallel else tokens  # what element-wise work runs on
+    attention_params, _, _ = parameter_counts(model)
+    attention_params /= model.layers
+    output_params = model.heads * model.v_dim * hidden
+    input_params = max(attention_params - output_params, 0.0)
+    qkv = kernels.matmul(chip, tokens, hidden, input_params / hidden / tensor)
+    out = kernels.matmul(chip, tokens, output_params / hidden / tensor, hidden)
+    core = kernels.attention_core(chip, micro_batch=sizes.micro_batch, heads=model.heads, tensor=tensor,
+                                  sequence=sizes.sequence, context=context, qk_dim=model.qk_dim, v_dim=model.v_dim,
+                                  fused=bool(layout.flash_attention), triton=layout.triton_attention)
+    tp_forward, tp_backward = tensor_parallel(chip, tokens, hidden, tensor, sizes.sequence_parallel, chips)
+    exchange = context_exchange(chip, model, sizes, core.forward, chips)
+    eager = kernels.eager_traffic(chip, model, tokens, tokens_elementwise, tensor) if layout.eager else 0.0
+    moe_layers = (model.layers - model.dense_layers) if model.experts > 1 else 0
+    dense = Block(model.layers - moe_layers, *feed_forward(chip, model, model.ff, tokens, tensor, layout.eager), 0.0)
+    blocks = (dense,)
+    if moe_layers:
+        blocks += (experts(chip, model, sizes, tokens, layout.eager, moe_layers, chips),)
+    return LayerTerms(qkv, out, core, tp_forward, tp_backward, exchange,
+                      kernels.hidden_state_traffic(chip, tokens_elementwise, hidden), eager, blocks)
+
+
+def tensor_parallel(chip: Chip, tokens: float, hidden: int, tensor: int, sequence_parallel: bool,
+                    chips: int) -> tuple[float, float]:
+    """Forward and backward seconds of a layer's tensor-parallel collectives on the b s h activations (16 bits):
+    two all-reduces each way (the same volume as all-gather + reduce-scatter under sequence parallelism)
+    [Narayanan2021] sec. 3.2; with sequence parallelism the backward gathers each block's input again for
+    the weight gradients [Korthikanti2022] sec. 4.2.2."""
+    nbytes = 2.0 * tokens * hidden
+    in_node = ranks_per_node(tensor, 1, chip.chips_per_node)
+    forward = 2 * all_reduce(chip, nbytes, tensor, in_node, chips)
+    backward = forward + (2 * all_gather(chip, nbytes, tensor, in_node, chips) if sequence_parallel else 0.0)
+    return forward, backward
+
+
+def context_exchange(chip: Chip, model: Transformer, sizes: Sizes, core_forward: float, chips: int) -> float:
+    """Forward seconds of ring attention's key-value exchange left after hiding behind the attention core
+    [Liu2023]: each of c - 1 steps passes one rank's keys and values (16 bits)."""
+    context, tensor = sizes.context, sizes.tensor
+    if context <= 1:
+        return 0.0
+    kv_heads = model.kv / tensor if model.kv >= tensor else 1
+    nbytes = 2.0 * sizes.micro_batch * (sizes.sequence / context) * kv_heads * (model.qk_dim + model.v_dim)
+    inside = ranks_per_node(context, tensor, chip.chips_per_node) >= context
+    return max(0.0, ring_exchange(chip, nbytes, context, inside, chips) - core_forward)

@@ -1,0 +1,246 @@
+"""The parallel layout of a training step, its options, and the checks that it divides the model and chips.
+
+Every option is defined here once (``RECOMPUTE``, ``SCHEDULES``, ``FRAMEWORKS``, ``ZERO_STAGES``,
+``ATTENTION_KERNELS``), and every field of :class:`Layout` carries its help text, command-line flag
+and app label in its metadata, so the ``step`` command's flags and the Parallel layouts page's fields
+are generated from the dataclass (``layout_options``): a new field is one edit here.
+
+:func:`resolve` checks a layout against a model and a chip count and gives the sizes the terms use
+(:class:`Sizes`), in the notation of [Narayanan2021]: tensor t, pipeline p, data d = n / (t p c),
+virtual stages v, micro-batch b, global batch B, micro-batches per step m = B / (b d).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields
+
+from calc.architecture import Transformer
+from calc.errors import InputError
+
+RECOMPUTE = ("none", "selective", "full")  # activation recomputation [Korthikanti2022] sec. 5
+SCHEDULES = ("1f1b", "dualpipe")  # pipeline schedules: Megatron's (interleaved) 1F1B, DeepSeek-V3's DualPipe
+ZERO_STAGES = (0, 1, 2, 3)  # [Rajbhandari2020]: 1 optimizer state, 2 gradients, 3 weights split over data ranks
+ATTENTION_KERNELS = {"flash2": False, "triton": True}  # --attention NAME -> Layout.triton_attention
+# Framework versions measured slower than the code the model's coefficients describe, by a paired
+# published comparison (same model, same layout): name -> field of calc.perf.system.Coefficients
+FRAMEWORKS = {"megatron-lm 2021": "efficiency_megatron_lm_2021"}
+
+
+def _option(help_: str, *, flag: str | None = None, label: str | None = None, choices=None, required=False):
+    """A field's metadata: its help, command-line flag (default ``--field-name``; "" for none), app label."""
+    return {"help": help_, "flag": flag, "label": label, "choices": choices, "required": required}
+
+
+def _field(default, help_: str, **kw):
+    return field(default=default, metadata=_option(help_, **kw))
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How a training step is spread over the chips. Sizes are plain ints.
+
+    Data parallelism is what is left: chips / (tensor x pipeline x context). ``global_batch``
+    counts sequences; ``sequence`` defaults to the model's context. ``sequence_parallel`` defaults
+    to on whenever tensor > 1 [Korthikanti2022]; ``zero`` 1 is Megatron's distributed optimizer
+    (optimizer state split over the data-parallel ranks), 3 also splits weights and gradients.
+    ``dp_overlap`` is the share of the data-parallel collectives a framework hides behind computation
+    (default from data/step_coefficients.csv); no more hides than the computation that runs alongside.
+    ``eager`` True: the element-wise work runs as separate PyTorch kernels, as the Llama reference code
+    does without torch.compile (RMSNorm and rotary embedding in fp32, SwiGLU in two kernels).
+    ``framework`` names an older code measured slower than today's on the same layout (``FRAMEWORKS``):
+    its step time is divided by that efficiency, shown as the part "older framework".
+    ``triton_attention`` True: the fused attention kernel is FlashAttention's Triton version, which
+    FlashAttention-2 beats by 1.3-1.5x forward and 2x backward [Dao2023] sec. 4.1.
+    ``schedule`` "dualpipe": DeepSeek-V3's bidirectional schedule [DeepSeekAI2024] sec. 3.2.1: the expert
+    all-to-all and pipeline sends hide behind the paired chunk's computation, the bubble is
+    (p/2 - 1)(F&B + B - 3W) (their Table 2) and each stage keeps two copies of its weights.
+    ``fused_grad_accumulation`` False: each micro-batch's weight gradients are added to the fp32
+    gradient buffer by a separate pass (Megatron-LM before its 2022 gradient-accumulation fusion).
+    """
+
+    tensor: int = _field(1, "tensor-parallel ranks", label="Tensor parallel")
+    pipeline: int = _field(1, "pipeline stages", label="Pipeline stages")
+    context: int = _field(1, "context-parallel ranks")
+    expert: int = _field(1, "expert-parallel ranks")
+    virtual_stages: int = _field(1, "interleaved stages per chip", label="Virtual stages per chip")
+    micro_batch: int = _field(1, "sequences per micro-batch", label="Micro-batch (sequences)")
+    global_batch: int = _field(1, "sequences per optimizer step", required=True)
+    sequence: int | None = _field(None, "tokens per sequence (default: the model's context)")
+    recompute: str = _field("selective", "activation recomputation", choices=RECOMPUTE, label="Recomputation")
+    precision: str | None = _field(None, "number format of the matmuls (default: the chip's 16-bit format)")
+    sequence_parallel: bool | None = _field(None, "split norms and dropouts over the tensor ranks too "
+                                                  "(default: on when tensor > 1)")
+    flash_attention: bool = _field(True, "fused attention (off: materialized attention scores)")
+    zero: int = _field(1, "ZeRO stage: 0, 1 (distributed optimizer, default), 2 or 3", choices=ZERO_STAGES)
+    dp_overlap: float | None = _field(None, "share of data-parallel communication hidden behind compute")
+    tp_overlap: float = _field(0.0, "share of tensor-parallel communication hidden behind the matmuls "
+                                    "(NeMo's tp_comm_overlap) [Wang2023]")
+    fused_grad_accumulation: bool = _field(True, "gradients summed over micro-batches inside the weight-gradient "
+                                                 "matmul (off: a separate pass, Megatron-LM before 2022)")
+    uneven_pipeline: bool = _field(False, "let pipeline stages hold different numbers of layers "
+                                          "(the fullest sets the pace)")
+    dropout: bool = _field(False, "dropout masks kept for the backward pass (GPT-3-era models)")
+    framework: str | None = _field(None, "an older framework version measured slower on the same layout",
+                                   choices=tuple(FRAMEWORKS))
+    eager: bool = _field(False, "element-wise work as separate PyTorch kernels (no torch.compile, as the "
+                                "Llama reference code)")
+    triton_attention: bool = _field(False, "fused attention kernel: flash2 (FlashAttention-2, default) or triton "
+                                           "(FlashAttention's Triton kernel, as MPT ran it)",
+                                    flag="--attention", choices=tuple(ATTENTION_KERNELS))
+    schedule: str = _field("1f1b", "pipeline schedule: 1f1b (default) or dualpipe (DeepSeek-V3's, hiding the "
+                                   "expert all-to-all behind computation)", choices=SCHEDULES)
+
+    def describe(self) -> str:
+        """A short text such as ``T8 P8 v3 b1 selective recompute``."""
+        parts = [f"T{self.tensor}", f"P{self.pipeline}"]
+        if self.virtual_stages > 1:
+            parts.append(f"v{self.virtual_stages}")
+        if self.context > 1:
+            parts.append(f"C{self.context}")
+        if self.expert > 1:
+            parts.append(f"E{self.expert}")
+        parts += [f"b{self.micro_batch}", f"{self.recompute} recompute"]
+        if self.zero != 1:
+            parts.append(f"ZeRO-{self.zero}")
+        if self.schedule != "1f1b":
+            parts.append("DualPipe")
+        return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class LayoutOption:
+    """One field of :class:`Layout` as a door shows it: name, flag, help, default, kind, choices, label."""
+
+    name: str
+    flag: str
+    help: str
+    default: object
+    kind: str  # "whole", "fraction", "text", "switch" (default off), "switch off" (default on), "either" (None)
+    choices: tuple | None
+    label: str | None
+    required: bool
+
+
+def layout_options() -> list[LayoutOption]:
+    """The fields of :class:`Layout`, for the command line and the app to build their inputs from."""
+    out = []
+    for f in fields(Layout):
+        meta = f.metadata
+        kind = {"int": "whole", "float": "fraction", "float | None": "fraction", "int | None": "whole",
+                "bool": "switch" if f.default is False else "switch off", "bool | None": "either"}.get(f.type, "text")
+        flag = meta["flag"] or "--" + f.name.replace("_", "-")
+        if kind == "switch off":
+            flag = "--no-" + f.name.replace("_", "-")
+        out.append(LayoutOption(f.name, flag, meta["help"], f.default, kind, meta["choices"], meta["label"],
+                                meta["required"]))
+    return out
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """A layout's sizes once checked against the model and chips, named as in [Narayanan2021]."""
+
+    tensor: int  # t
+    pipeline: int  # p
+    context: int  # c
+    expert: int  # e
+    virtual_stages: int  # v
+    micro_batch: int  # b, sequences
+    global_batch: int  # B, sequences
+    sequence: int  # s, tokens
+    data_parallel: int  # d = n / (t p c)
+    micro_batches: int  # m = B / (b d), per step and data-parallel rank
+    stage_layers: float  # layers on the fullest pipeline stage
+    sequence_parallel: bool
+    dualpipe: bool
+
+
+def whole(name: str, value, low: int = 1) -> int:
+    """``value`` if it is a whole number >= ``low`` (not a bool), else an InputError naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise InputError(name, f"expected a whole number >= {low}, got {value!r}")
+    return value
+
+
+def check_options(layout: Layout) -> None:
+    """The named options are among the known ones and the overlaps are fractions."""
+    if layout.framework is not None and layout.framework not in FRAMEWORKS:
+        raise InputError("framework", f"expected one of {', '.join(FRAMEWORKS)} (or none: today's code), "
+                                      f"got {layout.framework!r}")
+    if layout.schedule not in SCHEDULES:
+        raise InputError("schedule", f"expected one of {', '.join(SCHEDULES)}, got {layout.schedule!r}")
+    if layout.recompute not in RECOMPUTE:
+        raise InputError("recompute", f"expected one of {', '.join(RECOMPUTE)}, got {layout.recompute!r}")
+    if layout.zero not in ZERO_STAGES:
+        raise InputError("zero", f"expected a ZeRO stage 0, 1, 2 or 3, got {layout.zero!r}")
+    overlap = layout.dp_overlap
+    if overlap is not None and not (isinstance(overlap, (int, float)) and 0 <= overlap <= 1):
+        raise InputError("dp_overlap", f"expected a fraction from 0 to 1, got {overlap!r}")
+    if not (isinstance(layout.tp_overlap, (int, float)) and 0 <= layout.tp_overlap <= 1):
+        raise InputError("tp_overlap", f"expected a fraction from 0 to 1, got {layout.tp_overlap!r}")
+
+
+def resolve(layout: Layout, model: Transformer, chips: int) -> Sizes:
+    """Check that ``layout`` divides ``model`` and ``chips``; the sizes the terms use, or an InputError naming the field."""
+    tensor, pipeline, context, expert, virtual = (whole(k, getattr(layout, k)) for k in
+                                                  ("tensor", "pipeline", "context", "expert", "virtual_stages"))
+    micro_batch, global_batch = whole("micro_batch", layout.micro_batch), whole("global_batch", layout.global_batch)
+    sequence = model.context if layout.sequence is None else whole("sequence", layout.sequence)
+    check_options(layout)
+    if chips % (tensor * pipeline * context):
+        raise InputError("chips", f"{chips} chips are not a multiple of tensor x pipeline x context = "
+                                  f"{tensor} x {pipeline} x {context}")
+    data_parallel = chips // (tensor * pipeline * context)
+    _check_heads(model, tensor)
+    stage_layers = _stage_layers(model, pipeline, virtual, layout.uneven_pipeline)
+    if sequence % context:
+        raise InputError("context", f"{context} context ranks do not divide the sequence of {sequence} tokens")
+    if model.experts % expert:
+        raise InputError("expert", f"{expert} expert ranks do not divide the {model.experts} experts")
+    if (data_parallel * context) % expert:
+        raise InputError("expert", f"{expert} expert ranks do not divide the data x context = {data_parallel} x "
+                                   f"{context} ranks they come from")
+    if global_batch % (micro_batch * data_parallel):
+        raise InputError("global_batch", f"{global_batch} sequences do not split into micro-batches of {micro_batch} "
+                                         f"over {data_parallel} data-parallel ranks")
+    micro_batches = global_batch // (micro_batch * data_parallel)
+    dualpipe = layout.schedule == "dualpipe"
+    _check_schedule(pipeline, virtual, micro_batches, dualpipe)
+    sequence_parallel = (tensor > 1) if layout.sequence_parallel is None else bool(layout.sequence_parallel)
+    return Sizes(tensor, pipeline, context, expert, virtual, micro_batch, global_batch, sequence, data_parallel,
+                 micro_batches, stage_layers, sequence_parallel, dualpipe)
+
+
+def _check_heads(model: Transformer, tensor: int) -> None:
+    if model.heads % tensor:
+        raise InputError("tensor", f"{tensor} tensor ranks do not divide the {model.heads} attention heads")
+    if model.kv % tensor and tensor % model.kv:
+        raise InputError("tensor", f"{tensor} tensor ranks neither divide nor are a multiple of the {model.kv} "
+                                   "key/value heads")
+
+
+def _stage_layers(model: Transformer, pipeline: int, virtual: int, uneven: bool) -> float:
+    """Layers on the fullest stage: L / p, or with uneven stages ceil(L / (p v)) v (as Llama 3 split 126 layers)."""
+    if model.layers % (pipeline * virtual) == 0:
+        return model.layers / pipeline
+    if not uneven:
+        what = "pipeline" if virtual == 1 else "virtual_stages"
+        raise InputError(what, f"pipeline x virtual stages = {pipeline} x {virtual} do not divide the {model.layers} "
+                               "layers (uneven_pipeline, --uneven-pipeline, lets stages differ, as Llama 3 did)")
+    if model.layers < pipeline * virtual:
+        raise InputError("pipeline", f"{pipeline} x {virtual} stages are more than the {model.layers} layers")
+    return math.ceil(model.layers / (pipeline * virtual)) * virtual
+
+
+def _check_schedule(pipeline: int, virtual: int, micro_batches: int, dualpipe: bool) -> None:
+    if dualpipe and (pipeline % 2 or micro_batches % 2 or virtual > 1):
+        raise InputError("schedule", f"DualPipe needs an even number of pipeline stages and of micro-batches and no "
+                                     f"interleaving; got {pipeline} stages, {micro_batches} micro-batches, "
+                                     f"{virtual} virtual stages")
+    if micro_batches < pipeline:
+        raise InputError("micro_batch", f"{micro_batches} micro-batches per step are fewer than the {pipeline} "
+                                        "pipeline stages; use a larger global batch or a smaller micro-batch")
+    if virtual > 1 and micro_batches % pipeline:
+        raise InputError("virtual_stages", f"the interleaved schedule needs the {micro_batches} micro-batches to be "
+                                           f"a multiple of the {pipeline} pipeline stages")

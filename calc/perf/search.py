@@ -1,0 +1,169 @@
+"""The search: every layout of a model on a cluster that divides, fastest first, and the fastest that fit.
+
+Tensor parallelism in powers of two up to a node, every pipeline depth that divides the layers,
+interleaving, context parallelism for long sequences, expert parallelism for mixtures of experts,
+micro-batches of 1 to 8, each recomputation and ZeRO 1 or 3 ([Narayanan2021] sec. 3.4 tunes the same
+choices by hand). Memory, the slow part, is checked fastest first and only until the top layouts are found.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from calc.architecture import lookup, published  # noqa: F401 (published: the doctest's)
+from calc.errors import InputError
+from calc.perf.layout import RECOMPUTE, Layout, whole
+from calc.perf.step import PARTS, Step, predict_step, whole_chips
+from calc.perf.system import build_chip, resolve_hardware
+
+TENSOR_SIZES = (1, 2, 4, 8, 16, 32, 64)
+CONTEXT_SIZES = (1, 2, 4, 8, 16)
+LONGEST_PIECE = 4096  # context parallelism only where each rank keeps at least this many tokens
+MICRO_BATCHES = (1, 2, 4, 8)
+VIRTUAL_STAGES = (1, 2, 3, 4)
+MOST_EXPERT_RANKS = 64
+
+
+@dataclass(frozen=True)
+class Search:
+    """Layouts that fit, fastest first, and why the best one wins."""
+
+    steps: list
+    tried: int
+    refused: int  # faster than the fastest that fits, but did not fit in memory
+    why: str
+    ties: int = 0  # layouts left out because a simpler one listed takes the same time and memory
+
+
+def divisors(x: int) -> list[int]:
+    """Every whole number that divides ``x``, smallest first."""
+    return [i for i in range(1, x + 1) if x % i == 0]
+
+
+def candidates(model, chips: int, global_batch: int, sequence: int, precision: str, flash_attention: bool,
+               chips_per_node: int):
+    """Every layout the search tries, in its order (see the module docstring)."""
+    tensors = [t for t in TENSOR_SIZES if t <= max(chips_per_node, 1) and chips % t == 0 and model.heads % t == 0
+               and (model.kv % t == 0 or t % model.kv == 0)]
+    contexts = [c for c in CONTEXT_SIZES if sequence % c == 0 and (c == 1 or sequence // c >= LONGEST_PIECE)]
+    # fused attention already recomputes the scores: none and selective take the same time
+    recomputes = RECOMPUTE[1:] if flash_attention else RECOMPUTE
+    for tensor in tensors:
+        for context in contexts:
+            for pipeline in divisors(model.layers):
+                if chips % (tensor * pipeline * context):
+                    continue
+                data = chips // (tensor * pipeline * context)
+                experts = ([x for x in divisors(model.experts) if (data * context) % x == 0 and x <= MOST_EXPERT_RANKS]
+                           if model.experts > 1 else [1])
+                for expert in experts:
+                    for virtual in (VIRTUAL_STAGES if pipeline > 1 else (1,)):
+                        if model.layers % (pipeline * virtual):
+                            continue
+                        for micro_batch in MICRO_BATCHES:
+                            micro_batches = global_batch // (micro_batch * data)
+                            if (global_batch % (micro_batch * data) or micro_batches < pipeline
+                                    or (virtual > 1 and micro_batches % pipeline)):
+                                continue
+                            for recompute in recomputes:
+                                for zero in ((1, 3) if data * context > 1 else (1,)):  # ZeRO over one copy is none
+                                    yield Layout(tensor=tensor, pipeline=pipeline, context=context, expert=expert,
+                                                 virtual_stages=virtual, micro_batch=micro_batch,
+                                                 global_batch=global_batch, sequence=sequence, recompute=recompute,
+                                                 precision=precision, flash_attention=flash_attention, zero=zero)
+
+
+def search(model, hardware, chips, global_batch: int, *, sequence: int | None = None,
+           precision: str | None = None, flash_attention: bool = True, top: int = 10) -> Search:
+    """The fastest layouts of ``model`` on ``chips`` chips of ``hardware`` that fit in memory.
+
+    A layout that takes the same time and memory as a simpler one (context ranks each holding a
+    larger micro-batch of shorter pieces: the same tokens per chip; ZeRO-3 over one replica) is
+    left out and counted in ``ties``. ``refused`` counts the layouts faster than the fastest that
+    fits which do not fit, whatever ``top`` is.
+
+    Examples
+    --------
+    >>> gpt3 = published()["GPT-3 175B"][0]
+    >>> r = search(gpt3, "H100 SXM5", 1024, 1536, sequence=2048, top=3)
+    >>> len(r.steps) == 3 and r.steps[0].step_time <= r.steps[1].step_time
+    True
+    """
+    model = lookup(model)
+    chips = whole_chips(chips)
+    global_batch = whole("global_batch", global_batch)
+    sequence = model.context if sequence is None else whole("sequence", sequence)
+    top = whole("top", top)
+    hardware = resolve_hardware(hardware)
+    rates = build_chip(hardware, precision)
+    found, tried = [], 0
+    for layout in candidates(model, chips, global_batch, sequence, rates.precision, flash_attention,
+                             rates.chips_per_node):
+        tried += 1
+        try:
+            found.append(predict_step(model, hardware, chips, layout, False))
+        except InputError:
+            continue
+    # Memory is the slow part: check it fastest first, only until the top layouts (and a rival split
+    # for the explanation) are found. Among equal times the simpler layout comes first.
+    found.sort(key=lambda st: (round(st.seconds_per_step, 9), _complexity(st.layout)))
+    fitting, splits, refused, ties = [], set(), 0, 0
+    for st in found:
+        if len(fitting) >= top and len(splits) > 1:
+            break
+        if not st.fits:
+            refused += not fitting
+            continue
+        if any(same(st, f) for f in fitting[-8:]):
+            ties += 1
+            continue
+        fitting.append(st)
+        splits.add(_split(st.layout))
+    if not tried:  # nothing divides: memory was never the question
+        why = (f"no layout to try: no tensor x pipeline x context split of {chips:,} chips leaves data-parallel copies "
+               f"that share the global batch of {global_batch:,} sequences evenly, with at least one micro-batch "
+               f"(1 to 8 sequences) per pipeline stage (tensor: a power of two up to a node of {rates.chips_per_node} "
+               f"that divides the {model.heads} heads; pipeline: a divisor of the {model.layers} layers); a chip "
+               "count and a global batch with more factors of two (1,024; 1,536; 2,048) would")
+        return Search([], 0, 0, why, 0)
+    return Search(fitting[:top], tried, refused, why_fastest(fitting), ties)
+
+
+def _split(layout: Layout) -> tuple:
+    return layout.tensor, layout.pipeline, layout.context, layout.expert
+
+
+def _complexity(layout: Layout) -> tuple:
+    """Fewer kinds of parallelism first: context, expert, interleaving, ZeRO-3, then larger micro-batches."""
+    return layout.context, layout.expert, layout.virtual_stages, layout.zero, layout.micro_batch
+
+
+def same(a: Step, b: Step) -> bool:
+    """The same step time and memory per chip (to 0.1%): nothing to choose between them."""
+    return (abs(a.seconds_per_step - b.seconds_per_step) <= 1e-3 * b.seconds_per_step
+            and abs(a.memory_bytes - b.memory_bytes) <= 1e-3 * b.memory_bytes)
+
+
+def why_fastest(found: list) -> str:
+    """Why the first layout wins: its time, MFU and memory, and the parts where the best other split loses."""
+    if not found:
+        return "no layout fits in memory: more chips, a chip with more memory or a smaller global batch would."
+    best = found[0]
+    rival = next((s for s in found[1:] if _split(s.layout) != _split(best.layout)), None)
+    best_time = best.seconds_per_step
+    head = (f"{best.layout.describe()} is fastest: {best_time:.3g} s per step, MFU {best.mfu:.1%}, "
+            f"{best.memory_per_chip.m_as('GB/chip'):.0f} GB per chip")
+    if rival is None:
+        return head + "; no other split of the chips fits."
+    diff = {k: rival.seconds[k] - best.seconds[k] for k in PARTS}
+    gains = sorted(((v, k) for k, v in diff.items() if v > 1e-4 * best_time), reverse=True)[:2]
+    losses = sorted(((-v, k) for k, v in diff.items() if v < -1e-4 * best_time), reverse=True)[:1]
+    rival_time = rival.seconds_per_step
+    against = (f"Against the best other split, {rival.layout.describe()} ({rival_time:.3g} s, "
+               f"{rival_time / best_time - 1:.1%} slower)")
+    if not gains:
+        return f"{head}. {against}: the same time in every part."
+    text = ", ".join(f"{k} {v:.3g} s less" for v, k in gains)
+    if losses:
+        text += "; it pays " + ", ".join(f"{v:.3g} s more {k}" for v, k in losses)
+    return f"{head}. {against}: {text}."

@@ -1,0 +1,372 @@
+"""One training step: the sum of the terms, its breakdown, and what it achieves.
+
+.. math::
+    t_{step} = m (t_{mb} + t_{last}) + t_{bubble} + t_{DP} + t_{opt}, \\quad
+    m = \\frac{B}{b d}, \\quad d = \\frac{n}{t p c}
+
+with :math:`t_{mb}` one micro-batch through the fullest stage's layers (calc.perf.layer), forward,
+backward and recomputation, :math:`t_{last}` the last stage's output layer and loss, the bubble of the
+schedule (calc.perf.pipeline), the data-parallel gradient reduction as far as it is not hidden
+(calc.perf.collectives) and the optimizer step (calc.perf.kernels) [Narayanan2021] sec. 2-3.
+Model FLOP (what MFU divides) is ``Transformer.flop_per_token("palm2022")``; hardware FLOP adds the
+recomputed forward work (HFU, [Korthikanti2022] app. A).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+
+import pint
+
+from calc.architecture import Transformer, lookup, published  # noqa: F401 (published: the doctest's)
+from calc.errors import InputError
+from calc.perf import kernels
+from calc.perf.collectives import all_reduce, exposed, ranks_per_node
+from calc.perf.layer import LayerTerms, layer_terms, parameter_counts
+from calc.perf.layout import FRAMEWORKS, Layout, Sizes, resolve
+from calc.perf.memory import memory_per_chip
+from calc.perf.pipeline import bubble, stage_transfers
+from calc.perf.system import Chip, build_chip, resolve_hardware
+from calc.units import Q_, parse_quantity
+
+PARTS = ("matmuls", "attention core", "memory-bound operations", "recomputation", "tensor-parallel communication",
+         "expert all-to-all", "context-parallel exchange", "pipeline transfers", "pipeline bubble",
+         "data-parallel communication", "optimizer step", "older framework")
+
+
+@dataclass(frozen=True)
+class Step:
+    """A predicted training step: its time, where it goes, and what it achieves."""
+
+    model: Transformer
+    chip: Chip = field(repr=False)  # the chip at the layout's precision
+    chips: int
+    layout: Layout
+    data_parallel: int
+    micro_batches: int
+    seconds: dict = field(repr=False)  # part -> seconds per step (floats; sum = step time)
+    model_flop: float = field(repr=False)  # per step, whole run
+    hardware_flop: float = field(repr=False)
+    memory_key: tuple = field(repr=False)  # the arguments of the (cached) memory per chip, computed on demand
+
+    @property
+    def hardware(self) -> str:
+        """The accelerator's name."""
+        return self.chip.name
+
+    @property
+    def peak(self) -> float:
+        """Dense FLOP/s per chip at the layout's precision."""
+        return self.chip.peak
+
+    @property
+    def capacity(self) -> float | None:
+        """Memory per chip in bytes (None: not in data/hardware.csv)."""
+        return self.chip.capacity
+
+    @property
+    def step_time(self) -> pint.Quantity:
+        """Seconds per optimizer step."""
+        return Q_(sum(self.seconds.values()), "s")
+
+    @property
+    def seconds_per_step(self) -> float:
+        """Seconds per optimizer step, a float (what the search compares)."""
+        return sum(self.seconds.values())
+
+    @property
+    def breakdown(self) -> dict[str, pint.Quantity]:
+        """Seconds per step by part (the parts that take any time), summing to ``step_time``."""
+        return {k: Q_(v, "s") for k, v in self.seconds.items() if v > 0}
+
+    @property
+    def sequence(self) -> int:
+        """Tokens per sequence."""
+        return self.layout.sequence or self.model.context
+
+    @property
+    def tokens_per_second(self) -> pint.Quantity:
+        """Tokens trained per second by the whole cluster."""
+        return Q_(self.layout.global_batch * self.sequence / self.seconds_per_step, "token/s")
+
+    @property
+    def throughput(self) -> pint.Quantity:
+        """Model FLOP per second per chip."""
+        return Q_(self.model_flop / self.chips / self.seconds_per_step, "FLOP/s/chip")
+
+    @property
+    def mfu(self) -> float:
+        """Model FLOP utilization: model FLOP / (chips x peak x step time) [Chowdhery2022] app. B."""
+        return self.model_flop / (self.chips * self.peak * self.seconds_per_step)
+
+    utilization = mfu  # the name calc.estimate uses
+
+    @property
+    def hfu(self) -> float:
+        """Hardware FLOP utilization: with the recomputed work [Korthikanti2022] app. A."""
+        return self.hardware_flop / (self.chips * self.peak * self.seconds_per_step)
+
+    @property
+    def memory(self):
+        """Memory per chip by part (calc.memory.Memory; see calc.perf.memory)."""
+        return memory_per_chip(*self.memory_key)[0]
+
+    @property
+    def memory_bytes(self) -> float:
+        """Training memory per chip in bytes, a float (what the search compares against capacity)."""
+        return memory_per_chip(*self.memory_key)[1]
+
+    @property
+    def memory_per_chip(self) -> pint.Quantity:
+        """Training memory per chip (weights, gradients, optimizer state, activations)."""
+        return self.memory.total
+
+    @property
+    def fits(self) -> bool:
+        """Whether the memory per chip is within the chip's capacity."""
+        return self.capacity is None or self.memory_bytes <= self.capacity
+
+    def duration(self, tokens) -> pint.Quantity:
+        """Wall-clock time to train on ``tokens`` at this step time (whole steps), in days.
+
+        Examples
+        --------
+        >>> gpt3 = published()["GPT-3 175B"][0]
+        >>> s = predict(gpt3, "A100 SXM4 80GB", 1024, tensor=8, pipeline=8, micro_batch=1,
+        ...             global_batch=1536, sequence=2048)
+        >>> 20 < s.duration("300e9 token").m_as("day") < 60
+        True
+        """
+        tokens = parse_quantity(tokens, "tokens", "token", bare_ok=True)
+        steps = tokens.m_as("token") / (self.layout.global_batch * self.sequence)
+        return Q_(steps * self.seconds_per_step, "s").to("day")
+
+    def to_dict(self) -> dict:
+        """The JSON form of ``python -m calc step --json``: every quantity as {value, unit}."""
+        def vu(q, unit):
+            return {"value": float(q.m_as(unit)), "unit": unit}
+        lay = self.layout
+        return {
+            "hardware": self.hardware, "chips": self.chips, "layout": {
+                "tensor": lay.tensor, "pipeline": lay.pipeline, "context": lay.context, "expert": lay.expert,
+                "virtual_stages": lay.virtual_stages, "data_parallel": self.data_parallel,
+                "micro_batch": lay.micro_batch, "micro_batches": self.micro_batches,
+                "global_batch": lay.global_batch, "sequence": self.sequence, "recompute": lay.recompute,
+                "zero": lay.zero, "precision": self.chip.precision},
+            "step_time": vu(self.step_time, "s"),
+            "throughput": vu(self.throughput, "FLOP/s/chip"),
+            "mfu": {"value": self.mfu, "unit": ""},
+            "hfu": {"value": self.hfu, "unit": ""},
+            "tokens_per_second": vu(self.tokens_per_second, "token/s"),
+            "memory_per_chip": vu(self.memory_per_chip, "GB/chip"),
+            "breakdown": {k: vu(v, "s") for k, v in self.breakdown.items()},
+        }
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def whole_chips(chips) -> int:
+    """A chip count from an int, a Quantity [chip] or text ("1,024"), checked to be a whole number >= 1."""
+    if isinstance(chips, int) and not isinstance(chips, bool):
+        count = float(chips)
+    else:
+        count = parse_quantity(chips, "chips", "chip", bare_ok=True).m_as("chip")
+    if not (count >= 1 and float(count).is_integer()):
+        raise InputError("chips", f"expected a whole number of chips >= 1, got {chips!r}")
+    return int(count)
+
+
+def as_layout(layout: Layout | None, fields: dict) -> Layout:
+    """A Layout from a Layout and/or its fields as keywords; an unknown field is an InputError listing them."""
+    if layout is None:
+        try:
+            return Layout(**fields)
+        except TypeError as exc:
+            raise InputError("layout", f"{exc}; the layout's fields are {', '.join(Layout.__dataclass_fields__)}") from None
+    return replace(layout, **fields) if fields else layout
+
+
+@lru_cache(maxsize=4096)
+def model_flop_per_token(model: Transformer, sequence: int) -> float:
+    """Model FLOP per token, the PaLM count ([Chowdhery2022] app. B), as a float."""
+    return model.flop_per_token("palm2022", context=sequence).m_as("FLOP/token")
+
+
+# --------------------------------------------------------------------------- the model
+
+
+def predict(model, hardware, chips, layout: Layout | None = None, *, check_memory: bool = True, **fields) -> Step:
+    """Predict one training step of ``model`` on ``chips`` chips of ``hardware`` with ``layout``.
+
+    See the module docstring for the sum; each term is in its own file of calc.perf.
+
+    Parameters
+    ----------
+    model : Transformer or str
+        The shape, or the name of one in data/architectures.csv.
+    hardware : calc.data.Hardware or str
+        The accelerator (its system: chips per node, link bandwidths), or its name in data/hardware.csv.
+    chips : int or Quantity [chip]
+    layout : Layout, optional
+        Or its fields as keywords (``tensor=8, pipeline=8, micro_batch=1, global_batch=1536``).
+    check_memory : bool
+        Refuse a layout whose memory per chip exceeds the chip's (default); False only reports it.
+
+    Raises
+    ------
+    InputError
+        A size that does not divide (naming the field), fewer micro-batches than pipeline
+        stages, a link the layout needs that data/hardware.csv lacks, or memory that does not fit.
+
+    Examples
+    --------
+    Korthikanti et al. 2022, Table 5: the 175B model on 64 A100 in 13.75 s per step (MFU 51.4%).
+
+    >>> gpt3 = Transformer(layers=96, d_model=12288, heads=96, vocab=51200, context=2048)
+    >>> s = predict(gpt3, "A100 SXM4 80GB", 64, tensor=8, pipeline=8, virtual_stages=3,
+    ...             micro_batch=1, global_batch=64, recompute="selective", flash_attention=False)
+    >>> 12.4 < s.step_time.m_as("s") < 15.1
+    True
+    """
+    layout = as_layout(layout, fields)
+    return predict_step(lookup(model), resolve_hardware(hardware), whole_chips(chips), layout, check_memory)
+
+
+def predict_step(model: Transformer, hardware, chips: int, layout: Layout, check_memory: bool) -> Step:
+    """:func:`predict` once the model, chip object and chip count are built (what the search calls)."""
+    sizes = resolve(layout, model, chips)
+    chip = build_chip(hardware, layout.precision)
+    terms = layer_terms(chip, model, sizes, layout, chips)
+    per_micro_batch, recomputed_flop = stage_time(chip, model, sizes, layout, terms, chips)
+    seconds = step_seconds(chip, model, sizes, layout, per_micro_batch, chips)
+    model_flop = model_flop_per_token(model, sizes.sequence) * sizes.global_batch * sizes.sequence
+    hardware_flop = model_flop + recomputed_flop * sizes.micro_batches * chips
+    memory_model = (model if model.layers % sizes.pipeline == 0
+                    else replace(model, layers=int(sizes.stage_layers) * sizes.pipeline))
+    memory_key = (memory_model, sizes.micro_batch, sizes.sequence, layout.recompute, layout.zero,
+                  sizes.data_parallel * sizes.context, sizes.tensor, sizes.pipeline, sizes.virtual_stages,
+                  sizes.context, sizes.expert, sizes.sequence_parallel, bool(layout.flash_attention), layout.dropout,
+                  sizes.dualpipe)
+    shown = replace(layout, sequence=sizes.sequence, precision=chip.precision, sequence_parallel=sizes.sequence_parallel)
+    step = Step(model, chip, chips, shown, sizes.data_parallel, sizes.micro_batches, seconds, model_flop,
+                hardware_flop, memory_key)
+    if check_memory and not step.fits:
+        need, have = step.memory_bytes / 1e9, chip.capacity / 1e9
+        raise InputError("memory per chip", f"this layout needs {need:,.1f} GB per chip and {chip.name} has "
+                                            f"{have:,.0f} GB: {need - have:,.1f} GB over; more tensor or pipeline "
+                                            f"parallelism, recomputation, ZeRO or a smaller micro-batch would fit")
+    return step
+
+
+def stage_time(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, terms: LayerTerms,
+               chips: int) -> tuple[dict, float]:
+    """Seconds by part of one micro-batch through the fullest stage's layers, forward, backward and
+    recomputation (full: the forward again; selective: the unfused attention core again [Korthikanti2022]
+    sec. 5), and the FLOP recomputed per micro-batch on this chip."""
+    k = chip.coefficients
+    back, sm_share = k.backward_traffic_ratio, k.collective_sm_share
+    sm_dualpipe = k.dualpipe_communication_sms / chip.compute_units if chip.compute_units else sm_share
+    qkv, out, core = terms.query_key_value, terms.attention_output, terms.core
+    tp_forward, tp_backward, exchange = terms.tensor_parallel_forward, terms.tensor_parallel_backward, terms.context_exchange
+    per = dict.fromkeys(PARTS, 0.0)
+    recomputed_flop = 0.0
+    for block in terms.blocks:
+        if not block.count:
+            continue
+        share = block.count / model.layers * sizes.stage_layers  # layers of this kind on the fullest stage
+        matmul_forward = qkv.forward + out.forward + block.matmul_forward
+        elementwise_forward = terms.hidden_elementwise + block.elementwise_forward
+        backward = qkv.backward + out.backward + block.matmul_backward
+        per["matmuls"] += share * (matmul_forward + qkv.backward + out.backward + block.matmul_backward)
+        per["attention core"] += share * (core.forward + core.backward)
+        per["memory-bound operations"] += share * ((1 + back) * elementwise_forward + terms.eager_elementwise)
+        per["tensor-parallel communication"] += share * (
+            exposed(tp_forward, layout.tp_overlap, matmul_forward, sm_share)
+            + exposed(tp_backward, layout.tp_overlap, backward, sm_share))
+        # DualPipe: this layer's all-to-alls run while the paired chunk computes [DeepSeekAI2024] sec. 3.2.1
+        behind = (matmul_forward + qkv.backward + out.backward + block.matmul_backward + core.forward + core.backward
+                  + (1 + back) * elementwise_forward)
+        per["expert all-to-all"] += share * (exposed(2 * block.all_to_all, 1.0, behind, sm_dualpipe) if sizes.dualpipe
+                                             else 2 * block.all_to_all)
+        per["context-parallel exchange"] += share * 3 * exchange
+        if layout.recompute == "full":
+            per["recomputation"] += share * (matmul_forward + core.forward + elementwise_forward + tp_forward
+                                             + block.all_to_all + exchange)
+            recomputed_flop += share * (qkv.flop + out.flop + block.matmul_flop + core.flop)
+        elif layout.recompute == "selective" and not layout.flash_attention:
+            per["recomputation"] += share * core.recompute
+            recomputed_flop += share * core.flop
+    if sizes.pipeline > 1:
+        activation_bytes = 2.0 * (sizes.micro_batch * sizes.sequence / sizes.context) * model.d_model
+        across = sizes.tensor * sizes.context * sizes.data_parallel >= chip.chips_per_node
+        per["pipeline transfers"] = stage_transfers(chip, activation_bytes, sizes.tensor,
+                                                    ranks_per_node(sizes.tensor, 1, chip.chips_per_node),
+                                                    sizes.virtual_stages, across, chips)
+        if sizes.dualpipe:
+            compute = per["matmuls"] + per["attention core"] + per["memory-bound operations"]
+            per["pipeline transfers"] = exposed(per["pipeline transfers"], 1.0, compute, sm_dualpipe)
+    return per, recomputed_flop
+
+
+def step_seconds(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, per_micro_batch: dict,
+                 chips: int) -> dict:
+    """Seconds per step by part: every micro-batch through the stage, the last stage's output layer and
+    loss, the bubble, the data-parallel collectives, the optimizer step and an older framework's slowness."""
+    k = chip.coefficients
+    micro_batches, tensor = sizes.micro_batches, sizes.tensor
+    micro_batch_time = sum(per_micro_batch.values())
+    # the last stage also computes the logits and the loss (vocabulary split over tensor ranks), the output layer
+    # in 16 bits whatever the layers' precision ([DeepSeekAI2024] sec. 3.3.1 keeps the output head in BF16)
+    tokens = sizes.micro_batch * sizes.sequence / sizes.context
+    vocab_share = model.vocab / tensor
+    logits = (kernels.matmul_16bit(chip, tokens, model.d_model, vocab_share) if chip.eight_bit
+              else kernels.matmul(chip, tokens, model.d_model, vocab_share))
+    seconds = {part: micro_batches * x for part, x in per_micro_batch.items()}
+    seconds["matmuls"] += micro_batches * (logits.forward + logits.backward)
+    seconds["memory-bound operations"] += micro_batches * kernels.loss_traffic(chip, tokens, model.vocab, tensor)
+    seconds["pipeline bubble"] = bubble(layout.schedule, sizes.pipeline, sizes.virtual_stages, micro_batch_time,
+                                        k.backward_traffic_ratio)
+    _, expert_params, total_params = parameter_counts(model)
+    dense_chip = (total_params - expert_params) / (tensor * sizes.pipeline)
+    expert_chip = expert_params / (tensor * sizes.pipeline * sizes.expert)
+    seconds["data-parallel communication"] = data_parallel(chip, sizes, layout, dense_chip, expert_chip,
+                                                           micro_batch_time, chips)
+    if not layout.fused_grad_accumulation:
+        seconds["memory-bound operations"] += kernels.gradient_accumulation_traffic(chip, dense_chip + expert_chip,
+                                                                                    micro_batches)
+    shards = sizes.data_parallel * sizes.context if layout.zero >= 1 else 1
+    seconds["optimizer step"] = kernels.optimizer_traffic(chip, dense_chip + expert_chip, shards)
+    if layout.framework is not None:  # the whole step at the older code's measured efficiency
+        efficiency = getattr(k, FRAMEWORKS[layout.framework])
+        seconds["older framework"] = sum(seconds.values()) * (1 / efficiency - 1)
+    return seconds
+
+
+def data_parallel(chip: Chip, sizes: Sizes, layout: Layout, dense_chip: float, expert_chip: float,
+                  micro_batch_time: float, chips: int) -> float:
+    """Exposed seconds per step of the gradient all-reduce of this chip's parameters (16 bits) over the
+    data x context ranks (experts' over those holding the same experts), and of ZeRO-3's weight gathers.
+
+    ZeRO-3 / FSDP gather each layer's weights and reduce-scatter its gradients every micro-batch (1.5x an
+    all-reduce's traffic), prefetching hiding all but the first layer's gather [Zhao2023] sec. 3.3; otherwise
+    the reduction hides behind the last micro-batch's backward pass only. The share hidden defaults to
+    ``1 - dp_exposed`` (none: Megatron-LM 2021 and the published FSDP runs behave so) [Narayanan2021] sec. 4.
+    """
+    k = chip.coefficients
+    dense_ranks = sizes.data_parallel * sizes.context
+    expert_ranks = dense_ranks // sizes.expert
+    per_node = chip.chips_per_node
+    volume = sizes.micro_batches * 1.5 if layout.zero == 3 else 1.0
+    seconds = volume * (
+        all_reduce(chip, 2.0 * dense_chip, dense_ranks, ranks_per_node(dense_ranks, sizes.tensor, per_node), chips)
+        + all_reduce(chip, 2.0 * expert_chip, expert_ranks,
+                     ranks_per_node(expert_ranks, sizes.tensor * sizes.expert, per_node), chips))
+    hidden = 1 - k.dp_exposed if layout.dp_overlap is None else layout.dp_overlap
+    back = k.backward_traffic_ratio
+    if layout.zero == 3:
+        per_micro_batch = exposed(seconds / sizes.micro_batches, hidden * (1 - 1 / sizes.stage_layers),
+                                  micro_batch_time, k.collective_sm_share)
+        return sizes.micro_batches * per_micro_batch
+    return exposed(seconds, hidden, back / (1 + back) * micro_batch_time, k.collective_sm_share)

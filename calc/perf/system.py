@@ -1,0 +1,158 @@
+"""What the performance model needs of a chip: its rates, built once, and the model's coefficients.
+
+A :class:`Chip` is made from a ``calc.data.Hardware`` (one row of data/hardware.csv) at one number
+format: its dense peak, the best matmul rate it reaches (measured, [Isaev2023]), the fused-attention
+rate, the achievable memory bandwidth, and its links (fast links inside a node, the network across
+nodes), each derated by a coefficient of data/step_coefficients.csv, as Calculon's system files do
+(processor, memory and network objects, each with its efficiency). :class:`Coefficients` holds every
+row of that file as a typed field: a row missing from the file is a ``DataError`` when it is read, a
+misspelt field an ``AttributeError`` where it is written.
+
+Training steps, prefill and decoding use the same chip: decoding reads weights and the KV cache at
+``Chip.memory_bandwidth`` and pays the tensor-parallel all-reduce of calc.perf.collectives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from functools import lru_cache
+
+from calc import data
+from calc.errors import DataError, InputError
+
+# NVIDIA Hopper: the attention kernels of 2023-2024 (FlashAttention-2's Ampere-style instructions) fall short on it
+HOPPER = ("H100", "H200", "H800", "GH200")
+EIGHT_BIT = ("fp8", "int8")
+
+
+def _unit(unit: str, meaning: str):
+    return field(metadata={"unit": unit, "meaning": meaning})
+
+
+@dataclass(frozen=True)
+class Coefficients:
+    """The rows of data/step_coefficients.csv, each in the unit written beside it (source: that file)."""
+
+    matmul_efficiency_default: float = _unit("", "best matmul rate / dense peak where the chip has no measurement")
+    kernel_overhead: float = _unit("s", "fixed time per matmul kernel")
+    memory_efficiency: float = _unit("", "share of the memory bandwidth streaming kernels reach")
+    intra_node_efficiency: float = _unit("", "share of the fast-link bandwidth collectives reach")
+    network_efficiency: float = _unit("", "share of the network bandwidth collectives reach")
+    intra_node_latency: float = _unit("s", "fixed time per collective on the fast links")
+    network_latency: float = _unit("s", "fixed time per collective over the network")
+    hidden_bytes_forward: float = _unit("byte", "element-wise traffic per token and hidden unit per layer")
+    ffn_bytes_forward: float = _unit("byte", "traffic of the fused bias-activation per token and ff unit")
+    score_bytes_forward: float = _unit("byte", "traffic per attention-score element, unfused attention")
+    backward_traffic_ratio: float = _unit("", "backward work per forward [Narayanan2021]")
+    flash_attention_efficiency: float = _unit("", "fused attention rate / best matmul rate")
+    flash_backward_ratio: float = _unit("", "fused attention backward time per forward")
+    dp_exposed: float = _unit("", "default share of the data-parallel reduction not hidden")
+    optimizer_traffic: float = _unit("byte/param", "memory traffic of one mixed-precision Adam step")
+    matmul_tile_long: float = _unit("", "long side of a matmul output tile")
+    matmul_tile_short: float = _unit("", "short side of a matmul output tile")
+    grad_accumulator_bytes: float = _unit("byte", "bytes per element of the running gradient sum")
+    flash_attention_hopper_utilization: float = _unit("", "fused attention rate on Hopper / 16-bit peak")
+    collective_sm_share: float = _unit("", "share of the compute units a hidden collective holds")
+    cross_entropy_bytes: float = _unit("byte", "loss traffic per token and vocabulary entry")
+    efficiency_megatron_lm_2021: float = _unit("", "throughput of Megatron-LM early 2021 / 2022")
+    eager_rmsnorm_bytes: float = _unit("byte", "eager RMSNorm traffic per token and hidden unit")
+    eager_rope_bytes: float = _unit("byte", "eager rotary-embedding traffic per query or key element")
+    eager_swiglu_bytes: float = _unit("byte", "eager SwiGLU traffic per token and ff unit")
+    triton_attention_forward_ratio: float = _unit("", "Triton flash attention forward / FlashAttention-2's")
+    triton_attention_backward_ratio: float = _unit("", "Triton flash attention backward / FlashAttention-2's")
+    dualpipe_communication_sms: float = _unit("", "compute units DualPipe's communication kernels hold")
+
+
+@lru_cache(maxsize=1)
+def coefficients() -> Coefficients:
+    """Every coefficient of data/step_coefficients.csv, converted to its field's unit, checked once."""
+    rows = data.step_coefficients()
+    values = {}
+    for f in fields(Coefficients):
+        if f.name not in rows:
+            raise DataError("data/step_coefficients.csv", None, "name", f"no row {f.name!r} ({f.metadata['meaning']})")
+        q = rows[f.name]
+        unit = f.metadata["unit"]
+        values[f.name] = float(q.m_as(unit) if unit else q.magnitude)
+    return Coefficients(**values)
+
+
+@dataclass(frozen=True)
+class Chip:
+    """One chip at one number format: rates in FLOP/s, byte/s and bytes, plain floats for speed."""
+
+    hardware: data.Hardware = field(repr=False)
+    precision: str  # the matmuls' number format
+    peak: float  # dense FLOP/s at ``precision``
+    matmul_rate: float  # best matmul rate at ``precision``, FLOP/s
+    matmul_rate_16bit: float  # best matmul rate at 16 bits (attention, an output layer kept in 16 bits)
+    attention_rate: float  # fused attention kernel, FLOP/s
+    memory_bandwidth: float  # achievable, byte/s
+    chips_per_node: int
+    intra_node_bandwidth: float | None  # achievable, byte/s, one way
+    network_bandwidth: float | None
+    capacity: float | None  # memory, bytes
+    compute_units: int | None  # SMs or CUs: matmul output tiles run in waves of this many
+    coefficients: Coefficients = field(repr=False)  # the model's coefficients, travelling with the chip
+
+    @property
+    def name(self) -> str:
+        return self.hardware.name
+
+    @property
+    def eight_bit(self) -> bool:
+        """Matmul inputs in 8 bits (half the operand bytes, cast from 16 bits first)."""
+        return self.precision in EIGHT_BIT
+
+
+def resolve_hardware(hardware) -> data.Hardware:
+    """The chip object: a ``calc.data.Hardware`` as given, or a name of data/hardware.csv looked up once."""
+    return hardware if isinstance(hardware, data.Hardware) else data.hardware(hardware)
+
+
+_CHIPS: dict = {}
+
+
+def build_chip(hardware: data.Hardware, precision: str | None = None) -> Chip:
+    """The rates of ``hardware`` at ``precision`` (default: its 16-bit format), built once per chip object.
+
+    .. math:: R_{mm} = \\eta P, \\quad R_{attn} = \\min(P, P_{16}) \\, \\eta \\, \\eta_{attn}, \\quad
+              B = \\eta_{mem} B_{HBM}
+
+    with :math:`\\eta` the measured best matmul rate over the dense peak :math:`P` (FP8's where
+    measured), capped on Hopper at 35% of the 16-bit peak for attention [Shah2024] sec. 1; the links
+    at their efficiencies of data/step_coefficients.csv [Isaev2023].
+    """
+    key = (hardware.name, precision)
+    found = _CHIPS.get(key)
+    if found is not None and found.hardware is hardware:
+        return found
+    built = _build(hardware, precision)
+    _CHIPS[key] = built
+    return built
+
+
+def _build(hw: data.Hardware, precision: str | None) -> Chip:
+    k = coefficients()
+    precision = precision or hw.default_precision
+    peak = hw.peak(precision).m_as("FLOP/s/chip")
+    eta = hw.matmul_efficiency or k.matmul_efficiency_default
+    # 8-bit inputs reach a smaller share of their (twice higher) peak where it is measured (Bekman's FP8 MAMF)
+    eta_matmul = (hw.matmul_efficiency_fp8 or eta) if precision in EIGHT_BIT else eta
+    # Attention and element-wise kernels run at 16 bits whatever the matmul precision.
+    peak16 = hw.peak(hw.default_precision).m_as("FLOP/s/chip") if hw.default_precision in hw.peaks else peak
+    if hw.memory_bandwidth is None:
+        raise InputError("hardware", f"data/hardware.csv has no memory bandwidth for {hw.name}")
+    attention = min(peak, peak16) * eta * k.flash_attention_efficiency
+    if hw.name.startswith(HOPPER):  # FlashAttention-2's Ampere-style kernels do not use Hopper's
+        # asynchronous tensor-core instructions: 35% of the H100's peak [Shah2024] sec. 1
+        attention = min(attention, peak16 * k.flash_attention_hopper_utilization)
+
+    def link(q, efficiency):
+        return None if q is None else q.m_as("byte/s/chip") * efficiency
+
+    return Chip(
+        hw, precision, peak, peak * eta_matmul, min(peak, peak16) * eta, attention,
+        hw.memory_bandwidth.m_as("byte/s/chip") * k.memory_efficiency, hw.chips_per_node or 1,
+        link(hw.intra_node_bandwidth, k.intra_node_efficiency), link(hw.network_bandwidth, k.network_efficiency),
+        None if hw.memory is None else hw.memory.m_as("byte/chip"), hw.compute_units, k)
