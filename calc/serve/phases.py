@@ -28,7 +28,7 @@ import numpy as np
 from calc import data
 from calc.architecture import Transformer
 from calc.serve import footprint
-from calc.serve.terms import Rates, all_reduce_time, matmul_time
+from calc.serve.terms import Rates, all_reduce_time, matmul_time, send_latency
 
 ACTIVATION_BYTES = 2.0  # activations travel in 16 bits between layers and chips
 
@@ -205,7 +205,7 @@ def decode_step(s: Shape, lay: Layout, r: Rates, weight_bytes: float, kv_bytes: 
         comm = moe_layers * 2 * all_reduce_time(r, act, T, factor=1.0)
     else:
         comm = 2 * layers * all_reduce_time(r, act, T)
-    comm = comm + (lay.pipeline > 1) * r.intra_latency  # hand-off to the next stage
+    comm = comm + (lay.pipeline > 1) * send_latency(r)  # hand-off to the next stage
     overhead = layers * k.decode_layer_overhead
 
     weights = np.maximum(dense_mem, dense_flop) * (dense_mem >= dense_flop) + np.maximum(moe_mem, moe_flop) * (moe_mem >= moe_flop)
