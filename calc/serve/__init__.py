@@ -17,6 +17,7 @@ kipply, Transformer Inference Arithmetic; [Patel2024] Splitwise.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import pint
@@ -24,7 +25,7 @@ import pint
 from calc.errors import InputError
 from calc.serve import footprint, load, phases
 from calc.serve.load import Setup, evaluate, limited_by
-from calc.units import Q_, parse_quantity
+from calc.units import Q_, parse_quantity, ureg
 
 __all__ = ["serve", "Serving", "frontier", "Frontier", "kv_cache_per_token"]
 
@@ -160,10 +161,11 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, att
         name = given[0]
         n = load._whole(name, concurrency if name == "concurrency" else batch)
         mode = "concurrency" if name == "concurrency" else "batch"
-        best = max(candidates, key=lambda c: _rate(c, n, mode))
+        best = candidates[0] if len(candidates) == 1 else max(candidates, key=lambda c: _rate(c, n, mode))
         _check_fits(best, n, name)
         return _answer(best, n, mode, mode)
-    best = max(candidates, key=lambda c: _rate(c, c.max_concurrency(), "continuous"))
+    best = candidates[0] if len(candidates) == 1 else max(
+        candidates, key=lambda c: _rate(c, c.max_concurrency(), "continuous"))
     return _answer(best, best.max_concurrency(), "continuous", "saturating")
 
 
@@ -225,12 +227,12 @@ def _answer(s: Setup, n: int, mode: str, label: str) -> Serving:
 
     def three(x_in, x_out, unit):
         a, b = float(x_in), float(x_out)
-        return {"input": Q_(a, unit), "output": Q_(b, unit), "blended": Q_((blend * a + b) / (blend + 1), unit)}
+        return {"input": _q(a, unit), "output": _q(b, unit), "blended": _q((blend * a + b) / (blend + 1), unit)}
 
     usd = None if "usd_in" not in r else three(r["usd_in"] * 1e6, r["usd_out"] * 1e6, "USD/Mtoken")
     energy = None if "joule_in" not in r else three(r["joule_in"], r["joule_out"], "J/token")
-    co2 = None if energy is None else {n_: Q_(e.m_as("kWh/token") * s.carbon_intensity * 1e3, "g/token")
-                                       for n_, e in energy.items()}
+    co2 = None if energy is None else {n_: _q(e.magnitude / 3.6e6 * s.carbon_intensity * 1e3, "g/token")
+                                       for n_, e in energy.items()}  # J -> kWh, x kg/kWh, kg -> g
     lay = s.layout
     return Serving(
         model=_name(s), hardware=s.hardware.name, chips=s.chips,
@@ -238,25 +240,37 @@ def _answer(s: Setup, n: int, mode: str, label: str) -> Serving:
                 "attention_data_parallel": lay.attention_data_parallel, "replicas": s.replicas,
                 "precision": s.precision, "kv_precision": s.kv_precision},
         mode=label, concurrency=int(n), max_concurrency=s.max_concurrency(),
-        ttft=Q_(float(r["ttft"]), "s"), tpot=Q_(float(r["tpot"]), "s"),
-        tokens_per_second={"per_chip": Q_(float(r["per_chip"]), "token/s/chip"), "total": Q_(float(r["total"]), "token/s")},
-        tokens_per_second_per_user=Q_(float(r["per_user"]), "token/s"),
-        kv_cache_per_token=Q_(footprint.kv_cache_per_token(s.model, s.kv_precision), "byte/token"),
+        ttft=_q(float(r["ttft"]), "s"), tpot=_q(float(r["tpot"]), "s"),
+        tokens_per_second={"per_chip": _q(float(r["per_chip"]), "token/s/chip"), "total": _q(float(r["total"]), "token/s")},
+        tokens_per_second_per_user=_q(float(r["per_user"]), "token/s"),
+        kv_cache_per_token=_q(footprint.kv_cache_per_token(s.model, s.kv_precision), "byte/token"),
         usd_per_million_tokens=usd, price_basis=s.price_basis, energy_per_token=energy, emissions_per_token=co2,
         limited_by={"prefill": limited_by(r["prefill"]), "decode": limited_by(r["decode"]),
                     "concurrency": "memory capacity (KV cache)" if label == "saturating" else
                     "latency limits" if label == "limits" else "given"},
-        breakdown={"decode": {n_: Q_(float(v), "s") for n_, v in r["decode"].items()},
-                   "prefill": {n_: Q_(float(v), "s") for n_, v in r["prefill"].items()}},
+        breakdown={"decode": {n_: _q(float(v), "s") for n_, v in r["decode"].items()},
+                   "prefill": {n_: _q(float(v), "s") for n_, v in r["prefill"].items()}},
     )
 
 
 def _name(s: Setup) -> str:
+    return _names().get(s.model, "custom")
+
+
+@lru_cache(maxsize=1)
+def _names() -> dict:
     from calc.architecture import published
-    for name, (t, _) in published().items():
-        if t == s.model:
-            return name
-    return "custom"
+    return {t: name for name, (t, _) in published().items()}
+
+
+@lru_cache(maxsize=64)
+def _unit(unit: str):
+    return ureg.Unit(unit)
+
+
+def _q(x, unit: str) -> pint.Quantity:
+    """A Quantity with a unit parsed once (pint parses a unit string on every Q_)."""
+    return Q_(x, _unit(unit))
 
 
 @dataclass(frozen=True)

@@ -166,6 +166,10 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, att
     usd, basis = cost.chip_price(hw, price)
     p, ci = cost.defaults(pue, carbon_intensity)
     P = _whole("pipeline", pipeline)
+    if P > m.layers:
+        raise InputError("pipeline", f"expected at most the model's {m.layers} layers, got {P}")
+    if n % P:
+        raise InputError("pipeline", f"{P} pipeline stages do not divide the {n} chips")
     T = None if tensor is None else _whole("tensor", tensor)
     adp = attention_data_parallel
     if not isinstance(adp, bool):
