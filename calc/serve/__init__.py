@@ -136,7 +136,7 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, att
     Examples
     --------
     >>> s = serve("Llama 3 70B", "H100 SXM5", 8, tensor=8, batch=1, input_tokens=128, output_tokens=128)
-    >>> 5 < s.tpot.m_as("ms") < 15
+    >>> 10 < s.tpot.m_as("ms") < 25
     True
     """
     s = load.setup(model, hardware, chips, tensor=tensor, pipeline=pipeline, expert=expert,
