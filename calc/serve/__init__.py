@@ -286,6 +286,7 @@ class Frontier:
     usd_per_million_output_tokens: pint.Quantity | None
 
     def to_dict(self) -> dict:
+        """JSON-ready lists, in the units named under "units"."""
         return {"layout": self.layout, "concurrency": [int(c) for c in self.concurrency],
                 "ttft": [round(float(x), 9) for x in self.ttft.m_as("s")],
                 "tpot": [round(float(x), 9) for x in self.tpot.m_as("s")],

@@ -59,11 +59,14 @@ class Measurement:
 
 @dataclass(frozen=True)
 class Comparison:
+    """A measurement and the model's figure for it."""
+
     row: Measurement
     predicted: float
 
     @property
     def ratio(self) -> float:
+        """Predicted / measured."""
         return self.predicted / self.row.measured
 
 
@@ -171,14 +174,17 @@ class Fit:
     error_after: float
 
     def moved(self) -> dict:
+        """Each fitted coefficient: (before, after)."""
         return {n: (getattr(self.before, n), getattr(self.after, n)) for n in FITTED}
 
     def to_dict(self) -> dict:
+        """JSON-ready: rows, median errors before and after, each coefficient before, after and their ratio."""
         return {"rows": len(self.rows), "median_error_before": round(self.error_before, 4),
                 "median_error_after": round(self.error_after, 4),
                 "coefficients": {n: {"before": b, "after": a, "ratio": round(a / b, 4)} for n, (b, a) in self.moved().items()}}
 
     def describe(self) -> str:
+        """The fit in a few lines of text."""
         lines = [f"fitted to {len(self.rows)} measurement(s): median error {self.error_before:.0%} before, "
                  f"{self.error_after:.0%} after"]
         for n, (b, a) in self.moved().items():

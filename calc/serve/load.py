@@ -63,15 +63,18 @@ class Setup:
 
     @property
     def kv_reads(self) -> float:
+        """Reads of each cached key and value per decode step (see ATTENTION_KERNELS)."""
         if self.attention_kernel == "grouped" or self.shape.latent:
             return 1.0
         return self.shape.heads / self.shape.kv_heads
 
     @property
     def replicas(self) -> int:
+        """Replicas of the model over the chips."""
         return self.chips // self.layout.chips
 
     def cached(self, tokens):
+        """Cached tokens per layer for ``tokens`` of a sequence, sliding windows applied."""
         return footprint.cached_tokens(tokens, self.window, self.window_layers, self.shape.layers)
 
     def max_concurrency(self) -> int:
@@ -224,6 +227,7 @@ def layouts(s: Setup) -> list[Setup]:
 
 
 def weights_message(s: Setup) -> str:
+    """Why a layout holds no sequence: the weights per chip against the chip's memory, and what to change."""
     w = phases.weights_per_chip(s.shape, s.layout, s.weight_bytes) / 1e9
     return (f"the weights take {w:.1f} GB per chip at {s.precision} with tensor {s.layout.tensor} x pipeline "
             f"{s.layout.pipeline}, and the {s.hardware.name} has {s.rates.capacity / 1e9:.0f} GB with room left "

@@ -87,6 +87,7 @@ class Layout:
 
     @property
     def chips(self) -> int:
+        """Chips of one replica: tensor x pipeline."""
         return self.tensor * self.pipeline
 
 

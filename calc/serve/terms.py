@@ -42,6 +42,7 @@ class Rates:
 
     @property
     def name(self) -> str:
+        """The chip's name in data/hardware.csv."""
         return self.chip.name
 
 
