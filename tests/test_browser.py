@@ -208,6 +208,7 @@ KEY_TEXT = {  # what each page must show for the typical scenario
     "Compare hardware": ["H100 SXM5", "B200"],
     "Cost": ["Your Estimate scenario", "From the idealised rental"],  # the page opens with the scenario
     "Thresholds": ["10²⁶"],
+    "Serving": ["Time per output token", "$ per million tokens by chip"],
     "Back-test": ["operation counting"],
 }
 
