@@ -161,6 +161,7 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, att
         name = given[0]
         n = load._whole(name, concurrency if name == "concurrency" else batch)
         mode = "concurrency" if name == "concurrency" else "batch"
+        candidates = [c for c in candidates if c.replicas <= n] or candidates[:1]  # a replica for each sequence at most
         best = candidates[0] if len(candidates) == 1 else max(candidates, key=lambda c: _rate(c, n, mode))
         _check_fits(best, n, name)
         return _answer(best, n, mode, mode)

@@ -8,7 +8,9 @@ under latency limits; and the throughput-latency frontier over batch sizes.
                        throughput = C O / (TTFT + (O - 1) TPOT)
     saturating         the concurrency the memory allows, as a throughput benchmark runs
     limits             the layout and concurrency with the most tokens/s per chip whose TTFT and TPOT
-                       stay within the limits (MLPerf Inference's server and interactive constraints)
+                       stay within the limits (MLPerf Inference's server and interactive constraints
+                       are p99s; the model's figures are steady-state, with no queueing tail, so a
+                       limit here is met on average and a p99 needs headroom)
 
 Decode reads a cache of I + O/2 tokens per sequence on average; memory holds I + O per sequence.
 Concurrency and batch count all sequences in flight over all replicas, spread evenly.

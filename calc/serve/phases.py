@@ -248,13 +248,13 @@ def prefill(s: Shape, lay: Layout, r: Rates, weight_bytes: float, tokens, prompt
         comm = moe_layers * 2 * all_reduce_time(r, act, T, factor=1.0)
     else:
         comm = 2 * layers * all_reduce_time(r, act, T)
-    overhead = layers * k.decode_layer_overhead * np.ones_like(n)
+    overhead = np.zeros_like(n)  # riding in a decode step: that step pays the fixed costs
     # the prompt passes the P stages one after the other: the stage times add up to the whole model
     P = lay.pipeline
     compute = np.where(flop / rate >= wbytes / bw, matmuls, 0.0) + attn
     wread = np.where(flop / rate >= wbytes / bw, 0.0, matmuls)
-    if weights:  # a pass of its own: the engine's fixed cost of a step (launch, scheduling, sampling the first token)
-        overhead = overhead + k.decode_step_overhead / P
+    if weights:  # a pass of its own: the engine's fixed costs of a step (launches, scheduling, the first token)
+        overhead = overhead + layers * k.decode_layer_overhead + k.decode_step_overhead / P
     parts = {"compute": compute * P, "weights": wread * P, "communication": comm * P, "overhead": overhead * P}
     parts["total"] = (matmuls + attn + comm + overhead) * P
     return parts
