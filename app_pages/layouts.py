@@ -14,29 +14,30 @@ import streamlit as st
 import calc
 from app_pages import session
 from app_pages.charts import plain_axis
-from calc import data, step
+from calc import data, perf
 from calc.architecture import published
 from calc.display import escape, number, show
 
 PAGE = "layouts"
 LARGEST = 10_000_000  # the largest whole number a field takes (a cluster of ten million chips)
+# "Your layout": the fields of calc.perf.Layout that carry an app label, generated from the dataclass
+LAYOUT_FIELDS = [o for o in perf.layout_options() if o.label]
 FIELDS = {  # name in the URL -> (widget key, kind of value)
     "model": ("layouts_model", "model"), "hardware": ("layouts_hw", "hardware"), "chips": ("layouts_chips", "whole"),
     "global_batch": ("layouts_batch", "whole"), "sequence": ("layouts_sequence", "whole"),
-    "tensor": ("layouts_tensor", "whole"), "pipeline": ("layouts_pipeline", "whole"),
-    "virtual_stages": ("layouts_virtual", "whole"), "micro_batch": ("layouts_micro", "whole"),
-    "recompute": ("layouts_recompute", "recompute"),
+    **{o.name: (f"layouts_{o.name}", "choice" if o.choices else o.kind) for o in LAYOUT_FIELDS},
 }
+CHOICES = {o.name: o.choices for o in LAYOUT_FIELDS if o.choices}
 shapes = published()
 hw_names = list(data.hardware_table())
 
 
-def _read(kind: str, text: str):
+def _read(name: str, kind: str, text: str):
     """A field's value from the text of a link; ValueError says what was expected and what came."""
     if kind == "hardware":
         return data.hardware(text).name  # InputError (a ValueError) names it and suggests the nearest
-    if kind in ("model", "recompute"):
-        choices = list(shapes) if kind == "model" else step.RECOMPUTE
+    if kind in ("model", "choice"):
+        choices = list(shapes) if kind == "model" else CHOICES[name]
         if text not in choices:
             wanted = "a published model's name, such as GPT-3 175B" if kind == "model" else "one of " + ", ".join(choices)
             raise ValueError(f"expected {wanted}; got {text[:60]!r}")
@@ -82,7 +83,7 @@ def _seed() -> list[str]:
             continue
         if name in saved:
             try:
-                st.session_state[key] = _read(kind, saved[name])
+                st.session_state[key] = _read(name, kind, saved[name])
                 continue
             except ValueError as exc:
                 problems.append(f"{PAGE}.{name}: {getattr(exc, 'message', exc)}")
@@ -118,7 +119,7 @@ def _nearest_counts(name: str, hardware: str, chips: int, batch: int, sequence: 
     model, near = shapes[name][0], {}
     for n in _smooth(chips):
         side = n > chips
-        if side not in near and step.search(model, hardware, n, batch, sequence=sequence, top=1).steps:
+        if side not in near and perf.search(model, hardware, n, batch, sequence=sequence, top=1).steps:
             near[side] = n
             if len(near) == 2:
                 break
@@ -162,24 +163,24 @@ if why and why[0] == name:
 sequence = c5.number_input("Sequence (tokens)", min_value=1, max_value=LARGEST, step=512, key="layouts_sequence")
 
 st.subheader("Your layout")
-d1, d2, d3, d4, d5 = st.columns(5)
-tensor = d1.number_input("Tensor parallel", min_value=1, max_value=LARGEST, key="layouts_tensor")
-pipeline = d2.number_input("Pipeline stages", min_value=1, max_value=LARGEST, key="layouts_pipeline")
-virtual = d3.number_input("Virtual stages per chip", min_value=1, max_value=LARGEST, key="layouts_virtual")
-micro = d4.number_input("Micro-batch (sequences)", min_value=1, max_value=LARGEST, key="layouts_micro")
-recompute = d5.selectbox("Recomputation", step.RECOMPUTE, key="layouts_recompute")
+yours = {}
+for column, option in zip(st.columns(len(LAYOUT_FIELDS)), LAYOUT_FIELDS):
+    key = FIELDS[option.name][0]
+    if option.choices:
+        yours[option.name] = column.selectbox(option.label, option.choices, key=key, help=option.help)
+    else:
+        yours[option.name] = int(column.number_input(option.label, min_value=1, max_value=LARGEST, key=key,
+                                                     help=option.help))
 session.keep(PAGE, {n: str(st.session_state[key]) for n, (key, _) in FIELDS.items()})
 
 try:
-    found = step.search(model, hardware, int(chips), int(batch), sequence=int(sequence), top=8)
+    found = perf.search(model, hardware, int(chips), int(batch), sequence=int(sequence), top=8)
 except calc.InputError as exc:
     st.error(escape(exc))
     st.stop()
 steps = list(found.steps)
 try:
-    mine = step.predict(model, hardware, int(chips), tensor=int(tensor), pipeline=int(pipeline),
-                        virtual_stages=int(virtual), micro_batch=int(micro), global_batch=int(batch),
-                        sequence=int(sequence), recompute=recompute)
+    mine = perf.predict(model, hardware, int(chips), global_batch=int(batch), sequence=int(sequence), **yours)
     steps.insert(0, mine)
     ranks, labels = ["yours"], ["yours: " + mine.layout.describe()]
 except calc.InputError as exc:

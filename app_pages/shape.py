@@ -108,7 +108,7 @@ for c in ("kaplan2020", "palm2022", "megatron2021", "megatron2021-recompute"):
     ok = model.is_megatron_shape or not c.startswith("megatron")
     rows.append({"Counting rule": c, "FLOP per token": number(model.flop_per_token(c, sequence=sequence).m_as("FLOP/token"))
                  if ok else "n/a: eq. 3 assumes a dense 4h transformer"})
-for r in ("none", "selective", "full"):
+for r in RECOMPUTE:
     rows.append({"Counting rule": f"exact, recomputation {r}",
                  "FLOP per token": number(model.flop_per_token("exact", sequence=sequence, recompute=r).m_as("FLOP/token"))})
 rows += [{"Counting rule": f"component: {k}", "FLOP per token": number(v.m_as("FLOP/token"))}

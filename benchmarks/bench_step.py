@@ -1,76 +1,131 @@
-"""One step-time prediction, and a layout search, against one scalar calc.estimate call.
+"""calc.perf against the step model it replaced (calc/step.py of commit 961100f), measured in the same run.
 
-Run: python benchmarks/bench_step.py. Prints median times and ratios. Not a timed test: the
-ratio is measured against a baseline in the same run (target: one prediction well under 1 ms).
+Run from the repository root: ``python -m benchmarks.bench_step`` (needs git: the old module is read
+with ``git show 961100f:calc/step.py`` into a temporary directory, never committed). Prints median
+times and the ratio new / old for one prediction (the chip and shape built, the layout's memory
+cached), a prediction whose memory is computed, searches (layouts tried, time per layout and per
+10,000 layouts), a budget search and the held-out runs, old and new alternating so that the load of a
+shared machine falls on both. Both use today's calc.memory (the old module imports it). Not a timed
+test: ratios, not seconds, carry.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
-import calc
-from calc import step
+from calc import data, perf
 from calc.architecture import published
+from calc.perf.memory import memory_per_chip
+from calc.perf.step import predict_step
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = "961100f"
 
 
-def median_time(fn, repeat=7, number=200):
-    times = []
+def old_step():
+    """calc/step.py as it was at ``BASELINE``, imported as a module of its own."""
+    source = subprocess.run(["git", "show", f"{BASELINE}:calc/step.py"], capture_output=True, text=True, check=True,
+                            cwd=ROOT).stdout
+    folder = Path(tempfile.mkdtemp(prefix="bench_step_"))
+    path = folder / "step_961100f.py"
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location("step_961100f", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["step_961100f"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def paired(new, old, repeat=7, number=200):
+    """Median seconds of ``new`` and of ``old``, their rounds alternating (the machine's load falls on both)."""
+    times = {new: [], old: []}
     for _ in range(repeat):
-        t = time.perf_counter()
-        for _ in range(number):
-            fn()
-        times.append((time.perf_counter() - t) / number)
-    return float(np.median(times))
+        for fn in (new, old):
+            t = time.perf_counter()
+            for _ in range(number):
+                fn()
+            times[fn].append((time.perf_counter() - t) / number)
+    return float(np.median(times[new])), float(np.median(times[old]))
+
+
+def paired_once(new, old, before=lambda: None, repeat=3):
+    """The least seconds of ``new`` and ``old`` over ``repeat`` alternating runs (``before`` each: clear caches),
+    and ``new``'s result."""
+    best = {new: float("inf"), old: float("inf")}
+    out = None
+    for _ in range(repeat):
+        for fn in (new, old):
+            before()
+            t = time.perf_counter()
+            result = fn()
+            best[fn] = min(best[fn], time.perf_counter() - t)
+            out = result if fn is new else out
+    return best[new], best[old], out
+
+
+def row(what, new, old, unit="us", scale=1e6, extra=""):
+    print(f"  {what:<52}{new * scale:9.1f} {unit}  (old {old * scale:9.1f} {unit})  ratio {new / old:5.2f}x  {extra}")
 
 
 def main() -> None:
-    gpt3 = published()["GPT-3 175B"][0]
+    old = old_step()
+    shapes = published()
+    gpt3 = shapes["GPT-3 175B"][0]
+    h100 = data.hardware("H100 SXM5")
     args = dict(tensor=8, pipeline=8, virtual_stages=2, micro_batch=1, global_batch=1536, sequence=2048)
-    step.predict(gpt3, "H100 SXM5", 1024, **args)  # warm the caches (data tables, memory per layout)
-
-    def estimate():
-        return calc.estimate(params=175e9, tokens=300e9, hardware="H100 SXM5", chips=1024, utilization=0.4)
-
-    def predict():
-        return step.predict(gpt3, "H100 SXM5", 1024, **args)
-
-    def predict_cold():  # a layout whose memory is not cached yet: what a search pays per new layout
-        step._memory.cache_clear()
-        return step.predict(gpt3, "H100 SXM5", 1024, **args)
-
+    layout = perf.Layout(**args)
     fp8 = dict(tensor=4, pipeline=8, virtual_stages=6, micro_batch=1, global_batch=256, sequence=2048,
                precision="fp8", tp_overlap=1.0, dp_overlap=1.0)
-    step.predict(gpt3, "H100 SXM5", 128, **fp8)
+    for fn in (lambda: perf.predict(gpt3, h100, 1024, **args), lambda: old.predict(gpt3, "H100 SXM5", 1024, **args),
+               lambda: perf.predict(gpt3, h100, 128, **fp8), lambda: old.predict(gpt3, "H100 SXM5", 128, **fp8)):
+        fn()  # warm the caches (data tables, the chip, memory per layout)
+    print("median of 7 runs; new = calc.perf, old = calc/step.py of", BASELINE)
+    old_layout = old.Layout(**args)
+    row("one prediction, chip and shape built, memory cached",
+        *paired(lambda: predict_step(gpt3, h100, 1024, layout, True),
+                lambda: old._predict(gpt3, "H100 SXM5", 1024, old_layout, True)))
+    row("predict(), keywords and a chip object / name",
+        *paired(lambda: perf.predict(gpt3, h100, 1024, **args), lambda: old.predict(gpt3, "H100 SXM5", 1024, **args)))
+    row("predict(), FP8 layers, both overlaps",
+        *paired(lambda: perf.predict(gpt3, h100, 128, **fp8), lambda: old.predict(gpt3, "H100 SXM5", 128, **fp8)))
 
-    def predict_fp8():  # 8-bit layers with a 16-bit output layer, both overlaps (NeMo's GPT-3 175B layout)
-        return step.predict(gpt3, "H100 SXM5", 128, **fp8)
+    def cold_new():
+        memory_per_chip.cache_clear()
+        return perf.predict(gpt3, h100, 1024, **args)
 
-    t_est = median_time(estimate)
-    t_hot = median_time(predict)
-    t_fp8 = median_time(predict_fp8)
-    t_cold = median_time(predict_cold, number=50)
-    t0 = time.perf_counter()
-    found = step.search(gpt3, "H100 SXM5", 1024, 1536, sequence=2048)
-    t_search = time.perf_counter() - t0
-    print("median of 7 runs")
-    print(f"  {'calc.estimate, one scenario (baseline)':<48}{t_est * 1e6:9.0f} us")
-    print(f"  {'step.predict, memory cached':<48}{t_hot * 1e6:9.0f} us   ratio {t_hot / t_est:.2f}x")
-    print(f"  {'step.predict, memory computed':<48}{t_cold * 1e6:9.0f} us   ratio {t_cold / t_est:.2f}x")
-    print(f"  {'step.predict, FP8 and overlaps, memory cached':<48}{t_fp8 * 1e6:9.0f} us   ratio {t_fp8 / t_est:.2f}x")
-    print(f"  {'step.search, GPT-3 on 1024 H100':<48}{t_search * 1e3:9.0f} ms   {found.tried:,} layouts, "
-          f"{t_search / found.tried * 1e6:.0f} us each")
-    t0 = time.perf_counter()
-    budget = step.budget_search(gpt3, "H100 SXM5", 1536, "300e9 token", "$1.5M", sequence=2048)
-    t_budget = time.perf_counter() - t0
-    print(f"  {'step.budget_search, GPT-3 300B tokens, $1.5M':<48}{t_budget * 1e3:9.0f} ms   "
-          f"{len(budget.options)} chip counts, best {budget.best.chips if budget.best else None}")
-    t0 = time.perf_counter()
-    runs = step.heldout()
-    t_held = time.perf_counter() - t0
-    print(f"  {'step.heldout, every held-out run':<48}{t_held * 1e3:9.0f} ms   {len(runs)} runs, "
-          f"{t_held / len(runs) * 1e6:.0f} us each (memory not computed)")
+    def cold_old():
+        old._memory.cache_clear()
+        return old.predict(gpt3, "H100 SXM5", 1024, **args)
+
+    row("predict(), memory computed (calc.memory)", *paired(cold_new, cold_old, number=50))
+
+    def clear():
+        memory_per_chip.cache_clear()
+        old._memory.cache_clear()
+
+    searches = [("GPT-3 175B", "H100 SXM5", 1024, 1536, 2048, True), ("Qwen3 30B-A3B", "H100 SXM5", 1024, 2048, 4096, False),
+                ("Mixtral 8x7B", "H100 SXM5", 1024, 4096, 32768, False)]
+    for name, hw, chips, batch, sequence, flash in searches:
+        model, chip = shapes[name][0], data.hardware(hw)
+        kw = dict(sequence=sequence, flash_attention=flash)
+        t_new, t_old, found = paired_once(lambda m=model, c=chip, n=chips, b=batch, k=kw: perf.search(m, c, n, b, **k),
+                                          lambda m=model, c=hw, n=chips, b=batch, k=kw: old.search(m, c, n, b, **k),
+                                          clear)
+        row(f"search, {name} on {chips:,} {hw}", t_new, t_old, "ms", 1e3,
+            f"{found.tried:,} layouts; {t_new / found.tried * 1e4:.2f} s per 10,000 (old {t_old / found.tried * 1e4:.2f})")
+    t_new, t_old, budget = paired_once(
+        lambda: perf.budget_search(gpt3, h100, 1536, "300e9 token", "$1.5M", sequence=2048),
+        lambda: old.budget_search(gpt3, "H100 SXM5", 1536, "300e9 token", "$1.5M", sequence=2048), clear, repeat=2)
+    row("budget_search, GPT-3 300B tokens, $1.5M", t_new, t_old, "ms", 1e3, f"{len(budget.options)} chip counts")
+    t_new, t_old, runs = paired_once(perf.heldout, old.heldout)
+    row("heldout(), every held-out run", t_new, t_old, "ms", 1e3, f"{len(runs)} runs")
 
 
 if __name__ == "__main__":

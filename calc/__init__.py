@@ -11,8 +11,9 @@ are in ``calc.vocabulary``. Data comes from ``data/`` through ``calc.data`` only
 
 Modules, one idea each: ``estimate`` (the model of a run), ``uncertainty`` (ranges, sensitivity,
 sweeps), ``architecture`` (shapes, parameters, FLOP per token), ``memory`` (bytes per chip),
-``step`` (step time and utilization from a parallel layout), ``scaling`` (scaling laws), ``cost``
-(cloud, ownership, acquisition, inflation), ``serve`` (serving latency, throughput and cost per token), ``thresholds`` (regulatory lines), ``claims`` (the seed
+``perf`` (step time and utilization from a parallel layout, a package of its terms), ``scaling``
+(scaling laws), ``cost`` (cloud, ownership, acquisition, inflation), ``serve`` (serving latency,
+throughput and cost per token, a package), ``thresholds`` (regulatory lines), ``claims`` (the seed
 articles recomputed), ``backtest`` (published runs), ``compare`` (one run on many chips), ``dataset``
 (bytes to tokens), ``scenario`` (scenario files), ``display`` (readable text), ``errors``, ``units``,
 ``data``.

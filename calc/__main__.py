@@ -137,15 +137,20 @@ def build_parser() -> argparse.ArgumentParser:
     shape_flags(me)
     me.add_argument("--hardware", default="H100 SXM5", help="accelerator, for the fewest chips (default H100 SXM5)")
     me.add_argument("--recompute", help="activation recomputation: none, selective (default), full")
-    me.add_argument("--zero", type=int, help="ZeRO stage 0-3 (default 0)")
+    me.add_argument("--zero", type=int, help="ZeRO stage: 0, 1 (distributed optimizer, default), 2 or 3; "
+                                             "--states megatron has 0 only, deepspeed 2 or 3 (default 2)")
     me.add_argument("--states", help="model-state convention: zero2020 (default), deepspeed, megatron, "
                                      "megatron-distributed")
     me.add_argument("--optimizer", help="adam-mixed (default), adam-fp32, adam-8bit-mixed, sgd-momentum-mixed")
-    for flag, help_ in (("--data-parallel", "data-parallel ranks"), ("--tensor", "tensor-parallel ranks"),
-                        ("--pipeline", "pipeline stages"), ("--expert-parallel", "expert-parallel ranks"),
-                        ("--micro-batch", "sequences per micro-batch"), ("--lora-rank", "LoRA rank (default 16)")):
-        me.add_argument(flag, dest=flag[2:].replace("-", "_"), type=_whole, metavar="N", help=f"{help_} (default 1)"
-                        if "rank" not in flag else help_)
+    # the same flags, help and defaults as the step command's (calc.perf.Layout); --expert-parallel: its old name
+    for flag, dest, help_ in (("--data-parallel", "data_parallel", "data-parallel ranks"),
+                              ("--tensor", "tensor", "tensor-parallel ranks"),
+                              ("--pipeline", "pipeline", "pipeline stages"),
+                              (("--expert", "--expert-parallel"), "expert_parallel", "expert-parallel ranks"),
+                              ("--micro-batch", "micro_batch", "sequences per micro-batch")):
+        flags = flag if isinstance(flag, tuple) else (flag,)
+        me.add_argument(*flags, dest=dest, type=_whole, metavar="N", help=f"{help_} (default 1)")
+    me.add_argument("--lora-rank", dest="lora_rank", type=_whole, metavar="N", help="LoRA rank (default 16)")
     me.add_argument("--sequence-parallel", dest="sequence_parallel", action="store_true",
                     help="split norms and dropouts over the tensor ranks too")
     me.add_argument("--no-flash-attention", dest="flash_attention", action="store_false", default=None,
@@ -166,32 +171,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--config", help="a Hugging Face config.json")
     sp.add_argument("--hardware", help="accelerator of data/hardware.csv")
     sp.add_argument("--chips", metavar="N", help="chips in the cluster")
-    for flag, default, help_ in (("--tensor", 1, "tensor-parallel ranks"), ("--pipeline", 1, "pipeline stages"),
-                                 ("--context", 1, "context-parallel ranks"), ("--expert", 1, "expert-parallel ranks"),
-                                 ("--virtual-stages", 1, "interleaved stages per chip"),
-                                 ("--micro-batch", 1, "sequences per micro-batch"),
-                                 ("--global-batch", None, "sequences per optimizer step"),
-                                 ("--sequence", None, "tokens per sequence (default: the model's context)"),
-                                 ("--zero", 1, "ZeRO stage: 0, 1 (distributed optimizer, default) or 3"),
-                                 ("--top", 10, "layouts listed by --search")):
-        sp.add_argument(flag, type=_whole, default=default, help=help_)
-    sp.add_argument("--recompute", default="selective", help="activation recomputation: none, selective, full")
-    sp.add_argument("--precision", help="number format of the matmuls (default: the chip's 16-bit format)")
-    sp.add_argument("--no-flash-attention", dest="flash", action="store_false", help="materialized attention scores")
-    sp.add_argument("--dp-overlap", type=float, help="share of data-parallel communication hidden behind compute")
-    sp.add_argument("--tp-overlap", type=float, default=0.0,
-                    help="share of tensor-parallel communication hidden behind the matmuls (NeMo's tp_comm_overlap)")
-    sp.add_argument("--schedule", default="1f1b", help="pipeline schedule: 1f1b (default) or dualpipe (DeepSeek-V3's, "
-                                                       "hiding the expert all-to-all behind computation)")
-    sp.add_argument("--attention", default="flash2", help="fused attention kernel: flash2 (FlashAttention-2, default) "
-                                                          "or triton (FlashAttention's Triton kernel, as MPT ran it)")
-    sp.add_argument("--eager", action="store_true", help="element-wise work as separate PyTorch kernels "
-                                                         "(no torch.compile, as the Llama reference code)")
+    _layout_flags(sp)
+    sp.add_argument("--top", type=_whole, default=10, help="layouts listed by --search")
     sp.add_argument("--ignore-memory", dest="check_memory", action="store_false",
                     help="predict a layout even if it does not fit the chip's memory (as published runs whose memory "
                          "savings this model does not know: FP8 activations, offloading); the memory is still printed")
-    sp.add_argument("--uneven-pipeline", dest="uneven", action="store_true",
-                    help="let pipeline stages hold different numbers of layers (the fullest sets the pace)")
     sp.add_argument("--tokens", metavar="VALUE", help="training tokens: also print the run's duration")
     sp.add_argument("--search", action="store_true", help="list the fastest layouts that fit instead")
     sp.add_argument("--budget", metavar="VALUE",
@@ -200,7 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "fastest within it")
     sp.add_argument("--price", metavar="VALUE", help="with --tokens or --budget: USD per chip-hour "
                                                     "(default: calc.estimate's, data/prices.csv)")
-    sp.add_argument("--goal", default="fastest", choices=("fastest", "cheapest"),
+    sp.add_argument("--goal", default="fastest", choices=_goals(),
                     help="with --budget: the fastest run within the budget (default) or the cheapest")
     sp.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
@@ -536,7 +520,7 @@ def _shape_command(args) -> int:
         print(f"the PaLM count is {float(counts['palm2022'] / counts['kaplan2020']) - 1:.1%} above 6N; exact counts "
               "every matrix multiply, as torch's FLOP counter does")
         return 0
-    from calc.memory import DEFAULTS, min_chips, per_chip
+    from calc.memory import DEFAULTS, default_zero, min_chips, per_chip
 
     layout = {k: getattr(args, k) for k in DEFAULTS if getattr(args, k, None) is not None}
     layout.pop("sequence", None)
@@ -556,11 +540,13 @@ def _shape_command(args) -> int:
         parts = {k: _vu(v, "GB/chip") for k, v in m.parts.items()}
         parts["total"] = _vu(m.total, "GB/chip")
         settings = {**DEFAULTS, **layout, "sequence": T}
+        settings["zero"] = layout.get("zero", default_zero(settings["states"]))
         print(json.dumps({"per_chip": parts, "layout": settings, "hardware": args.hardware,
                           "fewest_chips": fewest and _vu(fewest[0], "chip"),
                           "fewest_chips_data_parallel": fewest and fewest[1], "fewest_chips_note": why}, indent=2))
         return 0
     shown = {**DEFAULTS, **layout, "sequence": T}
+    shown["zero"] = layout.get("zero", default_zero(shown["states"]))
     print(f"per chip at ZeRO stage {shown['zero']} ({shown['states']} convention), data parallel "
           f"{shown['data_parallel']} x tensor {shown['tensor']} x pipeline {shown['pipeline']}, micro-batch "
           f"{shown['micro_batch']} x {T:,} tokens, {shown['recompute']} recomputation")
@@ -715,19 +701,57 @@ def _thresholds(args) -> int:
     return 0
 
 
-def _attention(kernel: str) -> bool:
-    """--attention flash2 | triton, as Layout.triton_attention."""
-    if kernel not in ("flash2", "triton"):
+def _goals() -> tuple:
+    from calc.perf import GOALS
+
+    return GOALS
+
+
+def _layout_flags(parser) -> None:
+    """The ``step`` command's layout flags, one per field of calc.perf.Layout, from its metadata (name,
+    help, default): a new field of the layout is a new flag without an edit here."""
+    from calc.perf import layout_options
+
+    for option in layout_options():
+        dest, help_ = option.name, option.help
+        if option.kind == "whole":
+            default = None if option.required else option.default
+            parser.add_argument(option.flag, dest=dest, type=_whole, metavar="N", default=default, help=help_)
+        elif option.kind == "fraction":
+            parser.add_argument(option.flag, dest=dest, type=float, metavar="F", default=option.default, help=help_)
+        elif option.kind == "switch":
+            parser.add_argument(option.flag, dest=dest, action="store_true", help=help_)
+        elif option.kind == "switch off":
+            parser.add_argument(option.flag, dest=dest, action="store_false", help=help_)
+        elif option.kind == "either":
+            parser.add_argument(option.flag, dest=dest, action=argparse.BooleanOptionalAction, default=None,
+                                help=help_)
+        elif option.kind == "named":  # a kernel's name on the command line, a switch in the layout
+            parser.add_argument(option.flag, dest=dest, default=option.choices[0], metavar="NAME", help=help_)
+        else:
+            listed = not option.choices or all(str(c) in help_ for c in option.choices)
+            choices = "" if listed else f" ({', '.join(map(str, option.choices))})"
+            parser.add_argument(option.flag, dest=dest, default=option.default, help=help_ + choices)
+
+
+def _layout(args) -> dict:
+    """The calc.perf.Layout fields the ``step`` flags gave, by name."""
+    from calc.perf import ATTENTION_KERNELS, layout_options
+
+    fields = {o.name: getattr(args, o.name) for o in layout_options()}
+    kernel = fields["triton_attention"]
+    if kernel not in ATTENTION_KERNELS:
         raise InputError("attention", f"expected flash2 (FlashAttention-2) or triton, got {kernel!r}")
-    return kernel == "triton"
+    fields["triton_attention"] = ATTENTION_KERNELS[kernel]
+    return fields
 
 
-def _step_budget(args, model, step, number, show) -> int:
+def _step_budget(args, model, hardware, perf, number, show) -> int:
     """step --budget: chip counts and their fastest layouts for a run of --tokens within a budget."""
     if args.tokens is None:
         raise InputError("tokens", "required with --budget: the training tokens, e.g. --tokens 300e9")
-    found = step.budget_search(model, args.hardware, args.global_batch, args.tokens, args.budget,
-                               sequence=args.sequence, precision=args.precision, flash_attention=args.flash,
+    found = perf.budget_search(model, hardware, args.global_batch, args.tokens, args.budget,
+                               sequence=args.sequence, precision=args.precision, flash_attention=args.flash_attention,
                                price=args.price, max_chips=args.chips, goal=args.goal)
     if args.json:
         def vu(q, unit):
@@ -756,7 +780,7 @@ def _step_budget(args, model, step, number, show) -> int:
 
 
 def _step(args) -> int:
-    from calc import step
+    from calc import data, perf
     from calc.architecture import Transformer
     from calc.display import number, show
 
@@ -774,13 +798,14 @@ def _step(args) -> int:
     if args.global_batch is None:
         raise InputError("global_batch", "required: the number of sequences per optimizer step, e.g. "
                                          "--global-batch 1536 (GPT-3: 1536 sequences of 2048 tokens)")
+    hardware = data.hardware(args.hardware)  # the chip object, resolved once and passed down
     if args.budget is not None:
-        return _step_budget(args, model, step, number, show)
+        return _step_budget(args, model, hardware, perf, number, show)
     if args.chips is None:
         raise InputError("chips", "required: the number of chips in the cluster, e.g. --chips 1024")
     if args.search:
-        found = step.search(model, args.hardware, args.chips, args.global_batch, sequence=args.sequence,
-                            precision=args.precision, flash_attention=args.flash, top=args.top)
+        found = perf.search(model, hardware, args.chips, args.global_batch, sequence=args.sequence,
+                            precision=args.precision, flash_attention=args.flash_attention, top=args.top)
         if args.json:
             print(json.dumps({"layouts": [s.to_dict() for s in found.steps], "tried": found.tried,
                               "did_not_fit": found.refused, "why": found.why}, indent=2))
@@ -795,13 +820,7 @@ def _step(args) -> int:
             print(f"\n{found.tried:,} layouts tried; {found.refused:,} faster than the first did not fit in memory{ties}.")
         print(found.why)
         return 0
-    s = step.predict(model, args.hardware, args.chips, check_memory=args.check_memory, tensor=args.tensor, pipeline=args.pipeline,
-                     context=args.context, expert=args.expert, virtual_stages=args.virtual_stages,
-                     micro_batch=args.micro_batch, global_batch=args.global_batch, sequence=args.sequence,
-                     recompute=args.recompute, precision=args.precision, flash_attention=args.flash,
-                     zero=args.zero, dp_overlap=args.dp_overlap, tp_overlap=args.tp_overlap,
-                     uneven_pipeline=args.uneven, schedule=args.schedule, eager=args.eager,
-                     triton_attention=_attention(args.attention))
+    s = perf.predict(model, hardware, args.chips, check_memory=args.check_memory, **_layout(args))
     duration = s.duration(args.tokens) if args.tokens else None
     run = {}
     if args.tokens:  # the whole run through calc.estimate, utilization marked modelled

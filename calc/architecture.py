@@ -30,9 +30,9 @@ import pint
 from calc import data
 from calc.errors import InputError
 from calc.units import Q_
+from calc.vocabulary import RECOMPUTE
 
 FLOP_COUNTS = ("kaplan2020", "palm2022", "megatron2021", "megatron2021-recompute", "exact")
-RECOMPUTE = ("none", "selective", "full")
 # Parameters per channel of one normalization layer: scale and shift, scale only, or none (OLMo 1).
 NORMS = {"layernorm": 2, "layernorm-nobias": 1, "rmsnorm": 1, "nonparametric": 0}
 # Query/key normalization: none, one norm of a head's width shared by the heads (Qwen3), or one over

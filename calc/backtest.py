@@ -10,7 +10,7 @@ using only the run's own figures (never a default):
     cost                cost = chip-hours x price
     time                duration = chip-hours / chips
     modelled utilization  utilization and chip-hours from the run's published parallel layout
-                        (data/run_layouts.csv) through the step-time model (calc.step)
+                        (data/run_layouts.csv) through the step-time model (calc.perf)
 
 Runs of the Epoch AI snapshot with hardware, chips, hours and MFU are checked by hardware-time
 too, as a separate group: Epoch sometimes derives MFU from the same compute and hours, so their
@@ -109,7 +109,7 @@ def modelled_checks() -> list[Check]:
     predicts from that layout, against the reported ones. An interleaving the paper does not state is
     the fastest one; memory is reported by the step model but not enforced (calc.memory's estimate
     can exceed what a team made fit)."""
-    from calc import step
+    from calc import perf
     from calc.architecture import published
 
     runs = {r["name"]: r for r in data.runs()}
@@ -119,7 +119,7 @@ def modelled_checks() -> list[Check]:
         if lay["shape"] not in published():
             continue  # a shape data/architectures.csv does not hold (yet): nothing to model
         model = published()[lay["shape"]][0]
-        base = step.Layout(tensor=int(lay["tensor"]), pipeline=int(lay["pipeline"]), context=int(lay["context"]),
+        base = perf.Layout(tensor=int(lay["tensor"]), pipeline=int(lay["pipeline"]), context=int(lay["context"]),
                            expert=int(lay["expert"]), micro_batch=int(lay["micro_batch"]),
                            global_batch=int(lay["global_batch"]), sequence=int(lay["sequence"]),
                            recompute=lay["recompute"], precision=lay["precision"],
@@ -129,7 +129,7 @@ def modelled_checks() -> list[Check]:
         best = None
         for v in ([int(lay["virtual_stages"])] if lay["virtual_stages"] else [1, 2, 3, 4]):
             try:
-                s = step.predict(model, row["hardware"], chips, base, virtual_stages=v, check_memory=False)
+                s = perf.predict(model, row["hardware"], chips, base, virtual_stages=v, check_memory=False)
             except InputError:
                 continue
             if best is None or s.step_time < best.step_time:

@@ -21,6 +21,7 @@ import pint
 
 from calc.errors import DataError, InputError
 from calc.units import DATA_DIR, Q_, ureg
+from calc.vocabulary import RECOMPUTE
 
 PRECISIONS = ("bf16", "fp16", "fp8", "tf32", "fp32", "int8", "fp16-nontensor")
 COMMITMENTS = ("on-demand", "1-year", "3-year")
@@ -419,7 +420,7 @@ def step_calibration() -> tuple[Row, ...]:
             raise DataError(r.path, r.line, "hardware", f"unknown accelerator {r['hardware']!r} (not in data/hardware.csv)")
         if (r["published_throughput"] is None) == (r["published_step_time"] is None):
             raise DataError(r.path, r.line, "published_throughput", "expected a throughput or a step time (one of them)")
-        if r["recompute"] not in ("none", "selective", "full"):
+        if r["recompute"] not in RECOMPUTE:
             raise DataError(r.path, r.line, "recompute", f"expected none, selective or full, got {r['recompute']!r}")
     return rows
 
@@ -433,7 +434,7 @@ def step_heldout() -> tuple[Row, ...]:
     for r in rows:
         if r["hardware"] not in known:
             raise DataError(r.path, r.line, "hardware", f"unknown accelerator {r['hardware']!r} (not in data/hardware.csv)")
-        if r["recompute"] not in ("none", "selective", "full"):
+        if r["recompute"] not in RECOMPUTE:
             raise DataError(r.path, r.line, "recompute", f"expected none, selective or full, got {r['recompute']!r}")
         if not r["shape"] and r["layers"] is None:
             raise DataError(r.path, r.line, "shape", "expected a shape of data/architectures.csv or layers, d_model, heads, vocab")

@@ -114,7 +114,7 @@ class Estimate:
         self.steps: tuple[str, ...] = tuple(steps)
         self.undetermined: dict[str, str] = undetermined
         self.order: tuple[str, ...] = tuple(order)  # derived names, in the order they were computed
-        self.step = step  # calc.step.Step when utilization was predicted from a layout, else None
+        self.step = step  # calc.perf.Step when utilization was predicted from a layout, else None
 
     def __getattr__(self, name: str) -> pint.Quantity:
         items = self.__dict__.get("items", {})
@@ -179,9 +179,9 @@ def estimate(*, rtol: float | None = None, model=None, layout=None, **known) -> 
     model : calc.architecture.Transformer or str, optional
         A transformer shape (or a name of ``data/architectures.csv``): gives params, active_params
         and flop_per_param_token (the PaLM count at the layout's sequence length), unless given.
-    layout : calc.step.Layout or dict or calc.step.Step, optional
+    layout : calc.perf.Layout or dict or calc.perf.Step, optional
         A parallel layout (``tensor``, ``pipeline``, ``micro_batch``, ``global_batch``...); with
-        ``model``, ``hardware`` and ``chips``, the step time is predicted (``calc.step.predict``)
+        ``model``, ``hardware`` and ``chips``, the step time is predicted (``calc.perf.predict``)
         and utilization is its MFU, marked ``"modelled"``; ``est.step`` holds the prediction.
         A Step already predicted (e.g. with ``check_memory=False``) is used as it is.
     **known
@@ -284,7 +284,7 @@ def estimate(*, rtol: float | None = None, model=None, layout=None, **known) -> 
         if step is not None:
             items["utilization"] = Item(items["utilization"].value, "modelled",
                                         f"MFU of the predicted step ({step.layout.describe()}, "
-                                        f"{step.step_time.m_as('s'):.3g} s per step), calc.step.predict")
+                                        f"{step.step_time.m_as('s'):.3g} s per step), calc.perf.predict")
         ordered = {n: items[n] for n in QUANTITIES if n in items}
         order = [name for name, _, _ in plan.order]
         return Estimate(ordered, hw, precision if hw is not None else None, warnings,
@@ -293,11 +293,12 @@ def estimate(*, rtol: float | None = None, model=None, layout=None, **known) -> 
 
 def _from_model(model, layout, known: dict):
     """The inputs a shape (and a layout) stand for, added to ``known``; and the predicted step."""
-    from calc.step import Layout, Step, _model, predict
+    from calc.architecture import lookup
+    from calc.perf import Layout, Step, predict
 
     if model is None:
         raise InputError("model", "a layout needs the model's shape: give model (a Transformer or a name)")
-    shape = _model(model)
+    shape = lookup(model)
     step = None
     sequence = None
     given_step = layout if isinstance(layout, Step) else None
@@ -310,7 +311,7 @@ def _from_model(model, layout, known: dict):
             except TypeError as exc:
                 raise InputError("layout", f"{exc}; its fields are {', '.join(Layout.__dataclass_fields__)}") from None
         elif not isinstance(layout, Layout):
-            raise InputError("layout", f"expected a calc.step.Layout or a dict of its fields, got {type(layout).__name__}")
+            raise InputError("layout", f"expected a calc.perf.Layout or a dict of its fields, got {type(layout).__name__}")
         for name in ("hardware", "chips"):
             if known.get(name) is None:
                 raise InputError(name, "required with a layout: the step time depends on the chip and how many")

@@ -25,27 +25,29 @@
 
 A mixture of experts holds every expert (memory uses total parameters) but computes with the
 active ones (``Transformer.active_params``). The defaults of every function here are ``DEFAULTS``,
-shared with the command line.
+shared with the command line; the layout's fields have the names, defaults and meaning of
+``calc.perf.Layout`` (ZeRO stage 1, Megatron's distributed optimizer, where the convention has it).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import pint
 
 from calc import data
 from calc.architecture import Transformer
 from calc.errors import InputError
-from calc.units import Q_
+from calc.units import Q_, ureg
+from calc.vocabulary import RECOMPUTE, ZERO_STAGES
 
-RECOMPUTE = ("none", "selective", "full")
 IMPLEMENTATIONS = ("fused", "eager")  # what the kernels keep: fused (Megatron-style) or unfused PyTorch
 STATES = ("zero2020", "deepspeed", "megatron", "megatron-distributed")
 FINETUNING = ("lora", "qlora")
 DEFAULTS = {"micro_batch": 1, "sequence": None, "recompute": "selective", "optimizer": "adam-mixed",
-            "states": "zero2020", "zero": 0, "data_parallel": 1, "tensor": 1, "pipeline": 1, "expert_parallel": 1,
+            "states": "zero2020", "zero": None, "data_parallel": 1, "tensor": 1, "pipeline": 1, "expert_parallel": 1,
             "sequence_parallel": False, "flash_attention": True, "dropout": False, "activation_bytes": 2,
             "finetune": None, "lora_rank": 16, "implementation": "fused"}
 
@@ -63,6 +65,15 @@ class Memory:
         return sum(self.parts.values(), Q_(0.0, "byte/chip")).to("GB/chip")
 
 
+def default_zero(states: str = "zero2020") -> int:
+    """The ZeRO stage when none is given: 1 (Megatron's distributed optimizer, ``calc.perf.Layout``'s default)
+    where the model-state convention has it, else the convention's lowest (``megatron``: 0, ``deepspeed``: 2)."""
+    if states not in STATES or states == "zero2020":
+        return 1
+    stages = sorted(z for n, z in data.model_states() if n == states)
+    return 1 if 1 in stages else stages[0]
+
+
 def optimizer_bytes(name: str) -> dict[str, pint.Quantity]:
     """Bytes per parameter of weights, gradients and optimizer state (data/optimizers.csv)."""
     rows = data.optimizers()
@@ -72,6 +83,7 @@ def optimizer_bytes(name: str) -> dict[str, pint.Quantity]:
     return {k: r.quantity(k) for k in ("weights", "gradients", "optimizer_state")}
 
 
+@lru_cache(maxsize=256)
 def _state_bytes(states: str, zero: int, optimizer: str) -> tuple[dict[str, float], float]:
     """(bytes per parameter of weights, gradients, optimizer state; bytes per largest-layer parameter gathered)."""
     if states == "zero2020":
@@ -191,7 +203,7 @@ def activations_per_layer(model: Transformer, *, sequence: int, micro_batch: int
 
 
 def per_chip(model: Transformer | str, *, micro_batch: int = 1, sequence: int | None = None, recompute: str = "selective",
-             optimizer: str = "adam-mixed", states: str = "zero2020", zero: int = 0, data_parallel: int = 1,
+             optimizer: str = "adam-mixed", states: str = "zero2020", zero: int | None = None, data_parallel: int = 1,
              tensor: int = 1, pipeline: int = 1, expert_parallel: int = 1, sequence_parallel: bool = False,
              flash_attention: bool = True, dropout: bool = False, activation_bytes: float = 2,
              finetune: str | None = None, lora_rank: int = 16, implementation: str = "fused") -> Memory:
@@ -205,7 +217,8 @@ def per_chip(model: Transformer | str, *, micro_batch: int = 1, sequence: int | 
     recompute : str
         ``none``, ``selective`` or ``full`` activation recomputation.
     optimizer, states, zero : str, str, int
-        Bytes per parameter (data/optimizers.csv), the framework convention (``STATES``) and ZeRO stage.
+        Bytes per parameter (data/optimizers.csv), the framework convention (``STATES``) and ZeRO stage
+        (default ``default_zero(states)``: 1, the distributed optimizer, where the convention has it).
     data_parallel, tensor, pipeline, expert_parallel : int
         Ranks of each kind; experts are split over ``expert_parallel`` x ``tensor`` x ``pipeline``.
     sequence_parallel, flash_attention, dropout : bool
@@ -231,11 +244,27 @@ def per_chip(model: Transformer | str, *, micro_batch: int = 1, sequence: int | 
     """
     from calc.architecture import lookup
 
-    model = lookup(model)  # a name of data/architectures.csv works as in calc.step.predict
+    model = lookup(model)  # a name of data/architectures.csv works as in calc.perf.predict
+    zero = default_zero(states) if zero is None else zero
+    s = model.context if sequence is None else sequence
+    _check_layout(model, zero, recompute, micro_batch, s, data_parallel, tensor, pipeline, expert_parallel,
+                  activation_bytes)
+    parts = _model_states(model, finetune, lora_rank, states, zero, optimizer, data_parallel, tensor, pipeline,
+                          expert_parallel)
+    parts = {k: Q_(v, _BYTE_PER_CHIP) for k, v in parts.items()}
+    kw = dict(sequence=s, micro_batch=micro_batch, recompute=recompute, tensor=tensor,
+              sequence_parallel=sequence_parallel, flash_attention=flash_attention, dropout=dropout,
+              activation_bytes=activation_bytes, implementation=implementation)
+    parts["activations"] = Q_(_activations(model, pipeline, kw), _BYTE_PER_CHIP)
+    return Memory(parts)
+
+
+def _check_layout(model, zero, recompute, micro_batch, sequence, data_parallel, tensor, pipeline, expert_parallel,
+                  activation_bytes) -> None:
     for name, v in (("micro_batch", micro_batch), ("data_parallel", data_parallel), ("tensor", tensor),
                     ("pipeline", pipeline), ("expert_parallel", expert_parallel)):
         _whole(name, v)
-    if zero not in (0, 1, 2, 3) or isinstance(zero, bool):
+    if zero not in ZERO_STAGES or isinstance(zero, bool):
         raise InputError("zero", f"expected a ZeRO stage 0, 1, 2 or 3, got {zero!r}")
     if recompute not in RECOMPUTE:
         raise InputError("recompute", f"expected one of {', '.join(RECOMPUTE)}, got {recompute!r}")
@@ -252,17 +281,20 @@ def per_chip(model: Transformer | str, *, micro_batch: int = 1, sequence: int | 
     if expert_parallel > data_parallel:
         raise InputError("expert_parallel", f"expert parallelism ({expert_parallel}) runs inside data parallelism "
                                             f"({data_parallel}); give data_parallel >= expert_parallel")
-    s = model.context if sequence is None else sequence
-    _whole("sequence", s)
+    _whole("sequence", sequence)
     if isinstance(activation_bytes, bool) or not isinstance(activation_bytes, (int, float)) or activation_bytes <= 0:
         raise InputError("activation_bytes", f"expected a positive number, got {activation_bytes!r}")
 
+
+def _model_states(model, finetune, lora_rank, states, zero, optimizer, data_parallel, tensor, pipeline,
+                  expert_parallel) -> dict[str, float]:
+    """Bytes per chip of weights, gradients and optimizer state (and ZeRO-3's gathered layer), by ZeRO stage."""
     # parameters on one chip, before data-parallel sharding
-    total = model.params().m_as("param")
-    experts = model.breakdown().get("routed experts", Q_(0, "param")).m_as("param")
+    total, experts = _param_counts(model)
     dense = total - experts
     per_rank = dense / (tensor * pipeline) + experts / (expert_parallel * tensor * pipeline)
     expert_share = (experts / (expert_parallel * tensor * pipeline)) / per_rank if per_rank else 0.0
+    split = {"weights": 3, "gradients": 2, "optimizer_state": 1}  # the ZeRO stage from which each is split
     parts = {}
     if finetune is not None:
         rows = data.finetuning()
@@ -271,41 +303,48 @@ def per_chip(model: Transformer | str, *, micro_batch: int = 1, sequence: int | 
         r = rows[finetune]
         adapters = lora_params(model, lora_rank).m_as("param") / (tensor * pipeline)
         frozen = per_rank * r["base_weights"] / (data_parallel if zero >= 3 else 1)
-        split = {"weights": 3, "gradients": 2, "optimizer_state": 1}
         for k, col in (("weights", "adapter_weights"), ("gradients", "adapter_gradients"),
                        ("optimizer_state", "adapter_optimizer_state")):
             parts[k] = adapters * r[col] / (data_parallel if zero >= split[k] else 1)
         parts["weights"] += frozen
-    else:
-        per_param, gathered = _state_bytes(states, zero, optimizer)
-        split = {"weights": 3, "gradients": 2, "optimizer_state": 1}
-        # expert weights shard over the data-parallel ranks that hold the same experts (dp / ep)
-        dp_dense, dp_expert = data_parallel, data_parallel // expert_parallel
-        for k, bytes_ in per_param.items():
-            if zero >= split[k]:
-                n = per_rank * ((1 - expert_share) / dp_dense + expert_share / dp_expert)
-            else:
-                n = per_rank
-            parts[k] = n * bytes_
-        if gathered:
-            parts["gathered"] = gathered * model.largest_layer().m_as("param")
-    parts = {k: Q_(v, "byte/chip") for k, v in parts.items()}
+        return parts
+    per_param, gathered = _state_bytes(states, zero, optimizer)
+    # expert weights shard over the data-parallel ranks that hold the same experts (dp / ep)
+    dp_dense, dp_expert = data_parallel, data_parallel // expert_parallel
+    for k, bytes_ in per_param.items():
+        if zero >= split[k]:
+            n = per_rank * ((1 - expert_share) / dp_dense + expert_share / dp_expert)
+        else:
+            n = per_rank
+        parts[k] = n * bytes_
+    if gathered:
+        parts["gathered"] = gathered * model.largest_layer().m_as("param")
+    return parts
 
-    kw = dict(sequence=s, micro_batch=micro_batch, recompute=recompute, tensor=tensor,
-              sequence_parallel=sequence_parallel, flash_attention=flash_attention, dropout=dropout,
-              activation_bytes=activation_bytes, implementation=implementation)
+
+def _activations(model, pipeline: int, kw: dict) -> float:
+    """Activation bytes on the busiest pipeline stage: the first stage's L/p layers x p micro-batches in flight
+    (1F1B), or the last stage's L/p layers and the output layer, whichever is more."""
     moe = model.moe_layers
     layers = (model.layers - moe) * activations_per_layer(model, **kw) + moe * activations_per_layer(model, moe=True,
                                                                                                       **kw)
-    # first stage: L/p layers x p micro-batches in flight (1F1B); last stage: L/p layers + the output layer
     h, V = model.d_model, model.vocab
-    sp = tensor if sequence_parallel else 1
-    final_norm = h + 1 if implementation == "eager" and model.norm == "rmsnorm" else 0  # its normalized copy
+    s, micro_batch, tensor, activation_bytes = kw["sequence"], kw["micro_batch"], kw["tensor"], kw["activation_bytes"]
+    sp = tensor if kw["sequence_parallel"] else 1
+    final_norm = h + 1 if kw["implementation"] == "eager" and model.norm == "rmsnorm" else 0  # its normalized copy
     output = activation_bytes * s * micro_batch * ((2 * h + final_norm) / sp + V / tensor)
     first = activation_bytes * s * micro_batch * h / sp if model.embedding_norm else 0.0  # the norm's input
-    act = max(layers + first, layers / pipeline + output) if pipeline > 1 else layers + first + output
-    parts["activations"] = Q_(act, "byte/chip")
-    return Memory(parts)
+    return max(layers + first, layers / pipeline + output) if pipeline > 1 else layers + first + output
+
+
+_BYTE_PER_CHIP = ureg.Unit("byte/chip")  # parsed once: a search asks for thousands of layouts' memory
+
+
+@lru_cache(maxsize=4096)
+def _param_counts(model: Transformer) -> tuple[float, float]:
+    """All parameters and the routed experts' (floats): the expert share splits over expert-parallel ranks."""
+    return (model.params().m_as("param"),
+            model.breakdown().get("routed experts", Q_(0, "param")).m_as("param"))
 
 
 def training_memory(model: Transformer, **layout) -> Memory:
@@ -343,8 +382,10 @@ def min_chips(model: Transformer, hardware: str, **layout) -> tuple[pint.Quantit
     if hw.memory is None:
         raise InputError("hardware", f"data/hardware.csv has no memory size for {hw.name}")
     cap = hw.memory.m_as("byte/chip")
-    layout = {**{k: v for k, v in DEFAULTS.items() if k != "data_parallel"}, **layout}
+    layout = {**{k: v for k, v in DEFAULTS.items() if k not in ("data_parallel", "zero")}, **layout}
     layout.pop("data_parallel", None)
+    if layout.get("zero") is None:
+        layout["zero"] = default_zero(layout["states"])
     ep = layout.get("expert_parallel", 1)
     at = {d: per_chip(model, data_parallel=d, **layout).total.m_as("byte/chip") for d in (ep, 2 * ep)}
     # total(d) = fixed + shardable / d: two points give both

@@ -5,7 +5,7 @@ import json
 
 from apppage import open_page
 
-from calc import step
+from calc import perf
 from calc.architecture import published
 
 PAGE = "app_pages/layouts.py"
@@ -14,7 +14,7 @@ LINK = {"layouts.model": "Llama 2 70B", "layouts.hardware": "A100 SXM4 80GB", "l
         "layouts.virtual_stages": "2", "layouts.micro_batch": "2", "layouts.recompute": "full"}
 KEYS = {"model": "layouts_model", "hardware": "layouts_hw", "chips": "layouts_chips", "global_batch": "layouts_batch",
         "sequence": "layouts_sequence", "tensor": "layouts_tensor", "pipeline": "layouts_pipeline",
-        "virtual_stages": "layouts_virtual", "micro_batch": "layouts_micro", "recompute": "layouts_recompute"}
+        "virtual_stages": "layouts_virtual_stages", "micro_batch": "layouts_micro_batch", "recompute": "layouts_recompute"}
 
 
 def _open(**query):
@@ -99,7 +99,7 @@ def test_chips_that_do_not_split_say_so_and_suggest_counts_that_do():
     assert "fits in memory" not in shown and "Try 768 or 1,024 chips" in shown  # GPT-3, batch 1,536
     gpt3 = published()["GPT-3 175B"][0]
     for n in (768, 1024):
-        assert step.search(gpt3, "H100 SXM5", n, 1536, sequence=2048, top=1).steps
+        assert perf.search(gpt3, "H100 SXM5", n, 1536, sequence=2048, top=1).steps
 
 
 def test_too_few_chips_for_the_memory_still_say_memory():
@@ -110,7 +110,7 @@ def test_too_few_chips_for_the_memory_still_say_memory():
 
 def test_the_caption_counts_the_faster_layouts_that_do_not_fit_as_the_command_line_does():
     at = _open()
-    cli = step.search(published()["GPT-3 175B"][0], "H100 SXM5", 1024, 1536, sequence=2048, top=10)
+    cli = perf.search(published()["GPT-3 175B"][0], "H100 SXM5", 1024, 1536, sequence=2048, top=10)
     caption = " ".join(c.value for c in at.caption)
     assert f"{cli.refused:,} faster than #1 need more than H100 SXM5's 80 GB" in caption
 

@@ -180,14 +180,14 @@ DEEPSEEK = ["step", "--model", "DeepSeek-V3", "--hardware", "H800 SXM5", "--chip
 
 
 def test_step_schedule_attention_and_ignore_memory_reach_the_model(capsys):
-    from calc import step
+    from calc import perf
 
     code, _, err = run(capsys, *DEEPSEEK, "--schedule", "dualpipe")
     assert code == 2 and "memory per chip" in err  # the published layout exceeds what calc.memory counts
     code, out, _ = run(capsys, *DEEPSEEK, "--schedule", "dualpipe", "--ignore-memory", "--json", "--tokens", "14.8T")
     assert code == 0
     d = json.loads(out)
-    s = step.predict("DeepSeek-V3", "H800 SXM5", 2048, check_memory=False, pipeline=16, expert=64, global_batch=15360,
+    s = perf.predict("DeepSeek-V3", "H800 SXM5", 2048, check_memory=False, pipeline=16, expert=64, global_batch=15360,
                      sequence=4096, precision="fp8", uneven_pipeline=True, schedule="dualpipe")
     assert d["step_time"]["value"] == pytest.approx(s.step_time.m_as("s"), rel=1e-12)
     assert d["run"]["chip_hours"]["value"] == pytest.approx(

@@ -15,7 +15,7 @@ LAYOUT = dict(tensor=8, pipeline=8, micro_batch=1, global_batch=1536, sequence=2
 ])
 def test_the_run_lasts_its_steps_at_the_predicted_step_time(model, hardware, chips, layout):
     est = calc.estimate(model=model, hardware=hardware, chips=chips, tokens="1e12 token", layout=layout)
-    assert est["utilization"].source == "modelled" and "calc.step.predict" in est["utilization"].how
+    assert est["utilization"].source == "modelled" and "calc.perf.predict" in est["utilization"].how
     assert est.utilization.m_as("") == pytest.approx(est.step.mfu, rel=1e-12)
     steps = 1e12 / (est.step.layout.global_batch * est.step.layout.sequence)
     assert est.duration.m_as("s") == pytest.approx(steps * est.step.step_time.m_as("s"), rel=1e-9)
@@ -50,10 +50,10 @@ def test_a_layout_that_cannot_be_used_is_one_clear_error(kwargs, field, words):
 
 def test_a_predicted_step_is_used_as_it_is_even_when_it_does_not_fit():
     import calc
-    from calc import step
+    from calc import perf
     from calc.errors import InputError
 
-    s = step.predict("DeepSeek-V3", "H800 SXM5", 2048, check_memory=False, pipeline=16, expert=64, global_batch=15360,
+    s = perf.predict("DeepSeek-V3", "H800 SXM5", 2048, check_memory=False, pipeline=16, expert=64, global_batch=15360,
                      sequence=4096, precision="fp8", uneven_pipeline=True, schedule="dualpipe")
     assert not s.fits
     est = calc.estimate(model="DeepSeek-V3", layout=s, hardware="H800 SXM5", chips=2048, tokens="14.8e12 token")

@@ -4,11 +4,11 @@ import math
 
 import pytest
 
-from calc import Q_, step
+from calc import Q_, perf
 from calc.architecture import Transformer, published
 from calc.errors import InputError
 
-CALIBRATION = {c.name: c for c in step.calibration()}
+CALIBRATION = {c.name: c for c in perf.calibration()}
 
 
 @pytest.mark.parametrize("name", [n for n in CALIBRATION if n.startswith("Korthikanti")])
@@ -32,13 +32,13 @@ def test_older_framework_is_one_measured_factor_and_a_named_part():
                       biases=True)
     kw = dict(tensor=8, pipeline=64, micro_batch=1, global_batch=512, recompute="full", flash_attention=False,
               zero=0, dropout=True, precision="fp16", check_memory=False)
-    now = step.predict(gpt, "A100 SXM4 80GB", 512, **kw)
-    old = step.predict(gpt, "A100 SXM4 80GB", 512, framework="megatron-lm 2021", **kw)
+    now = perf.predict(gpt, "A100 SXM4 80GB", 512, **kw)
+    old = perf.predict(gpt, "A100 SXM4 80GB", 512, framework="megatron-lm 2021", **kw)
     # 163 TFLOP/s (Narayanan 2021 Table 1) against 177 (Korthikanti 2022 Table 5, 94.42 s, by eq. 3)
     assert now.step_time / old.step_time == pytest.approx(163 / 177, rel=0.002)
     assert old.breakdown["older framework"].m_as("s") == pytest.approx((old.step_time - now.step_time).m_as("s"))
     with pytest.raises(InputError, match="framework"):
-        step.predict(gpt, "A100 SXM4 80GB", 512, framework="megatron 2019", **kw)
+        perf.predict(gpt, "A100 SXM4 80GB", 512, framework="megatron 2019", **kw)
 
 
 def test_calibration_is_not_fitted_per_run():
@@ -59,7 +59,7 @@ LAYER_PARTS = ("matmuls", "attention core", "memory-bound operations", "recomput
     ("selective", True, 20.3),
 ])
 def test_per_layer_time_matches_korthikanti_table_4(recompute, sp, published_ms):
-    s = step.predict(GPT_22B, "A100 SXM4 80GB", 8, tensor=8, micro_batch=4, global_batch=4, recompute=recompute,
+    s = perf.predict(GPT_22B, "A100 SXM4 80GB", 8, tensor=8, micro_batch=4, global_batch=4, recompute=recompute,
                      sequence_parallel=sp, flash_attention=False, precision="fp16", zero=0, check_memory=False)
     per_layer = sum(s.seconds[p] for p in LAYER_PARTS) / GPT_22B.layers * 1e3
     # 4-7% slow: Megatron-LM of 2022 hid part of the backward tensor-parallel all-reduce behind the
@@ -75,7 +75,7 @@ def test_fp8_matmul_rate_falls_with_short_reductions_as_measured(K):
     # FP8 GEMM 8192 x K x 8192 on an H800 SXM, tilelang's benchmark (public: github.com/xwhzz/tilelang,
     # benchmark/matmul_fp8/README.md): the result's write-back is not hidden, so short K runs slower. The shape
     # of that fall, relative to K = 16384, within 10% (K = 1024 falls faster than modelled: 15% off)
-    rate = step.matmul_rate("H800 SXM5", 8192, K, 8192, "fp8") / step.matmul_rate("H800 SXM5", 8192, 16384, 8192, "fp8")
+    rate = perf.matmul_rate("H800 SXM5", 8192, K, 8192, "fp8") / perf.matmul_rate("H800 SXM5", 8192, 16384, 8192, "fp8")
     assert rate.m_as("") == pytest.approx(TILELANG_FP8[K] / TILELANG_FP8[16384], rel=0.10)
 
 
@@ -84,18 +84,18 @@ def test_fp8_matmul_rate_is_cublas_s_not_above_a_hand_tuned_kernel_s(K):
     # The level is cuBLAS's, which Transformer Engine calls: Bekman's FP8 MAMF on H100 SXM, 1402.6 of 1979 TFLOP/s
     # (ml-engineering, compute/accelerator/README.md; data/hardware.csv matmul_efficiency_fp8 0.709). tilelang's
     # hand-tuned kernel reaches 0-15% more at these shapes; the model never exceeds it by more than 1%
-    rate = step.matmul_rate("H800 SXM5", 8192, K, 8192, "fp8").m_as("TFLOP/s/chip")
+    rate = perf.matmul_rate("H800 SXM5", 8192, K, 8192, "fp8").m_as("TFLOP/s/chip")
     assert 0.85 * TILELANG_FP8[K] < rate < 1.01 * TILELANG_FP8[K]
 
 
 def test_fp8_matmul_best_rate_is_the_measured_fp8_mamf():
     # Bekman's FP8 MAMF: 1402.6 TFLOP/s on H100 SXM, a smaller share of the FP8 peak (70.9%) than BF16's (80.3%)
     sizes = (4096, 8192, 12288, 16384)
-    best = max(step.matmul_rate("H100 SXM5", m, k, n, "fp8").m_as("TFLOP/s/chip") for m in sizes for k in sizes
+    best = max(perf.matmul_rate("H100 SXM5", m, k, n, "fp8").m_as("TFLOP/s/chip") for m in sizes for k in sizes
                for n in sizes)
     assert best == pytest.approx(1402.6, rel=0.06) and best <= 1402.6
-    bf16 = step.matmul_rate("H100 SXM5", 8192, 8192, 8192, "bf16").m_as("TFLOP/s/chip")
-    assert 1.6 < step.matmul_rate("H100 SXM5", 8192, 8192, 8192, "fp8").m_as("TFLOP/s/chip") / bf16 < 1.8
+    bf16 = perf.matmul_rate("H100 SXM5", 8192, 8192, 8192, "bf16").m_as("TFLOP/s/chip")
+    assert 1.6 < perf.matmul_rate("H100 SXM5", 8192, 8192, 8192, "fp8").m_as("TFLOP/s/chip") / bf16 < 1.8
 
 
 GPT3 = published()["GPT-3 175B"][0]
@@ -104,7 +104,7 @@ GPT3 = published()["GPT-3 175B"][0]
 def _gpt3(**kw):
     base = dict(tensor=8, pipeline=8, micro_batch=1, global_batch=1536, sequence=2048)
     base.update(kw)
-    return step.predict(GPT3, "A100 SXM4 80GB", 1024, **base)
+    return perf.predict(GPT3, "A100 SXM4 80GB", 1024, **base)
 
 
 def test_breakdown_sums_to_step_time_and_utilizations_are_fractions():
@@ -130,13 +130,13 @@ def test_bubble_is_p_minus_1_over_m_v_of_the_micro_batch_time():
 
 def test_interleaving_and_more_micro_batches_shrink_the_bubble():
     assert _gpt3(virtual_stages=2).seconds["pipeline bubble"] < _gpt3().seconds["pipeline bubble"]
-    small = step.predict(GPT3, "A100 SXM4 80GB", 1024, tensor=8, pipeline=8, micro_batch=1, global_batch=512,
+    small = perf.predict(GPT3, "A100 SXM4 80GB", 1024, tensor=8, pipeline=8, micro_batch=1, global_batch=512,
                          sequence=2048)
     assert small.seconds["pipeline bubble"] / small.step_time > _gpt3().seconds["pipeline bubble"] / _gpt3().step_time
 
 
 def test_faster_chip_is_faster_and_recomputation_costs_time():
-    a100, h100 = _gpt3(), step.predict(GPT3, "H100 SXM5", 1024, tensor=8, pipeline=8, micro_batch=1,
+    a100, h100 = _gpt3(), perf.predict(GPT3, "H100 SXM5", 1024, tensor=8, pipeline=8, micro_batch=1,
                                        global_batch=1536, sequence=2048)
     assert h100.step_time < a100.step_time
     assert _gpt3(recompute="full").step_time > _gpt3(recompute="selective").step_time
@@ -167,30 +167,30 @@ def test_bad_layout_names_the_field(kw, field):
     chips = kw.pop("chips")
     kw = {"micro_batch": 8, "global_batch": 1536, "sequence": 2048, **kw}
     with pytest.raises(InputError) as exc:
-        step.predict(GPT3, "A100 SXM4 80GB", chips, **kw)
+        perf.predict(GPT3, "A100 SXM4 80GB", chips, **kw)
     assert exc.value.field == field
 
 
 def test_memory_refusal_says_by_how_much():
     with pytest.raises(InputError, match=r"GB over"):
-        step.predict(GPT3, "A100 SXM4 80GB", 1024, micro_batch=1, global_batch=1024, sequence=2048)
+        perf.predict(GPT3, "A100 SXM4 80GB", 1024, micro_batch=1, global_batch=1024, sequence=2048)
 
 
 def test_a_link_the_layout_needs_must_be_known():
     # V100 PCIe servers have no network figure in data/hardware.csv: a multi-node layout is refused
     with pytest.raises(InputError, match="network") as exc:
-        step.predict(GPT_22B, "V100 PCIe", 64, tensor=8, pipeline=8, global_batch=64, recompute="full",
+        perf.predict(GPT_22B, "V100 PCIe", 64, tensor=8, pipeline=8, global_batch=64, recompute="full",
                      precision="fp16", check_memory=False)
     assert exc.value.field == "hardware"
 
 
 def test_unknown_layout_field_is_an_input_error():
     with pytest.raises(InputError, match="layout"):
-        step.predict(GPT3, "H100 SXM5", 64, tensors=8)
+        perf.predict(GPT3, "H100 SXM5", 64, tensors=8)
 
 
 def test_search_ranks_layouts_that_fit_and_says_why():
-    r = step.search(GPT3, "H100 SXM5", 512, 1024, sequence=2048, top=5)
+    r = perf.search(GPT3, "H100 SXM5", 512, 1024, sequence=2048, top=5)
     times = [s.step_time for s in r.steps]
     assert times == sorted(times) and all(s.fits for s in r.steps)
     assert r.refused > 0 and r.tried > len(r.steps)
@@ -204,8 +204,8 @@ def test_mixture_of_experts_uses_expert_parallelism():
     kw = dict(tensor=1, pipeline=16, micro_batch=1, global_batch=4096, sequence=4096, check_memory=False)
     if v3.layers % 16:
         kw["pipeline"] = 1
-    one = step.predict(v3, "H800 SXM5", 2048, expert=1, **kw)
-    wide = step.predict(v3, "H800 SXM5", 2048, expert=64, **kw)
+    one = perf.predict(v3, "H800 SXM5", 2048, expert=1, **kw)
+    wide = perf.predict(v3, "H800 SXM5", 2048, expert=64, **kw)
     assert wide.seconds["expert all-to-all"] > 0 == one.seconds["expert all-to-all"]
     assert wide.memory_per_chip < one.memory_per_chip
 
@@ -279,7 +279,7 @@ def test_every_2024_accelerator_predicts_a_step():
                         context=8192, tied_embeddings=False, norm="rmsnorm")
     for name in ("H800 SXM5", "H200 SXM", "B200", "GB200", "MI300X", "MI325X", "TPU v5e", "TPU v5p", "TPU v6e",
                  "Gaudi 3"):
-        s = step.predict(llama, name, 8, tensor=8, micro_batch=1, global_batch=8, check_memory=False)
+        s = perf.predict(llama, name, 8, tensor=8, micro_batch=1, global_batch=8, check_memory=False)
         assert 0.05 < s.mfu < 0.9, (name, s.mfu)
 
 
@@ -288,8 +288,8 @@ def test_dualpipe_bubble_is_table_2s_against_1f1b():
     # Table 2: 1F1B (PP - 1)(F + B); DualPipe (PP/2 - 1)(F&B + B - 3W); with B = 2F, W = F and F&B = F + B the
     # DualPipe bubble is (PP/2 - 1) 2F against (PP - 1) 3F
     kw = dict(pipeline=16, micro_batch=1, global_batch=512, sequence=2048, check_memory=False)
-    one = step.predict(GPT3, "H100 SXM5", 512, **kw)
-    dual = step.predict(GPT3, "H100 SXM5", 512, schedule="dualpipe", **kw)
+    one = perf.predict(GPT3, "H100 SXM5", 512, **kw)
+    dual = perf.predict(GPT3, "H100 SXM5", 512, schedule="dualpipe", **kw)
     t_mb = one.seconds["pipeline bubble"] / 15  # 1F1B: (p - 1) micro-batch times [Narayanan2021] sec. 2.2
     # DualPipe's micro-batch time is the same less the pipeline sends it hides (small here)
     assert dual.seconds["pipeline bubble"] / t_mb == pytest.approx(7 * 2 / 3, rel=0.03)
@@ -300,8 +300,8 @@ def test_dualpipe_hides_the_expert_all_to_all_behind_the_paired_chunk():
     ds = published()["DeepSeek-V3"][0]
     kw = dict(pipeline=16, expert=64, micro_batch=1, global_batch=15360, sequence=4096, precision="fp8",
               uneven_pipeline=True, check_memory=False)
-    one = step.predict(ds, "H800 SXM5", 2048, **kw)
-    dual = step.predict(ds, "H800 SXM5", 2048, schedule="dualpipe", **kw)
+    one = perf.predict(ds, "H800 SXM5", 2048, **kw)
+    dual = perf.predict(ds, "H800 SXM5", 2048, schedule="dualpipe", **kw)
     a2a = [s.seconds["expert all-to-all"] for s in (one, dual)]
     compute = sum(dual.seconds[p] for p in ("matmuls", "attention core", "memory-bound operations"))
     assert a2a[0] - compute < a2a[1] < a2a[0]  # no more hides than the computation lasts
@@ -317,4 +317,4 @@ def test_bad_schedules_are_refused_by_name(fields):
     six = Transformer(layers=24, d_model=1024, heads=8, vocab=1000, context=2048)  # 3 and 4 x 2 divide its layers
     kw = dict(pipeline=4, micro_batch=1, global_batch=96, sequence=2048, check_memory=False) | fields
     with pytest.raises(InputError, match="schedule"):
-        step.predict(six, "H100 SXM5", 12 * kw["pipeline"], **kw)
+        perf.predict(six, "H100 SXM5", 12 * kw["pipeline"], **kw)

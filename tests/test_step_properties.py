@@ -10,14 +10,14 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from calc import data, step
+from calc import data, perf
 from calc.__main__ import main
 from calc.architecture import published
 from calc.errors import InputError
 
 SHAPES = sorted(published())
 HARDWARE = sorted(data.hardware_table())
-FIELDS = set(step.Layout.__dataclass_fields__) | {"chips", "hardware", "model", "layout", "memory per chip"}
+FIELDS = set(perf.Layout.__dataclass_fields__) | {"chips", "hardware", "model", "layout", "memory per chip"}
 powers = st.sampled_from([1, 2, 4, 8, 16, 32, 64])
 odd = st.integers(min_value=-3, max_value=200)
 size = st.one_of(powers, odd)
@@ -43,7 +43,7 @@ layouts = st.fixed_dictionaries({
 def test_any_layout_gives_a_consistent_step_or_one_documented_error(model, hardware, chips, lay, check):
     t0 = time.perf_counter()
     try:
-        s = step.predict(model, hardware, chips, check_memory=check, **lay)
+        s = perf.predict(model, hardware, chips, check_memory=check, **lay)
     except InputError as exc:
         event(f"refused: {exc.field}")
         assert exc.field in FIELDS, exc
@@ -118,7 +118,7 @@ def test_layouts_that_divide_give_steps_whose_parts_add_up(case, hardware):
     name, lay, chips = case
     t0 = time.perf_counter()
     try:
-        s = step.predict(name, hardware, chips, check_memory=False, **lay)
+        s = perf.predict(name, hardware, chips, check_memory=False, **lay)
     except InputError as exc:  # only what the hardware lacks (a precision, a link) may remain
         assert exc.field in ("hardware", "precision", "chips"), exc
         event(f"refused: {exc.field}")
@@ -131,6 +131,6 @@ def test_layouts_that_divide_give_steps_whose_parts_add_up(case, hardware):
     assert s.memory_per_chip.m_as("GB/chip") > 0
     # More recomputation never makes a step faster.
     if lay["recompute"] == "none":
-        slower = step.predict(name, hardware, chips, check_memory=False, **{**lay, "recompute": "full"})
+        slower = perf.predict(name, hardware, chips, check_memory=False, **{**lay, "recompute": "full"})
         assert slower.step_time >= s.step_time * (1 - 1e-12)
     assert time.perf_counter() - t0 < 0.5

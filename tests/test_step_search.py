@@ -4,10 +4,11 @@ import json
 
 import pytest
 
-from calc import Q_, step
+from calc import Q_, perf
 from calc.architecture import published
 from calc.cost import default_price
 from calc.errors import InputError
+from calc.perf.search import same
 
 GPT3 = published()["GPT-3 175B"][0]
 LLAMA3_8B = published()["Llama 3 8B"][0]
@@ -16,9 +17,9 @@ LLAMA3_8B = published()["Llama 3 8B"][0]
 def test_search_lists_no_layout_twice_and_the_simpler_of_a_tie():
     # Llama 3 8B at 8k tokens on 8 H100: two context ranks with micro-batch 2 hold the same tokens per chip
     # as no context ranks with micro-batch 1, and the model gives them the same time and memory
-    r = step.search(LLAMA3_8B, "H100 SXM5", 8, 64, sequence=8192, top=10)
+    r = perf.search(LLAMA3_8B, "H100 SXM5", 8, 64, sequence=8192, top=10)
     pairs = [(a, b) for i, a in enumerate(r.steps) for b in r.steps[i + 1:]]
-    assert not any(step._same(a, b) for a, b in pairs)
+    assert not any(same(a, b) for a, b in pairs)
     assert r.ties > 0
     described = [s.layout.describe() for s in r.steps]
     assert len(set(described)) == len(described)
@@ -27,19 +28,19 @@ def test_search_lists_no_layout_twice_and_the_simpler_of_a_tie():
 
 def test_faster_layouts_that_do_not_fit_do_not_depend_on_how_many_are_listed():
     # the Parallel layouts page lists 8, the command line 10: both must report the same count
-    counts = {step.search(GPT3, "H100 SXM5", 1024, 1536, sequence=2048, top=top).refused for top in (1, 8, 10, 20)}
+    counts = {perf.search(GPT3, "H100 SXM5", 1024, 1536, sequence=2048, top=top).refused for top in (1, 8, 10, 20)}
     assert len(counts) == 1
 
 
 @pytest.mark.parametrize("model, chips, batch, seq", [(GPT3, 1024, 1536, 2048), (LLAMA3_8B, 8, 64, 8192),
                                                       (LLAMA3_8B, 4, 8, 2048)])
 def test_why_names_the_parts_and_ends_with_a_sentence(model, chips, batch, seq):
-    why = step.search(model, "H100 SXM5", chips, batch, sequence=seq).why
+    why = perf.search(model, "H100 SXM5", chips, batch, sequence=seq).why
     assert why.endswith(".") and not why.endswith(": .") and "is fastest" in why
 
 
 def test_budget_search_finishes_fastest_within_the_budget():
-    r = step.budget_search(GPT3, "H100 SXM5", 1536, "300e9 token", "$1.5M", sequence=2048)
+    r = perf.budget_search(GPT3, "H100 SXM5", 1536, "300e9 token", "$1.5M", sequence=2048)
     price = default_price("H100 SXM5").price.m_as("USD/chip/hour")
     assert r.price.m_as("USD/chip/hour") == price
     for o in r.options:  # cost = chips x steps x step time x price
@@ -54,8 +55,8 @@ def test_budget_search_finishes_fastest_within_the_budget():
 
 
 def test_budget_in_chip_hours_and_the_cheapest_goal():
-    fast = step.budget_search(GPT3, "H100 SXM5", 1536, "300e9 token", "250k GPU-hours", sequence=2048)
-    cheap = step.budget_search(GPT3, "H100 SXM5", 1536, "300e9 token", "250k GPU-hours", sequence=2048,
+    fast = perf.budget_search(GPT3, "H100 SXM5", 1536, "300e9 token", "250k GPU-hours", sequence=2048)
+    cheap = perf.budget_search(GPT3, "H100 SXM5", 1536, "300e9 token", "250k GPU-hours", sequence=2048,
                                goal="cheapest")
     assert fast.best.chip_hours.m_as("chip*hour") <= 250e3
     assert cheap.best.chip_hours <= fast.best.chip_hours and cheap.best.duration >= fast.best.duration
@@ -63,14 +64,14 @@ def test_budget_in_chip_hours_and_the_cheapest_goal():
 
 
 def test_budget_search_with_a_given_price_and_a_largest_cluster():
-    r = step.budget_search(GPT3, "H100 SXM5", 1536, "300e9 token", "$10M", sequence=2048, price="2 USD/chip/hour",
+    r = perf.budget_search(GPT3, "H100 SXM5", 1536, "300e9 token", "$10M", sequence=2048, price="2 USD/chip/hour",
                            max_chips=1024)
     assert max(o.chips for o in r.options) <= 1024 and r.best.chips == 1024
     assert r.best.cost.m_as("USD") == pytest.approx(2 * r.best.chip_hours.m_as("chip*hour"))
 
 
 def test_a_budget_too_small_says_what_the_cheapest_run_costs():
-    r = step.budget_search(GPT3, "H100 SXM5", 1536, "300e9 token", "$10k", sequence=2048)
+    r = perf.budget_search(GPT3, "H100 SXM5", 1536, "300e9 token", "$10k", sequence=2048)
     assert r.best is None and r.why.startswith("no run fits within $10k")
 
 
@@ -81,7 +82,7 @@ def test_bad_budget_inputs_name_the_field(kw, field):
     args = dict(tokens="300e9 token", budget="$2M")
     args.update(kw)
     with pytest.raises(InputError) as exc:
-        step.budget_search(GPT3, "H100 SXM5", 1536, args.pop("tokens"), args.pop("budget"), sequence=2048, **args)
+        perf.budget_search(GPT3, "H100 SXM5", 1536, args.pop("tokens"), args.pop("budget"), sequence=2048, **args)
     assert exc.value.field == field
 
 
@@ -111,7 +112,7 @@ def test_cli_says_what_the_global_batch_is(capsys):
 def test_budget_matches_calc_estimate_cost_through_the_same_price():
     import calc
 
-    r = step.budget_search(GPT3, "H100 SXM5", 1536, "300e9 token", "$1.5M", sequence=2048)
+    r = perf.budget_search(GPT3, "H100 SXM5", 1536, "300e9 token", "$1.5M", sequence=2048)
     b = r.best
     est = calc.estimate(hardware="H100 SXM5", chips=b.chips, duration=Q_(b.duration.m_as("day"), "day"))
     assert est.cost.m_as("USD") == pytest.approx(b.cost.m_as("USD"), rel=1e-6)

@@ -90,35 +90,25 @@ def budget_search(model, hardware, global_batch: int, tokens, budget, *, sequenc
         raise InputError("goal", f"expected one of {', '.join(GOALS)}, got {goal!r}")
     top = LARGEST_CLUSTER if max_chips is None else whole_chips(max_chips)
     hw = resolve_hardware(hardware)
-    if price is not None:
-        rate = parse_quantity(price, "price", "USD/chip/hour", bare_ok=True).to("USD/chip/hour")
-        source = "given"
-    else:  # calc.estimate's default price, by the same rule
-        from calc.cost import default_price, no_price_message, price_basis
-
-        found = default_price(hw.name)
-        rate = None if found is None else found.price.to("USD/chip/hour")
-        source = "none" if found is None else price_basis(found)
-        if rate is None and money.check("[currency]"):
-            raise InputError("price", no_price_message(hw.name) + "; or give the budget in chip-hours")
+    rate, source = _price(price, hw, money)
     steps = tokens_wanted / (global_batch * sequence)
     counts = [2 ** i for i in range(top.bit_length()) if 2 ** i <= top] + ([top] if top & (top - 1) else [])
     options, over, stopped = [], 0, "max_chips"
-    for n in counts:
-        found = search(model, hw, n, global_batch, sequence=sequence, precision=precision,
+    for chips in counts:
+        found = search(model, hw, chips, global_batch, sequence=sequence, precision=precision,
                        flash_attention=flash_attention, top=1)
         if not found.steps:
-            if found.tried == 0 and n > global_batch:
+            if found.tried == 0 and chips > global_batch:
                 stopped = "batch"  # more chips than the batch can spread over
                 break
             continue
-        st = found.steps[0]
-        seconds = steps * st.seconds_per_step
-        hours = Q_(n * seconds / 3600, "chip*hour")
+        fastest = found.steps[0]
+        seconds = steps * fastest.seconds_per_step
+        hours = Q_(chips * seconds / 3600, "chip*hour")
         cost = None if rate is None else (hours * rate).to("USD")
         spent = cost if money.check("[currency]") else hours
         within = spent.m_as(money.units) <= money.magnitude
-        options.append(Option(n, st, Q_(seconds, "s").to("day"), hours, cost, within))
+        options.append(Option(chips, fastest, Q_(seconds, "s").to("day"), hours, cost, within))
         over = 0 if within else over + 1
         if over >= 2 and any(o.within for o in options):
             stopped = "budget"
@@ -131,6 +121,18 @@ def budget_search(model, hardware, global_batch: int, tokens, budget, *, sequenc
         why = why[:-1] + (f"; {number(2 * best.chips)} chips or more have no layout for a global batch of "
                           f"{number(global_batch)} sequences: a larger batch would use them.")
     return BudgetSearch(options, best, money, rate, source, why, stopped)
+
+
+def _price(price, hw, money) -> tuple:
+    """(USD per chip-hour or None, where it comes from): the price given, or calc.estimate's default by the same rule."""
+    if price is not None:
+        return parse_quantity(price, "price", "USD/chip/hour", bare_ok=True).to("USD/chip/hour"), "given"
+    from calc.cost import default_price, no_price_message, price_basis
+
+    found = default_price(hw.name)
+    if found is None and money.check("[currency]"):
+        raise InputError("price", no_price_message(hw.name) + "; or give the budget in chip-hours")
+    return (None, "none") if found is None else (found.price.to("USD/chip/hour"), price_basis(found))
 
 
 def _budget(value) -> pint.Quantity:

@@ -44,28 +44,29 @@ def calibration() -> list[Calibration]:
     """
     out = []
     for r in data.step_calibration():
-        s = int(r["sequence"])
+        sequence = int(r["sequence"])
         model = Transformer(layers=int(r["layers"]), d_model=int(r["d_model"]), heads=int(r["heads"]),
-                            vocab=int(r["vocab"]), context=s, learned_positions=True, biases=True)
+                            vocab=int(r["vocab"]), context=sequence, learned_positions=True, biases=True)
         base = Layout(tensor=int(r["tensor"]), pipeline=int(r["pipeline"]), global_batch=int(r["global_batch"]),
-                      sequence=s, recompute=r["recompute"], precision=r["precision"],
+                      sequence=sequence, recompute=r["recompute"], precision=r["precision"],
                       sequence_parallel=r["sequence_parallel"] == "yes", flash_attention=False, zero=0, dropout=True,
                       framework=r["framework"] or None)
         hardware = data.hardware(r["hardware"])
         best = None
-        for v in ([int(r["virtual_stages"])] if r["virtual_stages"] else [1, 2, 3, 4]):
-            for b in ([int(r["micro_batch"])] if r["micro_batch"] else [1, 2, 4, 8, 16]):
+        for virtual in ([int(r["virtual_stages"])] if r["virtual_stages"] else [1, 2, 3, 4]):
+            for micro_batch in ([int(r["micro_batch"])] if r["micro_batch"] else [1, 2, 4, 8, 16]):
                 try:
-                    st = predict_step(model, hardware, int(r["chips"]),
-                                      replace(base, virtual_stages=v, micro_batch=b), True)
+                    step = predict_step(model, hardware, int(r["chips"]),
+                                        replace(base, virtual_stages=virtual, micro_batch=micro_batch), True)
                 except InputError:
                     continue
-                if best is None or st.seconds_per_step < best.seconds_per_step:
-                    best = st
+                if best is None or step.seconds_per_step < best.seconds_per_step:
+                    best = step
         if best is None:
             raise data.DataError(r.path, r.line, "name", "no layout of this run fits in memory")
         if r["published_throughput"] is not None:
-            flop = model.flop_per_token("megatron2021-recompute", context=s).m_as("FLOP/token") * best.layout.global_batch * s
+            flop = (model.flop_per_token("megatron2021-recompute", context=sequence).m_as("FLOP/token")
+                    * best.layout.global_batch * sequence)
             out.append(Calibration(r["name"], "throughput", r["published_throughput"],
                                    flop / best.seconds_per_step / best.chips / 1e12, best, r["source"]))
         else:
@@ -104,19 +105,20 @@ def heldout() -> list[HeldOut]:
     out = []
     shapes = published()
     for r in data.step_heldout():
-        s = int(r["sequence"])
+        sequence = int(r["sequence"])
         if r["shape"]:
-            model = replace(shapes[r["shape"]][0], context=s)
+            model = replace(shapes[r["shape"]][0], context=sequence)
         else:
             gpt = r["learned_positions"] == "yes"
             model = Transformer(layers=int(r["layers"]), d_model=int(r["d_model"]), heads=int(r["heads"]),
-                                vocab=int(r["vocab"]), context=s, learned_positions=gpt, biases=gpt)
-        p, v = int(r["pipeline"]), int(r["virtual_stages"])
-        lay = Layout(tensor=int(r["tensor"]), pipeline=p, context=int(r["context"]), virtual_stages=v,
-                     micro_batch=int(r["micro_batch"]), global_batch=int(r["global_batch"]), sequence=s,
-                     recompute=r["recompute"], precision=r["precision"], zero=int(r["zero"]),
-                     dp_overlap=r["dp_overlap"], tp_overlap=r["tp_overlap"] or 0.0, eager=r["eager"] == "yes",
-                     triton_attention=r["attention"] == "triton", uneven_pipeline=model.layers % (p * v) != 0)
-        st = predict_step(model, data.hardware(r["hardware"]), int(r["chips"]), lay, False)
-        out.append(HeldOut(r["name"], r["framework"], r["published_tokens_per_second"], st, r["source"]))
+                                vocab=int(r["vocab"]), context=sequence, learned_positions=gpt, biases=gpt)
+        pipeline, virtual = int(r["pipeline"]), int(r["virtual_stages"])
+        layout = Layout(tensor=int(r["tensor"]), pipeline=pipeline, context=int(r["context"]), virtual_stages=virtual,
+                        micro_batch=int(r["micro_batch"]), global_batch=int(r["global_batch"]), sequence=sequence,
+                        recompute=r["recompute"], precision=r["precision"], zero=int(r["zero"]),
+                        dp_overlap=r["dp_overlap"], tp_overlap=r["tp_overlap"] or 0.0, eager=r["eager"] == "yes",
+                        triton_attention=r["attention"] == "triton",
+                        uneven_pipeline=model.layers % (pipeline * virtual) != 0)
+        step = predict_step(model, data.hardware(r["hardware"]), int(r["chips"]), layout, False)
+        out.append(HeldOut(r["name"], r["framework"], r["published_tokens_per_second"], step, r["source"]))
     return out

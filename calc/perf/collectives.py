@@ -45,13 +45,13 @@ def _rings(chip: Chip, nbytes: float, ranks: int, in_node: int, factor: int, chi
     """``factor`` 2: all-reduce; 1: all-gather or reduce-scatter. See the module docstring."""
     if ranks <= 1 or nbytes <= 0:
         return 0.0
-    k = chip.coefficients
+    coeff = chip.coefficients
     seconds = 0.0
     if in_node > 1:
-        seconds += factor * (in_node - 1) / in_node * nbytes / link_rate(chip, True, chips) + k.intra_node_latency
+        seconds += factor * (in_node - 1) / in_node * nbytes / link_rate(chip, True, chips) + coeff.intra_node_latency
     nodes = ranks // in_node
     if nodes > 1:
-        seconds += factor * (nodes - 1) / nodes * nbytes / in_node / link_rate(chip, False, chips) + k.network_latency
+        seconds += factor * (nodes - 1) / nodes * nbytes / in_node / link_rate(chip, False, chips) + coeff.network_latency
     return seconds
 
 
@@ -85,18 +85,18 @@ def all_to_all(chip: Chip, nbytes: float, ranks: int, in_node: int, chips: int |
     the slower sets the time (the expert dispatch or combine of a mixture of experts)."""
     if ranks <= 1:
         return 0.0
-    k = chip.coefficients
-    inside = nbytes * (in_node - 1) / ranks / link_rate(chip, True, chips) + k.intra_node_latency if in_node > 1 else 0.0
-    outside = (nbytes * (ranks - in_node) / ranks / link_rate(chip, False, chips) + k.network_latency
+    coeff = chip.coefficients
+    inside = nbytes * (in_node - 1) / ranks / link_rate(chip, True, chips) + coeff.intra_node_latency if in_node > 1 else 0.0
+    outside = (nbytes * (ranks - in_node) / ranks / link_rate(chip, False, chips) + coeff.network_latency
                if ranks > in_node else 0.0)
     return max(inside, outside)
 
 
 def send(chip: Chip, nbytes: float, across_nodes: bool, chips: int | None = None) -> float:
     """Seconds of a point-to-point send of ``nbytes`` over the network or the fast links."""
-    k = chip.coefficients
-    return nbytes / link_rate(chip, not across_nodes, chips) + (k.network_latency if across_nodes
-                                                                 else k.intra_node_latency)
+    coeff = chip.coefficients
+    return nbytes / link_rate(chip, not across_nodes, chips) + (coeff.network_latency if across_nodes
+                                                                 else coeff.intra_node_latency)
 
 
 def ring_exchange(chip: Chip, nbytes: float, ranks: int, inside_node: bool, chips: int | None = None) -> float:

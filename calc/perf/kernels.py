@@ -17,7 +17,7 @@ is in seconds, every rate and size a plain float (one prediction calls these som
 
 from __future__ import annotations
 
-import math
+from math import ceil
 from typing import NamedTuple
 
 import pint
@@ -38,15 +38,15 @@ def matmul_time(chip: Chip, M, K, N, batch=1, *, sixteen_bit: bool = False) -> f
     User's Guide (tile and wave quantization). ``sixteen_bit``: at the 16-bit rate whatever the layers'
     format (an output layer kept in 16 bits).
     """
-    k = chip.coefficients
     flop = 2.0 * M * K * N * batch
     rate = chip.matmul_rate_16bit if sixteen_bit else chip.matmul_rate
-    if chip.compute_units:
-        tiles = math.ceil(max(M, N) / k.matmul_tile_long) * math.ceil(min(M, N) / k.matmul_tile_short) * batch
-        rate *= tiles / (math.ceil(tiles / chip.compute_units) * chip.compute_units)
+    units = chip.compute_units
+    if units:
+        tiles = ceil(max(M, N) / chip.tile_long) * ceil(min(M, N) / chip.tile_short) * batch
+        rate *= tiles / (ceil(tiles / units) * units)
     operands = (1.0 if chip.eight_bit and not sixteen_bit else 2.0) * (M * K + K * N) * batch
     bandwidth = chip.memory_bandwidth
-    return max(flop / rate, operands / bandwidth) + 2.0 * M * N * batch / bandwidth + k.kernel_overhead
+    return max(flop / rate, operands / bandwidth) + 2.0 * M * N * batch / bandwidth + chip.kernel_overhead
 
 
 class Matmul(NamedTuple):
@@ -111,20 +111,20 @@ def attention_core(chip: Chip, *, micro_batch: int, heads: int, tensor: int, seq
 
     Each chip holds ``heads / tensor`` heads and ``sequence / context`` of the queries.
     """
-    k = chip.coefficients
+    coeff = chip.coefficients
     flop = 2.0 * micro_batch * (heads / tensor) * (sequence / context) * sequence * (qk_dim + v_dim)
     if fused:
-        forward = 0.5 * flop / chip.attention_rate + k.kernel_overhead
-        backward = k.flash_backward_ratio * forward
+        forward = 0.5 * flop / chip.attention_rate + coeff.kernel_overhead
+        backward = coeff.flash_backward_ratio * forward
         if triton:
-            forward, backward = forward * k.triton_attention_forward_ratio, backward * k.triton_attention_backward_ratio
+            forward, backward = forward * coeff.triton_attention_forward_ratio, backward * coeff.triton_attention_backward_ratio
         return AttentionCore(forward, backward, 0.0, flop)
     heads_here = micro_batch * heads / tensor
     scores = matmul(chip, sequence / context, qk_dim, sequence, heads_here)
     values = matmul(chip, sequence / context, sequence, v_dim, heads_here)
-    softmax = k.score_bytes_forward * heads_here * (sequence / context) * sequence / chip.memory_bandwidth
+    softmax = coeff.score_bytes_forward * heads_here * (sequence / context) * sequence / chip.memory_bandwidth
     forward = scores.forward + values.forward + softmax
-    backward = scores.backward + values.backward + k.backward_traffic_ratio * softmax
+    backward = scores.backward + values.backward + coeff.backward_traffic_ratio * softmax
     return AttentionCore(forward, backward, forward, flop)
 
 
@@ -141,22 +141,22 @@ def activation_traffic(chip: Chip, tokens: float, width: int, tensor: int, gated
     """Forward seconds of the fused bias-activation on a feed-forward block of ``width`` split over ``tensor``
     ranks (gated: 1.5x, two inputs); in eager mode SwiGLU's two kernels add ``eager_swiglu_bytes`` over
     forward and backward, counted per forward pass as the backward ratio then applies (TorchTitan's code)."""
-    k = chip.coefficients
-    seconds = k.ffn_bytes_forward * (1.5 if gated else 1) * tokens * width / tensor / chip.memory_bandwidth
+    coeff = chip.coefficients
+    seconds = coeff.ffn_bytes_forward * (1.5 if gated else 1) * tokens * width / tensor / chip.memory_bandwidth
     if eager and gated:
-        seconds += k.eager_swiglu_bytes / (1 + k.backward_traffic_ratio) * tokens * width / tensor / chip.memory_bandwidth
+        seconds += coeff.eager_swiglu_bytes / (1 + coeff.backward_traffic_ratio) * tokens * width / tensor / chip.memory_bandwidth
     return seconds
 
 
 def eager_traffic(chip: Chip, model, tokens: float, tokens_sequence_parallel: float, tensor: int) -> float:
     """Seconds per layer, forward and backward, of unfused RMSNorm and rotary embedding beyond the fused
     kernels (TorchTitan's RMSNorm and apply_rotary_emb; Hugging Face's LlamaRMSNorm is the same)."""
-    k = chip.coefficients
+    coeff = chip.coefficients
     traffic = 0.0
     if model.norm == "rmsnorm":
-        traffic += k.eager_rmsnorm_bytes * model.norms_per_layer * tokens_sequence_parallel * model.d_model
+        traffic += coeff.eager_rmsnorm_bytes * model.norms_per_layer * tokens_sequence_parallel * model.d_model
     if not model.learned_positions:
-        traffic += k.eager_rope_bytes * tokens * (model.heads + model.kv) * model.qk_dim / tensor
+        traffic += coeff.eager_rope_bytes * tokens * (model.heads + model.kv) * model.qk_dim / tensor
     return traffic / chip.memory_bandwidth
 
 

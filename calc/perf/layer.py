@@ -10,7 +10,6 @@ tokens on this chip's share of the layer (1/t of its matrices).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -33,8 +32,16 @@ class Block(NamedTuple):
     all_to_all: float  # expert dispatch + combine, one way (forward)
 
 
-@dataclass(frozen=True)
-class LayerTerms:
+class FeedForward(NamedTuple):
+    """A feed-forward block's seconds (matmuls forward and backward, activation traffic forward) and FLOP."""
+
+    matmul_forward: float
+    matmul_backward: float
+    flop: float
+    elementwise_forward: float
+
+
+class LayerTerms(NamedTuple):
     """Seconds per layer and micro-batch on one chip, the parts every kind of layer shares, and the kinds."""
 
     query_key_value: Matmul
@@ -56,13 +63,13 @@ def parameter_counts(model: Transformer) -> tuple[float, float, float]:
             parts["routed experts"].m_as("param") if "routed experts" in parts else 0.0, model.params().m_as("param"))
 
 
-def feed_forward(chip: Chip, model: Transformer, width: float, tokens: float, tensor: int, eager: bool) -> tuple:
+def feed_forward(chip: Chip, model: Transformer, width: float, tokens: float, tensor: int, eager: bool) -> FeedForward:
     """Up (and gate) and down projections of a feed-forward block of ``width`` on ``tokens``: forward and
     backward matmul seconds, forward FLOP, and the activation's forward traffic."""
     up = kernels.matmul(chip, tokens, model.d_model, (2 if model.gated else 1) * width / tensor)
     down = kernels.matmul(chip, tokens, width / tensor, model.d_model)
     elementwise = kernels.activation_traffic(chip, tokens, width, tensor, model.gated, eager)
-    return up.forward + down.forward, up.backward + down.backward, up.flop + down.flop, elementwise
+    return FeedForward(up.forward + down.forward, up.backward + down.backward, up.flop + down.flop, elementwise)
 
 
 def experts(chip: Chip, model: Transformer, sizes: Sizes, tokens: float, eager: bool, count: int, chips: int) -> Block:
@@ -70,19 +77,21 @@ def experts(chip: Chip, model: Transformer, sizes: Sizes, tokens: float, eager: 
     the router, the shared experts, and the dispatch and combine all-to-all of the routed tokens."""
     tensor, expert = sizes.tensor, sizes.expert
     width = model.expert_d_ff or model.ff
-    routed = model.experts_per_token
+    routed_per_token = model.experts_per_token
     local = model.experts // expert
-    per_expert = tokens * routed * expert / model.experts
-    mm_x, bw_x, fl_x, ew_x = (x * local for x in feed_forward(chip, model, width, per_expert, tensor, eager))
+    per_expert = tokens * routed_per_token * expert / model.experts
+    routed = FeedForward(*(x * local for x in feed_forward(chip, model, width, per_expert, tensor, eager)))
     router = kernels.matmul(chip, tokens, model.d_model, model.experts)
     if model.shared_experts:
-        mm_s, bw_s, fl_s, ew_s = feed_forward(chip, model, width * model.shared_experts, tokens, tensor, eager)
+        shared = feed_forward(chip, model, width * model.shared_experts, tokens, tensor, eager)
     else:
-        mm_s, bw_s, fl_s, ew_s = (0.0,) * 4
-    dispatch = 2 * all_to_all(chip, 2.0 * tokens * routed * model.d_model, expert,
+        shared = FeedForward(0.0, 0.0, 0.0, 0.0)
+    dispatch = 2 * all_to_all(chip, 2.0 * tokens * routed_per_token * model.d_model, expert,
                               ranks_per_node(expert, tensor, chip.chips_per_node), chips)
-    return Block(count, mm_x + router.forward + mm_s,
-                 bw_x + router.backward + bw_s, fl_x + router.flop + fl_s, ew_x + ew_s, dispatch)
+    return Block(count, routed.matmul_forward + router.forward + shared.matmul_forward,
+                 routed.matmul_backward + router.backward + shared.matmul_backward,
+                 routed.flop + router.flop + shared.flop, routed.elementwise_forward + shared.elementwise_forward,
+                 dispatch)
 
 
 def layer_terms(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, chips: int) -> LayerTerms:

@@ -1,6 +1,6 @@
 """The parallel layout of a training step, its options, and the checks that it divides the model and chips.
 
-Every option is defined here once (``RECOMPUTE``, ``SCHEDULES``, ``FRAMEWORKS``, ``ZERO_STAGES``,
+Every option is defined once (``RECOMPUTE`` in calc.vocabulary, ``SCHEDULES``, ``FRAMEWORKS``, ``ZERO_STAGES``,
 ``ATTENTION_KERNELS``), and every field of :class:`Layout` carries its help text, command-line flag
 and app label in its metadata, so the ``step`` command's flags and the Parallel layouts page's fields
 are generated from the dataclass (``layout_options``): a new field is one edit here.
@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, fields
+from typing import NamedTuple
 
 from calc.architecture import Transformer
 from calc.errors import InputError
+from calc.vocabulary import RECOMPUTE, ZERO_STAGES  # recomputation modes and ZeRO stages, defined there
 
-RECOMPUTE = ("none", "selective", "full")  # activation recomputation [Korthikanti2022] sec. 5
 SCHEDULES = ("1f1b", "dualpipe")  # pipeline schedules: Megatron's (interleaved) 1F1B, DeepSeek-V3's DualPipe
-ZERO_STAGES = (0, 1, 2, 3)  # [Rajbhandari2020]: 1 optimizer state, 2 gradients, 3 weights split over data ranks
 ATTENTION_KERNELS = {"flash2": False, "triton": True}  # --attention NAME -> Layout.triton_attention
 # Framework versions measured slower than the code the model's coefficients describe, by a paired
 # published comparison (same model, same layout): name -> field of calc.perf.system.Coefficients
@@ -67,17 +67,19 @@ class Layout:
     micro_batch: int = _field(1, "sequences per micro-batch", label="Micro-batch (sequences)")
     global_batch: int = _field(1, "sequences per optimizer step", required=True)
     sequence: int | None = _field(None, "tokens per sequence (default: the model's context)")
-    recompute: str = _field("selective", "activation recomputation", choices=RECOMPUTE, label="Recomputation")
+    recompute: str = _field("selective", "activation recomputation: none, selective (default) or full", choices=RECOMPUTE,
+                            label="Recomputation")
     precision: str | None = _field(None, "number format of the matmuls (default: the chip's 16-bit format)")
     sequence_parallel: bool | None = _field(None, "split norms and dropouts over the tensor ranks too "
                                                   "(default: on when tensor > 1)")
-    flash_attention: bool = _field(True, "fused attention (off: materialized attention scores)")
+    flash_attention: bool = _field(True, "the attention core as one fused kernel (default); off: the scores "
+                                         "materialized")
     zero: int = _field(1, "ZeRO stage: 0, 1 (distributed optimizer, default), 2 or 3", choices=ZERO_STAGES)
     dp_overlap: float | None = _field(None, "share of data-parallel communication hidden behind compute")
     tp_overlap: float = _field(0.0, "share of tensor-parallel communication hidden behind the matmuls "
                                     "(NeMo's tp_comm_overlap) [Wang2023]")
     fused_grad_accumulation: bool = _field(True, "gradients summed over micro-batches inside the weight-gradient "
-                                                 "matmul (off: a separate pass, Megatron-LM before 2022)")
+                                                 "matmul (default); off: a separate pass, as Megatron-LM before 2022")
     uneven_pipeline: bool = _field(False, "let pipeline stages hold different numbers of layers "
                                           "(the fullest sets the pace)")
     dropout: bool = _field(False, "dropout masks kept for the backward pass (GPT-3-era models)")
@@ -116,7 +118,8 @@ class LayoutOption:
     flag: str
     help: str
     default: object
-    kind: str  # "whole", "fraction", "text", "switch" (default off), "switch off" (default on), "either" (None)
+    kind: str  # "whole", "fraction", "text", "switch" (default off), "switch off" (default on), "either" (None),
+    # "named" (a switch chosen by name on the command line: --attention flash2 | triton)
     choices: tuple | None
     label: str | None
     required: bool
@@ -130,15 +133,16 @@ def layout_options() -> list[LayoutOption]:
         kind = {"int": "whole", "float": "fraction", "float | None": "fraction", "int | None": "whole",
                 "bool": "switch" if f.default is False else "switch off", "bool | None": "either"}.get(f.type, "text")
         flag = meta["flag"] or "--" + f.name.replace("_", "-")
-        if kind == "switch off":
+        if kind.startswith("switch") and meta["choices"]:
+            kind = "named"
+        elif kind == "switch off":
             flag = "--no-" + f.name.replace("_", "-")
         out.append(LayoutOption(f.name, flag, meta["help"], f.default, kind, meta["choices"], meta["label"],
                                 meta["required"]))
     return out
 
 
-@dataclass(frozen=True)
-class Sizes:
+class Sizes(NamedTuple):
     """A layout's sizes once checked against the model and chips, named as in [Narayanan2021]."""
 
     tensor: int  # t
@@ -183,8 +187,9 @@ def check_options(layout: Layout) -> None:
 
 def resolve(layout: Layout, model: Transformer, chips: int) -> Sizes:
     """Check that ``layout`` divides ``model`` and ``chips``; the sizes the terms use, or an InputError naming the field."""
-    tensor, pipeline, context, expert, virtual = (whole(k, getattr(layout, k)) for k in
-                                                  ("tensor", "pipeline", "context", "expert", "virtual_stages"))
+    tensor, pipeline = whole("tensor", layout.tensor), whole("pipeline", layout.pipeline)
+    context, expert = whole("context", layout.context), whole("expert", layout.expert)
+    virtual = whole("virtual_stages", layout.virtual_stages)
     micro_batch, global_batch = whole("micro_batch", layout.micro_batch), whole("global_batch", layout.global_batch)
     sequence = model.context if layout.sequence is None else whole("sequence", layout.sequence)
     check_options(layout)

@@ -11,6 +11,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from calc.units import ureg
+
+BYTE_PER_CHIP = ureg.Unit("byte/chip")
+
 
 @lru_cache(maxsize=65536)
 def memory_per_chip(model, micro_batch, sequence, recompute, zero, data_parallel, tensor, pipeline, virtual_stages,
@@ -28,5 +32,4 @@ def memory_per_chip(model, micro_batch, sequence, recompute, zero, data_parallel
     parts["activations"] = activations
     if dualpipe:
         parts["weights"] = parts["weights"] * 2
-    out = Memory(parts)
-    return out, out.total.m_as("byte/chip")
+    return Memory(parts), sum(q.m_as(BYTE_PER_CHIP) for q in parts.values())

@@ -96,12 +96,12 @@ def search(model, hardware, chips, global_batch: int, *, sequence: int | None = 
     top = whole("top", top)
     hardware = resolve_hardware(hardware)
     rates = build_chip(hardware, precision)
-    found, tried = [], 0
+    found, tried, layer_cache = [], 0, {}
     for layout in candidates(model, chips, global_batch, sequence, rates.precision, flash_attention,
                              rates.chips_per_node):
         tried += 1
         try:
-            found.append(predict_step(model, hardware, chips, layout, False))
+            found.append(predict_step(model, hardware, chips, layout, False, layer_cache))
         except InputError:
             continue
     # Memory is the slow part: check it fastest first, only until the top layouts (and a rival split
@@ -138,10 +138,10 @@ def _complexity(layout: Layout) -> tuple:
     return layout.context, layout.expert, layout.virtual_stages, layout.zero, layout.micro_batch
 
 
-def same(a: Step, b: Step) -> bool:
+def same(one: Step, other: Step) -> bool:
     """The same step time and memory per chip (to 0.1%): nothing to choose between them."""
-    return (abs(a.seconds_per_step - b.seconds_per_step) <= 1e-3 * b.seconds_per_step
-            and abs(a.memory_bytes - b.memory_bytes) <= 1e-3 * b.memory_bytes)
+    return (abs(one.seconds_per_step - other.seconds_per_step) <= 1e-3 * other.seconds_per_step
+            and abs(one.memory_bytes - other.memory_bytes) <= 1e-3 * other.memory_bytes)
 
 
 def why_fastest(found: list) -> str:

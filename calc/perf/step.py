@@ -234,11 +234,24 @@ def predict(model, hardware, chips, layout: Layout | None = None, *, check_memor
     return predict_step(lookup(model), resolve_hardware(hardware), whole_chips(chips), layout, check_memory)
 
 
-def predict_step(model: Transformer, hardware, chips: int, layout: Layout, check_memory: bool) -> Step:
-    """:func:`predict` once the model, chip object and chip count are built (what the search calls)."""
+def predict_step(model: Transformer, hardware, chips: int, layout: Layout, check_memory: bool,
+                 layer_cache: dict | None = None) -> Step:
+    """:func:`predict` once the model, chip object and chip count are built (what the search calls).
+
+    ``layer_cache``: a dict kept by a caller that predicts many layouts of one model on one chip at one
+    precision (the search): layouts that differ only in pipeline depth, interleaving, recomputation or
+    ZeRO stage share the same layer terms, computed once.
+    """
     sizes = resolve(layout, model, chips)
     chip = build_chip(hardware, layout.precision)
-    terms = layer_terms(chip, model, sizes, layout, chips)
+    if layer_cache is None:
+        terms = layer_terms(chip, model, sizes, layout, chips)
+    else:
+        key = (sizes.tensor, sizes.context, sizes.micro_batch, sizes.sequence, sizes.expert, sizes.sequence_parallel,
+               bool(layout.flash_attention), layout.triton_attention, layout.eager)
+        terms = layer_cache.get(key)
+        if terms is None:
+            terms = layer_cache[key] = layer_terms(chip, model, sizes, layout, chips)
     per_micro_batch, recomputed_flop = stage_time(chip, model, sizes, layout, terms, chips)
     seconds = step_seconds(chip, model, sizes, layout, per_micro_batch, chips)
     model_flop = model_flop_per_token(model, sizes.sequence) * sizes.global_batch * sizes.sequence
@@ -265,9 +278,9 @@ def stage_time(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, ter
     """Seconds by part of one micro-batch through the fullest stage's layers, forward, backward and
     recomputation (full: the forward again; selective: the unfused attention core again [Korthikanti2022]
     sec. 5), and the FLOP recomputed per micro-batch on this chip."""
-    k = chip.coefficients
-    back, sm_share = k.backward_traffic_ratio, k.collective_sm_share
-    sm_dualpipe = k.dualpipe_communication_sms / chip.compute_units if chip.compute_units else sm_share
+    coeff = chip.coefficients
+    back, sm_share = coeff.backward_traffic_ratio, coeff.collective_sm_share
+    sm_dualpipe = coeff.dualpipe_communication_sms / chip.compute_units if chip.compute_units else sm_share
     qkv, out, core = terms.query_key_value, terms.attention_output, terms.core
     tp_forward, tp_backward, exchange = terms.tensor_parallel_forward, terms.tensor_parallel_backward, terms.context_exchange
     per = dict.fromkeys(PARTS, 0.0)
@@ -314,7 +327,7 @@ def step_seconds(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, p
                  chips: int) -> dict:
     """Seconds per step by part: every micro-batch through the stage, the last stage's output layer and
     loss, the bubble, the data-parallel collectives, the optimizer step and an older framework's slowness."""
-    k = chip.coefficients
+    coeff = chip.coefficients
     micro_batches, tensor = sizes.micro_batches, sizes.tensor
     micro_batch_time = sum(per_micro_batch.values())
     # the last stage also computes the logits and the loss (vocabulary split over tensor ranks), the output layer
@@ -327,7 +340,7 @@ def step_seconds(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, p
     seconds["matmuls"] += micro_batches * (logits.forward + logits.backward)
     seconds["memory-bound operations"] += micro_batches * kernels.loss_traffic(chip, tokens, model.vocab, tensor)
     seconds["pipeline bubble"] = bubble(layout.schedule, sizes.pipeline, sizes.virtual_stages, micro_batch_time,
-                                        k.backward_traffic_ratio)
+                                        coeff.backward_traffic_ratio)
     _, expert_params, total_params = parameter_counts(model)
     dense_chip = (total_params - expert_params) / (tensor * sizes.pipeline)
     expert_chip = expert_params / (tensor * sizes.pipeline * sizes.expert)
@@ -339,7 +352,7 @@ def step_seconds(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, p
     shards = sizes.data_parallel * sizes.context if layout.zero >= 1 else 1
     seconds["optimizer step"] = kernels.optimizer_traffic(chip, dense_chip + expert_chip, shards)
     if layout.framework is not None:  # the whole step at the older code's measured efficiency
-        efficiency = getattr(k, FRAMEWORKS[layout.framework])
+        efficiency = getattr(coeff, FRAMEWORKS[layout.framework])
         seconds["older framework"] = sum(seconds.values()) * (1 / efficiency - 1)
     return seconds
 
@@ -354,7 +367,7 @@ def data_parallel(chip: Chip, sizes: Sizes, layout: Layout, dense_chip: float, e
     the reduction hides behind the last micro-batch's backward pass only. The share hidden defaults to
     ``1 - dp_exposed`` (none: Megatron-LM 2021 and the published FSDP runs behave so) [Narayanan2021] sec. 4.
     """
-    k = chip.coefficients
+    coeff = chip.coefficients
     dense_ranks = sizes.data_parallel * sizes.context
     expert_ranks = dense_ranks // sizes.expert
     per_node = chip.chips_per_node
@@ -363,10 +376,10 @@ def data_parallel(chip: Chip, sizes: Sizes, layout: Layout, dense_chip: float, e
         all_reduce(chip, 2.0 * dense_chip, dense_ranks, ranks_per_node(dense_ranks, sizes.tensor, per_node), chips)
         + all_reduce(chip, 2.0 * expert_chip, expert_ranks,
                      ranks_per_node(expert_ranks, sizes.tensor * sizes.expert, per_node), chips))
-    hidden = 1 - k.dp_exposed if layout.dp_overlap is None else layout.dp_overlap
-    back = k.backward_traffic_ratio
+    hidden = 1 - coeff.dp_exposed if layout.dp_overlap is None else layout.dp_overlap
+    back = coeff.backward_traffic_ratio
     if layout.zero == 3:
         per_micro_batch = exposed(seconds / sizes.micro_batches, hidden * (1 - 1 / sizes.stage_layers),
-                                  micro_batch_time, k.collective_sm_share)
+                                  micro_batch_time, coeff.collective_sm_share)
         return sizes.micro_batches * per_micro_batch
-    return exposed(seconds, hidden, back / (1 + back) * micro_batch_time, k.collective_sm_share)
+    return exposed(seconds, hidden, back / (1 + back) * micro_batch_time, coeff.collective_sm_share)

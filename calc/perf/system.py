@@ -94,15 +94,21 @@ class Chip:
     capacity: float | None  # memory, bytes
     compute_units: int | None  # SMs or CUs: matmul output tiles run in waves of this many
     coefficients: Coefficients = field(repr=False)  # the model's coefficients, travelling with the chip
+    tile_long: float = field(init=False, repr=False)  # matmul output tiles (coefficients), read ~50 times a step
+    tile_short: float = field(init=False, repr=False)
+    kernel_overhead: float = field(init=False, repr=False)
+    eight_bit: bool = field(init=False, repr=False)  # matmul inputs in 8 bits: half the operand bytes
+
+    def __post_init__(self):
+        coeff = self.coefficients
+        for name, value in (("tile_long", coeff.matmul_tile_long), ("tile_short", coeff.matmul_tile_short),
+                            ("kernel_overhead", coeff.kernel_overhead), ("eight_bit", self.precision in EIGHT_BIT)):
+            object.__setattr__(self, name, value)
 
     @property
     def name(self) -> str:
         return self.hardware.name
 
-    @property
-    def eight_bit(self) -> bool:
-        """Matmul inputs in 8 bits (half the operand bytes, cast from 16 bits first)."""
-        return self.precision in EIGHT_BIT
 
 
 def resolve_hardware(hardware) -> data.Hardware:
@@ -133,26 +139,26 @@ def build_chip(hardware: data.Hardware, precision: str | None = None) -> Chip:
 
 
 def _build(hw: data.Hardware, precision: str | None) -> Chip:
-    k = coefficients()
+    coeff = coefficients()
     precision = precision or hw.default_precision
     peak = hw.peak(precision).m_as("FLOP/s/chip")
-    eta = hw.matmul_efficiency or k.matmul_efficiency_default
+    eta = hw.matmul_efficiency or coeff.matmul_efficiency_default
     # 8-bit inputs reach a smaller share of their (twice higher) peak where it is measured (Bekman's FP8 MAMF)
     eta_matmul = (hw.matmul_efficiency_fp8 or eta) if precision in EIGHT_BIT else eta
     # Attention and element-wise kernels run at 16 bits whatever the matmul precision.
     peak16 = hw.peak(hw.default_precision).m_as("FLOP/s/chip") if hw.default_precision in hw.peaks else peak
     if hw.memory_bandwidth is None:
         raise InputError("hardware", f"data/hardware.csv has no memory bandwidth for {hw.name}")
-    attention = min(peak, peak16) * eta * k.flash_attention_efficiency
+    attention = min(peak, peak16) * eta * coeff.flash_attention_efficiency
     if hw.name.startswith(HOPPER):  # FlashAttention-2's Ampere-style kernels do not use Hopper's
         # asynchronous tensor-core instructions: 35% of the H100's peak [Shah2024] sec. 1
-        attention = min(attention, peak16 * k.flash_attention_hopper_utilization)
+        attention = min(attention, peak16 * coeff.flash_attention_hopper_utilization)
 
     def link(q, efficiency):
         return None if q is None else q.m_as("byte/s/chip") * efficiency
 
     return Chip(
         hw, precision, peak, peak * eta_matmul, min(peak, peak16) * eta, attention,
-        hw.memory_bandwidth.m_as("byte/s/chip") * k.memory_efficiency, hw.chips_per_node or 1,
-        link(hw.intra_node_bandwidth, k.intra_node_efficiency), link(hw.network_bandwidth, k.network_efficiency),
-        None if hw.memory is None else hw.memory.m_as("byte/chip"), hw.compute_units, k)
+        hw.memory_bandwidth.m_as("byte/s/chip") * coeff.memory_efficiency, hw.chips_per_node or 1,
+        link(hw.intra_node_bandwidth, coeff.intra_node_efficiency), link(hw.network_bandwidth, coeff.network_efficiency),
+        None if hw.memory is None else hw.memory.m_as("byte/chip"), hw.compute_units, coeff)

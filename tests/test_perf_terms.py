@@ -1,0 +1,226 @@
+"""Each term of calc.perf alone, against the formula its source gives (the expected values are written
+out from the formula here, not copied from the code's output)."""
+
+import math
+import re
+from dataclasses import fields, replace
+from pathlib import Path
+
+import pytest
+
+from calc import data
+from calc.errors import DataError, InputError
+from calc.perf import collectives, kernels, layout, pipeline, system
+from calc.perf.system import Coefficients, build_chip, coefficients
+
+A100 = data.hardware("A100 SXM4 80GB")
+H100 = data.hardware("H100 SXM5")
+
+
+@pytest.fixture(scope="module")
+def a100():
+    return build_chip(A100)
+
+
+# --------------------------------------------------------------------------- system
+
+
+def test_every_coefficient_the_code_reads_is_a_field():
+    # a misspelt coefficient fails here, not when its branch first runs
+    names = {f.name for f in fields(Coefficients)}
+    source = "\n".join(p.read_text() for p in Path(system.__file__).parent.glob("*.py"))
+    used = set(re.findall(r"\b(?:coeff|coefficients)\.([a-z_0-9]+)", source))
+    assert used and used <= names, used - names
+
+
+def test_a_missing_coefficient_row_is_a_data_error(monkeypatch):
+    rows = dict(data.step_coefficients())
+    del rows["kernel_overhead"]
+    coefficients.cache_clear()
+    monkeypatch.setattr(data, "step_coefficients", lambda: rows)
+    try:
+        with pytest.raises(DataError, match="kernel_overhead"):
+            coefficients()
+    finally:
+        coefficients.cache_clear()
+
+
+def test_coefficients_carry_their_units():
+    k = coefficients()
+    assert k.kernel_overhead == pytest.approx(3e-6)  # data/step_coefficients.csv: 3e-6 s
+    assert k.optimizer_traffic == 52  # byte/param
+    assert {f.metadata["unit"] for f in fields(Coefficients)} >= {"", "s", "byte", "byte/param"}
+
+
+def test_the_chip_derates_the_datasheet(a100):
+    k = coefficients()
+    assert a100.memory_bandwidth == pytest.approx(A100.memory_bandwidth.m_as("byte/s/chip") * k.memory_efficiency)
+    assert a100.intra_node_bandwidth == pytest.approx(A100.intra_node_bandwidth.m_as("byte/s/chip")
+                                                      * k.intra_node_efficiency)
+    assert a100.matmul_rate == pytest.approx(a100.peak * A100.matmul_efficiency)
+
+
+def test_hopper_attention_is_capped_at_35_percent_of_the_16_bit_peak():
+    # [Shah2024] sec. 1: FlashAttention-2 reaches 35% of the H100's peak
+    h100 = build_chip(H100)
+    assert h100.attention_rate == pytest.approx(0.35 * H100.peak("bf16").m_as("FLOP/s/chip"))
+
+
+def test_the_chip_is_built_once_per_chip_object_and_precision():
+    assert build_chip(H100) is build_chip(H100)
+    assert build_chip(H100, "fp8").eight_bit and not build_chip(H100, "bf16").eight_bit
+
+
+# --------------------------------------------------------------------------- collectives
+
+
+def test_all_reduce_inside_a_node_is_a_ring(a100):
+    # 2 (k - 1)/k S / B + latency, k = 8 ranks of one node
+    size = 1e9
+    expected = 2 * 7 / 8 * size / a100.intra_node_bandwidth + coefficients().intra_node_latency
+    assert collectives.all_reduce(a100, size, 8, 8) == pytest.approx(expected, rel=1e-12)
+
+
+def test_all_reduce_across_nodes_adds_the_network_ring(a100):
+    # 64 ranks, 8 a node: the node ring, then 8 nodes each carrying S/8 over the network [Isaev2023]
+    size, k = 4e9, coefficients()
+    inside = 2 * 7 / 8 * size / a100.intra_node_bandwidth + k.intra_node_latency
+    across = 2 * 7 / 8 * size / 8 / a100.network_bandwidth + k.network_latency
+    assert collectives.all_reduce(a100, size, 64, 8) == pytest.approx(inside + across, rel=1e-12)
+
+
+def test_all_gather_and_reduce_scatter_move_half_an_all_reduce(a100):
+    size, latency = 1e9, coefficients().intra_node_latency
+    assert collectives.all_gather(a100, size, 8, 8) - latency == pytest.approx(
+        (collectives.all_reduce(a100, size, 8, 8) - latency) / 2)
+    assert collectives.reduce_scatter is collectives.all_gather
+
+
+def test_no_collective_on_one_rank(a100):
+    assert collectives.all_reduce(a100, 1e9, 1, 1) == 0 and collectives.all_to_all(a100, 1e9, 1, 1) == 0
+
+
+def test_all_to_all_is_set_by_the_slower_link(a100):
+    size, k = 1e9, coefficients()
+    inside = size * 7 / 16 / a100.intra_node_bandwidth + k.intra_node_latency
+    outside = size * 8 / 16 / a100.network_bandwidth + k.network_latency
+    assert collectives.all_to_all(a100, size, 16, 8) == pytest.approx(max(inside, outside))
+
+
+def test_ranks_per_node_follow_megatrons_order():
+    assert collectives.ranks_per_node(8, 1, 8) == 8  # tensor ranks: innermost
+    assert collectives.ranks_per_node(64, 8, 8) == 1  # data ranks beside tensor 8: one a node
+    assert collectives.ranks_per_node(64, 2, 8) == 4
+    assert collectives.ranks_per_node(4, 16, 8) == 1  # stride beyond the node
+
+
+def test_a_link_the_chip_lacks_is_refused_by_name():
+    tpu = build_chip(data.hardware("TPU v2"))
+    if tpu.network_bandwidth is None:
+        with pytest.raises(InputError, match="network"):
+            collectives.all_reduce(tpu, 1e9, 64, 1)
+
+
+def test_what_a_hidden_collective_leaves_exposed():
+    assert collectives.exposed(1.0, 0.0, 5.0, 0.15) == 1.0  # nothing hidden
+    # all hidden behind longer compute: only the compute units it holds show, s / (1 - s)
+    assert collectives.exposed(1.0, 1.0, 5.0, 0.15) == pytest.approx(0.15 / 0.85)
+    # no more hides than the compute lasts
+    assert collectives.exposed(1.0, 1.0, 0.4, 0.0) == pytest.approx(0.6)
+
+
+# --------------------------------------------------------------------------- pipeline
+
+
+@pytest.mark.parametrize("stages, virtual", [(8, 1), (8, 3), (16, 2), (2, 1)])
+def test_the_1f1b_bubble_is_p_minus_1_over_v_micro_batches(stages, virtual):
+    # [Narayanan2021] sec. 2.2
+    assert pipeline.bubble("1f1b", stages, virtual, 2.0, 2.0) == pytest.approx((stages - 1) / virtual * 2.0)
+
+
+def test_the_dualpipe_bubble():
+    # [DeepSeekAI2024] Table 2: (p/2 - 1)(F&B + B - 3W); F = 1, B = 2, W = 1: (p/2 - 1)(3 + 2 - 3) = 2 (p/2 - 1)
+    assert pipeline.bubble("dualpipe", 16, 1, 3.0, 2.0) == pytest.approx(7 * 2.0)
+
+
+def test_stage_transfers_send_a_slice_and_gather_it(a100):
+    size, k = 2.0 * 2048 * 12288, coefficients()
+    send = size / 8 / a100.intra_node_bandwidth + k.intra_node_latency
+    gather = 7 / 8 * size / a100.intra_node_bandwidth + k.intra_node_latency
+    assert pipeline.stage_transfers(a100, size, 8, 8, 2, False) == pytest.approx(2 * 2 * (send + gather))
+
+
+# --------------------------------------------------------------------------- kernels
+
+
+def test_a_large_matmul_runs_at_the_best_rate(a100):
+    # 8192^3: whole waves of tiles, compute-bound: 2 M K N / R + result bytes / B + overhead
+    n = 8192
+    tiles = (n // 256) * (n // 128)
+    wave = tiles / (math.ceil(tiles / a100.compute_units) * a100.compute_units)
+    expected = 2.0 * n ** 3 / (a100.matmul_rate * wave) + 2.0 * n * n / a100.memory_bandwidth + a100.kernel_overhead
+    assert kernels.matmul_time(a100, n, n, n) == pytest.approx(expected, rel=1e-12)
+
+
+def test_a_thin_matmul_is_bound_by_memory(a100):
+    # (8192 x 8192)(8192 x 1): reading the weights dominates
+    t = kernels.matmul_time(a100, 8192, 8192, 1)
+    assert t >= 2.0 * 8192 * 8192 / a100.memory_bandwidth
+
+
+def test_the_backward_pass_is_two_matmuls(a100):
+    m = kernels.matmul(a100, 4096, 1024, 2048)
+    assert m.backward == pytest.approx(kernels.matmul_time(a100, 4096, 2048, 1024)
+                                       + kernels.matmul_time(a100, 1024, 4096, 2048))
+    assert m.flop == 2.0 * 4096 * 1024 * 2048
+
+
+def test_fused_attention_skips_half_the_blocks_and_triton_is_slower(a100):
+    args = dict(micro_batch=1, heads=32, tensor=1, sequence=4096, context=1, qk_dim=128, v_dim=128)
+    flash = kernels.attention_core(a100, fused=True, triton=False, **args)
+    assert flash.flop == 2.0 * 32 * 4096 * 4096 * 256
+    assert flash.forward == pytest.approx(0.5 * flash.flop / a100.attention_rate + a100.kernel_overhead)
+    assert flash.backward == pytest.approx(2.5 * flash.forward) and flash.recompute == 0
+    triton = kernels.attention_core(a100, fused=True, triton=True, **args)
+    assert triton.forward == pytest.approx(1.4 * flash.forward)  # [Dao2023] sec. 4.1
+    assert triton.backward == pytest.approx(2.0 * flash.backward)
+    unfused = kernels.attention_core(a100, fused=False, triton=False, **args)
+    assert unfused.recompute == unfused.forward > flash.forward
+
+
+def test_memory_bound_terms_are_bytes_over_bandwidth(a100):
+    k = coefficients()
+    assert kernels.hidden_state_traffic(a100, 2048, 4096) == pytest.approx(
+        k.hidden_bytes_forward * 2048 * 4096 / a100.memory_bandwidth)
+    assert kernels.optimizer_traffic(a100, 1e9, 8) == pytest.approx(52 * 1e9 / 8 / a100.memory_bandwidth)
+    assert kernels.loss_traffic(a100, 2048, 50000, 2) == pytest.approx(40 * 2048 * 25000 / a100.memory_bandwidth)
+
+
+def test_matmul_rate_takes_a_chip_object_or_its_name():
+    assert kernels.matmul_rate(H100, 4096, 4096, 4096) == kernels.matmul_rate("H100 SXM5", 4096, 4096, 4096)
+
+
+# --------------------------------------------------------------------------- layout
+
+
+def test_every_layout_field_has_its_help_and_flag():
+    options = layout.layout_options()
+    assert [o.name for o in options] == [f.name for f in fields(layout.Layout)]
+    assert all(o.help and o.flag.startswith("--") for o in options)
+    flags = {o.name: o.flag for o in options}
+    assert flags["uneven_pipeline"] == "--uneven-pipeline" and flags["flash_attention"] == "--no-flash-attention"
+    assert flags["triton_attention"] == "--attention" and flags["expert"] == "--expert"
+
+
+def test_resolve_names_the_field_that_does_not_divide():
+    from calc.architecture import published
+
+    gpt3 = published()["GPT-3 175B"][0]
+    sizes = layout.resolve(layout.Layout(tensor=8, pipeline=8, global_batch=1536), gpt3, 1024)
+    assert (sizes.data_parallel, sizes.micro_batches, sizes.stage_layers) == (16, 96, 12)
+    with pytest.raises(InputError) as exc:
+        layout.resolve(layout.Layout(tensor=8, pipeline=7, global_batch=1536), gpt3, 1024)
+    assert exc.value.field == "chips"
+    with pytest.raises(InputError) as exc:
+        layout.resolve(replace(layout.Layout(), schedule="zero-bubble"), gpt3, 8)
+    assert exc.value.field == "schedule"
