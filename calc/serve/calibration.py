@@ -2,7 +2,9 @@
 fit of its efficiencies to a user's own measurements.
 
     rows       data/serving_calibration.csv: TensorRT-LLM's published throughput and first-token
-               latency tables of 2023 (static batches, H100, H200, A100), each with its setup
+               latency tables of 2023 (v0.5, v0.6.1: static batches on H100, H200, A100) and its
+               saturating in-flight-batching throughput of December 2024 (v0.15.0: H100, A100), each
+               with its setup
     compare    the model's figure for each row, the ratio predicted / measured
     calibrate  least squares in log(predicted / measured) over the fitted efficiencies (decode
                bandwidth share, per-step and per-layer decode overheads, prefill matmul share),
@@ -12,7 +14,8 @@ fit of its efficiencies to a user's own measurements.
                and after. A user's CSV has the columns of data/serving_calibration.csv (no units
                row: throughput_per_chip in token/s/chip, ttft and tpot in s); model, hardware,
                chips, input_tokens, output_tokens, batch or concurrency, and one measured figure
-               are required.
+               are required (neither batch nor concurrency: the saturating throughput, as a
+               throughput benchmark runs).
 """
 
 from __future__ import annotations
@@ -101,8 +104,8 @@ def _measurements(v: dict, where: str) -> list[Measurement]:
                 attention_kernel=v.get("attention_kernel") or "grouped")
     if not base["model"] or not base["hardware"]:
         raise InputError("file", f"{where}: columns model and hardware are required")
-    if (base["batch"] is None) == (base["concurrency"] is None):
-        raise InputError("file", f"{where}: give a batch or a concurrency (one of them)")
+    if base["batch"] is not None and base["concurrency"] is not None:
+        raise InputError("file", f"{where}: give a batch or a concurrency (or neither: saturating), not both")
     out = []
     for metric in METRICS:
         x = v.get(metric)
@@ -128,7 +131,10 @@ def predict(m: Measurement) -> float:
     s = load.setup(m.model, m.hardware, m.chips, tensor=m.tensor, pipeline=m.pipeline, expert=m.expert,
                    precision=m.precision, kv_precision=m.kv_precision, input_tokens=m.input_tokens,
                    output_tokens=m.output_tokens, attention_kernel=m.attention_kernel)
-    n = m.batch if m.batch is not None else m.concurrency
+    n = m.batch if m.batch is not None else m.concurrency if m.concurrency is not None else s.max_concurrency()
+    if n < s.replicas:
+        raise InputError("file", f"{m.name}: the weights of {m.model} leave no room for a sequence on {m.chips} "
+                                 f"{m.hardware} with tensor {m.tensor}")
     r = load.evaluate(s, n, "batch" if m.batch is not None else "continuous")
     return float({"throughput_per_chip": r["per_chip"], "ttft": r["ttft"], "tpot": r["tpot"]}[m.metric])
 
