@@ -319,6 +319,9 @@ def test_cli_errors_are_one_line(capsys):
     assert code == 2 and err.count("\n") == 1 and err.startswith("calc: error: --batch:")
     code, _, err = run(capsys, "--hardware", "H100 SXM5")
     assert code == 2 and "--model" in err
+    with pytest.raises(SystemExit) as e:  # a usage error: argparse exits with status 2
+        run(capsys, "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--input-tokens", "8k")
+    assert e.value.code == 2 and "ambiguous" in capsys.readouterr().err  # 8,000 or 8,192? as every whole-number flag
     code, _, err = run(capsys, "calibrate")
     assert code == 2 and "--file" in err
     code, _, err = run(capsys, "calibrate", "--file", "/nonexistent.csv")
