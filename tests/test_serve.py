@@ -255,16 +255,18 @@ MODELS = ["Llama 3 8B", "Llama 3 70B", "Mixtral 8x7B", "DeepSeek-V3", "GPT-J 6B"
 CHIPS = ["H100 SXM5", "A100 SXM4 80GB", "H200 SXM", "MI300X", "TPU v5e", "B200", "V100 SXM2"]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(model=st.sampled_from(MODELS), hw=st.sampled_from(CHIPS), chips=st.sampled_from([1, 2, 4, 8, 16, 3, 0]),
        tensor=st.sampled_from([None, 1, 2, 4, 8, 3]), precision=st.sampled_from([None, "fp8", "int4", "fp4", "bf16", "x"]),
-       kv=st.sampled_from([None, "fp8", "bf16"]), adp=st.booleans(),
+       kv=st.sampled_from([None, "fp8", "bf16"]), adp=st.booleans(), pipeline=st.sampled_from([1, 2, 3]),
+       expert=st.sampled_from([None, 1, 2, 8, 3]), window=st.sampled_from([None, 4096, 0]),
        prompt=st.integers(-5, 200_000), gen=st.integers(-5, 50_000),
        load_=st.sampled_from([None, ("batch", 1), ("batch", 64), ("concurrency", 512), ("concurrency", 10**7),
                               ("limits", ("2 s", "40 ms")), ("limits", (None, "5 ms"))]))
-def test_any_serve_input_answers_or_says_why(model, hw, chips, tensor, precision, kv, adp, prompt, gen, load_):
-    kw = dict(tensor=tensor, precision=precision, kv_precision=kv, attention_data_parallel=adp,
-              input_tokens=prompt, output_tokens=gen)
+def test_any_serve_input_answers_or_says_why(model, hw, chips, tensor, precision, kv, adp, pipeline, expert, window,
+                                            prompt, gen, load_):
+    kw = dict(tensor=tensor, precision=precision, kv_precision=kv, attention_data_parallel=adp, pipeline=pipeline,
+              expert=expert, window=window, input_tokens=prompt, output_tokens=gen)
     if load_ and load_[0] == "limits":
         kw.update(ttft_limit=load_[1][0], tpot_limit=load_[1][1])
     elif load_:

@@ -149,7 +149,7 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, att
         raise InputError("batch", "give a batch or a concurrency, not both")
     if given and (ttft_max or tpot_max):
         raise InputError("ttft_limit", f"give a {given[0]} or latency limits, not both")
-    candidates = [s] if tensor is not None else load.layouts(s)
+    candidates = [s] if tensor is not None else load.layouts(s, expert)
     if tensor is not None and s.max_concurrency() < s.replicas:
         raise InputError("tensor", load.weights_message(s))
     if not candidates:

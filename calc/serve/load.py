@@ -211,16 +211,19 @@ def _with_layout(s: Setup, T: int, P: int, expert, adp: bool) -> Setup:
     return replace(s, layout=Layout(T, P, E, adp))
 
 
-def layouts(s: Setup) -> list[Setup]:
+def layouts(s: Setup, expert=None) -> list[Setup]:
     """The layouts tried when tensor is not given: every tensor size dividing chips / pipeline whose
-    weights fit, expert parallel over the same chips for MoE."""
+    weights fit, with ``expert`` groups (default: expert parallel over the same chips for MoE)."""
     out = []
     P = s.layout.pipeline
+    if expert is not None or s.layout.attention_data_parallel:  # an impossible choice says so, whatever the tensor
+        _with_layout(s, s.chips // P, P, None if expert is None or s.chips // P % expert else expert,
+                     s.layout.attention_data_parallel)
     for T in range(1, s.chips // P + 1):
         if (s.chips // P) % T:
             continue
         try:
-            cand = _with_layout(s, T, P, None, s.layout.attention_data_parallel and s.shape.moe_layers > 0)
+            cand = _with_layout(s, T, P, expert, s.layout.attention_data_parallel)
         except InputError:
             continue
         if cand.max_concurrency() >= cand.replicas:
