@@ -20,6 +20,7 @@ pages = [
     st.Page("app_pages/compare.py", title="Compare hardware", icon=":material/compare_arrows:"),
     st.Page("app_pages/shape.py", title="Model shape", icon=":material/view_in_ar:"),
     st.Page("app_pages/layouts.py", title="Parallel layouts", icon=":material/grid_view:"),
+    st.Page("app_pages/serving.py", title="Serving", icon=":material/bolt:"),
     st.Page("app_pages/cost.py", title="Cost", icon=":material/payments:"),
     st.Page("app_pages/lifetime.py", title="Lifetime", icon=":material/hourglass_bottom:"),
     st.Page("app_pages/thresholds.py", title="Thresholds", icon=":material/gavel:"),

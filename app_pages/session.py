@@ -25,7 +25,7 @@ from calc.uncertainty import parse_range, simulate
 
 KEY, PROBLEMS, PENDING = "scenario", "url_problems", "scenario_pending"
 VIEWS, PAGE = "page_views", "page_now"  # each page's own URL fields; the page this run draws
-OWN_FIELDS = ("layouts", "thresholds", "lifetime")  # the pages (by URL path) that keep fields of their own in the URL
+OWN_FIELDS = ("layouts", "thresholds", "lifetime", "serving")  # the pages (by URL path) that keep fields of their own in the URL
 NEAR = 0.10  # a published shape stands for the scenario's model within 10% of its parameters
 
 

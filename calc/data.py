@@ -922,7 +922,7 @@ def validate_all() -> None:
     hardware_table(), prices(), models(), defaults(), facts(), thresholds(), notable_compute(), runs()
     backtest_notes(), purchase_prices(), ownership(), electricity_prices(), ppi(), optimizers()
     architecture_rows(), scaling_law_rows(), references(), step_coefficients(), step_calibration(), run_layouts()
-    model_states(), finetuning()
+    model_states(), finetuning(), serving_coefficients(), serving_calibration()
     # validation_runs() and the per-term measurement tables are checked by tests/test_validation_data.py,
     # not here: nothing the app shows reads them yet, and they would add half a second to its start
 
@@ -944,3 +944,22 @@ def frame(table: str):
     units = rows[0].units
     names = {c: (f"{c} [{u}]" if u else c) for c, u in units.items()}
     return pd.DataFrame([{names[c]: v for c, v in r.values.items()} for r in rows])
+
+
+@cache
+def serving_coefficients() -> dict[str, pint.Quantity]:
+    """Coefficients of the serving model, sourced, by name (data/serving_coefficients.csv)."""
+    return {n: r.quantity("value") for n, r in read_row_table(DATA_DIR / "serving_coefficients.csv").items()}
+
+
+@cache
+def serving_calibration() -> tuple[Row, ...]:
+    """Published serving measurements from before 2025 with their setups (data/serving_calibration.csv)."""
+    rows = tuple(read_table(DATA_DIR / "serving_calibration.csv"))
+    known = hardware_table()
+    for r in rows:
+        if r["hardware"] not in known:
+            raise DataError(r.path, r.line, "hardware", f"unknown accelerator {r['hardware']!r} (not in data/hardware.csv)")
+        if r["date"] is None or r["date"].year >= 2025:
+            raise DataError(r.path, r.line, "date", "calibration rows are published before 2025 (later ones are the test)")
+    return rows

@@ -210,6 +210,7 @@ KEY_TEXT = {  # what each page must show for the typical scenario
     "Cost": ["Your Estimate scenario", "From the idealised rental"],  # the page opens with the scenario
     "Thresholds": ["10²⁶"],
     "Lifetime": ["Train smaller, serve longer", "23.1B params"],  # 70B on 1.4T tokens serving 2T: hoffmann2022's optimum
+    "Serving": ["Time per output token", "$ per million tokens by chip"],
     "Back-test": ["operation counting"],
 }
 

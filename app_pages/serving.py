@@ -1,0 +1,227 @@
+"""Serving page: what a model costs to run on a chip: latency, throughput, $ per million tokens, energy.
+
+Every field is kept in the URL (``serving.model=Llama+3+70B``...; see app_pages/session.py): a shared
+link shows the same answer. Fields a link does not give start from the session's scenario (its
+model's published shape, its accelerator) or from Llama 3 70B on 8 H100. No formula lives here:
+``calc.serve`` answers, this page shows.
+"""
+
+import math
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+import calc
+from app_pages import session
+from app_pages.charts import HEIGHT, plain_axis
+from calc import data
+from calc.architecture import published
+from calc.display import escape, number
+from calc.serve import footprint, frontier, serve
+
+PAGE = "serving"
+LARGEST = 1_000_000
+BEST, SATURATING = "best", "saturating"  # the tensor field's and the concurrency field's "choose for me"
+FIELDS = {  # name in the URL -> (widget key, kind of value)
+    "model": ("serving_model", "model"), "hardware": ("serving_hw", "hardware"), "chips": ("serving_chips", "whole"),
+    "tensor": ("serving_tensor", "tensor"), "precision": ("serving_precision", "precision"),
+    "kv_precision": ("serving_kv", "kv_precision"), "input_tokens": ("serving_input", "whole"),
+    "output_tokens": ("serving_output", "whole"), "concurrency": ("serving_concurrency", "concurrency"),
+}
+shapes = published()
+hw_names = [n for n, h in data.hardware_table().items() if h.memory is not None and h.memory_bandwidth is not None]
+PRECISIONS = list(footprint.WEIGHT_PRECISIONS)
+KV = list(footprint.KV_PRECISIONS)
+
+
+def _read(kind: str, text: str):
+    """A field's value from the text of a link; ValueError says what was expected and what came."""
+    if kind == "hardware":
+        name = data.hardware(text).name  # InputError (a ValueError) names it and suggests the nearest
+        if name not in hw_names:
+            raise ValueError(f"expected a chip with a memory size and bandwidth in data/hardware.csv; got {text[:60]!r}")
+        return name
+    if kind in ("model", "precision", "kv_precision"):
+        choices = {"model": list(shapes), "precision": PRECISIONS, "kv_precision": KV}[kind]
+        if text not in choices:
+            wanted = "a published model's name, such as Llama 3 70B" if kind == "model" else "one of " + ", ".join(choices)
+            raise ValueError(f"expected {wanted}; got {text[:60]!r}")
+        return text
+    if kind == "tensor" and text == BEST or kind == "concurrency" and text == SATURATING:
+        return text
+    try:
+        value = float(text.replace(",", "").replace("_", ""))
+    except ValueError:
+        value = math.nan
+    if not (value.is_integer() and 1 <= value <= LARGEST):
+        extra = {"tensor": f" or {BEST!r}", "concurrency": f" or {SATURATING!r}"}.get(kind, "")
+        raise ValueError(f"expected a whole number from 1 to {LARGEST:,}{extra}; got {text[:60]!r}")
+    return str(int(value)) if kind in ("tensor", "concurrency") else int(value)
+
+
+def _default(name: str):
+    """A field's value when the link gives none: the scenario's model (its published shape or the
+    nearest) and accelerator, else Llama 3 70B on 8 H100 SXM5, 1,000 tokens in and out."""
+    scenario = session.get()
+    if name == "model":
+        match = session.scenario_shape()
+        return match[0] if match else "Llama 3 70B"
+    if name == "hardware":
+        return scenario["hardware"] if scenario.get("hardware") in hw_names else "H100 SXM5"
+    return {"chips": 8, "tensor": BEST, "precision": "bf16", "kv_precision": "bf16", "input_tokens": 1000,
+            "output_tokens": 1000, "concurrency": SATURATING}[name]
+
+
+def _seed() -> list[str]:
+    """Fill the fields this visit has not drawn yet from the page's link (or its last visit), else
+    from the defaults; returns what the link held that cannot be read."""
+    saved, problems = session.view(PAGE), []
+    for name, (key, kind) in FIELDS.items():
+        if key in st.session_state:
+            continue
+        if name in saved:
+            try:
+                st.session_state[key] = _read(kind, saved[name])
+                continue
+            except ValueError as exc:
+                problems.append(f"{PAGE}.{name}: {getattr(exc, 'message', exc)}")
+        st.session_state[key] = _default(name)
+    problems += [f"{PAGE}.{k[:40]}: not a field of this page; expected one of {', '.join(FIELDS)}"
+                 for k in saved if k not in FIELDS]
+    return problems
+
+
+def _options(tensor: str, precision: str, kv: str, prompt: int, gen: int) -> dict:
+    return dict(tensor=None if tensor == BEST else int(tensor), precision=precision, kv_precision=kv,
+                input_tokens=prompt, output_tokens=gen)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _answer(name, hardware, chips, tensor, precision, kv, prompt, gen, concurrency):
+    options = _options(tensor, precision, kv, prompt, gen)
+    load = {} if concurrency == SATURATING else {"concurrency": int(concurrency)}
+    return serve(name, hardware, chips, **options, **load)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _curve(name, hardware, chips, tensor, precision, kv, prompt, gen):
+    return frontier(name, hardware, chips, **_options(tensor, precision, kv, prompt, gen))
+
+
+@st.cache_data(max_entries=16, show_spinner="Serving the model on every chip…")
+def _by_chip(name, chips, precision, kv, prompt, gen) -> tuple[list, list]:
+    """The saturating cost on each chip with a price (its best layout); the chips left out and why."""
+    rows, left = [], []
+    for hw in hw_names:
+        try:
+            s = serve(name, hw, chips, precision=precision, kv_precision=kv, input_tokens=prompt, output_tokens=gen)
+        except calc.InputError as exc:
+            left.append(f"{hw} ({exc.message.split(';')[0]})")
+            continue
+        if s.usd_per_million_tokens is None:
+            left.append(f"{hw} (no public price)")
+            continue
+        rows.append({"chip": hw, "usd": s.usd_per_million_tokens["blended"].m_as("USD/Mtoken"),
+                     "per_chip": s.tokens_per_second["per_chip"].m_as("token/s/chip"),
+                     "shown": f"${number(s.usd_per_million_tokens['blended'].m_as('USD/Mtoken'))}",
+                     "layout": f"tensor {s.layout['tensor']} × {s.layout['replicas']} replica(s)"})
+    return rows, left
+
+
+st.title("Serving: latency, throughput and cost per token")
+st.caption("Prefill is the training forward pass at the chip's matmul rate; each decode step reads the weights and "
+           "every sequence's KV cache at the memory bandwidth (Pope et al. 2022; kipply's inference arithmetic). "
+           "Calibrated on TensorRT-LLM's published tables of 2023; see the README for how close it lands.")
+
+if "serving_model" not in st.session_state:
+    st.session_state["serving_link_problems"] = _seed()
+for problem in st.session_state.get("serving_link_problems", []):
+    st.warning(f"Ignored from the link: {escape(problem)}")
+
+c1, c2, c3, c4 = st.columns(4)
+name = c1.selectbox("Model", list(shapes), key="serving_model")
+hardware = c2.selectbox("Accelerator", hw_names, key="serving_hw")
+chips = c3.number_input("Chips", min_value=1, max_value=LARGEST, step=1, key="serving_chips")
+tensor = c4.selectbox("Tensor parallel per replica", [BEST, "1", "2", "4", "8", "16", "32", "64"], key="serving_tensor",
+                      help="'best': the layout with the most output tokens per second per chip")
+d1, d2, d3, d4, d5 = st.columns(5)
+precision = d1.selectbox("Weights", PRECISIONS, key="serving_precision")
+kv = d2.selectbox("KV cache", KV, key="serving_kv")
+prompt = d3.number_input("Input tokens per request", min_value=1, max_value=LARGEST, step=100, key="serving_input")
+gen = d4.number_input("Output tokens per request", min_value=1, max_value=LARGEST, step=100, key="serving_output")
+concurrency = d5.selectbox("Requests in flight", [SATURATING, "1", "8", "32", "64", "128", "256", "512", "1024"],
+                           key="serving_concurrency", help="'saturating': as many as the memory holds, as a "
+                           "throughput benchmark runs")
+session.keep(PAGE, {n: str(st.session_state[key]) for n, (key, _) in FIELDS.items()})
+
+args = (name, hardware, int(chips), tensor, precision, kv, int(prompt), int(gen))
+try:
+    s = _answer(*args, concurrency)
+except calc.InputError as exc:
+    st.error(escape(exc, limit=400))
+    st.stop()
+
+m1, m2, m3, m4, m5 = st.columns(5)
+m1.metric("Time to first token", f"{number(s.ttft.m_as('ms'))} ms", help=f"Prefill limited by {s.limited_by['prefill']}")
+m2.metric("Time per output token", f"{number(s.tpot.m_as('ms'))} ms", help=f"Decode limited by {s.limited_by['decode']}")
+m3.metric("Output tokens/s per chip", number(s.tokens_per_second["per_chip"].m_as("token/s/chip")))
+m4.metric("Tokens/s per user", number(s.tokens_per_second_per_user.m_as("token/s")))
+if s.usd_per_million_tokens is None:
+    m5.metric("$ per million tokens", "no price")
+else:
+    m5.metric("$ per million tokens (3:1)", f"${number(s.usd_per_million_tokens['blended'].m_as('USD/Mtoken'))}",
+              help="3 input tokens to 1 output token, at the chip-hour price below")
+lay = s.layout
+usd = s.usd_per_million_tokens
+energy = s.energy_per_token
+st.markdown(
+    f"**{escape(s.model)}** on {s.chips:,} × {escape(s.hardware)}: tensor {lay['tensor']} × pipeline {lay['pipeline']}, "
+    f"{lay['replicas']:,} replica(s), weights {lay['precision']}, KV cache {lay['kv_precision']} "
+    f"({number(s.kv_cache_per_token.m_as('kB/token'))} kB per token). {s.concurrency:,} requests in flight; "
+    f"the memory holds {s.max_concurrency:,}. Prefill is limited by {s.limited_by['prefill']}, "
+    f"decode by {s.limited_by['decode']}.")
+if usd is not None:
+    st.markdown(f"Input \\${number(usd['input'].m_as('USD/Mtoken'))}, output "
+                f"\\${number(usd['output'].m_as('USD/Mtoken'))} per million tokens. Price: {escape(s.price_basis)}.")
+else:
+    st.info(escape(s.price_basis))
+if energy is not None:
+    st.markdown(f"Energy per token: {number(energy['input'].m_as('J/token'))} J input, "
+                f"{number(energy['output'].m_as('J/token'))} J output (power at the chip's load in each phase, "
+                f"not its TDP; PUE included), {number(s.emissions_per_token['blended'].m_as('mg/token'))} mg CO2e "
+                "per token blended.")
+
+left, right = st.columns(2)
+with left:
+    st.markdown("**Throughput against speed per user** (each point a number of requests in flight)")
+    f = _curve(*args)
+    points = pd.DataFrame({
+        "per_user": f.tokens_per_second_per_user.m_as("token/s"), "per_chip": f.tokens_per_second_per_chip.m_as("token/s/chip"),
+        "in_flight": [f"{int(c):,}" for c in f.concurrency], "tpot": [f"{number(x)} ms" for x in f.tpot.m_as("ms")],
+        "ttft": [f"{number(x)} ms" for x in f.ttft.m_as("ms")]})
+    here = pd.DataFrame({"per_user": [s.tokens_per_second_per_user.m_as("token/s")],
+                         "per_chip": [s.tokens_per_second["per_chip"].m_as("token/s/chip")]})
+    tips = [alt.Tooltip("in_flight:N", title="Requests in flight"), alt.Tooltip("tpot:N", title="Time per output token"),
+            alt.Tooltip("ttft:N", title="Time to first token")]
+    base = alt.Chart(points).encode(
+        x=alt.X("per_user:Q", scale=alt.Scale(zero=False), axis=plain_axis("Output tokens/s per user")),
+        y=alt.Y("per_chip:Q", scale=alt.Scale(type="log"), axis=plain_axis("Output tokens/s per chip", log=True)))
+    chart = (base.mark_line() + base.mark_circle(size=30).encode(tooltip=tips)
+             + alt.Chart(here).mark_point(size=160, color="#d62728", filled=True).encode(x="per_user:Q", y="per_chip:Q"))
+    st.altair_chart(chart.properties(height=HEIGHT), width="stretch")
+    st.caption(f"Tensor {f.layout['tensor']} × {f.layout['replicas']} replica(s); the red point is the answer above.")
+with right:
+    st.markdown(f"**\\$ per million tokens by chip** ({int(chips):,} chip{'s' * (int(chips) != 1)}, each at its best "
+                "layout, saturating)")
+    rows, missing = _by_chip(name, int(chips), precision, kv, int(prompt), int(gen))
+    if rows:
+        bars = alt.Chart(pd.DataFrame(rows)).mark_bar().encode(
+            x=alt.X("usd:Q", axis=plain_axis("$ per million tokens (3 input : 1 output)")),
+            y=alt.Y("chip:N", sort="x", title=None, axis=alt.Axis(labelLimit=0, labelOverlap=False)),
+            color=alt.condition(alt.datum.chip == hardware, alt.value("#d62728"), alt.value("#4c78a8")),
+            tooltip=[alt.Tooltip("chip:N", title="Chip"), alt.Tooltip("shown:N", title="$ per million tokens"),
+                     alt.Tooltip("layout:N", title="Layout")])
+        st.altair_chart(bars.properties(height=max(HEIGHT, 30 * len(rows))), width="stretch")  # a label a bar
+    if missing:
+        st.caption("Left out: " + escape("; ".join(missing), limit=600))

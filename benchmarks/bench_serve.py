@@ -1,0 +1,45 @@
+"""Speed of the serving model: one prediction, and the frontier over 64 batch sizes.
+
+    python -m benchmarks.bench_serve
+
+Targets (issue #20): one serving prediction under 1 ms; the frontier over 64 batch sizes under 50 ms.
+"Prediction" is the model's evaluation once the chip and shape are resolved (``calc.serve.load.evaluate``)
+and, apart, the whole ``calc.serve(...)`` call with Quantities out and the default price looked up.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from calc.serve import frontier, load, serve
+
+
+def best_of(fn, repeat=5, number=200):
+    out = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        for _ in range(number):
+            fn()
+        out.append((time.perf_counter() - t) / number)
+    return min(out)
+
+
+def main():
+    s = load.setup("Llama 3 70B", "H100 SXM5", 8, tensor=8, precision="fp8", input_tokens=1000, output_tokens=1000)
+    one = best_of(lambda: load.evaluate(s, 256, "continuous"))
+    grid = np.unique(np.round(np.geomspace(1, s.max_concurrency(), 64)).astype(int))
+    curve = best_of(lambda: load.evaluate(s, grid, "continuous"), number=100)
+    call = best_of(lambda: serve("Llama 3 70B", "H100 SXM5", 8, tensor=8, precision="fp8", concurrency=256), number=50)
+    saturating = best_of(lambda: serve("Llama 3 70B", "H100 SXM5", 8, precision="fp8"), number=20)
+    front = best_of(lambda: frontier("Llama 3 70B", "H100 SXM5", 8, tensor=8, precision="fp8"), number=20)
+    print(f"one prediction (evaluate, one concurrency)          {one * 1e3:8.3f} ms   target < 1 ms")
+    print(f"frontier arrays ({len(grid)} batch sizes, one pass)         {curve * 1e3:8.3f} ms   target < 50 ms")
+    print(f"calc.serve(..., concurrency=256), Quantities out     {call * 1e3:8.3f} ms")
+    print(f"calc.serve(...) saturating, layout search (4 sizes)  {saturating * 1e3:8.3f} ms")
+    print(f"calc.serve.frontier(...), Quantities out             {front * 1e3:8.3f} ms   target < 50 ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,326 @@
+"""Serving: what a model costs to run on a chip, from the same chip terms as training.
+
+    prefill      the training forward pass over the prompt (compute-bound)        phases.prefill
+    decode       weights + KV cache read per step at achievable bandwidth          phases.decode_step
+    footprint    KV cache per token (MHA, GQA, MLA, windows), weights by precision,
+                 experts a batch touches                                          footprint
+    load         batch, concurrency, saturation, latency limits, frontier          load
+    cost         $ per million tokens and energy per token at the chip's load      cost
+    calibration  predicted / measured on published serving rows; fit to yours     calibration
+    terms        the door to the chip's matmul, collective and bandwidth terms     terms
+
+``calc.serve(...)`` answers one question with Quantities; ``frontier`` gives the throughput-latency
+curve over batch sizes. Sources: [Pope2022] Efficiently Scaling Transformer Inference; [Chen2022]
+kipply, Transformer Inference Arithmetic; [Patel2024] Splitwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+import pint
+
+from calc.errors import InputError
+from calc.serve import footprint, load, phases
+from calc.serve.load import Setup, evaluate, limited_by
+from calc.units import Q_, parse_quantity, ureg
+
+__all__ = ["serve", "Serving", "frontier", "Frontier", "kv_cache_per_token"]
+
+FRONTIER_POINTS = 64
+
+
+@dataclass(frozen=True)
+class Serving:
+    """One serving answer, every amount a Quantity. ``mode``: "batch", "concurrency", "saturating" or
+    "limits"; ``concurrency`` the sequences in flight over all replicas; ``limited_by`` the resource
+    that takes the most time in each phase, and what bounds the batch."""
+
+    model: str
+    hardware: str
+    chips: int
+    layout: dict
+    mode: str
+    concurrency: int
+    max_concurrency: int
+    ttft: pint.Quantity
+    tpot: pint.Quantity
+    tokens_per_second: dict  # per_chip (token/s/chip), total (token/s)
+    tokens_per_second_per_user: pint.Quantity
+    kv_cache_per_token: pint.Quantity
+    usd_per_million_tokens: dict | None  # input, output, blended (USD/Mtoken); None without a price
+    price_basis: str
+    energy_per_token: dict | None  # input, output, blended (J/token); None without a TDP
+    emissions_per_token: dict | None  # input, output, blended (g/token)
+    limited_by: dict
+    breakdown: dict = field(repr=False)  # decode and prefill parts, s
+
+    def to_dict(self) -> dict:
+        """JSON-ready: numbers in the canonical units named in each key."""
+        def q(x, unit):
+            return None if x is None else round(float(x.m_as(unit)), 9)
+        three = ("input", "output", "blended")
+        return {
+            "model": self.model, "hardware": self.hardware, "chips": self.chips, "layout": self.layout,
+            "mode": self.mode, "concurrency": self.concurrency, "max_concurrency": self.max_concurrency,
+            "ttft": q(self.ttft, "s"), "tpot": q(self.tpot, "s"),
+            "tokens_per_second": {"per_chip": q(self.tokens_per_second["per_chip"], "token/s/chip"),
+                                  "total": q(self.tokens_per_second["total"], "token/s")},
+            "tokens_per_second_per_user": q(self.tokens_per_second_per_user, "token/s"),
+            "kv_cache_per_token": q(self.kv_cache_per_token, "byte/token"),
+            "usd_per_million_tokens": None if self.usd_per_million_tokens is None else
+            {k: q(self.usd_per_million_tokens[k], "USD/Mtoken") for k in three},
+            "price_basis": self.price_basis,
+            "energy_per_token": None if self.energy_per_token is None else
+            {k: q(self.energy_per_token[k], "J/token") for k in three},
+            "emissions_per_token": None if self.emissions_per_token is None else
+            {k: q(self.emissions_per_token[k], "g/token") for k in three},
+            "limited_by": self.limited_by,
+            "units": {"ttft": "s", "tpot": "s", "tokens_per_second": "token/s", "kv_cache_per_token": "byte/token",
+                      "usd_per_million_tokens": "USD/Mtoken", "energy_per_token": "J/token",
+                      "emissions_per_token": "g/token"},
+        }
+
+
+def kv_cache_per_token(model, kv_precision: str = "bf16") -> pint.Quantity:
+    """KV cache bytes per token of context of ``model`` (a name or a Transformer) [Pope2022] sec. 3.1.
+
+    >>> kv_cache_per_token("DeepSeek-V3")    # 61 x (512 + 64) x 2
+    <Quantity(70272.0, 'byte / token')>
+    """
+    return Q_(footprint.kv_cache_per_token(load.lookup(model), kv_precision), "byte/token")
+
+
+def _time_limit(name: str, value) -> float | None:
+    if value is None:
+        return None
+    t = parse_quantity(value, name, "s", bare_ok=False).m_as("s")
+    if not t > 0:
+        raise InputError(name, f"expected a positive time, got {value!r:.40}")
+    return float(t)
+
+
+def serve(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, attention_data_parallel=False,
+          precision=None, kv_precision=None, input_tokens=1000, output_tokens=1000, concurrency=None, batch=None,
+          ttft_limit=None, tpot_limit=None, window=None, window_layers=None, price=None, pue=None,
+          carbon_intensity=None) -> Serving:
+    """Serve ``model`` on ``chips`` chips of ``hardware``: latency, throughput, cost and energy per token.
+
+    .. math::
+        t_{decode}(B) = \\frac{W_{touched}(B) + B\\,\\bar{s}\\,kv}{\\eta_{bw} BW} + t_{comm}(B) + L t_{layer} + t_{step},
+        \\qquad t_{prefill}(n) = \\frac{2 N_{active} n}{\\eta P} + t_{attn} + t_{comm}
+
+    [Pope2022] sec. 3; [Chen2022]. With none of ``concurrency``, ``batch``, ``ttft_limit``,
+    ``tpot_limit``: the saturating throughput at the largest concurrency the memory allows.
+
+    Parameters
+    ----------
+    model : name of data/architectures.csv or a ``Transformer``
+    hardware : name of data/hardware.csv or a ``calc.data.Hardware``
+    chips : int, all chips (replicas of tensor x pipeline chips)
+    tensor, pipeline, expert : int; tensor None: the layout with the most tokens/s per chip
+    attention_data_parallel : bool, attention replicated beside expert-parallel MoE layers
+    precision : weights "bf16", "fp16", "fp8", "int8", "fp4", "int4"; kv_precision "bf16", "fp16", "fp8", "int8"
+    input_tokens, output_tokens : tokens per request
+    concurrency : sequences in flight (continuous batching); batch : one static batch
+    ttft_limit, tpot_limit : time Quantities; the best layout and concurrency within them
+    window, window_layers : sliding-window attention (tokens; layers that use it, default all)
+    price : USD/chip/hour (default: the training default price); pue, carbon_intensity : defaults of data/defaults.csv
+
+    Returns
+    -------
+    Serving
+
+    Examples
+    --------
+    >>> s = serve("Llama 3 70B", "H100 SXM5", 8, tensor=8, batch=1, input_tokens=128, output_tokens=128)
+    >>> 10 < s.tpot.m_as("ms") < 25
+    True
+    """
+    s = load.setup(model, hardware, chips, tensor=tensor, pipeline=pipeline, expert=expert,
+                   attention_data_parallel=attention_data_parallel, precision=precision, kv_precision=kv_precision,
+                   input_tokens=input_tokens, output_tokens=output_tokens, window=window,
+                   window_layers=window_layers, price=price, pue=pue, carbon_intensity=carbon_intensity)
+    ttft_max, tpot_max = _time_limit("ttft_limit", ttft_limit), _time_limit("tpot_limit", tpot_limit)
+    given = [n for n, v in (("concurrency", concurrency), ("batch", batch)) if v is not None]
+    if len(given) > 1:
+        raise InputError("batch", "give a batch or a concurrency, not both")
+    if given and (ttft_max or tpot_max):
+        raise InputError("ttft_limit", f"give a {given[0]} or latency limits, not both")
+    candidates = [s] if tensor is not None else load.layouts(s, expert)
+    if tensor is not None and s.max_concurrency() < s.replicas:
+        raise InputError("tensor", load.weights_message(s))
+    if not candidates:
+        raise InputError("chips", load.weights_message(load._with_layout(s, s.chips // s.layout.pipeline,
+                                                                          s.layout.pipeline, expert, False)))
+    if ttft_max or tpot_max:
+        return _best(candidates, ttft_max, tpot_max)
+    if given:
+        name = given[0]
+        n = load._whole(name, concurrency if name == "concurrency" else batch)
+        mode = "concurrency" if name == "concurrency" else "batch"
+        candidates = [c for c in candidates if c.replicas <= n] or candidates[:1]  # a replica for each sequence at most
+        best = candidates[0] if len(candidates) == 1 else max(candidates, key=lambda c: _rate(c, n, mode))
+        _check_fits(best, n, name)
+        return _answer(best, n, mode, mode)
+    best = candidates[0] if len(candidates) == 1 else max(
+        candidates, key=lambda c: _rate(c, c.max_concurrency(), "continuous"))
+    return _answer(best, best.max_concurrency(), "continuous", "saturating")
+
+
+def _rate(s: Setup, n: int, mode: str) -> float:
+    if n > s.max_concurrency():
+        return -1.0
+    return float(evaluate(s, max(n, s.replicas), "batch" if mode == "batch" else "continuous")["per_chip"])
+
+
+def _check_fits(s: Setup, n: int, name: str) -> None:
+    most = s.max_concurrency()
+    if n <= most:
+        return
+    per_seq = phases.kv_per_token_chip(s.shape, s.layout, s.kv_bytes) * float(s.cached(s.input_tokens + s.output_tokens))
+    per_chip_seqs = -(-n // s.replicas) / (s.layout.tensor if s.layout.attention_data_parallel else 1)
+    need = per_chip_seqs * per_seq
+    free = phases.coefficients().kv_memory_fraction * (s.rates.capacity - phases.weights_per_chip(s.shape, s.layout, s.weight_bytes))
+    raise InputError(name, f"a {name} of {n:,} needs {need / 1e9:.1f} GB of KV cache per chip, {(need - free) / 1e9:.1f} GB "
+                           f"more than the {free / 1e9:.1f} GB left after the weights; the largest that fits is {most:,}")
+
+
+def _best(candidates: list[Setup], ttft_max, tpot_max) -> Serving:
+    found = None
+    fastest = None
+    for s in candidates:
+        grid = _grid(s)
+        r = evaluate(s, grid, "continuous")
+        ok = np.ones_like(grid, dtype=bool)
+        if ttft_max:
+            ok &= r["ttft"] <= ttft_max
+        if tpot_max:
+            ok &= r["tpot"] <= tpot_max
+        if fastest is None or r["tpot"][0] < fastest[1]:
+            fastest = (s, float(r["tpot"][0]), float(r["ttft"][0]))
+        if ok.any():
+            i = int(np.argmax(np.where(ok, r["per_chip"], -1.0)))
+            if found is None or r["per_chip"][i] > found[2]:
+                found = (s, int(grid[i]), float(r["per_chip"][i]))
+    if found is None:
+        s, tpot, ttft = fastest
+        raise InputError("tpot_limit" if tpot_max else "ttft_limit",
+                         f"no layout and concurrency meets the limits: the fastest is a TPOT of {tpot * 1e3:.1f} ms and "
+                         f"a TTFT of {ttft * 1e3:.0f} ms (tensor {s.layout.tensor}, one sequence per replica)")
+    return _answer(found[0], found[1], "continuous", "limits")
+
+
+def _grid(s: Setup, points: int = FRONTIER_POINTS) -> np.ndarray:
+    """Up to ``points`` concurrencies from one sequence per replica to the most the memory holds, spaced
+    evenly in log (whole multiples of the replicas)."""
+    most = s.max_concurrency() // s.replicas
+    per = np.unique(np.round(np.geomspace(1, max(most, 1), points)).astype(int))
+    return per * s.replicas
+
+
+def _answer(s: Setup, n: int, mode: str, label: str) -> Serving:
+    r = evaluate(s, n, "batch" if mode == "batch" else "continuous")
+    k = phases.coefficients()
+    blend = k.blend_input_per_output
+
+    def three(x_in, x_out, unit):
+        a, b = float(x_in), float(x_out)
+        return {"input": _q(a, unit), "output": _q(b, unit), "blended": _q((blend * a + b) / (blend + 1), unit)}
+
+    usd = None if "usd_in" not in r else three(r["usd_in"] * 1e6, r["usd_out"] * 1e6, "USD/Mtoken")
+    energy = None if "joule_in" not in r else three(r["joule_in"], r["joule_out"], "J/token")
+    co2 = None if energy is None else {n_: _q(e.magnitude / 3.6e6 * s.carbon_intensity * 1e3, "g/token")
+                                       for n_, e in energy.items()}  # J -> kWh, x kg/kWh, kg -> g
+    lay = s.layout
+    return Serving(
+        model=_name(s), hardware=s.hardware.name, chips=s.chips,
+        layout={"tensor": lay.tensor, "pipeline": lay.pipeline, "expert": lay.expert,
+                "attention_data_parallel": lay.attention_data_parallel, "replicas": s.replicas,
+                "precision": s.precision, "kv_precision": s.kv_precision},
+        mode=label, concurrency=int(n), max_concurrency=s.max_concurrency(),
+        ttft=_q(float(r["ttft"]), "s"), tpot=_q(float(r["tpot"]), "s"),
+        tokens_per_second={"per_chip": _q(float(r["per_chip"]), "token/s/chip"), "total": _q(float(r["total"]), "token/s")},
+        tokens_per_second_per_user=_q(float(r["per_user"]), "token/s"),
+        kv_cache_per_token=_q(footprint.kv_cache_per_token(s.model, s.kv_precision), "byte/token"),
+        usd_per_million_tokens=usd, price_basis=s.price_basis, energy_per_token=energy, emissions_per_token=co2,
+        limited_by={"prefill": limited_by(r["prefill"]), "decode": limited_by(r["decode"]),
+                    "concurrency": "memory capacity (KV cache)" if label == "saturating" else
+                    "latency limits" if label == "limits" else "given"},
+        breakdown={"decode": {n_: _q(float(v), "s") for n_, v in r["decode"].items()},
+                   "prefill": {n_: _q(float(v), "s") for n_, v in r["prefill"].items()}},
+    )
+
+
+def _name(s: Setup) -> str:
+    return _names().get(s.model, "custom")
+
+
+@lru_cache(maxsize=1)
+def _names() -> dict:
+    from calc.architecture import published
+    return {t: name for name, (t, _) in published().items()}
+
+
+@lru_cache(maxsize=64)
+def _unit(unit: str):
+    return ureg.Unit(unit)
+
+
+def _q(x, unit: str) -> pint.Quantity:
+    """A Quantity with a unit parsed once (pint parses a unit string on every Q_)."""
+    return Q_(x, _unit(unit))
+
+
+@dataclass(frozen=True)
+class Frontier:
+    """The throughput-latency curve of one layout: arrays over concurrency, as Quantities."""
+
+    layout: dict
+    concurrency: np.ndarray
+    ttft: pint.Quantity
+    tpot: pint.Quantity
+    tokens_per_second_per_user: pint.Quantity
+    tokens_per_second_per_chip: pint.Quantity
+    usd_per_million_output_tokens: pint.Quantity | None
+
+    def to_dict(self) -> dict:
+        """JSON-ready lists, in the units named under "units"."""
+        return {"layout": self.layout, "concurrency": [int(c) for c in self.concurrency],
+                "ttft": [round(float(x), 9) for x in self.ttft.m_as("s")],
+                "tpot": [round(float(x), 9) for x in self.tpot.m_as("s")],
+                "tokens_per_second_per_user": [round(float(x), 6) for x in self.tokens_per_second_per_user.m_as("token/s")],
+                "tokens_per_second_per_chip": [round(float(x), 6) for x in self.tokens_per_second_per_chip.m_as("token/s/chip")],
+                "usd_per_million_output_tokens": None if self.usd_per_million_output_tokens is None else
+                [round(float(x), 6) for x in self.usd_per_million_output_tokens.m_as("USD/Mtoken")],
+                "units": {"ttft": "s", "tpot": "s", "tokens_per_second_per_user": "token/s",
+                          "tokens_per_second_per_chip": "token/s/chip", "usd_per_million_output_tokens": "USD/Mtoken"}}
+
+
+def frontier(model, hardware, chips=1, *, points: int = FRONTIER_POINTS, **options) -> Frontier:
+    """Throughput per chip against speed per user over concurrencies from one sequence per replica to
+    the most the memory holds (continuous batching), in one vectorised pass. ``options`` as ``serve``
+    (the layout is the saturating one when tensor is not given).
+
+    >>> f = frontier("Llama 3 8B", "H100 SXM5", 1, input_tokens=1000, output_tokens=1000)
+    >>> bool(f.tokens_per_second_per_chip.magnitude[-1] > f.tokens_per_second_per_chip.magnitude[0])
+    True
+    """
+    load_options = {k: options.pop(k, None) for k in ("concurrency", "batch", "ttft_limit", "tpot_limit")}
+    if any(v is not None for v in load_options.values()):
+        raise InputError(next(k for k, v in load_options.items() if v is not None),
+                         "the frontier runs over every concurrency; give no load option")
+    points = load._whole("points", points, 2)
+    one = serve(model, hardware, chips, **options)
+    lay = one.layout
+    s = load.setup(model, hardware, chips, tensor=lay["tensor"], pipeline=lay["pipeline"], expert=lay["expert"],
+                   attention_data_parallel=lay["attention_data_parallel"],
+                   **{k: v for k, v in options.items() if k not in ("tensor", "pipeline", "expert", "attention_data_parallel")})
+    grid = _grid(s, points)
+    r = evaluate(s, grid, "continuous")
+    return Frontier(layout=lay, concurrency=grid, ttft=Q_(r["ttft"], "s"), tpot=Q_(r["tpot"], "s"),
+                    tokens_per_second_per_user=Q_(r["per_user"], "token/s"),
+                    tokens_per_second_per_chip=Q_(r["per_chip"], "token/s/chip"),
+                    usd_per_million_output_tokens=None if "usd_out" not in r else Q_(r["usd_out"] * 1e6, "USD/Mtoken"))

@@ -1,0 +1,241 @@
+"""Predicted against measured: the serving model on published serving rows (before 2025), and a
+fit of its efficiencies to a user's own measurements.
+
+    rows       data/serving_calibration.csv: TensorRT-LLM's published throughput and first-token
+               latency tables of 2023 (v0.5, v0.6.1: static batches on H100, H200, A100) and its
+               saturating in-flight-batching throughput of December 2024 (v0.15.0: H100, A100), each
+               with its setup
+    compare    the model's figure for each row, the ratio predicted / measured
+    calibrate  least squares in log(predicted / measured) over the fitted efficiencies (decode
+               bandwidth share, per-step and per-layer decode overheads, prefill matmul share),
+               by coordinate search on a log grid (the bandwidth share at most 0.9, the
+               HBM efficiency Calculon measures for large transfers, so that fixed costs do not
+               pose as bandwidth); says how far each moved and the error before
+               and after. A user's CSV has the columns of data/serving_calibration.csv (no units
+               row: throughput_per_chip in token/s/chip, ttft and tpot in s); model, hardware,
+               chips, input_tokens, output_tokens, batch or concurrency, and one measured figure
+               are required (neither batch nor concurrency: the saturating throughput, as a
+               throughput benchmark runs).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+import numpy as np
+
+from calc import data
+from calc.errors import InputError
+from calc.serve import load, phases
+
+FITTED = ("decode_bandwidth_efficiency", "decode_step_overhead", "decode_layer_overhead", "prefill_matmul_efficiency")
+BOUNDS = {"decode_bandwidth_efficiency": (0.3, 0.9), "decode_step_overhead": (1e-5, 0.05),
+          "decode_layer_overhead": (1e-7, 1e-3), "prefill_matmul_efficiency": (0.2, 1.0)}
+METRICS = {"throughput_per_chip": "token/s/chip", "ttft": "s", "tpot": "s"}
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One measured figure of a serving setup (plain values: a row of a calibration table)."""
+
+    name: str
+    model: str
+    hardware: str
+    chips: int
+    engine: str
+    precision: str | None
+    kv_precision: str | None
+    tensor: int
+    pipeline: int
+    expert: int | None
+    input_tokens: int
+    output_tokens: int
+    batch: int | None
+    concurrency: int | None
+    attention_kernel: str  # "grouped" or "per-head" (calc.serve.load.ATTENTION_KERNELS)
+    metric: str  # a key of METRICS
+    measured: float  # in METRICS[metric]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A measurement and the model's figure for it."""
+
+    row: Measurement
+    predicted: float
+
+    @property
+    def ratio(self) -> float:
+        """Predicted / measured."""
+        return self.predicted / self.row.measured
+
+
+def published() -> list[Measurement]:
+    """The measurements of data/serving_calibration.csv, one per measured figure."""
+    out = []
+    for r in data.serving_calibration():
+        out += _measurements(r.values, f"{r.path}, row {r.line}")
+    return out
+
+
+def _measurements(v: dict, where: str) -> list[Measurement]:
+    def whole(col, default=None):
+        x = v.get(col)
+        if x in (None, ""):
+            if default is _REQUIRED:
+                raise InputError("file", f"{where}: column {col} is required")
+            return default
+        try:
+            f = float(x)
+        except ValueError:
+            raise InputError("file", f"{where}: column {col}: expected a whole number, got {x!r:.30}") from None
+        if not (math.isfinite(f) and f == int(f) and f >= 1):
+            raise InputError("file", f"{where}: column {col}: expected a whole number >= 1, got {x!r:.30}")
+        return int(f)
+
+    base = dict(name=v.get("name") or where, model=v.get("model") or "", hardware=v.get("hardware") or "",
+                chips=whole("chips", _REQUIRED), engine=v.get("engine") or "", precision=v.get("precision") or None,
+                kv_precision=v.get("kv_precision") or None, tensor=whole("tensor", 1), pipeline=whole("pipeline", 1),
+                expert=whole("expert"), input_tokens=whole("input_tokens", _REQUIRED),
+                output_tokens=whole("output_tokens", _REQUIRED), batch=whole("batch"), concurrency=whole("concurrency"),
+                attention_kernel=v.get("attention_kernel") or "grouped")
+    if not base["model"] or not base["hardware"]:
+        raise InputError("file", f"{where}: columns model and hardware are required")
+    if base["batch"] is not None and base["concurrency"] is not None:
+        raise InputError("file", f"{where}: give a batch or a concurrency (or neither: saturating), not both")
+    out = []
+    for metric in METRICS:
+        x = v.get(metric)
+        if x in (None, ""):
+            continue
+        try:
+            f = float(x)
+        except ValueError:
+            raise InputError("file", f"{where}: column {metric}: expected a number, got {x!r:.30}") from None
+        if not (math.isfinite(f) and f > 0):
+            raise InputError("file", f"{where}: column {metric}: expected a positive number, got {x!r:.30}")
+        out.append(Measurement(**base, metric=metric, measured=f))
+    if not out:
+        raise InputError("file", f"{where}: no measured figure (throughput_per_chip, ttft or tpot)")
+    return out
+
+
+_REQUIRED = object()
+
+
+def predict(m: Measurement) -> float:
+    """The model's figure for measurement ``m`` (in METRICS[m.metric])."""
+    s = load.setup(m.model, m.hardware, m.chips, tensor=m.tensor, pipeline=m.pipeline, expert=m.expert,
+                   precision=m.precision, kv_precision=m.kv_precision, input_tokens=m.input_tokens,
+                   output_tokens=m.output_tokens, attention_kernel=m.attention_kernel)
+    n = m.batch if m.batch is not None else m.concurrency if m.concurrency is not None else s.max_concurrency()
+    if n < s.replicas:
+        raise InputError("file", f"{m.name}: the weights of {m.model} leave no room for a sequence on {m.chips} "
+                                 f"{m.hardware} with tensor {m.tensor}")
+    r = load.evaluate(s, n, "batch" if m.batch is not None else "continuous")
+    return float({"throughput_per_chip": r["per_chip"], "ttft": r["ttft"], "tpot": r["tpot"]}[m.metric])
+
+
+def compare(rows: list[Measurement] | None = None) -> list[Comparison]:
+    """Predicted against measured for ``rows`` (default: the published ones)."""
+    return [Comparison(m, predict(m)) for m in (published() if rows is None else rows)]
+
+
+def _loss(rows, k) -> float:
+    with phases.fitted(k):
+        return float(np.mean([math.log(predict(m) / m.measured) ** 2 for m in rows]))
+
+
+def fit(rows: list[Measurement], start: phases.Coefficients | None = None, rounds: int = 6) -> phases.Coefficients:
+    """The fitted efficiencies that minimise the mean squared log error over ``rows``."""
+    k = start or phases.coefficients()
+    best = _loss(rows, k)
+    for step in (4.0, 2.0, 1.4, 1.15, 1.05, 1.02)[:rounds]:
+        for name in FITTED:
+            lo, hi = BOUNDS[name]
+            for factor in (step, 1 / step):
+                while True:
+                    x = min(hi, max(lo, getattr(k, name) * factor))
+                    if x == getattr(k, name):
+                        break
+                    trial = replace(k, **{name: x})
+                    loss = _loss(rows, trial)
+                    if loss >= best:
+                        break
+                    k, best = trial, loss
+    return k
+
+
+@dataclass(frozen=True)
+class Fit:
+    """A calibration to a user's rows: the coefficients before and after, and the errors."""
+
+    before: phases.Coefficients
+    after: phases.Coefficients
+    rows: list
+    error_before: float  # median |log ratio| as a fraction
+    error_after: float
+
+    def moved(self) -> dict:
+        """Each fitted coefficient: (before, after)."""
+        return {n: (getattr(self.before, n), getattr(self.after, n)) for n in FITTED}
+
+    def to_dict(self) -> dict:
+        """JSON-ready: rows, median errors before and after, each coefficient before, after and their ratio."""
+        return {"rows": len(self.rows), "median_error_before": round(self.error_before, 4),
+                "median_error_after": round(self.error_after, 4),
+                "coefficients": {n: {"before": b, "after": a, "ratio": round(a / b, 4)} for n, (b, a) in self.moved().items()}}
+
+    def describe(self) -> str:
+        """The fit in a few lines of text."""
+        lines = [f"fitted to {len(self.rows)} measurement(s): median error {self.error_before:.0%} before, "
+                 f"{self.error_after:.0%} after"]
+        for n, (b, a) in self.moved().items():
+            lines.append(f"  {n:<28} {b:.4g} -> {a:.4g}  ({a / b:.2f}x)")
+        if len(self.rows) < len(FITTED):
+            lines.append(f"  note: {len(self.rows)} rows for {len(FITTED)} coefficients: the fit is not unique; "
+                         "rows at small and large batches and short and long prompts pin it down")
+        return "\n".join(lines)
+
+
+def _median_error(rows, k) -> float:
+    with phases.fitted(k):
+        return float(np.median([abs(math.log(predict(m) / m.measured)) for m in rows]))
+
+
+def read_rows(path) -> list[Measurement]:
+    """The measurements of a user's CSV (see the module docstring)."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError("file", f"cannot read {str(path)!r}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise InputError("file", f"{str(path)!r} is not a text CSV file") from None
+    reader = csv.DictReader(text.splitlines())
+    out = []
+    for i, v in enumerate(reader, start=2):
+        if not any((x or "").strip() for x in v.values()):
+            continue
+        if i == 2 and not (v.get("name") or "").strip() and (v.get("chips") or "").strip() == "chip":
+            continue  # the units row of the project's own files (data/serving_calibration.csv)
+        out += _measurements({k.strip(): (x or "").strip() for k, x in v.items() if k}, f"{p.name}, row {i}")
+    if not out:
+        raise InputError("file", f"{str(path)!r} has no measurement rows (a header row, then one row per setup)")
+    return out
+
+
+def calibrate(path) -> Fit:
+    """Fit the serving efficiencies to the measurements in the CSV at ``path``; checks every row runs first."""
+    rows = read_rows(path)
+    for m in rows:
+        predict(m)  # an unknown model, chip or layout is the user's one-line error, before any fitting
+    before = phases.coefficients()
+    after = fit(rows, before)
+    return Fit(before, after, rows, _median_error(rows, before), _median_error(rows, after))
+
+
+__all__ = ["Measurement", "Comparison", "Fit", "published", "compare", "fit", "calibrate", "read_rows", "fields"]

@@ -1,0 +1,45 @@
+"""What serving costs per token: the chip-hour price (the same price data as training) and the power
+drawn at the chip's load in each phase, not its TDP.
+
+    $ per token       price per chip-hour x chip-seconds the phase spends per token
+    energy per token  TDP x load power fraction (prefill, decode) x PUE x chip-seconds per token
+                                                        [Patel2024] sec. III (Splitwise: power by phase)
+    blend             (3 input + 1 output) / 4, Artificial Analysis's 3:1 blended price
+"""
+
+from __future__ import annotations
+
+from calc import data, prices
+from calc.errors import InputError
+from calc.reader import read_value
+
+
+def chip_price(hw: data.Hardware, price=None) -> tuple[float | None, str]:
+    """USD per chip-hour and where it comes from: the given ``price``, else the training default
+    (``calc.prices.default_price``: the big cloud listing the chip cheapest, on demand); None with
+    the reason when the chip has no public price."""
+    if price is not None:
+        q = read_value("price", price)
+        return q.m_as("USD/chip/hour"), "given"
+    p = prices.default_price(hw)
+    if p is None:
+        return None, prices.no_price_message(hw)
+    return p.price.m_as("USD/chip/hour"), prices.price_basis(p)
+
+
+def tdp(hw: data.Hardware) -> float | None:
+    """The chip's TDP in W, or None when data/hardware.csv has none."""
+    return None if hw.tdp is None else hw.tdp.m_as("W/chip")
+
+
+def defaults(pue=None, carbon_intensity=None) -> tuple[float, float]:
+    """PUE and grid intensity (kg CO2e per kWh), given or the project defaults (data/defaults.csv)."""
+    d = data.defaults()
+    p = read_value("pue", pue).m_as("") if pue is not None else d["pue"].value.m_as("")
+    if carbon_intensity is not None:
+        c = read_value("carbon_intensity", carbon_intensity).m_as("kg/kWh")
+    else:
+        c = d["carbon_intensity"].value.m_as("kg/kWh")
+    if not 1 <= p <= 3:
+        raise InputError("pue", f"expected a PUE from 1 to 3, got {p:g}")
+    return p, c

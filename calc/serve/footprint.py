@@ -1,0 +1,91 @@
+"""What serving keeps in memory and reads each step: weights by precision, the KV cache per token,
+and the experts a batch actually touches.
+
+    KV cache per token   MHA/GQA: 2 layers kv_heads head_dim bytes (keys and values)  [Pope2022] sec. 3.1
+                         MLA: layers (kv_lora_rank + qk_rope_head_dim) bytes (one latent and the
+                         shared rotary key, cached once for all heads)          [DeepSeekAI2024b] sec. 2.1
+                         sliding window: the layers with a window cache at most ``window`` tokens
+    weights              params x bytes per weight (16, 8 or 4 bits; 4-bit formats carry a scale
+                         per group, not counted)                                 [Frantar2022], [Lin2024]
+    experts touched      E (1 - (1 - k/E)^n): the expected distinct experts that n tokens routed
+                         top-k uniformly over E experts reach          (balls into bins; [Fedus2022] sec. 2.2)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from calc.architecture import Transformer
+from calc.errors import InputError
+
+# bytes per weight, and the precision of the matmul that uses it (None: the chip's 16-bit one).
+# fp8/int8 multiply in 8 bits where the chip has the peak; int4 (AWQ, GPTQ) is weight-only: dequantised
+# to 16 bits in the kernel [Lin2024]; fp4 multiplies in 8 bits here, data/hardware.csv has no FP4 peak.
+WEIGHT_PRECISIONS = {"bf16": (2.0, None), "fp16": (2.0, None), "fp8": (1.0, "fp8"), "int8": (1.0, "int8"),
+                     "fp4": (0.5, "fp8"), "int4": (0.5, None)}
+KV_PRECISIONS = {"bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0}
+
+
+def weight_bytes(precision: str) -> float:
+    """Bytes per weight at ``precision`` (a key of ``WEIGHT_PRECISIONS``).
+
+    >>> weight_bytes("fp8"), weight_bytes("int4")
+    (1.0, 0.5)
+    """
+    if precision not in WEIGHT_PRECISIONS:
+        raise InputError("precision", f"expected one of {', '.join(WEIGHT_PRECISIONS)}, got {precision!r}")
+    return WEIGHT_PRECISIONS[precision][0]
+
+
+def kv_bytes(precision: str) -> float:
+    """Bytes per cached key or value element at ``precision`` (a key of ``KV_PRECISIONS``)."""
+    if precision not in KV_PRECISIONS:
+        raise InputError("kv_precision", f"expected one of {', '.join(KV_PRECISIONS)}, got {precision!r}")
+    return KV_PRECISIONS[precision]
+
+
+def kv_elements_per_token_layer(model: Transformer) -> int:
+    """Cached elements per token and layer: 2 kv_heads head_dim, or the MLA latent plus rotary key.
+
+    >>> from calc.architecture import lookup
+    >>> kv_elements_per_token_layer(lookup("Llama 3 70B")), kv_elements_per_token_layer(lookup("DeepSeek-V3"))
+    (2048, 576)
+    """
+    if model.kv_lora_rank is not None:
+        return model.kv_lora_rank + model.qk_rope_head_dim
+    return 2 * model.kv * model.head_width
+
+
+def kv_cache_per_token(model: Transformer, precision: str = "bf16") -> float:
+    """Bytes of KV cache per token of context, all layers [Pope2022] sec. 3.1.
+
+    .. math:: 2 L n_{kv} d_{head} b \\quad\\text{(MHA, GQA)}, \\qquad L (r_{kv} + d_{rope}) b \\quad\\text{(MLA)}
+
+    Examples
+    --------
+    >>> from calc.architecture import lookup
+    >>> kv_cache_per_token(lookup("Llama 3 70B"))   # 2 x 80 x 8 x 128 x 2
+    327680.0
+    """
+    return model.layers * kv_elements_per_token_layer(model) * kv_bytes(precision)
+
+
+def cached_tokens(context, window: int | None, window_layers: int, layers: int):
+    """Average cached tokens per layer for ``context`` tokens of a sequence when ``window_layers`` of
+    the ``layers`` keep only the last ``window`` tokens (Mistral 7B: all; Gemma 2: every other one)."""
+    if window is None or window_layers == 0:
+        return context
+    share = window_layers / layers
+    return (1 - share) * context + share * np.minimum(context, window)
+
+
+def experts_touched(tokens, experts: int, per_token: int):
+    """Expected distinct experts that ``tokens`` tokens reach, each routed to ``per_token`` of
+    ``experts`` uniformly: E (1 - (1 - k/E)^n). One token touches k; many touch all E.
+
+    >>> round(float(experts_touched(1, 256, 8)), 6), round(float(experts_touched(1000, 256, 8)), 1)
+    (8.0, 256.0)
+    """
+    if experts <= 1:
+        return np.ones_like(np.asarray(tokens, dtype=float))
+    return experts * (1.0 - (1.0 - per_token / experts) ** np.asarray(tokens, dtype=float))

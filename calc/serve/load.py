@@ -1,0 +1,239 @@
+"""The serving load: a batch, a steady concurrency, the saturating throughput, or the best layout
+under latency limits; and the throughput-latency frontier over batch sizes.
+
+    static batch B     TTFT = prefill(B I);  TPOT = decode(B);  throughput = B O / (TTFT + (O - 1) TPOT)
+    concurrency C      continuous batching [Yu2022] (Orca): each step decodes C sequences and carries
+                       C I / O prompt tokens of the requests that join (chunked prefill [Agrawal2024]):
+                       TPOT = decode(C) + prefill(C I / O);  TTFT = TPOT + prefill(I);
+                       throughput = C O / (TTFT + (O - 1) TPOT)
+    saturating         the concurrency the memory allows, as a throughput benchmark runs
+    limits             the layout and concurrency with the most tokens/s per chip whose TTFT and TPOT
+                       stay within the limits (MLPerf Inference's server and interactive constraints
+                       are p99s; the model's figures are steady-state, with no queueing tail, so a
+                       limit here is met on average and a p99 needs headroom)
+
+Decode reads a cache of I + O/2 tokens per sequence on average; memory holds I + O per sequence.
+Concurrency and batch count all sequences in flight over all replicas, spread evenly.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from calc import data
+from calc.architecture import Transformer, lookup
+from calc.errors import InputError
+from calc.serve import cost, footprint, phases
+from calc.serve.phases import Layout
+from calc.serve.terms import Rates, rates
+from calc.units import parse_quantity
+
+# decode attention kernels: "grouped" reads each cached key/value head once per step (TensorRT-LLM's XQA from
+# v0.8, FlashInfer, vLLM's paged attention for GQA); "per-head" once per query head (TensorRT-LLM before v0.8:
+# XQA gave Llama 2 70B 2.4x the throughput on one H200, docs/source/blogs/XQA-kernel.md)
+ATTENTION_KERNELS = {"grouped": None, "per-head": None}
+LIMITED = {"weights": "memory bandwidth (weights)", "kv cache": "memory bandwidth (KV cache)",
+           "compute": "compute", "communication": "communication", "overhead": "fixed overheads"}
+
+
+@dataclass(frozen=True)
+class Setup:
+    """Everything one prediction needs, resolved and checked once: plain floats and ints."""
+
+    model: Transformer
+    shape: phases.Shape
+    hardware: data.Hardware
+    rates: Rates
+    layout: Layout
+    chips: int
+    precision: str
+    kv_precision: str
+    weight_bytes: float
+    kv_bytes: float
+    input_tokens: int
+    output_tokens: int
+    window: int | None
+    window_layers: int
+    price: float | None  # USD/chip/hour
+    price_basis: str
+    pue: float
+    carbon_intensity: float  # kg/kWh
+    attention_kernel: str = "grouped"  # "per-head": a decode kernel that reads each key/value head once per query head
+
+    @property
+    def kv_reads(self) -> float:
+        """Reads of each cached key and value per decode step (see ATTENTION_KERNELS)."""
+        if self.attention_kernel == "grouped" or self.shape.latent:
+            return 1.0
+        return self.shape.heads / self.shape.kv_heads
+
+    @property
+    def replicas(self) -> int:
+        """Replicas of the model over the chips."""
+        return self.chips // self.layout.chips
+
+    def cached(self, tokens):
+        """Cached tokens per layer for ``tokens`` of a sequence, sliding windows applied."""
+        return footprint.cached_tokens(tokens, self.window, self.window_layers, self.shape.layers)
+
+    def max_concurrency(self) -> int:
+        """Sequences in flight that the memory of all replicas holds."""
+        per = phases.max_concurrency(self.shape, self.layout, self.rates, self.weight_bytes, self.kv_bytes,
+                                     self.cached(self.input_tokens + self.output_tokens))
+        return int(max(per, 0)) * self.replicas
+
+
+def evaluate(s: Setup, concurrency, mode: str) -> dict:
+    """Every output as float arrays over ``concurrency`` (all replicas), for ``mode`` "batch" or
+    "continuous": ttft, tpot (s), per_chip, total (output token/s), per_user, usd_in, usd_out
+    (USD per token), joule_in, joule_out (J per token), and the parts of each phase."""
+    k = phases.coefficients()
+    c = np.asarray(concurrency, dtype=float) / s.replicas  # per replica
+    prompt, gen = float(s.input_tokens), float(s.output_tokens)
+    lay, sh, r = s.layout, s.shape, s.rates
+    dec = phases.decode_step(sh, lay, r, s.weight_bytes, s.kv_bytes, c, s.cached(prompt + gen / 2), s.kv_reads)
+    if mode == "batch":
+        pre = phases.prefill(sh, lay, r, s.weight_bytes, c * prompt, prompt)
+        ttft, tpot = pre["total"], dec["total"]
+        prefill_per_token = pre["total"] / (c * prompt)
+    else:
+        pre = phases.prefill(sh, lay, r, s.weight_bytes, c * prompt / gen, prompt, weights=False)
+        alone = phases.prefill(sh, lay, r, s.weight_bytes, prompt, prompt)["total"]
+        tpot = dec["total"] + pre["total"]
+        ttft = tpot + alone
+        prefill_per_token = pre["total"] / (c * prompt / gen)
+    decode_per_token = dec["total"] / c
+    per_replica = c * gen / (ttft + (gen - 1) * tpot)
+    chips = lay.chips  # chip-seconds per token of a replica
+    watts = cost.tdp(s.hardware)
+    out = {"ttft": ttft, "tpot": tpot, "total": per_replica * s.replicas, "per_chip": per_replica / chips,
+           "per_user": 1.0 / tpot, "decode": dec, "prefill": pre,
+           "chip_s_in": chips * prefill_per_token, "chip_s_out": chips * decode_per_token}
+    if s.price is not None:
+        out["usd_in"] = s.price / 3600 * out["chip_s_in"]
+        out["usd_out"] = s.price / 3600 * out["chip_s_out"]
+    if watts is not None:
+        out["joule_in"] = watts * k.load_power_fraction_prefill * s.pue * out["chip_s_in"]
+        out["joule_out"] = watts * k.load_power_fraction_decode * s.pue * out["chip_s_out"]
+    return out
+
+
+def limited_by(parts: dict, index=None) -> str:
+    """The part that takes the most time in a phase (at ``index`` of the arrays)."""
+    vals = {n: float(np.asarray(v).reshape(-1)[0 if index is None else index]) for n, v in parts.items() if n != "total"}
+    return LIMITED[max(vals, key=vals.get)]
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def _whole(name: str, value, least: int = 1, unit: str | None = None) -> int:
+    if unit is not None and not isinstance(value, (int, np.integer)):
+        q = parse_quantity(value, name, unit, bare_ok=True)
+        value = q.m_as(unit)
+        if not float(value).is_integer():
+            raise InputError(name, f"expected a whole number of {unit}s, got {value:g}")
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
+        raise InputError(name, f"expected a whole number >= {least}, got {value!r:.40}")
+    return int(value)
+
+
+def _precision(name: str, value, table: dict) -> str:
+    if not isinstance(value, str) or value.lower() not in table:
+        raise InputError(name, f"expected one of {', '.join(table)}, got {value!r:.40}")
+    return value.lower()
+
+
+def setup(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, attention_data_parallel=False,
+          precision=None, kv_precision=None, input_tokens=1000, output_tokens=1000, window=None, window_layers=None,
+          price=None, pue=None, carbon_intensity=None, attention_kernel="grouped") -> Setup:
+    """Resolve and check every input once (see ``calc.serve``); the layout search fills tensor=None."""
+    m = lookup(model)
+    hw = hardware if isinstance(hardware, data.Hardware) else data.hardware(hardware)
+    n = _whole("chips", chips, unit="chip")
+    prec = _precision("precision", precision or hw.default_precision, footprint.WEIGHT_PRECISIONS)
+    compute = footprint.WEIGHT_PRECISIONS[prec][1]
+    compute = compute if compute in hw.peaks else hw.default_precision
+    kvp = _precision("kv_precision", kv_precision or ("fp16" if prec == "fp16" else "bf16"), footprint.KV_PRECISIONS)
+    if hw.memory_bandwidth is None or hw.memory is None:
+        raise InputError("hardware", f"data/hardware.csv has no memory size or bandwidth for {hw.name}")
+    n_in = _whole("input_tokens", input_tokens, unit="token")
+    n_out = _whole("output_tokens", output_tokens, unit="token")
+    if window is not None:
+        window = _whole("window", window)
+    wl = m.layers if window is not None and window_layers is None else _whole("window_layers", window_layers or 0, 0)
+    if wl > m.layers:
+        raise InputError("window_layers", f"expected at most the model's {m.layers} layers, got {wl}")
+    usd, basis = cost.chip_price(hw, price)
+    p, ci = cost.defaults(pue, carbon_intensity)
+    P = _whole("pipeline", pipeline)
+    if P > m.layers:
+        raise InputError("pipeline", f"expected at most the model's {m.layers} layers, got {P}")
+    if n % P:
+        raise InputError("pipeline", f"{P} pipeline stages do not divide the {n} chips")
+    T = None if tensor is None else _whole("tensor", tensor)
+    adp = attention_data_parallel
+    if not isinstance(adp, bool):
+        raise InputError("attention_data_parallel", f"expected true or false, got {adp!r:.40}")
+    base = Setup(m, phases.shape(m), hw, rates(hw, compute), Layout(T or 1, P, 1, adp), n, prec, kvp,
+                 footprint.weight_bytes(prec), footprint.kv_bytes(kvp), n_in, n_out, window, wl, usd, basis, p, ci,
+                 _precision("attention_kernel", attention_kernel, ATTENTION_KERNELS))
+    if T is None:
+        return base
+    return _with_layout(base, T, P, expert, adp)
+
+
+def _with_layout(s: Setup, T: int, P: int, expert, adp: bool) -> Setup:
+    if s.chips % (T * P):
+        raise InputError("tensor", f"tensor x pipeline = {T * P} chips must divide the {s.chips} chips "
+                                   "(each replica takes tensor x pipeline chips)")
+    if P > s.shape.layers:
+        raise InputError("pipeline", f"expected at most the model's {s.shape.layers} layers, got {P}")
+    experts = s.shape.experts
+    if expert is None:
+        E = math.gcd(T, experts) if s.shape.moe_layers else 1
+    else:
+        E = _whole("expert", expert)
+        if T % E:
+            raise InputError("expert", f"expert-parallel groups ({E}) must divide the tensor-parallel chips ({T})")
+        if E > 1 and not s.shape.moe_layers:
+            raise InputError("expert", f"the model has no experts; expert parallelism {E} needs a mixture of experts")
+        if E > 1 and experts % E:
+            raise InputError("expert", f"{E} expert-parallel groups do not divide the model's {experts} experts")
+    if adp and not s.shape.moe_layers:
+        raise InputError("attention_data_parallel", "attention data parallelism sits beside expert-parallel MoE "
+                                                    "layers; this model has no experts (use more replicas instead)")
+    from dataclasses import replace
+    return replace(s, layout=Layout(T, P, E, adp))
+
+
+def layouts(s: Setup, expert=None) -> list[Setup]:
+    """The layouts tried when tensor is not given: every tensor size dividing chips / pipeline whose
+    weights fit, with ``expert`` groups (default: expert parallel over the same chips for MoE)."""
+    out = []
+    P = s.layout.pipeline
+    if expert is not None or s.layout.attention_data_parallel:  # an impossible choice says so, whatever the tensor
+        _with_layout(s, s.chips // P, P, None if expert is None or s.chips // P % expert else expert,
+                     s.layout.attention_data_parallel)
+    for T in range(1, s.chips // P + 1):
+        if (s.chips // P) % T:
+            continue
+        try:
+            cand = _with_layout(s, T, P, expert, s.layout.attention_data_parallel)
+        except InputError:
+            continue
+        if cand.max_concurrency() >= cand.replicas:
+            out.append(cand)
+    return out
+
+
+def weights_message(s: Setup) -> str:
+    """Why a layout holds no sequence: the weights per chip against the chip's memory, and what to change."""
+    w = phases.weights_per_chip(s.shape, s.layout, s.weight_bytes) / 1e9
+    return (f"the weights take {w:.1f} GB per chip at {s.precision} with tensor {s.layout.tensor} x pipeline "
+            f"{s.layout.pipeline}, and the {s.hardware.name} has {s.rates.capacity / 1e9:.0f} GB with room left "
+            "for no sequence; give more chips, more --tensor or --pipeline, or a smaller --precision")

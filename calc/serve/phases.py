@@ -1,0 +1,260 @@
+"""The two phases of serving on one replica, as arrays over batch sizes: prefill and decode.
+
+    prefill   the training forward pass over the prompt tokens (compute-bound): every matmul at the
+              chip's measured best rate (x prefill_matmul_efficiency), the causal attention core
+              at the fused-attention rate, two tensor-parallel all-reduces per layer
+                                                                     [Pope2022] sec. 3, [Narayanan2021] sec. 3.2
+    decode    one token per sequence per step (memory-bound): the weights the step touches and
+              the KV cache of every sequence read at the achievable bandwidth, each a roofline
+              against its FLOP; two all-reduces per layer; a fixed cost per layer and per step
+                                                                     [Pope2022] sec. 3.1, [Chen2022] (kipply)
+    MoE       only the experts the step's tokens reach are read: E (1 - (1 - k/E)^n)
+    layout    tensor T chips share each layer, pipeline P stages share the layers; expert parallel
+              groups split the experts inside the T chips (bytes per chip are the same when the
+              load balances); attention data parallel replicates attention and the dense layers on
+              each of the T chips, each with 1/T of the sequences and its own KV cache, the MoE
+              layers all-gathering and reduce-scattering the tokens [DeepSeekAI2024] sec. 3.4
+
+Everything inside is plain floats and numpy arrays; ``calc.serve`` builds the Quantities.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from calc import data
+from calc.architecture import Transformer
+from calc.serve import footprint
+from calc.serve.terms import Rates, all_reduce_time, matmul_time, send_latency
+
+ACTIVATION_BYTES = 2.0  # activations travel in 16 bits between layers and chips
+
+
+@dataclass(frozen=True)
+class Coefficients:
+    """The serving-only coefficients of data/serving_coefficients.csv, typed."""
+
+    decode_bandwidth_efficiency: float
+    decode_step_overhead: float  # s
+    decode_layer_overhead: float  # s
+    prefill_matmul_efficiency: float
+    kv_memory_fraction: float
+    load_power_fraction_prefill: float
+    load_power_fraction_decode: float
+    blend_input_per_output: float
+
+
+_OVERRIDE: list[Coefficients] = []  # set only inside ``fitted`` (calibration), innermost last
+
+
+def coefficients() -> Coefficients:
+    """The sourced serving coefficients (data/serving_coefficients.csv), or those a calibration is trying."""
+    return _OVERRIDE[-1] if _OVERRIDE else _sourced()
+
+
+class fitted:
+    """``with fitted(coefficients):`` predictions use ``coefficients`` instead of the sourced ones."""
+
+    def __init__(self, k: Coefficients):
+        self.k = k
+
+    def __enter__(self):
+        _OVERRIDE.append(self.k)
+        return self.k
+
+    def __exit__(self, *exc):
+        _OVERRIDE.pop()
+
+
+@lru_cache(maxsize=1)
+def _sourced() -> Coefficients:
+    k = data.serving_coefficients()
+    return Coefficients(**{n: float(k[n].m_as("s") if k[n].check("[time]") else k[n].magnitude)
+                           for n in Coefficients.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How one replica spreads over its chips: tensor x pipeline chips."""
+
+    tensor: int = 1
+    pipeline: int = 1
+    expert: int = 1
+    attention_data_parallel: bool = False
+
+    @property
+    def chips(self) -> int:
+        """Chips of one replica: tensor x pipeline."""
+        return self.tensor * self.pipeline
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What serving needs of a model, as floats: parameter groups and attention widths."""
+
+    layers: int
+    d_model: int
+    heads: int
+    qk_dim: int
+    v_dim: int
+    dense: float  # params every token uses in every step: attention, dense feed-forward, shared experts, norms, router
+    unembedding: float  # params of the output layer, read every step
+    embedding: float  # params of the input embedding (held, rows read only)
+    expert: float  # params of one routed expert in one layer
+    experts: int
+    per_token: int
+    moe_layers: int
+    kv_elements: int  # cached elements per token and layer
+    latent: bool  # MLA: the latent is shared by all heads (replicated over tensor-parallel ranks)
+    kv_heads: int
+    attention_width: int  # per head and cached token, the FLOP-carrying width of scores + values in decode
+
+
+@lru_cache(maxsize=1024)
+def shape(model: Transformer) -> Shape:
+    """The parameter groups of ``model`` that serving reads differently."""
+    bk = {k: v.m_as("param") for k, v in model.breakdown().items()}
+    routed = bk.get("routed experts", 0.0)
+    unemb = bk.get("unembedding", 0.0) or bk.get("embedding", 0.0)  # tied: the embedding is read as the output layer
+    embedding = bk.get("embedding", 0.0) if "unembedding" in bk else 0.0
+    dense = model.params().m_as("param") - routed - embedding - bk.get("unembedding", 0.0)
+    latent = model.kv_lora_rank is not None
+    if latent:  # absorbed MLA decode: scores over latent + rotary key, values over the latent [DeepSeekAI2024b] sec. 2.1
+        width = 2 * model.kv_lora_rank + model.qk_rope_head_dim
+    else:
+        width = model.qk_dim + model.v_dim
+    return Shape(
+        layers=model.layers, d_model=model.d_model, heads=model.heads, qk_dim=model.qk_dim, v_dim=model.v_dim,
+        dense=dense, unembedding=unemb, embedding=embedding,
+        expert=routed / (model.experts * model.moe_layers) if model.moe_layers else 0.0,
+        experts=model.experts, per_token=model.experts_per_token, moe_layers=model.moe_layers,
+        kv_elements=footprint.kv_elements_per_token_layer(model), latent=latent, kv_heads=model.kv,
+        attention_width=width)
+
+
+# --------------------------------------------------------------------------- memory
+
+
+def weights_per_chip(s: Shape, lay: Layout, weight_bytes: float) -> float:
+    """Bytes of weights each chip holds: dense parts split T ways (replicated under attention data
+    parallelism), experts split over the T chips, layers over P stages."""
+    dense_split = 1 if lay.attention_data_parallel else lay.tensor
+    routed = s.expert * s.experts * s.moe_layers
+    return weight_bytes * ((s.dense + s.unembedding + s.embedding) / dense_split + routed / lay.tensor) / lay.pipeline
+
+
+def kv_per_token_chip(s: Shape, lay: Layout, kv_bytes: float) -> float:
+    """Bytes of KV cache per token of one sequence on a chip that holds that sequence: heads split
+    over T (a key/value head is copied when T exceeds the heads); the MLA latent copied on every
+    rank; under attention data parallelism the whole cache, on one chip."""
+    if lay.attention_data_parallel or s.latent:
+        share = 1.0
+    else:
+        share = max(1.0 / lay.tensor, 1.0 / s.kv_heads)
+    return s.kv_elements * share * kv_bytes * s.layers / lay.pipeline
+
+
+def max_concurrency(s: Shape, lay: Layout, r: Rates, weight_bytes: float, kv_bytes: float, cached) -> np.ndarray:
+    """Sequences of ``cached`` tokens each that one replica's memory holds (may be 0 or negative
+    when the weights alone do not fit): the KV share of the memory left after the weights
+    (data/serving_coefficients.csv kv_memory_fraction)."""
+    free = coefficients().kv_memory_fraction * (r.capacity - weights_per_chip(s, lay, weight_bytes))
+    per_seq = kv_per_token_chip(s, lay, kv_bytes) * np.asarray(cached, dtype=float)
+    per_chip = np.floor(free / per_seq)
+    return per_chip * (lay.tensor if lay.attention_data_parallel else 1)
+
+
+# --------------------------------------------------------------------------- time
+
+
+def decode_step(s: Shape, lay: Layout, r: Rates, weight_bytes: float, kv_bytes: float, batch, context,
+                kv_reads: float = 1.0) -> dict:
+    """Seconds of one decode step of a replica carrying ``batch`` sequences of ``context`` cached
+    tokens on average, by part (arrays over ``batch``): {"weights", "kv cache", "compute",
+    "communication", "overhead"} plus "total". Pipeline stages each carry 1/P of the batch in turn.
+    ``kv_reads``: times each cached key and value is read per step (1 with a grouped-query decode
+    kernel; heads / kv_heads with a kernel that reads them once per query head)."""
+    k = coefficients()
+    b = np.asarray(batch, dtype=float) / lay.pipeline  # sequences of one micro-batch (P in flight)
+    bw = r.memory_bandwidth * k.decode_bandwidth_efficiency
+    layers = s.layers / lay.pipeline
+    T = lay.tensor
+    adp = lay.attention_data_parallel
+    dense_split = 1 if adp else T
+    b_attn = b / T if adp else b  # sequences whose attention and dense layers run on each chip
+
+    # dense weights (attention, dense feed-forward, shared experts, output layer): one roofline
+    dense_params = (s.dense + s.unembedding) / dense_split / lay.pipeline
+    dense_mem = dense_params * weight_bytes / bw
+    dense_flop = 2.0 * dense_params * b_attn / r.matmul
+    # routed experts: the ones the micro-batch's tokens reach, spread over the T chips
+    moe_layers = s.moe_layers / lay.pipeline
+    touched = footprint.experts_touched(b, s.experts, s.per_token) if s.moe_layers else 0.0
+    moe_mem = moe_layers * touched * s.expert * weight_bytes / T / bw
+    moe_flop = 2.0 * moe_layers * s.per_token * s.expert * b / T / r.matmul
+    # attention over the cache: read every cached token once, scores and values against it
+    kv_chip = kv_per_token_chip(s, lay, kv_bytes)
+    heads_chip = s.heads if adp else s.heads / T
+    kv_mem = b_attn * context * kv_chip * kv_reads / bw
+    attn_flop = 2.0 * b_attn * context * heads_chip * s.attention_width * layers / r.attention
+
+    act = b * s.d_model * ACTIVATION_BYTES
+    if adp:  # tokens gathered to the experts and scattered back on each MoE layer
+        comm = moe_layers * 2 * all_reduce_time(r, act, T, factor=1.0)
+    else:
+        comm = 2 * layers * all_reduce_time(r, act, T)
+    comm = comm + (lay.pipeline > 1) * send_latency(r)  # hand-off to the next stage
+    overhead = layers * k.decode_layer_overhead
+
+    weights = np.maximum(dense_mem, dense_flop) * (dense_mem >= dense_flop) + np.maximum(moe_mem, moe_flop) * (moe_mem >= moe_flop)
+    compute = dense_flop * (dense_flop > dense_mem) + moe_flop * (moe_flop > moe_mem) + attn_flop * (attn_flop > kv_mem)
+    kv = kv_mem * (kv_mem >= attn_flop)
+    stage = weights + compute + kv + comm + overhead
+    # P micro-batches each pass the P stages: a token of each sequence every P stage times
+    parts = {"weights": weights * lay.pipeline, "kv cache": kv * lay.pipeline, "compute": compute * lay.pipeline,
+             "communication": comm * lay.pipeline, "overhead": overhead * lay.pipeline + k.decode_step_overhead}
+    parts["total"] = stage * lay.pipeline + k.decode_step_overhead
+    return parts
+
+
+def prefill(s: Shape, lay: Layout, r: Rates, weight_bytes: float, tokens, prompt: float, *, weights: bool = True) -> dict:
+    """Seconds of the forward pass over ``tokens`` prompt tokens (arrays), made of sequences of
+    ``prompt`` tokens, by part {"compute", "weights", "communication", "overhead", "total"}.
+    ``weights`` False: the tokens ride in a decode step that reads the weights anyway (chunked prefill)."""
+    k = coefficients()
+    n = np.asarray(tokens, dtype=float)
+    T = lay.tensor
+    adp = lay.attention_data_parallel
+    dense_split = 1 if adp else T
+    n_attn = n / T if adp else n
+    layers = s.layers / lay.pipeline
+    moe_layers = s.moe_layers / lay.pipeline
+    rate = r.matmul * k.prefill_matmul_efficiency
+    bw = r.streaming_bandwidth
+    dense_params = s.dense / dense_split / lay.pipeline
+    flop = 2.0 * dense_params * n_attn + 2.0 * moe_layers * s.per_token * s.expert * n / T
+    wbytes = (dense_params + moe_layers * s.expert * footprint.experts_touched(n, s.experts, s.per_token) / T) * weight_bytes
+    if not weights:
+        wbytes = 0.0 * wbytes
+    matmuls = matmul_time(r, flop, wbytes, bw, rate)
+    # causal attention core: per sequence and layer, prompt^2 / 2 score and value products per head
+    heads_chip = s.heads if adp else s.heads / T
+    attn = n_attn * prompt * heads_chip * (s.qk_dim + s.v_dim) * layers / r.attention
+    act = n * s.d_model * ACTIVATION_BYTES
+    if adp:
+        comm = moe_layers * 2 * all_reduce_time(r, act, T, factor=1.0)
+    else:
+        comm = 2 * layers * all_reduce_time(r, act, T)
+    overhead = np.zeros_like(n)  # riding in a decode step: that step pays the fixed costs
+    # the prompt passes the P stages one after the other: the stage times add up to the whole model
+    P = lay.pipeline
+    compute = np.where(flop / rate >= wbytes / bw, matmuls, 0.0) + attn
+    wread = np.where(flop / rate >= wbytes / bw, 0.0, matmuls)
+    if weights:  # a pass of its own: the engine's fixed costs of a step (launches, scheduling, the first token)
+        overhead = overhead + layers * k.decode_layer_overhead + k.decode_step_overhead / P
+    parts = {"compute": compute * P, "weights": wread * P, "communication": comm * P, "overhead": overhead * P}
+    parts["total"] = (matmuls + attn + comm + overhead) * P
+    return parts

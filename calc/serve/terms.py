@@ -1,0 +1,94 @@
+"""The chip's terms that serving shares with training: rates, collective time, achievable bandwidth.
+
+The one door from the serving model to the performance model of the chip (``calc.perf``): the chip
+object (``calc.perf.system.build_chip``: the measured best matmul rate, the fused-attention rate,
+the fast-link and network bandwidths at their achievable share, from ``data/hardware.csv`` and
+``data/step_coefficients.csv``) and the collectives (``calc.perf.collectives``). Nothing is
+re-derived here; serving's own coefficients (the share of the memory bandwidth decode kernels reach,
+fixed costs per step and layer) are in ``data/serving_coefficients.csv``.
+
+The serving model works on numpy arrays of sizes (one per batch size of a frontier): the perf
+model's terms take one size at a time, so this file lifts them to arrays. A collective's time is
+affine in its bytes (a latency plus bytes over a rate, [Isaev2023]), so two evaluations give its line
+for every size at once; a matmul streaming its weights is the roofline max(FLOP / R, bytes / B) of
+the chip's rates ([Williams2009]; ``calc.perf.kernels.matmul_time`` adds wave quantization and a
+kernel overhead per product, which serving counts per layer in ``decode_layer_overhead``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from calc import data
+from calc.errors import InputError
+from calc.perf import collectives
+from calc.perf.system import Chip, build_chip
+
+
+@dataclass(frozen=True)
+class Rates:
+    """What serving reads of a chip, as plain floats (FLOP/s, byte/s, bytes), with the chip object."""
+
+    chip: Chip
+    matmul: float  # best matmul rate at the weights' compute precision, FLOP/s
+    attention: float  # fused attention kernel rate, FLOP/s
+    memory_bandwidth: float  # peak memory bandwidth, byte/s (serving applies its own achievable share)
+    streaming_bandwidth: float  # what streaming kernels reach (the perf model's achievable bandwidth), byte/s
+    chips_per_node: int
+    capacity: float  # memory per chip, bytes
+
+    @property
+    def name(self) -> str:
+        """The chip's name in data/hardware.csv."""
+        return self.chip.name
+
+
+def rates(hardware: data.Hardware, precision: str) -> Rates:
+    """The perf model's chip ``hardware`` with matmuls at ``precision`` (a key of the chip's peaks).
+
+    >>> r = rates(data.hardware("H100 SXM5"), "bf16")
+    >>> round(r.memory_bandwidth / 1e12, 2)
+    3.35
+    """
+    return _rates(hardware.name, precision)
+
+
+@lru_cache(maxsize=256)
+def _rates(name: str, precision: str) -> Rates:
+    hardware = data.hardware(name)
+    if hardware.memory is None or hardware.memory_bandwidth is None:
+        raise InputError("hardware", f"data/hardware.csv has no memory size or bandwidth for {hardware.name}")
+    chip = build_chip(hardware, precision)
+    return Rates(chip=chip, matmul=chip.matmul_rate, attention=chip.attention_rate,
+                 memory_bandwidth=hardware.memory_bandwidth.m_as("byte/s/chip"),
+                 streaming_bandwidth=chip.memory_bandwidth, chips_per_node=chip.chips_per_node,
+                 capacity=chip.capacity)
+
+
+def matmul_time(r: Rates, flop, nbytes, bandwidth: float, rate: float | None = None):
+    """Seconds of matrix products doing ``flop`` while streaming ``nbytes`` (arrays): the roofline
+    max(FLOP / rate, bytes / bandwidth) [Williams2009], the rate the chip's measured best, the
+    bandwidth what the caller's kernels reach."""
+    return np.maximum(flop / (rate or r.matmul), nbytes / bandwidth)
+
+
+def all_reduce_time(r: Rates, nbytes, group: int, factor: float = 2.0):
+    """Seconds of one all-reduce (``factor`` 2; 1: an all-gather or a reduce-scatter) of ``nbytes``
+    (an array) over ``group`` chips of one replica, ``calc.perf.collectives``' hierarchical rings
+    (the group fills a node before it spans nodes)."""
+    nbytes = np.asarray(nbytes, dtype=float)
+    if group <= 1:
+        return np.zeros_like(nbytes)
+    in_node = collectives.ranks_per_node(group, 1, r.chips_per_node)
+    term = collectives.all_reduce if factor == 2.0 else collectives.all_gather
+    one, two = term(r.chip, 1.0, group, in_node), term(r.chip, 2.0, group, in_node)
+    slope = two - one  # seconds per byte; the rest is the latency of each link kind
+    return (one - slope) + slope * nbytes
+
+
+def send_latency(r: Rates) -> float:
+    """Fixed seconds of a point-to-point send between pipeline stages inside a node."""
+    return collectives.send(r.chip, 0.0, False)

@@ -1,0 +1,63 @@
+"""The Serving page through streamlit.testing: its fields in the URL, its answer, its two charts,
+and what it says for a link it cannot read or a model that does not fit."""
+
+import json
+
+from apppage import open_page
+
+PAGE = "app_pages/serving.py"
+LINK = {"serving.model": "Llama 3 8B", "serving.hardware": "A100 SXM4 80GB", "serving.chips": "2",
+        "serving.tensor": "1", "serving.precision": "bf16", "serving.kv_precision": "bf16",
+        "serving.input_tokens": "512", "serving.output_tokens": "256", "serving.concurrency": "64"}
+
+
+def _url(at) -> dict:
+    return {k: v[0] if isinstance(v, list) else v for k, v in at.query_params.items()}
+
+
+def test_a_shared_link_fills_every_field_and_the_url_keeps_them():
+    at = open_page(PAGE, **LINK)
+    assert not at.warning, [w.value for w in at.warning]
+    assert at.selectbox(key="serving_model").value == "Llama 3 8B"
+    assert at.number_input(key="serving_input").value == 512
+    assert {k: v for k, v in _url(at).items() if k.startswith("serving.")} == LINK
+    labels = [m.label for m in at.metric]
+    assert labels[:2] == ["Time to first token", "Time per output token"]
+    assert "64 requests in flight" in " ".join(m.value for m in at.markdown)
+
+
+def test_a_changed_field_goes_to_the_url():
+    at = open_page(PAGE, **LINK)
+    at.selectbox(key="serving_concurrency").set_value("saturating").run()
+    assert _url(at)["serving.concurrency"] == "saturating"
+    at.number_input(key="serving_chips").set_value(8).run()
+    assert _url(at)["serving.chips"] == "8"
+    assert not at.exception and not at.error
+
+
+def test_two_charts_frontier_and_cost_by_chip():
+    at = open_page(PAGE, **LINK)
+    charts = at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+    assert len(charts) == 2
+    specs = [json.loads(c.proto.spec) for c in charts]
+    text = json.dumps(specs)
+    assert "Output tokens/s per user" in text and "Output tokens/s per chip" in text
+    assert "$ per million tokens" in text
+
+
+def test_defaults_from_the_scenario():
+    at = open_page(PAGE, params="70e9 param", tokens="1.4e12 token", hardware="H100 SXM5", chips="1024")
+    assert at.selectbox(key="serving_model").value in ("Llama 2 70B", "Llama 3 70B", "Chinchilla")
+    assert at.selectbox(key="serving_hw").value == "H100 SXM5"
+    assert at.number_input(key="serving_chips").value == 8  # serving replicas, not the training cluster
+    assert _url(at)["chips"] == "1024"  # the scenario stays in the URL
+
+
+def test_a_bad_link_is_reported_and_a_model_that_does_not_fit_says_why():
+    at = open_page(PAGE, errors_ok=True, **{"serving.chips": "lots", "serving.model": "GPT-5", "serving.colour": "red"})
+    text = " ".join(w.value for w in at.warning).replace("\\", "")  # shown Markdown-escaped
+    for part in ("serving.chips: expected a whole number", "serving.model: expected a published model",
+                 "serving.colour: not a field of this page"):
+        assert part in text
+    at = open_page(PAGE, errors_ok=True, **{"serving.model": "Llama 3.1 405B", "serving.chips": "1"})
+    assert at.error and "weights take" in at.error[0].value

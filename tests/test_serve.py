@@ -1,0 +1,350 @@
+"""Serving: each term alone, the published calibration rows, the doors (Python and command line)."""
+
+import json
+import math
+import time
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import calc
+from calc import data
+from calc.__main__ import main
+from calc.architecture import lookup
+from calc.errors import InputError
+from calc.serve import calibration, footprint, frontier, kv_cache_per_token, load, phases, serve
+
+# --------------------------------------------------------------------------- terms
+
+def test_kv_per_token_gqa_llama3_70b():
+    # 2 (keys and values) x 80 layers x 8 kv heads x 128 x 2 bytes (issue #20)
+    assert kv_cache_per_token("Llama 3 70B").m_as("byte/token") == 2 * 80 * 8 * 128 * 2 == 327_680
+
+
+def test_kv_per_token_mla_deepseek_v3():
+    # one latent (512) and one rotary key (64) per layer, 61 layers, 2 bytes [DeepSeekAI2024] sec. 2.1
+    assert kv_cache_per_token("DeepSeek-V3").m_as("byte/token") == 61 * (512 + 64) * 2
+
+
+def test_kv_per_token_mha_and_8_bit():
+    m = lookup("Llama 2 7B")  # multi-head: 32 layers x 32 heads x 128
+    assert footprint.kv_cache_per_token(m) == 2 * 32 * 32 * 128 * 2
+    assert footprint.kv_cache_per_token(m, "fp8") == footprint.kv_cache_per_token(m) / 2
+
+
+def test_sliding_window_caps_the_cache():
+    assert footprint.cached_tokens(10_000, 4096, 32, 32) == 4096
+    assert footprint.cached_tokens(10_000, 4096, 16, 32) == pytest.approx((10_000 + 4096) / 2)
+    assert footprint.cached_tokens(1000, 4096, 32, 32) == 1000
+
+
+def test_experts_touched():
+    assert footprint.experts_touched(1, 256, 8) == pytest.approx(8)
+    assert footprint.experts_touched(10_000, 256, 8) == pytest.approx(256)
+    n = np.array([1, 2, 8, 64, 512])
+    touched = footprint.experts_touched(n, 256, 8)
+    assert np.all(np.diff(touched) > 0) and np.all(touched <= 256)
+    # two tokens: 8 + 8 x (1 - 8/256) expected distinct experts
+    assert touched[1] == pytest.approx(8 + 8 * (1 - 8 / 256))
+
+
+def _setup(model, hw, tensor=1, **kw):
+    return load.setup(model, hw, tensor, tensor=tensor, **kw)
+
+
+def test_decode_at_batch_1_reads_the_weights():
+    # at batch 1 decode is the weights over the achievable bandwidth (plus the fixed costs)
+    s = _setup("Llama 3 8B", "H100 SXM5", input_tokens=16, output_tokens=16)
+    dec = phases.decode_step(s.shape, s.layout, s.rates, s.weight_bytes, s.kv_bytes, 1, 24)
+    k = phases.coefficients()
+    read = (s.model.params().m_as("param") - s.shape.embedding) * 2 / (3.35e12 * k.decode_bandwidth_efficiency)
+    assert float(dec["weights"]) == pytest.approx(read, rel=1e-9)
+    fixed = 32 * k.decode_layer_overhead + k.decode_step_overhead
+    assert float(dec["total"]) == pytest.approx(read + fixed, rel=0.02)
+
+
+def test_decode_weights_halve_in_8_bits_and_quarter_in_4():
+    times = {}
+    for p in ("bf16", "fp8", "int4"):
+        s = _setup("Llama 3 70B", "H100 SXM5", tensor=4, precision=p)
+        times[p] = float(phases.decode_step(s.shape, s.layout, s.rates, s.weight_bytes, s.kv_bytes, 1, 100)["weights"])
+    assert times["fp8"] == pytest.approx(times["bf16"] / 2)
+    assert times["int4"] == pytest.approx(times["bf16"] / 4)
+
+
+def test_moe_decode_reads_only_touched_experts():
+    s = _setup("DeepSeek-V3", "H200 SXM", tensor=8, precision="fp8")
+    one = float(phases.decode_step(s.shape, s.layout, s.rates, s.weight_bytes, s.kv_bytes, 1, 100)["weights"])
+    many = float(phases.decode_step(s.shape, s.layout, s.rates, s.weight_bytes, s.kv_bytes, 4096, 100)["weights"])
+    # one token: 8 of 256 routed experts; thousands: all of them, about 671B vs 37B parameters read
+    assert 8 < many / one < 25
+
+
+def test_attention_data_parallel_holds_more_mla_sequences():
+    tp = _setup("DeepSeek-V3", "H200 SXM", tensor=8, precision="fp8")
+    adp = load._with_layout(tp, 8, 1, None, True)
+    # the latent is copied on every tensor rank; with attention data parallelism each chip keeps its own
+    assert phases.kv_per_token_chip(tp.shape, tp.layout, 2) == phases.kv_per_token_chip(adp.shape, adp.layout, 2)
+    assert adp.max_concurrency() < 8 * tp.max_concurrency() + 8
+    assert adp.max_concurrency() > 4 * tp.max_concurrency()
+
+
+def test_gqa_kv_split_over_tensor_until_one_head_each():
+    s = _setup("Llama 3 70B", "H100 SXM5", tensor=8)
+    s16 = _setup("Llama 3 70B", "H100 SXM5", tensor=1)
+    assert phases.kv_per_token_chip(s.shape, s.layout, 2) == 327_680 / 8
+    assert phases.kv_per_token_chip(s16.shape, s16.layout, 2) == 327_680
+
+
+def test_tensor_parallel_pays_the_all_reduce():
+    s1 = _setup("Llama 3 70B", "H100 SXM5", tensor=1, precision="int4")
+    s8 = _setup("Llama 3 70B", "H100 SXM5", tensor=8, precision="int4")
+    c1 = phases.decode_step(s1.shape, s1.layout, s1.rates, s1.weight_bytes, s1.kv_bytes, 8, 100)["communication"]
+    c8 = phases.decode_step(s8.shape, s8.layout, s8.rates, s8.weight_bytes, s8.kv_bytes, 8, 100)["communication"]
+    assert float(c1) == 0 and float(c8) > 2 * 80 * 1e-5  # two all-reduces a layer, at least their latency
+
+
+def test_prefill_is_compute_bound_and_attention_grows_with_the_prompt():
+    s = _setup("Llama 3 8B", "H100 SXM5")
+    p = phases.prefill(s.shape, s.layout, s.rates, s.weight_bytes, 8192, 8192)
+    assert float(p["compute"]) > float(p["weights"])
+    short = phases.prefill(s.shape, s.layout, s.rates, s.weight_bytes, 8192, 512)
+    assert float(p["total"]) > float(short["total"])
+
+
+# --------------------------------------------------------------------------- calibration (published before 2025)
+
+COMPARISONS = calibration.compare()
+
+
+@pytest.mark.parametrize("c", COMPARISONS, ids=[c.row.name for c in COMPARISONS])
+def test_calibration_row_within_tolerance(c):
+    # TensorRT-LLM tables published before 2025 (data/serving_calibration.csv); in-sample: the fitted
+    # coefficients come from these rows, so this holds the fit, not the forecast. The widest misses
+    # are Mixtral 8x7B at tensor 8 on H100 (1.6x: expert matmuls split eight ways run below the rate)
+    assert 1 / 1.7 < c.ratio < 1.7, f"{c.row.name}: predicted {c.predicted:.4g}, measured {c.row.measured:.4g}"
+
+
+def test_calibration_median_error():
+    errors = np.array([abs(math.log(c.ratio)) for c in COMPARISONS])
+    assert np.median(errors) < 0.15
+    assert np.mean(errors < math.log(1.25)) > 0.75
+
+
+def test_calibration_rows_are_before_2025():
+    assert all(r["date"].year < 2025 for r in data.serving_calibration())
+
+
+def test_calibrate_moves_toward_users_rows(tmp_path):
+    # an engine twice as slow in decode as the published one: the fit must slow the model down
+    rows = [c for c in COMPARISONS if c.row.metric == "throughput_per_chip" and c.row.batch][:6]
+    f = tmp_path / "rows.csv"
+    lines = ["model,hardware,chips,tensor,precision,kv_precision,input_tokens,output_tokens,batch,throughput_per_chip"]
+    for c in rows:
+        m = c.row
+        lines.append(f"{m.model},{m.hardware},{m.chips},{m.tensor},{m.precision},{m.kv_precision},"
+                     f"{m.input_tokens},{m.output_tokens},{m.batch},{m.measured / 2}")
+    f.write_text("\n".join(lines) + "\n")
+    fit = calibration.calibrate(f)
+    assert fit.error_after < fit.error_before
+    assert fit.after.decode_bandwidth_efficiency < fit.before.decode_bandwidth_efficiency or \
+        fit.after.decode_step_overhead > fit.before.decode_step_overhead
+
+
+# --------------------------------------------------------------------------- the Python door
+
+def test_serve_returns_quantities():
+    s = calc.serve("Llama 3 70B", "H100 SXM5", 8, precision="fp8", input_tokens=1000, output_tokens=1000)
+    assert s.mode == "saturating" and s.concurrency == s.max_concurrency
+    assert s.ttft.check("[time]") and s.tpot.check("[time]")
+    assert s.tokens_per_second["per_chip"].check("[tokens]/[time]/[accelerators]")
+    assert s.tokens_per_second["total"].m_as("token/s") == pytest.approx(
+        8 * s.tokens_per_second["per_chip"].m_as("token/s/chip"))
+    usd = s.usd_per_million_tokens
+    assert usd["blended"].m_as("USD/Mtoken") == pytest.approx(
+        (3 * usd["input"].m_as("USD/Mtoken") + usd["output"].m_as("USD/Mtoken")) / 4)
+    assert s.energy_per_token["output"].m_as("J/token") > 0
+    assert s.limited_by["decode"].startswith("memory bandwidth")
+
+
+def test_serve_accepts_quantity_inputs():
+    a = serve("Llama 3 8B", data.hardware("H100 SXM5"), calc.Q_(1, "chip"), batch=8,
+              input_tokens=calc.Q_(512, "token"), output_tokens="256 token")
+    b = serve("Llama 3 8B", "H100 SXM5", 1, batch=8, input_tokens=512, output_tokens=256)
+    assert a.tpot == b.tpot
+
+
+def test_energy_uses_load_power_not_tdp():
+    s = serve("Llama 3 8B", "H100 SXM5", 1, batch=64, input_tokens=512, output_tokens=512)
+    k = phases.coefficients()
+    chip_s = s.breakdown["decode"]["total"].m_as("s") / 64
+    expected = 700 * k.load_power_fraction_decode * 1.1 * chip_s
+    assert s.energy_per_token["output"].m_as("J/token") == pytest.approx(expected, rel=1e-6)
+
+
+def test_price_given_and_missing():
+    given = serve("Llama 3 8B", "H100 SXM5", 1, batch=8, price="2 USD/chip/hour")
+    default = serve("Llama 3 8B", "H100 SXM5", 1, batch=8)
+    ratio = given.usd_per_million_tokens["output"] / default.usd_per_million_tokens["output"]
+    assert ratio.m_as("") == pytest.approx(2 / default_price("H100 SXM5"))
+    assert given.price_basis == "given"
+    nope = serve("Llama 3 8B", "GB200", 1, batch=8)
+    assert nope.usd_per_million_tokens is None and "no public rental price" in nope.price_basis
+
+
+def default_price(name):
+    from calc import cost
+    return cost.default_price(name).price.m_as("USD/chip/hour")
+
+
+def test_batch_that_does_not_fit_says_by_how_much():
+    with pytest.raises(InputError) as e:
+        serve("Llama 3 70B", "H100 SXM5", 8, tensor=8, batch=100_000)
+    msg = str(e.value)
+    assert "GB more than" in msg and "the largest that fits is" in msg
+    most = int(msg.rsplit("is ", 1)[1].replace(",", ""))
+    serve("Llama 3 70B", "H100 SXM5", 8, tensor=8, batch=most)  # and that one does
+    with pytest.raises(InputError):
+        serve("Llama 3 70B", "H100 SXM5", 8, tensor=8, batch=most + 1)
+
+
+def test_weights_that_do_not_fit():
+    with pytest.raises(InputError, match="weights take"):
+        serve("Llama 3.1 405B", "H100 SXM5", 1)
+    with pytest.raises(InputError, match="weights take"):
+        serve("Llama 3.1 405B", "H100 SXM5", 8, tensor=4)
+
+
+def test_latency_limits_are_met():
+    s = serve("Llama 3 70B", "H100 SXM5", 8, ttft_limit="2 s", tpot_limit="40 ms")
+    assert s.mode == "limits" and s.tpot.m_as("ms") <= 40 and s.ttft.m_as("s") <= 2
+    looser = serve("Llama 3 70B", "H100 SXM5", 8, ttft_limit="2 s", tpot_limit="80 ms")
+    assert looser.tokens_per_second["per_chip"] >= s.tokens_per_second["per_chip"]
+    with pytest.raises(InputError, match="fastest"):
+        serve("Llama 3 70B", "H100 SXM5", 8, tpot_limit="1 ms")
+
+
+def test_frontier_is_a_tradeoff():
+    f = frontier("Llama 3 70B", "H100 SXM5", 8, tensor=8, precision="fp8")
+    per_chip = f.tokens_per_second_per_chip.m_as("token/s/chip")
+    per_user = f.tokens_per_second_per_user.m_as("token/s")
+    assert 2 <= len(per_chip) <= 64
+    assert np.all(np.diff(per_chip) > 0) and np.all(np.diff(per_user) < 0)
+
+
+@pytest.mark.parametrize("kw, field", [
+    (dict(precision="fp3"), "precision"), (dict(kv_precision="int2"), "kv_precision"),
+    (dict(tensor=3), "tensor"), (dict(tensor=8, expert=3), "expert"), (dict(chips=0), "chips"),
+    (dict(input_tokens=0), "input_tokens"), (dict(output_tokens="5 m"), "output_tokens"),
+    (dict(batch=4, concurrency=4), "batch"), (dict(tpot_limit="40"), "tpot_limit"),
+    (dict(ttft_limit="-1 s"), "ttft_limit"), (dict(attention_data_parallel=True, tensor=8), "attention_data_parallel"),
+    (dict(hardware="H900"), "hardware"), (dict(model="Llama 9"), "model"), (dict(pipeline=1000, tensor=1), "pipeline"),
+])
+def test_bad_input_names_the_field(kw, field):
+    args = dict(model="Llama 3 8B", hardware="H100 SXM5", chips=8)
+    args.update(kw)
+    with pytest.raises(InputError) as e:
+        serve(args.pop("model"), args.pop("hardware"), args.pop("chips"), **args)
+    assert e.value.field == field
+    assert "\n" not in str(e.value)
+
+
+MODELS = ["Llama 3 8B", "Llama 3 70B", "Mixtral 8x7B", "DeepSeek-V3", "GPT-J 6B", "Qwen3 30B-A3B", "Gemma 2B"]
+CHIPS = ["H100 SXM5", "A100 SXM4 80GB", "H200 SXM", "MI300X", "TPU v5e", "B200", "V100 SXM2"]
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(model=st.sampled_from(MODELS), hw=st.sampled_from(CHIPS), chips=st.sampled_from([1, 2, 4, 8, 16, 3, 0]),
+       tensor=st.sampled_from([None, 1, 2, 4, 8, 3]), precision=st.sampled_from([None, "fp8", "int4", "fp4", "bf16", "x"]),
+       kv=st.sampled_from([None, "fp8", "bf16"]), adp=st.booleans(), pipeline=st.sampled_from([1, 2, 3]),
+       expert=st.sampled_from([None, 1, 2, 8, 3]), window=st.sampled_from([None, 4096, 0]),
+       prompt=st.integers(-5, 200_000), gen=st.integers(-5, 50_000),
+       load_=st.sampled_from([None, ("batch", 1), ("batch", 64), ("concurrency", 512), ("concurrency", 10**7),
+                              ("limits", ("2 s", "40 ms")), ("limits", (None, "5 ms"))]))
+def test_any_serve_input_answers_or_says_why(model, hw, chips, tensor, precision, kv, adp, pipeline, expert, window,
+                                            prompt, gen, load_):
+    kw = dict(tensor=tensor, precision=precision, kv_precision=kv, attention_data_parallel=adp, pipeline=pipeline,
+              expert=expert, window=window, input_tokens=prompt, output_tokens=gen)
+    if load_ and load_[0] == "limits":
+        kw.update(ttft_limit=load_[1][0], tpot_limit=load_[1][1])
+    elif load_:
+        kw[load_[0]] = load_[1]
+    t = time.perf_counter()
+    try:
+        s = serve(model, hw, chips, **kw)
+    except InputError as e:
+        assert "\n" not in str(e) and e.field
+    else:
+        d = s.to_dict()
+        assert d["ttft"] > 0 and d["tpot"] > 0 and d["tokens_per_second"]["per_chip"] > 0
+        assert all(math.isfinite(v) for v in (d["ttft"], d["tpot"], d["tokens_per_second"]["total"]))
+        assert s.concurrency <= s.max_concurrency
+    assert time.perf_counter() - t < 1.0
+
+
+# --------------------------------------------------------------------------- the command line
+
+def run(capsys, *args):
+    code = main(["serve", *args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_cli_json_fields(capsys):
+    code, out, _ = run(capsys, "--model", "Llama 3 70B", "--hardware", "H100 SXM5", "--chips", "8",
+                       "--precision", "fp8", "--kv-precision", "fp8", "--input-tokens", "1000",
+                       "--output-tokens", "1000", "--json")
+    assert code == 0
+    d = json.loads(out)
+    for key in ("ttft", "tpot", "tokens_per_second", "tokens_per_second_per_user", "kv_cache_per_token",
+                "max_concurrency", "usd_per_million_tokens", "energy_per_token", "limited_by"):
+        assert key in d
+    assert set(d["tokens_per_second"]) == {"per_chip", "total"}
+    assert set(d["usd_per_million_tokens"]) == {"input", "output", "blended"}
+    assert d["kv_cache_per_token"] == 163_840
+
+
+def test_cli_table_and_frontier(capsys):
+    code, out, _ = run(capsys, "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--concurrency", "64")
+    assert code == 0 and "time per output token" in out and "e+" not in out
+    code, out, _ = run(capsys, "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--frontier", "--json")
+    assert code == 0
+    f = json.loads(out)
+    assert len(f["concurrency"]) == len(f["tpot"]) <= 64
+
+
+def test_cli_errors_are_one_line(capsys):
+    code, _, err = run(capsys, "--model", "Llama 3 70B", "--hardware", "H100 SXM5", "--chips", "8", "--tensor", "8",
+                       "--batch", "100000")
+    assert code == 2 and err.count("\n") == 1 and err.startswith("calc: error: --batch:")
+    code, _, err = run(capsys, "--hardware", "H100 SXM5")
+    assert code == 2 and "--model" in err
+    with pytest.raises(SystemExit) as e:  # a usage error: argparse exits with status 2
+        run(capsys, "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--input-tokens", "8k")
+    assert e.value.code == 2 and "ambiguous" in capsys.readouterr().err  # 8,000 or 8,192? as every whole-number flag
+    code, _, err = run(capsys, "calibrate")
+    assert code == 2 and "--file" in err
+    code, _, err = run(capsys, "calibrate", "--file", "/nonexistent.csv")
+    assert code == 2 and "cannot read" in err
+
+
+def test_cli_config_file(capsys, tmp_path):
+    cfg = tmp_path / "config.json"
+    cfg.write_text(json.dumps({"model_type": "llama", "hidden_size": 4096, "num_hidden_layers": 32,
+                               "num_attention_heads": 32, "num_key_value_heads": 8, "intermediate_size": 14336,
+                               "vocab_size": 128256, "max_position_embeddings": 8192}))
+    code, out, _ = run(capsys, "--config", str(cfg), "--hardware", "H100 SXM5", "--batch", "8", "--json")
+    assert code == 0 and json.loads(out)["kv_cache_per_token"] == 2 * 32 * 8 * 128 * 2
+
+
+def test_cli_calibrate(capsys, tmp_path):
+    f = tmp_path / "rows.csv"
+    f.write_text("model,hardware,chips,input_tokens,output_tokens,batch,throughput_per_chip,tpot\n"
+                 "Llama 3 8B,H100 SXM5,1,1000,1000,64,2500,\n"
+                 "Llama 3 8B,H100 SXM5,1,1000,1000,1,,0.009\n")
+    code, out, _ = run(capsys, "calibrate", "--file", str(f), "--json")
+    assert code == 0
+    d = json.loads(out)
+    assert d["rows"] == 2 and set(d["coefficients"]) == set(calibration.FITTED)
