@@ -224,3 +224,12 @@ def test_resolve_names_the_field_that_does_not_divide():
     with pytest.raises(InputError) as exc:
         layout.resolve(replace(layout.Layout(), schedule="zero-bubble"), gpt3, 8)
     assert exc.value.field == "schedule"
+
+
+def test_blackwell_matmul_rate_is_its_measured_best_share():
+    # S. Bekman's MAMF table (data/matmul_efficiency.csv): B200 BF16 1745.0 of 2250 TFLOP/s, GB200 1822.0 of 2500;
+    # hardware.csv has no matmul_efficiency for them, so the step model takes the table's, not the 81% default
+    from calc.perf.system import build_chip
+    for name, measured in (("B200", 1745.0e12), ("GB200", 1822.0e12)):
+        chip = build_chip(data.hardware(name), "bf16")
+        assert chip.matmul_rate == pytest.approx(measured, rel=1e-9)
