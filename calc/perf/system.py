@@ -61,6 +61,9 @@ class Coefficients:
     triton_attention_forward_ratio: float = _unit("", "Triton flash attention forward / FlashAttention-2's")
     triton_attention_backward_ratio: float = _unit("", "Triton flash attention backward / FlashAttention-2's")
     dualpipe_communication_sms: float = _unit("", "compute units DualPipe's communication kernels hold")
+    nccl_ring_base_latency: float = _unit("s", "start-up time of one ring collective (NCCL, Simple)")
+    nccl_ring_nvlink_step_latency: float = _unit("s", "time per ring step over NVLink (NCCL, Simple)")
+    nccl_ring_network_step_latency: float = _unit("s", "time per ring step across the network (NCCL, Simple)")
 
 
 @lru_cache(maxsize=1)
