@@ -104,6 +104,16 @@ def build_model(r) -> Transformer:
     return Transformer(**fields)
 
 
+def recompute(r) -> str:
+    """The row's recomputation; unstated, "full" where the source's throughput counts the recomputed forward
+    (MT-NLG's 126 TFLOP/s by Narayanan et al.'s eq. 3), else "selective" (nothing recomputed with a fused kernel)."""
+    if r["recompute"] in ("none", "full"):
+        return r["recompute"]
+    if r["recompute"] is None and "includes activation recomputation" in (r["flop_convention"] or ""):
+        return "full"
+    return "selective"
+
+
 def build_layout(r, model: Transformer) -> Layout:
     """The layout of a validation row as the step model takes it (unstated micro-batch 1, interleaving 1)."""
     if r["precision"] not in _PRECISIONS:
@@ -113,12 +123,15 @@ def build_layout(r, model: Transformer) -> Layout:
                                                    "tensor parallel size differing from tensor) is not modelled")
     pipeline, virtual = int(r["pipeline"]), _int(r["virtual_stages"]) or 1
     foundry = r["source_family"] == "llm-foundry"  # FlashAttention's Triton kernel (submit_benchmarks.py default)
+    # Megatron-DeepSpeed's runs here reduce the tensor-parallel activations by all-reduce, without Megatron's sequence
+    # parallelism: MT-NLG (2021) predates it [Korthikanti2022]; vTrain's validation configs do not set it
+    deepspeed = "DeepSpeed" in r["framework"]
     return Layout(tensor=int(r["tensor"]), pipeline=pipeline, context=_int(r["context"]) or 1,
                   expert=_int(r["expert"]) or 1, virtual_stages=virtual, micro_batch=_int(r["micro_batch"]) or 1,
                   global_batch=int(r["global_batch"]), sequence=int(r["sequence"]),
-                  recompute=r["recompute"] if r["recompute"] in ("none", "full") else "selective",
+                  recompute=recompute(r),
                   precision=_PRECISIONS[r["precision"]], zero=_SHARDING[r["sharding"]],
-                  triton_attention=foundry, eager=r["source_family"] == "cudnn-frontend",
+                  triton_attention=foundry, sequence_parallel=False if deepspeed else None, eager=r["source_family"] == "cudnn-frontend",
                   uneven_pipeline=model.layers % (pipeline * virtual) != 0)
 
 
