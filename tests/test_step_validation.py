@@ -11,7 +11,7 @@ import pytest
 from calc.perf import validation
 
 # README "Step time: leave-one-source-out validation": (rows, share within 15%, median |ln ratio|, |bias|)
-OVERALL = (770, 0.562, 0.1151, 0.102)
+OVERALL = (804, 0.547, 0.1203, 0.0975)
 FAMILIES = {  # the four largest source families: share within 15% and median |ln ratio|
     "dgxc-benchmarking": (0.732, 0.0952),
     "llm-foundry": (0.796, 0.0842),
@@ -55,7 +55,7 @@ def test_model_beats_the_one_efficiency_baseline(report):
 
 def test_refusals_are_named_by_class(report):
     rep, _ = report
-    assert len(rep.refused) <= 103
+    assert len(rep.refused) <= 69
     assert all(kind for _, _, kind, _ in rep.refused)
 
 
