@@ -56,6 +56,7 @@ class Prediction:
 
     @property
     def predicted(self) -> float:
+        """Predicted seconds per step."""
         return self.step.seconds_per_step
 
     @property
@@ -214,6 +215,7 @@ class Score:
 
     @classmethod
     def of(cls, ratios) -> Score:
+        """The score of measured / predicted ratios."""
         ratios = list(ratios)
         logs = sorted(abs(math.log(x)) for x in ratios)
         n = len(logs)
