@@ -14,6 +14,9 @@ def main() -> None:
     rep = validation.report()
     print(validation.table(rep))
     print(f"\n{time.perf_counter() - start:.1f} s")
+    print("\nFLOP per token a source's TFLOP/s or MFU implies / the PaLM count (min, median, max):")
+    for family, (low, mid, high) in validation.flop_conventions().items():
+        print(f"  {family:18s} {low:.3f} {mid:.3f} {high:.3f}")
     if "--rows" in sys.argv:
         preds, refused = validation.predictions()
         for p in sorted(preds, key=lambda p: -abs(p.ratio - 1)):

@@ -201,6 +201,29 @@ def predictions() -> tuple[tuple[Prediction, ...], tuple[tuple[str, str, str, st
     return tuple(done), tuple(refused)
 
 
+def flop_conventions() -> dict:
+    """Per source family, the FLOP per token its reported TFLOP/s or MFU imply (per chip, over its tokens/s) over the
+    PaLM count of calc.architecture ([Chowdhery2022] app. B): min, median and max over its runs that report both.
+    Above 1 the source counts more than the model's MFU does; the step-time comparison above does not depend on it.
+    """
+    rows = {r["name"]: r for r in data.validation_runs()}
+    preds, _ = predictions()
+    ratios = defaultdict(list)
+    for p in preds:
+        r = rows[p.name]
+        if r["measured_tokens_per_second"] is None:
+            continue
+        if r["measured_model_tflops"] is not None:
+            theirs = r["measured_model_tflops"] * 1e12 / r["measured_tokens_per_second"]
+        elif r["measured_mfu"] is not None:  # MFU against the peak of the run's precision (dgxc's README)
+            theirs = r["measured_mfu"] * p.step.peak / r["measured_tokens_per_second"]
+        else:
+            continue
+        ours = p.step.model_flop / (p.step.layout.global_batch * p.step.sequence)
+        ratios[p.family].append(theirs / ours)
+    return {f: (min(xs), sorted(xs)[len(xs) // 2], max(xs)) for f, xs in sorted(ratios.items())}
+
+
 # --------------------------------------------------------------------------- scores
 
 
