@@ -82,11 +82,13 @@ def test_all_reduce_inside_a_node_is_a_ring(a100):
 
 
 def test_all_reduce_across_nodes_adds_the_network_ring(a100):
-    # 64 ranks, 8 a node: the node ring, then 8 nodes each carrying S/8 over the network [Isaev2023]
-    size, k = 4e9, coefficients()
-    inside = 2 * 7 / 8 * size / a100.intra_node_bandwidth + k.intra_node_latency
-    across = 2 * 7 / 8 * size / 8 / a100.network_bandwidth + k.network_latency
-    assert collectives.all_reduce(a100, size, 64, 8) == pytest.approx(inside + across, rel=1e-12)
+    # 64 ranks, 8 a node: the node ring, then 8 nodes each carrying S/8 over the network [Isaev2023]; the
+    # latency NCCL's ring model: 2 x 63 steps, 16 of them across the network (tuning.cc)
+    size = 4e9
+    inside = 2 * 7 / 8 * size / a100.intra_node_bandwidth
+    across = 2 * 7 / 8 * size / 8 / a100.network_bandwidth
+    latency = 8.4e-6 + (2 * 63 - 16) * 3.4e-6 + 16 * 14e-6
+    assert collectives.all_reduce(a100, size, 64, 8) == pytest.approx(inside + across + latency, rel=1e-12)
 
 
 def test_all_gather_and_reduce_scatter_move_half_an_all_reduce(a100):
@@ -224,3 +226,52 @@ def test_resolve_names_the_field_that_does_not_divide():
     with pytest.raises(InputError) as exc:
         layout.resolve(replace(layout.Layout(), schedule="zero-bubble"), gpt3, 8)
     assert exc.value.field == "schedule"
+
+
+def test_blackwell_matmul_rate_is_its_measured_best_share():
+    # S. Bekman's MAMF table (data/matmul_efficiency.csv): B200 BF16 1745.0 of 2250 TFLOP/s, GB200 1822.0 of 2500;
+    # hardware.csv has no matmul_efficiency for them, so the step model takes the table's, not the 81% default
+    from calc.perf.system import build_chip
+    for name, measured in (("B200", 1745.0e12), ("GB200", 1822.0e12)):
+        chip = build_chip(data.hardware(name), "bf16")
+        assert chip.matmul_rate == pytest.approx(measured, rel=1e-9)
+
+
+def _nccl_constant(kind, algorithm, protocol, fabric=""):
+    rows = [r for r in data.collective_bandwidth() if r["kind"] == kind and r["algorithm"] == algorithm
+            and r["protocol"] == protocol and (r["fabric"] or "") == fabric]
+    assert len(rows) == 1, (kind, algorithm, protocol, fabric)
+    return rows[0]["latency"]
+
+
+def test_ring_latency_is_nccls_model_and_grows_with_ranks():
+    # NCCL src/graph/tuning.cc (data/collective_bandwidth.csv): ring Simple base 8.4 us, 3.4 us per NVLink step,
+    # 14 us per network step; an all-reduce over g ranks in n nodes has 2 (g - 1) steps, 2 n across the network
+    coeff = coefficients()
+    assert coeff.nccl_ring_base_latency == pytest.approx(_nccl_constant("nccl base latency", "ring", "Simple"))
+    assert coeff.nccl_ring_nvlink_step_latency == pytest.approx(
+        _nccl_constant("nccl hardware latency", "ring", "Simple", "nvlink"))
+    assert coeff.nccl_ring_network_step_latency == pytest.approx(
+        _nccl_constant("nccl hardware latency", "ring", "Simple", "net"))
+    h100 = build_chip(data.hardware("H100 SXM5"))
+    # inside one node: Calculon's NVLink latency, which Korthikanti et al.'s per-layer times check (test_step)
+    assert collectives.ring_latency(h100, 8, 1, 2) == coeff.intra_node_latency
+    sixty_four = collectives.ring_latency(h100, 512, 64, 2)
+    assert sixty_four == pytest.approx(8.4e-6 + (2 * 511 - 128) * 3.4e-6 + 128 * 14e-6)
+    assert collectives.ring_latency(h100, 512, 64, 1) == pytest.approx(8.4e-6 + (511 - 63) * 3.4e-6 + 63 * 14e-6)
+    # a tiny all-reduce is all latency, and it grows with the ranks where the old model held it flat
+    assert collectives.all_reduce(h100, 8.0, 512, 8) > 10 * collectives.all_reduce(h100, 8.0, 16, 8)
+
+
+def test_zero3_collectives_per_layer_grow_with_layers_and_nodes():
+    # FSDP / ZeRO-3 gathers every layer twice and scatters its gradients once per micro-batch (three ring
+    # collectives per layer, each with its latency): more layers of the same total size cost more
+    from calc.architecture import Transformer
+    from calc.perf.step import predict
+    few = Transformer(layers=8, d_model=2048, heads=16, vocab=50000, context=2048)
+    many = Transformer(layers=32, d_model=1024, heads=16, vocab=50000, context=2048)
+    def dp(model, chips):
+        s = predict(model, "H100 SXM5", chips, micro_batch=1, global_batch=chips, zero=3, check_memory=False)
+        return s.seconds["data-parallel communication"]
+    assert dp(many, 512) > dp(few, 512)
+    assert dp(many, 512) > dp(many, 16)

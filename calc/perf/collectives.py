@@ -45,14 +45,30 @@ def _rings(chip: Chip, nbytes: float, ranks: int, in_node: int, factor: int, chi
     """``factor`` 2: all-reduce; 1: all-gather or reduce-scatter. See the module docstring."""
     if ranks <= 1 or nbytes <= 0:
         return 0.0
-    coeff = chip.coefficients
     seconds = 0.0
     if in_node > 1:
-        seconds += factor * (in_node - 1) / in_node * nbytes / link_rate(chip, True, chips) + coeff.intra_node_latency
+        seconds += factor * (in_node - 1) / in_node * nbytes / link_rate(chip, True, chips)
     nodes = ranks // in_node
     if nodes > 1:
-        seconds += factor * (nodes - 1) / nodes * nbytes / in_node / link_rate(chip, False, chips) + coeff.network_latency
-    return seconds
+        seconds += factor * (nodes - 1) / nodes * nbytes / in_node / link_rate(chip, False, chips)
+    return seconds + ring_latency(chip, ranks, nodes, factor)
+
+
+def ring_latency(chip: Chip, ranks: int, nodes: int, factor: int) -> float:
+    """Latency of a ring collective by NCCL's own model (src/graph/tuning.cc): a start-up time and one hop time
+    per ring step, 2 (g - 1) steps for an all-reduce (``factor`` 2) and g - 1 for an all-gather or reduce-scatter,
+    of which 2 n (all-reduce over n > 1 nodes) or n - 1 cross the network; so it grows with the rank count.
+    Inside one node it is Calculon's NVLink latency [Isaev2023].
+
+    .. math:: a = a_0 + (s - s_{net}) a_{NVLink} + s_{net} a_{net}
+    """
+    coeff = chip.coefficients
+    if nodes <= 1:  # inside one node: Calculon's NVLink latency, checked on Korthikanti et al.'s per-layer times
+        return coeff.intra_node_latency if ranks > 1 else 0.0
+    steps = factor * (ranks - 1)
+    across = (2 * nodes if nodes > 1 else 0) if factor == 2 else nodes - 1
+    return (coeff.nccl_ring_base_latency + (steps - across) * coeff.nccl_ring_nvlink_step_latency
+            + across * coeff.nccl_ring_network_step_latency)
 
 
 def all_reduce(chip: Chip, nbytes: float, ranks: int, in_node: int, chips: int | None = None) -> float:

@@ -22,7 +22,7 @@ import pint
 from calc.architecture import Transformer, lookup, published  # noqa: F401 (published: the doctest's)
 from calc.errors import InputError
 from calc.perf import kernels
-from calc.perf.collectives import all_reduce, exposed, ranks_per_node
+from calc.perf.collectives import all_gather, all_reduce, exposed, ranks_per_node
 from calc.perf.layer import LayerTerms, cached_layer_terms, parameter_counts
 from calc.perf.layout import FRAMEWORKS, Layout, Sizes, resolve
 from calc.perf.memory import memory_per_chip
@@ -349,8 +349,9 @@ def data_parallel(chip: Chip, sizes: Sizes, layout: Layout, dense_chip: float, e
     """Exposed seconds per step of the gradient all-reduce of this chip's parameters (16 bits) over the
     data x context ranks (experts' over those holding the same experts), and of ZeRO-3's weight gathers.
 
-    ZeRO-3 / FSDP gather each layer's weights and reduce-scatter its gradients every micro-batch (1.5x an
-    all-reduce's traffic), prefetching hiding all but the first layer's gather [Zhao2023] sec. 3.3; otherwise
+    ZeRO-3 / FSDP gather each layer's weights for the forward and again for the backward and reduce-scatter its
+    gradients, every micro-batch (1.5x an all-reduce's traffic, three ring latencies per layer, each growing with
+    the ranks), prefetching hiding all but the first layer's gather [Zhao2023] sec. 3.3; otherwise
     the reduction hides behind the last micro-batch's backward pass only. The share hidden defaults to
     ``1 - dp_exposed`` (none: Megatron-LM 2021 and the published FSDP runs behave so) [Narayanan2021] sec. 4.
     """
@@ -358,15 +359,17 @@ def data_parallel(chip: Chip, sizes: Sizes, layout: Layout, dense_chip: float, e
     dense_ranks = sizes.data_parallel * sizes.context
     expert_ranks = dense_ranks // sizes.expert
     per_node = chip.chips_per_node
-    volume = sizes.micro_batches * 1.5 if layout.zero == 3 else 1.0
-    seconds = volume * (
-        all_reduce(chip, 2.0 * dense_chip, dense_ranks, ranks_per_node(dense_ranks, sizes.tensor, per_node), chips)
-        + all_reduce(chip, 2.0 * expert_chip, expert_ranks,
-                     ranks_per_node(expert_ranks, sizes.tensor * sizes.expert, per_node), chips))
+    dense_in_node = ranks_per_node(dense_ranks, sizes.tensor, per_node)
+    expert_in_node = ranks_per_node(expert_ranks, sizes.tensor * sizes.expert, per_node)
     hidden = 1 - coeff.dp_exposed if layout.dp_overlap is None else layout.dp_overlap
     back = coeff.backward_traffic_ratio
-    if layout.zero == 3:
-        per_micro_batch = exposed(seconds / sizes.micro_batches, hidden * (1 - 1 / sizes.stage_layers),
+    if layout.zero == 3:  # per layer: gathered for the forward and again for the backward, its gradients scattered
+        layers = max(1, round(sizes.stage_layers))
+        per_layer = (3 * all_gather(chip, 2.0 * dense_chip / layers, dense_ranks, dense_in_node, chips)
+                     + 3 * all_gather(chip, 2.0 * expert_chip / layers, expert_ranks, expert_in_node, chips))
+        per_micro_batch = exposed(layers * per_layer, hidden * (1 - 1 / sizes.stage_layers),
                                   micro_batch_time, coeff.collective_sm_share)
         return sizes.micro_batches * per_micro_batch
+    seconds = (all_reduce(chip, 2.0 * dense_chip, dense_ranks, dense_in_node, chips)
+               + all_reduce(chip, 2.0 * expert_chip, expert_ranks, expert_in_node, chips))
     return exposed(seconds, hidden, back / (1 + back) * micro_batch_time, coeff.collective_sm_share)

@@ -61,6 +61,9 @@ class Coefficients:
     triton_attention_forward_ratio: float = _unit("", "Triton flash attention forward / FlashAttention-2's")
     triton_attention_backward_ratio: float = _unit("", "Triton flash attention backward / FlashAttention-2's")
     dualpipe_communication_sms: float = _unit("", "compute units DualPipe's communication kernels hold")
+    nccl_ring_base_latency: float = _unit("s", "start-up time of one ring collective (NCCL, Simple)")
+    nccl_ring_nvlink_step_latency: float = _unit("s", "time per ring step over NVLink (NCCL, Simple)")
+    nccl_ring_network_step_latency: float = _unit("s", "time per ring step across the network (NCCL, Simple)")
 
 
 @lru_cache(maxsize=1)
@@ -111,6 +114,16 @@ class Chip:
 
 
 
+@lru_cache(maxsize=64)
+def best_matmul_share(chip: str, precision: str) -> float | None:
+    """The best measured matmul rate over the peak of ``chip`` at ``precision`` in data/matmul_efficiency.csv
+    (Bekman's maximum achievable matmul FLOP/s, the rows that state their peak), or None where not measured:
+    B200 BF16 1745 of 2250 TFLOP/s (77.6%), GB200 1822 of 2500 (72.9%) (S. Bekman, ml-engineering, compute/accelerator/README.md)."""
+    shares = [r["measured_tflops"] / r["peak_tflops"] for r in data.matmul_efficiency()
+              if r["chip"] == chip and r["precision"] == precision and r["peak_tflops"]]
+    return max(shares) if shares else None
+
+
 def resolve_hardware(hardware) -> data.Hardware:
     """The chip object: a ``calc.data.Hardware`` as given, or a name of data/hardware.csv looked up once."""
     return hardware if isinstance(hardware, data.Hardware) else data.hardware(hardware)
@@ -142,9 +155,9 @@ def _build(hw: data.Hardware, precision: str | None) -> Chip:
     coeff = coefficients()
     precision = precision or hw.default_precision
     peak = hw.peak(precision).m_as("FLOP/s/chip")
-    eta = hw.matmul_efficiency or coeff.matmul_efficiency_default
+    eta = hw.matmul_efficiency or best_matmul_share(hw.name, "bf16") or coeff.matmul_efficiency_default
     # 8-bit inputs reach a smaller share of their (twice higher) peak where it is measured (Bekman's FP8 MAMF)
-    eta_matmul = (hw.matmul_efficiency_fp8 or eta) if precision in EIGHT_BIT else eta
+    eta_matmul = (hw.matmul_efficiency_fp8 or best_matmul_share(hw.name, "fp8") or eta) if precision in EIGHT_BIT else eta
     # Attention and element-wise kernels run at 16 bits whatever the matmul precision.
     peak16 = hw.peak(hw.default_precision).m_as("FLOP/s/chip") if hw.default_precision in hw.peaks else peak
     if hw.memory_bandwidth is None:

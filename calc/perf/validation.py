@@ -1,0 +1,302 @@
+"""Leave-one-source-out validation of the step model on published runs (data/validation_runs.csv).
+
+Each run is rebuilt from its row: the shape from its architecture columns (``calc.architecture.Transformer``;
+a shape of the registry when its name, layers and width match), the layout from its layout columns, and
+predicted by :func:`calc.perf.step.predict_step` with the memory check off (the runs ran). The measurement
+is compared as a step time, which is free of any FLOP convention: a measured step time as it is; tokens
+per second per chip as ``B s / (tokens/s x chips)``; a model TFLOP/s per chip through the source's own
+FLOP count (MaxText's ``calculate_tflops_training_per_device``); an MFU through the PaLM count against
+the peak (the Llama 3 paper's). Ratio = measured / predicted step time: above 1 the model is too fast.
+
+The baseline on the same rows is the usual back-of-envelope rule: the step's FLOP with recomputation
+over chips x peak x one efficiency, the efficiency the geometric mean of the implied efficiencies of the
+other sources' rows (fitted leaving the scored source out). The step model fits no coefficient on these
+rows (its coefficients come from per-term measurements, data/step_coefficients.csv), so its figures are
+out of source as they stand. [Isaev2023] (Calculon) and [Bang2024] (vTrain) report the same kind of
+comparison on their own measured runs.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from functools import cache
+
+from calc import data
+from calc.architecture import Transformer, published
+from calc.errors import InputError
+from calc.perf.layout import Layout
+from calc.perf.step import Step, predict_step
+
+WITHIN = 0.15  # a run is "within 15%" when measured / predicted step time is within 1 +- 0.15
+_NOT_GATED = re.compile(r"^(GPT(?!-OSS)|MPT|MT-NLG|Nemotron-[34] )")  # GELU or squared-ReLU feed-forward
+_GPT_STYLE = re.compile(r"^(GPT(?!-OSS)|MT-NLG)")  # learned positions and biases (Brown et al. 2020)
+_PRECISIONS = {"bf16": "bf16", "fp16": "fp16", "fp8": "fp8", "mxfp8": "fp8"}
+_SHARDING = {None: 1, "zero2": 2, "zero3": 3, "fsdp": 3}
+
+
+class Refused(Exception):
+    """A validation row the model cannot predict, with its class (what is missing) and why."""
+
+    def __init__(self, kind: str, why: str):
+        super().__init__(why)
+        self.kind = kind
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """One validation run: the measured and predicted step times, and the baseline's FLOP for that step."""
+
+    name: str
+    family: str  # source_family: the unit left out
+    measured: float  # seconds per step, from the row's convention-free measurement where it has one
+    step: Step
+
+    @property
+    def predicted(self) -> float:
+        """Predicted seconds per step."""
+        return self.step.seconds_per_step
+
+    @property
+    def ratio(self) -> float:
+        """Measured / predicted step time (predicted / measured throughput): above 1 is too fast."""
+        return self.measured / self.predicted
+
+    @property
+    def implied_efficiency(self) -> float:
+        """The baseline's efficiency that would reproduce this run: hardware FLOP / (chips x peak x time)."""
+        return self.step.hardware_flop / (self.step.chips * self.step.peak * self.measured)
+
+
+# --------------------------------------------------------------------------- rows -> shapes and layouts
+
+
+def _int(value) -> int | None:
+    return None if value is None else int(value)
+
+
+def build_model(r) -> Transformer:
+    """The shape of a validation row; a Refused for shapes the model does not have (Mamba layers)."""
+    if r["layer_pattern"] or r["family"] == "hybrid-moe":
+        raise Refused("hybrid Mamba layers", "attention/Mamba hybrids (Nemotron-H) have no Mamba layer term")
+    sequence = int(r["sequence"])
+    known = published().get(r["model"])
+    if known and known[0].layers == int(r["layers"]) and known[0].d_model == int(r["d_model"]):
+        return replace(known[0], context=sequence)
+    name = r["model"]
+    gated = not _NOT_GATED.match(name)
+    gpt = bool(_GPT_STYLE.match(name))
+    moe = r["experts"] is not None and r["experts"] > 1
+    d_ff = _int(r["d_ff"]) or _int(r["expert_d_ff"])
+    fields = dict(layers=int(r["layers"]), d_model=int(r["d_model"]), heads=int(r["heads"]), vocab=int(r["vocab"]),
+                  context=sequence, kv_heads=_int(r["kv_heads"]), head_dim=_int(r["head_dim"]), d_ff=d_ff,
+                  gated=gated, norm="rmsnorm" if gated else "layernorm", learned_positions=gpt, biases=gpt,
+                  tied_embeddings=not gated)
+    if moe:
+        fields.update(experts=int(r["experts"]), experts_per_token=int(r["experts_per_token"]),
+                      shared_experts=_int(r["shared_experts"]) or 0, expert_d_ff=_int(r["expert_d_ff"]),
+                      dense_layers=_int(r["dense_layers"]) or 0)
+    if r["attention"] == "mla":  # Kimi K2 has DeepSeek-V3's latent attention dimensions (its config.json)
+        v3 = published()["DeepSeek-V3"][0]
+        fields.update(q_lora_rank=v3.q_lora_rank, kv_lora_rank=v3.kv_lora_rank, qk_nope_head_dim=v3.qk_nope_head_dim,
+                      qk_rope_head_dim=v3.qk_rope_head_dim, v_head_dim=v3.v_head_dim, head_dim=None)
+    return Transformer(**fields)
+
+
+def recompute(r) -> str:
+    """The row's recomputation; unstated, "full" where the source's throughput counts the recomputed forward
+    (MT-NLG's 126 TFLOP/s by Narayanan et al.'s eq. 3), else "selective" (nothing recomputed with a fused kernel)."""
+    if r["recompute"] in ("none", "full"):
+        return r["recompute"]
+    if r["recompute"] is None and "includes activation recomputation" in (r["flop_convention"] or ""):
+        return "full"
+    return "selective"
+
+
+def build_layout(r, model: Transformer) -> Layout:
+    """The layout of a validation row as the step model takes it (unstated micro-batch 1, interleaving 1)."""
+    if r["precision"] not in _PRECISIONS:
+        raise Refused("4-bit precision", f"{r['precision']}: data/hardware.csv has no 4-bit peak")
+    if r["expert_tensor"] is not None and int(r["expert_tensor"]) != int(r["tensor"]):
+        raise Refused("expert-tensor parallelism", "expert parallelism spanning tensor ranks (Megatron's expert "
+                                                   "tensor parallel size differing from tensor) is not modelled")
+    pipeline, virtual = int(r["pipeline"]), _int(r["virtual_stages"]) or 1
+    foundry = r["source_family"] == "llm-foundry"  # FlashAttention's Triton kernel (submit_benchmarks.py default)
+    # Megatron-DeepSpeed's runs here reduce the tensor-parallel activations by all-reduce, without Megatron's sequence
+    # parallelism: MT-NLG (2021) predates it [Korthikanti2022]; vTrain's validation configs do not set it
+    deepspeed = "DeepSpeed" in r["framework"]
+    return Layout(tensor=int(r["tensor"]), pipeline=pipeline, context=_int(r["context"]) or 1,
+                  expert=_int(r["expert"]) or 1, virtual_stages=virtual, micro_batch=_int(r["micro_batch"]) or 1,
+                  global_batch=int(r["global_batch"]), sequence=int(r["sequence"]),
+                  recompute=recompute(r),
+                  precision=_PRECISIONS[r["precision"]], zero=_SHARDING[r["sharding"]],
+                  triton_attention=foundry, sequence_parallel=False if deepspeed else None, eager=r["source_family"] == "cudnn-frontend",
+                  uneven_pipeline=model.layers % (pipeline * virtual) != 0)
+
+
+# --------------------------------------------------------------------------- measurements as step times
+
+
+def maxtext_flop_per_step(model: Transformer, batch: int, sequence: int) -> float:
+    """Training FLOP per step as MaxText's ``calculate_tflops_training_per_device`` counted it before PR #1988:
+    3 x (2 B s (gated feed-forward, Q/K/V, output projection) x L + 2 B s d V) + 3 x 4 B s^2 h d_head x L
+    (the causal attention counted in full)."""
+    d, s, hd = model.d_model, sequence, model.head_dim or model.d_model // model.heads
+    kv = model.kv_heads or model.heads
+    mlp = (3 if model.gated else 2) * d * (model.d_ff or 4 * d)
+    if model.experts > 1:
+        mlp = (3 if model.gated else 2) * d * (model.expert_d_ff or model.d_ff) * model.experts_per_token
+    per_token_layer = 2 * (mlp + d * (model.heads + 2 * kv) * hd + model.heads * hd * d)
+    dense = 3 * batch * s * (per_token_layer * model.layers + 2 * d * model.vocab)
+    attention = 3 * 4 * batch * s * s * model.heads * hd * model.layers
+    return float(dense + attention)
+
+
+def measured_seconds(r, model: Transformer, peak: float) -> float:
+    """Seconds per step from the row's measurement, convention-free where the row allows (see module)."""
+    chips, batch, sequence = int(r["chips"]), int(r["global_batch"]), int(r["sequence"])
+    if r["measured_step_time"] is not None:
+        return r["measured_step_time"]
+    if r["measured_tokens_per_second"] is not None:
+        return batch * sequence / (r["measured_tokens_per_second"] * chips)
+    if r["measured_model_tflops"] is not None and "MaxText" in (r["flop_convention"] or ""):
+        return maxtext_flop_per_step(model, batch, sequence) / (r["measured_model_tflops"] * 1e12 * chips)
+    if r["measured_mfu"] is not None:
+        flop = model.flop_per_token("palm2022", context=sequence).m_as("FLOP/token") * batch * sequence
+        return flop / (r["measured_mfu"] * peak * chips)
+    raise Refused("no convertible measurement", "a model TFLOP/s in an unknown FLOP convention")
+
+
+def _refusal_class(exc: InputError) -> str:
+    text = str(exc)
+    if "bandwidth" in text and "TPU" in text:
+        return "TPU slices joined by the data-center network (no bandwidth for it in data/hardware.csv)"
+    if "expert" in text:
+        return "expert ranks across tensor ranks"
+    return f"layout refused: {text.split(':')[0]}"
+
+
+@cache
+def predictions() -> tuple[tuple[Prediction, ...], tuple[tuple[str, str, str, str], ...]]:
+    """Every validation row predicted, and the rows refused as (name, family, class, why)."""
+    done, refused = [], []
+    for r in data.validation_runs():
+        try:
+            model = build_model(r)
+            layout = build_layout(r, model)
+            hardware = data.hardware(r["chip"])
+            step = predict_step(model, hardware, int(r["chips"]), layout, False)
+            seconds = measured_seconds(r, model, step.peak)
+            if "no optimizer step" in (r["note"] or ""):  # cudnn-frontend times forward + backward only
+                step = replace(step, seconds={**step.seconds, "optimizer step": 0.0})
+        except Refused as exc:
+            refused.append((r["name"], r["source_family"], exc.kind, str(exc)))
+            continue
+        except InputError as exc:
+            refused.append((r["name"], r["source_family"], _refusal_class(exc), str(exc)))
+            continue
+        done.append(Prediction(r["name"], r["source_family"], seconds, step))
+    return tuple(done), tuple(refused)
+
+
+def flop_conventions() -> dict:
+    """Per source family, the FLOP per token its reported TFLOP/s or MFU imply (per chip, over its tokens/s) over the
+    PaLM count of calc.architecture ([Chowdhery2022] app. B): min, median and max over its runs that report both.
+    Above 1 the source counts more than the model's MFU does; the step-time comparison above does not depend on it.
+    """
+    rows = {r["name"]: r for r in data.validation_runs()}
+    preds, _ = predictions()
+    ratios = defaultdict(list)
+    for p in preds:
+        r = rows[p.name]
+        if r["measured_tokens_per_second"] is None:
+            continue
+        if r["measured_model_tflops"] is not None:
+            theirs = r["measured_model_tflops"] * 1e12 / r["measured_tokens_per_second"]
+        elif r["measured_mfu"] is not None:  # MFU against the peak of the run's precision (dgxc's README)
+            theirs = r["measured_mfu"] * p.step.peak / r["measured_tokens_per_second"]
+        else:
+            continue
+        ours = p.step.model_flop / (p.step.layout.global_batch * p.step.sequence)
+        ratios[p.family].append(theirs / ours)
+    return {f: (min(xs), sorted(xs)[len(xs) // 2], max(xs)) for f, xs in sorted(ratios.items())}
+
+
+# --------------------------------------------------------------------------- scores
+
+
+@dataclass(frozen=True)
+class Score:
+    """How close a set of predictions lands: rows, share within 15%, median |ln ratio|, geometric-mean bias."""
+
+    rows: int
+    within: float  # share of rows with |ratio - 1| <= 15%
+    median_log_error: float  # median |ln(measured / predicted step time)|
+    bias: float  # exp(mean ln ratio) - 1: above 0 the model is too fast
+
+    @classmethod
+    def of(cls, ratios) -> Score:
+        """The score of measured / predicted ratios."""
+        ratios = list(ratios)
+        logs = sorted(abs(math.log(x)) for x in ratios)
+        n = len(logs)
+        median = (logs[(n - 1) // 2] + logs[n // 2]) / 2
+        return cls(n, sum(abs(x - 1) <= WITHIN for x in ratios) / n, median,
+                   math.exp(sum(math.log(x) for x in ratios) / n) - 1)
+
+
+@dataclass(frozen=True)
+class Report:
+    """The leave-one-source-out scores, per source family and overall, for the model and the baseline."""
+
+    model: dict  # family -> Score (and "overall")
+    baseline: dict
+    baseline_efficiency: dict  # family -> the baseline's efficiency fitted without that family
+    refused: tuple
+
+
+def baseline_ratios(preds) -> tuple[dict, dict]:
+    """Measured / baseline step time per row, the baseline's one efficiency fitted leaving each family out."""
+    by_family = defaultdict(list)
+    for p in preds:
+        by_family[p.family].append(p)
+    logs = {f: [math.log(p.implied_efficiency) for p in ps] for f, ps in by_family.items()}
+    efficiency, ratios = {}, {}
+    for family, ps in by_family.items():
+        others = [x for f, xs in logs.items() if f != family for x in xs]
+        efficiency[family] = math.exp(sum(others) / len(others))
+        for p in ps:  # baseline time = hardware FLOP / (chips peak eta); ratio = measured / baseline
+            ratios[p.name, p.family] = efficiency[family] / p.implied_efficiency
+    return ratios, efficiency
+
+
+def report() -> Report:
+    """The leave-one-source-out report of :func:`predictions` (see the module docstring)."""
+    preds, refused = predictions()
+    base, efficiency = baseline_ratios(preds)
+    model, baseline = {}, {}
+    for family in sorted({p.family for p in preds}):
+        ps = [p for p in preds if p.family == family]
+        model[family] = Score.of(p.ratio for p in ps)
+        baseline[family] = Score.of(base[p.name, p.family] for p in ps)
+    model["overall"] = Score.of(p.ratio for p in preds)
+    baseline["overall"] = Score.of(base.values())
+    return Report(model, baseline, efficiency, refused)
+
+
+def table(rep: Report) -> str:
+    """The report as a Markdown table (model beside baseline), then the refused rows by class."""
+    lines = ["| source family | rows | within 15% | median abs ln ratio | bias | baseline within 15% | "
+             "baseline median | baseline bias |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for family, m in rep.model.items():
+        b = rep.baseline[family]
+        lines.append(f"| {family} | {m.rows} | {m.within:.0%} | {m.median_log_error:.3f} | {m.bias:+.1%} | "
+                     f"{b.within:.0%} | {b.median_log_error:.3f} | {b.bias:+.1%} |")
+    classes = defaultdict(int)
+    for _name, _family, kind, _why in rep.refused:
+        classes[kind] += 1
+    lines.append("")
+    lines.append(f"refused: {len(rep.refused)} rows: " + "; ".join(f"{k} {n}" for k, n in sorted(classes.items())))
+    return "\n".join(lines)
