@@ -38,11 +38,11 @@ LLAMA3 = ("Llama 3 8B", "Llama 3 70B", "Llama 3.1 405B")  # one family at three 
 
 
 def modelled_serving(model, hardware, *, chips=None, precision=None, input_tokens=1000, output_tokens=1000,
-                     ttft_limit=None, tpot_limit=None, price=None):
+                     ttft_limit=None, tpot_limit=None, price=None, pue=None):
     """``calc.serve`` of ``model`` on ``hardware`` at the chip count that serves cheapest per blended token.
 
     Tries ``chips`` if given, else each of ``CHIP_COUNTS`` that holds the weights; saturating throughput, or
-    the best within ``ttft_limit`` / ``tpot_limit``. Returns the ``calc.serve.Serving`` answer.
+    the best within ``ttft_limit`` / ``tpot_limit``; ``price`` and ``pue`` as ``calc.serve``. Returns the ``calc.serve.Serving`` answer.
 
     >>> s = modelled_serving("Llama 3 8B", "H100 SXM5")
     >>> s.chips, 0.05 < s.usd_per_million_tokens["blended"].m_as("USD/Mtoken") < 0.2
@@ -55,7 +55,7 @@ def modelled_serving(model, hardware, *, chips=None, precision=None, input_token
     for n in counts:
         try:
             s = serve(model, hardware, n, precision=precision, input_tokens=input_tokens, output_tokens=output_tokens,
-                      ttft_limit=ttft_limit, tpot_limit=tpot_limit, price=price)
+                      ttft_limit=ttft_limit, tpot_limit=tpot_limit, price=price, pue=pue)
         except InputError as exc:
             if exc.field not in ("chips", "tensor", "tpot_limit", "ttft_limit") or chips is not None:
                 raise
