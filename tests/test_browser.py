@@ -209,7 +209,7 @@ KEY_TEXT = {  # what each page must show for the typical scenario
     "Compare hardware": ["H100 SXM5", "B200"],
     "Cost": ["Your Estimate scenario", "From the idealised rental"],  # the page opens with the scenario
     "Thresholds": ["10²⁶"],
-    "Lifetime": ["Train smaller, serve longer", "23.1B params"],  # 70B on 1.4T tokens serving 2T: hoffmann2022's optimum
+    "Lifetime": ["Train smaller, serve longer", "23.1B params", "Serving overtakes training", "Cost to date"],  # 70B on 1.4T tokens serving 2T: hoffmann2022's optimum
     "Serving": ["Time per output token", "$ per million tokens by chip"],
     "Back-test": ["operation counting"],
 }
