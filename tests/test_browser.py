@@ -252,7 +252,8 @@ def test_lifetime_from_a_link_then_a_change(user):
              "lifetime.law": "devries2023"}
     user.open("lifetime", query)
     user.check("6.97B params", "17.5%")  # Fig. 1: a 7B model, 17% less compute
-    assert len(user.page.evaluate(MARKS_JS)) == 2
+    user.check("Serving overtakes training", "Cost to date over the model's life")  # the life: training, then serving
+    assert len(user.page.evaluate(MARKS_JS)) == 3  # the optimum curve, the cost to date, de Vries' overhead
     user.type("Tokens served over the model's life", "20T")
     user.page.wait_for_function("() => document.body.innerText.includes('3.84B params')")
     user.check("3.84B params")
