@@ -72,6 +72,12 @@ def modelled_serving(model, hardware, *, chips=None, precision=None, input_token
     return best
 
 
+def _chip_name(hardware) -> str:
+    from calc.data import hardware as chip
+
+    return hardware.name if hasattr(hardware, "name") else chip(hardware).name
+
+
 def _blended(s) -> float:
     return float(s.usd_per_million_tokens["blended"].m_as("USD/Mtoken"))
 
@@ -244,7 +250,7 @@ def service_life(model, hardware, *, training_tokens, tokens_per_day, days, util
     given = {k: v for k, v in (("utilization", utilization), ("price", price)) if v is not None}
     est = estimate(params=shape.active_params(), tokens=d, hardware=hardware, **given)
     if "cost" not in est:
-        raise InputError("price", f"{est['hardware'].value} has no public price: give the training price per chip-hour")
+        raise InputError("price", f"{_chip_name(hardware)} has no public price: give the training price per chip-hour")
     s = modelled_serving(shape, hardware, chips=serving_chips, precision=precision, input_tokens=input_tokens,
                          output_tokens=output_tokens, ttft_limit=ttft_limit, tpot_limit=tpot_limit, price=serving_price)
     basis = (f"MFU {est['utilization'].value.m_as(''):.0%} ({est['utilization'].source}), "
@@ -282,8 +288,8 @@ def modelled_prices(hardware, *, params=None, model=None, utilization=None, pric
     given = {k: v for k, v in (("utilization", utilization), ("price", price)) if v is not None}
     est = estimate(params=shape.active_params(), tokens=Q_(20, "token/param") * n, hardware=hardware, **given)
     if "cost" not in est:
-        raise InputError("hardware", f"{est['hardware'].value} has no public price: give --training-price and "
-                                     "--serving-price")
+        raise InputError("hardware", f"{_chip_name(hardware)} has no public price: give a training price and a "
+                                     "serving price")
     train = (est["cost"].value / est.compute).to("USD/FLOP")
     s = modelled_serving(shape, hardware)
     serve_price = s.usd_per_million_tokens["blended"].to("USD/token")

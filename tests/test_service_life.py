@@ -127,3 +127,18 @@ def test_lifetime_command_given_prices_stay_given(capsys):
     code, out, _ = _cli(capsys, "lifetime", "--params", "13e9", "--tokens", "576e9", "--inference-tokens", "2T",
                         "--hardware", "H100 SXM5", "--training-price", "2 USD/chip/hour", "--utilization", "0.4")
     assert code == 0 and "training: the price given" in out and "Llama 3 70B's shape scaled to 13.1B" in out
+
+
+def test_a_chip_with_no_price_says_so(capsys):
+    code, _, err = _cli(capsys, "lifetime", "--loss", "2.0", "--inference-tokens", "5T", "--hardware", "GB200")
+    assert code == 2 and "--hardware" in err and "no public price" in err
+    with pytest.raises(InputError) as e:
+        service_life("Llama 3 8B", "GB200", training_tokens="15T token", tokens_per_day="1B token/day", days="30 day")
+    assert e.value.field == "price" and "GB200" in e.value.message
+
+
+def test_a_published_run_without_a_shape_is_served_as_its_size(capsys):
+    # Chinchilla (data/models.csv, 70B) has no published shape: Llama 3 70B's scaled to its parameters
+    code, out, _ = _cli(capsys, "lifetime", "--model", "Chinchilla", "--inference-tokens", "5T", "--hardware",
+                        "A100 SXM4 80GB")
+    assert code == 0 and "Llama 3 70B's shape scaled to 69.7B parameters" in out
