@@ -203,6 +203,11 @@ def _life(model, hw, tokens, per_day, days, tpot):
     return service_life(model, hw, training_tokens=tokens, tokens_per_day=per_day, days=days, tpot_limit=tpot or None)
 
 
+@st.cache_data(max_entries=32, show_spinner=False)
+def _sizes(_life, law, fields):  # the life is not hashed: its fields are the key
+    return _life.size_curve(law, points=40)
+
+
 @st.cache_data(max_entries=8, show_spinner=False)
 def _rule(hw):
     try:
@@ -274,20 +279,50 @@ if life is not None:
             st.caption(f"No dollar optimum at this model's quality: {escape(exc.message)}")
         if opt is not None:
             st.markdown("**The size cheapest over this life, at this model's quality**")
-            rows = [("This model", opt.given_cost), ("Cost optimum", opt.cost_optimum),
-                    ("Compute-optimal", opt.compute_optimal_cost)]
-            st.table(pd.DataFrame([{"Model": name, "Parameters": show("params", p.params, True),
-                                    "Training": show("cost", p.training_cost), "Serving": show("cost", p.serving_cost),
-                                    "Lifetime": show("cost", p.lifetime_cost)} for name, p in rows]), hide_index=True)
+            sizes = _sizes(life, law_name, tuple(str(st.session_state[k]) for k in
+                                                 ("lt_model", "lt_hw", "lt_train_tokens", "lt_per_day", "lt_days", "lt_tpot")))
+            k = sizes["best_scaled"]
+            rows = [{"Model": name, "Parameters": show("params", p.params, True),
+                     "Training": show("cost", p.training_cost), "Serving": show("cost", p.serving_cost),
+                     "Lifetime": show("cost", p.lifetime_cost)}
+                    for name, p in (("This model", opt.given_cost), ("Cost optimum", opt.cost_optimum),
+                                    ("Compute-optimal", opt.compute_optimal_cost))]
+            rows.insert(2, {"Model": "Optimum, shapes served", "Parameters": show("params", sizes["params"][k], True),
+                            "Training": show("cost", sizes["training_cost"][k]),
+                            "Serving": show("cost", sizes["scaled"][k] - sizes["training_cost"][k]),
+                            "Lifetime": show("cost", sizes["scaled"][k])})
+            st.table(pd.DataFrame(rows), hide_index=True)
+            n = sizes["params"].m_as("param")
+            both = pd.concat([pd.DataFrame({"params": n, "usd": sizes[key].m_as("USD"), "rule": label})
+                              for key, label in (("scaled", "each size's shape served"),
+                                                 ("proportional", "serving proportional to size"))])
+            both["text"] = [f"{show('params', calc.Q_(a, 'param'), True)}: {show('cost', calc.Q_(b, 'USD'))}"
+                            for a, b in zip(both["params"], both["usd"])]
+            low, mine = float(both["usd"].min()), opt.given_cost.lifetime_cost.m_as("USD")
+            both = both[both["usd"] <= max(3 * low, 1.2 * mine)]  # near the critical size training runs away
+            here = pd.DataFrame([{"params": life.params.m_as("param"), "usd": opt.given_cost.lifetime_cost.m_as("USD"),
+                                  "text": f"{st.session_state['lt_model']}: {show('cost', opt.given_cost.lifetime_cost)}"}])
+            size_lines = alt.Chart(both).mark_line().encode(
+                x=alt.X("params:Q", scale=alt.Scale(type="log", nice=False), axis=charts.count_axis("Parameters")),
+                y=alt.Y("usd:Q", axis=charts.money_axis("Training + serving"), scale=alt.Scale(zero=False)),
+                color=alt.Color("rule:N", title=None, legend=alt.Legend(orient="bottom", columns=1),
+                                scale=alt.Scale(domain=["each size's shape served", "serving proportional to size"],
+                                                range=["#1f5fbf", "#9ec5fe"])),
+                tooltip=[alt.Tooltip("text:N", title="Lifetime cost")])
+            size_dot = alt.Chart(here).mark_point(size=140, filled=True, color="#d9480f").encode(
+                x="params:Q", y="usd:Q", tooltip=[alt.Tooltip("text:N", title="This model")])
+            st.altair_chart((size_lines + size_dot).properties(height=charts.HEIGHT), width="stretch")
             rule = _rule(st.session_state["lt_hw"])
             off = ("" if rule is None else " On this chip the proportional rule is off by " + ", ".join(
                 f"{r['error']:+.0%} at {r['model'].removeprefix('Llama 3.1 ').removeprefix('Llama 3 ')}"
                 for r in rule if r["model"] != LLAMA3[1]) + " (Llama 3, anchored on 70B; calc.serve on each).")
             st.caption(f"At the loss {escape(st.session_state['lt_model'])} reaches on its training tokens under "
-                       f"{law_name}, serving {show('tokens', life.served_tokens)}. Sizes with no architecture are priced "
-                       "by scaling this model's serving cost per token with its parameters (decoding reads the "
-                       "weights once per step for the whole batch, so cost per token follows weight bytes over the "
-                       f"batch the memory allows).{off}")
+                       f"{law_name}, serving {show('tokens', life.served_tokens)}; ● this model. Sizes with no "
+                       "architecture are served two ways: this model's shape scaled in width and depth to each size "
+                       "and served by calc.serve on the same chip (the dark line, the row 'Optimum, shapes served'), and this "
+                       "model's cost per token scaled in proportion to the parameters (the pale line, the cost "
+                       "optimum of calc.lifetime). Decoding reads the weights once per step for the whole batch, so "
+                       f"cost per token follows weight bytes over the batch the memory allows.{off}")
 
 st.subheader("How much extra training a smaller model costs")
 floor = critical_fraction(law_name)

@@ -170,6 +170,8 @@ class ServiceLife:
     serving_price: pint.Quantity  # USD/Mtoken, blended
     tokens_per_day: pint.Quantity
     days: pint.Quantity
+    shape: object = None  # the served Transformer, the family other sizes are scaled from
+    serve_options: dict = dataclasses.field(default_factory=dict)  # precision, tokens, limits, price as given
 
     @property
     def served_tokens(self) -> pint.Quantity:
@@ -198,6 +200,33 @@ class ServiceLife:
         train = np.full_like(t, float(self.training_cost.m_as("USD")))
         return {"day": Q_(t, "day"), "training": Q_(train, "USD"), "serving": Q_(serving, "USD"),
                 "total": Q_(train + serving, "USD")}
+
+    def size_curve(self, law: str = "hoffmann2022", points: int = 40) -> dict:
+        """Lifetime dollars against model size at this model's quality and this life's demand, two ways.
+
+        Every size N reaches this model's loss under ``law`` with D(N) training tokens (``calc.lifetime.curve``),
+        trained at this run's USD per FLOP. Serving is priced ``scaled``: ``calc.serve`` on this model's shape
+        scaled to N (``scaled_shape``, the same chip, precision and load), and ``proportional``: this model's
+        price x N / N_model, the rule ``calc.lifetime``'s dollar optimum assumes. Returns arrays (Quantities)
+        ``params``, ``tokens``, ``training_cost``, ``serving_price`` (scaled), ``scaled`` and ``proportional``
+        (lifetime USD), and the index of each one's cheapest size, ``best_scaled`` and ``best_proportional``.
+        """
+        from calc.lifetime import curve, quality
+
+        target, _, _ = quality(params=self.params, tokens=self.training_tokens, law=law)
+        c = curve(target, 0, law, points)
+        n, d = c["params"].m_as("param"), c["tokens"].m_as("token")
+        usd_per_flop = (self.training_cost / self.training_compute).m_as("USD/FLOP")
+        training = c["training_compute"].m_as("FLOP") * usd_per_flop
+        served = self.served_tokens.m_as("Mtoken")
+        price = np.array([serving_price_at(Q_(x, "param"), self.hardware, family=self.shape, **self.serve_options)
+                          .m_as("USD/Mtoken") for x in n])
+        own = self.serving_price.m_as("USD/Mtoken") / self.params.m_as("param")
+        scaled, proportional = training + served * price, training + served * own * n
+        return {"params": Q_(n, "param"), "tokens": Q_(d, "token"), "training_cost": Q_(training, "USD"),
+                "serving_price": Q_(price, "USD/Mtoken"), "scaled": Q_(scaled, "USD"),
+                "proportional": Q_(proportional, "USD"), "best_scaled": int(np.argmin(scaled)),
+                "best_proportional": int(np.argmin(proportional))}
 
     def lifetime(self, law: str = "hoffmann2022"):
         """``calc.lifetime``'s dollar optimum at this model's quality (its params and training tokens under
@@ -251,15 +280,17 @@ def service_life(model, hardware, *, training_tokens, tokens_per_day, days, util
     est = estimate(params=shape.active_params(), tokens=d, hardware=hardware, **given)
     if "cost" not in est:
         raise InputError("price", f"{_chip_name(hardware)} has no public price: give the training price per chip-hour")
-    s = modelled_serving(shape, hardware, chips=serving_chips, precision=precision, input_tokens=input_tokens,
-                         output_tokens=output_tokens, ttft_limit=ttft_limit, tpot_limit=tpot_limit, price=serving_price)
+    options = {k: v for k, v in (("precision", precision), ("input_tokens", input_tokens),
+                                 ("output_tokens", output_tokens), ("ttft_limit", ttft_limit),
+                                 ("tpot_limit", tpot_limit), ("price", serving_price)) if v is not None}
+    s = modelled_serving(shape, hardware, chips=serving_chips, **options)
     basis = (f"MFU {est['utilization'].value.m_as(''):.0%} ({est['utilization'].source}), "
              f"{est['price'].value.m_as('USD/chip/hour'):.2f} USD per chip-hour ({est['price'].source})")
     return ServiceLife(model=name, hardware=s.hardware, params=shape.params(), training_tokens=d.to("token"),
                        training_compute=est.compute.to("FLOP"), training_chip_hours=est["chip_hours"].value.to("chip*hour"),
                        training_cost=est["cost"].value.to("USD"), training_basis=basis, serving=s,
                        serving_price=s.usd_per_million_tokens["blended"].to("USD/Mtoken"), tokens_per_day=per_day.to("token/day"),
-                       days=life.to("day"))
+                       days=life.to("day"), shape=shape, serve_options=options)
 
 
 def modelled_prices(hardware, *, params=None, model=None, utilization=None, price=None, family=DEFAULT_FAMILY):

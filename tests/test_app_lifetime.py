@@ -101,6 +101,10 @@ def test_the_life_section_is_calc_service_life():
     assert m["Serving overtakes training"] == "day 428"
     spec = json.loads(at.get("vega_lite_chart")[1].proto.spec)
     assert spec["layer"][1]["mark"]["type"] == "rule"  # the break-even marked, within the 730 days
+    table = at.table[2].value
+    sizes = life.size_curve(at.selectbox(key="lt_law").value)  # devries2023: the example's law
+    shapes = table[table["Model"] == "Optimum, shapes served"]
+    assert shapes["Parameters"].tolist() == [show("params", sizes["params"][sizes["best_scaled"]], True)]
 
 
 def test_a_link_reproduces_the_life():

@@ -253,7 +253,7 @@ def test_lifetime_from_a_link_then_a_change(user):
     user.open("lifetime", query)
     user.check("6.97B params", "17.5%")  # Fig. 1: a 7B model, 17% less compute
     user.check("Serving overtakes training", "Cost to date over the model's life")  # the life: training, then serving
-    assert len(user.page.evaluate(MARKS_JS)) == 3  # the optimum curve, the cost to date, de Vries' overhead
+    assert len(user.page.evaluate(MARKS_JS)) == 4  # the optimum curve, the cost to date, cost by size, de Vries
     user.type("Tokens served over the model's life", "20T")
     user.page.wait_for_function("() => document.body.innerText.includes('3.84B params')")
     user.check("3.84B params")
