@@ -79,7 +79,7 @@ else:
     c1.text_input("Target loss (nats per token)", key="lt_loss", help="above the law's irreducible loss, e.g. `2.0`")
 c3.text_input("Tokens served over the model's life", key="lt_demand",
               help="input and output alike, e.g. `2T`; `0` gives the compute-optimal model")
-with st.expander("Dollars: training and serving prices"):
+with st.expander("Dollars: training and serving prices you give (or, below, modelled for a model on a chip)"):
     d1, d2 = st.columns(2)
     d1.text_input("Training price (USD per FLOP)", key="lt_train_price",
                   help="e.g. `1.4e-18 USD/FLOP`: $2 per chip-hour on 989 TFLOP/s at 40% utilization")
