@@ -7,9 +7,12 @@ import streamlit as st
 
 import calc
 from app_pages import charts, session
+from calc import data
+from calc.architecture import published
 from calc.display import escape, number, show
 from calc.lifetime import compute_overhead, critical_fraction, curve, lifetime
 from calc.scaling import laws
+from calc.service_life import LLAMA3, linear_rule, service_life
 
 st.title("Train smaller, serve longer")
 st.caption("At one quality (a loss under a scaling law), the model whose training plus serving compute is least: "
@@ -19,17 +22,26 @@ st.caption("At one quality (a loss under a scaling law), the model whose trainin
 PAGE = "lifetime"  # its fields in the URL as lifetime.params=..., as the Thresholds page keeps its own
 FIELDS = {"quality": "lt_quality", "params": "lt_params", "tokens": "lt_tokens", "loss": "lt_loss",
           "inference_tokens": "lt_demand", "law": "lt_law", "training_price": "lt_train_price",
-          "serving_price": "lt_serve_price"}
+          "serving_price": "lt_serve_price",
+          # the join: one model trained and served on one chip (calc.service_life)
+          "model": "lt_model", "hardware": "lt_hw", "training_tokens": "lt_train_tokens",
+          "tokens_per_day": "lt_per_day", "days": "lt_days", "tpot_limit": "lt_tpot"}
 LABELS = {"params": "Parameters", "tokens": "Training tokens", "loss": "Target loss",
           "inference_tokens": "Tokens served over the model's life", "law": "Scaling law",
           "training_price": "Training price", "serving_price": "Serving price"}
+LIFE_LABELS = {"training_tokens": "Training tokens of the model", "tokens_per_day": "Tokens served per day",
+               "days": "Days of service", "tpot_limit": "Time per output token at most", "hardware": "Chip",
+               "price": "Chip", "model": "Model", "chips": "Chip", "tensor": "Chip"}
+shapes = list(published())
+chips = [n for n, h in data.hardware_table().items() if h.memory is not None and h.memory_bandwidth is not None]
 MODES = {"run": "a training run (parameters and tokens)", "loss": "a loss"}
 EXAMPLE = {"params": "13 Gparam", "tokens": "576 Gtoken"}  # Sardana et al.'s Fig. 1: a Chinchilla-optimal 13B model
 saved = session.view(PAGE)
 for name, key in FIELDS.items():  # a link's (or the last visit's) value first; the defaults below fill the rest
     if key in st.session_state or name not in saved:
         continue
-    if (name == "law" and saved[name] not in laws()) or (name == "quality" and saved[name] not in MODES):
+    if ((name == "law" and saved[name] not in laws()) or (name == "quality" and saved[name] not in MODES)
+            or (name == "model" and saved[name] not in shapes) or (name == "hardware" and saved[name] not in chips)):
         continue  # an unknown choice in a link: the default, as a widget cannot show it
     st.session_state[key] = saved[name]
 own = session.get()
@@ -44,6 +56,14 @@ st.session_state.setdefault("lt_demand", "2T token")
 st.session_state.setdefault("lt_law", "devries2023" if example else "hoffmann2022")  # the law Fig. 1 holds under
 st.session_state.setdefault("lt_train_price", "")
 st.session_state.setdefault("lt_serve_price", "")
+if "lt_model" not in st.session_state:  # the scenario's published shape (or the nearest), else Llama 3 70B
+    match = session.scenario_shape()
+    st.session_state["lt_model"] = match[0] if match else "Llama 3 70B"
+st.session_state.setdefault("lt_hw", own["hardware"] if own.get("hardware") in chips else "H100 SXM5")
+st.session_state.setdefault("lt_train_tokens", own.get("tokens") or "15T token")  # Llama 3's 15T without a scenario
+st.session_state.setdefault("lt_per_day", "100B token/day")  # a popular model: serving overtakes training within its life
+st.session_state.setdefault("lt_days", "730 day")
+st.session_state.setdefault("lt_tpot", "")
 
 c1, c2 = st.columns(2)
 mode = c1.radio("Quality given by", list(MODES), format_func=MODES.get, key="lt_quality", horizontal=True)
@@ -59,7 +79,7 @@ else:
     c1.text_input("Target loss (nats per token)", key="lt_loss", help="above the law's irreducible loss, e.g. `2.0`")
 c3.text_input("Tokens served over the model's life", key="lt_demand",
               help="input and output alike, e.g. `2T`; `0` gives the compute-optimal model")
-with st.expander("Dollars: training and serving prices"):
+with st.expander("Dollars: training and serving prices you give (or, below, modelled for a model on a chip)"):
     d1, d2 = st.columns(2)
     d1.text_input("Training price (USD per FLOP)", key="lt_train_price",
                   help="e.g. `1.4e-18 USD/FLOP`: $2 per chip-hour on 989 TFLOP/s at 40% utilization")
@@ -161,6 +181,148 @@ if r.cost_optimum is not None:
                "per token).")
 elif any(prices.values()):
     st.caption("Give both prices for the dollar version.")
+
+st.subheader("One model's life: training, then serving")
+st.caption("The training run priced as chip-hours x price (calc.estimate: 6 N D at its default utilization and the "
+           "chip's default price), and serving at the cost per token the serving model gives for this model on this "
+           "chip (calc.serve: the chip group that serves cheapest, at its saturating batch or within the latency "
+           "limit, 3 input tokens to 1 output).")
+f1, f2 = st.columns(2)
+f1.selectbox("Model", shapes, key="lt_model", help="a published shape; the Estimate scenario's when it has one")
+f2.selectbox("Chip", chips, key="lt_hw", help="for training and for serving")
+f1, f2, f3, f4 = st.columns(4)
+f1.text_input("Training tokens of the model", key="lt_train_tokens", help="e.g. `15T` (Llama 3)")
+f2.text_input("Tokens served per day", key="lt_per_day", help="input and output, e.g. `10B token/day`")
+f3.text_input("Days of service", key="lt_days", help="e.g. `730 day` or `2 year`")
+f4.text_input("Time per output token at most", key="lt_tpot",
+              help="optional, e.g. `50 ms` (20 tokens a second per user); empty: the saturating batch")
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _life(model, hw, tokens, per_day, days, tpot):
+    return service_life(model, hw, training_tokens=tokens, tokens_per_day=per_day, days=days, tpot_limit=tpot or None)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _sizes(_life, law, fields):  # the life is not hashed: its fields are the key
+    return _life.size_curve(law, points=40)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _rule(hw):
+    try:
+        return linear_rule(hw)
+    except calc.InputError:
+        return None
+
+
+try:
+    life = _life(st.session_state["lt_model"], st.session_state["lt_hw"], st.session_state["lt_train_tokens"],
+                 st.session_state["lt_per_day"], st.session_state["lt_days"], st.session_state["lt_tpot"].strip())
+except calc.InputError as exc:
+    words = LIFE_LABELS.get(exc.field)
+    st.error(f"**{words}**: {escape(exc.message)}" if words else escape(exc))
+    life = None
+if life is not None:
+    s = life.serving
+    be = life.break_even.m_as("day")
+    m = st.columns(4)
+    m[0].metric("Training", show("cost", life.training_cost),
+                help=f"{number(life.training_chip_hours.m_as('chip*hour'))} chip-hours; {life.training_basis}")
+    m[1].metric("Serving over the life", show("cost", life.serving_cost),
+                help=f"{show('tokens', life.served_tokens)} at ${number(life.serving_price.m_as('USD/Mtoken'))} per "
+                     "million tokens")
+    m[2].metric("Training + serving", show("cost", life.lifetime_cost))
+    m[3].metric("Serving overtakes training", f"day {number(be)}" if be < 1e7 else "never",
+                help="the day on which serving has cost as much as the training run")
+    c = life.cumulative(120)
+    days = c["day"].m_as("day")
+    # each line starts at $0 on day 0 and steps up by the training cost there (the order keeps the step vertical)
+    frame = pd.concat([pd.DataFrame({"day": np.r_[0.0, days], "usd": np.r_[0.0, c[what].m_as("USD")], "what": name,
+                                     "order": np.arange(len(days) + 1)})
+                       for what, name in (("total", "training + serving"), ("training", "training"))])
+    frame["text"] = [f"day {number(d)}: {show('cost', calc.Q_(u, 'USD'))}" for d, u in zip(frame["day"], frame["usd"])]
+    top = float(frame["usd"].max())
+    cum = alt.Chart(frame).mark_line().encode(
+        x=alt.X("day:Q", axis=charts.plain_axis("Days in service"),
+                scale=alt.Scale(domain=[0, float(days[-1])], nice=False)),
+        y=alt.Y("usd:Q", axis=charts.money_axis("Cost to date"), scale=alt.Scale(domain=[0, top])),
+        order="order:Q",
+        color=alt.Color("what:N", title=None, scale=alt.Scale(domain=["training + serving", "training"],
+                                                              range=["#1f5fbf", "#9ec5fe"]),
+                        legend=alt.Legend(orient="bottom", columns=2)),
+        tooltip=[alt.Tooltip("text:N", title="Cost to date")])
+    layers = [cum]
+    if be <= days[-1]:
+        layers.append(alt.Chart(pd.DataFrame([{"day": be, "text": f"day {number(be)}: serving has cost as much as "
+                                                                  "training"}])).mark_rule(
+            color="#d9480f", strokeDash=[4, 3]).encode(x="day:Q", tooltip=[alt.Tooltip("text:N", title="Break-even")]))
+    st.markdown("**Cost to date over the model's life**")
+    st.altair_chart(alt.layer(*layers).properties(height=charts.HEIGHT), width="stretch")
+    lay = s.layout
+    st.caption(f"Training is the step at day 0 ({show('cost', life.training_cost)}); serving adds "
+               f"{show('cost', (life.tokens_per_day * life.serving_price * calc.Q_(1, 'day')).to('USD'))} a day "
+               f"({show('tokens', life.tokens_per_day * calc.Q_(1, 'day'))} at ${number(life.serving_price.m_as('USD/Mtoken'))}"
+               f" per million tokens: {escape(s.model)} on {s.chips} x {escape(s.hardware)}, tensor {lay['tensor']}, "
+               f"{lay['precision']}, {number(s.concurrency)} sequences in flight, "
+               f"{number(s.tokens_per_second_per_user.m_as('token/s'))} tokens a second per user). "
+               + (f"The dashed line: day {number(be)}, when serving has cost as much as training." if be <= days[-1]
+                  else f"Serving catches up with training on day {number(be)}, after this life."))
+    shape = published()[st.session_state["lt_model"]][0]
+    if shape.experts > 1:
+        st.caption("A mixture of experts: the dense scaling laws do not give its quality, so no cheaper size is shown.")
+    else:
+        try:
+            opt = life.lifetime(law_name)
+        except calc.InputError as exc:
+            opt = None
+            st.caption(f"No dollar optimum at this model's quality: {escape(exc.message)}")
+        if opt is not None:
+            st.markdown("**The size cheapest over this life, at this model's quality**")
+            sizes = _sizes(life, law_name, tuple(str(st.session_state[k]) for k in
+                                                 ("lt_model", "lt_hw", "lt_train_tokens", "lt_per_day", "lt_days", "lt_tpot")))
+            k = sizes["best_scaled"]
+            rows = [{"Model": name, "Parameters": show("params", p.params, True),
+                     "Training": show("cost", p.training_cost), "Serving": show("cost", p.serving_cost),
+                     "Lifetime": show("cost", p.lifetime_cost)}
+                    for name, p in (("This model", opt.given_cost), ("Cost optimum", opt.cost_optimum),
+                                    ("Compute-optimal", opt.compute_optimal_cost))]
+            rows.insert(2, {"Model": "Optimum, shapes served", "Parameters": show("params", sizes["params"][k], True),
+                            "Training": show("cost", sizes["training_cost"][k]),
+                            "Serving": show("cost", sizes["scaled"][k] - sizes["training_cost"][k]),
+                            "Lifetime": show("cost", sizes["scaled"][k])})
+            st.table(pd.DataFrame(rows), hide_index=True)
+            n = sizes["params"].m_as("param")
+            both = pd.concat([pd.DataFrame({"params": n, "usd": sizes[key].m_as("USD"), "rule": label})
+                              for key, label in (("scaled", "each size's shape served"),
+                                                 ("proportional", "serving proportional to size"))])
+            both["text"] = [f"{show('params', calc.Q_(a, 'param'), True)}: {show('cost', calc.Q_(b, 'USD'))}"
+                            for a, b in zip(both["params"], both["usd"])]
+            low, mine = float(both["usd"].min()), opt.given_cost.lifetime_cost.m_as("USD")
+            both = both[both["usd"] <= max(3 * low, 1.2 * mine)]  # near the critical size training runs away
+            here = pd.DataFrame([{"params": life.params.m_as("param"), "usd": opt.given_cost.lifetime_cost.m_as("USD"),
+                                  "text": f"{st.session_state['lt_model']}: {show('cost', opt.given_cost.lifetime_cost)}"}])
+            size_lines = alt.Chart(both).mark_line().encode(
+                x=alt.X("params:Q", scale=alt.Scale(type="log", nice=False), axis=charts.count_axis("Parameters")),
+                y=alt.Y("usd:Q", axis=charts.money_axis("Training + serving"), scale=alt.Scale(zero=False)),
+                color=alt.Color("rule:N", title=None, legend=alt.Legend(orient="bottom", columns=1),
+                                scale=alt.Scale(domain=["each size's shape served", "serving proportional to size"],
+                                                range=["#1f5fbf", "#9ec5fe"])),
+                tooltip=[alt.Tooltip("text:N", title="Lifetime cost")])
+            size_dot = alt.Chart(here).mark_point(size=140, filled=True, color="#d9480f").encode(
+                x="params:Q", y="usd:Q", tooltip=[alt.Tooltip("text:N", title="This model")])
+            st.altair_chart((size_lines + size_dot).properties(height=charts.HEIGHT), width="stretch")
+            rule = _rule(st.session_state["lt_hw"])
+            off = ("" if rule is None else " On this chip the proportional rule is off by " + ", ".join(
+                f"{r['error']:+.0%} at {r['model'].removeprefix('Llama 3.1 ').removeprefix('Llama 3 ')}"
+                for r in rule if r["model"] != LLAMA3[1]) + " (Llama 3, anchored on 70B; calc.serve on each).")
+            st.caption(f"At the loss {escape(st.session_state['lt_model'])} reaches on its training tokens under "
+                       f"{law_name}, serving {show('tokens', life.served_tokens)}; ● this model. Sizes with no "
+                       "architecture are served two ways: this model's shape scaled in width and depth to each size "
+                       "and served by calc.serve on the same chip (the dark line, the row 'Optimum, shapes served'), and this "
+                       "model's cost per token scaled in proportion to the parameters (the pale line, the cost "
+                       "optimum of calc.lifetime). Decoding reads the weights once per step for the whole batch, so "
+                       f"cost per token follows weight bytes over the batch the memory allows.{off}")
 
 st.subheader("How much extra training a smaller model costs")
 floor = critical_fraction(law_name)

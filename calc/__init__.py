@@ -13,7 +13,8 @@ Modules, one idea each: ``estimate`` (the model of a run), ``uncertainty`` (rang
 sweeps), ``architecture`` (shapes, parameters, FLOP per token), ``memory`` (bytes per chip),
 ``perf`` (step time and utilization from a parallel layout, a package of its terms), ``serve``
 (serving latency, throughput and cost per token, a package), ``scaling`` (scaling laws), ``lifetime``
-(training + serving optimum at one quality), ``cost`` (cloud, ownership, acquisition, inflation),
+(training + serving optimum at one quality), ``service_life`` (one model's training and serving in
+dollars, day by day), ``serving_figures`` (published serving figures by the serving model), ``cost`` (cloud, ownership, acquisition, inflation),
 ``prices`` (rental, purchase and electricity prices), ``thresholds`` (regulatory lines), ``claims``
 (the seed articles recomputed), ``backtest`` (published runs), ``compare`` (one run on many chips),
 ``dataset`` (bytes to tokens), ``scenario`` (scenario files), ``reader`` (the input reader),

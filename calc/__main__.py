@@ -741,10 +741,17 @@ def _lifetime(args) -> int:
     if args.inference_tokens is None:
         raise InputError("inference_tokens", "required: the tokens the model will serve over its life, e.g. "
                                              "--inference-tokens 2T (0 gives the compute-optimal model)")
+    prices = dict(training_price=args.training_price, serving_price=args.serving_price,
+                  serving_price_params=args.serving_price_params, hardware=args.hardware, utilization=args.utilization)
+    modelled = None
+    if args.hardware is not None and args.serving_price is None:  # the chip given: serving priced by calc.serve
+        from calc.service_life import lifetime_prices
+
+        prices, modelled = lifetime_prices(args.hardware, loss=args.loss, params=args.params, tokens=args.tokens,
+                                           model=args.model, law=args.law, **{k: prices[k] for k in
+                                                                             ("training_price", "utilization")})
     r = lifetime(loss=args.loss, params=args.params, tokens=args.tokens, model=args.model,
-                 inference_tokens=args.inference_tokens, law=args.law, training_price=args.training_price,
-                 serving_price=args.serving_price, serving_price_params=args.serving_price_params,
-                 hardware=args.hardware, utilization=args.utilization)
+                 inference_tokens=args.inference_tokens, law=args.law, **prices)
 
     def plan(p, priced=False):
         out = {"params": _vu(p.params, "param"), "tokens": _vu(p.tokens, "token"),
@@ -767,7 +774,7 @@ def _lifetime(args) -> int:
         if r.cost_optimum is not None:
             out["dollars"] = {"optimum": plan(r.cost_optimum, True), "compute_optimal": plan(r.compute_optimal_cost, True),
                               "given": None if r.given_cost is None else plan(r.given_cost, True),
-                              "saving": _vu(r.cost_saving, "USD")}
+                              "saving": _vu(r.cost_saving, "USD"), "prices": modelled or {"source": "given"}}
         print(json.dumps(out, indent=2))
         return 0
     print(f"target loss {r.loss:.4f} nats/token under {r.law}; {show('tokens', r.inference_tokens)} served over the "
@@ -791,7 +798,8 @@ def _lifetime(args) -> int:
             r.given.params.m_as("param") < r.compute_optimal.params.m_as("param") * (1 - 1e-6) else "the optimum"
         print(f"break-even demand: {show('tokens', r.break_even)} ({who} costs less over its life beyond it)")
     if r.cost_optimum is not None:
-        print("\ndollars (training at the --training-price, serving at the --serving-price scaled by size):")
+        print("\ndollars (training at the --training-price, serving at the --serving-price scaled by size):" if modelled
+              is None else f"\ndollars, {modelled['basis']}; serving scaled by size:")
         rows = [("cost optimum", r.cost_optimum), ("compute-optimal", r.compute_optimal_cost)]
         if r.given_cost is not None:
             rows.append(("the run given", r.given_cost))

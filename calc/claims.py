@@ -46,7 +46,8 @@ SEEDS_DIR = _HERE / "_seeds" if (_HERE / "_seeds").is_dir() else _HERE.parent / 
 VERDICTS = ("reproduced", "off", "inconsistent-units")
 _COMPARE = ("equal", "at-least", "at-most")
 _CLAIM_KEYS = {"id", "line", "where", "statement", "quoted", "quoted_formula", "compare", "formula", "estimate",
-               "inputs", "tolerance", "tolerance_reason", "note", "plausible", "plausible_reason", "units_disagree"}
+               "inputs", "tolerance", "tolerance_reason", "note", "plausible", "plausible_reason", "units_disagree",
+               "serve"}  # serve: an output of calc.serve under the inputs (calc.serving_figures)
 _FIGURE_KEYS = {"id", "line", "where", "statement", "quoted", "why", "formula", "inputs", "unit"}
 
 
@@ -192,8 +193,8 @@ def _validate_entry(name, where, table, keys, lined=True):
     if "why" not in keys:
         if ("quoted" in table) == ("quoted_formula" in table):
             raise DataError(name, None, where, "expected exactly one of 'quoted' or 'quoted_formula'")
-        if ("formula" in table) == ("estimate" in table):
-            raise DataError(name, None, where, "expected exactly one of 'formula' or 'estimate'")
+        if sum(k in table for k in ("formula", "estimate", "serve")) != 1:
+            raise DataError(name, None, where, "expected exactly one of 'formula', 'estimate' or 'serve'")
 
 
 def claims() -> tuple[Claim, ...]:
@@ -337,6 +338,10 @@ def check(claim: Claim) -> ClaimResult:
         if spec["estimate"] not in result:
             raise InputError(field, f"the estimate does not determine {spec['estimate']!r}")
         recomputed = result[spec["estimate"]].value
+    elif "serve" in spec:  # the serving model's figure; the ratio is the point, so the note gives it
+        from calc.serving_figures import recompute
+
+        recomputed = recompute(spec["serve"], inputs, f"{field}.serve")
     else:
         recomputed = evaluate_formula(spec["formula"], inputs, f"{field}.formula")
     tolerance = float(spec.get("tolerance", 0.05))
@@ -360,7 +365,9 @@ def check(claim: Claim) -> ClaimResult:
     ratio = float(quoted.magnitude / recomputed.magnitude)
     verdict = "reproduced" if _holds(ratio, compare, tolerance) else "off"
     plausible = _plausible(claim, quoted.units)
-    if verdict == "off":
+    if "serve" in spec:
+        note = f"The quote is {ratio:.3g} times the modelled {recomputed:.3g~P}. {note}".strip()
+    if verdict == "off" and "serve" not in spec:
         factor = ratio if ratio >= 1 else 1 / ratio
         direction = "high" if ratio > 1 else "low"
         note = f"The quote is {factor:.3g}x too {direction}. {note}".strip()

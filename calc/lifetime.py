@@ -334,7 +334,7 @@ def lifetime(*, loss=None, params=None, tokens=None, model=None, inference_token
     serving_price : Quantity [USD/token], optional
         What a served token costs ("0.6 USD/Mtoken"), for a model of ``serving_price_params``: a list
         price, or a modelled cost per token (``calc.serve``'s blended USD per million tokens, with the
-        served model's parameters as ``serving_price_params``).
+        served model's parameters as ``serving_price_params``; ``calc.service_life`` gives both prices modelled).
     serving_price_params : Quantity [param], optional
         The size that price is for; serving cost scales with N. Default: the run given, else the
         compute-optimal model of the target quality.

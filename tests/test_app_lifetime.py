@@ -8,6 +8,7 @@ from apppage import open_page
 
 import calc
 from calc.display import show
+from calc.service_life import service_life
 
 PAGE = "app_pages/lifetime.py"
 
@@ -50,7 +51,8 @@ def test_every_field_goes_to_the_url():
     assert not at.exception
     assert _metrics(at)["Saved against compute-optimal"] == "0.0%"  # no demand: the compute-optimal model itself
     query = {k: at.query_params[k] for k in at.query_params}
-    fields = {"quality", "params", "tokens", "loss", "inference_tokens", "law", "training_price", "serving_price"}
+    fields = {"quality", "params", "tokens", "loss", "inference_tokens", "law", "training_price", "serving_price",
+              "model", "hardware", "training_tokens", "tokens_per_day", "days", "tpot_limit"}
     assert {k.removeprefix("lifetime.") for k in query if k.startswith("lifetime.")} == fields
     assert "0" in str(query["lifetime.inference_tokens"])
 
@@ -83,3 +85,52 @@ def test_the_chart_marks_the_optimum_and_the_compute_optimal_model():
     spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
     shapes = spec["layer"][1]["encoding"]["shape"]["scale"]["domain"]
     assert shapes == ["Lifetime optimum", "Compute-optimal", "The run given"]
+
+
+# ----------------------------------------------------------------- one model's life: training, then serving
+
+def test_the_life_section_is_calc_service_life():
+    at = open_page(PAGE)
+    life = service_life("Llama 3 70B", "H100 SXM5", training_tokens="15T token",
+                                          tokens_per_day="100B token/day", days="730 day")
+    m = _metrics(at)
+    assert m["Training"] == show("cost", life.training_cost)
+    assert m["Serving over the life"] == show("cost", life.serving_cost)
+    assert m["Training + serving"] == show("cost", life.lifetime_cost)
+    # the break-even is training / (tokens per day x price): $32.3M / (1e11 x $0.753e-6) = 428 days
+    assert m["Serving overtakes training"] == "day 428"
+    spec = json.loads(at.get("vega_lite_chart")[1].proto.spec)
+    assert spec["layer"][1]["mark"]["type"] == "rule"  # the break-even marked, within the 730 days
+    table = at.table[2].value
+    sizes = life.size_curve(at.selectbox(key="lt_law").value)  # devries2023: the example's law
+    shapes = table[table["Model"] == "Optimum, shapes served"]
+    assert shapes["Parameters"].tolist() == [show("params", sizes["params"][sizes["best_scaled"]], True)]
+
+
+def test_a_link_reproduces_the_life():
+    query = {"lifetime.model": "Llama 3 8B", "lifetime.hardware": "A100 SXM4 80GB", "lifetime.training_tokens": "15T token",
+             "lifetime.tokens_per_day": "1B token/day", "lifetime.days": "365 day", "lifetime.tpot_limit": "30 ms"}
+    at = open_page(PAGE, **query)
+    life = service_life("Llama 3 8B", "A100 SXM4 80GB", training_tokens="15T token",
+                                          tokens_per_day="1B token/day", days="365 day", tpot_limit="30 ms")
+    assert life.serving.tpot.m_as("ms") <= 30
+    assert _metrics(at)["Serving over the life"] == show("cost", life.serving_cost)
+    assert at.selectbox(key="lt_model").value == "Llama 3 8B" and at.selectbox(key="lt_hw").value == "A100 SXM4 80GB"
+    assert {at.query_params[k] if isinstance(at.query_params[k], str) else at.query_params[k][0]
+            for k in query} == set(query.values())
+
+
+@pytest.mark.parametrize("query, words", [
+    ({"lifetime.tokens_per_day": "-5 token/day"}, "**Tokens served per day**"),
+    ({"lifetime.days": "soon"}, "**Days of service**"),
+    ({"lifetime.tpot_limit": "1 ms"}, "**Time per output token at most**"),
+])
+def test_a_bad_life_field_is_named(query, words):
+    at = open_page(PAGE, errors_ok=True, **query)
+    assert at.error and words in at.error[0].value
+    assert _metrics(at)["Lifetime optimum"]  # the rest of the page still answers
+
+
+def test_an_unknown_model_or_chip_in_a_link_falls_back():
+    at = open_page(PAGE, **{"lifetime.model": "GPT-7", "lifetime.hardware": "Abacus"})
+    assert at.selectbox(key="lt_model").value == "Llama 3 70B" and at.selectbox(key="lt_hw").value == "H100 SXM5"

@@ -209,7 +209,7 @@ KEY_TEXT = {  # what each page must show for the typical scenario
     "Compare hardware": ["H100 SXM5", "B200"],
     "Cost": ["Your Estimate scenario", "From the idealised rental"],  # the page opens with the scenario
     "Thresholds": ["10²⁶"],
-    "Lifetime": ["Train smaller, serve longer", "23.1B params"],  # 70B on 1.4T tokens serving 2T: hoffmann2022's optimum
+    "Lifetime": ["Train smaller, serve longer", "23.1B params", "Serving overtakes training", "Cost to date"],  # 70B on 1.4T tokens serving 2T: hoffmann2022's optimum
     "Serving": ["Time per output token", "$ per million tokens by chip"],
     "Back-test": ["operation counting"],
 }
@@ -252,7 +252,8 @@ def test_lifetime_from_a_link_then_a_change(user):
              "lifetime.law": "devries2023"}
     user.open("lifetime", query)
     user.check("6.97B params", "17.5%")  # Fig. 1: a 7B model, 17% less compute
-    assert len(user.page.evaluate(MARKS_JS)) == 2
+    user.check("Serving overtakes training", "Cost to date over the model's life")  # the life: training, then serving
+    assert len(user.page.evaluate(MARKS_JS)) == 4  # the optimum curve, the cost to date, cost by size, de Vries
     user.type("Tokens served over the model's life", "20T")
     user.page.wait_for_function("() => document.body.innerText.includes('3.84B params')")
     user.check("3.84B params")

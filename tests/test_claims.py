@@ -58,6 +58,65 @@ EXPECTED = {
 }
 
 
+def _served(model, hardware, chips=None, **kw):
+    """calc.serve called here with the claim's stated model, chip and load (the cheapest group without chips)."""
+    from calc.serve import serve
+    from calc.service_life import modelled_serving
+
+    return serve(model, hardware, chips, **kw) if chips else modelled_serving(model, hardware, **kw)
+
+
+def _serving_expectations() -> dict:
+    """The claims that need the serving model: the quote over calc.serve's figure for the stated inputs.
+    Verdicts: list prices cover the modelled cost (at-most); DeepSeek's stated decode rate is far above the
+    model's (the model is the suspect: its note says why); Epoch's 0.3 Wh is several times the modelled query."""
+    from calc.service_life import scaled_shape
+
+    ds = _served("DeepSeek-V3", "H800 SXM5", 128, tensor=128, expert=128, attention_data_parallel=True, precision="fp8",
+                 input_tokens=1583, output_tokens=1000)
+    per_node = ds.tokens_per_second["per_chip"].m_as("token/s/chip") * 8  # 8 H800 per node (DeepSeek)
+    q = _served(scaled_shape("Llama 3 70B", "100e9 param"), "H100 SXM5", input_tokens=100, output_tokens=500,
+                tpot_limit="50 ms", pue=1.2)
+    wh = (100 * q.energy_per_token["input"] + 500 * q.energy_per_token["output"]).m_as("J/token") / 3600
+    llama = _served("Llama 3.1 405B", "H100 SXM5", 8, precision="fp8").usd_per_million_tokens["blended"].m_as("USD/Mtoken")
+    return {
+        "deepseek-decode-node-throughput-modelled": ("off", 14.8e3 / per_node),
+        "epoch-gpt4o-query-energy-modelled": ("off", 0.3 / wh),
+        "openai-gpt4o-price-vs-modelled-cost": ("reproduced", (0.75 * 2.5 + 0.25 * 10) / llama),  # OpenAI: $2.50 in, $10 out
+        "together-llama-405b-price-vs-modelled-cost": ("reproduced", 3.5 / llama),  # Together AI: $3.50 per million
+    }
+
+
+EXPECTED.update(_serving_expectations())
+
+
+def test_serving_claims_state_the_factor_and_hold_their_bounds():
+    """The factors, within stated tolerances of what the serving model gave when these claims were written
+    (a change of calc.serve that moves them by more must say so here): list prices 1.2-1.6x the modelled cost,
+    DeepSeek's stated rate 5-40x the modelled one (10.1x when written, 11.0x with issue 19's collective
+    latencies), Epoch's 0.3 Wh 3-12x the modelled query."""
+    results = {c.id: check(c) for c in claims() if "serve" in c.spec}
+    assert set(results) == {k for k in EXPECTED if k.endswith(("-modelled", "-modelled-cost"))}
+    bounds = {"openai-gpt4o-price-vs-modelled-cost": (1.2, 2.0), "together-llama-405b-price-vs-modelled-cost": (1.0, 1.6),
+              "deepseek-decode-node-throughput-modelled": (5, 40), "epoch-gpt4o-query-energy-modelled": (3, 12)}
+    for cid, (lo, hi) in bounds.items():
+        r = results[cid]
+        assert lo < r.ratio < hi, (cid, r.ratio)
+        assert f"{r.ratio:.3g} times the modelled" in r.note and "Modelled by calc.serve" in r.note
+    # the same question asked of the list price directly: above the modelled cost, the Together price by 24%
+    assert results["together-llama-405b-price-vs-modelled-cost"].recomputed.m_as("USD/Mtoken") < 3.5
+
+
+def test_a_serve_claim_with_an_unknown_input_is_a_data_error():
+    from calc.errors import DataError
+    from calc.serving_figures import recompute
+
+    with pytest.raises(DataError, match="unknown 'batchsize'"):
+        recompute("energy_per_query", {"model": "Llama 3 8B", "hardware": "H100 SXM5", "batchsize": "8"}, "x")
+    with pytest.raises(DataError, match="expected one of"):
+        recompute("tokens", {"model": "Llama 3 8B", "hardware": "H100 SXM5"}, "x")
+
+
 def test_every_claim_has_an_expectation():
     assert {c.id for c in claims()} == set(EXPECTED)
 

@@ -1,0 +1,376 @@
+"""A model's service life in dollars: its training run (``calc.estimate``), then its serving (``calc.serve``).
+
+    training cost    chip-hours x price of the run: 6 N D / (peak x MFU) x USD per chip-hour   calc.estimate
+    serving price    calc.serve's blended USD per million tokens (3 input : 1 output) on the chip count
+                     (1 to 64, powers of two) that serves cheapest, at saturation or within latency limits
+    cumulative cost  C(t) = training + tokens per day x t x serving price; training is the step at t = 0
+    break-even       t* = training cost / (tokens per day x serving price): the day serving has cost as
+                     much as training
+
+Serving cost per token of a model with no architecture (the sizes along ``calc.lifetime``'s optimum curve)
+comes from a shape of the same family scaled in width and depth (``scaled_shape``: d_model and layers in
+proportion, the head width and the key-value heads kept, as the Llama 3 family grows), served by
+``calc.serve``. ``calc.lifetime``'s dollar optimum needs serving cost proportional to N; ``linear_rule``
+measures how far that proportional rule is off against ``calc.serve`` on published shapes of one family.
+Decoding is memory-bound: a step reads the weights once and each sequence's KV cache, shared by the batch,
+so cost per token ~ (weight bytes / batch + KV bytes per sequence) / bandwidth [Pope2022] sec. 3; the batch
+the memory allows shrinks as the weights grow, so the cost rises faster than N once the weights fill the
+chips, and slower where a larger chip group frees memory for a larger batch.
+
+References: [Sardana2023] as in ``calc.lifetime``; [Pope2022] as in ``calc.serve``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pint
+
+from calc.errors import InputError
+from calc.units import Q_, parse_quantity
+
+CHIP_COUNTS = (1, 2, 4, 8, 16, 32, 64)  # serving groups tried: a node of 8 and the multi-node groups of big models
+DEFAULT_FAMILY = "Llama 3 70B"  # the family a size with no architecture is scaled from, unless one is given
+LLAMA3 = ("Llama 3 8B", "Llama 3 70B", "Llama 3.1 405B")  # one family at three sizes: the linear rule's check
+
+
+def modelled_serving(model, hardware, *, chips=None, precision=None, input_tokens=1000, output_tokens=1000,
+                     ttft_limit=None, tpot_limit=None, price=None, pue=None):
+    """``calc.serve`` of ``model`` on ``hardware`` at the chip count that serves cheapest per blended token.
+
+    Tries ``chips`` if given, else each of ``CHIP_COUNTS`` that holds the weights; saturating throughput, or
+    the best within ``ttft_limit`` / ``tpot_limit``; ``price`` and ``pue`` as ``calc.serve``. Returns the ``calc.serve.Serving`` answer.
+
+    >>> s = modelled_serving("Llama 3 8B", "H100 SXM5")
+    >>> s.chips, 0.05 < s.usd_per_million_tokens["blended"].m_as("USD/Mtoken") < 0.2
+    (1, True)
+    """
+    from calc.serve import serve
+
+    counts = (chips,) if chips is not None else CHIP_COUNTS
+    best, last = None, None
+    for n in counts:
+        try:
+            s = serve(model, hardware, n, precision=precision, input_tokens=input_tokens, output_tokens=output_tokens,
+                      ttft_limit=ttft_limit, tpot_limit=tpot_limit, price=price, pue=pue)
+        except InputError as exc:
+            if exc.field not in ("chips", "tensor", "tpot_limit", "ttft_limit") or chips is not None:
+                raise
+            last = exc
+            continue
+        if s.usd_per_million_tokens is None:
+            raise InputError("hardware", f"{s.hardware} has no public price to serve at: {s.price_basis}; give a price "
+                                         "per chip-hour")
+        if best is None or _blended(s) < _blended(best):
+            best = s
+    if best is None:
+        raise InputError(last.field if last else "chips",
+                         f"no group of up to {CHIP_COUNTS[-1]} chips serves it: {last.message if last else ''}".strip())
+    return best
+
+
+def _chip_name(hardware) -> str:
+    from calc.data import hardware as chip
+
+    return hardware.name if hasattr(hardware, "name") else chip(hardware).name
+
+
+def _blended(s) -> float:
+    return float(s.usd_per_million_tokens["blended"].m_as("USD/Mtoken"))
+
+
+def scaled_shape(reference, params):
+    """The shape of ``reference``'s family (a dense published shape or a ``Transformer``) with ``params``.
+
+    Width and depth scale together (d_model / layers kept, as from Llama 3 8B to 70B: 4096/32, 8192/80 are
+    within 30%), the head width and key-value heads kept, d_ff in the same ratio to d_model; the vocabulary
+    is the reference's. The heads come from the scale (N/N_ref)^(1/3), to a whole multiple of the key-value
+    heads; the layers then give the count, which is linear in them.
+
+    >>> t = scaled_shape("Llama 3 70B", "20e9 param")
+    >>> abs(t.params().m_as("Gparam") / 20 - 1) < 0.05, t.kv_heads
+    (True, 8)
+    """
+    from calc.architecture import Transformer, lookup
+
+    ref = reference if isinstance(reference, Transformer) else lookup(reference)
+    if ref.experts > 1:
+        raise InputError("model", "a mixture of experts has no one-size family rule here; give a dense shape")
+    target = parse_quantity(params, "params", "param", bare_ok=True).m_as("param")
+    if not (np.ndim(target) == 0 and math.isfinite(target) and target > 0):
+        raise InputError("params", f"expected one positive number of parameters, got {target!r:.40}")
+    kv = ref.kv_heads or ref.heads  # kept: Llama 3 has 8 at 8B, 70B and 405B
+    f = (target / ref.params().m_as("param")) ** (1 / 3)  # N ~ layers x d_model^2, both scaled by f
+    heads = max(1, round(ref.heads * f / kv)) * kv if ref.heads * f >= kv else max(1, round(ref.heads * f))
+    width = heads * ref.head_width
+    d_ff = max(128, round((ref.d_ff or 4 * ref.d_model) * width / ref.d_model / 128) * 128)
+
+    def shape(layers: int):
+        return dataclasses.replace(ref, layers=layers, d_model=width, heads=heads, kv_heads=min(kv, heads), d_ff=d_ff,
+                                   head_dim=ref.head_width)
+
+    one, two = (shape(n).params().m_as("param") for n in (1, 2))  # the count is linear in the layers
+    return shape(max(1, round((target - (2 * one - two)) / (two - one))))
+
+
+def serving_price_at(params, hardware, *, family=DEFAULT_FAMILY, **options) -> pint.Quantity:
+    """Modelled blended USD per million tokens of a model of ``params`` with no architecture: ``calc.serve``
+    of ``family``'s shape scaled to that size (``scaled_shape``), on the cheapest chip group.
+
+    >>> round(serving_price_at("70.6e9 param", "H100 SXM5").m_as("USD/Mtoken"), 2)   # Llama 3 70B itself: 0.75
+    0.75
+    """
+    s = modelled_serving(scaled_shape(family, params), hardware, **options)
+    return s.usd_per_million_tokens["blended"].to("USD/Mtoken")
+
+
+def linear_rule(hardware="H100 SXM5", models=LLAMA3, anchor=None, **options) -> list[dict]:
+    """How far "serving cost per token is proportional to N" is off, against ``calc.serve`` on ``models``.
+
+    The rule takes ``anchor``'s modelled blended price (default: the middle model) and scales it by
+    N / N_anchor. Returns one row per model: ``model``, ``params``, ``chips``, ``modelled`` and ``linear``
+    (USD/Mtoken) and ``error`` = linear / modelled - 1.
+
+    >>> rows = linear_rule()
+    >>> [r["model"] for r in rows]
+    ['Llama 3 8B', 'Llama 3 70B', 'Llama 3.1 405B']
+    """
+    from calc.architecture import lookup
+
+    anchor = anchor or models[len(models) // 2]
+    served = {m: modelled_serving(m, hardware, **options) for m in dict.fromkeys((*models, anchor))}
+    n_anchor = lookup(anchor).params().m_as("param")
+    per_param = _blended(served[anchor]) / n_anchor
+    rows = []
+    for m in models:
+        n = lookup(m).params().m_as("param")
+        modelled = _blended(served[m])
+        rows.append({"model": m, "params": Q_(n, "param"), "chips": served[m].chips, "precision": served[m].layout["precision"],
+                     "modelled": Q_(modelled, "USD/Mtoken"), "linear": Q_(per_param * n, "USD/Mtoken"),
+                     "error": per_param * n / modelled - 1})
+    return rows
+
+
+@dataclass(frozen=True)
+class ServiceLife:
+    """One model's training run and its serving life, in dollars. ``serving`` is calc.serve's answer."""
+
+    model: str
+    hardware: str
+    params: pint.Quantity
+    training_tokens: pint.Quantity
+    training_compute: pint.Quantity
+    training_chip_hours: pint.Quantity
+    training_cost: pint.Quantity
+    training_basis: str  # the utilization and price behind the training cost, in words
+    serving: object  # calc.serve.Serving
+    serving_price: pint.Quantity  # USD/Mtoken, blended
+    tokens_per_day: pint.Quantity
+    days: pint.Quantity
+    shape: object = None  # the served Transformer, the family other sizes are scaled from
+    serve_options: dict = dataclasses.field(default_factory=dict)  # precision, tokens, limits, price as given
+
+    @property
+    def served_tokens(self) -> pint.Quantity:
+        """Tokens served over the life: tokens per day x days."""
+        return (self.tokens_per_day * self.days).to("token")
+
+    @property
+    def serving_cost(self) -> pint.Quantity:
+        """Serving over the whole life: tokens served x the modelled price."""
+        return (self.served_tokens * self.serving_price).to("USD")
+
+    @property
+    def lifetime_cost(self) -> pint.Quantity:
+        """Training plus serving."""
+        return (self.training_cost + self.serving_cost).to("USD")
+
+    @property
+    def break_even(self) -> pint.Quantity:
+        """The day on which serving has cost as much as training: training / (tokens per day x price)."""
+        return (self.training_cost / (self.tokens_per_day * self.serving_price)).to("day")
+
+    def cumulative(self, points: int = 100) -> dict:
+        """Cost to date over the life: ``day`` (0 to the end) and ``training``, ``serving``, ``total`` (USD)."""
+        t = np.linspace(0.0, float(self.days.m_as("day")), int(points))
+        serving = t * float((self.tokens_per_day * self.serving_price).m_as("USD/day"))
+        train = np.full_like(t, float(self.training_cost.m_as("USD")))
+        return {"day": Q_(t, "day"), "training": Q_(train, "USD"), "serving": Q_(serving, "USD"),
+                "total": Q_(train + serving, "USD")}
+
+    def size_curve(self, law: str = "hoffmann2022", points: int = 40) -> dict:
+        """Lifetime dollars against model size at this model's quality and this life's demand, two ways.
+
+        Every size N reaches this model's loss under ``law`` with D(N) training tokens (``calc.lifetime.curve``),
+        trained at this run's USD per FLOP. Serving is priced ``scaled``: ``calc.serve`` on this model's shape
+        scaled to N (``scaled_shape``, the same chip, precision and load), and ``proportional``: this model's
+        price x N / N_model, the rule ``calc.lifetime``'s dollar optimum assumes. Returns arrays (Quantities)
+        ``params``, ``tokens``, ``training_cost``, ``serving_price`` (scaled), ``scaled`` and ``proportional``
+        (lifetime USD), and the index of each one's cheapest size, ``best_scaled`` and ``best_proportional``.
+        """
+        from calc.lifetime import curve, quality
+
+        target, _, _ = quality(params=self.params, tokens=self.training_tokens, law=law)
+        c = curve(target, 0, law, points)
+        n, d = c["params"].m_as("param"), c["tokens"].m_as("token")
+        usd_per_flop = (self.training_cost / self.training_compute).m_as("USD/FLOP")
+        training = c["training_compute"].m_as("FLOP") * usd_per_flop
+        served = self.served_tokens.m_as("Mtoken")
+        price = np.array([serving_price_at(Q_(x, "param"), self.hardware, family=self.shape, **self.serve_options)
+                          .m_as("USD/Mtoken") for x in n])
+        own = self.serving_price.m_as("USD/Mtoken") / self.params.m_as("param")
+        scaled, proportional = training + served * price, training + served * own * n
+        return {"params": Q_(n, "param"), "tokens": Q_(d, "token"), "training_cost": Q_(training, "USD"),
+                "serving_price": Q_(price, "USD/Mtoken"), "scaled": Q_(scaled, "USD"),
+                "proportional": Q_(proportional, "USD"), "best_scaled": int(np.argmin(scaled)),
+                "best_proportional": int(np.argmin(proportional))}
+
+    def lifetime(self, law: str = "hoffmann2022"):
+        """``calc.lifetime``'s dollar optimum at this model's quality (its params and training tokens under
+        ``law``) and this life's demand, priced by this scenario: training at the run's USD per FLOP, serving
+        at the modelled price per token for this model's size, scaled by N (``linear_rule`` says how far)."""
+        from calc.lifetime import lifetime
+
+        return lifetime(params=self.params, tokens=self.training_tokens, inference_tokens=self.served_tokens, law=law,
+                        training_price=(self.training_cost / self.training_compute).to("USD/FLOP"),
+                        serving_price=self.serving_price.to("USD/token"), serving_price_params=self.params)
+
+
+def service_life(model, hardware, *, training_tokens, tokens_per_day, days, utilization=None, price=None,
+                 serving_price=None, serving_chips=None, precision=None, input_tokens=1000, output_tokens=1000,
+                 ttft_limit=None, tpot_limit=None) -> ServiceLife:
+    """Train ``model`` on ``training_tokens`` and serve ``tokens_per_day`` for ``days``, both on ``hardware``.
+
+    training cost = 6 N D / (peak x MFU) x price (``calc.estimate``, its defaults where not given);
+    serving cost = tokens per day x days x ``calc.serve``'s blended USD per token (``modelled_serving``).
+
+    Parameters
+    ----------
+    model : a published shape (data/architectures.csv) or a ``Transformer``
+    hardware : a chip of data/hardware.csv (name or ``calc.data.Hardware``), for training and serving
+    training_tokens : Quantity [token]
+    tokens_per_day : Quantity [token/day]; days : Quantity [day], the service life
+    utilization, price : the training run's MFU and USD per chip-hour (default: ``calc.estimate``'s)
+    serving_price : USD per chip-hour of serving (default: the chip's default price, as training)
+    serving_chips, precision, input_tokens, output_tokens, ttft_limit, tpot_limit : as ``calc.serve``
+
+    Examples
+    --------
+    >>> life = service_life("Llama 3 70B", "H100 SXM5", training_tokens="15T token",
+    ...                     tokens_per_day="10G token/day", days="365 day")
+    >>> round(life.break_even.m_as("day") / 365, 1)    # serving catches up with training after about 12 years
+    11.7
+    """
+    from calc.architecture import Transformer, lookup
+    from calc.estimate import estimate
+
+    shape = model if isinstance(model, Transformer) else lookup(model)
+    name = model if isinstance(model, str) else "custom"
+    d = parse_quantity(training_tokens, "training_tokens", "token", bare_ok=True)
+    per_day = parse_quantity(tokens_per_day, "tokens_per_day", "token/day", bare_ok=False)
+    life = parse_quantity(days, "days", "day", bare_ok=False)
+    for field, q, unit in (("training_tokens", d, "token"), ("tokens_per_day", per_day, "token/day"), ("days", life, "day")):
+        m = q.m_as(unit)
+        if np.ndim(m) or not (math.isfinite(m) and m > 0):
+            raise InputError(field, f"expected one positive number of {unit}, got {m!r:.40}")
+    given = {k: v for k, v in (("utilization", utilization), ("price", price)) if v is not None}
+    est = estimate(params=shape.active_params(), tokens=d, hardware=hardware, **given)
+    if "cost" not in est:
+        raise InputError("price", f"{_chip_name(hardware)} has no public price: give the training price per chip-hour")
+    options = {k: v for k, v in (("precision", precision), ("input_tokens", input_tokens),
+                                 ("output_tokens", output_tokens), ("ttft_limit", ttft_limit),
+                                 ("tpot_limit", tpot_limit), ("price", serving_price)) if v is not None}
+    s = modelled_serving(shape, hardware, chips=serving_chips, **options)
+    basis = (f"MFU {est['utilization'].value.m_as(''):.0%} ({est['utilization'].source}), "
+             f"{est['price'].value.m_as('USD/chip/hour'):.2f} USD per chip-hour ({est['price'].source})")
+    return ServiceLife(model=name, hardware=s.hardware, params=shape.params(), training_tokens=d.to("token"),
+                       training_compute=est.compute.to("FLOP"), training_chip_hours=est["chip_hours"].value.to("chip*hour"),
+                       training_cost=est["cost"].value.to("USD"), training_basis=basis, serving=s,
+                       serving_price=s.usd_per_million_tokens["blended"].to("USD/Mtoken"), tokens_per_day=per_day.to("token/day"),
+                       days=life.to("day"), shape=shape, serve_options=options)
+
+
+def modelled_prices(hardware, *, params=None, model=None, utilization=None, price=None, family=DEFAULT_FAMILY):
+    """The two prices of ``calc.lifetime``'s dollar version, modelled on ``hardware`` instead of asked for.
+
+    Training: USD per FLOP = price per chip-hour / (peak x MFU), ``calc.estimate``'s defaults where not given.
+    Serving: ``calc.serve``'s blended USD per token of ``model`` (a published shape), else of ``family``'s shape
+    scaled to ``params``. Returns ``(training USD/FLOP, serving USD/token, serving params, words)``, the words
+    a pair (serving, training).
+
+    >>> t, s, n, words = modelled_prices("H100 SXM5", params="70.6e9 param")
+    >>> round(s.m_as("USD/Mtoken"), 2)
+    0.75
+    """
+    from calc.architecture import lookup, published
+    from calc.estimate import estimate
+
+    if model is not None and model in published():
+        shape, what = lookup(model), f"{model}'s shape"
+    elif params is not None:
+        shape = scaled_shape(family, params)
+        what = f"{family}'s shape scaled to {shape.params().m_as('Gparam'):.3g}B parameters"
+    else:
+        raise InputError("model", "the modelled serving price needs a published shape (--model) or params")
+    n = shape.params()
+    given = {k: v for k, v in (("utilization", utilization), ("price", price)) if v is not None}
+    est = estimate(params=shape.active_params(), tokens=Q_(20, "token/param") * n, hardware=hardware, **given)
+    if "cost" not in est:
+        raise InputError("hardware", f"{_chip_name(hardware)} has no public price: give a training price and a "
+                                     "serving price")
+    train = (est["cost"].value / est.compute).to("USD/FLOP")
+    s = modelled_serving(shape, hardware)
+    serve_price = s.usd_per_million_tokens["blended"].to("USD/token")
+    words = (f"serving: calc.serve, {what} on {s.chips} x {s.hardware} at saturation, "
+             f"{s.usd_per_million_tokens['blended'].m_as('USD/Mtoken'):.3g} USD per million tokens (3:1 blend)",
+             f"training: {est['price'].value.m_as('USD/chip/hour'):.2f} USD per chip-hour at MFU "
+             f"{est['utilization'].value.m_as(''):.0%} ({est['utilization'].source})")
+    return train, serve_price, n, words
+
+
+def lifetime_prices(hardware, *, loss=None, params=None, tokens=None, model=None, law="hoffmann2022",
+                    training_price=None, utilization=None) -> tuple[dict, dict]:
+    """``calc.lifetime``'s price arguments with serving modelled on ``hardware`` (the command line's
+    ``lifetime --hardware H`` without ``--serving-price``), and what they rest on, JSON-ready.
+
+    The served model is ``model``'s shape where it is a published one, else the run's ``params`` (or, for a
+    loss alone, the compute-optimal model's) on ``DEFAULT_FAMILY``'s shape scaled to that size. The training
+    price is ``training_price`` where given (per chip-hour: on ``hardware`` at ``utilization``), else modelled.
+
+    >>> kw, why = lifetime_prices("H100 SXM5", params=13e9, tokens=576e9)
+    >>> sorted(kw), why["serving"]["source"]
+    (['serving_price', 'serving_price_params', 'training_price'], 'modelled')
+    """
+    from calc.architecture import published
+
+    n = None
+    if model is not None and model not in published():
+        from calc.data import model as run
+
+        n = run(model).quantities.get("params")
+    elif params is not None:
+        n = params
+    elif loss is not None:
+        from calc.lifetime import lifetime
+
+        n = lifetime(loss=loss, law=law).compute_optimal.params
+    shape_name = model if model is not None and model in published() else None
+    train, serve_price, n_serve, words = modelled_prices(hardware, params=n, model=shape_name,
+                                                         utilization=None if training_price else utilization)
+    kw = {"serving_price": serve_price, "serving_price_params": n_serve}
+    if training_price is None:
+        kw["training_price"] = train
+    else:  # the user's training price, read by calc.lifetime as before
+        kw.update(training_price=training_price, hardware=hardware, utilization=utilization)
+        if utilization is None:
+            kw.pop("hardware"), kw.pop("utilization")
+    why = {"source": "modelled", "basis": f"{words[0]}; " + (words[1] if training_price is None else
+                                                             "training: the price given"),
+           "serving": {"source": "modelled", "value": float(serve_price.m_as("USD/Mtoken")), "unit": "USD/Mtoken",
+                       "params": float(n_serve.m_as("param"))},
+           "training": ({"source": "modelled", "value": float(train.m_as("USD/EFLOP")), "unit": "USD/EFLOP"}
+                        if training_price is None else {"source": "given"})}
+    return kw, why

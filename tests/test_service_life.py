@@ -1,0 +1,159 @@
+"""One model's training and serving life in dollars (calc.service_life): the join of calc.estimate and
+calc.serve, the family rule for sizes with no architecture, and the lifetime command's modelled prices."""
+
+import json
+
+import pytest
+
+import calc
+from calc.architecture import lookup
+from calc.errors import InputError
+from calc.serve import serve
+from calc.service_life import linear_rule, modelled_serving, scaled_shape, service_life
+
+H100_BF16_PEAK = 989.4e12  # FLOP/s, NVIDIA H100 SXM5 datasheet (dense BF16): the test's own figure
+
+
+def _life(**kw):
+    args = dict(training_tokens="15T token", tokens_per_day="10G token/day", days="730 day", utilization=0.4,
+                price="2 USD/chip/hour")
+    return service_life("Llama 3 70B", "H100 SXM5", **{**args, **kw})
+
+
+def test_training_cost_is_chip_hours_times_price():
+    life = _life()
+    n = lookup("Llama 3 70B").params().m_as("param")
+    chip_hours = 6 * n * 15e12 / (H100_BF16_PEAK * 0.4) / 3600  # 6ND / (peak x MFU), from the datasheet
+    assert life.training_chip_hours.m_as("chip*hour") == pytest.approx(chip_hours, rel=0.01)
+    assert life.training_cost.m_as("USD") == pytest.approx(2 * chip_hours, rel=0.01)
+
+
+def test_serving_cost_is_calc_serves_price_over_the_life():
+    life = _life(serving_chips=4)
+    s = serve("Llama 3 70B", "H100 SXM5", 4)
+    per_token = s.usd_per_million_tokens["blended"].m_as("USD/Mtoken") / 1e6
+    assert life.serving_cost.m_as("USD") == pytest.approx(10e9 * 730 * per_token, rel=1e-9)
+    c = life.cumulative(50)
+    assert c["total"].m_as("USD")[0] == pytest.approx(life.training_cost.m_as("USD"))  # training: the step at t = 0
+    assert c["total"].m_as("USD")[-1] == pytest.approx(life.lifetime_cost.m_as("USD"))
+    at = life.break_even.m_as("day")  # serving has cost as much as training
+    assert at * 10e9 * per_token == pytest.approx(life.training_cost.m_as("USD"), rel=1e-9)
+
+
+def test_the_cheapest_group_is_chosen():
+    best = modelled_serving("Llama 3 70B", "H100 SXM5")
+    for n in (4, 8, 16):
+        assert best.usd_per_million_tokens["blended"] <= serve("Llama 3 70B", "H100 SXM5", n).usd_per_million_tokens["blended"]
+
+
+def test_a_latency_limit_costs_more():
+    free = modelled_serving("Llama 3 70B", "H100 SXM5")
+    tight = modelled_serving("Llama 3 70B", "H100 SXM5", tpot_limit="30 ms")
+    assert tight.tpot.m_as("ms") <= 30
+    assert tight.usd_per_million_tokens["blended"] > free.usd_per_million_tokens["blended"]
+
+
+def test_the_family_rule_gives_llama_3_8b_from_70b():
+    # Llama 3 8B (Meta's config.json: 32 layers, d_model 4096, 32 heads, 8 key-value heads, d_ff 14336)
+    t = scaled_shape("Llama 3 70B", "8.03e9 param")
+    assert (t.layers, t.d_model, t.heads, t.kv_heads, t.d_ff) == (32, 4096, 32, 8, 14336)
+
+
+@pytest.mark.parametrize("params", ["1e9 param", "13e9 param", "400e9 param"])
+def test_the_family_rule_hits_the_size(params):
+    t = scaled_shape("Llama 3 70B", params)
+    assert t.params().m_as("param") == pytest.approx(calc.Q_(params).m_as("param"), rel=0.05)
+
+
+def test_how_far_the_linear_rule_is_off():
+    """Serving cost proportional to N, anchored on Llama 3 70B (calc.serve, H100 SXM5, bf16, each on its cheapest
+    group): within 15% at 8B; 405B needs 16 chips for its bf16 weights, whose smaller batches cost more per
+    parameter, so the rule is more than 20% too low there (measured: -6%, and -37% before issue 19's
+    cross-node collective terms, -62% with them)."""
+    rows = {r["model"]: r for r in linear_rule("H100 SXM5")}
+    assert rows["Llama 3 70B"]["error"] == pytest.approx(0, abs=1e-12)
+    assert abs(rows["Llama 3 8B"]["error"]) < 0.15
+    assert rows["Llama 3.1 405B"]["error"] < -0.20
+    fp8 = {r["model"]: r for r in linear_rule("H100 SXM5", precision="fp8")}
+    assert abs(fp8["Llama 3.1 405B"]["error"]) < 0.15  # in fp8 405B fits one node of 8, and the rule holds
+
+
+def test_the_dollar_optimum_uses_the_modelled_prices():
+    life = _life()
+    r = life.lifetime()
+    direct = calc.lifetime(params=life.params, tokens="15T token", inference_tokens=life.served_tokens,
+                           training_price=life.training_cost / life.training_compute,
+                           serving_price=life.serving_price, serving_price_params=life.params)
+    assert r.cost_optimum.params.m_as("param") == pytest.approx(direct.cost_optimum.params.m_as("param"), rel=1e-9)
+    assert r.given_cost.training_cost.m_as("USD") == pytest.approx(life.training_cost.m_as("USD"), rel=1e-6)
+    assert r.given_cost.serving_cost.m_as("USD") == pytest.approx(life.serving_cost.m_as("USD"), rel=1e-6)
+
+
+@pytest.mark.parametrize("field, kw", [
+    ("tokens_per_day", {"tokens_per_day": "-1 token/day"}),
+    ("days", {"days": "0 day"}),
+    ("training_tokens", {"training_tokens": "0 token"}),
+    ("tokens_per_day", {"tokens_per_day": "10 token"}),
+])
+def test_bad_input_is_named(field, kw):
+    args = {"training_tokens": "15T token", "tokens_per_day": "10G token/day", "days": "365 day", **kw}
+    with pytest.raises(InputError) as e:
+        service_life("Llama 3 70B", "H100 SXM5", **args)
+    assert e.value.field == field
+
+
+def _cli(capsys, *args):
+    from calc.__main__ import main
+
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_lifetime_command_models_the_serving_price(capsys):
+    code, out, _ = _cli(capsys, "lifetime", "--model", "Llama 3.1 405B", "--inference-tokens", "20T",
+                        "--hardware", "H100 SXM5")
+    assert code == 0 and "calc.serve" in out and "Llama 3.1 405B's shape" in out
+    code, out, _ = _cli(capsys, "lifetime", "--model", "Llama 3.1 405B", "--inference-tokens", "20T",
+                        "--hardware", "H100 SXM5", "--json")
+    prices = json.loads(out)["dollars"]["prices"]
+    assert prices["serving"]["source"] == "modelled" and prices["training"]["source"] == "modelled"
+    s = modelled_serving("Llama 3.1 405B", "H100 SXM5")
+    assert prices["serving"]["value"] == pytest.approx(s.usd_per_million_tokens["blended"].m_as("USD/Mtoken"))
+
+
+def test_lifetime_command_given_prices_stay_given(capsys):
+    code, out, _ = _cli(capsys, "lifetime", "--params", "13e9", "--tokens", "576e9", "--inference-tokens", "2T",
+                        "--training-price", "1.4e-18 USD/FLOP", "--serving-price", "0.6 USD/Mtoken", "--json")
+    assert json.loads(out)["dollars"]["prices"] == {"source": "given"}
+    code, out, _ = _cli(capsys, "lifetime", "--params", "13e9", "--tokens", "576e9", "--inference-tokens", "2T",
+                        "--hardware", "H100 SXM5", "--training-price", "2 USD/chip/hour", "--utilization", "0.4")
+    assert code == 0 and "training: the price given" in out and "Llama 3 70B's shape scaled to 13.1B" in out
+
+
+def test_a_chip_with_no_price_says_so(capsys):
+    code, _, err = _cli(capsys, "lifetime", "--loss", "2.0", "--inference-tokens", "5T", "--hardware", "GB200")
+    assert code == 2 and "--hardware" in err and "no public price" in err
+    with pytest.raises(InputError) as e:
+        service_life("Llama 3 8B", "GB200", training_tokens="15T token", tokens_per_day="1B token/day", days="30 day")
+    assert e.value.field == "price" and "GB200" in e.value.message
+
+
+def test_a_published_run_without_a_shape_is_served_as_its_size(capsys):
+    # Chinchilla (data/models.csv, 70B) has no published shape: Llama 3 70B's scaled to its parameters
+    code, out, _ = _cli(capsys, "lifetime", "--model", "Chinchilla", "--inference-tokens", "5T", "--hardware",
+                        "A100 SXM4 80GB")
+    assert code == 0 and "Llama 3 70B's shape scaled to 69.7B parameters" in out
+
+
+def test_the_optimum_with_each_size_served_is_near_the_proportional_one():
+    """At Llama 3 70B's quality serving 73T tokens on H100: the cheapest size when each size's scaled shape is
+    served by calc.serve, against calc.lifetime's closed form with serving proportional to N (measured: 41.0B
+    and 41.7B). Within 20%: the proportional rule moves the optimum little where it holds (8B to 70B)."""
+    life = _life(tokens_per_day="100G token/day")
+    sizes = life.size_curve("hoffmann2022", points=40)
+    scaled = sizes["params"][sizes["best_scaled"]].m_as("param")
+    closed = life.lifetime("hoffmann2022").cost_optimum.params.m_as("param")
+    assert scaled == pytest.approx(closed, rel=0.20)
+    # the proportional curve's grid minimum is the closed form's, to the grid's step (40 points over 30x in size)
+    assert sizes["params"][sizes["best_proportional"]].m_as("param") == pytest.approx(closed, rel=0.10)
