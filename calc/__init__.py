@@ -18,12 +18,12 @@ articles recomputed), ``backtest`` (published runs), ``compare`` (one run on man
 ``data``.
 """
 
-from calc.errors import ConflictError, DataError, InputError, ScaleError
+from calc.errors import ConflictError, DataError, InputError, ScaleError, Undetermined
 from calc.estimate import Estimate, Item, estimate
 from calc.units import Q_, parse_quantity, ureg
 from calc.vocabulary import QUANTITIES, TERMS
 
 __all__ = [
     "ureg", "Q_", "parse_quantity", "estimate", "Estimate", "Item",
-    "InputError", "ConflictError", "ScaleError", "DataError", "TERMS", "QUANTITIES",
+    "InputError", "ConflictError", "ScaleError", "DataError", "Undetermined", "TERMS", "QUANTITIES",
 ]

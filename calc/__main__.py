@@ -384,9 +384,9 @@ def _cost(args) -> int:
             raise InputError(name, "required (or give --model with a published run that has it)")
     check_run(chip_hours, hardware, start)  # bad input fails the command; only missing price data is per method
     if chips is not None:
-        from calc.estimate import read_value
+        from calc.estimate import read_chips
 
-        read_value("chips", chips)
+        read_chips(chips)
     methods = [] if args.price is None else [given_price_cost(chip_hours, args.price, start)]
     for commitment in ("on-demand", "1-year", "3-year"):
         try:
@@ -470,7 +470,9 @@ def _shape_command(args) -> int:
     seq = args.sequence
     if seq is not None and (isinstance(seq, bool) or seq < 1):
         raise InputError("sequence", f"expected a whole number >= 1, got {seq!r}")
-    T = seq or t.context
+    T = t.check_sequence(seq or t.context)
+    if t.sequence_note(seq):
+        print(f"warning: {t.sequence_note(seq)}", file=sys.stderr)
     if args.command == "params":
         counts = {}
         for count in ("kaplan2020", "palm2022", "megatron2021", "megatron2021-recompute"):
@@ -758,6 +760,8 @@ def _step(args) -> int:
             print(f"\n{found.tried:,} layouts tried; {found.refused:,} faster than the first did not fit in memory{ties}.")
         print(found.why)
         return 0
+    if model.sequence_note(args.sequence):
+        print(f"warning: {model.sequence_note(args.sequence)}", file=sys.stderr)
     s = step.predict(model, args.hardware, args.chips, check_memory=args.check_memory, tensor=args.tensor, pipeline=args.pipeline,
                      context=args.context, expert=args.expert, virtual_stages=args.virtual_stages,
                      micro_batch=args.micro_batch, global_batch=args.global_batch, sequence=args.sequence,

@@ -323,9 +323,9 @@ def amortized_cost(chip_hours, hardware: str, start, pue=None) -> Cost:
 
 def acquisition_cost(chips, hardware: str, start) -> Cost:
     """The up-front price of the cluster: chips x server price per chip, plus interconnect."""
-    from calc.estimate import read_value
+    from calc.estimate import read_chips
 
-    n = read_value("chips", chips)
+    n = read_chips(chips)  # 1.5 chips are refused, never bought as 2
     hw = data.hardware(hardware)
     when = _date(start, "start")
     p = purchase_price(hw.name, when)

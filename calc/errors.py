@@ -51,6 +51,17 @@ class ScaleError(InputError):
         self.field = self.fields[0] if self.fields else ""
 
 
+class Undetermined(InputError, KeyError):
+    """A quantity asked of an estimate that its inputs do not determine; says what would.
+
+    Also a ``KeyError`` (``est["compute"]`` is a lookup), so code that tests membership keeps working,
+    while every door that catches ``InputError`` shows it as one line instead of a traceback.
+    """
+
+    def __str__(self) -> str:  # KeyError would quote the whole message as a repr
+        return f"{self.field}: {self.message}"
+
+
 class DataError(InputError):
     """A cell of a bundled data or seed file is malformed; names the file, row and column."""
 

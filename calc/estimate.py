@@ -28,7 +28,7 @@ import numpy as np
 import pint
 
 from calc import data
-from calc.errors import ConflictError, InputError, ScaleError
+from calc.errors import ConflictError, InputError, ScaleError, Undetermined
 from calc.units import _TINY, Q_, parse_quantity
 from calc.vocabulary import BY_NAME, QUANTITIES, TEXT_FIELDS
 
@@ -126,7 +126,15 @@ class Estimate:
         raise AttributeError(name)
 
     def __getitem__(self, name: str) -> Item:
+        if name not in self.items:
+            raise self._undetermined(name)
         return self.items[name]
+
+    def _undetermined(self, name: str) -> Undetermined:
+        if name not in QUANTITIES:
+            return Undetermined(name, f"not a quantity of the vocabulary; known: {', '.join(QUANTITIES)}")
+        why = self.__dict__.get("undetermined", {}).get(name, "")
+        return Undetermined(name, "not determined by these inputs" + (f": {why}" if why else ""))
 
     def __contains__(self, name: str) -> bool:
         return name in self.items
@@ -136,7 +144,7 @@ class Estimate:
 
     def source(self, name: str) -> str:
         """``"given"``, ``"derived"`` or ``"default"``."""
-        return self.items[name].source
+        return self[name].source
 
     def to_dict(self) -> dict:
         """The JSON form shared by the CLI and the app (values as numbers or lists)."""
@@ -223,12 +231,14 @@ def estimate(*, rtol: float | None = None, model=None, layout=None, **known) -> 
     >>> est["utilization"].source, round(est.duration.m_as("day") / est.step.duration("300e9 token").m_as("day"), 9)
     ('modelled', 1.0)
     """
-    step, from_shape = None, ()
+    step, from_shape, rescaled = None, (), ""
     if model is not None or layout is not None:
-        known, step, from_shape = _from_model(model, layout, known)
+        known, step, from_shape, rescaled = _from_model(model, layout, known)
     given, text, extremes = _read_inputs(known)
     rtol = _read_rtol(rtol)
     warnings: list[str] = []
+    if step is not None and step.model.sequence_note(step.layout.sequence):
+        warnings.append(step.model.sequence_note(step.layout.sequence))
     items: dict[str, Item] = {n: Item(_canonical(n, q), "given", "given") for n, q in given.items()}
     for n in from_shape:  # what the model's shape says, not what the user typed
         count = "" if n != "flop_per_param_token" else f", PaLM count at sequence {step.layout.sequence if step else 'its context'}"
@@ -284,7 +294,9 @@ def estimate(*, rtol: float | None = None, model=None, layout=None, **known) -> 
         if step is not None:
             items["utilization"] = Item(items["utilization"].value, "modelled",
                                         f"MFU of the predicted step ({step.layout.describe()}, "
-                                        f"{step.step_time.m_as('s'):.3g} s per step), calc.step.predict")
+                                        f"{step.step_time.m_as('s'):.3g} s per step), calc.step.predict{rescaled}")
+            if "tokens" in items:
+                step.duration(items["tokens"].value)  # refuses a run shorter than one optimizer step
         ordered = {n: items[n] for n in QUANTITIES if n in items}
         order = [name for name, _, _ in plan.order]
         return Estimate(ordered, hw, precision if hw is not None else None, warnings,
@@ -332,8 +344,33 @@ def _from_model(model, layout, known: dict):
                                            "model; give the same model, hardware and chips, or a Layout")
         sequence = step.layout.sequence
         known = {**known, "utilization": step.mfu, "precision": step.layout.precision}
-    derived = {k: v for k, v in shape.as_inputs(context=sequence).items() if known.get(k) is None}
-    return {**known, **derived}, step, tuple(derived)
+    shaped = shape.as_inputs(context=sequence)
+    rescaled = ""
+    if step is not None and any(known.get(n) is not None for n in ("flop_per_param_token", "active_params")):
+        known, rescaled = _rescale_mfu(known, shaped, step)
+    derived = {k: v for k, v in shaped.items() if known.get(k) is None}
+    return {**known, **derived}, step, tuple(derived), rescaled
+
+
+def _rescale_mfu(known: dict, shaped: dict, step):
+    """The step's MFU counts the shape's model FLOP (the PaLM count); a run counted with another FLOP per token
+    (``flop_per_param_token=6``, other active parameters) has the same step time, so its utilization is the MFU
+    times the ratio of the two counts. Else compute / utilization would give another duration than the step."""
+    k = shaped["flop_per_param_token"] if known.get("flop_per_param_token") is None else read_value(
+        "flop_per_param_token", known["flop_per_param_token"], one=False)
+    n = shaped["active_params"] if known.get("active_params") is None else read_value(
+        "active_params", known["active_params"], one=False)
+    ratio = np.asarray((k * n / (shaped["flop_per_param_token"] * shaped["active_params"])).m_as("FLOP/token/(FLOP/token)"))
+    u = step.mfu * ratio
+    if np.any(u > 1):
+        raise ConflictError(("flop_per_param_token", "active_params", "layout"),
+                            f"counted with {_show(k)} and {_show(n)}, the predicted step puts "
+                            f"{float(np.max(u)):.3g} of the peak through: above 1; the step counts "
+                            f"{_show(shaped['flop_per_param_token'])} (PaLM) of {_show(shaped['active_params'])}")
+    r = float(np.min(ratio)) if ratio.ndim else float(ratio)
+    note = "" if r == 1 else (f", rescaled ×{r:.3g} to the FLOP count given (the step's MFU counts "
+                              f"{shaped['flop_per_param_token'].m_as('FLOP/param/token'):.3g} FLOP/param/token, PaLM)")
+    return {**known, "utilization": u if ratio.ndim else float(u)}, note
 
 
 def _read_inputs(known: dict) -> tuple[dict[str, pint.Quantity], dict[str, str], dict[str, tuple]]:
@@ -404,6 +441,24 @@ def read_value(name: str, value, *, one: bool = True) -> pint.Quantity:
         raise InputError(name, f"expected one value, got an array of {np.size(q.magnitude)} "
                                "(calc.estimate and calc.uncertainty.sweep take arrays)")
     _check_range(name, q)
+    return q
+
+
+def read_chips(value, name: str = "chips") -> pint.Quantity:
+    """A number of chips to build or buy (a cluster): a whole number, at least one. ``estimate`` takes
+    any positive count (an average over a run can be fractional); a cluster cannot, and 1.5 chips are
+    refused, never bought as 2.
+
+    >>> read_chips("100k GPUs")
+    <Quantity(100000.0, 'chip')>
+    """
+    q = read_value(name, value)
+    n = float(q.m_as("chip"))
+    if n < 1 or n != math.floor(n):
+        from calc.display import number
+
+        whole = f"; did you mean {number(max(1.0, round(n)))}?" if n >= 0.5 else ""
+        raise InputError(name, f"expected a whole number of chips (at least 1) for a cluster, got {_show(q)}{whole}")
     return q
 
 

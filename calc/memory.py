@@ -252,8 +252,7 @@ def per_chip(model: Transformer | str, *, micro_batch: int = 1, sequence: int | 
     if expert_parallel > data_parallel:
         raise InputError("expert_parallel", f"expert parallelism ({expert_parallel}) runs inside data parallelism "
                                             f"({data_parallel}); give data_parallel >= expert_parallel")
-    s = model.context if sequence is None else sequence
-    _whole("sequence", s)
+    s = model.check_sequence(model.context if sequence is None else sequence)  # not beyond its positions
     if isinstance(activation_bytes, bool) or not isinstance(activation_bytes, (int, float)) or activation_bytes <= 0:
         raise InputError("activation_bytes", f"expected a positive number, got {activation_bytes!r}")
 

@@ -40,6 +40,7 @@ import math
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
+import numpy as np
 import pint
 
 from calc import data
@@ -209,7 +210,12 @@ class Step:
         True
         """
         tokens = parse_quantity(tokens, "tokens", "token", bare_ok=True)
-        steps = tokens.m_as("token") / (self.layout.global_batch * self._seq)
+        per_step = self.layout.global_batch * self._seq
+        steps = tokens.m_as("token") / per_step
+        if np.any(np.asarray(steps) < 1):  # a run is at least one optimizer step: never a fraction of one
+            raise InputError("tokens", f"{float(np.min(tokens.m_as('token'))):,.0f} tokens is less than one optimizer "
+                                       f"step of this layout ({self.layout.global_batch:,} sequences × {self._seq:,} "
+                                       f"tokens = {per_step:,}); give more tokens or a smaller global batch")
         return Q_(steps * self._t, "s").to("day")
 
     def to_dict(self) -> dict:
@@ -256,13 +262,9 @@ def _whole(name: str, v, low: int = 1) -> int:
 
 
 def _chips(chips) -> int:
-    if isinstance(chips, int) and not isinstance(chips, bool):
-        n = float(chips)
-    else:
-        n = parse_quantity(chips, "chips", "chip", bare_ok=True).m_as("chip")
-    if not (n >= 1 and float(n).is_integer()):
-        raise InputError("chips", f"expected a whole number of chips >= 1, got {chips!r}")
-    return int(n)
+    from calc.estimate import read_chips  # the one reader of a cluster's chips (10**400 is refused there, by name)
+
+    return int(read_chips(chips).m_as("chip"))
 
 
 def _model(model) -> Transformer:
@@ -383,7 +385,7 @@ def predict(model, hardware: str, chips, layout: Layout | None = None, *, check_
 def _predict(model: Transformer, hardware: str, n: int, lay: Layout, check_memory: bool) -> Step:
     t, p, c, e, v = (_whole(k, getattr(lay, k)) for k in ("tensor", "pipeline", "context", "expert", "virtual_stages"))
     b, B = _whole("micro_batch", lay.micro_batch), _whole("global_batch", lay.global_batch)
-    s = model.context if lay.sequence is None else _whole("sequence", lay.sequence)
+    s = model.context if lay.sequence is None else model.check_sequence(_whole("sequence", lay.sequence))
     if lay.framework is not None and lay.framework not in FRAMEWORKS:
         raise InputError("framework", f"expected one of {', '.join(FRAMEWORKS)} (or none: today's code), "
                                       f"got {lay.framework!r}")

@@ -88,9 +88,9 @@ def cluster_crossings(chips, hardware: str) -> list[Crossing]:
     >>> [(c.measure, c.crosses) for c in cluster_crossings(100_000, "H100 SXM5")][:2]
     [('cluster peak (bf16)', False), ('cluster peak (fp16)', False)]
     """
-    from calc.estimate import read_value
+    from calc.estimate import read_chips
 
-    n = read_value("chips", chips)
+    n = read_chips(chips)
     hw = data.hardware(hardware)
     out = []
     for t in data.thresholds().values():
@@ -110,9 +110,9 @@ def time_to_reach(line, chips, hardware: str, utilization=None, precision: str |
     >>> round(est.duration.m_as("day"), 1)
     29.2
     """
-    from calc.estimate import read_value
+    from calc.estimate import read_chips, read_value
 
-    return estimate(compute=read_value("compute", line), chips=read_value("chips", chips), hardware=hardware,
+    return estimate(compute=read_value("compute", line), chips=read_chips(chips), hardware=hardware,
                     utilization=utilization, precision=precision)
 
 

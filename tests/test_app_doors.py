@@ -1,0 +1,37 @@
+"""Every page that reads the session's scenario holds whatever the scenario is: a range while the
+compute is not yet determined, a chip count far below or above any cluster, a fractional chip. The
+class behind the crashes of issue #21 (``KeyError: 'compute'`` on Landscape and Thresholds, a
+``ScaleError`` from 10⁻³⁰⁰ chips outside the Thresholds page's ``try``): a page asked calc for a
+quantity the scenario did not determine, or called calc after its one guarded block. Each case
+opens the page from a link and asserts no exception; bad values are one error naming the field.
+"""
+
+import pytest
+from apppage import open_page
+
+PAGES = ["app_pages/landscape.py", "app_pages/thresholds.py", "app_pages/cost.py", "app_pages/compare.py"]
+UNDETERMINED = [  # ranges (and values) that leave the compute undetermined
+    {"utilization": "0.2..0.5"},
+    {"price": "1..3 USD/chip/hour"},
+    {"chips": "100..1000", "hardware": "H100 SXM5"},
+]
+
+
+@pytest.mark.parametrize("query", UNDETERMINED, ids=lambda q: ",".join(q))
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.split("/")[-1][:-3])
+def test_a_range_without_compute_opens_every_page(page, query):
+    open_page(page, errors_ok=True, **query)
+
+
+@pytest.mark.parametrize("chips", ["1e-300", "0.5", "1.5", "1e300", "1e400"])
+def test_thresholds_cluster_of_any_size_is_a_number_or_one_error(chips):
+    at = open_page("app_pages/thresholds.py", errors_ok=True, **{"thresholds.chips": chips})
+    for e in at.error:
+        assert "chips" in e.value and "\n" not in e.value.strip(), e.value
+    if chips in ("1e-300", "0.5", "1.5"):
+        assert any("whole number of chips" in e.value for e in at.error), [e.value for e in at.error]
+
+
+def test_landscape_marks_the_median_compute_of_a_ranged_scenario():
+    at = open_page("app_pages/landscape.py", params="70e9 param", tokens="1e12..2e12 token")
+    assert any("solid black line is your scenario" in c.value for c in at.caption)
