@@ -147,8 +147,8 @@ def _run(known: dict):
 
 
 def _chip_time_unit(q) -> str:
-    """Chip-years for a large chip time (as articles quote GPU-years), else chip-hours."""
-    return "chip*year" if float(np.median(q.m_as("chip*hour"))) > 1e5 else "chip*hour"
+    """Chip-hours, as people count them (GPU-hours), however large: "30.8M"."""
+    return "chip*hour"
 
 
 def _headline(name: str, q, unit: str = "") -> str:
@@ -156,14 +156,14 @@ def _headline(name: str, q, unit: str = "") -> str:
     unit: the value then fits its box), the rest in their units."""
     if name == "compute":
         return number(q.m_as("FLOP"))
-    if name == "chip_hours":
-        return number(q.m_as(unit))
+    if name == "chip_hours":  # 30.8M, not 3.08 × 10⁷: the label names the unit
+        return show(name, q, short=True).removesuffix(" chip-hours")
     return show(name, q, short=True)
 
 
 def _metric_label(name: str, unit: str) -> str:
     if name == "chip_hours":  # the label says which: "Chip time (chip-years)" over "5,613"
-        return f"Chip time ({'chip-years' if unit == 'chip*year' else 'chip-hours'})"
+        return "Chip time (chip-hours)"
     return label(name, unit=name == "compute")  # "Training compute (FLOP)"
 
 
@@ -174,12 +174,14 @@ def _render_metrics(est: calc.Estimate, sim) -> None:
         unit = _chip_time_unit(item.value) if n == "chip_hours" else ""
         name = _metric_label(n, unit)
         if sim is None:
-            row.metric(f"{name} · {item.source}", _headline(n, item.value, unit), width=METRIC_WIDTH)
+            years = (f"{number(float(np.median(item.value.m_as('chip*year'))))} chip-years"  # as articles quote GPU-years
+                     if n == "chip_hours" else None)
+            row.metric(f"{name} · {item.source}", _headline(n, item.value, unit), width=METRIC_WIDTH, help=years)
             continue
         box = row.container(width=METRIC_WIDTH, gap=None)  # the median and, under it, its interval
         how = "" if item.source == "given" else f" — {item.how}"
         lo, mid, hi = sim.interval(n)
-        ends = [number(q.m_as(unit)) if unit else show(n, q, True) for q in (lo, hi)]
+        ends = [_headline(n, q, unit) if unit else show(n, q, True) for q in (lo, hi)]
         box.metric(f"{name} · {item.source}", _headline(n, mid, unit),  # "· median" would cut the label
                    help=escape(f"Median; 90% interval {ends[0]} – {ends[1]}{how}"))
         if lo.magnitude != hi.magnitude:

@@ -383,6 +383,9 @@ def _cost(args) -> int:
         if value is None:
             raise InputError(name, "required (or give --model with a published run that has it)")
     check_run(chip_hours, hardware, start)  # bad input fails the command; only missing price data is per method
+    if args.precision and not compute:  # read only by the reconciliation, which starts from the compute
+        raise InputError("precision", "only used with --compute (the reconciliation's peak); give --compute, or "
+                                      "leave --precision out")
     if chips is not None:
         from calc.estimate import read_chips
 
@@ -552,7 +555,7 @@ _PART_LABELS = {"weights": "weights", "gradients": "gradients", "optimizer_state
 
 
 def _optimal(args) -> int:
-    from calc.display import show
+    from calc.display import number, show
     from calc.scaling import allocation, compute_optimal, laws
 
     names = [args.law] if args.law else list(laws())
@@ -568,8 +571,9 @@ def _optimal(args) -> int:
                          "params_over_optimal": float(a["params_over_optimal"]),
                          "tokens_over_optimal": float(a["tokens_over_optimal"])}
             if not args.json:
-                print(f"{name:<14} loss {a['loss']:.3f} (optimal {o.loss:.3f}); params {a['params_over_optimal']:.2f}x "
-                      f"and tokens {a['tokens_over_optimal']:.2f}x the optimum for {show('compute', o.compute)}")
+                print(f"{name:<14} loss {number(a['loss'], 4)} (optimal {number(o.loss, 4)}); params "
+                      f"{number(a['params_over_optimal'])}x and tokens {number(a['tokens_over_optimal'])}x the optimum "
+                      f"for {show('compute', o.compute)}")
         if args.json:
             print(json.dumps(out, indent=2))
         return 0
@@ -580,20 +584,21 @@ def _optimal(args) -> int:
     if not args.compute:
         raise InputError("compute", "required: the training budget in FLOP, e.g. --compute 1e24 "
                                     "(or give --params and --tokens to compare a run with the optimum)")
-    out = {name: _optimum(compute_optimal(args.compute, name)) for name in names}
+    optima = {name: compute_optimal(args.compute, name) for name in names}
     if args.json:
-        print(json.dumps(out, indent=2))
+        print(json.dumps({name: _optimum(o) for name, o in optima.items()}, indent=2))
         return 0
-    for name in names:
-        o = compute_optimal(args.compute, name)
+    for name, o in optima.items():
         print(f"{name:<14} {show('params', o.params):<16} {show('tokens', o.tokens):<18} "
-              f"{o.tokens_per_param:6.1f} tokens/param  loss {o.loss:.3f}")
+              f"{number(o.tokens_per_param):>8} tokens/param  loss {number(o.loss, 4)}")
+    for w in dict.fromkeys(o.warning for o in optima.values() if o.warning):  # said once, not once per law
+        print(f"warning: {w}", file=sys.stderr)
     return 0
 
 
 def _optimum(o) -> dict:
     return {"compute": _vu(o.compute, "FLOP"), "params": _vu(o.params, "param"), "tokens": _vu(o.tokens, "token"),
-            "tokens_per_param": float(o.tokens_per_param), "loss": float(o.loss)}
+            "tokens_per_param": float(o.tokens_per_param), "loss": float(o.loss), "warning": o.warning}
 
 
 def _thresholds(args) -> int:
@@ -657,7 +662,7 @@ def _thresholds(args) -> int:
         dates = (f"vetoed {t.signed}" if t.status == "vetoed" else
                  f"signed {t.signed}" + (f", revoked {t.revoked}" if t.revoked else
                                           "" if t.status == "signed" else f", {t.status}"))
-        print(f"{verdict:<8} {c.ratio:>9.3g}x  {c.measure:<26} {t.name} [{t.jurisdiction}; {dates}]")
+        print(f"{verdict:<8} {number(c.ratio) + 'x':>12}  {c.measure:<26} {t.name} [{t.jurisdiction}; {dates}]")
     if reach:
         n = reach[0][1].chips
         cluster = f"{show('chips', n)} of {args.hardware}"

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import pint
 
 from calc import data
-from calc.errors import InputError
+from calc.errors import ConflictError, InputError
 from calc.units import Q_
 
 YEAR = Q_(1, "year")
@@ -52,15 +52,28 @@ class Cost:
                                      "check the magnitudes of the chips or chip-hours given")
 
 
+def latest_year() -> int:
+    """The last year a run can be priced in, one rule for a start date and for ``--year``: the year after
+    the newest of today and the newest dated row (prices, producer price index). Beyond it nothing is
+    known; up to it, the newest data stands in, and the basis says so."""
+    newest = max([p.date.year for p in data.prices()] + list(data.ppi()) + [dt.date.today().year])
+    return newest + 1
+
+
 def _date(value, field_name: str) -> dt.date:
     if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise InputError(field_name, f"expected a date YYYY-MM-DD, got {value!r}") from None
+        when = value.date()
+    elif isinstance(value, dt.date):
+        when = value
+    else:
+        try:
+            when = dt.date.fromisoformat(str(value))
+        except ValueError:
+            raise InputError(field_name, f"expected a date YYYY-MM-DD, got {value!r:.40}") from None
+    if when.year > latest_year():
+        raise InputError(field_name, f"expected a date up to {latest_year()}-12-31 (a year past the newest prices "
+                                     f"and today), got {when}: nothing is known of prices then")
+    return when
 
 
 def _chip_hours(chip_hours) -> pint.Quantity:
@@ -372,19 +385,41 @@ def in_dollars_of(cost: Cost, year: int) -> Cost:
     if isinstance(year, bool) or not isinstance(year, int):
         raise InputError("year", f"expected a whole-number year such as 2024, got {year!r:.40}")
     first, last = min(index), max(index)
+    if year > latest_year():  # the rule of a start date too (_date)
+        raise InputError("year", f"expected a year up to {latest_year()} (a year past the newest prices and today), "
+                                 f"got {year}: nothing is known of prices then")
     for y in (cost.year, year):
-        if y < first or (y == year and y > last):
+        if y < first:
             raise InputError("year", f"data/ppi.csv covers {first}-{last}, not {y}")
-    source = min(cost.year, last)
-    k = index[year] / index[source]
+    source, target = min(cost.year, last), min(year, last)  # past the index, its last year's dollars, said
+    k = index[target] / index[source]
     said = "" if source == cost.year else f"{cost.year} dollars taken as {last}'s, the latest year of data/ppi.csv"
+    if target != year:
+        said = (said + "; " if said else "") + f"{year} dollars taken as {last}'s, the latest year of data/ppi.csv"
     if year == cost.year:
         change = ""
-    elif source == year:
-        change = f"; {said}"
+    elif source == target:
+        change = f"; {said}" if said else ""
     else:
         change = f"; x{k:.3f} for {source} to {year} dollars" + (f" ({said})" if said else "")
     return Cost(cost.method, cost.value * k, year, {n: v * k for n, v in cost.parts.items()}, cost.basis + change)
+
+
+def implied_utilization(ideal, real, hardware: str, precision: str | None = None) -> tuple[float, str]:
+    """The utilization that chip-hours ``real`` imply for a run whose chip-hours at 100% of the peak are ``ideal``,
+    and a note when it is implausible (below ``utilization_plausible_min`` of data/defaults.csv); above 1 is
+    refused: no run puts more than the peak through (Chowdhery et al. 2022, app. B)."""
+    from calc.display import number
+
+    u = float(ideal.m_as("chip*hour") / real.m_as("chip*hour"))
+    at = f"the {hardware}'s {precision or data.hardware(hardware).default_precision} peak"
+    if u > 1:
+        raise ConflictError(("compute", "chip_hours"), f"imply a utilization of {number(u * 100)}% of {at}: a run "
+                            f"cannot beat the peak; {number(ideal.m_as('chip*hour'))} chip-hours at least for this "
+                            f"compute, {number(real.m_as('chip*hour'))} given: check the units (chip-hours, not "
+                            "chip-days or chip-years), the compute or the hardware")
+    floor = float(data.defaults()["utilization_plausible_min"].value.m_as(""))
+    return u, ("" if u >= floor else f": implausibly low, below {floor:.0%}; check the compute and the chip-hours")
 
 
 def reconcile(compute, hardware: str, chip_hours, start, precision: str | None = None, year: int | None = None,
@@ -406,6 +441,9 @@ def reconcile(compute, hardware: str, chip_hours, start, precision: str | None =
                      chips=1).chip_hours
     real = _chip_hours(chip_hours)
     when = _date(start, "start")
+    u, plausible = implied_utilization(ideal, real, hw.name, precision)
+    from calc.display import number
+
     try:  # the committed price when the vendor lists one; else the steps start from on-demand, said
         cloud_cost(real, hw.name, when, "3-year", vendor)
         tier = "3-year"
@@ -417,8 +455,7 @@ def reconcile(compute, hardware: str, chip_hours, start, precision: str | None =
         (f"ideal hours, {tier} price", cloud_cost(ideal, hw.name, when, tier, vendor).value,
          f"compute at 100% of the {hw.name}'s peak: {ideal.m_as('chip*hour'):,.0f} chip-hours"),
         (f"real hours, {tier} price", cloud_cost(real, hw.name, when, tier, vendor).value,
-         f"{whose} {real.m_as('chip*hour'):,.0f} chip-hours (utilization "
-         f"{ideal.m_as('chip*hour') / real.m_as('chip*hour'):.0%} of peak)"),
+         f"{whose} {real.m_as('chip*hour'):,.0f} chip-hours (utilization {number(u * 100, 2)}% of peak{plausible})"),
     ]
     if tier == "3-year":
         steps.append(("on-demand price", cloud_cost(real, hw.name, when, "on-demand", vendor).value,

@@ -255,6 +255,9 @@ def estimate(*, rtol: float | None = None, model=None, layout=None, **known) -> 
         items["peak"] = Item(hw.peak(precision).to(_UNIT["peak"]), "derived", how)
     elif hw is not None and precision is not None:
         hw.peak(precision)  # still reject a precision the chip lacks
+    elif precision is not None and step is None:  # nothing reads it: said, never dropped
+        raise InputError("precision", f"{precision!r} names the number format of a chip's peak, and no hardware is "
+                                      "given; give the hardware (whose peak to take), or leave the precision out")
     if "flop_per_param_token" not in items:
         d = data.defaults()["flop_per_param_token"]
         items["flop_per_param_token"] = Item(d.value.to(_UNIT["flop_per_param_token"]), "default", d.source)
@@ -559,6 +562,12 @@ def _top_peak() -> float:
     return max(q.m_as("FLOP/s/chip") for h in data.hardware_table().values() for q in h.peaks.values())
 
 
+@cache
+def _top_tdp() -> float:
+    """The highest TDP of any chip in data/hardware.csv, in W/chip."""
+    return max(h.tdp.m_as("W/chip") for h in data.hardware_table().values() if h.tdp is not None)
+
+
 def _show(q: pint.Quantity, value: float | None = None) -> str:
     """A value the user gave, readable, for an error message; for an array, the offending element."""
     from calc.display import number
@@ -860,6 +869,24 @@ def _warn_inputs(items, warnings, extremes):
         if low < floor:
             warnings.append(f"utilization: {low:.3g} is below {floor:g}, far below any published run "
                             "(data/defaults.csv); is a percent divided twice?")
+    if "carbon_intensity" in extremes:
+        lo, hi = extremes["carbon_intensity"]
+        d = data.defaults()
+        floor, top = (float(d[f"carbon_intensity_plausible_{e}"].value.m_as("kg/kWh")) for e in ("min", "max"))
+        if hi > top:
+            warnings.append(f"carbon_intensity: {hi:.4g} kg CO2e/kWh is above coal power's (0.74-0.91, IPCC AR5; "
+                            f"data/defaults.csv); did you mean {hi / 1000:.4g} kg/kWh ({hi:.4g} g/kWh)?")
+        elif lo < floor:
+            warnings.append(f"carbon_intensity: {lo:.3g} kg CO2e/kWh is below any source's life-cycle emissions "
+                            f"(nuclear 0.0037, IPCC AR5; data/defaults.csv); did you mean {lo * 1000:.3g} kg/kWh?")
+    if "power" in extremes:
+        multiple = float(data.defaults()["power_plausible_max_tdp_multiple"].value.m_as(""))
+        tdp = _top_tdp()
+        if extremes["power"][1] > multiple * tdp:
+            from calc.display import number
+
+            warnings.append(f"power: {number(extremes['power'][1])} W per chip is above {multiple:g}x the highest TDP of "
+                            f"data/hardware.csv ({tdp:,.0f} W); is it a whole server's or a rack's power?")
     if "peak" in extremes:
         top = _top_peak()
         if extremes["peak"][1] > top:

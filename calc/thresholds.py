@@ -7,13 +7,14 @@ format it is counted in, so cluster checks report every precision the chip has.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import pint
 
 from calc import data
-from calc.errors import InputError
+from calc.errors import InputError, ScaleError
 from calc.estimate import Estimate, estimate
 from calc.units import Q_, parse_quantity
 
@@ -26,6 +27,12 @@ class Crossing:
     measure: str  # "compute", "cost" or "cluster peak (<precision>)"
     value: pint.Quantity
     line: pint.Quantity
+
+    def __post_init__(self):
+        v = float(self.value.m_as(self.line.units))
+        if not (math.isfinite(v) and math.isfinite(v / float(self.line.magnitude))):  # never "CROSSES infx"
+            raise ScaleError(("chips" if self.measure.startswith("cluster") else self.measure,),
+                             f"the {self.measure} comes out beyond what a float holds; check the magnitudes given")
 
     @property
     def ratio(self) -> float:

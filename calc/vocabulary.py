@@ -39,7 +39,7 @@ TERMS: tuple[Term, ...] = (
     Term("chips", "chip", "chip", "accelerators used", True),
     Term("utilization", "", "", "model FLOP utilization (MFU), a fraction", True),
     Term("duration", "s", "day", "wall-clock training time", False),
-    Term("chip_hours", "chip*hour", "chip*hour", "chips x duration", False),
+    Term("chip_hours", "chip*hour", "chip*hour", "chips x duration (GPU-hours)", True),  # the name says the unit
     Term("price", "USD/chip/hour", "USD/chip/hour", "rental price per chip-hour", False),
     Term("cost", "USD", "USD", "chip_hours x price", True),
     Term("power", "W/chip", "W/chip", "average power per chip", False),
