@@ -19,7 +19,38 @@ from calc.errors import InputError
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
-ureg = pint.UnitRegistry(str(DATA_DIR / "units.txt"), autoconvert_offset_to_baseunit=True)
+# Units of a dimension of their own (data/units.txt): were one defined as a plain number, 6 N D would
+# come out dimensionless and params / bytes would be a number.
+OWN_DIMENSION = ("FLOP", "param", "token", "chip", "USD", "byte", "word")
+USED_UNITS = OWN_DIMENSION + ("s", "hour", "day", "year", "W", "kWh", "MWh", "kg", "t", "GB", "Gbit")
+
+
+def _registry(path: Path) -> pint.UnitRegistry:
+    """The registry of ``path``; a malformed file is a DataError naming it (and the line pint names), at import,
+    never a pint exception from deep inside whatever first uses a unit."""
+    from calc.errors import DataError
+
+    where = "data/units.txt"
+    try:
+        reg = pint.UnitRegistry(str(path), autoconvert_offset_to_baseunit=True)
+    except FileNotFoundError:
+        raise DataError(where, None, None, "file not found: the calculator's units cannot be defined") from None
+    except Exception as exc:  # noqa: BLE001 - pint raises many kinds for a bad file; each is the file's fault
+        first = " ".join(str(exc).split())[:200]
+        raise DataError(where, getattr(exc, "lineno", None), None,
+                        f"malformed unit definitions ({type(exc).__name__}: {first})") from None
+    for unit in USED_UNITS:
+        try:
+            u = reg.parse_units(unit)
+        except Exception as exc:  # noqa: BLE001
+            raise DataError(where, None, None, f"the unit {unit!r} the calculator uses is not defined "
+                                               f"({type(exc).__name__}: {' '.join(str(exc).split())[:120]})") from None
+        if unit in OWN_DIMENSION and u.dimensionless:
+            raise DataError(where, None, None, f"{unit!r} must be a dimension of its own, not a plain number")
+    return reg
+
+
+ureg = _registry(DATA_DIR / "units.txt")
 ureg.formatter.default_format = "~P"
 pint.set_application_registry(ureg)
 Q_ = ureg.Quantity
