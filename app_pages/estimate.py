@@ -18,7 +18,8 @@ import calc
 from app_pages import charts, session
 from calc import data
 from calc.display import LABELS, escape, explain, label, number, show
-from calc.estimate import read_value
+from calc.estimate import read_price, read_value
+from calc.finetuning import methods
 from calc.scenario import has_range, inputs, presets, read_scenario, to_json, tokens_in, what_to_add
 from calc.uncertainty import parse_range, simulate
 from calc.units import is_plain_number
@@ -39,7 +40,7 @@ EXAMPLES = {
     "duration": "14.8", "chip_hours": "3.5 × 10⁶", "price": "2", "cost": "4.6 × 10⁶", "power": "700", "pue": "1.1",
     "energy": "1,300", "carbon_intensity": "0.429", "emissions": "552",
 }
-NO_HARDWARE, DEFAULT_PRECISION = "(none)", "(default)"
+NO_HARDWARE, DEFAULT_PRECISION, PRETRAINING = "(none)", "(default)", "(none: pre-training)"
 DATASET_SIZE = ("size of the training text; read as tokens at about 4 bytes of English per token (data/facts.csv) "
                 "when tokens is empty")
 _MEANINGS = "\n".join(f"- **{label(n)}** (`{n}` in links and files): "
@@ -63,6 +64,7 @@ def _fill_fields(scenario: dict[str, str], every: bool) -> None:
     values = {f"in_{n}": _in_label_unit(n, scenario.get(n, "")) for n in FIELDS}
     values["in_hardware"] = scenario.get("hardware", NO_HARDWARE)
     values["in_precision"] = scenario.get("precision", DEFAULT_PRECISION)
+    values["in_finetune"] = scenario.get("finetune", PRETRAINING)
     for key, value in values.items():
         if every or key not in st.session_state:
             st.session_state[key] = value
@@ -89,6 +91,8 @@ def _scenario_from_fields() -> dict[str, str]:
         scenario["hardware"] = st.session_state["in_hardware"]
     if st.session_state.get("in_precision", DEFAULT_PRECISION) != DEFAULT_PRECISION:
         scenario["precision"] = st.session_state["in_precision"]
+    if st.session_state.get("in_finetune", PRETRAINING) != PRETRAINING:
+        scenario["finetune"] = st.session_state["in_finetune"]
     return scenario
 
 
@@ -102,6 +106,8 @@ def _field_errors(scenario: dict[str, str]) -> dict[tuple[str, ...], str]:
         try:
             if name == "dataset_size":
                 tokens_in(text)
+            elif name == "price" and parse_range(text, name) is None:  # per chip, or per node of the hardware
+                read_price(text, scenario.get("hardware"))
             elif parse_range(text, name) is None:
                 read_value(name, text)
         except calc.InputError as exc:
@@ -123,11 +129,14 @@ def _error_text(errors: dict[tuple[str, ...], str]) -> str:
 
 
 def _render_inputs(errors: dict[tuple[str, ...], str], heading: str = "Not read") -> None:
-    c1, c2 = st.columns([2, 1])
+    c1, c2, c3 = st.columns([2, 1, 1])
     c1.selectbox(label("hardware"), [NO_HARDWARE, *data.hardware_table()], key="in_hardware",
                  help="An accelerator of data/hardware.csv: its peak, power and price become defaults.")
     c2.selectbox(label("precision"), [DEFAULT_PRECISION, *data.PRECISIONS], key="in_precision",
                  help="Number format the peak is counted in; default bf16, or fp16 where the chip has no bf16.")
+    c3.selectbox(label("finetune"), [PRETRAINING, *methods()], key="in_finetune",
+                 help="A fine-tuning run: its FLOP per token (LoRA and QLoRA: 4 per weight, no weight gradients; "
+                      "data/finetuning.csv), and no pre-training warnings.")
     for section, names in LAYOUT:
         st.markdown(f"**{section}**")
         cols = st.columns(len(names), vertical_alignment="bottom")  # boxes in line when a label takes two lines

@@ -70,6 +70,35 @@ def _whole(text: str) -> int:
     return int(number)
 
 
+def _node_price_flags(p) -> None:
+    """A price per machine, where a price is given: --price-per-node "14 USD/h" (--chips-per-node, default the
+    hardware's server size in data/hardware.csv). --price "14 USD/h/node" reads the same."""
+    p.add_argument("--price-per-node", dest="price_per_node", metavar="VALUE",
+                   help='rental price of one machine, e.g. "14 USD/h" for an 8-GPU node (instead of --price)')
+    p.add_argument("--chips-per-node", dest="chips_per_node", metavar="N",
+                   help="chips in the machine a node price is for (default: the hardware's server size)")
+
+
+def _price(args, hardware):
+    """--price or --price-per-node as a price per chip-hour and how it was read (calc.estimate.read_price);
+    (None, "") when neither is given."""
+    from calc.estimate import read_price
+
+    if args.price_per_node is not None and args.price is not None:
+        raise InputError("price_per_node", "give --price (per chip) or --price-per-node (per machine), not both")
+    if args.chips_per_node is not None and args.price is None and args.price_per_node is None:
+        raise InputError("chips_per_node", "only read with --price-per-node (or --price \"14 USD/h/node\"); give "
+                                           "the price, or leave it out")
+    if args.price_per_node is not None:
+        from calc.units import Q_, parse_quantity
+
+        node = parse_quantity(args.price_per_node, "price_per_node", "USD/hour", bare_ok=False) / Q_(1, "node")
+        return read_price(node, hardware, args.chips_per_node, name="price_per_node")
+    if args.price is not None:
+        return read_price(args.price, hardware, args.chips_per_node)
+    return None, ""
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m calc`` (also used to document the flags)."""
     parser = _Parser(prog="calc", description="Training-cost and scaling calculator, with units.")
@@ -79,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     for t in TERMS:
         unit = f" [{t.unit or 'fraction'}]" if t.unit is not None else ""
         est.add_argument(t.flag, dest=t.name, metavar="VALUE", help=f"{t.meaning}{unit}")
+    _node_price_flags(est)
     est.add_argument("--rtol", type=float, default=None, help="relative tolerance between over-determined inputs, 0 to 1 (default 0.05)")
     est.add_argument("--samples", type=int, default=10_000,
                      help="draws when any input is a range such as 0.2..0.5 (default 10000)")
@@ -102,10 +132,19 @@ def build_parser() -> argparse.ArgumentParser:
     co.add_argument("--year", type=int, help="express costs in the dollars of this year")
     co.add_argument("--price", metavar="VALUE", help="your rental price, priced first beside the listed ones "
                                                     "[USD/chip/hour], e.g. \"2 USD/chip/hour\"")
+    _node_price_flags(co)
     co.add_argument("--json", action="store_true", help="print JSON instead of tables")
 
-    th = sub.add_parser("thresholds", help="which regulatory lines a run or a cluster crosses")
+    th = sub.add_parser("thresholds", help="which regulatory lines a run or a cluster crosses",
+                        description="The run by its compute, by --params and --tokens (6 x params x tokens, or "
+                                    "--flop-per-param-token), or by --model (a published run of data/models.csv: its "
+                                    "compute, and its chips and hardware for the cluster unless given).")
     th.add_argument("--compute", metavar="VALUE", help="training compute [FLOP]")
+    th.add_argument("--params", metavar="VALUE", help="the run's (active) parameters [param], with --tokens")
+    th.add_argument("--tokens", metavar="VALUE", help="the run's training tokens [token], with --params")
+    th.add_argument("--flop-per-param-token", dest="flop_per_param_token", metavar="VALUE",
+                    help="with --params and --tokens (default 6, Kaplan et al. 2020)")
+    th.add_argument("--model", help="a published run of data/models.csv, e.g. \"Llama 3.1 405B\"")
     th.add_argument("--fine-tuning", dest="fine_tuning", metavar="VALUE", help="later fine-tuning compute [FLOP]")
     th.add_argument("--cost", metavar="VALUE", help="the run's cost [USD] (California SB 1047)")
     th.add_argument("--biological", action="store_true", help="the model is trained mainly on biological sequence data")
@@ -114,6 +153,17 @@ def build_parser() -> argparse.ArgumentParser:
     th.add_argument("--utilization", metavar="VALUE", help="for the days needed to reach each line (default: median)")
     th.add_argument("--budget", metavar="VALUE", help="how many runs to each line this budget buys [USD]")
     th.add_argument("--json", action="store_true", help="print JSON instead of tables")
+
+    cm = sub.add_parser("compare", help="the same run on several accelerators: time, chip-hours, cost, energy",
+                        description="The run's hardware-free inputs (as for estimate) on each accelerator; each "
+                                    "derives its own peak, price and power (calc.compare.compare_hardware).")
+    for t in TERMS:
+        if t.name not in HARDWARE_FLAGS_DROPPED:
+            unit = f" [{t.unit or 'fraction'}]" if t.unit is not None else ""
+            cm.add_argument(t.flag, dest=t.name, metavar="VALUE", help=f"{t.meaning}{unit}")
+    cm.add_argument("--hardware", action="append", metavar="NAME",
+                    help="an accelerator to compare (repeat the flag; default: a lineup from V100 to B200 and TPUs)")
+    cm.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     def shape_flags(p):
         p.add_argument("--model", help="a shape of data/architectures.csv (GPT-3 175B, Llama 2 70B...)")
@@ -200,6 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "fastest within it")
     sp.add_argument("--price", metavar="VALUE", help="with --tokens or --budget: USD per chip-hour "
                                                     "(default: calc.estimate's, data/prices.csv)")
+    _node_price_flags(sp)
     sp.add_argument("--goal", default="fastest", choices=("fastest", "cheapest"),
                     help="with --budget: the fastest run within the budget (default) or the cheapest")
     sp.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -229,6 +280,8 @@ def main(argv: list[str] | None = None) -> int:
             return _optimal(args)
         if args.command == "thresholds":
             return _thresholds(args)
+        if args.command == "compare":
+            return _compare(args)
         if args.command == "step":
             return _step(args)
     except InputError as exc:
@@ -238,6 +291,54 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     return 0
+
+
+# compare derives these per accelerator (calc.compare.HARDWARE_SPECIFIC, kept equal by a test; not imported:
+# the parser is built before calc loads): giving one would be dropped, so they are not flags of it
+HARDWARE_FLAGS_DROPPED = ("hardware", "precision", "peak", "price", "power", "duration", "chip_hours", "cost",
+                          "energy", "emissions")
+
+
+def _compare(args) -> int:
+    from calc.compare import DEFAULT_LINEUP, HARDWARE_SPECIFIC, compare_hardware
+    from calc.display import show
+
+    known = {t.name: getattr(args, t.name) for t in TERMS
+             if t.name not in HARDWARE_SPECIFIC and getattr(args, t.name, None) is not None}
+    if not ({"compute"} <= set(known) or {"tokens"} <= set(known) and ({"params", "active_params"} & set(known))):
+        raise InputError("compute", "give the run's size: --compute, or --params and --tokens (and --chips for "
+                                    "the training time)")
+    if any(isinstance(v, str) and ".." in v for v in known.values()):
+        raise InputError(next(k for k, v in known.items() if isinstance(v, str) and ".." in v),
+                         "compare takes one value per input; a range is for estimate")
+    from calc import data
+
+    names = [data.hardware(n).name for n in args.hardware] if args.hardware else list(DEFAULT_LINEUP)
+    runs = compare_hardware(known, names)
+    errors = [e for e in runs.values() if isinstance(e, InputError)]
+    if len(errors) == len(runs):  # the run itself is wrong, not one chip's data
+        raise errors[0]
+    columns = ("duration", "chip_hours", "price", "cost", "energy")
+    if args.json:
+        print(json.dumps({name: {"error": str(e)} if isinstance(e, InputError) else {
+            "precision": e.precision, **{c: _vu(e[c].value, _UNITS[c]) for c in ("peak",) + columns if c in e}}
+            for name, e in runs.items()}, indent=2))
+        return 0
+    width = max(len(n) for n in runs)
+    print(f"{'accelerator':<{width}}  {'peak':>17}  " + "  ".join(f"{c.replace('_', '-'):>16}" for c in columns))
+    for name, e in runs.items():
+        if isinstance(e, InputError):
+            print(f"{name:<{width}}  {e.message}")
+            continue
+        cells = [show(c, e[c].value, short=True) if c in e else "—" for c in columns]
+        print(f"{name:<{width}}  {show('peak', e.peak, short=True):>17}  " + "  ".join(f"{c:>16}" for c in cells))
+    if "chips" not in known:
+        print("(give --chips for the training time, chip-hours and cost)")
+    return 0
+
+
+_UNITS = {"peak": "FLOP/s/chip", "duration": "day", "chip_hours": "chip*hour", "price": "USD/chip/hour",
+          "cost": "USD", "energy": "MWh"}
 
 
 def _flagged(exc: InputError) -> str:
@@ -260,9 +361,15 @@ def _estimate(args) -> int:
         if raw is None:
             continue
         known[name] = raw  # bare numbers follow the one rule of calc.units.parse_quantity
+    if args.price_per_node is not None or args.chips_per_node is not None:
+        _price(args, known.get("hardware"))  # checks the flags together; estimate reads the price itself
+        if args.price_per_node is not None:
+            from calc.units import Q_, parse_quantity
+
+            known["price"] = parse_quantity(args.price_per_node, "price_per_node", "USD/hour", bare_ok=False) / Q_(1, "node")
     if any(isinstance(v, str) and ".." in v for v in known.values()):
         return _simulate(args, known, notes)
-    result = estimate(rtol=args.rtol, **known)
+    result = estimate(rtol=args.rtol, chips_per_node=args.chips_per_node, **known)
     warnings = notes + list(result.warnings)
     if args.json:
         out = result.to_dict()
@@ -271,7 +378,8 @@ def _estimate(args) -> int:
         return 0
     width = max(len(n) for n in result.items)
     for name, item in result.items.items():
-        print(f"{name:<{width}}  {show(name, item.value):<42} {item.source:<8} {item.how if item.source != 'given' else ''}".rstrip())
+        how = item.how if item.how != "given" else ""  # a given value's reading, when it took one (a node price)
+        print(f"{name:<{width}}  {show(name, item.value):<42} {item.source:<8} {how}".rstrip())
     for name, why in result.undetermined.items():
         print(f"{name:<{width}}  {'—':<42} {'unknown':<8} {why}")
     for w in warnings:
@@ -390,7 +498,8 @@ def _cost(args) -> int:
         from calc.estimate import read_chips
 
         read_chips(chips)
-    methods = [] if args.price is None else [given_price_cost(chip_hours, args.price, start)]
+    price, how = _price(args, hardware)
+    methods = [] if price is None else [given_price_cost(chip_hours, price, start, how)]
     for commitment in ("on-demand", "1-year", "3-year"):
         try:
             methods.append(cloud_cost(chip_hours, hardware, start, commitment))
@@ -606,8 +715,10 @@ def _thresholds(args) -> int:
     from calc.display import number, show
     from calc.thresholds import cluster_crossings, run_crossings, runs_per_budget, time_to_reach
 
+    _run_compute(args)
     if not (args.compute or (args.chips and args.hardware)):
-        raise InputError("compute", "give --compute for a run, or --chips and --hardware for a cluster")
+        raise InputError("compute", "give the run (--compute, --params and --tokens, or --model) or a cluster "
+                                    "(--chips and --hardware)")
     for name in ("utilization", "budget"):
         if getattr(args, name) is not None and not (args.chips and args.hardware):
             raise InputError(name, "only used with --chips and --hardware (what each line takes that cluster); "
@@ -685,6 +796,47 @@ def _thresholds(args) -> int:
     return 0
 
 
+def _run_compute(args) -> None:
+    """thresholds: the run's compute from --params and --tokens, or from --model, into args.compute (said on
+    stderr); --compute with either is refused, not one of them dropped."""
+    from calc.estimate import estimate
+
+    size = {n: getattr(args, n) for n in ("params", "tokens", "flop_per_param_token") if getattr(args, n) is not None}
+    if args.compute and (size or args.model):
+        raise InputError("compute", "give the run's compute, or its --params and --tokens, or --model; not two of them")
+    if args.model and size:
+        raise InputError("model", "give --model (a published run) or --params and --tokens, not both")
+    if args.model:
+        from calc import data
+
+        m = data.model(args.model)
+        q = m.quantities
+        if "compute" in q:
+            args.compute, how = q["compute"], f"{m.name}'s reported compute (data/models.csv)"
+        elif "params" in q and "tokens" in q:
+            size = {"params": q.get("active_params", q["params"]), "tokens": q["tokens"]}
+            how = f"{m.name}'s parameters and tokens (data/models.csv)"
+        else:
+            raise InputError("model", f"data/models.csv gives neither the compute nor the parameters and tokens of "
+                                      f"{m.name}; give --compute")
+        if args.chips is None and args.hardware is None and "chips" in q and m.hardware:
+            args.chips, args.hardware = q["chips"], m.hardware
+            how += f"; its cluster, {q['chips'].m_as('chip'):,.0f} {m.hardware}"
+    if size:
+        missing = [n for n in ("params", "tokens") if n not in size]
+        if missing:
+            raise InputError(missing[0], f"required with --{'tokens' if missing[0] == 'params' else 'params'}: the "
+                                         "run's compute is flop_per_param_token x params x tokens")
+        est = estimate(**size)
+        args.compute = est.compute
+        if not args.model:
+            how = f"{est['flop_per_param_token'].value.m_as('FLOP/param/token'):g} x params x tokens"
+    if args.compute is not None and (size or args.model) and not args.json:
+        from calc.display import show
+
+        print(f"the run: {show('compute', args.compute)}, {how}\n")
+
+
 def _attention(kernel: str) -> bool:
     """--attention flash2 | triton, as Layout.triton_attention."""
     if kernel not in ("flash2", "triton"):
@@ -744,6 +896,7 @@ def _step(args) -> int:
     if args.global_batch is None:
         raise InputError("global_batch", "required: the number of sequences per optimizer step, e.g. "
                                          "--global-batch 1536 (GPT-3: 1536 sequences of 2048 tokens)")
+    args.price = _price(args, args.hardware)[0]  # per chip-hour, a node's price divided by its chips
     if args.budget is not None:
         return _step_budget(args, model, step, number, show)
     if args.chips is None:

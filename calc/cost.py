@@ -236,7 +236,7 @@ def cloud_cost(chip_hours, hardware: str, start, commitment: str = "on-demand", 
                 price_basis(p, chosen=vendor is not None) + before_first_note(p.date, when))
 
 
-def given_price_cost(chip_hours, price, start) -> Cost:
+def given_price_cost(chip_hours, price, start, how: str = "") -> Cost:
     """Rental cost at the price the user gave: chip-hours x ``price`` [USD/chip/hour], in ``start``'s dollars.
 
     Examples
@@ -249,8 +249,9 @@ def given_price_cost(chip_hours, price, start) -> Cost:
     hours = _chip_hours(chip_hours)
     p = read_value("price", price)
     value = (hours * p).to("USD")
+    said = f" ({how})" if how and how != "given" else ""  # read_price's words: "given per node: $14 per hour..."
     return Cost("your price", value, _date(start, "start").year, {"rental": value},
-                f"${p.m_as('USD/chip/hour'):,.2f} per chip-hour, the price you gave")
+                f"${p.m_as('USD/chip/hour'):,.2f} per chip-hour, the price you gave{said}")
 
 
 def purchase_price(hardware: str, start) -> data.PurchasePrice:

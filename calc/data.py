@@ -200,7 +200,8 @@ COLUMN_UNITS = {
     | {"reported_params": "param", "reported_active_params": "param"},
     "electricity_prices.csv": {"price": "USD/kWh"},
     "finetuning.csv": {"base_weights": "byte/param", "adapter_weights": "byte/param", "adapter_gradients": "byte/param",
-                       "adapter_optimizer_state": "byte/param"},
+                       "adapter_optimizer_state": "byte/param", "base_flop": "FLOP/param/token",
+                       "adapter_flop": "FLOP/param/token"},
     "hardware.csv": {**{f"peak_{p.replace('-', '_')}": "FLOP/s/chip" for p in PRECISIONS},
                      "memory": "GB/chip", "memory_bandwidth": "GB/s/chip", "tdp": "W/chip", "chips_per_board": "chip",
                      "cores_per_chip": "1", "chips_per_node": "chip", "intra_node_bandwidth": "GB/s/chip",
@@ -903,7 +904,8 @@ def model_states() -> dict[tuple[str, int], Row]:
 
 @cache
 def finetuning() -> dict[str, Row]:
-    """Bytes per parameter of frozen base and trainable adapters, by method (data/finetuning.csv)."""
+    """Bytes per parameter of frozen base and trainable adapters, and FLOP per parameter per token of each, by
+    method (data/finetuning.csv)."""
     return {r["name"]: r for r in read_table(DATA_DIR / "finetuning.csv")}
 
 

@@ -30,6 +30,7 @@ LABELS = {
     "compute": ("Training compute", "FLOP"),
     "hardware": ("Hardware", ""),
     "precision": ("Number format", ""),
+    "finetune": ("Fine-tuning", ""),
     "peak": ("Peak per chip", "TFLOP/s/chip"),
     "chips": ("Chips", "chip"),
     "utilization": ("Utilization (MFU)", ""),

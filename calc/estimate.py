@@ -171,7 +171,8 @@ class Estimate:
 # --------------------------------------------------------------------------- the solver
 
 
-def estimate(*, rtol: float | None = None, model=None, layout=None, **known) -> Estimate:
+def estimate(*, rtol: float | None = None, model=None, layout=None, lora_rank: int = 16, chips_per_node=None,
+             **known) -> Estimate:
     """Fill in a training run from any consistent subset of the vocabulary.
 
     .. math::
@@ -192,6 +193,11 @@ def estimate(*, rtol: float | None = None, model=None, layout=None, **known) -> 
         ``model``, ``hardware`` and ``chips``, the step time is predicted (``calc.step.predict``)
         and utilization is its MFU, marked ``"modelled"``; ``est.step`` holds the prediction.
         A Step already predicted (e.g. with ``check_memory=False``) is used as it is.
+    lora_rank : int
+        With ``finetune="lora"`` or ``"qlora"`` and ``model``: the adapters' rank (their FLOP are counted).
+    chips_per_node : int, optional
+        The chips of the machine a price per node is for (``price="14 USD/h/node"``); default the
+        hardware's server size (data/hardware.csv). See ``read_price``.
     **known
         Any names of ``calc.vocabulary``: Quantities, strings such as ``"300e9 token"``, or plain
         numbers (only for params, active_params, tokens, compute, chips, cost, utilization, pue,
@@ -231,18 +237,31 @@ def estimate(*, rtol: float | None = None, model=None, layout=None, **known) -> 
     >>> est["utilization"].source, round(est.duration.m_as("day") / est.step.duration("300e9 token").m_as("day"), 9)
     ('modelled', 1.0)
     """
-    step, from_shape, rescaled = None, (), ""
+    step, from_shape, rescaled, tuned = None, (), "", ""
     if model is not None or layout is not None:
         known, step, from_shape, rescaled = _from_model(model, layout, known)
+        if known.get("finetune") is not None and "flop_per_param_token" in from_shape:  # the shape's fine-tuning count
+            from calc.finetuning import flop_per_param_token
+
+            k, tuned = flop_per_param_token(known["finetune"], model, rank=lora_rank)
+            known = {**known, "flop_per_param_token": k}
+    price_how = "given"
+    if known.get("price") is not None:  # per chip, or per node divided by its chips (read_price)
+        known = dict(known)
+        known["price"], price_how = read_price(known["price"], known.get("hardware"), chips_per_node)
+    elif chips_per_node is not None:
+        raise InputError("chips_per_node", "only read with a price per node; give the price, or leave it out")
     given, text, extremes = _read_inputs(known)
     rtol = _read_rtol(rtol)
     warnings: list[str] = []
     if step is not None and step.model.sequence_note(step.layout.sequence):
         warnings.append(step.model.sequence_note(step.layout.sequence))
-    items: dict[str, Item] = {n: Item(_canonical(n, q), "given", "given") for n, q in given.items()}
+    items: dict[str, Item] = {n: Item(_canonical(n, q), "given", price_how if n == "price" else "given")
+                              for n, q in given.items()}
     for n in from_shape:  # what the model's shape says, not what the user typed
         count = "" if n != "flop_per_param_token" else f", PaLM count at sequence {step.layout.sequence if step else 'its context'}"
-        items[n] = Item(items[n].value, "derived", f"from the shape of the model (calc.architecture{count})")
+        how = tuned if n == "flop_per_param_token" and tuned else f"from the shape of the model (calc.architecture{count})"
+        items[n] = Item(items[n].value, "derived", how)
 
     hw = data.hardware(text["hardware"]) if "hardware" in text else None
     precision = text.get("precision")
@@ -258,6 +277,11 @@ def estimate(*, rtol: float | None = None, model=None, layout=None, **known) -> 
     elif precision is not None and step is None:  # nothing reads it: said, never dropped
         raise InputError("precision", f"{precision!r} names the number format of a chip's peak, and no hardware is "
                                       "given; give the hardware (whose peak to take), or leave the precision out")
+    if "flop_per_param_token" not in items and "finetune" in text:  # a fine-tuning run: its own count per token
+        from calc.finetuning import flop_per_param_token
+
+        k, how = flop_per_param_token(text["finetune"])
+        items["flop_per_param_token"] = Item(k.to(_UNIT["flop_per_param_token"]), "default", how)
     if "flop_per_param_token" not in items:
         d = data.defaults()["flop_per_param_token"]
         items["flop_per_param_token"] = Item(d.value.to(_UNIT["flop_per_param_token"]), "default", d.source)
@@ -292,7 +316,7 @@ def estimate(*, rtol: float | None = None, model=None, layout=None, **known) -> 
             how = steps[name]
             source = "default" if how.endswith("(dense model)") else "derived"
             items[name] = Item(Q_(value, _units(name)), source, how, terms[name])
-        _warn_results(items, warnings, extremes)
+        _warn_results(items, warnings, extremes, "finetune" in text)
         undetermined = {n: _missing(n, items, hw) for n in QUANTITIES if n not in items}
         if step is not None:
             items["utilization"] = Item(items["utilization"].value, "modelled",
@@ -331,6 +355,9 @@ def _from_model(model, layout, known: dict):
                 raise InputError(name, "required with a layout: the step time depends on the chip and how many")
         if known.get("utilization") is not None:
             raise InputError("utilization", "given, and also predicted from the layout; give one of them")
+        if known.get("finetune") is not None:
+            raise InputError("finetune", "the step model predicts pre-training steps (every weight's gradient); a "
+                                         "fine-tuning step is not modelled: give a utilization instead of a layout")
         if known.get("precision") is not None and layout.precision is None:
             from dataclasses import replace
 
@@ -404,6 +431,10 @@ def _read_inputs(known: dict) -> tuple[dict[str, pint.Quantity], dict[str, str],
             raise ConflictError(("active_params", "params"), "active parameters exceed total parameters "
                                 f"({_show(given['active_params'])} > {_show(given['params'])}); a mixture of "
                                 "experts uses fewer parameters per token than it has, never more")
+    if "finetune" in text:
+        from calc.finetuning import row
+
+        text["finetune"] = row(text["finetune"])["name"]
     if "precision" in text and text["precision"] not in data.PRECISIONS:
         raise InputError("precision", f"expected one of {', '.join(data.PRECISIONS)}, got {text['precision']!r}")
     return given, text, extremes
@@ -447,6 +478,68 @@ def read_value(name: str, value, *, one: bool = True) -> pint.Quantity:
     return q
 
 
+# The most chips a priced machine holds: an 8-GPU server; more is a fast-link domain (a TPU pod, an NVL72 rack),
+# not what a cloud's hourly node price buys.
+_MAX_NODE = 16
+
+
+def node_size(hardware=None, chips_per_node=None) -> tuple[int, str]:
+    """The chips in one priced machine: ``chips_per_node`` if given, else the hardware's server size of
+    data/hardware.csv (8 for an HGX H100); and where it came from, in words."""
+    if chips_per_node is not None:
+        n = read_chips(chips_per_node, "chips_per_node")
+        return int(n.m_as("chip")), "the chips per node given"
+    if not hardware:
+        raise InputError("price", "a price per node needs the chips in a node: give the hardware (data/hardware.csv "
+                                  "has its server size) or chips_per_node (--chips-per-node 8)")
+    hw = data.hardware(hardware)
+    if hw.chips_per_node is None or hw.chips_per_node > _MAX_NODE:
+        domain = "" if hw.chips_per_node is None else f" (its fast-link domain is {hw.chips_per_node:,} chips, not a machine)"
+        raise InputError("price", f"a price per node needs the chips in a node: data/hardware.csv gives no server size "
+                                  f"for the {hw.name}{domain}; give chips_per_node (--chips-per-node)")
+    return hw.chips_per_node, f"the {hw.name}'s server, data/hardware.csv"
+
+
+def read_price(value, hardware=None, chips_per_node=None, name: str = "price") -> tuple[pint.Quantity, str]:
+    """A rental price per chip-hour, given per chip (``"2 USD/chip/hour"``) or per node (``"14 USD/h/node"``,
+    an 8-GPU machine): a node's price is divided by its chips (``node_size``). The one reader of a price at
+    every door. Returns the price [USD/chip/hour] and how it was read.
+
+    >>> read_price("14 USD/h/node", "H100 SXM5")[0]
+    <Quantity(1.75, 'USD / chip / hour')>
+    """
+    try:
+        return _read_price(value, hardware, chips_per_node)
+    except InputError as exc:  # read as a price; named as the caller's field (--price-per-node)
+        if name == "price" or exc.field != "price":
+            raise
+        raise InputError(name, exc.message) from None
+
+
+def _read_price(value, hardware, chips_per_node, name: str = "price") -> tuple[pint.Quantity, str]:
+    try:
+        return read_value(name, value, one=False), "given"
+    except InputError as exc:
+        try:
+            per_node = parse_quantity(value, name, "USD/hour/node", bare_ok=False)
+        except InputError:
+            if chips_per_node is not None:  # "14 USD/h" with the machine's size: a node's price
+                try:
+                    per_node = parse_quantity(value, name, "USD/hour", bare_ok=False) / Q_(1, "node")
+                except InputError:
+                    raise exc from None
+            else:
+                raise exc from None
+    n, where = node_size(hardware, chips_per_node)
+    q = (per_node * Q_(1, "node") / Q_(n, "chip")).to("USD/chip/hour")
+    check_value(name, q)
+    from calc.display import number
+
+    m = per_node.m_as("USD/hour/node")
+    shown = number(float(m)) if np.ndim(m) == 0 else "the prices"
+    return q, f"given per node: ${shown} per hour for {n} chips ({where})"
+
+
 def read_chips(value, name: str = "chips") -> pint.Quantity:
     """A number of chips to build or buy (a cluster): a whole number, at least one. ``estimate`` takes
     any positive count (an average over a run can be fractional); a cluster cannot, and 1.5 chips are
@@ -455,7 +548,10 @@ def read_chips(value, name: str = "chips") -> pint.Quantity:
     >>> read_chips("100k GPUs")
     <Quantity(100000.0, 'chip')>
     """
-    q = read_value(name, value)
+    try:
+        q = read_value("chips", value)
+    except InputError as exc:  # read as chips, named as the caller's field (chips_per_node)
+        raise InputError(name, exc.message) from None
     n = float(q.m_as("chip"))
     if n < 1 or n != math.floor(n):
         from calc.display import number
@@ -896,7 +992,7 @@ def _warn_inputs(items, warnings, extremes):
             )
 
 
-def _warn_results(items, warnings, extremes):
+def _warn_results(items, warnings, extremes, finetuned=False):
     if "price" in items and items["price"].source == "derived":
         from calc.display import number
 
@@ -920,7 +1016,7 @@ def _warn_results(items, warnings, extremes):
         u = float(np.max(items["utilization"].value.magnitude))
         if u > 1:
             warnings.append(f"utilization: the inputs imply {u:.3g}, above the hardware's peak")
-    if "tokens" in items and "params" in items:
+    if "tokens" in items and "params" in items and not finetuned:  # pre-training's check: fine-tuning is short
         t, p = items["tokens"].value.magnitude, items["params"].value.magnitude
         t_lo = extremes["tokens"][0] if "tokens" in extremes else np.min(t)
         p_hi = extremes["params"][1] if "params" in extremes else np.max(p)

@@ -268,6 +268,9 @@ def per_chip(model: Transformer | str, *, micro_batch: int = 1, sequence: int | 
         if finetune not in rows:
             raise InputError("finetune", f"unknown fine-tuning method {finetune!r}; expected one of {', '.join(rows)}")
         r = rows[finetune]
+        if r["base_weights"] is None:  # full fine-tuning: every weight trained
+            raise InputError("finetune", f"{finetune} fine-tuning trains every weight: its memory is a training "
+                                         "run's; leave the fine-tuning out (lora or qlora keep the base frozen)")
         adapters = lora_params(model, lora_rank).m_as("param") / (tensor * pipeline)
         frozen = per_rank * r["base_weights"] / (data_parallel if zero >= 3 else 1)
         split = {"weights": 3, "gradients": 2, "optimizer_state": 1}

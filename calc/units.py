@@ -379,8 +379,11 @@ def _per_chip_hint(value, expected, unit: str) -> str:
     per_chip = value / ureg.Quantity(1, "chip")
     if per_chip.dimensionality != expected.dimensionality or isinstance(value.magnitude, np.ndarray):
         return ""
-    return (f'; if that is per chip, write "{f"{float(value.magnitude):.6g}".replace("e+", "e")} {value.units:~C}/chip" '
-            "(for a machine of several chips, divide by its chip count first)")
+    shown = f"{float(value.magnitude):.6g}".replace("e+", "e")
+    node = (f'; for a machine of several chips, "{shown} {value.units:~C}/node" (a node of the hardware\'s server size)'
+            if unit == "USD/chip/hour" else " (for a machine of several chips, divide by its chip count first)")
+    return f'; if that is per chip, write "{shown} {value.units:~C}/chip"{node}'
+
 
 
 def _check_scale(x: float, units, expected, field: str, shown: str | None = None) -> None:

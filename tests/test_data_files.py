@@ -22,7 +22,7 @@ from calc.errors import DataError
 DATA = Path(data.DATA_DIR)
 ROOT = DATA.parent
 COLUMNS = sorted((f, c) for f, cols in data.COLUMN_UNITS.items() for c in cols)
-OTHER_UNIT = {"FLOP/s/chip": ["TFLOP/s/chip", "GB/chip"], "USD/hour": ["USD/day", "USD/chip/hour"],
+OTHER_UNIT = {"FLOP/param/token": ["kFLOP/param/token", "FLOP/token"], "FLOP/s/chip": ["TFLOP/s/chip", "GB/chip"], "USD/hour": ["USD/day", "USD/chip/hour"],
               "chip": ["1", "GB"], "1": ["chip", "%"], "param": ["Gparam", "token"], "token": ["Gtoken", "param"],
               "FLOP": ["PFLOP", "FLOP/s"], "day": ["hour", "chip"], "chip*hour": ["chip*day", "USD"],
               "W/chip": ["kW/chip", "GB/chip"], "MWh": ["kWh", "W"], "t": ["kg", "USD"], "GB": ["TB", "W"],
