@@ -210,10 +210,13 @@ if not running.empty:
     ticks = alt.Chart(band).mark_rule(color="#f58518", strokeWidth=6, opacity=0.5).encode(
         x="low:Q", x2="high:Q", y=alt.Y("Method:N", sort=None), tooltip=["Method", "With research"])
     st.altair_chart((bars + ticks).properties(height=charts.HEIGHT, title=f"{name}, per method"), width="stretch")
-    st.caption(f"Orange band: with the research before the run at {number(lo)}–{number(hi)} times the final run, "
-               f"an expert's guess for GPT-3 (\"{research.statement.rstrip('.')}\", "
-               f"{article_titles().get(research.article, research.article)}, line {research.line}), applied to "
-               f"{escape(name)} for scale; not a measured figure for this run.")
+    cited = (f"\"{research.statement.rstrip('.')}\", {article_titles().get(research.article, research.article)}, "
+             f"line {research.line}")
+    whose = ("the article's guess for this very run" if name == "GPT-3 175B" else
+             f"a rule of thumb: no run publishes its research cost, and the one guess we have was made for GPT-3; "
+             f"applied to {escape(name)} as an order of magnitude, not a figure of this run")
+    st.caption(f"Orange band: the run plus the research and experiments before it, at {number(lo)}–{number(hi)} "
+               f"times the final run's cost ({cited}): {whose}.")
 
 if run["compute"] is not None:
     try:

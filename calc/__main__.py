@@ -457,6 +457,10 @@ def _claims(args) -> int:
         print(f"\n{len(unchecked)} quoted figures are context, not checkable claims:")
         for f in unchecked:
             print(f"  {f.id} ({f.article}:{f.line}): {f.why}")
+            if f.interpretation is not None:
+                print(f"    = {number(f.interpretation.magnitude)} {f.interpretation.units:~P}".rstrip())
+            for label, q in f.more:
+                print(f"    {label}: {number(q.magnitude)} {q.units:~P}".rstrip())
     return 0
 
 

@@ -35,3 +35,14 @@ def test_thresholds_cluster_of_any_size_is_a_number_or_one_error(chips):
 def test_landscape_marks_the_median_compute_of_a_ranged_scenario():
     at = open_page("app_pages/landscape.py", params="70e9 param", tokens="1e12..2e12 token")
     assert any("solid black line is your scenario" in c.value for c in at.caption)
+
+
+def test_the_research_band_is_captioned_per_run_not_as_gpt3s_for_every_run():
+    # issue #21: the 1.5-5x research multiplier is an expert's guess for GPT-3; other runs get it as a rule of thumb
+    gpt3 = open_page("app_pages/cost.py")
+    own = [c.value for c in gpt3.caption if c.value.startswith("Orange band")]
+    assert own and "the article's guess for this very run" in own[0]
+    other = open_page("app_pages/cost.py", params="70e9 param", tokens="1.4e12 token", hardware="H100 SXM5",
+                      chips="1024", utilization="0.4")
+    band = [c.value for c in other.caption if c.value.startswith("Orange band")]
+    assert band and "rule of thumb" in band[0] and "not a figure of this run" in band[0]
