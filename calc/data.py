@@ -228,6 +228,14 @@ COLUMN_UNITS = {
     "scaling_laws.csv": {"E": "1", "A": "1", "B": "1", "alpha": "1", "beta": "1", "N_c": "param", "D_c": "token",
                          "alpha_N": "1", "alpha_D": "1"},
     "thresholds.csv": {"compute": "FLOP", "cluster_peak": "FLOP/s", "cluster_network": "Gbit/s", "cost": "USD"},
+    "step_calibration.csv": {**{c: "1" for c in ("layers", "d_model", "heads", "vocab", "sequence", "tensor", "pipeline",
+                                                 "virtual_stages", "micro_batch", "global_batch", "published_mfu",
+                                                 "published_hfu")},
+                             "chips": "chip", "published_throughput": "TFLOP/s/chip", "published_step_time": "s"},
+    "step_heldout.csv": {**{c: "1" for c in ("layers", "d_model", "heads", "vocab", "sequence", "tensor", "pipeline",
+                                             "context", "virtual_stages", "micro_batch", "global_batch", "zero",
+                                             "dp_overlap", "tp_overlap", "published_mfu")},
+                         "chips": "chip", "published_tokens_per_second": "token/s/chip"},
 }
 ROW_UNITS = {  # row tables: the rows the code reads, with their units ("" a plain number)
     "defaults.csv": {"flop_per_param_token": "FLOP/param/token", "utilization": "", "pue": "",
@@ -932,7 +940,7 @@ def validate_all() -> None:
     hardware_table(), prices(), models(), defaults(), facts(), thresholds(), notable_compute(), runs()
     backtest_notes(), purchase_prices(), ownership(), electricity_prices(), ppi(), optimizers()
     architecture_rows(), scaling_law_rows(), references(), step_coefficients(), step_calibration(), run_layouts()
-    model_states(), finetuning()
+    model_states(), finetuning(), step_heldout()
 
 
 def frame(table: str):
