@@ -195,6 +195,7 @@ def classes(rng: random.Random, n: int) -> tuple[collections.Counter, list]:
         # a cluster's chip count at every door that takes one
         counts["cluster chips"] += 1
         n_chips = _chips(rng)
+        before = len(failures)
         for door, fn in (("thresholds", lambda c: thresholds.cluster_crossings(c, "H100 SXM5")),
                          ("time to reach", lambda c: thresholds.time_to_reach("1e26 FLOP", c, "H100 SXM5")),
                          ("acquisition", lambda c: cost.acquisition_cost(c, "H100 SXM5", "2024-06-01")),
@@ -211,6 +212,7 @@ def classes(rng: random.Random, n: int) -> tuple[collections.Counter, list]:
                 fail("cluster chips", (door, repr(n_chips)[:40]), "answered for a cluster of a fractional chip count")
             if door == "thresholds" and not all(math.isfinite(c.ratio) for c in out):
                 fail("cluster chips", (door, repr(n_chips)[:40]), "a ratio beyond a float (inf)")
+        del failures[before + 1:]  # one failure per probe: the first door that failed it
         # silent answers: each probe fails when the answer is wrong and nothing said so
         counts["silent answers"] += 1
         which = rng.randrange(10)

@@ -62,6 +62,11 @@ class Undetermined(InputError, KeyError):
         return f"{self.field}: {self.message}"
 
 
+class UndeterminedAttribute(Undetermined, AttributeError):
+    """``est.compute`` when the inputs do not determine it: an Undetermined that ``hasattr`` and ``getattr`` with a
+    default still read as a missing attribute."""
+
+
 class DataError(InputError):
     """A cell of a bundled data or seed file is malformed; names the file, row and column."""
 

@@ -28,7 +28,7 @@ import numpy as np
 import pint
 
 from calc import data
-from calc.errors import ConflictError, InputError, ScaleError, Undetermined
+from calc.errors import ConflictError, InputError, ScaleError, Undetermined, UndeterminedAttribute
 from calc.units import _TINY, Q_, parse_quantity
 from calc.vocabulary import BY_NAME, QUANTITIES, TEXT_FIELDS
 
@@ -122,7 +122,7 @@ class Estimate:
             return items[name].value
         if name in QUANTITIES:
             why = self.__dict__.get("undetermined", {}).get(name, "")
-            raise AttributeError(f"{name} is not determined by the inputs{': ' + why if why else ''}")
+            raise UndeterminedAttribute(name, "not determined by these inputs" + (f": {why}" if why else ""))
         raise AttributeError(name)
 
     def __getitem__(self, name: str) -> Item:

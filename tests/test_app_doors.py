@@ -46,3 +46,14 @@ def test_the_research_band_is_captioned_per_run_not_as_gpt3s_for_every_run():
                       chips="1024", utilization="0.4")
     band = [c.value for c in other.caption if c.value.startswith("Orange band")]
     assert band and "rule of thumb" in band[0] and "not a figure of this run" in band[0]
+
+
+@pytest.mark.parametrize("shape, sequence, says", [("GPT-3 175B", 4096, "error"), ("Llama 2 70B", 8192, "warning")])
+def test_model_shape_page_says_when_the_sequence_passes_the_shapes_positions(shape, sequence, says):
+    # issue #21: a sequence far past the model's positions was taken without a word (and, once refused, crashed here)
+    at = open_page("app_pages/shape.py", errors_ok=True)
+    at.selectbox(key="shape_preset").select(shape).run()
+    at.number_input(key=f"shape_sequence_{shape}").set_value(sequence).run()
+    assert not at.exception
+    shown = at.error if says == "error" else at.warning
+    assert any("positions" in e.value or "context" in e.value for e in shown), [e.value for e in shown]

@@ -55,6 +55,9 @@ def test_asking_an_undetermined_quantity_is_an_input_error_that_says_what_would_
         with pytest.raises(calc.InputError, match=f"^{name}: not determined") as info:
             est[name]
         assert isinstance(info.value, KeyError)  # still a lookup: `except KeyError` keeps working
+        with pytest.raises(calc.InputError, match=f"^{name}: not determined"):
+            getattr(est, name)  # est.duration too: an InputError, and still an AttributeError for hasattr
+        assert not hasattr(est, name)
 
 
 def test_an_undetermined_interval_of_a_simulation_is_an_input_error():
