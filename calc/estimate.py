@@ -1013,9 +1013,21 @@ def _warn_results(items, warnings, extremes, finetuned=False):
             warnings.append(f"pue: the inputs imply {number(lo if lo < lo_b else hi)}, outside [{lo_b:g}, {hi_b:g}] "
                             "(facility power / IT power); check energy, power and chip-hours")
     if "utilization" in items and items["utilization"].source == "derived":
-        u = float(np.max(items["utilization"].value.magnitude))
-        if u > 1:
-            warnings.append(f"utilization: the inputs imply {u:.3g}, above the hardware's peak")
+        from calc.display import number
+
+        m = np.asarray(items["utilization"].value.magnitude)
+        u = float(np.max(m))
+        if u > 1 and m.ndim == 0:  # one run above its chips' peak: the inputs contradict each other (as cost's rule)
+            names = tuple(n for n, _ in items["utilization"].terms)
+            raise ConflictError(names, f"imply a utilization of {number(u * 100)}% of the peak: no run beats its "
+                                       "chips' peak; check the units (chip-hours, not chip-days; FLOP, not FLOP/s) "
+                                       "and the hardware")
+        if u > 1:  # draws of ranges: the share of them above the peak, said
+            warnings.append(f"utilization: {float(np.mean(m > 1)):.1%} of the draws imply more than the peak "
+                            f"(up to {number(u * 100)}%); narrow the ranges that drive it")
+        elif u < float(data.defaults()["utilization_plausible_min"].value.m_as("")) and m.ndim == 0:
+            warnings.append(f"utilization: the inputs imply {number(u * 100)}% of the peak, far below any published "
+                            "run (data/defaults.csv); check the compute and the chip time")
     if "tokens" in items and "params" in items and not finetuned:  # pre-training's check: fine-tuning is short
         t, p = items["tokens"].value.magnitude, items["params"].value.magnitude
         t_lo = extremes["tokens"][0] if "tokens" in extremes else np.min(t)

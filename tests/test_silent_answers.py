@@ -285,3 +285,18 @@ def test_power_beyond_any_chip_is_warned(watts):
 def test_run_crossings_read_the_compute_as_every_door_does():
     with pytest.raises(calc.InputError):
         run_crossings("1e400 FLOP")
+
+
+@FAST
+@given(st.floats(1e18, 1e27), st.floats(1, 1e9))
+def test_estimate_refuses_what_cost_refuses_a_run_above_its_peak(compute, hours):
+    ideal = compute / 989.4e12 / 3600
+    if abs(hours / ideal - 1) < 1e-6:
+        return
+    try:
+        est = calc.estimate(compute=f"{compute!r} FLOP", chip_hours=f"{hours!r} chip*hour", hardware="H100 SXM5")
+    except calc.ConflictError as exc:
+        assert hours < ideal and "no run beats its chips' peak" in exc.message
+        return
+    assert hours > ideal and est.utilization.m_as("") <= 1
+    assert any("far below any published run" in w for w in est.warnings) == (ideal / hours < 0.05)
