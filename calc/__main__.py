@@ -110,9 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
         est.add_argument(t.flag, dest=t.name, metavar="VALUE", help=f"{t.meaning}{unit}")
     _node_price_flags(est)
     est.add_argument("--rtol", type=float, default=None, help="relative tolerance between over-determined inputs, 0 to 1 (default 0.05)")
-    est.add_argument("--samples", type=int, default=10_000,
+    est.add_argument("--samples", type=int, default=None,
                      help="draws when any input is a range such as 0.2..0.5 (default 10000)")
-    est.add_argument("--seed", type=int, default=0, help="seed of the random generator for ranges (default 0)")
+    est.add_argument("--seed", type=int, default=None, help="seed of the random generator for ranges (default 0)")
     est.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     cl = sub.add_parser("claims", help="recompute every figure quoted in the seed articles")
@@ -369,6 +369,10 @@ def _estimate(args) -> int:
             known["price"] = parse_quantity(args.price_per_node, "price_per_node", "USD/hour", bare_ok=False) / Q_(1, "node")
     if any(isinstance(v, str) and ".." in v for v in known.values()):
         return _simulate(args, known, notes)
+    for flag in ("samples", "seed"):  # read only when a range is drawn: said, never dropped
+        if getattr(args, flag) is not None:
+            raise InputError(flag, "only used when an input is a range (e.g. --utilization 0.2..0.5); give one, "
+                                   "or leave this flag out")
     result = estimate(rtol=args.rtol, chips_per_node=args.chips_per_node, **known)
     warnings = notes + list(result.warnings)
     if args.json:
@@ -391,7 +395,8 @@ def _simulate(args, known: dict, notes: list[str]) -> int:
     from calc.display import show
     from calc.uncertainty import simulate
 
-    sim = simulate(samples=args.samples, seed=args.seed, rtol=args.rtol, **known)
+    sim = simulate(samples=10_000 if args.samples is None else args.samples, seed=args.seed or 0, rtol=args.rtol,
+                   **known)
     est = sim.estimate
     output = "cost" if "cost" in est else "duration" if "duration" in est else None
     if args.json:
@@ -621,6 +626,8 @@ def _shape_command(args) -> int:
 
     layout = {k: getattr(args, k) for k in DEFAULTS if getattr(args, k, None) is not None}
     layout.pop("sequence", None)
+    if args.lora_rank is not None and args.finetune is None:  # the adapters' rank: nothing else reads it
+        raise InputError("lora_rank", "only used with --finetune lora or qlora; give it, or leave --lora-rank out")
     if args.sequence_parallel:
         layout["sequence_parallel"] = True
     if args.dropout:
@@ -731,6 +738,10 @@ def _thresholds(args) -> int:
         from calc.estimate import read_value
 
         read_value("utilization", args.utilization)
+    for name in ("fine_tuning", "cost", "biological"):  # lines of a run: without one, they would be dropped
+        if getattr(args, name) and not args.compute:
+            raise InputError(name, "only used with the run (--compute, --params and --tokens, or --model); give it, "
+                                   "or leave this flag out")
     rows = []
     if args.compute:
         rows += run_crossings(args.compute, args.fine_tuning, args.cost,
@@ -901,6 +912,9 @@ def _step(args) -> int:
         raise InputError("global_batch", "required: the number of sequences per optimizer step, e.g. "
                                          "--global-batch 1536 (GPT-3: 1536 sequences of 2048 tokens)")
     args.price = _price(args, args.hardware)[0]  # per chip-hour, a node's price divided by its chips
+    if args.price is not None and args.tokens is None and args.budget is None:
+        raise InputError("price", "only used with --tokens (the run's cost) or --budget; give one, or leave the "
+                                  "price out")
     if args.budget is not None:
         return _step_budget(args, model, step, number, show)
     if args.chips is None:

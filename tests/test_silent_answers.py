@@ -300,3 +300,20 @@ def test_estimate_refuses_what_cost_refuses_a_run_above_its_peak(compute, hours)
         return
     assert hours > ideal and est.utilization.m_as("") <= 1
     assert any("far below any published run" in w for w in est.warnings) == (ideal / hours < 0.05)
+
+
+@pytest.mark.parametrize("argv, flag", [
+    (["estimate", "--compute", "1e24", "--samples", "10"], "--samples"),
+    (["estimate", "--compute", "1e24", "--seed", "3"], "--seed"),
+    (["thresholds", "--chips", "1000", "--hardware", "H100 SXM5", "--cost", "1e8"], "--cost"),
+    (["thresholds", "--chips", "1000", "--hardware", "H100 SXM5", "--fine-tuning", "1e24"], "--fine-tuning"),
+    (["thresholds", "--chips", "1000", "--hardware", "H100 SXM5", "--biological"], "--biological"),
+    (["memory", "--model", "Llama 3 8B", "--lora-rank", "8"], "--lora-rank"),
+    (["step", "--model", "GPT-3 175B", "--hardware", "H100 SXM5", "--chips", "1024", "--global-batch", "1536",
+      "--tensor", "8", "--pipeline", "8", "--price", "2 USD/chip/hour"], "--price"),
+    (["cost", "--chip-hours", "1e6", "--hardware", "H100 SXM5", "--precision", "fp8"], "--precision"),
+])
+def test_a_flag_nothing_reads_is_refused_not_dropped(argv, flag):
+    # the class of '--precision fp8 without hardware is dropped silently' (issue #21), flag by flag
+    code, _, err = _cli(argv)
+    assert code == 2 and err.startswith(f"calc: error: {flag}: only used") and err.count("\n") == 1, err
