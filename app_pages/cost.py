@@ -227,7 +227,7 @@ if run["compute"] is not None:
         st.info(f"The step-by-step reconciliation needs every listed price: {escape(why, limit=600)}")
     else:
         values = [v.m_as("USD") for _, v, _ in steps]
-        floor = 10 ** math.floor(math.log10(min(values) / 2))  # the first bar rises from here: a log axis has no 0
+        floor = 10.0 ** math.floor(math.log10(min(values) / 2))  # the first bar rises from here (a log axis has no 0); a float: 10**280, an int, overflows the table
         wf = []
         for i, (step, value, why) in enumerate(steps):
             prev = values[i - 1] if i else floor

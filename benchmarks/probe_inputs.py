@@ -394,10 +394,14 @@ def app_probes(rng: random.Random, n: int) -> tuple[int, list]:
 
     app = str(Path(__file__).resolve().parents[1] / "app.py")
     pages = ["app_pages/landscape.py", "app_pages/thresholds.py", "app_pages/cost.py", "app_pages/compare.py",
-             "app_pages/estimate.py", "app_pages/layouts.py"]
-    fields = {"utilization": ["0.2..0.5", "uniform:0.3..0.4"], "price": ["1..3 USD/chip/hour", "14 USD/h/node"],
-              "chips": ["1e-300", "0.5", "1.5", "100..1000", "1e300", "1e400"], "hardware": ["H100 SXM5"],
-              "params": ["7e9 param", "1e3..1e12 param"], "tokens": ["1e12 token"], "thresholds.chips": ["1e-300", "1.5"]}
+             "app_pages/estimate.py", "app_pages/layouts.py", "app_pages/shape.py"]
+    fields = {"utilization": ["0.2..0.5", "uniform:0.3..0.4", "1e-300"], "price": ["1..3 USD/chip/hour", "14 USD/h/node"],
+              "chips": ["1e-300", "0.5", "1.5", "100..1000", "1e300", "1e400", "1e15"], "hardware": ["H100 SXM5", "TPU v5p"],
+              "params": ["7e9 param", "1e3..1e12 param", "1e300 param"], "tokens": ["1e12 token", "1..1e30 token"],
+              "compute": ["1e24..1e26 FLOP", "1e300 FLOP", "1 FLOP"], "duration": ["1..100 day", "1e-300 day"],
+              "chip_hours": ["2.664M", "1..1e12 chip*hour"], "finetune": ["lora", "full"], "precision": ["fp8"],
+              "thresholds.chips": ["1e-300", "1.5", "1e300"], "thresholds.compute": ["1e300 FLOP", "0.5..2 FLOP"],
+              "layouts.chips": ["1e400", "0.5", "3"], "layouts.sequence": ["1000000", "0"]}
     failures = []
     for _ in range(n):
         page = rng.choice(pages)

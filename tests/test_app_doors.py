@@ -57,3 +57,13 @@ def test_model_shape_page_says_when_the_sequence_passes_the_shapes_positions(sha
     assert not at.exception
     shown = at.error if says == "error" else at.warning
     assert any("positions" in e.value or "context" in e.value for e in shown), [e.value for e in shown]
+
+
+@pytest.mark.parametrize("page, query", [
+    ("app_pages/cost.py", {"compute": "1e300 FLOP", "hardware": "H100 SXM5", "utilization": "0.4", "chips": "1000"}),
+    ("app_pages/compare.py", {"compute": "1e24 FLOP", "finetune": "lora", "chips": "1000"}),
+])
+def test_pages_hold_a_scenario_at_a_floats_edge_or_with_a_named_field(page, query):
+    # found by benchmarks/probe_inputs.py: 10**280 as a Python int in the Cost waterfall; a text field in Compare's caption
+    at = open_page(page, errors_ok=True, **query)
+    assert not at.exception
