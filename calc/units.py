@@ -25,6 +25,17 @@ OWN_DIMENSION = ("FLOP", "param", "token", "chip", "USD", "byte", "word")
 USED_UNITS = OWN_DIMENSION + ("s", "hour", "day", "year", "W", "kWh", "MWh", "kg", "t", "GB", "Gbit")
 
 
+def _refuse(error) -> None:
+    """Raise ``error`` (a DataError of data/units.txt); at ``python -m calc`` the package is imported before the
+    command line can catch anything, so print the one line it prints for bad data and exit 2, as it does."""
+    import sys
+
+    if sys.argv[:1] == ["-m"] and "calc" in getattr(sys, "orig_argv", [])[1:3]:
+        print(f"calc: error: {error}", file=sys.stderr)
+        raise SystemExit(2)
+    raise error
+
+
 def _registry(path: Path) -> pint.UnitRegistry:
     """The registry of ``path``; a malformed file is a DataError naming it (and the line pint names), at import,
     never a pint exception from deep inside whatever first uses a unit."""
@@ -34,19 +45,19 @@ def _registry(path: Path) -> pint.UnitRegistry:
     try:
         reg = pint.UnitRegistry(str(path), autoconvert_offset_to_baseunit=True)
     except FileNotFoundError:
-        raise DataError(where, None, None, "file not found: the calculator's units cannot be defined") from None
+        _refuse(DataError(where, None, None, "file not found: the calculator's units cannot be defined"))
     except Exception as exc:  # noqa: BLE001 - pint raises many kinds for a bad file; each is the file's fault
         first = " ".join(str(exc).split())[:200]
-        raise DataError(where, getattr(exc, "lineno", None), None,
-                        f"malformed unit definitions ({type(exc).__name__}: {first})") from None
+        _refuse(DataError(where, getattr(exc, "lineno", None), None,
+                          f"malformed unit definitions ({type(exc).__name__}: {first})"))
     for unit in USED_UNITS:
         try:
             u = reg.parse_units(unit)
         except Exception as exc:  # noqa: BLE001
-            raise DataError(where, None, None, f"the unit {unit!r} the calculator uses is not defined "
-                                               f"({type(exc).__name__}: {' '.join(str(exc).split())[:120]})") from None
+            _refuse(DataError(where, None, None, f"the unit {unit!r} the calculator uses is not defined "
+                                                 f"({type(exc).__name__}: {' '.join(str(exc).split())[:120]})"))
         if unit in OWN_DIMENSION and u.dimensionless:
-            raise DataError(where, None, None, f"{unit!r} must be a dimension of its own, not a plain number")
+            _refuse(DataError(where, None, None, f"{unit!r} must be a dimension of its own, not a plain number"))
     return reg
 
 

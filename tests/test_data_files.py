@@ -136,6 +136,22 @@ def test_a_malformed_units_file_is_a_data_error_at_import(tmp_path, how):
     units = tmp_path / "data" / "units.txt"
     units.write_text(BROKEN_UNITS[how](units.read_text(encoding="utf-8")), encoding="utf-8")
     run = subprocess.run([sys.executable, "-m", "calc", "hardware"], cwd=tmp_path, capture_output=True, text=True,
-                         timeout=60)
-    last = run.stderr.strip().splitlines()[-1]
-    assert run.returncode != 0 and last.startswith("calc.errors.DataError: data/units.txt"), run.stderr[-400:]
+                         timeout=60)  # the command line: one line, status 2, as for any bad data
+    assert run.returncode == 2 and run.stderr.startswith("calc: error: data/units.txt"), run.stderr[-400:]
+    assert run.stderr.count("\n") == 1
+    run = subprocess.run([sys.executable, "-c", "import calc"], cwd=tmp_path, capture_output=True, text=True,
+                         timeout=60)  # Python: the DataError itself
+    assert run.stderr.strip().splitlines()[-1].startswith("calc.errors.DataError: data/units.txt"), run.stderr[-400:]
+
+
+def test_the_app_with_a_malformed_units_file_shows_one_error(tmp_path):
+    for part in ("calc", "data", "app_pages"):
+        shutil.copytree(ROOT / part, tmp_path / part)
+    shutil.copy(ROOT / "app.py", tmp_path / "app.py")
+    units = tmp_path / "data" / "units.txt"
+    units.write_text(units.read_text(encoding="utf-8") + "\nfoo = [bar\n", encoding="utf-8")
+    script = ("from streamlit.testing.v1 import AppTest\n"
+              "at = AppTest.from_file('app.py', default_timeout=60).run()\n"
+              "print('EXC', len(at.exception)); print('ERR', [e.value for e in at.error])\n")
+    run = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert "EXC 0" in run.stdout and "data/units.txt" in run.stdout, run.stdout[-400:] + run.stderr[-400:]
