@@ -11,7 +11,8 @@ are in ``calc.vocabulary``. Data comes from ``data/`` through ``calc.data`` only
 
 Modules, one idea each: ``estimate`` (the model of a run), ``uncertainty`` (ranges, sensitivity,
 sweeps), ``architecture`` (shapes, parameters, FLOP per token), ``memory`` (bytes per chip),
-``step`` (step time and utilization from a parallel layout), ``scaling`` (scaling laws), ``cost``
+``step`` (step time and utilization from a parallel layout), ``finetuning`` (FLOP per token of full,
+LoRA and QLoRA fine-tuning), ``scaling`` (scaling laws), ``cost``
 (cloud, ownership, acquisition, inflation), ``thresholds`` (regulatory lines), ``claims`` (the seed
 articles recomputed), ``backtest`` (published runs), ``compare`` (one run on many chips), ``dataset``
 (bytes to tokens), ``scenario`` (scenario files), ``display`` (readable text), ``errors``, ``units``,
