@@ -50,6 +50,9 @@ FLAGS = {
     "thresholds": ["--compute", "--fine-tuning", "--cost", "--chips", "--utilization", "--budget"],
     "optimal": ["--compute", "--params", "--tokens"],
     "step": ["--chips", "--tensor", "--pipeline", "--micro-batch", "--global-batch", "--sequence"],
+    "serve": ["--chips", "--tensor", "--pipeline", "--price", "--input-tokens", "--output-tokens", "--concurrency",
+              "--tpot-limit", "--pue"],
+    "lifetime": ["--loss", "--params", "--tokens", "--inference-tokens", "--training-price", "--serving-price"],
 }
 SLOW_S = 0.05
 
@@ -95,6 +98,13 @@ def run(n: int, seed: int) -> dict:
         if command == "step":
             argv += ["--model", "GPT-3 175B", "--hardware", "H100 SXM5"] + (["--chips", "64"] if "--chips" not in argv
                                                                            else [])
+        if command == "serve":
+            argv += ["--model", "Llama 2 70B", "--hardware", "H100 SXM5"]
+        if command == "lifetime":
+            argv += [] if "--inference-tokens" in argv else ["--inference-tokens", "2e12"]
+            argv += [] if {"--loss", "--params", "--tokens"} & set(argv) else ["--loss", "2.0"]
+        if command in ("serve", "lifetime") and command not in _commands():  # an older checkout: not a door yet
+            continue
         counts["command line"] += 1
         out, err = io.StringIO(), io.StringIO()
         t = time.perf_counter()
@@ -111,6 +121,13 @@ def run(n: int, seed: int) -> dict:
         if dt > slowest[0]:
             slowest = (dt, f"command line {argv!r}")
     return {"counts": dict(counts), "failures": failures, "slowest": slowest}
+
+
+def _commands() -> set:
+    """The commands of this checkout's command line."""
+    from calc.__main__ import build_parser
+
+    return set(next(a for a in build_parser()._actions if a.dest == "command").choices)
 
 
 # --------------------------------------------------------------------------- the classes of issue #21
@@ -154,6 +171,9 @@ def classes(rng: random.Random, n: int) -> tuple[collections.Counter, list]:
         from calc.step import Layout, predict
 
     counts, failures = collections.Counter(), []
+    serve_doors = []
+    if hasattr(calc, "serve"):  # a checkout with serving (calc.serve)
+        serve_doors = [("serve", lambda c: calc.serve("Llama 2 70B", "H100 SXM5", c))]
 
     def fail(kind, shown, what):
         failures.append((kind, shown, what))
@@ -203,7 +223,8 @@ def classes(rng: random.Random, n: int) -> tuple[collections.Counter, list]:
         for door, fn in (("thresholds", lambda c: thresholds.cluster_crossings(c, "H100 SXM5")),
                          ("time to reach", lambda c: thresholds.time_to_reach("1e26 FLOP", c, "H100 SXM5")),
                          ("acquisition", lambda c: cost.acquisition_cost(c, "H100 SXM5", "2024-06-01")),
-                         ("step", lambda c: predict("GPT-3 175B", "H100 SXM5", c, Layout(tensor=8, global_batch=1536)))):
+                         ("step", lambda c: predict("GPT-3 175B", "H100 SXM5", c, Layout(tensor=8, global_batch=1536))),
+                         *serve_doors):
             try:
                 out = fn(n_chips)
             except calc.InputError:
@@ -300,6 +321,11 @@ def classes(rng: random.Random, n: int) -> tuple[collections.Counter, list]:
     return counts, failures
 
 
+# Tables only the validation harness reads (tests/test_validation_data.py), neither the app nor the command line
+VALIDATION_ONLY = {"validation_runs.csv", "matmul_efficiency.csv", "collective_bandwidth.csv", "attention_kernels.csv",
+                   "expert_dispatch.csv"}
+
+
 def data_file_probes(rng: random.Random, n: int) -> tuple[int, list]:
     """``n`` random edits of a data file, each read through calc.data as the app and CLI read it: a
     probe fails unless the answer is a DataError naming the file."""
@@ -316,7 +342,7 @@ def data_file_probes(rng: random.Random, n: int) -> tuple[int, list]:
     files = {}
     for path in sorted(real.glob("*.csv")):
         rows = list(csv.reader(path.open(encoding="utf-8")))
-        if "value" in rows[0] and "unit" in rows[0]:
+        if "value" in rows[0] and "unit" in rows[0] or path.name in VALIDATION_ONLY:
             continue
         cols = [(c, u) for c, u in zip(rows[0], rows[1]) if u.strip() not in ("", "date")]
         if cols:
@@ -375,6 +401,8 @@ def data_file_probes(rng: random.Random, n: int) -> tuple[int, list]:
             clear()
             try:
                 data.validate_all()
+                if hasattr(data, "epoch_runs"):  # the back-test's table (python -m calc backtest, the Backtest page)
+                    data.epoch_runs()
                 calc.estimate(compute="1e24 FLOP", hardware="H100 SXM5", chips=1024)
                 failures.append(("data files", shown, "read without a word"))
             except DataError:

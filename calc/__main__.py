@@ -281,7 +281,7 @@ def _serve_parser(sub) -> None:
     se.add_argument("--model", help="a shape of data/architectures.csv")
     _config_flag(se)
     _chip_flags(se, precision=False)
-    se.add_argument("--chips", type=_whole, default=1, help="chips in all (replicas of tensor x pipeline chips)")
+    se.add_argument("--chips", metavar="N", default=1, help="chips in all (replicas of tensor x pipeline chips)")
     for flag, help_ in (("--tensor", "tensor-parallel chips per replica (default: the best layout)"),
                         ("--expert", "expert-parallel groups inside the tensor-parallel chips"),
                         ("--concurrency", "sequences in flight (continuous batching)"),
@@ -300,7 +300,9 @@ def _serve_parser(sub) -> None:
     se.add_argument("--output-tokens", type=_whole, default=1000, help="generated tokens per request (default 1000)")
     se.add_argument("--ttft-limit", metavar="TIME", help='time-to-first-token limit, e.g. "2 s"')
     se.add_argument("--tpot-limit", metavar="TIME", help='time-per-output-token limit, e.g. "40 ms"')
-    se.add_argument("--price", metavar="VALUE", help="USD per chip-hour (default: the training default, data/prices.csv)")
+    se.add_argument("--price", metavar="VALUE", help="USD per chip-hour, or per node (\"14 USD/h/node\": divided by "
+                                                    "the hardware's server size); default: the training default, "
+                                                    "data/prices.csv")
     se.add_argument("--pue", metavar="VALUE", help="data-centre PUE (default data/defaults.csv)")
     se.add_argument("--carbon-intensity", metavar="VALUE", help="kg CO2e per kWh (default data/defaults.csv)")
     se.add_argument("--frontier", action="store_true", help="list the throughput-latency curve over batch sizes")
@@ -1209,6 +1211,12 @@ def _serve(args) -> int:
         else:
             print(fit.describe())
         return 0
+    if args.file is not None:  # read only by calibrate: said, never dropped
+        raise InputError("file", "only used with calibrate (python -m calc serve calibrate --file rows.csv); give "
+                                 "calibrate, or leave --file out")
+    if args.points is not None and not args.frontier:
+        raise InputError("points", "only used with --frontier (the points of the curve); give --frontier, or leave "
+                                   "--points out")
     if args.config and args.model:
         raise InputError("config", "give --config FILE or --model NAME, not both")
     model = Transformer.from_config(args.config) if args.config else args.model
@@ -1230,7 +1238,7 @@ def _serve(args) -> int:
             print(json.dumps(f.to_dict(), indent=2))
             return 0
         lay = f.layout
-        print(f"tensor {lay['tensor']} x pipeline {lay['pipeline']}, {lay['replicas']} replica(s), {lay['precision']}")
+        print(f"tensor {lay['tensor']} x pipeline {lay['pipeline']}, {number(lay['replicas'])} replica(s), {lay['precision']}")
         print(f"{'concurrency':>12}{'TTFT (ms)':>12}{'TPOT (ms)':>12}{'tokens/s per user':>19}{'tokens/s per chip':>19}")
         for i, c in enumerate(f.concurrency):
             print(f"{number(c):>12}{number(f.ttft.m_as('ms')[i]):>12}{number(f.tpot.m_as('ms')[i]):>12}"
@@ -1243,8 +1251,8 @@ def _serve(args) -> int:
         print(json.dumps(s.to_dict(), indent=2))
         return 0
     lay = s.layout
-    print(f"{s.model} on {s.chips} x {s.hardware}: tensor {lay['tensor']} x pipeline {lay['pipeline']}, "
-          f"{lay['replicas']} replica(s), weights {lay['precision']}, KV cache {lay['kv_precision']}")
+    print(f"{s.model} on {number(s.chips)} x {s.hardware}: tensor {lay['tensor']} x pipeline {lay['pipeline']}, "
+          f"{number(lay['replicas'])} replica(s), weights {lay['precision']}, KV cache {lay['kv_precision']}")
     print(f"  {s.mode}: {number(s.concurrency)} sequences in flight (memory holds {number(s.max_concurrency)})")
     print(f"  time to first token      {number(s.ttft.m_as('ms'))} ms   (prefill limited by {s.limited_by['prefill']})")
     print(f"  time per output token    {number(s.tpot.m_as('ms'))} ms   (decode limited by {s.limited_by['decode']})")
