@@ -2,11 +2,16 @@
 
 import streamlit as st
 
-from app_pages import session
-from calc import data
-from calc.errors import DataError
-
 st.set_page_config(page_title="Training-cost calculator", page_icon="🧮", layout="wide")
+try:  # a corrupt data/units.txt fails the import of calc itself: one error on the page, not a traceback
+    from app_pages import session
+    from calc import data
+    from calc.errors import DataError
+except Exception as exc:
+    if type(exc).__name__ != "DataError":
+        raise
+    st.error(f"A bundled data file is corrupt, so the calculator will not start: {exc}")
+    st.stop()
 
 try:
     data.validate_all()  # refuse to show numbers computed from a corrupt bundled file

@@ -28,6 +28,7 @@ if not ({"compute"} <= set(used) or {"params", "tokens"} <= set(used) or {"activ
     st.stop()
 st.caption("The Estimate page's run, without its hardware-specific inputs: "
            + "; ".join(f"{label(k, unit=False)} {escape(show(k, calc.estimate(**{k: v})[k].value, True))}"
+                       if k in QUANTITIES else f"{label(k, unit=False)} {escape(v)}"  # a name: fine-tuning lora
                        for k, v in used.items())
            + (f". Ranges ({', '.join(medians)}) at their medians." if medians else "."))
 SHORT_VENDOR = {"Amazon Web Services": "AWS", "Google Cloud": "GCP", "Microsoft Azure": "Azure"}  # fits at 1440 px

@@ -210,10 +210,13 @@ if not running.empty:
     ticks = alt.Chart(band).mark_rule(color="#f58518", strokeWidth=6, opacity=0.5).encode(
         x="low:Q", x2="high:Q", y=alt.Y("Method:N", sort=None), tooltip=["Method", "With research"])
     st.altair_chart((bars + ticks).properties(height=charts.HEIGHT, title=f"{name}, per method"), width="stretch")
-    st.caption(f"Orange band: with the research before the run at {number(lo)}–{number(hi)} times the final run, "
-               f"an expert's guess for GPT-3 (\"{research.statement.rstrip('.')}\", "
-               f"{article_titles().get(research.article, research.article)}, line {research.line}), applied to "
-               f"{escape(name)} for scale; not a measured figure for this run.")
+    cited = (f"\"{research.statement.rstrip('.')}\", {article_titles().get(research.article, research.article)}, "
+             f"line {research.line}")
+    whose = ("the article's guess for this very run" if name == "GPT-3 175B" else
+             f"a rule of thumb: no run publishes its research cost, and the one guess we have was made for GPT-3; "
+             f"applied to {escape(name)} as an order of magnitude, not a figure of this run")
+    st.caption(f"Orange band: the run plus the research and experiments before it, at {number(lo)}–{number(hi)} "
+               f"times the final run's cost ({cited}): {whose}.")
 
 if run["compute"] is not None:
     try:
@@ -224,7 +227,7 @@ if run["compute"] is not None:
         st.info(f"The step-by-step reconciliation needs every listed price: {escape(why, limit=600)}")
     else:
         values = [v.m_as("USD") for _, v, _ in steps]
-        floor = 10 ** math.floor(math.log10(min(values) / 2))  # the first bar rises from here: a log axis has no 0
+        floor = 10.0 ** math.floor(math.log10(min(values) / 2))  # the first bar rises from here (a log axis has no 0); a float: 10**280, an int, overflows the table
         wf = []
         for i, (step, value, why) in enumerate(steps):
             prev = values[i - 1] if i else floor

@@ -18,7 +18,9 @@ import calc
 from app_pages import charts, session
 from calc import data
 from calc.display import LABELS, escape, explain, label, number, show
-from calc.estimate import read_value
+from calc.finetuning import methods
+from calc.prices import read_price
+from calc.reader import read_value
 from calc.scenario import has_range, inputs, presets, read_scenario, to_json, tokens_in, what_to_add
 from calc.uncertainty import parse_range, simulate
 from calc.units import is_plain_number
@@ -39,7 +41,7 @@ EXAMPLES = {
     "duration": "14.8", "chip_hours": "3.5 × 10⁶", "price": "2", "cost": "4.6 × 10⁶", "power": "700", "pue": "1.1",
     "energy": "1,300", "carbon_intensity": "0.429", "emissions": "552",
 }
-NO_HARDWARE, DEFAULT_PRECISION = "(none)", "(default)"
+NO_HARDWARE, DEFAULT_PRECISION, PRETRAINING = "(none)", "(default)", "(none: pre-training)"
 DATASET_SIZE = ("size of the training text; read as tokens at about 4 bytes of English per token (data/facts.csv) "
                 "when tokens is empty")
 _MEANINGS = "\n".join(f"- **{label(n)}** (`{n}` in links and files): "
@@ -64,6 +66,7 @@ def _fill_fields(scenario: dict[str, str], every: bool) -> None:
     values = {f"in_{n}": _in_label_unit(n, scenario.get(n, "")) for n in FIELDS}
     values["in_hardware"] = scenario.get("hardware", NO_HARDWARE)
     values["in_precision"] = scenario.get("precision", DEFAULT_PRECISION)
+    values["in_finetune"] = scenario.get("finetune", PRETRAINING)
     for key, value in values.items():
         if every or key not in st.session_state:
             st.session_state[key] = value
@@ -90,6 +93,8 @@ def _scenario_from_fields() -> dict[str, str]:
         scenario["hardware"] = st.session_state["in_hardware"]
     if st.session_state.get("in_precision", DEFAULT_PRECISION) != DEFAULT_PRECISION:
         scenario["precision"] = st.session_state["in_precision"]
+    if st.session_state.get("in_finetune", PRETRAINING) != PRETRAINING:
+        scenario["finetune"] = st.session_state["in_finetune"]
     return scenario
 
 
@@ -103,6 +108,8 @@ def _field_errors(scenario: dict[str, str]) -> dict[tuple[str, ...], str]:
         try:
             if name == "dataset_size":
                 tokens_in(text)
+            elif name == "price" and parse_range(text, name) is None:  # per chip, or per node of the hardware
+                read_price(text, scenario.get("hardware"))
             elif parse_range(text, name) is None:
                 read_value(name, text)
         except calc.InputError as exc:
@@ -131,6 +138,9 @@ def _render_inputs(errors: dict[tuple[str, ...], str], heading: str = "Not read"
                   help="An accelerator of data/hardware.csv: its peak, power and price become defaults.")
     row.selectbox(label("precision"), [DEFAULT_PRECISION, *data.PRECISIONS], key="in_precision", width=FIELD_WIDTH,
                   help="Number format the peak is counted in; default bf16, or fp16 where the chip has no bf16.")
+    row.selectbox(label("finetune"), [PRETRAINING, *methods()], key="in_finetune", width=FIELD_WIDTH,
+                  help="A fine-tuning run: its FLOP per token (LoRA and QLoRA: 4 per weight, no weight gradients; "
+                       "data/finetuning.csv), and no pre-training warnings.")
     for section, names in LAYOUT:
         st.markdown(f"**{section}**")
         row = st.container(horizontal=True, vertical_alignment="bottom")  # boxes in line when a label takes two lines
@@ -150,8 +160,8 @@ def _run(known: dict):
 
 
 def _chip_time_unit(q) -> str:
-    """Chip-years for a large chip time (as articles quote GPU-years), else chip-hours."""
-    return "chip*year" if float(np.median(q.m_as("chip*hour"))) > 1e5 else "chip*hour"
+    """Chip-hours, as people count them (GPU-hours), however large: "30.8M"."""
+    return "chip*hour"
 
 
 def _headline(name: str, q, unit: str = "") -> str:
@@ -159,14 +169,14 @@ def _headline(name: str, q, unit: str = "") -> str:
     unit: the value then fits its box), the rest in their units."""
     if name == "compute":
         return number(q.m_as("FLOP"))
-    if name == "chip_hours":
-        return number(q.m_as(unit))
+    if name == "chip_hours":  # 30.8M, not 3.08 × 10⁷: the label names the unit
+        return show(name, q, short=True).removesuffix(" chip-hours")
     return show(name, q, short=True)
 
 
 def _metric_label(name: str, unit: str) -> str:
     if name == "chip_hours":  # the label says which: "Chip time (chip-years)" over "5,613"
-        return f"Chip time ({'chip-years' if unit == 'chip*year' else 'chip-hours'})"
+        return "Chip time (chip-hours)"
     return label(name, unit=name == "compute")  # "Training compute (FLOP)"
 
 
@@ -177,12 +187,14 @@ def _render_metrics(est: calc.Estimate, sim) -> None:
         unit = _chip_time_unit(item.value) if n == "chip_hours" else ""
         name = _metric_label(n, unit)
         if sim is None:
-            row.metric(f"{name} · {item.source}", _headline(n, item.value, unit), width=METRIC_WIDTH)
+            years = (f"{number(float(np.median(item.value.m_as('chip*year'))))} chip-years"  # as articles quote GPU-years
+                     if n == "chip_hours" else None)
+            row.metric(f"{name} · {item.source}", _headline(n, item.value, unit), width=METRIC_WIDTH, help=years)
             continue
         box = row.container(width=METRIC_WIDTH, gap=None)  # the median and, under it, its interval
         how = "" if item.source == "given" else f" — {item.how}"
         lo, mid, hi = sim.interval(n)
-        ends = [number(q.m_as(unit)) if unit else show(n, q, True) for q in (lo, hi)]
+        ends = [_headline(n, q, unit) if unit else show(n, q, True) for q in (lo, hi)]
         box.metric(f"{name} · {item.source}", _headline(n, mid, unit),  # "· median" would cut the label
                    help=escape(f"Median; 90% interval {ends[0]} – {ends[1]}{how}"))
         if lo.magnitude != hi.magnitude:

@@ -179,6 +179,8 @@ try:
 except calc.InputError as exc:
     st.error(escape(exc))
     st.stop()
+if model.sequence_note(int(sequence)):  # a rotary shape stretched past its context: said, as at the command line
+    st.warning(escape(model.sequence_note(int(sequence))))
 steps = list(found.steps)
 try:
     mine = perf.predict(model, chip, int(chips), global_batch=int(batch), sequence=int(sequence), **yours)

@@ -13,7 +13,7 @@ import calc
 from app_pages import session
 from calc import data
 from calc.architecture import Transformer, published
-from calc.display import as_text, number, show
+from calc.display import as_text, escape, number, show
 from calc.memory import DEFAULTS, RECOMPUTE, STATES, min_chips, per_chip
 from calc.scaling import compute_optimal, laws
 from calc.scenario import has_range
@@ -92,6 +92,13 @@ except calc.InputError as exc:
 sequence = st.number_input("Sequence length (tokens)", min_value=1, value=int(model.context), step=1,
                            key=f"shape_sequence_{source}", help="Tokens per training sequence: the attention "
                            "FLOP per token grow with it")
+try:  # past learned positions, refused; past a rotary shape's context, said (calc.architecture)
+    model.check_sequence(int(sequence))
+except calc.InputError as exc:
+    st.error(escape(exc))
+    st.stop()
+if model.sequence_note(int(sequence)):
+    st.warning(escape(model.sequence_note(int(sequence))))
 if upload is not None and int(sequence) == int(model.context):
     st.caption(f"The sequence starts at the config's longest position ({int(model.context):,} tokens, its "
                "max_position_embeddings); runs mostly train shorter and extend the context at the end, so the "

@@ -12,6 +12,7 @@ from calc import data
 from calc.claims import figures
 from calc.cost import all_methods, default_price, no_price_message, price_basis, scenario_start
 from calc.display import as_text, escape, number, show
+from calc.reader import read_chips
 from calc.thresholds import cluster_crossings, run_crossings, runs_per_budget, time_to_reach
 
 st.title("Which rules does a run cross?")
@@ -73,7 +74,7 @@ if compute.strip() == EXAMPLE and session.compute() is None:
 try:
     runs = run_crossings(compute)
     cluster = cluster_crossings(chips, hardware)
-    n_chips = calc.estimate(chips=chips).chips
+    n_chips = read_chips(chips)  # a cluster: a whole number of chips, at least one
 except calc.InputError as exc:
     st.error(escape(exc))
     st.stop()
@@ -91,20 +92,24 @@ budgets = [f for f in figures() if f.id in OWNERS]
 start = scenario_start()  # a run of today, at the newest prices in force: the Estimate page's price
 on_demand = default_price(hardware, "on-demand", start)
 reach, buys, missing, est = [], [], {}, None
-for line in lines:
-    est = time_to_reach(calc.Q_(line, "FLOP"), n_chips, hardware)
-    methods = all_methods(est.chip_hours, hardware, start)
-    for m in methods:
-        if isinstance(m, calc.InputError):
-            missing[str(m)] = True
-    by_method = {m.method: show("cost", m.value) for m in methods if not isinstance(m, calc.InputError)}
-    # "buys" divides by the table's own on-demand cost: one price for the whole row, named in the caption
-    rent = next((m.value for m in methods if not isinstance(m, calc.InputError) and m.method == "cloud (on-demand)"),
-                None)
-    reach.append({"Line": f"{number(line)} FLOP", "Duration": show("duration", est.duration), **by_method})
-    buys.append({"Runs to": f"{number(line)} FLOP",
-                 **{f"{OWNERS[f.id]} {show('cost', f.quoted, short=True)} buys":
-                    f"{number(runs_per_budget(f.quoted, rent))} runs" if rent is not None else "—" for f in budgets}})
+try:  # a line's run can still fail (a result beyond a float): one error, never a traceback
+    for line in lines:
+        est = time_to_reach(calc.Q_(line, "FLOP"), n_chips, hardware)
+        methods = all_methods(est.chip_hours, hardware, start)
+        for m in methods:
+            if isinstance(m, calc.InputError):
+                missing[str(m)] = True
+        by_method = {m.method: show("cost", m.value) for m in methods if not isinstance(m, calc.InputError)}
+        # "buys" divides by the table's own on-demand cost: one price for the whole row, named in the caption
+        rent = next((m.value for m in methods if not isinstance(m, calc.InputError)
+                     and m.method == "cloud (on-demand)"), None)
+        reach.append({"Line": f"{number(line)} FLOP", "Duration": show("duration", est.duration), **by_method})
+        buys.append({"Runs to": f"{number(line)} FLOP",
+                     **{f"{OWNERS[f.id]} {show('cost', f.quoted, short=True)} buys":
+                        f"{number(runs_per_budget(f.quoted, rent))} runs" if rent is not None else "—" for f in budgets}})
+except calc.InputError as exc:
+    st.error(escape(exc))
+    st.stop()
 # Two tables of four columns, not one of seven: a phone's 390 px shows each whole (headers wrap, nothing cut)
 st.table(pd.DataFrame(reach), hide_index=True)
 if on_demand is not None:

@@ -11,17 +11,18 @@ are in ``calc.vocabulary``. Data comes from ``data/`` through ``calc.data`` only
 
 Modules, one idea each: ``estimate`` (the model of a run), ``uncertainty`` (ranges, sensitivity,
 sweeps), ``architecture`` (shapes, parameters, FLOP per token), ``memory`` (bytes per chip),
-``perf`` (step time and utilization from a parallel layout, a package of its terms), ``serve``
-(serving latency, throughput and cost per token, a package), ``scaling`` (scaling laws), ``lifetime``
-(training + serving optimum at one quality), ``service_life`` (one model's training and serving in
-dollars, day by day), ``serving_figures`` (published serving figures by the serving model), ``cost`` (cloud, ownership, acquisition, inflation),
-``prices`` (rental, purchase and electricity prices), ``thresholds`` (regulatory lines), ``claims``
+``perf`` (step time and utilization from a parallel layout, a package of its terms), ``finetuning`` (FLOP
+per token of full, LoRA and QLoRA fine-tuning), ``serve`` (serving latency, throughput and cost per token, a
+package), ``scaling`` (scaling laws), ``lifetime`` (training + serving optimum at one quality),
+``service_life`` (one model's training and serving in dollars, day by day), ``serving_figures`` (published
+serving figures by the serving model), ``cost`` (cloud, ownership, acquisition, inflation), ``prices``
+(rental, purchase and electricity prices, a price per node), ``thresholds`` (regulatory lines), ``claims``
 (the seed articles recomputed), ``backtest`` (published runs), ``compare`` (one run on many chips),
-``dataset`` (bytes to tokens), ``scenario`` (scenario files), ``reader`` (the input reader),
-``display`` (readable text), ``errors``, ``units``, ``data``.
+``dataset`` (bytes to tokens), ``scenario`` (scenario files), ``reader`` (the input reader), ``display``
+(readable text), ``errors``, ``units``, ``data``.
 """
 
-from calc.errors import ConflictError, DataError, InputError, ScaleError
+from calc.errors import ConflictError, DataError, InputError, ScaleError, Undetermined
 from calc.estimate import Estimate, Item, estimate
 from calc.lifetime import Lifetime, lifetime
 from calc.serve import serve
@@ -30,5 +31,5 @@ from calc.vocabulary import QUANTITIES, TERMS
 
 __all__ = [
     "ureg", "Q_", "parse_quantity", "estimate", "Estimate", "Item", "lifetime", "Lifetime", "serve",
-    "InputError", "ConflictError", "ScaleError", "DataError", "TERMS", "QUANTITIES",
+    "InputError", "ConflictError", "ScaleError", "DataError", "Undetermined", "TERMS", "QUANTITIES",
 ]

@@ -72,6 +72,35 @@ def _config_flag(p):
     p.add_argument("--config", metavar="FILE", help="a Hugging Face config.json (read offline, at most 1 MiB)")
 
 
+def _node_price_flags(p) -> None:
+    """A price per machine, where a price is given: --price-per-node "14 USD/h" (--chips-per-node, default the
+    hardware's server size in data/hardware.csv). --price "14 USD/h/node" reads the same."""
+    p.add_argument("--price-per-node", dest="price_per_node", metavar="VALUE",
+                   help='rental price of one machine, e.g. "14 USD/h" for an 8-GPU node (instead of --price)')
+    p.add_argument("--chips-per-node", dest="chips_per_node", metavar="N",
+                   help="chips in the machine a node price is for (default: the hardware's server size)")
+
+
+def _price(args, hardware):
+    """--price or --price-per-node as a price per chip-hour and how it was read (calc.prices.read_price);
+    (None, "") when neither is given."""
+    from calc.prices import read_price
+
+    if args.price_per_node is not None and args.price is not None:
+        raise InputError("price_per_node", "give --price (per chip) or --price-per-node (per machine), not both")
+    if args.chips_per_node is not None and args.price is None and args.price_per_node is None:
+        raise InputError("chips_per_node", "only read with --price-per-node (or --price \"14 USD/h/node\"); give "
+                                           "the price, or leave it out")
+    if args.price_per_node is not None:
+        from calc.units import Q_, parse_quantity
+
+        node = parse_quantity(args.price_per_node, "price_per_node", "USD/hour", bare_ok=False) / Q_(1, "node")
+        return read_price(node, hardware, args.chips_per_node, name="price_per_node")
+    if args.price is not None:
+        return read_price(args.price, hardware, args.chips_per_node)
+    return None, ""
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m calc`` (also used to document the flags)."""
     parser = _Parser(prog="calc", description="Training-cost and scaling calculator, with units.")
@@ -81,10 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
     for t in TERMS:
         unit = f" [{t.unit or 'fraction'}]" if t.unit is not None else ""
         est.add_argument(t.flag, dest=t.name, metavar="VALUE", help=f"{t.meaning}{unit}")
+    _node_price_flags(est)
     est.add_argument("--rtol", type=float, default=None, help="relative tolerance between over-determined inputs, 0 to 1 (default 0.05)")
-    est.add_argument("--samples", type=int, default=10_000,
+    est.add_argument("--samples", type=int, default=None,
                      help="draws when any input is a range such as 0.2..0.5 (default 10000)")
-    est.add_argument("--seed", type=int, default=0, help="seed of the random generator for ranges (default 0)")
+    est.add_argument("--seed", type=int, default=None, help="seed of the random generator for ranges (default 0)")
     est.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     cl = sub.add_parser("claims", help="recompute every figure quoted in the seed articles")
@@ -103,10 +133,19 @@ def build_parser() -> argparse.ArgumentParser:
     co.add_argument("--year", type=int, help="express costs in the dollars of this year")
     co.add_argument("--price", metavar="VALUE", help="your rental price, priced first beside the listed ones "
                                                     "[USD/chip/hour], e.g. \"2 USD/chip/hour\"")
+    _node_price_flags(co)
     co.add_argument("--json", action="store_true", help="print JSON instead of tables")
 
-    th = sub.add_parser("thresholds", help="which regulatory lines a run or a cluster crosses")
+    th = sub.add_parser("thresholds", help="which regulatory lines a run or a cluster crosses",
+                        description="The run by its compute, by --params and --tokens (6 x params x tokens, or "
+                                    "--flop-per-param-token), or by --model (a published run of data/models.csv: its "
+                                    "compute, and its chips and hardware for the cluster unless given).")
     th.add_argument("--compute", metavar="VALUE", help="training compute [FLOP]")
+    th.add_argument("--params", metavar="VALUE", help="the run's (active) parameters [param], with --tokens")
+    th.add_argument("--tokens", metavar="VALUE", help="the run's training tokens [token], with --params")
+    th.add_argument("--flop-per-param-token", dest="flop_per_param_token", metavar="VALUE",
+                    help="with --params and --tokens (default 6, Kaplan et al. 2020)")
+    th.add_argument("--model", help="a published run of data/models.csv, e.g. \"Llama 3.1 405B\"")
     th.add_argument("--fine-tuning", dest="fine_tuning", metavar="VALUE", help="later fine-tuning compute [FLOP]")
     th.add_argument("--cost", metavar="VALUE", help="the run's cost [USD] (California SB 1047)")
     th.add_argument("--biological", action="store_true", help="the model is trained mainly on biological sequence data")
@@ -115,6 +154,18 @@ def build_parser() -> argparse.ArgumentParser:
     th.add_argument("--utilization", metavar="VALUE", help="for the days needed to reach each line (default: median)")
     th.add_argument("--budget", metavar="VALUE", help="how many runs to each line this budget buys [USD]")
     th.add_argument("--json", action="store_true", help="print JSON instead of tables")
+
+    cm = sub.add_parser("compare", help="the same run on several accelerators: time, chip-hours, cost, energy",
+                        description="The run's hardware-free inputs (as for estimate) on each accelerator; each "
+                                    "derives its own peak, price and power (calc.compare.compare_hardware).")
+    for t in TERMS:
+        if t.name not in HARDWARE_FLAGS_DROPPED:
+            unit = f" [{t.unit or 'fraction'}]" if t.unit is not None else ""
+            cm.add_argument(t.flag, dest=t.name, metavar="VALUE", help=f"{t.meaning}{unit}")
+    cm.add_argument("--hardware", action="append", metavar="NAME",
+                    help=BY_NAME["hardware"].meaning + " (default: a lineup from V100 to B200 and TPUs; repeat the "
+                         "flag to compare several)")
+    cm.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     def shape_flags(p):
         p.add_argument("--model", help="a shape of data/architectures.csv (GPT-3 175B, Llama 2 70B...)")
@@ -185,6 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "fastest within it")
     sp.add_argument("--price", metavar="VALUE", help="with --tokens or --budget: USD per chip-hour "
                                                     "(default: calc.estimate's, data/prices.csv)")
+    _node_price_flags(sp)
     sp.add_argument("--goal", default="fastest", choices=_goals(),
                     help="with --budget: the fastest run within the budget (default) or the cheapest")
     sp.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -229,7 +281,7 @@ def _serve_parser(sub) -> None:
     se.add_argument("--model", help="a shape of data/architectures.csv")
     _config_flag(se)
     _chip_flags(se, precision=False)
-    se.add_argument("--chips", type=_whole, default=1, help="chips in all (replicas of tensor x pipeline chips)")
+    se.add_argument("--chips", metavar="N", default=1, help="chips in all (replicas of tensor x pipeline chips)")
     for flag, help_ in (("--tensor", "tensor-parallel chips per replica (default: the best layout)"),
                         ("--expert", "expert-parallel groups inside the tensor-parallel chips"),
                         ("--concurrency", "sequences in flight (continuous batching)"),
@@ -248,7 +300,9 @@ def _serve_parser(sub) -> None:
     se.add_argument("--output-tokens", type=_whole, default=1000, help="generated tokens per request (default 1000)")
     se.add_argument("--ttft-limit", metavar="TIME", help='time-to-first-token limit, e.g. "2 s"')
     se.add_argument("--tpot-limit", metavar="TIME", help='time-per-output-token limit, e.g. "40 ms"')
-    se.add_argument("--price", metavar="VALUE", help="USD per chip-hour (default: the training default, data/prices.csv)")
+    se.add_argument("--price", metavar="VALUE", help="USD per chip-hour, or per node (\"14 USD/h/node\": divided by "
+                                                    "the hardware's server size); default: the training default, "
+                                                    "data/prices.csv")
     se.add_argument("--pue", metavar="VALUE", help="data-centre PUE (default data/defaults.csv)")
     se.add_argument("--carbon-intensity", metavar="VALUE", help="kg CO2e per kWh (default data/defaults.csv)")
     se.add_argument("--frontier", action="store_true", help="list the throughput-latency curve over batch sizes")
@@ -276,6 +330,8 @@ def main(argv: list[str] | None = None) -> int:
             return _optimal(args)
         if args.command == "thresholds":
             return _thresholds(args)
+        if args.command == "compare":
+            return _compare(args)
         if args.command == "step":
             return _step(args)
         if args.command == "lifetime":
@@ -289,6 +345,54 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     return 0
+
+
+# compare derives these per accelerator (calc.compare.HARDWARE_SPECIFIC, kept equal by a test; not imported:
+# the parser is built before calc loads): giving one would be dropped, so they are not flags of it
+HARDWARE_FLAGS_DROPPED = ("hardware", "precision", "peak", "price", "power", "duration", "chip_hours", "cost",
+                          "energy", "emissions")
+
+
+def _compare(args) -> int:
+    from calc.compare import DEFAULT_LINEUP, HARDWARE_SPECIFIC, compare_hardware
+    from calc.display import show
+
+    known = {t.name: getattr(args, t.name) for t in TERMS
+             if t.name not in HARDWARE_SPECIFIC and getattr(args, t.name, None) is not None}
+    if not ({"compute"} <= set(known) or {"tokens"} <= set(known) and ({"params", "active_params"} & set(known))):
+        raise InputError("compute", "give the run's size: --compute, or --params and --tokens (and --chips for "
+                                    "the training time)")
+    if any(isinstance(v, str) and ".." in v for v in known.values()):
+        raise InputError(next(k for k, v in known.items() if isinstance(v, str) and ".." in v),
+                         "compare takes one value per input; a range is for estimate")
+    from calc import data
+
+    names = [data.hardware(n).name for n in args.hardware] if args.hardware else list(DEFAULT_LINEUP)
+    runs = compare_hardware(known, names)
+    errors = [e for e in runs.values() if isinstance(e, InputError)]
+    if len(errors) == len(runs):  # the run itself is wrong, not one chip's data
+        raise errors[0]
+    columns = ("duration", "chip_hours", "price", "cost", "energy")
+    if args.json:
+        print(json.dumps({name: {"error": str(e)} if isinstance(e, InputError) else {
+            "precision": e.precision, **{c: _vu(e[c].value, _UNITS[c]) for c in ("peak",) + columns if c in e}}
+            for name, e in runs.items()}, indent=2))
+        return 0
+    width = max(len(n) for n in runs)
+    print(f"{'accelerator':<{width}}  {'peak':>17}  " + "  ".join(f"{c.replace('_', '-'):>16}" for c in columns))
+    for name, e in runs.items():
+        if isinstance(e, InputError):
+            print(f"{name:<{width}}  {e.message}")
+            continue
+        cells = [show(c, e[c].value, short=True) if c in e else "—" for c in columns]
+        print(f"{name:<{width}}  {show('peak', e.peak, short=True):>17}  " + "  ".join(f"{c:>16}" for c in cells))
+    if "chips" not in known:
+        print("(give --chips for the training time, chip-hours and cost)")
+    return 0
+
+
+_UNITS = {"peak": "FLOP/s/chip", "duration": "day", "chip_hours": "chip*hour", "price": "USD/chip/hour",
+          "cost": "USD", "energy": "MWh"}
 
 
 def _flagged(exc: InputError) -> str:
@@ -311,9 +415,19 @@ def _estimate(args) -> int:
         if raw is None:
             continue
         known[name] = raw  # bare numbers follow the one rule of calc.units.parse_quantity
+    if args.price_per_node is not None or args.chips_per_node is not None:
+        _price(args, known.get("hardware"))  # checks the flags together; estimate reads the price itself
+        if args.price_per_node is not None:
+            from calc.units import Q_, parse_quantity
+
+            known["price"] = parse_quantity(args.price_per_node, "price_per_node", "USD/hour", bare_ok=False) / Q_(1, "node")
     if any(isinstance(v, str) and ".." in v for v in known.values()):
         return _simulate(args, known, notes)
-    result = estimate(rtol=args.rtol, **known)
+    for flag in ("samples", "seed"):  # read only when a range is drawn: said, never dropped
+        if getattr(args, flag) is not None:
+            raise InputError(flag, "only used when an input is a range (e.g. --utilization 0.2..0.5); give one, "
+                                   "or leave this flag out")
+    result = estimate(rtol=args.rtol, chips_per_node=args.chips_per_node, **known)
     warnings = notes + list(result.warnings)
     if args.json:
         out = result.to_dict()
@@ -322,7 +436,8 @@ def _estimate(args) -> int:
         return 0
     width = max(len(n) for n in result.items)
     for name, item in result.items.items():
-        print(f"{name:<{width}}  {show(name, item.value):<42} {item.source:<8} {item.how if item.source != 'given' else ''}".rstrip())
+        how = item.how if item.how != "given" else ""  # a given value's reading, when it took one (a node price)
+        print(f"{name:<{width}}  {show(name, item.value):<42} {item.source:<8} {how}".rstrip())
     for name, why in result.undetermined.items():
         print(f"{name:<{width}}  {'—':<42} {'unknown':<8} {why}")
     for w in warnings:
@@ -334,7 +449,8 @@ def _simulate(args, known: dict, notes: list[str]) -> int:
     from calc.display import show
     from calc.uncertainty import simulate
 
-    sim = simulate(samples=args.samples, seed=args.seed, rtol=args.rtol, **known)
+    sim = simulate(samples=10_000 if args.samples is None else args.samples, seed=args.seed or 0, rtol=args.rtol,
+                   **known)
     est = sim.estimate
     output = "cost" if "cost" in est else "duration" if "duration" in est else None
     if args.json:
@@ -401,6 +517,10 @@ def _claims(args) -> int:
         for f in unchecked:
             at = f"{f.article}, {f.where}" if f.source else f"{f.article}:{f.line}"
             print(f"  {f.id} ({at}): {f.why}")
+            if f.interpretation is not None:
+                print(f"    = {number(f.interpretation.magnitude)} {f.interpretation.units:~P}".rstrip())
+            for label, q in f.more:
+                print(f"    {label}: {number(q.magnitude)} {q.units:~P}".rstrip())
     return 0
 
 
@@ -435,11 +555,15 @@ def _cost(args) -> int:
         if value is None:
             raise InputError(name, "required (or give --model with a published run that has it)")
     hardware = check_run(chip_hours, hardware, start)[1]  # bad input fails the command; the chip is resolved once
+    if args.precision and not compute:  # read only by the reconciliation, which starts from the compute
+        raise InputError("precision", "only used with --compute (the reconciliation's peak); give --compute, or "
+                                      "leave --precision out")
     if chips is not None:
-        from calc.reader import read_value
+        from calc.reader import read_chips
 
-        read_value("chips", chips)
-    methods = [] if args.price is None else [given_price_cost(chip_hours, args.price, start)]
+        read_chips(chips)
+    price, how = _price(args, hardware)
+    methods = [] if price is None else [given_price_cost(chip_hours, price, start, how)]
     for commitment in ("on-demand", "1-year", "3-year"):
         try:
             methods.append(cloud_cost(chip_hours, hardware, start, commitment))
@@ -521,7 +645,9 @@ def _shape_command(args) -> int:
 
     t = _shape(args)
     seq = None if args.sequence is None else whole("sequence", args.sequence)
-    T = seq or t.context
+    T = t.check_sequence(seq or t.context)
+    if t.sequence_note(seq):
+        print(f"warning: {t.sequence_note(seq)}", file=sys.stderr)
     if args.command == "params":
         counts = {}
         for count in ("kaplan2020", "palm2022", "megatron2021", "megatron2021-recompute"):
@@ -554,6 +680,8 @@ def _shape_command(args) -> int:
 
     layout = {k: getattr(args, k) for k in DEFAULTS if getattr(args, k, None) is not None}
     layout.pop("sequence", None)
+    if args.lora_rank is not None and args.finetune is None:  # the adapters' rank: nothing else reads it
+        raise InputError("lora_rank", "only used with --finetune lora or qlora; give it, or leave --lora-rank out")
     if args.sequence_parallel:
         layout["sequence_parallel"] = True
     if args.dropout:
@@ -603,7 +731,7 @@ _PART_LABELS = {"weights": "weights", "gradients": "gradients", "optimizer_state
 
 
 def _optimal(args) -> int:
-    from calc.display import show
+    from calc.display import number, show
     from calc.scaling import allocation, compute_optimal, laws
 
     names = [args.law] if args.law else list(laws())
@@ -619,8 +747,9 @@ def _optimal(args) -> int:
                          "params_over_optimal": float(a["params_over_optimal"]),
                          "tokens_over_optimal": float(a["tokens_over_optimal"])}
             if not args.json:
-                print(f"{name:<14} loss {a['loss']:.3f} (optimal {o.loss:.3f}); params {a['params_over_optimal']:.2f}x "
-                      f"and tokens {a['tokens_over_optimal']:.2f}x the optimum for {show('compute', o.compute)}")
+                print(f"{name:<14} loss {number(a['loss'], 4)} (optimal {number(o.loss, 4)}); params "
+                      f"{number(a['params_over_optimal'])}x and tokens {number(a['tokens_over_optimal'])}x the optimum "
+                      f"for {show('compute', o.compute)}")
         if args.json:
             print(json.dumps(out, indent=2))
         return 0
@@ -631,20 +760,21 @@ def _optimal(args) -> int:
     if not args.compute:
         raise InputError("compute", "required: the training budget in FLOP, e.g. --compute 1e24 "
                                     "(or give --params and --tokens to compare a run with the optimum)")
-    out = {name: _optimum(compute_optimal(args.compute, name)) for name in names}
+    optima = {name: compute_optimal(args.compute, name) for name in names}
     if args.json:
-        print(json.dumps(out, indent=2))
+        print(json.dumps({name: _optimum(o) for name, o in optima.items()}, indent=2))
         return 0
-    for name in names:
-        o = compute_optimal(args.compute, name)
+    for name, o in optima.items():
         print(f"{name:<14} {show('params', o.params):<16} {show('tokens', o.tokens):<18} "
-              f"{o.tokens_per_param:6.1f} tokens/param  loss {o.loss:.3f}")
+              f"{number(o.tokens_per_param):>8} tokens/param  loss {number(o.loss, 4)}")
+    for w in dict.fromkeys(o.warning for o in optima.values() if o.warning):  # said once, not once per law
+        print(f"warning: {w}", file=sys.stderr)
     return 0
 
 
 def _optimum(o) -> dict:
     return {"compute": _vu(o.compute, "FLOP"), "params": _vu(o.params, "param"), "tokens": _vu(o.tokens, "token"),
-            "tokens_per_param": float(o.tokens_per_param), "loss": float(o.loss)}
+            "tokens_per_param": float(o.tokens_per_param), "loss": float(o.loss), "warning": o.warning}
 
 
 def _thresholds(args) -> int:
@@ -653,8 +783,10 @@ def _thresholds(args) -> int:
     from calc.display import number, show
     from calc.thresholds import cluster_crossings, run_crossings, runs_per_budget, time_to_reach
 
+    _run_compute(args)
     if not (args.compute or (args.chips and args.hardware)):
-        raise InputError("compute", "give --compute for a run, or --chips and --hardware for a cluster")
+        raise InputError("compute", "give the run (--compute, --params and --tokens, or --model) or a cluster "
+                                    "(--chips and --hardware)")
     for name in ("utilization", "budget"):
         if getattr(args, name) is not None and not (args.chips and args.hardware):
             raise InputError(name, "only used with --chips and --hardware (what each line takes that cluster); "
@@ -663,6 +795,10 @@ def _thresholds(args) -> int:
         from calc.reader import read_value
 
         read_value("utilization", args.utilization)
+    for name in ("fine_tuning", "cost", "biological"):  # lines of a run: without one, they would be dropped
+        if getattr(args, name) and not args.compute:
+            raise InputError(name, "only used with the run (--compute, --params and --tokens, or --model); give it, "
+                                   "or leave this flag out")
     rows = []
     if args.compute:
         rows += run_crossings(args.compute, args.fine_tuning, args.cost,
@@ -711,7 +847,7 @@ def _thresholds(args) -> int:
         dates = (f"vetoed {t.signed}" if t.status == "vetoed" else
                  f"signed {t.signed}" + (f", revoked {t.revoked}" if t.revoked else
                                           "" if t.status == "signed" else f", {t.status}"))
-        print(f"{verdict:<8} {c.ratio:>9.3g}x  {c.measure:<26} {t.name} [{t.jurisdiction}; {dates}]")
+        print(f"{verdict:<8} {number(c.ratio) + 'x':>12}  {c.measure:<26} {t.name} [{t.jurisdiction}; {dates}]")
     if reach:
         n = reach[0][1].chips
         cluster = f"{show('chips', n)} of {args.hardware}"
@@ -732,6 +868,47 @@ def _thresholds(args) -> int:
         print(f"  {number(line)} FLOP: {show('duration', e.duration)} at {show('utilization', e.utilization)} "
               f"utilization{'; ' + costs if costs else ''}{budget}")
     return 0
+
+
+def _run_compute(args) -> None:
+    """thresholds: the run's compute from --params and --tokens, or from --model, into args.compute (said on
+    stderr); --compute with either is refused, not one of them dropped."""
+    from calc.estimate import estimate
+
+    size = {n: getattr(args, n) for n in ("params", "tokens", "flop_per_param_token") if getattr(args, n) is not None}
+    if args.compute and (size or args.model):
+        raise InputError("compute", "give the run's compute, or its --params and --tokens, or --model; not two of them")
+    if args.model and size:
+        raise InputError("model", "give --model (a published run) or --params and --tokens, not both")
+    if args.model:
+        from calc import data
+
+        m = data.model(args.model)
+        q = m.quantities
+        if "compute" in q:
+            args.compute, how = q["compute"], f"{m.name}'s reported compute (data/models.csv)"
+        elif "params" in q and "tokens" in q:
+            size = {"params": q.get("active_params", q["params"]), "tokens": q["tokens"]}
+            how = f"{m.name}'s parameters and tokens (data/models.csv)"
+        else:
+            raise InputError("model", f"data/models.csv gives neither the compute nor the parameters and tokens of "
+                                      f"{m.name}; give --compute")
+        if args.chips is None and args.hardware is None and "chips" in q and m.hardware:
+            args.chips, args.hardware = q["chips"], m.hardware
+            how += f"; its cluster, {q['chips'].m_as('chip'):,.0f} {m.hardware}"
+    if size:
+        missing = [n for n in ("params", "tokens") if n not in size]
+        if missing:
+            raise InputError(missing[0], f"required with --{'tokens' if missing[0] == 'params' else 'params'}: the "
+                                         "run's compute is flop_per_param_token x params x tokens")
+        est = estimate(**size)
+        args.compute = est.compute
+        if not args.model:
+            how = f"{est['flop_per_param_token'].value.m_as('FLOP/param/token'):g} x params x tokens"
+    if args.compute is not None and (size or args.model) and not args.json:
+        from calc.display import show
+
+        print(f"the run: {show('compute', args.compute)}, {how}\n")
 
 
 def _lifetime(args) -> int:
@@ -908,6 +1085,10 @@ def _step(args) -> int:
         raise InputError("global_batch", "required: the number of sequences per optimizer step, e.g. "
                                          "--global-batch 1536 (GPT-3: 1536 sequences of 2048 tokens)")
     hardware = data.hardware(args.hardware)  # the chip object, resolved once and passed down
+    args.price = _price(args, hardware)[0]  # per chip-hour, a node's price divided by its chips
+    if args.price is not None and args.tokens is None and args.budget is None:
+        raise InputError("price", "only used with --tokens (the run's cost) or --budget; give one, or leave the "
+                                  "price out")
     if args.budget is not None:
         return _step_budget(args, model, hardware, perf, number, show)
     if args.chips is None:
@@ -929,6 +1110,8 @@ def _step(args) -> int:
             print(f"\n{found.tried:,} layouts tried; {found.refused:,} faster than the first did not fit in memory{ties}.")
         print(found.why)
         return 0
+    if model.sequence_note(args.sequence):
+        print(f"warning: {model.sequence_note(args.sequence)}", file=sys.stderr)
     s = perf.predict(model, hardware, args.chips, check_memory=args.check_memory, **_layout(args))
     duration = s.duration(args.tokens) if args.tokens else None
     run = {}
@@ -1036,6 +1219,12 @@ def _serve(args) -> int:
         else:
             print(fit.describe())
         return 0
+    if args.file is not None:  # read only by calibrate: said, never dropped
+        raise InputError("file", "only used with calibrate (python -m calc serve calibrate --file rows.csv); give "
+                                 "calibrate, or leave --file out")
+    if args.points is not None and not args.frontier:
+        raise InputError("points", "only used with --frontier (the points of the curve); give --frontier, or leave "
+                                   "--points out")
     if args.config and args.model:
         raise InputError("config", "give --config FILE or --model NAME, not both")
     model = Transformer.from_config(args.config) if args.config else args.model
@@ -1057,7 +1246,7 @@ def _serve(args) -> int:
             print(json.dumps(f.to_dict(), indent=2))
             return 0
         lay = f.layout
-        print(f"tensor {lay['tensor']} x pipeline {lay['pipeline']}, {lay['replicas']} replica(s), {lay['precision']}")
+        print(f"tensor {lay['tensor']} x pipeline {lay['pipeline']}, {number(lay['replicas'])} replica(s), {lay['precision']}")
         print(f"{'concurrency':>12}{'TTFT (ms)':>12}{'TPOT (ms)':>12}{'tokens/s per user':>19}{'tokens/s per chip':>19}")
         for i, c in enumerate(f.concurrency):
             print(f"{number(c):>12}{number(f.ttft.m_as('ms')[i]):>12}{number(f.tpot.m_as('ms')[i]):>12}"
@@ -1070,8 +1259,8 @@ def _serve(args) -> int:
         print(json.dumps(s.to_dict(), indent=2))
         return 0
     lay = s.layout
-    print(f"{s.model} on {s.chips} x {s.hardware}: tensor {lay['tensor']} x pipeline {lay['pipeline']}, "
-          f"{lay['replicas']} replica(s), weights {lay['precision']}, KV cache {lay['kv_precision']}")
+    print(f"{s.model} on {number(s.chips)} x {s.hardware}: tensor {lay['tensor']} x pipeline {lay['pipeline']}, "
+          f"{number(lay['replicas'])} replica(s), weights {lay['precision']}, KV cache {lay['kv_precision']}")
     print(f"  {s.mode}: {number(s.concurrency)} sequences in flight (memory holds {number(s.max_concurrency)})")
     print(f"  time to first token      {number(s.ttft.m_as('ms'))} ms   (prefill limited by {s.limited_by['prefill']})")
     print(f"  time per output token    {number(s.tpot.m_as('ms'))} ms   (decode limited by {s.limited_by['decode']})")

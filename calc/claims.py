@@ -48,7 +48,8 @@ _COMPARE = ("equal", "at-least", "at-most")
 _CLAIM_KEYS = {"id", "line", "where", "statement", "quoted", "quoted_formula", "compare", "formula", "estimate",
                "inputs", "tolerance", "tolerance_reason", "note", "plausible", "plausible_reason", "units_disagree",
                "serve"}  # serve: an output of calc.serve under the inputs (calc.serving_figures)
-_FIGURE_KEYS = {"id", "line", "where", "statement", "quoted", "why", "formula", "inputs", "unit"}
+_FIGURE_KEYS = {"id", "line", "where", "statement", "quoted", "why", "formula", "inputs", "unit", "then"}
+_THEN_KEYS = {"label", "formula", "inputs", "unit"}  # a further interpretation of a figure (what 45 EFLOP/s takes)
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,7 @@ class Figure:
     high: pint.Quantity | None = None
     source: str = ""  # the published statement, for figures not from a seed article
     where: str = ""  # where in that statement
+    more: tuple = ()  # (label, Quantity): further interpretations, in the seed's order ("then" tables)
 
 
 def _json_q(q: pint.Quantity) -> dict:
@@ -181,6 +183,9 @@ def _validate_entry(name, where, table, keys, lined=True):
     for key, typ in required:
         if not isinstance(table.get(key), typ) or (typ is int and table[key] < 1):
             raise DataError(name, None, where, f"expected '{key}' ({typ.__name__})")
+    for j, then in enumerate(table.get("then", []) if "then" in keys else [], start=1):
+        if not isinstance(then, dict) or set(then) != _THEN_KEYS or not isinstance(then.get("inputs"), dict):
+            raise DataError(name, None, f"{where}, then {j}", f"expected a table of {', '.join(sorted(_THEN_KEYS))}")
     if "plausible" in table and ("estimate" not in table or not isinstance(table["plausible"], dict)):
         raise DataError(name, None, where, "'plausible' is a table of input overrides, for claims that run an estimate")
     if "inputs" in table and not isinstance(table["inputs"], dict):
@@ -242,6 +247,11 @@ def resolve(spec: str, field: str = "input") -> pint.Quantity | str:
         raise InputError(field, f"unknown hardware column {parts[1]!r}")
     if kind == "price" and len(parts) == 3:
         return _price_in_force(parts[0], parts[1], parts[2], field)
+    if kind == "default" and len(parts) == 1:  # a documented default (data/defaults.csv): the median utilization
+        d = data.defaults().get(parts[0])
+        if d is None:
+            raise InputError(field, f"data/defaults.csv has no {parts[0]!r}")
+        return d.value
     if kind == "threshold" and len(parts) == 2:
         t = data.thresholds().get(parts[0])
         if t is None or getattr(t, parts[1], None) is None:
@@ -433,8 +443,10 @@ def figures() -> list[Figure]:
             if "unit" in f:
                 interp = interp.to(f["unit"])
         high = _literal(text.split("..")[1], f"{f['id']}.quoted") if ".." in text else None
+        more = tuple((t["label"], evaluate_formula(t["formula"], t["inputs"], f"{f['id']}.then.formula").to(t["unit"]))
+                     for t in f.get("then", []))
         out.append(Figure(f["id"], f["article"], f.get("line", 0), f["statement"], quoted, f["why"], interp, high, f["source"],
-                          f.get("where", "")))
+                          f.get("where", ""), more))
     return out
 
 

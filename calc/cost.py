@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import pint
 
 from calc import data
-from calc.errors import InputError
+from calc.errors import ConflictError, InputError
 from calc.prices import (
     DEFAULT_PRICE_RULE,
     FIRST_PRICE_REACH,
@@ -39,12 +39,13 @@ from calc.prices import (
     default_price,
     default_vendor,
     electricity_price,
+    latest_year,
     no_price_message,
     price_basis,
     purchase_price,
     rental_price,
 )
-from calc.reader import read_value
+from calc.reader import read_chips, read_value
 from calc.units import Q_
 
 YEAR = Q_(1, "year")
@@ -127,7 +128,7 @@ def cloud_cost(chip_hours, hardware: str | data.Hardware, start, commitment: str
                 price_basis(p, chosen=vendor is not None) + before_first_note(p.date, when))
 
 
-def given_price_cost(chip_hours, price, start) -> Cost:
+def given_price_cost(chip_hours, price, start, how: str = "") -> Cost:
     """Rental cost at the price the user gave: chip-hours x ``price`` [USD/chip/hour], in ``start``'s dollars.
 
     Examples
@@ -138,8 +139,9 @@ def given_price_cost(chip_hours, price, start) -> Cost:
     hours = _chip_hours(chip_hours)
     p = read_value("price", price)
     value = (hours * p).to("USD")
+    said = f" ({how})" if how and how != "given" else ""  # read_price's words: "given per node: $14 per hour..."
     return Cost("your price", value, as_date(start, "start").year, {"rental": value},
-                f"${p.m_as('USD/chip/hour'):,.2f} per chip-hour, the price you gave")
+                f"${p.m_as('USD/chip/hour'):,.2f} per chip-hour, the price you gave{said}")
 
 
 def server_value(hardware: str | data.Hardware, start) -> tuple[pint.Quantity, data.PurchasePrice]:
@@ -194,7 +196,7 @@ def amortized_cost(chip_hours, hardware: str | data.Hardware, start, pue=None) -
 
 def acquisition_cost(chips, hardware: str | data.Hardware, start) -> Cost:
     """The up-front price of the cluster: chips x server price per chip, plus interconnect."""
-    n = read_value("chips", chips)
+    n = read_chips(chips)  # 1.5 chips are refused, never bought as 2
     hw = data.hardware(hardware)
     when = as_date(start, "start")
     p = purchase_price(hw, when)
@@ -242,19 +244,42 @@ def in_dollars_of(cost: Cost, year: int) -> Cost:
     if isinstance(year, bool) or not isinstance(year, int):
         raise InputError("year", f"expected a whole-number year such as 2024, got {year!r:.40}")
     first, last = min(index), max(index)
+    if year > latest_year():  # the rule of a start date too (calc.prices.as_date)
+        raise InputError("year", f"expected a year up to {latest_year()} (a year past the newest prices and today), "
+                                 f"got {year}: nothing is known of prices then")
     for y in (cost.year, year):
-        if y < first or (y == year and y > last):
+        if y < first:
             raise InputError("year", f"data/ppi.csv covers {first}-{last}, not {y}")
-    source = min(cost.year, last)
-    k = index[year] / index[source]
+    source, target = min(cost.year, last), min(year, last)  # past the index, its last year's dollars, said
+    k = index[target] / index[source]
     said = "" if source == cost.year else f"{cost.year} dollars taken as {last}'s, the latest year of data/ppi.csv"
+    if target != year:
+        said = (said + "; " if said else "") + f"{year} dollars taken as {last}'s, the latest year of data/ppi.csv"
     if year == cost.year:
         change = ""
-    elif source == year:
-        change = f"; {said}"
+    elif source == target:
+        change = f"; {said}" if said else ""
     else:
         change = f"; x{k:.3f} for {source} to {year} dollars" + (f" ({said})" if said else "")
     return Cost(cost.method, cost.value * k, year, {n: v * k for n, v in cost.parts.items()}, cost.basis + change)
+
+
+def implied_utilization(ideal, real, hardware: str | data.Hardware, precision: str | None = None) -> tuple[float, str]:
+    """The utilization that chip-hours ``real`` imply for a run whose chip-hours at 100% of the peak are ``ideal``,
+    and a note when it is implausible (below ``utilization_plausible_min`` of data/defaults.csv); above 1 is
+    refused: no run puts more than the peak through (Chowdhery et al. 2022, app. B)."""
+    from calc.display import number
+
+    hw = data.hardware(hardware)
+    u = float(ideal.m_as("chip*hour") / real.m_as("chip*hour"))
+    at = f"the {hw.name}'s {precision or hw.default_precision} peak"
+    if u > 1:
+        raise ConflictError(("compute", "chip_hours"), f"imply a utilization of {number(u * 100)}% of {at}: a run "
+                            f"cannot beat the peak; {number(ideal.m_as('chip*hour'))} chip-hours at least for this "
+                            f"compute, {number(real.m_as('chip*hour'))} given: check the units (chip-hours, not "
+                            "chip-days or chip-years), the compute or the hardware")
+    floor = float(data.defaults()["utilization_plausible_min"].value.m_as(""))
+    return u, ("" if u >= floor else f": implausibly low, below {floor:.0%}; check the compute and the chip-hours")
 
 
 def reconcile(compute, hardware: str | data.Hardware, chip_hours, start, precision: str | None = None, year: int | None = None,
@@ -276,6 +301,9 @@ def reconcile(compute, hardware: str | data.Hardware, chip_hours, start, precisi
                      chips=1).chip_hours
     real = _chip_hours(chip_hours)
     when = as_date(start, "start")
+    u, plausible = implied_utilization(ideal, real, hw, precision)
+    from calc.display import number
+
     try:  # the committed price when the vendor lists one; else the steps start from on-demand, said
         cloud_cost(real, hw, when, "3-year", vendor)
         tier = "3-year"
@@ -287,8 +315,7 @@ def reconcile(compute, hardware: str | data.Hardware, chip_hours, start, precisi
         (f"ideal hours, {tier} price", cloud_cost(ideal, hw, when, tier, vendor).value,
          f"compute at 100% of the {hw.name}'s peak: {ideal.m_as('chip*hour'):,.0f} chip-hours"),
         (f"real hours, {tier} price", cloud_cost(real, hw, when, tier, vendor).value,
-         f"{whose} {real.m_as('chip*hour'):,.0f} chip-hours (utilization "
-         f"{ideal.m_as('chip*hour') / real.m_as('chip*hour'):.0%} of peak)"),
+         f"{whose} {real.m_as('chip*hour'):,.0f} chip-hours (utilization {number(u * 100, 2)}% of peak{plausible})"),
     ]
     if tier == "3-year":
         steps.append(("on-demand price", cloud_cost(real, hw, when, "on-demand", vendor).value,

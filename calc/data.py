@@ -78,10 +78,12 @@ class Row:
 
     def quantity(self, column: str) -> pint.Quantity | None:
         """The cell as a Quantity in the column's unit, or None when empty."""
-        v = self.values[column]
+        v = self[column]
         return None if v is None else Q_(v, self.units[column])
 
     def __getitem__(self, column):
+        if column not in self.values:  # a renamed or deleted column: the file's fault, said as such
+            raise DataError(self.path, 1, column, "required column is missing from the header (renamed or deleted?)")
         return self.values[column]
 
 
@@ -119,6 +121,7 @@ def read_table(path: Path | str, *, key: str | None = "name", positive: bool = T
         units[col] = "" if unit == "1" else unit
         if unit == "":
             units[col] = None  # text column
+    _check_columns(name, path.name, header, unit_row)
     out, seen = [], {}
     for line, cells in enumerate(rows[2:], start=3):
         if not any(c.strip() for c in cells):
@@ -129,6 +132,8 @@ def read_table(path: Path | str, *, key: str | None = "name", positive: bool = T
         for col, cell in zip(header, cells):
             values[col] = _cell(name, line, col, cell.strip(), units[col], positive)
             _check_plausible(name, line, col, col, values[col], units[col])
+            if col in WHOLE_COLUMNS and isinstance(values[col], float) and not values[col].is_integer():
+                raise DataError(name, line, col, f"expected a whole number (a count), got {cell.strip()!r}")
         _check_provenance(name, line, values)
         if key is not None:
             k = values.get(key)
@@ -163,6 +168,10 @@ def read_row_table(path: Path | str) -> dict[str, Row]:
         except Exception:
             raise DataError(name, line, "unit", f"unknown unit {unit!r}") from None
         values = {c: raw[c] for c in header}
+        expected = ROW_UNITS.get(path.name, {}).get(raw["name"])
+        if expected is not None and unit != expected:  # before the value: a wrong unit explains a wrong-looking value
+            raise DataError(name, line, "unit", f"expected {expected or 'no unit (a plain number)'!r} for "
+                                                f"{raw['name']}, got {unit!r}; the code reads it in {expected!r}")
         values["value"] = _cell(name, line, "value", raw["value"], unit, True)
         _check_plausible(name, line, "value", raw["name"], values["value"], unit, by_unit=False)
         if values["value"] is None:
@@ -174,7 +183,100 @@ def read_row_table(path: Path | str) -> dict[str, Row]:
         if values["name"] in out:
             raise DataError(name, line, "name", f"duplicate of row {out[values['name']].line}")
         out[values["name"]] = Row(name, line, values, {"value": unit})
+    missing = [n for n in ROW_UNITS.get(path.name, {}) if n not in out]
+    if missing:
+        raise DataError(name, None, "name", f"required row {missing[0]!r} is missing (the code reads it)")
     return out
+
+
+# The units rows the code reads each table in (column -> unit, exactly as the units row writes it; "1" a
+# plain number). A units row in another dimension would fail far from the file; one that converts
+# (USD/day for USD/hour) would be read as if it were the expected unit by code that takes magnitudes:
+# both are refused here, by file, row and column. Tables and columns not listed are not checked.
+COLUMN_UNITS = {
+    "architectures.csv": {c: "1" for c in ("layers", "d_model", "heads", "kv_heads", "d_ff", "vocab", "context",
+                                           "experts", "experts_per_token", "shared_experts", "expert_d_ff",
+                                           "dense_layers", "q_lora_rank", "kv_lora_rank", "qk_nope_head_dim",
+                                           "qk_rope_head_dim", "v_head_dim", "count_tolerance")}
+    | {"reported_params": "param", "reported_active_params": "param"},
+    "electricity_prices.csv": {"price": "USD/kWh"},
+    "finetuning.csv": {"base_weights": "byte/param", "adapter_weights": "byte/param", "adapter_gradients": "byte/param",
+                       "adapter_optimizer_state": "byte/param", "base_flop": "FLOP/param/token",
+                       "adapter_flop": "FLOP/param/token"},
+    "hardware.csv": {**{f"peak_{p.replace('-', '_')}": "FLOP/s/chip" for p in PRECISIONS},
+                     "memory": "GB/chip", "memory_bandwidth": "GB/s/chip", "tdp": "W/chip", "chips_per_board": "chip",
+                     "cores_per_chip": "1", "chips_per_node": "chip", "intra_node_bandwidth": "GB/s/chip",
+                     "network_bandwidth": "GB/s/chip", "matmul_efficiency": "1", "matmul_efficiency_fp8": "1",
+                     "compute_units": "1"},
+    "model_states.csv": {"zero": "1", "weights": "byte/param", "gradients": "byte/param",
+                         "optimizer_state": "byte/param", "gathered": "byte/param"},
+    "models.csv": {"params": "param", "active_params": "param", "tokens": "token", "compute": "FLOP", "chips": "chip",
+                   "duration": "day", "utilization": "1", "chip_hours": "chip*hour", "power": "W/chip", "energy": "MWh",
+                   "emissions": "t", "dataset_size": "GB"},
+    "notable_compute.csv": {"compute": "FLOP"},
+    "optimizers.csv": {"weights": "byte/param", "gradients": "byte/param", "optimizer_state": "byte/param"},
+    "ownership.csv": {"server_cost_overhead": "1", "server_power_per_chip_tdp": "1", "average_load": "1"},
+    "ppi.csv": {"index": "1"},
+    "prices.csv": {"quoted_price": "USD/hour", "chips_per_basis": "chip"},
+    "purchase_prices.csv": {"price": "USD/chip"},
+    "run_layouts.csv": {c: "1" for c in ("tensor", "pipeline", "context", "expert", "virtual_stages", "micro_batch",
+                                         "global_batch", "sequence", "tolerance")},
+    "runs.csv": {"params": "param", "active_params": "param", "tokens": "token", "chips": "chip", "duration": "day",
+                 "chip_hours": "chip*hour", "utilization": "1", "power": "W/chip", "pue": "1",
+                 "carbon_intensity": "kg/kWh", "price": "USD/chip/hour", "compute_reported": "FLOP",
+                 "energy_reported": "MWh", "emissions_reported": "t", "cost_reported": "USD",
+                 "duration_reported": "day", "tolerance": "1"},
+    "scaling_laws.csv": {"E": "1", "A": "1", "B": "1", "alpha": "1", "beta": "1", "N_c": "param", "D_c": "token",
+                         "alpha_N": "1", "alpha_D": "1"},
+    "thresholds.csv": {"compute": "FLOP", "cluster_peak": "FLOP/s", "cluster_network": "Gbit/s", "cost": "USD"},
+    "step_calibration.csv": {**{c: "1" for c in ("layers", "d_model", "heads", "vocab", "sequence", "tensor", "pipeline",
+                                                 "virtual_stages", "micro_batch", "global_batch", "published_mfu",
+                                                 "published_hfu")},
+                             "chips": "chip", "published_throughput": "TFLOP/s/chip", "published_step_time": "s"},
+    "step_heldout.csv": {**{c: "1" for c in ("layers", "d_model", "heads", "vocab", "sequence", "tensor", "pipeline",
+                                             "context", "virtual_stages", "micro_batch", "global_batch", "zero",
+                                             "dp_overlap", "tp_overlap", "published_mfu")},
+                         "chips": "chip", "published_tokens_per_second": "token/s/chip"},
+    "serving_calibration.csv": {**{c: "1" for c in ("tensor", "pipeline", "expert", "input_tokens", "output_tokens",
+                                                    "batch", "concurrency")},
+                                "chips": "chip", "throughput_per_chip": "token/s/chip", "ttft": "s", "tpot": "s"},
+    "epoch_runs.csv": {"chips": "chip", "duration": "hour", "mfu": "1", "compute": "FLOP"},
+    # validation_runs.csv and the per-term measurement tables: checked by their own readers (tests/test_validation_data.py)
+}
+ROW_UNITS = {  # row tables: the rows the code reads, with their units ("" a plain number)
+    "defaults.csv": {"flop_per_param_token": "FLOP/param/token", "utilization": "", "pue": "",
+                     "carbon_intensity": "kg/kWh", "consistency_rtol": "", "price_performance_ooms_per_year": "1/year",
+                     "cluster_interconnect_fraction": "", "utilization_plausible_min": "", "pue_plausible_max": "",
+                     "carbon_intensity_plausible_min": "kg/kWh", "carbon_intensity_plausible_max": "kg/kWh",
+                     "power_plausible_max_tdp_multiple": ""},
+    "serving_coefficients.csv": {**{n: "" for n in ("decode_bandwidth_efficiency", "prefill_matmul_efficiency",
+                                                    "kv_memory_fraction", "load_power_fraction_prefill",
+                                                    "load_power_fraction_decode", "blend_input_per_output")},
+                                 "decode_step_overhead": "s", "decode_layer_overhead": "s"},
+}
+# Counts: a fractional cell (1.5 chips per board) is a slip, never truncated.
+WHOLE_COLUMNS = frozenset({
+    "layers", "d_model", "heads", "kv_heads", "d_ff", "vocab", "context", "experts", "experts_per_token",
+    "shared_experts", "expert_d_ff", "dense_layers", "q_lora_rank", "kv_lora_rank", "qk_nope_head_dim",
+    "qk_rope_head_dim", "v_head_dim", "chips_per_board", "cores_per_chip", "chips_per_node", "compute_units", "zero",
+    "tensor", "pipeline", "expert", "virtual_stages", "micro_batch", "global_batch", "sequence", "chips_per_basis",
+    "chips"})
+
+
+def _check_columns(name: str, filename: str, header: list, unit_row: list) -> None:
+    """The header has every column the code reads, each in the unit it reads it in (``COLUMN_UNITS``)."""
+    written = {c: u.strip() for c, u in zip(header, unit_row)}
+    for col, unit in COLUMN_UNITS.get(filename, {}).items():
+        if col not in written:
+            raise DataError(name, 1, col, "required column is missing from the header (renamed or deleted?)")
+        if written[col] != unit:
+            got = None if written[col] in ("", "date") else ureg.dimensionless if written[col] == "1" else \
+                ureg.parse_units(written[col])
+            want = ureg.dimensionless if unit == "1" else ureg.parse_units(unit)
+            same = got is not None and got.dimensionality == want.dimensionality
+            why = (f"{written[col]!r} converts, but the code reads the numbers as {unit!r}: convert the column"
+                   if same else f"got {written[col] or 'no unit (a text column)'!r}, another dimension")
+            raise DataError(name, 2, col, f"expected the unit {unit!r}; {why}")
 
 
 def _read_csv(path: Path) -> list[list[str]]:
@@ -895,7 +997,8 @@ def model_states() -> dict[tuple[str, int], Row]:
 
 @cache
 def finetuning() -> dict[str, Row]:
-    """Bytes per parameter of frozen base and trainable adapters, by method (data/finetuning.csv)."""
+    """Bytes per parameter of frozen base and trainable adapters, and FLOP per parameter per token of each, by
+    method (data/finetuning.csv)."""
     return {r["name"]: r for r in read_table(DATA_DIR / "finetuning.csv")}
 
 
@@ -922,7 +1025,7 @@ def validate_all() -> None:
     hardware_table(), prices(), models(), defaults(), facts(), thresholds(), notable_compute(), runs()
     backtest_notes(), purchase_prices(), ownership(), electricity_prices(), ppi(), optimizers()
     architecture_rows(), scaling_law_rows(), references(), step_coefficients(), step_calibration(), run_layouts()
-    model_states(), finetuning(), serving_coefficients(), serving_calibration()
+    model_states(), finetuning(), step_heldout(), serving_coefficients(), serving_calibration()
     # validation_runs() and the per-term measurement tables are checked by tests/test_validation_data.py,
     # not here: nothing the app shows reads them yet, and they would add half a second to its start
 

@@ -30,6 +30,7 @@ LABELS = {
     "compute": ("Training compute", "FLOP"),
     "hardware": ("Hardware", ""),
     "precision": ("Number format", ""),
+    "finetune": ("Fine-tuning", ""),
     "peak": ("Peak per chip", "TFLOP/s/chip"),
     "chips": ("Chips", "chip"),
     "utilization": ("Utilization (MFU)", ""),
@@ -145,7 +146,8 @@ def _one(name: str, q: pint.Quantity, short: bool = False) -> str:
         return _scaled(q.m_as("token"), _COUNT) + " tokens"
     if name == "chips":
         n = q.m_as("chip")
-        return (f"{n:,.0f}" if n >= 1 and float(n).is_integer() else number(n)) + (" chip" if n == 1 else " chips")
+        whole = 1 <= n < 1e15 and float(n).is_integer()  # every digit up to a quadrillion; beyond, 10ⁿ
+        return (f"{n:,.0f}" if whole else number(n)) + (" chip" if n == 1 else " chips")
     if name == "compute":
         return number(q.m_as("FLOP")) + " FLOP" + ("" if short else f" ({number(q.m_as('PFLOP/s*day'))} PFLOP/s-days)")
     if name == "flop_per_param_token":
@@ -163,8 +165,8 @@ def _one(name: str, q: pint.Quantity, short: bool = False) -> str:
         return f"{number(days)} days"
     if name == "chip_hours":
         h = q.m_as("chip*hour")
-        if short:
-            return f"{number(q.m_as('chip*year'))} chip-years" if h > 1e5 else _scaled(h, _COUNT) + " chip-hours"
+        if short:  # people count GPU-hours ("2.788M H800 GPU hours"): chip-hours, the years only beside them
+            return _scaled(h, _COUNT) + " chip-hours"
         years = f" ({number(q.m_as('chip*year'))} chip-years)" if h > 1e5 else ""
         return _scaled(h, _COUNT) + " chip-hours" + years
     if name in ("price",):

@@ -51,6 +51,22 @@ class ScaleError(InputError):
         self.field = self.fields[0] if self.fields else ""
 
 
+class Undetermined(InputError, KeyError):
+    """A quantity asked of an estimate that its inputs do not determine; says what would.
+
+    Also a ``KeyError`` (``est["compute"]`` is a lookup), so code that tests membership keeps working,
+    while every door that catches ``InputError`` shows it as one line instead of a traceback.
+    """
+
+    def __str__(self) -> str:  # KeyError would quote the whole message as a repr
+        return f"{self.field}: {self.message}"
+
+
+class UndeterminedAttribute(Undetermined, AttributeError):
+    """``est.compute`` when the inputs do not determine it: an Undetermined that ``hasattr`` and ``getattr`` with a
+    default still read as a missing attribute."""
+
+
 class DataError(InputError):
     """A cell of a bundled data or seed file is malformed; names the file, row and column."""
 

@@ -25,7 +25,8 @@ import numpy as np
 import pint
 
 from calc import data
-from calc.errors import ConflictError, InputError, ScaleError
+from calc.errors import ConflictError, InputError, ScaleError, Undetermined, UndeterminedAttribute
+from calc.prices import read_price
 from calc.reader import bounds, check_value, read_value
 from calc.reader import shown as _show
 from calc.reader import unit_factor as _factor
@@ -86,11 +87,19 @@ class Estimate:
             return items[name].value
         if name in QUANTITIES:
             why = self.__dict__.get("undetermined", {}).get(name, "")
-            raise AttributeError(f"{name} is not determined by the inputs{': ' + why if why else ''}")
+            raise UndeterminedAttribute(name, "not determined by these inputs" + (f": {why}" if why else ""))
         raise AttributeError(name)
 
     def __getitem__(self, name: str) -> Item:
+        if name not in self.items:
+            raise self._undetermined(name)
         return self.items[name]
+
+    def _undetermined(self, name: str) -> Undetermined:
+        if name not in QUANTITIES:
+            return Undetermined(name, f"not a quantity of the vocabulary; known: {', '.join(QUANTITIES)}")
+        why = self.__dict__.get("undetermined", {}).get(name, "")
+        return Undetermined(name, "not determined by these inputs" + (f": {why}" if why else ""))
 
     def __contains__(self, name: str) -> bool:
         return name in self.items
@@ -100,7 +109,7 @@ class Estimate:
 
     def source(self, name: str) -> str:
         """``"given"``, ``"derived"`` or ``"default"``."""
-        return self.items[name].source
+        return self[name].source
 
     def to_dict(self) -> dict:
         """The JSON form shared by the CLI and the app (values as numbers or lists)."""
@@ -127,7 +136,8 @@ class Estimate:
 # --------------------------------------------------------------------------- the solver
 
 
-def estimate(*, rtol: float | None = None, model=None, layout=None, **known) -> Estimate:
+def estimate(*, rtol: float | None = None, model=None, layout=None, lora_rank: int = 16, chips_per_node=None,
+             **known) -> Estimate:
     """Fill in a training run from any consistent subset of the vocabulary.
 
     .. math::
@@ -148,6 +158,11 @@ def estimate(*, rtol: float | None = None, model=None, layout=None, **known) -> 
         ``model``, ``hardware`` and ``chips``, the step time is predicted (``calc.perf.predict``)
         and utilization is its MFU, marked ``"modelled"``; ``est.step`` holds the prediction.
         A Step already predicted (e.g. with ``check_memory=False``) is used as it is.
+    lora_rank : int
+        With ``finetune="lora"`` or ``"qlora"`` and ``model``: the adapters' rank (their FLOP are counted).
+    chips_per_node : int, optional
+        The chips of the machine a price per node is for (``price="14 USD/h/node"``); default the
+        hardware's server size (data/hardware.csv). See ``read_price``.
     **known
         Any names of ``calc.vocabulary``: Quantities, strings such as ``"300e9 token"``, or plain
         numbers (only for params, active_params, tokens, compute, chips, cost, utilization, pue,
@@ -188,16 +203,31 @@ def estimate(*, rtol: float | None = None, model=None, layout=None, **known) -> 
     >>> est["utilization"].source, round(est.duration.m_as("day") / est.step.duration("300e9 token").m_as("day"), 9)
     ('modelled', 1.0)
     """
-    step, from_shape = None, ()
+    step, from_shape, rescaled, tuned = None, (), "", ""
     if model is not None or layout is not None:
-        known, step, from_shape = _from_model(model, layout, known)
+        known, step, from_shape, rescaled = _from_model(model, layout, known)
+        if known.get("finetune") is not None and "flop_per_param_token" in from_shape:  # the shape's fine-tuning count
+            from calc.finetuning import flop_per_param_token
+
+            k, tuned = flop_per_param_token(known["finetune"], model, rank=lora_rank)
+            known = {**known, "flop_per_param_token": k}
+    price_how = "given"
+    if known.get("price") is not None:  # per chip, or per node divided by its chips (read_price)
+        known = dict(known)
+        known["price"], price_how = read_price(known["price"], known.get("hardware"), chips_per_node)
+    elif chips_per_node is not None:
+        raise InputError("chips_per_node", "only read with a price per node; give the price, or leave it out")
     given, text, extremes = _read_inputs(known)
     rtol = _read_rtol(rtol)
     warnings: list[str] = []
-    items: dict[str, Item] = {n: Item(_canonical(n, q), "given", "given") for n, q in given.items()}
+    if step is not None and step.model.sequence_note(step.layout.sequence):
+        warnings.append(step.model.sequence_note(step.layout.sequence))
+    items: dict[str, Item] = {n: Item(_canonical(n, q), "given", price_how if n == "price" else "given")
+                              for n, q in given.items()}
     for n in from_shape:  # what the model's shape says, not what the user typed
         count = "" if n != "flop_per_param_token" else f", PaLM count at sequence {step.layout.sequence if step else 'its context'}"
-        items[n] = Item(items[n].value, "derived", f"from the shape of the model (calc.architecture{count})")
+        how = tuned if n == "flop_per_param_token" and tuned else f"from the shape of the model (calc.architecture{count})"
+        items[n] = Item(items[n].value, "derived", how)
 
     hw = data.hardware(text["hardware"]) if "hardware" in text else None
     precision = text.get("precision")
@@ -210,6 +240,14 @@ def estimate(*, rtol: float | None = None, model=None, layout=None, **known) -> 
         items["peak"] = Item(hw.peak(precision).to(_UNIT["peak"]), "derived", how)
     elif hw is not None and precision is not None:
         hw.peak(precision)  # still reject a precision the chip lacks
+    elif precision is not None and step is None:  # nothing reads it: said, never dropped
+        raise InputError("precision", f"{precision!r} names the number format of a chip's peak, and no hardware is "
+                                      "given; give the hardware (whose peak to take), or leave the precision out")
+    if "flop_per_param_token" not in items and "finetune" in text:  # a fine-tuning run: its own count per token
+        from calc.finetuning import flop_per_param_token
+
+        k, how = flop_per_param_token(text["finetune"])
+        items["flop_per_param_token"] = Item(k.to(_UNIT["flop_per_param_token"]), "default", how)
     if "flop_per_param_token" not in items:
         d = data.defaults()["flop_per_param_token"]
         items["flop_per_param_token"] = Item(d.value.to(_UNIT["flop_per_param_token"]), "default", d.source)
@@ -244,12 +282,14 @@ def estimate(*, rtol: float | None = None, model=None, layout=None, **known) -> 
             how = steps[name]
             source = "default" if how.endswith("(dense model)") else "derived"
             items[name] = Item(Q_(value, _units(name)), source, how, terms[name])
-        _warn_results(items, warnings, extremes)
+        _warn_results(items, warnings, extremes, "finetune" in text)
         undetermined = {n: _missing(n, items, hw) for n in QUANTITIES if n not in items}
         if step is not None:
             items["utilization"] = Item(items["utilization"].value, "modelled",
                                         f"MFU of the predicted step ({step.layout.describe()}, "
-                                        f"{step.step_time.m_as('s'):.3g} s per step), calc.perf.predict")
+                                        f"{step.step_time.m_as('s'):.3g} s per step), calc.perf.predict{rescaled}")
+            if "tokens" in items:
+                step.duration(items["tokens"].value)  # refuses a run shorter than one optimizer step
         ordered = {n: items[n] for n in QUANTITIES if n in items}
         order = [name for name, _, _ in plan.order]
         return Estimate(ordered, hw, precision if hw is not None else None, warnings,
@@ -282,6 +322,9 @@ def _from_model(model, layout, known: dict):
                 raise InputError(name, "required with a layout: the step time depends on the chip and how many")
         if known.get("utilization") is not None:
             raise InputError("utilization", "given, and also predicted from the layout; give one of them")
+        if known.get("finetune") is not None:
+            raise InputError("finetune", "the step model predicts pre-training steps (every weight's gradient); a "
+                                         "fine-tuning step is not modelled: give a utilization instead of a layout")
         if known.get("precision") is not None and layout.precision is None:
             from dataclasses import replace
 
@@ -300,8 +343,33 @@ def _from_model(model, layout, known: dict):
                                            "model; give the same model, hardware and chips, or a Layout")
         sequence = step.layout.sequence
         known = {**known, "utilization": step.mfu, "precision": step.layout.precision}
-    derived = {k: v for k, v in shape.as_inputs(context=sequence).items() if known.get(k) is None}
-    return {**known, **derived}, step, tuple(derived)
+    shaped = shape.as_inputs(context=sequence)
+    rescaled = ""
+    if step is not None and any(known.get(n) is not None for n in ("flop_per_param_token", "active_params")):
+        known, rescaled = _rescale_mfu(known, shaped, step)
+    derived = {k: v for k, v in shaped.items() if known.get(k) is None}
+    return {**known, **derived}, step, tuple(derived), rescaled
+
+
+def _rescale_mfu(known: dict, shaped: dict, step):
+    """The step's MFU counts the shape's model FLOP (the PaLM count); a run counted with another FLOP per token
+    (``flop_per_param_token=6``, other active parameters) has the same step time, so its utilization is the MFU
+    times the ratio of the two counts. Else compute / utilization would give another duration than the step."""
+    k = shaped["flop_per_param_token"] if known.get("flop_per_param_token") is None else read_value(
+        "flop_per_param_token", known["flop_per_param_token"], one=False)
+    n = shaped["active_params"] if known.get("active_params") is None else read_value(
+        "active_params", known["active_params"], one=False)
+    ratio = np.asarray((k * n / (shaped["flop_per_param_token"] * shaped["active_params"])).m_as("FLOP/token/(FLOP/token)"))
+    u = step.mfu * ratio
+    if np.any(u > 1):
+        raise ConflictError(("flop_per_param_token", "active_params", "layout"),
+                            f"counted with {_show(k)} and {_show(n)}, the predicted step puts "
+                            f"{float(np.max(u)):.3g} of the peak through: above 1; the step counts "
+                            f"{_show(shaped['flop_per_param_token'])} (PaLM) of {_show(shaped['active_params'])}")
+    r = float(np.min(ratio)) if ratio.ndim else float(ratio)
+    note = "" if r == 1 else (f", rescaled ×{r:.3g} to the FLOP count given (the step's MFU counts "
+                              f"{shaped['flop_per_param_token'].m_as('FLOP/param/token'):.3g} FLOP/param/token, PaLM)")
+    return {**known, "utilization": u if ratio.ndim else float(u)}, note
 
 
 def _read_inputs(known: dict) -> tuple[dict[str, pint.Quantity], dict[str, str], dict[str, tuple]]:
@@ -335,6 +403,10 @@ def _read_inputs(known: dict) -> tuple[dict[str, pint.Quantity], dict[str, str],
             raise ConflictError(("active_params", "params"), "active parameters exceed total parameters "
                                 f"({_show(given['active_params'])} > {_show(given['params'])}); a mixture of "
                                 "experts uses fewer parameters per token than it has, never more")
+    if "finetune" in text:
+        from calc.finetuning import row
+
+        text["finetune"] = row(text["finetune"])["name"]
     if "precision" in text and text["precision"] not in data.PRECISIONS:
         raise InputError("precision", f"expected one of {', '.join(data.PRECISIONS)}, got {text['precision']!r}")
     return given, text, extremes
@@ -394,6 +466,12 @@ def _check_finite(name: str, value, inputs: set, items) -> None:
 def _top_peak() -> float:
     """The highest dense peak of any chip in data/hardware.csv, in FLOP/s/chip."""
     return max(q.m_as("FLOP/s/chip") for h in data.hardware_table().values() for q in h.peaks.values())
+
+
+@cache
+def _top_tdp() -> float:
+    """The highest TDP of any chip in data/hardware.csv, in W/chip."""
+    return max(h.tdp.m_as("W/chip") for h in data.hardware_table().values() if h.tdp is not None)
 
 
 @cache
@@ -533,6 +611,24 @@ def _warn_inputs(items, warnings, extremes):
         if low < floor:
             warnings.append(f"utilization: {low:.3g} is below {floor:g}, far below any published run "
                             "(data/defaults.csv); is a percent divided twice?")
+    if "carbon_intensity" in extremes:
+        lo, hi = extremes["carbon_intensity"]
+        d = data.defaults()
+        floor, top = (float(d[f"carbon_intensity_plausible_{e}"].value.m_as("kg/kWh")) for e in ("min", "max"))
+        if hi > top:
+            warnings.append(f"carbon_intensity: {hi:.4g} kg CO2e/kWh is above coal power's (0.74-0.91, IPCC AR5; "
+                            f"data/defaults.csv); did you mean {hi / 1000:.4g} kg/kWh ({hi:.4g} g/kWh)?")
+        elif lo < floor:
+            warnings.append(f"carbon_intensity: {lo:.3g} kg CO2e/kWh is below any source's life-cycle emissions "
+                            f"(nuclear 0.0037, IPCC AR5; data/defaults.csv); did you mean {lo * 1000:.3g} kg/kWh?")
+    if "power" in extremes:
+        multiple = float(data.defaults()["power_plausible_max_tdp_multiple"].value.m_as(""))
+        tdp = _top_tdp()
+        if extremes["power"][1] > multiple * tdp:
+            from calc.display import number
+
+            warnings.append(f"power: {number(extremes['power'][1])} W per chip is above {multiple:g}x the highest TDP of "
+                            f"data/hardware.csv ({tdp:,.0f} W); is it a whole server's or a rack's power?")
     if "peak" in extremes:
         top = _top_peak()
         if extremes["peak"][1] > top:
@@ -542,7 +638,7 @@ def _warn_inputs(items, warnings, extremes):
             )
 
 
-def _warn_results(items, warnings, extremes):
+def _warn_results(items, warnings, extremes, finetuned=False):
     if "price" in items and items["price"].source == "derived":
         from calc.display import number
 
@@ -563,10 +659,22 @@ def _warn_results(items, warnings, extremes):
             warnings.append(f"pue: the inputs imply {number(lo if lo < lo_b else hi)}, outside [{lo_b:g}, {hi_b:g}] "
                             "(facility power / IT power); check energy, power and chip-hours")
     if "utilization" in items and items["utilization"].source == "derived":
-        u = float(np.max(items["utilization"].value.magnitude))
-        if u > 1:
-            warnings.append(f"utilization: the inputs imply {u:.3g}, above the hardware's peak")
-    if "tokens" in items and "params" in items:
+        from calc.display import number
+
+        m = np.asarray(items["utilization"].value.magnitude)
+        u = float(np.max(m))
+        if u > 1 and m.ndim == 0:  # one run above its chips' peak: the inputs contradict each other (as cost's rule)
+            names = tuple(n for n, _ in items["utilization"].terms)
+            raise ConflictError(names, f"imply a utilization of {number(u * 100)}% of the peak: no run beats its "
+                                       "chips' peak; check the units (chip-hours, not chip-days; FLOP, not FLOP/s) "
+                                       "and the hardware")
+        if u > 1:  # draws of ranges: the share of them above the peak, said
+            warnings.append(f"utilization: {float(np.mean(m > 1)):.1%} of the draws imply more than the peak "
+                            f"(up to {number(u * 100)}%); narrow the ranges that drive it")
+        elif u < float(data.defaults()["utilization_plausible_min"].value.m_as("")) and m.ndim == 0:
+            warnings.append(f"utilization: the inputs imply {number(u * 100)}% of the peak, far below any published "
+                            "run (data/defaults.csv); check the compute and the chip time")
+    if "tokens" in items and "params" in items and not finetuned:  # pre-training's check: fine-tuning is short
         t, p = items["tokens"].value.magnitude, items["params"].value.magnitude
         t_lo = extremes["tokens"][0] if "tokens" in extremes else np.min(t)
         p_hi = extremes["params"][1] if "params" in extremes else np.max(p)

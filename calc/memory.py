@@ -277,7 +277,7 @@ def _check_layout(model, zero, recompute, micro_batch, sequence, data_parallel, 
     if expert_parallel > data_parallel:
         raise InputError("expert_parallel", f"expert parallelism ({expert_parallel}) runs inside data parallelism "
                                             f"({data_parallel}); give data_parallel >= expert_parallel")
-    _whole("sequence", sequence)
+    model.check_sequence(sequence)  # a whole number, not beyond its positions
     if isinstance(activation_bytes, bool) or not isinstance(activation_bytes, (int, float)) or activation_bytes <= 0:
         raise InputError("activation_bytes", f"expected a positive number, got {activation_bytes!r}")
 
@@ -297,6 +297,9 @@ def _model_states(model, finetune, lora_rank, states, zero, optimizer, data_para
         if finetune not in rows:
             raise InputError("finetune", f"unknown fine-tuning method {finetune!r}; expected one of {', '.join(rows)}")
         r = rows[finetune]
+        if r["base_weights"] is None:  # full fine-tuning: every weight trained
+            raise InputError("finetune", f"{finetune} fine-tuning trains every weight: its memory is a training "
+                                         "run's; leave the fine-tuning out (lora or qlora keep the base frozen)")
         adapters = lora_params(model, lora_rank).m_as("param") / (tensor * pipeline)
         frozen = per_rank * r["base_weights"] / (data_parallel if zero >= 3 else 1)
         for k, col in (("weights", "adapter_weights"), ("gradients", "adapter_gradients"),

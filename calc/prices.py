@@ -1,5 +1,5 @@
 """Prices as the data lists them: rental prices in force on a date (and the one rule that picks the default
-vendor), purchase prices and electricity prices. Nothing is extrapolated backwards: a run that starts up to a
+vendor), purchase prices and electricity prices; a price given per node read as a price per chip (``read_price``). Nothing is extrapolated backwards: a run that starts up to a
 year before the first listed price takes that first price, and the basis says so.
 
 ``calc.cost`` turns these into the cost of a run by each method; ``calc.estimate`` takes its default price here.
@@ -10,22 +10,39 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pint
 
 from calc import data
 from calc.errors import InputError
+from calc.reader import check_value, read_chips, read_value
+from calc.units import Q_, parse_quantity
+
+
+def latest_year() -> int:
+    """The last year a run can be priced in, one rule for a start date and for ``--year``: the year after
+    the newest of today and the newest dated row (prices, producer price index). Beyond it nothing is
+    known; up to it, the newest data stands in, and the basis says so."""
+    newest = max([p.date.year for p in data.prices()] + list(data.ppi()) + [dt.date.today().year])
+    return newest + 1
 
 
 def as_date(value, field_name: str) -> dt.date:
-    """``value`` (a date, a datetime or ISO text) as a date; an ``InputError`` naming ``field_name`` else."""
+    """``value`` (a date, a datetime or ISO text) as a date, up to the end of ``latest_year``; an
+    ``InputError`` naming ``field_name`` else."""
     if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise InputError(field_name, f"expected a date YYYY-MM-DD, got {value!r}") from None
+        when = value.date()
+    elif isinstance(value, dt.date):
+        when = value
+    else:
+        try:
+            when = dt.date.fromisoformat(str(value))
+        except ValueError:
+            raise InputError(field_name, f"expected a date YYYY-MM-DD, got {value!r:.40}") from None
+    if when.year > latest_year():
+        raise InputError(field_name, f"expected a date up to {latest_year()}-12-31 (a year past the newest prices "
+                                     f"and today), got {when}: nothing is known of prices then")
+    return when
 
 
 # The default rental price: one rule for every chip, tier and door (estimate, Cost, Thresholds, CLI).
@@ -161,3 +178,69 @@ def electricity_price(year: int) -> tuple[pint.Quantity, str]:
         raise InputError("start", f"data/electricity_prices.csv covers {first}-{last}, not {year}; no price is "
                                   "extrapolated backwards")
     return prices[last], f"electricity at {last}'s price, the latest in data/electricity_prices.csv"
+
+
+# The most chips a priced machine holds: an 8-GPU server; more is a fast-link domain (a TPU pod, an NVL72 rack),
+# not what a cloud's hourly node price buys.
+_MAX_NODE = 16
+
+
+def node_size(hardware=None, chips_per_node=None) -> tuple[int, str]:
+    """The chips in one priced machine: ``chips_per_node`` if given, else the hardware's server size of
+    data/hardware.csv (8 for an HGX H100); and where it came from, in words.
+
+    >>> node_size("H100 SXM5")[0]
+    8
+    """
+    if chips_per_node is not None:
+        n = read_chips(chips_per_node, "chips_per_node")
+        return int(n.m_as("chip")), "the chips per node given"
+    if not hardware:
+        raise InputError("price", "a price per node needs the chips in a node: give the hardware (data/hardware.csv "
+                                  "has its server size) or chips_per_node (--chips-per-node 8)")
+    hw = data.hardware(hardware)
+    if hw.chips_per_node is None or hw.chips_per_node > _MAX_NODE:
+        domain = "" if hw.chips_per_node is None else f" (its fast-link domain is {hw.chips_per_node:,} chips, not a machine)"
+        raise InputError("price", f"a price per node needs the chips in a node: data/hardware.csv gives no server size "
+                                  f"for the {hw.name}{domain}; give chips_per_node (--chips-per-node)")
+    return hw.chips_per_node, f"the {hw.name}'s server, data/hardware.csv"
+
+
+def read_price(value, hardware=None, chips_per_node=None, name: str = "price") -> tuple[pint.Quantity, str]:
+    """A rental price per chip-hour, given per chip (``"2 USD/chip/hour"``) or per node (``"14 USD/h/node"``,
+    an 8-GPU machine): a node's price is divided by its chips (``node_size``). The one reader of a price at
+    every door. Returns the price [USD/chip/hour] and how it was read.
+
+    >>> read_price("14 USD/h/node", "H100 SXM5")[0]
+    <Quantity(1.75, 'USD / chip / hour')>
+    """
+    try:
+        return _read_price(value, hardware, chips_per_node)
+    except InputError as exc:  # read as a price; named as the caller's field (--price-per-node)
+        if name == "price" or exc.field != "price":
+            raise
+        raise InputError(name, exc.message) from None
+
+
+def _read_price(value, hardware, chips_per_node, name: str = "price") -> tuple[pint.Quantity, str]:
+    try:
+        return read_value(name, value, one=False), "given"
+    except InputError as exc:
+        try:
+            per_node = parse_quantity(value, name, "USD/hour/node", bare_ok=False)
+        except InputError:
+            if chips_per_node is not None:  # "14 USD/h" with the machine's size: a node's price
+                try:
+                    per_node = parse_quantity(value, name, "USD/hour", bare_ok=False) / Q_(1, "node")
+                except InputError:
+                    raise exc from None
+            else:
+                raise exc from None
+    n, where = node_size(hardware, chips_per_node)
+    q = (per_node * Q_(1, "node") / Q_(n, "chip")).to("USD/chip/hour")
+    check_value(name, q)
+    from calc.display import number
+
+    m = per_node.m_as("USD/hour/node")
+    shown = number(float(m)) if np.ndim(m) == 0 else "the prices"
+    return q, f"given per node: ${shown} per hour for {n} chips ({where})"

@@ -1,5 +1,6 @@
 """The readers of every door: one quantity of the vocabulary (``read_value``), checked by one rule
-(``check_value``: finite, positive, within its ``bounds``), and a whole number (``whole``).
+(``check_value``: finite, positive, within its ``bounds``), a whole number (``whole``) and the chips of a
+cluster (``read_chips``: a whole number of at least one).
 
 ``calc.estimate`` reads its inputs with these, and so does every module that takes one value (cost,
 thresholds, scaling, the shape and the layout).
@@ -153,3 +154,24 @@ def shown(q: pint.Quantity, value: float | None = None) -> str:
             value = float(bad.flat[0] if bad.size else m.flat[0])
         return f"{number(value, 4)} {unit} (in an array of {m.size})".replace("  ", " ")
     return f"{number(float(m), 4)} {unit}".strip()
+
+
+def read_chips(value, name: str = "chips") -> pint.Quantity:
+    """A number of chips to build or buy (a cluster): a whole number, at least one. ``estimate`` takes
+    any positive count (an average over a run can be fractional); a cluster cannot, and 1.5 chips are
+    refused, never bought as 2. The one reader of a cluster's chips (step, serve, thresholds, cost).
+
+    >>> read_chips("100k GPUs")
+    <Quantity(100000.0, 'chip')>
+    """
+    try:
+        q = read_value("chips", value)
+    except InputError as exc:  # read as chips, named as the caller's field (chips_per_node)
+        raise InputError(name, exc.message) from None
+    n = float(q.m_as("chip"))
+    if n < 1 or n != math.floor(n):
+        from calc.display import number
+
+        near = f"; did you mean {number(max(1.0, round(n)))}?" if n >= 0.5 else ""
+        raise InputError(name, f"expected a whole number of chips (at least 1) for a cluster, got {shown(q)}{near}")
+    return q

@@ -93,6 +93,28 @@ class Optimum:
         """D / N at the optimum."""
         return float(self.tokens.m_as("token") / self.params.m_as("param"))
 
+    @property
+    def warning(self) -> str | None:
+        """Said when the budget is far beyond every published run (an extrapolation of the law), else None."""
+        from calc.display import number
+
+        top = largest_run()
+        ratio = float(self.compute.m_as("FLOP")) / top
+        if ratio <= EXTRAPOLATION:
+            return None
+        return (f"compute: {number(self.compute.m_as('FLOP'))} FLOP is {number(ratio)} times the largest published "
+                f"run ({number(top)} FLOP, data/models.csv): the scaling laws, fitted on far smaller runs, are "
+                "extrapolated there, and their splits mean little")
+
+
+EXTRAPOLATION = 100  # a budget beyond 100x the largest published run is an extrapolation worth a word
+
+
+@cache
+def largest_run() -> float:
+    """The largest training compute of data/models.csv, in FLOP."""
+    return max(m.quantities["compute"].m_as("FLOP") for m in data.models().values() if "compute" in m.quantities)
+
 
 def compute_optimal(compute, law_name: str = "besiroglu2024") -> Optimum:
     """Params and tokens minimising the loss for ``compute`` = 6 N D.

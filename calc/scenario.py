@@ -53,12 +53,29 @@ def check_field(name: str, value) -> str:
         tokens_in(text)
     elif name == "hardware":
         text = data.hardware(text).name
+    elif name == "finetune":
+        from calc.finetuning import row
+
+        text = row(text)["name"]
     elif name == "precision":
         if text not in data.PRECISIONS:
             raise InputError(name, f"expected one of {', '.join(data.PRECISIONS)}, got {text[:40]!r}")
+    elif name == "price" and _per_node(text):
+        pass  # "14 USD/h/node": divided by the node's chips when the scenario is estimated (its hardware)
     elif parse_range(text, name) is None:
         estimate(**{name: text})  # the same checks as any input: units, bounds
     return text
+
+
+def _per_node(text: str) -> bool:
+    """Whether ``text`` is a price per node (a machine), read by ``calc.prices.read_price`` with the hardware."""
+    from calc.units import parse_quantity
+
+    try:
+        parse_quantity(text, "price", "USD/hour/node", bare_ok=False)
+    except InputError:
+        return False
+    return True
 
 
 def read_query(params) -> tuple[dict[str, str], list[str]]:

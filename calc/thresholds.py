@@ -7,15 +7,16 @@ format it is counted in, so cluster checks report every precision the chip has.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import pint
 
 from calc import data
-from calc.errors import InputError
+from calc.errors import InputError, ScaleError
 from calc.estimate import Estimate, estimate
-from calc.reader import read_value
+from calc.reader import read_chips, read_value
 from calc.units import Q_, parse_quantity
 
 
@@ -27,6 +28,12 @@ class Crossing:
     measure: str  # "compute", "cost" or "cluster peak (<precision>)"
     value: pint.Quantity
     line: pint.Quantity
+
+    def __post_init__(self):
+        v = float(self.value.m_as(self.line.units))
+        if not (math.isfinite(v) and math.isfinite(v / float(self.line.magnitude))):  # never "CROSSES infx"
+            raise ScaleError(("chips" if self.measure.startswith("cluster") else self.measure,),
+                             f"the {self.measure} comes out beyond what a float holds; check the magnitudes given")
 
     @property
     def ratio(self) -> float:
@@ -87,7 +94,7 @@ def cluster_crossings(chips, hardware: str) -> list[Crossing]:
     >>> [(c.measure, c.crosses) for c in cluster_crossings(100_000, "H100 SXM5")][:2]
     [('cluster peak (bf16)', False), ('cluster peak (fp16)', False)]
     """
-    n = read_value("chips", chips)
+    n = read_chips(chips)
     hw = data.hardware(hardware)
     out = []
     for t in data.thresholds().values():
@@ -107,7 +114,7 @@ def time_to_reach(line, chips, hardware: str, utilization=None, precision: str |
     >>> round(est.duration.m_as("day"), 1)
     29.2
     """
-    return estimate(compute=read_value("compute", line), chips=read_value("chips", chips), hardware=hardware,
+    return estimate(compute=read_value("compute", line), chips=read_chips(chips), hardware=hardware,
                     utilization=utilization, precision=precision)
 
 

@@ -84,7 +84,20 @@ class Distribution:
         return x
 
     def quantile(self, p: float) -> pint.Quantity:
-        """The ``p`` quantile, in closed form (used for the sensitivity analysis)."""
+        """The ``p`` quantile (0 <= p <= 1) of the distribution as ``sample`` draws it, in closed form (used
+        for the sensitivity analysis). A lognormal is truncated at ``cap`` as its draws are; its 0 and 1
+        quantiles are the ends of its support (0, and ``cap`` or infinity).
+
+        >>> Distribution("lognormal", 1.0, 3.0, "").quantile(0).magnitude
+        0.0
+        """
+        try:
+            ok = not isinstance(p, bool) and 0 <= float(p) <= 1
+        except (TypeError, ValueError, OverflowError):
+            ok = False
+        if not ok:
+            raise InputError("p", f"expected a probability between 0 and 1, got {p!r:.40}")
+        p = float(p)
         lo, hi = self.low, self.high
         if lo == hi:
             return Q_(lo, self.unit)
@@ -94,7 +107,9 @@ class Distribution:
             x = lo + p * (hi - lo)
         elif self.kind == "lognormal":
             mu, sigma = (math.log(lo) + math.log(hi)) / 2, (math.log(hi) - math.log(lo)) / (2 * _Z95)
-            x = math.exp(mu + sigma * _normal_ppf(p))
+            p *= 1 - self.tail_above_cap()  # the draws above cap are redrawn: the quantiles of what is left
+            x = 0.0 if p == 0 else self.cap if p >= 1 - self.tail_above_cap() and math.isfinite(self.cap) else (
+                math.inf if p == 1 else math.exp(mu + sigma * _normal_ppf(p)))
         else:
             c = (self.mode - lo) / (hi - lo)
             x = lo + math.sqrt(p * (hi - lo) * (self.mode - lo)) if p < c else hi - math.sqrt((1 - p) * (hi - lo) * (hi - self.mode))
@@ -174,7 +189,14 @@ class Simulation:
     notes: tuple = ()  # what the sampling did that a reader should know (a truncated tail)
 
     def interval(self, name: str, level: float = 0.9) -> tuple[pint.Quantity, pint.Quantity, pint.Quantity]:
-        """(low, median, high) of ``name``: the central ``level`` interval and the median."""
+        """(low, median, high) of ``name``: the central ``level`` interval and the median. A quantity the
+        inputs leave undetermined raises ``calc.Undetermined`` (an InputError) saying what would determine it."""
+        try:
+            ok = not isinstance(level, bool) and 0 <= float(level) <= 1
+        except (TypeError, ValueError, OverflowError):
+            ok = False
+        if not ok:
+            raise InputError("level", f"expected a probability between 0 and 1 (0.9 for 90%), got {level!r:.40}")
         q = self.estimate[name].value
         m = np.asarray(q.magnitude, dtype=float)
         a = (1 - level) / 2

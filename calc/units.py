@@ -21,7 +21,49 @@ from calc.errors import InputError
 _HERE = Path(__file__).resolve().parent
 DATA_DIR = _HERE / "_data" if (_HERE / "_data").is_dir() else _HERE.parent / "data"
 
-ureg = pint.UnitRegistry(str(DATA_DIR / "units.txt"), autoconvert_offset_to_baseunit=True)
+# Units of a dimension of their own (data/units.txt): were one defined as a plain number, 6 N D would
+# come out dimensionless and params / bytes would be a number.
+OWN_DIMENSION = ("FLOP", "param", "token", "chip", "USD", "byte", "word")
+USED_UNITS = OWN_DIMENSION + ("s", "hour", "day", "year", "W", "kWh", "MWh", "kg", "t", "GB", "Gbit")
+
+
+def _refuse(error) -> None:
+    """Raise ``error`` (a DataError of data/units.txt); at ``python -m calc`` the package is imported before the
+    command line can catch anything, so print the one line it prints for bad data and exit 2, as it does."""
+    import sys
+
+    if sys.argv[:1] == ["-m"] and "calc" in getattr(sys, "orig_argv", [])[1:3]:
+        print(f"calc: error: {error}", file=sys.stderr)
+        raise SystemExit(2)
+    raise error
+
+
+def _registry(path: Path) -> pint.UnitRegistry:
+    """The registry of ``path``; a malformed file is a DataError naming it (and the line pint names), at import,
+    never a pint exception from deep inside whatever first uses a unit."""
+    from calc.errors import DataError
+
+    where = "data/units.txt"
+    try:
+        reg = pint.UnitRegistry(str(path), autoconvert_offset_to_baseunit=True)
+    except FileNotFoundError:
+        _refuse(DataError(where, None, None, "file not found: the calculator's units cannot be defined"))
+    except Exception as exc:  # noqa: BLE001 - pint raises many kinds for a bad file; each is the file's fault
+        first = " ".join(str(exc).split())[:200]
+        _refuse(DataError(where, getattr(exc, "lineno", None), None,
+                          f"malformed unit definitions ({type(exc).__name__}: {first})"))
+    for unit in USED_UNITS:
+        try:
+            u = reg.parse_units(unit)
+        except Exception as exc:  # noqa: BLE001
+            _refuse(DataError(where, None, None, f"the unit {unit!r} the calculator uses is not defined "
+                                                 f"({type(exc).__name__}: {' '.join(str(exc).split())[:120]})"))
+        if unit in OWN_DIMENSION and u.dimensionless:
+            _refuse(DataError(where, None, None, f"{unit!r} must be a dimension of its own, not a plain number"))
+    return reg
+
+
+ureg = _registry(DATA_DIR / "units.txt")
 ureg.formatter.default_format = "~P"
 pint.set_application_registry(ureg)
 Q_ = ureg.Quantity
@@ -350,8 +392,11 @@ def _per_chip_hint(value, expected, unit: str) -> str:
     per_chip = value / ureg.Quantity(1, "chip")
     if per_chip.dimensionality != expected.dimensionality or isinstance(value.magnitude, np.ndarray):
         return ""
-    return (f'; if that is per chip, write "{f"{float(value.magnitude):.6g}".replace("e+", "e")} {value.units:~C}/chip" '
-            "(for a machine of several chips, divide by its chip count first)")
+    shown = f"{float(value.magnitude):.6g}".replace("e+", "e")
+    node = (f'; for a machine of several chips, "{shown} {value.units:~C}/node" (a node of the hardware\'s server size)'
+            if unit == "USD/chip/hour" else " (for a machine of several chips, divide by its chip count first)")
+    return f'; if that is per chip, write "{shown} {value.units:~C}/chip"{node}'
+
 
 
 def _check_scale(x: float, units, expected, field: str, shown: str | None = None) -> None:

@@ -38,11 +38,12 @@ TERMS: tuple[Term, ...] = (
     Term("compute", "FLOP", "FLOP", "training compute", True),
     Term("hardware", None, "", "accelerator name from data/hardware.csv"),
     Term("precision", None, "", "number format of the peak: bf16, fp16, fp8, tf32, fp32..."),
+    Term("finetune", None, "", "a fine-tuning run: full, lora or qlora (its FLOP per token, data/finetuning.csv)"),
     Term("peak", "FLOP/s/chip", "TFLOP/s/chip", "dense peak throughput per chip", False),
     Term("chips", "chip", "chip", "accelerators used", True),
     Term("utilization", "", "", "model FLOP utilization (MFU), a fraction", True),
     Term("duration", "s", "day", "wall-clock training time", False),
-    Term("chip_hours", "chip*hour", "chip*hour", "chips x duration", False),
+    Term("chip_hours", "chip*hour", "chip*hour", "chips x duration (GPU-hours)", True),  # the name says the unit
     Term("price", "USD/chip/hour", "USD/chip/hour", "rental price per chip-hour", False),
     Term("cost", "USD", "USD", "chip_hours x price", True),
     Term("power", "W/chip", "W/chip", "average power per chip", False),

@@ -57,7 +57,9 @@ def test_lambda_preset_shows_about_355_gpu_years():
     at.selectbox(key="preset").select(preset).run()
     _clean(at)
     chip_time = next(m for m in at.metric if m.label.startswith("Chip time"))
-    assert (chip_time.label.split(" ·")[0], chip_time.value) == ("Chip time (chip-years)", "352")  # Lambda: 355 at 28
+    # Lambda: 355 GPU-years at 28 TFLOP/s; shown in chip-hours as people count them, the years beside
+    assert (chip_time.label.split(" ·")[0], chip_time.value) == ("Chip time (chip-hours)", "3.09M")
+    assert chip_time.help == "352 chip-years"
 
 
 @pytest.mark.parametrize("name", list(presets()))

@@ -8,7 +8,8 @@ import math
 import pytest
 
 from calc import claims as claims_module
-from calc.claims import check, claims
+from calc.claims import _load, check, claims, figure
+from calc.errors import DataError
 
 V3_CHIPS = 4  # chips per Cloud TPU v3 device (Google Cloud TPU v3 documentation)
 YEAR_H = 365.25 * 24
@@ -261,3 +262,18 @@ def test_a_seed_is_an_article_or_a_statement_not_both(tmp_path):
                                      'quoted = "1 USD"\nformula = "x"\ninputs = { x = "1 USD" }\n')
     with pytest.raises(DataError, match="'where'"):
         claims_module._load.__wrapped__(tmp_path)
+
+
+def test_beijing_45_eflops_says_how_long_10_26_flop_takes_at_a_stated_utilization():
+    # issue #21: counted in H100s, but the time to the US reporting line was not shown
+    f = figure("beijing-45-eflops")
+    (label, days), = f.more
+    assert "10^26 FLOP" in label and "38%" in label
+    assert days.m_as("day") == pytest.approx(1e26 / (45e18 * 0.38) / 86400)  # 67.7 days
+
+
+def test_a_figure_s_further_interpretation_must_be_a_full_table(tmp_path):
+    (tmp_path / "x.toml").write_text('article = "x.txt"\n[[figure]]\nid = "f"\nline = 1\nstatement = "s"\n'
+                                     'quoted = "1 chip"\nwhy = "w"\n[[figure.then]]\nlabel = "l"\n')
+    with pytest.raises(DataError, match="then 1"):
+        _load(tmp_path)

@@ -130,8 +130,12 @@ def test_a_year_after_the_electricity_and_price_index_data_carries_the_last_year
     top = max(data.ppi())
     moved = in_dollars_of(c, top)
     assert moved.value == c.value and f"{last + 1} dollars taken as {top}'s" in moved.basis
-    with pytest.raises(calc.InputError, match="ppi.csv covers"):
-        in_dollars_of(c, top + 1)  # no inflation is invented for the target year
+    later = in_dollars_of(same, top + 1)  # one rule with a start date (issue #21): no inflation invented, and said
+    assert later.value == same.value and f"{top + 1} dollars taken as {top}'s" in later.basis
+    from calc.cost import latest_year
+
+    with pytest.raises(calc.InputError, match="expected a year up to"):
+        in_dollars_of(c, latest_year() + 1)
 
 
 def test_gb200_has_one_message_for_both_purchase_price_methods():

@@ -113,17 +113,18 @@ def test_units_row_slip_is_reported_not_scaled(tmp_path):
     assert (exc.value.row, exc.value.column) == (3, "peak") and "plausible range" in str(exc.value)
 
 
-@pytest.mark.parametrize("row, needle", [
-    ("utilization,38,,s,2026-01-01", "percent for a fraction"),
-    ("pue,0.9,,s,2026-01-01", "outside the plausible range"),
-    ("utilization,0.38,FLOP,s,2026-01-01", "must be in a plain fraction"),
+@pytest.mark.parametrize("row, column, needle", [
+    ("utilization,38,,s,2026-01-01", "value", "percent for a fraction"),
+    ("pue,0.9,,s,2026-01-01", "value", "outside the plausible range"),
+    # the unit the code reads the default in is checked first (calc.data.ROW_UNITS, issue #21)
+    ("utilization,0.38,FLOP,s,2026-01-01", "unit", "expected 'no unit (a plain number)' for utilization"),
 ])
-def test_row_table_values_are_checked_by_name(tmp_path, row, needle):
+def test_row_table_values_are_checked_by_name(tmp_path, row, column, needle):
     p = tmp_path / "defaults.csv"
     p.write_text("name,value,unit,source,retrieved\n" + row + "\n")
     with pytest.raises(DataError) as exc:
         data.read_row_table(p)
-    assert (exc.value.row, exc.value.column) == (2, "value") and needle in str(exc.value)
+    assert (exc.value.row, exc.value.column) == (2, column) and needle in str(exc.value)
 
 
 def test_cached_tables_are_read_only_and_still_pickle():

@@ -348,3 +348,39 @@ def test_cli_calibrate(capsys, tmp_path):
     assert code == 0
     d = json.loads(out)
     assert d["rows"] == 2 and set(d["coefficients"]) == set(calibration.FITTED)
+
+
+# --------------------------------------------------------------------------- issue 21's doors, at serve's
+
+
+@pytest.mark.parametrize("chips", [1.5, "2.5 GPU", 0.5, 10**400, "1e400"])
+def test_a_serving_cluster_s_chips_are_read_by_the_one_chip_reader(chips):
+    # calc.reader.read_chips: a whole number >= 1, never 1.5 served as 1 or 2, 10**400 an InputError
+    with pytest.raises(InputError, match="chips"):
+        serve("Llama 2 70B", "H100 SXM5", chips)
+
+
+def test_a_serving_cluster_of_10_20_chips_answers_at_once():
+    t = time.perf_counter()
+    s = serve("Llama 2 70B", "H100 SXM5", 10**20)  # the layout search tried every tensor size up to the chips
+    f = frontier("Llama 2 70B", "H100 SXM5", "1e20 chip", points=4)
+    assert time.perf_counter() - t < 5
+    assert s.chips == 10**20 and np.all(np.isfinite(f.tpot.m_as("s")))
+    assert serve("Llama 2 70B", "H100 SXM5", "100k GPUs").chips == 100_000
+
+
+def test_serve_takes_a_price_per_node_divided_by_the_server_size(capsys):
+    per_chip = serve("Llama 2 70B", "H100 SXM5", 8, price="1.75 USD/chip/hour")
+    per_node = serve("Llama 2 70B", "H100 SXM5", 8, price="14 USD/h/node")  # an 8-GPU HGX server
+    assert per_node.usd_per_million_tokens["blended"].m_as("USD/Mtoken") == pytest.approx(
+        per_chip.usd_per_million_tokens["blended"].m_as("USD/Mtoken"))
+    assert "per node" in per_node.price_basis and "8 chips" in per_node.price_basis
+    assert main(["serve", "--model", "Llama 2 70B", "--hardware", "H100 SXM5", "--chips", "8", "--price",
+                 "14 USD/h/node"]) == 0
+    assert "given per node" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("flags", [["--points", "5"], ["--file", "rows.csv"]])
+def test_serve_flags_nothing_reads_are_refused(flags, capsys):
+    assert main(["serve", "--model", "Llama 2 70B", "--hardware", "H100 SXM5", *flags]) == 2
+    assert "only used with" in capsys.readouterr().err

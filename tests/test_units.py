@@ -80,7 +80,8 @@ def test_counts_as_people_type_them(text, field, unit, expected):
 @pytest.mark.parametrize("text, field, unit, words", [
     ("70 GB", "params", "param", "got 70 GB (a size in bytes)"),  # the literal reading is what the message shows
     ("$2/hr", "price", "USD/chip/hour", 'if that is per chip, write "2 USD/h/chip"'),
-    ("98.32 USD/hour", "price", "USD/chip/hour", 'write "98.32 USD/h/chip" (for a machine of several chips'),
+    ("98.32 USD/hour", "price", "USD/chip/hour", 'write "98.32 USD/h/chip"; for a machine of several chips, '
+                                                 '"98.32 USD/h/node"'),  # a price per node reads (issue #21)
     ("700 W", "power", "W/chip", 'write "700 W/chip"'),
     ("70b", "dataset_size", "GB", "a count ('70b') without a unit is ambiguous here"),
 ])

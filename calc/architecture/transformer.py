@@ -311,8 +311,34 @@ class Transformer:
     def _sequence(self, context, sequence) -> int:
         T = sequence if sequence is not None else (self.context if context is None else context)
         name = "sequence" if sequence is not None else "context"
-        _whole(name, T, 1)
-        return T
+        return self.check_sequence(T, name)
+
+    def check_sequence(self, sequence, name: str = "sequence") -> int:
+        """``sequence`` tokens per sequence, refused beyond the shape's ``context`` when its positions are
+        learned (there is no embedding for position 2,049 of GPT-3); rotary or relative positions can be
+        stretched (Llama 3.1's 8K to 128K), so there ``sequence_note`` says so instead.
+
+        >>> from calc.architecture import published
+        >>> published()["GPT-3 175B"][0].check_sequence(4096)
+        Traceback (most recent call last):
+        ...
+        calc.errors.InputError: sequence: expected at most the model's 2,048 positions (learned position embeddings), got 4,096; ...
+        """
+        _whole(name, sequence, 1)
+        if sequence > self.context and self.learned_positions:
+            raise InputError(name, f"expected at most the model's {self.context:,} positions (learned position "
+                                   f"embeddings), got {sequence:,}; a longer sequence needs a shape with more "
+                                   "positions (the shape's context: --context, or Transformer(context=...))")
+        return sequence
+
+    def sequence_note(self, sequence: int | None) -> str | None:
+        """A warning for a sequence beyond the shape's context (its positions stretched past what it was
+        trained at, as a long-context phase does), else None; the one text every door shows."""
+        if sequence is None or sequence <= self.context:
+            return None
+        return (f"sequence: {sequence:,} tokens is {sequence / self.context:,.3g}x the shape's context of "
+                f"{self.context:,}: positions stretched beyond what it was trained at (a long-context phase, "
+                "as Llama 3.1's 8K to 128K); check the sequence, or give the shape a longer context")
 
     def flop_per_token(self, count: str = "palm2022", context: int | None = None, *, sequence: int | None = None,
                        recompute: str | None = None) -> pint.Quantity:

@@ -185,7 +185,7 @@ def resolve(layout: Layout, model: Transformer, chips: int) -> Sizes:
     context, expert = whole("context", layout.context), whole("expert", layout.expert)
     virtual = whole("virtual_stages", layout.virtual_stages)
     micro_batch, global_batch = whole("micro_batch", layout.micro_batch), whole("global_batch", layout.global_batch)
-    sequence = model.context if layout.sequence is None else whole("sequence", layout.sequence)
+    sequence = model.context if layout.sequence is None else model.check_sequence(layout.sequence)  # within its positions
     check_options(layout)
     if chips % (tensor * pipeline * context):
         raise InputError("chips", f"{chips} chips are not a multiple of tensor x pipeline x context = "

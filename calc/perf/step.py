@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
+import numpy as np
 import pint
 
 from calc.architecture import Transformer, lookup, published  # noqa: F401 (published: the doctest's)
@@ -28,6 +29,7 @@ from calc.perf.layout import FRAMEWORKS, Layout, Sizes, resolve
 from calc.perf.memory import memory_per_chip
 from calc.perf.pipeline import bubble, stage_transfers
 from calc.perf.system import Chip, build_chip, resolve_hardware
+from calc.reader import read_chips
 from calc.units import Q_, parse_quantity
 
 PARTS = ("matmuls", "attention core", "memory-bound operations", "recomputation", "tensor-parallel communication",
@@ -139,7 +141,12 @@ class Step:
         True
         """
         tokens = parse_quantity(tokens, "tokens", "token", bare_ok=True)
-        steps = tokens.m_as("token") / (self.layout.global_batch * self.sequence)
+        per_step = self.layout.global_batch * self.sequence
+        steps = tokens.m_as("token") / per_step
+        if np.any(np.asarray(steps) < 1):  # a run is at least one optimizer step: never a fraction of one
+            raise InputError("tokens", f"{float(np.min(tokens.m_as('token'))):,.0f} tokens is less than one optimizer "
+                                       f"step of this layout ({self.layout.global_batch:,} sequences × {self.sequence:,} "
+                                       f"tokens = {per_step:,}); give more tokens or a smaller global batch")
         return Q_(steps * self.seconds_per_step, "s").to("day")
 
     def to_dict(self) -> dict:
@@ -168,14 +175,9 @@ class Step:
 
 
 def whole_chips(chips) -> int:
-    """A chip count from an int, a Quantity [chip] or text ("1,024"), checked to be a whole number >= 1."""
-    if isinstance(chips, int) and not isinstance(chips, bool):
-        count = float(chips)
-    else:
-        count = parse_quantity(chips, "chips", "chip", bare_ok=True).m_as("chip")
-    if not (count >= 1 and float(count).is_integer()):
-        raise InputError("chips", f"expected a whole number of chips >= 1, got {chips!r}")
-    return int(count)
+    """A cluster's chip count as an int, read by the one reader of a cluster's chips (``calc.reader.read_chips``:
+    an int, a Quantity [chip] or text ("1,024"), a whole number >= 1; 10**400 is refused there, by name)."""
+    return int(read_chips(chips).m_as("chip"))
 
 
 def as_layout(layout: Layout | None, fields: dict) -> Layout:

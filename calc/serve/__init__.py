@@ -218,6 +218,8 @@ def _grid(s: Setup, points: int = FRONTIER_POINTS) -> np.ndarray:
     evenly in log (whole multiples of the replicas)."""
     most = s.max_concurrency() // s.replicas
     per = np.unique(np.round(np.geomspace(1, max(most, 1), points)).astype(int))
+    if s.replicas > 2**40:  # beyond what whole numbers of int64 hold once multiplied: floats (10^20 chips)
+        return per.astype(float) * float(s.replicas)
     return per * s.replicas
 
 

@@ -9,6 +9,8 @@ drawn at the chip's load in each phase, not its TDP.
 
 from __future__ import annotations
 
+import numpy as np
+
 from calc import data, prices
 from calc.errors import InputError
 from calc.reader import read_value
@@ -17,10 +19,13 @@ from calc.reader import read_value
 def chip_price(hw: data.Hardware, price=None) -> tuple[float | None, str]:
     """USD per chip-hour and where it comes from: the given ``price``, else the training default
     (``calc.prices.default_price``: the big cloud listing the chip cheapest, on demand); None with
-    the reason when the chip has no public price."""
+    the reason when the chip has no public price. A price per node ("14 USD/h/node") is divided by the
+    chip's server size (``calc.prices.read_price``)."""
     if price is not None:
-        q = read_value("price", price)
-        return q.m_as("USD/chip/hour"), "given"
+        q, how = prices.read_price(price, hw)
+        if np.ndim(q.magnitude):
+            raise InputError("price", f"expected one value, got an array of {np.size(q.magnitude)}")
+        return float(q.m_as("USD/chip/hour")), how
     p = prices.default_price(hw)
     if p is None:
         return None, prices.no_price_message(hw)

@@ -26,6 +26,7 @@ import numpy as np
 from calc import data
 from calc.architecture import Transformer, lookup
 from calc.errors import InputError
+from calc.reader import read_chips
 from calc.serve import cost, footprint, phases
 from calc.serve.phases import Layout
 from calc.serve.terms import Rates, rates
@@ -154,7 +155,7 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, att
     """Resolve and check every input once (see ``calc.serve``); the layout search fills tensor=None."""
     m = lookup(model)
     hw = hardware if isinstance(hardware, data.Hardware) else data.hardware(hardware)
-    n = _whole("chips", chips, unit="chip")
+    n = int(read_chips(chips).m_as("chip"))  # the one reader of a cluster's chips (10**400 refused by name)
     prec = _precision("precision", precision or hw.default_precision, footprint.WEIGHT_PRECISIONS)
     compute = footprint.WEIGHT_PRECISIONS[prec][1]
     compute = compute if compute in hw.peaks else hw.default_precision
@@ -213,13 +214,15 @@ def _with_layout(s: Setup, T: int, P: int, expert, adp: bool) -> Setup:
 
 def layouts(s: Setup, expert=None) -> list[Setup]:
     """The layouts tried when tensor is not given: every tensor size dividing chips / pipeline whose
-    weights fit, with ``expert`` groups (default: expert parallel over the same chips for MoE)."""
+    weights fit, with ``expert`` groups (default: expert parallel over the same chips for MoE), up to the
+    model's heads or experts: a larger tensor group leaves ranks with neither a head nor an expert to hold
+    (and a count of 10^20 chips would take forever to try one by one)."""
     out = []
     P = s.layout.pipeline
     if expert is not None or s.layout.attention_data_parallel:  # an impossible choice says so, whatever the tensor
         _with_layout(s, s.chips // P, P, None if expert is None or s.chips // P % expert else expert,
                      s.layout.attention_data_parallel)
-    for T in range(1, s.chips // P + 1):
+    for T in range(1, min(s.chips // P, max(s.shape.heads, s.shape.experts)) + 1):
         if (s.chips // P) % T:
             continue
         try:
