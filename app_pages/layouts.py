@@ -181,10 +181,11 @@ except calc.InputError as exc:
     st.error(escape(exc))
     st.stop()
 steps = list(found.steps)
-try:
-    mine = perf.predict(model, chip, int(chips), global_batch=int(batch), sequence=int(sequence), **yours)
+try:  # memory is said, not refused: "fits, with X GB to spare" or "needs X GB more"
+    mine = perf.predict(model, chip, int(chips), global_batch=int(batch), sequence=int(sequence),
+                        check_memory=False, **yours)
     steps.insert(0, mine)
-    ranks, labels = ["yours"], ["yours: " + mine.layout.describe()]
+    ranks, labels = ["yours"], [("yours: " if mine.fits else "yours (does not fit): ") + mine.layout.describe()]
 except calc.InputError as exc:
     st.warning(f"Your layout is refused: {escape(exc, limit=400)}")
     mine, ranks, labels = None, [], []
@@ -203,7 +204,12 @@ if mine is not None:
              f" The {model.layers} layers do not divide over {len(stages)} stages: they hold "
              f"{', '.join(map(str, stages))} layers, first to last (the first and last also hold the embedding and "
              "the loss, as Megatron-LM and Llama 3 split them).")
-    st.caption(f"Your layout {mine.fit} per chip.{split}")
+    if mine.fits:
+        st.caption(f"Your layout {mine.fit} per chip.{split}")
+    else:
+        st.warning(f"Your layout {mine.fit} per chip than the {number(chip.memory.m_as('GB/chip'))} GB of a "
+                   f"{hardware}: more tensor or pipeline parallelism, recomputation, ZeRO or a smaller micro-batch "
+                   f"would fit.{split}")
 
 st.subheader("The fastest layouts that fit")
 if not found.steps:
