@@ -7,6 +7,7 @@ and results are one fragment: a change reruns only them, not the page around.
 
 from __future__ import annotations
 
+import math
 import time
 
 import altair as alt
@@ -19,6 +20,7 @@ from app_pages import charts, session
 from calc import data
 from calc.display import LABELS, escape, explain, label, number, show
 from calc.estimate import read_value
+from calc.perf.utilization import error_band
 from calc.scenario import has_range, inputs, presets, read_scenario, to_json, tokens_in, what_to_add
 from calc.uncertainty import parse_range, simulate
 from calc.units import is_plain_number
@@ -146,7 +148,8 @@ def _run(known: dict):
     if has_range(known):
         sim = simulate(samples=int(st.session_state.get("samples", 10_000)), seed=0, **known)
         return sim.estimate, sim
-    return calc.estimate(**known), None
+    shape = session.scenario_shape()  # a published shape: the utilization is its fastest layout's on the chip
+    return calc.estimate(**known, utilization_model=shape[0] if shape else None), None
 
 
 def _chip_time_unit(q) -> str:
@@ -177,7 +180,11 @@ def _render_metrics(est: calc.Estimate, sim) -> None:
         unit = _chip_time_unit(item.value) if n == "chip_hours" else ""
         name = _metric_label(n, unit)
         if sim is None:
-            row.metric(f"{name} · {item.source}", _headline(n, item.value, unit), width=METRIC_WIDTH)
+            row.metric(f"{name} · {item.source}", _headline(n, item.value, unit), width=METRIC_WIDTH,
+                       help=escape(item.how) if item.source == "modelled" else None)
+            if item.source == "modelled":  # the step model's out-of-sample error around it
+                low, high = (float(item.value.m_as("")) * math.exp(s * error_band()) for s in (-1, 1))
+                row.caption(f"modelled for this chip; band {low:.0%} to {high:.0%}")
             continue
         box = row.container(width=METRIC_WIDTH, gap=None)  # the median and, under it, its interval
         how = "" if item.source == "given" else f" — {item.how}"
@@ -401,7 +408,8 @@ def calculator() -> None:
             time.sleep(PAINT)
             derivation, table, results = _derivation(est) if est.order else "", _table(est), _results_csv(est)
             charts_apply = sim is None and "chips" in known and "duration" not in known and "chip_hours" not in known
-            sweep = _sweep(known) if charts_apply else None
+            modelled = "utilization" in est and est["utilization"].source == "modelled"  # the chart keeps it
+            sweep = _sweep({**known, "utilization": est.utilization} if modelled else known) if charts_apply else None
             _render_details(derivation, table)
             if sim is not None:
                 _render_uncertainty(sim)

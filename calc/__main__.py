@@ -80,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     for t in TERMS:
         unit = f" [{t.unit or 'fraction'}]" if t.unit is not None else ""
         est.add_argument(t.flag, dest=t.name, metavar="VALUE", help=f"{t.meaning}{unit}")
+    est.add_argument("--model", help="a shape of data/architectures.csv: gives the parameters and FLOP per token, and, "
+                                     "with --hardware, the modelled utilization of its fastest layout on that chip")
+    _config_flag(est)
     est.add_argument("--rtol", type=float, default=None, help="relative tolerance between over-determined inputs, 0 to 1 (default 0.05)")
     est.add_argument("--samples", type=int, default=10_000,
                      help="draws when any input is a range such as 0.2..0.5 (default 10000)")
@@ -245,8 +248,10 @@ def _estimate(args) -> int:
             continue
         known[name] = raw  # bare numbers follow the one rule of calc.units.parse_quantity
     if any(isinstance(v, str) and ".." in v for v in known.values()):
+        if args.model or args.config:
+            raise InputError("model", "give ranges without --model/--config (one shape, one search), or single values")
         return _simulate(args, known, notes)
-    result = estimate(rtol=args.rtol, **known)
+    result = estimate(rtol=args.rtol, model=_estimate_shape(args), **known)
     warnings = notes + list(result.warnings)
     if args.json:
         out = result.to_dict()
@@ -261,6 +266,21 @@ def _estimate(args) -> int:
     for w in warnings:
         print(f"warning: {w}", file=sys.stderr)
     return 0
+
+
+def _estimate_shape(args):
+    """The shape of ``estimate --model NAME`` or ``--config FILE``, or None."""
+    if args.config and args.model:
+        raise InputError("config", "give --config FILE or --model NAME, not both")
+    if args.config:
+        from calc.architecture import Transformer
+
+        return Transformer.from_config(args.config)
+    if args.model:
+        from calc.architecture import lookup
+
+        return lookup(args.model)
+    return None
 
 
 def _simulate(args, known: dict, notes: list[str]) -> int:

@@ -93,7 +93,10 @@ def memory_per_chip(model, micro_batch, sequence, recompute, zero, data_parallel
     logits = tokens * (2 * h / sp + LOSS_BYTES[fused_loss] / 2 * vocab / t)
     fixed, slack = fixed_costs() if runtime else (0.0, 0.0)
     best, best_parts = -1.0, None
-    for i, layers in enumerate(stages):
+    # in-flight micro-batches fall with the stage index: the peak is on the first stage, the first of the fullest
+    # (its layers) or the last (the output layer)
+    for i in sorted({0, stages.index(max(stages)), p - 1}):
+        layers = stages[i]
         share = layers / model.layers
         dense = share * dense_layers + (embedding if i == 0 else 0.0) + (output if i == p - 1 and p > 1 else 0.0)
         if p == 1:
