@@ -179,12 +179,14 @@ def _render_metrics(est: calc.Estimate, sim) -> None:
         item = est[n]
         unit = _chip_time_unit(item.value) if n == "chip_hours" else ""
         name = _metric_label(n, unit)
+        if sim is None and item.source == "modelled":  # the value, and under it the step model's error band
+            box = row.container(width=METRIC_WIDTH, gap=None)
+            box.metric(f"{name} · {item.source}", _headline(n, item.value, unit), help=escape(item.how))
+            low, high = (float(item.value.m_as("")) * math.exp(s * error_band()) for s in (-1, 1))
+            box.caption(f"the fastest layout on this chip; band {low:.0%} to {high:.0%}")
+            continue
         if sim is None:
-            row.metric(f"{name} · {item.source}", _headline(n, item.value, unit), width=METRIC_WIDTH,
-                       help=escape(item.how) if item.source == "modelled" else None)
-            if item.source == "modelled":  # the step model's out-of-sample error around it
-                low, high = (float(item.value.m_as("")) * math.exp(s * error_band()) for s in (-1, 1))
-                row.caption(f"modelled for this chip; band {low:.0%} to {high:.0%}")
+            row.metric(f"{name} · {item.source}", _headline(n, item.value, unit), width=METRIC_WIDTH)
             continue
         box = row.container(width=METRIC_WIDTH, gap=None)  # the median and, under it, its interval
         how = "" if item.source == "given" else f" — {item.how}"

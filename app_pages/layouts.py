@@ -207,8 +207,8 @@ if mine is not None:
     if mine.fits:
         st.caption(f"Your layout {mine.fit} per chip.{split}")
     else:
-        st.warning(f"Your layout {mine.fit} per chip than the {number(chip.memory.m_as('GB/chip'))} GB of a "
-                   f"{hardware}: more tensor or pipeline parallelism, recomputation, ZeRO or a smaller micro-batch "
+        st.warning(f"Your layout {mine.fit} per chip than the {hardware}'s {number(chip.memory.m_as('GB/chip'))} "
+                   f"GB: more tensor or pipeline parallelism, recomputation, ZeRO or a smaller micro-batch "
                    f"would fit.{split}")
 
 st.subheader("The fastest layouts that fit")
