@@ -34,11 +34,18 @@ st.caption("The Estimate page's run, without its hardware-specific inputs: "
 SHORT_VENDOR = {"Amazon Web Services": "AWS", "Google Cloud": "GCP", "Microsoft Azure": "Azure"}  # fits at 1440 px
 names = st.multiselect("Accelerators", list(data.hardware_table()), default=list(DEFAULT_LINEUP), key="compare_hw")
 rows, problems = [], []
-for name, est in compare_hardware(used, names).items():
+shape = session.scenario_shape()  # a published shape: each chip's utilization is its own fastest layout's
+if shape and "utilization" not in used:
+    st.caption(f"Utilization on each chip: the modelled MFU of its fastest layout for {escape(shape[0])} "
+               "(calc.perf.search), with the step model's error band; not one default for every chip.")
+for name, est in compare_hardware(used, names, model=shape[0] if shape else None).items():
     if isinstance(est, calc.InputError):
         problems.append(f"{name}: {est}")
         continue
     row = {"Hardware": name, "Number format": est.precision}
+    if "utilization" in est:
+        u = est["utilization"]
+        row["Utilization"] = show("utilization", u.value, short=True) + (" (modelled)" if u.source == "modelled" else "")
     for q in ("peak", "duration", "chip_hours", "price", "cost", "energy"):
         row[label(q, unit=False)] = show(q, est[q].value, short=True) if q in est else "—"
     row["days"] = est.duration.m_as("day") if "duration" in est else None

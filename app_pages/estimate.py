@@ -7,6 +7,7 @@ and results are one fragment: a change reruns only them, not the page around.
 
 from __future__ import annotations
 
+import math
 import time
 
 import altair as alt
@@ -19,6 +20,7 @@ from app_pages import charts, session
 from calc import data
 from calc.display import LABELS, escape, explain, label, number, show
 from calc.finetuning import methods
+from calc.perf.utilization import error_band
 from calc.prices import read_price
 from calc.reader import read_value
 from calc.scenario import has_range, inputs, presets, read_scenario, to_json, tokens_in, what_to_add
@@ -156,7 +158,8 @@ def _run(known: dict):
     if has_range(known):
         sim = simulate(samples=int(st.session_state.get("samples", 10_000)), seed=0, **known)
         return sim.estimate, sim
-    return calc.estimate(**known), None
+    shape = session.scenario_shape()  # a published shape: the utilization is its fastest layout's on the chip
+    return calc.estimate(**known, utilization_model=shape[0] if shape else None), None
 
 
 def _chip_time_unit(q) -> str:
@@ -186,6 +189,12 @@ def _render_metrics(est: calc.Estimate, sim) -> None:
         item = est[n]
         unit = _chip_time_unit(item.value) if n == "chip_hours" else ""
         name = _metric_label(n, unit)
+        if sim is None and item.source == "modelled":  # the value, and under it the step model's error band
+            box = row.container(width=METRIC_WIDTH, gap=None)
+            box.metric(f"{name} · {item.source}", _headline(n, item.value, unit), help=escape(item.how))
+            low, high = (float(item.value.m_as("")) * math.exp(s * error_band()) for s in (-1, 1))
+            box.caption(f"the fastest layout on this chip; band {low:.0%} to {high:.0%}")
+            continue
         if sim is None:
             years = (f"{number(float(np.median(item.value.m_as('chip*year'))))} chip-years"  # as articles quote GPU-years
                      if n == "chip_hours" else None)
@@ -413,7 +422,8 @@ def calculator() -> None:
             time.sleep(PAINT)
             derivation, table, results = _derivation(est) if est.order else "", _table(est), _results_csv(est)
             charts_apply = sim is None and "chips" in known and "duration" not in known and "chip_hours" not in known
-            sweep = _sweep(known) if charts_apply else None
+            modelled = "utilization" in est and est["utilization"].source == "modelled"  # the chart keeps it
+            sweep = _sweep({**known, "utilization": est.utilization} if modelled else known) if charts_apply else None
             _render_details(derivation, table)
             if sim is not None:
                 _render_uncertainty(sim)

@@ -133,7 +133,8 @@ def _no_split(name: str, hardware: str, chips: int, batch: int, sequence: int) -
     text = (f"{chips:,} chips: no tensor × pipeline × context split of them leaves data-parallel copies that share "
             f"the global batch of {batch:,} sequence{'s' * (batch != 1)} evenly, at least one micro-batch (1 to 8 sequences) per "
             f"pipeline stage. Tensor parallelism is a power of two up to a node ({per_node} {hardware}) that "
-            f"divides the {model.heads} attention heads; pipeline stages divide the {model.layers} layers.")
+            f"divides the {model.heads} attention heads; pipeline stages divide the {model.layers} layers or are a "
+            "power of two (stages then hold different numbers of layers).")
     below, above = _nearest_counts(name, hardware, chips, batch, sequence)
     counts = [f"{n:,}" for n in (below, above) if n is not None]
     if counts:
@@ -182,10 +183,11 @@ except calc.InputError as exc:
 if model.sequence_note(int(sequence)):  # a rotary shape stretched past its context: said, as at the command line
     st.warning(escape(model.sequence_note(int(sequence))))
 steps = list(found.steps)
-try:
-    mine = perf.predict(model, chip, int(chips), global_batch=int(batch), sequence=int(sequence), **yours)
+try:  # memory is said, not refused: "fits, with X GB to spare" or "needs X GB more"
+    mine = perf.predict(model, chip, int(chips), global_batch=int(batch), sequence=int(sequence),
+                        check_memory=False, **yours)
     steps.insert(0, mine)
-    ranks, labels = ["yours"], ["yours: " + mine.layout.describe()]
+    ranks, labels = ["yours"], [("yours: " if mine.fits else "yours (does not fit): ") + mine.layout.describe()]
 except calc.InputError as exc:
     st.warning(f"Your layout is refused: {escape(exc, limit=400)}")
     mine, ranks, labels = None, [], []
@@ -199,6 +201,17 @@ if mine is not None:
               "per second over the chips' dense peak (PaLM, Chowdhery et al. 2022, app. B)")
     m3.metric("Tokens per second", f"{mine.tokens_per_second.m_as('token/s'):,.0f}")
     m4.metric("Memory per chip", f"{number(mine.memory_per_chip.m_as('GB/chip'))} GB")
+    stages = mine.stages
+    split = ("" if len(set(stages)) == 1 else
+             f" The {model.layers} layers do not divide over {len(stages)} stages: they hold "
+             f"{', '.join(map(str, stages))} layers, first to last (the first and last also hold the embedding and "
+             "the loss, as Megatron-LM and Llama 3 split them).")
+    if mine.fits:
+        st.caption(f"Your layout {mine.fit} per chip.{split}")
+    else:
+        st.warning(f"Your layout {mine.fit} per chip than the {hardware}'s {number(chip.memory.m_as('GB/chip'))} "
+                   f"GB: more tensor or pipeline parallelism, recomputation, ZeRO or a smaller micro-batch "
+                   f"would fit.{split}")
 
 st.subheader("The fastest layouts that fit")
 if not found.steps:

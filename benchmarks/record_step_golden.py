@@ -43,7 +43,7 @@ SEARCH_CHIPS = (64, 256, 1024, 4096, 16384)
 
 GPT3 = dict(tensor=8, pipeline=8, micro_batch=1, global_batch=1536, sequence=2048)
 LLAMA70 = dict(tensor=8, pipeline=4, micro_batch=1, global_batch=512, sequence=8192)
-DSV3 = dict(pipeline=16, expert=64, global_batch=15360, sequence=4096, micro_batch=1, uneven_pipeline=True,
+DSV3 = dict(pipeline=16, expert=64, global_batch=15360, sequence=4096, micro_batch=1,
             check_memory=False)
 # (name, model, hardware, chips, layout fields): every option of the layout at least once
 PREDICTED = [
@@ -86,18 +86,18 @@ PREDICTED = [
     ("llama70 triton", "Llama 3 70B", A100, 1024, {**LLAMA70, "triton_attention": True}),
     ("llama70 triton h100", "Llama 3 70B", H100, 1024, {**LLAMA70, "triton_attention": True}),
     ("llama405 uneven", "Llama 3.1 405B", H100, 16384,
-     dict(tensor=8, pipeline=16, micro_batch=1, global_batch=2048, sequence=8192, uneven_pipeline=True)),
+     dict(tensor=8, pipeline=16, micro_batch=1, global_batch=2048, sequence=8192)),
     ("llama405 uneven unchecked", "Llama 3.1 405B", H100, 16384,
-     dict(tensor=8, pipeline=16, micro_batch=1, global_batch=2048, sequence=8192, uneven_pipeline=True,
+     dict(tensor=8, pipeline=16, micro_batch=1, global_batch=2048, sequence=8192,
           check_memory=False)),
     ("llama405 uneven interleaved", "Llama 3.1 405B", H100, 8192,
      dict(tensor=8, pipeline=16, virtual_stages=2, micro_batch=1, global_batch=2048, sequence=8192,
-          uneven_pipeline=True, check_memory=False)),
-    ("llama405 not uneven", "Llama 3.1 405B", H100, 16384,
+          check_memory=False)),
+    ("llama405 uneven again", "Llama 3.1 405B", H100, 16384,
      dict(tensor=8, pipeline=16, micro_batch=1, global_batch=2048, sequence=8192)),
     ("llama405 context", "Llama 3.1 405B", H100, 16384,
      dict(tensor=8, pipeline=16, context=2, micro_batch=1, global_batch=2048, sequence=8192,
-          uneven_pipeline=True, check_memory=False)),
+          check_memory=False)),
     ("deepseek-v3 h800", "DeepSeek-V3", H800, 2048, DSV3),
     ("deepseek-v3 dualpipe", "DeepSeek-V3", H800, 2048, {**DSV3, "schedule": "dualpipe"}),
     ("deepseek-v3 fp8 dualpipe", "DeepSeek-V3", H800, 2048, {**DSV3, "schedule": "dualpipe", "precision": "fp8"}),
@@ -114,7 +114,7 @@ PREDICTED = [
     ("olmo 1b eager", "OLMo 1B", A100, 8, dict(micro_batch=4, global_batch=64, eager=True, zero=3)),
     ("gpt2 small", "GPT-2 small", "A100 SXM4 40GB", 8, dict(micro_batch=8, global_batch=64, dropout=True)),
     ("bloom", "BLOOM", A100, 384, dict(tensor=4, pipeline=12, micro_batch=2, global_batch=2048, zero=1,
-                                            uneven_pipeline=True, check_memory=False)),
+                                            check_memory=False)),
     ("falcon 40b", "Falcon 40B", A100, 384, dict(tensor=8, pipeline=4, global_batch=1152, zero=1)),
     ("phi-3 mini h200", "Phi-3 mini", "H200 SXM", 32, dict(tensor=2, global_batch=512, recompute="full")),
     ("gpt3 needs memory", "GPT-3 175B", A100, 64, dict(tensor=8, micro_batch=1, global_batch=64)),

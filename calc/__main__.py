@@ -111,6 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
         unit = f" [{t.unit or 'fraction'}]" if t.unit is not None else ""
         est.add_argument(t.flag, dest=t.name, metavar="VALUE", help=f"{t.meaning}{unit}")
     _node_price_flags(est)
+    est.add_argument("--model", help="a shape of data/architectures.csv: gives the parameters and FLOP per token, and, "
+                                     "with --hardware, the modelled utilization of its fastest layout on that chip")
+    _config_flag(est)
     est.add_argument("--rtol", type=float, default=None, help="relative tolerance between over-determined inputs, 0 to 1 (default 0.05)")
     est.add_argument("--samples", type=int, default=None,
                      help="draws when any input is a range such as 0.2..0.5 (default 10000)")
@@ -422,12 +425,14 @@ def _estimate(args) -> int:
 
             known["price"] = parse_quantity(args.price_per_node, "price_per_node", "USD/hour", bare_ok=False) / Q_(1, "node")
     if any(isinstance(v, str) and ".." in v for v in known.values()):
+        if args.model or args.config:
+            raise InputError("model", "give ranges without --model/--config (one shape, one search), or single values")
         return _simulate(args, known, notes)
     for flag in ("samples", "seed"):  # read only when a range is drawn: said, never dropped
         if getattr(args, flag) is not None:
             raise InputError(flag, "only used when an input is a range (e.g. --utilization 0.2..0.5); give one, "
                                    "or leave this flag out")
-    result = estimate(rtol=args.rtol, chips_per_node=args.chips_per_node, **known)
+    result = estimate(rtol=args.rtol, chips_per_node=args.chips_per_node, model=_estimate_shape(args), **known)
     warnings = notes + list(result.warnings)
     if args.json:
         out = result.to_dict()
@@ -443,6 +448,21 @@ def _estimate(args) -> int:
     for w in warnings:
         print(f"warning: {w}", file=sys.stderr)
     return 0
+
+
+def _estimate_shape(args):
+    """The shape of ``estimate --model NAME`` or ``--config FILE``, or None."""
+    if args.config and args.model:
+        raise InputError("config", "give --config FILE or --model NAME, not both")
+    if args.config:
+        from calc.architecture import Transformer
+
+        return Transformer.from_config(args.config)
+    if args.model:
+        from calc.architecture import lookup
+
+        return lookup(args.model)
+    return None
 
 
 def _simulate(args, known: dict, notes: list[str]) -> int:

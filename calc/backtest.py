@@ -123,7 +123,7 @@ def modelled_checks() -> list[Check]:
                            expert=int(lay["expert"]), micro_batch=int(lay["micro_batch"]),
                            global_batch=int(lay["global_batch"]), sequence=int(lay["sequence"]),
                            recompute=lay["recompute"], precision=lay["precision"],
-                           flash_attention=lay["flash_attention"] == "yes", uneven_pipeline=lay["uneven_pipeline"] == "yes",
+                           flash_attention=lay["flash_attention"] == "yes",
                            schedule=lay["schedule"] or "1f1b")
         chips = int(row.quantity("chips").m_as("chip"))
         hardware = data.hardware(row["hardware"])  # the chip object, looked up once for every interleaving tried

@@ -13,7 +13,7 @@ DEFAULT_LINEUP = ("V100 SXM2", "A100 SXM4 80GB", "H100 SXM5", "H200 SXM", "B200"
                   "MI300X")
 
 
-def compare_hardware(known: dict, names=DEFAULT_LINEUP) -> dict[str, Estimate | InputError]:
+def compare_hardware(known: dict, names=DEFAULT_LINEUP, model=None) -> dict[str, Estimate | InputError]:
     """Run ``calc.estimate`` once per accelerator with the run's hardware-free inputs.
 
     Parameters
@@ -23,6 +23,9 @@ def compare_hardware(known: dict, names=DEFAULT_LINEUP) -> dict[str, Estimate | 
         power, duration...) are dropped so that each accelerator derives its own.
     names : iterable of str
         Accelerators of ``data/hardware.csv``.
+    model : calc.architecture.Transformer or str, optional
+        The run's shape: where nothing else sets the utilization, each accelerator gets the modelled MFU of
+        its own fastest layout (``calc.perf.modelled_utilization``), not one default for every chip.
 
     Returns
     -------
@@ -39,7 +42,7 @@ def compare_hardware(known: dict, names=DEFAULT_LINEUP) -> dict[str, Estimate | 
     out = {}
     for name in names:
         try:
-            out[name] = estimate(**base, hardware=data.hardware(name))  # resolved once, passed down
+            out[name] = estimate(**base, hardware=data.hardware(name), utilization_model=model)  # resolved once
         except InputError as exc:
             out[name] = exc
     return out

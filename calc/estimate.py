@@ -136,8 +136,8 @@ class Estimate:
 # --------------------------------------------------------------------------- the solver
 
 
-def estimate(*, rtol: float | None = None, model=None, layout=None, lora_rank: int = 16, chips_per_node=None,
-             **known) -> Estimate:
+def estimate(*, rtol: float | None = None, model=None, layout=None, utilization_model=None, lora_rank: int = 16,
+             chips_per_node=None, **known) -> Estimate:
     """Fill in a training run from any consistent subset of the vocabulary.
 
     .. math::
@@ -158,6 +158,11 @@ def estimate(*, rtol: float | None = None, model=None, layout=None, lora_rank: i
         ``model``, ``hardware`` and ``chips``, the step time is predicted (``calc.perf.predict``)
         and utilization is its MFU, marked ``"modelled"``; ``est.step`` holds the prediction.
         A Step already predicted (e.g. with ``check_memory=False``) is used as it is.
+        With ``model`` and ``hardware`` but no layout, a utilization that nothing else determines is the
+        modelled MFU of the fastest layout that fits (``calc.perf.modelled_utilization``, on the run's chips
+        or a reference cluster), marked ``"modelled"`` with its band, not the one default for every chip.
+    utilization_model : calc.architecture.Transformer or str, optional
+        A shape used only for that modelled utilization (its parameters are not taken as inputs).
     lora_rank : int
         With ``finetune="lora"`` or ``"qlora"`` and ``model``: the adapters' rank (their FLOP are counted).
     chips_per_node : int, optional
@@ -217,6 +222,7 @@ def estimate(*, rtol: float | None = None, model=None, layout=None, lora_rank: i
         known["price"], price_how = read_price(known["price"], known.get("hardware"), chips_per_node)
     elif chips_per_node is not None:
         raise InputError("chips_per_node", "only read with a price per node; give the price, or leave it out")
+    shape_for_utilization = utilization_model if utilization_model is not None else (model if layout is None else None)
     given, text, extremes = _read_inputs(known)
     rtol = _read_rtol(rtol)
     warnings: list[str] = []
@@ -260,7 +266,7 @@ def estimate(*, rtol: float | None = None, model=None, layout=None, lora_rank: i
         while True:  # a default only fills what nothing determines, so derived values can wait
             plan = _plan(frozenset(values), dense)
             _check(plan, values, items, rtol)
-            applied = _apply_default(plan.undetermined, values, items, hw)
+            applied = _apply_default(plan.undetermined, values, items, hw, shape_for_utilization, precision)
             if applied is None:
                 break
             name, item = applied
@@ -284,7 +290,10 @@ def estimate(*, rtol: float | None = None, model=None, layout=None, lora_rank: i
             items[name] = Item(Q_(value, _units(name)), source, how, terms[name])
         _warn_results(items, warnings, extremes, "finetune" in text)
         undetermined = {n: _missing(n, items, hw) for n in QUANTITIES if n not in items}
-        if step is not None:
+        modelled = items.get("utilization")
+        if step is None and modelled is not None and modelled.source == "modelled":  # the search's (cached) step
+            step = _modelled_utilization(shape_for_utilization, hw, values, precision)[1]
+        elif step is not None:
             items["utilization"] = Item(items["utilization"].value, "modelled",
                                         f"MFU of the predicted step ({step.layout.describe()}, "
                                         f"{step.step_time.m_as('s'):.3g} s per step), calc.perf.predict{rescaled}")
@@ -545,13 +554,36 @@ def _fmt(q: pint.Quantity) -> str:
 # --------------------------------------------------------------------------- defaults
 
 
-def _apply_default(undetermined, values, items, hw):
+def _modelled_utilization(shape, hw, values, precision):
+    """(the modelled MFU of ``shape`` on ``hw`` as an Item, the search's step), or (None, None): no chip, a range
+    of chips, or nothing fits. The search is cached (calc.perf.utilization)."""
+    from calc.perf.utilization import modelled_utilization
+
+    if shape is None or hw is None:
+        return None, None
+    chips = values.get("chips")
+    if chips is not None:
+        chips = np.asarray(chips, dtype=float)
+        if chips.size != 1 or not float(chips.reshape(-1)[0]).is_integer():
+            return None, None  # many scenarios or a fractional count: one search does not stand for them
+        chips = int(chips.reshape(-1)[0])
+    found = modelled_utilization(shape, hw, chips, precision=precision)
+    if found is None:
+        return None, None
+    return Item(Q_(found.mfu, _UNIT["utilization"] or ""), "modelled", found.how), found.step
+
+
+def _apply_default(undetermined, values, items, hw, shape=None, precision=None):
     d = data.defaults()
     for name in LAZY_DEFAULTS:
         if name not in undetermined:
             continue
         if name == "utilization" and "peak" not in values:
             continue  # a default utilization without a peak would only invent a peak
+        if name == "utilization":
+            item = _modelled_utilization(shape, hw, values, precision)[0]
+            if item is not None:
+                return name, item
         if name in ("utilization", "pue", "carbon_intensity"):
             ref = d[name]
             return name, Item(ref.value.to(_UNIT[name]), "default", ref.source)

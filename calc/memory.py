@@ -13,7 +13,8 @@
                  architecture (grouped-query and latent attention, gated or expert feed-forward,
                  sandwich and parallel blocks), in ``activation_bytes`` each:
                  norm inputs and outputs, Q K V, attention output, feed-forward intermediates
-                 (4 ff gated: gate, up, act(gate), product; 2 ff plain) and, without flash
+                 (gated: 3 ff, gate and up as a fused SwiGLU keeps them and their product, Megatron-Core's
+                 bias_swiglu_impl; 4 ff eager, act(gate) too; 2 ff plain) and, without flash
                  attention, the s x s scores (+ dropout masks)                    [Korthikanti2022] sec. 4.1
                  divided by t tensor ranks, the norm and dropout parts only with sequence parallelism;
                  selective recomputation drops the s x s part, full keeps each layer's input;
@@ -178,7 +179,7 @@ def activations_per_layer(model: Transformer, *, sequence: int, micro_batch: int
         else:
             core = H * s * (1 + (1.5 if dropout else 0))  # softmax output; dropout mask (1 byte) and output
     # feed-forward
-    n_int = 4 if m.gated else 2
+    n_int = (3 if implementation == "fused" else 4) if m.gated else 2
     if moe:
         k = m.experts_per_token
         ffn = k * (2 * h + n_int * m.expert_ff) + 2 * m.experts + (n_int * m.shared_ff if m.shared_ff else 0)

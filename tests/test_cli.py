@@ -176,7 +176,7 @@ def test_thresholds_json_costs_are_the_ones_the_table_prints(capsys):
 
 
 DEEPSEEK = ["step", "--model", "DeepSeek-V3", "--hardware", "H800 SXM5", "--chips", "2048", "--pipeline", "16",
-            "--expert", "64", "--global-batch", "15360", "--sequence", "4096", "--precision", "fp8", "--uneven-pipeline"]
+            "--expert", "64", "--global-batch", "15360", "--sequence", "4096", "--precision", "fp8"]
 
 
 def test_step_schedule_attention_and_ignore_memory_reach_the_model(capsys):
@@ -188,7 +188,7 @@ def test_step_schedule_attention_and_ignore_memory_reach_the_model(capsys):
     assert code == 0
     d = json.loads(out)
     s = perf.predict("DeepSeek-V3", "H800 SXM5", 2048, check_memory=False, pipeline=16, expert=64, global_batch=15360,
-                     sequence=4096, precision="fp8", uneven_pipeline=True, schedule="dualpipe")
+                     sequence=4096, precision="fp8", schedule="dualpipe")
     assert d["step_time"]["value"] == pytest.approx(s.step_time.m_as("s"), rel=1e-12)
     assert d["run"]["chip_hours"]["value"] == pytest.approx(
         s.duration("14.8e12 token").m_as("hour") * 2048, rel=1e-9)

@@ -54,7 +54,7 @@ def test_a_predicted_step_is_used_as_it_is_even_when_it_does_not_fit():
     from calc.errors import InputError
 
     s = perf.predict("DeepSeek-V3", "H800 SXM5", 2048, check_memory=False, pipeline=16, expert=64, global_batch=15360,
-                     sequence=4096, precision="fp8", uneven_pipeline=True, schedule="dualpipe")
+                     sequence=4096, precision="fp8", schedule="dualpipe")
     assert not s.fits
     est = calc.estimate(model="DeepSeek-V3", layout=s, hardware="H800 SXM5", chips=2048, tokens="14.8e12 token")
     assert est.step is s and est["utilization"].source == "modelled"

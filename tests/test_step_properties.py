@@ -30,7 +30,6 @@ layouts = st.fixed_dictionaries({
     "recompute": st.sampled_from(["none", "selective", "full", "some", ""]),
     "zero": st.sampled_from([0, 1, 2, 3, 4, -1]),
     "flash_attention": st.booleans(),
-    "uneven_pipeline": st.booleans(),
     "precision": st.one_of(st.none(), st.sampled_from(["bf16", "fp16", "fp8", "fp4", "int8", "tf32"])),
     "dp_overlap": st.one_of(st.none(), st.floats(-0.5, 1.5), st.just(float("nan"))),
 })

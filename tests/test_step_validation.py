@@ -13,7 +13,7 @@ from calc.perf import validation
 # README "Step time: leave-one-source-out validation": (rows, share within 15%, median |ln ratio|, |bias|)
 OVERALL = (804, 0.547, 0.1203, 0.0975)
 FAMILIES = {  # the four largest source families: share within 15% and median |ln ratio|
-    "dgxc-benchmarking": (0.732, 0.0952),
+    "dgxc-benchmarking": (0.730, 0.0958),  # 252 runs since uneven stages need no flag (250 before: 0.732, 0.0952)
     "llm-foundry": (0.796, 0.0842),
     "megatron-bridge": (0.238, 0.2812),
     "vtrain": (0.348, 0.1681),

@@ -15,9 +15,10 @@ each a small function of its own file, each from a physical rate of the chip or 
     layer.py        one micro-batch through one layer: attention, feed-forward or experts, tensor-parallel
                     collectives, context exchange, expert all-to-all
     step.py         the sum that makes a Step with its breakdown; data parallelism and the optimizer
-    memory.py       memory per chip of the layout (calc.memory, plus interleaving, context, DualPipe)
+    memory.py       memory per chip, stage by stage: states, activations in flight, gathers, runtime
     search.py       the fastest layouts that fit; budget.py: the chip count within a budget
-    calibration.py  the published runs: calibration and held-out
+    utilization.py  the modelled MFU of a model's fastest layout on a chip, with its band
+    calibration.py  the published runs: calibration and held-out; runs.py: data/validation_runs.csv's
 
 Everything inside is plain floats, so one prediction takes a fraction of a millisecond; Quantities are
 made at the boundary (``predict``, ``Step``'s properties).
@@ -29,7 +30,9 @@ from calc.perf.kernels import matmul_rate
 from calc.perf.layout import ATTENTION_KERNELS, FRAMEWORKS, RECOMPUTE, SCHEDULES, ZERO_STAGES, Layout, layout_options
 from calc.perf.search import Search, search
 from calc.perf.step import PARTS, Step, predict
+from calc.perf.utilization import ModelledUtilization, modelled_utilization
 
 __all__ = ["ATTENTION_KERNELS", "FRAMEWORKS", "GOALS", "PARTS", "RECOMPUTE", "SCHEDULES", "ZERO_STAGES",
            "BudgetSearch", "Calibration", "HeldOut", "Layout", "Option", "Search", "Step", "budget_search",
-           "calibration", "heldout", "layout_options", "matmul_rate", "predict", "search"]
+           "calibration", "heldout", "layout_options", "matmul_rate", "modelled_utilization", "predict", "search",
+           "ModelledUtilization"]

@@ -117,8 +117,7 @@ def heldout() -> list[HeldOut]:
                         micro_batch=int(r["micro_batch"]), global_batch=int(r["global_batch"]), sequence=sequence,
                         recompute=r["recompute"], precision=r["precision"], zero=int(r["zero"]),
                         dp_overlap=r["dp_overlap"], tp_overlap=r["tp_overlap"] or 0.0, eager=r["eager"] == "yes",
-                        triton_attention=r["attention"] == "triton",
-                        uneven_pipeline=model.layers % (pipeline * virtual) != 0)
+                        triton_attention=r["attention"] == "triton")
         step = predict_step(model, data.hardware(r["hardware"]), int(r["chips"]), layout, False)
         out.append(HeldOut(r["name"], r["framework"], r["published_tokens_per_second"], step, r["source"]))
     return out

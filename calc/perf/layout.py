@@ -12,7 +12,6 @@ virtual stages v, micro-batch b, global batch B, micro-batches per step m = B / 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, fields
 from typing import NamedTuple
 
@@ -64,6 +63,8 @@ class Layout:
     pipeline: int = _field(1, "pipeline stages", label="Pipeline stages")
     context: int = _field(1, "context-parallel ranks")
     expert: int = _field(1, "expert-parallel ranks")
+    expert_tensor: int | None = _field(None, "tensor ranks each expert is split over (Megatron's expert-tensor "
+                                             "parallelism; default: the tensor ranks)")
     virtual_stages: int = _field(1, "interleaved stages per chip", label="Virtual stages per chip")
     micro_batch: int = _field(1, "sequences per micro-batch", label="Micro-batch (sequences)")
     global_batch: int = _field(1, "sequences per optimizer step", required=True)
@@ -81,13 +82,13 @@ class Layout:
                                     "(NeMo's tp_comm_overlap) [Wang2023]")
     fused_grad_accumulation: bool = _field(True, "gradients summed over micro-batches inside the weight-gradient "
                                                  "matmul (default); off: a separate pass, as Megatron-LM before 2022")
-    uneven_pipeline: bool = _field(False, "let pipeline stages hold different numbers of layers "
-                                          "(the fullest sets the pace)")
     dropout: bool = _field(False, "dropout masks kept for the backward pass (GPT-3-era models)")
     framework: str | None = _field(None, "an older framework version measured slower on the same layout",
                                    choices=tuple(FRAMEWORKS))
     eager: bool = _field(False, "element-wise work as separate PyTorch kernels (no torch.compile, as the "
                                 "Llama reference code)")
+    fused_loss: bool = _field(True, "the cross-entropy as one fused kernel keeping one 16-bit copy of the logits "
+                                    "(default); off: an fp32 copy and its log-softmax kept too (TorchTitan's loss)")
     triton_attention: bool = _field(False, "fused attention kernel: flash2 (FlashAttention-2, default) or triton "
                                            "(FlashAttention's Triton kernel, as MPT ran it)",
                                     flag="--attention", choices=tuple(ATTENTION_KERNELS))
@@ -157,6 +158,7 @@ class Sizes(NamedTuple):
     data_parallel: int  # d = n / (t p c)
     micro_batches: int  # m = B / (b d), per step and data-parallel rank
     stage_layers: float  # layers on the fullest pipeline stage
+    stages: tuple  # layers of each pipeline stage, first to last (each chip's virtual stages summed)
     sequence_parallel: bool
     dualpipe: bool
 
@@ -192,14 +194,18 @@ def resolve(layout: Layout, model: Transformer, chips: int) -> Sizes:
                                   f"{tensor} x {pipeline} x {context}")
     data_parallel = chips // (tensor * pipeline * context)
     _check_heads(model, tensor)
-    stage_layers = _stage_layers(model, pipeline, virtual, layout.uneven_pipeline)
+    stages = stage_sizes(model.layers, pipeline, virtual)
+    expert_tensor = tensor if layout.expert_tensor is None else whole("expert_tensor", layout.expert_tensor)
     if sequence % context:
         raise InputError("context", f"{context} context ranks do not divide the sequence of {sequence} tokens")
     if model.experts % expert:
         raise InputError("expert", f"{expert} expert ranks do not divide the {model.experts} experts")
-    if (data_parallel * context) % expert:
-        raise InputError("expert", f"{expert} expert ranks do not divide the data x context = {data_parallel} x "
-                                   f"{context} ranks they come from")
+    if expert_tensor > tensor or tensor % expert_tensor:
+        raise InputError("expert_tensor", f"{expert_tensor} expert-tensor ranks do not divide the {tensor} tensor ranks")
+    # Megatron folds expert x expert-tensor ranks over the tensor x data x context ranks of a stage
+    if (data_parallel * context * (tensor // expert_tensor)) % expert:
+        raise InputError("expert", f"{expert} expert ranks do not divide the data x context x tensor / expert-tensor "
+                                   f"= {data_parallel} x {context} x {tensor // expert_tensor} ranks they come from")
     if global_batch % (micro_batch * data_parallel):
         raise InputError("global_batch", f"{global_batch} sequences do not split into micro-batches of {micro_batch} "
                                          f"over {data_parallel} data-parallel ranks")
@@ -208,7 +214,7 @@ def resolve(layout: Layout, model: Transformer, chips: int) -> Sizes:
     _check_schedule(pipeline, virtual, micro_batches, dualpipe)
     sequence_parallel = (tensor > 1) if layout.sequence_parallel is None else bool(layout.sequence_parallel)
     return Sizes(tensor, pipeline, context, expert, virtual, micro_batch, global_batch, sequence, data_parallel,
-                 micro_batches, stage_layers, sequence_parallel, dualpipe)
+                 micro_batches, float(max(stages)), stages, sequence_parallel, dualpipe)
 
 
 def _check_heads(model: Transformer, tensor: int) -> None:
@@ -219,17 +225,39 @@ def _check_heads(model: Transformer, tensor: int) -> None:
                                    "key/value heads")
 
 
-def _stage_layers(model: Transformer, pipeline: int, virtual: int, uneven: bool) -> float:
-    """Layers on the fullest stage: L / p, or with uneven stages ceil(L / (p v)) v (as Llama 3 split 126 layers)."""
-    if model.layers % (pipeline * virtual) == 0:
-        return model.layers / pipeline
-    if not uneven:
+def stage_sizes(layers: int, pipeline: int, virtual: int = 1) -> tuple[int, ...]:
+    """Layers of each pipeline stage, first to last (a chip's ``virtual`` chunks summed).
+
+    Layers that divide evenly split evenly. Otherwise the embedding and the loss count as one layer each,
+    as Megatron-LM's ``account_for_embedding_in_pipeline_split`` and ``account_for_loss_in_pipeline_split``
+    do, and the first and last chunks take one layer less (Llama 3.1 405B: 126 layers over 16 stages as
+    7, 8 x 14, 7, [Dubey2024] sec. 3.3.2). Otherwise the split is as even as it can be, the extra layers
+    on the middle chunks first. Interleaved, chip k holds chunks k, k + p, k + 2p... [Narayanan2021] sec. 2.2.
+
+    Examples
+    --------
+    >>> stage_sizes(126, 16)
+    (7, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 7)
+    >>> stage_sizes(61, 16)   # DeepSeek-V3's 61 layers
+    (3, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 3, 3)
+    >>> stage_sizes(126, 16, 8)   # Megatron-Bridge: the first and last chunks hold only the embedding, the loss
+    (7, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 7)
+    >>> stage_sizes(80, 8, 2)
+    (10, 10, 10, 10, 10, 10, 10, 10)
+    """
+    chunks = pipeline * virtual
+    if layers < chunks and (layers + 2) != chunks:  # chunks may hold only the embedding or the loss
         what = "pipeline" if virtual == 1 else "virtual_stages"
-        raise InputError(what, f"pipeline x virtual stages = {pipeline} x {virtual} do not divide the {model.layers} "
-                               "layers (uneven_pipeline, --uneven-pipeline, lets stages differ, as Llama 3 did)")
-    if model.layers < pipeline * virtual:
-        raise InputError("pipeline", f"{pipeline} x {virtual} stages are more than the {model.layers} layers")
-    return math.ceil(model.layers / (pipeline * virtual)) * virtual
+        raise InputError(what, f"pipeline x virtual stages = {pipeline} x {virtual} are more than the {layers} layers")
+    if (layers + 2) % chunks == 0 and layers % chunks:  # the embedding and the loss as a layer each
+        sizes = [(layers + 2) // chunks] * chunks
+        sizes[0] -= 1
+        sizes[-1] -= 1
+    else:  # as even as can be, the extra layers on the middle chunks first (the ends hold embedding and loss)
+        base, extra = divmod(layers, chunks)
+        order = sorted(range(chunks), key=lambda k: (k in (0, chunks - 1), abs(2 * k - (chunks - 1)), k))
+        sizes = [base + (k in order[:extra]) for k in range(chunks)]
+    return tuple(sum(sizes[k::pipeline]) for k in range(pipeline))
 
 
 def _check_schedule(pipeline: int, virtual: int, micro_batches: int, dualpipe: bool) -> None:

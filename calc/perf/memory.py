@@ -1,35 +1,157 @@
-"""Memory per chip of a training step: calc.memory's count, with what the step's layout adds to it.
+"""Memory per chip of a training step, stage by stage: what Megatron-LM, DeepSpeed and FSDP hold at the peak.
 
-calc.memory counts model states and activations for tensor, pipeline, expert and data parallelism;
-the step's layout also has interleaving, which keeps (1 + (p - 1)/(p v)) more layers in flight
-[Korthikanti2022] sec. 4.2.3, context ranks, which split the activations [Liu2023], and DualPipe, which
-keeps two copies of each stage's weights [DeepSeekAI2024] Table 2. Cached: a search asks for the same
-memory many times.
+For each pipeline stage i of p (layers L_i, see ``calc.perf.layout.stage_sizes``), the peak is
+
+    states       the stage's parameters (its layers; the embedding on the first stage, the output layer on
+                 the last) x bytes per parameter (calc.memory), dense ones split over t tensor ranks, experts
+                 over e expert x t_e expert-tensor ranks; ZeRO splits them over the d c data x context ranks
+                 (experts over d c t / (e t_e)), stage 1 the optimizer state (Megatron's distributed
+                 optimizer), 2 the gradients too, 3 the weights too        [Rajbhandari2020] sec. 5
+    activations  the micro-batches in flight x L_i layers x one layer's activations (calc.memory) / c:
+                 1F1B keeps p - i in flight on stage i [Narayanan2021] sec. 2.2; interleaved, Megatron's
+                 warm-up 2 (p - i - 1) + (v - 1) p + 1 chunks of L_i / v layers (stage 0: L (1 + (p-1)/(p v)),
+                 [Korthikanti2022] sec. 4.2.3); full recomputation also rebuilds one layer's activations
+                 during its backward pass; the first stage adds its embedding norm's input, the last its
+                 output layer (one micro-batch of logits: 16 bits, as a fused cross-entropy keeps them, or 10 bytes
+                 each unfused in fp32, ``fused_loss`` off)
+    gathered     ZeRO-3 / FSDP: 16-bit weights and gradients of the layer at work and the one prefetched, or,
+                 under a pipeline, of the whole stage (FSDP2 keeps it gathered across micro-batches,
+                 TorchTitan's ``reshard_after_forward`` off with pipeline parallelism)
+    fixed        on GPUs, the CUDA context and the communicators' buffers, and the caching allocator's slack
+                 over the tensors (data/defaults.csv ``memory_fixed``, ``memory_allocator_slack``); TPUs' XLA
+                 plans its buffers ahead: none
+
+and the chip's memory is the largest stage's. DualPipe keeps two copies of each stage's weights
+[DeepSeekAI2024] Table 2. Cached: a search asks for the same memory many times.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 
-from calc.units import ureg
+from calc.units import Q_, ureg
 
 BYTE_PER_CHIP = ureg.Unit("byte/chip")
+# Bytes per logit at the loss. A fused cross-entropy keeps one 16-bit copy and writes the gradient in place
+# (flash-attn's xentropy kernel, as llm-foundry's benchmarks run it; Megatron-Core's cross_entropy_loss_fusion).
+# An unfused fp32 loss, F.cross_entropy(logits.float()) as TorchTitan's torchtitan/components/loss.py, holds the
+# 16-bit logits, their fp32 copy and the fp32 log-softmax it saves for the backward pass.
+LOSS_BYTES = {True: 2, False: 2 + 4 + 4}
+
+
+@lru_cache(maxsize=1)
+def fixed_costs() -> tuple[float, float]:
+    """(bytes per chip held beside the tensors, the allocator's slack as a share of the tensors), data/defaults.csv."""
+    from calc import data
+
+    d = data.defaults()
+    return d["memory_fixed"].value.m_as("byte/chip"), float(d["memory_allocator_slack"].value.m_as(""))
+
+
+@lru_cache(maxsize=4096)
+def _parameters(model) -> tuple[float, float, float, float]:
+    """(per-layer dense parameters summed over layers, routed experts', embedding's, output layer's), floats."""
+    parts = {k: v.m_as("param") for k, v in model.breakdown().items()}
+    embedding = parts.get("embedding", 0.0) + parts.get("position embedding", 0.0)
+    output = parts.get("unembedding", 0.0)
+    experts = parts.get("routed experts", 0.0)
+    layers = model.params().m_as("param") - embedding - output - experts
+    return layers, experts, embedding, output if output else embedding  # tied: the last stage keeps a copy
 
 
 @lru_cache(maxsize=65536)
 def memory_per_chip(model, micro_batch, sequence, recompute, zero, data_parallel, tensor, pipeline, virtual_stages,
-                    context, expert, sequence_parallel, flash_attention, dropout, dualpipe=False):
-    """(calc.memory.Memory, its total in bytes per chip as a float) for one layout of a step."""
-    from calc.memory import Memory, per_chip  # calc.memory imports the options of calc.perf.layout
+                    context, expert, sequence_parallel, flash_attention, dropout, dualpipe=False, stages=None,
+                    expert_tensor=None, micro_batches=None, runtime=True, fused_loss=True):
+    """(calc.memory.Memory of the fullest stage, its total in bytes per chip as a float) for one layout.
 
-    found = per_chip(model, micro_batch=micro_batch, sequence=sequence, recompute=recompute, zero=zero,
-                     data_parallel=data_parallel, tensor=tensor, pipeline=pipeline, expert_parallel=expert,
-                     sequence_parallel=sequence_parallel, flash_attention=flash_attention, dropout=dropout)
-    parts = dict(found.parts)
-    activations = parts["activations"] / context
-    if virtual_stages > 1:
-        activations = activations * (1 + (pipeline - 1) / (pipeline * virtual_stages))
-    parts["activations"] = activations
-    if dualpipe:
-        parts["weights"] = parts["weights"] * 2
-    return Memory(parts), sum(q.m_as(BYTE_PER_CHIP) for q in parts.values())
+    ``data_parallel`` counts the data x context ranks the states are split over; ``stages`` the layers of
+    each stage (default: even); ``expert_tensor`` the tensor ranks an expert is split over (default
+    ``tensor``); ``micro_batches`` per step, which bounds those in flight (default: no bound); ``runtime``
+    False: no CUDA context, communicator buffers or caching allocator (a TPU's XLA plans its memory ahead).
+    """
+    from calc.memory import Memory, _state_bytes, activations_per_layer
+
+    p, v, t, c = pipeline, virtual_stages, tensor, context
+    stages = stages or (model.layers // p,) * p
+    t_e = t if expert_tensor is None else expert_tensor
+    in_flight_cap = micro_batches or 10**9
+    per_param, _ = _state_bytes("zero2020", zero, "adam-mixed")
+    split = {"weights": 3, "gradients": 2, "optimizer_state": 1}  # the ZeRO stage from which each is split
+    dense_layers, experts, embedding, output = _parameters(model)
+    expert_dp = max(data_parallel * t // (expert * t_e), 1)
+    kw = dict(sequence=sequence, micro_batch=micro_batch, recompute=recompute, tensor=t,
+              sequence_parallel=sequence_parallel, flash_attention=flash_attention, dropout=dropout)
+    moe = model.moe_layers
+    one_layer = ((model.layers - moe) * activations_per_layer(model, **kw)
+                 + moe * activations_per_layer(model, moe=True, **kw)) / model.layers / c
+    working = 0.0
+    if recompute == "full":  # the layer being recomputed holds its whole activations during its backward
+        working = activations_per_layer(model, **{**kw, "recompute": "selective"}, moe=moe > 0) / c
+    h, vocab, sp = model.d_model, model.vocab, t if sequence_parallel else 1
+    tokens = 2.0 * sequence * micro_batch / c  # bytes per element (bf16) x tokens of a micro-batch
+    logits = tokens * (2 * h / sp + LOSS_BYTES[fused_loss] / 2 * vocab / t)
+    fixed, slack = fixed_costs() if runtime else (0.0, 0.0)
+    best, best_parts = -1.0, None
+    # in-flight micro-batches fall with the stage index: the peak is on the first stage, the first of the fullest
+    # (its layers) or the last (the output layer)
+    for i in sorted({0, stages.index(max(stages)), p - 1}):
+        layers = stages[i]
+        share = layers / model.layers
+        dense = share * dense_layers + (embedding if i == 0 else 0.0) + (output if i == p - 1 and p > 1 else 0.0)
+        if p == 1:
+            dense += output if output != embedding or not model.tied_embeddings else 0.0
+        dense /= t
+        routed = share * experts / (expert * t_e)
+        parts = {}
+        for k, bytes_ in per_param.items():
+            sharded = zero >= split[k]
+            parts[k] = bytes_ * (dense / (data_parallel if sharded else 1) + routed / (expert_dp if sharded else 1))
+        if dualpipe:
+            parts["weights"] *= 2
+        if zero == 3:  # gathered 16-bit weights and their unreduced 16-bit gradients
+            layer = (dense_layers + experts * t / (expert * t_e)) / model.layers / t  # one layer's, on this chip
+            # under a pipeline FSDP keeps the stage gathered across its micro-batches (no reshard after forward);
+            # otherwise the weights of the layer at work and of the one prefetched, and the first one's gradients
+            parts["gathered"] = 4.0 * (dense + routed) if p > 1 else 6.0 * layer
+        if v > 1:
+            chunks = min(2 * (p - i - 1) + (v - 1) * p + 1, in_flight_cap * v)
+            held = chunks * layers / v
+        else:
+            held = min(p - i, in_flight_cap) * layers
+        acts = held * one_layer + working
+        if i == 0 and model.embedding_norm:
+            acts += tokens * h / sp
+        if i == p - 1:
+            acts += logits
+        parts["activations"] = acts
+        tensors = sum(parts.values())
+        parts["fixed and allocator"] = fixed + slack * tensors
+        total = tensors + parts["fixed and allocator"]
+        if total > best:
+            best, best_parts = total, parts
+    return Memory({k: Q_(x, BYTE_PER_CHIP) for k, x in best_parts.items()}), best
+
+
+def has_runtime(hardware) -> bool:
+    """Whether the chip runs a CUDA-style runtime with a caching allocator (GPUs), not XLA's planned memory (TPUs)."""
+    return hardware.vendor != "Google"
+
+
+def layout_memory(model, hardware, chips: int, layout):
+    """(Memory of the fullest stage, its bytes per chip, the chip's capacity in bytes or None) of ``layout``,
+    checked against ``model`` and ``chips`` (calc.perf.layout.resolve) without the step's time terms: a layout
+    whose links data/hardware.csv lacks still has a memory."""
+    from calc.perf.layout import resolve
+    from calc.perf.system import resolve_hardware
+
+    hardware = resolve_hardware(hardware)
+    sizes = resolve(layout, model, chips)
+    found, total = memory_per_chip(model, sizes.micro_batch, sizes.sequence, layout.recompute, layout.zero,
+                                   sizes.data_parallel * sizes.context, sizes.tensor, sizes.pipeline,
+                                   sizes.virtual_stages, sizes.context, sizes.expert, sizes.sequence_parallel,
+                                   bool(layout.flash_attention), layout.dropout, sizes.dualpipe, sizes.stages,
+                                   layout.expert_tensor, sizes.micro_batches, has_runtime(hardware),
+                                   layout.fused_loss)
+    capacity = hardware.memory.m_as("byte/chip") if hardware.memory is not None else None
+    return found, total, capacity

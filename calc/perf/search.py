@@ -1,7 +1,7 @@
 """The search: every layout of a model on a cluster that divides, fastest first, and the fastest that fit.
 
-Tensor parallelism in powers of two up to a node, every pipeline depth that divides the layers,
-interleaving, context parallelism for long sequences, expert parallelism for mixtures of experts,
+Tensor parallelism in powers of two up to a node, every pipeline depth that divides the layers and the
+powers of two (their stages split unevenly, as Megatron-LM and Llama 3 do), interleaving, context parallelism for long sequences, expert parallelism for mixtures of experts,
 micro-batches of 1 to 8, each recomputation and ZeRO 1 or 3 ([Narayanan2021] sec. 3.4 tunes the same
 choices by hand). Memory, the slow part, is checked fastest first and only until the top layouts are found.
 """
@@ -42,6 +42,13 @@ def divisors(x: int) -> list[int]:
     return small + [x // i for i in reversed(small) if i * i != x]
 
 
+def pipeline_depths(layers: int) -> list[int]:
+    """Pipeline depths the search tries: every divisor of the layers, and the powers of two up to them, split
+    unevenly (``calc.perf.layout.stage_sizes``), as Llama 3.1 405B's 126 layers over 16 stages."""
+    powers = [2 ** k for k in range(1, layers.bit_length()) if 2 ** k <= layers]
+    return sorted(set(divisors(layers)) | set(powers))
+
+
 def candidates(model, chips: int, global_batch: int, sequence: int, precision: str, flash_attention: bool,
                chips_per_node: int):
     """Every layout the search tries, in its order (see the module docstring)."""
@@ -52,7 +59,7 @@ def candidates(model, chips: int, global_batch: int, sequence: int, precision: s
     recomputes = RECOMPUTE[1:] if flash_attention else RECOMPUTE
     for tensor in tensors:
         for context in contexts:
-            for pipeline in divisors(model.layers):
+            for pipeline in pipeline_depths(model.layers):
                 if chips % (tensor * pipeline * context):
                     continue
                 data = chips // (tensor * pipeline * context)
@@ -60,8 +67,8 @@ def candidates(model, chips: int, global_batch: int, sequence: int, precision: s
                            if model.experts > 1 else [1])
                 for expert in experts:
                     for virtual in (VIRTUAL_STAGES if pipeline > 1 else (1,)):
-                        if model.layers % (pipeline * virtual):
-                            continue
+                        if model.layers < pipeline * virtual and model.layers + 2 != pipeline * virtual:
+                            continue  # a chunk without a layer (only the embedding or the loss may stand alone)
                         for micro_batch in MICRO_BATCHES:
                             micro_batches = global_batch // (micro_batch * data)
                             if (global_batch % (micro_batch * data) or micro_batches < pipeline
@@ -125,7 +132,8 @@ def search(model, hardware, chips, global_batch: int, *, sequence: int | None = 
         why = (f"no layout to try: no tensor x pipeline x context split of {chips:,} chips leaves data-parallel copies "
                f"that share the global batch of {global_batch:,} sequences evenly, with at least one micro-batch "
                f"(1 to 8 sequences) per pipeline stage (tensor: a power of two up to a node of {rates.chips_per_node} "
-               f"that divides the {model.heads} heads; pipeline: a divisor of the {model.layers} layers); a chip "
+               f"that divides the {model.heads} heads; pipeline: a divisor of the {model.layers} layers or a power of "
+               "two); a chip "
                "count and a global batch with more factors of two (1,024; 1,536; 2,048) would")
         return Search([], 0, 0, why, 0)
     return Search(fitting[:top], tried, refused, why_fastest(fitting), ties)

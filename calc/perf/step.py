@@ -14,6 +14,7 @@ recomputed forward work (HFU, [Korthikanti2022] app. A).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
@@ -26,7 +27,7 @@ from calc.perf import kernels
 from calc.perf.collectives import all_gather, all_reduce, exposed, ranks_per_node
 from calc.perf.layer import LayerTerms, cached_layer_terms, parameter_counts
 from calc.perf.layout import FRAMEWORKS, Layout, Sizes, resolve
-from calc.perf.memory import memory_per_chip
+from calc.perf.memory import has_runtime, memory_per_chip
 from calc.perf.pipeline import bubble, stage_transfers
 from calc.perf.system import Chip, build_chip, resolve_hardware
 from calc.reader import read_chips
@@ -125,6 +126,19 @@ class Step:
         return self.memory.total
 
     @property
+    def stages(self) -> tuple:
+        """Layers of each pipeline stage, first to last (uneven where the pipeline does not divide the layers)."""
+        return self.memory_key[15]
+
+    @property
+    def fit(self) -> str:
+        """"fits, with X GB to spare" or "needs X GB more" (per chip, against the chip's memory)."""
+        if self.capacity is None:
+            return "fits (no memory size for this chip in data/hardware.csv)"
+        spare = (self.capacity - self.memory_bytes) / 1e9
+        return f"fits, with {spare:,.1f} GB to spare" if spare >= 0 else f"needs {-spare:,.1f} GB more"
+
+    @property
     def fits(self) -> bool:
         """Whether the memory per chip is within the chip's capacity."""
         return self.capacity is None or self.memory_bytes <= self.capacity
@@ -167,6 +181,7 @@ class Step:
             "hfu": {"value": self.hfu, "unit": ""},
             "tokens_per_second": vu(self.tokens_per_second, "token/s"),
             "memory_per_chip": vu(self.memory_per_chip, "GB/chip"),
+            "stages": list(self.stages), "fit": self.fit,
             "breakdown": {k: vu(v, "s") for k, v in self.breakdown.items()},
         }
 
@@ -182,6 +197,10 @@ def whole_chips(chips) -> int:
 
 def as_layout(layout: Layout | None, fields: dict) -> Layout:
     """A Layout from a Layout and/or its fields as keywords; an unknown field is an InputError listing them."""
+    if "uneven_pipeline" in fields:  # stages split unevenly by themselves now (calc.perf.layout.stage_sizes)
+        warnings.warn("uneven_pipeline is no longer needed and is ignored: layers that do not divide the pipeline "
+                      "are split unevenly, as Megatron-LM and Llama 3 do", DeprecationWarning, stacklevel=3)
+        fields = {k: v for k, v in fields.items() if k != "uneven_pipeline"}
     if layout is None:
         try:
             return Layout(**fields)
@@ -245,19 +264,18 @@ def predict_step(model: Transformer, hardware, chips: int, layout: Layout, check
     seconds = step_seconds(chip, model, sizes, layout, per_micro_batch, chips)
     model_flop = model_flop_per_token(model, sizes.sequence) * sizes.global_batch * sizes.sequence
     hardware_flop = model_flop + recomputed_flop * sizes.micro_batches * chips
-    memory_model = (model if model.layers % sizes.pipeline == 0
-                    else replace(model, layers=int(sizes.stage_layers) * sizes.pipeline))
-    memory_key = (memory_model, sizes.micro_batch, sizes.sequence, layout.recompute, layout.zero,
+    memory_key = (model, sizes.micro_batch, sizes.sequence, layout.recompute, layout.zero,
                   sizes.data_parallel * sizes.context, sizes.tensor, sizes.pipeline, sizes.virtual_stages,
                   sizes.context, sizes.expert, sizes.sequence_parallel, bool(layout.flash_attention), layout.dropout,
-                  sizes.dualpipe)
+                  sizes.dualpipe, sizes.stages, layout.expert_tensor, sizes.micro_batches, has_runtime(hardware),
+                  layout.fused_loss)
     shown = replace(layout, sequence=sizes.sequence, precision=chip.precision, sequence_parallel=sizes.sequence_parallel)
     step = Step(model, chip, chips, shown, sizes.data_parallel, sizes.micro_batches, seconds, model_flop,
                 hardware_flop, memory_key)
     if check_memory and not step.fits:
         need, have = step.memory_bytes / 1e9, chip.capacity / 1e9
         raise InputError("memory per chip", f"this layout needs {need:,.1f} GB per chip and {chip.name} has "
-                                            f"{have:,.0f} GB: {need - have:,.1f} GB over; more tensor or pipeline "
+                                            f"{have:,.0f} GB: it needs {need - have:,.1f} GB more; more tensor or pipeline "
                                             f"parallelism, recomputation, ZeRO or a smaller micro-batch would fit")
     return step
 

@@ -132,8 +132,7 @@ def build_layout(r, model: Transformer) -> Layout:
                   global_batch=int(r["global_batch"]), sequence=int(r["sequence"]),
                   recompute=recompute(r),
                   precision=_PRECISIONS[r["precision"]], zero=_SHARDING[r["sharding"]],
-                  triton_attention=foundry, sequence_parallel=False if deepspeed else None, eager=r["source_family"] == "cudnn-frontend",
-                  uneven_pipeline=model.layers % (pipeline * virtual) != 0)
+                  triton_attention=foundry, sequence_parallel=False if deepspeed else None, eager=r["source_family"] == "cudnn-frontend")
 
 
 # --------------------------------------------------------------------------- measurements as step times

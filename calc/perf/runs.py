@@ -1,0 +1,108 @@
+"""The published runs of data/validation_runs.csv as the step model reads them: a shape, a chip and a layout.
+
+A row's shape is the named one of data/architectures.csv when there is one, else built from its columns
+(a gated feed-forward unless d_ff = 4 d_model; mixtures of experts with their dense layers); rows whose
+blocks the model has no shape for (Mamba-2 hybrids, latent attention without a named shape) give no
+shape. ``sharding`` zero3 / fsdp is ZeRO stage 3, zero2 stage 2, else Megatron's distributed optimizer
+(stage 1, the recipes' default). A recomputation the row does not state is None: the caller chooses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from calc import data
+from calc.architecture import Transformer, lookup
+from calc.errors import InputError
+from calc.perf.layout import Layout
+
+ZERO_OF_SHARDING = {None: 1, "zero1": 1, "zero2": 2, "zero3": 3, "fsdp": 3}
+UNFUSED_LOSS = ("TorchTitan",)  # cross-entropy on an fp32 copy of the logits (torchtitan/components/loss.py)
+PRECISION_OF_RUN = {"bf16": "bf16", "fp16": "fp16", "fp8": "fp8", "mxfp8": "fp8", "nvfp4": "fp8"}
+
+
+@dataclass(frozen=True)
+class PublishedRun:
+    """One row of data/validation_runs.csv: its shape (None: not buildable, ``why`` says why), chip, layout."""
+
+    name: str
+    source_family: str
+    model: Transformer | None
+    hardware: str
+    chips: int
+    layout: Layout | None
+    recompute_stated: bool
+    peak_memory: float | None  # GB per chip, measured, where published
+    why: str = ""
+
+
+def run_model(r: data.Row) -> Transformer:
+    """The shape of a row: its named shape, else one from its columns (an InputError when it has none)."""
+    if r["layer_pattern"]:
+        raise InputError("model", f"{r['model']}: hybrid Mamba-2 layers ({r['layer_pattern'][:12]}...) have no shape")
+    try:
+        named = lookup(r["model"])
+    except InputError:
+        named = None
+    if named is not None:  # a proxy with fewer layers (NVIDIA's scaled-down 405B) keeps the row's count
+        return named if named.layers == int(r["layers"]) else replace(named, layers=int(r["layers"]))
+    if r["attention"] == "mla":
+        raise InputError("model", f"{r['model']}: latent attention needs its ranks, which the row does not give")
+    d, ff = int(r["d_model"]), int(r["d_ff"] or 4 * r["d_model"])
+    kw = {}
+    if (r["experts"] or 1) > 1:
+        kw = dict(experts=int(r["experts"]), experts_per_token=int(r["experts_per_token"]),
+                  shared_experts=int(r["shared_experts"] or 0), dense_layers=int(r["dense_layers"] or 0),
+                  expert_d_ff=int(r["expert_d_ff"] or ff))
+    return Transformer(layers=int(r["layers"]), d_model=d, heads=int(r["heads"]), vocab=int(r["vocab"]),
+                       context=int(r["sequence"]), kv_heads=int(r["kv_heads"] or r["heads"]),
+                       head_dim=int(r["head_dim"]) if r["head_dim"] else None, d_ff=ff, gated=ff != 4 * d,
+                       tied_embeddings=False, norm="rmsnorm" if ff != 4 * d else "layernorm", **kw)
+
+
+def run_layout(r: data.Row, recompute: str | None = None) -> Layout:
+    """The layout a row states (``recompute``: the choice where the row states none, default selective)."""
+    tensor, pipeline, context, expert = (int(r[k] or 1) for k in ("tensor", "pipeline", "context", "expert"))
+    expert_tensor = int(r["expert_tensor"]) if r["expert_tensor"] else None
+    data_parallel = int(r["chips"]) // (tensor * pipeline * context)
+    if expert_tensor is None and (data_parallel * context) % expert:  # unstated: 1, as the recipes set it
+        expert_tensor = 1  # where experts spread over the tensor ranks too (Megatron-Core's MoE folding)
+    return Layout(tensor=tensor, pipeline=pipeline, context=context, expert=expert,
+                  virtual_stages=int(r["virtual_stages"] or 1), expert_tensor=expert_tensor,
+                  micro_batch=int(r["micro_batch"] or 1), global_batch=int(r["global_batch"]),
+                  sequence=int(r["sequence"]), recompute=r["recompute"] or recompute or "selective",
+                  precision=PRECISION_OF_RUN[r["precision"]], zero=ZERO_OF_SHARDING[r["sharding"]],
+                  fused_loss=not r["framework"].startswith(UNFUSED_LOSS))
+
+
+def published_runs() -> list[PublishedRun]:
+    """Every row of data/validation_runs.csv with its shape and layout (or why it has none)."""
+    out = []
+    for r in data.validation_runs():
+        peak = r["peak_memory"]
+        try:
+            model, why = run_model(r), ""
+        except InputError as exc:
+            model, why = None, str(exc)
+        layout = run_layout(r) if r["global_batch"] else None
+        if layout is None and not why:
+            why = "no global batch"
+        out.append(PublishedRun(r["name"], r["source_family"], model, r["chip"], int(r["chips"]), layout,
+                                r["recompute"] is not None, peak, why))
+    return out
+
+
+def run_memory(run: PublishedRun):
+    """(layout as run, Memory, bytes per chip, capacity in bytes) of a published run. Where the row states no
+    recomputation, the first of selective and full that fits (the tables leave it to per-model recipes, which
+    recompute when they must)."""
+    from calc.perf.memory import layout_memory
+
+    layout = run.layout
+    found, total, capacity = layout_memory(run.model, run.hardware, run.chips, layout)
+    if not run.recompute_stated and capacity is not None and total > capacity:
+        full = replace(layout, recompute="full")
+        again = layout_memory(run.model, run.hardware, run.chips, full)
+        if again[1] <= capacity:
+            layout, (found, total, capacity) = full, again
+    return layout, found, total, capacity
