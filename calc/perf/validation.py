@@ -127,12 +127,15 @@ def build_layout(r, model: Transformer) -> Layout:
     # Megatron-DeepSpeed's runs here reduce the tensor-parallel activations by all-reduce, without Megatron's sequence
     # parallelism: MT-NLG (2021) predates it [Korthikanti2022]; vTrain's validation configs do not set it
     deepspeed = "DeepSpeed" in r["framework"]
+    # and their attention core unfused (Q K^T by baddbmm, Megatron's fused scale-mask-softmax, then bmm): Megatron-
+    # DeepSpeed's default without --use-flash-attn, the kernels vTrain's replica of it profiles (src/model/
+    # gpt_modeling.py, ShardedGptSelfAttention); MT-NLG (2021) predates FlashAttention [Dao2022]
     return Layout(tensor=int(r["tensor"]), pipeline=pipeline, context=_int(r["context"]) or 1,
                   expert=_int(r["expert"]) or 1, virtual_stages=virtual, micro_batch=_int(r["micro_batch"]) or 1,
                   global_batch=int(r["global_batch"]), sequence=int(r["sequence"]),
                   recompute=recompute(r),
                   precision=_PRECISIONS[r["precision"]], zero=_SHARDING[r["sharding"]],
-                  triton_attention=foundry, sequence_parallel=False if deepspeed else None, eager=r["source_family"] == "cudnn-frontend",
+                  triton_attention=foundry, sequence_parallel=False if deepspeed else None, flash_attention=not deepspeed, eager=r["source_family"] == "cudnn-frontend",
                   uneven_pipeline=model.layers % (pipeline * virtual) != 0)
 
 
