@@ -275,3 +275,22 @@ def test_zero3_collectives_per_layer_grow_with_layers_and_nodes():
         return s.seconds["data-parallel communication"]
     assert dp(many, 512) > dp(few, 512)
     assert dp(many, 512) > dp(many, 16)
+
+
+def test_eight_bit_sequence_parallel_gathers_move_one_byte():
+    # Transformer Engine gathers the FP8-cast norm output and the quantized output gradient (transformer_engine/
+    # pytorch/module/layernorm_linear.py, base.py grad_output_preprocess); its reduce-scatters stay in 16 bits
+    from calc.perf.layer import tensor_parallel
+    h100 = data.hardware("H100 SXM5")
+    bf16, fp8 = build_chip(h100, "bf16"), build_chip(h100, "fp8")
+    tokens, hidden = 8192, 16384
+    nbytes = 2.0 * tokens * hidden
+    gather16 = collectives.all_gather(fp8, nbytes, 8, 8)
+    gather8 = collectives.all_gather(fp8, nbytes / 2, 8, 8)
+    forward, backward = tensor_parallel(fp8, tokens, hidden, 8, True, 64)
+    assert forward == pytest.approx(2 * (gather8 + gather16))
+    assert backward == pytest.approx(forward + 2 * gather8)
+    # in 16 bits, or without sequence parallelism (all-reduces), nothing changes
+    f16, b16 = tensor_parallel(bf16, tokens, hidden, 8, True, 64)
+    assert f16 == pytest.approx(2 * collectives.all_reduce(bf16, nbytes, 8, 8)) and forward < f16 and backward < b16
+    assert tensor_parallel(fp8, tokens, hidden, 8, False, 64)[0] == pytest.approx(2 * collectives.all_reduce(fp8, nbytes, 8, 8))

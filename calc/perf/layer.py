@@ -158,9 +158,20 @@ def tensor_parallel(chip: Chip, tokens: float, hidden: int, tensor: int, sequenc
     """Forward and backward seconds of a layer's tensor-parallel collectives on the b s h activations (16 bits):
     two all-reduces each way (the same volume as all-gather + reduce-scatter under sequence parallelism)
     [Narayanan2021] sec. 3.2; with sequence parallelism the backward gathers each block's input again for
-    the weight gradients [Korthikanti2022] sec. 4.2.2."""
+    the weight gradients [Korthikanti2022] sec. 4.2.2.
+
+    In 8 bits under sequence parallelism every all-gather moves 8-bit data: Transformer Engine casts the norm's
+    output to FP8 before gathering it (forward, and again for the weight gradient), and gathers the output
+    gradient of a row-parallel layer with its quantizer (``LayerNormLinear.forward``, ``grad_output_preprocess``,
+    transformer_engine/pytorch/module); the reduce-scatters stay in 16 bits. Term test: tests/test_perf_terms.py.
+    """
     nbytes = 2.0 * tokens * hidden
     in_node = ranks_per_node(tensor, 1, chip.chips_per_node)
+    if sequence_parallel and chip.eight_bit:
+        gather = all_gather(chip, nbytes / 2, tensor, in_node, chips)
+        scatter = all_gather(chip, nbytes, tensor, in_node, chips)
+        forward = 2 * (gather + scatter)
+        return forward, forward + 2 * gather
     forward = 2 * all_reduce(chip, nbytes, tensor, in_node, chips)
     backward = forward + (2 * all_gather(chip, nbytes, tensor, in_node, chips) if sequence_parallel else 0.0)
     return forward, backward
