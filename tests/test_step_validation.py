@@ -11,7 +11,7 @@ import pytest
 from calc.perf import validation
 
 # README "Step time: leave-one-source-out validation": (rows, share within 15%, median |ln ratio|, |bias|)
-OVERALL = (804, 0.621, 0.1056, 0.0909)
+OVERALL = (824, 0.610, 0.1080, 0.0788)
 FAMILIES = {  # the four largest source families: share within 15% and median |ln ratio|
     "dgxc-benchmarking": (0.812, 0.0936),
     "llm-foundry": (0.796, 0.0842),
@@ -55,7 +55,7 @@ def test_model_beats_the_one_efficiency_baseline(report):
 
 def test_refusals_are_named_by_class(report):
     rep, _ = report
-    assert len(rep.refused) <= 69
+    assert len(rep.refused) <= 49
     assert all(kind for _, _, kind, _ in rep.refused)
 
 
