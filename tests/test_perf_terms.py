@@ -294,3 +294,17 @@ def test_eight_bit_sequence_parallel_gathers_move_one_byte():
     f16, b16 = tensor_parallel(bf16, tokens, hidden, 8, True, 64)
     assert f16 == pytest.approx(2 * collectives.all_reduce(bf16, nbytes, 8, 8)) and forward < f16 and backward < b16
     assert tensor_parallel(fp8, tokens, hidden, 8, False, 64)[0] == pytest.approx(2 * collectives.all_reduce(fp8, nbytes, 8, 8))
+
+
+def test_hybrid_sharding_gathers_inside_the_group_and_all_reduces_across():
+    # FSDP's HYBRID_SHARD / MaxText's slices: ZeRO-3 over zero_group ranks, the groups' gradient shards all-reduced
+    from calc.perf.step import predict
+    common = dict(model="Llama 2 7B", hardware="H100 SXM5", chips=64, tensor=1, micro_batch=2, global_batch=128,
+                  sequence=4096, zero=3)
+    full = predict(**common)
+    hybrid = predict(**common, zero_group=8)
+    assert hybrid.seconds["data-parallel communication"] < full.seconds["data-parallel communication"]
+    assert hybrid.memory_bytes > full.memory_bytes  # states shared out over 8 ranks, not 64
+    assert predict(**common, zero_group=64).seconds == full.seconds
+    with pytest.raises(InputError, match="zero_group"):
+        predict(**common, zero_group=7)

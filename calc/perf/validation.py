@@ -35,6 +35,7 @@ _NOT_GATED = re.compile(r"^(GPT(?!-OSS)|MPT|MT-NLG|Nemotron-[34] )")  # GELU or 
 _GPT_STYLE = re.compile(r"^(GPT(?!-OSS)|MT-NLG)")  # learned positions and biases (Brown et al. 2020)
 _PRECISIONS = {"bf16": "bf16", "fp16": "fp16", "fp8": "fp8", "mxfp8": "fp8"}
 _SHARDING = {None: 1, "zero2": 2, "zero3": 3, "fsdp": 3}
+_SLICES = re.compile(r"(\d+) slices joined by data parallelism over the data-center network")
 
 
 class Refused(Exception):
@@ -127,6 +128,13 @@ def build_layout(r, model: Transformer) -> Layout:
     # Megatron-DeepSpeed's runs here reduce the tensor-parallel activations by all-reduce, without Megatron's sequence
     # parallelism: MT-NLG (2021) predates it [Korthikanti2022]; vTrain's validation configs do not set it
     deepspeed = "DeepSpeed" in r["framework"]
+    # MaxText's multi-slice runs shard (ici_fsdp) inside each slice and only average gradients across the slices
+    # (dcn_data_parallelism): ZeRO-3 within a slice's data ranks, replicated across slices
+    slices = _SLICES.search(r["note"] or "")
+    zero_group = None
+    if slices and _SHARDING[r["sharding"]] == 3:
+        ranks = int(r["chips"]) // (int(r["tensor"]) * pipeline * (_int(r["context"]) or 1))
+        zero_group = ranks // int(slices.group(1))
     # and their attention core unfused (Q K^T by baddbmm, Megatron's fused scale-mask-softmax, then bmm): Megatron-
     # DeepSpeed's default without --use-flash-attn, the kernels vTrain's replica of it profiles (src/model/
     # gpt_modeling.py, ShardedGptSelfAttention); MT-NLG (2021) predates FlashAttention [Dao2022]
@@ -134,7 +142,7 @@ def build_layout(r, model: Transformer) -> Layout:
                   expert=_int(r["expert"]) or 1, virtual_stages=virtual, micro_batch=_int(r["micro_batch"]) or 1,
                   global_batch=int(r["global_batch"]), sequence=int(r["sequence"]),
                   recompute=recompute(r),
-                  precision=_PRECISIONS[r["precision"]], zero=_SHARDING[r["sharding"]],
+                  precision=_PRECISIONS[r["precision"]], zero=_SHARDING[r["sharding"]], zero_group=zero_group,
                   triton_attention=foundry, sequence_parallel=False if deepspeed else None, flash_attention=not deepspeed, eager=r["source_family"] == "cudnn-frontend",
                   uneven_pipeline=model.layers % (pipeline * virtual) != 0)
 
