@@ -308,3 +308,21 @@ def test_hybrid_sharding_gathers_inside_the_group_and_all_reduces_across():
     assert predict(**common, zero_group=64).seconds == full.seconds
     with pytest.raises(InputError, match="zero_group"):
         predict(**common, zero_group=7)
+
+
+def test_expert_tensor_parallelism_lets_experts_span_tensor_ranks():
+    # Megatron-Core's expert tensor parallelism: experts over expert x expert_tensor of the t d c ranks; with
+    # expert_tensor 1 each chip runs whole experts on its tensor rank's share of the tokens: the same expert FLOP
+    # per chip, half the dispatched bytes at tensor 2
+    from calc.perf.step import predict
+    common = dict(model="Qwen3 30B-A3B", hardware="H100 SXM5", chips=16, tensor=2, micro_batch=1, global_batch=64,
+                  sequence=4096, check_memory=False)
+    split = predict(**common, expert=8)
+    whole_experts = predict(**common, expert=8, expert_tensor=1)
+    assert whole_experts.seconds["expert all-to-all"] < 0.75 * split.seconds["expert all-to-all"]
+    assert whole_experts.hardware_flop == pytest.approx(split.hardware_flop)
+    with pytest.raises(InputError, match="expert"):
+        predict(**common, expert=16)  # beyond the 8 data ranks unless the experts are whole
+    assert predict(**common, expert=16, expert_tensor=1).seconds_per_step > 0
+    with pytest.raises(InputError, match="expert_tensor"):
+        predict(**common, expert=16, expert_tensor=2)

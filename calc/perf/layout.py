@@ -56,6 +56,9 @@ class Layout:
     ``schedule`` "dualpipe": DeepSeek-V3's bidirectional schedule [DeepSeekAI2024] sec. 3.2.1: the expert
     all-to-all and pipeline sends hide behind the paired chunk's computation, the bubble is
     (p/2 - 1)(F&B + B - 3W) (their Table 2) and each stage keeps two copies of its weights.
+    ``expert_tensor``: the experts' matrices split over this many ranks instead of ``tensor``; experts then spread
+    over expert x expert_tensor of the tensor x data x context ranks (Megatron-Core's expert tensor parallelism,
+    which lets expert parallelism span tensor ranks).
     ``zero_group`` (with ZeRO-3): weights, gradients and optimizer state are sharded over groups of this many
     data x context ranks and replicated across the groups, whose gradient shards are then all-reduced once per step
     (PyTorch FSDP's HYBRID_SHARD; MaxText's ici_fsdp inside a slice with dcn_data_parallelism across slices).
@@ -67,6 +70,8 @@ class Layout:
     pipeline: int = _field(1, "pipeline stages", label="Pipeline stages")
     context: int = _field(1, "context-parallel ranks")
     expert: int = _field(1, "expert-parallel ranks")
+    expert_tensor: int | None = _field(None, "tensor-parallel ranks each expert is split over (Megatron's expert "
+                                             "tensor parallelism; default: the tensor ranks)")
     virtual_stages: int = _field(1, "interleaved stages per chip", label="Virtual stages per chip")
     micro_batch: int = _field(1, "sequences per micro-batch", label="Micro-batch (sequences)")
     global_batch: int = _field(1, "sequences per optimizer step", required=True)
@@ -164,6 +169,7 @@ class Sizes(NamedTuple):
     stage_layers: float  # layers on the fullest pipeline stage
     sequence_parallel: bool
     dualpipe: bool
+    expert_tensor: int = 0  # ranks each expert's matrices are split over (0: read as ``tensor``)
 
 
 def check_options(layout: Layout) -> None:
@@ -202,9 +208,13 @@ def resolve(layout: Layout, model: Transformer, chips: int) -> Sizes:
         raise InputError("context", f"{context} context ranks do not divide the sequence of {sequence} tokens")
     if model.experts % expert:
         raise InputError("expert", f"{expert} expert ranks do not divide the {model.experts} experts")
-    if (data_parallel * context) % expert:
+    expert_tensor = tensor if layout.expert_tensor is None else whole("expert_tensor", layout.expert_tensor)
+    if expert_tensor == tensor and (data_parallel * context) % expert:
         raise InputError("expert", f"{expert} expert ranks do not divide the data x context = {data_parallel} x "
-                                   f"{context} ranks they come from")
+                                   f"{context} ranks they come from (expert_tensor 1 lets them span tensor ranks)")
+    if (tensor * data_parallel * context) % (expert * expert_tensor):
+        raise InputError("expert_tensor", f"expert x expert_tensor = {expert} x {expert_tensor} ranks do not divide the "
+                                          f"tensor x data x context = {tensor} x {data_parallel} x {context} ranks")
     if layout.zero_group is not None:
         group = whole("zero_group", layout.zero_group)
         if (data_parallel * context) % group:
@@ -218,7 +228,7 @@ def resolve(layout: Layout, model: Transformer, chips: int) -> Sizes:
     _check_schedule(pipeline, virtual, micro_batches, dualpipe)
     sequence_parallel = (tensor > 1) if layout.sequence_parallel is None else bool(layout.sequence_parallel)
     return Sizes(tensor, pipeline, context, expert, virtual, micro_batch, global_batch, sequence, data_parallel,
-                 micro_batches, stage_layers, sequence_parallel, dualpipe)
+                 micro_batches, stage_layers, sequence_parallel, dualpipe, expert_tensor)
 
 
 def _check_heads(model: Transformer, tensor: int) -> None:

@@ -330,7 +330,7 @@ def step_seconds(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, p
                                         coeff.backward_traffic_ratio)
     _, expert_params, total_params = parameter_counts(model)
     dense_chip = (total_params - expert_params) / (tensor * sizes.pipeline)
-    expert_chip = expert_params / (tensor * sizes.pipeline * sizes.expert)
+    expert_chip = expert_params / ((sizes.expert_tensor or tensor) * sizes.pipeline * sizes.expert)
     seconds["data-parallel communication"] = data_parallel(chip, sizes, layout, dense_chip, expert_chip,
                                                            micro_batch_time, chips)
     if not layout.fused_grad_accumulation:
@@ -363,19 +363,20 @@ def data_parallel(chip: Chip, sizes: Sizes, layout: Layout, dense_chip: float, e
     """
     coeff = chip.coefficients
     dense_ranks = sizes.data_parallel * sizes.context
-    expert_ranks = dense_ranks // sizes.expert
+    expert_tensor = sizes.expert_tensor or sizes.tensor  # experts replicated over t d c / (e x expert_tensor) ranks
+    expert_ranks = dense_ranks * sizes.tensor // (sizes.expert * expert_tensor)
     per_node = chip.chips_per_node
     dense_in_node = ranks_per_node(dense_ranks, sizes.tensor, per_node)
-    expert_in_node = ranks_per_node(expert_ranks, sizes.tensor * sizes.expert, per_node)
+    expert_in_node = ranks_per_node(expert_ranks, expert_tensor * sizes.expert, per_node)
     hidden = 1 - coeff.dp_exposed if layout.dp_overlap is None else layout.dp_overlap
     back = coeff.backward_traffic_ratio
     if layout.zero == 3:  # per layer: gathered for the forward and again for the backward, its gradients scattered
         group = shard_group(sizes, layout)
         replicas = dense_ranks // group
         if replicas > 1:  # hybrid sharding: the shards within a group, the groups' gradient shards all-reduced
-            dense_ranks, expert_ranks = group, max(1, group // sizes.expert)
+            dense_ranks, expert_ranks = group, max(1, group * sizes.tensor // (sizes.expert * expert_tensor))
             dense_in_node = ranks_per_node(dense_ranks, sizes.tensor, per_node)
-            expert_in_node = ranks_per_node(expert_ranks, sizes.tensor * sizes.expert, per_node)
+            expert_in_node = ranks_per_node(expert_ranks, expert_tensor * sizes.expert, per_node)
         layers = max(1, round(sizes.stage_layers))
         per_layer = (3 * all_gather(chip, 2.0 * dense_chip / layers, dense_ranks, dense_in_node, chips)
                      + 3 * all_gather(chip, 2.0 * expert_chip / layers, expert_ranks, expert_in_node, chips))

@@ -120,26 +120,29 @@ def build_layout(r, model: Transformer) -> Layout:
     """The layout of a validation row as the step model takes it (unstated micro-batch 1, interleaving 1)."""
     if r["precision"] not in _PRECISIONS:
         raise Refused("4-bit precision", f"{r['precision']}: data/hardware.csv has no 4-bit peak")
-    if r["expert_tensor"] is not None and int(r["expert_tensor"]) != int(r["tensor"]):
-        raise Refused("expert-tensor parallelism", "expert parallelism spanning tensor ranks (Megatron's expert "
-                                                   "tensor parallel size differing from tensor) is not modelled")
     pipeline, virtual = int(r["pipeline"]), _int(r["virtual_stages"]) or 1
+    tensor, context, expert = int(r["tensor"]), _int(r["context"]) or 1, _int(r["expert"]) or 1
+    expert_tensor = _int(r["expert_tensor"])
+    if expert_tensor is None and (int(r["chips"]) // (tensor * pipeline)) % expert:
+        # expert ranks beyond the data x context ranks: Megatron-Core then needs expert x expert-tensor to divide
+        # tensor x data x context, which with an unstated expert-tensor size only 1 does (its MoE recipes' setting)
+        expert_tensor = 1
     foundry = r["source_family"] == "llm-foundry"  # FlashAttention's Triton kernel (submit_benchmarks.py default)
-    # Megatron-DeepSpeed's runs here reduce the tensor-parallel activations by all-reduce, without Megatron's sequence
-    # parallelism: MT-NLG (2021) predates it [Korthikanti2022]; vTrain's validation configs do not set it
-    deepspeed = "DeepSpeed" in r["framework"]
     # MaxText's multi-slice runs shard (ici_fsdp) inside each slice and only average gradients across the slices
     # (dcn_data_parallelism): ZeRO-3 within a slice's data ranks, replicated across slices
     slices = _SLICES.search(r["note"] or "")
     zero_group = None
     if slices and _SHARDING[r["sharding"]] == 3:
-        ranks = int(r["chips"]) // (int(r["tensor"]) * pipeline * (_int(r["context"]) or 1))
+        ranks = int(r["chips"]) // (tensor * pipeline * context)
         zero_group = ranks // int(slices.group(1))
+    # Megatron-DeepSpeed's runs here reduce the tensor-parallel activations by all-reduce, without Megatron's sequence
+    # parallelism: MT-NLG (2021) predates it [Korthikanti2022]; vTrain's validation configs do not set it
+    deepspeed = "DeepSpeed" in r["framework"]
     # and their attention core unfused (Q K^T by baddbmm, Megatron's fused scale-mask-softmax, then bmm): Megatron-
     # DeepSpeed's default without --use-flash-attn, the kernels vTrain's replica of it profiles (src/model/
     # gpt_modeling.py, ShardedGptSelfAttention); MT-NLG (2021) predates FlashAttention [Dao2022]
-    return Layout(tensor=int(r["tensor"]), pipeline=pipeline, context=_int(r["context"]) or 1,
-                  expert=_int(r["expert"]) or 1, virtual_stages=virtual, micro_batch=_int(r["micro_batch"]) or 1,
+    return Layout(tensor=tensor, pipeline=pipeline, context=context, expert=expert, expert_tensor=expert_tensor,
+                  virtual_stages=virtual, micro_batch=_int(r["micro_batch"]) or 1,
                   global_batch=int(r["global_batch"]), sequence=int(r["sequence"]),
                   recompute=recompute(r),
                   precision=_PRECISIONS[r["precision"]], zero=_SHARDING[r["sharding"]], zero_group=zero_group,
