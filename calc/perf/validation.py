@@ -36,6 +36,7 @@ _GPT_STYLE = re.compile(r"^(GPT(?!-OSS)|MT-NLG)")  # learned positions and biase
 _PRECISIONS = {"bf16": "bf16", "fp16": "fp16", "fp8": "fp8", "mxfp8": "fp8"}
 _SHARDING = {None: 1, "zero2": 2, "zero3": 3, "fsdp": 3}
 _SLICES = re.compile(r"(\d+) slices joined by data parallelism over the data-center network")
+_FSDP_GROUP = re.compile(r"\(FSDP=(\d+) GBS=")  # dgxc's MaxText tables, "FSDP+DP": FSDP=128 of 1024 GPUs
 
 
 class Refused(Exception):
@@ -128,13 +129,17 @@ def build_layout(r, model: Transformer) -> Layout:
         # tensor x data x context, which with an unstated expert-tensor size only 1 does (its MoE recipes' setting)
         expert_tensor = 1
     foundry = r["source_family"] == "llm-foundry"  # FlashAttention's Triton kernel (submit_benchmarks.py default)
-    # MaxText's multi-slice runs shard (ici_fsdp) inside each slice and only average gradients across the slices
+    # hybrid sharding: MaxText's multi-slice runs shard (ici_fsdp) inside each slice and only average gradients across the slices
     # (dcn_data_parallelism): ZeRO-3 within a slice's data ranks, replicated across slices
     slices = _SLICES.search(r["note"] or "")
     zero_group = None
+    # and dgxc's MaxText "FSDP+DP" tables state the FSDP size of a run, data parallelism across those groups
+    fsdp = _FSDP_GROUP.search(r["note"] or "")
+    ranks = int(r["chips"]) // (tensor * pipeline * context)
     if slices and _SHARDING[r["sharding"]] == 3:
-        ranks = int(r["chips"]) // (tensor * pipeline * context)
         zero_group = ranks // int(slices.group(1))
+    elif fsdp and _SHARDING[r["sharding"]] == 3 and int(fsdp.group(1)) < ranks:
+        zero_group = int(fsdp.group(1))
     # Megatron-DeepSpeed's runs here reduce the tensor-parallel activations by all-reduce, without Megatron's sequence
     # parallelism: MT-NLG (2021) predates it [Korthikanti2022]; vTrain's validation configs do not set it
     deepspeed = "DeepSpeed" in r["framework"]
