@@ -36,6 +36,9 @@ _GPT_STYLE = re.compile(r"^(GPT(?!-OSS)|MT-NLG)")  # learned positions and biase
 _PRECISIONS = {"bf16": "bf16", "fp16": "fp16", "fp8": "fp8", "mxfp8": "fp8"}
 _SHARDING = {None: 1, "zero2": 2, "zero3": 3, "fsdp": 3}
 _SLICES = re.compile(r"(\d+) slices joined by data parallelism over the data-center network")
+# MaxText remat policies that keep (or offload to the host) only the layer input and the Q/K/V projections and
+# rematerialize the rest: "custom" (base.yml's defaults: context, mlpwi, mlpwo, out_proj 'remat') and qkv_proj_offloaded
+_REMAT_ALL_BUT_QKV = re.compile(r"remat custom|remat_policy=qkv_proj_offloaded")
 _FSDP_GROUP = re.compile(r"\(FSDP=(\d+) GBS=")  # dgxc's MaxText tables, "FSDP+DP": FSDP=128 of 1024 GPUs
 
 
@@ -109,9 +112,13 @@ def build_model(r) -> Transformer:
 
 def recompute(r) -> str:
     """The row's recomputation; unstated, "full" where the source's throughput counts the recomputed forward
-    (MT-NLG's 126 TFLOP/s by Narayanan et al.'s eq. 3), else "selective" (nothing recomputed with a fused kernel)."""
+    (MT-NLG's 126 TFLOP/s by Narayanan et al.'s eq. 3), else "selective" (nothing recomputed with a fused kernel).
+    MaxText's policies that save only the layer input and the Q/K/V projections are "full" (the model then recomputes
+    the Q/K/V projections too, about a tenth of a Llama layer's forward matmuls)."""
     if r["recompute"] in ("none", "full"):
         return r["recompute"]
+    if _REMAT_ALL_BUT_QKV.search(r["note"] or ""):
+        return "full"
     if r["recompute"] is None and "includes activation recomputation" in (r["flop_convention"] or ""):
         return "full"
     return "selective"
