@@ -29,6 +29,7 @@ from calc.architecture import Transformer, published
 from calc.errors import InputError
 from calc.perf.layout import Layout
 from calc.perf.step import Step, predict_step
+from calc.units import Q_
 
 WITHIN = 0.15  # a run is "within 15%" when measured / predicted step time is within 1 +- 0.15
 _NOT_GATED = re.compile(r"^(GPT(?!-OSS)|MPT|MT-NLG|Nemotron-[34] )")  # GELU or squared-ReLU feed-forward
@@ -39,6 +40,7 @@ _SLICES = re.compile(r"(\d+) slices joined by data parallelism over the data-cen
 # MaxText remat policies that keep (or offload to the host) only the layer input and the Q/K/V projections and
 # rematerialize the rest: "custom" (base.yml's defaults: context, mlpwi, mlpwo, out_proj 'remat') and qkv_proj_offloaded
 _REMAT_ALL_BUT_QKV = re.compile(r"remat custom|remat_policy=qkv_proj_offloaded")
+_INTER_NODE = re.compile(r"inter-node (\d+) in their bandwidth fields")  # vTrain's configs: Gb/s per node
 _FSDP_GROUP = re.compile(r"\(FSDP=(\d+) GBS=")  # dgxc's MaxText tables, "FSDP+DP": FSDP=128 of 1024 GPUs
 
 
@@ -195,6 +197,22 @@ def measured_seconds(r, model: Transformer, peak: float) -> float:
     raise Refused("no convertible measurement", "a model TFLOP/s in an unknown FLOP convention")
 
 
+@cache
+def _with_network(chip: str, per_chip: float) -> data.Hardware:
+    return replace(data.hardware(chip), network_bandwidth=Q_(per_chip, "GB/s/chip"))
+
+
+def cluster(r) -> data.Hardware:
+    """The row's chip object; with the network its source states where that differs from data/hardware.csv's system:
+    vTrain's configs give 800 Gb/s per node of eight A100 (src/config.py: "total bandwidth of inter-node
+    communication in Gbps"), 12.5 GB/s per chip, half a DGX A100's."""
+    found = _INTER_NODE.search(r["note"] or "")
+    if not found:
+        return data.hardware(r["chip"])
+    hardware = data.hardware(r["chip"])
+    return _with_network(r["chip"], int(found.group(1)) / 8 / (hardware.chips_per_node or 1))
+
+
 def _refusal_class(exc: InputError) -> str:
     text = str(exc)
     if "bandwidth" in text and "TPU" in text:
@@ -212,7 +230,7 @@ def predictions() -> tuple[tuple[Prediction, ...], tuple[tuple[str, str, str, st
         try:
             model = build_model(r)
             layout = build_layout(r, model)
-            hardware = data.hardware(r["chip"])
+            hardware = cluster(r)
             step = predict_step(model, hardware, int(r["chips"]), layout, False)
             seconds = measured_seconds(r, model, step.peak)
             if "no optimizer step" in (r["note"] or ""):  # cudnn-frontend times forward + backward only
