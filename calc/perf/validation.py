@@ -41,6 +41,10 @@ _SLICES = re.compile(r"(\d+) slices joined by data parallelism over the data-cen
 # rematerialize the rest: "custom" (base.yml's defaults: context, mlpwi, mlpwo, out_proj 'remat') and qkv_proj_offloaded
 _REMAT_ALL_BUT_QKV = re.compile(r"remat custom|remat_policy=qkv_proj_offloaded")
 _INTER_NODE = re.compile(r"inter-node (\d+) in their bandwidth fields")  # vTrain's configs: Gb/s per node
+# MaxText on TPU runs its data-parallel and FSDP collectives asynchronously beside the computation: the v5e/v5p
+# configs set --xla_tpu_overlap_compute_collective_tc, --xla_enable_async_all_gather and the async collective fusions
+# (src/maxtext/configs/tpu/v5e/*.sh), tpu-recipes' workloads DATA_PARALLEL_OVERLAP and CF_FOR_ALL_GATHER
+_XLA = re.compile(r"MaxText|Paxml")
 _FSDP_GROUP = re.compile(r"\(FSDP=(\d+) GBS=")  # dgxc's MaxText tables, "FSDP+DP": FSDP=128 of 1024 GPUs
 
 
@@ -161,7 +165,8 @@ def build_layout(r, model: Transformer) -> Layout:
                   recompute=recompute(r),
                   precision=_PRECISIONS[r["precision"]], zero=_SHARDING[r["sharding"]], zero_group=zero_group,
                   triton_attention=foundry, sequence_parallel=False if deepspeed else None, flash_attention=not deepspeed, eager=r["source_family"] == "cudnn-frontend",
-                  uneven_pipeline=model.layers % (pipeline * virtual) != 0)
+                  uneven_pipeline=model.layers % (pipeline * virtual) != 0,
+                  dp_overlap=1.0 if _XLA.search(r["framework"]) and r["chip"].startswith("TPU") else None)
 
 
 # --------------------------------------------------------------------------- measurements as step times
