@@ -275,3 +275,54 @@ def test_zero3_collectives_per_layer_grow_with_layers_and_nodes():
         return s.seconds["data-parallel communication"]
     assert dp(many, 512) > dp(few, 512)
     assert dp(many, 512) > dp(many, 16)
+
+
+def test_eight_bit_sequence_parallel_gathers_move_one_byte():
+    # Transformer Engine gathers the FP8-cast norm output and the quantized output gradient (transformer_engine/
+    # pytorch/module/layernorm_linear.py, base.py grad_output_preprocess); its reduce-scatters stay in 16 bits
+    from calc.perf.layer import tensor_parallel
+    h100 = data.hardware("H100 SXM5")
+    bf16, fp8 = build_chip(h100, "bf16"), build_chip(h100, "fp8")
+    tokens, hidden = 8192, 16384
+    nbytes = 2.0 * tokens * hidden
+    gather16 = collectives.all_gather(fp8, nbytes, 8, 8)
+    gather8 = collectives.all_gather(fp8, nbytes / 2, 8, 8)
+    forward, backward = tensor_parallel(fp8, tokens, hidden, 8, True, 64)
+    assert forward == pytest.approx(2 * (gather8 + gather16))
+    assert backward == pytest.approx(forward + 2 * gather8)
+    # in 16 bits, or without sequence parallelism (all-reduces), nothing changes
+    f16, b16 = tensor_parallel(bf16, tokens, hidden, 8, True, 64)
+    assert f16 == pytest.approx(2 * collectives.all_reduce(bf16, nbytes, 8, 8)) and forward < f16 and backward < b16
+    assert tensor_parallel(fp8, tokens, hidden, 8, False, 64)[0] == pytest.approx(2 * collectives.all_reduce(fp8, nbytes, 8, 8))
+
+
+def test_hybrid_sharding_gathers_inside_the_group_and_all_reduces_across():
+    # FSDP's HYBRID_SHARD / MaxText's slices: ZeRO-3 over zero_group ranks, the groups' gradient shards all-reduced
+    from calc.perf.step import predict
+    common = dict(model="Llama 2 7B", hardware="H100 SXM5", chips=64, tensor=1, micro_batch=2, global_batch=128,
+                  sequence=4096, zero=3)
+    full = predict(**common)
+    hybrid = predict(**common, zero_group=8)
+    assert hybrid.seconds["data-parallel communication"] < full.seconds["data-parallel communication"]
+    assert hybrid.memory_bytes > full.memory_bytes  # states shared out over 8 ranks, not 64
+    assert predict(**common, zero_group=64).seconds == full.seconds
+    with pytest.raises(InputError, match="zero_group"):
+        predict(**common, zero_group=7)
+
+
+def test_expert_tensor_parallelism_lets_experts_span_tensor_ranks():
+    # Megatron-Core's expert tensor parallelism: experts over expert x expert_tensor of the t d c ranks; with
+    # expert_tensor 1 each chip runs whole experts on its tensor rank's share of the tokens: the same expert FLOP
+    # per chip, half the dispatched bytes at tensor 2
+    from calc.perf.step import predict
+    common = dict(model="Qwen3 30B-A3B", hardware="H100 SXM5", chips=16, tensor=2, micro_batch=1, global_batch=64,
+                  sequence=4096, check_memory=False)
+    split = predict(**common, expert=8)
+    whole_experts = predict(**common, expert=8, expert_tensor=1)
+    assert whole_experts.seconds["expert all-to-all"] < 0.75 * split.seconds["expert all-to-all"]
+    assert whole_experts.hardware_flop == pytest.approx(split.hardware_flop)
+    with pytest.raises(InputError, match="expert"):
+        predict(**common, expert=16)  # beyond the 8 data ranks unless the experts are whole
+    assert predict(**common, expert=16, expert_tensor=1).seconds_per_step > 0
+    with pytest.raises(InputError, match="expert"):  # 16 x 2 expert ranks from 8 x 2 (t x d): too many
+        predict(**common, expert=16, expert_tensor=2)

@@ -90,18 +90,21 @@ def experts(chip: Chip, model: Transformer, sizes: Sizes, tokens: float, eager: 
     """A mixture-of-experts layer on this chip: its ``experts / e`` experts on the tokens routed to them,
     the router, the shared experts, and the dispatch and combine all-to-all of the routed tokens."""
     tensor, expert = sizes.tensor, sizes.expert
+    expert_tensor = sizes.expert_tensor or tensor
     width = model.expert_d_ff or model.ff
     routed_per_token = model.experts_per_token
     local = model.experts // expert
-    per_expert = tokens * routed_per_token * expert / model.experts
-    routed = FeedForward(*(x * local for x in feed_forward(chip, model, width, per_expert, tensor, eager)))
+    # expert tensor parallelism: each chip runs its experts' 1/expert_tensor on expert_tensor / tensor of the tokens
+    # the tensor ranks hold (the tokens of the t d c ranks over e x expert_tensor of them)
+    per_expert = tokens * routed_per_token * expert / model.experts * expert_tensor / tensor
+    routed = FeedForward(*(x * local for x in feed_forward(chip, model, width, per_expert, expert_tensor, eager)))
     router = kernels.matmul(chip, tokens, model.d_model, model.experts)
     if model.shared_experts:
         shared = feed_forward(chip, model, width * model.shared_experts, tokens, tensor, eager)
     else:
         shared = FeedForward(0.0, 0.0, 0.0, 0.0)
-    dispatch = 2 * all_to_all(chip, 2.0 * tokens * routed_per_token * model.d_model, expert,
-                              ranks_per_node(expert, tensor, chip.chips_per_node), chips)
+    dispatch = 2 * all_to_all(chip, 2.0 * tokens * expert_tensor / tensor * routed_per_token * model.d_model, expert,
+                              ranks_per_node(expert, expert_tensor, chip.chips_per_node), chips)
     return Block(count, routed.matmul_forward + router.forward + shared.matmul_forward,
                  routed.matmul_backward + router.backward + shared.matmul_backward,
                  routed.flop + router.flop + shared.flop, routed.elementwise_forward + shared.elementwise_forward,
@@ -142,6 +145,7 @@ def cached_layer_terms(chip: Chip, model: Transformer, sizes: Sizes, layout: Lay
     layouts that differ only in pipeline depth, interleaving, recomputation, ZeRO stage or global batch
     (a search's, the calibration's micro-batch and interleaving sweep, an app rerun) share them."""
     key = (id(chip), id(model), sizes.tensor, sizes.context, sizes.micro_batch, sizes.sequence, sizes.expert,
+           sizes.expert_tensor,
            sizes.sequence_parallel, bool(layout.flash_attention), layout.triton_attention, layout.eager)
     found = _TERMS.get(key)
     if found is not None and found[0] is chip and found[1] is model:
@@ -158,9 +162,20 @@ def tensor_parallel(chip: Chip, tokens: float, hidden: int, tensor: int, sequenc
     """Forward and backward seconds of a layer's tensor-parallel collectives on the b s h activations (16 bits):
     two all-reduces each way (the same volume as all-gather + reduce-scatter under sequence parallelism)
     [Narayanan2021] sec. 3.2; with sequence parallelism the backward gathers each block's input again for
-    the weight gradients [Korthikanti2022] sec. 4.2.2."""
+    the weight gradients [Korthikanti2022] sec. 4.2.2.
+
+    In 8 bits under sequence parallelism every all-gather moves 8-bit data: Transformer Engine casts the norm's
+    output to FP8 before gathering it (forward, and again for the weight gradient), and gathers the output
+    gradient of a row-parallel layer with its quantizer (``LayerNormLinear.forward``, ``grad_output_preprocess``,
+    transformer_engine/pytorch/module); the reduce-scatters stay in 16 bits. Term test: tests/test_perf_terms.py.
+    """
     nbytes = 2.0 * tokens * hidden
     in_node = ranks_per_node(tensor, 1, chip.chips_per_node)
+    if sequence_parallel and chip.eight_bit:
+        gather = all_gather(chip, nbytes / 2, tensor, in_node, chips)
+        scatter = all_gather(chip, nbytes, tensor, in_node, chips)
+        forward = 2 * (gather + scatter)
+        return forward, forward + 2 * gather
     forward = 2 * all_reduce(chip, nbytes, tensor, in_node, chips)
     backward = forward + (2 * all_gather(chip, nbytes, tensor, in_node, chips) if sequence_parallel else 0.0)
     return forward, backward

@@ -55,6 +55,12 @@ class Layout:
     ``schedule`` "dualpipe": DeepSeek-V3's bidirectional schedule [DeepSeekAI2024] sec. 3.2.1: the expert
     all-to-all and pipeline sends hide behind the paired chunk's computation, the bubble is
     (p/2 - 1)(F&B + B - 3W) (their Table 2) and each stage keeps two copies of its weights.
+    ``expert_tensor``: the experts' matrices split over this many ranks instead of ``tensor``; experts then spread
+    over expert x expert_tensor of the tensor x data x context ranks (Megatron-Core's expert tensor parallelism,
+    which lets expert parallelism span tensor ranks).
+    ``zero_group`` (with ZeRO-3): weights, gradients and optimizer state are sharded over groups of this many
+    data x context ranks and replicated across the groups, whose gradient shards are then all-reduced once per step
+    (PyTorch FSDP's HYBRID_SHARD; MaxText's ici_fsdp inside a slice with dcn_data_parallelism across slices).
     ``fused_grad_accumulation`` False: each micro-batch's weight gradients are added to the fp32
     gradient buffer by a separate pass (Megatron-LM before its 2022 gradient-accumulation fusion).
     """
@@ -77,6 +83,8 @@ class Layout:
     flash_attention: bool = _field(True, "the attention core as one fused kernel (default); off: the scores "
                                          "materialized")
     zero: int = _field(1, "ZeRO stage: 0, 1 (distributed optimizer, default), 2 or 3", choices=ZERO_STAGES)
+    zero_group: int | None = _field(None, "data-parallel ranks a ZeRO-3 shard spans, replicated across the groups "
+                                          "(hybrid sharding: FSDP's HYBRID_SHARD, MaxText's slices); default all")
     dp_overlap: float | None = _field(None, "share of data-parallel communication hidden behind compute")
     tp_overlap: float = _field(0.0, "share of tensor-parallel communication hidden behind the matmuls "
                                     "(NeMo's tp_comm_overlap) [Wang2023]")
@@ -161,6 +169,7 @@ class Sizes(NamedTuple):
     stages: tuple  # layers of each pipeline stage, first to last (each chip's virtual stages summed)
     sequence_parallel: bool
     dualpipe: bool
+    expert_tensor: int = 0  # ranks each expert's matrices are split over (0: read as ``tensor``)
 
 
 def check_options(layout: Layout) -> None:
@@ -206,6 +215,11 @@ def resolve(layout: Layout, model: Transformer, chips: int) -> Sizes:
     if (data_parallel * context * (tensor // expert_tensor)) % expert:
         raise InputError("expert", f"{expert} expert ranks do not divide the data x context x tensor / expert-tensor "
                                    f"= {data_parallel} x {context} x {tensor // expert_tensor} ranks they come from")
+    if layout.zero_group is not None:
+        group = whole("zero_group", layout.zero_group)
+        if (data_parallel * context) % group:
+            raise InputError("zero_group", f"{group} ranks per shard group do not divide the data x context = "
+                                           f"{data_parallel} x {context} ranks")
     if global_batch % (micro_batch * data_parallel):
         raise InputError("global_batch", f"{global_batch} sequences do not split into micro-batches of {micro_batch} "
                                          f"over {data_parallel} data-parallel ranks")
@@ -214,7 +228,7 @@ def resolve(layout: Layout, model: Transformer, chips: int) -> Sizes:
     _check_schedule(pipeline, virtual, micro_batches, dualpipe)
     sequence_parallel = (tensor > 1) if layout.sequence_parallel is None else bool(layout.sequence_parallel)
     return Sizes(tensor, pipeline, context, expert, virtual, micro_batch, global_batch, sequence, data_parallel,
-                 micro_batches, float(max(stages)), stages, sequence_parallel, dualpipe)
+                 micro_batches, float(max(stages)), stages, sequence_parallel, dualpipe, expert_tensor)
 
 
 def _check_heads(model: Transformer, tensor: int) -> None:

@@ -265,7 +265,7 @@ def predict_step(model: Transformer, hardware, chips: int, layout: Layout, check
     model_flop = model_flop_per_token(model, sizes.sequence) * sizes.global_batch * sizes.sequence
     hardware_flop = model_flop + recomputed_flop * sizes.micro_batches * chips
     memory_key = (model, sizes.micro_batch, sizes.sequence, layout.recompute, layout.zero,
-                  sizes.data_parallel * sizes.context, sizes.tensor, sizes.pipeline, sizes.virtual_stages,
+                  shard_group(sizes, layout), sizes.tensor, sizes.pipeline, sizes.virtual_stages,
                   sizes.context, sizes.expert, sizes.sequence_parallel, bool(layout.flash_attention), layout.dropout,
                   sizes.dualpipe, sizes.stages, layout.expert_tensor, sizes.micro_batches, has_runtime(hardware),
                   layout.fused_loss)
@@ -350,18 +350,24 @@ def step_seconds(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, p
                                         coeff.backward_traffic_ratio)
     _, expert_params, total_params = parameter_counts(model)
     dense_chip = (total_params - expert_params) / (tensor * sizes.pipeline)
-    expert_chip = expert_params / (tensor * sizes.pipeline * sizes.expert)
+    expert_chip = expert_params / ((sizes.expert_tensor or tensor) * sizes.pipeline * sizes.expert)
     seconds["data-parallel communication"] = data_parallel(chip, sizes, layout, dense_chip, expert_chip,
                                                            micro_batch_time, chips)
     if not layout.fused_grad_accumulation:
         seconds["memory-bound operations"] += kernels.gradient_accumulation_traffic(chip, dense_chip + expert_chip,
                                                                                     micro_batches)
-    shards = sizes.data_parallel * sizes.context if layout.zero >= 1 else 1
+    shards = shard_group(sizes, layout) if layout.zero >= 1 else 1
     seconds["optimizer step"] = kernels.optimizer_traffic(chip, dense_chip + expert_chip, shards)
     if layout.framework is not None:  # the whole step at the older code's measured efficiency
         efficiency = getattr(coeff, FRAMEWORKS[layout.framework])
         seconds["older framework"] = sum(seconds.values()) * (1 / efficiency - 1)
     return seconds
+
+
+def shard_group(sizes: Sizes, layout: Layout) -> int:
+    """Ranks that share out the model states: all data x context ranks, or ZeRO-3's hybrid ``zero_group``."""
+    ranks = sizes.data_parallel * sizes.context
+    return layout.zero_group if layout.zero == 3 and layout.zero_group else ranks
 
 
 def data_parallel(chip: Chip, sizes: Sizes, layout: Layout, dense_chip: float, expert_chip: float,
@@ -377,19 +383,31 @@ def data_parallel(chip: Chip, sizes: Sizes, layout: Layout, dense_chip: float, e
     """
     coeff = chip.coefficients
     dense_ranks = sizes.data_parallel * sizes.context
-    expert_ranks = dense_ranks // sizes.expert
+    expert_tensor = sizes.expert_tensor or sizes.tensor  # experts replicated over t d c / (e x expert_tensor) ranks
+    expert_ranks = dense_ranks * sizes.tensor // (sizes.expert * expert_tensor)
     per_node = chip.chips_per_node
     dense_in_node = ranks_per_node(dense_ranks, sizes.tensor, per_node)
-    expert_in_node = ranks_per_node(expert_ranks, sizes.tensor * sizes.expert, per_node)
+    expert_in_node = ranks_per_node(expert_ranks, expert_tensor * sizes.expert, per_node)
     hidden = 1 - coeff.dp_exposed if layout.dp_overlap is None else layout.dp_overlap
     back = coeff.backward_traffic_ratio
     if layout.zero == 3:  # per layer: gathered for the forward and again for the backward, its gradients scattered
+        group = shard_group(sizes, layout)
+        replicas = dense_ranks // group
+        if replicas > 1:  # hybrid sharding: the shards within a group, the groups' gradient shards all-reduced
+            dense_ranks, expert_ranks = group, max(1, group * sizes.tensor // (sizes.expert * expert_tensor))
+            dense_in_node = ranks_per_node(dense_ranks, sizes.tensor, per_node)
+            expert_in_node = ranks_per_node(expert_ranks, expert_tensor * sizes.expert, per_node)
         layers = max(1, round(sizes.stage_layers))
         per_layer = (3 * all_gather(chip, 2.0 * dense_chip / layers, dense_ranks, dense_in_node, chips)
                      + 3 * all_gather(chip, 2.0 * expert_chip / layers, expert_ranks, expert_in_node, chips))
         per_micro_batch = exposed(layers * per_layer, hidden * (1 - 1 / sizes.stage_layers),
                                   micro_batch_time, coeff.collective_sm_share)
-        return sizes.micro_batches * per_micro_batch
+        across = 0.0
+        if replicas > 1:
+            shard = 2.0 * (dense_chip + expert_chip) / group
+            across = exposed(all_reduce(chip, shard, replicas, ranks_per_node(replicas, sizes.tensor * group, per_node),
+                                        chips), hidden, back / (1 + back) * micro_batch_time, coeff.collective_sm_share)
+        return sizes.micro_batches * per_micro_batch + across
     seconds = (all_reduce(chip, 2.0 * dense_chip, dense_ranks, dense_in_node, chips)
                + all_reduce(chip, 2.0 * expert_chip, expert_ranks, expert_in_node, chips))
     return exposed(seconds, hidden, back / (1 + back) * micro_batch_time, coeff.collective_sm_share)

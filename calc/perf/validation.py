@@ -29,12 +29,23 @@ from calc.architecture import Transformer, published
 from calc.errors import InputError
 from calc.perf.layout import Layout
 from calc.perf.step import Step, predict_step
+from calc.units import Q_
 
 WITHIN = 0.15  # a run is "within 15%" when measured / predicted step time is within 1 +- 0.15
 _NOT_GATED = re.compile(r"^(GPT(?!-OSS)|MPT|MT-NLG|Nemotron-[34] )")  # GELU or squared-ReLU feed-forward
 _GPT_STYLE = re.compile(r"^(GPT(?!-OSS)|MT-NLG)")  # learned positions and biases (Brown et al. 2020)
 _PRECISIONS = {"bf16": "bf16", "fp16": "fp16", "fp8": "fp8", "mxfp8": "fp8"}
 _SHARDING = {None: 1, "zero2": 2, "zero3": 3, "fsdp": 3}
+_SLICES = re.compile(r"(\d+) slices joined by data parallelism over the data-center network")
+# MaxText remat policies that keep (or offload to the host) only the layer input and the Q/K/V projections and
+# rematerialize the rest: "custom" (base.yml's defaults: context, mlpwi, mlpwo, out_proj 'remat') and qkv_proj_offloaded
+_REMAT_ALL_BUT_QKV = re.compile(r"remat custom|remat_policy=qkv_proj_offloaded")
+_INTER_NODE = re.compile(r"inter-node (\d+) in their bandwidth fields")  # vTrain's configs: Gb/s per node
+# MaxText on TPU runs its data-parallel and FSDP collectives asynchronously beside the computation: the v5e/v5p
+# configs set --xla_tpu_overlap_compute_collective_tc, --xla_enable_async_all_gather and the async collective fusions
+# (src/maxtext/configs/tpu/v5e/*.sh), tpu-recipes' workloads DATA_PARALLEL_OVERLAP and CF_FOR_ALL_GATHER
+_XLA = re.compile(r"MaxText|Paxml")
+_FSDP_GROUP = re.compile(r"\(FSDP=(\d+) GBS=")  # dgxc's MaxText tables, "FSDP+DP": FSDP=128 of 1024 GPUs
 
 
 class Refused(Exception):
@@ -107,9 +118,13 @@ def build_model(r) -> Transformer:
 
 def recompute(r) -> str:
     """The row's recomputation; unstated, "full" where the source's throughput counts the recomputed forward
-    (MT-NLG's 126 TFLOP/s by Narayanan et al.'s eq. 3), else "selective" (nothing recomputed with a fused kernel)."""
+    (MT-NLG's 126 TFLOP/s by Narayanan et al.'s eq. 3), else "selective" (nothing recomputed with a fused kernel).
+    MaxText's policies that save only the layer input and the Q/K/V projections are "full" (the model then recomputes
+    the Q/K/V projections too, about a tenth of a Llama layer's forward matmuls)."""
     if r["recompute"] in ("none", "full"):
         return r["recompute"]
+    if _REMAT_ALL_BUT_QKV.search(r["note"] or ""):
+        return "full"
     if r["recompute"] is None and "includes activation recomputation" in (r["flop_convention"] or ""):
         return "full"
     return "selective"
@@ -119,20 +134,38 @@ def build_layout(r, model: Transformer) -> Layout:
     """The layout of a validation row as the step model takes it (unstated micro-batch 1, interleaving 1)."""
     if r["precision"] not in _PRECISIONS:
         raise Refused("4-bit precision", f"{r['precision']}: data/hardware.csv has no 4-bit peak")
-    if r["expert_tensor"] is not None and int(r["expert_tensor"]) != int(r["tensor"]):
-        raise Refused("expert-tensor parallelism", "expert parallelism spanning tensor ranks (Megatron's expert "
-                                                   "tensor parallel size differing from tensor) is not modelled")
     pipeline, virtual = int(r["pipeline"]), _int(r["virtual_stages"]) or 1
+    tensor, context, expert = int(r["tensor"]), _int(r["context"]) or 1, _int(r["expert"]) or 1
+    expert_tensor = _int(r["expert_tensor"])
+    if expert_tensor is None and (int(r["chips"]) // (tensor * pipeline)) % expert:
+        # expert ranks beyond the data x context ranks: Megatron-Core then needs expert x expert-tensor to divide
+        # tensor x data x context, which with an unstated expert-tensor size only 1 does (its MoE recipes' setting)
+        expert_tensor = 1
     foundry = r["source_family"] == "llm-foundry"  # FlashAttention's Triton kernel (submit_benchmarks.py default)
+    # hybrid sharding: MaxText's multi-slice runs shard (ici_fsdp) inside each slice and only average gradients across the slices
+    # (dcn_data_parallelism): ZeRO-3 within a slice's data ranks, replicated across slices
+    slices = _SLICES.search(r["note"] or "")
+    zero_group = None
+    # and dgxc's MaxText "FSDP+DP" tables state the FSDP size of a run, data parallelism across those groups
+    fsdp = _FSDP_GROUP.search(r["note"] or "")
+    ranks = int(r["chips"]) // (tensor * pipeline * context)
+    if slices and _SHARDING[r["sharding"]] == 3:
+        zero_group = ranks // int(slices.group(1))
+    elif fsdp and _SHARDING[r["sharding"]] == 3 and int(fsdp.group(1)) < ranks:
+        zero_group = int(fsdp.group(1))
     # Megatron-DeepSpeed's runs here reduce the tensor-parallel activations by all-reduce, without Megatron's sequence
     # parallelism: MT-NLG (2021) predates it [Korthikanti2022]; vTrain's validation configs do not set it
     deepspeed = "DeepSpeed" in r["framework"]
-    return Layout(tensor=int(r["tensor"]), pipeline=pipeline, context=_int(r["context"]) or 1,
-                  expert=_int(r["expert"]) or 1, virtual_stages=virtual, micro_batch=_int(r["micro_batch"]) or 1,
+    # and their attention core unfused (Q K^T by baddbmm, Megatron's fused scale-mask-softmax, then bmm): Megatron-
+    # DeepSpeed's default without --use-flash-attn, the kernels vTrain's replica of it profiles (src/model/
+    # gpt_modeling.py, ShardedGptSelfAttention); MT-NLG (2021) predates FlashAttention [Dao2022]
+    return Layout(tensor=tensor, pipeline=pipeline, context=context, expert=expert, expert_tensor=expert_tensor,
+                  virtual_stages=virtual, micro_batch=_int(r["micro_batch"]) or 1,
                   global_batch=int(r["global_batch"]), sequence=int(r["sequence"]),
                   recompute=recompute(r),
-                  precision=_PRECISIONS[r["precision"]], zero=_SHARDING[r["sharding"]],
-                  triton_attention=foundry, sequence_parallel=False if deepspeed else None, eager=r["source_family"] == "cudnn-frontend")
+                  precision=_PRECISIONS[r["precision"]], zero=_SHARDING[r["sharding"]], zero_group=zero_group,
+                  triton_attention=foundry, sequence_parallel=False if deepspeed else None, flash_attention=not deepspeed, eager=r["source_family"] == "cudnn-frontend",
+                  dp_overlap=1.0 if _XLA.search(r["framework"]) and r["chip"].startswith("TPU") else None)
 
 
 # --------------------------------------------------------------------------- measurements as step times
@@ -168,6 +201,22 @@ def measured_seconds(r, model: Transformer, peak: float) -> float:
     raise Refused("no convertible measurement", "a model TFLOP/s in an unknown FLOP convention")
 
 
+@cache
+def _with_network(chip: str, per_chip: float) -> data.Hardware:
+    return replace(data.hardware(chip), network_bandwidth=Q_(per_chip, "GB/s/chip"))
+
+
+def cluster(r) -> data.Hardware:
+    """The row's chip object; with the network its source states where that differs from data/hardware.csv's system:
+    vTrain's configs give 800 Gb/s per node of eight A100 (src/config.py: "total bandwidth of inter-node
+    communication in Gbps"), 12.5 GB/s per chip, half a DGX A100's."""
+    found = _INTER_NODE.search(r["note"] or "")
+    if not found:
+        return data.hardware(r["chip"])
+    hardware = data.hardware(r["chip"])
+    return _with_network(r["chip"], int(found.group(1)) / 8 / (hardware.chips_per_node or 1))
+
+
 def _refusal_class(exc: InputError) -> str:
     text = str(exc)
     if "bandwidth" in text and "TPU" in text:
@@ -185,7 +234,7 @@ def predictions() -> tuple[tuple[Prediction, ...], tuple[tuple[str, str, str, st
         try:
             model = build_model(r)
             layout = build_layout(r, model)
-            hardware = data.hardware(r["chip"])
+            hardware = cluster(r)
             step = predict_step(model, hardware, int(r["chips"]), layout, False)
             seconds = measured_seconds(r, model, step.peak)
             if "no optimizer step" in (r["note"] or ""):  # cudnn-frontend times forward + backward only
