@@ -13,7 +13,8 @@
               groups split the experts inside the T chips (bytes per chip are the same when the
               load balances); attention data parallel replicates attention and the dense layers on
               each of the T chips, each with 1/T of the sequences and its own KV cache, the MoE
-              layers all-gathering and reduce-scattering the tokens [DeepSeekAI2024] sec. 3.4
+              layers dispatching each chip's tokens to their top-k experts and combining them back
+              (all-to-all, FP8 out, BF16 back: DeepEP) [DeepSeekAI2024] sec. 3.4
 
 Everything inside is plain floats and numpy arrays; ``calc.serve`` builds the Quantities.
 """
@@ -28,7 +29,7 @@ import numpy as np
 from calc import data
 from calc.architecture import Transformer
 from calc.serve import footprint
-from calc.serve.terms import Rates, all_reduce_time, matmul_time, send_latency
+from calc.serve.terms import Rates, all_reduce_time, expert_exchange_time, matmul_time, send_latency
 
 ACTIVATION_BYTES = 2.0  # activations travel in 16 bits between layers and chips
 
@@ -170,6 +171,12 @@ def max_concurrency(s: Shape, lay: Layout, r: Rates, weight_bytes: float, kv_byt
 # --------------------------------------------------------------------------- time
 
 
+def _dispatch_bytes(weight_bytes: float) -> float:
+    """Bytes per element a token's hidden state is dispatched in: FP8 when the experts run in 8 bits or
+    fewer (DeepEP's dispatch casts to FP8), else 16 bits."""
+    return 1.0 if weight_bytes <= 1.0 else ACTIVATION_BYTES
+
+
 def decode_step(s: Shape, lay: Layout, r: Rates, weight_bytes: float, kv_bytes: float, batch, context,
                 kv_reads: float = 1.0) -> dict:
     """Seconds of one decode step of a replica carrying ``batch`` sequences of ``context`` cached
@@ -202,8 +209,8 @@ def decode_step(s: Shape, lay: Layout, r: Rates, weight_bytes: float, kv_bytes: 
     attn_flop = 2.0 * b_attn * context * heads_chip * s.attention_width * layers / r.attention
 
     act = b * s.d_model * ACTIVATION_BYTES
-    if adp:  # tokens gathered to the experts and scattered back on each MoE layer
-        comm = moe_layers * 2 * all_reduce_time(r, act, T, factor=1.0)
+    if adp:  # each chip's tokens dispatched to their experts and combined back on each MoE layer
+        comm = moe_layers * expert_exchange_time(r, b_attn, s.d_model, s.per_token, T, _dispatch_bytes(weight_bytes))
     else:
         comm = 2 * layers * all_reduce_time(r, act, T)
     comm = comm + (lay.pipeline > 1) * send_latency(r)  # hand-off to the next stage
@@ -245,7 +252,7 @@ def prefill(s: Shape, lay: Layout, r: Rates, weight_bytes: float, tokens, prompt
     attn = n_attn * prompt * heads_chip * (s.qk_dim + s.v_dim) * layers / r.attention
     act = n * s.d_model * ACTIVATION_BYTES
     if adp:
-        comm = moe_layers * 2 * all_reduce_time(r, act, T, factor=1.0)
+        comm = moe_layers * expert_exchange_time(r, n_attn, s.d_model, s.per_token, T, _dispatch_bytes(weight_bytes))
     else:
         comm = 2 * layers * all_reduce_time(r, act, T)
     overhead = np.zeros_like(n)  # riding in a decode step: that step pays the fixed costs
