@@ -140,6 +140,30 @@ def test_disaggregated_decode_chips_only_decode():
     assert 15 < apart.tokens_per_second_per_user.m_as("token/s") < 28
 
 
+def test_grouped_expert_matmuls_pay_tile_and_wave_quantization():
+    """Mixtral's experts as grouped GEMMs (TensorRT-LLM's MoE GEMM): with one group of a large product the
+    term is calc.perf.kernels' wave-quantized rate; a few tokens per expert fill part of a tile and run far
+    below the chip's best rate; at TP8 each expert is 1,792 wide per chip, and 1,000 tokens an expert still
+    run near it (the waves fill)."""
+    from calc.perf import kernels
+    from calc.serve.terms import grouped_matmul_time, rates
+
+    r = rates(data.hardware("H100 SXM5"), "fp8")
+    M, K, N = 4096, 4096, 3584
+    whole = kernels.matmul_time(r.chip, M, K, N) - r.chip.kernel_overhead - 2.0 * M * N / r.chip.memory_bandwidth
+    assert float(grouped_matmul_time(r, M, K, N, 1)) == pytest.approx(whole, rel=1e-6)
+
+    def share(rows, n, groups):
+        return float(2 * rows * 4096 * n * groups / grouped_matmul_time(r, rows, 4096, n, groups) / r.matmul)
+
+    assert share(8, 2 * 1792, 8) < 0.5  # 8 tokens in tiles of 16 rows
+    assert share(1000, 2 * 1792, 8) > 0.9
+    assert share(1000, 2 * 1792, 8) > share(100, 2 * 1792, 8)
+    s = _setup("Mixtral 8x7B", "H100 SXM5", tensor=8, expert=1, precision="fp8")
+    flat = 2 * 32 * 2 * s.shape.expert * 40 / 8 / s.rates.matmul  # 32 MoE layers, top-2, 40 tokens: 10 an expert
+    assert float(32 * phases.expert_matmuls(s.shape, s.layout, s.rates, 40)) > 1.5 * flat
+
+
 def test_gqa_kv_split_over_tensor_until_one_head_each():
     s = _setup("Llama 3 70B", "H100 SXM5", tensor=8)
     s16 = _setup("Llama 3 70B", "H100 SXM5", tensor=1)

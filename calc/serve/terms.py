@@ -75,6 +75,43 @@ def matmul_time(r: Rates, flop, nbytes, bandwidth: float, rate: float | None = N
     return np.maximum(flop / (rate or r.matmul), nbytes / bandwidth)
 
 
+def grouped_matmul_time(r: Rates, rows, K: int, N: int, groups, rate: float | None = None):
+    """Seconds of the multiplications of one grouped matrix product: ``groups`` products (rows x K)(K x N)
+    in one launch, as a mixture of experts' grouped GEMM runs each expert's tokens against its weights
+    (``rows`` an array: the tokens each expert gets, on average). ``calc.perf.kernels.matmul_time``'s
+    quantization lifted to arrays and counted over all the groups: each group's output padded to whole
+    tiles (tile quantization), the launch's tiles over the chip's compute units in whole waves (wave
+    quantization) [Isaev2023]; NVIDIA, Matrix Multiplication Background User's Guide. The weights' bytes and
+    the fixed cost per kernel are the caller's (the experts touched; ``decode_layer_overhead``).
+
+    >>> r = rates(data.hardware("H100 SXM5"), "fp8")
+    >>> t = grouped_matmul_time(r, 40.0, 4096, 3584, 8)        # 40 tokens an expert: tiles of 64 rows
+    >>> round(float(2 * 40 * 4096 * 3584 * 8 / t / r.matmul), 2)  # share of the best rate
+    0.53
+    """
+    chip = r.chip
+    M = np.asarray(rows, dtype=float)
+    best = rate or r.matmul
+    flop = 2.0 * M * K * N * groups
+    if not chip.compute_units:
+        return flop / best
+    Mt = np.maximum(np.ceil(M), 1.0)
+    long_, short = np.maximum(Mt, N), np.minimum(Mt, N)
+    big = np.ceil(long_ / chip.tile_long) * np.ceil(short / chip.tile_short)
+    big_filled = np.maximum(M, 1e-9) * N / (big * chip.tile_long * chip.tile_short)
+    # fewer rows than a tile: the grouped GEMM takes a tile of 16, 32 or 64 rows by N's tile (TensorRT-LLM's
+    # MoE GEMM configurations, cutlass_extensions gemm_configs.h: CtaShape16x128x64 ... CtaShape128x128x64)
+    tm = np.clip(2.0 ** np.ceil(np.log2(Mt)), 16.0, chip.tile_short)
+    small = np.ceil(Mt / tm) * np.ceil(N / chip.tile_short)
+    small_filled = np.maximum(M, 1e-9) * N / (small * tm * chip.tile_short)
+    few = Mt < chip.tile_short
+    per_group = np.where(few, small, big)
+    filled = np.where(few, small_filled, big_filled)  # tile quantization
+    tiles = per_group * np.ceil(groups)
+    waves = np.ceil(tiles / chip.compute_units) * chip.compute_units  # wave quantization
+    return flop / (best * filled * tiles / waves)
+
+
 def all_reduce_time(r: Rates, nbytes, group: int, factor: float = 2.0):
     """Seconds of one all-reduce (``factor`` 2; 1: an all-gather or a reduce-scatter) of ``nbytes``
     (an array) over ``group`` chips of one replica, ``calc.perf.collectives``' hierarchical rings
