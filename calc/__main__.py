@@ -296,6 +296,8 @@ def _serve_parser(sub) -> None:
     se.add_argument("--pipeline", type=_whole, default=1, help="pipeline stages per replica")
     se.add_argument("--attention-data-parallel", action="store_true",
                     help="attention replicated on each chip beside expert-parallel MoE layers")
+    se.add_argument("--disaggregated", action="store_true",
+                    help="prefill on chips of its own: --chips decode only, tokens/s per decode chip")
     se.add_argument("--precision", help=BY_NAME["precision"].meaning + " (default: the chip's 16-bit format; here the "
                     "weights': bf16, fp16, fp8, int8, fp4, int4)")
     se.add_argument("--kv-precision", help="KV cache: bf16, fp16, fp8, int8 (default 16-bit)")
@@ -1256,7 +1258,7 @@ def _serve(args) -> int:
                    attention_data_parallel=args.attention_data_parallel, precision=args.precision,
                    kv_precision=args.kv_precision, input_tokens=args.input_tokens, output_tokens=args.output_tokens,
                    window=args.window, window_layers=args.window_layers, price=args.price, pue=args.pue,
-                   carbon_intensity=args.carbon_intensity)
+                   carbon_intensity=args.carbon_intensity, disaggregated=args.disaggregated)
     if args.frontier:
         load = {"concurrency": args.concurrency, "batch": args.batch, "ttft_limit": args.ttft_limit,
                 "tpot_limit": args.tpot_limit}

@@ -22,7 +22,8 @@ OUTPUTS = ("usd_per_million_tokens:input", "usd_per_million_tokens:output", "usd
            "energy_per_query", "output_tokens_per_second_per_node")
 _WHOLE = ("chips", "tensor", "pipeline", "expert", "input_tokens", "output_tokens")
 _TEXT = ("hardware", "precision", "kv_precision", "ttft_limit", "tpot_limit", "price", "pue")
-_KEYS = {"model", "params", "attention_data_parallel", *_WHOLE, *_TEXT}
+_BOOL = ("attention_data_parallel", "disaggregated")
+_KEYS = {"model", "params", *_BOOL, *_WHOLE, *_TEXT}
 _QUOTE_ONLY = ("input_share", "input", "output_share", "output")  # inputs of a quoted_formula beside a serve claim
 
 
@@ -49,7 +50,7 @@ def recompute(output: str, inputs: dict, field: str) -> pint.Quantity:
     except ValueError as exc:
         raise DataError("seeds", None, field, f"expected whole numbers of chips and tokens: {exc}") from None
     options.update({k: inputs[k] for k in _TEXT if k in inputs and k != "hardware"})
-    options["attention_data_parallel"] = str(inputs.get("attention_data_parallel", "false")).lower() == "true"
+    options.update({k: str(inputs.get(k, "false")).lower() == "true" for k in _BOOL})
     model = scaled_shape(inputs["model"], inputs["params"]) if "params" in inputs else lookup(inputs["model"])
     hw = chip(inputs["hardware"])
     try:

@@ -91,6 +91,79 @@ def test_attention_data_parallel_holds_more_mla_sequences():
     assert adp.max_concurrency() > 4 * tp.max_concurrency()
 
 
+@pytest.mark.parametrize("row", [r for r in data.expert_dispatch()
+                                 if r["kernel"] == "v1 low-latency" and r["expert_parallel"] >= 16],
+                         ids=lambda r: f"DeepEP-low-latency-{r['operation']}-EP{int(r['expert_parallel'])}")
+def test_expert_exchange_against_deepep_low_latency(row):
+    """The all-to-all of the routed tokens' hidden states against DeepEP's measured low-latency kernels on
+    H800 (DeepSeek-AI, DeepEP docs/legacy.md: 128 tokens, top-8, hidden 7168, FP8 dispatch, BF16 combine)."""
+    from calc.perf import collectives
+    from calc.serve.terms import rates
+
+    r = rates(data.hardware("H800 SXM5"), "fp8")
+    ep = int(row["expert_parallel"])
+    element = 1.0 if row["operation"] == "dispatch" else 2.0
+    nbytes = row["tokens_per_batch"] * row["top_k"] * row["hidden"] * element
+    t = collectives.all_to_all(r.chip, nbytes, ep, collectives.ranks_per_node(ep, 1, 8))
+    assert 0.8 < t / row["latency"] < 1.1
+
+
+def test_expert_exchange_moves_each_chips_routed_tokens_not_the_batch():
+    """Attention data parallel + expert parallel MoE (DeepSeek's decode): each MoE layer dispatches and
+    combines each chip's own tokens, so at a fixed batch per chip the exchange barely grows with the chips
+    (an all-gather of the whole batch would grow with them), and it is 58 x (dispatch + combine) a step."""
+    from calc.serve.terms import expert_exchange_time
+
+    s32 = load._with_layout(_setup("DeepSeek-V3", "H800 SXM5", tensor=32, precision="fp8"), 32, 1, 32, True)
+    s128 = load._with_layout(_setup("DeepSeek-V3", "H800 SXM5", tensor=128, precision="fp8"), 128, 1, 128, True)
+    c32 = float(phases.decode_step(s32.shape, s32.layout, s32.rates, 1.0, 2.0, 32 * 64, 2000)["communication"])
+    c128 = float(phases.decode_step(s128.shape, s128.layout, s128.rates, 1.0, 2.0, 128 * 64, 2000)["communication"])
+    assert c128 < 1.3 * c32  # only the share that leaves the node grows (24/32 -> 120/128); an all-gather: 4x
+    one = float(expert_exchange_time(s128.rates, 64, 7168, 8, 128))
+    assert c128 == pytest.approx(58 * one)
+    # 64 tokens x 8 experts x 7168 x (1 + 2) bytes at about 45 GB/s over InfiniBand, plus two latencies
+    assert 0.2e-3 < one < 0.4e-3
+
+
+def test_disaggregated_decode_chips_only_decode():
+    """Prefill on chips of its own (Splitwise, DeepSeek's service): the decode chips' TPOT is the decode
+    step alone and each of them gives C / TPOT tokens a second; in line, the joining prompts slow each step."""
+    kw = dict(tensor=128, expert=128, attention_data_parallel=True, precision="fp8", input_tokens=1583,
+              output_tokens=1000, concurrency=128 * 92)
+    inline = serve("DeepSeek-V3", "H800 SXM5", 128, **kw)
+    apart = serve("DeepSeek-V3", "H800 SXM5", 128, disaggregated=True, **kw)
+    assert apart.tpot.m_as("s") == pytest.approx(apart.breakdown["decode"]["total"].m_as("s"))
+    assert apart.tokens_per_second["total"].m_as("token/s") == pytest.approx(128 * 92 / apart.tpot.m_as("s"))
+    assert apart.tpot < inline.tpot and apart.tokens_per_second["per_chip"] > inline.tokens_per_second["per_chip"]
+    assert apart.layout["disaggregated"] and not inline.layout["disaggregated"]
+    # DeepSeek's decode: about 20 tokens a second per user at 92 sequences per H800 (14.8k per node / 8 / 20)
+    assert 15 < apart.tokens_per_second_per_user.m_as("token/s") < 28
+
+
+def test_grouped_expert_matmuls_pay_tile_and_wave_quantization():
+    """Mixtral's experts as grouped GEMMs (TensorRT-LLM's MoE GEMM): with one group of a large product the
+    term is calc.perf.kernels' wave-quantized rate; a few tokens per expert fill part of a tile and run far
+    below the chip's best rate; at TP8 each expert is 1,792 wide per chip, and 1,000 tokens an expert still
+    run near it (the waves fill)."""
+    from calc.perf import kernels
+    from calc.serve.terms import grouped_matmul_time, rates
+
+    r = rates(data.hardware("H100 SXM5"), "fp8")
+    M, K, N = 4096, 4096, 3584
+    whole = kernels.matmul_time(r.chip, M, K, N) - r.chip.kernel_overhead - 2.0 * M * N / r.chip.memory_bandwidth
+    assert float(grouped_matmul_time(r, M, K, N, 1)) == pytest.approx(whole, rel=1e-6)
+
+    def share(rows, n, groups):
+        return float(2 * rows * 4096 * n * groups / grouped_matmul_time(r, rows, 4096, n, groups) / r.matmul)
+
+    assert share(8, 2 * 1792, 8) < 0.5  # 8 tokens in tiles of 16 rows
+    assert share(1000, 2 * 1792, 8) > 0.9
+    assert share(1000, 2 * 1792, 8) > share(100, 2 * 1792, 8)
+    s = _setup("Mixtral 8x7B", "H100 SXM5", tensor=8, expert=1, precision="fp8")
+    flat = 2 * 32 * 2 * s.shape.expert * 40 / 8 / s.rates.matmul  # 32 MoE layers, top-2, 40 tokens: 10 an expert
+    assert float(32 * phases.expert_matmuls(s.shape, s.layout, s.rates, 40)) > 1.5 * flat
+
+
 def test_gqa_kv_split_over_tensor_until_one_head_each():
     s = _setup("Llama 3 70B", "H100 SXM5", tensor=8)
     s16 = _setup("Llama 3 70B", "H100 SXM5", tensor=1)

@@ -105,7 +105,7 @@ def _time_limit(name: str, value) -> float | None:
 def serve(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, attention_data_parallel=False,
           precision=None, kv_precision=None, input_tokens=1000, output_tokens=1000, concurrency=None, batch=None,
           ttft_limit=None, tpot_limit=None, window=None, window_layers=None, price=None, pue=None,
-          carbon_intensity=None) -> Serving:
+          carbon_intensity=None, disaggregated=False) -> Serving:
     """Serve ``model`` on ``chips`` chips of ``hardware``: latency, throughput, cost and energy per token.
 
     .. math::
@@ -127,6 +127,8 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, att
     concurrency : sequences in flight (continuous batching); batch : one static batch
     ttft_limit, tpot_limit : time Quantities; the best layout and concurrency within them
     window, window_layers : sliding-window attention (tokens; layers that use it, default all)
+    disaggregated : bool, prefill on chips of its own: ``chips`` decode only, tokens/s per decode chip
+        ([Patel2024] Splitwise; DeepSeek's V3/R1 service); the prefill chips' cost is charged per input token
     price : USD/chip/hour (default: the training default price); pue, carbon_intensity : defaults of data/defaults.csv
 
     Returns
@@ -142,7 +144,8 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, att
     s = load.setup(model, hardware, chips, tensor=tensor, pipeline=pipeline, expert=expert,
                    attention_data_parallel=attention_data_parallel, precision=precision, kv_precision=kv_precision,
                    input_tokens=input_tokens, output_tokens=output_tokens, window=window,
-                   window_layers=window_layers, price=price, pue=pue, carbon_intensity=carbon_intensity)
+                   window_layers=window_layers, price=price, pue=pue, carbon_intensity=carbon_intensity,
+                   disaggregated=disaggregated)
     ttft_max, tpot_max = _time_limit("ttft_limit", ttft_limit), _time_limit("tpot_limit", tpot_limit)
     given = [n for n, v in (("concurrency", concurrency), ("batch", batch)) if v is not None]
     if len(given) > 1:
@@ -241,6 +244,7 @@ def _answer(s: Setup, n: int, mode: str, label: str) -> Serving:
         model=_name(s), hardware=s.hardware.name, chips=s.chips,
         layout={"tensor": lay.tensor, "pipeline": lay.pipeline, "expert": lay.expert,
                 "attention_data_parallel": lay.attention_data_parallel, "replicas": s.replicas,
+                "disaggregated": s.disaggregated,
                 "precision": s.precision, "kv_precision": s.kv_precision},
         mode=label, concurrency=int(n), max_concurrency=s.max_concurrency(),
         ttft=_q(float(r["ttft"]), "s"), tpot=_q(float(r["tpot"]), "s"),
@@ -250,7 +254,7 @@ def _answer(s: Setup, n: int, mode: str, label: str) -> Serving:
         usd_per_million_tokens=usd, price_basis=s.price_basis, energy_per_token=energy, emissions_per_token=co2,
         limited_by={"prefill": limited_by(r["prefill"]), "decode": limited_by(r["decode"]),
                     "concurrency": "memory capacity (KV cache)" if label == "saturating" else
-                    "latency limits" if label == "limits" else "given"},
+                    "latency limits (applied to the steady-state means, not p99s)" if label == "limits" else "given"},
         breakdown={"decode": {n_: _q(float(v), "s") for n_, v in r["decode"].items()},
                    "prefill": {n_: _q(float(v), "s") for n_, v in r["prefill"].items()}},
     )

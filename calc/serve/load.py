@@ -6,11 +6,16 @@ under latency limits; and the throughput-latency frontier over batch sizes.
                        C I / O prompt tokens of the requests that join (chunked prefill [Agrawal2024]):
                        TPOT = decode(C) + prefill(C I / O);  TTFT = TPOT + prefill(I);
                        throughput = C O / (TTFT + (O - 1) TPOT)
+    disaggregated      prefill on chips of its own, the chips given decode only (Splitwise [Patel2024],
+                       DistServe [Zhong2024], DeepSeek's V3/R1 service): TPOT = decode(C);
+                       TTFT = prefill(I) + TPOT (the KV cache's transfer not counted); throughput per
+                       decode chip = C / TPOT; an input token costs the prefill chips' seconds of a pass
+                       over the C I / O prompt tokens that join each step, on the same layout
     saturating         the concurrency the memory allows, as a throughput benchmark runs
     limits             the layout and concurrency with the most tokens/s per chip whose TTFT and TPOT
-                       stay within the limits (MLPerf Inference's server and interactive constraints
-                       are p99s; the model's figures are steady-state, with no queueing tail, so a
-                       limit here is met on average and a p99 needs headroom)
+                       stay within the limits. MLPerf Inference's server and interactive constraints
+                       are p99s; the model's figures are steady-state means with no queueing tail, so
+                       a limit here is applied to the mean and a p99 needs headroom (the output says so)
 
 Decode reads a cache of I + O/2 tokens per sequence on average; memory holds I + O per sequence.
 Concurrency and batch count all sequences in flight over all replicas, spread evenly.
@@ -63,6 +68,7 @@ class Setup:
     pue: float
     carbon_intensity: float  # kg/kWh
     attention_kernel: str = "grouped"  # "per-head": a decode kernel that reads each key/value head once per query head
+    disaggregated: bool = False  # prefill on chips of its own (the chips given decode only) [Patel2024], [Zhong2024]
 
     @property
     def kv_reads(self) -> float:
@@ -100,6 +106,11 @@ def evaluate(s: Setup, concurrency, mode: str) -> dict:
         pre = phases.prefill(sh, lay, r, s.weight_bytes, c * prompt, prompt)
         ttft, tpot = pre["total"], dec["total"]
         prefill_per_token = pre["total"] / (c * prompt)
+    elif s.disaggregated:  # prefill chips of their own take the joining prompts in passes of their own
+        pre = phases.prefill(sh, lay, r, s.weight_bytes, c * prompt / gen, prompt)
+        tpot = dec["total"]
+        ttft = phases.prefill(sh, lay, r, s.weight_bytes, prompt, prompt)["total"] + tpot
+        prefill_per_token = pre["total"] / (c * prompt / gen)
     else:
         pre = phases.prefill(sh, lay, r, s.weight_bytes, c * prompt / gen, prompt, weights=False)
         alone = phases.prefill(sh, lay, r, s.weight_bytes, prompt, prompt)["total"]
@@ -107,7 +118,8 @@ def evaluate(s: Setup, concurrency, mode: str) -> dict:
         ttft = tpot + alone
         prefill_per_token = pre["total"] / (c * prompt / gen)
     decode_per_token = dec["total"] / c
-    per_replica = c * gen / (ttft + (gen - 1) * tpot)
+    # a sequence holds the decode chips for its O steps only when its prompt ran elsewhere
+    per_replica = c / tpot if s.disaggregated and mode != "batch" else c * gen / (ttft + (gen - 1) * tpot)
     chips = lay.chips  # chip-seconds per token of a replica
     watts = cost.tdp(s.hardware)
     out = {"ttft": ttft, "tpot": tpot, "total": per_replica * s.replicas, "per_chip": per_replica / chips,
@@ -151,7 +163,7 @@ def _precision(name: str, value, table: dict) -> str:
 
 def setup(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, attention_data_parallel=False,
           precision=None, kv_precision=None, input_tokens=1000, output_tokens=1000, window=None, window_layers=None,
-          price=None, pue=None, carbon_intensity=None, attention_kernel="grouped") -> Setup:
+          price=None, pue=None, carbon_intensity=None, attention_kernel="grouped", disaggregated=False) -> Setup:
     """Resolve and check every input once (see ``calc.serve``); the layout search fills tensor=None."""
     m = lookup(model)
     hw = hardware if isinstance(hardware, data.Hardware) else data.hardware(hardware)
@@ -180,9 +192,11 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, att
     adp = attention_data_parallel
     if not isinstance(adp, bool):
         raise InputError("attention_data_parallel", f"expected true or false, got {adp!r:.40}")
+    if not isinstance(disaggregated, bool):
+        raise InputError("disaggregated", f"expected true or false, got {disaggregated!r:.40}")
     base = Setup(m, phases.shape(m), hw, rates(hw, compute), Layout(T or 1, P, 1, adp), n, prec, kvp,
                  footprint.weight_bytes(prec), footprint.kv_bytes(kvp), n_in, n_out, window, wl, usd, basis, p, ci,
-                 _precision("attention_kernel", attention_kernel, ATTENTION_KERNELS))
+                 _precision("attention_kernel", attention_kernel, ATTENTION_KERNELS), disaggregated)
     if T is None:
         return base
     return _with_layout(base, T, P, expert, adp)

@@ -8,12 +8,14 @@
               the KV cache of every sequence read at the achievable bandwidth, each a roofline
               against its FLOP; two all-reduces per layer; a fixed cost per layer and per step
                                                                      [Pope2022] sec. 3.1, [Chen2022] (kipply)
-    MoE       only the experts the step's tokens reach are read: E (1 - (1 - k/E)^n)
+    MoE       only the experts the step's tokens reach are read: E (1 - (1 - k/E)^n); their products
+              run as grouped GEMMs at their shape's tile and wave quantization, not the best rate
     layout    tensor T chips share each layer, pipeline P stages share the layers; expert parallel
               groups split the experts inside the T chips (bytes per chip are the same when the
               load balances); attention data parallel replicates attention and the dense layers on
               each of the T chips, each with 1/T of the sequences and its own KV cache, the MoE
-              layers all-gathering and reduce-scattering the tokens [DeepSeekAI2024] sec. 3.4
+              layers dispatching each chip's tokens to their top-k experts and combining them back
+              (all-to-all, FP8 out, BF16 back: DeepEP) [DeepSeekAI2024] sec. 3.4
 
 Everything inside is plain floats and numpy arrays; ``calc.serve`` builds the Quantities.
 """
@@ -28,7 +30,14 @@ import numpy as np
 from calc import data
 from calc.architecture import Transformer
 from calc.serve import footprint
-from calc.serve.terms import Rates, all_reduce_time, matmul_time, send_latency
+from calc.serve.terms import (
+    Rates,
+    all_reduce_time,
+    expert_exchange_time,
+    grouped_matmul_time,
+    matmul_time,
+    send_latency,
+)
 
 ACTIVATION_BYTES = 2.0  # activations travel in 16 bits between layers and chips
 
@@ -111,6 +120,8 @@ class Shape:
     latent: bool  # MLA: the latent is shared by all heads (replicated over tensor-parallel ranks)
     kv_heads: int
     attention_width: int  # per head and cached token, the FLOP-carrying width of scores + values in decode
+    expert_ff: int = 0  # a routed expert's feed-forward width
+    gated: bool = False  # gate and up projections (SwiGLU): the first product is twice as wide
 
 
 @lru_cache(maxsize=1024)
@@ -132,7 +143,7 @@ def shape(model: Transformer) -> Shape:
         expert=routed / (model.experts * model.moe_layers) if model.moe_layers else 0.0,
         experts=model.experts, per_token=model.experts_per_token, moe_layers=model.moe_layers,
         kv_elements=footprint.kv_elements_per_token_layer(model), latent=latent, kv_heads=model.kv,
-        attention_width=width)
+        attention_width=width, expert_ff=model.expert_ff if model.moe_layers else 0, gated=model.gated)
 
 
 # --------------------------------------------------------------------------- memory
@@ -170,6 +181,27 @@ def max_concurrency(s: Shape, lay: Layout, r: Rates, weight_bytes: float, kv_byt
 # --------------------------------------------------------------------------- time
 
 
+def expert_matmuls(s: Shape, lay: Layout, r: Rates, tokens, rate: float | None = None):
+    """Seconds of the routed experts' products of one MoE layer on one chip carrying ``tokens`` (an
+    array: the replica's tokens of the step) as grouped GEMMs: the chip's share (1 / E) of the experts the
+    tokens touch, each split over T / E chips, each getting tokens x k / touched rows; up (and gate) then down, each at its shape's
+    tile and wave quantization (``terms.grouped_matmul_time``), not at the best rate of a large product."""
+    n = np.asarray(tokens, dtype=float)
+    touched = footprint.experts_touched(n, s.experts, s.per_token)  # the grouped GEMM skips experts with no rows
+    groups = touched / lay.expert
+    split = lay.tensor / lay.expert
+    rows = n * s.per_token / np.maximum(touched, 1e-9)
+    width = s.expert_ff / split
+    up = grouped_matmul_time(r, rows, s.d_model, int(round((2 if s.gated else 1) * width)), groups, rate)
+    return up + grouped_matmul_time(r, rows, int(round(width)), s.d_model, groups, rate)
+
+
+def _dispatch_bytes(weight_bytes: float) -> float:
+    """Bytes per element a token's hidden state is dispatched in: FP8 when the experts run in 8 bits or
+    fewer (DeepEP's dispatch casts to FP8), else 16 bits."""
+    return 1.0 if weight_bytes <= 1.0 else ACTIVATION_BYTES
+
+
 def decode_step(s: Shape, lay: Layout, r: Rates, weight_bytes: float, kv_bytes: float, batch, context,
                 kv_reads: float = 1.0) -> dict:
     """Seconds of one decode step of a replica carrying ``batch`` sequences of ``context`` cached
@@ -194,7 +226,7 @@ def decode_step(s: Shape, lay: Layout, r: Rates, weight_bytes: float, kv_bytes: 
     moe_layers = s.moe_layers / lay.pipeline
     touched = footprint.experts_touched(b, s.experts, s.per_token) if s.moe_layers else 0.0
     moe_mem = moe_layers * touched * s.expert * weight_bytes / T / bw
-    moe_flop = 2.0 * moe_layers * s.per_token * s.expert * b / T / r.matmul
+    moe_flop = moe_layers * expert_matmuls(s, lay, r, b) if s.moe_layers else 0.0 * b
     # attention over the cache: read every cached token once, scores and values against it
     kv_chip = kv_per_token_chip(s, lay, kv_bytes)
     heads_chip = s.heads if adp else s.heads / T
@@ -202,8 +234,8 @@ def decode_step(s: Shape, lay: Layout, r: Rates, weight_bytes: float, kv_bytes: 
     attn_flop = 2.0 * b_attn * context * heads_chip * s.attention_width * layers / r.attention
 
     act = b * s.d_model * ACTIVATION_BYTES
-    if adp:  # tokens gathered to the experts and scattered back on each MoE layer
-        comm = moe_layers * 2 * all_reduce_time(r, act, T, factor=1.0)
+    if adp:  # each chip's tokens dispatched to their experts and combined back on each MoE layer
+        comm = moe_layers * expert_exchange_time(r, b_attn, s.d_model, s.per_token, T, _dispatch_bytes(weight_bytes))
     else:
         comm = 2 * layers * all_reduce_time(r, act, T)
     comm = comm + (lay.pipeline > 1) * send_latency(r)  # hand-off to the next stage
@@ -235,24 +267,25 @@ def prefill(s: Shape, lay: Layout, r: Rates, weight_bytes: float, tokens, prompt
     rate = r.matmul * k.prefill_matmul_efficiency
     bw = r.streaming_bandwidth
     dense_params = s.dense / dense_split / lay.pipeline
-    flop = 2.0 * dense_params * n_attn + 2.0 * moe_layers * s.per_token * s.expert * n / T
+    flop = 2.0 * dense_params * n_attn
     wbytes = (dense_params + moe_layers * s.expert * footprint.experts_touched(n, s.experts, s.per_token) / T) * weight_bytes
     if not weights:
         wbytes = 0.0 * wbytes
-    matmuls = matmul_time(r, flop, wbytes, bw, rate)
+    moe = moe_layers * expert_matmuls(s, lay, r, n, rate) if s.moe_layers else 0.0 * n
+    matmuls = np.maximum(matmul_time(r, flop, 0.0, bw, rate) + moe, wbytes / bw)
     # causal attention core: per sequence and layer, prompt^2 / 2 score and value products per head
     heads_chip = s.heads if adp else s.heads / T
     attn = n_attn * prompt * heads_chip * (s.qk_dim + s.v_dim) * layers / r.attention
     act = n * s.d_model * ACTIVATION_BYTES
     if adp:
-        comm = moe_layers * 2 * all_reduce_time(r, act, T, factor=1.0)
+        comm = moe_layers * expert_exchange_time(r, n_attn, s.d_model, s.per_token, T, _dispatch_bytes(weight_bytes))
     else:
         comm = 2 * layers * all_reduce_time(r, act, T)
     overhead = np.zeros_like(n)  # riding in a decode step: that step pays the fixed costs
     # the prompt passes the P stages one after the other: the stage times add up to the whole model
     P = lay.pipeline
-    compute = np.where(flop / rate >= wbytes / bw, matmuls, 0.0) + attn
-    wread = np.where(flop / rate >= wbytes / bw, 0.0, matmuls)
+    compute = np.where(flop / rate + moe >= wbytes / bw, matmuls, 0.0) + attn
+    wread = np.where(flop / rate + moe >= wbytes / bw, 0.0, matmuls)
     if weights:  # a pass of its own: the engine's fixed costs of a step (launches, scheduling, the first token)
         overhead = overhead + layers * k.decode_layer_overhead + k.decode_step_overhead / P
     parts = {"compute": compute * P, "weights": wread * P, "communication": comm * P, "overhead": overhead * P}

@@ -75,6 +75,43 @@ def matmul_time(r: Rates, flop, nbytes, bandwidth: float, rate: float | None = N
     return np.maximum(flop / (rate or r.matmul), nbytes / bandwidth)
 
 
+def grouped_matmul_time(r: Rates, rows, K: int, N: int, groups, rate: float | None = None):
+    """Seconds of the multiplications of one grouped matrix product: ``groups`` products (rows x K)(K x N)
+    in one launch, as a mixture of experts' grouped GEMM runs each expert's tokens against its weights
+    (``rows`` an array: the tokens each expert gets, on average). ``calc.perf.kernels.matmul_time``'s
+    quantization lifted to arrays and counted over all the groups: each group's output padded to whole
+    tiles (tile quantization), the launch's tiles over the chip's compute units in whole waves (wave
+    quantization) [Isaev2023]; NVIDIA, Matrix Multiplication Background User's Guide. The weights' bytes and
+    the fixed cost per kernel are the caller's (the experts touched; ``decode_layer_overhead``).
+
+    >>> r = rates(data.hardware("H100 SXM5"), "fp8")
+    >>> t = grouped_matmul_time(r, 40.0, 4096, 3584, 8)        # 40 tokens an expert: tiles of 64 rows
+    >>> round(float(2 * 40 * 4096 * 3584 * 8 / t / r.matmul), 2)  # share of the best rate
+    0.53
+    """
+    chip = r.chip
+    M = np.asarray(rows, dtype=float)
+    best = rate or r.matmul
+    flop = 2.0 * M * K * N * groups
+    if not chip.compute_units:
+        return flop / best
+    Mt = np.maximum(np.ceil(M), 1.0)
+    long_, short = np.maximum(Mt, N), np.minimum(Mt, N)
+    big = np.ceil(long_ / chip.tile_long) * np.ceil(short / chip.tile_short)
+    big_filled = np.maximum(M, 1e-9) * N / (big * chip.tile_long * chip.tile_short)
+    # fewer rows than a tile: the grouped GEMM takes a tile of 16, 32 or 64 rows by N's tile (TensorRT-LLM's
+    # MoE GEMM configurations, cutlass_extensions gemm_configs.h: CtaShape16x128x64 ... CtaShape128x128x64)
+    tm = np.clip(2.0 ** np.ceil(np.log2(Mt)), 16.0, chip.tile_short)
+    small = np.ceil(Mt / tm) * np.ceil(N / chip.tile_short)
+    small_filled = np.maximum(M, 1e-9) * N / (small * tm * chip.tile_short)
+    few = Mt < chip.tile_short
+    per_group = np.where(few, small, big)
+    filled = np.where(few, small_filled, big_filled)  # tile quantization
+    tiles = per_group * np.ceil(groups)
+    waves = np.ceil(tiles / chip.compute_units) * chip.compute_units  # wave quantization
+    return flop / (best * filled * tiles / waves)
+
+
 def all_reduce_time(r: Rates, nbytes, group: int, factor: float = 2.0):
     """Seconds of one all-reduce (``factor`` 2; 1: an all-gather or a reduce-scatter) of ``nbytes``
     (an array) over ``group`` chips of one replica, ``calc.perf.collectives``' hierarchical rings
@@ -87,6 +124,25 @@ def all_reduce_time(r: Rates, nbytes, group: int, factor: float = 2.0):
     one, two = term(r.chip, 1.0, group, in_node), term(r.chip, 2.0, group, in_node)
     slope = two - one  # seconds per byte; the rest is the latency of each link kind
     return (one - slope) + slope * nbytes
+
+
+def expert_exchange_time(r: Rates, tokens, d_model: int, top_k: int, group: int, dispatch_bytes: float = 1.0):
+    """Seconds of one MoE layer's token dispatch and combine over ``group`` expert-parallel chips, each
+    chip sending its ``tokens`` (an array) to the ``top_k`` experts each picks and receiving their outputs:
+    all-to-alls of tokens x top-k x d_model elements, ``dispatch_bytes`` each on the way out (1: FP8, as
+    DeepEP's and TensorRT-LLM's wide-EP kernels send) and 2 (BF16) back, ``calc.perf.collectives.all_to_all``
+    (the group fills a node before it spans nodes). Only the routed tokens' hidden states move, not the
+    batch's activations as an all-gather would [DeepSeekAI2024] sec. 3.4; against DeepEP's low-latency
+    kernels on H800 (data/expert_dispatch.csv, 128 tokens, top-8, EP 16-256) each all-to-all reads 0.86-0.97
+    of the measured time (tests/test_serve.py)."""
+    tokens = np.asarray(tokens, dtype=float)
+    if group <= 1:
+        return np.zeros_like(tokens)
+    in_node = collectives.ranks_per_node(group, 1, r.chips_per_node)
+    per_token = top_k * d_model * (dispatch_bytes + 2.0)
+    zero = collectives.all_to_all(r.chip, 0.0, group, in_node)
+    slope = collectives.all_to_all(r.chip, 1.0, group, in_node) - zero  # seconds per byte; ``zero``: two latencies
+    return 2 * zero + slope * per_token * tokens
 
 
 def send_latency(r: Rates) -> float:
