@@ -193,7 +193,9 @@ def _render_metrics(est: calc.Estimate, sim) -> None:
             box = row.container(width=METRIC_WIDTH, gap=None)
             box.metric(f"{name} · {item.source}", _headline(n, item.value, unit), help=escape(item.how))
             low, high = (float(item.value.m_as("")) * math.exp(s * error_band()) for s in (-1, 1))
-            box.caption(f"the fastest layout on this chip; band {low:.0%} to {high:.0%}")
+            shape = session.scenario_shape()  # whose layouts were searched, and why that shape
+            whose = f"{escape(shape[0])}'s fastest layout ({escape(shape[1])})" if shape else "the fastest layout"
+            box.caption(f"{whose} on this chip; band {low:.0%} to {high:.0%}, where two published runs in three land")
             continue
         if sim is None:
             years = (f"{number(float(np.median(item.value.m_as('chip*year'))))} chip-years"  # as articles quote GPU-years
