@@ -107,7 +107,7 @@ except calc.InputError as exc:  # named by its label, as the fields read
 m = st.columns(4)
 m[0].metric("Lifetime optimum", show("params", r.params, True))
 m[1].metric("Its training tokens", show("tokens", r.tokens, True), help=f"{number(r.optimum.tokens_per_param)} per parameter")
-m[2].metric("Lifetime compute", show("compute", r.lifetime_compute, True))
+m[2].metric("Lifetime compute (FLOP)", number(r.lifetime_compute.m_as("FLOP")))  # the label names the unit: the value fits its box
 m[3].metric("Saved against compute-optimal", f"{r.saving_fraction:.1%}",
             help=f"{show('compute', r.saving, True)} less than the compute-optimal model of the same loss")
 
