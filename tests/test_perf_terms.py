@@ -237,6 +237,21 @@ def test_blackwell_matmul_rate_is_its_measured_best_share():
         assert chip.matmul_rate == pytest.approx(measured, rel=1e-9)
 
 
+def test_blackwell_matmuls_run_in_waves_over_148_sms():
+    # Chips and Cheese, "Nvidia's B200: Keeping the CUDA Juggernaut Rolling" (2025): 74 of each die's 80 SMs
+    # enabled, 148 per B200 (GB200's GPUs are B200s). (3840 x 8192)(8192 x 1280) has 15 x 10 output tiles of
+    # 256 x 128: two waves, the second with 2 of 148 tiles, so it runs at 150 / 296 of the best rate.
+    for name in ("B200", "GB200"):
+        chip = build_chip(data.hardware(name), "bf16")
+        assert chip.compute_units == 148
+        M, K, N = 3840, 8192, 1280
+        compute = 2.0 * M * K * N / (chip.matmul_rate * 150 / 296)
+        operands = 2.0 * (M * K + K * N) / chip.memory_bandwidth
+        expected = max(compute, operands) + 2.0 * M * N / chip.memory_bandwidth + chip.kernel_overhead
+        assert kernels.matmul_time(chip, M, K, N) == pytest.approx(expected, rel=1e-9)
+        assert 2.0 * M * K * N / kernels.matmul_time(chip, M, K, N) < 0.55 * chip.matmul_rate
+
+
 def _nccl_constant(kind, algorithm, protocol, fabric=""):
     rows = [r for r in data.collective_bandwidth() if r["kind"] == kind and r["algorithm"] == algorithm
             and r["protocol"] == protocol and (r["fabric"] or "") == fabric]

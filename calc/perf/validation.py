@@ -46,6 +46,8 @@ _INTER_NODE = re.compile(r"inter-node (\d+) in their bandwidth fields")  # vTrai
 # (src/maxtext/configs/tpu/v5e/*.sh), tpu-recipes' workloads DATA_PARALLEL_OVERLAP and CF_FOR_ALL_GATHER
 _XLA = re.compile(r"MaxText|Paxml")
 _FSDP_GROUP = re.compile(r"\(FSDP=(\d+) GBS=")  # dgxc's MaxText tables, "FSDP+DP": FSDP=128 of 1024 GPUs
+# cudnn-frontend's benchmark locks the GPU clock below the clock the datasheet's peak assumes (its README's setup)
+_CLOCK = re.compile(r"GPU clock locked at (\d+) MHz .*?\(peak clock (\d+) MHz")
 
 
 class Refused(Exception):
@@ -206,10 +208,21 @@ def _with_network(chip: str, per_chip: float) -> data.Hardware:
     return replace(data.hardware(chip), network_bandwidth=Q_(per_chip, "GB/s/chip"))
 
 
+@cache
+def _clocked(chip: str, share: float) -> data.Hardware:
+    hardware = data.hardware(chip)
+    return replace(hardware, peaks={k: v * share for k, v in hardware.peaks.items()})
+
+
 def cluster(r) -> data.Hardware:
     """The row's chip object; with the network its source states where that differs from data/hardware.csv's system:
     vTrain's configs give 800 Gb/s per node of eight A100 (src/config.py: "total bandwidth of inter-node
-    communication in Gbps"), 12.5 GB/s per chip, half a DGX A100's."""
+    communication in Gbps"), 12.5 GB/s per chip, half a DGX A100's; with its peaks at the clock its source locked,
+    as a share of the clock the datasheet's peak assumes (the tensor cores do a fixed FLOP per clock; the memory
+    clock is not locked, so the bandwidth stays)."""
+    clock = _CLOCK.search(r["note"] or "")
+    if clock:
+        return _clocked(r["chip"], int(clock.group(1)) / int(clock.group(2)))
     found = _INTER_NODE.search(r["note"] or "")
     if not found:
         return data.hardware(r["chip"])
