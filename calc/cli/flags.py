@@ -21,7 +21,6 @@ SHAPE_INT_FLAGS = (
     ("--qk-rope-head-dim", "latent attention: rotary head width"), ("--v-head-dim", "latent attention: value width"),
     ("--mtp-modules", "multi-token prediction modules"))
 
-
 SHAPE_BOOL_FLAGS = (
     ("--gated", "SwiGLU-style feed-forward"), ("--tied-embeddings", "unembedding shares the embedding"),
     ("--learned-positions", "learned position embedding"), ("--biases", "biases on every linear layer"),

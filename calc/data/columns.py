@@ -61,7 +61,6 @@ COLUMN_UNITS = {
     # validation_runs.csv and the per-term measurement tables: checked by their own readers (tests/test_validation_data.py)
 }
 
-
 ROW_UNITS = {  # row tables: the rows the code reads, with their units ("" a plain number)
     "defaults.csv": {"flop_per_param_token": "FLOP/param/token", "utilization": "", "pue": "",
                      "carbon_intensity": "kg/kWh", "consistency_rtol": "", "price_performance_ooms_per_year": "1/year",
@@ -74,7 +73,6 @@ ROW_UNITS = {  # row tables: the rows the code reads, with their units ("" a pla
                                  "decode_step_overhead": "s", "decode_layer_overhead": "s"},
 }
 
-
 # Counts: a fractional cell (1.5 chips per board) is a slip, never truncated.
 WHOLE_COLUMNS = frozenset({
     "layers", "d_model", "heads", "kv_heads", "d_ff", "vocab", "context", "experts", "experts_per_token",
@@ -82,7 +80,6 @@ WHOLE_COLUMNS = frozenset({
     "qk_rope_head_dim", "v_head_dim", "chips_per_board", "cores_per_chip", "chips_per_node", "compute_units", "zero",
     "tensor", "pipeline", "expert", "virtual_stages", "micro_batch", "global_batch", "sequence", "chips_per_basis",
     "chips"})
-
 
 # What a column's values may be, by the dimension its units row declares (and, for fractions, by
 # its name): a value outside is a slip of the units row (FLOP/s/chip -> TFLOP/s/chip scales every
@@ -109,7 +106,6 @@ _PLAUSIBLE_BY_UNIT = {
     "kg/kWh": (1e-3, 2),
     "byte/param": (0.1, 64),
 }
-
 
 _PLAUSIBLE_BY_NAME = {  # columns and rows of row tables, by name: (unit, low, high)
     "utilization": ("", 1e-3, 1.0),
