@@ -1,0 +1,74 @@
+"""The command line: parses flags into Quantities, calls calc, prints.
+
+    python -m calc estimate --params "175e9 param" --tokens "300e9 token" --hardware "V100 SXM2" --chips 10000
+    python -m calc claims [--json]
+    python -m calc hardware
+
+Quantity flags take unit strings ("14.8 day") or plain numbers in the canonical unit. Bad input
+exits with status 2 and one line naming the flag; there is never a traceback. One module per
+command group; the flags they share are in ``calc.cli.flags``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from calc.cli import cost, estimate, lifetime, published, serve, shape, step, thresholds
+from calc.cli.flags import _flag
+from calc.errors import InputError
+
+# Each command: the function that adds its parser, and the one that runs it (in the order of --help).
+COMMANDS = {
+    "estimate": (estimate._estimate_parser, estimate._estimate),
+    "claims": (published._claims_parser, published._claims),
+    "hardware": (published._hardware_parser, published._hardware),
+    "cost": (cost._cost_parser, cost._cost),
+    "thresholds": (thresholds._thresholds_parser, thresholds._thresholds),
+    "compare": (estimate._compare_parser, estimate._compare),
+    "params": (shape._params_parser, shape._params),
+    "memory": (shape._memory_parser, shape._memory),
+    "optimal": (lifetime._optimal_parser, lifetime._optimal),
+    "step": (step._step_parser, step._step),
+    "lifetime": (lifetime._lifetime_parser, lifetime._lifetime),
+    "backtest": (published._backtest_parser, published._backtest),
+    "serve": (serve._serve_parser, serve._serve),
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        """Usage errors: one line, status 2, like every other bad input."""
+        self.exit(2, f"calc: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``python -m calc`` (also used to document the flags)."""
+    parser = _Parser(prog="calc", description="Training-cost and scaling calculator, with units.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for add_parser, _ in COMMANDS.values():
+        add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0, or 2 on bad input)."""
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command][1](args)
+    except InputError as exc:
+        print(f"calc: error: {_flagged(exc)}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # the reader (head, less) closed the pipe: not an error of ours
+        sys.stderr.close()
+        return 0
+
+
+def _flagged(exc: InputError) -> str:
+    fields = getattr(exc, "fields", None) or (exc.field,)
+    message = getattr(exc, "message", str(exc))
+    if all(f.isidentifier() for f in fields):
+        text = ", ".join(_flag(f) for f in fields) + ": " + message
+    else:
+        text = str(exc)
+    return " ".join(text.split())  # one line

@@ -1,0 +1,181 @@
+"""The commands ``estimate`` (a run from any consistent subset of its quantities, or ranges of them) and
+``compare`` (the same run on several accelerators)."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from calc.cli.flags import _config_flag, _node_price_flags, _price, _vu
+from calc.errors import InputError
+from calc.vocabulary import BY_NAME, TERMS
+
+
+def _estimate_parser(sub) -> None:
+    est = sub.add_parser("estimate", help="fill in a training run from any consistent subset of its quantities")
+    for t in TERMS:
+        unit = f" [{t.unit or 'fraction'}]" if t.unit is not None else ""
+        est.add_argument(t.flag, dest=t.name, metavar="VALUE", help=f"{t.meaning}{unit}")
+    _node_price_flags(est)
+    est.add_argument("--model", help="a shape of data/architectures.csv: gives the parameters and FLOP per token, and, "
+                                     "with --hardware, the modelled utilization of its fastest layout on that chip")
+    _config_flag(est)
+    est.add_argument("--rtol", type=float, default=None, help="relative tolerance between over-determined inputs, 0 to 1 (default 0.05)")
+    est.add_argument("--samples", type=int, default=None,
+                     help="draws when any input is a range such as 0.2..0.5 (default 10000)")
+    est.add_argument("--seed", type=int, default=None, help="seed of the random generator for ranges (default 0)")
+    est.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def _compare_parser(sub) -> None:
+    cm = sub.add_parser("compare", help="the same run on several accelerators: time, chip-hours, cost, energy",
+                        description="The run's hardware-free inputs (as for estimate) on each accelerator; each "
+                                    "derives its own peak, price and power (calc.compare.compare_hardware).")
+    for t in TERMS:
+        if t.name not in HARDWARE_FLAGS_DROPPED:
+            unit = f" [{t.unit or 'fraction'}]" if t.unit is not None else ""
+            cm.add_argument(t.flag, dest=t.name, metavar="VALUE", help=f"{t.meaning}{unit}")
+    cm.add_argument("--hardware", action="append", metavar="NAME",
+                    help=BY_NAME["hardware"].meaning + " (default: a lineup from V100 to B200 and TPUs; repeat the "
+                         "flag to compare several)")
+    cm.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+# compare derives these per accelerator (calc.compare.HARDWARE_SPECIFIC, kept equal by a test; not imported:
+# the parser is built before calc loads): giving one would be dropped, so they are not flags of it
+HARDWARE_FLAGS_DROPPED = ("hardware", "precision", "peak", "price", "power", "duration", "chip_hours", "cost",
+                          "energy", "emissions")
+
+
+def _compare(args) -> int:
+    from calc.compare import DEFAULT_LINEUP, HARDWARE_SPECIFIC, compare_hardware
+    from calc.display import show
+
+    known = {t.name: getattr(args, t.name) for t in TERMS
+             if t.name not in HARDWARE_SPECIFIC and getattr(args, t.name, None) is not None}
+    if not ({"compute"} <= set(known) or {"tokens"} <= set(known) and ({"params", "active_params"} & set(known))):
+        raise InputError("compute", "give the run's size: --compute, or --params and --tokens (and --chips for "
+                                    "the training time)")
+    if any(isinstance(v, str) and ".." in v for v in known.values()):
+        raise InputError(next(k for k, v in known.items() if isinstance(v, str) and ".." in v),
+                         "compare takes one value per input; a range is for estimate")
+    from calc import data
+
+    names = [data.hardware(n).name for n in args.hardware] if args.hardware else list(DEFAULT_LINEUP)
+    runs = compare_hardware(known, names)
+    errors = [e for e in runs.values() if isinstance(e, InputError)]
+    if len(errors) == len(runs):  # the run itself is wrong, not one chip's data
+        raise errors[0]
+    columns = ("duration", "chip_hours", "price", "cost", "energy")
+    if args.json:
+        print(json.dumps({name: {"error": str(e)} if isinstance(e, InputError) else {
+            "precision": e.precision, **{c: _vu(e[c].value, _UNITS[c]) for c in ("peak",) + columns if c in e}}
+            for name, e in runs.items()}, indent=2))
+        return 0
+    width = max(len(n) for n in runs)
+    print(f"{'accelerator':<{width}}  {'peak':>17}  " + "  ".join(f"{c.replace('_', '-'):>16}" for c in columns))
+    for name, e in runs.items():
+        if isinstance(e, InputError):
+            print(f"{name:<{width}}  {e.message}")
+            continue
+        cells = [show(c, e[c].value, short=True) if c in e else "—" for c in columns]
+        print(f"{name:<{width}}  {show('peak', e.peak, short=True):>17}  " + "  ".join(f"{c:>16}" for c in cells))
+    if "chips" not in known:
+        print("(give --chips for the training time, chip-hours and cost)")
+    return 0
+
+
+_UNITS = {"peak": "FLOP/s/chip", "duration": "day", "chip_hours": "chip*hour", "price": "USD/chip/hour",
+          "cost": "USD", "energy": "MWh"}
+
+
+def _estimate(args) -> int:
+    from calc.display import show
+    from calc.estimate import estimate
+
+    known, notes = {}, []
+    for name in (t.name for t in TERMS):
+        raw = getattr(args, name)
+        if raw is None:
+            continue
+        known[name] = raw  # bare numbers follow the one rule of calc.units.parse_quantity
+    if args.price_per_node is not None or args.chips_per_node is not None:
+        _price(args, known.get("hardware"))  # checks the flags together; estimate reads the price itself
+        if args.price_per_node is not None:
+            from calc.units import Q_, parse_quantity
+
+            known["price"] = parse_quantity(args.price_per_node, "price_per_node", "USD/hour", bare_ok=False) / Q_(1, "node")
+    if any(isinstance(v, str) and ".." in v for v in known.values()):
+        if args.model or args.config:
+            raise InputError("model", "give ranges without --model/--config (one shape, one search), or single values")
+        return _simulate(args, known, notes)
+    for flag in ("samples", "seed"):  # read only when a range is drawn: said, never dropped
+        if getattr(args, flag) is not None:
+            raise InputError(flag, "only used when an input is a range (e.g. --utilization 0.2..0.5); give one, "
+                                   "or leave this flag out")
+    result = estimate(rtol=args.rtol, chips_per_node=args.chips_per_node, model=_estimate_shape(args), **known)
+    warnings = notes + list(result.warnings)
+    if args.json:
+        out = result.to_dict()
+        out["warnings"] = warnings
+        print(json.dumps(out, indent=2))
+        return 0
+    width = max(len(n) for n in result.items)
+    for name, item in result.items.items():
+        how = item.how if item.how != "given" else ""  # a given value's reading, when it took one (a node price)
+        print(f"{name:<{width}}  {show(name, item.value):<42} {item.source:<8} {how}".rstrip())
+    for name, why in result.undetermined.items():
+        print(f"{name:<{width}}  {'—':<42} {'unknown':<8} {why}")
+    for w in warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    return 0
+
+
+def _estimate_shape(args):
+    """The shape of ``estimate --model NAME`` or ``--config FILE``, or None."""
+    if args.config and args.model:
+        raise InputError("config", "give --config FILE or --model NAME, not both")
+    if args.config:
+        from calc.architecture import Transformer
+
+        return Transformer.from_config(args.config)
+    if args.model:
+        from calc.architecture import lookup
+
+        return lookup(args.model)
+    return None
+
+
+def _simulate(args, known: dict, notes: list[str]) -> int:
+    from calc.display import show
+    from calc.uncertainty import simulate
+
+    sim = simulate(samples=10_000 if args.samples is None else args.samples, seed=args.seed or 0, rtol=args.rtol,
+                   **known)
+    est = sim.estimate
+    output = "cost" if "cost" in est else "duration" if "duration" in est else None
+    if args.json:
+        out = est.to_dict()
+        for name, q in out["quantities"].items():
+            lo, mid, hi = sim.interval(name)
+            q["value"], q["interval90"] = mid.magnitude, [lo.magnitude, hi.magnitude]
+        out["samples"], out["seed"] = sim.samples, sim.seed
+        out["sensitivity"] = [] if output is None else [
+            {"input": n, "output": output, "low": lo.magnitude, "high": hi.magnitude}
+            for n, lo, hi in sim.sensitivity(output)]
+        out["warnings"] = notes + list(est.warnings)
+        print(json.dumps(out, indent=2))
+        return 0
+    print(f"{sim.samples:,} samples (seed {sim.seed}); median and 90% interval")
+    width = max(len(n) for n in est.items)
+    for name, item in est.items.items():
+        lo, mid, hi = sim.interval(name)
+        spread = "" if lo.magnitude == hi.magnitude else f"  [{show(name, lo, True)} – {show(name, hi, True)}]"
+        print(f"{name:<{width}}  {show(name, mid, True) + spread:<52} {item.source}")
+    if output is not None:
+        print(f"\nwhat drives {output} (each range alone across its 90% interval):")
+        for n, lo, hi in sim.sensitivity(output):
+            print(f"  {n:<{width}}  {show(output, lo, True)} – {show(output, hi, True)}")
+    for w in notes + list(est.warnings):
+        print(f"warning: {w}", file=sys.stderr)
+    return 0

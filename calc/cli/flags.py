@@ -1,0 +1,182 @@
+"""The flags several commands share: the chip, a config file, a node's price, whole numbers, a transformer's
+shape and a parallel layout, each with one name, one help and one reading."""
+
+from __future__ import annotations
+
+import argparse
+
+from calc.errors import InputError
+from calc.vocabulary import BY_NAME
+
+SHAPE_INT_FLAGS = (
+    ("--layers", "layers"), ("--d-model", "model width"), ("--heads", "attention heads"),
+    ("--kv-heads", "key/value heads (grouped-query attention)"), ("--head-dim", "width of a head (default width/heads)"),
+    ("--d-ff", "feed-forward width"), ("--vocab", "vocabulary size"), ("--context", "context length in tokens"),
+    ("--experts", "experts (mixture of experts)"), ("--experts-per-token", "experts used per token"),
+    ("--shared-experts", "always-active experts"), ("--expert-d-ff", "a routed expert's width"),
+    ("--shared-d-ff", "the shared experts' total width"), ("--dense-layers", "layers without experts"),
+    ("--norms-per-layer", "norms per layer (1 parallel block, 2, 4 sandwich)"),
+    ("--q-lora-rank", "latent attention: query rank"), ("--kv-lora-rank", "latent attention: key/value rank"),
+    ("--qk-nope-head-dim", "latent attention: head width without position"),
+    ("--qk-rope-head-dim", "latent attention: rotary head width"), ("--v-head-dim", "latent attention: value width"),
+    ("--mtp-modules", "multi-token prediction modules"))
+
+SHAPE_BOOL_FLAGS = (
+    ("--gated", "SwiGLU-style feed-forward"), ("--tied-embeddings", "unembedding shares the embedding"),
+    ("--learned-positions", "learned position embedding"), ("--biases", "biases on every linear layer"),
+    ("--qkv-bias", "biases on q, k and v"), ("--out-bias", "bias on the attention output"),
+    ("--mlp-bias", "biases in the feed-forward"), ("--embedding-norm", "a norm after the embedding"),
+    ("--parallel-block", "attention and feed-forward side by side"),
+    ("--shared-expert-gate", "a gate on the shared expert"), ("--unembedding-bias", "a bias on the output layer"))
+
+
+def _flag(name: str) -> str:
+    return BY_NAME[name].flag if name in BY_NAME else "--" + name.replace("_", "-")
+
+
+def _whole(text: str) -> int:
+    """A whole-number flag, read by ``calc.reader.whole_text`` (8,192, 1e3, 16_384; "8k" refused as ambiguous)."""
+    from calc.reader import whole_text
+
+    try:
+        return whole_text(text)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
+
+
+def _chip_flags(p, *, hardware=True, precision=True, default=None):
+    """--hardware and --precision: one name, one meaning, one help in every command (calc.vocabulary)."""
+    if hardware:
+        p.add_argument("--hardware", default=default, help=BY_NAME["hardware"].meaning
+                       + (f" (default {default})" if default else ""))
+    if precision:
+        p.add_argument("--precision", help=BY_NAME["precision"].meaning + " (default: the chip's 16-bit format)")
+
+
+def _config_flag(p):
+    p.add_argument("--config", metavar="FILE", help="a Hugging Face config.json (read offline, at most 1 MiB)")
+
+
+def _node_price_flags(p) -> None:
+    """A price per machine, where a price is given: --price-per-node "14 USD/h" (--chips-per-node, default the
+    hardware's server size in data/hardware.csv). --price "14 USD/h/node" reads the same."""
+    p.add_argument("--price-per-node", dest="price_per_node", metavar="VALUE",
+                   help='rental price of one machine, e.g. "14 USD/h" for an 8-GPU node (instead of --price)')
+    p.add_argument("--chips-per-node", dest="chips_per_node", metavar="N",
+                   help="chips in the machine a node price is for (default: the hardware's server size)")
+
+
+def _price(args, hardware):
+    """--price or --price-per-node as a price per chip-hour and how it was read (calc.prices.read_price);
+    (None, "") when neither is given."""
+    from calc.prices import read_price
+
+    if args.price_per_node is not None and args.price is not None:
+        raise InputError("price_per_node", "give --price (per chip) or --price-per-node (per machine), not both")
+    if args.chips_per_node is not None and args.price is None and args.price_per_node is None:
+        raise InputError("chips_per_node", "only read with --price-per-node (or --price \"14 USD/h/node\"); give "
+                                           "the price, or leave it out")
+    if args.price_per_node is not None:
+        from calc.units import Q_, parse_quantity
+
+        node = parse_quantity(args.price_per_node, "price_per_node", "USD/hour", bare_ok=False) / Q_(1, "node")
+        return read_price(node, hardware, args.chips_per_node, name="price_per_node")
+    if args.price is not None:
+        return read_price(args.price, hardware, args.chips_per_node)
+    return None, ""
+
+
+def _vu(q, unit: str) -> dict:
+    return {"value": float(q.m_as(unit)), "unit": unit}
+
+
+def shape_flags(p) -> None:
+    """A transformer's shape: --model, --config, or the shape itself (each flag overriding the model's value)."""
+    p.add_argument("--model", help="a shape of data/architectures.csv (GPT-3 175B, Llama 2 70B...)")
+    _config_flag(p)
+    for flag, help_ in SHAPE_INT_FLAGS:
+        p.add_argument(flag, type=_whole, metavar="N", help=help_)
+    p.add_argument("--norm", help="layernorm, rmsnorm or nonparametric")
+    p.add_argument("--qk-norm", dest="qk_norm", help="query/key norm: none, head or full")
+    for flag, help_ in SHAPE_BOOL_FLAGS:
+        p.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=help_)
+    p.add_argument("--untied", action="store_true", help="separate unembedding matrix (= --no-tied-embeddings)")
+    p.add_argument("--sequence", type=_whole, metavar="N", help="tokens per sequence (default: the model's context)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def _shape(args):
+    """The shape of --config or --model, with every shape flag given overriding it (or alone)."""
+    import dataclasses
+
+    from calc.architecture import Transformer
+
+    given = {}
+    for flag, _ in SHAPE_INT_FLAGS + SHAPE_BOOL_FLAGS + (("--norm", ""), ("--qk-norm", "")):
+        name = flag[2:].replace("-", "_")
+        if getattr(args, name, None) is not None:
+            given[name] = getattr(args, name)
+    if args.untied:
+        given["tied_embeddings"] = False
+    if args.config and args.model:
+        raise InputError("config", "give --config FILE or --model NAME, not both")
+    if args.config:
+        return dataclasses.replace(Transformer.from_config(args.config), **given)
+    if args.model:
+        from calc.architecture import lookup
+
+        return dataclasses.replace(lookup(args.model), **given)
+    missing = [f for f in ("layers", "d_model", "heads", "vocab", "context") if f not in given]
+    if missing and not given:
+        raise InputError("model", 'required: a published shape, e.g. --model "Llama 2 70B" (the names are in '
+                                  "data/architectures.csv), a Hugging Face config (--config config.json), or the "
+                                  "shape itself (--layers, --d-model, --heads, --vocab, --context)")
+    if missing:
+        raise InputError(missing[0], f"required with the other shape flags ({', '.join('--' + m.replace('_', '-') for m in missing)} "
+                                     "missing), or give --model NAME or --config FILE")
+    return Transformer(**given)
+
+
+def _goals() -> tuple:
+    from calc.perf import GOALS
+
+    return GOALS
+
+
+def _layout_flags(parser) -> None:
+    """The ``step`` command's layout flags, one per field of calc.perf.Layout, from its metadata (name,
+    help, default): a new field of the layout is a new flag without an edit here."""
+    from calc.perf import layout_options
+
+    for option in layout_options():
+        dest, help_ = option.name, option.help
+        if option.kind == "whole":
+            default = None if option.required else option.default
+            parser.add_argument(option.flag, dest=dest, type=_whole, metavar="N", default=default, help=help_)
+        elif option.kind == "fraction":
+            parser.add_argument(option.flag, dest=dest, type=float, metavar="F", default=option.default, help=help_)
+        elif option.kind == "switch":
+            parser.add_argument(option.flag, dest=dest, action="store_true", help=help_)
+        elif option.kind == "switch off":
+            parser.add_argument(option.flag, dest=dest, action="store_false", help=help_)
+        elif option.kind == "either":
+            parser.add_argument(option.flag, dest=dest, action=argparse.BooleanOptionalAction, default=None,
+                                help=help_)
+        elif option.kind == "named":  # a kernel's name on the command line, a switch in the layout
+            parser.add_argument(option.flag, dest=dest, default=option.choices[0], metavar="NAME", help=help_)
+        else:
+            listed = not option.choices or all(str(c) in help_ for c in option.choices)
+            choices = "" if listed else f" ({', '.join(map(str, option.choices))})"
+            parser.add_argument(option.flag, dest=dest, default=option.default, help=help_ + choices)
+
+
+def _layout(args) -> dict:
+    """The calc.perf.Layout fields the ``step`` flags gave, by name."""
+    from calc.perf import ATTENTION_KERNELS, layout_options
+
+    fields = {o.name: getattr(args, o.name) for o in layout_options()}
+    kernel = fields["triton_attention"]
+    if kernel not in ATTENTION_KERNELS:
+        raise InputError("attention", f"expected flash2 (FlashAttention-2) or triton, got {kernel!r}")
+    fields["triton_attention"] = ATTENTION_KERNELS[kernel]
+    return fields

@@ -1,0 +1,171 @@
+"""The commands ``optimal`` (compute-optimal parameters and tokens for a budget, by scaling law) and
+``lifetime`` (the model size cheapest over training and serving)."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+
+from calc.cli.flags import _chip_flags, _vu
+from calc.errors import InputError
+
+
+def _optimal_parser(sub) -> None:
+    op = sub.add_parser("optimal", help="compute-optimal params and tokens for a budget, by scaling law")
+    op.add_argument("--compute", metavar="VALUE", help="budget [FLOP]")
+    op.add_argument("--params", metavar="VALUE", help="an actual run's parameters, to compare with the optimum")
+    op.add_argument("--tokens", metavar="VALUE", help="an actual run's tokens")
+    op.add_argument("--law", help="hoffmann2022, besiroglu2024 or kaplan2020 (default: all)")
+    op.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def _lifetime_parser(sub) -> None:
+    lt = sub.add_parser("lifetime", help="the model size cheapest over training and serving at one quality "
+                                         "(Sardana et al. 2023)",
+                        description="The quality is --loss, or the loss of the run given (--params and --tokens, "
+                                    "or --model) under --law. Prices give the dollar version too.")
+    lt.add_argument("--loss", metavar="VALUE", help="target loss, nats per token under --law (e.g. 2.0)")
+    lt.add_argument("--params", metavar="VALUE", help="a run's parameters: its loss is the target [param]")
+    lt.add_argument("--tokens", metavar="VALUE", help="that run's training tokens [token]")
+    lt.add_argument("--model", help="a dense published run of data/models.csv, as --params and --tokens")
+    lt.add_argument("--inference-tokens", dest="inference_tokens", metavar="VALUE",
+                    help="tokens served over the model's life, input and output [token], e.g. 2T")
+    lt.add_argument("--law", default="hoffmann2022",
+                    help="scaling law: hoffmann2022 (default), besiroglu2024, kaplan2020 or devries2023")
+    lt.add_argument("--training-price", dest="training_price", metavar="VALUE",
+                    help='what a training FLOP costs [USD/FLOP], e.g. "1.4e-18 USD/FLOP" ($2/chip-hour on 989 '
+                         'TFLOP/s at 40%% MFU); or a chip-hour\'s price ("$2/GPU/hour") with --hardware and '
+                         "--utilization")
+    _chip_flags(lt, precision=False)  # with a training price per chip-hour: the chip (its dense 16-bit peak)
+    lt.add_argument("--utilization", metavar="VALUE", help="with a training price per chip-hour: the MFU, e.g. 0.4")
+    lt.add_argument("--serving-price", dest="serving_price", metavar="VALUE",
+                    help='what a served token costs [USD/token], e.g. "0.6 USD/Mtoken"; serving cost scales with '
+                         "the model's size")
+    lt.add_argument("--serving-price-params", dest="serving_price_params", metavar="VALUE",
+                    help="the model size --serving-price is for [param] (default: the run given, else the "
+                         "compute-optimal model)")
+    lt.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def _optimal(args) -> int:
+    from calc.display import number, show
+    from calc.scaling import allocation, compute_optimal, laws
+
+    names = [args.law] if args.law else list(laws())
+    if args.compute and (args.params or args.tokens):
+        raise InputError("compute", "give --compute alone (the optimum for a budget), or --params and --tokens "
+                                    "(a run against the optimum for its own compute, 6 x params x tokens), not both")
+    if args.params and args.tokens:
+        out = {}
+        for name in names:
+            a = allocation(args.params, args.tokens, name)
+            o = a["optimal"]
+            out[name] = {"loss": float(a["loss"]), "optimal": _optimum(o),
+                         "params_over_optimal": float(a["params_over_optimal"]),
+                         "tokens_over_optimal": float(a["tokens_over_optimal"])}
+            if not args.json:
+                print(f"{name:<14} loss {number(a['loss'], 4)} (optimal {number(o.loss, 4)}); params "
+                      f"{number(a['params_over_optimal'])}x and tokens {number(a['tokens_over_optimal'])}x the optimum "
+                      f"for {show('compute', o.compute)}")
+        if args.json:
+            print(json.dumps(out, indent=2))
+        return 0
+    if args.params or args.tokens:
+        given, missing = ("params", "tokens") if args.params else ("tokens", "params")
+        raise InputError(missing, f"required with --{given} (to compare a run with the optimum), "
+                                  "or give --compute alone")
+    if not args.compute:
+        raise InputError("compute", "required: the training budget in FLOP, e.g. --compute 1e24 "
+                                    "(or give --params and --tokens to compare a run with the optimum)")
+    optima = {name: compute_optimal(args.compute, name) for name in names}
+    if args.json:
+        print(json.dumps({name: _optimum(o) for name, o in optima.items()}, indent=2))
+        return 0
+    for name, o in optima.items():
+        print(f"{name:<14} {show('params', o.params):<16} {show('tokens', o.tokens):<18} "
+              f"{number(o.tokens_per_param):>8} tokens/param  loss {number(o.loss, 4)}")
+    for w in dict.fromkeys(o.warning for o in optima.values() if o.warning):  # said once, not once per law
+        print(f"warning: {w}", file=sys.stderr)
+    return 0
+
+
+def _optimum(o) -> dict:
+    return {"compute": _vu(o.compute, "FLOP"), "params": _vu(o.params, "param"), "tokens": _vu(o.tokens, "token"),
+            "tokens_per_param": float(o.tokens_per_param), "loss": float(o.loss), "warning": o.warning}
+
+
+def _lifetime(args) -> int:
+    from calc.display import number, show
+    from calc.lifetime import lifetime
+
+    if args.inference_tokens is None:
+        raise InputError("inference_tokens", "required: the tokens the model will serve over its life, e.g. "
+                                             "--inference-tokens 2T (0 gives the compute-optimal model)")
+    prices = dict(training_price=args.training_price, serving_price=args.serving_price,
+                  serving_price_params=args.serving_price_params, hardware=args.hardware, utilization=args.utilization)
+    modelled = None
+    if args.hardware is not None and args.serving_price is None:  # the chip given: serving priced by calc.serve
+        from calc.service_life import lifetime_prices
+
+        prices, modelled = lifetime_prices(args.hardware, loss=args.loss, params=args.params, tokens=args.tokens,
+                                           model=args.model, law=args.law, **{k: prices[k] for k in
+                                                                             ("training_price", "utilization")})
+    r = lifetime(loss=args.loss, params=args.params, tokens=args.tokens, model=args.model,
+                 inference_tokens=args.inference_tokens, law=args.law, **prices)
+
+    def plan(p, priced=False):
+        out = {"params": _vu(p.params, "param"), "tokens": _vu(p.tokens, "token"),
+               "tokens_per_param": float(p.tokens_per_param),
+               "training_compute": _vu(p.training_compute, "FLOP"), "inference_compute": _vu(p.inference_compute, "FLOP"),
+               "lifetime_compute": _vu(p.lifetime_compute, "FLOP")}
+        if priced:
+            out.update(training_cost=_vu(p.training_cost, "USD"), serving_cost=_vu(p.serving_cost, "USD"),
+                       lifetime_cost=_vu(p.lifetime_cost, "USD"))
+        return out
+
+    break_even = float(r.break_even.m_as("token"))
+    if args.json:
+        out = {"law": r.law, "loss": float(r.loss), "inference_tokens": _vu(r.inference_tokens, "token"),
+               **plan(r.optimum), "compute_optimal": plan(r.compute_optimal),
+               "saving": _vu(r.saving, "FLOP"), "saving_fraction": float(r.saving_fraction),
+               "size_fraction": float(r.size_fraction), "training_overhead": float(r.training_overhead),
+               "given": None if r.given is None else plan(r.given),
+               "break_even": None if math.isnan(break_even) else {"value": break_even, "unit": "token"}}
+        if r.cost_optimum is not None:
+            out["dollars"] = {"optimum": plan(r.cost_optimum, True), "compute_optimal": plan(r.compute_optimal_cost, True),
+                              "given": None if r.given_cost is None else plan(r.given_cost, True),
+                              "saving": _vu(r.cost_saving, "USD"), "prices": modelled or {"source": "given"}}
+        print(json.dumps(out, indent=2))
+        return 0
+    print(f"target loss {r.loss:.4f} nats/token under {r.law}; {show('tokens', r.inference_tokens)} served over the "
+          "model's life (2 FLOP per parameter each)")
+    rows = [("lifetime optimum", r.optimum), ("compute-optimal", r.compute_optimal)]
+    if r.given is not None:
+        rows.append(("the run given", r.given))
+    print(f"\n{'':<18}{'params':>14}{'tokens':>16}{'tokens/param':>14}{'training':>14}{'lifetime':>14}")
+    for name, p in rows:
+        print(f"{name:<18}{show('params', p.params):>14}{show('tokens', p.tokens):>16}{number(p.tokens_per_param):>14}"
+              f"{number(p.training_compute.m_as('FLOP')):>14}{number(p.lifetime_compute.m_as('FLOP')):>14}")
+    print(f"\nsaving against the compute-optimal model: {number(r.saving.m_as('FLOP'))} FLOP "
+          f"({r.saving_fraction:.1%} of its lifetime compute); the optimum is {r.size_fraction:.0%} of its size "
+          f"for {r.training_overhead:.1%} more training compute (de Vries' overhead)")
+    if r.given is not None:
+        extra = (r.given.lifetime_compute - r.optimum.lifetime_compute).m_as("FLOP")
+        print(f"saving against the run given: {number(extra)} FLOP "
+              f"({extra / r.given.lifetime_compute.m_as('FLOP'):.1%} of its lifetime compute)")
+    if not math.isnan(break_even):
+        who = "the run given" if r.given is not None and r.break_even is not None and \
+            r.given.params.m_as("param") < r.compute_optimal.params.m_as("param") * (1 - 1e-6) else "the optimum"
+        print(f"break-even demand: {show('tokens', r.break_even)} ({who} costs less over its life beyond it)")
+    if r.cost_optimum is not None:
+        print("\ndollars (training at the --training-price, serving at the --serving-price scaled by size):" if modelled
+              is None else f"\ndollars, {modelled['basis']}; serving scaled by size:")
+        rows = [("cost optimum", r.cost_optimum), ("compute-optimal", r.compute_optimal_cost)]
+        if r.given_cost is not None:
+            rows.append(("the run given", r.given_cost))
+        for name, p in rows:
+            print(f"  {name:<16}{show('params', p.params):>14}  training {show('cost', p.training_cost)}, serving "
+                  f"{show('cost', p.serving_cost)}, lifetime {show('cost', p.lifetime_cost)}")
+        print(f"  saving: {show('cost', r.cost_saving)}")
+    return 0

@@ -1,0 +1,129 @@
+"""The command ``serve``: serving latency, throughput, dollars per million tokens and energy per token, the
+throughput-latency frontier, or a calibration to the user's own measurements."""
+
+from __future__ import annotations
+
+import json
+
+from calc.cli.flags import _chip_flags, _config_flag, _whole
+from calc.errors import InputError
+from calc.vocabulary import BY_NAME
+
+
+def _serve_parser(sub) -> None:
+    se = sub.add_parser("serve", help="serving latency, throughput, $ per million tokens and energy per token "
+                                      "(or: serve calibrate --file rows.csv)")
+    se.add_argument("action", nargs="?", choices=("calibrate",),
+                    help="calibrate: fit the serving efficiencies to your own measurements (--file)")
+    se.add_argument("--model", help="a shape of data/architectures.csv")
+    _config_flag(se)
+    _chip_flags(se, precision=False)
+    se.add_argument("--chips", metavar="N", default=1, help="chips in all (replicas of tensor x pipeline chips)")
+    for flag, help_ in (("--tensor", "tensor-parallel chips per replica (default: the best layout)"),
+                        ("--expert", "expert-parallel groups inside the tensor-parallel chips"),
+                        ("--concurrency", "sequences in flight (continuous batching)"),
+                        ("--batch", "one static batch of sequences"),
+                        ("--window", "sliding-window attention: tokens each windowed layer keeps"),
+                        ("--window-layers", "layers with the window (default: all)"),
+                        ("--points", "batch sizes on the --frontier (default 64)")):
+        se.add_argument(flag, type=_whole, help=help_)
+    se.add_argument("--pipeline", type=_whole, default=1, help="pipeline stages per replica")
+    se.add_argument("--attention-data-parallel", action="store_true",
+                    help="attention replicated on each chip beside expert-parallel MoE layers")
+    se.add_argument("--disaggregated", action="store_true",
+                    help="prefill on chips of its own: --chips decode only, tokens/s per decode chip")
+    se.add_argument("--precision", help=BY_NAME["precision"].meaning + " (default: the chip's 16-bit format; here the "
+                    "weights': bf16, fp16, fp8, int8, fp4, int4)")
+    se.add_argument("--kv-precision", help="KV cache: bf16, fp16, fp8, int8 (default 16-bit)")
+    se.add_argument("--input-tokens", type=_whole, default=1000, help="prompt tokens per request (default 1000)")
+    se.add_argument("--output-tokens", type=_whole, default=1000, help="generated tokens per request (default 1000)")
+    se.add_argument("--ttft-limit", metavar="TIME", help='time-to-first-token limit, e.g. "2 s"')
+    se.add_argument("--tpot-limit", metavar="TIME", help='time-per-output-token limit, e.g. "40 ms"')
+    se.add_argument("--price", metavar="VALUE", help="USD per chip-hour, or per node (\"14 USD/h/node\": divided by "
+                                                    "the hardware's server size); default: the training default, "
+                                                    "data/prices.csv")
+    se.add_argument("--pue", metavar="VALUE", help="data-centre PUE (default data/defaults.csv)")
+    se.add_argument("--carbon-intensity", metavar="VALUE", help="kg CO2e per kWh (default data/defaults.csv)")
+    se.add_argument("--frontier", action="store_true", help="list the throughput-latency curve over batch sizes")
+    se.add_argument("--file", help="with calibrate: a CSV of your measurements (see calc.serve.calibration)")
+    se.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def _serve(args) -> int:
+    """serve: one serving answer, the frontier, or a calibration to the user's rows."""
+    from calc.architecture import Transformer
+    from calc.display import number
+    from calc.serve import FRONTIER_POINTS, frontier, serve
+
+    if args.action == "calibrate":
+        from calc.serve import calibration
+
+        if args.file is None:
+            raise InputError("file", "required with calibrate: a CSV of your measurements, e.g. --file rows.csv")
+        fit = calibration.calibrate(args.file)
+        if args.json:
+            print(json.dumps(fit.to_dict(), indent=2))
+        else:
+            print(fit.describe())
+        return 0
+    if args.file is not None:  # read only by calibrate: said, never dropped
+        raise InputError("file", "only used with calibrate (python -m calc serve calibrate --file rows.csv); give "
+                                 "calibrate, or leave --file out")
+    if args.points is not None and not args.frontier:
+        raise InputError("points", "only used with --frontier (the points of the curve); give --frontier, or leave "
+                                   "--points out")
+    if args.config and args.model:
+        raise InputError("config", "give --config FILE or --model NAME, not both")
+    model = Transformer.from_config(args.config) if args.config else args.model
+    if model is None:
+        raise InputError("model", "give --model NAME or --config FILE")
+    if args.hardware is None:
+        raise InputError("hardware", 'required: an accelerator of data/hardware.csv, e.g. --hardware "H100 SXM5"')
+    options = dict(tensor=args.tensor, pipeline=args.pipeline, expert=args.expert,
+                   attention_data_parallel=args.attention_data_parallel, precision=args.precision,
+                   kv_precision=args.kv_precision, input_tokens=args.input_tokens, output_tokens=args.output_tokens,
+                   window=args.window, window_layers=args.window_layers, price=args.price, pue=args.pue,
+                   carbon_intensity=args.carbon_intensity, disaggregated=args.disaggregated)
+    if args.frontier:
+        load = {"concurrency": args.concurrency, "batch": args.batch, "ttft_limit": args.ttft_limit,
+                "tpot_limit": args.tpot_limit}
+        options.update({k: v for k, v in load.items() if v is not None})
+        f = frontier(model, args.hardware, args.chips, points=args.points or FRONTIER_POINTS, **options)
+        if args.json:
+            print(json.dumps(f.to_dict(), indent=2))
+            return 0
+        lay = f.layout
+        print(f"tensor {lay['tensor']} x pipeline {lay['pipeline']}, {number(lay['replicas'])} replica(s), {lay['precision']}")
+        print(f"{'concurrency':>12}{'TTFT (ms)':>12}{'TPOT (ms)':>12}{'tokens/s per user':>19}{'tokens/s per chip':>19}")
+        for i, c in enumerate(f.concurrency):
+            print(f"{number(c):>12}{number(f.ttft.m_as('ms')[i]):>12}{number(f.tpot.m_as('ms')[i]):>12}"
+                  f"{number(f.tokens_per_second_per_user.m_as('token/s')[i]):>19}"
+                  f"{number(f.tokens_per_second_per_chip.m_as('token/s/chip')[i]):>19}")
+        return 0
+    s = serve(model, args.hardware, args.chips, concurrency=args.concurrency, batch=args.batch,
+                      ttft_limit=args.ttft_limit, tpot_limit=args.tpot_limit, **options)
+    if args.json:
+        print(json.dumps(s.to_dict(), indent=2))
+        return 0
+    lay = s.layout
+    print(f"{s.model} on {number(s.chips)} x {s.hardware}: tensor {lay['tensor']} x pipeline {lay['pipeline']}, "
+          f"{number(lay['replicas'])} replica(s), weights {lay['precision']}, KV cache {lay['kv_precision']}")
+    print(f"  {s.mode}: {number(s.concurrency)} sequences in flight (memory holds {number(s.max_concurrency)})")
+    print(f"  time to first token      {number(s.ttft.m_as('ms'))} ms   (prefill limited by {s.limited_by['prefill']})")
+    print(f"  time per output token    {number(s.tpot.m_as('ms'))} ms   (decode limited by {s.limited_by['decode']})")
+    print(f"  output tokens/s          {number(s.tokens_per_second['total'].m_as('token/s'))} "
+          f"({number(s.tokens_per_second['per_chip'].m_as('token/s/chip'))} per chip, "
+          f"{number(s.tokens_per_second_per_user.m_as('token/s'))} per user)")
+    print(f"  KV cache per token       {number(s.kv_cache_per_token.m_as('kB/token'))} kB")
+    if s.usd_per_million_tokens is None:
+        print(f"  $ per million tokens     unknown: {s.price_basis}")
+    else:
+        u = {k: v.m_as("USD/Mtoken") for k, v in s.usd_per_million_tokens.items()}
+        print(f"  $ per million tokens     ${number(u['input'])} input, ${number(u['output'])} output, "
+              f"${number(u['blended'])} blended 3:1")
+        print(f"    price: {s.price_basis}")
+    if s.energy_per_token is not None:
+        e = {k: v.m_as("J/token") for k, v in s.energy_per_token.items()}
+        print(f"  energy per token         {number(e['input'])} J input, {number(e['output'])} J output "
+              f"(power at the chip's load, not its TDP)")
+    return 0

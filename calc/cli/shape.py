@@ -1,0 +1,148 @@
+"""The commands ``params`` (exact parameters and FLOP per token of a shape) and ``memory`` (training memory
+per chip, and the fewest chips that hold the run)."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from calc.cli.flags import _chip_flags, _shape, _vu, _whole, shape_flags
+from calc.errors import InputError
+
+
+def _params_parser(sub) -> None:
+    pa = sub.add_parser("params", help="exact parameters and FLOP per token from a transformer's shape",
+                        description="Shape flags given with --model or --config override the model's values.")
+    shape_flags(pa)
+
+
+def _memory_parser(sub) -> None:
+    me = sub.add_parser("memory", help="training memory per chip, and the fewest chips that hold the run",
+                        description="Shape flags given with --model or --config override the model's values; "
+                                    "layout defaults are calc.memory.DEFAULTS, as in the Python API.")
+    shape_flags(me)
+    _chip_flags(me, precision=False, default="H100 SXM5")
+    me.add_argument("--recompute", help="activation recomputation: none, selective (default), full")
+    me.add_argument("--zero", type=int, help="ZeRO stage: 0, 1 (distributed optimizer, default), 2 or 3; "
+                                             "--states megatron has 0 only, deepspeed 2 or 3 (default 2)")
+    me.add_argument("--states", help="model-state convention: zero2020 (default), deepspeed, megatron, "
+                                     "megatron-distributed")
+    me.add_argument("--optimizer", help="adam-mixed (default), adam-fp32, adam-8bit-mixed, sgd-momentum-mixed")
+    # the same flags, help and defaults as the step command's (calc.perf.Layout); --expert-parallel: its old name
+    for flag, dest, help_ in (("--data-parallel", "data_parallel", "data-parallel ranks"),
+                              ("--tensor", "tensor", "tensor-parallel ranks"),
+                              ("--pipeline", "pipeline", "pipeline stages"),
+                              (("--expert", "--expert-parallel"), "expert_parallel", "expert-parallel ranks"),
+                              ("--micro-batch", "micro_batch", "sequences per micro-batch")):
+        flags = flag if isinstance(flag, tuple) else (flag,)
+        me.add_argument(*flags, dest=dest, type=_whole, metavar="N", help=f"{help_} (default 1)")
+    me.add_argument("--lora-rank", dest="lora_rank", type=_whole, metavar="N", help="LoRA rank (default 16)")
+    me.add_argument("--sequence-parallel", dest="sequence_parallel", action="store_true",
+                    help="split norms and dropouts over the tensor ranks too")
+    me.add_argument("--no-flash-attention", dest="flash_attention", action="store_false", default=None,
+                    help="keep the s x s attention scores")
+    me.add_argument("--dropout", action="store_true", help="count dropout masks")
+    me.add_argument("--finetune", help="lora or qlora: frozen base, trainable adapters")
+    me.add_argument("--implementation", help="what the kernels keep: fused (default, Megatron-style) or eager "
+                                             "(unfused PyTorch, as Hugging Face's eager attention)")
+
+
+def _sized_shape(args):
+    """The shape, the --sequence given (or None) and the sequence used, warning on stderr when it is unusual."""
+    from calc.reader import whole
+
+    t = _shape(args)
+    seq = None if args.sequence is None else whole("sequence", args.sequence)
+    T = t.check_sequence(seq or t.context)
+    if t.sequence_note(seq):
+        print(f"warning: {t.sequence_note(seq)}", file=sys.stderr)
+    return t, seq, T
+
+
+def _params(args) -> int:
+    from calc.display import number
+
+    t, seq, T = _sized_shape(args)
+    counts = {}
+    for count in ("kaplan2020", "palm2022", "megatron2021", "megatron2021-recompute"):
+        counts[count] = (t.flop_per_token(count, sequence=T)
+                         if t.is_megatron_shape or not count.startswith("megatron") else None)
+    counts["exact"] = t.flop_per_token("exact", sequence=T)
+    counts["exact-recompute-selective"] = t.flop_per_token("exact", sequence=T, recompute="selective")
+    counts["exact-recompute-full"] = t.flop_per_token("exact", sequence=T, recompute="full")
+    if args.json:
+        out = {"params": _vu(t.params(), "param"), "active_params": _vu(t.active_params(), "param"),
+               "sequence": T, "breakdown": {k: _vu(v, "param") for k, v in t.breakdown().items()},
+               "flop_per_token": {k: None if v is None else _vu(v, "FLOP/token") for k, v in counts.items()}}
+        print(json.dumps(out, indent=2))
+        return 0
+    print(f"params         {t.params().m_as('param'):,.0f}")
+    print(f"active params  {t.active_params().m_as('param'):,.0f}")
+    for k, v in t.breakdown().items():
+        print(f"  {k:<38} {v.m_as('param'):>18,.0f}")
+    print(f"FLOP per token at sequence {T:,} (training: forward + backward)")
+    if seq is None and args.config and not args.model:
+        print(f"  the sequence is the config's longest position ({T:,}); runs mostly train shorter: "
+              "give --sequence for the training length")
+    for count, v in counts.items():
+        value = number(v.m_as("FLOP/token")) if v is not None else "n/a (eq. 3 assumes a dense 4h transformer)"
+        print(f"  {count:<28} {value}")
+    print(f"the PaLM count is {float(counts['palm2022'] / counts['kaplan2020']) - 1:.1%} above 6N; exact counts "
+          "every matrix multiply, as torch's FLOP counter does")
+    return 0
+
+
+def _memory(args) -> int:
+    from calc.memory import DEFAULTS, default_zero, min_chips, per_chip
+
+    t, _, T = _sized_shape(args)
+    layout = {k: getattr(args, k) for k in DEFAULTS if getattr(args, k, None) is not None}
+    layout.pop("sequence", None)
+    if args.lora_rank is not None and args.finetune is None:  # the adapters' rank: nothing else reads it
+        raise InputError("lora_rank", "only used with --finetune lora or qlora; give it, or leave --lora-rank out")
+    if args.sequence_parallel:
+        layout["sequence_parallel"] = True
+    if args.dropout:
+        layout["dropout"] = True
+    m = per_chip(t, sequence=T, **layout)
+    try:
+        fewest, why = min_chips(t, args.hardware, sequence=T, **{k: v for k, v in layout.items()
+                                                                 if k != "data_parallel"}), ""
+    except InputError as exc:
+        if exc.field != "hardware" or "do not fit" not in exc.message:
+            raise
+        fewest, why = None, exc.message
+    if args.json:
+        parts = {k: _vu(v, "GB/chip") for k, v in m.parts.items()}
+        parts["total"] = _vu(m.total, "GB/chip")
+        settings = {**DEFAULTS, **layout, "sequence": T}
+        settings["zero"] = layout.get("zero", default_zero(settings["states"]))
+        print(json.dumps({"per_chip": parts, "layout": settings, "hardware": args.hardware,
+                          "fewest_chips": fewest and _vu(fewest[0], "chip"),
+                          "fewest_chips_data_parallel": fewest and fewest[1], "fewest_chips_note": why}, indent=2))
+        return 0
+    shown = {**DEFAULTS, **layout, "sequence": T}
+    shown["zero"] = layout.get("zero", default_zero(shown["states"]))
+    print(f"per chip at ZeRO stage {shown['zero']} ({shown['states']} convention), data parallel "
+          f"{shown['data_parallel']} x tensor {shown['tensor']} x pipeline {shown['pipeline']}, micro-batch "
+          f"{shown['micro_batch']} x {T:,} tokens, {shown['recompute']} recomputation")
+    for k, v in m.parts.items():
+        gb = v.m_as("GB/chip")
+        if k == "gradients" and gb == 0 and shown["states"] == "deepspeed":
+            print(f"{_PART_LABELS[k]:<18} {'':>12}  counted in the optimizer states (DeepSpeed's estimate)")
+            continue
+        print(f"{_PART_LABELS.get(k, k):<18} {gb:>12,.2f} GB/chip")
+    print(f"{'total':<18} {m.total.m_as('GB/chip'):>12,.2f} GB/chip")
+    if fewest is None:
+        print(f"fewest {args.hardware}: none in this layout; {why}")
+        print("  (python -m calc step --model ... --chips N --global-batch B --search finds the layouts that fit)")
+        return 0
+    print(f"fewest {args.hardware} that hold the training state: {fewest[0].m_as('chip'):,.0f} "
+          f"(data parallel {fewest[1]} x tensor {shown['tensor']} x pipeline {shown['pipeline']}, "
+          f"ZeRO {shown['zero']}, {shown['states']})")
+    return 0
+
+
+# The memory parts in words (the JSON keeps calc.memory's keys).
+_PART_LABELS = {"weights": "weights", "gradients": "gradients", "optimizer_state": "optimizer states",
+                "gathered": "gathered weights", "activations": "activations"}

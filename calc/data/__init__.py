@@ -1,0 +1,78 @@
+"""The only code that reads ``data/``: validated on load, cached, returned as Quantities.
+
+Column tables (hardware, prices, models, thresholds) have a header row of names, a row of units,
+then values; row tables (defaults, facts) carry a ``unit`` column instead. Every row has a
+``source`` and a ``retrieved`` date. A bad cell raises ``DataError`` naming file, row and column
+(rows are numbered as in a text editor: the header is row 1).
+
+The package's files are its parts: ``tables`` (the CSV reader and ``Row``), ``columns`` (the units
+each table is read in) and ``checks`` (each cell's checks), ``store`` (where the files are, and the
+read-only cache); then one module per subject: ``accelerators``, ``pricing``, ``published_runs``,
+``literature`` (sourced values, references, thresholds), ``training``, ``validation`` (the step
+model's tables) and ``serving``. Every name is importable from ``calc.data`` itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt  # noqa: F401  (calc.data.dt: kept for callers that dated a price with it)
+
+from calc.data.accelerators import Hardware, hardware, hardware_table
+from calc.data.columns import COLUMN_UNITS, PRECISIONS, ROW_UNITS, WHOLE_COLUMNS
+from calc.data.literature import Reference, Threshold, defaults, fact, facts, references, thresholds
+from calc.data.pricing import (
+    COMMITMENTS,
+    Price,
+    PurchasePrice,
+    electricity_prices,
+    ownership,
+    ppi,
+    price_in_force,
+    prices,
+    purchase_prices,
+)
+from calc.data.published_runs import EpochRun, Model, backtest_notes, epoch_runs, model, models, notable_compute, runs
+from calc.data.serving import serving_calibration, serving_coefficients
+from calc.data.store import ReadOnlyDict, cache
+from calc.data.tables import Row, frame, read_row_table, read_table
+from calc.data.training import (
+    architecture_rows,
+    finetuning,
+    model_config,
+    model_states,
+    optimizers,
+    scaling_law_rows,
+)
+from calc.data.validation import (
+    attention_kernels,
+    collective_bandwidth,
+    expert_dispatch,
+    matmul_efficiency,
+    run_layouts,
+    step_calibration,
+    step_coefficients,
+    step_heldout,
+    validation_runs,
+)
+from calc.errors import DataError, InputError
+from calc.units import DATA_DIR
+
+__all__ = [
+    "COLUMN_UNITS", "COMMITMENTS", "DATA_DIR", "PRECISIONS", "ROW_UNITS", "WHOLE_COLUMNS", "DataError", "EpochRun",
+    "Hardware", "InputError", "Model", "Price", "PurchasePrice", "ReadOnlyDict", "Reference", "Row", "Threshold",
+    "architecture_rows", "attention_kernels", "backtest_notes", "cache", "collective_bandwidth", "defaults",
+    "electricity_prices", "epoch_runs", "expert_dispatch", "fact", "facts", "finetuning", "frame", "hardware",
+    "hardware_table", "matmul_efficiency", "model", "model_config", "model_states", "models", "notable_compute",
+    "optimizers", "ownership", "ppi", "price_in_force", "prices", "purchase_prices", "read_row_table", "read_table",
+    "references", "run_layouts", "runs", "scaling_law_rows", "serving_calibration", "serving_coefficients",
+    "step_calibration", "step_coefficients", "step_heldout", "thresholds", "validate_all", "validation_runs",
+]
+
+
+def validate_all() -> None:
+    """Load every bundled table once; raises ``DataError`` on the first bad cell."""
+    hardware_table(), prices(), models(), defaults(), facts(), thresholds(), notable_compute(), runs()
+    backtest_notes(), purchase_prices(), ownership(), electricity_prices(), ppi(), optimizers()
+    architecture_rows(), scaling_law_rows(), references(), step_coefficients(), step_calibration(), run_layouts()
+    model_states(), finetuning(), step_heldout(), serving_coefficients(), serving_calibration()
+    # validation_runs() and the per-term measurement tables are checked by tests/test_validation_data.py,
+    # not here: nothing the app shows reads them yet, and they would add half a second to its start

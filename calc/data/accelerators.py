@@ -1,0 +1,109 @@
+"""The accelerators of data/hardware.csv: ``Hardware``, the chip object built once, and its look-up by name."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from dataclasses import dataclass, field
+
+import pint
+
+from calc.data.columns import PRECISIONS
+from calc.data.store import cache, data_dir
+from calc.data.tables import read_table
+from calc.errors import DataError, InputError
+
+
+@dataclass(frozen=True)
+class Hardware:
+    """One accelerator of ``data/hardware.csv``; ``peaks`` maps precision to dense FLOP/s/chip."""
+
+    name: str
+    vendor: str
+    release_date: dt.date | None
+    peaks: dict = field(repr=False)
+    memory: pint.Quantity | None
+    memory_bandwidth: pint.Quantity | None
+    tdp: pint.Quantity | None
+    chips_per_board: int
+    cores_per_chip: int
+    source: str
+    # The system it sits in (None where data/hardware.csv has no figure): the fast-link domain
+    # (NVLink, Infinity Fabric, ICI), each chip's bandwidth into it and into the network, one way.
+    chips_per_node: int | None = None
+    intra_node_bandwidth: pint.Quantity | None = None  # GB/s/chip
+    network_bandwidth: pint.Quantity | None = None  # GB/s/chip
+    matmul_efficiency: float | None = None  # measured best matmul rate / dense peak
+    matmul_efficiency_fp8: float | None = None  # the same with 8-bit (FP8) inputs / dense FP8 peak
+    compute_units: int | None = None  # SMs or CUs: matmul tiles run in waves of this many
+
+    def __hash__(self):  # one chip, one name (its peaks are a dict); a key of the step model's caches
+        return hash(self.name)
+
+    def peak(self, precision: str) -> pint.Quantity:
+        """Dense peak throughput per chip at ``precision``; ``InputError`` if the chip has none."""
+        if precision not in PRECISIONS:
+            raise InputError("precision", f"expected one of {', '.join(PRECISIONS)}, got {precision!r}")
+        q = self.peaks.get(precision)
+        if q is None:
+            known = ", ".join(p for p in PRECISIONS if p in self.peaks)
+            raise InputError("precision", f"{self.name} has no {precision} peak in data/hardware.csv; it has: {known}")
+        return q
+
+    @property
+    def default_precision(self) -> str:
+        """bf16 where the chip has it, else fp16 (the V100 has no bf16)."""
+        return "bf16" if "bf16" in self.peaks else "fp16" if "fp16" in self.peaks else next(iter(self.peaks))
+
+
+@cache
+def hardware_table() -> dict[str, Hardware]:
+    """All accelerators of ``data/hardware.csv`` by name."""
+    out = {}
+    for r in read_table(data_dir() / "hardware.csv"):
+        peaks = {p: r.quantity("peak_" + p.replace("-", "_")) for p in PRECISIONS}
+        peaks = {p: q for p, q in peaks.items() if q is not None}
+        if not peaks:
+            raise DataError(r.path, r.line, "peak_bf16", "expected at least one peak figure")
+        out[r["name"]] = Hardware(
+            name=r["name"], vendor=r["vendor"], release_date=r["release_date"], peaks=peaks,
+            memory=r.quantity("memory"), memory_bandwidth=r.quantity("memory_bandwidth"),
+            tdp=r.quantity("tdp"), chips_per_board=int(r["chips_per_board"] or 1),
+            cores_per_chip=int(r["cores_per_chip"] or 1), source=r["source"],
+            chips_per_node=None if r["chips_per_node"] is None else int(r["chips_per_node"]),
+            intra_node_bandwidth=r.quantity("intra_node_bandwidth"), network_bandwidth=r.quantity("network_bandwidth"),
+            matmul_efficiency=r["matmul_efficiency"], matmul_efficiency_fp8=r["matmul_efficiency_fp8"],
+            compute_units=None if r["compute_units"] is None else int(r["compute_units"]),
+        )
+        if r["matmul_efficiency"] is not None and r["matmul_efficiency"] > 1:
+            raise DataError(r.path, r.line, "matmul_efficiency", f"expected a fraction <= 1, got {r['matmul_efficiency']}")
+    return out
+
+
+def hardware(name: str | Hardware) -> Hardware:
+    """The accelerator a user named (case and spacing ignored; the error lists close matches), or ``name``
+    itself when it is a ``Hardware`` already: public functions resolve their ``hardware`` argument with this
+    once, where it arrives, and pass the object down.
+
+    >>> h100 = hardware("h100 sxm5")
+    >>> hardware(h100) is h100, h100.name
+    (True, 'H100 SXM5')
+    """
+    if isinstance(name, Hardware):
+        return name
+    table = hardware_table()
+    if not isinstance(name, str) or not name.strip():
+        raise InputError("hardware", f"expected an accelerator name, got {name!r}; known: {', '.join(table)}")
+    wanted = _fold(name)
+    for n, h in table.items():
+        if _fold(n) == wanted:
+            return h
+    folded = {_fold(n): n for n in table}
+    close = [n for n in table if wanted and wanted in _fold(n)]  # "A100" -> every A100, before look-alikes
+    close += [folded[f] for f in difflib.get_close_matches(wanted, folded, n=4, cutoff=0.5) if folded[f] not in close]
+    hint = f"did you mean {' or '.join(close[:5])}?" if close else f"known: {', '.join(table)}"
+    raise InputError("hardware", f"unknown accelerator {name[:60]!r}; {hint}")
+
+
+def _fold(s: str) -> str:
+    return "".join(c for c in s.lower() if c.isalnum())

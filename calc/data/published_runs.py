@@ -1,0 +1,140 @@
+"""Published training runs: data/models.csv, the back-test's runs and notes, Epoch AI's runs, notable compute."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pint
+
+from calc.data.accelerators import hardware_table
+from calc.data.store import cache, data_dir
+from calc.data.tables import Row, read_table
+from calc.errors import DataError, InputError
+
+
+@dataclass(frozen=True)
+class Model:
+    """A published training run of ``data/models.csv``; absent figures are None."""
+
+    name: str
+    organization: str
+    date: dt.date | None
+    quantities: dict  # vocabulary name -> Quantity, only the reported ones
+    hardware: str | None
+    source: str
+
+
+_MODEL_QUANTITIES = ("params", "active_params", "tokens", "compute", "chips", "duration",
+                     "utilization", "chip_hours", "power", "energy", "emissions", "dataset_size")
+
+
+@cache
+def models() -> dict[str, Model]:
+    """All published runs of ``data/models.csv`` by name."""
+    known = hardware_table()
+    out = {}
+    for r in read_table(data_dir() / "models.csv"):
+        if r["hardware"] is not None and r["hardware"] not in known:
+            raise DataError(r.path, r.line, "hardware", f"unknown accelerator {r['hardware']!r} (not in data/hardware.csv)")
+        u = r["utilization"]
+        if u is not None and u > 1:
+            raise DataError(r.path, r.line, "utilization", f"expected a fraction <= 1, got {u} (a percent?)")
+        qs = {c: r.quantity(c) for c in _MODEL_QUANTITIES if r[c] is not None}
+        out[r["name"]] = Model(r["name"], r["organization"], r["date"], qs, r["hardware"], r["source"])
+    return out
+
+
+def model(name: str) -> Model:
+    """Look up a published run by name; the error lists close matches."""
+    table = models()
+    if name in table:
+        return table[name]
+    close = difflib.get_close_matches(name, table, n=4, cutoff=0.4)
+    hint = f"did you mean {' or '.join(close)}?" if close else f"known: {', '.join(table)}"
+    raise InputError("model", f"unknown model {name!r}; {hint}")
+
+
+@cache
+def notable_compute() -> tuple[tuple[str, dt.date, pint.Quantity], ...]:
+    """(name, publication date, training compute) of notable models, from Epoch AI's database.
+
+    ``data/notable_compute.csv`` holds the factual columns of Epoch AI's Notable AI Models
+    (https://epoch.ai/data, CC BY 4.0); rows are oldest first.
+    """
+    rows = read_table(data_dir() / "notable_compute.csv")
+    for r in rows:
+        if r["date"] is None or r["compute"] is None:
+            raise DataError(r.path, r.line, "date" if r["date"] is None else "compute", "expected a value")
+    return tuple((r["name"], r["date"], r.quantity("compute")) for r in rows)
+
+
+@cache
+def runs() -> tuple[Row, ...]:
+    """Published training runs with reported inputs and outputs, for the back-test (data/runs.csv)."""
+    rows = read_table(data_dir() / "runs.csv")
+    known = hardware_table()
+    for r in rows:
+        if r["hardware"] is not None and r["hardware"] not in known:
+            raise DataError(r.path, r.line, "hardware", f"unknown accelerator {r['hardware']!r} (not in data/hardware.csv)")
+        if r["tolerance"] is None or not r["tolerance_reason"]:
+            raise DataError(r.path, r.line, "tolerance", "every run needs a tolerance and its reason")
+        if r["utilization"] is not None and r["utilization"] > 1:
+            raise DataError(r.path, r.line, "utilization", f"expected a fraction <= 1, got {r['utilization']}")
+    return tuple(rows)
+
+
+@cache
+def backtest_notes() -> dict[tuple[str, str, str, str], Row]:
+    """Why a back-test check lands outside its tolerance, keyed by (group, run, method, output)."""
+    rows = read_table(data_dir() / "backtest_notes.csv", key=None)
+    out = {}
+    for r in rows:
+        key = (r["group"], r["run"], r["method"], r["output"])
+        if not all(key) or not r["reason"]:
+            raise DataError(r.path, r.line, "reason", "expected group, run, method, output and a reason")
+        if key in out:
+            raise DataError(r.path, r.line, "run", f"duplicate of row {out[key].line}")
+        out[key] = r
+    return out
+
+
+@dataclass(frozen=True)
+class EpochRun:
+    """A run of Epoch AI's database with hardware, chip count, training time, MFU and compute."""
+
+    name: str
+    line: int
+    hardware: str
+    chips: pint.Quantity
+    duration: pint.Quantity
+    utilization: pint.Quantity
+    compute: pint.Quantity
+
+
+def epoch_runs(path: Path | None = None) -> tuple[list[EpochRun], list[str]]:
+    """Runs of Epoch AI's models database usable for a hardware-time back-test, and the rows left out.
+
+    ``data/epoch_runs.csv`` holds the factual columns of the rows of Epoch AI's AI Models
+    database (https://epoch.ai/data, CC BY 4.0) whose single accelerator is one of
+    data/hardware.csv (``epoch_hardware`` is Epoch's own name for it). A row is used when it
+    reports chip count, training hours, MFU and compute; an MFU above 1 (a percent where a
+    fraction is meant, as Epoch's table has once) is reported by file, row and column and the
+    row excluded, never silently used.
+    """
+    rows = read_table(Path(path) if path else data_dir() / "epoch_runs.csv", key=None)
+    known = hardware_table()
+    used, problems = [], []
+    for r in rows:
+        if r["hardware"] not in known:
+            raise DataError(r.path, r.line, "hardware", f"unknown accelerator {r['hardware']!r} (not in data/hardware.csv)")
+        if r["mfu"] is not None and r["mfu"] > 1:
+            problems.append(f"{r.path}, row {r.line}, column 'mfu': {r['mfu']:g} is not a fraction (a percent?); row excluded")
+            continue
+        if any(r[c] is None for c in ("chips", "duration", "mfu", "compute")):
+            continue  # incomplete: not comparable
+        used.append(EpochRun(r["name"], r.line, r["hardware"], r.quantity("chips"), r.quantity("duration"),
+                             r.quantity("mfu"), r.quantity("compute")))
+    return used, problems

@@ -1,0 +1,29 @@
+"""The serving model's tables: its coefficients and the published serving measurements it is calibrated on."""
+
+from __future__ import annotations
+
+import pint
+
+from calc.data.accelerators import hardware_table
+from calc.data.store import cache, data_dir
+from calc.data.tables import Row, read_row_table, read_table
+from calc.errors import DataError
+
+
+@cache
+def serving_coefficients() -> dict[str, pint.Quantity]:
+    """Coefficients of the serving model, sourced, by name (data/serving_coefficients.csv)."""
+    return {n: r.quantity("value") for n, r in read_row_table(data_dir() / "serving_coefficients.csv").items()}
+
+
+@cache
+def serving_calibration() -> tuple[Row, ...]:
+    """Published serving measurements from before 2025 with their setups (data/serving_calibration.csv)."""
+    rows = tuple(read_table(data_dir() / "serving_calibration.csv"))
+    known = hardware_table()
+    for r in rows:
+        if r["hardware"] not in known:
+            raise DataError(r.path, r.line, "hardware", f"unknown accelerator {r['hardware']!r} (not in data/hardware.csv)")
+        if r["date"] is None or r["date"].year >= 2025:
+            raise DataError(r.path, r.line, "date", "calibration rows are published before 2025 (later ones are the test)")
+    return rows

@@ -1,0 +1,157 @@
+"""The step model's tables: its coefficients, the published runs' layouts, calibration and held-out runs,
+the validation runs and the per-term measurement tables (matmul, collectives, attention, expert dispatch)."""
+
+from __future__ import annotations
+
+import pint
+
+from calc.data.accelerators import hardware_table
+from calc.data.published_runs import runs
+from calc.data.store import cache, data_dir
+from calc.data.tables import Row, read_row_table, read_table
+from calc.errors import DataError
+from calc.vocabulary import RECOMPUTE
+
+
+@cache
+def step_coefficients() -> dict[str, pint.Quantity]:
+    """Coefficients of the step-time model, sourced, by name (data/step_coefficients.csv)."""
+    return {n: r.quantity("value") for n, r in read_row_table(data_dir() / "step_coefficients.csv").items()}
+
+
+@cache
+def run_layouts() -> dict[str, Row]:
+    """Published parallel layouts of runs of data/runs.csv, for the modelled-utilization back-test
+    (data/run_layouts.csv), by run name."""
+    rows = read_table(data_dir() / "run_layouts.csv", key="run")
+    runs_ = {r["name"] for r in runs()}
+    for r in rows:
+        if r["run"] not in runs_:
+            raise DataError(r.path, r.line, "run", f"not a run of data/runs.csv: {r['run']!r}")
+        if r["tolerance"] is None or not r["tolerance_reason"]:
+            raise DataError(r.path, r.line, "tolerance", "every run needs a tolerance and its reason")
+    return {r["run"]: r for r in rows}
+
+
+@cache
+def step_calibration() -> tuple[Row, ...]:
+    """Published measured throughputs with their layouts, for the step-time model (data/step_calibration.csv)."""
+    rows = tuple(read_table(data_dir() / "step_calibration.csv"))
+    known = hardware_table()
+    for r in rows:
+        if r["hardware"] not in known:
+            raise DataError(r.path, r.line, "hardware", f"unknown accelerator {r['hardware']!r} (not in data/hardware.csv)")
+        if (r["published_throughput"] is None) == (r["published_step_time"] is None):
+            raise DataError(r.path, r.line, "published_throughput", "expected a throughput or a step time (one of them)")
+        if r["recompute"] not in RECOMPUTE:
+            raise DataError(r.path, r.line, "recompute", f"expected none, selective or full, got {r['recompute']!r}")
+    return rows
+
+
+@cache
+def step_heldout() -> tuple[Row, ...]:
+    """Published measured throughputs with their layouts that the step-time model was not calibrated
+    on, to check it (data/step_heldout.csv)."""
+    rows = tuple(read_table(data_dir() / "step_heldout.csv"))
+    known = hardware_table()
+    for r in rows:
+        if r["hardware"] not in known:
+            raise DataError(r.path, r.line, "hardware", f"unknown accelerator {r['hardware']!r} (not in data/hardware.csv)")
+        if r["recompute"] not in RECOMPUTE:
+            raise DataError(r.path, r.line, "recompute", f"expected none, selective or full, got {r['recompute']!r}")
+        if not r["shape"] and r["layers"] is None:
+            raise DataError(r.path, r.line, "shape", "expected a shape of data/architectures.csv or layers, d_model, heads, vocab")
+    return rows
+
+
+_RECOMPUTE = (None, "none", "selective", "full")
+
+_SHARDING = (None, "zero1", "zero2", "zero3", "fsdp")
+
+_RUN_PRECISIONS = ("bf16", "fp16", "fp8", "mxfp8", "nvfp4")
+
+_MEASURED = ("measured_step_time", "measured_tokens_per_second", "measured_model_tflops", "measured_mfu")
+
+
+def _check_chips(rows, column="chip"):
+    known = hardware_table()
+    for r in rows:
+        if r[column] is not None and r[column] not in known:
+            raise DataError(r.path, r.line, column, f"unknown accelerator {r[column]!r} (not in data/hardware.csv)")
+
+
+def _check_choice(r, column, allowed):
+    if r[column] not in allowed:
+        shown = ", ".join(a for a in allowed if a) + (" or empty" if None in allowed else "")
+        raise DataError(r.path, r.line, column, f"expected {shown}, got {r[column]!r}")
+
+
+@cache
+def validation_runs() -> tuple[Row, ...]:
+    """Published training runs with their layouts and a measured step time, throughput or MFU, none of
+    them used to fit the step model (data/validation_runs.csv). ``source_family`` groups a publisher's
+    table family (all releases of one benchmark page) for leave-one-source-out validation;
+    ``source_id`` names the release within it."""
+    rows = tuple(read_table(data_dir() / "validation_runs.csv"))
+    _check_chips(rows)
+    for r in rows:
+        for column in ("source_id", "source_family", "publisher", "model", "framework"):
+            if not r[column]:
+                raise DataError(r.path, r.line, column, "expected a name, got an empty cell")
+        _check_choice(r, "recompute", _RECOMPUTE)
+        _check_choice(r, "sharding", _SHARDING)
+        _check_choice(r, "precision", _RUN_PRECISIONS)
+        if all(r[c] is None for c in _MEASURED):
+            raise DataError(r.path, r.line, "measured_tokens_per_second", f"expected one measurement of {', '.join(_MEASURED)}")
+        if r["measured_mfu"] is not None and r["measured_mfu"] > 1:
+            raise DataError(r.path, r.line, "measured_mfu", f"expected a fraction, got {r['measured_mfu']:g} (a percent?)")
+        if r["family"] in ("moe", "hybrid-moe") and (r["experts"] is None or r["experts_per_token"] is None):
+            raise DataError(r.path, r.line, "experts", "a mixture-of-experts run needs experts and experts_per_token")
+    return rows
+
+
+def _measurement_table(filename: str, required: tuple[str, ...]) -> tuple[Row, ...]:
+    rows = tuple(read_table(data_dir() / filename, key=None))
+    for r in rows:
+        for column in required:
+            if r[column] is None:
+                raise DataError(r.path, r.line, column, "expected a value, got an empty cell")
+    return rows
+
+
+@cache
+def matmul_efficiency() -> tuple[Row, ...]:
+    """Measured GEMM throughput by shape (M, N, K), precision and chip (data/matmul_efficiency.csv)."""
+    rows = _measurement_table("matmul_efficiency.csv", ("chip", "precision", "measured_tflops"))
+    _check_chips(rows)
+    return rows
+
+
+@cache
+def collective_bandwidth() -> tuple[Row, ...]:
+    """Measured collective bus bandwidth, and NCCL's own latency and bandwidth constants, by operation,
+    message size, ranks and fabric (data/collective_bandwidth.csv)."""
+    rows = _measurement_table("collective_bandwidth.csv", ("kind", "operation"))
+    _check_chips(rows)
+    return rows
+
+
+@cache
+def attention_kernels() -> tuple[Row, ...]:
+    """FlashAttention forward/backward throughput by sequence length, head size, causal mask and chip
+    (data/attention_kernels.csv)."""
+    rows = _measurement_table("attention_kernels.csv", ("kernel", "chip", "sequence", "head_dim"))
+    _check_chips(rows)
+    for r in rows:
+        if r["measured_time"] is None and r["measured_tflops"] is None:
+            raise DataError(r.path, r.line, "measured_time", "expected a measured time or a throughput")
+    return rows
+
+
+@cache
+def expert_dispatch() -> tuple[Row, ...]:
+    """DeepEP's published dispatch and combine bandwidths by kernel, expert-parallel size and fabric
+    (data/expert_dispatch.csv)."""
+    rows = _measurement_table("expert_dispatch.csv", ("kernel", "operation", "expert_parallel", "bandwidth"))
+    _check_chips(rows)
+    return rows

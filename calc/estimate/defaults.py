@@ -1,0 +1,79 @@
+"""Defaults, applied one at a time to what nothing given determines: the modelled utilization of the
+fastest layout, the listed price, the chip's TDP, PUE and carbon intensity; and what would determine the rest."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from calc import data
+from calc.estimate.inputs import _UNIT
+from calc.estimate.result import Item
+from calc.relations import DENSE, RELATIONS
+from calc.units import Q_
+
+# Defaults are applied one at a time, in this order, only to quantities that nothing given
+# (nor any default applied before) determines.
+LAZY_DEFAULTS = ("utilization", "price", "power", "pue", "carbon_intensity")
+
+
+def _modelled_utilization(shape, hw, values, precision):
+    """(the modelled MFU of ``shape`` on ``hw`` as an Item, the search's step), or (None, None): no chip, a range
+    of chips, or nothing fits. The search is cached (calc.perf.utilization)."""
+    from calc.perf.utilization import modelled_utilization
+
+    if shape is None or hw is None:
+        return None, None
+    chips = values.get("chips")
+    if chips is not None:
+        chips = np.asarray(chips, dtype=float)
+        if chips.size != 1 or not float(chips.reshape(-1)[0]).is_integer():
+            return None, None  # many scenarios or a fractional count: one search does not stand for them
+        chips = int(chips.reshape(-1)[0])
+    found = modelled_utilization(shape, hw, chips, precision=precision)
+    if found is None:
+        return None, None
+    return Item(Q_(found.mfu, _UNIT["utilization"] or ""), "modelled", found.how), found.step
+
+
+def _apply_default(undetermined, values, items, hw, shape=None, precision=None):
+    d = data.defaults()
+    for name in LAZY_DEFAULTS:
+        if name not in undetermined:
+            continue
+        if name == "utilization" and "peak" not in values:
+            continue  # a default utilization without a peak would only invent a peak
+        if name == "utilization":
+            item = _modelled_utilization(shape, hw, values, precision)[0]
+            if item is not None:
+                return name, item
+        if name in ("utilization", "pue", "carbon_intensity"):
+            ref = d[name]
+            return name, Item(ref.value.to(_UNIT[name]), "default", ref.source)
+        if name == "price" and hw is not None:
+            from calc.prices import default_price, price_basis
+
+            p = default_price(hw)
+            if p is not None:
+                return name, Item(p.price.to(_UNIT["price"]), "default", price_basis(p))
+        if name == "power" and hw is not None and hw.tdp is not None:
+            return name, Item(hw.tdp.to(_UNIT["power"]), "default", f"TDP of {hw.name}, data/hardware.csv")
+    return None
+
+
+def _missing(name, items, hw) -> str:
+    if name == "peak":
+        return "give hardware or peak"
+    if name == "price":
+        if hw is None:
+            return "give price"
+        from calc.prices import no_price_message
+
+        return "give price: " + no_price_message(hw)
+    if name == "power":
+        return "give power" + ("" if hw is None else f" (data/hardware.csv has no TDP for {hw.name})")
+    for r in RELATIONS + (DENSE,):
+        if name in r.names:
+            need = [n for n in r.names if n != name and n not in items]
+            if need:
+                return "needs " + " and ".join(need)
+    return "not determined by the inputs"

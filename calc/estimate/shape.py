@@ -1,0 +1,87 @@
+"""The inputs a model's shape and a parallel layout stand for: parameters and FLOP per token from the shape,
+the utilization from the predicted step (rescaled to the FLOP count given)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from calc import data
+from calc.errors import ConflictError, InputError
+from calc.reader import read_value
+from calc.reader import shown as _show
+
+
+def _from_model(model, layout, known: dict):
+    """The inputs a shape (and a layout) stand for, added to ``known``; and the predicted step."""
+    from calc.architecture import lookup
+    from calc.perf import Layout, Step, predict
+
+    if model is None:
+        raise InputError("model", "a layout needs the model's shape: give model (a Transformer or a name)")
+    shape = lookup(model)
+    step = None
+    sequence = None
+    given_step = layout if isinstance(layout, Step) else None
+    if given_step is not None:  # a prediction already made (perhaps with check_memory=False): used as it is
+        layout = given_step.layout
+    if layout is not None:
+        if isinstance(layout, dict):
+            try:
+                layout = Layout(**layout)
+            except TypeError as exc:
+                raise InputError("layout", f"{exc}; its fields are {', '.join(Layout.__dataclass_fields__)}") from None
+        elif not isinstance(layout, Layout):
+            raise InputError("layout", f"expected a calc.perf.Layout or a dict of its fields, got {type(layout).__name__}")
+        for name in ("hardware", "chips"):
+            if known.get(name) is None:
+                raise InputError(name, "required with a layout: the step time depends on the chip and how many")
+        if known.get("utilization") is not None:
+            raise InputError("utilization", "given, and also predicted from the layout; give one of them")
+        if known.get("finetune") is not None:
+            raise InputError("finetune", "the step model predicts pre-training steps (every weight's gradient); a "
+                                         "fine-tuning step is not modelled: give a utilization instead of a layout")
+        if known.get("precision") is not None and layout.precision is None:
+            from dataclasses import replace
+
+            layout = replace(layout, precision=known["precision"])
+        chips = read_value("chips", known["chips"])
+        hw = data.hardware(known["hardware"])  # resolved once: predict and the solver take the chip itself
+        known = {**known, "hardware": hw}
+        if given_step is None:
+            step = predict(shape, hw, chips, layout)
+        else:
+            step = given_step
+            same = (hw.name == step.hardware
+                    and chips.m_as("chip") == step.chips and shape == step.model)
+            if not same:
+                raise InputError("layout", f"the given step was predicted for {step.chips} {step.hardware} and another "
+                                           "model; give the same model, hardware and chips, or a Layout")
+        sequence = step.layout.sequence
+        known = {**known, "utilization": step.mfu, "precision": step.layout.precision}
+    shaped = shape.as_inputs(context=sequence)
+    rescaled = ""
+    if step is not None and any(known.get(n) is not None for n in ("flop_per_param_token", "active_params")):
+        known, rescaled = _rescale_mfu(known, shaped, step)
+    derived = {k: v for k, v in shaped.items() if known.get(k) is None}
+    return {**known, **derived}, step, tuple(derived), rescaled
+
+
+def _rescale_mfu(known: dict, shaped: dict, step):
+    """The step's MFU counts the shape's model FLOP (the PaLM count); a run counted with another FLOP per token
+    (``flop_per_param_token=6``, other active parameters) has the same step time, so its utilization is the MFU
+    times the ratio of the two counts. Else compute / utilization would give another duration than the step."""
+    k = shaped["flop_per_param_token"] if known.get("flop_per_param_token") is None else read_value(
+        "flop_per_param_token", known["flop_per_param_token"], one=False)
+    n = shaped["active_params"] if known.get("active_params") is None else read_value(
+        "active_params", known["active_params"], one=False)
+    ratio = np.asarray((k * n / (shaped["flop_per_param_token"] * shaped["active_params"])).m_as("FLOP/token/(FLOP/token)"))
+    u = step.mfu * ratio
+    if np.any(u > 1):
+        raise ConflictError(("flop_per_param_token", "active_params", "layout"),
+                            f"counted with {_show(k)} and {_show(n)}, the predicted step puts "
+                            f"{float(np.max(u)):.3g} of the peak through: above 1; the step counts "
+                            f"{_show(shaped['flop_per_param_token'])} (PaLM) of {_show(shaped['active_params'])}")
+    r = float(np.min(ratio)) if ratio.ndim else float(ratio)
+    note = "" if r == 1 else (f", rescaled ×{r:.3g} to the FLOP count given (the step's MFU counts "
+                              f"{shaped['flop_per_param_token'].m_as('FLOP/param/token'):.3g} FLOP/param/token, PaLM)")
+    return {**known, "utilization": u if ratio.ndim else float(u)}, note

@@ -1,0 +1,107 @@
+"""The inputs of the lifetime questions read and checked: counts, prices, losses, fractions, and the target
+quality given as a loss, a run or a published model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pint
+
+from calc.errors import InputError
+from calc.lifetime.solver import _few
+from calc.scaling import law as _law
+from calc.units import parse_quantity
+
+
+def _count(value, field: str, unit: str, zero_ok: bool = False):
+    q = parse_quantity(value, field, unit, bare_ok=True)
+    m = np.asarray(q.m_as(unit), dtype=float)
+    if m.size == 0:
+        raise InputError(field, "expected a value, got an empty array")
+    if not np.all(np.isfinite(m)):
+        raise InputError(field, f"expected a finite number of {unit}s, got {_few(m)}")
+    if np.any(m < 0) or (not zero_ok and np.any(m == 0)):
+        raise InputError(field, f"expected a {'non-negative' if zero_ok else 'positive'} number of {unit}s, got {_few(m)}")
+    return m if m.ndim else float(m)
+
+
+def _price(value, field: str, unit: str, example: str):
+    q = parse_quantity(value, field, unit, bare_ok=False)
+    m = np.asarray(q.m_as(unit), dtype=float)
+    if m.size == 0 or not np.all(np.isfinite(m)) or np.any(m <= 0):
+        raise InputError(field, f"expected a positive price such as {example!r}, got {_few(m) if m.size else 'nothing'}")
+    return m if m.ndim else float(m)
+
+
+def _loss(value):
+    if isinstance(value, pint.Quantity):
+        if not value.dimensionless:
+            raise InputError("loss", f"expected a loss in nats per token (a plain number such as 2.0), got {value:~P}")
+        value = value.m_as("")
+    if isinstance(value, str):
+        value = parse_quantity(value, "loss", "", bare_ok=True).m_as("")
+    try:
+        m = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise InputError("loss", f"expected a loss in nats per token such as 2.0, got {value!r:.40}") from None
+    if m.size == 0 or not np.all(np.isfinite(m)):
+        raise InputError("loss", f"expected a finite loss in nats per token such as 2.0, got {value!r:.40}")
+    return m if m.ndim else float(m)
+
+
+def quality(*, loss=None, params=None, tokens=None, model=None, law: str = "hoffmann2022"):
+    """The target loss (nats per token) given as a loss, as a run (params, tokens), or as a published run.
+
+    Exactly one of ``loss``, ``params`` with ``tokens``, or ``model`` (a dense run of data/models.csv).
+    Returns ``(loss, params, tokens)``, the last two None when the loss was given.
+
+    >>> round(quality(params=70e9, tokens=1.4e12, law="hoffmann2022")[0], 4)
+    1.9366
+    """
+    given = [name for name, v in (("loss", loss), ("params", params), ("tokens", tokens), ("model", model))
+             if v is not None]
+    if model is not None:
+        if len(given) > 1:
+            raise InputError("model", f"give model alone (it supplies the parameters and tokens), not with {given[1]}")
+        from calc.data import model as published
+
+        run = published(model)
+        q = run.quantities
+        if "params" not in q or "tokens" not in q:
+            raise InputError("model", f"data/models.csv gives no {'params' if 'params' not in q else 'tokens'} for "
+                                      f"{run.name}: give params and tokens, or the loss")
+        if "active_params" in q and q["active_params"].m_as("param") < q["params"].m_as("param"):
+            raise InputError("model", f"{run.name} is a mixture of experts; the dense scaling laws do not give its "
+                                      "quality: give the loss instead")
+        params, tokens = q["params"], q["tokens"]
+    elif loss is not None:
+        if len(given) > 1:
+            raise InputError("loss", f"give the loss alone, or params and tokens, not both (also got {given[1]})")
+        return _loss(loss), None, None
+    elif params is None or tokens is None:
+        if params is None and tokens is None:
+            raise InputError("loss", "required: the target quality as a loss (e.g. 2.0), as params and tokens of a "
+                                     "run, or as a published model")
+        missing = "tokens" if tokens is None else "params"
+        raise InputError(missing, f"required with {'params' if missing == 'tokens' else 'tokens'}: the run whose "
+                                  "quality is the target")
+    n = _count(params, "params", "param")
+    d = _count(tokens, "tokens", "token")
+    with np.errstate(all="ignore"):
+        value = _law(law).loss(n, d)
+    return value, n, d
+
+
+def _fraction(value):
+    if isinstance(value, pint.Quantity):
+        if not value.dimensionless:
+            raise InputError("size_fraction", f"expected a fraction such as 0.5, got {value:~P}")
+        value = value.m_as("")
+    elif isinstance(value, str):
+        value = parse_quantity(value, "size_fraction", "", bare_ok=True).m_as("")
+    try:
+        m = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise InputError("size_fraction", f"expected a fraction such as 0.5, got {value!r:.40}") from None
+    if m.size == 0 or not np.all(np.isfinite(m)):
+        raise InputError("size_fraction", f"expected a finite fraction such as 0.5, got {value!r:.40}")
+    return m if m.ndim else float(m)

@@ -1,0 +1,276 @@
+"""``parse_quantity``, the one reader of every door: any input (a string, a number, an array, a Quantity)
+into a Quantity of the field's dimension, its unit text checked before pint parses it, or an ``InputError``
+naming the field, what was expected and what was read."""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import cache, lru_cache
+
+import numpy as np
+import pint
+
+from calc.errors import InputError
+from calc.numbers import _example, _quote, _units, count_suffix, read_number
+from calc.unit_registry import Q_, ureg
+
+# Unit exponents people write (m**2, 1/s**2); anything larger is a typo or an attack.
+_MAX_UNIT_POWER = 4
+
+# Entries kept by the caches keyed by user text (ours and pint's): bounded, so no input grows memory.
+_CACHE_SIZE = 1024
+
+_UNIT_TOKEN = re.compile(r"\s*(?:(?P<name>[A-Za-zµμ%$_][A-Za-z0-9µμ_]*)|(?:\*\*|\^)\s*(?P<pow>[+-]?\d+)|(?P<op>[*/()·]))")
+
+
+def _check_unit_text(text: str, field: str, original: str) -> None:
+    """Only names, * / ( ) and small integer powers reach pint: its parser then does bounded work."""
+    pos, depth = 0, 0
+    while pos < len(text):
+        m = _UNIT_TOKEN.match(text, pos)
+        if m is None or m.end() == pos:
+            if text[pos:].strip() == "":
+                break
+            if text[pos:].strip()[:1].isdigit():
+                raise InputError(field, f"expected one number followed by a unit, got {_quote(original)}: "
+                                        "arithmetic such as 1/2 or (5) is not read; write the number itself")
+            raise InputError(field, f"unexpected {text[pos:].strip()[:12]!r} in the unit of {_quote(original)}")
+        if m.group("pow") is not None and abs(int(m.group("pow"))) > _MAX_UNIT_POWER:
+            raise InputError(field, f"a unit power above {_MAX_UNIT_POWER} is not a unit people use, in {_quote(original)}")
+        op = m.group("op")
+        depth += op == "("
+        depth -= op == ")"
+        if depth > 4:
+            raise InputError(field, f"too deeply nested: {_quote(original)}")
+        pos = m.end()
+
+
+def parse_quantity(value, field: str, unit: str, *, bare_ok: bool) -> pint.Quantity:
+    """Turn an input into a Quantity of ``unit``'s dimension, or raise ``InputError``.
+
+    The one reader of every door (Python, command line, app, URL, scenario files): a string
+    goes through ``read_number`` (numbers read by us, bounded) and a checked unit expression.
+
+    Parameters
+    ----------
+    value : pint.Quantity, str, float, int, sequence or numpy array
+        A Quantity; a string such as ``"300e9 token"`` or ``"14.8 day"``; or, only where
+        ``bare_ok``, a plain number or array read in ``unit``.
+    field : str
+        The input's name, for the error message.
+    unit : str
+        The canonical unit; the value must have its dimension.
+    bare_ok : bool
+        Whether a plain number is unambiguous for this field.
+
+    Returns
+    -------
+    pint.Quantity
+        In the caller's unit (not converted); magnitudes are float or float arrays.
+
+    Raises
+    ------
+    InputError
+        Naming ``field``, what was expected and what was read.
+
+    Examples
+    --------
+    >>> parse_quantity("14.8 day", "duration", "s", bare_ok=False)
+    <Quantity(14.8, 'day')>
+    >>> parse_quantity("1000..2000 chip", "chips", "chip", bare_ok=True)
+    Traceback (most recent call last):
+    ...
+    calc.errors.InputError: chips: a range ('1000..2000 chip') is not accepted here; give one value (ranges such as 0.2..0.5 are read by calc estimate, calc.uncertainty.simulate and the app)
+    """
+    expected = _units(unit)
+    shown = _quote(value) if isinstance(value, str) else None
+    if isinstance(value, str):
+        number, text = read_number(value, field, unit)
+        if not text:
+            if not bare_ok and not _is_dimensionless(expected):
+                raise InputError(field, f"a plain number is ambiguous here; give a unit, e.g. \"{_example(unit, value.strip())}\"")
+            value = Q_(number, expected)  # a plain number is read in the canonical unit
+        else:
+            value = _literal_or_count(number, text, field, unit, expected, bare_ok, value)
+    elif isinstance(value, pint.Quantity):
+        if not isinstance(value, ureg.Quantity):
+            value = parse_quantity(f"{value.magnitude} {value.units:~C}", field, unit, bare_ok=bare_ok)
+    elif isinstance(value, (bool, dict, set, bytes, bytearray, memoryview, complex)) or value is None \
+            or (isinstance(value, np.ndarray) and value.dtype.kind not in "iuf"):
+        raise InputError(field, f"expected a quantity in {unit or 'dimensionless'}, got {_quote(repr(value))}")
+    else:
+        value = _bare_number(value, field, unit, expected, bare_ok)
+    if value.dimensionality != expected.dimensionality:
+        raise InputError(
+            field,
+            f"expected a quantity in {unit or 'dimensionless'} "
+            f"({_dims(expected.dimensionality)}), got {_shown(value)} ({_dims(value.dimensionality)})"
+            + _per_chip_hint(value, expected, unit),
+        )
+    value = _float_magnitude(value, field)
+    if not isinstance(value.magnitude, np.ndarray):
+        _check_scale(float(value.magnitude), value.units, expected, field, shown)
+    return value
+
+
+
+def _bare_number(value, field: str, unit: str, expected, bare_ok: bool) -> pint.Quantity:
+    """A number or an array without a unit, read in the canonical unit where that is unambiguous."""
+    if not bare_ok and not _is_dimensionless(expected):
+        raise InputError(
+            field,
+            f"a plain number is ambiguous here; give a quantity with units, "
+            f"e.g. \"{_example(unit)}\" (got {_quote(repr(value))})",
+        )
+    try:
+        return Q_(float(value) if np.isscalar(value) else np.asarray(value, dtype=float), expected)
+    except (TypeError, ValueError, OverflowError) as exc:
+        kind = "a finite number" if isinstance(exc, OverflowError) else "a number or an array of numbers"
+        raise InputError(field, f"expected {kind}, got {_quote(repr(value))}") from None
+
+
+def _float_magnitude(value: pint.Quantity, field: str) -> pint.Quantity:
+    """``value`` with a float (or float array) magnitude; a complex one refused."""
+    magnitude = value.magnitude
+    if isinstance(magnitude, complex) or np.iscomplexobj(magnitude):
+        raise InputError(field, f"expected a real number, got {_quote(repr(magnitude))}")
+    if isinstance(magnitude, (int, np.integer)):
+        return Q_(float(magnitude), value.units)
+    elif isinstance(magnitude, np.ndarray) and magnitude.dtype.kind != "f":
+        try:
+            return Q_(magnitude.astype(float), value.units)
+        except (TypeError, ValueError, OverflowError):
+            raise InputError(field, f"expected an array of numbers, got {_quote(repr(magnitude))}") from None
+    return value
+
+
+def _shown(q) -> str:
+    """A value as people read it (3 × 10¹¹ m, not 300000000000.0 m), with its own unit."""
+    if isinstance(q.magnitude, np.ndarray):
+        return f"an array in {q.units:~P}"
+    from calc.display import number
+
+    return f"{number(float(q.magnitude))} {q.units:~P}"
+
+
+def _per_chip_hint(value, expected, unit: str) -> str:
+    """For a value that lacks only the field's "per chip" ("$2/hr" for a price per chip-hour): the
+    reading it would have per chip, as a suggestion; never taken silently (an instance of eight
+    GPUs is priced per hour too)."""
+    per_chip = value / ureg.Quantity(1, "chip")
+    if per_chip.dimensionality != expected.dimensionality or isinstance(value.magnitude, np.ndarray):
+        return ""
+    shown = f"{float(value.magnitude):.6g}".replace("e+", "e")
+    node = (f'; for a machine of several chips, "{shown} {value.units:~C}/node" (a node of the hardware\'s server size)'
+            if unit == "USD/chip/hour" else " (for a machine of several chips, divide by its chip count first)")
+    return f'; if that is per chip, write "{shown} {value.units:~C}/chip"{node}'
+
+
+def _check_scale(x: float, units, expected, field: str, shown: str | None = None) -> None:
+    """A value that a float holds in its own unit may not in the canonical one (1e306 year in
+    seconds): checked once, here, so no door computes with inf or a number below a float's range."""
+    if x == 0 or not math.isfinite(x):
+        return  # the callers' range checks name these (not positive, not finite)
+    factor = _factor_to(units, expected)
+    y = abs(x) * factor
+    if math.isfinite(y) and y >= _TINY:
+        return
+    if shown is None:
+        from calc.display import number
+
+        shown = f"{number(x)} {units:~P}"
+    if not math.isfinite(y):
+        raise InputError(field, f"expected a finite number; {shown} is beyond what a float holds in {expected:~P}")
+    raise InputError(field, f"expected a number a float holds; {shown} is below what a float holds "
+                            f"in {expected:~P} (about 2.2 × 10^-308)")
+
+
+_TINY = 2.2250738585072014e-308  # the smallest normal double: below it precision is lost, then the value
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _factor_to(units, expected) -> float:
+    return float(Q_(1.0, units).m_as(expected))
+
+
+def _literal_or_count(number: float, text: str, field: str, unit: str, expected, bare_ok: bool, original: str):
+    """``number text`` read literally; if that is not a quantity of the field's kind and ``text``
+    opens with a count suffix (70B, 1.4T, 100k), read as a count: bytes stay bytes where bytes
+    are meant, and nothing that reads literally is ever reread."""
+    try:
+        _check_unit_text(text, field, original)
+        q = Q_(number, _parse_units(text, field, unit))
+        if q.dimensionality == expected.dimensionality:
+            return q
+        failure = None
+    except InputError as exc:
+        q, failure = None, exc
+    counted = count_suffix(number, text)
+    if counted is None:
+        if failure is not None:
+            raise failure
+        return q  # the caller names the dimension mismatch
+    value, rest = counted
+    if not rest:
+        if not bare_ok and not _is_dimensionless(expected):
+            raise InputError(field, f"a count ({_quote(original)}) without a unit is ambiguous here; give a unit, "
+                                    f"e.g. \"{_example(unit)}\"")
+        return Q_(value, expected)
+    try:
+        _check_unit_text(rest, field, original)
+        c = Q_(value, _parse_units(rest, field, unit))
+    except InputError:
+        c = None
+    if c is not None and c.dimensionality == expected.dimensionality:
+        return c
+    if failure is not None:  # neither reading fits: the literal one is what the message shows
+        raise failure
+    return q
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _parse_units(text: str, field: str, unit: str) -> pint.Unit:
+    cache = getattr(ureg, "_cache", None)  # pint keeps every unit it has met, keyed by it: bound them too
+    for table in vars(cache).values() if cache is not None else ():
+        if isinstance(table, dict) and len(table) > _CACHE_SIZE:
+            table.clear()
+    try:
+        return ureg.parse_units(text)
+    except pint.UndefinedUnitError as exc:
+        names = ", ".join(repr(n) for n in (exc.unit_names if isinstance(exc.unit_names, (list, tuple)) else [exc.unit_names]))
+        raise InputError(field, f"unknown unit {names} in {_quote(text)}; expected {unit or 'a number'}") from None
+    except Exception:  # pint's parser raises many types on garbage; all mean "not a unit"
+        raise InputError(field, f"expected a unit such as \"{unit or 'percent'}\", got {_quote(text)}") from None
+
+
+def _is_dimensionless(u) -> bool:
+    return u.dimensionality == ureg.dimensionless.dimensionality
+
+
+# What a dimension is called in words, by a unit that has it (the rest: base dimensions joined).
+_DIM_WORDS = {"W": "a power", "J": "an energy", "m": "a length", "kg": "a mass", "s": "a time", "m^2": "an area",
+              "m^3": "a volume", "FLOP": "a compute count", "FLOP/s": "a compute rate",
+              "FLOP/s/chip": "a compute rate per chip", "token": "a token count", "param": "a parameter count",
+              "chip": "a chip count", "USD": "money", "USD/h": "money per hour", "USD/chip/h": "money per chip-hour",
+              "W/chip": "a power per chip", "byte": "a size in bytes", "chip*h": "chip time", "kg/kWh": "a mass per energy",
+              "FLOP/token": "compute per token", "FLOP/param/token": "compute per parameter per token"}
+
+
+@cache
+def _dim_names() -> dict:
+    return {ureg.parse_units(u).dimensionality: words for u, words in _DIM_WORDS.items()}
+
+
+def _dims(dimensionality) -> str:
+    """A dimension in words ("a power", "money per hour"), else its base dimensions written compactly."""
+    if str(dimensionality) == "dimensionless":
+        return "dimensionless"
+    named = _dim_names().get(dimensionality)
+    if named is not None:
+        return named
+    parts = []
+    for name, exp in sorted(dimensionality.items(), key=lambda kv: -kv[1]):
+        name = name.strip("[]")
+        parts.append(name if exp == 1 else f"{name}^{exp}" if exp > 0 else f"/{name}" if exp == -1 else f"/{name}^{-exp}")
+    return " ".join(parts).replace(" /", "/")

@@ -1,0 +1,64 @@
+"""The one unit registry of the application, built from ``data/units.txt``.
+
+FLOP, param, token, word, chip, bit/byte and USD are dimensions of their own, so a quoted figure
+that adds or divides incompatible things fails loudly. ``ureg`` is set as pint's application
+registry, so pickling, ``st.cache_data`` and pint-pandas all see the same units."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pint
+
+# data/ sits beside calc/ in a clone; a wheel carries it inside, as calc/_data (pyproject.toml).
+_HERE = Path(__file__).resolve().parent
+DATA_DIR = _HERE / "_data" if (_HERE / "_data").is_dir() else _HERE.parent / "data"
+
+
+# Units of a dimension of their own (data/units.txt): were one defined as a plain number, 6 N D would
+# come out dimensionless and params / bytes would be a number.
+OWN_DIMENSION = ("FLOP", "param", "token", "chip", "USD", "byte", "word")
+USED_UNITS = OWN_DIMENSION + ("s", "hour", "day", "year", "W", "kWh", "MWh", "kg", "t", "GB", "Gbit")
+
+
+def _refuse(error) -> None:
+    """Raise ``error`` (a DataError of data/units.txt); at ``python -m calc`` the package is imported before the
+    command line can catch anything, so print the one line it prints for bad data and exit 2, as it does."""
+    import sys
+
+    if sys.argv[:1] == ["-m"] and "calc" in getattr(sys, "orig_argv", [])[1:3]:
+        print(f"calc: error: {error}", file=sys.stderr)
+        raise SystemExit(2)
+    raise error
+
+
+def _registry(path: Path) -> pint.UnitRegistry:
+    """The registry of ``path``; a malformed file is a DataError naming it (and the line pint names), at import,
+    never a pint exception from deep inside whatever first uses a unit."""
+    from calc.errors import DataError
+
+    where = "data/units.txt"
+    try:
+        reg = pint.UnitRegistry(str(path), autoconvert_offset_to_baseunit=True)
+    except FileNotFoundError:
+        _refuse(DataError(where, None, None, "file not found: the calculator's units cannot be defined"))
+    except Exception as exc:  # noqa: BLE001 - pint raises many kinds for a bad file; each is the file's fault
+        first = " ".join(str(exc).split())[:200]
+        _refuse(DataError(where, getattr(exc, "lineno", None), None,
+                          f"malformed unit definitions ({type(exc).__name__}: {first})"))
+    for unit in USED_UNITS:
+        try:
+            u = reg.parse_units(unit)
+        except Exception as exc:  # noqa: BLE001
+            _refuse(DataError(where, None, None, f"the unit {unit!r} the calculator uses is not defined "
+                                                 f"({type(exc).__name__}: {' '.join(str(exc).split())[:120]})"))
+        if unit in OWN_DIMENSION and u.dimensionless:
+            _refuse(DataError(where, None, None, f"{unit!r} must be a dimension of its own, not a plain number"))
+    return reg
+
+
+ureg = _registry(DATA_DIR / "units.txt")
+ureg.formatter.default_format = "~P"
+pint.set_application_registry(ureg)
+Q_ = ureg.Quantity
+Quantity = ureg.Quantity
