@@ -198,6 +198,16 @@ def test_memory_bound_terms_are_bytes_over_bandwidth(a100):
     assert kernels.loss_traffic(a100, 2048, 50000, 2) == pytest.approx(40 * 2048 * 25000 / a100.memory_bandwidth)
 
 
+def test_memory_bound_kernels_pay_the_fixed_kernel_cost_each(a100):
+    # Megatron-Core's TransformerLayer: two norms, two bias-dropout-adds, the activation, rotary on q and on k
+    from calc.architecture import Transformer
+
+    rope = Transformer(layers=2, d_model=1024, heads=8, vocab=32000, context=2048)
+    learned = Transformer(layers=2, d_model=1024, heads=8, vocab=32000, context=2048, learned_positions=True)
+    assert kernels.elementwise_kernels(a100, rope) == pytest.approx(7 * 3e-6)  # kernel_overhead: 3e-6 s
+    assert kernels.elementwise_kernels(a100, learned) == pytest.approx(5 * 3e-6)
+
+
 def test_matmul_rate_takes_a_chip_object_or_its_name():
     assert kernels.matmul_rate(H100, 4096, 4096, 4096) == kernels.matmul_rate("H100 SXM5", 4096, 4096, 4096)
 

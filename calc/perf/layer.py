@@ -52,6 +52,7 @@ class LayerTerms(NamedTuple):
     context_exchange: float  # the ring exchange left exposed behind the attention core, forward
     hidden_elementwise: float  # norms, dropouts, residuals, forward
     eager_elementwise: float  # unfused RMSNorm and rotary embedding, forward and backward
+    elementwise_kernels: float  # the fixed cost of the memory-bound kernels, forward (the backward pays as much)
     blocks: tuple  # Block, dense first
 
 
@@ -134,7 +135,8 @@ def layer_terms(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, ch
     if moe_layers:
         blocks += (experts(chip, model, sizes, tokens, layout.eager, moe_layers, chips),)
     return LayerTerms(qkv, out, core, tp_forward, tp_backward, exchange,
-                      kernels.hidden_state_traffic(chip, tokens_elementwise, hidden), eager, blocks)
+                      kernels.hidden_state_traffic(chip, tokens_elementwise, hidden), eager,
+                      kernels.elementwise_kernels(chip, model), blocks)
 
 
 _TERMS: dict = {}  # (id(chip), id(model), sizes that matter) -> (chip, model, LayerTerms)
