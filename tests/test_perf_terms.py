@@ -319,6 +319,10 @@ def test_eight_bit_sequence_parallel_gathers_move_one_byte():
     f16, b16 = tensor_parallel(bf16, tokens, hidden, 8, True, 64)
     assert f16 == pytest.approx(2 * collectives.all_reduce(bf16, nbytes, 8, 8)) and forward < f16 and backward < b16
     assert tensor_parallel(fp8, tokens, hidden, 8, False, 64)[0] == pytest.approx(2 * collectives.all_reduce(fp8, nbytes, 8, 8))
+    # TorchTitan's rowwise float8 gathers in high precision (torchtitan/models/llama3/infra/parallelize.py): 16-bit volumes
+    f_row, b_row = tensor_parallel(fp8, tokens, hidden, 8, True, 64, eight_bit_gathers=False)
+    assert f_row == pytest.approx(2 * collectives.all_reduce(fp8, nbytes, 8, 8))
+    assert b_row == pytest.approx(f_row + 2 * gather16) and b_row > backward
 
 
 def test_hybrid_sharding_gathers_inside_the_group_and_all_reduces_across():
