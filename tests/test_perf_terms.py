@@ -206,6 +206,10 @@ def test_memory_bound_kernels_pay_the_fixed_kernel_cost_each(a100):
     learned = Transformer(layers=2, d_model=1024, heads=8, vocab=32000, context=2048, learned_positions=True)
     assert kernels.elementwise_kernels(a100, rope) == pytest.approx(7 * 3e-6)  # kernel_overhead: 3e-6 s
     assert kernels.elementwise_kernels(a100, learned) == pytest.approx(5 * 3e-6)
+    # eager (TorchTitan's RMSNorm, apply_rotary_emb and FeedForward without torch.compile): 2 x 8 + 2 + 6 (+ GELU 1)
+    rms = Transformer(layers=2, d_model=1024, heads=8, vocab=32000, context=2048, norm="rmsnorm", gated=True)
+    assert kernels.elementwise_kernels(a100, rms, eager=True) == pytest.approx((16 + 2 + 2 + 6) * 3e-6)
+    assert kernels.elementwise_kernels(a100, learned, eager=True) == pytest.approx(5 * 3e-6)  # LayerNorm, GELU
 
 
 def test_matmul_rate_takes_a_chip_object_or_its_name():

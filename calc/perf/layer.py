@@ -137,7 +137,7 @@ def layer_terms(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, ch
         blocks += (experts(chip, model, sizes, tokens, layout.eager, moe_layers, chips),)
     return LayerTerms(qkv, out, core, tp_forward, tp_backward, exchange,
                       kernels.hidden_state_traffic(chip, tokens_elementwise, hidden), eager,
-                      kernels.elementwise_kernels(chip, model), blocks)
+                      kernels.elementwise_kernels(chip, model, layout.eager), blocks)
 
 
 _TERMS: dict = {}  # (id(chip), id(model), sizes that matter) -> (chip, model, LayerTerms)
