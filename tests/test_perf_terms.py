@@ -198,6 +198,20 @@ def test_memory_bound_terms_are_bytes_over_bandwidth(a100):
     assert kernels.loss_traffic(a100, 2048, 50000, 2) == pytest.approx(40 * 2048 * 25000 / a100.memory_bandwidth)
 
 
+def test_memory_bound_kernels_pay_the_fixed_kernel_cost_each(a100):
+    # Megatron-Core's TransformerLayer: two norms, two bias-dropout-adds, the activation, rotary on q and on k
+    from calc.architecture import Transformer
+
+    rope = Transformer(layers=2, d_model=1024, heads=8, vocab=32000, context=2048)
+    learned = Transformer(layers=2, d_model=1024, heads=8, vocab=32000, context=2048, learned_positions=True)
+    assert kernels.elementwise_kernels(a100, rope) == pytest.approx(7 * 3e-6)  # kernel_overhead: 3e-6 s
+    assert kernels.elementwise_kernels(a100, learned) == pytest.approx(5 * 3e-6)
+    # eager (TorchTitan's RMSNorm, apply_rotary_emb and FeedForward without torch.compile): 2 x 8 + 2 + 6 (+ GELU 1)
+    rms = Transformer(layers=2, d_model=1024, heads=8, vocab=32000, context=2048, norm="rmsnorm", gated=True)
+    assert kernels.elementwise_kernels(a100, rms, eager=True) == pytest.approx((16 + 2 + 2 + 6) * 3e-6)
+    assert kernels.elementwise_kernels(a100, learned, eager=True) == pytest.approx(5 * 3e-6)  # LayerNorm, GELU
+
+
 def test_matmul_rate_takes_a_chip_object_or_its_name():
     assert kernels.matmul_rate(H100, 4096, 4096, 4096) == kernels.matmul_rate("H100 SXM5", 4096, 4096, 4096)
 
@@ -309,6 +323,10 @@ def test_eight_bit_sequence_parallel_gathers_move_one_byte():
     f16, b16 = tensor_parallel(bf16, tokens, hidden, 8, True, 64)
     assert f16 == pytest.approx(2 * collectives.all_reduce(bf16, nbytes, 8, 8)) and forward < f16 and backward < b16
     assert tensor_parallel(fp8, tokens, hidden, 8, False, 64)[0] == pytest.approx(2 * collectives.all_reduce(fp8, nbytes, 8, 8))
+    # TorchTitan's rowwise float8 gathers in high precision (torchtitan/models/llama3/infra/parallelize.py): 16-bit volumes
+    f_row, b_row = tensor_parallel(fp8, tokens, hidden, 8, True, 64, eight_bit_gathers=False)
+    assert f_row == pytest.approx(2 * collectives.all_reduce(fp8, nbytes, 8, 8))
+    assert b_row == pytest.approx(f_row + 2 * gather16) and b_row > backward
 
 
 def test_hybrid_sharding_gathers_inside_the_group_and_all_reduces_across():

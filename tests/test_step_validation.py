@@ -11,12 +11,12 @@ import pytest
 from calc.perf import validation
 
 # README "Step time: leave-one-source-out validation": (rows, share within 15%, median |ln ratio|, |bias|)
-OVERALL = (843, 0.691, 0.0978, 0.0745)
+OVERALL = (843, 0.692, 0.0973, 0.0711)  # memory-bound kernels pay kernel_overhead (0.691, 0.0978, 0.0745 before)
 FAMILIES = {  # the four largest source families: share within 15% and median |ln ratio|
-    "dgxc-benchmarking": (0.843, 0.0897),  # B200/GB200 matmuls in waves over 148 SMs (0.832, 0.0919 before)
-    "llm-foundry": (0.796, 0.0842),
-    "megatron-bridge": (0.325, 0.2355),
-    "vtrain": (0.779, 0.0496),
+    "dgxc-benchmarking": (0.843, 0.0896),  # B200/GB200 matmuls in waves over 148 SMs (0.832, 0.0919 before)
+    "llm-foundry": (0.796, 0.0836),
+    "megatron-bridge": (0.325, 0.2345),
+    "vtrain": (0.788, 0.0479),
 }
 
 

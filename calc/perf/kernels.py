@@ -10,6 +10,7 @@
                      softmax and dropout traffic                                      [Dao2023]
     memory-bound     layer norms, dropouts, residuals, activations, the loss, the optimizer step:
                      bytes / B                                                        [Korthikanti2022] sec. 4.1
+                     and t_0 per kernel of a layer (norms, bias-dropout-adds, activation, rotary)
 
 M, K, N are the GEMM notation (rows, inner dimension, columns) of NVIDIA's matmul guide; every time
 is in seconds, every rate and size a plain float (one prediction calls these some 50 times).
@@ -135,6 +136,23 @@ def hidden_state_traffic(chip: Chip, tokens: float, hidden: int) -> float:
     """Forward seconds of a layer's norms and bias-dropout-residual adds on ``tokens`` x ``hidden``
     (``hidden_bytes_forward`` per element) [Korthikanti2022] sec. 4.1."""
     return chip.coefficients.hidden_bytes_forward * tokens * hidden / chip.memory_bandwidth
+
+
+def elementwise_kernels(chip: Chip, model, eager: bool = False) -> float:
+    """Forward seconds of the fixed cost (launch, ramp-up, tail: ``kernel_overhead``, as each matmul pays) of a
+    layer's memory-bound kernels, one each: its norms, the two bias-dropout-residual adds, the activation, and
+    rotary embedding on the queries and on the keys (Megatron-Core's TransformerLayer: input_layernorm,
+    self_attn_bda, pre_mlp_layernorm, mlp's bias_swiglu / bias_gelu, mlp_bda; attention.py applies
+    apply_rotary_pos_emb to query and key apart) [Isaev2023]. The backward pays one kernel per forward one.
+
+    ``eager``: as TorchTitan's code runs without torch.compile (the code ``eager_traffic`` counts bytes of): each
+    RMSNorm (a LayerNorm stays one kernel) 8 kernels (x.float(), pow, mean, + eps, rsqrt, x *, type_as, * weight), rotary 3 on each of the
+    queries and keys (float(), the complex product, type_as), SwiGLU 2 (silu, then the product).
+    """
+    rotary = 0 if model.learned_positions else (6 if eager else 2)
+    norm = 8 if eager and model.norm == "rmsnorm" else 1  # eager LayerNorm is one kernel (F.layer_norm)
+    count = model.norms_per_layer * norm + 2 + (2 if eager and model.gated else 1) + rotary
+    return count * chip.coefficients.kernel_overhead
 
 
 def activation_traffic(chip: Chip, tokens: float, width: int, tensor: int, gated: bool, eager: bool) -> float:

@@ -52,6 +52,7 @@ class LayerTerms(NamedTuple):
     context_exchange: float  # the ring exchange left exposed behind the attention core, forward
     hidden_elementwise: float  # norms, dropouts, residuals, forward
     eager_elementwise: float  # unfused RMSNorm and rotary embedding, forward and backward
+    elementwise_kernels: float  # the fixed cost of the memory-bound kernels, forward (the backward pays as much)
     blocks: tuple  # Block, dense first
 
 
@@ -125,7 +126,8 @@ def layer_terms(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, ch
     core = kernels.attention_core(chip, micro_batch=sizes.micro_batch, heads=model.heads, tensor=tensor,
                                   sequence=sizes.sequence, context=context, qk_dim=model.qk_dim, v_dim=model.v_dim,
                                   fused=bool(layout.flash_attention), triton=layout.triton_attention)
-    tp_forward, tp_backward = tensor_parallel(chip, tokens, hidden, tensor, sizes.sequence_parallel, chips)
+    tp_forward, tp_backward = tensor_parallel(chip, tokens, hidden, tensor, sizes.sequence_parallel, chips,
+                                              layout.eight_bit_gathers)
     exchange = context_exchange(chip, model, sizes, core.forward, chips)
     eager = kernels.eager_traffic(chip, model, tokens, tokens_elementwise, tensor) if layout.eager else 0.0
     moe_layers = (model.layers - model.dense_layers) if model.experts > 1 else 0
@@ -134,7 +136,8 @@ def layer_terms(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, ch
     if moe_layers:
         blocks += (experts(chip, model, sizes, tokens, layout.eager, moe_layers, chips),)
     return LayerTerms(qkv, out, core, tp_forward, tp_backward, exchange,
-                      kernels.hidden_state_traffic(chip, tokens_elementwise, hidden), eager, blocks)
+                      kernels.hidden_state_traffic(chip, tokens_elementwise, hidden), eager,
+                      kernels.elementwise_kernels(chip, model, layout.eager), blocks)
 
 
 _TERMS: dict = {}  # (id(chip), id(model), sizes that matter) -> (chip, model, LayerTerms)
@@ -146,7 +149,8 @@ def cached_layer_terms(chip: Chip, model: Transformer, sizes: Sizes, layout: Lay
     (a search's, the calibration's micro-batch and interleaving sweep, an app rerun) share them."""
     key = (id(chip), id(model), sizes.tensor, sizes.context, sizes.micro_batch, sizes.sequence, sizes.expert,
            sizes.expert_tensor,
-           sizes.sequence_parallel, bool(layout.flash_attention), layout.triton_attention, layout.eager)
+           sizes.sequence_parallel, bool(layout.flash_attention), layout.triton_attention, layout.eager,
+           layout.eight_bit_gathers)
     found = _TERMS.get(key)
     if found is not None and found[0] is chip and found[1] is model:
         return found[2]
@@ -158,7 +162,7 @@ def cached_layer_terms(chip: Chip, model: Transformer, sizes: Sizes, layout: Lay
 
 
 def tensor_parallel(chip: Chip, tokens: float, hidden: int, tensor: int, sequence_parallel: bool,
-                    chips: int) -> tuple[float, float]:
+                    chips: int, eight_bit_gathers: bool = True) -> tuple[float, float]:
     """Forward and backward seconds of a layer's tensor-parallel collectives on the b s h activations (16 bits):
     two all-reduces each way (the same volume as all-gather + reduce-scatter under sequence parallelism)
     [Narayanan2021] sec. 3.2; with sequence parallelism the backward gathers each block's input again for
@@ -168,10 +172,12 @@ def tensor_parallel(chip: Chip, tokens: float, hidden: int, tensor: int, sequenc
     output to FP8 before gathering it (forward, and again for the weight gradient), and gathers the output
     gradient of a row-parallel layer with its quantizer (``LayerNormLinear.forward``, ``grad_output_preprocess``,
     transformer_engine/pytorch/module); the reduce-scatters stay in 16 bits. Term test: tests/test_perf_terms.py.
+    ``eight_bit_gathers`` False: 16-bit gathers in 8 bits too (TorchTitan's rowwise float8: "for rowwise recipes, we
+    use regular TP and all-gather happens in high precision", torchtitan/models/llama3/infra/parallelize.py).
     """
     nbytes = 2.0 * tokens * hidden
     in_node = ranks_per_node(tensor, 1, chip.chips_per_node)
-    if sequence_parallel and chip.eight_bit:
+    if sequence_parallel and chip.eight_bit and eight_bit_gathers:
         gather = all_gather(chip, nbytes / 2, tensor, in_node, chips)
         scatter = all_gather(chip, nbytes, tensor, in_node, chips)
         forward = 2 * (gather + scatter)

@@ -61,6 +61,8 @@ class Layout:
     ``zero_group`` (with ZeRO-3): weights, gradients and optimizer state are sharded over groups of this many
     data x context ranks and replicated across the groups, whose gradient shards are then all-reduced once per step
     (PyTorch FSDP's HYBRID_SHARD; MaxText's ici_fsdp inside a slice with dcn_data_parallelism across slices).
+    ``eight_bit_gathers`` False: in 8 bits, the tensor-parallel all-gathers still move 16-bit data (TorchTitan's
+    rowwise float8 recipes gather in high precision; only its tensorwise recipe gathers float8).
     ``fused_grad_accumulation`` False: each micro-batch's weight gradients are added to the fp32
     gradient buffer by a separate pass (Megatron-LM before its 2022 gradient-accumulation fusion).
     """
@@ -97,6 +99,9 @@ class Layout:
                                 "Llama reference code)")
     fused_loss: bool = _field(True, "the cross-entropy as one fused kernel keeping one 16-bit copy of the logits "
                                     "(default); off: an fp32 copy and its log-softmax kept too (TorchTitan's loss)")
+    eight_bit_gathers: bool = _field(True, "in 8 bits under sequence parallelism the tensor-parallel all-gathers move "
+                                           "8-bit data (default: Transformer Engine; TorchTitan's tensorwise float8); "
+                                           "off: 16-bit (TorchTitan's rowwise float8)")
     triton_attention: bool = _field(False, "fused attention kernel: flash2 (FlashAttention-2, default) or triton "
                                            "(FlashAttention's Triton kernel, as MPT ran it)",
                                     flag="--attention", choices=tuple(ATTENTION_KERNELS))

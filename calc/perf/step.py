@@ -301,7 +301,8 @@ def stage_time(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, ter
         backward = qkv.backward + out.backward + block.matmul_backward
         per["matmuls"] += share * (matmul_forward + qkv.backward + out.backward + block.matmul_backward)
         per["attention core"] += share * (core.forward + core.backward)
-        per["memory-bound operations"] += share * ((1 + back) * elementwise_forward + terms.eager_elementwise)
+        per["memory-bound operations"] += share * ((1 + back) * elementwise_forward + terms.eager_elementwise
+                                                   + 2 * terms.elementwise_kernels)
         per["tensor-parallel communication"] += share * (
             exposed(tp_forward, layout.tp_overlap, matmul_forward, sm_share)
             + exposed(tp_backward, layout.tp_overlap, backward, sm_share))
@@ -313,6 +314,7 @@ def stage_time(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, ter
         per["context-parallel exchange"] += share * 3 * exchange
         if layout.recompute == "full":
             per["recomputation"] += share * (matmul_forward + core.forward + elementwise_forward + tp_forward
+                                             + terms.elementwise_kernels
                                              + block.all_to_all + exchange)
             recomputed_flop += share * (qkv.flop + out.flop + block.matmul_flop + core.flop)
         elif layout.recompute == "selective" and not layout.flash_attention:

@@ -34,7 +34,7 @@ class Coefficients:
     """The rows of data/step_coefficients.csv, each in the unit written beside it (source: that file)."""
 
     matmul_efficiency_default: float = _unit("", "best matmul rate / dense peak where the chip has no measurement")
-    kernel_overhead: float = _unit("s", "fixed time per matmul kernel")
+    kernel_overhead: float = _unit("s", "fixed time per kernel (matmul or memory-bound)")
     memory_efficiency: float = _unit("", "share of the memory bandwidth streaming kernels reach")
     intra_node_efficiency: float = _unit("", "share of the fast-link bandwidth collectives reach")
     network_efficiency: float = _unit("", "share of the network bandwidth collectives reach")

@@ -132,6 +132,9 @@ def recompute(r) -> str:
     return "selective"
 
 
+_ROWWISE = re.compile(r"float8 rowwise")
+
+
 def build_layout(r, model: Transformer) -> Layout:
     """The layout of a validation row as the step model takes it (unstated micro-batch 1, interleaving 1)."""
     if r["precision"] not in _PRECISIONS:
@@ -167,6 +170,9 @@ def build_layout(r, model: Transformer) -> Layout:
                   recompute=recompute(r),
                   precision=_PRECISIONS[r["precision"]], zero=_SHARDING[r["sharding"]], zero_group=zero_group,
                   triton_attention=foundry, sequence_parallel=False if deepspeed else None, flash_attention=not deepspeed, eager=r["source_family"] == "cudnn-frontend",
+                  # TorchTitan's rowwise float8 gathers in 16 bits ("for rowwise recipes, we use regular TP and all-gather
+                  # happens in high precision", torchtitan/models/llama3/infra/parallelize.py)
+                  eight_bit_gathers=not _ROWWISE.search(r["note"] or ""),
                   dp_overlap=1.0 if _XLA.search(r["framework"]) and r["chip"].startswith("TPU") else None)
 
 
