@@ -192,6 +192,8 @@ class Step:
 def whole_chips(chips) -> int:
     """A cluster's chip count as an int, read by the one reader of a cluster's chips (``calc.reader.read_chips``:
     an int, a Quantity [chip] or text ("1,024"), a whole number >= 1; 10**400 is refused there, by name)."""
+    if type(chips) is int and 1 <= chips < 2**53:  # the common case, as the search passes it: no text to read
+        return chips
     return int(read_chips(chips).m_as("chip"))
 
 
