@@ -161,3 +161,12 @@ def test_a_default_utilization_for_a_known_shape_says_why(hardware, chips, why, 
 
 def test_a_default_with_no_shape_gives_no_reason():
     assert calc.estimate(**BARE)["utilization"].why_default == ""
+
+
+def test_cli_compare_takes_a_shape_and_answers_as_estimate_does(capsys):
+    assert main(["compare", "--model", "Llama 3 70B", "--tokens", "15e12", "--chips", "2048",
+                 "--hardware", "H100 SXM5", "--json"]) == 0
+    days = json.loads(capsys.readouterr().out)["H100 SXM5"]["duration"]["value"]
+    est = calc.estimate(model="Llama 3 70B", hardware="H100 SXM5", **RUN)
+    assert est["utilization"].source == "modelled"
+    assert days == pytest.approx(est.duration.m_as("day"), rel=1e-9)
