@@ -34,7 +34,7 @@ st.caption("The Estimate page's run, without its hardware-specific inputs: "
 SHORT_VENDOR = {"Amazon Web Services": "AWS", "Google Cloud": "GCP", "Microsoft Azure": "Azure"}  # fits at 1440 px
 names = st.multiselect("Accelerators", list(data.hardware_table()), default=list(DEFAULT_LINEUP), key="compare_hw")
 rows, problems = [], []
-shape = session.scenario_shape()  # a published shape: each chip's utilization is its own fastest layout's
+shape = session.known_shape()  # a known shape: each chip's utilization is its own fastest layout's
 if shape and "utilization" not in used:
     st.caption(f"Utilization on each chip: the modelled MFU of its fastest layout for {escape(shape[0])} "
                "(calc.perf.search), with the step model's error band; not one default for every chip.")

@@ -60,7 +60,7 @@ def _scenario_run(items: tuple) -> dict | str | None:
                           for k, q in medians.items()) + "); the Estimate page shows their spread.")
         known = {**known, **medians}
     try:
-        est = calc.estimate(**known)
+        est = session.estimate(known)  # the Estimate page's: modelled utilization when the shape is known
     except calc.InputError as exc:
         return f"its estimate fails: {exc}"
     if "chip_hours" not in est:

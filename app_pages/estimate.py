@@ -158,8 +158,7 @@ def _run(known: dict):
     if has_range(known):
         sim = simulate(samples=int(st.session_state.get("samples", 10_000)), seed=0, **known)
         return sim.estimate, sim
-    shape = session.scenario_shape()  # a published shape: the utilization is its fastest layout's on the chip
-    return calc.estimate(**known, utilization_model=shape[0] if shape else None), None
+    return session.estimate(known), None  # the one estimate of the scenario, as Cost and Compare take it
 
 
 def _chip_time_unit(q) -> str:
@@ -193,14 +192,15 @@ def _render_metrics(est: calc.Estimate, sim) -> None:
             box = row.container(width=METRIC_WIDTH, gap=None)
             box.metric(f"{name} · {item.source}", _headline(n, item.value, unit), help=escape(item.how))
             low, high = (float(item.value.m_as("")) * math.exp(s * error_band()) for s in (-1, 1))
-            shape = session.scenario_shape()  # whose layouts were searched, and why that shape
+            shape = session.known_shape()  # whose layouts were searched, and why that shape
             whose = f"{escape(shape[0])}'s fastest layout ({escape(shape[1])})" if shape else "the fastest layout"
             box.caption(f"{whose} on this chip; band {low:.0%} to {high:.0%}, where two published runs in three land")
             continue
         if sim is None:
             years = (f"{number(float(np.median(item.value.m_as('chip*year'))))} chip-years"  # as articles quote GPU-years
                      if n == "chip_hours" else None)
-            row.metric(f"{name} · {item.source}", _headline(n, item.value, unit), width=METRIC_WIDTH, help=years)
+            why = escape(item.how) if n == "utilization" and item.why_default else None
+            row.metric(f"{name} · {item.source}", _headline(n, item.value, unit), width=METRIC_WIDTH, help=years or why)
             continue
         box = row.container(width=METRIC_WIDTH, gap=None)  # the median and, under it, its interval
         how = "" if item.source == "given" else f" — {item.how}"
@@ -210,6 +210,18 @@ def _render_metrics(est: calc.Estimate, sim) -> None:
                    help=escape(f"Median; 90% interval {ends[0]} – {ends[1]}{how}"))
         if lo.magnitude != hi.magnitude:
             box.caption(f"median; 90%: {escape(ends[0])} – {escape(ends[1])}")
+
+
+def _utilization_note(est: calc.Estimate, sim) -> None:
+    """Under the metrics, why the utilization is the default: no layout modelled for the known shape (the reason),
+    or no shape known at all (a bare parameter count), with how to get a modelled one."""
+    item = est["utilization"] if "utilization" in est else None
+    if sim is not None or item is None or item.source != "default":
+        return
+    if item.why_default:  # a shape, but no layout of it was modelled: the reason
+        st.caption(f"Utilization: {escape(item.why_default)}.")
+    elif "params" in session.get() and session.known_shape() is None:
+        st.caption(f"Utilization: the default, for a parameter count alone; {session.SHAPE_HINT}.")
 
 
 def _derivation(est: calc.Estimate) -> str:
@@ -416,6 +428,7 @@ def calculator() -> None:
                 top.info(escape(hint))
             with top:
                 _render_metrics(est, sim)
+                _utilization_note(est, sim)
             # The browser draws the numbers while the rest is computed (it redraws once per element
             # it receives: elements sent with the numbers would keep them off the screen longer).
             # Yield about two frames first, so they are painted before the charts arrive: measured

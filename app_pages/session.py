@@ -110,22 +110,47 @@ def _compute(items: tuple) -> pint.Quantity | None:
     return est.compute if "compute" in est else None
 
 
-def scenario_shape() -> tuple[str, str] | None:
-    """The published shape (a name of ``calc.architecture.published()``) of the session's scenario,
-    and why, in words: the published run it was loaded from (its parameters as that preset gives
-    them), else the shape nearest its parameters (and active parameters) within 10%; None if none.
-    The Model shape and Parallel layouts pages start from it."""
+def known_shape() -> tuple[str, str] | None:
+    """The model's shape, when the scenario names one (a name of ``calc.architecture.published()``), and why,
+    in words: the published run it was loaded from (its parameters and tokens as that preset gives them), or the shape
+    the Model shape page sent (its parameter count to the 4 figures that page writes); None otherwise.
+
+    A bare parameter count is not a shape: 70B could be Llama 2 70B, Chinchilla or a model of its own. Only a
+    known shape gets a modelled utilization (its fastest layout on the chip, ``calc.perf.modelled_utilization``),
+    on every page (``estimate``), as on the command line (``--model``, ``--config``, a layout)."""
     shapes, runs = _shapes(), " (published run)"
     params, active = _count("params"), _count("active_params")
     if params is None:
         return None
-    same = [preset.removesuffix(runs) for preset, given in presets().items()  # its counts, however written
+    tokens = _count("tokens")
+    # its counts, however written; the tokens too: 70B alone is Llama 2 70B's count, and Chinchilla's
+    same = [preset.removesuffix(runs) for preset, given in presets().items()
             if preset.endswith(runs) and preset.removesuffix(runs) in shapes and "params" in given
-            and _count("params", given) == params and _count("active_params", given) == active]
-    if same:  # Chinchilla and Llama 2 70B both have 70B: the tokens tell them apart
-        tokens = _count("tokens")
-        run = next((r for r in same if tokens is not None and _count("tokens", presets()[r + runs]) == tokens), same[0])
-        return run, f"the published run with its {show('params', calc.Q_(params, 'param'))}"
+            and _count("params", given) == params and _count("active_params", given) == active
+            and _count("tokens", given) == tokens]
+    if same:
+        return same[0], (f"the published run with its {show('params', calc.Q_(params, 'param'))} and "
+                         f"{show('tokens', calc.Q_(tokens, 'token'))}")
+
+    def figures(q: float) -> float:
+        return float(f"{q:.4g}")
+
+    sent = [name for name, (t, *_) in shapes.items() if figures(t.params().m_as("param")) == figures(params)
+            and (active is None or figures(t.active_params().m_as("param")) == figures(active))]
+    if sent:
+        return sent[0], f"the shape of the Model shape page, {show('params', shapes[sent[0]][0].params())}"
+    return None
+
+
+def scenario_shape() -> tuple[str, str] | None:
+    """A published shape to START a page from (Model shape, Parallel layouts, Lifetime, Serving), and why, in
+    words: the scenario's own (``known_shape``), else the shape nearest its parameters (and active parameters)
+    within 10%; None if none. Only a starting point: estimates take ``known_shape`` (see ``estimate``)."""
+    known = known_shape()
+    params, active = _count("params"), _count("active_params")
+    if known is not None or params is None:
+        return known
+    shapes = _shapes()
 
     def distance(name: str) -> float:
         t = shapes[name][0]
@@ -137,6 +162,17 @@ def scenario_shape() -> tuple[str, str] | None:
         return None
     return name, (f"the published shape nearest its {show('params', calc.Q_(params, 'param'))} "
                   f"(this one has {show('params', shapes[name][0].params())})")
+
+
+def estimate(known: dict) -> calc.Estimate:
+    """The estimate of the session's scenario (``known``: its inputs, ``calc.scenario.inputs``), the one every
+    page shows (Estimate, Cost, Compare...): the utilization modelled when the scenario's shape is known
+    (``known_shape``), else the default, as ``calc.estimate`` does on the command line."""
+    shape = known_shape()
+    return calc.estimate(**known, utilization_model=shape[0] if shape else None)
+
+
+SHAPE_HINT = "pick the model's shape (Start from / Model shape) for a modelled utilization"
 
 
 @st.cache_resource

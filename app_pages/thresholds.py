@@ -92,9 +92,11 @@ budgets = [f for f in figures() if f.id in OWNERS]
 start = scenario_start()  # a run of today, at the newest prices in force: the Estimate page's price
 on_demand = default_price(hardware, "on-demand", start)
 reach, buys, missing, est = [], [], {}, None
+known = session.known_shape()  # the scenario's shape: each line's run at its modelled utilization, as Estimate's
+shape = known[0] if known else None
 try:  # a line's run can still fail (a result beyond a float): one error, never a traceback
     for line in lines:
-        est = time_to_reach(calc.Q_(line, "FLOP"), n_chips, hardware)
+        est = time_to_reach(calc.Q_(line, "FLOP"), n_chips, hardware, model=shape)
         methods = all_methods(est.chip_hours, hardware, start)
         for m in methods:
             if isinstance(m, calc.InputError):

@@ -157,9 +157,10 @@ def shown(q: pint.Quantity, value: float | None = None) -> str:
 
 
 def read_chips(value, name: str = "chips") -> pint.Quantity:
-    """A number of chips to build or buy (a cluster): a whole number, at least one. ``estimate`` takes
-    any positive count (an average over a run can be fractional); a cluster cannot, and 1.5 chips are
-    refused, never bought as 2. The one reader of a cluster's chips (step, serve, thresholds, cost).
+    """A number of chips: a whole number, at least one; 1.5 chips are refused (with the nearest whole
+    count suggested), never run or bought as 1.5 or 2. The one reader of a given chip count (estimate,
+    step, serve, thresholds, cost, compare); a range of chips drawn by ``calc.uncertainty`` (an array)
+    stays continuous.
 
     >>> read_chips("100k GPUs")
     <Quantity(100000.0, 'chip')>
@@ -172,6 +173,11 @@ def read_chips(value, name: str = "chips") -> pint.Quantity:
     if n < 1 or n != math.floor(n):
         from calc.display import number
 
-        near = f"; did you mean {number(max(1.0, round(n)))}?" if n >= 0.5 else ""
-        raise InputError(name, f"expected a whole number of chips (at least 1) for a cluster, got {shown(q)}{near}")
+        lo, hi = max(1.0, math.floor(n)), max(1.0, math.ceil(n))
+        near = "" if n < 0.5 or not math.isfinite(n) else (
+            f"; did you mean {number(lo)}" if lo == hi else f"; did you mean {number(lo)} or {number(hi)}")
+        if near and round(n * 1000) == n * 1000 and round(n * 100) != n * 100 and n < 1000:
+            near += f" (or {n * 1000:.0f}, a digit group)"  # 16.384: three decimals read as a thousands group
+        near += "?" if near else ""
+        raise InputError(name, f"expected a whole number of chips (at least 1), got {shown(q)}{near}")
     return q

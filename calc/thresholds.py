@@ -105,8 +105,12 @@ def cluster_crossings(chips, hardware: str) -> list[Crossing]:
     return out
 
 
-def time_to_reach(line, chips, hardware: str, utilization=None, precision: str | None = None) -> Estimate:
+def time_to_reach(line, chips, hardware: str, utilization=None, precision: str | None = None,
+                  model=None) -> Estimate:
     """The run that puts ``line`` FLOP through a cluster: its duration, chip-hours and (rental) cost.
+
+    With ``model`` (a shape: a name of data/architectures.csv or a ``Transformer``) and no utilization, the
+    utilization is the modelled MFU of its fastest layout on the cluster, as ``calc.estimate`` takes it.
 
     Examples
     --------
@@ -115,7 +119,7 @@ def time_to_reach(line, chips, hardware: str, utilization=None, precision: str |
     29.2
     """
     return estimate(compute=read_value("compute", line), chips=read_chips(chips), hardware=hardware,
-                    utilization=utilization, precision=precision)
+                    utilization=utilization, precision=precision, utilization_model=model)
 
 
 def runs_per_budget(budget, cost) -> float:

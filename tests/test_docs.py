@@ -1,4 +1,4 @@
-"""Docs for every public name: each calc module, and each public function, class, method and
+"""Docs for every public name: each calc module (subpackages included), and each public function, class, method and
 property defined in it, has a docstring (what `help()` and an IDE show a user)."""
 
 import importlib
@@ -10,10 +10,11 @@ import calc
 
 def _undocumented():
     missing = []
-    for info in pkgutil.iter_modules(calc.__path__):
-        if info.name.startswith("_"):
+    # every subpackage too (calc.perf.system, calc.estimate.solve, ...), not only calc's top level
+    for info in pkgutil.walk_packages(calc.__path__, prefix="calc."):
+        if any(part.startswith("_") for part in info.name.split(".")):
             continue
-        mod = importlib.import_module(f"calc.{info.name}")
+        mod = importlib.import_module(info.name)
         if not mod.__doc__:
             missing.append(mod.__name__)
         for name, obj in vars(mod).items():

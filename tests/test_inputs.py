@@ -571,9 +571,13 @@ def test_a_bom_and_a_list_of_quantities_are_read():
     assert df.iloc[:, 0].tolist() == [1000.0, 2000.0]
 
 
-def test_a_fractional_chip_count_warns_with_the_digit_group_reading():
-    est = calc.estimate(chips="16.384 GPU", compute="1e24 FLOP", hardware="H100 SXM5")
-    assert any("16384" in w for w in est.warnings)
+def test_a_fractional_chip_count_is_refused_with_the_digit_group_reading():
+    # refused as every door refuses a count that is not whole (calc.reader.read_chips); three decimals
+    # read as a digit group are offered too, 2.5 is not (it has no group of three)
+    with pytest.raises(calc.InputError, match=r"did you mean 16 or 17 \(or 16384, a digit group\)\?"):
+        calc.estimate(chips="16.384 GPU", compute="1e24 FLOP", hardware="H100 SXM5")
+    with pytest.raises(calc.InputError, match=r"did you mean 2 or 3\?$"):
+        calc.estimate(chips=2.5, compute="1e24 FLOP", hardware="H100 SXM5")
 
 
 @pytest.mark.parametrize("argv, words", [

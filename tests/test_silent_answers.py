@@ -96,6 +96,8 @@ CHIP_DOORS = {
     "thresholds cluster": lambda n: cluster_crossings(n, "H100 SXM5"),
     "acquisition": lambda n: acquisition_cost(n, "H100 SXM5", "2024-06-01"),
     "step": lambda n: predict("GPT-3 175B", "H100 SXM5", n, Layout(tensor=8, pipeline=8, global_batch=1536)),
+    # a given count is one count everywhere: estimate reads it as step and serve do (2.5 was answered)
+    "estimate": lambda n: calc.estimate(params=70e9, tokens=1.4e12, hardware="H100 SXM5", chips=n),
 }
 
 
@@ -109,12 +111,34 @@ def test_every_door_that_takes_a_cluster_refuses_a_count_that_is_not_one(door, c
 @pytest.mark.parametrize("argv", [
     ["cost", "--chip-hours", "1e6", "--hardware", "H100 SXM5", "--start", "2024-06-01", "--chips", "1.5"],
     ["thresholds", "--chips", "1.5", "--hardware", "H100 SXM5"],
+    ["thresholds", "--chips", "0.5", "--hardware", "H100 SXM5"],
+    ["estimate", "--params", "70e9", "--tokens", "1.4e12", "--hardware", "H100 SXM5", "--chips", "2.5"],
+    ["compare", "--params", "70e9", "--tokens", "1.4e12", "--hardware", "H100 SXM5", "--chips", "2.5"],
+    ["serve", "--model", "Llama 3 70B", "--hardware", "H100 SXM5", "--chips", "8.5"],
     ["thresholds", "--chips", "10^400", "--hardware", "H100 SXM5"],
     ["step", "--model", "GPT-3 175B", "--hardware", "H100 SXM5", "--global-batch", "1536", "--chips", "10**400"],
 ])
 def test_the_command_line_refuses_a_cluster_that_is_not_a_whole_number_in_one_line(argv):
     code, _, err = _cli(argv)
     assert code == 2 and err.count("\n") == 1 and "--chips" in err, err
+    if "." in argv[-1]:  # the same reader and the same words in every command (calc.reader.read_chips)
+        assert "expected a whole number of chips (at least 1)" in err, err
+
+
+def test_a_fractional_count_suggests_the_whole_counts_either_side():
+    with pytest.raises(calc.InputError, match=r"got 2.5 chip; did you mean 2 or 3\?$"):
+        calc.estimate(params=70e9, tokens=1.4e12, hardware="H100 SXM5", chips=2.5)
+    with pytest.raises(calc.InputError, match=r"did you mean 1\?$"):
+        calc.estimate(params=70e9, tokens=1.4e12, hardware="H100 SXM5", chips=0.5)
+
+
+def test_a_range_of_chips_stays_continuous():
+    # an array (a sweep, the uncertainty door's draws) is many scenarios, not one count to buy
+    import numpy as np
+
+    est = calc.estimate(params=70e9, tokens=1.4e12, hardware="H100 SXM5", chips=np.array([1000.5, 1024.0]),
+                        utilization=0.4)
+    assert est["duration"].value.shape == (2,)
 
 
 # ----------------------------------------------------------------- a run shorter than one optimizer step

@@ -318,3 +318,16 @@ def test_bad_schedules_are_refused_by_name(fields):
     kw = dict(pipeline=4, micro_batch=1, global_batch=96, sequence=2048, check_memory=False) | fields
     with pytest.raises(InputError, match="schedule"):
         perf.predict(six, "H100 SXM5", 12 * kw["pipeline"], **kw)
+
+
+def test_cli_step_states_the_validation_figures_it_is_pinned_to(capsys):
+    # the accuracy beside the MFU is read from calc.perf.validation.REPORTED_OVERALL, which
+    # tests/test_step_validation.py checks against a fresh leave-one-source-out report
+    from calc.perf.validation import REPORTED_OVERALL
+
+    code, out, _ = _cli(capsys, "step", "--model", "Llama 3 70B", "--hardware", "H100 SXM5", "--chips", "64",
+                        "--tensor", "8", "--pipeline", "4", "--global-batch", "512", "--sequence", "8192")
+    assert code == 0
+    runs, within, _, _ = REPORTED_OVERALL
+    assert f"out of source, {within:.0%} of {runs} published runs within 15% (README)" in out
+    assert "Megatron runs" not in out

@@ -10,8 +10,9 @@ import pytest
 
 from calc.perf import validation
 
-# README "Step time: leave-one-source-out validation": (rows, share within 15%, median |ln ratio|, |bias|)
-OVERALL = (843, 0.692, 0.0973, 0.0711)  # memory-bound kernels pay kernel_overhead (0.691, 0.0978, 0.0745 before)
+# README "Step time: leave-one-source-out validation": (rows, share within 15%, median |ln ratio|, |bias|);
+# the constant is what the CLI states beside a predicted MFU (validation.accuracy_note), so it holds here
+OVERALL = validation.REPORTED_OVERALL
 FAMILIES = {  # the four largest source families: share within 15% and median |ln ratio|
     "dgxc-benchmarking": (0.843, 0.0896),  # B200/GB200 matmuls in waves over 148 SMs (0.832, 0.0919 before)
     "llm-foundry": (0.796, 0.0836),

@@ -12,6 +12,7 @@ command group; the flags they share are in ``calc.cli.flags``.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 
 from calc.cli import cost, estimate, lifetime, published, serve, shape, step, thresholds
@@ -37,6 +38,14 @@ COMMANDS = {
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # argparse reads "-3e25" as an option unless it looks like a plain number and the parser has
+        # no option that looks like one; "-3e25", "-2T" or "-.5" then fail with "expected one
+        # argument". A value starting "-digit" or "-.digit" is a value here (no flag starts so), so
+        # the field's own reader answers ("expected a positive ..., got -3e25 FLOP").
+        self._negative_number_matcher = re.compile(r"^-\.?\d")
+
     def error(self, message):
         """Usage errors: one line, status 2, like every other bad input."""
         self.exit(2, f"calc: error: {message}\n")

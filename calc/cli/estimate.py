@@ -38,6 +38,8 @@ def _compare_parser(sub) -> None:
     cm.add_argument("--hardware", action="append", metavar="NAME",
                     help=BY_NAME["hardware"].meaning + " (default: a lineup from V100 to B200 and TPUs; repeat the "
                          "flag to compare several)")
+    cm.add_argument("--model", help="a shape of data/architectures.csv: gives the parameters and FLOP per token, "
+                                    "and each chip the modelled utilization of its fastest layout")
     cm.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
@@ -53,6 +55,12 @@ def _compare(args) -> int:
 
     known = {t.name: getattr(args, t.name) for t in TERMS
              if t.name not in HARDWARE_SPECIFIC and getattr(args, t.name, None) is not None}
+    shape = None
+    if args.model:  # a known shape: its counts, and each chip's modelled utilization (as estimate --model)
+        from calc.architecture import lookup
+
+        shape = lookup(args.model)
+        known = {**shape.as_inputs(), **known}
     if not ({"compute"} <= set(known) or {"tokens"} <= set(known) and ({"params", "active_params"} & set(known))):
         raise InputError("compute", "give the run's size: --compute, or --params and --tokens (and --chips for "
                                     "the training time)")
@@ -62,7 +70,7 @@ def _compare(args) -> int:
     from calc import data
 
     names = [data.hardware(n).name for n in args.hardware] if args.hardware else list(DEFAULT_LINEUP)
-    runs = compare_hardware(known, names)
+    runs = compare_hardware(known, names, model=shape)
     errors = [e for e in runs.values() if isinstance(e, InputError)]
     if len(errors) == len(runs):  # the run itself is wrong, not one chip's data
         raise errors[0]

@@ -64,7 +64,7 @@ def _serve(args) -> int:
         if args.json:
             print(json.dumps(fit.to_dict(), indent=2))
         else:
-            print(fit.describe())
+            print(_calibration_text(fit))
         return 0
     if args.file is not None:  # read only by calibrate: said, never dropped
         raise InputError("file", "only used with calibrate (python -m calc serve calibrate --file rows.csv); give "
@@ -127,3 +127,20 @@ def _serve(args) -> int:
         print(f"  energy per token         {number(e['input'])} J input, {number(e['output'])} J output "
               f"(power at the chip's load, not its TDP)")
     return 0
+
+
+def _calibration_text(fit) -> str:
+    """``Fit.describe`` with each coefficient in the unit people read (a time in ms, a share as a fraction),
+    the unit from data/serving_coefficients.csv."""
+    from calc import data
+    from calc.display import number
+
+    units = data.serving_coefficients()
+    lines = fit.describe().splitlines()
+    out = [lines[0]]
+    moved = fit.moved()
+    for n, (b, a) in moved.items():
+        timed = units[n].dimensionality == units["decode_step_overhead"].dimensionality
+        scale, unit = (1e3, "ms") if timed else (1, "(fraction)")
+        out.append(f"  {n:<28} {number(b * scale, 4)} -> {number(a * scale, 4)} {unit}  ({a / b:.2f}x)")
+    return "\n".join(out + lines[1 + len(moved):])

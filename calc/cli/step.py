@@ -72,6 +72,7 @@ def _step(args) -> int:
     from calc import data, perf
     from calc.architecture import Transformer
     from calc.display import number, show
+    from calc.perf.validation import accuracy_note
 
     if args.config:
         model = Transformer.from_config(args.config)
@@ -125,8 +126,7 @@ def _step(args) -> int:
     print(f"step time           {number(t)} s")
     print(f"tokens per second   {number(s.tokens_per_second.m_as('token/s'))}")
     print(f"throughput          {number(s.throughput.m_as('TFLOP/s/chip'))} TFLOP/s per chip (model FLOP)")
-    print(f"MFU                 {s.mfu:.1%}  (a prediction: 0.97-1.08x of 24 published Megatron runs; 28 of 33 "
-          "other published runs within 20%, the misses up to 1.3x too fast, see the README)")
+    print(f"MFU                 {s.mfu:.1%}  (a prediction: {accuracy_note()})")
     print(f"HFU                 {s.hfu:.1%}")
     over = "" if s.fits else (f"  (does NOT fit the {number(s.capacity / 1e9)} GB of a {args.hardware}: "
                               "predicted anyway, --ignore-memory)")

@@ -46,9 +46,10 @@ def _thresholds(args) -> int:
         hw = data.hardware(args.hardware)  # resolved once (cluster_crossings checked the chips first)
     reach = []
     if hw is not None:
+        shape = _shape_of(args.model)  # a published run with a shape: its modelled utilization, as estimate's
         lines = sorted({t.compute.m_as("FLOP") for t in thresholds().values() if t.compute and t.applies_to == "all models"})
         for line in lines:
-            est = time_to_reach(f"{line} FLOP", args.chips, hw, args.utilization)
+            est = time_to_reach(f"{line} FLOP", args.chips, hw, args.utilization, model=shape)
             reach.append((line, est))
     start = None
     if reach:
@@ -95,6 +96,9 @@ def _thresholds(args) -> int:
             tiers = ("the 3-year price from the same cloud" if default_price(hw, "3-year", start)
                      else f"{on_demand.vendor} lists no 3-year price for it")
             print(f"  cloud prices: {price_basis(on_demand)}; {tiers}")
+        used = reach[0][1]["utilization"]
+        if used.source == "modelled" or used.why_default:  # a shape was known: what came of it
+            print(f"  utilization: {used.why_default or used.how.split(' (calc.perf.search)')[0]}")
         reasons = dict.fromkeys(m.message for *_, methods, _ in costed for m in methods if isinstance(m, InputError))
         for why in reasons:  # said once for every line, not inside each; the missing 3-year tier is said above
             if on_demand is None or "3-year" not in why:
@@ -105,6 +109,18 @@ def _thresholds(args) -> int:
         print(f"  {number(line)} FLOP: {show('duration', e.duration)} at {show('utilization', e.utilization)} "
               f"utilization{'; ' + costs if costs else ''}{budget}")
     return 0
+
+
+def _shape_of(model: str | None) -> str | None:
+    """The shape of a published run (``--model``) when data/architectures.csv has it, else None (a run's
+    parameter count alone is not a shape: the default utilization stands)."""
+    if model is None:
+        return None
+    from calc import data
+    from calc.architecture import published
+
+    name = data.model(model).name
+    return name if name in published() else None
 
 
 def _read_run(args) -> None:

@@ -7,7 +7,7 @@ import numpy as np
 
 from calc import data
 from calc.estimate.inputs import _UNIT
-from calc.estimate.result import Item
+from calc.estimate.result import DEFAULT_SOURCE, Item
 from calc.relations import DENSE, RELATIONS
 from calc.units import Q_
 
@@ -17,22 +17,23 @@ LAZY_DEFAULTS = ("utilization", "price", "power", "pue", "carbon_intensity")
 
 
 def _modelled_utilization(shape, hw, values, precision):
-    """(the modelled MFU of ``shape`` on ``hw`` as an Item, the search's step), or (None, None): no chip, a range
-    of chips, or nothing fits. The search is cached (calc.perf.utilization)."""
-    from calc.perf.utilization import modelled_utilization
+    """(the modelled MFU of ``shape`` on ``hw`` as an Item, the search's step, why not in words), with None
+    for the first two when there is none: no shape or chip (why ""), many chip counts, or nothing fits.
+    The search is cached (calc.perf.utilization)."""
+    from calc.perf.utilization import modelled_utilization, why_not
 
     if shape is None or hw is None:
-        return None, None
+        return None, None, ""
     chips = values.get("chips")
     if chips is not None:
         chips = np.asarray(chips, dtype=float)
         if chips.size != 1 or not float(chips.reshape(-1)[0]).is_integer():
-            return None, None  # many scenarios or a fractional count: one search does not stand for them
+            return None, None, "many chip counts, which one search does not stand for"
         chips = int(chips.reshape(-1)[0])
     found = modelled_utilization(shape, hw, chips, precision=precision)
     if found is None:
-        return None, None
-    return Item(Q_(found.mfu, _UNIT["utilization"] or ""), "modelled", found.how), found.step
+        return None, None, why_not(shape, hw, chips, precision=precision)
+    return Item(Q_(found.mfu, _UNIT["utilization"] or ""), "modelled", found.how), found.step, ""
 
 
 def _apply_default(undetermined, values, items, hw, shape=None, precision=None):
@@ -42,13 +43,17 @@ def _apply_default(undetermined, values, items, hw, shape=None, precision=None):
             continue
         if name == "utilization" and "peak" not in values:
             continue  # a default utilization without a peak would only invent a peak
+        why = ""
         if name == "utilization":
-            item = _modelled_utilization(shape, hw, values, precision)[0]
+            item, _, why = _modelled_utilization(shape, hw, values, precision)
             if item is not None:
                 return name, item
         if name in ("utilization", "pue", "carbon_intensity"):
             ref = d[name]
-            return name, Item(ref.value.to(_UNIT[name]), "default", ref.source)
+            value = ref.value.to(_UNIT[name])
+            # the shape was known but no layout was modelled: say why the default stands instead
+            how = f"default {value.m_as(''):.0%}: {why}{DEFAULT_SOURCE}{ref.source}" if why else ref.source
+            return name, Item(value, "default", how)
         if name == "price" and hw is not None:
             from calc.prices import default_price, price_basis
 

@@ -11,6 +11,7 @@ import pint
 
 from calc import data
 from calc.errors import ConflictError, InputError
+from calc.reader import read_chips
 from calc.reader import shown as _show
 from calc.reader import unit_factor as _factor
 from calc.reader import value_range as _check_range
@@ -40,6 +41,8 @@ def _read_inputs(known: dict) -> tuple[dict[str, pint.Quantity], dict[str, str],
             continue
         term = BY_NAME[name]
         q = parse_quantity(value, name, term.unit, bare_ok=term.bare_ok)
+        if name == "chips" and np.ndim(q.magnitude) == 0:
+            q = read_chips(q)  # one count of chips, read as everywhere: 2.5 refused, never run as 2.5
         lo, hi = _check_range(name, q)
         f = _factor(q.units, name)
         extremes[name] = (lo * f, hi * f)

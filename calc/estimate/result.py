@@ -23,6 +23,17 @@ class Item:
     how: str  # the formula, lookup or citation behind it
     terms: tuple = ()  # for a derived item: (name, exponent) of the quantities it was computed from
 
+    @property
+    def why_default(self) -> str:
+        """Why a default stands where a modelled value was sought ("default 38%: no layout of Llama 3 70B fits on
+        3 H100 SXM5 (needs at least 9; 16 fit)"), else "" (see ``calc.perf.utilization.why_not``)."""
+        if self.source != "default" or not self.how.startswith("default "):
+            return ""
+        return self.how.partition(DEFAULT_SOURCE)[0]
+
+
+DEFAULT_SOURCE = " | the default: "  # between why a default stands and the default's own source, in ``Item.how``
+
 
 class Estimate:
     """The filled-in training run: every quantity that the inputs determine.

@@ -1,4 +1,4 @@
-"""Suspicious inputs and results, warned about (convention 4): tiny parameter counts, fractional chips,
+"""Suspicious inputs and results, warned about (convention 4): tiny parameter counts,
 utilizations, powers, peaks, prices and carbon intensities no published run or listed chip comes near."""
 
 from __future__ import annotations
@@ -36,11 +36,6 @@ def _warn_inputs(items, warnings, extremes):
         n = extremes["params"][0]
         warnings.append(f"params: {n:g} parameters is tiny for a trained model; billions are written "
                         f"{n:g}B or {n:g}e9")
-    if "chips" in items and items["chips"].source == "given" and np.ndim(items["chips"].value.magnitude) == 0:
-        n = float(items["chips"].value.magnitude)
-        if n != round(n):
-            hint = f" (a digit group? {n * 1000:.0f})" if round(n * 1000) == n * 1000 and n < 1000 else ""
-            warnings.append(f"chips: {n:g} is not a whole number of chips{hint}")
     if "utilization" in extremes:
         low = extremes["utilization"][0]
         floor = float(data.defaults()["utilization_plausible_min"].value.magnitude)

@@ -110,6 +110,7 @@ class Chip:
 
     @property
     def name(self) -> str:
+        """The chip's name as data/hardware.csv spells it (e.g. "H100 SXM5")."""
         return self.hardware.name
 
 

@@ -87,3 +87,56 @@ def modelled_utilization(model, hardware, chips: int | None = None, *, precision
         return None
     band = error_band()
     return ModelledUtilization(step.mfu, step.mfu * math.exp(-band), step.mfu * math.exp(band), step, chips, assumed)
+
+
+LARGEST_SEARCHED = 2**17  # why_not looks for the fewest chips that fit among powers of two up to this
+
+
+def why_not(model, hardware, chips: int | None = None, *, precision: str | None = None,
+            global_batch: int | None = None, sequence: int | None = None) -> str:
+    """Why ``modelled_utilization`` found no layout, in words: the chip's links missing from data/hardware.csv,
+    or too few chips (with the fewest power of two that fits: "needs at least 9; 16 fit"), or the search's own
+    reason.
+
+    Examples
+    --------
+    >>> why_not("Llama 3 70B", "H100 SXM5", 3)
+    'no layout of Llama 3 70B fits on 3 H100 SXM5 (needs at least 9; 16 fit)'
+    """
+    from calc.architecture import lookup
+    from calc.perf.search import search
+    from calc.perf.system import build_chip, resolve_hardware
+
+    name, model, hardware = _name(model), lookup(model), resolve_hardware(hardware)
+    assumed = chips is None
+    chips = REFERENCE_CHIPS if assumed else int(chips)
+    sequence = sequence or min(model.context, LONGEST_SEQUENCE)
+    global_batch = global_batch or default_batch(sequence)
+    rates = build_chip(hardware, precision)
+    if chips > 1 and rates.intra_node_bandwidth is None and rates.network_bandwidth is None:
+        return f"data/hardware.csv gives {hardware.name} no link bandwidth to model its layouts"
+    if chips > rates.chips_per_node and rates.network_bandwidth is None:
+        return (f"data/hardware.csv gives {hardware.name} no network bandwidth to model layouts beyond its "
+                f"{rates.chips_per_node}-chip node")
+    where = f"{chips:,} {hardware.name}" + (" (a reference cluster; give chips for yours)" if assumed else "")
+    more = 2 ** math.ceil(math.log2(chips + 1))
+    while more <= LARGEST_SEARCHED and _fastest(model, hardware, more, global_batch, sequence, precision) is None:
+        more *= 2
+    if more <= LARGEST_SEARCHED and (rates.network_bandwidth is not None or more <= rates.chips_per_node):
+        return f"no layout of {name} fits on {where} (needs at least {max(chips, more // 2) + 1:,}; {more:,} fit)"
+    try:
+        found = search(model, hardware, chips, global_batch, sequence=sequence, precision=precision, top=1)
+    except InputError as exc:
+        return f"no layout of {name} on {where}: {exc.message}"
+    if found.why.startswith("no layout to try: "):
+        return f"no layout of {name} on {where} to try: " + found.why.removeprefix("no layout to try: ")
+    return f"no layout of {name} fits on {where}, nor on up to {LARGEST_SEARCHED:,}"
+
+
+def _name(model) -> str:
+    """A shape's name in data/architectures.csv (given, or found by equality), else "this shape"."""
+    if isinstance(model, str):
+        return model
+    from calc.architecture import published
+
+    return next((n for n, (t, *_) in published().items() if t == model), "this shape")
