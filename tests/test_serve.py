@@ -2,7 +2,9 @@
 
 import json
 import math
+import os
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -401,6 +403,23 @@ def test_cli_errors_are_one_line(capsys):
     assert code == 2 and "--file" in err
     code, _, err = run(capsys, "calibrate", "--file", "/nonexistent.csv")
     assert code == 2 and "cannot read" in err
+
+
+@pytest.mark.parametrize("where", ["/dev/zero", "folder", "fifo", "big"])
+def test_calibrate_refuses_a_device_a_folder_or_a_huge_file_unread(capsys, tmp_path, where):
+    # the one guard of --config (calc.reader.read_file): /dev/zero was read whole, forever
+    path = {"/dev/zero": "/dev/zero", "folder": str(tmp_path)}.get(where, str(tmp_path / where))
+    if where == "fifo":
+        if not hasattr(os, "mkfifo"):
+            pytest.skip("no FIFOs here")
+        os.mkfifo(path)
+    if where == "big":
+        Path(path).write_text("x" * (calibration.MAX_BYTES + 1))
+    start = time.perf_counter()
+    code, _, err = run(capsys, "calibrate", "--file", path)
+    assert time.perf_counter() - start < 5
+    assert code == 2 and err.count("\n") == 1
+    assert ("larger than 1,048,576 bytes" if where == "big" else "not a regular file") in err
 
 
 def test_cli_config_file(capsys, tmp_path):
