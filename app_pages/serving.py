@@ -143,7 +143,10 @@ c1, c2, c3, c4 = st.columns(4)
 name = c1.selectbox("Model", list(shapes), key="serving_model")
 hardware = c2.selectbox("Accelerator", hw_names, key="serving_hw")
 chips = c3.number_input("Chips", min_value=1, max_value=LARGEST, step=1, key="serving_chips")
-tensor = c4.selectbox("Tensor parallel per replica", [BEST, "1", "2", "4", "8", "16", "32", "64"], key="serving_tensor",
+TENSORS = [BEST, "1", "2", "4", "8", "16", "32", "64"]
+if st.session_state["serving_tensor"] not in TENSORS:  # a link's tensor 6 is answered (refused if it splits a head),
+    TENSORS.append(st.session_state["serving_tensor"])  # never silently swapped for "best"
+tensor = c4.selectbox("Tensor parallel per replica", TENSORS, key="serving_tensor",
                       help="'best': the layout with the most output tokens per second per chip")
 d1, d2, d3, d4, d5 = st.columns(5)
 precision = d1.selectbox("Weights", PRECISIONS, key="serving_precision")

@@ -156,8 +156,7 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, att
     if tensor is not None and s.max_concurrency() < s.replicas:
         raise InputError("tensor", load.weights_message(s))
     if not candidates:
-        raise InputError("chips", load.weights_message(load._with_layout(s, s.chips // s.layout.pipeline,
-                                                                          s.layout.pipeline, expert, False)))
+        raise InputError("chips", load.weights_message(load.widest_layout(s, expert)))
     if ttft_max or tpot_max:
         return _best(candidates, ttft_max, tpot_max)
     if given:
