@@ -400,7 +400,7 @@ def _read_inputs(known: dict) -> tuple[dict[str, pint.Quantity], dict[str, str],
             text[name] = value.strip()
             continue
         term = BY_NAME[name]
-        q = parse_quantity(value, name, term.unit, bare_ok=term.bare_ok)
+        q = parse_quantity(value, name, term.unit, bare_ok=term.bare_ok, shown_in=term.display)
         lo, hi = _check_range(name, q)
         f = _factor(q.units, name)
         extremes[name] = (lo * f, hi * f)

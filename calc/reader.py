@@ -123,7 +123,7 @@ def read_value(name: str, value, *, one: bool = True) -> pint.Quantity:
     term = BY_NAME.get(name)
     if term is None or term.unit is None:
         raise InputError(name, "not a quantity of the vocabulary")
-    q = parse_quantity(value, name, term.unit, bare_ok=term.bare_ok)
+    q = parse_quantity(value, name, term.unit, bare_ok=term.bare_ok, shown_in=term.display)
     if one and np.ndim(q.magnitude):
         raise InputError(name, f"expected one value, got an array of {np.size(q.magnitude)} "
                                "(calc.estimate and calc.uncertainty.sweep take arrays)")

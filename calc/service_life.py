@@ -252,7 +252,8 @@ def service_life(model, hardware, *, training_tokens, tokens_per_day, days, util
     model : a published shape (data/architectures.csv) or a ``Transformer``
     hardware : a chip of data/hardware.csv (name or ``calc.data.Hardware``), for training and serving
     training_tokens : Quantity [token]
-    tokens_per_day : Quantity [token/day]; days : Quantity [day], the service life
+    tokens_per_day : Quantity [token/day]; days : Quantity [day], the service life (plain numbers are read in
+        the unit the name says: ``days=730`` is two years)
     utilization, price : the training run's MFU and USD per chip-hour (default: ``calc.estimate``'s)
     serving_price : USD per chip-hour of serving (default: the chip's default price, as training)
     serving_chips, precision, input_tokens, output_tokens, ttft_limit, tpot_limit : as ``calc.serve``
@@ -270,8 +271,9 @@ def service_life(model, hardware, *, training_tokens, tokens_per_day, days, util
     shape = model if isinstance(model, Transformer) else lookup(model)
     name = model if isinstance(model, str) else "custom"
     d = parse_quantity(training_tokens, "training_tokens", "token", bare_ok=True)
-    per_day = parse_quantity(tokens_per_day, "tokens_per_day", "token/day", bare_ok=False)
-    life = parse_quantity(days, "days", "day", bare_ok=False)
+    # the names say the units (as chip_hours does): a plain 730 is 730 days, 10e9 is tokens a day
+    per_day = parse_quantity(tokens_per_day, "tokens_per_day", "token/day", bare_ok=True)
+    life = parse_quantity(days, "days", "day", bare_ok=True)
     for field, q, unit in (("training_tokens", d, "token"), ("tokens_per_day", per_day, "token/day"), ("days", life, "day")):
         m = q.m_as(unit)
         if np.ndim(m) or not (math.isfinite(m) and m > 0):

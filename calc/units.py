@@ -289,7 +289,7 @@ def _quote(text: str) -> str:
     return repr(text if len(text) <= 60 else text[:57] + "...")
 
 
-def parse_quantity(value, field: str, unit: str, *, bare_ok: bool) -> pint.Quantity:
+def parse_quantity(value, field: str, unit: str, *, bare_ok: bool, shown_in: str | None = None) -> pint.Quantity:
     """Turn an input into a Quantity of ``unit``'s dimension, or raise ``InputError``.
 
     The one reader of every door (Python, command line, app, URL, scenario files): a string
@@ -306,6 +306,9 @@ def parse_quantity(value, field: str, unit: str, *, bare_ok: bool) -> pint.Quant
         The canonical unit; the value must have its dimension.
     bare_ok : bool
         Whether a plain number is unambiguous for this field.
+    shown_in : str, optional
+        The unit people use for this field (the vocabulary's display unit; "ms" for a time per token),
+        for the example of a refused plain number: "40 ms", not "40 day".
 
     Returns
     -------
@@ -332,7 +335,7 @@ def parse_quantity(value, field: str, unit: str, *, bare_ok: bool) -> pint.Quant
         number, text = read_number(value, field, unit)
         if not text:
             if not bare_ok and not _is_dimensionless(expected):
-                raise InputError(field, f"a plain number is ambiguous here; give a unit, e.g. \"{_example(unit, value.strip())}\"")
+                raise InputError(field, f"a plain number is ambiguous here; give a unit, e.g. \"{_example(unit, value.strip(), shown_in)}\"")
             value = Q_(number, expected)  # a plain number is read in the canonical unit
         else:
             value = _literal_or_count(number, text, field, unit, expected, bare_ok, value)
@@ -347,7 +350,7 @@ def parse_quantity(value, field: str, unit: str, *, bare_ok: bool) -> pint.Quant
             raise InputError(
                 field,
                 f"a plain number is ambiguous here; give a quantity with units, "
-                f"e.g. \"{_example(unit)}\" (got {_quote(repr(value))})",
+                f"e.g. \"{_example(unit, _plain(value), shown_in)}\" (got {_quote(repr(value))})",
             )
         try:
             value = Q_(float(value) if np.isscalar(value) else np.asarray(value, dtype=float), expected)
@@ -521,7 +524,15 @@ def _dims(dimensionality) -> str:
     return " ".join(parts).replace(" /", "/")
 
 
-def _example(unit: str, value: str = "1") -> str:
-    """An example of a valid input in the unit people use for it (days, not seconds)."""
-    people = {"s": "day", "kWh": "MWh", "W/chip": "W/chip"}.get(unit, unit)
+def _plain(value) -> str:
+    """A plain Python number as the user wrote it (40, not 40.0), for an example; "1" for anything else."""
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) \
+            and math.isfinite(value) and 0 < abs(value) < 1e15:
+        return f"{value:g}"
+    return "1"
+
+
+def _example(unit: str, value: str = "1", shown_in: str | None = None) -> str:
+    """An example of a valid input in the unit people use for it (``shown_in``; else days, not seconds)."""
+    people = shown_in or {"s": "day", "kWh": "MWh", "W/chip": "W/chip"}.get(unit, unit)
     return f"{value} {people}" if unit else "0.4"

@@ -430,6 +430,11 @@ def test_cli_errors_are_one_line(capsys):
     assert code == 2 and "cannot read" in err
 
 
+def test_cli_a_plain_time_limit_suggests_milliseconds(capsys):
+    code, _, err = run(capsys, "--model", "Llama 3 70B", "--hardware", "H100 SXM5", "--tpot-limit", "40")
+    assert code == 2 and 'e.g. "40 ms"' in err  # it said "40 day"
+
+
 @pytest.mark.parametrize("where", ["/dev/zero", "folder", "fifo", "big"])
 def test_calibrate_refuses_a_device_a_folder_or_a_huge_file_unread(capsys, tmp_path, where):
     # the one guard of --config (calc.reader.read_file): /dev/zero was read whole, forever

@@ -96,7 +96,7 @@ def kv_cache_per_token(model, kv_precision: str = "bf16") -> pint.Quantity:
 def _time_limit(name: str, value) -> float | None:
     if value is None:
         return None
-    t = parse_quantity(value, name, "s", bare_ok=False).m_as("s")
+    t = parse_quantity(value, name, "s", bare_ok=False, shown_in="ms").m_as("s")  # limits are tens of ms
     if not t > 0:
         raise InputError(name, f"expected a positive time, got {value!r:.40}")
     return float(t)
