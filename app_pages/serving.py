@@ -226,5 +226,8 @@ with right:
             tooltip=[alt.Tooltip("chip:N", title="Chip"), alt.Tooltip("shown:N", title="$ per million tokens"),
                      alt.Tooltip("layout:N", title="Layout")])
         st.altair_chart(bars.properties(height=max(HEIGHT, 30 * len(rows))), width="stretch")  # a label a bar
-    if missing:
-        st.caption("Left out: " + escape("; ".join(missing), limit=600))
+    if missing:  # each chip and its reason in full, folded: a caption of 20 reasons was cut at 600 characters
+        priced = sum(m.endswith("(no public price)") for m in missing)
+        with st.expander(f"Left out: {len(missing)} chip{'s' * (len(missing) != 1)}"
+                         + (f" ({priced} with no public price)" if priced else "")):
+            st.markdown("\n".join(f"- {escape(m, limit=400)}" for m in missing))

@@ -71,3 +71,13 @@ def test_a_tensor_size_that_splits_a_head_is_refused_not_swapped():
     assert "6 tensor ranks do not divide the 64 attention heads" in at.error[0].value.replace("\\", "")
     at = open_page(PAGE, errors_ok=True, **{"serving.model": "Llama 3 70B", "serving.chips": "3"})
     assert "tensor 1 x pipeline 1" in at.error[0].value.replace("\\", "")
+
+
+def test_the_chips_left_out_are_counted_and_listed_whole():
+    # a caption cut at 600 characters ended "GB200 (no…"
+    at = open_page(PAGE, **{"serving.model": "Llama 3 70B", "serving.chips": "4"})
+    folded = [e for e in at.expander if e.label.startswith("Left out: ")]
+    assert folded and not any(c.value.startswith("Left out") for c in at.caption)
+    items = folded[0].markdown[0].value.split("\n")
+    assert folded[0].label.startswith(f"Left out: {len(items)} chips")
+    assert all(i.startswith("- ") and not i.endswith("…") for i in items)

@@ -53,14 +53,15 @@ def default_batch(sequence: int) -> int:
 
 
 @lru_cache(maxsize=512)
-def _fastest(model, hardware, chips: int, global_batch: int, sequence: int, precision):
+def _fastest(model, hardware, chips: int, global_batch: int, sequence: int, precision) -> tuple:
+    """(the fastest step that fits, or None; why none fits, or None): the one search, cached."""
     from calc.perf.search import search
 
     try:
         found = search(model, hardware, chips, global_batch, sequence=sequence, precision=precision, top=1)
-    except InputError:
-        return None
-    return found.steps[0] if found.steps else None
+    except InputError as exc:
+        return None, exc.message
+    return (found.steps[0], None) if found.steps else (None, found.why)
 
 
 def modelled_utilization(model, hardware, chips: int | None = None, *, precision: str | None = None,
@@ -74,6 +75,28 @@ def modelled_utilization(model, hardware, chips: int | None = None, *, precision
     >>> 0.3 < u.mfu < 0.7 and u.low < u.mfu < u.high
     True
     """
+    model, hardware, chips, assumed, global_batch, sequence = _inputs(model, hardware, chips, global_batch, sequence)
+    step = _fastest(model, hardware, chips, global_batch, sequence, precision)[0]
+    if step is None:
+        return None
+    band = error_band()
+    return ModelledUtilization(step.mfu, step.mfu * math.exp(-band), step.mfu * math.exp(band), step, chips, assumed)
+
+
+def unmodelled_reason(model, hardware, chips: int | None = None, *, precision: str | None = None,
+                      global_batch: int | None = None, sequence: int | None = None) -> str | None:
+    """Why ``modelled_utilization`` gives None for these inputs (the search's own words), else None.
+
+    Examples
+    --------
+    >>> unmodelled_reason("Llama 3 70B", "TPU v3")
+    'no layout fits in memory: more chips, a chip with more memory or a smaller global batch would.'
+    """
+    model, hardware, chips, _, global_batch, sequence = _inputs(model, hardware, chips, global_batch, sequence)
+    return _fastest(model, hardware, chips, global_batch, sequence, precision)[1]
+
+
+def _inputs(model, hardware, chips, global_batch, sequence) -> tuple:
     from calc.architecture import lookup
     from calc.perf.system import resolve_hardware
 
@@ -81,9 +104,4 @@ def modelled_utilization(model, hardware, chips: int | None = None, *, precision
     assumed = chips is None
     chips = REFERENCE_CHIPS if assumed else int(chips)
     sequence = sequence or min(model.context, LONGEST_SEQUENCE)
-    global_batch = global_batch or default_batch(sequence)
-    step = _fastest(model, hardware, chips, global_batch, sequence, precision)
-    if step is None:
-        return None
-    band = error_band()
-    return ModelledUtilization(step.mfu, step.mfu * math.exp(-band), step.mfu * math.exp(band), step, chips, assumed)
+    return model, hardware, chips, assumed, global_batch or default_batch(sequence), sequence
