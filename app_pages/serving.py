@@ -139,6 +139,7 @@ if "serving_model" not in st.session_state:
 for problem in st.session_state.get("serving_link_problems", []):
     st.warning(f"Ignored from the link: {escape(problem)}")
 
+top = st.container()  # the numbers above the fields, as on the Estimate page: a phone's first screen shows them
 c1, c2, c3, c4 = st.columns(4)
 name = c1.selectbox("Model", list(shapes), key="serving_model")
 hardware = c2.selectbox("Accelerator", hw_names, key="serving_hw")
@@ -162,10 +163,10 @@ args = (name, hardware, int(chips), tensor, precision, kv, int(prompt), int(gen)
 try:
     s = _answer(*args, concurrency)
 except calc.InputError as exc:
-    st.error(escape(exc, limit=400))
+    top.error(escape(exc, limit=400))
     st.stop()
 
-m1, m2, m3, m4, m5 = st.columns(5)
+m1, m2, m3, m4, m5 = top.columns(5)
 m1.metric("Time to first token", f"{number(s.ttft.m_as('ms'))} ms", help=f"Prefill limited by {s.limited_by['prefill']}")
 m2.metric("Time per output token", f"{number(s.tpot.m_as('ms'))} ms", help=f"Decode limited by {s.limited_by['decode']}")
 m3.metric("Output tokens/s per chip", number(s.tokens_per_second["per_chip"].m_as("token/s/chip")))

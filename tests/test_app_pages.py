@@ -4,6 +4,7 @@ units, long text that wraps or moves out of the table instead of being clipped."
 import json
 import re
 
+import pytest
 from apppage import open_page as _open
 
 VARIABLE = re.compile(r"^[a-z0-9]+(_[a-z0-9%]+)+$")  # within_5%, median_factor: a name from the code
@@ -76,3 +77,18 @@ def test_estimate_fine_tuning_choice_fits_its_box():
     at = _open("app_pages/estimate.py")
     box = at.selectbox(key="in_finetune")
     assert box.value == box.options[0] and len(box.options[0]) <= 12
+
+
+def _kinds(node):
+    for child in getattr(node, "children", {}).values():
+        yield child.type
+        yield from _kinds(child)
+
+
+@pytest.mark.parametrize("page", ["serving", "layouts", "cost"])
+def test_the_key_numbers_stand_above_the_fields(page):
+    # on a 390 px phone the first result sat 1,100-1,400 px down, below every field (as Estimate was)
+    at = _open(f"app_pages/{page}.py", params="70e9 param", tokens="1.4e12 token", hardware="H100 SXM5", chips="1024")
+    kinds = list(_kinds(at.main))
+    first_field = min(kinds.index(k) for k in ("number_input", "text_input") if k in kinds)
+    assert kinds.index("metric") < first_field, kinds[:30]
