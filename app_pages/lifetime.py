@@ -45,7 +45,8 @@ def _label(name: str) -> str:
 
 def _problem(name: str, message: str) -> str:
     """One field of the link that is not used, by its label and its URL name, as the other pages say it."""
-    return f"**{_label(name)}** (`{PAGE}.{name[:40]}`): {escape(message, limit=300)}"
+    where = escape(f"{PAGE}.{name}", limit=60)  # a link's key is user text: shown inert, never as Markdown
+    return f"**{escape(_label(name), limit=60)}** ({where}): {escape(message, limit=300)}"
 
 
 saved, from_link, link_problems = session.view(PAGE), [], []

@@ -53,7 +53,8 @@ LABELS = {"compute": "Training compute (FLOP)", "chips": "Cluster size (chips)",
 
 def _problem(name: str, message: str) -> str:
     """One field of the link that is not used, by its label and its URL name, as the other pages say it."""
-    return f"**{LABELS.get(name, name)}** (`{PAGE}.{name[:40]}`): {escape(message, limit=300)}"
+    where = escape(f"{PAGE}.{name}", limit=60)  # a link's key is user text: shown inert, never as Markdown
+    return f"**{escape(LABELS.get(name, name), limit=60)}** ({where}): {escape(message, limit=300)}"
 
 
 def _refused(name: str, text: str) -> str | None:

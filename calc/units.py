@@ -527,7 +527,7 @@ def _dims(dimensionality) -> str:
 def _plain(value) -> str:
     """A plain Python number as the user wrote it (40, not 40.0), for an example; "1" for anything else."""
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) \
-            and math.isfinite(value) and 0 < abs(value) < 1e15:
+            and 0 < abs(value) < 1e15:  # an int of 300 digits is never made a float
         return f"{value:g}"
     return "1"
 

@@ -35,10 +35,12 @@ def test_thresholds_cluster_of_any_size_is_a_number_or_one_error(chips):
 
 def test_thresholds_says_every_bad_field_of_a_link_at_once_and_draws_the_rest():
     at = open_page("app_pages/thresholds.py", **{"thresholds.compute": "lots", "thresholds.chips": "-3",
-                                                  "thresholds.hardware": "Abacus", "thresholds.colour": "red"})
-    said = [w.value for w in at.warning if w.value.startswith("Ignored from the link: ")]
-    for words in ("**Training compute (FLOP)** (`thresholds.compute`)", "**Cluster size (chips)** (`thresholds.chips`)",
-                  "**Cluster hardware** (`thresholds.hardware`)", "`thresholds.colour`"):
+                                                  "thresholds.hardware": "Abacus", "thresholds.colour": "red",
+                                                  "thresholds.[Log in](https://evil.example)": "1"})
+    assert not any("](" in w.value for w in at.warning)  # a key is user text: never a link
+    said = [w.value.replace("\\", "") for w in at.warning if w.value.startswith("Ignored from the link: ")]
+    for words in ("**Training compute (FLOP)** (thresholds.compute)", "**Cluster size (chips)** (thresholds.chips)",
+                  "**Cluster hardware** (thresholds.hardware)", "(thresholds.colour)"):
         assert any(words in w for w in said), said
     assert at.table  # the defaults drawn
     at.text_input(key="th_compute").set_value("lots").run()  # typed: an error
