@@ -33,7 +33,8 @@ st.caption("The Estimate page's run, without its hardware-specific inputs: "
            + (f". Ranges ({', '.join(medians)}) at their medians." if medians else "."))
 SHORT_VENDOR = {"Amazon Web Services": "AWS", "Google Cloud": "GCP", "Microsoft Azure": "Azure"}  # fits at 1440 px
 names = st.multiselect("Accelerators", list(data.hardware_table()), default=list(DEFAULT_LINEUP), key="compare_hw")
-rows, problems = [], []
+rows, problems, unmodelled = [], [], {}
+PER_CHIP = {"peak": "/chip", "chip_hours": " chip-hours", "price": "/chip-h"}  # said once, in the header: 1440 px fit
 shape = session.known_shape()  # a known shape: each chip's utilization is its own fastest layout's
 if shape and "utilization" not in used:
     st.caption(f"Utilization on each chip: the modelled MFU of its fastest layout for {escape(shape[0])} "
@@ -42,18 +43,22 @@ for name, est in compare_hardware(used, names, model=shape[0] if shape else None
     if isinstance(est, calc.InputError):
         problems.append(f"{name}: {est}")
         continue
-    row = {"Hardware": name, "Number format": est.precision}
+    row = {"Hardware": name, "Format": est.precision}  # bf16, fp8: the short header keeps 1440 px whole
     if "utilization" in est:
         u = est["utilization"]
         row["Utilization"] = show("utilization", u.value, short=True) + (" (modelled)" if u.source == "modelled" else "")
-    for q in ("peak", "duration", "chip_hours", "price", "cost", "energy"):
-        row[label(q, unit=False)] = show(q, est[q].value, short=True) if q in est else "—"
+        why = u.why_default.partition(": ")[2]  # "default 38%: no layout of ... fits on ..." (calc's own words)
+        if why:  # the cell says it short, the caption below in full (a long cell pushed the table past 1440 px)
+            row["Utilization"] += " (default: see below)"
+            unmodelled.setdefault(why, []).append(name)
+    for q in ("peak", "duration", "chip_hours", "price", "cost", "energy"):  # the header names the per-chip unit
+        row[label(q, unit=False)] = show(q, est[q].value, short=True).removesuffix(PER_CHIP.get(q, "")) if q in est else "—"
     row["days"] = est.duration.m_as("day") if "duration" in est else None
     row["usd"] = est.cost.m_as("USD") if "cost" in est else None
     row["mwh"] = est.energy.m_as("MWh") if "energy" in est else None
     listed = default_price(name) if "price" in est and est["price"].source == "default" else None
     vendor = SHORT_VENDOR.get(listed.vendor, listed.vendor) if listed else None
-    row["Price source"] = (", ".join((" ".join(x for x in (vendor, listed.region) if x), str(listed.date)))
+    row["Price source"] = (f"{vendor}, {str(listed.date)[:7]}"  # vendor and month: the region pushed it past 1440 px
                            if listed else est["price"].how if "price" in est else "no price in data/prices.csv")
     rows.append(row)
 for p in problems:
@@ -65,7 +70,11 @@ df = pd.DataFrame(rows)
 st.dataframe(df.drop(columns=["days", "usd", "mwh"]), hide_index=True, width="stretch",
              column_config={"Hardware": st.column_config.TextColumn(pinned=True),  # kept in view while scrolling
                             "Price source": st.column_config.TextColumn(
-                                help="Vendor, region and date of the on-demand price used")})
+                                help="Vendor and month of the on-demand price used (its region: the Cost page)")})
+for why, chips_left in unmodelled.items():
+    st.caption(f"{escape(', '.join(chips_left))}: "
+               f"{show('utilization', data.defaults()['utilization'].value, short=True)} (default: no layout modelled — "
+               f"{escape(why)})")
 if "chips" not in used:
     st.info("Give a chip count on the Estimate page to compare training times too.")
 cols = st.columns(3)

@@ -120,6 +120,7 @@ run = _run(name)
 if isinstance(scenario, str):  # a scenario that cannot be priced is not dropped in silence
     st.info(f"Your Estimate scenario is not in the list: {escape(scenario, limit=600)}. Shown instead: "
             f"{escape(name)}, a published run.")
+top = st.container()  # each method's cost above the fields, as on the Estimate page: a phone shows them first
 c1, c2, c3, c4 = st.columns(4)
 hardware = c1.selectbox("Hardware", HARDWARE, key="cost_hw")
 hours_text = c2.text_input("Chip-hours", key="cost_hours", help="e.g. `3.55 × 10⁶ chip hour`; a plain number is "
@@ -189,6 +190,9 @@ if not shown:
     st.info("No method has the prices it needs for this hardware and date: choose another start date or hardware.")
     st.stop()
 
+row = top.container(horizontal=True)  # one block that wraps: two to a row on a phone, all in one on a laptop
+for c in shown:
+    row.metric(c.method.capitalize(), show("cost", c.value), width=180, help=f"In {year} dollars; its basis below")
 table = pd.DataFrame([{"Method": c.method, "Cost": show("cost", c.value), "usd": c.value.m_as("USD"),
                        "Basis": c.basis} for c in shown])
 # Streamlit caps a table cell's text at 400 px: the Basis column would wrap at half its width, leaving a blank band

@@ -43,7 +43,7 @@ EXAMPLES = {
     "duration": "14.8", "chip_hours": "3.5 × 10⁶", "price": "2", "cost": "4.6 × 10⁶", "power": "700", "pue": "1.1",
     "energy": "1,300", "carbon_intensity": "0.429", "emissions": "552",
 }
-NO_HARDWARE, DEFAULT_PRECISION, PRETRAINING = "(none)", "(default)", "(none: pre-training)"
+NO_HARDWARE, DEFAULT_PRECISION, PRETRAINING = "(none)", "(default)", "(none)"  # short: a 150 px box shows it whole
 DATASET_SIZE = ("size of the training text; read as tokens at about 4 bytes of English per token (data/facts.csv) "
                 "when tokens is empty")
 _MEANINGS = "\n".join(f"- **{label(n)}** (`{n}` in links and files): "

@@ -153,6 +153,7 @@ for problem in st.session_state.get("layouts_link_problems", []):
     st.warning(f"Ignored from the link: {escape(problem)}")
 
 why = st.session_state.get("layouts_why")
+top = st.container()  # your layout's numbers above the fields, as on the Estimate page: a phone shows them first
 c1, c2, c3, c4, c5 = st.columns(5)
 name = c1.selectbox("Model", list(shapes), key="layouts_model")
 hardware = c2.selectbox("Accelerator", hw_names, key="layouts_hw")
@@ -178,7 +179,7 @@ try:
     chip = data.hardware(hardware)  # the chip object, looked up once for the search and your layout
     found = perf.search(model, chip, int(chips), int(batch), sequence=int(sequence), top=8)
 except calc.InputError as exc:
-    st.error(escape(exc))
+    top.error(escape(exc))
     st.stop()
 if model.sequence_note(int(sequence)):  # a rotary shape stretched past its context: said, as at the command line
     st.warning(escape(model.sequence_note(int(sequence))))
@@ -195,7 +196,8 @@ ranks += [f"#{i + 1}" for i in range(len(found.steps))]
 labels += [f"#{i + 1}: {s.layout.describe()}" for i, s in enumerate(found.steps)]
 
 if mine is not None:
-    m1, m2, m3, m4 = st.columns(4)
+    top.markdown(f"**Your layout** (set below): {escape(mine.layout.describe())}")
+    m1, m2, m3, m4 = top.columns(4)
     m1.metric("Step time", f"{number(mine.step_time.m_as('s'))} s")
     m2.metric("MFU", show("utilization", calc.Q_(mine.mfu, "")), help="Model FLOP utilization: the model's FLOP "
               "per second over the chips' dense peak (PaLM, Chowdhery et al. 2022, app. B)")

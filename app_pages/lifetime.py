@@ -36,34 +36,114 @@ shapes = list(published())
 chips = [n for n, h in data.hardware_table().items() if h.memory is not None and h.memory_bandwidth is not None]
 MODES = {"run": "a training run (parameters and tokens)", "loss": "a loss"}
 EXAMPLE = {"params": "13 Gparam", "tokens": "576 Gtoken"}  # Sardana et al.'s Fig. 1: a Chinchilla-optimal 13B model
-saved = session.view(PAGE)
+CHOICES = {"law": list(laws()), "quality": list(MODES), "model": shapes, "hardware": chips}
+
+
+def _label(name: str) -> str:
+    return LABELS.get(name) or LIFE_LABELS.get(name) or {"quality": "Quality given by"}.get(name, name)
+
+
+def _problem(name: str, message: str) -> str:
+    """One field of the link that is not used, by its label and its URL name, as the other pages say it."""
+    where = escape(f"{PAGE}.{name}", limit=60)  # a link's key is user text: shown inert, never as Markdown
+    return f"**{escape(_label(name), limit=60)}** ({where}): {escape(message, limit=300)}"
+
+
+saved, from_link, link_problems = session.view(PAGE), [], []
+first = "lt_quality" not in st.session_state  # the page's first run in this session: its link is read once
 for name, key in FIELDS.items():  # a link's (or the last visit's) value first; the defaults below fill the rest
     if key in st.session_state or name not in saved:
         continue
-    if ((name == "law" and saved[name] not in laws()) or (name == "quality" and saved[name] not in MODES)
-            or (name == "model" and saved[name] not in shapes) or (name == "hardware" and saved[name] not in chips)):
-        continue  # an unknown choice in a link: the default, as a widget cannot show it
+    if name in CHOICES and saved[name] not in CHOICES[name]:  # a widget cannot show it: the default, said so
+        link_problems.append(_problem(name, f"expected one of {', '.join(CHOICES[name])}; got {saved[name][:60]!r}"))
+        continue
     st.session_state[key] = saved[name]
-own = session.get()
-if "lt_params" not in st.session_state:  # the scenario's run when it has one, else Sardana's example
-    st.session_state["lt_params"] = own.get("params") or EXAMPLE["params"]
-if "lt_tokens" not in st.session_state:
-    st.session_state["lt_tokens"] = own.get("tokens") if own.get("params") and own.get("tokens") else EXAMPLE["tokens"]
-example = st.session_state["lt_params"] == EXAMPLE["params"] and st.session_state["lt_tokens"] == EXAMPLE["tokens"]
-st.session_state.setdefault("lt_quality", "run")
-st.session_state.setdefault("lt_loss", "2.0")
-st.session_state.setdefault("lt_demand", "2T token")
-st.session_state.setdefault("lt_law", "devries2023" if example else "hoffmann2022")  # the law Fig. 1 holds under
-st.session_state.setdefault("lt_train_price", "")
-st.session_state.setdefault("lt_serve_price", "")
-if "lt_model" not in st.session_state:  # the scenario's published shape (or the nearest), else Llama 3 70B
-    match = session.scenario_shape()
-    st.session_state["lt_model"] = match[0] if match else "Llama 3 70B"
-st.session_state.setdefault("lt_hw", own["hardware"] if own.get("hardware") in chips else "H100 SXM5")
-st.session_state.setdefault("lt_train_tokens", own.get("tokens") or "15T token")  # Llama 3's 15T without a scenario
-st.session_state.setdefault("lt_per_day", "100B token/day")  # a popular model: serving overtakes training within its life
-st.session_state.setdefault("lt_days", "730 day")
-st.session_state.setdefault("lt_tpot", "")
+    from_link.append(name)
+if first:
+    link_problems += [_problem(k, "not a field of this page") for k in saved if k not in FIELDS]
+
+
+def _defaults() -> None:
+    """Fill every field the link (or the last visit) has not: the scenario's run, else Sardana's example."""
+    own = session.get()
+    if "lt_params" not in st.session_state:  # the scenario's run when it has one, else Sardana's example
+        st.session_state["lt_params"] = own.get("params") or EXAMPLE["params"]
+    if "lt_tokens" not in st.session_state:
+        st.session_state["lt_tokens"] = own.get("tokens") if own.get("params") and own.get("tokens") else EXAMPLE["tokens"]
+    example = st.session_state["lt_params"] == EXAMPLE["params"] and st.session_state["lt_tokens"] == EXAMPLE["tokens"]
+    st.session_state.setdefault("lt_quality", "run")
+    st.session_state.setdefault("lt_loss", "2.0")
+    st.session_state.setdefault("lt_demand", "2T token")
+    st.session_state.setdefault("lt_law", "devries2023" if example else "hoffmann2022")  # the law Fig. 1 holds under
+    st.session_state.setdefault("lt_train_price", "")
+    st.session_state.setdefault("lt_serve_price", "")
+    if "lt_model" not in st.session_state:  # the scenario's published shape (or the nearest), else Llama 3 70B
+        match = session.scenario_shape()
+        st.session_state["lt_model"] = match[0] if match else "Llama 3 70B"
+    st.session_state.setdefault("lt_hw", own["hardware"] if own.get("hardware") in chips else "H100 SXM5")
+    st.session_state.setdefault("lt_train_tokens", own.get("tokens") or "15T token")  # Llama 3's 15T without a scenario
+    st.session_state.setdefault("lt_per_day", "100B token/day")  # a popular model: serving overtakes training within its life
+    st.session_state.setdefault("lt_days", "730 day")
+    st.session_state.setdefault("lt_tpot", "")
+
+
+_defaults()
+
+
+def _quality() -> dict:
+    return ({"params": st.session_state["lt_params"], "tokens": st.session_state["lt_tokens"]}
+            if st.session_state["lt_quality"] == "run" else {"loss": st.session_state["lt_loss"]})
+
+
+def _prices() -> dict:
+    return {"training_price": st.session_state["lt_train_price"].strip() or None,
+            "serving_price": st.session_state["lt_serve_price"].strip() or None}
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _life(model, hw, tokens, per_day, days, tpot):
+    return service_life(model, hw, training_tokens=tokens, tokens_per_day=per_day, days=days, tpot_limit=tpot or None)
+
+
+def _life_now():
+    return _life(*(st.session_state[k] for k in ("lt_model", "lt_hw", "lt_train_tokens", "lt_per_day", "lt_days")),
+                 st.session_state["lt_tpot"].strip())
+
+
+PRICE_PAIR = {"training_price": "serving_price", "serving_price": "training_price"}
+
+
+def _drop_refused(from_link: list[str]) -> list[str]:
+    """Every field of the link that calc refuses, each said by its label; the default stands in for it, so
+    the page draws what the other fields allow (one check per field: calc's own, no second set of rules)."""
+    problems = []
+    for check in (lambda: lifetime(**_quality(), inference_tokens=st.session_state["lt_demand"],
+                                   law=st.session_state["lt_law"], **_prices()), _life_now):
+        for _ in range(len(from_link) + 1):
+            try:
+                check()
+            except calc.InputError as exc:
+                if exc.field not in from_link:  # not the link's: the page says it where it draws
+                    break
+                dropped = [(exc.field, exc.message)]
+                partner = PRICE_PAIR.get(exc.field)  # the dollar version takes both prices or neither
+                if partner in from_link:
+                    dropped.append((partner, f"the dollar version needs both prices; the {_label(exc.field).lower()} "
+                                             "is ignored"))
+                for name, message in dropped:
+                    from_link.remove(name)
+                    problems.append(_problem(name, message))
+                    del st.session_state[FIELDS[name]]
+                _defaults()
+                continue
+            break
+    return problems
+
+
+if first:
+    st.session_state["lt_link_problems"] = link_problems + _drop_refused(from_link)
+for problem in st.session_state.get("lt_link_problems", []):
+    st.warning(f"Ignored from the link: {problem}")
 
 c1, c2 = st.columns(2)
 mode = c1.radio("Quality given by", list(MODES), format_func=MODES.get, key="lt_quality", horizontal=True)
@@ -92,10 +172,7 @@ if mode == "run" and st.session_state["lt_params"] == EXAMPLE["params"] and st.s
                "Fig. 1, a Chinchilla-optimal 13B model serving 2T tokens, where a 7B model trained longer saves 17% "
                "(under devries2023).")
 
-quality = ({"params": st.session_state["lt_params"], "tokens": st.session_state["lt_tokens"]} if mode == "run"
-           else {"loss": st.session_state["lt_loss"]})
-prices = {"training_price": st.session_state["lt_train_price"].strip() or None,
-          "serving_price": st.session_state["lt_serve_price"].strip() or None}
+quality, prices = _quality(), _prices()
 try:
     r = lifetime(**quality, inference_tokens=st.session_state["lt_demand"], law=law_name, **prices)
     c = curve(r.loss, r.inference_tokens, law_name, points=300)
@@ -199,11 +276,6 @@ f4.text_input("Time per output token at most", key="lt_tpot",
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _life(model, hw, tokens, per_day, days, tpot):
-    return service_life(model, hw, training_tokens=tokens, tokens_per_day=per_day, days=days, tpot_limit=tpot or None)
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
 def _sizes(_life, law, fields):  # the life is not hashed: its fields are the key
     return _life.size_curve(law, points=40)
 
@@ -217,8 +289,7 @@ def _rule(hw):
 
 
 try:
-    life = _life(st.session_state["lt_model"], st.session_state["lt_hw"], st.session_state["lt_train_tokens"],
-                 st.session_state["lt_per_day"], st.session_state["lt_days"], st.session_state["lt_tpot"].strip())
+    life = _life_now()
 except calc.InputError as exc:
     words = LIFE_LABELS.get(exc.field)
     st.error(f"**{words}**: {escape(exc.message)}" if words else escape(exc))

@@ -139,11 +139,15 @@ if "serving_model" not in st.session_state:
 for problem in st.session_state.get("serving_link_problems", []):
     st.warning(f"Ignored from the link: {escape(problem)}")
 
+top = st.container()  # the numbers above the fields, as on the Estimate page: a phone's first screen shows them
 c1, c2, c3, c4 = st.columns(4)
 name = c1.selectbox("Model", list(shapes), key="serving_model")
 hardware = c2.selectbox("Accelerator", hw_names, key="serving_hw")
 chips = c3.number_input("Chips", min_value=1, max_value=LARGEST, step=1, key="serving_chips")
-tensor = c4.selectbox("Tensor parallel per replica", [BEST, "1", "2", "4", "8", "16", "32", "64"], key="serving_tensor",
+TENSORS = [BEST, "1", "2", "4", "8", "16", "32", "64"]
+if st.session_state["serving_tensor"] not in TENSORS:  # a link's tensor 6 is answered (refused if it splits a head),
+    TENSORS.append(st.session_state["serving_tensor"])  # never silently swapped for "best"
+tensor = c4.selectbox("Tensor parallel per replica", TENSORS, key="serving_tensor",
                       help="'best': the layout with the most output tokens per second per chip")
 d1, d2, d3, d4, d5 = st.columns(5)
 precision = d1.selectbox("Weights", PRECISIONS, key="serving_precision")
@@ -159,10 +163,10 @@ args = (name, hardware, int(chips), tensor, precision, kv, int(prompt), int(gen)
 try:
     s = _answer(*args, concurrency)
 except calc.InputError as exc:
-    st.error(escape(exc, limit=400))
+    top.error(escape(exc, limit=400))
     st.stop()
 
-m1, m2, m3, m4, m5 = st.columns(5)
+m1, m2, m3, m4, m5 = top.columns(5)
 m1.metric("Time to first token", f"{number(s.ttft.m_as('ms'))} ms", help=f"Prefill limited by {s.limited_by['prefill']}")
 m2.metric("Time per output token", f"{number(s.tpot.m_as('ms'))} ms", help=f"Decode limited by {s.limited_by['decode']}")
 m3.metric("Output tokens/s per chip", number(s.tokens_per_second["per_chip"].m_as("token/s/chip")))
@@ -223,5 +227,8 @@ with right:
             tooltip=[alt.Tooltip("chip:N", title="Chip"), alt.Tooltip("shown:N", title="$ per million tokens"),
                      alt.Tooltip("layout:N", title="Layout")])
         st.altair_chart(bars.properties(height=max(HEIGHT, 30 * len(rows))), width="stretch")  # a label a bar
-    if missing:
-        st.caption("Left out: " + escape("; ".join(missing), limit=600))
+    if missing:  # each chip and its reason in full, folded: a caption of 20 reasons was cut at 600 characters
+        priced = sum(m.endswith("(no public price)") for m in missing)
+        with st.expander(f"Left out: {len(missing)} chip{'s' * (len(missing) != 1)}"
+                         + (f" ({priced} with no public price)" if priced else "")):
+            st.markdown("\n".join(f"- {escape(m, limit=400)}" for m in missing))

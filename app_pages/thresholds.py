@@ -48,10 +48,43 @@ st.caption("Each rule from its signing to its revocation, or to today; a vetoed 
 PAGE = "thresholds"  # its fields in the URL as thresholds.compute=..., as Parallel layouts keeps its own
 FIELDS = {"compute": "th_compute", "chips": "th_chips", "hardware": "th_hw"}
 EXAMPLE = "3.8 × 10²⁵ FLOP"  # Llama 3.1 405B's compute (data/models.csv): the example when the scenario has none
-saved = session.view(PAGE)
+LABELS = {"compute": "Training compute (FLOP)", "chips": "Cluster size (chips)", "hardware": "Cluster hardware"}
+
+
+def _problem(name: str, message: str) -> str:
+    """One field of the link that is not used, by its label and its URL name, as the other pages say it."""
+    where = escape(f"{PAGE}.{name}", limit=60)  # a link's key is user text: shown inert, never as Markdown
+    return f"**{escape(LABELS.get(name, name), limit=60)}** ({where}): {escape(message, limit=300)}"
+
+
+def _refused(name: str, text: str) -> str | None:
+    """Why calc refuses the link's ``text`` for field ``name`` (the page's own readers), else None."""
+    try:
+        if name == "compute":
+            run_crossings(text)
+        elif name == "chips":
+            read_chips(text)
+            cluster_crossings(text, "H100 SXM5")
+        elif text not in data.hardware_table():
+            return f"expected a chip of data/hardware.csv; got {text[:60]!r}"
+    except calc.InputError as exc:
+        return exc.message
+    return None
+
+
+saved, problems = session.view(PAGE), []
 for name, key in FIELDS.items():  # a link's (or the last visit's) value first; the defaults below fill the rest
-    if key not in st.session_state and name in saved and (name != "hardware" or saved[name] in data.hardware_table()):
-        st.session_state[key] = saved[name]
+    if name in saved and key not in st.session_state:
+        why = _refused(name, saved[name])
+        if why is None:
+            st.session_state[key] = saved[name]
+        else:  # the default below stands in for it
+            problems.append(_problem(name, why))
+if "th_link_problems" not in st.session_state:  # the link, read on the first visit: every bad field said at once
+    st.session_state["th_link_problems"] = [_problem(k, "not a field of this page") for k in saved
+                                            if k not in FIELDS] + problems
+for problem in st.session_state["th_link_problems"]:
+    st.warning(f"Ignored from the link: {problem}")
 if "th_compute" not in st.session_state:
     own = session.compute()
     st.session_state["th_compute"] = as_text("compute", own) if own is not None else EXAMPLE

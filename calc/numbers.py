@@ -242,7 +242,7 @@ def is_plain_number(text: str) -> bool:
         return False
 
 
-def _example(unit: str, value: str = "1") -> str:
-    """An example of a valid input in the unit people use for it (days, not seconds)."""
-    people = {"s": "day", "kWh": "MWh", "W/chip": "W/chip"}.get(unit, unit)
+def _example(unit: str, value: str = "1", shown_in: str | None = None) -> str:
+    """An example of a valid input in the unit people use for it (``shown_in``; else days, not seconds)."""
+    people = shown_in or {"s": "day", "kWh": "MWh", "W/chip": "W/chip"}.get(unit, unit)
     return f"{value} {people}" if unit else "0.4"

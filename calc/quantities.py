@@ -46,7 +46,7 @@ def _check_unit_text(text: str, field: str, original: str) -> None:
         pos = m.end()
 
 
-def parse_quantity(value, field: str, unit: str, *, bare_ok: bool) -> pint.Quantity:
+def parse_quantity(value, field: str, unit: str, *, bare_ok: bool, shown_in: str | None = None) -> pint.Quantity:
     """Turn an input into a Quantity of ``unit``'s dimension, or raise ``InputError``.
 
     The one reader of every door (Python, command line, app, URL, scenario files): a string
@@ -63,6 +63,9 @@ def parse_quantity(value, field: str, unit: str, *, bare_ok: bool) -> pint.Quant
         The canonical unit; the value must have its dimension.
     bare_ok : bool
         Whether a plain number is unambiguous for this field.
+    shown_in : str, optional
+        The unit people use for this field (the vocabulary's display unit; "ms" for a time per token),
+        for the example of a refused plain number: "40 ms", not "40 day".
 
     Returns
     -------
@@ -89,7 +92,7 @@ def parse_quantity(value, field: str, unit: str, *, bare_ok: bool) -> pint.Quant
         number, text = read_number(value, field, unit)
         if not text:
             if not bare_ok and not _is_dimensionless(expected):
-                raise InputError(field, f"a plain number is ambiguous here; give a unit, e.g. \"{_example(unit, value.strip())}\"")
+                raise InputError(field, f"a plain number is ambiguous here; give a unit, e.g. \"{_example(unit, value.strip(), shown_in)}\"")
             value = Q_(number, expected)  # a plain number is read in the canonical unit
         else:
             value = _literal_or_count(number, text, field, unit, expected, bare_ok, value)
@@ -100,7 +103,7 @@ def parse_quantity(value, field: str, unit: str, *, bare_ok: bool) -> pint.Quant
             or (isinstance(value, np.ndarray) and value.dtype.kind not in "iuf"):
         raise InputError(field, f"expected a quantity in {unit or 'dimensionless'}, got {_quote(repr(value))}")
     else:
-        value = _bare_number(value, field, unit, expected, bare_ok)
+        value = _bare_number(value, field, unit, expected, bare_ok, shown_in)
     if value.dimensionality != expected.dimensionality:
         raise InputError(
             field,
@@ -115,13 +118,21 @@ def parse_quantity(value, field: str, unit: str, *, bare_ok: bool) -> pint.Quant
 
 
 
-def _bare_number(value, field: str, unit: str, expected, bare_ok: bool) -> pint.Quantity:
+def _plain(value) -> str:
+    """A plain Python number as the user wrote it (40, not 40.0), for an example; "1" for anything else."""
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) \
+            and 0 < abs(value) < 1e15:  # an int of 300 digits is never made a float
+        return f"{value:g}"
+    return "1"
+
+
+def _bare_number(value, field: str, unit: str, expected, bare_ok: bool, shown_in: str | None = None) -> pint.Quantity:
     """A number or an array without a unit, read in the canonical unit where that is unambiguous."""
     if not bare_ok and not _is_dimensionless(expected):
         raise InputError(
             field,
             f"a plain number is ambiguous here; give a quantity with units, "
-            f"e.g. \"{_example(unit)}\" (got {_quote(repr(value))})",
+            f"e.g. \"{_example(unit, _plain(value), shown_in)}\" (got {_quote(repr(value))})",
         )
     try:
         return Q_(float(value) if np.isscalar(value) else np.asarray(value, dtype=float), expected)

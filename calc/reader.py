@@ -1,6 +1,7 @@
 """The readers of every door: one quantity of the vocabulary (``read_value``), checked by one rule
 (``check_value``: finite, positive, within its ``bounds``), a whole number (``whole``) and the chips of a
-cluster (``read_chips``: a whole number of at least one).
+cluster (``read_chips``: a whole number of at least one); and the one guard of a user's file
+(``read_file``: a regular file of bounded size, read no further).
 
 ``calc.estimate`` reads its inputs with these, and so does every module that takes one value (cost,
 thresholds, scaling, the shape and the layout).
@@ -9,6 +10,8 @@ thresholds, scaling, the shape and the layout).
 from __future__ import annotations
 
 import math
+import os
+import stat
 from functools import lru_cache
 
 import numpy as np
@@ -20,6 +23,34 @@ from calc.units import _TINY, Q_, count_suffix, parse_quantity, read_number
 from calc.vocabulary import BY_NAME, QUANTITIES
 
 _UNIT = {n: BY_NAME[n].unit for n in QUANTITIES}
+
+
+def read_file(path, field: str, max_bytes: int, what: str) -> bytes:
+    """The bytes of the regular file ``path``, refused beyond ``max_bytes`` (read no further): the one
+    guard of every door that takes a file (``--config``, ``serve calibrate --file``). A device
+    (/dev/zero), a FIFO or a folder is never opened. ``what`` names what the file should be ("a
+    config.json"); every failure is a one-line ``InputError`` on ``field``.
+
+    >>> read_file("/dev/zero", "file", 1024, "a CSV file")
+    Traceback (most recent call last):
+    ...
+    calc.errors.InputError: file: '/dev/zero' is not a regular file; give the path of a CSV file
+    """
+    name = repr(str(path) if len(str(path)) <= 60 else str(path)[:57] + "...")
+    try:
+        regular = stat.S_ISREG(os.stat(path).st_mode)
+        if regular:
+            with open(path, "rb") as f:
+                raw = f.read(max_bytes + 1)
+    except OSError as exc:
+        raise InputError(field, f"cannot read {name}: {exc.strerror or exc}") from None
+    except ValueError as exc:  # an embedded NUL in the path
+        raise InputError(field, f"cannot read {name}: {exc}") from None
+    if not regular:
+        raise InputError(field, f"{name} is not a regular file; give the path of {what}")
+    if len(raw) > max_bytes:
+        raise InputError(field, f"{name} is larger than {max_bytes:,} bytes, too large for {what}")
+    return raw
 
 
 def whole(name: str, value, least: int = 1) -> int:
@@ -92,7 +123,7 @@ def read_value(name: str, value, *, one: bool = True) -> pint.Quantity:
     term = BY_NAME.get(name)
     if term is None or term.unit is None:
         raise InputError(name, "not a quantity of the vocabulary")
-    q = parse_quantity(value, name, term.unit, bare_ok=term.bare_ok)
+    q = parse_quantity(value, name, term.unit, bare_ok=term.bare_ok, shown_in=term.display)
     if one and np.ndim(q.magnitude):
         raise InputError(name, f"expected one value, got an array of {np.size(q.magnitude)} "
                                "(calc.estimate and calc.uncertainty.sweep take arrays)")

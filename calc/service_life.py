@@ -32,6 +32,7 @@ import pint
 from calc.errors import InputError
 from calc.units import Q_, parse_quantity
 
+PIPELINES = (1, 2, 4, 8)  # tried in turn, the fewest stages that serve
 CHIP_COUNTS = (1, 2, 4, 8, 16, 32, 64)  # serving groups tried: a node of 8 and the multi-node groups of big models
 DEFAULT_FAMILY = "Llama 3 70B"  # the family a size with no architecture is scaled from, unless one is given
 LLAMA3 = ("Llama 3 8B", "Llama 3 70B", "Llama 3.1 405B")  # one family at three sizes: the linear rule's check
@@ -52,20 +53,27 @@ def modelled_serving(model, hardware, *, chips=None, precision=None, input_token
 
     counts = (chips,) if chips is not None else CHIP_COUNTS
     best, last = None, None
-    for n in counts:
-        try:
-            s = serve(model, hardware, n, precision=precision, input_tokens=input_tokens, output_tokens=output_tokens,
-                      ttft_limit=ttft_limit, tpot_limit=tpot_limit, price=price, pue=pue)
-        except InputError as exc:
-            if exc.field not in ("chips", "tensor", "tpot_limit", "ttft_limit") or chips is not None:
-                raise
-            last = exc
-            continue
-        if s.usd_per_million_tokens is None:
-            raise InputError("hardware", f"{s.hardware} has no public price to serve at: {s.price_basis}; give a price "
-                                         "per chip-hour")
-        if best is None or _blended(s) < _blended(best):
-            best = s
+    # pipeline stages only when no tensor group holds the weights: a tensor group never splits a head
+    # (calc.perf.layout.check_heads), so a scaled shape's 136 heads stop at tensor 8
+    for pipeline in (1,) if chips is not None else PIPELINES:
+        for n in counts:
+            if n % pipeline:
+                continue
+            try:
+                s = serve(model, hardware, n, pipeline=pipeline, precision=precision, input_tokens=input_tokens,
+                          output_tokens=output_tokens, ttft_limit=ttft_limit, tpot_limit=tpot_limit, price=price, pue=pue)
+            except InputError as exc:
+                if exc.field not in ("chips", "tensor", "tpot_limit", "ttft_limit", "pipeline") or chips is not None:
+                    raise
+                last = last if last and exc.field == "pipeline" else exc
+                continue
+            if s.usd_per_million_tokens is None:
+                raise InputError("hardware", f"{s.hardware} has no public price to serve at: {s.price_basis}; give a "
+                                             "price per chip-hour")
+            if best is None or _blended(s) < _blended(best):
+                best = s
+        if best is not None:
+            break
     if best is None:
         raise InputError(last.field if last else "chips",
                          f"no group of up to {CHIP_COUNTS[-1]} chips serves it: {last.message if last else ''}".strip())
@@ -252,7 +260,8 @@ def service_life(model, hardware, *, training_tokens, tokens_per_day, days, util
     model : a published shape (data/architectures.csv) or a ``Transformer``
     hardware : a chip of data/hardware.csv (name or ``calc.data.Hardware``), for training and serving
     training_tokens : Quantity [token]
-    tokens_per_day : Quantity [token/day]; days : Quantity [day], the service life
+    tokens_per_day : Quantity [token/day]; days : Quantity [day], the service life (plain numbers are read in
+        the unit the name says: ``days=730`` is two years)
     utilization, price : the training run's MFU and USD per chip-hour (default: ``calc.estimate``'s)
     serving_price : USD per chip-hour of serving (default: the chip's default price, as training)
     serving_chips, precision, input_tokens, output_tokens, ttft_limit, tpot_limit : as ``calc.serve``
@@ -270,8 +279,9 @@ def service_life(model, hardware, *, training_tokens, tokens_per_day, days, util
     shape = model if isinstance(model, Transformer) else lookup(model)
     name = model if isinstance(model, str) else "custom"
     d = parse_quantity(training_tokens, "training_tokens", "token", bare_ok=True)
-    per_day = parse_quantity(tokens_per_day, "tokens_per_day", "token/day", bare_ok=False)
-    life = parse_quantity(days, "days", "day", bare_ok=False)
+    # the names say the units (as chip_hours does): a plain 730 is 730 days, 10e9 is tokens a day
+    per_day = parse_quantity(tokens_per_day, "tokens_per_day", "token/day", bare_ok=True)
+    life = parse_quantity(days, "days", "day", bare_ok=True)
     for field, q, unit in (("training_tokens", d, "token"), ("tokens_per_day", per_day, "token/day"), ("days", life, "day")):
         m = q.m_as(unit)
         if np.ndim(m) or not (math.isfinite(m) and m > 0):

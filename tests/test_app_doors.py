@@ -26,10 +26,25 @@ def test_a_range_without_compute_opens_every_page(page, query):
 @pytest.mark.parametrize("chips", ["1e-300", "0.5", "1.5", "1e300", "1e400"])
 def test_thresholds_cluster_of_any_size_is_a_number_or_one_error(chips):
     at = open_page("app_pages/thresholds.py", errors_ok=True, **{"thresholds.chips": chips})
-    for e in at.error:
+    for e in [*at.error, *at.warning]:
         assert "chips" in e.value and "\n" not in e.value.strip(), e.value
-    if chips in ("1e-300", "0.5", "1.5"):
-        assert any("whole number of chips" in e.value for e in at.error), [e.value for e in at.error]
+    if chips in ("1e-300", "0.5", "1.5"):  # from a link: said, and the default cluster drawn
+        assert any("whole number of chips" in e.value for e in at.warning), [e.value for e in at.warning]
+        assert not at.error and at.table
+
+
+def test_thresholds_says_every_bad_field_of_a_link_at_once_and_draws_the_rest():
+    at = open_page("app_pages/thresholds.py", **{"thresholds.compute": "lots", "thresholds.chips": "-3",
+                                                  "thresholds.hardware": "Abacus", "thresholds.colour": "red",
+                                                  "thresholds.[Log in](https://evil.example)": "1"})
+    assert not any("](" in w.value for w in at.warning)  # a key is user text: never a link
+    said = [w.value.replace("\\", "") for w in at.warning if w.value.startswith("Ignored from the link: ")]
+    for words in ("**Training compute (FLOP)** (thresholds.compute)", "**Cluster size (chips)** (thresholds.chips)",
+                  "**Cluster hardware** (thresholds.hardware)", "(thresholds.colour)"):
+        assert any(words in w for w in said), said
+    assert at.table  # the defaults drawn
+    at.text_input(key="th_compute").set_value("lots").run()  # typed: an error
+    assert at.error and "compute" in at.error[0].value
 
 
 def test_landscape_marks_the_median_compute_of_a_ranged_scenario():

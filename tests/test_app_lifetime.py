@@ -70,9 +70,32 @@ def test_prices_give_the_dollar_version():
     ({"lifetime.inference_tokens": "-5 token"}, "**Tokens served over the model's life**"),
     ({"lifetime.training_price": "1 USD/hour", "lifetime.serving_price": "1 USD/Mtoken"}, "**Training price**"),
 ])
-def test_a_bad_field_is_named(query, words):
-    at = open_page(PAGE, errors_ok=True, **query)
-    assert at.error and words in at.error[0].value
+def test_a_bad_field_of_a_link_is_named_and_ignored(query, words):
+    at = open_page(PAGE, **query)  # no error box: the default stands in, the page draws
+    said = [w.value.replace("\\", "") for w in at.warning]
+    assert any(w.startswith("Ignored from the link: " + words) for w in said), said
+    assert at.metric
+
+
+def test_every_bad_field_of_a_link_is_named_at_once_and_the_rest_drawn():
+    # the tester's link: only the first was said, and the page stopped there
+    at = open_page(PAGE, **{"lifetime.inference_tokens": "-2T", "lifetime.days": "1e400",
+                            "lifetime.tokens_per_day": "lots", "lifetime.law": "moore1965",
+                            "lifetime.training_tokens": "10T token"})
+    said = " ".join(w.value for w in at.warning).replace("\\", "")  # the key is shown escaped: user text
+    for words in ("**Tokens served over the model's life** (lifetime.inference_tokens)",
+                  "**Days of service** (lifetime.days)", "**Tokens served per day** (lifetime.tokens_per_day)",
+                  "**Scaling law** (lifetime.law)"):
+        assert words in said
+    assert len(at.warning) == 4
+    assert at.text_input(key="lt_train_tokens").value == "10T token"  # the good field is kept
+    assert {m.label for m in at.metric} >= {"Lifetime optimum", "Training + serving"}
+
+
+def test_a_bad_value_typed_is_an_error_named_by_its_label():
+    at = open_page(PAGE)
+    at.text_input(key="lt_demand").set_value("-5 token").run()
+    assert at.error and "**Tokens served over the model's life**" in at.error[0].value
 
 
 def test_an_unknown_choice_in_a_link_falls_back():
@@ -126,7 +149,12 @@ def test_a_link_reproduces_the_life():
     ({"lifetime.tpot_limit": "1 ms"}, "**Time per output token at most**"),
 ])
 def test_a_bad_life_field_is_named(query, words):
-    at = open_page(PAGE, errors_ok=True, **query)
+    at = open_page(PAGE, **query)  # from a link: said, ignored, and the rest of the page answers
+    assert any(w.value.replace("\\", "").startswith("Ignored from the link: " + words) for w in at.warning)
+    assert _metrics(at)["Lifetime optimum"] and _metrics(at)["Training + serving"]
+    at = open_page(PAGE)  # typed: an error under its label
+    key = {"tokens_per_day": "lt_per_day", "days": "lt_days", "tpot_limit": "lt_tpot"}[next(iter(query)).split(".")[1]]
+    at.text_input(key=key).set_value(next(iter(query.values()))).run()
     assert at.error and words in at.error[0].value
     assert _metrics(at)["Lifetime optimum"]  # the rest of the page still answers
 

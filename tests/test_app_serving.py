@@ -61,3 +61,23 @@ def test_a_bad_link_is_reported_and_a_model_that_does_not_fit_says_why():
         assert part in text
     at = open_page(PAGE, errors_ok=True, **{"serving.model": "Llama 3.1 405B", "serving.chips": "1"})
     assert at.error and "weights take" in at.error[0].value
+
+
+def test_a_tensor_size_that_splits_a_head_is_refused_not_swapped():
+    # a link's tensor 6 was silently answered as "best"; 3 chips picked tensor 3 of Llama 3 70B's 64 heads
+    at = open_page(PAGE, errors_ok=True, **{"serving.model": "Llama 3 70B", "serving.chips": "6",
+                                            "serving.tensor": "6"})
+    assert at.selectbox(key="serving_tensor").value == "6"
+    assert "6 tensor ranks do not divide the 64 attention heads" in at.error[0].value.replace("\\", "")
+    at = open_page(PAGE, errors_ok=True, **{"serving.model": "Llama 3 70B", "serving.chips": "3"})
+    assert "tensor 1 x pipeline 1" in at.error[0].value.replace("\\", "")
+
+
+def test_the_chips_left_out_are_counted_and_listed_whole():
+    # a caption cut at 600 characters ended "GB200 (no…"
+    at = open_page(PAGE, **{"serving.model": "Llama 3 70B", "serving.chips": "4"})
+    folded = [e for e in at.expander if e.label.startswith("Left out: ")]
+    assert folded and not any(c.value.startswith("Left out") for c in at.caption)
+    items = folded[0].markdown[0].value.split("\n")
+    assert folded[0].label.startswith(f"Left out: {len(items)} chips")
+    assert all(i.startswith("- ") and not i.endswith("…") for i in items)

@@ -169,3 +169,13 @@ def test_python_blocks_run_as_written(heading, blocks, monkeypatch):
                     assert _shown(value, m.group("value")), f"{where}: shows {value!r}, the README says {m.group('value')}"
             else:
                 exec(compile(code, where, "exec"), namespace)
+
+
+def test_the_readme_counts_and_names_every_page_of_the_app():
+    # it said "ten pages" of eleven
+    pages = re.findall(r'st\.Page\("app_pages/\w+\.py", title="([^"]+)"', (ROOT / "app.py").read_text())
+    words = {10: "ten", 11: "eleven", 12: "twelve", 13: "thirteen"}
+    text = README.read_text()
+    assert f"opens {words.get(len(pages), len(pages))} pages" in text
+    section = text[text.index("streamlit run app.py` opens"):]
+    assert all(f"**{title}**" in section[:3000] for title in pages), pages

@@ -2,7 +2,9 @@
 
 import json
 import math
+import os
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -169,6 +171,29 @@ def test_gqa_kv_split_over_tensor_until_one_head_each():
     s16 = _setup("Llama 3 70B", "H100 SXM5", tensor=1)
     assert phases.kv_per_token_chip(s.shape, s.layout, 2) == 327_680 / 8
     assert phases.kv_per_token_chip(s16.shape, s16.layout, 2) == 327_680
+
+
+@pytest.mark.parametrize("chips, tensor", [(3, None), (6, 6), (9, 3), (128, 128)])
+def test_a_tensor_size_that_splits_a_head_is_refused(chips, tensor):
+    # vLLM refuses it ("Total number of attention heads (64) must be divisible by tensor parallel size (3)",
+    # ModelConfig.verify_with_parallel_config), as training does: the same one-line message (calc.perf.layout)
+    if tensor is None:  # the search skips tensor 3; tensor 1 cannot hold 70B at bf16: the chips are too few
+        with pytest.raises(InputError, match="tensor 1 x pipeline 1") as e:
+            serve("Llama 3 70B", "H100 SXM5", chips)
+        assert e.value.field == "chips"
+        return
+    with pytest.raises(InputError, match="tensor ranks do not divide the 64 attention heads") as e:
+        serve("Llama 3 70B", "H100 SXM5", chips, tensor=tensor)
+    assert e.value.field == "tensor"
+
+
+@pytest.mark.parametrize("model, chips", [("Llama 3 70B", 6), ("Llama 3 70B", 24), ("Mixtral 8x7B", 12),
+                                          ("Llama 3 8B", 48)])
+def test_the_layout_search_skips_tensor_sizes_that_split_a_head(model, chips):
+    s = serve(model, "H100 SXM5", chips, precision="fp8")
+    m = lookup(model)
+    t = s.to_dict()["layout"]["tensor"]
+    assert m.heads % t == 0 and (m.kv % t == 0 or t % m.kv == 0)
 
 
 def test_tensor_parallel_pays_the_all_reduce():
@@ -354,6 +379,8 @@ def test_any_serve_input_answers_or_says_why(model, hw, chips, tensor, precision
         assert d["ttft"] > 0 and d["tpot"] > 0 and d["tokens_per_second"]["per_chip"] > 0
         assert all(math.isfinite(v) for v in (d["ttft"], d["tpot"], d["tokens_per_second"]["total"]))
         assert s.concurrency <= s.max_concurrency
+        t_ = d["layout"]["tensor"]
+        assert adp or lookup(model).heads % t_ == 0  # no rank holds part of a head
     assert time.perf_counter() - t < 1.0
 
 
@@ -401,6 +428,28 @@ def test_cli_errors_are_one_line(capsys):
     assert code == 2 and "--file" in err
     code, _, err = run(capsys, "calibrate", "--file", "/nonexistent.csv")
     assert code == 2 and "cannot read" in err
+
+
+def test_cli_a_plain_time_limit_suggests_milliseconds(capsys):
+    code, _, err = run(capsys, "--model", "Llama 3 70B", "--hardware", "H100 SXM5", "--tpot-limit", "40")
+    assert code == 2 and 'e.g. "40 ms"' in err  # it said "40 day"
+
+
+@pytest.mark.parametrize("where", ["/dev/zero", "folder", "fifo", "big"])
+def test_calibrate_refuses_a_device_a_folder_or_a_huge_file_unread(capsys, tmp_path, where):
+    # the one guard of --config (calc.reader.read_file): /dev/zero was read whole, forever
+    path = {"/dev/zero": "/dev/zero", "folder": str(tmp_path)}.get(where, str(tmp_path / where))
+    if where == "fifo":
+        if not hasattr(os, "mkfifo"):
+            pytest.skip("no FIFOs here")
+        os.mkfifo(path)
+    if where == "big":
+        Path(path).write_text("x" * (calibration.MAX_BYTES + 1))
+    start = time.perf_counter()
+    code, _, err = run(capsys, "calibrate", "--file", path)
+    assert time.perf_counter() - start < 5
+    assert code == 2 and err.count("\n") == 1
+    assert ("larger than 1,048,576 bytes" if where == "big" else "not a regular file") in err
 
 
 def test_cli_config_file(capsys, tmp_path):

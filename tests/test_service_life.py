@@ -102,6 +102,24 @@ def test_bad_input_is_named(field, kw):
     assert e.value.field == field
 
 
+def test_a_plain_number_is_read_in_the_unit_the_name_says():
+    # days=730 was refused with 'e.g. "1 day"' for a field named days; chip_hours reads 2.664M the same way
+    life = service_life("Llama 3 70B", "H100 SXM5", training_tokens="15T token", tokens_per_day=10e9, days=730)
+    assert life.days.m_as("day") == 730 and life.tokens_per_day.m_as("token/day") == 10e9
+
+
+@pytest.mark.parametrize("door, example", [
+    (lambda: serve("Llama 3 70B", "H100 SXM5", 8, tpot_limit=40), '"40 ms"'),  # it said "1 day"
+    (lambda: serve("Llama 3 70B", "H100 SXM5", 8, ttft_limit="500"), '"500 ms"'),
+    (lambda: calc.estimate(params=7e9, tokens=1e12, peak=989, chips=8), '"989 TFLOP/s/chip"'),
+    (lambda: calc.estimate(params=7e9, tokens=1e12, hardware="H100 SXM5", chips=8, duration="30"), '"30 day"'),
+])
+def test_a_refused_plain_number_is_shown_in_the_unit_people_use(door, example):
+    with pytest.raises(InputError, match="ambiguous") as e:
+        door()
+    assert example in str(e.value)
+
+
 def _cli(capsys, *args):
     from calc.__main__ import main
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 from collections.abc import Callable
 
 from calc.errors import InputError
+from calc.reader import read_file
 
 READERS: dict[str, Callable[[Config], dict]] = {}
 
@@ -51,29 +51,10 @@ def load(config) -> dict:
     """The parsed config: ``config`` itself when it is a dict, else the JSON object of the file it names
     (a regular file of at most ``MAX_BYTES``)."""
     if isinstance(config, (str, os.PathLike)):
-        config = _parse(_read(config), str(config))
+        config = _parse(read_file(config, "config", MAX_BYTES, "a config.json"), str(config))
     if not isinstance(config, dict):
         raise InputError("config", f"expected a JSON object (a config.json), got {type(config).__name__}")
     return config
-
-
-def _read(path) -> bytes:
-    """The bytes of the regular file ``path``, refused beyond ``MAX_BYTES`` (read no further)."""
-    name = _quoted(str(path))
-    try:
-        regular = stat.S_ISREG(os.stat(path).st_mode)
-        if regular:  # a device (/dev/zero), a FIFO or a folder is never opened
-            with open(path, "rb") as f:
-                raw = f.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise InputError("config", f"cannot read {name}: {exc.strerror or exc}") from None
-    except ValueError as exc:  # an embedded NUL in the path
-        raise InputError("config", f"cannot read {name}: {exc}") from None
-    if not regular:
-        raise InputError("config", f"{name} is not a regular file; give the path of a config.json")
-    if len(raw) > MAX_BYTES:
-        raise InputError("config", f"{name} is larger than {MAX_BYTES:,} bytes; a config.json is a few kilobytes")
-    return raw
 
 
 def _parse(raw: bytes, path: str) -> object:

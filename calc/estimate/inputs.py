@@ -40,7 +40,7 @@ def _read_inputs(known: dict) -> tuple[dict[str, pint.Quantity], dict[str, str],
             text[name] = value.strip()
             continue
         term = BY_NAME[name]
-        q = parse_quantity(value, name, term.unit, bare_ok=term.bare_ok)
+        q = parse_quantity(value, name, term.unit, bare_ok=term.bare_ok, shown_in=term.display)
         if name == "chips" and np.ndim(q.magnitude) == 0:
             q = read_chips(q)  # one count of chips, read as everywhere: 2.5 refused, never run as 2.5
         lo, hi = _check_range(name, q)

@@ -207,7 +207,7 @@ def resolve(layout: Layout, model: Transformer, chips: int) -> Sizes:
         raise InputError("chips", f"{chips} chips are not a multiple of tensor x pipeline x context = "
                                   f"{tensor} x {pipeline} x {context}")
     data_parallel = chips // (tensor * pipeline * context)
-    _check_heads(model, tensor)
+    check_heads(model, tensor)
     stages = stage_sizes(model.layers, pipeline, virtual)
     expert_tensor = tensor if layout.expert_tensor is None else whole("expert_tensor", layout.expert_tensor)
     if sequence % context:
@@ -236,7 +236,10 @@ def resolve(layout: Layout, model: Transformer, chips: int) -> Sizes:
                  micro_batches, float(max(stages)), stages, sequence_parallel, dualpipe, expert_tensor)
 
 
-def _check_heads(model: Transformer, tensor: int) -> None:
+def check_heads(model: Transformer, tensor: int) -> None:
+    """Refuse ``tensor`` ranks that do not divide the attention heads, or that neither divide nor are a
+    multiple of the key/value heads (copied when tensor exceeds them): the one rule of training
+    (Megatron-LM) and serving (vLLM's ``verify_with_parallel_config``, TensorRT-LLM's attention)."""
     if model.heads % tensor:
         raise InputError("tensor", f"{tensor} tensor ranks do not divide the {model.heads} attention heads")
     if model.kv % tensor and tensor % model.kv:

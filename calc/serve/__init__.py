@@ -96,7 +96,7 @@ def kv_cache_per_token(model, kv_precision: str = "bf16") -> pint.Quantity:
 def _time_limit(name: str, value) -> float | None:
     if value is None:
         return None
-    t = parse_quantity(value, name, "s", bare_ok=False).m_as("s")
+    t = parse_quantity(value, name, "s", bare_ok=False, shown_in="ms").m_as("s")  # limits are tens of ms
     if not t > 0:
         raise InputError(name, f"expected a positive time, got {value!r:.40}")
     return float(t)
@@ -156,8 +156,7 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, att
     if tensor is not None and s.max_concurrency() < s.replicas:
         raise InputError("tensor", load.weights_message(s))
     if not candidates:
-        raise InputError("chips", load.weights_message(load._with_layout(s, s.chips // s.layout.pipeline,
-                                                                          s.layout.pipeline, expert, False)))
+        raise InputError("chips", load.weights_message(load.widest_layout(s, expert)))
     if ttft_max or tpot_max:
         return _best(candidates, ttft_max, tpot_max)
     if given:

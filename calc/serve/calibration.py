@@ -29,7 +29,11 @@ import numpy as np
 
 from calc import data
 from calc.errors import InputError
+from calc.reader import read_file
 from calc.serve import load, phases
+
+# A user's measurements are a few rows (the project's own file: 44 kB); a file far beyond is not one, and is not read.
+MAX_BYTES = 1 << 20
 
 FITTED = ("decode_bandwidth_efficiency", "decode_step_overhead", "decode_layer_overhead", "prefill_matmul_efficiency")
 BOUNDS = {"decode_bandwidth_efficiency": (0.3, 0.9), "decode_step_overhead": (1e-5, 0.05),
@@ -210,9 +214,7 @@ def read_rows(path) -> list[Measurement]:
     """The measurements of a user's CSV (see the module docstring)."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError("file", f"cannot read {str(path)!r}: {exc.strerror or exc}") from None
+        text = read_file(path, "file", MAX_BYTES, "a CSV file of measurements").decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputError("file", f"{str(path)!r} is not a text CSV file") from None
     reader = csv.DictReader(text.splitlines())

@@ -31,6 +31,7 @@ import numpy as np
 from calc import data
 from calc.architecture import Transformer, lookup
 from calc.errors import InputError
+from calc.perf.layout import check_heads
 from calc.reader import read_chips
 from calc.serve import cost, footprint, phases
 from calc.serve.phases import Layout
@@ -222,20 +223,26 @@ def _with_layout(s: Setup, T: int, P: int, expert, adp: bool) -> Setup:
     if adp and not s.shape.moe_layers:
         raise InputError("attention_data_parallel", "attention data parallelism sits beside expert-parallel MoE "
                                                     "layers; this model has no experts (use more replicas instead)")
+    if not adp:  # each rank holds whole heads: vLLM and TensorRT-LLM refuse a tensor size that splits one
+        check_heads(s.model, T)
     from dataclasses import replace
     return replace(s, layout=Layout(T, P, E, adp))
 
 
 def layouts(s: Setup, expert=None) -> list[Setup]:
     """The layouts tried when tensor is not given: every tensor size dividing chips / pipeline whose
-    weights fit, with ``expert`` groups (default: expert parallel over the same chips for MoE), up to the
-    model's heads or experts: a larger tensor group leaves ranks with neither a head nor an expert to hold
+    weights fit and that splits no attention head (``calc.perf.layout.check_heads``), with ``expert`` groups
+    (default: expert parallel over the same chips for MoE), up to the model's heads or experts: a larger tensor group leaves ranks with neither a head nor an expert to hold
     (and a count of 10^20 chips would take forever to try one by one)."""
     out = []
     P = s.layout.pipeline
     if expert is not None or s.layout.attention_data_parallel:  # an impossible choice says so, whatever the tensor
-        _with_layout(s, s.chips // P, P, None if expert is None or s.chips // P % expert else expert,
-                     s.layout.attention_data_parallel)
+        try:
+            _with_layout(s, s.chips // P, P, None if expert is None or s.chips // P % expert else expert,
+                         s.layout.attention_data_parallel)
+        except InputError as exc:
+            if exc.field != "tensor":  # the heads this tensor size splits: the search below skips it
+                raise
     for T in range(1, min(s.chips // P, max(s.shape.heads, s.shape.experts)) + 1):
         if (s.chips // P) % T:
             continue
@@ -246,6 +253,20 @@ def layouts(s: Setup, expert=None) -> list[Setup]:
         if cand.max_concurrency() >= cand.replicas:
             out.append(cand)
     return out
+
+
+def widest_layout(s: Setup, expert=None) -> Setup:
+    """The layout with the widest tensor group that exists (it divides chips / pipeline and splits no head):
+    the one whose weights per chip are the fewest, for the message of a model that fits no layout."""
+    P = s.layout.pipeline
+    widest = min(s.chips // P, max(s.shape.heads, s.shape.experts))  # a wider group has ranks with nothing to hold
+    for T in range(widest, 1, -1):
+        if (s.chips // P) % T == 0:
+            try:
+                return _with_layout(s, T, P, expert, False)
+            except InputError:
+                continue
+    return _with_layout(s, 1, P, expert, False)
 
 
 def weights_message(s: Setup) -> str:
