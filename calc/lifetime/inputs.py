@@ -32,20 +32,25 @@ def _price(value, field: str, unit: str, example: str):
     return m if m.ndim else float(m)
 
 
-def _loss(value):
+def _plain(field: str, what: str, example: str, value):
+    """A plain number or array (a dimensionless Quantity or text too), finite: ``what`` names it in the error."""
     if isinstance(value, pint.Quantity):
         if not value.dimensionless:
-            raise InputError("loss", f"expected a loss in nats per token (a plain number such as 2.0), got {value:~P}")
+            raise InputError(field, f"expected {what} (a plain number such as {example}), got {value:~P}")
         value = value.m_as("")
-    if isinstance(value, str):
-        value = parse_quantity(value, "loss", "", bare_ok=True).m_as("")
+    elif isinstance(value, str):
+        value = parse_quantity(value, field, "", bare_ok=True).m_as("")
     try:
         m = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
-        raise InputError("loss", f"expected a loss in nats per token such as 2.0, got {value!r:.40}") from None
+        raise InputError(field, f"expected {what} such as {example}, got {value!r:.40}") from None
     if m.size == 0 or not np.all(np.isfinite(m)):
-        raise InputError("loss", f"expected a finite loss in nats per token such as 2.0, got {value!r:.40}")
+        raise InputError(field, f"expected a finite {what.removeprefix('a ')} such as {example}, got {value!r:.40}")
     return m if m.ndim else float(m)
+
+
+def _loss(value):
+    return _plain("loss", "a loss in nats per token", "2.0", value)
 
 
 def quality(*, loss=None, params=None, tokens=None, model=None, law: str = "hoffmann2022"):
@@ -92,16 +97,4 @@ def quality(*, loss=None, params=None, tokens=None, model=None, law: str = "hoff
 
 
 def _fraction(value):
-    if isinstance(value, pint.Quantity):
-        if not value.dimensionless:
-            raise InputError("size_fraction", f"expected a fraction such as 0.5, got {value:~P}")
-        value = value.m_as("")
-    elif isinstance(value, str):
-        value = parse_quantity(value, "size_fraction", "", bare_ok=True).m_as("")
-    try:
-        m = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise InputError("size_fraction", f"expected a fraction such as 0.5, got {value!r:.40}") from None
-    if m.size == 0 or not np.all(np.isfinite(m)):
-        raise InputError("size_fraction", f"expected a finite fraction such as 0.5, got {value!r:.40}")
-    return m if m.ndim else float(m)
+    return _plain("size_fraction", "a fraction", "0.5", value)
