@@ -75,22 +75,10 @@ def _default(name: str):
 
 def _seed() -> list[str]:
     """Fill the fields this visit has not drawn yet from the page's link (or its last visit), else
-    from the defaults; returns what the link held that cannot be read."""
-    saved, problems = session.view(PAGE), []
+    from the defaults (the model before the sequence: its default is the model's); returns what the
+    link held that cannot be read."""
     st.session_state.pop("layouts_why", None)
-    for name, (key, kind) in FIELDS.items():  # the model before the sequence: its default is the model's
-        if key in st.session_state:
-            continue
-        if name in saved:
-            try:
-                st.session_state[key] = _read(name, kind, saved[name])
-                continue
-            except ValueError as exc:
-                problems.append(f"{PAGE}.{name}: {getattr(exc, 'message', exc)}")
-        st.session_state[key] = _default(name)
-    problems += [f"{PAGE}.{k[:40]}: not a field of this page; expected one of {', '.join(FIELDS)}"
-                 for k in saved if k not in FIELDS]
-    return problems
+    return session.seed(PAGE, FIELDS, _read, _default)
 
 
 def _smooth(chips: int) -> list[int]:

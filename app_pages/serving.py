@@ -76,20 +76,7 @@ def _default(name: str):
 def _seed() -> list[str]:
     """Fill the fields this visit has not drawn yet from the page's link (or its last visit), else
     from the defaults; returns what the link held that cannot be read."""
-    saved, problems = session.view(PAGE), []
-    for name, (key, kind) in FIELDS.items():
-        if key in st.session_state:
-            continue
-        if name in saved:
-            try:
-                st.session_state[key] = _read(kind, saved[name])
-                continue
-            except ValueError as exc:
-                problems.append(f"{PAGE}.{name}: {getattr(exc, 'message', exc)}")
-        st.session_state[key] = _default(name)
-    problems += [f"{PAGE}.{k[:40]}: not a field of this page; expected one of {', '.join(FIELDS)}"
-                 for k in saved if k not in FIELDS]
-    return problems
+    return session.seed(PAGE, FIELDS, lambda name, kind, text: _read(kind, text), _default)
 
 
 def _options(tensor: str, precision: str, kv: str, prompt: int, gen: int) -> dict:

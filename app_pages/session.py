@@ -74,6 +74,26 @@ def view(page: str) -> dict[str, str]:
     return dict(st.session_state.get(VIEWS, {}).get(page, {}))
 
 
+def seed(page: str, fields: dict, read, default) -> list[str]:
+    """Fill ``page``'s fields (name -> (widget key, kind)) that this visit has not drawn yet from its
+    link or last visit (``read(name, kind, text)``), else from ``default(name)``, in order; returns
+    what the link held that cannot be read, one line each."""
+    saved, problems = view(page), []
+    for name, (key, kind) in fields.items():
+        if key in st.session_state:
+            continue
+        if name in saved:
+            try:
+                st.session_state[key] = read(name, kind, saved[name])
+                continue
+            except ValueError as exc:
+                problems.append(f"{page}.{name}: {getattr(exc, 'message', exc)}")
+        st.session_state[key] = default(name)
+    problems += [f"{page}.{k[:40]}: not a field of this page; expected one of {', '.join(fields)}"
+                 for k in saved if k not in fields]
+    return problems
+
+
 def keep(page: str, fields: dict[str, str]) -> None:
     """Keep ``page``'s own fields in the URL beside the scenario, as ``page.name=text``."""
     st.session_state.setdefault(VIEWS, {})[page] = dict(fields)
