@@ -39,6 +39,8 @@ shape = session.known_shape()  # a known shape: each chip's utilization is its o
 if shape and "utilization" not in used:
     st.caption(f"Utilization on each chip: the modelled MFU of its fastest layout for {escape(shape[0])} "
                "(calc.perf.search), with the step model's error band; not one default for every chip.")
+elif "utilization" not in used and ({"params", "active_params"} & set(used)):  # a bare count: no shape, no layouts
+    st.caption(f"Utilization on each chip: the default, for a parameter count alone; {session.SHAPE_HINT}.")
 for name, est in compare_hardware(used, names, model=shape[0] if shape else None).items():
     if isinstance(est, calc.InputError):
         problems.append(f"{name}: {est}")

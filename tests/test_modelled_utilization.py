@@ -106,6 +106,13 @@ def test_estimate_page_keeps_the_default_for_a_bare_parameter_count_and_says_how
     assert cli["utilization"].source == "default"
 
 
+def test_compare_page_says_how_to_model_the_utilization_of_a_bare_parameter_count():
+    from app_pages.session import SHAPE_HINT
+
+    at = open_page("app_pages/compare.py", **BARE)
+    assert any(SHAPE_HINT in c.value for c in at.caption), [c.value for c in at.caption]
+
+
 def test_estimate_page_marks_a_published_runs_utilization_modelled_with_its_band():
     at = open_page("app_pages/estimate.py", **LLAMA2)
     labels = [m.label for m in at.metric]
