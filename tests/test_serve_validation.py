@@ -13,12 +13,12 @@ from calc.serve import calibration, phases, validation
 # (rows predicted, share within 20%, median |ln ratio|, |bias|): README "Serving: held-out validation"
 OVERALL = validation.REPORTED_OVERALL
 CHIPS = {  # share within 20% and median |ln ratio| by chip
-    "H100 SXM5": (0.938, 0.1086),
+    "H100 SXM5": (0.909, 0.1087),
     "H200 SXM": (0.769, 0.0904),
     "B200": (0.630, 0.1544),
     "GB200": (0.565, 0.1847),
 }
-REFUSED_AT_MOST = {"hardware": 8, "model shape": 91, "workload": 4}
+REFUSED_AT_MOST = {"hardware": 8, "model shape": 91, "workload": 1, "scenario": 1, "layout": 1}
 
 
 @pytest.fixture(scope="module")
@@ -74,8 +74,8 @@ def test_refusals_are_named_by_class(report):
 def test_mlperf_server_rows_are_not_read_as_saturation():
     # MLPerf's Server scenario runs at the largest arrival rate whose p99 TTFT and TPOT meet the limits: its
     # tokens/s is not a saturating throughput, and the model's limits apply to means; it is refused, not scored
-    c = next(c for c in validation.cases() if c.scenario == "server")
-    o = validation.predict(validation.Case(**{**c.__dict__, "input_tokens": 300}))
+    c = next(c for c in validation.cases() if c.scenario == "server" and c.input_tokens is not None)
+    o = validation.predict(c)
     assert o.refused == "scenario" and "p99" in o.reason
 
 
