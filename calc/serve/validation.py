@@ -122,9 +122,14 @@ def _refusal(c: Case) -> tuple[str, str] | None:
 
 
 def predict(c: Case) -> Outcome:
-    """The model's saturating output tokens/s per chip (and TTFT, TPOT) for ``c``, or its refusal."""
+    """The model's saturating output tokens/s per chip (and TTFT, TPOT) for ``c``, or its refusal. A latency-bound
+    run (MLPerf Server) is refused for its throughput, but where it states its layout, workload and mean TTFT and
+    TPOT, the model's TTFT and TPOT are given at the load it ran: the sequences in flight by Little's law,
+    completed requests/s x mean request latency, the latency being TTFT + (O - 1) TPOT."""
     refused = _refusal(c)
-    if refused:
+    latency_only = refused is not None and refused[0] == "scenario" and c.tensor is not None \
+        and c.ttft is not None and c.tpot is not None
+    if refused and not latency_only:
         return Outcome(c, refused=refused[0], reason=refused[1])
     try:
         s = load.setup(c.model, c.hardware, c.chips, tensor=c.tensor, pipeline=c.pipeline, expert=c.expert,
@@ -135,8 +140,19 @@ def predict(c: Case) -> Outcome:
             raise InputError("chips", load.weights_message(s))
     except InputError as exc:
         return Outcome(c, refused="layout", reason=str(exc))
+    if latency_only:
+        in_flight = in_flight_at_measured_load(c)
+        r = load.evaluate(s, min(in_flight, n), "continuous")
+        return Outcome(c, None, float(r["ttft"]), float(r["tpot"]), refused=refused[0], reason=refused[1])
     r = load.evaluate(s, n, "continuous")
     return Outcome(c, float(r["per_chip"]), float(r["ttft"]), float(r["tpot"]))
+
+
+def in_flight_at_measured_load(c: Case) -> float:
+    """Sequences in flight during a latency-bound run, by Little's law [Little1961]: completed requests per second
+    (output tokens/s over output tokens per request) x mean request latency (TTFT + (O - 1) TPOT)."""
+    requests_per_second = c.throughput_per_chip * c.chips / c.output_tokens
+    return requests_per_second * (c.ttft + (c.output_tokens - 1) * c.tpot)
 
 
 def outcomes() -> list[Outcome]:
@@ -156,12 +172,19 @@ class Score:
     latency_within: float | None  # share of those within LATENCY_WITHIN
 
     @classmethod
-    def of(cls, group: list[Outcome]) -> Score:
+    def of(cls, group: list[Outcome], latencies: list[Outcome] | None = None) -> Score:
+        """Throughput over ``group`` (predicted rows); TTFT and TPOT over ``latencies`` (default: ``group``)."""
         logs = np.array([math.log(o.ratio) for o in group])
-        lat = [(p, m) for o in group for p, m in ((o.ttft, o.case.ttft), (o.tpot, o.case.tpot)) if m is not None]
+        lat = latency_pairs(group if latencies is None else latencies)
         return cls(len(group), float(np.mean(np.abs(np.expm1(logs)) <= THROUGHPUT_WITHIN)),
                    float(np.median(np.abs(logs))), float(math.expm1(np.mean(logs))), len(lat),
-                   float(np.mean([abs(p / m - 1) <= LATENCY_WITHIN for p, m in lat])) if lat else None)
+                   float(np.mean([abs(p / m - 1) <= LATENCY_WITHIN for _, p, m in lat])) if lat else None)
+
+
+def latency_pairs(results: list[Outcome]) -> list[tuple[str, float, float]]:
+    """(figure, predicted, measured) for every TTFT and TPOT a row states and the model gives, in s."""
+    return [(f, p, m) for o in results for f, p, m in (("ttft", o.ttft, o.case.ttft), ("tpot", o.tpot, o.case.tpot))
+            if m is not None and p is not None]
 
 
 @dataclass(frozen=True)
@@ -189,13 +212,17 @@ def report(results: list[Outcome] | None = None) -> Report:
         if o.refused is not None:
             refused[o.refused].append((o.case.name, o.reason))
 
+    timed = [o for o in results if latency_pairs([o])]
+
     def by(key):
-        groups = defaultdict(list)
+        groups, lat = defaultdict(list), defaultdict(list)
         for o in done:
             groups[key(o.case)].append(o)
-        return {k: Score.of(v) for k, v in sorted(groups.items())}
+        for o in timed:
+            lat[key(o.case)].append(o)
+        return {k: Score.of(v, lat[k]) for k, v in sorted(groups.items())}
 
-    return Report(Score.of(done), by(lambda c: c.hardware), by(lambda c: c.engine), by(lambda c: c.model),
+    return Report(Score.of(done, timed), by(lambda c: c.hardware), by(lambda c: c.engine), by(lambda c: c.model),
                   {k: refused[k] for k in REFUSALS if k in refused})
 
 
@@ -214,6 +241,7 @@ def table(rep: Report) -> str:
     line("**all predicted**", rep.overall)
     total = sum(len(v) for v in rep.refused.values())
     lines += ["", f"Refused: {total} rows."]
+    lines.append("(a Server run refused for its throughput is still scored on its TTFT and TPOT at the load it ran)")
     for k, v in rep.refused.items():
         reasons = sorted({r for _, r in v})
         shown = "; ".join(reasons[:3]) + (f"; and {len(reasons) - 3} more" if len(reasons) > 3 else "")
@@ -222,4 +250,5 @@ def table(rep: Report) -> str:
 
 
 __all__ = ["Case", "Outcome", "Score", "Report", "cases", "predict", "outcomes", "report", "table", "REFUSALS",
+           "in_flight_at_measured_load", "latency_pairs",
            "REPORTED_OVERALL", "THROUGHPUT_WITHIN", "LATENCY_WITHIN"]
