@@ -31,7 +31,7 @@ from calc.data.pricing import (
     purchase_prices,
 )
 from calc.data.published_runs import EpochRun, Model, backtest_notes, epoch_runs, model, models, notable_compute, runs
-from calc.data.serving import serving_calibration, serving_coefficients
+from calc.data.serving import serving_calibration, serving_coefficients, serving_validation
 from calc.data.store import ReadOnlyDict, cache
 from calc.data.tables import Row, frame, read_row_table, read_table
 from calc.data.training import (
@@ -63,7 +63,7 @@ __all__ = [
     "electricity_prices", "epoch_runs", "expert_dispatch", "fact", "facts", "finetuning", "frame", "hardware",
     "hardware_table", "matmul_efficiency", "model", "model_config", "model_states", "models", "notable_compute",
     "optimizers", "ownership", "ppi", "price_in_force", "prices", "purchase_prices", "read_row_table", "read_table",
-    "references", "run_layouts", "runs", "scaling_law_rows", "serving_calibration", "serving_coefficients",
+    "references", "run_layouts", "runs", "scaling_law_rows", "serving_calibration", "serving_coefficients", "serving_validation",
     "step_calibration", "step_coefficients", "step_heldout", "thresholds", "validate_all", "validation_runs",
 ]
 

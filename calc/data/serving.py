@@ -1,4 +1,5 @@
-"""The serving model's tables: its coefficients and the published serving measurements it is calibrated on."""
+"""The serving model's tables: its coefficients, the published serving measurements it is calibrated on, and
+those it is held to afterwards (published from 2025 on, never fitted)."""
 
 from __future__ import annotations
 
@@ -26,4 +27,20 @@ def serving_calibration() -> tuple[Row, ...]:
             raise DataError(r.path, r.line, "hardware", f"unknown accelerator {r['hardware']!r} (not in data/hardware.csv)")
         if r["date"] is None or r["date"].year >= 2025:
             raise DataError(r.path, r.line, "date", "calibration rows are published before 2025 (later ones are the test)")
+    return rows
+
+
+@cache
+def serving_validation() -> tuple[Row, ...]:
+    """Published serving measurements from 2025 on (data/serving_validation.csv): the held-out test of the serving
+    model, never used to set a coefficient. A row may name a chip or model the calculator does not know
+    (``calc.serve.validation`` refuses it by class); its date must be 2025 or later, and no row repeats a
+    calibration row's name."""
+    rows = tuple(read_table(data_dir() / "serving_validation.csv"))
+    calibration = {r["name"] for r in serving_calibration()}
+    for r in rows:
+        if r["date"] is None or r["date"].year < 2025:
+            raise DataError(r.path, r.line, "date", "held-out rows are published from 2025 on (earlier ones calibrate)")
+        if r["name"] in calibration:
+            raise DataError(r.path, r.line, "name", f"{r['name']!r} is a calibration row (data/serving_calibration.csv)")
     return rows

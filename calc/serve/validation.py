@@ -1,0 +1,254 @@
+"""The serving model held to measurements published from 2025 on, which set none of its coefficients.
+
+    rows       data/serving_validation.csv: TensorRT-LLM's throughput tables of v1.0 (September 2025) and
+               of the 1.1-1.2 docs (H100, H200, B200, GB200; Llama 3.1 8B, Llama 3.3 70B, Llama 3.1 405B,
+               Qwen3 30B-A3B, DeepSeek-R1, and models the calculator has no shape for) and MLPerf
+               Inference v5.0 results (April 2025: Llama 2 70B at OpenOrca's mean prompt of 222 tokens),
+               each with its setup as published
+    predict    the model as it stands (data/serving_coefficients.csv, fitted to rows published before
+               2025 only): the saturating output tokens/s per chip, as a throughput benchmark runs, and
+               TTFT and TPOT where a row states them
+    refuse     a row the model cannot predict, by class with the reason: a chip not in data/hardware.csv,
+               a model with no shape in data/architectures.csv, a workload whose mean prompt length the
+               source does not state, a latency-bound scenario (MLPerf Server: the load is the largest
+               whose p99 TTFT and TPOT meet the limits, not saturation), a layout the source does not state
+               or the model rejects
+    score      by chip, by engine and overall: rows, share of output throughputs within 20%
+               (|predicted / measured - 1| <= 0.2), median |ln(predicted / measured)|, bias
+               exp(mean ln ratio) - 1 (above 0 the model is too fast), and TTFT and TPOT within 25%
+               where stated: the bar of issue 20
+
+A test pins the figures (tests/test_serve_validation.py); a change to the model that moves them
+moves the pins, which only tighten.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from calc import data
+from calc.architecture import lookup
+from calc.errors import InputError
+from calc.serve import load
+
+THROUGHPUT_WITHIN = 0.20  # issue 20's bar: output throughput at saturation within 20% for 70% of rows
+LATENCY_WITHIN = 0.25  # TTFT and TPOT within 25% where the workload is stated
+
+# Refusal classes, in the order they are checked (the first that applies is the one reported).
+REFUSALS = ("hardware", "model shape", "workload", "scenario", "layout")
+
+# The pinned figures of report() over the predicted rows, tests/test_serve_validation.py checks them
+# against a fresh report: (rows, share within 20%, median |ln ratio|, bias). Tighten only.
+REPORTED_OVERALL = (164, 0.701, 0.1421, 0.0663)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One published row of data/serving_validation.csv, as plain values."""
+
+    name: str
+    published_model: str
+    model: str
+    hardware: str
+    engine: str
+    chips: int
+    tensor: int | None  # None: the source does not state the layout
+    pipeline: int
+    expert: int | None
+    attention_data_parallel: bool
+    precision: str | None
+    kv_precision: str | None
+    input_tokens: int | None
+    output_tokens: int | None
+    scenario: str
+    throughput_per_chip: float  # output token/s/chip, measured
+    ttft: float | None  # s, measured mean
+    tpot: float | None  # s, measured mean
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A case and the model's figures for it, or the class and reason it was refused."""
+
+    case: Case
+    throughput_per_chip: float | None = None  # predicted, output token/s/chip
+    ttft: float | None = None  # predicted, s
+    tpot: float | None = None  # predicted, s
+    refused: str | None = None  # a class of REFUSALS
+    reason: str = ""
+
+    @property
+    def ratio(self) -> float:
+        """Predicted / measured output tokens/s per chip: above 1 the model is too fast."""
+        return self.throughput_per_chip / self.case.throughput_per_chip
+
+
+def cases() -> list[Case]:
+    """The rows of data/serving_validation.csv."""
+    def whole(r, col, default=None):
+        return default if r[col] is None else int(r[col])
+
+    out = []
+    for r in data.serving_validation():
+        out.append(Case(
+            name=r["name"], published_model=r["published_model"], model=r["model"], hardware=r["hardware"],
+            engine=r["engine"], chips=whole(r, "chips"), tensor=whole(r, "tensor"), pipeline=whole(r, "pipeline", 1),
+            expert=whole(r, "expert"), attention_data_parallel=(r["attention_data_parallel"] or "").lower() == "true",
+            precision=r["precision"], kv_precision=r["kv_precision"], input_tokens=whole(r, "input_tokens"),
+            output_tokens=whole(r, "output_tokens"), scenario=r["scenario"] or "offline",
+            throughput_per_chip=r["throughput_per_chip"], ttft=r["ttft"], tpot=r["tpot"]))
+    return out
+
+
+def _refusal(c: Case) -> tuple[str, str] | None:
+    if c.hardware not in data.hardware_table():
+        return "hardware", f"{c.hardware} is not in data/hardware.csv"
+    try:
+        lookup(c.model)
+    except InputError:
+        return "model shape", f"{c.published_model}: no shape in data/architectures.csv"
+    if c.input_tokens is None or c.output_tokens is None:
+        return "workload", "the source states no mean prompt length (MLPerf's datasets: only the output tokens per sample follow from the log)"
+    if c.scenario != "offline":
+        return "scenario", (f"{c.scenario}: the load is the largest whose p99 TTFT and TPOT meet the limits, not saturation; "
+                            "the model's limits apply to steady-state means")
+    if c.tensor is None:
+        return "layout", "the submission's layout (tensor, pipeline) is not stated at a source at hand"
+    return None
+
+
+def predict(c: Case) -> Outcome:
+    """The model's saturating output tokens/s per chip (and TTFT, TPOT) for ``c``, or its refusal. A latency-bound
+    run (MLPerf Server) is refused for its throughput, but where it states its layout, workload and mean TTFT and
+    TPOT, the model's TTFT and TPOT are given at the load it ran: the sequences in flight by Little's law,
+    completed requests/s x mean request latency, the latency being TTFT + (O - 1) TPOT."""
+    refused = _refusal(c)
+    latency_only = refused is not None and refused[0] == "scenario" and c.tensor is not None \
+        and c.ttft is not None and c.tpot is not None
+    if refused and not latency_only:
+        return Outcome(c, refused=refused[0], reason=refused[1])
+    try:
+        s = load.setup(c.model, c.hardware, c.chips, tensor=c.tensor, pipeline=c.pipeline, expert=c.expert,
+                       attention_data_parallel=c.attention_data_parallel, precision=c.precision,
+                       kv_precision=c.kv_precision, input_tokens=c.input_tokens, output_tokens=c.output_tokens)
+        n = s.max_concurrency()
+        if n < s.replicas:
+            raise InputError("chips", load.weights_message(s))
+    except InputError as exc:
+        return Outcome(c, refused="layout", reason=str(exc))
+    if latency_only:
+        in_flight = in_flight_at_measured_load(c)
+        r = load.evaluate(s, min(in_flight, n), "continuous")
+        return Outcome(c, None, float(r["ttft"]), float(r["tpot"]), refused=refused[0], reason=refused[1])
+    r = load.evaluate(s, n, "continuous")
+    return Outcome(c, float(r["per_chip"]), float(r["ttft"]), float(r["tpot"]))
+
+
+def in_flight_at_measured_load(c: Case) -> float:
+    """Sequences in flight during a latency-bound run, by Little's law [Little1961]: completed requests per second
+    (output tokens/s over output tokens per request) x mean request latency (TTFT + (O - 1) TPOT)."""
+    requests_per_second = c.throughput_per_chip * c.chips / c.output_tokens
+    return requests_per_second * (c.ttft + (c.output_tokens - 1) * c.tpot)
+
+
+def outcomes() -> list[Outcome]:
+    """Every row of data/serving_validation.csv, predicted or refused."""
+    return [predict(c) for c in cases()]
+
+
+@dataclass(frozen=True)
+class Score:
+    """How close the predicted output throughputs of a group land, and the latencies where stated."""
+
+    rows: int
+    within: float  # share with |predicted / measured - 1| <= THROUGHPUT_WITHIN
+    median_log_error: float  # median |ln(predicted / measured)|
+    bias: float  # exp(mean ln ratio) - 1: above 0 the model is too fast
+    latency_rows: int  # TTFT and TPOT figures stated among them
+    latency_within: float | None  # share of those within LATENCY_WITHIN
+
+    @classmethod
+    def of(cls, group: list[Outcome], latencies: list[Outcome] | None = None) -> Score:
+        """Throughput over ``group`` (predicted rows); TTFT and TPOT over ``latencies`` (default: ``group``)."""
+        logs = np.array([math.log(o.ratio) for o in group])
+        lat = latency_pairs(group if latencies is None else latencies)
+        return cls(len(group), float(np.mean(np.abs(np.expm1(logs)) <= THROUGHPUT_WITHIN)),
+                   float(np.median(np.abs(logs))), float(math.expm1(np.mean(logs))), len(lat),
+                   float(np.mean([abs(p / m - 1) <= LATENCY_WITHIN for _, p, m in lat])) if lat else None)
+
+
+def latency_pairs(results: list[Outcome]) -> list[tuple[str, float, float]]:
+    """(figure, predicted, measured) for every TTFT and TPOT a row states and the model gives, in s."""
+    return [(f, p, m) for o in results for f, p, m in (("ttft", o.ttft, o.case.ttft), ("tpot", o.tpot, o.case.tpot))
+            if m is not None and p is not None]
+
+
+@dataclass(frozen=True)
+class Report:
+    """Scores by chip, by engine and overall, and the refused rows by class."""
+
+    overall: Score
+    by_hardware: dict
+    by_engine: dict
+    by_model: dict
+    refused: dict  # class -> [(name, reason)]
+
+    def figures(self) -> tuple:
+        """(rows, share within 20%, median |ln ratio|, bias) overall, rounded as REPORTED_OVERALL is."""
+        o = self.overall
+        return o.rows, round(o.within, 3), round(o.median_log_error, 4), round(o.bias, 4)
+
+
+def report(results: list[Outcome] | None = None) -> Report:
+    """Score ``results`` (default: every row of data/serving_validation.csv)."""
+    results = outcomes() if results is None else results
+    done = [o for o in results if o.refused is None]
+    refused = defaultdict(list)
+    for o in results:
+        if o.refused is not None:
+            refused[o.refused].append((o.case.name, o.reason))
+
+    timed = [o for o in results if latency_pairs([o])]
+
+    def by(key):
+        groups, lat = defaultdict(list), defaultdict(list)
+        for o in done:
+            groups[key(o.case)].append(o)
+        for o in timed:
+            lat[key(o.case)].append(o)
+        return {k: Score.of(v, lat[k]) for k, v in sorted(groups.items())}
+
+    return Report(Score.of(done, timed), by(lambda c: c.hardware), by(lambda c: c.engine), by(lambda c: c.model),
+                  {k: refused[k] for k in REFUSALS if k in refused})
+
+
+def table(rep: Report) -> str:
+    """The report as a Markdown table (by chip, engine and model, then overall), and the refusals by class."""
+    lines = ["| group | rows | within 20% | median abs ln ratio | bias | TTFT/TPOT within 25% |",
+             "| --- | --- | --- | --- | --- | --- |"]
+
+    def line(name, s):
+        lat = "none stated" if s.latency_within is None else f"{s.latency_within:.0%} of {s.latency_rows}"
+        lines.append(f"| {name} | {s.rows} | {s.within:.0%} | {s.median_log_error:.3f} | {s.bias:+.1%} | {lat} |")
+
+    for title, groups in (("chip", rep.by_hardware), ("engine", rep.by_engine), ("model", rep.by_model)):
+        for k, s in groups.items():
+            line(f"{title}: {k}", s)
+    line("**all predicted**", rep.overall)
+    total = sum(len(v) for v in rep.refused.values())
+    lines += ["", f"Refused: {total} rows."]
+    lines.append("(a Server run refused for its throughput is still scored on its TTFT and TPOT at the load it ran)")
+    for k, v in rep.refused.items():
+        reasons = sorted({r for _, r in v})
+        shown = "; ".join(reasons[:3]) + (f"; and {len(reasons) - 3} more" if len(reasons) > 3 else "")
+        lines.append(f"- {k} ({len(v)}): {shown}")
+    return "\n".join(lines)
+
+
+__all__ = ["Case", "Outcome", "Score", "Report", "cases", "predict", "outcomes", "report", "table", "REFUSALS",
+           "in_flight_at_measured_load", "latency_pairs",
+           "REPORTED_OVERALL", "THROUGHPUT_WITHIN", "LATENCY_WITHIN"]
