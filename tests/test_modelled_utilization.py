@@ -51,7 +51,7 @@ def test_compare_hardware_gives_each_chip_its_own_modelled_utilization():
 
 
 def test_a_chip_without_the_links_a_layout_needs_keeps_the_default():
-    est = calc.estimate(model="Llama 3 70B", hardware="TPU v4", **RUN)
+    est = calc.estimate(model="Llama 3 70B", hardware="TPU v3", **RUN)
     assert est["utilization"].source == "default"
 
 
@@ -155,7 +155,7 @@ def test_compare_page_models_each_chip_for_a_known_shape_only():
 @pytest.mark.parametrize("hardware,chips,why", [
     ("H100 SXM5", 3, "default 38%: no layout of Llama 3 70B fits on 3 H100 SXM5 (needs at least 9; 16 fit)"),
     ("TPU v3", 3, "default 38%: data/hardware.csv gives TPU v3 no link bandwidth to model its layouts"),
-    ("TPU v4", 2048, "default 38%: data/hardware.csv gives TPU v4 no link bandwidth"),
+    ("TPU v2", 2048, "default 38%: data/hardware.csv gives TPU v2 no link bandwidth"),
 ])
 def test_a_default_utilization_for_a_known_shape_says_why(hardware, chips, why, capsys):
     est = calc.estimate(model="Llama 3 70B", hardware=hardware, chips=chips, tokens="15e12 token")

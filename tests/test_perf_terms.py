@@ -60,6 +60,26 @@ def test_the_chip_derates_the_datasheet(a100):
     assert a100.matmul_rate == pytest.approx(a100.peak * A100.matmul_efficiency)
 
 
+def test_the_fast_links_run_at_the_bus_bandwidth_nccl_tests_measures_on_the_chips_node():
+    # NVIDIA dgxc-benchmarking nccl/README.md (data/collective_bandwidth.csv): all_reduce_perf on 8 H100, bus bandwidth
+    # 361.67 GB/s at 64 MiB, 400.53 GB/s at 128 MiB; NVLink 4 is 450 GB/s one way, Calculon's flat share 0.65 of it
+    h100 = build_chip(H100)
+    flat = H100.intra_node_bandwidth.m_as("byte/s/chip") * coefficients().intra_node_efficiency
+    assert h100.intra_node_bandwidth == pytest.approx(flat)
+    assert collectives.fast_link_rate(h100, 2**27) == pytest.approx(400.53e9)
+    assert collectives.fast_link_rate(h100, 2**26) == pytest.approx(361.67e9)
+    assert 361.67e9 < collectives.fast_link_rate(h100, 1e8) < 400.53e9  # between, in ln bytes
+    assert collectives.fast_link_rate(h100, 2**20) == pytest.approx(flat)  # small messages: the flat rate stands
+    assert collectives.fast_link_rate(h100, 2**34) == pytest.approx(450e9)  # at most the links' own rate
+    # a 128 MiB all-reduce over the node takes 2 x 7/8 of it at the measured rate, plus Calculon's NVLink latency
+    assert collectives.all_reduce(h100, 2**27, 8, 8) == pytest.approx(2 * 7 / 8 * 2**27 / 400.53e9 + 1e-5)
+    # not measured over a whole node, or A100 (Calculon's share, checked on Korthikanti's per-layer times): flat
+    for name in ("MI300X", "GB200", "A100 SXM4 80GB"):
+        chip = build_chip(data.hardware(name))
+        assert chip.link_curve == ()
+        assert collectives.fast_link_rate(chip, 2**27) == chip.intra_node_bandwidth
+
+
 def test_hopper_attention_is_capped_at_35_percent_of_the_16_bit_peak():
     # [Shah2024] sec. 1: FlashAttention-2 reaches 35% of the H100's peak
     h100 = build_chip(H100)

@@ -16,6 +16,8 @@ computation. All sizes are bytes, all times seconds (floats).
 
 from __future__ import annotations
 
+import math
+
 from calc.errors import InputError
 from calc.perf.system import Chip
 
@@ -41,13 +43,37 @@ def link_rate(chip: Chip, inside_node: bool, chips: int | None = None) -> float:
     return rate
 
 
+def fast_link_rate(chip: Chip, nbytes: float, chips: int | None = None) -> float:
+    """Bytes per second of the fast links for a collective of ``nbytes``: the flat achievable rate, or above it the
+    rate nccl-tests measures at that message size on the chip's node (``Chip.link_curve``, interpolated in ln bytes;
+    the largest measured size's beyond it)."""
+    curve = chip.link_curve
+    if not curve or nbytes <= 0:
+        return link_rate(chip, True, chips)
+    x = math.log(nbytes)
+    if x <= curve[0][0]:  # below the smallest size that beats the flat rate: up from the flat rate to it
+        return link_rate(chip, True, chips) if x < curve[0][0] - _LN2 else _between(
+            (curve[0][0] - _LN2, chip.intra_node_bandwidth), curve[0], x)
+    for low, high in zip(curve, curve[1:]):
+        if x <= high[0]:
+            return _between(low, high, x)
+    return curve[-1][1]
+
+
+_LN2 = math.log(2.0)  # nccl-tests doubles the size: the flat rate holds one step below the first measured point above it
+
+
+def _between(low: tuple, high: tuple, x: float) -> float:
+    return low[1] + (high[1] - low[1]) * (x - low[0]) / (high[0] - low[0])
+
+
 def _rings(chip: Chip, nbytes: float, ranks: int, in_node: int, factor: int, chips: int | None) -> float:
     """``factor`` 2: all-reduce; 1: all-gather or reduce-scatter. See the module docstring."""
     if ranks <= 1 or nbytes <= 0:
         return 0.0
     seconds = 0.0
     if in_node > 1:
-        seconds += factor * (in_node - 1) / in_node * nbytes / link_rate(chip, True, chips)
+        seconds += factor * (in_node - 1) / in_node * nbytes / fast_link_rate(chip, nbytes, chips)
     nodes = ranks // in_node
     if nodes > 1:
         seconds += factor * (nodes - 1) / nodes * nbytes / in_node / link_rate(chip, False, chips)

@@ -14,6 +14,7 @@ Training steps, prefill and decoding use the same chip: decoding reads weights a
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
 
@@ -97,6 +98,8 @@ class Chip:
     capacity: float | None  # memory, bytes
     compute_units: int | None  # SMs or CUs: matmul output tiles run in waves of this many
     coefficients: Coefficients = field(repr=False)  # the model's coefficients, travelling with the chip
+    # the fast links' measured rate by message size: (log bytes, byte/s) points above intra_node_bandwidth, or ()
+    link_curve: tuple = field(default=(), repr=False)
     tile_long: float = field(init=False, repr=False)  # matmul output tiles (coefficients), read ~50 times a step
     tile_short: float = field(init=False, repr=False)
     kernel_overhead: float = field(init=False, repr=False)
@@ -125,6 +128,24 @@ def best_matmul_share(chip: str, precision: str) -> float | None:
     return max(shares) if shares else None
 
 
+@lru_cache(maxsize=64)
+def measured_link_curve(chip: str, nominal: float, floor: float, per_node: int) -> tuple:
+    """The bus bandwidth nccl-tests measures for an all-reduce over a whole node of ``chip`` (``per_node`` ranks) by
+    message size (data/collective_bandwidth.csv, the mean over the sources at each size), as (ln bytes, byte/s)
+    points where it beats ``floor`` (the flat rate of :func:`build_chip`), at most the links' ``nominal`` one-way
+    rate; () where not measured. 8 x H100 SXM5 (NVIDIA dgxc-benchmarking, nccl/README.md): 362, 401, 422, 437 GB/s at
+    64, 128, 256, 512 MiB of NVLink 4's 450, where Calculon's flat 65% [Isaev2023] is A100's NVLink 3; below 32 MiB
+    (tensor-parallel decoding, small layers) the measured rate falls under that floor and the floor stands, the fixed
+    costs being NCCL's latency model (calc.perf.collectives.ring_latency)."""
+    sizes: dict = {}
+    for r in data.collective_bandwidth():
+        if (r["kind"] == "measured" and r["operation"] == "all_reduce" and r["chip"] == chip and r["fabric"] == "nvlink"
+                and r["nodes"] == 1 and r["ranks"] == per_node and r["bus_bandwidth"]):
+            sizes.setdefault(r["message_size"], []).append(r["bus_bandwidth"] * 1e9)
+    points = [(math.log(size), min(nominal, sum(v) / len(v))) for size, v in sorted(sizes.items())]
+    return tuple((x, y) for x, y in points if y > floor)
+
+
 def resolve_hardware(hardware) -> data.Hardware:
     """The chip object: a ``calc.data.Hardware`` as given, or a name of data/hardware.csv looked up once."""
     return hardware if isinstance(hardware, data.Hardware) else data.hardware(hardware)
@@ -141,7 +162,8 @@ def build_chip(hardware: data.Hardware, precision: str | None = None) -> Chip:
 
     with :math:`\\eta` the measured best matmul rate over the dense peak :math:`P` (FP8's where
     measured), capped on Hopper at 35% of the 16-bit peak for attention [Shah2024] sec. 1; the links
-    at their efficiencies of data/step_coefficients.csv [Isaev2023].
+    at their efficiencies of data/step_coefficients.csv [Isaev2023], and the fast links' measured rate by message size
+    where data/collective_bandwidth.csv has it for a whole node of the chip (:func:`measured_link_curve`).
     """
     key = (hardware.name, precision)
     found = _CHIPS.get(key)
@@ -171,8 +193,13 @@ def _build(hw: data.Hardware, precision: str | None) -> Chip:
     def link(q, efficiency):
         return None if q is None else q.m_as("byte/s/chip") * efficiency
 
+    curve = ()
+    # A100 keeps Calculon's flat share: it is checked there on Korthikanti et al.'s per-layer times (tests/test_step.py)
+    if hw.intra_node_bandwidth is not None and not hw.name.startswith("A100"):
+        nominal = hw.intra_node_bandwidth.m_as("byte/s/chip")
+        curve = measured_link_curve(hw.name, nominal, nominal * coeff.intra_node_efficiency, hw.chips_per_node or 1)
     return Chip(
         hw, precision, peak, peak * eta_matmul, min(peak, peak16) * eta, attention,
         hw.memory_bandwidth.m_as("byte/s/chip") * coeff.memory_efficiency, hw.chips_per_node or 1,
         link(hw.intra_node_bandwidth, coeff.intra_node_efficiency), link(hw.network_bandwidth, coeff.network_efficiency),
-        None if hw.memory is None else hw.memory.m_as("byte/chip"), hw.compute_units, coeff)
+        None if hw.memory is None else hw.memory.m_as("byte/chip"), hw.compute_units, coeff, curve)
