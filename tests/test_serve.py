@@ -219,10 +219,12 @@ COMPARISONS = calibration.compare()
 
 @pytest.mark.parametrize("c", COMPARISONS, ids=[c.row.name for c in COMPARISONS])
 def test_calibration_row_within_tolerance(c):
-    # TensorRT-LLM tables published before 2025 (data/serving_calibration.csv); in-sample: the fitted
-    # coefficients come from these rows, so this holds the fit, not the forecast. The widest misses
-    # are Mixtral 8x7B at tensor 8 on H100 (1.6x: expert matmuls split eight ways run below the rate)
-    assert 1 / 1.7 < c.ratio < 1.7, f"{c.row.name}: predicted {c.predicted:.4g}, measured {c.row.measured:.4g}"
+    # TensorRT-LLM tables and MLPerf Inference v4.x Offline runs published before 2025
+    # (data/serving_calibration.csv); in-sample: the fitted coefficients come from these rows, so this holds
+    # the fit, not the forecast. The widest misses: vLLM on 8 MI300X in MLPerf v4.1 (1.7x: one bandwidth
+    # share serves every engine, and ROCm's vLLM of 2024 reached less of MI300X's than TensorRT-LLM of
+    # Hopper's) and Mixtral 8x7B at tensor 8 on H100 (1.6x)
+    assert 1 / 1.8 < c.ratio < 1.8, f"{c.row.name}: predicted {c.predicted:.4g}, measured {c.row.measured:.4g}"
 
 
 def test_calibration_median_error():
