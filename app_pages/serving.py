@@ -28,7 +28,10 @@ FIELDS = {  # name in the URL -> (widget key, kind of value)
     "tensor": ("serving_tensor", "tensor"), "precision": ("serving_precision", "precision"),
     "kv_precision": ("serving_kv", "kv_precision"), "input_tokens": ("serving_input", "whole"),
     "output_tokens": ("serving_output", "whole"), "concurrency": ("serving_concurrency", "concurrency"),
+    "disaggregated": ("serving_disaggregated", "flag"),
+    "attention_data_parallel": ("serving_adp", "flag"),
 }
+FLAGS = {"true": True, "false": False}  # a flag's text in the URL
 shapes = published()
 hw_names = [n for n, h in data.hardware_table().items() if h.memory is not None and h.memory_bandwidth is not None]
 PRECISIONS = list(footprint.WEIGHT_PRECISIONS)
@@ -48,6 +51,10 @@ def _read(kind: str, text: str):
             wanted = "a published model's name, such as Llama 3 70B" if kind == "model" else "one of " + ", ".join(choices)
             raise ValueError(f"expected {wanted}; got {text[:60]!r}")
         return text
+    if kind == "flag":
+        if text.strip().lower() not in FLAGS:
+            raise ValueError(f"expected true or false; got {text[:60]!r}")
+        return FLAGS[text.strip().lower()]
     if kind == "tensor" and text == BEST or kind == "concurrency" and text == SATURATING:
         return text
     try:
@@ -70,7 +77,13 @@ def _default(name: str):
     if name == "hardware":
         return scenario["hardware"] if scenario.get("hardware") in hw_names else "H100 SXM5"
     return {"chips": 8, "tensor": BEST, "precision": "bf16", "kv_precision": "bf16", "input_tokens": 1000,
-            "output_tokens": 1000, "concurrency": SATURATING}[name]
+            "output_tokens": 1000, "concurrency": SATURATING, "disaggregated": False,
+            "attention_data_parallel": False}[name]
+
+
+def _text(kind: str, value) -> str:
+    """A field's value as the link writes it (a flag: true or false)."""
+    return ("true" if value else "false") if kind == "flag" else str(value)
 
 
 def _seed() -> list[str]:
@@ -79,30 +92,31 @@ def _seed() -> list[str]:
     return session.seed(PAGE, FIELDS, lambda name, kind, text: _read(kind, text), _default)
 
 
-def _options(tensor: str, precision: str, kv: str, prompt: int, gen: int) -> dict:
+def _options(tensor: str, precision: str, kv: str, prompt: int, gen: int, disaggregated: bool, adp: bool) -> dict:
     return dict(tensor=None if tensor == BEST else int(tensor), precision=precision, kv_precision=kv,
-                input_tokens=prompt, output_tokens=gen)
+                input_tokens=prompt, output_tokens=gen, disaggregated=disaggregated, attention_data_parallel=adp)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _answer(name, hardware, chips, tensor, precision, kv, prompt, gen, concurrency):
-    options = _options(tensor, precision, kv, prompt, gen)
+def _answer(name, hardware, chips, tensor, precision, kv, prompt, gen, disaggregated, adp, concurrency):
+    options = _options(tensor, precision, kv, prompt, gen, disaggregated, adp)
     load = {} if concurrency == SATURATING else {"concurrency": int(concurrency)}
     return serve(name, hardware, chips, **options, **load)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _curve(name, hardware, chips, tensor, precision, kv, prompt, gen):
-    return frontier(name, hardware, chips, **_options(tensor, precision, kv, prompt, gen))
+def _curve(name, hardware, chips, tensor, precision, kv, prompt, gen, disaggregated, adp):
+    return frontier(name, hardware, chips, **_options(tensor, precision, kv, prompt, gen, disaggregated, adp))
 
 
 @st.cache_data(max_entries=16, show_spinner="Serving the model on every chip…")
-def _by_chip(name, chips, precision, kv, prompt, gen) -> tuple[list, list]:
+def _by_chip(name, chips, precision, kv, prompt, gen, disaggregated, adp) -> tuple[list, list]:
     """The saturating cost on each chip with a price (its best layout); the chips left out and why."""
     rows, left = [], []
     for hw in hw_names:
         try:
-            s = serve(name, hw, chips, precision=precision, kv_precision=kv, input_tokens=prompt, output_tokens=gen)
+            s = serve(name, hw, chips, precision=precision, kv_precision=kv, input_tokens=prompt, output_tokens=gen,
+                      disaggregated=disaggregated, attention_data_parallel=adp)
         except calc.InputError as exc:
             left.append(f"{hw} ({exc.message.split(';')[0]})")
             continue
@@ -119,7 +133,8 @@ def _by_chip(name, chips, precision, kv, prompt, gen) -> tuple[list, list]:
 st.title("Serving: latency, throughput and cost per token")
 st.caption("Prefill is the training forward pass at the chip's matmul rate; each decode step reads the weights and "
            "every sequence's KV cache at the memory bandwidth (Pope et al. 2022; kipply's inference arithmetic). "
-           "Calibrated on TensorRT-LLM's published tables of 2023; see the README for how close it lands.")
+           "Calibrated on TensorRT-LLM's published tables of 2023-24 and MLPerf Inference v4.x (2024); see the README "
+           "for how close it lands.")
 
 if "serving_model" not in st.session_state:
     st.session_state["serving_link_problems"] = _seed()
@@ -144,9 +159,18 @@ gen = d4.number_input("Output tokens per request", min_value=1, max_value=LARGES
 concurrency = d5.selectbox("Requests in flight", [SATURATING, "1", "8", "32", "64", "128", "256", "512", "1024"],
                            key="serving_concurrency", help="'saturating': as many as the memory holds, as a "
                            "throughput benchmark runs")
-session.keep(PAGE, {n: str(st.session_state[key]) for n, (key, _) in FIELDS.items()})
+e1, e2 = st.columns(2)
+disaggregated = e1.checkbox("Disaggregated prefill", key="serving_disaggregated",
+                            help="Prefill on chips of its own (Splitwise, DistServe; DeepSeek's V3/R1 service): the chips "
+                                 "above decode only, and the throughput is per decode chip; the prefill chips' time is "
+                                 "charged to each input token")
+adp = e2.checkbox("Attention data parallel", key="serving_adp",
+                  help="Mixture-of-experts models only: attention replicated on each chip beside expert-parallel "
+                       "layers (as DeepSeek and TensorRT-LLM serve DeepSeek-R1); each chip holds its own sequences' "
+                       "KV cache")
+session.keep(PAGE, {n: _text(kind, st.session_state[key]) for n, (key, kind) in FIELDS.items()})
 
-args = (name, hardware, int(chips), tensor, precision, kv, int(prompt), int(gen))
+args = (name, hardware, int(chips), tensor, precision, kv, int(prompt), int(gen), bool(disaggregated), bool(adp))
 try:
     s = _answer(*args, concurrency)
 except calc.InputError as exc:
@@ -156,7 +180,8 @@ except calc.InputError as exc:
 m1, m2, m3, m4, m5 = top.columns(5)
 m1.metric("Time to first token", f"{number(s.ttft.m_as('ms'))} ms", help=f"Prefill limited by {s.limited_by['prefill']}")
 m2.metric("Time per output token", f"{number(s.tpot.m_as('ms'))} ms", help=f"Decode limited by {s.limited_by['decode']}")
-m3.metric("Output tokens/s per chip", number(s.tokens_per_second["per_chip"].m_as("token/s/chip")))
+m3.metric("Output tokens/s per decode chip" if s.layout["disaggregated"] else "Output tokens/s per chip",
+          number(s.tokens_per_second["per_chip"].m_as("token/s/chip")))
 m4.metric("Tokens/s per user", number(s.tokens_per_second_per_user.m_as("token/s")))
 if s.usd_per_million_tokens is None:
     m5.metric("$ per million tokens", "no price")
@@ -168,7 +193,9 @@ usd = s.usd_per_million_tokens
 energy = s.energy_per_token
 st.markdown(
     f"**{escape(s.model)}** on {s.chips:,} × {escape(s.hardware)}: tensor {lay['tensor']} × pipeline {lay['pipeline']}, "
-    f"{lay['replicas']:,} replica(s), weights {lay['precision']}, KV cache {lay['kv_precision']} "
+    f"{lay['replicas']:,} replica(s){', attention data parallel' if lay['attention_data_parallel'] else ''}"
+    f"{', prefill on chips of its own (these decode only)' if lay['disaggregated'] else ''}, "
+    f"weights {lay['precision']}, KV cache {lay['kv_precision']} "
     f"({number(s.kv_cache_per_token.m_as('kB/token'))} kB per token). {s.concurrency:,} requests in flight; "
     f"the memory holds {s.max_concurrency:,}. Prefill is limited by {s.limited_by['prefill']}, "
     f"decode by {s.limited_by['decode']}.")
@@ -205,7 +232,7 @@ with left:
 with right:
     st.markdown(f"**\\$ per million tokens by chip** ({int(chips):,} chip{'s' * (int(chips) != 1)}, each at its best "
                 "layout, saturating)")
-    rows, missing = _by_chip(name, int(chips), precision, kv, int(prompt), int(gen))
+    rows, missing = _by_chip(name, int(chips), precision, kv, int(prompt), int(gen), bool(disaggregated), bool(adp))
     if rows:
         bars = alt.Chart(pd.DataFrame(rows)).mark_bar().encode(
             x=alt.X("usd:Q", axis=plain_axis("$ per million tokens (3 input : 1 output)")),
