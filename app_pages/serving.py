@@ -18,16 +18,20 @@ from app_pages.charts import HEIGHT, plain_axis
 from calc import data
 from calc.architecture import published
 from calc.display import escape, number
-from calc.serve import footprint, frontier, serve
+from calc.serve import footprint, frontier, percentiles, serve
+from calc.units import parse_quantity
 
 PAGE = "serving"
 LARGEST = 1_000_000
 BEST, SATURATING = "best", "saturating"  # the tensor field's and the concurrency field's "choose for me"
+LIMITS = "within limits"  # the concurrency field's third choice: the best layout and load under the latency limits
 FIELDS = {  # name in the URL -> (widget key, kind of value)
     "model": ("serving_model", "model"), "hardware": ("serving_hw", "hardware"), "chips": ("serving_chips", "whole"),
     "tensor": ("serving_tensor", "tensor"), "precision": ("serving_precision", "precision"),
     "kv_precision": ("serving_kv", "kv_precision"), "input_tokens": ("serving_input", "whole"),
     "output_tokens": ("serving_output", "whole"), "concurrency": ("serving_concurrency", "concurrency"),
+    "ttft_limit": ("serving_ttft_limit", "time"), "tpot_limit": ("serving_tpot_limit", "time"),
+    "limit_statistic": ("serving_limit_statistic", "statistic"),
     "disaggregated": ("serving_disaggregated", "flag"),
     "attention_data_parallel": ("serving_adp", "flag"),
 }
@@ -38,7 +42,7 @@ PRECISIONS = list(footprint.WEIGHT_PRECISIONS)
 KV = list(footprint.KV_PRECISIONS)
 
 
-def _read(kind: str, text: str):
+def _read(kind: str, text: str, name: str = ""):
     """A field's value from the text of a link; ValueError says what was expected and what came."""
     if kind == "hardware":
         name = data.hardware(text).name  # InputError (a ValueError) names it and suggests the nearest
@@ -51,18 +55,24 @@ def _read(kind: str, text: str):
             wanted = "a published model's name, such as Llama 3 70B" if kind == "model" else "one of " + ", ".join(choices)
             raise ValueError(f"expected {wanted}; got {text[:60]!r}")
         return text
+    if kind == "time":  # a latency limit: empty (none) or a time with its unit, read as every door reads it
+        if text.strip():
+            parse_quantity(text, name, "s", bare_ok=False, shown_in="ms")
+        return text.strip()
+    if kind == "statistic":
+        return percentiles.statistic(text)
     if kind == "flag":
         if text.strip().lower() not in FLAGS:
             raise ValueError(f"expected true or false; got {text[:60]!r}")
         return FLAGS[text.strip().lower()]
-    if kind == "tensor" and text == BEST or kind == "concurrency" and text == SATURATING:
+    if kind == "tensor" and text == BEST or kind == "concurrency" and text in (SATURATING, LIMITS):
         return text
     try:
         value = float(text.replace(",", "").replace("_", ""))
     except ValueError:
         value = math.nan
     if not (value.is_integer() and 1 <= value <= LARGEST):
-        extra = {"tensor": f" or {BEST!r}", "concurrency": f" or {SATURATING!r}"}.get(kind, "")
+        extra = {"tensor": f" or {BEST!r}", "concurrency": f", {SATURATING!r} or {LIMITS!r}"}.get(kind, "")
         raise ValueError(f"expected a whole number from 1 to {LARGEST:,}{extra}; got {text[:60]!r}")
     return str(int(value)) if kind in ("tensor", "concurrency") else int(value)
 
@@ -77,7 +87,8 @@ def _default(name: str):
     if name == "hardware":
         return scenario["hardware"] if scenario.get("hardware") in hw_names else "H100 SXM5"
     return {"chips": 8, "tensor": BEST, "precision": "bf16", "kv_precision": "bf16", "input_tokens": 1000,
-            "output_tokens": 1000, "concurrency": SATURATING, "disaggregated": False,
+            "output_tokens": 1000, "concurrency": SATURATING, "ttft_limit": "", "tpot_limit": "",
+            "limit_statistic": "p99", "disaggregated": False,
             "attention_data_parallel": False}[name]
 
 
@@ -89,7 +100,7 @@ def _text(kind: str, value) -> str:
 def _seed() -> list[str]:
     """Fill the fields this visit has not drawn yet from the page's link (or its last visit), else
     from the defaults; returns what the link held that cannot be read."""
-    return session.seed(PAGE, FIELDS, lambda name, kind, text: _read(kind, text), _default)
+    return session.seed(PAGE, FIELDS, lambda name, kind, text: _read(kind, text, name), _default)
 
 
 def _options(tensor: str, precision: str, kv: str, prompt: int, gen: int, disaggregated: bool, adp: bool) -> dict:
@@ -98,8 +109,18 @@ def _options(tensor: str, precision: str, kv: str, prompt: int, gen: int, disagg
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _answer(name, hardware, chips, tensor, precision, kv, prompt, gen, disaggregated, adp, concurrency):
+def _answer(name, hardware, chips, tensor, precision, kv, prompt, gen, disaggregated, adp, concurrency, limits):
     options = _options(tensor, precision, kv, prompt, gen, disaggregated, adp)
+    ttft, tpot, stat = limits
+    given = {k: v for k, v in (("ttft_limit", ttft), ("tpot_limit", tpot)) if v}
+    if concurrency == LIMITS:
+        if not given:
+            raise calc.InputError("tpot_limit", "give a TTFT or TPOT limit (such as 40 ms) for the best load "
+                                                "within limits, or choose another number of requests in flight")
+        return serve(name, hardware, chips, **options, **given, limit_statistic=stat)
+    if given:  # a limit beside a load that does not read it: said, never dropped
+        raise calc.InputError(next(iter(given)), f"limits are read with requests in flight {LIMITS!r}; choose it, "
+                                                 "or clear the limit")
     load = {} if concurrency == SATURATING else {"concurrency": int(concurrency)}
     return serve(name, hardware, chips, **options, **load)
 
@@ -156,9 +177,20 @@ precision = d1.selectbox("Weights", PRECISIONS, key="serving_precision")
 kv = d2.selectbox("KV cache", KV, key="serving_kv")
 prompt = d3.number_input("Input tokens per request", min_value=1, max_value=LARGEST, step=100, key="serving_input")
 gen = d4.number_input("Output tokens per request", min_value=1, max_value=LARGEST, step=100, key="serving_output")
-concurrency = d5.selectbox("Requests in flight", [SATURATING, "1", "8", "32", "64", "128", "256", "512", "1024"],
+concurrency = d5.selectbox("Requests in flight", [SATURATING, LIMITS, "1", "8", "32", "64", "128", "256", "512",
+                                                   "1024"],
                            key="serving_concurrency", help="'saturating': as many as the memory holds, as a "
-                           "throughput benchmark runs")
+                           "throughput benchmark runs; 'within limits': the layout and load with the most tokens/s "
+                           "per chip within the latency limits below")
+l1, l2, l3 = st.columns(3)
+ttft_limit = l1.text_input("Time-to-first-token limit", key="serving_ttft_limit", placeholder="e.g. 2 s",
+                           help="With 'within limits': a time with its unit; empty for none")
+tpot_limit = l2.text_input("Time-per-output-token limit", key="serving_tpot_limit", placeholder="e.g. 40 ms",
+                           help="With 'within limits': a time with its unit; empty for none")
+statistic = l3.selectbox("The limits bound", list(percentiles.STATISTICS), key="serving_limit_statistic",
+                         format_func={"p99": "p99 (as MLPerf)", "mean": "the mean"}.get,
+                         help="p99: the modelled means times the p99/mean of MLPerf Inference v4.x Server runs "
+                              "(TTFT 1.82x, TPOT 1.18x); mean: the modelled steady-state means themselves")
 e1, e2 = st.columns(2)
 disaggregated = e1.checkbox("Disaggregated prefill", key="serving_disaggregated",
                             help="Prefill on chips of its own (Splitwise, DistServe; DeepSeek's V3/R1 service): the chips "
@@ -172,7 +204,7 @@ session.keep(PAGE, {n: _text(kind, st.session_state[key]) for n, (key, kind) in 
 
 args = (name, hardware, int(chips), tensor, precision, kv, int(prompt), int(gen), bool(disaggregated), bool(adp))
 try:
-    s = _answer(*args, concurrency)
+    s = _answer(*args, concurrency, (ttft_limit.strip(), tpot_limit.strip(), statistic))
 except calc.InputError as exc:
     top.error(escape(exc, limit=400))
     st.stop()
@@ -199,6 +231,15 @@ st.markdown(
     f"({number(s.kv_cache_per_token.m_as('kB/token'))} kB per token). {s.concurrency:,} requests in flight; "
     f"the memory holds {s.max_concurrency:,}. Prefill is limited by {s.limited_by['prefill']}, "
     f"decode by {s.limited_by['decode']}.")
+if s.limits is not None:
+    lim = s.limits
+    bound = ", ".join(f"{label} ≤ {number(lim[k].m_as('ms'))} ms" for k, label in
+                      (("ttft_limit", "TTFT"), ("tpot_limit", "TPOT")) if lim[k] is not None)
+    r = {k: v.m_as("") for k, v in lim["p99_over_mean"].items()}
+    st.markdown(f"Limits on the {'p99s' if lim['statistic'] == 'p99' else 'means'}: {bound}. The means above imply "
+                f"a p99 TTFT of about {number(lim['ttft_p99'].m_as('ms'))} ms and a p99 TPOT of about "
+                f"{number(lim['tpot_p99'].m_as('ms'))} ms (× {r['ttft']:.2f} and × {r['tpot']:.2f}, the median "
+                "p99/mean of MLPerf Inference v4.x Server runs).")
 if usd is not None:
     st.markdown(f"Input \\${number(usd['input'].m_as('USD/Mtoken'))}, output "
                 f"\\${number(usd['output'].m_as('USD/Mtoken'))} per million tokens. Price: {escape(s.price_basis)}.")
