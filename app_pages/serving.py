@@ -40,6 +40,7 @@ shapes = published()
 hw_names = [n for n, h in data.hardware_table().items() if h.memory is not None and h.memory_bandwidth is not None]
 PRECISIONS = list(footprint.WEIGHT_PRECISIONS)
 KV = list(footprint.KV_PRECISIONS)
+TAILS = {k: v.m_as("") for k, v in percentiles.p99_over_mean().items()}  # p99 / mean of TTFT and TPOT
 
 
 def _read(kind: str, text: str, name: str = ""):
@@ -190,7 +191,8 @@ tpot_limit = l2.text_input("Time-per-output-token limit", key="serving_tpot_limi
 statistic = l3.selectbox("The limits bound", list(percentiles.STATISTICS), key="serving_limit_statistic",
                          format_func={"p99": "p99 (as MLPerf)", "mean": "the mean"}.get,
                          help="p99: the modelled means times the p99/mean of MLPerf Inference v4.x Server runs "
-                              "(TTFT 1.82x, TPOT 1.18x); mean: the modelled steady-state means themselves")
+                              f"(TTFT {TAILS['ttft']:.2f}x, TPOT {TAILS['tpot']:.2f}x); mean: the modelled steady-state "
+                              "means themselves")
 e1, e2 = st.columns(2)
 disaggregated = e1.checkbox("Disaggregated prefill", key="serving_disaggregated",
                             help="Prefill on chips of its own (Splitwise, DistServe; DeepSeek's V3/R1 service): the chips "
