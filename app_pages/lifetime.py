@@ -272,7 +272,7 @@ f1.text_input("Training tokens of the model", key="lt_train_tokens", help="e.g. 
 f2.text_input("Tokens served per day", key="lt_per_day", help="input and output, e.g. `10B token/day`")
 f3.text_input("Days of service", key="lt_days", help="e.g. `730 day` or `2 year`")
 f4.text_input("Time per output token at most", key="lt_tpot",
-              help="optional, e.g. `50 ms` (20 tokens a second per user); empty: the saturating batch")
+              help="optional, e.g. `50 ms` (20 tokens a second per user), a p99 as MLPerf judges it (the modelled mean times the median p99/mean of MLPerf Inference v4.x Server runs); empty: the saturating batch")
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -345,13 +345,14 @@ if life is not None:
     else:
         try:
             opt = life.lifetime(law_name)
+            # every size on the curve served within the same limits: a size that cannot be is said, not raised
+            sizes = _sizes(life, law_name, tuple(str(st.session_state[k]) for k in
+                                                 ("lt_model", "lt_hw", "lt_train_tokens", "lt_per_day", "lt_days", "lt_tpot")))
         except calc.InputError as exc:
             opt = None
             st.caption(f"No dollar optimum at this model's quality: {escape(exc.message)}")
         if opt is not None:
             st.markdown("**The size cheapest over this life, at this model's quality**")
-            sizes = _sizes(life, law_name, tuple(str(st.session_state[k]) for k in
-                                                 ("lt_model", "lt_hw", "lt_train_tokens", "lt_per_day", "lt_days", "lt_tpot")))
             k = sizes["best_scaled"]
             rows = [{"Model": name, "Parameters": show("params", p.params, True),
                      "Training": show("cost", p.training_cost), "Serving": show("cost", p.serving_cost),

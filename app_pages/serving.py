@@ -18,24 +18,32 @@ from app_pages.charts import HEIGHT, plain_axis
 from calc import data
 from calc.architecture import published
 from calc.display import escape, number
-from calc.serve import footprint, frontier, serve
+from calc.serve import footprint, frontier, percentiles, serve
+from calc.units import parse_quantity
 
 PAGE = "serving"
 LARGEST = 1_000_000
 BEST, SATURATING = "best", "saturating"  # the tensor field's and the concurrency field's "choose for me"
+LIMITS = "within limits"  # the concurrency field's third choice: the best layout and load under the latency limits
 FIELDS = {  # name in the URL -> (widget key, kind of value)
     "model": ("serving_model", "model"), "hardware": ("serving_hw", "hardware"), "chips": ("serving_chips", "whole"),
     "tensor": ("serving_tensor", "tensor"), "precision": ("serving_precision", "precision"),
     "kv_precision": ("serving_kv", "kv_precision"), "input_tokens": ("serving_input", "whole"),
     "output_tokens": ("serving_output", "whole"), "concurrency": ("serving_concurrency", "concurrency"),
+    "ttft_limit": ("serving_ttft_limit", "time"), "tpot_limit": ("serving_tpot_limit", "time"),
+    "limit_statistic": ("serving_limit_statistic", "statistic"),
+    "disaggregated": ("serving_disaggregated", "flag"),
+    "attention_data_parallel": ("serving_adp", "flag"),
 }
+FLAGS = {"true": True, "false": False}  # a flag's text in the URL
 shapes = published()
 hw_names = [n for n, h in data.hardware_table().items() if h.memory is not None and h.memory_bandwidth is not None]
 PRECISIONS = list(footprint.WEIGHT_PRECISIONS)
 KV = list(footprint.KV_PRECISIONS)
+TAILS = {k: v.m_as("") for k, v in percentiles.p99_over_mean().items()}  # p99 / mean of TTFT and TPOT
 
 
-def _read(kind: str, text: str):
+def _read(kind: str, text: str, name: str = ""):
     """A field's value from the text of a link; ValueError says what was expected and what came."""
     if kind == "hardware":
         name = data.hardware(text).name  # InputError (a ValueError) names it and suggests the nearest
@@ -48,14 +56,24 @@ def _read(kind: str, text: str):
             wanted = "a published model's name, such as Llama 3 70B" if kind == "model" else "one of " + ", ".join(choices)
             raise ValueError(f"expected {wanted}; got {text[:60]!r}")
         return text
-    if kind == "tensor" and text == BEST or kind == "concurrency" and text == SATURATING:
+    if kind == "time":  # a latency limit: empty (none) or a time with its unit, read as every door reads it
+        if text.strip():
+            parse_quantity(text, name, "s", bare_ok=False, shown_in="ms")
+        return text.strip()
+    if kind == "statistic":
+        return percentiles.statistic(text)
+    if kind == "flag":
+        if text.strip().lower() not in FLAGS:
+            raise ValueError(f"expected true or false; got {text[:60]!r}")
+        return FLAGS[text.strip().lower()]
+    if kind == "tensor" and text == BEST or kind == "concurrency" and text in (SATURATING, LIMITS):
         return text
     try:
         value = float(text.replace(",", "").replace("_", ""))
     except ValueError:
         value = math.nan
     if not (value.is_integer() and 1 <= value <= LARGEST):
-        extra = {"tensor": f" or {BEST!r}", "concurrency": f" or {SATURATING!r}"}.get(kind, "")
+        extra = {"tensor": f" or {BEST!r}", "concurrency": f", {SATURATING!r} or {LIMITS!r}"}.get(kind, "")
         raise ValueError(f"expected a whole number from 1 to {LARGEST:,}{extra}; got {text[:60]!r}")
     return str(int(value)) if kind in ("tensor", "concurrency") else int(value)
 
@@ -70,39 +88,57 @@ def _default(name: str):
     if name == "hardware":
         return scenario["hardware"] if scenario.get("hardware") in hw_names else "H100 SXM5"
     return {"chips": 8, "tensor": BEST, "precision": "bf16", "kv_precision": "bf16", "input_tokens": 1000,
-            "output_tokens": 1000, "concurrency": SATURATING}[name]
+            "output_tokens": 1000, "concurrency": SATURATING, "ttft_limit": "", "tpot_limit": "",
+            "limit_statistic": "p99", "disaggregated": False,
+            "attention_data_parallel": False}[name]
+
+
+def _text(kind: str, value) -> str:
+    """A field's value as the link writes it (a flag: true or false)."""
+    return ("true" if value else "false") if kind == "flag" else str(value)
 
 
 def _seed() -> list[str]:
     """Fill the fields this visit has not drawn yet from the page's link (or its last visit), else
     from the defaults; returns what the link held that cannot be read."""
-    return session.seed(PAGE, FIELDS, lambda name, kind, text: _read(kind, text), _default)
+    return session.seed(PAGE, FIELDS, lambda name, kind, text: _read(kind, text, name), _default)
 
 
-def _options(tensor: str, precision: str, kv: str, prompt: int, gen: int) -> dict:
+def _options(tensor: str, precision: str, kv: str, prompt: int, gen: int, disaggregated: bool, adp: bool) -> dict:
     return dict(tensor=None if tensor == BEST else int(tensor), precision=precision, kv_precision=kv,
-                input_tokens=prompt, output_tokens=gen)
+                input_tokens=prompt, output_tokens=gen, disaggregated=disaggregated, attention_data_parallel=adp)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _answer(name, hardware, chips, tensor, precision, kv, prompt, gen, concurrency):
-    options = _options(tensor, precision, kv, prompt, gen)
+def _answer(name, hardware, chips, tensor, precision, kv, prompt, gen, disaggregated, adp, concurrency, limits):
+    options = _options(tensor, precision, kv, prompt, gen, disaggregated, adp)
+    ttft, tpot, stat = limits
+    given = {k: v for k, v in (("ttft_limit", ttft), ("tpot_limit", tpot)) if v}
+    if concurrency == LIMITS:
+        if not given:
+            raise calc.InputError("tpot_limit", "give a TTFT or TPOT limit (such as 40 ms) for the best load "
+                                                "within limits, or choose another number of requests in flight")
+        return serve(name, hardware, chips, **options, **given, limit_statistic=stat)
+    if given:  # a limit beside a load that does not read it: said, never dropped
+        raise calc.InputError(next(iter(given)), f"limits are read with requests in flight {LIMITS!r}; choose it, "
+                                                 "or clear the limit")
     load = {} if concurrency == SATURATING else {"concurrency": int(concurrency)}
     return serve(name, hardware, chips, **options, **load)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _curve(name, hardware, chips, tensor, precision, kv, prompt, gen):
-    return frontier(name, hardware, chips, **_options(tensor, precision, kv, prompt, gen))
+def _curve(name, hardware, chips, tensor, precision, kv, prompt, gen, disaggregated, adp):
+    return frontier(name, hardware, chips, **_options(tensor, precision, kv, prompt, gen, disaggregated, adp))
 
 
 @st.cache_data(max_entries=16, show_spinner="Serving the model on every chip…")
-def _by_chip(name, chips, precision, kv, prompt, gen) -> tuple[list, list]:
+def _by_chip(name, chips, precision, kv, prompt, gen, disaggregated, adp) -> tuple[list, list]:
     """The saturating cost on each chip with a price (its best layout); the chips left out and why."""
     rows, left = [], []
     for hw in hw_names:
         try:
-            s = serve(name, hw, chips, precision=precision, kv_precision=kv, input_tokens=prompt, output_tokens=gen)
+            s = serve(name, hw, chips, precision=precision, kv_precision=kv, input_tokens=prompt, output_tokens=gen,
+                      disaggregated=disaggregated, attention_data_parallel=adp)
         except calc.InputError as exc:
             left.append(f"{hw} ({exc.message.split(';')[0]})")
             continue
@@ -119,7 +155,8 @@ def _by_chip(name, chips, precision, kv, prompt, gen) -> tuple[list, list]:
 st.title("Serving: latency, throughput and cost per token")
 st.caption("Prefill is the training forward pass at the chip's matmul rate; each decode step reads the weights and "
            "every sequence's KV cache at the memory bandwidth (Pope et al. 2022; kipply's inference arithmetic). "
-           "Calibrated on TensorRT-LLM's published tables of 2023; see the README for how close it lands.")
+           "Calibrated on TensorRT-LLM's published tables of 2023-24 and MLPerf Inference v4.x (2024); see the README "
+           "for how close it lands.")
 
 if "serving_model" not in st.session_state:
     st.session_state["serving_link_problems"] = _seed()
@@ -141,14 +178,35 @@ precision = d1.selectbox("Weights", PRECISIONS, key="serving_precision")
 kv = d2.selectbox("KV cache", KV, key="serving_kv")
 prompt = d3.number_input("Input tokens per request", min_value=1, max_value=LARGEST, step=100, key="serving_input")
 gen = d4.number_input("Output tokens per request", min_value=1, max_value=LARGEST, step=100, key="serving_output")
-concurrency = d5.selectbox("Requests in flight", [SATURATING, "1", "8", "32", "64", "128", "256", "512", "1024"],
+concurrency = d5.selectbox("Requests in flight", [SATURATING, LIMITS, "1", "8", "32", "64", "128", "256", "512",
+                                                   "1024"],
                            key="serving_concurrency", help="'saturating': as many as the memory holds, as a "
-                           "throughput benchmark runs")
-session.keep(PAGE, {n: str(st.session_state[key]) for n, (key, _) in FIELDS.items()})
+                           "throughput benchmark runs; 'within limits': the layout and load with the most tokens/s "
+                           "per chip within the latency limits below")
+l1, l2, l3 = st.columns(3)
+ttft_limit = l1.text_input("Time-to-first-token limit", key="serving_ttft_limit", placeholder="e.g. 2 s",
+                           help="With 'within limits': a time with its unit; empty for none")
+tpot_limit = l2.text_input("Time-per-output-token limit", key="serving_tpot_limit", placeholder="e.g. 40 ms",
+                           help="With 'within limits': a time with its unit; empty for none")
+statistic = l3.selectbox("The limits bound", list(percentiles.STATISTICS), key="serving_limit_statistic",
+                         format_func={"p99": "p99 (as MLPerf)", "mean": "the mean"}.get,
+                         help="p99: the modelled means times the p99/mean of MLPerf Inference v4.x Server runs "
+                              f"(TTFT {TAILS['ttft']:.2f}x, TPOT {TAILS['tpot']:.2f}x); mean: the modelled steady-state "
+                              "means themselves")
+e1, e2 = st.columns(2)
+disaggregated = e1.checkbox("Disaggregated prefill", key="serving_disaggregated",
+                            help="Prefill on chips of its own (Splitwise, DistServe; DeepSeek's V3/R1 service): the chips "
+                                 "above decode only, and the throughput is per decode chip; the prefill chips' time is "
+                                 "charged to each input token")
+adp = e2.checkbox("Attention data parallel", key="serving_adp",
+                  help="Mixture-of-experts models only: attention replicated on each chip beside expert-parallel "
+                       "layers (as DeepSeek and TensorRT-LLM serve DeepSeek-R1); each chip holds its own sequences' "
+                       "KV cache")
+session.keep(PAGE, {n: _text(kind, st.session_state[key]) for n, (key, kind) in FIELDS.items()})
 
-args = (name, hardware, int(chips), tensor, precision, kv, int(prompt), int(gen))
+args = (name, hardware, int(chips), tensor, precision, kv, int(prompt), int(gen), bool(disaggregated), bool(adp))
 try:
-    s = _answer(*args, concurrency)
+    s = _answer(*args, concurrency, (ttft_limit.strip(), tpot_limit.strip(), statistic))
 except calc.InputError as exc:
     top.error(escape(exc, limit=400))
     st.stop()
@@ -156,7 +214,8 @@ except calc.InputError as exc:
 m1, m2, m3, m4, m5 = top.columns(5)
 m1.metric("Time to first token", f"{number(s.ttft.m_as('ms'))} ms", help=f"Prefill limited by {s.limited_by['prefill']}")
 m2.metric("Time per output token", f"{number(s.tpot.m_as('ms'))} ms", help=f"Decode limited by {s.limited_by['decode']}")
-m3.metric("Output tokens/s per chip", number(s.tokens_per_second["per_chip"].m_as("token/s/chip")))
+m3.metric("Output tokens/s per decode chip" if s.layout["disaggregated"] else "Output tokens/s per chip",
+          number(s.tokens_per_second["per_chip"].m_as("token/s/chip")))
 m4.metric("Tokens/s per user", number(s.tokens_per_second_per_user.m_as("token/s")))
 if s.usd_per_million_tokens is None:
     m5.metric("$ per million tokens", "no price")
@@ -168,10 +227,21 @@ usd = s.usd_per_million_tokens
 energy = s.energy_per_token
 st.markdown(
     f"**{escape(s.model)}** on {s.chips:,} × {escape(s.hardware)}: tensor {lay['tensor']} × pipeline {lay['pipeline']}, "
-    f"{lay['replicas']:,} replica(s), weights {lay['precision']}, KV cache {lay['kv_precision']} "
+    f"{lay['replicas']:,} replica(s){', attention data parallel' if lay['attention_data_parallel'] else ''}"
+    f"{', prefill on chips of its own (these decode only)' if lay['disaggregated'] else ''}, "
+    f"weights {lay['precision']}, KV cache {lay['kv_precision']} "
     f"({number(s.kv_cache_per_token.m_as('kB/token'))} kB per token). {s.concurrency:,} requests in flight; "
     f"the memory holds {s.max_concurrency:,}. Prefill is limited by {s.limited_by['prefill']}, "
     f"decode by {s.limited_by['decode']}.")
+if s.limits is not None:
+    lim = s.limits
+    bound = ", ".join(f"{label} ≤ {number(lim[k].m_as('ms'))} ms" for k, label in
+                      (("ttft_limit", "TTFT"), ("tpot_limit", "TPOT")) if lim[k] is not None)
+    r = {k: v.m_as("") for k, v in lim["p99_over_mean"].items()}
+    st.markdown(f"Limits on the {'p99s' if lim['statistic'] == 'p99' else 'means'}: {bound}. The means above imply "
+                f"a p99 TTFT of about {number(lim['ttft_p99'].m_as('ms'))} ms and a p99 TPOT of about "
+                f"{number(lim['tpot_p99'].m_as('ms'))} ms (× {r['ttft']:.2f} and × {r['tpot']:.2f}, the median "
+                "p99/mean of MLPerf Inference v4.x Server runs).")
 if usd is not None:
     st.markdown(f"Input \\${number(usd['input'].m_as('USD/Mtoken'))}, output "
                 f"\\${number(usd['output'].m_as('USD/Mtoken'))} per million tokens. Price: {escape(s.price_basis)}.")
@@ -205,7 +275,7 @@ with left:
 with right:
     st.markdown(f"**\\$ per million tokens by chip** ({int(chips):,} chip{'s' * (int(chips) != 1)}, each at its best "
                 "layout, saturating)")
-    rows, missing = _by_chip(name, int(chips), precision, kv, int(prompt), int(gen))
+    rows, missing = _by_chip(name, int(chips), precision, kv, int(prompt), int(gen), bool(disaggregated), bool(adp))
     if rows:
         bars = alt.Chart(pd.DataFrame(rows)).mark_bar().encode(
             x=alt.X("usd:Q", axis=plain_axis("$ per million tokens (3 input : 1 output)")),

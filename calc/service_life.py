@@ -43,7 +43,8 @@ def modelled_serving(model, hardware, *, chips=None, precision=None, input_token
     """``calc.serve`` of ``model`` on ``hardware`` at the chip count that serves cheapest per blended token.
 
     Tries ``chips`` if given, else each of ``CHIP_COUNTS`` that holds the weights; saturating throughput, or
-    the best within ``ttft_limit`` / ``tpot_limit``; ``price`` and ``pue`` as ``calc.serve``. Returns the ``calc.serve.Serving`` answer.
+    the best within ``ttft_limit`` / ``tpot_limit`` (p99s, as ``calc.serve`` reads them); ``price`` and ``pue`` as
+    ``calc.serve``. Returns the ``calc.serve.Serving`` answer.
 
     >>> s = modelled_serving("Llama 3 8B", "H100 SXM5")
     >>> s.chips, 0.05 < s.usd_per_million_tokens["blended"].m_as("USD/Mtoken") < 0.2
@@ -264,7 +265,8 @@ def service_life(model, hardware, *, training_tokens, tokens_per_day, days, util
         the unit the name says: ``days=730`` is two years)
     utilization, price : the training run's MFU and USD per chip-hour (default: ``calc.estimate``'s)
     serving_price : USD per chip-hour of serving (default: the chip's default price, as training)
-    serving_chips, precision, input_tokens, output_tokens, ttft_limit, tpot_limit : as ``calc.serve``
+    serving_chips, precision, input_tokens, output_tokens, ttft_limit, tpot_limit : as ``calc.serve`` (the limits
+        bound p99s: the modelled means times MLPerf v4.x's p99/mean, ``calc.serve.percentiles``)
 
     Examples
     --------

@@ -1,5 +1,6 @@
 """The Serving page through streamlit.testing: its fields in the URL, its answer, its two charts,
-and what it says for a link it cannot read or a model that does not fit."""
+its two layout toggles (disaggregated prefill, attention data parallelism), and what it says for a link it
+cannot read or a model that does not fit."""
 
 import json
 
@@ -8,7 +9,9 @@ from apppage import open_page
 PAGE = "app_pages/serving.py"
 LINK = {"serving.model": "Llama 3 8B", "serving.hardware": "A100 SXM4 80GB", "serving.chips": "2",
         "serving.tensor": "1", "serving.precision": "bf16", "serving.kv_precision": "bf16",
-        "serving.input_tokens": "512", "serving.output_tokens": "256", "serving.concurrency": "64"}
+        "serving.input_tokens": "512", "serving.output_tokens": "256", "serving.concurrency": "64",
+        "serving.ttft_limit": "", "serving.tpot_limit": "", "serving.limit_statistic": "p99",
+        "serving.disaggregated": "false", "serving.attention_data_parallel": "false"}
 
 
 def _url(at) -> dict:
@@ -81,3 +84,56 @@ def test_the_chips_left_out_are_counted_and_listed_whole():
     items = folded[0].markdown[0].value.split("\n")
     assert folded[0].label.startswith(f"Left out: {len(items)} chips")
     assert all(i.startswith("- ") and not i.endswith("…") for i in items)
+
+
+def test_the_layout_toggles_go_to_the_url_and_reach_the_answer():
+    # calc.serve's disaggregated and attention_data_parallel, as the CLI's --disaggregated and
+    # --attention-data-parallel: checkboxes kept in the link as true or false
+    at = open_page(PAGE, **{**LINK, "serving.model": "Mixtral 8x7B", "serving.hardware": "H100 SXM5",
+                            "serving.chips": "8", "serving.tensor": "8", "serving.precision": "fp8",
+                            "serving.concurrency": "saturating"})
+    assert at.checkbox(key="serving_disaggregated").value is False
+    at.checkbox(key="serving_disaggregated").check().run()
+    assert _url(at)["serving.disaggregated"] == "true"
+    assert "Output tokens/s per decode chip" in [m.label for m in at.metric]
+    assert "prefill on chips of its own" in " ".join(m.value for m in at.markdown)
+    at.checkbox(key="serving_adp").check().run()
+    assert _url(at)["serving.attention_data_parallel"] == "true"
+    assert not at.error and "attention data parallel" in " ".join(m.value for m in at.markdown)
+
+
+def test_a_toggle_from_a_link_is_read_and_checked_like_every_field():
+    at = open_page(PAGE, **{**LINK, "serving.model": "Mixtral 8x7B", "serving.chips": "8", "serving.tensor": "8",
+                            "serving.attention_data_parallel": "TRUE"})
+    assert at.checkbox(key="serving_adp").value is True
+    at = open_page(PAGE, errors_ok=True, **{**LINK, "serving.disaggregated": "maybe"})
+    assert "serving.disaggregated: expected true or false" in " ".join(w.value for w in at.warning).replace("\\", "")
+    assert at.checkbox(key="serving_disaggregated").value is False  # the default, said, not guessed
+    # attention data parallelism beside a dense model: calc's one-line refusal, naming the field
+    at = open_page(PAGE, errors_ok=True, **{**LINK, "serving.attention_data_parallel": "true"})
+    assert at.error and "attention_data_parallel" in at.error[0].value.replace("\\", "")
+
+
+def test_latency_limits_bound_p99s_as_the_cli_does():
+    # the concurrency field's "within limits" with --ttft-limit / --tpot-limit and --limit-statistic's twins
+    limits = {**LINK, "serving.concurrency": "within limits", "serving.tpot_limit": "40 ms"}
+    at = open_page(PAGE, **limits)
+    text = " ".join(m.value for m in at.markdown)
+    assert "Limits on the p99s: TPOT ≤ 40 ms" in text and "MLPerf Inference v4.x" in text
+    tpot = float(at.metric[1].value.split()[0])
+    assert tpot <= 40 / 1.1  # the mean within the p99 limit over p99/mean
+    assert _url(at)["serving.tpot_limit"] == "40 ms"
+    at.selectbox(key="serving_limit_statistic").set_value("mean").run()
+    assert _url(at)["serving.limit_statistic"] == "mean"
+    assert "Limits on the means" in " ".join(m.value for m in at.markdown)
+    assert float(at.metric[1].value.split()[0]) <= 40
+
+
+def test_a_bad_or_stray_limit_is_said():
+    at = open_page(PAGE, errors_ok=True, **{**LINK, "serving.tpot_limit": "40", "serving.limit_statistic": "p95"})
+    text = " ".join(w.value for w in at.warning).replace("\\", "")
+    assert "serving.tpot_limit:" in text and 'e.g. "40 ms"' in text and "serving.limit_statistic: expected p99 or mean" in text
+    at = open_page(PAGE, errors_ok=True, **{**LINK, "serving.tpot_limit": "40 ms"})  # beside 64 requests in flight
+    assert at.error and "tpot_limit" in at.error[0].value.replace("\\", "")
+    at = open_page(PAGE, errors_ok=True, **{**LINK, "serving.concurrency": "within limits"})  # and no limit
+    assert at.error and "give a TTFT or TPOT limit" in at.error[0].value.replace("\\", "")

@@ -16,7 +16,7 @@ from calc import data
 from calc.__main__ import main
 from calc.architecture import lookup
 from calc.errors import InputError
-from calc.serve import calibration, footprint, frontier, kv_cache_per_token, load, phases, serve
+from calc.serve import calibration, footprint, frontier, kv_cache_per_token, load, percentiles, phases, serve
 
 # --------------------------------------------------------------------------- terms
 
@@ -219,10 +219,12 @@ COMPARISONS = calibration.compare()
 
 @pytest.mark.parametrize("c", COMPARISONS, ids=[c.row.name for c in COMPARISONS])
 def test_calibration_row_within_tolerance(c):
-    # TensorRT-LLM tables published before 2025 (data/serving_calibration.csv); in-sample: the fitted
-    # coefficients come from these rows, so this holds the fit, not the forecast. The widest misses
-    # are Mixtral 8x7B at tensor 8 on H100 (1.6x: expert matmuls split eight ways run below the rate)
-    assert 1 / 1.7 < c.ratio < 1.7, f"{c.row.name}: predicted {c.predicted:.4g}, measured {c.row.measured:.4g}"
+    # TensorRT-LLM tables and MLPerf Inference v4.x Offline runs published before 2025
+    # (data/serving_calibration.csv); in-sample: the fitted coefficients come from these rows, so this holds
+    # the fit, not the forecast. The widest misses: vLLM on 8 MI300X in MLPerf v4.1 (1.7x: one bandwidth
+    # share serves every engine, and ROCm's vLLM of 2024 reached less of MI300X's than TensorRT-LLM of
+    # Hopper's) and Mixtral 8x7B at tensor 8 on H100 (1.6x)
+    assert 1 / 1.8 < c.ratio < 1.8, f"{c.row.name}: predicted {c.predicted:.4g}, measured {c.row.measured:.4g}"
 
 
 def test_calibration_median_error():
@@ -322,6 +324,47 @@ def test_latency_limits_are_met():
     assert looser.tokens_per_second["per_chip"] >= s.tokens_per_second["per_chip"]
     with pytest.raises(InputError, match="fastest"):
         serve("Llama 3 70B", "H100 SXM5", 8, tpot_limit="1 ms")
+
+
+def test_latency_limits_bound_p99s_through_mlperf_tails():
+    # MLPerf Inference v4.x Server logs publish mean and p99 TTFT and TPOT (data/latency_percentiles.csv);
+    # a limit bounds the p99 by default: the modelled mean within the limit over the median p99/mean
+    r = percentiles.p99_over_mean()
+    rows = data.latency_percentiles()
+    assert len(rows) >= 5 and all(r_["date"].year < 2025 for r_ in rows)
+    # the v4.0 8 x H100 log: p99 TTFT 568.3 ms against a mean of 381.6 ms, p99 TPOT 156.1 against 136.8 ms
+    h100 = next(r_ for r_ in rows if r_["name"] == "mlperf40-h100x8-llama2-70b-server")
+    assert h100["ttft_p99"] / h100["ttft_mean"] == pytest.approx(568.284 / 381.607, rel=1e-4)
+    assert 1.4 < r["ttft"].m_as("") < 2.4 and 1.1 < r["tpot"].m_as("") < 1.4
+    p99 = serve("Llama 3 70B", "H100 SXM5", 8, ttft_limit="2 s", tpot_limit="40 ms")
+    mean = serve("Llama 3 70B", "H100 SXM5", 8, ttft_limit="2 s", tpot_limit="40 ms", limit_statistic="mean")
+    assert p99.limits["statistic"] == "p99" and mean.limits["statistic"] == "mean"
+    assert p99.tpot.m_as("ms") <= 40 / r["tpot"].m_as("") < 40
+    assert p99.limits["tpot_p99"].m_as("ms") <= 40 and mean.tpot.m_as("ms") <= 40
+    assert p99.limits["tpot_p99"].m_as("s") == pytest.approx(p99.tpot.m_as("s") * r["tpot"].m_as(""))
+    assert mean.tokens_per_second["per_chip"] >= p99.tokens_per_second["per_chip"]  # the looser bound
+    assert "p99" in p99.limited_by["concurrency"] and "means" in mean.limited_by["concurrency"]
+    assert p99.to_dict()["limits"]["tpot_limit"] == pytest.approx(0.04)
+    assert serve("Llama 3 70B", "H100 SXM5", 8).limits is None
+    with pytest.raises(InputError) as e:
+        serve("Llama 3 70B", "H100 SXM5", 8, tpot_limit="40 ms", limit_statistic="p95")
+    assert e.value.field == "limit_statistic"
+    with pytest.raises(InputError, match="only used with") as e:
+        serve("Llama 3 70B", "H100 SXM5", 8, limit_statistic="mean")
+    with pytest.raises(InputError, match="p99 TPOT of"):
+        serve("Llama 3 70B", "H100 SXM5", 8, tpot_limit="1 ms")
+
+
+def test_cli_says_the_limits_bound_p99s(capsys):
+    args = ("--model", "Llama 3 70B", "--hardware", "H100 SXM5", "--chips", "8", "--tpot-limit", "40 ms")
+    code, out, _ = run(capsys, *args)
+    assert code == 0 and "limits on the p99s" in out and "MLPerf" in out
+    code, out, _ = run(capsys, *args, "--limit-statistic", "mean")
+    assert code == 0 and "limits on the means" in out
+    code, out, _ = run(capsys, *args, "--json")
+    assert json.loads(out)["limits"]["statistic"] == "p99"
+    code, _, err = run(capsys, "--model", "Llama 3 70B", "--hardware", "H100 SXM5", "--limit-statistic", "mean")
+    assert code == 2 and err.startswith("calc: error: --limit-statistic:") and err.count("\n") == 1
 
 
 def test_frontier_is_a_tradeoff():

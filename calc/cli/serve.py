@@ -39,6 +39,8 @@ def _serve_parser(sub) -> None:
     se.add_argument("--output-tokens", type=_whole, default=1000, help="generated tokens per request (default 1000)")
     se.add_argument("--ttft-limit", metavar="TIME", help='time-to-first-token limit, e.g. "2 s"')
     se.add_argument("--tpot-limit", metavar="TIME", help='time-per-output-token limit, e.g. "40 ms"')
+    se.add_argument("--limit-statistic", metavar="STAT", help="what the limits bound: p99 (default, as MLPerf's "
+                    "Server scenario: the modelled means x p99/mean of MLPerf v4.x Server runs) or mean")
     se.add_argument("--price", metavar="VALUE", help="USD per chip-hour, or per node (\"14 USD/h/node\": divided by "
                                                     "the hardware's server size); default: the training default, "
                                                     "data/prices.csv")
@@ -86,7 +88,7 @@ def _serve(args) -> int:
                    carbon_intensity=args.carbon_intensity, disaggregated=args.disaggregated)
     if args.frontier:
         load = {"concurrency": args.concurrency, "batch": args.batch, "ttft_limit": args.ttft_limit,
-                "tpot_limit": args.tpot_limit}
+                "tpot_limit": args.tpot_limit, "limit_statistic": args.limit_statistic}
         options.update({k: v for k, v in load.items() if v is not None})
         f = frontier(model, args.hardware, args.chips, points=args.points or FRONTIER_POINTS, **options)
         if args.json:
@@ -101,7 +103,8 @@ def _serve(args) -> int:
                   f"{number(f.tokens_per_second_per_chip.m_as('token/s/chip')[i]):>19}")
         return 0
     s = serve(model, args.hardware, args.chips, concurrency=args.concurrency, batch=args.batch,
-                      ttft_limit=args.ttft_limit, tpot_limit=args.tpot_limit, **options)
+                      ttft_limit=args.ttft_limit, tpot_limit=args.tpot_limit, limit_statistic=args.limit_statistic,
+                      **options)
     if args.json:
         print(json.dumps(s.to_dict(), indent=2))
         return 0
@@ -111,6 +114,8 @@ def _serve(args) -> int:
     print(f"  {s.mode}: {number(s.concurrency)} sequences in flight (memory holds {number(s.max_concurrency)})")
     print(f"  time to first token      {number(s.ttft.m_as('ms'))} ms   (prefill limited by {s.limited_by['prefill']})")
     print(f"  time per output token    {number(s.tpot.m_as('ms'))} ms   (decode limited by {s.limited_by['decode']})")
+    if s.limits is not None:
+        print("  " + _limits_text(s.limits))
     print(f"  output tokens/s          {number(s.tokens_per_second['total'].m_as('token/s'))} "
           f"({number(s.tokens_per_second['per_chip'].m_as('token/s/chip'))} per chip, "
           f"{number(s.tokens_per_second_per_user.m_as('token/s'))} per user)")
@@ -127,6 +132,21 @@ def _serve(args) -> int:
         print(f"  energy per token         {number(e['input'])} J input, {number(e['output'])} J output "
               f"(power at the chip's load, not its TDP)")
     return 0
+
+
+def _limits_text(limits: dict) -> str:
+    """One line: what the latency limits bounded, and the p99s the modelled means imply."""
+    from calc.display import number
+
+    r = {k: v.m_as("") for k, v in limits["p99_over_mean"].items()}
+    given = ", ".join(f"{name} <= {number(limits[k].m_as('ms'))} ms" for k, name in
+                      (("ttft_limit", "TTFT"), ("tpot_limit", "TPOT")) if limits[k] is not None)
+    p99 = (f"p99 TTFT about {number(limits['ttft_p99'].m_as('ms'))} ms, p99 TPOT about "
+           f"{number(limits['tpot_p99'].m_as('ms'))} ms (the means above x {r['ttft']:.2f} and {r['tpot']:.2f}, "
+           "the median p99/mean of MLPerf Inference v4.x Server runs)")
+    if limits["statistic"] == "mean":
+        return f"limits on the means: {given}; {p99}"
+    return f"limits on the p99s: {given}; {p99}"
 
 
 def _calibration_text(fit) -> str:

@@ -31,7 +31,7 @@ from calc.data.pricing import (
     purchase_prices,
 )
 from calc.data.published_runs import EpochRun, Model, backtest_notes, epoch_runs, model, models, notable_compute, runs
-from calc.data.serving import serving_calibration, serving_coefficients, serving_validation
+from calc.data.serving import latency_percentiles, serving_calibration, serving_coefficients, serving_validation
 from calc.data.store import ReadOnlyDict, cache
 from calc.data.tables import Row, frame, read_row_table, read_table
 from calc.data.training import (
@@ -61,7 +61,7 @@ __all__ = [
     "Hardware", "InputError", "Model", "Price", "PurchasePrice", "ReadOnlyDict", "Reference", "Row", "Threshold",
     "architecture_rows", "attention_kernels", "backtest_notes", "cache", "collective_bandwidth", "defaults",
     "electricity_prices", "epoch_runs", "expert_dispatch", "fact", "facts", "finetuning", "frame", "hardware",
-    "hardware_table", "matmul_efficiency", "model", "model_config", "model_states", "models", "notable_compute",
+    "hardware_table", "latency_percentiles", "matmul_efficiency", "model", "model_config", "model_states", "models", "notable_compute",
     "optimizers", "ownership", "ppi", "price_in_force", "prices", "purchase_prices", "read_row_table", "read_table",
     "references", "run_layouts", "runs", "scaling_law_rows", "serving_calibration", "serving_coefficients", "serving_validation",
     "step_calibration", "step_coefficients", "step_heldout", "thresholds", "validate_all", "validation_runs",
@@ -74,5 +74,6 @@ def validate_all() -> None:
     backtest_notes(), purchase_prices(), ownership(), electricity_prices(), ppi(), optimizers()
     architecture_rows(), scaling_law_rows(), references(), step_coefficients(), step_calibration(), run_layouts()
     model_states(), finetuning(), step_heldout(), serving_coefficients(), serving_calibration()
+    latency_percentiles()
     # validation_runs() and the per-term measurement tables are checked by tests/test_validation_data.py,
     # not here: nothing the app shows reads them yet, and they would add half a second to its start

@@ -1,5 +1,6 @@
-"""The serving model's tables: its coefficients, the published serving measurements it is calibrated on, and
-those it is held to afterwards (published from 2025 on, never fitted)."""
+"""The serving model's tables: its coefficients, the published serving measurements it is calibrated on,
+those it is held to afterwards (published from 2025 on, never fitted), and the published latency tails
+(p99 against mean) that turn a p99 limit into a limit on the modelled means."""
 
 from __future__ import annotations
 
@@ -43,4 +44,22 @@ def serving_validation() -> tuple[Row, ...]:
             raise DataError(r.path, r.line, "date", "held-out rows are published from 2025 on (earlier ones calibrate)")
         if r["name"] in calibration:
             raise DataError(r.path, r.line, "name", f"{r['name']!r} is a calibration row (data/serving_calibration.csv)")
+    return rows
+
+
+@cache
+def latency_percentiles() -> tuple[Row, ...]:
+    """Published mean and p99 TTFT and TPOT of served loads from before 2025 (data/latency_percentiles.csv)."""
+    rows = tuple(read_table(data_dir() / "latency_percentiles.csv"))
+    known = hardware_table()
+    for r in rows:
+        if r["hardware"] not in known:
+            raise DataError(r.path, r.line, "hardware", f"unknown accelerator {r['hardware']!r} (not in data/hardware.csv)")
+        if r["date"] is None or r["date"].year >= 2025:
+            raise DataError(r.path, r.line, "date", "latency tails are taken from runs published before 2025 "
+                                                    "(later ones are the test)")
+        for x in ("ttft", "tpot"):
+            if r[f"{x}_p99"] < r[f"{x}_mean"]:
+                raise DataError(r.path, r.line, f"{x}_p99", f"a p99 below the mean ({r[f'{x}_p99']:g} < "
+                                                            f"{r[f'{x}_mean']:g} s): the columns are swapped?")
     return rows

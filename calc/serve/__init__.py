@@ -6,6 +6,7 @@
                  experts a batch touches                                          footprint
     load         batch, concurrency, saturation, latency limits, frontier          load
     cost         $ per million tokens and energy per token at the chip's load      cost
+    percentiles  p99 over mean of TTFT and TPOT (MLPerf v4.x Server): p99 limits    percentiles
     calibration  predicted / measured on published serving rows; fit to yours     calibration
     terms        the door to the chip's matmul, collective and bandwidth terms     terms
 
@@ -23,7 +24,7 @@ import numpy as np
 import pint
 
 from calc.errors import InputError
-from calc.serve import footprint, load, phases
+from calc.serve import footprint, load, percentiles, phases
 from calc.serve.load import Setup, evaluate, limited_by
 from calc.units import Q_, parse_quantity, ureg
 
@@ -56,6 +57,7 @@ class Serving:
     emissions_per_token: dict | None  # input, output, blended (g/token)
     limited_by: dict
     breakdown: dict = field(repr=False)  # decode and prefill parts, s
+    limits: dict | None = None  # under latency limits: the statistic bounded, the limits, the p99s the means imply
 
     def to_dict(self) -> dict:
         """JSON-ready: numbers in the canonical units named in each key."""
@@ -78,9 +80,13 @@ class Serving:
             "emissions_per_token": None if self.emissions_per_token is None else
             {k: q(self.emissions_per_token[k], "g/token") for k in three},
             "limited_by": self.limited_by,
+            "limits": None if self.limits is None else {
+                "statistic": self.limits["statistic"],
+                **{k: q(self.limits[k], "s") for k in ("ttft_limit", "tpot_limit", "ttft_p99", "tpot_p99")},
+                "p99_over_mean": {k: round(float(v.m_as("")), 4) for k, v in self.limits["p99_over_mean"].items()}},
             "units": {"ttft": "s", "tpot": "s", "tokens_per_second": "token/s", "kv_cache_per_token": "byte/token",
                       "usd_per_million_tokens": "USD/Mtoken", "energy_per_token": "J/token",
-                      "emissions_per_token": "g/token"},
+                      "emissions_per_token": "g/token", "limits": "s"},
         }
 
 
@@ -104,8 +110,8 @@ def _time_limit(name: str, value) -> float | None:
 
 def serve(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, attention_data_parallel=False,
           precision=None, kv_precision=None, input_tokens=1000, output_tokens=1000, concurrency=None, batch=None,
-          ttft_limit=None, tpot_limit=None, window=None, window_layers=None, price=None, pue=None,
-          carbon_intensity=None, disaggregated=False) -> Serving:
+          ttft_limit=None, tpot_limit=None, limit_statistic=None, window=None, window_layers=None, price=None,
+          pue=None, carbon_intensity=None, disaggregated=False) -> Serving:
     """Serve ``model`` on ``chips`` chips of ``hardware``: latency, throughput, cost and energy per token.
 
     .. math::
@@ -126,6 +132,9 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, att
     input_tokens, output_tokens : tokens per request
     concurrency : sequences in flight (continuous batching); batch : one static batch
     ttft_limit, tpot_limit : time Quantities; the best layout and concurrency within them
+    limit_statistic : "p99" (default: as MLPerf's Server and Interactive scenarios judge them) or "mean". The
+        model's TTFT and TPOT are means; a p99 limit bounds the mean times p99 / mean of MLPerf Inference v4.x
+        Server runs (``percentiles.p99_over_mean``: TTFT 1.82x, TPOT 1.18x); "mean" bounds the means themselves
     window, window_layers : sliding-window attention (tokens; layers that use it, default all)
     disaggregated : bool, prefill on chips of its own: ``chips`` decode only, tokens/s per decode chip
         ([Patel2024] Splitwise; DeepSeek's V3/R1 service); the prefill chips' cost is charged per input token
@@ -147,6 +156,10 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, att
                    window_layers=window_layers, price=price, pue=pue, carbon_intensity=carbon_intensity,
                    disaggregated=disaggregated)
     ttft_max, tpot_max = _time_limit("ttft_limit", ttft_limit), _time_limit("tpot_limit", tpot_limit)
+    stat = percentiles.statistic(limit_statistic)
+    if limit_statistic is not None and not (ttft_max or tpot_max):
+        raise InputError("limit_statistic", "only used with a TTFT or TPOT limit (the statistic it bounds); "
+                                            "give a limit, or leave it out")
     given = [n for n, v in (("concurrency", concurrency), ("batch", batch)) if v is not None]
     if len(given) > 1:
         raise InputError("batch", "give a batch or a concurrency, not both")
@@ -158,7 +171,7 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, att
     if not candidates:
         raise InputError("chips", load.weights_message(load.widest_layout(s, expert)))
     if ttft_max or tpot_max:
-        return _best(candidates, ttft_max, tpot_max)
+        return _best(candidates, ttft_max, tpot_max, stat)
     if given:
         name = given[0]
         n = load._whole(name, concurrency if name == "concurrency" else batch)
@@ -190,7 +203,8 @@ def _check_fits(s: Setup, n: int, name: str) -> None:
                            f"more than the {free / 1e9:.1f} GB left after the weights; the largest that fits is {most:,}")
 
 
-def _best(candidates: list[Setup], ttft_max, tpot_max) -> Serving:
+def _best(candidates: list[Setup], ttft_limit, tpot_limit, stat: str) -> Serving:
+    ttft_max, tpot_max = percentiles.mean_limits(ttft_limit, tpot_limit, stat)  # limits on the modelled means
     found = None
     fastest = None
     for s in candidates:
@@ -209,10 +223,16 @@ def _best(candidates: list[Setup], ttft_max, tpot_max) -> Serving:
                 found = (s, int(grid[i]), float(r["per_chip"][i]))
     if found is None:
         s, tpot, ttft = fastest
+        if stat == "mean":
+            fast = f"a TPOT of {tpot * 1e3:.1f} ms and a TTFT of {ttft * 1e3:.0f} ms (means)"
+        else:
+            r = percentiles.p99_over_mean()
+            fast = (f"a p99 TPOT of {tpot * r['tpot'].m_as('') * 1e3:.1f} ms and a p99 TTFT of "
+                    f"{ttft * r['ttft'].m_as('') * 1e3:.0f} ms (means {tpot * 1e3:.1f} and {ttft * 1e3:.0f} ms)")
         raise InputError("tpot_limit" if tpot_max else "ttft_limit",
-                         f"no layout and concurrency meets the limits: the fastest is a TPOT of {tpot * 1e3:.1f} ms and "
-                         f"a TTFT of {ttft * 1e3:.0f} ms (tensor {s.layout.tensor}, one sequence per replica)")
-    return _answer(found[0], found[1], "continuous", "limits")
+                         f"no layout and concurrency meets the {stat} limits: the fastest is {fast}, tensor "
+                         f"{s.layout.tensor}, one sequence per replica")
+    return _answer(found[0], found[1], "continuous", "limits", limits=(stat, ttft_limit, tpot_limit))
 
 
 def _grid(s: Setup, points: int = FRONTIER_POINTS) -> np.ndarray:
@@ -225,7 +245,7 @@ def _grid(s: Setup, points: int = FRONTIER_POINTS) -> np.ndarray:
     return per * s.replicas
 
 
-def _answer(s: Setup, n: int, mode: str, label: str) -> Serving:
+def _answer(s: Setup, n: int, mode: str, label: str, limits: tuple | None = None) -> Serving:
     r = evaluate(s, n, "batch" if mode == "batch" else "continuous")
     k = phases.coefficients()
     blend = k.blend_input_per_output
@@ -253,10 +273,25 @@ def _answer(s: Setup, n: int, mode: str, label: str) -> Serving:
         usd_per_million_tokens=usd, price_basis=s.price_basis, energy_per_token=energy, emissions_per_token=co2,
         limited_by={"prefill": limited_by(r["prefill"]), "decode": limited_by(r["decode"]),
                     "concurrency": "memory capacity (KV cache)" if label == "saturating" else
-                    "latency limits (applied to the steady-state means, not p99s)" if label == "limits" else "given"},
+                    _LIMITED[limits[0]] if label == "limits" else "given"},
         breakdown={"decode": {n_: _q(float(v), "s") for n_, v in r["decode"].items()},
                    "prefill": {n_: _q(float(v), "s") for n_, v in r["prefill"].items()}},
+        limits=None if limits is None else _limits(limits, float(r["ttft"]), float(r["tpot"])),
     )
+
+
+_LIMITED = {"p99": "latency limits (p99s: the modelled means x p99/mean of MLPerf Inference v4.x Server runs)",
+            "mean": "latency limits (applied to the steady-state means, not p99s)"}
+
+
+def _limits(limits: tuple, ttft: float, tpot: float) -> dict:
+    """The limits of an answer under limits, and the p99s its means imply (``percentiles``)."""
+    stat, ttft_max, tpot_max = limits
+    r = percentiles.p99_over_mean()
+    return {"statistic": stat, "ttft_limit": None if ttft_max is None else _q(ttft_max, "s"),
+            "tpot_limit": None if tpot_max is None else _q(tpot_max, "s"),
+            "ttft_p99": _q(ttft * r["ttft"].m_as(""), "s"), "tpot_p99": _q(tpot * r["tpot"].m_as(""), "s"),
+            "p99_over_mean": r}
 
 
 def _name(s: Setup) -> str:
@@ -313,7 +348,8 @@ def frontier(model, hardware, chips=1, *, points: int = FRONTIER_POINTS, **optio
     >>> bool(f.tokens_per_second_per_chip.magnitude[-1] > f.tokens_per_second_per_chip.magnitude[0])
     True
     """
-    load_options = {k: options.pop(k, None) for k in ("concurrency", "batch", "ttft_limit", "tpot_limit")}
+    load_options = {k: options.pop(k, None) for k in ("concurrency", "batch", "ttft_limit", "tpot_limit",
+                                                      "limit_statistic")}
     if any(v is not None for v in load_options.values()):
         raise InputError(next(k for k, v in load_options.items() if v is not None),
                          "the frontier runs over every concurrency; give no load option")

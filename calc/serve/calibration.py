@@ -2,9 +2,10 @@
 fit of its efficiencies to a user's own measurements.
 
     rows       data/serving_calibration.csv: TensorRT-LLM's published throughput and first-token
-               latency tables of 2023 (v0.5, v0.6.1: static batches on H100, H200, A100) and its
-               saturating in-flight-batching throughput of December 2024 (v0.15.0: H100, A100), each
-               with its setup
+               latency tables of 2023 (v0.5, v0.6.1: static batches on H100, H200, A100), its
+               saturating in-flight-batching throughput of December 2024 (v0.15.0: H100, A100), and
+               MLPerf Inference v4.0 and v4.1 (2024) Llama 2 70B Offline runs (TensorRT-LLM on H100 and
+               H200, vLLM on MI300X), each with its setup
     compare    the model's figure for each row, the ratio predicted / measured
     calibrate  least squares in log(predicted / measured) over the fitted efficiencies (decode
                bandwidth share, per-step and per-layer decode overheads, prefill matmul share),

@@ -15,7 +15,8 @@ under latency limits; and the throughput-latency frontier over batch sizes.
     limits             the layout and concurrency with the most tokens/s per chip whose TTFT and TPOT
                        stay within the limits. MLPerf Inference's server and interactive constraints
                        are p99s; the model's figures are steady-state means with no queueing tail, so
-                       a limit here is applied to the mean and a p99 needs headroom (the output says so)
+                       a p99 limit bounds the mean times p99 / mean of MLPerf's Server runs
+                       (``calc.serve.percentiles``; the answer says which statistic it bounded)
 
 Decode reads a cache of I + O/2 tokens per sequence on average; memory holds I + O per sequence.
 Concurrency and batch count all sequences in flight over all replicas, spread evenly.
