@@ -58,9 +58,9 @@ _SHARES: dict = {}  # (id(shapes), M, K, N) -> share: a layer asks for the same 
 
 def shape_share(shapes: MatmulShapes, M, K, N) -> float:
     """The rate measured at the shape (M x K)(K x N), beside the wave share, over that at the best measured shape
-    (at most 1): log-linear interpolation in the log of each size between the measured shapes, each size held
-    within the measured range (OpenXLA's GPU cost model interpolates its own table so; beyond 4096 a size is
-    taken as 4096, where the rates have levelled off within a few percent of the best).
+    (at most 1): linear interpolation of the log rate in the log of each size between the measured shapes, each
+    size held within the measured range (beyond 4096 a size is taken as 4096, where the measured rates have levelled
+    off within a few percent of the best).
 
     A product with a short inner dimension K (a small model's hidden size, a weight's share under tensor
     parallelism) or a narrow result runs below the best rate: on H100, 739 TFLOP/s at M = N = 4096, K = 2048
