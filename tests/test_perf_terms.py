@@ -275,8 +275,8 @@ def test_blackwell_matmuls_run_in_waves_over_148_sms():
     # Chips and Cheese, "Nvidia's B200: Keeping the CUDA Juggernaut Rolling" (2025): 74 of each die's 80 SMs
     # enabled, 148 per B200 (GB200's GPUs are B200s). (3840 x 8192)(8192 x 1280) has 15 x 10 output tiles of
     # 256 x 128: two waves, the second with 2 of 148 tiles, so it runs at 150 / 296 of the best rate.
-    for name in ("B200", "GB200"):
-        chip = build_chip(data.hardware(name), "bf16")
+    for name in ("B200", "GB200"):  # the waves alone: without the rates measured by shape (B200's, OpenXLA's table)
+        chip = replace(build_chip(data.hardware(name), "bf16"), shapes=None)
         assert chip.compute_units == 148
         M, K, N = 3840, 8192, 1280
         compute = 2.0 * M * K * N / (chip.matmul_rate * 150 / 296)
@@ -284,6 +284,38 @@ def test_blackwell_matmuls_run_in_waves_over_148_sms():
         expected = max(compute, operands) + 2.0 * M * N / chip.memory_bandwidth + chip.kernel_overhead
         assert kernels.matmul_time(chip, M, K, N) == pytest.approx(expected, rel=1e-9)
         assert 2.0 * M * K * N / kernels.matmul_time(chip, M, K, N) < 0.55 * chip.matmul_rate
+
+
+def _xla_h100(m, n, k):
+    # OpenXLA's sm_90 table as data/matmul_efficiency.csv holds it (m, n, k: result rows, columns, inner size)
+    found = [r["measured_tflops"] for r in data.matmul_efficiency() if r["chip"] == "H100 SXM5"
+             and r["precision"] == "bf16" and r["batch"] == 1 and (r["m"], r["n"], r["k"]) == (m, n, k)]
+    assert len(found) == 1
+    return found[0]
+
+
+def test_matmul_rate_by_shape_follows_the_measured_table():
+    # OpenXLA's H100 table: 739.0 TFLOP/s at M = N = 4096, K = 2048; its best, 783.3 at 4096 cubed (both shapes fill
+    # the same share of their last wave: 512 tiles of 256 x 128 on 132 SMs)
+    chip = build_chip(H100, "bf16")
+    best = _xla_h100(4096, 4096, 4096)
+    assert kernels.shape_share(chip.shapes, 4096, 2048, 4096) == pytest.approx(_xla_h100(4096, 4096, 2048) / best)
+    # between two measured inner sizes, log-linear: K = 2896 (~ 2^11.5) halfway in log
+    halfway = math.sqrt(_xla_h100(4096, 4096, 2048) * best) / best
+    assert kernels.shape_share(chip.shapes, 4096, 2 ** 11.5, 4096) == pytest.approx(halfway)
+    # beyond the table a size counts as its largest: a 16384-token product at its best, never above it
+    assert kernels.shape_share(chip.shapes, 16384, 16384, 16384) == pytest.approx(1.0)
+    # and the matmul runs that much slower than at the best shape (same waves, compute-bound)
+    flat = replace(chip, shapes=None)
+    M, K, N = 4096, 2048, 4096
+    slower = kernels.matmul_time(chip, M, K, N) - chip.kernel_overhead - 2.0 * M * N / chip.memory_bandwidth
+    faster = kernels.matmul_time(flat, M, K, N) - chip.kernel_overhead - 2.0 * M * N / chip.memory_bandwidth
+    assert slower / faster == pytest.approx(best / _xla_h100(4096, 4096, 2048))
+
+
+def test_chips_without_a_table_of_shapes_keep_one_rate():
+    assert build_chip(A100).shapes is None  # Bekman's best shape only
+    assert build_chip(H100, "fp8").shapes is None and build_chip(H100, "fp8").shapes_16bit is not None
 
 
 def _nccl_constant(kind, algorithm, protocol, fabric=""):

@@ -18,26 +18,26 @@ is in seconds, every rate and size a plain float (one prediction calls these som
 
 from __future__ import annotations
 
-from math import ceil
+from math import ceil, exp, log
 from typing import NamedTuple
 
 import pint
 
 from calc.perf.layout import whole
-from calc.perf.system import Chip, build_chip, resolve_hardware
+from calc.perf.system import Chip, MatmulShapes, build_chip, resolve_hardware
 from calc.units import Q_
 
 
 def matmul_time(chip: Chip, M, K, N, batch=1, *, sixteen_bit: bool = False) -> float:
     """Seconds of one (batched) matrix product (M x K)(K x N).
 
-    .. math:: t = \\max\\left(\\frac{2MKN}{R w}, \\frac{b (MK + KN)}{B}\\right) + \\frac{2 MN}{B} + t_0
+    .. math:: t = \\max\\left(\\frac{2MKN}{R \\, s \\, w}, \\frac{b (MK + KN)}{B}\\right) + \\frac{2 MN}{B} + t_0
 
     The main loop streams the operands (``b`` bytes each: 1 in 8 bits, else 2) while it multiplies at the
-    measured best rate ``R``, less the last partial wave of output tiles over the compute units (``w``);
-    the epilogue then writes the 16-bit result [Isaev2023]; NVIDIA, Matrix Multiplication Background
-    User's Guide (tile and wave quantization). ``sixteen_bit``: at the 16-bit rate whatever the layers'
-    format (an output layer kept in 16 bits).
+    measured best rate ``R``, less the last partial wave of output tiles over the compute units (``w``) and, where
+    the chip's rates are measured by shape, the shape's share ``s`` of the best (:func:`shape_share`); the epilogue
+    then writes the 16-bit result [Isaev2023]; NVIDIA, Matrix Multiplication Background User's Guide (tile and wave
+    quantization). ``sixteen_bit``: at the 16-bit rate whatever the layers' format (an output layer kept in 16 bits).
     """
     flop = 2.0 * M * K * N * batch
     rate = chip.matmul_rate_16bit if sixteen_bit else chip.matmul_rate
@@ -45,9 +45,54 @@ def matmul_time(chip: Chip, M, K, N, batch=1, *, sixteen_bit: bool = False) -> f
     if units:
         tiles = ceil(max(M, N) / chip.tile_long) * ceil(min(M, N) / chip.tile_short) * batch
         rate *= tiles / (ceil(tiles / units) * units)
+    shapes = chip.shapes_16bit if sixteen_bit else chip.shapes
+    if shapes is not None:
+        rate *= shape_share(shapes, M, K, N)
     operands = (1.0 if chip.eight_bit and not sixteen_bit else 2.0) * (M * K + K * N) * batch
     bandwidth = chip.memory_bandwidth
     return max(flop / rate, operands / bandwidth) + 2.0 * M * N * batch / bandwidth + chip.kernel_overhead
+
+
+_SHARES: dict = {}  # (id(shapes), M, K, N) -> share: a layer asks for the same few shapes again and again
+
+
+def shape_share(shapes: MatmulShapes, M, K, N) -> float:
+    """The rate measured at the shape (M x K)(K x N), beside the wave share, over that at the best measured shape
+    (at most 1): linear interpolation of the log rate in the log of each size between the measured shapes, each
+    size held within the measured range (beyond 4096 a size is taken as 4096, where the measured rates have levelled
+    off within a few percent of the best).
+
+    A product with a short inner dimension K (a small model's hidden size, a weight's share under tensor
+    parallelism) or a narrow result runs below the best rate: on H100, 739 TFLOP/s at M = N = 4096, K = 2048
+    against 783 at K = 4096 (data/matmul_efficiency.csv, OpenXLA's sm_90 table).
+    """
+    key = (id(shapes), M, K, N)
+    found = _SHARES.get(key)
+    if found is not None:
+        return found
+    if len(_SHARES) >= 65536:
+        _SHARES.clear()
+    corners = [_between(values, x) for values, x in zip(shapes.grid, (M, N, K))]
+    total = 0.0
+    for (m, wm) in corners[0]:
+        for (n, wn) in corners[1]:
+            for (k, wk) in corners[2]:
+                total += wm * wn * wk * shapes.log_rate[m, n, k]
+    share = min(1.0, exp(total - shapes.top))
+    _SHARES[key] = share
+    return share
+
+
+def _between(values: tuple, x) -> tuple:
+    """The two measured sizes around ``x`` with their weights, linear in log(x) (``x`` held within the range)."""
+    if x <= values[0]:
+        return ((values[0], 1.0),)
+    if x >= values[-1]:
+        return ((values[-1], 1.0),)
+    upper = next(i for i, v in enumerate(values) if v >= x)
+    low, high = values[upper - 1], values[upper]
+    weight = (log(x) - log(low)) / (log(high) - log(low))
+    return ((low, 1.0 - weight), (high, weight))
 
 
 class Matmul(NamedTuple):

@@ -17,6 +17,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
+from math import ceil, log
+from typing import NamedTuple
 
 from calc import data
 from calc.errors import DataError, InputError
@@ -100,6 +102,9 @@ class Chip:
     coefficients: Coefficients = field(repr=False)  # the model's coefficients, travelling with the chip
     # the fast links' measured rate by message size: (log bytes, byte/s) points above intra_node_bandwidth, or ()
     link_curve: tuple = field(default=(), repr=False)
+    # measured matmul rate by shape (data/matmul_efficiency.csv) at ``precision`` and at 16 bits, or None
+    shapes: MatmulShapes | None = field(default=None, repr=False, compare=False)
+    shapes_16bit: MatmulShapes | None = field(default=None, repr=False, compare=False)
     tile_long: float = field(init=False, repr=False)  # matmul output tiles (coefficients), read ~50 times a step
     tile_short: float = field(init=False, repr=False)
     kernel_overhead: float = field(init=False, repr=False)
@@ -116,6 +121,47 @@ class Chip:
         """The chip's name as data/hardware.csv spells it (e.g. "H100 SXM5")."""
         return self.hardware.name
 
+
+
+class MatmulShapes(NamedTuple):
+    """A chip's measured matmul rates on a full grid of shapes (M, N, K), as the log of each rate over its wave
+    share (the filled part of the last wave of output tiles at that shape), and that value at the best shape."""
+
+    grid: tuple  # (M values, N values, K values), each sorted
+    log_rate: dict  # (M, N, K) -> ln(measured rate / wave share)
+    top: float  # log_rate at the shape measured fastest
+
+
+@lru_cache(maxsize=64)
+def matmul_shapes(chip: str, precision: str, compute_units: int | None) -> MatmulShapes | None:
+    """The measured rates by shape of ``chip`` at ``precision`` (batch 1) in data/matmul_efficiency.csv, or None
+    where there is no full grid of shapes: OpenXLA's default matmul table for its GPU cost model (sm_90: H100;
+    sm_100: B200), 256 to 4096 in each of M, N and K. Each rate is divided by its shape's wave share (tiles of
+    ``matmul_tile_long`` x ``matmul_tile_short`` over ``compute_units``) so that :func:`calc.perf.kernels.matmul_time`
+    applies the wave share of the real shape once."""
+    rows = [r for r in data.matmul_efficiency() if r["chip"] == chip and r["precision"] == precision
+            and r["batch"] == 1 and r["m"] and r["n"] and r["k"]]
+    grid = tuple(tuple(sorted({int(r[c]) for r in rows})) for c in ("m", "n", "k"))
+    if not rows or len(rows) != len(grid[0]) * len(grid[1]) * len(grid[2]) or min(map(len, grid)) < 2:
+        return None
+    coeff = coefficients()
+    log_rate, best, fastest = {}, None, 0.0
+    for r in rows:
+        m, n, k = int(r["m"]), int(r["n"]), int(r["k"])
+        log_rate[m, n, k] = log(r["measured_tflops"] / wave_share(m, n, 1, coeff.matmul_tile_long,
+                                                                   coeff.matmul_tile_short, compute_units))
+        if r["measured_tflops"] > fastest:
+            best, fastest = (m, n, k), r["measured_tflops"]
+    return MatmulShapes(grid, log_rate, log_rate[best])
+
+
+def wave_share(M, N, batch, tile_long: float, tile_short: float, units: int | None) -> float:
+    """The filled share of the waves of output tiles of an (M x N) result over ``units`` compute units (NVIDIA,
+    Matrix Multiplication Background User's Guide, wave quantization); 1 where the units are not known."""
+    if not units:
+        return 1.0
+    tiles = ceil(max(M, N) / tile_long) * ceil(min(M, N) / tile_short) * batch
+    return tiles / (ceil(tiles / units) * units)
 
 
 @lru_cache(maxsize=64)
@@ -202,4 +248,6 @@ def _build(hw: data.Hardware, precision: str | None) -> Chip:
         hw, precision, peak, peak * eta_matmul, min(peak, peak16) * eta, attention,
         hw.memory_bandwidth.m_as("byte/s/chip") * coeff.memory_efficiency, hw.chips_per_node or 1,
         link(hw.intra_node_bandwidth, coeff.intra_node_efficiency), link(hw.network_bandwidth, coeff.network_efficiency),
-        None if hw.memory is None else hw.memory.m_as("byte/chip"), hw.compute_units, coeff, curve)
+        None if hw.memory is None else hw.memory.m_as("byte/chip"), hw.compute_units, coeff, curve,
+        matmul_shapes(hw.name, "bf16" if precision in ("bf16", "fp16") else precision, hw.compute_units),
+        matmul_shapes(hw.name, "bf16", hw.compute_units))
