@@ -28,6 +28,7 @@ from calc import data
 from calc.architecture import Transformer, published
 from calc.errors import InputError
 from calc.perf.layout import Layout
+from calc.perf.runs import REMAT_ALL_BUT_QKV
 from calc.perf.step import Step, predict_step
 from calc.units import Q_
 
@@ -42,9 +43,6 @@ _GPT_STYLE = re.compile(r"^(GPT(?!-OSS)|MT-NLG)")  # learned positions and biase
 _PRECISIONS = {"bf16": "bf16", "fp16": "fp16", "fp8": "fp8", "mxfp8": "fp8"}
 _SHARDING = {None: 1, "zero2": 2, "zero3": 3, "fsdp": 3}
 _SLICES = re.compile(r"(\d+) slices joined by data parallelism over the data-center network")
-# MaxText remat policies that keep (or offload to the host) only the layer input and the Q/K/V projections and
-# rematerialize the rest: "custom" (base.yml's defaults: context, mlpwi, mlpwo, out_proj 'remat') and qkv_proj_offloaded
-_REMAT_ALL_BUT_QKV = re.compile(r"remat custom|remat_policy=qkv_proj_offloaded")
 _INTER_NODE = re.compile(r"inter-node (\d+) in their bandwidth fields")  # vTrain's configs: Gb/s per node
 # MaxText on TPU runs its data-parallel and FSDP collectives asynchronously beside the computation: the v5e/v5p
 # configs set --xla_tpu_overlap_compute_collective_tc, --xla_enable_async_all_gather and the async collective fusions
@@ -130,7 +128,7 @@ def recompute(r) -> str:
     the Q/K/V projections too, about a tenth of a Llama layer's forward matmuls)."""
     if r["recompute"] in ("none", "full"):
         return r["recompute"]
-    if _REMAT_ALL_BUT_QKV.search(r["note"] or ""):
+    if REMAT_ALL_BUT_QKV.search(r["note"] or ""):
         return "full"
     if r["recompute"] is None and "includes activation recomputation" in (r["flop_convention"] or ""):
         return "full"
