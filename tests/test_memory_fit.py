@@ -30,6 +30,9 @@ KNOWN_OVER = {
     "tpu-recipes Llama 3 70B 32 TPU v6e": XLA_PLAN + "; and its weights in bf16 (weight_dtype, the README's "
                                           "tuning_params), where the model counts fp32 master weights and moments",
     **{f"tpu-recipes Llama 3 70B {n} TPU v6e": XLA_PLAN for n in (64, 128, 256)},
+    "AutoModel Nemotron V3 Nano 30B (26.02) 8 H100": ("expert parallelism 8 inside FSDP 8 leaves each chip 16 whole "
+                                                      "experts (63 GB of states); even full recomputation lands 0.3 GB "
+                                                      "over the datasheet's 80 GB"),
 }
 KNOWN_REFUSED = {  # the row's own numbers do not divide
     "MB 25.09 DeepSeek-V3 tokendrop GB200 x256 MXFP8 TP1 PP8": "EP 64 with 32 data-parallel ranks and tensor 1",
@@ -42,8 +45,8 @@ def _listed(name, table):
 
 
 def test_most_published_runs_have_a_shape():
-    assert len(BUILT) >= 0.98 * len(RUNS)  # only Mamba-2 hybrids and an unnamed latent attention lack one
-    assert all("Mamba" in r.why or "latent" in r.why for r in RUNS if r.model is None)
+    assert len(BUILT) >= 0.998 * len(RUNS)  # only an unnamed latent attention lacks one
+    assert all("latent" in r.why for r in RUNS if r.model is None)
 
 
 @pytest.mark.parametrize("run", BUILT, ids=lambda r: r.name.replace(" ", "_"))
@@ -70,8 +73,8 @@ def test_at_least_96_percent_of_the_buildable_layouts_fit():
         except ValueError:
             continue
         fits += need <= have
-    assert fits >= 0.985 * len(BUILT), fits  # 852 of 861 (the listed classes are the rest; 835 before the
-    # frameworks' own checkpointing policies, calc.perf.memory.SAVED)
+    assert fits >= 0.985 * len(BUILT), fits  # 862 of 872 (the listed classes are the rest; 835 of 861 before the
+    # frameworks' own checkpointing policies, calc.perf.memory.SAVED, and the hybrid Mamba-2 stacks' shapes)
 
 
 def _peaks():

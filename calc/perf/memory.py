@@ -110,6 +110,8 @@ def memory_per_chip(model, micro_batch, sequence, recompute, zero, data_parallel
     dense_kept = activations_per_layer(model, **kw)
     if saved == "host":
         one_layer = 0.0
+    elif model.layer_pattern is not None and recompute != "full":
+        one_layer = 2.0 * sequence * micro_batch * _hybrid_elements(model, t, sequence_parallel) / c
     else:
         if saved != "recompute":
             dense_kept = 2.0 * sequence * micro_batch * _kept_elements(model, saved, t, sequence_parallel)
@@ -118,6 +120,8 @@ def memory_per_chip(model, micro_batch, sequence, recompute, zero, data_parallel
     working = 0.0
     if recompute == "full":  # the layer being recomputed holds its whole activations during its backward
         working = activations_per_layer(model, **{**kw, "recompute": "selective"}, moe=moe > 0) / c
+        if model.layer_pattern is not None:  # a hybrid's largest kind of layer
+            working = 2.0 * sequence * micro_batch * _hybrid_elements(model, t, sequence_parallel, largest=True) / c
     h, vocab, sp = model.d_model, model.vocab, t if sequence_parallel else 1
     tokens = 2.0 * sequence * micro_batch / c  # bytes per element (bf16) x tokens of a micro-batch
     logits = tokens * (2 * h / sp + LOSS_BYTES[fused_loss] / 2 * vocab / t)
@@ -185,6 +189,31 @@ def _kept_elements(model, saved: str, tensor: int, sequence_parallel: bool) -> f
     else:
         raise ValueError(f"saved: expected one of {', '.join(SAVED)}, got {saved!r}")
     return h / sp + (model.heads * model.v_dim + 2 * model.heads) / t + kept
+
+
+def _hybrid_elements(model, tensor: int, sequence_parallel: bool, largest: bool = False) -> float:
+    """Elements per token a hybrid stack's layer keeps on one chip, averaged over its pattern (or of its largest
+    kind), without recomputation beyond a fused attention kernel's. Every layer: its norm's input and output. Attention
+    (*): Q, K, V, the output and the fp32 log-sum-exp per head [Korthikanti2022] sec. 4.1; a dense feed-forward (-) or
+    experts (E) as calc.memory counts them; a Mamba-2 mixer (M): the in projection's output (z, x B C before the
+    conv, dt), the conv's output (x, B, C), the scan's output y and the gated norm's (the out projection's input),
+    as mamba_ssm's ``MambaChunkScanCombinedFn`` and causal-conv1d keep them for the backward (the chunk states
+    are recomputed)."""
+    h, t, m = model.d_model, tensor, model
+    sp = t if sequence_parallel else 1
+    n_int = 3 if m.gated else 2
+    kv = max(m.kv, t)
+    xbc = m.d_inner + 2 * m.mamba_groups * m.ssm_state
+    kinds = {
+        "*": (m.heads * m.qk_dim + kv * m.qk_dim + kv * m.v_dim + m.heads * m.v_dim + 2 * m.heads) / t,
+        "-": n_int * m.ff / t,
+        "E": (m.experts_per_token * (2 * h + n_int * m.expert_ff) + 2 * m.experts
+              + (n_int * m.shared_ff if m.shared_ff else 0)) / t,
+        "M": (2 * m.d_inner + xbc + m.mamba_heads + xbc + 2 * m.d_inner) / t,
+    }
+    if largest:
+        return 2 * h / sp + max(kinds[k] for k in set(m.layer_pattern))
+    return 2 * h / sp + sum(kinds[k] for k in m.layer_pattern) / m.layers
 
 
 def has_runtime(hardware) -> bool:

@@ -1,9 +1,9 @@
 """The published runs of data/validation_runs.csv as the step model reads them: a shape, a chip and a layout.
 
-A row's shape is the named one of data/architectures.csv when there is one, else built from its columns
-(a gated feed-forward unless d_ff = 4 d_model; mixtures of experts with their dense layers); rows whose
-blocks the model has no shape for (Mamba-2 hybrids, latent attention without a named shape) give no
-shape. ``sharding`` zero3 / fsdp is ZeRO stage 3, zero2 stage 2, else Megatron's distributed optimizer
+A row's shape is the named one of data/architectures.csv when there is one, a hybrid attention / Mamba-2
+stack's from data/hybrid_shapes.csv, else built from its columns (a gated feed-forward unless d_ff = 4 d_model;
+mixtures of experts with their dense layers); rows whose blocks the model has no shape for (latent attention
+without a named shape) give no shape. ``sharding`` zero3 / fsdp is ZeRO stage 3, zero2 stage 2, else Megatron's distributed optimizer
 (stage 1, the recipes' default). A recomputation the row does not state is None: the caller chooses.
 """
 
@@ -44,10 +44,43 @@ class PublishedRun:
     saved: str = "recompute"  # what a layer keeps: the framework's checkpointing policy (calc.perf.memory.SAVED)
 
 
+def _whole_or_none(value) -> int | None:
+    return None if value is None else int(value)
+
+
+def hybrid_model(r) -> Transformer:
+    """The shape of a hybrid attention / Mamba-2 row (Nemotron-H): its attention and expert widths from the row,
+    its pattern and Mamba-2 dimensions from data/hybrid_shapes.csv; each layer one block with one RMSNorm, the
+    feed-forward squared ReLU (not gated: Nemotron-H's relu2)."""
+    shape = data.hybrid_shapes().get(r["model"])
+    if shape is None or shape["layer_pattern"] != r["layer_pattern"]:
+        raise InputError("model", f"{r['model']}: hybrid Mamba-2 layers without their dimensions in "
+                                  "data/hybrid_shapes.csv")
+    moe = r["experts"] is not None and r["experts"] > 1
+    fields = dict(layers=int(r["layers"]), d_model=int(r["d_model"]), heads=int(r["heads"]),
+                  vocab=int(r["vocab"] or shape["vocab"]), context=int(r["sequence"]), kv_heads=_whole_or_none(r["kv_heads"]),
+                  head_dim=_whole_or_none(r["head_dim"]), d_ff=_whole_or_none(r["d_ff"]) or _whole_or_none(r["expert_d_ff"]), gated=False,
+                  norm="rmsnorm", norms_per_layer=1, tied_embeddings=shape["tied_embeddings"] == "true",
+                  layer_pattern=shape["layer_pattern"], mamba_heads=int(shape["mamba_heads"]),
+                  mamba_head_dim=int(shape["mamba_head_dim"]), ssm_state=int(shape["ssm_state"]),
+                  mamba_groups=int(shape["mamba_groups"]), conv_kernel=int(shape["conv_kernel"]),
+                  ssd_chunk=int(shape["ssd_chunk"]))
+    if moe:  # the shared expert twice a routed one's width (the row's note: "shared expert 3712 wide")
+        shared = _SHARED_WIDTH.search(r["note"] or "")
+        fields.update(experts=int(r["experts"]), experts_per_token=int(r["experts_per_token"]),
+                      shared_experts=_whole_or_none(r["shared_experts"]) or 0, expert_d_ff=_whole_or_none(r["expert_d_ff"]),
+                      shared_d_ff=int(shared.group(1)) if shared else None)
+    return Transformer(**fields)
+
+
+_SHARED_WIDTH = re.compile(r"shared expert (\d+) wide")
+
+
 def run_model(r: data.Row) -> Transformer:
-    """The shape of a row: its named shape, else one from its columns (an InputError when it has none)."""
+    """The shape of a row: its named shape, a hybrid stack's (:func:`hybrid_model`), else one from its columns
+    (an InputError when it has none)."""
     if r["layer_pattern"]:
-        raise InputError("model", f"{r['model']}: hybrid Mamba-2 layers ({r['layer_pattern'][:12]}...) have no shape")
+        return hybrid_model(r)
     try:
         named = lookup(r["model"])
     except InputError:

@@ -28,7 +28,7 @@ from calc import data
 from calc.architecture import Transformer, published
 from calc.errors import InputError
 from calc.perf.layout import Layout
-from calc.perf.runs import REMAT_ALL_BUT_QKV
+from calc.perf.runs import REMAT_ALL_BUT_QKV, hybrid_model
 from calc.perf.step import Step, predict_step
 from calc.units import Q_
 
@@ -94,9 +94,12 @@ def _int(value) -> int | None:
 
 
 def build_model(r) -> Transformer:
-    """The shape of a validation row; a Refused for shapes the model does not have (Mamba layers)."""
+    """The shape of a validation row (a hybrid attention / Mamba-2 stack by :func:`hybrid_model`)."""
     if r["layer_pattern"] or r["family"] == "hybrid-moe":
-        raise Refused("hybrid Mamba layers", "attention/Mamba hybrids (Nemotron-H) have no Mamba layer term")
+        try:
+            return hybrid_model(r)
+        except InputError as exc:
+            raise Refused("hybrid Mamba layers", str(exc)) from exc
     sequence = int(r["sequence"])
     known = published().get(r["model"])
     if known and known[0].layers == int(r["layers"]) and known[0].d_model == int(r["d_model"]):
