@@ -8,6 +8,7 @@ The runs that do not fit are listed below, each class with the reason; one that 
 import math
 import statistics
 import warnings
+from dataclasses import replace
 
 import pytest
 from apppage import open_page
@@ -19,19 +20,19 @@ from calc.perf.layout import stage_sizes
 RUNS = runs.published_runs()
 BUILT = [r for r in RUNS if r.model is not None]
 
-# Memory policies the model has no name for, each a class (README, "Memory"):
-TORCHTITAN_OP_SAC = ("TorchTitan's 'selective' is per-operator checkpointing (every other matmul output saved, "
-                     "torchtitan/models/llama3/parallelize.py _save_list), which keeps less than Megatron's "
-                     "selective recomputation that the model counts (1.4-2.1x the measured peak)")
-MAXTEXT_REMAT = ("MaxText's remat policies (minimal_with_context; custom with the projections offloaded to host "
-                 "memory) keep less on the chip than Megatron's selective recomputation that the model counts")
+# Layouts that ran and the model still finds over their chips' memory, each class with the reason (README, "Memory"):
+XLA_PLAN = ("MaxText on TPU v6e (32 GB): XLA plans its buffers ahead and overlaps the layers' FSDP gathers with "
+            "their neighbours' compute; the model's gathered weights (two layers' 16-bit weights and one's gradients) "
+            "and the working layer's activations, counted as a GPU's allocator holds them, land 0.1-7.6 GB over")
 KNOWN_OVER = {
-    "TorchTitan Llama 3.1 8B 8 H100 FSDP + torch.compile": TORCHTITAN_OP_SAC,
-    "TorchTitan Llama 3.1 8B 128 H100 FSDP + torch.compile": TORCHTITAN_OP_SAC,
-    **{f"MaxText A3 Llama2-7B {n}x A3": MAXTEXT_REMAT for n in (1, 2, 4)},  # 8 and 16 slices fit (ZeRO over more)
-    "tpu-recipes ": MAXTEXT_REMAT,
-    "AutoModel DeepSeek V3 671B 256 H100": ("recomputation not stated; even full recomputation leaves the stage's "
-                                            "gathered FSDP2 weights and gradients (29 GB) over the 80 GB"),
+    "tpu-recipes GPT-3 175B 256 TPU v6e": XLA_PLAN,
+    "tpu-recipes Llama 3.1 405B 512 TPU v6e 2 slices": XLA_PLAN,
+    "tpu-recipes Llama 3 70B 32 TPU v6e": XLA_PLAN + "; and its weights in bf16 (weight_dtype, the README's "
+                                          "tuning_params), where the model counts fp32 master weights and moments",
+    **{f"tpu-recipes Llama 3 70B {n} TPU v6e": XLA_PLAN for n in (64, 128, 256)},
+    "AutoModel Nemotron V3 Nano 30B (26.02) 8 H100": ("expert parallelism 8 inside FSDP 8 leaves each chip 16 whole "
+                                                      "experts (63 GB of states); even full recomputation lands 0.3 GB "
+                                                      "over the datasheet's 80 GB"),
 }
 KNOWN_REFUSED = {  # the row's own numbers do not divide
     "MB 25.09 DeepSeek-V3 tokendrop GB200 x256 MXFP8 TP1 PP8": "EP 64 with 32 data-parallel ranks and tensor 1",
@@ -44,8 +45,8 @@ def _listed(name, table):
 
 
 def test_most_published_runs_have_a_shape():
-    assert len(BUILT) >= 0.98 * len(RUNS)  # only Mamba-2 hybrids and an unnamed latent attention lack one
-    assert all("Mamba" in r.why or "latent" in r.why for r in RUNS if r.model is None)
+    assert len(BUILT) >= 0.998 * len(RUNS)  # only an unnamed latent attention lacks one
+    assert all("latent" in r.why for r in RUNS if r.model is None)
 
 
 @pytest.mark.parametrize("run", BUILT, ids=lambda r: r.name.replace(" ", "_"))
@@ -72,7 +73,8 @@ def test_at_least_96_percent_of_the_buildable_layouts_fit():
         except ValueError:
             continue
         fits += need <= have
-    assert fits >= 0.96 * len(BUILT), fits  # 835 of 861 (the listed classes are the rest)
+    assert fits >= 0.985 * len(BUILT), fits  # 862 of 872 (the listed classes are the rest; 835 of 861 before the
+    # frameworks' own checkpointing policies, calc.perf.memory.SAVED, and the hybrid Mamba-2 stacks' shapes)
 
 
 def _peaks():
@@ -95,6 +97,28 @@ def test_measured_peak_memory_within_the_stated_tolerance():
         assert 0.5 < ratio < 1.15, f"{name}: modelled / measured peak = {ratio:.2f}"
     assert 0.7 < statistics.median(r for _, r in ratios) < 1.0
     assert statistics.median(abs(math.log(r)) for _, r in ratios) < math.log(1 / 0.7)
+
+
+def test_torchtitan_per_operator_checkpointing_lands_near_its_measured_peak():
+    # TorchTitan's Table 1 and 3 peaks (max reserved memory) with its 'op' selective checkpointing (every other
+    # matmul's output saved): 0.93-0.94 of the measured peak (1.44-1.56 with Megatron's selective count)
+    tt = [r for r in BUILT if r.name.startswith("TorchTitan Llama 3.1 8B") and r.layout.recompute == "selective"
+          and r.peak_memory]
+    assert len(tt) == 4 and all(r.saved == "every other matmul" for r in tt)
+    for run in tt:
+        _, _, need, _ = runs.run_memory(run)
+        assert 0.85 < need / 1e9 / run.peak_memory < 1.1, run.name
+
+
+def test_maxtext_offloaded_layer_inputs_keep_nothing_per_layer_on_the_chip():
+    run = next(r for r in BUILT if r.name == "tpu-recipes Llama 3 8B 8 TPU v6e")
+    assert run.saved == "host" and run.layout.recompute == "full"
+    _, kept, _, _ = runs.run_memory(run)
+    on_device = replace(run, saved="recompute")
+    _, counted, _, _ = runs.run_memory(on_device)
+    layer_inputs = 32 * 2 * 8192 * 3 * 4096  # bytes: 32 layers' 16-bit inputs of 3 x 8192 tokens, now on the host
+    assert counted.parts["activations"].m_as("byte/chip") - kept.parts["activations"].m_as("byte/chip") == \
+        pytest.approx(layer_inputs)
 
 
 @pytest.mark.parametrize("layers, pipeline, virtual, sizes", [

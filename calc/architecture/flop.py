@@ -35,7 +35,9 @@ def per_token(shape: Transformer, count: str, T: int, recompute: str | None) -> 
     if recompute not in RECOMPUTE:
         raise InputError("recompute", f"expected one of {', '.join(RECOMPUTE)}, got {recompute!r}")
     L, d, H = shape.layers, shape.d_model, shape.heads
-    attention = 6 * L * H * (shape.qk_dim + shape.v_dim) * T  # scores (Q K^T) and values, forward + backward
+    attention = 6 * shape.attention_layers * H * (shape.qk_dim + shape.v_dim) * T  # scores (Q K^T), values, fwd + bwd
+    if shape.mamba_layers:  # a hybrid's Mamba-2 scans, forward + backward, counted as the attention core is
+        attention += 3 * shape.mamba_layers * shape.ssd_flop
     if count in ("kaplan2020", "palm2022") and recompute != "none":
         raise InputError("recompute", f"{count} counts model FLOP, which leave recomputation out; "
                                       "use exact or megatron2021")
@@ -56,7 +58,7 @@ def per_token(shape: Transformer, count: str, T: int, recompute: str | None) -> 
         m = shape.matmul_params()
         flop = 6 * sum(m.values()) + attention
         if recompute == "full":  # one more forward of every layer; the logits are not re-run
-            flop += 2 * (m["attention projections"] + m["feed-forward"]) + attention / 3
+            flop += 2 * (m["attention projections"] + m["feed-forward"] + m.get("mamba projections", 0)) + attention / 3
         elif recompute == "selective":
             flop += attention / 3
     else:

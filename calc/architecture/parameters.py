@@ -48,6 +48,18 @@ class ParameterCounts:
         q = (bq + c) * self.q_lora_rank if self.q_lora_rank else 0
         return q + bq * (self.kv_lora_rank + self.qk_rope_head_dim) + c * self.kv_lora_rank + bo * d
 
+    def _mamba_matrices(self) -> int:
+        """Weights of one Mamba-2 layer's projections: in (d to z, x, B, C and dt: 2 d_inner + 2 G N + heads)
+        and out (d_inner to d) [Dao2024] sec. 7.1, Fig. 6."""
+        d, G, N = self.d_model, self.mamba_groups, self.ssm_state
+        return d * (2 * self.d_inner + 2 * G * N + self.mamba_heads) + self.d_inner * d
+
+    def _mamba_vectors(self) -> int:
+        """One Mamba-2 layer's other parameters: the conv1d over x, B and C (weights and bias), dt's bias, A and
+        D per head, and the gated norm before the out projection (Megatron-Core's MambaMixer)."""
+        conv = self.d_inner + 2 * self.mamba_groups * self.ssm_state
+        return conv * (self.conv_kernel + 1) + 3 * self.mamba_heads + NORMS[self.norm] * self.d_inner
+
     def _mlp(self, width: int, bias: int = 0) -> tuple[int, int]:
         """(matrix weights, biases) of one feed-forward of ``width``."""
         n = 3 if self.gated else 2
@@ -62,8 +74,9 @@ class ParameterCounts:
         return {
             "embedding": self.vocab * d,
             "position embedding": self.context * d if self.learned_positions else 0,
-            "attention": L * (self._attention_matrices() + self._attention_vectors()),
-            "feed-forward (dense layers)": (L - moe) * dense,
+            "attention": self.attention_layers * (self._attention_matrices() + self._attention_vectors()),
+            "mamba": self.mamba_layers * (self._mamba_matrices() + self._mamba_vectors()) if self.mamba_layers else 0,
+            "feed-forward (dense layers)": self.dense_ffn_layers * dense,
             "feed-forward (one expert)": moe * self._mlp(self.expert_ff)[0],  # fused expert weights carry no bias
             "shared experts": moe * (shared + (d if self.shared_expert_gate else 0)),
             "router": moe * d * self.experts,

@@ -23,6 +23,7 @@ from calc.units import Q_
 # Query/key normalization: none, one norm of a head's width shared by the heads (Qwen3), or one over
 # all heads' channels (OLMo 2).
 QK_NORMS = ("none", "head", "full")
+LAYER_KINDS = "M*-E"  # a hybrid stack's layers: Mamba-2, attention, dense feed-forward, mixture of experts
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,16 @@ class Transformer(ParameterCounts):
     qk_rope_head_dim: int | None = None
     v_head_dim: int | None = None
     mtp_modules: int = 0  # multi-token prediction modules (DeepSeek-V3: 1), trained but not in params()
+    # Hybrid attention / Mamba-2 stacks (Nemotron-H): one character per layer, each layer one block with its own
+    # norm and residual: M a Mamba-2 mixer, * attention, - a dense feed-forward, E a mixture of experts (Nemotron-H's
+    # hybrid_override_pattern, Megatron-Core's hybrid_layer_pattern). None: every layer attention + feed-forward.
+    layer_pattern: str | None = None
+    mamba_heads: int = 0  # Mamba-2 heads of mamba_head_dim channels: d_inner = mamba_heads x mamba_head_dim
+    mamba_head_dim: int = 64
+    ssm_state: int = 128  # N, the state size per channel [Dao2024] sec. 7
+    mamba_groups: int = 8  # groups sharing B and C (as grouped-query attention shares keys and values)
+    conv_kernel: int = 4  # the causal depthwise conv1d's width
+    ssd_chunk: int = 128  # Q, the SSD algorithm's chunk length [Dao2024] sec. 6
 
     def __post_init__(self):
         for name in ("layers", "d_model", "heads", "vocab", "context", "experts", "experts_per_token",
@@ -110,6 +121,17 @@ class Transformer(ParameterCounts):
             raise InputError("norm", f"expected one of {', '.join(NORMS)}, got {self.norm!r}")
         if self.qk_norm not in QK_NORMS:
             raise InputError("qk_norm", f"expected one of {', '.join(QK_NORMS)}, got {self.qk_norm!r}")
+        if self.layer_pattern is not None:
+            pattern = self.layer_pattern
+            if not isinstance(pattern, str) or set(pattern) - set(LAYER_KINDS) or len(pattern) != self.layers:
+                raise InputError("layer_pattern", f"expected {self.layers} characters of {LAYER_KINDS} (M Mamba-2, "
+                                                  f"* attention, - feed-forward, E experts), got {pattern!r}")
+            if "M" in pattern:
+                for name in ("mamba_heads", "mamba_head_dim", "ssm_state", "mamba_groups", "conv_kernel", "ssd_chunk"):
+                    _whole(name, getattr(self, name), 1)
+                if self.mamba_heads % self.mamba_groups:
+                    raise InputError("mamba_groups", f"{self.mamba_groups} groups do not divide {self.mamba_heads} "
+                                                     "Mamba heads")
 
     # ----------------------------------------------------------------------- derived widths
 
@@ -141,7 +163,37 @@ class Transformer(ParameterCounts):
     @property
     def moe_layers(self) -> int:
         """Layers whose feed-forward is a mixture of experts."""
+        if self.layer_pattern is not None:
+            return self.layer_pattern.count("E")
         return self.layers - self.dense_layers if self.experts > 1 else 0
+
+    @property
+    def attention_layers(self) -> int:
+        """Layers with attention (all but a hybrid stack's Mamba and feed-forward-only layers)."""
+        return self.layers if self.layer_pattern is None else self.layer_pattern.count("*")
+
+    @property
+    def dense_ffn_layers(self) -> int:
+        """Layers with a dense feed-forward of width ``ff``."""
+        return self.layers - self.moe_layers if self.layer_pattern is None else self.layer_pattern.count("-")
+
+    @property
+    def mamba_layers(self) -> int:
+        """A hybrid stack's Mamba-2 layers."""
+        return 0 if self.layer_pattern is None else self.layer_pattern.count("M")
+
+    @property
+    def d_inner(self) -> int:
+        """A Mamba-2 layer's inner width, heads x head width (Nemotron-H: 64 x 64)."""
+        return self.mamba_heads * self.mamba_head_dim
+
+    @property
+    def ssd_flop(self) -> float:
+        """Forward FLOP per token of one Mamba-2 layer's SSD scan, the chunked algorithm's four steps [Dao2024]
+        sec. 6: within each chunk of Q tokens C B^T (2 Q N per group) and its product with X (2 Q P per head),
+        the chunk's state B^T X and the output from the states C h (2 N P each per head)."""
+        Q, N, P = self.ssd_chunk, self.ssm_state, self.mamba_head_dim
+        return float(2 * Q * N * self.mamba_groups + self.mamba_heads * (2 * Q * P + 4 * N * P))
 
     @property
     def qk_dim(self) -> int:
@@ -158,11 +210,14 @@ class Transformer(ParameterCounts):
     def matmul_params(self) -> dict[str, int]:
         """Weights one token multiplies, by component (active experts only; no lookups, norms or biases)."""
         moe = self.moe_layers
-        ffn = (self.layers - moe) * self._mlp(self.ff)[0] + moe * (
+        ffn = self.dense_ffn_layers * self._mlp(self.ff)[0] + moe * (
             self.experts_per_token * self._mlp(self.expert_ff)[0] + self.experts * self.d_model
             + (self._mlp(self.shared_ff)[0] if self.shared_ff else 0) + (self.d_model if self.shared_expert_gate else 0))
-        return {"attention projections": self.layers * self._attention_matrices(), "feed-forward": ffn,
-                "logits": self.vocab * self.d_model}
+        out = {"attention projections": self.attention_layers * self._attention_matrices(), "feed-forward": ffn,
+               "logits": self.vocab * self.d_model}
+        if self.mamba_layers:
+            out["mamba projections"] = self.mamba_layers * self._mamba_matrices()
+        return out
 
     def flop_breakdown(self, context: int | None = None, *, sequence: int | None = None) -> dict[str, pint.Quantity]:
         """Exact training FLOP per token by component, without recomputation.
@@ -180,8 +235,11 @@ class Transformer(ParameterCounts):
         T = self._sequence(context, sequence)
         per = {k: 6 * v for k, v in self.matmul_params().items()}
         per = {"attention projections": per["attention projections"],
-               "attention scores and values": 6 * self.layers * self.heads * (self.qk_dim + self.v_dim) * T,
+               "attention scores and values": 6 * self.attention_layers * self.heads * (self.qk_dim + self.v_dim) * T,
                "feed-forward": per["feed-forward"], "logits": per["logits"]}
+        if self.mamba_layers:
+            per["mamba projections"] = 6 * self.matmul_params()["mamba projections"]
+            per["mamba scan"] = 3 * self.mamba_layers * self.ssd_flop
         return {k: Q_(float(v), "FLOP/token") for k, v in per.items()}
 
     def _sequence(self, context, sequence) -> int:
@@ -266,7 +324,8 @@ class Transformer(ParameterCounts):
     def is_megatron_shape(self) -> bool:
         """Whether Narayanan et al.'s eq. 3 applies: dense, full attention, a 4 x width plain feed-forward."""
         return (self.experts == 1 and self.kv == self.heads and not self.gated and self.ff == 4 * self.d_model
-                and self.kv_lora_rank is None and self.head_width * self.heads == self.d_model)
+                and self.kv_lora_rank is None and self.head_width * self.heads == self.d_model
+                and self.layer_pattern is None)
 
     def six_nd_gap(self, context: int | None = None) -> float:
         """How far 6N is from the PaLM count for this shape: palm2022 / kaplan2020 - 1."""

@@ -64,6 +64,19 @@ def step_heldout() -> tuple[Row, ...]:
     return rows
 
 
+@cache
+def hybrid_shapes() -> dict[str, Row]:
+    """The Mamba-2 mixer dimensions of the hybrid attention / Mamba stacks the validation rows name
+    (data/hybrid_shapes.csv), by model name."""
+    rows = read_table(data_dir() / "hybrid_shapes.csv")
+    for r in rows:
+        if set(r["layer_pattern"]) - set("M*-E"):
+            raise DataError(r.path, r.line, "layer_pattern", f"expected M, *, - and E only, got {r['layer_pattern']!r}")
+        if r["tied_embeddings"] not in ("true", "false"):
+            raise DataError(r.path, r.line, "tied_embeddings", f"expected true or false, got {r['tied_embeddings']!r}")
+    return {r["name"]: r for r in rows}
+
+
 _RECOMPUTE = (None, "none", "selective", "full")
 
 _SHARDING = (None, "zero1", "zero2", "zero3", "fsdp")

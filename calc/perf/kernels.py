@@ -174,6 +174,39 @@ def attention_core(chip: Chip, *, micro_batch: int, heads: int, tensor: int, seq
     return AttentionCore(forward, backward, forward, flop)
 
 
+def ssd_scan(chip: Chip, model, *, micro_batch: int, sequence: int, tensor: int) -> AttentionCore:
+    """One Mamba-2 layer's SSD scan on one chip: the chunked algorithm's four steps [Dao2024] sec. 6, Listing 1,
+    as the batched products they are, each timed by :func:`matmul_time` at the 16-bit rate (mamba_ssm's Triton
+    kernels run them in bf16 with fp32 states whatever the projections' format): per chunk of Q tokens and
+    group, C B^T (Q x N)(N x Q); per chunk and head, the masked scores times X (Q x Q)(Q x P), the chunk's
+    state B^T X (N x Q)(Q x P) and the output from the passed states C h (Q x N)(N x P); between chunks the
+    fp32 states (N x P per head) written, passed on and read again. Backward: each product's two gradient
+    products, as :func:`matmul`; five kernels each way (mamba_ssm's ``_mamba_chunk_scan_combined_fwd``:
+    chunk cumsum, chunk state, state passing, bmm chunk, chunk scan). Heads and groups split over ``tensor``.
+    """
+    Q, N, P = model.ssd_chunk, model.ssm_state, model.mamba_head_dim
+    chunks = micro_batch * max(sequence // Q, 1)
+    heads, groups = chunks * model.mamba_heads / tensor, chunks * max(model.mamba_groups / tensor, 1)
+    products = ((Q, N, Q, groups), (Q, Q, P, heads), (N, Q, P, heads), (Q, N, P, heads))
+    forward = sum(matmul_time(chip, M, K, N_, b, sixteen_bit=True) for M, K, N_, b in products)
+    backward = sum(matmul_time(chip, M, N_, K, b, sixteen_bit=True) + matmul_time(chip, K, M, N_, b, sixteen_bit=True)
+                   for M, K, N_, b in products)
+    states = 2 * 4.0 * heads * N * P / chip.memory_bandwidth  # fp32 states written and read again
+    overhead = 5 * chip.coefficients.kernel_overhead
+    flop = micro_batch * sequence * model.ssd_flop / tensor
+    back = chip.coefficients.backward_traffic_ratio
+    return AttentionCore(forward + states + overhead, backward + back * states + overhead, 0.0, flop)
+
+
+def mamba_traffic(chip: Chip, model, tokens: float, tensor: int) -> float:
+    """Forward seconds of a Mamba-2 layer's memory-bound work besides the scan [Dao2024] sec. 7.1, Fig. 6: the
+    causal conv1d with its SiLU over x, B and C (read and written, 16 bits) and the gated RMSNorm of the scan's
+    output by z (y and z read, the product written), each with its kernel's fixed cost."""
+    conv = model.d_inner + 2 * model.mamba_groups * model.ssm_state
+    nbytes = 2.0 * tokens * (2 * conv + 3 * model.d_inner) / tensor
+    return nbytes / chip.memory_bandwidth + 2 * chip.coefficients.kernel_overhead
+
+
 # --------------------------------------------------------------------------- memory-bound operations
 
 

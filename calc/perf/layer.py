@@ -22,14 +22,18 @@ from calc.perf.system import Chip
 
 
 class Block(NamedTuple):
-    """A kind of layer (dense, or mixture of experts): how many, and its feed-forward terms (seconds)."""
+    """A kind of layer (dense, or mixture of experts; in a hybrid stack also attention alone or a Mamba-2 mixer):
+    how many, and its own terms (seconds)."""
 
     count: int  # layers of this kind in the model
-    matmul_forward: float  # feed-forward matmuls (and the router), forward
+    matmul_forward: float  # feed-forward matmuls (and the router), forward; a Mamba layer's in and out projections
     matmul_backward: float
     matmul_flop: float  # forward FLOP of those matmuls
-    elementwise_forward: float  # the feed-forward activation's memory traffic, forward
+    elementwise_forward: float  # the feed-forward activation's memory traffic, forward; a Mamba layer's conv and norm
     all_to_all: float  # expert dispatch + combine, one way (forward)
+    attention: bool = True  # the layer has the attention terms of LayerTerms
+    sublayers: int = 2  # blocks with a norm and residual (and a tensor-parallel reduction) each: a hybrid's layer one
+    scan: AttentionCore | None = None  # a Mamba layer's SSD scan, in the attention core's place
 
 
 class FeedForward(NamedTuple):
@@ -118,7 +122,7 @@ def layer_terms(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, ch
     tokens = sizes.micro_batch * sizes.sequence / context  # tokens of the micro-batch on this chip
     tokens_elementwise = tokens / tensor if sizes.sequence_parallel else tokens  # what element-wise work runs on
     attention_params, _, _ = parameter_counts(model)
-    attention_params /= model.layers
+    attention_params /= model.attention_layers or 1
     output_params = model.heads * model.v_dim * hidden
     input_params = max(attention_params - output_params, 0.0)
     qkv = kernels.matmul(chip, tokens, hidden, input_params / hidden / tensor)
@@ -130,14 +134,49 @@ def layer_terms(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, ch
                                               layout.eight_bit_gathers)
     exchange = context_exchange(chip, model, sizes, core.forward, chips)
     eager = kernels.eager_traffic(chip, model, tokens, tokens_elementwise, tensor) if layout.eager else 0.0
-    moe_layers = (model.layers - model.dense_layers) if model.experts > 1 else 0
-    dense = Block(model.layers - moe_layers, *feed_forward(chip, model, model.ff, tokens, tensor, layout.eager), 0.0)
-    blocks = (dense,)
-    if moe_layers:
-        blocks += (experts(chip, model, sizes, tokens, layout.eager, moe_layers, chips),)
+    if model.layer_pattern is not None:
+        blocks = hybrid_blocks(chip, model, sizes, layout, tokens, chips)
+    else:
+        moe_layers = (model.layers - model.dense_layers) if model.experts > 1 else 0
+        dense = Block(model.layers - moe_layers, *feed_forward(chip, model, model.ff, tokens, tensor, layout.eager),
+                      0.0)
+        blocks = (dense,)
+        if moe_layers:
+            blocks += (experts(chip, model, sizes, tokens, layout.eager, moe_layers, chips),)
     return LayerTerms(qkv, out, core, tp_forward, tp_backward, exchange,
                       kernels.hidden_state_traffic(chip, tokens_elementwise, hidden), eager,
                       kernels.elementwise_kernels(chip, model, layout.eager), blocks)
+
+
+def mamba(chip: Chip, model: Transformer, sizes: Sizes, tokens: float, count: int) -> Block:
+    """A Mamba-2 layer on this chip [Dao2024] sec. 7.1: the in projection (d to z, x, B, C, dt; column-parallel)
+    and the out projection (d_inner to d; row-parallel), the conv1d and gated norm's traffic, and the SSD scan
+    (calc.perf.kernels.ssd_scan) where an attention layer has its core."""
+    t = sizes.tensor
+    width = 2 * model.d_inner + 2 * model.mamba_groups * model.ssm_state + model.mamba_heads
+    up = kernels.matmul(chip, tokens, model.d_model, width / t)
+    down = kernels.matmul(chip, tokens, model.d_inner / t, model.d_model)
+    scan = kernels.ssd_scan(chip, model, micro_batch=sizes.micro_batch, sequence=sizes.sequence // sizes.context,
+                            tensor=t)
+    return Block(count, up.forward + down.forward, up.backward + down.backward, up.flop + down.flop,
+                 kernels.mamba_traffic(chip, model, tokens, t), 0.0, attention=False, sublayers=1, scan=scan)
+
+
+def hybrid_blocks(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, tokens: float, chips: int) -> tuple:
+    """The kinds of layer of a hybrid stack (``layer_pattern``), one block each with its own norm and residual:
+    attention alone (*), a dense feed-forward alone (-), a mixture of experts alone (E), a Mamba-2 mixer (M)."""
+    pattern, t, eager = model.layer_pattern, sizes.tensor, layout.eager
+    none = (0.0, 0.0, 0.0, 0.0)
+    blocks = [Block(pattern.count("*"), *none, 0.0, attention=True, sublayers=1)]
+    if "-" in pattern:
+        blocks.append(Block(pattern.count("-"), *feed_forward(chip, model, model.ff, tokens, t, eager), 0.0,
+                            attention=False, sublayers=1))
+    if "E" in pattern:
+        blocks.append(experts(chip, model, sizes, tokens, eager, pattern.count("E"), chips)._replace(
+            attention=False, sublayers=1))
+    if "M" in pattern:
+        blocks.append(mamba(chip, model, sizes, tokens, pattern.count("M")))
+    return tuple(blocks)
 
 
 _TERMS: dict = {}  # (id(chip), id(model), sizes that matter) -> (chip, model, LayerTerms)

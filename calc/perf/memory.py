@@ -16,10 +16,18 @@ For each pipeline stage i of p (layers L_i, see ``calc.perf.layout.stage_sizes``
                  each unfused in fp32, ``fused_loss`` off)
     gathered     ZeRO-3 / FSDP: 16-bit weights and gradients of the layer at work and the one prefetched, or,
                  under a pipeline, of the whole stage (FSDP2 keeps it gathered across micro-batches,
-                 TorchTitan's ``reshard_after_forward`` off with pipeline parallelism)
+                 TorchTitan's ``reshard_after_forward`` off with pipeline parallelism); only of what is sharded
+                 over more than one rank (experts whose expert ranks take all the data ranks are whole on
+                 each chip: nothing to gather)
     fixed        on GPUs, the CUDA context and the communicators' buffers, and the caching allocator's slack
                  over the tensors (data/defaults.csv ``memory_fixed``, ``memory_allocator_slack``); TPUs' XLA
                  plans its buffers ahead: none
+
+What a layer keeps follows the recomputation ([Korthikanti2022], ``saved="recompute"``), or a framework's
+own checkpointing policy (``SAVED``): TorchTitan's per-operator selective checkpointing saves the outputs of
+every other matmul of a block, its attention output and its input; MaxText's ``minimal_with_context`` the
+outputs of every projection, the attention output and the layer input; MaxText's ``custom`` policy with
+``decoder_layer_input: offload`` keeps the layer inputs in host memory (nothing per layer on the chip).
 
 and the chip's memory is the largest stage's. DualPipe keeps two copies of each stage's weights
 [DeepSeekAI2024] Table 2. Cached: a search asks for the same memory many times.
@@ -37,6 +45,21 @@ BYTE_PER_CHIP = ureg.Unit("byte/chip")
 # An unfused fp32 loss, F.cross_entropy(logits.float()) as TorchTitan's torchtitan/components/loss.py, holds the
 # 16-bit logits, their fp32 copy and the fp32 log-softmax it saves for the backward pass.
 LOSS_BYTES = {True: 2, False: 2 + 4 + 4}
+# What each layer keeps for its backward pass besides the recomputation's count:
+#   recompute            [Korthikanti2022]'s count for the layout's recomputation (none, selective, full)
+#   every other matmul   TorchTitan's "op" selective checkpointing: its policy MUST_SAVEs the outputs of matmuls
+#                        1, 3, 5... of each block (the count restarts per block), of the attention kernel and of the
+#                        tensor-parallel reduce-scatters; the block's input is the checkpoint's input
+#                        (torchtitan/distributed/activation_checkpoint.py ``_get_custom_policy``; _save_list of
+#                        torchtitan/parallelisms/parallelize_llama.py since 2024-08)
+#   matmuls and context  MaxText's ``minimal_with_context``: jax.checkpoint_policies.save_only_these_names of the
+#                        query/key/value/output projections, the feed-forward's (mlpwi_0, mlpwi_1, mlpwo) and the
+#                        attention output "context" (src/maxtext/layers/decoders.py ``minimal_policy``), and the
+#                        layer input the remat starts from
+#   host                 MaxText's ``custom`` policy with ``decoder_layer_input: offload``: the layer inputs the
+#                        recomputation starts from go to host memory (src/maxtext/configs/base.yml), nothing per
+#                        layer stays on the chip
+SAVED = ("recompute", "every other matmul", "matmuls and context", "host")
 
 
 @lru_cache(maxsize=1)
@@ -62,13 +85,14 @@ def _parameters(model) -> tuple[float, float, float, float]:
 @lru_cache(maxsize=65536)
 def memory_per_chip(model, micro_batch, sequence, recompute, zero, data_parallel, tensor, pipeline, virtual_stages,
                     context, expert, sequence_parallel, flash_attention, dropout, dualpipe=False, stages=None,
-                    expert_tensor=None, micro_batches=None, runtime=True, fused_loss=True):
+                    expert_tensor=None, micro_batches=None, runtime=True, fused_loss=True, saved="recompute"):
     """(calc.memory.Memory of the fullest stage, its total in bytes per chip as a float) for one layout.
 
     ``data_parallel`` counts the data x context ranks the states are split over; ``stages`` the layers of
     each stage (default: even); ``expert_tensor`` the tensor ranks an expert is split over (default
     ``tensor``); ``micro_batches`` per step, which bounds those in flight (default: no bound); ``runtime``
-    False: no CUDA context, communicator buffers or caching allocator (a TPU's XLA plans its memory ahead).
+    False: no CUDA context, communicator buffers or caching allocator (a TPU's XLA plans its memory ahead);
+    ``saved`` what a layer keeps (``SAVED``; a framework's policy replaces the count of its dense layers).
     """
     from calc.memory import Memory, _state_bytes, activations_per_layer
 
@@ -83,11 +107,21 @@ def memory_per_chip(model, micro_batch, sequence, recompute, zero, data_parallel
     kw = dict(sequence=sequence, micro_batch=micro_batch, recompute=recompute, tensor=t,
               sequence_parallel=sequence_parallel, flash_attention=flash_attention, dropout=dropout)
     moe = model.moe_layers
-    one_layer = ((model.layers - moe) * activations_per_layer(model, **kw)
-                 + moe * activations_per_layer(model, moe=True, **kw)) / model.layers / c
+    dense_kept = activations_per_layer(model, **kw)
+    if saved == "host":
+        one_layer = 0.0
+    elif model.layer_pattern is not None and recompute != "full":
+        one_layer = 2.0 * sequence * micro_batch * _hybrid_elements(model, t, sequence_parallel) / c
+    else:
+        if saved != "recompute":
+            dense_kept = 2.0 * sequence * micro_batch * _kept_elements(model, saved, t, sequence_parallel)
+        one_layer = ((model.layers - moe) * dense_kept + moe * activations_per_layer(model, moe=True, **kw)
+                     ) / model.layers / c
     working = 0.0
     if recompute == "full":  # the layer being recomputed holds its whole activations during its backward
         working = activations_per_layer(model, **{**kw, "recompute": "selective"}, moe=moe > 0) / c
+        if model.layer_pattern is not None:  # a hybrid's largest kind of layer
+            working = 2.0 * sequence * micro_batch * _hybrid_elements(model, t, sequence_parallel, largest=True) / c
     h, vocab, sp = model.d_model, model.vocab, t if sequence_parallel else 1
     tokens = 2.0 * sequence * micro_batch / c  # bytes per element (bf16) x tokens of a micro-batch
     logits = tokens * (2 * h / sp + LOSS_BYTES[fused_loss] / 2 * vocab / t)
@@ -114,6 +148,10 @@ def memory_per_chip(model, micro_batch, sequence, recompute, zero, data_parallel
             # under a pipeline FSDP keeps the stage gathered across its micro-batches (no reshard after forward);
             # otherwise the weights of the layer at work and of the one prefetched, and the first one's gradients
             parts["gathered"] = 4.0 * (dense + routed) if p > 1 else 6.0 * layer
+            if data_parallel == 1 or expert_dp == 1:  # a shard of one rank is the whole tensor: nothing gathered
+                whole = (dense_layers * (data_parallel > 1) + experts * t / (expert * t_e) * (expert_dp > 1))
+                parts["gathered"] = (4.0 * (dense * (data_parallel > 1) + routed * (expert_dp > 1)) if p > 1
+                                     else 6.0 * whole / model.layers / t)
         if v > 1:
             chunks = min(2 * (p - i - 1) + (v - 1) * p + 1, in_flight_cap * v)
             held = chunks * layers / v
@@ -133,15 +171,60 @@ def memory_per_chip(model, micro_batch, sequence, recompute, zero, data_parallel
     return Memory({k: Q_(x, BYTE_PER_CHIP) for k, x in best_parts.items()}), best
 
 
+def _kept_elements(model, saved: str, tensor: int, sequence_parallel: bool) -> float:
+    """Elements per token one dense layer keeps on one chip under a framework's checkpointing policy (``SAVED``):
+    the layer input, the attention output (and its fp32 log-sum-exp per head), and the outputs of the matmuls
+    the policy saves, in the block's forward order (query, key, value, output; gate, up, down)."""
+    h, t = model.d_model, tensor
+    sp = t if sequence_parallel else 1
+    # (elements per token on one chip) of each matmul's output: column-parallel ones split over the tensor ranks,
+    # the row-parallel output and down projections whole before their reduction [Narayanan2021] sec. 3
+    kv = max(model.kv, t)  # fewer key/value heads than tensor ranks: each rank keeps a copy of one
+    outputs = [model.heads * model.qk_dim / t, kv * model.qk_dim / t, kv * model.v_dim / t, h]
+    outputs += [model.ff / t, model.ff / t, h] if model.gated else [model.ff / t, h]
+    if saved == "every other matmul":
+        kept = sum(outputs[0::2]) + (2 * h / t if t > 1 else 0)  # and the two reduce-scatters' outputs
+    elif saved == "matmuls and context":
+        kept = sum(outputs)
+    else:
+        raise ValueError(f"saved: expected one of {', '.join(SAVED)}, got {saved!r}")
+    return h / sp + (model.heads * model.v_dim + 2 * model.heads) / t + kept
+
+
+def _hybrid_elements(model, tensor: int, sequence_parallel: bool, largest: bool = False) -> float:
+    """Elements per token a hybrid stack's layer keeps on one chip, averaged over its pattern (or of its largest
+    kind), without recomputation beyond a fused attention kernel's. Every layer: its norm's input and output. Attention
+    (*): Q, K, V, the output and the fp32 log-sum-exp per head [Korthikanti2022] sec. 4.1; a dense feed-forward (-) or
+    experts (E) as calc.memory counts them; a Mamba-2 mixer (M): the in projection's output (z, x B C before the
+    conv, dt), the conv's output (x, B, C), the scan's output y and the gated norm's (the out projection's input),
+    as mamba_ssm's ``MambaChunkScanCombinedFn`` and causal-conv1d keep them for the backward (the chunk states
+    are recomputed)."""
+    h, t, m = model.d_model, tensor, model
+    sp = t if sequence_parallel else 1
+    n_int = 3 if m.gated else 2
+    kv = max(m.kv, t)
+    xbc = m.d_inner + 2 * m.mamba_groups * m.ssm_state
+    kinds = {
+        "*": (m.heads * m.qk_dim + kv * m.qk_dim + kv * m.v_dim + m.heads * m.v_dim + 2 * m.heads) / t,
+        "-": n_int * m.ff / t,
+        "E": (m.experts_per_token * (2 * h + n_int * m.expert_ff) + 2 * m.experts
+              + (n_int * m.shared_ff if m.shared_ff else 0)) / t,
+        "M": (2 * m.d_inner + xbc + m.mamba_heads + xbc + 2 * m.d_inner) / t,
+    }
+    if largest:
+        return 2 * h / sp + max(kinds[k] for k in set(m.layer_pattern))
+    return 2 * h / sp + sum(kinds[k] for k in m.layer_pattern) / m.layers
+
+
 def has_runtime(hardware) -> bool:
     """Whether the chip runs a CUDA-style runtime with a caching allocator (GPUs), not XLA's planned memory (TPUs)."""
     return hardware.vendor != "Google"
 
 
-def layout_memory(model, hardware, chips: int, layout):
+def layout_memory(model, hardware, chips: int, layout, saved: str = "recompute"):
     """(Memory of the fullest stage, its bytes per chip, the chip's capacity in bytes or None) of ``layout``,
     checked against ``model`` and ``chips`` (calc.perf.layout.resolve) without the step's time terms: a layout
-    whose links data/hardware.csv lacks still has a memory."""
+    whose links data/hardware.csv lacks still has a memory; ``saved`` a framework's checkpointing policy (``SAVED``)."""
     from calc.perf.layout import resolve
     from calc.perf.system import resolve_hardware
 
@@ -152,6 +235,6 @@ def layout_memory(model, hardware, chips: int, layout):
                                    sizes.virtual_stages, sizes.context, sizes.expert, sizes.sequence_parallel,
                                    bool(layout.flash_attention), layout.dropout, sizes.dualpipe, sizes.stages,
                                    layout.expert_tensor, sizes.micro_batches, has_runtime(hardware),
-                                   layout.fused_loss)
+                                   layout.fused_loss, saved)
     capacity = hardware.memory.m_as("byte/chip") if hardware.memory is not None else None
     return found, total, capacity

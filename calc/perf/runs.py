@@ -1,14 +1,15 @@
 """The published runs of data/validation_runs.csv as the step model reads them: a shape, a chip and a layout.
 
-A row's shape is the named one of data/architectures.csv when there is one, else built from its columns
-(a gated feed-forward unless d_ff = 4 d_model; mixtures of experts with their dense layers); rows whose
-blocks the model has no shape for (Mamba-2 hybrids, latent attention without a named shape) give no
-shape. ``sharding`` zero3 / fsdp is ZeRO stage 3, zero2 stage 2, else Megatron's distributed optimizer
+A row's shape is the named one of data/architectures.csv when there is one, a hybrid attention / Mamba-2
+stack's from data/hybrid_shapes.csv, else built from its columns (a gated feed-forward unless d_ff = 4 d_model;
+mixtures of experts with their dense layers); rows whose blocks the model has no shape for (latent attention
+without a named shape) give no shape. ``sharding`` zero3 / fsdp is ZeRO stage 3, zero2 stage 2, else Megatron's distributed optimizer
 (stage 1, the recipes' default). A recomputation the row does not state is None: the caller chooses.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from calc import data
@@ -18,6 +19,12 @@ from calc.perf.layout import Layout
 
 ZERO_OF_SHARDING = {None: 1, "zero1": 1, "zero2": 2, "zero3": 3, "fsdp": 3}
 UNFUSED_LOSS = ("TorchTitan",)  # cross-entropy on an fp32 copy of the logits (torchtitan/components/loss.py)
+# MaxText remat policies that keep (or offload to the host) only the layer input and the Q/K/V projections and
+# rematerialize the rest: "custom" (base.yml's defaults: context, mlpwi, mlpwo, out_proj 'remat') and qkv_proj_offloaded
+REMAT_ALL_BUT_QKV = re.compile(r"remat custom|remat_policy=qkv_proj_offloaded")
+# the checkpointing policy a row's framework applies, where it differs from [Korthikanti2022]'s count (calc.perf.memory.SAVED)
+_HOST = re.compile(r"decoder_layer_input[^;]*offloaded")
+_MINIMAL_WITH_CONTEXT = re.compile(r"remat minimal_with_context")
 PRECISION_OF_RUN = {"bf16": "bf16", "fp16": "fp16", "fp8": "fp8", "mxfp8": "fp8", "nvfp4": "fp8"}
 
 
@@ -34,12 +41,46 @@ class PublishedRun:
     recompute_stated: bool
     peak_memory: float | None  # GB per chip, measured, where published
     why: str = ""
+    saved: str = "recompute"  # what a layer keeps: the framework's checkpointing policy (calc.perf.memory.SAVED)
+
+
+def _whole_or_none(value) -> int | None:
+    return None if value is None else int(value)
+
+
+def hybrid_model(r) -> Transformer:
+    """The shape of a hybrid attention / Mamba-2 row (Nemotron-H): its attention and expert widths from the row,
+    its pattern and Mamba-2 dimensions from data/hybrid_shapes.csv; each layer one block with one RMSNorm, the
+    feed-forward squared ReLU (not gated: Nemotron-H's relu2)."""
+    shape = data.hybrid_shapes().get(r["model"])
+    if shape is None or shape["layer_pattern"] != r["layer_pattern"]:
+        raise InputError("model", f"{r['model']}: hybrid Mamba-2 layers without their dimensions in "
+                                  "data/hybrid_shapes.csv")
+    moe = r["experts"] is not None and r["experts"] > 1
+    fields = dict(layers=int(r["layers"]), d_model=int(r["d_model"]), heads=int(r["heads"]),
+                  vocab=int(r["vocab"] or shape["vocab"]), context=int(r["sequence"]), kv_heads=_whole_or_none(r["kv_heads"]),
+                  head_dim=_whole_or_none(r["head_dim"]), d_ff=_whole_or_none(r["d_ff"]) or _whole_or_none(r["expert_d_ff"]), gated=False,
+                  norm="rmsnorm", norms_per_layer=1, tied_embeddings=shape["tied_embeddings"] == "true",
+                  layer_pattern=shape["layer_pattern"], mamba_heads=int(shape["mamba_heads"]),
+                  mamba_head_dim=int(shape["mamba_head_dim"]), ssm_state=int(shape["ssm_state"]),
+                  mamba_groups=int(shape["mamba_groups"]), conv_kernel=int(shape["conv_kernel"]),
+                  ssd_chunk=int(shape["ssd_chunk"]))
+    if moe:  # the shared expert twice a routed one's width (the row's note: "shared expert 3712 wide")
+        shared = _SHARED_WIDTH.search(r["note"] or "")
+        fields.update(experts=int(r["experts"]), experts_per_token=int(r["experts_per_token"]),
+                      shared_experts=_whole_or_none(r["shared_experts"]) or 0, expert_d_ff=_whole_or_none(r["expert_d_ff"]),
+                      shared_d_ff=int(shared.group(1)) if shared else None)
+    return Transformer(**fields)
+
+
+_SHARED_WIDTH = re.compile(r"shared expert (\d+) wide")
 
 
 def run_model(r: data.Row) -> Transformer:
-    """The shape of a row: its named shape, else one from its columns (an InputError when it has none)."""
+    """The shape of a row: its named shape, a hybrid stack's (:func:`hybrid_model`), else one from its columns
+    (an InputError when it has none)."""
     if r["layer_pattern"]:
-        raise InputError("model", f"{r['model']}: hybrid Mamba-2 layers ({r['layer_pattern'][:12]}...) have no shape")
+        return hybrid_model(r)
     try:
         named = lookup(r["model"])
     except InputError:
@@ -60,6 +101,28 @@ def run_model(r: data.Row) -> Transformer:
                        tied_embeddings=False, norm="rmsnorm" if ff != 4 * d else "layernorm", **kw)
 
 
+def run_saved(r: data.Row) -> str:
+    """What a row's layers keep for the backward pass (calc.perf.memory.SAVED): TorchTitan's selective checkpointing
+    is per operator (every other matmul), MaxText's ``minimal_with_context`` every projection, and MaxText's
+    ``custom`` policy with ``decoder_layer_input: offload`` keeps the layer inputs in host memory."""
+    note = r["note"] or ""
+    if _HOST.search(note):
+        return "host"
+    if _MINIMAL_WITH_CONTEXT.search(note):
+        return "matmuls and context"
+    if r["framework"].startswith("TorchTitan") and r["recompute"] in ("selective", None):
+        return "every other matmul"  # llama3_8b.toml: mode 'selective', selective_ac_option 'op'
+    return "recompute"
+
+
+def run_recompute(r: data.Row) -> str | None:
+    """The row's recomputation: MaxText's policies that keep only the layer input and the Q/K/V projections are
+    "full" (as calc.perf.validation counts them); None where the row states none."""
+    if REMAT_ALL_BUT_QKV.search(r["note"] or ""):
+        return "full"
+    return r["recompute"]
+
+
 def run_layout(r: data.Row, recompute: str | None = None) -> Layout:
     """The layout a row states (``recompute``: the choice where the row states none, default selective)."""
     tensor, pipeline, context, expert = (int(r[k] or 1) for k in ("tensor", "pipeline", "context", "expert"))
@@ -70,7 +133,7 @@ def run_layout(r: data.Row, recompute: str | None = None) -> Layout:
     return Layout(tensor=tensor, pipeline=pipeline, context=context, expert=expert,
                   virtual_stages=int(r["virtual_stages"] or 1), expert_tensor=expert_tensor,
                   micro_batch=int(r["micro_batch"] or 1), global_batch=int(r["global_batch"]),
-                  sequence=int(r["sequence"]), recompute=r["recompute"] or recompute or "selective",
+                  sequence=int(r["sequence"]), recompute=run_recompute(r) or recompute or "selective",
                   precision=PRECISION_OF_RUN[r["precision"]], zero=ZERO_OF_SHARDING[r["sharding"]],
                   fused_loss=not r["framework"].startswith(UNFUSED_LOSS))
 
@@ -88,7 +151,7 @@ def published_runs() -> list[PublishedRun]:
         if layout is None and not why:
             why = "no global batch"
         out.append(PublishedRun(r["name"], r["source_family"], model, r["chip"], int(r["chips"]), layout,
-                                r["recompute"] is not None, peak, why))
+                                r["recompute"] is not None, peak, why, run_saved(r)))
     return out
 
 
@@ -99,10 +162,10 @@ def run_memory(run: PublishedRun):
     from calc.perf.memory import layout_memory
 
     layout = run.layout
-    found, total, capacity = layout_memory(run.model, run.hardware, run.chips, layout)
+    found, total, capacity = layout_memory(run.model, run.hardware, run.chips, layout, run.saved)
     if not run.recompute_stated and capacity is not None and total > capacity:
         full = replace(layout, recompute="full")
-        again = layout_memory(run.model, run.hardware, run.chips, full)
+        again = layout_memory(run.model, run.hardware, run.chips, full)  # full: [Korthikanti2022]'s count
         if again[1] <= capacity:
             layout, (found, total, capacity) = full, again
     return layout, found, total, capacity

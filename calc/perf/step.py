@@ -290,21 +290,26 @@ def stage_time(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, ter
     coeff = chip.coefficients
     back, sm_share = coeff.backward_traffic_ratio, coeff.collective_sm_share
     sm_dualpipe = coeff.dualpipe_communication_sms / chip.compute_units if chip.compute_units else sm_share
-    qkv, out, core = terms.query_key_value, terms.attention_output, terms.core
-    tp_forward, tp_backward, exchange = terms.tensor_parallel_forward, terms.tensor_parallel_backward, terms.context_exchange
     per = dict.fromkeys(PARTS, 0.0)
     recomputed_flop = 0.0
+    no_matmul = kernels.Matmul(0.0, 0.0, 0.0)
     for block in terms.blocks:
         if not block.count:
             continue
         share = block.count / model.layers * sizes.stage_layers  # layers of this kind on the fullest stage
+        # a hybrid's layers: attention alone, or none (its Mamba scan in the core's place), one sublayer each
+        qkv, out, core = ((terms.query_key_value, terms.attention_output, terms.core) if block.attention
+                          else (no_matmul, no_matmul, block.scan or kernels.AttentionCore(0.0, 0.0, 0.0, 0.0)))
+        half = block.sublayers / 2  # 1.0 for a transformer layer: its norms, residuals and reductions as they are
+        tp_forward, tp_backward = terms.tensor_parallel_forward * half, terms.tensor_parallel_backward * half
+        exchange = terms.context_exchange if block.attention else 0.0
         matmul_forward = qkv.forward + out.forward + block.matmul_forward
-        elementwise_forward = terms.hidden_elementwise + block.elementwise_forward
+        elementwise_forward = terms.hidden_elementwise * half + block.elementwise_forward
         backward = qkv.backward + out.backward + block.matmul_backward
         per["matmuls"] += share * (matmul_forward + qkv.backward + out.backward + block.matmul_backward)
         per["attention core"] += share * (core.forward + core.backward)
-        per["memory-bound operations"] += share * ((1 + back) * elementwise_forward + terms.eager_elementwise
-                                                   + 2 * terms.elementwise_kernels)
+        per["memory-bound operations"] += share * ((1 + back) * elementwise_forward + terms.eager_elementwise * half
+                                                   + 2 * terms.elementwise_kernels * half)
         per["tensor-parallel communication"] += share * (
             exposed(tp_forward, layout.tp_overlap, matmul_forward, sm_share)
             + exposed(tp_backward, layout.tp_overlap, backward, sm_share))
@@ -316,10 +321,10 @@ def stage_time(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, ter
         per["context-parallel exchange"] += share * 3 * exchange
         if layout.recompute == "full":
             per["recomputation"] += share * (matmul_forward + core.forward + elementwise_forward + tp_forward
-                                             + terms.elementwise_kernels
+                                             + terms.elementwise_kernels * half
                                              + block.all_to_all + exchange)
             recomputed_flop += share * (qkv.flop + out.flop + block.matmul_flop + core.flop)
-        elif layout.recompute == "selective" and not layout.flash_attention:
+        elif layout.recompute == "selective" and not layout.flash_attention and block.attention:
             per["recomputation"] += share * core.recompute
             recomputed_flop += share * core.flop
     if sizes.pipeline > 1:
