@@ -327,7 +327,8 @@ def stage_time(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, ter
         across = sizes.tensor * sizes.context * sizes.data_parallel >= chip.chips_per_node
         per["pipeline transfers"] = stage_transfers(chip, activation_bytes, sizes.tensor,
                                                     ranks_per_node(sizes.tensor, 1, chip.chips_per_node),
-                                                    sizes.virtual_stages, across, chips)
+                                                    sizes.virtual_stages, across, chips,
+                                                    one_at_a_time=layout.schedule == "deepspeed")
         if sizes.dualpipe:
             compute = per["matmuls"] + per["attention core"] + per["memory-bound operations"]
             per["pipeline transfers"] = exposed(per["pipeline transfers"], 1.0, compute, sm_dualpipe)

@@ -180,6 +180,8 @@ def build_layout(r, model: Transformer) -> Layout:
                   virtual_stages=virtual, micro_batch=_int(r["micro_batch"]) or 1,
                   global_batch=int(r["global_batch"]), sequence=int(r["sequence"]),
                   recompute=recompute(r), framework=older,
+                  # and pipelines through DeepSpeed's engine (its PR #6, 2021-07-30: "use pp engine even for pp=1")
+                  schedule="deepspeed" if r["framework"] == "Megatron-DeepSpeed" else "1f1b",
                   precision=_PRECISIONS[r["precision"]], zero=_SHARDING[r["sharding"]], zero_group=zero_group,
                   triton_attention=foundry, sequence_parallel=False if deepspeed else None, flash_attention=not deepspeed, eager=r["source_family"] == "cudnn-frontend",
                   # TorchTitan's rowwise float8 gathers in 16 bits ("for rowwise recipes, we use regular TP and all-gather
