@@ -54,5 +54,5 @@ def stage_transfers(chip: Chip, activation_bytes: float, tensor: int, tensor_in_
     """
     one_way = send(chip, activation_bytes / tensor, across_nodes, chips)
     if one_at_a_time:
-        one_way = 2 * one_way + send(chip, 0.0, across_nodes, chips)
+        one_way = 2 * (one_way + send(chip, 0.0, across_nodes, chips))  # send and receive, each after its metadata
     return 2 * virtual_stages * (one_way + all_gather(chip, activation_bytes, tensor, tensor_in_node, chips))
