@@ -328,7 +328,8 @@ def stage_time(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, ter
         per["pipeline transfers"] = stage_transfers(chip, activation_bytes, sizes.tensor,
                                                     ranks_per_node(sizes.tensor, 1, chip.chips_per_node),
                                                     sizes.virtual_stages, across, chips,
-                                                    one_at_a_time=layout.schedule == "deepspeed")
+                                                    one_at_a_time=layout.schedule == "deepspeed",
+                                                    gathered=not sizes.sequence_parallel)
         if sizes.dualpipe:
             compute = per["matmuls"] + per["attention core"] + per["memory-bound operations"]
             per["pipeline transfers"] = exposed(per["pipeline transfers"], 1.0, compute, sm_dualpipe)
