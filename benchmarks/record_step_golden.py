@@ -74,6 +74,8 @@ PREDICTED = [
      dict(tensor=8, pipeline=8, micro_batch=1, global_batch=512, recompute="full", flash_attention=False,
           framework="megatron-lm 2021", zero=0)),
     ("gpt3 dualpipe", "GPT-3 175B", H100, 512, {**GPT3, "schedule": "dualpipe", "global_batch": 1024}),
+    ("gpt3 deepspeed pipeline", "GPT-3 175B", A100, 1024,
+     {**GPT3, "schedule": "deepspeed", "recompute": "full", "flash_attention": False, "sequence_parallel": False}),
     ("gpt3 micro 2", "GPT-3 175B", H100, 1024, {**GPT3, "micro_batch": 2}),
     ("gpt3 v100", "GPT-3 175B", "V100 SXM2", 1024, {**GPT3, "recompute": "full", "flash_attention": False}),
     ("gpt3 mi300x", "GPT-3 175B", "MI300X", 1024, GPT3),

@@ -320,6 +320,42 @@ def test_bad_schedules_are_refused_by_name(fields):
         perf.predict(six, "H100 SXM5", 12 * kw["pipeline"], **kw)
 
 
+# DeepSpeed's pipeline engine, deepspeed/runtime/pipe/schedule.py TrainSchedule and engine.py (_exec_send_activations,
+# _exec_recv_grads...): 1F1B's bubble, blocking sends one after another; Megatron-LM's batch_isend_irecv pairs them
+def test_deepspeed_engine_has_1f1b_bubble_and_sends_one_tensor_at_a_time():
+    kw = dict(tensor=2, pipeline=16, micro_batch=2, global_batch=1536, sequence=2048, recompute="full",
+              flash_attention=False, sequence_parallel=False, check_memory=False)
+    gpt = Transformer(layers=48, d_model=8192, heads=64, vocab=51200, context=2048, learned_positions=True, biases=True)
+    one = perf.predict(gpt, "A100 SXM4 80GB", 512, **kw)
+    ds = perf.predict(gpt, "A100 SXM4 80GB", 512, schedule="deepspeed", **kw)
+    # each micro-batch: the partitions of the activation and the gradient, sent and received one after another
+    assert 1.8 < ds.seconds["pipeline transfers"] / one.seconds["pipeline transfers"] < 2.0
+    # the same (p - 1) micro-batch times of bubble: only the longer sends lengthen it
+    longer = (ds.seconds["pipeline transfers"] - one.seconds["pipeline transfers"]) / one.micro_batches
+    assert ds.seconds["pipeline bubble"] - one.seconds["pipeline bubble"] == pytest.approx(15 * longer)
+    with pytest.raises(InputError, match="virtual_stages"):
+        perf.predict(gpt, "A100 SXM4 80GB", 512, schedule="deepspeed", **(kw | dict(virtual_stages=3)))
+
+
+def test_tied_embedding_gradient_is_all_reduced_between_first_and_last_stage():
+    # Megatron-LM's _allreduce_embedding_grads: 2 V d / t bytes over the two stages, one HDR link each, only when
+    # the output layer is the embedding and the two sit on different stages
+    from calc.perf.layer import parameter_counts
+    from calc.perf.layout import resolve
+    from calc.perf.step import data_parallel
+    kw = dict(tensor=8, pipeline=8, micro_batch=1, global_batch=1536, sequence=2048, check_memory=False)
+    tied = Transformer(layers=96, d_model=12288, heads=96, vocab=51200, context=2048, tied_embeddings=True)
+    s = perf.predict(tied, "A100 SXM4 80GB", 1024, **kw)
+    grads = data_parallel(s.chip, resolve(s.layout, tied, 1024), s.layout, parameter_counts(tied)[2] / 64, 0.0, 0.0,
+                          1024)  # the data-parallel gradient all-reduce alone (none of it hidden)
+    shard = 2 * 51200 * 12288 / 8  # bytes of this chip's slice of the embedding gradient
+    assert s.seconds["data-parallel communication"] - grads == pytest.approx(shard / (25e9 * 0.9), rel=0.05)
+    flat = perf.predict(tied, "A100 SXM4 80GB", 1024, **(kw | dict(pipeline=1)))
+    grads = data_parallel(flat.chip, resolve(flat.layout, tied, 1024), flat.layout, parameter_counts(tied)[2] / 8,
+                          0.0, 0.0, 1024)
+    assert flat.seconds["data-parallel communication"] == pytest.approx(grads)
+
+
 def test_cli_step_states_the_validation_figures_it_is_pinned_to(capsys):
     # the accuracy beside the MFU is read from calc.perf.validation.REPORTED_OVERALL, which
     # tests/test_step_validation.py checks against a fresh leave-one-source-out report

@@ -20,7 +20,8 @@ from calc.errors import InputError
 from calc.reader import whole
 from calc.vocabulary import RECOMPUTE, ZERO_STAGES  # recomputation modes and ZeRO stages, defined there
 
-SCHEDULES = ("1f1b", "dualpipe")  # pipeline schedules: Megatron's (interleaved) 1F1B, DeepSeek-V3's DualPipe
+SCHEDULES = ("1f1b", "dualpipe", "deepspeed")  # pipeline schedules: Megatron's (interleaved) 1F1B, DeepSeek-V3's
+# DualPipe, DeepSpeed's pipeline engine (TrainSchedule: 1F1B with blocking sends one after another)
 ATTENTION_KERNELS = {"flash2": False, "triton": True}  # --attention NAME -> Layout.triton_attention
 # Framework versions measured slower than the code the model's coefficients describe, by a paired
 # published comparison (same model, same layout): name -> field of calc.perf.system.Coefficients
@@ -55,6 +56,9 @@ class Layout:
     ``schedule`` "dualpipe": DeepSeek-V3's bidirectional schedule [DeepSeekAI2024] sec. 3.2.1: the expert
     all-to-all and pipeline sends hide behind the paired chunk's computation, the bubble is
     (p/2 - 1)(F&B + B - 3W) (their Table 2) and each stage keeps two copies of its weights.
+    ``schedule`` "deepspeed": DeepSpeed's pipeline engine (Megatron-DeepSpeed's default), whose TrainSchedule
+    has 1F1B's bubble but sends and receives one tensor at a time with blocking calls, so each micro-batch's four
+    transfers follow one another (calc.perf.pipeline.stage_transfers); no interleaving.
     ``expert_tensor``: the experts' matrices split over this many ranks instead of ``tensor``; experts then spread
     over expert x expert_tensor of the tensor x data x context ranks (Megatron-Core's expert tensor parallelism,
     which lets expert parallelism span tensor ranks).
@@ -105,8 +109,9 @@ class Layout:
     triton_attention: bool = _field(False, "fused attention kernel: flash2 (FlashAttention-2, default) or triton "
                                            "(FlashAttention's Triton kernel, as MPT ran it)",
                                     flag="--attention", choices=tuple(ATTENTION_KERNELS))
-    schedule: str = _field("1f1b", "pipeline schedule: 1f1b (default) or dualpipe (DeepSeek-V3's, hiding the "
-                                   "expert all-to-all behind computation)", choices=SCHEDULES)
+    schedule: str = _field("1f1b", "pipeline schedule: 1f1b (default), dualpipe (DeepSeek-V3's, hiding the "
+                                   "expert all-to-all behind computation) or deepspeed (DeepSpeed's pipeline "
+                                   "engine: blocking sends one after another)", choices=SCHEDULES)
 
     def describe(self) -> str:
         """A short text such as ``T8 P8 v3 b1 selective recompute``."""
@@ -121,7 +126,7 @@ class Layout:
         if self.zero != 1:
             parts.append(f"ZeRO-{self.zero}")
         if self.schedule != "1f1b":
-            parts.append("DualPipe")
+            parts.append({"dualpipe": "DualPipe", "deepspeed": "DeepSpeed pipeline"}[self.schedule])
         return " ".join(parts)
 
 
@@ -231,6 +236,9 @@ def resolve(layout: Layout, model: Transformer, chips: int) -> Sizes:
     micro_batches = global_batch // (micro_batch * data_parallel)
     dualpipe = layout.schedule == "dualpipe"
     _check_schedule(pipeline, virtual, micro_batches, dualpipe)
+    if layout.schedule == "deepspeed" and virtual > 1:
+        raise InputError("virtual_stages", f"DeepSpeed's pipeline engine does not interleave stages; got {virtual} "
+                                           "virtual stages (use 1, or schedule 1f1b)")
     sequence_parallel = (tensor > 1) if layout.sequence_parallel is None else bool(layout.sequence_parallel)
     return Sizes(tensor, pipeline, context, expert, virtual, micro_batch, global_batch, sequence, data_parallel,
                  micro_batches, float(max(stages)), stages, sequence_parallel, dualpipe, expert_tensor)

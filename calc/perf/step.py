@@ -332,7 +332,9 @@ def stage_time(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, ter
         across = sizes.tensor * sizes.context * sizes.data_parallel >= chip.chips_per_node
         per["pipeline transfers"] = stage_transfers(chip, activation_bytes, sizes.tensor,
                                                     ranks_per_node(sizes.tensor, 1, chip.chips_per_node),
-                                                    sizes.virtual_stages, across, chips)
+                                                    sizes.virtual_stages, across, chips,
+                                                    one_at_a_time=layout.schedule == "deepspeed",
+                                                    gathered=not sizes.sequence_parallel)
         if sizes.dualpipe:
             compute = per["matmuls"] + per["attention core"] + per["memory-bound operations"]
             per["pipeline transfers"] = exposed(per["pipeline transfers"], 1.0, compute, sm_dualpipe)
@@ -362,6 +364,13 @@ def step_seconds(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, p
     expert_chip = expert_params / ((sizes.expert_tensor or tensor) * sizes.pipeline * sizes.expert)
     seconds["data-parallel communication"] = data_parallel(chip, sizes, layout, dense_chip, expert_chip,
                                                            micro_batch_time, chips)
+    if sizes.pipeline > 1 and model.tied_embeddings:
+        # the first stage's embedding and the last stage's output layer are one matrix, its two gradients all-reduced
+        # between those stages before the optimizer step (Megatron-LM's _allreduce_embedding_grads, DeepSpeed's
+        # _exec_reduce_tied_grads) [Narayanan2021] sec. 3.2
+        apart = sizes.tensor * sizes.context * sizes.data_parallel * (sizes.pipeline - 1)
+        seconds["data-parallel communication"] += all_reduce(chip, 2.0 * model.vocab * model.d_model / tensor, 2,
+                                                             ranks_per_node(2, apart, chip.chips_per_node), chips)
     if not layout.fused_grad_accumulation:
         seconds["memory-bound operations"] += kernels.gradient_accumulation_traffic(chip, dense_chip + expert_chip,
                                                                                     micro_batches)

@@ -51,6 +51,11 @@ _XLA = re.compile(r"MaxText|Paxml")
 _FSDP_GROUP = re.compile(r"\(FSDP=(\d+) GBS=")  # dgxc's MaxText tables, "FSDP+DP": FSDP=128 of 1024 GPUs
 # cudnn-frontend's benchmark locks the GPU clock below the clock the datasheet's peak assumes (its README's setup)
 _CLOCK = re.compile(r"GPU clock locked at (\d+) MHz .*?\(peak clock (\d+) MHz")
+# microsoft/Megatron-DeepSpeed began as Megatron-LM 2.4 with DeepSpeed's pipeline engine (its pull request #1,
+# "megatron-2.4-ds-pipe", 2021-07-02) and took Megatron-LM's gradient-accumulation fusion and asynchronous
+# tensor-parallel all-reduce only when rebased on upstream in July 2023 (commits 9e72d571, f90b8877): a run of it
+# dated before 2023 ran the Megatron-LM code of 2021 (Layout.framework "megatron-lm 2021")
+_MEGATRON_DEEPSPEED_2021 = re.compile(r"^(2021|2022)\b")
 
 
 class Refused(Exception):
@@ -167,13 +172,17 @@ def build_layout(r, model: Transformer) -> Layout:
     # Megatron-DeepSpeed's runs here reduce the tensor-parallel activations by all-reduce, without Megatron's sequence
     # parallelism: MT-NLG (2021) predates it [Korthikanti2022]; vTrain's validation configs do not set it
     deepspeed = "DeepSpeed" in r["framework"]
+    older = ("megatron-lm 2021" if r["framework"] == "Megatron-DeepSpeed"
+             and _MEGATRON_DEEPSPEED_2021.match(r["framework_version"] or "") else None)
     # and their attention core unfused (Q K^T by baddbmm, Megatron's fused scale-mask-softmax, then bmm): Megatron-
     # DeepSpeed's default without --use-flash-attn, the kernels vTrain's replica of it profiles (src/model/
     # gpt_modeling.py, ShardedGptSelfAttention); MT-NLG (2021) predates FlashAttention [Dao2022]
     return Layout(tensor=tensor, pipeline=pipeline, context=context, expert=expert, expert_tensor=expert_tensor,
                   virtual_stages=virtual, micro_batch=_int(r["micro_batch"]) or 1,
                   global_batch=int(r["global_batch"]), sequence=int(r["sequence"]),
-                  recompute=recompute(r),
+                  recompute=recompute(r), framework=older,
+                  # and pipelines through DeepSpeed's engine (its PR #6, 2021-07-30: "use pp engine even for pp=1")
+                  schedule="deepspeed" if r["framework"] == "Megatron-DeepSpeed" else "1f1b",
                   precision=_PRECISIONS[r["precision"]], zero=_SHARDING[r["sharding"]], zero_group=zero_group,
                   triton_attention=foundry, sequence_parallel=False if deepspeed else None, flash_attention=not deepspeed, eager=r["source_family"] == "cudnn-frontend",
                   # TorchTitan's rowwise float8 gathers in 16 bits ("for rowwise recipes, we use regular TP and all-gather
