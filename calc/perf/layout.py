@@ -65,6 +65,9 @@ class Layout:
     rowwise float8 recipes gather in high precision; only its tensorwise recipe gathers float8).
     ``fused_grad_accumulation`` False: each micro-batch's weight gradients are added to the fp32
     gradient buffer by a separate pass (Megatron-LM before its 2022 gradient-accumulation fusion).
+    ``expert_overlap`` True: the expert dispatch and combine of one micro-batch run while another micro-batch's
+    forward or backward computes, as under DualPipe (Megatron-Core 0.14's batch-level overlap of the expert-parallel
+    all-to-all, --overlap-moe-expert-parallel-comm, megatron/core/transformer/moe/README.md).
     """
 
     tensor: int = _field(1, "tensor-parallel ranks", label="Tensor parallel")
@@ -107,6 +110,8 @@ class Layout:
                                     flag="--attention", choices=tuple(ATTENTION_KERNELS))
     schedule: str = _field("1f1b", "pipeline schedule: 1f1b (default) or dualpipe (DeepSeek-V3's, hiding the "
                                    "expert all-to-all behind computation)", choices=SCHEDULES)
+    expert_overlap: bool = _field(False, "the expert all-to-all of one micro-batch runs behind another's computation "
+                                         "(Megatron-Core's --overlap-moe-expert-parallel-comm)")
 
     def describe(self) -> str:
         """A short text such as ``T8 P8 v3 b1 selective recompute``."""

@@ -304,19 +304,20 @@ def stage_time(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, ter
         per["matmuls"] += share * (matmul_forward + qkv.backward + out.backward + block.matmul_backward)
         per["attention core"] += share * (core.forward + core.backward)
         per["memory-bound operations"] += share * ((1 + back) * elementwise_forward + terms.eager_elementwise
-                                                   + 2 * terms.elementwise_kernels)
+                                                   + 2 * terms.elementwise_kernels + 2 * block.permutation)
         per["tensor-parallel communication"] += share * (
             exposed(tp_forward, layout.tp_overlap, matmul_forward, sm_share)
             + exposed(tp_backward, layout.tp_overlap, backward, sm_share))
-        # DualPipe: this layer's all-to-alls run while the paired chunk computes [DeepSeekAI2024] sec. 3.2.1
+        # DualPipe (and Megatron-Core's expert overlap): this layer's all-to-alls run while the paired chunk computes
+        # [DeepSeekAI2024] sec. 3.2.1
         behind = (matmul_forward + qkv.backward + out.backward + block.matmul_backward + core.forward + core.backward
                   + (1 + back) * elementwise_forward)
-        per["expert all-to-all"] += share * (exposed(2 * block.all_to_all, 1.0, behind, sm_dualpipe) if sizes.dualpipe
-                                             else 2 * block.all_to_all)
+        per["expert all-to-all"] += share * (exposed(2 * block.all_to_all, 1.0, behind, sm_dualpipe)
+                                             if sizes.dualpipe or layout.expert_overlap else 2 * block.all_to_all)
         per["context-parallel exchange"] += share * 3 * exchange
         if layout.recompute == "full":
             per["recomputation"] += share * (matmul_forward + core.forward + elementwise_forward + tp_forward
-                                             + terms.elementwise_kernels
+                                             + terms.elementwise_kernels + block.permutation
                                              + block.all_to_all + exchange)
             recomputed_flop += share * (qkv.flop + out.flop + block.matmul_flop + core.flop)
         elif layout.recompute == "selective" and not layout.flash_attention:

@@ -138,6 +138,8 @@ def recompute(r) -> str:
 
 
 _ROWWISE = re.compile(r"float8 rowwise")
+# Megatron-Bridge's perf recipes that overlap the expert all-to-all with another micro-batch's computation
+_EXPERT_OVERLAP = re.compile(r"moe_a2a_overlap=True")
 
 
 def build_layout(r, model: Transformer) -> Layout:
@@ -178,6 +180,7 @@ def build_layout(r, model: Transformer) -> Layout:
                   # TorchTitan's rowwise float8 gathers in 16 bits ("for rowwise recipes, we use regular TP and all-gather
                   # happens in high precision", torchtitan/models/llama3/infra/parallelize.py)
                   eight_bit_gathers=not _ROWWISE.search(r["note"] or ""),
+                  expert_overlap=bool(_EXPERT_OVERLAP.search(r["note"] or "")),
                   dp_overlap=1.0 if _XLA.search(r["framework"]) and r["chip"].startswith("TPU") else None)
 
 
