@@ -393,3 +393,30 @@ def test_expert_overlap_hides_the_all_to_all_as_dualpipe_does():
     assert {k: v for k, v in hidden.seconds.items() if k not in ("expert all-to-all", "pipeline bubble")} == \
         {k: v for k, v in plain.seconds.items() if k not in ("expert all-to-all", "pipeline bubble")}
     assert next(o for o in layout.layout_options() if o.name == "expert_overlap").flag == "--expert-overlap"
+
+
+def test_recompute_modules_add_their_forward_again():
+    # Megatron-Core's --recompute-modules under selective recomputation: each named module's forward once more
+    from calc.architecture import published
+    from calc.perf.step import predict
+    ds = published()["DeepSeek-V3"][0]
+    common = dict(hardware="GB200", chips=256, pipeline=4, virtual_stages=4, expert=64, global_batch=256,
+                  sequence=4096, precision="fp8", check_memory=False)
+    plain = predict(ds, **common)
+    up = predict(ds, **common, recompute_modules="mla_up_proj")
+    moe = predict(ds, **common, recompute_modules="moe")
+    both = predict(ds, **common, recompute_modules="mla_up_proj, moe")
+    assert plain.seconds["recomputation"] == 0
+    # the up-projections: q 1536 x 128 x 192 and kv 512 x 128 x 256 of the 69.7M query-key-value parameters (78%)
+    assert up.hardware_flop > plain.hardware_flop
+    assert 0 < up.seconds["recomputation"] < moe.seconds["recomputation"]
+    assert both.seconds["recomputation"] == pytest.approx(up.seconds["recomputation"] + moe.seconds["recomputation"])
+    assert {k: v for k, v in up.seconds.items() if k not in ("recomputation", "pipeline bubble")} == \
+        {k: v for k, v in plain.seconds.items() if k not in ("recomputation", "pipeline bubble")}
+    # "mlp" is the dense layers' feed-forward only (DeepSeek-V3's first three): less than "moe"
+    assert 0 < predict(ds, **common, recompute_modules="mlp").seconds["recomputation"] < moe.seconds["recomputation"]
+    # full recomputation already recomputes everything; an unknown module is refused by name
+    assert predict(ds, **common, recompute="full", recompute_modules="moe").seconds == \
+        predict(ds, **common, recompute="full").seconds
+    with pytest.raises(InputError, match="recompute_modules"):
+        predict(ds, **common, recompute_modules="attention")

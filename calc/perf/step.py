@@ -26,7 +26,7 @@ from calc.errors import InputError
 from calc.perf import kernels
 from calc.perf.collectives import all_gather, all_reduce, exposed, ranks_per_node
 from calc.perf.layer import LayerTerms, cached_layer_terms, parameter_counts
-from calc.perf.layout import FRAMEWORKS, Layout, Sizes, resolve
+from calc.perf.layout import FRAMEWORKS, Layout, Sizes, recompute_modules, resolve
 from calc.perf.memory import has_runtime, memory_per_chip
 from calc.perf.pipeline import bubble, stage_transfers
 from calc.perf.system import Chip, build_chip, resolve_hardware
@@ -294,7 +294,8 @@ def stage_time(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, ter
     tp_forward, tp_backward, exchange = terms.tensor_parallel_forward, terms.tensor_parallel_backward, terms.context_exchange
     per = dict.fromkeys(PARTS, 0.0)
     recomputed_flop = 0.0
-    for block in terms.blocks:
+    modules = recompute_modules(layout) if layout.recompute == "selective" else ()
+    for index, block in enumerate(terms.blocks):
         if not block.count:
             continue
         share = block.count / model.layers * sizes.stage_layers  # layers of this kind on the fullest stage
@@ -323,6 +324,10 @@ def stage_time(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, ter
         elif layout.recompute == "selective" and not layout.flash_attention:
             per["recomputation"] += share * core.recompute
             recomputed_flop += share * core.flop
+        if modules:
+            seconds, flop = module_recomputation(chip, model, terms, block, index > 0, modules)
+            per["recomputation"] += share * seconds
+            recomputed_flop += share * flop
     if sizes.pipeline > 1:
         activation_bytes = 2.0 * (sizes.micro_batch * sizes.sequence / sizes.context) * model.d_model
         across = sizes.tensor * sizes.context * sizes.data_parallel >= chip.chips_per_node
@@ -333,6 +338,33 @@ def stage_time(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, ter
             compute = per["matmuls"] + per["attention core"] + per["memory-bound operations"]
             per["pipeline transfers"] = exposed(per["pipeline transfers"], 1.0, compute, sm_dualpipe)
     return per, recomputed_flop
+
+
+def module_recomputation(chip: Chip, model: Transformer, terms: LayerTerms, block, moe: bool,
+                         modules: tuple) -> tuple[float, float]:
+    """Seconds and FLOP one layer of ``block``'s kind recomputes in the backward pass under Megatron-Core's
+    selective recomputation by module (``Layout.recompute_modules``; TransformerConfig.recompute_modules): their
+    forward again. mla_up_proj: the latent attention's query and key-value up-projections, their share of the
+    query-key-value matmul's parameters; mlp: a dense layer's feed-forward block; moe: a mixture-of-experts layer,
+    its dispatch, permutations and combine too; moe_act: the experts' activation; layernorm: the two norms (4 of the
+    ``hidden_bytes_forward`` bytes per element each, read 2 and write 2)."""
+    seconds = flop = 0.0
+    if "mla_up_proj" in modules and model.kv_lora_rank:
+        heads = model.heads
+        up = heads * (model.kv_lora_rank * (model.qk_nope_head_dim + model.v_head_dim)
+                      + (model.q_lora_rank * model.qk_dim if model.q_lora_rank else 0))
+        attention, _, _ = parameter_counts(model)
+        share = up / (attention / model.layers - heads * model.v_dim * model.d_model)
+        seconds += share * terms.query_key_value.forward
+        flop += share * terms.query_key_value.flop
+    if ("moe" in modules and moe) or ("mlp" in modules and not moe):
+        seconds += block.matmul_forward + block.elementwise_forward + block.permutation + block.all_to_all
+        flop += block.matmul_flop
+    elif "moe_act" in modules and moe:
+        seconds += block.elementwise_forward
+    if "layernorm" in modules:
+        seconds += terms.hidden_elementwise * 4 * model.norms_per_layer / chip.coefficients.hidden_bytes_forward
+    return seconds, flop
 
 
 def step_seconds(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, per_micro_batch: dict,

@@ -140,6 +140,7 @@ def recompute(r) -> str:
 _ROWWISE = re.compile(r"float8 rowwise")
 # Megatron-Bridge's perf recipes that overlap the expert all-to-all with another micro-batch's computation
 _EXPERT_OVERLAP = re.compile(r"moe_a2a_overlap=True")
+_RECOMPUTE_MODULES = re.compile(r"recompute_modules=\[([a-z_, ]*)\]")  # and the modules they recompute
 
 
 def build_layout(r, model: Transformer) -> Layout:
@@ -185,7 +186,13 @@ def build_layout(r, model: Transformer) -> Layout:
                   # happens in high precision", torchtitan/models/llama3/infra/parallelize.py)
                   eight_bit_gathers=not _ROWWISE.search(r["note"] or ""),
                   expert_overlap=bool(_EXPERT_OVERLAP.search(r["note"] or "")),
+                  recompute_modules=_modules(r["note"] or ""),
                   dp_overlap=1.0 if _XLA.search(r["framework"]) and r["chip"].startswith("TPU") else None)
+
+
+def _modules(note: str) -> str | None:
+    found = _RECOMPUTE_MODULES.search(note)
+    return found.group(1).replace(" ", "") if found else None
 
 
 # --------------------------------------------------------------------------- measurements as step times
