@@ -411,3 +411,64 @@ def test_expert_tensor_parallelism_lets_experts_span_tensor_ranks():
     assert predict(**common, expert=16, expert_tensor=1).seconds_per_step > 0
     with pytest.raises(InputError, match="expert"):  # 16 x 2 expert ranks from 8 x 2 (t x d): too many
         predict(**common, expert=16, expert_tensor=2)
+
+
+def test_moe_token_permutation_counts_megatron_cores_four_passes():
+    # Megatron-Core's alltoall dispatcher (token_dispatcher.py): permute T tokens into k rows each and back
+    # (read T + write k T, read k T + write T), sort the k T_e received rows by local expert and back (read and write
+    # each way), 16-bit rows of h; T the sequence-parallel share, T_e the tokens the expert's tensor ranks serve
+    from calc.architecture import lookup
+    from calc.perf.layer import permutation
+    qwen = lookup("Qwen3 30B-A3B")  # h 2048, 8 of 128 experts per token
+    b200 = build_chip(data.hardware("B200"), "fp8")
+    sizes = layout.resolve(layout.Layout(expert=8, global_batch=8, sequence=4096), qwen, 8)
+    k, h, tokens = 8, 2048, 4096
+    expected = 2 * (2 * (k + 1) * tokens + 4 * k * tokens) * h / b200.memory_bandwidth
+    assert permutation(b200, qwen, sizes, tokens, 16) == pytest.approx(expected)
+    # one expert per chip: nothing to sort; tensor 2 with sequence parallelism: half the tokens permuted per chip
+    assert permutation(b200, qwen, sizes, tokens, 1) == pytest.approx(2 * 2 * (k + 1) * tokens * h / b200.memory_bandwidth)
+    split = layout.resolve(layout.Layout(tensor=2, expert=4, global_batch=4, sequence=4096), qwen, 8)
+    assert permutation(b200, qwen, split, tokens, 32) == pytest.approx(
+        2 * (2 * (k + 1) * tokens / 2 + 4 * k * tokens) * h / b200.memory_bandwidth)
+
+
+def test_expert_overlap_hides_the_all_to_all_as_dualpipe_does():
+    # Megatron-Core's --overlap-moe-expert-parallel-comm: the dispatch and combine run behind another micro-batch's
+    # computation, no more than it lasts, the communication kernels holding their SMs; nothing else changes
+    from calc.perf.step import predict
+    common = dict(model="Qwen3 30B-A3B", hardware="H100 SXM5", chips=16, expert=16, global_batch=64, sequence=4096,
+                  precision="fp8", check_memory=False)  # the expert all-to-all across two nodes
+    plain = predict(**common)
+    hidden = predict(**common, expert_overlap=True)
+    assert hidden.seconds["expert all-to-all"] < plain.seconds["expert all-to-all"]
+    assert hidden.seconds["expert all-to-all"] > 0  # the SMs the dispatch holds slow the computation it hides behind
+    assert {k: v for k, v in hidden.seconds.items() if k not in ("expert all-to-all", "pipeline bubble")} == \
+        {k: v for k, v in plain.seconds.items() if k not in ("expert all-to-all", "pipeline bubble")}
+    assert next(o for o in layout.layout_options() if o.name == "expert_overlap").flag == "--expert-overlap"
+
+
+def test_recompute_modules_add_their_forward_again():
+    # Megatron-Core's --recompute-modules under selective recomputation: each named module's forward once more
+    from calc.architecture import published
+    from calc.perf.step import predict
+    ds = published()["DeepSeek-V3"][0]
+    common = dict(hardware="GB200", chips=256, pipeline=4, virtual_stages=4, expert=64, global_batch=256,
+                  sequence=4096, precision="fp8", check_memory=False)
+    plain = predict(ds, **common)
+    up = predict(ds, **common, recompute_modules="mla_up_proj")
+    moe = predict(ds, **common, recompute_modules="moe")
+    both = predict(ds, **common, recompute_modules="mla_up_proj, moe")
+    assert plain.seconds["recomputation"] == 0
+    # the up-projections: q 1536 x 128 x 192 and kv 512 x 128 x 256 of the 69.7M query-key-value parameters (78%)
+    assert up.hardware_flop > plain.hardware_flop
+    assert 0 < up.seconds["recomputation"] < moe.seconds["recomputation"]
+    assert both.seconds["recomputation"] == pytest.approx(up.seconds["recomputation"] + moe.seconds["recomputation"])
+    assert {k: v for k, v in up.seconds.items() if k not in ("recomputation", "pipeline bubble")} == \
+        {k: v for k, v in plain.seconds.items() if k not in ("recomputation", "pipeline bubble")}
+    # "mlp" is the dense layers' feed-forward only (DeepSeek-V3's first three): less than "moe"
+    assert 0 < predict(ds, **common, recompute_modules="mlp").seconds["recomputation"] < moe.seconds["recomputation"]
+    # full recomputation already recomputes everything; an unknown module is refused by name
+    assert predict(ds, **common, recompute="full", recompute_modules="moe").seconds == \
+        predict(ds, **common, recompute="full").seconds
+    with pytest.raises(InputError, match="recompute_modules"):
+        predict(ds, **common, recompute_modules="attention")

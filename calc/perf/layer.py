@@ -31,6 +31,7 @@ class Block(NamedTuple):
     matmul_flop: float  # forward FLOP of those matmuls
     elementwise_forward: float  # the feed-forward activation's memory traffic, forward; a Mamba layer's conv and norm
     all_to_all: float  # expert dispatch + combine, one way (forward)
+    permutation: float = 0.0  # the routed tokens' permutation passes, forward (the backward moves as much)
     attention: bool = True  # the layer has the attention terms of LayerTerms
     sublayers: int = 2  # blocks with a norm and residual (and a tensor-parallel reduction) each: a hybrid's layer one
     scan: AttentionCore | None = None  # a Mamba layer's SSD scan, in the attention core's place
@@ -113,7 +114,29 @@ def experts(chip: Chip, model: Transformer, sizes: Sizes, tokens: float, eager: 
     return Block(count, routed.matmul_forward + router.forward + shared.matmul_forward,
                  routed.matmul_backward + router.backward + shared.matmul_backward,
                  routed.flop + router.flop + shared.flop, routed.elementwise_forward + shared.elementwise_forward,
-                 dispatch)
+                 dispatch, permutation(chip, model, sizes, tokens, local))
+
+
+def permutation(chip: Chip, model: Transformer, sizes: Sizes, tokens: float, local: int) -> float:
+    """Forward seconds of a mixture-of-experts layer's token permutations, memory-bound (the backward moves as much).
+
+    .. math:: t = b_p \\, [2 (k + 1) T + 4 R] \\, h / B
+
+    Megatron-Core's token dispatcher permutes this rank's T tokens into k rows each in expert order before the
+    dispatch (read T, write k T rows) and back after the combine (read k T, write T rows), k the experts per token,
+    and sorts the R = k T_e rows its experts receive by local expert and back when it holds several
+    (``sort_chunks_by_idxs``: read and write R rows each way); rows of h elements of ``moe_permutation_bytes`` (16
+    bits). T is the sequence-parallel share of the micro-batch's tokens, T_e the tokens of the tensor ranks the
+    experts' ``expert_tensor`` ranks serve (megatron/core/transformer/moe/token_dispatcher.py, moe_utils.py).
+    Under DualPipe (DeepSeek's own code, dispatching with DeepEP) only the received rows are sorted and back: DeepEP's
+    dispatch reads each token in place and its combine sums a token's rows inside the kernel (deepseek-ai/DeepEP,
+    README.md). Term test: tests/test_perf_terms.py.
+    """
+    tensor, k = sizes.tensor, model.experts_per_token
+    routed = 0.0 if sizes.dualpipe else (tokens / tensor if sizes.sequence_parallel else tokens)
+    received = k * tokens * (sizes.expert_tensor or tensor) / tensor if local > 1 else 0.0
+    rows = 2 * (k + 1) * routed + 4 * received
+    return chip.coefficients.moe_permutation_bytes * rows * model.d_model / chip.memory_bandwidth
 
 
 def layer_terms(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, chips: int) -> LayerTerms:
@@ -187,7 +210,7 @@ def cached_layer_terms(chip: Chip, model: Transformer, sizes: Sizes, layout: Lay
     layouts that differ only in pipeline depth, interleaving, recomputation, ZeRO stage or global batch
     (a search's, the calibration's micro-batch and interleaving sweep, an app rerun) share them."""
     key = (id(chip), id(model), sizes.tensor, sizes.context, sizes.micro_batch, sizes.sequence, sizes.expert,
-           sizes.expert_tensor,
+           sizes.expert_tensor, sizes.dualpipe,
            sizes.sequence_parallel, bool(layout.flash_attention), layout.triton_attention, layout.eager,
            layout.eight_bit_gathers)
     found = _TERMS.get(key)

@@ -20,6 +20,8 @@ from calc.errors import InputError
 from calc.reader import whole
 from calc.vocabulary import RECOMPUTE, ZERO_STAGES  # recomputation modes and ZeRO stages, defined there
 
+# Megatron-Core's selective recomputation by module (--recompute-modules): the ones the step model times
+RECOMPUTE_MODULES = ("mla_up_proj", "mlp", "moe", "moe_act", "layernorm")
 SCHEDULES = ("1f1b", "dualpipe", "deepspeed")  # pipeline schedules: Megatron's (interleaved) 1F1B, DeepSeek-V3's
 # DualPipe, DeepSpeed's pipeline engine (TrainSchedule: 1F1B with blocking sends one after another)
 ATTENTION_KERNELS = {"flash2": False, "triton": True}  # --attention NAME -> Layout.triton_attention
@@ -69,6 +71,13 @@ class Layout:
     rowwise float8 recipes gather in high precision; only its tensorwise recipe gathers float8).
     ``fused_grad_accumulation`` False: each micro-batch's weight gradients are added to the fp32
     gradient buffer by a separate pass (Megatron-LM before its 2022 gradient-accumulation fusion).
+    ``expert_overlap`` True: the expert dispatch and combine of one micro-batch run while another micro-batch's
+    forward or backward computes, as under DualPipe (Megatron-Core 0.14's batch-level overlap of the expert-parallel
+    all-to-all, --overlap-moe-expert-parallel-comm, megatron/core/transformer/moe/README.md).
+    ``recompute_modules`` (with ``recompute`` "selective"): Megatron-Core's modules recomputed in the backward pass
+    (``RECOMPUTE_MODULES``): mla_up_proj the latent attention's up-projections, mlp a dense layer's feed-forward block,
+    moe a mixture-of-experts layer (its dispatch and combine too), moe_act the experts' activation, layernorm the two
+    norms (TransformerConfig.recompute_modules, megatron/core/transformer/transformer_config.py).
     """
 
     tensor: int = _field(1, "tensor-parallel ranks", label="Tensor parallel")
@@ -112,6 +121,11 @@ class Layout:
     schedule: str = _field("1f1b", "pipeline schedule: 1f1b (default), dualpipe (DeepSeek-V3's, hiding the "
                                    "expert all-to-all behind computation) or deepspeed (DeepSpeed's pipeline "
                                    "engine: blocking sends one after another)", choices=SCHEDULES)
+    expert_overlap: bool = _field(False, "the expert all-to-all of one micro-batch runs behind another's computation "
+                                         "(Megatron-Core's --overlap-moe-expert-parallel-comm)")
+    recompute_modules: str | None = _field(None, "with selective recomputation, the modules recomputed too, comma-separated "
+                                                 "(Megatron-Core's --recompute-modules): mla_up_proj, mlp, moe, moe_act, "
+                                                 "layernorm")
 
     def describe(self) -> str:
         """A short text such as ``T8 P8 v3 b1 selective recompute``."""
@@ -191,6 +205,11 @@ def check_options(layout: Layout) -> None:
         raise InputError("schedule", f"expected one of {', '.join(SCHEDULES)}, got {layout.schedule!r}")
     if layout.recompute not in RECOMPUTE:
         raise InputError("recompute", f"expected one of {', '.join(RECOMPUTE)}, got {layout.recompute!r}")
+    if layout.recompute_modules is not None:
+        unknown = [m for m in recompute_modules(layout) if m not in RECOMPUTE_MODULES]
+        if not isinstance(layout.recompute_modules, str) or unknown:
+            raise InputError("recompute_modules", f"expected comma-separated names among {', '.join(RECOMPUTE_MODULES)}, "
+                                                  f"got {layout.recompute_modules!r}")
     if layout.zero not in ZERO_STAGES:
         raise InputError("zero", f"expected a ZeRO stage 0, 1, 2 or 3, got {layout.zero!r}")
     overlap = layout.dp_overlap
@@ -198,6 +217,12 @@ def check_options(layout: Layout) -> None:
         raise InputError("dp_overlap", f"expected a fraction from 0 to 1, got {overlap!r}")
     if not (isinstance(layout.tp_overlap, (int, float)) and 0 <= layout.tp_overlap <= 1):
         raise InputError("tp_overlap", f"expected a fraction from 0 to 1, got {layout.tp_overlap!r}")
+
+
+def recompute_modules(layout: Layout) -> tuple[str, ...]:
+    """The names in ``layout.recompute_modules`` (none when it is unset or empty)."""
+    text = layout.recompute_modules if isinstance(layout.recompute_modules, str) else ""
+    return tuple(m.strip() for m in text.split(",") if m.strip())
 
 
 def resolve(layout: Layout, model: Transformer, chips: int) -> Sizes:

@@ -26,7 +26,7 @@ from calc.errors import InputError
 from calc.perf import kernels
 from calc.perf.collectives import all_gather, all_reduce, exposed, ranks_per_node
 from calc.perf.layer import LayerTerms, cached_layer_terms, parameter_counts
-from calc.perf.layout import FRAMEWORKS, Layout, Sizes, resolve
+from calc.perf.layout import FRAMEWORKS, Layout, Sizes, recompute_modules, resolve
 from calc.perf.memory import has_runtime, memory_per_chip
 from calc.perf.pipeline import bubble, stage_transfers
 from calc.perf.system import Chip, build_chip, resolve_hardware
@@ -292,6 +292,7 @@ def stage_time(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, ter
     sm_dualpipe = coeff.dualpipe_communication_sms / chip.compute_units if chip.compute_units else sm_share
     per = dict.fromkeys(PARTS, 0.0)
     recomputed_flop = 0.0
+    modules = recompute_modules(layout) if layout.recompute == "selective" else ()
     no_matmul = kernels.Matmul(0.0, 0.0, 0.0)
     for block in terms.blocks:
         if not block.count:
@@ -309,24 +310,30 @@ def stage_time(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, ter
         per["matmuls"] += share * (matmul_forward + qkv.backward + out.backward + block.matmul_backward)
         per["attention core"] += share * (core.forward + core.backward)
         per["memory-bound operations"] += share * ((1 + back) * elementwise_forward + terms.eager_elementwise * half
-                                                   + 2 * terms.elementwise_kernels * half)
+                                                   + 2 * terms.elementwise_kernels * half
+                                                   + 2 * block.permutation)
         per["tensor-parallel communication"] += share * (
             exposed(tp_forward, layout.tp_overlap, matmul_forward, sm_share)
             + exposed(tp_backward, layout.tp_overlap, backward, sm_share))
-        # DualPipe: this layer's all-to-alls run while the paired chunk computes [DeepSeekAI2024] sec. 3.2.1
+        # DualPipe (and Megatron-Core's expert overlap): this layer's all-to-alls run while the paired chunk computes
+        # [DeepSeekAI2024] sec. 3.2.1
         behind = (matmul_forward + qkv.backward + out.backward + block.matmul_backward + core.forward + core.backward
                   + (1 + back) * elementwise_forward)
-        per["expert all-to-all"] += share * (exposed(2 * block.all_to_all, 1.0, behind, sm_dualpipe) if sizes.dualpipe
-                                             else 2 * block.all_to_all)
+        per["expert all-to-all"] += share * (exposed(2 * block.all_to_all, 1.0, behind, sm_dualpipe)
+                                             if sizes.dualpipe or layout.expert_overlap else 2 * block.all_to_all)
         per["context-parallel exchange"] += share * 3 * exchange
         if layout.recompute == "full":
             per["recomputation"] += share * (matmul_forward + core.forward + elementwise_forward + tp_forward
-                                             + terms.elementwise_kernels * half
+                                             + terms.elementwise_kernels * half + block.permutation
                                              + block.all_to_all + exchange)
             recomputed_flop += share * (qkv.flop + out.flop + block.matmul_flop + core.flop)
         elif layout.recompute == "selective" and not layout.flash_attention and block.attention:
             per["recomputation"] += share * core.recompute
             recomputed_flop += share * core.flop
+        if modules:
+            seconds, flop = module_recomputation(chip, model, terms, block, block.permutation > 0, modules)
+            per["recomputation"] += share * seconds
+            recomputed_flop += share * flop
     if sizes.pipeline > 1:
         activation_bytes = 2.0 * (sizes.micro_batch * sizes.sequence / sizes.context) * model.d_model
         across = sizes.tensor * sizes.context * sizes.data_parallel >= chip.chips_per_node
@@ -339,6 +346,33 @@ def stage_time(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, ter
             compute = per["matmuls"] + per["attention core"] + per["memory-bound operations"]
             per["pipeline transfers"] = exposed(per["pipeline transfers"], 1.0, compute, sm_dualpipe)
     return per, recomputed_flop
+
+
+def module_recomputation(chip: Chip, model: Transformer, terms: LayerTerms, block, moe: bool,
+                         modules: tuple) -> tuple[float, float]:
+    """Seconds and FLOP one layer of ``block``'s kind recomputes in the backward pass under Megatron-Core's
+    selective recomputation by module (``Layout.recompute_modules``; TransformerConfig.recompute_modules): their
+    forward again. mla_up_proj: the latent attention's query and key-value up-projections, their share of the
+    query-key-value matmul's parameters; mlp: a dense layer's feed-forward block; moe: a mixture-of-experts layer,
+    its dispatch, permutations and combine too; moe_act: the experts' activation; layernorm: the two norms (4 of the
+    ``hidden_bytes_forward`` bytes per element each, read 2 and write 2)."""
+    seconds = flop = 0.0
+    if "mla_up_proj" in modules and model.kv_lora_rank:
+        heads = model.heads
+        up = heads * (model.kv_lora_rank * (model.qk_nope_head_dim + model.v_head_dim)
+                      + (model.q_lora_rank * model.qk_dim if model.q_lora_rank else 0))
+        attention, _, _ = parameter_counts(model)
+        share = up / (attention / model.layers - heads * model.v_dim * model.d_model)
+        seconds += share * terms.query_key_value.forward
+        flop += share * terms.query_key_value.flop
+    if ("moe" in modules and moe) or ("mlp" in modules and not moe):
+        seconds += block.matmul_forward + block.elementwise_forward + block.permutation + block.all_to_all
+        flop += block.matmul_flop
+    elif "moe_act" in modules and moe:
+        seconds += block.elementwise_forward
+    if "layernorm" in modules:
+        seconds += terms.hidden_elementwise * 4 * model.norms_per_layer / chip.coefficients.hidden_bytes_forward
+    return seconds, flop
 
 
 def step_seconds(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, per_micro_batch: dict,

@@ -67,6 +67,7 @@ class Coefficients:
     nccl_ring_base_latency: float = _unit("s", "start-up time of one ring collective (NCCL, Simple)")
     nccl_ring_nvlink_step_latency: float = _unit("s", "time per ring step over NVLink (NCCL, Simple)")
     nccl_ring_network_step_latency: float = _unit("s", "time per ring step across the network (NCCL, Simple)")
+    moe_permutation_bytes: float = _unit("byte", "traffic per routed-row element of one MoE token permutation pass")
 
 
 @lru_cache(maxsize=1)
