@@ -359,3 +359,19 @@ def test_expert_tensor_parallelism_lets_experts_span_tensor_ranks():
     assert predict(**common, expert=16, expert_tensor=1).seconds_per_step > 0
     with pytest.raises(InputError, match="expert"):  # 16 x 2 expert ranks from 8 x 2 (t x d): too many
         predict(**common, expert=16, expert_tensor=2)
+
+
+def test_flash_attention_2_code_on_blackwell_runs_at_its_measured_share_of_the_peak():
+    # flash_attn 2.7.4 on one B200: forward + backward 345.8 TFLOP/s of the 2,250 dense BF16 peak (Dao-AILab/flash-
+    # attention issue 1589); the chip's own kernels (cuDNN, FlashAttention-4) keep the B200's fused rate; off
+    # Blackwell the flash2 code is the chip's attention rate (Hopper's already FlashAttention-2's 35%)
+    b200, h100 = build_chip(data.hardware("B200")), build_chip(data.hardware("H100 SXM5"))
+    assert b200.attention_rate_flash2 == pytest.approx(345.8e12, rel=0.01)
+    assert b200.attention_rate > 3 * b200.attention_rate_flash2
+    assert h100.attention_rate_flash2 == h100.attention_rate
+    shape = dict(micro_batch=1, heads=32, tensor=1, sequence=16384, context=1, qk_dim=64, v_dim=64, fused=True,
+                 triton=False)
+    native, flash2 = kernels.attention_core(b200, **shape), kernels.attention_core(b200, **shape, flash2=True)
+    assert flash2.forward / native.forward == pytest.approx(b200.attention_rate / b200.attention_rate_flash2, rel=0.01)
+    with pytest.raises(InputError, match="attention_kernel"):
+        layout.check_options(layout.Layout(global_batch=8, attention_kernel="flash3"))

@@ -104,18 +104,19 @@ class AttentionCore(NamedTuple):
 
 
 def attention_core(chip: Chip, *, micro_batch: int, heads: int, tensor: int, sequence: int, context: int,
-                   qk_dim: int, v_dim: int, fused: bool, triton: bool) -> AttentionCore:
+                   qk_dim: int, v_dim: int, fused: bool, triton: bool, flash2: bool = False) -> AttentionCore:
     """The attention core: fused, ``0.5 F / R_attn`` (causal: half the blocks skipped) and
     ``flash_backward_ratio`` times that backward [Dao2023] sec. 3.1.2; FlashAttention's Triton kernel
     1.4x slower forward and 2x backward [Dao2023] sec. 4.1; unfused, two batched matmuls (Q K^T, then
     the scores times V) and the softmax and dropout traffic [Korthikanti2022] sec. 4.1.
 
-    Each chip holds ``heads / tensor`` heads and ``sequence / context`` of the queries.
+    Each chip holds ``heads / tensor`` heads and ``sequence / context`` of the queries. ``flash2``: the fused
+    kernel is FlashAttention-2's Ampere-style code whatever the chip (``Chip.attention_rate_flash2``).
     """
     coeff = chip.coefficients
     flop = 2.0 * micro_batch * (heads / tensor) * (sequence / context) * sequence * (qk_dim + v_dim)
     if fused:
-        forward = 0.5 * flop / chip.attention_rate + coeff.kernel_overhead
+        forward = 0.5 * flop / (chip.attention_rate_flash2 if flash2 else chip.attention_rate) + coeff.kernel_overhead
         backward = coeff.flash_backward_ratio * forward
         if triton:
             forward, backward = forward * coeff.triton_attention_forward_ratio, backward * coeff.triton_attention_backward_ratio

@@ -22,6 +22,9 @@ from calc.errors import DataError, InputError
 
 # NVIDIA Hopper: the attention kernels of 2023-2024 (FlashAttention-2's Ampere-style instructions) fall short on it
 HOPPER = ("H100", "H200", "H800", "GH200")
+# NVIDIA Blackwell data-center chips: their own attention kernels (cuDNN, FlashAttention-4) use the tcgen05 tensor-core
+# instructions; FlashAttention-2's Ampere-style mma.sync code runs far below them
+BLACKWELL = ("B200", "GB200", "B300", "GB300")
 EIGHT_BIT = ("fp8", "int8")
 
 
@@ -53,6 +56,7 @@ class Coefficients:
     grad_accumulator_bytes: float = _unit("byte", "bytes per element of the running gradient sum")
     flash_attention_hopper_utilization: float = _unit("", "fused attention rate on Hopper / 16-bit peak")
     collective_sm_share: float = _unit("", "share of the compute units a hidden collective holds")
+    flash_attention_2_blackwell_utilization: float = _unit("", "FlashAttention-2's code on Blackwell / 16-bit peak")
     cross_entropy_bytes: float = _unit("byte", "loss traffic per token and vocabulary entry")
     efficiency_megatron_lm_2021: float = _unit("", "throughput of Megatron-LM early 2021 / 2022")
     eager_rmsnorm_bytes: float = _unit("byte", "eager RMSNorm traffic per token and hidden unit")
@@ -97,6 +101,7 @@ class Chip:
     capacity: float | None  # memory, bytes
     compute_units: int | None  # SMs or CUs: matmul output tiles run in waves of this many
     coefficients: Coefficients = field(repr=False)  # the model's coefficients, travelling with the chip
+    attention_rate_flash2: float = 0.0  # FlashAttention-2's Ampere-style code on this chip, FLOP/s (0: attention_rate)
     tile_long: float = field(init=False, repr=False)  # matmul output tiles (coefficients), read ~50 times a step
     tile_short: float = field(init=False, repr=False)
     kernel_overhead: float = field(init=False, repr=False)
@@ -107,6 +112,8 @@ class Chip:
         for name, value in (("tile_long", coeff.matmul_tile_long), ("tile_short", coeff.matmul_tile_short),
                             ("kernel_overhead", coeff.kernel_overhead), ("eight_bit", self.precision in EIGHT_BIT)):
             object.__setattr__(self, name, value)
+        if not self.attention_rate_flash2:
+            object.__setattr__(self, "attention_rate_flash2", self.attention_rate)
 
     @property
     def name(self) -> str:
@@ -168,6 +175,11 @@ def _build(hw: data.Hardware, precision: str | None) -> Chip:
         # asynchronous tensor-core instructions: 35% of the H100's peak [Shah2024] sec. 1
         attention = min(attention, peak16 * coeff.flash_attention_hopper_utilization)
 
+    # FlashAttention-2's code (PyTorch SDPA's flash backend) on Blackwell: 15% of the 16-bit peak, measured
+    # (Dao-AILab/flash-attention issue 1589); elsewhere it is the chip's attention rate above
+    flash2 = (min(attention, peak16 * coeff.flash_attention_2_blackwell_utilization) if hw.name.startswith(BLACKWELL)
+              else attention)
+
     def link(q, efficiency):
         return None if q is None else q.m_as("byte/s/chip") * efficiency
 
@@ -175,4 +187,4 @@ def _build(hw: data.Hardware, precision: str | None) -> Chip:
         hw, precision, peak, peak * eta_matmul, min(peak, peak16) * eta, attention,
         hw.memory_bandwidth.m_as("byte/s/chip") * coeff.memory_efficiency, hw.chips_per_node or 1,
         link(hw.intra_node_bandwidth, coeff.intra_node_efficiency), link(hw.network_bandwidth, coeff.network_efficiency),
-        None if hw.memory is None else hw.memory.m_as("byte/chip"), hw.compute_units, coeff)
+        None if hw.memory is None else hw.memory.m_as("byte/chip"), hw.compute_units, coeff, flash2)

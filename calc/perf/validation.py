@@ -52,6 +52,8 @@ _INTER_NODE = re.compile(r"inter-node (\d+) in their bandwidth fields")  # vTrai
 _XLA = re.compile(r"MaxText|Paxml")
 _FSDP_GROUP = re.compile(r"\(FSDP=(\d+) GBS=")  # dgxc's MaxText tables, "FSDP+DP": FSDP=128 of 1024 GPUs
 # cudnn-frontend's benchmark locks the GPU clock below the clock the datasheet's peak assumes (its README's setup)
+# cudnn-frontend's Llama 3.2 1B runs name the PyTorch SDPA backend that ran: FLASH_ATTENTION is FlashAttention-2's code
+_SDPA_FLASH = re.compile(r"SDPA backend FLASH_ATTENTION")
 _CLOCK = re.compile(r"GPU clock locked at (\d+) MHz .*?\(peak clock (\d+) MHz")
 
 
@@ -178,6 +180,7 @@ def build_layout(r, model: Transformer) -> Layout:
                   # TorchTitan's rowwise float8 gathers in 16 bits ("for rowwise recipes, we use regular TP and all-gather
                   # happens in high precision", torchtitan/models/llama3/infra/parallelize.py)
                   eight_bit_gathers=not _ROWWISE.search(r["note"] or ""),
+                  attention_kernel="flash2" if _SDPA_FLASH.search(r["note"] or "") else "native",
                   dp_overlap=1.0 if _XLA.search(r["framework"]) and r["chip"].startswith("TPU") else None)
 
 
