@@ -122,13 +122,30 @@ class Chip:
 
 
 
+def _sustained(row) -> bool:
+    return (row["statistic"] or "").startswith("MSMF")
+
+
 @lru_cache(maxsize=64)
 def best_matmul_share(chip: str, precision: str) -> float | None:
     """The best measured matmul rate over the peak of ``chip`` at ``precision`` in data/matmul_efficiency.csv
-    (Bekman's maximum achievable matmul FLOP/s, the rows that state their peak), or None where not measured:
-    B200 BF16 1745 of 2250 TFLOP/s (77.6%), GB200 1822 of 2500 (72.9%) (S. Bekman, ml-engineering, compute/accelerator/README.md)."""
+    (Bekman's maximum achievable matmul FLOP/s, a burst at the boost clock; the rows that state their peak), or None
+    where not measured: B200 BF16 1770.9 of 2250 TFLOP/s (78.7%), GB200 1822 of 2500 (72.9%) (S. Bekman,
+    ml-engineering, compute/accelerator/README.md)."""
     shares = [r["measured_tflops"] / r["peak_tflops"] for r in data.matmul_efficiency()
-              if r["chip"] == chip and r["precision"] == precision and r["peak_tflops"]]
+              if r["chip"] == chip and r["precision"] == precision and r["peak_tflops"] and not _sustained(r)]
+    return max(shares) if shares else None
+
+
+@lru_cache(maxsize=64)
+def sustained_matmul_share(chip: str, precision: str) -> float | None:
+    """The measured sustained matmul rate over the peak of ``chip`` at ``precision`` (data/matmul_efficiency.csv's
+    MSMF rows), or None where not measured: a matmul that fills the chip draws its full power and runs at the clock
+    that power allows, below the boost clock of a burst. B200 BF16 1456.3 of 2250 TFLOP/s (64.7%, ~994 W at 1339
+    MHz), H200 708.5 of 989 (71.6%, ~693 W at 1465 MHz) (S. Bekman, ml-engineering, compute/accelerator/README.md:
+    "for training-throughput reasoning use MSMF")."""
+    shares = [r["measured_tflops"] / r["peak_tflops"] for r in data.matmul_efficiency()
+              if r["chip"] == chip and r["precision"] == precision and r["peak_tflops"] and _sustained(r)]
     return max(shares) if shares else None
 
 
@@ -146,7 +163,7 @@ def build_chip(hardware: data.Hardware, precision: str | None = None) -> Chip:
     .. math:: R_{mm} = \\eta P, \\quad R_{attn} = \\min(P, P_{16}) \\, \\eta \\, \\eta_{attn}, \\quad
               B = \\eta_{mem} B_{HBM}
 
-    with :math:`\\eta` the measured best matmul rate over the dense peak :math:`P` (FP8's where
+    with :math:`\\eta` the measured sustained (else best) matmul rate over the dense peak :math:`P` (FP8's where
     measured), capped on Hopper at 35% of the 16-bit peak for attention [Shah2024] sec. 1; the links
     at their efficiencies of data/step_coefficients.csv [Isaev2023].
     """
@@ -163,9 +180,13 @@ def _build(hw: data.Hardware, precision: str | None) -> Chip:
     coeff = coefficients()
     precision = precision or hw.default_precision
     peak = hw.peak(precision).m_as("FLOP/s/chip")
-    eta = hw.matmul_efficiency or best_matmul_share(hw.name, "bf16") or coeff.matmul_efficiency_default
-    # 8-bit inputs reach a smaller share of their (twice higher) peak where it is measured (Bekman's FP8 MAMF)
-    eta_matmul = (hw.matmul_efficiency_fp8 or best_matmul_share(hw.name, "fp8") or eta) if precision in EIGHT_BIT else eta
+    # a training step keeps the chip busy for seconds: the sustained matmul rate (MSMF) where measured, else the best
+    # achievable (a burst; MAMF); data/hardware.csv's column first (a run's own, e.g. at a locked clock)
+    eta = (hw.matmul_efficiency or sustained_matmul_share(hw.name, "bf16") or best_matmul_share(hw.name, "bf16")
+           or coeff.matmul_efficiency_default)
+    # 8-bit inputs reach a smaller share of their (twice higher) peak where it is measured (Bekman's FP8 MAMF, MSMF)
+    eta_matmul = (hw.matmul_efficiency_fp8 or sustained_matmul_share(hw.name, "fp8") or best_matmul_share(hw.name, "fp8")
+                  or eta) if precision in EIGHT_BIT else eta
     # Attention and element-wise kernels run at 16 bits whatever the matmul precision.
     peak16 = hw.peak(hw.default_precision).m_as("FLOP/s/chip") if hw.default_precision in hw.peaks else peak
     if hw.memory_bandwidth is None:

@@ -29,6 +29,7 @@ from calc.architecture import Transformer, published
 from calc.errors import InputError
 from calc.perf.layout import Layout
 from calc.perf.step import Step, predict_step
+from calc.perf.system import sustained_matmul_share
 from calc.units import Q_
 
 # The figures the README reports (section "Step time: leave-one-source-out validation"), pinned by
@@ -222,10 +223,31 @@ def _with_network(chip: str, per_chip: float) -> data.Hardware:
     return replace(data.hardware(chip), network_bandwidth=Q_(per_chip, "GB/s/chip"))
 
 
+_BURST_CLOCK = re.compile(r"at (\d+) MHz")  # the clock a matmul burst of data/matmul_efficiency.csv ran at
+
+
+def _at_clock(chip: str, precision: str, lock: int, peak_clock: int) -> float | None:
+    """A matmul's share of the peak scaled to a clock locked at ``lock`` MHz (the datasheet's peak at ``peak_clock``):
+    the burst's rate (MAMF, at the boost clock it states) at the locked clock, but never above the rate the chip
+    sustains at its power limit (MSMF), which a lock above the clock that power allows does not change. None where
+    either is not measured (the chip's own efficiency then applies)."""
+    rows = [r for r in data.matmul_efficiency() if r["chip"] == chip and r["precision"] == precision and r["peak_tflops"]]
+    bursts = [(r["measured_tflops"], int(m.group(1))) for r in rows if not (r["statistic"] or "").startswith("MSMF")
+              and (m := _BURST_CLOCK.search(r["statistic"] or ""))]
+    sustained = sustained_matmul_share(chip, precision)
+    if not bursts or not sustained:
+        return None
+    tflops, clock = max(bursts)
+    peak = rows[0]["peak_tflops"]
+    return min(tflops * lock / clock, sustained * peak) / (peak * lock / peak_clock)
+
+
 @cache
-def _clocked(chip: str, share: float) -> data.Hardware:
+def _clocked(chip: str, lock: int, peak_clock: int) -> data.Hardware:
     hardware = data.hardware(chip)
-    return replace(hardware, peaks={k: v * share for k, v in hardware.peaks.items()})
+    return replace(hardware, peaks={k: v * lock / peak_clock for k, v in hardware.peaks.items()},
+                   matmul_efficiency=hardware.matmul_efficiency or _at_clock(chip, "bf16", lock, peak_clock),
+                   matmul_efficiency_fp8=hardware.matmul_efficiency_fp8 or _at_clock(chip, "fp8", lock, peak_clock))
 
 
 def cluster(r) -> data.Hardware:
@@ -236,7 +258,7 @@ def cluster(r) -> data.Hardware:
     clock is not locked, so the bandwidth stays)."""
     clock = _CLOCK.search(r["note"] or "")
     if clock:
-        return _clocked(r["chip"], int(clock.group(1)) / int(clock.group(2)))
+        return _clocked(r["chip"], int(clock.group(1)), int(clock.group(2)))
     found = _INTER_NODE.search(r["note"] or "")
     if not found:
         return data.hardware(r["chip"])
