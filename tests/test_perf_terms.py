@@ -381,9 +381,30 @@ def test_flash_attention_2_code_on_blackwell_runs_at_its_measured_share_of_the_p
     assert b200.attention_rate_flash2 == pytest.approx(345.8e12, rel=0.01)
     assert b200.attention_rate > 2.5 * b200.attention_rate_flash2
     assert h100.attention_rate_flash2 == h100.attention_rate
-    shape = dict(micro_batch=1, heads=32, tensor=1, sequence=16384, context=1, qk_dim=64, v_dim=64, fused=True,
+    shape = dict(micro_batch=1, heads=32, tensor=1, sequence=16384, context=1, qk_dim=128, v_dim=128, fused=True,
                  triton=False)
     native, flash2 = kernels.attention_core(b200, **shape), kernels.attention_core(b200, **shape, flash2=True)
     assert flash2.forward / native.forward == pytest.approx(b200.attention_rate / b200.attention_rate_flash2, rel=0.01)
     with pytest.raises(InputError, match="attention_kernel"):
         layout.check_options(layout.Layout(global_batch=8, attention_kernel="flash3"))
+
+
+def test_blackwell_attention_slows_below_head_size_96_as_flashattention_4_measured():
+    # FlashAttention-4 forward on one B200 (Dao-AILab/flash-attention, README_sm100_dense_varlen.md; rows of
+    # data/attention_kernels.csv): head size 64 at 852 TFLOP/s, 128 at 1,277, so 64 runs at 0.667 of 128's rate;
+    # FlashAttention-2's code and other chips do not change with the head size
+    b200, h100 = build_chip(data.hardware("B200")), build_chip(data.hardware("H100 SXM5"))
+    rows = {r["head_dim"]: r for r in data.attention_kernels() if r["kernel"] == "FlashAttention-4 CuTe SM100 dense"
+            and r["chip"] == "B200" and r["precision"] == "bf16" and r["sequence"] == 8192 and r["heads"] == 32
+            and r["kv_heads"] == 32 and r["causal"] == "no"}
+    measured = (64 / rows[64]["measured_time"]) / (128 / rows[128]["measured_time"])
+    shape = dict(micro_batch=1, heads=32, tensor=1, sequence=8192, context=1, fused=True, triton=False)
+
+    def rate(chip, d, **kw):
+        core = kernels.attention_core(chip, qk_dim=d, v_dim=d, **shape, **kw)
+        return core.flop / (core.forward - chip.coefficients.kernel_overhead)
+
+    assert rate(b200, 64) / rate(b200, 128) == pytest.approx(measured, rel=0.01)
+    assert rate(b200, 192) == pytest.approx(rate(b200, 128), rel=1e-9)
+    assert rate(b200, 64, flash2=True) == pytest.approx(rate(b200, 128, flash2=True), rel=1e-9)
+    assert rate(h100, 64) == pytest.approx(rate(h100, 128), rel=1e-9)

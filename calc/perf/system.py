@@ -57,6 +57,7 @@ class Coefficients:
     flash_attention_hopper_utilization: float = _unit("", "fused attention rate on Hopper / 16-bit peak")
     collective_sm_share: float = _unit("", "share of the compute units a hidden collective holds")
     flash_attention_2_blackwell_utilization: float = _unit("", "FlashAttention-2's code on Blackwell / 16-bit peak")
+    blackwell_attention_head64_share: float = _unit("", "Blackwell's fused attention rate at head size 64 / at 128")
     cross_entropy_bytes: float = _unit("byte", "loss traffic per token and vocabulary entry")
     efficiency_megatron_lm_2021: float = _unit("", "throughput of Megatron-LM early 2021 / 2022")
     eager_rmsnorm_bytes: float = _unit("byte", "eager RMSNorm traffic per token and hidden unit")
@@ -102,6 +103,7 @@ class Chip:
     compute_units: int | None  # SMs or CUs: matmul output tiles run in waves of this many
     coefficients: Coefficients = field(repr=False)  # the model's coefficients, travelling with the chip
     attention_rate_flash2: float = 0.0  # FlashAttention-2's Ampere-style code on this chip, FLOP/s (0: attention_rate)
+    attention_full_rate_head_dim: float = 0.0  # below this head size the chip's own attention slows in proportion (0: never)
     tile_long: float = field(init=False, repr=False)  # matmul output tiles (coefficients), read ~50 times a step
     tile_short: float = field(init=False, repr=False)
     kernel_overhead: float = field(init=False, repr=False)
@@ -208,4 +210,5 @@ def _build(hw: data.Hardware, precision: str | None) -> Chip:
         hw, precision, peak, peak * eta_matmul, min(peak, peak16) * eta, attention,
         hw.memory_bandwidth.m_as("byte/s/chip") * coeff.memory_efficiency, hw.chips_per_node or 1,
         link(hw.intra_node_bandwidth, coeff.intra_node_efficiency), link(hw.network_bandwidth, coeff.network_efficiency),
-        None if hw.memory is None else hw.memory.m_as("byte/chip"), hw.compute_units, coeff, flash2)
+        None if hw.memory is None else hw.memory.m_as("byte/chip"), hw.compute_units, coeff, flash2,
+        64 / coeff.blackwell_attention_head64_share if hw.name.startswith(BLACKWELL) else 0.0)
