@@ -262,13 +262,25 @@ def test_resolve_names_the_field_that_does_not_divide():
     assert exc.value.field == "schedule"
 
 
-def test_blackwell_matmul_rate_is_its_measured_best_share():
-    # S. Bekman's MAMF table (data/matmul_efficiency.csv): B200 BF16 1745.0 of 2250 TFLOP/s, GB200 1822.0 of 2500;
-    # hardware.csv has no matmul_efficiency for them, so the step model takes the table's, not the 81% default
+def test_blackwell_matmul_rate_is_its_measured_sustained_share_else_its_best():
+    # S. Bekman's table (data/matmul_efficiency.csv): B200 BF16 sustains 1456.3 of 2250 TFLOP/s at its 1000 W limit
+    # (MSMF; 1770.9 in a burst, MAMF), FP8 2795.7 of 4500; GB200 has only its best burst, 1822.0 of 2500 (hardware.csv
+    # has no matmul_efficiency for them, so the step model takes the table's, not the 81% default)
     from calc.perf.system import build_chip
-    for name, measured in (("B200", 1745.0e12), ("GB200", 1822.0e12)):
-        chip = build_chip(data.hardware(name), "bf16")
-        assert chip.matmul_rate == pytest.approx(measured, rel=1e-9)
+    for name, precision, measured in (("B200", "bf16", 1456.3e12), ("B200", "fp8", 2795.7e12),
+                                      ("GB200", "bf16", 1822.0e12), ("H200 SXM", "bf16", 708.5e12)):
+        chip = build_chip(data.hardware(name), precision)
+        assert chip.matmul_rate == pytest.approx(measured, rel=1e-3), (name, precision)  # peaks 989.4, table 989
+
+
+def test_a_clock_locked_chip_runs_the_burst_rate_at_its_clock_but_not_above_the_sustained_rate():
+    # B200 locked at 1665 MHz: the 1965 MHz burst (1770.9) scales to 1500, above the 1456.3 it sustains at 1000 W,
+    # so 1456.3; H200 locked at 1500 MHz: its 1980 MHz burst (841.9) scales to 638, below its sustained 708.5
+    from calc.perf import validation
+    for name, lock, peak_clock, expected in (("B200", 1665, 1856, 1456.3e12),
+                                             ("H200 SXM", 1500, 1830, 841.9e12 * 1500 / 1980)):
+        chip = build_chip(validation._clocked(name, lock, peak_clock), "bf16")
+        assert chip.matmul_rate == pytest.approx(expected, rel=1e-3), name
 
 
 def test_blackwell_matmuls_run_in_waves_over_148_sms():
@@ -472,3 +484,40 @@ def test_recompute_modules_add_their_forward_again():
         predict(ds, **common, recompute="full").seconds
     with pytest.raises(InputError, match="recompute_modules"):
         predict(ds, **common, recompute_modules="attention")
+
+
+def test_flash_attention_2_code_on_blackwell_runs_at_its_measured_share_of_the_peak():
+    # flash_attn 2.7.4 on one B200: forward + backward 345.8 TFLOP/s of the 2,250 dense BF16 peak (Dao-AILab/flash-
+    # attention issue 1589); the chip's own kernels (cuDNN, FlashAttention-4) keep the B200's fused rate; off
+    # Blackwell the flash2 code is the chip's attention rate (Hopper's already FlashAttention-2's 35%)
+    b200, h100 = build_chip(data.hardware("B200")), build_chip(data.hardware("H100 SXM5"))
+    assert b200.attention_rate_flash2 == pytest.approx(345.8e12, rel=0.01)
+    assert b200.attention_rate > 2.5 * b200.attention_rate_flash2
+    assert h100.attention_rate_flash2 == h100.attention_rate
+    shape = dict(micro_batch=1, heads=32, tensor=1, sequence=16384, context=1, qk_dim=128, v_dim=128, fused=True,
+                 triton=False)
+    native, flash2 = kernels.attention_core(b200, **shape), kernels.attention_core(b200, **shape, flash2=True)
+    assert flash2.forward / native.forward == pytest.approx(b200.attention_rate / b200.attention_rate_flash2, rel=0.01)
+    with pytest.raises(InputError, match="attention_kernel"):
+        layout.check_options(layout.Layout(global_batch=8, attention_kernel="flash3"))
+
+
+def test_blackwell_attention_slows_below_head_size_96_as_flashattention_4_measured():
+    # FlashAttention-4 forward on one B200 (Dao-AILab/flash-attention, README_sm100_dense_varlen.md; rows of
+    # data/attention_kernels.csv): head size 64 at 852 TFLOP/s, 128 at 1,277, so 64 runs at 0.667 of 128's rate;
+    # FlashAttention-2's code and other chips do not change with the head size
+    b200, h100 = build_chip(data.hardware("B200")), build_chip(data.hardware("H100 SXM5"))
+    rows = {r["head_dim"]: r for r in data.attention_kernels() if r["kernel"] == "FlashAttention-4 CuTe SM100 dense"
+            and r["chip"] == "B200" and r["precision"] == "bf16" and r["sequence"] == 8192 and r["heads"] == 32
+            and r["kv_heads"] == 32 and r["causal"] == "no"}
+    measured = (64 / rows[64]["measured_time"]) / (128 / rows[128]["measured_time"])
+    shape = dict(micro_batch=1, heads=32, tensor=1, sequence=8192, context=1, fused=True, triton=False)
+
+    def rate(chip, d, **kw):
+        core = kernels.attention_core(chip, qk_dim=d, v_dim=d, **shape, **kw)
+        return core.flop / (core.forward - chip.coefficients.kernel_overhead)
+
+    assert rate(b200, 64) / rate(b200, 128) == pytest.approx(measured, rel=0.01)
+    assert rate(b200, 192) == pytest.approx(rate(b200, 128), rel=1e-9)
+    assert rate(b200, 64, flash2=True) == pytest.approx(rate(b200, 128, flash2=True), rel=1e-9)
+    assert rate(h100, 64) == pytest.approx(rate(h100, 128), rel=1e-9)

@@ -14,8 +14,8 @@ from calc.serve import calibration, phases, validation
 OVERALL = validation.REPORTED_OVERALL
 CHIPS = {  # share within 20% and median |ln ratio| by chip
     "H100 SXM5": (0.909, 0.1087),
-    "H200 SXM": (0.769, 0.0904),
-    "B200": (0.630, 0.1544),
+    "H200 SXM": (0.821, 0.1092),
+    "B200": (0.478, 0.2241),
     "GB200": (0.565, 0.1847),
 }
 REFUSED_AT_MOST = {"hardware": 8, "model shape": 91, "workload": 1, "scenario": 2, "layout": 1}

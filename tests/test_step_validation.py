@@ -16,7 +16,7 @@ OVERALL = validation.REPORTED_OVERALL
 FAMILIES = {  # the four largest source families: share within 15% and median |ln ratio|
     "dgxc-benchmarking": (0.902, 0.0525),
     "llm-foundry": (0.807, 0.085),
-    "megatron-bridge": (0.411, 0.2122),
+    "megatron-bridge": (0.477, 0.164),
     "vtrain": (0.788, 0.0431),
 }
 
@@ -86,3 +86,15 @@ def test_a_clock_locked_run_is_predicted_at_the_peak_of_its_clock():
     chip, full = validation.cluster(rows[0]), data.hardware("H200 SXM")
     assert chip.peak("bf16").m_as("FLOP/s/chip") == pytest.approx(989.4e12 * 1500 / 1830, rel=1e-3)
     assert chip.memory_bandwidth == full.memory_bandwidth
+
+
+def test_a_clock_locked_b200_run_is_predicted_at_the_peak_of_its_clock():
+    # cudnn-frontend's B200 runs: clock locked at 1665 MHz, the datasheet's 2,250 TFLOP/s dense BF16 at 1856 MHz
+    # (148 SMs x 8192 FLOP per clock; tensor clock 1.86 GHz, hmc-tech.com's B200 specifications)
+    from calc import data
+
+    rows = [r for r in data.validation_runs() if r["source_family"] == "cudnn-frontend" and r["chip"] == "B200"]
+    assert len(rows) == 18
+    chip = validation.cluster(rows[0])
+    assert chip.peak("bf16").m_as("FLOP/s/chip") == pytest.approx(2250e12 * 1665 / 1856, rel=1e-3)
+    assert chip.memory_bandwidth == data.hardware("B200").memory_bandwidth

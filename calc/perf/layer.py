@@ -152,7 +152,8 @@ def layer_terms(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, ch
     out = kernels.matmul(chip, tokens, output_params / hidden / tensor, hidden)
     core = kernels.attention_core(chip, micro_batch=sizes.micro_batch, heads=model.heads, tensor=tensor,
                                   sequence=sizes.sequence, context=context, qk_dim=model.qk_dim, v_dim=model.v_dim,
-                                  fused=bool(layout.flash_attention), triton=layout.triton_attention)
+                                  fused=bool(layout.flash_attention), triton=layout.triton_attention,
+                                  flash2=layout.attention_kernel == "flash2")
     tp_forward, tp_backward = tensor_parallel(chip, tokens, hidden, tensor, sizes.sequence_parallel, chips,
                                               layout.eight_bit_gathers)
     exchange = context_exchange(chip, model, sizes, core.forward, chips)
@@ -211,7 +212,7 @@ def cached_layer_terms(chip: Chip, model: Transformer, sizes: Sizes, layout: Lay
     (a search's, the calibration's micro-batch and interleaving sweep, an app rerun) share them."""
     key = (id(chip), id(model), sizes.tensor, sizes.context, sizes.micro_batch, sizes.sequence, sizes.expert,
            sizes.expert_tensor, sizes.dualpipe,
-           sizes.sequence_parallel, bool(layout.flash_attention), layout.triton_attention, layout.eager,
+           sizes.sequence_parallel, bool(layout.flash_attention), layout.triton_attention, layout.attention_kernel, layout.eager,
            layout.eight_bit_gathers)
     found = _TERMS.get(key)
     if found is not None and found[0] is chip and found[1] is model:

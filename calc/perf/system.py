@@ -25,6 +25,9 @@ from calc.errors import DataError, InputError
 
 # NVIDIA Hopper: the attention kernels of 2023-2024 (FlashAttention-2's Ampere-style instructions) fall short on it
 HOPPER = ("H100", "H200", "H800", "GH200")
+# NVIDIA Blackwell data-center chips: their own attention kernels (cuDNN, FlashAttention-4) use the tcgen05 tensor-core
+# instructions; FlashAttention-2's Ampere-style mma.sync code runs far below them
+BLACKWELL = ("B200", "GB200", "B300", "GB300")
 EIGHT_BIT = ("fp8", "int8")
 
 
@@ -56,6 +59,8 @@ class Coefficients:
     grad_accumulator_bytes: float = _unit("byte", "bytes per element of the running gradient sum")
     flash_attention_hopper_utilization: float = _unit("", "fused attention rate on Hopper / 16-bit peak")
     collective_sm_share: float = _unit("", "share of the compute units a hidden collective holds")
+    flash_attention_2_blackwell_utilization: float = _unit("", "FlashAttention-2's code on Blackwell / 16-bit peak")
+    blackwell_attention_head64_share: float = _unit("", "Blackwell's fused attention rate at head size 64 / at 128")
     cross_entropy_bytes: float = _unit("byte", "loss traffic per token and vocabulary entry")
     efficiency_megatron_lm_2021: float = _unit("", "throughput of Megatron-LM early 2021 / 2022")
     eager_rmsnorm_bytes: float = _unit("byte", "eager RMSNorm traffic per token and hidden unit")
@@ -106,6 +111,8 @@ class Chip:
     # measured matmul rate by shape (data/matmul_efficiency.csv) at ``precision`` and at 16 bits, or None
     shapes: MatmulShapes | None = field(default=None, repr=False, compare=False)
     shapes_16bit: MatmulShapes | None = field(default=None, repr=False, compare=False)
+    attention_rate_flash2: float = 0.0  # FlashAttention-2's Ampere-style code on this chip, FLOP/s (0: attention_rate)
+    attention_full_rate_head_dim: float = 0.0  # below this head size the chip's own attention slows in proportion (0: never)
     tile_long: float = field(init=False, repr=False)  # matmul output tiles (coefficients), read ~50 times a step
     tile_short: float = field(init=False, repr=False)
     kernel_overhead: float = field(init=False, repr=False)
@@ -116,6 +123,8 @@ class Chip:
         for name, value in (("tile_long", coeff.matmul_tile_long), ("tile_short", coeff.matmul_tile_short),
                             ("kernel_overhead", coeff.kernel_overhead), ("eight_bit", self.precision in EIGHT_BIT)):
             object.__setattr__(self, name, value)
+        if not self.attention_rate_flash2:
+            object.__setattr__(self, "attention_rate_flash2", self.attention_rate)
 
     @property
     def name(self) -> str:
@@ -165,13 +174,30 @@ def wave_share(M, N, batch, tile_long: float, tile_short: float, units: int | No
     return tiles / (ceil(tiles / units) * units)
 
 
+def _sustained(row) -> bool:
+    return (row["statistic"] or "").startswith("MSMF")
+
+
 @lru_cache(maxsize=64)
 def best_matmul_share(chip: str, precision: str) -> float | None:
     """The best measured matmul rate over the peak of ``chip`` at ``precision`` in data/matmul_efficiency.csv
-    (Bekman's maximum achievable matmul FLOP/s, the rows that state their peak), or None where not measured:
-    B200 BF16 1745 of 2250 TFLOP/s (77.6%), GB200 1822 of 2500 (72.9%) (S. Bekman, ml-engineering, compute/accelerator/README.md)."""
+    (Bekman's maximum achievable matmul FLOP/s, a burst at the boost clock; the rows that state their peak), or None
+    where not measured: B200 BF16 1770.9 of 2250 TFLOP/s (78.7%), GB200 1822 of 2500 (72.9%) (S. Bekman,
+    ml-engineering, compute/accelerator/README.md)."""
     shares = [r["measured_tflops"] / r["peak_tflops"] for r in data.matmul_efficiency()
-              if r["chip"] == chip and r["precision"] == precision and r["peak_tflops"]]
+              if r["chip"] == chip and r["precision"] == precision and r["peak_tflops"] and not _sustained(r)]
+    return max(shares) if shares else None
+
+
+@lru_cache(maxsize=64)
+def sustained_matmul_share(chip: str, precision: str) -> float | None:
+    """The measured sustained matmul rate over the peak of ``chip`` at ``precision`` (data/matmul_efficiency.csv's
+    MSMF rows), or None where not measured: a matmul that fills the chip draws its full power and runs at the clock
+    that power allows, below the boost clock of a burst. B200 BF16 1456.3 of 2250 TFLOP/s (64.7%, ~994 W at 1339
+    MHz), H200 708.5 of 989 (71.6%, ~693 W at 1465 MHz) (S. Bekman, ml-engineering, compute/accelerator/README.md:
+    "for training-throughput reasoning use MSMF")."""
+    shares = [r["measured_tflops"] / r["peak_tflops"] for r in data.matmul_efficiency()
+              if r["chip"] == chip and r["precision"] == precision and r["peak_tflops"] and _sustained(r)]
     return max(shares) if shares else None
 
 
@@ -207,7 +233,7 @@ def build_chip(hardware: data.Hardware, precision: str | None = None) -> Chip:
     .. math:: R_{mm} = \\eta P, \\quad R_{attn} = \\min(P, P_{16}) \\, \\eta \\, \\eta_{attn}, \\quad
               B = \\eta_{mem} B_{HBM}
 
-    with :math:`\\eta` the measured best matmul rate over the dense peak :math:`P` (FP8's where
+    with :math:`\\eta` the measured sustained (else best) matmul rate over the dense peak :math:`P` (FP8's where
     measured), capped on Hopper at 35% of the 16-bit peak for attention [Shah2024] sec. 1; the links
     at their efficiencies of data/step_coefficients.csv [Isaev2023], and the fast links' measured rate by message size
     where data/collective_bandwidth.csv has it for a whole node of the chip (:func:`measured_link_curve`).
@@ -225,9 +251,13 @@ def _build(hw: data.Hardware, precision: str | None) -> Chip:
     coeff = coefficients()
     precision = precision or hw.default_precision
     peak = hw.peak(precision).m_as("FLOP/s/chip")
-    eta = hw.matmul_efficiency or best_matmul_share(hw.name, "bf16") or coeff.matmul_efficiency_default
-    # 8-bit inputs reach a smaller share of their (twice higher) peak where it is measured (Bekman's FP8 MAMF)
-    eta_matmul = (hw.matmul_efficiency_fp8 or best_matmul_share(hw.name, "fp8") or eta) if precision in EIGHT_BIT else eta
+    # a training step keeps the chip busy for seconds: the sustained matmul rate (MSMF) where measured, else the best
+    # achievable (a burst; MAMF); data/hardware.csv's column first (a run's own, e.g. at a locked clock)
+    eta = (hw.matmul_efficiency or sustained_matmul_share(hw.name, "bf16") or best_matmul_share(hw.name, "bf16")
+           or coeff.matmul_efficiency_default)
+    # 8-bit inputs reach a smaller share of their (twice higher) peak where it is measured (Bekman's FP8 MAMF, MSMF)
+    eta_matmul = (hw.matmul_efficiency_fp8 or sustained_matmul_share(hw.name, "fp8") or best_matmul_share(hw.name, "fp8")
+                  or eta) if precision in EIGHT_BIT else eta
     # Attention and element-wise kernels run at 16 bits whatever the matmul precision.
     peak16 = hw.peak(hw.default_precision).m_as("FLOP/s/chip") if hw.default_precision in hw.peaks else peak
     if hw.memory_bandwidth is None:
@@ -236,6 +266,11 @@ def _build(hw: data.Hardware, precision: str | None) -> Chip:
     if hw.name.startswith(HOPPER):  # FlashAttention-2's Ampere-style kernels do not use Hopper's
         # asynchronous tensor-core instructions: 35% of the H100's peak [Shah2024] sec. 1
         attention = min(attention, peak16 * coeff.flash_attention_hopper_utilization)
+
+    # FlashAttention-2's code (PyTorch SDPA's flash backend) on Blackwell: 15% of the 16-bit peak, measured
+    # (Dao-AILab/flash-attention issue 1589); elsewhere it is the chip's attention rate above
+    flash2 = (min(attention, peak16 * coeff.flash_attention_2_blackwell_utilization) if hw.name.startswith(BLACKWELL)
+              else attention)
 
     def link(q, efficiency):
         return None if q is None else q.m_as("byte/s/chip") * efficiency
@@ -251,4 +286,5 @@ def _build(hw: data.Hardware, precision: str | None) -> Chip:
         link(hw.intra_node_bandwidth, coeff.intra_node_efficiency), link(hw.network_bandwidth, coeff.network_efficiency),
         None if hw.memory is None else hw.memory.m_as("byte/chip"), hw.compute_units, coeff, curve,
         matmul_shapes(hw.name, "bf16" if precision in ("bf16", "fp16") else precision, hw.compute_units),
-        matmul_shapes(hw.name, "bf16", hw.compute_units))
+        matmul_shapes(hw.name, "bf16", hw.compute_units), flash2,
+        64 / coeff.blackwell_attention_head64_share if hw.name.startswith(BLACKWELL) else 0.0)

@@ -30,12 +30,13 @@ from calc.errors import InputError
 from calc.perf.layout import Layout
 from calc.perf.runs import REMAT_ALL_BUT_QKV, hybrid_model
 from calc.perf.step import Step, predict_step
+from calc.perf.system import sustained_matmul_share
 from calc.units import Q_
 
 # The figures the README reports (section "Step time: leave-one-source-out validation"), pinned by
 # tests/test_step_validation.py against a fresh report: (runs, share within 15%, median |ln ratio|, |bias|).
 # The one place the step model's stated accuracy is read from (``accuracy_note``, the CLI's step command).
-REPORTED_OVERALL = (861, 0.724, 0.085, 0.0852)  # moe: permutation traffic, expert overlap and recompute modules per release (861, 0.71, 0.0857, 0.0863 before)
+REPORTED_OVERALL = (861, 0.739, 0.0829, 0.0745)  # blackwell: sustained matmul rates, locked clock, FlashAttention-2 code on Blackwell, head size (861, 0.724, 0.085, 0.0852 before)
 
 WITHIN = 0.15  # a run is "within 15%" when measured / predicted step time is within 1 +- 0.15
 _NOT_GATED = re.compile(r"^(GPT(?!-OSS)|MPT|MT-NLG|Nemotron-[34] )")  # GELU or squared-ReLU feed-forward
@@ -50,6 +51,8 @@ _INTER_NODE = re.compile(r"inter-node (\d+) in their bandwidth fields")  # vTrai
 _XLA = re.compile(r"MaxText|Paxml")
 _FSDP_GROUP = re.compile(r"\(FSDP=(\d+) GBS=")  # dgxc's MaxText tables, "FSDP+DP": FSDP=128 of 1024 GPUs
 # cudnn-frontend's benchmark locks the GPU clock below the clock the datasheet's peak assumes (its README's setup)
+# cudnn-frontend's Llama 3.2 1B runs name the PyTorch SDPA backend that ran: FLASH_ATTENTION is FlashAttention-2's code
+_SDPA_FLASH = re.compile(r"SDPA backend FLASH_ATTENTION")
 _CLOCK = re.compile(r"GPU clock locked at (\d+) MHz .*?\(peak clock (\d+) MHz")
 # microsoft/Megatron-DeepSpeed began as Megatron-LM 2.4 with DeepSpeed's pipeline engine (its pull request #1,
 # "megatron-2.4-ds-pipe", 2021-07-02) and took Megatron-LM's gradient-accumulation fusion and asynchronous
@@ -197,6 +200,7 @@ def build_layout(r, model: Transformer) -> Layout:
                   eight_bit_gathers=not _ROWWISE.search(r["note"] or ""),
                   expert_overlap=bool(_EXPERT_OVERLAP.search(r["note"] or "")),
                   recompute_modules=_modules(r["note"] or ""),
+                  attention_kernel="flash2" if _SDPA_FLASH.search(r["note"] or "") else "native",
                   dp_overlap=1.0 if _XLA.search(r["framework"]) and r["chip"].startswith("TPU") else None)
 
 
@@ -243,10 +247,31 @@ def _with_network(chip: str, per_chip: float) -> data.Hardware:
     return replace(data.hardware(chip), network_bandwidth=Q_(per_chip, "GB/s/chip"))
 
 
+_BURST_CLOCK = re.compile(r"at (\d+) MHz")  # the clock a matmul burst of data/matmul_efficiency.csv ran at
+
+
+def _at_clock(chip: str, precision: str, lock: int, peak_clock: int) -> float | None:
+    """A matmul's share of the peak scaled to a clock locked at ``lock`` MHz (the datasheet's peak at ``peak_clock``):
+    the burst's rate (MAMF, at the boost clock it states) at the locked clock, but never above the rate the chip
+    sustains at its power limit (MSMF), which a lock above the clock that power allows does not change. None where
+    either is not measured (the chip's own efficiency then applies)."""
+    rows = [r for r in data.matmul_efficiency() if r["chip"] == chip and r["precision"] == precision and r["peak_tflops"]]
+    bursts = [(r["measured_tflops"], int(m.group(1))) for r in rows if not (r["statistic"] or "").startswith("MSMF")
+              and (m := _BURST_CLOCK.search(r["statistic"] or ""))]
+    sustained = sustained_matmul_share(chip, precision)
+    if not bursts or not sustained:
+        return None
+    tflops, clock = max(bursts)
+    peak = rows[0]["peak_tflops"]
+    return min(tflops * lock / clock, sustained * peak) / (peak * lock / peak_clock)
+
+
 @cache
-def _clocked(chip: str, share: float) -> data.Hardware:
+def _clocked(chip: str, lock: int, peak_clock: int) -> data.Hardware:
     hardware = data.hardware(chip)
-    return replace(hardware, peaks={k: v * share for k, v in hardware.peaks.items()})
+    return replace(hardware, peaks={k: v * lock / peak_clock for k, v in hardware.peaks.items()},
+                   matmul_efficiency=hardware.matmul_efficiency or _at_clock(chip, "bf16", lock, peak_clock),
+                   matmul_efficiency_fp8=hardware.matmul_efficiency_fp8 or _at_clock(chip, "fp8", lock, peak_clock))
 
 
 def cluster(r) -> data.Hardware:
@@ -257,7 +282,7 @@ def cluster(r) -> data.Hardware:
     clock is not locked, so the bandwidth stays)."""
     clock = _CLOCK.search(r["note"] or "")
     if clock:
-        return _clocked(r["chip"], int(clock.group(1)) / int(clock.group(2)))
+        return _clocked(r["chip"], int(clock.group(1)), int(clock.group(2)))
     found = _INTER_NODE.search(r["note"] or "")
     if not found:
         return data.hardware(r["chip"])
@@ -402,7 +427,7 @@ def accuracy_note() -> str:
     """The step model's accuracy in one phrase, from ``REPORTED_OVERALL`` (what the CLI prints beside an MFU).
 
     >>> accuracy_note()
-    'out of source, 72% of 861 published runs within 15% (README)'
+    'out of source, 74% of 861 published runs within 15% (README)'
     """
     runs, within, _, _ = REPORTED_OVERALL
     return f"out of source, {within:.0%} of {runs} published runs within {WITHIN:.0%} (README)"
