@@ -126,7 +126,8 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, att
     input_tokens, output_tokens : tokens per request
     concurrency : sequences in flight (continuous batching); batch : one static batch
     ttft_limit, tpot_limit : time Quantities; the best layout and concurrency within them
-    window, window_layers : sliding-window attention (tokens; layers that use it, default all)
+    window, window_layers : sliding-window attention (tokens; layers that use it, default all); by default the
+        shape's own (``Transformer.window``: GPT-OSS 128 tokens on half its layers, Llama 4 chunks of 8,192)
     disaggregated : bool, prefill on chips of its own: ``chips`` decode only, tokens/s per decode chip
         ([Patel2024] Splitwise; DeepSeek's V3/R1 service); the prefill chips' cost is charged per input token
     price : USD/chip/hour (default: the training default price); pue, carbon_intensity : defaults of data/defaults.csv
