@@ -181,3 +181,48 @@ def test_an_estimate_can_start_from_a_shape():
     moe = published()["Mixtral 8x7B"][0]
     est = calc.estimate(**moe.as_inputs(context=4096), tokens="1e12 token")
     assert est.params.m_as("param") > 3 * est.active_params.m_as("param")
+
+
+@pytest.mark.parametrize("name, total, active, mlp, attention", [
+    # OpenAI 2025, gpt-oss model card (arXiv:2508.10925) Table 1: total, active per token (input embedding left
+    # out), MLP (experts with their biases, router, norms) and attention (with its biases and sinks), in billions
+    ("GPT-OSS 120B", 116.83, 5.13, 114.71, 0.96),
+    ("GPT-OSS 20B", 20.91, 3.61, 19.12, 0.64),
+])
+def test_gpt_oss_counts_by_component_match_the_model_card(name, total, active, mlp, attention):
+    m = published()[name][0]
+    bk = {k: v.m_as("param") / 1e9 for k, v in m.breakdown().items()}
+    assert m.params().m_as("param") / 1e9 == pytest.approx(total, abs=0.005)
+    assert (m.active_params().m_as("param") - m.vocab * m.d_model) / 1e9 == pytest.approx(active, abs=0.005)
+    assert bk["routed experts"] + bk["router"] == pytest.approx(mlp, abs=0.01)
+    assert bk["attention"] == pytest.approx(attention, abs=0.005)
+    assert (m.window, m.window_layers, m.layers) == (128, m.layers // 2, m.layers)  # every other layer slides
+
+
+@pytest.mark.parametrize("name, total, active, moe_layers", [
+    # Meta 2025, Llama 4 model card: 109B / 17B (Scout, 16 experts), 400B / 17B (Maverick, 128 experts), the
+    # totals with the vision encoder that the language model's count leaves out
+    ("Llama 4 Scout", 109, 17, 48),
+    ("Llama 4 Maverick", 400, 17, 24),
+])
+def test_llama4_counts_and_layers(name, total, active, moe_layers):
+    m = published()[name][0]
+    assert m.params().m_as("param") / 1e9 == pytest.approx(total, rel=0.015)
+    assert m.active_params().m_as("param") / 1e9 == pytest.approx(active, rel=0.015)
+    assert (m.moe_layers, m.shared_experts, m.window, m.window_layers) == (moe_layers, 1, 8192, 36)
+
+
+def test_qwen3_235b_a22b_counts():
+    # Qwen3 Technical Report Table 2: 235B total, 22B activated; the model card: 234B without the embeddings
+    m = published()["Qwen3 235B-A22B"][0]
+    assert (m.experts, m.experts_per_token, m.heads, m.kv, m.head_width) == (128, 8, 64, 4, 128)
+    assert m.params().m_as("param") / 1e9 == pytest.approx(235, rel=0.005)
+    assert (m.params().m_as("param") - 2 * m.vocab * m.d_model) / 1e9 == pytest.approx(234, rel=0.005)
+    assert m.active_params().m_as("param") / 1e9 == pytest.approx(22, rel=0.01)
+
+
+def test_a_window_needs_its_layers_in_range():
+    with pytest.raises(calc.errors.InputError, match="window_layers"):
+        Transformer(layers=2, d_model=64, heads=4, vocab=100, context=64, window_layers=3, window=16)
+    with pytest.raises(calc.errors.InputError, match="window_layers"):
+        Transformer(layers=2, d_model=64, heads=4, vocab=100, context=64, window_layers=1)

@@ -549,3 +549,12 @@ def test_serve_takes_a_price_per_node_divided_by_the_server_size(capsys):
 def test_serve_flags_nothing_reads_are_refused(flags, capsys):
     assert main(["serve", "--model", "Llama 2 70B", "--hardware", "H100 SXM5", *flags]) == 2
     assert "only used with" in capsys.readouterr().err
+
+
+def test_a_shapes_own_window_bounds_its_cache_unless_given():
+    # GPT-OSS 120B: 128 tokens on 18 of its 36 layers (its config.json's layer_types)
+    from calc.serve import load
+    s = load.setup("GPT-OSS 120B", "H200 SXM", 1, tensor=1, precision="fp8", input_tokens=1000, output_tokens=1000)
+    assert (s.window, s.window_layers) == (128, 18) and s.cached(2000) == pytest.approx(0.5 * 2000 + 0.5 * 128)
+    full = load.setup("GPT-OSS 120B", "H200 SXM", 1, tensor=1, precision="fp8", window=4096, window_layers=0)
+    assert full.cached(2000) == 2000 and full.max_concurrency() < s.max_concurrency()

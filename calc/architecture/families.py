@@ -221,3 +221,57 @@ def starcoder2(c: Config) -> dict:
     s.update(kv_heads=c.int("num_key_value_heads", s["heads"]), d_ff=c.int("intermediate_size"), biases=bias,
              norm="layernorm")
     return s
+
+
+@reader("gpt_oss")
+def gpt_oss(c: Config) -> dict:
+    """GPT-OSS: experts on every layer with biases (and a biased router), attention biases and sinks, a sliding
+    window on the layers ``layer_types`` calls sliding (by default every other one, the first included)."""
+    s = llama(c)
+    L = s["layers"]
+    kinds = c.raw.get("layer_types")
+    if kinds is None:  # transformers' GptOssConfig: sliding on layers 0, 2, 4...
+        windowed = (L + 1) // 2
+    elif isinstance(kinds, list) and len(kinds) == L and all(isinstance(k, str) for k in kinds):
+        windowed = sum(k == "sliding_attention" for k in kinds)
+    else:
+        raise InputError("config", f"'layer_types' must list one attention kind per layer ({L}), got {kinds!r:.60}")
+    window = c.int("sliding_window", 128)
+    s.update(experts=c.int("num_local_experts", aliases=("num_experts",)),
+             experts_per_token=c.int("num_experts_per_tok", aliases=("experts_per_token",)),
+             expert_d_ff=s["d_ff"], expert_bias=True, attention_sinks=True,
+             window=window if windowed else None, window_layers=windowed)
+    return s
+
+
+@reader("llama4", "llama4_text")
+def llama4(c: Config) -> dict:
+    """Llama 4 (its language model; a multimodal config's vision encoder is not counted): experts of
+    ``intermediate_size`` with one shared expert of the same width on every ``interleave_moe_layer_step``-th layer
+    (or those ``moe_layers`` lists), dense feed-forwards of ``intermediate_size_mlp`` on the others, and attention in
+    chunks of ``attention_chunk_size`` on the layers with rotary positions (all but every
+    ``no_rope_layer_interval``-th, unless ``no_rope_layers`` lists them). Its query/key norm has no weights."""
+    if c.kind == "llama4":
+        text = c.raw.get("text_config")
+        if not isinstance(text, dict):
+            raise InputError("config", "a llama4 config.json needs its 'text_config' (the language model), which is missing")
+        tie = c.bool("tie_word_embeddings", False)
+        c = Config({"tie_word_embeddings": tie, **text}, "llama4_text")
+    s = llama(c)
+    L = s["layers"]
+    listed = c.ints("moe_layers")
+    step = c.int("interleave_moe_layer_step", 1)
+    if not listed and not step:
+        raise InputError("config", "'interleave_moe_layer_step' must be a whole number >= 1, got 0")
+    moe = len({i for i in listed if 0 <= i < L}) if listed else L // step  # layers i with (i + 1) % step == 0
+    rope = c.ints("no_rope_layers")  # 1: the layer uses rotary positions (and the chunked attention)
+    if rope:
+        chunked = sum(1 for v in rope[:L] if v)
+    else:
+        interval = c.int("no_rope_layer_interval", 4)
+        chunked = L - (L // interval if interval else 0)
+    chunk = c.int("attention_chunk_size", None)
+    s.update(d_ff=c.int("intermediate_size_mlp"), expert_d_ff=c.int("intermediate_size"),
+             experts=c.int("num_local_experts"), experts_per_token=c.int("num_experts_per_tok"), shared_experts=1,
+             dense_layers=L - moe, window=chunk if chunk and chunked else None, window_layers=chunked if chunk else 0)
+    return s

@@ -43,7 +43,7 @@ class ParameterCounts:
         if self.kv_lora_rank is None:
             q, kv = H * self.head_width, self.kv * self.head_width
             qk = {"none": 0, "head": 2 * self.head_width, "full": q + kv}[self.qk_norm]
-            return bq * (q + 2 * kv) + bo * d + c * qk
+            return bq * (q + 2 * kv) + bo * d + c * qk + self.attention_sinks * H
         # the low-rank projections carry the bias and a norm each (q_a, kv_a); the up-projections none
         q = (bq + c) * self.q_lora_rank if self.q_lora_rank else 0
         return q + bq * (self.kv_lora_rank + self.qk_rope_head_dim) + c * self.kv_lora_rank + bo * d
@@ -77,9 +77,10 @@ class ParameterCounts:
             "attention": self.attention_layers * (self._attention_matrices() + self._attention_vectors()),
             "mamba": self.mamba_layers * (self._mamba_matrices() + self._mamba_vectors()) if self.mamba_layers else 0,
             "feed-forward (dense layers)": self.dense_ffn_layers * dense,
-            "feed-forward (one expert)": moe * self._mlp(self.expert_ff)[0],  # fused expert weights carry no bias
+            # fused expert weights carry no bias, but where the shape says so (GPT-OSS)
+            "feed-forward (one expert)": moe * sum(self._mlp(self.expert_ff, int(self.expert_bias))),
             "shared experts": moe * (shared + (d if self.shared_expert_gate else 0)),
-            "router": moe * d * self.experts,
+            "router": moe * (d + self.expert_bias) * self.experts,
             "norms": c * d * (L * self.norms_per_layer + 1 + self.embedding_norm),
             "unembedding": (0 if self.tied_embeddings else self.vocab * d) + self.unembedding_bias * self.vocab,
         }
@@ -107,8 +108,8 @@ class ParameterCounts:
         d, c = self.d_model, NORMS[self.norm]
         if moe:
             shared = sum(self._mlp(self.shared_ff, self._bias("mlp_bias"))) if self.shared_ff else 0
-            ffn = (self.experts * self._mlp(self.expert_ff)[0] + shared + self.experts * d
-                   + (d if self.shared_expert_gate else 0))
+            ffn = (self.experts * sum(self._mlp(self.expert_ff, int(self.expert_bias))) + shared
+                   + self.experts * (d + self.expert_bias) + (d if self.shared_expert_gate else 0))
         else:
             ffn = sum(self._mlp(self.ff, self._bias("mlp_bias")))
         return self._attention_matrices() + self._attention_vectors() + self.norms_per_layer * c * d + ffn

@@ -88,6 +88,13 @@ class Transformer(ParameterCounts):
     mamba_groups: int = 8  # groups sharing B and C (as grouped-query attention shares keys and values)
     conv_kernel: int = 4  # the causal depthwise conv1d's width
     ssd_chunk: int = 128  # Q, the SSD algorithm's chunk length [Dao2024] sec. 6
+    expert_bias: bool = False  # biases on each routed expert's projections and on the router (GPT-OSS)
+    attention_sinks: bool = False  # one learned softmax logit per head and layer (GPT-OSS)
+    # Local attention on some layers: each of ``window_layers`` layers attends to (and caches) at most the last
+    # ``window`` tokens, sliding (Mistral, GPT-OSS: 128 on every other layer) or in chunks of ``window`` (Llama 4:
+    # 8,192 on 3 layers of 4, a bound on what a chunk caches); the others attend to the whole sequence.
+    window: int | None = None
+    window_layers: int = 0
 
     def __post_init__(self):
         for name in ("layers", "d_model", "heads", "vocab", "context", "experts", "experts_per_token",
@@ -97,10 +104,15 @@ class Transformer(ParameterCounts):
                      "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim"):
             if getattr(self, name) is not None:
                 _whole(name, getattr(self, name), 1)
-        for name in ("shared_experts", "mtp_modules"):
+        for name in ("shared_experts", "mtp_modules", "window_layers"):
             _whole(name, getattr(self, name), 0)
+        if self.window is not None:
+            _whole("window", self.window, 1)
+        if self.window_layers > self.layers or (self.window_layers and self.window is None):
+            raise InputError("window_layers", f"expected 0 to {self.layers} layers with a window (and a window), "
+                                              f"got {self.window_layers} with window {self.window}")
         for name in ("gated", "tied_embeddings", "unembedding_bias", "learned_positions", "biases", "embedding_norm", "parallel_block",
-                     "shared_expert_gate"):
+                     "shared_expert_gate", "expert_bias", "attention_sinks"):
             if not isinstance(getattr(self, name), bool):
                 raise InputError(name, f"expected true or false, got {getattr(self, name)!r}")
         for name in ("qkv_bias", "out_bias", "mlp_bias"):

@@ -135,7 +135,8 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, att
     limit_statistic : "p99" (default: as MLPerf's Server and Interactive scenarios judge them) or "mean". The
         model's TTFT and TPOT are means; a p99 limit bounds the mean times p99 / mean of MLPerf Inference v4.x
         Server runs (``percentiles.p99_over_mean``: TTFT 1.82x, TPOT 1.18x); "mean" bounds the means themselves
-    window, window_layers : sliding-window attention (tokens; layers that use it, default all)
+    window, window_layers : sliding-window attention (tokens; layers that use it, default all); by default the
+        shape's own (``Transformer.window``: GPT-OSS 128 tokens on half its layers, Llama 4 chunks of 8,192)
     disaggregated : bool, prefill on chips of its own: ``chips`` decode only, tokens/s per decode chip
         ([Patel2024] Splitwise; DeepSeek's V3/R1 service); the prefill chips' cost is charged per input token
     price : USD/chip/hour (default: the training default price); pue, carbon_intensity : defaults of data/defaults.csv

@@ -5,6 +5,7 @@ and the experts a batch actually touches.
                          MLA: layers (kv_lora_rank + qk_rope_head_dim) bytes (one latent and the
                          shared rotary key, cached once for all heads)          [DeepSeekAI2024b] sec. 2.1
                          sliding window: the layers with a window cache at most ``window`` tokens
+                         (and a prefill's queries on them attend to at most ``window`` keys)
     weights              params x bytes per weight (16, 8 or 4 bits; 4-bit formats carry a scale
                          per group, not counted)                                 [Frantar2022], [Lin2024]
     experts touched      E (1 - (1 - k/E)^n): the expected distinct experts that n tokens routed
@@ -77,6 +78,23 @@ def cached_tokens(context, window: int | None, window_layers: int, layers: int):
         return context
     share = window_layers / layers
     return (1 - share) * context + share * np.minimum(context, window)
+
+
+def attended_span(prompt, window: int | None, window_layers: int, layers: int):
+    """The causal attention of a ``prompt``-token prefill as the full-attention prompt length of the same FLOP,
+    averaged over the layers: ``prompt`` on a full layer (each query attends to prompt / 2 keys on average), and
+    2 w - w^2 / P on a layer with a window w < P (each query to at most w keys; Mistral 7B, GPT-OSS, Llama 4's chunks
+    bounded the same way).
+
+    >>> float(attended_span(1000, None, 0, 36)), float(attended_span(1000, 128, 18, 36))
+    (1000.0, 619.808)
+    """
+    P = np.asarray(prompt, dtype=float)
+    if window is None or window_layers == 0:
+        return P
+    local = np.where(P > window, 2.0 * window - window * window / np.maximum(P, 1.0), P)
+    share = window_layers / layers
+    return (1 - share) * P + share * local
 
 
 def experts_touched(tokens, experts: int, per_token: int):

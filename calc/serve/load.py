@@ -88,6 +88,10 @@ class Setup:
         """Cached tokens per layer for ``tokens`` of a sequence, sliding windows applied."""
         return footprint.cached_tokens(tokens, self.window, self.window_layers, self.shape.layers)
 
+    def span(self, prompt):
+        """The full-attention prompt length of the same attention FLOP as a ``prompt``-token prefill, windows applied."""
+        return footprint.attended_span(prompt, self.window, self.window_layers, self.shape.layers)
+
     def max_concurrency(self) -> int:
         """Sequences in flight that the memory of all replicas holds."""
         per = phases.max_concurrency(self.shape, self.layout, self.rates, self.weight_bytes, self.kv_bytes,
@@ -103,19 +107,20 @@ def evaluate(s: Setup, concurrency, mode: str) -> dict:
     c = np.asarray(concurrency, dtype=float) / s.replicas  # per replica
     prompt, gen = float(s.input_tokens), float(s.output_tokens)
     lay, sh, r = s.layout, s.shape, s.rates
+    span = float(s.span(prompt))
     dec = phases.decode_step(sh, lay, r, s.weight_bytes, s.kv_bytes, c, s.cached(prompt + gen / 2), s.kv_reads)
     if mode == "batch":
-        pre = phases.prefill(sh, lay, r, s.weight_bytes, c * prompt, prompt)
+        pre = phases.prefill(sh, lay, r, s.weight_bytes, c * prompt, prompt, span=span)
         ttft, tpot = pre["total"], dec["total"]
         prefill_per_token = pre["total"] / (c * prompt)
     elif s.disaggregated:  # prefill chips of their own take the joining prompts in passes of their own
-        pre = phases.prefill(sh, lay, r, s.weight_bytes, c * prompt / gen, prompt)
+        pre = phases.prefill(sh, lay, r, s.weight_bytes, c * prompt / gen, prompt, span=span)
         tpot = dec["total"]
-        ttft = phases.prefill(sh, lay, r, s.weight_bytes, prompt, prompt)["total"] + tpot
+        ttft = phases.prefill(sh, lay, r, s.weight_bytes, prompt, prompt, span=span)["total"] + tpot
         prefill_per_token = pre["total"] / (c * prompt / gen)
     else:
-        pre = phases.prefill(sh, lay, r, s.weight_bytes, c * prompt / gen, prompt, weights=False)
-        alone = phases.prefill(sh, lay, r, s.weight_bytes, prompt, prompt)["total"]
+        pre = phases.prefill(sh, lay, r, s.weight_bytes, c * prompt / gen, prompt, weights=False, span=span)
+        alone = phases.prefill(sh, lay, r, s.weight_bytes, prompt, prompt, span=span)["total"]
         tpot = dec["total"] + pre["total"]
         ttft = tpot + alone
         prefill_per_token = pre["total"] / (c * prompt / gen)
@@ -180,7 +185,10 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, att
     n_out = _whole("output_tokens", output_tokens, unit="token")
     if window is not None:
         window = _whole("window", window)
-    wl = m.layers if window is not None and window_layers is None else _whole("window_layers", window_layers or 0, 0)
+        wl = m.layers if window_layers is None else _whole("window_layers", window_layers, 0)
+    else:  # the shape's own local attention (GPT-OSS: 128 on every other layer; Llama 4: chunks of 8,192 on 3 of 4)
+        window = m.window
+        wl = m.window_layers if window_layers is None else _whole("window_layers", window_layers, 0)
     if wl > m.layers:
         raise InputError("window_layers", f"expected at most the model's {m.layers} layers, got {wl}")
     usd, basis = cost.chip_price(hw, price)

@@ -252,10 +252,13 @@ def decode_step(s: Shape, lay: Layout, r: Rates, weight_bytes: float, kv_bytes: 
     return parts
 
 
-def prefill(s: Shape, lay: Layout, r: Rates, weight_bytes: float, tokens, prompt: float, *, weights: bool = True) -> dict:
+def prefill(s: Shape, lay: Layout, r: Rates, weight_bytes: float, tokens, prompt: float, *, weights: bool = True,
+            span: float | None = None) -> dict:
     """Seconds of the forward pass over ``tokens`` prompt tokens (arrays), made of sequences of
     ``prompt`` tokens, by part {"compute", "weights", "communication", "overhead", "total"}.
-    ``weights`` False: the tokens ride in a decode step that reads the weights anyway (chunked prefill)."""
+    ``weights`` False: the tokens ride in a decode step that reads the weights anyway (chunked prefill).
+    ``span``: the full-attention prompt length of the same attention FLOP (``footprint.attended_span``: less than
+    ``prompt`` where layers attend within a window); default ``prompt``."""
     k = coefficients()
     n = np.asarray(tokens, dtype=float)
     T = lay.tensor
@@ -275,7 +278,7 @@ def prefill(s: Shape, lay: Layout, r: Rates, weight_bytes: float, tokens, prompt
     matmuls = np.maximum(matmul_time(r, flop, 0.0, bw, rate) + moe, wbytes / bw)
     # causal attention core: per sequence and layer, prompt^2 / 2 score and value products per head
     heads_chip = s.heads if adp else s.heads / T
-    attn = n_attn * prompt * heads_chip * (s.qk_dim + s.v_dim) * layers / r.attention
+    attn = n_attn * (prompt if span is None else span) * heads_chip * (s.qk_dim + s.v_dim) * layers / r.attention
     act = n * s.d_model * ACTIVATION_BYTES
     if adp:
         comm = moe_layers * expert_exchange_time(r, n_attn, s.d_model, s.per_token, T, _dispatch_bytes(weight_bytes))
