@@ -71,6 +71,8 @@ class Setup:
     carbon_intensity: float  # kg/kWh
     attention_kernel: str = "grouped"  # "per-head": a decode kernel that reads each key/value head once per query head
     disaggregated: bool = False  # prefill on chips of its own (the chips given decode only) [Patel2024], [Zhong2024]
+    expert_precision: str | None = None  # the routed experts' weights (GPT-OSS: mxfp4); None: ``precision``
+    expert_bytes: float | None = None  # bytes per routed-expert weight; None: ``weight_bytes``
 
     @property
     def kv_reads(self) -> float:
@@ -95,7 +97,7 @@ class Setup:
     def max_concurrency(self) -> int:
         """Sequences in flight that the memory of all replicas holds."""
         per = phases.max_concurrency(self.shape, self.layout, self.rates, self.weight_bytes, self.kv_bytes,
-                                     self.cached(self.input_tokens + self.output_tokens))
+                                     self.cached(self.input_tokens + self.output_tokens), self.expert_bytes)
         return int(max(per, 0)) * self.replicas
 
 
@@ -108,19 +110,21 @@ def evaluate(s: Setup, concurrency, mode: str) -> dict:
     prompt, gen = float(s.input_tokens), float(s.output_tokens)
     lay, sh, r = s.layout, s.shape, s.rates
     span = float(s.span(prompt))
-    dec = phases.decode_step(sh, lay, r, s.weight_bytes, s.kv_bytes, c, s.cached(prompt + gen / 2), s.kv_reads)
+    eb = s.expert_bytes
+    dec = phases.decode_step(sh, lay, r, s.weight_bytes, s.kv_bytes, c, s.cached(prompt + gen / 2), s.kv_reads, eb)
     if mode == "batch":
-        pre = phases.prefill(sh, lay, r, s.weight_bytes, c * prompt, prompt, span=span)
+        pre = phases.prefill(sh, lay, r, s.weight_bytes, c * prompt, prompt, span=span, expert_bytes=eb)
         ttft, tpot = pre["total"], dec["total"]
         prefill_per_token = pre["total"] / (c * prompt)
     elif s.disaggregated:  # prefill chips of their own take the joining prompts in passes of their own
-        pre = phases.prefill(sh, lay, r, s.weight_bytes, c * prompt / gen, prompt, span=span)
+        pre = phases.prefill(sh, lay, r, s.weight_bytes, c * prompt / gen, prompt, span=span, expert_bytes=eb)
         tpot = dec["total"]
-        ttft = phases.prefill(sh, lay, r, s.weight_bytes, prompt, prompt, span=span)["total"] + tpot
+        ttft = phases.prefill(sh, lay, r, s.weight_bytes, prompt, prompt, span=span, expert_bytes=eb)["total"] + tpot
         prefill_per_token = pre["total"] / (c * prompt / gen)
     else:
-        pre = phases.prefill(sh, lay, r, s.weight_bytes, c * prompt / gen, prompt, weights=False, span=span)
-        alone = phases.prefill(sh, lay, r, s.weight_bytes, prompt, prompt, span=span)["total"]
+        pre = phases.prefill(sh, lay, r, s.weight_bytes, c * prompt / gen, prompt, weights=False, span=span,
+                             expert_bytes=eb)
+        alone = phases.prefill(sh, lay, r, s.weight_bytes, prompt, prompt, span=span, expert_bytes=eb)["total"]
         tpot = dec["total"] + pre["total"]
         ttft = tpot + alone
         prefill_per_token = pre["total"] / (c * prompt / gen)
@@ -170,8 +174,11 @@ def _precision(name: str, value, table: dict) -> str:
 
 def setup(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, attention_data_parallel=False,
           precision=None, kv_precision=None, input_tokens=1000, output_tokens=1000, window=None, window_layers=None,
-          price=None, pue=None, carbon_intensity=None, attention_kernel="grouped", disaggregated=False) -> Setup:
-    """Resolve and check every input once (see ``calc.serve``); the layout search fills tensor=None."""
+          price=None, pue=None, carbon_intensity=None, attention_kernel="grouped", disaggregated=False,
+          expert_precision=None) -> Setup:
+    """Resolve and check every input once (see ``calc.serve``); the layout search fills tensor=None.
+    ``expert_precision``: the routed experts' weights; default the shape's own (``Transformer.expert_precision``:
+    GPT-OSS's MXFP4 from its config.json), else ``precision``."""
     m = lookup(model)
     hw = hardware if isinstance(hardware, data.Hardware) else data.hardware(hardware)
     n = int(read_chips(chips).m_as("chip"))  # the one reader of a cluster's chips (10**400 refused by name)
@@ -179,6 +186,7 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, att
     compute = footprint.WEIGHT_PRECISIONS[prec][1]
     compute = compute if compute in hw.peaks else hw.default_precision
     kvp = _precision("kv_precision", kv_precision or ("fp16" if prec == "fp16" else "bf16"), footprint.KV_PRECISIONS)
+    ep = _expert_precision(m, expert_precision, prec)
     if hw.memory_bandwidth is None or hw.memory is None:
         raise InputError("hardware", f"data/hardware.csv has no memory size or bandwidth for {hw.name}")
     n_in = _whole("input_tokens", input_tokens, unit="token")
@@ -206,10 +214,22 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, att
         raise InputError("disaggregated", f"expected true or false, got {disaggregated!r:.40}")
     base = Setup(m, phases.shape(m), hw, rates(hw, compute), Layout(T or 1, P, 1, adp), n, prec, kvp,
                  footprint.weight_bytes(prec), footprint.kv_bytes(kvp), n_in, n_out, window, wl, usd, basis, p, ci,
-                 _precision("attention_kernel", attention_kernel, ATTENTION_KERNELS), disaggregated)
+                 _precision("attention_kernel", attention_kernel, ATTENTION_KERNELS), disaggregated,
+                 ep, footprint.weight_bytes(ep))
     if T is None:
         return base
     return _with_layout(base, T, P, expert, adp)
+
+
+def _expert_precision(m: Transformer, given, precision: str) -> str:
+    """The routed experts' weight format: ``given``, else the shape's checkpoint format, else ``precision``."""
+    if given is None:
+        own = m.expert_precision if m.moe_layers else None
+        return precision if own is None else _precision("expert_precision", own, footprint.WEIGHT_PRECISIONS)
+    if not m.moe_layers:
+        raise InputError("expert_precision", f"the model has no routed experts, got {given!r:.40}; "
+                                             "give --precision for its weights")
+    return _precision("expert_precision", given, footprint.WEIGHT_PRECISIONS)
 
 
 def _with_layout(s: Setup, T: int, P: int, expert, adp: bool) -> Setup:
@@ -280,7 +300,8 @@ def widest_layout(s: Setup, expert=None) -> Setup:
 
 def weights_message(s: Setup) -> str:
     """Why a layout holds no sequence: the weights per chip against the chip's memory, and what to change."""
-    w = phases.weights_per_chip(s.shape, s.layout, s.weight_bytes) / 1e9
-    return (f"the weights take {w:.1f} GB per chip at {s.precision} with tensor {s.layout.tensor} x pipeline "
+    w = phases.weights_per_chip(s.shape, s.layout, s.weight_bytes, s.expert_bytes) / 1e9
+    at = s.precision if s.expert_precision in (None, s.precision) else f"{s.precision} (experts {s.expert_precision})"
+    return (f"the weights take {w:.1f} GB per chip at {at} with tensor {s.layout.tensor} x pipeline "
             f"{s.layout.pipeline}, and the {s.hardware.name} has {s.rates.capacity / 1e9:.0f} GB with room left "
             "for no sequence; give more chips, more --tensor or --pipeline, or a smaller --precision")
