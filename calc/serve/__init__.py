@@ -210,22 +210,7 @@ def _check_fits(s: Setup, n: int, name: str) -> None:
 
 def _best(candidates: list[Setup], ttft_limit, tpot_limit, stat: str) -> Serving:
     ttft_max, tpot_max = percentiles.mean_limits(ttft_limit, tpot_limit, stat)  # limits on the modelled means
-    found = None
-    fastest = None
-    for s in candidates:
-        grid = _grid(s)
-        r = evaluate(s, grid, "continuous")
-        ok = np.ones_like(grid, dtype=bool)
-        if ttft_max:
-            ok &= r["ttft"] <= ttft_max
-        if tpot_max:
-            ok &= r["tpot"] <= tpot_max
-        if fastest is None or r["tpot"][0] < fastest[1]:
-            fastest = (s, float(r["tpot"][0]), float(r["ttft"][0]))
-        if ok.any():
-            i = int(np.argmax(np.where(ok, r["per_chip"], -1.0)))
-            if found is None or r["per_chip"][i] > found[2]:
-                found = (s, int(grid[i]), float(r["per_chip"][i]))
+    found, fastest = load.best_under_limits(candidates, ttft_max, tpot_max, FRONTIER_POINTS)
     if found is None:
         s, tpot, ttft = fastest
         if stat == "mean":
@@ -241,13 +226,8 @@ def _best(candidates: list[Setup], ttft_limit, tpot_limit, stat: str) -> Serving
 
 
 def _grid(s: Setup, points: int = FRONTIER_POINTS) -> np.ndarray:
-    """Up to ``points`` concurrencies from one sequence per replica to the most the memory holds, spaced
-    evenly in log (whole multiples of the replicas)."""
-    most = s.max_concurrency() // s.replicas
-    per = np.unique(np.round(np.geomspace(1, max(most, 1), points)).astype(int))
-    if s.replicas > 2**40:  # beyond what whole numbers of int64 hold once multiplied: floats (10^20 chips)
-        return per.astype(float) * float(s.replicas)
-    return per * s.replicas
+    """``load.grid``: up to ``points`` concurrencies from one sequence per replica to the most the memory holds."""
+    return load.grid(s, points)
 
 
 def _answer(s: Setup, n: int, mode: str, label: str, limits: tuple | None = None) -> Serving:

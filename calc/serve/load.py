@@ -145,6 +145,41 @@ def evaluate(s: Setup, concurrency, mode: str) -> dict:
     return out
 
 
+def grid(s: Setup, points: int = 64) -> np.ndarray:
+    """Up to ``points`` concurrencies from one sequence per replica to the most the memory holds, spaced
+    evenly in log (whole multiples of the replicas)."""
+    most = s.max_concurrency() // s.replicas
+    per = np.unique(np.round(np.geomspace(1, max(most, 1), points)).astype(int))
+    if s.replicas > 2**40:  # beyond what whole numbers of int64 hold once multiplied: floats (10^20 chips)
+        return per.astype(float) * float(s.replicas)
+    return per * s.replicas
+
+
+def best_under_limits(candidates: list[Setup], ttft_max: float | None, tpot_max: float | None,
+                      points: int = 64) -> tuple[tuple | None, tuple]:
+    """The layout and concurrency with the most output tokens/s per chip whose modelled (mean) TTFT and TPOT stay
+    within ``ttft_max`` and ``tpot_max`` (s; None: no limit), over ``grid``'s concurrencies of each candidate:
+    ((setup, concurrency, tokens/s per chip) or None, and the fastest candidate at one sequence per replica as
+    (setup, tpot, ttft)). A p99 limit is turned into a limit on the means first (``percentiles.mean_limits``)."""
+    found = None
+    fastest = None
+    for s in candidates:
+        g = grid(s, points)
+        r = evaluate(s, g, "continuous")
+        ok = np.ones_like(g, dtype=bool)
+        if ttft_max:
+            ok &= r["ttft"] <= ttft_max
+        if tpot_max:
+            ok &= r["tpot"] <= tpot_max
+        if fastest is None or r["tpot"][0] < fastest[1]:
+            fastest = (s, float(r["tpot"][0]), float(r["ttft"][0]))
+        if ok.any():
+            i = int(np.argmax(np.where(ok, r["per_chip"], -1.0)))
+            if found is None or r["per_chip"][i] > found[2]:
+                found = (s, int(g[i]), float(r["per_chip"][i]))
+    return found, fastest
+
+
 def limited_by(parts: dict, index=None) -> str:
     """The part that takes the most time in a phase (at ``index`` of the arrays)."""
     vals = {n: float(np.asarray(v).reshape(-1)[0 if index is None else index]) for n, v in parts.items() if n != "total"}
