@@ -46,8 +46,11 @@ REFUSALS = ("hardware", "model shape", "workload", "scenario", "layout")
 
 # The pinned figures of report() over the predicted rows, tests/test_serve_validation.py checks them
 # against a fresh report: (rows, share within 20%, median |ln ratio|, bias). Tighten only, but for new rows scored
-# (the Llama 4, Qwen3 235B-A22B and GPT-OSS shapes: 164 -> 255 rows, 70.1% -> 63.9%).
-REPORTED_OVERALL = (255, 0.635, 0.1591, 0.0869)
+# (the Llama 4, Qwen3 235B-A22B and GPT-OSS shapes: 164 -> 255 rows, 70.1% -> 63.9%) and for byte counts grounded
+# in a format's spec (branch serve4: NVFP4's and MXFP4's scales counted, GPT-OSS's experts in MXFP4, the 8 H100
+# MLPerf Server run scored within its p99 limits: 255 -> 256 rows, 63.5% -> 62.5%, median 0.1591 -> 0.1587,
+# bias +8.7% -> +8.0%).
+REPORTED_OVERALL = (256, 0.625, 0.1587, 0.08)
 
 
 @dataclass(frozen=True)
