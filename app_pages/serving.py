@@ -28,6 +28,7 @@ LIMITS = "within limits"  # the concurrency field's third choice: the best layou
 FIELDS = {  # name in the URL -> (widget key, kind of value)
     "model": ("serving_model", "model"), "hardware": ("serving_hw", "hardware"), "chips": ("serving_chips", "whole"),
     "tensor": ("serving_tensor", "tensor"), "precision": ("serving_precision", "precision"),
+    "expert_precision": ("serving_expert_precision", "expert_precision"),
     "kv_precision": ("serving_kv", "kv_precision"), "input_tokens": ("serving_input", "whole"),
     "output_tokens": ("serving_output", "whole"), "concurrency": ("serving_concurrency", "concurrency"),
     "ttft_limit": ("serving_ttft_limit", "time"), "tpot_limit": ("serving_tpot_limit", "time"),
@@ -39,6 +40,9 @@ FLAGS = {"true": True, "false": False}  # a flag's text in the URL
 shapes = published()
 hw_names = [n for n, h in data.hardware_table().items() if h.memory is not None and h.memory_bandwidth is not None]
 PRECISIONS = list(footprint.WEIGHT_PRECISIONS)
+OWN = "model"  # the expert weights field's default (shown "as the model"): the shape's own format (GPT-OSS: mxfp4), else
+# the weights'
+EXPERT_PRECISIONS = [OWN, *PRECISIONS]
 KV = list(footprint.KV_PRECISIONS)
 TAILS = {k: v.m_as("") for k, v in percentiles.p99_over_mean().items()}  # p99 / mean of TTFT and TPOT
 
@@ -50,8 +54,9 @@ def _read(kind: str, text: str, name: str = ""):
         if name not in hw_names:
             raise ValueError(f"expected a chip with a memory size and bandwidth in data/hardware.csv; got {text[:60]!r}")
         return name
-    if kind in ("model", "precision", "kv_precision"):
-        choices = {"model": list(shapes), "precision": PRECISIONS, "kv_precision": KV}[kind]
+    if kind in ("model", "precision", "kv_precision", "expert_precision"):
+        choices = {"model": list(shapes), "precision": PRECISIONS, "kv_precision": KV,
+                   "expert_precision": EXPERT_PRECISIONS}[kind]
         if text not in choices:
             wanted = "a published model's name, such as Llama 3 70B" if kind == "model" else "one of " + ", ".join(choices)
             raise ValueError(f"expected {wanted}; got {text[:60]!r}")
@@ -87,7 +92,8 @@ def _default(name: str):
         return match[0] if match else "Llama 3 70B"
     if name == "hardware":
         return scenario["hardware"] if scenario.get("hardware") in hw_names else "H100 SXM5"
-    return {"chips": 8, "tensor": BEST, "precision": "bf16", "kv_precision": "bf16", "input_tokens": 1000,
+    return {"chips": 8, "tensor": BEST, "precision": "bf16", "expert_precision": OWN, "kv_precision": "bf16",
+            "input_tokens": 1000,
             "output_tokens": 1000, "concurrency": SATURATING, "ttft_limit": "", "tpot_limit": "",
             "limit_statistic": "p99", "disaggregated": False,
             "attention_data_parallel": False}[name]
@@ -104,14 +110,16 @@ def _seed() -> list[str]:
     return session.seed(PAGE, FIELDS, lambda name, kind, text: _read(kind, text, name), _default)
 
 
-def _options(tensor: str, precision: str, kv: str, prompt: int, gen: int, disaggregated: bool, adp: bool) -> dict:
+def _options(tensor: str, precision: str, kv: str, prompt: int, gen: int, disaggregated: bool, adp: bool,
+             experts: str = OWN) -> dict:
     return dict(tensor=None if tensor == BEST else int(tensor), precision=precision, kv_precision=kv,
+                expert_precision=None if experts == OWN else experts,
                 input_tokens=prompt, output_tokens=gen, disaggregated=disaggregated, attention_data_parallel=adp)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _answer(name, hardware, chips, tensor, precision, kv, prompt, gen, disaggregated, adp, concurrency, limits):
-    options = _options(tensor, precision, kv, prompt, gen, disaggregated, adp)
+def _answer(name, hardware, chips, tensor, precision, kv, prompt, gen, disaggregated, adp, experts, concurrency, limits):
+    options = _options(tensor, precision, kv, prompt, gen, disaggregated, adp, experts)
     ttft, tpot, stat = limits
     given = {k: v for k, v in (("ttft_limit", ttft), ("tpot_limit", tpot)) if v}
     if concurrency == LIMITS:
@@ -127,18 +135,19 @@ def _answer(name, hardware, chips, tensor, precision, kv, prompt, gen, disaggreg
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _curve(name, hardware, chips, tensor, precision, kv, prompt, gen, disaggregated, adp):
-    return frontier(name, hardware, chips, **_options(tensor, precision, kv, prompt, gen, disaggregated, adp))
+def _curve(name, hardware, chips, tensor, precision, kv, prompt, gen, disaggregated, adp, experts):
+    return frontier(name, hardware, chips, **_options(tensor, precision, kv, prompt, gen, disaggregated, adp, experts))
 
 
 @st.cache_data(max_entries=16, show_spinner="Serving the model on every chip…")
-def _by_chip(name, chips, precision, kv, prompt, gen, disaggregated, adp) -> tuple[list, list]:
+def _by_chip(name, chips, precision, kv, prompt, gen, disaggregated, adp, experts) -> tuple[list, list]:
     """The saturating cost on each chip with a price (its best layout); the chips left out and why."""
     rows, left = [], []
     for hw in hw_names:
         try:
             s = serve(name, hw, chips, precision=precision, kv_precision=kv, input_tokens=prompt, output_tokens=gen,
-                      disaggregated=disaggregated, attention_data_parallel=adp)
+                      disaggregated=disaggregated, attention_data_parallel=adp,
+                      expert_precision=None if experts == OWN else experts)
         except calc.InputError as exc:
             left.append(f"{hw} ({exc.message.split(';')[0]})")
             continue
@@ -193,7 +202,7 @@ statistic = l3.selectbox("The limits bound", list(percentiles.STATISTICS), key="
                          help="p99: the modelled means times the p99/mean of MLPerf Inference v4.x Server runs "
                               f"(TTFT {TAILS['ttft']:.2f}x, TPOT {TAILS['tpot']:.2f}x); mean: the modelled steady-state "
                               "means themselves")
-e1, e2 = st.columns(2)
+e1, e2, e3 = st.columns(3)
 disaggregated = e1.checkbox("Disaggregated prefill", key="serving_disaggregated",
                             help="Prefill on chips of its own (Splitwise, DistServe; DeepSeek's V3/R1 service): the chips "
                                  "above decode only, and the throughput is per decode chip; the prefill chips' time is "
@@ -202,9 +211,15 @@ adp = e2.checkbox("Attention data parallel", key="serving_adp",
                   help="Mixture-of-experts models only: attention replicated on each chip beside expert-parallel "
                        "layers (as DeepSeek and TensorRT-LLM serve DeepSeek-R1); each chip holds its own sequences' "
                        "KV cache")
+experts = e3.selectbox("Expert weights", EXPERT_PRECISIONS, key="serving_expert_precision",
+                       format_func=lambda v: "as the model" if v == OWN else v,
+                       help="Mixture-of-experts models only: the routed experts' format. 'as the model': the published "
+                            "checkpoint's (GPT-OSS: MXFP4, 4.25 bits; the rest at the weights above), else the weights "
+                            "above. fp4 is NVFP4 (4.5 bits with its scales)")
 session.keep(PAGE, {n: _text(kind, st.session_state[key]) for n, (key, kind) in FIELDS.items()})
 
-args = (name, hardware, int(chips), tensor, precision, kv, int(prompt), int(gen), bool(disaggregated), bool(adp))
+args = (name, hardware, int(chips), tensor, precision, kv, int(prompt), int(gen), bool(disaggregated), bool(adp),
+        experts)
 try:
     s = _answer(*args, concurrency, (ttft_limit.strip(), tpot_limit.strip(), statistic))
 except calc.InputError as exc:
@@ -229,7 +244,9 @@ st.markdown(
     f"**{escape(s.model)}** on {s.chips:,} × {escape(s.hardware)}: tensor {lay['tensor']} × pipeline {lay['pipeline']}, "
     f"{lay['replicas']:,} replica(s){', attention data parallel' if lay['attention_data_parallel'] else ''}"
     f"{', prefill on chips of its own (these decode only)' if lay['disaggregated'] else ''}, "
-    f"weights {lay['precision']}, KV cache {lay['kv_precision']} "
+    f"weights {lay['precision']}"
+    f"{'' if lay['expert_precision'] in (None, lay['precision']) else ', experts ' + lay['expert_precision']}, "
+    f"KV cache {lay['kv_precision']} "
     f"({number(s.kv_cache_per_token.m_as('kB/token'))} kB per token). {s.concurrency:,} requests in flight; "
     f"the memory holds {s.max_concurrency:,}. Prefill is limited by {s.limited_by['prefill']}, "
     f"decode by {s.limited_by['decode']}.")
@@ -275,7 +292,8 @@ with left:
 with right:
     st.markdown(f"**\\$ per million tokens by chip** ({int(chips):,} chip{'s' * (int(chips) != 1)}, each at its best "
                 "layout, saturating)")
-    rows, missing = _by_chip(name, int(chips), precision, kv, int(prompt), int(gen), bool(disaggregated), bool(adp))
+    rows, missing = _by_chip(name, int(chips), precision, kv, int(prompt), int(gen), bool(disaggregated), bool(adp),
+                             experts)
     if rows:
         bars = alt.Chart(pd.DataFrame(rows)).mark_bar().encode(
             x=alt.X("usd:Q", axis=plain_axis("$ per million tokens (3 input : 1 output)")),

@@ -8,7 +8,8 @@ from apppage import open_page
 
 PAGE = "app_pages/serving.py"
 LINK = {"serving.model": "Llama 3 8B", "serving.hardware": "A100 SXM4 80GB", "serving.chips": "2",
-        "serving.tensor": "1", "serving.precision": "bf16", "serving.kv_precision": "bf16",
+        "serving.tensor": "1", "serving.precision": "bf16", "serving.expert_precision": "model",
+        "serving.kv_precision": "bf16",
         "serving.input_tokens": "512", "serving.output_tokens": "256", "serving.concurrency": "64",
         "serving.ttft_limit": "", "serving.tpot_limit": "", "serving.limit_statistic": "p99",
         "serving.disaggregated": "false", "serving.attention_data_parallel": "false"}
@@ -137,3 +138,18 @@ def test_a_bad_or_stray_limit_is_said():
     assert at.error and "tpot_limit" in at.error[0].value.replace("\\", "")
     at = open_page(PAGE, errors_ok=True, **{**LINK, "serving.concurrency": "within limits"})  # and no limit
     assert at.error and "give a TTFT or TPOT limit" in at.error[0].value.replace("\\", "")
+
+
+def test_expert_weights_as_the_model_or_chosen():
+    """GPT-OSS 120B's experts in MXFP4 as its checkpoint holds them (OpenAI 2025 model card: the 120B fits on one
+    80 GB GPU), said on the page; experts chosen in BF16 need more than one H100; a dense model refuses the field."""
+    link = {**LINK, "serving.model": "GPT-OSS 120B", "serving.hardware": "H100 SXM5", "serving.chips": "1",
+            "serving.concurrency": "saturating"}
+    at = open_page(PAGE, **link)
+    assert not at.error, [e.value for e in at.error]
+    assert "weights bf16, experts mxfp4" in " ".join(m.value for m in at.markdown)
+    at.selectbox(key="serving_expert_precision").set_value("bf16").run()
+    assert _url(at)["serving.expert_precision"] == "bf16"
+    assert at.error and "GB per chip" in at.error[0].value
+    at = open_page(PAGE, errors_ok=True, **{**LINK, "serving.expert_precision": "fp4"})
+    assert at.error and "no routed experts" in at.error[0].value

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import calc
 from calc import data
 from calc.__main__ import main
-from calc.architecture import lookup
+from calc.architecture import Transformer, lookup
 from calc.errors import InputError
 from calc.serve import calibration, footprint, frontier, kv_cache_per_token, load, percentiles, phases, serve
 
@@ -558,3 +558,69 @@ def test_a_shapes_own_window_bounds_its_cache_unless_given():
     assert (s.window, s.window_layers) == (128, 18) and s.cached(2000) == pytest.approx(0.5 * 2000 + 0.5 * 128)
     full = load.setup("GPT-OSS 120B", "H200 SXM", 1, tensor=1, precision="fp8", window=4096, window_layers=0)
     assert full.cached(2000) == 2000 and full.max_concurrency() < s.max_concurrency()
+
+
+# --------------------------------------------------------------------------- weight formats, per part
+
+def test_fp4_block_formats_count_their_scales():
+    # OCP MX v1.0 sec. 5, Table 1: MXFP4 is 32 E2M1 elements (4 bits) sharing one E8M0 scale (8 bits): 17 bytes per 32
+    assert footprint.weight_bytes("mxfp4") * 32 == 16 + 1
+    # NVIDIA, Introducing NVFP4 (2025): 16 E2M1 elements sharing one E4M3 scale: 9 bytes per 16 ("fp4" in the rows)
+    assert footprint.weight_bytes("fp4") * 16 == 8 + 1
+    # gpt-oss model card sec. 2: "4.25 bits per parameter"
+    assert footprint.weight_bytes("mxfp4") * 8 == 4.25
+
+
+def test_gpt_oss_experts_in_mxfp4_from_its_config():
+    # config.json's quantization_config: quant_method mxfp4, attention, router, embeddings and lm_head not converted
+    assert lookup("GPT-OSS 120B").expert_precision == "mxfp4" and lookup("GPT-OSS 20B").expert_precision == "mxfp4"
+    assert lookup("Mixtral 8x7B").expert_precision is None
+    raw = data.model_config("gpt-oss-120b.json")
+    kept = {**raw, "quantization_config": {**raw["quantization_config"],
+                                           "modules_to_not_convert": ["model.layers.*.mlp.experts"]}}
+    assert Transformer.from_config(kept).expert_precision is None  # experts left unconverted: not MXFP4
+    plain = {k: v for k, v in raw.items() if k != "quantization_config"}
+    assert Transformer.from_config(plain).expert_precision is None
+
+
+def test_gpt_oss_checkpoint_sizes_and_one_80_gb_gpu():
+    # OpenAI 2025 gpt-oss model card (arXiv:2508.10925) sec. 2: MXFP4 experts let the 120B fit on a single 80 GB GPU
+    # and the 20B in 16 GB; vLLM's GPT-OSS post: 63 GB and 14 GB checkpoints (attention and the rest in BF16)
+    big = _setup("GPT-OSS 120B", "H100 SXM5")
+    w = phases.weights_per_chip(big.shape, big.layout, big.weight_bytes, big.expert_bytes)
+    assert (big.precision, big.expert_precision) == ("bf16", "mxfp4") and 60e9 < w < 70e9
+    assert big.max_concurrency() > 0
+    small = _setup("GPT-OSS 20B", "H100 SXM5")
+    assert phases.weights_per_chip(small.shape, small.layout, small.weight_bytes, small.expert_bytes) < 16e9
+    with pytest.raises(InputError, match="GB per chip"):  # every weight in BF16: 234 GB
+        serve("GPT-OSS 120B", "H100 SXM5", 1, tensor=1, expert_precision="bf16")
+
+
+def test_expert_precision_defaults_to_the_weights_and_splits_the_reads():
+    # no format of its own: the experts at --precision, exactly today's prediction
+    s = _setup("Mixtral 8x7B", "H100 SXM5", 2, precision="fp8")
+    assert (s.expert_precision, s.expert_bytes) == ("fp8", 1.0)
+    same = phases.decode_step(s.shape, s.layout, s.rates, 1.0, 2.0, 64, 1000)["total"]
+    assert float(phases.decode_step(s.shape, s.layout, s.rates, 1.0, 2.0, 64, 1000, expert_bytes=1.0)["total"]) \
+        == float(same)
+    # experts in MXFP4 beside 8-bit attention: the expert reads shrink by 4.25 / 8, the rest's stay
+    four = _setup("Mixtral 8x7B", "H100 SXM5", 2, precision="fp8", expert_precision="mxfp4")
+    full = phases.weights_per_chip(s.shape, s.layout, 1.0)
+    mixed = phases.weights_per_chip(four.shape, four.layout, four.weight_bytes, four.expert_bytes)
+    routed = s.shape.expert * s.shape.experts * s.shape.moe_layers / 2
+    assert full - mixed == pytest.approx(routed * (1 - 4.25 / 8))
+    w1 = float(phases.decode_step(s.shape, s.layout, s.rates, 1.0, 2.0, 1, 100)["weights"])
+    w4 = float(phases.decode_step(four.shape, four.layout, four.rates, 1.0, 2.0, 1, 100, expert_bytes=0.53125)["weights"])
+    assert w4 < w1
+    with pytest.raises(InputError, match="expert_precision"):
+        serve("Llama 3 8B", "H100 SXM5", 1, expert_precision="fp4")
+
+
+def test_cli_expert_precision(capsys):
+    assert main(["serve", "--model", "GPT-OSS 120B", "--hardware", "H100 SXM5", "--json"]) == 0
+    lay = json.loads(capsys.readouterr().out)["layout"]
+    assert (lay["precision"], lay["expert_precision"]) == ("bf16", "mxfp4")
+    assert main(["serve", "--model", "GPT-OSS 120B", "--hardware", "H200 SXM", "--expert-precision", "fp8"]) == 0
+    assert "weights bf16, experts fp8" in capsys.readouterr().out
+    assert main(["serve", "--model", "GPT-OSS 120B", "--hardware", "H100 SXM5", "--expert-precision", "fp3"]) == 2
+    assert "--expert-precision" in capsys.readouterr().err

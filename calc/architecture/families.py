@@ -240,8 +240,21 @@ def gpt_oss(c: Config) -> dict:
     s.update(experts=c.int("num_local_experts", aliases=("num_experts",)),
              experts_per_token=c.int("num_experts_per_tok", aliases=("experts_per_token",)),
              expert_d_ff=s["d_ff"], expert_bias=True, attention_sinks=True,
-             window=window if windowed else None, window_layers=windowed)
+             window=window if windowed else None, window_layers=windowed, expert_precision=_mxfp4_experts(c))
     return s
+
+
+def _mxfp4_experts(c: Config) -> str | None:
+    """"mxfp4" when ``quantization_config`` says the checkpoint holds its experts in MXFP4 (quant_method mxfp4, the
+    experts not among ``modules_to_not_convert``: openai/gpt-oss-120b leaves attention, router, embeddings and
+    lm_head in BF16); None otherwise (the other weights' format)."""
+    q = c.raw.get("quantization_config")
+    if not isinstance(q, dict) or q.get("quant_method") != "mxfp4":
+        return None
+    kept = q.get("modules_to_not_convert") or []
+    if not isinstance(kept, list) or any(isinstance(k, str) and "experts" in k for k in kept):
+        return None
+    return "mxfp4"
 
 
 @reader("llama4", "llama4_text")

@@ -95,6 +95,10 @@ class Transformer(ParameterCounts):
     # 8,192 on 3 layers of 4, a bound on what a chunk caches); the others attend to the whole sequence.
     window: int | None = None
     window_layers: int = 0
+    # The routed experts' stored weight format in the published checkpoint, when it differs from the rest (GPT-OSS:
+    # "mxfp4" from config.json's quantization_config, attention, router and embeddings left in BF16); serving holds and
+    # reads the experts in it (``calc.serve``); None: as the other weights.
+    expert_precision: str | None = None
 
     def __post_init__(self):
         for name in ("layers", "d_model", "heads", "vocab", "context", "experts", "experts_per_token",
@@ -115,6 +119,9 @@ class Transformer(ParameterCounts):
                      "shared_expert_gate", "expert_bias", "attention_sinks"):
             if not isinstance(getattr(self, name), bool):
                 raise InputError(name, f"expected true or false, got {getattr(self, name)!r}")
+        if self.expert_precision is not None and not isinstance(self.expert_precision, str):
+            raise InputError("expert_precision", f"expected a weight format such as 'mxfp4' or nothing, "
+                                                 f"got {self.expert_precision!r:.40}")
         for name in ("qkv_bias", "out_bias", "mlp_bias"):
             if getattr(self, name) is not None and not isinstance(getattr(self, name), bool):
                 raise InputError(name, f"expected true, false or nothing, got {getattr(self, name)!r}")

@@ -33,7 +33,9 @@ def _serve_parser(sub) -> None:
     se.add_argument("--disaggregated", action="store_true",
                     help="prefill on chips of its own: --chips decode only, tokens/s per decode chip")
     se.add_argument("--precision", help=BY_NAME["precision"].meaning + " (default: the chip's 16-bit format; here the "
-                    "weights': bf16, fp16, fp8, int8, fp4, int4)")
+                    "weights': bf16, fp16, fp8, int8, fp4 (NVFP4, 4.5 bits with its scales), mxfp4 (4.25 bits), int4)")
+    se.add_argument("--expert-precision", help="the routed experts' weights, one of the same (default: the model's "
+                    "own, GPT-OSS: mxfp4 as its checkpoint; else --precision)")
     se.add_argument("--kv-precision", help="KV cache: bf16, fp16, fp8, int8 (default 16-bit)")
     se.add_argument("--input-tokens", type=_whole, default=1000, help="prompt tokens per request (default 1000)")
     se.add_argument("--output-tokens", type=_whole, default=1000, help="generated tokens per request (default 1000)")
@@ -83,7 +85,7 @@ def _serve(args) -> int:
         raise InputError("hardware", 'required: an accelerator of data/hardware.csv, e.g. --hardware "H100 SXM5"')
     options = dict(tensor=args.tensor, pipeline=args.pipeline, expert=args.expert,
                    attention_data_parallel=args.attention_data_parallel, precision=args.precision,
-                   kv_precision=args.kv_precision, input_tokens=args.input_tokens, output_tokens=args.output_tokens,
+                   expert_precision=args.expert_precision, kv_precision=args.kv_precision, input_tokens=args.input_tokens, output_tokens=args.output_tokens,
                    window=args.window, window_layers=args.window_layers, price=args.price, pue=args.pue,
                    carbon_intensity=args.carbon_intensity, disaggregated=args.disaggregated)
     if args.frontier:
@@ -95,7 +97,8 @@ def _serve(args) -> int:
             print(json.dumps(f.to_dict(), indent=2))
             return 0
         lay = f.layout
-        print(f"tensor {lay['tensor']} x pipeline {lay['pipeline']}, {number(lay['replicas'])} replica(s), {lay['precision']}")
+        print(f"tensor {lay['tensor']} x pipeline {lay['pipeline']}, {number(lay['replicas'])} replica(s), "
+              f"{_weights_text(lay)}")
         print(f"{'concurrency':>12}{'TTFT (ms)':>12}{'TPOT (ms)':>12}{'tokens/s per user':>19}{'tokens/s per chip':>19}")
         for i, c in enumerate(f.concurrency):
             print(f"{number(c):>12}{number(f.ttft.m_as('ms')[i]):>12}{number(f.tpot.m_as('ms')[i]):>12}"
@@ -110,7 +113,7 @@ def _serve(args) -> int:
         return 0
     lay = s.layout
     print(f"{s.model} on {number(s.chips)} x {s.hardware}: tensor {lay['tensor']} x pipeline {lay['pipeline']}, "
-          f"{number(lay['replicas'])} replica(s), weights {lay['precision']}, KV cache {lay['kv_precision']}")
+          f"{number(lay['replicas'])} replica(s), weights {_weights_text(lay)}, KV cache {lay['kv_precision']}")
     print(f"  {s.mode}: {number(s.concurrency)} sequences in flight (memory holds {number(s.max_concurrency)})")
     print(f"  time to first token      {number(s.ttft.m_as('ms'))} ms   (prefill limited by {s.limited_by['prefill']})")
     print(f"  time per output token    {number(s.tpot.m_as('ms'))} ms   (decode limited by {s.limited_by['decode']})")
@@ -132,6 +135,12 @@ def _serve(args) -> int:
         print(f"  energy per token         {number(e['input'])} J input, {number(e['output'])} J output "
               f"(power at the chip's load, not its TDP)")
     return 0
+
+
+def _weights_text(layout: dict) -> str:
+    """The weights' format, and the experts' where it differs ("bf16, experts mxfp4")."""
+    ep = layout.get("expert_precision")
+    return layout["precision"] if ep in (None, layout["precision"]) else f"{layout['precision']}, experts {ep}"
 
 
 def _limits_text(limits: dict) -> str:

@@ -59,7 +59,8 @@ COLUMN_UNITS = {
                                 "chips": "chip", "throughput_per_chip": "token/s/chip", "ttft": "s", "tpot": "s"},
     "serving_validation.csv": {**{c: "1" for c in ("tensor", "pipeline", "expert", "input_tokens", "output_tokens",
                                                    "batch", "concurrency")},
-                               "chips": "chip", "throughput_per_chip": "token/s/chip", "ttft": "s", "tpot": "s"},
+                               "chips": "chip", "throughput_per_chip": "token/s/chip", "ttft": "s", "tpot": "s",
+                               "ttft_limit": "s", "tpot_limit": "s"},
     "latency_percentiles.csv": {"chips": "chip", "ttft_mean": "s", "ttft_p99": "s", "tpot_mean": "s", "tpot_p99": "s"},
     "epoch_runs.csv": {"chips": "chip", "duration": "hour", "mfu": "1", "compute": "FLOP"},
     # validation_runs.csv and the per-term measurement tables: checked by their own readers (tests/test_validation_data.py)

@@ -111,7 +111,7 @@ def _time_limit(name: str, value) -> float | None:
 def serve(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, attention_data_parallel=False,
           precision=None, kv_precision=None, input_tokens=1000, output_tokens=1000, concurrency=None, batch=None,
           ttft_limit=None, tpot_limit=None, limit_statistic=None, window=None, window_layers=None, price=None,
-          pue=None, carbon_intensity=None, disaggregated=False) -> Serving:
+          pue=None, carbon_intensity=None, disaggregated=False, expert_precision=None) -> Serving:
     """Serve ``model`` on ``chips`` chips of ``hardware``: latency, throughput, cost and energy per token.
 
     .. math::
@@ -128,7 +128,10 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, att
     chips : int, all chips (replicas of tensor x pipeline chips)
     tensor, pipeline, expert : int; tensor None: the layout with the most tokens/s per chip
     attention_data_parallel : bool, attention replicated beside expert-parallel MoE layers
-    precision : weights "bf16", "fp16", "fp8", "int8", "fp4", "int4"; kv_precision "bf16", "fp16", "fp8", "int8"
+    precision : weights "bf16", "fp16", "fp8", "int8", "fp4" (NVFP4: 4.5 bits with its scales), "mxfp4" (4.25 bits),
+        "int4"; kv_precision "bf16", "fp16", "fp8", "int8"
+    expert_precision : the routed experts' weights, one of the same; default the shape's own (GPT-OSS: "mxfp4", its
+        checkpoint's, [OpenAI2025gptoss]), else ``precision``: the rest (attention, router, embeddings) at ``precision``
     input_tokens, output_tokens : tokens per request
     concurrency : sequences in flight (continuous batching); batch : one static batch
     ttft_limit, tpot_limit : time Quantities; the best layout and concurrency within them
@@ -155,7 +158,7 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, att
                    attention_data_parallel=attention_data_parallel, precision=precision, kv_precision=kv_precision,
                    input_tokens=input_tokens, output_tokens=output_tokens, window=window,
                    window_layers=window_layers, price=price, pue=pue, carbon_intensity=carbon_intensity,
-                   disaggregated=disaggregated)
+                   disaggregated=disaggregated, expert_precision=expert_precision)
     ttft_max, tpot_max = _time_limit("ttft_limit", ttft_limit), _time_limit("tpot_limit", tpot_limit)
     stat = percentiles.statistic(limit_statistic)
     if limit_statistic is not None and not (ttft_max or tpot_max):
@@ -199,29 +202,15 @@ def _check_fits(s: Setup, n: int, name: str) -> None:
     per_seq = phases.kv_per_token_chip(s.shape, s.layout, s.kv_bytes) * float(s.cached(s.input_tokens + s.output_tokens))
     per_chip_seqs = -(-n // s.replicas) / (s.layout.tensor if s.layout.attention_data_parallel else 1)
     need = per_chip_seqs * per_seq
-    free = phases.coefficients().kv_memory_fraction * (s.rates.capacity - phases.weights_per_chip(s.shape, s.layout, s.weight_bytes))
+    free = phases.coefficients().kv_memory_fraction * (
+        s.rates.capacity - phases.weights_per_chip(s.shape, s.layout, s.weight_bytes, s.expert_bytes))
     raise InputError(name, f"a {name} of {n:,} needs {need / 1e9:.1f} GB of KV cache per chip, {(need - free) / 1e9:.1f} GB "
                            f"more than the {free / 1e9:.1f} GB left after the weights; the largest that fits is {most:,}")
 
 
 def _best(candidates: list[Setup], ttft_limit, tpot_limit, stat: str) -> Serving:
     ttft_max, tpot_max = percentiles.mean_limits(ttft_limit, tpot_limit, stat)  # limits on the modelled means
-    found = None
-    fastest = None
-    for s in candidates:
-        grid = _grid(s)
-        r = evaluate(s, grid, "continuous")
-        ok = np.ones_like(grid, dtype=bool)
-        if ttft_max:
-            ok &= r["ttft"] <= ttft_max
-        if tpot_max:
-            ok &= r["tpot"] <= tpot_max
-        if fastest is None or r["tpot"][0] < fastest[1]:
-            fastest = (s, float(r["tpot"][0]), float(r["ttft"][0]))
-        if ok.any():
-            i = int(np.argmax(np.where(ok, r["per_chip"], -1.0)))
-            if found is None or r["per_chip"][i] > found[2]:
-                found = (s, int(grid[i]), float(r["per_chip"][i]))
+    found, fastest = load.best_under_limits(candidates, ttft_max, tpot_max, FRONTIER_POINTS)
     if found is None:
         s, tpot, ttft = fastest
         if stat == "mean":
@@ -237,13 +226,8 @@ def _best(candidates: list[Setup], ttft_limit, tpot_limit, stat: str) -> Serving
 
 
 def _grid(s: Setup, points: int = FRONTIER_POINTS) -> np.ndarray:
-    """Up to ``points`` concurrencies from one sequence per replica to the most the memory holds, spaced
-    evenly in log (whole multiples of the replicas)."""
-    most = s.max_concurrency() // s.replicas
-    per = np.unique(np.round(np.geomspace(1, max(most, 1), points)).astype(int))
-    if s.replicas > 2**40:  # beyond what whole numbers of int64 hold once multiplied: floats (10^20 chips)
-        return per.astype(float) * float(s.replicas)
-    return per * s.replicas
+    """``load.grid``: up to ``points`` concurrencies from one sequence per replica to the most the memory holds."""
+    return load.grid(s, points)
 
 
 def _answer(s: Setup, n: int, mode: str, label: str, limits: tuple | None = None) -> Serving:
@@ -265,7 +249,7 @@ def _answer(s: Setup, n: int, mode: str, label: str, limits: tuple | None = None
         layout={"tensor": lay.tensor, "pipeline": lay.pipeline, "expert": lay.expert,
                 "attention_data_parallel": lay.attention_data_parallel, "replicas": s.replicas,
                 "disaggregated": s.disaggregated,
-                "precision": s.precision, "kv_precision": s.kv_precision},
+                "precision": s.precision, "expert_precision": s.expert_precision if s.shape.moe_layers else None, "kv_precision": s.kv_precision},
         mode=label, concurrency=int(n), max_concurrency=s.max_concurrency(),
         ttft=_q(float(r["ttft"]), "s"), tpot=_q(float(r["tpot"]), "s"),
         tokens_per_second={"per_chip": _q(float(r["per_chip"]), "token/s/chip"), "total": _q(float(r["total"]), "token/s")},

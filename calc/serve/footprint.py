@@ -6,8 +6,11 @@ and the experts a batch actually touches.
                          shared rotary key, cached once for all heads)          [DeepSeekAI2024b] sec. 2.1
                          sliding window: the layers with a window cache at most ``window`` tokens
                          (and a prefill's queries on them attend to at most ``window`` keys)
-    weights              params x bytes per weight (16, 8 or 4 bits; 4-bit formats carry a scale
-                         per group, not counted)                                 [Frantar2022], [Lin2024]
+    weights              params x bytes per weight (16, 8 or 4 bits), the block formats' scales counted:
+                         NVFP4 ("fp4") 4 + 8/16 = 4.5 bits, MXFP4 4 + 8/32 = 4.25 bits [NVIDIA2025nvfp4],
+                         [OCP2023mx]; int4 (AWQ, GPTQ) 4 bits, its group scales not counted [Frantar2022], [Lin2024];
+                         per part: the routed experts may be held in another format than the rest (GPT-OSS:
+                         experts in MXFP4, attention, router and embeddings in BF16 [OpenAI2025gptoss])
     experts touched      E (1 - (1 - k/E)^n): the expected distinct experts that n tokens routed
                          top-k uniformly over E experts reach          (balls into bins; [Fedus2022] sec. 2.2)
 """
@@ -21,17 +24,22 @@ from calc.errors import InputError
 
 # bytes per weight, and the precision of the matmul that uses it (None: the chip's 16-bit one).
 # fp8/int8 multiply in 8 bits where the chip has the peak; int4 (AWQ, GPTQ) is weight-only: dequantised
-# to 16 bits in the kernel [Lin2024]; fp4 multiplies in 8 bits here, data/hardware.csv has no FP4 peak.
+# to 16 bits in the kernel [Lin2024]; the FP4 formats multiply in 8 bits here, data/hardware.csv has no FP4 peak.
+# The FP4 block formats store a 4-bit E2M1 value per weight and one 8-bit scale per block, counted here:
+#   fp4    NVFP4: one FP8 (E4M3) scale per 16 values, 4 + 8/16 = 4.5 bits (a per-tensor FP32 scale besides, one per
+#          matrix: nothing per weight) [NVIDIA2025nvfp4]; the FP4 of NVIDIA's ModelOpt checkpoints and TensorRT-LLM
+#   mxfp4  OCP Microscaling MXFP4: one E8M0 scale per 32 values, 4 + 8/32 = 4.25 bits [OCP2023mx] sec. 5, Table 1;
+#          GPT-OSS's routed experts ("4.25 bits per parameter", [OpenAI2025gptoss] sec. 2)
 WEIGHT_PRECISIONS = {"bf16": (2.0, None), "fp16": (2.0, None), "fp8": (1.0, "fp8"), "int8": (1.0, "int8"),
-                     "fp4": (0.5, "fp8"), "int4": (0.5, None)}
+                     "fp4": ((4 + 8 / 16) / 8, "fp8"), "mxfp4": ((4 + 8 / 32) / 8, "fp8"), "int4": (0.5, None)}
 KV_PRECISIONS = {"bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0}
 
 
 def weight_bytes(precision: str) -> float:
     """Bytes per weight at ``precision`` (a key of ``WEIGHT_PRECISIONS``).
 
-    >>> weight_bytes("fp8"), weight_bytes("int4")
-    (1.0, 0.5)
+    >>> weight_bytes("fp8"), weight_bytes("fp4"), weight_bytes("mxfp4"), weight_bytes("int4")
+    (1.0, 0.5625, 0.53125, 0.5)
     """
     if precision not in WEIGHT_PRECISIONS:
         raise InputError("precision", f"expected one of {', '.join(WEIGHT_PRECISIONS)}, got {precision!r}")

@@ -71,6 +71,8 @@ class Setup:
     carbon_intensity: float  # kg/kWh
     attention_kernel: str = "grouped"  # "per-head": a decode kernel that reads each key/value head once per query head
     disaggregated: bool = False  # prefill on chips of its own (the chips given decode only) [Patel2024], [Zhong2024]
+    expert_precision: str | None = None  # the routed experts' weights (GPT-OSS: mxfp4); None: ``precision``
+    expert_bytes: float | None = None  # bytes per routed-expert weight; None: ``weight_bytes``
 
     @property
     def kv_reads(self) -> float:
@@ -95,7 +97,7 @@ class Setup:
     def max_concurrency(self) -> int:
         """Sequences in flight that the memory of all replicas holds."""
         per = phases.max_concurrency(self.shape, self.layout, self.rates, self.weight_bytes, self.kv_bytes,
-                                     self.cached(self.input_tokens + self.output_tokens))
+                                     self.cached(self.input_tokens + self.output_tokens), self.expert_bytes)
         return int(max(per, 0)) * self.replicas
 
 
@@ -108,19 +110,21 @@ def evaluate(s: Setup, concurrency, mode: str) -> dict:
     prompt, gen = float(s.input_tokens), float(s.output_tokens)
     lay, sh, r = s.layout, s.shape, s.rates
     span = float(s.span(prompt))
-    dec = phases.decode_step(sh, lay, r, s.weight_bytes, s.kv_bytes, c, s.cached(prompt + gen / 2), s.kv_reads)
+    eb = s.expert_bytes
+    dec = phases.decode_step(sh, lay, r, s.weight_bytes, s.kv_bytes, c, s.cached(prompt + gen / 2), s.kv_reads, eb)
     if mode == "batch":
-        pre = phases.prefill(sh, lay, r, s.weight_bytes, c * prompt, prompt, span=span)
+        pre = phases.prefill(sh, lay, r, s.weight_bytes, c * prompt, prompt, span=span, expert_bytes=eb)
         ttft, tpot = pre["total"], dec["total"]
         prefill_per_token = pre["total"] / (c * prompt)
     elif s.disaggregated:  # prefill chips of their own take the joining prompts in passes of their own
-        pre = phases.prefill(sh, lay, r, s.weight_bytes, c * prompt / gen, prompt, span=span)
+        pre = phases.prefill(sh, lay, r, s.weight_bytes, c * prompt / gen, prompt, span=span, expert_bytes=eb)
         tpot = dec["total"]
-        ttft = phases.prefill(sh, lay, r, s.weight_bytes, prompt, prompt, span=span)["total"] + tpot
+        ttft = phases.prefill(sh, lay, r, s.weight_bytes, prompt, prompt, span=span, expert_bytes=eb)["total"] + tpot
         prefill_per_token = pre["total"] / (c * prompt / gen)
     else:
-        pre = phases.prefill(sh, lay, r, s.weight_bytes, c * prompt / gen, prompt, weights=False, span=span)
-        alone = phases.prefill(sh, lay, r, s.weight_bytes, prompt, prompt, span=span)["total"]
+        pre = phases.prefill(sh, lay, r, s.weight_bytes, c * prompt / gen, prompt, weights=False, span=span,
+                             expert_bytes=eb)
+        alone = phases.prefill(sh, lay, r, s.weight_bytes, prompt, prompt, span=span, expert_bytes=eb)["total"]
         tpot = dec["total"] + pre["total"]
         ttft = tpot + alone
         prefill_per_token = pre["total"] / (c * prompt / gen)
@@ -139,6 +143,41 @@ def evaluate(s: Setup, concurrency, mode: str) -> dict:
         out["joule_in"] = watts * k.load_power_fraction_prefill * s.pue * out["chip_s_in"]
         out["joule_out"] = watts * k.load_power_fraction_decode * s.pue * out["chip_s_out"]
     return out
+
+
+def grid(s: Setup, points: int = 64) -> np.ndarray:
+    """Up to ``points`` concurrencies from one sequence per replica to the most the memory holds, spaced
+    evenly in log (whole multiples of the replicas)."""
+    most = s.max_concurrency() // s.replicas
+    per = np.unique(np.round(np.geomspace(1, max(most, 1), points)).astype(int))
+    if s.replicas > 2**40:  # beyond what whole numbers of int64 hold once multiplied: floats (10^20 chips)
+        return per.astype(float) * float(s.replicas)
+    return per * s.replicas
+
+
+def best_under_limits(candidates: list[Setup], ttft_max: float | None, tpot_max: float | None,
+                      points: int = 64) -> tuple[tuple | None, tuple]:
+    """The layout and concurrency with the most output tokens/s per chip whose modelled (mean) TTFT and TPOT stay
+    within ``ttft_max`` and ``tpot_max`` (s; None: no limit), over ``grid``'s concurrencies of each candidate:
+    ((setup, concurrency, tokens/s per chip) or None, and the fastest candidate at one sequence per replica as
+    (setup, tpot, ttft)). A p99 limit is turned into a limit on the means first (``percentiles.mean_limits``)."""
+    found = None
+    fastest = None
+    for s in candidates:
+        g = grid(s, points)
+        r = evaluate(s, g, "continuous")
+        ok = np.ones_like(g, dtype=bool)
+        if ttft_max:
+            ok &= r["ttft"] <= ttft_max
+        if tpot_max:
+            ok &= r["tpot"] <= tpot_max
+        if fastest is None or r["tpot"][0] < fastest[1]:
+            fastest = (s, float(r["tpot"][0]), float(r["ttft"][0]))
+        if ok.any():
+            i = int(np.argmax(np.where(ok, r["per_chip"], -1.0)))
+            if found is None or r["per_chip"][i] > found[2]:
+                found = (s, int(g[i]), float(r["per_chip"][i]))
+    return found, fastest
 
 
 def limited_by(parts: dict, index=None) -> str:
@@ -170,8 +209,11 @@ def _precision(name: str, value, table: dict) -> str:
 
 def setup(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, attention_data_parallel=False,
           precision=None, kv_precision=None, input_tokens=1000, output_tokens=1000, window=None, window_layers=None,
-          price=None, pue=None, carbon_intensity=None, attention_kernel="grouped", disaggregated=False) -> Setup:
-    """Resolve and check every input once (see ``calc.serve``); the layout search fills tensor=None."""
+          price=None, pue=None, carbon_intensity=None, attention_kernel="grouped", disaggregated=False,
+          expert_precision=None) -> Setup:
+    """Resolve and check every input once (see ``calc.serve``); the layout search fills tensor=None.
+    ``expert_precision``: the routed experts' weights; default the shape's own (``Transformer.expert_precision``:
+    GPT-OSS's MXFP4 from its config.json), else ``precision``."""
     m = lookup(model)
     hw = hardware if isinstance(hardware, data.Hardware) else data.hardware(hardware)
     n = int(read_chips(chips).m_as("chip"))  # the one reader of a cluster's chips (10**400 refused by name)
@@ -179,6 +221,7 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, att
     compute = footprint.WEIGHT_PRECISIONS[prec][1]
     compute = compute if compute in hw.peaks else hw.default_precision
     kvp = _precision("kv_precision", kv_precision or ("fp16" if prec == "fp16" else "bf16"), footprint.KV_PRECISIONS)
+    ep = _expert_precision(m, expert_precision, prec)
     if hw.memory_bandwidth is None or hw.memory is None:
         raise InputError("hardware", f"data/hardware.csv has no memory size or bandwidth for {hw.name}")
     n_in = _whole("input_tokens", input_tokens, unit="token")
@@ -206,10 +249,22 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, att
         raise InputError("disaggregated", f"expected true or false, got {disaggregated!r:.40}")
     base = Setup(m, phases.shape(m), hw, rates(hw, compute), Layout(T or 1, P, 1, adp), n, prec, kvp,
                  footprint.weight_bytes(prec), footprint.kv_bytes(kvp), n_in, n_out, window, wl, usd, basis, p, ci,
-                 _precision("attention_kernel", attention_kernel, ATTENTION_KERNELS), disaggregated)
+                 _precision("attention_kernel", attention_kernel, ATTENTION_KERNELS), disaggregated,
+                 ep, footprint.weight_bytes(ep))
     if T is None:
         return base
     return _with_layout(base, T, P, expert, adp)
+
+
+def _expert_precision(m: Transformer, given, precision: str) -> str:
+    """The routed experts' weight format: ``given``, else the shape's checkpoint format, else ``precision``."""
+    if given is None:
+        own = m.expert_precision if m.moe_layers else None
+        return precision if own is None else _precision("expert_precision", own, footprint.WEIGHT_PRECISIONS)
+    if not m.moe_layers:
+        raise InputError("expert_precision", f"the model has no routed experts, got {given!r:.40}; "
+                                             "give --precision for its weights")
+    return _precision("expert_precision", given, footprint.WEIGHT_PRECISIONS)
 
 
 def _with_layout(s: Setup, T: int, P: int, expert, adp: bool) -> Setup:
@@ -280,7 +335,8 @@ def widest_layout(s: Setup, expert=None) -> Setup:
 
 def weights_message(s: Setup) -> str:
     """Why a layout holds no sequence: the weights per chip against the chip's memory, and what to change."""
-    w = phases.weights_per_chip(s.shape, s.layout, s.weight_bytes) / 1e9
-    return (f"the weights take {w:.1f} GB per chip at {s.precision} with tensor {s.layout.tensor} x pipeline "
+    w = phases.weights_per_chip(s.shape, s.layout, s.weight_bytes, s.expert_bytes) / 1e9
+    at = s.precision if s.expert_precision in (None, s.precision) else f"{s.precision} (experts {s.expert_precision})"
+    return (f"the weights take {w:.1f} GB per chip at {at} with tensor {s.layout.tensor} x pipeline "
             f"{s.layout.pipeline}, and the {s.hardware.name} has {s.rates.capacity / 1e9:.0f} GB with room left "
             "for no sequence; give more chips, more --tensor or --pipeline, or a smaller --precision")

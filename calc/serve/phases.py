@@ -149,12 +149,14 @@ def shape(model: Transformer) -> Shape:
 # --------------------------------------------------------------------------- memory
 
 
-def weights_per_chip(s: Shape, lay: Layout, weight_bytes: float) -> float:
+def weights_per_chip(s: Shape, lay: Layout, weight_bytes: float, expert_bytes: float | None = None) -> float:
     """Bytes of weights each chip holds: dense parts split T ways (replicated under attention data
-    parallelism), experts split over the T chips, layers over P stages."""
+    parallelism), experts split over the T chips, layers over P stages. ``expert_bytes``: bytes per routed-expert
+    weight when the experts are held in another format than the rest (GPT-OSS: MXFP4); default ``weight_bytes``."""
+    eb = weight_bytes if expert_bytes is None else expert_bytes
     dense_split = 1 if lay.attention_data_parallel else lay.tensor
     routed = s.expert * s.experts * s.moe_layers
-    return weight_bytes * ((s.dense + s.unembedding + s.embedding) / dense_split + routed / lay.tensor) / lay.pipeline
+    return (weight_bytes * (s.dense + s.unembedding + s.embedding) / dense_split + eb * routed / lay.tensor) / lay.pipeline
 
 
 def kv_per_token_chip(s: Shape, lay: Layout, kv_bytes: float) -> float:
@@ -168,11 +170,12 @@ def kv_per_token_chip(s: Shape, lay: Layout, kv_bytes: float) -> float:
     return s.kv_elements * share * kv_bytes * s.layers / lay.pipeline
 
 
-def max_concurrency(s: Shape, lay: Layout, r: Rates, weight_bytes: float, kv_bytes: float, cached) -> np.ndarray:
+def max_concurrency(s: Shape, lay: Layout, r: Rates, weight_bytes: float, kv_bytes: float, cached,
+                    expert_bytes: float | None = None) -> np.ndarray:
     """Sequences of ``cached`` tokens each that one replica's memory holds (may be 0 or negative
     when the weights alone do not fit): the KV share of the memory left after the weights
     (data/serving_coefficients.csv kv_memory_fraction)."""
-    free = coefficients().kv_memory_fraction * (r.capacity - weights_per_chip(s, lay, weight_bytes))
+    free = coefficients().kv_memory_fraction * (r.capacity - weights_per_chip(s, lay, weight_bytes, expert_bytes))
     per_seq = kv_per_token_chip(s, lay, kv_bytes) * np.asarray(cached, dtype=float)
     per_chip = np.floor(free / per_seq)
     return per_chip * (lay.tensor if lay.attention_data_parallel else 1)
@@ -203,13 +206,15 @@ def _dispatch_bytes(weight_bytes: float) -> float:
 
 
 def decode_step(s: Shape, lay: Layout, r: Rates, weight_bytes: float, kv_bytes: float, batch, context,
-                kv_reads: float = 1.0) -> dict:
+                kv_reads: float = 1.0, expert_bytes: float | None = None) -> dict:
     """Seconds of one decode step of a replica carrying ``batch`` sequences of ``context`` cached
     tokens on average, by part (arrays over ``batch``): {"weights", "kv cache", "compute",
     "communication", "overhead"} plus "total". Pipeline stages each carry 1/P of the batch in turn.
     ``kv_reads``: times each cached key and value is read per step (1 with a grouped-query decode
-    kernel; heads / kv_heads with a kernel that reads them once per query head)."""
+    kernel; heads / kv_heads with a kernel that reads them once per query head). ``expert_bytes``: bytes per
+    routed-expert weight (default ``weight_bytes``; GPT-OSS's MXFP4 experts beside BF16 attention)."""
     k = coefficients()
+    eb = weight_bytes if expert_bytes is None else expert_bytes
     b = np.asarray(batch, dtype=float) / lay.pipeline  # sequences of one micro-batch (P in flight)
     bw = r.memory_bandwidth * k.decode_bandwidth_efficiency
     layers = s.layers / lay.pipeline
@@ -225,7 +230,7 @@ def decode_step(s: Shape, lay: Layout, r: Rates, weight_bytes: float, kv_bytes: 
     # routed experts: the ones the micro-batch's tokens reach, spread over the T chips
     moe_layers = s.moe_layers / lay.pipeline
     touched = footprint.experts_touched(b, s.experts, s.per_token) if s.moe_layers else 0.0
-    moe_mem = moe_layers * touched * s.expert * weight_bytes / T / bw
+    moe_mem = moe_layers * touched * s.expert * eb / T / bw
     moe_flop = moe_layers * expert_matmuls(s, lay, r, b) if s.moe_layers else 0.0 * b
     # attention over the cache: read every cached token once, scores and values against it
     kv_chip = kv_per_token_chip(s, lay, kv_bytes)
@@ -235,7 +240,7 @@ def decode_step(s: Shape, lay: Layout, r: Rates, weight_bytes: float, kv_bytes: 
 
     act = b * s.d_model * ACTIVATION_BYTES
     if adp:  # each chip's tokens dispatched to their experts and combined back on each MoE layer
-        comm = moe_layers * expert_exchange_time(r, b_attn, s.d_model, s.per_token, T, _dispatch_bytes(weight_bytes))
+        comm = moe_layers * expert_exchange_time(r, b_attn, s.d_model, s.per_token, T, _dispatch_bytes(eb))
     else:
         comm = 2 * layers * all_reduce_time(r, act, T)
     comm = comm + (lay.pipeline > 1) * send_latency(r)  # hand-off to the next stage
@@ -253,13 +258,15 @@ def decode_step(s: Shape, lay: Layout, r: Rates, weight_bytes: float, kv_bytes: 
 
 
 def prefill(s: Shape, lay: Layout, r: Rates, weight_bytes: float, tokens, prompt: float, *, weights: bool = True,
-            span: float | None = None) -> dict:
+            span: float | None = None, expert_bytes: float | None = None) -> dict:
     """Seconds of the forward pass over ``tokens`` prompt tokens (arrays), made of sequences of
     ``prompt`` tokens, by part {"compute", "weights", "communication", "overhead", "total"}.
     ``weights`` False: the tokens ride in a decode step that reads the weights anyway (chunked prefill).
     ``span``: the full-attention prompt length of the same attention FLOP (``footprint.attended_span``: less than
-    ``prompt`` where layers attend within a window); default ``prompt``."""
+    ``prompt`` where layers attend within a window); default ``prompt``. ``expert_bytes``: bytes per routed-expert
+    weight (default ``weight_bytes``)."""
     k = coefficients()
+    eb = weight_bytes if expert_bytes is None else expert_bytes
     n = np.asarray(tokens, dtype=float)
     T = lay.tensor
     adp = lay.attention_data_parallel
@@ -271,7 +278,7 @@ def prefill(s: Shape, lay: Layout, r: Rates, weight_bytes: float, tokens, prompt
     bw = r.streaming_bandwidth
     dense_params = s.dense / dense_split / lay.pipeline
     flop = 2.0 * dense_params * n_attn
-    wbytes = (dense_params + moe_layers * s.expert * footprint.experts_touched(n, s.experts, s.per_token) / T) * weight_bytes
+    wbytes = dense_params * weight_bytes + moe_layers * s.expert * footprint.experts_touched(n, s.experts, s.per_token) / T * eb
     if not weights:
         wbytes = 0.0 * wbytes
     moe = moe_layers * expert_matmuls(s, lay, r, n, rate) if s.moe_layers else 0.0 * n
@@ -281,7 +288,7 @@ def prefill(s: Shape, lay: Layout, r: Rates, weight_bytes: float, tokens, prompt
     attn = n_attn * (prompt if span is None else span) * heads_chip * (s.qk_dim + s.v_dim) * layers / r.attention
     act = n * s.d_model * ACTIVATION_BYTES
     if adp:
-        comm = moe_layers * expert_exchange_time(r, n_attn, s.d_model, s.per_token, T, _dispatch_bytes(weight_bytes))
+        comm = moe_layers * expert_exchange_time(r, n_attn, s.d_model, s.per_token, T, _dispatch_bytes(eb))
     else:
         comm = 2 * layers * all_reduce_time(r, act, T)
     overhead = np.zeros_like(n)  # riding in a decode step: that step pays the fixed costs
