@@ -25,8 +25,10 @@ RECOMPUTE_MODULES = ("mla_up_proj", "mlp", "moe", "moe_act", "layernorm")
 SCHEDULES = ("1f1b", "dualpipe", "deepspeed")  # pipeline schedules: Megatron's (interleaved) 1F1B, DeepSeek-V3's
 # DualPipe, DeepSpeed's pipeline engine (TrainSchedule: 1F1B with blocking sends one after another)
 # the fused attention kernel's code: the chip's own (default), or FlashAttention-2's Ampere-style code (PyTorch SDPA's
-# flash backend), which on Blackwell runs far below the chip's own kernels (calc.perf.system.Chip.attention_rate_flash2)
-ATTENTION_CODES = ("native", "flash2")
+# flash backend), which on Blackwell runs far below the chip's own kernels (calc.perf.system.Chip.attention_rate_flash2),
+# or cuDNN's fused attention (PyTorch SDPA's cuDNN backend), which on Hopper runs above FlashAttention-2's code
+# (calc.perf.system.Chip.attention_rate_cudnn)
+ATTENTION_CODES = ("native", "flash2", "cudnn")
 ATTENTION_KERNELS = {"flash2": False, "triton": True}  # --attention NAME -> Layout.triton_attention
 # Framework versions measured slower than the code the model's coefficients describe, by a paired
 # published comparison (same model, same layout): name -> field of calc.perf.system.Coefficients
@@ -60,7 +62,9 @@ class Layout:
     FlashAttention-2 beats by 1.3-1.5x forward and 2x backward [Dao2023] sec. 4.1.
     ``attention_kernel`` "flash2": the fused attention runs FlashAttention-2's Ampere-style code (PyTorch SDPA's
     flash backend, flash-attn 2.x) instead of the chip's own kernels (cuDNN, FlashAttention-4 on Blackwell): on
-    Blackwell it reaches 15% of the 16-bit peak (Dao-AILab/flash-attention issue 1589).
+    Blackwell it reaches 17% of the 16-bit peak forward (Dao-AILab/flash-attention issue 1589). "cudnn": cuDNN's
+    fused attention (PyTorch SDPA's cuDNN backend): on Hopper, where the native rate is FlashAttention-2's code, at
+    cuDNN's measured causal rate, 55% of the peak [Shah2024] Fig. 5; elsewhere the chip's own rate.
     ``schedule`` "dualpipe": DeepSeek-V3's bidirectional schedule [DeepSeekAI2024] sec. 3.2.1: the expert
     all-to-all and pipeline sends hide behind the paired chunk's computation, the bubble is
     (p/2 - 1)(F&B + B - 3W) (their Table 2) and each stage keeps two copies of its weights.
@@ -124,9 +128,10 @@ class Layout:
     triton_attention: bool = _field(False, "fused attention kernel: flash2 (FlashAttention-2, default) or triton "
                                            "(FlashAttention's Triton kernel, as MPT ran it)",
                                     flag="--attention", choices=tuple(ATTENTION_KERNELS))
-    attention_kernel: str = _field("native", "fused attention code: native (the chip's own kernels, default) or "
+    attention_kernel: str = _field("native", "fused attention code: native (the chip's own kernels, default), "
                                              "flash2 (FlashAttention-2's Ampere-style code, as PyTorch SDPA's flash "
-                                             "backend runs it)", choices=ATTENTION_CODES)
+                                             "backend runs it) or cudnn (cuDNN's fused attention, PyTorch SDPA's cuDNN "
+                                             "backend)", choices=ATTENTION_CODES)
     schedule: str = _field("1f1b", "pipeline schedule: 1f1b (default), dualpipe (DeepSeek-V3's, hiding the "
                                    "expert all-to-all behind computation) or deepspeed (DeepSpeed's pipeline "
                                    "engine: blocking sends one after another)", choices=SCHEDULES)
