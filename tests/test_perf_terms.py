@@ -567,3 +567,21 @@ def test_cudnn_attention_on_hopper_runs_at_its_measured_rate():
     assert h200.attention_rate_cudnn > 1.5 * h200.attention_rate
     assert a100.attention_rate_cudnn == a100.attention_rate and b200.attention_rate_cudnn == b200.attention_rate
     layout.check_options(layout.Layout(global_batch=8, attention_kernel="cudnn"))
+
+
+def test_fp32_gradient_reduction_moves_twice_the_gradient_bytes():
+    # TorchTitan's FSDP2 gathers 16-bit weights and reduce-scatters fp32 gradients (MixedPrecisionPolicy(param_dtype=
+    # bf16, reduce_dtype=float32); torchtitan/config_manager.py --training.mixed_precision_reduce, default "float32"):
+    # per layer two 2-byte gathers and one 4-byte reduce-scatter, 4 transfers of the weights' 16-bit size against 3
+    from calc import perf
+    from calc.architecture import published
+    llama = published()["Llama 3 8B"][0]
+    kw = dict(global_batch=8, sequence=8192, recompute="full", check_memory=False)
+    for zero, share in ((3, 4 / 3), (1, 2.0)):
+        base, fp32 = (perf.predict(llama, "H100 SXM5", 8, zero=zero, fp32_reduce=f, **kw) for f in (False, True))
+        dp = [s.seconds["data-parallel communication"] for s in (base, fp32)]
+        if zero == 3:
+            assert dp[1] / dp[0] == pytest.approx(share, rel=1e-6)
+        else:  # the all-reduce's bytes double; its fixed latency and the part hidden do not
+            assert 1.3 < dp[1] / dp[0] <= share
+        assert fp32.seconds["matmuls"] == base.seconds["matmuls"]

@@ -125,6 +125,8 @@ class Layout:
     eight_bit_gathers: bool = _field(True, "in 8 bits under sequence parallelism the tensor-parallel all-gathers move "
                                            "8-bit data (default: Transformer Engine; TorchTitan's tensorwise float8); "
                                            "off: 16-bit (TorchTitan's rowwise float8)")
+    fp32_reduce: bool = _field(False, "gradients reduced in fp32 across the data-parallel ranks, 16-bit weights "
+                                      "gathered (TorchTitan's FSDP2 default mixed_precision_reduce); default: 16 bits")
     triton_attention: bool = _field(False, "fused attention kernel: flash2 (FlashAttention-2, default) or triton "
                                            "(FlashAttention's Triton kernel, as MPT ran it)",
                                     flag="--attention", choices=tuple(ATTENTION_KERNELS))

@@ -199,6 +199,9 @@ def build_layout(r, model: Transformer) -> Layout:
                   # TorchTitan's rowwise float8 gathers in 16 bits ("for rowwise recipes, we use regular TP and all-gather
                   # happens in high precision", torchtitan/models/llama3/infra/parallelize.py)
                   eight_bit_gathers=not _ROWWISE.search(r["note"] or ""),
+                  # TorchTitan's FSDP2 reduces gradients in fp32 (torchtitan/config_manager.py: --training.
+                  # mixed_precision_reduce, default and only choice "float32")
+                  fp32_reduce="TorchTitan" in r["framework"],
                   expert_overlap=bool(_EXPERT_OVERLAP.search(r["note"] or "")),
                   recompute_modules=_modules(r["note"] or ""),
                   attention_kernel=("flash2" if _SDPA_FLASH.search(r["note"] or "") else
