@@ -585,3 +585,27 @@ def test_fp32_gradient_reduction_moves_twice_the_gradient_bytes():
         else:  # the all-reduce's bytes double; its fixed latency and the part hidden do not
             assert 1.3 < dp[1] / dp[0] <= share
         assert fp32.seconds["matmuls"] == base.seconds["matmuls"]
+
+
+def test_torchao_float8_casts_every_operand_from_16_bits_after_an_amax_pass():
+    # torchao's Float8Linear (matmul_with_hp_or_float8_args): forward casts X (M x K) and W (K x N); backward casts the
+    # output gradient G (M x N), and again W and X from the 16-bit copies the forward saved; by row, G twice (once
+    # along each axis). Each cast: a pass for the amax (read 2 bytes) and the scaled cast (read 2, write 1) = 5 bytes;
+    # Transformer Engine's casts of X and G: 3 bytes each, fused with their producers
+    h100 = data.hardware("H100 SXM5")
+    te, tensorwise, rowwise = (build_chip(h100, "fp8", c) for c in ("te", "tensorwise", "rowwise"))
+    assert te is build_chip(h100, "fp8") and tensorwise.matmul_rate == te.matmul_rate
+    M, K, N = 16384, 4096, 14336
+    B, t0 = te.memory_bandwidth, te.kernel_overhead
+    base = kernels.matmul(te, M, K, N)
+    x, w, g = M * K, K * N, M * N
+    for chip, grads in ((tensorwise, 1), (rowwise, 2)):
+        mm = kernels.matmul(chip, M, K, N)
+        assert mm.forward - base.forward == pytest.approx((5 * (x + w) - 3 * x) / B + 3 * t0, rel=1e-9)
+        assert mm.backward - base.backward == pytest.approx((5 * (grads * g + w + x) - 3 * g) / B
+                                                            + (2 * (grads + 2) - 1) * t0, rel=1e-9)
+    # 16 bits: no casts whatever the code
+    bf16 = build_chip(h100, "bf16", "rowwise")
+    assert kernels.matmul(bf16, M, K, N) == kernels.matmul(build_chip(h100, "bf16"), M, K, N)
+    with pytest.raises(InputError, match="float8_casts"):
+        layout.check_options(layout.Layout(global_batch=8, float8_casts="mxfp8"))

@@ -107,14 +107,27 @@ def matmul(chip: Chip, M, K, N, batch=1) -> Matmul:
     """Forward and backward time of X (M x K) W (K x N) and its forward FLOP [Narayanan2021] app.
 
     The backward pass is the input gradient (M x N)(N x K) and the weight gradient (K x M)(M x N).
-    In 8 bits the input and the output gradient are first cast from 16 bits (read 2, write 1 byte each).
+    In 8 bits the input and the output gradient are first cast from 16 bits (read 2, write 1 byte each: Transformer
+    Engine, which fuses the cast with the kernel that produces the tensor). torchao's Float8Linear with dynamic
+    scaling (``Chip.float8_casts`` "tensorwise" or "rowwise", TorchTitan's float8) casts the weight too, and each
+    cast first reads the 16-bit tensor for its amax (``float8_dynamic_cast_bytes``, two kernels); its backward casts
+    again from the 16-bit input and weight the forward saved, and by row the output gradient twice, once along each
+    axis (torchao/float8/float8_linear.py, matmul_with_hp_or_float8_args; float8_scaling_utils.py,
+    hp_tensor_to_float8_dynamic). Term test: tests/test_perf_terms.py.
     """
     forward = matmul_time(chip, M, K, N, batch)
     backward = matmul_time(chip, M, N, K, batch) + matmul_time(chip, K, M, N, batch)
     if chip.eight_bit:
         overhead, bandwidth = chip.coefficients.kernel_overhead, chip.memory_bandwidth
-        forward += 3.0 * M * K * batch / bandwidth + overhead
-        backward += 3.0 * M * N * batch / bandwidth + overhead
+        if chip.float8_casts == "te":
+            forward += 3.0 * M * K * batch / bandwidth + overhead
+            backward += 3.0 * M * N * batch / bandwidth + overhead
+        else:
+            cast = chip.coefficients.float8_dynamic_cast_bytes / bandwidth
+            x, w, g = M * K * batch, K * N * batch, M * N * batch
+            grads = 2 if chip.float8_casts == "rowwise" else 1  # by row, along each axis of the output gradient
+            forward += cast * (x + w) + 4 * overhead
+            backward += cast * (grads * g + w + x) + 2 * (grads + 2) * overhead
     return Matmul(forward, backward, 2.0 * M * K * N * batch)
 
 

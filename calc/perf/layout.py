@@ -30,6 +30,9 @@ SCHEDULES = ("1f1b", "dualpipe", "deepspeed")  # pipeline schedules: Megatron's 
 # (calc.perf.system.Chip.attention_rate_cudnn)
 ATTENTION_CODES = ("native", "flash2", "cudnn")
 ATTENTION_KERNELS = {"flash2": False, "triton": True}  # --attention NAME -> Layout.triton_attention
+# the code that casts 16-bit matmul inputs to 8 bits: Transformer Engine's (the cast fused with its producer, the amax
+# kept from the last step), or torchao's Float8Linear with dynamic scaling, by tensor or by row (TorchTitan's float8)
+FLOAT8_CASTS = ("te", "tensorwise", "rowwise")
 # Framework versions measured slower than the code the model's coefficients describe, by a paired
 # published comparison (same model, same layout): name -> field of calc.perf.system.Coefficients
 FRAMEWORKS = {"megatron-lm 2021": "efficiency_megatron_lm_2021"}
@@ -79,6 +82,9 @@ class Layout:
     (PyTorch FSDP's HYBRID_SHARD; MaxText's ici_fsdp inside a slice with dcn_data_parallelism across slices).
     ``eight_bit_gathers`` False: in 8 bits, the tensor-parallel all-gathers still move 16-bit data (TorchTitan's
     rowwise float8 recipes gather in high precision; only its tensorwise recipe gathers float8).
+    ``float8_casts`` "tensorwise" or "rowwise": in 8 bits the matmul inputs are cast as torchao's Float8Linear does
+    (calc.perf.kernels.matmul): the weights too, every cast from the 16-bit tensor after a pass for its amax, and
+    the backward casting again from the 16-bit copies the forward saved; "te": Transformer Engine's casts.
     ``fused_grad_accumulation`` False: each micro-batch's weight gradients are added to the fp32
     gradient buffer by a separate pass (Megatron-LM before its 2022 gradient-accumulation fusion).
     ``expert_overlap`` True: the expert dispatch and combine of one micro-batch run while another micro-batch's
@@ -125,6 +131,9 @@ class Layout:
     eight_bit_gathers: bool = _field(True, "in 8 bits under sequence parallelism the tensor-parallel all-gathers move "
                                            "8-bit data (default: Transformer Engine; TorchTitan's tensorwise float8); "
                                            "off: 16-bit (TorchTitan's rowwise float8)")
+    float8_casts: str = _field("te", "in 8 bits, the code that casts the matmul inputs: te (Transformer Engine, default), "
+                                     "tensorwise or rowwise (torchao's Float8Linear, dynamic scaling, as TorchTitan's float8 "
+                                     "recipes run it)", choices=FLOAT8_CASTS)
     fp32_reduce: bool = _field(False, "gradients reduced in fp32 across the data-parallel ranks, 16-bit weights "
                                       "gathered (TorchTitan's FSDP2 default mixed_precision_reduce); default: 16 bits")
     triton_attention: bool = _field(False, "fused attention kernel: flash2 (FlashAttention-2, default) or triton "
@@ -219,6 +228,8 @@ def check_options(layout: Layout) -> None:
                                       f"got {layout.framework!r}")
     if layout.attention_kernel not in ATTENTION_CODES:
         raise InputError("attention_kernel", f"expected one of {', '.join(ATTENTION_CODES)}, got {layout.attention_kernel!r}")
+    if layout.float8_casts not in FLOAT8_CASTS:
+        raise InputError("float8_casts", f"expected one of {', '.join(FLOAT8_CASTS)}, got {layout.float8_casts!r}")
     if layout.schedule not in SCHEDULES:
         raise InputError("schedule", f"expected one of {', '.join(SCHEDULES)}, got {layout.schedule!r}")
     if layout.recompute not in RECOMPUTE:

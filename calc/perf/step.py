@@ -260,7 +260,7 @@ def predict(model, hardware, chips, layout: Layout | None = None, *, check_memor
 def predict_step(model: Transformer, hardware, chips: int, layout: Layout, check_memory: bool) -> Step:
     """:func:`predict` once the model, chip object and chip count are built (what the search calls)."""
     sizes = resolve(layout, model, chips)
-    chip = build_chip(hardware, layout.precision)
+    chip = build_chip(hardware, layout.precision, layout.float8_casts)
     terms = cached_layer_terms(chip, model, sizes, layout, chips)
     per_micro_batch, recomputed_flop = stage_time(chip, model, sizes, layout, terms, chips)
     seconds = step_seconds(chip, model, sizes, layout, per_micro_batch, chips)

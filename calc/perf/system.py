@@ -15,7 +15,7 @@ Training steps, prefill and decoding use the same chip: decoding reads weights a
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 from math import ceil, log
 from typing import NamedTuple
@@ -75,6 +75,7 @@ class Coefficients:
     moe_permutation_bytes: float = _unit("byte", "traffic per routed-row element of one MoE token permutation pass")
     cudnn_attention_hopper_utilization: float = _unit("", "cuDNN's fused causal attention rate on Hopper / 16-bit peak")
     flash_backward_rate_share: float = _unit("", "fused attention backward rate / forward rate, FlashAttention-2 on A100")
+    float8_dynamic_cast_bytes: float = _unit("byte", "traffic per element of one torchao dynamic float8 cast")
     flash_backward_rate_share_hopper: float = _unit("", "fused attention backward rate / forward rate on H100")
     flash2_backward_rate_share_blackwell: float = _unit("", "FlashAttention-2's backward rate / forward rate on B200")
 
@@ -121,6 +122,7 @@ class Chip:
     # the fused attention's backward rate over its forward rate (1: as fast; measured per kernel and chip family)
     attention_backward_share: float = 1.0
     attention_backward_share_flash2: float = 1.0  # FlashAttention-2's Ampere-style code on this chip
+    float8_casts: str = "te"  # in 8 bits, the code casting the matmul inputs (calc.perf.layout.FLOAT8_CASTS)
     tile_long: float = field(init=False, repr=False)  # matmul output tiles (coefficients), read ~50 times a step
     tile_short: float = field(init=False, repr=False)
     kernel_overhead: float = field(init=False, repr=False)
@@ -237,7 +239,7 @@ def resolve_hardware(hardware) -> data.Hardware:
 _CHIPS: dict = {}
 
 
-def build_chip(hardware: data.Hardware, precision: str | None = None) -> Chip:
+def build_chip(hardware: data.Hardware, precision: str | None = None, float8_casts: str = "te") -> Chip:
     """The rates of ``hardware`` at ``precision`` (default: its 16-bit format), built once per chip object.
 
     .. math:: R_{mm} = \\eta P, \\quad R_{attn} = \\min(P, P_{16}) \\, \\eta \\, \\eta_{attn}, \\quad
@@ -248,11 +250,13 @@ def build_chip(hardware: data.Hardware, precision: str | None = None) -> Chip:
     at their efficiencies of data/step_coefficients.csv [Isaev2023], and the fast links' measured rate by message size
     where data/collective_bandwidth.csv has it for a whole node of the chip (:func:`measured_link_curve`).
     """
-    key = (hardware.name, precision)
+    key = (hardware.name, precision, float8_casts)
     found = _CHIPS.get(key)
     if found is not None and found.hardware is hardware:
         return found
     built = _build(hardware, precision)
+    if float8_casts != "te":  # the casts' code: the same rates (calc.perf.kernels.matmul counts its traffic)
+        built = replace(built, float8_casts=float8_casts)
     _CHIPS[key] = built
     return built
 

@@ -202,6 +202,9 @@ def build_layout(r, model: Transformer) -> Layout:
                   # TorchTitan's FSDP2 reduces gradients in fp32 (torchtitan/config_manager.py: --training.
                   # mixed_precision_reduce, default and only choice "float32")
                   fp32_reduce="TorchTitan" in r["framework"],
+                  # and its float8 is torchao's Float8Linear (dynamic scaling; tensorwise unless the row says rowwise)
+                  float8_casts=(("rowwise" if _ROWWISE.search(r["note"] or "") else "tensorwise")
+                                if "TorchTitan" in r["framework"] else "te"),
                   expert_overlap=bool(_EXPERT_OVERLAP.search(r["note"] or "")),
                   recompute_modules=_modules(r["note"] or ""),
                   attention_kernel=("flash2" if _SDPA_FLASH.search(r["note"] or "") else
