@@ -107,14 +107,27 @@ def matmul(chip: Chip, M, K, N, batch=1) -> Matmul:
     """Forward and backward time of X (M x K) W (K x N) and its forward FLOP [Narayanan2021] app.
 
     The backward pass is the input gradient (M x N)(N x K) and the weight gradient (K x M)(M x N).
-    In 8 bits the input and the output gradient are first cast from 16 bits (read 2, write 1 byte each).
+    In 8 bits the input and the output gradient are first cast from 16 bits (read 2, write 1 byte each: Transformer
+    Engine, which fuses the cast with the kernel that produces the tensor). torchao's Float8Linear with dynamic
+    scaling (``Chip.float8_casts`` "tensorwise" or "rowwise", TorchTitan's float8) casts the weight too, and each
+    cast first reads the 16-bit tensor for its amax (``float8_dynamic_cast_bytes``, two kernels); its backward casts
+    again from the 16-bit input and weight the forward saved, and by row the output gradient twice, once along each
+    axis (torchao/float8/float8_linear.py, matmul_with_hp_or_float8_args; float8_scaling_utils.py,
+    hp_tensor_to_float8_dynamic). Term test: tests/test_perf_terms.py.
     """
     forward = matmul_time(chip, M, K, N, batch)
     backward = matmul_time(chip, M, N, K, batch) + matmul_time(chip, K, M, N, batch)
     if chip.eight_bit:
         overhead, bandwidth = chip.coefficients.kernel_overhead, chip.memory_bandwidth
-        forward += 3.0 * M * K * batch / bandwidth + overhead
-        backward += 3.0 * M * N * batch / bandwidth + overhead
+        if chip.float8_casts == "te":
+            forward += 3.0 * M * K * batch / bandwidth + overhead
+            backward += 3.0 * M * N * batch / bandwidth + overhead
+        else:
+            cast = chip.coefficients.float8_dynamic_cast_bytes / bandwidth
+            x, w, g = M * K * batch, K * N * batch, M * N * batch
+            grads = 2 if chip.float8_casts == "rowwise" else 1  # by row, along each axis of the output gradient
+            forward += cast * (x + w) + 4 * overhead
+            backward += cast * (grads * g + w + x) + 2 * (grads + 2) * overhead
     return Matmul(forward, backward, 2.0 * M * K * N * batch)
 
 
@@ -149,25 +162,30 @@ class AttentionCore(NamedTuple):
 
 
 def attention_core(chip: Chip, *, micro_batch: int, heads: int, tensor: int, sequence: int, context: int,
-                   qk_dim: int, v_dim: int, fused: bool, triton: bool, flash2: bool = False) -> AttentionCore:
+                   qk_dim: int, v_dim: int, fused: bool, triton: bool, flash2: bool = False,
+                   cudnn: bool = False) -> AttentionCore:
     """The attention core: fused, ``0.5 F / R_attn`` (causal: half the blocks skipped) and
-    ``flash_backward_ratio`` times that backward [Dao2023] sec. 3.1.2; FlashAttention's Triton kernel
+    ``flash_backward_ratio`` times that backward [Dao2023] sec. 3.1.2, at the backward's measured share of the
+    forward's rate (``Chip.attention_backward_share``: 0.863 on A100 [Dao2023] sec. 4.1, 0.870 on H100
+    [Shah2024] Fig. 5-6; :func:`calc.perf.system.attention_backward_shares`); FlashAttention's Triton kernel
     1.4x slower forward and 2x backward [Dao2023] sec. 4.1; unfused, two batched matmuls (Q K^T, then
     the scores times V) and the softmax and dropout traffic [Korthikanti2022] sec. 4.1.
 
     Each chip holds ``heads / tensor`` heads and ``sequence / context`` of the queries. ``flash2``: the fused
-    kernel is FlashAttention-2's Ampere-style code whatever the chip (``Chip.attention_rate_flash2``). Blackwell's own
+    kernel is FlashAttention-2's Ampere-style code whatever the chip (``Chip.attention_rate_flash2``); ``cudnn``: cuDNN's
+    fused attention (``Chip.attention_rate_cudnn``: on Hopper its own measured rate). Blackwell's own
     kernels run at ``min(1, d / d*)`` of their rate at head size ``d``: the softmax's exponentials, a fixed cost per
     score element, bind below ``d* = 64 / blackwell_attention_head64_share`` (FlashAttention-4's forward on B200).
     """
     coeff = chip.coefficients
     flop = 2.0 * micro_batch * (heads / tensor) * (sequence / context) * sequence * (qk_dim + v_dim)
     if fused:
-        rate = chip.attention_rate_flash2 if flash2 else chip.attention_rate
+        rate = chip.attention_rate_flash2 if flash2 else chip.attention_rate_cudnn if cudnn else chip.attention_rate
         if chip.attention_full_rate_head_dim and not flash2:  # Blackwell's own kernels: exponentials bind at small heads
             rate *= min(1.0, qk_dim / chip.attention_full_rate_head_dim)
         forward = 0.5 * flop / rate + coeff.kernel_overhead
-        backward = coeff.flash_backward_ratio * forward
+        share = chip.attention_backward_share_flash2 if flash2 else chip.attention_backward_share
+        backward = coeff.flash_backward_ratio * forward / share
         if triton:
             forward, backward = forward * coeff.triton_attention_forward_ratio, backward * coeff.triton_attention_backward_ratio
         return AttentionCore(forward, backward, 0.0, flop)

@@ -25,9 +25,14 @@ RECOMPUTE_MODULES = ("mla_up_proj", "mlp", "moe", "moe_act", "layernorm")
 SCHEDULES = ("1f1b", "dualpipe", "deepspeed")  # pipeline schedules: Megatron's (interleaved) 1F1B, DeepSeek-V3's
 # DualPipe, DeepSpeed's pipeline engine (TrainSchedule: 1F1B with blocking sends one after another)
 # the fused attention kernel's code: the chip's own (default), or FlashAttention-2's Ampere-style code (PyTorch SDPA's
-# flash backend), which on Blackwell runs far below the chip's own kernels (calc.perf.system.Chip.attention_rate_flash2)
-ATTENTION_CODES = ("native", "flash2")
+# flash backend), which on Blackwell runs far below the chip's own kernels (calc.perf.system.Chip.attention_rate_flash2),
+# or cuDNN's fused attention (PyTorch SDPA's cuDNN backend), which on Hopper runs above FlashAttention-2's code
+# (calc.perf.system.Chip.attention_rate_cudnn)
+ATTENTION_CODES = ("native", "flash2", "cudnn")
 ATTENTION_KERNELS = {"flash2": False, "triton": True}  # --attention NAME -> Layout.triton_attention
+# the code that casts 16-bit matmul inputs to 8 bits: Transformer Engine's (the cast fused with its producer, the amax
+# kept from the last step), or torchao's Float8Linear with dynamic scaling, by tensor or by row (TorchTitan's float8)
+FLOAT8_CASTS = ("te", "tensorwise", "rowwise")
 # Framework versions measured slower than the code the model's coefficients describe, by a paired
 # published comparison (same model, same layout): name -> field of calc.perf.system.Coefficients
 FRAMEWORKS = {"megatron-lm 2021": "efficiency_megatron_lm_2021"}
@@ -60,7 +65,9 @@ class Layout:
     FlashAttention-2 beats by 1.3-1.5x forward and 2x backward [Dao2023] sec. 4.1.
     ``attention_kernel`` "flash2": the fused attention runs FlashAttention-2's Ampere-style code (PyTorch SDPA's
     flash backend, flash-attn 2.x) instead of the chip's own kernels (cuDNN, FlashAttention-4 on Blackwell): on
-    Blackwell it reaches 15% of the 16-bit peak (Dao-AILab/flash-attention issue 1589).
+    Blackwell it reaches 17% of the 16-bit peak forward (Dao-AILab/flash-attention issue 1589). "cudnn": cuDNN's
+    fused attention (PyTorch SDPA's cuDNN backend): on Hopper, where the native rate is FlashAttention-2's code, at
+    cuDNN's measured causal rate, 55% of the peak [Shah2024] Fig. 5; elsewhere the chip's own rate.
     ``schedule`` "dualpipe": DeepSeek-V3's bidirectional schedule [DeepSeekAI2024] sec. 3.2.1: the expert
     all-to-all and pipeline sends hide behind the paired chunk's computation, the bubble is
     (p/2 - 1)(F&B + B - 3W) (their Table 2) and each stage keeps two copies of its weights.
@@ -75,6 +82,9 @@ class Layout:
     (PyTorch FSDP's HYBRID_SHARD; MaxText's ici_fsdp inside a slice with dcn_data_parallelism across slices).
     ``eight_bit_gathers`` False: in 8 bits, the tensor-parallel all-gathers still move 16-bit data (TorchTitan's
     rowwise float8 recipes gather in high precision; only its tensorwise recipe gathers float8).
+    ``float8_casts`` "tensorwise" or "rowwise": in 8 bits the matmul inputs are cast as torchao's Float8Linear does
+    (calc.perf.kernels.matmul): the weights too, every cast from the 16-bit tensor after a pass for its amax, and
+    the backward casting again from the 16-bit copies the forward saved; "te": Transformer Engine's casts.
     ``fused_grad_accumulation`` False: each micro-batch's weight gradients are added to the fp32
     gradient buffer by a separate pass (Megatron-LM before its 2022 gradient-accumulation fusion).
     ``expert_overlap`` True: the expert dispatch and combine of one micro-batch run while another micro-batch's
@@ -121,12 +131,18 @@ class Layout:
     eight_bit_gathers: bool = _field(True, "in 8 bits under sequence parallelism the tensor-parallel all-gathers move "
                                            "8-bit data (default: Transformer Engine; TorchTitan's tensorwise float8); "
                                            "off: 16-bit (TorchTitan's rowwise float8)")
+    float8_casts: str = _field("te", "in 8 bits, the code that casts the matmul inputs: te (Transformer Engine, default), "
+                                     "tensorwise or rowwise (torchao's Float8Linear, dynamic scaling, as TorchTitan's float8 "
+                                     "recipes run it)", choices=FLOAT8_CASTS)
+    fp32_reduce: bool = _field(False, "gradients reduced in fp32 across the data-parallel ranks, 16-bit weights "
+                                      "gathered (TorchTitan's FSDP2 default mixed_precision_reduce); default: 16 bits")
     triton_attention: bool = _field(False, "fused attention kernel: flash2 (FlashAttention-2, default) or triton "
                                            "(FlashAttention's Triton kernel, as MPT ran it)",
                                     flag="--attention", choices=tuple(ATTENTION_KERNELS))
-    attention_kernel: str = _field("native", "fused attention code: native (the chip's own kernels, default) or "
+    attention_kernel: str = _field("native", "fused attention code: native (the chip's own kernels, default), "
                                              "flash2 (FlashAttention-2's Ampere-style code, as PyTorch SDPA's flash "
-                                             "backend runs it)", choices=ATTENTION_CODES)
+                                             "backend runs it) or cudnn (cuDNN's fused attention, PyTorch SDPA's cuDNN "
+                                             "backend)", choices=ATTENTION_CODES)
     schedule: str = _field("1f1b", "pipeline schedule: 1f1b (default), dualpipe (DeepSeek-V3's, hiding the "
                                    "expert all-to-all behind computation) or deepspeed (DeepSpeed's pipeline "
                                    "engine: blocking sends one after another)", choices=SCHEDULES)
@@ -212,6 +228,8 @@ def check_options(layout: Layout) -> None:
                                       f"got {layout.framework!r}")
     if layout.attention_kernel not in ATTENTION_CODES:
         raise InputError("attention_kernel", f"expected one of {', '.join(ATTENTION_CODES)}, got {layout.attention_kernel!r}")
+    if layout.float8_casts not in FLOAT8_CASTS:
+        raise InputError("float8_casts", f"expected one of {', '.join(FLOAT8_CASTS)}, got {layout.float8_casts!r}")
     if layout.schedule not in SCHEDULES:
         raise InputError("schedule", f"expected one of {', '.join(SCHEDULES)}, got {layout.schedule!r}")
     if layout.recompute not in RECOMPUTE:

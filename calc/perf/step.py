@@ -260,7 +260,7 @@ def predict(model, hardware, chips, layout: Layout | None = None, *, check_memor
 def predict_step(model: Transformer, hardware, chips: int, layout: Layout, check_memory: bool) -> Step:
     """:func:`predict` once the model, chip object and chip count are built (what the search calls)."""
     sizes = resolve(layout, model, chips)
-    chip = build_chip(hardware, layout.precision)
+    chip = build_chip(hardware, layout.precision, layout.float8_casts)
     terms = cached_layer_terms(chip, model, sizes, layout, chips)
     per_micro_batch, recomputed_flop = stage_time(chip, model, sizes, layout, terms, chips)
     seconds = step_seconds(chip, model, sizes, layout, per_micro_batch, chips)
@@ -432,6 +432,8 @@ def data_parallel(chip: Chip, sizes: Sizes, layout: Layout, dense_chip: float, e
     the ranks), prefetching hiding all but the first layer's gather [Zhao2023] sec. 3.3; otherwise
     the reduction hides behind the last micro-batch's backward pass only. The share hidden defaults to
     ``1 - dp_exposed`` (none: Megatron-LM 2021 and the published FSDP runs behave so) [Narayanan2021] sec. 4.
+    ``fp32_reduce``: the gradients reduced in fp32, 4 bytes each (TorchTitan's FSDP2: MixedPrecisionPolicy(param_dtype=
+    bf16, reduce_dtype=float32), --training.mixed_precision_reduce's default and, in 2024, only choice).
     """
     coeff = chip.coefficients
     dense_ranks = sizes.data_parallel * sizes.context
@@ -442,6 +444,7 @@ def data_parallel(chip: Chip, sizes: Sizes, layout: Layout, dense_chip: float, e
     expert_in_node = ranks_per_node(expert_ranks, expert_tensor * sizes.expert, per_node)
     hidden = 1 - coeff.dp_exposed if layout.dp_overlap is None else layout.dp_overlap
     back = coeff.backward_traffic_ratio
+    grad_bytes = 4.0 if layout.fp32_reduce else 2.0  # bytes per gradient reduced
     if layout.zero == 3:  # per layer: gathered for the forward and again for the backward, its gradients scattered
         group = shard_group(sizes, layout)
         replicas = dense_ranks // group
@@ -450,16 +453,18 @@ def data_parallel(chip: Chip, sizes: Sizes, layout: Layout, dense_chip: float, e
             dense_in_node = ranks_per_node(dense_ranks, sizes.tensor, per_node)
             expert_in_node = ranks_per_node(expert_ranks, expert_tensor * sizes.expert, per_node)
         layers = max(1, round(sizes.stage_layers))
-        per_layer = (3 * all_gather(chip, 2.0 * dense_chip / layers, dense_ranks, dense_in_node, chips)
-                     + 3 * all_gather(chip, 2.0 * expert_chip / layers, expert_ranks, expert_in_node, chips))
+        # two 16-bit gathers and the gradients' reduce-scatter (as many bytes, or twice in fp32), per layer
+        transfers = 4 if layout.fp32_reduce else 3
+        per_layer = (transfers * all_gather(chip, 2.0 * dense_chip / layers, dense_ranks, dense_in_node, chips)
+                     + transfers * all_gather(chip, 2.0 * expert_chip / layers, expert_ranks, expert_in_node, chips))
         per_micro_batch = exposed(layers * per_layer, hidden * (1 - 1 / sizes.stage_layers),
                                   micro_batch_time, coeff.collective_sm_share)
         across = 0.0
         if replicas > 1:
-            shard = 2.0 * (dense_chip + expert_chip) / group
+            shard = grad_bytes * (dense_chip + expert_chip) / group
             across = exposed(all_reduce(chip, shard, replicas, ranks_per_node(replicas, sizes.tensor * group, per_node),
                                         chips), hidden, back / (1 + back) * micro_batch_time, coeff.collective_sm_share)
         return sizes.micro_batches * per_micro_batch + across
-    seconds = (all_reduce(chip, 2.0 * dense_chip, dense_ranks, dense_in_node, chips)
-               + all_reduce(chip, 2.0 * expert_chip, expert_ranks, expert_in_node, chips))
+    seconds = (all_reduce(chip, grad_bytes * dense_chip, dense_ranks, dense_in_node, chips)
+               + all_reduce(chip, grad_bytes * expert_chip, expert_ranks, expert_in_node, chips))
     return exposed(seconds, hidden, back / (1 + back) * micro_batch_time, coeff.collective_sm_share)

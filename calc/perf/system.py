@@ -15,7 +15,7 @@ Training steps, prefill and decoding use the same chip: decoding reads weights a
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 from math import ceil, log
 from typing import NamedTuple
@@ -73,6 +73,11 @@ class Coefficients:
     nccl_ring_nvlink_step_latency: float = _unit("s", "time per ring step over NVLink (NCCL, Simple)")
     nccl_ring_network_step_latency: float = _unit("s", "time per ring step across the network (NCCL, Simple)")
     moe_permutation_bytes: float = _unit("byte", "traffic per routed-row element of one MoE token permutation pass")
+    cudnn_attention_hopper_utilization: float = _unit("", "cuDNN's fused causal attention rate on Hopper / 16-bit peak")
+    flash_backward_rate_share: float = _unit("", "fused attention backward rate / forward rate, FlashAttention-2 on A100")
+    float8_dynamic_cast_bytes: float = _unit("byte", "traffic per element of one torchao dynamic float8 cast")
+    flash_backward_rate_share_hopper: float = _unit("", "fused attention backward rate / forward rate on H100")
+    flash2_backward_rate_share_blackwell: float = _unit("", "FlashAttention-2's backward rate / forward rate on B200")
 
 
 @lru_cache(maxsize=1)
@@ -113,6 +118,11 @@ class Chip:
     shapes_16bit: MatmulShapes | None = field(default=None, repr=False, compare=False)
     attention_rate_flash2: float = 0.0  # FlashAttention-2's Ampere-style code on this chip, FLOP/s (0: attention_rate)
     attention_full_rate_head_dim: float = 0.0  # below this head size the chip's own attention slows in proportion (0: never)
+    attention_rate_cudnn: float = 0.0  # cuDNN's fused attention on this chip, FLOP/s (0: attention_rate)
+    # the fused attention's backward rate over its forward rate (1: as fast; measured per kernel and chip family)
+    attention_backward_share: float = 1.0
+    attention_backward_share_flash2: float = 1.0  # FlashAttention-2's Ampere-style code on this chip
+    float8_casts: str = "te"  # in 8 bits, the code casting the matmul inputs (calc.perf.layout.FLOAT8_CASTS)
     tile_long: float = field(init=False, repr=False)  # matmul output tiles (coefficients), read ~50 times a step
     tile_short: float = field(init=False, repr=False)
     kernel_overhead: float = field(init=False, repr=False)
@@ -125,6 +135,8 @@ class Chip:
             object.__setattr__(self, name, value)
         if not self.attention_rate_flash2:
             object.__setattr__(self, "attention_rate_flash2", self.attention_rate)
+        if not self.attention_rate_cudnn:
+            object.__setattr__(self, "attention_rate_cudnn", self.attention_rate)
 
     @property
     def name(self) -> str:
@@ -227,7 +239,7 @@ def resolve_hardware(hardware) -> data.Hardware:
 _CHIPS: dict = {}
 
 
-def build_chip(hardware: data.Hardware, precision: str | None = None) -> Chip:
+def build_chip(hardware: data.Hardware, precision: str | None = None, float8_casts: str = "te") -> Chip:
     """The rates of ``hardware`` at ``precision`` (default: its 16-bit format), built once per chip object.
 
     .. math:: R_{mm} = \\eta P, \\quad R_{attn} = \\min(P, P_{16}) \\, \\eta \\, \\eta_{attn}, \\quad
@@ -238,11 +250,13 @@ def build_chip(hardware: data.Hardware, precision: str | None = None) -> Chip:
     at their efficiencies of data/step_coefficients.csv [Isaev2023], and the fast links' measured rate by message size
     where data/collective_bandwidth.csv has it for a whole node of the chip (:func:`measured_link_curve`).
     """
-    key = (hardware.name, precision)
+    key = (hardware.name, precision, float8_casts)
     found = _CHIPS.get(key)
     if found is not None and found.hardware is hardware:
         return found
     built = _build(hardware, precision)
+    if float8_casts != "te":  # the casts' code: the same rates (calc.perf.kernels.matmul counts its traffic)
+        built = replace(built, float8_casts=float8_casts)
     _CHIPS[key] = built
     return built
 
@@ -267,10 +281,14 @@ def _build(hw: data.Hardware, precision: str | None) -> Chip:
         # asynchronous tensor-core instructions: 35% of the H100's peak [Shah2024] sec. 1
         attention = min(attention, peak16 * coeff.flash_attention_hopper_utilization)
 
-    # FlashAttention-2's code (PyTorch SDPA's flash backend) on Blackwell: 15% of the 16-bit peak, measured
+    # FlashAttention-2's code (PyTorch SDPA's flash backend) on Blackwell: forward at 17% of the 16-bit peak, measured
     # (Dao-AILab/flash-attention issue 1589); elsewhere it is the chip's attention rate above
     flash2 = (min(attention, peak16 * coeff.flash_attention_2_blackwell_utilization) if hw.name.startswith(BLACKWELL)
               else attention)
+
+    # cuDNN's fused attention (PyTorch SDPA's cuDNN backend) on Hopper: its own measured causal rate, 55% of the H100's
+    # peak [Shah2024] Fig. 5; elsewhere the chip's attention rate (on Blackwell cuDNN is the chip's own kernel)
+    cudnn = peak16 * coeff.cudnn_attention_hopper_utilization if hw.name.startswith(HOPPER) else attention
 
     def link(q, efficiency):
         return None if q is None else q.m_as("byte/s/chip") * efficiency
@@ -287,4 +305,24 @@ def _build(hw: data.Hardware, precision: str | None) -> Chip:
         None if hw.memory is None else hw.memory.m_as("byte/chip"), hw.compute_units, coeff, curve,
         matmul_shapes(hw.name, "bf16" if precision in ("bf16", "fp16") else precision, hw.compute_units),
         matmul_shapes(hw.name, "bf16", hw.compute_units), flash2,
-        64 / coeff.blackwell_attention_head64_share if hw.name.startswith(BLACKWELL) else 0.0)
+        64 / coeff.blackwell_attention_head64_share if hw.name.startswith(BLACKWELL) else 0.0,
+        cudnn, *attention_backward_shares(hw, coeff))
+
+
+def attention_backward_shares(hw: data.Hardware, coeff: Coefficients) -> tuple[float, float]:
+    """The fused attention's backward rate over its forward rate on ``hw``: (the chip's kernel, FlashAttention-2's code).
+
+    Each kernel's backward runs below its forward's rate (five matrix products to two, with the atomic adds of dQ
+    and the recomputed softmax), measured per chip family: FlashAttention-2 on A100, backward up to 63% of the
+    peak against 73% forward [Dao2023] sec. 4.1 (0.863; ``flash_backward_rate_share``, for NVIDIA's chips before
+    Hopper); on H100 the same kernel at head size 128, sequence 16k, 322 against 370 TFLOP/s [Shah2024] Fig. 5-6
+    (0.870; cuDNN 0.867, FlashAttention-3 0.866 in the same figures); FlashAttention-2's code on B200 at head size
+    64, sequence 16k, 334 against 379 TFLOP/s (0.880; Dao-AILab/flash-attention issue 1589). Blackwell's own
+    kernels (cuDNN, FlashAttention-4) and other vendors' have no published backward-to-forward measurement here: 1.
+    """
+    if hw.vendor != "NVIDIA":
+        return 1.0, 1.0
+    if hw.name.startswith(BLACKWELL):
+        return 1.0, coeff.flash2_backward_rate_share_blackwell
+    share = coeff.flash_backward_rate_share_hopper if hw.name.startswith(HOPPER) else coeff.flash_backward_rate_share
+    return share, share

@@ -53,6 +53,7 @@ _FSDP_GROUP = re.compile(r"\(FSDP=(\d+) GBS=")  # dgxc's MaxText tables, "FSDP+D
 # cudnn-frontend's benchmark locks the GPU clock below the clock the datasheet's peak assumes (its README's setup)
 # cudnn-frontend's Llama 3.2 1B runs name the PyTorch SDPA backend that ran: FLASH_ATTENTION is FlashAttention-2's code
 _SDPA_FLASH = re.compile(r"SDPA backend FLASH_ATTENTION")
+_SDPA_CUDNN = re.compile(r"SDPA backend CUDNN_ATTENTION")  # cuDNN's fused attention
 _CLOCK = re.compile(r"GPU clock locked at (\d+) MHz .*?\(peak clock (\d+) MHz")
 # microsoft/Megatron-DeepSpeed began as Megatron-LM 2.4 with DeepSpeed's pipeline engine (its pull request #1,
 # "megatron-2.4-ds-pipe", 2021-07-02) and took Megatron-LM's gradient-accumulation fusion and asynchronous
@@ -198,9 +199,16 @@ def build_layout(r, model: Transformer) -> Layout:
                   # TorchTitan's rowwise float8 gathers in 16 bits ("for rowwise recipes, we use regular TP and all-gather
                   # happens in high precision", torchtitan/models/llama3/infra/parallelize.py)
                   eight_bit_gathers=not _ROWWISE.search(r["note"] or ""),
+                  # TorchTitan's FSDP2 reduces gradients in fp32 (torchtitan/config_manager.py: --training.
+                  # mixed_precision_reduce, default and only choice "float32")
+                  fp32_reduce="TorchTitan" in r["framework"],
+                  # and its float8 is torchao's Float8Linear (dynamic scaling; tensorwise unless the row says rowwise)
+                  float8_casts=(("rowwise" if _ROWWISE.search(r["note"] or "") else "tensorwise")
+                                if "TorchTitan" in r["framework"] else "te"),
                   expert_overlap=bool(_EXPERT_OVERLAP.search(r["note"] or "")),
                   recompute_modules=_modules(r["note"] or ""),
-                  attention_kernel="flash2" if _SDPA_FLASH.search(r["note"] or "") else "native",
+                  attention_kernel=("flash2" if _SDPA_FLASH.search(r["note"] or "") else
+                                    "cudnn" if _SDPA_CUDNN.search(r["note"] or "") else "native"),
                   dp_overlap=1.0 if _XLA.search(r["framework"]) and r["chip"].startswith("TPU") else None)
 
 
