@@ -16,7 +16,7 @@ CHIPS = {  # share within 20% and median |ln ratio| by chip
     "H100 SXM5": (0.709, 0.1552),
     "H200 SXM": (0.716, 0.1256),
     "B200": (0.554, 0.1769),
-    "GB200": (0.533, 0.1861),
+    "GB200": (0.4, 0.2785),
 }
 REFUSED_AT_MOST = {"hardware": 8, "model shape": 0, "workload": 1, "scenario": 0, "layout": 2}
 
