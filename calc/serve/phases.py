@@ -210,8 +210,10 @@ def moe_routing(s: Shape, lay: Layout, r: Rates, tokens, bandwidth: float):
     grouped GEMMs move besides the weights (arrays over ``tokens``, the replica's tokens of the step):
     ``(kernels, gemm_bytes)``.
 
-    .. math:: t = n_k \\, t_k + a \\, [3 R h + 3 R w_g + N h] / B, \\qquad
+    .. math:: t = n_k \\, t_k + a \\, [3 R h + N h + 3 R w \\, [g = 2]] / B, \\qquad
               b_{gemm} = a \\, R \\, (2 h + (g + 1) w)
+
+    (g = 2 for a gated feed-forward, whose activation is a kernel of its own; w the expert width on a chip)
 
     TensorRT-LLM's MoE runner (``CutlassMoeFCRunner::runMoe``, cpp/tensorrt_llm/kernels/mixtureOfExperts/
     moe_kernels.cu): the router's product and ``topkGatingSoftmax``, a radix sort of the R = N k / E_p routed rows by
