@@ -9,7 +9,10 @@
               against its FLOP; two all-reduces per layer; a fixed cost per layer and per step
                                                                      [Pope2022] sec. 3.1, [Chen2022] (kipply)
     MoE       only the experts the step's tokens reach are read: E (1 - (1 - k/E)^n); their products
-              run as grouped GEMMs at their shape's tile and wave quantization, not the best rate
+              run as grouped GEMMs at their shape's tile and wave quantization, not the best rate, and
+              overlap weights and compute only in part near the ridge (DeepGEMM's masked layout); the
+              engine's routing, permutation and combine kernels move each token's k rows of d_model
+              on every tensor rank (TensorRT-LLM's MoE runner), at a fixed cost per kernel
     layout    tensor T chips share each layer, pipeline P stages share the layers; expert parallel
               groups split the experts inside the T chips (bytes per chip are the same when the
               load balances); attention data parallel replicates attention and the dense layers on
@@ -40,6 +43,7 @@ from calc.serve.terms import (
 )
 
 ACTIVATION_BYTES = 2.0  # activations travel in 16 bits between layers and chips
+ROUTER_KERNELS = 2  # a MoE layer's router product and top-k, whatever carries its tokens to the experts
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,8 @@ class Coefficients:
     load_power_fraction_prefill: float
     load_power_fraction_decode: float
     blend_input_per_output: float
+    moe_routing_kernels: float  # kernels a MoE layer launches beside its two grouped GEMMs and activation
+    grouped_gemm_overlap: float  # p of the grouped GEMMs' (memory^p + compute^p)^(1/p)
 
 
 _OVERRIDE: list[Coefficients] = []  # set only inside ``fitted`` (calibration), innermost last
@@ -199,6 +205,61 @@ def expert_matmuls(s: Shape, lay: Layout, r: Rates, tokens, rate: float | None =
     return up + grouped_matmul_time(r, rows, int(round(width)), s.d_model, groups, rate)
 
 
+def moe_routing(s: Shape, lay: Layout, r: Rates, tokens, bandwidth: float):
+    """Seconds of one MoE layer's own work on one chip beside its expert weights and products, and the bytes its
+    grouped GEMMs move besides the weights (arrays over ``tokens``, the replica's tokens of the step):
+    ``(kernels, gemm_bytes)``.
+
+    .. math:: t = n_k \\, t_k + a \\, [3 R h + N h + 3 R w \\, [g = 2]] / B, \\qquad
+              b_{gemm} = a \\, R \\, (2 h + (g + 1) w)
+
+    (g = 2 for a gated feed-forward, whose activation is a kernel of its own; w the expert width on a chip)
+
+    TensorRT-LLM's MoE runner (``CutlassMoeFCRunner::runMoe``, cpp/tensorrt_llm/kernels/mixtureOfExperts/
+    moe_kernels.cu): the router's product and ``topkGatingSoftmax``, a radix sort of the R = N k / E_p routed rows by
+    expert (cub, an upsweep, a scan and a downsweep), ``computeTotalRowsBeforeExpert``, ``expandInputRows`` (each
+    token copied into its k rows in expert order: read and write R rows of h elements), the two grouped GEMMs with the
+    gated activation between them (``doGatedActivation``: read the 2 w wide rows, write w), and
+    ``finalizeMoeRouting`` (read the R rows of the second GEMM's output, write the N tokens): ``moe_routing_kernels``
+    (data/serving_coefficients.csv) kernels beyond a dense feed-forward's, each at the fixed cost per kernel of the
+    step model (``kernel_overhead``, [Isaev2023]); every row in 16 bits (a = 2 bytes). Under tensor parallelism
+    each rank runs the layer on all N tokens with w = ff / T of each expert: the h-wide rows (the permutation, the
+    second GEMM's output, the combine) do not shrink with T. The grouped GEMMs read their R input rows and write
+    their output rows (``gemm_bytes``), inside their roofline with the weights. Under attention data parallelism
+    the tokens reach their experts through DeepEP's dispatch and combine, which permute the rows and sum a token's
+    k outputs inside the exchange (deepseek-ai/DeepEP, README.md; ``expert_exchange_time``): only the router's
+    product and its top-k remain (``ROUTER_KERNELS``)."""
+    k = coefficients()
+    n = np.asarray(tokens, dtype=float)
+    rows = n * s.per_token / lay.expert
+    w = s.expert_ff / (lay.tensor / lay.expert)
+    g = 2.0 if s.gated else 1.0
+    act = 3.0 * rows * w if s.gated else 0.0 * rows  # a separate kernel only for a gated activation
+    if lay.attention_data_parallel:  # DeepEP's dispatch and combine permute and sum the rows inside the exchange
+        count, permuted = ROUTER_KERNELS, 0.0 * rows
+    else:
+        count, permuted = k.moe_routing_kernels, 3.0 * rows * s.d_model + n * s.d_model
+    moved = ACTIVATION_BYTES * (permuted + act)
+    kernels = count * r.chip.kernel_overhead + moved / bandwidth
+    return kernels, ACTIVATION_BYTES * rows * (2.0 * s.d_model + (g + 1.0) * w)
+
+
+def grouped_roofline(memory, compute):
+    """Seconds of grouped GEMMs that stream their weights for ``memory`` seconds and compute for ``compute`` (arrays):
+    (m^p + c^p)^(1/p), p = ``grouped_gemm_overlap`` (data/serving_coefficients.csv). A grouped GEMM near its ridge
+    overlaps the two only in part: DeepGEMM's masked-layout grouped GEMMs for MoE decode (H800, FP8, 1-4 groups of
+    256-1,024 rows) run 1.10-1.46x the roofline max(m, c) of this model's rates, most where m = c; p = 1.5 puts them
+    within 8% (tests/test_serve.py). Far from the ridge it is the roofline.
+
+    >>> round(float(grouped_roofline(1.0, 1.0)), 3), round(float(grouped_roofline(1.0, 0.1)), 3)
+    (1.587, 1.021)
+    """
+    p = coefficients().grouped_gemm_overlap
+    m, c = np.asarray(memory, dtype=float), np.asarray(compute, dtype=float)
+    top = np.maximum(np.maximum(m, c), 1e-300)
+    return top * ((m / top) ** p + (c / top) ** p) ** (1.0 / p)
+
+
 def _dispatch_bytes(weight_bytes: float) -> float:
     """Bytes per element a token's hidden state is dispatched in: FP8 when the experts run in 8 bits or
     fewer (DeepEP's dispatch casts to FP8), else 16 bits."""
@@ -232,6 +293,12 @@ def decode_step(s: Shape, lay: Layout, r: Rates, weight_bytes: float, kv_bytes: 
     touched = footprint.experts_touched(b, s.experts, s.per_token) if s.moe_layers else 0.0
     moe_mem = moe_layers * touched * s.expert * eb / T / bw
     moe_flop = moe_layers * expert_matmuls(s, lay, r, b) if s.moe_layers else 0.0 * b
+    if s.moe_layers:  # routing, permutation and combine; the GEMMs' own rows beside the weights
+        routing, gemm_bytes = moe_routing(s, lay, r, b, bw)
+        moe_mem = moe_mem + moe_layers * gemm_bytes / bw
+        routing = moe_layers * routing
+    else:
+        routing = 0.0 * b
     # attention over the cache: read every cached token once, scores and values against it
     kv_chip = kv_per_token_chip(s, lay, kv_bytes)
     heads_chip = s.heads if adp else s.heads / T
@@ -244,10 +311,11 @@ def decode_step(s: Shape, lay: Layout, r: Rates, weight_bytes: float, kv_bytes: 
     else:
         comm = 2 * layers * all_reduce_time(r, act, T)
     comm = comm + (lay.pipeline > 1) * send_latency(r)  # hand-off to the next stage
-    overhead = layers * k.decode_layer_overhead
+    overhead = layers * k.decode_layer_overhead + routing
 
-    weights = np.maximum(dense_mem, dense_flop) * (dense_mem >= dense_flop) + np.maximum(moe_mem, moe_flop) * (moe_mem >= moe_flop)
-    compute = dense_flop * (dense_flop > dense_mem) + moe_flop * (moe_flop > moe_mem) + attn_flop * (attn_flop > kv_mem)
+    moe = grouped_roofline(moe_mem, moe_flop)
+    weights = np.maximum(dense_mem, dense_flop) * (dense_mem >= dense_flop) + moe * (moe_mem >= moe_flop)
+    compute = dense_flop * (dense_flop > dense_mem) + moe * (moe_flop > moe_mem) + attn_flop * (attn_flop > kv_mem)
     kv = kv_mem * (kv_mem >= attn_flop)
     stage = weights + compute + kv + comm + overhead
     # P micro-batches each pass the P stages: a token of each sequence every P stage times
@@ -282,6 +350,11 @@ def prefill(s: Shape, lay: Layout, r: Rates, weight_bytes: float, tokens, prompt
     if not weights:
         wbytes = 0.0 * wbytes
     moe = moe_layers * expert_matmuls(s, lay, r, n, rate) if s.moe_layers else 0.0 * n
+    routing = 0.0 * n
+    if s.moe_layers:  # the MoE layers' routing, permutation and combine; the grouped GEMMs' rows beside the weights
+        kernels, gemm_bytes = moe_routing(s, lay, r, n, bw)
+        routing = moe_layers * (kernels - (0.0 if weights else k.moe_routing_kernels * r.chip.kernel_overhead))
+        wbytes = wbytes + moe_layers * gemm_bytes
     matmuls = np.maximum(matmul_time(r, flop, 0.0, bw, rate) + moe, wbytes / bw)
     # causal attention core: per sequence and layer, prompt^2 / 2 score and value products per head
     heads_chip = s.heads if adp else s.heads / T
@@ -298,6 +371,7 @@ def prefill(s: Shape, lay: Layout, r: Rates, weight_bytes: float, tokens, prompt
     wread = np.where(flop / rate + moe >= wbytes / bw, 0.0, matmuls)
     if weights:  # a pass of its own: the engine's fixed costs of a step (launches, scheduling, the first token)
         overhead = overhead + layers * k.decode_layer_overhead + k.decode_step_overhead / P
+    overhead = overhead + routing
     parts = {"compute": compute * P, "weights": wread * P, "communication": comm * P, "overhead": overhead * P}
     parts["total"] = (matmuls + attn + comm + overhead) * P
     return parts
