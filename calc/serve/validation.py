@@ -50,7 +50,7 @@ REFUSALS = ("hardware", "model shape", "workload", "scenario", "layout")
 # in a format's spec (branch serve4: NVFP4's and MXFP4's scales counted, GPT-OSS's experts in MXFP4, the 8 H100
 # MLPerf Server run scored within its p99 limits: 255 -> 256 rows, 63.5% -> 62.5%, median 0.1591 -> 0.1587,
 # bias +8.7% -> +8.0%).
-REPORTED_OVERALL = (256, 0.594, 0.1655, 0.0507)
+REPORTED_OVERALL = (256, 0.609, 0.1576, 0.0066)
 
 
 @dataclass(frozen=True)
