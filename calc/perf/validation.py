@@ -44,7 +44,9 @@ _GPT_STYLE = re.compile(r"^(GPT(?!-OSS)|MT-NLG)")  # learned positions and biase
 _PRECISIONS = {"bf16": "bf16", "fp16": "fp16", "fp8": "fp8", "mxfp8": "fp8"}
 _SHARDING = {None: 1, "zero2": 2, "zero3": 3, "fsdp": 3}
 _SLICES = re.compile(r"(\d+) slices joined by data parallelism over the data-center network")
-_INTER_NODE = re.compile(r"inter-node (\d+) in their bandwidth fields")  # vTrain's configs: Gb/s per node
+# Gb/s per node of a cluster whose network differs from data/hardware.csv's system: vTrain's configs, and a note's
+# "inter-node network N Gb/s per node" (BigScience's Jean Zay: 4 Omni-Path links of 100 Gb/s per node of 8 A100)
+_INTER_NODE = re.compile(r"inter-node (\d+) in their bandwidth fields|inter-node network (\d+) Gb/s per node")
 # MaxText on TPU runs its data-parallel and FSDP collectives asynchronously beside the computation: the v5e/v5p
 # configs set --xla_tpu_overlap_compute_collective_tc, --xla_enable_async_all_gather and the async collective fusions
 # (src/maxtext/configs/tpu/v5e/*.sh), tpu-recipes' workloads DATA_PARALLEL_OVERLAP and CF_FOR_ALL_GATHER
@@ -285,7 +287,8 @@ def _clocked(chip: str, lock: int, peak_clock: int) -> data.Hardware:
 def cluster(r) -> data.Hardware:
     """The row's chip object; with the network its source states where that differs from data/hardware.csv's system:
     vTrain's configs give 800 Gb/s per node of eight A100 (src/config.py: "total bandwidth of inter-node
-    communication in Gbps"), 12.5 GB/s per chip, half a DGX A100's; with its peaks at the clock its source locked,
+    communication in Gbps"), 12.5 GB/s per chip, half a DGX A100's; BigScience's Jean Zay nodes 4 Omni-Path links of
+    100 Gb/s, 6.25 GB/s per chip (a note's "inter-node network N Gb/s per node"); with its peaks at the clock its source locked,
     as a share of the clock the datasheet's peak assumes (the tensor cores do a fixed FLOP per clock; the memory
     clock is not locked, so the bandwidth stays)."""
     clock = _CLOCK.search(r["note"] or "")
@@ -295,7 +298,7 @@ def cluster(r) -> data.Hardware:
     if not found:
         return data.hardware(r["chip"])
     hardware = data.hardware(r["chip"])
-    return _with_network(r["chip"], int(found.group(1)) / 8 / (hardware.chips_per_node or 1))
+    return _with_network(r["chip"], int(found.group(1) or found.group(2)) / 8 / (hardware.chips_per_node or 1))
 
 
 def _refusal_class(exc: InputError) -> str:
