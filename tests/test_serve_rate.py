@@ -112,6 +112,24 @@ def _rate_rows():
     return [m for m in calibration.published() if m.request_rate is not None]
 
 
+def test_the_published_online_serving_rows_are_read_with_their_rates():
+    rows = _rate_rows()
+    # TensorRT-LLM v0.15.0 docs, Online Serving Measurements: 2 models x 2 chips x 3 workloads at QPS 2..32 below the
+    # saturating request throughput of each, TTFT and ITL each
+    assert len(rows) == 102 and {m.metric for m in rows} == {"ttft", "tpot"}
+    assert {m.hardware for m in rows} == {"H100 SXM5", "H200 SXM"}
+    one = next(m for m in rows if m.name == "trtllm014-h100-llama31-8b-tp1-467-256-qps16" and m.metric == "ttft")
+    assert (one.request_rate, one.measured, one.input_tokens, one.output_tokens) == (16, 0.030, 467, 256)
+
+
+def test_the_model_on_the_online_serving_rows():
+    # in-sample since they joined the fit (benchmarks.fit_serve); mean TTFT and ITL at QPS 2 to 32
+    c = calibration.compare(_rate_rows())
+    ratios = np.array([x.ratio for x in c])
+    assert np.all((ratios > 1 / 2.2) & (ratios < 2.2))
+    assert np.median(np.abs(np.log(ratios))) < 0.45
+
+
 def test_a_users_rate_cell_is_checked(tmp_path):
     head = "name,model,hardware,chips,tensor,input_tokens,output_tokens,concurrency,request_rate,ttft\n"
     p = tmp_path / "rows.csv"
