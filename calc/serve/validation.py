@@ -49,8 +49,10 @@ REFUSALS = ("hardware", "model shape", "workload", "scenario", "layout")
 # (the Llama 4, Qwen3 235B-A22B and GPT-OSS shapes: 164 -> 255 rows, 70.1% -> 63.9%) and for byte counts grounded
 # in a format's spec (branch serve4: NVFP4's and MXFP4's scales counted, GPT-OSS's experts in MXFP4, the 8 H100
 # MLPerf Server run scored within its p99 limits: 255 -> 256 rows, 63.5% -> 62.5%, median 0.1591 -> 0.1587,
-# bias +8.7% -> +8.0%).
-REPORTED_OVERALL = (256, 0.625, 0.1587, 0.08)
+# bias +8.7% -> +8.0%); and for the serving coefficients refitted on TensorRT-LLM's latencies at request rates (branch
+# servelat: 256 rows, 62.5% -> 57.4%, median 0.1587 -> 0.1579, bias +8.0% -> +19.9%: the dense models closer, the
+# small-expert MoE, already too fast, faster).
+REPORTED_OVERALL = (256, 0.574, 0.1579, 0.1989)
 
 
 @dataclass(frozen=True)
