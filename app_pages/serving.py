@@ -18,13 +18,14 @@ from app_pages.charts import HEIGHT, plain_axis
 from calc import data
 from calc.architecture import published
 from calc.display import escape, number
-from calc.serve import footprint, frontier, percentiles, serve
+from calc.serve import footprint, frontier, percentiles, read_request_rate, serve
 from calc.units import parse_quantity
 
 PAGE = "serving"
 LARGEST = 1_000_000
 BEST, SATURATING = "best", "saturating"  # the tensor field's and the concurrency field's "choose for me"
 LIMITS = "within limits"  # the concurrency field's third choice: the best layout and load under the latency limits
+RATE = "at a request rate"  # its fourth: requests arriving open-loop at the rate of the field below
 FIELDS = {  # name in the URL -> (widget key, kind of value)
     "model": ("serving_model", "model"), "hardware": ("serving_hw", "hardware"), "chips": ("serving_chips", "whole"),
     "tensor": ("serving_tensor", "tensor"), "precision": ("serving_precision", "precision"),
@@ -33,6 +34,7 @@ FIELDS = {  # name in the URL -> (widget key, kind of value)
     "output_tokens": ("serving_output", "whole"), "concurrency": ("serving_concurrency", "concurrency"),
     "ttft_limit": ("serving_ttft_limit", "time"), "tpot_limit": ("serving_tpot_limit", "time"),
     "limit_statistic": ("serving_limit_statistic", "statistic"),
+    "request_rate": ("serving_request_rate", "rate"),
     "disaggregated": ("serving_disaggregated", "flag"),
     "attention_data_parallel": ("serving_adp", "flag"),
 }
@@ -65,20 +67,24 @@ def _read(kind: str, text: str, name: str = ""):
         if text.strip():
             parse_quantity(text, name, "s", bare_ok=False, shown_in="ms")
         return text.strip()
+    if kind == "rate":  # requests/s arriving: empty (none) or a rate, read as every door reads it
+        if text.strip():
+            read_request_rate(text)
+        return text.strip()
     if kind == "statistic":
         return percentiles.statistic(text)
     if kind == "flag":
         if text.strip().lower() not in FLAGS:
             raise ValueError(f"expected true or false; got {text[:60]!r}")
         return FLAGS[text.strip().lower()]
-    if kind == "tensor" and text == BEST or kind == "concurrency" and text in (SATURATING, LIMITS):
+    if kind == "tensor" and text == BEST or kind == "concurrency" and text in (SATURATING, LIMITS, RATE):
         return text
     try:
         value = float(text.replace(",", "").replace("_", ""))
     except ValueError:
         value = math.nan
     if not (value.is_integer() and 1 <= value <= LARGEST):
-        extra = {"tensor": f" or {BEST!r}", "concurrency": f", {SATURATING!r} or {LIMITS!r}"}.get(kind, "")
+        extra = {"tensor": f" or {BEST!r}", "concurrency": f", {SATURATING!r}, {LIMITS!r} or {RATE!r}"}.get(kind, "")
         raise ValueError(f"expected a whole number from 1 to {LARGEST:,}{extra}; got {text[:60]!r}")
     return str(int(value)) if kind in ("tensor", "concurrency") else int(value)
 
@@ -95,7 +101,7 @@ def _default(name: str):
     return {"chips": 8, "tensor": BEST, "precision": "bf16", "expert_precision": OWN, "kv_precision": "bf16",
             "input_tokens": 1000,
             "output_tokens": 1000, "concurrency": SATURATING, "ttft_limit": "", "tpot_limit": "",
-            "limit_statistic": "p99", "disaggregated": False,
+            "limit_statistic": "p99", "request_rate": "", "disaggregated": False,
             "attention_data_parallel": False}[name]
 
 
@@ -118,9 +124,21 @@ def _options(tensor: str, precision: str, kv: str, prompt: int, gen: int, disagg
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _answer(name, hardware, chips, tensor, precision, kv, prompt, gen, disaggregated, adp, experts, concurrency, limits):
+def _answer(name, hardware, chips, tensor, precision, kv, prompt, gen, disaggregated, adp, experts, concurrency, limits,
+            rate=""):
     options = _options(tensor, precision, kv, prompt, gen, disaggregated, adp, experts)
     ttft, tpot, stat = limits
+    if concurrency == RATE:
+        if not rate:
+            raise calc.InputError("request_rate", "give a request rate (such as 4/s) for requests in flight "
+                                                  f"{RATE!r}, or choose another number of requests in flight")
+        if ttft or tpot:
+            raise calc.InputError("ttft_limit" if ttft else "tpot_limit", f"limits are read with requests in flight "
+                                                                          f"{LIMITS!r}; choose it, or clear the limit")
+        return serve(name, hardware, chips, **options, request_rate=rate)
+    if rate:  # a rate beside a load that does not read it: said, never dropped
+        raise calc.InputError("request_rate", f"a request rate is read with requests in flight {RATE!r}; choose it, "
+                                              "or clear the rate")
     given = {k: v for k, v in (("ttft_limit", ttft), ("tpot_limit", tpot)) if v}
     if concurrency == LIMITS:
         if not given:
@@ -187,12 +205,13 @@ precision = d1.selectbox("Weights", PRECISIONS, key="serving_precision")
 kv = d2.selectbox("KV cache", KV, key="serving_kv")
 prompt = d3.number_input("Input tokens per request", min_value=1, max_value=LARGEST, step=100, key="serving_input")
 gen = d4.number_input("Output tokens per request", min_value=1, max_value=LARGEST, step=100, key="serving_output")
-concurrency = d5.selectbox("Requests in flight", [SATURATING, LIMITS, "1", "8", "32", "64", "128", "256", "512",
-                                                   "1024"],
+concurrency = d5.selectbox("Requests in flight", [SATURATING, LIMITS, RATE, "1", "8", "32", "64", "128", "256",
+                                                   "512", "1024"],
                            key="serving_concurrency", help="'saturating': as many as the memory holds, as a "
                            "throughput benchmark runs; 'within limits': the layout and load with the most tokens/s "
-                           "per chip within the latency limits below")
-l1, l2, l3 = st.columns(3)
+                           "per chip within the latency limits below; 'at a request rate': requests arriving at "
+                           "random (Poisson) at the rate below, the TTFT with its wait for the step in progress")
+l1, l2, l3, l4 = st.columns(4)
 ttft_limit = l1.text_input("Time-to-first-token limit", key="serving_ttft_limit", placeholder="e.g. 2 s",
                            help="With 'within limits': a time with its unit; empty for none")
 tpot_limit = l2.text_input("Time-per-output-token limit", key="serving_tpot_limit", placeholder="e.g. 40 ms",
@@ -202,6 +221,8 @@ statistic = l3.selectbox("The limits bound", list(percentiles.STATISTICS), key="
                          help="p99: the modelled means times the p99/mean of MLPerf Inference v4.x Server runs "
                               f"(TTFT {TAILS['ttft']:.2f}x, TPOT {TAILS['tpot']:.2f}x); mean: the modelled steady-state "
                               "means themselves")
+request_rate = l4.text_input("Request rate", key="serving_request_rate", placeholder="e.g. 4/s",
+                             help="With 'at a request rate': requests arriving per second (4/s, 240/min); empty for none")
 e1, e2, e3 = st.columns(3)
 disaggregated = e1.checkbox("Disaggregated prefill", key="serving_disaggregated",
                             help="Prefill on chips of its own (Splitwise, DistServe; DeepSeek's V3/R1 service): the chips "
@@ -221,7 +242,7 @@ session.keep(PAGE, {n: _text(kind, st.session_state[key]) for n, (key, kind) in 
 args = (name, hardware, int(chips), tensor, precision, kv, int(prompt), int(gen), bool(disaggregated), bool(adp),
         experts)
 try:
-    s = _answer(*args, concurrency, (ttft_limit.strip(), tpot_limit.strip(), statistic))
+    s = _answer(*args, concurrency, (ttft_limit.strip(), tpot_limit.strip(), statistic), request_rate.strip())
 except calc.InputError as exc:
     top.error(escape(exc, limit=400))
     st.stop()
@@ -247,7 +268,8 @@ st.markdown(
     f"weights {lay['precision']}"
     f"{'' if lay['expert_precision'] in (None, lay['precision']) else ', experts ' + lay['expert_precision']}, "
     f"KV cache {lay['kv_precision']} "
-    f"({number(s.kv_cache_per_token.m_as('kB/token'))} kB per token). {s.concurrency:,} requests in flight; "
+    f"({number(s.kv_cache_per_token.m_as('kB/token'))} kB per token). {s.concurrency:,} requests in flight"
+    f"{'' if s.request_rate is None else ' on average at ' + number(s.request_rate.m_as('1/s')) + ' requests/s (the TTFT holds ' + number(s.queueing.m_as('ms')) + ' ms of waiting for the step in progress)'}; "
     f"the memory holds {s.max_concurrency:,}. Prefill is limited by {s.limited_by['prefill']}, "
     f"decode by {s.limited_by['decode']}.")
 if s.limits is not None:

@@ -17,15 +17,20 @@ from calc.serve import calibration
 UNITS = {"throughput_per_chip": ("output tokens/s per chip", 1.0), "ttft": ("TTFT (ms)", 1e3), "tpot": ("TPOT (ms)", 1e3)}
 
 
+def _load(m) -> str:
+    """A row's load: its batch or concurrency, its request rate ("4/s"), or None (saturating)."""
+    return f"{number(m.request_rate)}/s" if m.request_rate is not None else str(m.batch or m.concurrency)
+
+
 def main():
     rows = calibration.compare()
-    print("| model | chip | engine | precision | TP | in / out | batch | figure | predicted | measured | ratio |")
+    print("| model | chip | engine | precision | TP | in / out | batch or rate | figure | predicted | measured | ratio |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for c in rows:
         m = c.row
         what, scale = UNITS[m.metric]
         print(f"| {m.model} | {m.hardware} | {m.engine} | {m.precision} | {m.tensor} | {m.input_tokens} / "
-              f"{m.output_tokens} | {m.batch or m.concurrency} | {what} | {number(c.predicted * scale)} | "
+              f"{m.output_tokens} | {_load(m)} | {what} | {number(c.predicted * scale)} | "
               f"{number(m.measured * scale)} | {c.ratio:.2f} |")
     print()
     groups = defaultdict(list)

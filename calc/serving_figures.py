@@ -21,7 +21,7 @@ from calc.units import Q_
 OUTPUTS = ("usd_per_million_tokens:input", "usd_per_million_tokens:output", "usd_per_million_tokens:blended",
            "energy_per_query", "output_tokens_per_second_per_node")
 _WHOLE = ("chips", "tensor", "pipeline", "expert", "input_tokens", "output_tokens")
-_TEXT = ("hardware", "precision", "kv_precision", "ttft_limit", "tpot_limit", "price", "pue")
+_TEXT = ("hardware", "precision", "kv_precision", "ttft_limit", "tpot_limit", "limit_statistic", "price", "pue")
 _BOOL = ("attention_data_parallel", "disaggregated")
 _KEYS = {"model", "params", *_BOOL, *_WHOLE, *_TEXT}
 _QUOTE_ONLY = ("input_share", "input", "output_share", "output")  # inputs of a quoted_formula beside a serve claim

@@ -11,7 +11,7 @@ LINK = {"serving.model": "Llama 3 8B", "serving.hardware": "A100 SXM4 80GB", "se
         "serving.tensor": "1", "serving.precision": "bf16", "serving.expert_precision": "model",
         "serving.kv_precision": "bf16",
         "serving.input_tokens": "512", "serving.output_tokens": "256", "serving.concurrency": "64",
-        "serving.ttft_limit": "", "serving.tpot_limit": "", "serving.limit_statistic": "p99",
+        "serving.ttft_limit": "", "serving.tpot_limit": "", "serving.limit_statistic": "p99", "serving.request_rate": "",
         "serving.disaggregated": "false", "serving.attention_data_parallel": "false"}
 
 
@@ -153,3 +153,26 @@ def test_expert_weights_as_the_model_or_chosen():
     assert at.error and "GB per chip" in at.error[0].value
     at = open_page(PAGE, errors_ok=True, **{**LINK, "serving.expert_precision": "fp4"})
     assert at.error and "no routed experts" in at.error[0].value
+
+
+def test_a_request_rate_goes_to_the_url_and_reaches_the_answer():
+    # the concurrency field's "at a request rate" with the rate field: --request-rate's twin
+    at = open_page(PAGE, **{**LINK, "serving.concurrency": "at a request rate", "serving.request_rate": "4/s"})
+    assert not at.exception and not at.error
+    text = " ".join(m.value for m in at.markdown)
+    assert "on average at 4 requests/s" in text and "waiting for the step in progress" in text
+    assert _url(at)["serving.request_rate"] == "4/s"
+    at.text_input(key="serving_request_rate").set_value("8/s").run()
+    assert _url(at)["serving.request_rate"] == "8/s" and "at 8 requests/s" in " ".join(m.value for m in at.markdown)
+
+
+def test_a_bad_missing_or_stray_request_rate_is_said():
+    at = open_page(PAGE, errors_ok=True, **{**LINK, "serving.request_rate": "4 s"})
+    assert "serving.request_rate:" in " ".join(w.value for w in at.warning).replace("\\", "")
+    at = open_page(PAGE, errors_ok=True, **{**LINK, "serving.request_rate": "4/s"})  # beside 64 requests in flight
+    assert at.error and "request_rate" in at.error[0].value.replace("\\", "")
+    at = open_page(PAGE, errors_ok=True, **{**LINK, "serving.concurrency": "at a request rate"})  # and no rate
+    assert at.error and "give a request rate" in at.error[0].value.replace("\\", "")
+    at = open_page(PAGE, errors_ok=True, **{**LINK, "serving.concurrency": "at a request rate",
+                                            "serving.request_rate": "1000/s"})  # beyond what 2 A100s complete
+    assert at.error and "grows without end" in at.error[0].value.replace("\\", "")

@@ -74,14 +74,15 @@ def _serving_expectations() -> dict:
     from calc.service_life import scaled_shape
 
     ds = _served("DeepSeek-V3", "H800 SXM5", 128, tensor=128, expert=128, attention_data_parallel=True, precision="fp8",
-                 input_tokens=1583, output_tokens=1000, disaggregated=True, tpot_limit="47.6 ms")
+                 input_tokens=1583, output_tokens=1000, disaggregated=True, tpot_limit="47.6 ms",
+                 limit_statistic="mean")  # DeepSeek states an average speed per user, not a p99
     per_node = ds.tokens_per_second["per_chip"].m_as("token/s/chip") * 8  # 8 H800 per node (DeepSeek)
     q = _served(scaled_shape("Llama 3 70B", "100e9 param"), "H100 SXM5", input_tokens=100, output_tokens=500,
                 tpot_limit="50 ms", pue=1.2)
     wh = (100 * q.energy_per_token["input"] + 500 * q.energy_per_token["output"]).m_as("J/token") / 3600
     llama = _served("Llama 3.1 405B", "H100 SXM5", 8, precision="fp8").usd_per_million_tokens["blended"].m_as("USD/Mtoken")
     return {
-        "deepseek-decode-node-throughput-modelled": ("off", 14.8e3 / per_node),
+        "deepseek-decode-node-throughput-modelled": ("reproduced", 14.8e3 / per_node),
         "epoch-gpt4o-query-energy-modelled": ("off", 0.3 / wh),
         "openai-gpt4o-price-vs-modelled-cost": ("reproduced", (0.75 * 2.5 + 0.25 * 10) / llama),  # OpenAI: $2.50 in, $10 out
         "together-llama-405b-price-vs-modelled-cost": ("reproduced", 3.5 / llama),  # Together AI: $3.50 per million
@@ -94,10 +95,10 @@ EXPECTED.update(_serving_expectations())
 def test_serving_claims_state_the_factor_and_hold_their_bounds():
     """The factors, within stated tolerances of what the serving model gave when these claims were written
     (a change of calc.serve that moves them by more must say so here): list prices 1.2-1.6x the modelled cost,
-    DeepSeek's stated rate 1.32x the modelled one, beyond its 25% (1.09x with the all-to-all dispatch and prefill
-    on chips of its own; 1.32x once the MoE layer's own kernels are counted, branch servemoe: the router's product
-    and top-k, the grouped GEMMs' input and output rows, their partial overlap near the ridge measured by
-    DeepGEMM's masked layout; 10.1x when written, 11.0x with issue 19's collective latencies, both with the expert
+    DeepSeek's stated rate 0.93x the modelled one, within its 25% (1.09x with the all-to-all dispatch and prefill
+    on chips of its own; 1.32x once the MoE layer's own kernels were counted, branch servemoe, with the TPOT limit
+    read as a p99; 0.93x with the limit a mean, as DeepSeek states an average per user, and the serving coefficients
+    refitted on the request-rate calibration rows; 10.1x when written, 11.0x with issue 19's collective latencies, both with the expert
     exchange an all-gather over 128 chips and prefill on the decoding chips), Epoch's 0.3 Wh 3-12x the modelled query."""
     results = {c.id: check(c) for c in claims() if "serve" in c.spec}
     assert set(results) == {k for k in EXPECTED if k.endswith(("-modelled", "-modelled-cost"))}

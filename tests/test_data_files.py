@@ -30,7 +30,7 @@ OTHER_UNIT = {"FLOP/param/token": ["kFLOP/param/token", "FLOP/token"], "FLOP/s/c
               "GB/chip": ["TB/chip", "W/chip"], "GB/s/chip": ["TB/s/chip", "GB/chip"], "kg/kWh": ["g/kWh", "kg"],
               "USD/chip/hour": ["USD/chip/day", "USD"], "FLOP/s": ["EFLOP/s", "FLOP"], "Gbit/s": ["Tbit/s", "Gbit"],
               "USD": ["kUSD", "chip"], "TFLOP/s/chip": ["FLOP/s/chip", "GB/chip"], "s": ["ms", "chip"],
-              "token/s/chip": ["ktoken/s/chip", "token/chip"], "hour": ["day", "chip"]}
+              "token/s/chip": ["ktoken/s/chip", "token/chip"], "hour": ["day", "chip"], "1/s": ["1/min", "s"]}
 SLOW = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                       HealthCheck.function_scoped_fixture])
 

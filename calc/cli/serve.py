@@ -39,6 +39,9 @@ def _serve_parser(sub) -> None:
     se.add_argument("--kv-precision", help="KV cache: bf16, fp16, fp8, int8 (default 16-bit)")
     se.add_argument("--input-tokens", type=_whole, default=1000, help="prompt tokens per request (default 1000)")
     se.add_argument("--output-tokens", type=_whole, default=1000, help="generated tokens per request (default 1000)")
+    se.add_argument("--request-rate", metavar="RATE", help='requests arriving per second, open-loop (Poisson, as a serving '
+                    'benchmark\'s --request-rate), e.g. 4 or "240/min": the TTFT with its queueing, the load by '
+                    "Little's law")
     se.add_argument("--ttft-limit", metavar="TIME", help='time-to-first-token limit, e.g. "2 s"')
     se.add_argument("--tpot-limit", metavar="TIME", help='time-per-output-token limit, e.g. "40 ms"')
     se.add_argument("--limit-statistic", metavar="STAT", help="what the limits bound: p99 (default, as MLPerf's "
@@ -89,7 +92,8 @@ def _serve(args) -> int:
                    window=args.window, window_layers=args.window_layers, price=args.price, pue=args.pue,
                    carbon_intensity=args.carbon_intensity, disaggregated=args.disaggregated)
     if args.frontier:
-        load = {"concurrency": args.concurrency, "batch": args.batch, "ttft_limit": args.ttft_limit,
+        load = {"concurrency": args.concurrency, "batch": args.batch, "request_rate": args.request_rate,
+                "ttft_limit": args.ttft_limit,
                 "tpot_limit": args.tpot_limit, "limit_statistic": args.limit_statistic}
         options.update({k: v for k, v in load.items() if v is not None})
         f = frontier(model, args.hardware, args.chips, points=args.points or FRONTIER_POINTS, **options)
@@ -106,7 +110,7 @@ def _serve(args) -> int:
                   f"{number(f.tokens_per_second_per_chip.m_as('token/s/chip')[i]):>19}")
         return 0
     s = serve(model, args.hardware, args.chips, concurrency=args.concurrency, batch=args.batch,
-                      ttft_limit=args.ttft_limit, tpot_limit=args.tpot_limit, limit_statistic=args.limit_statistic,
+                      request_rate=args.request_rate, ttft_limit=args.ttft_limit, tpot_limit=args.tpot_limit, limit_statistic=args.limit_statistic,
                       **options)
     if args.json:
         print(json.dumps(s.to_dict(), indent=2))
@@ -114,8 +118,13 @@ def _serve(args) -> int:
     lay = s.layout
     print(f"{s.model} on {number(s.chips)} x {s.hardware}: tensor {lay['tensor']} x pipeline {lay['pipeline']}, "
           f"{number(lay['replicas'])} replica(s), weights {_weights_text(lay)}, KV cache {lay['kv_precision']}")
-    print(f"  {s.mode}: {number(s.concurrency)} sequences in flight (memory holds {number(s.max_concurrency)})")
-    print(f"  time to first token      {number(s.ttft.m_as('ms'))} ms   (prefill limited by {s.limited_by['prefill']})")
+    if s.request_rate is not None:
+        print(f"  request rate: {number(s.request_rate.m_as('1/s'))} requests/s, {number(s.concurrency)} sequences in "
+              f"flight on average (memory holds {number(s.max_concurrency)})")
+    else:
+        print(f"  {s.mode}: {number(s.concurrency)} sequences in flight (memory holds {number(s.max_concurrency)})")
+    wait = "" if s.queueing is None else f", {number(s.queueing.m_as('ms'))} ms of it waiting for the step in progress"
+    print(f"  time to first token      {number(s.ttft.m_as('ms'))} ms   (prefill limited by {s.limited_by['prefill']}{wait})")
     print(f"  time per output token    {number(s.tpot.m_as('ms'))} ms   (decode limited by {s.limited_by['decode']})")
     if s.limits is not None:
         print("  " + _limits_text(s.limits))

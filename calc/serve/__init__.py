@@ -17,6 +17,7 @@ kipply, Transformer Inference Arithmetic; [Patel2024] Splitwise.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -28,15 +29,16 @@ from calc.serve import footprint, load, percentiles, phases
 from calc.serve.load import Setup, evaluate, limited_by
 from calc.units import Q_, parse_quantity, ureg
 
-__all__ = ["serve", "Serving", "frontier", "Frontier", "kv_cache_per_token"]
+__all__ = ["serve", "Serving", "frontier", "Frontier", "kv_cache_per_token", "read_request_rate"]
 
 FRONTIER_POINTS = 64
 
 
 @dataclass(frozen=True)
 class Serving:
-    """One serving answer, every amount a Quantity. ``mode``: "batch", "concurrency", "saturating" or
-    "limits"; ``concurrency`` the sequences in flight over all replicas; ``limited_by`` the resource
+    """One serving answer, every amount a Quantity. ``mode``: "batch", "concurrency", "request rate", "saturating"
+    or "limits"; ``concurrency`` the sequences in flight over all replicas (under a request rate, the mean by
+    Little's law, rounded; ``request_rate`` and ``queueing`` the rate and the mean wait it adds to the TTFT); ``limited_by`` the resource
     that takes the most time in each phase, and what bounds the batch."""
 
     model: str
@@ -58,6 +60,8 @@ class Serving:
     limited_by: dict
     breakdown: dict = field(repr=False)  # decode and prefill parts, s
     limits: dict | None = None  # under latency limits: the statistic bounded, the limits, the p99s the means imply
+    request_rate: pint.Quantity | None = None  # under an open-loop request rate: the rate (1/s)
+    queueing: pint.Quantity | None = None  # under a request rate: the mean wait for the step in progress, in the TTFT
 
     def to_dict(self) -> dict:
         """JSON-ready: numbers in the canonical units named in each key."""
@@ -80,13 +84,14 @@ class Serving:
             "emissions_per_token": None if self.emissions_per_token is None else
             {k: q(self.emissions_per_token[k], "g/token") for k in three},
             "limited_by": self.limited_by,
+            "request_rate": q(self.request_rate, "1/s"), "queueing": q(self.queueing, "s"),
             "limits": None if self.limits is None else {
                 "statistic": self.limits["statistic"],
                 **{k: q(self.limits[k], "s") for k in ("ttft_limit", "tpot_limit", "ttft_p99", "tpot_p99")},
                 "p99_over_mean": {k: round(float(v.m_as("")), 4) for k, v in self.limits["p99_over_mean"].items()}},
             "units": {"ttft": "s", "tpot": "s", "tokens_per_second": "token/s", "kv_cache_per_token": "byte/token",
                       "usd_per_million_tokens": "USD/Mtoken", "energy_per_token": "J/token",
-                      "emissions_per_token": "g/token", "limits": "s"},
+                      "emissions_per_token": "g/token", "limits": "s", "request_rate": "1/s", "queueing": "s"},
         }
 
 
@@ -110,8 +115,8 @@ def _time_limit(name: str, value) -> float | None:
 
 def serve(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, attention_data_parallel=False,
           precision=None, kv_precision=None, input_tokens=1000, output_tokens=1000, concurrency=None, batch=None,
-          ttft_limit=None, tpot_limit=None, limit_statistic=None, window=None, window_layers=None, price=None,
-          pue=None, carbon_intensity=None, disaggregated=False, expert_precision=None) -> Serving:
+          request_rate=None, ttft_limit=None, tpot_limit=None, limit_statistic=None, window=None, window_layers=None,
+          price=None, pue=None, carbon_intensity=None, disaggregated=False, expert_precision=None) -> Serving:
     """Serve ``model`` on ``chips`` chips of ``hardware``: latency, throughput, cost and energy per token.
 
     .. math::
@@ -133,7 +138,12 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, att
     expert_precision : the routed experts' weights, one of the same; default the shape's own (GPT-OSS: "mxfp4", its
         checkpoint's, [OpenAI2025gptoss]), else ``precision``: the rest (attention, router, embeddings) at ``precision``
     input_tokens, output_tokens : tokens per request
-    concurrency : sequences in flight (continuous batching); batch : one static batch
+    concurrency : sequences in flight (continuous batching, a closed loop: a request joins as one ends); batch : one
+        static batch
+    request_rate : requests arriving open-loop (Poisson, as a serving benchmark's --request-rate): "4/s", "240/min",
+        a Quantity or a number of requests/s; the sequences in flight by Little's law and the TTFT with the wait for
+        the step in progress (``load.at_rate``; [Little1961], [Kleinrock1975] sec. 5.2); the layout, when not given,
+        the one that completes the most requests/s
     ttft_limit, tpot_limit : time Quantities; the best layout and concurrency within them
     limit_statistic : "p99" (default: as MLPerf's Server and Interactive scenarios judge them) or "mean". The
         model's TTFT and TPOT are means; a p99 limit bounds the mean times p99 / mean of MLPerf Inference v4.x
@@ -164,11 +174,12 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, att
     if limit_statistic is not None and not (ttft_max or tpot_max):
         raise InputError("limit_statistic", "only used with a TTFT or TPOT limit (the statistic it bounds); "
                                             "give a limit, or leave it out")
-    given = [n for n, v in (("concurrency", concurrency), ("batch", batch)) if v is not None]
+    given = [n for n, v in (("concurrency", concurrency), ("batch", batch), ("request_rate", request_rate))
+             if v is not None]
     if len(given) > 1:
-        raise InputError("batch", "give a batch or a concurrency, not both")
+        raise InputError(given[-1], f"give one of a batch, a concurrency or a request rate, not {' and '.join(given)}")
     if given and (ttft_max or tpot_max):
-        raise InputError("ttft_limit", f"give a {given[0]} or latency limits, not both")
+        raise InputError("ttft_limit", f"give a {given[0].replace('_', ' ')} or latency limits, not both")
     candidates = [s] if tensor is not None else load.layouts(s, expert)
     if tensor is not None and s.max_concurrency() < s.replicas:
         raise InputError("tensor", load.weights_message(s))
@@ -176,6 +187,11 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, att
         raise InputError("chips", load.weights_message(load.widest_layout(s, expert)))
     if ttft_max or tpot_max:
         return _best(candidates, ttft_max, tpot_max, stat)
+    if given == ["request_rate"]:
+        if s.disaggregated:
+            raise InputError("request_rate", "the request rate's queue is that of one engine running prefill and "
+                                             "decode together; give a concurrency with --disaggregated")
+        return _at_rate(candidates, _request_rate(request_rate))
     if given:
         name = given[0]
         n = load._whole(name, concurrency if name == "concurrency" else batch)
@@ -187,6 +203,38 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, att
     best = candidates[0] if len(candidates) == 1 else max(
         candidates, key=lambda c: _rate(c, c.max_concurrency(), "continuous"))
     return _answer(best, best.max_concurrency(), "continuous", "saturating")
+
+
+_PER = re.compile(r"^\s*([0-9.eE+-]+)\s*/\s*([A-Za-z]+)\s*$")
+
+
+def read_request_rate(value) -> pint.Quantity:
+    """A request rate as every door reads it: a Quantity, "4/s", "240/min", "4 s^-1" or a number of requests/s.
+
+    >>> read_request_rate("240/min")
+    <Quantity(4.0, '1 / second')>
+    """
+    return _q(_request_rate(value), "1/s")
+
+
+def _request_rate(value) -> float:
+    """Requests per second from a Quantity, a string ("4/s", "240/min") or a bare number (requests/s)."""
+    if isinstance(value, bool):
+        raise InputError("request_rate", f"expected requests per second, got {value!r}")
+    if isinstance(value, str):  # "4/s", "240 /min": per unit of time, read as "4 s^-1", "240 min^-1"
+        m = _PER.match(value)
+        value = f"{m.group(1)} {m.group(2)}^-1" if m else value
+    r = parse_quantity(value, "request_rate", "1/s", bare_ok=True).m_as("1/s")
+    if not (np.isfinite(r) and r > 0):
+        raise InputError("request_rate", f"expected a positive number of requests per second, got {value!r:.40}")
+    return float(r)
+
+
+def _at_rate(candidates: list[Setup], rate: float) -> Serving:
+    """The layout with the most headroom (``load.capacity``) that serves ``rate``, or the error of the one nearest."""
+    best = max(candidates, key=load.capacity)
+    n, r = load.at_rate(best, rate)  # a rate beyond every layout: the one-line error of the widest-capacity one
+    return _answer(best, max(int(round(n)), 1), "continuous", "request rate", rate=(rate, n, r))
 
 
 def _rate(s: Setup, n: int, mode: str) -> float:
@@ -230,8 +278,8 @@ def _grid(s: Setup, points: int = FRONTIER_POINTS) -> np.ndarray:
     return load.grid(s, points)
 
 
-def _answer(s: Setup, n: int, mode: str, label: str, limits: tuple | None = None) -> Serving:
-    r = evaluate(s, n, "batch" if mode == "batch" else "continuous")
+def _answer(s: Setup, n: int, mode: str, label: str, limits: tuple | None = None, rate: tuple | None = None) -> Serving:
+    r = evaluate(s, n, "batch" if mode == "batch" else "continuous") if rate is None else rate[2]
     k = phases.coefficients()
     blend = k.blend_input_per_output
 
@@ -258,10 +306,13 @@ def _answer(s: Setup, n: int, mode: str, label: str, limits: tuple | None = None
         usd_per_million_tokens=usd, price_basis=s.price_basis, energy_per_token=energy, emissions_per_token=co2,
         limited_by={"prefill": limited_by(r["prefill"]), "decode": limited_by(r["decode"]),
                     "concurrency": "memory capacity (KV cache)" if label == "saturating" else
-                    _LIMITED[limits[0]] if label == "limits" else "given"},
+                    _LIMITED[limits[0]] if label == "limits" else
+                    "the request rate (Little's law)" if label == "request rate" else "given"},
         breakdown={"decode": {n_: _q(float(v), "s") for n_, v in r["decode"].items()},
                    "prefill": {n_: _q(float(v), "s") for n_, v in r["prefill"].items()}},
         limits=None if limits is None else _limits(limits, float(r["ttft"]), float(r["tpot"])),
+        request_rate=None if rate is None else _q(rate[0], "1/s"),
+        queueing=None if rate is None else _q(float(r["wait"]), "s"),
     )
 
 
@@ -333,8 +384,8 @@ def frontier(model, hardware, chips=1, *, points: int = FRONTIER_POINTS, **optio
     >>> bool(f.tokens_per_second_per_chip.magnitude[-1] > f.tokens_per_second_per_chip.magnitude[0])
     True
     """
-    load_options = {k: options.pop(k, None) for k in ("concurrency", "batch", "ttft_limit", "tpot_limit",
-                                                      "limit_statistic")}
+    load_options = {k: options.pop(k, None) for k in ("concurrency", "batch", "request_rate", "ttft_limit",
+                                                      "tpot_limit", "limit_statistic")}
     if any(v is not None for v in load_options.values()):
         raise InputError(next(k for k, v in load_options.items() if v is not None),
                          "the frontier runs over every concurrency; give no load option")

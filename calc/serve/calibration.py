@@ -63,6 +63,7 @@ class Measurement:
     attention_kernel: str  # "grouped" or "per-head" (calc.serve.load.ATTENTION_KERNELS)
     metric: str  # a key of METRICS
     measured: float  # in METRICS[metric]
+    request_rate: float | None = None  # requests/s offered open-loop (a serving benchmark's Poisson rate)
 
 
 @dataclass(frozen=True)
@@ -106,11 +107,11 @@ def _measurements(v: dict, where: str) -> list[Measurement]:
                 kv_precision=v.get("kv_precision") or None, tensor=whole("tensor", 1), pipeline=whole("pipeline", 1),
                 expert=whole("expert"), input_tokens=whole("input_tokens", _REQUIRED),
                 output_tokens=whole("output_tokens", _REQUIRED), batch=whole("batch"), concurrency=whole("concurrency"),
-                attention_kernel=v.get("attention_kernel") or "grouped")
+                attention_kernel=v.get("attention_kernel") or "grouped", request_rate=_rate(v, where))
     if not base["model"] or not base["hardware"]:
         raise InputError("file", f"{where}: columns model and hardware are required")
-    if base["batch"] is not None and base["concurrency"] is not None:
-        raise InputError("file", f"{where}: give a batch or a concurrency (or neither: saturating), not both")
+    if sum(base[k] is not None for k in ("batch", "concurrency", "request_rate")) > 1:
+        raise InputError("file", f"{where}: give one of batch, concurrency or request_rate (or none: saturating)")
     out = []
     for metric in METRICS:
         x = v.get(metric)
@@ -131,16 +132,36 @@ def _measurements(v: dict, where: str) -> list[Measurement]:
 _REQUIRED = object()
 
 
+def _rate(v: dict, where: str) -> float | None:
+    """The request_rate cell (requests/s), or None when empty."""
+    x = v.get("request_rate")
+    if x in (None, ""):
+        return None
+    try:
+        f = float(x)
+    except ValueError:
+        raise InputError("file", f"{where}: column request_rate: expected requests per second, got {x!r:.30}") from None
+    if not (math.isfinite(f) and f > 0):
+        raise InputError("file", f"{where}: column request_rate: expected a positive number, got {x!r:.30}")
+    return f
+
+
 def predict(m: Measurement) -> float:
     """The model's figure for measurement ``m`` (in METRICS[m.metric])."""
     s = load.setup(m.model, m.hardware, m.chips, tensor=m.tensor, pipeline=m.pipeline, expert=m.expert,
                    precision=m.precision, kv_precision=m.kv_precision, input_tokens=m.input_tokens,
                    output_tokens=m.output_tokens, attention_kernel=m.attention_kernel)
     n = m.batch if m.batch is not None else m.concurrency if m.concurrency is not None else s.max_concurrency()
-    if n < s.replicas:
+    if (s.max_concurrency() if m.request_rate is not None else n) < s.replicas:
         raise InputError("file", f"{m.name}: the weights of {m.model} leave no room for a sequence on {m.chips} "
                                  f"{m.hardware} with tensor {m.tensor}")
-    r = load.evaluate(s, n, "batch" if m.batch is not None else "continuous")
+    if m.request_rate is not None:
+        try:
+            r = load.at_rate(s, m.request_rate)[1]
+        except InputError as exc:
+            raise InputError("file", f"{m.name}: column request_rate: {exc.message}") from None
+    else:
+        r = load.evaluate(s, n, "batch" if m.batch is not None else "continuous")
     return float({"throughput_per_chip": r["per_chip"], "ttft": r["ttft"], "tpot": r["tpot"]}[m.metric])
 
 
@@ -151,7 +172,10 @@ def compare(rows: list[Measurement] | None = None) -> list[Comparison]:
 
 def _loss(rows, k) -> float:
     with phases.fitted(k):
-        return float(np.mean([math.log(predict(m) / m.measured) ** 2 for m in rows]))
+        try:
+            return float(np.mean([math.log(predict(m) / m.measured) ** 2 for m in rows]))
+        except InputError:  # a trial whose layouts cannot serve a row's request rate (or hold its sequences)
+            return math.inf
 
 
 def fit(rows: list[Measurement], start: phases.Coefficients | None = None, rounds: int = 6) -> phases.Coefficients:

@@ -145,6 +145,54 @@ def evaluate(s: Setup, concurrency, mode: str) -> dict:
     return out
 
 
+def capacity(s: Setup) -> float:
+    """The most requests per second (all replicas) the layout completes: its saturating output tokens/s over the
+    output tokens of a request, at the concurrency the memory allows."""
+    return float(evaluate(s, s.max_concurrency(), "continuous")["total"]) / s.output_tokens
+
+
+def at_rate(s: Setup, rate: float) -> tuple[float, dict]:
+    """The sequences in flight and every output of ``evaluate`` under open-loop Poisson arrivals at ``rate``
+    requests/s (all replicas, spread evenly), as a serving benchmark's request rate offers them; TTFT with its wait.
+
+    The engine runs steps (TensorRT-LLM's in-flight batching, vLLM's scheduler): each step decodes the sequences in
+    flight and carries the prompts that arrived during the step before (chunked prefill [Agrawal2024]: with the
+    engines' default token budgets, TensorRT-LLM's max_num_tokens 8,192 and vLLM's max_num_batched_tokens, the
+    prompts of one step's arrivals fit one step at the loads served). Then
+
+        C        sequences in flight per replica, by Little's law [Little1961]: lambda = C / (TTFT + (O - 1) TPOT),
+                 the closed-loop evaluate(C) solved for the rate lambda per replica (tau = TPOT(C) grows with the
+                 prompts a step carries: tau = d(C) / (1 - rho), rho = lambda S, the prefill's share of the time)
+        wait     a request arriving while a step runs waits for it to end: the mean residual life of the steps,
+                 E[tau^2] / (2 E[tau]) ([Kleinrock1975] sec. 5.2), where a step's length varies with the Poisson
+                 number of prompts it carries (variance lambda tau S^2): tau / 2 + rho S / 2; the engine is busy
+                 (a step running) with probability 1 - exp(-C) (sequences in flight are Poisson, M/G/inf)
+        TTFT     wait + the closed-loop TTFT at C (the step carrying its prompt, and its own prefill)
+
+    S is the prefill seconds of one prompt riding in a decode step. A rate at or beyond ``capacity`` has no steady
+    state (the queue grows without end): a one-line error naming request_rate and the most the layout sustains."""
+    most = s.max_concurrency()
+    cap = capacity(s)
+    if not rate < cap:
+        raise InputError("request_rate", f"expected fewer requests/s than the {cap:.4g} the layout completes at "
+                                         f"saturation ({most:,} sequences in flight), got {rate:.4g}: the queue grows "
+                                         "without end; give a lower rate or more chips")
+    c = np.geomspace(min(1e-3, most), most, 96)  # all replicas
+    rates = evaluate(s, c, "continuous")["total"] / s.output_tokens
+    rates = np.maximum.accumulate(rates)  # the rate the fewest sequences in flight sustain
+    n = float(np.exp(np.interp(rate, rates, np.log(c))))
+    r = evaluate(s, n, "continuous")
+    lam = rate / s.replicas
+    per = n / s.replicas
+    tau = float(r["tpot"])
+    joining = per / s.output_tokens  # prompts per step (evaluate's C I / O tokens)
+    S = float(r["prefill"]["total"]) / joining  # one prompt's prefill riding in a step
+    wait = -math.expm1(-per) * (tau / 2 + lam * S * S / 2)
+    r["ttft"] = r["ttft"] + wait
+    r["wait"] = wait
+    return n, r
+
+
 def grid(s: Setup, points: int = 64) -> np.ndarray:
     """Up to ``points`` concurrencies from one sequence per replica to the most the memory holds, spaced
     evenly in log (whole multiples of the replicas)."""

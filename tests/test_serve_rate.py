@@ -1,0 +1,147 @@
+"""Serving at an open-loop request rate (calc.serve.load.at_rate): the load by Little's law, the TTFT with the wait for
+the step in progress, the rate no layout sustains; its doors (Python, command line) and the published latency rows
+(TensorRT-LLM's Online Serving Measurements, v0.15.0 docs) it is held to."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from calc.__main__ import main
+from calc.errors import InputError
+from calc.serve import calibration, load, read_request_rate, serve
+
+ARGS = dict(tensor=1, precision="bf16", input_tokens=467, output_tokens=256)
+
+
+def _setup():
+    return load.setup("Llama 3 8B", "H100 SXM5", 1, **ARGS)
+
+
+def test_the_load_follows_littles_law():
+    # lambda = C / (TTFT + (O - 1) TPOT) of the closed loop at C [Little1961]: the rate the in-flight count completes
+    s = _setup()
+    n, r = load.at_rate(s, 16.0)
+    closed = load.evaluate(s, n, "continuous")
+    assert float(closed["total"]) / s.output_tokens == pytest.approx(16.0, rel=0.01)
+    assert float(r["tpot"]) == pytest.approx(float(closed["tpot"]))
+    assert float(r["ttft"]) == pytest.approx(float(closed["ttft"]) + float(r["wait"]))
+
+
+def test_the_wait_is_the_residual_life_of_a_busy_step():
+    # E[tau^2] / (2 E[tau]) = tau / 2 + lambda S^2 / 2 [Kleinrock1975] sec. 5.2, times P(busy) = 1 - exp(-C)
+    s = _setup()
+    n, r = load.at_rate(s, 8.0)
+    tau = float(r["tpot"])
+    S = float(r["prefill"]["total"]) / (n / s.output_tokens)
+    assert float(r["wait"]) == pytest.approx(-math.expm1(-n) * (tau / 2 + 8.0 * S * S / 2), rel=1e-9)
+    assert tau / 2 * 0.99 < float(r["wait"]) < tau  # busy at 8/s; the prompts' variance adds a little
+
+
+def test_latency_grows_with_the_rate_and_blows_up_near_capacity():
+    s = _setup()
+    cap = load.capacity(s)
+    rates = [0.01, 1.0, 8.0, 0.5 * cap, 0.9 * cap, 0.99 * cap]
+    out = [load.at_rate(s, x) for x in rates]
+    ttft = [float(r["ttft"]) for _, r in out]
+    tpot = [float(r["tpot"]) for _, r in out]
+    assert np.all(np.diff(ttft) > 0) and np.all(np.diff(tpot) > 0)
+    assert out[0][0] < 0.1 and float(out[0][1]["wait"]) < 0.01 * ttft[0]  # an idle engine: no step to wait for
+    assert out[-1][0] > 0.5 * s.max_concurrency()
+
+
+def test_a_rate_beyond_capacity_is_one_line_naming_the_field():
+    s = _setup()
+    with pytest.raises(InputError, match=r"request_rate: expected fewer requests/s than the .* grows without end"):
+        load.at_rate(s, load.capacity(s))
+
+
+def test_python_door():
+    r = serve("Llama 3 8B", "H100 SXM5", 1, request_rate="16/s", **ARGS)
+    assert r.mode == "request rate" and r.request_rate.m_as("1/s") == 16
+    assert r.tokens_per_second["total"].m_as("token/s") == pytest.approx(16 * 256, rel=0.01)
+    assert 0 < r.queueing.m_as("s") < r.ttft.m_as("s")
+    d = r.to_dict()
+    assert d["request_rate"] == 16 and d["queueing"] == pytest.approx(r.queueing.m_as("s"), abs=1e-9)
+    assert serve("Llama 3 8B", "H100 SXM5", 1, concurrency=8, **ARGS).to_dict()["request_rate"] is None
+    # the same rate written four ways
+    assert read_request_rate("240/min").m_as("1/s") == read_request_rate(4).m_as("1/s") == 4
+    assert read_request_rate("4 s^-1").m_as("1/s") == 4
+
+
+@pytest.mark.parametrize("value, message", [
+    (0, "positive"), (-2, "positive"), ("4 s", "1/s"), (True, "requests per second"), ("x", "unknown unit"),
+])
+def test_bad_rates_name_the_field(value, message):
+    with pytest.raises(InputError, match=f"request_rate: .*{message}"):
+        serve("Llama 3 8B", "H100 SXM5", 1, request_rate=value)
+
+
+@pytest.mark.parametrize("extra, field", [
+    (dict(concurrency=8), "request_rate"), (dict(batch=8), "request_rate"), (dict(ttft_limit="1 s"), "ttft_limit"),
+    (dict(disaggregated=True), "request_rate"),
+])
+def test_a_rate_beside_another_load_is_refused(extra, field):
+    with pytest.raises(InputError, match=f"^{field}: "):
+        serve("Llama 3 8B", "H100 SXM5", 2, request_rate=4, **extra)
+
+
+def test_the_layout_search_takes_the_one_that_completes_the_most():
+    r = serve("Llama 3 70B", "H100 SXM5", 8, request_rate=4, input_tokens=467, output_tokens=256)
+    assert r.mode == "request rate" and r.layout["tensor"] * r.layout["replicas"] == 8
+
+
+def test_cli(capsys):
+    code = main(["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--request-rate", "16",
+                 "--input-tokens", "467", "--output-tokens", "256", "--precision", "bf16"])
+    out = capsys.readouterr().out
+    assert code == 0 and "request rate: 16 requests/s" in out and "waiting for the step in progress" in out
+    main(["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--request-rate", "240/min", "--json"])
+    d = json.loads(capsys.readouterr().out)
+    assert d["mode"] == "request rate" and d["request_rate"] == 4 and d["units"]["request_rate"] == "1/s"
+    code = main(["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--request-rate", "4", "--batch", "2"])
+    err = capsys.readouterr().err
+    assert code != 0 and "request" in err and len(err.strip().splitlines()) == 1
+
+
+# --------------------------------------------------------------------------- calibration rows
+
+
+def _rate_rows():
+    return [m for m in calibration.published() if m.request_rate is not None]
+
+
+def test_the_published_online_serving_rows_are_read_with_their_rates():
+    rows = _rate_rows()
+    # TensorRT-LLM v0.15.0 docs, Online Serving Measurements: 2 models x 2 chips x 3 workloads at QPS 2..32 below the
+    # saturating request throughput of each, TTFT and ITL each
+    assert len(rows) == 102 and {m.metric for m in rows} == {"ttft", "tpot"}
+    assert {m.hardware for m in rows} == {"H100 SXM5", "H200 SXM"}
+    one = next(m for m in rows if m.name == "trtllm014-h100-llama31-8b-tp1-467-256-qps16" and m.metric == "ttft")
+    assert (one.request_rate, one.measured, one.input_tokens, one.output_tokens) == (16, 0.030, 467, 256)
+
+
+def test_the_model_on_the_online_serving_rows():
+    # in-sample since they joined the fit (benchmarks.fit_serve); mean TTFT and ITL at QPS 2 to 32
+    c = calibration.compare(_rate_rows())
+    ratios = np.array([x.ratio for x in c])
+    assert np.all((ratios > 1 / 1.35) & (ratios < 1.35))
+    assert np.median(np.abs(np.log(ratios))) < 0.12 and np.mean(np.abs(ratios - 1) <= 0.25) >= 0.9
+
+
+def test_a_users_rate_cell_is_checked(tmp_path):
+    head = "name,model,hardware,chips,tensor,input_tokens,output_tokens,concurrency,request_rate,ttft\n"
+    p = tmp_path / "rows.csv"
+    p.write_text(head + "a,Llama 3 8B,H100 SXM5,1,1,467,256,,fast,0.03\n")
+    with pytest.raises(InputError, match="column request_rate: expected requests per second"):
+        calibration.read_rows(p)
+    p.write_text(head + "a,Llama 3 8B,H100 SXM5,1,1,467,256,8,4,0.03\n")
+    with pytest.raises(InputError, match="one of batch, concurrency or request_rate"):
+        calibration.read_rows(p)
+    p.write_text(head + "a,Llama 3 8B,H100 SXM5,1,1,467,256,,4,0.03\n")
+    (m,) = calibration.read_rows(p)
+    assert m.request_rate == 4 and 0.01 < calibration.predict(m) < 0.1
+    p.write_text(head + "a,Llama 3 8B,H100 SXM5,1,1,467,256,,400,0.03\n")  # beyond the chip: said, by row
+    with pytest.raises(InputError, match="file: a: column request_rate: expected fewer"):
+        calibration.predict(calibration.read_rows(p)[0])
