@@ -51,6 +51,7 @@ _INTER_NODE = re.compile(r"inter-node (\d+) in their bandwidth fields|inter-node
 # configs set --xla_tpu_overlap_compute_collective_tc, --xla_enable_async_all_gather and the async collective fusions
 # (src/maxtext/configs/tpu/v5e/*.sh), tpu-recipes' workloads DATA_PARALLEL_OVERLAP and CF_FOR_ALL_GATHER
 _XLA = re.compile(r"MaxText|Paxml")
+_MAXTEXT = re.compile(r"MaxText")
 _FSDP_GROUP = re.compile(r"\(FSDP=(\d+) GBS=")  # dgxc's MaxText tables, "FSDP+DP": FSDP=128 of 1024 GPUs
 # cudnn-frontend's benchmark locks the GPU clock below the clock the datasheet's peak assumes (its README's setup)
 # cudnn-frontend's Llama 3.2 1B runs name the PyTorch SDPA backend that ran: FLASH_ATTENTION is FlashAttention-2's code
@@ -191,7 +192,7 @@ def build_layout(r, model: Transformer) -> Layout:
     # DeepSpeed's default without --use-flash-attn, the kernels vTrain's replica of it profiles (src/model/
     # gpt_modeling.py, ShardedGptSelfAttention); MT-NLG (2021) predates FlashAttention [Dao2022]
     return Layout(tensor=tensor, pipeline=pipeline, context=context, expert=expert, expert_tensor=expert_tensor,
-                  virtual_stages=virtual, micro_batch=_int(r["micro_batch"]) or 1,
+                  virtual_stages=virtual, micro_batch=micro_batch(r, tensor),
                   global_batch=int(r["global_batch"]), sequence=int(r["sequence"]),
                   recompute=recompute(r), framework=older,
                   # and pipelines through DeepSpeed's engine (its PR #6, 2021-07-30: "use pp engine even for pp=1")
@@ -212,6 +213,17 @@ def build_layout(r, model: Transformer) -> Layout:
                   attention_kernel=("flash2" if _SDPA_FLASH.search(r["note"] or "") else
                                     "cudnn" if _SDPA_CUDNN.search(r["note"] or "") else "native"),
                   dp_overlap=1.0 if _XLA.search(r["framework"]) and r["chip"].startswith("TPU") else None)
+
+
+def micro_batch(r, tensor: int) -> int:
+    """Sequences one data-parallel rank takes through each forward and backward pass: the row's micro-batch (unstated: 1);
+    MaxText's per-device batch times the tensor ranks. MaxText trains ``per_device_batch_size x num_devices`` sequences a
+    step in one pass (gradient_accumulation_steps 1 in src/maxtext/configs/base.yml; calculate_global_batch_sizes in
+    src/maxtext/configs/pyconfig_deprecated.py) with the batch sharded over the data, fsdp, fsdp_transpose and expert
+    axes only (base.yml logical_axis_rules, activation_batch), so each group of ``tensor`` chips holds per-device x
+    tensor sequences at once and gathers its FSDP weights once a step, not once per chip's sequence."""
+    per_device = _int(r["micro_batch"]) or 1
+    return per_device * tensor if _MAXTEXT.search(r["framework"]) else per_device
 
 
 def _modules(note: str) -> str | None:
