@@ -571,6 +571,24 @@ def test_cudnn_attention_on_hopper_runs_at_its_measured_rate():
     layout.check_options(layout.Layout(global_batch=8, attention_kernel="cudnn"))
 
 
+def test_memory_efficient_attention_runs_at_half_flashattention_2s_rate():
+    # xformers' CUTLASS kernel (PyTorch SDPA's EFFICIENT_ATTENTION): FlashAttention-2 is around 2x faster than it on
+    # A100, forward and backward, head size 64 and 128 (FlashAttention-2 paper sec. 4.1, Fig. 4-6); Ampere-style code
+    # like FlashAttention-2's, so the same share of FlashAttention-2's rate on Hopper and Blackwell, whatever the head size
+    for name in ("A100 SXM4 80GB", "H200 SXM", "B200"):
+        chip = build_chip(data.hardware(name))
+        assert chip.attention_rate_efficient == pytest.approx(0.5 * chip.attention_rate_flash2, rel=1e-9)
+        for d in (64, 128):
+            shape = dict(micro_batch=1, heads=2048 // d, tensor=1, sequence=8192, context=1, qk_dim=d, v_dim=d,
+                         fused=True, triton=False)
+            flash2, efficient = (kernels.attention_core(chip, **shape, **kw) for kw in ({"flash2": True},
+                                                                                         {"efficient": True}))
+            overhead = chip.coefficients.kernel_overhead
+            assert (efficient.forward - overhead) / (flash2.forward - overhead) == pytest.approx(2.0, rel=1e-6)
+            assert efficient.backward / efficient.forward == pytest.approx(flash2.backward / flash2.forward, rel=1e-9)
+    layout.check_options(layout.Layout(global_batch=8, attention_kernel="efficient"))
+
+
 def test_fp32_gradient_reduction_moves_twice_the_gradient_bytes():
     # TorchTitan's FSDP2 gathers 16-bit weights and reduce-scatters fp32 gradients (MixedPrecisionPolicy(param_dtype=
     # bf16, reduce_dtype=float32); torchtitan/config_manager.py --training.mixed_precision_reduce, default "float32"):

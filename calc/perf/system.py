@@ -78,6 +78,7 @@ class Coefficients:
     float8_dynamic_cast_bytes: float = _unit("byte", "traffic per element of one torchao dynamic float8 cast")
     flash_backward_rate_share_hopper: float = _unit("", "fused attention backward rate / forward rate on H100")
     flash2_backward_rate_share_blackwell: float = _unit("", "FlashAttention-2's backward rate / forward rate on B200")
+    efficient_attention_flash2_ratio: float = _unit("", "xformers' CUTLASS memory-efficient attention rate / FlashAttention-2's")
 
 
 @lru_cache(maxsize=1)
@@ -122,6 +123,9 @@ class Chip:
     # the fused attention's backward rate over its forward rate (1: as fast; measured per kernel and chip family)
     attention_backward_share: float = 1.0
     attention_backward_share_flash2: float = 1.0  # FlashAttention-2's Ampere-style code on this chip
+    # xformers' CUTLASS memory-efficient attention (PyTorch SDPA's EFFICIENT_ATTENTION) on this chip, FLOP/s (0: its
+    # share of attention_rate_flash2)
+    attention_rate_efficient: float = 0.0
     float8_casts: str = "te"  # in 8 bits, the code casting the matmul inputs (calc.perf.layout.FLOAT8_CASTS)
     tile_long: float = field(init=False, repr=False)  # matmul output tiles (coefficients), read ~50 times a step
     tile_short: float = field(init=False, repr=False)
@@ -137,6 +141,9 @@ class Chip:
             object.__setattr__(self, "attention_rate_flash2", self.attention_rate)
         if not self.attention_rate_cudnn:
             object.__setattr__(self, "attention_rate_cudnn", self.attention_rate)
+        if not self.attention_rate_efficient:
+            object.__setattr__(self, "attention_rate_efficient",
+                               self.attention_rate_flash2 * coeff.efficient_attention_flash2_ratio)
 
     @property
     def name(self) -> str:
