@@ -24,7 +24,7 @@ from typing import NamedTuple
 import pint
 
 from calc.perf.layout import whole
-from calc.perf.system import Chip, MatmulShapes, build_chip, resolve_hardware
+from calc.perf.system import Chip, MatmulShapes, attention_sequence_share, build_chip, resolve_hardware
 from calc.units import Q_
 
 
@@ -187,6 +187,8 @@ def attention_core(chip: Chip, *, micro_batch: int, heads: int, tensor: int, seq
         ampere_code = flash2 or efficient  # FlashAttention-2's or xformers' mma.sync code, not the chip's own kernels
         if chip.attention_full_rate_head_dim and not ampere_code:  # Blackwell's own kernels: exponentials bind at small heads
             rate *= min(1.0, qk_dim / chip.attention_full_rate_head_dim)
+        if chip.hardware.vendor == "NVIDIA":  # short sequences: few query blocks per head, each with its fixed cost
+            rate *= attention_sequence_share(sequence / context)
         forward = 0.5 * flop / rate + coeff.kernel_overhead
         share = chip.attention_backward_share_flash2 if ampere_code else chip.attention_backward_share
         backward = coeff.flash_backward_ratio * forward / share

@@ -316,6 +316,47 @@ def _build(hw: data.Hardware, precision: str | None) -> Chip:
         cudnn, *attention_backward_shares(hw, coeff))
 
 
+_SEQUENCE_SHARES: dict = {}  # query rows -> share: a step asks for the same few sequence lengths again and again
+
+
+def attention_sequence_share(sequence: float) -> float:
+    """A fused attention kernel's rate at ``sequence`` query rows over its rate at long sequences (at most 1).
+
+    Short sequences give each (batch, head) few query blocks, so the fixed cost of each block's start (loading Q,
+    the epilogue's rescale and write) weighs more: measured with batch x sequence = 16k tokens, 16 heads of 128, on
+    H100 (pytorch/benchmark commit ff65cb6, data/attention_kernels.csv), FlashAttention-2's algorithm (Triton
+    tutorial) runs forward at 0.69 of its 16k rate at 512, 0.82 at 1k, 0.91 at 2k, 0.96 at 4k and 0.99 at 8k
+    (FlashAttention-3 0.69, 0.83, 0.91, 0.95, 0.99 in the same run). Linear in log sequence between the measured
+    lengths, held at the shortest below it and 1 from the longest.
+    """
+    found = _SEQUENCE_SHARES.get(sequence)
+    if found is not None:
+        return found
+    curve = _sequence_curve()
+    x = log(max(sequence, 1.0))
+    if x <= curve[0][0]:
+        share = curve[0][1]
+    elif x >= curve[-1][0]:
+        share = 1.0
+    else:
+        share = next(y0 + (y1 - y0) * (x - x0) / (x1 - x0)
+                     for (x0, y0), (x1, y1) in zip(curve, curve[1:]) if x0 <= x <= x1)
+    _SEQUENCE_SHARES[sequence] = share
+    return share
+
+
+@lru_cache(maxsize=1)
+def _sequence_curve() -> tuple[tuple[float, float], ...]:
+    rows = sorted((r["sequence"], r["measured_tflops"]) for r in data.attention_kernels()
+                  if r["kernel"].startswith("Triton tutorial FlashAttention-2") and r["direction"] == "forward"
+                  and r["chip"] == "H100 SXM5" and r["measured_tflops"])
+    if len(rows) < 2:
+        raise DataError("data/attention_kernels.csv", None, "kernel",
+                        "no FlashAttention-2 forward rates by sequence length on H100 SXM5")
+    longest = rows[-1][1]
+    return tuple((log(s), min(t / longest, 1.0)) for s, t in rows)
+
+
 def attention_backward_shares(hw: data.Hardware, coeff: Coefficients) -> tuple[float, float]:
     """The fused attention's backward rate over its forward rate on ``hw``: (the chip's kernel, FlashAttention-2's code).
 
