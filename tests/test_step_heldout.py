@@ -18,18 +18,12 @@ HELDOUT = {h.name: h for h in perf.heldout()}
 TOLERANCE = 1.20
 
 # Why these miss (README, "Held-out check"). All are too fast, none too slow.
-NEMO_SMALL = ("NeMo 24.07 on H100 with cuBLAS's measured FP8 rate: the 5B model 23% fast, while the 7B-13B "
-              "ones land at 1.14-1.17 and the same 8B model under NeMo 25.09 at 0.99")
 KNOWN_MISSES = {
-    "MPT-7B 2k on 8 H100": ("PyTorch FSDP on H100; 1.17 until the H100's NVLink ran at the rate "
-                            "nccl-tests measures there by message size (0.89 of it at 128 MiB, not A100's flat 0.65), "
-                            "which speeds its FSDP gathers", 1.35),
     "TorchTitan Llama 3.1 8B on 8 H100": ("on its own 500 W, 2.4 TB/s H100 with the H100 NVL's peak (the lower "
                                           "end of the range TorchTitan gives) and eager element-wise kernels "
                                           "counted, still 1.3x: FSDP2's and selective checkpointing's own costs "
                                           "are not modelled, nor that chip's sustained clock at 500 W", 1.35),
     "TorchTitan Llama 3.1 8B on 128 H100": ("as on 8 GPUs", 1.35),
-    "NeMo GPT3-5B on 64 H100 FP8": (NEMO_SMALL, 1.35),
 }
 
 

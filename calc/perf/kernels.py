@@ -24,7 +24,7 @@ from typing import NamedTuple
 import pint
 
 from calc.perf.layout import whole
-from calc.perf.system import Chip, MatmulShapes, build_chip, resolve_hardware
+from calc.perf.system import Chip, MatmulShapes, attention_sequence_share, build_chip, resolve_hardware
 from calc.units import Q_
 
 
@@ -163,7 +163,7 @@ class AttentionCore(NamedTuple):
 
 def attention_core(chip: Chip, *, micro_batch: int, heads: int, tensor: int, sequence: int, context: int,
                    qk_dim: int, v_dim: int, fused: bool, triton: bool, flash2: bool = False,
-                   cudnn: bool = False) -> AttentionCore:
+                   cudnn: bool = False, efficient: bool = False) -> AttentionCore:
     """The attention core: fused, ``0.5 F / R_attn`` (causal: half the blocks skipped) and
     ``flash_backward_ratio`` times that backward [Dao2023] sec. 3.1.2, at the backward's measured share of the
     forward's rate (``Chip.attention_backward_share``: 0.863 on A100 [Dao2023] sec. 4.1, 0.870 on H100
@@ -173,18 +173,24 @@ def attention_core(chip: Chip, *, micro_batch: int, heads: int, tensor: int, seq
 
     Each chip holds ``heads / tensor`` heads and ``sequence / context`` of the queries. ``flash2``: the fused
     kernel is FlashAttention-2's Ampere-style code whatever the chip (``Chip.attention_rate_flash2``); ``cudnn``: cuDNN's
-    fused attention (``Chip.attention_rate_cudnn``: on Hopper its own measured rate). Blackwell's own
+    fused attention (``Chip.attention_rate_cudnn``: on Hopper its own measured rate); ``efficient``: xformers' CUTLASS
+    memory-efficient kernel (PyTorch SDPA's EFFICIENT_ATTENTION), Ampere-style code at half FlashAttention-2's rate on
+    the same chip [Dao2023] sec. 4.1 (``Chip.attention_rate_efficient``), with FlashAttention-2's backward share. Blackwell's own
     kernels run at ``min(1, d / d*)`` of their rate at head size ``d``: the softmax's exponentials, a fixed cost per
     score element, bind below ``d* = 64 / blackwell_attention_head64_share`` (FlashAttention-4's forward on B200).
     """
     coeff = chip.coefficients
     flop = 2.0 * micro_batch * (heads / tensor) * (sequence / context) * sequence * (qk_dim + v_dim)
     if fused:
-        rate = chip.attention_rate_flash2 if flash2 else chip.attention_rate_cudnn if cudnn else chip.attention_rate
-        if chip.attention_full_rate_head_dim and not flash2:  # Blackwell's own kernels: exponentials bind at small heads
+        rate = (chip.attention_rate_flash2 if flash2 else chip.attention_rate_cudnn if cudnn else
+                chip.attention_rate_efficient if efficient else chip.attention_rate)
+        ampere_code = flash2 or efficient  # FlashAttention-2's or xformers' mma.sync code, not the chip's own kernels
+        if chip.attention_full_rate_head_dim and not ampere_code:  # Blackwell's own kernels: exponentials bind at small heads
             rate *= min(1.0, qk_dim / chip.attention_full_rate_head_dim)
+        if chip.hardware.vendor == "NVIDIA":  # short sequences: few query blocks per head, each with its fixed cost
+            rate *= attention_sequence_share(sequence / context)
         forward = 0.5 * flop / rate + coeff.kernel_overhead
-        share = chip.attention_backward_share_flash2 if flash2 else chip.attention_backward_share
+        share = chip.attention_backward_share_flash2 if ampere_code else chip.attention_backward_share
         backward = coeff.flash_backward_ratio * forward / share
         if triton:
             forward, backward = forward * coeff.triton_attention_forward_ratio, backward * coeff.triton_attention_backward_ratio

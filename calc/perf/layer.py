@@ -153,7 +153,8 @@ def layer_terms(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, ch
     core = kernels.attention_core(chip, micro_batch=sizes.micro_batch, heads=model.heads, tensor=tensor,
                                   sequence=sizes.sequence, context=context, qk_dim=model.qk_dim, v_dim=model.v_dim,
                                   fused=bool(layout.flash_attention), triton=layout.triton_attention,
-                                  flash2=layout.attention_kernel == "flash2", cudnn=layout.attention_kernel == "cudnn")
+                                  flash2=layout.attention_kernel == "flash2", cudnn=layout.attention_kernel == "cudnn",
+                                  efficient=layout.attention_kernel == "efficient")
     tp_forward, tp_backward = tensor_parallel(chip, tokens, hidden, tensor, sizes.sequence_parallel, chips,
                                               layout.eight_bit_gathers)
     exchange = context_exchange(chip, model, sizes, core.forward, chips)

@@ -27,8 +27,9 @@ SCHEDULES = ("1f1b", "dualpipe", "deepspeed")  # pipeline schedules: Megatron's 
 # the fused attention kernel's code: the chip's own (default), or FlashAttention-2's Ampere-style code (PyTorch SDPA's
 # flash backend), which on Blackwell runs far below the chip's own kernels (calc.perf.system.Chip.attention_rate_flash2),
 # or cuDNN's fused attention (PyTorch SDPA's cuDNN backend), which on Hopper runs above FlashAttention-2's code
-# (calc.perf.system.Chip.attention_rate_cudnn)
-ATTENTION_CODES = ("native", "flash2", "cudnn")
+# (calc.perf.system.Chip.attention_rate_cudnn), or xformers' CUTLASS memory-efficient kernel (PyTorch SDPA's
+# EFFICIENT_ATTENTION backend), Ampere-style code at half FlashAttention-2's rate (calc.perf.system.Chip.attention_rate_efficient)
+ATTENTION_CODES = ("native", "flash2", "cudnn", "efficient")
 ATTENTION_KERNELS = {"flash2": False, "triton": True}  # --attention NAME -> Layout.triton_attention
 # the code that casts 16-bit matmul inputs to 8 bits: Transformer Engine's (the cast fused with its producer, the amax
 # kept from the last step), or torchao's Float8Linear with dynamic scaling, by tensor or by row (TorchTitan's float8)
@@ -67,7 +68,9 @@ class Layout:
     flash backend, flash-attn 2.x) instead of the chip's own kernels (cuDNN, FlashAttention-4 on Blackwell): on
     Blackwell it reaches 17% of the 16-bit peak forward (Dao-AILab/flash-attention issue 1589). "cudnn": cuDNN's
     fused attention (PyTorch SDPA's cuDNN backend): on Hopper, where the native rate is FlashAttention-2's code, at
-    cuDNN's measured causal rate, 55% of the peak [Shah2024] Fig. 5; elsewhere the chip's own rate.
+    cuDNN's measured causal rate, 55% of the peak [Shah2024] Fig. 5; elsewhere the chip's own rate. "efficient":
+    xformers' CUTLASS memory-efficient attention (PyTorch SDPA's EFFICIENT_ATTENTION backend), Ampere-style code about
+    half as fast as FlashAttention-2 forward and backward [Dao2023] sec. 4.1.
     ``schedule`` "dualpipe": DeepSeek-V3's bidirectional schedule [DeepSeekAI2024] sec. 3.2.1: the expert
     all-to-all and pipeline sends hide behind the paired chunk's computation, the bubble is
     (p/2 - 1)(F&B + B - 3W) (their Table 2) and each stage keeps two copies of its weights.
@@ -141,8 +144,9 @@ class Layout:
                                     flag="--attention", choices=tuple(ATTENTION_KERNELS))
     attention_kernel: str = _field("native", "fused attention code: native (the chip's own kernels, default), "
                                              "flash2 (FlashAttention-2's Ampere-style code, as PyTorch SDPA's flash "
-                                             "backend runs it) or cudnn (cuDNN's fused attention, PyTorch SDPA's cuDNN "
-                                             "backend)", choices=ATTENTION_CODES)
+                                             "backend runs it), cudnn (cuDNN's fused attention, PyTorch SDPA's cuDNN "
+                                             "backend) or efficient (xformers' CUTLASS memory-efficient attention, "
+                                             "PyTorch SDPA's EFFICIENT_ATTENTION backend)", choices=ATTENTION_CODES)
     schedule: str = _field("1f1b", "pipeline schedule: 1f1b (default), dualpipe (DeepSeek-V3's, hiding the "
                                    "expert all-to-all behind computation) or deepspeed (DeepSpeed's pipeline "
                                    "engine: blocking sends one after another)", choices=SCHEDULES)

@@ -78,6 +78,7 @@ class Coefficients:
     float8_dynamic_cast_bytes: float = _unit("byte", "traffic per element of one torchao dynamic float8 cast")
     flash_backward_rate_share_hopper: float = _unit("", "fused attention backward rate / forward rate on H100")
     flash2_backward_rate_share_blackwell: float = _unit("", "FlashAttention-2's backward rate / forward rate on B200")
+    efficient_attention_flash2_ratio: float = _unit("", "xformers' CUTLASS memory-efficient attention rate / FlashAttention-2's")
 
 
 @lru_cache(maxsize=1)
@@ -122,6 +123,9 @@ class Chip:
     # the fused attention's backward rate over its forward rate (1: as fast; measured per kernel and chip family)
     attention_backward_share: float = 1.0
     attention_backward_share_flash2: float = 1.0  # FlashAttention-2's Ampere-style code on this chip
+    # xformers' CUTLASS memory-efficient attention (PyTorch SDPA's EFFICIENT_ATTENTION) on this chip, FLOP/s (0: its
+    # share of attention_rate_flash2)
+    attention_rate_efficient: float = 0.0
     float8_casts: str = "te"  # in 8 bits, the code casting the matmul inputs (calc.perf.layout.FLOAT8_CASTS)
     tile_long: float = field(init=False, repr=False)  # matmul output tiles (coefficients), read ~50 times a step
     tile_short: float = field(init=False, repr=False)
@@ -137,6 +141,9 @@ class Chip:
             object.__setattr__(self, "attention_rate_flash2", self.attention_rate)
         if not self.attention_rate_cudnn:
             object.__setattr__(self, "attention_rate_cudnn", self.attention_rate)
+        if not self.attention_rate_efficient:
+            object.__setattr__(self, "attention_rate_efficient",
+                               self.attention_rate_flash2 * coeff.efficient_attention_flash2_ratio)
 
     @property
     def name(self) -> str:
@@ -307,6 +314,47 @@ def _build(hw: data.Hardware, precision: str | None) -> Chip:
         matmul_shapes(hw.name, "bf16", hw.compute_units), flash2,
         64 / coeff.blackwell_attention_head64_share if hw.name.startswith(BLACKWELL) else 0.0,
         cudnn, *attention_backward_shares(hw, coeff))
+
+
+_SEQUENCE_SHARES: dict = {}  # query rows -> share: a step asks for the same few sequence lengths again and again
+
+
+def attention_sequence_share(sequence: float) -> float:
+    """A fused attention kernel's rate at ``sequence`` query rows over its rate at long sequences (at most 1).
+
+    Short sequences give each (batch, head) few query blocks, so the fixed cost of each block's start (loading Q,
+    the epilogue's rescale and write) weighs more: measured with batch x sequence = 16k tokens, 16 heads of 128, on
+    H100 (pytorch/benchmark commit ff65cb6, data/attention_kernels.csv), FlashAttention-2's algorithm (Triton
+    tutorial) runs forward at 0.69 of its 16k rate at 512, 0.82 at 1k, 0.91 at 2k, 0.96 at 4k and 0.99 at 8k
+    (FlashAttention-3 0.69, 0.83, 0.91, 0.95, 0.99 in the same run). Linear in log sequence between the measured
+    lengths, held at the shortest below it and 1 from the longest.
+    """
+    found = _SEQUENCE_SHARES.get(sequence)
+    if found is not None:
+        return found
+    curve = _sequence_curve()
+    x = log(max(sequence, 1.0))
+    if x <= curve[0][0]:
+        share = curve[0][1]
+    elif x >= curve[-1][0]:
+        share = 1.0
+    else:
+        share = next(y0 + (y1 - y0) * (x - x0) / (x1 - x0)
+                     for (x0, y0), (x1, y1) in zip(curve, curve[1:]) if x0 <= x <= x1)
+    _SEQUENCE_SHARES[sequence] = share
+    return share
+
+
+@lru_cache(maxsize=1)
+def _sequence_curve() -> tuple[tuple[float, float], ...]:
+    rows = sorted((r["sequence"], r["measured_tflops"]) for r in data.attention_kernels()
+                  if r["kernel"].startswith("Triton tutorial FlashAttention-2") and r["direction"] == "forward"
+                  and r["chip"] == "H100 SXM5" and r["measured_tflops"])
+    if len(rows) < 2:
+        raise DataError("data/attention_kernels.csv", None, "kernel",
+                        "no FlashAttention-2 forward rates by sequence length on H100 SXM5")
+    longest = rows[-1][1]
+    return tuple((log(s), min(t / longest, 1.0)) for s, t in rows)
 
 
 def attention_backward_shares(hw: data.Hardware, coeff: Coefficients) -> tuple[float, float]:

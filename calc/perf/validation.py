@@ -57,6 +57,7 @@ _FSDP_GROUP = re.compile(r"\(FSDP=(\d+) GBS=")  # dgxc's MaxText tables, "FSDP+D
 # cudnn-frontend's Llama 3.2 1B runs name the PyTorch SDPA backend that ran: FLASH_ATTENTION is FlashAttention-2's code
 _SDPA_FLASH = re.compile(r"SDPA backend FLASH_ATTENTION")
 _SDPA_CUDNN = re.compile(r"SDPA backend CUDNN_ATTENTION")  # cuDNN's fused attention
+_SDPA_EFFICIENT = re.compile(r"SDPA backend EFFICIENT_ATTENTION")  # xformers' CUTLASS memory-efficient attention
 _CLOCK = re.compile(r"GPU clock locked at (\d+) MHz .*?\(peak clock (\d+) MHz")
 # microsoft/Megatron-DeepSpeed began as Megatron-LM 2.4 with DeepSpeed's pipeline engine (its pull request #1,
 # "megatron-2.4-ds-pipe", 2021-07-02) and took Megatron-LM's gradient-accumulation fusion and asynchronous
@@ -211,7 +212,8 @@ def build_layout(r, model: Transformer) -> Layout:
                   expert_overlap=bool(_EXPERT_OVERLAP.search(r["note"] or "")),
                   recompute_modules=_modules(r["note"] or ""),
                   attention_kernel=("flash2" if _SDPA_FLASH.search(r["note"] or "") else
-                                    "cudnn" if _SDPA_CUDNN.search(r["note"] or "") else "native"),
+                                    "cudnn" if _SDPA_CUDNN.search(r["note"] or "") else
+                                    "efficient" if _SDPA_EFFICIENT.search(r["note"] or "") else "native"),
                   dp_overlap=1.0 if _XLA.search(r["framework"]) and r["chip"].startswith("TPU") else None)
 
 
