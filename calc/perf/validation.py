@@ -160,7 +160,7 @@ _RECOMPUTE_MODULES = re.compile(r"recompute_modules=\[([a-z_, ]*)\]")  # and the
 def build_layout(r, model: Transformer) -> Layout:
     """The layout of a validation row as the step model takes it (unstated micro-batch 1, interleaving 1)."""
     if r["precision"] not in _PRECISIONS:
-        raise Refused("4-bit precision", f"{r['precision']}: data/hardware.csv has no 4-bit peak")
+        raise Refused("4-bit precision", f"{r['precision']}: the step model does not count NVFP4's training recipe")
     pipeline, virtual = int(r["pipeline"]), _int(r["virtual_stages"]) or 1
     tensor, context, expert = int(r["tensor"]), _int(r["context"]) or 1, _int(r["expert"]) or 1
     expert_tensor = _int(r["expert_tensor"])
