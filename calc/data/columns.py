@@ -3,8 +3,9 @@ dimension: declared once, checked by ``calc.data.checks`` on load."""
 
 from __future__ import annotations
 
-# The number formats a chip's peak is listed in (hardware.csv's peak_* columns).
-PRECISIONS = ("bf16", "fp16", "fp8", "tf32", "fp32", "int8", "fp16-nontensor")
+# The number formats a chip's peak is listed in (hardware.csv's peak_* columns); fp4: the 4-bit block formats
+# (NVFP4, MXFP4) that Blackwell's tensor cores multiply at one rate.
+PRECISIONS = ("bf16", "fp16", "fp8", "tf32", "fp32", "int8", "fp16-nontensor", "fp4")
 
 # The units rows the code reads each table in (column -> unit, exactly as the units row writes it; "1" a
 # plain number). A units row in another dimension would fail far from the file; one that converts

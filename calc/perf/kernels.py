@@ -33,7 +33,7 @@ def matmul_time(chip: Chip, M, K, N, batch=1, *, sixteen_bit: bool = False) -> f
 
     .. math:: t = \\max\\left(\\frac{2MKN}{R \\, s \\, w}, \\frac{b (MK + KN)}{B}\\right) + \\frac{2 MN}{B} + t_0
 
-    The main loop streams the operands (``b`` bytes each: 1 in 8 bits, else 2) while it multiplies at the
+    The main loop streams the operands (``b`` bytes each: 1 in 8 bits, 4.5 bits in NVFP4, else 2) while it multiplies at the
     measured best rate ``R``, less the last partial wave of output tiles over the compute units (``w``) and, where
     the chip's rates are measured by shape, the shape's share ``s`` of the best (:func:`shape_share`); the epilogue
     then writes the 16-bit result [Isaev2023]; NVIDIA, Matrix Multiplication Background User's Guide (tile and wave
@@ -48,7 +48,7 @@ def matmul_time(chip: Chip, M, K, N, batch=1, *, sixteen_bit: bool = False) -> f
     shapes = chip.shapes_16bit if sixteen_bit else chip.shapes
     if shapes is not None:
         rate *= shape_share(shapes, M, K, N)
-    operands = (1.0 if chip.eight_bit and not sixteen_bit else 2.0) * (M * K + K * N) * batch
+    operands = (2.0 if sixteen_bit else chip.operand_bytes) * (M * K + K * N) * batch
     bandwidth = chip.memory_bandwidth
     return max(flop / rate, operands / bandwidth) + 2.0 * M * N * batch / bandwidth + chip.kernel_overhead
 
@@ -108,7 +108,10 @@ def matmul(chip: Chip, M, K, N, batch=1) -> Matmul:
 
     The backward pass is the input gradient (M x N)(N x K) and the weight gradient (K x M)(M x N).
     In 8 bits the input and the output gradient are first cast from 16 bits (read 2, write 1 byte each: Transformer
-    Engine, which fuses the cast with the kernel that produces the tensor). torchao's Float8Linear with dynamic
+    Engine, which fuses the cast with the kernel that produces the tensor). In NVFP4 each cast reads 2 bytes and writes
+    the row-wise and the column-wise (transposed, for the weight gradient) copies at 4.5 bits each, values and E4M3
+    scales from one kernel (Transformer Engine, transformer_engine/common/cast/nvfp4/quantize_transpose_nvfp4.cuh,
+    "CUDA kernels to cast to NVFP4 and transpose"): 2 + 2 x 0.5625 bytes. torchao's Float8Linear with dynamic
     scaling (``Chip.float8_casts`` "tensorwise" or "rowwise", TorchTitan's float8) casts the weight too, and each
     cast first reads the 16-bit tensor for its amax (``float8_dynamic_cast_bytes``, two kernels); its backward casts
     again from the 16-bit input and weight the forward saved, and by row the output gradient twice, once along each
@@ -120,8 +123,9 @@ def matmul(chip: Chip, M, K, N, batch=1) -> Matmul:
     if chip.eight_bit:
         overhead, bandwidth = chip.coefficients.kernel_overhead, chip.memory_bandwidth
         if chip.float8_casts == "te":
-            forward += 3.0 * M * K * batch / bandwidth + overhead
-            backward += 3.0 * M * N * batch / bandwidth + overhead
+            per = 3.0 if chip.operand_bytes == 1.0 else 2.0 + 2.0 * chip.operand_bytes  # bytes per element cast
+            forward += per * M * K * batch / bandwidth + overhead
+            backward += per * M * N * batch / bandwidth + overhead
         else:
             cast = chip.coefficients.float8_dynamic_cast_bytes / bandwidth
             x, w, g = M * K * batch, K * N * batch, M * N * batch

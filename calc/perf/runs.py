@@ -25,7 +25,7 @@ REMAT_ALL_BUT_QKV = re.compile(r"remat custom|remat_policy=qkv_proj_offloaded")
 # the checkpointing policy a row's framework applies, where it differs from [Korthikanti2022]'s count (calc.perf.memory.SAVED)
 _HOST = re.compile(r"decoder_layer_input[^;]*offloaded")
 _MINIMAL_WITH_CONTEXT = re.compile(r"remat minimal_with_context")
-PRECISION_OF_RUN = {"bf16": "bf16", "fp16": "fp16", "fp8": "fp8", "mxfp8": "fp8", "nvfp4": "fp8"}
+PRECISION_OF_RUN = {"bf16": "bf16", "fp16": "fp16", "fp8": "fp8", "mxfp8": "fp8", "nvfp4": "fp4"}
 
 
 @dataclass(frozen=True)

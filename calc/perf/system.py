@@ -29,6 +29,10 @@ HOPPER = ("H100", "H200", "H800", "GH200")
 # instructions; FlashAttention-2's Ampere-style mma.sync code runs far below them
 BLACKWELL = ("B200", "GB200", "B300", "GB300")
 EIGHT_BIT = ("fp8", "int8")
+# 4-bit block formats: NVFP4's E2M1 values with one E4M3 scale per 16, 4 + 8/16 = 4.5 bits a value (Transformer Engine,
+# transformer_engine/common/cast/nvfp4/quantize_transpose_nvfp4.cuh: SCALE_DIM = 16) [NVIDIA2025nvfp4]
+FOUR_BIT = ("fp4",)
+FOUR_BIT_BYTES = (4 + 8 / 16) / 8
 
 
 def _unit(unit: str, meaning: str):
@@ -130,12 +134,16 @@ class Chip:
     tile_long: float = field(init=False, repr=False)  # matmul output tiles (coefficients), read ~50 times a step
     tile_short: float = field(init=False, repr=False)
     kernel_overhead: float = field(init=False, repr=False)
-    eight_bit: bool = field(init=False, repr=False)  # matmul inputs in 8 bits: half the operand bytes
+    eight_bit: bool = field(init=False, repr=False)  # matmul inputs cast to 8 bits or fewer (FP8, INT8, NVFP4)
+    operand_bytes: float = field(init=False, repr=False)  # bytes per matmul input element: 2, 1 or 4.5 bits
 
     def __post_init__(self):
         coeff = self.coefficients
         for name, value in (("tile_long", coeff.matmul_tile_long), ("tile_short", coeff.matmul_tile_short),
-                            ("kernel_overhead", coeff.kernel_overhead), ("eight_bit", self.precision in EIGHT_BIT)):
+                            ("kernel_overhead", coeff.kernel_overhead),
+                            ("eight_bit", self.precision in EIGHT_BIT + FOUR_BIT),
+                            ("operand_bytes", FOUR_BIT_BYTES if self.precision in FOUR_BIT
+                             else 1.0 if self.precision in EIGHT_BIT else 2.0)):
             object.__setattr__(self, name, value)
         if not self.attention_rate_flash2:
             object.__setattr__(self, "attention_rate_flash2", self.attention_rate)
@@ -277,8 +285,13 @@ def _build(hw: data.Hardware, precision: str | None) -> Chip:
     eta = (hw.matmul_efficiency or sustained_matmul_share(hw.name, "bf16") or best_matmul_share(hw.name, "bf16")
            or coeff.matmul_efficiency_default)
     # 8-bit inputs reach a smaller share of their (twice higher) peak where it is measured (Bekman's FP8 MAMF, MSMF)
-    eta_matmul = (hw.matmul_efficiency_fp8 or sustained_matmul_share(hw.name, "fp8") or best_matmul_share(hw.name, "fp8")
-                  or eta) if precision in EIGHT_BIT else eta
+    eta8 = (hw.matmul_efficiency_fp8 or sustained_matmul_share(hw.name, "fp8") or best_matmul_share(hw.name, "fp8")
+            or eta)
+    # 4-bit inputs: their own measured share where there is one (B200: cuBLAS's block-scaled FP4 at 8192^3, a burst),
+    # else the chip's 8-bit share of the (twice higher) 4-bit peak
+    eta4 = (sustained_matmul_share(hw.name, "fp4") or best_matmul_share(hw.name, "fp4") or eta8
+            ) if precision in FOUR_BIT else eta8
+    eta_matmul = eta8 if precision in EIGHT_BIT else eta4 if precision in FOUR_BIT else eta
     # Attention and element-wise kernels run at 16 bits whatever the matmul precision.
     peak16 = hw.peak(hw.default_precision).m_as("FLOP/s/chip") if hw.default_precision in hw.peaks else peak
     if hw.memory_bandwidth is None:
@@ -310,10 +323,16 @@ def _build(hw: data.Hardware, precision: str | None) -> Chip:
         hw.memory_bandwidth.m_as("byte/s/chip") * coeff.memory_efficiency, hw.chips_per_node or 1,
         link(hw.intra_node_bandwidth, coeff.intra_node_efficiency), link(hw.network_bandwidth, coeff.network_efficiency),
         None if hw.memory is None else hw.memory.m_as("byte/chip"), hw.compute_units, coeff, curve,
-        matmul_shapes(hw.name, "bf16" if precision in ("bf16", "fp16") else precision, hw.compute_units),
+        matmul_shapes(hw.name, _shape_precision(precision), hw.compute_units),
         matmul_shapes(hw.name, "bf16", hw.compute_units), flash2,
         64 / coeff.blackwell_attention_head64_share if hw.name.startswith(BLACKWELL) else 0.0,
         cudnn, *attention_backward_shares(hw, coeff))
+
+
+def _shape_precision(precision: str) -> str:
+    """The format whose measured rates by shape give a matmul's share of its best rate: 16-bit for bf16 and fp16,
+    8-bit for fp4 (no FP4 table by shape is published: its rates by shape taken in proportion to FP8's), else its own."""
+    return "bf16" if precision in ("bf16", "fp16") else "fp8" if precision in FOUR_BIT else precision
 
 
 _SEQUENCE_SHARES: dict = {}  # query rows -> share: a step asks for the same few sequence lengths again and again

@@ -41,7 +41,10 @@ REPORTED_OVERALL = (914, 0.801, 0.0621, 0.0359)  # tpu + effattn: TPU matmul rat
 WITHIN = 0.15  # a run is "within 15%" when measured / predicted step time is within 1 +- 0.15
 _NOT_GATED = re.compile(r"^(GPT(?!-OSS)|MPT|MT-NLG|Nemotron-[34] )")  # GELU or squared-ReLU feed-forward
 _GPT_STYLE = re.compile(r"^(GPT(?!-OSS)|MT-NLG)")  # learned positions and biases (Brown et al. 2020)
-_PRECISIONS = {"bf16": "bf16", "fp16": "fp16", "fp8": "fp8", "mxfp8": "fp8"}
+# nvfp4: every transformer layer's linear products in NVFP4: Megatron-Bridge's bf16_with_nvfp4_mixed recipe keeps none of
+# them in BF16 (first_last_layers_bf16 False; src/megatron/bridge/training/mixed_precision.py) and its Llama 3 NVFP4 perf
+# configs set no BF16 layers; the output layer, attention and element-wise kernels stay in 16 bits, as under FP8
+_PRECISIONS = {"bf16": "bf16", "fp16": "fp16", "fp8": "fp8", "mxfp8": "fp8", "nvfp4": "fp4"}
 _SHARDING = {None: 1, "zero2": 2, "zero3": 3, "fsdp": 3}
 _SLICES = re.compile(r"(\d+) slices joined by data parallelism over the data-center network")
 # Gb/s per node of a cluster whose network differs from data/hardware.csv's system: vTrain's configs, and a note's
@@ -160,7 +163,7 @@ _RECOMPUTE_MODULES = re.compile(r"recompute_modules=\[([a-z_, ]*)\]")  # and the
 def build_layout(r, model: Transformer) -> Layout:
     """The layout of a validation row as the step model takes it (unstated micro-batch 1, interleaving 1)."""
     if r["precision"] not in _PRECISIONS:
-        raise Refused("4-bit precision", f"{r['precision']}: data/hardware.csv has no 4-bit peak")
+        raise Refused("precision", f"{r['precision']}: not a number format the step model reads")
     pipeline, virtual = int(r["pipeline"]), _int(r["virtual_stages"]) or 1
     tensor, context, expert = int(r["tensor"]), _int(r["context"]) or 1, _int(r["expert"]) or 1
     expert_tensor = _int(r["expert_tensor"])

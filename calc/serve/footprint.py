@@ -24,14 +24,16 @@ from calc.errors import InputError
 
 # bytes per weight, and the precision of the matmul that uses it (None: the chip's 16-bit one).
 # fp8/int8 multiply in 8 bits where the chip has the peak; int4 (AWQ, GPTQ) is weight-only: dequantised
-# to 16 bits in the kernel [Lin2024]; the FP4 formats multiply in 8 bits here, data/hardware.csv has no FP4 peak.
+# to 16 bits in the kernel [Lin2024]; NVFP4 ("fp4", ModelOpt's W4A4 checkpoints: activations quantized to NVFP4 too)
+# multiplies at the chip's FP4 rate where data/hardware.csv lists one (Blackwell), else in 8 bits (calc.serve.load);
+# MXFP4 (GPT-OSS's experts) in 8 bits: its engines multiply MXFP4 weights by MXFP8 or BF16 activations.
 # The FP4 block formats store a 4-bit E2M1 value per weight and one 8-bit scale per block, counted here:
 #   fp4    NVFP4: one FP8 (E4M3) scale per 16 values, 4 + 8/16 = 4.5 bits (a per-tensor FP32 scale besides, one per
 #          matrix: nothing per weight) [NVIDIA2025nvfp4]; the FP4 of NVIDIA's ModelOpt checkpoints and TensorRT-LLM
 #   mxfp4  OCP Microscaling MXFP4: one E8M0 scale per 32 values, 4 + 8/32 = 4.25 bits [OCP2023mx] sec. 5, Table 1;
 #          GPT-OSS's routed experts ("4.25 bits per parameter", [OpenAI2025gptoss] sec. 2)
 WEIGHT_PRECISIONS = {"bf16": (2.0, None), "fp16": (2.0, None), "fp8": (1.0, "fp8"), "int8": (1.0, "int8"),
-                     "fp4": ((4 + 8 / 16) / 8, "fp8"), "mxfp4": ((4 + 8 / 32) / 8, "fp8"), "int4": (0.5, None)}
+                     "fp4": ((4 + 8 / 16) / 8, "fp4"), "mxfp4": ((4 + 8 / 32) / 8, "fp8"), "int4": (0.5, None)}
 KV_PRECISIONS = {"bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0}
 
 

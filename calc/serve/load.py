@@ -267,6 +267,8 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, att
     n = int(read_chips(chips).m_as("chip"))  # the one reader of a cluster's chips (10**400 refused by name)
     prec = _precision("precision", precision or hw.default_precision, footprint.WEIGHT_PRECISIONS)
     compute = footprint.WEIGHT_PRECISIONS[prec][1]
+    if compute == "fp4" and compute not in hw.peaks:  # no 4-bit tensor cores (Hopper): the FP4 weights multiply in 8 bits
+        compute = "fp8"
     compute = compute if compute in hw.peaks else hw.default_precision
     kvp = _precision("kv_precision", kv_precision or ("fp16" if prec == "fp16" else "bf16"), footprint.KV_PRECISIONS)
     ep = _expert_precision(m, expert_precision, prec)

@@ -342,14 +342,17 @@ def prefill(s: Shape, lay: Layout, r: Rates, weight_bytes: float, tokens, prompt
     n_attn = n / T if adp else n
     layers = s.layers / lay.pipeline
     moe_layers = s.moe_layers / lay.pipeline
-    rate = r.matmul * k.prefill_matmul_efficiency
+    rate = r.prefill_matmul * k.prefill_matmul_efficiency
+    # the routed experts' grouped products have a few hundred rows each (tokens x top-k / experts): thin products, at the
+    # chip's rate for decode's (``terms.rates``: with FP4 weights the 8-bit rate)
+    expert_rate = r.matmul * k.prefill_matmul_efficiency
     bw = r.streaming_bandwidth
     dense_params = s.dense / dense_split / lay.pipeline
     flop = 2.0 * dense_params * n_attn
     wbytes = dense_params * weight_bytes + moe_layers * s.expert * footprint.experts_touched(n, s.experts, s.per_token) / T * eb
     if not weights:
         wbytes = 0.0 * wbytes
-    moe = moe_layers * expert_matmuls(s, lay, r, n, rate) if s.moe_layers else 0.0 * n
+    moe = moe_layers * expert_matmuls(s, lay, r, n, expert_rate) if s.moe_layers else 0.0 * n
     routing = 0.0 * n
     if s.moe_layers:  # the MoE layers' routing, permutation and combine; the grouped GEMMs' rows beside the weights
         kernels, gemm_bytes = moe_routing(s, lay, r, n, bw)

@@ -25,7 +25,7 @@ import numpy as np
 from calc import data
 from calc.errors import InputError
 from calc.perf import collectives
-from calc.perf.system import Chip, build_chip
+from calc.perf.system import FOUR_BIT, Chip, build_chip
 
 
 @dataclass(frozen=True)
@@ -33,12 +33,17 @@ class Rates:
     """What serving reads of a chip, as plain floats (FLOP/s, byte/s, bytes), with the chip object."""
 
     chip: Chip
-    matmul: float  # best matmul rate at the weights' compute precision, FLOP/s
+    matmul: float  # best matmul rate at the weights' compute precision, FLOP/s (decode's thin products)
     attention: float  # fused attention kernel rate, FLOP/s
     memory_bandwidth: float  # peak memory bandwidth, byte/s (serving applies its own achievable share)
     streaming_bandwidth: float  # what streaming kernels reach (the perf model's achievable bandwidth), byte/s
     chips_per_node: int
     capacity: float  # memory per chip, bytes
+    prefill_matmul: float = 0.0  # best rate of prefill's products (FP4 weights: the FP4 rate), FLOP/s; 0: ``matmul``
+
+    def __post_init__(self):
+        if not self.prefill_matmul:
+            object.__setattr__(self, "prefill_matmul", self.matmul)
 
     @property
     def name(self) -> str:
@@ -48,6 +53,13 @@ class Rates:
 
 def rates(hardware: data.Hardware, precision: str) -> Rates:
     """The perf model's chip ``hardware`` with matmuls at ``precision`` (a key of the chip's peaks).
+
+    At "fp4" (NVFP4 weights and activations, on a chip with a 4-bit peak) prefill's products, thousands of rows, run at
+    the chip's FP4 rate (``calc.perf.system.build_chip``: the dense FP4 peak of data/hardware.csv at its measured or
+    8-bit share); decode's, a batch of tens to hundreds of rows, at the chip's 8-bit rate: the one published NVFP4 GEMM
+    at such a thin shape on B200, 1024 x 7168 x 4608, ran at 3,370 TFLOP/s (FlashInfer pull request 1979, CUTLASS
+    backend), 37% of the 9 PFLOP/s FP4 peak, near the 2,796 TFLOP/s of the FP8 rate the model gives B200, where
+    cuBLAS's FP4 reaches 5,239 at 8192^3 (data/matmul_efficiency.csv).
 
     >>> r = rates(data.hardware("H100 SXM5"), "bf16")
     >>> round(r.memory_bandwidth / 1e12, 2)
@@ -61,11 +73,15 @@ def _rates(name: str, precision: str) -> Rates:
     hardware = data.hardware(name)
     if hardware.memory is None or hardware.memory_bandwidth is None:
         raise InputError("hardware", f"data/hardware.csv has no memory size or bandwidth for {hardware.name}")
+    prefill = 0.0
+    if precision in FOUR_BIT:  # prefill at the 4-bit rate, decode at the 8-bit one (see :func:`rates`)
+        prefill = build_chip(hardware, precision).matmul_rate
+        precision = "fp8"
     chip = build_chip(hardware, precision)
     return Rates(chip=chip, matmul=chip.matmul_rate, attention=chip.attention_rate,
                  memory_bandwidth=hardware.memory_bandwidth.m_as("byte/s/chip"),
                  streaming_bandwidth=chip.memory_bandwidth, chips_per_node=chip.chips_per_node,
-                 capacity=chip.capacity)
+                 capacity=chip.capacity, prefill_matmul=prefill)
 
 
 def matmul_time(r: Rates, flop, nbytes, bandwidth: float, rate: float | None = None):

@@ -1,0 +1,46 @@
+"""The 4-bit formats in the chip object: Blackwell's dense FP4 peaks (data/hardware.csv, NVIDIA's datasheets), the
+FP4 matmul share (measured on B200, else the chip's 8-bit share), NVFP4's 4.5-bit operands and Transformer Engine's
+casts (expected values written out from the sources, not copied from the code's output)."""
+
+import pytest
+
+from calc import data
+from calc.errors import InputError
+from calc.perf import kernels
+from calc.perf.system import build_chip
+
+B200 = data.hardware("B200")
+GB200 = data.hardware("GB200")
+
+
+def test_dense_fp4_peaks_are_half_the_datasheets_with_sparsity_figures():
+    # GB200 NVL72 page: FP4 Tensor Core 20 PFLOPS (GB200) and 18 PFLOPS (HGX B200) per GPU, with sparsity
+    assert B200.peak("fp4").m_as("FLOP/s/chip") == pytest.approx(18e15 / 2)
+    assert GB200.peak("fp4").m_as("FLOP/s/chip") == pytest.approx(20e15 / 2)
+    # twice the 8-bit peak on the same tensor cores
+    assert B200.peak("fp4") == 2 * B200.peak("fp8") and GB200.peak("fp4") == 2 * GB200.peak("fp8")
+
+
+def test_a_chip_without_a_4_bit_peak_says_so():
+    with pytest.raises(InputError, match="no fp4 peak"):
+        data.hardware("H100 SXM5").peak("fp4")
+
+
+def test_fp4_matmul_rate_is_measured_on_b200_and_the_8_bit_share_elsewhere():
+    # cuBLAS's block-scaled FP4 at 8192^3 on B200: 5239 of 9000 TFLOP/s (DeepGEMM PR 348)
+    assert build_chip(B200, "fp4").matmul_rate == pytest.approx(5239 / 9000 * 9e15)
+    # GB200: no FP4 measurement: its 8-bit share (data/hardware.csv matmul_efficiency_fp8) of the FP4 peak
+    assert build_chip(GB200, "fp4").matmul_rate == pytest.approx(GB200.matmul_efficiency_fp8 * 10e15)
+    assert build_chip(GB200, "fp4").matmul_rate == pytest.approx(2 * build_chip(GB200, "fp8").matmul_rate)
+
+
+def test_nvfp4_operands_are_4_5_bits_and_its_casts_write_two_copies():
+    fp4, fp8 = build_chip(GB200, "fp4"), build_chip(GB200, "fp8")
+    assert fp4.operand_bytes == pytest.approx((4 + 8 / 16) / 8) and fp8.operand_bytes == 1.0
+    assert fp4.eight_bit  # cast like FP8: the output layer stays in 16 bits
+    M = K = N = 8192
+    # Transformer Engine's cast: read 2 bytes, write the row-wise and column-wise NVFP4 copies (2 x 0.5625)
+    bw = fp4.memory_bandwidth
+    plain = kernels.matmul_time(fp4, M, K, N)
+    assert kernels.matmul(fp4, M, K, N).forward == pytest.approx(plain + (2 + 2 * 0.5625) * M * K / bw
+                                                                 + fp4.kernel_overhead)
