@@ -15,8 +15,8 @@ OVERALL = validation.REPORTED_OVERALL
 CHIPS = {  # share within 20% and median |ln ratio| by chip
     "H100 SXM5": (0.655, 0.122),
     "H200 SXM": (0.672, 0.1203),
-    "B200": (0.622, 0.1689),
-    "GB200": (0.533, 0.2117),
+    "B200": (0.608, 0.1442),
+    "GB200": (0.7, 0.1086),
 }
 REFUSED_AT_MOST = {"hardware": 8, "model shape": 0, "workload": 1, "scenario": 0, "layout": 2}
 

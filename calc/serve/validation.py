@@ -52,7 +52,7 @@ REFUSALS = ("hardware", "model shape", "workload", "scenario", "layout")
 # bias +8.7% -> +8.0%); and for the serving coefficients refitted on TensorRT-LLM's latencies at request rates (branch
 # servelat: 256 rows, 62.5% -> 57.4%, median 0.1587 -> 0.1579, bias +8.0% -> +19.9%: the dense models closer, the
 # small-expert MoE, already too fast, faster).
-REPORTED_OVERALL = (256, 0.621, 0.1421, 0.1223)
+REPORTED_OVERALL = (256, 0.656, 0.1237, 0.1791)
 
 
 @dataclass(frozen=True)
