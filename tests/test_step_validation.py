@@ -98,3 +98,18 @@ def test_a_clock_locked_b200_run_is_predicted_at_the_peak_of_its_clock():
     chip = validation.cluster(rows[0])
     assert chip.peak("bf16").m_as("FLOP/s/chip") == pytest.approx(2250e12 * 1665 / 1856, rel=1e-3)
     assert chip.memory_bandwidth == data.hardware("B200").memory_bandwidth
+
+
+def test_megatron_core_rows_hide_all_but_one_chunk_of_their_data_parallel_collectives():
+    # NeMo's and Megatron-Bridge's Communication Overlap docs: the distributed optimizer's reduce-scatter and
+    # all-gather run in chunks of one layer behind the passes, exposing one chunk of the L / (p v) layers a rank holds
+    from calc import data
+    rows = {r["name"]: r for r in data.validation_runs()}
+    preds = {p.name: p for p in validation.predictions()[0]}
+    core = rows["Megatron-LM GPT 70B on 768 H100 TP8 PP2 DP48 GBS384"]  # 84 layers, PP 2, no interleaving
+    layout = preds[core["name"]].step.layout
+    assert layout.dp_overlap == pytest.approx(1 - 2 / 84)
+    bridge = next(r for r in rows.values() if r["source_family"] == "megatron-bridge")
+    assert validation.data_parallel_overlap(bridge, preds[bridge["name"]].step.model, 1) > 0.9
+    deepspeed = next(r for r in rows.values() if r["framework"] == "Megatron-DeepSpeed")
+    assert preds[deepspeed["name"]].step.layout.dp_overlap is None  # Megatron-LM 2021: after the last backward

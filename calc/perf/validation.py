@@ -67,6 +67,13 @@ _CLOCK = re.compile(r"GPU clock locked at (\d+) MHz .*?\(peak clock (\d+) MHz")
 # tensor-parallel all-reduce only when rebased on upstream in July 2023 (commits 9e72d571, f90b8877): a run of it
 # dated before 2023 ran the Megatron-LM code of 2021 (Layout.framework "megatron-lm 2021")
 _MEGATRON_DEEPSPEED_2021 = re.compile(r"^(2021|2022)\b")
+# Megatron-Core's frameworks reduce-scatter the gradients and all-gather the parameters of the distributed optimizer
+# in chunks of one transformer layer (of one virtual stage's layers under pipelining) behind the backward and forward
+# passes, "exposing only one DP communication chunk": NeMo's docs (Communication Overlap, NeMo 24.12 user guide),
+# Megatron-Bridge's docs (training/communication-overlap), Megatron-LM's README (--overlap-grad-reduce
+# --overlap-param-gather); NeMo 1.0's configs set overlap_grad_sync / overlap_param_sync true, NeMo 2.0's and
+# Megatron-Bridge's recipes overlap_grad_reduce / overlap_param_gather True
+_MEGATRON_CORE = re.compile(r"Megatron-Core|Megatron-Bridge")
 
 
 class Refused(Exception):
@@ -217,7 +224,19 @@ def build_layout(r, model: Transformer) -> Layout:
                   attention_kernel=("flash2" if _SDPA_FLASH.search(r["note"] or "") else
                                     "cudnn" if _SDPA_CUDNN.search(r["note"] or "") else
                                     "efficient" if _SDPA_EFFICIENT.search(r["note"] or "") else "native"),
-                  dp_overlap=1.0 if _XLA.search(r["framework"]) and r["chip"].startswith("TPU") else None)
+                  dp_overlap=data_parallel_overlap(r, model, pipeline * virtual))
+
+
+def data_parallel_overlap(r, model: Transformer, chunks: int) -> float | None:
+    """Share of the data-parallel collectives the row's framework hides behind computation (None: the model's
+    default, none hidden). MaxText and Paxml on TPU: all of it (XLA's asynchronous collectives, see ``_XLA``);
+    Megatron-Core's frameworks: all but one layer's chunk of the ``L / (p v)`` layers a rank's model chunk holds,
+    ``1 - p v / L`` (see ``_MEGATRON_CORE``); either no more than the computation beside it lasts."""
+    if _XLA.search(r["framework"]) and r["chip"].startswith("TPU"):
+        return 1.0
+    if _MEGATRON_CORE.search(r["framework"]):
+        return max(0.0, 1.0 - chunks / model.layers)
+    return None
 
 
 def micro_batch(r, tensor: int) -> int:
