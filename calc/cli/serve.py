@@ -95,7 +95,8 @@ def _serve(args) -> int:
             print(json.dumps(f.to_dict(), indent=2))
             return 0
         lay = f.layout
-        print(f"tensor {lay['tensor']} x pipeline {lay['pipeline']}, {number(lay['replicas'])} replica(s), {lay['precision']}")
+        print(f"tensor {lay['tensor']} x pipeline {lay['pipeline']}{_expert(lay)}, {number(lay['replicas'])} "
+              f"replica(s){_layout_extras(lay)}, {lay['precision']}")
         print(f"{'concurrency':>12}{'TTFT (ms)':>12}{'TPOT (ms)':>12}{'tokens/s per user':>19}{'tokens/s per chip':>19}")
         for i, c in enumerate(f.concurrency):
             print(f"{number(c):>12}{number(f.ttft.m_as('ms')[i]):>12}{number(f.tpot.m_as('ms')[i]):>12}"
@@ -109,8 +110,9 @@ def _serve(args) -> int:
         print(json.dumps(s.to_dict(), indent=2))
         return 0
     lay = s.layout
-    print(f"{s.model} on {number(s.chips)} x {s.hardware}: tensor {lay['tensor']} x pipeline {lay['pipeline']}, "
-          f"{number(lay['replicas'])} replica(s), weights {lay['precision']}, KV cache {lay['kv_precision']}")
+    print(f"{s.model} on {number(s.chips)} x {s.hardware}: tensor {lay['tensor']} x pipeline {lay['pipeline']}"
+          f"{_expert(lay)}, {number(lay['replicas'])} replica(s){_layout_extras(lay)}, weights {lay['precision']}, "
+          f"KV cache {lay['kv_precision']}")
     print(f"  {s.mode}: {number(s.concurrency)} sequences in flight (memory holds {number(s.max_concurrency)})")
     print(f"  time to first token      {number(s.ttft.m_as('ms'))} ms   (prefill limited by {s.limited_by['prefill']})")
     print(f"  time per output token    {number(s.tpot.m_as('ms'))} ms   (decode limited by {s.limited_by['decode']})")
@@ -132,6 +134,22 @@ def _serve(args) -> int:
         print(f"  energy per token         {number(e['input'])} J input, {number(e['output'])} J output "
               f"(power at the chip's load, not its TDP)")
     return 0
+
+
+def _expert(lay: dict) -> str:
+    """The expert-parallel groups inside the tensor-parallel chips, when there are several."""
+    return f" (expert {lay['expert']})" if lay.get("expert", 1) > 1 else ""
+
+
+def _layout_extras(lay: dict) -> str:
+    """What the layout line adds after the replicas: attention data parallelism, and prefill on chips of its own
+    (the chips given then decode only), as the Serving page says them."""
+    extras = []
+    if lay.get("attention_data_parallel"):
+        extras.append(", attention data parallel")
+    if lay.get("disaggregated"):
+        extras.append(", prefill on chips of its own (these decode only; tokens/s per decode chip)")
+    return "".join(extras)
 
 
 def _limits_text(limits: dict) -> str:
