@@ -68,6 +68,26 @@ def _step_budget(args, model, hardware, perf, number, show) -> int:
     return 0
 
 
+def _options_that_apply(args, model) -> None:
+    """Layout flags that change nothing for this model or this recomputation are refused, never dropped: the expert
+    overlap and the MoE modules need experts, the latent up-projections latent attention, any module selective
+    recomputation."""
+    modules = [m.strip() for m in (args.recompute_modules or "").split(",") if m.strip()]
+    if args.expert_overlap and model.experts <= 1:
+        raise InputError("expert_overlap", "overlaps a mixture of experts' all-to-all with another micro-batch's "
+                                           "computation; this model has no experts: leave --expert-overlap out")
+    if modules and args.recompute != "selective":
+        raise InputError("recompute_modules", f"read only with --recompute selective (the modules recomputed beside "
+                                              f"the attention core); got --recompute {args.recompute}")
+    moe = [m for m in modules if m in ("moe", "moe_act")]
+    if moe and model.experts <= 1:
+        raise InputError("recompute_modules", f"{', '.join(moe)} recompute mixture-of-experts layers; this model has "
+                                              "none (mlp and layernorm apply to it)")
+    if "mla_up_proj" in modules and model.kv_lora_rank is None:
+        raise InputError("recompute_modules", "mla_up_proj recomputes latent attention's up-projections; this model's "
+                                              "attention is not latent (mlp and layernorm apply to it)")
+
+
 def _step(args) -> int:
     from calc import data, perf
     from calc.architecture import Transformer
@@ -101,6 +121,7 @@ def _step(args) -> int:
         return _step_search(args, model, hardware, perf, number)
     if model.sequence_note(args.sequence):
         print(f"warning: {model.sequence_note(args.sequence)}", file=sys.stderr)
+    _options_that_apply(args, model)
     s = perf.predict(model, hardware, args.chips, check_memory=args.check_memory, **_layout(args))
     duration = s.duration(args.tokens) if args.tokens else None
     run = {}
