@@ -88,6 +88,24 @@ def _options_that_apply(args, model) -> None:
                                               "attention is not latent (mlp and layernorm apply to it)")
 
 
+SEARCHED_READS = ("global_batch", "sequence", "precision", "flash_attention")  # the layout flags a search reads
+
+
+def _layout_flags_unread(args, how: str) -> None:
+    """--search and --budget choose the layout: a layout flag they do not read is refused, never dropped."""
+    from calc.perf import layout_options
+
+    for o in layout_options():
+        if o.name in SEARCHED_READS:
+            continue
+        default = {"whole": None if o.required else o.default, "switch": False, "switch off": True, "either": None,
+                   "named": o.choices[0] if o.choices else None}.get(o.kind, o.default)
+        if getattr(args, o.name) != default:
+            raise InputError(o.flag[2:].replace("-", "_"), f"not read by {how}, which chooses the layout itself (it reads --global-batch, "
+                                     "--sequence, --precision and --no-flash-attention); leave it out, or drop "
+                                     f"{how} to predict the layout given")
+
+
 def _step(args) -> int:
     from calc import data, perf
     from calc.architecture import Transformer
@@ -113,11 +131,15 @@ def _step(args) -> int:
     if args.price is not None and args.tokens is None and args.budget is None:
         raise InputError("price", "only used with --tokens (the run's cost) or --budget; give one, or leave the "
                                   "price out")
+    if args.sequence is not None:  # past learned positions: refused here, before a search calls every layout unfit
+        model.check_sequence(args.sequence)
     if args.budget is not None:
+        _layout_flags_unread(args, "--budget")
         return _step_budget(args, model, hardware, perf, number, show)
     if args.chips is None:
         raise InputError("chips", "required: the number of chips in the cluster, e.g. --chips 1024")
     if args.search:
+        _layout_flags_unread(args, "--search")
         return _step_search(args, model, hardware, perf, number)
     if model.sequence_note(args.sequence):
         print(f"warning: {model.sequence_note(args.sequence)}", file=sys.stderr)
