@@ -144,6 +144,8 @@ if first:
     st.session_state["lt_link_problems"] = link_problems + _drop_refused(from_link)
 for problem in st.session_state.get("lt_link_problems", []):
     st.warning(f"Ignored from the link: {problem}")
+for key in FIELDS.values():  # a run stopped before the life section (a refused loss) draws none of its widgets, and
+    st.session_state[key] = st.session_state[key]  # Streamlit drops an undrawn widget's value; set, it stays
 
 c1, c2 = st.columns(2)
 mode = c1.radio("Quality given by", list(MODES), format_func=MODES.get, key="lt_quality", horizontal=True)

@@ -39,6 +39,15 @@ FIELDS = {  # name in the URL -> (widget key, kind of value)
     "attention_data_parallel": ("serving_adp", "flag"),
 }
 FLAGS = {"true": True, "false": False}  # a flag's text in the URL
+LABELS = {  # an error's field as this page's label says it (calc.serve names its parameters)
+    "model": "Model", "hardware": "Accelerator", "chips": "Chips", "tensor": "Tensor parallel per replica",
+    "precision": "Weights", "kv_precision": "KV cache", "input_tokens": "Input tokens per request",
+    "output_tokens": "Output tokens per request", "concurrency": "Requests in flight",
+    "ttft_limit": "Time-to-first-token limit", "tpot_limit": "Time-per-output-token limit",
+    "limit_statistic": "The limits bound", "disaggregated": "Disaggregated prefill",
+    "attention_data_parallel": "Attention data parallel", "request_rate": "Request rate",
+    "expert_precision": "Expert weights",
+}
 shapes = published()
 hw_names = [n for n, h in data.hardware_table().items() if h.memory is not None and h.memory_bandwidth is not None]
 PRECISIONS = list(footprint.WEIGHT_PRECISIONS)
@@ -243,15 +252,18 @@ args = (name, hardware, int(chips), tensor, precision, kv, int(prompt), int(gen)
         experts)
 try:
     s = _answer(*args, concurrency, (ttft_limit.strip(), tpot_limit.strip(), statistic), request_rate.strip())
-except calc.InputError as exc:
-    top.error(escape(exc, limit=400))
+except calc.InputError as exc:  # named by the field's label on this page, not by calc.serve's parameter name
+    where = LABELS.get(exc.field)
+    top.error(f"**{where}**: {escape(exc.message, limit=400)}" if where else escape(exc, limit=400))
     st.stop()
 
 m1, m2, m3, m4, m5 = top.columns(5)
 m1.metric("Time to first token", f"{number(s.ttft.m_as('ms'))} ms", help=f"Prefill limited by {s.limited_by['prefill']}")
 m2.metric("Time per output token", f"{number(s.tpot.m_as('ms'))} ms", help=f"Decode limited by {s.limited_by['decode']}")
-m3.metric("Output tokens/s per decode chip" if s.layout["disaggregated"] else "Output tokens/s per chip",
-          number(s.tokens_per_second["per_chip"].m_as("token/s/chip")))
+m3.metric("Tokens/s per decode chip" if s.layout["disaggregated"] else "Output tokens/s per chip",  # a fifth of 1440 px
+          number(s.tokens_per_second["per_chip"].m_as("token/s/chip")),
+          help="Output tokens per second per decode chip: the prefill chips are not counted (their time is charged "
+               "to each input token)" if s.layout["disaggregated"] else None)
 m4.metric("Tokens/s per user", number(s.tokens_per_second_per_user.m_as("token/s")))
 if s.usd_per_million_tokens is None:
     m5.metric("$ per million tokens", "no price")

@@ -130,3 +130,12 @@ def test_a_batch_too_small_for_any_nearby_cluster_says_to_change_the_batch():
     shown = " ".join(i.value for i in at.info)
     assert "global batch of 1 sequence evenly" in shown
     assert "No cluster size from 512 to 2,048 chips splits for this batch either: try another global batch." in shown
+
+
+def test_a_sequence_past_learned_positions_is_named_not_called_a_memory_problem():
+    # fresh-eyes walk: GPT-3 (2,048 learned positions) at 4,096 tokens searched 600 layouts and said "no layout fits in
+    # memory: more chips, a chip with more memory or a smaller global batch would"
+    at = _open(**{**LINK, "layouts.model": "GPT-3 175B", "layouts.sequence": "4096", "layouts.tensor": "8",
+                  "layouts.pipeline": "8", "layouts.virtual_stages": "1", "layouts.micro_batch": "1"})
+    errors = " ".join(e.value for e in at.error).replace("\\", "")
+    assert "2,048 positions" in errors and "fits in memory" not in " ".join(i.value for i in at.info)

@@ -162,3 +162,19 @@ def test_a_bad_life_field_is_named(query, words):
 def test_an_unknown_model_or_chip_in_a_link_falls_back():
     at = open_page(PAGE, **{"lifetime.model": "GPT-7", "lifetime.hardware": "Abacus"})
     assert at.selectbox(key="lt_model").value == "Llama 3 70B" and at.selectbox(key="lt_hw").value == "H100 SXM5"
+
+
+def test_a_refused_loss_keeps_the_life_fields():
+    # fresh-eyes walk: a loss below the law's floor stops the page before the life section draws; Streamlit then
+    # dropped that section's widget state, so after a good loss it showed GPT-2 small, V100 SXM2 and empty fields
+    # (the numbers under them still Llama 3 70B's), and the next change wrote the blanks to the link and refused
+    at = open_page(PAGE, errors_ok=True)
+    life = {k: at.session_state[k] for k in ("lt_model", "lt_hw", "lt_train_tokens", "lt_per_day", "lt_days")}
+    at.radio(key="lt_quality").set_value("loss").run()
+    at.text_input(key="lt_loss").input("1.5").run()
+    assert at.error and "irreducible" in at.error[0].value
+    at.text_input(key="lt_loss").input("2.1").run()
+    at.text_input(key="lt_days").input("365 day").run()
+    assert not at.error, [e.value for e in at.error]
+    assert {k: at.session_state[k] for k in life} == {**life, "lt_days": "365 day"}
+    assert at.selectbox(key="lt_model").value == life["lt_model"]

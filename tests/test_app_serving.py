@@ -96,7 +96,7 @@ def test_the_layout_toggles_go_to_the_url_and_reach_the_answer():
     assert at.checkbox(key="serving_disaggregated").value is False
     at.checkbox(key="serving_disaggregated").check().run()
     assert _url(at)["serving.disaggregated"] == "true"
-    assert "Output tokens/s per decode chip" in [m.label for m in at.metric]
+    assert "Tokens/s per decode chip" in [m.label for m in at.metric]  # "Output tokens/s per decode …" was cut at 1440 px
     assert "prefill on chips of its own" in " ".join(m.value for m in at.markdown)
     at.checkbox(key="serving_adp").check().run()
     assert _url(at)["serving.attention_data_parallel"] == "true"
@@ -110,9 +110,9 @@ def test_a_toggle_from_a_link_is_read_and_checked_like_every_field():
     at = open_page(PAGE, errors_ok=True, **{**LINK, "serving.disaggregated": "maybe"})
     assert "serving.disaggregated: expected true or false" in " ".join(w.value for w in at.warning).replace("\\", "")
     assert at.checkbox(key="serving_disaggregated").value is False  # the default, said, not guessed
-    # attention data parallelism beside a dense model: calc's one-line refusal, naming the field
+    # attention data parallelism beside a dense model: calc's one-line refusal, naming the field by its label
     at = open_page(PAGE, errors_ok=True, **{**LINK, "serving.attention_data_parallel": "true"})
-    assert at.error and "attention_data_parallel" in at.error[0].value.replace("\\", "")
+    assert at.error and "Attention data parallel**:" in at.error[0].value.replace("\\", "")
 
 
 def test_latency_limits_bound_p99s_as_the_cli_does():
@@ -135,7 +135,7 @@ def test_a_bad_or_stray_limit_is_said():
     text = " ".join(w.value for w in at.warning).replace("\\", "")
     assert "serving.tpot_limit:" in text and 'e.g. "40 ms"' in text and "serving.limit_statistic: expected p99 or mean" in text
     at = open_page(PAGE, errors_ok=True, **{**LINK, "serving.tpot_limit": "40 ms"})  # beside 64 requests in flight
-    assert at.error and "tpot_limit" in at.error[0].value.replace("\\", "")
+    assert at.error and "Time-per-output-token limit" in at.error[0].value.replace("\\", "")  # its label, not tpot_limit
     at = open_page(PAGE, errors_ok=True, **{**LINK, "serving.concurrency": "within limits"})  # and no limit
     assert at.error and "give a TTFT or TPOT limit" in at.error[0].value.replace("\\", "")
 
@@ -170,9 +170,23 @@ def test_a_bad_missing_or_stray_request_rate_is_said():
     at = open_page(PAGE, errors_ok=True, **{**LINK, "serving.request_rate": "4 s"})
     assert "serving.request_rate:" in " ".join(w.value for w in at.warning).replace("\\", "")
     at = open_page(PAGE, errors_ok=True, **{**LINK, "serving.request_rate": "4/s"})  # beside 64 requests in flight
-    assert at.error and "request_rate" in at.error[0].value.replace("\\", "")
+    assert at.error and at.error[0].value.replace("\\", "").startswith("**Request rate**:")
     at = open_page(PAGE, errors_ok=True, **{**LINK, "serving.concurrency": "at a request rate"})  # and no rate
     assert at.error and "give a request rate" in at.error[0].value.replace("\\", "")
     at = open_page(PAGE, errors_ok=True, **{**LINK, "serving.concurrency": "at a request rate",
                                             "serving.request_rate": "1000/s"})  # beyond what 2 A100s complete
     assert at.error and "grows without end" in at.error[0].value.replace("\\", "")
+
+
+def test_an_error_names_the_field_by_its_label_and_says_no_command_line_flag():
+    # fresh-eyes walk: the page said "attention_data_parallel: ..." and "chips: ... give more chips, more --tensor or
+    # --pipeline, or a smaller --precision": names and flags of the command line, which this page does not show
+    at = open_page(PAGE, errors_ok=True, **{**LINK, "serving.attention_data_parallel": "true"})
+    text = at.error[0].value.replace("\\", "")
+    assert text.startswith("**Attention data parallel**:") and "attention_data_parallel" not in text
+    at = open_page(PAGE, errors_ok=True, **{"serving.model": "Llama 3.1 405B", "serving.chips": "1"})
+    text = at.error[0].value.replace("\\", "")
+    assert text.startswith("**Chips**:") and "weights take" in text and "--" not in text
+    at = open_page(PAGE, errors_ok=True, **{**LINK, "serving.input_tokens": "1000000"})
+    text = at.error[0].value.replace("\\", "")
+    assert text.startswith("**Input tokens per request**:") and "KV cache per chip" in text

@@ -221,6 +221,18 @@ def test_qwen3_235b_a22b_counts():
     assert m.active_params().m_as("param") / 1e9 == pytest.approx(22, rel=0.01)
 
 
+@pytest.mark.parametrize("name", ["GPT-OSS 120B", "GPT-OSS 20B", "Qwen3 235B-A22B"])
+def test_new_shapes_count_flop_at_their_pretraining_length_not_their_longest_position(name):
+    # fresh-eyes walk: with the config's longest position as the context (131,072; 40,960), the Model shape page and
+    # `estimate --model` carried 46 (GPT-OSS 120B) and 22.9 (Qwen3 235B) FLOP per parameter-token into the estimate,
+    # 8x and 4x the 6 of 6ND; like Qwen3 30B-A3B and Llama 3.1 405B, the rows give the length they were pre-trained at
+    m = published()[name][0]
+    assert m.context == 4096
+    assert m.six_nd_gap(m.context) < 0.3
+    est = calc.estimate(model=name, tokens="1e12 token")
+    assert 6 < est.flop_per_param_token.m_as("FLOP/param/token") < 8
+
+
 def test_a_window_needs_its_layers_in_range():
     with pytest.raises(calc.errors.InputError, match="window_layers"):
         Transformer(layers=2, d_model=64, heads=4, vocab=100, context=64, window_layers=3, window=16)

@@ -97,6 +97,9 @@ def test_range_flags_give_intervals_and_drivers(capsys):
     (["--utilization", "beta:0.1..0.2"], "unknown distribution"),
     (["--price", "1..3"], "ambiguous"),
     (["--chips", "8", "--params", "1e9", "--tokens", "1e10", "--utilization", "0.2..0.4", "--samples", "0"], "--samples"),
+    # fresh-eyes walk: 1e12 was argparse's "invalid int value", not the range every door states
+    (["--chips", "8", "--params", "1e9", "--tokens", "1e10", "--utilization", "0.2..0.4", "--samples", "1e12"],
+     "--samples: expected a whole number from 1 to 10,000,000"),
 ])
 def test_bad_ranges_exit_2(capsys, args, words):
     code, out, err = run(capsys, "estimate", *args)

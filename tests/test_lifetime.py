@@ -236,3 +236,13 @@ def test_any_run_and_prices_answer_or_say_why(n, d, demand, price, name):
         assert math.isfinite(r.lifetime_compute.m_as("FLOP")) and r.cost_saving.m_as("USD") >= -1e-6 * abs(
             r.compute_optimal_cost.lifetime_cost.m_as("USD"))
     assert time.perf_counter() - t < 1.0
+
+
+def test_a_run_too_large_for_the_law_names_the_run_not_a_loss_never_given():
+    # fresh-eyes walk: `lifetime --params 1e300 --tokens 1e300` said "--loss: expected a loss above ... got 1.69"
+    with pytest.raises(InputError) as e:
+        lifetime(params=1e300, tokens=1e300, inference_tokens="2e12 token")
+    assert e.value.field == "params" and "irreducible" in e.value.message
+    with pytest.raises(InputError) as e:  # a loss given is still named as the loss
+        lifetime(loss=1.0, inference_tokens="2e12 token")
+    assert e.value.field == "loss"

@@ -360,6 +360,28 @@ def test_weights_that_do_not_fit():
         serve("Llama 3.1 405B", "H100 SXM5", 8, tensor=4)
 
 
+def test_a_request_too_long_for_the_memory_names_its_tokens_not_the_chips():
+    # fresh-eyes walk: --input-tokens 1e12 said "--chips: the weights take 17.6 GB per chip ... has 80 GB with room
+    # left for no sequence", blaming the chips for a prompt whose KV cache alone outgrows the memory
+    for kw, field in ((dict(input_tokens=2_000_000), "input_tokens"), (dict(output_tokens=3_000_000), "output_tokens"),
+                      (dict(input_tokens=2_000_000, tensor=8), "input_tokens")):
+        with pytest.raises(InputError) as e:
+            serve("Llama 3 70B", "H100 SXM5", 8, **kw)
+        assert e.value.field == field
+        assert "KV cache per chip" in e.value.message and "weights take" not in e.value.message
+    with pytest.raises(InputError) as e:  # the weights that do not fit still name the chips
+        serve("Llama 3 70B", "H100 SXM5", 1)
+    assert e.value.field == "chips" and "weights take" in e.value.message
+
+
+def test_a_load_beside_a_limit_names_the_limit_given():
+    # fresh-eyes walk: --concurrency 10 --tpot-limit "40 ms" was refused as "--ttft-limit: ..."
+    for kw, field in ((dict(tpot_limit="40 ms"), "tpot_limit"), (dict(ttft_limit="2 s"), "ttft_limit")):
+        with pytest.raises(InputError) as e:
+            serve("Llama 3 8B", "H100 SXM5", 1, concurrency=10, **kw)
+        assert e.value.field == field
+
+
 def test_latency_limits_are_met():
     s = serve("Llama 3 70B", "H100 SXM5", 8, ttft_limit="2 s", tpot_limit="40 ms")
     assert s.mode == "limits" and s.tpot.m_as("ms") <= 40 and s.ttft.m_as("s") <= 2
@@ -499,6 +521,18 @@ def test_cli_table_and_frontier(capsys):
     assert code == 0
     f = json.loads(out)
     assert len(f["concurrency"]) == len(f["tpot"]) <= 64
+
+
+def test_cli_layout_line_says_expert_attention_data_parallel_and_disaggregated(capsys):
+    # fresh-eyes walk: the table's first line said "tensor 8 x pipeline 1, 1 replica(s)" whatever the toggles
+    # (the JSON and the Serving page said them; the table did not, nor that tokens/s are per decode chip)
+    code, out, _ = run(capsys, "--model", "Qwen3 235B-A22B", "--hardware", "H200 SXM", "--chips", "8",
+                       "--attention-data-parallel", "--disaggregated")
+    first = out.splitlines()[0]
+    assert code == 0 and "(expert 8)" in first and "attention data parallel" in first and "decode only" in first
+    code, out, _ = run(capsys, "--model", "Llama 3 70B", "--hardware", "H100 SXM5", "--chips", "8")
+    first = out.splitlines()[0]
+    assert "expert" not in first and "attention data parallel" not in first and "decode only" not in first
 
 
 def test_cli_errors_are_one_line(capsys):

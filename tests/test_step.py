@@ -255,6 +255,40 @@ def test_cli_step_bad_layout_exits_2_naming_the_flag(capsys, argv, flag):
     assert code == 2 and err.startswith(f"calc: error: {flag}") and len(err.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize("extra, flag", [
+    (["--expert-overlap"], "--expert-overlap"),  # GPT-3 has no experts: it changed nothing, silently
+    (["--recompute", "full", "--recompute-modules", "mlp"], "--recompute-modules"),  # read only with selective
+    (["--recompute-modules", "moe"], "--recompute-modules"),
+    (["--recompute-modules", "mla_up_proj"], "--recompute-modules"),
+])
+def test_cli_step_refuses_layout_options_that_change_nothing_for_the_model(capsys, extra, flag):
+    # fresh-eyes walk: these were taken without a word and the step time did not move
+    base = ["--model", "GPT-3 175B", "--hardware", "H100 SXM5", "--chips", "1024", "--tensor", "8", "--pipeline", "8",
+            "--global-batch", "1536"]
+    code, _, err = _cli(capsys, "step", *base, *extra)
+    assert code == 2 and err.startswith(f"calc: error: {flag}") and len(err.strip().splitlines()) == 1
+    code, out, _ = _cli(capsys, "step", *base, "--recompute-modules", "mlp,layernorm")  # these apply to a dense model
+    assert code == 0 and "step time" in out
+
+
+@pytest.mark.parametrize("extra, flag", [
+    (["--tensor", "2"], "--tensor"),  # --search chose its own layout and dropped these without a word
+    (["--expert-overlap"], "--expert-overlap"),
+    (["--schedule", "deepspeed"], "--schedule"),
+    (["--attention", "triton"], "--attention"),
+    (["--no-fused-loss"], "--no-fused-loss"),
+    (["--sequence", "4096"], "--sequence"),  # past GPT-3's learned positions: it said "no layout fits in memory"
+])
+def test_cli_step_search_refuses_what_it_does_not_read(capsys, extra, flag):
+    base = ["--model", "GPT-3 175B", "--hardware", "H100 SXM5", "--chips", "1024", "--global-batch", "1536"]
+    code, _, err = _cli(capsys, "step", *base, "--search", *extra)
+    assert code == 2 and err.startswith(f"calc: error: {flag}") and len(err.strip().splitlines()) == 1
+    code, _, err = _cli(capsys, "step", *base, "--budget", "1e6 USD", "--tokens", "1e10", *extra)
+    assert code == 2 and err.startswith(f"calc: error: {flag}")
+    code, out, _ = _cli(capsys, "step", *base, "--search", "--top", "1", "--precision", "fp8", "--sequence", "2048")
+    assert code == 0 and "fastest" in out  # what a search reads is still read
+
+
 def test_layouts_page_compares_layouts_without_error():
     from streamlit.testing.v1 import AppTest
 

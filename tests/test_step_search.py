@@ -40,6 +40,14 @@ def test_why_names_the_parts_and_ends_with_a_sentence(model, chips, batch, seq):
     assert why.endswith(".") and not why.endswith(": .") and "is fastest" in why
 
 
+def test_nothing_to_try_ends_its_sentence():
+    # fresh-eyes walk: `thresholds --model "Llama 3.1 405B"` (16,384 H100, a global batch of 512) ended its reason
+    # "... a chip count and a global batch with more factors of two (1,024; 1,536; 2,048) would"
+    found = perf.search(published()["Llama 3.1 405B"][0], "H100 SXM5", 16384, 512, sequence=8192)
+    assert not found.steps and found.why.startswith("no layout to try")
+    assert found.why.endswith("would leave layouts to try") and "a larger global batch" in found.why
+
+
 def test_budget_search_finishes_fastest_within_the_budget():
     r = perf.budget_search(GPT3, "H100 SXM5", 1536, "300e9 token", "$1.5M", sequence=2048)
     price = default_price("H100 SXM5").price.m_as("USD/chip/hour")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sys
 
-from calc.cli.flags import _config_flag, _node_price_flags, _price, _vu
+from calc.cli.flags import _config_flag, _node_price_flags, _price, _vu, _whole
 from calc.errors import InputError
 from calc.vocabulary import BY_NAME, TERMS
 
@@ -21,7 +21,7 @@ def _estimate_parser(sub) -> None:
                                      "with --hardware, the modelled utilization of its fastest layout on that chip")
     _config_flag(est)
     est.add_argument("--rtol", type=float, default=None, help="relative tolerance between over-determined inputs, 0 to 1 (default 0.05)")
-    est.add_argument("--samples", type=int, default=None,
+    est.add_argument("--samples", type=_whole, default=None,
                      help="draws when any input is a range such as 0.2..0.5 (default 10000)")
     est.add_argument("--seed", type=int, default=None, help="seed of the random generator for ranges (default 0)")
     est.add_argument("--json", action="store_true", help="print JSON instead of a table")

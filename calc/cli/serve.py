@@ -101,8 +101,8 @@ def _serve(args) -> int:
             print(json.dumps(f.to_dict(), indent=2))
             return 0
         lay = f.layout
-        print(f"tensor {lay['tensor']} x pipeline {lay['pipeline']}, {number(lay['replicas'])} replica(s), "
-              f"{_weights_text(lay)}")
+        print(f"tensor {lay['tensor']} x pipeline {lay['pipeline']}{_expert(lay)}, {number(lay['replicas'])} "
+              f"replica(s){_layout_extras(lay)}, {_weights_text(lay)}")
         print(f"{'concurrency':>12}{'TTFT (ms)':>12}{'TPOT (ms)':>12}{'tokens/s per user':>19}{'tokens/s per chip':>19}")
         for i, c in enumerate(f.concurrency):
             print(f"{number(c):>12}{number(f.ttft.m_as('ms')[i]):>12}{number(f.tpot.m_as('ms')[i]):>12}"
@@ -116,8 +116,9 @@ def _serve(args) -> int:
         print(json.dumps(s.to_dict(), indent=2))
         return 0
     lay = s.layout
-    print(f"{s.model} on {number(s.chips)} x {s.hardware}: tensor {lay['tensor']} x pipeline {lay['pipeline']}, "
-          f"{number(lay['replicas'])} replica(s), weights {_weights_text(lay)}, KV cache {lay['kv_precision']}")
+    print(f"{s.model} on {number(s.chips)} x {s.hardware}: tensor {lay['tensor']} x pipeline {lay['pipeline']}"
+          f"{_expert(lay)}, {number(lay['replicas'])} replica(s){_layout_extras(lay)}, weights {_weights_text(lay)}, "
+          f"KV cache {lay['kv_precision']}")
     if s.request_rate is not None:
         print(f"  request rate: {number(s.request_rate.m_as('1/s'))} requests/s, {number(s.concurrency)} sequences in "
               f"flight on average (memory holds {number(s.max_concurrency)})")
@@ -150,6 +151,22 @@ def _weights_text(layout: dict) -> str:
     """The weights' format, and the experts' where it differs ("bf16, experts mxfp4")."""
     ep = layout.get("expert_precision")
     return layout["precision"] if ep in (None, layout["precision"]) else f"{layout['precision']}, experts {ep}"
+
+
+def _expert(lay: dict) -> str:
+    """The expert-parallel groups inside the tensor-parallel chips, when there are several."""
+    return f" (expert {lay['expert']})" if lay.get("expert", 1) > 1 else ""
+
+
+def _layout_extras(lay: dict) -> str:
+    """What the layout line adds after the replicas: attention data parallelism, and prefill on chips of its own
+    (the chips given then decode only), as the Serving page says them."""
+    extras = []
+    if lay.get("attention_data_parallel"):
+        extras.append(", attention data parallel")
+    if lay.get("disaggregated"):
+        extras.append(", prefill on chips of its own (these decode only; tokens/s per decode chip)")
+    return "".join(extras)
 
 
 def _limits_text(limits: dict) -> str:

@@ -68,6 +68,44 @@ def _step_budget(args, model, hardware, perf, number, show) -> int:
     return 0
 
 
+def _options_that_apply(args, model) -> None:
+    """Layout flags that change nothing for this model or this recomputation are refused, never dropped: the expert
+    overlap and the MoE modules need experts, the latent up-projections latent attention, any module selective
+    recomputation."""
+    modules = [m.strip() for m in (args.recompute_modules or "").split(",") if m.strip()]
+    if args.expert_overlap and model.experts <= 1:
+        raise InputError("expert_overlap", "overlaps a mixture of experts' all-to-all with another micro-batch's "
+                                           "computation; this model has no experts: leave --expert-overlap out")
+    if modules and args.recompute != "selective":
+        raise InputError("recompute_modules", f"read only with --recompute selective (the modules recomputed beside "
+                                              f"the attention core); got --recompute {args.recompute}")
+    moe = [m for m in modules if m in ("moe", "moe_act")]
+    if moe and model.experts <= 1:
+        raise InputError("recompute_modules", f"{', '.join(moe)} recompute mixture-of-experts layers; this model has "
+                                              "none (mlp and layernorm apply to it)")
+    if "mla_up_proj" in modules and model.kv_lora_rank is None:
+        raise InputError("recompute_modules", "mla_up_proj recomputes latent attention's up-projections; this model's "
+                                              "attention is not latent (mlp and layernorm apply to it)")
+
+
+SEARCHED_READS = ("global_batch", "sequence", "precision", "flash_attention")  # the layout flags a search reads
+
+
+def _layout_flags_unread(args, how: str) -> None:
+    """--search and --budget choose the layout: a layout flag they do not read is refused, never dropped."""
+    from calc.perf import layout_options
+
+    for o in layout_options():
+        if o.name in SEARCHED_READS:
+            continue
+        default = {"whole": None if o.required else o.default, "switch": False, "switch off": True, "either": None,
+                   "named": o.choices[0] if o.choices else None}.get(o.kind, o.default)
+        if getattr(args, o.name) != default:
+            raise InputError(o.flag[2:].replace("-", "_"), f"not read by {how}, which chooses the layout itself (it reads --global-batch, "
+                                     "--sequence, --precision and --no-flash-attention); leave it out, or drop "
+                                     f"{how} to predict the layout given")
+
+
 def _step(args) -> int:
     from calc import data, perf
     from calc.architecture import Transformer
@@ -93,14 +131,19 @@ def _step(args) -> int:
     if args.price is not None and args.tokens is None and args.budget is None:
         raise InputError("price", "only used with --tokens (the run's cost) or --budget; give one, or leave the "
                                   "price out")
+    if args.sequence is not None:  # past learned positions: refused here, before a search calls every layout unfit
+        model.check_sequence(args.sequence)
     if args.budget is not None:
+        _layout_flags_unread(args, "--budget")
         return _step_budget(args, model, hardware, perf, number, show)
     if args.chips is None:
         raise InputError("chips", "required: the number of chips in the cluster, e.g. --chips 1024")
     if args.search:
+        _layout_flags_unread(args, "--search")
         return _step_search(args, model, hardware, perf, number)
     if model.sequence_note(args.sequence):
         print(f"warning: {model.sequence_note(args.sequence)}", file=sys.stderr)
+    _options_that_apply(args, model)
     s = perf.predict(model, hardware, args.chips, check_memory=args.check_memory, **_layout(args))
     duration = s.duration(args.tokens) if args.tokens else None
     run = {}

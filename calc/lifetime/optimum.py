@@ -10,7 +10,7 @@ from calc.errors import InputError
 from calc.lifetime.dollars import _training_price
 from calc.lifetime.inputs import _count, _price, quality
 from calc.lifetime.plans import SERVE_FLOP, Lifetime, _beyond, _finite, _plan
-from calc.lifetime.solver import _root, _shape
+from calc.lifetime.solver import _few, _root, _shape
 from calc.units import Q_
 
 
@@ -68,7 +68,15 @@ def lifetime(*, loss=None, params=None, tokens=None, model=None, inference_token
     """
     target, n_run, d_run = quality(loss=loss, params=params, tokens=tokens, model=model, law=law)
     demand = _count(inference_tokens, "inference_tokens", "token", zero_ok=True)
-    shape = _shape(law, target)
+    try:
+        shape = _shape(law, target)
+    except InputError as exc:  # a run's loss at the floor: the run's size is what was given, not a loss
+        if loss is not None or exc.field != "loss":
+            raise
+        given = "model" if model is not None else "params"
+        raise InputError(given, f"the run's loss under {law} comes out at the law's irreducible loss ({_few(target)} "
+                                "nats per token): parameters and tokens this large are beyond what the law "
+                                "separates; check their magnitudes and units") from None
     s0 = shape.b / (shape.a + shape.b)
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         n0, d0 = shape.params(s0), shape.tokens(s0)

@@ -179,12 +179,15 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, att
     if len(given) > 1:
         raise InputError(given[-1], f"give one of a batch, a concurrency or a request rate, not {' and '.join(given)}")
     if given and (ttft_max or tpot_max):
-        raise InputError("ttft_limit", f"give a {given[0].replace('_', ' ')} or latency limits, not both")
+        raise InputError("ttft_limit" if ttft_max else "tpot_limit",
+                         f"give a {given[0].replace('_', ' ')} or latency limits, not both")
     candidates = [s] if tensor is not None else load.layouts(s, expert)
     if tensor is not None and s.max_concurrency() < s.replicas:
-        raise InputError("tensor", load.weights_message(s))
+        raise InputError(load.too_long_field(s) if load.request_too_long(s) else "tensor", load.weights_message(s))
     if not candidates:
-        raise InputError("chips", load.weights_message(load.widest_layout(s, expert)))
+        widest = load.widest_layout(s, expert)
+        raise InputError(load.too_long_field(s) if load.request_too_long(widest) else "chips",
+                         load.weights_message(widest))
     if ttft_max or tpot_max:
         return _best(candidates, ttft_max, tpot_max, stat)
     if given == ["request_rate"]:

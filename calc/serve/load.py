@@ -383,10 +383,36 @@ def widest_layout(s: Setup, expert=None) -> Setup:
     return _with_layout(s, 1, P, expert, False)
 
 
+USUAL_REQUEST = 2000  # tokens (the defaults: 1,000 in, 1,000 out): a layout that holds such a request but not the one
+# asked for is refused for the request's length, not for its weights
+
+
+def request_too_long(s: Setup) -> bool:
+    """True when the layout holds no request of the length asked for, but would hold one of the usual length: the
+    request's KV cache, not the weights, is what does not fit."""
+    usual = phases.max_concurrency(s.shape, s.layout, s.rates, s.weight_bytes, s.kv_bytes, s.cached(USUAL_REQUEST))
+    return s.max_concurrency() < s.replicas and s.input_tokens + s.output_tokens > USUAL_REQUEST and float(usual) >= 1
+
+
+def too_long_field(s: Setup) -> str:
+    """The field to name when one request does not fit: the longer of its input and its output."""
+    return "output_tokens" if s.output_tokens > s.input_tokens else "input_tokens"
+
+
 def weights_message(s: Setup) -> str:
-    """Why a layout holds no sequence: the weights per chip against the chip's memory, and what to change."""
+    """Why a layout holds no sequence: the weights per chip against the chip's memory, and what to change (or, when
+    the weights fit, one request's KV cache against the memory they leave)."""
     w = phases.weights_per_chip(s.shape, s.layout, s.weight_bytes, s.expert_bytes) / 1e9
     at = s.precision if s.expert_precision in (None, s.precision) else f"{s.precision} (experts {s.expert_precision})"
+    if request_too_long(s):
+        free = phases.coefficients().kv_memory_fraction * (s.rates.capacity / 1e9 - w)
+        tokens = s.input_tokens + s.output_tokens
+        need = phases.kv_per_token_chip(s.shape, s.layout, s.kv_bytes) * float(s.cached(tokens)) / 1e9
+        shown = f"{need:,.0f}" if need >= 100 else f"{need:.1f}"
+        return (f"one request of {s.input_tokens:,} input and {s.output_tokens:,} output tokens needs {shown} GB "
+                f"of KV cache per chip, more than the {free:,.1f} GB the {s.hardware.name} has left after the weights "
+                f"({w:.1f} GB per chip at tensor {s.layout.tensor} x pipeline {s.layout.pipeline}); give fewer input or "
+                "output tokens, more chips, or a smaller KV cache precision")
     return (f"the weights take {w:.1f} GB per chip at {at} with tensor {s.layout.tensor} x pipeline "
             f"{s.layout.pipeline}, and the {s.hardware.name} has {s.rates.capacity / 1e9:.0f} GB with room left "
-            "for no sequence; give more chips, more --tensor or --pipeline, or a smaller --precision")
+            "for no sequence; give more chips, more tensor or pipeline parallelism, or a smaller weight precision")
