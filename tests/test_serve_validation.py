@@ -126,3 +126,33 @@ def test_score_is_what_it_says():
 def test_harness_runs_in_reasonable_time(report):
     _, seconds = report
     assert seconds < 10, f"{seconds:.1f} s for the held-out set"
+
+
+def test_a_finite_run_is_its_cohorts_at_the_models_own_step_times():
+    # trtllm-bench queues a fixed number of identical requests at once: whole cohorts run at the steady throughput,
+    # a last partial cohort holds fewer sequences and pays the same weight reads and fixed costs, so it is slower
+    from calc.serve import load
+
+    s = load.setup("Llama 3 8B", "H100 SXM5", 1, precision="fp8", kv_precision="fp8", input_tokens=128,
+                   output_tokens=2048)
+    n = s.max_concurrency()
+    steady = float(load.evaluate(s, n, "continuous")["per_chip"])
+    assert math.isclose(load.finite_run(s, n, 3 * n), steady, rel_tol=1e-9)
+    assert load.finite_run(s, n, 3 * n + n // 10) < steady
+    assert load.finite_run(s, n, n // 2) < steady
+    with pytest.raises(Exception, match="requests"):
+        load.finite_run(s, n, 0)
+
+
+def test_trtllm_bench_caps_the_batch_it_sizes_per_attention_rank():
+    # tensorrt_llm/bench/build/tuning.py: min(KV-cache requests, 4096) / P per rank when the command gives no batch
+    by_name = {c.name: c for c in validation.cases()}
+    c = by_name["trtllm10-gb200-qwen3-30b-a3b-tp1-fp4-128-128"]
+    assert c.requests == 30000
+    o = validation.predict(c)
+    assert o.refused is None
+    from calc.serve import load
+
+    s = load.setup(c.model, c.hardware, c.chips, tensor=c.tensor, precision=c.precision, kv_precision=c.kv_precision,
+                   input_tokens=c.input_tokens, output_tokens=c.output_tokens)
+    assert s.max_concurrency() > validation.TRTLLM_BENCH_MAX_BATCH == validation.engine_max_batch(c, s)
