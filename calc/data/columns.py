@@ -60,7 +60,7 @@ COLUMN_UNITS = {
                                 "chips": "chip", "throughput_per_chip": "token/s/chip", "ttft": "s", "tpot": "s",
                                 "request_rate": "1/s"},
     "serving_validation.csv": {**{c: "1" for c in ("tensor", "pipeline", "expert", "input_tokens", "output_tokens",
-                                                   "batch", "concurrency")},
+                                                   "batch", "concurrency", "requests")},
                                "chips": "chip", "throughput_per_chip": "token/s/chip", "ttft": "s", "tpot": "s",
                                "ttft_limit": "s", "tpot_limit": "s"},
     "latency_percentiles.csv": {"chips": "chip", "ttft_mean": "s", "ttft_p99": "s", "tpot_mean": "s", "tpot_p99": "s"},

@@ -151,6 +151,26 @@ def capacity(s: Setup) -> float:
     return float(evaluate(s, s.max_concurrency(), "continuous")["total"]) / s.output_tokens
 
 
+def finite_run(s: Setup, concurrency: int, requests: int) -> float:
+    """Output tokens/s per chip of a run of ``requests`` identical requests queued at once, as a throughput benchmark
+    runs them (trtllm-bench throughput: a dataset of fixed input and output lengths, every request sent at t = 0), at
+    most ``concurrency`` sequences in flight (all replicas): the requests go through in cohorts that start and finish
+    together, each lasting one request's life at its own size (TTFT + (O - 1) TPOT of ``evaluate`` in continuous
+    mode, the model's step times at that concurrency); the last cohort holds what is left, with fewer sequences in
+    flight sharing the same weight reads and fixed costs. The run's throughput is its output tokens over its time.
+    Admission staggered by a prefill token budget (cohorts that drift apart) is not modelled."""
+    n = int(concurrency)
+    if n < 1 or requests < 1:
+        raise InputError("requests", f"expected a run of at least one request and one sequence in flight, read "
+                                     f"{requests} requests at a concurrency of {concurrency}")
+    full, rest = divmod(int(requests), n)
+    sizes = [n] * (1 if full else 0) + ([rest] if rest else [])
+    r = evaluate(s, np.array(sizes, dtype=float), "continuous")
+    life = np.asarray(r["ttft"]) + (s.output_tokens - 1) * np.asarray(r["tpot"])
+    seconds = (full * life[0] if full else 0.0) + (life[-1] if rest else 0.0)
+    return requests * s.output_tokens / seconds / s.chips
+
+
 def at_rate(s: Setup, rate: float) -> tuple[float, dict]:
     """The sequences in flight and every output of ``evaluate`` under open-loop Poisson arrivals at ``rate``
     requests/s (all replicas, spread evenly), as a serving benchmark's request rate offers them; TTFT with its wait.
