@@ -39,9 +39,11 @@ FLOAT8_CASTS = ("te", "tensorwise", "rowwise")
 FRAMEWORKS = {"megatron-lm 2021": "efficiency_megatron_lm_2021"}
 
 
-def _option(help_: str, *, flag: str | None = None, label: str | None = None, choices=None, required=False):
-    """A field's metadata: its help, command-line flag (default ``--field-name``; "" for none), app label."""
-    return {"help": help_, "flag": flag, "label": label, "choices": choices, "required": required}
+def _option(help_: str, *, flag: str | None = None, label: str | None = None, choices=None, required=False,
+            several=False):
+    """A field's metadata: its help, command-line flag (default ``--field-name``; "" for none), app label; ``several``:
+    some of ``choices``, comma-separated."""
+    return {"help": help_, "flag": flag, "label": label, "choices": choices, "required": required, "several": several}
 
 
 def _field(default, help_: str, **kw):
@@ -101,8 +103,8 @@ class Layout:
 
     tensor: int = _field(1, "tensor-parallel ranks", label="Tensor parallel")
     pipeline: int = _field(1, "pipeline stages", label="Pipeline stages")
-    context: int = _field(1, "context-parallel ranks")
-    expert: int = _field(1, "expert-parallel ranks")
+    context: int = _field(1, "context-parallel ranks", label="Context parallel")
+    expert: int = _field(1, "expert-parallel ranks", label="Expert parallel")
     expert_tensor: int | None = _field(None, "tensor ranks each expert is split over (Megatron's expert-tensor "
                                              "parallelism; default: the tensor ranks)")
     virtual_stages: int = _field(1, "interleaved stages per chip", label="Virtual stages per chip")
@@ -136,9 +138,10 @@ class Layout:
                                            "off: 16-bit (TorchTitan's rowwise float8)")
     float8_casts: str = _field("te", "in 8 bits, the code that casts the matmul inputs: te (Transformer Engine, default), "
                                      "tensorwise or rowwise (torchao's Float8Linear, dynamic scaling, as TorchTitan's float8 "
-                                     "recipes run it)", choices=FLOAT8_CASTS)
+                                     "recipes run it)", choices=FLOAT8_CASTS, label="Float8 casts")
     fp32_reduce: bool = _field(False, "gradients reduced in fp32 across the data-parallel ranks, 16-bit weights "
-                                      "gathered (TorchTitan's FSDP2 default mixed_precision_reduce); default: 16 bits")
+                                      "gathered (TorchTitan's FSDP2 default mixed_precision_reduce); default: 16 bits",
+                                label="fp32 gradient reduce")
     triton_attention: bool = _field(False, "fused attention kernel: flash2 (FlashAttention-2, default) or triton "
                                            "(FlashAttention's Triton kernel, as MPT ran it)",
                                     flag="--attention", choices=tuple(ATTENTION_KERNELS))
@@ -146,15 +149,19 @@ class Layout:
                                              "flash2 (FlashAttention-2's Ampere-style code, as PyTorch SDPA's flash "
                                              "backend runs it), cudnn (cuDNN's fused attention, PyTorch SDPA's cuDNN "
                                              "backend) or efficient (xformers' CUTLASS memory-efficient attention, "
-                                             "PyTorch SDPA's EFFICIENT_ATTENTION backend)", choices=ATTENTION_CODES)
+                                             "PyTorch SDPA's EFFICIENT_ATTENTION backend)", choices=ATTENTION_CODES,
+                                   label="Attention kernel")
     schedule: str = _field("1f1b", "pipeline schedule: 1f1b (default), dualpipe (DeepSeek-V3's, hiding the "
                                    "expert all-to-all behind computation) or deepspeed (DeepSpeed's pipeline "
-                                   "engine: blocking sends one after another)", choices=SCHEDULES)
+                                   "engine: blocking sends one after another)", choices=SCHEDULES,
+                           label="Pipeline schedule")
     expert_overlap: bool = _field(False, "the expert all-to-all of one micro-batch runs behind another's computation "
-                                         "(Megatron-Core's --overlap-moe-expert-parallel-comm)")
+                                         "(Megatron-Core's --overlap-moe-expert-parallel-comm)",
+                                   label="Expert overlap")
     recompute_modules: str | None = _field(None, "with selective recomputation, the modules recomputed too, comma-separated "
                                                  "(Megatron-Core's --recompute-modules): mla_up_proj, mlp, moe, moe_act, "
-                                                 "layernorm")
+                                                 "layernorm", choices=RECOMPUTE_MODULES, several=True,
+                                           label="Recomputed modules")
 
     def describe(self) -> str:
         """A short text such as ``T8 P8 v3 b1 selective recompute``."""
@@ -182,7 +189,8 @@ class LayoutOption:
     help: str
     default: object
     kind: str  # "whole", "fraction", "text", "switch" (default off), "switch off" (default on), "either" (None),
-    # "named" (a switch chosen by name on the command line: --attention flash2 | triton)
+    # "named" (a switch chosen by name on the command line: --attention flash2 | triton), "names" (some of the choices,
+    # comma-separated: recompute_modules)
     choices: tuple | None
     label: str | None
     required: bool
@@ -198,6 +206,8 @@ def layout_options() -> list[LayoutOption]:
         flag = meta["flag"] or "--" + f.name.replace("_", "-")
         if kind.startswith("switch") and meta["choices"]:
             kind = "named"
+        elif meta["several"]:
+            kind = "names"
         elif kind == "switch off":
             flag = "--no-" + f.name.replace("_", "-")
         out.append(LayoutOption(f.name, flag, meta["help"], f.default, kind, meta["choices"], meta["label"],
