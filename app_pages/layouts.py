@@ -224,7 +224,8 @@ ranks += [f"#{i + 1}" for i in range(len(found.steps))]
 labels += [f"#{i + 1}: {s.layout.describe()}" for i, s in enumerate(found.steps)]
 
 if mine is not None:
-    top.markdown(f"**Your layout** (set below): {escape(mine.layout.describe())}")
+    extras = mine.layout.options()
+    top.markdown(f"**Your layout** (set below): {escape(mine.layout.describe())}" + (f"; {escape(extras)}" if extras else ""))
     m1, m2, m3, m4 = top.columns(4)
     m1.metric("Step time", f"{number(mine.step_time.m_as('s'))} s")
     m2.metric("MFU", show("utilization", calc.Q_(mine.mfu, "")), help="Model FLOP utilization: the model's FLOP "

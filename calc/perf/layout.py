@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, fields
 from typing import NamedTuple
 
 from calc.architecture import Transformer
+from calc.display import number
 from calc.errors import InputError
 from calc.reader import whole
 from calc.vocabulary import RECOMPUTE, ZERO_STAGES  # recomputation modes and ZeRO stages, defined there
@@ -179,6 +180,24 @@ class Layout:
             parts.append({"dualpipe": "DualPipe", "deepspeed": "DeepSpeed pipeline"}[self.schedule])
         return " ".join(parts)
 
+    def options(self) -> str:
+        """The kernel and overlap options set away from their defaults, for the line that shows one layout
+        (``describe`` stays short for tables): ``cudnn attention, expert overlap, recompute moe_act,layernorm``."""
+        parts = []
+        if self.attention_kernel != "native":
+            parts.append(f"{self.attention_kernel} attention")
+        if self.triton_attention:
+            parts.append("Triton attention")
+        if self.float8_casts != "te" and self.precision == "fp8":
+            parts.append(f"{self.float8_casts} float8 casts")
+        if self.fp32_reduce:
+            parts.append("fp32 reduce")
+        if self.expert_overlap:
+            parts.append("expert overlap")
+        if self.recompute_modules:
+            parts.append(f"recompute {self.recompute_modules}")
+        return ", ".join(parts)
+
 
 @dataclass(frozen=True)
 class LayoutOption:
@@ -277,7 +296,7 @@ def resolve(layout: Layout, model: Transformer, chips: int) -> Sizes:
     sequence = model.context if layout.sequence is None else model.check_sequence(layout.sequence)  # within its positions
     check_options(layout)
     if chips % (tensor * pipeline * context):
-        raise InputError("chips", f"{chips} chips are not a multiple of tensor x pipeline x context = "
+        raise InputError("chips", f"{number(chips)} chips are not a multiple of tensor x pipeline x context = "
                                   f"{tensor} x {pipeline} x {context}")
     data_parallel = chips // (tensor * pipeline * context)
     check_heads(model, tensor)
@@ -292,15 +311,15 @@ def resolve(layout: Layout, model: Transformer, chips: int) -> Sizes:
     # Megatron folds expert x expert-tensor ranks over the tensor x data x context ranks of a stage
     if (data_parallel * context * (tensor // expert_tensor)) % expert:
         raise InputError("expert", f"{expert} expert ranks do not divide the data x context x tensor / expert-tensor "
-                                   f"= {data_parallel} x {context} x {tensor // expert_tensor} ranks they come from")
+                                   f"= {number(data_parallel)} x {context} x {tensor // expert_tensor} ranks they come from")
     if layout.zero_group is not None:
         group = whole("zero_group", layout.zero_group)
         if (data_parallel * context) % group:
             raise InputError("zero_group", f"{group} ranks per shard group do not divide the data x context = "
-                                           f"{data_parallel} x {context} ranks")
+                                           f"{number(data_parallel)} x {context} ranks")
     if global_batch % (micro_batch * data_parallel):
-        raise InputError("global_batch", f"{global_batch} sequences do not split into micro-batches of {micro_batch} "
-                                         f"over {data_parallel} data-parallel ranks")
+        raise InputError("global_batch", f"{number(global_batch)} sequences do not split into micro-batches of "
+                                         f"{micro_batch} over {number(data_parallel)} data-parallel ranks")
     micro_batches = global_batch // (micro_batch * data_parallel)
     dualpipe = layout.schedule == "dualpipe"
     _check_schedule(pipeline, virtual, micro_batches, dualpipe)
