@@ -30,7 +30,7 @@ API = [  # (kwargs, field, words the message must contain)
     ({"tokens": "300e9 token token"}, "tokens", "token"),
     ({"hardware": "H1OO"}, "hardware", "unknown accelerator"),
     ({"hardware": 7}, "hardware", "expected a name"),
-    ({"precision": "fp4"}, "precision", "expected one of"),
+    ({"precision": "fp2"}, "precision", "expected one of"),
     ({"utilization": 250}, "utilization", "fraction"),
     ({"utilization": "-5 %"}, "utilization", "positive"),
     ({"pue": 0.5}, "pue", "at least 1"),
