@@ -7,6 +7,7 @@ and results are one fragment: a change reruns only them, not the page around.
 
 from __future__ import annotations
 
+import json
 import math
 import time
 
@@ -372,6 +373,15 @@ def _render_downloads(scenario: dict[str, str], results: str | None) -> None:
                             key="download_results")
 
 
+def _is_model_config(raw: bytes) -> bool:
+    """Whether an uploaded file is a Hugging Face config.json (a JSON object with a ``model_type``), not a scenario."""
+    try:
+        doc = json.loads(raw)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(doc, dict) and "model_type" in doc
+
+
 def _render_upload() -> None:
     """Outside the fragment: a loaded file reruns the whole page anyway, and a field change need not redraw it."""
     up = st.file_uploader("Load a scenario (JSON)", type=["json"], key="upload")
@@ -379,7 +389,12 @@ def _render_upload() -> None:
         try:
             loaded = read_scenario(up.getvalue())
         except calc.InputError as exc:
-            st.error(f"Scenario file not loaded: {escape(exc)}")
+            hint = ""
+            if _is_model_config(up.getvalue()):
+                hint = (" This looks like a model's config.json: the **Model shape** page reads it (its \"or a Hugging "
+                        "Face config.json\" field) and gives its parameters and FLOP per token; this field loads a "
+                        "scenario saved by \"Download the scenario\".")
+            st.error(f"Scenario file not loaded: {escape(exc)}{hint}")
         else:
             st.session_state["_uploaded"] = up.file_id
             session.load(loaded)

@@ -22,12 +22,23 @@ PAGE = "layouts"
 LARGEST = 10_000_000  # the largest whole number a field takes (a cluster of ten million chips)
 # "Your layout": the fields of calc.perf.Layout that carry an app label, generated from the dataclass
 LAYOUT_FIELDS = [o for o in perf.layout_options() if o.label]
+
+
+def _kind(o) -> str:
+    """How the page shows and reads a layout field: "choice" (one of its choices), "several" (some of them), "switch"
+    (on or off) or "whole"."""
+    if o.choices:
+        return "several" if o.kind == "names" else "choice"
+    return "switch" if o.kind.startswith("switch") else o.kind
+
+
 FIELDS = {  # name in the URL -> (widget key, kind of value)
     "model": ("layouts_model", "model"), "hardware": ("layouts_hw", "hardware"), "chips": ("layouts_chips", "whole"),
     "global_batch": ("layouts_batch", "whole"), "sequence": ("layouts_sequence", "whole"),
-    **{o.name: (f"layouts_{o.name}", "choice" if o.choices else o.kind) for o in LAYOUT_FIELDS},
+    **{o.name: (f"layouts_{o.name}", _kind(o)) for o in LAYOUT_FIELDS},
 }
-CHOICES = {o.name: o.choices for o in LAYOUT_FIELDS if o.choices}
+CHOICES = {o.name: tuple(map(str, o.choices)) for o in LAYOUT_FIELDS if o.choices}
+DEFAULTS = {o.name: o.default for o in LAYOUT_FIELDS}
 shapes = published()
 hw_names = list(data.hardware_table())
 
@@ -36,6 +47,16 @@ def _read(name: str, kind: str, text: str):
     """A field's value from the text of a link; ValueError says what was expected and what came."""
     if kind == "hardware":
         return data.hardware(text).name  # InputError (a ValueError) names it and suggests the nearest
+    if kind == "switch":
+        if text not in ("True", "False"):
+            raise ValueError(f"expected True or False; got {text[:60]!r}")
+        return text == "True"
+    if kind == "several":  # comma-separated names, none for an empty text
+        names = [n.strip() for n in text.split(",") if n.strip()]
+        unknown = [n for n in names if n not in CHOICES[name]]
+        if unknown:
+            raise ValueError(f"expected names among {', '.join(CHOICES[name])}, comma-separated; got {text[:60]!r}")
+        return list(dict.fromkeys(names))
     if kind in ("model", "choice"):
         choices = list(shapes) if kind == "model" else CHOICES[name]
         if text not in choices:
@@ -69,8 +90,16 @@ def _default(name: str):
             return 1024
     if name == "sequence":
         return min(shapes[st.session_state["layouts_model"]][0].context, 8192)
-    return {"global_batch": 1536, "tensor": 8, "pipeline": 8, "virtual_stages": 1,
-            "micro_batch": 1, "recompute": "selective"}[name]
+    page = {"global_batch": 1536, "tensor": 8, "pipeline": 8, "virtual_stages": 1, "micro_batch": 1, "recompute": "selective"}
+    if name in page:
+        return page[name]
+    default = DEFAULTS[name]  # the layout's own default (calc.perf.Layout)
+    return [] if FIELDS[name][1] == "several" and default is None else default
+
+
+def _text(value) -> str:
+    """A field's value as the URL keeps it (a list of names comma-separated)."""
+    return ",".join(value) if isinstance(value, list) else str(value)
 
 
 def _seed() -> list[str]:
@@ -154,14 +183,24 @@ sequence = c5.number_input("Sequence (tokens)", min_value=1, max_value=LARGEST, 
 
 st.subheader("Your layout")
 yours = {}
-for column, option in zip(st.columns(len(LAYOUT_FIELDS)), LAYOUT_FIELDS):
-    key = FIELDS[option.name][0]
-    if option.choices:
-        yours[option.name] = column.selectbox(option.label, option.choices, key=key, help=option.help)
-    else:
-        yours[option.name] = int(column.number_input(option.label, min_value=1, max_value=LARGEST, key=key,
-                                                     help=option.help))
-session.keep(PAGE, {n: str(st.session_state[key]) for n, (key, _) in FIELDS.items()})
+WIDE = 6  # fields a row: the whole numbers first, then the named options and switches
+wholes = [o for o in LAYOUT_FIELDS if FIELDS[o.name][1] == "whole"]
+others = [o for o in LAYOUT_FIELDS if FIELDS[o.name][1] != "whole"]
+field_rows = [wholes[i:i + WIDE] for i in range(0, len(wholes), WIDE)] + [others[i:i + WIDE] for i in range(0, len(others), WIDE)]
+for row in field_rows:
+    for column, option in zip(st.columns(WIDE), row):
+        key, kind = FIELDS[option.name]
+        if kind == "choice":
+            yours[option.name] = column.selectbox(option.label, CHOICES[option.name], key=key, help=option.help)
+        elif kind == "several":  # the layout takes them comma-separated, None for none
+            picked = column.multiselect(option.label, CHOICES[option.name], key=key, help=option.help)
+            yours[option.name] = ",".join(picked) or None
+        elif kind == "switch":
+            yours[option.name] = column.checkbox(option.label, key=key, help=option.help)
+        else:
+            yours[option.name] = int(column.number_input(option.label, min_value=1, max_value=LARGEST, key=key,
+                                                         help=option.help))
+session.keep(PAGE, {n: _text(st.session_state[key]) for n, (key, _) in FIELDS.items()})
 
 try:
     chip = data.hardware(hardware)  # the chip object, looked up once for the search and your layout
@@ -185,7 +224,8 @@ ranks += [f"#{i + 1}" for i in range(len(found.steps))]
 labels += [f"#{i + 1}: {s.layout.describe()}" for i, s in enumerate(found.steps)]
 
 if mine is not None:
-    top.markdown(f"**Your layout** (set below): {escape(mine.layout.describe())}")
+    extras = mine.layout.options()
+    top.markdown(f"**Your layout** (set below): {escape(mine.layout.describe())}" + (f"; {escape(extras)}" if extras else ""))
     m1, m2, m3, m4 = top.columns(4)
     m1.metric("Step time", f"{number(mine.step_time.m_as('s'))} s")
     m2.metric("MFU", show("utilization", calc.Q_(mine.mfu, "")), help="Model FLOP utilization: the model's FLOP "

@@ -250,6 +250,15 @@ session.keep(PAGE, {n: _text(kind, st.session_state[key]) for n, (key, kind) in 
 
 args = (name, hardware, int(chips), tensor, precision, kv, int(prompt), int(gen), bool(disaggregated), bool(adp),
         experts)
+# the choice made, its value not typed yet: a line asking for it, not a red error before the user could type it
+if concurrency == LIMITS and not (ttft_limit.strip() or tpot_limit.strip()):
+    top.info("Type a time-to-first-token or time-per-output-token limit below (such as 40 ms): the page then "
+             "finds the layout and load with the most tokens/s per chip within it.")
+    st.stop()
+if concurrency == RATE and not request_rate.strip():
+    top.info("Type a request rate below (such as 4/s): the page then gives the latencies of requests arriving "
+             "at that rate.")
+    st.stop()
 try:
     s = _answer(*args, concurrency, (ttft_limit.strip(), tpot_limit.strip(), statistic), request_rate.strip())
 except calc.InputError as exc:  # named by the field's label on this page, not by calc.serve's parameter name

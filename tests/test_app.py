@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from apppage import open_page
 from streamlit.testing.v1 import AppTest
 
 import calc
@@ -265,3 +266,15 @@ def test_results_csv_holds_plain_numbers_and_units(monkeypatch):
     assert rows.loc["cost", "unit"] == "USD" and 3e6 < rows.loc["cost", "low_90pct"] < rows.loc["cost", "value"]
     assert rows.loc["chips", "value"] == 2048 and rows.loc["utilization", "unit"] == "fraction of peak"
     assert rows.loc["cost", "shown"].startswith("$")  # the page's text kept beside the number
+
+
+def test_a_model_config_uploaded_as_a_scenario_points_to_the_model_shape_page():
+    # fresh-eyes walk: a config.json uploaded on Estimate said "model_type: not a name of the calculator" and no more
+    at = open_page("app_pages/estimate.py")
+    config = b'{"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 4096}'
+    at.file_uploader(key="upload").set_value(("config.json", config, "application/json")).run()
+    text = " ".join(e.value for e in at.error).replace("\\", "")
+    assert "Scenario file not loaded" in text and "**Model shape** page" in text, text
+    at.file_uploader(key="upload").set_value(("bad.json", b'{"colour": "red"}', "application/json")).run()
+    text = " ".join(e.value for e in at.error).replace("\\", "")
+    assert "not a name of the calculator" in text and "Model shape" not in text, text

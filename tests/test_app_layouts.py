@@ -39,7 +39,12 @@ def test_a_shared_link_fills_every_field_and_the_url_keeps_them():
     assert not at.warning, [w.value for w in at.warning]
     for name in KEYS:
         assert str(_field(at, name).value) == LINK[f"layouts.{name}"], name
-    assert {k: v for k, v in _url(at).items() if k.startswith("layouts.")} == LINK
+    url = {k: v for k, v in _url(at).items() if k.startswith("layouts.")}
+    assert {k: url[k] for k in LINK} == LINK  # and the fields the link left out at their defaults
+    assert {k: v for k, v in url.items() if k not in LINK} == {
+        "layouts.context": "1", "layouts.expert": "1", "layouts.float8_casts": "te", "layouts.fp32_reduce": "False",
+        "layouts.attention_kernel": "native", "layouts.schedule": "1f1b", "layouts.expert_overlap": "False",
+        "layouts.recompute_modules": ""}
 
 
 def test_a_change_goes_to_the_url_and_the_url_reproduces_the_page():
@@ -139,3 +144,40 @@ def test_a_sequence_past_learned_positions_is_named_not_called_a_memory_problem(
                   "layouts.pipeline": "8", "layouts.virtual_stages": "1", "layouts.micro_batch": "1"})
     errors = " ".join(e.value for e in at.error).replace("\\", "")
     assert "2,048 positions" in errors and "fits in memory" not in " ".join(i.value for i in at.info)
+
+
+OPTIONS = {"layouts.context": "2", "layouts.expert": "8", "layouts.schedule": "deepspeed", "layouts.attention_kernel": "cudnn",
+           "layouts.float8_casts": "rowwise", "layouts.fp32_reduce": "True", "layouts.expert_overlap": "True",
+           "layouts.recompute_modules": "moe_act,layernorm"}
+
+
+def test_the_step_command_s_layout_options_are_fields_in_the_url():
+    # fresh-eyes walk: the page lacked the options the step command has (attention kernel, expert overlap, recomputed
+    # modules, the deepspeed schedule, float8 casts, fp32 reduce), and "Your layout" had no expert or context ranks:
+    # for Qwen3 235B it stayed at T8 P8 E1
+    at = _open(**{**LINK, "layouts.model": "Qwen3 235B-A22B", "layouts.chips": "1024", "layouts.virtual_stages": "1",
+                  **OPTIONS})
+    assert not at.warning, [w.value for w in at.warning]
+    assert at.number_input(key="layouts_expert").value == 8 and at.number_input(key="layouts_context").value == 2
+    assert at.selectbox(key="layouts_schedule").value == "deepspeed"
+    assert at.selectbox(key="layouts_attention_kernel").value == "cudnn"
+    assert at.checkbox(key="layouts_expert_overlap").value is True
+    assert at.multiselect(key="layouts_recompute_modules").value == ["moe_act", "layernorm"]
+    url = _url(at)
+    assert {k: url[k] for k in OPTIONS} == OPTIONS
+    assert any("E8" in m.value and "C2" in m.value for m in at.markdown)  # your layout, as the step command reads it
+    at.checkbox(key="layouts_fp32_reduce").uncheck().run()
+    at.multiselect(key="layouts_recompute_modules").unselect("moe_act").run()
+    assert _url(at)["layouts.fp32_reduce"] == "False" and _url(at)["layouts.recompute_modules"] == "layernorm"
+
+
+def test_a_bad_option_in_the_link_is_named_and_its_default_used():
+    at = _open(**{"layouts.schedule": "gpipe", "layouts.expert_overlap": "yes", "layouts.recompute_modules": "mlp,attn"})
+    shown = " ".join(w.value for w in at.warning).replace("\\", "")
+    for part in ("layouts.schedule: expected one of 1f1b, dualpipe, deepspeed", "'gpipe'",
+                 "layouts.expert_overlap: expected True or False", "'yes'",
+                 "layouts.recompute_modules: expected names among mla_up_proj", "'mlp,attn'"):
+        assert part in shown, part
+    assert at.selectbox(key="layouts_schedule").value == "1f1b"
+    assert at.checkbox(key="layouts_expert_overlap").value is False
+    assert at.multiselect(key="layouts_recompute_modules").value == []

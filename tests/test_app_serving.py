@@ -136,8 +136,9 @@ def test_a_bad_or_stray_limit_is_said():
     assert "serving.tpot_limit:" in text and 'e.g. "40 ms"' in text and "serving.limit_statistic: expected p99 or mean" in text
     at = open_page(PAGE, errors_ok=True, **{**LINK, "serving.tpot_limit": "40 ms"})  # beside 64 requests in flight
     assert at.error and "Time-per-output-token limit" in at.error[0].value.replace("\\", "")  # its label, not tpot_limit
-    at = open_page(PAGE, errors_ok=True, **{**LINK, "serving.concurrency": "within limits"})  # and no limit
-    assert at.error and "give a TTFT or TPOT limit" in at.error[0].value.replace("\\", "")
+    # and no limit yet: fresh-eyes walk: a red error the moment "within limits" was chosen, before a limit could be typed
+    at = open_page(PAGE, **{**LINK, "serving.concurrency": "within limits"})
+    assert not at.error and "Type a time-to-first-token or time-per-output-token limit" in at.info[0].value
 
 
 def test_expert_weights_as_the_model_or_chosen():
@@ -171,8 +172,8 @@ def test_a_bad_missing_or_stray_request_rate_is_said():
     assert "serving.request_rate:" in " ".join(w.value for w in at.warning).replace("\\", "")
     at = open_page(PAGE, errors_ok=True, **{**LINK, "serving.request_rate": "4/s"})  # beside 64 requests in flight
     assert at.error and at.error[0].value.replace("\\", "").startswith("**Request rate**:")
-    at = open_page(PAGE, errors_ok=True, **{**LINK, "serving.concurrency": "at a request rate"})  # and no rate
-    assert at.error and "give a request rate" in at.error[0].value.replace("\\", "")
+    at = open_page(PAGE, **{**LINK, "serving.concurrency": "at a request rate"})  # and no rate yet: asked for, no error
+    assert not at.error and "Type a request rate below" in at.info[0].value
     at = open_page(PAGE, errors_ok=True, **{**LINK, "serving.concurrency": "at a request rate",
                                             "serving.request_rate": "1000/s"})  # beyond what 2 A100s complete
     assert at.error and "grows without end" in at.error[0].value.replace("\\", "")

@@ -230,7 +230,38 @@ def test_new_shapes_count_flop_at_their_pretraining_length_not_their_longest_pos
     assert m.context == 4096
     assert m.six_nd_gap(m.context) < 0.3
     est = calc.estimate(model=name, tokens="1e12 token")
-    assert 6 < est.flop_per_param_token.m_as("FLOP/param/token") < 8
+    # below 6 when the input embedding (a lookup, no FLOP) is a large share of the active count: GPT-OSS 20B 5.8
+    assert 5 < est.flop_per_param_token.m_as("FLOP/param/token") < 8
+
+
+@pytest.mark.parametrize("name", ["Llama 4 Scout", "Llama 4 Maverick"])
+def test_llama4_counts_flop_at_its_training_length_and_chunks(name):
+    # fresh-eyes walk: the rows took config.json's longest position (10,485,760; 1,048,576) as the training length and
+    # counted full attention on every layer: `estimate --model "Llama 4 Scout" --tokens 40e12` gave 1.24e27 FLOP, ~300x
+    # 6ND. Meta's Llama 4 blog: Scout pre-trained at 256K; its chunks of 8,192 on 36 of 48 layers (config.json)
+    m = published()[name][0]
+    assert m.context == 262144
+    assert (m.window, m.window_layers) == (8192, 36)
+    est = calc.estimate(model=name, tokens="40e12 token")
+    six_nd = 6 * m.active_params().m_as("param") * 40e12
+    # hand count: 6 N' + 6 H (2 x 128) (12 x 262,144 + 36 x 8,192) per token, the global layers' 256K dominating
+    assert est.compute.m_as("FLOP") / six_nd == pytest.approx(
+        m.flop_per_token("palm2022").m_as("FLOP/token") / (6 * m.active_params().m_as("param")))
+    assert est.compute.m_as("FLOP") / six_nd < 4
+
+
+def test_windowed_attention_counts_min_of_sequence_and_window_per_query():
+    # hand count: 4 layers of 4 heads of 16, 2 of them with a window of 128, at T = 4,096 tokens: the attention core
+    # 6 H (Q_k + Q_v) (2 T + 2 x 128) FLOP per token; at T = 100 (inside the window) every layer attends to T
+    full = Transformer(layers=4, d_model=64, heads=4, vocab=100, context=4096)
+    local = Transformer(layers=4, d_model=64, heads=4, vocab=100, context=4096, window=128, window_layers=2)
+    for count in ("palm2022", "exact"):
+        gap = (full.flop_per_token(count, sequence=4096) - local.flop_per_token(count, sequence=4096)).m_as("FLOP/token")
+        assert gap == pytest.approx(6 * 4 * (16 + 16) * 2 * (4096 - 128))
+        assert local.flop_per_token(count, sequence=100) == full.flop_per_token(count, sequence=100)
+    core = 6 * 4 * (16 + 16) * (2 * 4096 + 2 * 128)
+    weights = 6 * local.active_params().m_as("param")  # tied embeddings: the one matrix is the unembedding's product
+    assert local.flop_per_token("palm2022", sequence=4096).m_as("FLOP/token") == pytest.approx(weights + core)
 
 
 def test_a_window_needs_its_layers_in_range():

@@ -16,3 +16,62 @@ def test_serve_calibrate_gives_each_coefficient_its_unit(capsys):
     assert re.search(r"decode_step_overhead\s+1\.63 -> [\d.]+ ms", lines["decode_step_overhead"]), out
     assert lines["decode_layer_overhead"].split("->")[1].split()[1] == "ms"
     assert "(fraction)" in lines["decode_bandwidth_efficiency"] and "(fraction)" in lines["prefill_matmul_efficiency"]
+
+
+# fresh-eyes walk: numbers past a few digits printed raw, tables misaligned, a header without its model
+
+
+def test_serve_concurrency_beyond_memory_says_gb_in_the_project_s_numbers(capsys):
+    assert main(["serve", "--model", "Llama 3 70B", "--hardware", "H100 SXM5", "--chips", "8",
+                 "--concurrency", "1e9"]) == 2
+    err = capsys.readouterr().err
+    assert "81920000.0 GB" not in err and "8.19 × 10⁷ GB" in err and "a concurrency of 10⁹" in err, err
+
+
+def test_lifetime_columns_stay_apart_at_huge_demand(capsys):
+    assert main(["lifetime", "--loss", "2.0", "--inference-tokens", "1e40"]) == 0
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if line.startswith("lifetime optimum"))
+    assert "params  " in row and "tokens  " in row, row  # "1.48B params1.78 × 10³³ tokens" ran together
+    head = next(line for line in out.splitlines() if line.strip().startswith("params"))
+    assert len(head) == len(row)  # the header's columns over the rows'
+    assert "14215357653421335248896" not in out
+
+
+def test_step_with_absurd_chips_says_counts_in_the_project_s_numbers(capsys):
+    argv = ["step", "--model", "GPT-3 175B", "--hardware", "H100 SXM5", "--chips", "1e30", "--global-batch", "1536"]
+    assert main(argv + ["--tensor", "8", "--pipeline", "8"]) == 2
+    err = capsys.readouterr().err
+    assert "1.56 × 10²⁸ data-parallel ranks" in err and "1,536 sequences" in err, err
+    assert main(argv + ["--search"]) == 0
+    assert "split of 10³⁰ chips" in capsys.readouterr().out
+
+
+def test_hardware_table_aligns_the_longest_name(capsys):
+    assert main(["hardware"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    starts = {line.index(" GB") for line in lines[1:] if " GB" in line}  # the memory column ends at one place
+    assert len(starts) == 1, starts
+    assert any(line.startswith("H100 SXM5 96GB 500W NVIDIA") for line in lines)
+
+
+def test_serve_frontier_header_names_the_model_and_chips(capsys):
+    assert main(["serve", "--model", "Llama 3 70B", "--hardware", "H100 SXM5", "--chips", "8", "--frontier",
+                 "--points", "3"]) == 0
+    assert capsys.readouterr().out.splitlines()[0].startswith("Llama 3 70B on 8 x H100 SXM5: tensor")
+
+
+def test_step_layout_line_shows_the_options_set(capsys):
+    assert main(["step", "--model", "Qwen3 235B-A22B", "--hardware", "H100 SXM5", "--chips", "1024", "--tensor", "4",
+                 "--pipeline", "8", "--expert", "8", "--global-batch", "1024", "--attention-kernel", "cudnn",
+                 "--expert-overlap", "--recompute-modules", "moe_act,layernorm"]) == 0
+    line = capsys.readouterr().out.splitlines()[0]
+    assert line.endswith("; cudnn attention, expert overlap, recompute moe_act,layernorm"), line
+
+
+def test_step_sequence_error_names_the_model_s_context_length_not_the_context_flag(capsys):
+    # in `step`, --context is the context-parallel ranks
+    assert main(["step", "--model", "GPT-3 175B", "--hardware", "H100 SXM5", "--chips", "1024", "--global-batch",
+                 "1536", "--sequence", "4096", "--tensor", "8", "--pipeline", "8"]) == 2
+    err = capsys.readouterr().err
+    assert "--context" not in err.replace("--sequence", "") and "the model's context length" in err, err

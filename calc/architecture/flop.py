@@ -11,6 +11,11 @@
                    recomputation)                       M the active weight matrices, incl. the unembedding
 
 Model FLOP (what MFU divides) is ``palm2022``; ``exact`` with recomputation counts hardware FLOP.
+
+The attention core counts each query against the keys it attends to: the whole sequence T on a full layer (as
+[Chowdhery2022] app. B and torch's counter do, the causal mask not discounted), and min(T, w) on each of the
+``window_layers`` layers with a local window w (GPT-OSS's sliding 128 on half its layers, Llama 4's chunks of 8,192
+on 3 of 4): L T above becomes (L - L_w) T + L_w min(T, w).
 """
 
 from __future__ import annotations
@@ -26,6 +31,19 @@ if TYPE_CHECKING:
 FLOP_COUNTS = ("kaplan2020", "palm2022", "megatron2021", "megatron2021-recompute", "exact")
 
 
+def attended(shape: Transformer, T: int) -> int:
+    """Keys attended per query, summed over the attention layers: T on a full layer, min(T, w) on each of the
+    ``window_layers`` layers with a local window w (sliding or chunked: each query sees at most w keys).
+
+    >>> from calc.architecture.transformer import Transformer
+    >>> oss = Transformer(layers=4, d_model=64, heads=4, vocab=100, context=4096, window=128, window_layers=2)
+    >>> attended(oss, 4096), attended(oss, 100)
+    (8448, 400)
+    """
+    windowed = shape.window_layers if shape.window is not None else 0
+    return (shape.attention_layers - windowed) * T + windowed * min(T, shape.window or T)
+
+
 def per_token(shape: Transformer, count: str, T: int, recompute: str | None) -> float:
     """Training FLOP per token of ``shape`` at ``T`` tokens per sequence by ``count`` (a plain float: the
     caller, ``Transformer.flop_per_token``, attaches the unit and documents the arguments)."""
@@ -35,7 +53,7 @@ def per_token(shape: Transformer, count: str, T: int, recompute: str | None) -> 
     if recompute not in RECOMPUTE:
         raise InputError("recompute", f"expected one of {', '.join(RECOMPUTE)}, got {recompute!r}")
     L, d, H = shape.layers, shape.d_model, shape.heads
-    attention = 6 * shape.attention_layers * H * (shape.qk_dim + shape.v_dim) * T  # scores (Q K^T), values, fwd + bwd
+    attention = 6 * H * (shape.qk_dim + shape.v_dim) * attended(shape, T)  # scores (Q K^T), values, fwd + bwd
     if shape.mamba_layers:  # a hybrid's Mamba-2 scans, forward + backward, counted as the attention core is
         attention += 3 * shape.mamba_layers * shape.ssd_flop
     if count in ("kaplan2020", "palm2022") and recompute != "none":

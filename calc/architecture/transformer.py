@@ -281,7 +281,7 @@ class Transformer(ParameterCounts):
         if sequence > self.context and self.learned_positions:
             raise InputError(name, f"expected at most the model's {self.context:,} positions (learned position "
                                    f"embeddings), got {sequence:,}; a longer sequence needs a shape with more "
-                                   "positions (the shape's context: --context, or Transformer(context=...))")
+                                   "positions (the model's context length: Transformer(context=...), or a config.json with more positions)")
         return sequence
 
     def sequence_note(self, sequence: int | None) -> str | None:

@@ -143,13 +143,16 @@ def _lifetime(args) -> int:
     rows = [("lifetime optimum", r.optimum), ("compute-optimal", r.compute_optimal)]
     if r.given is not None:
         rows.append(("the run given", r.given))
-    print(f"\n{'':<18}{'params':>14}{'tokens':>16}{'tokens/param':>14}{'training':>14}{'lifetime':>14}")
-    for name, p in rows:
-        print(f"{name:<18}{show('params', p.params):>14}{show('tokens', p.tokens):>16}{number(p.tokens_per_param):>14}"
-              f"{number(p.training_compute.m_as('FLOP')):>14}{number(p.lifetime_compute.m_as('FLOP')):>14}")
+    head = ["params", "tokens", "tokens/param", "training", "lifetime"]
+    cells = [[show("params", p.params), show("tokens", p.tokens), number(p.tokens_per_param),
+              number(p.training_compute.m_as("FLOP")), number(p.lifetime_compute.m_as("FLOP"))] for _, p in rows]
+    widths = [max(w, *(len(c[i]) + 2 for c in cells)) for i, w in enumerate((14, 16, 14, 14, 14))]  # never run together
+    print("\n" + f"{'':<18}" + "".join(f"{h:>{w}}" for h, w in zip(head, widths)))
+    for (name, _), row in zip(rows, cells):
+        print(f"{name:<18}" + "".join(f"{c:>{w}}" for c, w in zip(row, widths)))
     print(f"\nsaving against the compute-optimal model: {number(r.saving.m_as('FLOP'))} FLOP "
           f"({r.saving_fraction:.1%} of its lifetime compute); the optimum is {r.size_fraction:.0%} of its size "
-          f"for {r.training_overhead:.1%} more training compute (de Vries' overhead)")
+          f"for {number(100 * r.training_overhead)}% more training compute (de Vries' overhead)")
     if r.given is not None:
         extra = (r.given.lifetime_compute - r.optimum.lifetime_compute).m_as("FLOP")
         print(f"saving against the run given: {number(extra)} FLOP "

@@ -103,9 +103,10 @@ def _hardware(args) -> int:
                                    "peak": {p: _vu(q, "FLOP/s/chip") for p, q in h.peaks.items()}}
                           for h in table.values()}, indent=2))
         return 0
-    print(f"{'accelerator':<16} {'vendor':<7} {'memory':>9}  dense peak by number format")
+    width = max(16, *(len(name) for name in table))  # the longest name sets the column (H100 SXM5 96GB 500W)
+    print(f"{'accelerator':<{width}} {'vendor':<7} {'memory':>9}  dense peak by number format")
     for h in table.values():
         peaks = ", ".join(f"{p} {show('peak', q.to('FLOP/s/chip'))}" for p, q in h.peaks.items())
         mem = "" if h.memory is None else f"{h.memory.m_as('GB/chip'):,.4g} GB"
-        print(f"{h.name:<16} {h.vendor:<7} {mem:>9}  {peaks}")
+        print(f"{h.name:<{width}} {h.vendor:<7} {mem:>9}  {peaks}")
     return 0

@@ -101,7 +101,7 @@ def _serve(args) -> int:
             print(json.dumps(f.to_dict(), indent=2))
             return 0
         lay = f.layout
-        print(f"tensor {lay['tensor']} x pipeline {lay['pipeline']}{_expert(lay)}, {number(lay['replicas'])} "
+        print(f"{f.model} on {number(f.chips)} x {f.hardware}: tensor {lay['tensor']} x pipeline {lay['pipeline']}{_expert(lay)}, {number(lay['replicas'])} "
               f"replica(s){_layout_extras(lay)}, {_weights_text(lay)}")
         print(f"{'concurrency':>12}{'TTFT (ms)':>12}{'TPOT (ms)':>12}{'tokens/s per user':>19}{'tokens/s per chip':>19}")
         for i, c in enumerate(f.concurrency):

@@ -164,8 +164,9 @@ def _step(args) -> int:
         print(json.dumps(out, indent=2))
         return 0
     t = s.step_time.m_as("s")
+    extras = s.layout.options()
     print(f"layout              {s.layout.describe()}, data parallel {s.data_parallel}, "
-          f"{s.micro_batches} micro-batches")
+          f"{s.micro_batches} micro-batches" + (f"; {extras}" if extras else ""))
     print(f"step time           {number(t)} s")
     print(f"tokens per second   {number(s.tokens_per_second.m_as('token/s'))}")
     print(f"throughput          {number(s.throughput.m_as('TFLOP/s/chip'))} TFLOP/s per chip (model FLOP)")

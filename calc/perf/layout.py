@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, fields
 from typing import NamedTuple
 
 from calc.architecture import Transformer
+from calc.display import number
 from calc.errors import InputError
 from calc.reader import whole
 from calc.vocabulary import RECOMPUTE, ZERO_STAGES  # recomputation modes and ZeRO stages, defined there
@@ -39,9 +40,11 @@ FLOAT8_CASTS = ("te", "tensorwise", "rowwise")
 FRAMEWORKS = {"megatron-lm 2021": "efficiency_megatron_lm_2021"}
 
 
-def _option(help_: str, *, flag: str | None = None, label: str | None = None, choices=None, required=False):
-    """A field's metadata: its help, command-line flag (default ``--field-name``; "" for none), app label."""
-    return {"help": help_, "flag": flag, "label": label, "choices": choices, "required": required}
+def _option(help_: str, *, flag: str | None = None, label: str | None = None, choices=None, required=False,
+            several=False):
+    """A field's metadata: its help, command-line flag (default ``--field-name``; "" for none), app label; ``several``:
+    some of ``choices``, comma-separated."""
+    return {"help": help_, "flag": flag, "label": label, "choices": choices, "required": required, "several": several}
 
 
 def _field(default, help_: str, **kw):
@@ -101,8 +104,8 @@ class Layout:
 
     tensor: int = _field(1, "tensor-parallel ranks", label="Tensor parallel")
     pipeline: int = _field(1, "pipeline stages", label="Pipeline stages")
-    context: int = _field(1, "context-parallel ranks")
-    expert: int = _field(1, "expert-parallel ranks")
+    context: int = _field(1, "context-parallel ranks", label="Context parallel")
+    expert: int = _field(1, "expert-parallel ranks", label="Expert parallel")
     expert_tensor: int | None = _field(None, "tensor ranks each expert is split over (Megatron's expert-tensor "
                                              "parallelism; default: the tensor ranks)")
     virtual_stages: int = _field(1, "interleaved stages per chip", label="Virtual stages per chip")
@@ -136,9 +139,10 @@ class Layout:
                                            "off: 16-bit (TorchTitan's rowwise float8)")
     float8_casts: str = _field("te", "in 8 bits, the code that casts the matmul inputs: te (Transformer Engine, default), "
                                      "tensorwise or rowwise (torchao's Float8Linear, dynamic scaling, as TorchTitan's float8 "
-                                     "recipes run it)", choices=FLOAT8_CASTS)
+                                     "recipes run it)", choices=FLOAT8_CASTS, label="Float8 casts")
     fp32_reduce: bool = _field(False, "gradients reduced in fp32 across the data-parallel ranks, 16-bit weights "
-                                      "gathered (TorchTitan's FSDP2 default mixed_precision_reduce); default: 16 bits")
+                                      "gathered (TorchTitan's FSDP2 default mixed_precision_reduce); default: 16 bits",
+                                label="fp32 gradient reduce")
     triton_attention: bool = _field(False, "fused attention kernel: flash2 (FlashAttention-2, default) or triton "
                                            "(FlashAttention's Triton kernel, as MPT ran it)",
                                     flag="--attention", choices=tuple(ATTENTION_KERNELS))
@@ -146,15 +150,19 @@ class Layout:
                                              "flash2 (FlashAttention-2's Ampere-style code, as PyTorch SDPA's flash "
                                              "backend runs it), cudnn (cuDNN's fused attention, PyTorch SDPA's cuDNN "
                                              "backend) or efficient (xformers' CUTLASS memory-efficient attention, "
-                                             "PyTorch SDPA's EFFICIENT_ATTENTION backend)", choices=ATTENTION_CODES)
+                                             "PyTorch SDPA's EFFICIENT_ATTENTION backend)", choices=ATTENTION_CODES,
+                                   label="Attention kernel")
     schedule: str = _field("1f1b", "pipeline schedule: 1f1b (default), dualpipe (DeepSeek-V3's, hiding the "
                                    "expert all-to-all behind computation) or deepspeed (DeepSpeed's pipeline "
-                                   "engine: blocking sends one after another)", choices=SCHEDULES)
+                                   "engine: blocking sends one after another)", choices=SCHEDULES,
+                           label="Pipeline schedule")
     expert_overlap: bool = _field(False, "the expert all-to-all of one micro-batch runs behind another's computation "
-                                         "(Megatron-Core's --overlap-moe-expert-parallel-comm)")
+                                         "(Megatron-Core's --overlap-moe-expert-parallel-comm)",
+                                   label="Expert overlap")
     recompute_modules: str | None = _field(None, "with selective recomputation, the modules recomputed too, comma-separated "
                                                  "(Megatron-Core's --recompute-modules): mla_up_proj, mlp, moe, moe_act, "
-                                                 "layernorm")
+                                                 "layernorm", choices=RECOMPUTE_MODULES, several=True,
+                                           label="Recomputed modules")
 
     def describe(self) -> str:
         """A short text such as ``T8 P8 v3 b1 selective recompute``."""
@@ -172,6 +180,24 @@ class Layout:
             parts.append({"dualpipe": "DualPipe", "deepspeed": "DeepSpeed pipeline"}[self.schedule])
         return " ".join(parts)
 
+    def options(self) -> str:
+        """The kernel and overlap options set away from their defaults, for the line that shows one layout
+        (``describe`` stays short for tables): ``cudnn attention, expert overlap, recompute moe_act,layernorm``."""
+        parts = []
+        if self.attention_kernel != "native":
+            parts.append(f"{self.attention_kernel} attention")
+        if self.triton_attention:
+            parts.append("Triton attention")
+        if self.float8_casts != "te" and self.precision == "fp8":
+            parts.append(f"{self.float8_casts} float8 casts")
+        if self.fp32_reduce:
+            parts.append("fp32 reduce")
+        if self.expert_overlap:
+            parts.append("expert overlap")
+        if self.recompute_modules:
+            parts.append(f"recompute {self.recompute_modules}")
+        return ", ".join(parts)
+
 
 @dataclass(frozen=True)
 class LayoutOption:
@@ -182,7 +208,8 @@ class LayoutOption:
     help: str
     default: object
     kind: str  # "whole", "fraction", "text", "switch" (default off), "switch off" (default on), "either" (None),
-    # "named" (a switch chosen by name on the command line: --attention flash2 | triton)
+    # "named" (a switch chosen by name on the command line: --attention flash2 | triton), "names" (some of the choices,
+    # comma-separated: recompute_modules)
     choices: tuple | None
     label: str | None
     required: bool
@@ -198,6 +225,8 @@ def layout_options() -> list[LayoutOption]:
         flag = meta["flag"] or "--" + f.name.replace("_", "-")
         if kind.startswith("switch") and meta["choices"]:
             kind = "named"
+        elif meta["several"]:
+            kind = "names"
         elif kind == "switch off":
             flag = "--no-" + f.name.replace("_", "-")
         out.append(LayoutOption(f.name, flag, meta["help"], f.default, kind, meta["choices"], meta["label"],
@@ -267,7 +296,7 @@ def resolve(layout: Layout, model: Transformer, chips: int) -> Sizes:
     sequence = model.context if layout.sequence is None else model.check_sequence(layout.sequence)  # within its positions
     check_options(layout)
     if chips % (tensor * pipeline * context):
-        raise InputError("chips", f"{chips} chips are not a multiple of tensor x pipeline x context = "
+        raise InputError("chips", f"{number(chips)} chips are not a multiple of tensor x pipeline x context = "
                                   f"{tensor} x {pipeline} x {context}")
     data_parallel = chips // (tensor * pipeline * context)
     check_heads(model, tensor)
@@ -282,15 +311,15 @@ def resolve(layout: Layout, model: Transformer, chips: int) -> Sizes:
     # Megatron folds expert x expert-tensor ranks over the tensor x data x context ranks of a stage
     if (data_parallel * context * (tensor // expert_tensor)) % expert:
         raise InputError("expert", f"{expert} expert ranks do not divide the data x context x tensor / expert-tensor "
-                                   f"= {data_parallel} x {context} x {tensor // expert_tensor} ranks they come from")
+                                   f"= {number(data_parallel)} x {context} x {tensor // expert_tensor} ranks they come from")
     if layout.zero_group is not None:
         group = whole("zero_group", layout.zero_group)
         if (data_parallel * context) % group:
             raise InputError("zero_group", f"{group} ranks per shard group do not divide the data x context = "
-                                           f"{data_parallel} x {context} ranks")
+                                           f"{number(data_parallel)} x {context} ranks")
     if global_batch % (micro_batch * data_parallel):
-        raise InputError("global_batch", f"{global_batch} sequences do not split into micro-batches of {micro_batch} "
-                                         f"over {data_parallel} data-parallel ranks")
+        raise InputError("global_batch", f"{number(global_batch)} sequences do not split into micro-batches of "
+                                         f"{micro_batch} over {number(data_parallel)} data-parallel ranks")
     micro_batches = global_batch // (micro_batch * data_parallel)
     dualpipe = layout.schedule == "dualpipe"
     _check_schedule(pipeline, virtual, micro_batches, dualpipe)

@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 
 from calc.architecture import lookup, published  # noqa: F401 (published: the doctest's)
+from calc.display import number
 from calc.errors import InputError
 from calc.perf.layout import RECOMPUTE, Layout, whole
 from calc.perf.step import PARTS, Step, predict_step, whole_chips
@@ -129,8 +130,8 @@ def search(model, hardware, chips, global_batch: int, *, sequence: int | None = 
         fitting.append(st)
         splits.add(_split(st.layout))
     if not tried:  # nothing divides: memory was never the question
-        why = (f"no layout to try: no tensor x pipeline x context split of {chips:,} chips leaves data-parallel copies "
-               f"that share the global batch of {global_batch:,} sequences evenly, with at least one micro-batch "
+        why = (f"no layout to try: no tensor x pipeline x context split of {number(chips)} chips leaves data-parallel copies "
+               f"that share the global batch of {number(global_batch)} sequences evenly, with at least one micro-batch "
                f"(1 to 8 sequences) per pipeline stage (tensor: a power of two up to a node of {rates.chips_per_node} "
                f"that divides the {model.heads} heads; pipeline: a divisor of the {model.layers} layers or a power of "
                "two); a larger global batch, or a chip count and a global batch with more factors of two (1,024; "

@@ -24,6 +24,7 @@ from functools import lru_cache
 import numpy as np
 import pint
 
+from calc.display import number
 from calc.errors import InputError
 from calc.serve import footprint, load, percentiles, phases
 from calc.serve.load import Setup, evaluate, limited_by
@@ -255,8 +256,9 @@ def _check_fits(s: Setup, n: int, name: str) -> None:
     need = per_chip_seqs * per_seq
     free = phases.coefficients().kv_memory_fraction * (
         s.rates.capacity - phases.weights_per_chip(s.shape, s.layout, s.weight_bytes, s.expert_bytes))
-    raise InputError(name, f"a {name} of {n:,} needs {need / 1e9:.1f} GB of KV cache per chip, {(need - free) / 1e9:.1f} GB "
-                           f"more than the {free / 1e9:.1f} GB left after the weights; the largest that fits is {most:,}")
+    raise InputError(name, f"a {name} of {number(n)} needs {number(need / 1e9)} GB of KV cache per chip, "
+                           f"{number((need - free) / 1e9)} GB more than the {number(free / 1e9)} GB left after the weights; "
+                           f"the largest that fits is {most:,}")
 
 
 def _best(candidates: list[Setup], ttft_limit, tpot_limit, stat: str) -> Serving:
@@ -364,10 +366,14 @@ class Frontier:
     tokens_per_second_per_user: pint.Quantity
     tokens_per_second_per_chip: pint.Quantity
     usd_per_million_output_tokens: pint.Quantity | None
+    model: str = ""  # the published shape's name ("custom" for another), the chip and the chip count, as Serving's
+    hardware: str = ""
+    chips: int = 0
 
     def to_dict(self) -> dict:
         """JSON-ready lists, in the units named under "units"."""
-        return {"layout": self.layout, "concurrency": [int(c) for c in self.concurrency],
+        return {"model": self.model, "hardware": self.hardware, "chips": self.chips, "layout": self.layout,
+                "concurrency": [int(c) for c in self.concurrency],
                 "ttft": [round(float(x), 9) for x in self.ttft.m_as("s")],
                 "tpot": [round(float(x), 9) for x in self.tpot.m_as("s")],
                 "tokens_per_second_per_user": [round(float(x), 6) for x in self.tokens_per_second_per_user.m_as("token/s")],
@@ -403,4 +409,5 @@ def frontier(model, hardware, chips=1, *, points: int = FRONTIER_POINTS, **optio
     return Frontier(layout=lay, concurrency=grid, ttft=Q_(r["ttft"], "s"), tpot=Q_(r["tpot"], "s"),
                     tokens_per_second_per_user=Q_(r["per_user"], "token/s"),
                     tokens_per_second_per_chip=Q_(r["per_chip"], "token/s/chip"),
-                    usd_per_million_output_tokens=None if "usd_out" not in r else Q_(r["usd_out"] * 1e6, "USD/Mtoken"))
+                    usd_per_million_output_tokens=None if "usd_out" not in r else Q_(r["usd_out"] * 1e6, "USD/Mtoken"),
+                    model=one.model, hardware=one.hardware, chips=one.chips)

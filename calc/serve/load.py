@@ -31,6 +31,7 @@ import numpy as np
 
 from calc import data
 from calc.architecture import Transformer, lookup
+from calc.display import number
 from calc.errors import InputError
 from calc.perf.layout import check_heads
 from calc.reader import read_chips
@@ -428,7 +429,7 @@ def weights_message(s: Setup) -> str:
         free = phases.coefficients().kv_memory_fraction * (s.rates.capacity / 1e9 - w)
         tokens = s.input_tokens + s.output_tokens
         need = phases.kv_per_token_chip(s.shape, s.layout, s.kv_bytes) * float(s.cached(tokens)) / 1e9
-        shown = f"{need:,.0f}" if need >= 100 else f"{need:.1f}"
+        shown = number(need)
         return (f"one request of {s.input_tokens:,} input and {s.output_tokens:,} output tokens needs {shown} GB "
                 f"of KV cache per chip, more than the {free:,.1f} GB the {s.hardware.name} has left after the weights "
                 f"({w:.1f} GB per chip at tensor {s.layout.tensor} x pipeline {s.layout.pipeline}); give fewer input or "
