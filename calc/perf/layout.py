@@ -142,7 +142,7 @@ class Layout:
                                      "recipes run it)", choices=FLOAT8_CASTS, label="Float8 casts")
     fp32_reduce: bool = _field(False, "gradients reduced in fp32 across the data-parallel ranks, 16-bit weights "
                                       "gathered (TorchTitan's FSDP2 default mixed_precision_reduce); default: 16 bits",
-                                label="fp32 gradient reduce")
+                                label="fp32 reduce")
     triton_attention: bool = _field(False, "fused attention kernel: flash2 (FlashAttention-2, default) or triton "
                                            "(FlashAttention's Triton kernel, as MPT ran it)",
                                     flag="--attention", choices=tuple(ATTENTION_KERNELS))
