@@ -25,8 +25,9 @@ REMAT_ALL_BUT_QKV = re.compile(r"remat custom|remat_policy=qkv_proj_offloaded")
 # the checkpointing policy a row's framework applies, where it differs from [Korthikanti2022]'s count (calc.perf.memory.SAVED)
 _HOST = re.compile(r"decoder_layer_input[^;]*offloaded")
 _MINIMAL_WITH_CONTEXT = re.compile(r"remat minimal_with_context")
-# MaxText's weight_dtype bfloat16: parameters, gradients and both Adam moments in bf16 (data/optimizers.csv adam-bf16)
-_BF16_WEIGHTS = re.compile(r"weight_dtype bfloat16")
+# parameters, gradients and both Adam moments in bf16, no fp32 master copy (data/optimizers.csv adam-bf16): MaxText's
+# weight_dtype bfloat16; torch.optim.Adam on the bf16 parameters NeMo AutoModel's from_config built before 2026-06
+_BF16_WEIGHTS = re.compile(r"weight_dtype bfloat16|bf16 parameters with torch.optim.Adam")
 PRECISION_OF_RUN = {"bf16": "bf16", "fp16": "fp16", "fp8": "fp8", "mxfp8": "fp8", "nvfp4": "fp4"}
 
 
@@ -120,8 +121,9 @@ def run_saved(r: data.Row) -> str:
 
 def run_optimizer(r: data.Row) -> str:
     """The bytes per parameter of a row's weights, gradients and optimizer state (data/optimizers.csv): MaxText with
-    ``weight_dtype bfloat16`` keeps all four in bf16 (``adam-bf16``); otherwise mixed-precision Adam (its fp32 default
-    weight_dtype holds 4 + 4 + 4 + 4 bytes, the same 16 as ``adam-mixed``)."""
+    ``weight_dtype bfloat16``, and torch.optim.Adam on bf16 parameters (NeMo AutoModel's from_config), keep all four in
+    bf16 (``adam-bf16``); otherwise mixed-precision Adam (MaxText's fp32 default weight_dtype holds 4 + 4 + 4 + 4
+    bytes, the same 16 as ``adam-mixed``)."""
     return "adam-bf16" if _BF16_WEIGHTS.search(r["note"] or "") else "adam-mixed"
 
 
