@@ -27,7 +27,7 @@ def _memory_parser(sub) -> None:
                                              "--states megatron has 0 only, deepspeed 2 or 3 (default 2)")
     me.add_argument("--states", help="model-state convention: zero2020 (default), deepspeed, megatron, "
                                      "megatron-distributed")
-    me.add_argument("--optimizer", help="adam-mixed (default), adam-fp32, adam-8bit-mixed, sgd-momentum-mixed")
+    me.add_argument("--optimizer", help="adam-mixed (default), adam-fp32, adam-bf16, adam-8bit-mixed, sgd-momentum-mixed")
     # the same flags, help and defaults as the step command's (calc.perf.Layout); --expert-parallel: its old name
     for flag, dest, help_ in (("--data-parallel", "data_parallel", "data-parallel ranks"),
                               ("--tensor", "tensor", "tensor-parallel ranks"),

@@ -85,14 +85,17 @@ def _parameters(model) -> tuple[float, float, float, float]:
 @lru_cache(maxsize=65536)
 def memory_per_chip(model, micro_batch, sequence, recompute, zero, data_parallel, tensor, pipeline, virtual_stages,
                     context, expert, sequence_parallel, flash_attention, dropout, dualpipe=False, stages=None,
-                    expert_tensor=None, micro_batches=None, runtime=True, fused_loss=True, saved="recompute"):
+                    expert_tensor=None, micro_batches=None, runtime=True, fused_loss=True, saved="recompute",
+                    optimizer="adam-mixed"):
     """(calc.memory.Memory of the fullest stage, its total in bytes per chip as a float) for one layout.
 
     ``data_parallel`` counts the data x context ranks the states are split over; ``stages`` the layers of
     each stage (default: even); ``expert_tensor`` the tensor ranks an expert is split over (default
     ``tensor``); ``micro_batches`` per step, which bounds those in flight (default: no bound); ``runtime``
     False: no CUDA context, communicator buffers or caching allocator (a TPU's XLA plans its memory ahead);
-    ``saved`` what a layer keeps (``SAVED``; a framework's policy replaces the count of its dense layers).
+    ``saved`` what a layer keeps (``SAVED``; a framework's policy replaces the count of its dense layers);
+    ``optimizer`` the bytes per parameter of weights, gradients and optimizer state (data/optimizers.csv; default
+    mixed-precision Adam's 2 + 2 + 12 [Rajbhandari2020] sec. 3.1, ``adam-bf16`` MaxText's weight_dtype bfloat16).
     """
     from calc.memory import Memory, _state_bytes, activations_per_layer
 
@@ -100,7 +103,7 @@ def memory_per_chip(model, micro_batch, sequence, recompute, zero, data_parallel
     stages = stages or (model.layers // p,) * p
     t_e = t if expert_tensor is None else expert_tensor
     in_flight_cap = micro_batches or 10**9
-    per_param, _ = _state_bytes("zero2020", zero, "adam-mixed")
+    per_param, _ = _state_bytes("zero2020", zero, optimizer)
     split = {"weights": 3, "gradients": 2, "optimizer_state": 1}  # the ZeRO stage from which each is split
     dense_layers, experts, embedding, output = _parameters(model)
     expert_dp = max(data_parallel * t // (expert * t_e), 1)
@@ -221,10 +224,11 @@ def has_runtime(hardware) -> bool:
     return hardware.vendor != "Google"
 
 
-def layout_memory(model, hardware, chips: int, layout, saved: str = "recompute"):
+def layout_memory(model, hardware, chips: int, layout, saved: str = "recompute", optimizer: str = "adam-mixed"):
     """(Memory of the fullest stage, its bytes per chip, the chip's capacity in bytes or None) of ``layout``,
     checked against ``model`` and ``chips`` (calc.perf.layout.resolve) without the step's time terms: a layout
-    whose links data/hardware.csv lacks still has a memory; ``saved`` a framework's checkpointing policy (``SAVED``)."""
+    whose links data/hardware.csv lacks still has a memory; ``saved`` a framework's checkpointing policy (``SAVED``);
+    ``optimizer`` the states' bytes per parameter (data/optimizers.csv, as ``memory_per_chip``)."""
     from calc.perf.layout import resolve
     from calc.perf.system import resolve_hardware
 
@@ -235,6 +239,6 @@ def layout_memory(model, hardware, chips: int, layout, saved: str = "recompute")
                                    sizes.virtual_stages, sizes.context, sizes.expert, sizes.sequence_parallel,
                                    bool(layout.flash_attention), layout.dropout, sizes.dualpipe, sizes.stages,
                                    layout.expert_tensor, sizes.micro_batches, has_runtime(hardware),
-                                   layout.fused_loss, saved)
+                                   layout.fused_loss, saved, optimizer)
     capacity = hardware.memory.m_as("byte/chip") if hardware.memory is not None else None
     return found, total, capacity

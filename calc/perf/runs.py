@@ -25,6 +25,9 @@ REMAT_ALL_BUT_QKV = re.compile(r"remat custom|remat_policy=qkv_proj_offloaded")
 # the checkpointing policy a row's framework applies, where it differs from [Korthikanti2022]'s count (calc.perf.memory.SAVED)
 _HOST = re.compile(r"decoder_layer_input[^;]*offloaded")
 _MINIMAL_WITH_CONTEXT = re.compile(r"remat minimal_with_context")
+# parameters, gradients and both Adam moments in bf16, no fp32 master copy (data/optimizers.csv adam-bf16): MaxText's
+# weight_dtype bfloat16; torch.optim.Adam on the bf16 parameters NeMo AutoModel's from_config built before 2026-06
+_BF16_WEIGHTS = re.compile(r"weight_dtype bfloat16|bf16 parameters with torch.optim.Adam")
 PRECISION_OF_RUN = {"bf16": "bf16", "fp16": "fp16", "fp8": "fp8", "mxfp8": "fp8", "nvfp4": "fp4"}
 
 
@@ -42,6 +45,7 @@ class PublishedRun:
     peak_memory: float | None  # GB per chip, measured, where published
     why: str = ""
     saved: str = "recompute"  # what a layer keeps: the framework's checkpointing policy (calc.perf.memory.SAVED)
+    optimizer: str = "adam-mixed"  # the states' bytes per parameter (data/optimizers.csv), as the recipe sets them
 
 
 def _whole_or_none(value) -> int | None:
@@ -115,6 +119,14 @@ def run_saved(r: data.Row) -> str:
     return "recompute"
 
 
+def run_optimizer(r: data.Row) -> str:
+    """The bytes per parameter of a row's weights, gradients and optimizer state (data/optimizers.csv): MaxText with
+    ``weight_dtype bfloat16``, and torch.optim.Adam on bf16 parameters (NeMo AutoModel's from_config), keep all four in
+    bf16 (``adam-bf16``); otherwise mixed-precision Adam (MaxText's fp32 default weight_dtype holds 4 + 4 + 4 + 4
+    bytes, the same 16 as ``adam-mixed``)."""
+    return "adam-bf16" if _BF16_WEIGHTS.search(r["note"] or "") else "adam-mixed"
+
+
 def run_recompute(r: data.Row) -> str | None:
     """The row's recomputation: MaxText's policies that keep only the layer input and the Q/K/V projections are
     "full" (as calc.perf.validation counts them); None where the row states none."""
@@ -151,7 +163,7 @@ def published_runs() -> list[PublishedRun]:
         if layout is None and not why:
             why = "no global batch"
         out.append(PublishedRun(r["name"], r["source_family"], model, r["chip"], int(r["chips"]), layout,
-                                r["recompute"] is not None, peak, why, run_saved(r)))
+                                r["recompute"] is not None, peak, why, run_saved(r), run_optimizer(r)))
     return out
 
 
@@ -162,10 +174,10 @@ def run_memory(run: PublishedRun):
     from calc.perf.memory import layout_memory
 
     layout = run.layout
-    found, total, capacity = layout_memory(run.model, run.hardware, run.chips, layout, run.saved)
+    found, total, capacity = layout_memory(run.model, run.hardware, run.chips, layout, run.saved, run.optimizer)
     if not run.recompute_stated and capacity is not None and total > capacity:
         full = replace(layout, recompute="full")
-        again = layout_memory(run.model, run.hardware, run.chips, full)  # full: [Korthikanti2022]'s count
+        again = layout_memory(run.model, run.hardware, run.chips, full, optimizer=run.optimizer)  # full: [Korthikanti2022]'s count
         if again[1] <= capacity:
             layout, (found, total, capacity) = full, again
     return layout, found, total, capacity
