@@ -107,23 +107,16 @@ def _measurements(v: dict, where: str) -> list[Measurement]:
                 kv_precision=v.get("kv_precision") or None, tensor=whole("tensor", 1), pipeline=whole("pipeline", 1),
                 expert=whole("expert"), input_tokens=whole("input_tokens", _REQUIRED),
                 output_tokens=whole("output_tokens", _REQUIRED), batch=whole("batch"), concurrency=whole("concurrency"),
-                attention_kernel=v.get("attention_kernel") or "grouped", request_rate=_rate(v, where))
+                attention_kernel=v.get("attention_kernel") or "grouped", request_rate=_positive(v, "request_rate", where, "requests per second"))
     if not base["model"] or not base["hardware"]:
         raise InputError("file", f"{where}: columns model and hardware are required")
     if sum(base[k] is not None for k in ("batch", "concurrency", "request_rate")) > 1:
         raise InputError("file", f"{where}: give one of batch, concurrency or request_rate (or none: saturating)")
     out = []
     for metric in METRICS:
-        x = v.get(metric)
-        if x in (None, ""):
-            continue
-        try:
-            f = float(x)
-        except ValueError:
-            raise InputError("file", f"{where}: column {metric}: expected a number, got {x!r:.30}") from None
-        if not (math.isfinite(f) and f > 0):
-            raise InputError("file", f"{where}: column {metric}: expected a positive number, got {x!r:.30}")
-        out.append(Measurement(**base, metric=metric, measured=f))
+        f = _positive(v, metric, where, "a number")
+        if f is not None:
+            out.append(Measurement(**base, metric=metric, measured=f))
     if not out:
         raise InputError("file", f"{where}: no measured figure (throughput_per_chip, ttft or tpot)")
     return out
@@ -132,17 +125,17 @@ def _measurements(v: dict, where: str) -> list[Measurement]:
 _REQUIRED = object()
 
 
-def _rate(v: dict, where: str) -> float | None:
-    """The request_rate cell (requests/s), or None when empty."""
-    x = v.get("request_rate")
+def _positive(v: dict, column: str, where: str, expected: str) -> float | None:
+    """A positive finite number from the row's ``column`` (a measured figure, a request rate), or None when empty."""
+    x = v.get(column)
     if x in (None, ""):
         return None
     try:
         f = float(x)
     except ValueError:
-        raise InputError("file", f"{where}: column request_rate: expected requests per second, got {x!r:.30}") from None
+        raise InputError("file", f"{where}: column {column}: expected {expected}, got {x!r:.30}") from None
     if not (math.isfinite(f) and f > 0):
-        raise InputError("file", f"{where}: column request_rate: expected a positive number, got {x!r:.30}")
+        raise InputError("file", f"{where}: column {column}: expected a positive number, got {x!r:.30}")
     return f
 
 
