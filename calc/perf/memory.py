@@ -185,8 +185,8 @@ def memory_per_chip(model, micro_batch, sequence, recompute, zero, data_parallel
                 whole = (dense_layers * (data_parallel > 1) + experts * t / (expert * t_e) * (expert_dp > 1))
                 gathered = (2.0 * (2 if prefetch else 1) * whole / model.layers / t
                             + 2.0 * _largest_matrix(model, t, expert, t_e, data_parallel > 1, expert_dp > 1))
-            if planned and i == p - 1 and data_parallel > 1:  # the output layer's, at the loss (tied: the embedding)
-                out_gathered = 4.0 * output / t
+            if planned and i == p - 1 and data_parallel > 1:  # the output layer's, at the loss (tied: the embedding);
+                out_gathered = 4.0 * output / t if p == 1 else gathered  # a pipeline stage's stay gathered throughout
             parts["gathered"] = gathered
         if v > 1:
             chunks = min(2 * (p - i - 1) + (v - 1) * p + 1, in_flight_cap * v)
