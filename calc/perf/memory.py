@@ -23,6 +23,10 @@ For each pipeline stage i of p (layers L_i, see ``calc.perf.layout.stage_sizes``
                  over the tensors (data/defaults.csv ``memory_fixed``, ``memory_allocator_slack``); TPUs' XLA
                  plans its buffers ahead: none
 
+On TPUs XLA plans every buffer at compile time (``XLA_PLAN``): the loss's buffers and a layer's are counted in their
+own phases, the larger one at the peak; under FSDP (no pipeline) each weight's gradient is reduced on its own, and
+the next layer's weights are gathered early only where the recipe pipelines the all-gathers.
+
 What a layer keeps follows the recomputation ([Korthikanti2022], ``saved="recompute"``), or a framework's
 own checkpointing policy (``SAVED``): TorchTitan's per-operator selective checkpointing saves the outputs of
 every other matmul of a block, its attention output and its input; MaxText's ``minimal_with_context`` the
@@ -60,6 +64,24 @@ LOSS_BYTES = {True: 2, False: 2 + 4 + 4}
 #                        recomputation starts from go to host memory (src/maxtext/configs/base.yml), nothing per
 #                        layer stays on the chip
 SAVED = ("recompute", "every other matmul", "matmuls and context", "host")
+# XLA_PLAN: what a compiled XLA program (TPUs, no caching allocator) holds beside the states and saved activations.
+#   phases     XLA's buffer assignment gives buffers that are never live together the same bytes (openxla/xla
+#              xla/service/heap_simulator/heap_simulator.h, commit a282f0d): the loss's logits and the output layer's
+#              gathered weights and unreduced gradient die before the last layer's backward pass starts, so the peak
+#              holds the larger of the loss's phase and a layer's (gathered weights, recomputed activations), not both
+#   per weight GSPMD partitions each dot on its own (xla/service/spmd/dot_handler.cc, commit b75ac6f): a weight's
+#              gradient, contracting over the FSDP-sharded batch, is that one weight's partial sum, reduce-scattered
+#              alone, not a layer's flat buffer as PyTorch FSDP's: one weight's 16-bit gradient unreduced (the
+#              layer's largest; MaxText's DenseGeneral casts the kernel to its bfloat16 dtype before the dot,
+#              MaxText/layers/linears.py, and treats Q, K, V as one with fused_qkv), with the layer's 16-bit weights
+#   one layer  a scanned layer's all-gathers run in its own loop iteration, overlapping only "a more limited amount of
+#              computation in the current iteration", unless XLA's collective pipeliner moves them across iterations
+#              (xla/service/collective_pipeliner.h, commit 02b44c6; its backward direction starts an all-gather one
+#              iteration early, as the loop's next layer needs it); MaxText's HOST_OFFLOAD_FLAGS turn it on
+#              (xla_tpu_enable_ag_backward_pipelining, and the pipeliner's should_allow_loop_variant_parameter_in_chain
+#              and should_add_loop_invariant_op_in_chain; benchmarks/xla_flags_library.py of MaxText tag
+#              tpu-recipes-v0.1.2, commit 14b5876, 2025-04-16): with them the next layer's weights are held too
+#              (``prefetch``, the default), without them one layer's
 
 
 @lru_cache(maxsize=1)
@@ -86,7 +108,7 @@ def _parameters(model) -> tuple[float, float, float, float]:
 def memory_per_chip(model, micro_batch, sequence, recompute, zero, data_parallel, tensor, pipeline, virtual_stages,
                     context, expert, sequence_parallel, flash_attention, dropout, dualpipe=False, stages=None,
                     expert_tensor=None, micro_batches=None, runtime=True, fused_loss=True, saved="recompute",
-                    optimizer="adam-mixed"):
+                    optimizer="adam-mixed", prefetch=True):
     """(calc.memory.Memory of the fullest stage, its total in bytes per chip as a float) for one layout.
 
     ``data_parallel`` counts the data x context ranks the states are split over; ``stages`` the layers of
@@ -95,7 +117,9 @@ def memory_per_chip(model, micro_batch, sequence, recompute, zero, data_parallel
     False: no CUDA context, communicator buffers or caching allocator (a TPU's XLA plans its memory ahead);
     ``saved`` what a layer keeps (``SAVED``; a framework's policy replaces the count of its dense layers);
     ``optimizer`` the bytes per parameter of weights, gradients and optimizer state (data/optimizers.csv; default
-    mixed-precision Adam's 2 + 2 + 12 [Rajbhandari2020] sec. 3.1, ``adam-bf16`` MaxText's weight_dtype bfloat16).
+    mixed-precision Adam's 2 + 2 + 12 [Rajbhandari2020] sec. 3.1, ``adam-bf16`` MaxText's weight_dtype bfloat16);
+    ``prefetch`` False: XLA gathers one layer's weights at a time (no collective pipelining, ``XLA_PLAN``; only
+    without ``runtime``).
     """
     from calc.memory import Memory, _state_bytes, activations_per_layer
 
@@ -129,6 +153,7 @@ def memory_per_chip(model, micro_batch, sequence, recompute, zero, data_parallel
     tokens = 2.0 * sequence * micro_batch / c  # bytes per element (bf16) x tokens of a micro-batch
     logits = tokens * (2 * h / sp + LOSS_BYTES[fused_loss] / 2 * vocab / t)
     fixed, slack = fixed_costs() if runtime else (0.0, 0.0)
+    planned = not runtime  # XLA assigns every buffer ahead by its liveness (XLA_PLAN)
     best, best_parts = -1.0, None
     # in-flight micro-batches fall with the stage index: the peak is on the first stage, the first of the fullest
     # (its layers) or the last (the output layer)
@@ -146,25 +171,38 @@ def memory_per_chip(model, micro_batch, sequence, recompute, zero, data_parallel
             parts[k] = bytes_ * (dense / (data_parallel if sharded else 1) + routed / (expert_dp if sharded else 1))
         if dualpipe:
             parts["weights"] *= 2
+        gathered = out_gathered = 0.0
         if zero == 3:  # gathered 16-bit weights and their unreduced 16-bit gradients
             layer = (dense_layers + experts * t / (expert * t_e)) / model.layers / t  # one layer's, on this chip
             # under a pipeline FSDP keeps the stage gathered across its micro-batches (no reshard after forward);
             # otherwise the weights of the layer at work and of the one prefetched, and the first one's gradients
-            parts["gathered"] = 4.0 * (dense + routed) if p > 1 else 6.0 * layer
+            gathered = 4.0 * (dense + routed) if p > 1 else 6.0 * layer
             if data_parallel == 1 or expert_dp == 1:  # a shard of one rank is the whole tensor: nothing gathered
                 whole = (dense_layers * (data_parallel > 1) + experts * t / (expert * t_e) * (expert_dp > 1))
-                parts["gathered"] = (4.0 * (dense * (data_parallel > 1) + routed * (expert_dp > 1)) if p > 1
-                                     else 6.0 * whole / model.layers / t)
+                gathered = (4.0 * (dense * (data_parallel > 1) + routed * (expert_dp > 1)) if p > 1
+                            else 6.0 * whole / model.layers / t)
+            if planned and p == 1:  # XLA: per weight, one layer at a time unless the gathers are pipelined (XLA_PLAN)
+                whole = (dense_layers * (data_parallel > 1) + experts * t / (expert * t_e) * (expert_dp > 1))
+                gathered = (2.0 * (2 if prefetch else 1) * whole / model.layers / t
+                            + 2.0 * _largest_matrix(model, t, expert, t_e, data_parallel > 1, expert_dp > 1))
+            if planned and i == p - 1 and data_parallel > 1:  # the output layer's, at the loss (tied: the embedding);
+                out_gathered = 4.0 * output / t if p == 1 else gathered  # a pipeline stage's stay gathered throughout
+            parts["gathered"] = gathered
         if v > 1:
             chunks = min(2 * (p - i - 1) + (v - 1) * p + 1, in_flight_cap * v)
             held = chunks * layers / v
         else:
             held = min(p - i, in_flight_cap) * layers
-        acts = held * one_layer + working
+        acts = held * one_layer
         if i == 0 and model.embedding_norm:
             acts += tokens * h / sp
-        if i == p - 1:
-            acts += logits
+        loss = logits if i == p - 1 else 0.0
+        if planned and loss + out_gathered > working + gathered:  # the loss's phase is the larger (XLA_PLAN)
+            acts += loss
+            if zero == 3:
+                parts["gathered"] = out_gathered
+        else:  # XLA: the layers' phase; a caching allocator holds both (the loss's blocks stay reserved)
+            acts += working + (0.0 if planned else loss)
         parts["activations"] = acts
         tensors = sum(parts.values())
         parts["fixed and allocator"] = fixed + slack * tensors
@@ -172,6 +210,19 @@ def memory_per_chip(model, micro_batch, sequence, recompute, zero, data_parallel
         if total > best:
             best, best_parts = total, parts
     return Memory({k: Q_(x, BYTE_PER_CHIP) for k, x in best_parts.items()}), best
+
+
+def _largest_matrix(model, tensor: int, expert: int, expert_tensor: int, dense_sharded: bool,
+                    routed_sharded: bool) -> float:
+    """Elements on one chip of a layer's largest weight whose gradient XLA reduce-scatters on its own (``XLA_PLAN``):
+    the query, key and value projections taken as one (MaxText's ``fused_qkv``), the attention output, one dense
+    feed-forward kernel, or one kernel of the routed experts stacked (MaxText's [experts, d_model, d_ff]); only of
+    what FSDP shards (``*_sharded``)."""
+    h, t = model.d_model, tensor
+    dense = max(h * (model.heads * model.qk_dim + 2 * model.kv * model.qk_dim), model.heads * model.v_dim * h,
+                h * model.ff if model.dense_ffn_layers else 0, h * model.shared_ff) / t
+    routed = model.experts * h * model.expert_ff / (expert * expert_tensor) if model.moe_layers else 0.0
+    return max(dense if dense_sharded else 0.0, routed if routed_sharded else 0.0)
 
 
 def _kept_elements(model, saved: str, tensor: int, sequence_parallel: bool) -> float:
@@ -224,11 +275,13 @@ def has_runtime(hardware) -> bool:
     return hardware.vendor != "Google"
 
 
-def layout_memory(model, hardware, chips: int, layout, saved: str = "recompute", optimizer: str = "adam-mixed"):
+def layout_memory(model, hardware, chips: int, layout, saved: str = "recompute", optimizer: str = "adam-mixed",
+                  prefetch: bool = True):
     """(Memory of the fullest stage, its bytes per chip, the chip's capacity in bytes or None) of ``layout``,
     checked against ``model`` and ``chips`` (calc.perf.layout.resolve) without the step's time terms: a layout
     whose links data/hardware.csv lacks still has a memory; ``saved`` a framework's checkpointing policy (``SAVED``);
-    ``optimizer`` the states' bytes per parameter (data/optimizers.csv, as ``memory_per_chip``)."""
+    ``optimizer`` the states' bytes per parameter (data/optimizers.csv, as ``memory_per_chip``); ``prefetch`` False:
+    XLA's all-gathers not pipelined across layers (``XLA_PLAN``)."""
     from calc.perf.layout import resolve
     from calc.perf.system import resolve_hardware
 
@@ -239,6 +292,6 @@ def layout_memory(model, hardware, chips: int, layout, saved: str = "recompute",
                                    sizes.virtual_stages, sizes.context, sizes.expert, sizes.sequence_parallel,
                                    bool(layout.flash_attention), layout.dropout, sizes.dualpipe, sizes.stages,
                                    layout.expert_tensor, sizes.micro_batches, has_runtime(hardware),
-                                   layout.fused_loss, saved, optimizer)
+                                   layout.fused_loss, saved, optimizer, prefetch)
     capacity = hardware.memory.m_as("byte/chip") if hardware.memory is not None else None
     return found, total, capacity

@@ -27,6 +27,8 @@ _HOST = re.compile(r"decoder_layer_input[^;]*offloaded")
 _MINIMAL_WITH_CONTEXT = re.compile(r"remat minimal_with_context")
 # parameters, gradients and both Adam moments in bf16, no fp32 master copy (data/optimizers.csv adam-bf16): MaxText's
 # weight_dtype bfloat16; torch.optim.Adam on the bf16 parameters NeMo AutoModel's from_config built before 2026-06
+# XLA flags that leave the FSDP all-gathers in their own layer's loop iteration (calc.perf.memory.XLA_PLAN)
+_NO_AG_PIPELINING = re.compile(r"no all-gather pipelining")
 _BF16_WEIGHTS = re.compile(r"weight_dtype bfloat16|bf16 parameters with torch.optim.Adam")
 PRECISION_OF_RUN = {"bf16": "bf16", "fp16": "fp16", "fp8": "fp8", "mxfp8": "fp8", "nvfp4": "fp4"}
 
@@ -46,6 +48,7 @@ class PublishedRun:
     why: str = ""
     saved: str = "recompute"  # what a layer keeps: the framework's checkpointing policy (calc.perf.memory.SAVED)
     optimizer: str = "adam-mixed"  # the states' bytes per parameter (data/optimizers.csv), as the recipe sets them
+    prefetch: bool = True  # XLA: the next layer's weights gathered during this one's (calc.perf.memory.XLA_PLAN)
 
 
 def _whole_or_none(value) -> int | None:
@@ -127,6 +130,13 @@ def run_optimizer(r: data.Row) -> str:
     return "adam-bf16" if _BF16_WEIGHTS.search(r["note"] or "") else "adam-mixed"
 
 
+def run_prefetch(r: data.Row) -> bool:
+    """Whether XLA holds the next layer's gathered weights during this one's (calc.perf.memory.XLA_PLAN): False
+    where the row's recipe sets XLA flags without collective pipelining (no ``xla_tpu_enable_ag_backward_pipelining``,
+    which MaxText's HOST_OFFLOAD_FLAGS set); True where the row does not say (the count that holds both)."""
+    return not _NO_AG_PIPELINING.search(r["note"] or "")
+
+
 def run_recompute(r: data.Row) -> str | None:
     """The row's recomputation: MaxText's policies that keep only the layer input and the Q/K/V projections are
     "full" (as calc.perf.validation counts them); None where the row states none."""
@@ -163,7 +173,8 @@ def published_runs() -> list[PublishedRun]:
         if layout is None and not why:
             why = "no global batch"
         out.append(PublishedRun(r["name"], r["source_family"], model, r["chip"], int(r["chips"]), layout,
-                                r["recompute"] is not None, peak, why, run_saved(r), run_optimizer(r)))
+                                r["recompute"] is not None, peak, why, run_saved(r), run_optimizer(r),
+                                run_prefetch(r)))
     return out
 
 
@@ -174,10 +185,12 @@ def run_memory(run: PublishedRun):
     from calc.perf.memory import layout_memory
 
     layout = run.layout
-    found, total, capacity = layout_memory(run.model, run.hardware, run.chips, layout, run.saved, run.optimizer)
+    found, total, capacity = layout_memory(run.model, run.hardware, run.chips, layout, run.saved, run.optimizer,
+                                           run.prefetch)
     if not run.recompute_stated and capacity is not None and total > capacity:
         full = replace(layout, recompute="full")
-        again = layout_memory(run.model, run.hardware, run.chips, full, optimizer=run.optimizer)  # full: [Korthikanti2022]'s count
+        again = layout_memory(run.model, run.hardware, run.chips, full, optimizer=run.optimizer,
+                              prefetch=run.prefetch)  # full: [Korthikanti2022]'s count
         if again[1] <= capacity:
             layout, (found, total, capacity) = full, again
     return layout, found, total, capacity
