@@ -240,7 +240,7 @@ if mine is not None:
     if mine.fits:
         st.caption(f"Your layout {mine.fit} per chip.{split}")
     else:
-        st.warning(f"Your layout {mine.fit} per chip than the {hardware}'s {number(chip.memory.m_as('GB/chip'))} "
+        st.warning(f"Your layout {mine.fit} per chip than the {hardware}'s {number(chip.capacity.m_as('GB/chip'))} "
                    f"GB: more tensor or pipeline parallelism, recomputation, ZeRO or a smaller micro-batch "
                    f"would fit.{split}")
 
@@ -257,7 +257,7 @@ st.dataframe(pd.DataFrame([{
     "Tokens per second": f"{s.tokens_per_second.m_as('token/s'):,.0f}",
     "Memory per chip (GB)": number(s.memory_per_chip.m_as("GB/chip")), "Data-parallel copies": s.data_parallel,
 } for label, s in zip(labels, steps)]), hide_index=True, width="stretch")
-memory = chip.memory
+memory = chip.capacity
 st.caption(f"T tensor-parallel ranks, P pipeline stages, v virtual stages per chip, C context ranks, E expert ranks, "
            f"b micro-batch (sequences). {found.tried:,} layouts tried; "
            + (f"{found.refused:,} faster than #1 need more than {hardware}'s {number(memory.m_as('GB/chip'))} GB "

@@ -159,7 +159,7 @@ try:
 except calc.InputError as exc:
     st.error(str(exc))
 else:
-    cap = data.hardware(hardware).memory
+    cap = data.hardware(hardware).capacity
     st.dataframe(pd.DataFrame([{"Part": k.replace("_", " ").capitalize(), "Memory per chip (GB)": number(v.m_as("GB/chip"))}
                                for k, v in {**mem.parts, "total": mem.total}.items()]), hide_index=True, width="stretch")
     verdict = "Fits" if cap is not None and mem.total <= cap else "Does not fit"

@@ -379,9 +379,9 @@ def min_chips(model: Transformer, hardware: str, **layout) -> tuple[pint.Quantit
     True
     """
     hw = data.hardware(hardware)
-    if hw.memory is None:
+    if hw.capacity is None:
         raise InputError("hardware", f"data/hardware.csv has no memory size for {hw.name}")
-    cap = hw.memory.m_as("byte/chip")
+    cap = hw.capacity.m_as("byte/chip")
     layout = {**{k: v for k, v in DEFAULTS.items() if k not in ("data_parallel", "zero")}, **layout}
     layout.pop("data_parallel", None)
     if layout.get("zero") is None:

@@ -36,6 +36,20 @@ class Hardware:
     matmul_efficiency: float | None = None  # measured best matmul rate / dense peak
     matmul_efficiency_fp8: float | None = None  # the same with 8-bit (FP8) inputs / dense FP8 peak
     compute_units: int | None = None  # SMs or CUs: matmul tiles run in waves of this many
+    memory_usable: pint.Quantity | None = None  # GB/chip the runtime reports (nvidia-smi memory.total), where known
+
+    @property
+    def capacity(self) -> pint.Quantity | None:
+        """The memory a process can hold on the chip: the total its runtime reports where data/hardware.csv has it
+        (``memory_usable``: nvidia-smi's memory.total, e.g. 81,559 MiB = 85.5 GB on the H100 sold as "80GB", whose
+        five HBM3 stacks hold 16 GiB each), else the datasheet's ``memory``. Every fit (training memory, the KV cache
+        a server holds) is checked against this; the datasheet figure is what a page names the chip by.
+
+        >>> h100 = hardware("H100 SXM5")
+        >>> round(h100.memory.m_as("GB/chip")), round(h100.capacity.m_as("GB/chip"), 1)
+        (80, 85.5)
+        """
+        return self.memory_usable if self.memory_usable is not None else self.memory
 
     def __hash__(self):  # one chip, one name (its peaks are a dict); a key of the step model's caches
         return hash(self.name)
@@ -74,6 +88,7 @@ def hardware_table() -> dict[str, Hardware]:
             intra_node_bandwidth=r.quantity("intra_node_bandwidth"), network_bandwidth=r.quantity("network_bandwidth"),
             matmul_efficiency=r["matmul_efficiency"], matmul_efficiency_fp8=r["matmul_efficiency_fp8"],
             compute_units=None if r["compute_units"] is None else int(r["compute_units"]),
+            memory_usable=r.quantity("memory_usable"),
         )
         if r["matmul_efficiency"] is not None and r["matmul_efficiency"] > 1:
             raise DataError(r.path, r.line, "matmul_efficiency", f"expected a fraction <= 1, got {r['matmul_efficiency']}")

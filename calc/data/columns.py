@@ -25,7 +25,7 @@ COLUMN_UNITS = {
                      "memory": "GB/chip", "memory_bandwidth": "GB/s/chip", "tdp": "W/chip", "chips_per_board": "chip",
                      "cores_per_chip": "1", "chips_per_node": "chip", "intra_node_bandwidth": "GB/s/chip",
                      "network_bandwidth": "GB/s/chip", "matmul_efficiency": "1", "matmul_efficiency_fp8": "1",
-                     "compute_units": "1"},
+                     "compute_units": "1", "memory_usable": "GB/chip"},
     "model_states.csv": {"zero": "1", "weights": "byte/param", "gradients": "byte/param",
                          "optimizer_state": "byte/param", "gathered": "byte/param"},
     "models.csv": {"params": "param", "active_params": "param", "tokens": "token", "compute": "FLOP", "chips": "chip",

@@ -293,5 +293,5 @@ def layout_memory(model, hardware, chips: int, layout, saved: str = "recompute",
                                    bool(layout.flash_attention), layout.dropout, sizes.dualpipe, sizes.stages,
                                    layout.expert_tensor, sizes.micro_batches, has_runtime(hardware),
                                    layout.fused_loss, saved, optimizer, prefetch)
-    capacity = hardware.memory.m_as("byte/chip") if hardware.memory is not None else None
+    capacity = hardware.capacity.m_as("byte/chip") if hardware.capacity is not None else None
     return found, total, capacity

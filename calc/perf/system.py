@@ -322,7 +322,7 @@ def _build(hw: data.Hardware, precision: str | None) -> Chip:
         hw, precision, peak, peak * eta_matmul, min(peak, peak16) * eta, attention,
         hw.memory_bandwidth.m_as("byte/s/chip") * coeff.memory_efficiency, hw.chips_per_node or 1,
         link(hw.intra_node_bandwidth, coeff.intra_node_efficiency), link(hw.network_bandwidth, coeff.network_efficiency),
-        None if hw.memory is None else hw.memory.m_as("byte/chip"), hw.compute_units, coeff, curve,
+        None if hw.capacity is None else hw.capacity.m_as("byte/chip"), hw.compute_units, coeff, curve,
         matmul_shapes(hw.name, _shape_precision(precision), hw.compute_units),
         matmul_shapes(hw.name, "bf16", hw.compute_units), flash2,
         64 / coeff.blackwell_attention_head64_share if hw.name.startswith(BLACKWELL) else 0.0,
