@@ -368,7 +368,7 @@ def prefill(s: Shape, lay: Layout, r: Rates, weight_bytes: float, tokens, prompt
     matmuls = np.maximum(matmul_time(r, flop, 0.0, bw, rate) + moe, wbytes / bw)
     # causal attention core: per sequence and layer, prompt^2 / 2 score and value products per head
     heads_chip = s.heads if adp else s.heads / T
-    attn = n_attn * (prompt if span is None else span) * heads_chip * (s.qk_dim + s.v_dim) * layers / r.attention
+    attn = n_attn * (prompt if span is None else span) * heads_chip * (s.qk_dim + s.v_dim) * layers / r.prefill_attention
     act = n * s.d_model * ACTIVATION_BYTES
     if adp:
         comm = moe_layers * expert_exchange_time(r, n_attn, s.d_model, s.per_token, T, _dispatch_bytes(eb))
