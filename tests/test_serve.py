@@ -62,7 +62,8 @@ def test_decode_at_batch_1_reads_the_weights():
     dec = phases.decode_step(s.shape, s.layout, s.rates, s.weight_bytes, s.kv_bytes, 1, 24)
     k = phases.coefficients()
     read = (s.model.params().m_as("param") - s.shape.embedding) * 2 / (3.35e12 * k.decode_bandwidth_efficiency)
-    assert float(dec["weights"]) == pytest.approx(read, rel=1e-9)
+    # (the product's FLOP, 0.4% of the read's time at batch 1, overlap it all but 3e-4: phases.grouped_roofline)
+    assert float(dec["weights"]) == pytest.approx(read, rel=1e-3)
     fixed = 32 * k.decode_layer_overhead + k.decode_step_overhead
     assert float(dec["total"]) == pytest.approx(read + fixed, rel=0.02)
 
@@ -72,8 +73,9 @@ def test_decode_weights_halve_in_8_bits_and_quarter_in_4():
     for p in ("bf16", "fp8", "int4"):
         s = _setup("Llama 3 70B", "H100 SXM5", tensor=4, precision=p)
         times[p] = float(phases.decode_step(s.shape, s.layout, s.rates, s.weight_bytes, s.kv_bytes, 1, 100)["weights"])
-    assert times["fp8"] == pytest.approx(times["bf16"] / 2)
-    assert times["int4"] == pytest.approx(times["bf16"] / 4)
+    # at batch 1 the products' FLOP add a few 1e-4 of the read, more at fewer bytes (phases.grouped_roofline)
+    assert times["fp8"] == pytest.approx(times["bf16"] / 2, rel=3e-3)
+    assert times["int4"] == pytest.approx(times["bf16"] / 4, rel=3e-3)
 
 
 def test_moe_decode_reads_only_touched_experts():
@@ -187,6 +189,64 @@ def test_grouped_roofline_against_deepgemm_masked_layout(groups, rows, N, K, tfl
     measured = 2.0 * groups * rows * N * K / (tflops * 1e12)
     assert float(phases.grouped_roofline(memory, compute)) == pytest.approx(measured, rel=0.10)
     assert phases.grouped_roofline(memory, compute) >= max(memory, compute)
+
+
+# DeepSeek-AI, DeepGEMM, README.md of 2025-04-09 (commit a9967bc27cdcead54e8d11e1736644eb51d49b33), "Normal GEMMs for
+# dense models" (FP8 on H800 SXM5, the H100 SXM5's compute and memory): M, N, K, measured TFLOP/s
+DEEPGEMM_DENSE = [(64, 2112, 7168, 206), (64, 24576, 1536, 289), (64, 32768, 512, 219), (64, 7168, 16384, 336),
+                  (64, 4096, 7168, 287), (64, 7168, 2048, 295), (128, 2112, 7168, 352), (128, 24576, 1536, 535),
+                  (128, 32768, 512, 358), (128, 7168, 16384, 645), (128, 4096, 7168, 533), (128, 7168, 2048, 510),
+                  (4096, 2112, 7168, 1127), (4096, 24576, 1536, 1212), (4096, 32768, 512, 775),
+                  (4096, 7168, 16384, 1520), (4096, 4096, 7168, 1410)]
+
+
+def test_dense_decode_products_against_deepgemm_dense_gemms():
+    """Decode's dense products as calc.serve.phases.decode_step times them (FLOP at the best rate, bytes at the decode
+    bandwidth, (m^p + c^p)^(1/p) with the grouped GEMMs' p): against DeepGEMM's 17 dense FP8 GEMMs of 64, 128 and
+    4,096 rows the median miss is about 12%, where the plain roofline max(m, c) misses by 22%; no shape is more than
+    1.65x off either way (the smallest, 2112-wide, run slower than the curve)."""
+    from calc.serve.terms import rates
+
+    r = rates(data.hardware("H100 SXM5"), "fp8")
+    bw = r.memory_bandwidth * phases.coefficients().decode_bandwidth_efficiency
+    curve, plain = [], []
+    for M, N, K, tflops in DEEPGEMM_DENSE:
+        compute = 2.0 * M * N * K / r.matmul
+        memory = (N * K + M * K + 2 * M * N) / bw  # FP8 weights and inputs, BF16 out
+        measured = 2.0 * M * N * K / (tflops * 1e12)
+        curve.append(abs(math.log(float(phases.grouped_roofline(memory, compute)) / measured)))
+        plain.append(abs(math.log(max(memory, compute) / measured)))
+    assert np.median(curve) < 0.125 < 0.2 < np.median(plain)
+    assert max(curve) < math.log(1.65)
+
+
+def test_elementwise_kernels_count_the_fused_norms_and_the_activation():
+    """Per layer and token: two fused residual-add RMSNorms reading and writing the hidden state and the residual in 16
+    bits (8 bytes an element, TensorRT-LLM's flashinfer_fused_add_rmsnorm) and SwiGLU's 6 bytes per feed-forward unit
+    on the rank's share of the width (the step model's ffn_bytes_forward x 1.5), at the streaming bandwidth."""
+    s = _setup("Llama 3 8B", "H100 SXM5", precision="fp8")
+    r = s.rates
+    t = float(phases.elementwise(s.shape, s.layout, r, 1000.0))
+    assert t == pytest.approx(1000 * (2 * 8 * 4096 + 6 * 14336) / r.streaming_bandwidth, rel=1e-9)
+    s4 = _setup("Llama 3 8B", "H100 SXM5", tensor=4, precision="fp8")
+    t4 = float(phases.elementwise(s4.shape, s4.layout, s4.rates, 1000.0))
+    assert t4 == pytest.approx(1000 * (2 * 8 * 4096 + 6 * 14336 / 4) / r.streaming_bandwidth, rel=1e-9)
+    moe = _setup("Qwen3 30B-A3B", "H100 SXM5", precision="fp8")  # no dense feed-forward: the norms only
+    assert float(phases.elementwise(moe.shape, moe.layout, moe.rates, 1.0)) == pytest.approx(
+        2 * 8 * 2048 / r.streaming_bandwidth, rel=1e-9)
+
+
+def test_prefill_attention_at_the_chips_own_kernel():
+    """The context phase's attention at the chip's own fused kernel (Hopper: cuDNN's measured rate, as TensorRT-LLM's
+    warp-specialized fmha_v2), decode's at the chip's attention rate; Blackwell's are one."""
+    from calc.perf.system import build_chip
+    from calc.serve.terms import rates
+
+    h = rates(data.hardware("H100 SXM5"), "fp8")
+    chip = build_chip(data.hardware("H100 SXM5"), "fp8")
+    assert h.prefill_attention == chip.attention_rate_cudnn > 1.5 * h.attention == 1.5 * chip.attention_rate
+    b = rates(data.hardware("B200"), "fp4")
+    assert b.prefill_attention == b.attention
 
 
 def test_moe_routing_counts_the_engine_kernels_and_rows():

@@ -40,10 +40,13 @@ class Rates:
     chips_per_node: int
     capacity: float  # memory per chip, bytes
     prefill_matmul: float = 0.0  # best rate of prefill's products (FP4 weights: the FP4 rate), FLOP/s; 0: ``matmul``
+    prefill_attention: float = 0.0  # the context phase's fused attention (the chip's own kernel), FLOP/s; 0: ``attention``
 
     def __post_init__(self):
         if not self.prefill_matmul:
             object.__setattr__(self, "prefill_matmul", self.matmul)
+        if not self.prefill_attention:
+            object.__setattr__(self, "prefill_attention", self.attention)
 
     @property
     def name(self) -> str:
@@ -60,6 +63,13 @@ def rates(hardware: data.Hardware, precision: str) -> Rates:
     at such a thin shape on B200, 1024 x 7168 x 4608, ran at 3,370 TFLOP/s (FlashInfer pull request 1979, CUTLASS
     backend), 37% of the 9 PFLOP/s FP4 peak, near the 2,796 TFLOP/s of the FP8 rate the model gives B200, where
     cuBLAS's FP4 reaches 5,239 at 8192^3 (data/matmul_efficiency.csv).
+
+    Prefill's attention (the context phase) runs at the chip's own fused-attention kernel, ``attention_rate_cudnn`` of
+    ``calc.perf.system.build_chip`` (on Hopper cuDNN's measured SDPA, 539 TFLOP/s; elsewhere the chip's attention rate):
+    TensorRT-LLM's context attention is its fmha_v2 library, whose Hopper kernels are warp-specialized TMA and GMMA
+    kernels of the FlashAttention-3 kind (cpp/kernels/fmha_v2/src/fmha/warpspec/, src/fmha/hopper/), not the
+    Ampere-style FlashAttention-2 code whose rate (346 TFLOP/s on H100) the training model gives PyTorch's SDPA.
+    Decode's attention keeps ``attention`` (generation kernels of their own: XQA, MLA).
 
     >>> r = rates(data.hardware("H100 SXM5"), "bf16")
     >>> round(r.memory_bandwidth / 1e12, 2)
@@ -85,7 +95,8 @@ def _rates(name: str, precision: str) -> Rates:
                  # serving coefficients were calibrated on; the runtime's larger total (Hardware.capacity) without the
                  # engines' activation workspace counted made the calibration worse (81% -> 72% of throughput rows
                  # within 25%), so serving keeps the datasheet figure
-                 capacity=hardware.memory.m_as("byte/chip"), prefill_matmul=prefill)
+                 capacity=hardware.memory.m_as("byte/chip"), prefill_matmul=prefill,
+                 prefill_attention=chip.attention_rate_cudnn)
 
 
 def matmul_time(r: Rates, flop, nbytes, bandwidth: float, rate: float | None = None):
