@@ -120,8 +120,8 @@ def test_the_life_section_is_calc_service_life():
     assert m["Training"] == show("cost", life.training_cost)
     assert m["Serving over the life"] == show("cost", life.serving_cost)
     assert m["Training + serving"] == show("cost", life.lifetime_cost)
-    # the break-even is training / (tokens per day x price): $32.3M / (1e11 x $0.675e-6) = 478 days
-    assert m["Serving overtakes training"] == "day 478"
+    # the break-even is training / (tokens per day x price): $32.3M / (1e11 x $0.713e-6) = 452 days
+    assert m["Serving overtakes training"] == "day 452"
     spec = json.loads(at.get("vega_lite_chart")[1].proto.spec)
     assert spec["layer"][1]["mark"]["type"] == "rule"  # the break-even marked, within the 730 days
     table = at.table[2].value

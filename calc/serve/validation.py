@@ -55,7 +55,11 @@ REFUSALS = ("hardware", "model shape", "workload", "scenario", "layout")
 # And for the trtllm-bench runs as their docs state them (branch serve5: the requests of each run in cohorts at the
 # model's own step times, trtllm-bench's batch cap of 4,096 per attention rank: 65.6% -> 68.8%, median 0.1237 ->
 # 0.1140, bias +17.9% -> +14.2%; B200's median 0.1442 -> 0.1468, loosened).
-REPORTED_OVERALL = (256, 0.688, 0.1137, 0.1451)
+# Branch servdense: decode's dense products near the ridge as the grouped ones (DeepGEMM), the context phase's
+# attention at the chip's own kernel, the element-wise kernels, the coefficients refitted on the calibration rows:
+# 68.8% -> 70.7%, median 0.1137 -> 0.1055, bias +14.5% -> +12.0%; H100's median 0.1044 -> 0.1045 (within 70.9% ->
+# 72.7%) and GB200's 0.0948 -> 0.0992 (within as before), loosened.
+REPORTED_OVERALL = (256, 0.707, 0.1055, 0.12)
 
 
 @dataclass(frozen=True)
