@@ -37,6 +37,24 @@ WEIGHT_PRECISIONS = {"bf16": (2.0, None), "fp16": (2.0, None), "fp8": (1.0, "fp8
 KV_PRECISIONS = {"bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0}
 
 
+def expert_compute(expert_precision: str, peaks) -> str | None:
+    """The precision the routed experts' products multiply in when their kernel differs from the rest's, for a chip with
+    ``peaks`` (the precisions of its data/hardware.csv peaks); None: as the rest of the model.
+
+    MXFP4 experts (GPT-OSS) run in TensorRT-LLM with MXFP8 activations on Blackwell (W4A8_MXFP4_MXFP8, CUTLASS or
+    TRT-LLM-Gen kernels: the block-scaled 8-bit rate) and with BF16 activations on Hopper, which has no block-scaled
+    tensor cores (W4A16_MXFP4, the Triton backend recommended there: each MXFP4 weight dequantised to BF16 in the kernel,
+    the products at the 16-bit rate) [NVIDIA2025gptoss]; a chip with a 4-bit peak in data/hardware.csv is the one with
+    block-scaled tensor cores.
+
+    >>> expert_compute("mxfp4", ("bf16", "fp8", "fp4")), expert_compute("mxfp4", ("bf16", "fp8")), expert_compute("fp8", ())
+    ('fp8', 'bf16', None)
+    """
+    if expert_precision != "mxfp4":
+        return None
+    return "fp8" if "fp4" in peaks else "bf16"
+
+
 def weight_bytes(precision: str) -> float:
     """Bytes per weight at ``precision`` (a key of ``WEIGHT_PRECISIONS``).
 

@@ -74,6 +74,8 @@ class Setup:
     disaggregated: bool = False  # prefill on chips of its own (the chips given decode only) [Patel2024], [Zhong2024]
     expert_precision: str | None = None  # the routed experts' weights (GPT-OSS: mxfp4); None: ``precision``
     expert_bytes: float | None = None  # bytes per routed-expert weight; None: ``weight_bytes``
+    expert_rate: float | None = None  # best rate of the routed experts' products, FLOP/s; None: ``rates.matmul``
+    window_memory: bool = True  # False: the engine holds the whole context for layers with a window too (see held)
 
     @property
     def kv_reads(self) -> float:
@@ -95,10 +97,18 @@ class Setup:
         """The full-attention prompt length of the same attention FLOP as a ``prompt``-token prefill, windows applied."""
         return footprint.attended_span(prompt, self.window, self.window_layers, self.shape.layers)
 
+    def held(self, tokens):
+        """Cached tokens per layer that the memory holds for ``tokens`` of a sequence: ``cached`` where the engine sizes
+        a windowed layer's cache by its window, else every token on every layer (``window_memory`` False: TensorRT-LLM's
+        KV cache manager without ``max_attention_window`` in its kv_cache_config, one pool at the longest sequence for
+        all layers, the window applied only by the attention kernel, tensorrt_llm/_torch/pyexecutor/resource_manager.py
+        KVCacheManager)."""
+        return self.cached(tokens) if self.window_memory else tokens
+
     def max_concurrency(self) -> int:
         """Sequences in flight that the memory of all replicas holds."""
         per = phases.max_concurrency(self.shape, self.layout, self.rates, self.weight_bytes, self.kv_bytes,
-                                     self.cached(self.input_tokens + self.output_tokens), self.expert_bytes)
+                                     self.held(self.input_tokens + self.output_tokens), self.expert_bytes)
         return int(max(per, 0)) * self.replicas
 
 
@@ -111,21 +121,21 @@ def evaluate(s: Setup, concurrency, mode: str) -> dict:
     prompt, gen = float(s.input_tokens), float(s.output_tokens)
     lay, sh, r = s.layout, s.shape, s.rates
     span = float(s.span(prompt))
-    eb = s.expert_bytes
-    dec = phases.decode_step(sh, lay, r, s.weight_bytes, s.kv_bytes, c, s.cached(prompt + gen / 2), s.kv_reads, eb)
+    eb, er = s.expert_bytes, s.expert_rate
+    dec = phases.decode_step(sh, lay, r, s.weight_bytes, s.kv_bytes, c, s.cached(prompt + gen / 2), s.kv_reads, eb, er)
     if mode == "batch":
-        pre = phases.prefill(sh, lay, r, s.weight_bytes, c * prompt, prompt, span=span, expert_bytes=eb)
+        pre = phases.prefill(sh, lay, r, s.weight_bytes, c * prompt, prompt, span=span, expert_bytes=eb, expert_rate=er)
         ttft, tpot = pre["total"], dec["total"]
         prefill_per_token = pre["total"] / (c * prompt)
     elif s.disaggregated:  # prefill chips of their own take the joining prompts in passes of their own
-        pre = phases.prefill(sh, lay, r, s.weight_bytes, c * prompt / gen, prompt, span=span, expert_bytes=eb)
+        pre = phases.prefill(sh, lay, r, s.weight_bytes, c * prompt / gen, prompt, span=span, expert_bytes=eb, expert_rate=er)
         tpot = dec["total"]
-        ttft = phases.prefill(sh, lay, r, s.weight_bytes, prompt, prompt, span=span, expert_bytes=eb)["total"] + tpot
+        ttft = phases.prefill(sh, lay, r, s.weight_bytes, prompt, prompt, span=span, expert_bytes=eb, expert_rate=er)["total"] + tpot
         prefill_per_token = pre["total"] / (c * prompt / gen)
     else:
         pre = phases.prefill(sh, lay, r, s.weight_bytes, c * prompt / gen, prompt, weights=False, span=span,
-                             expert_bytes=eb)
-        alone = phases.prefill(sh, lay, r, s.weight_bytes, prompt, prompt, span=span, expert_bytes=eb)["total"]
+                             expert_bytes=eb, expert_rate=er)
+        alone = phases.prefill(sh, lay, r, s.weight_bytes, prompt, prompt, span=span, expert_bytes=eb, expert_rate=er)["total"]
         tpot = dec["total"] + pre["total"]
         ttft = tpot + alone
         prefill_per_token = pre["total"] / (c * prompt / gen)
@@ -279,10 +289,11 @@ def _precision(name: str, value, table: dict) -> str:
 def setup(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, attention_data_parallel=False,
           precision=None, kv_precision=None, input_tokens=1000, output_tokens=1000, window=None, window_layers=None,
           price=None, pue=None, carbon_intensity=None, attention_kernel="grouped", disaggregated=False,
-          expert_precision=None) -> Setup:
+          expert_precision=None, window_memory=True) -> Setup:
     """Resolve and check every input once (see ``calc.serve``); the layout search fills tensor=None.
     ``expert_precision``: the routed experts' weights; default the shape's own (``Transformer.expert_precision``:
-    GPT-OSS's MXFP4 from its config.json), else ``precision``."""
+    GPT-OSS's MXFP4 from its config.json), else ``precision``. ``window_memory`` False: the engine's KV cache holds
+    every token on the layers with a local window too (``Setup.held``)."""
     m = lookup(model)
     hw = hardware if isinstance(hardware, data.Hardware) else data.hardware(hardware)
     n = int(read_chips(chips).m_as("chip"))  # the one reader of a cluster's chips (10**400 refused by name)
@@ -321,10 +332,19 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, att
     base = Setup(m, phases.shape(m), hw, rates(hw, compute), Layout(T or 1, P, 1, adp), n, prec, kvp,
                  footprint.weight_bytes(prec), footprint.kv_bytes(kvp), n_in, n_out, window, wl, usd, basis, p, ci,
                  _precision("attention_kernel", attention_kernel, ATTENTION_KERNELS), disaggregated,
-                 ep, footprint.weight_bytes(ep))
+                 ep, footprint.weight_bytes(ep), _expert_rate(hw, ep, compute), bool(window_memory))
     if T is None:
         return base
     return _with_layout(base, T, P, expert, adp)
+
+
+def _expert_rate(hw: data.Hardware, expert_precision: str, compute: str) -> float | None:
+    """The best rate of the routed experts' products where their kernel multiplies in another precision than the rest
+    (``footprint.expert_compute``: MXFP4 experts in 8 bits on Blackwell, in 16 bits on Hopper), else None."""
+    own = footprint.expert_compute(expert_precision, hw.peaks)
+    if own is None or own == compute or own not in hw.peaks:
+        return None
+    return rates(hw, own).matmul
 
 
 def _expert_precision(m: Transformer, given, precision: str) -> str:

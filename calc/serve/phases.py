@@ -267,13 +267,15 @@ def _dispatch_bytes(weight_bytes: float) -> float:
 
 
 def decode_step(s: Shape, lay: Layout, r: Rates, weight_bytes: float, kv_bytes: float, batch, context,
-                kv_reads: float = 1.0, expert_bytes: float | None = None) -> dict:
+                kv_reads: float = 1.0, expert_bytes: float | None = None, expert_rate: float | None = None) -> dict:
     """Seconds of one decode step of a replica carrying ``batch`` sequences of ``context`` cached
     tokens on average, by part (arrays over ``batch``): {"weights", "kv cache", "compute",
     "communication", "overhead"} plus "total". Pipeline stages each carry 1/P of the batch in turn.
     ``kv_reads``: times each cached key and value is read per step (1 with a grouped-query decode
     kernel; heads / kv_heads with a kernel that reads them once per query head). ``expert_bytes``: bytes per
-    routed-expert weight (default ``weight_bytes``; GPT-OSS's MXFP4 experts beside BF16 attention)."""
+    routed-expert weight (default ``weight_bytes``; GPT-OSS's MXFP4 experts beside BF16 attention). ``expert_rate``: the
+    best rate of the routed experts' products, FLOP/s, where their kernel multiplies in another precision than the rest
+    (``footprint.expert_compute``); default ``r.matmul``."""
     k = coefficients()
     eb = weight_bytes if expert_bytes is None else expert_bytes
     b = np.asarray(batch, dtype=float) / lay.pipeline  # sequences of one micro-batch (P in flight)
@@ -292,7 +294,7 @@ def decode_step(s: Shape, lay: Layout, r: Rates, weight_bytes: float, kv_bytes: 
     moe_layers = s.moe_layers / lay.pipeline
     touched = footprint.experts_touched(b, s.experts, s.per_token) if s.moe_layers else 0.0
     moe_mem = moe_layers * touched * s.expert * eb / T / bw
-    moe_flop = moe_layers * expert_matmuls(s, lay, r, b) if s.moe_layers else 0.0 * b
+    moe_flop = moe_layers * expert_matmuls(s, lay, r, b, expert_rate) if s.moe_layers else 0.0 * b
     if s.moe_layers:  # routing, permutation and combine; the GEMMs' own rows beside the weights
         routing, gemm_bytes = moe_routing(s, lay, r, b, bw)
         moe_mem = moe_mem + moe_layers * gemm_bytes / bw
@@ -326,13 +328,13 @@ def decode_step(s: Shape, lay: Layout, r: Rates, weight_bytes: float, kv_bytes: 
 
 
 def prefill(s: Shape, lay: Layout, r: Rates, weight_bytes: float, tokens, prompt: float, *, weights: bool = True,
-            span: float | None = None, expert_bytes: float | None = None) -> dict:
+            span: float | None = None, expert_bytes: float | None = None, expert_rate: float | None = None) -> dict:
     """Seconds of the forward pass over ``tokens`` prompt tokens (arrays), made of sequences of
     ``prompt`` tokens, by part {"compute", "weights", "communication", "overhead", "total"}.
     ``weights`` False: the tokens ride in a decode step that reads the weights anyway (chunked prefill).
     ``span``: the full-attention prompt length of the same attention FLOP (``footprint.attended_span``: less than
     ``prompt`` where layers attend within a window); default ``prompt``. ``expert_bytes``: bytes per routed-expert
-    weight (default ``weight_bytes``)."""
+    weight (default ``weight_bytes``); ``expert_rate``: their products' best rate (default ``r.matmul``)."""
     k = coefficients()
     eb = weight_bytes if expert_bytes is None else expert_bytes
     n = np.asarray(tokens, dtype=float)
@@ -345,7 +347,7 @@ def prefill(s: Shape, lay: Layout, r: Rates, weight_bytes: float, tokens, prompt
     rate = r.prefill_matmul * k.prefill_matmul_efficiency
     # the routed experts' grouped products have a few hundred rows each (tokens x top-k / experts): thin products, at the
     # chip's rate for decode's (``terms.rates``: with FP4 weights the 8-bit rate)
-    expert_rate = r.matmul * k.prefill_matmul_efficiency
+    expert_rate = (expert_rate or r.matmul) * k.prefill_matmul_efficiency
     bw = r.streaming_bandwidth
     dense_params = s.dense / dense_split / lay.pipeline
     flop = 2.0 * dense_params * n_attn
