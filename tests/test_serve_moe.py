@@ -1,47 +1,53 @@
-"""Serving small-expert mixtures of experts as TensorRT-LLM runs them: the experts' kernel precision by chip, and the
-KV cache of layers with a local window held at full length (each term alone, against its source's count)."""
+"""Serving mixtures of experts as TensorRT-LLM runs them: the experts' input format by chip, the tokens all-gathered under
+attention data parallelism, and the KV cache of layers with a local window held at full length (each term alone,
+against its source's count)."""
 
 import pytest
 
 from calc import data
+from calc.errors import InputError
 from calc.serve import footprint, load, phases
-from calc.serve.terms import rates
+from calc.serve.terms import all_reduce_time, expert_exchange_time, gather_exchange_time, rates
 
 
-def test_mxfp4_experts_multiply_in_8_bits_on_blackwell_and_16_on_hopper():
+def test_mxfp4_experts_take_mxfp8_inputs_on_blackwell_and_bf16_on_hopper():
     # TensorRT-LLM examples/models/core/gpt_oss/README.md, MoE Support Matrix: MXFP4 weights with MXFP8 activations on
     # Blackwell, BF16 activations on Hopper (the Triton backend's W4A16_MXFP4); a 4-bit peak marks block-scaled MMA
-    assert footprint.expert_compute("mxfp4", data.hardware("B200").peaks) == "fp8"
-    assert footprint.expert_compute("mxfp4", data.hardware("H100 SXM5").peaks) == "bf16"
-    assert footprint.expert_compute("fp8", data.hardware("H100 SXM5").peaks) is None  # as the rest of the model
-    assert footprint.expert_compute("fp4", data.hardware("B200").peaks) is None
+    assert footprint.expert_activation("mxfp4", data.hardware("B200").peaks) == "fp8"
+    assert footprint.expert_activation("mxfp4", data.hardware("H100 SXM5").peaks) == "bf16"
+    assert footprint.expert_activation("fp8", data.hardware("H100 SXM5").peaks) is None  # as the rest of the model
+    assert footprint.expert_activation("fp4", data.hardware("B200").peaks) is None
 
 
-def test_gpt_oss_expert_rate_by_chip():
-    # BF16 attention on both chips; the experts at the 8-bit rate on B200, at the 16-bit rate (the rest's) on H200
-    b = load.setup("GPT-OSS 120B", "B200", 1, tensor=1, precision="bf16")
-    assert b.expert_rate == rates(data.hardware("B200"), "fp8").matmul > b.rates.matmul
-    h = load.setup("GPT-OSS 120B", "H200 SXM", 1, tensor=1, precision="bf16")
-    assert h.expert_rate is None and h.rates.matmul == rates(data.hardware("H200 SXM"), "bf16").matmul
-    # with 8-bit attention on Hopper the experts still multiply in BF16
-    h8 = load.setup("GPT-OSS 120B", "H200 SXM", 1, tensor=1, precision="fp8")
-    assert h8.expert_rate == rates(data.hardware("H200 SXM"), "bf16").matmul < h8.rates.matmul
-    # a model without MXFP4 experts keeps one rate
-    assert load.setup("Qwen3 30B-A3B", "B200", 1, tensor=1, precision="fp4").expert_rate is None
+def test_gathered_tokens_in_the_experts_input_format():
+    # CutlassFusedMoE under attention DP: quantize, then all-gather (NVFP4: 4 bits + one FP8 scale per 16)
+    assert footprint.gathered_bytes("fp4", "fp8") == 9 / 16
+    assert footprint.gathered_bytes("fp8", "fp8") == 1.0
+    kw = dict(tensor=4, expert=4, attention_data_parallel=True, input_tokens=1000, output_tokens=1000)
+    hopper = load.setup("GPT-OSS 120B", "H100 SXM5", 4, precision="bf16", expert_exchange="gather", **kw)
+    blackwell = load.setup("GPT-OSS 120B", "B200", 4, precision="bf16", expert_exchange="gather", **kw)
+    assert (hopper.layout.gather_bytes, blackwell.layout.gather_bytes) == (2.0, 1.0)  # BF16 (Triton), MXFP8
+    assert load.setup("GPT-OSS 120B", "B200", 4, precision="bf16", **kw).layout.gather_bytes == 0.0  # DeepEP default
+    with pytest.raises(InputError, match="expert_exchange"):
+        load.setup("GPT-OSS 120B", "B200", 4, precision="bf16", expert_exchange="ring", **kw)
 
 
-def test_the_expert_rate_sets_the_experts_products_only():
-    s = load.setup("GPT-OSS 120B", "H200 SXM", 1, tensor=1, precision="fp8")
-    base = phases.decode_step(s.shape, s.layout, s.rates, 1.0, 2.0, 512, 1000, expert_bytes=s.expert_bytes)
-    half = phases.decode_step(s.shape, s.layout, s.rates, 1.0, 2.0, 512, 1000, expert_bytes=s.expert_bytes,
-                              expert_rate=s.rates.matmul / 2)
-    moe = phases.expert_matmuls(s.shape, s.layout, s.rates, 512.0)
-    assert float(phases.expert_matmuls(s.shape, s.layout, s.rates, 512.0, s.rates.matmul / 2)) == pytest.approx(2 * moe)
-    assert float(half["total"]) > float(base["total"]) and float(half["kv cache"]) == float(base["kv cache"])
-    pre = phases.prefill(s.shape, s.layout, s.rates, 1.0, 8000.0, 1000.0, expert_bytes=s.expert_bytes)
-    slow = phases.prefill(s.shape, s.layout, s.rates, 1.0, 8000.0, 1000.0, expert_bytes=s.expert_bytes,
-                          expert_rate=s.rates.matmul / 2)
-    assert float(slow["total"]) > float(pre["total"])
+def test_gather_exchange_moves_every_token_to_every_chip_once():
+    # all-gather of N T tokens x h x q bytes and reduce-scatter of their BF16 outputs, calc.perf.collectives' rings
+    r = rates(data.hardware("H100 SXM5"), "fp8")
+    n, h, T = 512.0, 7168, 8
+    t = float(gather_exchange_time(r, n, h, T, 1.0))
+    assert t == pytest.approx(float(all_reduce_time(r, n * T * h * 1.0, T, 1.0) + all_reduce_time(r, n * T * h * 2.0, T, 1.0)))
+    assert float(gather_exchange_time(r, n, h, 1, 1.0)) == 0.0
+    # whatever the experts per token; DeepEP's all-to-all grows with top-k: with 8 of them it moves more
+    assert t < float(expert_exchange_time(r, n, h, 8, T, 1.0))
+    # in a decode step the gathered path runs the whole MoE runner over the gathered tokens (its kernels and rows)
+    s = load.setup("Qwen3 235B-A22B", "H100 SXM5", 8, tensor=8, expert=8, attention_data_parallel=True, precision="fp8")
+    g = load.setup("Qwen3 235B-A22B", "H100 SXM5", 8, tensor=8, expert=8, attention_data_parallel=True, precision="fp8",
+                   expert_exchange="gather")
+    k_deep, _ = phases.moe_routing(s.shape, s.layout, s.rates, 4096.0, 3e12)
+    k_gather, _ = phases.moe_routing(g.shape, g.layout, g.rates, 4096.0, 3e12)
+    assert float(k_gather) > float(k_deep)
 
 
 def test_a_windowed_layers_cache_held_at_full_length_when_the_engine_does():

@@ -74,8 +74,8 @@ class Setup:
     disaggregated: bool = False  # prefill on chips of its own (the chips given decode only) [Patel2024], [Zhong2024]
     expert_precision: str | None = None  # the routed experts' weights (GPT-OSS: mxfp4); None: ``precision``
     expert_bytes: float | None = None  # bytes per routed-expert weight; None: ``weight_bytes``
-    expert_rate: float | None = None  # best rate of the routed experts' products, FLOP/s; None: ``rates.matmul``
     window_memory: bool = True  # False: the engine holds the whole context for layers with a window too (see held)
+    gather_bytes: float = 0.0  # > 0: under attention data parallelism the experts' tokens are all-gathered (phases.Layout)
 
     @property
     def kv_reads(self) -> float:
@@ -121,21 +121,21 @@ def evaluate(s: Setup, concurrency, mode: str) -> dict:
     prompt, gen = float(s.input_tokens), float(s.output_tokens)
     lay, sh, r = s.layout, s.shape, s.rates
     span = float(s.span(prompt))
-    eb, er = s.expert_bytes, s.expert_rate
-    dec = phases.decode_step(sh, lay, r, s.weight_bytes, s.kv_bytes, c, s.cached(prompt + gen / 2), s.kv_reads, eb, er)
+    eb = s.expert_bytes
+    dec = phases.decode_step(sh, lay, r, s.weight_bytes, s.kv_bytes, c, s.cached(prompt + gen / 2), s.kv_reads, eb)
     if mode == "batch":
-        pre = phases.prefill(sh, lay, r, s.weight_bytes, c * prompt, prompt, span=span, expert_bytes=eb, expert_rate=er)
+        pre = phases.prefill(sh, lay, r, s.weight_bytes, c * prompt, prompt, span=span, expert_bytes=eb)
         ttft, tpot = pre["total"], dec["total"]
         prefill_per_token = pre["total"] / (c * prompt)
     elif s.disaggregated:  # prefill chips of their own take the joining prompts in passes of their own
-        pre = phases.prefill(sh, lay, r, s.weight_bytes, c * prompt / gen, prompt, span=span, expert_bytes=eb, expert_rate=er)
+        pre = phases.prefill(sh, lay, r, s.weight_bytes, c * prompt / gen, prompt, span=span, expert_bytes=eb)
         tpot = dec["total"]
-        ttft = phases.prefill(sh, lay, r, s.weight_bytes, prompt, prompt, span=span, expert_bytes=eb, expert_rate=er)["total"] + tpot
+        ttft = phases.prefill(sh, lay, r, s.weight_bytes, prompt, prompt, span=span, expert_bytes=eb)["total"] + tpot
         prefill_per_token = pre["total"] / (c * prompt / gen)
     else:
         pre = phases.prefill(sh, lay, r, s.weight_bytes, c * prompt / gen, prompt, weights=False, span=span,
-                             expert_bytes=eb, expert_rate=er)
-        alone = phases.prefill(sh, lay, r, s.weight_bytes, prompt, prompt, span=span, expert_bytes=eb, expert_rate=er)["total"]
+                             expert_bytes=eb)
+        alone = phases.prefill(sh, lay, r, s.weight_bytes, prompt, prompt, span=span, expert_bytes=eb)["total"]
         tpot = dec["total"] + pre["total"]
         ttft = tpot + alone
         prefill_per_token = pre["total"] / (c * prompt / gen)
@@ -289,11 +289,13 @@ def _precision(name: str, value, table: dict) -> str:
 def setup(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, attention_data_parallel=False,
           precision=None, kv_precision=None, input_tokens=1000, output_tokens=1000, window=None, window_layers=None,
           price=None, pue=None, carbon_intensity=None, attention_kernel="grouped", disaggregated=False,
-          expert_precision=None, window_memory=True) -> Setup:
+          expert_precision=None, window_memory=True, expert_exchange="all-to-all") -> Setup:
     """Resolve and check every input once (see ``calc.serve``); the layout search fills tensor=None.
     ``expert_precision``: the routed experts' weights; default the shape's own (``Transformer.expert_precision``:
     GPT-OSS's MXFP4 from its config.json), else ``precision``. ``window_memory`` False: the engine's KV cache holds
-    every token on the layers with a local window too (``Setup.held``)."""
+    every token on the layers with a local window too (``Setup.held``). ``expert_exchange`` "gather": under attention
+    data parallelism the ranks all-gather their tokens before each MoE layer and reduce-scatter its outputs
+    (``terms.gather_exchange_time``, TensorRT-LLM without an all-to-all) instead of DeepEP's dispatch and combine."""
     m = lookup(model)
     hw = hardware if isinstance(hardware, data.Hardware) else data.hardware(hardware)
     n = int(read_chips(chips).m_as("chip"))  # the one reader of a cluster's chips (10**400 refused by name)
@@ -332,19 +334,22 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, att
     base = Setup(m, phases.shape(m), hw, rates(hw, compute), Layout(T or 1, P, 1, adp), n, prec, kvp,
                  footprint.weight_bytes(prec), footprint.kv_bytes(kvp), n_in, n_out, window, wl, usd, basis, p, ci,
                  _precision("attention_kernel", attention_kernel, ATTENTION_KERNELS), disaggregated,
-                 ep, footprint.weight_bytes(ep), _expert_rate(hw, ep, compute), bool(window_memory))
+                 ep, footprint.weight_bytes(ep), bool(window_memory),
+                 _gather_bytes(expert_exchange, ep, compute, hw))
     if T is None:
         return base
     return _with_layout(base, T, P, expert, adp)
 
 
-def _expert_rate(hw: data.Hardware, expert_precision: str, compute: str) -> float | None:
-    """The best rate of the routed experts' products where their kernel multiplies in another precision than the rest
-    (``footprint.expert_compute``: MXFP4 experts in 8 bits on Blackwell, in 16 bits on Hopper), else None."""
-    own = footprint.expert_compute(expert_precision, hw.peaks)
-    if own is None or own == compute or own not in hw.peaks:
-        return None
-    return rates(hw, own).matmul
+EXPERT_EXCHANGES = ("all-to-all", "gather")
+
+
+def _gather_bytes(exchange, expert_precision: str, compute: str, hw: data.Hardware) -> float:
+    """Bytes per element of the all-gathered tokens for ``exchange`` "gather" (``footprint.gathered_bytes``); 0 for an
+    all-to-all."""
+    if _precision("expert_exchange", exchange, dict.fromkeys(EXPERT_EXCHANGES)) == "all-to-all":
+        return 0.0
+    return footprint.gathered_bytes(expert_precision, footprint.expert_activation(expert_precision, hw.peaks) or compute)
 
 
 def _expert_precision(m: Transformer, given, precision: str) -> str:
@@ -381,7 +386,7 @@ def _with_layout(s: Setup, T: int, P: int, expert, adp: bool) -> Setup:
     if not adp:  # each rank holds whole heads: vLLM and TensorRT-LLM refuse a tensor size that splits one
         check_heads(s.model, T)
     from dataclasses import replace
-    return replace(s, layout=Layout(T, P, E, adp))
+    return replace(s, layout=Layout(T, P, E, adp, s.gather_bytes if adp else 0.0))
 
 
 def layouts(s: Setup, expert=None) -> list[Setup]:
