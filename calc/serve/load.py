@@ -101,8 +101,7 @@ class Setup:
         """Cached tokens per layer that the memory holds for ``tokens`` of a sequence: ``cached`` where the engine sizes
         a windowed layer's cache by its window, else every token on every layer (``window_memory`` False: TensorRT-LLM's
         KV cache manager without ``max_attention_window`` in its kv_cache_config, one pool at the longest sequence for
-        all layers, the window applied only by the attention kernel, tensorrt_llm/_torch/pyexecutor/resource_manager.py
-        KVCacheManager)."""
+        all layers, the window applied only by the attention kernel [NVIDIA2025trtllmkv])."""
         return self.cached(tokens) if self.window_memory else tokens
 
     def max_concurrency(self) -> int:

@@ -176,7 +176,7 @@ def gather_exchange_time(r: Rates, tokens, d_model: int, group: int, gather_byte
     fused_moe_cutlass.py, CutlassFusedMoE; fused_moe_triton.py after the gate, in BF16); its all-to-all needs as many
     expert ranks as experts per token and multi-node NVLink or DeepEP opted in (fused_moe_wide_ep.py,
     select_alltoall_method_type), which no single-node DGX B200, H100 or H200 has. Against the all-to-all of top-k
-    rows it moves every token to every chip once, whatever k."""
+    rows it moves every token to every chip once, whatever k [NVIDIA2025trtllmmoe]."""
     tokens = np.asarray(tokens, dtype=float)
     if group <= 1:
         return np.zeros_like(tokens)
