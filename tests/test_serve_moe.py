@@ -68,3 +68,13 @@ def test_a_windowed_layers_cache_held_at_full_length_when_the_engine_does():
     d = dict(tensor=1, precision="fp8", input_tokens=1000, output_tokens=1000)
     assert load.setup("Llama 3 8B", "H100 SXM5", 1, window_memory=False, **d).max_concurrency() \
         == load.setup("Llama 3 8B", "H100 SXM5", 1, **d).max_concurrency()
+
+
+def test_hoppers_triton_experts_hold_their_weights_padded():
+    # TritonMXFP4FusedMoEMethod (TensorRT-LLM fused_moe_triton.py): K to a multiple of 128, N to one of 256; GPT-OSS's
+    # gate+up 2880 x 5760 -> 2944 x 5888, down 2880 x 2880 -> 2944 x 3072
+    ratio = (2944 * 5888 + 2944 * 3072) / (3 * 2880 * 2880)
+    h = load.setup("GPT-OSS 120B", "H200 SXM", 1, tensor=1, precision="bf16")
+    b = load.setup("GPT-OSS 120B", "B200", 1, tensor=1, precision="bf16")
+    assert h.expert_bytes == pytest.approx(4.25 / 8 * ratio) and b.expert_bytes == 4.25 / 8
+    assert footprint.padded_experts("fp8", data.hardware("H200 SXM").peaks, 2880, 2880, True) == 1.0

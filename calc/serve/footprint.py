@@ -59,6 +59,30 @@ def expert_activation(expert_precision: str, peaks) -> str | None:
     return "fp8" if "fp4" in peaks else "bf16"
 
 
+def padded_experts(expert_precision: str, peaks, d_model: int, expert_ff: int, gated: bool) -> float:
+    """Weights a routed expert's kernel stores per weight of the checkpoint: 1, but for MXFP4 experts on a chip without
+    block-scaled tensor cores (Hopper), whose Triton kernels take their weights padded to multiples of 128 along the
+    reduction and of 256 along the output (TensorRT-LLM's TritonMXFP4FusedMoEMethod: k_alignment 128, n_alignment 256,
+    gate and up in one product of 2 ff outputs) [NVIDIA2025gptoss].
+
+    .. math:: \\frac{\\lceil h \\rceil_{128} \\lceil g\\,f \\rceil_{256} + \\lceil f \\rceil_{128} \\lceil h \\rceil_{256}}{(g + 1)\\, h f}
+
+    >>> round(padded_experts("mxfp4", ("bf16", "fp8"), 2880, 2880, True), 4)   # GPT-OSS: 2944 x 5888 and 2944 x 3072
+    1.0601
+    >>> padded_experts("mxfp4", ("bf16", "fp8", "fp4"), 2880, 2880, True)
+    1.0
+    """
+    if expert_activation(expert_precision, peaks) != "bf16" or not d_model or not expert_ff:
+        return 1.0
+
+    def up(x, m):
+        return -(-x // m) * m
+
+    g = 2 if gated else 1
+    padded = up(d_model, 128) * up(g * expert_ff, 256) + up(expert_ff, 128) * up(d_model, 256)
+    return padded / ((g + 1) * d_model * expert_ff)
+
+
 def gathered_bytes(expert_precision: str, compute: str | None) -> float:
     """Bytes per element in which attention data parallel ranks all-gather their tokens for the experts where the
     engine gathers rather than dispatches (``terms.gather_exchange_time``): the experts' input format, quantized before

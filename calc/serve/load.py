@@ -333,7 +333,8 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, att
     base = Setup(m, phases.shape(m), hw, rates(hw, compute), Layout(T or 1, P, 1, adp), n, prec, kvp,
                  footprint.weight_bytes(prec), footprint.kv_bytes(kvp), n_in, n_out, window, wl, usd, basis, p, ci,
                  _precision("attention_kernel", attention_kernel, ATTENTION_KERNELS), disaggregated,
-                 ep, footprint.weight_bytes(ep), bool(window_memory),
+                 ep, footprint.weight_bytes(ep) * footprint.padded_experts(ep, hw.peaks, m.d_model, m.expert_ff or 0,
+                                                                         m.gated), bool(window_memory),
                  _gather_bytes(expert_exchange, ep, compute, hw))
     if T is None:
         return base
