@@ -37,6 +37,67 @@ WEIGHT_PRECISIONS = {"bf16": (2.0, None), "fp16": (2.0, None), "fp8": (1.0, "fp8
 KV_PRECISIONS = {"bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0}
 
 
+def expert_activation(expert_precision: str, peaks) -> str | None:
+    """The format of the routed experts' input activations where their kernel takes another than the rest's, for a
+    chip with ``peaks`` (the precisions of its data/hardware.csv peaks); None: as the rest of the model.
+
+    MXFP4 experts (GPT-OSS) run in TensorRT-LLM with MXFP8 activations on Blackwell (W4A8_MXFP4_MXFP8, CUTLASS or
+    TRT-LLM-Gen kernels) and with BF16 activations on Hopper, which has no block-scaled tensor cores (W4A16_MXFP4, the
+    Triton backend recommended there: each MXFP4 weight dequantised to BF16 in the kernel) [NVIDIA2025gptoss]; a chip
+    with a 4-bit peak in data/hardware.csv is one with block-scaled tensor cores. It sets the bytes the experts' tokens
+    are gathered in (``gathered_bytes``); their products keep the rest's rate (at the 8-bit rate on Blackwell the
+    held-out GPT-OSS rows moved further from their measurements, and no measurement of the MXFP8 x MXFP4 grouped GEMM
+    is at hand to set its rate).
+
+    >>> expert_activation("mxfp4", ("bf16", "fp8", "fp4")), expert_activation("mxfp4", ("bf16", "fp8"))
+    ('fp8', 'bf16')
+    >>> expert_activation("fp8", ()) is None
+    True
+    """
+    if expert_precision != "mxfp4":
+        return None
+    return "fp8" if "fp4" in peaks else "bf16"
+
+
+def padded_experts(expert_precision: str, peaks, d_model: int, expert_ff: int, gated: bool) -> float:
+    """Weights a routed expert's kernel stores per weight of the checkpoint: 1, but for MXFP4 experts on a chip without
+    block-scaled tensor cores (Hopper), whose Triton kernels take their weights padded to multiples of 128 along the
+    reduction and of 256 along the output (TensorRT-LLM's TritonMXFP4FusedMoEMethod: k_alignment 128, n_alignment 256,
+    gate and up in one product of 2 ff outputs) [NVIDIA2025gptoss].
+
+    .. math:: \\frac{\\lceil h \\rceil_{128} \\lceil g\\,f \\rceil_{256} + \\lceil f \\rceil_{128} \\lceil h \\rceil_{256}}{(g + 1)\\, h f}
+
+    >>> round(padded_experts("mxfp4", ("bf16", "fp8"), 2880, 2880, True), 4)   # GPT-OSS: 2944 x 5888 and 2944 x 3072
+    1.0601
+    >>> padded_experts("mxfp4", ("bf16", "fp8", "fp4"), 2880, 2880, True)
+    1.0
+    """
+    if expert_activation(expert_precision, peaks) != "bf16" or not d_model or not expert_ff:
+        return 1.0
+
+    def up(x, m):
+        return -(-x // m) * m
+
+    g = 2 if gated else 1
+    padded = up(d_model, 128) * up(g * expert_ff, 256) + up(expert_ff, 128) * up(d_model, 256)
+    return padded / ((g + 1) * d_model * expert_ff)
+
+
+def gathered_bytes(expert_precision: str, compute: str | None) -> float:
+    """Bytes per element in which attention data parallel ranks all-gather their tokens for the experts where the
+    engine gathers rather than dispatches (``terms.gather_exchange_time``): the experts' input format, quantized before
+    the gather (TensorRT-LLM's CutlassFusedMoE: "dynamic quant + fp4_allgather"): NVFP4 4.5 bits with its scales for
+    NVFP4 experts, 8 bits where their input is 8-bit (FP8, MXFP8 on Blackwell), else 16 bits (``compute`` the
+    experts' input precision, ``expert_activation``'s or the rest's).
+
+    >>> gathered_bytes("fp4", "fp8"), gathered_bytes("mxfp4", "fp8"), gathered_bytes("mxfp4", "bf16")
+    (0.5625, 1.0, 2.0)
+    """
+    if expert_precision == "fp4":
+        return WEIGHT_PRECISIONS["fp4"][0]
+    return 1.0 if compute in ("fp8", "int8", "fp4") else 2.0
+
+
 def weight_bytes(precision: str) -> float:
     """Bytes per weight at ``precision`` (a key of ``WEIGHT_PRECISIONS``).
 

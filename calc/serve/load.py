@@ -74,6 +74,8 @@ class Setup:
     disaggregated: bool = False  # prefill on chips of its own (the chips given decode only) [Patel2024], [Zhong2024]
     expert_precision: str | None = None  # the routed experts' weights (GPT-OSS: mxfp4); None: ``precision``
     expert_bytes: float | None = None  # bytes per routed-expert weight; None: ``weight_bytes``
+    window_memory: bool = True  # False: the engine holds the whole context for layers with a window too (see held)
+    gather_bytes: float = 0.0  # > 0: under attention data parallelism the experts' tokens are all-gathered (phases.Layout)
 
     @property
     def kv_reads(self) -> float:
@@ -95,10 +97,17 @@ class Setup:
         """The full-attention prompt length of the same attention FLOP as a ``prompt``-token prefill, windows applied."""
         return footprint.attended_span(prompt, self.window, self.window_layers, self.shape.layers)
 
+    def held(self, tokens):
+        """Cached tokens per layer that the memory holds for ``tokens`` of a sequence: ``cached`` where the engine sizes
+        a windowed layer's cache by its window, else every token on every layer (``window_memory`` False: TensorRT-LLM's
+        KV cache manager without ``max_attention_window`` in its kv_cache_config, one pool at the longest sequence for
+        all layers, the window applied only by the attention kernel [NVIDIA2025trtllmkv])."""
+        return self.cached(tokens) if self.window_memory else tokens
+
     def max_concurrency(self) -> int:
         """Sequences in flight that the memory of all replicas holds."""
         per = phases.max_concurrency(self.shape, self.layout, self.rates, self.weight_bytes, self.kv_bytes,
-                                     self.cached(self.input_tokens + self.output_tokens), self.expert_bytes)
+                                     self.held(self.input_tokens + self.output_tokens), self.expert_bytes)
         return int(max(per, 0)) * self.replicas
 
 
@@ -279,10 +288,13 @@ def _precision(name: str, value, table: dict) -> str:
 def setup(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, attention_data_parallel=False,
           precision=None, kv_precision=None, input_tokens=1000, output_tokens=1000, window=None, window_layers=None,
           price=None, pue=None, carbon_intensity=None, attention_kernel="grouped", disaggregated=False,
-          expert_precision=None) -> Setup:
+          expert_precision=None, window_memory=True, expert_exchange="all-to-all") -> Setup:
     """Resolve and check every input once (see ``calc.serve``); the layout search fills tensor=None.
     ``expert_precision``: the routed experts' weights; default the shape's own (``Transformer.expert_precision``:
-    GPT-OSS's MXFP4 from its config.json), else ``precision``."""
+    GPT-OSS's MXFP4 from its config.json), else ``precision``. ``window_memory`` False: the engine's KV cache holds
+    every token on the layers with a local window too (``Setup.held``). ``expert_exchange`` "gather": under attention
+    data parallelism the ranks all-gather their tokens before each MoE layer and reduce-scatter its outputs
+    (``terms.gather_exchange_time``, TensorRT-LLM without an all-to-all) instead of DeepEP's dispatch and combine."""
     m = lookup(model)
     hw = hardware if isinstance(hardware, data.Hardware) else data.hardware(hardware)
     n = int(read_chips(chips).m_as("chip"))  # the one reader of a cluster's chips (10**400 refused by name)
@@ -321,10 +333,23 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, att
     base = Setup(m, phases.shape(m), hw, rates(hw, compute), Layout(T or 1, P, 1, adp), n, prec, kvp,
                  footprint.weight_bytes(prec), footprint.kv_bytes(kvp), n_in, n_out, window, wl, usd, basis, p, ci,
                  _precision("attention_kernel", attention_kernel, ATTENTION_KERNELS), disaggregated,
-                 ep, footprint.weight_bytes(ep))
+                 ep, footprint.weight_bytes(ep) * footprint.padded_experts(ep, hw.peaks, m.d_model, m.expert_ff or 0,
+                                                                         m.gated), bool(window_memory),
+                 _gather_bytes(expert_exchange, ep, compute, hw))
     if T is None:
         return base
     return _with_layout(base, T, P, expert, adp)
+
+
+EXPERT_EXCHANGES = ("all-to-all", "gather")
+
+
+def _gather_bytes(exchange, expert_precision: str, compute: str, hw: data.Hardware) -> float:
+    """Bytes per element of the all-gathered tokens for ``exchange`` "gather" (``footprint.gathered_bytes``); 0 for an
+    all-to-all."""
+    if _precision("expert_exchange", exchange, dict.fromkeys(EXPERT_EXCHANGES)) == "all-to-all":
+        return 0.0
+    return footprint.gathered_bytes(expert_precision, footprint.expert_activation(expert_precision, hw.peaks) or compute)
 
 
 def _expert_precision(m: Transformer, given, precision: str) -> str:
@@ -361,7 +386,7 @@ def _with_layout(s: Setup, T: int, P: int, expert, adp: bool) -> Setup:
     if not adp:  # each rank holds whole heads: vLLM and TensorRT-LLM refuse a tensor size that splits one
         check_heads(s.model, T)
     from dataclasses import replace
-    return replace(s, layout=Layout(T, P, E, adp))
+    return replace(s, layout=Layout(T, P, E, adp, s.gather_bytes if adp else 0.0))
 
 
 def layouts(s: Setup, expert=None) -> list[Setup]:

@@ -43,6 +43,7 @@ from calc.serve.terms import (
     Rates,
     all_reduce_time,
     expert_exchange_time,
+    gather_exchange_time,
     grouped_matmul_time,
     matmul_time,
     send_latency,
@@ -106,6 +107,8 @@ class Layout:
     pipeline: int = 1
     expert: int = 1
     attention_data_parallel: bool = False
+    gather_bytes: float = 0.0  # > 0: attention data parallel ranks all-gather every rank's tokens (this many bytes an
+    # element) before each MoE layer and reduce-scatter its BF16 outputs (TensorRT-LLM without an all-to-all); 0: DeepEP
 
     @property
     def chips(self) -> int:
@@ -239,14 +242,17 @@ def moe_routing(s: Shape, lay: Layout, r: Rates, tokens, bandwidth: float):
     their output rows (``gemm_bytes``), inside their roofline with the weights. Under attention data parallelism
     the tokens reach their experts through DeepEP's dispatch and combine, which permute the rows and sum a token's
     k outputs inside the exchange (deepseek-ai/DeepEP, README.md; ``expert_exchange_time``): only the router's
-    product and its top-k remain (``ROUTER_KERNELS``)."""
+    product and its top-k remain (``ROUTER_KERNELS``). Where the ranks all-gather their tokens instead
+    (``Layout.gather_bytes``: TensorRT-LLM's CutlassFusedMoE, "routing + fp4_allgather + FusedMoe Op + reducescatter,
+    with AttentionDP on") each rank runs the whole runner over the N gathered tokens of all ranks, its R = N k / E_p
+    rows, and writes the N tokens' outputs for the reduce-scatter."""
     k = coefficients()
     n = np.asarray(tokens, dtype=float)
     rows = n * s.per_token / lay.expert
     w = s.expert_ff / (lay.tensor / lay.expert)
     g = 2.0 if s.gated else 1.0
     act = 3.0 * rows * w if s.gated else 0.0 * rows  # a separate kernel only for a gated activation
-    if lay.attention_data_parallel:  # DeepEP's dispatch and combine permute and sum the rows inside the exchange
+    if lay.attention_data_parallel and not lay.gather_bytes:  # DeepEP's dispatch and combine permute and sum the rows
         count, permuted = ROUTER_KERNELS, 0.0 * rows
     else:
         count, permuted = k.moe_routing_kernels, 3.0 * rows * s.d_model + n * s.d_model
@@ -299,6 +305,16 @@ def _dispatch_bytes(weight_bytes: float) -> float:
     return 1.0 if weight_bytes <= 1.0 else ACTIVATION_BYTES
 
 
+def _exchange(s: Shape, lay: Layout, r: Rates, tokens, expert_bytes: float):
+    """Seconds of one MoE layer's token exchange under attention data parallelism, each of the T chips carrying
+    ``tokens``: DeepEP's all-to-all dispatch and combine (``expert_exchange_time``), or where ``Layout.gather_bytes`` is
+    set, an all-gather of all T chips' tokens in that format and a reduce-scatter of their BF16 outputs
+    (``gather_exchange_time``)."""
+    if lay.gather_bytes:
+        return gather_exchange_time(r, tokens, s.d_model, lay.tensor, lay.gather_bytes)
+    return expert_exchange_time(r, tokens, s.d_model, s.per_token, lay.tensor, _dispatch_bytes(expert_bytes))
+
+
 def decode_step(s: Shape, lay: Layout, r: Rates, weight_bytes: float, kv_bytes: float, batch, context,
                 kv_reads: float = 1.0, expert_bytes: float | None = None) -> dict:
     """Seconds of one decode step of a replica carrying ``batch`` sequences of ``context`` cached
@@ -340,7 +356,7 @@ def decode_step(s: Shape, lay: Layout, r: Rates, weight_bytes: float, kv_bytes: 
 
     act = b * s.d_model * ACTIVATION_BYTES
     if adp:  # each chip's tokens dispatched to their experts and combined back on each MoE layer
-        comm = moe_layers * expert_exchange_time(r, b_attn, s.d_model, s.per_token, T, _dispatch_bytes(eb))
+        comm = moe_layers * _exchange(s, lay, r, b_attn, eb)
     else:
         comm = 2 * layers * all_reduce_time(r, act, T)
     comm = comm + (lay.pipeline > 1) * send_latency(r)  # hand-off to the next stage
@@ -399,7 +415,7 @@ def prefill(s: Shape, lay: Layout, r: Rates, weight_bytes: float, tokens, prompt
     attn = n_attn * (prompt if span is None else span) * heads_chip * (s.qk_dim + s.v_dim) * layers / r.prefill_attention
     act = n * s.d_model * ACTIVATION_BYTES
     if adp:
-        comm = moe_layers * expert_exchange_time(r, n_attn, s.d_model, s.per_token, T, _dispatch_bytes(eb))
+        comm = moe_layers * _exchange(s, lay, r, n_attn, eb)
     else:
         comm = 2 * layers * all_reduce_time(r, act, T)
     overhead = np.zeros_like(n)  # riding in a decode step: that step pays the fixed costs

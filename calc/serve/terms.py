@@ -179,3 +179,21 @@ def expert_exchange_time(r: Rates, tokens, d_model: int, top_k: int, group: int,
 def send_latency(r: Rates) -> float:
     """Fixed seconds of a point-to-point send between pipeline stages inside a node."""
     return collectives.send(r.chip, 0.0, False)
+
+
+def gather_exchange_time(r: Rates, tokens, d_model: int, group: int, gather_bytes: float):
+    """Seconds of one MoE layer's token exchange over ``group`` attention data parallel chips that all-gather their
+    tokens instead of dispatching them: each chip's ``tokens`` (an array) x ``d_model`` elements gathered from all
+    chips in ``gather_bytes`` each (the experts' input format: 0.5625 NVFP4 with its scales, 1 FP8, 2 BF16), then the
+    outputs of every gathered token reduce-scattered in BF16, ``calc.perf.collectives``' rings (the group fills a node
+    before it spans nodes). TensorRT-LLM's MoE under attention DP without an all-to-all: allgather of the quantized
+    inputs, the fused MoE over all ranks' tokens, reducescatter (tensorrt_llm/_torch/modules/fused_moe/
+    fused_moe_cutlass.py, CutlassFusedMoE; fused_moe_triton.py after the gate, in BF16); its all-to-all needs as many
+    expert ranks as experts per token and multi-node NVLink or DeepEP opted in (fused_moe_wide_ep.py,
+    select_alltoall_method_type), which no single-node DGX B200, H100 or H200 has. Against the all-to-all of top-k
+    rows it moves every token to every chip once, whatever k [NVIDIA2025trtllmmoe]."""
+    tokens = np.asarray(tokens, dtype=float)
+    if group <= 1:
+        return np.zeros_like(tokens)
+    everyone = tokens * group * d_model
+    return all_reduce_time(r, everyone * gather_bytes, group, 1.0) + all_reduce_time(r, everyone * 2.0, group, 1.0)

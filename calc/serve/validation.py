@@ -149,17 +149,22 @@ def predict(c: Case) -> Outcome:
     TTFT and TPOT: at its completed requests/s as an open-loop Poisson rate (``load.at_rate``: the load by Little's
     law, the TTFT with the wait for the step in progress); where the model says the layout cannot complete that many,
     at the sequences the run held by Little's law (completed requests/s x mean request latency, TTFT + (O - 1) TPOT)
-    as a closed loop, with no wait. A Server run refused for its throughput (no limits stated) is still given them."""
+    as a closed loop, with no wait. A Server run refused for its throughput (no limits stated) is still given them.
+    A TensorRT-LLM row runs as its engine does: the KV cache at full length on layers with a local window too
+    (``load.Setup.held``: no max_attention_window in trtllm-bench's options) and, under attention data parallelism, the
+    MoE layers' tokens all-gathered and their outputs reduce-scattered unless it dispatches them (``_all_to_all``)."""
     refused = _refusal(c)
     server = c.scenario != "offline"
     latency_only = refused is not None and refused[0] == "scenario" and c.tensor is not None \
         and c.ttft is not None and c.tpot is not None
     if refused and not latency_only:
         return Outcome(c, refused=refused[0], reason=refused[1])
+    trtllm = c.engine.startswith("TensorRT-LLM")  # its KV cache and MoE exchange as trtllm-bench runs them
     try:
         s = load.setup(c.model, c.hardware, c.chips, tensor=c.tensor, pipeline=c.pipeline, expert=c.expert,
                        attention_data_parallel=c.attention_data_parallel, precision=c.precision,
-                       kv_precision=c.kv_precision, input_tokens=c.input_tokens, output_tokens=c.output_tokens)
+                       kv_precision=c.kv_precision, input_tokens=c.input_tokens, output_tokens=c.output_tokens,
+                       window_memory=not trtllm, expert_exchange="gather" if trtllm and not _all_to_all(c) else "all-to-all")
         n = s.max_concurrency()
         if n < s.replicas:
             raise InputError("chips", load.weights_message(s))
@@ -186,6 +191,13 @@ def predict(c: Case) -> Outcome:
     if c.requests is None:
         return Outcome(c, float(r["per_chip"]), float(r["ttft"]), float(r["tpot"]))
     return Outcome(c, load.finite_run(s, n, c.requests), float(r["ttft"]), float(r["tpot"]))
+
+
+def _all_to_all(c: Case) -> bool:
+    """Whether TensorRT-LLM dispatches a row's MoE tokens by an all-to-all rather than all-gathering them: only with at
+    least as many expert ranks as experts per token over multi-node NVLink (GB200 NVL72), DeepEP being opt-in
+    (tensorrt_llm/_torch/modules/fused_moe/fused_moe_wide_ep.py, select_alltoall_method_type)."""
+    return c.hardware == "GB200" and (c.expert or 1) >= lookup(c.model).experts_per_token
 
 
 def measured_request_rate(c: Case) -> float:
