@@ -59,7 +59,7 @@ REFUSALS = ("hardware", "model shape", "workload", "scenario", "layout")
 # attention at the chip's own kernel, the element-wise kernels, the coefficients refitted on the calibration rows:
 # 68.8% -> 70.7%, median 0.1137 -> 0.1055, bias +14.5% -> +12.0%; H100's median 0.1044 -> 0.1045 (within 70.9% ->
 # 72.7%) and GB200's 0.0948 -> 0.0992 (within as before), loosened.
-REPORTED_OVERALL = (256, 0.707, 0.1055, 0.12)
+REPORTED_OVERALL = (256, 0.723, 0.1045, 0.1006)
 
 
 @dataclass(frozen=True)
