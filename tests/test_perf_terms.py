@@ -214,6 +214,46 @@ def test_fused_attention_skips_half_the_blocks_and_triton_is_slower(a100):
     assert unfused.recompute == unfused.forward > flash.forward
 
 
+def test_a_local_window_skips_the_keys_beyond_it(a100):
+    # each query attends to min(w, i) keys: s w - w^2 / 2 pairs, the pairs of a causal sequence 2 w - w^2 / s long,
+    # at the rate of a causal kernel whose query blocks see as many keys; the PaLM count takes min(s, w) keys a query
+    args = dict(micro_batch=1, heads=64, tensor=1, sequence=4096, context=1, qk_dim=64, v_dim=64, fused=True,
+                triton=False)
+    full = kernels.attention_core(a100, **args)
+    local = kernels.attention_core(a100, window=128, **args)
+    span = 2 * 128 - 128 * 128 / 4096  # 252
+    pairs = 4096 * 128 - 128 * 128 / 2
+    assert 0.5 * 4096 * span == pytest.approx(pairs)
+    assert local.flop == pytest.approx(2.0 * 64 * 4096 * 128 * 128)
+    assert local.forward == pytest.approx(2.0 * 64 * pairs * 128 / (a100.attention_rate * attention_sequence_share(span))
+                                          + a100.kernel_overhead)
+    assert local.forward < 0.1 * full.forward
+    # no saving at or below the window, nor unfused (the scores are computed in full and masked)
+    assert kernels.attention_core(a100, window=4096, **args) == full
+    unfused = {**args, "fused": False}
+    assert kernels.attention_core(a100, window=128, **unfused) == kernels.attention_core(a100, **unfused)
+
+
+def test_the_step_averages_full_and_windowed_layers():
+    # GPT-OSS 120B: a sliding window of 128 on 18 of its 36 layers (config.json layer_types)
+    from calc.architecture import lookup
+    from calc.perf.layer import attention_core
+    oss = lookup("GPT-OSS 120B")
+    assert (oss.window, oss.window_layers, oss.attention_layers) == (128, 18, 36)
+    h100 = build_chip(H100)
+    sizes = layout.resolve(layout.Layout(expert=8, global_batch=8, sequence=4096), oss, 8)
+    lay = layout.Layout()
+    args = dict(micro_batch=1, heads=oss.heads, tensor=1, sequence=4096, context=1, qk_dim=oss.qk_dim,
+                v_dim=oss.v_dim, fused=True, triton=False)
+    full, local = kernels.attention_core(h100, **args), kernels.attention_core(h100, window=128, **args)
+    core = attention_core(h100, oss, sizes, lay)
+    assert core.forward == pytest.approx((full.forward + local.forward) / 2)
+    assert core.flop == pytest.approx((full.flop + local.flop) / 2)
+    # at a sequence within the window every layer attends to all of it
+    short = layout.resolve(layout.Layout(expert=8, global_batch=8, sequence=128), oss, 8)
+    assert attention_core(h100, oss, short, lay) == kernels.attention_core(h100, **{**args, "sequence": 128})
+
+
 def test_memory_bound_terms_are_bytes_over_bandwidth(a100):
     k = coefficients()
     assert kernels.hidden_state_traffic(a100, 2048, 4096) == pytest.approx(

@@ -150,11 +150,7 @@ def layer_terms(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, ch
     input_params = max(attention_params - output_params, 0.0)
     qkv = kernels.matmul(chip, tokens, hidden, input_params / hidden / tensor)
     out = kernels.matmul(chip, tokens, output_params / hidden / tensor, hidden)
-    core = kernels.attention_core(chip, micro_batch=sizes.micro_batch, heads=model.heads, tensor=tensor,
-                                  sequence=sizes.sequence, context=context, qk_dim=model.qk_dim, v_dim=model.v_dim,
-                                  fused=bool(layout.flash_attention), triton=layout.triton_attention,
-                                  flash2=layout.attention_kernel == "flash2", cudnn=layout.attention_kernel == "cudnn",
-                                  efficient=layout.attention_kernel == "efficient")
+    core = attention_core(chip, model, sizes, layout)
     tp_forward, tp_backward = tensor_parallel(chip, tokens, hidden, tensor, sizes.sequence_parallel, chips,
                                               layout.eight_bit_gathers)
     exchange = context_exchange(chip, model, sizes, core.forward, chips)
@@ -171,6 +167,23 @@ def layer_terms(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, ch
     return LayerTerms(qkv, out, core, tp_forward, tp_backward, exchange,
                       kernels.hidden_state_traffic(chip, tokens_elementwise, hidden), eager,
                       kernels.elementwise_kernels(chip, model, layout.eager), blocks)
+
+
+def attention_core(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout) -> AttentionCore:
+    """The attention core of a layer as the average over the attention layers (calc.perf.kernels.attention_core):
+    the ``window_layers`` with a local window (GPT-OSS's sliding 128 on every other layer, Llama 4's chunks of
+    8,192) at their own work, the others causal over the whole sequence."""
+    kwargs = dict(micro_batch=sizes.micro_batch, heads=model.heads, tensor=sizes.tensor, sequence=sizes.sequence,
+                  context=sizes.context, qk_dim=model.qk_dim, v_dim=model.v_dim, fused=bool(layout.flash_attention),
+                  triton=layout.triton_attention, flash2=layout.attention_kernel == "flash2",
+                  cudnn=layout.attention_kernel == "cudnn", efficient=layout.attention_kernel == "efficient")
+    full = kernels.attention_core(chip, **kwargs)
+    windowed = model.window_layers if model.window is not None and model.window < sizes.sequence else 0
+    if not windowed:
+        return full
+    local = kernels.attention_core(chip, window=model.window, **kwargs)
+    share = windowed / (model.attention_layers or 1)
+    return AttentionCore(*((1.0 - share) * a + share * b for a, b in zip(full, local)))
 
 
 def mamba(chip: Chip, model: Transformer, sizes: Sizes, tokens: float, count: int) -> Block:
