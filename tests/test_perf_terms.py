@@ -490,6 +490,23 @@ def test_moe_token_permutation_counts_megatron_cores_four_passes():
         2 * (2 * (k + 1) * tokens / 2 + 4 * k * tokens) * h / b200.memory_bandwidth)
 
 
+def test_dropless_dispatcher_gathers_counts_and_waits_for_the_host():
+    # Megatron-Core's MoEAlltoAllTokenDispatcher.preprocess: all-gather each rank's E token counts (int64) over the
+    # expert x expert-tensor ranks, copy the splits to the host and synchronise before the all-to-all (once a forward);
+    # XLA on TPU compiles static shapes: no round trip
+    from calc.architecture import lookup
+    from calc.perf.layer import dispatch_sync
+    qwen = lookup("Qwen3 30B-A3B")  # 128 experts
+    b200 = build_chip(data.hardware("B200"), "fp8")
+    k = coefficients()
+    assert k.moe_host_sync_latency == pytest.approx(6e-6)  # DualPath's 5-7 us per small cudaMemcpyAsync
+    expected = collectives.all_gather(b200, 8.0 * 128 * 8, 8, 8, 8) + 6e-6
+    assert dispatch_sync(b200, qwen, 8, 1, 8) == pytest.approx(expected)
+    assert dispatch_sync(b200, qwen, 1, 1, 8) == pytest.approx(6e-6)  # no expert parallelism: the round trip alone
+    tpu = build_chip(data.hardware("TPU v5p"))
+    assert dispatch_sync(tpu, qwen, 8, 1, 8) == 0.0
+
+
 def test_expert_overlap_hides_the_all_to_all_as_dualpipe_does():
     # Megatron-Core's --overlap-moe-expert-parallel-comm: the dispatch and combine run behind another micro-batch's
     # computation, no more than it lasts, the communication kernels holding their SMs; nothing else changes

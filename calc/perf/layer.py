@@ -35,6 +35,7 @@ class Block(NamedTuple):
     attention: bool = True  # the layer has the attention terms of LayerTerms
     sublayers: int = 2  # blocks with a norm and residual (and a tensor-parallel reduction) each: a hybrid's layer one
     scan: AttentionCore | None = None  # a Mamba layer's SSD scan, in the attention core's place
+    dispatch_sync: float = 0.0  # the token dispatcher's count exchange and host round trip, forward (none backward)
 
 
 class FeedForward(NamedTuple):
@@ -109,12 +110,40 @@ def experts(chip: Chip, model: Transformer, sizes: Sizes, tokens: float, eager: 
         shared = feed_forward(chip, model, width * model.shared_experts, tokens, tensor, eager)
     else:
         shared = FeedForward(0.0, 0.0, 0.0, 0.0)
-    dispatch = 2 * all_to_all(chip, 2.0 * tokens * expert_tensor / tensor * routed_per_token * model.d_model, expert,
-                              ranks_per_node(expert, expert_tensor, chip.chips_per_node), chips)
+    rows = tokens * expert_tensor / tensor * routed_per_token  # this rank's routed token copies
+    in_node = ranks_per_node(expert, expert_tensor, chip.chips_per_node)
+    # the routed tokens there and back (16 bits), and their routing probabilities on the way there in an all-to-all of
+    # their own (fp32; token_dispatch's ``global_probs = all_to_all(self.ep_group, permuted_probs, ...)``,
+    # megatron/core/transformer/moe/token_dispatcher.py, core_v0.14.0 on): small, so its latency
+    dispatch = (2 * all_to_all(chip, 2.0 * rows * model.d_model, expert, in_node, chips)
+                + (all_to_all(chip, 4.0 * rows, expert, in_node, chips) if not sizes.dualpipe else 0.0))
     return Block(count, routed.matmul_forward + router.forward + shared.matmul_forward,
                  routed.matmul_backward + router.backward + shared.matmul_backward,
                  routed.flop + router.flop + shared.flop, routed.elementwise_forward + shared.elementwise_forward,
-                 dispatch, permutation(chip, model, sizes, tokens, local))
+                 dispatch, permutation(chip, model, sizes, tokens, local),
+                 dispatch_sync=dispatch_sync(chip, model, expert * expert_tensor, expert_tensor, chips))
+
+
+def dispatch_sync(chip: Chip, model: Transformer, group: int, stride: int, chips: int) -> float:
+    """Forward seconds of a dropless token dispatcher's metadata on a GPU: the all-gather of each rank's tokens per
+    expert (E counts of 8 bytes) over the ``group`` of expert x expert-tensor ranks, then the host round trip that
+    reads the counts back (``moe_host_sync_latency``), during which the GPU has nothing queued.
+
+    .. math:: t = t_{AG}(8 E g) + t_{sync}
+
+    Megatron-Core's ``MoEAlltoAllTokenDispatcher.preprocess`` gathers ``num_local_tokens_per_expert`` over the
+    tensor x expert group (``gather_from_sequence_parallel_region(..., group=self.tp_ep_group)``) and copies the
+    all-to-all's input and output splits and the tokens per local expert to the host, synchronising at
+    ``cuda_sync_point`` ("before_ep_alltoall"; "before_finish" without expert parallelism) before the dispatch:
+    ``torch.distributed.all_to_all_single`` and Transformer Engine's ``GroupedLinear`` (``m_splits``) take them as host
+    integers (megatron/core/transformer/moe/token_dispatcher.py, core_v0.15.0). Once per layer's forward pass (again
+    when recomputed); the backward reuses the splits. A TPU's XLA compiles static shapes (capacity, no round trip):
+    none there. Term test: tests/test_perf_terms.py.
+    """
+    if chip.hardware.vendor == "Google":  # XLA: static shapes, no host round trip (calc.perf.memory.has_runtime)
+        return 0.0
+    gather = all_gather(chip, 8.0 * model.experts * group, group, ranks_per_node(group, 1, chip.chips_per_node), chips)
+    return gather + chip.coefficients.moe_host_sync_latency
 
 
 def permutation(chip: Chip, model: Transformer, sizes: Sizes, tokens: float, local: int) -> float:

@@ -45,6 +45,7 @@ class Coefficients:
 
     matmul_efficiency_default: float = _unit("", "best matmul rate / dense peak where the chip has no measurement")
     kernel_overhead: float = _unit("s", "fixed time per kernel (matmul or memory-bound)")
+    moe_host_sync_latency: float = _unit("s", "a device-to-host copy of a few bytes that the host waits for")
     memory_efficiency: float = _unit("", "share of the memory bandwidth streaming kernels reach")
     intra_node_efficiency: float = _unit("", "share of the fast-link bandwidth collectives reach")
     network_efficiency: float = _unit("", "share of the network bandwidth collectives reach")
