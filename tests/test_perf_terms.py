@@ -507,6 +507,30 @@ def test_dropless_dispatcher_gathers_counts_and_waits_for_the_host():
     assert dispatch_sync(tpu, qwen, 8, 1, 8) == 0.0
 
 
+def test_grouped_gemm_takes_at_least_one_cublaslt_call_per_expert():
+    # Transformer Engine's GroupedLinear runs each local expert's product as its own cuBLASLt call: on B200 8 experts of
+    # 128 tokens (N = K = 2048) took 0.267 ms (TransformerEngine pull request 3134), 33 us an expert whatever its FLOP
+    from calc.architecture import lookup
+    from calc.perf.layer import experts
+    k = coefficients()
+    assert k.grouped_gemm_expert_time == pytest.approx(0.267e-3 / 8, rel=0.02)
+    b200, h100 = build_chip(data.hardware("B200"), "fp8"), build_chip(H100, "fp8")
+    assert b200.grouped_gemm_floor == k.grouped_gemm_expert_time and h100.grouped_gemm_floor == 0.0  # measured on SM100
+    bf16 = build_chip(data.hardware("B200"))  # in 8 bits the input casts come on top (calc.perf.kernels.matmul)
+    small = kernels.matmul(bf16, 128, 2048, 2048, floor=bf16.grouped_gemm_floor)
+    assert small.forward == pytest.approx(k.grouped_gemm_expert_time)
+    assert small.backward == pytest.approx(2 * k.grouped_gemm_expert_time)
+    big = kernels.matmul(bf16, 65536, 2048, 2048, floor=bf16.grouped_gemm_floor)
+    assert big == kernels.matmul(bf16, 65536, 2048, 2048)  # a long product is not held back
+    # Qwen3 30B-A3B, 16 experts a chip at micro-batch 1: every one of its 2 x 16 products forward takes the floor at least
+    qwen = lookup("Qwen3 30B-A3B")
+    sizes = layout.resolve(layout.Layout(expert=8, global_batch=8, sequence=4096), qwen, 8)
+    block = experts(b200, qwen, sizes, 4096.0, False, 48, 8)
+    router = kernels.matmul(b200, 4096.0, 2048, 128)
+    assert block.matmul_forward - router.forward >= 2 * 16 * k.grouped_gemm_expert_time - 1e-12
+    assert block.matmul_backward - router.backward >= 4 * 16 * k.grouped_gemm_expert_time - 1e-12
+
+
 def test_expert_overlap_hides_the_all_to_all_as_dualpipe_does():
     # Megatron-Core's --overlap-moe-expert-parallel-comm: the dispatch and combine run behind another micro-batch's
     # computation, no more than it lasts, the communication kernels holding their SMs; nothing else changes

@@ -104,7 +104,7 @@ class Matmul(NamedTuple):
     flop: float
 
 
-def matmul(chip: Chip, M, K, N, batch=1) -> Matmul:
+def matmul(chip: Chip, M, K, N, batch=1, floor: float = 0.0) -> Matmul:
     """Forward and backward time of X (M x K) W (K x N) and its forward FLOP [Narayanan2021] app.
 
     The backward pass is the input gradient (M x N)(N x K) and the weight gradient (K x M)(M x N).
@@ -118,9 +118,12 @@ def matmul(chip: Chip, M, K, N, batch=1) -> Matmul:
     again from the 16-bit input and weight the forward saved, and by row the output gradient twice, once along each
     axis (torchao/float8/float8_linear.py, matmul_with_hp_or_float8_args; float8_scaling_utils.py,
     hp_tensor_to_float8_dynamic). Term test: tests/test_perf_terms.py.
+
+    ``floor``: no product takes less (an expert's GEMM in a grouped GEMM run as one cuBLASLt call per expert:
+    ``Chip.grouped_gemm_floor``, see calc.perf.layer.experts).
     """
-    forward = matmul_time(chip, M, K, N, batch)
-    backward = matmul_time(chip, M, N, K, batch) + matmul_time(chip, K, M, N, batch)
+    forward = max(matmul_time(chip, M, K, N, batch), floor)
+    backward = max(matmul_time(chip, M, N, K, batch), floor) + max(matmul_time(chip, K, M, N, batch), floor)
     if chip.eight_bit:
         overhead, bandwidth = chip.coefficients.kernel_overhead, chip.memory_bandwidth
         if chip.float8_casts == "te":

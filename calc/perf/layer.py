@@ -84,11 +84,13 @@ def _parameter_counts(model: Transformer) -> tuple[float, float, float]:
             parts["routed experts"].m_as("param") if "routed experts" in parts else 0.0, model.params().m_as("param"))
 
 
-def feed_forward(chip: Chip, model: Transformer, width: float, tokens: float, tensor: int, eager: bool) -> FeedForward:
+def feed_forward(chip: Chip, model: Transformer, width: float, tokens: float, tensor: int, eager: bool,
+                 floor: float = 0.0) -> FeedForward:
     """Up (and gate) and down projections of a feed-forward block of ``width`` on ``tokens``: forward and
-    backward matmul seconds, forward FLOP, and the activation's forward traffic."""
-    up = kernels.matmul(chip, tokens, model.d_model, (2 if model.gated else 1) * width / tensor)
-    down = kernels.matmul(chip, tokens, width / tensor, model.d_model)
+    backward matmul seconds, forward FLOP, and the activation's forward traffic (``floor``: see
+    :func:`calc.perf.kernels.matmul`)."""
+    up = kernels.matmul(chip, tokens, model.d_model, (2 if model.gated else 1) * width / tensor, floor=floor)
+    down = kernels.matmul(chip, tokens, width / tensor, model.d_model, floor=floor)
     elementwise = kernels.activation_traffic(chip, tokens, width, tensor, model.gated, eager)
     return FeedForward(up.forward + down.forward, up.backward + down.backward, up.flop + down.flop, elementwise)
 
@@ -104,7 +106,13 @@ def experts(chip: Chip, model: Transformer, sizes: Sizes, tokens: float, eager: 
     # expert tensor parallelism: each chip runs its experts' 1/expert_tensor on expert_tensor / tensor of the tokens
     # the tensor ranks hold (the tokens of the t d c ranks over e x expert_tensor of them)
     per_expert = tokens * routed_per_token * expert / model.experts * expert_tensor / tensor
-    routed = FeedForward(*(x * local for x in feed_forward(chip, model, width, per_expert, expert_tensor, eager)))
+    # each local expert's products one cuBLASLt call each (Transformer Engine's GroupedLinear: multi-stream cuBLAS,
+    # general_grouped_gemm), none faster than such a call takes at few tokens, measured on Blackwell
+    # (``Chip.grouped_gemm_floor``, data/step_coefficients.csv grouped_gemm_expert_time); DeepSeek's DeepGEMM under
+    # DualPipe is one grouped kernel: no floor there
+    floor = 0.0 if sizes.dualpipe else chip.grouped_gemm_floor
+    routed = FeedForward(*(x * local for x in feed_forward(chip, model, width, per_expert, expert_tensor, eager,
+                                                             floor)))
     router = kernels.matmul(chip, tokens, model.d_model, model.experts)
     if model.shared_experts:
         shared = feed_forward(chip, model, width * model.shared_experts, tokens, tensor, eager)
