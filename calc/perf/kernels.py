@@ -8,6 +8,8 @@
                      (K x M)(M x N); in 8 bits the inputs are first cast from 16 bits  [Narayanan2021] app.
     attention core   fused (FlashAttention-2, or its Triton version), or two batched matmuls plus the
                      softmax and dropout traffic                                      [Dao2023]
+                     (fused, a local window w skips the keys beyond it: the work of a causal sequence
+                     2 w - w^2 / s long, calc.architecture.flop.causal_span)
     memory-bound     layer norms, dropouts, residuals, activations, the loss, the optimizer step:
                      bytes / B                                                        [Korthikanti2022] sec. 4.1
                      and t_0 per kernel of a layer (norms, bias-dropout-adds, activation, rotary)
@@ -166,7 +168,7 @@ class AttentionCore(NamedTuple):
     forward: float
     backward: float
     recompute: float  # what selective recomputation runs again (0 for a fused kernel: it recomputes inside)
-    flop: float  # forward FLOP, the full s x s as MFU counts it
+    flop: float  # forward FLOP, the full s x s as MFU counts it (s x min(s, w) on a layer with a local window w)
 
 
 def attention_core(chip: Chip, *, micro_batch: int, heads: int, tensor: int, sequence: int, context: int,
