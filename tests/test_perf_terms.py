@@ -214,6 +214,46 @@ def test_fused_attention_skips_half_the_blocks_and_triton_is_slower(a100):
     assert unfused.recompute == unfused.forward > flash.forward
 
 
+def test_a_local_window_skips_the_keys_beyond_it(a100):
+    # each query attends to min(w, i) keys: s w - w^2 / 2 pairs, the pairs of a causal sequence 2 w - w^2 / s long,
+    # at the rate of a causal kernel whose query blocks see as many keys; the PaLM count takes min(s, w) keys a query
+    args = dict(micro_batch=1, heads=64, tensor=1, sequence=4096, context=1, qk_dim=64, v_dim=64, fused=True,
+                triton=False)
+    full = kernels.attention_core(a100, **args)
+    local = kernels.attention_core(a100, window=128, **args)
+    span = 2 * 128 - 128 * 128 / 4096  # 252
+    pairs = 4096 * 128 - 128 * 128 / 2
+    assert 0.5 * 4096 * span == pytest.approx(pairs)
+    assert local.flop == pytest.approx(2.0 * 64 * 4096 * 128 * 128)
+    assert local.forward == pytest.approx(2.0 * 64 * pairs * 128 / (a100.attention_rate * attention_sequence_share(span))
+                                          + a100.kernel_overhead)
+    assert local.forward < 0.1 * full.forward
+    # no saving at or below the window, nor unfused (the scores are computed in full and masked)
+    assert kernels.attention_core(a100, window=4096, **args) == full
+    unfused = {**args, "fused": False}
+    assert kernels.attention_core(a100, window=128, **unfused) == kernels.attention_core(a100, **unfused)
+
+
+def test_the_step_averages_full_and_windowed_layers():
+    # GPT-OSS 120B: a sliding window of 128 on 18 of its 36 layers (config.json layer_types)
+    from calc.architecture import lookup
+    from calc.perf.layer import attention_core
+    oss = lookup("GPT-OSS 120B")
+    assert (oss.window, oss.window_layers, oss.attention_layers) == (128, 18, 36)
+    h100 = build_chip(H100)
+    sizes = layout.resolve(layout.Layout(expert=8, global_batch=8, sequence=4096), oss, 8)
+    lay = layout.Layout()
+    args = dict(micro_batch=1, heads=oss.heads, tensor=1, sequence=4096, context=1, qk_dim=oss.qk_dim,
+                v_dim=oss.v_dim, fused=True, triton=False)
+    full, local = kernels.attention_core(h100, **args), kernels.attention_core(h100, window=128, **args)
+    core = attention_core(h100, oss, sizes, lay)
+    assert core.forward == pytest.approx((full.forward + local.forward) / 2)
+    assert core.flop == pytest.approx((full.flop + local.flop) / 2)
+    # at a sequence within the window every layer attends to all of it
+    short = layout.resolve(layout.Layout(expert=8, global_batch=8, sequence=128), oss, 8)
+    assert attention_core(h100, oss, short, lay) == kernels.attention_core(h100, **{**args, "sequence": 128})
+
+
 def test_memory_bound_terms_are_bytes_over_bandwidth(a100):
     k = coefficients()
     assert kernels.hidden_state_traffic(a100, 2048, 4096) == pytest.approx(
@@ -448,6 +488,47 @@ def test_moe_token_permutation_counts_megatron_cores_four_passes():
     split = layout.resolve(layout.Layout(tensor=2, expert=4, global_batch=4, sequence=4096), qwen, 8)
     assert permutation(b200, qwen, split, tokens, 32) == pytest.approx(
         2 * (2 * (k + 1) * tokens / 2 + 4 * k * tokens) * h / b200.memory_bandwidth)
+
+
+def test_dropless_dispatcher_gathers_counts_and_waits_for_the_host():
+    # Megatron-Core's MoEAlltoAllTokenDispatcher.preprocess: all-gather each rank's E token counts (int64) over the
+    # expert x expert-tensor ranks, copy the splits to the host and synchronise before the all-to-all (once a forward);
+    # XLA on TPU compiles static shapes: no round trip
+    from calc.architecture import lookup
+    from calc.perf.layer import dispatch_sync
+    qwen = lookup("Qwen3 30B-A3B")  # 128 experts
+    b200 = build_chip(data.hardware("B200"), "fp8")
+    k = coefficients()
+    assert k.moe_host_sync_latency == pytest.approx(6e-6)  # DualPath's 5-7 us per small cudaMemcpyAsync
+    expected = collectives.all_gather(b200, 8.0 * 128 * 8, 8, 8, 8) + 6e-6
+    assert dispatch_sync(b200, qwen, 8, 1, 8) == pytest.approx(expected)
+    assert dispatch_sync(b200, qwen, 1, 1, 8) == pytest.approx(6e-6)  # no expert parallelism: the round trip alone
+    tpu = build_chip(data.hardware("TPU v5p"))
+    assert dispatch_sync(tpu, qwen, 8, 1, 8) == 0.0
+
+
+def test_grouped_gemm_takes_at_least_one_cublaslt_call_per_expert():
+    # Transformer Engine's GroupedLinear runs each local expert's product as its own cuBLASLt call: on B200 8 experts of
+    # 128 tokens (N = K = 2048) took 0.267 ms (TransformerEngine pull request 3134), 33 us an expert whatever its FLOP
+    from calc.architecture import lookup
+    from calc.perf.layer import experts
+    k = coefficients()
+    assert k.grouped_gemm_expert_time == pytest.approx(0.267e-3 / 8, rel=0.02)
+    b200, h100 = build_chip(data.hardware("B200"), "fp8"), build_chip(H100, "fp8")
+    assert b200.grouped_gemm_floor == k.grouped_gemm_expert_time and h100.grouped_gemm_floor == 0.0  # measured on SM100
+    bf16 = build_chip(data.hardware("B200"))  # in 8 bits the input casts come on top (calc.perf.kernels.matmul)
+    small = kernels.matmul(bf16, 128, 2048, 2048, floor=bf16.grouped_gemm_floor)
+    assert small.forward == pytest.approx(k.grouped_gemm_expert_time)
+    assert small.backward == pytest.approx(2 * k.grouped_gemm_expert_time)
+    big = kernels.matmul(bf16, 65536, 2048, 2048, floor=bf16.grouped_gemm_floor)
+    assert big == kernels.matmul(bf16, 65536, 2048, 2048)  # a long product is not held back
+    # Qwen3 30B-A3B, 16 experts a chip at micro-batch 1: every one of its 2 x 16 products forward takes the floor at least
+    qwen = lookup("Qwen3 30B-A3B")
+    sizes = layout.resolve(layout.Layout(expert=8, global_batch=8, sequence=4096), qwen, 8)
+    block = experts(b200, qwen, sizes, 4096.0, False, 48, 8)
+    router = kernels.matmul(b200, 4096.0, 2048, 128)
+    assert block.matmul_forward - router.forward >= 2 * 16 * k.grouped_gemm_expert_time - 1e-12
+    assert block.matmul_backward - router.backward >= 4 * 16 * k.grouped_gemm_expert_time - 1e-12
 
 
 def test_expert_overlap_hides_the_all_to_all_as_dualpipe_does():

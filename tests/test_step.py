@@ -206,7 +206,9 @@ def test_mixture_of_experts_uses_expert_parallelism():
         kw["pipeline"] = 1
     one = perf.predict(v3, "H800 SXM5", 2048, expert=1, **kw)
     wide = perf.predict(v3, "H800 SXM5", 2048, expert=64, **kw)
-    assert wide.seconds["expert all-to-all"] > 0 == one.seconds["expert all-to-all"]
+    # without expert parallelism no all-to-all: only the dispatcher's host round trip for the grouped GEMM's splits
+    # (calc.perf.layer.dispatch_sync), a few microseconds a layer
+    assert wide.seconds["expert all-to-all"] > 100 * one.seconds["expert all-to-all"]
     assert wide.memory_per_chip < one.memory_per_chip
 
 

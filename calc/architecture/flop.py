@@ -44,6 +44,26 @@ def attended(shape: Transformer, T: int) -> int:
     return (shape.attention_layers - windowed) * T + windowed * min(T, shape.window or T)
 
 
+def causal_span(T, window: int | None) -> float:
+    """The causal sequence length whose masked attention does the work of a ``T``-token sequence on a layer with a
+    local window w: T without a window (or T <= w), else 2 w - w^2 / T.
+
+    A causal layer's queries attend to T^2 / 2 query-key pairs (FlashAttention counts a causal mask's FLOP so:
+    half the full T^2, [Dao2023] sec. 4.1, benchmarks/benchmark_flash_attention.py ``flops(..., causal)``); with
+    a window each query at position i attends to min(w, i) keys, T w - w^2 / 2 pairs, the pairs of a causal
+    sequence 2 w - w^2 / T long. GPT-OSS: a sliding window of 128 on every other layer (config.json
+    ``sliding_window``, ``layer_types``; gpt-oss model card, arXiv:2508.10925 sec. 2); Llama 4: chunks of 8,192
+    (``attention_chunk_size``), for which min(w, i) bounds the keys a query sees. calc.serve's prefill counts the
+    same pairs (``calc.serve.footprint.attended_span``).
+
+    >>> causal_span(4096, None), causal_span(4096, 128), causal_span(100, 128)
+    (4096, 252.0, 100)
+    """
+    if window is None or T <= window:
+        return T
+    return 2.0 * window - window * window / T
+
+
 def per_token(shape: Transformer, count: str, T: int, recompute: str | None) -> float:
     """Training FLOP per token of ``shape`` at ``T`` tokens per sequence by ``count`` (a plain float: the
     caller, ``Transformer.flop_per_token``, attaches the unit and documents the arguments)."""

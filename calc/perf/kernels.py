@@ -8,6 +8,8 @@
                      (K x M)(M x N); in 8 bits the inputs are first cast from 16 bits  [Narayanan2021] app.
     attention core   fused (FlashAttention-2, or its Triton version), or two batched matmuls plus the
                      softmax and dropout traffic                                      [Dao2023]
+                     (fused, a local window w skips the keys beyond it: the work of a causal sequence
+                     2 w - w^2 / s long, calc.architecture.flop.causal_span)
     memory-bound     layer norms, dropouts, residuals, activations, the loss, the optimizer step:
                      bytes / B                                                        [Korthikanti2022] sec. 4.1
                      and t_0 per kernel of a layer (norms, bias-dropout-adds, activation, rotary)
@@ -23,6 +25,7 @@ from typing import NamedTuple
 
 import pint
 
+from calc.architecture.flop import causal_span
 from calc.perf.layout import whole
 from calc.perf.system import Chip, MatmulShapes, attention_sequence_share, build_chip, resolve_hardware
 from calc.units import Q_
@@ -103,7 +106,7 @@ class Matmul(NamedTuple):
     flop: float
 
 
-def matmul(chip: Chip, M, K, N, batch=1) -> Matmul:
+def matmul(chip: Chip, M, K, N, batch=1, floor: float = 0.0) -> Matmul:
     """Forward and backward time of X (M x K) W (K x N) and its forward FLOP [Narayanan2021] app.
 
     The backward pass is the input gradient (M x N)(N x K) and the weight gradient (K x M)(M x N).
@@ -117,9 +120,12 @@ def matmul(chip: Chip, M, K, N, batch=1) -> Matmul:
     again from the 16-bit input and weight the forward saved, and by row the output gradient twice, once along each
     axis (torchao/float8/float8_linear.py, matmul_with_hp_or_float8_args; float8_scaling_utils.py,
     hp_tensor_to_float8_dynamic). Term test: tests/test_perf_terms.py.
+
+    ``floor``: no product takes less (an expert's GEMM in a grouped GEMM run as one cuBLASLt call per expert:
+    ``Chip.grouped_gemm_floor``, see calc.perf.layer.experts).
     """
-    forward = matmul_time(chip, M, K, N, batch)
-    backward = matmul_time(chip, M, N, K, batch) + matmul_time(chip, K, M, N, batch)
+    forward = max(matmul_time(chip, M, K, N, batch), floor)
+    backward = max(matmul_time(chip, M, N, K, batch), floor) + max(matmul_time(chip, K, M, N, batch), floor)
     if chip.eight_bit:
         overhead, bandwidth = chip.coefficients.kernel_overhead, chip.memory_bandwidth
         if chip.float8_casts == "te":
@@ -162,12 +168,12 @@ class AttentionCore(NamedTuple):
     forward: float
     backward: float
     recompute: float  # what selective recomputation runs again (0 for a fused kernel: it recomputes inside)
-    flop: float  # forward FLOP, the full s x s as MFU counts it
+    flop: float  # forward FLOP, the full s x s as MFU counts it (s x min(s, w) on a layer with a local window w)
 
 
 def attention_core(chip: Chip, *, micro_batch: int, heads: int, tensor: int, sequence: int, context: int,
                    qk_dim: int, v_dim: int, fused: bool, triton: bool, flash2: bool = False,
-                   cudnn: bool = False, efficient: bool = False) -> AttentionCore:
+                   cudnn: bool = False, efficient: bool = False, window: int | None = None) -> AttentionCore:
     """The attention core: fused, ``0.5 F / R_attn`` (causal: half the blocks skipped) and
     ``flash_backward_ratio`` times that backward [Dao2023] sec. 3.1.2, at the backward's measured share of the
     forward's rate (``Chip.attention_backward_share``: 0.863 on A100 [Dao2023] sec. 4.1, 0.870 on H100
@@ -182,9 +188,24 @@ def attention_core(chip: Chip, *, micro_batch: int, heads: int, tensor: int, seq
     the same chip [Dao2023] sec. 4.1 (``Chip.attention_rate_efficient``), with FlashAttention-2's backward share. Blackwell's own
     kernels run at ``min(1, d / d*)`` of their rate at head size ``d``: the softmax's exponentials, a fixed cost per
     score element, bind below ``d* = 64 / blackwell_attention_head64_share`` (FlashAttention-4's forward on B200).
+
+    ``window``: a layer with a local window w (sliding, or chunked) where each query attends to min(w, i) keys. The
+    fused kernels skip the key blocks outside the window as they skip those above a causal mask (FlashAttention-2's
+    ``window_size``, cuDNN's sliding-window mask): their work is that of a causal sequence
+    :func:`calc.architecture.flop.causal_span` long, ``0.5 F' / R`` with F' = F x span / s, at the rate of a causal kernel
+    whose query blocks each see as many keys (``attention_sequence_share(span)``, 2 w keys' causal length for w
+    keys per block); ``flop`` counts min(s, w) keys a query, as the PaLM count does for such a layer. Unfused, the
+    scores are computed in full and masked (no saving).
     """
     coeff = chip.coefficients
     flop = 2.0 * micro_batch * (heads / tensor) * (sequence / context) * sequence * (qk_dim + v_dim)
+    if fused and window is not None and window < sequence:
+        span = causal_span(sequence, window)
+        rows = min(sequence / context, span)  # the causal length of as many keys per query block
+        work = flop * span / sequence  # the pairs of a causal sequence ``span`` long, counted in full as ``flop`` is
+        flop *= window / sequence
+    else:
+        rows, work = sequence / context, flop
     if fused:
         rate = (chip.attention_rate_flash2 if flash2 else chip.attention_rate_cudnn if cudnn else
                 chip.attention_rate_efficient if efficient else chip.attention_rate)
@@ -192,8 +213,8 @@ def attention_core(chip: Chip, *, micro_batch: int, heads: int, tensor: int, seq
         if chip.attention_full_rate_head_dim and not ampere_code:  # Blackwell's own kernels: exponentials bind at small heads
             rate *= min(1.0, qk_dim / chip.attention_full_rate_head_dim)
         if chip.hardware.vendor == "NVIDIA":  # short sequences: few query blocks per head, each with its fixed cost
-            rate *= attention_sequence_share(sequence / context)
-        forward = 0.5 * flop / rate + coeff.kernel_overhead
+            rate *= attention_sequence_share(rows)
+        forward = 0.5 * work / rate + coeff.kernel_overhead
         share = chip.attention_backward_share_flash2 if ampere_code else chip.attention_backward_share
         backward = coeff.flash_backward_ratio * forward / share
         if triton:

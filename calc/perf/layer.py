@@ -35,6 +35,7 @@ class Block(NamedTuple):
     attention: bool = True  # the layer has the attention terms of LayerTerms
     sublayers: int = 2  # blocks with a norm and residual (and a tensor-parallel reduction) each: a hybrid's layer one
     scan: AttentionCore | None = None  # a Mamba layer's SSD scan, in the attention core's place
+    dispatch_sync: float = 0.0  # the token dispatcher's count exchange and host round trip, forward (none backward)
 
 
 class FeedForward(NamedTuple):
@@ -83,11 +84,13 @@ def _parameter_counts(model: Transformer) -> tuple[float, float, float]:
             parts["routed experts"].m_as("param") if "routed experts" in parts else 0.0, model.params().m_as("param"))
 
 
-def feed_forward(chip: Chip, model: Transformer, width: float, tokens: float, tensor: int, eager: bool) -> FeedForward:
+def feed_forward(chip: Chip, model: Transformer, width: float, tokens: float, tensor: int, eager: bool,
+                 floor: float = 0.0) -> FeedForward:
     """Up (and gate) and down projections of a feed-forward block of ``width`` on ``tokens``: forward and
-    backward matmul seconds, forward FLOP, and the activation's forward traffic."""
-    up = kernels.matmul(chip, tokens, model.d_model, (2 if model.gated else 1) * width / tensor)
-    down = kernels.matmul(chip, tokens, width / tensor, model.d_model)
+    backward matmul seconds, forward FLOP, and the activation's forward traffic (``floor``: see
+    :func:`calc.perf.kernels.matmul`)."""
+    up = kernels.matmul(chip, tokens, model.d_model, (2 if model.gated else 1) * width / tensor, floor=floor)
+    down = kernels.matmul(chip, tokens, width / tensor, model.d_model, floor=floor)
     elementwise = kernels.activation_traffic(chip, tokens, width, tensor, model.gated, eager)
     return FeedForward(up.forward + down.forward, up.backward + down.backward, up.flop + down.flop, elementwise)
 
@@ -103,18 +106,52 @@ def experts(chip: Chip, model: Transformer, sizes: Sizes, tokens: float, eager: 
     # expert tensor parallelism: each chip runs its experts' 1/expert_tensor on expert_tensor / tensor of the tokens
     # the tensor ranks hold (the tokens of the t d c ranks over e x expert_tensor of them)
     per_expert = tokens * routed_per_token * expert / model.experts * expert_tensor / tensor
-    routed = FeedForward(*(x * local for x in feed_forward(chip, model, width, per_expert, expert_tensor, eager)))
+    # each local expert's products one cuBLASLt call each (Transformer Engine's GroupedLinear: multi-stream cuBLAS,
+    # general_grouped_gemm), none faster than such a call takes at few tokens, measured on Blackwell
+    # (``Chip.grouped_gemm_floor``, data/step_coefficients.csv grouped_gemm_expert_time); DeepSeek's DeepGEMM under
+    # DualPipe is one grouped kernel: no floor there
+    floor = 0.0 if sizes.dualpipe else chip.grouped_gemm_floor
+    routed = FeedForward(*(x * local for x in feed_forward(chip, model, width, per_expert, expert_tensor, eager,
+                                                             floor)))
     router = kernels.matmul(chip, tokens, model.d_model, model.experts)
     if model.shared_experts:
         shared = feed_forward(chip, model, width * model.shared_experts, tokens, tensor, eager)
     else:
         shared = FeedForward(0.0, 0.0, 0.0, 0.0)
-    dispatch = 2 * all_to_all(chip, 2.0 * tokens * expert_tensor / tensor * routed_per_token * model.d_model, expert,
-                              ranks_per_node(expert, expert_tensor, chip.chips_per_node), chips)
+    rows = tokens * expert_tensor / tensor * routed_per_token  # this rank's routed token copies
+    in_node = ranks_per_node(expert, expert_tensor, chip.chips_per_node)
+    # the routed tokens there and back (16 bits), and their routing probabilities on the way there in an all-to-all of
+    # their own (fp32; token_dispatch's ``global_probs = all_to_all(self.ep_group, permuted_probs, ...)``,
+    # megatron/core/transformer/moe/token_dispatcher.py, core_v0.14.0 on): small, so its latency
+    dispatch = (2 * all_to_all(chip, 2.0 * rows * model.d_model, expert, in_node, chips)
+                + (all_to_all(chip, 4.0 * rows, expert, in_node, chips) if not sizes.dualpipe else 0.0))
     return Block(count, routed.matmul_forward + router.forward + shared.matmul_forward,
                  routed.matmul_backward + router.backward + shared.matmul_backward,
                  routed.flop + router.flop + shared.flop, routed.elementwise_forward + shared.elementwise_forward,
-                 dispatch, permutation(chip, model, sizes, tokens, local))
+                 dispatch, permutation(chip, model, sizes, tokens, local),
+                 dispatch_sync=dispatch_sync(chip, model, expert * expert_tensor, expert_tensor, chips))
+
+
+def dispatch_sync(chip: Chip, model: Transformer, group: int, stride: int, chips: int) -> float:
+    """Forward seconds of a dropless token dispatcher's metadata on a GPU: the all-gather of each rank's tokens per
+    expert (E counts of 8 bytes) over the ``group`` of expert x expert-tensor ranks, then the host round trip that
+    reads the counts back (``moe_host_sync_latency``), during which the GPU has nothing queued.
+
+    .. math:: t = t_{AG}(8 E g) + t_{sync}
+
+    Megatron-Core's ``MoEAlltoAllTokenDispatcher.preprocess`` gathers ``num_local_tokens_per_expert`` over the
+    tensor x expert group (``gather_from_sequence_parallel_region(..., group=self.tp_ep_group)``) and copies the
+    all-to-all's input and output splits and the tokens per local expert to the host, synchronising at
+    ``cuda_sync_point`` ("before_ep_alltoall"; "before_finish" without expert parallelism) before the dispatch:
+    ``torch.distributed.all_to_all_single`` and Transformer Engine's ``GroupedLinear`` (``m_splits``) take them as host
+    integers (megatron/core/transformer/moe/token_dispatcher.py, core_v0.15.0). Once per layer's forward pass (again
+    when recomputed); the backward reuses the splits. A TPU's XLA compiles static shapes (capacity, no round trip):
+    none there. Term test: tests/test_perf_terms.py.
+    """
+    if chip.hardware.vendor == "Google":  # XLA: static shapes, no host round trip (calc.perf.memory.has_runtime)
+        return 0.0
+    gather = all_gather(chip, 8.0 * model.experts * group, group, ranks_per_node(group, 1, chip.chips_per_node), chips)
+    return gather + chip.coefficients.moe_host_sync_latency
 
 
 def permutation(chip: Chip, model: Transformer, sizes: Sizes, tokens: float, local: int) -> float:
@@ -150,11 +187,7 @@ def layer_terms(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, ch
     input_params = max(attention_params - output_params, 0.0)
     qkv = kernels.matmul(chip, tokens, hidden, input_params / hidden / tensor)
     out = kernels.matmul(chip, tokens, output_params / hidden / tensor, hidden)
-    core = kernels.attention_core(chip, micro_batch=sizes.micro_batch, heads=model.heads, tensor=tensor,
-                                  sequence=sizes.sequence, context=context, qk_dim=model.qk_dim, v_dim=model.v_dim,
-                                  fused=bool(layout.flash_attention), triton=layout.triton_attention,
-                                  flash2=layout.attention_kernel == "flash2", cudnn=layout.attention_kernel == "cudnn",
-                                  efficient=layout.attention_kernel == "efficient")
+    core = attention_core(chip, model, sizes, layout)
     tp_forward, tp_backward = tensor_parallel(chip, tokens, hidden, tensor, sizes.sequence_parallel, chips,
                                               layout.eight_bit_gathers)
     exchange = context_exchange(chip, model, sizes, core.forward, chips)
@@ -171,6 +204,23 @@ def layer_terms(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, ch
     return LayerTerms(qkv, out, core, tp_forward, tp_backward, exchange,
                       kernels.hidden_state_traffic(chip, tokens_elementwise, hidden), eager,
                       kernels.elementwise_kernels(chip, model, layout.eager), blocks)
+
+
+def attention_core(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout) -> AttentionCore:
+    """The attention core of a layer as the average over the attention layers (calc.perf.kernels.attention_core):
+    the ``window_layers`` with a local window (GPT-OSS's sliding 128 on every other layer, Llama 4's chunks of
+    8,192) at their own work, the others causal over the whole sequence."""
+    kwargs = dict(micro_batch=sizes.micro_batch, heads=model.heads, tensor=sizes.tensor, sequence=sizes.sequence,
+                  context=sizes.context, qk_dim=model.qk_dim, v_dim=model.v_dim, fused=bool(layout.flash_attention),
+                  triton=layout.triton_attention, flash2=layout.attention_kernel == "flash2",
+                  cudnn=layout.attention_kernel == "cudnn", efficient=layout.attention_kernel == "efficient")
+    full = kernels.attention_core(chip, **kwargs)
+    windowed = model.window_layers if model.window is not None and model.window < sizes.sequence else 0
+    if not windowed:
+        return full
+    local = kernels.attention_core(chip, window=model.window, **kwargs)
+    share = windowed / (model.attention_layers or 1)
+    return AttentionCore(*((1.0 - share) * a + share * b for a, b in zip(full, local)))
 
 
 def mamba(chip: Chip, model: Transformer, sizes: Sizes, tokens: float, count: int) -> Block:

@@ -319,13 +319,14 @@ def stage_time(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, ter
         # [DeepSeekAI2024] sec. 3.2.1
         behind = (matmul_forward + qkv.backward + out.backward + block.matmul_backward + core.forward + core.backward
                   + (1 + back) * elementwise_forward)
-        per["expert all-to-all"] += share * (exposed(2 * block.all_to_all, 1.0, behind, sm_dualpipe)
-                                             if sizes.dualpipe or layout.expert_overlap else 2 * block.all_to_all)
+        per["expert all-to-all"] += share * ((exposed(2 * block.all_to_all, 1.0, behind, sm_dualpipe)
+                                              if sizes.dualpipe or layout.expert_overlap else 2 * block.all_to_all)
+                                             + block.dispatch_sync)  # the host waits: nothing to hide it behind
         per["context-parallel exchange"] += share * 3 * exchange
         if layout.recompute == "full":
             per["recomputation"] += share * (matmul_forward + core.forward + elementwise_forward + tp_forward
                                              + terms.elementwise_kernels * half + block.permutation
-                                             + block.all_to_all + exchange)
+                                             + block.all_to_all + block.dispatch_sync + exchange)
             recomputed_flop += share * (qkv.flop + out.flop + block.matmul_flop + core.flop)
         elif layout.recompute == "selective" and not layout.flash_attention and block.attention:
             per["recomputation"] += share * core.recompute
@@ -366,7 +367,8 @@ def module_recomputation(chip: Chip, model: Transformer, terms: LayerTerms, bloc
         seconds += share * terms.query_key_value.forward
         flop += share * terms.query_key_value.flop
     if ("moe" in modules and moe) or ("mlp" in modules and not moe):
-        seconds += block.matmul_forward + block.elementwise_forward + block.permutation + block.all_to_all
+        seconds += (block.matmul_forward + block.elementwise_forward + block.permutation + block.all_to_all
+                    + block.dispatch_sync)
         flop += block.matmul_flop
     elif "moe_act" in modules and moe:
         seconds += block.elementwise_forward

@@ -45,6 +45,8 @@ class Coefficients:
 
     matmul_efficiency_default: float = _unit("", "best matmul rate / dense peak where the chip has no measurement")
     kernel_overhead: float = _unit("s", "fixed time per kernel (matmul or memory-bound)")
+    moe_host_sync_latency: float = _unit("s", "a device-to-host copy of a few bytes that the host waits for")
+    grouped_gemm_expert_time: float = _unit("s", "one expert's GEMM in a multi-stream cuBLASLt grouped GEMM, few tokens")
     memory_efficiency: float = _unit("", "share of the memory bandwidth streaming kernels reach")
     intra_node_efficiency: float = _unit("", "share of the fast-link bandwidth collectives reach")
     network_efficiency: float = _unit("", "share of the network bandwidth collectives reach")
@@ -134,6 +136,7 @@ class Chip:
     tile_long: float = field(init=False, repr=False)  # matmul output tiles (coefficients), read ~50 times a step
     tile_short: float = field(init=False, repr=False)
     kernel_overhead: float = field(init=False, repr=False)
+    grouped_gemm_floor: float = field(init=False, repr=False)  # an expert's GEMM in a multi-stream grouped GEMM, at least
     eight_bit: bool = field(init=False, repr=False)  # matmul inputs cast to 8 bits or fewer (FP8, INT8, NVFP4)
     operand_bytes: float = field(init=False, repr=False)  # bytes per matmul input element: 2, 1 or 4.5 bits
 
@@ -141,6 +144,9 @@ class Chip:
         coeff = self.coefficients
         for name, value in (("tile_long", coeff.matmul_tile_long), ("tile_short", coeff.matmul_tile_short),
                             ("kernel_overhead", coeff.kernel_overhead),
+                            # Transformer Engine's grouped GEMM (cuBLASLt, one call per expert): measured on Blackwell only
+                            ("grouped_gemm_floor", coeff.grouped_gemm_expert_time
+                             if self.name.startswith(BLACKWELL) else 0.0),
                             ("eight_bit", self.precision in EIGHT_BIT + FOUR_BIT),
                             ("operand_bytes", FOUR_BIT_BYTES if self.precision in FOUR_BIT
                              else 1.0 if self.precision in EIGHT_BIT else 2.0)):
