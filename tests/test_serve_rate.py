@@ -39,6 +39,27 @@ def test_the_wait_is_the_residual_life_of_a_busy_step():
     assert tau / 2 * 0.99 < float(r["wait"]) < tau  # busy at 8/s; the prompts' variance adds a little
 
 
+def test_the_wait_is_one_function_for_a_rate_and_for_a_held_load():
+    # load.step_wait is at_rate's wait, and the held-out harness adds it where a Server run held more sequences than
+    # the model says the layout completes (its arrivals are Poisson all the same: each joins at a step boundary)
+    from calc.serve import validation
+
+    s = _setup()
+    n, r = load.at_rate(s, 8.0)
+    closed = load.evaluate(s, n, "continuous")
+    assert float(r["wait"]) == pytest.approx(load.step_wait(s, closed, n, 8.0), rel=1e-12)
+    c = next(c for c in validation.cases() if c.name == "mlperf50-h100-llama2-70b-server")
+    h = load.setup(c.model, c.hardware, c.chips, tensor=c.tensor, pipeline=c.pipeline, precision=c.precision,
+                   kv_precision=c.kv_precision, input_tokens=c.input_tokens, output_tokens=c.output_tokens)
+    rate = validation.measured_request_rate(c)
+    assert rate >= load.capacity(h)  # the closed loop at the sequences it held
+    held = min(validation.in_flight_at_measured_load(c), h.max_concurrency())
+    at = load.evaluate(h, held, "continuous")
+    wait = load.step_wait(h, at, held, rate)
+    assert float(at["tpot"]) / 2 < wait < float(at["tpot"])
+    assert validation.predict(c).ttft == pytest.approx(float(at["ttft"]) + wait, rel=1e-9)
+
+
 def test_latency_grows_with_the_rate_and_blows_up_near_capacity():
     s = _setup()
     cap = load.capacity(s)

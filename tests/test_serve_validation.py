@@ -99,9 +99,9 @@ def test_mlperf_server_rows_are_scored_at_the_best_load_within_their_p99_limits(
 
 def test_latency_at_the_measured_load_holds(report):
     # MLPerf v5.0, 8 H100 Server (Llama 2 70B, tensor 1 x pipeline 2): it completed 106 requests/s, more than the
-    # model says the layout completes at saturation (86/s): no steady state at that rate, so the figures are the closed
-    # loop's at the 4,374 sequences it held (Little's law), TPOT 155 ms predicted against a 139 ms mean; TTFT 187
-    # against 517 ms (no wait added: the queue the run held is the model's missing throughput)
+    # model says the layout completes at saturation (83/s): no steady state at that rate, so the figures are the closed
+    # loop's at the 4,374 sequences it held (Little's law), TPOT 160 ms predicted against a 139 ms mean; TTFT 279
+    # against 517 ms, with the Poisson arrivals' wait for the step in progress (load.step_wait)
     from calc.serve import load
 
     rep, _ = report

@@ -212,15 +212,27 @@ def at_rate(s: Setup, rate: float) -> tuple[float, dict]:
     rates = np.maximum.accumulate(rates)  # the rate the fewest sequences in flight sustain
     n = float(np.exp(np.interp(rate, rates, np.log(c))))
     r = evaluate(s, n, "continuous")
-    lam = rate / s.replicas
-    per = n / s.replicas
-    tau = float(r["tpot"])
-    joining = per / s.output_tokens  # prompts per step (evaluate's C I / O tokens)
-    S = float(r["prefill"]["total"]) / joining  # one prompt's prefill riding in a step
-    wait = -math.expm1(-per) * (tau / 2 + lam * S * S / 2)
+    wait = step_wait(s, r, n, rate)
     r["ttft"] = r["ttft"] + wait
     r["wait"] = wait
     return n, r
+
+
+def step_wait(s: Setup, r: dict, concurrency: float, rate: float) -> float:
+    """Mean wait (s) of a request arriving at random (Poisson, ``rate`` requests/s over all replicas) for the engine's
+    step in progress to end, with ``concurrency`` sequences in flight (all replicas) and ``r`` the outputs of
+    ``evaluate`` there: an engine that batches at the iteration level admits a request only at a step boundary
+    ([Yu2022] Orca sec. 4.2; TensorRT-LLM's and vLLM's schedulers run once a step). The mean residual life of the
+    steps, E[tau^2] / (2 E[tau]) ([Kleinrock1975] sec. 5.2), a step's length varying with the Poisson number of
+    prompts it carries (variance lambda tau S^2): tau / 2 + lambda S^2 / 2, lambda the rate per replica and S one
+    prompt's prefill riding in a step; the engine is busy (a step running) with probability 1 - exp(-C), C the
+    sequences in flight per replica (Poisson, M/G/inf)."""
+    lam = rate / s.replicas
+    per = float(concurrency) / s.replicas
+    tau = float(r["tpot"])
+    joining = per / s.output_tokens  # prompts per step (evaluate's C I / O tokens)
+    S = float(r["prefill"]["total"]) / joining  # one prompt's prefill riding in a step
+    return -math.expm1(-per) * (tau / 2 + lam * S * S / 2)
 
 
 def grid(s: Setup, points: int = 64) -> np.ndarray:

@@ -149,7 +149,7 @@ def predict(c: Case) -> Outcome:
     TTFT and TPOT: at its completed requests/s as an open-loop Poisson rate (``load.at_rate``: the load by Little's
     law, the TTFT with the wait for the step in progress); where the model says the layout cannot complete that many,
     at the sequences the run held by Little's law (completed requests/s x mean request latency, TTFT + (O - 1) TPOT)
-    as a closed loop, with no wait. A Server run refused for its throughput (no limits stated) is still given them.
+    as a closed loop, its Poisson arrivals still waiting for the step in progress (``load.step_wait``). A Server run refused for its throughput (no limits stated) is still given them.
     A TensorRT-LLM row runs as its engine does: the KV cache at full length on layers with a local window too
     (``load.Setup.held``: no max_attention_window in trtllm-bench's options) and, under attention data parallelism, the
     MoE layers' tokens all-gathered and their outputs reduce-scattered unless it dispatches them (``_all_to_all``)."""
@@ -175,8 +175,11 @@ def predict(c: Case) -> Outcome:
         rate = measured_request_rate(c)
         if rate < load.capacity(s):
             r = load.at_rate(s, rate)[1]
-        else:  # beyond what the model says the layout completes: the closed loop at the sequences it held, no wait
-            r = load.evaluate(s, min(in_flight_at_measured_load(c), n), "continuous")
+        else:  # beyond what the model says the layout completes: the closed loop at the sequences it held; the arrivals
+            # are still Poisson, so each waits for the step in progress as at_rate's do (load.step_wait)
+            held = min(in_flight_at_measured_load(c), n)
+            r = load.evaluate(s, held, "continuous")
+            r["ttft"] = r["ttft"] + load.step_wait(s, r, held, rate)
         ttft, tpot = float(r["ttft"]), float(r["tpot"])
     if latency_only:
         return Outcome(c, None, ttft, tpot, refused=refused[0], reason=refused[1])
