@@ -15,8 +15,9 @@ OVERALL = validation.REPORTED_OVERALL
 CHIPS = {  # share within 20% and median |ln ratio| by chip
     "H100 SXM5": (0.727, 0.1045),  # 0.709, 0.1044 before branch servdense
     "H200 SXM": (0.791, 0.0991),
-    "B200": (0.649, 0.1204),  # 0.1442 before branch serve5's trtllm-bench batch cap (Maverick, Qwen3 235B at 128/128)
-    "GB200": (0.733, 0.1024),  # 0.0948 before branch servdense (the element-wise kernels, the refit)
+    "B200": (0.645, 0.1204),  # 0.1442 before branch serve5's trtllm-bench batch cap (Maverick, Qwen3 235B at 128/128);
+    # 0.649 before branch servlat2's MLPerf v5.1 rows (the Interactive Llama 2 70B run 1.24x)
+    "GB200": (0.738, 0.0983),  # 0.0948 before branch servdense (the element-wise kernels, the refit)
 }
 REFUSED_AT_MOST = {"hardware": 8, "model shape": 0, "workload": 1, "scenario": 0, "layout": 2}
 
@@ -105,7 +106,9 @@ def test_latency_at_the_measured_load_holds(report):
     from calc.serve import load
 
     rep, _ = report
-    assert rep.overall.latency_rows >= 2 and rep.overall.latency_within >= 0.5 - 1e-9
+    # 16 figures of 8 MLPerf runs (v5.0 H100, v5.1 B200, GB200, MI300X, MI325X): 5 within 25% (branch servlat2; 1 of 2
+    # before its rows); AMD's runs at a decode batch their scheduler holds, not the model's
+    assert rep.overall.latency_rows >= 16 and rep.overall.latency_within >= 5 / 16 - 1e-9
     c = next(c for c in validation.cases() if c.name == "mlperf50-h100-llama2-70b-server")
     assert validation.in_flight_at_measured_load(c) == pytest.approx(106.21 * 41.1, rel=0.01)  # the log's mean latency
     assert validation.measured_request_rate(c) == pytest.approx(106.16, rel=1e-3)

@@ -59,7 +59,10 @@ REFUSALS = ("hardware", "model shape", "workload", "scenario", "layout")
 # attention at the chip's own kernel, the element-wise kernels, the coefficients refitted on the calibration rows:
 # 68.8% -> 70.7%, median 0.1137 -> 0.1055, bias +14.5% -> +12.0%; H100's median 0.1044 -> 0.1045 (within 70.9% ->
 # 72.7%) and GB200's 0.0948 -> 0.0992 (within as before), loosened.
-REPORTED_OVERALL = (256, 0.723, 0.1045, 0.1006)
+# Branch servlat2: MLPerf Inference v5.1 Server and Interactive runs scored (B200, GB200, MI300X, MI325X; Llama 2 70B):
+# 256 -> 263 rows, 72.3% -> 71.1%, median 0.1045 -> 0.1069, bias +10.1% -> +10.7% (MI300X and MI325X 1.3x to 2.9x too
+# fast), loosened for new rows scored.
+REPORTED_OVERALL = (263, 0.711, 0.1069, 0.1074)
 
 
 @dataclass(frozen=True)
