@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from calc.errors import InputError
 from calc.vocabulary import RECOMPUTE
 
@@ -56,10 +58,19 @@ def causal_span(T, window: int | None) -> float:
     (``attention_chunk_size``), for which min(w, i) bounds the keys a query sees. calc.serve's prefill counts the
     same pairs (``calc.serve.footprint.attended_span``).
 
+    ``T`` may be an array (calc.serve's prompts), element by element.
+
     >>> causal_span(4096, None), causal_span(4096, 128), causal_span(100, 128)
     (4096, 252.0, 100)
+    >>> causal_span(np.array([100.0, 4096.0]), 128)
+    array([100., 252.])
     """
-    if window is None or T <= window:
+    if window is None:
+        return T
+    if np.ndim(T):
+        T = np.asarray(T, dtype=float)
+        return np.where(T > window, 2.0 * window - window * window / np.maximum(T, 1.0), T)
+    if T <= window:
         return T
     return 2.0 * window - window * window / T
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from calc.architecture import Transformer
+from calc.architecture.flop import causal_span
 from calc.errors import InputError
 
 # bytes per weight, and the precision of the matmul that uses it (None: the chip's 16-bit one).
@@ -163,7 +164,7 @@ def attended_span(prompt, window: int | None, window_layers: int, layers: int):
     P = np.asarray(prompt, dtype=float)
     if window is None or window_layers == 0:
         return P
-    local = np.where(P > window, 2.0 * window - window * window / np.maximum(P, 1.0), P)
+    local = causal_span(P, window)  # one definition of a windowed layer's span, with the step model's
     share = window_layers / layers
     return (1 - share) * P + share * local
 
