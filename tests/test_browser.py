@@ -1,10 +1,10 @@
 """The app as a user meets it: streamlit serves it, Playwright drives chromium (tests/browsers.py).
 
 One server and one browser for the module; a fresh browser context (a new session) per test.
-Every page is checked for: no exception or error box, no browser console error, every chart drew
+Every page is checked for: no exception or error box, no browser console error or Vega warning, every chart drew
 marks, and the key numbers on screen. Set CALC_SCREENSHOTS=DIR to keep screenshots of every page
 at 1440 px and at a phone's 390 px. Skipped only where no chromium is found (CI installs Debian's).
-Two quick tests run by default; the rest are marked slow (``python -m pytest -m slow`` runs them).
+Three quick tests run by default; the rest are marked slow (``python -m pytest -m slow`` runs them).
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def browser():
 
 
 class User:
-    """One session: a page in a fresh context, with the console errors it logged."""
+    """One session: a page in a fresh context, with the console errors (and Vega warnings) it logged."""
 
     def __init__(self, browser, server, width=1440):
         self.server = server
@@ -105,9 +105,15 @@ class User:
         self.page = self.context.new_page()
         self.errors: list[str] = []
         self.expected_404 = 0
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("console", self._console)
         self.page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
         self.page.on("response", self._response)
+
+    def _console(self, m) -> None:
+        # Vega's own warnings ("WARN Infinite extent for field ...": a chart drawn from empty data, a log scale
+        # given zero=False) are console warnings, not errors: count them too, a clean console has neither.
+        if m.type == "error" or (m.type == "warning" and m.text.startswith("WARN ")):
+            self.errors.append(m.text)
 
     def _response(self, r) -> None:
         # Opening a page's own link (/compare?...), Streamlit's frontend first probes for a base path
@@ -292,6 +298,17 @@ def test_change_an_input_and_see_the_result_change(user):
     # 3.14e23 FLOP / (chips x 125 TFLOP/s x 0.3): 9.69 days on 10,000 chips, 4.85 on 20,000
     assert "9.69 days" in before and "4.85 days" in after
     assert "chips=20000" in user.page.url
+
+
+def test_the_estimate_charts_log_no_vega_warning(user):
+    """The chip-count charts took their data after their first draw, on empty log scales: Vega logged "Infinite
+    extent for field chips" and "Log scale domain includes zero" eight times per load (and "zero is dropped"
+    for a log scale given zero=False). check() counts Vega's console warnings as errors."""
+    user.open("", TYPICAL)
+    user.page.wait_for_function("() => document.querySelectorAll('.vega-embed').length >= 2", timeout=60_000)
+    user.settle()
+    user.check("black dot is your chip count")
+    assert len(user.page.evaluate(MARKS_JS)) == 2
 
 
 @pytest.mark.slow
