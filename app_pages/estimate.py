@@ -8,7 +8,6 @@ and results are one fragment: a change reruns only them, not the page around.
 from __future__ import annotations
 
 import json
-import math
 import time
 
 import altair as alt
@@ -21,7 +20,7 @@ from app_pages import charts, session
 from calc import data
 from calc.display import LABELS, escape, explain, label, number, show
 from calc.finetuning import methods
-from calc.perf.utilization import error_band
+from calc.perf.utilization import mfu_band
 from calc.prices import read_price
 from calc.reader import read_value
 from calc.scenario import has_range, inputs, presets, read_scenario, to_json, tokens_in, what_to_add
@@ -192,7 +191,7 @@ def _render_metrics(est: calc.Estimate, sim) -> None:
         if sim is None and item.source == "modelled":  # the value, and under it the step model's error band
             box = row.container(width=METRIC_WIDTH, gap=None)
             box.metric(f"{name} · {item.source}", _headline(n, item.value, unit), help=escape(item.how))
-            low, high = (float(item.value.m_as("")) * math.exp(s * error_band()) for s in (-1, 1))
+            low, high = mfu_band(float(item.value.m_as("")))
             shape = session.known_shape()  # whose layouts were searched, and why that shape
             whose = f"{escape(shape[0])}'s fastest layout ({escape(shape[1])})" if shape else "the fastest layout"
             box.caption(f"{whose} on this chip; band {low:.0%} to {high:.0%}, where two published runs in three land")
