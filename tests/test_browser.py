@@ -377,6 +377,34 @@ def test_download_then_upload_is_the_same_scenario(browser, server, tmp_path):
 
 
 @pytest.mark.slow
+def test_a_refused_config_upload_leaves_the_model_shape_fields_as_they_were(user, tmp_path):
+    """A bad config.json stopped the Model shape page before its memory fields were drawn, and Streamlit reset
+    the fields it did not draw: the data-parallel copies and pipeline stages came back at 64 and 1
+    (streamlit.testing keeps them: only a browser shows it)."""
+    user.open("shape")
+    for label, value in (("Data-parallel copies", "128"), ("Pipeline stages", "2")):
+        box = user.page.get_by_role("spinbutton", name=label)
+        box.fill(value)
+        box.press("Enter")
+        time.sleep(0.3)
+        user.settle()
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"model_type": "t5", "d_model": 512}')
+    user.page.locator('[data-testid="stFileUploader"] input[type=file]').set_input_files(str(bad))
+    user.page.wait_for_selector('[data-testid="stAlertContentError"]', timeout=30_000)
+    user.settle()
+    errors = [e.inner_text() for e in user.page.locator('[data-testid="stAlertContentError"]').all()]
+    assert len(errors) == 1 and "model_type 't5'" in errors[0] and "every field as it was" in errors[0], errors
+    fields = {label: user.page.get_by_role("spinbutton", name=label) for label in ("Data-parallel copies", "Pipeline stages")}
+    assert {k: f.input_value() for k, f in fields.items()} == {"Data-parallel copies": "128", "Pipeline stages": "2"}
+    user.page.get_by_role("button", name="Remove bad.json").click()  # and with the file removed, still as they were
+    time.sleep(0.3)
+    user.settle()
+    user.check("Memory per chip")
+    assert {k: f.input_value() for k, f in fields.items()} == {"Data-parallel copies": "128", "Pipeline stages": "2"}
+
+
+@pytest.mark.slow
 def test_a_shared_link_shows_the_same_numbers(browser, server):
     query = {"compute": "3.14e23 FLOP", "hardware": "V100 SXM2", "chips": "10000", "utilization": "0.3"}
     seen = []
