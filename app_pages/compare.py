@@ -10,6 +10,7 @@ from calc import data
 from calc.compare import DEFAULT_LINEUP, HARDWARE_SPECIFIC, compare_hardware
 from calc.cost import default_price
 from calc.display import escape, label, show
+from calc.perf.utilization import mfu_band
 from calc.uncertainty import parse_range
 from calc.vocabulary import QUANTITIES
 
@@ -38,7 +39,8 @@ PER_CHIP = {"peak": "/chip", "chip_hours": " chip-hours", "price": "/chip-h"}  #
 shape = session.known_shape()  # a known shape: each chip's utilization is its own fastest layout's
 if shape and "utilization" not in used:
     st.caption(f"Utilization on each chip: the modelled MFU of its fastest layout for {escape(shape[0])} "
-               "(calc.perf.search), with the step model's error band; not one default for every chip.")
+               "(calc.perf.search), not one default for every chip; MFU band: where the step model's out-of-sample "
+               "error puts it (about two published runs in three land inside).")
 elif "utilization" not in used and ({"params", "active_params"} & set(used)):  # a bare count: no shape, no layouts
     st.caption(f"Utilization on each chip: the default, for a parameter count alone; {session.SHAPE_HINT}.")
 for name, est in compare_hardware(used, names, model=shape[0] if shape else None).items():
@@ -49,6 +51,9 @@ for name, est in compare_hardware(used, names, model=shape[0] if shape else None
     if "utilization" in est:
         u = est["utilization"]
         row["Utilization"] = show("utilization", u.value, short=True) + (" (modelled)" if u.source == "modelled" else "")
+        if shape and "utilization" not in used:  # the band beside each modelled MFU, a dash where none was modelled
+            low, high = mfu_band(float(u.value.m_as("")))
+            row["MFU band"] = f"{low * 100:.0f}–{high:.0%}" if u.source == "modelled" else "—"  # 52–64%: 1440 px
         why = u.why_default.partition(": ")[2]  # "default 38%: no layout of ... fits on ..." (calc's own words)
         if why:  # the cell says it short, the caption below in full (a long cell pushed the table past 1440 px)
             row["Utilization"] += " (default: see below)"
@@ -71,6 +76,8 @@ if not rows:
 df = pd.DataFrame(rows)
 st.dataframe(df.drop(columns=["days", "usd", "mwh"]), hide_index=True, width="stretch",
              column_config={"Hardware": st.column_config.TextColumn(pinned=True),  # kept in view while scrolling
+                            label("price", unit=False): st.column_config.TextColumn(  # short: the band's room
+                                "Price", help="On-demand price per chip-hour"),
                             "Price source": st.column_config.TextColumn(
                                 help="Vendor and month of the on-demand price used (its region: the Cost page)")})
 for why, chips_left in unmodelled.items():

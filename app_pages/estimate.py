@@ -8,7 +8,6 @@ and results are one fragment: a change reruns only them, not the page around.
 from __future__ import annotations
 
 import json
-import math
 import time
 
 import altair as alt
@@ -21,7 +20,7 @@ from app_pages import charts, session
 from calc import data
 from calc.display import LABELS, escape, explain, label, number, show
 from calc.finetuning import methods
-from calc.perf.utilization import error_band
+from calc.perf.utilization import mfu_band
 from calc.prices import read_price
 from calc.reader import read_value
 from calc.scenario import has_range, inputs, presets, read_scenario, to_json, tokens_in, what_to_add
@@ -192,7 +191,7 @@ def _render_metrics(est: calc.Estimate, sim) -> None:
         if sim is None and item.source == "modelled":  # the value, and under it the step model's error band
             box = row.container(width=METRIC_WIDTH, gap=None)
             box.metric(f"{name} · {item.source}", _headline(n, item.value, unit), help=escape(item.how))
-            low, high = (float(item.value.m_as("")) * math.exp(s * error_band()) for s in (-1, 1))
+            low, high = mfu_band(float(item.value.m_as("")))
             shape = session.known_shape()  # whose layouts were searched, and why that shape
             whose = f"{escape(shape[0])}'s fastest layout ({escape(shape[1])})" if shape else "the fastest layout"
             box.caption(f"{whose} on this chip; band {low:.0%} to {high:.0%}, where two published runs in three land")
@@ -277,11 +276,12 @@ def _render_details(derivation: str, table: pd.DataFrame) -> None:
 def _sweep_spec(field: str, title: str, money: bool, color: str) -> dict:
     """The Vega-Lite spec of a chip-count chart, built and validated by Altair once: the same spec every
     run, so the browser updates the chart's data in place instead of embedding it anew. Its data comes
-    with each run (st.vega_lite_chart gives it to the top level, which every layer reads: no layer
-    may name a dataset of its own)."""
+    with each run as the named dataset ``sweep``, which every layer reads (no layer may name one of its
+    own). Named, not st.vega_lite_chart's ``data``: that one reaches the browser after the chart's first
+    draw, whose empty log scales logged "Infinite extent" warnings in the console."""
     x = alt.X("chips:Q", scale=alt.Scale(type="log"), axis=charts.plain_axis("Chips", log=True))
     axis = charts.money_axis(title, log=True) if money else charts.plain_axis(title, log=True)
-    y = alt.Y(f"{field}:Q", scale=alt.Scale(type="log", zero=False), axis=axis)
+    y = alt.Y(f"{field}:Q", scale=alt.Scale(type="log"), axis=axis)  # no zero=False: a log scale has none (Vega warns)
     tip = [alt.Tooltip("chips:Q", title="chips", format=",.0f"), alt.Tooltip(f"{field}_text:N", title=title)]
     line = alt.Chart().mark_line(color=color).encode(x=x, y=y, tooltip=tip)
     dot = alt.Chart().mark_point(size=120, filled=True, color="black").encode(x=x, y=y, tooltip=tip) \
@@ -291,6 +291,7 @@ def _sweep_spec(field: str, title: str, money: bool, color: str) -> dict:
     for part in [spec, *spec.get("layer", [])]:
         part.pop("data", None)
         part.pop("datasets", None)
+    spec["data"] = {"name": "sweep"}
     return spec
 
 
@@ -316,8 +317,9 @@ def _render_sweep(df: pd.DataFrame | None) -> None:
     if df is None:
         return
     left, right = st.columns(2)
-    left.vega_lite_chart(df, _sweep_spec("days", "Duration (days)", False, "#1f77b4"), width="stretch")
-    right.vega_lite_chart(df, _sweep_spec("usd", "Cost (USD)", True, "#d62728"), width="stretch")
+    for col, spec in ((left, _sweep_spec("days", "Duration (days)", False, "#1f77b4")),
+                      (right, _sweep_spec("usd", "Cost (USD)", True, "#d62728"))):
+        col.vega_lite_chart({**spec, "datasets": {"sweep": df}}, width="stretch")
     st.caption("At fixed utilization, duration falls as 1/chips and cost stays flat; the black dot is your chip count.")
 
 
@@ -338,7 +340,7 @@ def _render_uncertainty(sim) -> None:
     edges = np.geomspace(values.min(), values.max(), 41)
     counts, _ = np.histogram(values, edges)
     hist = pd.DataFrame({"low": edges[:-1], "high": edges[1:], "samples": counts})
-    scale = alt.Scale(type="log", domain=[float(edges[0]), float(edges[-1])], nice=False, zero=False)
+    scale = alt.Scale(type="log", domain=[float(edges[0]), float(edges[-1])], nice=False)  # no zero: a log scale has none
     left, right = st.columns(2)
     left.altair_chart(alt.Chart(hist).mark_bar().encode(
         x=alt.X("low:Q", scale=scale, axis=axis(title, log=True, span=(edges[0], edges[-1]))), x2="high:Q",
@@ -353,7 +355,7 @@ def _render_uncertainty(sim) -> None:
         ends = tornado[["low", "high"]].to_numpy()
         span = (float(ends.min()), float(ends.max()))
         bars = alt.Chart(tornado).mark_bar(color="#f58518").encode(
-            x=alt.X("low:Q", scale=alt.Scale(type="log", zero=False, nice=False, padding=12, domain=list(span)),
+            x=alt.X("low:Q", scale=alt.Scale(type="log", nice=False, padding=12, domain=list(span)),
                     axis=axis(title, log=True, span=span)), x2="high:Q",
             y=alt.Y("input:N", sort=list(tornado["input"]), title=None), tooltip=["input", "from", "to"])
         median = alt.Chart(pd.DataFrame({"x": [float(sim.interval(output)[1].m_as(unit))]})).mark_rule(

@@ -38,6 +38,26 @@ def _with_shape(scenario: dict[str, str], given: dict[str, str]) -> dict[str, st
     return out
 
 
+def _read_config(upload) -> tuple[Transformer | None, str]:
+    """The uploaded config.json's shape, or None and why not, in one sentence (user text escaped)."""
+    again = "Upload the config.json of a Hugging Face model."
+    try:
+        raw = json.loads(upload.getvalue().decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        return None, (f"expected JSON text (UTF-8), but byte {exc.start + 1:,} is 0x{upload.getvalue()[exc.start]:02x}, "
+                      f"which is not text. {again}")
+    except json.JSONDecodeError as exc:
+        return None, (f"expected JSON, but line {exc.lineno:,}, column {exc.colno:,} does not read as JSON "
+                      f"({exc.msg}). {again}")
+    if not isinstance(raw, dict):  # a JSON string would be read as a path on this machine
+        return None, (f"expected a JSON object ({{\"model_type\": ...}}), but it holds a JSON "
+                      f"{JSON_KINDS.get(type(raw), 'value')}. {again}")
+    try:
+        return Transformer.from_config(raw), ""
+    except calc.InputError as exc:
+        return None, escape(exc, limit=600)  # echoes the file's text: escaped, never Markdown
+
+
 st.title("From a model's shape to its compute and memory")
 if "shape_preset" not in st.session_state:  # each visit: the scenario's model when it has one, else Llama 2 70B
     match = session.scenario_shape()
@@ -46,31 +66,24 @@ if "shape_preset" not in st.session_state:  # each visit: the scenario's model w
 c1, c2 = st.columns([1, 1])
 name = c1.selectbox("Start from", list(shapes), key="shape_preset")
 upload = c2.file_uploader("or a Hugging Face config.json", type=["json"], key="shape_config")
+# A refused upload changes nothing: the page keeps the shape it showed (the preset, or the last config read) and
+# draws every field, so none loses its value (a field Streamlit does not draw in a run is reset), with one error.
 base, source = shapes[name][0], name
 if upload is not None:
-    try:
-        raw = json.loads(upload.getvalue().decode("utf-8"))
-        if not isinstance(raw, dict):  # a JSON string would be read as a path on this machine
-            st.error(f"The uploaded file is not a config.json: expected a JSON object ({{\"model_type\": ...}}), "
-                     f"but it holds a JSON {JSON_KINDS.get(type(raw), 'value')}. Upload the config.json of a Hugging Face model.")
-            st.stop()
-        base, source = Transformer.from_config(raw), upload.name
-    except UnicodeDecodeError as exc:
-        st.error(f"The uploaded file is not a config.json: expected JSON text (UTF-8), but byte {exc.start + 1:,} "
-                 f"is 0x{upload.getvalue()[exc.start]:02x}, which is not text. Upload the config.json of a "
-                 "Hugging Face model.")
-        st.stop()
-    except json.JSONDecodeError as exc:
-        st.error(f"The uploaded file is not a config.json: expected JSON, but line {exc.lineno:,}, column "
-                 f"{exc.colno:,} does not read as JSON ({exc.msg}). Upload the config.json of a Hugging Face model.")
-        st.stop()
-    except calc.InputError as exc:
-        st.error("The uploaded config.json cannot be read:")
-        st.code(str(exc), language=None)  # echoes user text: shown as code, never as Markdown
-        st.stop()
+    read, why_not = _read_config(upload)
+    if read is not None:
+        base, source = read, upload.name
+    else:
+        last = st.session_state.get("shape_last")
+        if last and last[0] == name:
+            base, source = last[1], last[2]
+        st.error(f"The uploaded file {escape(upload.name)} cannot be read as a config.json: {why_not.rstrip('.')}. "
+                 f"The page keeps {escape(source)} and every field as it was.")
+st.session_state["shape_last"] = (name, base, source)
+uploaded = source != name
 
 why = st.session_state.get("shape_why")
-if upload is None and why and why[0] == name:
+if not uploaded and why and why[0] == name:
     st.caption(f"Started from your scenario's model (Estimate page): {name}, {why[1]}.")
 st.caption("Every field of the shape is kept (latent attention, shared experts, head width, biases, norms...); "
            "the fields below override it.")
@@ -99,7 +112,7 @@ except calc.InputError as exc:
     st.stop()
 if model.sequence_note(int(sequence)):
     st.warning(escape(model.sequence_note(int(sequence))))
-if upload is not None and int(sequence) == int(model.context):
+if uploaded and int(sequence) == int(model.context):
     st.caption(f"The sequence starts at the config's longest position ({int(model.context):,} tokens, its "
                "max_position_embeddings); runs mostly train shorter and extend the context at the end, so the "
                "attention share below is that of the longest sequence. Set the length the run trained at above.")

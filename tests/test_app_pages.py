@@ -2,10 +2,13 @@
 units, long text that wraps or moves out of the table instead of being clipped."""
 
 import json
+import math
 import re
 
 import pytest
 from apppage import open_page as _open
+
+from calc import data
 
 VARIABLE = re.compile(r"^[a-z0-9]+(_[a-z0-9%]+)+$")  # within_5%, median_factor: a name from the code
 
@@ -47,6 +50,15 @@ def test_claims_statements_wrap_and_labels_are_words():
     assert [m.label for m in at.metric] == ["Reproduced", "Off (outside tolerance)", "Inconsistent units"]
 
 
+def test_back_test_notes_the_excluded_rows_with_counts_and_reasons_not_a_warning():
+    # "Excluded: data/epoch_runs.csv, row 18, ..." came in a yellow warning box: alarming for a normal note
+    at = _open("app_pages/backtest.py")
+    assert not at.warning, [w.value for w in at.warning]
+    (note,) = [i.value.replace("\\", "") for i in at.info if "left out" in i.value]
+    assert note.startswith("Epoch AI's runs: 39 of 40 compared. 1 row is left out")  # data/epoch_runs.csv: 40 rows
+    assert "row 18, column 'mfu': 72 is not a fraction (a percent?)" in note
+
+
 def test_compare_price_source_is_short_enough_to_read():
     at = _open("app_pages/compare.py", params="70e9 param", tokens="1.4e12 token", chips="1024")
     sources = at.dataframe[0].value["Price source"]
@@ -62,6 +74,27 @@ def test_compare_says_why_a_chip_has_the_default_utilization():
     assert util["H100 SXM5"].endswith("(modelled)") and util["TPU v3"] == "38% (default: see below)"
     assert any(c.value.replace("\\", "").startswith("TPU v3: 38% (default: no layout modelled — data/hardware.csv gives")
                for c in at.caption), [c.value for c in at.caption]
+
+
+def test_compare_shows_the_mfu_band_its_caption_promises():
+    # the caption promised "the step model's error band" and the table showed none
+    at = _open("app_pages/compare.py", params="70 Gparam", tokens="2 Ttoken", chips="1024")  # Llama 2 70B's preset
+    at.multiselect(key="compare_hw").set_value(["H100 SXM5", "MI300X", "TPU v3"]).run()
+    assert any("MFU band" in c.value for c in at.caption), [c.value for c in at.caption]
+    table = at.dataframe[0].value.set_index("Hardware")
+    b = float(data.defaults()["step_model_error_band"].value.m_as(""))  # |ln ratio|: MFU e^-b to MFU e^+b
+    for chip in ("H100 SXM5", "MI300X"):
+        mfu = float(table.loc[chip, "Utilization"].removesuffix("% (modelled)")) / 100
+        low, high = (int(x) for x in re.fullmatch(r"(\d+)–(\d+)%", table.loc[chip, "MFU band"]).groups())
+        assert low == pytest.approx(100 * mfu * math.exp(-b), abs=0.6) and high == pytest.approx(100 * mfu * math.exp(b), abs=0.6)
+    assert table.loc["TPU v3", "MFU band"] == "—"  # no layout modelled: the default, no band
+    assert _labels(at.dataframe[0])["Price per chip-hour"] == "Price"  # short: every column still fits at 1440 px
+
+
+def test_compare_without_a_shape_promises_no_band():
+    at = _open("app_pages/compare.py", params="71e9 param", tokens="1.4e12 token", chips="1024")  # no known shape
+    assert "MFU band" not in at.dataframe[0].value.columns
+    assert not any("band" in c.value for c in at.caption), [c.value for c in at.caption]
 
 
 def test_landscape_rule_labels_are_cut_at_the_chart_width_not_beyond():

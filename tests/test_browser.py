@@ -1,10 +1,10 @@
 """The app as a user meets it: streamlit serves it, Playwright drives chromium (tests/browsers.py).
 
 One server and one browser for the module; a fresh browser context (a new session) per test.
-Every page is checked for: no exception or error box, no browser console error, every chart drew
+Every page is checked for: no exception or error box, no browser console error or Vega warning, every chart drew
 marks, and the key numbers on screen. Set CALC_SCREENSHOTS=DIR to keep screenshots of every page
 at 1440 px and at a phone's 390 px. Skipped only where no chromium is found (CI installs Debian's).
-Two quick tests run by default; the rest are marked slow (``python -m pytest -m slow`` runs them).
+Three quick tests run by default; the rest are marked slow (``python -m pytest -m slow`` runs them).
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def browser():
 
 
 class User:
-    """One session: a page in a fresh context, with the console errors it logged."""
+    """One session: a page in a fresh context, with the console errors (and Vega warnings) it logged."""
 
     def __init__(self, browser, server, width=1440):
         self.server = server
@@ -105,9 +105,15 @@ class User:
         self.page = self.context.new_page()
         self.errors: list[str] = []
         self.expected_404 = 0
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("console", self._console)
         self.page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
         self.page.on("response", self._response)
+
+    def _console(self, m) -> None:
+        # Vega's own warnings ("WARN Infinite extent for field ...": a chart drawn from empty data, a log scale
+        # given zero=False) are console warnings, not errors: count them too, a clean console has neither.
+        if m.type == "error" or (m.type == "warning" and m.text.startswith("WARN ")):
+            self.errors.append(m.text)
 
     def _response(self, r) -> None:
         # Opening a page's own link (/compare?...), Streamlit's frontend first probes for a base path
@@ -294,6 +300,17 @@ def test_change_an_input_and_see_the_result_change(user):
     assert "chips=20000" in user.page.url
 
 
+def test_the_estimate_charts_log_no_vega_warning(user):
+    """The chip-count charts took their data after their first draw, on empty log scales: Vega logged "Infinite
+    extent for field chips" and "Log scale domain includes zero" eight times per load (and "zero is dropped"
+    for a log scale given zero=False). check() counts Vega's console warnings as errors."""
+    user.open("", TYPICAL)
+    user.page.wait_for_function("() => document.querySelectorAll('.vega-embed').length >= 2", timeout=60_000)
+    user.settle()
+    user.check("black dot is your chip count")
+    assert len(user.page.evaluate(MARKS_JS)) == 2
+
+
 @pytest.mark.slow
 def test_ranges_draw_a_histogram_and_a_tornado(user):
     user.open("", {**TYPICAL, "tokens": "triangular:1..1.4..2 Ttoken", "utilization": "lognormal:0.2..0.5"})
@@ -357,6 +374,34 @@ def test_download_then_upload_is_the_same_scenario(browser, server, tmp_path):
         assert "utilization=lognormal" in second.page.url
     finally:
         second.close()
+
+
+@pytest.mark.slow
+def test_a_refused_config_upload_leaves_the_model_shape_fields_as_they_were(user, tmp_path):
+    """A bad config.json stopped the Model shape page before its memory fields were drawn, and Streamlit reset
+    the fields it did not draw: the data-parallel copies and pipeline stages came back at 64 and 1
+    (streamlit.testing keeps them: only a browser shows it)."""
+    user.open("shape")
+    for label, value in (("Data-parallel copies", "128"), ("Pipeline stages", "2")):
+        box = user.page.get_by_role("spinbutton", name=label)
+        box.fill(value)
+        box.press("Enter")
+        time.sleep(0.3)
+        user.settle()
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"model_type": "t5", "d_model": 512}')
+    user.page.locator('[data-testid="stFileUploader"] input[type=file]').set_input_files(str(bad))
+    user.page.wait_for_selector('[data-testid="stAlertContentError"]', timeout=30_000)
+    user.settle()
+    errors = [e.inner_text() for e in user.page.locator('[data-testid="stAlertContentError"]').all()]
+    assert len(errors) == 1 and "model_type 't5'" in errors[0] and "every field as it was" in errors[0], errors
+    fields = {label: user.page.get_by_role("spinbutton", name=label) for label in ("Data-parallel copies", "Pipeline stages")}
+    assert {k: f.input_value() for k, f in fields.items()} == {"Data-parallel copies": "128", "Pipeline stages": "2"}
+    user.page.get_by_role("button", name="Remove bad.json").click()  # and with the file removed, still as they were
+    time.sleep(0.3)
+    user.settle()
+    user.check("Memory per chip")
+    assert {k: f.input_value() for k, f in fields.items()} == {"Data-parallel copies": "128", "Pipeline stages": "2"}
 
 
 @pytest.mark.slow

@@ -57,9 +57,63 @@ def test_an_unknown_model_type_is_named_and_echoed_as_code():
     at = _page()
     bad = json.dumps({"model_type": "<b>t5</b>", "d_model": 512}).encode()
     at.file_uploader(key="shape_config").upload("config.json", bad, "application/json").run()
-    assert not at.exception and at.error
-    shown = " ".join(c.value for c in at.code)
+    assert not at.exception and len(at.error) == 1
+    shown = at.error[0].value
+    assert "<b>t5</b>" not in shown  # the file's text is escaped: shown as typed, never as HTML or Markdown
+    shown = shown.replace("\\", "")
     assert "<b>t5</b>" in shown and "known model types" in shown and "llama" in shown
+
+
+MEMORY = {"shape_hw": "A100 SXM4 80GB", "shape_recompute": "selective", "shape_zero": 1, "shape_states": None,
+          "shape_micro": 2, "shape_dp": 128, "shape_pp": 4, "shape_flash": False, "shape_sp": False}
+
+
+def _set_every_field(at, source):
+    """Every field of the page away from its default; what was set, by key."""
+    states = at.selectbox(key="shape_states")
+    MEMORY["shape_states"] = states.options[-1]
+    widgets = {"shape_hw": at.selectbox, "shape_recompute": at.selectbox, "shape_zero": at.selectbox,
+               "shape_states": at.selectbox, "shape_micro": at.number_input, "shape_dp": at.number_input,
+               "shape_pp": at.number_input, "shape_flash": at.checkbox, "shape_sp": at.checkbox}
+    for key, value in MEMORY.items():
+        widgets[key](key=key).set_value(value)
+    shape = {f"shape_layers_{source}": 8, f"shape_d_model_{source}": 1536, f"shape_sequence_{source}": 512,
+             f"shape_tp_{source}": 2}
+    for key, value in shape.items():
+        at.number_input(key=key).set_value(value)
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    return {**MEMORY, **shape}
+
+
+def _values(at, keys):
+    return {k: at.session_state[k] if k in at.session_state else None for k in keys}
+
+
+@pytest.mark.parametrize("bad", [b'{"model_type": "t5", "d_model": 512}', b"model_type: llama", b'"/etc/hostname"',
+                                 b"\xff\xfe"])
+def test_a_refused_upload_leaves_every_field_as_it_was_and_says_so_once(bad):
+    # the memory fields went back to their defaults after a refused config.json (st.stop() before they were drawn)
+    at = _page("GPT-2 small")
+    before = _set_every_field(at, "GPT-2 small")
+    params = _metric(at, "Parameters")
+    at.file_uploader(key="shape_config").upload("config.json", bad, "application/json").run()
+    assert not at.exception and len(at.error) == 1, [e.value for e in at.error]
+    assert at.error[0].value.replace("\\", "").endswith(". The page keeps GPT-2 small and every field as it was.")
+    assert _values(at, before) == before and _metric(at, "Parameters") == params
+    at.file_uploader(key="shape_config").clear().run()  # and once the file is removed, still as it was
+    assert not at.error and _values(at, before) == before
+
+
+def test_a_refused_upload_after_a_good_one_keeps_the_good_config():
+    at = _page("GPT-2 small")
+    cfg = (Path(PAGE).parents[1] / "data" / "configs" / "deepseek-v3.json").read_bytes()
+    at.file_uploader(key="shape_config").upload("deepseek.json", cfg, "application/json").run()
+    before = _set_every_field(at, "deepseek.json")
+    params = _metric(at, "Parameters")
+    at.file_uploader(key="shape_config").upload("bad.json", b"{", "application/json").run()
+    assert len(at.error) == 1 and "keeps deepseek.json" in at.error[0].value.replace("\\", "")
+    assert _values(at, before) == before and _metric(at, "Parameters") == params
 
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")

@@ -288,3 +288,67 @@ def llama4(c: Config) -> dict:
              experts=c.int("num_local_experts"), experts_per_token=c.int("num_experts_per_tok"), shared_experts=1,
              dense_layers=L - moe, window=chunk if chunk and chunked else None, window_layers=chunked if chunk else 0)
     return s
+
+
+_BLOCK_LETTERS = {"mamba": "M", "attention": "*", "mlp": "-", "moe": "E"}  # layers_block_type's names, as letters
+
+
+def _hybrid_pattern(c: Config) -> str:
+    """A Nemotron-H stack's layers as one letter each (M Mamba-2, * attention, - feed-forward, E experts): its
+    ``hybrid_override_pattern`` (transformers before 5.x), or its ``layers_block_type`` list in letters."""
+    pattern = c.raw.get("hybrid_override_pattern")
+    if pattern is not None:
+        if not isinstance(pattern, str) or not pattern or set(pattern) - set(_BLOCK_LETTERS.values()):
+            raise InputError("config", f"'hybrid_override_pattern' must be letters M, *, - and E, one per layer, "
+                                       f"got {pattern!r:.60}")
+        return pattern
+    kinds = c.raw.get("layers_block_type")
+    if kinds is None:
+        raise InputError("config", "a nemotron_h config.json needs 'hybrid_override_pattern' or 'layers_block_type' "
+                                   "(the kind of each layer), which is missing")
+    if not isinstance(kinds, list) or not kinds or any(not isinstance(k, str) or k not in _BLOCK_LETTERS for k in kinds):
+        raise InputError("config", f"'layers_block_type' must list one of {', '.join(_BLOCK_LETTERS)} per layer, "
+                                   f"got {kinds!r:.60}")
+    return "".join(_BLOCK_LETTERS[k] for k in kinds)
+
+
+@reader("nemotron_h")
+def nemotron_h(c: Config) -> dict:
+    """Nemotron-H: a hybrid stack, each layer one block with one RMSNorm: a Mamba-2 mixer, attention, a squared-ReLU
+    feed-forward (two matrices, not gated) or, in Nemotron 3, a mixture of such experts with a shared one, in the
+    order of its layer pattern. What the shape does not hold is refused by name: a sliding window, biases on the
+    Mamba projections, latent expert projections (``moe_latent_size``), multi-token prediction blocks."""
+    pattern = _hybrid_pattern(c)
+    layers = c.int("num_hidden_layers", len(pattern))
+    if layers != len(pattern):
+        raise InputError("config", f"the layer pattern has {len(pattern)} layers, 'num_hidden_layers' says {layers}")
+    for key, why in (("sliding_window", "a sliding window on a hybrid stack's attention"),
+                     ("moe_latent_size", "experts computed in a latent width")):
+        if c.raw.get(key) is not None:
+            raise InputError("config", f"{key!r} is {c.raw[key]!r:.40}: {why} is not modelled")
+    if c.int("num_nextn_predict_layers", 0):
+        raise InputError("config", f"'num_nextn_predict_layers' is {c.raw['num_nextn_predict_layers']}: a hybrid "
+                                   "stack's multi-token prediction blocks are not modelled (0 counts the model without)")
+    if c.bool("mamba_proj_bias", False) or c.bool("use_bias", False):
+        key = "mamba_proj_bias" if c.raw.get("mamba_proj_bias") else "use_bias"
+        raise InputError("config", f"{key!r} is true: biases on the Mamba-2 projections are not modelled")
+    if not c.bool("use_conv_bias", True) or not c.bool("mamba_conv_bias", True):
+        raise InputError("config", "a Mamba-2 conv1d without its bias is not modelled ('use_conv_bias' false)")
+    heads = c.int("num_attention_heads")
+    bias = c.bool("attention_bias", False)
+    s = {"layers": layers, "d_model": c.int("hidden_size"), "heads": heads, "vocab": c.int("vocab_size"),
+         "context": c.int("max_position_embeddings"), "tied_embeddings": c.bool("tie_word_embeddings", False),
+         "kv_heads": c.int("num_key_value_heads", heads), "head_dim": c.int("head_dim", None, aliases=("attention_head_dim",)),
+         "d_ff": c.int("intermediate_size") if "-" in pattern else c.int("intermediate_size", None),
+         "gated": False, "norm": "rmsnorm", "norms_per_layer": 1, "qkv_bias": bias, "out_bias": bias,
+         "mlp_bias": c.bool("mlp_bias", False), "layer_pattern": pattern,
+         # transformers' NemotronHConfig defaults; older configs (its remote code) name some fields apart
+         "mamba_heads": c.int("mamba_num_heads", 128), "mamba_head_dim": c.int("mamba_head_dim", 64),
+         "ssm_state": c.int("ssm_state_size", 128), "mamba_groups": c.int("n_groups", 8, aliases=("mamba_n_groups",)),
+         "conv_kernel": c.int("conv_kernel", 4, aliases=("mamba_d_conv",)),
+         "ssd_chunk": c.int("chunk_size", 128, aliases=("mamba_chunk_size",))}
+    if "E" in pattern:  # the router's score-correction bias (one number per expert) is not counted, as DeepSeek's
+        s.update(experts=c.int("n_routed_experts"), experts_per_token=c.int("num_experts_per_tok"),
+                 expert_d_ff=c.int("moe_intermediate_size"), shared_experts=c.int("n_shared_experts", 1),
+                 shared_d_ff=c.int("moe_shared_expert_intermediate_size"))
+    return s

@@ -47,6 +47,23 @@ def error_band() -> float:
     return float(data.defaults()["step_model_error_band"].value.m_as(""))
 
 
+def mfu_band(mfu: float) -> tuple[float, float]:
+    """The band around a modelled MFU where the step model's out-of-sample error puts the run: (low, high).
+
+    low = MFU e^-b, high = MFU e^+b, with b = ``error_band()``: the 68th percentile of |ln(predicted /
+    measured)| in the step model's leave-one-source-out validation (data/defaults.csv
+    ``step_model_error_band``), so about two published runs in three land inside it.
+
+    Examples
+    --------
+    >>> low, high = mfu_band(0.4)
+    >>> low < 0.4 < high and abs(low * high - 0.4**2) < 1e-12
+    True
+    """
+    b = error_band()
+    return mfu * math.exp(-b), mfu * math.exp(b)
+
+
 def default_batch(sequence: int) -> int:
     """Sequences per step: about ``TOKENS_PER_BATCH`` tokens, a power of two."""
     return 2 ** max(0, round(math.log2(TOKENS_PER_BATCH / sequence)))
@@ -85,8 +102,7 @@ def modelled_utilization(model, hardware, chips: int | None = None, *, precision
     step = _fastest(model, hardware, chips, global_batch, sequence, precision)
     if step is None:
         return None
-    band = error_band()
-    return ModelledUtilization(step.mfu, step.mfu * math.exp(-band), step.mfu * math.exp(band), step, chips, assumed)
+    return ModelledUtilization(step.mfu, *mfu_band(step.mfu), step, chips, assumed)
 
 
 LARGEST_SEARCHED = 2**17  # why_not looks for the fewest chips that fit among powers of two up to this
