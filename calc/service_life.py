@@ -97,7 +97,8 @@ def scaled_shape(reference, params):
     Width and depth scale together (d_model / layers kept, as from Llama 3 8B to 70B: 4096/32, 8192/80 are
     within 30%), the head width and key-value heads kept, d_ff in the same ratio to d_model; the vocabulary
     is the reference's. The heads come from the scale (N/N_ref)^(1/3), to a whole multiple of the key-value
-    heads; the layers then give the count, which is linear in them.
+    heads (multi-head attention: of 8, or of the reference's heads' largest divisor up to 8, so that a node's
+    tensor group splits no head); the layers then give the count, which is linear in them.
 
     >>> t = scaled_shape("Llama 3 70B", "20e9 param")
     >>> abs(t.params().m_as("Gparam") / 20 - 1) < 0.05, t.kv_heads
@@ -113,7 +114,10 @@ def scaled_shape(reference, params):
         raise InputError("params", f"expected one positive number of parameters, got {target!r:.40}")
     kv = ref.kv_heads or ref.heads  # kept: Llama 3 has 8 at 8B, 70B and 405B
     f = (target / ref.params().m_as("param")) ** (1 / 3)  # N ~ layers x d_model^2, both scaled by f
-    heads = max(1, round(ref.heads * f / kv)) * kv if ref.heads * f >= kv else max(1, round(ref.heads * f))
+    # whole key-value groups (GQA); without them (multi-head, GPT-3's 96) a multiple of 8, as published shapes have:
+    # a head count of 53 splits over no tensor group, and its serving jumped to pipeline stages from size to size
+    group = kv if kv < ref.heads else math.gcd(ref.heads, 8)
+    heads = max(1, round(ref.heads * f / group)) * group if ref.heads * f >= group else max(1, round(ref.heads * f))
     width = heads * ref.head_width
     d_ff = max(128, round((ref.d_ff or 4 * ref.d_model) * width / ref.d_model / 128) * 128)
 
