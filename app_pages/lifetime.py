@@ -233,7 +233,7 @@ points = pd.DataFrame([{"params": p.params.m_as("param"), "compute": p.lifetime_
 span = [float(frame["params"].min()), float(frame["params"].max())]
 lines = alt.Chart(frame).mark_line().encode(
     x=alt.X("params:Q", scale=alt.Scale(type="log", domain=span, nice=False), axis=charts.count_axis("Parameters")),
-    y=alt.Y("compute:Q", title="Share of compute-optimal" + (" (log scale)" if far else ""), axis=alt.Axis(format="~%"),
+    y=alt.Y("compute:Q", title="Share of compute-optimal", axis=alt.Axis(format="~%"),
             scale=alt.Scale(type="log") if far else alt.Scale(zero=False)),
     color=alt.Color("what:N", title=None, scale=alt.Scale(domain=["lifetime", "training"], range=["#1f5fbf", "#9ec5fe"]),
                     legend=alt.Legend(orient="bottom", columns=2, labelExpr="datum.label == 'lifetime' ? "
@@ -389,11 +389,13 @@ if life is not None:
                             for a, b in zip(both["params"], both["usd"])]
             low, mine = float(both["usd"].min()), opt.given_cost.lifetime_cost.m_as("USD")
             both = both[both["usd"] <= max(3 * low, 1.2 * mine)]  # near the critical size training runs away
+            spread = mine > 5 * low  # this model far above the cheapest size (GPT-3: $3.6B against $32M): a log axis
             here = pd.DataFrame([{"params": life.params.m_as("param"), "usd": opt.given_cost.lifetime_cost.m_as("USD"),
                                   "text": f"{st.session_state['lt_model']}: {show('cost', opt.given_cost.lifetime_cost)}"}])
             size_lines = alt.Chart(both).mark_line(point=alt.OverlayMarkDef(size=18)).encode(  # each size served: a point
                 x=alt.X("params:Q", scale=alt.Scale(type="log", nice=False), axis=charts.count_axis("Parameters")),
-                y=alt.Y("usd:Q", axis=charts.money_axis("Training + serving"), scale=alt.Scale(zero=False)),
+                y=alt.Y("usd:Q", axis=charts.money_axis("Training + serving", log=spread),
+                        scale=alt.Scale(type="log") if spread else alt.Scale(zero=False)),
                 color=alt.Color("rule:N", title=None, legend=alt.Legend(orient="bottom", columns=1),
                                 scale=alt.Scale(domain=["each size's shape served", "serving proportional to size"],
                                                 range=["#1f5fbf", "#9ec5fe"])),

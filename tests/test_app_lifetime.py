@@ -218,6 +218,7 @@ def test_the_shapes_served_rise_with_size_without_spikes():
     assert price[-1] > 3 * price[len(price) // 4]  # and larger sizes cost more
     spec = json.loads(at.get("vega_lite_chart")[2].proto.spec)
     assert spec["layer"][0]["mark"]["point"]  # each size served drawn as a point on the line
+    assert spec["layer"][0]["encoding"]["y"]["scale"]["type"] == "log"  # GPT-3's $3.6B beside the sizes' tens of $M
     assert any("steps where the scaled shape gains 8 attention heads" in c.value for c in at.caption)
 
 
