@@ -32,7 +32,7 @@ def _ledger() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-VERDICT_WIDTH, RATIO_WIDTH = 118, 56  # px: "inconsistent-units" and "0.973" whole, the statement beside them at 390 px
+VERDICT_WIDTH, RATIO_WIDTH = 136, 56  # px: "inconsistent-units" and "0.973" whole, the statement beside them at 390 px
 st.title("The articles' figures, recomputed")
 st.caption("Seed articles and published statements (" + "; ".join(article_titles().values()) + "). "
            "ratio = quoted / recomputed. `off` means outside the claim's stated tolerance; "
