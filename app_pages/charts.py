@@ -8,6 +8,7 @@ for counts; never e-notation.
 from __future__ import annotations
 
 import altair as alt
+import numpy as np
 
 from calc.display import tick_digits, ticks
 
@@ -62,3 +63,33 @@ def count_axis(title: str) -> alt.Axis:
     """Counts on a log scale as articles write them: 2B, 5B, 10B, 20B (SI's G is a billion); ticks
     other than 1, 2 and 5 of each decade unlabelled."""
     return alt.Axis(title=title, labelExpr=f"{_ONE_TWO_FIVE} ? replace(format(datum.value, '~s'), 'G', 'B') : ''")
+
+
+LABEL_HEIGHT = 13  # px between two labels' centres, at least (a label of 12 px, as Vega draws 11 px text)
+RULE_LABEL_DY, RULE_LABEL_BELOW = -6, 8  # px: a horizontal rule's label sits above its rule, or below it
+
+
+def _per_decade(low: float, high: float, height: int) -> float:
+    return 0.9 * height / max(float(np.log10(high / low)), 1.0)  # the plot is about 90% of the chart's height
+
+
+def rule_label_dys(value: float, rules, low: float, high: float, height: int) -> list[int]:
+    """Each rule's label offset (mark_text dy, px): above its rule, unless a rule drawn at ``value`` would strike
+    through it there (within a label's height above it: GPT-3's 3.15 × 10²³ FLOP over the 10²³ line's label)."""
+    px = _per_decade(low, high, height)
+    return [RULE_LABEL_BELOW if 0 <= float(np.log10(value / r)) * px < LABEL_HEIGHT else RULE_LABEL_DY for r in rules]
+
+
+def label_offset(value: float, rules, low: float, high: float, height: int, dys=None) -> int:
+    """How far below (+) or above (-) its own horizontal rule at ``value`` a label goes, in px, on a log axis from
+    ``low`` to ``high`` of a chart ``height`` px tall: the first of a few offsets whose label clears the labels of
+    ``rules`` (each at its ``dys``, default ``RULE_LABEL_DY``); else the one with the most room."""
+    px = _per_decade(low, high, height)
+    dys = [RULE_LABEL_DY] * len(rules) if dys is None else dys
+    others = [float(np.log10(value / r)) * px + dy for r, dy in zip(rules, dys)]  # their centres, px below
+    offsets = (12, -10, 26, -24, 40, -38)
+
+    def room(dy: int) -> float:
+        return min((abs(dy - o) for o in others), default=float("inf"))
+
+    return next((dy for dy in offsets if room(dy) >= LABEL_HEIGHT), max(offsets, key=room))

@@ -32,6 +32,7 @@ def _ledger() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+VERDICT_WIDTH, RATIO_WIDTH = 136, 56  # px: "inconsistent-units" and "0.973" whole, the statement beside them at 390 px
 st.title("The articles' figures, recomputed")
 st.caption("Seed articles and published statements (" + "; ".join(article_titles().values()) + "). "
            "ratio = quoted / recomputed. `off` means outside the claim's stated tolerance; "
@@ -51,13 +52,17 @@ for col, v, title in zip(m, ["reproduced", "off", "inconsistent-units"],
                          ["Reproduced", "Off (outside tolerance)", "Inconsistent units"]):
     col.metric(title, int(counts.get(v, 0)))
 st.dataframe(view, hide_index=True, width="stretch", row_height=66,  # two lines: statements wrap
-             height=min(38 + 66 * len(view), 700),  # the statement first: what a phone shows without scrolling
-             column_order=["statement", "verdict", "quoted", "recomputed", "ratio", "plausible (90%)", "claim",
+             height=min(38 + 66 * len(view), 700),
+             # the verdict and the ratio first, narrow, then the statement: a 390 px phone shows all three (with the
+             # statement first, its 400 px filled the screen and the verdict was off it)
+             column_order=["verdict", "ratio", "statement", "quoted", "recomputed", "plausible (90%)", "claim",
                            "open", "article", "line", "note"],
              column_config={"open": st.column_config.LinkColumn("Run it", display_text="open ↗", width="small",
                                                                 help="Open the claim's own run in the Estimate page"),
-                            "claim": "Claim", "verdict": "Verdict", "quoted": "Quoted", "recomputed": "Recomputed",
-                            "ratio": st.column_config.TextColumn("Ratio", help="quoted / recomputed"),
+                            "claim": "Claim", "quoted": "Quoted", "recomputed": "Recomputed",
+                            "verdict": st.column_config.TextColumn("Verdict", width=VERDICT_WIDTH),
+                            "ratio": st.column_config.TextColumn("Ratio", help="quoted / recomputed",
+                                                                 width=RATIO_WIDTH),
                             "plausible (90%)": st.column_config.TextColumn(
                                 "Plausible (90%)", help="The recomputed value's 90% interval over its assumptions"),
                             "statement": st.column_config.TextColumn("Statement", width="large"),

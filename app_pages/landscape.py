@@ -33,6 +33,9 @@ def threshold_lines() -> pd.DataFrame:
                          for c, names in sorted(rules.items())])
 
 
+HEIGHT = 520  # px
+
+
 st.title("Training compute of notable models")
 st.caption("Data: Epoch AI, Notable AI Models (https://epoch.ai/data), CC BY 4.0 (data/notable_compute.csv); "
            "plus the published runs of data/models.csv.")
@@ -48,18 +51,27 @@ epoch = alt.Chart(df[df["source"] == "Epoch AI"]).mark_circle(size=30, opacity=0
 ours = alt.Chart(df[df["source"] != "Epoch AI"]).mark_point(size=90, filled=True, shape="diamond", color="#f58518").encode(
     x="date:T", y=y_axis, tooltip=tooltip)
 rules = alt.Chart(lines).mark_rule(strokeDash=[6, 4], color="gray").encode(y="compute:Q", tooltip=["threshold"])
-labels = alt.Chart(lines).mark_text(align="left", dx=4, dy=-6, color="gray", limit=alt.ExprRef("width - 8")).encode(
-    x=alt.value(0), y="compute:Q", text="threshold")
-chart = epoch + ours + rules + labels
+# each threshold's label above its line, unless the scenario's line would strike through it there (GPT-3's
+# 3.15 × 10²³ FLOP sits half a decade, 8 px, over the 10²³ line); the scenario's own label then clears them all
+values = [*df["compute"], *lines["compute"], *([] if scenario is None else [scenario.m_as("FLOP")])]
+span = (min(values), max(values), HEIGHT)
+dys = (charts.rule_label_dys(scenario.m_as("FLOP"), lines["compute"], *span) if scenario is not None
+       else [charts.RULE_LABEL_DY] * len(lines))
+chart = epoch + ours + rules
+for side in sorted(set(dys)):  # above first
+    chart += alt.Chart(lines[[d == side for d in dys]]).mark_text(
+        align="left", dx=4, dy=side, color="gray", limit=alt.ExprRef("width - 8")).encode(
+        x=alt.value(0), y="compute:Q", text="threshold")
 if scenario is not None:
     here = pd.DataFrame([{"compute": scenario.m_as("FLOP"), "date": df["date"].max(),
                           "label": f"your scenario: {show('compute', scenario, True)}"}])
     chart += alt.Chart(here).mark_rule(color="black", strokeWidth=2).encode(y="compute:Q", tooltip=["label"])
+    dy = charts.label_offset(scenario.m_as("FLOP"), lines["compute"], *span, dys=dys)
     for halo in (True, False):  # a white outline first, so the label reads over the dense recent points
-        chart += alt.Chart(here).mark_text(align="right", dy=12, fontWeight="bold", **(
+        chart += alt.Chart(here).mark_text(align="right", dy=dy, fontWeight="bold", **(
             {"stroke": "white", "strokeWidth": 4, "strokeJoin": "round", "color": "white"} if halo else {})).encode(
             x="date:T", y="compute:Q", text="label")
-st.altair_chart(chart.properties(height=520), width="stretch")
+st.altair_chart(chart.properties(height=HEIGHT), width="stretch")
 st.caption(f"{len(df):,} models with a known training compute (orange diamonds: data/models.csv). Dashed lines: the "
            "training-compute thresholds of data/thresholds.csv, each labelled with every rule drawn at it"
            + ("; the solid black line is your scenario's compute (Estimate page)." if scenario is not None else

@@ -12,6 +12,7 @@ from calc.architecture import published
 from calc.display import escape, number, show
 from calc.lifetime import compute_overhead, critical_fraction, curve, lifetime
 from calc.scaling import laws
+from calc.serve import footprint
 from calc.service_life import LLAMA3, linear_rule, service_life
 
 st.title("Train smaller, serve longer")
@@ -25,18 +26,19 @@ FIELDS = {"quality": "lt_quality", "params": "lt_params", "tokens": "lt_tokens",
           "serving_price": "lt_serve_price",
           # the join: one model trained and served on one chip (calc.service_life)
           "model": "lt_model", "hardware": "lt_hw", "training_tokens": "lt_train_tokens",
-          "tokens_per_day": "lt_per_day", "days": "lt_days", "tpot_limit": "lt_tpot"}
+          "tokens_per_day": "lt_per_day", "days": "lt_days", "tpot_limit": "lt_tpot", "precision": "lt_precision"}
 LABELS = {"params": "Parameters", "tokens": "Training tokens", "loss": "Target loss",
           "inference_tokens": "Tokens served over the model's life", "law": "Scaling law",
           "training_price": "Training price", "serving_price": "Serving price"}
 LIFE_LABELS = {"training_tokens": "Training tokens of the model", "tokens_per_day": "Tokens served per day",
                "days": "Days of service", "tpot_limit": "Time per output token at most", "hardware": "Chip",
-               "price": "Chip", "model": "Model", "chips": "Chip", "tensor": "Chip"}
+               "price": "Chip", "model": "Model", "chips": "Chip", "tensor": "Chip", "precision": "Weights served in"}
 shapes = list(published())
 chips = [n for n, h in data.hardware_table().items() if h.memory is not None and h.memory_bandwidth is not None]
 MODES = {"run": "a training run (parameters and tokens)", "loss": "a loss"}
 EXAMPLE = {"params": "13 Gparam", "tokens": "576 Gtoken"}  # Sardana et al.'s Fig. 1: a Chinchilla-optimal 13B model
-CHOICES = {"law": list(laws()), "quality": list(MODES), "model": shapes, "hardware": chips}
+PRECISIONS = list(footprint.WEIGHT_PRECISIONS)  # the served weights' formats, as the Serving page and serve --precision
+CHOICES = {"law": list(laws()), "quality": list(MODES), "model": shapes, "hardware": chips, "precision": PRECISIONS}
 
 
 def _label(name: str) -> str:
@@ -85,6 +87,7 @@ def _defaults() -> None:
     st.session_state.setdefault("lt_per_day", "100B token/day")  # a popular model: serving overtakes training within its life
     st.session_state.setdefault("lt_days", "730 day")
     st.session_state.setdefault("lt_tpot", "")
+    st.session_state.setdefault("lt_precision", "bf16")  # as the Serving page; fp8 serves 405B on 8 H100, not 16
 
 
 _defaults()
@@ -101,13 +104,17 @@ def _prices() -> dict:
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _life(model, hw, tokens, per_day, days, tpot):
-    return service_life(model, hw, training_tokens=tokens, tokens_per_day=per_day, days=days, tpot_limit=tpot or None)
+def _life(model, hw, tokens, per_day, days, tpot, precision):
+    return service_life(model, hw, training_tokens=tokens, tokens_per_day=per_day, days=days, tpot_limit=tpot or None,
+                        precision=precision)
+
+
+LIFE_FIELDS = ("lt_model", "lt_hw", "lt_train_tokens", "lt_per_day", "lt_days", "lt_tpot", "lt_precision")
 
 
 def _life_now():
-    return _life(*(st.session_state[k] for k in ("lt_model", "lt_hw", "lt_train_tokens", "lt_per_day", "lt_days")),
-                 st.session_state["lt_tpot"].strip())
+    return _life(*(st.session_state[k] for k in LIFE_FIELDS[:5]), st.session_state["lt_tpot"].strip(),
+                 st.session_state["lt_precision"])
 
 
 PRICE_PAIR = {"training_price": "serving_price", "serving_price": "training_price"}
@@ -177,7 +184,8 @@ if mode == "run" and st.session_state["lt_params"] == EXAMPLE["params"] and st.s
 quality, prices = _quality(), _prices()
 try:
     r = lifetime(**quality, inference_tokens=st.session_state["lt_demand"], law=law_name, **prices)
-    c = curve(r.loss, r.inference_tokens, law_name, points=300)
+    # the curve reaches the run given, however far above the optimum (GPT-3's 175B: 12 times its compute-optimal size)
+    c = curve(r.loss, r.inference_tokens, law_name, points=300, upto=None if r.given is None else r.given.params * 1.1)
 except calc.InputError as exc:  # named by its label, as the fields read
     words = LABELS.get(exc.field)
     st.error(f"**{words}**: {escape(exc.message)}" if words else escape(exc))
@@ -211,7 +219,10 @@ frame = pd.concat([pd.DataFrame({"params": n, "flop": c["lifetime_compute"].m_as
 frame["compute"] = frame["flop"] / base
 frame["text"] = [f"{show('params', calc.Q_(a, 'param'), True)}: {show('compute', calc.Q_(b, 'FLOP'), True)} "
                  f"({x:.0%})" for a, b, x in zip(frame["params"], frame["flop"], frame["compute"])]
-frame = frame[frame["compute"] <= 2]  # the curve rises without bound towards the critical size
+given_share = 0.0 if r.given is None else float(r.given.lifetime_compute.m_as("FLOP") / base)
+ceiling = max(2.0, 1.15 * given_share)  # the run given on the chart, however far up
+frame = frame[frame["compute"] <= ceiling]  # the curve rises without bound towards the critical size
+far = ceiling > 2  # a run far above the optimum: a log axis keeps the dip near 100% readable beside it
 marks = [("Lifetime optimum", r.optimum), ("Compute-optimal", r.compute_optimal)]
 if r.given is not None:
     marks.append(("The run given", r.given))
@@ -223,7 +234,7 @@ span = [float(frame["params"].min()), float(frame["params"].max())]
 lines = alt.Chart(frame).mark_line().encode(
     x=alt.X("params:Q", scale=alt.Scale(type="log", domain=span, nice=False), axis=charts.count_axis("Parameters")),
     y=alt.Y("compute:Q", title="Share of compute-optimal", axis=alt.Axis(format="~%"),
-            scale=alt.Scale(zero=False)),
+            scale=alt.Scale(type="log") if far else alt.Scale(zero=False)),
     color=alt.Color("what:N", title=None, scale=alt.Scale(domain=["lifetime", "training"], range=["#1f5fbf", "#9ec5fe"]),
                     legend=alt.Legend(orient="bottom", columns=2, labelExpr="datum.label == 'lifetime' ? "
                                       "'training + serving' : 'training only'")),
@@ -245,7 +256,9 @@ st.caption("■ the lifetime optimum, ● the compute-optimal model" + (", ▲ t
            + f", against the compute-optimal model's lifetime compute ({show('compute', r.compute_optimal.lifetime_compute, True)}). "
            f"Every model on the curve reaches a loss of {r.loss:.4f} nats per token under {law_name}; smaller ones "
            f"need more training tokens, and none below {show('params', curve(r.loss, 0, law_name, 2)['params'][0] / 1.02, True)} "
-           f"reaches it.{tie}")
+           f"reaches it.{tie}"
+           + (f" The run given needs {given_share:.0%} of the compute-optimal model's lifetime compute: the scale is "
+              "logarithmic so that it and the dip near 100% both show." if far else ""))
 
 if r.cost_optimum is not None:
     st.subheader("In dollars")
@@ -266,9 +279,12 @@ st.caption("The training run priced as chip-hours x price (calc.estimate: 6 N D 
            "chip's default price), and serving at the cost per token the serving model gives for this model on this "
            "chip (calc.serve: the chip group that serves cheapest, at its saturating batch or within the latency "
            "limit, 3 input tokens to 1 output).")
-f1, f2 = st.columns(2)
+f1, f2, f3 = st.columns(3)
 f1.selectbox("Model", shapes, key="lt_model", help="a published shape; the Estimate scenario's when it has one")
 f2.selectbox("Chip", chips, key="lt_hw", help="for training and for serving")
+f3.selectbox("Weights served in", PRECISIONS, key="lt_precision",
+             help="the served weights' format, as on the Serving page (fp8: Llama 3.1 405B fits 8 H100; fp4 is NVFP4, "
+                  "4.5 bits with its scales); training stays at the chip's 16-bit peak")
 f1, f2, f3, f4 = st.columns(4)
 f1.text_input("Training tokens of the model", key="lt_train_tokens", help="e.g. `15T` (Llama 3)")
 f2.text_input("Tokens served per day", key="lt_per_day", help="input and output, e.g. `10B token/day`")
@@ -337,7 +353,7 @@ if life is not None:
                f"{show('cost', (life.tokens_per_day * life.serving_price * calc.Q_(1, 'day')).to('USD'))} a day "
                f"({show('tokens', life.tokens_per_day * calc.Q_(1, 'day'))} at ${number(life.serving_price.m_as('USD/Mtoken'))}"
                f" per million tokens: {escape(s.model)} on {s.chips} x {escape(s.hardware)}, tensor {lay['tensor']}, "
-               f"{lay['precision']}, {number(s.concurrency)} sequences in flight, "
+               f"weights in {lay['precision']}, {number(s.concurrency)} sequences in flight, "
                f"{number(s.tokens_per_second_per_user.m_as('token/s'))} tokens a second per user). "
                + (f"The dashed line: day {number(be)}, when serving has cost as much as training." if be <= days[-1]
                   else f"Serving catches up with training on day {number(be)}, after this life."))
@@ -348,8 +364,7 @@ if life is not None:
         try:
             opt = life.lifetime(law_name)
             # every size on the curve served within the same limits: a size that cannot be is said, not raised
-            sizes = _sizes(life, law_name, tuple(str(st.session_state[k]) for k in
-                                                 ("lt_model", "lt_hw", "lt_train_tokens", "lt_per_day", "lt_days", "lt_tpot")))
+            sizes = _sizes(life, law_name, tuple(str(st.session_state[k]) for k in LIFE_FIELDS))
         except calc.InputError as exc:
             opt = None
             st.caption(f"No dollar optimum at this model's quality: {escape(exc.message)}")
@@ -374,11 +389,13 @@ if life is not None:
                             for a, b in zip(both["params"], both["usd"])]
             low, mine = float(both["usd"].min()), opt.given_cost.lifetime_cost.m_as("USD")
             both = both[both["usd"] <= max(3 * low, 1.2 * mine)]  # near the critical size training runs away
+            spread = mine > 5 * low  # this model far above the cheapest size (GPT-3: $3.6B against $32M): a log axis
             here = pd.DataFrame([{"params": life.params.m_as("param"), "usd": opt.given_cost.lifetime_cost.m_as("USD"),
                                   "text": f"{st.session_state['lt_model']}: {show('cost', opt.given_cost.lifetime_cost)}"}])
-            size_lines = alt.Chart(both).mark_line().encode(
+            size_lines = alt.Chart(both).mark_line(point=alt.OverlayMarkDef(size=18)).encode(  # each size served: a point
                 x=alt.X("params:Q", scale=alt.Scale(type="log", nice=False), axis=charts.count_axis("Parameters")),
-                y=alt.Y("usd:Q", axis=charts.money_axis("Training + serving"), scale=alt.Scale(zero=False)),
+                y=alt.Y("usd:Q", axis=charts.money_axis("Training + serving", log=spread),
+                        scale=alt.Scale(type="log") if spread else alt.Scale(zero=False)),
                 color=alt.Color("rule:N", title=None, legend=alt.Legend(orient="bottom", columns=1),
                                 scale=alt.Scale(domain=["each size's shape served", "serving proportional to size"],
                                                 range=["#1f5fbf", "#9ec5fe"])),
@@ -396,7 +413,11 @@ if life is not None:
                        "and served by calc.serve on the same chip (the dark line, the row 'Optimum, shapes served'), and this "
                        "model's cost per token scaled in proportion to the parameters (the pale line, the cost "
                        "optimum of calc.lifetime). Decoding reads the weights once per step for the whole batch, so "
-                       f"cost per token follows weight bytes over the batch the memory allows.{off}")
+                       f"cost per token follows weight bytes over the batch the memory allows. Each dot of the dark "
+                       "line is one size served on its cheapest chip group; the line steps where the scaled shape "
+                       "gains 8 attention heads (wider and shallower: less KV cache per token, a larger batch) or "
+                       "moves to a larger chip group. Head counts are whole multiples of 8 or of the key-value "
+                       f"groups, so that a node's tensor group splits no head.{off}")
 
 st.subheader("How much extra training a smaller model costs")
 floor = critical_fraction(law_name)

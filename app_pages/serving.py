@@ -18,7 +18,7 @@ from app_pages.charts import HEIGHT, plain_axis
 from calc import data
 from calc.architecture import published
 from calc.display import escape, number
-from calc.serve import footprint, frontier, percentiles, read_request_rate, serve
+from calc.serve import fewest_chips, footprint, frontier, percentiles, read_request_rate, serve
 from calc.units import parse_quantity
 
 PAGE = "serving"
@@ -194,10 +194,61 @@ st.caption("Prefill is the training forward pass at the chip's matmul rate; each
            "Calibrated on TensorRT-LLM's published tables of 2023-24 and MLPerf Inference v4.x (2024); see the README "
            "for how close it lands.")
 
+def _state_options() -> dict:
+    """The layout and request fields as calc.serve takes them, from the fields as seeded (before they are drawn)."""
+    k = st.session_state
+    return _options(k["serving_tensor"], k["serving_precision"], k["serving_kv"], k["serving_input"],
+                    k["serving_output"], k["serving_disaggregated"], k["serving_adp"], k["serving_expert_precision"])
+
+
+def _link_tensor() -> list[str]:
+    """A link's tensor size that calc.serve refuses for this model on these chips (it splits a head, does not divide
+    the chips, holds no sequence): the best layout stands in for it, said as any field of a link that cannot be used."""
+    k = st.session_state
+    if k["serving_tensor"] == BEST or "tensor" not in session.view(PAGE):
+        return []
+    try:
+        serve(k["serving_model"], k["serving_hw"], k["serving_chips"], **_state_options())
+    except calc.InputError as exc:
+        if exc.field == "tensor":
+            k["serving_tensor"] = BEST
+            return [f"{PAGE}.tensor: {exc.message}; the best layout is shown instead"]
+    return []
+
+
+def _fit_chips(problems: list[str]) -> None:
+    """When the chips are the page's default (the link gives none it can use) and the model's weights do not fit on
+    them, the fewest chips that hold them (calc.serve.fewest_chips), said in words above the answer."""
+    k = st.session_state
+    given = "chips" in session.view(PAGE) and not any(p.startswith(f"{PAGE}.chips:") for p in problems)
+    if given or k["serving_tensor"] != BEST:
+        return
+    options = {o: v for o, v in _state_options().items() if o != "tensor"}
+    try:
+        need = fewest_chips(k["serving_model"], k["serving_hw"], **options)
+    except calc.InputError:  # another field's problem: the answer below names it
+        return
+    if need is None or need <= k["serving_chips"]:
+        return
+    hw = data.hardware(k["serving_hw"])
+    k["serving_chips_note"] = (k["serving_model"], k["serving_hw"], need,
+                               f"{k['serving_model']} in {k['serving_precision']} does not fit on "
+                               f"{k['serving_chips']:,} × {k['serving_hw']} ({number(hw.memory.m_as('GB/chip'))} GB each): "
+                               f"it needs at least {need:,} (counting in powers of two), so the page uses {need:,}. "
+                               "Change Chips or Weights to try another.")
+    k["serving_chips"] = need
+
+
 if "serving_model" not in st.session_state:
     st.session_state["serving_link_problems"] = _seed()
+    st.session_state["serving_link_problems"] += _link_tensor()
+    _fit_chips(st.session_state["serving_link_problems"])
 for problem in st.session_state.get("serving_link_problems", []):
     st.warning(f"Ignored from the link: {escape(problem)}")
+note = st.session_state.get("serving_chips_note")
+if note and note[:3] == (st.session_state["serving_model"], st.session_state["serving_hw"],
+                         st.session_state["serving_chips"]):
+    st.info(escape(note[3]))
 
 top = st.container()  # the numbers above the fields, as on the Estimate page: a phone's first screen shows them
 c1, c2, c3, c4 = st.columns(4)

@@ -97,7 +97,8 @@ def scaled_shape(reference, params):
     Width and depth scale together (d_model / layers kept, as from Llama 3 8B to 70B: 4096/32, 8192/80 are
     within 30%), the head width and key-value heads kept, d_ff in the same ratio to d_model; the vocabulary
     is the reference's. The heads come from the scale (N/N_ref)^(1/3), to a whole multiple of the key-value
-    heads; the layers then give the count, which is linear in them.
+    heads (multi-head attention: of 8, or of the reference's heads' largest divisor up to 8, so that a node's
+    tensor group splits no head); the layers then give the count, which is linear in them.
 
     >>> t = scaled_shape("Llama 3 70B", "20e9 param")
     >>> abs(t.params().m_as("Gparam") / 20 - 1) < 0.05, t.kv_heads
@@ -113,7 +114,10 @@ def scaled_shape(reference, params):
         raise InputError("params", f"expected one positive number of parameters, got {target!r:.40}")
     kv = ref.kv_heads or ref.heads  # kept: Llama 3 has 8 at 8B, 70B and 405B
     f = (target / ref.params().m_as("param")) ** (1 / 3)  # N ~ layers x d_model^2, both scaled by f
-    heads = max(1, round(ref.heads * f / kv)) * kv if ref.heads * f >= kv else max(1, round(ref.heads * f))
+    # whole key-value groups (GQA); without them (multi-head, GPT-3's 96) a multiple of 8, as published shapes have:
+    # a head count of 53 splits over no tensor group, and its serving jumped to pipeline stages from size to size
+    group = kv if kv < ref.heads else math.gcd(ref.heads, 8)
+    heads = max(1, round(ref.heads * f / group)) * group if ref.heads * f >= group else max(1, round(ref.heads * f))
     width = heads * ref.head_width
     d_ff = max(128, round((ref.d_ff or 4 * ref.d_model) * width / ref.d_model / 128) * 128)
 
@@ -305,13 +309,15 @@ def service_life(model, hardware, *, training_tokens, tokens_per_day, days, util
                        days=life.to("day"), shape=shape, serve_options=options)
 
 
-def modelled_prices(hardware, *, params=None, model=None, utilization=None, price=None, family=DEFAULT_FAMILY):
+def modelled_prices(hardware, *, params=None, model=None, utilization=None, price=None, family=DEFAULT_FAMILY,
+                    precision=None):
     """The two prices of ``calc.lifetime``'s dollar version, modelled on ``hardware`` instead of asked for.
 
     Training: USD per FLOP = price per chip-hour / (peak x MFU), ``calc.estimate``'s defaults where not given.
     Serving: ``calc.serve``'s blended USD per token of ``model`` (a published shape), else of ``family``'s shape
-    scaled to ``params``. Returns ``(training USD/FLOP, serving USD/token, serving params, words)``, the words
-    a pair (serving, training).
+    scaled to ``params``, its weights at ``precision`` (``calc.serve``'s; default the chip's 16-bit format).
+    Returns ``(training USD/FLOP, serving USD/token, serving params, words)``, the words a dict: ``serving`` and
+    ``training`` (what each price rests on), and the served ``precision`` and ``chips``.
 
     >>> t, s, n, words = modelled_prices("H100 SXM5", params="70.6e9 param")
     >>> round(s.m_as("USD/Mtoken"), 2)
@@ -334,23 +340,25 @@ def modelled_prices(hardware, *, params=None, model=None, utilization=None, pric
         raise InputError("hardware", f"{_chip_name(hardware)} has no public price: give a training price and a "
                                      "serving price")
     train = (est["cost"].value / est.compute).to("USD/FLOP")
-    s = modelled_serving(shape, hardware)
+    s = modelled_serving(shape, hardware, precision=precision)
     serve_price = s.usd_per_million_tokens["blended"].to("USD/token")
-    words = (f"serving: calc.serve, {what} on {s.chips} x {s.hardware} at saturation, "
+    words = (f"serving: calc.serve, {what} in {s.layout['precision']} on {s.chips} x {s.hardware} at saturation, "
              f"{s.usd_per_million_tokens['blended'].m_as('USD/Mtoken'):.3g} USD per million tokens (3:1 blend)",
              f"training: {est['price'].value.m_as('USD/chip/hour'):.2f} USD per chip-hour at MFU "
              f"{est['utilization'].value.m_as(''):.0%} ({est['utilization'].source})")
+    words = {"serving": words[0], "training": words[1], "precision": s.layout["precision"], "chips": s.chips}
     return train, serve_price, n, words
 
 
 def lifetime_prices(hardware, *, loss=None, params=None, tokens=None, model=None, law="hoffmann2022",
-                    training_price=None, utilization=None) -> tuple[dict, dict]:
+                    training_price=None, utilization=None, precision=None) -> tuple[dict, dict]:
     """``calc.lifetime``'s price arguments with serving modelled on ``hardware`` (the command line's
     ``lifetime --hardware H`` without ``--serving-price``), and what they rest on, JSON-ready.
 
     The served model is ``model``'s shape where it is a published one, else the run's ``params`` (or, for a
     loss alone, the compute-optimal model's) on ``DEFAULT_FAMILY``'s shape scaled to that size. The training
     price is ``training_price`` where given (per chip-hour: on ``hardware`` at ``utilization``), else modelled.
+    ``precision``: the served weights' format (``calc.serve``'s; default the chip's 16-bit format).
 
     >>> kw, why = lifetime_prices("H100 SXM5", params=13e9, tokens=576e9)
     >>> sorted(kw), why["serving"]["source"]
@@ -371,7 +379,8 @@ def lifetime_prices(hardware, *, loss=None, params=None, tokens=None, model=None
         n = lifetime(loss=loss, law=law).compute_optimal.params
     shape_name = model if model is not None and model in published() else None
     train, serve_price, n_serve, words = modelled_prices(hardware, params=n, model=shape_name,
-                                                         utilization=None if training_price else utilization)
+                                                         utilization=None if training_price else utilization,
+                                                         precision=precision)
     kw = {"serving_price": serve_price, "serving_price_params": n_serve}
     if training_price is None:
         kw["training_price"] = train
@@ -379,10 +388,10 @@ def lifetime_prices(hardware, *, loss=None, params=None, tokens=None, model=None
         kw.update(training_price=training_price, hardware=hardware, utilization=utilization)
         if utilization is None:
             kw.pop("hardware"), kw.pop("utilization")
-    why = {"source": "modelled", "basis": f"{words[0]}; " + (words[1] if training_price is None else
-                                                             "training: the price given"),
+    why = {"source": "modelled",
+           "basis": f"{words['serving']}; " + (words["training"] if training_price is None else "training: the price given"),
            "serving": {"source": "modelled", "value": float(serve_price.m_as("USD/Mtoken")), "unit": "USD/Mtoken",
-                       "params": float(n_serve.m_as("param"))},
+                       "params": float(n_serve.m_as("param")), "precision": words["precision"], "chips": words["chips"]},
            "training": ({"source": "modelled", "value": float(train.m_as("USD/EFLOP")), "unit": "USD/EFLOP"}
                         if training_price is None else {"source": "given"})}
     return kw, why

@@ -3,6 +3,7 @@ rides in the URL (lifetime.name=...), and a bad field is named, never an excepti
 
 import json
 
+import pyarrow as pa
 import pytest
 from apppage import open_page
 
@@ -52,7 +53,7 @@ def test_every_field_goes_to_the_url():
     assert _metrics(at)["Saved against compute-optimal"] == "0.0%"  # no demand: the compute-optimal model itself
     query = {k: at.query_params[k] for k in at.query_params}
     fields = {"quality", "params", "tokens", "loss", "inference_tokens", "law", "training_price", "serving_price",
-              "model", "hardware", "training_tokens", "tokens_per_day", "days", "tpot_limit"}
+              "model", "hardware", "training_tokens", "tokens_per_day", "days", "tpot_limit", "precision"}
     assert {k.removeprefix("lifetime.") for k in query if k.startswith("lifetime.")} == fields
     assert "0" in str(query["lifetime.inference_tokens"])
 
@@ -178,3 +179,63 @@ def test_a_refused_loss_keeps_the_life_fields():
     assert not at.error, [e.value for e in at.error]
     assert {k: at.session_state[k] for k in life} == {**life, "lt_days": "365 day"}
     assert at.selectbox(key="lt_model").value == life["lt_model"]
+
+
+GPT3 = {"params": "175 Gparam", "tokens": "300 Gtoken", "hardware": "V100 SXM2", "chips": "10000"}  # the README's link
+
+
+def test_the_chart_reaches_the_run_given_however_far_above_the_optimum():
+    # GPT-3 (175B, 614% of its compute-optimal model's lifetime compute) was cut off: the axis stopped near 45B
+    at = open_page(PAGE, **GPT3)
+    r = calc.lifetime(params="175 Gparam", tokens="300 Gtoken", inference_tokens="2T token")
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    line, dots = spec["layer"]
+    span = line["encoding"]["x"]["scale"]["domain"]
+    share = r.given.lifetime_compute.m_as("FLOP") / r.compute_optimal.lifetime_compute.m_as("FLOP")
+    assert span[0] < r.optimum.params.m_as("param") and span[1] >= 175e9 and share > 6
+    assert line["encoding"]["y"]["scale"]["type"] == "log"  # the dip near 100% still shows beside 614%
+    frames = [pa.ipc.open_stream(d.data.data).read_all().to_pandas()
+              for d in at.get("vega_lite_chart")[0].proto.datasets]  # the layers' data, as Streamlit sends them
+    given = next(f for f in frames if "model" in f).set_index("model").loc["The run given"]
+    curve = next(f for f in frames if "what" in f)
+    assert given["params"] == 175e9 and curve["compute"].max() >= given["compute"] == pytest.approx(share)
+    assert curve["params"].max() >= 175e9
+    assert any(f"The run given needs {share:.0%}" in c.value for c in at.caption)
+    plain = json.loads(open_page(PAGE).get("vega_lite_chart")[0].proto.spec)  # Sardana's example: as before
+    assert plain["layer"][0]["encoding"]["y"]["scale"] == {"zero": False}
+
+
+def test_the_shapes_served_rise_with_size_without_spikes():
+    # GPT-3's scaled shapes had prime head counts (53, 59): no tensor group split them, serving jumped to pipeline
+    # stages and back from size to size, and the dark line spiked to $3.3B near 30B
+    at = open_page(PAGE, **GPT3)
+    assert at.selectbox(key="lt_model").value == "GPT-3 175B" and at.selectbox(key="lt_hw").value == "V100 SXM2"
+    life = service_life("GPT-3 175B", "V100 SXM2", training_tokens="300 Gtoken", tokens_per_day="100B token/day",
+                        days="730 day", precision="bf16")
+    sizes = life.size_curve(at.selectbox(key="lt_law").value)
+    price = sizes["serving_price"].m_as("USD/Mtoken")
+    assert all(b / a < 1.2 for a, b in zip(price, price[1:]))  # no jump from one size to the next
+    assert price[-1] > 3 * price[len(price) // 4]  # and larger sizes cost more
+    spec = json.loads(at.get("vega_lite_chart")[2].proto.spec)
+    assert spec["layer"][0]["mark"]["point"]  # each size served drawn as a point on the line
+    assert spec["layer"][0]["encoding"]["y"]["scale"]["type"] == "log"  # GPT-3's $3.6B beside the sizes' tens of $M
+    assert any("steps where the scaled shape gains 8 attention heads" in c.value for c in at.caption)
+
+
+def test_the_served_precision_is_a_field_in_the_link_and_reaches_the_life():
+    # 405B was served in bf16 on 16 H100 with no way to say fp8, as it is served (8 H100, the README's table)
+    link = {"lifetime.model": "Llama 3.1 405B", "lifetime.hardware": "H100 SXM5", "lifetime.precision": "fp8"}
+    at = open_page(PAGE, **link)
+    assert at.selectbox(key="lt_precision").value == "fp8"
+    life = service_life("Llama 3.1 405B", "H100 SXM5", training_tokens=at.session_state["lt_train_tokens"],
+                        tokens_per_day="100B token/day", days="730 day", precision="fp8")
+    assert life.serving.chips == 8
+    assert _metrics(at)["Serving over the life"] == show("cost", life.serving_cost)
+    assert any("on 8 x H100 SXM5, tensor 8, weights in fp8" in c.value for c in at.caption)
+    at.selectbox(key="lt_precision").set_value("bf16").run()
+    url = at.query_params["lifetime.precision"]
+    assert (url if isinstance(url, str) else url[0]) == "bf16"
+    assert any("on 16 x H100 SXM5" in c.value and "weights in bf16" in c.value for c in at.caption)
+    at = open_page(PAGE, **{"lifetime.precision": "fp9"})  # unreadable: the default, said
+    assert at.selectbox(key="lt_precision").value == "bf16"
+    assert any("(lifetime.precision)" in w.value.replace("\\", "") for w in at.warning)

@@ -6,6 +6,8 @@ import json
 
 from apppage import open_page
 
+from calc.serve import fewest_chips
+
 PAGE = "app_pages/serving.py"
 LINK = {"serving.model": "Llama 3 8B", "serving.hardware": "A100 SXM4 80GB", "serving.chips": "2",
         "serving.tensor": "1", "serving.precision": "bf16", "serving.expert_precision": "model",
@@ -67,12 +69,22 @@ def test_a_bad_link_is_reported_and_a_model_that_does_not_fit_says_why():
     assert at.error and "weights take" in at.error[0].value
 
 
-def test_a_tensor_size_that_splits_a_head_is_refused_not_swapped():
-    # a link's tensor 6 was silently answered as "best"; 3 chips picked tensor 3 of Llama 3 70B's 64 heads
-    at = open_page(PAGE, errors_ok=True, **{"serving.model": "Llama 3 70B", "serving.chips": "6",
-                                            "serving.tensor": "6"})
-    assert at.selectbox(key="serving_tensor").value == "6"
-    assert "6 tensor ranks do not divide the 64 attention heads" in at.error[0].value.replace("\\", "")
+def test_a_links_tensor_size_that_calc_refuses_falls_back_to_best_and_is_said():
+    # a link's tensor 6 was once silently answered as "best", then refused with a red error and no answer, while every
+    # other bad field of a link falls back with a warning: now it falls back too, and says why
+    for tensor, words in (("6", "serving.tensor: 6 tensor ranks do not divide the 64 attention heads"),
+                          ("3", "serving.tensor: tensor x pipeline = 3 chips must divide the 8 chips")):
+        at = open_page(PAGE, **{"serving.model": "Llama 3 70B", "serving.chips": "6" if tensor == "6" else "8",
+                                "serving.tensor": tensor})
+        said = " ".join(w.value for w in at.warning).replace("\\", "")
+        assert f"Ignored from the link: {words}" in said and "the best layout is shown instead" in said
+        assert at.selectbox(key="serving_tensor").value == "best" and _url(at)["serving.tensor"] == "best"
+        assert at.metric and len(at.get("vega_lite_chart") or at.get("arrow_vega_lite_chart")) == 2
+    # chosen on the page, a tensor size that splits a head is refused by name, never swapped
+    at = open_page(PAGE, **{"serving.model": "Llama 3 70B", "serving.chips": "8"})
+    at.selectbox(key="serving_tensor").set_value("16").run()
+    assert at.error and "Tensor parallel per replica**:" in at.error[0].value.replace("\\", "")
+    assert at.selectbox(key="serving_tensor").value == "16"
     at = open_page(PAGE, errors_ok=True, **{"serving.model": "Llama 3 70B", "serving.chips": "3"})
     assert "tensor 1 x pipeline 1" in at.error[0].value.replace("\\", "")
 
@@ -191,3 +203,28 @@ def test_an_error_names_the_field_by_its_label_and_says_no_command_line_flag():
     at = open_page(PAGE, errors_ok=True, **{**LINK, "serving.input_tokens": "1000000"})
     text = at.error[0].value.replace("\\", "")
     assert text.startswith("**Input tokens per request**:") and "KV cache per chip" in text
+
+
+def test_the_readmes_link_serves_gpt3_on_the_fewest_v100_that_hold_it_and_says_so():
+    # the README's own link opened on 8 V100 (32 GB) and a red "weights take 43.8 GB per chip", no chart
+    at = open_page(PAGE, params="175 Gparam", tokens="300 Gtoken", hardware="V100 SXM2", chips="10000")
+    assert at.selectbox(key="serving_model").value == "GPT-3 175B" and at.selectbox(key="serving_hw").value == "V100 SXM2"
+    assert at.number_input(key="serving_chips").value == 16 == fewest_chips("GPT-3 175B", "V100 SXM2")
+    said = at.info[0].value.replace("\\", "")
+    assert said.startswith("GPT-3 175B in bf16 does not fit on 8 × V100 SXM2 (32 GB each): it needs at least 16")
+    assert "16 × V100 SXM2" in " ".join(m.value for m in at.markdown)
+    assert len(at.get("vega_lite_chart") or at.get("arrow_vega_lite_chart")) == 2
+    assert _url(at)["serving.chips"] == "16" and _url(at)["chips"] == "10000"  # the training cluster stays
+    at.number_input(key="serving_chips").set_value(32).run()
+    assert not at.info and not at.error  # the line goes once the chips are the user's
+    # chips a link gives are the user's: not swapped, the error says what to change
+    at = open_page(PAGE, errors_ok=True, **{"serving.model": "Llama 3.1 405B", "serving.chips": "8"})
+    assert at.error and "give more chips" in at.error[0].value and not at.info
+
+
+def test_fewest_chips_follow_the_weights_precision():
+    # Llama 3.1 405B: 810 GB in bf16 wants 16 H100 (80 GB), 405 GB in fp8 fits 8, as it is served (README's table)
+    at = open_page(PAGE, **{"serving.model": "Llama 3.1 405B", "serving.precision": "fp8"})
+    assert at.number_input(key="serving_chips").value == 8 and not at.info
+    at = open_page(PAGE, **{"serving.model": "Llama 3.1 405B"})
+    assert at.number_input(key="serving_chips").value == 16 and "needs at least 16" in at.info[0].value

@@ -175,3 +175,29 @@ def test_the_optimum_with_each_size_served_is_near_the_proportional_one():
     assert scaled == pytest.approx(closed, rel=0.20)
     # the proportional curve's grid minimum is the closed form's, to the grid's step (40 points over 30x in size)
     assert sizes["params"][sizes["best_proportional"]].m_as("param") == pytest.approx(closed, rel=0.10)
+
+
+def test_lifetime_command_serves_in_the_precision_given_and_says_which(capsys):
+    # 405B was served in bf16 on 16 H100 ($11/M tokens) with no flag for the format; it is served in FP8 on 8
+    # (the README's table: 2.83 USD/Mtoken modelled, "Llama 3.1 405B, fp8 | 8")
+    code, out, _ = _cli(capsys, "lifetime", "--model", "Llama 3.1 405B", "--inference-tokens", "20T",
+                        "--hardware", "H100 SXM5", "--precision", "fp8")
+    assert code == 0 and "Llama 3.1 405B's shape in fp8 on 8 x H100 SXM5" in out
+    code, out, _ = _cli(capsys, "lifetime", "--model", "Llama 3.1 405B", "--inference-tokens", "20T",
+                        "--hardware", "H100 SXM5")
+    assert code == 0 and "in bf16 on 16 x H100 SXM5" in out  # the default, as serve's: the chip's 16-bit format, said
+    code, out, _ = _cli(capsys, "lifetime", "--model", "Llama 3.1 405B", "--inference-tokens", "20T",
+                        "--hardware", "H100 SXM5", "--precision", "fp8", "--json")
+    served = json.loads(out)["dollars"]["prices"]["serving"]
+    s = modelled_serving("Llama 3.1 405B", "H100 SXM5", precision="fp8")
+    assert (served["precision"], served["chips"]) == ("fp8", 8) == (s.layout["precision"], s.chips)
+    assert served["value"] == pytest.approx(s.usd_per_million_tokens["blended"].m_as("USD/Mtoken"))
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--hardware", "H100 SXM5", "--precision", "fp9"], "--precision: expected one of bf16, fp16, fp8"),
+    (["--precision", "fp8"], "--precision: the served weights' format is read with --hardware"),  # not dropped
+])
+def test_lifetime_precision_refused_in_one_line(capsys, args, words):
+    code, _, err = _cli(capsys, "lifetime", "--model", "Llama 3.1 405B", "--inference-tokens", "20T", *args)
+    assert code == 2 and words in err and err.count("\n") == 1

@@ -9,6 +9,10 @@ import sys
 
 from calc.cli.flags import _chip_flags, _vu
 from calc.errors import InputError
+from calc.serve.footprint import WEIGHT_PRECISIONS
+from calc.vocabulary import BY_NAME
+
+PRECISIONS = list(WEIGHT_PRECISIONS)  # the served weights' formats, as serve --precision reads them
 
 
 def _optimal_parser(sub) -> None:
@@ -42,6 +46,10 @@ def _lifetime_parser(sub) -> None:
     lt.add_argument("--serving-price", dest="serving_price", metavar="VALUE",
                     help='what a served token costs [USD/token], e.g. "0.6 USD/Mtoken"; serving cost scales with '
                          "the model's size")
+    lt.add_argument("--precision", metavar="FORMAT",
+                    help=BY_NAME["precision"].meaning + " (default: the chip's 16-bit format; here the served weights', "
+                    "with --hardware and no --serving-price, as serve's: " + ", ".join(PRECISIONS) + "; e.g. fp8, as "
+                    "Llama 3.1 405B is served on 8 H100)")
     lt.add_argument("--serving-price-params", dest="serving_price_params", metavar="VALUE",
                     help="the model size --serving-price is for [param] (default: the run given, else the "
                          "compute-optimal model)")
@@ -109,8 +117,11 @@ def _lifetime(args) -> int:
         from calc.service_life import lifetime_prices
 
         prices, modelled = lifetime_prices(args.hardware, loss=args.loss, params=args.params, tokens=args.tokens,
-                                           model=args.model, law=args.law, **{k: prices[k] for k in
-                                                                             ("training_price", "utilization")})
+                                           model=args.model, law=args.law, precision=args.precision,
+                                           **{k: prices[k] for k in ("training_price", "utilization")})
+    elif args.precision is not None:  # read only where serving is modelled: said, never dropped
+        raise InputError("precision", f"the served weights' format is read with --hardware and no --serving-price "
+                                      f"(serving modelled on the chip); got --precision {args.precision}")
     r = lifetime(loss=args.loss, params=args.params, tokens=args.tokens, model=args.model,
                  inference_tokens=args.inference_tokens, law=args.law, **prices)
 

@@ -106,10 +106,11 @@ def _floor_plus_one(law_name):
     return lw.constants.get("E", 0.0) + 1.0
 
 
-def curve(loss, inference_tokens=0, law: str = "hoffmann2022", points: int = 200) -> dict:
+def curve(loss, inference_tokens=0, law: str = "hoffmann2022", points: int = 200, upto=None) -> dict:
     """Lifetime compute against model size at one quality (the app's chart): arrays keyed
     ``params``, ``tokens``, ``training_compute``, ``lifetime_compute``, from just above the critical size
-    to three times the compute-optimal size.
+    to three times the compute-optimal size, or to ``upto`` [param] when larger (a run given far above the
+    optimum, as GPT-3's 175B at about 12 times its compute-optimal size).
 
     >>> c = curve(2.0, "1e12 token")
     >>> len(c["params"])
@@ -125,7 +126,8 @@ def curve(loss, inference_tokens=0, law: str = "hoffmann2022", points: int = 200
     s0 = shape.b / (shape.a + shape.b)
     n0 = shape.params(s0)
     n_min = shape.params(1.0)
-    n = np.geomspace(n_min * 1.02, max(3 * n0, n_min * 10), int(points))
+    last = 0.0 if upto is None else float(_count(upto, "upto", "param"))
+    n = np.geomspace(n_min * 1.02, max(3 * n0, n_min * 10, last), int(points))
     s = shape.share(n)
     d = shape.tokens(s)
     train = 6 * n * d

@@ -30,7 +30,7 @@ from calc.serve import footprint, load, percentiles, phases
 from calc.serve.load import Setup, evaluate, limited_by
 from calc.units import Q_, parse_quantity, ureg
 
-__all__ = ["serve", "Serving", "frontier", "Frontier", "kv_cache_per_token", "read_request_rate"]
+__all__ = ["serve", "Serving", "frontier", "Frontier", "kv_cache_per_token", "read_request_rate", "fewest_chips"]
 
 FRONTIER_POINTS = 64
 
@@ -411,3 +411,25 @@ def frontier(model, hardware, chips=1, *, points: int = FRONTIER_POINTS, **optio
                     tokens_per_second_per_chip=Q_(r["per_chip"], "token/s/chip"),
                     usd_per_million_output_tokens=None if "usd_out" not in r else Q_(r["usd_out"] * 1e6, "USD/Mtoken"),
                     model=one.model, hardware=one.hardware, chips=one.chips)
+
+
+def fewest_chips(model, hardware, *, largest: int = 4096, **options) -> int | None:
+    """The fewest chips, a power of two up to ``largest``, on which ``serve`` finds a layout holding the weights
+    and a sequence per replica: a tensor group that splits no head, at the pipeline of ``options`` (default 1), as
+    ``serve``'s layout search tries them (``load.layouts``). ``options``: ``serve``'s precisions, tokens and
+    toggles. None if no count up to ``largest`` holds it. Weights at ``precision`` over T x P chips against the
+    chip's memory [Pope2022] sec. 3.
+
+    >>> fewest_chips("Llama 3.1 405B", "H100 SXM5"), fewest_chips("Llama 3.1 405B", "H100 SXM5", precision="fp8")
+    (16, 8)
+    """
+    n = 1
+    while n <= largest:
+        try:
+            if load.layouts(load.setup(model, hardware, n, **options), options.get("expert")):
+                return n
+        except InputError as exc:
+            if exc.field not in ("chips", "pipeline", "tensor"):  # a pipeline deeper than the chips: more chips
+                raise
+        n *= 2
+    return None
