@@ -31,7 +31,13 @@ from calc.data.pricing import (
     purchase_prices,
 )
 from calc.data.published_runs import EpochRun, Model, backtest_notes, epoch_runs, model, models, notable_compute, runs
-from calc.data.serving import latency_percentiles, serving_calibration, serving_coefficients, serving_validation
+from calc.data.serving import (
+    latency_percentiles,
+    serving_calibration,
+    serving_coefficients,
+    serving_engine_settings,
+    serving_validation,
+)
 from calc.data.store import ReadOnlyDict, cache
 from calc.data.tables import Row, frame, read_row_table, read_table
 from calc.data.training import (
@@ -64,7 +70,8 @@ __all__ = [
     "electricity_prices", "epoch_runs", "expert_dispatch", "fact", "facts", "hybrid_shapes", "finetuning", "frame", "hardware",
     "hardware_table", "latency_percentiles", "matmul_efficiency", "model", "model_config", "model_states", "models", "notable_compute",
     "optimizers", "ownership", "ppi", "price_in_force", "prices", "purchase_prices", "read_row_table", "read_table",
-    "references", "run_layouts", "runs", "scaling_law_rows", "serving_calibration", "serving_coefficients", "serving_validation",
+    "references", "run_layouts", "runs", "scaling_law_rows", "serving_calibration", "serving_coefficients", "serving_engine_settings",
+    "serving_validation",
     "step_calibration", "step_coefficients", "step_heldout", "thresholds", "validate_all", "validation_runs",
 ]
 
