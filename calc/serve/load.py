@@ -6,6 +6,9 @@ under latency limits; and the throughput-latency frontier over batch sizes.
                        C I / O prompt tokens of the requests that join (chunked prefill [Agrawal2024]):
                        TPOT = decode(C) + prefill(C I / O);  TTFT = TPOT + prefill(I);
                        throughput = C O / (TTFT + (O - 1) TPOT)
+                       without chunked prefill (vLLM's V0 scheduler) the prompts joining over a round of n steps
+                       (vLLM's num_scheduler_steps) run in a pass of their own: TPOT = decode(C) + pass(n C I / O) / n;
+                       TTFT = pass + decode(C); a request arriving waits for the round in progress (step_wait)
     disaggregated      prefill on chips of its own, the chips given decode only (Splitwise [Patel2024],
                        DistServe [Zhong2024], DeepSeek's V3/R1 service): TPOT = decode(C);
                        TTFT = prefill(I) + TPOT (the KV cache's transfer not counted); throughput per
