@@ -31,7 +31,13 @@ from calc.data.pricing import (
     purchase_prices,
 )
 from calc.data.published_runs import EpochRun, Model, backtest_notes, epoch_runs, model, models, notable_compute, runs
-from calc.data.serving import latency_percentiles, serving_calibration, serving_coefficients, serving_validation
+from calc.data.serving import (
+    latency_percentiles,
+    serving_calibration,
+    serving_coefficients,
+    serving_engine_settings,
+    serving_validation,
+)
 from calc.data.store import ReadOnlyDict, cache
 from calc.data.tables import Row, frame, read_row_table, read_table
 from calc.data.training import (
@@ -48,6 +54,7 @@ from calc.data.validation import (
     expert_dispatch,
     hybrid_shapes,
     matmul_efficiency,
+    memory_bandwidth,
     run_layouts,
     step_calibration,
     step_coefficients,
@@ -62,9 +69,10 @@ __all__ = [
     "Hardware", "InputError", "Model", "Price", "PurchasePrice", "ReadOnlyDict", "Reference", "Row", "Threshold",
     "architecture_rows", "attention_kernels", "backtest_notes", "cache", "collective_bandwidth", "defaults",
     "electricity_prices", "epoch_runs", "expert_dispatch", "fact", "facts", "hybrid_shapes", "finetuning", "frame", "hardware",
-    "hardware_table", "latency_percentiles", "matmul_efficiency", "model", "model_config", "model_states", "models", "notable_compute",
+    "hardware_table", "latency_percentiles", "matmul_efficiency", "memory_bandwidth", "model", "model_config", "model_states", "models", "notable_compute",
     "optimizers", "ownership", "ppi", "price_in_force", "prices", "purchase_prices", "read_row_table", "read_table",
-    "references", "run_layouts", "runs", "scaling_law_rows", "serving_calibration", "serving_coefficients", "serving_validation",
+    "references", "run_layouts", "runs", "scaling_law_rows", "serving_calibration", "serving_coefficients", "serving_engine_settings",
+    "serving_validation",
     "step_calibration", "step_coefficients", "step_heldout", "thresholds", "validate_all", "validation_runs",
 ]
 

@@ -63,3 +63,20 @@ def latency_percentiles() -> tuple[Row, ...]:
                 raise DataError(r.path, r.line, f"{x}_p99", f"a p99 below the mean ({r[f'{x}_p99']:g} < "
                                                             f"{r[f'{x}_mean']:g} s): the columns are swapped?")
     return rows
+
+
+@cache
+def serving_engine_settings() -> dict[str, Row]:
+    """The engine's scheduler settings of published serving runs, by the run's name in data/serving_calibration.csv or
+    data/serving_validation.csv (data/serving_engine_settings.csv): decode steps per scheduler run (vLLM's
+    num_scheduler_steps) and whether prompts ride in decode steps (chunked prefill), as the run's own configuration
+    states them. A run not listed runs one step per scheduler run with its prompts riding in decode steps."""
+    rows = tuple(read_table(data_dir() / "serving_engine_settings.csv"))
+    named = {r["name"] for r in serving_calibration()} | {r["name"] for r in serving_validation()}
+    for r in rows:
+        if r["name"] not in named:
+            raise DataError(r.path, r.line, "name", f"{r['name']!r} is no row of data/serving_calibration.csv or "
+                                                    "data/serving_validation.csv")
+        if (r["chunked_prefill"] or "").lower() not in ("true", "false"):
+            raise DataError(r.path, r.line, "chunked_prefill", f"expected true or false, read {r['chunked_prefill']!r}")
+    return {r["name"]: r for r in rows}

@@ -141,6 +141,15 @@ def matmul_efficiency() -> tuple[Row, ...]:
 
 
 @cache
+def memory_bandwidth() -> tuple[Row, ...]:
+    """Measured streaming memory bandwidth by chip and kernel (BabelStream's copy, ...), with the peak it was measured
+    against (data/memory_bandwidth.csv)."""
+    rows = _measurement_table("memory_bandwidth.csv", ("chip", "kernel", "measured_tbps", "peak_tbps"))
+    _check_chips(rows)
+    return rows
+
+
+@cache
 def collective_bandwidth() -> tuple[Row, ...]:
     """Measured collective bus bandwidth, and NCCL's own latency and bandwidth constants, by operation,
     message size, ranks and fabric (data/collective_bandwidth.csv)."""

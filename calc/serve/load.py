@@ -6,6 +6,9 @@ under latency limits; and the throughput-latency frontier over batch sizes.
                        C I / O prompt tokens of the requests that join (chunked prefill [Agrawal2024]):
                        TPOT = decode(C) + prefill(C I / O);  TTFT = TPOT + prefill(I);
                        throughput = C O / (TTFT + (O - 1) TPOT)
+                       without chunked prefill (vLLM's V0 scheduler) the prompts joining over a round of n steps
+                       (vLLM's num_scheduler_steps) run in a pass of their own: TPOT = decode(C) + pass(n C I / O) / n;
+                       TTFT = pass + decode(C); a request arriving waits for the round in progress (step_wait)
     disaggregated      prefill on chips of its own, the chips given decode only (Splitwise [Patel2024],
                        DistServe [Zhong2024], DeepSeek's V3/R1 service): TPOT = decode(C);
                        TTFT = prefill(I) + TPOT (the KV cache's transfer not counted); throughput per
@@ -76,6 +79,12 @@ class Setup:
     expert_bytes: float | None = None  # bytes per routed-expert weight; None: ``weight_bytes``
     window_memory: bool = True  # False: the engine holds the whole context for layers with a window too (see held)
     gather_bytes: float = 0.0  # > 0: under attention data parallelism the experts' tokens are all-gathered (phases.Layout)
+    # the engine's scheduler runs once every this many decode steps (vLLM's num_scheduler_steps, multi-step scheduling):
+    # the prompts that arrive join at the next round's start, and a round holds this many steps
+    scheduler_steps: int = 1
+    # False: the prompts that join run as a prefill pass of their own, not riding in a decode step (vLLM's V0 scheduler
+    # without enable_chunked_prefill: a step is prefill only or decode only)
+    chunked_prefill: bool = True
 
     @property
     def kv_reads(self) -> float:
@@ -131,6 +140,13 @@ def evaluate(s: Setup, concurrency, mode: str) -> dict:
         tpot = dec["total"]
         ttft = phases.prefill(sh, lay, r, s.weight_bytes, prompt, prompt, span=span, expert_bytes=eb)["total"] + tpot
         prefill_per_token = pre["total"] / (c * prompt / gen)
+    elif not s.chunked_prefill:  # the prompts of a round of n steps in one pass of their own, stalling the decodes
+        n = s.scheduler_steps
+        pre = phases.prefill(sh, lay, r, s.weight_bytes, n * c * prompt / gen, prompt, span=span, expert_bytes=eb)
+        tpot = dec["total"] + pre["total"] / n
+        ttft = pre["total"] + dec["total"]  # the round's pass (the first token comes out of it), then its first step
+        prefill_per_token = pre["total"] / (n * c * prompt / gen)
+        pre = {k: v / n for k, v in pre.items()}  # per step, as the chunked path's
     else:
         pre = phases.prefill(sh, lay, r, s.weight_bytes, c * prompt / gen, prompt, weights=False, span=span,
                              expert_bytes=eb)
@@ -226,13 +242,16 @@ def step_wait(s: Setup, r: dict, concurrency: float, rate: float) -> float:
     steps, E[tau^2] / (2 E[tau]) ([Kleinrock1975] sec. 5.2), a step's length varying with the Poisson number of
     prompts it carries (variance lambda tau S^2): tau / 2 + lambda S^2 / 2, lambda the rate per replica and S one
     prompt's prefill riding in a step; the engine is busy (a step running) with probability 1 - exp(-C), C the
-    sequences in flight per replica (Poisson, M/G/inf)."""
-    lam = rate / s.replicas
-    per = float(concurrency) / s.replicas
-    tau = float(r["tpot"])
+    sequences in flight per replica (Poisson, M/G/inf). Under multi-step scheduling (``Setup.scheduler_steps`` n > 1:
+    vLLM's num_scheduler_steps) the scheduler admits requests once a round of n steps, so the residual is that of the
+    rounds, n tau / 2 + lambda S^2 / 2. Arrays of ``concurrency`` and ``rate`` (with ``r``'s) give arrays."""
+    lam = np.asarray(rate, dtype=float) / s.replicas
+    per = np.asarray(concurrency, dtype=float) / s.replicas
+    tau = np.asarray(r["tpot"], dtype=float) * s.scheduler_steps
     joining = per / s.output_tokens  # prompts per step (evaluate's C I / O tokens)
-    S = float(r["prefill"]["total"]) / joining  # one prompt's prefill riding in a step
-    return -math.expm1(-per) * (tau / 2 + lam * S * S / 2)
+    S = np.asarray(r["prefill"]["total"], dtype=float) / joining  # one prompt's prefill riding in a step
+    wait = -np.expm1(-per) * (tau / 2 + lam * S * S / 2)
+    return float(wait) if wait.ndim == 0 else wait
 
 
 def grid(s: Setup, points: int = 64) -> np.ndarray:
@@ -257,8 +276,8 @@ def best_under_limits(candidates: list[Setup], ttft_max: float | None, tpot_max:
         g = grid(s, points)
         r = evaluate(s, g, "continuous")
         ok = np.ones_like(g, dtype=bool)
-        if ttft_max:
-            ok &= r["ttft"] <= ttft_max
+        if ttft_max:  # with the wait for the step (or round of steps) in progress of requests arriving at that load
+            ok &= r["ttft"] + step_wait(s, r, g, r["total"] / s.output_tokens) <= ttft_max
         if tpot_max:
             ok &= r["tpot"] <= tpot_max
         if fastest is None or r["tpot"][0] < fastest[1]:
@@ -300,13 +319,16 @@ def _precision(name: str, value, table: dict) -> str:
 def setup(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, attention_data_parallel=False,
           precision=None, kv_precision=None, input_tokens=1000, output_tokens=1000, window=None, window_layers=None,
           price=None, pue=None, carbon_intensity=None, attention_kernel="grouped", disaggregated=False,
-          expert_precision=None, window_memory=True, expert_exchange="all-to-all") -> Setup:
+          expert_precision=None, window_memory=True, expert_exchange="all-to-all", scheduler_steps=1,
+          chunked_prefill=True) -> Setup:
     """Resolve and check every input once (see ``calc.serve``); the layout search fills tensor=None.
     ``expert_precision``: the routed experts' weights; default the shape's own (``Transformer.expert_precision``:
     GPT-OSS's MXFP4 from its config.json), else ``precision``. ``window_memory`` False: the engine's KV cache holds
     every token on the layers with a local window too (``Setup.held``). ``expert_exchange`` "gather": under attention
     data parallelism the ranks all-gather their tokens before each MoE layer and reduce-scatter its outputs
-    (``terms.gather_exchange_time``, TensorRT-LLM without an all-to-all) instead of DeepEP's dispatch and combine."""
+    (``terms.gather_exchange_time``, TensorRT-LLM without an all-to-all) instead of DeepEP's dispatch and combine.
+    ``scheduler_steps``: decode steps per scheduler run (vLLM's num_scheduler_steps; ``Setup.scheduler_steps``);
+    ``chunked_prefill`` False: the joining prompts run in prefill passes of their own (``Setup.chunked_prefill``)."""
     m = lookup(model)
     hw = hardware if isinstance(hardware, data.Hardware) else data.hardware(hardware)
     n = int(read_chips(chips).m_as("chip"))  # the one reader of a cluster's chips (10**400 refused by name)
@@ -342,18 +364,30 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, att
         raise InputError("attention_data_parallel", f"expected true or false, got {adp!r:.40}")
     if not isinstance(disaggregated, bool):
         raise InputError("disaggregated", f"expected true or false, got {disaggregated!r:.40}")
+    if not isinstance(chunked_prefill, bool):
+        raise InputError("chunked_prefill", f"expected true or false, got {chunked_prefill!r:.40}")
+    steps = _whole("scheduler_steps", scheduler_steps)
     base = Setup(m, phases.shape(m), hw, rates(hw, compute), Layout(T or 1, P, 1, adp), n, prec, kvp,
                  footprint.weight_bytes(prec), footprint.kv_bytes(kvp), n_in, n_out, window, wl, usd, basis, p, ci,
                  _precision("attention_kernel", attention_kernel, ATTENTION_KERNELS), disaggregated,
                  ep, footprint.weight_bytes(ep) * footprint.padded_experts(ep, hw.peaks, m.d_model, m.expert_ff or 0,
                                                                          m.gated), bool(window_memory),
-                 _gather_bytes(expert_exchange, ep, compute, hw))
+                 _gather_bytes(expert_exchange, ep, compute, hw), steps, chunked_prefill)
     if T is None:
         return base
     return _with_layout(base, T, P, expert, adp)
 
 
 EXPERT_EXCHANGES = ("all-to-all", "gather")
+
+
+def published_engine(name: str) -> dict:
+    """The scheduler settings a published run states (data/serving_engine_settings.csv, by the run's name), as
+    ``setup``'s keyword arguments: ``scheduler_steps`` and ``chunked_prefill``; {} for a run not listed."""
+    r = data.serving_engine_settings().get(name)
+    if r is None:
+        return {}
+    return {"scheduler_steps": int(r["scheduler_steps"]), "chunked_prefill": r["chunked_prefill"].lower() == "true"}
 
 
 def _gather_bytes(exchange, expert_precision: str, compute: str, hw: data.Hardware) -> float:

@@ -35,7 +35,7 @@ class Rates:
     chip: Chip
     matmul: float  # best matmul rate at the weights' compute precision, FLOP/s (decode's thin products)
     attention: float  # fused attention kernel rate, FLOP/s
-    memory_bandwidth: float  # peak memory bandwidth, byte/s (serving applies its own achievable share)
+    memory_bandwidth: float  # peak memory bandwidth, byte/s, x stream_share (serving applies its own achievable share)
     streaming_bandwidth: float  # what streaming kernels reach (the perf model's achievable bandwidth), byte/s
     chips_per_node: int
     capacity: float  # memory per chip, bytes
@@ -89,7 +89,7 @@ def _rates(name: str, precision: str) -> Rates:
         precision = "fp8"
     chip = build_chip(hardware, precision)
     return Rates(chip=chip, matmul=chip.matmul_rate, attention=chip.attention_rate,
-                 memory_bandwidth=hardware.memory_bandwidth.m_as("byte/s/chip"),
+                 memory_bandwidth=hardware.memory_bandwidth.m_as("byte/s/chip") * stream_share(hardware.name),
                  streaming_bandwidth=chip.memory_bandwidth, chips_per_node=chip.chips_per_node,
                  # the KV budget: kv_memory_fraction of the datasheet memory left after the weights, the basis the
                  # serving coefficients were calibrated on; the runtime's larger total (Hardware.capacity) without the
@@ -97,6 +97,36 @@ def _rates(name: str, precision: str) -> Rates:
                  # within 25%), so serving keeps the datasheet figure
                  capacity=hardware.memory.m_as("byte/chip"), prefill_matmul=prefill,
                  prefill_attention=chip.attention_rate_cudnn)
+
+
+def _copy_share(chip: str) -> float | None:
+    """The best measured streaming copy bandwidth of ``chip`` over its peak (data/memory_bandwidth.csv), or None."""
+    shares = [r["measured_tbps"] / r["peak_tbps"] for r in data.memory_bandwidth()
+              if r["chip"] == chip and r["kernel"] == "copy"]
+    return max(shares) if shares else None
+
+
+@lru_cache(maxsize=64)
+def stream_share(chip: str) -> float:
+    """The share of its peak memory bandwidth ``chip``'s decode kernels reach against that of the chips the serving
+    coefficients were fitted on: its measured streaming copy over its peak (data/memory_bandwidth.csv), divided by
+    the mean of the same over the other chips of data/serving_calibration.csv that have one, at most 1 (the fitted
+    ``decode_bandwidth_efficiency`` is at its upper bound, Calculon's 90% [Isaev2023]: no chip reaches more of its
+    peak than the fit gives); 1 where the chip has no measurement.
+
+    One benchmark on every chip (BabelStream in Microsoft Azure's AI-benchmarking-guide): H100 SXM5 copies at 2.90 of
+    3.35 TB/s (0.866), H200 4.01 of 4.8 (0.835), MI300X 4.11 of 5.3 (0.776): MI300X's decode reaches 0.776 / 0.851 =
+    0.912 of the share the fit gives the NVIDIA chips.
+
+    >>> round(stream_share("MI300X"), 3), stream_share("H100 SXM5"), stream_share("B200")
+    (0.912, 1.0, 1.0)
+    """
+    own = _copy_share(chip)
+    if own is None:
+        return 1.0
+    others = [x for x in (_copy_share(c) for c in sorted({r["hardware"] for r in data.serving_calibration()})
+                          if c != chip) if x is not None]
+    return min(1.0, own / (sum(others) / len(others))) if others else 1.0
 
 
 def matmul_time(r: Rates, flop, nbytes, bandwidth: float, rate: float | None = None):
