@@ -106,9 +106,9 @@ def test_latency_at_the_measured_load_holds(report):
     from calc.serve import load
 
     rep, _ = report
-    # 16 figures of 8 MLPerf runs (v5.0 H100, v5.1 B200, GB200, MI300X, MI325X): 5 within 25% (branch servlat2; 1 of 2
+    # 16 figures of 8 MLPerf runs (v5.0 H100, v5.1 B200, GB200, MI300X, MI325X): 7 within 25% (5 at branch servlat2, 1 of 2
     # before its rows); AMD's runs at a decode batch their scheduler holds, not the model's
-    assert rep.overall.latency_rows >= 16 and rep.overall.latency_within >= 5 / 16 - 1e-9
+    assert rep.overall.latency_rows >= 16 and rep.overall.latency_within >= 7 / 16 - 1e-9
     c = next(c for c in validation.cases() if c.name == "mlperf50-h100-llama2-70b-server")
     assert validation.in_flight_at_measured_load(c) == pytest.approx(106.21 * 41.1, rel=0.01)  # the log's mean latency
     assert validation.measured_request_rate(c) == pytest.approx(106.16, rel=1e-3)

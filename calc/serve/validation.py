@@ -62,7 +62,7 @@ REFUSALS = ("hardware", "model shape", "workload", "scenario", "layout")
 # Branch servlat2: MLPerf Inference v5.1 Server and Interactive runs scored (B200, GB200, MI300X, MI325X; Llama 2 70B):
 # 256 -> 263 rows, 72.3% -> 71.1%, median 0.1045 -> 0.1069, bias +10.1% -> +10.7% (MI300X and MI325X 1.3x to 2.9x too
 # fast), loosened for new rows scored.
-REPORTED_OVERALL = (263, 0.711, 0.1069, 0.1074)
+REPORTED_OVERALL = (263, 0.711, 0.1069, 0.1038)
 
 
 @dataclass(frozen=True)
