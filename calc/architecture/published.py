@@ -64,6 +64,8 @@ def published() -> dict[str, tuple[Transformer, data.Row]]:
                         raise data.DataError(r.path, r.line, col, f"expected yes or no, got {v!r}")
                     v = yes[v]
                 given[col] = kind(v)
+            if "context" in given:  # the length the row's source says the model was trained at
+                given["context_source"] = f"data/architectures.csv's training length of {r['name']}"
             if r.values.get("config"):
                 t = dataclasses.replace(Transformer.from_config(data.model_config(r["config"])), **given)
             else:

@@ -9,7 +9,7 @@ Training FLOP per token, by named counts never mixed, are in ``calc.architecture
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pint
 
@@ -99,6 +99,8 @@ class Transformer(ParameterCounts):
     # "mxfp4" from config.json's quantization_config, attention, router and embeddings left in BF16); serving holds and
     # reads the experts in it (``calc.serve``); None: as the other weights.
     expert_precision: str | None = None
+    # Where ``context`` comes from, for the doors to say (a config.json's field, a table's row); not part of the shape.
+    context_source: str | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self):
         for name in ("layers", "d_model", "heads", "vocab", "context", "experts", "experts_per_token",
