@@ -202,7 +202,9 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, att
         mode = "concurrency" if name == "concurrency" else "batch"
         candidates = [c for c in candidates if c.replicas <= n] or candidates[:1]  # a replica for each sequence at most
         best = candidates[0] if len(candidates) == 1 else max(candidates, key=lambda c: _rate(c, n, mode))
-        _check_fits(best, n, name)
+        if n > best.max_concurrency():  # held by no layout tried: the error names the one that holds the most
+            best = max(candidates, key=lambda c: c.max_concurrency())
+        _check_fits(best, n, name, len(candidates))
         return _answer(best, n, mode, mode)
     best = candidates[0] if len(candidates) == 1 else max(
         candidates, key=lambda c: _rate(c, c.max_concurrency(), "continuous"))
@@ -247,7 +249,7 @@ def _rate(s: Setup, n: int, mode: str) -> float:
     return float(evaluate(s, max(n, s.replicas), "batch" if mode == "batch" else "continuous")["per_chip"])
 
 
-def _check_fits(s: Setup, n: int, name: str) -> None:
+def _check_fits(s: Setup, n: int, name: str, tried: int = 1) -> None:
     most = s.max_concurrency()
     if n <= most:
         return
@@ -258,7 +260,8 @@ def _check_fits(s: Setup, n: int, name: str) -> None:
         s.rates.capacity - phases.weights_per_chip(s.shape, s.layout, s.weight_bytes, s.expert_bytes))
     raise InputError(name, f"a {name} of {number(n)} needs {number(need / 1e9)} GB of KV cache per chip, "
                            f"{number((need - free) / 1e9)} GB more than the {number(free / 1e9)} GB left after the weights; "
-                           f"the largest that fits is {most:,}")
+                           f"the largest that fits is {most:,} (tensor {s.layout.tensor} x pipeline {s.layout.pipeline}, "
+                           f"{s.replicas} replica(s){f': the most of the {tried} layouts tried' if tried > 1 else ''})")
 
 
 def _best(candidates: list[Setup], ttft_limit, tpot_limit, stat: str) -> Serving:
