@@ -67,7 +67,10 @@ def published() -> dict[str, tuple[Transformer, data.Row]]:
             if "context" in given:  # the length the row's source says the model was trained at
                 given["context_source"] = f"data/architectures.csv's training length of {r['name']}"
             if r.values.get("config"):
-                t = dataclasses.replace(Transformer.from_config(data.model_config(r["config"])), **given)
+                t = Transformer.from_config(data.model_config(r["config"]))
+                if t.context_source:  # read from the stored copy, not from a file the user gave
+                    given.setdefault("context_source", t.context_source.replace("config.json", f"data/configs/{r['config']}"))
+                t = dataclasses.replace(t, **given)
             else:
                 t = Transformer(**given)
         except InputError as exc:

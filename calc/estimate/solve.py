@@ -87,11 +87,11 @@ def estimate(*, rtol: float | None = None, model=None, layout=None, utilization_
     >>> est["utilization"].source, round(est.duration.m_as("day") / est.step.duration("300e9 token").m_as("day"), 9)
     ('modelled', 1.0)
     """
-    known, step, from_shape, rescaled, tuned = _model_inputs(model, layout, lora_rank, known)
+    rtol = _read_rtol(rtol)
+    known, step, from_shape, rescaled, tuned = _model_inputs(model, layout, lora_rank, known, rtol)
     known, price_how = _price_input(known, chips_per_node)
     shape_for_utilization = utilization_model if utilization_model is not None else (model if layout is None else None)
     given, text, extremes = _read_inputs(known)
-    rtol = _read_rtol(rtol)
     warnings: list[str] = [] if step is None else [n for n in [step.model.sequence_note(step.layout.sequence)] if n]
     items = _given_items(given, from_shape, step, tuned, price_how, model)
     hw, precision = _peak_item(items, text, step)
@@ -111,12 +111,12 @@ def estimate(*, rtol: float | None = None, model=None, layout=None, utilization_
                         [steps[n] for n in order], undetermined, order, step)
 
 
-def _model_inputs(model, layout, lora_rank, known):
+def _model_inputs(model, layout, lora_rank, known, rtol):
     """``known`` with what the shape (and layout) stand for; the step, the names taken from the shape, the note of
     a rescaled MFU and how a fine-tuning count was read."""
     step, from_shape, rescaled, tuned = None, (), "", ""
     if model is not None or layout is not None:
-        known, step, from_shape, rescaled = _from_model(model, layout, known)
+        known, step, from_shape, rescaled = _from_model(model, layout, known, rtol)
         if known.get("finetune") is not None and "flop_per_param_token" in from_shape:  # the shape's fine-tuning count
             from calc.finetuning import flop_per_param_token
 
