@@ -160,3 +160,26 @@ def test_new_subcommands(argv, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith("calc: error: ") and err.count("\n") == 1 and "Traceback" not in err
+
+
+# Found by a fresh-eyes walk (2026-12-06): each refused in one line that names the flag and says what was read.
+FRESH = [
+    (["lifetime", "--params", "13e9", "--tokens", "576e9", "--inference-tokens", "2T", "--utilization", "1.5"],
+     "--utilization: expected a fraction of peak"),
+    (["lifetime", "--params", "13e9", "--tokens", "576e9", "--inference-tokens", "2T", "--utilization", "0.4"],
+     "--utilization: only used with a training price per chip-hour"),
+    (["step", "--model", "GPT-3 175B", "--hardware", "H100 SXM5", "--chips", "1024", "--global-batch", "1536",
+      "--search", "--tokens", "300"], "--tokens: not read by --search"),
+    (["serve", "--model", "Llama 3 8B", "--hardware", "V100 SXM2", "--precision", "bf16"],
+     "--precision: the V100 SXM2 has no bf16 peak"),
+    (["serve", "--model", "Llama 3 8B", "--hardware", "TPU v4", "--precision", "fp8"],
+     "--precision: the TPU v4 has no fp8 peak"),
+]
+
+
+@pytest.mark.parametrize("argv, words", FRESH, ids=[f"fresh-{i}" for i in range(len(FRESH))])
+def test_fresh_eyes_inputs_are_refused_by_name(argv, words, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("calc: error: " + words), err
