@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import difflib
 from functools import lru_cache
 
 from calc import data
@@ -39,8 +40,13 @@ def _by_name(model: str) -> Transformer:
     folded = {"".join(c for c in n.lower() if c.isalnum()): n for n in shapes}
     if wanted in folded:
         return shapes[folded[wanted]][0]
-    close = [n for f, n in folded.items() if wanted and wanted in f][:6]
-    hint = f"did you mean {' or '.join(close)}?" if close else f"known: {', '.join(shapes)}"
+    close = [n for f, n in folded.items() if wanted and wanted in f]  # "llama 3" -> every Llama 3, before look-alikes
+    close += [folded[f] for f in difflib.get_close_matches(wanted, folded, n=4, cutoff=0.6) if folded[f] not in close]
+    hint = f"did you mean {' or '.join(close[:6])}?" if close else f"known: {', '.join(shapes)}"
+    runs = data.models()
+    if model in runs:  # the other list a --model names
+        hint = (f"{model!r} is a published run of data/models.csv (read by lifetime, cost and thresholds), not a shape "
+                f"of data/architectures.csv (read here); {hint}")
     raise InputError("model", f"unknown shape {model[:60]!r}; {hint}")
 
 
