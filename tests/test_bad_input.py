@@ -183,3 +183,51 @@ def test_fresh_eyes_inputs_are_refused_by_name(argv, words, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
     assert err.startswith("calc: error: " + words), err
+
+
+WORDING = [  # (argv, the flag, words the message must hold): the field, what is expected, what was read
+    (["estimate", "--params", "7e9", "--tokens", "1T", "--hardware", "H100 SXM5", "--chips", "8", "--duration",
+      "14 dys"], "--duration", ["'dys'", "did you mean 'days'", "a time", "got '14 dys'"]),
+    (["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--tpot-limit", "40 mss"], "--tpot-limit",
+     ["did you mean 'ms'", "a time", "got '40 mss'"]),
+    (["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--request-rate", "abc"], "--request-rate",
+     ["requests per second", '"4/s"', "got 'abc'"]),
+    (["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--ttft-limit", "2"], "--ttft-limit", ['"2 s"']),
+    (["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--tpot-limit", "40"], "--tpot-limit", ['"40 ms"']),
+    (["cost", "--model", "GPT-3 175B", "--year", "abc"], "--year", ["expected a year", "got 'abc'"]),
+    (["estimate", "--params", "7e9", "--tokens", "1T", "--rtol", "abc"], "--rtol",
+     ["relative tolerance between 0 and 1", "got 'abc'"]),
+    (["serve", "--model", "Llama 3 8X", "--hardware", "H100 SXM5"], "--model", ["did you mean Llama 3 8B"]),
+]
+
+
+@pytest.mark.parametrize("argv, flag, words", WORDING, ids=[f"wording-{i}" for i in range(len(WORDING))])
+def test_each_door_names_the_field_what_it_expects_and_what_it_read(argv, flag, words, capsys):
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse's own refusals (a flag typed int) exit from the parser
+        code = exc.code
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"calc: error: {flag}: ") and err.count("\n") == 1, err
+    assert all(w in err for w in words), err
+    assert "known:" not in err  # close matches, not the whole list
+    assert '"2 ms"' not in err  # a TTFT limit of 2 is seconds
+
+
+def test_a_config_field_is_named_by_its_key(tmp_path, capsys):
+    """num_attention_heads 0 in a config.json is the config's key, not a --heads the user never gave."""
+    cfg = json.loads((data.DATA_DIR / "configs" / "llama-3-8b.json").read_text())
+    for key, value in (("num_attention_heads", 0), ("num_hidden_layers", 0), ("num_attention_heads", 7)):
+        p = tmp_path / "config.json"
+        p.write_text(json.dumps({**cfg, key: value}))
+        assert main(["params", "--config", str(p)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"calc: error: --config: '{key}' (the shape's ") and "--heads" not in err, err
+
+
+def test_a_file_that_is_no_measurements_table_is_said_to_be_none(capsys):
+    for name in ("configs/gpt2.json", "hardware.csv"):
+        assert main(["serve", "calibrate", "--file", str(data.DATA_DIR / name)]) == 2
+        err = capsys.readouterr().err
+        assert "is not a table of serving measurements" in err and "row 2" not in err and err.count("\n") == 1

@@ -99,8 +99,9 @@ def _huge(value) -> bool:  # an int whose repr Python refuses beyond 4,300 digit
     return isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64
 
 
-def shape_fields(config) -> dict:
-    """The ``Transformer`` fields that ``config`` (a dict or a path) describes, by its ``model_type``'s reader."""
+def shape_fields(config, read: dict | None = None) -> dict:
+    """The ``Transformer`` fields that ``config`` (a dict or a path) describes, by its ``model_type``'s reader;
+    ``read``, when given, is filled with each config key read and its value (for naming a field in an error)."""
     config = load(config)
     kind = config.get("model_type")
     if kind is not None and not isinstance(kind, str):
@@ -111,7 +112,7 @@ def shape_fields(config) -> dict:
             got += (" (a multimodal config: its text_config alone describes the language model, "
                     "without the vision encoder)")
         raise InputError("config", f"{got}; known model types: {', '.join(sorted(READERS))}")
-    return READERS[kind](Config(config, kind))
+    return READERS[kind](Config(config, kind, read))
 
 
 REQUIRED = object()
@@ -120,12 +121,14 @@ REQUIRED = object()
 class Config:
     """Typed access to a config dict: a missing or malformed field is an InputError naming it."""
 
-    def __init__(self, raw: dict, kind: str):
+    def __init__(self, raw: dict, kind: str, read: dict | None = None):
         self.raw, self.kind = raw, kind
+        self.read = {} if read is None else read  # each key read and its value (a nested config shares its parent's)
 
     def _get(self, key, default, aliases=()):
         for k in (key, *aliases):
             if k in self.raw and self.raw[k] is not None:
+                self.read[k] = self.raw[k]
                 return self.raw[k], k
         if default is REQUIRED:
             raise InputError("config", f"a {self.kind} config.json needs {key!r}, which is missing")

@@ -269,7 +269,7 @@ def llama4(c: Config) -> dict:
         if not isinstance(text, dict):
             raise InputError("config", "a llama4 config.json needs its 'text_config' (the language model), which is missing")
         tie = c.bool("tie_word_embeddings", False)
-        c = Config({"tie_word_embeddings": tie, **text}, "llama4_text")
+        c = Config({"tie_word_embeddings": tie, **text}, "llama4_text", c.read)
     s = llama(c)
     L = s["layers"]
     listed = c.ints("moe_layers")

@@ -41,7 +41,7 @@ def _by_name(model: str) -> Transformer:
     if wanted in folded:
         return shapes[folded[wanted]][0]
     close = [n for f, n in folded.items() if wanted and wanted in f]  # "llama 3" -> every Llama 3, before look-alikes
-    close += [folded[f] for f in difflib.get_close_matches(wanted, folded, n=4, cutoff=0.6) if folded[f] not in close]
+    close = close or [folded[f] for f in difflib.get_close_matches(wanted, folded, n=4, cutoff=0.6)]  # else look-alikes
     hint = f"did you mean {' or '.join(close[:6])}?" if close else f"known: {', '.join(shapes)}"
     runs = data.models()
     if model in runs:  # the other list a --model names

@@ -108,7 +108,8 @@ def kv_cache_per_token(model, kv_precision: str = "bf16") -> pint.Quantity:
 def _time_limit(name: str, value) -> float | None:
     if value is None:
         return None
-    t = parse_quantity(value, name, "s", bare_ok=False, shown_in="ms").m_as("s")  # limits are tens of ms
+    # a TPOT limit is tens of ms, a TTFT limit seconds (MLPerf's Llama 2 70B: 2 s and 200 ms): "2" -> "2 s", "40" -> "40 ms"
+    t = parse_quantity(value, name, "s", bare_ok=False, shown_in="ms" if name == "tpot_limit" else "s").m_as("s")
     if not t > 0:
         raise InputError(name, f"expected a positive time, got {value!r:.40}")
     return float(t)
@@ -227,12 +228,18 @@ def _request_rate(value) -> float:
     """Requests per second from a Quantity, a string ("4/s", "240/min") or a bare number (requests/s)."""
     if isinstance(value, bool):
         raise InputError("request_rate", f"expected requests per second, got {value!r}")
+    given = value
     if isinstance(value, str):  # "4/s", "240 /min": per unit of time, read as "4 s^-1", "240 min^-1"
         m = _PER.match(value)
         value = f"{m.group(1)} {m.group(2)}^-1" if m else value
-    r = parse_quantity(value, "request_rate", "1/s", bare_ok=True).m_as("1/s")
+    try:
+        r = parse_quantity(value, "request_rate", "1/s", bare_ok=True).m_as("1/s")
+    except InputError as exc:  # said in requests, as people write a rate
+        raise InputError("request_rate", f"{exc.message.split('; expected')[0].split('; got')[0]}; expected requests per "
+                                         f"second, e.g. \"4/s\" or \"240/min\" (a plain number is per second); "
+                                         f"got {given!r:.40}") from None
     if not (np.isfinite(r) and r > 0):
-        raise InputError("request_rate", f"expected a positive number of requests per second, got {value!r:.40}")
+        raise InputError("request_rate", f"expected a positive number of requests per second, got {given!r:.40}")
     return float(r)
 
 
