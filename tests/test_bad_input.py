@@ -7,6 +7,8 @@ URL are covered in test_app.py, the data files' cells in test_data.py.
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import calc
 from calc import data
@@ -231,3 +233,23 @@ def test_a_file_that_is_no_measurements_table_is_said_to_be_none(capsys):
         assert main(["serve", "calibrate", "--file", str(data.DATA_DIR / name)]) == 2
         err = capsys.readouterr().err
         assert "is not a table of serving measurements" in err and "row 2" not in err and err.count("\n") == 1
+
+
+@settings(max_examples=150, deadline=None)
+@given(unit=st.text(alphabet="abcdefghijklmnopqrstuvwxyzMGTkµ /^*0123456789", min_size=1, max_size=12),
+       field=st.sampled_from([("duration", "s", None), ("tpot_limit", "s", "ms"), ("params", "param", None),
+                              ("tokens", "token", None), ("price", "USD/chip/hour", None)]))
+def test_any_unit_text_is_read_or_refused_with_what_was_read(unit, field):
+    """A number and any unit text: a Quantity, or one line naming the field; an unknown unit says what was read
+    and what kind of unit is expected (with close units of that kind where there are some)."""
+    from calc.units import parse_quantity
+
+    name, canonical, shown_in = field
+    text = f"14 {unit}"
+    try:
+        parse_quantity(text, name, canonical, bare_ok=False, shown_in=shown_in)
+    except calc.InputError as e:
+        assert e.field == name and "\n" not in str(e)
+        if e.message.startswith("unknown unit"):
+            assert f"got {text.strip()!r}" in e.message or "got '14" in e.message, e.message
+            assert "expected" in e.message
