@@ -85,7 +85,7 @@ def _params(args) -> int:
         print(f"  the sequence is the config's longest position ({T:,}); runs mostly train shorter: "
               "give --sequence for the training length")
     elif seq is None and t.context_source:
-        print(f"  the sequence is the training length, from {t.context_source}; --sequence to change it")
+        print(f"  the sequence is the shape's context, from {t.context_source}; --sequence to change it")
     for count, v in counts.items():
         value = number(v.m_as("FLOP/token")) if v is not None else "n/a (eq. 3 assumes a dense 4h transformer)"
         print(f"  {count:<28} {value}")
