@@ -108,8 +108,13 @@ def kv_cache_per_token(model, kv_precision: str = "bf16") -> pint.Quantity:
 def _time_limit(name: str, value) -> float | None:
     if value is None:
         return None
-    # a TPOT limit is tens of ms, a TTFT limit seconds (MLPerf's Llama 2 70B: 2 s and 200 ms): "2" -> "2 s", "40" -> "40 ms"
-    t = parse_quantity(value, name, "s", bare_ok=False, shown_in="ms" if name == "tpot_limit" else "s").m_as("s")
+    # a plain number is refused with an example in the unit it most likely meant: a TPOT limit is tens of ms, a TTFT
+    # limit seconds or hundreds of ms (MLPerf Inference v5.0: Llama 2 70B 2 s and 200 ms, Llama 3.1 8B 450 ms)
+    try:
+        seconds = name == "ttft_limit" and float(value) < 50  # "2" -> "2 s"; "500" -> "500 ms"
+    except (TypeError, ValueError):
+        seconds = False
+    t = parse_quantity(value, name, "s", bare_ok=False, shown_in="s" if seconds else "ms").m_as("s")
     if not t > 0:
         raise InputError(name, f"expected a positive time, got {value!r:.40}")
     return float(t)
