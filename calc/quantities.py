@@ -95,7 +95,11 @@ def parse_quantity(value, field: str, unit: str, *, bare_ok: bool, shown_in: str
                 raise InputError(field, f"a plain number is ambiguous here; give a unit, e.g. \"{_example(unit, value.strip(), shown_in)}\"")
             value = Q_(number, expected)  # a plain number is read in the canonical unit
         else:
-            value = _literal_or_count(number, text, field, unit, expected, bare_ok, value)
+            try:
+                value = _literal_or_count(number, text, field, unit, expected, bare_ok, value)
+            except UnknownUnit as exc:  # said with the whole input and an example in the unit people use
+                example = _example(unit, f"{number:g}" if np.isscalar(number) else "1", shown_in)
+                raise InputError(field, f"{exc.message}, e.g. \"{example}\"; got {shown}") from None
     elif isinstance(value, pint.Quantity):
         if not isinstance(value, ureg.Quantity):
             value = parse_quantity(f"{value.magnitude} {value.units:~C}", field, unit, bare_ok=bare_ok)
@@ -249,10 +253,54 @@ def _parse_units(text: str, field: str, unit: str) -> pint.Unit:
     try:
         return ureg.parse_units(text)
     except pint.UndefinedUnitError as exc:
-        names = ", ".join(repr(n) for n in (exc.unit_names if isinstance(exc.unit_names, (list, tuple)) else [exc.unit_names]))
-        raise InputError(field, f"unknown unit {names} in {_quote(text)}; expected {unit or 'a number'}") from None
+        unknown = list(exc.unit_names) if isinstance(exc.unit_names, (list, tuple)) else [exc.unit_names]
+        names = ", ".join(repr(n) for n in unknown)
+        close = _close_units(str(unknown[0]), unit) if len(unknown) == 1 else []
+        hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
+        raise UnknownUnit(field, f"unknown unit {names}{hint}; expected {_expected_words(unit)}", text) from None
     except Exception:  # pint's parser raises many types on garbage; all mean "not a unit"
         raise InputError(field, f"expected a unit such as \"{unit or 'percent'}\", got {_quote(text)}") from None
+
+
+class UnknownUnit(InputError):
+    """A unit pint does not know; ``text`` is the unit as read, for the door that shows the whole input."""
+
+    def __init__(self, field: str, message: str, text: str):
+        super().__init__(field, message)
+        self.text = text
+
+
+_PREFIXES = ("m", "u", "µ", "k", "M", "G", "T", "P", "E", "n")
+
+
+@lru_cache(maxsize=64)
+def _units_like(unit: str) -> tuple[str, ...]:
+    """The registry's unit names of ``unit``'s dimension, their plurals and their prefixed symbols (ms, GB)."""
+    dims = _units(unit).dimensionality
+    names = []
+    for name in ureg._units:
+        try:
+            if ureg.parse_units(name).dimensionality == dims:
+                names.append(name)
+        except Exception:  # a definition pint cannot read alone: no suggestion from it
+            continue
+    more = [n + "s" for n in names if len(n) > 2] + [p + n for n in names if len(n) <= 2 for p in _PREFIXES]
+    return tuple(dict.fromkeys(names + more))
+
+
+def _close_units(text: str, unit: str) -> list[str]:
+    """Units of the field's dimension spelt like ``text`` (pint suggests none): "dys" -> days, "mss" -> ms."""
+    import difflib
+
+    if not unit:
+        return []
+    return difflib.get_close_matches(text, _units_like(unit), n=2, cutoff=0.6)
+
+
+def _expected_words(unit: str) -> str:
+    if not unit:
+        return "a number"
+    return f"{_dims(_units(unit).dimensionality)} in {unit} or a unit of the same kind"
 
 
 def _is_dimensionless(u) -> bool:

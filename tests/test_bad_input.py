@@ -7,6 +7,8 @@ URL are covered in test_app.py, the data files' cells in test_data.py.
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import calc
 from calc import data
@@ -160,3 +162,94 @@ def test_new_subcommands(argv, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith("calc: error: ") and err.count("\n") == 1 and "Traceback" not in err
+
+
+# Found by a fresh-eyes walk (2026-12-06): each refused in one line that names the flag and says what was read.
+FRESH = [
+    (["lifetime", "--params", "13e9", "--tokens", "576e9", "--inference-tokens", "2T", "--utilization", "1.5"],
+     "--utilization: expected a fraction of peak"),
+    (["lifetime", "--params", "13e9", "--tokens", "576e9", "--inference-tokens", "2T", "--utilization", "0.4"],
+     "--utilization: only used with a training price per chip-hour"),
+    (["step", "--model", "GPT-3 175B", "--hardware", "H100 SXM5", "--chips", "1024", "--global-batch", "1536",
+      "--search", "--tokens", "300"], "--tokens: not read by --search"),
+    (["serve", "--model", "Llama 3 8B", "--hardware", "V100 SXM2", "--precision", "bf16"],
+     "--precision: the V100 SXM2 has no bf16 peak"),
+    (["serve", "--model", "Llama 3 8B", "--hardware", "TPU v4", "--precision", "fp8"],
+     "--precision: the TPU v4 has no fp8 peak"),
+]
+
+
+@pytest.mark.parametrize("argv, words", FRESH, ids=[f"fresh-{i}" for i in range(len(FRESH))])
+def test_fresh_eyes_inputs_are_refused_by_name(argv, words, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("calc: error: " + words), err
+
+
+WORDING = [  # (argv, the flag, words the message must hold): the field, what is expected, what was read
+    (["estimate", "--params", "7e9", "--tokens", "1T", "--hardware", "H100 SXM5", "--chips", "8", "--duration",
+      "14 dys"], "--duration", ["'dys'", "did you mean 'days'", "a time", "got '14 dys'"]),
+    (["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--tpot-limit", "40 mss"], "--tpot-limit",
+     ["did you mean 'ms'", "a time", "got '40 mss'"]),
+    (["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--request-rate", "abc"], "--request-rate",
+     ["requests per second", '"4/s"', "got 'abc'"]),
+    (["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--ttft-limit", "2"], "--ttft-limit", ['"2 s"']),
+    (["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--tpot-limit", "40"], "--tpot-limit", ['"40 ms"']),
+    (["cost", "--model", "GPT-3 175B", "--year", "abc"], "--year", ["expected a year", "got 'abc'"]),
+    (["estimate", "--params", "7e9", "--tokens", "1T", "--rtol", "abc"], "--rtol",
+     ["relative tolerance between 0 and 1", "got 'abc'"]),
+    (["serve", "--model", "Llama 3 8X", "--hardware", "H100 SXM5"], "--model", ["did you mean Llama 3 8B"]),
+]
+
+
+@pytest.mark.parametrize("argv, flag, words", WORDING, ids=[f"wording-{i}" for i in range(len(WORDING))])
+def test_each_door_names_the_field_what_it_expects_and_what_it_read(argv, flag, words, capsys):
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse's own refusals (a flag typed int) exit from the parser
+        code = exc.code
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"calc: error: {flag}: ") and err.count("\n") == 1, err
+    assert all(w in err for w in words), err
+    assert "known:" not in err  # close matches, not the whole list
+    assert '"2 ms"' not in err  # a TTFT limit of 2 is seconds
+
+
+def test_a_config_field_is_named_by_its_key(tmp_path, capsys):
+    """num_attention_heads 0 in a config.json is the config's key, not a --heads the user never gave."""
+    cfg = json.loads((data.DATA_DIR / "configs" / "llama-3-8b.json").read_text())
+    for key, value in (("num_attention_heads", 0), ("num_hidden_layers", 0), ("num_attention_heads", 7)):
+        p = tmp_path / "config.json"
+        p.write_text(json.dumps({**cfg, key: value}))
+        assert main(["params", "--config", str(p)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"calc: error: --config: '{key}' (the shape's ") and "--heads" not in err, err
+
+
+def test_a_file_that_is_no_measurements_table_is_said_to_be_none(capsys):
+    for name in ("configs/gpt2.json", "hardware.csv"):
+        assert main(["serve", "calibrate", "--file", str(data.DATA_DIR / name)]) == 2
+        err = capsys.readouterr().err
+        assert "is not a table of serving measurements" in err and "row 2" not in err and err.count("\n") == 1
+
+
+@settings(max_examples=150, deadline=None)
+@given(unit=st.text(alphabet="abcdefghijklmnopqrstuvwxyzMGTkµ /^*0123456789", min_size=1, max_size=12),
+       field=st.sampled_from([("duration", "s", None), ("tpot_limit", "s", "ms"), ("params", "param", None),
+                              ("tokens", "token", None), ("price", "USD/chip/hour", None)]))
+def test_any_unit_text_is_read_or_refused_with_what_was_read(unit, field):
+    """A number and any unit text: a Quantity, or one line naming the field; an unknown unit says what was read
+    and what kind of unit is expected (with close units of that kind where there are some)."""
+    from calc.units import parse_quantity
+
+    name, canonical, shown_in = field
+    text = f"14 {unit}"
+    try:
+        parse_quantity(text, name, canonical, bare_ok=False, shown_in=shown_in)
+    except calc.InputError as e:
+        assert e.field == name and "\n" not in str(e)
+        if e.message.startswith("unknown unit"):
+            assert f"got {text.strip()!r}" in e.message or "got '14" in e.message, e.message
+            assert "expected" in e.message

@@ -154,11 +154,33 @@ def test_memory_labels_in_words_and_the_layout_said(capsys):
 def test_params_from_a_config_says_its_default_sequence_is_the_longest_position(capsys):
     from pathlib import Path
 
-    config = str(Path(__file__).resolve().parents[1] / "data" / "configs" / "llama-3.1-405b.json")
+    config = str(Path(__file__).resolve().parents[1] / "data" / "configs" / "mistral-7b.json")
     code, out, _ = run(capsys, "params", "--config", config)
-    assert code == 0 and "sequence 131,072" in out and "give --sequence" in out
+    assert code == 0 and "sequence 32,768" in out and "give --sequence" in out
     code, out, _ = run(capsys, "params", "--config", config, "--sequence", "8192")
     assert code == 0 and "sequence 8,192" in out and "give --sequence" not in out
+
+
+def test_a_config_that_states_its_training_length_is_counted_at_it(capsys):
+    """Llama 3.1's config.json: max_position_embeddings 131,072, rope_scaling.original_max_position_embeddings 8,192
+    (llama3 rope type; pre-trained at 8K, the Llama 3 Herd of Models sec. 3.4). Every door counts the FLOP and the
+    MFU at 8,192 and says where it read it: as --model "Llama 3.1 405B" does (Meta: 3.8e25 FLOP for 15.6T tokens)."""
+    from pathlib import Path
+
+    config = str(Path(__file__).resolve().parents[1] / "data" / "configs" / "llama-3.1-405b.json")
+    code, out, _ = run(capsys, "params", "--config", config)
+    assert code == 0 and "sequence 8,192" in out and "rope_scaling.original_max_position_embeddings" in out
+    args = ("--tokens", "15.6T", "--hardware", "H100 SXM5", "--chips", "16384", "--json")
+    _, by_config, _ = run(capsys, "estimate", "--config", config, *args)
+    _, by_name, _ = run(capsys, "estimate", "--model", "Llama 3.1 405B", *args)
+    a, b = json.loads(by_config)["quantities"], json.loads(by_name)["quantities"]
+    assert a["compute"]["value"] == pytest.approx(b["compute"]["value"], rel=1e-9)
+    assert a["compute"]["value"] == pytest.approx(3.8e25, rel=0.1)
+    code, out, _ = run(capsys, "estimate", "--config", config, *args[:-1])
+    assert code == 0 and "sequence 8,192, from config.json's rope_scaling.original_max_position_embeddings" in out
+    code, out, _ = run(capsys, "step", "--config", config, "--hardware", "H100 SXM5", "--chips", "2048",
+                       "--global-batch", "2048", "--search", "--top", "1")
+    assert code == 0 and "sequences of 8,192 tokens (from config.json's rope_scaling" in out
 
 
 def test_thresholds_json_costs_are_the_ones_the_table_prints(capsys):

@@ -236,3 +236,38 @@ def test_any_file_is_a_shape_or_one_documented_error(tmp_path, raw):
     except calc.InputError as exc:
         assert exc.field == "config" and "\n" not in str(exc)
     assert time.perf_counter() - start < 0.5
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(longest=st.integers(1, 1 << 20), trained=st.one_of(st.none(), st.integers(1, 1 << 20), st.sampled_from(
+       [0, -1, 2.5, "8192", True, [8192]])), top_level=st.booleans())
+def test_the_trained_length_where_a_config_states_it(longest, trained, top_level):
+    """rope_scaling.original_max_position_embeddings (Llama 3.1's llama3 type, YaRN), or the same key at the top level
+    (LongRoPE, Phi-3): the context a training step counts; else max_position_embeddings. Said which, and a
+    malformed value is refused by its field."""
+    cfg = {**data.model_config("llama-3-8b.json"), "max_position_embeddings": longest}
+    if trained is not None:
+        if top_level:
+            cfg["original_max_position_embeddings"] = trained
+        else:
+            cfg["rope_scaling"] = {"rope_type": "llama3", "factor": 8.0, "original_max_position_embeddings": trained}
+    good = trained is None or (isinstance(trained, int) and not isinstance(trained, bool) and trained >= 1)
+    if not good:
+        with pytest.raises(calc.InputError) as e:
+            Transformer.from_config(cfg)
+        assert e.value.field == "config" and "original_max_position_embeddings" in e.value.message
+        return
+    t = Transformer.from_config(cfg)
+    assert t.context == (longest if trained is None else trained)
+    where = "max_position_embeddings" if trained is None else (
+        "original_max_position_embeddings" if top_level else "rope_scaling.original_max_position_embeddings")
+    assert t.context_source == f"config.json's {where}"
+
+
+def test_llama_3_1_config_counts_as_its_published_shape():
+    """The stored config.json of Llama 3.1 405B (with its rope_scaling, as published) gives the published shape's
+    FLOP per token: both at the 8,192 tokens it was pre-trained at."""
+    t = Transformer.from_config(data.model_config("llama-3.1-405b.json"))
+    shape = published()["Llama 3.1 405B"][0]
+    assert t.context == shape.context == 8192
+    assert t.flop_per_token() == shape.flop_per_token()

@@ -5,6 +5,8 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import calc
 from calc import Q_, data
@@ -182,3 +184,22 @@ def test_import_calc_is_light():
     code = "import calc, sys; print('pandas' in sys.modules, 'streamlit' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(p=st.floats(1e9, 1e12), active=st.booleans())
+def test_a_count_given_beside_a_shape_is_checked_against_the_shape(p, active):
+    """--params 70e9 --model "Llama 3 70B" (70.55B): within the tolerance the given count stands (for both counts of
+    a dense shape); beyond it the error says the count and the shape disagree, not that active parameters exceed
+    the total (fresh-eyes 2026-12-06)."""
+    name = "active_params" if active else "params"
+    shape = calc.architecture.lookup("Llama 3 70B").params().m_as("param")
+    try:
+        est = calc.estimate(model="Llama 3 70B", tokens="1e12 token", **{name: p})
+    except calc.ConflictError as e:
+        assert abs(p / shape - 1) > 0.05
+        assert set(e.fields) == {name, "model"} and "the shape of 'Llama 3 70B' has" in e.message
+        assert "exceed" not in e.message
+    else:
+        assert abs(p / shape - 1) <= 0.05
+        assert est.params.m_as("param") == pytest.approx(p) and est.active_params.m_as("param") == pytest.approx(p)

@@ -246,3 +246,38 @@ def test_a_run_too_large_for_the_law_names_the_run_not_a_loss_never_given():
     with pytest.raises(InputError) as e:  # a loss given is still named as the loss
         lifetime(loss=1.0, inference_tokens="2e12 token")
     assert e.value.field == "loss"
+
+
+def test_a_shape_name_with_its_tokens_is_a_run_too():
+    """--model names a run of data/models.csv at lifetime, a shape of data/architectures.csv at serve: lifetime takes
+    a shape too, its parameters with the tokens given, and says what is missing without them (fresh-eyes 2026-12-06:
+    the README's service_life example names "Llama 3 70B", a shape)."""
+    from calc.architecture import lookup
+    from calc.lifetime import lifetime
+
+    r = lifetime(model="Llama 3 70B", tokens="15T token", inference_tokens="2T token")
+    same = lifetime(params=lookup("Llama 3 70B").params(), tokens="15T token", inference_tokens="2T token")
+    assert r.loss == pytest.approx(same.loss) and r.given.params.m_as("param") == pytest.approx(70.55e9, rel=1e-3)
+    with pytest.raises(calc.InputError) as e:
+        lifetime(model="Llama 3 70B", inference_tokens="2T token")
+    assert e.value.field == "tokens" and "data/architectures.csv" in e.value.message
+    with pytest.raises(calc.InputError) as e:
+        lifetime(model="Mixtral 8x7B", tokens="1T token", inference_tokens="2T token")
+    assert e.value.field == "model" and "mixture of experts" in e.value.message
+    with pytest.raises(calc.InputError) as e:
+        lifetime(model="Llama 9", inference_tokens="2T token")
+    assert "data/models.csv" in e.value.message and "data/architectures.csv" in e.value.message
+
+
+@pytest.mark.parametrize("door, name, other", [
+    ("serve", "Chinchilla", "is a published run of data/models.csv"),
+    ("cost", "Llama 3 70B", "is a shape of data/architectures.csv"),
+    ("thresholds", "Llama 3 70B", "is a shape of data/architectures.csv"),
+])
+def test_a_name_of_the_other_list_is_said_to_be_one(door, name, other, capsys):
+    from calc.__main__ import main
+
+    argv = [door, "--model", name] + (["--hardware", "H100 SXM5"] if door == "serve" else [])
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert other in err and err.count("\n") == 1

@@ -12,6 +12,7 @@ the extras they name exist, the files they start exist.
 from __future__ import annotations
 
 import ast
+import json
 import math
 import re
 import shlex
@@ -179,3 +180,47 @@ def test_the_readme_counts_and_names_every_page_of_the_app():
     assert f"opens {words.get(len(pages), len(pages))} pages" in text
     section = text[text.index("streamlit run app.py` opens"):]
     assert all(f"**{title}**" in section[:3000] for title in pages), pages
+
+
+def _run_calc(argv: list[str], capsys) -> str:
+    from calc.__main__ import main
+
+    assert main(argv) == 0
+    return capsys.readouterr().out
+
+
+def _deepseek_v3(out: str) -> str:
+    hours = json.loads(out)["run"]["chip_hours"]["value"]
+    return f"{hours / 1e6:.3g}M H800-hours, {hours / 2.664e6:.3g}x the 2.664M"
+
+
+def _budget(out: str) -> str:
+    fast = re.search(r"2,048 H100 SXM5 \(.*?\) take ([\d.]+) days", out)
+    over = re.search(r"4,096 H100 SXM5 \(.*?\) take ([\d.]+) days, .*?, (\$[\d.]+M), over", out)
+    return f"2,048 chips, {fast.group(1)} days (4,096 would take {over.group(1)} days and cost {over.group(2)})"
+
+
+def _lambda(out: str) -> str:
+    years = re.search(r"chip-hours \(([\d,]+) chip-years\)", out).group(1)
+    return f"prints {years} chip-years"
+
+
+# Figures the README's prose quotes from a command's output: the text it must hold, made from what the command
+# prints today (fresh-eyes 2026-12-06 found three stale). A model change that moves them fails here: update the prose.
+FIGURES = [
+    (["step", "--model", "DeepSeek-V3", "--hardware", "H800 SXM5", "--chips", "2048", "--pipeline", "16", "--expert",
+      "64", "--global-batch", "15360", "--sequence", "4096", "--precision", "fp8", "--schedule", "dualpipe",
+      "--ignore-memory", "--tokens", "14.8T", "--json"], _deepseek_v3),
+    (["step", "--model", "GPT-3 175B", "--hardware", "H100 SXM5", "--global-batch", "1536", "--sequence", "2048",
+      "--tokens", "300e9", "--budget", "$1.5M"], _budget),
+    (["estimate", "--compute", "3.14e23 FLOP", "--hardware", "V100 PCIe", "--precision", "fp16-nontensor",
+      "--utilization", "1", "--chips", "1"], _lambda),
+]
+
+
+@pytest.mark.parametrize("argv, figure", FIGURES, ids=[f[1].__name__.strip("_") for f in FIGURES])
+def test_the_prose_quotes_what_the_command_prints(argv, figure, capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    text = " ".join(README.read_text(encoding="utf-8").split())
+    quoted = figure(_run_calc(argv, capsys))
+    assert quoted in text, f"the README should say {quoted!r}, as the command prints today"

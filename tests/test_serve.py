@@ -407,7 +407,7 @@ def test_batch_that_does_not_fit_says_by_how_much():
         serve("Llama 3 70B", "H100 SXM5", 8, tensor=8, batch=100_000)
     msg = str(e.value)
     assert "GB more than" in msg and "the largest that fits is" in msg
-    most = int(msg.rsplit("is ", 1)[1].replace(",", ""))
+    most = int(msg.split("the largest that fits is ")[1].split(" ")[0].replace(",", ""))
     serve("Llama 3 70B", "H100 SXM5", 8, tensor=8, batch=most)  # and that one does
     with pytest.raises(InputError):
         serve("Llama 3 70B", "H100 SXM5", 8, tensor=8, batch=most + 1)
@@ -761,3 +761,47 @@ def test_cli_expert_precision(capsys):
     assert "weights bf16, experts fp8" in capsys.readouterr().out
     assert main(["serve", "--model", "GPT-OSS 120B", "--hardware", "H100 SXM5", "--expert-precision", "fp3"]) == 2
     assert "--expert-precision" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- formats the chip has (fresh-eyes 2026-12-06)
+
+@pytest.mark.parametrize("hardware, precision, kv, field, has", [
+    ("V100 SXM2", "bf16", None, "precision", "give fp16"),
+    ("V100 SXM2", "fp8", None, "precision", "give fp16"),
+    ("TPU v4", "fp8", None, "precision", "bf16 or int8"),
+    ("TPU v4", "fp16", None, "precision", "bf16 or int8"),
+    ("A100 SXM4 80GB", "fp4", None, "precision", "(fp4 multiplies in fp8)"),
+    ("V100 SXM2", None, "bf16", "kv_precision", "give fp16"),
+])
+def test_a_format_the_chip_lacks_is_refused_as_training_refuses_it(hardware, precision, kv, field, has):
+    """V100 has no bf16 or fp8 peak, a TPU v4 no fp8 (data/hardware.csv): serve refuses, as estimate and step do,
+    never multiplying at another format in silence."""
+    with pytest.raises(InputError) as e:
+        serve("Llama 3 8B", hardware, 1, precision=precision, kv_precision=kv)
+    assert e.value.field == field and "\n" not in str(e.value)
+    assert f"the {hardware} has no" in e.value.message and has in e.value.message
+
+
+@pytest.mark.parametrize("hardware", ["V100 SXM2", "TPU v4", "A100 SXM4 80GB", "H100 SXM5"])
+def test_the_default_formats_are_ones_the_chip_has(hardware):
+    s = serve("Llama 3 8B", hardware, 1)
+    hw = data.hardware(hardware)
+    assert s.layout["precision"] in hw.peaks and s.layout["kv_precision"] in hw.peaks
+    assert serve("Llama 3 8B", hardware, 1, precision="int4").layout["precision"] == "int4"  # weight-only: any chip
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(n=st.integers(1, 10**6), model=st.sampled_from(["Llama 3 70B", "Llama 3 8B"]), chips=st.sampled_from([1, 2, 8]))
+def test_the_largest_concurrency_said_to_fit_runs(n, model, chips):
+    """"the largest that fits is M" is M over the layouts tried: M runs and M + 1 does not (fresh-eyes: 100,000 on
+    8 H100 said 100 while 400 ran)."""
+    try:
+        serve(model, "H100 SXM5", chips, concurrency=n)
+    except InputError as e:
+        if "the largest that fits is" not in e.message:
+            return
+        most = int(e.message.split("the largest that fits is ")[1].split(" ")[0].replace(",", ""))
+        assert most < n
+        assert serve(model, "H100 SXM5", chips, concurrency=most).concurrency == most
+        with pytest.raises(InputError):
+            serve(model, "H100 SXM5", chips, concurrency=most + 1)

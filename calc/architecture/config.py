@@ -99,8 +99,9 @@ def _huge(value) -> bool:  # an int whose repr Python refuses beyond 4,300 digit
     return isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64
 
 
-def shape_fields(config) -> dict:
-    """The ``Transformer`` fields that ``config`` (a dict or a path) describes, by its ``model_type``'s reader."""
+def shape_fields(config, read: dict | None = None) -> dict:
+    """The ``Transformer`` fields that ``config`` (a dict or a path) describes, by its ``model_type``'s reader;
+    ``read``, when given, is filled with each config key read and its value (for naming a field in an error)."""
     config = load(config)
     kind = config.get("model_type")
     if kind is not None and not isinstance(kind, str):
@@ -111,7 +112,7 @@ def shape_fields(config) -> dict:
             got += (" (a multimodal config: its text_config alone describes the language model, "
                     "without the vision encoder)")
         raise InputError("config", f"{got}; known model types: {', '.join(sorted(READERS))}")
-    return READERS[kind](Config(config, kind))
+    return READERS[kind](Config(config, kind, read))
 
 
 REQUIRED = object()
@@ -120,12 +121,14 @@ REQUIRED = object()
 class Config:
     """Typed access to a config dict: a missing or malformed field is an InputError naming it."""
 
-    def __init__(self, raw: dict, kind: str):
+    def __init__(self, raw: dict, kind: str, read: dict | None = None):
         self.raw, self.kind = raw, kind
+        self.read = {} if read is None else read  # each key read and its value (a nested config shares its parent's)
 
     def _get(self, key, default, aliases=()):
         for k in (key, *aliases):
             if k in self.raw and self.raw[k] is not None:
+                self.read[k] = self.raw[k]
                 return self.raw[k], k
         if default is REQUIRED:
             raise InputError("config", f"a {self.kind} config.json needs {key!r}, which is missing")
@@ -159,8 +162,30 @@ class Config:
         return self.int("head_dim", default)
 
 
-def common(c: Config, *, tie: bool, context: str = "max_position_embeddings", context_default=REQUIRED) -> dict:
+# Where a config states the length its model was trained at, before its positions were stretched for long
+# context: Llama 3.1's rope_scaling {"rope_type": "llama3", "original_max_position_embeddings": 8192} beside
+# max_position_embeddings 131072 (the Llama 3 Herd of Models, sec. 3.4: pre-trained at 8K, then extended), as
+# YaRN's (DeepSeek-V3, GPT-OSS: 4096) and LongRoPE's (Phi-3, at the top level) say it.
+TRAINED_LENGTH = ("rope_scaling.original_max_position_embeddings", "original_max_position_embeddings")
+
+
+def context(c: Config, key: str = "max_position_embeddings", default=REQUIRED) -> dict:
+    """``context`` (the sequence a training step, its FLOP and its MFU count by default) and ``context_source``:
+    the trained length where the config states it (``TRAINED_LENGTH``), else ``key`` (the longest position)."""
+    rope = c.raw.get("rope_scaling")
+    for name, where in zip(TRAINED_LENGTH, (rope if isinstance(rope, dict) else {}, c.raw)):
+        v = where.get(name.rsplit(".", 1)[-1])
+        if v is not None:
+            if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= MAX_COUNT:
+                raise InputError("config", f"{name!r} must be a whole number of positions >= 1, got {shown(v)}")
+            return {"context": v, "context_source": f"config.json's {name}"}
+    n = c.int(key, default)
+    stated = key in c.raw and c.raw[key] is not None
+    return {"context": n, "context_source": f"config.json's {key}" if stated else f"a default (config.json states no {key})"}
+
+
+def common(c: Config, *, tie: bool, context_key: str = "max_position_embeddings", context_default=REQUIRED) -> dict:
     """The fields most families name alike: layers, width, heads, vocabulary, context, tied embeddings."""
     return {"layers": c.int("num_hidden_layers"), "d_model": c.int("hidden_size"),
             "heads": c.int("num_attention_heads"), "vocab": c.int("vocab_size"),
-            "context": c.int(context, context_default), "tied_embeddings": c.bool("tie_word_embeddings", tie)}
+            **context(c, context_key, context_default), "tied_embeddings": c.bool("tie_word_embeddings", tie)}

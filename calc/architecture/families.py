@@ -7,7 +7,7 @@ Defaults follow the ``transformers`` class of the same name (``<Family>Config``)
 
 from __future__ import annotations
 
-from calc.architecture.config import Config, common, reader
+from calc.architecture.config import Config, common, context, reader
 from calc.errors import InputError
 
 
@@ -146,7 +146,7 @@ def falcon(c: Config) -> dict:
 def gpt2(c: Config) -> dict:
     """GPT-2: learned positions, biases everywhere, LayerNorm."""
     s = {"layers": c.int("n_layer"), "d_model": c.int("n_embd"), "heads": c.int("n_head"), "vocab": c.int("vocab_size"),
-         "context": c.int("n_positions"), "tied_embeddings": c.bool("tie_word_embeddings", True)}
+         **context(c, "n_positions"), "tied_embeddings": c.bool("tie_word_embeddings", True)}
     s.update(d_ff=c.int("n_inner", 4 * s["d_model"]), learned_positions=True, biases=True, norm="layernorm")
     return s
 
@@ -166,7 +166,7 @@ def bloom(c: Config) -> dict:
     """BLOOM: ALiBi (no positions), biases everywhere, a norm after the embedding."""
     s = {"layers": c.int("n_layer", aliases=("num_hidden_layers",)),
          "d_model": c.int("hidden_size", aliases=("n_embed",)), "heads": c.int("n_head", aliases=("num_attention_heads",)),
-         "vocab": c.int("vocab_size"), "context": c.int("seq_length", 2048),  # ALiBi: no trained length in config
+         "vocab": c.int("vocab_size"), **context(c, "seq_length", 2048),  # ALiBi: no trained length in config
          "tied_embeddings": c.bool("tie_word_embeddings", True)}
     s.update(biases=True, norm="layernorm", embedding_norm=True)
     return s
@@ -176,7 +176,7 @@ def bloom(c: Config) -> dict:
 def gptj(c: Config) -> dict:
     """GPT-J: one LayerNorm per parallel block, no attention biases, a biased output layer."""
     s = {"layers": c.int("n_layer"), "d_model": c.int("n_embd"), "heads": c.int("n_head"), "vocab": c.int("vocab_size"),
-         "context": c.int("n_positions"), "tied_embeddings": c.bool("tie_word_embeddings", False)}
+         **context(c, "n_positions"), "tied_embeddings": c.bool("tie_word_embeddings", False)}
     s.update(d_ff=c.int("n_inner", 4 * s["d_model"]), mlp_bias=True, norm="layernorm", norms_per_layer=1,
              parallel_block=True, unembedding_bias=True)
     return s
@@ -269,7 +269,7 @@ def llama4(c: Config) -> dict:
         if not isinstance(text, dict):
             raise InputError("config", "a llama4 config.json needs its 'text_config' (the language model), which is missing")
         tie = c.bool("tie_word_embeddings", False)
-        c = Config({"tie_word_embeddings": tie, **text}, "llama4_text")
+        c = Config({"tie_word_embeddings": tie, **text}, "llama4_text", c.read)
     s = llama(c)
     L = s["layers"]
     listed = c.ints("moe_layers")

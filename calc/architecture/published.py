@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import difflib
 from functools import lru_cache
 
 from calc import data
@@ -39,8 +40,13 @@ def _by_name(model: str) -> Transformer:
     folded = {"".join(c for c in n.lower() if c.isalnum()): n for n in shapes}
     if wanted in folded:
         return shapes[folded[wanted]][0]
-    close = [n for f, n in folded.items() if wanted and wanted in f][:6]
-    hint = f"did you mean {' or '.join(close)}?" if close else f"known: {', '.join(shapes)}"
+    close = [n for f, n in folded.items() if wanted and wanted in f]  # "llama 3" -> every Llama 3, before look-alikes
+    close = close or [folded[f] for f in difflib.get_close_matches(wanted, folded, n=4, cutoff=0.6)]  # else look-alikes
+    hint = f"did you mean {' or '.join(close[:6])}?" if close else f"known: {', '.join(shapes)}"
+    runs = data.models()
+    if model in runs:  # the other list a --model names
+        hint = (f"{model!r} is a published run of data/models.csv (read by lifetime, cost and thresholds), not a shape "
+                f"of data/architectures.csv (read here); {hint}")
     raise InputError("model", f"unknown shape {model[:60]!r}; {hint}")
 
 
@@ -64,8 +70,13 @@ def published() -> dict[str, tuple[Transformer, data.Row]]:
                         raise data.DataError(r.path, r.line, col, f"expected yes or no, got {v!r}")
                     v = yes[v]
                 given[col] = kind(v)
+            if "context" in given:  # the length the row's source says the model was trained at
+                given["context_source"] = f"data/architectures.csv's training length of {r['name']}"
             if r.values.get("config"):
-                t = dataclasses.replace(Transformer.from_config(data.model_config(r["config"])), **given)
+                t = Transformer.from_config(data.model_config(r["config"]))
+                if t.context_source:  # read from the stored copy, not from a file the user gave
+                    given.setdefault("context_source", t.context_source.replace("config.json", f"data/configs/{r['config']}"))
+                t = dataclasses.replace(t, **given)
             else:
                 t = Transformer(**given)
         except InputError as exc:

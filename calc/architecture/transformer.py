@@ -9,7 +9,7 @@ Training FLOP per token, by named counts never mixed, are in ``calc.architecture
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pint
 
@@ -99,6 +99,8 @@ class Transformer(ParameterCounts):
     # "mxfp4" from config.json's quantization_config, attention, router and embeddings left in BF16); serving holds and
     # reads the experts in it (``calc.serve``); None: as the other weights.
     expert_precision: str | None = None
+    # Where ``context`` comes from, for the doors to say (a config.json's field, a table's row); not part of the shape.
+    context_source: str | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self):
         for name in ("layers", "d_model", "heads", "vocab", "context", "experts", "experts_per_token",
@@ -375,6 +377,28 @@ class Transformer(ParameterCounts):
         ...     "vocab_size": 128256, "max_position_embeddings": 8192}).params()   # Llama 3 8B
         <Quantity(8030261248, 'param')>
         """
-        return cls(**shape_fields(config))
+        read: dict = {}
+        fields = shape_fields(config, read)
+        try:
+            return cls(**fields)
+        except InputError as exc:  # a field of the shape, named by the config's key it was read from
+            if exc.field not in fields:
+                raise
+            key = _config_key(exc.field, fields[exc.field], read)
+            raise InputError("config", f"{key} (the shape's {exc.field}): {exc.message}") from None
 
 
+# Words in the config keys of each shape field (num_attention_heads, n_head; hidden_size, n_embd...), to tell apart
+# keys of one value (GPT-2: 12 layers and 12 heads).
+_KEY_WORDS = {"heads": ("attention_heads", "n_head"), "kv_heads": ("key_value", "kv_heads", "head_kv"),
+              "layers": ("layer",), "d_model": ("hidden_size", "embd", "embed", "d_model"), "vocab": ("vocab",),
+              "context": ("position", "seq_length"), "d_ff": ("intermediate", "inner", "ffn"), "head_dim": ("head_dim",),
+              "experts": ("experts",), "experts_per_token": ("per_tok",), "window": ("window", "chunk")}
+
+
+def _config_key(field: str, value, read: dict) -> str:
+    """The config key ``field``'s ``value`` was read from, quoted; else the field named as the shape's."""
+    same = [k for k, v in read.items() if v == value and type(v) is type(value)]
+    named = [k for k in same if any(w in k for w in _KEY_WORDS.get(field, (field,)))]
+    keys = named or same
+    return " or ".join(repr(k) for k in keys[:2]) if keys else f"the value read for {field}"

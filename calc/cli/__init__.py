@@ -47,8 +47,19 @@ class _Parser(argparse.ArgumentParser):
         self._negative_number_matcher = re.compile(r"^-\.?\d")
 
     def error(self, message):
-        """Usage errors: one line, status 2, like every other bad input."""
+        """Usage errors: one line, status 2, like every other bad input; a flag's value that argparse's int or
+        float refuses is said as the project says it (the flag, what was expected, what was read)."""
+        m = _INVALID.match(message)
+        if m:
+            flag, kind, got = m.groups()
+            what = _EXPECTED.get(flag, "a whole number" if kind == "int" else "a number")
+            message = f"{flag}: expected {what}, got {got}"
         self.exit(2, f"calc: error: {message}\n")
+
+
+_INVALID = re.compile(r"^argument (--[\w-]+)(?:/\S+)?: invalid (int|float) value: (.*)$")
+_EXPECTED = {"--year": "a year, e.g. 2023", "--rtol": "a relative tolerance between 0 and 1 (0.05 for 5%)",
+             "--seed": "a whole number (the random generator's seed)", "--zero": "a ZeRO stage: 0, 1, 2 or 3"}
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -118,6 +118,8 @@ def _shape(args):
             given[name] = getattr(args, name)
     if args.untied:
         given["tied_embeddings"] = False
+    if "context" in given:  # said as where the context came from (the model's own source no longer holds)
+        given["context_source"] = "--context"
     if args.config and args.model:
         raise InputError("config", "give --config FILE or --model NAME, not both")
     if args.config:

@@ -32,7 +32,8 @@ def _lifetime_parser(sub) -> None:
     lt.add_argument("--loss", metavar="VALUE", help="target loss, nats per token under --law (e.g. 2.0)")
     lt.add_argument("--params", metavar="VALUE", help="a run's parameters: its loss is the target [param]")
     lt.add_argument("--tokens", metavar="VALUE", help="that run's training tokens [token]")
-    lt.add_argument("--model", help="a dense published run of data/models.csv, as --params and --tokens")
+    lt.add_argument("--model", help="a dense published run of data/models.csv, as --params and --tokens; or a shape of "
+                                    "data/architectures.csv (its parameters) with --tokens")
     lt.add_argument("--inference-tokens", dest="inference_tokens", metavar="VALUE",
                     help="tokens served over the model's life, input and output [token], e.g. 2T")
     lt.add_argument("--law", default="hoffmann2022",

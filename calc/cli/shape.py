@@ -81,9 +81,11 @@ def _params(args) -> int:
     for k, v in t.breakdown().items():
         print(f"  {k:<38} {v.m_as('param'):>18,.0f}")
     print(f"FLOP per token at sequence {T:,} (training: forward + backward)")
-    if seq is None and args.config and not args.model:
+    if seq is None and t.context_source == "config.json's max_position_embeddings":
         print(f"  the sequence is the config's longest position ({T:,}); runs mostly train shorter: "
               "give --sequence for the training length")
+    elif seq is None and t.context_source:
+        print(f"  the sequence is the shape's context, from {t.context_source}; --sequence to change it")
     for count, v in counts.items():
         value = number(v.m_as("FLOP/token")) if v is not None else "n/a (eq. 3 assumes a dense 4h transformer)"
         print(f"  {count:<28} {value}")

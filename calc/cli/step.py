@@ -140,6 +140,10 @@ def _step(args) -> int:
         raise InputError("chips", "required: the number of chips in the cluster, e.g. --chips 1024")
     if args.search:
         _layout_flags_unread(args, "--search")
+        if args.tokens is not None:
+            raise InputError("tokens", "not read by --search, which ranks layouts by step time; drop --search to have "
+                                       "the run's duration and cost at a layout, or give --budget to choose the chips "
+                                       "for a run of --tokens")
         return _step_search(args, model, hardware, perf, number)
     if model.sequence_note(args.sequence):
         print(f"warning: {model.sequence_note(args.sequence)}", file=sys.stderr)
@@ -192,10 +196,14 @@ def _step_search(args, model, hardware, perf, number) -> int:
     """step --search: the fastest layouts of --chips that fit the chip's memory."""
     found = perf.search(model, hardware, args.chips, args.global_batch, sequence=args.sequence,
                         precision=args.precision, flash_attention=args.flash_attention, top=args.top)
+    sequence = args.sequence or model.context
+    source = "--sequence" if args.sequence else (model.context_source or "the shape's context")
     if args.json:
         print(json.dumps({"layouts": [s.to_dict() for s in found.steps], "tried": found.tried,
-                          "did_not_fit": found.refused, "why": found.why}, indent=2))
+                          "did_not_fit": found.refused, "why": found.why,
+                          "sequence": {"value": sequence, "unit": "token", "source": source}}, indent=2))
         return 0
+    print(f"sequences of {number(sequence)} tokens (from {source})")
     if found.steps:
         print(f"{'layout':<40}{'step time':>12}{'MFU':>8}{'memory/chip':>14}")
     for s in found.steps:

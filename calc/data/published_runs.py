@@ -54,6 +54,11 @@ def model(name: str) -> Model:
         return table[name]
     close = difflib.get_close_matches(name, table, n=4, cutoff=0.4)
     hint = f"did you mean {' or '.join(close)}?" if close else f"known: {', '.join(table)}"
+    from calc.data.training import architecture_rows
+
+    if isinstance(name, str) and name in {r["name"] for r in architecture_rows()}:  # the other list a --model names
+        hint = (f"{name!r} is a shape of data/architectures.csv (read by estimate, serve, step, params and memory), "
+                f"not a published run of data/models.csv (read here); {hint}")
     raise InputError("model", f"unknown model {name!r}; {hint}")
 
 

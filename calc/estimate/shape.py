@@ -11,7 +11,7 @@ from calc.reader import read_value
 from calc.reader import shown as _show
 
 
-def _from_model(model, layout, known: dict):
+def _from_model(model, layout, known: dict, rtol: float):
     """The inputs a shape (and a layout) stand for, added to ``known``; and the predicted step."""
     from calc.architecture import lookup
     from calc.perf import Layout, Step, predict
@@ -59,11 +59,31 @@ def _from_model(model, layout, known: dict):
         sequence = step.layout.sequence
         known = {**known, "utilization": step.mfu, "precision": step.layout.precision}
     shaped = shape.as_inputs(context=sequence)
+    _counts_agree(model, shape, shaped, known, rtol)
     rescaled = ""
     if step is not None and any(known.get(n) is not None for n in ("flop_per_param_token", "active_params")):
         known, rescaled = _rescale_mfu(known, shaped, step)
     derived = {k: v for k, v in shaped.items() if known.get(k) is None}
+    if shape.params() == shape.active_params():  # dense: a count given (within rtol of the shape's) stands for both
+        if known.get("params") is not None or known.get("active_params") is not None:
+            derived = {k: v for k, v in derived.items() if k not in ("params", "active_params")}
     return {**known, **derived}, step, tuple(derived), rescaled
+
+
+def _counts_agree(model, shape, shaped: dict, known: dict, rtol: float) -> None:
+    """Parameters given beside a shape are the shape's, within ``rtol``; else the shape and the count disagree, and
+    the error says so (not that active parameters exceed the total, which is what the two would then read as)."""
+    for name in ("params", "active_params"):
+        if known.get(name) is None:
+            continue
+        given = read_value(name, known[name], one=False)
+        ratio = np.asarray((given / shaped[name]).m_as(""))
+        if np.any(np.abs(ratio - 1) > rtol):
+            r = float(ratio.flat[int(np.argmax(np.abs(ratio - 1)))])
+            what = f"the shape of {model!r}" if isinstance(model, str) else "the model's shape"
+            raise ConflictError((name, "model"), f"{_show(given)} given, and {what} has "
+                                f"{_show(shaped[name])} ({r - 1:+.1%}, beyond the tolerance of {rtol:.0%}); leave "
+                                f"{name} out (the shape gives it), or give the shape's count")
 
 
 def _rescale_mfu(known: dict, shaped: dict, step):

@@ -87,13 +87,13 @@ def estimate(*, rtol: float | None = None, model=None, layout=None, utilization_
     >>> est["utilization"].source, round(est.duration.m_as("day") / est.step.duration("300e9 token").m_as("day"), 9)
     ('modelled', 1.0)
     """
-    known, step, from_shape, rescaled, tuned = _model_inputs(model, layout, lora_rank, known)
+    rtol = _read_rtol(rtol)
+    known, step, from_shape, rescaled, tuned = _model_inputs(model, layout, lora_rank, known, rtol)
     known, price_how = _price_input(known, chips_per_node)
     shape_for_utilization = utilization_model if utilization_model is not None else (model if layout is None else None)
     given, text, extremes = _read_inputs(known)
-    rtol = _read_rtol(rtol)
     warnings: list[str] = [] if step is None else [n for n in [step.model.sequence_note(step.layout.sequence)] if n]
-    items = _given_items(given, from_shape, step, tuned, price_how)
+    items = _given_items(given, from_shape, step, tuned, price_how, model)
     hw, precision = _peak_item(items, text, step)
     _flop_count_item(items, text)
     values = {n: _base(n, it.value) for n, it in items.items()}
@@ -111,12 +111,12 @@ def estimate(*, rtol: float | None = None, model=None, layout=None, utilization_
                         [steps[n] for n in order], undetermined, order, step)
 
 
-def _model_inputs(model, layout, lora_rank, known):
+def _model_inputs(model, layout, lora_rank, known, rtol):
     """``known`` with what the shape (and layout) stand for; the step, the names taken from the shape, the note of
     a rescaled MFU and how a fine-tuning count was read."""
     step, from_shape, rescaled, tuned = None, (), "", ""
     if model is not None or layout is not None:
-        known, step, from_shape, rescaled = _from_model(model, layout, known)
+        known, step, from_shape, rescaled = _from_model(model, layout, known, rtol)
         if known.get("finetune") is not None and "flop_per_param_token" in from_shape:  # the shape's fine-tuning count
             from calc.finetuning import flop_per_param_token
 
@@ -136,15 +136,26 @@ def _price_input(known, chips_per_node):
     return known, "given"
 
 
-def _given_items(given, from_shape, step, tuned, price_how) -> dict[str, Item]:
+def _given_items(given, from_shape, step, tuned, price_how, model=None) -> dict[str, Item]:
     """The given quantities as Items; those a model's shape gave marked derived, with how."""
     items: dict[str, Item] = {n: Item(_canonical(n, q), "given", price_how if n == "price" else "given")
                               for n, q in given.items()}
     for n in from_shape:  # what the model's shape says, not what the user typed
-        count = "" if n != "flop_per_param_token" else f", PaLM count at sequence {step.layout.sequence if step else 'its context'}"
+        count = "" if n != "flop_per_param_token" else f", PaLM count at sequence {_sequence_read(step, model)}"
         how = tuned if n == "flop_per_param_token" and tuned else f"from the shape of the model (calc.architecture{count})"
         items[n] = Item(items[n].value, "derived", how)
     return items
+
+
+def _sequence_read(step, model) -> str:
+    """The sequence the shape's FLOP per token counts, and where it comes from: the layout's, else the shape's
+    context (a config's trained length, or its longest position where it states none)."""
+    if step is not None:
+        return f"{step.layout.sequence:,}, the layout's"
+    from calc.architecture import lookup
+
+    shape = lookup(model)
+    return f"{shape.context:,}, " + (f"from {shape.context_source}" if shape.context_source else "its context")
 
 
 def _peak_item(items, text, step):

@@ -22,11 +22,19 @@ def training_price_per_flop(price, hardware, utilization) -> pint.Quantity:
     from calc.reader import read_value
 
     p = read_value("price", price)
+    u = _fraction(utilization)
+    hw = chip(hardware) if isinstance(hardware, str) else hardware
+    return (p / (hw.peak(hw.default_precision) * u)).to("USD/FLOP")
+
+
+def _fraction(utilization) -> pint.Quantity:
+    """A utilization read as every door reads one: a fraction of peak, at most 1."""
+    from calc.reader import read_value
+
     u = read_value("utilization", utilization)
     if u.m_as("") > 1:
         raise InputError("utilization", f"expected a fraction of peak (0.4 for 40%), got {u.m_as(''):g}")
-    hw = chip(hardware) if isinstance(hardware, str) else hardware
-    return (p / (hw.peak(hw.default_precision) * u)).to("USD/FLOP")
+    return u
 
 
 def _training_price(price, hardware, utilization):

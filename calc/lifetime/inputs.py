@@ -64,12 +64,25 @@ def quality(*, loss=None, params=None, tokens=None, model=None, law: str = "hoff
     """
     given = [name for name, v in (("loss", loss), ("params", params), ("tokens", tokens), ("model", model))
              if v is not None]
+    if model is not None and _is_shape_only(model):  # a shape of data/architectures.csv: its parameters, the tokens given
+        return _shape_quality(model, params, tokens, law, loss)
     if model is not None:
         if len(given) > 1:
             raise InputError("model", f"give model alone (it supplies the parameters and tokens), not with {given[1]}")
         from calc.data import model as published
 
-        run = published(model)
+        try:
+            run = published(model)
+        except InputError as exc:  # neither list knows it: each list's near names
+            from calc.architecture import lookup
+
+            try:
+                lookup(model)
+            except InputError as shape_exc:
+                runs, shapes = (e.message.split("; ", 1)[-1] for e in (exc, shape_exc))
+                raise InputError("model", f"unknown model {str(model)[:60]!r}: not a run of data/models.csv ({runs}) nor a "
+                                          f"shape of data/architectures.csv, which the tokens complete ({shapes})") from None
+            raise
         q = run.quantities
         if "params" not in q or "tokens" not in q:
             raise InputError("model", f"data/models.csv gives no {'params' if 'params' not in q else 'tokens'} for "
@@ -90,6 +103,46 @@ def quality(*, loss=None, params=None, tokens=None, model=None, law: str = "hoff
         raise InputError(missing, f"required with {'params' if missing == 'tokens' else 'tokens'}: the run whose "
                                   "quality is the target")
     n = _count(params, "params", "param")
+    d = _count(tokens, "tokens", "token")
+    with np.errstate(all="ignore"):
+        value = _law(law).loss(n, d)
+    return value, n, d
+
+
+def _is_shape_only(model) -> bool:
+    """``model`` names no run of data/models.csv but a shape of data/architectures.csv (or is a Transformer)."""
+    from calc import data
+    from calc.architecture import Transformer, lookup
+
+    if isinstance(model, Transformer):
+        return True
+    if not isinstance(model, str) or model in data.models():
+        return False
+    try:
+        lookup(model)
+    except InputError:
+        return False
+    return True
+
+
+def _shape_quality(model, params, tokens, law, loss=None):
+    """The quality of a shape trained on ``tokens``: its parameters (dense only) under ``law``."""
+    from calc.architecture import lookup
+    from calc.display import show
+
+    shape = lookup(model)
+    name = model if isinstance(model, str) else "the shape"
+    if params is not None or loss is not None:
+        raise InputError("params" if params is not None else "loss", "give model (a shape: it supplies the "
+                         f"parameters, with the tokens) or {'params' if params is not None else 'the loss'}, not both")
+    if tokens is None:
+        raise InputError("tokens", f"required with {name}: a shape of data/architectures.csv gives the parameters "
+                                   f"({show('params', shape.params())}) but not the tokens it was trained on (a run "
+                                   "of data/models.csv gives both); give the tokens, e.g. 15T")
+    if shape.moe_layers:
+        raise InputError("model", f"{name} is a mixture of experts; the dense scaling laws do not give its quality: "
+                                  "give the loss instead")
+    n = shape.params().m_as("param")
     d = _count(tokens, "tokens", "token")
     with np.errstate(all="ignore"):
         value = _law(law).loss(n, d)

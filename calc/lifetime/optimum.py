@@ -7,7 +7,7 @@ import numpy as np
 import pint
 
 from calc.errors import InputError
-from calc.lifetime.dollars import _training_price
+from calc.lifetime.dollars import _fraction, _training_price
 from calc.lifetime.inputs import _count, _price, quality
 from calc.lifetime.plans import SERVE_FLOP, Lifetime, _beyond, _finite, _plan
 from calc.lifetime.solver import _few, _root, _shape
@@ -119,6 +119,12 @@ def _dollar_plans(shape, demand, law, source, best, run, n0, *, training_price, 
         raise InputError(missing, "required for the dollar version: a training price in USD/FLOP and a serving "
                                   "price in USD/token (e.g. '1.4e-18 USD/FLOP' and '0.6 USD/Mtoken')")
     if training_price is None:
+        if utilization is not None or hardware is not None:  # read by nothing: refused, never dropped
+            if utilization is not None:
+                _fraction(utilization)
+            raise InputError("utilization" if utilization is not None else "hardware",
+                             "only used with a training price per chip-hour (e.g. '$2/GPU/hour', made USD per FLOP "
+                             "on the chip at this utilization); give one, or leave it out")
         return {}
     n_run, d_run = run
     p_train = _training_price(training_price, hardware, utilization)

@@ -108,7 +108,13 @@ def kv_cache_per_token(model, kv_precision: str = "bf16") -> pint.Quantity:
 def _time_limit(name: str, value) -> float | None:
     if value is None:
         return None
-    t = parse_quantity(value, name, "s", bare_ok=False, shown_in="ms").m_as("s")  # limits are tens of ms
+    # a plain number is refused with an example in the unit it most likely meant: a TPOT limit is tens of ms, a TTFT
+    # limit seconds or hundreds of ms (MLPerf Inference v5.0: Llama 2 70B 2 s and 200 ms, Llama 3.1 8B 450 ms)
+    try:
+        seconds = name == "ttft_limit" and float(value) < 50  # "2" -> "2 s"; "500" -> "500 ms"
+    except (TypeError, ValueError):
+        seconds = False
+    t = parse_quantity(value, name, "s", bare_ok=False, shown_in="s" if seconds else "ms").m_as("s")
     if not t > 0:
         raise InputError(name, f"expected a positive time, got {value!r:.40}")
     return float(t)
@@ -202,7 +208,9 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, att
         mode = "concurrency" if name == "concurrency" else "batch"
         candidates = [c for c in candidates if c.replicas <= n] or candidates[:1]  # a replica for each sequence at most
         best = candidates[0] if len(candidates) == 1 else max(candidates, key=lambda c: _rate(c, n, mode))
-        _check_fits(best, n, name)
+        if n > best.max_concurrency():  # held by no layout tried: the error names the one that holds the most
+            best = max(candidates, key=lambda c: c.max_concurrency())
+        _check_fits(best, n, name, len(candidates))
         return _answer(best, n, mode, mode)
     best = candidates[0] if len(candidates) == 1 else max(
         candidates, key=lambda c: _rate(c, c.max_concurrency(), "continuous"))
@@ -225,12 +233,18 @@ def _request_rate(value) -> float:
     """Requests per second from a Quantity, a string ("4/s", "240/min") or a bare number (requests/s)."""
     if isinstance(value, bool):
         raise InputError("request_rate", f"expected requests per second, got {value!r}")
+    given = value
     if isinstance(value, str):  # "4/s", "240 /min": per unit of time, read as "4 s^-1", "240 min^-1"
         m = _PER.match(value)
         value = f"{m.group(1)} {m.group(2)}^-1" if m else value
-    r = parse_quantity(value, "request_rate", "1/s", bare_ok=True).m_as("1/s")
+    try:
+        r = parse_quantity(value, "request_rate", "1/s", bare_ok=True).m_as("1/s")
+    except InputError as exc:  # said in requests, as people write a rate
+        raise InputError("request_rate", f"{exc.message.split('; expected')[0].split('; got')[0]}; expected requests per "
+                                         f"second, e.g. \"4/s\" or \"240/min\" (a plain number is per second); "
+                                         f"got {given!r:.40}") from None
     if not (np.isfinite(r) and r > 0):
-        raise InputError("request_rate", f"expected a positive number of requests per second, got {value!r:.40}")
+        raise InputError("request_rate", f"expected a positive number of requests per second, got {given!r:.40}")
     return float(r)
 
 
@@ -247,7 +261,7 @@ def _rate(s: Setup, n: int, mode: str) -> float:
     return float(evaluate(s, max(n, s.replicas), "batch" if mode == "batch" else "continuous")["per_chip"])
 
 
-def _check_fits(s: Setup, n: int, name: str) -> None:
+def _check_fits(s: Setup, n: int, name: str, tried: int = 1) -> None:
     most = s.max_concurrency()
     if n <= most:
         return
@@ -258,7 +272,8 @@ def _check_fits(s: Setup, n: int, name: str) -> None:
         s.rates.capacity - phases.weights_per_chip(s.shape, s.layout, s.weight_bytes, s.expert_bytes))
     raise InputError(name, f"a {name} of {number(n)} needs {number(need / 1e9)} GB of KV cache per chip, "
                            f"{number((need - free) / 1e9)} GB more than the {number(free / 1e9)} GB left after the weights; "
-                           f"the largest that fits is {most:,}")
+                           f"the largest that fits is {most:,} (tensor {s.layout.tensor} x pipeline {s.layout.pipeline}, "
+                           f"{s.replicas} replica(s){f': the most of the {tried} layouts tried' if tried > 1 else ''})")
 
 
 def _best(candidates: list[Setup], ttft_limit, tpot_limit, stat: str) -> Serving:

@@ -228,6 +228,10 @@ def _median_error(rows, k) -> float:
         return float(np.median([abs(math.log(predict(m) / m.measured)) for m in rows]))
 
 
+NEEDED = ("model", "hardware", "chips", "input_tokens", "output_tokens")  # a measurements table's own columns
+MEASURED = tuple(METRICS)  # one of them measured per row
+
+
 def read_rows(path) -> list[Measurement]:
     """The measurements of a user's CSV (see the module docstring)."""
     p = Path(path)
@@ -236,6 +240,15 @@ def read_rows(path) -> list[Measurement]:
     except UnicodeDecodeError:
         raise InputError("file", f"{str(path)!r} is not a text CSV file") from None
     reader = csv.DictReader(text.splitlines())
+    header = [(k or "").strip() for k in (reader.fieldnames or [])]
+    missing = [c for c in NEEDED if c not in header]
+    if missing:  # not a measurements table at all (a config.json, another CSV): said so, not row by row
+        first = ", ".join(repr(k[:30]) for k in header[:4]) or "nothing"
+        raise InputError("file", f"{p.name[:60]!r} is not a table of serving measurements: its first row "
+                                 f"({first}{'...' if len(header) > 4 else ''}) lacks the columns "
+                                 f"{', '.join(missing)}; expected a CSV whose header names {', '.join(NEEDED)}, "
+                                 f"batch or concurrency, and one of {', '.join(MEASURED)}, as "
+                                 "data/serving_calibration.csv")
     out = []
     for i, v in enumerate(reader, start=2):
         if not any((x or "").strip() for x in v.values()):

@@ -336,8 +336,11 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, att
     compute = footprint.WEIGHT_PRECISIONS[prec][1]
     if compute == "fp4" and compute not in hw.peaks:  # no 4-bit tensor cores (Hopper): the FP4 weights multiply in 8 bits
         compute = "fp8"
-    compute = compute if compute in hw.peaks else hw.default_precision
-    kvp = _precision("kv_precision", kv_precision or ("fp16" if prec == "fp16" else "bf16"), footprint.KV_PRECISIONS)
+    _chip_has(hw, "precision", prec if prec in ("bf16", "fp16") else compute, prec)
+    compute = compute if compute in hw.peaks else hw.default_precision  # int4: weight-only, at the chip's own format
+    kvp = _precision("kv_precision", kv_precision or ("fp16" if prec == "fp16" or "bf16" not in hw.peaks else "bf16"),
+                     footprint.KV_PRECISIONS)
+    _chip_has(hw, "kv_precision", kvp if kvp in ("bf16", "fp16") else None, kvp)
     ep = _expert_precision(m, expert_precision, prec)
     if hw.memory_bandwidth is None or hw.memory is None:
         raise InputError("hardware", f"data/hardware.csv has no memory size or bandwidth for {hw.name}")
@@ -396,6 +399,20 @@ def _gather_bytes(exchange, expert_precision: str, compute: str, hw: data.Hardwa
     if _precision("expert_exchange", exchange, dict.fromkeys(EXPERT_EXCHANGES)) == "all-to-all":
         return 0.0
     return footprint.gathered_bytes(expert_precision, footprint.expert_activation(expert_precision, hw.peaks) or compute)
+
+
+def _chip_has(hw, name: str, needed: str | None, given: str) -> None:
+    """Refuse a number format whose matmuls (``needed``) the chip has no peak for, as ``Hardware.peak`` does for
+    training: bf16 on a V100, fp8 on an A100 or a TPU v4; never a silent fall-back to another format."""
+    if needed is None or needed in hw.peaks:
+        return
+    table = footprint.WEIGHT_PRECISIONS if name == "precision" else footprint.KV_PRECISIONS
+    has = [p for p in hw.peaks if p in table]
+    via = "" if needed == given else f" ({given} multiplies in {needed})"
+    other = (f"int4 weights (weight-only, multiplied in {hw.default_precision})" if name == "precision"
+             else "an 8-bit cache (fp8, int8)")
+    raise InputError(name, f"the {hw.name} has no {needed} peak in data/hardware.csv{via}; give "
+                           f"{' or '.join(has) if len(has) <= 2 else 'one of ' + ', '.join(has)}, or {other}")
 
 
 def _expert_precision(m: Transformer, given, precision: str) -> str:
