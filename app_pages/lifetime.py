@@ -87,7 +87,8 @@ def _defaults() -> None:
     st.session_state.setdefault("lt_per_day", "100B token/day")  # a popular model: serving overtakes training within its life
     st.session_state.setdefault("lt_days", "730 day")
     st.session_state.setdefault("lt_tpot", "")
-    st.session_state.setdefault("lt_precision", "bf16")  # as the Serving page; fp8 serves 405B on 8 H100, not 16
+    # the chip's 16-bit format (bf16, fp16 on a V100), as the Serving page; fp8 serves 405B on 8 H100, not 16
+    st.session_state.setdefault("lt_precision", data.hardware(st.session_state["lt_hw"]).default_precision)
 
 
 _defaults()

@@ -107,7 +107,9 @@ def _default(name: str):
         return match[0] if match else "Llama 3 70B"
     if name == "hardware":
         return scenario["hardware"] if scenario.get("hardware") in hw_names else "H100 SXM5"
-    return {"chips": 8, "tensor": BEST, "precision": "bf16", "expert_precision": OWN, "kv_precision": "bf16",
+    if name in ("precision", "kv_precision"):  # the chip's 16-bit format: bf16, fp16 on a V100 (no bf16 peak)
+        return data.hardware(st.session_state.get("serving_hw") or _default("hardware")).default_precision
+    return {"chips": 8, "tensor": BEST, "expert_precision": OWN,
             "input_tokens": 1000,
             "output_tokens": 1000, "concurrency": SATURATING, "ttft_limit": "", "tpot_limit": "",
             "limit_statistic": "p99", "request_rate": "", "disaggregated": False,

@@ -211,7 +211,7 @@ def test_the_readmes_link_serves_gpt3_on_the_fewest_v100_that_hold_it_and_says_s
     assert at.selectbox(key="serving_model").value == "GPT-3 175B" and at.selectbox(key="serving_hw").value == "V100 SXM2"
     assert at.number_input(key="serving_chips").value == 16 == fewest_chips("GPT-3 175B", "V100 SXM2")
     said = at.info[0].value.replace("\\", "")
-    assert said.startswith("GPT-3 175B in bf16 does not fit on 8 × V100 SXM2 (32 GB each): it needs at least 16")
+    assert said.startswith("GPT-3 175B in fp16 does not fit on 8 × V100 SXM2 (32 GB each): it needs at least 16")
     assert "16 × V100 SXM2" in " ".join(m.value for m in at.markdown)
     assert len(at.get("vega_lite_chart") or at.get("arrow_vega_lite_chart")) == 2
     assert _url(at)["serving.chips"] == "16" and _url(at)["chips"] == "10000"  # the training cluster stays

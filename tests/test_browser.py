@@ -292,7 +292,7 @@ def test_the_readmes_link_on_the_serving_and_lifetime_pages(user):
     """The README's own link: Serving kept 8 V100 (32 GB), said "weights take 43.8 GB per chip" in red and drew no
     chart; Lifetime's chart stopped near 45B, without GPT-3's 175B marker (fresh-eyes walk)."""
     user.open("serving", README_LINK)
-    user.check("GPT-3 175B in bf16 does not fit on 8 × V100 SXM2", "it needs at least 16", "16 × V100 SXM2")
+    user.check("GPT-3 175B in fp16 does not fit on 8 × V100 SXM2", "it needs at least 16", "16 × V100 SXM2")
     assert len(user.page.evaluate(MARKS_JS)) == 2  # the frontier and the cost by chip, each with marks (check)
     user.page.goto(f"{user.server}/lifetime?" + urlencode(README_LINK))
     user.settle()
