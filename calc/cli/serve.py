@@ -27,7 +27,8 @@ def _serve_parser(sub) -> None:
                         ("--window-layers", "layers with the window (default: all)"),
                         ("--points", "batch sizes on the --frontier (default 64)")):
         se.add_argument(flag, type=_whole, help=help_)
-    se.add_argument("--pipeline", type=_whole, default=1, help="pipeline stages per replica")
+    se.add_argument("--pipeline", type=_whole, default=None,
+                    help="pipeline stages per replica (default: with --tensor 1, else the best split)")
     se.add_argument("--attention-data-parallel", action="store_true",
                     help="attention replicated on each chip beside expert-parallel MoE layers")
     se.add_argument("--disaggregated", action="store_true",
