@@ -114,7 +114,8 @@ def scaled_shape(reference, params):
     d_ff = max(128, round((ref.d_ff or 4 * ref.d_model) * width / ref.d_model / 128) * 128)
 
     def shape(layers: int):
-        return dataclasses.replace(ref, layers=layers, d_model=width, heads=heads, kv_heads=min(kv, heads), d_ff=d_ff,
+        kv_heads = heads if kv >= ref.heads else min(kv, heads)  # multi-head attention stays multi-head (GPT-3)
+        return dataclasses.replace(ref, layers=layers, d_model=width, heads=heads, kv_heads=kv_heads, d_ff=d_ff,
                                    head_dim=ref.head_width)
 
     one, two = (shape(n).params().m_as("param") for n in (1, 2))  # the count is linear in the layers

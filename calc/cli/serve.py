@@ -120,6 +120,8 @@ def _serve(args) -> int:
     print(f"{s.model} on {number(s.chips)} x {s.hardware}: tensor {lay['tensor']} x pipeline {lay['pipeline']}"
           f"{_expert(lay)}, {number(lay['replicas'])} replica(s){_layout_extras(lay)}, weights {_weights_text(lay)}, "
           f"KV cache {lay['kv_precision']}")
+    if s.limited_by["layout"] != "given":
+        print(f"  layout: {s.limited_by['layout']}")
     if s.request_rate is not None:
         print(f"  request rate: {number(s.request_rate.m_as('1/s'))} requests/s, {number(s.concurrency)} sequences in "
               f"flight on average (memory holds {number(s.max_concurrency)})")

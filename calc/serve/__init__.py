@@ -224,14 +224,14 @@ def _why(best: Setup, candidates: list[Setup], scores: list, given: bool, what: 
         return "given"
     if len(candidates) == 1:
         return "the one tensor x pipeline split that holds the weights"
-    words = f"the most output {what} of {len(candidates)} tensor x pipeline splits that hold the weights"
+    words = f"of {len(candidates)} tensor x pipeline splits that hold the weights, the most output {what}"
     others = [] if scores is None else [(x, c) for x, c in zip(scores, candidates) if c.layout != best.layout]
     if not others:
         return words
     x, c = max(others, key=lambda o: o[0])
-    top = max(scores)
-    return f"{words}: {number(top)} against {number(x)} at tensor {c.layout.tensor} x pipeline {c.layout.pipeline}" \
-        if x > 0 else words
+    if not x > 0:
+        return words
+    return f"{words}: {number(max(scores))} against {number(x)} at tensor {c.layout.tensor} x pipeline {c.layout.pipeline}"
 
 
 _PER = re.compile(r"^\s*([0-9.eE+-]+)\s*/\s*([A-Za-z]+)\s*$")
