@@ -38,7 +38,7 @@ def main():
     print(f"one prediction (evaluate, one concurrency)          {one * 1e3:8.3f} ms   target < 1 ms")
     print(f"frontier arrays ({len(grid)} batch sizes, one pass)         {curve * 1e3:8.3f} ms   target < 50 ms")
     print(f"calc.serve(..., concurrency=256), Quantities out     {call * 1e3:8.3f} ms")
-    print(f"calc.serve(...) saturating, layout search (4 sizes)  {saturating * 1e3:8.3f} ms")
+    print(f"calc.serve(...) saturating, every T x P split of 8  {saturating * 1e3:8.3f} ms")
     print(f"calc.serve(...) GPT-3 on 64 V100, every T x P split  {split * 1e3:8.3f} ms   target < 50 ms")
     print(f"calc.serve.frontier(...), Quantities out             {front * 1e3:8.3f} ms   target < 50 ms")
     # a mixture of experts: grouped expert GEMMs and the all-to-all dispatch (DeepSeek's decode layout)
