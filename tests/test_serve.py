@@ -797,3 +797,16 @@ def test_the_split_search_holds_under_latency_limits():
     assert (s.layout["tensor"], s.layout["pipeline"]) == (8, 2) and s.tpot.m_as("ms") * 1.18 < 80
     with pytest.raises(InputError, match="pipeline 1"):
         serve("Llama 3.1 405B", "H100 SXM5", 16, pipeline=1, tpot_limit="80 ms")
+
+
+def test_the_expert_groups_are_searched_around_the_best_split():
+    # Mixtral 8x7B on 8 H100: at tensor 8, four expert groups of two chips each serve more per chip than eight
+    # (the default expert parallelism over the tensor group) in the model's terms; no expert count given, it is tried
+    s = serve("Mixtral 8x7B", "H100 SXM5", 8)
+    best = s.tokens_per_second["per_chip"].m_as("token/s/chip")
+    for e in (1, 2, 4, 8):
+        other = serve("Mixtral 8x7B", "H100 SXM5", 8, tensor=s.layout["tensor"], pipeline=s.layout["pipeline"], expert=e)
+        assert best >= other.tokens_per_second["per_chip"].m_as("token/s/chip") * (1 - 1e-9), e
+    assert "x expert" in s.limited_by["layout"]
+    kept = serve("Mixtral 8x7B", "H100 SXM5", 8, expert=8).to_dict()["layout"]  # given: kept
+    assert kept["expert"] == 8

@@ -134,8 +134,9 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
     hardware : name of data/hardware.csv or a ``calc.data.Hardware``
     chips : int, all chips (replicas of tensor x pipeline chips)
     tensor, pipeline, expert : int; tensor and pipeline None: the tensor x pipeline split (pipeline depths 1 and the
-        powers of two dividing the chips, ``load.pipelines``) with the most output tokens/s per chip, the cheapest per
-        output token (within the limits where given); tensor None, pipeline given: the best tensor at that depth;
+        powers of two dividing the chips, ``load.pipelines``; for a mixture of experts with expert None, then each power
+        of two of expert groups dividing the best split's tensor group and the experts) with the most output tokens/s per chip, the
+        cheapest per output token (within the limits where given); tensor None, pipeline given: the best tensor at that depth;
         tensor given, pipeline None: pipeline 1. ``limited_by["layout"]`` says which and why
     attention_data_parallel : bool, attention replicated beside expert-parallel MoE layers
     precision : weights "bf16", "fp16", "fp8", "int8", "fp4" (NVFP4: 4.5 bits with its scales), "mxfp4" (4.25 bits),
@@ -195,13 +196,14 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
         raise InputError(load.too_long_field(s) if load.request_too_long(widest) else "chips",
                          load.weights_message(widest))
     given_layout = tensor is not None
+    search_experts = tensor is None and expert is None  # then the expert groups around the best split
     if ttft_max or tpot_max:
-        return _best(candidates, ttft_max, tpot_max, stat, given_layout)
+        return _best(candidates, ttft_max, tpot_max, stat, given_layout, search_experts)
     if given == ["request_rate"]:
         if s.disaggregated:
             raise InputError("request_rate", "the request rate's queue is that of one engine running prefill and "
                                              "decode together; give a concurrency with --disaggregated")
-        return _at_rate(candidates, _request_rate(request_rate), given_layout)
+        return _at_rate(candidates, _request_rate(request_rate), given_layout, search_experts)
     if given:
         name = given[0]
         n = load._whole(name, concurrency if name == "concurrency" else batch)
@@ -209,10 +211,18 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
         candidates = [c for c in candidates if c.replicas <= n] or candidates[:1]  # a replica for each sequence at most
         rates = [_rate(c, n, mode) for c in candidates]
         best = candidates[int(np.argmax(rates))]
+        if search_experts:
+            more = load.expert_variants(best)[1:]
+            candidates, rates = candidates + more, rates + [_rate(c, n, mode) for c in more]
+            best = candidates[int(np.argmax(rates))]
         _check_fits(best, n, name)
         return _answer(best, n, mode, mode, why=_why(best, candidates, rates, given_layout, "tokens/s per chip"))
     rates = [_rate(c, c.max_concurrency(), "continuous") for c in candidates] if len(candidates) > 1 else [0.0]
     best = candidates[int(np.argmax(rates))]
+    if search_experts:
+        more = load.expert_variants(best)[1:]
+        candidates, rates = candidates + more, rates + [_rate(c, c.max_concurrency(), "continuous") for c in more]
+        best = candidates[int(np.argmax(rates))]
     return _answer(best, best.max_concurrency(), "continuous", "saturating",
                    why=_why(best, candidates, rates, given_layout, "tokens/s per chip at saturation"))
 
@@ -222,16 +232,19 @@ def _why(best: Setup, candidates: list[Setup], scores: list, given: bool, what: 
     over the ``candidates`` tried, against the runner-up: the cheapest per output token at one price per chip-hour."""
     if given:
         return "given"
+    kinds = "tensor x pipeline x expert" if best.shape.moe_layers else "tensor x pipeline"
     if len(candidates) == 1:
-        return "the one tensor x pipeline split that holds the weights"
-    words = f"of {len(candidates)} tensor x pipeline splits that hold the weights, the most output {what}"
+        return f"the one {kinds} split that holds the weights"
+    words = f"of {len(candidates)} {kinds} splits that hold the weights, the most output {what}"
     others = [] if scores is None else [(x, c) for x, c in zip(scores, candidates) if c.layout != best.layout]
     if not others:
         return words
     x, c = max(others, key=lambda o: o[0])
     if not x > 0:
         return words
-    return f"{words}: {number(max(scores))} against {number(x)} at tensor {c.layout.tensor} x pipeline {c.layout.pipeline}"
+    lay = c.layout
+    split = f"tensor {lay.tensor} x pipeline {lay.pipeline}" + (f" x expert {lay.expert}" if c.shape.moe_layers else "")
+    return f"{words}: {number(max(scores))} against {number(x)} at {split}"
 
 
 _PER = re.compile(r"^\s*([0-9.eE+-]+)\s*/\s*([A-Za-z]+)\s*$")
@@ -259,9 +272,13 @@ def _request_rate(value) -> float:
     return float(r)
 
 
-def _at_rate(candidates: list[Setup], rate: float, given: bool = False) -> Serving:
+def _at_rate(candidates: list[Setup], rate: float, given: bool = False, search_experts: bool = False) -> Serving:
     """The layout with the most headroom (``load.capacity``) that serves ``rate``, or the error of the one nearest."""
     best = max(candidates, key=load.capacity)
+    if search_experts:
+        more = load.expert_variants(best)[1:]
+        candidates = candidates + more
+        best = max([best, *more], key=load.capacity)
     n, r = load.at_rate(best, rate)  # a rate beyond every layout: the one-line error of the widest-capacity one
     return _answer(best, max(int(round(n)), 1), "continuous", "request rate", rate=(rate, n, r),
                    why=_why(best, candidates, None, given, "capacity (requests/s)"))
@@ -287,9 +304,15 @@ def _check_fits(s: Setup, n: int, name: str) -> None:
                            f"the largest that fits is {most:,}")
 
 
-def _best(candidates: list[Setup], ttft_limit, tpot_limit, stat: str, given: bool = False) -> Serving:
+def _best(candidates: list[Setup], ttft_limit, tpot_limit, stat: str, given: bool = False,
+          search_experts: bool = False) -> Serving:
     ttft_max, tpot_max = percentiles.mean_limits(ttft_limit, tpot_limit, stat)  # limits on the modelled means
     found, fastest = load.best_under_limits(candidates, ttft_max, tpot_max, FRONTIER_POINTS)
+    if found is not None and search_experts:
+        more = load.expert_variants(found[0])[1:]
+        other, _ = load.best_under_limits(more, ttft_max, tpot_max, FRONTIER_POINTS) if more else (None, None)
+        candidates = candidates + more
+        found = other if other is not None and other[2] > found[2] else found
     if found is None:
         s, tpot, ttft = fastest
         if stat == "mean":

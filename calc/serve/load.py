@@ -479,6 +479,27 @@ def layouts(s: Setup, expert=None, search_pipeline: bool = False) -> list[Setup]
     return out
 
 
+def expert_variants(best: Setup) -> list[Setup]:
+    """``best`` and, for a mixture of experts, its tensor x pipeline split with each other power of two of
+    expert-parallel groups dividing the tensor group and the experts (each group holding fewer experts, each split
+    over more chips) that holds the weights: the second step of the search when no expert count is given, tried
+    around the best split only, as each split's own would cost as many predictions again."""
+    if not best.shape.moe_layers:
+        return [best]
+    lay, out, E = best.layout, [best], 1
+    g = math.gcd(lay.tensor, best.shape.experts)
+    while E <= g and g % E == 0:
+        if E != lay.expert:
+            try:
+                cand = _with_layout(best, lay.tensor, lay.pipeline, E, lay.attention_data_parallel)
+            except InputError:
+                cand = None
+            if cand is not None and cand.max_concurrency() >= cand.replicas:
+                out.append(cand)
+        E *= 2
+    return out
+
+
 def widest_layout(s: Setup, expert=None, search_pipeline: bool = False) -> Setup:
     """The layout with the fewest weights per chip that exists (a tensor group that divides chips / pipeline and
     splits no head, over ``pipelines``' depths): the one for the message of a model that fits no layout."""
