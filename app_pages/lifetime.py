@@ -415,7 +415,8 @@ if life is not None:
                        "model's cost per token scaled in proportion to the parameters (the pale line, the cost "
                        "optimum of calc.lifetime). Decoding reads the weights once per step for the whole batch, so "
                        f"cost per token follows weight bytes over the batch the memory allows. Each dot of the dark "
-                       "line is one size served on its cheapest chip group; the line steps where the scaled shape "
+                       "line is one size served on its cheapest chip group, split the cheapest way per token into tensor and "
+                       "pipeline ranks; the line steps where the scaled shape "
                        "gains 8 attention heads (wider and shallower: less KV cache per token, a larger batch) or "
                        "moves to a larger chip group. Head counts are whole multiples of 8 or of the key-value "
                        f"groups, so that a node's tensor group splits no head.{off}")

@@ -345,7 +345,8 @@ st.markdown(
     f"({number(s.kv_cache_per_token.m_as('kB/token'))} kB per token). {s.concurrency:,} requests in flight"
     f"{'' if s.request_rate is None else ' on average at ' + number(s.request_rate.m_as('1/s')) + ' requests/s (the TTFT holds ' + number(s.queueing.m_as('ms')) + ' ms of waiting for the step in progress)'}; "
     f"the memory holds {s.max_concurrency:,}. Prefill is limited by {s.limited_by['prefill']}, "
-    f"decode by {s.limited_by['decode']}.")
+    f"decode by {s.limited_by['decode']}."
+    f"{'' if s.limited_by['layout'] == 'given' else ' The layout: ' + escape(s.limited_by['layout']) + '.'}")
 if s.limits is not None:
     lim = s.limits
     bound = ", ".join(f"{label} ≤ {number(lim[k].m_as('ms'))} ms" for k, label in

@@ -33,11 +33,13 @@ def main():
     curve = best_of(lambda: load.evaluate(s, grid, "continuous"), number=100)
     call = best_of(lambda: serve("Llama 3 70B", "H100 SXM5", 8, tensor=8, precision="fp8", concurrency=256), number=50)
     saturating = best_of(lambda: serve("Llama 3 70B", "H100 SXM5", 8, precision="fp8"), number=20)
+    split = best_of(lambda: serve("GPT-3 175B", "V100 SXM2", 64), number=10)  # every tensor x pipeline split of 64
     front = best_of(lambda: frontier("Llama 3 70B", "H100 SXM5", 8, tensor=8, precision="fp8"), number=20)
     print(f"one prediction (evaluate, one concurrency)          {one * 1e3:8.3f} ms   target < 1 ms")
     print(f"frontier arrays ({len(grid)} batch sizes, one pass)         {curve * 1e3:8.3f} ms   target < 50 ms")
     print(f"calc.serve(..., concurrency=256), Quantities out     {call * 1e3:8.3f} ms")
-    print(f"calc.serve(...) saturating, layout search (4 sizes)  {saturating * 1e3:8.3f} ms")
+    print(f"calc.serve(...) saturating, every T x P split of 8  {saturating * 1e3:8.3f} ms")
+    print(f"calc.serve(...) GPT-3 on 64 V100, every T x P split  {split * 1e3:8.3f} ms   target < 50 ms")
     print(f"calc.serve.frontier(...), Quantities out             {front * 1e3:8.3f} ms   target < 50 ms")
     # a mixture of experts: grouped expert GEMMs and the all-to-all dispatch (DeepSeek's decode layout)
     moe = load.setup("DeepSeek-V3", "H800 SXM5", 128, tensor=128, expert=128, attention_data_parallel=True,

@@ -32,7 +32,6 @@ import pint
 from calc.errors import InputError
 from calc.units import Q_, parse_quantity
 
-PIPELINES = (1, 2, 4, 8)  # tried in turn, the fewest stages that serve
 CHIP_COUNTS = (1, 2, 4, 8, 16, 32, 64)  # serving groups tried: a node of 8 and the multi-node groups of big models
 DEFAULT_FAMILY = "Llama 3 70B"  # the family a size with no architecture is scaled from, unless one is given
 LLAMA3 = ("Llama 3 8B", "Llama 3 70B", "Llama 3.1 405B")  # one family at three sizes: the linear rule's check
@@ -54,27 +53,20 @@ def modelled_serving(model, hardware, *, chips=None, precision=None, input_token
 
     counts = (chips,) if chips is not None else CHIP_COUNTS
     best, last = None, None
-    # pipeline stages only when no tensor group holds the weights: a tensor group never splits a head
-    # (calc.perf.layout.check_heads), so a scaled shape's 136 heads stop at tensor 8
-    for pipeline in (1,) if chips is not None else PIPELINES:
-        for n in counts:
-            if n % pipeline:
-                continue
-            try:
-                s = serve(model, hardware, n, pipeline=pipeline, precision=precision, input_tokens=input_tokens,
-                          output_tokens=output_tokens, ttft_limit=ttft_limit, tpot_limit=tpot_limit, price=price, pue=pue)
-            except InputError as exc:
-                if exc.field not in ("chips", "tensor", "tpot_limit", "ttft_limit", "pipeline") or chips is not None:
-                    raise
-                last = last if last and exc.field == "pipeline" else exc
-                continue
-            if s.usd_per_million_tokens is None:
-                raise InputError("hardware", f"{s.hardware} has no public price to serve at: {s.price_basis}; give a "
-                                             "price per chip-hour")
-            if best is None or _blended(s) < _blended(best):
-                best = s
-        if best is not None:
-            break
+    for n in counts:  # on each count, calc.serve's best tensor x pipeline split (load.layouts)
+        try:
+            s = serve(model, hardware, n, precision=precision, input_tokens=input_tokens, output_tokens=output_tokens,
+                      ttft_limit=ttft_limit, tpot_limit=tpot_limit, price=price, pue=pue)
+        except InputError as exc:
+            if exc.field not in ("chips", "tensor", "tpot_limit", "ttft_limit", "pipeline") or chips is not None:
+                raise
+            last = exc
+            continue
+        if s.usd_per_million_tokens is None:
+            raise InputError("hardware", f"{s.hardware} has no public price to serve at: {s.price_basis}; give a "
+                                         "price per chip-hour")
+        if best is None or _blended(s) < _blended(best):
+            best = s
     if best is None:
         raise InputError(last.field if last else "chips",
                          f"no group of up to {CHIP_COUNTS[-1]} chips serves it: {last.message if last else ''}".strip())
@@ -122,7 +114,8 @@ def scaled_shape(reference, params):
     d_ff = max(128, round((ref.d_ff or 4 * ref.d_model) * width / ref.d_model / 128) * 128)
 
     def shape(layers: int):
-        return dataclasses.replace(ref, layers=layers, d_model=width, heads=heads, kv_heads=min(kv, heads), d_ff=d_ff,
+        kv_heads = heads if kv >= ref.heads else min(kv, heads)  # multi-head attention stays multi-head (GPT-3)
+        return dataclasses.replace(ref, layers=layers, d_model=width, heads=heads, kv_heads=kv_heads, d_ff=d_ff,
                                    head_dim=ref.head_width)
 
     one, two = (shape(n).params().m_as("param") for n in (1, 2))  # the count is linear in the layers

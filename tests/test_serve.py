@@ -805,3 +805,52 @@ def test_the_largest_concurrency_said_to_fit_runs(n, model, chips):
         assert serve(model, "H100 SXM5", chips, concurrency=most).concurrency == most
         with pytest.raises(InputError):
             serve(model, "H100 SXM5", chips, concurrency=most + 1)
+
+
+def test_the_layout_search_tries_every_tensor_x_pipeline_split():
+    # a tester's case (issue 20): GPT-3 175B on 32 V100 was served at tensor 32 across four nodes (the fewest
+    # stages), $49 per million tokens blended, where tensor 8 x pipeline 4 keeps each all-reduce inside a node
+    s = serve("GPT-3 175B", "V100 SXM2", 32)
+    lay = s.to_dict()["layout"]
+    per_chip = s.tokens_per_second["per_chip"].m_as("token/s/chip")
+    for tensor, pipeline in [(1, 32), (2, 16), (4, 8), (8, 4), (16, 2), (32, 1), (8, 2), (16, 1)]:
+        try:
+            other = serve("GPT-3 175B", "V100 SXM2", 32, tensor=tensor, pipeline=pipeline)
+        except InputError:
+            continue
+        assert per_chip >= other.tokens_per_second["per_chip"].m_as("token/s/chip") * (1 - 1e-9), (tensor, pipeline)
+    wide = serve("GPT-3 175B", "V100 SXM2", 32, tensor=32)
+    assert (lay["tensor"], lay["pipeline"]) == (8, 4)
+    assert s.usd_per_million_tokens["blended"] < 0.7 * wide.usd_per_million_tokens["blended"]
+    assert "tensor x pipeline splits" in s.limited_by["layout"]
+
+
+def test_a_given_tensor_or_pipeline_is_kept():
+    by_tensor = serve("GPT-3 175B", "V100 SXM2", 32, tensor=32).to_dict()
+    assert (by_tensor["layout"]["tensor"], by_tensor["layout"]["pipeline"]) == (32, 1)  # tensor alone: pipeline 1
+    assert by_tensor["limited_by"]["layout"] == "given"
+    at_one = serve("GPT-3 175B", "V100 SXM2", 32, pipeline=1).to_dict()["layout"]  # pipeline given: its best tensor
+    assert (at_one["tensor"], at_one["pipeline"]) == (32, 1)
+    both = serve("GPT-3 175B", "V100 SXM2", 32, tensor=16, pipeline=2).to_dict()["layout"]
+    assert (both["tensor"], both["pipeline"]) == (16, 2)
+
+
+def test_the_split_search_holds_under_latency_limits():
+    # Llama 3.1 405B in bf16 on 16 H100: tensor 16 across two nodes meets no 80 ms p99 TPOT; 8 x 2 stages does
+    s = serve("Llama 3.1 405B", "H100 SXM5", 16, tpot_limit="80 ms")
+    assert (s.layout["tensor"], s.layout["pipeline"]) == (8, 2) and s.tpot.m_as("ms") * 1.18 < 80
+    with pytest.raises(InputError, match="pipeline 1"):
+        serve("Llama 3.1 405B", "H100 SXM5", 16, pipeline=1, tpot_limit="80 ms")
+
+
+def test_the_expert_groups_are_searched_around_the_best_split():
+    # Mixtral 8x7B on 8 H100: at tensor 8, four expert groups of two chips each serve more per chip than eight
+    # (the default expert parallelism over the tensor group) in the model's terms; no expert count given, it is tried
+    s = serve("Mixtral 8x7B", "H100 SXM5", 8)
+    best = s.tokens_per_second["per_chip"].m_as("token/s/chip")
+    for e in (1, 2, 4, 8):
+        other = serve("Mixtral 8x7B", "H100 SXM5", 8, tensor=s.layout["tensor"], pipeline=s.layout["pipeline"], expert=e)
+        assert best >= other.tokens_per_second["per_chip"].m_as("token/s/chip") * (1 - 1e-9), e
+    assert "x expert" in s.limited_by["layout"]
+    kept = serve("Mixtral 8x7B", "H100 SXM5", 8, expert=8).to_dict()["layout"]  # given: kept
+    assert kept["expert"] == 8

@@ -3,6 +3,7 @@ calc.serve, the family rule for sizes with no architecture, and the lifetime com
 
 import json
 
+import numpy as np
 import pytest
 
 import calc
@@ -201,3 +202,17 @@ def test_lifetime_command_serves_in_the_precision_given_and_says_which(capsys):
 def test_lifetime_precision_refused_in_one_line(capsys, args, words):
     code, _, err = _cli(capsys, "lifetime", "--model", "Llama 3.1 405B", "--inference-tokens", "20T", *args)
     assert code == 2 and words in err and err.count("\n") == 1
+
+
+def test_a_multi_head_family_scales_multi_head():
+    # GPT-3's 96 heads, each its own key/value head: a 233B size of 104 heads keeps 104 key/value heads
+    t = scaled_shape("GPT-3 175B", "233e9 param")
+    assert t.kv_heads == t.heads and t.heads % 8 == 0
+
+
+def test_the_serving_price_rises_with_size_above_100b():
+    # issue 20: with the fewest pipeline stages, sizes above 100B zig-zagged ($15 -> $22 -> $15 -> $40 per Mtoken):
+    # a tensor group across nodes at one size, stages within nodes at the next; every split is now tried
+    from calc.service_life import serving_price_at
+    prices = [serving_price_at(n, "H100 SXM5").m_as("USD/Mtoken") for n in np.geomspace(1.26e11, 1.1e12, 8)]
+    assert all(b > a for a, b in zip(prices, prices[1:])), prices

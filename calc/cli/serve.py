@@ -27,7 +27,8 @@ def _serve_parser(sub) -> None:
                         ("--window-layers", "layers with the window (default: all)"),
                         ("--points", "batch sizes on the --frontier (default 64)")):
         se.add_argument(flag, type=_whole, help=help_)
-    se.add_argument("--pipeline", type=_whole, default=1, help="pipeline stages per replica")
+    se.add_argument("--pipeline", type=_whole, default=None,
+                    help="pipeline stages per replica (default: with --tensor 1, else the best split)")
     se.add_argument("--attention-data-parallel", action="store_true",
                     help="attention replicated on each chip beside expert-parallel MoE layers")
     se.add_argument("--disaggregated", action="store_true",
@@ -119,6 +120,8 @@ def _serve(args) -> int:
     print(f"{s.model} on {number(s.chips)} x {s.hardware}: tensor {lay['tensor']} x pipeline {lay['pipeline']}"
           f"{_expert(lay)}, {number(lay['replicas'])} replica(s){_layout_extras(lay)}, weights {_weights_text(lay)}, "
           f"KV cache {lay['kv_precision']}")
+    if s.limited_by["layout"] != "given":
+        print(f"  layout: {s.limited_by['layout']}")
     if s.request_rate is not None:
         print(f"  request rate: {number(s.request_rate.m_as('1/s'))} requests/s, {number(s.concurrency)} sequences in "
               f"flight on average (memory holds {number(s.max_concurrency)})")

@@ -40,7 +40,8 @@ class Serving:
     """One serving answer, every amount a Quantity. ``mode``: "batch", "concurrency", "request rate", "saturating"
     or "limits"; ``concurrency`` the sequences in flight over all replicas (under a request rate, the mean by
     Little's law, rounded; ``request_rate`` and ``queueing`` the rate and the mean wait it adds to the TTFT); ``limited_by`` the resource
-    that takes the most time in each phase, and what bounds the batch."""
+    that takes the most time in each phase, what bounds the batch, and why the layout (given, or the best of the
+    tensor x pipeline splits tried)."""
 
     model: str
     hardware: str
@@ -120,7 +121,7 @@ def _time_limit(name: str, value) -> float | None:
     return float(t)
 
 
-def serve(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, attention_data_parallel=False,
+def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, attention_data_parallel=False,
           precision=None, kv_precision=None, input_tokens=1000, output_tokens=1000, concurrency=None, batch=None,
           request_rate=None, ttft_limit=None, tpot_limit=None, limit_statistic=None, window=None, window_layers=None,
           price=None, pue=None, carbon_intensity=None, disaggregated=False, expert_precision=None) -> Serving:
@@ -138,7 +139,11 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, att
     model : name of data/architectures.csv or a ``Transformer``
     hardware : name of data/hardware.csv or a ``calc.data.Hardware``
     chips : int, all chips (replicas of tensor x pipeline chips)
-    tensor, pipeline, expert : int; tensor None: the layout with the most tokens/s per chip
+    tensor, pipeline, expert : int; tensor and pipeline None: the tensor x pipeline split (pipeline depths 1 and the
+        powers of two dividing the chips, ``load.pipelines``; for a mixture of experts with expert None, then each power
+        of two of expert groups dividing the best split's tensor group and the experts) with the most output tokens/s per chip, the
+        cheapest per output token (within the limits where given); tensor None, pipeline given: the best tensor at that depth;
+        tensor given, pipeline None: pipeline 1. ``limited_by["layout"]`` says which and why
     attention_data_parallel : bool, attention replicated beside expert-parallel MoE layers
     precision : weights "bf16", "fp16", "fp8", "int8", "fp4" (NVFP4: 4.5 bits with its scales), "mxfp4" (4.25 bits),
         "int4"; kv_precision "bf16", "fp16", "fp8", "int8"
@@ -188,33 +193,66 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, att
     if given and (ttft_max or tpot_max):
         raise InputError("ttft_limit" if ttft_max else "tpot_limit",
                          f"give a {given[0].replace('_', ' ')} or latency limits, not both")
-    candidates = [s] if tensor is not None else load.layouts(s, expert)
+    search = pipeline is None and tensor is None  # no split given: every tensor x pipeline split the chips allow
+    candidates = [s] if tensor is not None else load.layouts(s, expert, search)
     if tensor is not None and s.max_concurrency() < s.replicas:
         raise InputError(load.too_long_field(s) if load.request_too_long(s) else "tensor", load.weights_message(s))
     if not candidates:
-        widest = load.widest_layout(s, expert)
+        widest = load.widest_layout(s, expert, search)
         raise InputError(load.too_long_field(s) if load.request_too_long(widest) else "chips",
                          load.weights_message(widest))
+    given_layout = tensor is not None
+    search_experts = tensor is None and expert is None  # then the expert groups around the best split
     if ttft_max or tpot_max:
-        return _best(candidates, ttft_max, tpot_max, stat)
+        return _best(candidates, ttft_max, tpot_max, stat, given_layout, search_experts)
     if given == ["request_rate"]:
         if s.disaggregated:
             raise InputError("request_rate", "the request rate's queue is that of one engine running prefill and "
                                              "decode together; give a concurrency with --disaggregated")
-        return _at_rate(candidates, _request_rate(request_rate))
+        return _at_rate(candidates, _request_rate(request_rate), given_layout, search_experts)
     if given:
         name = given[0]
         n = load._whole(name, concurrency if name == "concurrency" else batch)
         mode = "concurrency" if name == "concurrency" else "batch"
         candidates = [c for c in candidates if c.replicas <= n] or candidates[:1]  # a replica for each sequence at most
-        best = candidates[0] if len(candidates) == 1 else max(candidates, key=lambda c: _rate(c, n, mode))
+        rates = [_rate(c, n, mode) for c in candidates]
+        best = candidates[int(np.argmax(rates))]
+        if search_experts:
+            more = load.expert_variants(best)[1:]
+            candidates, rates = candidates + more, rates + [_rate(c, n, mode) for c in more]
+            best = candidates[int(np.argmax(rates))]
         if n > best.max_concurrency():  # held by no layout tried: the error names the one that holds the most
             best = max(candidates, key=lambda c: c.max_concurrency())
         _check_fits(best, n, name, len(candidates))
-        return _answer(best, n, mode, mode)
-    best = candidates[0] if len(candidates) == 1 else max(
-        candidates, key=lambda c: _rate(c, c.max_concurrency(), "continuous"))
-    return _answer(best, best.max_concurrency(), "continuous", "saturating")
+        return _answer(best, n, mode, mode, why=_why(best, candidates, rates, given_layout, "tokens/s per chip"))
+    rates = [_rate(c, c.max_concurrency(), "continuous") for c in candidates] if len(candidates) > 1 else [0.0]
+    best = candidates[int(np.argmax(rates))]
+    if search_experts:
+        more = load.expert_variants(best)[1:]
+        candidates, rates = candidates + more, rates + [_rate(c, c.max_concurrency(), "continuous") for c in more]
+        best = candidates[int(np.argmax(rates))]
+    return _answer(best, best.max_concurrency(), "continuous", "saturating",
+                   why=_why(best, candidates, rates, given_layout, "tokens/s per chip at saturation"))
+
+
+def _why(best: Setup, candidates: list[Setup], scores: list, given: bool, what: str) -> str:
+    """Why ``best``'s layout: given, the only one that holds the weights, or the highest of ``scores`` (``what``)
+    over the ``candidates`` tried, against the runner-up: the cheapest per output token at one price per chip-hour."""
+    if given:
+        return "given"
+    kinds = "tensor x pipeline x expert" if best.shape.moe_layers else "tensor x pipeline"
+    if len(candidates) == 1:
+        return f"the one {kinds} split that holds the weights"
+    words = f"of {len(candidates)} {kinds} splits that hold the weights, the most output {what}"
+    others = [] if scores is None else [(x, c) for x, c in zip(scores, candidates) if c.layout != best.layout]
+    if not others:
+        return words
+    x, c = max(others, key=lambda o: o[0])
+    if not x > 0:
+        return words
+    lay = c.layout
+    split = f"tensor {lay.tensor} x pipeline {lay.pipeline}" + (f" x expert {lay.expert}" if c.shape.moe_layers else "")
+    return f"{words}: {number(max(scores))} against {number(x)} at {split}"
 
 
 _PER = re.compile(r"^\s*([0-9.eE+-]+)\s*/\s*([A-Za-z]+)\s*$")
@@ -248,11 +286,16 @@ def _request_rate(value) -> float:
     return float(r)
 
 
-def _at_rate(candidates: list[Setup], rate: float) -> Serving:
+def _at_rate(candidates: list[Setup], rate: float, given: bool = False, search_experts: bool = False) -> Serving:
     """The layout with the most headroom (``load.capacity``) that serves ``rate``, or the error of the one nearest."""
     best = max(candidates, key=load.capacity)
+    if search_experts:
+        more = load.expert_variants(best)[1:]
+        candidates = candidates + more
+        best = max([best, *more], key=load.capacity)
     n, r = load.at_rate(best, rate)  # a rate beyond every layout: the one-line error of the widest-capacity one
-    return _answer(best, max(int(round(n)), 1), "continuous", "request rate", rate=(rate, n, r))
+    return _answer(best, max(int(round(n)), 1), "continuous", "request rate", rate=(rate, n, r),
+                   why=_why(best, candidates, None, given, "capacity (requests/s)"))
 
 
 def _rate(s: Setup, n: int, mode: str) -> float:
@@ -276,9 +319,15 @@ def _check_fits(s: Setup, n: int, name: str, tried: int = 1) -> None:
                            f"{s.replicas} replica(s){f': the most of the {tried} layouts tried' if tried > 1 else ''})")
 
 
-def _best(candidates: list[Setup], ttft_limit, tpot_limit, stat: str) -> Serving:
+def _best(candidates: list[Setup], ttft_limit, tpot_limit, stat: str, given: bool = False,
+          search_experts: bool = False) -> Serving:
     ttft_max, tpot_max = percentiles.mean_limits(ttft_limit, tpot_limit, stat)  # limits on the modelled means
     found, fastest = load.best_under_limits(candidates, ttft_max, tpot_max, FRONTIER_POINTS)
+    if found is not None and search_experts:
+        more = load.expert_variants(found[0])[1:]
+        other, _ = load.best_under_limits(more, ttft_max, tpot_max, FRONTIER_POINTS) if more else (None, None)
+        candidates = candidates + more
+        found = other if other is not None and other[2] > found[2] else found
     if found is None:
         s, tpot, ttft = fastest
         if stat == "mean":
@@ -289,8 +338,9 @@ def _best(candidates: list[Setup], ttft_limit, tpot_limit, stat: str) -> Serving
                     f"{ttft * r['ttft'].m_as('') * 1e3:.0f} ms (means {tpot * 1e3:.1f} and {ttft * 1e3:.0f} ms)")
         raise InputError("tpot_limit" if tpot_max else "ttft_limit",
                          f"no layout and concurrency meets the {stat} limits: the fastest is {fast}, tensor "
-                         f"{s.layout.tensor}, one sequence per replica")
-    return _answer(found[0], found[1], "continuous", "limits", limits=(stat, ttft_limit, tpot_limit))
+                         f"{s.layout.tensor} x pipeline {s.layout.pipeline}, one sequence per replica")
+    return _answer(found[0], found[1], "continuous", "limits", limits=(stat, ttft_limit, tpot_limit),
+                   why=_why(found[0], candidates, None, given, "tokens/s per chip within the limits"))
 
 
 def _grid(s: Setup, points: int = FRONTIER_POINTS) -> np.ndarray:
@@ -298,7 +348,8 @@ def _grid(s: Setup, points: int = FRONTIER_POINTS) -> np.ndarray:
     return load.grid(s, points)
 
 
-def _answer(s: Setup, n: int, mode: str, label: str, limits: tuple | None = None, rate: tuple | None = None) -> Serving:
+def _answer(s: Setup, n: int, mode: str, label: str, limits: tuple | None = None, rate: tuple | None = None,
+            why: str = "given") -> Serving:
     r = evaluate(s, n, "batch" if mode == "batch" else "continuous") if rate is None else rate[2]
     k = phases.coefficients()
     blend = k.blend_input_per_output
@@ -327,7 +378,8 @@ def _answer(s: Setup, n: int, mode: str, label: str, limits: tuple | None = None
         limited_by={"prefill": limited_by(r["prefill"]), "decode": limited_by(r["decode"]),
                     "concurrency": "memory capacity (KV cache)" if label == "saturating" else
                     _LIMITED[limits[0]] if label == "limits" else
-                    "the request rate (Little's law)" if label == "request rate" else "given"},
+                    "the request rate (Little's law)" if label == "request rate" else "given",
+                    "layout": why},
         breakdown={"decode": {n_: _q(float(v), "s") for n_, v in r["decode"].items()},
                    "prefill": {n_: _q(float(v), "s") for n_, v in r["prefill"].items()}},
         limits=None if limits is None else _limits(limits, float(r["ttft"]), float(r["tpot"])),
@@ -430,8 +482,8 @@ def frontier(model, hardware, chips=1, *, points: int = FRONTIER_POINTS, **optio
 
 def fewest_chips(model, hardware, *, largest: int = 4096, **options) -> int | None:
     """The fewest chips, a power of two up to ``largest``, on which ``serve`` finds a layout holding the weights
-    and a sequence per replica: a tensor group that splits no head, at the pipeline of ``options`` (default 1), as
-    ``serve``'s layout search tries them (``load.layouts``). ``options``: ``serve``'s precisions, tokens and
+    and a sequence per replica: a tensor group that splits no head, at the pipeline of ``options`` (default: every
+    depth ``serve`` tries), as ``serve``'s layout search tries them (``load.layouts``). ``options``: ``serve``'s precisions, tokens and
     toggles. None if no count up to ``largest`` holds it. Weights at ``precision`` over T x P chips against the
     chip's memory [Pope2022] sec. 3.
 
@@ -441,7 +493,8 @@ def fewest_chips(model, hardware, *, largest: int = 4096, **options) -> int | No
     n = 1
     while n <= largest:
         try:
-            if load.layouts(load.setup(model, hardware, n, **options), options.get("expert")):
+            search = options.get("pipeline") is None and options.get("tensor") is None
+            if load.layouts(load.setup(model, hardware, n, **options), options.get("expert"), search):
                 return n
         except InputError as exc:
             if exc.field not in ("chips", "pipeline", "tensor"):  # a pipeline deeper than the chips: more chips

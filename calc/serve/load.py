@@ -316,7 +316,7 @@ def _precision(name: str, value, table: dict) -> str:
     return value.lower()
 
 
-def setup(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, attention_data_parallel=False,
+def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, attention_data_parallel=False,
           precision=None, kv_precision=None, input_tokens=1000, output_tokens=1000, window=None, window_layers=None,
           price=None, pue=None, carbon_intensity=None, attention_kernel="grouped", disaggregated=False,
           expert_precision=None, window_memory=True, expert_exchange="all-to-all", scheduler_steps=1,
@@ -356,7 +356,7 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=1, expert=None, att
         raise InputError("window_layers", f"expected at most the model's {m.layers} layers, got {wl}")
     usd, basis = cost.chip_price(hw, price)
     p, ci = cost.defaults(pue, carbon_intensity)
-    P = _whole("pipeline", pipeline)
+    P = 1 if pipeline is None else _whole("pipeline", pipeline)  # None: 1, the depth ``layouts`` searches from
     if P > m.layers:
         raise InputError("pipeline", f"expected at most the model's {m.layers} layers, got {P}")
     if n % P:
@@ -452,36 +452,84 @@ def _with_layout(s: Setup, T: int, P: int, expert, adp: bool) -> Setup:
     return replace(s, layout=Layout(T, P, E, adp, s.gather_bytes if adp else 0.0))
 
 
-def layouts(s: Setup, expert=None) -> list[Setup]:
+def pipelines(s: Setup, search: bool = False) -> tuple[int, ...]:
+    """The pipeline depths tried: the one of ``s`` alone, or with ``search`` 1 and each power of two that divides the
+    chips, up to the model's layers (a handful: a deeper pipeline than the layers has stages with nothing to hold)."""
+    if not search:
+        return (s.layout.pipeline,)
+    out, P = [], 1
+    while P <= min(s.chips, s.shape.layers) and s.chips % P == 0:
+        out.append(P)
+        P *= 2
+    return tuple(out)
+
+
+def layouts(s: Setup, expert=None, search_pipeline: bool = False) -> list[Setup]:
     """The layouts tried when tensor is not given: every tensor size dividing chips / pipeline whose
     weights fit and that splits no attention head (``calc.perf.layout.check_heads``), with ``expert`` groups
-    (default: expert parallel over the same chips for MoE), up to the model's heads or experts: a larger tensor group leaves ranks with neither a head nor an expert to hold
-    (and a count of 10^20 chips would take forever to try one by one)."""
+    (default: expert parallel over the same chips for MoE), up to the model's heads or experts: a larger tensor group
+    leaves ranks with neither a head nor an expert to hold (and a count of 10^20 chips would take forever to try one
+    by one); with ``search_pipeline`` (no pipeline given) at each depth of ``pipelines`` too, the fewest stages first.
+    ``calc.serve`` takes the one with the most output tokens/s per chip (the cheapest per token at one price per
+    chip-hour): a tensor group across nodes pays its all-reduce on the slower link, pipeline stages a hand-off per step
+    [Pope2022] sec. 3, and which costs less depends on the model and the chip."""
     out = []
-    P = s.layout.pipeline
-    if expert is not None or s.layout.attention_data_parallel:  # an impossible choice says so, whatever the tensor
-        try:
-            _with_layout(s, s.chips // P, P, None if expert is None or s.chips // P % expert else expert,
-                         s.layout.attention_data_parallel)
-        except InputError as exc:
-            if exc.field != "tensor":  # the heads this tensor size splits: the search below skips it
-                raise
-    for T in range(1, min(s.chips // P, max(s.shape.heads, s.shape.experts)) + 1):
-        if (s.chips // P) % T:
+    for P in pipelines(s, search_pipeline):
+        if s.chips % P:
             continue
-        try:
-            cand = _with_layout(s, T, P, expert, s.layout.attention_data_parallel)
-        except InputError:
-            continue
-        if cand.max_concurrency() >= cand.replicas:
-            out.append(cand)
+        if expert is not None or s.layout.attention_data_parallel:  # an impossible choice says so, whatever the tensor
+            try:
+                _with_layout(s, s.chips // P, P, None if expert is None or s.chips // P % expert else expert,
+                             s.layout.attention_data_parallel)
+            except InputError as exc:
+                if exc.field != "tensor":  # the heads this tensor size splits: the search below skips it
+                    raise
+        for T in range(1, min(s.chips // P, max(s.shape.heads, s.shape.experts)) + 1):
+            if (s.chips // P) % T:
+                continue
+            try:
+                cand = _with_layout(s, T, P, expert, s.layout.attention_data_parallel)
+            except InputError:
+                continue
+            if cand.max_concurrency() >= cand.replicas:
+                out.append(cand)
     return out
 
 
-def widest_layout(s: Setup, expert=None) -> Setup:
-    """The layout with the widest tensor group that exists (it divides chips / pipeline and splits no head):
-    the one whose weights per chip are the fewest, for the message of a model that fits no layout."""
-    P = s.layout.pipeline
+def expert_variants(best: Setup) -> list[Setup]:
+    """``best`` and, for a mixture of experts, its tensor x pipeline split with each other power of two of
+    expert-parallel groups dividing the tensor group and the experts (each group holding fewer experts, each split
+    over more chips) that holds the weights: the second step of the search when no expert count is given, tried
+    around the best split only, as each split's own would cost as many predictions again."""
+    if not best.shape.moe_layers:
+        return [best]
+    lay, out, E = best.layout, [best], 1
+    g = math.gcd(lay.tensor, best.shape.experts)
+    while E <= g and g % E == 0:
+        if E != lay.expert:
+            try:
+                cand = _with_layout(best, lay.tensor, lay.pipeline, E, lay.attention_data_parallel)
+            except InputError:
+                cand = None
+            if cand is not None and cand.max_concurrency() >= cand.replicas:
+                out.append(cand)
+        E *= 2
+    return out
+
+
+def widest_layout(s: Setup, expert=None, search_pipeline: bool = False) -> Setup:
+    """The layout with the fewest weights per chip that exists (a tensor group that divides chips / pipeline and
+    splits no head, over ``pipelines``' depths): the one for the message of a model that fits no layout."""
+    best = None
+    for P in pipelines(s, search_pipeline):
+        cand = _widest_tensor(s, P, expert)
+        if best is None or cand.layout.chips > best.layout.chips:
+            best = cand
+    return best
+
+
+def _widest_tensor(s: Setup, P: int, expert) -> Setup:
+    """The widest tensor group at ``P`` stages."""
     widest = min(s.chips // P, max(s.shape.heads, s.shape.experts))  # a wider group has ranks with nothing to hold
     for T in range(widest, 1, -1):
         if (s.chips // P) % T == 0:
