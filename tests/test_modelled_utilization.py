@@ -177,3 +177,28 @@ def test_cli_compare_takes_a_shape_and_answers_as_estimate_does(capsys):
     est = calc.estimate(model="Llama 3 70B", hardware="H100 SXM5", **RUN)
     assert est["utilization"].source == "modelled"
     assert days == pytest.approx(est.duration.m_as("day"), rel=1e-9)
+
+
+# The flagship run fell back to the 38% default: the search's default batch (512 sequences of 8,192 tokens) leaves no
+# layout on 16,384 chips, and the message suggested a larger global batch, which estimate does not take.
+def test_a_published_run_is_modelled_at_its_own_global_batch(capsys):
+    assert main(["estimate", "--config", "data/configs/llama-3.1-405b.json", "--tokens", "15.6T", "--hardware",
+                 "H100 SXM5", "--chips", "16384"]) == 0
+    line = next(s for s in capsys.readouterr().out.splitlines() if s.startswith("utilization"))
+    assert "modelled" in line and "default" not in line, line
+    assert "global batch 2,048 sequences x 8,192 tokens, the published run's: Llama 3.1 405B in data/run_layouts.csv (calc.perf.search)" in line  # Meta's Table 4
+
+
+def test_elsewhere_the_batch_is_raised_to_the_smallest_that_splits_or_the_message_names_no_batch():
+    est = calc.estimate(model="Llama 3.1 405B", hardware="H100 SXM5", chips=32768, tokens="15.6e12 token")
+    assert est["utilization"].source == "modelled"
+    assert "the smallest from 512 up that splits over 32,768 chips" in est["utilization"].how
+    odd = calc.estimate(model="Llama 3.1 405B", hardware="H100 SXM5", chips=16383, tokens="15.6e12 token")
+    assert odd["utilization"].source == "default"
+    assert "larger global batch" not in odd["utilization"].how and "more factors of two" in odd["utilization"].how
+
+
+def test_compare_hardware_models_every_gpu_for_the_published_405b_run():
+    out = compare_hardware({"tokens": "15.6e12 token", "chips": 16384}, ["A100 SXM4 80GB", "H100 SXM5", "H200 SXM",
+                                                                       "B200", "MI300X"], model="Llama 3.1 405B")
+    assert {n: e["utilization"].source for n, e in out.items()} == dict.fromkeys(out, "modelled")
