@@ -183,7 +183,7 @@ else:
                   f"(data parallel {d} x tensor {int(tp)} x pipeline {int(pp)}).")
     except calc.InputError as exc:
         fewest = f"No number of {hardware} holds it in this layout: {exc.message}"
-    st.caption(f"{verdict} in {hardware}'s {cap.m_as('GB/chip'):g} GB. {fewest}" if cap is not None else fewest)
+    st.caption(f"{verdict} in {hardware}'s {cap.m_as('GB/chip'):,.1f} GB. {fewest}" if cap is not None else fewest)
 
 st.subheader("Loss against parameters and tokens")
 law_name = st.selectbox("Scaling law", list(laws()), index=1, key="shape_law")
