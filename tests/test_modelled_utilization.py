@@ -202,3 +202,22 @@ def test_compare_hardware_models_every_gpu_for_the_published_405b_run():
     out = compare_hardware({"tokens": "15.6e12 token", "chips": 16384}, ["A100 SXM4 80GB", "H100 SXM5", "H200 SXM",
                                                                        "B200", "MI300X"], model="Llama 3.1 405B")
     assert {n: e["utilization"].source for n, e in out.items()} == dict.fromkeys(out, "modelled")
+
+
+RUN_405B = dict(params="405 Gparam", tokens="15.6 Ttoken", hardware="H100 SXM5")  # the preset's counts
+
+
+def test_compare_page_shows_the_405b_run_modelled_on_every_gpu():
+    at = open_page("app_pages/compare.py", **RUN_405B, chips="16384")
+    cells = dict(zip(at.dataframe[0].value["Hardware"], at.dataframe[0].value["Utilization"]))
+    assert all(cells[g].endswith("(modelled)") for g in ("A100 SXM4 80GB", "H100 SXM5", "H200 SXM", "B200")), cells
+
+
+def test_compare_page_says_a_shared_reason_once_with_its_chips_and_in_full():
+    # seven near-identical lines, one per chip, each cut mid-word ("...evenly, with at l…")
+    at = open_page("app_pages/compare.py", errors_ok=True, **RUN_405B, chips="16383")
+    notes = [c.value.replace("\\", "") for c in at.caption if "(default: no layout modelled" in c.value]
+    assert not any("…" in n for n in notes), notes
+    gpus = "V100 SXM2, A100 SXM4 80GB, H100 SXM5, H200 SXM, B200, MI300X: 38% (default: no layout modelled — no layout "
+    assert sum(n.startswith(gpus) for n in notes) == 1 and len(notes) == 3, notes
+    assert all(n.endswith(")") for n in notes) and any("gives this chip no link bandwidth" in n for n in notes), notes
