@@ -1,5 +1,7 @@
 """Compare page: the session's run on each accelerator, as a table and bar charts."""
 
+import re
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -35,6 +37,7 @@ st.caption("The Estimate page's run, without its hardware-specific inputs: "
 SHORT_VENDOR = {"Amazon Web Services": "AWS", "Google Cloud": "GCP", "Microsoft Azure": "Azure"}  # fits at 1440 px
 names = st.multiselect("Accelerators", list(data.hardware_table()), default=list(DEFAULT_LINEUP), key="compare_hw")
 rows, problems, unmodelled = [], [], {}
+CHIP = "\u2063chip\u2063"  # where a reason names the chip: "this chip" or "these chips" once the chips are counted
 PER_CHIP = {"peak": "/chip", "chip_hours": " chip-hours", "price": "/chip-h"}  # said once, in the header: 1440 px fit
 shape = session.known_shape()  # a known shape: each chip's utilization is its own fastest layout's
 if shape and "utilization" not in used:
@@ -57,7 +60,9 @@ for name, est in compare_hardware(used, names, model=shape[0] if shape else None
         why = u.why_default.partition(": ")[2]  # "default 38%: no layout of ... fits on ..." (calc's own words)
         if why:  # the cell says it short, the caption below in full (a long cell pushed the table past 1440 px)
             row["Utilization"] += " (default: see below)"
-            unmodelled.setdefault(why, []).append(name)
+            # one reason said once for every chip it holds for: the chip's own name taken out of calc's sentence
+            shared = re.sub(rf"(\d) {re.escape(name)}\b", r"\1 chips", why).replace(name, CHIP)
+            unmodelled.setdefault(shared, []).append(name)
     for q in ("peak", "duration", "chip_hours", "price", "cost", "energy"):  # the header names the per-chip unit
         row[label(q, unit=False)] = show(q, est[q].value, short=True).removesuffix(PER_CHIP.get(q, "")) if q in est else "—"
     row["days"] = est.duration.m_as("day") if "duration" in est else None
@@ -80,10 +85,10 @@ st.dataframe(df.drop(columns=["days", "usd", "mwh"]), hide_index=True, width="st
                                 "Price", help="On-demand price per chip-hour"),
                             "Price source": st.column_config.TextColumn(
                                 help="Vendor and month of the on-demand price used (its region: the Cost page)")})
-for why, chips_left in unmodelled.items():
-    st.caption(f"{escape(', '.join(chips_left))}: "
+for why, chips_left in unmodelled.items():  # in full: a cut sentence ("...evenly, with at l…") says nothing
+    st.caption(f"{escape(', '.join(chips_left), limit=2000)}: "
                f"{show('utilization', data.defaults()['utilization'].value, short=True)} (default: no layout modelled — "
-               f"{escape(why)})")
+               f"{escape(why, limit=2000).replace(CHIP, 'this chip' if len(chips_left) == 1 else 'these chips')})")
 if "chips" not in used:
     st.info("Give a chip count on the Estimate page to compare training times too.")
 cols = st.columns(3)

@@ -313,14 +313,15 @@ def _sweep(known: dict) -> pd.DataFrame | None:
                          "here": np.abs(np.log(chips / centre)) == np.abs(np.log(chips / centre)).min()})
 
 
-def _render_sweep(df: pd.DataFrame | None) -> None:
-    if df is None:
-        return
+def _render_sweep(df: pd.DataFrame, fixed: list[str], utilization) -> None:
     left, right = st.columns(2)
     for col, spec in ((left, _sweep_spec("days", "Duration (days)", False, "#1f77b4")),
                       (right, _sweep_spec("usd", "Cost (USD)", True, "#d62728"))):
         col.vega_lite_chart({**spec, "datasets": {"sweep": df}}, width="stretch")
-    st.caption("At fixed utilization, duration falls as 1/chips and cost stays flat; the black dot is your chip count.")
+    held = (f" (the {show('utilization', utilization)} your {' and '.join(fixed)} give at your chip count)"
+            if fixed else "")
+    st.caption(f"At fixed utilization{held}, duration falls as 1/chips and cost stays flat; the black dot is your "
+               "chip count.")
 
 
 def _render_uncertainty(sim) -> None:
@@ -453,16 +454,21 @@ def calculator() -> None:
             # instead of about 1.9x, and the whole page is drawn no later (the browser is busy anyway).
             time.sleep(PAINT)
             derivation, table, results = _derivation(est) if est.order else "", _table(est), _results_csv(est)
-            charts_apply = sim is None and "chips" in known and "duration" not in known and "chip_hours" not in known
-            modelled = "utilization" in est and est["utilization"].source == "modelled"  # the chart keeps it
-            sweep = _sweep({**known, "utilization": est.utilization} if modelled else known) if charts_apply else None
+            # A given duration or chip-hours fix the run at its chip count: the charts hold the utilization they
+            # give (as a modelled one) and let the duration and cost follow the chips.
+            fixed = [k for k in ("duration", "chip_hours") if k in known]
+            charts_apply = sim is None and "chips" in known and (not fixed or "utilization" in est)
+            held = "utilization" in est and (fixed or est["utilization"].source == "modelled")
+            swept = {k: v for k, v in known.items() if k not in fixed} | ({"utilization": est.utilization} if held else {})
+            sweep = _sweep(swept) if charts_apply else None
             _render_details(derivation, table)
             if sim is not None:
                 _render_uncertainty(sim)
-            elif charts_apply:
-                _render_sweep(sweep)
+            elif sweep is not None:
+                _render_sweep(sweep, [label(k, unit=False).lower() for k in fixed], est.utilization if fixed else None)
             else:
-                st.caption("The chip-count charts appear when the chip count is given and the duration is derived.")
+                st.caption("The chip-count charts appear when the chip count is given and the duration and cost "
+                           "follow from it" + ("" if "chips" in known else ": give a chip count") + ".")
     _render_downloads(scenario, results)
     session.put(scenario)  # after the numbers: a new URL is one more message for the browser before them
     with fields:

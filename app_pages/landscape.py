@@ -23,17 +23,26 @@ def notable_models() -> pd.DataFrame:
 @st.cache_data
 def threshold_lines() -> pd.DataFrame:
     """One line per compute level, labelled with every rule drawn at it (several rules share 10²⁶)."""
-    rules = {}
+    rules, short = {}, {}
     for t in data.thresholds().values():
         if t.compute is None:
             continue
         name = t.name.split(":")[0] + ("" if t.applies_to == "all models" else f", {t.applies_to}")
         rules.setdefault(t.compute.m_as("FLOP"), []).append(f"{name} ({t.status})")
-    return pd.DataFrame([{"compute": c, "threshold": f"{number(c)} FLOP: " + "; ".join(names)}
+        short.setdefault(t.compute.m_as("FLOP"), []).append(_short_name(t))
+    return pd.DataFrame([{"compute": c, "threshold": f"{number(c)} FLOP: " + "; ".join(names),
+                          "short": f"{number(c)}: " + "; ".join(dict.fromkeys(short[c]))}
                          for c, names in sorted(rules.items())])
 
 
+def _short_name(rule) -> str:
+    """A rule's name as a phone's label has room for: "EO 14110", "EU AI Act", "SB 1047" (bio: its scope)."""
+    name = rule.name.split(":")[0].split(",")[0].replace("Executive Order", "EO").removeprefix("California ")
+    return name + ("" if rule.applies_to == "all models" else f" ({rule.applies_to.split()[0]})")
+
+
 HEIGHT = 520  # px
+NARROW = 600  # px of chart: below it the threshold labels are the value and short names (a phone's 390 px cut them)
 
 
 st.title("Training compute of notable models")
@@ -61,7 +70,8 @@ chart = epoch + ours + rules
 for side in sorted(set(dys)):  # above first
     chart += alt.Chart(lines[[d == side for d in dys]]).mark_text(
         align="left", dx=4, dy=side, color="gray", limit=alt.ExprRef("width - 8")).encode(
-        x=alt.value(0), y="compute:Q", text="threshold")
+        x=alt.value(0), y="compute:Q", text="label:N").transform_calculate(
+        label=f"width < {NARROW} ? datum.short : datum.threshold")  # a phone: the value and short names
 if scenario is not None:
     here = pd.DataFrame([{"compute": scenario.m_as("FLOP"), "date": df["date"].max(),
                           "label": f"your scenario: {show('compute', scenario, True)}"}])

@@ -240,7 +240,7 @@ if mine is not None:
     if mine.fits:
         st.caption(f"Your layout {mine.fit} per chip.{split}")
     else:
-        st.warning(f"Your layout {mine.fit} per chip than the {hardware}'s {number(chip.capacity.m_as('GB/chip'))} "
+        st.warning(f"Your layout {mine.fit} per chip than the {hardware}'s {chip.capacity.m_as('GB/chip'):,.1f} "
                    f"GB: more tensor or pipeline parallelism, recomputation, ZeRO or a smaller micro-batch "
                    f"would fit.{split}")
 

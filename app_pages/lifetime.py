@@ -9,7 +9,7 @@ import calc
 from app_pages import charts, session
 from calc import data
 from calc.architecture import published
-from calc.display import escape, number, show
+from calc.display import escape, number, show, ticks
 from calc.lifetime import compute_overhead, critical_fraction, curve, lifetime
 from calc.scaling import laws
 from calc.serve import footprint
@@ -232,9 +232,11 @@ points = pd.DataFrame([{"params": p.params.m_as("param"), "compute": p.lifetime_
                         "text": f"{name}: {show('params', p.params, True)}, {show('tokens', p.tokens, True)}, "
                                 f"lifetime {show('compute', p.lifetime_compute, True)}"} for name, p in marks])
 span = [float(frame["params"].min()), float(frame["params"].max())]
+# on a log axis Vega's own ticks may skip 100%, the reference every share is read against: it is always a tick
+share_ticks = sorted({1.0, *ticks(float(frame["compute"].min()), float(frame["compute"].max()))}) if far else alt.Undefined
 lines = alt.Chart(frame).mark_line().encode(
     x=alt.X("params:Q", scale=alt.Scale(type="log", domain=span, nice=False), axis=charts.count_axis("Parameters")),
-    y=alt.Y("compute:Q", title="Share of compute-optimal", axis=alt.Axis(format="~%"),
+    y=alt.Y("compute:Q", title="Share of compute-optimal", axis=alt.Axis(format="~%", values=share_ticks),
             scale=alt.Scale(type="log") if far else alt.Scale(zero=False)),
     color=alt.Color("what:N", title=None, scale=alt.Scale(domain=["lifetime", "training"], range=["#1f5fbf", "#9ec5fe"]),
                     legend=alt.Legend(orient="bottom", columns=2, labelExpr="datum.label == 'lifetime' ? "
@@ -401,15 +403,24 @@ if life is not None:
                                 scale=alt.Scale(domain=["each size's shape served", "serving proportional to size"],
                                                 range=["#1f5fbf", "#9ec5fe"])),
                 tooltip=[alt.Tooltip("text:N", title="Lifetime cost")])
+            # the cheapest size of each line marked as the compute curve marks its optimum: a square
+            cheapest = pd.DataFrame([{"params": p.m_as("param"), "usd": c.m_as("USD"),
+                                      "text": f"{what}: {show('params', p, True)}, {show('cost', c)}"}
+                                     for what, p, c in (("Cost optimum, shapes served", sizes["params"][k],
+                                                         sizes["scaled"][k]),
+                                                        ("Cost optimum, serving proportional to size",
+                                                         opt.cost_optimum.params, opt.cost_optimum.lifetime_cost))])
             size_dot = alt.Chart(here).mark_point(size=140, filled=True, color="#d9480f").encode(
                 x="params:Q", y="usd:Q", tooltip=[alt.Tooltip("text:N", title="This model")])
-            st.altair_chart((size_lines + size_dot).properties(height=charts.HEIGHT), width="stretch")
+            best_dot = alt.Chart(cheapest).mark_square(size=140, color="#d9480f").encode(
+                x="params:Q", y="usd:Q", tooltip=[alt.Tooltip("text:N", title="Cheapest size")])
+            st.altair_chart((size_lines + size_dot + best_dot).properties(height=charts.HEIGHT), width="stretch")
             rule = _rule(st.session_state["lt_hw"])
             off = ("" if rule is None else " On this chip the proportional rule is off by " + ", ".join(
                 f"{r['error']:+.0%} at {r['model'].removeprefix('Llama 3.1 ').removeprefix('Llama 3 ')}"
                 for r in rule if r["model"] != LLAMA3[1]) + " (Llama 3, anchored on 70B; calc.serve on each).")
             st.caption(f"At the loss {escape(st.session_state['lt_model'])} reaches on its training tokens under "
-                       f"{law_name}, serving {show('tokens', life.served_tokens)}; ● this model. Sizes with no "
+                       f"{law_name}, serving {show('tokens', life.served_tokens)}; ● this model, ■ the cheapest size on each line. Sizes with no "
                        "architecture are served two ways: this model's shape scaled in width and depth to each size "
                        "and served by calc.serve on the same chip (the dark line, the row 'Optimum, shapes served'), and this "
                        "model's cost per token scaled in proportion to the parameters (the pale line, the cost "

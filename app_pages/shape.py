@@ -66,20 +66,21 @@ if "shape_preset" not in st.session_state:  # each visit: the scenario's model w
 c1, c2 = st.columns([1, 1])
 name = c1.selectbox("Start from", list(shapes), key="shape_preset")
 upload = c2.file_uploader("or a Hugging Face config.json", type=["json"], key="shape_config")
-# A refused upload changes nothing: the page keeps the shape it showed (the preset, or the last config read) and
-# draws every field, so none loses its value (a field Streamlit does not draw in a run is reset), with one error.
+# A refused upload changes nothing: the page keeps the last config read (else the preset) and draws every field,
+# so none loses its value, with one error. The browser replaces a file in two runs, the first with no file at all:
+# so the last config read is kept through runs without a file, and the fields keyed by it persist while not drawn.
 base, source = shapes[name][0], name
 if upload is not None:
     read, why_not = _read_config(upload)
     if read is not None:
         base, source = read, upload.name
+        st.session_state["shape_read"] = (name, read, upload.name)
     else:
-        last = st.session_state.get("shape_last")
+        last = st.session_state.get("shape_read")
         if last and last[0] == name:
             base, source = last[1], last[2]
         st.error(f"The uploaded file {escape(upload.name)} cannot be read as a config.json: {why_not.rstrip('.')}. "
                  f"The page keeps {escape(source)} and every field as it was.")
-st.session_state["shape_last"] = (name, base, source)
 uploaded = source != name
 
 why = st.session_state.get("shape_why")
@@ -95,7 +96,7 @@ for col, (field, label) in zip(cols, [("layers", "Layers"), ("d_model", "Width (
                                       ("experts", "Experts"), ("experts_per_token", "Experts per token")]):
     default = {"kv_heads": base.kv, "d_ff": base.ff}.get(field, getattr(base, field))
     fields[field] = (default, col.number_input(label, min_value=1, value=int(default), step=1,
-                                               key=f"shape_{field}_{source}"))
+                                               key=f"shape_{field}_{source}", persist_state="page"))
 changed = {k: int(v) for k, (d, v) in fields.items() if int(v) != int(d)}
 try:
     model = dataclasses.replace(base, **changed)
@@ -103,7 +104,7 @@ except calc.InputError as exc:
     st.error(str(exc))
     st.stop()
 sequence = st.number_input("Sequence length (tokens)", min_value=1, value=int(model.context), step=1,
-                           key=f"shape_sequence_{source}", help="Tokens per training sequence: the attention "
+                           key=f"shape_sequence_{source}", persist_state="page", help="Tokens per training sequence: the attention "
                            "FLOP per token grow with it")
 try:  # past learned positions, refused; past a rotary shape's context, said (calc.architecture)
     model.check_sequence(int(sequence))
@@ -161,7 +162,7 @@ micro = c5.number_input("Micro-batch (sequences)", min_value=1, value=DEFAULTS["
 c1, c2, c3, c4, c5 = st.columns(5)
 dp = c1.number_input("Data-parallel copies", min_value=1, value=64, key="shape_dp")
 fit = next(t for t in (8, 4, 2, 1) if model.heads % t == 0 and (model.kv % t == 0 or t % model.kv == 0))
-tp = c2.number_input("Tensor parallel", min_value=1, value=fit, key=f"shape_tp_{source}")
+tp = c2.number_input("Tensor parallel", min_value=1, value=fit, key=f"shape_tp_{source}", persist_state="page")
 pp = c3.number_input("Pipeline stages", min_value=1, value=1, key="shape_pp")
 flash = c4.checkbox("Flash attention", value=DEFAULTS["flash_attention"], key="shape_flash")
 sp = c5.checkbox("Sequence parallelism", value=True, key="shape_sp")
@@ -182,7 +183,7 @@ else:
                   f"(data parallel {d} x tensor {int(tp)} x pipeline {int(pp)}).")
     except calc.InputError as exc:
         fewest = f"No number of {hardware} holds it in this layout: {exc.message}"
-    st.caption(f"{verdict} in {hardware}'s {cap.m_as('GB/chip'):g} GB. {fewest}" if cap is not None else fewest)
+    st.caption(f"{verdict} in {hardware}'s {cap.m_as('GB/chip'):,.1f} GB. {fewest}" if cap is not None else fewest)
 
 st.subheader("Loss against parameters and tokens")
 law_name = st.selectbox("Scaling law", list(laws()), index=1, key="shape_law")

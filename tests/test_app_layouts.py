@@ -181,3 +181,12 @@ def test_a_bad_option_in_the_link_is_named_and_its_default_used():
     assert at.selectbox(key="layouts_schedule").value == "1f1b"
     assert at.checkbox(key="layouts_expert_overlap").value is False
     assert at.multiselect(key="layouts_recompute_modules").value == []
+
+
+def test_a_layout_over_memory_gives_the_need_and_the_capacity_to_one_decimal():
+    # the capacity was rounded (86 GB) while the need had a decimal: "needs 1.8 GB more" did not add up
+    at = _open(**{"layouts.model": "Llama 3.1 405B", "layouts.hardware": "H100 SXM5", "layouts.chips": "16384",
+                  "layouts.global_batch": "2048", "layouts.sequence": "8192", "layouts.tensor": "8",
+                  "layouts.pipeline": "16", "layouts.virtual_stages": "2", "layouts.micro_batch": "1"})
+    shown = " ".join(w.value for w in at.warning).replace("\\", "")
+    assert "needs 1.8 GB more per chip than the H100 SXM5's 85.5 GB" in shown, shown

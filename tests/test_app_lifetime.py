@@ -239,3 +239,20 @@ def test_the_served_precision_is_a_field_in_the_link_and_reaches_the_life():
     at = open_page(PAGE, **{"lifetime.precision": "fp9"})  # unreadable: the default, said
     assert at.selectbox(key="lt_precision").value == "bf16"
     assert any("(lifetime.precision)" in w.value.replace("\\", "") for w in at.warning)
+
+
+def test_the_log_axis_has_a_100_percent_tick_and_the_dollar_curve_marks_its_cheapest_sizes():
+    # the log y-axis skipped 100%, the reference of every share; the dollars by size marked only this model
+    at = open_page(PAGE, **GPT3)
+    compute = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    axis = compute["layer"][0]["encoding"]["y"]["axis"]
+    assert compute["layer"][0]["encoding"]["y"]["scale"]["type"] == "log" and 1.0 in axis["values"], axis
+    chart = at.get("vega_lite_chart")[2]
+    spec = json.loads(chart.proto.spec)
+    assert [layer["mark"]["type"] for layer in spec["layer"]][-1] == "square"
+    frames = [pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in chart.proto.datasets]
+    lines = next(f for f in frames if "rule" in f)
+    marked = next(f for f in frames if "text" in f and f["text"].str.startswith("Cost optimum").all())
+    served = lines[lines["rule"] == "each size's shape served"]
+    assert len(marked) == 2 and served["usd"].min() in set(marked["usd"])  # the dark line's lowest point
+    assert any("■ the cheapest size on each line" in c.value for c in at.caption)

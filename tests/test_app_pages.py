@@ -5,6 +5,7 @@ import json
 import math
 import re
 
+import pyarrow as pa
 import pytest
 from apppage import open_page as _open
 
@@ -125,3 +126,16 @@ def test_the_key_numbers_stand_above_the_fields(page):
     kinds = list(_kinds(at.main))
     first_field = min(kinds.index(k) for k in ("number_input", "text_input") if k in kinds)
     assert kinds.index("metric") < first_field, kinds[:30]
+
+
+def test_landscape_rule_labels_are_short_on_a_phone():
+    # at 390 px the 10²⁶ label was ellipsized and the 10²³ one ran into the points: below NARROW px of chart the
+    # labels are the threshold and short names
+    at = _open("app_pages/landscape.py", params="70e9 param", tokens="1.4e12 token")
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    texts = [layer for layer in spec["layer"] if layer["mark"]["type"] == "text" and "transform" in layer]
+    assert texts and all("width < 600 ? datum.short : datum.threshold" in json.dumps(t["transform"]) for t in texts)
+    frames = [pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in at.get("vega_lite_chart")[0].proto.datasets]
+    labels = next(f for f in frames if "short" in f).set_index("compute")["short"]
+    assert labels[1e26] == "10²⁶: EO 14110; SB 1047; SB 53" and labels[1e23] == "10²³: EO 14110 (biological)"
+    assert max(map(len, labels)) <= 32  # about 6 px a character: within a phone's 330 px chart

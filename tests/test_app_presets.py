@@ -32,3 +32,21 @@ def test_the_gpt2_preset_shows_its_training_compute_on_the_estimate_page():
 
 def test_a_third_party_estimate_is_not_called_a_published_run():
     assert "GPT-4 (third-party estimate)" in presets() and "GPT-4 (published run)" not in presets()
+
+
+def test_the_405b_preset_draws_the_chip_count_charts_at_the_utilization_its_chip_hours_give():
+    # the caption said the charts appear when the chip count is given and the duration derived: both held (16,384
+    # chips, the duration from the chip-hours), yet the given chip-hours kept the charts away
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.selectbox(key="preset").select("Llama 3.1 405B (published run)").run()
+    assert not at.exception and not at.error
+    assert len(at.get("vega_lite_chart")) == 2
+    assert any("your chip-hours give at your chip count" in c.value for c in at.caption), [c.value for c in at.caption]
+
+
+def test_without_a_chip_count_the_caption_says_what_the_charts_need():
+    from apppage import open_page
+
+    at = open_page("app_pages/estimate.py", params="70 Gparam", tokens="1.4 Ttoken", hardware="H100 SXM5")
+    assert not at.get("vega_lite_chart")
+    assert any("chip-count charts appear" in c.value and "give a chip count" in c.value for c in at.caption)

@@ -493,3 +493,59 @@ def test_a_parallel_layouts_link_reproduces_the_page(browser, server):
         second.shoot("390-layouts-link")
     finally:
         second.close()
+
+
+@pytest.mark.slow
+def test_a_refused_upload_after_two_configs_keeps_the_last_one(user, tmp_path):
+    """Llama 3 8B's config, then Nemotron-H's, then a truncated file: the page fell back to Llama 2 70B, since the
+    browser replaces a file in two runs, the first without any file (streamlit.testing uploads in one)."""
+    user.open("shape")
+    box = user.page.locator('[data-testid="stFileUploader"] input[type=file]')
+    nemotron = ROOT / "tests" / "fixtures" / "configs" / "nemotron-h-8b-base-8k.json"
+    for config, params in ((ROOT / "data" / "configs" / "llama-3-8b.json", "8.03B params"), (nemotron, "8.1B params")):
+        box.set_input_files(str(config))  # the uploader shows a long name cut ("nemotr...ase-8k.json"): wait on the count
+        user.page.wait_for_function("t => [...document.querySelectorAll('[data-testid=\"stMetricValue\"]')]"
+                                    ".some(m => m.innerText === t)", arg=params, timeout=30_000)
+        user.settle()
+    vocab = user.page.get_by_role("spinbutton", name="Vocabulary (tokens)")
+    vocab.fill("65536")
+    vocab.press("Enter")
+    time.sleep(0.3)
+    user.settle()
+    params = user.page.locator('[data-testid="stMetricValue"]').first.inner_text()
+    bad = tmp_path / "truncated.json"
+    bad.write_text('{"model_type": "llama", "hidden_si')
+    box.set_input_files(str(bad))
+    user.page.wait_for_selector('[data-testid="stAlertContentError"]', timeout=30_000)
+    user.settle()
+    errors = [e.inner_text() for e in user.page.locator('[data-testid="stAlertContentError"]').all()]
+    assert len(errors) == 1 and f"The page keeps {nemotron.name} and every field as it was." in errors[0], errors
+    assert vocab.input_value() == "65536" and user.page.locator('[data-testid="stMetricValue"]').first.inner_text() == params
+    user.shoot("shape-refused-after-nemotron")
+
+
+@pytest.mark.slow
+def test_the_405b_preset_draws_its_charts_and_compare_models_every_gpu(user):
+    user.open()
+    user.choose("Start from", "Llama 3.1 405B (published run)")
+    user.page.wait_for_function("() => document.querySelectorAll('.vega-embed').length >= 2", timeout=60_000)
+    user.check("Training compute", "your chip-hours give at your chip count")
+    user.shoot("estimate-405b-preset")
+    user.page.locator('[data-testid="stSidebarNav"] a', has_text="Compare hardware").first.click()
+    user.settle()
+    body = user.check("H100 SXM5", "the modelled MFU of its fastest layout for Llama 3.1 405B")
+    user.shoot("compare-405b-preset")
+    defaults = [line for line in body.splitlines() if "(default: no layout modelled" in line]  # the grid is a canvas
+    assert not any(gpu in line.split(":")[0] for line in defaults for gpu in ("A100", "H100", "H200", "B200", "MI300X")), \
+        defaults
+
+
+@pytest.mark.slow
+def test_landscape_labels_are_short_on_a_phone(browser, server):
+    phone = User(browser, server, width=390)
+    try:
+        phone.open("landscape", TYPICAL)
+        phone.check("your scenario's compute")
+        phone.shoot("390-landscape-labels")
+    finally:
+        phone.close()

@@ -177,3 +177,47 @@ def test_cli_compare_takes_a_shape_and_answers_as_estimate_does(capsys):
     est = calc.estimate(model="Llama 3 70B", hardware="H100 SXM5", **RUN)
     assert est["utilization"].source == "modelled"
     assert days == pytest.approx(est.duration.m_as("day"), rel=1e-9)
+
+
+# The flagship run fell back to the 38% default: the search's default batch (512 sequences of 8,192 tokens) leaves no
+# layout on 16,384 chips, and the message suggested a larger global batch, which estimate does not take.
+def test_a_published_run_is_modelled_at_its_own_global_batch(capsys):
+    assert main(["estimate", "--config", "data/configs/llama-3.1-405b.json", "--tokens", "15.6T", "--hardware",
+                 "H100 SXM5", "--chips", "16384"]) == 0
+    line = next(s for s in capsys.readouterr().out.splitlines() if s.startswith("utilization"))
+    assert "modelled" in line and "default" not in line, line
+    assert "global batch 2,048 sequences x 8,192 tokens, the published run's: Llama 3.1 405B in data/run_layouts.csv (calc.perf.search)" in line  # Meta's Table 4
+
+
+def test_elsewhere_the_batch_is_raised_to_the_smallest_that_splits_or_the_message_names_no_batch():
+    est = calc.estimate(model="Llama 3.1 405B", hardware="H100 SXM5", chips=32768, tokens="15.6e12 token")
+    assert est["utilization"].source == "modelled"
+    assert "the smallest from 512 up that splits over 32,768 chips" in est["utilization"].how
+    odd = calc.estimate(model="Llama 3.1 405B", hardware="H100 SXM5", chips=16383, tokens="15.6e12 token")
+    assert odd["utilization"].source == "default"
+    assert "larger global batch" not in odd["utilization"].how and "more factors of two" in odd["utilization"].how
+
+
+def test_compare_hardware_models_every_gpu_for_the_published_405b_run():
+    out = compare_hardware({"tokens": "15.6e12 token", "chips": 16384}, ["A100 SXM4 80GB", "H100 SXM5", "H200 SXM",
+                                                                       "B200", "MI300X"], model="Llama 3.1 405B")
+    assert {n: e["utilization"].source for n, e in out.items()} == dict.fromkeys(out, "modelled")
+
+
+RUN_405B = dict(params="405 Gparam", tokens="15.6 Ttoken", hardware="H100 SXM5")  # the preset's counts
+
+
+def test_compare_page_shows_the_405b_run_modelled_on_every_gpu():
+    at = open_page("app_pages/compare.py", **RUN_405B, chips="16384")
+    cells = dict(zip(at.dataframe[0].value["Hardware"], at.dataframe[0].value["Utilization"]))
+    assert all(cells[g].endswith("(modelled)") for g in ("A100 SXM4 80GB", "H100 SXM5", "H200 SXM", "B200")), cells
+
+
+def test_compare_page_says_a_shared_reason_once_with_its_chips_and_in_full():
+    # seven near-identical lines, one per chip, each cut mid-word ("...evenly, with at l…")
+    at = open_page("app_pages/compare.py", errors_ok=True, **RUN_405B, chips="16383")
+    notes = [c.value.replace("\\", "") for c in at.caption if "(default: no layout modelled" in c.value]
+    assert not any("…" in n for n in notes), notes
+    gpus = "V100 SXM2, A100 SXM4 80GB, H100 SXM5, H200 SXM, B200, MI300X: 38% (default: no layout modelled — no layout "
+    assert sum(n.startswith(gpus) for n in notes) == 1 and len(notes) == 3, notes
+    assert all(n.endswith(")") for n in notes) and any("gives this chip no link bandwidth" in n for n in notes), notes

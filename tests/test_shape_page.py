@@ -68,8 +68,8 @@ MEMORY = {"shape_hw": "A100 SXM4 80GB", "shape_recompute": "selective", "shape_z
           "shape_micro": 2, "shape_dp": 128, "shape_pp": 4, "shape_flash": False, "shape_sp": False}
 
 
-def _set_every_field(at, source):
-    """Every field of the page away from its default; what was set, by key."""
+def _set_every_field(at, source, shape=None):
+    """Every field of the page away from its default (or those of ``shape`` for the shape); what was set, by key."""
     states = at.selectbox(key="shape_states")
     MEMORY["shape_states"] = states.options[-1]
     widgets = {"shape_hw": at.selectbox, "shape_recompute": at.selectbox, "shape_zero": at.selectbox,
@@ -77,8 +77,8 @@ def _set_every_field(at, source):
                "shape_pp": at.number_input, "shape_flash": at.checkbox, "shape_sp": at.checkbox}
     for key, value in MEMORY.items():
         widgets[key](key=key).set_value(value)
-    shape = {f"shape_layers_{source}": 8, f"shape_d_model_{source}": 1536, f"shape_sequence_{source}": 512,
-             f"shape_tp_{source}": 2}
+    shape = shape or {f"shape_layers_{source}": 8, f"shape_d_model_{source}": 1536, f"shape_sequence_{source}": 512,
+                      f"shape_tp_{source}": 2}
     for key, value in shape.items():
         at.number_input(key=key).set_value(value)
     at.run()
@@ -113,6 +113,27 @@ def test_a_refused_upload_after_a_good_one_keeps_the_good_config():
     params = _metric(at, "Parameters")
     at.file_uploader(key="shape_config").upload("bad.json", b"{", "application/json").run()
     assert len(at.error) == 1 and "keeps deepseek.json" in at.error[0].value.replace("\\", "")
+    assert _values(at, before) == before and _metric(at, "Parameters") == params
+
+
+def test_a_refused_upload_after_a_replaced_config_keeps_the_last_config_read():
+    # Llama 3 8B, then Nemotron-H, then a truncated file: the page fell back to Llama 2 70B, since the browser
+    # replaces a file in two runs, the first without any file, and that run forgot the config last read
+    at = _page()
+    root = Path(PAGE).parents[1]
+    at.file_uploader(key="shape_config").upload("config.json", (root / "data" / "configs" / "llama-3-8b.json")
+                                                .read_bytes(), "application/json").run()
+    nemotron = "nemotron-h-8b-base-8k.json"
+    at.file_uploader(key="shape_config").upload(nemotron, (root / "tests" / "fixtures" / "configs" / nemotron)
+                                                .read_bytes(), "application/json").run()
+    before = _set_every_field(at, nemotron, {f"shape_vocab_{nemotron}": 65_536, f"shape_sequence_{nemotron}": 4096,
+                                             f"shape_tp_{nemotron}": 2})  # a hybrid's layers follow its pattern
+    params = _metric(at, "Parameters")
+    at.file_uploader(key="shape_config").clear().run()  # the browser's run between two files
+    at.file_uploader(key="shape_config").upload("bad.json", b'{"model_type": "llama", "hidden_si',
+                                                "application/json").run()
+    assert len(at.error) == 1, [e.value for e in at.error]
+    assert f"The page keeps {nemotron} and every field as it was." in at.error[0].value.replace("\\", "")
     assert _values(at, before) == before and _metric(at, "Parameters") == params
 
 

@@ -176,9 +176,9 @@ def _step(args) -> int:
     print(f"throughput          {number(s.throughput.m_as('TFLOP/s/chip'))} TFLOP/s per chip (model FLOP)")
     print(f"MFU                 {s.mfu:.1%}  (a prediction: {accuracy_note()})")
     print(f"HFU                 {s.hfu:.1%}")
-    over = "" if s.fits else (f"  (does NOT fit the {number(s.capacity / 1e9)} GB of a {args.hardware}: "
+    over = "" if s.fits else (f"  (does NOT fit the {s.capacity / 1e9:,.1f} GB of a {args.hardware}: "
                               "predicted anyway, --ignore-memory)")
-    print(f"memory per chip     {number(s.memory_per_chip.m_as('GB/chip'))} GB{over}")
+    print(f"memory per chip     {s.memory_per_chip.m_as('GB/chip'):,.1f} GB{over}")
     if duration is not None:
         print(f"for {show('tokens', est.tokens)} (calc.estimate, utilization modelled):")
         for name, q in run.items():

@@ -2,8 +2,10 @@
 
 Estimate and Compare hardware take it, when the model and the chip are known and nothing else determines the
 utilization, instead of one constant for every chip. The search (calc.perf.search) runs on the run's chip
-count, or on ``REFERENCE_CHIPS`` where none is given, with a global batch of about ``TOKENS_PER_BATCH`` tokens;
-it is cached by model, chip, chips, batch and sequence. The band is the step model's out-of-sample error
+count, or on ``REFERENCE_CHIPS`` where none is given, with the global batch of ``batch_for``: the published run's
+(data/run_layouts.csv) where the shape and chip count are a published run's, else about ``TOKENS_PER_BATCH``
+tokens, raised to the smallest batch that splits over the chips where that one does not; it is cached by model,
+chip, chips, batch and sequence. The band is the step model's out-of-sample error
 (data/defaults.csv ``step_model_error_band``, as |ln ratio|): MFU e^-band to MFU e^+band.
 """
 
@@ -18,6 +20,7 @@ from calc.errors import InputError
 
 REFERENCE_CHIPS = 1024  # a cluster where the run gives no chip count (GPT-3's 1,024 A100 in [Narayanan2021])
 TOKENS_PER_BATCH = 4 * 2**20  # about 4M tokens per step, as Llama 3 pre-trained at first ([Dubey2024] sec. 3.4.1)
+MOST_BATCH_RAISE = 16  # the batch is raised to split over the chips up to 16x the usual one (64M tokens)
 LONGEST_SEQUENCE = 8192  # the pre-training sequence where a model's context is longer (Llama 3.1: 8K, then 128K)
 
 
@@ -31,6 +34,7 @@ class ModelledUtilization:
     step: object  # calc.perf.Step
     chips: int
     assumed_chips: bool  # the reference cluster, not the run's
+    batch_why: str = ""  # where the global batch comes from (batch_for)
 
     @property
     def how(self) -> str:
@@ -38,8 +42,9 @@ class ModelledUtilization:
         s = self.step
         where = f"{self.chips:,} chips" + (" (a reference cluster; give chips for yours)" if self.assumed_chips else "")
         return (f"modelled: MFU of the fastest layout that fits on {where} of {s.hardware}, "
-                f"{s.layout.describe()}, global batch {s.layout.global_batch:,} x {s.sequence:,} tokens "
-                f"(calc.perf.search); band {self.low:.0%} to {self.high:.0%}, the step model's out-of-sample error")
+                f"{s.layout.describe()}, global batch {s.layout.global_batch:,} sequences x {s.sequence:,} tokens"
+                + (f", {self.batch_why}" if self.batch_why else "")
+                + f" (calc.perf.search); band {self.low:.0%} to {self.high:.0%}, the step model's out-of-sample error")
 
 
 def error_band() -> float:
@@ -67,6 +72,81 @@ def mfu_band(mfu: float) -> tuple[float, float]:
 def default_batch(sequence: int) -> int:
     """Sequences per step: about ``TOKENS_PER_BATCH`` tokens, a power of two."""
     return 2 ** max(0, round(math.log2(TOKENS_PER_BATCH / sequence)))
+
+
+@dataclass(frozen=True)
+class Batch:
+    """The global batch a modelled utilization searches with: sequences, their length, and why, in words."""
+
+    sequences: int
+    sequence: int
+    why: str
+
+
+def _published_batch(name: str, chips: int) -> Batch | None:
+    """The global batch of the published run of shape ``name`` on ``chips`` chips (data/run_layouts.csv, the
+    chips of data/runs.csv), or None."""
+    runs = {r["name"]: r for r in data.runs()}
+    for run, lay in data.run_layouts().items():
+        if lay["shape"] == name and lay["global_batch"] and lay["sequence"] and runs[run]["chips"] is not None \
+                and int(runs[run].quantity("chips").m_as("chip")) == chips:
+            return Batch(int(lay["global_batch"]), int(lay["sequence"]),
+                         f"the published run's: {run} in data/run_layouts.csv")
+    return None
+
+
+def _smallest_batch(model, hardware, chips: int, at_least: int, sequence: int, precision) -> int | None:
+    """The smallest global batch from ``at_least`` sequences up that leaves a layout to try on ``chips`` chips: a
+    multiple of the data-parallel copies of a tensor x pipeline x context group, at least one sequence per stage."""
+    from calc.perf.search import CONTEXT_SIZES, TENSOR_SIZES, candidates, pipeline_depths
+    from calc.perf.system import build_chip
+
+    rates = build_chip(hardware, precision)
+    sizes = set()
+    for t in TENSOR_SIZES:
+        for c in CONTEXT_SIZES:
+            for p in pipeline_depths(model.layers):
+                if chips % (t * p * c) == 0:
+                    copies = chips // (t * p * c)
+                    sizes.add(copies * max(p, -(-at_least // copies)))
+    for size in sorted(sizes):
+        if next(candidates(model, chips, size, sequence, rates.precision, True, rates.chips_per_node), None):
+            return size
+    return None
+
+
+def batch_for(model, hardware, chips: int, *, precision: str | None = None, global_batch: int | None = None,
+              sequence: int | None = None) -> Batch:
+    """The global batch a modelled utilization of ``model`` on ``chips`` chips searches with, and why.
+
+    Given, it is kept. Else the published run's, where ``model`` is the shape of a run of data/run_layouts.csv
+    on ``chips`` chips (Llama 3.1 405B on 16,384 H100: 2,048 sequences of 8,192 tokens, [Dubey2024] Table 4).
+    Else ``default_batch`` (about ``TOKENS_PER_BATCH`` tokens), or, where no tensor x pipeline x context split
+    of the chips shares that evenly, the smallest larger batch that does.
+
+    Examples
+    --------
+    >>> batch_for("Llama 3.1 405B", "H100 SXM5", 16384).sequences
+    2048
+    >>> batch_for("Llama 3.1 405B", "H100 SXM5", 32768).why
+    'the smallest from 512 up that splits over 32,768 chips'
+    """
+    from calc.architecture import lookup
+    from calc.perf.system import resolve_hardware
+
+    name, model, hardware = _name(model), lookup(model), resolve_hardware(hardware)
+    if global_batch:
+        return Batch(int(global_batch), int(sequence or min(model.context, LONGEST_SEQUENCE)), "given")
+    if not sequence:
+        published_run = _published_batch(name, chips)
+        if published_run is not None:
+            return published_run
+    sequence = int(sequence or min(model.context, LONGEST_SEQUENCE))
+    usual = default_batch(sequence)
+    least = _smallest_batch(model, hardware, chips, usual, sequence, precision)
+    if least is None or least == usual or least > MOST_BATCH_RAISE * usual:  # not a run anyone trains
+        return Batch(usual, sequence, f"about {TOKENS_PER_BATCH / 2**20:.0f}M tokens, as Llama 3 began [Dubey2024]")
+    return Batch(least, sequence, f"the smallest from {usual:,} up that splits over {chips:,} chips")
 
 
 @lru_cache(maxsize=512)
@@ -97,12 +177,11 @@ def modelled_utilization(model, hardware, chips: int | None = None, *, precision
     model, hardware = lookup(model), resolve_hardware(hardware)
     assumed = chips is None
     chips = REFERENCE_CHIPS if assumed else int(chips)
-    sequence = sequence or min(model.context, LONGEST_SEQUENCE)
-    global_batch = global_batch or default_batch(sequence)
-    step = _fastest(model, hardware, chips, global_batch, sequence, precision)
+    batch = batch_for(model, hardware, chips, precision=precision, global_batch=global_batch, sequence=sequence)
+    step = _fastest(model, hardware, chips, batch.sequences, batch.sequence, precision)
     if step is None:
         return None
-    return ModelledUtilization(step.mfu, *mfu_band(step.mfu), step, chips, assumed)
+    return ModelledUtilization(step.mfu, *mfu_band(step.mfu), step, chips, assumed, batch.why)
 
 
 LARGEST_SEARCHED = 2**17  # why_not looks for the fewest chips that fit among powers of two up to this
@@ -126,8 +205,9 @@ def why_not(model, hardware, chips: int | None = None, *, precision: str | None 
     name, model, hardware = _name(model), lookup(model), resolve_hardware(hardware)
     assumed = chips is None
     chips = REFERENCE_CHIPS if assumed else int(chips)
-    sequence = sequence or min(model.context, LONGEST_SEQUENCE)
-    global_batch = global_batch or default_batch(sequence)
+    batch = batch_for(model, hardware, chips, precision=precision, global_batch=global_batch, sequence=sequence)
+    chosen = batch.why != "given"
+    global_batch, sequence = batch.sequences, batch.sequence
     rates = build_chip(hardware, precision)
     if chips > 1 and rates.intra_node_bandwidth is None and rates.network_bandwidth is None:
         return f"data/hardware.csv gives {hardware.name} no link bandwidth to model its layouts"
@@ -145,7 +225,10 @@ def why_not(model, hardware, chips: int | None = None, *, precision: str | None 
     except InputError as exc:
         return f"no layout of {name} on {where}: {exc.message}"
     if found.why.startswith("no layout to try: "):
-        return f"no layout of {name} on {where} to try: " + found.why.removeprefix("no layout to try: ")
+        why = found.why.removeprefix("no layout to try: ")
+        if chosen:  # no batch from the usual one up splits: a larger one would not help, and no door here takes one
+            why = why.split("; a larger global batch")[0] + "; a chip count with more factors of two would leave layouts to try"
+        return f"no layout of {name} on {where} to try: " + why
     return f"no layout of {name} fits on {where}, nor on up to {LARGEST_SEARCHED:,}"
 
 
