@@ -373,7 +373,27 @@ def test_matmul_rate_by_shape_follows_the_measured_table():
 
 def test_chips_without_a_table_of_shapes_keep_one_rate():
     assert build_chip(A100).shapes is None  # Bekman's best shape only
-    assert build_chip(H100, "fp8").shapes is None and build_chip(H100, "fp8").shapes_16bit is not None
+    mi300x = build_chip(data.hardware("MI300X"), "fp8")
+    assert mi300x.shapes is None  # the wave share alone: 256 x 128 tiles over 304 CUs
+    assert kernels.shape_rate(mi300x, 4096, 4096, 4096) == pytest.approx(mi300x.matmul_rate * 512 / 608)
+
+
+def test_a_format_or_a_chip_without_its_own_table_takes_its_architectures():
+    # OpenXLA's tables are per architecture (sm_90): H100's 8-bit products and H200's take the shares of H100's bf16 table
+    h100 = build_chip(H100, "bf16")
+    assert build_chip(H100, "fp8").shapes is h100.shapes
+    assert build_chip(data.hardware("H200 SXM"), "fp8").shapes.grid == h100.shapes.grid
+
+
+def test_thin_products_keep_their_measured_rate():
+    # the share by shape is held at 1 with the wave share, not before it: at 256 x 256 x 4096 (2 tiles on 132 SMs)
+    # the table's 84.3 TFLOP/s, not the wave share of the best (each shape within 4% of its measurement: the best
+    # shape's own last wave is 0.97 full)
+    chip = build_chip(H100, "bf16")
+    for m, n, k in ((256, 256, 4096), (256, 4096, 4096), (4096, 256, 4096), (2048, 1024, 2048), (4096, 4096, 4096)):
+        rate = kernels.shape_rate(chip, m, k, n) / 1e12
+        assert rate == pytest.approx(_xla_h100(m, n, k) * chip.matmul_rate / 1e12 / _xla_h100(4096, 4096, 4096),
+                                     rel=0.04), (m, n, k)
 
 
 def _nccl_constant(kind, algorithm, protocol, fabric=""):

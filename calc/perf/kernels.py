@@ -43,17 +43,32 @@ def matmul_time(chip: Chip, M, K, N, batch=1, *, sixteen_bit: bool = False) -> f
     quantization). ``sixteen_bit``: at the 16-bit rate whatever the layers' format (an output layer kept in 16 bits).
     """
     flop = 2.0 * M * K * N * batch
-    rate = chip.matmul_rate_16bit if sixteen_bit else chip.matmul_rate
-    units = chip.compute_units
-    if units:
-        tiles = ceil(max(M, N) / chip.tile_long) * ceil(min(M, N) / chip.tile_short) * batch
-        rate *= tiles / (ceil(tiles / units) * units)
-    shapes = chip.shapes_16bit if sixteen_bit else chip.shapes
-    if shapes is not None:
-        rate *= shape_share(shapes, M, K, N)
+    rate = shape_rate(chip, M, K, N, batch, sixteen_bit=sixteen_bit)
     operands = (2.0 if sixteen_bit else chip.operand_bytes) * (M * K + K * N) * batch
     bandwidth = chip.memory_bandwidth
     return max(flop / rate, operands / bandwidth) + 2.0 * M * N * batch / bandwidth + chip.kernel_overhead
+
+
+def shape_rate(chip: Chip, M, K, N, batch=1, *, sixteen_bit: bool = False) -> float:
+    """FLOP/s of the multiplications of one (batched) product (M x K)(K x N) at its shape, memory aside: the
+    chip's measured best rate ``R`` times the filled share ``w`` of the last wave of output tiles over the compute
+    units and, where the chip's rates are measured by shape, the shape's share ``s`` of the best (:func:`shape_share`),
+    ``R s w`` of :func:`matmul_time` [Isaev2023]; NVIDIA, Matrix Multiplication Background User's Guide. Serving's
+    products take it too, each against its own weight and activation bytes (``calc.serve.terms.dense_rate``).
+
+    Where the chip has no table by shape (H200, MI300X, MI325X, H100 in 8 bits: data/matmul_efficiency.csv) it is the
+    best rate less the wave share alone; where its compute units are not known either, the best rate.
+    """
+    rate = chip.matmul_rate_16bit if sixteen_bit else chip.matmul_rate
+    units = chip.compute_units
+    wave = 1.0
+    if units:
+        tiles = ceil(max(M, N) / chip.tile_long) * ceil(min(M, N) / chip.tile_short) * batch
+        wave = tiles / (ceil(tiles / units) * units)
+    shapes = chip.shapes_16bit if sixteen_bit else chip.shapes
+    if shapes is not None:
+        return rate * min(1.0, wave * _share(shapes, M, K, N))
+    return rate * wave
 
 
 _SHARES: dict = {}  # (id(shapes), M, K, N) -> share: a layer asks for the same few shapes again and again
@@ -69,6 +84,11 @@ def shape_share(shapes: MatmulShapes, M, K, N) -> float:
     parallelism) or a narrow result runs below the best rate: on H100, 739 TFLOP/s at M = N = 4096, K = 2048
     against 783 at K = 4096 (data/matmul_efficiency.csv, OpenXLA's sm_90 table).
     """
+    return min(1.0, _share(shapes, M, K, N))
+
+
+def _share(shapes: MatmulShapes, M, K, N) -> float:
+    """:func:`shape_share` before it is held at 1: the measured rate over its wave share, over the best's."""
     key = (id(shapes), M, K, N)
     found = _SHARES.get(key)
     if found is not None:
@@ -81,7 +101,7 @@ def shape_share(shapes: MatmulShapes, M, K, N) -> float:
         for (n, wn) in corners[1]:
             for (k, wk) in corners[2]:
                 total += wm * wn * wk * shapes.log_rate[m, n, k]
-    share = min(1.0, exp(total - shapes.top))
+    share = exp(total - shapes.top)
     _SHARES[key] = share
     return share
 

@@ -329,10 +329,30 @@ def _build(hw: data.Hardware, precision: str | None) -> Chip:
         hw.memory_bandwidth.m_as("byte/s/chip") * coeff.memory_efficiency, hw.chips_per_node or 1,
         link(hw.intra_node_bandwidth, coeff.intra_node_efficiency), link(hw.network_bandwidth, coeff.network_efficiency),
         None if hw.capacity is None else hw.capacity.m_as("byte/chip"), hw.compute_units, coeff, curve,
-        matmul_shapes(hw.name, _shape_precision(precision), hw.compute_units),
-        matmul_shapes(hw.name, "bf16", hw.compute_units), flash2,
+        shape_table(hw, precision), shape_table(hw, "bf16"), flash2,
         64 / coeff.blackwell_attention_head64_share if hw.name.startswith(BLACKWELL) else 0.0,
         cudnn, *attention_backward_shares(hw, coeff))
+
+
+# OpenXLA's matmul tables are per GPU architecture (sm_90: Hopper; sm_100: Blackwell), measured on one chip of each
+ARCHITECTURE_TABLES = ((HOPPER, "H100 SXM5"), (BLACKWELL, "B200"))
+
+
+def shape_table(hw: data.Hardware, precision: str) -> MatmulShapes | None:
+    """The measured rates by shape that give a matmul of ``hw`` at ``precision`` its share of the best rate: the chip's
+    own table at that format (:func:`matmul_shapes`, :func:`_shape_precision`), else its own 16-bit table (an 8-bit
+    product's share taken in proportion, as FP4's is from FP8's), else the table of its architecture measured on
+    another chip (OpenXLA's sm_90 table, on H100, for H200 and H800; sm_100's, on B200, for GB200), its rates over the
+    wave share of ``hw``'s own compute units; None where none is measured (A100, AMD, TPU, Gaudi: the wave share alone,
+    :func:`calc.perf.kernels.shape_rate`)."""
+    fmt = _shape_precision(precision)
+    names = [hw.name] + [chip for family, chip in ARCHITECTURE_TABLES if hw.name.startswith(family) and chip != hw.name]
+    for name in names:
+        for p in dict.fromkeys((fmt, "bf16")):
+            table = matmul_shapes(name, p, hw.compute_units)
+            if table is not None:
+                return table
+    return None
 
 
 def _shape_precision(precision: str) -> str:
