@@ -56,6 +56,21 @@ def test_unrecognized_flag_exits_2(capsys):
     assert exc.value.code == 2
 
 
+@pytest.mark.parametrize("argv, hint", [
+    (["estimate", "--duratoin", "14 day"], "(did you mean --duration?)"),
+    (["estimate", "--utilisation", "0.4"], "(did you mean --utilization?)"),
+    (["serve", "--model", "Llama 3 8B", "--chpis=8"], "(did you mean --chips?)"),
+    (["estimate", "--nonsense", "1"], None),
+])
+def test_a_misspelt_flag_gets_the_close_ones_of_its_command(capsys, argv, hint):
+    """A typo in a flag (fresh-eyes walk: --duratoin, --utilisation) names the command's close flags; one line."""
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    err = capsys.readouterr().err.strip()
+    assert exc.value.code == 2 and "\n" not in err and err.startswith("calc: error: unrecognized arguments:")
+    assert (hint in err) if hint else "did you mean" not in err
+
+
 def test_bare_duration_is_refused_as_everywhere(capsys):
     """One rule for bare numbers at every door: a duration needs its unit (it used to read seconds here)."""
     code, out, err = run(capsys, "estimate", "--duration", "14", "--chips", "8")

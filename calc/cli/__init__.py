@@ -12,6 +12,7 @@ command group; the flags they share are in ``calc.cli.flags``.
 from __future__ import annotations
 
 import argparse
+import difflib
 import re
 import sys
 
@@ -73,7 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status (0, or 2 on bad input)."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}{_close_flags(parser, args.command, extra)}")
     try:
         return COMMANDS[args.command][1](args)
     except InputError as exc:
@@ -82,6 +86,18 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # the reader (head, less) closed the pipe: not an error of ours
         sys.stderr.close()
         return 0
+
+
+def _close_flags(parser: argparse.ArgumentParser, command: str, extra: list[str]) -> str:
+    """" (did you mean --duration?)" for the unknown flags of ``extra`` that are close to one of ``command``'s."""
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[command]
+    known = [o for a in sub._actions for o in a.option_strings if o.startswith("--")]
+    close = []
+    for word in extra:
+        flag = word.split("=", 1)[0]
+        if flag.startswith("--"):
+            close += [c for c in difflib.get_close_matches(flag, known, n=2, cutoff=0.75) if c not in close]
+    return f" (did you mean {' or '.join(close)}?)" if close else ""
 
 
 def _flagged(exc: InputError) -> str:
