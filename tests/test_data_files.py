@@ -155,3 +155,16 @@ def test_the_app_with_a_malformed_units_file_shows_one_error(tmp_path):
               "print('EXC', len(at.exception)); print('ERR', [e.value for e in at.error])\n")
     run = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert "EXC 0" in run.stdout and "data/units.txt" in run.stdout, run.stdout[-400:] + run.stderr[-400:]
+
+
+def test_a_chip_no_table_knows_is_named_by_file_row_and_column(tmp_path):
+    """Every table that names a chip checks it with one function (calc.data.accelerators.check_known)."""
+    from calc.data.accelerators import check_known
+
+    rows = _rows("prices.csv")
+    rows[2][rows[0].index("hardware")] = "H1OO"
+    first = next(iter(data.read_table(_write(tmp_path, "prices.csv", rows), key=None)))
+    with pytest.raises(DataError) as info:
+        check_known(first)
+    assert (info.value.row, info.value.column) == (3, "hardware") and "'H1OO'" in info.value.message
+    check_known({"hardware": None}, empty=True)  # an empty cell passes where the column may be empty

@@ -95,6 +95,15 @@ def hardware_table() -> dict[str, Hardware]:
     return out
 
 
+def check_known(r, column: str = "hardware", empty: bool = False) -> None:
+    """Raise ``DataError`` at ``r``'s file, row and ``column`` unless the chip it names is a row of data/hardware.csv
+    (an empty cell passes where ``empty``): the one check every table that names a chip makes of it."""
+    name = r[column]
+    if (name is None and empty) or name in hardware_table():
+        return
+    raise DataError(r.path, r.line, column, f"unknown accelerator {name!r} (not in data/hardware.csv)")
+
+
 def hardware(name: str | Hardware) -> Hardware:
     """The accelerator a user named (case and spacing ignored; the error lists close matches), or ``name``
     itself when it is a ``Hardware`` already: public functions resolve their ``hardware`` argument with this

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pint
 
-from calc.data.accelerators import hardware_table
+from calc.data.accelerators import check_known
 from calc.data.store import cache, data_dir
 from calc.data.tables import Row, read_table
 from calc.errors import DataError
@@ -35,14 +35,12 @@ class Price:
 @cache
 def prices() -> tuple[Price, ...]:
     """All prices of ``data/prices.csv``, oldest first."""
-    known = hardware_table()
     out = []
     for r in read_table(data_dir() / "prices.csv", key=None):
         for col in ("hardware", "vendor", "date", "commitment", "quoted_price", "basis", "chips_per_basis"):
             if r[col] is None:
                 raise DataError(r.path, r.line, col, "expected a value, got an empty cell")
-        if r["hardware"] not in known:
-            raise DataError(r.path, r.line, "hardware", f"unknown accelerator {r['hardware']!r} (not in data/hardware.csv)")
+        check_known(r)
         if r["commitment"] not in COMMITMENTS:
             raise DataError(r.path, r.line, "commitment", f"expected one of {', '.join(COMMITMENTS)}, got {r['commitment']!r}")
         per = r.quantity("chips_per_basis")
@@ -83,11 +81,9 @@ class PurchasePrice:
 @cache
 def purchase_prices() -> tuple[PurchasePrice, ...]:
     """Hardware purchase prices, oldest first."""
-    known = hardware_table()
     out = []
     for r in read_table(data_dir() / "purchase_prices.csv", key=None):
-        if r["hardware"] not in known:
-            raise DataError(r.path, r.line, "hardware", f"unknown accelerator {r['hardware']!r}")
+        check_known(r)
         if r["level"] not in ("chip", "server"):
             raise DataError(r.path, r.line, "level", f"expected chip or server, got {r['level']!r}")
         if r["date"] is None or r["price"] is None:
@@ -100,10 +96,8 @@ def purchase_prices() -> tuple[PurchasePrice, ...]:
 def ownership() -> dict[str, Row]:
     """Per-accelerator constants of the ownership cost model (data/ownership.csv), by hardware name."""
     rows = read_table(data_dir() / "ownership.csv", key="hardware")
-    known = hardware_table()
     for r in rows:
-        if r["hardware"] not in known:
-            raise DataError(r.path, r.line, "hardware", f"unknown accelerator {r['hardware']!r}")
+        check_known(r)
         for col in ("server_cost_overhead", "server_power_per_chip_tdp", "average_load"):
             if r[col] is None:
                 raise DataError(r.path, r.line, col, "expected a number, got an empty cell")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pint
 
-from calc.data.accelerators import hardware_table
+from calc.data.accelerators import check_known
 from calc.data.store import cache, data_dir
 from calc.data.tables import Row, read_table
 from calc.errors import DataError, InputError
@@ -34,11 +34,9 @@ _MODEL_QUANTITIES = ("params", "active_params", "tokens", "compute", "chips", "d
 @cache
 def models() -> dict[str, Model]:
     """All published runs of ``data/models.csv`` by name."""
-    known = hardware_table()
     out = {}
     for r in read_table(data_dir() / "models.csv"):
-        if r["hardware"] is not None and r["hardware"] not in known:
-            raise DataError(r.path, r.line, "hardware", f"unknown accelerator {r['hardware']!r} (not in data/hardware.csv)")
+        check_known(r, empty=True)
         u = r["utilization"]
         if u is not None and u > 1:
             raise DataError(r.path, r.line, "utilization", f"expected a fraction <= 1, got {u} (a percent?)")
@@ -80,10 +78,8 @@ def notable_compute() -> tuple[tuple[str, dt.date, pint.Quantity], ...]:
 def runs() -> tuple[Row, ...]:
     """Published training runs with reported inputs and outputs, for the back-test (data/runs.csv)."""
     rows = read_table(data_dir() / "runs.csv")
-    known = hardware_table()
     for r in rows:
-        if r["hardware"] is not None and r["hardware"] not in known:
-            raise DataError(r.path, r.line, "hardware", f"unknown accelerator {r['hardware']!r} (not in data/hardware.csv)")
+        check_known(r, empty=True)
         if r["tolerance"] is None or not r["tolerance_reason"]:
             raise DataError(r.path, r.line, "tolerance", "every run needs a tolerance and its reason")
         if r["utilization"] is not None and r["utilization"] > 1:
@@ -130,11 +126,9 @@ def epoch_runs(path: Path | None = None) -> tuple[list[EpochRun], list[str]]:
     row excluded, never silently used.
     """
     rows = read_table(Path(path) if path else data_dir() / "epoch_runs.csv", key=None)
-    known = hardware_table()
     used, problems = [], []
     for r in rows:
-        if r["hardware"] not in known:
-            raise DataError(r.path, r.line, "hardware", f"unknown accelerator {r['hardware']!r} (not in data/hardware.csv)")
+        check_known(r)
         if r["mfu"] is not None and r["mfu"] > 1:
             problems.append(f"{r.path}, row {r.line}, column 'mfu': {r['mfu']:g} is not a fraction (a percent?); row excluded")
             continue

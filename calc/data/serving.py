@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pint
 
-from calc.data.accelerators import hardware_table
+from calc.data.accelerators import check_known
 from calc.data.store import cache, data_dir
 from calc.data.tables import Row, read_row_table, read_table
 from calc.errors import DataError
@@ -22,10 +22,8 @@ def serving_coefficients() -> dict[str, pint.Quantity]:
 def serving_calibration() -> tuple[Row, ...]:
     """Published serving measurements from before 2025 with their setups (data/serving_calibration.csv)."""
     rows = tuple(read_table(data_dir() / "serving_calibration.csv"))
-    known = hardware_table()
     for r in rows:
-        if r["hardware"] not in known:
-            raise DataError(r.path, r.line, "hardware", f"unknown accelerator {r['hardware']!r} (not in data/hardware.csv)")
+        check_known(r)
         if r["date"] is None or r["date"].year >= 2025:
             raise DataError(r.path, r.line, "date", "calibration rows are published before 2025 (later ones are the test)")
     return rows
@@ -51,10 +49,8 @@ def serving_validation() -> tuple[Row, ...]:
 def latency_percentiles() -> tuple[Row, ...]:
     """Published mean and p99 TTFT and TPOT of served loads from before 2025 (data/latency_percentiles.csv)."""
     rows = tuple(read_table(data_dir() / "latency_percentiles.csv"))
-    known = hardware_table()
     for r in rows:
-        if r["hardware"] not in known:
-            raise DataError(r.path, r.line, "hardware", f"unknown accelerator {r['hardware']!r} (not in data/hardware.csv)")
+        check_known(r)
         if r["date"] is None or r["date"].year >= 2025:
             raise DataError(r.path, r.line, "date", "latency tails are taken from runs published before 2025 "
                                                     "(later ones are the test)")
@@ -66,11 +62,12 @@ def latency_percentiles() -> tuple[Row, ...]:
 
 
 @cache
-def serving_engine_settings() -> dict[str, Row]:
+def serving_engine_settings() -> dict[str, dict]:
     """The engine's scheduler settings of published serving runs, by the run's name in data/serving_calibration.csv or
     data/serving_validation.csv (data/serving_engine_settings.csv): decode steps per scheduler run (vLLM's
     num_scheduler_steps) and whether prompts ride in decode steps (chunked prefill), as the run's own configuration
-    states them. A run not listed runs one step per scheduler run with its prompts riding in decode steps."""
+    states them, as ``calc.serve.load.setup``'s keyword arguments ``scheduler_steps`` (int) and ``chunked_prefill``
+    (bool). A run not listed runs one step per scheduler run with its prompts riding in decode steps."""
     rows = tuple(read_table(data_dir() / "serving_engine_settings.csv"))
     named = {r["name"] for r in serving_calibration()} | {r["name"] for r in serving_validation()}
     for r in rows:
@@ -79,4 +76,5 @@ def serving_engine_settings() -> dict[str, Row]:
                                                     "data/serving_validation.csv")
         if (r["chunked_prefill"] or "").lower() not in ("true", "false"):
             raise DataError(r.path, r.line, "chunked_prefill", f"expected true or false, read {r['chunked_prefill']!r}")
-    return {r["name"]: r for r in rows}
+    return {r["name"]: {"scheduler_steps": int(r["scheduler_steps"]), "chunked_prefill": r["chunked_prefill"].lower() == "true"}
+            for r in rows}

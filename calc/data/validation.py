@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pint
 
-from calc.data.accelerators import hardware_table
+from calc.data.accelerators import check_known
 from calc.data.published_runs import runs
 from calc.data.store import cache, data_dir
 from calc.data.tables import Row, read_row_table, read_table
@@ -37,10 +37,8 @@ def run_layouts() -> dict[str, Row]:
 def step_calibration() -> tuple[Row, ...]:
     """Published measured throughputs with their layouts, for the step-time model (data/step_calibration.csv)."""
     rows = tuple(read_table(data_dir() / "step_calibration.csv"))
-    known = hardware_table()
     for r in rows:
-        if r["hardware"] not in known:
-            raise DataError(r.path, r.line, "hardware", f"unknown accelerator {r['hardware']!r} (not in data/hardware.csv)")
+        check_known(r)
         if (r["published_throughput"] is None) == (r["published_step_time"] is None):
             raise DataError(r.path, r.line, "published_throughput", "expected a throughput or a step time (one of them)")
         if r["recompute"] not in RECOMPUTE:
@@ -53,10 +51,8 @@ def step_heldout() -> tuple[Row, ...]:
     """Published measured throughputs with their layouts that the step-time model was not calibrated
     on, to check it (data/step_heldout.csv)."""
     rows = tuple(read_table(data_dir() / "step_heldout.csv"))
-    known = hardware_table()
     for r in rows:
-        if r["hardware"] not in known:
-            raise DataError(r.path, r.line, "hardware", f"unknown accelerator {r['hardware']!r} (not in data/hardware.csv)")
+        check_known(r)
         if r["recompute"] not in RECOMPUTE:
             raise DataError(r.path, r.line, "recompute", f"expected none, selective or full, got {r['recompute']!r}")
         if not r["shape"] and r["layers"] is None:
@@ -87,10 +83,8 @@ _MEASURED = ("measured_step_time", "measured_tokens_per_second", "measured_model
 
 
 def _check_chips(rows, column="chip"):
-    known = hardware_table()
     for r in rows:
-        if r[column] is not None and r[column] not in known:
-            raise DataError(r.path, r.line, column, f"unknown accelerator {r[column]!r} (not in data/hardware.csv)")
+        check_known(r, column, empty=True)
 
 
 def _check_choice(r, column, allowed):

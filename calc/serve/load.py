@@ -387,10 +387,7 @@ EXPERT_EXCHANGES = ("all-to-all", "gather")
 def published_engine(name: str) -> dict:
     """The scheduler settings a published run states (data/serving_engine_settings.csv, by the run's name), as
     ``setup``'s keyword arguments: ``scheduler_steps`` and ``chunked_prefill``; {} for a run not listed."""
-    r = data.serving_engine_settings().get(name)
-    if r is None:
-        return {}
-    return {"scheduler_steps": int(r["scheduler_steps"]), "chunked_prefill": r["chunked_prefill"].lower() == "true"}
+    return dict(data.serving_engine_settings().get(name, {}))
 
 
 def _gather_bytes(exchange, expert_precision: str, compute: str, hw: data.Hardware) -> float:
