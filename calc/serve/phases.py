@@ -15,7 +15,8 @@
               the residual adds and the feed-forward's activation (``elementwise``: TensorRT-LLM's fused
               add-RMSNorm, the step model's activation bytes [Korthikanti2022] sec. 4.1)
     MoE       only the experts the step's tokens reach are read: E (1 - (1 - k/E)^n); their products
-              run as grouped GEMMs at their shape's tile and wave quantization, not the best rate, and
+              run as grouped GEMMs at their shape's tile and wave quantization and each group's measured share of
+              the best rate by shape (the step model's OpenXLA tables: a short inner dimension is slow), and
               overlap weights and compute only in part near the ridge (DeepGEMM's masked layout); the
               engine's routing, permutation and combine kernels move each token's k rows of d_model
               on every tensor rank (TensorRT-LLM's MoE runner), at a fixed cost per kernel

@@ -24,7 +24,7 @@ import numpy as np
 
 from calc import data
 from calc.errors import InputError
-from calc.perf import collectives
+from calc.perf import collectives, kernels
 from calc.perf.system import FOUR_BIT, Chip, build_chip
 
 
@@ -142,8 +142,10 @@ def grouped_matmul_time(r: Rates, rows, K: int, N: int, groups, rate: float | No
     (``rows`` an array: the tokens each expert gets, on average). ``calc.perf.kernels.matmul_time``'s
     quantization lifted to arrays and counted over all the groups: each group's output padded to whole
     tiles (tile quantization), the launch's tiles over the chip's compute units in whole waves (wave
-    quantization) [Isaev2023]; NVIDIA, Matrix Multiplication Background User's Guide. The weights' bytes and
-    the fixed cost per kernel are the caller's (the experts touched; ``decode_layer_overhead``).
+    quantization) [Isaev2023]; NVIDIA, Matrix Multiplication Background User's Guide; and each group at its shape's
+    measured share of the best rate (``group_shape_share``: the step model's ``calc.perf.kernels.shape_share``, as
+    ``calc.perf.kernels.shape_rate`` gives a product its ``R s w``). The weights' bytes and the fixed cost per kernel
+    are the caller's (the experts touched; ``decode_layer_overhead``).
 
     >>> r = rates(data.hardware("H100 SXM5"), "fp8")
     >>> t = grouped_matmul_time(r, 40.0, 4096, 3584, 8)        # 40 tokens an expert: tiles of 64 rows
@@ -170,7 +172,38 @@ def grouped_matmul_time(r: Rates, rows, K: int, N: int, groups, rate: float | No
     filled = np.where(few, small_filled, big_filled)  # tile quantization
     tiles = per_group * np.ceil(groups)
     waves = np.ceil(tiles / chip.compute_units) * chip.compute_units  # wave quantization
-    return flop / (best * filled * tiles / waves)
+    return flop / (best * filled * tiles / waves * group_shape_share(chip, M, K, N))
+
+
+def group_shape_share(chip: Chip, rows, K: int, N: int):
+    """The measured share of the best rate at one group's shape (``rows`` x K)(K x N), wave quantization aside
+    (``calc.perf.kernels.shape_share``: the chip's rates by shape, OpenXLA's sm_90 and sm_100 tables of
+    data/matmul_efficiency.csv), for an array of ``rows``; 1 where the chip has no table by shape. The share is linear
+    in log M between the measured M of the table at fixed K and N, so the step model's function is asked once per
+    measured M and the rows between are interpolated the same way it interpolates them.
+
+    A short inner dimension runs far below the best rate on Blackwell in 8 bits: 0.34 at 728 x 768 x 2048 on B200
+    (Qwen3 30B-A3B's down projection), 0.80 at 728 x 2048 x 1536 (its gate and up), 0.875 and 1 on H100.
+    """
+    M = np.asarray(rows, dtype=float)
+    shapes = chip.shapes
+    if shapes is None:
+        return np.ones_like(M)
+    grid, logs = _group_logs(shapes, int(K), int(N))
+    # np.interp holds M within the measured range, as the step model does
+    return np.minimum(1.0, np.exp(np.interp(np.log(np.maximum(M, 1.0)), grid, logs)))
+
+
+_GROUP_LOGS: dict = {}  # (id(shapes), K, N) -> (ln of the measured M, ln share at each)
+
+
+def _group_logs(shapes, K: int, N: int) -> tuple:
+    key = (id(shapes), K, N)
+    found = _GROUP_LOGS.get(key)
+    if found is None:
+        found = (np.log(shapes.grid[0]), np.log([kernels._share(shapes, m, K, N) for m in shapes.grid[0]]))
+        _GROUP_LOGS[key] = found
+    return found
 
 
 def all_reduce_time(r: Rates, nbytes, group: int, factor: float = 2.0):
