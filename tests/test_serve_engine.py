@@ -75,3 +75,38 @@ def test_mi300x_fp8_matmuls_at_the_measured_rate():
     assert build_chip(data.hardware("MI300X"), "fp8").matmul_rate == pytest.approx(1159.54e12, rel=1e-6)
     # AMD's Max-Achievable FLOPS for MI325X (ROCm blogs, Feb 2025): FP8 1519 TFLOP/s
     assert build_chip(data.hardware("MI325X"), "fp8").matmul_rate == pytest.approx(1519e12, rel=1e-6)
+
+
+def test_mi325x_products_as_amd_tuned_them():
+    # AMD's MLPerf Inference v5.1 hipBLASLt tuning of Llama 2 70B's four FP8 products on MI325X (tensor 1, 16 to 2,048
+    # tokens; data/serving_gemm.csv): one roofline over a layer's summed weights and FLOP, as decode and prefill count
+    # them, fits every token count within 3% at 4.73 TB/s and 1,356 TFLOP/s (the model had 5.4 TB/s and 1,519)
+    import numpy as np
+
+    from calc.serve.phases import coefficients, grouped_roofline
+    from calc.serve.terms import measured_products, rates
+
+    bandwidth, rate = measured_products("MI325X", "fp8")
+    assert bandwidth == pytest.approx(4.73e12, rel=0.01)
+    assert rate == pytest.approx(1356e12, rel=0.01)
+    layer = {}
+    for r in data.serving_gemm():
+        s = layer.setdefault(r["m"], [0.0, 0.0, 0.0])
+        s[0] += r["n"] * r["k"]  # FP8: a byte per weight
+        s[1] += 2.0 * r["m"] * r["n"] * r["k"]
+        s[2] += r["measured_time"]
+    assert sorted(layer) == [16, 32, 64, 128, 256, 512, 1024, 2048]
+    for m, (w, f, t) in layer.items():
+        assert float(grouped_roofline(w / bandwidth, f / rate)) == pytest.approx(t, rel=0.03), m
+    r = rates(data.hardware("MI325X"), "fp8")
+    assert r.matmul == rate and r.prefill_matmul == rate
+    assert r.memory_bandwidth * coefficients().decode_bandwidth_efficiency == pytest.approx(bandwidth, rel=1e-9)
+    # a layer of Llama 2 70B's products at 16 tokens: the decode step's weights part, 80 layers and the output layer
+    s = load.setup("Llama 2 70B", "MI325X", 8, tensor=1, **LLAMA2)
+    weights = float(load.evaluate(s, 8 * 16, "continuous")["decode"]["weights"])
+    assert weights == pytest.approx(80 * layer[16][2] + 32000 * 8192 / bandwidth, rel=0.03)
+    # chips and formats with no such measurement keep the perf model's rates
+    assert measured_products("MI325X", "bf16") is None and measured_products("H100 SXM5", "fp8") is None
+    assert rates(data.hardware("MI325X"), "bf16").matmul == build_chip(data.hardware("MI325X"), "bf16").matmul_rate
+    assert rates(data.hardware("MI300X"), "fp8").matmul == pytest.approx(1159.54e12, rel=1e-6)
+    assert np.isfinite(bandwidth) and bandwidth < data.hardware("MI325X").memory_bandwidth.m_as("byte/s/chip")

@@ -88,8 +88,16 @@ def _rates(name: str, precision: str) -> Rates:
         prefill = build_chip(hardware, precision).matmul_rate
         precision = "fp8"
     chip = build_chip(hardware, precision)
-    return Rates(chip=chip, matmul=chip.matmul_rate, attention=chip.attention_rate,
-                 memory_bandwidth=hardware.memory_bandwidth.m_as("byte/s/chip") * stream_share(hardware.name),
+    matmul = chip.matmul_rate
+    bandwidth = hardware.memory_bandwidth.m_as("byte/s/chip") * stream_share(hardware.name)
+    measured = measured_products(hardware.name, precision)
+    if measured is not None:  # the chip's own products at serving's shapes (see measured_products)
+        from calc.serve.phases import coefficients
+
+        stream, matmul = measured
+        bandwidth = stream / coefficients().decode_bandwidth_efficiency
+    return Rates(chip=chip, matmul=matmul, attention=chip.attention_rate,
+                 memory_bandwidth=bandwidth,
                  streaming_bandwidth=chip.memory_bandwidth, chips_per_node=chip.chips_per_node,
                  # the KV budget: kv_memory_fraction of the datasheet memory left after the weights, the basis the
                  # serving coefficients were calibrated on; the runtime's larger total (Hardware.capacity) without the
@@ -97,6 +105,59 @@ def _rates(name: str, precision: str) -> Rates:
                  # within 25%), so serving keeps the datasheet figure
                  capacity=hardware.memory.m_as("byte/chip"), prefill_matmul=prefill,
                  prefill_attention=chip.attention_rate_cudnn)
+
+
+@lru_cache(maxsize=64)
+def measured_products(chip: str, precision: str) -> tuple[float, float] | None:
+    """The weight-streaming bandwidth (byte/s) and the matmul rate (FLOP/s) that put a dense layer's products, as
+    decode and prefill count them, on ``chip``'s own measured times at ``precision`` (data/serving_gemm.csv), or None
+    where the chip has none.
+
+    Decode and prefill run a step's dense products as one roofline over their summed weights and FLOP
+    (``phases.grouped_roofline``): at ``m`` tokens, products of weights P (bytes) and 2 m (sum of n k) FLOP take
+    g(P / B, F / R). B and R are fitted, least squares in ln time, to the summed measured times of the products at each
+    token count (a whole layer's products: the sum the model makes). Where a chip has such measurements they replace
+    the best rate of a single large GEMM (``calc.perf.system.build_chip``) and the streaming share of a copy kernel
+    times the fitted ``decode_bandwidth_efficiency``: the products a serving engine runs, tuned as it tunes them.
+
+    MI325X FP8, Llama 2 70B's four products at tensor 1 (AMD's MLPerf Inference v5.1 hipBLASLt tuning, 16 to 2,048
+    tokens): B = 4.73 TB/s (of 6.0), R = 1,356 TFLOP/s, every token count within 3%; a 4096 x 3648 x 32896 GEMM
+    reaches 1,519 (AMD's Max-Achievable FLOPs, data/matmul_efficiency.csv).
+
+    >>> b, r = measured_products("MI325X", "fp8")
+    >>> round(b / 1e12, 2), round(r / 1e12)
+    (4.73, 1356)
+    >>> measured_products("H100 SXM5", "fp8") is None
+    True
+    """
+    from calc.serve.footprint import WEIGHT_PRECISIONS
+    from calc.serve.phases import grouped_roofline
+
+    rows = [r for r in data.serving_gemm() if r["chip"] == chip and r["precision"] == precision]
+    if not rows:
+        return None
+    per_weight = WEIGHT_PRECISIONS[precision][0] if precision in WEIGHT_PRECISIONS else 1.0
+    sums = {}  # tokens -> [weight bytes, FLOP, seconds] of the products measured at that count
+    for r in rows:
+        s = sums.setdefault(float(r["m"]), [0.0, 0.0, 0.0])
+        s[0] += per_weight * r["n"] * r["k"]
+        s[1] += 2.0 * r["m"] * r["n"] * r["k"]
+        s[2] += r["measured_time"]
+    w, f, t = (np.array(c) for c in zip(*sums.values()))
+    if len(t) < 2:
+        raise InputError("hardware", f"data/serving_gemm.csv: {chip} {precision} needs products at two token counts "
+                                     "or more (a bandwidth and a rate)")
+    # a coarse-to-fine grid over ln B and ln R around the bandwidth of the fewest tokens and the rate of the most
+    b0, r0 = np.log(w[np.argmin(f / w)] / t[np.argmin(f / w)]), np.log(f[np.argmax(f / w)] / t[np.argmax(f / w)])
+    width = 0.7
+    for _ in range(4):
+        lb = b0 + np.linspace(-width, width, 41)[:, None, None]
+        lr = r0 + np.linspace(-width, width, 41)[None, :, None]
+        err = np.log(grouped_roofline(w / np.exp(lb), f / np.exp(lr)) / t)
+        i, j = np.unravel_index(np.argmin((err ** 2).sum(axis=2)), err.shape[:2])
+        b0, r0 = float(lb[i, 0, 0]), float(lr[0, j, 0])
+        width /= 8
+    return float(np.exp(b0)), float(np.exp(r0))
 
 
 def _copy_share(chip: str) -> float | None:
