@@ -21,10 +21,10 @@ def test_amd_harness_settings_as_published():
     # AMD's MLPerf Inference v5.1 harness, harness_llm/models/llama2-70b/server_mi300x.yaml and interactive_mi325x.yaml
     # (mlcommons/inference_results_v5.1, closed/AMD/code/llama2-70b-99.9): num_scheduler_steps 9, chunked prefill off;
     # num_scheduler_steps 1, chunked prefill on
-    assert load.published_engine("mlperf51-mi300x-llama2-70b-server") == {"scheduler_steps": 9,
-                                                                          "chunked_prefill": False}
-    assert load.published_engine("mlperf51-mi325x-llama2-70b-interactive") == {"scheduler_steps": 1,
-                                                                               "chunked_prefill": True}
+    assert load.published_engine("mlperf51-mi300x-llama2-70b-server").items() >= {"scheduler_steps": 9,
+                                                                                  "chunked_prefill": False}.items()
+    assert load.published_engine("mlperf51-mi325x-llama2-70b-interactive").items() >= {"scheduler_steps": 1,
+                                                                                       "chunked_prefill": True}.items()
     assert load.published_engine("no such run") == {}
 
 
@@ -110,3 +110,42 @@ def test_mi325x_products_as_amd_tuned_them():
     assert rates(data.hardware("MI325X"), "bf16").matmul == build_chip(data.hardware("MI325X"), "bf16").matmul_rate
     assert rates(data.hardware("MI300X"), "fp8").matmul == pytest.approx(1159.54e12, rel=1e-6)
     assert np.isfinite(bandwidth) and bandwidth < data.hardware("MI325X").memory_bandwidth.m_as("byte/s/chip")
+
+
+def test_amd_harness_clocks_as_published():
+    # AMD's MLPerf Inference v5.1 harness, scripts/power_settings.sh (sourced by run_harness.sh): rocm-smi
+    # --setperfdeterminism 1300 / 2000 MHz for MI300X Server / Interactive, 1600 / 1700 for MI325X (data/serving_clocks.csv)
+    assert data.serving_clocks() == {"mlperf51-mi300x-llama2-70b-server": 1300.0,
+                                     "mlperf51-mi300x-llama2-70b-interactive": 2000.0,
+                                     "mlperf51-mi325x-llama2-70b-server": 1600.0,
+                                     "mlperf51-mi325x-llama2-70b-interactive": 1700.0}
+    assert load.published_engine("mlperf51-mi300x-llama2-70b-server") == {"scheduler_steps": 9, "chunked_prefill": False,
+                                                                          "clock": 1300.0}
+
+
+def test_a_held_clock_slows_the_products_by_the_clock():
+    # a matrix core does its FLOP per clock: CDNA 3's products at 1,356 TFLOP/s at 1,700 MHz (MI325X, AMD's hipBLASLt
+    # tuning) are 1,356 x 1,300 / 1,700 = 1,037 at 1,300 MHz on MI300X's same compute die, below its own 1,159.5; at
+    # 2,000 MHz MI300X's 750 W holds it at its own measured rate
+    from calc.serve.terms import clocked, measured_products, rate_per_clock, rates
+
+    measured = measured_products("MI325X", "fp8")[1]
+    assert rate_per_clock("MI300X", "fp8") == rate_per_clock("MI325X", "fp8") == pytest.approx(measured / 1700)
+    mi300x, mi325x = rates(data.hardware("MI300X"), "fp8"), rates(data.hardware("MI325X"), "fp8")
+    assert clocked(mi300x, "fp8", 1300).matmul == pytest.approx(measured * 1300 / 1700)
+    assert clocked(mi300x, "fp8", 2000).matmul == mi300x.matmul
+    assert clocked(mi325x, "fp8", 1600).matmul == pytest.approx(measured * 1600 / 1700)
+    assert clocked(mi325x, "fp8", 1700).matmul == pytest.approx(measured)
+    slow = clocked(mi300x, "fp8", 1300)
+    assert slow.prefill_matmul / slow.matmul == pytest.approx(mi300x.prefill_matmul / mi300x.matmul)
+    assert slow.memory_bandwidth == mi300x.memory_bandwidth  # the weights' streaming does not follow the clock
+    h100 = rates(data.hardware("H100 SXM5"), "fp8")
+    assert rate_per_clock("H100 SXM5", "fp8") is None and clocked(h100, "fp8", 1000) is h100  # not measured: as is
+    # the held clock slows the compute-bound steps of a Server load, not the weight-bound ones of one sequence
+    fast, held = _setup(), _setup(clock=1300)
+    assert held.rates.matmul < fast.rates.matmul
+    big = [float(load.evaluate(s, 8 * 450, "continuous")["tpot"]) for s in (fast, held)]
+    one = [float(load.evaluate(s, 8, "continuous")["tpot"]) for s in (fast, held)]
+    assert big[1] / big[0] > 1.08 and one[1] / one[0] < 1.03
+    with pytest.raises(InputError, match="clock"):
+        _setup(clock=0)

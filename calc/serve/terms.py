@@ -160,6 +160,55 @@ def measured_products(chip: str, precision: str) -> tuple[float, float] | None:
     return float(np.exp(b0)), float(np.exp(r0))
 
 
+@lru_cache(maxsize=64)
+def rate_per_clock(chip: str, precision: str) -> float | None:
+    """FLOP/s per MHz of the GPU clock of a dense layer's products at ``precision`` on ``chip``'s compute die: the rate
+    of ``measured_products`` over the clock it was measured at (data/serving_gemm.csv ``clock_mhz``), from the chip's
+    own measurements or, where it has none, those of a chip with the same compute die (as many compute units and the
+    same dense peak at ``precision`` in data/hardware.csv: MI300X and MI325X, CDNA 3's 304 CUs at 2,614.9 TFLOP/s FP8,
+    MI325X changing the memory and the power limit); None where neither is measured at a stated clock. A matrix core
+    does its FLOP per clock: the products' compute-bound time scales with the clock (the weights' streaming does not).
+
+    >>> round(rate_per_clock("MI300X", "fp8") / 1e9)  # MI325X's 1,356 TFLOP/s at 1,700 MHz
+    798
+    """
+    chips = data.hardware_table()
+    own = chips.get(chip)
+    measured = sorted({r["chip"] for r in data.serving_gemm() if r["precision"] == precision})
+    if chip not in measured:
+        measured = [c for c in measured if own is not None and chips[c].compute_units == own.compute_units
+                    and chips[c].peaks.get(precision) == own.peaks.get(precision) and own.compute_units]
+    for c in measured[:1]:
+        clocks = {r["clock_mhz"] for r in data.serving_gemm() if r["chip"] == c and r["precision"] == precision}
+        if len(clocks) == 1 and None not in clocks:
+            return measured_products(c, precision)[1] / clocks.pop()
+    return None
+
+
+def clocked(r: Rates, precision: str, clock_mhz: float) -> Rates:
+    """``r`` with the GPU clock held at most ``clock_mhz`` MHz (AMD's MLPerf harness: rocm-smi --setperfdeterminism,
+    data/serving_clocks.csv): the products at ``rate_per_clock`` x the clock, at most the chip's own rate (a chip whose
+    power limit already holds its clock below the cap, as MI300X's 750 W does under FP8 GEMMs, gains nothing);
+    prefill's products in proportion. Bandwidths, attention and element-wise kernels are left as they are. Unchanged
+    where the die's rate per clock is not measured.
+
+    >>> r = clocked(rates(data.hardware("MI300X"), "fp8"), "fp8", 1300)
+    >>> round(r.matmul / 1e12)  # 1,356 x 1,300 / 1,700, below MI300X's own 1,159.5
+    1037
+    >>> round(clocked(rates(data.hardware("MI300X"), "fp8"), "fp8", 2000).matmul / 1e12)
+    1160
+    """
+    if not clock_mhz > 0:
+        raise InputError("clock", f"expected a clock in MHz above 0, got {clock_mhz!r:.40}")
+    per = rate_per_clock(r.name, precision)
+    if per is None:
+        return r
+    rate = min(r.matmul, per * clock_mhz)
+    from dataclasses import replace
+
+    return replace(r, matmul=rate, prefill_matmul=r.prefill_matmul * rate / r.matmul)
+
+
 def _copy_share(chip: str) -> float | None:
     """The best measured streaming copy bandwidth of ``chip`` over its peak (data/memory_bandwidth.csv), or None."""
     shares = [r["measured_tbps"] / r["peak_tbps"] for r in data.memory_bandwidth()
