@@ -115,10 +115,10 @@ def test_mi325x_products_as_amd_tuned_them():
 def test_amd_harness_clocks_as_published():
     # AMD's MLPerf Inference v5.1 harness, scripts/power_settings.sh (sourced by run_harness.sh): rocm-smi
     # --setperfdeterminism 1300 / 2000 MHz for MI300X Server / Interactive, 1600 / 1700 for MI325X (data/serving_clocks.csv)
-    assert data.serving_clocks() == {"mlperf51-mi300x-llama2-70b-server": 1300.0,
-                                     "mlperf51-mi300x-llama2-70b-interactive": 2000.0,
-                                     "mlperf51-mi325x-llama2-70b-server": 1600.0,
-                                     "mlperf51-mi325x-llama2-70b-interactive": 1700.0}
+    assert data.serving_clocks().items() >= {"mlperf51-mi300x-llama2-70b-server": 1300.0,
+                                             "mlperf51-mi300x-llama2-70b-interactive": 2000.0,
+                                             "mlperf51-mi325x-llama2-70b-server": 1600.0,
+                                             "mlperf51-mi325x-llama2-70b-interactive": 1700.0}.items()
     assert load.published_engine("mlperf51-mi300x-llama2-70b-server") == {"scheduler_steps": 9, "chunked_prefill": False,
                                                                           "clock": 1300.0}
 
