@@ -34,6 +34,7 @@ from calc.data.published_runs import EpochRun, Model, backtest_notes, epoch_runs
 from calc.data.serving import (
     latency_percentiles,
     serving_calibration,
+    serving_clocks,
     serving_coefficients,
     serving_engine_settings,
     serving_validation,
@@ -56,6 +57,7 @@ from calc.data.validation import (
     matmul_efficiency,
     memory_bandwidth,
     run_layouts,
+    serving_gemm,
     step_calibration,
     step_coefficients,
     step_heldout,
@@ -72,7 +74,7 @@ __all__ = [
     "hardware_table", "latency_percentiles", "matmul_efficiency", "memory_bandwidth", "model", "model_config", "model_states", "models", "notable_compute",
     "optimizers", "ownership", "ppi", "price_in_force", "prices", "purchase_prices", "read_row_table", "read_table",
     "references", "run_layouts", "runs", "scaling_law_rows", "serving_calibration", "serving_coefficients", "serving_engine_settings",
-    "serving_validation",
+    "serving_clocks", "serving_gemm", "serving_validation",
     "step_calibration", "step_coefficients", "step_heldout", "thresholds", "validate_all", "validation_runs",
 ]
 

@@ -78,3 +78,18 @@ def serving_engine_settings() -> dict[str, dict]:
             raise DataError(r.path, r.line, "chunked_prefill", f"expected true or false, read {r['chunked_prefill']!r}")
     return {r["name"]: {"scheduler_steps": int(r["scheduler_steps"]), "chunked_prefill": r["chunked_prefill"].lower() == "true"}
             for r in rows}
+
+
+@cache
+def serving_clocks() -> dict[str, float]:
+    """The GPU clock (MHz) a published serving run held its chips at, by the run's name in data/serving_calibration.csv
+    or data/serving_validation.csv (data/serving_clocks.csv: AMD's harness sets rocm-smi --setperfdeterminism per
+    chip and scenario), as ``calc.serve.load.setup``'s keyword argument ``clock``. A run not listed runs at the clock
+    its chip settles at."""
+    rows = tuple(read_table(data_dir() / "serving_clocks.csv"))
+    named = {r["name"] for r in serving_calibration()} | {r["name"] for r in serving_validation()}
+    for r in rows:
+        if r["name"] not in named:
+            raise DataError(r.path, r.line, "name", f"{r['name']!r} is no row of data/serving_calibration.csv or "
+                                                    "data/serving_validation.csv")
+    return {r["name"]: float(r["clock_mhz"]) for r in rows}

@@ -144,6 +144,16 @@ def memory_bandwidth() -> tuple[Row, ...]:
 
 
 @cache
+def serving_gemm() -> tuple[Row, ...]:
+    """Measured times of a dense model's products at the token counts serving runs them (decode's tens to hundreds of
+    rows, prefill's thousands), by chip and precision (data/serving_gemm.csv): ``m`` tokens (rows of the result), ``n``
+    output features, ``k`` the inner size, ``measured_time`` in s (``calc.serve.terms.measured_products``)."""
+    rows = _measurement_table("serving_gemm.csv", ("chip", "precision", "m", "n", "k", "measured_time"))
+    _check_chips(rows)
+    return rows
+
+
+@cache
 def collective_bandwidth() -> tuple[Row, ...]:
     """Measured collective bus bandwidth, and NCCL's own latency and bandwidth constants, by operation,
     message size, ranks and fabric (data/collective_bandwidth.csv)."""

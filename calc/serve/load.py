@@ -40,7 +40,7 @@ from calc.perf.layout import check_heads
 from calc.reader import read_chips
 from calc.serve import cost, footprint, phases
 from calc.serve.phases import Layout
-from calc.serve.terms import Rates, rates
+from calc.serve.terms import Rates, clocked, rates
 from calc.units import parse_quantity
 
 # decode attention kernels: "grouped" reads each cached key/value head once per step (TensorRT-LLM's XQA from
@@ -351,7 +351,7 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
           precision=None, kv_precision=None, input_tokens=1000, output_tokens=1000, window=None, window_layers=None,
           price=None, pue=None, carbon_intensity=None, attention_kernel="grouped", disaggregated=False,
           expert_precision=None, window_memory=True, expert_exchange="all-to-all", scheduler_steps=1,
-          chunked_prefill=True) -> Setup:
+          chunked_prefill=True, clock=None) -> Setup:
     """Resolve and check every input once (see ``calc.serve``); the layout search fills tensor=None.
     ``expert_precision``: the routed experts' weights; default the shape's own (``Transformer.expert_precision``:
     GPT-OSS's MXFP4 from its config.json), else ``precision``. ``window_memory`` False: the engine's KV cache holds
@@ -359,7 +359,8 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
     data parallelism the ranks all-gather their tokens before each MoE layer and reduce-scatter its outputs
     (``terms.gather_exchange_time``, TensorRT-LLM without an all-to-all) instead of DeepEP's dispatch and combine.
     ``scheduler_steps``: decode steps per scheduler run (vLLM's num_scheduler_steps; ``Setup.scheduler_steps``);
-    ``chunked_prefill`` False: the joining prompts run in prefill passes of their own (``Setup.chunked_prefill``)."""
+    ``chunked_prefill`` False: the joining prompts run in prefill passes of their own (``Setup.chunked_prefill``).
+    ``clock``: the GPU clock (MHz) the chips are held at, as AMD's MLPerf harness sets it (``terms.clocked``)."""
     m = lookup(model)
     hw = hardware if isinstance(hardware, data.Hardware) else data.hardware(hardware)
     n = int(read_chips(chips).m_as("chip"))  # the one reader of a cluster's chips (10**400 refused by name)
@@ -401,7 +402,10 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
     if not isinstance(chunked_prefill, bool):
         raise InputError("chunked_prefill", f"expected true or false, got {chunked_prefill!r:.40}")
     steps = _whole("scheduler_steps", scheduler_steps)
-    base = Setup(m, phases.shape(m), hw, rates(hw, compute), Layout(T or 1, P, 1, adp), n, prec, kvp,
+    r = rates(hw, compute)
+    if clock is not None:  # the products at the clock the chips are held at
+        r = clocked(r, "fp8" if compute == "fp4" else compute, float(clock))
+    base = Setup(m, phases.shape(m), hw, r, Layout(T or 1, P, 1, adp), n, prec, kvp,
                  footprint.weight_bytes(prec), footprint.kv_bytes(kvp), n_in, n_out, window, wl, usd, basis, p, ci,
                  _precision("attention_kernel", attention_kernel, ATTENTION_KERNELS), disaggregated,
                  ep, footprint.weight_bytes(ep) * footprint.padded_experts(ep, hw.peaks, m.d_model, m.expert_ff or 0,
@@ -417,8 +421,12 @@ EXPERT_EXCHANGES = ("all-to-all", "gather")
 
 def published_engine(name: str) -> dict:
     """The scheduler settings a published run states (data/serving_engine_settings.csv, by the run's name), as
-    ``setup``'s keyword arguments: ``scheduler_steps`` and ``chunked_prefill``; {} for a run not listed."""
-    return dict(data.serving_engine_settings().get(name, {}))
+    ``setup``'s keyword arguments: ``scheduler_steps`` and ``chunked_prefill``, and ``clock`` where the run held its
+    chips at a clock (data/serving_clocks.csv); {} for a run not listed."""
+    out = dict(data.serving_engine_settings().get(name, {}))
+    if name in data.serving_clocks():
+        out["clock"] = data.serving_clocks()[name]
+    return out
 
 
 def _gather_bytes(exchange, expert_precision: str, compute: str, hw: data.Hardware) -> float:

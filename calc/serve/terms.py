@@ -88,8 +88,16 @@ def _rates(name: str, precision: str) -> Rates:
         prefill = build_chip(hardware, precision).matmul_rate
         precision = "fp8"
     chip = build_chip(hardware, precision)
-    return Rates(chip=chip, matmul=chip.matmul_rate, attention=chip.attention_rate,
-                 memory_bandwidth=hardware.memory_bandwidth.m_as("byte/s/chip") * stream_share(hardware.name),
+    matmul = chip.matmul_rate
+    bandwidth = hardware.memory_bandwidth.m_as("byte/s/chip") * stream_share(hardware.name)
+    measured = measured_products(hardware.name, precision)
+    if measured is not None:  # the chip's own products at serving's shapes (see measured_products)
+        from calc.serve.phases import coefficients
+
+        stream, matmul = measured
+        bandwidth = stream / coefficients().decode_bandwidth_efficiency
+    return Rates(chip=chip, matmul=matmul, attention=chip.attention_rate,
+                 memory_bandwidth=bandwidth,
                  streaming_bandwidth=chip.memory_bandwidth, chips_per_node=chip.chips_per_node,
                  # the KV budget: kv_memory_fraction of the datasheet memory left after the weights, the basis the
                  # serving coefficients were calibrated on; the runtime's larger total (Hardware.capacity) without the
@@ -97,6 +105,108 @@ def _rates(name: str, precision: str) -> Rates:
                  # within 25%), so serving keeps the datasheet figure
                  capacity=hardware.memory.m_as("byte/chip"), prefill_matmul=prefill,
                  prefill_attention=chip.attention_rate_cudnn)
+
+
+@lru_cache(maxsize=64)
+def measured_products(chip: str, precision: str) -> tuple[float, float] | None:
+    """The weight-streaming bandwidth (byte/s) and the matmul rate (FLOP/s) that put a dense layer's products, as
+    decode and prefill count them, on ``chip``'s own measured times at ``precision`` (data/serving_gemm.csv), or None
+    where the chip has none.
+
+    Decode and prefill run a step's dense products as one roofline over their summed weights and FLOP
+    (``phases.grouped_roofline``): at ``m`` tokens, products of weights P (bytes) and 2 m (sum of n k) FLOP take
+    g(P / B, F / R). B and R are fitted, least squares in ln time, to the summed measured times of the products at each
+    token count (a whole layer's products: the sum the model makes). Where a chip has such measurements they replace
+    the best rate of a single large GEMM (``calc.perf.system.build_chip``) and the streaming share of a copy kernel
+    times the fitted ``decode_bandwidth_efficiency``: the products a serving engine runs, tuned as it tunes them.
+
+    MI325X FP8, Llama 2 70B's four products at tensor 1 (AMD's MLPerf Inference v5.1 hipBLASLt tuning, 16 to 2,048
+    tokens): B = 4.73 TB/s (of 6.0), R = 1,356 TFLOP/s, every token count within 3%; a 4096 x 3648 x 32896 GEMM
+    reaches 1,519 (AMD's Max-Achievable FLOPs, data/matmul_efficiency.csv).
+
+    >>> b, r = measured_products("MI325X", "fp8")
+    >>> round(b / 1e12, 2), round(r / 1e12)
+    (4.73, 1356)
+    >>> measured_products("H100 SXM5", "fp8") is None
+    True
+    """
+    from calc.serve.footprint import WEIGHT_PRECISIONS
+    from calc.serve.phases import grouped_roofline
+
+    rows = [r for r in data.serving_gemm() if r["chip"] == chip and r["precision"] == precision]
+    if not rows:
+        return None
+    per_weight = WEIGHT_PRECISIONS[precision][0] if precision in WEIGHT_PRECISIONS else 1.0
+    sums = {}  # tokens -> [weight bytes, FLOP, seconds] of the products measured at that count
+    for r in rows:
+        s = sums.setdefault(float(r["m"]), [0.0, 0.0, 0.0])
+        s[0] += per_weight * r["n"] * r["k"]
+        s[1] += 2.0 * r["m"] * r["n"] * r["k"]
+        s[2] += r["measured_time"]
+    w, f, t = (np.array(c) for c in zip(*sums.values()))
+    if len(t) < 2:
+        raise InputError("hardware", f"data/serving_gemm.csv: {chip} {precision} needs products at two token counts "
+                                     "or more (a bandwidth and a rate)")
+    # a coarse-to-fine grid over ln B and ln R around the bandwidth of the fewest tokens and the rate of the most
+    b0, r0 = np.log(w[np.argmin(f / w)] / t[np.argmin(f / w)]), np.log(f[np.argmax(f / w)] / t[np.argmax(f / w)])
+    width = 0.7
+    for _ in range(4):
+        lb = b0 + np.linspace(-width, width, 41)[:, None, None]
+        lr = r0 + np.linspace(-width, width, 41)[None, :, None]
+        err = np.log(grouped_roofline(w / np.exp(lb), f / np.exp(lr)) / t)
+        i, j = np.unravel_index(np.argmin((err ** 2).sum(axis=2)), err.shape[:2])
+        b0, r0 = float(lb[i, 0, 0]), float(lr[0, j, 0])
+        width /= 8
+    return float(np.exp(b0)), float(np.exp(r0))
+
+
+@lru_cache(maxsize=64)
+def rate_per_clock(chip: str, precision: str) -> float | None:
+    """FLOP/s per MHz of the GPU clock of a dense layer's products at ``precision`` on ``chip``'s compute die: the rate
+    of ``measured_products`` over the clock it was measured at (data/serving_gemm.csv ``clock_mhz``), from the chip's
+    own measurements or, where it has none, those of a chip with the same compute die (as many compute units and the
+    same dense peak at ``precision`` in data/hardware.csv: MI300X and MI325X, CDNA 3's 304 CUs at 2,614.9 TFLOP/s FP8,
+    MI325X changing the memory and the power limit); None where neither is measured at a stated clock. A matrix core
+    does its FLOP per clock: the products' compute-bound time scales with the clock (the weights' streaming does not).
+
+    >>> round(rate_per_clock("MI300X", "fp8") / 1e9)  # MI325X's 1,356 TFLOP/s at 1,700 MHz
+    798
+    """
+    chips = data.hardware_table()
+    own = chips.get(chip)
+    measured = sorted({r["chip"] for r in data.serving_gemm() if r["precision"] == precision})
+    if chip not in measured:
+        measured = [c for c in measured if own is not None and chips[c].compute_units == own.compute_units
+                    and chips[c].peaks.get(precision) == own.peaks.get(precision) and own.compute_units]
+    for c in measured[:1]:
+        clocks = {r["clock_mhz"] for r in data.serving_gemm() if r["chip"] == c and r["precision"] == precision}
+        if len(clocks) == 1 and None not in clocks:
+            return measured_products(c, precision)[1] / clocks.pop()
+    return None
+
+
+def clocked(r: Rates, precision: str, clock_mhz: float) -> Rates:
+    """``r`` with the GPU clock held at most ``clock_mhz`` MHz (AMD's MLPerf harness: rocm-smi --setperfdeterminism,
+    data/serving_clocks.csv): the products at ``rate_per_clock`` x the clock, at most the chip's own rate (a chip whose
+    power limit already holds its clock below the cap, as MI300X's 750 W does under FP8 GEMMs, gains nothing);
+    prefill's products in proportion. Bandwidths, attention and element-wise kernels are left as they are. Unchanged
+    where the die's rate per clock is not measured.
+
+    >>> r = clocked(rates(data.hardware("MI300X"), "fp8"), "fp8", 1300)
+    >>> round(r.matmul / 1e12)  # 1,356 x 1,300 / 1,700, below MI300X's own 1,159.5
+    1037
+    >>> round(clocked(rates(data.hardware("MI300X"), "fp8"), "fp8", 2000).matmul / 1e12)
+    1160
+    """
+    if not clock_mhz > 0:
+        raise InputError("clock", f"expected a clock in MHz above 0, got {clock_mhz!r:.40}")
+    per = rate_per_clock(r.name, precision)
+    if per is None:
+        return r
+    rate = min(r.matmul, per * clock_mhz)
+    from dataclasses import replace
+
+    return replace(r, matmul=rate, prefill_matmul=r.prefill_matmul * rate / r.matmul)
 
 
 def _copy_share(chip: str) -> float | None:
