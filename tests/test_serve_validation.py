@@ -111,13 +111,13 @@ def test_latency_at_the_measured_load_holds(report):
     # 16 figures of 8 MLPerf runs (v5.0 H100, v5.1 B200, GB200, MI300X, MI325X): 7 within 25% (5 at branch servlat2, 1 of 2
     # before its rows); AMD's runs at a decode batch their scheduler holds, not the model's. Branch nimrows: NVIDIA NIM
     # 1.8.0's closed loops (79 runs, 158 figures): 67 within with a 16-bit KV cache, 103 with FP8 (ModelOpt's default):
-    # 174 figures, 110 within
-    assert rep.overall.latency_rows >= 174 and rep.overall.latency_within >= 110 / 174 - 1e-9
+    # 174 figures, 110 within; 112 with servamd's MI325X products and AMD's clocks (MLPerf 7 -> 9 of 16)
+    assert rep.overall.latency_rows >= 174 and rep.overall.latency_within >= 112 / 174 - 1e-9
     # the closed loops' own throughput (not in the saturation headline): 75 of 79 within 20%, median 0.051
     assert rep.closed_loop.rows == 79 and rep.closed_loop.within >= 75 / 79 - 1e-9
     assert rep.closed_loop.median_log_error <= 0.0509
     mlperf = validation.Score.of([], [o for o in validation.outcomes() if o.case.engine.startswith("MLPerf")])
-    assert mlperf.latency_rows == 16 and mlperf.latency_within >= 7 / 16 - 1e-9
+    assert mlperf.latency_rows == 16 and mlperf.latency_within >= 9 / 16 - 1e-9
     c = next(c for c in validation.cases() if c.name == "mlperf50-h100-llama2-70b-server")
     assert validation.in_flight_at_measured_load(c) == pytest.approx(106.21 * 41.1, rel=0.01)  # the log's mean latency
     assert validation.measured_request_rate(c) == pytest.approx(106.16, rel=1e-3)
