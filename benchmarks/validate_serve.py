@@ -22,7 +22,8 @@ def main() -> None:
         for o in sorted(done, key=lambda o: -abs(math.log(o.ratio))):
             c = o.case
             print(f"{o.ratio:6.3f}  {o.throughput_per_chip:9.0f} / {c.throughput_per_chip:9.0f}  {_latencies(o)}{c.name}"
-                  + ("  (closed loop: not in the headline)" if c.scenario == validation.CLOSED_LOOP else ""))
+                  + ("  (closed loop: not in the headline)" if c.scenario == validation.CLOSED_LOOP else "")
+                  + ("  (static batch: not in the headline)" if c.scenario == validation.STATIC_BATCH else ""))
         for o in results:
             if o.refused is not None:
                 print(f"refused {o.refused:12s} {_latencies(o)}{o.case.name}: {o.reason}")

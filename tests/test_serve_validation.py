@@ -213,3 +213,41 @@ def test_closed_loop_rows_stay_out_of_the_saturation_headline(report):
     assert rep.closed_loop.rows == len(loops) and without.closed_loop is None
     assert rep.overall.latency_rows == without.overall.latency_rows + 2 * len(loops)
     assert "closed loop at a stated concurrency" in validation.table(rep)
+
+
+def test_a_static_batch_row_is_predicted_as_one_pass_and_its_steps():
+    # AMD's ROCm vLLM README (benchmark_latency.py --batch-size B): B prompts taken together, decoded to O tokens and
+    # timed end to end; the model's tokens/s per chip of the batch, B O / (TTFT + (O - 1) TPOT), TTFT the pass over
+    # the B prompts and TPOT a step of B sequences (load.evaluate "batch")
+    from dataclasses import replace
+
+    from calc.serve import load
+
+    c = next(c for c in validation.cases() if c.scenario == validation.STATIC_BATCH and c.batch == 16)
+    o = validation.predict(c)
+    assert o.refused is None and c.ttft is None and c.tpot is None
+    s = load.setup(c.model, c.hardware, c.chips, tensor=c.tensor, pipeline=c.pipeline, precision=c.precision,
+                   kv_precision=c.kv_precision, input_tokens=c.input_tokens, output_tokens=c.output_tokens,
+                   **load.published_engine(c.name))
+    at = load.evaluate(s, 16, "batch")
+    assert (o.ttft, o.tpot) == pytest.approx((float(at["ttft"]), float(at["tpot"])))
+    latency = o.ttft + (c.output_tokens - 1) * o.tpot
+    assert o.throughput_per_chip == pytest.approx(16 * c.output_tokens / latency / c.chips)
+    # a static batch that states no size is refused by class; one larger than the memory holds, by its layout
+    bare = validation.predict(replace(c, batch=None))
+    assert bare.refused == "scenario" and "size" in bare.reason
+    huge = validation.predict(replace(c, batch=10 * s.max_concurrency()))
+    assert huge.refused == "layout" and "memory holds" in huge.reason
+
+
+def test_static_batch_rows_stay_out_of_the_saturation_headline(report):
+    # their tokens/s are the batch's, end to end: scored in a line of their own, as closed loops are
+    rep, _ = report
+    results = validation.outcomes()
+    batches = [o for o in results if o.case.scenario == validation.STATIC_BATCH]
+    assert len(batches) >= 32 and all(o.refused is None for o in batches)
+    without = validation.report([o for o in results if o.case.scenario != validation.STATIC_BATCH])
+    assert rep.figures() == without.figures()
+    assert rep.static_batch.rows == len(batches) and without.static_batch is None
+    assert rep.overall.latency_rows == without.overall.latency_rows  # they state no TTFT or TPOT
+    assert "static batch timed end to end" in validation.table(rep)

@@ -6,7 +6,10 @@
                Inference v5.0 and v5.1 results (April and September 2025: Llama 2 70B at OpenOrca's mean prompt of
                222 tokens, Offline, Server and Interactive), and NVIDIA NIM 1.8.0's benchmarking tables (2025:
                Llama 3.3 70B on 2 H100, Llama 3.1 8B on 1 H100, TTFT, ITL and tokens/s of closed loops of 1 to 250
-               clients at five input/output lengths), each with its setup as published
+               clients at five input/output lengths), GPUStack's Performance Lab (October 2025: vLLM's benchmark at 1
+               to 8 clients on ShareGPT, Qwen3 8B, GPT-OSS 120B and DeepSeek-R1 on H100, A100 and H200), and AMD's ROCm
+               vLLM docker README (July 2025: static batches of 1 to 128 timed end to end, Llama 3.1 70B and 405B on
+               8 MI300X), each with its setup as published
     predict    the model as it stands (data/serving_coefficients.csv, fitted to rows published before
                2025 only): the saturating output tokens/s per chip, as a throughput benchmark runs (Offline);
                for a latency-bound run (MLPerf Server: Poisson arrivals at the highest rate whose p99 TTFT and
@@ -15,7 +18,8 @@
                the row's limits (the means x p99/mean of MLPerf v4.x Server runs, ``percentiles``; the answer of
                ``calc.serve`` under the same limits on the row's layout); a closed loop at a stated concurrency
                (scenario CLOSED_LOOP) at its clients, queueing by Little's law beyond what the memory holds
-               (``load.closed_loop``); TTFT and TPOT where a row states them
+               (``load.closed_loop``); a static batch (scenario STATIC_BATCH) as one pass over its prompts and
+               its decode steps (``load.evaluate`` "batch"); TTFT and TPOT where a row states them
     refuse     a row the model cannot predict, by class with the reason: a chip not in data/hardware.csv,
                a model with no shape in data/architectures.csv, a workload whose mean prompt length the
                source does not state, a latency-bound scenario whose limits the row does not state, a layout
@@ -24,7 +28,8 @@
                (|predicted / measured - 1| <= 0.2), median |ln(predicted / measured)|, bias
                exp(mean ln ratio) - 1 (above 0 the model is too fast), and TTFT and TPOT within 25%
                where stated: the bar of issue 20. The throughputs of closed loops are the load's, not
-               saturation's: scored in a group of their own (``Report.closed_loop``), out of the headline
+               saturation's: scored in a group of their own (``Report.closed_loop``), out of the headline, as
+               static batches' are (``Report.static_batch``)
 
 A test pins the figures (tests/test_serve_validation.py); a change to the model that moves them
 moves the pins, which only tighten.
@@ -53,6 +58,12 @@ REFUSALS = ("hardware", "model shape", "workload", "scenario", "layout")
 # previous one completes (genai-perf/AIPerf --concurrency: NVIDIA NIM's benchmarking tables). Its throughput is the
 # load's, not saturation's: scored apart from the headline (Report.closed_loop), its TTFT and TPOT in the latency figure.
 CLOSED_LOOP = "concurrency"
+
+# The scenario of a static batch: B prompts of the stated lengths taken together and decoded to the stated output length,
+# the whole batch timed end to end (vLLM's benchmark_latency.py --batch-size B: one generate call of B requests with
+# ignore_eos, its mean latency over the iterations). The row's throughput is the run's output tokens/s, B O / latency,
+# per chip: scored apart from the headline (Report.static_batch), as a closed loop's is.
+STATIC_BATCH = "batch"
 
 # The pinned figures of report() over the predicted rows, tests/test_serve_validation.py checks them
 # against a fresh report: (rows, share within 20%, median |ln ratio|, bias). Tighten only, but for new rows scored
@@ -107,6 +118,7 @@ class Case:
     tpot_limit: float | None = None  # s
     requests: int | None = None  # requests of the run, where the source states them (trtllm-bench's dataset)
     concurrency: float | None = None  # clients of a closed loop (scenario CLOSED_LOOP), where the source states them
+    batch: int | None = None  # sequences of a static batch (scenario STATIC_BATCH), where the source states them
 
 
 @dataclass(frozen=True)
@@ -141,7 +153,7 @@ def cases() -> list[Case]:
             output_tokens=whole(r, "output_tokens"), scenario=r["scenario"] or "offline",
             throughput_per_chip=r["throughput_per_chip"], ttft=r["ttft"], tpot=r["tpot"],
             ttft_limit=r["ttft_limit"], tpot_limit=r["tpot_limit"], requests=whole(r, "requests"),
-            concurrency=r["concurrency"]))
+            concurrency=r["concurrency"], batch=whole(r, "batch")))
     return out
 
 
@@ -157,6 +169,9 @@ def _refusal(c: Case) -> tuple[str, str] | None:
     if c.scenario == CLOSED_LOOP:
         if c.concurrency is None:
             return "scenario", f"{CLOSED_LOOP}: a closed loop whose number of clients the row does not state"
+    elif c.scenario == STATIC_BATCH:
+        if c.batch is None:
+            return "scenario", f"{STATIC_BATCH}: a static batch whose size the row does not state"
     elif c.scenario != "offline" and c.ttft_limit is None and c.tpot_limit is None:
         return "scenario", (f"{c.scenario}: the load is the largest whose p99 TTFT and TPOT meet the limits, not saturation; "
                             "the row states no limits")
@@ -177,12 +192,15 @@ def predict(c: Case) -> Outcome:
     A run at a stated concurrency (scenario CLOSED_LOOP: C clients, each sending its next request when the previous
     completes) is given its tokens/s per chip, TTFT and TPOT at C (``load.closed_loop``: ``evaluate`` at C, or beyond
     the sequences the memory holds the requests queueing by Little's law).
+    A static batch (scenario STATIC_BATCH: B prompts taken together, timed end to end) is given its output tokens/s per
+    chip, B O / (TTFT + (O - 1) TPOT), with TTFT the pass over the B prompts and TPOT a step of B sequences
+    (``load.evaluate`` "batch"); a batch larger than the memory holds is refused (layout).
     A TensorRT-LLM row runs as its engine does: the KV cache at full length on layers with a local window too
     (``load.Setup.held``: no max_attention_window in trtllm-bench's options) and, under attention data parallelism, the
     MoE layers' tokens all-gathered and their outputs reduce-scattered unless it dispatches them (``_all_to_all``)."""
     refused = _refusal(c)
     server = c.scenario != "offline"
-    latency_only = refused is not None and refused[0] == "scenario" and c.scenario != CLOSED_LOOP \
+    latency_only = refused is not None and refused[0] == "scenario" and c.scenario not in (CLOSED_LOOP, STATIC_BATCH) \
         and c.tensor is not None and c.ttft is not None and c.tpot is not None
     if refused and not latency_only:
         return Outcome(c, refused=refused[0], reason=refused[1])
@@ -200,6 +218,11 @@ def predict(c: Case) -> Outcome:
         return Outcome(c, refused="layout", reason=str(exc))
     if c.scenario == CLOSED_LOOP:  # at the clients it ran, queueing beyond what the memory holds (load.closed_loop)
         r = load.closed_loop(s, c.concurrency)
+        return Outcome(c, float(r["per_chip"]), float(r["ttft"]), float(r["tpot"]))
+    if c.scenario == STATIC_BATCH:  # the B prompts in one pass, then O - 1 steps of B sequences (load.evaluate "batch")
+        if c.batch > n:
+            return Outcome(c, refused="layout", reason=f"a static batch of {c.batch} sequences: the memory holds {n:.0f}")
+        r = load.evaluate(s, c.batch, "batch")
         return Outcome(c, float(r["per_chip"]), float(r["ttft"]), float(r["tpot"]))
     ttft = tpot = None
     if server and c.ttft is not None and c.tpot is not None:  # the latencies at the request rate it ran
@@ -292,6 +315,7 @@ class Report:
     by_model: dict
     refused: dict  # class -> [(name, reason)]
     closed_loop: Score | None = None  # runs at a stated concurrency (CLOSED_LOOP): their throughput is not saturation's
+    static_batch: Score | None = None  # static batches (STATIC_BATCH): their throughput is the batch's, not saturation's
 
     def figures(self) -> tuple:
         """(rows, share within 20%, median |ln ratio|, bias) overall, rounded as REPORTED_OVERALL is."""
@@ -302,8 +326,10 @@ class Report:
 def report(results: list[Outcome] | None = None) -> Report:
     """Score ``results`` (default: every row of data/serving_validation.csv)."""
     results = outcomes() if results is None else results
-    done = [o for o in results if o.refused is None and o.case.scenario != CLOSED_LOOP]  # the headline: saturation
+    apart = (CLOSED_LOOP, STATIC_BATCH)
+    done = [o for o in results if o.refused is None and o.case.scenario not in apart]  # the headline: saturation
     loops = [o for o in results if o.refused is None and o.case.scenario == CLOSED_LOOP]
+    batches = [o for o in results if o.refused is None and o.case.scenario == STATIC_BATCH]
     refused = defaultdict(list)
     for o in results:
         if o.refused is not None:
@@ -320,7 +346,8 @@ def report(results: list[Outcome] | None = None) -> Report:
         return {k: Score.of(groups[k], lat[k]) for k in sorted(set(groups) | set(lat))}
 
     return Report(Score.of(done, timed), by(lambda c: c.hardware), by(lambda c: c.engine), by(lambda c: c.model),
-                  {k: refused[k] for k in REFUSALS if k in refused}, Score.of(loops) if loops else None)
+                  {k: refused[k] for k in REFUSALS if k in refused}, Score.of(loops) if loops else None,
+                  Score.of(batches) if batches else None)
 
 
 def table(rep: Report) -> str:
@@ -341,11 +368,14 @@ def table(rep: Report) -> str:
     line("**all predicted**", rep.overall)
     if rep.closed_loop is not None:  # apart: a closed loop's tokens/s are the load's, not saturation's
         line("closed loop at a stated concurrency (not in the rows above)", rep.closed_loop)
+    if rep.static_batch is not None:  # apart: a static batch's tokens/s are the batch's end to end, not saturation's
+        line("static batch timed end to end (not in the rows above)", rep.static_batch)
     total = sum(len(v) for v in rep.refused.values())
     lines += ["", f"Refused: {total} rows."]
     lines.append("(a Server run is scored on its throughput at the best load within its p99 limits, and on its TTFT and "
                  "TPOT at the load it ran; one refused for its throughput is still scored on the latter; a run at a stated "
-                 "concurrency counts in the groups' and the overall TTFT/TPOT, its throughput only in its own line)")
+                 "concurrency counts in the groups' and the overall TTFT/TPOT, its throughput only in its own line, as a static "
+                 "batch's does)")
     for k, v in rep.refused.items():
         reasons = sorted({r for _, r in v})
         shown = "; ".join(reasons[:3]) + (f"; and {len(reasons) - 3} more" if len(reasons) > 3 else "")
@@ -354,6 +384,6 @@ def table(rep: Report) -> str:
 
 
 __all__ = ["Case", "Outcome", "Score", "Report", "cases", "predict", "outcomes", "report", "table", "REFUSALS",
-           "CLOSED_LOOP",
+           "CLOSED_LOOP", "STATIC_BATCH",
            "in_flight_at_measured_load", "measured_request_rate", "latency_pairs",
            "REPORTED_OVERALL", "THROUGHPUT_WITHIN", "LATENCY_WITHIN"]
