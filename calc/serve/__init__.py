@@ -301,7 +301,8 @@ def _at_rate(candidates: list[Setup], rate: float, given: bool = False, search_e
 def _rate(s: Setup, n: int, mode: str) -> float:
     if n > s.max_concurrency():
         return -1.0
-    return float(evaluate(s, max(n, s.replicas), "batch" if mode == "batch" else "continuous")["per_chip"])
+    return float(evaluate(s, max(n, s.replicas), "batch" if mode == "batch" else "continuous",
+                          queue=mode == "concurrency")["per_chip"])
 
 
 def _check_fits(s: Setup, n: int, name: str, tried: int = 1) -> None:
@@ -350,7 +351,8 @@ def _grid(s: Setup, points: int = FRONTIER_POINTS) -> np.ndarray:
 
 def _answer(s: Setup, n: int, mode: str, label: str, limits: tuple | None = None, rate: tuple | None = None,
             why: str = "given") -> Serving:
-    r = evaluate(s, n, "batch" if mode == "batch" else "continuous") if rate is None else rate[2]
+    r = evaluate(s, n, "batch" if mode == "batch" else "continuous", queue=label == "concurrency") \
+        if rate is None else rate[2]
     k = phases.coefficients()
     blend = k.blend_input_per_output
 

@@ -27,6 +27,7 @@ Concurrency and batch count all sequences in flight over all replicas, spread ev
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -85,6 +86,9 @@ class Setup:
     # False: the prompts that join run as a prefill pass of their own, not riding in a decode step (vLLM's V0 scheduler
     # without enable_chunked_prefill: a step is prefill only or decode only)
     chunked_prefill: bool = True
+    # tokens one step carries, decode tokens and whole prompts (TensorRT-LLM's max_num_tokens, vLLM's
+    # max_num_batched_tokens); None: data/serving_coefficients.csv prefill_token_budget, the engines' default
+    token_budget: float | None = None
 
     @property
     def kv_reads(self) -> float:
@@ -120,10 +124,15 @@ class Setup:
         return int(max(per, 0)) * self.replicas
 
 
-def evaluate(s: Setup, concurrency, mode: str) -> dict:
+def evaluate(s: Setup, concurrency, mode: str, queue: bool = False) -> dict:
     """Every output as float arrays over ``concurrency`` (all replicas), for ``mode`` "batch" or
     "continuous": ttft, tpot (s), per_chip, total (output token/s), per_user, usd_in, usd_out
-    (USD per token), joule_in, joule_out (J per token), and the parts of each phase."""
+    (USD per token), joule_in, joule_out (J per token), and the parts of each phase. ``queue`` (continuous, prefill on
+    the same chips): the TTFT of a served closed loop of ``concurrency`` clients, each sending its next request when
+    its last one ends, with the wait of its prompt behind the others' for the step's token budget (``prefill_wait``:
+    the arrival theorem [Reiser1980], a request arriving sees the other C - 1 clients' load, so one client never
+    waits, and for the step (round of steps) of the others in progress, as ``step_wait``); without it (a throughput
+    benchmark's saturation, whose engine is given a budget to its workload) none."""
     k = phases.coefficients()
     c = np.asarray(concurrency, dtype=float) / s.replicas  # per replica
     prompt, gen = float(s.input_tokens), float(s.output_tokens)
@@ -154,6 +163,11 @@ def evaluate(s: Setup, concurrency, mode: str) -> dict:
         tpot = dec["total"] + pre["total"]
         ttft = tpot + alone
         prefill_per_token = pre["total"] / (c * prompt / gen)
+    if queue and mode != "batch" and not s.disaggregated:
+        others = np.maximum(c - 1.0, 0.0)
+        lam = others / (ttft + (gen - 1) * tpot)  # the other clients' requests/s (a replica)
+        S = pre["total"] * gen / c  # one prompt's prefill riding in a step (as step_wait's)
+        ttft = ttft + _residual(s, tpot, others, lam, S) + prefill_wait(s, c, lam, dec["total"], S, ahead_at_most=others)
     decode_per_token = dec["total"] / c
     # a sequence holds the decode chips for its O steps only when its prompt ran elsewhere
     per_replica = c / tpot if s.disaggregated and mode != "batch" else c * gen / (ttft + (gen - 1) * tpot)
@@ -247,11 +261,57 @@ def step_wait(s: Setup, r: dict, concurrency: float, rate: float) -> float:
     rounds, n tau / 2 + lambda S^2 / 2. Arrays of ``concurrency`` and ``rate`` (with ``r``'s) give arrays."""
     lam = np.asarray(rate, dtype=float) / s.replicas
     per = np.asarray(concurrency, dtype=float) / s.replicas
-    tau = np.asarray(r["tpot"], dtype=float) * s.scheduler_steps
     joining = per / s.output_tokens  # prompts per step (evaluate's C I / O tokens)
     S = np.asarray(r["prefill"]["total"], dtype=float) / joining  # one prompt's prefill riding in a step
-    wait = -np.expm1(-per) * (tau / 2 + lam * S * S / 2)
+    wait = _residual(s, r["tpot"], per, lam, S)
+    wait = wait + prefill_wait(s, per, lam, np.asarray(r["decode"]["total"], dtype=float), S)
     return float(wait) if wait.ndim == 0 else wait
+
+
+def _residual(s: Setup, tpot, busy, lam, prompt):
+    """The mean residual of the step (round of steps) in progress at a Poisson arrival, n tau / 2 + lambda S^2 / 2,
+    the engine running with probability 1 - exp(-busy), ``busy`` the other sequences in flight (see ``step_wait``)."""
+    tau = np.asarray(tpot, dtype=float) * s.scheduler_steps
+    return -np.expm1(-np.asarray(busy, dtype=float)) * (tau / 2 + lam * prompt * prompt / 2)
+
+
+@functools.lru_cache(maxsize=1)
+def _default_budget() -> float:
+    return float(data.serving_coefficients()["prefill_token_budget"].m_as("token"))
+
+
+def prefill_wait(s: Setup, concurrency, rate, decode, prompt, ahead_at_most=None):
+    """Mean wait (s) of a prompt for the steps that the prompts queued ahead of it fill, beyond the step in progress:
+    the engine's token budget per step (``Setup.token_budget``; TensorRT-LLM's max_num_tokens, vLLM's
+    max_num_batched_tokens) takes one token of each of the C decoding sequences and whole prompts of I tokens, so a
+    step (a pass under vLLM's V0 scheduler, whose budget holds prompts only) admits at most
+    K = max(1, floor((budget - C) / I)) prompts, and the prompts are served as by K servers, each a step of
+    tau_K = n d + K S (n decode steps d per scheduler round, K prompts' prefill S riding in it). With Poisson arrivals
+    at ``rate`` lambda (requests/s, a replica) and per-server load rho = lambda tau_K / K, the M/D/K queue's mean wait
+    ([Whitt1993]: one half of the M/M/K one, whose form is [Sakasegawa1977]'s)
+
+        Wq = tau_K rho^(sqrt(2 (K + 1)) - 1) / (2 K (1 - rho))
+
+    is Pollaczek-Khinchine's at K = 1, Wq = rho tau / (2 (1 - rho)) ([Kleinrock1975] eq. 5.105). Wq = W0 / (1 - rho)
+    holds the residual W0 of the service in progress, which is the step in progress that ``step_wait`` already counts;
+    what the prompts ahead add is Wq - W0 = rho Wq, the term returned. It is 0 at rho -> 0 and at a budget of many
+    prompts per step (K large: every prompt of a step's arrivals joins the next step), and grows without bound as
+    rho -> 1. ``ahead_at_most`` (a closed loop of C clients): at most C - 1 prompts wait ahead, K admitted a step, so the
+    wait is at most (C - 1) tau_K / K, the bottleneck of the budget when rho >= 1. Arrays broadcast; per replica."""
+    c = np.asarray(concurrency, dtype=float)
+    lay = s.layout
+    budget = (s.token_budget or _default_budget()) * (lay.tensor if lay.attention_data_parallel else 1)
+    room = budget - c if s.chunked_prefill else np.full_like(c, budget)
+    K = np.maximum(np.floor(room / s.input_tokens), 1.0)
+    tau = s.scheduler_steps * np.asarray(decode, dtype=float) + K * np.asarray(prompt, dtype=float)
+    rho = np.asarray(rate, dtype=float) * tau / K
+    busy = rho < 1.0
+    r = np.where(busy, rho, 0.0)
+    wq = tau * r ** (np.sqrt(2.0 * (K + 1.0)) - 1.0) / (2.0 * K * np.where(busy, 1.0 - r, 1.0))
+    ahead = np.where(busy, r * wq, np.inf)
+    if ahead_at_most is not None:
+        ahead = np.minimum(ahead, np.asarray(ahead_at_most, dtype=float) * tau / K)
+    return float(ahead) if np.ndim(ahead) == 0 else ahead
 
 
 def grid(s: Setup, points: int = 64) -> np.ndarray:
