@@ -107,8 +107,11 @@ def test_latency_at_the_measured_load_holds(report):
 
     rep, _ = report
     # 16 figures of 8 MLPerf runs (v5.0 H100, v5.1 B200, GB200, MI300X, MI325X): 7 within 25% (5 at branch servlat2, 1 of 2
-    # before its rows); AMD's runs at a decode batch their scheduler holds, not the model's
-    assert rep.overall.latency_rows >= 16 and rep.overall.latency_within >= 7 / 16 - 1e-9
+    # before its rows); AMD's runs at a decode batch their scheduler holds, not the model's. Branch nimrows: NVIDIA NIM
+    # 1.8.0's closed loops (79 runs, 158 figures, 67 within): 174 figures, 74 within
+    assert rep.overall.latency_rows >= 174 and rep.overall.latency_within >= 74 / 174 - 1e-9
+    mlperf = validation.Score.of([], [o for o in validation.outcomes() if o.case.engine.startswith("MLPerf")])
+    assert mlperf.latency_rows == 16 and mlperf.latency_within >= 7 / 16 - 1e-9
     c = next(c for c in validation.cases() if c.name == "mlperf50-h100-llama2-70b-server")
     assert validation.in_flight_at_measured_load(c) == pytest.approx(106.21 * 41.1, rel=0.01)  # the log's mean latency
     assert validation.measured_request_rate(c) == pytest.approx(106.16, rel=1e-3)
