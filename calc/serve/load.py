@@ -349,6 +349,37 @@ def best_under_limits(candidates: list[Setup], ttft_max: float | None, tpot_max:
     return found, fastest
 
 
+def closed_loop(s: Setup, concurrency) -> dict:
+    """Every output of ``evaluate`` (continuous) for a closed loop of ``concurrency`` clients (all replicas), each
+    sending its next request as soon as the previous one completes, as a serving benchmark's concurrency mode runs
+    (genai-perf/AIPerf --concurrency, vLLM's benchmark with --max-concurrency); "queued" is the requests waiting.
+
+    Up to the sequences the memory holds (``Setup.max_concurrency``, n) every client's request is in flight: the
+    steady state of ``evaluate`` at that concurrency. Beyond it the extra C - n requests queue for a slot, the engine
+    runs at n, and the run completes requests at the capacity rate lambda = total(n) / O. By Little's law [Little1961]
+    the mean request latency of the C requests in the system is W = C / lambda, the time in the engine still
+    TTFT(n) + (O - 1) TPOT(n) = n / lambda, so the queue adds (C - n) / lambda to the first token:
+
+        TTFT(C) = C / lambda - (O - 1) TPOT(n) = TTFT(n) + (C - n) / lambda,   TPOT(C) = TPOT(n),  tokens/s as at n
+
+    The engine's own cap on the sequences in flight (TensorRT-LLM's max_batch_size, vLLM's max_num_seqs) is not
+    modelled: where it is below the memory's, the queue starts sooner than this says. Arrays are not taken: one
+    concurrency (a float or int) at a time."""
+    c = float(concurrency) if isinstance(concurrency, (int, float, np.integer, np.floating)) else math.nan
+    if not c > 0:
+        raise InputError("concurrency", f"expected a positive number of clients, got {concurrency!r:.40}")
+    n = s.max_concurrency()
+    if c <= n:
+        r = evaluate(s, c, "continuous")
+        r["queued"] = 0.0
+        return r
+    r = evaluate(s, n, "continuous")
+    rate = float(r["total"]) / s.output_tokens  # requests/s the engine completes at n (all replicas)
+    r["ttft"] = r["ttft"] + (c - n) / rate
+    r["queued"] = c - n
+    return r
+
+
 def limited_by(parts: dict, index=None) -> str:
     """The part that takes the most time in a phase (at ``index`` of the arrays)."""
     vals = {n: float(np.asarray(v).reshape(-1)[0 if index is None else index]) for n, v in parts.items() if n != "total"}

@@ -2,16 +2,20 @@
 
     rows       data/serving_validation.csv: TensorRT-LLM's throughput tables of v1.0 (September 2025) and
                of the 1.1-1.2 docs (H100, H200, B200, GB200; Llama 3.1 8B, Llama 3.3 70B, Llama 3.1 405B,
-               Qwen3 30B-A3B, DeepSeek-R1, and models the calculator has no shape for) and MLPerf
-               Inference v5.0 results (April 2025: Llama 2 70B at OpenOrca's mean prompt of 222 tokens, Offline
-               and Server), each with its setup as published
+               Qwen3 30B-A3B, DeepSeek-R1, and models the calculator has no shape for), MLPerf
+               Inference v5.0 and v5.1 results (April and September 2025: Llama 2 70B at OpenOrca's mean prompt of
+               222 tokens, Offline, Server and Interactive), and NVIDIA NIM 1.8.0's benchmarking tables (2025:
+               Llama 3.3 70B on 2 H100, Llama 3.1 8B on 1 H100, TTFT, ITL and tokens/s of closed loops of 1 to 250
+               clients at five input/output lengths), each with its setup as published
     predict    the model as it stands (data/serving_coefficients.csv, fitted to rows published before
                2025 only): the saturating output tokens/s per chip, as a throughput benchmark runs (Offline);
                for a latency-bound run (MLPerf Server: Poisson arrivals at the highest rate whose p99 TTFT and
                TPOT meet the benchmark's limits, [MLCommons2025rules] Scenarios and the benchmarks' table: Llama 2
                70B 2 s and 200 ms) the tokens/s per chip at the concurrency with the most whose modelled p99s meet
                the row's limits (the means x p99/mean of MLPerf v4.x Server runs, ``percentiles``; the answer of
-               ``calc.serve`` under the same limits on the row's layout); TTFT and TPOT where a row states them
+               ``calc.serve`` under the same limits on the row's layout); a closed loop at a stated concurrency
+               (scenario CLOSED_LOOP) at its clients, queueing by Little's law beyond what the memory holds
+               (``load.closed_loop``); TTFT and TPOT where a row states them
     refuse     a row the model cannot predict, by class with the reason: a chip not in data/hardware.csv,
                a model with no shape in data/architectures.csv, a workload whose mean prompt length the
                source does not state, a latency-bound scenario whose limits the row does not state, a layout
@@ -19,7 +23,8 @@
     score      by chip, by engine and overall: rows, share of output throughputs within 20%
                (|predicted / measured - 1| <= 0.2), median |ln(predicted / measured)|, bias
                exp(mean ln ratio) - 1 (above 0 the model is too fast), and TTFT and TPOT within 25%
-               where stated: the bar of issue 20
+               where stated: the bar of issue 20. The throughputs of closed loops are the load's, not
+               saturation's: scored in a group of their own (``Report.closed_loop``), out of the headline
 
 A test pins the figures (tests/test_serve_validation.py); a change to the model that moves them
 moves the pins, which only tighten.
@@ -43,6 +48,11 @@ LATENCY_WITHIN = 0.25  # TTFT and TPOT within 25% where the workload is stated
 
 # Refusal classes, in the order they are checked (the first that applies is the one reported).
 REFUSALS = ("hardware", "model shape", "workload", "scenario", "layout")
+
+# The scenario of a run at a stated concurrency: a closed loop of C clients, each sending its next request when the
+# previous one completes (genai-perf/AIPerf --concurrency: NVIDIA NIM's benchmarking tables). Its throughput is the
+# load's, not saturation's: scored apart from the headline (Report.closed_loop), its TTFT and TPOT in the latency figure.
+CLOSED_LOOP = "concurrency"
 
 # The pinned figures of report() over the predicted rows, tests/test_serve_validation.py checks them
 # against a fresh report: (rows, share within 20%, median |ln ratio|, bias). Tighten only, but for new rows scored
@@ -90,6 +100,7 @@ class Case:
     ttft_limit: float | None = None  # s, the p99 limit of a latency-bound scenario (MLPerf Server)
     tpot_limit: float | None = None  # s
     requests: int | None = None  # requests of the run, where the source states them (trtllm-bench's dataset)
+    concurrency: float | None = None  # clients of a closed loop (scenario CLOSED_LOOP), where the source states them
 
 
 @dataclass(frozen=True)
@@ -123,7 +134,8 @@ def cases() -> list[Case]:
             precision=r["precision"], kv_precision=r["kv_precision"], input_tokens=whole(r, "input_tokens"),
             output_tokens=whole(r, "output_tokens"), scenario=r["scenario"] or "offline",
             throughput_per_chip=r["throughput_per_chip"], ttft=r["ttft"], tpot=r["tpot"],
-            ttft_limit=r["ttft_limit"], tpot_limit=r["tpot_limit"], requests=whole(r, "requests")))
+            ttft_limit=r["ttft_limit"], tpot_limit=r["tpot_limit"], requests=whole(r, "requests"),
+            concurrency=r["concurrency"]))
     return out
 
 
@@ -136,7 +148,10 @@ def _refusal(c: Case) -> tuple[str, str] | None:
         return "model shape", f"{c.published_model}: no shape in data/architectures.csv"
     if c.input_tokens is None or c.output_tokens is None:
         return "workload", "the source states no mean prompt length (MLPerf's datasets: only the output tokens per sample follow from the log)"
-    if c.scenario != "offline" and c.ttft_limit is None and c.tpot_limit is None:
+    if c.scenario == CLOSED_LOOP:
+        if c.concurrency is None:
+            return "scenario", f"{CLOSED_LOOP}: a closed loop whose number of clients the row does not state"
+    elif c.scenario != "offline" and c.ttft_limit is None and c.tpot_limit is None:
         return "scenario", (f"{c.scenario}: the load is the largest whose p99 TTFT and TPOT meet the limits, not saturation; "
                             "the row states no limits")
     if c.tensor is None:
@@ -153,13 +168,16 @@ def predict(c: Case) -> Outcome:
     law, the TTFT with the wait for the step in progress); where the model says the layout cannot complete that many,
     at the sequences the run held by Little's law (completed requests/s x mean request latency, TTFT + (O - 1) TPOT)
     as a closed loop, its Poisson arrivals still waiting for the step in progress (``load.step_wait``). A Server run refused for its throughput (no limits stated) is still given them.
+    A run at a stated concurrency (scenario CLOSED_LOOP: C clients, each sending its next request when the previous
+    completes) is given its tokens/s per chip, TTFT and TPOT at C (``load.closed_loop``: ``evaluate`` at C, or beyond
+    the sequences the memory holds the requests queueing by Little's law).
     A TensorRT-LLM row runs as its engine does: the KV cache at full length on layers with a local window too
     (``load.Setup.held``: no max_attention_window in trtllm-bench's options) and, under attention data parallelism, the
     MoE layers' tokens all-gathered and their outputs reduce-scattered unless it dispatches them (``_all_to_all``)."""
     refused = _refusal(c)
     server = c.scenario != "offline"
-    latency_only = refused is not None and refused[0] == "scenario" and c.tensor is not None \
-        and c.ttft is not None and c.tpot is not None
+    latency_only = refused is not None and refused[0] == "scenario" and c.scenario != CLOSED_LOOP \
+        and c.tensor is not None and c.ttft is not None and c.tpot is not None
     if refused and not latency_only:
         return Outcome(c, refused=refused[0], reason=refused[1])
     trtllm = c.engine.startswith("TensorRT-LLM")  # its KV cache and MoE exchange as trtllm-bench runs them
@@ -174,6 +192,9 @@ def predict(c: Case) -> Outcome:
             raise InputError("chips", load.weights_message(s))
     except InputError as exc:
         return Outcome(c, refused="layout", reason=str(exc))
+    if c.scenario == CLOSED_LOOP:  # at the clients it ran, queueing beyond what the memory holds (load.closed_loop)
+        r = load.closed_loop(s, c.concurrency)
+        return Outcome(c, float(r["per_chip"]), float(r["ttft"]), float(r["tpot"]))
     ttft = tpot = None
     if server and c.ttft is not None and c.tpot is not None:  # the latencies at the request rate it ran
         rate = measured_request_rate(c)
@@ -238,12 +259,15 @@ class Score:
 
     @classmethod
     def of(cls, group: list[Outcome], latencies: list[Outcome] | None = None) -> Score:
-        """Throughput over ``group`` (predicted rows); TTFT and TPOT over ``latencies`` (default: ``group``)."""
+        """Throughput over ``group`` (predicted rows; none: NaN figures, a group scored on its latencies only, as
+        runs at a stated concurrency are); TTFT and TPOT over ``latencies`` (default: ``group``)."""
         logs = np.array([math.log(o.ratio) for o in group])
         lat = latency_pairs(group if latencies is None else latencies)
+        share = float(np.mean([abs(p / m - 1) <= LATENCY_WITHIN for _, p, m in lat])) if lat else None
+        if not len(logs):
+            return cls(0, math.nan, math.nan, math.nan, len(lat), share)
         return cls(len(group), float(np.mean(np.abs(np.expm1(logs)) <= THROUGHPUT_WITHIN)),
-                   float(np.median(np.abs(logs))), float(math.expm1(np.mean(logs))), len(lat),
-                   float(np.mean([abs(p / m - 1) <= LATENCY_WITHIN for _, p, m in lat])) if lat else None)
+                   float(np.median(np.abs(logs))), float(math.expm1(np.mean(logs))), len(lat), share)
 
 
 def latency_pairs(results: list[Outcome]) -> list[tuple[str, float, float]]:
@@ -261,6 +285,7 @@ class Report:
     by_engine: dict
     by_model: dict
     refused: dict  # class -> [(name, reason)]
+    closed_loop: Score | None = None  # runs at a stated concurrency (CLOSED_LOOP): their throughput is not saturation's
 
     def figures(self) -> tuple:
         """(rows, share within 20%, median |ln ratio|, bias) overall, rounded as REPORTED_OVERALL is."""
@@ -271,7 +296,8 @@ class Report:
 def report(results: list[Outcome] | None = None) -> Report:
     """Score ``results`` (default: every row of data/serving_validation.csv)."""
     results = outcomes() if results is None else results
-    done = [o for o in results if o.refused is None]
+    done = [o for o in results if o.refused is None and o.case.scenario != CLOSED_LOOP]  # the headline: saturation
+    loops = [o for o in results if o.refused is None and o.case.scenario == CLOSED_LOOP]
     refused = defaultdict(list)
     for o in results:
         if o.refused is not None:
@@ -285,10 +311,10 @@ def report(results: list[Outcome] | None = None) -> Report:
             groups[key(o.case)].append(o)
         for o in timed:
             lat[key(o.case)].append(o)
-        return {k: Score.of(v, lat[k]) for k, v in sorted(groups.items())}
+        return {k: Score.of(groups[k], lat[k]) for k in sorted(set(groups) | set(lat))}
 
     return Report(Score.of(done, timed), by(lambda c: c.hardware), by(lambda c: c.engine), by(lambda c: c.model),
-                  {k: refused[k] for k in REFUSALS if k in refused})
+                  {k: refused[k] for k in REFUSALS if k in refused}, Score.of(loops) if loops else None)
 
 
 def table(rep: Report) -> str:
@@ -298,16 +324,22 @@ def table(rep: Report) -> str:
 
     def line(name, s):
         lat = "none stated" if s.latency_within is None else f"{s.latency_within:.0%} of {s.latency_rows}"
+        if not s.rows:  # scored on its latencies only (runs at a stated concurrency)
+            lines.append(f"| {name} | 0 | - | - | - | {lat} |")
+            return
         lines.append(f"| {name} | {s.rows} | {s.within:.0%} | {s.median_log_error:.3f} | {s.bias:+.1%} | {lat} |")
 
     for title, groups in (("chip", rep.by_hardware), ("engine", rep.by_engine), ("model", rep.by_model)):
         for k, s in groups.items():
             line(f"{title}: {k}", s)
     line("**all predicted**", rep.overall)
+    if rep.closed_loop is not None:  # apart: a closed loop's tokens/s are the load's, not saturation's
+        line("closed loop at a stated concurrency (not in the rows above)", rep.closed_loop)
     total = sum(len(v) for v in rep.refused.values())
     lines += ["", f"Refused: {total} rows."]
     lines.append("(a Server run is scored on its throughput at the best load within its p99 limits, and on its TTFT and "
-                 "TPOT at the load it ran; one refused for its throughput is still scored on the latter)")
+                 "TPOT at the load it ran; one refused for its throughput is still scored on the latter; a run at a stated "
+                 "concurrency counts in the groups' and the overall TTFT/TPOT, its throughput only in its own line)")
     for k, v in rep.refused.items():
         reasons = sorted({r for _, r in v})
         shown = "; ".join(reasons[:3]) + (f"; and {len(reasons) - 3} more" if len(reasons) > 3 else "")
@@ -316,5 +348,6 @@ def table(rep: Report) -> str:
 
 
 __all__ = ["Case", "Outcome", "Score", "Report", "cases", "predict", "outcomes", "report", "table", "REFUSALS",
+           "CLOSED_LOOP",
            "in_flight_at_measured_load", "measured_request_rate", "latency_pairs",
            "REPORTED_OVERALL", "THROUGHPUT_WITHIN", "LATENCY_WITHIN"]
