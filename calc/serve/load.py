@@ -21,6 +21,20 @@ under latency limits; and the throughput-latency frontier over batch sizes.
                        a p99 limit bounds the mean times p99 / mean of MLPerf's Server runs
                        (``calc.serve.percentiles``; the answer says which statistic it bounded)
 
+    waits              a request's TTFT on a served load (one consistent formula, ``step_wait``, ``prefill_wait``):
+                       TTFT = W_step + W_ahead + TTFT(C) above. W_step: the residual of the step (round of n steps)
+                       in progress at a Poisson arrival, n tau / 2 + lambda S^2 / 2 ([Kleinrock1975] sec. 5.2),
+                       the engine busy with probability 1 - exp(-C). W_ahead: the prompts queued ahead of it for
+                       the token budget per step (TensorRT-LLM's max_num_tokens, 8,192 by default; vLLM's
+                       max_num_batched_tokens): K = max(1, floor((budget - C) / I)) whole prompts a step, served as
+                       by K servers of tau_K = n d + K S; the M/D/K wait Wq = tau_K rho^(sqrt(2(K+1)) - 1) /
+                       (2 K (1 - rho)), rho = lambda tau_K / K ([Sakasegawa1977], [Whitt1993]; Pollaczek-Khinchine
+                       at K = 1), less its residual of the service in progress (W_step's): W_ahead = rho Wq.
+                       at_rate: lambda the Poisson rate. A closed loop of C clients (evaluate with queue, calc.serve
+                       --concurrency): lambda the other C - 1 clients' rate (the arrival theorem [Reiser1980]: one
+                       client never waits), W_ahead at most (C - 1) tau_K / K. A throughput benchmark's saturation
+                       has neither (its engine's budget is set to its workload)
+
 Decode reads a cache of I + O/2 tokens per sequence on average; memory holds I + O per sequence.
 Concurrency and batch count all sequences in flight over all replicas, spread evenly.
 """
@@ -355,7 +369,8 @@ def closed_loop(s: Setup, concurrency) -> dict:
     (genai-perf/AIPerf --concurrency, vLLM's benchmark with --max-concurrency); "queued" is the requests waiting.
 
     Up to the sequences the memory holds (``Setup.max_concurrency``, n) every client's request is in flight: the
-    steady state of ``evaluate`` at that concurrency. Beyond it the extra C - n requests queue for a slot, the engine
+    steady state of ``evaluate`` at that concurrency, each prompt waiting for the step in progress and behind the
+    others' prompts for the step's token budget (``evaluate``'s queue, ``prefill_wait``). Beyond it the extra C - n requests queue for a slot, the engine
     runs at n, and the run completes requests at the capacity rate lambda = total(n) / O. By Little's law [Little1961]
     the mean request latency of the C requests in the system is W = C / lambda, the time in the engine still
     TTFT(n) + (O - 1) TPOT(n) = n / lambda, so the queue adds (C - n) / lambda to the first token:
@@ -370,10 +385,10 @@ def closed_loop(s: Setup, concurrency) -> dict:
         raise InputError("concurrency", f"expected a positive number of clients, got {concurrency!r:.40}")
     n = s.max_concurrency()
     if c <= n:
-        r = evaluate(s, c, "continuous")
+        r = evaluate(s, c, "continuous", queue=True)
         r["queued"] = 0.0
         return r
-    r = evaluate(s, n, "continuous")
+    r = evaluate(s, n, "continuous", queue=True)
     rate = float(r["total"]) / s.output_tokens  # requests/s the engine completes at n (all replicas)
     r["ttft"] = r["ttft"] + (c - n) / rate
     r["queued"] = c - n
