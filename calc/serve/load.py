@@ -178,7 +178,9 @@ def evaluate(s: Setup, concurrency, mode: str, queue: bool = False) -> dict:
         ttft = tpot + alone
         prefill_per_token = pre["total"] / (c * prompt / gen)
     if queue and mode != "batch" and not s.disaggregated:
-        others = np.maximum(c - 1.0, 0.0)
+        if np.ndim(c) == 0:
+            c, ttft, tpot = float(c), float(ttft), float(tpot)
+        others = np.maximum(c - 1.0, 0.0) if np.ndim(c) else max(c - 1.0, 0.0)
         lam = others / (ttft + (gen - 1) * tpot)  # the other clients' requests/s (a replica)
         S = pre["total"] * gen / c  # one prompt's prefill riding in a step (as step_wait's)
         ttft = ttft + _residual(s, tpot, others, lam, S) + prefill_wait(s, c, lam, dec["total"], S, ahead_at_most=others)
@@ -272,19 +274,24 @@ def step_wait(s: Setup, r: dict, concurrency: float, rate: float) -> float:
     prompt's prefill riding in a step; the engine is busy (a step running) with probability 1 - exp(-C), C the
     sequences in flight per replica (Poisson, M/G/inf). Under multi-step scheduling (``Setup.scheduler_steps`` n > 1:
     vLLM's num_scheduler_steps) the scheduler admits requests once a round of n steps, so the residual is that of the
-    rounds, n tau / 2 + lambda S^2 / 2. Arrays of ``concurrency`` and ``rate`` (with ``r``'s) give arrays."""
+    rounds, n tau / 2 + lambda S^2 / 2. Then the steps that the prompts queued ahead of it fill, when a step's token
+    budget holds fewer prompts than wait (``prefill_wait``, the queued-ahead part only: the residual above is the
+    service in progress). Arrays of ``concurrency`` and ``rate`` (with ``r``'s) give arrays."""
     lam = np.asarray(rate, dtype=float) / s.replicas
     per = np.asarray(concurrency, dtype=float) / s.replicas
     joining = per / s.output_tokens  # prompts per step (evaluate's C I / O tokens)
     S = np.asarray(r["prefill"]["total"], dtype=float) / joining  # one prompt's prefill riding in a step
     wait = _residual(s, r["tpot"], per, lam, S)
     wait = wait + prefill_wait(s, per, lam, np.asarray(r["decode"]["total"], dtype=float), S)
-    return float(wait) if wait.ndim == 0 else wait
+    return float(wait) if np.ndim(wait) == 0 else wait
 
 
 def _residual(s: Setup, tpot, busy, lam, prompt):
     """The mean residual of the step (round of steps) in progress at a Poisson arrival, n tau / 2 + lambda S^2 / 2,
     the engine running with probability 1 - exp(-busy), ``busy`` the other sequences in flight (see ``step_wait``)."""
+    if np.ndim(busy) == 0 and np.ndim(tpot) == 0 and np.ndim(lam) == 0 and np.ndim(prompt) == 0:
+        S = float(prompt)
+        return -math.expm1(-float(busy)) * (float(tpot) * s.scheduler_steps / 2 + float(lam) * S * S / 2)
     tau = np.asarray(tpot, dtype=float) * s.scheduler_steps
     return -np.expm1(-np.asarray(busy, dtype=float)) * (tau / 2 + lam * prompt * prompt / 2)
 
@@ -312,9 +319,17 @@ def prefill_wait(s: Setup, concurrency, rate, decode, prompt, ahead_at_most=None
     prompts per step (K large: every prompt of a step's arrivals joins the next step), and grows without bound as
     rho -> 1. ``ahead_at_most`` (a closed loop of C clients): at most C - 1 prompts wait ahead, K admitted a step, so the
     wait is at most (C - 1) tau_K / K, the bottleneck of the budget when rho >= 1. Arrays broadcast; per replica."""
-    c = np.asarray(concurrency, dtype=float)
     lay = s.layout
     budget = (s.token_budget or _default_budget()) * (lay.tensor if lay.attention_data_parallel else 1)
+    args = (concurrency, rate, decode, prompt) + (() if ahead_at_most is None else (ahead_at_most,))
+    if all(np.ndim(x) == 0 for x in args):  # one load (a prediction): plain floats, a few times faster than arrays
+        room = budget - float(concurrency) if s.chunked_prefill else budget
+        K = max(math.floor(room / s.input_tokens), 1)
+        tau = s.scheduler_steps * float(decode) + K * float(prompt)
+        rho = float(rate) * tau / K
+        ahead = math.inf if rho >= 1.0 else rho * tau * rho ** (math.sqrt(2.0 * (K + 1)) - 1.0) / (2.0 * K * (1.0 - rho))
+        return ahead if ahead_at_most is None else min(ahead, float(ahead_at_most) * tau / K)
+    c = np.asarray(concurrency, dtype=float)
     room = budget - c if s.chunked_prefill else np.full_like(c, budget)
     K = np.maximum(np.floor(room / s.input_tokens), 1.0)
     tau = s.scheduler_steps * np.asarray(decode, dtype=float) + K * np.asarray(prompt, dtype=float)
@@ -325,7 +340,7 @@ def prefill_wait(s: Setup, concurrency, rate, decode, prompt, ahead_at_most=None
     ahead = np.where(busy, r * wq, np.inf)
     if ahead_at_most is not None:
         ahead = np.minimum(ahead, np.asarray(ahead_at_most, dtype=float) * tau / K)
-    return float(ahead) if np.ndim(ahead) == 0 else ahead
+    return ahead
 
 
 def grid(s: Setup, points: int = 64) -> np.ndarray:
