@@ -226,3 +226,19 @@ def test_nim_closed_loop_ttft_within_a_quarter():
         got = serve("Llama 3 70B", "H100 SXM5", 2, tensor=2, precision="fp8", kv_precision="fp8", input_tokens=5000,
                     output_tokens=500, concurrency=c)
         assert abs(got.ttft.m_as("s") / ttft - 1) <= 0.25, c
+
+
+def test_at_a_rate_long_prompts_wait_for_the_budget():
+    # 5,000-token prompts, one a step (K = 1): at_rate's wait is the step in progress plus the prompts ahead, which grow
+    # as the rate nears the prompts' own capacity, 1 / tau_1 (Pollaczek-Khinchine)
+    s = _long()
+    cap = load.capacity(s)
+    waits = []
+    for share in (0.2, 0.5, 0.8):
+        n, r = load.at_rate(s, share * cap)
+        S = float(r["prefill"]["total"]) / (n / s.replicas / s.output_tokens)
+        ahead = load.prefill_wait(s, n, share * cap, float(r["decode"]["total"]), S)
+        assert ahead > 0 and float(r["wait"]) == pytest.approx(
+            float(load.step_wait(s, load.evaluate(s, n, "continuous"), n, share * cap)))
+        waits.append(ahead)
+    assert waits == sorted(waits) and waits[-1] > 3 * waits[0]
