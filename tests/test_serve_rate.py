@@ -181,7 +181,7 @@ def _long(**kw):
 
 
 def test_prefill_wait_vanishes_at_no_load_and_grows_without_bound_near_the_budget():
-    # M/D/1 (K = 1): the prompts queued ahead add rho Wq = rho^2 tau / (2 (1 - rho)) [Kleinrock1975] eq. 5.105
+    # M/D/1 (K = 1): the prompts queued ahead add rho Wq = rho^2 tau / (2 (1 - rho)) [Kleinrock1975] ch. 5
     s = _long()
     d, S = 0.02, 0.38
     tau = d + S
@@ -242,3 +242,18 @@ def test_at_a_rate_long_prompts_wait_for_the_budget():
             float(load.step_wait(s, load.evaluate(s, n, "continuous"), n, share * cap)))
         waits.append(ahead)
     assert waits == sorted(waits) and waits[-1] > 3 * waits[0]
+
+
+def test_prefill_wait_where_the_budget_cannot_be_the_default():
+    # more decoding sequences than the budget's tokens: the engine ran with a budget of its own (unknown), no wait
+    # counted; a prompt longer than the room is split over I / room steps (chunked context), one server of that length
+    s = _long()
+    d, S = 0.05, 0.38
+    assert load.prefill_wait(s, 9000.0, 0.5, d, S) == 0.0
+    both = load.prefill_wait(s, np.array([9000.0, 10.0]), 0.5, d, S)  # arrays as one load each
+    assert both[0] == 0.0 and both[1] == pytest.approx(load.prefill_wait(s, 10.0, 0.5, d, S), rel=1e-12)
+    long_prompts = load.setup("Llama 3 70B", "H100 SXM5", 2, tensor=2, precision="fp8", kv_precision="fp8",
+                              input_tokens=20000, output_tokens=2000)
+    tau = 20000 / (8192 - 10) * d + S
+    rho = 0.5 * tau
+    assert load.prefill_wait(long_prompts, 10.0, 0.5, d, S) == pytest.approx(rho * rho * tau / (2 * (1 - rho)))

@@ -27,13 +27,15 @@ under latency limits; and the throughput-latency frontier over batch sizes.
                        the engine busy with probability 1 - exp(-C). W_ahead: the prompts queued ahead of it for
                        the token budget per step (TensorRT-LLM's max_num_tokens, 8,192 by default; vLLM's
                        max_num_batched_tokens): K = max(1, floor((budget - C) / I)) whole prompts a step, served as
-                       by K servers of tau_K = n d + K S; the M/D/K wait Wq = tau_K rho^(sqrt(2(K+1)) - 1) /
+                       by K servers of tau_K = m n d + K S (m = I / (budget - C) steps for a prompt longer than
+                       the room, chunked; else 1); the M/D/K wait Wq = tau_K rho^(sqrt(2(K+1)) - 1) /
                        (2 K (1 - rho)), rho = lambda tau_K / K ([Sakasegawa1977], [Whitt1993]; Pollaczek-Khinchine
                        at K = 1), less its residual of the service in progress (W_step's): W_ahead = rho Wq.
                        at_rate: lambda the Poisson rate. A closed loop of C clients (evaluate with queue, calc.serve
                        --concurrency): lambda the other C - 1 clients' rate (the arrival theorem [Reiser1980]: one
-                       client never waits), W_ahead at most (C - 1) tau_K / K. A throughput benchmark's saturation
-                       has neither (its engine's budget is set to its workload)
+                       client never waits), W_ahead at most (C - 1) tau_K / K. None where the C decoding sequences
+                       alone fill the budget (the engine's own must be larger: unknown). A throughput benchmark's
+                       saturation has neither (its engine's budget is set to its workload)
 
 Decode reads a cache of I + O/2 tokens per sequence on average; memory holds I + O per sequence.
 Concurrency and batch count all sequences in flight over all replicas, spread evenly.
@@ -304,35 +306,43 @@ def _default_budget() -> float:
 def prefill_wait(s: Setup, concurrency, rate, decode, prompt, ahead_at_most=None):
     """Mean wait (s) of a prompt for the steps that the prompts queued ahead of it fill, beyond the step in progress:
     the engine's token budget per step (``Setup.token_budget``; TensorRT-LLM's max_num_tokens, vLLM's
-    max_num_batched_tokens) takes one token of each of the C decoding sequences and whole prompts of I tokens, so a
-    step (a pass under vLLM's V0 scheduler, whose budget holds prompts only) admits at most
-    K = max(1, floor((budget - C) / I)) prompts, and the prompts are served as by K servers, each a step of
-    tau_K = n d + K S (n decode steps d per scheduler round, K prompts' prefill S riding in it). With Poisson arrivals
-    at ``rate`` lambda (requests/s, a replica) and per-server load rho = lambda tau_K / K, the M/D/K queue's mean wait
+    max_num_batched_tokens) takes one token of each of the C decoding sequences, leaving room = budget - C for whole
+    prompts of I tokens (a pass under vLLM's V0 scheduler, whose budget holds prompts only: room = budget), so a step
+    admits at most K = max(1, floor(room / I)) prompts, and the prompts are served as by K servers, each a step of
+    tau_K = m n d + K S (n decode steps d per scheduler round; K prompts' prefill S riding in it; a prompt longer
+    than the room split over m = I / room steps, TensorRT-LLM's chunked context, else m = 1). With Poisson arrivals at
+    ``rate`` lambda (requests/s, a replica) and per-server load rho = lambda tau_K / K, the M/D/K queue's mean wait
     ([Whitt1993]: one half of the M/M/K one, whose form is [Sakasegawa1977]'s)
 
         Wq = tau_K rho^(sqrt(2 (K + 1)) - 1) / (2 K (1 - rho))
 
-    is Pollaczek-Khinchine's at K = 1, Wq = rho tau / (2 (1 - rho)) ([Kleinrock1975] eq. 5.105). Wq = W0 / (1 - rho)
-    holds the residual W0 of the service in progress, which is the step in progress that ``step_wait`` already counts;
-    what the prompts ahead add is Wq - W0 = rho Wq, the term returned. It is 0 at rho -> 0 and at a budget of many
-    prompts per step (K large: every prompt of a step's arrivals joins the next step), and grows without bound as
-    rho -> 1. ``ahead_at_most`` (a closed loop of C clients): at most C - 1 prompts wait ahead, K admitted a step, so the
-    wait is at most (C - 1) tau_K / K, the bottleneck of the budget when rho >= 1. Arrays broadcast; per replica."""
+    is Pollaczek-Khinchine's at K = 1, Wq = rho tau / (2 (1 - rho)) ([Kleinrock1975] ch. 5, the M/D/1 queue).
+    Wq = W0 / (1 - rho) holds the residual W0 of the service in progress, which is the step in progress that
+    ``step_wait`` already counts; what the prompts ahead add is Wq - W0 = rho Wq, the term returned. It is 0 at
+    rho -> 0 and at a budget of many prompts per step (K large: every prompt of a step's arrivals joins the next
+    step), and grows without bound as rho -> 1. ``ahead_at_most`` (a closed loop of C clients): at most C - 1 prompts
+    wait ahead, K admitted a step, so the wait is at most (C - 1) tau_K / K, the bottleneck of the budget when
+    rho >= 1. Where the decoding sequences alone fill the budget (C >= budget) the engine cannot have run at it: its
+    budget is not known, and no wait is counted. Arrays broadcast; per replica."""
     lay = s.layout
     budget = (s.token_budget or _default_budget()) * (lay.tensor if lay.attention_data_parallel else 1)
+    prompt_tokens = s.input_tokens
     args = (concurrency, rate, decode, prompt) + (() if ahead_at_most is None else (ahead_at_most,))
     if all(np.ndim(x) == 0 for x in args):  # one load (a prediction): plain floats, a few times faster than arrays
         room = budget - float(concurrency) if s.chunked_prefill else budget
-        K = max(math.floor(room / s.input_tokens), 1)
-        tau = s.scheduler_steps * float(decode) + K * float(prompt)
+        if room <= 0:
+            return 0.0
+        K = max(math.floor(room / prompt_tokens), 1)
+        tau = max(prompt_tokens / room, 1.0) * s.scheduler_steps * float(decode) + K * float(prompt)
         rho = float(rate) * tau / K
         ahead = math.inf if rho >= 1.0 else rho * tau * rho ** (math.sqrt(2.0 * (K + 1)) - 1.0) / (2.0 * K * (1.0 - rho))
         return ahead if ahead_at_most is None else min(ahead, float(ahead_at_most) * tau / K)
     c = np.asarray(concurrency, dtype=float)
     room = budget - c if s.chunked_prefill else np.full_like(c, budget)
-    K = np.maximum(np.floor(room / s.input_tokens), 1.0)
-    tau = s.scheduler_steps * np.asarray(decode, dtype=float) + K * np.asarray(prompt, dtype=float)
+    known = room > 0
+    room = np.where(known, room, 1.0)
+    K = np.maximum(np.floor(room / prompt_tokens), 1.0)
+    tau = np.maximum(prompt_tokens / room, 1.0) * s.scheduler_steps * np.asarray(decode, dtype=float) + K * np.asarray(prompt, dtype=float)
     rho = np.asarray(rate, dtype=float) * tau / K
     busy = rho < 1.0
     r = np.where(busy, rho, 0.0)
@@ -340,7 +350,7 @@ def prefill_wait(s: Setup, concurrency, rate, decode, prompt, ahead_at_most=None
     ahead = np.where(busy, r * wq, np.inf)
     if ahead_at_most is not None:
         ahead = np.minimum(ahead, np.asarray(ahead_at_most, dtype=float) * tau / K)
-    return ahead
+    return np.where(known, ahead, 0.0)
 
 
 def grid(s: Setup, points: int = 64) -> np.ndarray:
