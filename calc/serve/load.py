@@ -183,7 +183,7 @@ def evaluate(s: Setup, concurrency, mode: str, queue: bool = False) -> dict:
         if np.ndim(c) == 0:
             c, ttft, tpot = float(c), float(ttft), float(tpot)
         others = np.maximum(c - 1.0, 0.0) if np.ndim(c) else max(c - 1.0, 0.0)
-        lam = others / (ttft + (gen - 1) * tpot)  # the other clients' requests/s (a replica)
+        lam = others / (ttft + (gen - 1) * tpot)  # the other clients' requests/s (a replica; their life without the wait)
         S = pre["total"] * gen / c  # one prompt's prefill riding in a step (as step_wait's)
         ttft = ttft + _residual(s, tpot, others, lam, S) + prefill_wait(s, c, lam, dec["total"], S, ahead_at_most=others)
     decode_per_token = dec["total"] / c
