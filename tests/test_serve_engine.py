@@ -30,8 +30,10 @@ def test_amd_harness_settings_as_published():
 
 def test_multi_step_scheduling_waits_for_the_round_in_progress():
     # vLLM's multi-step scheduling admits requests once every n steps: the mean residual of a round of n steps of tau
-    # is n tau / 2 (the engine busy), against tau / 2 with one step per scheduler run
-    one, nine = _setup(), _setup(scheduler_steps=9)
+    # is n tau / 2 (the engine busy), against tau / 2 with one step per scheduler run (a token budget of many prompts a
+    # round, so that no prompt waits for a later round: load.prefill_wait 0)
+    from dataclasses import replace
+    one, nine = replace(_setup(), token_budget=1e6), replace(_setup(scheduler_steps=9), token_budget=1e6)
     c, rate = 800.0, 80.0
     r1, r9 = load.evaluate(one, c, "continuous"), load.evaluate(nine, c, "continuous")
     assert float(r9["tpot"]) == pytest.approx(float(r1["tpot"]))  # chunked: the steps themselves do not change

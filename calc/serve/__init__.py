@@ -150,12 +150,13 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
     expert_precision : the routed experts' weights, one of the same; default the shape's own (GPT-OSS: "mxfp4", its
         checkpoint's, [OpenAI2025gptoss]), else ``precision``: the rest (attention, router, embeddings) at ``precision``
     input_tokens, output_tokens : tokens per request
-    concurrency : sequences in flight (continuous batching, a closed loop: a request joins as one ends); batch : one
-        static batch
+    concurrency : sequences in flight (continuous batching, a closed loop: a request joins as one ends; its TTFT with
+        the wait for the others' step in progress and behind their prompts for the step's token budget,
+        ``load.prefill_wait``, [Reiser1980]); batch : one static batch
     request_rate : requests arriving open-loop (Poisson, as a serving benchmark's --request-rate): "4/s", "240/min",
         a Quantity or a number of requests/s; the sequences in flight by Little's law and the TTFT with the wait for
-        the step in progress (``load.at_rate``; [Little1961], [Kleinrock1975] sec. 5.2); the layout, when not given,
-        the one that completes the most requests/s
+        the step in progress and for the token budget (``load.at_rate``; [Little1961], [Kleinrock1975] sec. 5.2); the
+        layout, when not given, the one that completes the most requests/s
     ttft_limit, tpot_limit : time Quantities; the best layout and concurrency within them
     limit_statistic : "p99" (default: as MLPerf's Server and Interactive scenarios judge them) or "mean". The
         model's TTFT and TPOT are means; a p99 limit bounds the mean times p99 / mean of MLPerf Inference v4.x
@@ -301,7 +302,8 @@ def _at_rate(candidates: list[Setup], rate: float, given: bool = False, search_e
 def _rate(s: Setup, n: int, mode: str) -> float:
     if n > s.max_concurrency():
         return -1.0
-    return float(evaluate(s, max(n, s.replicas), "batch" if mode == "batch" else "continuous")["per_chip"])
+    return float(evaluate(s, max(n, s.replicas), "batch" if mode == "batch" else "continuous",
+                          queue=mode == "concurrency")["per_chip"])
 
 
 def _check_fits(s: Setup, n: int, name: str, tried: int = 1) -> None:
@@ -350,7 +352,8 @@ def _grid(s: Setup, points: int = FRONTIER_POINTS) -> np.ndarray:
 
 def _answer(s: Setup, n: int, mode: str, label: str, limits: tuple | None = None, rate: tuple | None = None,
             why: str = "given") -> Serving:
-    r = evaluate(s, n, "batch" if mode == "batch" else "continuous") if rate is None else rate[2]
+    r = evaluate(s, n, "batch" if mode == "batch" else "continuous", queue=label == "concurrency") \
+        if rate is None else rate[2]
     k = phases.coefficients()
     blend = k.blend_input_per_output
 

@@ -21,12 +21,29 @@ under latency limits; and the throughput-latency frontier over batch sizes.
                        a p99 limit bounds the mean times p99 / mean of MLPerf's Server runs
                        (``calc.serve.percentiles``; the answer says which statistic it bounded)
 
+    waits              a request's TTFT on a served load (one consistent formula, ``step_wait``, ``prefill_wait``):
+                       TTFT = W_step + W_ahead + TTFT(C) above. W_step: the residual of the step (round of n steps)
+                       in progress at a Poisson arrival, n tau / 2 + lambda S^2 / 2 ([Kleinrock1975] sec. 5.2),
+                       the engine busy with probability 1 - exp(-C). W_ahead: the prompts queued ahead of it for
+                       the token budget per step (TensorRT-LLM's max_num_tokens, 8,192 by default; vLLM's
+                       max_num_batched_tokens): K = max(1, floor((budget - C) / I)) whole prompts a step, served as
+                       by K servers of tau_K = m n d + K S (m = I / (budget - C) steps for a prompt longer than
+                       the room, chunked; else 1); the M/D/K wait Wq = tau_K rho^(sqrt(2(K+1)) - 1) /
+                       (2 K (1 - rho)), rho = lambda tau_K / K ([Sakasegawa1977], [Whitt1993]; Pollaczek-Khinchine
+                       at K = 1), less its residual of the service in progress (W_step's): W_ahead = rho Wq.
+                       at_rate: lambda the Poisson rate. A closed loop of C clients (evaluate with queue, calc.serve
+                       --concurrency): lambda the other C - 1 clients' rate (the arrival theorem [Reiser1980]: one
+                       client never waits), W_ahead at most (C - 1) tau_K / K. None where the C decoding sequences
+                       alone fill the budget (the engine's own must be larger: unknown). A throughput benchmark's
+                       saturation has neither (its engine's budget is set to its workload)
+
 Decode reads a cache of I + O/2 tokens per sequence on average; memory holds I + O per sequence.
 Concurrency and batch count all sequences in flight over all replicas, spread evenly.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -85,6 +102,9 @@ class Setup:
     # False: the prompts that join run as a prefill pass of their own, not riding in a decode step (vLLM's V0 scheduler
     # without enable_chunked_prefill: a step is prefill only or decode only)
     chunked_prefill: bool = True
+    # tokens one step carries, decode tokens and whole prompts (TensorRT-LLM's max_num_tokens, vLLM's
+    # max_num_batched_tokens); None: data/serving_coefficients.csv prefill_token_budget, the engines' default
+    token_budget: float | None = None
 
     @property
     def kv_reads(self) -> float:
@@ -120,10 +140,15 @@ class Setup:
         return int(max(per, 0)) * self.replicas
 
 
-def evaluate(s: Setup, concurrency, mode: str) -> dict:
+def evaluate(s: Setup, concurrency, mode: str, queue: bool = False) -> dict:
     """Every output as float arrays over ``concurrency`` (all replicas), for ``mode`` "batch" or
     "continuous": ttft, tpot (s), per_chip, total (output token/s), per_user, usd_in, usd_out
-    (USD per token), joule_in, joule_out (J per token), and the parts of each phase."""
+    (USD per token), joule_in, joule_out (J per token), and the parts of each phase. ``queue`` (continuous, prefill on
+    the same chips): the TTFT of a served closed loop of ``concurrency`` clients, each sending its next request when
+    its last one ends, with the wait of its prompt behind the others' for the step's token budget (``prefill_wait``:
+    the arrival theorem [Reiser1980], a request arriving sees the other C - 1 clients' load, so one client never
+    waits, and for the step (round of steps) of the others in progress, as ``step_wait``); without it (a throughput
+    benchmark's saturation, whose engine is given a budget to its workload) none."""
     k = phases.coefficients()
     c = np.asarray(concurrency, dtype=float) / s.replicas  # per replica
     prompt, gen = float(s.input_tokens), float(s.output_tokens)
@@ -154,6 +179,13 @@ def evaluate(s: Setup, concurrency, mode: str) -> dict:
         tpot = dec["total"] + pre["total"]
         ttft = tpot + alone
         prefill_per_token = pre["total"] / (c * prompt / gen)
+    if queue and mode != "batch" and not s.disaggregated:
+        if np.ndim(c) == 0:
+            c, ttft, tpot = float(c), float(ttft), float(tpot)
+        others = np.maximum(c - 1.0, 0.0) if np.ndim(c) else max(c - 1.0, 0.0)
+        lam = others / (ttft + (gen - 1) * tpot)  # the other clients' requests/s (a replica; their life without the wait)
+        S = pre["total"] * gen / c  # one prompt's prefill riding in a step (as step_wait's)
+        ttft = ttft + _residual(s, tpot, others, lam, S) + prefill_wait(s, c, lam, dec["total"], S, ahead_at_most=others)
     decode_per_token = dec["total"] / c
     # a sequence holds the decode chips for its O steps only when its prompt ran elsewhere
     per_replica = c / tpot if s.disaggregated and mode != "batch" else c * gen / (ttft + (gen - 1) * tpot)
@@ -244,14 +276,81 @@ def step_wait(s: Setup, r: dict, concurrency: float, rate: float) -> float:
     prompt's prefill riding in a step; the engine is busy (a step running) with probability 1 - exp(-C), C the
     sequences in flight per replica (Poisson, M/G/inf). Under multi-step scheduling (``Setup.scheduler_steps`` n > 1:
     vLLM's num_scheduler_steps) the scheduler admits requests once a round of n steps, so the residual is that of the
-    rounds, n tau / 2 + lambda S^2 / 2. Arrays of ``concurrency`` and ``rate`` (with ``r``'s) give arrays."""
+    rounds, n tau / 2 + lambda S^2 / 2. Then the steps that the prompts queued ahead of it fill, when a step's token
+    budget holds fewer prompts than wait (``prefill_wait``, the queued-ahead part only: the residual above is the
+    service in progress). Arrays of ``concurrency`` and ``rate`` (with ``r``'s) give arrays."""
     lam = np.asarray(rate, dtype=float) / s.replicas
     per = np.asarray(concurrency, dtype=float) / s.replicas
-    tau = np.asarray(r["tpot"], dtype=float) * s.scheduler_steps
     joining = per / s.output_tokens  # prompts per step (evaluate's C I / O tokens)
     S = np.asarray(r["prefill"]["total"], dtype=float) / joining  # one prompt's prefill riding in a step
-    wait = -np.expm1(-per) * (tau / 2 + lam * S * S / 2)
-    return float(wait) if wait.ndim == 0 else wait
+    wait = _residual(s, r["tpot"], per, lam, S)
+    wait = wait + prefill_wait(s, per, lam, np.asarray(r["decode"]["total"], dtype=float), S)
+    return float(wait) if np.ndim(wait) == 0 else wait
+
+
+def _residual(s: Setup, tpot, busy, lam, prompt):
+    """The mean residual of the step (round of steps) in progress at a Poisson arrival, n tau / 2 + lambda S^2 / 2,
+    the engine running with probability 1 - exp(-busy), ``busy`` the other sequences in flight (see ``step_wait``)."""
+    if np.ndim(busy) == 0 and np.ndim(tpot) == 0 and np.ndim(lam) == 0 and np.ndim(prompt) == 0:
+        S = float(prompt)
+        return -math.expm1(-float(busy)) * (float(tpot) * s.scheduler_steps / 2 + float(lam) * S * S / 2)
+    tau = np.asarray(tpot, dtype=float) * s.scheduler_steps
+    return -np.expm1(-np.asarray(busy, dtype=float)) * (tau / 2 + lam * prompt * prompt / 2)
+
+
+@functools.lru_cache(maxsize=1)
+def _default_budget() -> float:
+    return float(data.serving_coefficients()["prefill_token_budget"].m_as("token"))
+
+
+def prefill_wait(s: Setup, concurrency, rate, decode, prompt, ahead_at_most=None):
+    """Mean wait (s) of a prompt for the steps that the prompts queued ahead of it fill, beyond the step in progress:
+    the engine's token budget per step (``Setup.token_budget``; TensorRT-LLM's max_num_tokens, vLLM's
+    max_num_batched_tokens) takes one token of each of the C decoding sequences, leaving room = budget - C for whole
+    prompts of I tokens (a pass under vLLM's V0 scheduler, whose budget holds prompts only: room = budget), so a step
+    admits at most K = max(1, floor(room / I)) prompts, and the prompts are served as by K servers, each a step of
+    tau_K = m n d + K S (n decode steps d per scheduler round; K prompts' prefill S riding in it; a prompt longer
+    than the room split over m = I / room steps, TensorRT-LLM's chunked context, else m = 1). With Poisson arrivals at
+    ``rate`` lambda (requests/s, a replica) and per-server load rho = lambda tau_K / K, the M/D/K queue's mean wait
+    ([Whitt1993]: one half of the M/M/K one, whose form is [Sakasegawa1977]'s)
+
+        Wq = tau_K rho^(sqrt(2 (K + 1)) - 1) / (2 K (1 - rho))
+
+    is Pollaczek-Khinchine's at K = 1, Wq = rho tau / (2 (1 - rho)) ([Kleinrock1975] ch. 5, the M/D/1 queue).
+    Wq = W0 / (1 - rho) holds the residual W0 of the service in progress, which is the step in progress that
+    ``step_wait`` already counts; what the prompts ahead add is Wq - W0 = rho Wq, the term returned. It is 0 at
+    rho -> 0 and at a budget of many prompts per step (K large: every prompt of a step's arrivals joins the next
+    step), and grows without bound as rho -> 1. ``ahead_at_most`` (a closed loop of C clients): at most C - 1 prompts
+    wait ahead, K admitted a step, so the wait is at most (C - 1) tau_K / K, the bottleneck of the budget when
+    rho >= 1. Where the decoding sequences alone fill the budget (C >= budget) the engine cannot have run at it: its
+    budget is not known, and no wait is counted. Arrays broadcast; per replica."""
+    lay = s.layout
+    budget = (s.token_budget or _default_budget()) * (lay.tensor if lay.attention_data_parallel else 1)
+    prompt_tokens = s.input_tokens
+    args = (concurrency, rate, decode, prompt) + (() if ahead_at_most is None else (ahead_at_most,))
+    if all(np.ndim(x) == 0 for x in args):  # one load (a prediction): plain floats, a few times faster than arrays
+        room = budget - float(concurrency) if s.chunked_prefill else budget
+        if room <= 0:
+            return 0.0
+        K = max(math.floor(room / prompt_tokens), 1)
+        tau = max(prompt_tokens / room, 1.0) * s.scheduler_steps * float(decode) + K * float(prompt)
+        rho = float(rate) * tau / K
+        ahead = math.inf if rho >= 1.0 else rho * tau * rho ** (math.sqrt(2.0 * (K + 1)) - 1.0) / (2.0 * K * (1.0 - rho))
+        return ahead if ahead_at_most is None else min(ahead, float(ahead_at_most) * tau / K)
+    c = np.asarray(concurrency, dtype=float)
+    room = budget - c if s.chunked_prefill else np.full_like(c, budget)
+    known = room > 0
+    room = np.where(known, room, 1.0)
+    K = np.maximum(np.floor(room / prompt_tokens), 1.0)
+    tau = np.maximum(prompt_tokens / room, 1.0) * s.scheduler_steps * np.asarray(decode, dtype=float) + K * np.asarray(prompt, dtype=float)
+    rho = np.asarray(rate, dtype=float) * tau / K
+    busy = rho < 1.0
+    r = np.where(busy, rho, 0.0)
+    wq = tau * r ** (np.sqrt(2.0 * (K + 1.0)) - 1.0) / (2.0 * K * np.where(busy, 1.0 - r, 1.0))
+    ahead = np.where(busy, r * wq, np.inf)
+    if ahead_at_most is not None:
+        ahead = np.minimum(ahead, np.asarray(ahead_at_most, dtype=float) * tau / K)
+    return np.where(known, ahead, 0.0)
 
 
 def grid(s: Setup, points: int = 64) -> np.ndarray:
@@ -295,7 +394,8 @@ def closed_loop(s: Setup, concurrency) -> dict:
     (genai-perf/AIPerf --concurrency, vLLM's benchmark with --max-concurrency); "queued" is the requests waiting.
 
     Up to the sequences the memory holds (``Setup.max_concurrency``, n) every client's request is in flight: the
-    steady state of ``evaluate`` at that concurrency. Beyond it the extra C - n requests queue for a slot, the engine
+    steady state of ``evaluate`` at that concurrency, each prompt waiting for the step in progress and behind the
+    others' prompts for the step's token budget (``evaluate``'s queue, ``prefill_wait``). Beyond it the extra C - n requests queue for a slot, the engine
     runs at n, and the run completes requests at the capacity rate lambda = total(n) / O. By Little's law [Little1961]
     the mean request latency of the C requests in the system is W = C / lambda, the time in the engine still
     TTFT(n) + (O - 1) TPOT(n) = n / lambda, so the queue adds (C - n) / lambda to the first token:
@@ -310,10 +410,10 @@ def closed_loop(s: Setup, concurrency) -> dict:
         raise InputError("concurrency", f"expected a positive number of clients, got {concurrency!r:.40}")
     n = s.max_concurrency()
     if c <= n:
-        r = evaluate(s, c, "continuous")
+        r = evaluate(s, c, "continuous", queue=True)
         r["queued"] = 0.0
         return r
-    r = evaluate(s, n, "continuous")
+    r = evaluate(s, n, "continuous", queue=True)
     rate = float(r["total"]) / s.output_tokens  # requests/s the engine completes at n (all replicas)
     r["ttft"] = r["ttft"] + (c - n) / rate
     r["queued"] = c - n
