@@ -11,6 +11,9 @@
               the dense products of a batch of hundreds of rows sit near the ridge, where streaming the
               weights and computing overlap only in part, as the grouped ones below (DeepGEMM's dense
               FP8 GEMMs of 64 to 4,096 rows: ``grouped_roofline``)
+    eager     an engine without CUDA or HIP graphs (vLLM's enforce_eager: AMD's MLPerf harnesses) dispatches every
+              kernel of every layer from the host each step: a layer takes at least its kernels x the host time of
+              one (``host_dispatch``), whatever the GPU's share
     both      the memory-bound kernels between the products on every token of the step: the norms fused with
               the residual adds and the feed-forward's activation (``elementwise``: TensorRT-LLM's fused
               add-RMSNorm, the step model's activation bytes [Korthikanti2022] sec. 4.1)
@@ -69,6 +72,8 @@ class Coefficients:
     blend_input_per_output: float
     moe_routing_kernels: float  # kernels a MoE layer launches beside its two grouped GEMMs and activation
     grouped_gemm_overlap: float  # p of the grouped GEMMs' (memory^p + compute^p)^(1/p)
+    eager_kernel_host_time: float  # s: host time to dispatch one kernel of an eager PyTorch forward (no graphs)
+    eager_kernels_per_layer: float  # kernels a dense decoder layer launches in a decode step without graphs
 
 
 _OVERRIDE: list[Coefficients] = []  # set only inside ``fitted`` (calibration), innermost last
@@ -316,14 +321,35 @@ def _exchange(s: Shape, lay: Layout, r: Rates, tokens, expert_bytes: float):
     return expert_exchange_time(r, tokens, s.d_model, s.per_token, lay.tensor, _dispatch_bytes(expert_bytes))
 
 
+def host_dispatch(layers: float) -> float:
+    """Host seconds to dispatch ``layers`` decoder layers of one decode step in eager mode (no CUDA or HIP graphs).
+
+    .. math:: t_{host} = L \\, n_k \\, t_k
+
+    n_k = ``eager_kernels_per_layer`` (the kernels of a Llama layer in AMD's vLLM for ROCm, FP8: 11) and t_k =
+    ``eager_kernel_host_time`` (19.2 us: [Song2024], gpt-fast's Llama 2 7B in eager PyTorch on MI210, host-bound
+    at batch 1, over the kernels it launches), data/serving_coefficients.csv. In eager mode the host runs the model's
+    Python and PyTorch's dispatcher and launches each kernel as it goes; the GPU runs them as they arrive, so a layer
+    takes the longer of its GPU time and its host time (the GPU waits where the host is slower), as a graph
+    replayed in one launch does not [Nguyen2021] (PyTorch, Accelerating PyTorch with CUDA Graphs).
+
+    >>> round(host_dispatch(80) * 1e3, 2)  # Llama 2 70B's 80 layers: 80 x 11 x 19.2 us
+    16.9
+    """
+    k = coefficients()
+    return layers * k.eager_kernels_per_layer * k.eager_kernel_host_time
+
+
 def decode_step(s: Shape, lay: Layout, r: Rates, weight_bytes: float, kv_bytes: float, batch, context,
-                kv_reads: float = 1.0, expert_bytes: float | None = None) -> dict:
+                kv_reads: float = 1.0, expert_bytes: float | None = None, eager: bool = False) -> dict:
     """Seconds of one decode step of a replica carrying ``batch`` sequences of ``context`` cached
     tokens on average, by part (arrays over ``batch``): {"weights", "kv cache", "compute",
     "communication", "overhead"} plus "total". Pipeline stages each carry 1/P of the batch in turn.
     ``kv_reads``: times each cached key and value is read per step (1 with a grouped-query decode
     kernel; heads / kv_heads with a kernel that reads them once per query head). ``expert_bytes``: bytes per
-    routed-expert weight (default ``weight_bytes``; GPT-OSS's MXFP4 experts beside BF16 attention)."""
+    routed-expert weight (default ``weight_bytes``; GPT-OSS's MXFP4 experts beside BF16 attention). ``eager``: the
+    engine runs without graphs: where a stage's layers take less GPU time than the host needs to dispatch their
+    kernels (``host_dispatch``), the difference is added to "overhead" (the GPU waits for the host)."""
     k = coefficients()
     eb = weight_bytes if expert_bytes is None else expert_bytes
     b = np.asarray(batch, dtype=float) / lay.pipeline  # sequences of one micro-batch (P in flight)
@@ -370,6 +396,9 @@ def decode_step(s: Shape, lay: Layout, r: Rates, weight_bytes: float, kv_bytes: 
     kv = kv_mem * (kv_mem >= attn_flop)
     compute = compute + layers * elementwise(s, lay, r, b_attn)
     stage = weights + compute + kv + comm + overhead
+    if eager:  # the host dispatching every kernel sets the pace where the GPU's layers are shorter
+        wait = np.maximum(host_dispatch(layers) - stage, 0.0)
+        overhead, stage = overhead + wait, stage + wait
     # P micro-batches each pass the P stages: a token of each sequence every P stage times
     parts = {"weights": weights * lay.pipeline, "kv cache": kv * lay.pipeline, "compute": compute * lay.pipeline,
              "communication": comm * lay.pipeline, "overhead": overhead * lay.pipeline + k.decode_step_overhead}
