@@ -12,8 +12,8 @@
               weights and computing overlap only in part, as the grouped ones below (DeepGEMM's dense
               FP8 GEMMs of 64 to 4,096 rows: ``grouped_roofline``)
     eager     an engine without CUDA or HIP graphs (vLLM's enforce_eager: AMD's MLPerf harnesses) dispatches every
-              kernel of every layer from the host each step: a layer takes at least its kernels x the host time of
-              one (``host_dispatch``), whatever the GPU's share
+              kernel of every layer from the host each step: a layer takes at least its kernels and other PyTorch
+              operations x their host time (``host_dispatch``), whatever the GPU's share
     both      the memory-bound kernels between the products on every token of the step: the norms fused with
               the residual adds and the feed-forward's activation (``elementwise``: TensorRT-LLM's fused
               add-RMSNorm, the step model's activation bytes [Korthikanti2022] sec. 4.1)
@@ -72,8 +72,10 @@ class Coefficients:
     blend_input_per_output: float
     moe_routing_kernels: float  # kernels a MoE layer launches beside its two grouped GEMMs and activation
     grouped_gemm_overlap: float  # p of the grouped GEMMs' (memory^p + compute^p)^(1/p)
-    eager_kernel_host_time: float  # s: host time to dispatch one kernel of an eager PyTorch forward (no graphs)
+    eager_kernel_host_time: float  # s: host time of one kernel-launching operation of an eager PyTorch forward
+    eager_op_host_time: float  # s: host time of one PyTorch operation that launches no kernel (view, slice, allocation)
     eager_kernels_per_layer: float  # kernels a dense decoder layer launches in a decode step without graphs
+    eager_ops_per_layer: float  # operations without a kernel a dense decoder layer runs in a decode step without graphs
 
 
 _OVERRIDE: list[Coefficients] = []  # set only inside ``fitted`` (calibration), innermost last
@@ -324,20 +326,22 @@ def _exchange(s: Shape, lay: Layout, r: Rates, tokens, expert_bytes: float):
 def host_dispatch(layers: float) -> float:
     """Host seconds to dispatch ``layers`` decoder layers of one decode step in eager mode (no CUDA or HIP graphs).
 
-    .. math:: t_{host} = L \\, n_k \\, t_k
+    .. math:: t_{host} = L \\, (n_k \\, t_k + n_o \\, t_o)
 
-    n_k = ``eager_kernels_per_layer`` (the kernels of a Llama layer in AMD's vLLM for ROCm, FP8: 11) and t_k =
-    ``eager_kernel_host_time`` (19.2 us: [Song2024], gpt-fast's Llama 2 7B in eager PyTorch on MI210, host-bound
-    at batch 1, over the kernels it launches), data/serving_coefficients.csv. In eager mode the host runs the model's
+    n_k, n_o: the kernels and the Python-level operations that launch none (views, slices, allocations) of a Llama
+    layer in AMD's vLLM for ROCm, FP8 (13 and 35, ``eager_kernels_per_layer``, ``eager_ops_per_layer``); t_o = 2.3 us
+    an operation (PyTorch's operator micro-benchmark, ``eager_op_host_time``), t_k = 18.0 us a kernel (``eager_kernel
+    _host_time``: gpt-fast's Llama 2 7B in eager PyTorch on MI210, host-bound at batch 1, 34.95 ms a token over its 1,816
+    kernels and 998 other operations [Song2024]), data/serving_coefficients.csv. In eager mode the host runs the model's
     Python and PyTorch's dispatcher and launches each kernel as it goes; the GPU runs them as they arrive, so a layer
-    takes the longer of its GPU time and its host time (the GPU waits where the host is slower), as a graph
-    replayed in one launch does not [Nguyen2021] (PyTorch, Accelerating PyTorch with CUDA Graphs).
+    takes the longer of its GPU time and its host time (the GPU waits where the host is slower), where a graph replays
+    the step in one launch [Nguyen2021].
 
-    >>> round(host_dispatch(80) * 1e3, 2)  # Llama 2 70B's 80 layers: 80 x 11 x 19.2 us
-    16.9
+    >>> round(host_dispatch(80) * 1e3, 1)  # Llama 2 70B's 80 layers: 80 x (13 x 18.0 + 35 x 2.3) us
+    25.2
     """
     k = coefficients()
-    return layers * k.eager_kernels_per_layer * k.eager_kernel_host_time
+    return layers * (k.eager_kernels_per_layer * k.eager_kernel_host_time + k.eager_ops_per_layer * k.eager_op_host_time)
 
 
 def decode_step(s: Shape, lay: Layout, r: Rates, weight_bytes: float, kv_bytes: float, batch, context,
