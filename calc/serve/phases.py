@@ -329,7 +329,7 @@ def host_dispatch(layers: float) -> float:
     .. math:: t_{host} = L \\, (n_k \\, t_k + n_o \\, t_o)
 
     n_k, n_o: the kernels and the Python-level operations that launch none (views, slices, allocations) of a Llama
-    layer in AMD's vLLM for ROCm, FP8 (13 and 35, ``eager_kernels_per_layer``, ``eager_ops_per_layer``); t_o = 2.3 us
+    layer in AMD's vLLM for ROCm, FP8 (13 and 36, ``eager_kernels_per_layer``, ``eager_ops_per_layer``); t_o = 2.3 us
     an operation (PyTorch's operator micro-benchmark, ``eager_op_host_time``), t_k = 18.0 us a kernel (``eager_kernel
     _host_time``: gpt-fast's Llama 2 7B in eager PyTorch on MI210, host-bound at batch 1, 34.95 ms a token over its 1,816
     kernels and 998 other operations [Song2024]), data/serving_coefficients.csv. In eager mode the host runs the model's
@@ -337,8 +337,8 @@ def host_dispatch(layers: float) -> float:
     takes the longer of its GPU time and its host time (the GPU waits where the host is slower), where a graph replays
     the step in one launch [Nguyen2021].
 
-    >>> round(host_dispatch(80) * 1e3, 1)  # Llama 2 70B's 80 layers: 80 x (13 x 18.0 + 35 x 2.3) us
-    25.2
+    >>> round(host_dispatch(80) * 1e3, 1)  # Llama 2 70B's 80 layers: 80 x (13 x 18.0 + 36 x 2.3) us
+    25.3
     """
     k = coefficients()
     return layers * (k.eager_kernels_per_layer * k.eager_kernel_host_time + k.eager_ops_per_layer * k.eager_op_host_time)
