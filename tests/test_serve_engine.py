@@ -122,7 +122,7 @@ def test_amd_harness_clocks_as_published():
                                              "mlperf51-mi325x-llama2-70b-server": 1600.0,
                                              "mlperf51-mi325x-llama2-70b-interactive": 1700.0}.items()
     assert load.published_engine("mlperf51-mi300x-llama2-70b-server") == {"scheduler_steps": 9, "chunked_prefill": False,
-                                                                          "clock": 1300.0}
+                                                                          "clock": 1300.0, "eager": True}
 
 
 def test_a_held_clock_slows_the_products_by_the_clock():
@@ -151,3 +151,42 @@ def test_a_held_clock_slows_the_products_by_the_clock():
     assert big[1] / big[0] > 1.08 and one[1] / one[0] < 1.03
     with pytest.raises(InputError, match="clock"):
         _setup(clock=0)
+
+
+def test_amd_harnesses_run_without_graphs_as_published():
+    # AMD's MLPerf Inference v5.1 harness, harness_llm/models/llama2-70b/*.yaml: enforce_eager True in every config;
+    # v4.1: test_VllmFp8_Offline_perf.sh --enforce-eager True (data/serving_graphs.csv)
+    assert {"mlperf51-mi300x-llama2-70b-server", "mlperf51-mi300x-llama2-70b-interactive",
+            "mlperf51-mi325x-llama2-70b-server", "mlperf51-mi325x-llama2-70b-interactive",
+            "mlperf41-mi300x8-llama2-70b-offline"} <= data.serving_graphs()
+    assert load.published_engine("mlperf51-mi325x-llama2-70b-interactive")["eager"] is True
+    with pytest.raises(InputError, match="eager"):
+        _setup(eager="yes")
+
+
+def test_eager_decode_waits_for_the_host_only_where_the_gpu_is_quicker():
+    # a layer of an eager engine takes the longer of its GPU time and its host dispatch: a Llama layer in AMD's vLLM (FP8)
+    # runs 13 kernels and 36 operations without one; 2.3 us an operation (PyTorch's operator benchmark, torch.split), and
+    # 18.0 us a kernel: gpt-fast's Llama 2 7B in eager PyTorch on MI210, host-bound, 34.95 ms a token over 1,816 kernels
+    # and 998 other operations (AMD ROCm blogs 2024)
+    from calc.serve import phases
+
+    k = phases.coefficients()
+    assert (k.eager_kernels_per_layer, k.eager_ops_per_layer) == (13, 36)
+    assert k.eager_kernel_host_time == pytest.approx((34.95e-3 - 998 * k.eager_op_host_time) / 1816, rel=0.01)
+    assert phases.host_dispatch(80) == pytest.approx(80 * (13 * 18.0e-6 + 36 * 2.3e-6))
+    # Llama 3 8B on one MI300X at a few sequences: 32 layers of ~0.2 GB of FP8 weights, under 100 us of GPU time each
+    # against 316 us of host dispatch: the host sets the pace, over twice the step with graphs
+    small = dict(precision="fp8", kv_precision="fp8", input_tokens=222, output_tokens=301)
+    graphs = load.setup("Llama 3 8B", "MI300X", 1, tensor=1, **small)
+    eager = load.setup("Llama 3 8B", "MI300X", 1, tensor=1, eager=True, **small)
+    tg, te = (float(load.evaluate(s, 4, "continuous")["decode"]["total"]) for s in (graphs, eager))
+    assert te > 2 * tg
+    assert te == pytest.approx(phases.host_dispatch(32) + k.decode_step_overhead, rel=1e-6)
+    # Llama 2 70B at tensor 1 (AMD's MLPerf runs): 80 layers of 0.86 GB of FP8 weights, ~240-290 us each on MI300X up to
+    # 64 sequences, under the host's 316 us: host-bound; at the hundreds of sequences of a Server or Offline run the GPU
+    # sets the pace, eager or not
+    few = [float(load.evaluate(s, 36, "continuous")["decode"]["total"]) for s in (_setup(), _setup(eager=True))]
+    assert few[1] == pytest.approx(phases.host_dispatch(80) + k.decode_step_overhead, rel=1e-6) and few[1] > few[0]
+    many = [float(load.evaluate(s, 8 * 450, "continuous")["decode"]["total"]) for s in (_setup(), _setup(eager=True))]
+    assert many[1] == pytest.approx(many[0], rel=1e-12)

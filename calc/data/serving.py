@@ -93,3 +93,21 @@ def serving_clocks() -> dict[str, float]:
             raise DataError(r.path, r.line, "name", f"{r['name']!r} is no row of data/serving_calibration.csv or "
                                                     "data/serving_validation.csv")
     return {r["name"]: float(r["clock_mhz"]) for r in rows}
+
+
+@cache
+def serving_graphs() -> frozenset[str]:
+    """The published serving runs whose engine ran without CUDA or HIP graphs (eager PyTorch: vLLM's enforce_eager), by
+    the run's name in data/serving_calibration.csv or data/serving_validation.csv (data/serving_graphs.csv: AMD's
+    MLPerf harnesses set enforce_eager True), as ``calc.serve.load.setup``'s keyword argument ``eager``. A run not
+    listed captures its decode steps in graphs, as vLLM, SGLang and TensorRT-LLM do by default."""
+    rows = tuple(read_table(data_dir() / "serving_graphs.csv"))
+    named = {r["name"] for r in serving_calibration()} | {r["name"] for r in serving_validation()}
+    for r in rows:
+        if r["name"] not in named:
+            raise DataError(r.path, r.line, "name", f"{r['name']!r} is no row of data/serving_calibration.csv or "
+                                                    "data/serving_validation.csv")
+        if (r["graphs"] or "").lower() != "false":
+            raise DataError(r.path, r.line, "graphs", f"expected false (only runs without graphs are listed), read "
+                                                      f"{r['graphs']!r}")
+    return frozenset(r["name"] for r in rows)

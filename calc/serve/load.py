@@ -105,6 +105,9 @@ class Setup:
     # tokens one step carries, decode tokens and whole prompts (TensorRT-LLM's max_num_tokens, vLLM's
     # max_num_batched_tokens); None: data/serving_coefficients.csv prefill_token_budget, the engines' default
     token_budget: float | None = None
+    # True: the engine runs without CUDA or HIP graphs (vLLM's enforce_eager): the host dispatches every kernel of every
+    # layer each decode step, and a step takes at least that host time (``phases.host_dispatch``)
+    eager: bool = False
 
     @property
     def kv_reads(self) -> float:
@@ -155,7 +158,8 @@ def evaluate(s: Setup, concurrency, mode: str, queue: bool = False) -> dict:
     lay, sh, r = s.layout, s.shape, s.rates
     span = float(s.span(prompt))
     eb = s.expert_bytes
-    dec = phases.decode_step(sh, lay, r, s.weight_bytes, s.kv_bytes, c, s.cached(prompt + gen / 2), s.kv_reads, eb)
+    dec = phases.decode_step(sh, lay, r, s.weight_bytes, s.kv_bytes, c, s.cached(prompt + gen / 2), s.kv_reads, eb,
+                             s.eager)
     if mode == "batch":
         pre = phases.prefill(sh, lay, r, s.weight_bytes, c * prompt, prompt, span=span, expert_bytes=eb)
         ttft, tpot = pre["total"], dec["total"]
@@ -451,7 +455,7 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
           precision=None, kv_precision=None, input_tokens=1000, output_tokens=1000, window=None, window_layers=None,
           price=None, pue=None, carbon_intensity=None, attention_kernel="grouped", disaggregated=False,
           expert_precision=None, window_memory=True, expert_exchange="all-to-all", scheduler_steps=1,
-          chunked_prefill=True, clock=None) -> Setup:
+          chunked_prefill=True, clock=None, eager=False) -> Setup:
     """Resolve and check every input once (see ``calc.serve``); the layout search fills tensor=None.
     ``expert_precision``: the routed experts' weights; default the shape's own (``Transformer.expert_precision``:
     GPT-OSS's MXFP4 from its config.json), else ``precision``. ``window_memory`` False: the engine's KV cache holds
@@ -460,7 +464,8 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
     (``terms.gather_exchange_time``, TensorRT-LLM without an all-to-all) instead of DeepEP's dispatch and combine.
     ``scheduler_steps``: decode steps per scheduler run (vLLM's num_scheduler_steps; ``Setup.scheduler_steps``);
     ``chunked_prefill`` False: the joining prompts run in prefill passes of their own (``Setup.chunked_prefill``).
-    ``clock``: the GPU clock (MHz) the chips are held at, as AMD's MLPerf harness sets it (``terms.clocked``)."""
+    ``clock``: the GPU clock (MHz) the chips are held at, as AMD's MLPerf harness sets it (``terms.clocked``).
+    ``eager`` True: the engine runs without CUDA or HIP graphs (``Setup.eager``)."""
     m = lookup(model)
     hw = hardware if isinstance(hardware, data.Hardware) else data.hardware(hardware)
     n = int(read_chips(chips).m_as("chip"))  # the one reader of a cluster's chips (10**400 refused by name)
@@ -501,6 +506,8 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
         raise InputError("disaggregated", f"expected true or false, got {disaggregated!r:.40}")
     if not isinstance(chunked_prefill, bool):
         raise InputError("chunked_prefill", f"expected true or false, got {chunked_prefill!r:.40}")
+    if not isinstance(eager, bool):
+        raise InputError("eager", f"expected true or false, got {eager!r:.40}")
     steps = _whole("scheduler_steps", scheduler_steps)
     r = rates(hw, compute)
     if clock is not None:  # the products at the clock the chips are held at
@@ -510,7 +517,7 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
                  _precision("attention_kernel", attention_kernel, ATTENTION_KERNELS), disaggregated,
                  ep, footprint.weight_bytes(ep) * footprint.padded_experts(ep, hw.peaks, m.d_model, m.expert_ff or 0,
                                                                          m.gated), bool(window_memory),
-                 _gather_bytes(expert_exchange, ep, compute, hw), steps, chunked_prefill)
+                 _gather_bytes(expert_exchange, ep, compute, hw), steps, chunked_prefill, eager)
     if T is None:
         return base
     return _with_layout(base, T, P, expert, adp)
@@ -521,11 +528,14 @@ EXPERT_EXCHANGES = ("all-to-all", "gather")
 
 def published_engine(name: str) -> dict:
     """The scheduler settings a published run states (data/serving_engine_settings.csv, by the run's name), as
-    ``setup``'s keyword arguments: ``scheduler_steps`` and ``chunked_prefill``, and ``clock`` where the run held its
-    chips at a clock (data/serving_clocks.csv); {} for a run not listed."""
+    ``setup``'s keyword arguments: ``scheduler_steps`` and ``chunked_prefill``, ``clock`` where the run held its
+    chips at a clock (data/serving_clocks.csv), and ``eager`` True where its engine ran without graphs
+    (data/serving_graphs.csv); {} for a run not listed."""
     out = dict(data.serving_engine_settings().get(name, {}))
     if name in data.serving_clocks():
         out["clock"] = data.serving_clocks()[name]
+    if name in data.serving_graphs():
+        out["eager"] = True
     return out
 
 

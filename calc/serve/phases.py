@@ -11,6 +11,9 @@
               the dense products of a batch of hundreds of rows sit near the ridge, where streaming the
               weights and computing overlap only in part, as the grouped ones below (DeepGEMM's dense
               FP8 GEMMs of 64 to 4,096 rows: ``grouped_roofline``)
+    eager     an engine without CUDA or HIP graphs (vLLM's enforce_eager: AMD's MLPerf harnesses) dispatches every
+              kernel of every layer from the host each step: a layer takes at least its kernels and other PyTorch
+              operations x their host time (``host_dispatch``), whatever the GPU's share
     both      the memory-bound kernels between the products on every token of the step: the norms fused with
               the residual adds and the feed-forward's activation (``elementwise``: TensorRT-LLM's fused
               add-RMSNorm, the step model's activation bytes [Korthikanti2022] sec. 4.1)
@@ -69,6 +72,10 @@ class Coefficients:
     blend_input_per_output: float
     moe_routing_kernels: float  # kernels a MoE layer launches beside its two grouped GEMMs and activation
     grouped_gemm_overlap: float  # p of the grouped GEMMs' (memory^p + compute^p)^(1/p)
+    eager_kernel_host_time: float  # s: host time of one kernel-launching operation of an eager PyTorch forward
+    eager_op_host_time: float  # s: host time of one PyTorch operation that launches no kernel (view, slice, allocation)
+    eager_kernels_per_layer: float  # kernels a dense decoder layer launches in a decode step without graphs
+    eager_ops_per_layer: float  # operations without a kernel a dense decoder layer runs in a decode step without graphs
 
 
 _OVERRIDE: list[Coefficients] = []  # set only inside ``fitted`` (calibration), innermost last
@@ -316,14 +323,37 @@ def _exchange(s: Shape, lay: Layout, r: Rates, tokens, expert_bytes: float):
     return expert_exchange_time(r, tokens, s.d_model, s.per_token, lay.tensor, _dispatch_bytes(expert_bytes))
 
 
+def host_dispatch(layers: float) -> float:
+    """Host seconds to dispatch ``layers`` decoder layers of one decode step in eager mode (no CUDA or HIP graphs).
+
+    .. math:: t_{host} = L \\, (n_k \\, t_k + n_o \\, t_o)
+
+    n_k, n_o: the kernels and the Python-level operations that launch none (views, slices, allocations) of a Llama
+    layer in AMD's vLLM for ROCm, FP8 (13 and 36, ``eager_kernels_per_layer``, ``eager_ops_per_layer``); t_o = 2.3 us
+    an operation (PyTorch's operator micro-benchmark, ``eager_op_host_time``), t_k = 18.0 us a kernel (``eager_kernel
+    _host_time``: gpt-fast's Llama 2 7B in eager PyTorch on MI210, host-bound at batch 1, 34.95 ms a token over its 1,816
+    kernels and 998 other operations [Song2024]), data/serving_coefficients.csv. In eager mode the host runs the model's
+    Python and PyTorch's dispatcher and launches each kernel as it goes; the GPU runs them as they arrive, so a layer
+    takes the longer of its GPU time and its host time (the GPU waits where the host is slower), where a graph replays
+    the step in one launch [Nguyen2021].
+
+    >>> round(host_dispatch(80) * 1e3, 1)  # Llama 2 70B's 80 layers: 80 x (13 x 18.0 + 36 x 2.3) us
+    25.3
+    """
+    k = coefficients()
+    return layers * (k.eager_kernels_per_layer * k.eager_kernel_host_time + k.eager_ops_per_layer * k.eager_op_host_time)
+
+
 def decode_step(s: Shape, lay: Layout, r: Rates, weight_bytes: float, kv_bytes: float, batch, context,
-                kv_reads: float = 1.0, expert_bytes: float | None = None) -> dict:
+                kv_reads: float = 1.0, expert_bytes: float | None = None, eager: bool = False) -> dict:
     """Seconds of one decode step of a replica carrying ``batch`` sequences of ``context`` cached
     tokens on average, by part (arrays over ``batch``): {"weights", "kv cache", "compute",
     "communication", "overhead"} plus "total". Pipeline stages each carry 1/P of the batch in turn.
     ``kv_reads``: times each cached key and value is read per step (1 with a grouped-query decode
     kernel; heads / kv_heads with a kernel that reads them once per query head). ``expert_bytes``: bytes per
-    routed-expert weight (default ``weight_bytes``; GPT-OSS's MXFP4 experts beside BF16 attention)."""
+    routed-expert weight (default ``weight_bytes``; GPT-OSS's MXFP4 experts beside BF16 attention). ``eager``: the
+    engine runs without graphs: where a stage's layers take less GPU time than the host needs to dispatch their
+    kernels (``host_dispatch``), the difference is added to "overhead" (the GPU waits for the host)."""
     k = coefficients()
     eb = weight_bytes if expert_bytes is None else expert_bytes
     b = np.asarray(batch, dtype=float) / lay.pipeline  # sequences of one micro-batch (P in flight)
@@ -370,6 +400,9 @@ def decode_step(s: Shape, lay: Layout, r: Rates, weight_bytes: float, kv_bytes: 
     kv = kv_mem * (kv_mem >= attn_flop)
     compute = compute + layers * elementwise(s, lay, r, b_attn)
     stage = weights + compute + kv + comm + overhead
+    if eager:  # the host dispatching every kernel sets the pace where the GPU's layers are shorter
+        wait = np.maximum(host_dispatch(layers) - stage, 0.0)
+        overhead, stage = overhead + wait, stage + wait
     # P micro-batches each pass the P stages: a token of each sequence every P stage times
     parts = {"weights": weights * lay.pipeline, "kv cache": kv * lay.pipeline, "compute": compute * lay.pipeline,
              "communication": comm * lay.pipeline, "overhead": overhead * lay.pipeline + k.decode_step_overhead}
