@@ -190,3 +190,12 @@ def test_eager_decode_waits_for_the_host_only_where_the_gpu_is_quicker():
     assert few[1] == pytest.approx(phases.host_dispatch(80) + k.decode_step_overhead, rel=1e-6) and few[1] > few[0]
     many = [float(load.evaluate(s, 8 * 450, "continuous")["decode"]["total"]) for s in (_setup(), _setup(eager=True))]
     assert many[1] == pytest.approx(many[0], rel=1e-12)
+
+
+def test_setup_keeps_each_engine_setting_in_its_own_field():
+    # the settings at the end of Setup are passed by name: eager once landed in token_budget when a field was added
+    from calc.serve import load
+
+    s = load.setup("Llama 2 70B", "MI300X", 1, precision="fp8", kv_precision="fp8", input_tokens=222,
+                   output_tokens=301, scheduler_steps=9, chunked_prefill=False, eager=True)
+    assert (s.eager, s.token_budget, s.scheduler_steps, s.chunked_prefill) == (True, None, 9, False)

@@ -517,7 +517,8 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
                  _precision("attention_kernel", attention_kernel, ATTENTION_KERNELS), disaggregated,
                  ep, footprint.weight_bytes(ep) * footprint.padded_experts(ep, hw.peaks, m.d_model, m.expert_ff or 0,
                                                                          m.gated), bool(window_memory),
-                 _gather_bytes(expert_exchange, ep, compute, hw), steps, chunked_prefill, eager)
+                 _gather_bytes(expert_exchange, ep, compute, hw), scheduler_steps=steps,
+                 chunked_prefill=chunked_prefill, eager=eager)
     if T is None:
         return base
     return _with_layout(base, T, P, expert, adp)
