@@ -85,6 +85,14 @@ class Setup:
     # False: the prompts that join run as a prefill pass of their own, not riding in a decode step (vLLM's V0 scheduler
     # without enable_chunked_prefill: a step is prefill only or decode only)
     chunked_prefill: bool = True
+    # the engine's own limits where a run states them (data/serving_engine_settings.csv; None: the engine's defaults):
+    # sequences batched per pipeline micro-batch (TensorRT-LLM's max_batch_size, vLLM's max_num_seqs), tokens a step
+    # carries (TensorRT-LLM's max_num_tokens, vLLM's max_num_batched_tokens: the prompt-token budget of a step), and the
+    # share of the memory left after the weights that the KV cache takes (TensorRT-LLM's kv_cache_free_gpu_mem_fraction;
+    # None: data/serving_coefficients.csv kv_memory_fraction)
+    max_batch_size: int | None = None
+    max_num_tokens: int | None = None
+    kv_memory_fraction: float | None = None
 
     @property
     def kv_reads(self) -> float:
@@ -114,10 +122,18 @@ class Setup:
         return self.cached(tokens) if self.window_memory else tokens
 
     def max_concurrency(self) -> int:
-        """Sequences in flight that the memory of all replicas holds."""
+        """Sequences in flight that the memory of all replicas holds, at most the engine's ``max_batch_size`` per
+        micro-batch where the run states one: TensorRT-LLM holds max_batch_size x the pipeline depth sequences
+        (mMaxNumSequences, cpp/tensorrt_llm/batch_manager/trtGptModel.h [NVIDIA2025trtllmpp]), per attention rank under
+        attention data parallelism."""
         per = phases.max_concurrency(self.shape, self.layout, self.rates, self.weight_bytes, self.kv_bytes,
-                                     self.held(self.input_tokens + self.output_tokens), self.expert_bytes)
-        return int(max(per, 0)) * self.replicas
+                                     self.held(self.input_tokens + self.output_tokens), self.expert_bytes,
+                                     kv_fraction=self.kv_memory_fraction)
+        per = max(float(per), 0.0)
+        if self.max_batch_size is not None:
+            lay = self.layout
+            per = min(per, self.max_batch_size * lay.pipeline * (lay.tensor if lay.attention_data_parallel else 1))
+        return int(per) * self.replicas
 
 
 def evaluate(s: Setup, concurrency, mode: str) -> dict:
@@ -320,7 +336,7 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
           precision=None, kv_precision=None, input_tokens=1000, output_tokens=1000, window=None, window_layers=None,
           price=None, pue=None, carbon_intensity=None, attention_kernel="grouped", disaggregated=False,
           expert_precision=None, window_memory=True, expert_exchange="all-to-all", scheduler_steps=1,
-          chunked_prefill=True) -> Setup:
+          chunked_prefill=True, max_batch_size=None, max_num_tokens=None, kv_memory_fraction=None) -> Setup:
     """Resolve and check every input once (see ``calc.serve``); the layout search fills tensor=None.
     ``expert_precision``: the routed experts' weights; default the shape's own (``Transformer.expert_precision``:
     GPT-OSS's MXFP4 from its config.json), else ``precision``. ``window_memory`` False: the engine's KV cache holds
@@ -328,7 +344,9 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
     data parallelism the ranks all-gather their tokens before each MoE layer and reduce-scatter its outputs
     (``terms.gather_exchange_time``, TensorRT-LLM without an all-to-all) instead of DeepEP's dispatch and combine.
     ``scheduler_steps``: decode steps per scheduler run (vLLM's num_scheduler_steps; ``Setup.scheduler_steps``);
-    ``chunked_prefill`` False: the joining prompts run in prefill passes of their own (``Setup.chunked_prefill``)."""
+    ``chunked_prefill`` False: the joining prompts run in prefill passes of their own (``Setup.chunked_prefill``).
+    ``max_batch_size``, ``max_num_tokens``, ``kv_memory_fraction``: the engine's limits as a run states them (None: the
+    engine's defaults; ``Setup.max_batch_size``)."""
     m = lookup(model)
     hw = hardware if isinstance(hardware, data.Hardware) else data.hardware(hardware)
     n = int(read_chips(chips).m_as("chip"))  # the one reader of a cluster's chips (10**400 refused by name)
@@ -370,12 +388,20 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
     if not isinstance(chunked_prefill, bool):
         raise InputError("chunked_prefill", f"expected true or false, got {chunked_prefill!r:.40}")
     steps = _whole("scheduler_steps", scheduler_steps)
+    most = None if max_batch_size is None else _whole("max_batch_size", max_batch_size)
+    budget = None if max_num_tokens is None else _whole("max_num_tokens", max_num_tokens)
+    if kv_memory_fraction is not None and (isinstance(kv_memory_fraction, bool)
+                                           or not isinstance(kv_memory_fraction, (int, float))
+                                           or not 0 < kv_memory_fraction <= 1):
+        raise InputError("kv_memory_fraction", f"expected a share of the free memory in (0, 1], got "
+                                               f"{kv_memory_fraction!r:.40}")
     base = Setup(m, phases.shape(m), hw, rates(hw, compute), Layout(T or 1, P, 1, adp), n, prec, kvp,
                  footprint.weight_bytes(prec), footprint.kv_bytes(kvp), n_in, n_out, window, wl, usd, basis, p, ci,
                  _precision("attention_kernel", attention_kernel, ATTENTION_KERNELS), disaggregated,
                  ep, footprint.weight_bytes(ep) * footprint.padded_experts(ep, hw.peaks, m.d_model, m.expert_ff or 0,
                                                                          m.gated), bool(window_memory),
-                 _gather_bytes(expert_exchange, ep, compute, hw), steps, chunked_prefill)
+                 _gather_bytes(expert_exchange, ep, compute, hw), steps, chunked_prefill, most, budget,
+                 None if kv_memory_fraction is None else float(kv_memory_fraction))
     if T is None:
         return base
     return _with_layout(base, T, P, expert, adp)
@@ -386,7 +412,8 @@ EXPERT_EXCHANGES = ("all-to-all", "gather")
 
 def published_engine(name: str) -> dict:
     """The scheduler settings a published run states (data/serving_engine_settings.csv, by the run's name), as
-    ``setup``'s keyword arguments: ``scheduler_steps`` and ``chunked_prefill``; {} for a run not listed."""
+    ``setup``'s keyword arguments: ``scheduler_steps`` and ``chunked_prefill``, and ``max_batch_size``,
+    ``max_num_tokens`` and ``kv_memory_fraction`` where the run states them; {} for a run not listed."""
     return dict(data.serving_engine_settings().get(name, {}))
 
 
