@@ -137,9 +137,12 @@ class Setup:
 
 
 def evaluate(s: Setup, concurrency, mode: str) -> dict:
-    """Every output as float arrays over ``concurrency`` (all replicas), for ``mode`` "batch" or
-    "continuous": ttft, tpot (s), per_chip, total (output token/s), per_user, usd_in, usd_out
-    (USD per token), joule_in, joule_out (J per token), and the parts of each phase."""
+    """Every output as float arrays over ``concurrency`` (all replicas), for ``mode`` "batch", "continuous" or
+    "arrivals": ttft, tpot (s), per_chip, total (output token/s), per_user, usd_in, usd_out
+    (USD per token), joule_in, joule_out (J per token), and the parts of each phase. "arrivals": continuous batching
+    with the requests arriving at random (Poisson, a serving benchmark's request rate, MLPerf's Server): under pipeline
+    parallelism the prompts a micro-batch carries vary, and the pipeline runs at the pace of its heaviest micro-batch
+    (``microbatch_imbalance``); with one stage it is "continuous"."""
     k = phases.coefficients()
     c = np.asarray(concurrency, dtype=float) / s.replicas  # per replica
     prompt, gen = float(s.input_tokens), float(s.output_tokens)
@@ -168,6 +171,8 @@ def evaluate(s: Setup, concurrency, mode: str) -> dict:
                              expert_bytes=eb)
         alone = phases.prefill(sh, lay, r, s.weight_bytes, prompt, prompt, span=span, expert_bytes=eb)["total"]
         tpot = dec["total"] + pre["total"]
+        if mode == "arrivals" and lay.pipeline > 1:  # the heaviest of the P micro-batches paces the pipeline
+            tpot = tpot + pre["total"] * (microbatch_imbalance(c / (lay.pipeline * gen), lay.pipeline) - 1.0)
         ttft = tpot + alone
         prefill_per_token = pre["total"] / (c * prompt / gen)
     decode_per_token = dec["total"] / c
@@ -185,6 +190,38 @@ def evaluate(s: Setup, concurrency, mode: str) -> dict:
         out["joule_in"] = watts * k.load_power_fraction_prefill * s.pue * out["chip_s_in"]
         out["joule_out"] = watts * k.load_power_fraction_decode * s.pue * out["chip_s_out"]
     return out
+
+
+def microbatch_imbalance(prompts, stages: int):
+    """E[max of ``stages`` independent Poisson counts of mean ``prompts``] / ``prompts`` (arrays; 1 where no prompt
+    joins): how much longer than the balanced share the prompts of a pipeline's step take when they arrive at random.
+
+    Under pipeline parallelism P micro-batches pass the P stages in turn (TensorRT-LLM's in-flight batching,
+    numMicroBatches = the pipeline depth [NVIDIA2025trtllmpp]); each carries its decode sequences and the prompt chunks
+    that arrived while the one before it was scheduled, a Poisson number N_j of mean mu = C / (P O) under random
+    arrivals ([Kleinrock1975] sec. 2.6). A micro-batch's time on a stage is d + S N_j (d its decode share, S one
+    prompt's prefill on a stage), the same on every stage. In a cyclic pipeline each stage takes the micro-batches in
+    order and a micro-batch re-enters the first stage only when it has left the last: for P stages and P micro-batches
+    the period is P max_j (d + S N_j) (the heaviest passes the stages back to back, the others wait behind it), where
+    the balanced step of ``evaluate``'s continuous mode is P d + P S mu. The expected step is longer by
+    P S (E[max_j N_j] - mu) = (the step's prompt time) x (this ratio - 1). No constant: the ratio of Poisson order
+    statistics, E[max] = sum_k (1 - F(k)^P).
+
+    >>> round(float(microbatch_imbalance(2.0, 2)), 3), float(microbatch_imbalance(2.0, 1))
+    (1.384, 1.0)
+    """
+    mu = np.asarray(prompts, dtype=float)
+    if stages <= 1:
+        return np.ones_like(mu) if mu.ndim else 1.0
+    flat = np.maximum(mu.reshape(-1), 1e-12)
+    top = int(np.max(flat) + 12.0 * math.sqrt(float(np.max(flat))) + 30)
+    k = np.arange(top, dtype=float)
+    log_fact = np.concatenate(([0.0], np.cumsum(np.log(np.arange(1, top, dtype=float)))))
+    pmf = np.exp(-flat[:, None] + k[None, :] * np.log(flat)[:, None] - log_fact[None, :])
+    cdf = np.minimum(np.cumsum(pmf, axis=1), 1.0)
+    ratio = np.sum(1.0 - cdf ** stages, axis=1) / flat
+    ratio = np.where(mu.reshape(-1) > 0, ratio, 1.0).reshape(mu.shape)
+    return ratio if mu.ndim else float(ratio)
 
 
 def capacity(s: Setup) -> float:
@@ -240,10 +277,10 @@ def at_rate(s: Setup, rate: float) -> tuple[float, dict]:
                                          f"saturation ({most:,} sequences in flight), got {rate:.4g}: the queue grows "
                                          "without end; give a lower rate or more chips")
     c = np.geomspace(min(1e-3, most), most, 96)  # all replicas
-    rates = evaluate(s, c, "continuous")["total"] / s.output_tokens
+    rates = evaluate(s, c, "arrivals")["total"] / s.output_tokens
     rates = np.maximum.accumulate(rates)  # the rate the fewest sequences in flight sustain
     n = float(np.exp(np.interp(rate, rates, np.log(c))))
-    r = evaluate(s, n, "continuous")
+    r = evaluate(s, n, "arrivals")
     wait = step_wait(s, r, n, rate)
     r["ttft"] = r["ttft"] + wait
     r["wait"] = wait
@@ -290,7 +327,7 @@ def best_under_limits(candidates: list[Setup], ttft_max: float | None, tpot_max:
     fastest = None
     for s in candidates:
         g = grid(s, points)
-        r = evaluate(s, g, "continuous")
+        r = evaluate(s, g, "arrivals")  # requests arriving at random, as MLPerf's Server and Interactive send them
         ok = np.ones_like(g, dtype=bool)
         if ttft_max:  # with the wait for the step (or round of steps) in progress of requests arriving at that load
             ok &= r["ttft"] + step_wait(s, r, g, r["total"] / s.output_tokens) <= ttft_max

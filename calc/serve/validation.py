@@ -182,7 +182,7 @@ def predict(c: Case) -> Outcome:
         else:  # beyond what the model says the layout completes: the closed loop at the sequences it held; the arrivals
             # are still Poisson, so each waits for the step in progress as at_rate's do (load.step_wait)
             held = min(in_flight_at_measured_load(c), n)
-            r = load.evaluate(s, held, "continuous")
+            r = load.evaluate(s, held, "arrivals")
             r["ttft"] = r["ttft"] + load.step_wait(s, r, held, rate)
         ttft, tpot = float(r["ttft"]), float(r["tpot"])
     if latency_only:
