@@ -208,7 +208,7 @@ def microbatch_imbalance(prompts, stages: int):
     statistics, E[max] = sum_k (1 - F(k)^P).
 
     >>> round(float(microbatch_imbalance(2.0, 2)), 3), float(microbatch_imbalance(2.0, 1))
-    (1.384, 1.0)
+    (1.386, 1.0)
     """
     mu = np.asarray(prompts, dtype=float)
     if stages <= 1:
