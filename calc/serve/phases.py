@@ -371,10 +371,13 @@ def decode_step(s: Shape, lay: Layout, r: Rates, weight_bytes: float, kv_bytes: 
     kv = kv_mem * (kv_mem >= attn_flop)
     compute = compute + layers * elementwise(s, lay, r, b_attn)
     stage = weights + compute + kv + comm + overhead
-    # P micro-batches each pass the P stages: a token of each sequence every P stage times
-    parts = {"weights": weights * lay.pipeline, "kv cache": kv * lay.pipeline, "compute": compute * lay.pipeline,
-             "communication": comm * lay.pipeline, "overhead": overhead * lay.pipeline + k.decode_step_overhead}
-    parts["total"] = stage * lay.pipeline + k.decode_step_overhead
+    # P micro-batches each pass the P stages: a token of each sequence every P stage times. Each micro-batch is an
+    # iteration of the engine's loop of its own, scheduled, launched and sampled apart (TensorRT-LLM's forwardAsync
+    # takes one micro-batch at a time [NVIDIA2025trtllmpp]): the step's fixed cost is paid by each of the P
+    P = lay.pipeline
+    parts = {"weights": weights * P, "kv cache": kv * P, "compute": compute * P,
+             "communication": comm * P, "overhead": (overhead + k.decode_step_overhead) * P}
+    parts["total"] = (stage + k.decode_step_overhead) * P
     return parts
 
 
