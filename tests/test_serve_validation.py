@@ -104,8 +104,8 @@ def test_latency_at_the_measured_load_holds(report):
     # MLPerf v5.0, 8 H100 Server (Llama 2 70B, tensor 1 x pipeline 2): it completed 106 requests/s, less than the
     # 112/s the model says the layout completes at saturation (83/s before the prompts riding in decode steps were
     # spread over the pipeline's micro-batches, branch servnv): the figures are those at that Poisson rate
-    # (load.at_rate), the two micro-batches carrying unequal prompts (load.microbatch_imbalance): TPOT 142 ms
-    # predicted against a 139 ms mean; TTFT 245 against 517 ms (the prompts' wait behind the 1,024-token budget of
+    # (load.at_rate), the two micro-batches carrying unequal prompts (load.microbatch_imbalance): TPOT 144 ms
+    # predicted against a 139 ms mean; TTFT 248 against 517 ms (the prompts' wait behind the 1,024-token budget of
     # a micro-batch not modelled)
     from calc.serve import load
 
