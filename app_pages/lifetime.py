@@ -352,10 +352,11 @@ if life is not None:
     st.markdown("**Cost to date over the model's life**")
     st.altair_chart(alt.layer(*layers).properties(height=charts.HEIGHT), width="stretch")
     lay = s.layout
+    stages = f" x pipeline {lay['pipeline']}" if lay["pipeline"] > 1 else ""
     st.caption(f"Training is the step at day 0 ({show('cost', life.training_cost)}); serving adds "
                f"{show('cost', (life.tokens_per_day * life.serving_price * calc.Q_(1, 'day')).to('USD'))} a day "
                f"({show('tokens', life.tokens_per_day * calc.Q_(1, 'day'))} at ${number(life.serving_price.m_as('USD/Mtoken'))}"
-               f" per million tokens: {escape(s.model)} on {s.chips} x {escape(s.hardware)}, tensor {lay['tensor']}, "
+               f" per million tokens: {escape(s.model)} on {s.chips} x {escape(s.hardware)}, tensor {lay['tensor']}{stages}, "
                f"weights in {lay['precision']}, {number(s.concurrency)} sequences in flight, "
                f"{number(s.tokens_per_second_per_user.m_as('token/s'))} tokens a second per user). "
                + (f"The dashed line: day {number(be)}, when serving has cost as much as training." if be <= days[-1]

@@ -126,8 +126,8 @@ def serving_price_at(params, hardware, *, family=DEFAULT_FAMILY, **options) -> p
     """Modelled blended USD per million tokens of a model of ``params`` with no architecture: ``calc.serve``
     of ``family``'s shape scaled to that size (``scaled_shape``), on the cheapest chip group.
 
-    >>> round(serving_price_at("70.6e9 param", "H100 SXM5").m_as("USD/Mtoken"), 2)   # Llama 3 70B itself: 0.71
-    0.71
+    >>> round(serving_price_at("70.6e9 param", "H100 SXM5").m_as("USD/Mtoken"), 2)   # Llama 3 70B itself: 0.68
+    0.68
     """
     s = modelled_serving(scaled_shape(family, params), hardware, **options)
     return s.usd_per_million_tokens["blended"].to("USD/Mtoken")
@@ -269,8 +269,8 @@ def service_life(model, hardware, *, training_tokens, tokens_per_day, days, util
     --------
     >>> life = service_life("Llama 3 70B", "H100 SXM5", training_tokens="15T token",
     ...                     tokens_per_day="10G token/day", days="365 day")
-    >>> round(life.break_even.m_as("day") / 365, 1)    # serving catches up with training after about 12 years
-    12.4
+    >>> round(life.break_even.m_as("day") / 365, 1)    # serving catches up with training after about 13 years
+    13.0
     """
     from calc.architecture import Transformer, lookup
     from calc.estimate import estimate
@@ -314,7 +314,7 @@ def modelled_prices(hardware, *, params=None, model=None, utilization=None, pric
 
     >>> t, s, n, words = modelled_prices("H100 SXM5", params="70.6e9 param")
     >>> round(s.m_as("USD/Mtoken"), 2)
-    0.71
+    0.68
     """
     from calc.architecture import lookup, published
     from calc.estimate import estimate

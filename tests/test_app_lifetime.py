@@ -121,8 +121,9 @@ def test_the_life_section_is_calc_service_life():
     assert m["Training"] == show("cost", life.training_cost)
     assert m["Serving over the life"] == show("cost", life.serving_cost)
     assert m["Training + serving"] == show("cost", life.lifetime_cost)
-    # the break-even is training / (tokens per day x price): $32.3M / (1e11 x $0.713e-6) = 452 days
-    assert m["Serving overtakes training"] == "day 452"
+    # the break-even is training / (tokens per day x price): $32.3M / (1e11 x $0.679e-6) = 476 days (tensor 4 x
+    # pipeline 2 on 8 H100 since branch servnv; $0.713e-6 and 452 days at tensor 4 on 4 before)
+    assert m["Serving overtakes training"] == "day 476"
     spec = json.loads(at.get("vega_lite_chart")[1].proto.spec)
     assert spec["layer"][1]["mark"]["type"] == "rule"  # the break-even marked, within the 730 days
     table = at.table[2].value
@@ -223,19 +224,23 @@ def test_the_shapes_served_rise_with_size_without_spikes():
 
 
 def test_the_served_precision_is_a_field_in_the_link_and_reaches_the_life():
-    # 405B was served in bf16 on 16 H100 with no way to say fp8, as it is served (8 H100, the README's table)
+    # 405B was served in bf16 on 16 H100 with no way to say fp8; it is served in fp8 on its cheapest group (since
+    # branch servnv a pipelined one: 32 H100, tensor 4 x pipeline 8; 8 H100 at tensor 8 before)
     link = {"lifetime.model": "Llama 3.1 405B", "lifetime.hardware": "H100 SXM5", "lifetime.precision": "fp8"}
     at = open_page(PAGE, **link)
     assert at.selectbox(key="lt_precision").value == "fp8"
     life = service_life("Llama 3.1 405B", "H100 SXM5", training_tokens=at.session_state["lt_train_tokens"],
                         tokens_per_day="100B token/day", days="730 day", precision="fp8")
-    assert life.serving.chips == 8
+    lay = life.serving.layout
+    assert (life.serving.chips, lay["tensor"], lay["pipeline"]) == (32, 4, 8)
     assert _metrics(at)["Serving over the life"] == show("cost", life.serving_cost)
-    assert any("on 8 x H100 SXM5, tensor 8, weights in fp8" in c.value for c in at.caption)
+    assert any("on 32 x H100 SXM5, tensor 4 x pipeline 8, weights in fp8" in c.value for c in at.caption)
     at.selectbox(key="lt_precision").set_value("bf16").run()
     url = at.query_params["lifetime.precision"]
     assert (url if isinstance(url, str) else url[0]) == "bf16"
-    assert any("on 16 x H100 SXM5" in c.value and "weights in bf16" in c.value for c in at.caption)
+    bf16 = service_life("Llama 3.1 405B", "H100 SXM5", training_tokens=at.session_state["lt_train_tokens"],
+                        tokens_per_day="100B token/day", days="730 day")
+    assert any(f"on {bf16.serving.chips} x H100 SXM5" in c.value and "weights in bf16" in c.value for c in at.caption)
     at = open_page(PAGE, **{"lifetime.precision": "fp9"})  # unreadable: the default, said
     assert at.selectbox(key="lt_precision").value == "bf16"
     assert any("(lifetime.precision)" in w.value.replace("\\", "") for w in at.warning)

@@ -883,6 +883,8 @@ def test_the_expert_groups_are_searched_around_the_best_split():
     s = serve("Mixtral 8x7B", "H100 SXM5", 8)
     best = s.tokens_per_second["per_chip"].m_as("token/s/chip")
     for e in (1, 2, 4, 8):
+        if s.layout["tensor"] % e:  # expert groups split the tensor group (the best split may be pipelined)
+            continue
         other = serve("Mixtral 8x7B", "H100 SXM5", 8, tensor=s.layout["tensor"], pipeline=s.layout["pipeline"], expert=e)
         assert best >= other.tokens_per_second["per_chip"].m_as("token/s/chip") * (1 - 1e-9), e
     assert "x expert" in s.limited_by["layout"]

@@ -33,7 +33,7 @@ def test_multi_step_scheduling_waits_for_the_round_in_progress():
     # is n tau / 2 (the engine busy), against tau / 2 with one step per scheduler run (a token budget of many prompts a
     # round, so that no prompt waits for a later round: load.prefill_wait 0)
     from dataclasses import replace
-    one, nine = replace(_setup(), token_budget=1e6), replace(_setup(scheduler_steps=9), token_budget=1e6)
+    one, nine = replace(_setup(), max_num_tokens=10**6), replace(_setup(scheduler_steps=9), max_num_tokens=10**6)
     c, rate = 800.0, 80.0
     r1, r9 = load.evaluate(one, c, "continuous"), load.evaluate(nine, c, "continuous")
     assert float(r9["tpot"]) == pytest.approx(float(r1["tpot"]))  # chunked: the steps themselves do not change
@@ -193,9 +193,9 @@ def test_eager_decode_waits_for_the_host_only_where_the_gpu_is_quicker():
 
 
 def test_setup_keeps_each_engine_setting_in_its_own_field():
-    # the settings at the end of Setup are passed by name: eager once landed in token_budget when a field was added
+    # the settings at the end of Setup are passed by name: eager once landed in the token budget when a field was added
     from calc.serve import load
 
     s = load.setup("Llama 2 70B", "MI300X", 1, precision="fp8", kv_precision="fp8", input_tokens=222,
                    output_tokens=301, scheduler_steps=9, chunked_prefill=False, eager=True)
-    assert (s.eager, s.token_budget, s.scheduler_steps, s.chunked_prefill) == (True, None, 9, False)
+    assert (s.eager, s.max_num_tokens, s.scheduler_steps, s.chunked_prefill) == (True, None, 9, False)

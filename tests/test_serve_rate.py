@@ -50,13 +50,14 @@ def test_the_wait_is_one_function_for_a_rate_and_for_a_held_load():
     n, r = load.at_rate(s, 8.0)
     closed = load.evaluate(s, n, "continuous")
     assert float(r["wait"]) == pytest.approx(load.step_wait(s, closed, n, 8.0), rel=1e-12)
-    c = next(c for c in validation.cases() if c.name == "mlperf50-h100-llama2-70b-server")
+    c = next(c for c in validation.cases() if c.name == "mlperf51-b200-llama2-70b-server")
     h = load.setup(c.model, c.hardware, c.chips, tensor=c.tensor, pipeline=c.pipeline, precision=c.precision,
-                   kv_precision=c.kv_precision, input_tokens=c.input_tokens, output_tokens=c.output_tokens)
+                   kv_precision=c.kv_precision, input_tokens=c.input_tokens, output_tokens=c.output_tokens,
+                   **load.published_engine(c.name))
     rate = validation.measured_request_rate(c)
     assert rate >= load.capacity(h)  # the closed loop at the sequences it held
     held = min(validation.in_flight_at_measured_load(c), h.max_concurrency())
-    at = load.evaluate(h, held, "continuous")
+    at = load.evaluate(h, held, "arrivals")
     wait = load.step_wait(h, at, held, rate)
     assert float(at["tpot"]) / 2 < wait < float(at["tpot"])
     assert validation.predict(c).ttft == pytest.approx(float(at["ttft"]) + wait, rel=1e-9)
@@ -112,7 +113,7 @@ def test_a_rate_beside_another_load_is_refused(extra, field):
 
 def test_the_layout_search_takes_the_one_that_completes_the_most():
     r = serve("Llama 3 70B", "H100 SXM5", 8, request_rate=4, input_tokens=467, output_tokens=256)
-    assert r.mode == "request rate" and r.layout["tensor"] * r.layout["replicas"] == 8
+    assert r.mode == "request rate" and r.layout["tensor"] * r.layout["pipeline"] * r.layout["replicas"] == 8
 
 
 def test_cli(capsys):

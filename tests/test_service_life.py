@@ -74,9 +74,12 @@ def test_how_far_the_linear_rule_is_off():
     rows = {r["model"]: r for r in linear_rule("H100 SXM5")}
     assert rows["Llama 3 70B"]["error"] == pytest.approx(0, abs=1e-12)
     assert abs(rows["Llama 3 8B"]["error"]) < 0.15
-    assert rows["Llama 3.1 405B"]["error"] < -0.20
+    # since the prompts riding in decode steps spread over a pipeline's micro-batches (branch servnv), 405B is served
+    # on its cheapest group with pipeline stages (bf16: 64 chips, tensor 4 x pipeline 8), whose weights leave room for
+    # larger batches: the rule overestimates its cost (+11%; -62% when it was held to tensor-parallel groups)
+    assert 0 < rows["Llama 3.1 405B"]["error"] < 0.25
     fp8 = {r["model"]: r for r in linear_rule("H100 SXM5", precision="fp8")}
-    assert abs(fp8["Llama 3.1 405B"]["error"]) < 0.15  # in fp8 405B fits one node of 8, and the rule holds
+    assert abs(fp8["Llama 3.1 405B"]["error"]) < 0.3  # +22% in fp8 on 32 chips
 
 
 def test_the_dollar_optimum_uses_the_modelled_prices():
@@ -181,17 +184,19 @@ def test_the_optimum_with_each_size_served_is_near_the_proportional_one():
 def test_lifetime_command_serves_in_the_precision_given_and_says_which(capsys):
     # 405B was served in bf16 on 16 H100 ($11/M tokens) with no flag for the format; it is served in FP8 on 8
     # (the README's table: 2.83 USD/Mtoken modelled, "Llama 3.1 405B, fp8 | 8")
+    # (since branch servnv its cheapest groups are pipelined: fp8 on 32, bf16 on 64, each the modelled serving's own)
+    s = modelled_serving("Llama 3.1 405B", "H100 SXM5", precision="fp8")
     code, out, _ = _cli(capsys, "lifetime", "--model", "Llama 3.1 405B", "--inference-tokens", "20T",
                         "--hardware", "H100 SXM5", "--precision", "fp8")
-    assert code == 0 and "Llama 3.1 405B's shape in fp8 on 8 x H100 SXM5" in out
+    assert code == 0 and f"Llama 3.1 405B's shape in fp8 on {s.chips} x H100 SXM5" in out
+    bf16 = modelled_serving("Llama 3.1 405B", "H100 SXM5")
     code, out, _ = _cli(capsys, "lifetime", "--model", "Llama 3.1 405B", "--inference-tokens", "20T",
                         "--hardware", "H100 SXM5")
-    assert code == 0 and "in bf16 on 16 x H100 SXM5" in out  # the default, as serve's: the chip's 16-bit format, said
+    assert code == 0 and f"in bf16 on {bf16.chips} x H100 SXM5" in out  # the default, as serve's: the chip's 16-bit format
     code, out, _ = _cli(capsys, "lifetime", "--model", "Llama 3.1 405B", "--inference-tokens", "20T",
                         "--hardware", "H100 SXM5", "--precision", "fp8", "--json")
     served = json.loads(out)["dollars"]["prices"]["serving"]
-    s = modelled_serving("Llama 3.1 405B", "H100 SXM5", precision="fp8")
-    assert (served["precision"], served["chips"]) == ("fp8", 8) == (s.layout["precision"], s.chips)
+    assert (served["precision"], served["chips"]) == ("fp8", s.chips) and s.layout["precision"] == "fp8"
     assert served["value"] == pytest.approx(s.usd_per_million_tokens["blended"].m_as("USD/Mtoken"))
 
 

@@ -63,7 +63,8 @@ COLUMN_UNITS = {
                                                    "batch", "concurrency", "requests")},
                                "chips": "chip", "throughput_per_chip": "token/s/chip", "ttft": "s", "tpot": "s",
                                "ttft_limit": "s", "tpot_limit": "s"},
-    "serving_engine_settings.csv": {"scheduler_steps": "1"},
+    "serving_engine_settings.csv": {"scheduler_steps": "1", "max_batch_size": "1", "max_num_tokens": "1",
+                                    "kv_memory_fraction": "1"},
     "serving_gemm.csv": {"m": "1", "n": "1", "k": "1", "measured_time": "s", "clock_mhz": "1"},
     "serving_clocks.csv": {"clock_mhz": "1"},
     "latency_percentiles.csv": {"chips": "chip", "ttft_mean": "s", "ttft_p99": "s", "tpot_mean": "s", "tpot_p99": "s"},
@@ -89,7 +90,7 @@ WHOLE_COLUMNS = frozenset({
     "shared_experts", "expert_d_ff", "dense_layers", "q_lora_rank", "kv_lora_rank", "qk_nope_head_dim",
     "qk_rope_head_dim", "v_head_dim", "chips_per_board", "cores_per_chip", "chips_per_node", "compute_units", "zero",
     "tensor", "pipeline", "expert", "virtual_stages", "micro_batch", "global_batch", "sequence", "chips_per_basis",
-    "chips", "scheduler_steps"})
+    "chips", "scheduler_steps", "max_batch_size", "max_num_tokens"})
 
 # What a column's values may be, by the dimension its units row declares (and, for fractions, by
 # its name): a value outside is a slip of the units row (FLOP/s/chip -> TFLOP/s/chip scales every

@@ -64,10 +64,14 @@ def latency_percentiles() -> tuple[Row, ...]:
 @cache
 def serving_engine_settings() -> dict[str, dict]:
     """The engine's scheduler settings of published serving runs, by the run's name in data/serving_calibration.csv or
-    data/serving_validation.csv (data/serving_engine_settings.csv): decode steps per scheduler run (vLLM's
-    num_scheduler_steps) and whether prompts ride in decode steps (chunked prefill), as the run's own configuration
-    states them, as ``calc.serve.load.setup``'s keyword arguments ``scheduler_steps`` (int) and ``chunked_prefill``
-    (bool). A run not listed runs one step per scheduler run with its prompts riding in decode steps."""
+    data/serving_validation.csv (data/serving_engine_settings.csv), as the run's own configuration states them, as
+    ``calc.serve.load.setup``'s keyword arguments: ``scheduler_steps`` (int: decode steps per scheduler run, vLLM's
+    num_scheduler_steps), ``chunked_prefill`` (bool: whether prompts ride in decode steps), and where the row states
+    them ``max_batch_size`` (int: sequences the engine batches, per pipeline micro-batch: TensorRT-LLM's
+    max_batch_size, vLLM's max_num_seqs), ``max_num_tokens`` (int: tokens a step carries, decode and prompt chunks:
+    TensorRT-LLM's max_num_tokens, vLLM's max_num_batched_tokens) and ``kv_memory_fraction`` (float: the share of
+    the memory left after the weights the KV cache takes: TensorRT-LLM's kv_cache_free_gpu_mem_fraction). A run not
+    listed runs one step per scheduler run with its prompts riding in decode steps, at the engine's defaults."""
     rows = tuple(read_table(data_dir() / "serving_engine_settings.csv"))
     named = {r["name"] for r in serving_calibration()} | {r["name"] for r in serving_validation()}
     for r in rows:
@@ -76,8 +80,17 @@ def serving_engine_settings() -> dict[str, dict]:
                                                     "data/serving_validation.csv")
         if (r["chunked_prefill"] or "").lower() not in ("true", "false"):
             raise DataError(r.path, r.line, "chunked_prefill", f"expected true or false, read {r['chunked_prefill']!r}")
-    return {r["name"]: {"scheduler_steps": int(r["scheduler_steps"]), "chunked_prefill": r["chunked_prefill"].lower() == "true"}
-            for r in rows}
+        if r["kv_memory_fraction"] is not None and not 0 < r["kv_memory_fraction"] <= 1:
+            raise DataError(r.path, r.line, "kv_memory_fraction",
+                            f"expected a share of the free memory in (0, 1], read {r['kv_memory_fraction']:g}")
+    out = {}
+    for r in rows:
+        s = {"scheduler_steps": int(r["scheduler_steps"]), "chunked_prefill": r["chunked_prefill"].lower() == "true"}
+        for c, cast in (("max_batch_size", int), ("max_num_tokens", int), ("kv_memory_fraction", float)):
+            if r[c] is not None:
+                s[c] = cast(r[c])
+        out[r["name"]] = s
+    return out
 
 
 @cache

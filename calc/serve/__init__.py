@@ -352,8 +352,8 @@ def _grid(s: Setup, points: int = FRONTIER_POINTS) -> np.ndarray:
 
 def _answer(s: Setup, n: int, mode: str, label: str, limits: tuple | None = None, rate: tuple | None = None,
             why: str = "given") -> Serving:
-    r = evaluate(s, n, "batch" if mode == "batch" else "continuous", queue=label == "concurrency") \
-        if rate is None else rate[2]
+    r = (evaluate(s, n, "batch" if mode == "batch" else "arrivals" if limits is not None else "continuous",
+                  queue=label == "concurrency") if rate is None else rate[2])
     k = phases.coefficients()
     blend = k.blend_input_per_output
 

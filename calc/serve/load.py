@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import functools
 import math
+import statistics
 from dataclasses import dataclass
 
 import numpy as np
@@ -102,9 +103,15 @@ class Setup:
     # False: the prompts that join run as a prefill pass of their own, not riding in a decode step (vLLM's V0 scheduler
     # without enable_chunked_prefill: a step is prefill only or decode only)
     chunked_prefill: bool = True
-    # tokens one step carries, decode tokens and whole prompts (TensorRT-LLM's max_num_tokens, vLLM's
-    # max_num_batched_tokens); None: data/serving_coefficients.csv prefill_token_budget, the engines' default
-    token_budget: float | None = None
+    # the engine's own limits where a run states them (data/serving_engine_settings.csv; None: the engine's defaults):
+    # sequences batched per pipeline micro-batch (TensorRT-LLM's max_batch_size, vLLM's max_num_seqs), tokens a step
+    # carries, decode tokens and whole prompts (TensorRT-LLM's max_num_tokens, vLLM's max_num_batched_tokens; None:
+    # data/serving_coefficients.csv prefill_token_budget, the engines' default: ``prefill_wait``), and the
+    # share of the memory left after the weights that the KV cache takes (TensorRT-LLM's kv_cache_free_gpu_mem_fraction;
+    # None: data/serving_coefficients.csv kv_memory_fraction)
+    max_batch_size: int | None = None
+    max_num_tokens: int | None = None
+    kv_memory_fraction: float | None = None
     # True: the engine runs without CUDA or HIP graphs (vLLM's enforce_eager): the host dispatches every kernel of every
     # layer each decode step, and a step takes at least that host time (``phases.host_dispatch``)
     eager: bool = False
@@ -137,21 +144,32 @@ class Setup:
         return self.cached(tokens) if self.window_memory else tokens
 
     def max_concurrency(self) -> int:
-        """Sequences in flight that the memory of all replicas holds."""
+        """Sequences in flight that the memory of all replicas holds, at most the engine's ``max_batch_size`` per
+        micro-batch where the run states one: TensorRT-LLM holds max_batch_size x the pipeline depth sequences
+        (mMaxNumSequences, cpp/tensorrt_llm/batch_manager/trtGptModel.h [NVIDIA2025trtllmpp]), per attention rank under
+        attention data parallelism."""
         per = phases.max_concurrency(self.shape, self.layout, self.rates, self.weight_bytes, self.kv_bytes,
-                                     self.held(self.input_tokens + self.output_tokens), self.expert_bytes)
-        return int(max(per, 0)) * self.replicas
+                                     self.held(self.input_tokens + self.output_tokens), self.expert_bytes,
+                                     kv_fraction=self.kv_memory_fraction)
+        per = max(float(per), 0.0)
+        if self.max_batch_size is not None:
+            lay = self.layout
+            per = min(per, self.max_batch_size * lay.pipeline * (lay.tensor if lay.attention_data_parallel else 1))
+        return int(per) * self.replicas
 
 
 def evaluate(s: Setup, concurrency, mode: str, queue: bool = False) -> dict:
-    """Every output as float arrays over ``concurrency`` (all replicas), for ``mode`` "batch" or
-    "continuous": ttft, tpot (s), per_chip, total (output token/s), per_user, usd_in, usd_out
-    (USD per token), joule_in, joule_out (J per token), and the parts of each phase. ``queue`` (continuous, prefill on
-    the same chips): the TTFT of a served closed loop of ``concurrency`` clients, each sending its next request when
-    its last one ends, with the wait of its prompt behind the others' for the step's token budget (``prefill_wait``:
-    the arrival theorem [Reiser1980], a request arriving sees the other C - 1 clients' load, so one client never
-    waits, and for the step (round of steps) of the others in progress, as ``step_wait``); without it (a throughput
-    benchmark's saturation, whose engine is given a budget to its workload) none."""
+    """Every output as float arrays over ``concurrency`` (all replicas), for ``mode`` "batch", "continuous" or
+    "arrivals": ttft, tpot (s), per_chip, total (output token/s), per_user, usd_in, usd_out
+    (USD per token), joule_in, joule_out (J per token), and the parts of each phase. "arrivals": continuous batching
+    with the requests arriving at random (Poisson, a serving benchmark's request rate, MLPerf's Server): under pipeline
+    parallelism the prompts a micro-batch carries vary, and the pipeline runs at the pace of its heaviest micro-batch
+    (``microbatch_imbalance``); with one stage it is "continuous". ``queue`` (continuous, prefill on the same chips):
+    the TTFT of a served closed loop of ``concurrency`` clients, each sending its next request when its last one ends,
+    with the wait of its prompt behind the others' for the step's token budget (``prefill_wait``: the arrival theorem
+    [Reiser1980], a request arriving sees the other C - 1 clients' load, so one client never waits, and for the step
+    (round of steps) of the others in progress, as ``step_wait``); without it (a throughput benchmark's saturation,
+    whose engine is given a budget to its workload) none."""
     k = phases.coefficients()
     c = np.asarray(concurrency, dtype=float) / s.replicas  # per replica
     prompt, gen = float(s.input_tokens), float(s.output_tokens)
@@ -181,6 +199,8 @@ def evaluate(s: Setup, concurrency, mode: str, queue: bool = False) -> dict:
                              expert_bytes=eb)
         alone = phases.prefill(sh, lay, r, s.weight_bytes, prompt, prompt, span=span, expert_bytes=eb)["total"]
         tpot = dec["total"] + pre["total"]
+        if mode == "arrivals" and lay.pipeline > 1:  # the heaviest of the P micro-batches paces the pipeline
+            tpot = tpot + pre["total"] * (microbatch_imbalance(c / (lay.pipeline * gen), lay.pipeline) - 1.0)
         ttft = tpot + alone
         prefill_per_token = pre["total"] / (c * prompt / gen)
     if queue and mode != "batch" and not s.disaggregated:
@@ -205,6 +225,47 @@ def evaluate(s: Setup, concurrency, mode: str, queue: bool = False) -> dict:
         out["joule_in"] = watts * k.load_power_fraction_prefill * s.pue * out["chip_s_in"]
         out["joule_out"] = watts * k.load_power_fraction_decode * s.pue * out["chip_s_out"]
     return out
+
+
+_POISSON_EXACT_UP_TO = 400.0  # mean prompts a micro-batch up to which microbatch_imbalance sums the Poisson law
+
+
+def microbatch_imbalance(prompts, stages: int):
+    """E[max of ``stages`` independent Poisson counts of mean ``prompts``] / ``prompts`` (arrays; 1 where no prompt
+    joins): how much longer than the balanced share the prompts of a pipeline's step take when they arrive at random.
+
+    Under pipeline parallelism P micro-batches pass the P stages in turn (TensorRT-LLM's in-flight batching,
+    numMicroBatches = the pipeline depth [NVIDIA2025trtllmpp]); each carries its decode sequences and the prompt chunks
+    that arrived while the one before it was scheduled, a Poisson number N_j of mean mu = C / (P O) under random
+    arrivals ([Kleinrock1975] sec. 2.6). A micro-batch's time on a stage is d + S N_j (d its decode share, S one
+    prompt's prefill on a stage), the same on every stage. In a cyclic pipeline each stage takes the micro-batches in
+    order and a micro-batch re-enters the first stage only when it has left the last: for P stages and P micro-batches
+    the period is P max_j (d + S N_j) (the heaviest passes the stages back to back, the others wait behind it), where
+    the balanced step of ``evaluate``'s continuous mode is P d + P S mu. The expected step is longer by
+    P S (E[max_j N_j] - mu) = (the step's prompt time) x (this ratio - 1). No constant: the ratio of Poisson order
+    statistics, E[max] = sum_k (1 - F(k)^P).
+
+    >>> round(float(microbatch_imbalance(2.0, 2)), 3), float(microbatch_imbalance(2.0, 1))
+    (1.386, 1.0)
+    """
+    mu = np.asarray(prompts, dtype=float)
+    if stages <= 1:
+        return np.ones_like(mu) if mu.ndim else 1.0
+    flat = np.maximum(mu.reshape(-1), 1e-12)
+    # many prompts a micro-batch: the normal limit, E[max of P standard normals] by Blom's (1958) plotting position,
+    # Phi^-1((P - 0.375) / (P + 0.25)); up to _POISSON_EXACT_UP_TO the Poisson law summed, a bounded number of terms
+    ratio = 1.0 + statistics.NormalDist().inv_cdf((stages - 0.375) / (stages + 0.25)) / np.sqrt(flat)
+    exact = flat <= _POISSON_EXACT_UP_TO
+    if exact.any():
+        few = flat[exact]
+        top = int(np.max(few) + 12.0 * math.sqrt(float(np.max(few))) + 30)
+        k = np.arange(top, dtype=float)
+        log_fact = np.concatenate(([0.0], np.cumsum(np.log(np.arange(1, top, dtype=float)))))
+        pmf = np.exp(-few[:, None] + k[None, :] * np.log(few)[:, None] - log_fact[None, :])
+        cdf = np.minimum(np.cumsum(pmf, axis=1), 1.0)
+        ratio[exact] = np.sum(1.0 - cdf ** stages, axis=1) / few
+    ratio = np.where(mu.reshape(-1) > 0, ratio, 1.0).reshape(mu.shape)
+    return ratio if mu.ndim else float(ratio)
 
 
 def capacity(s: Setup) -> float:
@@ -260,10 +321,10 @@ def at_rate(s: Setup, rate: float) -> tuple[float, dict]:
                                          f"saturation ({most:,} sequences in flight), got {rate:.4g}: the queue grows "
                                          "without end; give a lower rate or more chips")
     c = np.geomspace(min(1e-3, most), most, 96)  # all replicas
-    rates = evaluate(s, c, "continuous")["total"] / s.output_tokens
+    rates = evaluate(s, c, "arrivals")["total"] / s.output_tokens
     rates = np.maximum.accumulate(rates)  # the rate the fewest sequences in flight sustain
     n = float(np.exp(np.interp(rate, rates, np.log(c))))
-    r = evaluate(s, n, "continuous")
+    r = evaluate(s, n, "arrivals")
     wait = step_wait(s, r, n, rate)
     r["ttft"] = r["ttft"] + wait
     r["wait"] = wait
@@ -309,7 +370,7 @@ def _default_budget() -> float:
 
 def prefill_wait(s: Setup, concurrency, rate, decode, prompt, ahead_at_most=None):
     """Mean wait (s) of a prompt for the steps that the prompts queued ahead of it fill, beyond the step in progress:
-    the engine's token budget per step (``Setup.token_budget``; TensorRT-LLM's max_num_tokens, vLLM's
+    the engine's token budget per step (``Setup.max_num_tokens``; TensorRT-LLM's max_num_tokens, vLLM's
     max_num_batched_tokens) takes one token of each of the C decoding sequences, leaving room = budget - C for whole
     prompts of I tokens (a pass under vLLM's V0 scheduler, whose budget holds prompts only: room = budget), so a step
     admits at most K = max(1, floor(room / I)) prompts, and the prompts are served as by K servers, each a step of
@@ -329,7 +390,9 @@ def prefill_wait(s: Setup, concurrency, rate, decode, prompt, ahead_at_most=None
     rho >= 1. Where the decoding sequences alone fill the budget (C >= budget) the engine cannot have run at it: its
     budget is not known, and no wait is counted. Arrays broadcast; per replica."""
     lay = s.layout
-    budget = (s.token_budget or _default_budget()) * (lay.tensor if lay.attention_data_parallel else 1)
+    # the budget is a micro-batch's (TensorRT-LLM schedules each of the P micro-batches of a pipeline with its own
+    # max_num_tokens [NVIDIA2025trtllmpp]) and an attention rank's: a step of all C sequences holds P of them
+    budget = (s.max_num_tokens or _default_budget()) * (lay.tensor if lay.attention_data_parallel else 1) * lay.pipeline
     prompt_tokens = s.input_tokens
     args = (concurrency, rate, decode, prompt) + (() if ahead_at_most is None else (ahead_at_most,))
     if all(np.ndim(x) == 0 for x in args):  # one load (a prediction): plain floats, a few times faster than arrays
@@ -377,7 +440,7 @@ def best_under_limits(candidates: list[Setup], ttft_max: float | None, tpot_max:
     fastest = None
     for s in candidates:
         g = grid(s, points)
-        r = evaluate(s, g, "continuous")
+        r = evaluate(s, g, "arrivals")  # requests arriving at random, as MLPerf's Server and Interactive send them
         ok = np.ones_like(g, dtype=bool)
         if ttft_max:  # with the wait for the step (or round of steps) in progress of requests arriving at that load
             ok &= r["ttft"] + step_wait(s, r, g, r["total"] / s.output_tokens) <= ttft_max
@@ -455,7 +518,8 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
           precision=None, kv_precision=None, input_tokens=1000, output_tokens=1000, window=None, window_layers=None,
           price=None, pue=None, carbon_intensity=None, attention_kernel="grouped", disaggregated=False,
           expert_precision=None, window_memory=True, expert_exchange="all-to-all", scheduler_steps=1,
-          chunked_prefill=True, clock=None, eager=False) -> Setup:
+          chunked_prefill=True, max_batch_size=None, max_num_tokens=None, kv_memory_fraction=None, clock=None,
+          eager=False) -> Setup:
     """Resolve and check every input once (see ``calc.serve``); the layout search fills tensor=None.
     ``expert_precision``: the routed experts' weights; default the shape's own (``Transformer.expert_precision``:
     GPT-OSS's MXFP4 from its config.json), else ``precision``. ``window_memory`` False: the engine's KV cache holds
@@ -464,6 +528,8 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
     (``terms.gather_exchange_time``, TensorRT-LLM without an all-to-all) instead of DeepEP's dispatch and combine.
     ``scheduler_steps``: decode steps per scheduler run (vLLM's num_scheduler_steps; ``Setup.scheduler_steps``);
     ``chunked_prefill`` False: the joining prompts run in prefill passes of their own (``Setup.chunked_prefill``).
+    ``max_batch_size``, ``max_num_tokens``, ``kv_memory_fraction``: the engine's limits as a run states them (None: the
+    engine's defaults; ``Setup.max_batch_size``).
     ``clock``: the GPU clock (MHz) the chips are held at, as AMD's MLPerf harness sets it (``terms.clocked``).
     ``eager`` True: the engine runs without CUDA or HIP graphs (``Setup.eager``)."""
     m = lookup(model)
@@ -509,6 +575,13 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
     if not isinstance(eager, bool):
         raise InputError("eager", f"expected true or false, got {eager!r:.40}")
     steps = _whole("scheduler_steps", scheduler_steps)
+    most = None if max_batch_size is None else _whole("max_batch_size", max_batch_size)
+    budget = None if max_num_tokens is None else _whole("max_num_tokens", max_num_tokens)
+    if kv_memory_fraction is not None and (isinstance(kv_memory_fraction, bool)
+                                           or not isinstance(kv_memory_fraction, (int, float))
+                                           or not 0 < kv_memory_fraction <= 1):
+        raise InputError("kv_memory_fraction", f"expected a share of the free memory in (0, 1], got "
+                                               f"{kv_memory_fraction!r:.40}")
     r = rates(hw, compute)
     if clock is not None:  # the products at the clock the chips are held at
         r = clocked(r, "fp8" if compute == "fp4" else compute, float(clock))
@@ -518,7 +591,8 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
                  ep, footprint.weight_bytes(ep) * footprint.padded_experts(ep, hw.peaks, m.d_model, m.expert_ff or 0,
                                                                          m.gated), bool(window_memory),
                  _gather_bytes(expert_exchange, ep, compute, hw), scheduler_steps=steps,
-                 chunked_prefill=chunked_prefill, eager=eager)
+                 chunked_prefill=chunked_prefill, max_batch_size=most, max_num_tokens=budget,
+                 kv_memory_fraction=None if kv_memory_fraction is None else float(kv_memory_fraction), eager=eager)
     if T is None:
         return base
     return _with_layout(base, T, P, expert, adp)
@@ -529,7 +603,8 @@ EXPERT_EXCHANGES = ("all-to-all", "gather")
 
 def published_engine(name: str) -> dict:
     """The scheduler settings a published run states (data/serving_engine_settings.csv, by the run's name), as
-    ``setup``'s keyword arguments: ``scheduler_steps`` and ``chunked_prefill``, ``clock`` where the run held its
+    ``setup``'s keyword arguments: ``scheduler_steps`` and ``chunked_prefill``, ``max_batch_size``, ``max_num_tokens``
+    and ``kv_memory_fraction`` where the run states them, ``clock`` where the run held its
     chips at a clock (data/serving_clocks.csv), and ``eager`` True where its engine ran without graphs
     (data/serving_graphs.csv); {} for a run not listed."""
     out = dict(data.serving_engine_settings().get(name, {}))

@@ -199,11 +199,13 @@ def kv_per_token_chip(s: Shape, lay: Layout, kv_bytes: float) -> float:
 
 
 def max_concurrency(s: Shape, lay: Layout, r: Rates, weight_bytes: float, kv_bytes: float, cached,
-                    expert_bytes: float | None = None) -> np.ndarray:
+                    expert_bytes: float | None = None, kv_fraction: float | None = None) -> np.ndarray:
     """Sequences of ``cached`` tokens each that one replica's memory holds (may be 0 or negative
     when the weights alone do not fit): the KV share of the memory left after the weights
-    (data/serving_coefficients.csv kv_memory_fraction)."""
-    free = coefficients().kv_memory_fraction * (r.capacity - weights_per_chip(s, lay, weight_bytes, expert_bytes))
+    (``kv_fraction``, the engine's setting where a run states it; default data/serving_coefficients.csv
+    kv_memory_fraction)."""
+    share = coefficients().kv_memory_fraction if kv_fraction is None else kv_fraction
+    free = share * (r.capacity - weights_per_chip(s, lay, weight_bytes, expert_bytes))
     per_seq = kv_per_token_chip(s, lay, kv_bytes) * np.asarray(cached, dtype=float)
     per_chip = np.floor(free / per_seq)
     return per_chip * (lay.tensor if lay.attention_data_parallel else 1)
@@ -403,10 +405,13 @@ def decode_step(s: Shape, lay: Layout, r: Rates, weight_bytes: float, kv_bytes: 
     if eager:  # the host dispatching every kernel sets the pace where the GPU's layers are shorter
         wait = np.maximum(host_dispatch(layers) - stage, 0.0)
         overhead, stage = overhead + wait, stage + wait
-    # P micro-batches each pass the P stages: a token of each sequence every P stage times
-    parts = {"weights": weights * lay.pipeline, "kv cache": kv * lay.pipeline, "compute": compute * lay.pipeline,
-             "communication": comm * lay.pipeline, "overhead": overhead * lay.pipeline + k.decode_step_overhead}
-    parts["total"] = stage * lay.pipeline + k.decode_step_overhead
+    # P micro-batches each pass the P stages: a token of each sequence every P stage times. Each micro-batch is an
+    # iteration of the engine's loop of its own, scheduled, launched and sampled apart (TensorRT-LLM's forwardAsync
+    # takes one micro-batch at a time [NVIDIA2025trtllmpp]): the step's fixed cost is paid by each of the P
+    P = lay.pipeline
+    parts = {"weights": weights * P, "kv cache": kv * P, "compute": compute * P,
+             "communication": comm * P, "overhead": (overhead + k.decode_step_overhead) * P}
+    parts["total"] = (stage + k.decode_step_overhead) * P
     return parts
 
 
@@ -414,13 +419,21 @@ def prefill(s: Shape, lay: Layout, r: Rates, weight_bytes: float, tokens, prompt
             span: float | None = None, expert_bytes: float | None = None) -> dict:
     """Seconds of the forward pass over ``tokens`` prompt tokens (arrays), made of sequences of
     ``prompt`` tokens, by part {"compute", "weights", "communication", "overhead", "total"}.
-    ``weights`` False: the tokens ride in a decode step that reads the weights anyway (chunked prefill).
+    ``weights`` False: the tokens ride in a decode step that reads the weights anyway (chunked prefill); under pipeline
+    parallelism they ride in the P micro-batches in flight, 1/P of them each, as the decode step's sequences do
+    (TensorRT-LLM's in-flight batching schedules P micro-batches, each with its own context chunks, and holds
+    max_batch_size x P sequences: cpp/tensorrt_llm/batch_manager/trtGptModelInflightBatching.cpp, mNumMicroBatches =
+    pp_size; trtGptModel.h, mMaxNumSequences [NVIDIA2025trtllmpp]), so a stage works on each token once a step, not P
+    times: the step's time is P stage times of 1/P of the tokens. A pass of its own (``weights`` True) carries the
+    prompt through the P stages one after the other.
     ``span``: the full-attention prompt length of the same attention FLOP (``footprint.attended_span``: less than
     ``prompt`` where layers attend within a window); default ``prompt``. ``expert_bytes``: bytes per routed-expert
     weight (default ``weight_bytes``)."""
     k = coefficients()
     eb = weight_bytes if expert_bytes is None else expert_bytes
     n = np.asarray(tokens, dtype=float)
+    if not weights:  # riding in the decode step's P micro-batches: 1/P of the tokens in each
+        n = n / lay.pipeline
     T = lay.tensor
     adp = lay.attention_data_parallel
     dense_split = 1 if adp else T
