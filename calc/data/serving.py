@@ -93,3 +93,29 @@ def serving_clocks() -> dict[str, float]:
             raise DataError(r.path, r.line, "name", f"{r['name']!r} is no row of data/serving_calibration.csv or "
                                                     "data/serving_validation.csv")
     return {r["name"]: float(r["clock_mhz"]) for r in rows}
+
+
+HOSTS = ("Grace", "x86")
+
+
+@cache
+def serving_host() -> dict[tuple[str, str], dict]:
+    """The engine's host work per sequence in flight and decode step (s), by (engine, host CPU) as published runs name
+    their engine in data/serving_validation.csv (data/serving_host.csv: the scheduler, the sampler's bookkeeping and
+    the responses of each sequence, on the CPU that drives the GPU), with ``overlap`` true where the engine runs that
+    work beside the GPU's next step (TensorRT-LLM's overlap scheduler) and ``host_chips``: the chips whose node has that
+    host (Grace: GB200), empty for every other chip (x86). As ``calc.serve.load.setup``'s keyword arguments
+    ``host_per_sequence`` (s) and ``host_overlap`` (bool)."""
+    rows = tuple(read_table(data_dir() / "serving_host.csv"))
+    out = {}
+    for r in rows:
+        if r["host"] not in HOSTS:
+            raise DataError(r.path, r.line, "host", f"expected one of {', '.join(HOSTS)}, read {r['host']!r}")
+        if (r["overlap"] or "").lower() not in ("true", "false"):
+            raise DataError(r.path, r.line, "overlap", f"expected true or false, read {r['overlap']!r}")
+        if (r["engine"], r["host"]) in out:
+            raise DataError(r.path, r.line, "engine", f"{r['engine']!r} on {r['host']} is listed twice")
+        out[(r["engine"], r["host"])] = {"chips": tuple(c.strip() for c in (r["host_chips"] or "").split(";") if c.strip()),
+                                         "host_per_sequence": float(r["per_sequence"]),
+                                         "host_overlap": r["overlap"].lower() == "true"}
+    return out

@@ -85,6 +85,10 @@ class Setup:
     # False: the prompts that join run as a prefill pass of their own, not riding in a decode step (vLLM's V0 scheduler
     # without enable_chunked_prefill: a step is prefill only or decode only)
     chunked_prefill: bool = True
+    # the engine's host work per sequence in flight and decode step (s; data/serving_host.csv), hidden behind the GPU's
+    # next step where ``host_overlap`` (TensorRT-LLM's overlap scheduler): ``phases.host_step``, ``phases.hosted``
+    host_per_sequence: float = 0.0
+    host_overlap: bool = True
 
     @property
     def kv_reads(self) -> float:
@@ -131,6 +135,9 @@ def evaluate(s: Setup, concurrency, mode: str) -> dict:
     span = float(s.span(prompt))
     eb = s.expert_bytes
     dec = phases.decode_step(sh, lay, r, s.weight_bytes, s.kv_bytes, c, s.cached(prompt + gen / 2), s.kv_reads, eb)
+    host = phases.host_step(lay, c, s.host_per_sequence) if s.host_per_sequence else None
+    if host is not None and not (mode != "batch" and not s.disaggregated and s.chunked_prefill):
+        dec = {**dec, "total": phases.hosted(dec["total"], host, s.host_overlap)}  # a step of its own: its host work
     if mode == "batch":
         pre = phases.prefill(sh, lay, r, s.weight_bytes, c * prompt, prompt, span=span, expert_bytes=eb)
         ttft, tpot = pre["total"], dec["total"]
@@ -152,6 +159,8 @@ def evaluate(s: Setup, concurrency, mode: str) -> dict:
                              expert_bytes=eb)
         alone = phases.prefill(sh, lay, r, s.weight_bytes, prompt, prompt, span=span, expert_bytes=eb)["total"]
         tpot = dec["total"] + pre["total"]
+        if host is not None:  # the step carries the joining prompts too: the host's work against the whole step
+            tpot = phases.hosted(tpot, host, s.host_overlap)
         ttft = tpot + alone
         prefill_per_token = pre["total"] / (c * prompt / gen)
     decode_per_token = dec["total"] / c
@@ -351,7 +360,7 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
           precision=None, kv_precision=None, input_tokens=1000, output_tokens=1000, window=None, window_layers=None,
           price=None, pue=None, carbon_intensity=None, attention_kernel="grouped", disaggregated=False,
           expert_precision=None, window_memory=True, expert_exchange="all-to-all", scheduler_steps=1,
-          chunked_prefill=True, clock=None) -> Setup:
+          chunked_prefill=True, clock=None, host_per_sequence=0.0, host_overlap=True) -> Setup:
     """Resolve and check every input once (see ``calc.serve``); the layout search fills tensor=None.
     ``expert_precision``: the routed experts' weights; default the shape's own (``Transformer.expert_precision``:
     GPT-OSS's MXFP4 from its config.json), else ``precision``. ``window_memory`` False: the engine's KV cache holds
@@ -360,7 +369,9 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
     (``terms.gather_exchange_time``, TensorRT-LLM without an all-to-all) instead of DeepEP's dispatch and combine.
     ``scheduler_steps``: decode steps per scheduler run (vLLM's num_scheduler_steps; ``Setup.scheduler_steps``);
     ``chunked_prefill`` False: the joining prompts run in prefill passes of their own (``Setup.chunked_prefill``).
-    ``clock``: the GPU clock (MHz) the chips are held at, as AMD's MLPerf harness sets it (``terms.clocked``)."""
+    ``clock``: the GPU clock (MHz) the chips are held at, as AMD's MLPerf harness sets it (``terms.clocked``).
+    ``host_per_sequence`` (s) and ``host_overlap``: the engine's host work per sequence and decode step, and whether
+    the engine hides it behind the GPU's next step (``Setup.host_per_sequence``; ``published_host``)."""
     m = lookup(model)
     hw = hardware if isinstance(hardware, data.Hardware) else data.hardware(hardware)
     n = int(read_chips(chips).m_as("chip"))  # the one reader of a cluster's chips (10**400 refused by name)
@@ -410,7 +421,8 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
                  _precision("attention_kernel", attention_kernel, ATTENTION_KERNELS), disaggregated,
                  ep, footprint.weight_bytes(ep) * footprint.padded_experts(ep, hw.peaks, m.d_model, m.expert_ff or 0,
                                                                          m.gated), bool(window_memory),
-                 _gather_bytes(expert_exchange, ep, compute, hw), steps, chunked_prefill)
+                 _gather_bytes(expert_exchange, ep, compute, hw), steps, chunked_prefill,
+                 _seconds("host_per_sequence", host_per_sequence), bool(host_overlap))
     if T is None:
         return base
     return _with_layout(base, T, P, expert, adp)
@@ -427,6 +439,24 @@ def published_engine(name: str) -> dict:
     if name in data.serving_clocks():
         out["clock"] = data.serving_clocks()[name]
     return out
+
+
+def published_host(engine: str, chip: str) -> dict:
+    """The host work of ``engine`` (a published run's engine, as data/serving_validation.csv names it) on the node of
+    ``chip`` (data/serving_host.csv: a Grace row where it lists the chip, else the x86 row), as ``setup``'s keyword
+    arguments ``host_per_sequence`` and ``host_overlap``; {} for an engine not listed."""
+    table = data.serving_host()
+    grace = table.get((engine, "Grace"))
+    row = grace if grace is not None and chip in grace["chips"] else table.get((engine, "x86"))
+    return {} if row is None else {"host_per_sequence": row["host_per_sequence"], "host_overlap": row["host_overlap"]}
+
+
+def _seconds(name: str, value) -> float:
+    """A plain number of seconds >= 0 (a Quantity of time converted)."""
+    v = value.m_as("s") if hasattr(value, "m_as") else value
+    if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not v >= 0:
+        raise InputError(name, f"expected a time of 0 s or more, got {value!r:.40}")
+    return float(v)
 
 
 def _gather_bytes(exchange, expert_precision: str, compute: str, hw: data.Hardware) -> float:

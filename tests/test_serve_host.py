@@ -1,0 +1,67 @@
+"""Serving: the engine's host work per sequence and decode step (data/serving_host.csv), each figure against its own
+source: TensorRT-LLM PR #10273's host_step_time on GB200, TransformerEngine issue #2053's Grace against x86, and the
+overlap scheduler's step as the longer of the GPU's and the host's work."""
+
+import numpy as np
+import pytest
+
+from calc import data
+from calc.errors import InputError
+from calc.serve import load, phases
+
+QWEN = dict(precision="fp4", kv_precision="fp8", input_tokens=128, output_tokens=128)
+
+
+def test_host_step_as_pr_10273_measured_it():
+    # TensorRT-LLM PR #10273: GB200, GPT-OSS-120B, attention DP 2, max_batch_size 1536 a rank, 3,072 clients:
+    # average host_step_time 45.11 ms per iteration
+    grace = load.published_host("TensorRT-LLM 1.2", "GB200")["host_per_sequence"]
+    lay = phases.Layout(tensor=2, expert=2, attention_data_parallel=True)
+    assert float(phases.host_step(lay, 3072, grace)) == pytest.approx(45.11e-3, rel=0.01)
+
+
+def test_grace_against_x86_as_transformer_engine_measured_it():
+    # TransformerEngine issue #2053: torch.nn.Linear forward's CPU runtime 37.08 us on GB200, 13.48 us on an H100 DGX
+    grace = load.published_host("TensorRT-LLM 1.0", "GB200")["host_per_sequence"]
+    x86 = load.published_host("TensorRT-LLM 1.0", "B200")["host_per_sequence"]
+    assert grace / x86 == pytest.approx(37.08 / 13.48, rel=0.01)
+    assert load.published_host("TensorRT-LLM 1.0", "H100 SXM5")["host_per_sequence"] == x86
+    assert load.published_host("NIM 1.8.0 (TensorRT-LLM)", "H100 SXM5") == {}  # its C++ executor: no source at hand
+    assert all(r["host_overlap"] for r in data.serving_host().values())  # the overlap scheduler is on by default
+
+
+def test_overlapped_host_work_caps_the_step_rate_of_one_loop():
+    # with the overlap scheduler a step takes the longer of the GPU's work and the host's: where the host's is longer,
+    # one executor loop turns out 1 / h tokens a second whatever the batch
+    h = 29.4e-6
+    s = load.setup("Qwen3 30B-A3B", "GB200", 1, tensor=1, **QWEN, host_per_sequence=h)
+    bare = load.setup("Qwen3 30B-A3B", "GB200", 1, tensor=1, **QWEN)
+    c = np.array([4.0, 2048.0])
+    with_host, without = load.evaluate(s, c, "continuous"), load.evaluate(bare, c, "continuous")
+    assert float(with_host["tpot"][0]) == pytest.approx(float(without["tpot"][0]))  # hidden behind the GPU
+    assert float(with_host["tpot"][1]) == pytest.approx(2048 * h)  # the host's, longer
+    assert float(with_host["tpot"][1]) > float(without["tpot"][1])
+
+
+def test_host_work_without_overlap_adds_to_the_step():
+    h = 10e-6
+    s = load.setup("Llama 3 8B", "H100 SXM5", 1, tensor=1, precision="fp8", input_tokens=200, output_tokens=200,
+                   host_per_sequence=h, host_overlap=False)
+    bare = load.setup("Llama 3 8B", "H100 SXM5", 1, tensor=1, precision="fp8", input_tokens=200, output_tokens=200)
+    c = 200.0
+    assert float(load.evaluate(s, c, "continuous")["tpot"]) == pytest.approx(
+        float(load.evaluate(bare, c, "continuous")["tpot"]) + c * h)
+    assert float(load.evaluate(s, c, "batch")["tpot"]) == pytest.approx(
+        float(load.evaluate(bare, c, "batch")["tpot"]) + c * h)
+
+
+def test_each_tensor_rank_loops_over_every_sequence_unless_attention_is_data_parallel():
+    assert float(phases.host_step(phases.Layout(tensor=8), 800, 1e-5)) == pytest.approx(8e-3)
+    assert float(phases.host_step(phases.Layout(tensor=8, attention_data_parallel=True), 800, 1e-5)) == pytest.approx(1e-3)
+
+
+def test_host_work_is_checked():
+    with pytest.raises(InputError, match="host_per_sequence"):
+        load.setup("Llama 3 8B", "H100 SXM5", 1, tensor=1, host_per_sequence=-1e-6)
+    with pytest.raises(InputError, match="host_per_sequence"):
+        load.setup("Llama 3 8B", "H100 SXM5", 1, tensor=1, host_per_sequence="fast")
