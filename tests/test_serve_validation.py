@@ -88,7 +88,7 @@ def test_mlperf_server_rows_are_scored_at_the_best_load_within_their_p99_limits(
     assert o.refused is None and o.throughput_per_chip > 0
     s = serve(c.model, c.hardware, c.chips, tensor=c.tensor, pipeline=c.pipeline, precision=c.precision,
               kv_precision=c.kv_precision, input_tokens=c.input_tokens, output_tokens=c.output_tokens,
-              ttft_limit="2 s", tpot_limit="200 ms")
+              ttft_limit="2 s", tpot_limit="200 ms", engine=c.engine)
     assert s.tokens_per_second["per_chip"].m_as("token/s/chip") == pytest.approx(o.throughput_per_chip)
     r = percentiles.p99_over_mean()
     assert s.ttft.m_as("s") * r["ttft"].m_as("") <= 2.0 and s.tpot.m_as("s") * r["tpot"].m_as("") <= 0.2
@@ -166,7 +166,8 @@ def test_a_closed_loop_row_is_predicted_at_its_concurrency():
     assert o.refused is None
     s = load.setup(c.model, c.hardware, c.chips, tensor=c.tensor, pipeline=c.pipeline, precision=c.precision,
                    kv_precision=c.kv_precision, input_tokens=c.input_tokens, output_tokens=c.output_tokens,
-                   window_memory=not c.engine.startswith("TensorRT-LLM"), **load.published_engine(c.name))
+                   window_memory=not c.engine.startswith("TensorRT-LLM"), **load.published_engine(c.name),
+                   **load.published_host(c.engine, c.hardware))
     at = load.evaluate(s, 5, "continuous")
     assert o.throughput_per_chip == pytest.approx(float(at["per_chip"]))
     assert (o.ttft, o.tpot) == pytest.approx((float(at["ttft"]), float(at["tpot"])))

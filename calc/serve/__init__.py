@@ -24,6 +24,7 @@ from functools import lru_cache
 import numpy as np
 import pint
 
+from calc import data
 from calc.display import number
 from calc.errors import InputError
 from calc.serve import footprint, load, percentiles, phases
@@ -121,10 +122,23 @@ def _time_limit(name: str, value) -> float | None:
     return float(t)
 
 
+def _engine_host(engine, hardware) -> dict:
+    """``load.setup``'s host keyword arguments for ``engine`` on ``hardware`` (none for None); an unknown engine is an
+    error that lists the known ones."""
+    if engine is None:
+        return {}
+    known = sorted({e for e, _ in data.serving_host()})
+    if engine not in known:
+        raise InputError("engine", f"expected one of {', '.join(known)}, got {engine!r:.60}")
+    hw = hardware if isinstance(hardware, data.Hardware) else data.hardware(hardware)
+    return load.published_host(engine, hw.name)
+
+
 def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, attention_data_parallel=False,
           precision=None, kv_precision=None, input_tokens=1000, output_tokens=1000, concurrency=None, batch=None,
           request_rate=None, ttft_limit=None, tpot_limit=None, limit_statistic=None, window=None, window_layers=None,
-          price=None, pue=None, carbon_intensity=None, disaggregated=False, expert_precision=None) -> Serving:
+          price=None, pue=None, carbon_intensity=None, disaggregated=False, expert_precision=None,
+          engine=None) -> Serving:
     """Serve ``model`` on ``chips`` chips of ``hardware``: latency, throughput, cost and energy per token.
 
     .. math::
@@ -165,6 +179,9 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
     disaggregated : bool, prefill on chips of its own: ``chips`` decode only, tokens/s per decode chip
         ([Patel2024] Splitwise; DeepSeek's V3/R1 service); the prefill chips' cost is charged per input token
     price : USD/chip/hour (default: the training default price); pue, carbon_intensity : defaults of data/defaults.csv
+    engine : a serving engine of data/serving_host.csv ("TensorRT-LLM 1.0", "NIM 1.8.0 (TensorRT-LLM)", ...): each
+        decode step pays its host work per sequence, hidden behind the GPU's next step where the engine overlaps
+        them (``phases.host_step``, ``phases.hosted``); default None: no host work per sequence
 
     Returns
     -------
@@ -180,7 +197,7 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
                    attention_data_parallel=attention_data_parallel, precision=precision, kv_precision=kv_precision,
                    input_tokens=input_tokens, output_tokens=output_tokens, window=window,
                    window_layers=window_layers, price=price, pue=pue, carbon_intensity=carbon_intensity,
-                   disaggregated=disaggregated, expert_precision=expert_precision)
+                   disaggregated=disaggregated, expert_precision=expert_precision, **_engine_host(engine, hardware))
     ttft_max, tpot_max = _time_limit("ttft_limit", ttft_limit), _time_limit("tpot_limit", tpot_limit)
     stat = percentiles.statistic(limit_statistic)
     if limit_statistic is not None and not (ttft_max or tpot_max):
