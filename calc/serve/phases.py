@@ -11,6 +11,9 @@
               the dense products of a batch of hundreds of rows sit near the ridge, where streaming the
               weights and computing overlap only in part, as the grouped ones below (DeepGEMM's dense
               FP8 GEMMs of 64 to 4,096 rows: ``grouped_roofline``)
+    host      the engine's own work per sequence of a step on the CPU (scheduler, sampler's bookkeeping, responses:
+              ``host_step``, data/serving_host.csv): added to the step, or with an overlap scheduler (TensorRT-LLM's
+              PyTorch backend) run beside the GPU's next step, the step then the longer of the two (``hosted``)
     both      the memory-bound kernels between the products on every token of the step: the norms fused with
               the residual adds and the feed-forward's activation (``elementwise``: TensorRT-LLM's fused
               add-RMSNorm, the step model's activation bytes [Korthikanti2022] sec. 4.1)
