@@ -13,12 +13,13 @@ from calc.serve import calibration, phases, validation
 # (rows predicted, share within 20%, median |ln ratio|, |bias|): README "Serving: held-out validation"
 OVERALL = validation.REPORTED_OVERALL
 CHIPS = {  # share within 20% and median |ln ratio| by chip
-    "H100 SXM5": (0.764, 0.0936),  # 0.727, 0.1045 before branch servnv's pipelines; 0.709, 0.1044 before branch servdense
+    "H100 SXM5": (0.764, 0.1003),  # 0.0936 before branch hostcost (the C++ executor's host work: v5.0 H100 slower);
+    # 0.727, 0.1045 before branch servnv's pipelines; 0.709, 0.1044 before branch servdense
     "H200 SXM": (0.791, 0.0991),
-    "B200": (0.671, 0.1249),  # 0.1442 before branch serve5's trtllm-bench batch cap (Maverick, Qwen3 235B at 128/128);
+    "B200": (0.684, 0.1345),  # 0.671, 0.1249 before branch hostcost (MLPerf v5.1 Server slower); 0.1442 before branch serve5's trtllm-bench batch cap (Maverick, Qwen3 235B at 128/128);
     # 0.649 before branch servlat2's MLPerf v5.1 rows (the Interactive Llama 2 70B run 1.24x); 0.645, 0.1204 before
     # branch servmoe4's grouped GEMMs at their shape's share (Qwen3 30B-A3B closer, Qwen3 235B at TP8 slower)
-    "GB200": (0.738, 0.0887),  # 0.0948 before branch servdense (the element-wise kernels, the refit); 0.0983 before
+    "GB200": (0.754, 0.0887),  # 0.738 before branch hostcost (Grace's host work); 0.0948 before branch servdense (the element-wise kernels, the refit); 0.0983 before
     # branch servmoe4
 }
 REFUSED_AT_MOST = {"hardware": 8, "model shape": 0, "workload": 1, "scenario": 0, "layout": 2}
@@ -90,7 +91,7 @@ def test_mlperf_server_rows_are_scored_at_the_best_load_within_their_p99_limits(
     assert o.refused is None and o.throughput_per_chip > 0
     s = serve(c.model, c.hardware, c.chips, tensor=c.tensor, pipeline=c.pipeline, precision=c.precision,
               kv_precision=c.kv_precision, input_tokens=c.input_tokens, output_tokens=c.output_tokens,
-              ttft_limit="2 s", tpot_limit="200 ms")
+              ttft_limit="2 s", tpot_limit="200 ms", engine=c.engine)
     assert s.tokens_per_second["per_chip"].m_as("token/s/chip") == pytest.approx(o.throughput_per_chip)
     r = percentiles.p99_over_mean()
     assert s.ttft.m_as("s") * r["ttft"].m_as("") <= 2.0 and s.tpot.m_as("s") * r["tpot"].m_as("") <= 0.2
@@ -122,10 +123,10 @@ def test_latency_at_the_measured_load_holds(report):
     assert rep.overall.latency_rows >= 204 and rep.overall.latency_within >= 134 / 204 - 1e-9
     mlperf = validation.Score.of([], [o for o in validation.outcomes() if o.case.engine.startswith("MLPerf")])
     assert mlperf.latency_rows == 16 and mlperf.latency_within >= 9 / 16 - 1e-9
-    # the closed loops' own throughput (not in the saturation headline): 88 of 94 within 20%, median 0.0617 (0.0515
-    # before the prompts' queue, which slows a closed loop's requests by their waits)
-    assert rep.closed_loop.rows == 94 and rep.closed_loop.within >= 88 / 94 - 1e-9
-    assert rep.closed_loop.median_log_error <= 0.0617
+    # the closed loops' own throughput (not in the saturation headline): 90 of 94 within 20%, median 0.0633 (88, 0.0617
+    # before branch hostcost; 0.0515 before the prompts' queue, which slows a closed loop's requests by their waits)
+    assert rep.closed_loop.rows == 94 and rep.closed_loop.within >= 90 / 94 - 1e-9
+    assert rep.closed_loop.median_log_error <= 0.0633
     # the static batches' (AMD's ROCm vLLM README, 8 MI300X, not in the headline): 20 of 32 within 20%, median 0.151,
     # bias +20.6% (1.03x at one sequence, to 1.71x at 128 for Llama 3.1 70B at 128/2048)
     assert rep.static_batch.rows == 32 and rep.static_batch.within >= 20 / 32 - 1e-9
@@ -180,7 +181,8 @@ def test_a_closed_loop_row_is_predicted_at_its_concurrency():
     assert o.refused is None
     s = load.setup(c.model, c.hardware, c.chips, tensor=c.tensor, pipeline=c.pipeline, precision=c.precision,
                    kv_precision=c.kv_precision, input_tokens=c.input_tokens, output_tokens=c.output_tokens,
-                   window_memory=not c.engine.startswith("TensorRT-LLM"), **load.published_engine(c.name))
+                   window_memory=not c.engine.startswith("TensorRT-LLM"), **load.published_engine(c.name),
+                   **load.published_host(c.engine, c.hardware))
     at = load.evaluate(s, 5, "continuous", queue=True)  # each prompt waiting behind the other four (load.prefill_wait)
     assert o.throughput_per_chip == pytest.approx(float(at["per_chip"]))
     assert (o.ttft, o.tpot) == pytest.approx((float(at["ttft"]), float(at["tpot"])))

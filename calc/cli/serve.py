@@ -38,6 +38,8 @@ def _serve_parser(sub) -> None:
     se.add_argument("--expert-precision", help="the routed experts' weights, one of the same (default: the model's "
                     "own, GPT-OSS: mxfp4 as its checkpoint; else --precision)")
     se.add_argument("--kv-precision", help="KV cache: bf16, fp16, fp8, int8 (default 16-bit)")
+    se.add_argument("--engine", help='the serving engine, for its host work per sequence and step (data/serving_host.csv), '
+                    'e.g. "TensorRT-LLM 1.0" (default: none counted)')
     se.add_argument("--input-tokens", type=_whole, default=1000, help="prompt tokens per request (default 1000)")
     se.add_argument("--output-tokens", type=_whole, default=1000, help="generated tokens per request (default 1000)")
     se.add_argument("--request-rate", metavar="RATE", help='requests arriving per second, open-loop (Poisson, as a serving '
@@ -91,7 +93,7 @@ def _serve(args) -> int:
                    attention_data_parallel=args.attention_data_parallel, precision=args.precision,
                    expert_precision=args.expert_precision, kv_precision=args.kv_precision, input_tokens=args.input_tokens, output_tokens=args.output_tokens,
                    window=args.window, window_layers=args.window_layers, price=args.price, pue=args.pue,
-                   carbon_intensity=args.carbon_intensity, disaggregated=args.disaggregated)
+                   carbon_intensity=args.carbon_intensity, disaggregated=args.disaggregated, engine=args.engine)
     if args.frontier:
         load = {"concurrency": args.concurrency, "batch": args.batch, "request_rate": args.request_rate,
                 "ttft_limit": args.ttft_limit,

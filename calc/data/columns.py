@@ -67,6 +67,7 @@ COLUMN_UNITS = {
                                     "kv_memory_fraction": "1"},
     "serving_gemm.csv": {"m": "1", "n": "1", "k": "1", "measured_time": "s", "clock_mhz": "1"},
     "serving_clocks.csv": {"clock_mhz": "1"},
+    "serving_host.csv": {"per_sequence": "s"},
     "latency_percentiles.csv": {"chips": "chip", "ttft_mean": "s", "ttft_p99": "s", "tpot_mean": "s", "tpot_p99": "s"},
     "epoch_runs.csv": {"chips": "chip", "duration": "hour", "mfu": "1", "compute": "FLOP"},
     # validation_runs.csv and the per-term measurement tables: checked by their own readers (tests/test_validation_data.py)

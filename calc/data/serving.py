@@ -124,3 +124,31 @@ def serving_graphs() -> frozenset[str]:
             raise DataError(r.path, r.line, "graphs", f"expected false (only runs without graphs are listed), read "
                                                       f"{r['graphs']!r}")
     return frozenset(r["name"] for r in rows)
+
+
+HOSTS = ("Grace", "x86")
+
+
+@cache
+def serving_host() -> dict[tuple[str, str], dict]:
+    """The engine's host work per sequence in flight and decode step (s), by (engine, host CPU) as published runs name
+    their engine in data/serving_calibration.csv and data/serving_validation.csv (data/serving_host.csv, a row's
+    ``engine`` one name or several separated by semicolons: the scheduler, the sampler's bookkeeping and
+    the responses of each sequence, on the CPU that drives the GPU), with ``overlap`` true where the engine runs that
+    work beside the GPU's next step (TensorRT-LLM's overlap scheduler) and ``host_chips``: the chips whose node has that
+    host (Grace: GB200), empty for every other chip (x86). As ``calc.serve.load.setup``'s keyword arguments
+    ``host_per_sequence`` (s) and ``host_overlap`` (bool)."""
+    rows = tuple(read_table(data_dir() / "serving_host.csv"))
+    out = {}
+    for r in rows:
+        if r["host"] not in HOSTS:
+            raise DataError(r.path, r.line, "host", f"expected one of {', '.join(HOSTS)}, read {r['host']!r}")
+        if (r["overlap"] or "").lower() not in ("true", "false"):
+            raise DataError(r.path, r.line, "overlap", f"expected true or false, read {r['overlap']!r}")
+        for engine in (e.strip() for e in (r["engine"] or "").split(";")):
+            if not engine or (engine, r["host"]) in out:
+                raise DataError(r.path, r.line, "engine", f"{engine!r} on {r['host']} is empty or listed twice")
+            out[(engine, r["host"])] = {"chips": tuple(c.strip() for c in (r["host_chips"] or "").split(";") if c.strip()),
+                                        "host_per_sequence": float(r["per_sequence"]),
+                                        "host_overlap": r["overlap"].lower() == "true"}
+    return out

@@ -24,6 +24,7 @@ from functools import lru_cache
 import numpy as np
 import pint
 
+from calc import data
 from calc.display import number
 from calc.errors import InputError
 from calc.serve import footprint, load, percentiles, phases
@@ -121,10 +122,23 @@ def _time_limit(name: str, value) -> float | None:
     return float(t)
 
 
+def _engine_host(engine, hardware) -> dict:
+    """``load.setup``'s host keyword arguments for ``engine`` on ``hardware`` (none for None); an unknown engine is an
+    error that lists the known ones."""
+    if engine is None:
+        return {}
+    known = sorted({e for e, _ in data.serving_host()})
+    if engine not in known:
+        raise InputError("engine", f"expected one of {', '.join(known)}, got {engine!r:.60}")
+    hw = hardware if isinstance(hardware, data.Hardware) else data.hardware(hardware)
+    return load.published_host(engine, hw.name)
+
+
 def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, attention_data_parallel=False,
           precision=None, kv_precision=None, input_tokens=1000, output_tokens=1000, concurrency=None, batch=None,
           request_rate=None, ttft_limit=None, tpot_limit=None, limit_statistic=None, window=None, window_layers=None,
-          price=None, pue=None, carbon_intensity=None, disaggregated=False, expert_precision=None) -> Serving:
+          price=None, pue=None, carbon_intensity=None, disaggregated=False, expert_precision=None,
+          engine=None) -> Serving:
     """Serve ``model`` on ``chips`` chips of ``hardware``: latency, throughput, cost and energy per token.
 
     .. math::
@@ -166,6 +180,9 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
     disaggregated : bool, prefill on chips of its own: ``chips`` decode only, tokens/s per decode chip
         ([Patel2024] Splitwise; DeepSeek's V3/R1 service); the prefill chips' cost is charged per input token
     price : USD/chip/hour (default: the training default price); pue, carbon_intensity : defaults of data/defaults.csv
+    engine : a serving engine of data/serving_host.csv ("TensorRT-LLM 1.0", "NIM 1.8.0 (TensorRT-LLM)", ...): each
+        decode step pays its host work per sequence, hidden behind the GPU's next step where the engine overlaps
+        them (``phases.host_step``, ``phases.hosted``); default None: no host work per sequence
 
     Returns
     -------
@@ -181,7 +198,7 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
                    attention_data_parallel=attention_data_parallel, precision=precision, kv_precision=kv_precision,
                    input_tokens=input_tokens, output_tokens=output_tokens, window=window,
                    window_layers=window_layers, price=price, pue=pue, carbon_intensity=carbon_intensity,
-                   disaggregated=disaggregated, expert_precision=expert_precision)
+                   disaggregated=disaggregated, expert_precision=expert_precision, **_engine_host(engine, hardware))
     ttft_max, tpot_max = _time_limit("ttft_limit", ttft_limit), _time_limit("tpot_limit", tpot_limit)
     stat = percentiles.statistic(limit_statistic)
     if limit_statistic is not None and not (ttft_max or tpot_max):
@@ -471,8 +488,9 @@ def frontier(model, hardware, chips=1, *, points: int = FRONTIER_POINTS, **optio
     points = load._whole("points", points, 2)
     one = serve(model, hardware, chips, **options)
     lay = one.layout
+    engine = options.pop("engine", None)
     s = load.setup(model, hardware, chips, tensor=lay["tensor"], pipeline=lay["pipeline"], expert=lay["expert"],
-                   attention_data_parallel=lay["attention_data_parallel"],
+                   attention_data_parallel=lay["attention_data_parallel"], **_engine_host(engine, hardware),
                    **{k: v for k, v in options.items() if k not in ("tensor", "pipeline", "expert", "attention_data_parallel")})
     grid = _grid(s, points)
     r = evaluate(s, grid, "continuous")
@@ -493,6 +511,7 @@ def fewest_chips(model, hardware, *, largest: int = 4096, **options) -> int | No
     >>> fewest_chips("Llama 3.1 405B", "H100 SXM5"), fewest_chips("Llama 3.1 405B", "H100 SXM5", precision="fp8")
     (16, 8)
     """
+    _engine_host(options.pop("engine", None), hardware)  # checked; the engine's host work holds no memory
     n = 1
     while n <= largest:
         try:

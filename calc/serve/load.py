@@ -115,6 +115,10 @@ class Setup:
     # True: the engine runs without CUDA or HIP graphs (vLLM's enforce_eager): the host dispatches every kernel of every
     # layer each decode step, and a step takes at least that host time (``phases.host_dispatch``)
     eager: bool = False
+    # the engine's host work per sequence in flight and decode step (s; data/serving_host.csv), hidden behind the GPU's
+    # next step where ``host_overlap`` (TensorRT-LLM's overlap scheduler): ``phases.host_step``, ``phases.hosted``
+    host_per_sequence: float = 0.0
+    host_overlap: bool = True
 
     @property
     def kv_reads(self) -> float:
@@ -178,6 +182,9 @@ def evaluate(s: Setup, concurrency, mode: str, queue: bool = False) -> dict:
     eb = s.expert_bytes
     dec = phases.decode_step(sh, lay, r, s.weight_bytes, s.kv_bytes, c, s.cached(prompt + gen / 2), s.kv_reads, eb,
                              s.eager)
+    host = phases.host_step(lay, c, s.host_per_sequence) if s.host_per_sequence else None
+    if host is not None and not (mode != "batch" and not s.disaggregated and s.chunked_prefill):
+        dec = {**dec, "total": phases.hosted(dec["total"], host, s.host_overlap)}  # a step of its own: its host work
     if mode == "batch":
         pre = phases.prefill(sh, lay, r, s.weight_bytes, c * prompt, prompt, span=span, expert_bytes=eb)
         ttft, tpot = pre["total"], dec["total"]
@@ -201,6 +208,8 @@ def evaluate(s: Setup, concurrency, mode: str, queue: bool = False) -> dict:
         tpot = dec["total"] + pre["total"]
         if mode == "arrivals" and lay.pipeline > 1:  # the heaviest of the P micro-batches paces the pipeline
             tpot = tpot + pre["total"] * (microbatch_imbalance(c / (lay.pipeline * gen), lay.pipeline) - 1.0)
+        if host is not None:  # the step carries the joining prompts too: the host's work against the whole step
+            tpot = phases.hosted(tpot, host, s.host_overlap)
         ttft = tpot + alone
         prefill_per_token = pre["total"] / (c * prompt / gen)
     if queue and mode != "batch" and not s.disaggregated:
@@ -519,7 +528,7 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
           price=None, pue=None, carbon_intensity=None, attention_kernel="grouped", disaggregated=False,
           expert_precision=None, window_memory=True, expert_exchange="all-to-all", scheduler_steps=1,
           chunked_prefill=True, max_batch_size=None, max_num_tokens=None, kv_memory_fraction=None, clock=None,
-          eager=False) -> Setup:
+          eager=False, host_per_sequence=0.0, host_overlap=True) -> Setup:
     """Resolve and check every input once (see ``calc.serve``); the layout search fills tensor=None.
     ``expert_precision``: the routed experts' weights; default the shape's own (``Transformer.expert_precision``:
     GPT-OSS's MXFP4 from its config.json), else ``precision``. ``window_memory`` False: the engine's KV cache holds
@@ -531,7 +540,10 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
     ``max_batch_size``, ``max_num_tokens``, ``kv_memory_fraction``: the engine's limits as a run states them (None: the
     engine's defaults; ``Setup.max_batch_size``).
     ``clock``: the GPU clock (MHz) the chips are held at, as AMD's MLPerf harness sets it (``terms.clocked``).
-    ``eager`` True: the engine runs without CUDA or HIP graphs (``Setup.eager``)."""
+    ``eager`` True: the engine runs without CUDA or HIP graphs (``Setup.eager``).
+
+    ``host_per_sequence`` (s) and ``host_overlap``: the engine's host work per sequence and decode step, and whether
+    the engine hides it behind the GPU's next step (``Setup.host_per_sequence``; ``published_host``)."""
     m = lookup(model)
     hw = hardware if isinstance(hardware, data.Hardware) else data.hardware(hardware)
     n = int(read_chips(chips).m_as("chip"))  # the one reader of a cluster's chips (10**400 refused by name)
@@ -592,7 +604,8 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
                                                                          m.gated), bool(window_memory),
                  _gather_bytes(expert_exchange, ep, compute, hw), scheduler_steps=steps,
                  chunked_prefill=chunked_prefill, max_batch_size=most, max_num_tokens=budget,
-                 kv_memory_fraction=None if kv_memory_fraction is None else float(kv_memory_fraction), eager=eager)
+                 kv_memory_fraction=None if kv_memory_fraction is None else float(kv_memory_fraction), eager=eager,
+                 host_per_sequence=_seconds("host_per_sequence", host_per_sequence), host_overlap=bool(host_overlap))
     if T is None:
         return base
     return _with_layout(base, T, P, expert, adp)
@@ -613,6 +626,24 @@ def published_engine(name: str) -> dict:
     if name in data.serving_graphs():
         out["eager"] = True
     return out
+
+
+def published_host(engine: str, chip: str) -> dict:
+    """The host work of ``engine`` (a published run's engine, as data/serving_validation.csv names it) on the node of
+    ``chip`` (data/serving_host.csv: a Grace row where it lists the chip, else the x86 row), as ``setup``'s keyword
+    arguments ``host_per_sequence`` and ``host_overlap``; {} for an engine not listed."""
+    table = data.serving_host()
+    grace = table.get((engine, "Grace"))
+    row = grace if grace is not None and chip in grace["chips"] else table.get((engine, "x86"))
+    return {} if row is None else {"host_per_sequence": row["host_per_sequence"], "host_overlap": row["host_overlap"]}
+
+
+def _seconds(name: str, value) -> float:
+    """A plain number of seconds >= 0 (a Quantity of time converted)."""
+    v = value.m_as("s") if hasattr(value, "m_as") else value
+    if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not v >= 0:
+        raise InputError(name, f"expected a time of 0 s or more, got {value!r:.40}")
+    return float(v)
 
 
 def _gather_bytes(exchange, expert_precision: str, compute: str, hw: data.Hardware) -> float:

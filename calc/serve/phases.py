@@ -14,6 +14,9 @@
     eager     an engine without CUDA or HIP graphs (vLLM's enforce_eager: AMD's MLPerf harnesses) dispatches every
               kernel of every layer from the host each step: a layer takes at least its kernels and other PyTorch
               operations x their host time (``host_dispatch``), whatever the GPU's share
+    host      the engine's own work per sequence of a step on the CPU (scheduler, sampler's bookkeeping, responses:
+              ``host_step``, data/serving_host.csv): added to the step, or with an overlap scheduler (TensorRT-LLM's
+              PyTorch backend) run beside the GPU's next step, the step then the longer of the two (``hosted``)
     both      the memory-bound kernels between the products on every token of the step: the norms fused with
               the residual adds and the feed-forward's activation (``elementwise``: TensorRT-LLM's fused
               add-RMSNorm, the step model's activation bytes [Korthikanti2022] sec. 4.1)
@@ -413,6 +416,29 @@ def decode_step(s: Shape, lay: Layout, r: Rates, weight_bytes: float, kv_bytes: 
              "communication": comm * P, "overhead": (overhead + k.decode_step_overhead) * P}
     parts["total"] = (stage + k.decode_step_overhead) * P
     return parts
+
+
+def host_step(lay: Layout, batch, per_sequence: float):
+    """Seconds of the engine's host work of one decode step of a replica carrying ``batch`` sequences (an array): the
+    scheduler, the sampler's bookkeeping and each sequence's response, ``per_sequence`` seconds for each sequence the
+    step's executor loop carries (data/serving_host.csv). Every tensor-parallel rank runs its own loop over all the
+    replica's sequences; under attention data parallelism each rank's loop carries its 1 / T of them. Pipeline stages
+    take 1 / P of them a step, P steps a token: the whole batch a token as without.
+
+    .. math:: t_{host} = h \\, n / T_{adp}
+
+    >>> round(float(host_step(Layout(), 1536, 29.4e-6)) * 1e3, 1)  # TensorRT-LLM PR #10273: 45.11 ms at 1,536 a rank
+    45.2
+    """
+    n = np.asarray(batch, dtype=float)
+    return per_sequence * n / (lay.tensor if lay.attention_data_parallel else 1)
+
+
+def hosted(gpu, host, overlap: bool):
+    """Seconds of a step whose GPU work takes ``gpu`` and the host's ``host`` (arrays): with an overlap scheduler
+    (TensorRT-LLM's PyExecutor, on by default: the host's work for step n runs while the GPU computes step n + 1,
+    features/overlap-scheduler.md; SGLang's zero-overhead scheduler) the longer of the two, else their sum."""
+    return np.maximum(gpu, host) if overlap else gpu + host
 
 
 def prefill(s: Shape, lay: Layout, r: Rates, weight_bytes: float, tokens, prompt: float, *, weights: bool = True,
