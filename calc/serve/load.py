@@ -360,8 +360,11 @@ def _step_after(s: Setup, tpot, others):
     steps), n tau, with tau = TPOT the mean step, while any of the ``others`` (the other clients' requests, a replica)
     keeps the engine running; 0 for one client alone. A client sends its next request when its last token comes out,
     and the engine emits tokens only at the end of a step (iteration-level batching, [Yu2022] Orca sec. 4.2); the engine
-    starts its next step at once (TensorRT-LLM's executor and vLLM's engine core loop without waiting for requests), so
-    the request lands at the start of that step and is admitted only at its end: the full step, not the residual
+    starts its next step at once, taking the requests that have come in only before each step and waiting for them
+    only when it has none in flight (TensorRT-LLM: Executor::Impl::executionLoop, forwardSync, the step's responses
+    sent, fetchNewRequests, forwardAsync, cpp/tensorrt_llm/executor/executorImpl.cpp; vLLM V1: EngineCoreProc.run_busy_loop,
+    _process_input_queue then _process_engine_step, vllm/v1/engine/core.py), so the request lands in that step and is
+    admitted only at its end: the full step, not the residual
     E[tau^2] / (2 E[tau]) of an arrival at a random time (``step_wait``, Poisson arrivals). The step after a given
     step is not chosen by its length (no length bias): its mean is TPOT. With zero think time the other C - 1 clients'
     requests are always in flight, so the engine is busy for C >= 2 (min(C - 1, 1) for a fraction of a client per
