@@ -219,6 +219,23 @@ def test_closed_loop_of_one_client_has_no_queue():
     assert float(waits["tpot"]) == float(many["tpot"])  # the wait is the first token's only
 
 
+def test_closed_loop_request_waits_a_whole_step():
+    # a closed loop's request arrives as its last token ends a step, so it waits for all of the next one (the mean step,
+    # TPOT), not the residual of a step at a random time as a Poisson arrival does (step_wait): tau, not tau / 2
+    s = _setup()
+    for c in (2, 8, 50):
+        r = load.evaluate(s, c, "continuous")
+        others = c - 1.0
+        life = float(r["ttft"]) + (s.output_tokens - 1) * float(r["tpot"])
+        S = float(r["prefill"]["total"]) * s.output_tokens / c
+        ahead = load.prefill_wait(s, c, others / life, float(r["decode"]["total"]), S, ahead_at_most=others)
+        queued = load.evaluate(s, c, "continuous", queue=True)
+        assert float(queued["ttft"]) == pytest.approx(float(r["ttft"]) + float(r["tpot"]) + ahead, rel=1e-12)
+    assert load._step_after(s, 0.01, 0.0) == 0.0 and load._step_after(s, 0.01, 0.5) == pytest.approx(0.005)
+    both = load._step_after(s, np.array([0.01, 0.02]), np.array([3.0, 0.0]))
+    assert both.tolist() == [0.01, 0.0]
+
+
 def test_nim_closed_loop_ttft_within_a_quarter():
     # NVIDIA NIM 1.0 LLM benchmarking (docs.nvidia.com/nim/benchmarking/llm/1.0.0/performance.md): Llama 3.3 70B fp8
     # TP2 on 2 H100, 5,000 in / 500 out, concurrency 1, 5, 25, 50: mean TTFT 407, 547, 689, 835 ms (held out: the

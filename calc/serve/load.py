@@ -33,8 +33,9 @@ under latency limits; and the throughput-latency frontier over batch sizes.
                        at K = 1), less its residual of the service in progress (W_step's): W_ahead = rho Wq.
                        at_rate: lambda the Poisson rate. A closed loop of C clients (evaluate with queue, calc.serve
                        --concurrency): lambda the other C - 1 clients' rate (the arrival theorem [Reiser1980]: one
-                       client never waits), W_ahead at most (C - 1) tau_K / K. None where the C decoding sequences
-                       alone fill the budget (the engine's own must be larger: unknown). A throughput benchmark's
+                       client never waits), W_ahead at most (C - 1) tau_K / K; W_step a whole step, n tau (its request
+                       arrives as its last token ends a step, so it waits for all of the next: ``_step_after``).
+                       None where the C decoding sequences alone fill the budget (the engine's own must be larger: unknown). A throughput benchmark's
                        saturation has neither (its engine's budget is set to its workload)
 
 Decode reads a cache of I + O/2 tokens per sequence on average; memory holds I + O per sequence.
@@ -171,8 +172,9 @@ def evaluate(s: Setup, concurrency, mode: str, queue: bool = False) -> dict:
     (``microbatch_imbalance``); with one stage it is "continuous". ``queue`` (continuous, prefill on the same chips):
     the TTFT of a served closed loop of ``concurrency`` clients, each sending its next request when its last one ends,
     with the wait of its prompt behind the others' for the step's token budget (``prefill_wait``: the arrival theorem
-    [Reiser1980], a request arriving sees the other C - 1 clients' load, so one client never waits, and for the step
-    (round of steps) of the others in progress, as ``step_wait``); without it (a throughput benchmark's saturation,
+    [Reiser1980], a request arriving sees the other C - 1 clients' load, so one client never waits), and for the whole
+    step (round of steps) that starts as its previous request ends (``_step_after``: a closed loop's request arrives at
+    a step boundary, not at a random time as ``step_wait``'s Poisson arrivals do); without it (a throughput benchmark's saturation,
     whose engine is given a budget to its workload) none."""
     k = phases.coefficients()
     c = np.asarray(concurrency, dtype=float) / s.replicas  # per replica
@@ -218,7 +220,7 @@ def evaluate(s: Setup, concurrency, mode: str, queue: bool = False) -> dict:
         others = np.maximum(c - 1.0, 0.0) if np.ndim(c) else max(c - 1.0, 0.0)
         lam = others / (ttft + (gen - 1) * tpot)  # the other clients' requests/s (a replica; their life without the wait)
         S = pre["total"] * gen / c  # one prompt's prefill riding in a step (as step_wait's)
-        ttft = ttft + _residual(s, tpot, others, lam, S) + prefill_wait(s, c, lam, dec["total"], S, ahead_at_most=others)
+        ttft = ttft + _step_after(s, tpot, others) + prefill_wait(s, c, lam, dec["total"], S, ahead_at_most=others)
     decode_per_token = dec["total"] / c
     # a sequence holds the decode chips for its O steps only when its prompt ran elsewhere
     per_replica = c / tpot if s.disaggregated and mode != "batch" else c * gen / (ttft + (gen - 1) * tpot)
@@ -360,6 +362,26 @@ def step_wait(s: Setup, r: dict, concurrency: float, rate: float) -> float:
     wait = _residual(s, r["tpot"], per, lam, S)
     wait = wait + prefill_wait(s, per, lam, np.asarray(r["decode"]["total"], dtype=float), S)
     return float(wait) if np.ndim(wait) == 0 else wait
+
+
+def _step_after(s: Setup, tpot, others):
+    """The wait (s) of a closed loop's request for the step in progress when it arrives: a whole step (round of n
+    steps), n tau, with tau = TPOT the mean step, while any of the ``others`` (the other clients' requests, a replica)
+    keeps the engine running; 0 for one client alone. A client sends its next request when its last token comes out,
+    and the engine emits tokens only at the end of a step (iteration-level batching, [Yu2022] Orca sec. 4.2); the engine
+    starts its next step at once, taking the requests that have come in only before each step and waiting for them
+    only when it has none in flight (TensorRT-LLM: Executor::Impl::executionLoop, forwardSync, the step's responses
+    sent, fetchNewRequests, forwardAsync, cpp/tensorrt_llm/executor/executorImpl.cpp; vLLM V1: EngineCoreProc.run_busy_loop,
+    _process_input_queue then _process_engine_step, vllm/v1/engine/core.py), so the request lands in that step and is
+    admitted only at its end: the full step, not the residual
+    E[tau^2] / (2 E[tau]) of an arrival at a random time (``step_wait``, Poisson arrivals). The step after a given
+    step is not chosen by its length (no length bias): its mean is TPOT. With zero think time the other C - 1 clients'
+    requests are always in flight, so the engine is busy for C >= 2 (min(C - 1, 1) for a fraction of a client per
+    replica). The client's own turnaround (the HTTP response and the next request's tokenization) would shorten the wait
+    by as much; unknown, not counted."""
+    if np.ndim(tpot) == 0 and np.ndim(others) == 0:
+        return min(float(others), 1.0) * float(tpot) * s.scheduler_steps
+    return np.minimum(np.asarray(others, dtype=float), 1.0) * np.asarray(tpot, dtype=float) * s.scheduler_steps
 
 
 def _residual(s: Setup, tpot, busy, lam, prompt):
