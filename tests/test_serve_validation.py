@@ -113,20 +113,21 @@ def test_latency_at_the_measured_load_holds(report):
     from calc.serve import load
 
     rep, _ = report
-    # TTFT and TPOT within 25%, every row that states them: 204 figures, 134 within (TPOT 96 of 102, TTFT 38 of 102).
+    # TTFT and TPOT within 25%, every row that states them: 204 figures, 136 within (TPOT 96 of 102, TTFT 40 of 102; 134
+    # before branch ttftfix's whole step waited out in a closed loop).
     # - 16 figures of 8 MLPerf runs (v5.0 H100, v5.1 B200, GB200, MI300X, MI325X): 9 within (7 before branch servamd's
     #   MI325X products and AMD's clocks, 5 at branch servlat2, 1 of 2 before its rows)
     # - NVIDIA NIM 1.8.0's closed loops (branch nimrows, 79 runs, 158 figures): 67 within with a 16-bit KV cache, 103 with
     #   FP8 (ModelOpt's default); 108 with the prompts' queue for the token budget (branch prefillq)
     # - GPUStack's closed loops (branch nimrows2, 15 runs at 1-8 clients, 30 figures): TPOT 13 of 15, TTFT 2 of 15 (the
     #   short ShareGPT prompts' first tokens 0.2-0.7x)
-    assert rep.overall.latency_rows >= 204 and rep.overall.latency_within >= 134 / 204 - 1e-9
+    assert rep.overall.latency_rows >= 204 and rep.overall.latency_within >= 136 / 204 - 1e-9
     mlperf = validation.Score.of([], [o for o in validation.outcomes() if o.case.engine.startswith("MLPerf")])
     assert mlperf.latency_rows == 16 and mlperf.latency_within >= 9 / 16 - 1e-9
-    # the closed loops' own throughput (not in the saturation headline): 90 of 94 within 20%, median 0.0633 (88, 0.0617
-    # before branch hostcost; 0.0515 before the prompts' queue, which slows a closed loop's requests by their waits)
+    # the closed loops' own throughput (not in the saturation headline): 90 of 94 within 20%, median 0.0618 (0.0633 before
+    # branch ttftfix; 88, 0.0617 before branch hostcost; 0.0515 before the prompts' queue, which slows a closed loop's requests by their waits)
     assert rep.closed_loop.rows == 94 and rep.closed_loop.within >= 90 / 94 - 1e-9
-    assert rep.closed_loop.median_log_error <= 0.0633
+    assert rep.closed_loop.median_log_error <= 0.0619
     # the static batches' (AMD's ROCm vLLM README, 8 MI300X, not in the headline): 20 of 32 within 20%, median 0.151,
     # bias +20.6% (1.03x at one sequence, to 1.71x at 128 for Llama 3.1 70B at 128/2048)
     assert rep.static_batch.rows == 32 and rep.static_batch.within >= 20 / 32 - 1e-9
