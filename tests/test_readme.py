@@ -205,6 +205,33 @@ def _lambda(out: str) -> str:
     return f"prints {years} chip-years"
 
 
+def _lifetime_serving(precision: str):
+    def figure(out: str) -> str:
+        m = re.search(r"in (\w+) on (\d+) x H100 SXM5 at saturation, ([\d.]+) USD per million tokens", out)
+        assert m and m.group(1) == precision, out[-600:]
+        return f"{'bf16:' if precision == 'bf16' else '--precision fp8 #'} {m.group(2)} H100, {m.group(3)} USD/Mtoken"
+    figure.__name__ = f"_lifetime_{precision}"
+    return figure
+
+
+def _engine(out: str) -> str:
+    from calc.serve import serve
+
+    tpot = re.search(r"time per output token\s+([\d.]+) ms", out).group(1)
+    without = serve("Llama 3 70B", "H100 SXM5", 8, precision="fp8").tpot.m_as("ms")
+    return f'--engine "TensorRT-LLM 0.15.0" # {tpot} ms TPOT, {without:.3g} without'
+
+
+def _serve_claim(claim: str, quoted: str, modelled: str, factor: str, at_most: bool = False):
+    """A row of the README's table of serve claims: quoted | modelled by calc.serve | factor | verdict."""
+    def figure(out: str) -> str:
+        r = next(r for r in json.loads(out) if r["id"] == claim)
+        verdict = r["verdict"] + (" (at most)" if at_most else "")
+        return f"| {quoted} | {modelled.format(r['recomputed']['value'])} | {factor.format(r['ratio'])} | {verdict} |"
+    figure.__name__ = f"_{claim}"
+    return figure
+
+
 # Figures the README's prose quotes from a command's output: the text it must hold, made from what the command
 # prints today (fresh-eyes 2026-12-06 found three stale). A model change that moves them fails here: update the prose.
 FIGURES = [
@@ -215,6 +242,18 @@ FIGURES = [
       "--tokens", "300e9", "--budget", "$1.5M"], _budget),
     (["estimate", "--compute", "3.14e23 FLOP", "--hardware", "V100 PCIe", "--precision", "fp16-nontensor",
       "--utilization", "1", "--chips", "1"], _lambda),
+    (["lifetime", "--model", "Llama 3.1 405B", "--inference-tokens", "20T", "--hardware", "H100 SXM5"],
+     _lifetime_serving("bf16")),
+    (["lifetime", "--model", "Llama 3.1 405B", "--inference-tokens", "20T", "--hardware", "H100 SXM5", "--precision",
+      "fp8"], _lifetime_serving("fp8")),
+    (["serve", "--model", "Llama 3 70B", "--hardware", "H100 SXM5", "--chips", "8", "--precision", "fp8", "--engine",
+      "TensorRT-LLM 0.15.0"], _engine),
+    (["claims", "--json"], _serve_claim("openai-gpt4o-price-vs-modelled-cost", "$4.38 / Mtoken", "${:.2f}", "{:.2f}",
+                                        at_most=True)),
+    (["claims", "--json"], _serve_claim("together-llama-405b-price-vs-modelled-cost", "$3.50", "${:.2f}", "{:.2f}",
+                                        at_most=True)),
+    (["claims", "--json"], _serve_claim("epoch-gpt4o-query-energy-modelled", "0.3 Wh", "{:.2g} Wh", "{:.2g}")),
+    (["claims", "--json"], _serve_claim("deepseek-decode-node-throughput-modelled", "14,800", "{:,.0f}", "{:.2f}")),
 ]
 
 
@@ -224,3 +263,22 @@ def test_the_prose_quotes_what_the_command_prints(argv, figure, capsys, monkeypa
     text = " ".join(README.read_text(encoding="utf-8").split())
     quoted = figure(_run_calc(argv, capsys))
     assert quoted in text, f"the README should say {quoted!r}, as the command prints today"
+
+
+def test_the_linear_rule_table_is_what_the_code_gives():
+    # the lifetime section's table (calc.service_life.linear_rule against calc.serve, and 70B's shape scaled): it
+    # quoted 405B in bf16 on 16 H100 at $6.17 after the serving model had moved it to 64 chips at $3.51
+    from calc.service_life import linear_rule, serving_price_at
+
+    text = README.read_text(encoding="utf-8")
+    for precision in ("bf16", "fp8"):
+        for r in linear_rule("H100 SXM5", precision=precision):
+            if r["model"] == "Llama 3 70B":
+                continue
+            modelled, linear = r["modelled"].m_as("USD/Mtoken"), r["linear"].m_as("USD/Mtoken")
+            scaled = serving_price_at(r["params"], "H100 SXM5", precision=precision).m_as("USD/Mtoken")
+            money = (lambda x: f"{x:.3f}") if modelled < 0.1 else (lambda x: f"{x:.2f}")
+            row = (f"| {r['model']}, {precision} | {r['chips']}", f"| {money(modelled)} | {money(linear)} | "
+                   f"{r['error']:+.0%} | {scaled / modelled - 1:+.0%} |")
+            line = next((x for x in text.splitlines() if x.startswith(row[0] + " ")), None)
+            assert line is not None and line.endswith(row[1]), f"README table row should end {row[1]!r}: {line!r}"

@@ -68,14 +68,14 @@ def test_the_family_rule_hits_the_size(params):
 
 def test_how_far_the_linear_rule_is_off():
     """Serving cost proportional to N, anchored on Llama 3 70B (calc.serve, H100 SXM5, bf16, each on its cheapest
-    group): within 15% at 8B; 405B needs 16 chips for its bf16 weights, whose smaller batches cost more per
-    parameter, so the rule is more than 20% too low there (measured: -6%, and -37% before issue 19's
-    cross-node collective terms, -62% with them)."""
+    group): within 15% at 8B (measured -9%); 405B was once served on 16 chips for its bf16 weights, whose smaller
+    batches cost more per parameter, so the rule was more than 20% too low there (-6%, and -37% before issue 19's
+    cross-node collective terms, -62% with them); now it is served pipelined and the rule is too high (below)."""
     rows = {r["model"]: r for r in linear_rule("H100 SXM5")}
     assert rows["Llama 3 70B"]["error"] == pytest.approx(0, abs=1e-12)
     assert abs(rows["Llama 3 8B"]["error"]) < 0.15
     # since the prompts riding in decode steps spread over a pipeline's micro-batches (branch servnv), 405B is served
-    # on its cheapest group with pipeline stages (bf16: 64 chips, tensor 4 x pipeline 8), whose weights leave room for
+    # on its cheapest group with pipeline stages (bf16: 64 chips, tensor 8 x pipeline 8), whose weights leave room for
     # larger batches: the rule overestimates its cost (+11%; -62% when it was held to tensor-parallel groups)
     assert 0 < rows["Llama 3.1 405B"]["error"] < 0.25
     fp8 = {r["model"]: r for r in linear_rule("H100 SXM5", precision="fp8")}
@@ -171,7 +171,7 @@ def test_a_published_run_without_a_shape_is_served_as_its_size(capsys):
 def test_the_optimum_with_each_size_served_is_near_the_proportional_one():
     """At Llama 3 70B's quality serving 73T tokens on H100: the cheapest size when each size's scaled shape is
     served by calc.serve, against calc.lifetime's closed form with serving proportional to N (measured: 41.0B
-    and 41.7B). Within 20%: the proportional rule moves the optimum little where it holds (8B to 70B)."""
+    and 42.9B; 41.7B before the pipelined layouts). Within 20%: the proportional rule moves the optimum little where it holds (8B to 70B)."""
     life = _life(tokens_per_day="100G token/day")
     sizes = life.size_curve("hoffmann2022", points=40)
     scaled = sizes["params"][sizes["best_scaled"]].m_as("param")
@@ -183,7 +183,7 @@ def test_the_optimum_with_each_size_served_is_near_the_proportional_one():
 
 def test_lifetime_command_serves_in_the_precision_given_and_says_which(capsys):
     # 405B was served in bf16 on 16 H100 ($11/M tokens) with no flag for the format; it is served in FP8 on 8
-    # (the README's table: 2.83 USD/Mtoken modelled, "Llama 3.1 405B, fp8 | 8")
+    # (the README's table then: 2.83 USD/Mtoken modelled, "Llama 3.1 405B, fp8 | 8"; now 2.13 on 32)
     # (since branch servnv its cheapest groups are pipelined: fp8 on 32, bf16 on 64, each the modelled serving's own)
     s = modelled_serving("Llama 3.1 405B", "H100 SXM5", precision="fp8")
     code, out, _ = _cli(capsys, "lifetime", "--model", "Llama 3.1 405B", "--inference-tokens", "20T",
