@@ -71,6 +71,26 @@ def test_a_misspelt_flag_gets_the_close_ones_of_its_command(capsys, argv, hint):
     assert (hint in err) if hint else "did you mean" not in err
 
 
+@pytest.mark.parametrize("argv, said", [
+    (["serve", "--hardwre", "H100 SXM5", "--model", "Llama 3 8B"],
+     "unrecognized arguments: --hardwre H100 SXM5 (did you mean --hardware?)"),
+    (["serve", "--model", "Llama 3 8B", "--hardwre=H100 SXM5"],
+     "unrecognized arguments: --hardwre=H100 SXM5 (did you mean --hardware?)"),
+    (["serve", "--model", "Llama 3 8B", "--hardware", "H100", "SXM5"],
+     'unrecognized arguments: SXM5 (a value with spaces needs quotes: --hardware "H100 SXM5")'),
+    (["serve", "calibrat", "--file", "rows.csv"], "serve: unknown word 'calibrat' (did you mean calibrate?)"),
+])
+def test_a_misspelt_flag_before_a_value_is_said_as_a_flag_not_as_serve_calibrate(capsys, argv, said):
+    """Fresh-eyes walk: ``serve --hardwre "H100 SXM5"`` said "argument action: invalid choice: 'H100 SXM5' (choose
+    from 'calibrate')", the value having landed on ``serve calibrate``'s word; now the flag is named, with its
+    close one, as for every other command."""
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    err = capsys.readouterr().err.strip()
+    assert exc.value.code == 2 and "\n" not in err and "invalid choice" not in err
+    assert err == f"calc: error: {said}"
+
+
 def test_bare_duration_is_refused_as_everywhere(capsys):
     """One rule for bare numbers at every door: a duration needs its unit (it used to read seconds here)."""
     code, out, err = run(capsys, "estimate", "--duration", "14", "--chips", "8")

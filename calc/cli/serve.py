@@ -9,12 +9,17 @@ from calc.cli.flags import _chip_flags, _config_flag, _whole
 from calc.errors import InputError
 from calc.vocabulary import BY_NAME
 
+WORDS = ("calibrate",)  # the words ``serve`` takes before its flags
+
 
 def _serve_parser(sub) -> None:
     se = sub.add_parser("serve", help="serving latency, throughput, $ per million tokens and energy per token "
                                       "(or: serve calibrate --file rows.csv)")
-    se.add_argument("action", nargs="?", choices=("calibrate",),
+    # The word's choices are checked by calc.cli.main (WORDS), not argparse: a misspelt flag's value ("--hardwre
+    # 'H100 SXM5'") lands here, and is then said with the flag it followed, not as a wrong word.
+    se.add_argument("action", nargs="?", metavar="calibrate",
                     help="calibrate: fit the serving efficiencies to your own measurements (--file)")
+    se.set_defaults(words=WORDS)
     se.add_argument("--model", help="a shape of data/architectures.csv")
     _config_flag(se)
     _chip_flags(se, precision=False)
