@@ -5,6 +5,8 @@ import json
 import pytest
 
 from calc.__main__ import main
+from calc.errors import InputError
+from calc.units import parse_quantity
 
 
 def run(capsys, *args):
@@ -89,6 +91,17 @@ def test_a_misspelt_flag_before_a_value_is_said_as_a_flag_not_as_serve_calibrate
     err = capsys.readouterr().err.strip()
     assert exc.value.code == 2 and "\n" not in err and "invalid choice" not in err
     assert err == f"calc: error: {said}"
+
+
+@pytest.mark.parametrize("plain, example", [("0.04", '"0.04 s"'), ("40", '"40 ms"')])
+def test_a_plain_latency_limit_below_one_is_suggested_in_seconds(capsys, plain, example):
+    """Fresh-eyes walk: --tpot-limit 0.04 (seconds, as people write 40 ms) suggested "0.04 ms", a thousand times less;
+    the Serving page's field reads through the same parse_quantity and said the same."""
+    code, out, err = run(capsys, "serve", "--model", "Llama 3 70B", "--hardware", "H100 SXM5", "--chips", "8",
+                         "--tpot-limit", plain)
+    assert code == 2 and f"--tpot-limit: a plain number is ambiguous here; give a unit, e.g. {example}" in err, err
+    with pytest.raises(InputError, match=example):
+        parse_quantity(plain, "tpot_limit", "s", bare_ok=False, shown_in="ms")
 
 
 def test_bare_duration_is_refused_as_everywhere(capsys):
