@@ -360,3 +360,21 @@ def test_one_flag_one_meaning_across_commands():
         assert len(helps) >= 2, flag
         stems = {h.split(" (default")[0] for h in helps.values()}
         assert len(stems) == 1, (flag, helps)
+
+
+@pytest.mark.parametrize("rate", ["4 requests/s", "4 req/s", "240 requests/min", "4 per second", "4 rps", "4 QPS"])
+def test_a_request_rate_reads_back_as_serve_prints_it(capsys, rate):
+    """Fresh-eyes walk: serve printed "request rate: 4 requests/s" and refused "4 requests/s" (unknown unit 'requests');
+    req/s, rps and QPS (MLPerf's Server load) are as people write a rate. The Serving page reads through the same."""
+    code, out, err = run(capsys, "serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--request-rate", rate)
+    assert code == 0, err
+    assert "request rate: 4 requests/s" in out
+    line = next(s for s in out.splitlines() if "request rate:" in s)
+    printed = line.split("request rate: ")[1].split(",")[0]  # "4 requests/s"
+    assert run(capsys, "serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--request-rate", printed)[0] == 0
+
+
+def test_a_request_rate_of_another_kind_is_said_once(capsys):
+    code, out, err = run(capsys, "serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--request-rate", "4 ms")
+    assert code == 2 and err.strip() == ('calc: error: --request-rate: expected requests per second (1/s), e.g. "4/s" or '
+                                         '"240/min" (a plain number is per second); got 4 ms (a time)'), err
