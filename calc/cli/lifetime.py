@@ -155,7 +155,7 @@ def _lifetime(args) -> int:
     rows = [("lifetime optimum", r.optimum), ("compute-optimal", r.compute_optimal)]
     if r.given is not None:
         rows.append(("the run given", r.given))
-    head = ["params", "tokens", "tokens/param", "training", "lifetime"]
+    head = ["params", "tokens", "tokens/param", "training FLOP", "lifetime FLOP"]
     cells = [[show("params", p.params), show("tokens", p.tokens), number(p.tokens_per_param),
               number(p.training_compute.m_as("FLOP")), number(p.lifetime_compute.m_as("FLOP"))] for _, p in rows]
     widths = [max(w, *(len(c[i]) + 2 for c in cells)) for i, w in enumerate((14, 16, 14, 14, 14))]  # never run together
