@@ -378,3 +378,18 @@ def test_a_request_rate_of_another_kind_is_said_once(capsys):
     code, out, err = run(capsys, "serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--request-rate", "4 ms")
     assert code == 2 and err.strip() == ('calc: error: --request-rate: expected requests per second (1/s), e.g. "4/s" or '
                                          '"240/min" (a plain number is per second); got 4 ms (a time)'), err
+
+
+@pytest.mark.parametrize("argv, said", [
+    (["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--input-tokens", "1k"],
+     "--input-tokens: '1k' is ambiguous (1,000 or 1,024?): write the number"),
+    (["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--tensor", "two"],
+     "--tensor: expected a whole number such as 4096 or 8,192, got 'two'"),
+    (["lifetime", "--loss", "2.0", "--law"], "--law: expected a value after it"),
+])
+def test_argparse_s_own_refusals_name_the_flag_as_every_other(capsys, argv, said):
+    """Fresh-eyes walk: "argument --input-tokens: ..." and "argument --law: expected one argument" beside every other
+    error's "--flag: ..."."""
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2 and capsys.readouterr().err.strip() == f"calc: error: {said}"

@@ -55,6 +55,10 @@ class _Parser(argparse.ArgumentParser):
             flag, kind, got = m.groups()
             what = _EXPECTED.get(flag, "a whole number" if kind == "int" else "a number")
             message = f"{flag}: expected {what}, got {got}"
+        # "argument --input-tokens: ..." said as every other bad input is, by its flag: "--input-tokens: ..."
+        message = re.sub(r"^argument (--[\w-]+)(?:/\S+)?: expected one argument$", r"\1: expected a value after it",
+                         message)
+        message = re.sub(r"^argument (--[\w-]+)(?:/\S+)?: ", r"\1: ", message)
         self.exit(2, f"calc: error: {message}\n")
 
 
