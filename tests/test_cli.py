@@ -393,3 +393,31 @@ def test_argparse_s_own_refusals_name_the_flag_as_every_other(capsys, argv, said
     with pytest.raises(SystemExit) as exc:
         main(argv)
     assert exc.value.code == 2 and capsys.readouterr().err.strip() == f"calc: error: {said}"
+
+
+def test_serve_names_a_config_by_its_file_not_custom(capsys):
+    """Fresh-eyes walk: serve --config qwen3-8b.json answered for "custom on 1 x H100 SXM5"."""
+    cfg = "data/configs/qwen3-8b.json"
+    code, out, err = run(capsys, "serve", "--config", cfg, "--hardware", "H100 SXM5")
+    assert code == 0 and out.startswith("qwen3-8b.json on 1 x H100 SXM5:"), out
+    code, out, err = run(capsys, "serve", "--config", cfg, "--hardware", "H100 SXM5", "--json")
+    assert json.loads(out)["model"] == "qwen3-8b.json"
+    code, out, err = run(capsys, "serve", "--config", cfg, "--hardware", "H100 SXM5", "--frontier", "--points", "2")
+    assert out.startswith("qwen3-8b.json on 1 x H100 SXM5:")
+    code, out, err = run(capsys, "serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--json")
+    assert json.loads(out)["model"] == "Llama 3 8B"
+
+
+def test_serve_frontier_points_zero_is_refused_not_the_default(capsys):
+    """Fresh-eyes walk: --points 0 drew the default 64 points (0 read as "not given")."""
+    code, out, err = run(capsys, "serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--frontier", "--points", "0")
+    assert code == 2 and "--points: expected a whole number >= 2, got 0" in err, err
+
+
+@pytest.mark.parametrize("extra, flag", [(["--model", "Llama 3 8B"], "--model"), (["--chips", "8"], "--chips"),
+                                         (["--disaggregated"], "--disaggregated")])
+def test_serve_calibrate_says_the_flags_it_does_not_read(capsys, extra, flag):
+    """Fresh-eyes walk: serve calibrate --file rows.csv --model "Llama 3 8B" fitted to every row, the model dropped
+    without a word (the project says what it does not read, as --file without calibrate)."""
+    code, out, err = run(capsys, "serve", "calibrate", "--file", "data/serving_calibration.csv", *extra)
+    assert code == 2 and err.startswith(f"calc: error: {flag}: not read by calibrate") and not out, err
