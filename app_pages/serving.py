@@ -319,6 +319,9 @@ except calc.InputError as exc:  # named by the field's label on this page, not b
     top.error(f"**{where}**: {escape(exc.message, limit=400)}" if where else escape(exc, limit=400))
     st.stop()
 
+context_note = shapes[name][0].sequence_note(int(prompt) + int(gen), "input + output tokens of a request")
+if context_note:  # answered, and said, as at the command line (calc serve)
+    top.warning(escape(context_note, limit=400))
 m1, m2, m3, m4, m5 = top.columns(5)
 m1.metric("Time to first token", f"{number(s.ttft.m_as('ms'))} ms", help=f"Prefill limited by {s.limited_by['prefill']}")
 m2.metric("Time per output token", f"{number(s.tpot.m_as('ms'))} ms", help=f"Decode limited by {s.limited_by['decode']}")

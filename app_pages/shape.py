@@ -130,7 +130,7 @@ except calc.InputError as exc:
     st.error(escape(exc))
     st.stop()
 if model.sequence_note(int(sequence)):
-    st.warning(escape(model.sequence_note(int(sequence))))
+    st.warning(escape(model.sequence_note(int(sequence)), limit=400))
 if uploaded and int(sequence) == int(model.context) and model.context_source == "config.json's max_position_embeddings":
     st.caption(f"The sequence starts at the config's longest position ({int(model.context):,} tokens, its "
                "max_position_embeddings); runs mostly train shorter and extend the context at the end, so the "

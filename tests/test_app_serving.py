@@ -228,3 +228,21 @@ def test_fewest_chips_follow_the_weights_precision():
     assert at.number_input(key="serving_chips").value == 8 and not at.info
     at = open_page(PAGE, **{"serving.model": "Llama 3.1 405B"})
     assert at.number_input(key="serving_chips").value == 16 and "needs at least 16" in at.info[0].value
+
+
+def test_a_request_past_the_model_s_context_is_answered_and_said_at_both_doors(capsys):
+    """Fresh-eyes walk: 100,000 input tokens to Llama 3 8B (an 8,192-token context) were answered without a word."""
+    from calc.cli import main
+
+    at = open_page(PAGE, **{**LINK, "serving.input_tokens": "100000", "serving.concurrency": "1"})
+    warned = [w.value.replace("\\", "") for w in at.warning]  # Markdown-escaped
+    assert any("input + output tokens of a request: 100,256 tokens is 12.2x the shape's context of 8,192" in w
+               for w in warned), warned
+    assert any(w.endswith("or give the shape a longer context") for w in warned), warned  # whole, not cut at 200
+    assert [m.label for m in at.metric][:1] == ["Time to first token"]  # still answered
+    at.number_input(key="serving_input").set_value(4000).run()
+    assert not at.warning, [w.value for w in at.warning]
+    assert main(["serve", "--model", "Llama 3 8B", "--hardware", "A100 SXM4 80GB", "--chips", "2", "--input-tokens",
+                 "100000", "--output-tokens", "256", "--concurrency", "1"]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("warning: input + output tokens of a request: 100,256 tokens is 12.2x") and err.count("\n") == 1

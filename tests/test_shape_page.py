@@ -238,3 +238,12 @@ def test_a_hybrid_s_layer_count_is_fixed_by_its_pattern_and_the_page_says_so():
     at.file_uploader(key="shape_config").clear().run()
     assert not at.number_input(key="shape_layers_GPT-2 small").disabled
     assert not any(c.value.startswith("Layers: fixed") for c in at.caption)
+
+
+def test_a_sequence_past_the_context_is_warned_in_full():
+    """Fresh-eyes walk: the warning was cut at 200 characters ("...or give the shape a longer cont…")."""
+    at = _page("Llama 2 70B")
+    at.number_input(key="shape_sequence_Llama 2 70B").set_value(20_000).run()
+    warned = [w.value.replace("\\", "") for w in at.warning]
+    assert any(w.startswith("sequence: 20,000 tokens") and w.endswith("or give the shape a longer context")
+               for w in warned), warned

@@ -4,6 +4,7 @@ throughput-latency frontier, or a calibration to the user's own measurements."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 from calc.cli.flags import _chip_flags, _config_flag, _whole
@@ -126,6 +127,9 @@ def _serve(args) -> int:
     s = serve(model, args.hardware, args.chips, concurrency=args.concurrency, batch=args.batch,
                       request_rate=args.request_rate, ttft_limit=args.ttft_limit, tpot_limit=args.tpot_limit, limit_statistic=args.limit_statistic,
                       **options)
+    note = _context_note(model, s.model, args)
+    if note:  # a request past the model's context: answered, and said (as step and params say a long sequence)
+        print(f"warning: {note}", file=sys.stderr)
     if args.json:
         print(json.dumps(_named(s.to_dict(), args), indent=2))
         return 0
@@ -161,6 +165,15 @@ def _serve(args) -> int:
         print(f"  energy per token         {number(e['input'])} J input, {number(e['output'])} J output "
               f"(power at the chip's load, not its TDP)")
     return 0
+
+
+def _context_note(model, name: str, args) -> str | None:
+    """The shape's warning for a request (input + output tokens) past its context, else None."""
+    from calc.architecture import Transformer, published
+
+    shape = model if isinstance(model, Transformer) else published().get(name, (None,))[0]
+    return None if shape is None else shape.sequence_note(args.input_tokens + args.output_tokens,
+                                                          "input + output tokens of a request")
 
 
 def _model_name(name: str, args) -> str:
