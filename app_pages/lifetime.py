@@ -189,7 +189,7 @@ try:
     c = curve(r.loss, r.inference_tokens, law_name, points=300, upto=None if r.given is None else r.given.params * 1.1)
 except calc.InputError as exc:  # named by its label, as the fields read
     words = LABELS.get(exc.field)
-    st.error(f"**{words}**: {escape(exc.message)}" if words else escape(exc))
+    st.error(f"**{words}**: {escape(exc.message, limit=600)}" if words else escape(exc, limit=600))
     st.stop()
 
 m = st.columns(4)
@@ -313,7 +313,7 @@ try:
     life = _life_now()
 except calc.InputError as exc:
     words = LIFE_LABELS.get(exc.field)
-    st.error(f"**{words}**: {escape(exc.message)}" if words else escape(exc))
+    st.error(f"**{words}**: {escape(exc.message, limit=600)}" if words else escape(exc, limit=600))
     life = None
 if life is not None:
     s = life.serving
@@ -370,7 +370,7 @@ if life is not None:
             sizes = _sizes(life, law_name, tuple(str(st.session_state[k]) for k in LIFE_FIELDS))
         except calc.InputError as exc:
             opt = None
-            st.caption(f"No dollar optimum at this model's quality: {escape(exc.message)}")
+            st.caption(f"No dollar optimum at this model's quality: {escape(exc.message, limit=600)}")
         if opt is not None:
             st.markdown("**The size cheapest over this life, at this model's quality**")
             k = sizes["best_scaled"]

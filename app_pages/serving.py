@@ -246,11 +246,11 @@ if "serving_model" not in st.session_state:
     st.session_state["serving_link_problems"] += _link_tensor()
     _fit_chips(st.session_state["serving_link_problems"])
 for problem in st.session_state.get("serving_link_problems", []):
-    st.warning(f"Ignored from the link: {escape(problem)}")
+    st.warning(f"Ignored from the link: {escape(problem, limit=600)}")
 note = st.session_state.get("serving_chips_note")
 if note and note[:3] == (st.session_state["serving_model"], st.session_state["serving_hw"],
                          st.session_state["serving_chips"]):
-    st.info(escape(note[3]))
+    st.info(escape(note[3], limit=600))
 
 top = st.container()  # the numbers above the fields, as on the Estimate page: a phone's first screen shows them
 c1, c2, c3, c4 = st.columns(4)
@@ -349,7 +349,7 @@ st.markdown(
     f"{'' if s.request_rate is None else ' on average at ' + number(s.request_rate.m_as('1/s')) + ' requests/s (the TTFT holds ' + number(s.queueing.m_as('ms')) + ' ms of waiting for the step in progress)'}; "
     f"the memory holds {s.max_concurrency:,}. Prefill is limited by {s.limited_by['prefill']}, "
     f"decode by {s.limited_by['decode']}."
-    f"{'' if s.limited_by['layout'] == 'given' else ' The layout: ' + escape(s.limited_by['layout']) + '.'}")
+    f"{'' if s.limited_by['layout'] == 'given' else ' The layout: ' + escape(s.limited_by['layout'], limit=600) + '.'}")
 if s.limits is not None:
     lim = s.limits
     bound = ", ".join(f"{label} ≤ {number(lim[k].m_as('ms'))} ms" for k, label in
@@ -361,9 +361,9 @@ if s.limits is not None:
                 "p99/mean of MLPerf Inference v4.x Server runs).")
 if usd is not None:
     st.markdown(f"Input \\${number(usd['input'].m_as('USD/Mtoken'))}, output "
-                f"\\${number(usd['output'].m_as('USD/Mtoken'))} per million tokens. Price: {escape(s.price_basis)}.")
+                f"\\${number(usd['output'].m_as('USD/Mtoken'))} per million tokens. Price: {escape(s.price_basis, limit=600)}.")
 else:
-    st.info(escape(s.price_basis))
+    st.info(escape(s.price_basis, limit=600))
 if energy is not None:
     st.markdown(f"Energy per token: {number(energy['input'].m_as('J/token'))} J input, "
                 f"{number(energy['output'].m_as('J/token'))} J output (power at the chip's load in each phase, "

@@ -256,3 +256,30 @@ def test_the_log_axis_has_a_100_percent_tick_and_the_dollar_curve_marks_its_chea
     served = lines[lines["rule"] == "each size's shape served"]
     assert len(marked) == 2 and served["usd"].min() in set(marked["usd"])  # the dark line's lowest point
     assert any("■ the cheapest size on each line" in c.value for c in at.caption)
+
+
+def test_the_life_section_says_a_misread_limit_as_such_and_whole():
+    """Fresh-eyes walk: a TPOT limit of "40" said "no group of up to 64 chips serves it: a plain number is ambiguous
+    here", and an unmet limit's sentence was cut at 200 characters ("..., one …")."""
+    at = open_page(PAGE)
+    at.text_input(key="lt_tpot").set_value("40").run()
+    said = at.error[0].value.replace("\\", "")
+    assert said == '**Time per output token at most**: a plain number is ambiguous here; give a unit, e.g. "40 ms"', said
+    at.text_input(key="lt_tpot").set_value("0.04").run()
+    assert 'e.g. "0.04 s"' in at.error[0].value.replace("\\", "")
+    at.text_input(key="lt_tpot").set_value("1 ms").run()
+    said = at.error[0].value.replace("\\", "")
+    assert "no group of up to 64 chips serves it" in said and said.endswith("one sequence per replica"), said
+    at.text_input(key="lt_tpot").set_value("").run()
+    at.text_input(key="lt_days").set_value("0 day").run()
+    assert at.error[0].value.replace("\\", "").endswith("expected one positive number of days, got 0 days")
+
+
+def test_the_loss_reads_as_the_page_and_the_command_line_print_it():
+    """Fresh-eyes walk: "1.9753 nats/token" (the command line's "target loss") was refused, with the example "0.4"."""
+    at = open_page(PAGE, **{"lifetime.quality": "loss", "lifetime.loss": "2.0", "lifetime.inference_tokens": "2T token"})
+    before = _metrics(at)["Lifetime optimum"]
+    at.text_input(key="lt_loss").set_value("2.0 nats/token").run()
+    assert not at.error and _metrics(at)["Lifetime optimum"] == before
+    at.text_input(key="lt_loss").set_value("").run()
+    assert '"0.4"' not in at.error[0].value.replace("\\", "")

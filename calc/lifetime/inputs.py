@@ -60,7 +60,8 @@ def _loss(value):
     try:
         return _plain("loss", "a loss in nats per token", "2.0", value)
     except InputError as exc:  # a unit it is not: said with a loss's example, not a fraction's ("0.4")
-        raise InputError("loss", exc.message.replace('e.g. "0.4"', 'e.g. "2.0" or "2.0 nats/token"')) from None
+        raise InputError("loss", exc.message.replace('e.g. "0.4"', 'e.g. "2.0" or "2.0 nats/token"')
+                         .replace('such as "0.4"', 'such as "2.0"')) from None
 
 
 def quality(*, loss=None, params=None, tokens=None, model=None, law: str = "hoffmann2022"):
