@@ -82,7 +82,10 @@ def _defaults() -> None:
     if "lt_model" not in st.session_state:  # the scenario's published shape (or the nearest), else Llama 3 70B
         match = session.scenario_shape()
         st.session_state["lt_model"] = match[0] if match else "Llama 3 70B"
-    st.session_state.setdefault("lt_hw", own["hardware"] if own.get("hardware") in chips else "H100 SXM5")
+    # the scenario's chip when it can split a model over chips (TPU v2, TPU v3, MI250X: no chip-to-chip bandwidth in
+    # data/hardware.csv, so the life section stopped on "no network bandwidth for TPU v2"), else H100 SXM5
+    st.session_state.setdefault("lt_hw", own["hardware"] if own.get("hardware") in chips
+                                and data.hardware(own["hardware"]).intra_node_bandwidth is not None else "H100 SXM5")
     st.session_state.setdefault("lt_train_tokens", own.get("tokens") or "15T token")  # Llama 3's 15T without a scenario
     st.session_state.setdefault("lt_per_day", "100B token/day")  # a popular model: serving overtakes training within its life
     st.session_state.setdefault("lt_days", "730 day")

@@ -105,8 +105,10 @@ def _default(name: str):
     if name == "model":
         match = session.scenario_shape()
         return match[0] if match else "Llama 3 70B"
-    if name == "hardware":
-        return scenario["hardware"] if scenario.get("hardware") in hw_names else "H100 SXM5"
+    if name == "hardware":  # the scenario's chip when it can split a model over chips: TPU v2, TPU v3 and MI250X have
+        # no chip-to-chip bandwidth in data/hardware.csv (the page opened on "no network bandwidth for TPU v2")
+        own = scenario.get("hardware")
+        return own if own in hw_names and data.hardware(own).intra_node_bandwidth is not None else "H100 SXM5"
     if name in ("precision", "kv_precision"):  # the chip's 16-bit format: bf16, fp16 on a V100 (no bf16 peak)
         return data.hardware(st.session_state.get("serving_hw") or _default("hardware")).default_precision
     return {"chips": 8, "tensor": BEST, "expert_precision": OWN,

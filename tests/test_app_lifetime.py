@@ -283,3 +283,10 @@ def test_the_loss_reads_as_the_page_and_the_command_line_print_it():
     assert not at.error and _metrics(at)["Lifetime optimum"] == before
     at.text_input(key="lt_loss").set_value("").run()
     assert '"0.4"' not in at.error[0].value.replace("\\", "")
+
+
+def test_a_scenario_on_a_chip_that_cannot_split_a_model_opens_the_life_on_one_that_can():
+    """Fresh-eyes walk: after the BERT-Large preset (TPU v2) the life section stopped on "no network bandwidth for TPU
+    v2", then said it had ignored it "from the link" on the next visit."""
+    at = open_page(PAGE, params="340 Mparam", tokens="131 Gtoken", hardware="TPU v2", chips="16")
+    assert at.selectbox(key="lt_hw").value == "H100 SXM5" and _metrics(at)["Training + serving"]

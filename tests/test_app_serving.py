@@ -246,3 +246,12 @@ def test_a_request_past_the_model_s_context_is_answered_and_said_at_both_doors(c
                  "100000", "--output-tokens", "256", "--concurrency", "1"]) == 0
     err = capsys.readouterr().err
     assert err.startswith("warning: input + output tokens of a request: 100,256 tokens is 12.2x") and err.count("\n") == 1
+
+
+def test_a_scenario_on_a_chip_that_cannot_split_a_model_opens_on_one_that_can():
+    """Fresh-eyes walk: after the BERT-Large preset (TPU v2), the Serving page opened on an error ("data/hardware.csv
+    has no network bandwidth for TPU v2, which this layout needs"): TPU v2 has no chip-to-chip bandwidth."""
+    at = open_page(PAGE, params="340 Mparam", tokens="131 Gtoken", hardware="TPU v2", chips="16")
+    assert at.selectbox(key="serving_hw").value == "H100 SXM5"
+    at = open_page(PAGE, params="70 Gparam", tokens="2 Ttoken", hardware="A100 SXM4 80GB", chips="16")
+    assert at.selectbox(key="serving_hw").value == "A100 SXM4 80GB"  # a chip that splits: the scenario's
