@@ -91,3 +91,11 @@ def test_lifetime_compute_columns_name_their_unit_and_the_printed_loss_reads_bac
     assert f"target loss {printed} under" in capsys.readouterr().out
     assert main(["lifetime", "--loss", "2 furlongs", "--inference-tokens", "2T"]) == 2
     assert 'e.g. "2.0" or "2.0 nats/token"' in capsys.readouterr().err
+
+
+def test_lifetime_echoes_a_refused_count_without_e_notation(capsys):
+    """Fresh-eyes walk: "expected a non-negative number of tokens, got -2e+12", at the command line and in the
+    Lifetime page's warning for a link."""
+    assert main(["lifetime", "--loss", "2.0", "--inference-tokens", "-2T"]) == 2
+    err = capsys.readouterr().err
+    assert "got -2 × 10¹²" in err and "e+12" not in err, err
