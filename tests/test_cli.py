@@ -421,3 +421,13 @@ def test_serve_calibrate_says_the_flags_it_does_not_read(capsys, extra, flag):
     without a word (the project says what it does not read, as --file without calibrate)."""
     code, out, err = run(capsys, "serve", "calibrate", "--file", "data/serving_calibration.csv", *extra)
     assert code == 2 and err.startswith(f"calc: error: {flag}: not read by calibrate") and not out, err
+
+
+@pytest.mark.parametrize("extra", [[], ["--hardware", "H100 SXM5"]])
+def test_lifetime_says_a_serving_price_size_it_does_not_read(capsys, extra):
+    """Fresh-eyes walk: --serving-price-params 7B with no --serving-price was dropped without a word."""
+    code, out, err = run(capsys, "lifetime", "--params", "13e9", "--tokens", "576e9", "--inference-tokens", "2T",
+                         "--serving-price-params", "7B", *extra)
+    assert code == 2 and err.startswith("calc: error: --serving-price-params: only used with") and not out, err
+    with pytest.raises(InputError, match="serving_price_params: only used with a serving price"):
+        __import__("calc").lifetime(params=13e9, tokens=576e9, inference_tokens="2T", serving_price_params="7B")

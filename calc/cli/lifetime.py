@@ -114,6 +114,9 @@ def _lifetime(args) -> int:
     prices = dict(training_price=args.training_price, serving_price=args.serving_price,
                   serving_price_params=args.serving_price_params, hardware=args.hardware, utilization=args.utilization)
     modelled = None
+    if args.serving_price_params is not None and args.serving_price is None:  # modelled serving sizes its own price
+        raise InputError("serving_price_params", "only used with --serving-price (the model size that price is for); "
+                                                 "give it, or leave --serving-price-params out")
     if args.hardware is not None and args.serving_price is None:  # the chip given: serving priced by calc.serve
         from calc.service_life import lifetime_prices
 
