@@ -7,6 +7,7 @@ model's published shape, its accelerator) or from Llama 3 70B on 8 H100. No form
 """
 
 import math
+import re
 
 import altair as alt
 import pandas as pd
@@ -56,6 +57,13 @@ OWN = "model"  # the expert weights field's default (shown "as the model"): the 
 EXPERT_PRECISIONS = [OWN, *PRECISIONS]
 KV = list(footprint.KV_PRECISIONS)
 TAILS = {k: v.m_as("") for k, v in percentiles.p99_over_mean().items()}  # p99 / mean of TTFT and TPOT
+
+
+def _in_labels(message: str) -> str:
+    """A message of calc.serve with its command-line flags said as this page's labels ("give --precision for its
+    weights": "give the “Weights” field for its weights")."""
+    return re.sub(r"--([a-z][a-z-]+)", lambda m: f"the “{LABELS[m.group(1).replace('-', '_')]}” field"
+                  if m.group(1).replace("-", "_") in LABELS else m.group(0), message)
 
 
 def _read(kind: str, text: str, name: str = ""):
@@ -243,6 +251,16 @@ def _fit_chips(problems: list[str]) -> None:
     k["serving_chips"] = need
 
 
+def _chip_changed() -> None:
+    """A 16-bit format of the weights or the KV cache follows the chip's own (bf16 on an H100, fp16 on a V100, which has
+    no bf16 peak): the page refused the V100 with the H100's bf16 KV cache still chosen."""
+    k = st.session_state
+    own = data.hardware(k["serving_hw"]).default_precision
+    for key in ("serving_precision", "serving_kv"):
+        if k[key] in ("bf16", "fp16") and own in ("bf16", "fp16"):
+            k[key] = own
+
+
 if "serving_model" not in st.session_state:
     st.session_state["serving_link_problems"] = _seed()
     st.session_state["serving_link_problems"] += _link_tensor()
@@ -257,7 +275,7 @@ if note and note[:3] == (st.session_state["serving_model"], st.session_state["se
 top = st.container()  # the numbers above the fields, as on the Estimate page: a phone's first screen shows them
 c1, c2, c3, c4 = st.columns(4)
 name = c1.selectbox("Model", list(shapes), key="serving_model")
-hardware = c2.selectbox("Accelerator", hw_names, key="serving_hw")
+hardware = c2.selectbox("Accelerator", hw_names, key="serving_hw", on_change=_chip_changed)
 chips = c3.number_input("Chips", min_value=1, max_value=LARGEST, step=1, key="serving_chips")
 TENSORS = [BEST, "1", "2", "4", "8", "16", "32", "64"]
 if st.session_state["serving_tensor"] not in TENSORS:  # a link's tensor 6 is answered (refused if it splits a head),
@@ -318,7 +336,8 @@ try:
     s = _answer(*args, concurrency, (ttft_limit.strip(), tpot_limit.strip(), statistic), request_rate.strip())
 except calc.InputError as exc:  # named by the field's label on this page, not by calc.serve's parameter name
     where = LABELS.get(exc.field)
-    top.error(f"**{where}**: {escape(exc.message, limit=400)}" if where else escape(exc, limit=400))
+    said = _in_labels(exc.message if where else str(exc))
+    top.error(f"**{where}**: {escape(said, limit=600)}" if where else escape(said, limit=600))
     st.stop()
 
 context_note = shapes[name][0].sequence_note(int(prompt) + int(gen), "input + output tokens of a request")

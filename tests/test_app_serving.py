@@ -255,3 +255,20 @@ def test_a_scenario_on_a_chip_that_cannot_split_a_model_opens_on_one_that_can():
     assert at.selectbox(key="serving_hw").value == "H100 SXM5"
     at = open_page(PAGE, params="70 Gparam", tokens="2 Ttoken", hardware="A100 SXM4 80GB", chips="16")
     assert at.selectbox(key="serving_hw").value == "A100 SXM4 80GB"  # a chip that splits: the scenario's
+
+
+def test_a_16_bit_format_follows_the_chip_and_errors_say_the_page_s_labels():
+    """Fresh-eyes walk: choosing a V100 after an H100 kept bf16 and the page refused it ("the V100 SXM2 has no bf16
+    peak"); expert weights on a dense model said "give --precision", a flag of the command line, on the page."""
+    at = open_page(PAGE, **LINK)
+    at.selectbox(key="serving_hw").set_value("V100 SXM2").run()
+    assert not at.error, [e.value for e in at.error]
+    assert at.selectbox(key="serving_precision").value == at.selectbox(key="serving_kv").value == "fp16"
+    at.selectbox(key="serving_hw").set_value("H100 SXM5").run()
+    assert at.selectbox(key="serving_kv").value == "bf16" and not at.error
+    at.selectbox(key="serving_kv").set_value("fp8").run()
+    at.selectbox(key="serving_hw").set_value("A100 SXM4 80GB").run()  # a choice that is not 16-bit is the user's
+    assert at.selectbox(key="serving_kv").value == "fp8"
+    at.selectbox(key="serving_expert_precision").set_value("fp8").run()
+    said = at.error[0].value.replace("\\", "")
+    assert "--precision" not in said and "the “Weights” field" in said, said
