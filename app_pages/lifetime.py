@@ -280,6 +280,14 @@ if r.cost_optimum is not None:
 elif any(prices.values()):
     st.caption("Give both prices for the dollar version.")
 
+def _chip_changed() -> None:
+    """A 16-bit served format follows the chip's own (bf16 on an H100, fp16 on a V100, which has no bf16 peak), as on
+    the Serving page."""
+    own = data.hardware(st.session_state["lt_hw"]).default_precision
+    if st.session_state["lt_precision"] in ("bf16", "fp16") and own in ("bf16", "fp16"):
+        st.session_state["lt_precision"] = own
+
+
 st.subheader("One model's life: training, then serving")
 st.caption("The training run priced as chip-hours x price (calc.estimate: 6 N D at its default utilization and the "
            "chip's default price), and serving at the cost per token the serving model gives for this model on this "
@@ -287,7 +295,7 @@ st.caption("The training run priced as chip-hours x price (calc.estimate: 6 N D 
            "limit, 3 input tokens to 1 output).")
 f1, f2, f3 = st.columns(3)
 f1.selectbox("Model", shapes, key="lt_model", help="a published shape; the Estimate scenario's when it has one")
-f2.selectbox("Chip", chips, key="lt_hw", help="for training and for serving")
+f2.selectbox("Chip", chips, key="lt_hw", help="for training and for serving", on_change=_chip_changed)
 f3.selectbox("Weights served in", PRECISIONS, key="lt_precision",
              help="the served weights' format, as on the Serving page (fp8: Llama 3.1 405B fits 8 H100; fp4 is NVFP4, "
                   "4.5 bits with its scales); training stays at the chip's 16-bit peak")

@@ -290,3 +290,10 @@ def test_a_scenario_on_a_chip_that_cannot_split_a_model_opens_the_life_on_one_th
     v2", then said it had ignored it "from the link" on the next visit."""
     at = open_page(PAGE, params="340 Mparam", tokens="131 Gtoken", hardware="TPU v2", chips="16")
     assert at.selectbox(key="lt_hw").value == "H100 SXM5" and _metrics(at)["Training + serving"]
+
+
+def test_the_served_16_bit_format_follows_the_chip():
+    """Fresh-eyes walk: choosing a V100 kept bf16, and the life section refused it ("no bf16 peak")."""
+    at = open_page(PAGE)
+    at.selectbox(key="lt_hw").set_value("V100 SXM2").run()
+    assert at.selectbox(key="lt_precision").value == "fp16" and not at.error, [e.value for e in at.error]
