@@ -303,7 +303,7 @@ f1, f2, f3, f4 = st.columns(4)
 f1.text_input("Training tokens of the model", key="lt_train_tokens", help="e.g. `15T` (Llama 3)")
 f2.text_input("Tokens served per day", key="lt_per_day", help="input and output, e.g. `10B token/day`")
 f3.text_input("Days of service", key="lt_days", help="e.g. `730 day` or `2 year`")
-f4.text_input("Time per output token at most", key="lt_tpot",
+f4.text_input("Time per output token at most", key="lt_tpot", placeholder="e.g. 50 ms; empty: none",
               help="optional, e.g. `50 ms` (20 tokens a second per user), a p99 as MLPerf judges it (the modelled mean times the median p99/mean of MLPerf Inference v4.x Server runs); empty: the saturating batch")
 
 

@@ -297,3 +297,8 @@ def test_the_served_16_bit_format_follows_the_chip():
     at = open_page(PAGE)
     at.selectbox(key="lt_hw").set_value("V100 SXM2").run()
     assert at.selectbox(key="lt_precision").value == "fp16" and not at.error, [e.value for e in at.error]
+
+
+def test_the_empty_latency_field_shows_an_example():
+    """Fresh-eyes walk: the only empty field of the life section showed nothing (the Serving page's say "e.g. 40 ms")."""
+    assert open_page(PAGE).text_input(key="lt_tpot").placeholder == "e.g. 50 ms; empty: none"
