@@ -265,8 +265,11 @@ if "serving_model" not in st.session_state:
     st.session_state["serving_link_problems"] = _seed()
     st.session_state["serving_link_problems"] += _link_tensor()
     _fit_chips(st.session_state["serving_link_problems"])
-for problem in st.session_state.get("serving_link_problems", []):
-    st.warning(f"Ignored from the link: {escape(problem, limit=600)}")
+for problem in st.session_state.get("serving_link_problems", []):  # by its label, then its key, as the Lifetime page
+    key, _, why = problem.partition(": ")
+    label = LABELS.get(key.removeprefix(f"{PAGE}."))
+    st.warning(f"Ignored from the link: **{escape(label, limit=60)}** ({escape(key, limit=60)}): {escape(why, limit=600)}"
+               if label and why else f"Ignored from the link: {escape(problem, limit=600)}")
 note = st.session_state.get("serving_chips_note")
 if note and note[:3] == (st.session_state["serving_model"], st.session_state["serving_hw"],
                          st.session_state["serving_chips"]):
