@@ -431,3 +431,11 @@ def test_lifetime_says_a_serving_price_size_it_does_not_read(capsys, extra):
     assert code == 2 and err.startswith("calc: error: --serving-price-params: only used with") and not out, err
     with pytest.raises(InputError, match="serving_price_params: only used with a serving price"):
         __import__("calc").lifetime(params=13e9, tokens=576e9, inference_tokens="2T", serving_price_params="7B")
+
+
+@pytest.mark.parametrize("name, meant", [("chinchilla", "hoffmann2022"), ("Chinchilla", "hoffmann2022"),
+                                         ("kaplan", "kaplan2020"), ("devries", "devries2023")])
+def test_a_scaling_law_named_as_people_name_it_gets_its_name(capsys, name, meant):
+    """Fresh-eyes walk: --law chinchilla listed the laws without saying which one Chinchilla's is."""
+    code, out, err = run(capsys, "lifetime", "--loss", "2.0", "--inference-tokens", "1T", "--law", name)
+    assert code == 2 and err.strip().endswith(f"(did you mean {meant}?)"), err
