@@ -302,3 +302,18 @@ def test_the_served_16_bit_format_follows_the_chip():
 def test_the_empty_latency_field_shows_an_example():
     """Fresh-eyes walk: the only empty field of the life section showed nothing (the Serving page's say "e.g. 40 ms")."""
     assert open_page(PAGE).text_input(key="lt_tpot").placeholder == "e.g. 50 ms; empty: none"
+
+
+def test_a_count_missing_its_per_day_is_said_as_a_count_not_as_bytes():
+    """Fresh-eyes walk: "10B token" as tokens served per day said "got 10 B·token (information tokens)": B read as
+    bytes, where neither reading fits; the article reading is the one shown (10¹⁰ tokens, a count)."""
+    from calc.units import parse_quantity
+
+    at = open_page(PAGE)
+    at.text_input(key="lt_per_day").set_value("10B token").run()
+    said = at.error[0].value.replace("\\", "")
+    assert "got 10¹⁰ token (a token count)" in said and "information" not in said, said
+    with pytest.raises(calc.InputError, match=r"got 7 × 10¹⁰ param \(a parameter count\)"):
+        parse_quantity("70B param", "compute", "FLOP", bare_ok=True)
+    with pytest.raises(calc.InputError, match=r"got 40 GB \(a size in bytes\)"):  # bytes where bytes are written
+        parse_quantity("40 GB", "duration", "s", bare_ok=False)
