@@ -250,4 +250,4 @@ def _example(unit: str, value: str = "1", shown_in: str | None = None) -> str:
             people = "s" if 0 < float(value) < 1 else people
         except ValueError:
             pass
-    return f"{value} {people}" if unit else "0.4"
+    return f"{value.lstrip('-')} {people}" if unit else "0.4"  # an example is a valid input: never negative

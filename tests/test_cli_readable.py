@@ -99,3 +99,16 @@ def test_lifetime_echoes_a_refused_count_without_e_notation(capsys):
     assert main(["lifetime", "--loss", "2.0", "--inference-tokens", "-2T"]) == 2
     err = capsys.readouterr().err
     assert "got -2 × 10¹²" in err and "e+12" not in err, err
+
+
+def test_serve_frontier_header_says_weights_and_kv_cache_as_the_answer_does(capsys):
+    """Fresh-eyes walk: the frontier's header ended "1 replica(s), bf16", the answer's "weights bf16, KV cache bf16"."""
+    assert main(["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--frontier", "--points", "2",
+                 "--kv-precision", "fp8"]) == 0
+    assert capsys.readouterr().out.splitlines()[0].endswith(", weights bf16, KV cache fp8")
+
+
+def test_an_example_for_a_refused_negative_plain_number_is_a_valid_input(capsys):
+    """Fresh-eyes walk: --carbon-intensity -1 was answered 'give a unit, e.g. "-1 kg/kWh"', itself refused."""
+    assert main(["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--carbon-intensity", "-1"]) == 2
+    assert 'e.g. "1 kg/kWh"' in capsys.readouterr().err

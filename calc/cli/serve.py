@@ -117,7 +117,7 @@ def _serve(args) -> int:
             return 0
         lay = f.layout
         print(f"{_model_name(f.model, args)} on {number(f.chips)} x {f.hardware}: tensor {lay['tensor']} x pipeline {lay['pipeline']}{_expert(lay)}, {number(lay['replicas'])} "
-              f"replica(s){_layout_extras(lay)}, {_weights_text(lay)}")
+              f"replica(s){_layout_extras(lay)}, weights {_weights_text(lay)}, KV cache {lay['kv_precision']}")
         print(f"{'concurrency':>12}{'TTFT (ms)':>12}{'TPOT (ms)':>12}{'tokens/s per user':>19}{'tokens/s per chip':>19}")
         for i, c in enumerate(f.concurrency):
             print(f"{number(c):>12}{number(f.ttft.m_as('ms')[i]):>12}{number(f.tpot.m_as('ms')[i]):>12}"
