@@ -210,7 +210,7 @@ except calc.InputError as exc:
     top.error(escape(exc))
     st.stop()
 if model.sequence_note(int(sequence)):  # a rotary shape stretched past its context: said, as at the command line
-    st.warning(escape(model.sequence_note(int(sequence))))
+    st.warning(escape(model.sequence_note(int(sequence)), limit=400))
 steps = list(found.steps)
 try:  # memory is said, not refused: "fits, with X GB to spare" or "needs X GB more"
     mine = perf.predict(model, chip, int(chips), global_batch=int(batch), sequence=int(sequence),

@@ -82,7 +82,10 @@ def _defaults() -> None:
     if "lt_model" not in st.session_state:  # the scenario's published shape (or the nearest), else Llama 3 70B
         match = session.scenario_shape()
         st.session_state["lt_model"] = match[0] if match else "Llama 3 70B"
-    st.session_state.setdefault("lt_hw", own["hardware"] if own.get("hardware") in chips else "H100 SXM5")
+    # the scenario's chip when it can split a model over chips (TPU v2, TPU v3, MI250X: no chip-to-chip bandwidth in
+    # data/hardware.csv, so the life section stopped on "no network bandwidth for TPU v2"), else H100 SXM5
+    st.session_state.setdefault("lt_hw", own["hardware"] if own.get("hardware") in chips
+                                and data.hardware(own["hardware"]).intra_node_bandwidth is not None else "H100 SXM5")
     st.session_state.setdefault("lt_train_tokens", own.get("tokens") or "15T token")  # Llama 3's 15T without a scenario
     st.session_state.setdefault("lt_per_day", "100B token/day")  # a popular model: serving overtakes training within its life
     st.session_state.setdefault("lt_days", "730 day")
@@ -189,7 +192,7 @@ try:
     c = curve(r.loss, r.inference_tokens, law_name, points=300, upto=None if r.given is None else r.given.params * 1.1)
 except calc.InputError as exc:  # named by its label, as the fields read
     words = LABELS.get(exc.field)
-    st.error(f"**{words}**: {escape(exc.message)}" if words else escape(exc))
+    st.error(f"**{words}**: {escape(exc.message, limit=600)}" if words else escape(exc, limit=600))
     st.stop()
 
 m = st.columns(4)
@@ -277,6 +280,14 @@ if r.cost_optimum is not None:
 elif any(prices.values()):
     st.caption("Give both prices for the dollar version.")
 
+def _chip_changed() -> None:
+    """A 16-bit served format follows the chip's own (bf16 on an H100, fp16 on a V100, which has no bf16 peak), as on
+    the Serving page."""
+    own = data.hardware(st.session_state["lt_hw"]).default_precision
+    if st.session_state["lt_precision"] in ("bf16", "fp16") and own in ("bf16", "fp16"):
+        st.session_state["lt_precision"] = own
+
+
 st.subheader("One model's life: training, then serving")
 st.caption("The training run priced as chip-hours x price (calc.estimate: 6 N D at its default utilization and the "
            "chip's default price), and serving at the cost per token the serving model gives for this model on this "
@@ -284,7 +295,7 @@ st.caption("The training run priced as chip-hours x price (calc.estimate: 6 N D 
            "limit, 3 input tokens to 1 output).")
 f1, f2, f3 = st.columns(3)
 f1.selectbox("Model", shapes, key="lt_model", help="a published shape; the Estimate scenario's when it has one")
-f2.selectbox("Chip", chips, key="lt_hw", help="for training and for serving")
+f2.selectbox("Chip", chips, key="lt_hw", help="for training and for serving", on_change=_chip_changed)
 f3.selectbox("Weights served in", PRECISIONS, key="lt_precision",
              help="the served weights' format, as on the Serving page (fp8: Llama 3.1 405B fits 8 H100; fp4 is NVFP4, "
                   "4.5 bits with its scales); training stays at the chip's 16-bit peak")
@@ -292,7 +303,7 @@ f1, f2, f3, f4 = st.columns(4)
 f1.text_input("Training tokens of the model", key="lt_train_tokens", help="e.g. `15T` (Llama 3)")
 f2.text_input("Tokens served per day", key="lt_per_day", help="input and output, e.g. `10B token/day`")
 f3.text_input("Days of service", key="lt_days", help="e.g. `730 day` or `2 year`")
-f4.text_input("Time per output token at most", key="lt_tpot",
+f4.text_input("Time per output token at most", key="lt_tpot", placeholder="e.g. 50 ms; empty: none",
               help="optional, e.g. `50 ms` (20 tokens a second per user), a p99 as MLPerf judges it (the modelled mean times the median p99/mean of MLPerf Inference v4.x Server runs); empty: the saturating batch")
 
 
@@ -313,7 +324,7 @@ try:
     life = _life_now()
 except calc.InputError as exc:
     words = LIFE_LABELS.get(exc.field)
-    st.error(f"**{words}**: {escape(exc.message)}" if words else escape(exc))
+    st.error(f"**{words}**: {escape(exc.message, limit=600)}" if words else escape(exc, limit=600))
     life = None
 if life is not None:
     s = life.serving
@@ -371,7 +382,7 @@ if life is not None:
             sizes = _sizes(life, law_name, tuple(str(st.session_state[k]) for k in LIFE_FIELDS))
         except calc.InputError as exc:
             opt = None
-            st.caption(f"No dollar optimum at this model's quality: {escape(exc.message)}")
+            st.caption(f"No dollar optimum at this model's quality: {escape(exc.message, limit=600)}")
         if opt is not None:
             st.markdown("**The size cheapest over this life, at this model's quality**")
             k = sizes["best_scaled"]

@@ -7,6 +7,7 @@ model's published shape, its accelerator) or from Llama 3 70B on 8 H100. No form
 """
 
 import math
+import re
 
 import altair as alt
 import pandas as pd
@@ -58,6 +59,13 @@ KV = list(footprint.KV_PRECISIONS)
 TAILS = {k: v.m_as("") for k, v in percentiles.p99_over_mean().items()}  # p99 / mean of TTFT and TPOT
 
 
+def _in_labels(message: str) -> str:
+    """A message of calc.serve with its command-line flags said as this page's labels ("give --precision for its
+    weights": "give the “Weights” field for its weights")."""
+    return re.sub(r"--([a-z][a-z-]+)", lambda m: f"the “{LABELS[m.group(1).replace('-', '_')]}” field"
+                  if m.group(1).replace("-", "_") in LABELS else m.group(0), message)
+
+
 def _read(kind: str, text: str, name: str = ""):
     """A field's value from the text of a link; ValueError says what was expected and what came."""
     if kind == "hardware":
@@ -105,8 +113,10 @@ def _default(name: str):
     if name == "model":
         match = session.scenario_shape()
         return match[0] if match else "Llama 3 70B"
-    if name == "hardware":
-        return scenario["hardware"] if scenario.get("hardware") in hw_names else "H100 SXM5"
+    if name == "hardware":  # the scenario's chip when it can split a model over chips: TPU v2, TPU v3 and MI250X have
+        # no chip-to-chip bandwidth in data/hardware.csv (the page opened on "no network bandwidth for TPU v2")
+        own = scenario.get("hardware")
+        return own if own in hw_names and data.hardware(own).intra_node_bandwidth is not None else "H100 SXM5"
     if name in ("precision", "kv_precision"):  # the chip's 16-bit format: bf16, fp16 on a V100 (no bf16 peak)
         return data.hardware(st.session_state.get("serving_hw") or _default("hardware")).default_precision
     return {"chips": 8, "tensor": BEST, "expert_precision": OWN,
@@ -241,21 +251,34 @@ def _fit_chips(problems: list[str]) -> None:
     k["serving_chips"] = need
 
 
+def _chip_changed() -> None:
+    """A 16-bit format of the weights or the KV cache follows the chip's own (bf16 on an H100, fp16 on a V100, which has
+    no bf16 peak): the page refused the V100 with the H100's bf16 KV cache still chosen."""
+    k = st.session_state
+    own = data.hardware(k["serving_hw"]).default_precision
+    for key in ("serving_precision", "serving_kv"):
+        if k[key] in ("bf16", "fp16") and own in ("bf16", "fp16"):
+            k[key] = own
+
+
 if "serving_model" not in st.session_state:
     st.session_state["serving_link_problems"] = _seed()
     st.session_state["serving_link_problems"] += _link_tensor()
     _fit_chips(st.session_state["serving_link_problems"])
-for problem in st.session_state.get("serving_link_problems", []):
-    st.warning(f"Ignored from the link: {escape(problem)}")
+for problem in st.session_state.get("serving_link_problems", []):  # by its label, then its key, as the Lifetime page
+    key, _, why = problem.partition(": ")
+    label = LABELS.get(key.removeprefix(f"{PAGE}."))
+    st.warning(f"Ignored from the link: **{escape(label, limit=60)}** ({escape(key, limit=60)}): {escape(why, limit=600)}"
+               if label and why else f"Ignored from the link: {escape(problem, limit=600)}")
 note = st.session_state.get("serving_chips_note")
 if note and note[:3] == (st.session_state["serving_model"], st.session_state["serving_hw"],
                          st.session_state["serving_chips"]):
-    st.info(escape(note[3]))
+    st.info(escape(note[3], limit=600))
 
 top = st.container()  # the numbers above the fields, as on the Estimate page: a phone's first screen shows them
 c1, c2, c3, c4 = st.columns(4)
 name = c1.selectbox("Model", list(shapes), key="serving_model")
-hardware = c2.selectbox("Accelerator", hw_names, key="serving_hw")
+hardware = c2.selectbox("Accelerator", hw_names, key="serving_hw", on_change=_chip_changed)
 chips = c3.number_input("Chips", min_value=1, max_value=LARGEST, step=1, key="serving_chips")
 TENSORS = [BEST, "1", "2", "4", "8", "16", "32", "64"]
 if st.session_state["serving_tensor"] not in TENSORS:  # a link's tensor 6 is answered (refused if it splits a head),
@@ -316,9 +339,13 @@ try:
     s = _answer(*args, concurrency, (ttft_limit.strip(), tpot_limit.strip(), statistic), request_rate.strip())
 except calc.InputError as exc:  # named by the field's label on this page, not by calc.serve's parameter name
     where = LABELS.get(exc.field)
-    top.error(f"**{where}**: {escape(exc.message, limit=400)}" if where else escape(exc, limit=400))
+    said = _in_labels(exc.message if where else str(exc))
+    top.error(f"**{where}**: {escape(said, limit=600)}" if where else escape(said, limit=600))
     st.stop()
 
+context_note = shapes[name][0].sequence_note(int(prompt) + int(gen), "input + output tokens of a request")
+if context_note:  # answered, and said, as at the command line (calc serve)
+    top.warning(escape(context_note, limit=400))
 m1, m2, m3, m4, m5 = top.columns(5)
 m1.metric("Time to first token", f"{number(s.ttft.m_as('ms'))} ms", help=f"Prefill limited by {s.limited_by['prefill']}")
 m2.metric("Time per output token", f"{number(s.tpot.m_as('ms'))} ms", help=f"Decode limited by {s.limited_by['decode']}")
@@ -346,7 +373,7 @@ st.markdown(
     f"{'' if s.request_rate is None else ' on average at ' + number(s.request_rate.m_as('1/s')) + ' requests/s (the TTFT holds ' + number(s.queueing.m_as('ms')) + ' ms of waiting for the step in progress)'}; "
     f"the memory holds {s.max_concurrency:,}. Prefill is limited by {s.limited_by['prefill']}, "
     f"decode by {s.limited_by['decode']}."
-    f"{'' if s.limited_by['layout'] == 'given' else ' The layout: ' + escape(s.limited_by['layout']) + '.'}")
+    f"{'' if s.limited_by['layout'] == 'given' else ' The layout: ' + escape(s.limited_by['layout'], limit=600) + '.'}")
 if s.limits is not None:
     lim = s.limits
     bound = ", ".join(f"{label} ≤ {number(lim[k].m_as('ms'))} ms" for k, label in
@@ -358,9 +385,9 @@ if s.limits is not None:
                 "p99/mean of MLPerf Inference v4.x Server runs).")
 if usd is not None:
     st.markdown(f"Input \\${number(usd['input'].m_as('USD/Mtoken'))}, output "
-                f"\\${number(usd['output'].m_as('USD/Mtoken'))} per million tokens. Price: {escape(s.price_basis)}.")
+                f"\\${number(usd['output'].m_as('USD/Mtoken'))} per million tokens. Price: {escape(s.price_basis, limit=600)}.")
 else:
-    st.info(escape(s.price_basis))
+    st.info(escape(s.price_basis, limit=600))
 if energy is not None:
     st.markdown(f"Energy per token: {number(energy['input'].m_as('J/token'))} J input, "
                 f"{number(energy['output'].m_as('J/token'))} J output (power at the chip's load in each phase, "

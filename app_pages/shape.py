@@ -58,6 +58,18 @@ def _read_config(upload) -> tuple[Transformer | None, str]:
         return None, escape(exc, limit=600)  # echoes the file's text: escaped, never Markdown
 
 
+_PATTERN_FIXED = ("A hybrid model's layer count is set by its config's layer pattern (one letter per layer: Mamba-2, "
+                  "attention, feed-forward or experts); edit the pattern in the config.json to change it.")
+
+
+def _pattern_words(shape: Transformer) -> str:
+    """A hybrid stack's layers in words: "24 Mamba-2, 4 attention and 24 feed-forward layers"."""
+    kinds = [(shape.mamba_layers, "Mamba-2"), (shape.attention_layers, "attention"),
+             (shape.dense_ffn_layers, "feed-forward"), (shape.moe_layers, "mixture-of-experts")]
+    words = [f"{n:,} {kind}" for n, kind in kinds if n]
+    return (", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else "".join(words)) + " layers"
+
+
 st.title("From a model's shape to its compute and memory")
 if "shape_preset" not in st.session_state:  # each visit: the scenario's model when it has one, else Llama 2 70B
     match = session.scenario_shape()
@@ -95,8 +107,14 @@ for col, (field, label) in zip(cols, [("layers", "Layers"), ("d_model", "Width (
                                       ("vocab", "Vocabulary (tokens)"), ("context", "Context (tokens)"),
                                       ("experts", "Experts"), ("experts_per_token", "Experts per token")]):
     default = {"kv_heads": base.kv, "d_ff": base.ff}.get(field, getattr(base, field))
-    fields[field] = (default, col.number_input(label, min_value=1, value=int(default), step=1,
-                                               key=f"shape_{field}_{source}", persist_state="page"))
+    fixed = field == "layers" and base.layer_pattern is not None  # a hybrid's layers are its pattern's letters
+    value = col.number_input(label, min_value=1, value=int(default), step=1, disabled=fixed,
+                             help=_PATTERN_FIXED if fixed else None, key=f"shape_{field}_{source}", persist_state="page")
+    fields[field] = (default, default if fixed else value)  # fixed: a value kept from an earlier file of its name too
+if base.layer_pattern is not None:
+    st.caption(f"Layers: fixed at {base.layers:,} by the config's layer pattern ({_pattern_words(base)}), so the field "
+               "cannot be edited here; to count another depth, edit the pattern (hybrid_override_pattern or "
+               "layers_block_type) in the config.json and upload it again.")
 changed = {k: int(v) for k, (d, v) in fields.items() if int(v) != int(d)}
 try:
     model = dataclasses.replace(base, **changed)
@@ -112,7 +130,7 @@ except calc.InputError as exc:
     st.error(escape(exc))
     st.stop()
 if model.sequence_note(int(sequence)):
-    st.warning(escape(model.sequence_note(int(sequence))))
+    st.warning(escape(model.sequence_note(int(sequence)), limit=400))
 if uploaded and int(sequence) == int(model.context) and model.context_source == "config.json's max_position_embeddings":
     st.caption(f"The sequence starts at the config's longest position ({int(model.context):,} tokens, its "
                "max_position_embeddings); runs mostly train shorter and extend the context at the end, so the "

@@ -245,4 +245,9 @@ def is_plain_number(text: str) -> bool:
 def _example(unit: str, value: str = "1", shown_in: str | None = None) -> str:
     """An example of a valid input in the unit people use for it (``shown_in``; else days, not seconds)."""
     people = shown_in or {"s": "day", "kWh": "MWh", "W/chip": "W/chip"}.get(unit, unit)
-    return f"{value} {people}" if unit else "0.4"
+    if people == "ms" and unit == "s":  # a latency written below 1 is seconds ("0.04" for 40 ms), never "0.04 ms"
+        try:
+            people = "s" if 0 < float(value) < 1 else people
+        except ValueError:
+            pass
+    return f"{value.lstrip('-')} {people}" if unit else "0.4"  # an example is a valid input: never negative

@@ -241,6 +241,8 @@ def _literal_or_count(number: float, text: str, field: str, unit: str, expected,
         return c
     if failure is not None:  # neither reading fits: the literal one is what the message shows
         raise failure
+    if c is not None and "[information]" in q.dimensionality and "[information]" not in c.dimensionality:
+        return c  # "10B token" where tokens a day are asked: said as 10B tokens (a count), not as bytes x tokens
     return q
 
 

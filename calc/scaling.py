@@ -72,7 +72,10 @@ def law(name: str) -> Law:
     if not isinstance(name, str):
         raise InputError("law", f"expected the name of a scaling law, one of {', '.join(table)}; got {name!r:.40}")
     if name not in table:
-        close = difflib.get_close_matches(name, table, n=2)
+        # a law as people name it: its paper's model ("chinchilla": Hoffmann et al.'s) or its first author ("kaplan")
+        word = name.strip().lower().replace(" ", "").replace("-", "")
+        close = ([t for t in table if table[t].source.lower().startswith("hoffmann")] if word == "chinchilla" else
+                 [t for t in table if word and t.startswith(word)]) or difflib.get_close_matches(name, table, n=2)
         raise InputError("law", f"unknown scaling law {name!r}; expected one of {', '.join(table)}"
                          + (f" (did you mean {close[0]}?)" if close else ""))
     return table[name]

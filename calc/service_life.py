@@ -49,8 +49,10 @@ def modelled_serving(model, hardware, *, chips=None, precision=None, input_token
     >>> s.chips, 0.05 < s.usd_per_million_tokens["blended"].m_as("USD/Mtoken") < 0.2
     (1, True)
     """
-    from calc.serve import serve
+    from calc.serve import _time_limit, serve
 
+    for name, limit in (("ttft_limit", ttft_limit), ("tpot_limit", tpot_limit)):  # a limit misread ("40": which
+        _time_limit(name, limit)  # unit?) is said as such, not as "no group of up to 64 chips serves it"
     counts = (chips,) if chips is not None else CHIP_COUNTS
     best, last = None, None
     for n in counts:  # on each count, calc.serve's best tensor x pipeline split (load.layouts)
@@ -284,7 +286,9 @@ def service_life(model, hardware, *, training_tokens, tokens_per_day, days, util
     for field, q, unit in (("training_tokens", d, "token"), ("tokens_per_day", per_day, "token/day"), ("days", life, "day")):
         m = q.m_as(unit)
         if np.ndim(m) or not (math.isfinite(m) and m > 0):
-            raise InputError(field, f"expected one positive number of {unit}, got {m!r:.40}")
+            words = {"token": "tokens", "token/day": "tokens a day", "day": "days"}[unit]
+            raise InputError(field, f"expected one positive number of {words}, got "
+                                    + (f"{m!r:.40}" if np.ndim(m) else f"{m:g} {words}"))
     given = {k: v for k, v in (("utilization", utilization), ("price", price)) if v is not None}
     est = estimate(params=shape.active_params(), tokens=d, hardware=hardware, **given)
     if "cost" not in est:

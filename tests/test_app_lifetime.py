@@ -261,3 +261,64 @@ def test_the_log_axis_has_a_100_percent_tick_and_the_dollar_curve_marks_its_chea
     served = lines[lines["rule"] == "each size's shape served"]
     assert len(marked) == 2 and served["usd"].min() in set(marked["usd"])  # the dark line's lowest point
     assert any("■ the cheapest size on each line" in c.value for c in at.caption)
+
+
+def test_the_life_section_says_a_misread_limit_as_such_and_whole():
+    """Fresh-eyes walk: a TPOT limit of "40" said "no group of up to 64 chips serves it: a plain number is ambiguous
+    here", and an unmet limit's sentence was cut at 200 characters ("..., one …")."""
+    at = open_page(PAGE)
+    at.text_input(key="lt_tpot").set_value("40").run()
+    said = at.error[0].value.replace("\\", "")
+    assert said == '**Time per output token at most**: a plain number is ambiguous here; give a unit, e.g. "40 ms"', said
+    at.text_input(key="lt_tpot").set_value("0.04").run()
+    assert 'e.g. "0.04 s"' in at.error[0].value.replace("\\", "")
+    at.text_input(key="lt_tpot").set_value("1 ms").run()
+    said = at.error[0].value.replace("\\", "")
+    assert "no group of up to 64 chips serves it" in said and said.endswith("one sequence per replica"), said
+    at.text_input(key="lt_tpot").set_value("").run()
+    at.text_input(key="lt_days").set_value("0 day").run()
+    assert at.error[0].value.replace("\\", "").endswith("expected one positive number of days, got 0 days")
+
+
+def test_the_loss_reads_as_the_page_and_the_command_line_print_it():
+    """Fresh-eyes walk: "1.9753 nats/token" (the command line's "target loss") was refused, with the example "0.4"."""
+    at = open_page(PAGE, **{"lifetime.quality": "loss", "lifetime.loss": "2.0", "lifetime.inference_tokens": "2T token"})
+    before = _metrics(at)["Lifetime optimum"]
+    at.text_input(key="lt_loss").set_value("2.0 nats/token").run()
+    assert not at.error and _metrics(at)["Lifetime optimum"] == before
+    at.text_input(key="lt_loss").set_value("").run()
+    assert '"0.4"' not in at.error[0].value.replace("\\", "")
+
+
+def test_a_scenario_on_a_chip_that_cannot_split_a_model_opens_the_life_on_one_that_can():
+    """Fresh-eyes walk: after the BERT-Large preset (TPU v2) the life section stopped on "no network bandwidth for TPU
+    v2", then said it had ignored it "from the link" on the next visit."""
+    at = open_page(PAGE, params="340 Mparam", tokens="131 Gtoken", hardware="TPU v2", chips="16")
+    assert at.selectbox(key="lt_hw").value == "H100 SXM5" and _metrics(at)["Training + serving"]
+
+
+def test_the_served_16_bit_format_follows_the_chip():
+    """Fresh-eyes walk: choosing a V100 kept bf16, and the life section refused it ("no bf16 peak")."""
+    at = open_page(PAGE)
+    at.selectbox(key="lt_hw").set_value("V100 SXM2").run()
+    assert at.selectbox(key="lt_precision").value == "fp16" and not at.error, [e.value for e in at.error]
+
+
+def test_the_empty_latency_field_shows_an_example():
+    """Fresh-eyes walk: the only empty field of the life section showed nothing (the Serving page's say "e.g. 40 ms")."""
+    assert open_page(PAGE).text_input(key="lt_tpot").placeholder == "e.g. 50 ms; empty: none"
+
+
+def test_a_count_missing_its_per_day_is_said_as_a_count_not_as_bytes():
+    """Fresh-eyes walk: "10B token" as tokens served per day said "got 10 B·token (information tokens)": B read as
+    bytes, where neither reading fits; the article reading is the one shown (10¹⁰ tokens, a count)."""
+    from calc.units import parse_quantity
+
+    at = open_page(PAGE)
+    at.text_input(key="lt_per_day").set_value("10B token").run()
+    said = at.error[0].value.replace("\\", "")
+    assert "got 10¹⁰ token (a token count)" in said and "information" not in said, said
+    with pytest.raises(calc.InputError, match=r"got 7 × 10¹⁰ param \(a parameter count\)"):
+        parse_quantity("70B param", "compute", "FLOP", bare_ok=True)
+    with pytest.raises(calc.InputError, match=r"got 40 GB \(a size in bytes\)"):  # bytes where bytes are written
+        parse_quantity("40 GB", "duration", "s", bare_ok=False)

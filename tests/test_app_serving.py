@@ -62,8 +62,8 @@ def test_defaults_from_the_scenario():
 def test_a_bad_link_is_reported_and_a_model_that_does_not_fit_says_why():
     at = open_page(PAGE, errors_ok=True, **{"serving.chips": "lots", "serving.model": "GPT-5", "serving.colour": "red"})
     text = " ".join(w.value for w in at.warning).replace("\\", "")  # shown Markdown-escaped
-    for part in ("serving.chips: expected a whole number", "serving.model: expected a published model",
-                 "serving.colour: not a field of this page"):
+    for part in ("**Chips** (serving.chips): expected a whole number", "**Model** (serving.model): expected a published model",
+                 "serving.colour: not a field of this page"):  # by the page's label, then the link's key
         assert part in text
     at = open_page(PAGE, errors_ok=True, **{"serving.model": "Llama 3.1 405B", "serving.chips": "1"})
     assert at.error and "weights take" in at.error[0].value
@@ -72,8 +72,10 @@ def test_a_bad_link_is_reported_and_a_model_that_does_not_fit_says_why():
 def test_a_links_tensor_size_that_calc_refuses_falls_back_to_best_and_is_said():
     # a link's tensor 6 was once silently answered as "best", then refused with a red error and no answer, while every
     # other bad field of a link falls back with a warning: now it falls back too, and says why
-    for tensor, words in (("6", "serving.tensor: 6 tensor ranks do not divide the 64 attention heads"),
-                          ("3", "serving.tensor: tensor x pipeline = 3 chips must divide the 8 chips")):
+    for tensor, words in (("6", "**Tensor parallel per replica** (serving.tensor): 6 tensor ranks do not divide the 64 "
+                                "attention heads"),
+                          ("3", "**Tensor parallel per replica** (serving.tensor): tensor x pipeline = 3 chips must "
+                                "divide the 8 chips")):
         at = open_page(PAGE, **{"serving.model": "Llama 3 70B", "serving.chips": "6" if tensor == "6" else "8",
                                 "serving.tensor": tensor})
         said = " ".join(w.value for w in at.warning).replace("\\", "")
@@ -120,7 +122,7 @@ def test_a_toggle_from_a_link_is_read_and_checked_like_every_field():
                             "serving.attention_data_parallel": "TRUE"})
     assert at.checkbox(key="serving_adp").value is True
     at = open_page(PAGE, errors_ok=True, **{**LINK, "serving.disaggregated": "maybe"})
-    assert "serving.disaggregated: expected true or false" in " ".join(w.value for w in at.warning).replace("\\", "")
+    assert "(serving.disaggregated): expected true or false" in " ".join(w.value for w in at.warning).replace("\\", "")
     assert at.checkbox(key="serving_disaggregated").value is False  # the default, said, not guessed
     # attention data parallelism beside a dense model: calc's one-line refusal, naming the field by its label
     at = open_page(PAGE, errors_ok=True, **{**LINK, "serving.attention_data_parallel": "true"})
@@ -145,7 +147,7 @@ def test_latency_limits_bound_p99s_as_the_cli_does():
 def test_a_bad_or_stray_limit_is_said():
     at = open_page(PAGE, errors_ok=True, **{**LINK, "serving.tpot_limit": "40", "serving.limit_statistic": "p95"})
     text = " ".join(w.value for w in at.warning).replace("\\", "")
-    assert "serving.tpot_limit:" in text and 'e.g. "40 ms"' in text and "serving.limit_statistic: expected p99 or mean" in text
+    assert "(serving.tpot_limit):" in text and 'e.g. "40 ms"' in text and "(serving.limit_statistic): expected p99 or mean" in text
     at = open_page(PAGE, errors_ok=True, **{**LINK, "serving.tpot_limit": "40 ms"})  # beside 64 requests in flight
     assert at.error and "Time-per-output-token limit" in at.error[0].value.replace("\\", "")  # its label, not tpot_limit
     # and no limit yet: fresh-eyes walk: a red error the moment "within limits" was chosen, before a limit could be typed
@@ -181,7 +183,7 @@ def test_a_request_rate_goes_to_the_url_and_reaches_the_answer():
 
 def test_a_bad_missing_or_stray_request_rate_is_said():
     at = open_page(PAGE, errors_ok=True, **{**LINK, "serving.request_rate": "4 s"})
-    assert "serving.request_rate:" in " ".join(w.value for w in at.warning).replace("\\", "")
+    assert "(serving.request_rate):" in " ".join(w.value for w in at.warning).replace("\\", "")
     at = open_page(PAGE, errors_ok=True, **{**LINK, "serving.request_rate": "4/s"})  # beside 64 requests in flight
     assert at.error and at.error[0].value.replace("\\", "").startswith("**Request rate**:")
     at = open_page(PAGE, **{**LINK, "serving.concurrency": "at a request rate"})  # and no rate yet: asked for, no error
@@ -228,3 +230,47 @@ def test_fewest_chips_follow_the_weights_precision():
     assert at.number_input(key="serving_chips").value == 8 and not at.info
     at = open_page(PAGE, **{"serving.model": "Llama 3.1 405B"})
     assert at.number_input(key="serving_chips").value == 16 and "needs at least 16" in at.info[0].value
+
+
+def test_a_request_past_the_model_s_context_is_answered_and_said_at_both_doors(capsys):
+    """Fresh-eyes walk: 100,000 input tokens to Llama 3 8B (an 8,192-token context) were answered without a word."""
+    from calc.cli import main
+
+    at = open_page(PAGE, **{**LINK, "serving.input_tokens": "100000", "serving.concurrency": "1"})
+    warned = [w.value.replace("\\", "") for w in at.warning]  # Markdown-escaped
+    assert any("input + output tokens of a request: 100,256 tokens is 12.2x the shape's context of 8,192" in w
+               for w in warned), warned
+    assert any(w.endswith("or give the shape a longer context") for w in warned), warned  # whole, not cut at 200
+    assert [m.label for m in at.metric][:1] == ["Time to first token"]  # still answered
+    at.number_input(key="serving_input").set_value(4000).run()
+    assert not at.warning, [w.value for w in at.warning]
+    assert main(["serve", "--model", "Llama 3 8B", "--hardware", "A100 SXM4 80GB", "--chips", "2", "--input-tokens",
+                 "100000", "--output-tokens", "256", "--concurrency", "1"]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("warning: input + output tokens of a request: 100,256 tokens is 12.2x") and err.count("\n") == 1
+
+
+def test_a_scenario_on_a_chip_that_cannot_split_a_model_opens_on_one_that_can():
+    """Fresh-eyes walk: after the BERT-Large preset (TPU v2), the Serving page opened on an error ("data/hardware.csv
+    has no network bandwidth for TPU v2, which this layout needs"): TPU v2 has no chip-to-chip bandwidth."""
+    at = open_page(PAGE, params="340 Mparam", tokens="131 Gtoken", hardware="TPU v2", chips="16")
+    assert at.selectbox(key="serving_hw").value == "H100 SXM5"
+    at = open_page(PAGE, params="70 Gparam", tokens="2 Ttoken", hardware="A100 SXM4 80GB", chips="16")
+    assert at.selectbox(key="serving_hw").value == "A100 SXM4 80GB"  # a chip that splits: the scenario's
+
+
+def test_a_16_bit_format_follows_the_chip_and_errors_say_the_page_s_labels():
+    """Fresh-eyes walk: choosing a V100 after an H100 kept bf16 and the page refused it ("the V100 SXM2 has no bf16
+    peak"); expert weights on a dense model said "give --precision", a flag of the command line, on the page."""
+    at = open_page(PAGE, **LINK)
+    at.selectbox(key="serving_hw").set_value("V100 SXM2").run()
+    assert not at.error, [e.value for e in at.error]
+    assert at.selectbox(key="serving_precision").value == at.selectbox(key="serving_kv").value == "fp16"
+    at.selectbox(key="serving_hw").set_value("H100 SXM5").run()
+    assert at.selectbox(key="serving_kv").value == "bf16" and not at.error
+    at.selectbox(key="serving_kv").set_value("fp8").run()
+    at.selectbox(key="serving_hw").set_value("A100 SXM4 80GB").run()  # a choice that is not 16-bit is the user's
+    assert at.selectbox(key="serving_kv").value == "fp8"
+    at.selectbox(key="serving_expert_precision").set_value("fp8").run()
+    said = at.error[0].value.replace("\\", "")
+    assert "--precision" not in said and "the “Weights” field" in said, said

@@ -5,6 +5,8 @@ import json
 import pytest
 
 from calc.__main__ import main
+from calc.errors import InputError
+from calc.units import parse_quantity
 
 
 def run(capsys, *args):
@@ -69,6 +71,37 @@ def test_a_misspelt_flag_gets_the_close_ones_of_its_command(capsys, argv, hint):
     err = capsys.readouterr().err.strip()
     assert exc.value.code == 2 and "\n" not in err and err.startswith("calc: error: unrecognized arguments:")
     assert (hint in err) if hint else "did you mean" not in err
+
+
+@pytest.mark.parametrize("argv, said", [
+    (["serve", "--hardwre", "H100 SXM5", "--model", "Llama 3 8B"],
+     "unrecognized arguments: --hardwre H100 SXM5 (did you mean --hardware?)"),
+    (["serve", "--model", "Llama 3 8B", "--hardwre=H100 SXM5"],
+     "unrecognized arguments: --hardwre=H100 SXM5 (did you mean --hardware?)"),
+    (["serve", "--model", "Llama 3 8B", "--hardware", "H100", "SXM5"],
+     'unrecognized arguments: SXM5 (a value with spaces needs quotes: --hardware "H100 SXM5")'),
+    (["serve", "calibrat", "--file", "rows.csv"], "serve: unknown word 'calibrat' (did you mean calibrate?)"),
+])
+def test_a_misspelt_flag_before_a_value_is_said_as_a_flag_not_as_serve_calibrate(capsys, argv, said):
+    """Fresh-eyes walk: ``serve --hardwre "H100 SXM5"`` said "argument action: invalid choice: 'H100 SXM5' (choose
+    from 'calibrate')", the value having landed on ``serve calibrate``'s word; now the flag is named, with its
+    close one, as for every other command."""
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    err = capsys.readouterr().err.strip()
+    assert exc.value.code == 2 and "\n" not in err and "invalid choice" not in err
+    assert err == f"calc: error: {said}"
+
+
+@pytest.mark.parametrize("plain, example", [("0.04", '"0.04 s"'), ("40", '"40 ms"')])
+def test_a_plain_latency_limit_below_one_is_suggested_in_seconds(capsys, plain, example):
+    """Fresh-eyes walk: --tpot-limit 0.04 (seconds, as people write 40 ms) suggested "0.04 ms", a thousand times less;
+    the Serving page's field reads through the same parse_quantity and said the same."""
+    code, out, err = run(capsys, "serve", "--model", "Llama 3 70B", "--hardware", "H100 SXM5", "--chips", "8",
+                         "--tpot-limit", plain)
+    assert code == 2 and f"--tpot-limit: a plain number is ambiguous here; give a unit, e.g. {example}" in err, err
+    with pytest.raises(InputError, match=example):
+        parse_quantity(plain, "tpot_limit", "s", bare_ok=False, shown_in="ms")
 
 
 def test_bare_duration_is_refused_as_everywhere(capsys):
@@ -327,3 +360,82 @@ def test_one_flag_one_meaning_across_commands():
         assert len(helps) >= 2, flag
         stems = {h.split(" (default")[0] for h in helps.values()}
         assert len(stems) == 1, (flag, helps)
+
+
+@pytest.mark.parametrize("rate", ["4 requests/s", "4 req/s", "240 requests/min", "4 per second", "4 rps", "4 QPS"])
+def test_a_request_rate_reads_back_as_serve_prints_it(capsys, rate):
+    """Fresh-eyes walk: serve printed "request rate: 4 requests/s" and refused "4 requests/s" (unknown unit 'requests');
+    req/s, rps and QPS (MLPerf's Server load) are as people write a rate. The Serving page reads through the same."""
+    code, out, err = run(capsys, "serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--request-rate", rate)
+    assert code == 0, err
+    assert "request rate: 4 requests/s" in out
+    line = next(s for s in out.splitlines() if "request rate:" in s)
+    printed = line.split("request rate: ")[1].split(",")[0]  # "4 requests/s"
+    assert run(capsys, "serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--request-rate", printed)[0] == 0
+
+
+def test_a_request_rate_of_another_kind_is_said_once(capsys):
+    code, out, err = run(capsys, "serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--request-rate", "4 ms")
+    assert code == 2 and err.strip() == ('calc: error: --request-rate: expected requests per second (1/s), e.g. "4/s" or '
+                                         '"240/min" (a plain number is per second); got 4 ms (a time)'), err
+
+
+@pytest.mark.parametrize("argv, said", [
+    (["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--input-tokens", "1k"],
+     "--input-tokens: '1k' is ambiguous (1,000 or 1,024?): write the number"),
+    (["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--tensor", "two"],
+     "--tensor: expected a whole number such as 4096 or 8,192, got 'two'"),
+    (["lifetime", "--loss", "2.0", "--law"], "--law: expected a value after it"),
+])
+def test_argparse_s_own_refusals_name_the_flag_as_every_other(capsys, argv, said):
+    """Fresh-eyes walk: "argument --input-tokens: ..." and "argument --law: expected one argument" beside every other
+    error's "--flag: ..."."""
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2 and capsys.readouterr().err.strip() == f"calc: error: {said}"
+
+
+def test_serve_names_a_config_by_its_file_not_custom(capsys):
+    """Fresh-eyes walk: serve --config qwen3-8b.json answered for "custom on 1 x H100 SXM5"."""
+    cfg = "data/configs/qwen3-8b.json"
+    code, out, err = run(capsys, "serve", "--config", cfg, "--hardware", "H100 SXM5")
+    assert code == 0 and out.startswith("qwen3-8b.json on 1 x H100 SXM5:"), out
+    code, out, err = run(capsys, "serve", "--config", cfg, "--hardware", "H100 SXM5", "--json")
+    assert json.loads(out)["model"] == "qwen3-8b.json"
+    code, out, err = run(capsys, "serve", "--config", cfg, "--hardware", "H100 SXM5", "--frontier", "--points", "2")
+    assert out.startswith("qwen3-8b.json on 1 x H100 SXM5:")
+    code, out, err = run(capsys, "serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--json")
+    assert json.loads(out)["model"] == "Llama 3 8B"
+
+
+def test_serve_frontier_points_zero_is_refused_not_the_default(capsys):
+    """Fresh-eyes walk: --points 0 drew the default 64 points (0 read as "not given")."""
+    code, out, err = run(capsys, "serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--frontier", "--points", "0")
+    assert code == 2 and "--points: expected a whole number >= 2, got 0" in err, err
+
+
+@pytest.mark.parametrize("extra, flag", [(["--model", "Llama 3 8B"], "--model"), (["--chips", "8"], "--chips"),
+                                         (["--disaggregated"], "--disaggregated")])
+def test_serve_calibrate_says_the_flags_it_does_not_read(capsys, extra, flag):
+    """Fresh-eyes walk: serve calibrate --file rows.csv --model "Llama 3 8B" fitted to every row, the model dropped
+    without a word (the project says what it does not read, as --file without calibrate)."""
+    code, out, err = run(capsys, "serve", "calibrate", "--file", "data/serving_calibration.csv", *extra)
+    assert code == 2 and err.startswith(f"calc: error: {flag}: not read by calibrate") and not out, err
+
+
+@pytest.mark.parametrize("extra", [[], ["--hardware", "H100 SXM5"]])
+def test_lifetime_says_a_serving_price_size_it_does_not_read(capsys, extra):
+    """Fresh-eyes walk: --serving-price-params 7B with no --serving-price was dropped without a word."""
+    code, out, err = run(capsys, "lifetime", "--params", "13e9", "--tokens", "576e9", "--inference-tokens", "2T",
+                         "--serving-price-params", "7B", *extra)
+    assert code == 2 and err.startswith("calc: error: --serving-price-params: only used with") and not out, err
+    with pytest.raises(InputError, match="serving_price_params: only used with a serving price"):
+        __import__("calc").lifetime(params=13e9, tokens=576e9, inference_tokens="2T", serving_price_params="7B")
+
+
+@pytest.mark.parametrize("name, meant", [("chinchilla", "hoffmann2022"), ("Chinchilla", "hoffmann2022"),
+                                         ("kaplan", "kaplan2020"), ("devries", "devries2023")])
+def test_a_scaling_law_named_as_people_name_it_gets_its_name(capsys, name, meant):
+    """Fresh-eyes walk: --law chinchilla listed the laws without saying which one Chinchilla's is."""
+    code, out, err = run(capsys, "lifetime", "--loss", "2.0", "--inference-tokens", "1T", "--law", name)
+    assert code == 2 and err.strip().endswith(f"(did you mean {meant}?)"), err

@@ -75,3 +75,40 @@ def test_step_sequence_error_names_the_model_s_context_length_not_the_context_fl
                  "1536", "--sequence", "4096", "--tensor", "8", "--pipeline", "8"]) == 2
     err = capsys.readouterr().err
     assert "--context" not in err.replace("--sequence", "") and "the model's context length" in err, err
+
+
+def test_lifetime_compute_columns_name_their_unit_and_the_printed_loss_reads_back(capsys):
+    """Fresh-eyes walk: the lifetime table's training and lifetime columns were bare numbers (5.21 × 10²²), and the
+    loss it prints ("target loss 1.9753 nats/token") was refused as --loss ("unknown unit 'nats'", e.g. "0.4", a loss
+    below every law's floor)."""
+    assert main(["lifetime", "--params", "13e9", "--tokens", "576e9", "--inference-tokens", "2T"]) == 0
+    out = capsys.readouterr().out
+    head = next(line for line in out.splitlines() if line.strip().startswith("params"))
+    assert head.split()[-4:] == ["training", "FLOP", "lifetime", "FLOP"], head
+    printed = out.split("target loss ")[1].split(" under")[0]  # "1.9753 nats/token"
+    assert printed.endswith(" nats/token")
+    assert main(["lifetime", "--loss", printed, "--inference-tokens", "2T"]) == 0
+    assert f"target loss {printed} under" in capsys.readouterr().out
+    assert main(["lifetime", "--loss", "2 furlongs", "--inference-tokens", "2T"]) == 2
+    assert 'e.g. "2.0" or "2.0 nats/token"' in capsys.readouterr().err
+
+
+def test_lifetime_echoes_a_refused_count_without_e_notation(capsys):
+    """Fresh-eyes walk: "expected a non-negative number of tokens, got -2e+12", at the command line and in the
+    Lifetime page's warning for a link."""
+    assert main(["lifetime", "--loss", "2.0", "--inference-tokens", "-2T"]) == 2
+    err = capsys.readouterr().err
+    assert "got -2 × 10¹²" in err and "e+12" not in err, err
+
+
+def test_serve_frontier_header_says_weights_and_kv_cache_as_the_answer_does(capsys):
+    """Fresh-eyes walk: the frontier's header ended "1 replica(s), bf16", the answer's "weights bf16, KV cache bf16"."""
+    assert main(["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--frontier", "--points", "2",
+                 "--kv-precision", "fp8"]) == 0
+    assert capsys.readouterr().out.splitlines()[0].endswith(", weights bf16, KV cache fp8")
+
+
+def test_an_example_for_a_refused_negative_plain_number_is_a_valid_input(capsys):
+    """Fresh-eyes walk: --carbon-intensity -1 was answered 'give a unit, e.g. "-1 kg/kWh"', itself refused."""
+    assert main(["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--carbon-intensity", "-1"]) == 2
+    assert 'e.g. "1 kg/kWh"' in capsys.readouterr().err

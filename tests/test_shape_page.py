@@ -220,3 +220,30 @@ def test_memory_labels_and_parts_are_words_and_the_axes_say_b_for_billion():
     assert "Optimizer state" in parts and not any("_" in p for p in parts)
     heat = json.loads(at.get("vega_lite_chart")[0].proto.spec)["layer"][0]["encoding"]
     assert "'G', 'B'" in heat["x"]["axis"]["labelExpr"] and heat["x"]["title"] == "Parameters"
+
+
+def test_a_hybrid_s_layer_count_is_fixed_by_its_pattern_and_the_page_says_so():
+    """Fresh-eyes walk: Nemotron-H's Layers field took an edit, then the page refused it ("layer_pattern: expected 40
+    characters..."); the field is now shown fixed, with a caption in words beside it saying why and what to do."""
+    at = _page()
+    nemotron = "nemotron-h-8b-base-8k.json"
+    at.file_uploader(key="shape_config").upload(nemotron, (Path(PAGE).parents[1] / "tests" / "fixtures" / "configs" /
+                                                           nemotron).read_bytes(), "application/json").run()
+    layers = at.number_input(key=f"shape_layers_{nemotron}")
+    assert layers.disabled and layers.value == 52 and "layer pattern" in layers.help
+    note = next(c.value for c in at.caption if c.value.startswith("Layers: fixed"))
+    assert "52" in note and "24 Mamba-2, 4 attention and 24 feed-forward layers" in note and "config.json" in note
+    assert not at.error, [e.value for e in at.error]
+    at.selectbox(key="shape_preset").set_value("GPT-2 small").run()  # any other shape: the field is editable, no note
+    at.file_uploader(key="shape_config").clear().run()
+    assert not at.number_input(key="shape_layers_GPT-2 small").disabled
+    assert not any(c.value.startswith("Layers: fixed") for c in at.caption)
+
+
+def test_a_sequence_past_the_context_is_warned_in_full():
+    """Fresh-eyes walk: the warning was cut at 200 characters ("...or give the shape a longer cont…")."""
+    at = _page("Llama 2 70B")
+    at.number_input(key="shape_sequence_Llama 2 70B").set_value(20_000).run()
+    warned = [w.value.replace("\\", "") for w in at.warning]
+    assert any(w.startswith("sequence: 20,000 tokens") and w.endswith("or give the shape a longer context")
+               for w in warned), warned

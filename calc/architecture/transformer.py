@@ -286,14 +286,15 @@ class Transformer(ParameterCounts):
                                    "positions (the model's context length: Transformer(context=...), or a config.json with more positions)")
         return sequence
 
-    def sequence_note(self, sequence: int | None) -> str | None:
+    def sequence_note(self, sequence: int | None, what: str = "sequence") -> str | None:
         """A warning for a sequence beyond the shape's context (its positions stretched past what it was
-        trained at, as a long-context phase does), else None; the one text every door shows."""
+        trained at, as a long-context phase does), else None; the one text every door shows. ``what`` names the
+        tokens counted (serving: "input + output tokens of a request")."""
         if sequence is None or sequence <= self.context:
             return None
-        return (f"sequence: {sequence:,} tokens is {sequence / self.context:,.3g}x the shape's context of "
+        return (f"{what}: {sequence:,} tokens is {sequence / self.context:,.3g}x the shape's context of "
                 f"{self.context:,}: positions stretched beyond what it was trained at (a long-context phase, "
-                "as Llama 3.1's 8K to 128K); check the sequence, or give the shape a longer context")
+                f"as Llama 3.1's 8K to 128K); check the {what.split(' of ')[0]}, or give the shape a longer context")
 
     def flop_per_token(self, count: str = "palm2022", context: int | None = None, *, sequence: int | None = None,
                        recompute: str | None = None) -> pint.Quantity:

@@ -55,6 +55,10 @@ class _Parser(argparse.ArgumentParser):
             flag, kind, got = m.groups()
             what = _EXPECTED.get(flag, "a whole number" if kind == "int" else "a number")
             message = f"{flag}: expected {what}, got {got}"
+        # "argument --input-tokens: ..." said as every other bad input is, by its flag: "--input-tokens: ..."
+        message = re.sub(r"^argument (--[\w-]+)(?:/\S+)?: expected one argument$", r"\1: expected a value after it",
+                         message)
+        message = re.sub(r"^argument (--[\w-]+)(?:/\S+)?: ", r"\1: ", message)
         self.exit(2, f"calc: error: {message}\n")
 
 
@@ -75,9 +79,17 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status (0, or 2 on bad input)."""
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
     args, extra = parser.parse_known_args(argv)
+    word, words = getattr(args, "action", None), getattr(args, "words", ())
+    if word is not None and word not in words:  # e.g. the value of a misspelt flag: said with that flag
+        extra = sorted([*extra, word], key=lambda a: argv.index(a) if a in argv else len(argv))
+        close = difflib.get_close_matches(word, words, n=1, cutoff=0.75)
+        if close and len(extra) == 1:
+            parser.error(f"{args.command}: unknown word {word!r} (did you mean {close[0]}?)")
     if extra:
-        parser.error(f"unrecognized arguments: {' '.join(extra)}{_close_flags(parser, args.command, extra)}")
+        parser.error(f"unrecognized arguments: {' '.join(extra)}{_close_flags(parser, args.command, extra)}"
+                     f"{_quotes(argv, extra)}")
     try:
         return COMMANDS[args.command][1](args)
     except InputError as exc:
@@ -98,6 +110,19 @@ def _close_flags(parser: argparse.ArgumentParser, command: str, extra: list[str]
         if flag.startswith("--"):
             close += [c for c in difflib.get_close_matches(flag, known, n=2, cutoff=0.75) if c not in close]
     return f" (did you mean {' or '.join(close)}?)" if close else ""
+
+
+def _quotes(argv: list[str], extra: list[str]) -> str:
+    """A hint when a left-over word follows a flag's value (--hardware H100 SXM5: "SXM5" is left over)."""
+    for w in extra:
+        i = argv.index(w) if w in argv else 0
+        if not w.startswith("-") and i >= 2 and argv[i - 2].startswith("--") and "=" not in argv[i - 2] \
+                and not argv[i - 1].startswith("-"):
+            j = i
+            while j < len(argv) and not argv[j].startswith("-"):
+                j += 1
+            return f' (a value with spaces needs quotes: {argv[i - 2]} "{" ".join(argv[i - 1:j])}")'
+    return ""
 
 
 def _flagged(exc: InputError) -> str:

@@ -114,6 +114,9 @@ def _lifetime(args) -> int:
     prices = dict(training_price=args.training_price, serving_price=args.serving_price,
                   serving_price_params=args.serving_price_params, hardware=args.hardware, utilization=args.utilization)
     modelled = None
+    if args.serving_price_params is not None and args.serving_price is None:  # modelled serving sizes its own price
+        raise InputError("serving_price_params", "only used with --serving-price (the model size that price is for); "
+                                                 "give it, or leave --serving-price-params out")
     if args.hardware is not None and args.serving_price is None:  # the chip given: serving priced by calc.serve
         from calc.service_life import lifetime_prices
 
@@ -155,7 +158,7 @@ def _lifetime(args) -> int:
     rows = [("lifetime optimum", r.optimum), ("compute-optimal", r.compute_optimal)]
     if r.given is not None:
         rows.append(("the run given", r.given))
-    head = ["params", "tokens", "tokens/param", "training", "lifetime"]
+    head = ["params", "tokens", "tokens/param", "training FLOP", "lifetime FLOP"]
     cells = [[show("params", p.params), show("tokens", p.tokens), number(p.tokens_per_param),
               number(p.training_compute.m_as("FLOP")), number(p.lifetime_compute.m_as("FLOP"))] for _, p in rows]
     widths = [max(w, *(len(c[i]) + 2 for c in cells)) for i, w in enumerate((14, 16, 14, 14, 14))]  # never run together

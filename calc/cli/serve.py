@@ -4,17 +4,25 @@ throughput-latency frontier, or a calibration to the user's own measurements."""
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 
 from calc.cli.flags import _chip_flags, _config_flag, _whole
 from calc.errors import InputError
 from calc.vocabulary import BY_NAME
 
+WORDS = ("calibrate",)  # the words ``serve`` takes before its flags
+_DEFAULTS: dict = {}  # each flag's default, by its dest: what calibrate, which reads only --file and --json, was given
+
 
 def _serve_parser(sub) -> None:
     se = sub.add_parser("serve", help="serving latency, throughput, $ per million tokens and energy per token "
                                       "(or: serve calibrate --file rows.csv)")
-    se.add_argument("action", nargs="?", choices=("calibrate",),
+    # The word's choices are checked by calc.cli.main (WORDS), not argparse: a misspelt flag's value ("--hardwre
+    # 'H100 SXM5'") lands here, and is then said with the flag it followed, not as a wrong word.
+    se.add_argument("action", nargs="?", metavar="calibrate",
                     help="calibrate: fit the serving efficiencies to your own measurements (--file)")
+    se.set_defaults(words=WORDS)
     se.add_argument("--model", help="a shape of data/architectures.csv")
     _config_flag(se)
     _chip_flags(se, precision=False)
@@ -57,6 +65,7 @@ def _serve_parser(sub) -> None:
     se.add_argument("--frontier", action="store_true", help="list the throughput-latency curve over batch sizes")
     se.add_argument("--file", help="with calibrate: a CSV of your measurements (see calc.serve.calibration)")
     se.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    _DEFAULTS.update({a.dest: a.default for a in se._actions if a.option_strings and a.dest != "help"})
 
 
 def _serve(args) -> int:
@@ -70,6 +79,10 @@ def _serve(args) -> int:
 
         if args.file is None:
             raise InputError("file", "required with calibrate: a CSV of your measurements, e.g. --file rows.csv")
+        unread = [k for k, v in _DEFAULTS.items() if k not in ("file", "json") and getattr(args, k) != v]
+        if unread:  # said, never dropped: each row of the file names its own model, chip and load
+            raise InputError(unread[0], "not read by calibrate, which fits to the rows of --file (each names its "
+                                        "model, chip and load); leave it out, or drop calibrate to serve one model")
         fit = calibration.calibrate(args.file)
         if args.json:
             print(json.dumps(fit.to_dict(), indent=2))
@@ -99,13 +112,14 @@ def _serve(args) -> int:
                 "ttft_limit": args.ttft_limit,
                 "tpot_limit": args.tpot_limit, "limit_statistic": args.limit_statistic}
         options.update({k: v for k, v in load.items() if v is not None})
-        f = frontier(model, args.hardware, args.chips, points=args.points or FRONTIER_POINTS, **options)
+        f = frontier(model, args.hardware, args.chips, points=FRONTIER_POINTS if args.points is None else args.points,
+                     **options)
         if args.json:
-            print(json.dumps(f.to_dict(), indent=2))
+            print(json.dumps(_named(f.to_dict(), args), indent=2))
             return 0
         lay = f.layout
-        print(f"{f.model} on {number(f.chips)} x {f.hardware}: tensor {lay['tensor']} x pipeline {lay['pipeline']}{_expert(lay)}, {number(lay['replicas'])} "
-              f"replica(s){_layout_extras(lay)}, {_weights_text(lay)}")
+        print(f"{_model_name(f.model, args)} on {number(f.chips)} x {f.hardware}: tensor {lay['tensor']} x pipeline {lay['pipeline']}{_expert(lay)}, {number(lay['replicas'])} "
+              f"replica(s){_layout_extras(lay)}, weights {_weights_text(lay)}, KV cache {lay['kv_precision']}")
         print(f"{'concurrency':>12}{'TTFT (ms)':>12}{'TPOT (ms)':>12}{'tokens/s per user':>19}{'tokens/s per chip':>19}")
         for i, c in enumerate(f.concurrency):
             print(f"{number(c):>12}{number(f.ttft.m_as('ms')[i]):>12}{number(f.tpot.m_as('ms')[i]):>12}"
@@ -115,11 +129,14 @@ def _serve(args) -> int:
     s = serve(model, args.hardware, args.chips, concurrency=args.concurrency, batch=args.batch,
                       request_rate=args.request_rate, ttft_limit=args.ttft_limit, tpot_limit=args.tpot_limit, limit_statistic=args.limit_statistic,
                       **options)
+    note = _context_note(model, s.model, args)
+    if note:  # a request past the model's context: answered, and said (as step and params say a long sequence)
+        print(f"warning: {note}", file=sys.stderr)
     if args.json:
-        print(json.dumps(s.to_dict(), indent=2))
+        print(json.dumps(_named(s.to_dict(), args), indent=2))
         return 0
     lay = s.layout
-    print(f"{s.model} on {number(s.chips)} x {s.hardware}: tensor {lay['tensor']} x pipeline {lay['pipeline']}"
+    print(f"{_model_name(s.model, args)} on {number(s.chips)} x {s.hardware}: tensor {lay['tensor']} x pipeline {lay['pipeline']}"
           f"{_expert(lay)}, {number(lay['replicas'])} replica(s){_layout_extras(lay)}, weights {_weights_text(lay)}, "
           f"KV cache {lay['kv_precision']}")
     if s.limited_by["layout"] != "given":
@@ -150,6 +167,25 @@ def _serve(args) -> int:
         print(f"  energy per token         {number(e['input'])} J input, {number(e['output'])} J output "
               f"(power at the chip's load, not its TDP)")
     return 0
+
+
+def _context_note(model, name: str, args) -> str | None:
+    """The shape's warning for a request (input + output tokens) past its context, else None."""
+    from calc.architecture import Transformer, published
+
+    shape = model if isinstance(model, Transformer) else published().get(name, (None,))[0]
+    return None if shape is None else shape.sequence_note(args.input_tokens + args.output_tokens,
+                                                          "input + output tokens of a request")
+
+
+def _model_name(name: str, args) -> str:
+    """The model as the user named it: a --config's file name where calc.serve says "custom" (a shape it does not
+    publish), as the Model shape page names an upload."""
+    return Path(args.config).name if args.config and name == "custom" else name
+
+
+def _named(d: dict, args) -> dict:
+    return {**d, "model": _model_name(d["model"], args)} if "model" in d else d
 
 
 def _weights_text(layout: dict) -> str:

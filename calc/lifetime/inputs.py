@@ -3,6 +3,8 @@ quality given as a loss, a run or a published model."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pint
 
@@ -49,8 +51,17 @@ def _plain(field: str, what: str, example: str, value):
     return m if m.ndim else float(m)
 
 
+_NATS = re.compile(r"\s*nats?\s*(?:/\s*token|per\s+token)?\s*$")  # "1.9753 nats/token", as the answer prints it
+
+
 def _loss(value):
-    return _plain("loss", "a loss in nats per token", "2.0", value)
+    if isinstance(value, str) and _NATS.search(value) and _NATS.sub("", value).strip():
+        value = _NATS.sub("", value)
+    try:
+        return _plain("loss", "a loss in nats per token", "2.0", value)
+    except InputError as exc:  # a unit it is not: said with a loss's example, not a fraction's ("0.4")
+        raise InputError("loss", exc.message.replace('e.g. "0.4"', 'e.g. "2.0" or "2.0 nats/token"')
+                         .replace('such as "0.4"', 'such as "2.0"')) from None
 
 
 def quality(*, loss=None, params=None, tokens=None, model=None, law: str = "hoffmann2022"):

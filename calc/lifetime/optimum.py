@@ -118,6 +118,9 @@ def _dollar_plans(shape, demand, law, source, best, run, n0, *, training_price, 
         missing = "serving_price" if serving_price is None else "training_price"
         raise InputError(missing, "required for the dollar version: a training price in USD/FLOP and a serving "
                                   "price in USD/token (e.g. '1.4e-18 USD/FLOP' and '0.6 USD/Mtoken')")
+    if serving_price is None and serving_price_params is not None:  # read by nothing: refused, never dropped
+        raise InputError("serving_price_params", "only used with a serving price (the model size that price is for, "
+                                                 "e.g. '0.6 USD/Mtoken' for 7B); give both prices, or leave it out")
     if training_price is None:
         if utilization is not None or hardware is not None:  # read by nothing: refused, never dropped
             if utilization is not None:

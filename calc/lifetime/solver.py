@@ -50,8 +50,12 @@ def _shape(law_name: str, loss) -> _Shape:
 
 
 def _few(x) -> str:
+    """Up to three values as an error echoes them: 4 digits, and past them as people read (-2 × 10¹², not -2e+12)."""
+    from calc.display import number
+
     x = np.asarray(x, dtype=float).reshape(-1)
-    return ", ".join(f"{v:.4g}" for v in x[:3]) + (" ..." if x.size > 3 else "")
+    return ", ".join(f"{v:.4g}" if v == 0 or 1e-3 <= abs(v) < 1e5 else number(v) for v in x[:3]) + (
+        " ..." if x.size > 3 else "")
 
 
 def _root(shape: _Shape, demand):

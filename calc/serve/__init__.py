@@ -273,7 +273,10 @@ def _why(best: Setup, candidates: list[Setup], scores: list, given: bool, what: 
     return f"{words}: {number(max(scores))} against {number(x)} at {split}"
 
 
-_PER = re.compile(r"^\s*([0-9.eE+-]+)\s*/\s*([A-Za-z]+)\s*$")
+# "4/s", "240 /min", and as the serving answer prints it or people write it: "4 requests/s", "4 req/s", "4 per second"
+# (and "4 rps", "4 qps": MLPerf's Server scenario states its load in queries per second)
+_PER = re.compile(r"^\s*([0-9.eE+-]+)\s*(?:req(?:uest)?s?\s*)?(?:/|\bper\b)\s*([A-Za-z]+)\s*$")
+_PER_SECOND = re.compile(r"^\s*([0-9.eE+-]+)\s*(?:rps|qps|RPS|QPS)\s*$")
 
 
 def read_request_rate(value) -> pint.Quantity:
@@ -291,14 +294,18 @@ def _request_rate(value) -> float:
         raise InputError("request_rate", f"expected requests per second, got {value!r}")
     given = value
     if isinstance(value, str):  # "4/s", "240 /min": per unit of time, read as "4 s^-1", "240 min^-1"
-        m = _PER.match(value)
-        value = f"{m.group(1)} {m.group(2)}^-1" if m else value
+        m, m_s = _PER.match(value), _PER_SECOND.match(value)
+        value = f"{m.group(1)} {m.group(2)}^-1" if m else f"{m_s.group(1)} s^-1" if m_s else value
     try:
         r = parse_quantity(value, "request_rate", "1/s", bare_ok=True).m_as("1/s")
     except InputError as exc:  # said in requests, as people write a rate
-        raise InputError("request_rate", f"{exc.message.split('; expected')[0].split('; got')[0]}; expected requests per "
-                                         f"second, e.g. \"4/s\" or \"240/min\" (a plain number is per second); "
-                                         f"got {given!r:.40}") from None
+        head = exc.message.split('; expected')[0].split('; got')[0]
+        if head.startswith("expected ") and ", got " in head:  # another kind of quantity: said once, with its kind
+            head, got = "", head.split(", got ", 1)[1]  # "4 ms (a time)"
+        else:
+            head, got = head + "; ", f"{given!r:.40}"
+        raise InputError("request_rate", f"{head}expected requests per second (1/s), e.g. \"4/s\" or \"240/min\" (a plain "
+                                         f"number is per second); got {got}") from None
     if not (np.isfinite(r) and r > 0):
         raise InputError("request_rate", f"expected a positive number of requests per second, got {given!r:.40}")
     return float(r)
