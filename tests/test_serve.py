@@ -311,10 +311,9 @@ def test_gqa_kv_split_over_tensor_until_one_head_each():
 def test_a_tensor_size_that_splits_a_head_is_refused(chips, tensor):
     # vLLM refuses it ("Total number of attention heads (64) must be divisible by tensor parallel size (3)",
     # ModelConfig.verify_with_parallel_config), as training does: the same one-line message (calc.perf.layout)
-    if tensor is None:  # the search skips tensor 3; tensor 1 cannot hold 70B at bf16: the chips are too few
-        with pytest.raises(InputError, match="tensor 1 x pipeline 1") as e:
-            serve("Llama 3 70B", "H100 SXM5", chips)
-        assert e.value.field == "chips"
+    if tensor is None:  # the search skips tensor 3 and finds three pipeline stages of one chip each
+        s = serve("Llama 3 70B", "H100 SXM5", chips)
+        assert (s.layout["tensor"], s.layout["pipeline"]) == (1, 3)
         return
     with pytest.raises(InputError, match="tensor ranks do not divide the 64 attention heads") as e:
         serve("Llama 3 70B", "H100 SXM5", chips, tensor=tensor)
@@ -890,3 +889,19 @@ def test_the_expert_groups_are_searched_around_the_best_split():
     assert "x expert" in s.limited_by["layout"]
     kept = serve("Mixtral 8x7B", "H100 SXM5", 8, expert=8).to_dict()["layout"]  # given: kept
     assert kept["expert"] == 8
+
+
+@pytest.mark.parametrize("chips, pipeline", [(5, 5), (7, 7), (12, 3)])
+def test_the_search_finds_stages_for_counts_that_are_not_powers_of_two(chips, pipeline):
+    # 70B at bf16 does not fit one H100: 5 or 7 chips hold it as 5 or 7 stages (2^k x 1, 3, 5, 7 are tried)
+    s = serve("Llama 3 70B", "H100 SXM5", chips)
+    assert s.layout["tensor"] * s.layout["pipeline"] * s.layout["replicas"] == chips
+    assert chips % s.layout["pipeline"] == 0 and (chips != 12 or s.layout["pipeline"] in (1, 2, 3, 4, 6, 12))
+    if chips in (5, 7):
+        assert s.layout["pipeline"] == pipeline
+
+
+def test_one_chip_needs_no_link():
+    # a chip with no fast-link bandwidth in data/hardware.csv serves on one chip: one stage hands nothing off
+    s = serve("Llama 3 8B", "TPU v2", 1)
+    assert s.layout["pipeline"] == 1 and s.tpot.m_as("s") > 0

@@ -728,15 +728,19 @@ def _with_layout(s: Setup, T: int, P: int, expert, adp: bool) -> Setup:
 
 
 def pipelines(s: Setup, search: bool = False) -> tuple[int, ...]:
-    """The pipeline depths tried: the one of ``s`` alone, or with ``search`` 1 and each power of two that divides the
-    chips, up to the model's layers (a handful: a deeper pipeline than the layers has stages with nothing to hold)."""
+    """The pipeline depths tried: the one of ``s`` alone, or with ``search`` each depth 2^k x m (m = 1, 3, 5 or 7) that
+    divides the chips, up to the model's layers (a deeper pipeline than the layers has stages with nothing to hold):
+    a few dozen at most, whatever the count, so 3, 5, 6 or 12 chips find their stages as 4 or 8 do."""
     if not search:
         return (s.layout.pipeline,)
-    out, P = [], 1
-    while P <= min(s.chips, s.shape.layers) and s.chips % P == 0:
-        out.append(P)
-        P *= 2
-    return tuple(out)
+    most = min(s.chips, s.shape.layers)
+    out = set()
+    for m in (1, 3, 5, 7):
+        P = m
+        while P <= most and s.chips % P == 0:
+            out.add(P)
+            P *= 2
+    return tuple(sorted(out))
 
 
 def layouts(s: Setup, expert=None, search_pipeline: bool = False) -> list[Setup]:

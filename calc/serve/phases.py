@@ -395,7 +395,7 @@ def decode_step(s: Shape, lay: Layout, r: Rates, weight_bytes: float, kv_bytes: 
         comm = moe_layers * _exchange(s, lay, r, b_attn, eb)
     else:
         comm = 2 * layers * all_reduce_time(r, act, T)
-    comm = comm + (lay.pipeline > 1) * send_latency(r)  # hand-off to the next stage
+    comm = comm + (send_latency(r) if lay.pipeline > 1 else 0.0)  # hand-off to the next stage (none for one stage)
     overhead = layers * k.decode_layer_overhead + routing
 
     moe = grouped_roofline(moe_mem, moe_flop)
