@@ -64,6 +64,17 @@ def rates(hardware: data.Hardware, precision: str) -> Rates:
     backend), 37% of the 9 PFLOP/s FP4 peak, near the 2,796 TFLOP/s of the FP8 rate the model gives B200, where
     cuBLAS's FP4 reaches 5,239 at 8192^3 (data/matmul_efficiency.csv).
 
+    No measured NVFP4 rate by rows replaces this flat rate. The one B200 table of NVFP4 GEMMs by rows at hand (vLLM pull
+    request 20578, the "Before" of pull request 20646: vLLM's CUTLASS kernel of July 2025 on Llama 3.1 8B's 6,144 x
+    4,096 product, 1 to 16,384 rows, benchmarks/kernels/bench_nvfp4_gemm.py: do_bench_cudagraph) takes 11.3-11.8 us at
+    every count from 1 to 512 rows: the kernel's least time for a 14 MB product, not a rate, so its 1,102 TFLOP/s at 256
+    rows (0.38 of its 1,024-row rate) says nothing of a 70B layer's products, 3 to 19 times larger, whose roofline times
+    at such rows are mostly above that floor. Read as a rate by rows it put the held-out Llama 3.3 70B FP4 rows (B200,
+    GB200, TensorRT-LLM 1.0 and 1.2, tens to hundreds of sequences) mostly at 0.5-0.9 of their measured throughput where
+    the flat rate gives 0.9-1.1 (held-out within 20% 74.7% -> 66%); its rows above the floor (1,024 rows and more, 2,895
+    to 3,904 TFLOP/s) as the rate there, this rate below, moved the held-out bias from +7.9% to +8.3% for a median of
+    0.1035 -> 0.1026.
+
     Prefill's attention (the context phase) runs at the chip's own fused-attention kernel, ``attention_rate_cudnn`` of
     ``calc.perf.system.build_chip`` (on Hopper cuDNN's measured SDPA, 539 TFLOP/s; elsewhere the chip's attention rate):
     TensorRT-LLM's context attention is its fmha_v2 library, whose Hopper kernels are warp-specialized TMA and GMMA
