@@ -61,6 +61,18 @@ def latency_percentiles() -> tuple[Row, ...]:
     return rows
 
 
+def _by_published_run(name: str) -> tuple:
+    """The rows of data/``name``, each checked to name a published run: a row of data/serving_calibration.csv or
+    data/serving_validation.csv (a stray name is reported by file, row and column)."""
+    rows = tuple(read_table(data_dir() / name))
+    named = {r["name"] for r in serving_calibration()} | {r["name"] for r in serving_validation()}
+    for r in rows:
+        if r["name"] not in named:
+            raise DataError(r.path, r.line, "name", f"{r['name']!r} is no row of data/serving_calibration.csv or "
+                                                    "data/serving_validation.csv")
+    return rows
+
+
 @cache
 def serving_engine_settings() -> dict[str, dict]:
     """The engine's scheduler settings of published serving runs, by the run's name in data/serving_calibration.csv or
@@ -72,12 +84,8 @@ def serving_engine_settings() -> dict[str, dict]:
     TensorRT-LLM's max_num_tokens, vLLM's max_num_batched_tokens) and ``kv_memory_fraction`` (float: the share of
     the memory left after the weights the KV cache takes: TensorRT-LLM's kv_cache_free_gpu_mem_fraction). A run not
     listed runs one step per scheduler run with its prompts riding in decode steps, at the engine's defaults."""
-    rows = tuple(read_table(data_dir() / "serving_engine_settings.csv"))
-    named = {r["name"] for r in serving_calibration()} | {r["name"] for r in serving_validation()}
+    rows = _by_published_run("serving_engine_settings.csv")
     for r in rows:
-        if r["name"] not in named:
-            raise DataError(r.path, r.line, "name", f"{r['name']!r} is no row of data/serving_calibration.csv or "
-                                                    "data/serving_validation.csv")
         if (r["chunked_prefill"] or "").lower() not in ("true", "false"):
             raise DataError(r.path, r.line, "chunked_prefill", f"expected true or false, read {r['chunked_prefill']!r}")
         if r["kv_memory_fraction"] is not None and not 0 < r["kv_memory_fraction"] <= 1:
@@ -99,12 +107,7 @@ def serving_clocks() -> dict[str, float]:
     or data/serving_validation.csv (data/serving_clocks.csv: AMD's harness sets rocm-smi --setperfdeterminism per
     chip and scenario), as ``calc.serve.load.setup``'s keyword argument ``clock``. A run not listed runs at the clock
     its chip settles at."""
-    rows = tuple(read_table(data_dir() / "serving_clocks.csv"))
-    named = {r["name"] for r in serving_calibration()} | {r["name"] for r in serving_validation()}
-    for r in rows:
-        if r["name"] not in named:
-            raise DataError(r.path, r.line, "name", f"{r['name']!r} is no row of data/serving_calibration.csv or "
-                                                    "data/serving_validation.csv")
+    rows = _by_published_run("serving_clocks.csv")
     return {r["name"]: float(r["clock_mhz"]) for r in rows}
 
 
@@ -114,12 +117,8 @@ def serving_graphs() -> frozenset[str]:
     the run's name in data/serving_calibration.csv or data/serving_validation.csv (data/serving_graphs.csv: AMD's
     MLPerf harnesses set enforce_eager True), as ``calc.serve.load.setup``'s keyword argument ``eager``. A run not
     listed captures its decode steps in graphs, as vLLM, SGLang and TensorRT-LLM do by default."""
-    rows = tuple(read_table(data_dir() / "serving_graphs.csv"))
-    named = {r["name"] for r in serving_calibration()} | {r["name"] for r in serving_validation()}
+    rows = _by_published_run("serving_graphs.csv")
     for r in rows:
-        if r["name"] not in named:
-            raise DataError(r.path, r.line, "name", f"{r['name']!r} is no row of data/serving_calibration.csv or "
-                                                    "data/serving_validation.csv")
         if (r["graphs"] or "").lower() != "false":
             raise DataError(r.path, r.line, "graphs", f"expected false (only runs without graphs are listed), read "
                                                       f"{r['graphs']!r}")
