@@ -114,6 +114,22 @@ def test_mi325x_products_as_amd_tuned_them():
     assert np.isfinite(bandwidth) and bandwidth < data.hardware("MI325X").memory_bandwidth.m_as("byte/s/chip")
 
 
+def test_a_chip_on_a_measured_die_streams_at_the_die_s_share():
+    # MI300X has no products table of its own; MI325X's (the same CDNA 3 die: 304 CUs, 2,614.9 TFLOP/s FP8) streams
+    # its products' weights at 4.73 of 6.0 TB/s: MI300X at that share of its own 5.3 TB/s, its rate its own 1,159.5
+    from calc.serve.phases import coefficients
+    from calc.serve.terms import measured_products, rates, same_die
+
+    assert same_die("MI300X", "fp8") == "MI325X" and same_die("MI300X", "bf16") is None
+    assert same_die("H100 SXM5", "fp8") is None and same_die("MI325X", "fp8") is None  # measured itself
+    share = measured_products("MI325X", "fp8")[0] / 6.0e12
+    r = rates(data.hardware("MI300X"), "fp8")
+    assert r.memory_bandwidth * coefficients().decode_bandwidth_efficiency == pytest.approx(5.3e12 * share, rel=1e-9)
+    assert r.matmul == pytest.approx(1159.54e12, rel=1e-6)
+    # a chip with no measured die keeps its copy kernel's share (stream_share)
+    assert rates(data.hardware("H100 SXM5"), "fp8").memory_bandwidth == pytest.approx(3.35e12, rel=1e-3)
+
+
 def test_amd_harness_clocks_as_published():
     # AMD's MLPerf Inference v5.1 harness, scripts/power_settings.sh (sourced by run_harness.sh): rocm-smi
     # --setperfdeterminism 1300 / 2000 MHz for MI300X Server / Interactive, 1600 / 1700 for MI325X (data/serving_clocks.csv)

@@ -63,6 +63,13 @@ CLOSED_LOOP = "concurrency"
 # the whole batch timed end to end (vLLM's benchmark_latency.py --batch-size B: one generate call of B requests with
 # ignore_eos, its mean latency over the iterations). The row's throughput is the run's output tokens/s, B O / latency,
 # per chip: scored apart from the headline (Report.static_batch), as a closed loop's is.
+# Not modelled (branch amdstatic): benchmark_latency.py builds its random prompts once and sends the same B prompts in
+# every warm-up and timed iteration, and vLLM's V1 engine caches prompt prefixes by default (PR 17882 times it with
+# --no-enable-prefix-caching), so a timed iteration of AMD's ROCm vLLM 0.9.1 runs (V1: VLLM_V1_USE_PREFILL_DECODE_ATTENTION
+# in the README's command) finds every full block of its prompts cached and prefills ~16 tokens a prompt: their latency
+# is ~O decode steps (52.39 - 46.48 s between 2,048- and 128-token prompts at B = 128 for Llama 3.1 70B: the KV reads
+# alone; the prefill this scenario adds takes 9.2 s there). Counted so, the static batches read 14 of 32 within 20%
+# (median 0.202, bias +25.8%), the excess the same at both prompt lengths; see the branch's report.
 STATIC_BATCH = "batch"
 
 # The pinned figures of report() over the predicted rows, tests/test_serve_validation.py checks them
