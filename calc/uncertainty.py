@@ -101,10 +101,9 @@ class Distribution:
         lo, hi = self.low, self.high
         if lo == hi:
             return Q_(lo, self.unit)
-        if self.kind == "loguniform":
-            x = lo * (hi / lo) ** p
-        elif self.kind == "uniform":
-            x = lo + p * (hi - lo)
+        if self.kind in ("loguniform", "uniform"):  # within [lo, hi] whatever the rounding: hi at p = 1, exactly
+            x = lo * (hi / lo) ** p if self.kind == "loguniform" else lo + p * (hi - lo)
+            x = min(max(x, lo), hi)
         elif self.kind == "lognormal":
             mu, sigma = (math.log(lo) + math.log(hi)) / 2, (math.log(hi) - math.log(lo)) / (2 * _Z95)
             p *= 1 - self.tail_above_cap()  # the draws above cap are redrawn: the quantiles of what is left
