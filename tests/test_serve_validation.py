@@ -128,10 +128,11 @@ def test_latency_at_the_measured_load_holds(report):
     # branch ttftfix; 88, 0.0617 before branch hostcost; 0.0515 before the prompts' queue, which slows a closed loop's requests by their waits)
     assert rep.closed_loop.rows == 94 and rep.closed_loop.within >= 90 / 94 - 1e-9
     assert rep.closed_loop.median_log_error <= 0.0619
-    # the static batches' (AMD's ROCm vLLM README, 8 MI300X, not in the headline): 20 of 32 within 20%, median 0.151,
-    # bias +20.6% (1.03x at one sequence, to 1.71x at 128 for Llama 3.1 70B at 128/2048)
-    assert rep.static_batch.rows == 32 and rep.static_batch.within >= 20 / 32 - 1e-9
-    assert rep.static_batch.median_log_error <= 0.1514
+    # the static batches' (AMD's ROCm vLLM README, 8 MI300X, not in the headline): 21 of 32 within 20%, median 0.1355,
+    # bias +18.8% (1.02x at one sequence, to 1.69x at 128 for Llama 3.1 70B at 128/2048); 20, 0.151, +20.6% before
+    # branch amdstatic (MI300X's weights at its same-die sibling's measured share)
+    assert rep.static_batch.rows == 32 and rep.static_batch.within >= 21 / 32 - 1e-9
+    assert rep.static_batch.median_log_error <= 0.1356
     c = next(c for c in validation.cases() if c.name == "mlperf50-h100-llama2-70b-server")
     assert validation.in_flight_at_measured_load(c) == pytest.approx(106.21 * 41.1, rel=0.01)  # the log's mean latency
     assert validation.measured_request_rate(c) == pytest.approx(106.16, rel=1e-3)
