@@ -87,8 +87,9 @@ def test_a_links_tensor_size_that_calc_refuses_falls_back_to_best_and_is_said():
     at.selectbox(key="serving_tensor").set_value("16").run()
     assert at.error and "Tensor parallel per replica**:" in at.error[0].value.replace("\\", "")
     assert at.selectbox(key="serving_tensor").value == "16"
-    at = open_page(PAGE, errors_ok=True, **{"serving.model": "Llama 3 70B", "serving.chips": "3"})
-    assert "tensor 1 x pipeline 1" in at.error[0].value.replace("\\", "")
+    # three chips, refused once (tensor 3 splits a head, one stage holds no 70B): three pipeline stages answer now
+    at = open_page(PAGE, **{"serving.model": "Llama 3 70B", "serving.chips": "3"})
+    assert not at.error and at.metric
 
 
 def test_the_chips_left_out_are_counted_and_listed_whole():
