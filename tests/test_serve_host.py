@@ -121,3 +121,35 @@ def test_every_door_takes_the_engine():
     bad = subprocess.run([sys.executable, "-m", "calc", "serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5",
                           "--engine", "vllm"], capture_output=True, text=True)
     assert bad.returncode == 2 and "--engine" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_vllm_v1_host_work_as_issue_10634_measured_it():
+    # vLLM issue #10634: on the V1 engine, Llama 2 7B at batch 256, the GPU idle 5-6 ms between two decode steps
+    # (the step loop's host work in series with the GPU's): 5.5 ms / 256 sequences a step
+    for engine in ("vLLM 0.9.1 (ROCm)", "vLLM 0.10.2", "vLLM 0.11.0"):
+        h = load.published_host(engine, "H100 SXM5")
+        assert float(phases.host_step(phases.Layout(), 256, h["host_per_sequence"])) == pytest.approx(5.5e-3, rel=0.01)
+        assert h == load.published_host(engine, "MI300X")  # an x86 host
+        assert not h["host_overlap"]  # async scheduling: not in 0.9.1, opt-in (--async-scheduling) in 0.10 and 0.11
+    # V0 engines (AMD's MLPerf harnesses) are not V1's loop: no figure of theirs
+    assert load.published_host("vLLM (MLPerf Inference v4.1, AMD)", "MI300X") == {}
+
+
+def test_a_run_started_with_async_scheduling_overlaps_its_host_work():
+    # GPUStack's gpt-oss-120b runs with --async-scheduling (data/serving_host_overlap.csv): the run's setting replaces
+    # the engine's default, and a run not listed keeps it
+    name = "gpustack-h100-gpt-oss-120b-vllm0102-tp2-async-sharegpt-c4"
+    assert data.serving_host_overlap()[name] is True
+    assert load.published_host("vLLM 0.10.2", "H100 SXM5", name)["host_overlap"]
+    assert not load.published_host("vLLM 0.10.2", "H100 SXM5", "gpustack-h100-gpt-oss-120b-vllm0102-tp1-sharegpt-c4")[
+        "host_overlap"]
+    assert load.published_host("no such engine", "H100 SXM5", name) == {}
+
+
+def test_the_vllm_host_work_slows_a_static_batch_by_its_sequences():
+    # AMD's ROCm vLLM 0.9.1 static batches: each of the O - 1 decode steps of B sequences carries B x h more
+    h = load.published_host("vLLM 0.9.1 (ROCm)", "MI300X")
+    kw = dict(tensor=8, precision="fp8", input_tokens=128, output_tokens=2048)
+    s, bare = load.setup("Llama 3 70B", "MI300X", 8, **kw, **h), load.setup("Llama 3 70B", "MI300X", 8, **kw)
+    assert float(load.evaluate(s, 128, "batch")["tpot"]) == pytest.approx(
+        float(load.evaluate(bare, 128, "batch")["tpot"]) + 128 * h["host_per_sequence"])

@@ -184,7 +184,7 @@ def test_a_closed_loop_row_is_predicted_at_its_concurrency():
     s = load.setup(c.model, c.hardware, c.chips, tensor=c.tensor, pipeline=c.pipeline, precision=c.precision,
                    kv_precision=c.kv_precision, input_tokens=c.input_tokens, output_tokens=c.output_tokens,
                    window_memory=not c.engine.startswith("TensorRT-LLM"), **load.published_engine(c.name),
-                   **load.published_host(c.engine, c.hardware))
+                   **load.published_host(c.engine, c.hardware, c.name))
     at = load.evaluate(s, 5, "continuous", queue=True)  # each prompt waiting behind the other four (load.prefill_wait)
     assert o.throughput_per_chip == pytest.approx(float(at["per_chip"]))
     assert (o.ttft, o.tpot) == pytest.approx((float(at["ttft"]), float(at["tpot"])))
@@ -247,7 +247,7 @@ def test_a_static_batch_row_is_predicted_as_one_pass_and_its_steps():
     assert o.refused is None and c.ttft is None and c.tpot is None
     s = load.setup(c.model, c.hardware, c.chips, tensor=c.tensor, pipeline=c.pipeline, precision=c.precision,
                    kv_precision=c.kv_precision, input_tokens=c.input_tokens, output_tokens=c.output_tokens,
-                   **load.published_engine(c.name))
+                   **load.published_engine(c.name), **load.published_host(c.engine, c.hardware, c.name))
     at = load.evaluate(s, 16, "batch")
     assert (o.ttft, o.tpot) == pytest.approx((float(at["ttft"]), float(at["tpot"])))
     latency = o.ttft + (c.output_tokens - 1) * o.tpot

@@ -39,6 +39,7 @@ from calc.data.serving import (
     serving_engine_settings,
     serving_graphs,
     serving_host,
+    serving_host_overlap,
     serving_validation,
 )
 from calc.data.store import ReadOnlyDict, cache
@@ -76,7 +77,8 @@ __all__ = [
     "hardware_table", "latency_percentiles", "matmul_efficiency", "memory_bandwidth", "model", "model_config", "model_states", "models", "notable_compute",
     "optimizers", "ownership", "ppi", "price_in_force", "prices", "purchase_prices", "read_row_table", "read_table",
     "references", "run_layouts", "runs", "scaling_law_rows", "serving_calibration", "serving_coefficients", "serving_engine_settings",
-    "serving_clocks", "serving_gemm", "serving_graphs", "serving_host", "serving_validation",
+    "serving_clocks", "serving_gemm", "serving_graphs", "serving_host", "serving_host_overlap",
+    "serving_validation",
     "step_calibration", "step_coefficients", "step_heldout", "thresholds", "validate_all", "validation_runs",
 ]
 

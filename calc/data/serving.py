@@ -102,6 +102,20 @@ def serving_engine_settings() -> dict[str, dict]:
 
 
 @cache
+def serving_host_overlap() -> dict[str, bool]:
+    """Whether a published serving run's engine ran its host work per step beside the GPU's next step, where the run
+    set it otherwise than its engine's default (data/serving_host.csv's ``overlap``), by the run's name in
+    data/serving_calibration.csv or data/serving_validation.csv (data/serving_host_overlap.csv: vLLM 0.10 and 0.11
+    runs started with --async-scheduling, off by default in those versions), as ``calc.serve.load.setup``'s keyword
+    argument ``host_overlap``. A run not listed runs as its engine does by default."""
+    rows = _by_published_run("serving_host_overlap.csv")
+    for r in rows:
+        if (r["overlap"] or "").lower() not in ("true", "false"):
+            raise DataError(r.path, r.line, "overlap", f"expected true or false, read {r['overlap']!r}")
+    return {r["name"]: r["overlap"].lower() == "true" for r in rows}
+
+
+@cache
 def serving_clocks() -> dict[str, float]:
     """The GPU clock (MHz) a published serving run held its chips at, by the run's name in data/serving_calibration.csv
     or data/serving_validation.csv (data/serving_clocks.csv: AMD's harness sets rocm-smi --setperfdeterminism per

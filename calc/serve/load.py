@@ -650,14 +650,19 @@ def published_engine(name: str) -> dict:
     return out
 
 
-def published_host(engine: str, chip: str) -> dict:
+def published_host(engine: str, chip: str, name: str | None = None) -> dict:
     """The host work of ``engine`` (a published run's engine, as data/serving_validation.csv names it) on the node of
     ``chip`` (data/serving_host.csv: a Grace row where it lists the chip, else the x86 row), as ``setup``'s keyword
-    arguments ``host_per_sequence`` and ``host_overlap``; {} for an engine not listed."""
+    arguments ``host_per_sequence`` and ``host_overlap``; {} for an engine not listed. ``name``: the published run,
+    whose own setting of the overlap (data/serving_host_overlap.csv: vLLM's --async-scheduling) replaces the
+    engine's default."""
     table = data.serving_host()
     grace = table.get((engine, "Grace"))
     row = grace if grace is not None and chip in grace["chips"] else table.get((engine, "x86"))
-    return {} if row is None else {"host_per_sequence": row["host_per_sequence"], "host_overlap": row["host_overlap"]}
+    if row is None:
+        return {}
+    return {"host_per_sequence": row["host_per_sequence"],
+            "host_overlap": data.serving_host_overlap().get(name, row["host_overlap"])}
 
 
 def _seconds(name: str, value) -> float:
