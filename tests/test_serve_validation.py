@@ -124,15 +124,15 @@ def test_latency_at_the_measured_load_holds(report):
     assert rep.overall.latency_rows >= 204 and rep.overall.latency_within >= 136 / 204 - 1e-9
     mlperf = validation.Score.of([], [o for o in validation.outcomes() if o.case.engine.startswith("MLPerf")])
     assert mlperf.latency_rows == 16 and mlperf.latency_within >= 9 / 16 - 1e-9
-    # the closed loops' own throughput (not in the saturation headline): 90 of 94 within 20%, median 0.0618 (0.0633 before
-    # branch ttftfix; 88, 0.0617 before branch hostcost; 0.0515 before the prompts' queue, which slows a closed loop's requests by their waits)
+    # the closed loops' own throughput (not in the saturation headline): 90 of 94 within 20%, median 0.0622 (0.0618 before
+    # branch vllmhost's host work of vLLM V1, its rows at 1-8 clients a little slower; 0.0633 before branch ttftfix; 88, 0.0617 before branch hostcost; 0.0515 before the prompts' queue, which slows a closed loop's requests by their waits)
     assert rep.closed_loop.rows == 94 and rep.closed_loop.within >= 90 / 94 - 1e-9
-    assert rep.closed_loop.median_log_error <= 0.0619
-    # the static batches' (AMD's ROCm vLLM README, 8 MI300X, not in the headline): 21 of 32 within 20%, median 0.1355,
-    # bias +18.8% (1.02x at one sequence, to 1.69x at 128 for Llama 3.1 70B at 128/2048); 20, 0.151, +20.6% before
-    # branch amdstatic (MI300X's weights at its same-die sibling's measured share)
-    assert rep.static_batch.rows == 32 and rep.static_batch.within >= 21 / 32 - 1e-9
-    assert rep.static_batch.median_log_error <= 0.1356
+    assert rep.closed_loop.median_log_error <= 0.0623
+    # the static batches' (AMD's ROCm vLLM README, 8 MI300X, not in the headline): 24 of 32 within 20%, median 0.1151,
+    # bias +14.7% (70B at 128/2048: 1.40x at 128 sequences); 21, 0.1355, +18.8% before branch vllmhost (vLLM V1's host
+    # work, 21.5 us a sequence a step); 20, 0.151, +20.6% before branch amdstatic (MI300X's weights at its same-die sibling's measured share)
+    assert rep.static_batch.rows == 32 and rep.static_batch.within >= 24 / 32 - 1e-9
+    assert rep.static_batch.median_log_error <= 0.1152
     c = next(c for c in validation.cases() if c.name == "mlperf50-h100-llama2-70b-server")
     assert validation.in_flight_at_measured_load(c) == pytest.approx(106.21 * 41.1, rel=0.01)  # the log's mean latency
     assert validation.measured_request_rate(c) == pytest.approx(106.16, rel=1e-3)
