@@ -38,6 +38,7 @@ FIELDS = {  # name in the URL -> (widget key, kind of value)
     "request_rate": ("serving_request_rate", "rate"),
     "disaggregated": ("serving_disaggregated", "flag"),
     "attention_data_parallel": ("serving_adp", "flag"),
+    "engine": ("serving_engine", "engine"),
 }
 FLAGS = {"true": True, "false": False}  # a flag's text in the URL
 LABELS = {  # an error's field as this page's label says it (calc.serve names its parameters)
@@ -47,7 +48,7 @@ LABELS = {  # an error's field as this page's label says it (calc.serve names it
     "ttft_limit": "Time-to-first-token limit", "tpot_limit": "Time-per-output-token limit",
     "limit_statistic": "The limits bound", "disaggregated": "Disaggregated prefill",
     "attention_data_parallel": "Attention data parallel", "request_rate": "Request rate",
-    "expert_precision": "Expert weights",
+    "expert_precision": "Expert weights", "engine": "Serving engine",
 }
 shapes = published()
 hw_names = [n for n, h in data.hardware_table().items() if h.memory is not None and h.memory_bandwidth is not None]
@@ -55,6 +56,8 @@ PRECISIONS = list(footprint.WEIGHT_PRECISIONS)
 OWN = "model"  # the expert weights field's default (shown "as the model"): the shape's own format (GPT-OSS: mxfp4), else
 # the weights'
 EXPERT_PRECISIONS = [OWN, *PRECISIONS]
+NO_ENGINE = "none"  # the engine field's default: no engine's host work counted (calc.serve's engine=None)
+ENGINES = [NO_ENGINE, *sorted({engine for engine, _ in data.serving_host()})]  # data/serving_host.csv
 KV = list(footprint.KV_PRECISIONS)
 TAILS = {k: v.m_as("") for k, v in percentiles.p99_over_mean().items()}  # p99 / mean of TTFT and TPOT
 
@@ -73,9 +76,9 @@ def _read(kind: str, text: str, name: str = ""):
         if name not in hw_names:
             raise ValueError(f"expected a chip with a memory size and bandwidth in data/hardware.csv; got {text[:60]!r}")
         return name
-    if kind in ("model", "precision", "kv_precision", "expert_precision"):
+    if kind in ("model", "precision", "kv_precision", "expert_precision", "engine"):
         choices = {"model": list(shapes), "precision": PRECISIONS, "kv_precision": KV,
-                   "expert_precision": EXPERT_PRECISIONS}[kind]
+                   "expert_precision": EXPERT_PRECISIONS, "engine": ENGINES}[kind]
         if text not in choices:
             wanted = "a published model's name, such as Llama 3 70B" if kind == "model" else "one of " + ", ".join(choices)
             raise ValueError(f"expected {wanted}; got {text[:60]!r}")
@@ -123,7 +126,7 @@ def _default(name: str):
             "input_tokens": 1000,
             "output_tokens": 1000, "concurrency": SATURATING, "ttft_limit": "", "tpot_limit": "",
             "limit_statistic": "p99", "request_rate": "", "disaggregated": False,
-            "attention_data_parallel": False}[name]
+            "attention_data_parallel": False, "engine": NO_ENGINE}[name]
 
 
 def _text(kind: str, value) -> str:
@@ -138,16 +141,17 @@ def _seed() -> list[str]:
 
 
 def _options(tensor: str, precision: str, kv: str, prompt: int, gen: int, disaggregated: bool, adp: bool,
-             experts: str = OWN) -> dict:
+             experts: str = OWN, engine: str = NO_ENGINE) -> dict:
     return dict(tensor=None if tensor == BEST else int(tensor), precision=precision, kv_precision=kv,
                 expert_precision=None if experts == OWN else experts,
-                input_tokens=prompt, output_tokens=gen, disaggregated=disaggregated, attention_data_parallel=adp)
+                input_tokens=prompt, output_tokens=gen, disaggregated=disaggregated, attention_data_parallel=adp,
+                engine=None if engine == NO_ENGINE else engine)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _answer(name, hardware, chips, tensor, precision, kv, prompt, gen, disaggregated, adp, experts, concurrency, limits,
-            rate=""):
-    options = _options(tensor, precision, kv, prompt, gen, disaggregated, adp, experts)
+def _answer(name, hardware, chips, tensor, precision, kv, prompt, gen, disaggregated, adp, experts, engine, concurrency,
+            limits, rate=""):
+    options = _options(tensor, precision, kv, prompt, gen, disaggregated, adp, experts, engine)
     ttft, tpot, stat = limits
     if concurrency == RATE:
         if not rate:
@@ -174,19 +178,20 @@ def _answer(name, hardware, chips, tensor, precision, kv, prompt, gen, disaggreg
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _curve(name, hardware, chips, tensor, precision, kv, prompt, gen, disaggregated, adp, experts):
-    return frontier(name, hardware, chips, **_options(tensor, precision, kv, prompt, gen, disaggregated, adp, experts))
+def _curve(name, hardware, chips, tensor, precision, kv, prompt, gen, disaggregated, adp, experts, engine):
+    return frontier(name, hardware, chips, **_options(tensor, precision, kv, prompt, gen, disaggregated, adp, experts,
+                                                      engine))
 
 
 @st.cache_data(max_entries=16, show_spinner="Serving the model on every chip…")
-def _by_chip(name, chips, precision, kv, prompt, gen, disaggregated, adp, experts) -> tuple[list, list]:
+def _by_chip(name, chips, precision, kv, prompt, gen, disaggregated, adp, experts, engine) -> tuple[list, list]:
     """The saturating cost on each chip with a price (its best layout); the chips left out and why."""
     rows, left = [], []
     for hw in hw_names:
         try:
             s = serve(name, hw, chips, precision=precision, kv_precision=kv, input_tokens=prompt, output_tokens=gen,
                       disaggregated=disaggregated, attention_data_parallel=adp,
-                      expert_precision=None if experts == OWN else experts)
+                      expert_precision=None if experts == OWN else experts, engine=None if engine == NO_ENGINE else engine)
         except calc.InputError as exc:
             left.append(f"{hw} ({exc.message.split(';')[0]})")
             continue
@@ -210,7 +215,8 @@ def _state_options() -> dict:
     """The layout and request fields as calc.serve takes them, from the fields as seeded (before they are drawn)."""
     k = st.session_state
     return _options(k["serving_tensor"], k["serving_precision"], k["serving_kv"], k["serving_input"],
-                    k["serving_output"], k["serving_disaggregated"], k["serving_adp"], k["serving_expert_precision"])
+                    k["serving_output"], k["serving_disaggregated"], k["serving_adp"], k["serving_expert_precision"],
+                    k["serving_engine"])
 
 
 def _link_tensor() -> list[str]:
@@ -308,7 +314,7 @@ statistic = l3.selectbox("The limits bound", list(percentiles.STATISTICS), key="
                               "means themselves")
 request_rate = l4.text_input("Request rate", key="serving_request_rate", placeholder="e.g. 4/s",
                              help="With 'at a request rate': requests arriving per second (4/s, 240/min); empty for none")
-e1, e2, e3 = st.columns(3)
+e1, e2, e3, e4 = st.columns(4)
 disaggregated = e1.checkbox("Disaggregated prefill", key="serving_disaggregated",
                             help="Prefill on chips of its own (Splitwise, DistServe; DeepSeek's V3/R1 service): the chips "
                                  "above decode only, and the throughput is per decode chip; the prefill chips' time is "
@@ -322,10 +328,15 @@ experts = e3.selectbox("Expert weights", EXPERT_PRECISIONS, key="serving_expert_
                        help="Mixture-of-experts models only: the routed experts' format. 'as the model': the published "
                             "checkpoint's (GPT-OSS: MXFP4, 4.25 bits; the rest at the weights above), else the weights "
                             "above. fp4 is NVFP4 (4.5 bits with its scales)")
+engine = e4.selectbox("Serving engine", ENGINES, key="serving_engine",
+                      format_func=lambda v: "none counted" if v == NO_ENGINE else v,
+                      help="The engine whose host (CPU) work per sequence and decode step is counted, as measured or "
+                           "fitted (data/serving_host.csv): TensorRT-LLM's PyTorch backend hides it behind the GPU's next "
+                           "step, its C++ executor and vLLM V1 add it. 'none counted': the GPU's time alone")
 session.keep(PAGE, {n: _text(kind, st.session_state[key]) for n, (key, kind) in FIELDS.items()})
 
 args = (name, hardware, int(chips), tensor, precision, kv, int(prompt), int(gen), bool(disaggregated), bool(adp),
-        experts)
+        experts, engine)
 # the choice made, its value not typed yet: a line asking for it, not a red error before the user could type it
 if concurrency == LIMITS and not (ttft_limit.strip() or tpot_limit.strip()):
     top.info("Type a time-to-first-token or time-per-output-token limit below (such as 40 ms): the page then "
@@ -417,7 +428,7 @@ with right:
     st.markdown(f"**\\$ per million tokens by chip** ({int(chips):,} chip{'s' * (int(chips) != 1)}, each at its best "
                 "layout, saturating)")
     rows, missing = _by_chip(name, int(chips), precision, kv, int(prompt), int(gen), bool(disaggregated), bool(adp),
-                             experts)
+                             experts, engine)
     if rows:
         bars = alt.Chart(pd.DataFrame(rows)).mark_bar().encode(
             x=alt.X("usd:Q", axis=plain_axis("$ per million tokens (3 input : 1 output)")),

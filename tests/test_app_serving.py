@@ -14,7 +14,7 @@ LINK = {"serving.model": "Llama 3 8B", "serving.hardware": "A100 SXM4 80GB", "se
         "serving.kv_precision": "bf16",
         "serving.input_tokens": "512", "serving.output_tokens": "256", "serving.concurrency": "64",
         "serving.ttft_limit": "", "serving.tpot_limit": "", "serving.limit_statistic": "p99", "serving.request_rate": "",
-        "serving.disaggregated": "false", "serving.attention_data_parallel": "false"}
+        "serving.disaggregated": "false", "serving.attention_data_parallel": "false", "serving.engine": "none"}
 
 
 def _url(at) -> dict:
@@ -275,3 +275,19 @@ def test_a_16_bit_format_follows_the_chip_and_errors_say_the_page_s_labels():
     at.selectbox(key="serving_expert_precision").set_value("fp8").run()
     said = at.error[0].value.replace("\\", "")
     assert "--precision" not in said and "the “Weights” field" in said, said
+
+
+def test_the_engine_field_counts_its_host_work_as_every_door_does():
+    # the page's engine is calc.serve's engine= and the CLI's --engine: its host work per sequence and step
+    from calc.serve import serve
+
+    at = open_page(PAGE, **{**LINK, "serving.hardware": "H100 SXM5", "serving.chips": "1",
+                            "serving.engine": "TensorRT-LLM 1.0"})
+    assert not at.warning and not at.error and _url(at)["serving.engine"] == "TensorRT-LLM 1.0"
+    s = serve("Llama 3 8B", "H100 SXM5", 1, tensor=1, precision="bf16", kv_precision="bf16", input_tokens=512,
+              output_tokens=256, concurrency=64, engine="TensorRT-LLM 1.0")
+    shown = next(m.value for m in at.metric if m.label == "Time per output token")
+    assert shown.replace(" ", "") in (f"{s.tpot.m_as('ms'):.3g}ms", f"{s.tpot.m_as('ms'):.2f}ms", f"{s.tpot.m_as('ms'):.1f}ms")
+    at = open_page(PAGE, **{**LINK, "serving.engine": "vllm"})
+    said = " ".join(w.value for w in at.warning).replace("\\", "")
+    assert "Serving engine" in said and "vllm" in said and _url(at)["serving.engine"] == "none"
