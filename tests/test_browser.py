@@ -474,7 +474,10 @@ def test_a_parallel_layouts_link_reproduces_the_page(browser, server):
         first.open("layouts", {"layouts.model": "Llama 2 70B", "layouts.chips": "512", "layouts.recompute": "full"})
         first.check("The fastest layouts that fit", "is fastest")
         chips = first.page.get_by_role("spinbutton", name="Chips")
-        assert chips.input_value() == "512"
+        # the field is drawn before the link's value is seeded into it on a busy machine (CI once read "1"): wait for it
+        from playwright.sync_api import expect
+
+        expect(chips).to_have_value("512", timeout=30_000)
         chips.fill("2048")
         chips.press("Enter")
         first.page.wait_for_function("() => location.search.includes('layouts.chips=2048')", timeout=30_000)
