@@ -275,3 +275,15 @@ def test_prefill_wait_where_the_budget_cannot_be_the_default():
     tau = 20000 / (8192 - 10) * d + S
     rho = 0.5 * tau
     assert load.prefill_wait(long_prompts, 10.0, 0.5, d, S) == pytest.approx(rho * rho * tau / (2 * (1 - rho)))
+
+
+def test_a_pipeline_never_answers_a_rate_it_serves_less_than():
+    # 70B on 5 H100 runs at pipeline 5: under random arrivals its heaviest micro-batch paces it, so it completes fewer
+    # requests/s than load.capacity (the closed loop's); a rate between the two was answered with the output tokens/s
+    # below the rate offered (3.9 requests/s in, 2.61 out): refused, naming the rate the arrivals sustain
+    ok = serve("Llama 3 70B", "H100 SXM5", 5, request_rate=2.5)
+    assert ok.layout["pipeline"] == 5
+    assert ok.tokens_per_second["total"].m_as("token/s") == pytest.approx(2.5 * 1000, rel=0.01)
+    with pytest.raises(InputError) as e:
+        serve("Llama 3 70B", "H100 SXM5", 5, request_rate=3.9)
+    assert e.value.field == "request_rate" and "arriving at random" in e.value.message and "got 3.9" in e.value.message

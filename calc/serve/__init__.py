@@ -318,6 +318,17 @@ def _at_rate(candidates: list[Setup], rate: float, given: bool = False, search_e
         more = load.expert_variants(best)[1:]
         candidates = candidates + more
         best = max([best, *more], key=load.capacity)
+    if best.layout.pipeline > 1:  # a pipeline under random arrivals tops out below load.capacity (its heaviest
+        # micro-batch paces it: load.microbatch_imbalance): beyond that no steady state, said as load.at_rate says it
+        most = best.max_concurrency()
+        c = np.geomspace(min(1e-3, most), most, 96)
+        served = float(np.max(load.evaluate(best, c, "arrivals")["total"])) / best.output_tokens
+        if not rate < served:
+            raise InputError("request_rate", f"expected fewer requests/s than the {served:.4g} the layout completes "
+                                             f"with the requests arriving at random ({most:,} sequences in flight; "
+                                             f"pipeline {best.layout.pipeline}: its heaviest micro-batch paces it), "
+                                             f"got {rate:.4g}: the queue grows without end; give a lower rate or more "
+                                             "chips")
     n, r = load.at_rate(best, rate)  # a rate beyond every layout: the one-line error of the widest-capacity one
     return _answer(best, max(int(round(n)), 1), "continuous", "request rate", rate=(rate, n, r),
                    why=_why(best, candidates, None, given, "capacity (requests/s)"))
