@@ -175,3 +175,18 @@ def test_the_answer_names_the_engine_as_people_type_it(capsys):
     assert main(["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--engine", "vLLM 0.11.0", "--frontier",
                  "--points", "2"]) == 0
     assert "engine: vLLM 0.11.0, host work 21.5 us per sequence and decode step, in series" in capsys.readouterr().out
+
+
+def test_the_host_work_in_series_is_paid_for_per_token():
+    # vLLM V1's host work in series lengthens the step: the chips wait as long, so each token costs more chip-seconds
+    # (it cost the same $ and J per token as with no engine, while the tokens/s fell by 14%)
+    from calc.serve import serve
+
+    bare = serve("Llama 3 8B", "H100 SXM5", 1, price="2 USD/h/chip")
+    slow = serve("Llama 3 8B", "H100 SXM5", 1, price="2 USD/h/chip", engine="vLLM 0.10.2")
+    fewer = bare.tokens_per_second["total"] / slow.tokens_per_second["total"]
+    assert fewer.m_as("") > 1.1
+    for k in ("input", "output"):
+        assert (slow.usd_per_million_tokens[k] / bare.usd_per_million_tokens[k]).m_as("") == pytest.approx(
+            fewer.m_as(""), rel=0.02)
+        assert (slow.energy_per_token[k] / bare.energy_per_token[k]).m_as("") == pytest.approx(fewer.m_as(""), rel=0.02)
