@@ -19,7 +19,7 @@ from app_pages.charts import HEIGHT, plain_axis
 from calc import data
 from calc.architecture import published
 from calc.display import escape, number
-from calc.serve import fewest_chips, footprint, frontier, percentiles, read_request_rate, serve
+from calc.serve import engine_name, fewest_chips, footprint, frontier, percentiles, read_request_rate, serve
 from calc.units import parse_quantity
 
 PAGE = "serving"
@@ -76,6 +76,13 @@ def _read(kind: str, text: str, name: str = ""):
         if name not in hw_names:
             raise ValueError(f"expected a chip with a memory size and bandwidth in data/hardware.csv; got {text[:60]!r}")
         return name
+    if kind == "engine" and text not in ENGINES:  # typed as people type it ("vllm 0.10.2"), or the nearest suggested
+        if text.strip().casefold() in (NO_ENGINE, "none counted"):
+            return NO_ENGINE
+        try:
+            return engine_name(text)
+        except calc.InputError as exc:
+            raise ValueError(exc.message.replace("expected one of ", f"expected one of {NO_ENGINE}, ", 1)) from None
     if kind in ("model", "precision", "kv_precision", "expert_precision", "engine"):
         choices = {"model": list(shapes), "precision": PRECISIONS, "kv_precision": KV,
                    "expert_precision": EXPERT_PRECISIONS, "engine": ENGINES}[kind]
