@@ -300,3 +300,10 @@ def test_a_link_names_the_engine_as_people_type_it():
     at = open_page(PAGE, **{**LINK, "serving.engine": "vllm"})
     said = " ".join(w.value for w in at.warning).replace("\\", "")
     assert "did you mean vLLM 0.10.2" in said and "expected one of none," in said and _url(at)["serving.engine"] == "none"
+
+
+def test_the_curve_says_its_pipeline():
+    # the curve's caption named tensor and replicas only: 70B on 5 H100 read "Tensor 1 × 1 replica(s)" at pipeline 5
+    at = open_page(PAGE, **{**LINK, "serving.model": "Llama 3 70B", "serving.hardware": "H100 SXM5",
+                            "serving.chips": "5", "serving.tensor": "best", "serving.concurrency": "saturating"})
+    assert any("Tensor 1 × pipeline 5, 1 replica(s)" in c.value for c in at.caption), [c.value for c in at.caption]
