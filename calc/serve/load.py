@@ -759,7 +759,7 @@ def layouts(s: Setup, expert=None, search_pipeline: bool = False) -> list[Setup]
     ``calc.serve`` takes the one with the most output tokens/s per chip (the cheapest per token at one price per
     chip-hour): a tensor group across nodes pays its all-reduce on the slower link, pipeline stages a hand-off per step
     [Pope2022] sec. 3, and which costs less depends on the model and the chip."""
-    out = []
+    out, unlinked = [], None
     for P in pipelines(s, search_pipeline):
         if s.chips % P:
             continue
@@ -778,8 +778,23 @@ def layouts(s: Setup, expert=None, search_pipeline: bool = False) -> list[Setup]
             except InputError:
                 continue
             if cand.max_concurrency() >= cand.replicas:
+                try:  # a chip without one link's bandwidth (data/hardware.csv) serves on the layouts that need none
+                    _links(cand)
+                except InputError as exc:
+                    unlinked = unlinked or exc
+                    continue
                 out.append(cand)
+    if not out and unlinked is not None:  # every layout that holds the weights needs the missing link: said so
+        raise unlinked
     return out
+
+
+def _links(s: Setup) -> None:
+    """An InputError (field hardware) when ``s``'s layout needs a link bandwidth its chip lacks in data/hardware.csv:
+    one decode step evaluated, where a bandwidth is missing (a chip with both costs nothing)."""
+    chip = s.rates.chip
+    if s.layout.chips > 1 and (chip.intra_node_bandwidth is None or chip.network_bandwidth is None):
+        evaluate(s, float(s.replicas), "continuous")
 
 
 def expert_variants(best: Setup) -> list[Setup]:
