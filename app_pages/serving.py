@@ -251,7 +251,14 @@ def _fit_chips(problems: list[str]) -> None:
     options = {o: v for o, v in _state_options().items() if o != "tensor"}
     try:
         need = fewest_chips(k["serving_model"], k["serving_hw"], **options)
-    except calc.InputError:  # another field's problem: the answer below names it
+    except calc.InputError as exc:  # another field's problem: the answer below names it
+        if exc.field == "hardware":  # more chips would hold it, each layout of them over a link the chip lacks
+            hw = data.hardware(k["serving_hw"])
+            k["serving_chips_note"] = (k["serving_model"], k["serving_hw"], k["serving_chips"],
+                                       f"{k['serving_model']} in {k['serving_precision']} does not fit on "
+                                       f"{k['serving_chips']:,} × {k['serving_hw']} "
+                                       f"({number(hw.memory.m_as('GB/chip'))} GB each), and no more of them serve it: "
+                                       f"{exc.message}.")
         return
     if need is None or need <= k["serving_chips"]:
         return

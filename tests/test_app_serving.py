@@ -307,3 +307,13 @@ def test_the_curve_says_its_pipeline():
     at = open_page(PAGE, **{**LINK, "serving.model": "Llama 3 70B", "serving.hardware": "H100 SXM5",
                             "serving.chips": "5", "serving.tensor": "best", "serving.concurrency": "saturating"})
     assert any("Tensor 1 × pipeline 5, 1 replica(s)" in c.value for c in at.caption), [c.value for c in at.caption]
+
+
+def test_a_model_no_count_of_a_linkless_chip_serves_is_said_so():
+    # 70B on TPU v2 (17 GB, no network bandwidth in data/hardware.csv): 8 chips do not hold it, and the 16 that would
+    # need the missing link; the page says so above the answer, rather than only "give more chips"
+    link = {**{k: v for k, v in LINK.items() if k != "serving.chips"}, "serving.model": "Llama 3 70B",
+            "serving.hardware": "TPU v2"}
+    at = open_page(PAGE, errors_ok=True, **link)
+    said = " ".join(i.value for i in at.info)
+    assert "does not fit on 8 × TPU v2" in said and "no network bandwidth for TPU v2" in said, said
