@@ -19,7 +19,7 @@ from app_pages.charts import HEIGHT, plain_axis
 from calc import data
 from calc.architecture import published
 from calc.display import escape, number
-from calc.serve import fewest_chips, footprint, frontier, percentiles, read_request_rate, serve
+from calc.serve import engine_name, fewest_chips, footprint, frontier, percentiles, read_request_rate, serve
 from calc.units import parse_quantity
 
 PAGE = "serving"
@@ -76,6 +76,13 @@ def _read(kind: str, text: str, name: str = ""):
         if name not in hw_names:
             raise ValueError(f"expected a chip with a memory size and bandwidth in data/hardware.csv; got {text[:60]!r}")
         return name
+    if kind == "engine" and text not in ENGINES:  # typed as people type it ("vllm 0.10.2"), or the nearest suggested
+        if text.strip().casefold() in (NO_ENGINE, "none counted"):
+            return NO_ENGINE
+        try:
+            return engine_name(text)
+        except calc.InputError as exc:
+            raise ValueError(exc.message.replace("expected one of ", f"expected one of {NO_ENGINE}, ", 1)) from None
     if kind in ("model", "precision", "kv_precision", "expert_precision", "engine"):
         choices = {"model": list(shapes), "precision": PRECISIONS, "kv_precision": KV,
                    "expert_precision": EXPERT_PRECISIONS, "engine": ENGINES}[kind]
@@ -244,7 +251,14 @@ def _fit_chips(problems: list[str]) -> None:
     options = {o: v for o, v in _state_options().items() if o != "tensor"}
     try:
         need = fewest_chips(k["serving_model"], k["serving_hw"], **options)
-    except calc.InputError:  # another field's problem: the answer below names it
+    except calc.InputError as exc:  # another field's problem: the answer below names it
+        if exc.field == "hardware":  # more chips would hold it, each layout of them over a link the chip lacks
+            hw = data.hardware(k["serving_hw"])
+            k["serving_chips_note"] = (k["serving_model"], k["serving_hw"], k["serving_chips"],
+                                       f"{k['serving_model']} in {k['serving_precision']} does not fit on "
+                                       f"{k['serving_chips']:,} × {k['serving_hw']} "
+                                       f"({number(hw.memory.m_as('GB/chip'))} GB each), and no more of them serve it: "
+                                       f"{exc.message}.")
         return
     if need is None or need <= k["serving_chips"]:
         return
@@ -423,7 +437,8 @@ with left:
     chart = (base.mark_line() + base.mark_circle(size=30).encode(tooltip=tips)
              + alt.Chart(here).mark_point(size=160, color="#d62728", filled=True).encode(x="per_user:Q", y="per_chip:Q"))
     st.altair_chart(chart.properties(height=HEIGHT), width="stretch")
-    st.caption(f"Tensor {f.layout['tensor']} × {f.layout['replicas']} replica(s); the red point is the answer above.")
+    st.caption(f"Tensor {f.layout['tensor']} × pipeline {f.layout['pipeline']}, {f.layout['replicas']} replica(s); the "
+               "red point is the answer above.")
 with right:
     st.markdown(f"**\\$ per million tokens by chip** ({int(chips):,} chip{'s' * (int(chips) != 1)}, each at its best "
                 "layout, saturating)")

@@ -291,3 +291,29 @@ def test_the_engine_field_counts_its_host_work_as_every_door_does():
     at = open_page(PAGE, **{**LINK, "serving.engine": "vllm"})
     said = " ".join(w.value for w in at.warning).replace("\\", "")
     assert "Serving engine" in said and "vllm" in said and _url(at)["serving.engine"] == "none"
+
+
+def test_a_link_names_the_engine_as_people_type_it():
+    # "vllm 0.10.2" in a link is vLLM 0.10.2 (as --engine and engine= take it); "vllm" is said with the nearest
+    at = open_page(PAGE, **{**LINK, "serving.engine": "vllm 0.10.2"})
+    assert not at.warning and _url(at)["serving.engine"] == "vLLM 0.10.2"
+    at = open_page(PAGE, **{**LINK, "serving.engine": "vllm"})
+    said = " ".join(w.value for w in at.warning).replace("\\", "")
+    assert "did you mean vLLM 0.10.2" in said and "expected one of none," in said and _url(at)["serving.engine"] == "none"
+
+
+def test_the_curve_says_its_pipeline():
+    # the curve's caption named tensor and replicas only: 70B on 5 H100 read "Tensor 1 × 1 replica(s)" at pipeline 5
+    at = open_page(PAGE, **{**LINK, "serving.model": "Llama 3 70B", "serving.hardware": "H100 SXM5",
+                            "serving.chips": "5", "serving.tensor": "best", "serving.concurrency": "saturating"})
+    assert any("Tensor 1 × pipeline 5, 1 replica(s)" in c.value for c in at.caption), [c.value for c in at.caption]
+
+
+def test_a_model_no_count_of_a_linkless_chip_serves_is_said_so():
+    # 70B on TPU v2 (17 GB, no network bandwidth in data/hardware.csv): 8 chips do not hold it, and the 16 that would
+    # need the missing link; the page says so above the answer, rather than only "give more chips"
+    link = {**{k: v for k, v in LINK.items() if k != "serving.chips"}, "serving.model": "Llama 3 70B",
+            "serving.hardware": "TPU v2"}
+    at = open_page(PAGE, errors_ok=True, **link)
+    said = " ".join(i.value for i in at.info)
+    assert "does not fit on 8 × TPU v2" in said and "no network bandwidth for TPU v2" in said, said

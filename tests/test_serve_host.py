@@ -153,3 +153,40 @@ def test_the_vllm_host_work_slows_a_static_batch_by_its_sequences():
     s, bare = load.setup("Llama 3 70B", "MI300X", 8, **kw, **h), load.setup("Llama 3 70B", "MI300X", 8, **kw)
     assert float(load.evaluate(s, 128, "batch")["tpot"]) == pytest.approx(
         float(load.evaluate(bare, 128, "batch")["tpot"]) + 128 * h["host_per_sequence"])
+
+
+def test_the_answer_names_the_engine_as_people_type_it(capsys):
+    # the engine's name taken as hardware and model names are (case and spaces), the nearest ones suggested, and the
+    # answer saying which engine's host work it counts: Serving.engine, its JSON and the command line's line
+    from calc.__main__ import main
+    from calc.serve import engine_name, serve
+
+    assert engine_name("  tensorrt-llm   1.0 ") == "TensorRT-LLM 1.0"
+    assert engine_name(None) is None
+    with pytest.raises(InputError, match="did you mean vLLM 0.10.2 or vLLM 0.11.0"):
+        engine_name("vllm")
+    s = serve("Llama 3 8B", "H100 SXM5", 1, engine="vllm 0.10.2")
+    assert s.engine["name"] == "vLLM 0.10.2" and s.engine["overlap"] is False
+    assert s.engine["host_per_sequence"].m_as("us") == pytest.approx(21.5)
+    assert s.to_dict()["engine"] == {"name": "vLLM 0.10.2", "host_per_sequence": 2.15e-05, "overlap": False}
+    assert serve("Llama 3 8B", "H100 SXM5", 1).to_dict()["engine"] is None
+    assert main(["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--engine", "TensorRT-LLM 1.0"]) == 0
+    assert "engine: TensorRT-LLM 1.0, host work 10.7 us per sequence and decode step, overlapped" in capsys.readouterr().out
+    assert main(["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--engine", "vLLM 0.11.0", "--frontier",
+                 "--points", "2"]) == 0
+    assert "engine: vLLM 0.11.0, host work 21.5 us per sequence and decode step, in series" in capsys.readouterr().out
+
+
+def test_the_host_work_in_series_is_paid_for_per_token():
+    # vLLM V1's host work in series lengthens the step: the chips wait as long, so each token costs more chip-seconds
+    # (it cost the same $ and J per token as with no engine, while the tokens/s fell by 14%)
+    from calc.serve import serve
+
+    bare = serve("Llama 3 8B", "H100 SXM5", 1, price="2 USD/h/chip")
+    slow = serve("Llama 3 8B", "H100 SXM5", 1, price="2 USD/h/chip", engine="vLLM 0.10.2")
+    fewer = bare.tokens_per_second["total"] / slow.tokens_per_second["total"]
+    assert fewer.m_as("") > 1.1
+    for k in ("input", "output"):
+        assert (slow.usd_per_million_tokens[k] / bare.usd_per_million_tokens[k]).m_as("") == pytest.approx(
+            fewer.m_as(""), rel=0.02)
+        assert (slow.energy_per_token[k] / bare.energy_per_token[k]).m_as("") == pytest.approx(fewer.m_as(""), rel=0.02)

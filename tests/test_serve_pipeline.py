@@ -101,3 +101,16 @@ def test_h100_pipeline_rows_within_the_bar():
         c = next(c for c in validation.cases() if c.name == name)
         o = validation.predict(c)
         assert abs(o.ratio - 1) <= 0.2, (name, o.ratio)
+
+
+def test_a_chip_without_links_serves_on_replicas_of_one_chip():
+    # TPU v2 and MI250X lack a link bandwidth in data/hardware.csv: 7B on two of them is two replicas of one chip
+    # (it was refused, the tensor-2 split tried first needing the link); 70B, which needs the link, still says so
+    from calc.serve import serve
+
+    for hw in ("TPU v2", "MI250X"):
+        s = serve("Llama 2 7B", hw, 2)
+        assert (s.layout["tensor"], s.layout["pipeline"], s.layout["replicas"]) == (1, 1, 2)
+    with pytest.raises(InputError, match="no fast-link .* bandwidth for MI250X") as e:
+        serve("Llama 3 70B", "MI250X", 2)
+    assert e.value.field == "hardware"

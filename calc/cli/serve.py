@@ -120,6 +120,13 @@ def _serve(args) -> int:
         lay = f.layout
         print(f"{_model_name(f.model, args)} on {number(f.chips)} x {f.hardware}: tensor {lay['tensor']} x pipeline {lay['pipeline']}{_expert(lay)}, {number(lay['replicas'])} "
               f"replica(s){_layout_extras(lay)}, weights {_weights_text(lay)}, KV cache {lay['kv_precision']}")
+        if args.engine is not None:
+            from calc.serve import engine_name, load
+
+            name = engine_name(args.engine)
+            host = load.published_host(name, f.hardware)
+            print("  " + _engine_text({"name": name, "host_per_sequence": host["host_per_sequence"],
+                                       "overlap": host["host_overlap"]}))
         print(f"{'concurrency':>12}{'TTFT (ms)':>12}{'TPOT (ms)':>12}{'tokens/s per user':>19}{'tokens/s per chip':>19}")
         for i, c in enumerate(f.concurrency):
             print(f"{number(c):>12}{number(f.ttft.m_as('ms')[i]):>12}{number(f.tpot.m_as('ms')[i]):>12}"
@@ -141,6 +148,8 @@ def _serve(args) -> int:
           f"KV cache {lay['kv_precision']}")
     if s.limited_by["layout"] != "given":
         print(f"  layout: {s.limited_by['layout']}")
+    if s.engine is not None:
+        print("  " + _engine_text({**s.engine, "host_per_sequence": s.engine["host_per_sequence"].m_as("s")}))
     if s.request_rate is not None:
         print(f"  request rate: {number(s.request_rate.m_as('1/s'))} requests/s, {number(s.concurrency)} sequences in "
               f"flight on average (memory holds {number(s.max_concurrency)})")
@@ -208,6 +217,16 @@ def _layout_extras(lay: dict) -> str:
     if lay.get("disaggregated"):
         extras.append(", prefill on chips of its own (these decode only; tokens/s per decode chip)")
     return "".join(extras)
+
+
+def _engine_text(engine: dict) -> str:
+    """The engine line: its name, its host work per sequence and decode step (s), and whether it is hidden."""
+    from calc.display import number
+
+    how = ("overlapped with the GPU's next step (overlap scheduler)" if engine["overlap"] else
+           "in series with the GPU's step")
+    return (f"engine: {engine['name']}, host work {number(engine['host_per_sequence'] * 1e6)} us per sequence and "
+            f"decode step, {how} (data/serving_host.csv)")
 
 
 def _limits_text(limits: dict) -> str:

@@ -17,8 +17,9 @@ kipply, Transformer Inference Arithmetic; [Patel2024] Splitwise.
 
 from __future__ import annotations
 
+import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
@@ -65,6 +66,8 @@ class Serving:
     limits: dict | None = None  # under latency limits: the statistic bounded, the limits, the p99s the means imply
     request_rate: pint.Quantity | None = None  # under an open-loop request rate: the rate (1/s)
     queueing: pint.Quantity | None = None  # under a request rate: the mean wait for the step in progress, in the TTFT
+    # the serving engine given: its name, host work per sequence and decode step (s) and whether the GPU's next step hides it
+    engine: dict | None = None
 
     def to_dict(self) -> dict:
         """JSON-ready: numbers in the canonical units named in each key."""
@@ -88,13 +91,16 @@ class Serving:
             {k: q(self.emissions_per_token[k], "g/token") for k in three},
             "limited_by": self.limited_by,
             "request_rate": q(self.request_rate, "1/s"), "queueing": q(self.queueing, "s"),
+            "engine": None if self.engine is None else {**self.engine, "host_per_sequence": q(
+                self.engine["host_per_sequence"], "s")},
             "limits": None if self.limits is None else {
                 "statistic": self.limits["statistic"],
                 **{k: q(self.limits[k], "s") for k in ("ttft_limit", "tpot_limit", "ttft_p99", "tpot_p99")},
                 "p99_over_mean": {k: round(float(v.m_as("")), 4) for k, v in self.limits["p99_over_mean"].items()}},
             "units": {"ttft": "s", "tpot": "s", "tokens_per_second": "token/s", "kv_cache_per_token": "byte/token",
                       "usd_per_million_tokens": "USD/Mtoken", "energy_per_token": "J/token",
-                      "emissions_per_token": "g/token", "limits": "s", "request_rate": "1/s", "queueing": "s"},
+                      "emissions_per_token": "g/token", "limits": "s", "request_rate": "1/s", "queueing": "s",
+                      "engine": {"host_per_sequence": "s"}},
         }
 
 
@@ -122,16 +128,45 @@ def _time_limit(name: str, value) -> float | None:
     return float(t)
 
 
+def engine_name(engine) -> str | None:
+    """The serving engine of data/serving_host.csv that ``engine`` names, as the table spells it (case and spaces as
+    people type them: "tensorrt-llm 1.0" is "TensorRT-LLM 1.0"); None for None. An unknown name is a one-line error
+    listing the known ones, the nearest first.
+
+    >>> engine_name(" vllm  0.10.2")
+    'vLLM 0.10.2'
+    """
+    if engine is None:
+        return None
+    known = sorted({e for e, _ in data.serving_host()})
+    given = " ".join(str(engine).split()).casefold()
+    for name in known:
+        if " ".join(name.split()).casefold() == given:
+            return name
+    near = [n for n in known if given and given in n.casefold()] or difflib.get_close_matches(
+        str(engine), known, n=3, cutoff=0.5)
+    hint = f"; did you mean {' or '.join(near)}?" if near else ""
+    raise InputError("engine", f"expected one of {', '.join(known)}, got {engine!r:.60}{hint}")
+
+
 def _engine_host(engine, hardware) -> dict:
     """``load.setup``'s host keyword arguments for ``engine`` on ``hardware`` (none for None); an unknown engine is an
     error that lists the known ones."""
-    if engine is None:
+    name = engine_name(engine)
+    if name is None:
         return {}
-    known = sorted({e for e, _ in data.serving_host()})
-    if engine not in known:
-        raise InputError("engine", f"expected one of {', '.join(known)}, got {engine!r:.60}")
     hw = hardware if isinstance(hardware, data.Hardware) else data.hardware(hardware)
-    return load.published_host(engine, hw.name)
+    return load.published_host(name, hw.name)
+
+
+def _with_engine(answer: Serving, engine, hardware) -> Serving:
+    """``answer`` saying the engine whose host work it counts (``Serving.engine``), or as it is without one."""
+    name = engine_name(engine)
+    if name is None:
+        return answer
+    host = _engine_host(name, hardware)
+    return replace(answer, engine={"name": name, "host_per_sequence": _q(host["host_per_sequence"], "s"),
+                                   "overlap": bool(host["host_overlap"])})
 
 
 def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, attention_data_parallel=False,
@@ -222,12 +257,14 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
     given_layout = tensor is not None
     search_experts = tensor is None and expert is None  # then the expert groups around the best split
     if ttft_max or tpot_max:
-        return _best(candidates, ttft_max, tpot_max, stat, given_layout, search_experts)
+        return _with_engine(_best(candidates, ttft_max, tpot_max, stat, given_layout, search_experts), engine,
+                            hardware)
     if given == ["request_rate"]:
         if s.disaggregated:
             raise InputError("request_rate", "the request rate's queue is that of one engine running prefill and "
                                              "decode together; give a concurrency with --disaggregated")
-        return _at_rate(candidates, _request_rate(request_rate), given_layout, search_experts)
+        return _with_engine(_at_rate(candidates, _request_rate(request_rate), given_layout, search_experts),
+                            engine, hardware)
     if given:
         name = given[0]
         n = load._whole(name, concurrency if name == "concurrency" else batch)
@@ -242,15 +279,17 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
         if n > best.max_concurrency():  # held by no layout tried: the error names the one that holds the most
             best = max(candidates, key=lambda c: c.max_concurrency())
         _check_fits(best, n, name, len(candidates))
-        return _answer(best, n, mode, mode, why=_why(best, candidates, rates, given_layout, "tokens/s per chip"))
+        return _with_engine(_answer(best, n, mode, mode, why=_why(best, candidates, rates, given_layout,
+                                                                  "tokens/s per chip")), engine, hardware)
     rates = [_rate(c, c.max_concurrency(), "continuous") for c in candidates] if len(candidates) > 1 else [0.0]
     best = candidates[int(np.argmax(rates))]
     if search_experts:
         more = load.expert_variants(best)[1:]
         candidates, rates = candidates + more, rates + [_rate(c, c.max_concurrency(), "continuous") for c in more]
         best = candidates[int(np.argmax(rates))]
-    return _answer(best, best.max_concurrency(), "continuous", "saturating",
-                   why=_why(best, candidates, rates, given_layout, "tokens/s per chip at saturation"))
+    return _with_engine(_answer(best, best.max_concurrency(), "continuous", "saturating",
+                                why=_why(best, candidates, rates, given_layout, "tokens/s per chip at saturation")),
+                        engine, hardware)
 
 
 def _why(best: Setup, candidates: list[Setup], scores: list, given: bool, what: str) -> str:
@@ -312,15 +351,35 @@ def _request_rate(value) -> float:
 
 
 def _at_rate(candidates: list[Setup], rate: float, given: bool = False, search_experts: bool = False) -> Serving:
-    """The layout with the most headroom (``load.capacity``) that serves ``rate``, or the error of the one nearest."""
-    best = max(candidates, key=load.capacity)
+    """The layout with the most headroom (``_arrivals_capacity``) that serves ``rate``, or the error of the one
+    nearest."""
+    best = max(candidates, key=_arrivals_capacity)
     if search_experts:
         more = load.expert_variants(best)[1:]
         candidates = candidates + more
-        best = max([best, *more], key=load.capacity)
+        best = max([best, *more], key=_arrivals_capacity)
+    if best.layout.pipeline > 1:  # beyond what the arrivals sustain no steady state, said as load.at_rate says it
+        served = _arrivals_capacity(best)
+        if not rate < served:
+            raise InputError("request_rate", f"expected fewer requests/s than the {served:.4g} the layout completes "
+                                             f"with the requests arriving at random ({best.max_concurrency():,} "
+                                             f"sequences in flight; pipeline {best.layout.pipeline}: its heaviest "
+                                             f"micro-batch paces it), got {rate:.4g}: the queue grows without end; "
+                                             "give a lower rate or more chips")
     n, r = load.at_rate(best, rate)  # a rate beyond every layout: the one-line error of the widest-capacity one
     return _answer(best, max(int(round(n)), 1), "continuous", "request rate", rate=(rate, n, r),
                    why=_why(best, candidates, None, given, "capacity (requests/s)"))
+
+
+def _arrivals_capacity(s: Setup) -> float:
+    """The most requests/s (all replicas) ``s`` completes with them arriving at random: ``load.capacity`` at one
+    pipeline stage; under P > 1 the heaviest of the P micro-batches paces the pipeline (``load.microbatch_imbalance``,
+    evaluate's "arrivals"), so less, the most over the concurrencies the memory holds (as ``load.at_rate`` solves)."""
+    if s.layout.pipeline == 1:
+        return load.capacity(s)
+    most = s.max_concurrency()
+    c = np.geomspace(min(1e-3, most), most, 96)
+    return float(np.max(load.evaluate(s, c, "arrivals")["total"])) / s.output_tokens
 
 
 def _rate(s: Setup, n: int, mode: str) -> float:

@@ -185,6 +185,7 @@ def evaluate(s: Setup, concurrency, mode: str, queue: bool = False) -> dict:
     dec = phases.decode_step(sh, lay, r, s.weight_bytes, s.kv_bytes, c, s.cached(prompt + gen / 2), s.kv_reads, eb,
                              s.eager)
     host = phases.host_step(lay, c, s.host_per_sequence) if s.host_per_sequence else None
+    stretch = 1.0  # the step's time over the GPU's (prefill and decode parts) where the host's work lengthens it
     if host is not None and not (mode != "batch" and not s.disaggregated and s.chunked_prefill):
         dec = {**dec, "total": phases.hosted(dec["total"], host, s.host_overlap)}  # a step of its own: its host work
     if mode == "batch":
@@ -211,9 +212,10 @@ def evaluate(s: Setup, concurrency, mode: str, queue: bool = False) -> dict:
         if mode == "arrivals" and lay.pipeline > 1:  # the heaviest of the P micro-batches paces the pipeline
             tpot = tpot + pre["total"] * (microbatch_imbalance(c / (lay.pipeline * gen), lay.pipeline) - 1.0)
         if host is not None:  # the step carries the joining prompts too: the host's work against the whole step
-            tpot = phases.hosted(tpot, host, s.host_overlap)
+            hosted = phases.hosted(tpot, host, s.host_overlap)
+            stretch, tpot = hosted / tpot, hosted  # the chips wait for the host as long: charged to both phases
         ttft = tpot + alone
-        prefill_per_token = pre["total"] / (c * prompt / gen)
+        prefill_per_token = pre["total"] / (c * prompt / gen) * stretch
     if queue and mode != "batch" and not s.disaggregated:
         if np.ndim(c) == 0:
             c, ttft, tpot = float(c), float(ttft), float(tpot)
@@ -221,7 +223,7 @@ def evaluate(s: Setup, concurrency, mode: str, queue: bool = False) -> dict:
         lam = others / (ttft + (gen - 1) * tpot)  # the other clients' requests/s (a replica; their life without the wait)
         S = pre["total"] * gen / c  # one prompt's prefill riding in a step (as step_wait's)
         ttft = ttft + _step_after(s, tpot, others) + prefill_wait(s, c, lam, dec["total"], S, ahead_at_most=others)
-    decode_per_token = dec["total"] / c
+    decode_per_token = dec["total"] / c * stretch
     # a sequence holds the decode chips for its O steps only when its prompt ran elsewhere
     per_replica = c / tpot if s.disaggregated and mode != "batch" else c * gen / (ttft + (gen - 1) * tpot)
     chips = lay.chips  # chip-seconds per token of a replica
@@ -757,7 +759,7 @@ def layouts(s: Setup, expert=None, search_pipeline: bool = False) -> list[Setup]
     ``calc.serve`` takes the one with the most output tokens/s per chip (the cheapest per token at one price per
     chip-hour): a tensor group across nodes pays its all-reduce on the slower link, pipeline stages a hand-off per step
     [Pope2022] sec. 3, and which costs less depends on the model and the chip."""
-    out = []
+    out, unlinked = [], None
     for P in pipelines(s, search_pipeline):
         if s.chips % P:
             continue
@@ -776,8 +778,23 @@ def layouts(s: Setup, expert=None, search_pipeline: bool = False) -> list[Setup]
             except InputError:
                 continue
             if cand.max_concurrency() >= cand.replicas:
+                try:  # a chip without one link's bandwidth (data/hardware.csv) serves on the layouts that need none
+                    _links(cand)
+                except InputError as exc:
+                    unlinked = unlinked or exc
+                    continue
                 out.append(cand)
+    if not out and unlinked is not None:  # every layout that holds the weights needs the missing link: said so
+        raise unlinked
     return out
+
+
+def _links(s: Setup) -> None:
+    """An InputError (field hardware) when ``s``'s layout needs a link bandwidth its chip lacks in data/hardware.csv:
+    one decode step evaluated, where a bandwidth is missing (a chip with both costs nothing)."""
+    chip = s.rates.chip
+    if s.layout.chips > 1 and (chip.intra_node_bandwidth is None or chip.network_bandwidth is None):
+        evaluate(s, float(s.replicas), "continuous")
 
 
 def expert_variants(best: Setup) -> list[Setup]:
