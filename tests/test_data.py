@@ -4,6 +4,7 @@ import pytest
 
 from calc import Q_, data
 from calc.errors import DataError
+from calc.data.tables import Row
 
 
 def test_every_bundled_table_loads():
@@ -138,3 +139,10 @@ def test_cached_tables_are_read_only_and_still_pickle():
     with pytest.raises(TypeError, match="read-only"):
         data.model("GPT-3 175B").quantities["compute"] = None
     assert pickle.loads(pickle.dumps(h)).peaks == h.peaks  # st.cache_data pickles what it caches
+
+def test_a_flag_cell_reads_true_or_false_and_names_a_bad_one():
+    row = Row("data/x.csv", 7, {"overlap": "True", "graphs": "false", "odd": "yes"}, {})
+    assert row.flag("overlap") is True and row.flag("graphs") is False
+    with pytest.raises(DataError) as e:
+        row.flag("odd")
+    assert "x.csv" in str(e.value) and "7" in str(e.value) and "odd" in str(e.value) and "'yes'" in str(e.value)

@@ -219,19 +219,24 @@ def test_beyond_what_the_memory_holds_a_closed_loop_queues_by_littles_law():
         load.closed_loop(s, 0)
 
 
-def test_closed_loop_rows_stay_out_of_the_saturation_headline(report):
-    # their tokens/s are the load's, not saturation's: scored in a line of their own; the headline figures, by chip too,
-    # are those of the saturation and latency-bound rows alone; their TTFT and TPOT count in the latency figure
+@pytest.mark.parametrize("scenario, least, line, latencies_each", [
+    (validation.CLOSED_LOOP, 79, "closed loop at a stated concurrency", 2),  # their TTFT and TPOT count in the latency
+    (validation.STATIC_BATCH, 32, "static batch timed end to end", 0),  # they state no TTFT or TPOT
+])
+def test_runs_at_a_stated_load_stay_out_of_the_saturation_headline(report, scenario, least, line, latencies_each):
+    # their tokens/s are the load's (a closed loop's clients, a static batch end to end), not saturation's: scored in a
+    # line of their own; the headline figures, by chip too, are those of the saturation and latency-bound rows alone
     rep, _ = report
     results = validation.outcomes()
-    loops = [o for o in results if o.case.scenario == validation.CLOSED_LOOP]
-    assert len(loops) >= 79 and all(o.refused is None for o in loops)
-    without = validation.report([o for o in results if o.case.scenario != validation.CLOSED_LOOP])
+    these = [o for o in results if o.case.scenario == scenario]
+    assert len(these) >= least and all(o.refused is None for o in these)
+    without = validation.report([o for o in results if o.case.scenario != scenario])
     assert rep.figures() == without.figures() == OVERALL
     assert rep.by_hardware["H100 SXM5"].rows == without.by_hardware["H100 SXM5"].rows
-    assert rep.closed_loop.rows == len(loops) and without.closed_loop is None
-    assert rep.overall.latency_rows == without.overall.latency_rows + 2 * len(loops)
-    assert "closed loop at a stated concurrency" in validation.table(rep)
+    own = {validation.CLOSED_LOOP: "closed_loop", validation.STATIC_BATCH: "static_batch"}[scenario]
+    assert getattr(rep, own).rows == len(these) and getattr(without, own) is None
+    assert rep.overall.latency_rows == without.overall.latency_rows + latencies_each * len(these)
+    assert line in validation.table(rep)
 
 
 def test_a_static_batch_row_is_predicted_as_one_pass_and_its_steps():
@@ -257,16 +262,3 @@ def test_a_static_batch_row_is_predicted_as_one_pass_and_its_steps():
     assert bare.refused == "scenario" and "size" in bare.reason
     huge = validation.predict(replace(c, batch=10 * s.max_concurrency()))
     assert huge.refused == "layout" and "memory holds" in huge.reason
-
-
-def test_static_batch_rows_stay_out_of_the_saturation_headline(report):
-    # their tokens/s are the batch's, end to end: scored in a line of their own, as closed loops are
-    rep, _ = report
-    results = validation.outcomes()
-    batches = [o for o in results if o.case.scenario == validation.STATIC_BATCH]
-    assert len(batches) >= 32 and all(o.refused is None for o in batches)
-    without = validation.report([o for o in results if o.case.scenario != validation.STATIC_BATCH])
-    assert rep.figures() == without.figures()
-    assert rep.static_batch.rows == len(batches) and without.static_batch is None
-    assert rep.overall.latency_rows == without.overall.latency_rows  # they state no TTFT or TPOT
-    assert "static batch timed end to end" in validation.table(rep)

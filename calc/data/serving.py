@@ -86,14 +86,12 @@ def serving_engine_settings() -> dict[str, dict]:
     listed runs one step per scheduler run with its prompts riding in decode steps, at the engine's defaults."""
     rows = _by_published_run("serving_engine_settings.csv")
     for r in rows:
-        if (r["chunked_prefill"] or "").lower() not in ("true", "false"):
-            raise DataError(r.path, r.line, "chunked_prefill", f"expected true or false, read {r['chunked_prefill']!r}")
         if r["kv_memory_fraction"] is not None and not 0 < r["kv_memory_fraction"] <= 1:
             raise DataError(r.path, r.line, "kv_memory_fraction",
                             f"expected a share of the free memory in (0, 1], read {r['kv_memory_fraction']:g}")
     out = {}
     for r in rows:
-        s = {"scheduler_steps": int(r["scheduler_steps"]), "chunked_prefill": r["chunked_prefill"].lower() == "true"}
+        s = {"scheduler_steps": int(r["scheduler_steps"]), "chunked_prefill": r.flag("chunked_prefill")}
         for c, cast in (("max_batch_size", int), ("max_num_tokens", int), ("kv_memory_fraction", float)):
             if r[c] is not None:
                 s[c] = cast(r[c])
@@ -108,11 +106,7 @@ def serving_host_overlap() -> dict[str, bool]:
     data/serving_calibration.csv or data/serving_validation.csv (data/serving_host_overlap.csv: vLLM 0.10 and 0.11
     runs started with --async-scheduling, off by default in those versions), as ``calc.serve.load.setup``'s keyword
     argument ``host_overlap``. A run not listed runs as its engine does by default."""
-    rows = _by_published_run("serving_host_overlap.csv")
-    for r in rows:
-        if (r["overlap"] or "").lower() not in ("true", "false"):
-            raise DataError(r.path, r.line, "overlap", f"expected true or false, read {r['overlap']!r}")
-    return {r["name"]: r["overlap"].lower() == "true" for r in rows}
+    return {r["name"]: r.flag("overlap") for r in _by_published_run("serving_host_overlap.csv")}
 
 
 @cache
@@ -121,8 +115,7 @@ def serving_clocks() -> dict[str, float]:
     or data/serving_validation.csv (data/serving_clocks.csv: AMD's harness sets rocm-smi --setperfdeterminism per
     chip and scenario), as ``calc.serve.load.setup``'s keyword argument ``clock``. A run not listed runs at the clock
     its chip settles at."""
-    rows = _by_published_run("serving_clocks.csv")
-    return {r["name"]: float(r["clock_mhz"]) for r in rows}
+    return {r["name"]: float(r["clock_mhz"]) for r in _by_published_run("serving_clocks.csv")}
 
 
 @cache
@@ -133,9 +126,8 @@ def serving_graphs() -> frozenset[str]:
     listed captures its decode steps in graphs, as vLLM, SGLang and TensorRT-LLM do by default."""
     rows = _by_published_run("serving_graphs.csv")
     for r in rows:
-        if (r["graphs"] or "").lower() != "false":
-            raise DataError(r.path, r.line, "graphs", f"expected false (only runs without graphs are listed), read "
-                                                      f"{r['graphs']!r}")
+        if r.flag("graphs"):
+            raise DataError(r.path, r.line, "graphs", "expected false (only runs without graphs are listed), read true")
     return frozenset(r["name"] for r in rows)
 
 
@@ -156,12 +148,11 @@ def serving_host() -> dict[tuple[str, str], dict]:
     for r in rows:
         if r["host"] not in HOSTS:
             raise DataError(r.path, r.line, "host", f"expected one of {', '.join(HOSTS)}, read {r['host']!r}")
-        if (r["overlap"] or "").lower() not in ("true", "false"):
-            raise DataError(r.path, r.line, "overlap", f"expected true or false, read {r['overlap']!r}")
+        overlap = r.flag("overlap")
         for engine in (e.strip() for e in (r["engine"] or "").split(";")):
             if not engine or (engine, r["host"]) in out:
                 raise DataError(r.path, r.line, "engine", f"{engine!r} on {r['host']} is empty or listed twice")
             out[(engine, r["host"])] = {"chips": tuple(c.strip() for c in (r["host_chips"] or "").split(";") if c.strip()),
                                         "host_per_sequence": float(r["per_sequence"]),
-                                        "host_overlap": r["overlap"].lower() == "true"}
+                                        "host_overlap": overlap}
     return out

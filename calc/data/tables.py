@@ -37,6 +37,13 @@ class Row:
         v = self[column]
         return None if v is None else Q_(v, self.units[column])
 
+    def flag(self, column: str) -> bool:
+        """The cell read as true or false (any case); anything else is the file's error, by row and column."""
+        v = (self[column] or "").lower()
+        if v not in ("true", "false"):
+            raise DataError(self.path, self.line, column, f"expected true or false, read {self[column]!r}")
+        return v == "true"
+
     def __getitem__(self, column):
         if column not in self.values:  # a renamed or deleted column: the file's fault, said as such
             raise DataError(self.path, 1, column, "required column is missing from the header (renamed or deleted?)")

@@ -17,7 +17,7 @@ kernel overhead per product, which serving counts per layer in ``decode_layer_ov
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -100,20 +100,17 @@ def _rates(name: str, precision: str) -> Rates:
         precision = "fp8"
     chip = build_chip(hardware, precision)
     matmul = chip.matmul_rate
-    bandwidth = hardware.memory_bandwidth.m_as("byte/s/chip") * stream_share(hardware.name)
-    measured = measured_products(hardware.name, precision)
-    if measured is not None:  # the chip's own products at serving's shapes (see measured_products)
+    peak = hardware.memory_bandwidth.m_as("byte/s/chip")
+    bandwidth = peak * stream_share(hardware.name)
+    own = measured_products(hardware.name, precision)
+    die = hardware.name if own is not None else same_die(hardware.name, precision)
+    if die is not None:  # the compute die's measured products (the chip's own, else its sibling's): their share of the
+        # die's peak bandwidth, over the fitted efficiency that decode applies (see measured_products, same_die)
         from calc.serve.phases import coefficients
 
-        stream, matmul = measured
-        bandwidth = stream / coefficients().decode_bandwidth_efficiency
-    else:
-        die = same_die(hardware.name, precision)
-        if die is not None:  # the same compute die's products: their share of its peak bandwidth (see same_die)
-            from calc.serve.phases import coefficients
-
-            share = measured_products(die, precision)[0] / data.hardware(die).memory_bandwidth.m_as("byte/s/chip")
-            bandwidth = hardware.memory_bandwidth.m_as("byte/s/chip") * share / coefficients().decode_bandwidth_efficiency
+        share = measured_products(die, precision)[0] / data.hardware(die).memory_bandwidth.m_as("byte/s/chip")
+        bandwidth = peak * share / coefficients().decode_bandwidth_efficiency
+        matmul = own[1] if own is not None else matmul  # a sibling's rate is not the chip's: its own best stays
     return Rates(chip=chip, matmul=matmul, attention=chip.attention_rate,
                  memory_bandwidth=bandwidth,
                  streaming_bandwidth=chip.memory_bandwidth, chips_per_node=chip.chips_per_node,
@@ -244,8 +241,6 @@ def clocked(r: Rates, precision: str, clock_mhz: float) -> Rates:
     if per is None:
         return r
     rate = min(r.matmul, per * clock_mhz)
-    from dataclasses import replace
-
     return replace(r, matmul=rate, prefill_matmul=r.prefill_matmul * rate / r.matmul)
 
 
@@ -351,6 +346,8 @@ def _group_logs(shapes, K: int, N: int) -> tuple:
     key = (id(shapes), K, N)
     found = _GROUP_LOGS.get(key)
     if found is None:
+        if len(_GROUP_LOGS) >= 4096:  # user-given expert shapes: bounded, as kernels._share's cache is
+            _GROUP_LOGS.clear()
         found = (np.log(shapes.grid[0]), np.log([kernels._share(shapes, m, K, N) for m in shapes.grid[0]]))
         _GROUP_LOGS[key] = found
     return found
