@@ -3,8 +3,8 @@
 import pytest
 
 from calc import Q_, data
-from calc.errors import DataError
 from calc.data.tables import Row
+from calc.errors import DataError
 
 
 def test_every_bundled_table_loads():
