@@ -351,35 +351,16 @@ def _request_rate(value) -> float:
 
 
 def _at_rate(candidates: list[Setup], rate: float, given: bool = False, search_experts: bool = False) -> Serving:
-    """The layout with the most headroom (``_arrivals_capacity``) that serves ``rate``, or the error of the one
+    """The layout with the most headroom (``load.arrivals_capacity``) that serves ``rate``, or the error of the one
     nearest."""
-    best = max(candidates, key=_arrivals_capacity)
+    best = max(candidates, key=load.arrivals_capacity)
     if search_experts:
         more = load.expert_variants(best)[1:]
         candidates = candidates + more
-        best = max([best, *more], key=_arrivals_capacity)
-    if best.layout.pipeline > 1:  # beyond what the arrivals sustain no steady state, said as load.at_rate says it
-        served = _arrivals_capacity(best)
-        if not rate < served:
-            raise InputError("request_rate", f"expected fewer requests/s than the {served:.4g} the layout completes "
-                                             f"with the requests arriving at random ({best.max_concurrency():,} "
-                                             f"sequences in flight; pipeline {best.layout.pipeline}: its heaviest "
-                                             f"micro-batch paces it), got {rate:.4g}: the queue grows without end; "
-                                             "give a lower rate or more chips")
+        best = max([best, *more], key=load.arrivals_capacity)
     n, r = load.at_rate(best, rate)  # a rate beyond every layout: the one-line error of the widest-capacity one
     return _answer(best, max(int(round(n)), 1), "continuous", "request rate", rate=(rate, n, r),
                    why=_why(best, candidates, None, given, "capacity (requests/s)"))
-
-
-def _arrivals_capacity(s: Setup) -> float:
-    """The most requests/s (all replicas) ``s`` completes with them arriving at random: ``load.capacity`` at one
-    pipeline stage; under P > 1 the heaviest of the P micro-batches paces the pipeline (``load.microbatch_imbalance``,
-    evaluate's "arrivals"), so less, the most over the concurrencies the memory holds (as ``load.at_rate`` solves)."""
-    if s.layout.pipeline == 1:
-        return load.capacity(s)
-    most = s.max_concurrency()
-    c = np.geomspace(min(1e-3, most), most, 96)
-    return float(np.max(load.evaluate(s, c, "arrivals")["total"])) / s.output_tokens
 
 
 def _rate(s: Setup, n: int, mode: str) -> float:

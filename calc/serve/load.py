@@ -287,6 +287,18 @@ def capacity(s: Setup) -> float:
     return float(evaluate(s, s.max_concurrency(), "continuous")["total"]) / s.output_tokens
 
 
+def arrivals_capacity(s: Setup) -> float:
+    """The most requests per second (all replicas) the layout completes with its requests arriving at random (Poisson,
+    a serving benchmark's request rate, MLPerf's Server): ``capacity`` with one pipeline stage; under P > 1 the heaviest
+    of the P micro-batches paces the pipeline (``evaluate``'s "arrivals", ``microbatch_imbalance``), so less: the most
+    over the concurrencies the memory holds."""
+    if s.layout.pipeline == 1:
+        return capacity(s)
+    most = s.max_concurrency()
+    c = np.geomspace(min(1e-3, most), most, 96)  # all replicas, as at_rate solves for the load
+    return float(np.max(evaluate(s, c, "arrivals")["total"])) / s.output_tokens
+
+
 def finite_run(s: Setup, concurrency: int, requests: int) -> float:
     """Output tokens/s per chip of a run of ``requests`` identical requests queued at once, as a throughput benchmark
     runs them (trtllm-bench throughput: a dataset of fixed input and output lengths, every request sent at t = 0), at
@@ -325,14 +337,16 @@ def at_rate(s: Setup, rate: float) -> tuple[float, dict]:
                  (a step running) with probability 1 - exp(-C) (sequences in flight are Poisson, M/G/inf)
         TTFT     wait + the closed-loop TTFT at C (the step carrying its prompt, and its own prefill)
 
-    S is the prefill seconds of one prompt riding in a decode step. A rate at or beyond ``capacity`` has no steady
-    state (the queue grows without end): a one-line error naming request_rate and the most the layout sustains."""
+    S is the prefill seconds of one prompt riding in a decode step. A rate at or beyond ``arrivals_capacity`` has no
+    steady state (the queue grows without end): a one-line error naming request_rate and the most the layout
+    sustains."""
     most = s.max_concurrency()
-    cap = capacity(s)
+    cap = arrivals_capacity(s)
     if not rate < cap:
-        raise InputError("request_rate", f"expected fewer requests/s than the {cap:.4g} the layout completes at "
-                                         f"saturation ({most:,} sequences in flight), got {rate:.4g}: the queue grows "
-                                         "without end; give a lower rate or more chips")
+        paced = (f"; pipeline {s.layout.pipeline}: its heaviest micro-batch paces it" if s.layout.pipeline > 1 else "")
+        raise InputError("request_rate", f"expected fewer requests/s than the {cap:.4g} the layout completes with the "
+                                         f"requests arriving at random ({most:,} sequences in flight at most{paced}), "
+                                         f"got {rate:.4g}: the queue grows without end; give a lower rate or more chips")
     c = np.geomspace(min(1e-3, most), most, 96)  # all replicas
     rates = evaluate(s, c, "arrivals")["total"] / s.output_tokens
     rates = np.maximum.accumulate(rates)  # the rate the fewest sequences in flight sustain

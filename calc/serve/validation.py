@@ -246,7 +246,7 @@ def predict(c: Case) -> Outcome:
     ttft = tpot = None
     if server and c.ttft is not None and c.tpot is not None:  # the latencies at the request rate it ran
         rate = measured_request_rate(c)
-        if rate < load.capacity(s):
+        if rate < load.arrivals_capacity(s):  # as load.at_rate takes it
             r = load.at_rate(s, rate)[1]
         else:  # beyond what the model says the layout completes: the closed loop at the sequences it held; the arrivals
             # are still Poisson, so each waits for the step in progress as at_rate's do (load.step_wait)
