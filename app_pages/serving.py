@@ -212,6 +212,15 @@ def _by_chip(name, chips, precision, kv, prompt, gen, disaggregated, adp, expert
     return rows, left
 
 
+def _ttft_said(s) -> str:
+    """Which time to first token the answer gives (calc.serve's ``ttft_basis``), the wait it holds and the step alone."""
+    if s.queueing is None:
+        return f"The time to first token is {s.ttft_basis}."
+    wait = s.queueing.m_as("ms")
+    return (f"The time to first token is {s.ttft_basis}: {number(wait)} ms of it waiting, the step alone "
+            f"{number(s.ttft.m_as('ms') - wait)} ms.")
+
+
 st.title("Serving: latency, throughput and cost per token")
 st.caption("Prefill is the training forward pass at the chip's matmul rate; each decode step reads the weights and "
            "every sequence's KV cache at the memory bandwidth (Pope et al. 2022; kipply's inference arithmetic). "
@@ -313,8 +322,10 @@ gen = d4.number_input("Output tokens per request", min_value=1, max_value=LARGES
 concurrency = d5.selectbox("Requests in flight", [SATURATING, LIMITS, RATE, "1", "8", "32", "64", "128", "256",
                                                    "512", "1024"],
                            key="serving_concurrency", help="'saturating': as many as the memory holds, as a "
-                           "throughput benchmark runs; 'within limits': the layout and load with the most tokens/s "
-                           "per chip within the latency limits below; 'at a request rate': requests arriving at "
+                           "throughput benchmark runs (the TTFT of the step alone); a number: a closed loop of as many "
+                           "clients, each sending its next request as its last one ends (the TTFT with its wait for the "
+                           "step in progress and the token budget); 'within limits': the layout and load with the most "
+                           "tokens/s per chip within the latency limits below; 'at a request rate': requests arriving at "
                            "random (Poisson) at the rate below, the TTFT with its wait for the step in progress")
 l1, l2, l3, l4 = st.columns(4)
 ttft_limit = l1.text_input("Time-to-first-token limit", key="serving_ttft_limit", placeholder="e.g. 2 s",
@@ -372,7 +383,8 @@ context_note = shapes[name][0].sequence_note(int(prompt) + int(gen), "input + ou
 if context_note:  # answered, and said, as at the command line (calc serve)
     top.warning(escape(context_note, limit=400))
 m1, m2, m3, m4, m5 = top.columns(5)
-m1.metric("Time to first token", f"{number(s.ttft.m_as('ms'))} ms", help=f"Prefill limited by {s.limited_by['prefill']}")
+m1.metric("Time to first token", f"{number(s.ttft.m_as('ms'))} ms",
+          help=f"Prefill limited by {s.limited_by['prefill']}. {_ttft_said(s)}")
 m2.metric("Time per output token", f"{number(s.tpot.m_as('ms'))} ms", help=f"Decode limited by {s.limited_by['decode']}")
 m3.metric("Tokens/s per decode chip" if s.layout["disaggregated"] else "Output tokens/s per chip",  # a fifth of 1440 px
           number(s.tokens_per_second["per_chip"].m_as("token/s/chip")),
@@ -395,8 +407,8 @@ st.markdown(
     f"{'' if lay['expert_precision'] in (None, lay['precision']) else ', experts ' + lay['expert_precision']}, "
     f"KV cache {lay['kv_precision']} "
     f"({number(s.kv_cache_per_token.m_as('kB/token'))} kB per token). {s.concurrency:,} requests in flight"
-    f"{'' if s.request_rate is None else ' on average at ' + number(s.request_rate.m_as('1/s')) + ' requests/s (the TTFT holds ' + number(s.queueing.m_as('ms')) + ' ms of waiting for the step in progress)'}; "
-    f"the memory holds {s.max_concurrency:,}. Prefill is limited by {s.limited_by['prefill']}, "
+    f"{'' if s.request_rate is None else ' on average at ' + number(s.request_rate.m_as('1/s')) + ' requests/s'}; "
+    f"the memory holds {s.max_concurrency:,}. {_ttft_said(s)} Prefill is limited by {s.limited_by['prefill']}, "
     f"decode by {s.limited_by['decode']}."
     f"{'' if s.limited_by['layout'] == 'given' else ' The layout: ' + escape(s.limited_by['layout'], limit=600) + '.'}")
 if s.limits is not None:
@@ -426,11 +438,13 @@ with left:
     points = pd.DataFrame({
         "per_user": f.tokens_per_second_per_user.m_as("token/s"), "per_chip": f.tokens_per_second_per_chip.m_as("token/s/chip"),
         "in_flight": [f"{int(c):,}" for c in f.concurrency], "tpot": [f"{number(x)} ms" for x in f.tpot.m_as("ms")],
-        "ttft": [f"{number(x)} ms" for x in f.ttft.m_as("ms")]})
+        "ttft": [f"{number(x)} ms" for x in f.ttft.m_as("ms")],
+        "ttft_loop": [f"{number(x)} ms" for x in f.ttft_closed_loop.m_as("ms")]})
     here = pd.DataFrame({"per_user": [s.tokens_per_second_per_user.m_as("token/s")],
                          "per_chip": [s.tokens_per_second["per_chip"].m_as("token/s/chip")]})
     tips = [alt.Tooltip("in_flight:N", title="Requests in flight"), alt.Tooltip("tpot:N", title="Time per output token"),
-            alt.Tooltip("ttft:N", title="Time to first token")]
+            alt.Tooltip("ttft:N", title="Time to first token (the step alone)"),
+            alt.Tooltip("ttft_loop:N", title="Time to first token (a closed loop of as many clients)")]
     base = alt.Chart(points).encode(
         x=alt.X("per_user:Q", scale=alt.Scale(zero=False), axis=plain_axis("Output tokens/s per user")),
         y=alt.Y("per_chip:Q", scale=alt.Scale(type="log"), axis=plain_axis("Output tokens/s per chip", log=True)))
@@ -438,7 +452,8 @@ with left:
              + alt.Chart(here).mark_point(size=160, color="#d62728", filled=True).encode(x="per_user:Q", y="per_chip:Q"))
     st.altair_chart(chart.properties(height=HEIGHT), width="stretch")
     st.caption(f"Tensor {f.layout['tensor']} × pipeline {f.layout['pipeline']}, {f.layout['replicas']} replica(s); the "
-               "red point is the answer above.")
+               "red point is the answer above. Each point's time to first token (in its tip) is "
+               f"{escape(f.ttft_basis, limit=300)}; and {escape(f.ttft_closed_loop_basis, limit=300)}.")
 with right:
     st.markdown(f"**\\$ per million tokens by chip** ({int(chips):,} chip{'s' * (int(chips) != 1)}, each at its best "
                 "layout, saturating)")

@@ -176,7 +176,7 @@ def test_a_request_rate_goes_to_the_url_and_reaches_the_answer():
     at = open_page(PAGE, **{**LINK, "serving.concurrency": "at a request rate", "serving.request_rate": "4/s"})
     assert not at.exception and not at.error
     text = " ".join(m.value for m in at.markdown)
-    assert "on average at 4 requests/s" in text and "waiting for the step in progress" in text
+    assert "on average at 4 requests/s" in text and "wait for the step in progress" in text and "ms of it waiting" in text
     assert _url(at)["serving.request_rate"] == "4/s"
     at.text_input(key="serving_request_rate").set_value("8/s").run()
     assert _url(at)["serving.request_rate"] == "8/s" and "at 8 requests/s" in " ".join(m.value for m in at.markdown)

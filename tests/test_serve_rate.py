@@ -120,7 +120,7 @@ def test_cli(capsys):
     code = main(["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--request-rate", "16",
                  "--input-tokens", "467", "--output-tokens", "256", "--precision", "bf16"])
     out = capsys.readouterr().out
-    assert code == 0 and "request rate: 16 requests/s" in out and "waiting for the step in progress" in out
+    assert code == 0 and "request rate: 16 requests/s" in out and "wait for the step in progress" in out and "ms of it waiting" in out
     main(["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--request-rate", "240/min", "--json"])
     d = json.loads(capsys.readouterr().out)
     assert d["mode"] == "request rate" and d["request_rate"] == 4 and d["units"]["request_rate"] == "1/s"

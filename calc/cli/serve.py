@@ -120,16 +120,15 @@ def _serve(args) -> int:
         lay = f.layout
         print(f"{_model_name(f.model, args)} on {number(f.chips)} x {f.hardware}: tensor {lay['tensor']} x pipeline {lay['pipeline']}{_expert(lay)}, {number(lay['replicas'])} "
               f"replica(s){_layout_extras(lay)}, weights {_weights_text(lay)}, KV cache {lay['kv_precision']}")
-        if args.engine is not None:
-            from calc.serve import engine_name, load
-
-            name = engine_name(args.engine)
-            host = load.published_host(name, f.hardware)
-            print("  " + _engine_text({"name": name, "host_per_sequence": host["host_per_sequence"],
-                                       "overlap": host["host_overlap"]}))
-        print(f"{'concurrency':>12}{'TTFT (ms)':>12}{'TPOT (ms)':>12}{'tokens/s per user':>19}{'tokens/s per chip':>19}")
+        if f.engine is not None:
+            print("  " + _engine_text({**f.engine, "host_per_sequence": f.engine["host_per_sequence"].m_as("s")}))
+        print(f"  TTFT step: {f.ttft_basis}")
+        print(f"  TTFT loop: {f.ttft_closed_loop_basis}")
+        print(f"{'concurrency':>12}{'TTFT step (ms)':>16}{'TTFT loop (ms)':>16}{'TPOT (ms)':>12}{'tokens/s per user':>19}"
+              f"{'tokens/s per chip':>19}")
         for i, c in enumerate(f.concurrency):
-            print(f"{number(c):>12}{number(f.ttft.m_as('ms')[i]):>12}{number(f.tpot.m_as('ms')[i]):>12}"
+            print(f"{number(c):>12}{number(f.ttft.m_as('ms')[i]):>16}{number(f.ttft_closed_loop.m_as('ms')[i]):>16}"
+                  f"{number(f.tpot.m_as('ms')[i]):>12}"
                   f"{number(f.tokens_per_second_per_user.m_as('token/s')[i]):>19}"
                   f"{number(f.tokens_per_second_per_chip.m_as('token/s/chip')[i]):>19}")
         return 0
@@ -155,8 +154,8 @@ def _serve(args) -> int:
               f"flight on average (memory holds {number(s.max_concurrency)})")
     else:
         print(f"  {s.mode}: {number(s.concurrency)} sequences in flight (memory holds {number(s.max_concurrency)})")
-    wait = "" if s.queueing is None else f", {number(s.queueing.m_as('ms'))} ms of it waiting for the step in progress"
-    print(f"  time to first token      {number(s.ttft.m_as('ms'))} ms   (prefill limited by {s.limited_by['prefill']}{wait})")
+    print(f"  time to first token      {number(s.ttft.m_as('ms'))} ms   (prefill limited by {s.limited_by['prefill']})")
+    print(f"    {_ttft_text(s)}")
     print(f"  time per output token    {number(s.tpot.m_as('ms'))} ms   (decode limited by {s.limited_by['decode']})")
     if s.limits is not None:
         print("  " + _limits_text(s.limits))
@@ -176,6 +175,19 @@ def _serve(args) -> int:
         print(f"  energy per token         {number(e['input'])} J input, {number(e['output'])} J output "
               f"(power at the chip's load, not its TDP)")
     return 0
+
+
+def _ttft_text(s) -> str:
+    """Which TTFT the answer gives (``Serving.ttft_basis``), with the wait it holds and the step alone beside it, or
+    where the closed loop's wait is told (the saturating answer and the frontier give the step alone)."""
+    from calc.display import number
+
+    if s.queueing is None:
+        more = (f"; --concurrency {s.concurrency} gives a closed loop's, with its wait" if s.mode == "saturating" else "")
+        return f"TTFT: {s.ttft_basis}{more}"
+    wait, alone = s.queueing.m_as("ms"), s.ttft.m_as("ms") - s.queueing.m_as("ms")
+    same = " (as --frontier's TTFT step and the saturating answer give it)" if s.mode == "concurrency" else ""
+    return f"TTFT: {s.ttft_basis}; {number(wait)} ms of it waiting, the step alone {number(alone)} ms{same}"
 
 
 def _context_note(model, name: str, args) -> str | None:

@@ -41,9 +41,14 @@ FRONTIER_POINTS = 64
 class Serving:
     """One serving answer, every amount a Quantity. ``mode``: "batch", "concurrency", "request rate", "saturating"
     or "limits"; ``concurrency`` the sequences in flight over all replicas (under a request rate, the mean by
-    Little's law, rounded; ``request_rate`` and ``queueing`` the rate and the mean wait it adds to the TTFT); ``limited_by`` the resource
-    that takes the most time in each phase, what bounds the batch, and why the layout (given, or the best of the
-    tensor x pipeline splits tried)."""
+    Little's law, rounded; ``request_rate`` the rate); ``limited_by`` the resource that takes the most time in each
+    phase, what bounds the batch, and why the layout (given, or the best of the tensor x pipeline splits tried).
+
+    Which TTFT: ``ttft_basis`` says it in words, and ``queueing`` is the mean wait it holds before its prompt's step
+    (for the step in progress and behind the other prompts for the step's token budget, ``load.prefill_wait``). A
+    closed loop of C clients (``concurrency``) and requests arriving at a rate or at the load found under limits
+    count it; the saturating answer is a throughput benchmark's, the step alone (``queueing`` None), as the
+    frontier's ``ttft`` (its ``ttft_closed_loop`` is the closed loop's at each concurrency); a batch is one prefill."""
 
     model: str
     hardware: str
@@ -65,9 +70,11 @@ class Serving:
     breakdown: dict = field(repr=False)  # decode and prefill parts, s
     limits: dict | None = None  # under latency limits: the statistic bounded, the limits, the p99s the means imply
     request_rate: pint.Quantity | None = None  # under an open-loop request rate: the rate (1/s)
-    queueing: pint.Quantity | None = None  # under a request rate: the mean wait for the step in progress, in the TTFT
+    # the mean wait in the TTFT before its prompt's step (a closed loop, a request rate, limits); None: none counted
+    queueing: pint.Quantity | None = None
     # the serving engine given: its name, host work per sequence and decode step (s) and whether the GPU's next step hides it
     engine: dict | None = None
+    ttft_basis: str = ""  # which TTFT: a closed loop's, requests arriving at random, or the step alone (see above)
 
     def to_dict(self) -> dict:
         """JSON-ready: numbers in the canonical units named in each key."""
@@ -77,7 +84,8 @@ class Serving:
         return {
             "model": self.model, "hardware": self.hardware, "chips": self.chips, "layout": self.layout,
             "mode": self.mode, "concurrency": self.concurrency, "max_concurrency": self.max_concurrency,
-            "ttft": q(self.ttft, "s"), "tpot": q(self.tpot, "s"),
+            "ttft": q(self.ttft, "s"), "ttft_basis": self.ttft_basis, "queueing": q(self.queueing, "s"),
+            "tpot": q(self.tpot, "s"),
             "tokens_per_second": {"per_chip": q(self.tokens_per_second["per_chip"], "token/s/chip"),
                                   "total": q(self.tokens_per_second["total"], "token/s")},
             "tokens_per_second_per_user": q(self.tokens_per_second_per_user, "token/s"),
@@ -90,7 +98,7 @@ class Serving:
             "emissions_per_token": None if self.emissions_per_token is None else
             {k: q(self.emissions_per_token[k], "g/token") for k in three},
             "limited_by": self.limited_by,
-            "request_rate": q(self.request_rate, "1/s"), "queueing": q(self.queueing, "s"),
+            "request_rate": q(self.request_rate, "1/s"),
             "engine": None if self.engine is None else {**self.engine, "host_per_sequence": q(
                 self.engine["host_per_sequence"], "s")},
             "limits": None if self.limits is None else {
@@ -416,8 +424,19 @@ def _grid(s: Setup, points: int = FRONTIER_POINTS) -> np.ndarray:
 
 def _answer(s: Setup, n: int, mode: str, label: str, limits: tuple | None = None, rate: tuple | None = None,
             why: str = "given") -> Serving:
-    r = (evaluate(s, n, "batch" if mode == "batch" else "arrivals" if limits is not None else "continuous",
-                  queue=label == "concurrency") if rate is None else rate[2])
+    wait = None  # the mean wait the TTFT holds before its prompt's step; None: none counted
+    if rate is not None:
+        r = rate[2]
+        wait = float(r["wait"])
+    elif limits is not None:  # the TTFT the limit was checked with (load.best_under_limits): with the mean wait of
+        r = evaluate(s, n, "arrivals")  # requests arriving at random at this load, as under a request rate
+        wait = float(load.step_wait(s, r, n, float(r["total"]) / s.output_tokens))
+        r = {**r, "ttft": float(r["ttft"]) + wait}
+    elif label == "concurrency" and not s.disaggregated:  # a closed loop of n clients (evaluate's queue)
+        r = evaluate(s, n, "continuous", queue=True)
+        wait = float(r["ttft"]) - float(evaluate(s, n, "continuous")["ttft"])
+    else:
+        r = evaluate(s, n, "batch" if mode == "batch" else "continuous")
     k = phases.coefficients()
     blend = k.blend_input_per_output
 
@@ -451,8 +470,25 @@ def _answer(s: Setup, n: int, mode: str, label: str, limits: tuple | None = None
                    "prefill": {n_: _q(float(v), "s") for n_, v in r["prefill"].items()}},
         limits=None if limits is None else _limits(limits, float(r["ttft"]), float(r["tpot"])),
         request_rate=None if rate is None else _q(rate[0], "1/s"),
-        queueing=None if rate is None else _q(float(r["wait"]), "s"),
+        queueing=None if wait is None else _q(wait, "s"), ttft_basis=_ttft_basis(label, n, wait is not None),
     )
+
+
+def _ttft_basis(label: str, n: int, waits: bool) -> str:
+    """Which TTFT an answer gives, in words: with the wait of a closed loop's or of random arrivals, or the step alone
+    (a throughput benchmark's, and the frontier's ``ttft``), or a static batch's prefill."""
+    queue = "wait for the step in progress and behind the other prompts for the step's token budget"
+    if label == "batch":
+        return "one static batch: the prefill of all its prompts at once, no queue"
+    if label == "concurrency" and waits:
+        return f"a closed loop of {n:,} clients, each sending its next request as its last one ends: with the {queue}"
+    if label == "request rate":
+        return f"requests arriving at random (Poisson) at the rate: with the mean {queue}"
+    if label == "limits":
+        return f"requests arriving at random (Poisson) at the load found: with the mean {queue}"
+    return ("the step alone, as a throughput benchmark's: the step that carries the prompt and its prefill, no wait "
+            "for a step in progress or for the token budget" + ("" if label == "saturating" else
+                                                                 " (prefill on chips of its own)"))
 
 
 _LIMITED = {"p99": "latency limits (p99s: the modelled means x p99/mean of MLPerf Inference v4.x Server runs)",
@@ -489,9 +525,18 @@ def _q(x, unit: str) -> pint.Quantity:
     return Q_(x, _unit(unit))
 
 
+FRONTIER_TTFT = ("the step alone, as a throughput benchmark's (the saturating answer's): no wait for a step in "
+                 "progress or for the token budget")
+FRONTIER_TTFT_CLOSED_LOOP = ("a closed loop of as many clients, as the concurrency answer gives it: with the wait for the step in "
+                             "progress and behind the other prompts for the step's token budget")
+
+
 @dataclass(frozen=True)
 class Frontier:
-    """The throughput-latency curve of one layout: arrays over concurrency, as Quantities."""
+    """The throughput-latency curve of one layout: arrays over concurrency, as Quantities. ``ttft`` is the step
+    alone, as a throughput benchmark's saturation (``ttft_basis``); ``ttft_closed_loop`` a closed loop's of as many
+    clients, as ``serve(concurrency=C)`` gives it (``ttft_closed_loop_basis``; the step alone with prefill on chips
+    of its own)."""
 
     layout: dict
     concurrency: np.ndarray
@@ -503,19 +548,29 @@ class Frontier:
     model: str = ""  # the published shape's name ("custom" for another), the chip and the chip count, as Serving's
     hardware: str = ""
     chips: int = 0
+    ttft_closed_loop: pint.Quantity | None = None
+    engine: dict | None = None  # as Serving's: the serving engine whose host work is counted, None for none
+    ttft_basis: str = FRONTIER_TTFT
+    ttft_closed_loop_basis: str = FRONTIER_TTFT_CLOSED_LOOP
 
     def to_dict(self) -> dict:
         """JSON-ready lists, in the units named under "units"."""
+        loop = self.ttft_closed_loop
         return {"model": self.model, "hardware": self.hardware, "chips": self.chips, "layout": self.layout,
+                "engine": None if self.engine is None else {**self.engine, "host_per_sequence": round(float(
+                    self.engine["host_per_sequence"].m_as("s")), 9)},
                 "concurrency": [int(c) for c in self.concurrency],
-                "ttft": [round(float(x), 9) for x in self.ttft.m_as("s")],
+                "ttft": [round(float(x), 9) for x in self.ttft.m_as("s")], "ttft_basis": self.ttft_basis,
+                "ttft_closed_loop": None if loop is None else [round(float(x), 9) for x in loop.m_as("s")],
+                "ttft_closed_loop_basis": self.ttft_closed_loop_basis,
                 "tpot": [round(float(x), 9) for x in self.tpot.m_as("s")],
                 "tokens_per_second_per_user": [round(float(x), 6) for x in self.tokens_per_second_per_user.m_as("token/s")],
                 "tokens_per_second_per_chip": [round(float(x), 6) for x in self.tokens_per_second_per_chip.m_as("token/s/chip")],
                 "usd_per_million_output_tokens": None if self.usd_per_million_output_tokens is None else
                 [round(float(x), 6) for x in self.usd_per_million_output_tokens.m_as("USD/Mtoken")],
-                "units": {"ttft": "s", "tpot": "s", "tokens_per_second_per_user": "token/s",
-                          "tokens_per_second_per_chip": "token/s/chip", "usd_per_million_output_tokens": "USD/Mtoken"}}
+                "units": {"ttft": "s", "ttft_closed_loop": "s", "tpot": "s", "tokens_per_second_per_user": "token/s",
+                          "tokens_per_second_per_chip": "token/s/chip", "usd_per_million_output_tokens": "USD/Mtoken",
+                          "engine": {"host_per_sequence": "s"}}}
 
 
 def frontier(model, hardware, chips=1, *, points: int = FRONTIER_POINTS, **options) -> Frontier:
@@ -541,7 +596,10 @@ def frontier(model, hardware, chips=1, *, points: int = FRONTIER_POINTS, **optio
                    **{k: v for k, v in options.items() if k not in ("tensor", "pipeline", "expert", "attention_data_parallel")})
     grid = _grid(s, points)
     r = evaluate(s, grid, "continuous")
+    loop = evaluate(s, grid, "continuous", queue=True)["ttft"]  # the closed loop's, as serve(concurrency=C)
     return Frontier(layout=lay, concurrency=grid, ttft=Q_(r["ttft"], "s"), tpot=Q_(r["tpot"], "s"),
+                    ttft_closed_loop=Q_(np.asarray(loop, dtype=float), "s"), engine=one.engine,
+                    ttft_closed_loop_basis=FRONTIER_TTFT if s.disaggregated else FRONTIER_TTFT_CLOSED_LOOP,
                     tokens_per_second_per_user=Q_(r["per_user"], "token/s"),
                     tokens_per_second_per_chip=Q_(r["per_chip"], "token/s/chip"),
                     usd_per_million_output_tokens=None if "usd_out" not in r else Q_(r["usd_out"] * 1e6, "USD/Mtoken"),
