@@ -86,3 +86,56 @@ def test_the_frontier_json_names_its_engine(capsys):
     assert json.loads(out)["engine"] is None
     _, text, _ = _cli(capsys, "--frontier", "--points", "3", "--engine", "vllm 0.10.2")
     assert "engine: vLLM 0.10.2, host work 21.5 us" in text
+
+
+@pytest.mark.parametrize("engine, hardware, vendor", [
+    ("vLLM 0.9.1 (ROCm)", "H100 SXM5", "AMD"),  # vLLM's ROCm build on an NVIDIA chip
+    ("TensorRT-LLM 1.0", "MI300X", "NVIDIA"),  # TensorRT-LLM on an AMD chip (its support matrix: NVIDIA GPUs)
+    ("NIM 1.8.0 (TensorRT-LLM)", "TPU v5e", "NVIDIA"),
+])
+def test_an_engine_for_another_vendor_s_chips_is_refused_by_name(engine, hardware, vendor):
+    # issue 20 (doors): "vLLM 0.9.1 (ROCm)" was accepted on NVIDIA chips without comment
+    from calc.errors import InputError
+
+    with pytest.raises(InputError) as exc:
+        serve("Llama 3 8B", hardware, 1, engine=engine)
+    assert exc.value.field == "engine" and "\n" not in exc.value.message
+    assert f"runs on {vendor} chips only" in exc.value.message and repr(engine) in exc.value.message
+    assert "expected an engine that runs on the " + hardware in exc.value.message
+    with pytest.raises(InputError):  # every door: the frontier and the fewest chips check it too
+        frontier("Llama 3 8B", hardware, 1, engine=engine, points=2)
+    with pytest.raises(InputError):
+        from calc.serve import fewest_chips
+        fewest_chips("Llama 3 8B", hardware, engine=engine)
+
+
+def test_an_engine_on_its_own_vendor_s_chips_or_on_any_is_taken(capsys):
+    assert serve("Llama 3 8B", "MI300X", 1, engine="vllm 0.9.1 (rocm)").engine["name"] == "vLLM 0.9.1 (ROCm)"
+    assert serve("Llama 3 8B", "MI300X", 1, engine="vLLM 0.11.0").engine["name"] == "vLLM 0.11.0"  # no vendor listed
+    assert serve("Llama 3 8B", "H100 SXM5", 1, engine="TensorRT-LLM 1.0").engine["name"] == "TensorRT-LLM 1.0"
+    code, _, err = _cli(capsys, "--engine", "vLLM 0.9.1 (ROCm)")
+    assert code == 2 and err.count("\n") == 1 and "--engine: expected an engine that runs on the H100 SXM5" in err
+    assert "vLLM 0.11.0" in err  # the engines that run on it, offered
+
+
+def test_engine_vendors_are_read_and_checked(tmp_path, monkeypatch):
+    from calc import data
+    from calc.errors import DataError
+
+    vendors = data.serving_engine_vendors()
+    assert vendors["vLLM 0.9.1 (ROCm)"] == "AMD" and vendors["TensorRT-LLM 1.2"] == "NVIDIA"
+    assert "vLLM 0.10.2" not in vendors and set(vendors) <= {e for e, _ in data.serving_host()}
+    assert set(vendors.values()) <= {h.vendor for h in data.hardware_table().values()}
+    text = (data.DATA_DIR / "serving_engine_chips.csv").read_text(encoding="utf-8")
+    bad = tmp_path / "data"
+    bad.mkdir()
+    (bad / "serving_engine_chips.csv").write_text(text.replace("vLLM 0.9.1 (ROCm),AMD", "vLLM 0.9.1 (ROCm),ATI"),
+                                                  encoding="utf-8")
+    data.serving_host(), data.hardware_table()  # cached from the real tables
+    monkeypatch.setattr(data, "DATA_DIR", bad)
+    data.serving_engine_vendors.cache_clear()
+    try:
+        with pytest.raises(DataError, match="vendor"):
+            data.serving_engine_vendors()
+    finally:
+        data.serving_engine_vendors.cache_clear()

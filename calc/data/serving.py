@@ -131,6 +131,29 @@ def serving_graphs() -> frozenset[str]:
     return frozenset(r["name"] for r in rows)
 
 
+@cache
+def serving_engine_vendors() -> dict[str, str]:
+    """The chip vendor (as data/hardware.csv's ``vendor`` names it) whose chips a serving engine of
+    data/serving_host.csv runs on, where it runs on one vendor's only (data/serving_engine_chips.csv: TensorRT-LLM and
+    NIM on NVIDIA's, vLLM's ROCm build on AMD's), by the engine's name; an engine not listed runs on any chip. A row's
+    ``engine`` is one name or several separated by semicolons, each an engine of data/serving_host.csv."""
+    from calc.data.accelerators import hardware_table
+
+    vendors = {h.vendor for h in hardware_table().values()}
+    engines = {e for e, _ in serving_host()}
+    out = {}
+    for r in read_table(data_dir() / "serving_engine_chips.csv"):
+        if r["vendor"] not in vendors:
+            raise DataError(r.path, r.line, "vendor", f"expected a vendor of data/hardware.csv ({', '.join(sorted(vendors))}), "
+                                                      f"read {r['vendor']!r}")
+        for engine in (e.strip() for e in (r["engine"] or "").split(";")):
+            if engine not in engines or engine in out:
+                raise DataError(r.path, r.line, "engine", f"{engine!r} is no engine of data/serving_host.csv, or is "
+                                                          "listed twice")
+            out[engine] = r["vendor"]
+    return out
+
+
 HOSTS = ("Grace", "x86")
 
 

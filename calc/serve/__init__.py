@@ -159,11 +159,18 @@ def engine_name(engine) -> str | None:
 
 def _engine_host(engine, hardware) -> dict:
     """``load.setup``'s host keyword arguments for ``engine`` on ``hardware`` (none for None); an unknown engine is an
-    error that lists the known ones."""
+    error that lists the known ones, and so is one whose builds run on another vendor's chips
+    (``data.serving_engine_vendors``: TensorRT-LLM on an MI300X, vLLM's ROCm build on an H100)."""
     name = engine_name(engine)
     if name is None:
         return {}
     hw = hardware if isinstance(hardware, data.Hardware) else data.hardware(hardware)
+    vendors = data.serving_engine_vendors()
+    if vendors.get(name, hw.vendor) != hw.vendor:
+        fits = [e for e in sorted({e for e, _ in data.serving_host()}) if vendors.get(e, hw.vendor) == hw.vendor]
+        hint = f"give one of {', '.join(fits)}, or none" if fits else "give none (no engine listed runs on it)"
+        raise InputError("engine", f"expected an engine that runs on the {hw.name} ({hw.vendor}), got {name!r}, which "
+                                   f"runs on {vendors[name]} chips only (data/serving_engine_chips.csv); {hint}")
     return load.published_host(name, hw.name)
 
 
