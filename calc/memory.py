@@ -40,6 +40,7 @@ import pint
 
 from calc import data
 from calc.architecture import Transformer
+from calc.display import number
 from calc.errors import InputError
 from calc.reader import whole as _whole
 from calc.units import Q_, ureg
@@ -394,8 +395,8 @@ def min_chips(model: Transformer, hardware: str, **layout) -> tuple[pint.Quantit
     if fixed >= cap:
         what = "one micro-batch's activations and the unsharded states" if layout.get("zero") else \
             "the states (ZeRO stage 0 does not shard them; use ZeRO stage 1, 2 or 3)"
-        raise InputError("hardware", f"{what} do not fit on {hw.name} ({fixed / 1e9:,.1f} GB of "
-                                     f"{cap / 1e9:,.0f} GB per chip) at tensor {layout.get('tensor', 1)}, "
+        raise InputError("hardware", f"{what} do not fit on {hw.name} ({number(fixed / 1e9)} GB of "
+                                     f"{number(cap / 1e9)} GB per chip) at tensor {layout.get('tensor', 1)}, "
                                      f"pipeline {layout.get('pipeline', 1)}")
     d = max(ep, math.ceil(shardable / (cap - fixed)) if shardable > 0 else ep)
     d = math.ceil(d / ep) * ep

@@ -139,3 +139,20 @@ def test_engine_vendors_are_read_and_checked(tmp_path, monkeypatch):
             data.serving_engine_vendors()
     finally:
         data.serving_engine_vendors.cache_clear()
+
+
+def test_a_memory_size_reads_the_same_in_every_message():
+    # issue 20 (doors): TPU v2's 17.18 GB read "17.2 GB" in the Serving page's note and "17 GB" in serve's error
+    from calc.architecture import published
+    from calc.display import number
+    from calc.errors import InputError
+    from calc.memory import min_chips
+
+    shown = number(17.18)
+    assert shown == "17.2"
+    with pytest.raises(InputError) as exc:
+        serve("Llama 3 70B", "TPU v2", 1)
+    assert f"the TPU v2 has {shown} GB" in exc.value.message and "weights take 141 GB" in exc.value.message
+    with pytest.raises(InputError) as exc:
+        min_chips(published()["Llama 3 70B"][0], "TPU v2", zero=0)
+    assert f" GB of {shown} GB per chip" in exc.value.message

@@ -882,9 +882,9 @@ def weights_message(s: Setup) -> str:
         need = phases.kv_per_token_chip(s.shape, s.layout, s.kv_bytes) * float(s.cached(tokens)) / 1e9
         shown = number(need)
         return (f"one request of {s.input_tokens:,} input and {s.output_tokens:,} output tokens needs {shown} GB "
-                f"of KV cache per chip, more than the {free:,.1f} GB the {s.hardware.name} has left after the weights "
-                f"({w:.1f} GB per chip at tensor {s.layout.tensor} x pipeline {s.layout.pipeline}); give fewer input or "
+                f"of KV cache per chip, more than the {number(free)} GB the {s.hardware.name} has left after the weights "
+                f"({number(w)} GB per chip at tensor {s.layout.tensor} x pipeline {s.layout.pipeline}); give fewer input or "
                 "output tokens, more chips, or a smaller KV cache precision")
-    return (f"the weights take {w:.1f} GB per chip at {at} with tensor {s.layout.tensor} x pipeline "
-            f"{s.layout.pipeline}, and the {s.hardware.name} has {s.rates.capacity / 1e9:.0f} GB with room left "
+    return (f"the weights take {number(w)} GB per chip at {at} with tensor {s.layout.tensor} x pipeline "
+            f"{s.layout.pipeline}, and the {s.hardware.name} has {number(s.rates.capacity / 1e9)} GB with room left "
             "for no sequence; give more chips, more tensor or pipeline parallelism, or a smaller weight precision")
