@@ -156,3 +156,22 @@ def test_a_memory_size_reads_the_same_in_every_message():
     with pytest.raises(InputError) as exc:
         min_chips(published()["Llama 3 70B"][0], "TPU v2", zero=0)
     assert f" GB of {shown} GB per chip" in exc.value.message
+
+
+def test_the_frontier_json_uses_the_answer_s_names(capsys):
+    # issue 20's names (tokens_per_second {per_chip, total}, usd_per_million_tokens {input, output, blended}) for the
+    # curve too: it said tokens_per_second_per_chip and usd_per_million_output_tokens
+    code, out, _ = _cli(capsys, "--frontier", "--points", "4", "--json")
+    f = json.loads(out)
+    code, out, _ = _cli(capsys, "--json")
+    s = json.loads(out)
+    assert set(f["tokens_per_second"]) == set(s["tokens_per_second"]) == {"per_chip", "total"}
+    assert set(f["usd_per_million_tokens"]) == set(s["usd_per_million_tokens"]) == {"input", "output", "blended"}
+    assert "tokens_per_second_per_chip" not in f and "usd_per_million_output_tokens" not in f
+    assert f["concurrency"][-1] == s["concurrency"]  # the last point is the saturating answer
+    for key in ("per_chip", "total"):
+        assert f["tokens_per_second"][key][-1] == pytest.approx(s["tokens_per_second"][key], rel=1e-6)
+    for key in ("input", "output", "blended"):
+        assert f["usd_per_million_tokens"][key][-1] == pytest.approx(s["usd_per_million_tokens"][key], rel=1e-6)
+    assert f["ttft"][-1] == pytest.approx(s["ttft"], rel=1e-6) and f["ttft_basis"] == s["ttft_basis"]
+    assert f["units"]["usd_per_million_tokens"] == s["units"]["usd_per_million_tokens"] == "USD/Mtoken"

@@ -444,12 +444,8 @@ def _answer(s: Setup, n: int, mode: str, label: str, limits: tuple | None = None
         wait = float(r["ttft"]) - float(evaluate(s, n, "continuous")["ttft"])
     else:
         r = evaluate(s, n, "batch" if mode == "batch" else "continuous")
-    k = phases.coefficients()
-    blend = k.blend_input_per_output
-
     def three(x_in, x_out, unit):
-        a, b = float(x_in), float(x_out)
-        return {"input": _q(a, unit), "output": _q(b, unit), "blended": _q((blend * a + b) / (blend + 1), unit)}
+        return _three(float(x_in), float(x_out), unit)
 
     usd = None if "usd_in" not in r else three(r["usd_in"] * 1e6, r["usd_out"] * 1e6, "USD/Mtoken")
     energy = None if "joule_in" not in r else three(r["joule_in"], r["joule_out"], "J/token")
@@ -481,21 +477,32 @@ def _answer(s: Setup, n: int, mode: str, label: str, limits: tuple | None = None
     )
 
 
+def _three(x_in, x_out, unit: str) -> dict:
+    """Input, output and the blend of ``blend_input_per_output`` input tokens to one output token (3:1,
+    data/serving_coefficients.csv), as Quantities in ``unit`` (numbers or arrays)."""
+    blend = phases.coefficients().blend_input_per_output
+    return {"input": _q(x_in, unit), "output": _q(x_out, unit), "blended": _q((blend * x_in + x_out) / (blend + 1), unit)}
+
+
+# Which TTFT an answer gives, in words (Serving.ttft_basis, Frontier.ttft_basis)
+_QUEUE = "wait for the step in progress and behind the other prompts for the step's token budget"
+STEP_ALONE = ("the step alone, as a throughput benchmark's: the step that carries the prompt and its prefill, no wait "
+              "for a step in progress or for the token budget")
+CLOSED_LOOP = f"each sending its next request as its last one ends: with the {_QUEUE}"
+
+
 def _ttft_basis(label: str, n: int, waits: bool) -> str:
     """Which TTFT an answer gives, in words: with the wait of a closed loop's or of random arrivals, or the step alone
     (a throughput benchmark's, and the frontier's ``ttft``), or a static batch's prefill."""
-    queue = "wait for the step in progress and behind the other prompts for the step's token budget"
     if label == "batch":
         return "one static batch: the prefill of all its prompts at once, no queue"
     if label == "concurrency" and waits:
-        return f"a closed loop of {n:,} clients, each sending its next request as its last one ends: with the {queue}"
+        return f"a closed loop of {n:,} clients, {CLOSED_LOOP}"
     if label == "request rate":
-        return f"requests arriving at random (Poisson) at the rate: with the mean {queue}"
+        return f"requests arriving at random (Poisson) at the rate: with the mean {_QUEUE}"
     if label == "limits":
-        return f"requests arriving at random (Poisson) at the load found: with the mean {queue}"
-    return ("the step alone, as a throughput benchmark's: the step that carries the prompt and its prefill, no wait "
-            "for a step in progress or for the token budget" + ("" if label == "saturating" else
-                                                                 " (prefill on chips of its own)"))
+        return f"requests arriving at random (Poisson) at the load found: with the mean {_QUEUE}"
+    return STEP_ALONE + ("" if label == "saturating" else " (prefill on chips of its own)")
 
 
 _LIMITED = {"p99": "latency limits (p99s: the modelled means x p99/mean of MLPerf Inference v4.x Server runs)",
@@ -532,10 +539,8 @@ def _q(x, unit: str) -> pint.Quantity:
     return Q_(x, _unit(unit))
 
 
-FRONTIER_TTFT = ("the step alone, as a throughput benchmark's (the saturating answer's): no wait for a step in "
-                 "progress or for the token budget")
-FRONTIER_TTFT_CLOSED_LOOP = ("a closed loop of as many clients, as the concurrency answer gives it: with the wait for the step in "
-                             "progress and behind the other prompts for the step's token budget")
+FRONTIER_TTFT = STEP_ALONE
+FRONTIER_TTFT_CLOSED_LOOP = f"a closed loop of as many clients, {CLOSED_LOOP}"
 
 
 @dataclass(frozen=True)
@@ -559,10 +564,16 @@ class Frontier:
     engine: dict | None = None  # as Serving's: the serving engine whose host work is counted, None for none
     ttft_basis: str = FRONTIER_TTFT
     ttft_closed_loop_basis: str = FRONTIER_TTFT_CLOSED_LOOP
+    # as Serving's, arrays: per_chip (token/s/chip) and total (token/s); input, output, blended (USD/Mtoken)
+    tokens_per_second: dict | None = None
+    usd_per_million_tokens: dict | None = None
 
     def to_dict(self) -> dict:
-        """JSON-ready lists, in the units named under "units"."""
+        """JSON-ready lists, in the units named under "units", with Serving's names."""
         loop = self.ttft_closed_loop
+
+        def listed(x, unit, digits=9):  # as Serving.to_dict rounds
+            return [round(float(v), digits) for v in x.m_as(unit)]
         return {"model": self.model, "hardware": self.hardware, "chips": self.chips, "layout": self.layout,
                 "engine": None if self.engine is None else {**self.engine, "host_per_sequence": round(float(
                     self.engine["host_per_sequence"].m_as("s")), 9)},
@@ -571,12 +582,13 @@ class Frontier:
                 "ttft_closed_loop": None if loop is None else [round(float(x), 9) for x in loop.m_as("s")],
                 "ttft_closed_loop_basis": self.ttft_closed_loop_basis,
                 "tpot": [round(float(x), 9) for x in self.tpot.m_as("s")],
-                "tokens_per_second_per_user": [round(float(x), 6) for x in self.tokens_per_second_per_user.m_as("token/s")],
-                "tokens_per_second_per_chip": [round(float(x), 6) for x in self.tokens_per_second_per_chip.m_as("token/s/chip")],
-                "usd_per_million_output_tokens": None if self.usd_per_million_output_tokens is None else
-                [round(float(x), 6) for x in self.usd_per_million_output_tokens.m_as("USD/Mtoken")],
-                "units": {"ttft": "s", "ttft_closed_loop": "s", "tpot": "s", "tokens_per_second_per_user": "token/s",
-                          "tokens_per_second_per_chip": "token/s/chip", "usd_per_million_output_tokens": "USD/Mtoken",
+                "tokens_per_second": {"per_chip": listed(self.tokens_per_second["per_chip"], "token/s/chip"),
+                                      "total": listed(self.tokens_per_second["total"], "token/s")},
+                "tokens_per_second_per_user": listed(self.tokens_per_second_per_user, "token/s"),
+                "usd_per_million_tokens": None if self.usd_per_million_tokens is None else
+                {k: listed(v, "USD/Mtoken") for k, v in self.usd_per_million_tokens.items()},
+                "units": {"ttft": "s", "ttft_closed_loop": "s", "tpot": "s", "tokens_per_second": "token/s",
+                          "tokens_per_second_per_user": "token/s", "usd_per_million_tokens": "USD/Mtoken",
                           "engine": {"host_per_sequence": "s"}}}
 
 
@@ -610,7 +622,10 @@ def frontier(model, hardware, chips=1, *, points: int = FRONTIER_POINTS, **optio
                     tokens_per_second_per_user=Q_(r["per_user"], "token/s"),
                     tokens_per_second_per_chip=Q_(r["per_chip"], "token/s/chip"),
                     usd_per_million_output_tokens=None if "usd_out" not in r else Q_(r["usd_out"] * 1e6, "USD/Mtoken"),
-                    model=one.model, hardware=one.hardware, chips=one.chips)
+                    model=one.model, hardware=one.hardware, chips=one.chips,
+                    tokens_per_second={"per_chip": Q_(r["per_chip"], "token/s/chip"), "total": Q_(r["total"], "token/s")},
+                    usd_per_million_tokens=None if "usd_out" not in r else _three(
+                        np.asarray(r["usd_in"]) * 1e6, np.asarray(r["usd_out"]) * 1e6, "USD/Mtoken"))
 
 
 def fewest_chips(model, hardware, *, largest: int = 4096, **options) -> int | None:
