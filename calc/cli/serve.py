@@ -17,7 +17,12 @@ _DEFAULTS: dict = {}  # each flag's default, by its dest: what calibrate, which 
 
 def _serve_parser(sub) -> None:
     se = sub.add_parser("serve", help="serving latency, throughput, $ per million tokens and energy per token "
-                                      "(or: serve calibrate --file rows.csv)")
+                                      "(or: serve calibrate --file rows.csv)",
+                        description="With none of --concurrency, --batch, --request-rate, --ttft-limit or --tpot-limit: "
+                                    "the saturating throughput at the most sequences the memory holds, as a throughput "
+                                    "benchmark runs, its TTFT the step alone (no wait for a step in progress or for the "
+                                    "token budget); --concurrency C is a closed loop of C clients, its TTFT with that "
+                                    "wait. Each answer says which TTFT it gives (ttft_basis in --json).")
     # The word's choices are checked by calc.cli.main (WORDS), not argparse: a misspelt flag's value ("--hardwre
     # 'H100 SXM5'") lands here, and is then said with the flag it followed, not as a wrong word.
     se.add_argument("action", nargs="?", metavar="calibrate",
@@ -27,29 +32,32 @@ def _serve_parser(sub) -> None:
     _config_flag(se)
     _chip_flags(se, precision=False)
     se.add_argument("--chips", metavar="N", default=1, help="chips in all (replicas of tensor x pipeline chips)")
-    for flag, help_ in (("--tensor", "tensor-parallel chips per replica (default: the best layout)"),
-                        ("--expert", "expert-parallel groups inside the tensor-parallel chips"),
-                        ("--concurrency", "sequences in flight (continuous batching)"),
-                        ("--batch", "one static batch of sequences"),
-                        ("--window", "sliding-window attention: tokens each windowed layer keeps"),
-                        ("--window-layers", "layers with the window (default: all)"),
-                        ("--points", "batch sizes on the --frontier (default 64)")):
-        se.add_argument(flag, type=_whole, help=help_)
-    se.add_argument("--pipeline", type=_whole, default=None,
+    for flag, metavar, help_ in (
+            ("--tensor", "T", "tensor-parallel chips per replica (default: the best layout)"),
+            ("--expert", "E", "expert-parallel groups inside the tensor-parallel chips"),
+            ("--concurrency", "C", "sequences in flight, all replicas: a closed loop of C clients, each sending its "
+                                   "next request as its last one ends (continuous batching; the TTFT with the wait for "
+                                   "the step in progress and the token budget)"),
+            ("--batch", "B", "one static batch of sequences"),
+            ("--window", "TOKENS", "sliding-window attention: tokens each windowed layer keeps"),
+            ("--window-layers", "N", "layers with the window (default: all)"),
+            ("--points", "N", "concurrencies on the --frontier (default 64)")):
+        se.add_argument(flag, type=_whole, metavar=metavar, help=help_)
+    se.add_argument("--pipeline", type=_whole, default=None, metavar="P",
                     help="pipeline stages per replica (default: with --tensor 1, else the best split)")
     se.add_argument("--attention-data-parallel", action="store_true",
                     help="attention replicated on each chip beside expert-parallel MoE layers")
     se.add_argument("--disaggregated", action="store_true",
                     help="prefill on chips of its own: --chips decode only, tokens/s per decode chip")
-    se.add_argument("--precision", help=BY_NAME["precision"].meaning + " (default: the chip's 16-bit format; here the "
+    se.add_argument("--precision", metavar="FORMAT", help=BY_NAME["precision"].meaning + " (default: the chip's 16-bit format; here the "
                     "weights': bf16, fp16, fp8, int8, fp4 (NVFP4, 4.5 bits with its scales), mxfp4 (4.25 bits), int4)")
-    se.add_argument("--expert-precision", help="the routed experts' weights, one of the same (default: the model's "
+    se.add_argument("--expert-precision", metavar="FORMAT", help="the routed experts' weights, one of the same (default: the model's "
                     "own, GPT-OSS: mxfp4 as its checkpoint; else --precision)")
-    se.add_argument("--kv-precision", help="KV cache: bf16, fp16, fp8, int8 (default 16-bit)")
-    se.add_argument("--engine", help='the serving engine, for its host work per sequence and step (data/serving_host.csv), '
+    se.add_argument("--kv-precision", metavar="FORMAT", help="KV cache: bf16, fp16, fp8, int8 (default 16-bit)")
+    se.add_argument("--engine", metavar="NAME", help='the serving engine, for its host work per sequence and step (data/serving_host.csv), '
                     'e.g. "TensorRT-LLM 1.0" (default: none counted)')
-    se.add_argument("--input-tokens", type=_whole, default=1000, help="prompt tokens per request (default 1000)")
-    se.add_argument("--output-tokens", type=_whole, default=1000, help="generated tokens per request (default 1000)")
+    se.add_argument("--input-tokens", type=_whole, default=1000, metavar="N", help="prompt tokens per request (default 1000)")
+    se.add_argument("--output-tokens", type=_whole, default=1000, metavar="N", help="generated tokens per request (default 1000)")
     se.add_argument("--request-rate", metavar="RATE", help='requests arriving per second, open-loop (Poisson, as a serving '
                     'benchmark\'s --request-rate), e.g. 4 or "240/min": the TTFT with its queueing, the load by '
                     "Little's law")
@@ -62,8 +70,10 @@ def _serve_parser(sub) -> None:
                                                     "data/prices.csv")
     se.add_argument("--pue", metavar="VALUE", help="data-centre PUE (default data/defaults.csv)")
     se.add_argument("--carbon-intensity", metavar="VALUE", help="kg CO2e per kWh (default data/defaults.csv)")
-    se.add_argument("--frontier", action="store_true", help="list the throughput-latency curve over batch sizes")
-    se.add_argument("--file", help="with calibrate: a CSV of your measurements (see calc.serve.calibration)")
+    se.add_argument("--frontier", action="store_true", help="list the throughput-latency curve over concurrencies, "
+                    "from one sequence per replica to the most the memory holds (the TTFT of the step alone and of a "
+                    "closed loop of as many clients)")
+    se.add_argument("--file", metavar="FILE", help="with calibrate: a CSV of your measurements (see calc.serve.calibration)")
     se.add_argument("--json", action="store_true", help="print JSON instead of a table")
     _DEFAULTS.update({a.dest: a.default for a in se._actions if a.option_strings and a.dest != "help"})
 
