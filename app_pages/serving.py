@@ -221,6 +221,16 @@ def _ttft_said(s) -> str:
             f"{number(s.ttft.m_as('ms') - wait)} ms.")
 
 
+def _engine_said(engine) -> str:
+    """The engine whose host work the answer counts, as the command line's engine line says it; "" for none."""
+    if engine is None:
+        return ""
+    how = ("hidden behind the GPU's next step (overlap scheduler)" if engine["overlap"] else
+           "in series with the GPU's step")
+    return (f" Serving engine: {escape(engine['name'], limit=100)}, host work "
+            f"{number(engine['host_per_sequence'].m_as('us'))} µs per sequence and decode step, {how}.")
+
+
 st.title("Serving: latency, throughput and cost per token")
 st.caption("Prefill is the training forward pass at the chip's matmul rate; each decode step reads the weights and "
            "every sequence's KV cache at the memory bandwidth (Pope et al. 2022; kipply's inference arithmetic). "
@@ -410,7 +420,8 @@ st.markdown(
     f"{'' if s.request_rate is None else ' on average at ' + number(s.request_rate.m_as('1/s')) + ' requests/s'}; "
     f"the memory holds {s.max_concurrency:,}. {_ttft_said(s)} Prefill is limited by {s.limited_by['prefill']}, "
     f"decode by {s.limited_by['decode']}."
-    f"{'' if s.limited_by['layout'] == 'given' else ' The layout: ' + escape(s.limited_by['layout'], limit=600) + '.'}")
+    f"{'' if s.limited_by['layout'] == 'given' else ' The layout: ' + escape(s.limited_by['layout'], limit=600) + '.'}"
+    f"{_engine_said(s.engine)}")
 if s.limits is not None:
     lim = s.limits
     bound = ", ".join(f"{label} ≤ {number(lim[k].m_as('ms'))} ms" for k, label in

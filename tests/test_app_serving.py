@@ -171,6 +171,19 @@ def test_expert_weights_as_the_model_or_chosen():
     assert at.error and "no routed experts" in at.error[0].value
 
 
+def test_the_answer_says_which_ttft_it_gives():
+    # issue 20 (doors): a closed loop's TTFT (a number of requests in flight) and the saturating one (the step alone)
+    # differed by the wait for the step in progress, unsaid; each now says which, and the curve's tips give both
+    at = open_page(PAGE, **LINK)
+    text = " ".join(m.value for m in at.markdown)
+    assert "a closed loop of 64 clients" in text and "ms of it waiting, the step alone" in text
+    assert "closed loop" in next(m.help for m in at.metric if m.label == "Time to first token")
+    charts = at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+    assert "Time to first token (a closed loop of as many clients)" in charts[0].proto.spec
+    at.selectbox(key="serving_concurrency").set_value("saturating").run()
+    assert "The time to first token is the step alone" in " ".join(m.value for m in at.markdown)
+
+
 def test_a_request_rate_goes_to_the_url_and_reaches_the_answer():
     # the concurrency field's "at a request rate" with the rate field: --request-rate's twin
     at = open_page(PAGE, **{**LINK, "serving.concurrency": "at a request rate", "serving.request_rate": "4/s"})
@@ -288,6 +301,9 @@ def test_the_engine_field_counts_its_host_work_as_every_door_does():
               output_tokens=256, concurrency=64, engine="TensorRT-LLM 1.0")
     shown = next(m.value for m in at.metric if m.label == "Time per output token")
     assert shown.replace(" ", "") in (f"{s.tpot.m_as('ms'):.3g}ms", f"{s.tpot.m_as('ms'):.2f}ms", f"{s.tpot.m_as('ms'):.1f}ms")
+    # the answer names the engine and its host work, as the command line's engine line does
+    said = " ".join(m.value for m in at.markdown).replace("\\", "")
+    assert "Serving engine: TensorRT-LLM 1.0, host work 10.7 µs per sequence and decode step, hidden" in said
     at = open_page(PAGE, **{**LINK, "serving.engine": "vllm"})
     said = " ".join(w.value for w in at.warning).replace("\\", "")
     assert "Serving engine" in said and "vllm" in said and _url(at)["serving.engine"] == "none"
