@@ -444,6 +444,7 @@ def _answer(s: Setup, n: int, mode: str, label: str, limits: tuple | None = None
         wait = float(r["ttft"]) - float(evaluate(s, n, "continuous")["ttft"])
     else:
         r = evaluate(s, n, "batch" if mode == "batch" else "continuous")
+
     def three(x_in, x_out, unit):
         return _three(float(x_in), float(x_out), unit)
 
