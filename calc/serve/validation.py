@@ -1,13 +1,14 @@
 """The serving model held to measurements published from 2025 on, which set none of its coefficients.
 
-    rows       data/serving_validation.csv: TensorRT-LLM's throughput tables of v1.0 (September 2025) and
-               of the 1.1-1.2 docs (H100, H200, B200, GB200; Llama 3.1 8B, Llama 3.3 70B, Llama 3.1 405B,
-               Qwen3 30B-A3B, DeepSeek-R1, and models the calculator has no shape for), MLPerf
-               Inference v5.0 and v5.1 results (April and September 2025: Llama 2 70B at OpenOrca's mean prompt of
-               222 tokens, Offline, Server and Interactive), and NVIDIA NIM 1.8.0's benchmarking tables (2025:
-               Llama 3.3 70B on 2 H100, Llama 3.1 8B on 1 H100, TTFT, ITL and tokens/s of closed loops of 1 to 250
-               clients at five input/output lengths), GPUStack's Performance Lab (October 2025: vLLM's benchmark at 1
-               to 8 clients on ShareGPT, Qwen3 8B, GPT-OSS 120B and DeepSeek-R1 on H100, A100 and H200), and AMD's ROCm
+    rows       data/serving_validation.csv: TensorRT-LLM's throughput tables of v1.0 (September 2025) and of the
+               1.1-1.2 docs (H100, H200, B200, GB200; Llama 3.1 8B, Llama 3.3 70B, Llama 3.1 405B, Qwen3 30B-A3B,
+               DeepSeek-R1, and models the calculator has no shape for), MLPerf Inference v5.0 and v5.1 results
+               (April and September 2025, Offline, Server and Interactive, each at its dataset's mean prompt: Llama 2
+               70B 222 tokens (OpenOrca), Llama 3.1 405B 9,429, Llama 3.1 8B 871 (CNN/DailyMail), DeepSeek-R1 804,
+               Mixtral 8x7B 427 (OpenOrca, GSM8K, MBXP)), and NVIDIA NIM 1.8.0's benchmarking tables (2025: Llama 3.3
+               70B on 2 H100, Llama 3.1 8B on 1 H100, TTFT, ITL and tokens/s of closed loops of 1 to 250 clients at
+               five input/output lengths), GPUStack's Performance Lab (October 2025: vLLM's benchmark at 1 to 8
+               clients on ShareGPT, Qwen3 8B, GPT-OSS 120B and DeepSeek-R1 on H100, A100 and H200), and AMD's ROCm
                vLLM docker README (July 2025: static batches of 1 to 128 timed end to end, Llama 3.1 70B and 405B on
                8 MI300X), each with its setup as published
     predict    the model as it stands (data/serving_coefficients.csv, fitted to rows published before
@@ -184,7 +185,7 @@ def _refusal(c: Case) -> tuple[str, str] | None:
     except InputError:
         return "model shape", f"{c.published_model}: no shape in data/architectures.csv"
     if c.input_tokens is None or c.output_tokens is None:
-        return "workload", "the source states no mean prompt length (MLPerf's datasets: only the output tokens per sample follow from the log)"
+        return "workload", "the source states no mean prompt length"
     if c.scenario == CLOSED_LOOP:
         if c.concurrency is None:
             return "scenario", f"{CLOSED_LOOP}: a closed loop whose number of clients the row does not state"
