@@ -3,6 +3,9 @@ calc.serve.validation (ratio = predicted / measured output tokens/s per chip; ab
 
     python -m benchmarks.validate_serve [--rows]   (--rows: every row's ratio, worst first, with its TTFT and
     TPOT ratios where it states them, and each refusal)
+
+Below the table, the Server and Interactive rows' TTFT and TPOT read both ways: at the rate each run completed (the
+headline's) and at the model's own limit-bound load, where their throughput is scored (``validation.at_limits``).
 """
 
 import math
@@ -17,6 +20,9 @@ def main() -> None:
     results = validation.outcomes()
     print(validation.table(validation.report(results)))
     print(f"\n{time.perf_counter() - start:.1f} s")
+    at_limits = validation.outcomes("limits")
+    for name, res in (("at the rate each run completed (the headline)", results), ("at the model's limit-bound load", at_limits)):
+        print(f"Server and Interactive latencies {name}: {_server_latency(res)}")
     if "--rows" in sys.argv:
         done = [o for o in results if o.refused is None]
         for o in sorted(done, key=lambda o: -abs(math.log(o.ratio))):
@@ -27,6 +33,14 @@ def main() -> None:
         for o in results:
             if o.refused is not None:
                 print(f"refused {o.refused:12s} {_latencies(o)}{o.case.name}: {o.reason}")
+
+
+def _server_latency(results) -> str:
+    """TTFT and TPOT within 25% of the Server and Interactive rows with limits, as 'TTFT a of n, TPOT b of n'."""
+    pairs = validation.latency_pairs([o for o in results if o.case.ttft_limit is not None])
+    counts = {f: (sum(abs(p / m - 1) <= validation.LATENCY_WITHIN for g, p, m in pairs if g == f),
+                  sum(g == f for g, _, _ in pairs)) for f in ("ttft", "tpot")}
+    return ", ".join(f"{f.upper()} {k} of {n}" for f, (k, n) in counts.items())
 
 
 def _latencies(o) -> str:
