@@ -36,11 +36,13 @@ from calc.data.serving import (
     serving_calibration,
     serving_clocks,
     serving_coefficients,
+    serving_datasets,
     serving_engine_settings,
     serving_graphs,
     serving_host,
     serving_host_overlap,
     serving_validation,
+    serving_workloads,
 )
 from calc.data.store import ReadOnlyDict, cache
 from calc.data.tables import Row, frame, read_row_table, read_table
@@ -78,7 +80,7 @@ __all__ = [
     "optimizers", "ownership", "ppi", "price_in_force", "prices", "purchase_prices", "read_row_table", "read_table",
     "references", "run_layouts", "runs", "scaling_law_rows", "serving_calibration", "serving_coefficients", "serving_engine_settings",
     "serving_clocks", "serving_gemm", "serving_graphs", "serving_host", "serving_host_overlap",
-    "serving_validation",
+    "serving_validation", "serving_datasets", "serving_workloads",
     "step_calibration", "step_coefficients", "step_heldout", "thresholds", "validate_all", "validation_runs",
 ]
 
