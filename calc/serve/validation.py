@@ -230,7 +230,8 @@ def predict(c: Case) -> Outcome:
                        attention_data_parallel=c.attention_data_parallel, precision=c.precision,
                        kv_precision=c.kv_precision, input_tokens=c.input_tokens, output_tokens=c.output_tokens,
                        window_memory=not trtllm, expert_exchange="gather" if trtllm and not _all_to_all(c) else "all-to-all",
-                       **load.published_engine(c.name), **load.published_host(c.engine, c.hardware, c.name))
+                       **load.published_engine(c.name), **load.published_host(c.engine, c.hardware, c.name),
+                       **load.published_workload(c.name))
         n = s.max_concurrency()
         if n < s.replicas:
             raise InputError("chips", load.weights_message(s))
