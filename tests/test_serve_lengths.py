@@ -72,9 +72,9 @@ def test_each_dataset_s_mean_prompt_is_its_rows():
     # the per-sample record gives the same mean prompt as the rows state (mlperfisl's sums: 222, 9,429, 804, 427)
     sets = data.serving_datasets()
     for c in validation.cases():
-        name = data.serving_workloads().get(c.name)
-        if name is not None:
-            assert round(sets[name]["input_mean"]) == c.input_tokens, c.name
+        run = data.serving_workloads().get(c.name)
+        if run is not None:
+            assert round(sets[run["dataset"]]["input_mean"]) == c.input_tokens, c.name
     # DeepSeek-R1's outputs cut at v5.1's 20,000 (MAX_OSL): mean 3,886, the runs' logs 3,650 to 3,750
     ds = sets["mlperf-deepseek-r1"]
     assert ds["output_max"] == 20000 and 3500 < ds["output_mean"] < 4100 and ds["output_spread"] > 1
@@ -86,3 +86,38 @@ def test_each_dataset_s_mean_prompt_is_its_rows():
 def test_a_bad_spread_is_refused_by_name(field, value):
     with pytest.raises(InputError, match=field):
         load.setup("Llama 2 70B", "H200 SXM", 1, **ARGS, **{field: value})
+
+
+def test_a_finite_run_waits_for_its_longest_requests():
+    # a step-by-step run of 3,000 requests of four lengths (10 to 1,000 tokens), 128 in flight, each step at the model's
+    # TPOT for the sequences then in flight: its tail, as the batch thins, costs what finite_run's drain says, a bound
+    prompts, outputs = np.array([200, 300, 100, 250]), np.array([10, 50, 120, 1000])
+    s = load.setup("Llama 2 70B", "H200 SXM", 1, **{**ARGS, "input_tokens": 212, "output_tokens": 295},
+                   output_max=1000, **_moments(prompts, outputs))
+    n, count = 128, 3000
+    tau = np.asarray(load.evaluate(s, np.arange(1, n + 1, dtype=float), "continuous")["tpot"])
+    queue = list(np.random.default_rng(0).permutation(np.repeat(outputs, count // 4)))
+    active, seconds, tokens = [], 0.0, 0
+    while queue or active:
+        while queue and len(active) < n:
+            active.append(queue.pop())
+        seconds += tau[len(active) - 1]
+        tokens += len(active)
+        active = [x - 1 for x in active if x > 1]
+    simulated = tokens / seconds
+    steady = float(load.evaluate(s, n, "continuous")["per_chip"])
+    run = load.finite_run(s, n, count)
+    assert run < simulated < 0.98 * steady  # the tail costs a few percent here; the chord overstates it a little
+    assert run == pytest.approx(simulated, rel=0.01)
+    # requests alike keep their cohorts: a longest output without a spread changes nothing
+    alike = load.setup("Llama 2 70B", "H200 SXM", 1, **ARGS)
+    assert load.finite_run(alike, n, count) == load.finite_run(load.setup("Llama 2 70B", "H200 SXM", 1, **ARGS,
+                                                                             output_max=1000), n, count)
+
+
+def test_mlperf_offline_runs_state_the_samples_they_issued():
+    # loadgen's generated_samples_per_query in each run's mlperf_log_detail.txt: DeepSeek-R1 on 8 B200, 6 x 4,388
+    runs = data.serving_workloads()
+    assert runs["mlperf51-nvidia-b200-sxm-180gbx8-deepseek-r1-offline"] == {"dataset": "mlperf-deepseek-r1",
+                                                                            "requests": 26328}
+    assert all(r["requests"] is None for n, r in runs.items() if not n.endswith("offline"))

@@ -69,6 +69,7 @@ COLUMN_UNITS = {
     "serving_clocks.csv": {"clock_mhz": "1"},
     "serving_datasets.csv": {c: "1" for c in ("samples", "input_mean", "output_mean", "output_max", "input_spread",
                                                "output_spread", "length_covariance")},
+    "serving_workloads.csv": {"requests": "1"},
     "serving_host.csv": {"per_sequence": "s"},
     "latency_percentiles.csv": {"chips": "chip", "ttft_mean": "s", "ttft_p99": "s", "tpot_mean": "s", "tpot_p99": "s"},
     "epoch_runs.csv": {"chips": "chip", "duration": "hour", "mfu": "1", "compute": "FLOP"},

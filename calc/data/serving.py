@@ -160,17 +160,24 @@ def serving_datasets() -> dict[str, dict]:
 
 
 @cache
-def serving_workloads() -> dict[str, str]:
-    """The dataset whose requests a published serving run sent, by the run's name in data/serving_calibration.csv or
-    data/serving_validation.csv (data/serving_workloads.csv; each a dataset of data/serving_datasets.csv). A run not
-    listed sent requests of its stated lengths, every one alike (trtllm-bench's tables, NIM's and AMD's)."""
+def serving_workloads() -> dict[str, dict]:
+    """The requests a published serving run sent, by the run's name in data/serving_calibration.csv or
+    data/serving_validation.csv (data/serving_workloads.csv): ``dataset``, a dataset of data/serving_datasets.csv
+    whose spread of lengths the requests had, and ``requests`` (int or None), the samples the run issued where its log
+    states them (MLPerf's Offline: loadgen's generated_samples_per_query, all issued at once). A run not listed sent
+    requests of its stated lengths, every one alike (trtllm-bench's tables, NIM's and AMD's)."""
     rows = _by_published_run("serving_workloads.csv")
     known = serving_datasets()
+    out = {}
     for r in rows:
         if r["dataset"] not in known:
             raise DataError(r.path, r.line, "dataset", f"{r['dataset']!r} is no dataset of data/serving_datasets.csv "
                                                        f"(known: {', '.join(known)})")
-    return {r["name"]: r["dataset"] for r in rows}
+        n = r["requests"]
+        if n is not None and not float(n).is_integer():
+            raise DataError(r.path, r.line, "requests", f"expected a whole number of requests, read {n:g}")
+        out[r["name"]] = {"dataset": r["dataset"], "requests": None if n is None else int(n)}
+    return out
 
 
 HOSTS = ("Grace", "x86")

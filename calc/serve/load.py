@@ -129,6 +129,7 @@ class Setup:
     input_spread: float = 0.0
     output_spread: float = 0.0
     length_covariance: float = 0.0
+    output_max: int | None = None  # the longest output of those requests (tokens): the tail of a finite run (finite_run)
 
     @property
     def kv_reads(self) -> float:
@@ -340,17 +341,40 @@ def arrivals_capacity(s: Setup) -> float:
 
 
 def finite_run(s: Setup, concurrency: int, requests: int) -> float:
-    """Output tokens/s per chip of a run of ``requests`` identical requests queued at once, as a throughput benchmark
-    runs them (trtllm-bench throughput: a dataset of fixed input and output lengths, every request sent at t = 0), at
-    most ``concurrency`` sequences in flight (all replicas): the requests go through in cohorts that start and finish
-    together, each lasting one request's life at its own size (TTFT + (O - 1) TPOT of ``evaluate`` in continuous
-    mode, the model's step times at that concurrency); the last cohort holds what is left, with fewer sequences in
-    flight sharing the same weight reads and fixed costs. The run's throughput is its output tokens over its time.
-    Admission staggered by a prefill token budget (cohorts that drift apart) is not modelled."""
+    """Output tokens/s per chip of a run of ``requests`` requests queued at once, as a throughput benchmark runs them
+    (trtllm-bench throughput: a dataset of fixed input and output lengths, every request sent at t = 0; MLPerf's
+    Offline: loadgen issues every sample at once), at most ``concurrency`` sequences in flight (all replicas).
+
+    Requests alike: the requests go through in cohorts that start and finish together, each lasting one request's life
+    at its own size (TTFT + (O - 1) TPOT of ``evaluate`` in continuous mode, the model's step times at that
+    concurrency); the last cohort holds what is left, with fewer sequences in flight sharing the same weight reads and
+    fixed costs. The run's throughput is its output tokens over its time. Admission staggered by a prefill token budget
+    (cohorts that drift apart) is not modelled.
+
+    Lengths that vary (``Setup.output_spread`` and ``output_max`` given: a benchmark's dataset): the run holds n
+    sequences in flight at the steady rate X(n) of ``evaluate`` until the queue empties, then drains: the n sequences
+    left finish their residual outputs, the last after the longest, K = ``output_max`` steps, the batch b_k thinning
+    step by step. A step of b sequences takes tau(b) ~ a + (tau(n) - a) b / n (a: a decode step of one sequence, the
+    chord of the model's step times), so the drain's K steps take a K + (tau(n) - a) sum_k b_k, and sum_k b_k = n E[R]
+    are the drain's tokens, E[R] = E[O^2] / (2 E[O]) = O (1 + c_O^2) / 2 the mean residual output of the sequences in
+    flight, length-biased ([Kleinrock1975] sec. 5.2). Against the same tokens at X(n) the run is longer by
+
+        a (K - E[R])    per replica (E[O] for E[R] where every request is in flight from the start)
+
+    no constant: the dataset's spread and longest output, the model's step times. As tau(b) is convex in b (a
+    roofline), the chord overstates the drain: an upper bound of the tail."""
     n = int(concurrency)
     if n < 1 or requests < 1:
         raise InputError("requests", f"expected a run of at least one request and one sequence in flight, read "
                                      f"{requests} requests at a concurrency of {concurrency}")
+    if s.output_max is not None and s.output_spread:
+        n = min(n, int(requests))
+        r = evaluate(s, float(n), "continuous")
+        steady = requests * s.output_tokens / float(r["total"])  # s: the run's tokens at the steady rate
+        one = float(evaluate(s, float(s.replicas), "continuous")["decode"]["total"])  # a decode step of one sequence
+        residual = s.output_tokens * (1.0 + s.output_spread) / 2 if requests > n else float(s.output_tokens)
+        seconds = steady + one * max(s.output_max - residual, 0.0)
+        return requests * s.output_tokens / seconds / s.chips
     full, rest = divmod(int(requests), n)
     sizes = [n] * (1 if full else 0) + ([rest] if rest else [])
     r = evaluate(s, np.array(sizes, dtype=float), "continuous")
@@ -607,7 +631,7 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
           expert_precision=None, window_memory=True, expert_exchange="all-to-all", scheduler_steps=1,
           chunked_prefill=True, max_batch_size=None, max_num_tokens=None, kv_memory_fraction=None, clock=None,
           eager=False, host_per_sequence=0.0, host_overlap=True, input_spread=0.0, output_spread=0.0,
-          length_covariance=0.0) -> Setup:
+          length_covariance=0.0, output_max=None) -> Setup:
     """Resolve and check every input once (see ``calc.serve``); the layout search fills tensor=None.
     ``expert_precision``: the routed experts' weights; default the shape's own (``Transformer.expert_precision``:
     GPT-OSS's MXFP4 from its config.json), else ``precision``. ``window_memory`` False: the engine's KV cache holds
@@ -626,7 +650,8 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
 
     ``input_spread``, ``output_spread``, ``length_covariance``: the spread of the request lengths about
     ``input_tokens`` and ``output_tokens``, their means (Var / mean^2 and Cov(I, O) / (mean I x mean O); 0: requests
-    alike; ``Setup.in_flight_context``, ``published_workload``)."""
+    alike; ``Setup.in_flight_context``, ``published_workload``); ``output_max``: the longest of those outputs (tokens;
+    ``finite_run``'s tail)."""
     m = lookup(model)
     hw = hardware if isinstance(hardware, data.Hardware) else data.hardware(hardware)
     n = int(read_chips(chips).m_as("chip"))  # the one reader of a cluster's chips (10**400 refused by name)
@@ -691,7 +716,8 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
                  host_per_sequence=_seconds("host_per_sequence", host_per_sequence), host_overlap=bool(host_overlap),
                  input_spread=_spread("input_spread", input_spread, 0.0),
                  output_spread=_spread("output_spread", output_spread, 0.0),
-                 length_covariance=_spread("length_covariance", length_covariance, -1.0))
+                 length_covariance=_spread("length_covariance", length_covariance, -1.0),
+                 output_max=None if output_max is None else _whole("output_max", output_max, unit="token"))
     if T is None:
         return base
     return _with_layout(base, T, P, expert, adp)
@@ -732,14 +758,14 @@ def published_host(engine: str, chip: str, name: str | None = None) -> dict:
 def published_workload(name: str) -> dict:
     """The spread of the request lengths a published run sent (data/serving_workloads.csv names its dataset,
     data/serving_datasets.csv holds the dataset's moments), as ``setup``'s keyword arguments ``input_spread``,
-    ``output_spread`` and ``length_covariance``; {} for a run whose requests were alike or whose dataset's per-sample
-    lengths no source at hand counts in tokens."""
-    dataset = data.serving_workloads().get(name)
-    if dataset is None:
+    ``output_spread``, ``length_covariance`` and ``output_max`` (the longest output the benchmark lets run); {} for a
+    run whose requests were alike or whose dataset's per-sample lengths no source at hand counts in tokens."""
+    run = data.serving_workloads().get(name)
+    if run is None:
         return {}
-    d = data.serving_datasets()[dataset]
+    d = data.serving_datasets()[run["dataset"]]
     return {"input_spread": d["input_spread"], "output_spread": d["output_spread"],
-            "length_covariance": d["length_covariance"]}
+            "length_covariance": d["length_covariance"], "output_max": int(d["output_max"])}
 
 
 def _spread(name: str, value, least: float) -> float:
