@@ -53,7 +53,8 @@ def test_the_wait_is_one_function_for_a_rate_and_for_a_held_load():
     c = next(c for c in validation.cases() if c.name == "mlperf51-b200-llama2-70b-server")
     h = load.setup(c.model, c.hardware, c.chips, tensor=c.tensor, pipeline=c.pipeline, precision=c.precision,
                    kv_precision=c.kv_precision, input_tokens=c.input_tokens, output_tokens=c.output_tokens,
-                   **load.published_engine(c.name), **load.published_host(c.engine, c.hardware, c.name))
+                   **load.published_engine(c.name), **load.published_host(c.engine, c.hardware, c.name),
+                   **load.published_workload(c.name))
     rate = validation.measured_request_rate(c)
     assert rate >= load.capacity(h)  # the closed loop at the sequences it held
     held = min(validation.in_flight_at_measured_load(c), h.max_concurrency())

@@ -85,8 +85,10 @@ def test_mlperf_server_rows_are_scored_at_the_best_load_within_their_p99_limits(
 
     c = next(c for c in validation.cases() if c.name == "mlperf50-h100-llama2-70b-server")
     assert (c.ttft_limit, c.tpot_limit) == (2.0, 0.2)
-    # calc.serve runs at the engine's defaults: the harness's prediction without the run's own engine limits
+    # calc.serve runs at the engine's defaults and with requests alike: the harness's prediction without the run's own
+    # engine limits and its dataset's spread of lengths
     monkeypatch.setattr(load, "published_engine", lambda name: {})
+    monkeypatch.setattr(load, "published_workload", lambda name: {})
     o = validation.predict(c)
     assert o.refused is None and o.throughput_per_chip > 0
     s = serve(c.model, c.hardware, c.chips, tensor=c.tensor, pipeline=c.pipeline, precision=c.precision,

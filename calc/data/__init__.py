@@ -36,12 +36,14 @@ from calc.data.serving import (
     serving_calibration,
     serving_clocks,
     serving_coefficients,
+    serving_datasets,
     serving_engine_settings,
     serving_engine_vendors,
     serving_graphs,
     serving_host,
     serving_host_overlap,
     serving_validation,
+    serving_workloads,
 )
 from calc.data.store import ReadOnlyDict, cache
 from calc.data.tables import Row, frame, read_row_table, read_table
@@ -80,7 +82,7 @@ __all__ = [
     "references", "run_layouts", "runs", "scaling_law_rows", "serving_calibration", "serving_coefficients", "serving_engine_settings",
     "serving_engine_vendors",
     "serving_clocks", "serving_gemm", "serving_graphs", "serving_host", "serving_host_overlap",
-    "serving_validation",
+    "serving_validation", "serving_datasets", "serving_workloads",
     "step_calibration", "step_coefficients", "step_heldout", "thresholds", "validate_all", "validation_runs",
 ]
 

@@ -154,6 +154,55 @@ def serving_engine_vendors() -> dict[str, str]:
     return out
 
 
+@cache
+def serving_datasets() -> dict[str, dict]:
+    """The spread of a benchmark dataset's request lengths, by the dataset's name (data/serving_datasets.csv: each
+    sample's prompt and output tokens as a public per-sample record counts them), as floats: ``samples``,
+    ``input_mean`` and ``output_mean`` (tokens), ``output_max`` (tokens, the longest output the benchmark lets
+    run), ``input_spread`` and ``output_spread`` (Var / mean^2, the squared coefficients of variation) and
+    ``length_covariance`` (Cov(I, O) / (mean I x mean O)). The spreads are relative: they carry to a run whose
+    means differ (its model's own outputs), ``calc.serve.load.Setup.in_flight_context``."""
+    rows = tuple(read_table(data_dir() / "serving_datasets.csv", positive=False))
+    out = {}
+    cols = ("samples", "input_mean", "output_mean", "output_max", "input_spread", "output_spread", "length_covariance")
+    for r in rows:
+        for c in cols:
+            if r[c] is None:
+                raise DataError(r.path, r.line, c, "expected a number, got an empty cell")
+        for c in ("samples", "input_mean", "output_mean", "output_max"):
+            if not r[c] > 0:
+                raise DataError(r.path, r.line, c, f"expected a positive number, read {r[c]:g}")
+        for c in ("input_spread", "output_spread"):
+            if r[c] < 0:
+                raise DataError(r.path, r.line, c, f"expected a variance over a squared mean (>= 0), read {r[c]:g}")
+        if r["length_covariance"] < -1:  # E[I O] >= 0 for lengths, so Cov(I, O) >= -mean I x mean O
+            raise DataError(r.path, r.line, "length_covariance",
+                            f"expected at least -1 (lengths are not negative), read {r['length_covariance']:g}")
+        out[r["name"]] = {c: float(r[c]) for c in cols}
+    return out
+
+
+@cache
+def serving_workloads() -> dict[str, dict]:
+    """The requests a published serving run sent, by the run's name in data/serving_calibration.csv or
+    data/serving_validation.csv (data/serving_workloads.csv): ``dataset``, a dataset of data/serving_datasets.csv
+    whose spread of lengths the requests had, and ``requests`` (int or None), the samples the run issued where its log
+    states them (MLPerf's Offline: loadgen's generated_samples_per_query, all issued at once). A run not listed sent
+    requests of its stated lengths, every one alike (trtllm-bench's tables, NIM's and AMD's)."""
+    rows = _by_published_run("serving_workloads.csv")
+    known = serving_datasets()
+    out = {}
+    for r in rows:
+        if r["dataset"] not in known:
+            raise DataError(r.path, r.line, "dataset", f"{r['dataset']!r} is no dataset of data/serving_datasets.csv "
+                                                       f"(known: {', '.join(known)})")
+        n = r["requests"]
+        if n is not None and not float(n).is_integer():
+            raise DataError(r.path, r.line, "requests", f"expected a whole number of requests, read {n:g}")
+        out[r["name"]] = {"dataset": r["dataset"], "requests": None if n is None else int(n)}
+    return out
+
+
 HOSTS = ("Grace", "x86")
 
 

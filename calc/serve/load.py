@@ -38,7 +38,10 @@ under latency limits; and the throughput-latency frontier over batch sizes.
                        None where the C decoding sequences alone fill the budget (the engine's own must be larger: unknown). A throughput benchmark's
                        saturation has neither (its engine's budget is set to its workload)
 
-Decode reads a cache of I + O/2 tokens per sequence on average; memory holds I + O per sequence.
+Decode reads a cache of I + O/2 tokens per sequence on average; memory holds I + O per sequence. Where the requests'
+lengths vary (a benchmark's dataset, ``Setup.output_spread``), the sequences a step decodes are length-biased (a
+request of output O is in flight for O steps): decode reads E[O (I + O/2)] / E[O] per sequence
+(``Setup.in_flight_context``) and a prompt's attention costs E[I^2] / E[I] per token (``Setup.attended_prompt``).
 Concurrency and batch count all sequences in flight over all replicas, spread evenly.
 """
 
@@ -120,6 +123,13 @@ class Setup:
     # next step where ``host_overlap`` (TensorRT-LLM's overlap scheduler): ``phases.host_step``, ``phases.hosted``
     host_per_sequence: float = 0.0
     host_overlap: bool = True
+    # the spread of the requests' lengths about input_tokens and output_tokens, their means (data/serving_datasets.csv:
+    # a benchmark's dataset): Var / mean^2 of the prompt and of the output, and Cov(I, O) / (mean I x mean O); 0: every
+    # request alike (trtllm-bench, NIM, a static batch). See ``in_flight_context``
+    input_spread: float = 0.0
+    output_spread: float = 0.0
+    length_covariance: float = 0.0
+    output_max: int | None = None  # the longest output of those requests (tokens): the tail of a finite run (finite_run)
 
     @property
     def kv_reads(self) -> float:
@@ -147,6 +157,37 @@ class Setup:
         KV cache manager without ``max_attention_window`` in its kv_cache_config, one pool at the longest sequence for
         all layers, the window applied only by the attention kernel [NVIDIA2025trtllmkv])."""
         return self.cached(tokens) if self.window_memory else tokens
+
+    @property
+    def in_flight_context(self) -> float:
+        """Mean tokens cached per sequence in flight (before windows): I + O / 2 for requests alike; with lengths that
+        vary, the mean over the sequences a step decodes, which are length-biased: a request of output O is in flight
+        for O steps, so a step holds it in proportion to O (the inspection paradox of renewal theory: the interval an
+        observer lands in is length-biased, density x f(x) / E[X], [Kleinrock1975] sec. 5.2), at its mean context I + O / 2 over those steps:
+
+            E[O (I + O / 2)] / E[O] = E[I] (1 + k) + E[O] (1 + c_O^2) / 2,
+
+        k = Cov(I, O) / (E[I] E[O]) and c_O^2 = Var(O) / E[O]^2 (``length_covariance``, ``output_spread``). No
+        constant: the dataset's moments. The memory a sequence holds stays I + O of the mean request
+        (``max_concurrency``): the model reserves a request's full length for requests alike, and with lengths that
+        vary the engines of the runs that state a dataset (NVIDIA's MLPerf harness at TensorRT-LLM's MAX_UTILIZATION
+        policy, vLLM's paged blocks) allocate a sequence's cache as it grows, holding the length-biased mean context
+        above, not a reservation at the full length; which the engine holds is its capacity policy's question, not
+        the spread's (branch lenvar: the length-biased full length, E[O (I + O)] / E[O], cost DeepSeek-R1's MLPerf
+        rows half their concurrency that the harness's memory does not bind)."""
+        prompt, gen = float(self.input_tokens), float(self.output_tokens)
+        if not (self.output_spread or self.length_covariance):
+            return prompt + gen / 2
+        return prompt * (1.0 + self.length_covariance) + gen * (1.0 + self.output_spread) / 2
+
+    @property
+    def attended_prompt(self):
+        """The prompt length whose attention FLOP per prompt token is the mean's: I for prompts alike; with prompts
+        that vary, a prompt's attention FLOP grows as I^2, so per prompt token E[I^2] / E[I] = E[I] (1 + c_I^2)
+        (``input_spread``)."""
+        if not self.input_spread:
+            return self.input_tokens
+        return float(self.input_tokens) * (1.0 + self.input_spread)
 
     def max_concurrency(self) -> int:
         """Sequences in flight that the memory of all replicas holds, at most the engine's ``max_batch_size`` per
@@ -180,9 +221,9 @@ def evaluate(s: Setup, concurrency, mode: str, queue: bool = False) -> dict:
     c = np.asarray(concurrency, dtype=float) / s.replicas  # per replica
     prompt, gen = float(s.input_tokens), float(s.output_tokens)
     lay, sh, r = s.layout, s.shape, s.rates
-    span = float(s.span(prompt))
+    span = float(s.span(s.attended_prompt))
     eb = s.expert_bytes
-    dec = phases.decode_step(sh, lay, r, s.weight_bytes, s.kv_bytes, c, s.cached(prompt + gen / 2), s.kv_reads, eb,
+    dec = phases.decode_step(sh, lay, r, s.weight_bytes, s.kv_bytes, c, s.cached(s.in_flight_context), s.kv_reads, eb,
                              s.eager)
     host = phases.host_step(lay, c, s.host_per_sequence) if s.host_per_sequence else None
     stretch = 1.0  # the step's time over the GPU's (prefill and decode parts) where the host's work lengthens it
@@ -300,17 +341,40 @@ def arrivals_capacity(s: Setup) -> float:
 
 
 def finite_run(s: Setup, concurrency: int, requests: int) -> float:
-    """Output tokens/s per chip of a run of ``requests`` identical requests queued at once, as a throughput benchmark
-    runs them (trtllm-bench throughput: a dataset of fixed input and output lengths, every request sent at t = 0), at
-    most ``concurrency`` sequences in flight (all replicas): the requests go through in cohorts that start and finish
-    together, each lasting one request's life at its own size (TTFT + (O - 1) TPOT of ``evaluate`` in continuous
-    mode, the model's step times at that concurrency); the last cohort holds what is left, with fewer sequences in
-    flight sharing the same weight reads and fixed costs. The run's throughput is its output tokens over its time.
-    Admission staggered by a prefill token budget (cohorts that drift apart) is not modelled."""
+    """Output tokens/s per chip of a run of ``requests`` requests queued at once, as a throughput benchmark runs them
+    (trtllm-bench throughput: a dataset of fixed input and output lengths, every request sent at t = 0; MLPerf's
+    Offline: loadgen issues every sample at once), at most ``concurrency`` sequences in flight (all replicas).
+
+    Requests alike: the requests go through in cohorts that start and finish together, each lasting one request's life
+    at its own size (TTFT + (O - 1) TPOT of ``evaluate`` in continuous mode, the model's step times at that
+    concurrency); the last cohort holds what is left, with fewer sequences in flight sharing the same weight reads and
+    fixed costs. The run's throughput is its output tokens over its time. Admission staggered by a prefill token budget
+    (cohorts that drift apart) is not modelled.
+
+    Lengths that vary (``Setup.output_spread`` and ``output_max`` given: a benchmark's dataset): the run holds n
+    sequences in flight at the steady rate X(n) of ``evaluate`` until the queue empties, then drains: the n sequences
+    left finish their residual outputs, the last after the longest, K = ``output_max`` steps, the batch b_k thinning
+    step by step. A step of b sequences takes tau(b) ~ a + (tau(n) - a) b / n (a: a decode step of one sequence, the
+    chord of the model's step times), so the drain's K steps take a K + (tau(n) - a) sum_k b_k, and sum_k b_k = n E[R]
+    are the drain's tokens, E[R] = E[O^2] / (2 E[O]) = O (1 + c_O^2) / 2 the mean residual output of the sequences in
+    flight, length-biased ([Kleinrock1975] sec. 5.2). Against the same tokens at X(n) the run is longer by
+
+        a (K - E[R])    per replica (E[O] for E[R] where every request is in flight from the start)
+
+    no constant: the dataset's spread and longest output, the model's step times. As tau(b) is convex in b (a
+    roofline), the chord overstates the drain: an upper bound of the tail."""
     n = int(concurrency)
     if n < 1 or requests < 1:
         raise InputError("requests", f"expected a run of at least one request and one sequence in flight, read "
                                      f"{requests} requests at a concurrency of {concurrency}")
+    if s.output_max is not None and s.output_spread:
+        n = min(n, int(requests))
+        r = evaluate(s, float(n), "continuous")
+        steady = requests * s.output_tokens / float(r["total"])  # s: the run's tokens at the steady rate
+        one = float(evaluate(s, float(s.replicas), "continuous")["decode"]["total"])  # a decode step of one sequence
+        residual = s.output_tokens * (1.0 + s.output_spread) / 2 if requests > n else float(s.output_tokens)
+        seconds = steady + one * max(s.output_max - residual, 0.0)
+        return requests * s.output_tokens / seconds / s.chips
     full, rest = divmod(int(requests), n)
     sizes = [n] * (1 if full else 0) + ([rest] if rest else [])
     r = evaluate(s, np.array(sizes, dtype=float), "continuous")
@@ -566,7 +630,8 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
           price=None, pue=None, carbon_intensity=None, attention_kernel="grouped", disaggregated=False,
           expert_precision=None, window_memory=True, expert_exchange="all-to-all", scheduler_steps=1,
           chunked_prefill=True, max_batch_size=None, max_num_tokens=None, kv_memory_fraction=None, clock=None,
-          eager=False, host_per_sequence=0.0, host_overlap=True) -> Setup:
+          eager=False, host_per_sequence=0.0, host_overlap=True, input_spread=0.0, output_spread=0.0,
+          length_covariance=0.0, output_max=None) -> Setup:
     """Resolve and check every input once (see ``calc.serve``); the layout search fills tensor=None.
     ``expert_precision``: the routed experts' weights; default the shape's own (``Transformer.expert_precision``:
     GPT-OSS's MXFP4 from its config.json), else ``precision``. ``window_memory`` False: the engine's KV cache holds
@@ -581,7 +646,12 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
     ``eager`` True: the engine runs without CUDA or HIP graphs (``Setup.eager``).
 
     ``host_per_sequence`` (s) and ``host_overlap``: the engine's host work per sequence and decode step, and whether
-    the engine hides it behind the GPU's next step (``Setup.host_per_sequence``; ``published_host``)."""
+    the engine hides it behind the GPU's next step (``Setup.host_per_sequence``; ``published_host``).
+
+    ``input_spread``, ``output_spread``, ``length_covariance``: the spread of the request lengths about
+    ``input_tokens`` and ``output_tokens``, their means (Var / mean^2 and Cov(I, O) / (mean I x mean O); 0: requests
+    alike; ``Setup.in_flight_context``, ``published_workload``); ``output_max``: the longest of those outputs (tokens;
+    ``finite_run``'s tail)."""
     m = lookup(model)
     hw = hardware if isinstance(hardware, data.Hardware) else data.hardware(hardware)
     n = int(read_chips(chips).m_as("chip"))  # the one reader of a cluster's chips (10**400 refused by name)
@@ -643,7 +713,11 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
                  _gather_bytes(expert_exchange, ep, compute, hw), scheduler_steps=steps,
                  chunked_prefill=chunked_prefill, max_batch_size=most, max_num_tokens=budget,
                  kv_memory_fraction=None if kv_memory_fraction is None else float(kv_memory_fraction), eager=eager,
-                 host_per_sequence=_seconds("host_per_sequence", host_per_sequence), host_overlap=bool(host_overlap))
+                 host_per_sequence=_seconds("host_per_sequence", host_per_sequence), host_overlap=bool(host_overlap),
+                 input_spread=_spread("input_spread", input_spread, 0.0),
+                 output_spread=_spread("output_spread", output_spread, 0.0),
+                 length_covariance=_spread("length_covariance", length_covariance, -1.0),
+                 output_max=None if output_max is None else _whole("output_max", output_max, unit="token"))
     if T is None:
         return base
     return _with_layout(base, T, P, expert, adp)
@@ -679,6 +753,27 @@ def published_host(engine: str, chip: str, name: str | None = None) -> dict:
         return {}
     return {"host_per_sequence": row["host_per_sequence"],
             "host_overlap": data.serving_host_overlap().get(name, row["host_overlap"])}
+
+
+def published_workload(name: str) -> dict:
+    """The spread of the request lengths a published run sent (data/serving_workloads.csv names its dataset,
+    data/serving_datasets.csv holds the dataset's moments), as ``setup``'s keyword arguments ``input_spread``,
+    ``output_spread``, ``length_covariance`` and ``output_max`` (the longest output the benchmark lets run); {} for a
+    run whose requests were alike or whose dataset's per-sample lengths no source at hand counts in tokens."""
+    run = data.serving_workloads().get(name)
+    if run is None:
+        return {}
+    d = data.serving_datasets()[run["dataset"]]
+    return {"input_spread": d["input_spread"], "output_spread": d["output_spread"],
+            "length_covariance": d["length_covariance"], "output_max": int(d["output_max"])}
+
+
+def _spread(name: str, value, least: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not math.isfinite(value) or value < least:
+        raise InputError(name, f"expected a number >= {least:g} (a variance or covariance over the squared mean), got "
+                               f"{value!r:.40}")
+    return float(value)
 
 
 def _seconds(name: str, value) -> float:

@@ -20,7 +20,11 @@
                ``calc.serve`` under the same limits on the row's layout); a closed loop at a stated concurrency
                (scenario CLOSED_LOOP) at its clients, queueing by Little's law beyond what the memory holds
                (``load.closed_loop``); a static batch (scenario STATIC_BATCH) as one pass over its prompts and
-               its decode steps (``load.evaluate`` "batch"); TTFT and TPOT where a row states them
+               its decode steps (``load.evaluate`` "batch"); TTFT and TPOT where a row states them. A run that
+               names its dataset (data/serving_workloads.csv: MLPerf's Llama 2 70B, 405B, DeepSeek-R1 and Mixtral
+               sets) is predicted with the dataset's spread of lengths (``load.published_workload``: the length-biased
+               in-flight context), its Offline run over the samples its log says it issued, tail included
+               (``load.finite_run``)
     refuse     a row the model cannot predict, by class with the reason: a chip not in data/hardware.csv,
                a model with no shape in data/architectures.csv, a workload whose mean prompt length the
                source does not state, a latency-bound scenario whose limits the row does not state, a layout
@@ -233,7 +237,8 @@ def predict(c: Case, server_latency: str = "rate") -> Outcome:
                        attention_data_parallel=c.attention_data_parallel, precision=c.precision,
                        kv_precision=c.kv_precision, input_tokens=c.input_tokens, output_tokens=c.output_tokens,
                        window_memory=not trtllm, expert_exchange="gather" if trtllm and not _all_to_all(c) else "all-to-all",
-                       **load.published_engine(c.name), **load.published_host(c.engine, c.hardware, c.name))
+                       **load.published_engine(c.name), **load.published_host(c.engine, c.hardware, c.name),
+                       **load.published_workload(c.name))
         n = s.max_concurrency()
         if n < s.replicas:
             raise InputError("chips", load.weights_message(s))
@@ -270,9 +275,10 @@ def predict(c: Case, server_latency: str = "rate") -> Outcome:
             ttft, tpot = at_limits(found[0], found[1])
         return Outcome(c, found[2], ttft, tpot)
     r = load.evaluate(s, n, "continuous")
-    if c.requests is None:
+    requests = c.requests or (data.serving_workloads().get(c.name) or {}).get("requests")
+    if requests is None:
         return Outcome(c, float(r["per_chip"]), float(r["ttft"]), float(r["tpot"]))
-    return Outcome(c, load.finite_run(s, n, c.requests), float(r["ttft"]), float(r["tpot"]))
+    return Outcome(c, load.finite_run(s, n, requests), float(r["ttft"]), float(r["tpot"]))
 
 
 def _all_to_all(c: Case) -> bool:
