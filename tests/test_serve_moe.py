@@ -78,3 +78,19 @@ def test_hoppers_triton_experts_hold_their_weights_padded():
     b = load.setup("GPT-OSS 120B", "B200", 1, tensor=1, precision="bf16")
     assert h.expert_bytes == pytest.approx(4.25 / 8 * ratio) and b.expert_bytes == 4.25 / 8
     assert footprint.padded_experts("fp8", data.hardware("H200 SXM").peaks, 2880, 2880, True) == 1.0
+
+
+def test_prompts_riding_in_a_step_never_take_negative_time():
+    # hypothesis found it: under attention data parallelism with DeepEP's dispatch a MoE layer's own kernels are the
+    # router's two, but the riding prefill took the runner's eight off, so a 1-token prompt's prefill came out negative
+    # and the closed loop's queue raised TypeError (a negative load to a fractional power)
+    s = load.setup("Qwen3 30B-A3B", "H100 SXM5", 8, tensor=1, attention_data_parallel=True, input_tokens=1, output_tokens=39)
+    for tokens in (0.5, 1.64, 10.0):
+        p = phases.prefill(s.shape, s.layout, s.rates, s.weight_bytes, tokens, 1.0, weights=False, span=1.0,
+                           expert_bytes=s.expert_bytes)
+        assert float(p["total"]) > 0 and float(p["overhead"]) >= 0
+    from calc import serve
+
+    r = serve("Qwen3 30B-A3B", "H100 SXM5", 8, attention_data_parallel=True, concurrency=512, input_tokens=1,
+              output_tokens=39)
+    assert r.ttft.m_as("s") > 0

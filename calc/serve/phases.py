@@ -232,6 +232,15 @@ def expert_matmuls(s: Shape, lay: Layout, r: Rates, tokens, rate: float | None =
     return up + grouped_matmul_time(r, rows, int(round(width)), s.d_model, groups, rate)
 
 
+def routing_kernels(lay: Layout) -> float:
+    """Kernels of one MoE layer's own work beside its grouped GEMMs (``moe_routing``): the router's product and its top-k
+    (``ROUTER_KERNELS``) where DeepEP's dispatch and combine permute and sum the rows (attention data parallelism
+    without an all-gather), else TensorRT-LLM's runner's ``moe_routing_kernels`` (data/serving_coefficients.csv)."""
+    if lay.attention_data_parallel and not lay.gather_bytes:
+        return float(ROUTER_KERNELS)
+    return coefficients().moe_routing_kernels
+
+
 def moe_routing(s: Shape, lay: Layout, r: Rates, tokens, bandwidth: float):
     """Seconds of one MoE layer's own work on one chip beside its expert weights and products, and the bytes its
     grouped GEMMs move besides the weights (arrays over ``tokens``, the replica's tokens of the step):
@@ -265,10 +274,9 @@ def moe_routing(s: Shape, lay: Layout, r: Rates, tokens, bandwidth: float):
     w = s.expert_ff / (lay.tensor / lay.expert)
     g = 2.0 if s.gated else 1.0
     act = 3.0 * rows * w if s.gated else 0.0 * rows  # a separate kernel only for a gated activation
-    if lay.attention_data_parallel and not lay.gather_bytes:  # DeepEP's dispatch and combine permute and sum the rows
-        count, permuted = ROUTER_KERNELS, 0.0 * rows
-    else:
-        count, permuted = k.moe_routing_kernels, 3.0 * rows * s.d_model + n * s.d_model
+    count = routing_kernels(lay)
+    dispatched = lay.attention_data_parallel and not lay.gather_bytes  # DeepEP's dispatch and combine permute the rows
+    permuted = 0.0 * rows if dispatched else 3.0 * rows * s.d_model + n * s.d_model
     moved = ACTIVATION_BYTES * (permuted + act)
     kernels = count * r.chip.kernel_overhead + moved / bandwidth
     return kernels, ACTIVATION_BYTES * rows * (2.0 * s.d_model + (g + 1.0) * w)
@@ -480,7 +488,8 @@ def prefill(s: Shape, lay: Layout, r: Rates, weight_bytes: float, tokens, prompt
     routing = 0.0 * n
     if s.moe_layers:  # the MoE layers' routing, permutation and combine; the grouped GEMMs' rows beside the weights
         kernels, gemm_bytes = moe_routing(s, lay, r, n, bw)
-        routing = moe_layers * (kernels - (0.0 if weights else k.moe_routing_kernels * r.chip.kernel_overhead))
+        # riding in a decode step, its fixed kernel costs are the step's: the same kernels as moe_routing counts
+        routing = moe_layers * (kernels - (0.0 if weights else routing_kernels(lay) * r.chip.kernel_overhead))
         wbytes = wbytes + moe_layers * gemm_bytes
     matmuls = np.maximum(matmul_time(r, flop, 0.0, bw, rate) + moe, wbytes / bw)
     # causal attention core: per sequence and layer, prompt^2 / 2 score and value products per head
