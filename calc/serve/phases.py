@@ -268,7 +268,6 @@ def moe_routing(s: Shape, lay: Layout, r: Rates, tokens, bandwidth: float):
     (``Layout.gather_bytes``: TensorRT-LLM's CutlassFusedMoE, "routing + fp4_allgather + FusedMoe Op + reducescatter,
     with AttentionDP on") each rank runs the whole runner over the N gathered tokens of all ranks, its R = N k / E_p
     rows, and writes the N tokens' outputs for the reduce-scatter."""
-    k = coefficients()
     n = np.asarray(tokens, dtype=float)
     rows = n * s.per_token / lay.expert
     w = s.expert_ff / (lay.tensor / lay.expert)
