@@ -9,9 +9,10 @@ import calc
 from app_pages import charts, session
 from calc import data
 from calc.architecture import published
+from calc.architecture.published import lookup
 from calc.display import escape, number, show, ticks
 from calc.lifetime import compute_overhead, critical_fraction, curve, lifetime
-from calc.scaling import laws
+from calc.scaling import law, laws
 from calc.serve import footprint
 from calc.service_life import LLAMA3, linear_rule, service_life
 
@@ -51,14 +52,47 @@ def _problem(name: str, message: str) -> str:
     return f"**{escape(_label(name), limit=60)}** ({where}): {escape(message, limit=300)}"
 
 
+def _fold(text: str) -> str:
+    return "".join(c for c in text.casefold() if c.isalnum())
+
+
+def _choice(name: str, text: str) -> str:
+    """A choice of a link as the command line reads it (a model or chip with case and spacing ignored, the quality by
+    its label too); else a ValueError naming the nearest choices (calc's readers: "did you mean H100 SXM5?")."""
+    if text in CHOICES[name]:
+        return text
+    if name == "quality":
+        labels = {_fold(v): k for k, v in MODES.items()} | {_fold(k): k for k in MODES}
+        if _fold(text) in labels:
+            return labels[_fold(text)]
+    elif name == "model":
+        folded = {_fold(n): n for n in shapes}
+        if _fold(text) in folded:
+            return folded[_fold(text)]
+        lookup(text)  # raises, with the names nearest
+    elif name == "hardware":
+        chip = data.hardware(text).name  # raises, with the names nearest
+        if chip in chips:
+            return chip
+        raise ValueError(f"expected a chip with a memory size and bandwidth in data/hardware.csv; got {text[:60]!r}")
+    elif name == "law":
+        law(text)  # raises, with the nearest
+    elif name == "precision" and text.strip().lower() in CHOICES[name]:
+        return text.strip().lower()
+    raise ValueError(f"expected one of {', '.join(CHOICES[name])}; got {text[:60]!r}")
+
+
 saved, from_link, link_problems = session.view(PAGE), [], []
 first = "lt_quality" not in st.session_state  # the page's first run in this session: its link is read once
 for name, key in FIELDS.items():  # a link's (or the last visit's) value first; the defaults below fill the rest
     if key in st.session_state or name not in saved:
         continue
-    if name in CHOICES and saved[name] not in CHOICES[name]:  # a widget cannot show it: the default, said so
-        link_problems.append(_problem(name, f"expected one of {', '.join(CHOICES[name])}; got {saved[name][:60]!r}"))
-        continue
+    if name in CHOICES:
+        try:
+            saved[name] = _choice(name, saved[name])
+        except ValueError as exc:  # a widget cannot show it: the default, said so
+            link_problems.append(_problem(name, getattr(exc, "message", str(exc))))
+            continue
     st.session_state[key] = saved[name]
     from_link.append(name)
 if first:

@@ -146,6 +146,25 @@ def test_a_link_reproduces_the_life():
 
 
 @pytest.mark.parametrize("query, words", [
+    ({"lifetime.model": "Llama 3 7B"}, "**Model** (lifetime.model): unknown shape 'Llama 3 7B'; did you mean Llama 3 70B"),
+    ({"lifetime.hardware": "H100 SMX5"}, "**Chip** (lifetime.hardware): unknown accelerator 'H100 SMX5'; did you mean H100 SXM5"),
+    ({"lifetime.law": "devries"}, "**Scaling law** (lifetime.law): unknown scaling law 'devries'"),
+])
+def test_a_misspelt_choice_of_a_link_says_the_nearest(query, words):
+    at = open_page(PAGE, **query)  # not the list of every model or chip: the one meant
+    said = [w.value.replace("\\", "") for w in at.warning]
+    assert any(w.startswith("Ignored from the link: " + words) for w in said), said
+
+
+def test_a_choice_of_a_link_is_read_as_people_type_it():
+    at = open_page(PAGE, **{"lifetime.model": "llama 3 8b", "lifetime.hardware": "h100 sxm5",
+                            "lifetime.quality": "a loss", "lifetime.loss": "2.0", "lifetime.precision": "FP8"})
+    assert not at.warning, [w.value for w in at.warning]
+    assert at.selectbox(key="lt_model").value == "Llama 3 8B" and at.selectbox(key="lt_hw").value == "H100 SXM5"
+    assert at.radio(key="lt_quality").value == "loss" and at.selectbox(key="lt_precision").value == "fp8"
+
+
+@pytest.mark.parametrize("query, words", [
     ({"lifetime.tokens_per_day": "-5 token/day"}, "**Tokens served per day**"),
     ({"lifetime.days": "soon"}, "**Days of service**"),
     ({"lifetime.tpot_limit": "1 ms"}, "**Time per output token at most**"),
