@@ -8,8 +8,7 @@ import streamlit as st
 import calc
 from app_pages import charts, session
 from calc import data
-from calc.architecture import published
-from calc.architecture.published import lookup
+from calc.architecture import published, shape_name
 from calc.display import escape, number, show, ticks
 from calc.lifetime import compute_overhead, critical_fraction, curve, lifetime
 from calc.scaling import law, laws
@@ -66,10 +65,7 @@ def _choice(name: str, text: str) -> str:
         if _fold(text) in labels:
             return labels[_fold(text)]
     elif name == "model":
-        folded = {_fold(n): n for n in shapes}
-        if _fold(text) in folded:
-            return folded[_fold(text)]
-        lookup(text)  # raises, with the names nearest
+        return shape_name(text)  # raises, with the names nearest
     elif name == "hardware":
         chip = data.hardware(text).name  # raises, with the names nearest
         if chip in chips:

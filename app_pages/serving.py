@@ -17,7 +17,7 @@ import calc
 from app_pages import session
 from app_pages.charts import HEIGHT, plain_axis
 from calc import data
-from calc.architecture import published
+from calc.architecture import published, shape_name
 from calc.display import escape, number
 from calc.serve import engine_name, fewest_chips, footprint, frontier, percentiles, read_request_rate, serve
 from calc.units import parse_quantity
@@ -83,12 +83,13 @@ def _read(kind: str, text: str, name: str = ""):
             return engine_name(text)
         except calc.InputError as exc:
             raise ValueError(exc.message.replace("expected one of ", f"expected one of {NO_ENGINE}, ", 1)) from None
-    if kind in ("model", "precision", "kv_precision", "expert_precision", "engine"):
-        choices = {"model": list(shapes), "precision": PRECISIONS, "kv_precision": KV,
+    if kind == "model":  # as people type it ("llama 3 70b"), or the nearest names suggested
+        return shape_name(text)
+    if kind in ("precision", "kv_precision", "expert_precision", "engine"):
+        choices = {"precision": PRECISIONS, "kv_precision": KV,
                    "expert_precision": EXPERT_PRECISIONS, "engine": ENGINES}[kind]
         if text not in choices:
-            wanted = "a published model's name, such as Llama 3 70B" if kind == "model" else "one of " + ", ".join(choices)
-            raise ValueError(f"expected {wanted}; got {text[:60]!r}")
+            raise ValueError(f"expected one of {', '.join(choices)}; got {text[:60]!r}")
         return text
     if kind == "time":  # a latency limit: empty (none) or a time with its unit, read as every door reads it
         if text.strip():

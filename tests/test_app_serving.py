@@ -62,7 +62,7 @@ def test_defaults_from_the_scenario():
 def test_a_bad_link_is_reported_and_a_model_that_does_not_fit_says_why():
     at = open_page(PAGE, errors_ok=True, **{"serving.chips": "lots", "serving.model": "GPT-5", "serving.colour": "red"})
     text = " ".join(w.value for w in at.warning).replace("\\", "")  # shown Markdown-escaped
-    for part in ("**Chips** (serving.chips): expected a whole number", "**Model** (serving.model): expected a published model",
+    for part in ("**Chips** (serving.chips): expected a whole number", "**Model** (serving.model): unknown shape 'GPT-5'",
                  "serving.colour: not a field of this page"):  # by the page's label, then the link's key
         assert part in text
     at = open_page(PAGE, errors_ok=True, **{"serving.model": "Llama 3.1 405B", "serving.chips": "1"})
@@ -300,6 +300,15 @@ def test_a_link_names_the_engine_as_people_type_it():
     at = open_page(PAGE, **{**LINK, "serving.engine": "vllm"})
     said = " ".join(w.value for w in at.warning).replace("\\", "")
     assert "did you mean vLLM 0.10.2" in said and "expected one of none," in said and _url(at)["serving.engine"] == "none"
+
+
+def test_a_link_names_the_model_as_people_type_it():
+    # "llama 3 8b" in a link is Llama 3 8B (as --model takes it); "Llama 3 7B" is said with the nearest names
+    at = open_page(PAGE, **{**LINK, "serving.model": "llama 3 8b"})
+    assert not at.warning and _url(at)["serving.model"] == "Llama 3 8B"
+    at = open_page(PAGE, **{**LINK, "serving.model": "Llama 3 7B"})
+    said = " ".join(w.value for w in at.warning).replace("\\", "")
+    assert "**Model** (serving.model): unknown shape 'Llama 3 7B'; did you mean Llama 3 70B or Llama 3 8B" in said
 
 
 def test_the_curve_says_its_pipeline():
