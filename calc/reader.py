@@ -19,7 +19,7 @@ import pint
 
 from calc import data
 from calc.errors import InputError
-from calc.units import _TINY, Q_, count_suffix, parse_quantity, read_number
+from calc.units import _TINY, DATA_DIR, Q_, count_suffix, parse_quantity, read_number
 from calc.vocabulary import BY_NAME, QUANTITIES
 
 _UNIT = {n: BY_NAME[n].unit for n in QUANTITIES}
@@ -43,7 +43,7 @@ def read_file(path, field: str, max_bytes: int, what: str) -> bytes:
             with open(path, "rb") as f:
                 raw = f.read(max_bytes + 1)
     except OSError as exc:
-        raise InputError(field, f"cannot read {name}: {exc.strerror or exc}") from None
+        raise InputError(field, f"cannot read {name}: {exc.strerror or exc}{_bundled(path)}") from None
     except ValueError as exc:  # an embedded NUL in the path
         raise InputError(field, f"cannot read {name}: {exc}") from None
     if not regular:
@@ -51,6 +51,17 @@ def read_file(path, field: str, max_bytes: int, what: str) -> bytes:
     if len(raw) > max_bytes:
         raise InputError(field, f"{name} is larger than {max_bytes:,} bytes, too large for {what}")
     return raw
+
+
+def _bundled(path) -> str:
+    """Where the calculator's own copy of a missing ``data/...`` path is, when it has one: the README's examples
+    (``--config data/configs/llama-2-70b.json``) name the repository's folder, which an installed wheel keeps inside
+    the package (calc/_data)."""
+    parts = os.path.normpath(str(path)).split(os.sep)
+    if len(parts) < 2 or parts[0] != "data" or ".." in parts:
+        return ""
+    own = os.path.join(DATA_DIR, *parts[1:])
+    return f" (the calculator's own copy is {own})" if os.path.isfile(own) else ""
 
 
 def whole(name: str, value, least: int = 1) -> int:

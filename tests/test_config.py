@@ -73,6 +73,18 @@ def test_unreadable_files(tmp_path):
         Transformer.from_config(bad)
 
 
+def test_the_readmes_data_path_outside_the_repository_says_where_the_calculators_copy_is(tmp_path, monkeypatch):
+    # `python -m calc params --config data/configs/llama-2-70b.json` run from outside a clone (an installed wheel keeps
+    # data/ inside the package): the path is not found, and the error says where the copy that ships is
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(calc.InputError, match="No such file") as exc:
+        Transformer.from_config("data/configs/llama-2-70b.json")
+    assert f"the calculator's own copy is {data.DATA_DIR / 'configs' / 'llama-2-70b.json'}" in str(exc.value)
+    with pytest.raises(calc.InputError) as exc:
+        Transformer.from_config("data/configs/absent.json")
+    assert "own copy" not in str(exc.value)
+
+
 def test_config_semantics_the_frameworks_follow():
     # read from the configs; the counts these give are checked against transformers in test_golden.py
     shape = {n: t for n, (t, _) in published().items()}
