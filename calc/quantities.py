@@ -109,10 +109,10 @@ def parse_quantity(value, field: str, unit: str, *, bare_ok: bool, shown_in: str
     else:
         value = _bare_number(value, field, unit, expected, bare_ok, shown_in)
     if value.dimensionality != expected.dimensionality:
+        wanted = f"a quantity in {unit} ({_dims(expected.dimensionality)})" if unit else "a plain number (no unit)"
         raise InputError(
             field,
-            f"expected a quantity in {unit or 'dimensionless'} "
-            f"({_dims(expected.dimensionality)}), got {_shown(value)} ({_dims(value.dimensionality)})"
+            f"expected {wanted}, got {_shown(value)} ({_dims(value.dimensionality)})"
             + _per_chip_hint(value, expected, unit),
         )
     value = _float_magnitude(value, field)
