@@ -19,7 +19,7 @@ import pint
 
 from calc import data
 from calc.errors import InputError
-from calc.units import _TINY, DATA_DIR, Q_, count_suffix, parse_quantity, read_number
+from calc.units import _TINY, DATA_DIR, Q_, count_suffix, parse_quantity, read_number, ureg
 from calc.vocabulary import BY_NAME, QUANTITIES
 
 _UNIT = {n: BY_NAME[n].unit for n in QUANTITIES}
@@ -89,10 +89,22 @@ def whole_text(text: str) -> int:
         if counted is not None and not counted[1] and rest.strip() in ("k", "K"):  # 8k tokens: 8,000 or 8,192?
             raise InputError("value", f"{text!r} is ambiguous ({counted[0]:,.0f} or {number * 1024:,.0f}?): "
                                       "write the number")
+        if _is_unit(rest):  # "1000 token": the field's unit is implied, and a unit of another kind is never taken
+            raise InputError("value", f"expected a whole number without a unit, such as 4096 or 8,192, got {text!r}")
         raise InputError("value", f"expected a whole number such as 4096 or 8,192, got {text!r}")
-    if not (math.isfinite(number) and number == int(number) and abs(number) <= 2**53):
+    if math.isfinite(number) and number == int(number) and abs(number) > 2**53:
+        raise InputError("value", f"expected a whole number of at most 2^53 (about 9 × 10^15), got {text!r}")
+    if not (math.isfinite(number) and number == int(number)):
         raise InputError("value", f"expected a whole number such as 4096 or 8,192, got {text!r}")
     return int(number)
+
+
+def _is_unit(text: str) -> bool:
+    try:
+        ureg.parse_units(text.strip())
+    except Exception:  # pint's parser raises many types on what is not a unit
+        return False
+    return True
 
 
 def _short(value) -> str:
