@@ -461,8 +461,13 @@ if life is not None:
             off = ("" if rule is None else " On this chip the proportional rule is off by " + ", ".join(
                 f"{r['error']:+.0%} at {r['model'].removeprefix('Llama 3.1 ').removeprefix('Llama 3 ')}"
                 for r in rule if r["model"] != LLAMA3[1]) + " (Llama 3, anchored on 70B; calc.serve on each).")
+            gone = sizes["unserved"].m_as("param")
+            unserved = (f" {len(gone)} of the {len(n)} sizes, from {show('params', calc.Q_(gone.min(), 'param'), True)} "
+                        f"to {show('params', calc.Q_(gone.max(), 'param'), True)}, are left off the dark line: no group "
+                        "of up to 64 chips serves their scaled shape within the limit." if len(gone) else "")
             st.caption(f"At the loss {escape(st.session_state['lt_model'])} reaches on its training tokens under "
-                       f"{law_name}, serving {show('tokens', life.served_tokens)}; ● this model, ■ the cheapest size on each line. Sizes with no "
+                       f"{law_name}, serving {show('tokens', life.served_tokens)}; ● this model, ■ the cheapest size on "
+                       f"each line.{unserved} Sizes with no "
                        "architecture are served two ways: this model's shape scaled in width and depth to each size "
                        "and served by calc.serve on the same chip (the dark line, the row 'Optimum, shapes served'), and this "
                        "model's cost per token scaled in proportion to the parameters (the pale line, the cost "

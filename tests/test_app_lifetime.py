@@ -145,6 +145,15 @@ def test_a_link_reproduces_the_life():
             for k in query} == set(query.values())
 
 
+def test_a_size_curve_with_sizes_no_group_serves_within_the_limit_still_shows_the_cheapest_size():
+    # it said "No dollar optimum at this model's quality: no group of up to 64 chips serves it" and dropped the section
+    at = open_page(PAGE, **{"lifetime.model": "Llama 3.1 405B", "lifetime.hardware": "TPU v5p",
+                            "lifetime.tpot_limit": "20 ms"})
+    assert not any("No dollar optimum" in c.value for c in at.caption)
+    assert any("are left off the dark line: no group of up to 64 chips serves" in c.value for c in at.caption)
+    assert "Optimum, shapes served" in at.table[-1].value["Model"].tolist()
+
+
 @pytest.mark.parametrize("query, words", [
     ({"lifetime.model": "Llama 3 7B"}, "**Model** (lifetime.model): unknown shape 'Llama 3 7B'; did you mean Llama 3 70B"),
     ({"lifetime.hardware": "H100 SMX5"}, "**Chip** (lifetime.hardware): unknown accelerator 'H100 SMX5'; did you mean H100 SXM5"),
