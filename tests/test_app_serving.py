@@ -302,15 +302,6 @@ def test_a_link_names_the_engine_as_people_type_it():
     assert "did you mean vLLM 0.10.2" in said and "expected one of none," in said and _url(at)["serving.engine"] == "none"
 
 
-def test_a_link_names_the_model_as_people_type_it():
-    # "llama 3 8b" in a link is Llama 3 8B (as --model takes it); "Llama 3 7B" is said with the nearest names
-    at = open_page(PAGE, **{**LINK, "serving.model": "llama 3 8b"})
-    assert not at.warning and _url(at)["serving.model"] == "Llama 3 8B"
-    at = open_page(PAGE, **{**LINK, "serving.model": "Llama 3 7B"})
-    said = " ".join(w.value for w in at.warning).replace("\\", "")
-    assert "**Model** (serving.model): unknown shape 'Llama 3 7B'; did you mean Llama 3 70B or Llama 3 8B" in said
-
-
 def test_the_curve_says_its_pipeline():
     # the curve's caption named tensor and replicas only: 70B on 5 H100 read "Tensor 1 × 1 replica(s)" at pipeline 5
     at = open_page(PAGE, **{**LINK, "serving.model": "Llama 3 70B", "serving.hardware": "H100 SXM5",
@@ -326,3 +317,12 @@ def test_a_model_no_count_of_a_linkless_chip_serves_is_said_so():
     at = open_page(PAGE, errors_ok=True, **link)
     said = " ".join(i.value for i in at.info)
     assert "does not fit on 8 × TPU v2" in said and "no network bandwidth for TPU v2" in said, said
+
+
+def test_a_link_names_the_model_as_people_type_it():
+    # "llama 3 8b" in a link is Llama 3 8B (as --model takes it); "Llama 3 7B" is said with the nearest names
+    at = open_page(PAGE, **{**LINK, "serving.model": "llama 3 8b"})
+    assert not at.warning and _url(at)["serving.model"] == "Llama 3 8B"
+    at = open_page(PAGE, **{**LINK, "serving.model": "Llama 3 7B"})
+    said = " ".join(w.value for w in at.warning).replace("\\", "")
+    assert "**Model** (serving.model): unknown shape 'Llama 3 7B'; did you mean Llama 3 70B or Llama 3 8B" in said
