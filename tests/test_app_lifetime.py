@@ -145,6 +145,16 @@ def test_a_link_reproduces_the_life():
             for k in query} == set(query.values())
 
 
+@pytest.mark.parametrize("key, text", [("lt_demand", "-1"), ("lt_params", "13 Gparm"), ("lt_tokens", "0")])
+def test_a_refused_first_section_leaves_the_models_life_below(key, text):
+    # a typo in the first section stopped the page: the model's life below, whose fields are its own, vanished
+    at = open_page(PAGE)
+    at.text_input(key=key).set_value(text).run()
+    assert not at.exception and len(at.error) == 1
+    assert "Lifetime optimum" not in _metrics(at) and _metrics(at)["Training + serving"]
+    assert at.text_input(key="lt_per_day").value  # its fields drawn
+
+
 def test_a_size_curve_with_sizes_no_group_serves_within_the_limit_still_shows_the_cheapest_size():
     # it said "No dollar optimum at this model's quality: no group of up to 64 chips serves it" and dropped the section
     at = open_page(PAGE, **{"lifetime.model": "Llama 3.1 405B", "lifetime.hardware": "TPU v5p",
