@@ -295,3 +295,10 @@ def test_the_layout_search_weighs_the_pipelines_under_random_arrivals():
     r = serve("Llama 3 70B", "H100 SXM5", 8, request_rate=8)
     assert (r.layout["tensor"], r.layout["pipeline"], r.layout["replicas"]) == (4, 1, 2)
     assert r.tokens_per_second["total"].m_as("token/s") == pytest.approx(8 * 1000, rel=0.01)
+
+
+def test_a_rate_far_beyond_capacity_is_said_as_people_read_numbers():
+    # "got 1e+12" (a float's repr) in the CLI's and the Serving page's error
+    with pytest.raises(InputError) as exc:
+        load.at_rate(_setup(), 1e12)
+    assert "got 10¹²:" in str(exc.value) and "e+" not in str(exc.value)
