@@ -186,9 +186,14 @@ def _answer(name, hardware, chips, tensor, precision, kv, prompt, gen, disaggreg
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _curve(name, hardware, chips, tensor, precision, kv, prompt, gen, disaggregated, adp, experts, engine):
-    return frontier(name, hardware, chips, **_options(tensor, precision, kv, prompt, gen, disaggregated, adp, experts,
-                                                      engine))
+def _curve(name, hardware, chips, tensor, precision, kv, prompt, gen, disaggregated, adp, experts, engine,
+           layout=None):
+    """The frontier on ``layout`` (tensor, pipeline, expert: the answer's, so that its red point lies on its own
+    curve; under limits, at a request rate or a concurrency the best layout need not be the saturating one)."""
+    options = _options(tensor, precision, kv, prompt, gen, disaggregated, adp, experts, engine)
+    if layout is not None:
+        options.update(zip(("tensor", "pipeline", "expert"), layout))
+    return frontier(name, hardware, chips, **options)
 
 
 @st.cache_data(max_entries=16, show_spinner="Serving the model on every chip…")
@@ -423,7 +428,7 @@ if energy is not None:
 left, right = st.columns(2)
 with left:
     st.markdown("**Throughput against speed per user** (each point a number of requests in flight)")
-    f = _curve(*args)
+    f = _curve(*args, layout=(lay["tensor"], lay["pipeline"], lay["expert"]))
     points = pd.DataFrame({
         "per_user": f.tokens_per_second_per_user.m_as("token/s"), "per_chip": f.tokens_per_second_per_chip.m_as("token/s/chip"),
         "in_flight": [f"{int(c):,}" for c in f.concurrency], "tpot": [f"{number(x)} ms" for x in f.tpot.m_as("ms")],

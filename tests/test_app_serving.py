@@ -6,7 +6,7 @@ import json
 
 from apppage import open_page
 
-from calc.serve import fewest_chips
+from calc.serve import fewest_chips, serve
 
 PAGE = "app_pages/serving.py"
 LINK = {"serving.model": "Llama 3 8B", "serving.hardware": "A100 SXM4 80GB", "serving.chips": "2",
@@ -326,3 +326,15 @@ def test_a_link_names_the_model_as_people_type_it():
     at = open_page(PAGE, **{**LINK, "serving.model": "Llama 3 7B"})
     said = " ".join(w.value for w in at.warning).replace("\\", "")
     assert "**Model** (serving.model): unknown shape 'Llama 3 7B'; did you mean Llama 3 70B or Llama 3 8B" in said
+
+
+def test_the_curve_is_the_answers_layout_under_limits():
+    # within 2 s / 40 ms the answer is tensor 8 x pipeline 1, and the curve (with its red point, "the answer above")
+    # was drawn for the saturating layout, tensor 4 x pipeline 2
+    at = open_page(PAGE, **{**LINK, "serving.model": "Llama 3 70B", "serving.hardware": "H100 SXM5", "serving.chips": "8",
+                            "serving.tensor": "best", "serving.concurrency": "within limits",
+                            "serving.ttft_limit": "2 s", "serving.tpot_limit": "40 ms"})
+    lay = serve("Llama 3 70B", "H100 SXM5", 8, input_tokens=512, output_tokens=256, ttft_limit="2 s",
+                tpot_limit="40 ms").layout
+    said = f"Tensor {lay['tensor']} × pipeline {lay['pipeline']}, {lay['replicas']} replica(s)"
+    assert any(said in c.value for c in at.caption), [c.value for c in at.caption]
