@@ -362,7 +362,11 @@ try:
     life = _life_now()
 except calc.InputError as exc:
     words = LIFE_LABELS.get(exc.field)
-    st.error(f"**{words}**: {escape(exc.message, limit=600)}" if words else escape(exc, limit=600))
+    message = exc.message
+    if exc.field == "price":  # "give the training price per chip-hour": a field this page does not have
+        message = (f"{st.session_state['lt_hw']} has no public price, and this section prices the chip-hours at the "
+                   "chip's public price; choose a chip that has one (calc.service_life takes a price of your own)")
+    st.error(f"**{words}**: {escape(message, limit=600)}" if words else escape(exc, limit=600))
     life = None
 if life is not None:
     s = life.serving

@@ -360,3 +360,12 @@ def test_a_count_missing_its_per_day_is_said_as_a_count_not_as_bytes():
         parse_quantity("70B param", "compute", "FLOP", bare_ok=True)
     with pytest.raises(calc.InputError, match=r"got 40 GB \(a size in bytes\)"):  # bytes where bytes are written
         parse_quantity("40 GB", "duration", "s", bare_ok=False)
+
+
+def test_a_chip_with_no_public_price_is_said_without_asking_for_a_field_the_page_lacks():
+    # "GB200 has no public price: give the training price per chip-hour", and the page has no such field
+    at = open_page(PAGE, errors_ok=True, **{"lifetime.hardware": "GB200"})
+    assert not at.exception and len(at.error) == 1
+    said = at.error[0].value.replace("\\", "")
+    assert said.startswith("**Chip**: GB200 has no public price") and "choose a chip that has one" in said
+    assert "give the training price" not in said
