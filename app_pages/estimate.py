@@ -440,7 +440,7 @@ def calculator() -> None:
             top.warning(escape(w))
         hint = what_to_add(est)
         if not scenario:
-            top.info("Start from a preset above, or type what you know below: " + escape(hint or ""))
+            top.info(escape(hint or "Start from a preset above, or type what you know below."))  # the hint names the preset
         else:
             if hint:
                 top.info(escape(hint))

@@ -15,7 +15,7 @@ import calc
 from app_pages import session
 from app_pages.charts import plain_axis
 from calc import data, perf
-from calc.architecture import published
+from calc.architecture import published, shape_name
 from calc.display import escape, number, show
 
 PAGE = "layouts"
@@ -57,11 +57,11 @@ def _read(name: str, kind: str, text: str):
         if unknown:
             raise ValueError(f"expected names among {', '.join(CHOICES[name])}, comma-separated; got {text[:60]!r}")
         return list(dict.fromkeys(names))
-    if kind in ("model", "choice"):
-        choices = list(shapes) if kind == "model" else CHOICES[name]
-        if text not in choices:
-            wanted = "a published model's name, such as GPT-3 175B" if kind == "model" else "one of " + ", ".join(choices)
-            raise ValueError(f"expected {wanted}; got {text[:60]!r}")
+    if kind == "model":  # as people type it ("gpt-3 175b"), or the nearest names suggested
+        return shape_name(text)
+    if kind == "choice":
+        if text not in CHOICES[name]:
+            raise ValueError(f"expected one of {', '.join(CHOICES[name])}; got {text[:60]!r}")
         return text
     try:
         value = float(text.replace(",", "").replace("_", ""))

@@ -8,10 +8,10 @@ import streamlit as st
 import calc
 from app_pages import charts, session
 from calc import data
-from calc.architecture import published
+from calc.architecture import published, shape_name
 from calc.display import escape, number, show, ticks
 from calc.lifetime import compute_overhead, critical_fraction, curve, lifetime
-from calc.scaling import laws
+from calc.scaling import law, laws
 from calc.serve import footprint
 from calc.service_life import LLAMA3, linear_rule, service_life
 
@@ -51,14 +51,44 @@ def _problem(name: str, message: str) -> str:
     return f"**{escape(_label(name), limit=60)}** ({where}): {escape(message, limit=300)}"
 
 
+def _fold(text: str) -> str:
+    return "".join(c for c in text.casefold() if c.isalnum())
+
+
+def _choice(name: str, text: str) -> str:
+    """A choice of a link as the command line reads it (a model or chip with case and spacing ignored, the quality by
+    its label too); else a ValueError naming the nearest choices (calc's readers: "did you mean H100 SXM5?")."""
+    if text in CHOICES[name]:
+        return text
+    if name == "quality":
+        labels = {_fold(v): k for k, v in MODES.items()} | {_fold(k): k for k in MODES}
+        if _fold(text) in labels:
+            return labels[_fold(text)]
+    elif name == "model":
+        return shape_name(text)  # raises, with the names nearest
+    elif name == "hardware":
+        chip = data.hardware(text).name  # raises, with the names nearest
+        if chip in chips:
+            return chip
+        raise ValueError(f"expected a chip with a memory size and bandwidth in data/hardware.csv; got {text[:60]!r}")
+    elif name == "law":
+        law(text)  # raises, with the nearest
+    elif name == "precision" and text.strip().lower() in CHOICES[name]:
+        return text.strip().lower()
+    raise ValueError(f"expected one of {', '.join(CHOICES[name])}; got {text[:60]!r}")
+
+
 saved, from_link, link_problems = session.view(PAGE), [], []
 first = "lt_quality" not in st.session_state  # the page's first run in this session: its link is read once
 for name, key in FIELDS.items():  # a link's (or the last visit's) value first; the defaults below fill the rest
     if key in st.session_state or name not in saved:
         continue
-    if name in CHOICES and saved[name] not in CHOICES[name]:  # a widget cannot show it: the default, said so
-        link_problems.append(_problem(name, f"expected one of {', '.join(CHOICES[name])}; got {saved[name][:60]!r}"))
-        continue
+    if name in CHOICES:
+        try:
+            saved[name] = _choice(name, saved[name])
+        except ValueError as exc:  # a widget cannot show it: the default, said so
+            link_problems.append(_problem(name, getattr(exc, "message", str(exc))))
+            continue
     st.session_state[key] = saved[name]
     from_link.append(name)
 if first:
@@ -185,100 +215,108 @@ if mode == "run" and st.session_state["lt_params"] == EXAMPLE["params"] and st.s
                "Fig. 1, a Chinchilla-optimal 13B model serving 2T tokens, where a 7B model trained longer saves 17% "
                "(under devries2023).")
 
-quality, prices = _quality(), _prices()
-try:
-    r = lifetime(**quality, inference_tokens=st.session_state["lt_demand"], law=law_name, **prices)
-    # the curve reaches the run given, however far above the optimum (GPT-3's 175B: 12 times its compute-optimal size)
-    c = curve(r.loss, r.inference_tokens, law_name, points=300, upto=None if r.given is None else r.given.params * 1.1)
-except calc.InputError as exc:  # named by its label, as the fields read
-    words = LABELS.get(exc.field)
-    st.error(f"**{words}**: {escape(exc.message, limit=600)}" if words else escape(exc, limit=600))
-    st.stop()
+def _optimum():
+    """The first section: the lifetime optimum at the quality and demand given, its tables and its curve; None (said
+    under the fields) when calc refuses them, and the model's life below still draws: its fields are its own."""
+    quality, prices = _quality(), _prices()
+    try:
+        r = lifetime(**quality, inference_tokens=st.session_state["lt_demand"], law=law_name, **prices)
+        # the curve reaches the run given, however far above the optimum (GPT-3's 175B: 12 times its compute-optimal size)
+        c = curve(r.loss, r.inference_tokens, law_name, points=300, upto=None if r.given is None else r.given.params * 1.1)
+    except calc.InputError as exc:  # named by its label, as the fields read
+        words = LABELS.get(exc.field)
+        st.error(f"**{words}**: {escape(exc.message, limit=600)}" if words else escape(exc, limit=600))
+        return None
 
-m = st.columns(4)
-m[0].metric("Lifetime optimum", show("params", r.params, True))
-m[1].metric("Its training tokens", show("tokens", r.tokens, True), help=f"{number(r.optimum.tokens_per_param)} per parameter")
-m[2].metric("Lifetime compute (FLOP)", number(r.lifetime_compute.m_as("FLOP")))  # the label names the unit: the value fits its box
-m[3].metric("Saved against compute-optimal", f"{r.saving_fraction:.1%}",
-            help=f"{show('compute', r.saving, True)} less than the compute-optimal model of the same loss")
+    m = st.columns(4)
+    m[0].metric("Lifetime optimum", show("params", r.params, True))
+    m[1].metric("Its training tokens", show("tokens", r.tokens, True), help=f"{number(r.optimum.tokens_per_param)} per parameter")
+    m[2].metric("Lifetime compute (FLOP)", number(r.lifetime_compute.m_as("FLOP")))  # the label names the unit: the value fits its box
+    m[3].metric("Saved against compute-optimal", f"{r.saving_fraction:.1%}",
+                help=f"{show('compute', r.saving, True)} less than the compute-optimal model of the same loss")
 
-rows = [("Lifetime optimum", r.optimum), ("Compute-optimal", r.compute_optimal)]
-if r.given is not None:
-    rows.append(("The run given", r.given))
-# Two tables of four columns, not one of six: a phone's 390 px shows each whole
-st.table(pd.DataFrame([{"Model": name, "Parameters": show("params", p.params, True),
-                        "Training tokens": show("tokens", p.tokens, True),
-                        "Tokens per parameter": number(p.tokens_per_param)} for name, p in rows]), hide_index=True)
-st.table(pd.DataFrame([{"Model": name, "Training compute": show("compute", p.training_compute, True),
-                        "Serving compute": show("compute", p.inference_compute, True),
-                        "Lifetime compute": show("compute", p.lifetime_compute, True)} for name, p in rows]),
-         hide_index=True)
-
-# the curve: lifetime and training compute against model size at this loss, as shares of the compute-optimal
-# model's lifetime compute (a log axis of FLOP would flatten a 17% dip into a hair)
-n = c["params"].m_as("param")
-base = float(r.compute_optimal.lifetime_compute.m_as("FLOP"))
-frame = pd.concat([pd.DataFrame({"params": n, "flop": c["lifetime_compute"].m_as("FLOP"), "what": "lifetime"}),
-                   pd.DataFrame({"params": n, "flop": c["training_compute"].m_as("FLOP"), "what": "training"})])
-frame["compute"] = frame["flop"] / base
-frame["text"] = [f"{show('params', calc.Q_(a, 'param'), True)}: {show('compute', calc.Q_(b, 'FLOP'), True)} "
-                 f"({x:.0%})" for a, b, x in zip(frame["params"], frame["flop"], frame["compute"])]
-given_share = 0.0 if r.given is None else float(r.given.lifetime_compute.m_as("FLOP") / base)
-ceiling = max(2.0, 1.15 * given_share)  # the run given on the chart, however far up
-frame = frame[frame["compute"] <= ceiling]  # the curve rises without bound towards the critical size
-far = ceiling > 2  # a run far above the optimum: a log axis keeps the dip near 100% readable beside it
-marks = [("Lifetime optimum", r.optimum), ("Compute-optimal", r.compute_optimal)]
-if r.given is not None:
-    marks.append(("The run given", r.given))
-points = pd.DataFrame([{"params": p.params.m_as("param"), "compute": p.lifetime_compute.m_as("FLOP") / base,
-                        "model": name,
-                        "text": f"{name}: {show('params', p.params, True)}, {show('tokens', p.tokens, True)}, "
-                                f"lifetime {show('compute', p.lifetime_compute, True)}"} for name, p in marks])
-span = [float(frame["params"].min()), float(frame["params"].max())]
-# on a log axis Vega's own ticks may skip 100%, the reference every share is read against: it is always a tick
-share_ticks = sorted({1.0, *ticks(float(frame["compute"].min()), float(frame["compute"].max()))}) if far else alt.Undefined
-lines = alt.Chart(frame).mark_line().encode(
-    x=alt.X("params:Q", scale=alt.Scale(type="log", domain=span, nice=False), axis=charts.count_axis("Parameters")),
-    y=alt.Y("compute:Q", title="Share of compute-optimal", axis=alt.Axis(format="~%", values=share_ticks),
-            scale=alt.Scale(type="log") if far else alt.Scale(zero=False)),
-    color=alt.Color("what:N", title=None, scale=alt.Scale(domain=["lifetime", "training"], range=["#1f5fbf", "#9ec5fe"]),
-                    legend=alt.Legend(orient="bottom", columns=2, labelExpr="datum.label == 'lifetime' ? "
-                                      "'training + serving' : 'training only'")),
-    tooltip=[alt.Tooltip("text:N", title="Model size: compute")])
-dots = alt.Chart(points).mark_point(size=140, filled=True).encode(
-    x="params:Q", y="compute:Q",
-    shape=alt.Shape("model:N", legend=None, scale=alt.Scale(domain=[m for m, _ in marks],
-                                                             range=["square", "circle", "triangle-up"][:len(marks)])),
-    color=alt.value("#d9480f"), tooltip=[alt.Tooltip("text:N", title="Model")])
-st.markdown("**Compute over the model's life, at this loss**")
-st.altair_chart((lines + dots).properties(height=charts.HEIGHT), width="stretch")
-be = r.break_even.m_as("token")
-who = ("the run given" if r.given is not None and r.given.params < r.compute_optimal.params * (1 - 1e-6)
-       else "the optimum")
-tie = ("" if not np.isfinite(be) else
-       f" Break-even demand: {show('tokens', r.break_even)}; beyond it {who} costs less over its life than the "
-       "compute-optimal model.")
-st.caption("■ the lifetime optimum, ● the compute-optimal model" + (", ▲ the run given" if r.given is not None else "")
-           + f", against the compute-optimal model's lifetime compute ({show('compute', r.compute_optimal.lifetime_compute, True)}). "
-           f"Every model on the curve reaches a loss of {r.loss:.4f} nats per token under {law_name}; smaller ones "
-           f"need more training tokens, and none below {show('params', curve(r.loss, 0, law_name, 2)['params'][0] / 1.02, True)} "
-           f"reaches it.{tie}"
-           + (f" The run given needs {given_share:.0%} of the compute-optimal model's lifetime compute: the scale is "
-              "logarithmic so that it and the dip near 100% both show." if far else ""))
-
-if r.cost_optimum is not None:
-    st.subheader("In dollars")
-    rows = [("Cost optimum", r.cost_optimum), ("Compute-optimal", r.compute_optimal_cost)]
-    if r.given_cost is not None:
-        rows.append(("The run given", r.given_cost))
+    rows = [("Lifetime optimum", r.optimum), ("Compute-optimal", r.compute_optimal)]
+    if r.given is not None:
+        rows.append(("The run given", r.given))
+    # Two tables of four columns, not one of six: a phone's 390 px shows each whole
     st.table(pd.DataFrame([{"Model": name, "Parameters": show("params", p.params, True),
-                            "Training": show("cost", p.training_cost), "Serving": show("cost", p.serving_cost),
-                            "Lifetime": show("cost", p.lifetime_cost)} for name, p in rows]), hide_index=True)
-    st.caption(f"Saved against the compute-optimal model: {show('cost', r.cost_saving)}. Serving is priced at the "
-               "given price per token for a model of the reference size, scaled by size (2 FLOP per parameter "
-               "per token).")
-elif any(prices.values()):
-    st.caption("Give both prices for the dollar version.")
+                            "Training tokens": show("tokens", p.tokens, True),
+                            "Tokens per parameter": number(p.tokens_per_param)} for name, p in rows]), hide_index=True)
+    st.table(pd.DataFrame([{"Model": name, "Training compute": show("compute", p.training_compute, True),
+                            "Serving compute": show("compute", p.inference_compute, True),
+                            "Lifetime compute": show("compute", p.lifetime_compute, True)} for name, p in rows]),
+             hide_index=True)
+
+    # the curve: lifetime and training compute against model size at this loss, as shares of the compute-optimal
+    # model's lifetime compute (a log axis of FLOP would flatten a 17% dip into a hair)
+    n = c["params"].m_as("param")
+    base = float(r.compute_optimal.lifetime_compute.m_as("FLOP"))
+    frame = pd.concat([pd.DataFrame({"params": n, "flop": c["lifetime_compute"].m_as("FLOP"), "what": "lifetime"}),
+                       pd.DataFrame({"params": n, "flop": c["training_compute"].m_as("FLOP"), "what": "training"})])
+    frame["compute"] = frame["flop"] / base
+    frame["text"] = [f"{show('params', calc.Q_(a, 'param'), True)}: {show('compute', calc.Q_(b, 'FLOP'), True)} "
+                     f"({x:.0%})" for a, b, x in zip(frame["params"], frame["flop"], frame["compute"])]
+    given_share = 0.0 if r.given is None else float(r.given.lifetime_compute.m_as("FLOP") / base)
+    ceiling = max(2.0, 1.15 * given_share)  # the run given on the chart, however far up
+    frame = frame[frame["compute"] <= ceiling]  # the curve rises without bound towards the critical size
+    far = ceiling > 2  # a run far above the optimum: a log axis keeps the dip near 100% readable beside it
+    marks = [("Lifetime optimum", r.optimum), ("Compute-optimal", r.compute_optimal)]
+    if r.given is not None:
+        marks.append(("The run given", r.given))
+    points = pd.DataFrame([{"params": p.params.m_as("param"), "compute": p.lifetime_compute.m_as("FLOP") / base,
+                            "model": name,
+                            "text": f"{name}: {show('params', p.params, True)}, {show('tokens', p.tokens, True)}, "
+                                    f"lifetime {show('compute', p.lifetime_compute, True)}"} for name, p in marks])
+    span = [float(frame["params"].min()), float(frame["params"].max())]
+    # on a log axis Vega's own ticks may skip 100%, the reference every share is read against: it is always a tick
+    share_ticks = sorted({1.0, *ticks(float(frame["compute"].min()), float(frame["compute"].max()))}) if far else alt.Undefined
+    lines = alt.Chart(frame).mark_line().encode(
+        x=alt.X("params:Q", scale=alt.Scale(type="log", domain=span, nice=False), axis=charts.count_axis("Parameters")),
+        y=alt.Y("compute:Q", title="Share of compute-optimal", axis=alt.Axis(format="~%", values=share_ticks),
+                scale=alt.Scale(type="log") if far else alt.Scale(zero=False)),
+        color=alt.Color("what:N", title=None, scale=alt.Scale(domain=["lifetime", "training"], range=["#1f5fbf", "#9ec5fe"]),
+                        legend=alt.Legend(orient="bottom", columns=2, labelExpr="datum.label == 'lifetime' ? "
+                                          "'training + serving' : 'training only'")),
+        tooltip=[alt.Tooltip("text:N", title="Model size: compute")])
+    dots = alt.Chart(points).mark_point(size=140, filled=True).encode(
+        x="params:Q", y="compute:Q",
+        shape=alt.Shape("model:N", legend=None, scale=alt.Scale(domain=[m for m, _ in marks],
+                                                                 range=["square", "circle", "triangle-up"][:len(marks)])),
+        color=alt.value("#d9480f"), tooltip=[alt.Tooltip("text:N", title="Model")])
+    st.markdown("**Compute over the model's life, at this loss**")
+    st.altair_chart((lines + dots).properties(height=charts.HEIGHT), width="stretch")
+    be = r.break_even.m_as("token")
+    who = ("the run given" if r.given is not None and r.given.params < r.compute_optimal.params * (1 - 1e-6)
+           else "the optimum")
+    tie = ("" if not np.isfinite(be) else
+           f" Break-even demand: {show('tokens', r.break_even)}; beyond it {who} costs less over its life than the "
+           "compute-optimal model.")
+    st.caption("■ the lifetime optimum, ● the compute-optimal model" + (", ▲ the run given" if r.given is not None else "")
+               + f", against the compute-optimal model's lifetime compute ({show('compute', r.compute_optimal.lifetime_compute, True)}). "
+               f"Every model on the curve reaches a loss of {r.loss:.4f} nats per token under {law_name}; smaller ones "
+               f"need more training tokens, and none below {show('params', curve(r.loss, 0, law_name, 2)['params'][0] / 1.02, True)} "
+               f"reaches it.{tie}"
+               + (f" The run given needs {given_share:.0%} of the compute-optimal model's lifetime compute: the scale is "
+                  "logarithmic so that it and the dip near 100% both show." if far else ""))
+
+    if r.cost_optimum is not None:
+        st.subheader("In dollars")
+        rows = [("Cost optimum", r.cost_optimum), ("Compute-optimal", r.compute_optimal_cost)]
+        if r.given_cost is not None:
+            rows.append(("The run given", r.given_cost))
+        st.table(pd.DataFrame([{"Model": name, "Parameters": show("params", p.params, True),
+                                "Training": show("cost", p.training_cost), "Serving": show("cost", p.serving_cost),
+                                "Lifetime": show("cost", p.lifetime_cost)} for name, p in rows]), hide_index=True)
+        st.caption(f"Saved against the compute-optimal model: {show('cost', r.cost_saving)}. Serving is priced at the "
+                   "given price per token for a model of the reference size, scaled by size (2 FLOP per parameter "
+                   "per token).")
+    elif any(prices.values()):
+        st.caption("Give both prices for the dollar version.")
+    return r
+
+
+r = _optimum()
+
 
 def _chip_changed() -> None:
     """A 16-bit served format follows the chip's own (bf16 on an H100, fp16 on a V100, which has no bf16 peak), as on
@@ -324,7 +362,11 @@ try:
     life = _life_now()
 except calc.InputError as exc:
     words = LIFE_LABELS.get(exc.field)
-    st.error(f"**{words}**: {escape(exc.message, limit=600)}" if words else escape(exc, limit=600))
+    message = exc.message
+    if exc.field == "price":  # "give the training price per chip-hour": a field this page does not have
+        message = (f"{st.session_state['lt_hw']} has no public price, and this section prices the chip-hours at the "
+                   "chip's public price; choose a chip that has one (calc.service_life takes a price of your own)")
+    st.error(f"**{words}**: {escape(message, limit=600)}" if words else escape(exc, limit=600))
     life = None
 if life is not None:
     s = life.serving
@@ -431,8 +473,13 @@ if life is not None:
             off = ("" if rule is None else " On this chip the proportional rule is off by " + ", ".join(
                 f"{r['error']:+.0%} at {r['model'].removeprefix('Llama 3.1 ').removeprefix('Llama 3 ')}"
                 for r in rule if r["model"] != LLAMA3[1]) + " (Llama 3, anchored on 70B; calc.serve on each).")
+            gone = sizes["unserved"].m_as("param")
+            unserved = (f" {len(gone)} of the {len(n)} sizes, from {show('params', calc.Q_(gone.min(), 'param'), True)} "
+                        f"to {show('params', calc.Q_(gone.max(), 'param'), True)}, are left off the dark line: no group "
+                        "of up to 64 chips serves their scaled shape within the limit." if len(gone) else "")
             st.caption(f"At the loss {escape(st.session_state['lt_model'])} reaches on its training tokens under "
-                       f"{law_name}, serving {show('tokens', life.served_tokens)}; ● this model, ■ the cheapest size on each line. Sizes with no "
+                       f"{law_name}, serving {show('tokens', life.served_tokens)}; ● this model, ■ the cheapest size on "
+                       f"each line.{unserved} Sizes with no "
                        "architecture are served two ways: this model's shape scaled in width and depth to each size "
                        "and served by calc.serve on the same chip (the dark line, the row 'Optimum, shapes served'), and this "
                        "model's cost per token scaled in proportion to the parameters (the pale line, the cost "
@@ -448,19 +495,20 @@ st.subheader("How much extra training a smaller model costs")
 floor = critical_fraction(law_name)
 k = np.geomspace(floor * 1.15, 1.0, 120)
 over = pd.DataFrame({"size": k, "overhead": compute_overhead(k, law_name).m_as("")})
-here = r.params.m_as("param") / r.compute_optimal.params.m_as("param")
-mark = pd.DataFrame([{"size": here, "overhead": float(compute_overhead(here, law_name).m_as("")),
-                      "text": f"the lifetime optimum: {here:.0%} of the size, {compute_overhead(here, law_name).m_as(''):.1%} "
-                              "more training compute"}])
 share = alt.Axis(format="~%")
 curve_chart = alt.Chart(over.assign(text=[f"{a:.0%} of the size: {b:.1%} more training compute"
                                           for a, b in zip(over["size"], over["overhead"])])).mark_line().encode(
     x=alt.X("size:Q", title="Model size, share of the compute-optimal", axis=share),
     y=alt.Y("overhead:Q", title="Extra training compute", axis=share, scale=alt.Scale(domain=[0, 2])),
     tooltip=[alt.Tooltip("text:N", title="At")]).transform_filter("datum.overhead <= 2")
-dot = alt.Chart(mark).mark_point(size=140, filled=True, color="#d9480f").encode(
-    x="size:Q", y="overhead:Q", tooltip=[alt.Tooltip("text:N", title="Marked")])
-st.altair_chart((curve_chart + dot).properties(height=charts.HEIGHT), width="stretch")
+if r is not None:  # the lifetime optimum above marked on the curve
+    here = r.params.m_as("param") / r.compute_optimal.params.m_as("param")
+    mark = pd.DataFrame([{"size": here, "overhead": float(compute_overhead(here, law_name).m_as("")),
+                          "text": f"the lifetime optimum: {here:.0%} of the size, "
+                                  f"{compute_overhead(here, law_name).m_as(''):.1%} more training compute"}])
+    curve_chart += alt.Chart(mark).mark_point(size=140, filled=True, color="#d9480f").encode(
+        x="size:Q", y="overhead:Q", tooltip=[alt.Tooltip("text:N", title="Marked")])
+st.altair_chart(curve_chart.properties(height=charts.HEIGHT), width="stretch")
 st.caption(f"de Vries 2023, 'Go smol or go home': the same at every budget. Under {law_name} no model below "
            f"{floor:.0%} of the compute-optimal size reaches its loss; de Vries puts the practical limit near 30% "
            "(100% more compute).")

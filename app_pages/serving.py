@@ -17,7 +17,7 @@ import calc
 from app_pages import session
 from app_pages.charts import HEIGHT, plain_axis
 from calc import data
-from calc.architecture import published
+from calc.architecture import published, shape_name
 from calc.display import escape, number
 from calc.serve import engine_name, fewest_chips, footprint, frontier, percentiles, read_request_rate, serve
 from calc.units import parse_quantity
@@ -83,12 +83,13 @@ def _read(kind: str, text: str, name: str = ""):
             return engine_name(text)
         except calc.InputError as exc:
             raise ValueError(exc.message.replace("expected one of ", f"expected one of {NO_ENGINE}, ", 1)) from None
-    if kind in ("model", "precision", "kv_precision", "expert_precision", "engine"):
-        choices = {"model": list(shapes), "precision": PRECISIONS, "kv_precision": KV,
+    if kind == "model":  # as people type it ("llama 3 70b"), or the nearest names suggested
+        return shape_name(text)
+    if kind in ("precision", "kv_precision", "expert_precision", "engine"):
+        choices = {"precision": PRECISIONS, "kv_precision": KV,
                    "expert_precision": EXPERT_PRECISIONS, "engine": ENGINES}[kind]
         if text not in choices:
-            wanted = "a published model's name, such as Llama 3 70B" if kind == "model" else "one of " + ", ".join(choices)
-            raise ValueError(f"expected {wanted}; got {text[:60]!r}")
+            raise ValueError(f"expected one of {', '.join(choices)}; got {text[:60]!r}")
         return text
     if kind == "time":  # a latency limit: empty (none) or a time with its unit, read as every door reads it
         if text.strip():
@@ -185,9 +186,14 @@ def _answer(name, hardware, chips, tensor, precision, kv, prompt, gen, disaggreg
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _curve(name, hardware, chips, tensor, precision, kv, prompt, gen, disaggregated, adp, experts, engine):
-    return frontier(name, hardware, chips, **_options(tensor, precision, kv, prompt, gen, disaggregated, adp, experts,
-                                                      engine))
+def _curve(name, hardware, chips, tensor, precision, kv, prompt, gen, disaggregated, adp, experts, engine,
+           layout=None):
+    """The frontier on ``layout`` (tensor, pipeline, expert: the answer's, so that its red point lies on its own
+    curve; under limits, at a request rate or a concurrency the best layout need not be the saturating one)."""
+    options = _options(tensor, precision, kv, prompt, gen, disaggregated, adp, experts, engine)
+    if layout is not None:
+        options.update(zip(("tensor", "pipeline", "expert"), layout))
+    return frontier(name, hardware, chips, **options)
 
 
 @st.cache_data(max_entries=16, show_spinner="Serving the model on every chip…")
@@ -445,7 +451,7 @@ if energy is not None:
 left, right = st.columns(2)
 with left:
     st.markdown("**Throughput against speed per user** (each point a number of requests in flight)")
-    f = _curve(*args)
+    f = _curve(*args, layout=(lay["tensor"], lay["pipeline"], lay["expert"]))
     points = pd.DataFrame({
         "per_user": f.tokens_per_second_per_user.m_as("token/s"), "per_chip": f.tokens_per_second_per_chip.m_as("token/s/chip"),
         "in_flight": [f"{int(c):,}" for c in f.concurrency], "tpot": [f"{number(x)} ms" for x in f.tpot.m_as("ms")],

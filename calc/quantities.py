@@ -109,10 +109,10 @@ def parse_quantity(value, field: str, unit: str, *, bare_ok: bool, shown_in: str
     else:
         value = _bare_number(value, field, unit, expected, bare_ok, shown_in)
     if value.dimensionality != expected.dimensionality:
+        wanted = f"a quantity in {unit} ({_dims(expected.dimensionality)})" if unit else "a plain number (no unit)"
         raise InputError(
             field,
-            f"expected a quantity in {unit or 'dimensionless'} "
-            f"({_dims(expected.dimensionality)}), got {_shown(value)} ({_dims(value.dimensionality)})"
+            f"expected {wanted}, got {_shown(value)} ({_dims(value.dimensionality)})"
             + _per_chip_hint(value, expected, unit),
         )
     value = _float_magnitude(value, field)
@@ -234,13 +234,15 @@ def _literal_or_count(number: float, text: str, field: str, unit: str, expected,
         return Q_(value, expected)
     try:
         _check_unit_text(rest, field, original)
-        c = Q_(value, _parse_units(rest, field, unit))
-    except InputError:
-        c = None
+        c, rest_failure = Q_(value, _parse_units(rest, field, unit)), None
+    except InputError as exc:
+        c, rest_failure = None, exc
     if c is not None and c.dimensionality == expected.dimensionality:
         return c
-    if failure is not None:  # neither reading fits: the literal one is what the message shows
-        raise failure
+    if failure is not None:  # the literal reading is no quantity ("2T" is no unit): the count's is what is said
+        if c is not None:
+            return c  # "2T param" where tokens are asked: the caller names the kind read
+        raise rest_failure  # "2T tokn": the unknown unit is 'tokn', not 'T'
     if c is not None and "[information]" in q.dimensionality and "[information]" not in c.dimensionality:
         return c  # "10B token" where tokens a day are asked: said as 10B tokens (a count), not as bytes x tokens
     return q

@@ -19,7 +19,7 @@ import pint
 
 from calc import data
 from calc.errors import InputError
-from calc.units import _TINY, Q_, count_suffix, parse_quantity, read_number
+from calc.units import _TINY, DATA_DIR, Q_, count_suffix, parse_quantity, read_number, ureg
 from calc.vocabulary import BY_NAME, QUANTITIES
 
 _UNIT = {n: BY_NAME[n].unit for n in QUANTITIES}
@@ -43,7 +43,7 @@ def read_file(path, field: str, max_bytes: int, what: str) -> bytes:
             with open(path, "rb") as f:
                 raw = f.read(max_bytes + 1)
     except OSError as exc:
-        raise InputError(field, f"cannot read {name}: {exc.strerror or exc}") from None
+        raise InputError(field, f"cannot read {name}: {exc.strerror or exc}{_bundled(path)}") from None
     except ValueError as exc:  # an embedded NUL in the path
         raise InputError(field, f"cannot read {name}: {exc}") from None
     if not regular:
@@ -51,6 +51,17 @@ def read_file(path, field: str, max_bytes: int, what: str) -> bytes:
     if len(raw) > max_bytes:
         raise InputError(field, f"{name} is larger than {max_bytes:,} bytes, too large for {what}")
     return raw
+
+
+def _bundled(path) -> str:
+    """Where the calculator's own copy of a missing ``data/...`` path is, when it has one: the README's examples
+    (``--config data/configs/llama-2-70b.json``) name the repository's folder, which an installed wheel keeps inside
+    the package (calc/_data)."""
+    parts = os.path.normpath(str(path)).split(os.sep)
+    if len(parts) < 2 or parts[0] != "data" or ".." in parts:
+        return ""
+    own = os.path.join(DATA_DIR, *parts[1:])
+    return f" (the calculator's own copy is {own})" if os.path.isfile(own) else ""
 
 
 def whole(name: str, value, least: int = 1) -> int:
@@ -78,10 +89,22 @@ def whole_text(text: str) -> int:
         if counted is not None and not counted[1] and rest.strip() in ("k", "K"):  # 8k tokens: 8,000 or 8,192?
             raise InputError("value", f"{text!r} is ambiguous ({counted[0]:,.0f} or {number * 1024:,.0f}?): "
                                       "write the number")
+        if _is_unit(rest):  # "1000 token": the field's unit is implied, and a unit of another kind is never taken
+            raise InputError("value", f"expected a whole number without a unit, such as 4096 or 8,192, got {text!r}")
         raise InputError("value", f"expected a whole number such as 4096 or 8,192, got {text!r}")
-    if not (math.isfinite(number) and number == int(number) and abs(number) <= 2**53):
+    if math.isfinite(number) and number == int(number) and abs(number) > 2**53:
+        raise InputError("value", f"expected a whole number of at most 2^53 (about 9 × 10^15), got {text!r}")
+    if not (math.isfinite(number) and number == int(number)):
         raise InputError("value", f"expected a whole number such as 4096 or 8,192, got {text!r}")
     return int(number)
+
+
+def _is_unit(text: str) -> bool:
+    try:
+        ureg.parse_units(text.strip())
+    except Exception:  # pint's parser raises many types on what is not a unit
+        return False
+    return True
 
 
 def _short(value) -> str:

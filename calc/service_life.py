@@ -217,7 +217,9 @@ class ServiceLife:
         scaled to N (``scaled_shape``, the same chip, precision and load), and ``proportional``: this model's
         price x N / N_model, the rule ``calc.lifetime``'s dollar optimum assumes. Returns arrays (Quantities)
         ``params``, ``tokens``, ``training_cost``, ``serving_price`` (scaled), ``scaled`` and ``proportional``
-        (lifetime USD), and the index of each one's cheapest size, ``best_scaled`` and ``best_proportional``.
+        (lifetime USD), and the index of each one's cheapest size, ``best_scaled`` and ``best_proportional``;
+        ``unserved``: the sizes whose scaled shape no group of up to 64 chips serves within the life's limits (their
+        ``serving_price`` and ``scaled`` are NaN; an InputError only when no size is served).
         """
         from calc.lifetime import curve, quality
 
@@ -227,14 +229,23 @@ class ServiceLife:
         usd_per_flop = (self.training_cost / self.training_compute).m_as("USD/FLOP")
         training = c["training_compute"].m_as("FLOP") * usd_per_flop
         served = self.served_tokens.m_as("Mtoken")
-        price = np.array([serving_price_at(Q_(x, "param"), self.hardware, family=self.shape, **self.serve_options)
-                          .m_as("USD/Mtoken") for x in n])
+        price, last = np.full(len(n), math.nan), None
+        for i, x in enumerate(n):  # a size no group of chips serves within the limits: NaN, said in ``unserved``
+            try:
+                price[i] = serving_price_at(Q_(x, "param"), self.hardware, family=self.shape,
+                                            **self.serve_options).m_as("USD/Mtoken")
+            except InputError as exc:
+                if exc.field not in ("chips", "tensor", "tpot_limit", "ttft_limit", "pipeline"):
+                    raise
+                last = exc
+        if np.isnan(price).all():
+            raise last
         own = self.serving_price.m_as("USD/Mtoken") / self.params.m_as("param")
         scaled, proportional = training + served * price, training + served * own * n
         return {"params": Q_(n, "param"), "tokens": Q_(d, "token"), "training_cost": Q_(training, "USD"),
                 "serving_price": Q_(price, "USD/Mtoken"), "scaled": Q_(scaled, "USD"),
-                "proportional": Q_(proportional, "USD"), "best_scaled": int(np.argmin(scaled)),
-                "best_proportional": int(np.argmin(proportional))}
+                "proportional": Q_(proportional, "USD"), "best_scaled": int(np.nanargmin(scaled)),
+                "best_proportional": int(np.argmin(proportional)), "unserved": Q_(n[np.isnan(price)], "param")}
 
     def lifetime(self, law: str = "hoffmann2022"):
         """``calc.lifetime``'s dollar optimum at this model's quality (its params and training tokens under

@@ -170,6 +170,7 @@ def test_empty_states_say_what_to_add(query, hint):
     at = _app(**query)
     _clean(at)
     assert any(hint in _plain(i.value) for i in at.info)
+    assert not any(_plain(i.value).count("preset") > 1 for i in at.info)  # "Start from a preset ...; or start from a preset"
 
 
 def test_no_chip_count_then_compare_hardware():

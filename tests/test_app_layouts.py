@@ -71,12 +71,18 @@ def test_leaving_and_coming_back_keeps_the_fields():
 def test_a_bad_link_value_is_named_and_the_default_used():
     at = _open(**{"layouts.chips": "lots", "layouts.model": "GPT-5", "layouts.tensor": "0", "layouts.colour": "red"})
     shown = " ".join(w.value for w in at.warning).replace("\\", "")
-    for part in ("layouts.chips: expected a whole number", "'lots'", "layouts.model: expected a published model",
-                 "'GPT-5'", "layouts.tensor", "'0'", "layouts.colour: not a field of this page"):
+    for part in ("layouts.chips: expected a whole number", "'lots'", "layouts.model: unknown shape 'GPT-5'", "layouts.tensor", "'0'", "layouts.colour: not a field of this page"):
         assert part in shown
     assert at.number_input(key="layouts_chips").value == 1024
     assert at.selectbox(key="layouts_model").value == "GPT-3 175B"
     assert _url(at)["layouts.chips"] == "1024"  # the link now holds what the page shows
+
+
+def test_a_links_model_is_read_as_people_type_it():
+    at = _open(**{"layouts.model": "llama 3 8b"})
+    assert not at.warning and at.selectbox(key="layouts_model").value == "Llama 3 8B"
+    at = _open(**{"layouts.model": "Llama 3 7B"})
+    assert "did you mean Llama 3 70B or Llama 3 8B" in " ".join(w.value for w in at.warning).replace("\\", "")
 
 
 def test_the_scenario_gives_the_accelerator_and_the_chips():

@@ -145,6 +145,44 @@ def test_a_link_reproduces_the_life():
             for k in query} == set(query.values())
 
 
+@pytest.mark.parametrize("key, text", [("lt_demand", "-1"), ("lt_params", "13 Gparm"), ("lt_tokens", "0")])
+def test_a_refused_first_section_leaves_the_models_life_below(key, text):
+    # a typo in the first section stopped the page: the model's life below, whose fields are its own, vanished
+    at = open_page(PAGE)
+    at.text_input(key=key).set_value(text).run()
+    assert not at.exception and len(at.error) == 1
+    assert "Lifetime optimum" not in _metrics(at) and _metrics(at)["Training + serving"]
+    assert at.text_input(key="lt_per_day").value  # its fields drawn
+
+
+def test_a_size_curve_with_sizes_no_group_serves_within_the_limit_still_shows_the_cheapest_size():
+    # it said "No dollar optimum at this model's quality: no group of up to 64 chips serves it" and dropped the section
+    at = open_page(PAGE, **{"lifetime.model": "Llama 3.1 405B", "lifetime.hardware": "TPU v5p",
+                            "lifetime.tpot_limit": "20 ms"})
+    assert not any("No dollar optimum" in c.value for c in at.caption)
+    assert any("are left off the dark line: no group of up to 64 chips serves" in c.value for c in at.caption)
+    assert "Optimum, shapes served" in at.table[-1].value["Model"].tolist()
+
+
+@pytest.mark.parametrize("query, words", [
+    ({"lifetime.model": "Llama 3 7B"}, "**Model** (lifetime.model): unknown shape 'Llama 3 7B'; did you mean Llama 3 70B"),
+    ({"lifetime.hardware": "H100 SMX5"}, "**Chip** (lifetime.hardware): unknown accelerator 'H100 SMX5'; did you mean H100 SXM5"),
+    ({"lifetime.law": "devries"}, "**Scaling law** (lifetime.law): unknown scaling law 'devries'"),
+])
+def test_a_misspelt_choice_of_a_link_says_the_nearest(query, words):
+    at = open_page(PAGE, **query)  # not the list of every model or chip: the one meant
+    said = [w.value.replace("\\", "") for w in at.warning]
+    assert any(w.startswith("Ignored from the link: " + words) for w in said), said
+
+
+def test_a_choice_of_a_link_is_read_as_people_type_it():
+    at = open_page(PAGE, **{"lifetime.model": "llama 3 8b", "lifetime.hardware": "h100 sxm5",
+                            "lifetime.quality": "a loss", "lifetime.loss": "2.0", "lifetime.precision": "FP8"})
+    assert not at.warning, [w.value for w in at.warning]
+    assert at.selectbox(key="lt_model").value == "Llama 3 8B" and at.selectbox(key="lt_hw").value == "H100 SXM5"
+    assert at.radio(key="lt_quality").value == "loss" and at.selectbox(key="lt_precision").value == "fp8"
+
+
 @pytest.mark.parametrize("query, words", [
     ({"lifetime.tokens_per_day": "-5 token/day"}, "**Tokens served per day**"),
     ({"lifetime.days": "soon"}, "**Days of service**"),
@@ -322,3 +360,12 @@ def test_a_count_missing_its_per_day_is_said_as_a_count_not_as_bytes():
         parse_quantity("70B param", "compute", "FLOP", bare_ok=True)
     with pytest.raises(calc.InputError, match=r"got 40 GB \(a size in bytes\)"):  # bytes where bytes are written
         parse_quantity("40 GB", "duration", "s", bare_ok=False)
+
+
+def test_a_chip_with_no_public_price_is_said_without_asking_for_a_field_the_page_lacks():
+    # "GB200 has no public price: give the training price per chip-hour", and the page has no such field
+    at = open_page(PAGE, errors_ok=True, **{"lifetime.hardware": "GB200"})
+    assert not at.exception and len(at.error) == 1
+    said = at.error[0].value.replace("\\", "")
+    assert said.startswith("**Chip**: GB200 has no public price") and "choose a chip that has one" in said
+    assert "give the training price" not in said

@@ -6,7 +6,7 @@ import json
 
 from apppage import open_page
 
-from calc.serve import fewest_chips
+from calc.serve import fewest_chips, serve
 
 PAGE = "app_pages/serving.py"
 LINK = {"serving.model": "Llama 3 8B", "serving.hardware": "A100 SXM4 80GB", "serving.chips": "2",
@@ -62,7 +62,7 @@ def test_defaults_from_the_scenario():
 def test_a_bad_link_is_reported_and_a_model_that_does_not_fit_says_why():
     at = open_page(PAGE, errors_ok=True, **{"serving.chips": "lots", "serving.model": "GPT-5", "serving.colour": "red"})
     text = " ".join(w.value for w in at.warning).replace("\\", "")  # shown Markdown-escaped
-    for part in ("**Chips** (serving.chips): expected a whole number", "**Model** (serving.model): expected a published model",
+    for part in ("**Chips** (serving.chips): expected a whole number", "**Model** (serving.model): unknown shape 'GPT-5'",
                  "serving.colour: not a field of this page"):  # by the page's label, then the link's key
         assert part in text
     at = open_page(PAGE, errors_ok=True, **{"serving.model": "Llama 3.1 405B", "serving.chips": "1"})
@@ -333,3 +333,24 @@ def test_a_model_no_count_of_a_linkless_chip_serves_is_said_so():
     at = open_page(PAGE, errors_ok=True, **link)
     said = " ".join(i.value for i in at.info)
     assert "does not fit on 8 × TPU v2" in said and "no network bandwidth for TPU v2" in said, said
+
+
+def test_a_link_names_the_model_as_people_type_it():
+    # "llama 3 8b" in a link is Llama 3 8B (as --model takes it); "Llama 3 7B" is said with the nearest names
+    at = open_page(PAGE, **{**LINK, "serving.model": "llama 3 8b"})
+    assert not at.warning and _url(at)["serving.model"] == "Llama 3 8B"
+    at = open_page(PAGE, **{**LINK, "serving.model": "Llama 3 7B"})
+    said = " ".join(w.value for w in at.warning).replace("\\", "")
+    assert "**Model** (serving.model): unknown shape 'Llama 3 7B'; did you mean Llama 3 70B or Llama 3 8B" in said
+
+
+def test_the_curve_is_the_answers_layout_under_limits():
+    # within 2 s / 40 ms the answer is tensor 8 x pipeline 1, and the curve (with its red point, "the answer above")
+    # was drawn for the saturating layout, tensor 4 x pipeline 2
+    at = open_page(PAGE, **{**LINK, "serving.model": "Llama 3 70B", "serving.hardware": "H100 SXM5", "serving.chips": "8",
+                            "serving.tensor": "best", "serving.concurrency": "within limits",
+                            "serving.ttft_limit": "2 s", "serving.tpot_limit": "40 ms"})
+    lay = serve("Llama 3 70B", "H100 SXM5", 8, input_tokens=512, output_tokens=256, ttft_limit="2 s",
+                tpot_limit="40 ms").layout
+    said = f"Tensor {lay['tensor']} × pipeline {lay['pipeline']}, {lay['replicas']} replica(s)"
+    assert any(said in c.value for c in at.caption), [c.value for c in at.caption]

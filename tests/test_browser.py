@@ -269,14 +269,16 @@ def test_lifetime_from_a_link_then_a_change(user):
 
 @pytest.mark.slow
 def test_lifetime_keeps_its_life_fields_through_a_refused_loss(user):
-    """A loss below the law's floor stops the page before its life section draws; Streamlit dropped that section's
+    """A loss below the law's floor stopped the page before its life section drew; Streamlit dropped that section's
     widget values, so a good loss then showed GPT-2 small, V100 SXM2 and empty fields, and the next change wrote
-    them to the link and was refused (found by a fresh-eyes walk; streamlit.testing does not reproduce it)."""
+    them to the link and was refused (found by a fresh-eyes walk; streamlit.testing does not reproduce it). The
+    life section now draws beside the refused loss."""
     user.open("lifetime")
     user.page.get_by_text("a loss", exact=True).click()
     time.sleep(0.3)
     user.settle()
     user.type("Target loss (nats per token)", "1.5")  # refused: below devries2023's irreducible loss
+    assert "Serving overtakes training" in user.page.locator("body").inner_text()  # the life section still drawn
     user.type("Target loss (nats per token)", "2.1")
     user.type("Days of service", "365 day")
     user.check("Serving overtakes training")

@@ -73,6 +73,28 @@ def test_unreadable_files(tmp_path):
         Transformer.from_config(bad)
 
 
+def test_the_readmes_data_path_outside_the_repository_says_where_the_calculators_copy_is(tmp_path, monkeypatch):
+    # `python -m calc params --config data/configs/llama-2-70b.json` run from outside a clone (an installed wheel keeps
+    # data/ inside the package): the path is not found, and the error says where the copy that ships is
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(calc.InputError, match="No such file") as exc:
+        Transformer.from_config("data/configs/llama-2-70b.json")
+    assert f"the calculator's own copy is {data.DATA_DIR / 'configs' / 'llama-2-70b.json'}" in str(exc.value)
+    with pytest.raises(calc.InputError) as exc:
+        Transformer.from_config("data/configs/absent.json")
+    assert "own copy" not in str(exc.value)
+
+
+def test_a_misspelt_key_or_model_type_is_said_with_the_one_meant():
+    cfg = json.loads((data.DATA_DIR / "configs" / "llama-2-70b.json").read_text())
+    typo = {("num_hiden_layers" if k == "num_hidden_layers" else k): v for k, v in cfg.items()}
+    with pytest.raises(calc.InputError, match=r"needs 'num_hidden_layers', which is missing \(the file has "
+                                              r"'num_hiden_layers': misspelt\?\)"):
+        Transformer.from_config(typo)
+    with pytest.raises(calc.InputError, match=r"model_type 'lama' \(did you mean llama"):
+        Transformer.from_config({**cfg, "model_type": "lama"})
+
+
 def test_config_semantics_the_frameworks_follow():
     # read from the configs; the counts these give are checked against transformers in test_golden.py
     shape = {n: t for n, (t, _) in published().items()}

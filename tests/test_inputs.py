@@ -297,6 +297,17 @@ def test_what_articles_and_the_calculator_print_reads_back(field, text, value):
     assert q.m_as(term.unit or "") == pytest.approx(value, rel=1e-12)
 
 
+@pytest.mark.parametrize("text, words", [
+    ("2T tokn", "unknown unit 'tokn' (did you mean 'token'"),  # not "unknown unit 'T'": T is the count
+    ("1.4T tokns", "unknown unit 'tokns'"),
+    ("2T param", "expected a quantity in token (a token count), got 2 × 10¹² param"),
+])
+def test_a_count_suffix_with_a_wrong_unit_names_the_unit(text, words):
+    with pytest.raises(InputError) as info:
+        parse_quantity(text, "tokens", "token", bare_ok=True)
+    assert words in str(info.value) and "'T'" not in str(info.value)
+
+
 def test_bytes_stay_bytes_where_bytes_are_meant():
     from calc.dataset import tokens_in
 

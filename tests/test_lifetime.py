@@ -143,6 +143,17 @@ def test_bad_input_names_the_field(kwargs, field):
     assert exc.value.field == field
 
 
+@pytest.mark.parametrize("loss, words", [
+    ("1.9 bit", "expected a loss in nats per token (a plain number such as 2.0), got 1.9 bit (a size in bytes)"),
+    ("1.9 token", "expected a loss in nats per token (a plain number such as 2.0), got 1.9 token (a token count)"),
+])
+def test_a_loss_with_a_unit_says_a_loss_is_expected(loss, words):
+    # it said "expected a quantity in dimensionless (dimensionless)"
+    with pytest.raises(InputError) as exc:
+        lifetime(loss=loss, inference_tokens=0)
+    assert exc.value.message == words
+
+
 def test_overhead_below_the_critical_size_is_refused():
     with pytest.raises(InputError, match="critical size"):
         compute_overhead(0.05)

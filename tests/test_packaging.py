@@ -78,3 +78,10 @@ def test_installed_layout_finds_its_data_and_seeds(tmp_path):
     assert r.returncode == 0, r.stderr[-1500:]
     data_dir, seeds_dir, n = r.stdout.split()
     assert Path(data_dir) == site / "calc" / "_data" and Path(seeds_dir) == site / "calc" / "_seeds" and int(n) == len(claims())
+
+
+def test_the_license_is_an_spdx_expression():
+    # `python -m build` warned: "project.license as a TOML table is deprecated ... By 2027-Feb-18, you need to
+    # update your project", and setuptools >= 77 reads the string form (PEP 639)
+    doc = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert doc["project"]["license"] == "MIT" and doc["build-system"]["requires"] == ["setuptools>=77"]

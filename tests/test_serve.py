@@ -685,6 +685,22 @@ def test_cli_calibrate(capsys, tmp_path):
     assert d["rows"] == 2 and set(d["coefficients"]) == set(calibration.FITTED)
 
 
+@pytest.mark.parametrize("column, value, said", [
+    ("model", "Llama 3 7B", "--file: r1: column model: unknown shape 'Llama 3 7B'; did you mean Llama 3 70B"),
+    ("hardware", "H100 SMX5", "--file: r1: column hardware: unknown accelerator 'H100 SMX5'; did you mean H100 SXM5"),
+    ("precision", "fp9", "--file: r1: column precision: expected one of bf16"),
+])
+def test_calibrate_names_a_misspelt_cell_by_its_row_and_column(capsys, tmp_path, column, value, said):
+    # it said "--model: unknown shape ...", a flag the command line was never given
+    row = {"name": "r1", "model": "Llama 3 8B", "hardware": "H100 SXM5", "chips": "1", "precision": "fp8",
+           "input_tokens": "128", "output_tokens": "128", "batch": "64", "throughput_per_chip": "5000"}
+    row[column] = value
+    f = tmp_path / "rows.csv"
+    f.write_text(",".join(row) + "\n" + ",".join(row.values()) + "\n")
+    code, _, err = run(capsys, "calibrate", "--file", str(f))
+    assert code == 2 and err.count("\n") == 1 and err.startswith(f"calc: error: {said}"), err
+
+
 # --------------------------------------------------------------------------- issue 21's doors, at serve's
 
 

@@ -181,6 +181,17 @@ def test_the_optimum_with_each_size_served_is_near_the_proportional_one():
     assert sizes["params"][sizes["best_proportional"]].m_as("param") == pytest.approx(closed, rel=0.10)
 
 
+def test_sizes_no_chip_group_serves_within_the_limit_are_left_out_not_the_whole_curve():
+    # Llama 3.1 405B on TPU v5p within 20 ms a token: the model itself serves (tensor 64), but scaled shapes whose
+    # head count 64 chips do not divide cannot, and the whole curve was refused ("no group of up to 64 chips serves it")
+    life = service_life("Llama 3.1 405B", "TPU v5p", training_tokens="15T token", tokens_per_day="100B token/day",
+                        days="730 day", tpot_limit="20 ms")
+    sizes = life.size_curve("devries2023", points=12)
+    gone, price = sizes["unserved"].m_as("param"), sizes["serving_price"].m_as("USD/Mtoken")
+    assert 0 < len(gone) < 12 and np.isnan(price).sum() == len(gone)
+    assert np.isfinite(sizes["scaled"][sizes["best_scaled"]].m_as("USD"))
+
+
 def test_lifetime_command_serves_in_the_precision_given_and_says_which(capsys):
     # 405B was served in bf16 on 16 H100 ($11/M tokens) with no flag for the format; it is served in FP8 on 8
     # (the README's table then: 2.83 USD/Mtoken modelled, "Llama 3.1 405B, fp8 | 8"; now 2.13 on 32)

@@ -8,6 +8,7 @@ reader by ``model_type``. Every failure is an ``InputError`` on field ``config``
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 from collections.abc import Callable
@@ -111,7 +112,9 @@ def shape_fields(config, read: dict | None = None) -> dict:
         if isinstance(config.get("text_config"), dict):  # multimodal: its vision tower would go uncounted
             got += (" (a multimodal config: its text_config alone describes the language model, "
                     "without the vision encoder)")
-        raise InputError("config", f"{got}; known model types: {', '.join(sorted(READERS))}")
+        close = difflib.get_close_matches(kind, READERS, n=2, cutoff=0.75) if isinstance(kind, str) else []
+        hint = f" (did you mean {' or '.join(close)}?)" if close else ""
+        raise InputError("config", f"{got}{hint}; known model types: {', '.join(sorted(READERS))}")
     return READERS[kind](Config(config, kind, read))
 
 
@@ -131,7 +134,9 @@ class Config:
                 self.read[k] = self.raw[k]
                 return self.raw[k], k
         if default is REQUIRED:
-            raise InputError("config", f"a {self.kind} config.json needs {key!r}, which is missing")
+            close = difflib.get_close_matches(key, [k for k in self.raw if isinstance(k, str)], n=1, cutoff=0.92)
+            hint = f" (the file has {close[0]!r}: misspelt?)" if close else ""
+            raise InputError("config", f"a {self.kind} config.json needs {key!r}, which is missing{hint}")
         return default, None
 
     def int(self, key, default=REQUIRED, aliases=()):

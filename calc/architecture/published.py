@@ -33,6 +33,22 @@ def lookup(model) -> Transformer:
     return _by_name(model)
 
 
+def shape_name(model: str) -> str:
+    """The name in data/architectures.csv of a shape as people type it (case and spacing ignored): what a door
+    that shows the name (a page's model field) takes; an unknown name is ``lookup``'s error, with the nearest names.
+
+    >>> shape_name("llama 3 70b")
+    'Llama 3 70B'
+    """
+    if isinstance(model, str):
+        wanted = "".join(c for c in model.lower() if c.isalnum())
+        for name in published():
+            if "".join(c for c in name.lower() if c.isalnum()) == wanted:
+                return name
+    lookup(model)  # raises, with the names nearest
+    raise InputError("model", f"expected a shape of data/architectures.csv, got {shown(model)}")  # a Transformer
+
+
 @lru_cache(maxsize=256)  # keyed by what users type: bounded
 def _by_name(model: str) -> Transformer:
     shapes = published()

@@ -55,6 +55,12 @@ class _Parser(argparse.ArgumentParser):
             flag, kind, got = m.groups()
             what = _EXPECTED.get(flag, "a whole number" if kind == "int" else "a number")
             message = f"{flag}: expected {what}, got {got}"
+        m = _COMMAND.match(message)
+        if m:  # "invalid choice: 'estimat' (choose from 'estimate', ...)": said with the command meant
+            got, known = m.group(1), [c.strip("'\" ") for c in m.group(2).split(",")]
+            close = difflib.get_close_matches(got, known, n=1, cutoff=0.6)
+            message = (f"unknown command {got!r}" + (f" (did you mean {close[0]}?)" if close else "")
+                       + f"; expected one of {', '.join(known)}")
         # "argument --input-tokens: ..." said as every other bad input is, by its flag: "--input-tokens: ..."
         message = re.sub(r"^argument (--[\w-]+)(?:/\S+)?: expected one argument$", r"\1: expected a value after it",
                          message)
@@ -62,6 +68,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"calc: error: {message}\n")
 
 
+_COMMAND = re.compile(r"^argument command: invalid choice: '?(.*?)'? \(choose from (.*)\)$")
 _INVALID = re.compile(r"^argument (--[\w-]+)(?:/\S+)?: invalid (int|float) value: (.*)$")
 _EXPECTED = {"--year": "a year, e.g. 2023", "--rtol": "a relative tolerance between 0 and 1 (0.05 for 5%)",
              "--seed": "a whole number (the random generator's seed)", "--zero": "a ZeRO stage: 0, 1, 2 or 3"}

@@ -41,7 +41,11 @@ def _plain(field: str, what: str, example: str, value):
             raise InputError(field, f"expected {what} (a plain number such as {example}), got {value:~P}")
         value = value.m_as("")
     elif isinstance(value, str):
-        value = parse_quantity(value, field, "", bare_ok=True).m_as("")
+        try:
+            value = parse_quantity(value, field, "", bare_ok=True).m_as("")
+        except InputError as exc:  # "1.9 bit": said as what the field is
+            raise InputError(field, exc.message.replace("a plain number (no unit)",
+                                                        f"{what} (a plain number such as {example})")) from None
     try:
         m = np.asarray(value, dtype=float)
     except (TypeError, ValueError):

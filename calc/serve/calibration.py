@@ -262,11 +262,22 @@ def read_rows(path) -> list[Measurement]:
     return out
 
 
+def _runs(m: Measurement) -> None:
+    """Refuse a user's row the model cannot run by its row and column: a misspelt model, chip or format said as
+    the file's, not as a --model flag the command line was never given."""
+    try:
+        predict(m)
+    except InputError as exc:
+        if exc.field == "file":
+            raise
+        raise InputError("file", f"{m.name}: column {exc.field}: {exc.message}") from None
+
+
 def calibrate(path) -> Fit:
     """Fit the serving efficiencies to the measurements in the CSV at ``path``; checks every row runs first."""
     rows = read_rows(path)
-    for m in rows:
-        predict(m)  # an unknown model, chip or layout is the user's one-line error, before any fitting
+    for m in rows:  # an unknown model, chip or layout is the user's one-line error, before any fitting
+        _runs(m)
     before = phases.coefficients()
     after = fit(rows, before)
     return Fit(before, after, rows, _median_error(rows, before), _median_error(rows, after))

@@ -408,9 +408,9 @@ def at_rate(s: Setup, rate: float) -> tuple[float, dict]:
     cap = arrivals_capacity(s)
     if not rate < cap:
         paced = (f"; pipeline {s.layout.pipeline}: its heaviest micro-batch paces it" if s.layout.pipeline > 1 else "")
-        raise InputError("request_rate", f"expected fewer requests/s than the {cap:.4g} the layout completes with the "
-                                         f"requests arriving at random ({most:,} sequences in flight at most{paced}), "
-                                         f"got {rate:.4g}: the queue grows without end; give a lower rate or more chips")
+        raise InputError("request_rate", f"expected fewer requests/s than the {number(cap)} the layout completes with "
+                                         f"the requests arriving at random ({most:,} sequences in flight at most{paced}), "
+                                         f"got {number(rate)}: the queue grows without end; give a lower rate or more chips")
     c = np.geomspace(min(1e-3, most), most, 96)  # all replicas
     rates = evaluate(s, c, "arrivals")["total"] / s.output_tokens
     rates = np.maximum.accumulate(rates)  # the rate the fewest sequences in flight sustain
