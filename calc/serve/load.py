@@ -35,7 +35,10 @@ under latency limits; and the throughput-latency frontier over batch sizes.
                        --concurrency): lambda the other C - 1 clients' rate (the arrival theorem [Reiser1980]: one
                        client never waits), W_ahead at most (C - 1) tau_K / K; W_step a whole step, n tau (its request
                        arrives as its last token ends a step, so it waits for all of the next: ``_step_after``).
-                       None where the C decoding sequences alone fill the budget (the engine's own must be larger: unknown). A throughput benchmark's
+                       None where the C decoding sequences alone fill the budget (the engine's own must be larger: unknown).
+                       Under attention data parallelism with TensorRT-LLM's balance of the ranks' prompts, the steps
+                       until the balance releases them ((K - 1) / 2 of a release every K steps, ``adp_balance_wait``).
+                       A throughput benchmark's
                        saturation has neither (its engine's budget is set to its workload)
 
 Decode reads a cache of I + O/2 tokens per sequence on average; memory holds I + O per sequence. Where the requests'
@@ -439,7 +442,9 @@ def step_wait(s: Setup, r: dict, concurrency: float, rate: float) -> float:
     vLLM's num_scheduler_steps) the scheduler admits requests once a round of n steps, so the residual is that of the
     rounds, n tau / 2 + lambda S^2 / 2. Then the steps that the prompts queued ahead of it fill, when a step's token
     budget holds fewer prompts than wait (``prefill_wait``, the queued-ahead part only: the residual above is the
-    service in progress). Arrays of ``concurrency`` and ``rate`` (with ``r``'s) give arrays."""
+    service in progress), and under attention data parallelism with TensorRT-LLM's balance of the ranks' prompts the
+    steps until it releases them (``adp_balance_wait``). Arrays of ``concurrency`` and ``rate`` (with ``r``'s) give
+    arrays."""
     lam = np.asarray(rate, dtype=float) / s.replicas
     per = np.asarray(concurrency, dtype=float) / s.replicas
     joining = per / s.output_tokens  # prompts per step (evaluate's C I / O tokens)
