@@ -33,6 +33,7 @@ from calc.data.pricing import (
 from calc.data.published_runs import EpochRun, Model, backtest_notes, epoch_runs, model, models, notable_compute, runs
 from calc.data.serving import (
     latency_percentiles,
+    serving_adp_balance,
     serving_calibration,
     serving_clocks,
     serving_coefficients,
@@ -81,7 +82,7 @@ __all__ = [
     "optimizers", "ownership", "ppi", "price_in_force", "prices", "purchase_prices", "read_row_table", "read_table",
     "references", "run_layouts", "runs", "scaling_law_rows", "serving_calibration", "serving_coefficients", "serving_engine_settings",
     "serving_engine_vendors",
-    "serving_clocks", "serving_gemm", "serving_graphs", "serving_host", "serving_host_overlap",
+    "serving_adp_balance", "serving_clocks", "serving_gemm", "serving_graphs", "serving_host", "serving_host_overlap",
     "serving_validation", "serving_datasets", "serving_workloads",
     "step_calibration", "step_coefficients", "step_heldout", "thresholds", "validate_all", "validation_runs",
 ]

@@ -67,6 +67,7 @@ COLUMN_UNITS = {
                                     "kv_memory_fraction": "1"},
     "serving_gemm.csv": {"m": "1", "n": "1", "k": "1", "measured_time": "s", "clock_mhz": "1"},
     "serving_clocks.csv": {"clock_mhz": "1"},
+    "serving_adp_balance.csv": {"timeout_iters": "1", "batching_wait_iters": "1"},
     "serving_datasets.csv": {c: "1" for c in ("samples", "input_mean", "output_mean", "output_max", "input_spread",
                                                "output_spread", "length_covariance")},
     "serving_workloads.csv": {"requests": "1"},

@@ -119,6 +119,24 @@ def serving_clocks() -> dict[str, float]:
 
 
 @cache
+def serving_adp_balance() -> dict[str, dict]:
+    """The attention-data-parallel balance of a published serving run's engine, by the run's name in
+    data/serving_calibration.csv or data/serving_validation.csv (data/serving_adp_balance.csv: NVIDIA's MLPerf v5.1
+    harness sets TensorRT-LLM's attention_dp_config per system and scenario), as ``calc.serve.load.setup``'s keyword
+    arguments ``adp_timeout_iters`` and ``adp_batching_wait_iters`` (ints: iterations). A run not listed schedules its
+    prompts as they come (the engine's default: balance off)."""
+    rows = _by_published_run("serving_adp_balance.csv")
+    out = {}
+    for r in rows:
+        for c in ("timeout_iters", "batching_wait_iters"):
+            if r[c] is None or r[c] < 0 or r[c] != int(r[c]):
+                raise DataError(r.path, r.line, c, f"expected a whole number of iterations, read {r[c]!r:.40}")
+        out[r["name"]] = {"adp_timeout_iters": int(r["timeout_iters"]),
+                          "adp_batching_wait_iters": int(r["batching_wait_iters"])}
+    return out
+
+
+@cache
 def serving_graphs() -> frozenset[str]:
     """The published serving runs whose engine ran without CUDA or HIP graphs (eager PyTorch: vLLM's enforce_eager), by
     the run's name in data/serving_calibration.csv or data/serving_validation.csv (data/serving_graphs.csv: AMD's

@@ -35,7 +35,10 @@ under latency limits; and the throughput-latency frontier over batch sizes.
                        --concurrency): lambda the other C - 1 clients' rate (the arrival theorem [Reiser1980]: one
                        client never waits), W_ahead at most (C - 1) tau_K / K; W_step a whole step, n tau (its request
                        arrives as its last token ends a step, so it waits for all of the next: ``_step_after``).
-                       None where the C decoding sequences alone fill the budget (the engine's own must be larger: unknown). A throughput benchmark's
+                       None where the C decoding sequences alone fill the budget (the engine's own must be larger: unknown).
+                       Under attention data parallelism with TensorRT-LLM's balance of the ranks' prompts, the steps
+                       until the balance releases them ((K - 1) / 2 of a release every K steps, ``adp_balance_wait``).
+                       A throughput benchmark's
                        saturation has neither (its engine's budget is set to its workload)
 
 Decode reads a cache of I + O/2 tokens per sequence on average; memory holds I + O per sequence. Where the requests'
@@ -130,6 +133,11 @@ class Setup:
     output_spread: float = 0.0
     length_covariance: float = 0.0
     output_max: int | None = None  # the longest output of those requests (tokens): the tail of a finite run (finite_run)
+    # under attention data parallelism, TensorRT-LLM's balance of the ranks' prompts (attention_dp_config: NVIDIA's MLPerf
+    # harness): a prompt waits until every rank has one, at most this many iterations, then this many more for others
+    # to join (0, 0: balance off, prompts scheduled as they come; ``adp_balance_wait``)
+    adp_timeout_iters: int = 0
+    adp_batching_wait_iters: int = 0
 
     @property
     def kv_reads(self) -> float:
@@ -434,14 +442,51 @@ def step_wait(s: Setup, r: dict, concurrency: float, rate: float) -> float:
     vLLM's num_scheduler_steps) the scheduler admits requests once a round of n steps, so the residual is that of the
     rounds, n tau / 2 + lambda S^2 / 2. Then the steps that the prompts queued ahead of it fill, when a step's token
     budget holds fewer prompts than wait (``prefill_wait``, the queued-ahead part only: the residual above is the
-    service in progress). Arrays of ``concurrency`` and ``rate`` (with ``r``'s) give arrays."""
+    service in progress), and under attention data parallelism with TensorRT-LLM's balance of the ranks' prompts the
+    steps until it releases them (``adp_balance_wait``). Arrays of ``concurrency`` and ``rate`` (with ``r``'s) give
+    arrays."""
     lam = np.asarray(rate, dtype=float) / s.replicas
     per = np.asarray(concurrency, dtype=float) / s.replicas
     joining = per / s.output_tokens  # prompts per step (evaluate's C I / O tokens)
     S = np.asarray(r["prefill"]["total"], dtype=float) / joining  # one prompt's prefill riding in a step
     wait = _residual(s, r["tpot"], per, lam, S)
     wait = wait + prefill_wait(s, per, lam, np.asarray(r["decode"]["total"], dtype=float), S)
+    wait = wait + adp_balance_wait(s, r["tpot"], lam)
     return float(wait) if np.ndim(wait) == 0 else wait
+
+
+def adp_balance_wait(s: Setup, tpot, rate):
+    """Mean wait (s) of a prompt arriving at random (Poisson, ``rate`` requests/s a replica) for TensorRT-LLM's attention
+    data parallel balance to release it, beyond the step in progress: 0 without the balance (``Setup.adp_timeout_iters``
+    0) or without attention data parallelism.
+
+    .. math:: W = \\frac{K - 1}{2} \\tau, \\qquad K = \\min(t, \\lceil T / (\\lambda \\tau) \\rceil + b)
+
+    TensorRT-LLM's PyTorch executor with ``attention_dp_config.enable_balance`` (``PyExecutor._balance_adp_requests``,
+    tensorrt_llm/_torch/pyexecutor/py_executor.py; the TensorRT-LLM tech blog "ADP Balance Strategy", 2025): each
+    iteration the T attention ranks all-gather how many prompts each has scheduled. Until every rank has one, the
+    prompts are held back and a counter of iterations rises; at t (``timeout_iters``) it releases them all and starts
+    again. Once every rank has one, they wait b (``batching_wait_iters``) iterations more for others to join, then go.
+    The counter runs whether or not a prompt is waiting, so the releases come every K iterations: t where the T ranks
+    do not all get a prompt within the window, else the iterations the T ranks take to get one each (the engine gives a
+    new request to the rank with the fewest in flight: about one a rank after T arrivals, at lambda tau a step) and b.
+    A prompt arriving at random during a step is taken into the engine at the step's end (``step_wait``'s residual)
+    and waits there for the next release, uniformly 0 to K - 1 whole steps: (K - 1) / 2 steps on average. No
+    constant: the engine's two settings (data/serving_adp_balance.csv) and the load.
+
+    >>> s = setup("DeepSeek-V3", "B200", 8, tensor=8, expert=8, attention_data_parallel=True, precision="fp4",
+    ...           adp_timeout_iters=9, adp_batching_wait_iters=3)
+    >>> round(float(adp_balance_wait(s, 0.066, 4.96)) / 0.066, 2)  # MLPerf v5.1 Server: 4.96 requests/s on 8 B200
+    4.0
+    """
+    t = s.adp_timeout_iters
+    if not t or not s.layout.attention_data_parallel or s.layout.tensor <= 1:
+        return 0.0 * np.asarray(tpot, dtype=float)
+    tau = np.asarray(tpot, dtype=float)
+    per_step = np.maximum(np.asarray(rate, dtype=float) * tau, 1e-12)  # prompts arriving in a step (a replica)
+    fill = np.ceil(s.layout.tensor / per_step) + s.adp_batching_wait_iters
+    period = np.minimum(float(t), fill)
+    return (period - 1.0) / 2.0 * tau
 
 
 def _step_after(s: Setup, tpot, others):
@@ -631,7 +676,7 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
           expert_precision=None, window_memory=True, expert_exchange="all-to-all", scheduler_steps=1,
           chunked_prefill=True, max_batch_size=None, max_num_tokens=None, kv_memory_fraction=None, clock=None,
           eager=False, host_per_sequence=0.0, host_overlap=True, input_spread=0.0, output_spread=0.0,
-          length_covariance=0.0, output_max=None) -> Setup:
+          length_covariance=0.0, output_max=None, adp_timeout_iters=0, adp_batching_wait_iters=0) -> Setup:
     """Resolve and check every input once (see ``calc.serve``); the layout search fills tensor=None.
     ``expert_precision``: the routed experts' weights; default the shape's own (``Transformer.expert_precision``:
     GPT-OSS's MXFP4 from its config.json), else ``precision``. ``window_memory`` False: the engine's KV cache holds
@@ -651,7 +696,10 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
     ``input_spread``, ``output_spread``, ``length_covariance``: the spread of the request lengths about
     ``input_tokens`` and ``output_tokens``, their means (Var / mean^2 and Cov(I, O) / (mean I x mean O); 0: requests
     alike; ``Setup.in_flight_context``, ``published_workload``); ``output_max``: the longest of those outputs (tokens;
-    ``finite_run``'s tail)."""
+    ``finite_run``'s tail).
+
+    ``adp_timeout_iters``, ``adp_batching_wait_iters``: TensorRT-LLM's balance of the attention ranks' prompts
+    (``Setup.adp_timeout_iters``, ``adp_balance_wait``; 0: off)."""
     m = lookup(model)
     hw = hardware if isinstance(hardware, data.Hardware) else data.hardware(hardware)
     n = int(read_chips(chips).m_as("chip"))  # the one reader of a cluster's chips (10**400 refused by name)
@@ -717,7 +765,9 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
                  input_spread=_spread("input_spread", input_spread, 0.0),
                  output_spread=_spread("output_spread", output_spread, 0.0),
                  length_covariance=_spread("length_covariance", length_covariance, -1.0),
-                 output_max=None if output_max is None else _whole("output_max", output_max, unit="token"))
+                 output_max=None if output_max is None else _whole("output_max", output_max, unit="token"),
+                 adp_timeout_iters=_whole("adp_timeout_iters", adp_timeout_iters, 0),
+                 adp_batching_wait_iters=_whole("adp_batching_wait_iters", adp_batching_wait_iters, 0))
     if T is None:
         return base
     return _with_layout(base, T, P, expert, adp)
@@ -731,8 +781,10 @@ def published_engine(name: str) -> dict:
     ``setup``'s keyword arguments: ``scheduler_steps`` and ``chunked_prefill``, ``max_batch_size``, ``max_num_tokens``
     and ``kv_memory_fraction`` where the run states them, ``clock`` where the run held its
     chips at a clock (data/serving_clocks.csv), and ``eager`` True where its engine ran without graphs
-    (data/serving_graphs.csv); {} for a run not listed."""
+    (data/serving_graphs.csv), and ``adp_timeout_iters`` and ``adp_batching_wait_iters`` where its engine balances the
+    attention ranks' prompts (data/serving_adp_balance.csv); {} for a run not listed."""
     out = dict(data.serving_engine_settings().get(name, {}))
+    out.update(data.serving_adp_balance().get(name, {}))
     if name in data.serving_clocks():
         out["clock"] = data.serving_clocks()[name]
     if name in data.serving_graphs():
