@@ -75,6 +75,19 @@ def rates(hardware: data.Hardware, precision: str) -> Rates:
     to 3,904 TFLOP/s) as the rate there, this rate below, moved the held-out bias from +7.9% to +8.3% for a median of
     0.1035 -> 0.1026.
 
+    Nor do NVIDIA AIConfigurator's measured TensorRT-LLM GEMM tables (github.com/ai-dynamo/aiconfigurator, commit
+    095f58a, aic-core/src/aiconfigurator_core/systems/data/{b200_sxm,gb200}/gemm/trtllm/{1.2.0rc5,1.3.0rc10}/
+    gemm_perf.parquet: latency in ms per product of the PyTorch backend's NVFP4 Linear module, BF16 input quantized in
+    the forward, CUDA-graph replay, no autotuner pass in collector/trtllm/collect_gemm.py). Llama 2 70B's products at
+    tensor 1, 16 to 8,192 rows, fitted as ``measured_products`` fits MI325X's: B200 3.18 TB/s of weights and 4,251
+    TFLOP/s (GB200 3.26, 4,755); a 70B-size product at 16 to 256 rows streams only 1.7-2.2 TB/s, an 8B-size one 0.7-1.0.
+    As decode's and prefill's rates they moved the held-out rows to 64.8% within 20% (from 75.4%; bias +7.5% -> -5.2%);
+    as decode's only (prefill at the FP4 rate) to 72.8%, median 0.103 -> 0.121, TPOT 152 -> 161 of 214, TTFT 75 -> 73:
+    MLPerf v5.1's B200 Llama 3.1 8B 1.2-1.5x -> 1.0-1.24x and 405B Interactive 1.44x -> 1.06x, but TensorRT-LLM 1.0's
+    Llama 3.3 70B at tensor 1 0.9-1.1x -> 0.6-0.8x and the FP4 mixtures of experts slower still. The same table's H200
+    FP8 products (3.32 TB/s, 1,293 TFLOP/s) in place of the rates H200's held-out rows fit (87.8% within 20%, bias +0.5%)
+    gave 81.7% and -7.0%: its few-row times run above what serving engines reach.
+
     Prefill's attention (the context phase) runs at the chip's own fused-attention kernel, ``attention_rate_cudnn`` of
     ``calc.perf.system.build_chip`` (on Hopper cuDNN's measured SDPA, 539 TFLOP/s; elsewhere the chip's attention rate):
     TensorRT-LLM's context attention is its fmha_v2 library, whose Hopper kernels are warp-specialized TMA and GMMA
