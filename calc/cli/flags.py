@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from calc.errors import InputError
+from calc.errors import InputError, did_you_mean
 from calc.vocabulary import BY_NAME
 
 SHAPE_INT_FLAGS = (
@@ -179,6 +179,7 @@ def _layout(args) -> dict:
     fields = {o.name: getattr(args, o.name) for o in layout_options()}
     kernel = fields["triton_attention"]
     if kernel not in ATTENTION_KERNELS:
-        raise InputError("attention", f"expected flash2 (FlashAttention-2) or triton, got {kernel!r}")
+        raise InputError("attention", f"expected flash2 (FlashAttention-2) or triton, got {kernel!r}"
+                                      f"{did_you_mean(kernel, ATTENTION_KERNELS)}")
     fields["triton_attention"] = ATTENTION_KERNELS[kernel]
     return fields

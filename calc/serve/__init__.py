@@ -17,7 +17,6 @@ kipply, Transformer Inference Arithmetic; [Patel2024] Splitwise.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -27,7 +26,7 @@ import pint
 
 from calc import data
 from calc.display import number
-from calc.errors import InputError
+from calc.errors import InputError, nearest
 from calc.serve import footprint, load, percentiles, phases
 from calc.serve.load import Setup, evaluate, limited_by
 from calc.units import Q_, parse_quantity, ureg
@@ -151,8 +150,7 @@ def engine_name(engine) -> str | None:
     for name in known:
         if " ".join(name.split()).casefold() == given:
             return name
-    near = [n for n in known if given and given in n.casefold()] or difflib.get_close_matches(
-        str(engine), known, n=3, cutoff=0.5)
+    near = [n for n in known if given and given in n.casefold()] or nearest(str(engine), known, n=3, cutoff=0.5)
     hint = f"; did you mean {' or '.join(near)}?" if near else ""
     raise InputError("engine", f"expected one of {', '.join(known)}, got {engine!r:.60}{hint}")
 
