@@ -23,6 +23,10 @@ from calc.units import _TINY, DATA_DIR, Q_, count_suffix, parse_quantity, read_n
 from calc.vocabulary import BY_NAME, QUANTITIES
 
 _UNIT = {n: BY_NAME[n].unit for n in QUANTITIES}
+# The whole numbers a float holds exactly: beyond 2^53 it no longer tells one from the next (2^53 + 1 reads as 2^53),
+# so "a whole number" means nothing there. Every count the model takes is bounded by it: a flag's whole number
+# (whole_text), a config's counts (calc.architecture.config.MAX_COUNT) and a cluster's chips (value_range).
+MAX_WHOLE = 2**53
 
 
 def read_file(path, field: str, max_bytes: int, what: str) -> bytes:
@@ -92,7 +96,7 @@ def whole_text(text: str) -> int:
         if _is_unit(rest):  # "1000 token": the field's unit is implied, and a unit of another kind is never taken
             raise InputError("value", f"expected a whole number without a unit, such as 4096 or 8,192, got {text!r}")
         raise InputError("value", f"expected a whole number such as 4096 or 8,192, got {text!r}")
-    if math.isfinite(number) and number == int(number) and abs(number) > 2**53:
+    if math.isfinite(number) and number == int(number) and abs(number) > MAX_WHOLE:
         raise InputError("value", f"expected a whole number of at most 2^53 (about 9 × 10^15), got {text!r}")
     if not (math.isfinite(number) and number == int(number)):
         raise InputError("value", f"expected a whole number such as 4096 or 8,192, got {text!r}")
@@ -178,6 +182,8 @@ def value_range(name: str, q: pint.Quantity) -> tuple[float, float]:
         what = "beyond" if not math.isfinite(hi * f) else "below"
         raise InputError(name, f"expected a number a float holds; {shown(q, hi if what == 'beyond' else lo)} "
                                f"is {what} what a float holds in {_UNIT[name] or 'a plain fraction'}")
+    if name == "chips" and hi * f > MAX_WHOLE:  # a count of chips is a whole number, and floats hold them up to 2^53
+        raise InputError(name, f"expected a whole number of chips from 1 to 2^53 (about 9 × 10^15), got {shown(q, hi)}")
     if name == "utilization":
         f = unit_factor(q.units, name)
         if hi * f > 1:  # one rule at every door: a percent is written "40 %", never clamped or guessed

@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable
 
 from calc.errors import InputError, nearest
-from calc.reader import read_file
+from calc.reader import MAX_WHOLE, read_file
 
 READERS: dict[str, Callable[[Config], dict]] = {}
 
@@ -43,7 +43,7 @@ def reader(*model_types: str):
 MAX_BYTES = 1 << 20
 # Every count of a shape is a whole number a float holds exactly (2^53): beyond, the FLOP and byte counts are
 # no longer exact, and no transformer comes near (the largest published: 1e5 wide, 1e2 layers).
-MAX_COUNT = 1 << 53
+MAX_COUNT = MAX_WHOLE
 _MAX_DIGITS = 40  # an integer literal longer than this is no count of a shape (and Python reads at most 4,300)
 
 
