@@ -83,6 +83,24 @@ class ScaleError(InputError):
         self.field = self.fields[0] if self.fields else ""
 
 
+class MissingLink(InputError):
+    """A chip whose link bandwidth (fast links inside a node, or the network) data/hardware.csv does not give, asked
+    to work over chips that need it; the door that knows what the user gave (a layout, a chip count, a chip alone)
+    words the message for it.
+
+    Attributes
+    ----------
+    chip : str
+        The accelerator's name.
+    link : str
+        The missing link: "fast-link (intra-node)" or "network".
+    """
+
+    def __init__(self, field: str, message: str, chip: str, link: str):
+        super().__init__(field, message)
+        self.chip, self.link = chip, link
+
+
 class Undetermined(InputError, KeyError):
     """A quantity asked of an estimate that its inputs do not determine; says what would.
 

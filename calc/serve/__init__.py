@@ -26,7 +26,7 @@ import pint
 
 from calc import data
 from calc.display import number
-from calc.errors import InputError, nearest
+from calc.errors import InputError, MissingLink, nearest
 from calc.serve import footprint, load, percentiles, phases
 from calc.serve.load import Setup, evaluate, limited_by
 from calc.units import Q_, parse_quantity, ureg
@@ -260,7 +260,12 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
         raise InputError("ttft_limit" if ttft_max else "tpot_limit",
                          f"give a {given[0].replace('_', ' ')} or latency limits, not both")
     search = pipeline is None and tensor is None  # no split given: every tensor x pipeline split the chips allow
-    candidates = [s] if tensor is not None else load.layouts(s, expert, search)
+    try:
+        candidates = [s] if tensor is not None else load.layouts(s, expert, search)
+    except MissingLink as exc:  # the chips were given, not a layout: said for them
+        raise MissingLink("hardware", f"data/hardware.csv has no {exc.link} bandwidth for {exc.chip}, which serving on "
+                                      f"{s.chips:,} chips needs (every split of them that holds the weights uses it)",
+                          exc.chip, exc.link) from None
     if tensor is not None and s.max_concurrency() < s.replicas:
         raise InputError(load.too_long_field(s) if load.request_too_long(s) else "tensor", load.weights_message(s))
     if not candidates:
