@@ -80,22 +80,30 @@ def whole(name: str, value, least: int = 1) -> int:
     return value
 
 
-def whole_text(text: str) -> int:
+def whole_text(text: str, unit: str | None = None) -> int:
     """A whole number written as every other number is (8,192, 1e3, 16_384); "8k" is refused as
-    ambiguous (8,000 or 8,192 tokens?), never guessed. Raises ``InputError`` on field ``value``.
+    ambiguous (8,000 or 8,192 tokens?), never guessed. With ``unit`` (a count's: "token"), the number may
+    carry it or a unit of its kind ("1000 tokens", "8 ktoken"): the one reader of a request's tokens at
+    every door (``calc.serve``, ``serve --input-tokens``). Raises ``InputError`` on field ``value``.
 
-    >>> whole_text("8,192")
-    8192
+    >>> whole_text("8,192"), whole_text("1,000 tokens", "token")
+    (8192, 1000)
     """
     number, rest = read_number(text, "value", "")
     if rest:
         counted = count_suffix(number, rest)
-        if counted is not None and not counted[1] and rest.strip() in ("k", "K"):  # 8k tokens: 8,000 or 8,192?
+        if counted is not None and rest.strip()[:1] in ("k", "K") and (
+                not counted[1] or unit is not None and _is_unit(counted[1], unit)):  # 8k tokens: 8,000 or 8,192?
             raise InputError("value", f"{text!r} is ambiguous ({counted[0]:,.0f} or {number * 1024:,.0f}?): "
                                       "write the number")
-        if _is_unit(rest):  # "1000 token": the field's unit is implied, and a unit of another kind is never taken
-            raise InputError("value", f"expected a whole number without a unit, such as 4096 or 8,192, got {text!r}")
-        raise InputError("value", f"expected a whole number such as 4096 or 8,192, got {text!r}")
+        if unit is not None and _is_unit(rest, unit):
+            number, rest = float(Q_(number, rest.strip()).m_as(unit)), ""
+            number = round(number) if abs(number - round(number)) <= 1e-9 * abs(number) else number  # 1.1 ktoken
+        elif _is_unit(rest):  # "1000 GB": a unit of another kind is never taken, nor one where none is implied
+            kind = f"of {unit}s" if unit else "without a unit"
+            raise InputError("value", f"expected a whole number {kind}, such as 4096 or 8,192, got {text!r}")
+        else:
+            raise InputError("value", f"expected a whole number such as 4096 or 8,192, got {text!r}")
     if math.isfinite(number) and number == int(number) and abs(number) > MAX_WHOLE:
         raise InputError("value", f"expected a whole number of at most 2^53 (about 9 × 10^15), got {text!r}")
     if not (math.isfinite(number) and number == int(number)):
@@ -103,12 +111,13 @@ def whole_text(text: str) -> int:
     return int(number)
 
 
-def _is_unit(text: str) -> bool:
+def _is_unit(text: str, of: str | None = None) -> bool:
+    """Whether ``text`` is a unit (of the kind of ``of``, when given)."""
     try:
-        ureg.parse_units(text.strip())
+        u = ureg.parse_units(text.strip())
     except Exception:  # pint's parser raises many types on what is not a unit
         return False
-    return True
+    return of is None or u.dimensionality == ureg.parse_units(of).dimensionality
 
 
 def _short(value) -> str:

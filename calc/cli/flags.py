@@ -44,6 +44,17 @@ def _whole(text: str) -> int:
         raise argparse.ArgumentTypeError(exc.message) from None
 
 
+def _tokens(text: str) -> int:
+    """A request's tokens, read by ``calc.reader.whole_text`` with its unit ("1000", "1,000 tokens", "8 ktoken"), as
+    ``calc.serve`` reads them."""
+    from calc.reader import whole_text
+
+    try:
+        return whole_text(text, "token")
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
+
+
 def _chip_flags(p, *, hardware=True, precision=True, default=None):
     """--hardware and --precision: one name, one meaning, one help in every command (calc.vocabulary)."""
     if hardware:

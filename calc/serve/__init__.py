@@ -27,6 +27,7 @@ import pint
 from calc import data
 from calc.display import number
 from calc.errors import InputError, MissingLink, nearest
+from calc.reader import whole_text
 from calc.serve import footprint, load, percentiles, phases
 from calc.serve.load import Setup, evaluate, limited_by
 from calc.units import Q_, parse_quantity, ureg
@@ -155,6 +156,17 @@ def engine_name(engine) -> str | None:
     raise InputError("engine", f"expected one of {', '.join(known)}, got {engine!r:.60}{hint}")
 
 
+def _request_tokens(name: str, value):
+    """A request's tokens given as text, read as the command line reads them (``calc.reader.whole_text`` with the
+    token unit: "1000 tokens", "8,192"; "8k" refused as ambiguous); an int or a Quantity as ``load.setup`` reads it."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return whole_text(value, "token")
+    except InputError as exc:
+        raise InputError(name, exc.message) from None
+
+
 def _engine_host(engine, hardware) -> dict:
     """``load.setup``'s host keyword arguments for ``engine`` on ``hardware`` (none for None); an unknown engine is an
     error that lists the known ones, and so is one whose builds run on another vendor's chips
@@ -242,6 +254,8 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
     >>> 10 < s.tpot.m_as("ms") < 25
     True
     """
+    input_tokens, output_tokens = _request_tokens("input_tokens", input_tokens), _request_tokens("output_tokens",
+                                                                                                  output_tokens)
     s = load.setup(model, hardware, chips, tensor=tensor, pipeline=pipeline, expert=expert,
                    attention_data_parallel=attention_data_parallel, precision=precision, kv_precision=kv_precision,
                    input_tokens=input_tokens, output_tokens=output_tokens, window=window,
