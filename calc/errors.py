@@ -1,9 +1,41 @@
-"""The exceptions calc raises: bad input, contradicting input, input beyond a float, bad data.
+"""The exceptions calc raises: bad input, contradicting input, input beyond a float, bad data; and the nearest
+known name a misspelt one is said with.
 
 Every message names the field (or the file, row and column), what was expected, and what came.
 """
 
 from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+def nearest(got, known: Iterable[str], n: int = 1, cutoff: float = 0.6, fold: bool = True) -> list[str]:
+    """The names of ``known`` nearest to ``got`` as spelt (at most ``n``, by ``difflib``'s ratio from
+    ``cutoff``, surrounding spaces and, with ``fold``, case ignored), for an error that names what was meant;
+    [] for none, or when ``got`` is not text.
+
+    Every "did you mean" of calc and its doors is drawn from here: one idea of a look-alike.
+
+    >>> nearest("dualpip", ["1f1b", "dualpipe", "deepspeed"]), nearest("xyz", ["full", "lora"])
+    (['dualpipe'], [])
+    """
+    if not isinstance(got, str) or not got.strip():
+        return []
+    key = str.casefold if fold else str
+    names = {key(str(k)): str(k) for k in known}
+    return [names[c] for c in difflib.get_close_matches(key(got.strip()), names, n=n, cutoff=cutoff)]
+
+
+def did_you_mean(got, known: Iterable[str], n: int = 1, cutoff: float = 0.6) -> str:
+    """\" (did you mean lora?)\" when ``got`` is near a name of ``known`` (``nearest``), else "": the end of a
+    one-line error that names a valid choice.
+
+    >>> "expected one of full, lora, qlora, got 'lorra'" + did_you_mean("lorra", ["full", "lora", "qlora"])
+    "expected one of full, lora, qlora, got 'lorra' (did you mean lora?)"
+    """
+    close = nearest(got, known, n, cutoff)
+    return f" (did you mean {' or '.join(close)}?)" if close else ""
 
 
 class InputError(ValueError):
@@ -49,6 +81,24 @@ class ScaleError(InputError):
         self.fields = tuple(fields)
         super().__init__(", ".join(self.fields), message)
         self.field = self.fields[0] if self.fields else ""
+
+
+class MissingLink(InputError):
+    """A chip whose link bandwidth (fast links inside a node, or the network) data/hardware.csv does not give, asked
+    to work over chips that need it; the door that knows what the user gave (a layout, a chip count, a chip alone)
+    words the message for it.
+
+    Attributes
+    ----------
+    chip : str
+        The accelerator's name.
+    link : str
+        The missing link: "fast-link (intra-node)" or "network".
+    """
+
+    def __init__(self, field: str, message: str, chip: str, link: str):
+        super().__init__(field, message)
+        self.chip, self.link = chip, link
 
 
 class Undetermined(InputError, KeyError):

@@ -17,7 +17,7 @@ from __future__ import annotations
 import pint
 
 from calc import data
-from calc.errors import InputError
+from calc.errors import InputError, did_you_mean
 from calc.units import Q_
 
 
@@ -30,7 +30,8 @@ def row(method: str) -> data.Row:
     """The row of ``method``; an unknown name lists the known ones."""
     rows = data.finetuning()
     if not isinstance(method, str) or method.strip().lower() not in rows:
-        raise InputError("finetune", f"expected one of {', '.join(rows)} (data/finetuning.csv), got {method!r:.40}")
+        raise InputError("finetune", f"expected one of {', '.join(rows)} (data/finetuning.csv), got {method!r:.40}"
+                                     f"{did_you_mean(method, rows)}")
     return rows[method.strip().lower()]
 
 

@@ -41,7 +41,7 @@ import pint
 from calc import data
 from calc.architecture import Transformer
 from calc.display import number
-from calc.errors import InputError
+from calc.errors import InputError, did_you_mean
 from calc.reader import whole as _whole
 from calc.units import Q_, ureg
 from calc.vocabulary import RECOMPUTE, ZERO_STAGES
@@ -81,7 +81,8 @@ def optimizer_bytes(name: str) -> dict[str, pint.Quantity]:
     """Bytes per parameter of weights, gradients and optimizer state (data/optimizers.csv)."""
     rows = data.optimizers()
     if name not in rows:
-        raise InputError("optimizer", f"unknown optimizer {name!r}; expected one of {', '.join(rows)}")
+        raise InputError("optimizer", f"unknown optimizer {name!r}; expected one of {', '.join(rows)}"
+                                      f"{did_you_mean(name, rows)}")
     r = rows[name]
     return {k: r.quantity(k) for k in ("weights", "gradients", "optimizer_state")}
 
@@ -92,7 +93,8 @@ def _state_bytes(states: str, zero: int, optimizer: str) -> tuple[dict[str, floa
     if states == "zero2020":
         return {k: q.m_as("byte/param") for k, q in optimizer_bytes(optimizer).items()}, 0.0
     if states not in STATES:
-        raise InputError("states", f"unknown model-state convention {states!r}; expected one of {', '.join(STATES)}")
+        raise InputError("states", f"unknown model-state convention {states!r}; expected one of "
+                                   f"{', '.join(STATES)}{did_you_mean(states, STATES)}")
     if optimizer != DEFAULTS["optimizer"]:
         raise InputError("optimizer", f"the {states} convention is for mixed-precision Adam ({DEFAULTS['optimizer']}); "
                                       f"use states zero2020 for {optimizer!r}")
@@ -152,7 +154,8 @@ def activations_per_layer(model: Transformer, *, sequence: int, micro_batch: int
     True
     """
     if implementation not in IMPLEMENTATIONS:
-        raise InputError("implementation", f"expected one of {', '.join(IMPLEMENTATIONS)}, got {implementation!r}")
+        raise InputError("implementation", f"expected one of {', '.join(IMPLEMENTATIONS)}, got {implementation!r}"
+                                           f"{did_you_mean(implementation, IMPLEMENTATIONS)}")
     m, s, b, t = model, sequence, micro_batch, tensor
     h, H = m.d_model, m.heads
     sp = t if sequence_parallel else 1  # what the norm/dropout (replicated) parts are divided by
@@ -265,7 +268,8 @@ def _check_layout(model, zero, recompute, micro_batch, sequence, data_parallel, 
     if zero not in ZERO_STAGES or isinstance(zero, bool):
         raise InputError("zero", f"expected a ZeRO stage 0, 1, 2 or 3, got {zero!r}")
     if recompute not in RECOMPUTE:
-        raise InputError("recompute", f"expected one of {', '.join(RECOMPUTE)}, got {recompute!r}")
+        raise InputError("recompute", f"expected one of {', '.join(RECOMPUTE)}, got {recompute!r}"
+                                      f"{did_you_mean(recompute, RECOMPUTE)}")
     if model.heads % tensor:
         raise InputError("tensor", f"{tensor} tensor ranks do not divide {model.heads} heads")
     if model.kv_lora_rank is None and model.kv % tensor and tensor % model.kv:
@@ -296,8 +300,10 @@ def _model_states(model, finetune, lora_rank, states, zero, optimizer, data_para
     parts = {}
     if finetune is not None:
         rows = data.finetuning()
-        if finetune not in rows:
-            raise InputError("finetune", f"unknown fine-tuning method {finetune!r}; expected one of {', '.join(rows)}")
+        given, finetune = finetune, finetune.strip().lower() if isinstance(finetune, str) else finetune
+        if finetune not in rows:  # said as calc.finetuning.row says it (estimate's door), case read alike
+            raise InputError("finetune", f"expected one of {', '.join(rows)} (data/finetuning.csv), got {given!r:.40}"
+                                         f"{did_you_mean(given, rows)}")
         r = rows[finetune]
         if r["base_weights"] is None:  # full fine-tuning: every weight trained
             raise InputError("finetune", f"{finetune} fine-tuning trains every weight: its memory is a training "

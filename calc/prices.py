@@ -14,7 +14,7 @@ import numpy as np
 import pint
 
 from calc import data
-from calc.errors import InputError
+from calc.errors import InputError, did_you_mean
 from calc.reader import check_value, read_chips, read_value
 from calc.units import Q_, parse_quantity
 
@@ -112,7 +112,8 @@ def rental_price(hardware: str | data.Hardware, start, commitment: str = "on-dem
     hw = data.hardware(hardware)
     when = as_date(start, "start")
     if commitment not in data.COMMITMENTS:
-        raise InputError("commitment", f"expected one of {', '.join(data.COMMITMENTS)}, got {commitment!r}")
+        raise InputError("commitment", f"expected one of {', '.join(data.COMMITMENTS)}, got {commitment!r}"
+                                       f"{did_you_mean(commitment, data.COMMITMENTS)}")
     rows = [p for p in data.prices() if p.hardware == hw.name and (vendor is None or p.vendor == vendor)]
     if not rows:
         raise InputError("price", no_price_message(hw) if vendor is None else

@@ -294,11 +294,11 @@ def _units_like(unit: str) -> tuple[str, ...]:
 
 def _close_units(text: str, unit: str) -> list[str]:
     """Units of the field's dimension spelt like ``text`` (pint suggests none): "dys" -> days, "mss" -> ms."""
-    import difflib
+    from calc.errors import nearest
 
     if not unit:
         return []
-    return difflib.get_close_matches(text, _units_like(unit), n=2, cutoff=0.6)
+    return nearest(text, _units_like(unit), n=2, fold=False)  # units are case-sensitive: ms is not Ms
 
 
 def _expected_words(unit: str) -> str:

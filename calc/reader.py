@@ -23,6 +23,10 @@ from calc.units import _TINY, DATA_DIR, Q_, count_suffix, parse_quantity, read_n
 from calc.vocabulary import BY_NAME, QUANTITIES
 
 _UNIT = {n: BY_NAME[n].unit for n in QUANTITIES}
+# The whole numbers a float holds exactly: beyond 2^53 it no longer tells one from the next (2^53 + 1 reads as 2^53),
+# so "a whole number" means nothing there. Every count the model takes is bounded by it: a flag's whole number
+# (whole_text), a config's counts (calc.architecture.config.MAX_COUNT) and a cluster's chips (value_range).
+MAX_WHOLE = 2**53
 
 
 def read_file(path, field: str, max_bytes: int, what: str) -> bytes:
@@ -76,35 +80,44 @@ def whole(name: str, value, least: int = 1) -> int:
     return value
 
 
-def whole_text(text: str) -> int:
+def whole_text(text: str, unit: str | None = None) -> int:
     """A whole number written as every other number is (8,192, 1e3, 16_384); "8k" is refused as
-    ambiguous (8,000 or 8,192 tokens?), never guessed. Raises ``InputError`` on field ``value``.
+    ambiguous (8,000 or 8,192 tokens?), never guessed. With ``unit`` (a count's: "token"), the number may
+    carry it or a unit of its kind ("1000 tokens", "8 ktoken"): the one reader of a request's tokens at
+    every door (``calc.serve``, ``serve --input-tokens``). Raises ``InputError`` on field ``value``.
 
-    >>> whole_text("8,192")
-    8192
+    >>> whole_text("8,192"), whole_text("1,000 tokens", "token")
+    (8192, 1000)
     """
     number, rest = read_number(text, "value", "")
     if rest:
         counted = count_suffix(number, rest)
-        if counted is not None and not counted[1] and rest.strip() in ("k", "K"):  # 8k tokens: 8,000 or 8,192?
+        if counted is not None and rest.strip()[:1] in ("k", "K") and (
+                not counted[1] or unit is not None and _is_unit(counted[1], unit)):  # 8k tokens: 8,000 or 8,192?
             raise InputError("value", f"{text!r} is ambiguous ({counted[0]:,.0f} or {number * 1024:,.0f}?): "
                                       "write the number")
-        if _is_unit(rest):  # "1000 token": the field's unit is implied, and a unit of another kind is never taken
-            raise InputError("value", f"expected a whole number without a unit, such as 4096 or 8,192, got {text!r}")
-        raise InputError("value", f"expected a whole number such as 4096 or 8,192, got {text!r}")
-    if math.isfinite(number) and number == int(number) and abs(number) > 2**53:
+        if unit is not None and _is_unit(rest, unit):
+            number, rest = float(Q_(number, rest.strip()).m_as(unit)), ""
+            number = round(number) if abs(number - round(number)) <= 1e-9 * abs(number) else number  # 1.1 ktoken
+        elif _is_unit(rest):  # "1000 GB": a unit of another kind is never taken, nor one where none is implied
+            kind = f"of {unit}s" if unit else "without a unit"
+            raise InputError("value", f"expected a whole number {kind}, such as 4096 or 8,192, got {text!r}")
+        else:
+            raise InputError("value", f"expected a whole number such as 4096 or 8,192, got {text!r}")
+    if math.isfinite(number) and number == int(number) and abs(number) > MAX_WHOLE:
         raise InputError("value", f"expected a whole number of at most 2^53 (about 9 × 10^15), got {text!r}")
     if not (math.isfinite(number) and number == int(number)):
         raise InputError("value", f"expected a whole number such as 4096 or 8,192, got {text!r}")
     return int(number)
 
 
-def _is_unit(text: str) -> bool:
+def _is_unit(text: str, of: str | None = None) -> bool:
+    """Whether ``text`` is a unit (of the kind of ``of``, when given)."""
     try:
-        ureg.parse_units(text.strip())
+        u = ureg.parse_units(text.strip())
     except Exception:  # pint's parser raises many types on what is not a unit
         return False
-    return True
+    return of is None or u.dimensionality == ureg.parse_units(of).dimensionality
 
 
 def _short(value) -> str:
@@ -178,6 +191,8 @@ def value_range(name: str, q: pint.Quantity) -> tuple[float, float]:
         what = "beyond" if not math.isfinite(hi * f) else "below"
         raise InputError(name, f"expected a number a float holds; {shown(q, hi if what == 'beyond' else lo)} "
                                f"is {what} what a float holds in {_UNIT[name] or 'a plain fraction'}")
+    if name == "chips" and hi * f > MAX_WHOLE:  # a count of chips is a whole number, and floats hold them up to 2^53
+        raise InputError(name, f"expected a whole number of chips from 1 to 2^53 (about 9 × 10^15), got {shown(q, hi)}")
     if name == "utilization":
         f = unit_factor(q.units, name)
         if hi * f > 1:  # one rule at every door: a percent is written "40 %", never clamped or guessed

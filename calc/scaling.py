@@ -12,7 +12,6 @@ give about 87 tokens per parameter at 3.14e23 FLOP, not the famous 20; the repli
 
 from __future__ import annotations
 
-import difflib
 import math
 from dataclasses import dataclass
 from functools import cache
@@ -21,7 +20,7 @@ import numpy as np
 import pint
 
 from calc import data
-from calc.errors import InputError
+from calc.errors import InputError, nearest
 from calc.reader import read_value
 from calc.units import Q_
 
@@ -75,7 +74,7 @@ def law(name: str) -> Law:
         # a law as people name it: its paper's model ("chinchilla": Hoffmann et al.'s) or its first author ("kaplan")
         word = name.strip().lower().replace(" ", "").replace("-", "")
         close = ([t for t in table if table[t].source.lower().startswith("hoffmann")] if word == "chinchilla" else
-                 [t for t in table if word and t.startswith(word)]) or difflib.get_close_matches(name, table, n=2)
+                 [t for t in table if word and t.startswith(word)]) or nearest(name, table, n=2)
         raise InputError("law", f"unknown scaling law {name!r}; expected one of {', '.join(table)}"
                          + (f" (did you mean {close[0]}?)" if close else ""))
     return table[name]

@@ -15,7 +15,7 @@ from calc import data
 from calc.claims import claim_scenario, claims
 from calc.dataset import tokens_in
 from calc.display import as_text
-from calc.errors import InputError
+from calc.errors import InputError, did_you_mean
 from calc.estimate import Estimate, estimate
 from calc.uncertainty import parse_range
 from calc.vocabulary import BY_NAME, QUANTITIES
@@ -37,7 +37,8 @@ def check_field(name: str, value) -> str:
     ('1024', '0.2..0.5')
     """
     if name not in NAMES:
-        raise InputError(str(name)[:40], f"not a name of the calculator; expected one of {', '.join(NAMES)}")
+        raise InputError(str(name)[:40], f"not a name of the calculator; expected one of {', '.join(NAMES)}"
+                                         f"{did_you_mean(name, NAMES)}")
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise InputError(name, f"expected a string such as \"300 Gtoken\" or a number, got {type(value).__name__}")
     if not isinstance(value, str):
@@ -59,7 +60,8 @@ def check_field(name: str, value) -> str:
         text = row(text)["name"]
     elif name == "precision":
         if text not in data.PRECISIONS:
-            raise InputError(name, f"expected one of {', '.join(data.PRECISIONS)}, got {text[:40]!r}")
+            raise InputError(name, f"expected one of {', '.join(data.PRECISIONS)}, got {text[:40]!r}"
+                                   f"{did_you_mean(text, data.PRECISIONS)}")
     elif name == "price" and _per_node(text):
         pass  # "14 USD/h/node": divided by the node's chips when the scenario is estimated (its hardware)
     elif parse_range(text, name) is None:

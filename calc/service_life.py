@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pint
 
-from calc.errors import InputError
+from calc.errors import InputError, MissingLink
 from calc.units import Q_, parse_quantity
 
 CHIP_COUNTS = (1, 2, 4, 8, 16, 32, 64)  # serving groups tried: a node of 8 and the multi-node groups of big models
@@ -38,12 +38,13 @@ LLAMA3 = ("Llama 3 8B", "Llama 3 70B", "Llama 3.1 405B")  # one family at three 
 
 
 def modelled_serving(model, hardware, *, chips=None, precision=None, input_tokens=1000, output_tokens=1000,
-                     ttft_limit=None, tpot_limit=None, price=None, pue=None):
+                     ttft_limit=None, tpot_limit=None, price=None, pue=None, what="the model"):
     """``calc.serve`` of ``model`` on ``hardware`` at the chip count that serves cheapest per blended token.
 
     Tries ``chips`` if given, else each of ``CHIP_COUNTS`` that holds the weights; saturating throughput, or
     the best within ``ttft_limit`` / ``tpot_limit`` (p99s, as ``calc.serve`` reads them); ``price`` and ``pue`` as
-    ``calc.serve``. Returns the ``calc.serve.Serving`` answer.
+    ``calc.serve``. ``what`` names the model in an error (a chip whose links the counts that hold it need).
+    Returns the ``calc.serve.Serving`` answer.
 
     >>> s = modelled_serving("Llama 3 8B", "H100 SXM5")
     >>> s.chips, 0.05 < s.usd_per_million_tokens["blended"].m_as("USD/Mtoken") < 0.2
@@ -54,11 +55,16 @@ def modelled_serving(model, hardware, *, chips=None, precision=None, input_token
     for name, limit in (("ttft_limit", ttft_limit), ("tpot_limit", tpot_limit)):  # a limit misread ("40": which
         _time_limit(name, limit)  # unit?) is said as such, not as "no group of up to 64 chips serves it"
     counts = (chips,) if chips is not None else CHIP_COUNTS
-    best, last = None, None
+    best, last, unlinked = None, None, None
     for n in counts:  # on each count, calc.serve's best tensor x pipeline split (load.layouts)
         try:
             s = serve(model, hardware, n, precision=precision, input_tokens=input_tokens, output_tokens=output_tokens,
                       ttft_limit=ttft_limit, tpot_limit=tpot_limit, price=price, pue=pue)
+        except MissingLink as exc:  # no chips were given: said for the counts tried, below
+            if chips is not None:
+                raise
+            unlinked = unlinked or (n, exc)
+            continue
         except InputError as exc:
             if exc.field not in ("chips", "tensor", "tpot_limit", "ttft_limit", "pipeline") or chips is not None:
                 raise
@@ -69,6 +75,14 @@ def modelled_serving(model, hardware, *, chips=None, precision=None, input_token
                                          "price per chip-hour")
         if best is None or _blended(s) < _blended(best):
             best = s
+    if best is None and unlinked is not None:  # the counts that hold it need a link the chip's row does not give
+        n, exc = unlinked
+        fewer = [c for c in counts if c < n]
+        why = (f"its weights take more than {fewer[-1]} chip{'s' if fewer[-1] > 1 else ''}, and {n} or more need "
+               "that link" if fewer and last is not None and last.field in ("chips", "tensor", "pipeline") else
+               f"{n} chips or more need that link" + (f", and fewer fail: {last.message}" if last else ""))
+        raise MissingLink("hardware", f"data/hardware.csv has no {exc.link} bandwidth for {exc.chip}, which serving "
+                                      f"{what} needs: {why}", exc.chip, exc.link)
     if best is None:
         raise InputError(last.field if last else "chips",
                          f"no group of up to {CHIP_COUNTS[-1]} chips serves it: {last.message if last else ''}".strip())
@@ -348,7 +362,11 @@ def modelled_prices(hardware, *, params=None, model=None, utilization=None, pric
         raise InputError("hardware", f"{_chip_name(hardware)} has no public price: give a training price and a "
                                      "serving price")
     train = (est["cost"].value / est.compute).to("USD/FLOP")
-    s = modelled_serving(shape, hardware, precision=precision)
+    try:
+        s = modelled_serving(shape, hardware, precision=precision, what=what)
+    except MissingLink as exc:
+        raise MissingLink(exc.field, f"{exc.message}; give a serving price, or a chip whose links data/hardware.csv "
+                                     "gives", exc.chip, exc.link) from None
     serve_price = s.usd_per_million_tokens["blended"].to("USD/token")
     words = (f"serving: calc.serve, {what} in {s.layout['precision']} on {s.chips} x {s.hardware} at saturation, "
              f"{s.usd_per_million_tokens['blended'].m_as('USD/Mtoken'):.3g} USD per million tokens (3:1 blend)",

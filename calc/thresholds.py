@@ -14,7 +14,7 @@ import numpy as np
 import pint
 
 from calc import data
-from calc.errors import InputError, ScaleError
+from calc.errors import InputError, ScaleError, did_you_mean
 from calc.estimate import Estimate, estimate
 from calc.reader import read_chips, read_value
 from calc.units import Q_, parse_quantity
@@ -69,7 +69,8 @@ def run_crossings(compute, fine_tuning=None, cost=None, scope: str = "all models
     """
     scopes = {"all models"} | {th.applies_to for th in data.thresholds().values()}
     if scope not in scopes:
-        raise InputError("scope", f"expected one of {', '.join(sorted(scopes))}; got {scope!r:.40}")
+        raise InputError("scope", f"expected one of {', '.join(sorted(scopes))}; got {scope!r:.40}"
+                                     f"{did_you_mean(scope, scopes)}")
     c = read_value("compute", compute)
     ft = parse_quantity(fine_tuning, "fine_tuning", "FLOP", bare_ok=True) if fine_tuning is not None else Q_(0.0, "FLOP")
     if np.ndim(ft.magnitude) or not 0 <= ft.magnitude < float("inf"):

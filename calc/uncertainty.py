@@ -22,7 +22,7 @@ from statistics import NormalDist
 import numpy as np
 import pint
 
-from calc.errors import InputError
+from calc.errors import InputError, did_you_mean
 from calc.estimate import Estimate, estimate
 from calc.reader import bounds, check_value
 from calc.units import Q_, is_plain_number, parse_quantity, read_number
@@ -129,7 +129,8 @@ def parse_range(text: str, field: str) -> Distribution | None:
         kind, _, body = body.partition(":")
         kind = kind.strip().lower()
         if kind not in KINDS:
-            raise InputError(field, f"unknown distribution {kind[:20]!r}; expected one of {', '.join(KINDS)}")
+            raise InputError(field, f"unknown distribution {kind[:20]!r}; expected one of {', '.join(KINDS)}"
+                                    f"{did_you_mean(kind, KINDS)}")
     parts = [p.strip() for p in body.split("..")]
     want = 3 if kind == "triangular" else 2
     if len(parts) != want or not all(parts):

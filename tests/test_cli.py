@@ -385,8 +385,10 @@ def test_a_request_rate_of_another_kind_is_said_once(capsys):
      "--input-tokens: '1k' is ambiguous (1,000 or 1,024?): write the number"),
     (["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--tensor", "two"],
      "--tensor: expected a whole number such as 4096 or 8,192, got 'two'"),
-    (["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--input-tokens", "1000 token"],
-     "--input-tokens: expected a whole number without a unit, such as 4096 or 8,192, got '1000 token'"),
+    (["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--input-tokens", "1000 GB"],  # a token count's unit only
+     "--input-tokens: expected a whole number of tokens, such as 4096 or 8,192, got '1000 GB'"),
+    (["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--tensor", "8 token"],
+     "--tensor: expected a whole number without a unit, such as 4096 or 8,192, got '8 token'"),
     (["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--input-tokens", "1e30"],  # a whole number, too large
      "--input-tokens: expected a whole number of at most 2^53 (about 9 × 10^15), got '1e30'"),
     (["lifetime", "--loss", "2.0", "--law"], "--law: expected a value after it"),

@@ -711,12 +711,15 @@ def test_a_serving_cluster_s_chips_are_read_by_the_one_chip_reader(chips):
         serve("Llama 2 70B", "H100 SXM5", chips)
 
 
-def test_a_serving_cluster_of_10_20_chips_answers_at_once():
+def test_a_serving_cluster_of_2_53_chips_answers_at_once():
+    # 2^53, the most chips read (calc.reader.MAX_WHOLE); 10^20 is refused by the one chip reader
     t = time.perf_counter()
-    s = serve("Llama 2 70B", "H100 SXM5", 10**20)  # the layout search tried every tensor size up to the chips
-    f = frontier("Llama 2 70B", "H100 SXM5", "1e20 chip", points=4)
+    s = serve("Llama 2 70B", "H100 SXM5", 2**53)  # the layout search tried every tensor size up to the chips
+    f = frontier("Llama 2 70B", "H100 SXM5", "9e15 chip", points=4)
     assert time.perf_counter() - t < 5
-    assert s.chips == 10**20 and np.all(np.isfinite(f.tpot.m_as("s")))
+    assert s.chips == 2**53 and np.all(np.isfinite(f.tpot.m_as("s")))
+    with pytest.raises(InputError, match=r"^chips: expected a whole number of chips from 1 to 2\^53"):
+        serve("Llama 2 70B", "H100 SXM5", 10**20)
     assert serve("Llama 2 70B", "H100 SXM5", "100k GPUs").chips == 100_000
 
 

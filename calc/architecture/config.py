@@ -8,13 +8,12 @@ reader by ``model_type``. Every failure is an ``InputError`` on field ``config``
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 from collections.abc import Callable
 
-from calc.errors import InputError
-from calc.reader import read_file
+from calc.errors import InputError, nearest
+from calc.reader import MAX_WHOLE, read_file
 
 READERS: dict[str, Callable[[Config], dict]] = {}
 
@@ -44,7 +43,7 @@ def reader(*model_types: str):
 MAX_BYTES = 1 << 20
 # Every count of a shape is a whole number a float holds exactly (2^53): beyond, the FLOP and byte counts are
 # no longer exact, and no transformer comes near (the largest published: 1e5 wide, 1e2 layers).
-MAX_COUNT = 1 << 53
+MAX_COUNT = MAX_WHOLE
 _MAX_DIGITS = 40  # an integer literal longer than this is no count of a shape (and Python reads at most 4,300)
 
 
@@ -112,7 +111,7 @@ def shape_fields(config, read: dict | None = None) -> dict:
         if isinstance(config.get("text_config"), dict):  # multimodal: its vision tower would go uncounted
             got += (" (a multimodal config: its text_config alone describes the language model, "
                     "without the vision encoder)")
-        close = difflib.get_close_matches(kind, READERS, n=2, cutoff=0.75) if isinstance(kind, str) else []
+        close = nearest(kind, READERS, n=2, cutoff=0.75)
         hint = f" (did you mean {' or '.join(close)}?)" if close else ""
         raise InputError("config", f"{got}{hint}; known model types: {', '.join(sorted(READERS))}")
     return READERS[kind](Config(config, kind, read))
@@ -134,7 +133,7 @@ class Config:
                 self.read[k] = self.raw[k]
                 return self.raw[k], k
         if default is REQUIRED:
-            close = difflib.get_close_matches(key, [k for k in self.raw if isinstance(k, str)], n=1, cutoff=0.92)
+            close = nearest(key, [k for k in self.raw if isinstance(k, str)], cutoff=0.92, fold=False)
             hint = f" (the file has {close[0]!r}: misspelt?)" if close else ""
             raise InputError("config", f"a {self.kind} config.json needs {key!r}, which is missing{hint}")
         return default, None

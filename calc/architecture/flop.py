@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from calc.errors import InputError
+from calc.errors import InputError, did_you_mean
 from calc.vocabulary import RECOMPUTE
 
 if TYPE_CHECKING:
@@ -82,7 +82,8 @@ def per_token(shape: Transformer, count: str, T: int, recompute: str | None) -> 
         count, recompute = "megatron2021", recompute or "full"
     recompute = recompute or "none"
     if recompute not in RECOMPUTE:
-        raise InputError("recompute", f"expected one of {', '.join(RECOMPUTE)}, got {recompute!r}")
+        raise InputError("recompute", f"expected one of {', '.join(RECOMPUTE)}, got {recompute!r}"
+                                      f"{did_you_mean(recompute, RECOMPUTE)}")
     L, d, H = shape.layers, shape.d_model, shape.heads
     attention = 6 * H * (shape.qk_dim + shape.v_dim) * attended(shape, T)  # scores (Q K^T), values, fwd + bwd
     if shape.mamba_layers:  # a hybrid's Mamba-2 scans, forward + backward, counted as the attention core is
@@ -111,5 +112,6 @@ def per_token(shape: Transformer, count: str, T: int, recompute: str | None) -> 
         elif recompute == "selective":
             flop += attention / 3
     else:
-        raise InputError("count", f"unknown FLOP count {count!r}; expected one of {', '.join(FLOP_COUNTS)}")
+        raise InputError("count", f"unknown FLOP count {count!r}; expected one of {', '.join(FLOP_COUNTS)}"
+                                  f"{did_you_mean(count, FLOP_COUNTS)}")
     return flop

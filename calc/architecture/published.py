@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import difflib
 from functools import lru_cache
 
 from calc import data
 from calc.architecture.config import shown
 from calc.architecture.transformer import Transformer
-from calc.errors import InputError
+from calc.errors import InputError, nearest
 
 _SHAPE_COLUMNS = {"layers": int, "d_model": int, "heads": int, "kv_heads": int, "d_ff": int, "vocab": int,
                   "context": int, "experts": int, "experts_per_token": int, "shared_experts": int, "expert_d_ff": int,
@@ -57,7 +56,7 @@ def _by_name(model: str) -> Transformer:
     if wanted in folded:
         return shapes[folded[wanted]][0]
     close = [n for f, n in folded.items() if wanted and wanted in f]  # "llama 3" -> every Llama 3, before look-alikes
-    close = close or [folded[f] for f in difflib.get_close_matches(wanted, folded, n=4, cutoff=0.6)]  # else look-alikes
+    close = close or [folded[f] for f in nearest(wanted, folded, n=4)]  # else look-alikes
     hint = f"did you mean {' or '.join(close[:6])}?" if close else f"known: {', '.join(shapes)}"
     runs = data.models()
     if model in runs:  # the other list a --model names

@@ -16,7 +16,7 @@ import pint
 from calc.architecture import flop
 from calc.architecture.config import shape_fields
 from calc.architecture.parameters import NORMS, ParameterCounts
-from calc.errors import InputError
+from calc.errors import InputError, did_you_mean
 from calc.reader import whole as _whole
 from calc.units import Q_
 
@@ -139,9 +139,10 @@ class Transformer(ParameterCounts):
         if self.experts_per_token > self.experts:
             raise InputError("experts_per_token", f"{self.experts_per_token} is more than the {self.experts} experts")
         if self.norm not in NORMS:
-            raise InputError("norm", f"expected one of {', '.join(NORMS)}, got {self.norm!r}")
+            raise InputError("norm", f"expected one of {', '.join(NORMS)}, got {self.norm!r}{did_you_mean(self.norm, NORMS)}")
         if self.qk_norm not in QK_NORMS:
-            raise InputError("qk_norm", f"expected one of {', '.join(QK_NORMS)}, got {self.qk_norm!r}")
+            raise InputError("qk_norm", f"expected one of {', '.join(QK_NORMS)}, got {self.qk_norm!r}"
+                                        f"{did_you_mean(self.qk_norm, QK_NORMS)}")
         if self.layer_pattern is not None:
             pattern = self.layer_pattern
             if not isinstance(pattern, str) or set(pattern) - set(LAYER_KINDS) or len(pattern) != self.layers:

@@ -12,13 +12,12 @@ command group; the flags they share are in ``calc.cli.flags``.
 from __future__ import annotations
 
 import argparse
-import difflib
 import re
 import sys
 
 from calc.cli import cost, estimate, lifetime, published, serve, shape, step, thresholds
 from calc.cli.flags import _flag
-from calc.errors import InputError
+from calc.errors import InputError, did_you_mean, nearest
 
 # Each command: the function that adds its parser, and the one that runs it (in the order of --help).
 COMMANDS = {
@@ -55,12 +54,12 @@ class _Parser(argparse.ArgumentParser):
             flag, kind, got = m.groups()
             what = _EXPECTED.get(flag, "a whole number" if kind == "int" else "a number")
             message = f"{flag}: expected {what}, got {got}"
-        m = _COMMAND.match(message)
-        if m:  # "invalid choice: 'estimat' (choose from 'estimate', ...)": said with the command meant
-            got, known = m.group(1), [c.strip("'\" ") for c in m.group(2).split(",")]
-            close = difflib.get_close_matches(got, known, n=1, cutoff=0.6)
-            message = (f"unknown command {got!r}" + (f" (did you mean {close[0]}?)" if close else "")
-                       + f"; expected one of {', '.join(known)}")
+        m = _CHOICE.match(message)
+        if m:  # "invalid choice: 'estimat' (choose from 'estimate', ...)": said with the command or choice meant
+            where, got, known = m.group(1), m.group(2), [c.strip("'\" ") for c in m.group(3).split(",")]
+            message = (f"unknown command {got!r}{did_you_mean(got, known)}; expected one of {', '.join(known)}"
+                       if where == "command" else
+                       f"{where}: expected one of {', '.join(known)}, got {got!r}{did_you_mean(got, known)}")
         # "argument --input-tokens: ..." said as every other bad input is, by its flag: "--input-tokens: ..."
         message = re.sub(r"^argument (--[\w-]+)(?:/\S+)?: expected one argument$", r"\1: expected a value after it",
                          message)
@@ -68,7 +67,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"calc: error: {message}\n")
 
 
-_COMMAND = re.compile(r"^argument command: invalid choice: '?(.*?)'? \(choose from (.*)\)$")
+_CHOICE = re.compile(r"^argument (command|--[\w-]+)(?:/\S+)?: invalid choice: '?(.*?)'? \(choose from (.*)\)$")
 _INVALID = re.compile(r"^argument (--[\w-]+)(?:/\S+)?: invalid (int|float) value: (.*)$")
 _EXPECTED = {"--year": "a year, e.g. 2023", "--rtol": "a relative tolerance between 0 and 1 (0.05 for 5%)",
              "--seed": "a whole number (the random generator's seed)", "--zero": "a ZeRO stage: 0, 1, 2 or 3"}
@@ -91,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     word, words = getattr(args, "action", None), getattr(args, "words", ())
     if word is not None and word not in words:  # e.g. the value of a misspelt flag: said with that flag
         extra = sorted([*extra, word], key=lambda a: argv.index(a) if a in argv else len(argv))
-        close = difflib.get_close_matches(word, words, n=1, cutoff=0.75)
+        close = nearest(word, words, cutoff=0.75)
         if close and len(extra) == 1:
             parser.error(f"{args.command}: unknown word {word!r} (did you mean {close[0]}?)")
     if extra:
@@ -115,7 +114,7 @@ def _close_flags(parser: argparse.ArgumentParser, command: str, extra: list[str]
     for word in extra:
         flag = word.split("=", 1)[0]
         if flag.startswith("--"):
-            close += [c for c in difflib.get_close_matches(flag, known, n=2, cutoff=0.75) if c not in close]
+            close += [c for c in nearest(flag, known, n=2, cutoff=0.75) if c not in close]
     return f" (did you mean {' or '.join(close)}?)" if close else ""
 
 

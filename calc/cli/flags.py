@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from calc.errors import InputError
+from calc.errors import InputError, did_you_mean
 from calc.vocabulary import BY_NAME
 
 SHAPE_INT_FLAGS = (
@@ -40,6 +40,17 @@ def _whole(text: str) -> int:
 
     try:
         return whole_text(text)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
+
+
+def _tokens(text: str) -> int:
+    """A request's tokens, read by ``calc.reader.whole_text`` with its unit ("1000", "1,000 tokens", "8 ktoken"), as
+    ``calc.serve`` reads them."""
+    from calc.reader import whole_text
+
+    try:
+        return whole_text(text, "token")
     except InputError as exc:
         raise argparse.ArgumentTypeError(exc.message) from None
 
@@ -179,6 +190,7 @@ def _layout(args) -> dict:
     fields = {o.name: getattr(args, o.name) for o in layout_options()}
     kernel = fields["triton_attention"]
     if kernel not in ATTENTION_KERNELS:
-        raise InputError("attention", f"expected flash2 (FlashAttention-2) or triton, got {kernel!r}")
+        raise InputError("attention", f"expected flash2 (FlashAttention-2) or triton, got {kernel!r}"
+                                      f"{did_you_mean(kernel, ATTENTION_KERNELS)}")
     fields["triton_attention"] = ATTENTION_KERNELS[kernel]
     return fields

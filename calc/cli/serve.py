@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from calc.cli.flags import _chip_flags, _config_flag, _whole
+from calc.cli.flags import _chip_flags, _config_flag, _tokens, _whole
 from calc.errors import InputError
 from calc.vocabulary import BY_NAME
 
@@ -57,8 +57,8 @@ def _serve_parser(sub) -> None:
     se.add_argument("--engine", metavar="NAME", help='the serving engine, for its host work per sequence and step (data/serving_host.csv), '
                     'e.g. "TensorRT-LLM 1.0", on the chips its builds run on (data/serving_engine_chips.csv) '
                     '(default: none counted)')
-    se.add_argument("--input-tokens", type=_whole, default=1000, metavar="N", help="prompt tokens per request (default 1000)")
-    se.add_argument("--output-tokens", type=_whole, default=1000, metavar="N", help="generated tokens per request (default 1000)")
+    se.add_argument("--input-tokens", type=_tokens, default=1000, metavar="N", help="prompt tokens per request (default 1000)")
+    se.add_argument("--output-tokens", type=_tokens, default=1000, metavar="N", help="generated tokens per request (default 1000)")
     se.add_argument("--request-rate", metavar="RATE", help='requests arriving per second, open-loop (Poisson, as a serving '
                     'benchmark\'s --request-rate), e.g. 4 or "240/min": the TTFT with its queueing, the load by '
                     "Little's law")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from dataclasses import dataclass, field
 
 import pint
@@ -11,7 +10,7 @@ import pint
 from calc.data.columns import PRECISIONS
 from calc.data.store import cache, data_dir
 from calc.data.tables import read_table
-from calc.errors import DataError, InputError
+from calc.errors import DataError, InputError, did_you_mean, nearest
 
 
 @dataclass(frozen=True)
@@ -57,7 +56,8 @@ class Hardware:
     def peak(self, precision: str) -> pint.Quantity:
         """Dense peak throughput per chip at ``precision``; ``InputError`` if the chip has none."""
         if precision not in PRECISIONS:
-            raise InputError("precision", f"expected one of {', '.join(PRECISIONS)}, got {precision!r}")
+            raise InputError("precision", f"expected one of {', '.join(PRECISIONS)}, got {precision!r}"
+                                          f"{did_you_mean(precision, PRECISIONS)}")
         q = self.peaks.get(precision)
         if q is None:
             known = ", ".join(p for p in PRECISIONS if p in self.peaks)
@@ -124,7 +124,7 @@ def hardware(name: str | Hardware) -> Hardware:
             return h
     folded = {_fold(n): n for n in table}
     close = [n for n in table if wanted and wanted in _fold(n)]  # "A100" -> every A100, before look-alikes
-    close += [folded[f] for f in difflib.get_close_matches(wanted, folded, n=4, cutoff=0.5) if folded[f] not in close]
+    close += [folded[f] for f in nearest(wanted, folded, n=4, cutoff=0.5) if folded[f] not in close]
     hint = f"did you mean {' or '.join(close[:5])}?" if close else f"known: {', '.join(table)}"
     raise InputError("hardware", f"unknown accelerator {name[:60]!r}; {hint}")
 

@@ -4,14 +4,13 @@ compute thresholds (data/thresholds.csv)."""
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from dataclasses import dataclass
 
 import pint
 
 from calc.data.store import cache, data_dir
 from calc.data.tables import Row, read_row_table, read_table
-from calc.errors import DataError, InputError
+from calc.errors import DataError, InputError, nearest
 
 
 @dataclass(frozen=True)
@@ -46,7 +45,7 @@ def fact(name: str) -> Reference:
     table = facts()
     if name in table:
         return table[name]
-    close = difflib.get_close_matches(name, table, n=4, cutoff=0.4)
+    close = nearest(name, table, n=4, cutoff=0.4)
     raise InputError("fact", f"unknown fact {name!r}; " + (f"did you mean {' or '.join(close)}?" if close else f"known: {', '.join(table)}"))
 
 

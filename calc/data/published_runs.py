@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pint
 from calc.data.accelerators import check_known
 from calc.data.store import cache, data_dir
 from calc.data.tables import Row, read_table
-from calc.errors import DataError, InputError
+from calc.errors import DataError, InputError, nearest
 
 
 @dataclass(frozen=True)
@@ -50,7 +49,7 @@ def model(name: str) -> Model:
     table = models()
     if name in table:
         return table[name]
-    close = difflib.get_close_matches(name, table, n=4, cutoff=0.4)
+    close = nearest(name, table, n=4, cutoff=0.4)
     hint = f"did you mean {' or '.join(close)}?" if close else f"known: {', '.join(table)}"
     from calc.data.training import architecture_rows
 

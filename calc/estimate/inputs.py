@@ -3,14 +3,13 @@ arrays that pair up, the consistency tolerance."""
 
 from __future__ import annotations
 
-import difflib
 from functools import cache
 
 import numpy as np
 import pint
 
 from calc import data
-from calc.errors import ConflictError, InputError
+from calc.errors import ConflictError, InputError, did_you_mean, nearest
 from calc.reader import read_chips
 from calc.reader import shown as _show
 from calc.reader import unit_factor as _factor
@@ -26,7 +25,7 @@ def _read_inputs(known: dict) -> tuple[dict[str, pint.Quantity], dict[str, str],
     given, text, extremes = {}, {}, {}
     for name, value in known.items():
         if name not in BY_NAME:
-            close = difflib.get_close_matches(name, list(BY_NAME), n=3)
+            close = nearest(name, BY_NAME, n=3)
             hint = f"did you mean {' or '.join(close)}?" if close else "known: " + ", ".join(BY_NAME)
             raise InputError(name, f"not a name of the vocabulary; {hint}")
         if value is None:
@@ -59,7 +58,8 @@ def _read_inputs(known: dict) -> tuple[dict[str, pint.Quantity], dict[str, str],
 
         text["finetune"] = row(text["finetune"])["name"]
     if "precision" in text and text["precision"] not in data.PRECISIONS:
-        raise InputError("precision", f"expected one of {', '.join(data.PRECISIONS)}, got {text['precision']!r}")
+        raise InputError("precision", f"expected one of {', '.join(data.PRECISIONS)}, got {text['precision']!r}"
+                                      f"{did_you_mean(text['precision'], data.PRECISIONS)}")
     return given, text, extremes
 
 

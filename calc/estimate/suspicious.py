@@ -25,6 +25,12 @@ def _top_tdp() -> float:
 
 
 @cache
+def _largest_cluster() -> tuple[float, str]:
+    """The most chips of any cluster in data/facts.csv, and what it is (its row's meaning)."""
+    return max((f.value.m_as("chip"), f.note) for f in data.facts().values() if f.value.check("[accelerators]"))
+
+
+@cache
 def _price_span() -> tuple[float, float]:
     """The lowest and highest rental price per chip-hour in data/prices.csv, in USD/chip/hour."""
     prices = [p.price.m_as("USD/chip/hour") for p in data.prices()]
@@ -60,6 +66,15 @@ def _warn_inputs(items, warnings, extremes):
 
             warnings.append(f"power: {number(extremes['power'][1])} W per chip is above {multiple:g}x the highest TDP of "
                             f"data/hardware.csv ({tdp:,.0f} W); is it a whole server's or a rack's power?")
+    if "chips" in extremes:
+        most, what = _largest_cluster()
+        multiple = float(data.defaults()["chips_plausible_max_record_multiple"].value.m_as(""))
+        if extremes["chips"][1] > multiple * most:
+            from calc.display import number
+
+            warnings.append(f"chips: {number(extremes['chips'][1])} chips is far beyond any cluster on record: more "
+                            f"than {multiple:g}x the largest of data/facts.csv ({number(most)}: {what}); check the "
+                            "number")
     if "peak" in extremes:
         top = _top_peak()
         if extremes["peak"][1] > top:

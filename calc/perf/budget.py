@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pint
 
 from calc.architecture import lookup, published  # noqa: F401 (published: the doctest's)
-from calc.errors import InputError
+from calc.errors import InputError, did_you_mean
 from calc.perf.layout import whole
 from calc.perf.search import search
 from calc.perf.step import Step, whole_chips  # noqa: F401 (Step: the type of Option.step)
@@ -87,7 +87,7 @@ def budget_search(model, hardware, global_batch: int, tokens, budget, *, sequenc
         raise InputError("tokens", f"expected a positive number of training tokens, got {tokens!r}")
     money = _budget(budget)
     if goal not in GOALS:
-        raise InputError("goal", f"expected one of {', '.join(GOALS)}, got {goal!r}")
+        raise InputError("goal", f"expected one of {', '.join(GOALS)}, got {goal!r}{did_you_mean(goal, GOALS)}")
     top = LARGEST_CLUSTER if max_chips is None else whole_chips(max_chips)
     hw = resolve_hardware(hardware)
     rate, source = _price(price, hw, money)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 
-from calc.errors import InputError
+from calc.errors import MissingLink
 from calc.perf.system import Chip
 
 
@@ -38,8 +38,8 @@ def link_rate(chip: Chip, inside_node: bool, chips: int | None = None) -> float:
     if rate is None:
         what = "fast-link (intra-node)" if inside_node else "network"
         over = "" if chips is None else f" over {chips} chips"
-        raise InputError("hardware", f"data/hardware.csv has no {what} bandwidth for {chip.name}, "
-                                     f"which this layout{over} needs")
+        raise MissingLink("hardware", f"data/hardware.csv has no {what} bandwidth for {chip.name}, "
+                                      f"which this layout{over} needs", chip.name, what)
     return rate
 
 

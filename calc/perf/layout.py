@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from calc.architecture import Transformer
 from calc.display import number
-from calc.errors import InputError
+from calc.errors import InputError, did_you_mean, nearest
 from calc.reader import whole
 from calc.vocabulary import RECOMPUTE, ZERO_STAGES  # recomputation modes and ZeRO stages, defined there
 
@@ -258,20 +258,27 @@ def check_options(layout: Layout) -> None:
     """The named options are among the known ones and the overlaps are fractions."""
     if layout.framework is not None and layout.framework not in FRAMEWORKS:
         raise InputError("framework", f"expected one of {', '.join(FRAMEWORKS)} (or none: today's code), "
-                                      f"got {layout.framework!r}")
+                                      f"got {layout.framework!r}{did_you_mean(layout.framework, FRAMEWORKS)}")
     if layout.attention_kernel not in ATTENTION_CODES:
-        raise InputError("attention_kernel", f"expected one of {', '.join(ATTENTION_CODES)}, got {layout.attention_kernel!r}")
+        raise InputError("attention_kernel", f"expected one of {', '.join(ATTENTION_CODES)}, got {layout.attention_kernel!r}"
+                                             f"{did_you_mean(layout.attention_kernel, ATTENTION_CODES)}")
     if layout.float8_casts not in FLOAT8_CASTS:
-        raise InputError("float8_casts", f"expected one of {', '.join(FLOAT8_CASTS)}, got {layout.float8_casts!r}")
+        raise InputError("float8_casts", f"expected one of {', '.join(FLOAT8_CASTS)}, got {layout.float8_casts!r}"
+                                         f"{did_you_mean(layout.float8_casts, FLOAT8_CASTS)}")
     if layout.schedule not in SCHEDULES:
-        raise InputError("schedule", f"expected one of {', '.join(SCHEDULES)}, got {layout.schedule!r}")
+        raise InputError("schedule", f"expected one of {', '.join(SCHEDULES)}, got {layout.schedule!r}"
+                                     f"{did_you_mean(layout.schedule, SCHEDULES)}")
     if layout.recompute not in RECOMPUTE:
-        raise InputError("recompute", f"expected one of {', '.join(RECOMPUTE)}, got {layout.recompute!r}")
+        raise InputError("recompute", f"expected one of {', '.join(RECOMPUTE)}, got {layout.recompute!r}"
+                                      f"{did_you_mean(layout.recompute, RECOMPUTE)}")
     if layout.recompute_modules is not None:
-        unknown = [m for m in recompute_modules(layout) if m not in RECOMPUTE_MODULES]
+        names = recompute_modules(layout)
+        unknown = [m for m in names if m not in RECOMPUTE_MODULES]
         if not isinstance(layout.recompute_modules, str) or unknown:
+            meant = [m if m in RECOMPUTE_MODULES else next(iter(nearest(m, RECOMPUTE_MODULES)), None) for m in names]
+            hint = f" (did you mean {','.join(meant)}?)" if unknown and None not in meant else ""
             raise InputError("recompute_modules", f"expected comma-separated names among {', '.join(RECOMPUTE_MODULES)}, "
-                                                  f"got {layout.recompute_modules!r}")
+                                                  f"got {layout.recompute_modules!r}{hint}")
     if layout.zero not in ZERO_STAGES:
         raise InputError("zero", f"expected a ZeRO stage 0, 1, 2 or 3, got {layout.zero!r}")
     overlap = layout.dp_overlap

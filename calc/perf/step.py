@@ -22,7 +22,7 @@ import numpy as np
 import pint
 
 from calc.architecture import Transformer, lookup, published  # noqa: F401 (published: the doctest's)
-from calc.errors import InputError
+from calc.errors import InputError, did_you_mean
 from calc.perf import kernels
 from calc.perf.collectives import all_gather, all_reduce, exposed, ranks_per_node
 from calc.perf.layer import LayerTerms, cached_layer_terms, parameter_counts
@@ -203,6 +203,10 @@ def as_layout(layout: Layout | None, fields: dict) -> Layout:
         warnings.warn("uneven_pipeline is no longer needed and is ignored: layers that do not divide the pipeline "
                       "are split unevenly, as Megatron-LM and Llama 3 do", DeprecationWarning, stacklevel=3)
         fields = {k: v for k, v in fields.items() if k != "uneven_pipeline"}
+    unknown = [k for k in fields if k not in Layout.__dataclass_fields__]
+    if unknown:  # said with the field meant, as every misspelt name is
+        raise InputError("layout", f"unknown field {unknown[0]!r}{did_you_mean(unknown[0], Layout.__dataclass_fields__)};"
+                                   f" the layout's fields are {', '.join(Layout.__dataclass_fields__)}")
     if layout is None:
         try:
             return Layout(**fields)

@@ -17,7 +17,6 @@ kipply, Transformer Inference Arithmetic; [Patel2024] Splitwise.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -27,7 +26,8 @@ import pint
 
 from calc import data
 from calc.display import number
-from calc.errors import InputError
+from calc.errors import InputError, MissingLink, nearest
+from calc.reader import whole_text
 from calc.serve import footprint, load, percentiles, phases
 from calc.serve.load import Setup, evaluate, limited_by
 from calc.units import Q_, parse_quantity, ureg
@@ -151,10 +151,20 @@ def engine_name(engine) -> str | None:
     for name in known:
         if " ".join(name.split()).casefold() == given:
             return name
-    near = [n for n in known if given and given in n.casefold()] or difflib.get_close_matches(
-        str(engine), known, n=3, cutoff=0.5)
+    near = [n for n in known if given and given in n.casefold()] or nearest(str(engine), known, n=3, cutoff=0.5)
     hint = f"; did you mean {' or '.join(near)}?" if near else ""
     raise InputError("engine", f"expected one of {', '.join(known)}, got {engine!r:.60}{hint}")
+
+
+def _request_tokens(name: str, value):
+    """A request's tokens given as text, read as the command line reads them (``calc.reader.whole_text`` with the
+    token unit: "1000 tokens", "8,192"; "8k" refused as ambiguous); an int or a Quantity as ``load.setup`` reads it."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return whole_text(value, "token")
+    except InputError as exc:
+        raise InputError(name, exc.message) from None
 
 
 def _engine_host(engine, hardware) -> dict:
@@ -244,6 +254,8 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
     >>> 10 < s.tpot.m_as("ms") < 25
     True
     """
+    input_tokens, output_tokens = _request_tokens("input_tokens", input_tokens), _request_tokens("output_tokens",
+                                                                                                  output_tokens)
     s = load.setup(model, hardware, chips, tensor=tensor, pipeline=pipeline, expert=expert,
                    attention_data_parallel=attention_data_parallel, precision=precision, kv_precision=kv_precision,
                    input_tokens=input_tokens, output_tokens=output_tokens, window=window,
@@ -262,7 +274,12 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
         raise InputError("ttft_limit" if ttft_max else "tpot_limit",
                          f"give a {given[0].replace('_', ' ')} or latency limits, not both")
     search = pipeline is None and tensor is None  # no split given: every tensor x pipeline split the chips allow
-    candidates = [s] if tensor is not None else load.layouts(s, expert, search)
+    try:
+        candidates = [s] if tensor is not None else load.layouts(s, expert, search)
+    except MissingLink as exc:  # the chips were given, not a layout: said for them
+        raise MissingLink("hardware", f"data/hardware.csv has no {exc.link} bandwidth for {exc.chip}, which serving on "
+                                      f"{s.chips:,} chips needs (every split of them that holds the weights uses it)",
+                          exc.chip, exc.link) from None
     if tensor is not None and s.max_concurrency() < s.replicas:
         raise InputError(load.too_long_field(s) if load.request_too_long(s) else "tensor", load.weights_message(s))
     if not candidates:

@@ -21,7 +21,7 @@ import numpy as np
 
 from calc.architecture import Transformer
 from calc.architecture.flop import causal_span
-from calc.errors import InputError
+from calc.errors import InputError, did_you_mean
 
 # bytes per weight, and the precision of the matmul that uses it (None: the chip's 16-bit one).
 # fp8/int8 multiply in 8 bits where the chip has the peak; int4 (AWQ, GPTQ) is weight-only: dequantised
@@ -106,14 +106,16 @@ def weight_bytes(precision: str) -> float:
     (1.0, 0.5625, 0.53125, 0.5)
     """
     if precision not in WEIGHT_PRECISIONS:
-        raise InputError("precision", f"expected one of {', '.join(WEIGHT_PRECISIONS)}, got {precision!r}")
+        raise InputError("precision", f"expected one of {', '.join(WEIGHT_PRECISIONS)}, got {precision!r}"
+                                      f"{did_you_mean(precision, WEIGHT_PRECISIONS)}")
     return WEIGHT_PRECISIONS[precision][0]
 
 
 def kv_bytes(precision: str) -> float:
     """Bytes per cached key or value element at ``precision`` (a key of ``KV_PRECISIONS``)."""
     if precision not in KV_PRECISIONS:
-        raise InputError("kv_precision", f"expected one of {', '.join(KV_PRECISIONS)}, got {precision!r}")
+        raise InputError("kv_precision", f"expected one of {', '.join(KV_PRECISIONS)}, got {precision!r}"
+                                         f"{did_you_mean(precision, KV_PRECISIONS)}")
     return KV_PRECISIONS[precision]
 
 

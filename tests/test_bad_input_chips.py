@@ -1,0 +1,52 @@
+"""A cluster's chips are a whole number from 1 to 2^53 (calc.reader.MAX_WHOLE: beyond, a float no longer tells one
+whole number from the next, the bound of every other count the model takes: a flag's whole number, a config's
+counts); more is refused in one line at every door, and a count far beyond any cluster on record is said."""
+
+import pytest
+
+import calc
+from calc.__main__ import main
+from calc.reader import MAX_WHOLE, whole_text
+from calc.uncertainty import simulate
+
+RUN = {"params": "7e9 param", "tokens": "1e12 token", "hardware": "H100 SXM5"}
+
+
+@pytest.mark.parametrize("door, chips", [(calc.estimate, 1e300), (calc.estimate, 10**300),
+                                         (calc.estimate, "1e16 GPU"), (calc.estimate, 2.0**53 * 2),
+                                         (simulate, "1e6..1e300")])
+def test_more_chips_than_a_float_counts_are_refused_in_python(door, chips):
+    with pytest.raises(calc.InputError, match=r"^chips: expected a whole number of chips from 1 to 2\^53 "
+                                              r"\(about 9 × 10\^15\), got "):
+        door(**RUN, chips=chips)
+
+
+@pytest.mark.parametrize("argv", [
+    ["estimate", "--params", "7e9", "--tokens", "1e12", "--hardware", "H100 SXM5", "--chips", "1e300"],
+    ["step", "--model", "Llama 2 7B", "--hardware", "H100 SXM5", "--chips", "1e300", "--global-batch", "64"],
+    ["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--chips", "1e300"],
+])
+def test_and_at_the_command_line(capsys, argv):
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err, err
+    assert err.startswith("calc: error: --chips: expected a whole number") and "2^53" in err, err
+
+
+def test_the_bound_is_the_one_of_every_whole_number():
+    assert calc.estimate(**RUN, chips=MAX_WHOLE)["chips"].value.m_as("chip") == MAX_WHOLE  # the last one taken
+    assert whole_text(str(MAX_WHOLE)) == MAX_WHOLE
+    with pytest.raises(calc.InputError, match="2\\^53"):
+        whole_text(str(MAX_WHOLE * 2))
+
+
+@pytest.mark.parametrize("door, chips, said", [(calc.estimate, 16_384, False), (calc.estimate, 100_000, False),
+                                               (calc.estimate, 1_000_000, False), (calc.estimate, 10_000_000, True),
+                                               (simulate, "1e5..1e7", True)])
+def test_a_count_far_beyond_any_cluster_on_record_is_said(door, chips, said):
+    # data/facts.csv: xAI's Colossus, 100,000 H100 GPUs, the largest cluster it holds; warned beyond 10x
+    est = door(**RUN, chips=chips)
+    est = getattr(est, "estimate", est)
+    words = [w for w in est.warnings if w.startswith("chips: ")]
+    assert bool(words) == said, est.warnings
+    assert not words or "far beyond any cluster on record" in words[0] and "100,000" in words[0]

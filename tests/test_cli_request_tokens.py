@@ -1,0 +1,47 @@
+"""A request's tokens read alike at the command line and in Python (calc.reader.whole_text with the token unit):
+a count with its unit is taken at both doors, and what one refuses the other refuses in the same words."""
+
+import json
+
+import pytest
+
+import calc
+from calc.__main__ import main
+
+ARGV = ["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--json"]
+
+
+def _cli(capsys, flag, text):
+    try:
+        code = main([*ARGV, flag, text])
+    except SystemExit as exc:  # argparse's type errors exit as every usage error does
+        code = exc.code
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.mark.parametrize("text, n", [("1000 token", 1000), ("1,000 tokens", 1000), ("2 ktoken", 2000), ("8,192", 8192),
+                                     ("1e3", 1000)])
+@pytest.mark.parametrize("name", ["input_tokens", "output_tokens"])
+def test_a_token_count_with_its_unit_is_taken_at_both_doors(capsys, name, text, n):
+    code, out, err = _cli(capsys, "--" + name.replace("_", "-"), text)
+    assert code == 0, err
+    want = calc.serve("Llama 3 8B", "H100 SXM5", **{name: n})
+    got = calc.serve("Llama 3 8B", "H100 SXM5", **{name: text})
+    assert got.tokens_per_second["total"] == want.tokens_per_second["total"]
+    assert json.loads(out)["tokens_per_second"]["total"] == pytest.approx(want.tokens_per_second["total"].m_as("token/s"))
+
+
+@pytest.mark.parametrize("text, said", [
+    ("8k", "'8k' is ambiguous (8,000 or 8,192?): write the number"),
+    ("8k tokens", "'8k tokens' is ambiguous (8,000 or 8,192?): write the number"),
+    ("1000 GB", "expected a whole number of tokens, such as 4096 or 8,192, got '1000 GB'"),
+    ("1000.5 tokens", "expected a whole number such as 4096 or 8,192, got '1000.5 tokens'"),
+    ("1e30 tokens", "expected a whole number of at most 2^53 (about 9 × 10^15), got '1e30 tokens'"),
+])
+def test_what_one_door_refuses_the_other_refuses_in_the_same_words(capsys, text, said):
+    code, _, err = _cli(capsys, "--input-tokens", text)
+    assert code == 2 and err == f"calc: error: --input-tokens: {said}\n", err
+    with pytest.raises(calc.InputError) as exc:
+        calc.serve("Llama 3 8B", "H100 SXM5", input_tokens=text)
+    assert str(exc.value) == f"input_tokens: {said}"
