@@ -96,13 +96,13 @@ def published_run(name: str) -> dict:
     m = data.model(name)
     q = m.quantities
     if not m.hardware:
-        raise InputError("model", f"data/models.csv gives no hardware for {name}: its cost cannot be priced")
+        raise InputError("model", f"data/models.csv gives no hardware for {m.name}: its cost cannot be priced")
     hours = q["chip_hours"] if "chip_hours" in q else q["chips"] * q["duration"] if {"chips", "duration"} <= set(q) \
         else None
     days = (q["duration"].m_as("day") if "duration" in q else
             (hours / q["chips"]).m_as("day") if hours is not None and "chips" in q else 0.0)
     start = None if m.date is None else m.date - dt.timedelta(days=math.ceil(days))
-    return {"hardware": m.hardware, "chip_hours": hours, "start": start, "chips": q.get("chips"),
+    return {"name": m.name, "hardware": m.hardware, "chip_hours": hours, "start": start, "chips": q.get("chips"),
             "compute": q.get("compute")}
 
 

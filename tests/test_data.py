@@ -50,6 +50,23 @@ def test_model_rows_reference_known_hardware_and_units():
     assert gpt3.quantities["duration"].m_as("day") == pytest.approx(14.8)
 
 
+@pytest.mark.parametrize("typed, name", [("gpt-3 175b", "GPT-3 175B"), ("llama 2 70b", "Llama 2 70B"),
+                                         ("LLAMA-3.1-405B", "Llama 3.1 405B")])
+def test_model_is_read_as_people_type_its_name(typed, name):
+    assert data.model(typed).name == name
+
+
+@pytest.mark.parametrize("typed, first, absent", [
+    ("GPT-3", "GPT-3 175B", ()),                  # the run that holds what was typed first, then look-alikes
+    ("Lama 2 7B", "Llama 2 70B", ("PaLM 540B",)),  # no far-fetched names
+])
+def test_unknown_model_suggests_near_names_only(typed, first, absent):
+    with pytest.raises(data.InputError) as e:
+        data.model(typed)
+    said = e.value.message.split("did you mean ", 1)[1]
+    assert said.startswith(first) and not any(a in said for a in absent)
+
+
 def _write(tmp_path, text):
     p = tmp_path / "t.csv"
     p.write_text(text)

@@ -116,6 +116,12 @@ def test_arrays_broadcast_like_scalars():
             assert r.params.m_as("param")[i, j] == pytest.approx(one.params.m_as("param"), rel=1e-12)
 
 
+def test_a_run_typed_in_lower_case_is_the_run_not_its_shape():
+    # "llama 2 70b" is data/models.csv's Llama 2 70B (2T tokens), not the shape that would ask for the tokens
+    r = calc.lifetime(model="llama 2 70b", inference_tokens="2T")
+    assert r.given.tokens.m_as("token") == pytest.approx(2e12)
+
+
 def test_python_export_and_units():
     r = calc.lifetime(model="Llama 2 70B", inference_tokens="10T")
     assert str(r.lifetime_compute.units) == "FLOP" and str(r.params.units) == "param"

@@ -49,7 +49,7 @@ def _cost(args) -> int:
     for name, value in (("hardware", hardware), ("chip_hours", chip_hours)):
         if value is None and args.model:  # the flag was not given, and the run does not say: name both
             said = "neither its chip-hours nor its chips and duration" if name == "chip_hours" else "no hardware"
-            raise InputError(name, f"not given, and data/models.csv gives {said} for {args.model}: give --"
+            raise InputError(name, f"not given, and data/models.csv gives {said} for {run['name']}: give --"
                                    f"{name.replace('_', '-')} to price it")
         if value is None:
             raise InputError(name, "required (or give --model with a published run that has it)")

@@ -44,12 +44,27 @@ def models() -> dict[str, Model]:
     return out
 
 
+def _folded(name: str) -> str:
+    return "".join(c for c in name.casefold() if c.isalnum())
+
+
 def model(name: str) -> Model:
-    """Look up a published run by name; the error lists close matches."""
+    """Look up a published run by name, read as people type it (case, spaces and dashes aside: "gpt-3 175b" is
+    "GPT-3 175B", as the shapes of data/architectures.csv are read); the error lists close matches, the names that
+    hold what was typed first ("GPT-3" -> GPT-3 175B).
+
+    >>> model("llama 2 70b").name
+    'Llama 2 70B'
+    """
     table = models()
     if name in table:
         return table[name]
-    close = nearest(name, table, n=4, cutoff=0.4)
+    folded = {_folded(n): n for n in table} if isinstance(name, str) else {}
+    wanted = _folded(name) if isinstance(name, str) else ""
+    if wanted in folded:
+        return table[folded[wanted]]
+    close = [n for f, n in folded.items() if wanted and wanted in f]
+    close += [n for n in nearest(name, table, n=4, cutoff=0.6) if n not in close]
     hint = f"did you mean {' or '.join(close)}?" if close else f"known: {', '.join(table)}"
     from calc.data.training import architecture_rows
 

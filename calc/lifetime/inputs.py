@@ -131,8 +131,13 @@ def _is_shape_only(model) -> bool:
 
     if isinstance(model, Transformer):
         return True
-    if not isinstance(model, str) or model in data.models():
+    if not isinstance(model, str):
         return False
+    try:
+        data.model(model)  # a run, as people type its name ("llama 2 70b"): not the shape of the same name
+        return False
+    except InputError:
+        pass
     try:
         lookup(model)
     except InputError:
