@@ -45,3 +45,28 @@ def test_what_one_door_refuses_the_other_refuses_in_the_same_words(capsys, text,
     with pytest.raises(calc.InputError) as exc:
         calc.serve("Llama 3 8B", "H100 SXM5", input_tokens=text)
     assert str(exc.value) == f"input_tokens: {said}"
+
+
+@pytest.mark.parametrize("name, text, n", [("concurrency", "64", 64), ("concurrency", "1e2", 100), ("batch", "1,00", None),
+                                           ("batch", "16", 16), ("tensor", "1", 1)])
+def test_a_count_of_sequences_or_chips_is_read_alike_at_both_doors(capsys, name, text, n):
+    # --concurrency 64 and concurrency="64" (or 64.0) are one answer; "1,00" is refused at both, in the same words
+    code, out, err = _cli(capsys, "--" + name, text)
+    if n is None:
+        with pytest.raises(calc.InputError) as exc:
+            calc.serve("Llama 3 8B", "H100 SXM5", **{name: text})
+        assert code == 2 and err == f"calc: error: --{name}: {exc.value.message}\n", err
+        return
+    assert code == 0, err
+    want = calc.serve("Llama 3 8B", "H100 SXM5", **{name: n})
+    for given in (text, float(n)):
+        got = calc.serve("Llama 3 8B", "H100 SXM5", **{name: given})
+        assert got.tpot == want.tpot and got.concurrency == want.concurrency
+    assert json.loads(out)["tpot"] == pytest.approx(want.tpot.m_as("s"))
+
+
+@pytest.mark.parametrize("value", [64.5, True, "64.5", "abc"])
+def test_a_count_that_is_not_whole_is_refused_by_name(value):
+    with pytest.raises(calc.InputError) as exc:
+        calc.serve("Llama 3 8B", "H100 SXM5", concurrency=value)
+    assert exc.value.field == "concurrency" and "whole number" in exc.value.message

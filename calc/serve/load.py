@@ -62,7 +62,7 @@ from calc.architecture import Transformer, lookup
 from calc.display import number
 from calc.errors import InputError
 from calc.perf.layout import check_heads
-from calc.reader import read_chips
+from calc.reader import read_chips, whole_text
 from calc.serve import cost, footprint, phases
 from calc.serve.phases import Layout
 from calc.serve.terms import Rates, clocked, rates
@@ -653,6 +653,13 @@ def limited_by(parts: dict, index=None) -> str:
 
 
 def _whole(name: str, value, least: int = 1, unit: str | None = None) -> int:
+    if unit is None and isinstance(value, str):  # "64", "1,000": as the command line reads a count
+        try:
+            value = whole_text(value)
+        except InputError as exc:
+            raise InputError(name, exc.message) from None
+    elif unit is None and isinstance(value, (float, np.floating)) and float(value).is_integer():
+        value = int(value)  # 64.0 is 64, as --concurrency 64.0; 64.5 is refused below
     if unit is not None and not isinstance(value, (int, np.integer)):
         q = parse_quantity(value, name, unit, bare_ok=True)
         value = q.m_as(unit)
