@@ -214,7 +214,8 @@ def _by_chip(name, chips, precision, kv, prompt, gen, disaggregated, adp, expert
         rows.append({"chip": hw, "usd": s.usd_per_million_tokens["blended"].m_as("USD/Mtoken"),
                      "per_chip": s.tokens_per_second["per_chip"].m_as("token/s/chip"),
                      "shown": f"${number(s.usd_per_million_tokens['blended'].m_as('USD/Mtoken'))}",
-                     "layout": f"tensor {s.layout['tensor']} × {s.layout['replicas']} replica(s)"})
+                     "layout": f"tensor {s.layout['tensor']} × pipeline {s.layout['pipeline']}, "
+                               f"{s.layout['replicas']:,} replica(s)"})  # as the answer's line says it
     return rows, left
 
 
@@ -458,7 +459,15 @@ with left:
         "ttft": [f"{number(x)} ms" for x in f.ttft.m_as("ms")],
         "ttft_loop": [f"{number(x)} ms" for x in f.ttft_closed_loop.m_as("ms")]})
     here = pd.DataFrame({"per_user": [s.tokens_per_second_per_user.m_as("token/s")],
-                         "per_chip": [s.tokens_per_second["per_chip"].m_as("token/s/chip")]})
+                         "per_chip": [s.tokens_per_second["per_chip"].m_as("token/s/chip")],
+                         "in_flight": [f"{s.concurrency:,}"], "tpot": [f"{number(s.tpot.m_as('ms'))} ms"],
+                         "ttft": [f"{number(s.ttft.m_as('ms'))} ms"]})
+    # the red point's tip in words, as the curve's: Streamlit's theme tips every mark, and bare it showed the raw
+    # columns ("per_user 34.0277159906"); its TTFT said as the answer gives it ("the step alone", "a closed loop of 64")
+    short_basis = re.split(r"[,:]", s.ttft_basis)[0]
+    here_tips = [alt.Tooltip("in_flight:N", title="The answer above: requests in flight"),
+                 alt.Tooltip("tpot:N", title="Time per output token"),
+                 alt.Tooltip("ttft:N", title=f"Time to first token ({short_basis})")]
     tips = [alt.Tooltip("in_flight:N", title="Requests in flight"), alt.Tooltip("tpot:N", title="Time per output token"),
             alt.Tooltip("ttft:N", title="Time to first token (the step alone)"),
             alt.Tooltip("ttft_loop:N", title="Time to first token (a closed loop of as many clients)")]
@@ -466,7 +475,8 @@ with left:
         x=alt.X("per_user:Q", scale=alt.Scale(zero=False), axis=plain_axis("Output tokens/s per user")),
         y=alt.Y("per_chip:Q", scale=alt.Scale(type="log"), axis=plain_axis("Output tokens/s per chip", log=True)))
     chart = (base.mark_line() + base.mark_circle(size=30).encode(tooltip=tips)
-             + alt.Chart(here).mark_point(size=160, color="#d62728", filled=True).encode(x="per_user:Q", y="per_chip:Q"))
+             + alt.Chart(here).mark_point(size=160, color="#d62728", filled=True).encode(x="per_user:Q", y="per_chip:Q",
+                                                                                         tooltip=here_tips))
     st.altair_chart(chart.properties(height=HEIGHT), width="stretch")
     st.caption(f"Tensor {f.layout['tensor']} × pipeline {f.layout['pipeline']}, {f.layout['replicas']} replica(s); the "
                "red point is the answer above. Each point's time to first token (in its tip) is "

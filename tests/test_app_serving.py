@@ -3,6 +3,7 @@ its two layout toggles (disaggregated prefill, attention data parallelism), and 
 cannot read or a model that does not fit."""
 
 import json
+import re
 
 from apppage import open_page
 
@@ -49,6 +50,28 @@ def test_two_charts_frontier_and_cost_by_chip():
     text = json.dumps(specs)
     assert "Output tokens/s per user" in text and "Output tokens/s per chip" in text
     assert "$ per million tokens" in text
+
+
+def _tips(spec: dict) -> list[list[str]]:
+    """The tooltip titles of each layer of a chart's spec (an untitled field would show its column name)."""
+    out = []
+    for layer in spec.get("layer", [spec]):
+        tip = layer.get("encoding", {}).get("tooltip", [])
+        out.append([t.get("title", t.get("field")) for t in (tip if isinstance(tip, list) else [tip])])
+    return out
+
+
+def test_every_mark_of_the_curve_that_has_a_tip_says_it_in_words():
+    # the red point (the answer) had no tooltip of its own: Streamlit's theme tipped it with its raw columns,
+    # "per_user 34.0277159906"; the cost bars' layout omitted the pipeline ("tensor 1 × 1 replica(s)")
+    at = open_page(PAGE, **LINK)
+    charts = at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+    curve = _tips(json.loads(charts[0].proto.spec))
+    assert curve[2] == ["The answer above: requests in flight", "Time per output token",
+                        "Time to first token (a closed loop of 64 clients)"], curve
+    assert not any(t in ("per_user", "per_chip") for layer in curve for t in layer)
+    bars = str(charts[1].proto)  # the rows travel as Arrow in the proto, "×" escaped as bytes
+    assert re.search(r"tensor \d+ \S{1,12} pipeline \d+, \d+ replica\(s\)", bars)
 
 
 def test_defaults_from_the_scenario():
