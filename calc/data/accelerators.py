@@ -123,8 +123,8 @@ def hardware(name: str | Hardware) -> Hardware:
         if _fold(n) == wanted:
             return h
     folded = {_fold(n): n for n in table}
-    close = [n for n in table if wanted and wanted in _fold(n)]  # "A100" -> every A100, before look-alikes
-    close += [folded[f] for f in nearest(wanted, folded, n=4, cutoff=0.5) if folded[f] not in close]
+    close = [n for n in table if wanted and wanted in _fold(n)]  # "A100" -> every A100; look-alikes only else
+    close = close or [folded[f] for f in nearest(wanted, folded, n=4, cutoff=0.5)]  # ("A100": no V100s)
     hint = f"did you mean {' or '.join(close[:5])}?" if close else f"known: {', '.join(table)}"
     raise InputError("hardware", f"unknown accelerator {name[:60]!r}; {hint}")
 
