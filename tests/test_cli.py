@@ -63,6 +63,7 @@ def test_unrecognized_flag_exits_2(capsys):
     (["estimate", "--utilisation", "0.4"], "(did you mean --utilization?)"),
     (["serve", "--model", "Llama 3 8B", "--chpis=8"], "(did you mean --chips?)"),
     (["estimate", "--nonsense", "1"], None),
+    (["thresholds", "--compute", "3.8e25", "--scope", "biology"], None),  # was "did you mean --compute?"
 ])
 def test_a_misspelt_flag_gets_the_close_ones_of_its_command(capsys, argv, hint):
     """A typo in a flag (fresh-eyes walk: --duratoin, --utilisation) names the command's close flags; one line."""

@@ -109,12 +109,12 @@ def main(argv: list[str] | None = None) -> int:
 def _close_flags(parser: argparse.ArgumentParser, command: str, extra: list[str]) -> str:
     """" (did you mean --duration?)" for the unknown flags of ``extra`` that are close to one of ``command``'s."""
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[command]
-    known = [o for a in sub._actions for o in a.option_strings if o.startswith("--")]
+    known = {o[2:]: o for a in sub._actions for o in a.option_strings if o.startswith("--")}
     close = []
     for word in extra:
         flag = word.split("=", 1)[0]
-        if flag.startswith("--"):
-            close += [c for c in nearest(flag, known, n=2, cutoff=0.75) if c not in close]
+        if flag.startswith("--"):  # compared without the "--" both share: with it, --scope was 0.75 like --compute
+            close += [known[c] for c in nearest(flag[2:], known, n=2, cutoff=0.75) if known[c] not in close]
     return f" (did you mean {' or '.join(close)}?)" if close else ""
 
 
