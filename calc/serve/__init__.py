@@ -151,7 +151,9 @@ def engine_name(engine) -> str | None:
     for name in known:
         if " ".join(name.split()).casefold() == given:
             return name
-    near = [n for n in known if given and given in n.casefold()] or nearest(str(engine), known, n=3, cutoff=0.5)
+    holding = [n for n in known if given and given in n.casefold()]  # "tensorrt" is in seven: the three nearest
+    near = (holding if len(holding) <= 3 else nearest(given, holding, n=3, cutoff=0)) or \
+        nearest(str(engine), known, n=3, cutoff=0.5)
     hint = f"; did you mean {' or '.join(near)}?" if near else ""
     raise InputError("engine", f"expected one of {', '.join(known)}, got {engine!r:.60}{hint}")
 
