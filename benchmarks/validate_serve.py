@@ -19,10 +19,12 @@ def main() -> None:
     start = time.perf_counter()
     results = validation.outcomes()
     print(validation.table(validation.report(results)))
-    print(f"\n{time.perf_counter() - start:.1f} s")
+    refused = sum(o.refused is not None for o in results)
+    print(f"\n{len(results) - refused} of {len(results)} rows scored in {time.perf_counter() - start:.1f} s")
     at_limits = validation.outcomes("limits")
+    within = f"{validation.LATENCY_WITHIN:.0%}"
     for name, res in (("at the rate each run completed (the headline)", results), ("at the model's limit-bound load", at_limits)):
-        print(f"Server and Interactive latencies {name}: {_server_latency(res)}")
+        print(f"Server and Interactive latencies within {within}, {name}: {_server_latency(res)}")
     if "--rows" in sys.argv:
         done = [o for o in results if o.refused is None]
         for o in sorted(done, key=lambda o: -abs(math.log(o.ratio))):
