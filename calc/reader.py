@@ -105,7 +105,7 @@ def whole_text(text: str, unit: str | None = None) -> int:
         else:
             raise InputError("value", f"expected a whole number such as 4096 or 8,192, got {text!r}")
     if math.isfinite(number) and number == int(number) and abs(number) > MAX_WHOLE:
-        raise InputError("value", f"expected a whole number of at most 2^53 (about 9 × 10^15), got {text!r}")
+        raise InputError("value", f"expected a whole number of at most 2^53 (about 9 × 10¹⁵), got {text!r}")
     if not (math.isfinite(number) and number == int(number)):
         raise InputError("value", f"expected a whole number such as 4096 or 8,192, got {text!r}")
     return int(number)
@@ -192,7 +192,7 @@ def value_range(name: str, q: pint.Quantity) -> tuple[float, float]:
         raise InputError(name, f"expected a number a float holds; {shown(q, hi if what == 'beyond' else lo)} "
                                f"is {what} what a float holds in {_UNIT[name] or 'a plain fraction'}")
     if name == "chips" and hi * f > MAX_WHOLE:  # a count of chips is a whole number, and floats hold them up to 2^53
-        raise InputError(name, f"expected a whole number of chips from 1 to 2^53 (about 9 × 10^15), got {shown(q, hi)}")
+        raise InputError(name, f"expected a whole number of chips from 1 to 2^53 (about 9 × 10¹⁵), got {shown(q, hi)}")
     if name == "utilization":
         f = unit_factor(q.units, name)
         if hi * f > 1:  # one rule at every door: a percent is written "40 %", never clamped or guessed

@@ -17,7 +17,7 @@ RUN = {"params": "7e9 param", "tokens": "1e12 token", "hardware": "H100 SXM5"}
                                          (simulate, "1e6..1e300")])
 def test_more_chips_than_a_float_counts_are_refused_in_python(door, chips):
     with pytest.raises(calc.InputError, match=r"^chips: expected a whole number of chips from 1 to 2\^53 "
-                                              r"\(about 9 × 10\^15\), got "):
+                                              r"\(about 9 × 10¹⁵\), got "):
         door(**RUN, chips=chips)
 
 

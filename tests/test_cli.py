@@ -391,7 +391,7 @@ def test_a_request_rate_of_another_kind_is_said_once(capsys):
     (["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--tensor", "8 token"],
      "--tensor: expected a whole number without a unit, such as 4096 or 8,192, got '8 token'"),
     (["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--input-tokens", "1e30"],  # a whole number, too large
-     "--input-tokens: expected a whole number of at most 2^53 (about 9 × 10^15), got '1e30'"),
+     "--input-tokens: expected a whole number of at most 2^53 (about 9 × 10¹⁵), got '1e30'"),
     (["lifetime", "--loss", "2.0", "--law"], "--law: expected a value after it"),
     (["estimat", "--params", "70B"], "unknown command 'estimat' (did you mean estimate?); expected one of estimate, "
                                      "claims, hardware, cost, thresholds, compare, params, memory, optimal, step, "

@@ -37,7 +37,7 @@ def test_a_token_count_with_its_unit_is_taken_at_both_doors(capsys, name, text, 
     ("8k tokens", "'8k tokens' is ambiguous (8,000 or 8,192?): write the number"),
     ("1000 GB", "expected a whole number of tokens, such as 4096 or 8,192, got '1000 GB'"),
     ("1000.5 tokens", "expected a whole number such as 4096 or 8,192, got '1000.5 tokens'"),
-    ("1e30 tokens", "expected a whole number of at most 2^53 (about 9 × 10^15), got '1e30 tokens'"),
+    ("1e30 tokens", "expected a whole number of at most 2^53 (about 9 × 10¹⁵), got '1e30 tokens'"),
 ])
 def test_what_one_door_refuses_the_other_refuses_in_the_same_words(capsys, text, said):
     code, _, err = _cli(capsys, "--input-tokens", text)
