@@ -19,8 +19,7 @@ from app_pages.charts import HEIGHT, plain_axis
 from calc import data
 from calc.architecture import published, shape_name
 from calc.display import escape, number
-from calc.serve import engine_name, fewest_chips, footprint, frontier, percentiles, read_request_rate, serve
-from calc.units import parse_quantity
+from calc.serve import engine_name, fewest_chips, footprint, frontier, percentiles, read_request_rate, serve, time_limit
 
 PAGE = "serving"
 LARGEST = 1_000_000
@@ -93,7 +92,7 @@ def _read(kind: str, text: str, name: str = ""):
         return text
     if kind == "time":  # a latency limit: empty (none) or a time with its unit, read as every door reads it
         if text.strip():
-            parse_quantity(text, name, "s", bare_ok=False, shown_in="ms")
+            time_limit(name, text)  # calc.serve's reader: a plain "2" for the TTFT suggests "2 s", as at the command line
         return text.strip()
     if kind == "rate":  # requests/s arriving: empty (none) or a rate, read as every door reads it
         if text.strip():

@@ -50,10 +50,10 @@ def modelled_serving(model, hardware, *, chips=None, precision=None, input_token
     >>> s.chips, 0.05 < s.usd_per_million_tokens["blended"].m_as("USD/Mtoken") < 0.2
     (1, True)
     """
-    from calc.serve import _time_limit, serve
+    from calc.serve import serve, time_limit
 
     for name, limit in (("ttft_limit", ttft_limit), ("tpot_limit", tpot_limit)):  # a limit misread ("40": which
-        _time_limit(name, limit)  # unit?) is said as such, not as "no group of up to 64 chips serves it"
+        time_limit(name, limit)  # unit?) is said as such, not as "no group of up to 64 chips serves it"
     counts = (chips,) if chips is not None else CHIP_COUNTS
     best, last, unlinked = None, None, None
     for n in counts:  # on each count, calc.serve's best tensor x pipeline split (load.layouts)

@@ -92,6 +92,14 @@ def test_a_bad_link_is_reported_and_a_model_that_does_not_fit_says_why():
     assert at.error and "weights take" in at.error[0].value
 
 
+def test_a_links_plain_latency_limit_suggests_the_unit_the_command_line_does():
+    # the page suggested "2 ms" for a link's TTFT limit of "2" where `serve --ttft-limit 2` suggests "2 s" (one reader)
+    at = open_page(PAGE, **{"serving.concurrency": "within limits", "serving.ttft_limit": "2", "serving.tpot_limit": "40"})
+    said = " ".join(w.value for w in at.warning).replace("\\", "")
+    assert '(serving.ttft_limit): a plain number is ambiguous here; give a unit, e.g. "2 s"' in said, said
+    assert '(serving.tpot_limit): a plain number is ambiguous here; give a unit, e.g. "40 ms"' in said, said
+
+
 def test_a_links_tensor_size_that_calc_refuses_falls_back_to_best_and_is_said():
     # a link's tensor 6 was once silently answered as "best", then refused with a red error and no answer, while every
     # other bad field of a link falls back with a warning: now it falls back too, and says why

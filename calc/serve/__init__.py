@@ -32,7 +32,7 @@ from calc.serve import footprint, load, percentiles, phases
 from calc.serve.load import Setup, evaluate, limited_by
 from calc.units import Q_, parse_quantity, ureg
 
-__all__ = ["serve", "Serving", "frontier", "Frontier", "kv_cache_per_token", "read_request_rate", "fewest_chips"]
+__all__ = ["serve", "Serving", "frontier", "Frontier", "kv_cache_per_token", "read_request_rate", "fewest_chips", "time_limit"]
 
 FRONTIER_POINTS = 64
 
@@ -121,7 +121,18 @@ def kv_cache_per_token(model, kv_precision: str = "bf16") -> pint.Quantity:
     return Q_(footprint.kv_cache_per_token(load.lookup(model), kv_precision), "byte/token")
 
 
-def _time_limit(name: str, value) -> float | None:
+def time_limit(name: str, value) -> float | None:
+    """A latency limit (``ttft_limit`` or ``tpot_limit``) in seconds, None for None: a time with its unit, read as every
+    door reads it (the command line, Python, the Serving and Lifetime pages); a plain number is refused with an example
+    in the unit it most likely meant.
+
+    >>> time_limit("tpot_limit", "40 ms"), time_limit("ttft_limit", None)
+    (0.04, None)
+    >>> time_limit("ttft_limit", "2")
+    Traceback (most recent call last):
+    ...
+    calc.errors.InputError: ttft_limit: a plain number is ambiguous here; give a unit, e.g. "2 s"
+    """
     if value is None:
         return None
     # a plain number is refused with an example in the unit it most likely meant: a TPOT limit is tens of ms, a TTFT
@@ -263,7 +274,7 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
                    input_tokens=input_tokens, output_tokens=output_tokens, window=window,
                    window_layers=window_layers, price=price, pue=pue, carbon_intensity=carbon_intensity,
                    disaggregated=disaggregated, expert_precision=expert_precision, **_engine_host(engine, hardware))
-    ttft_max, tpot_max = _time_limit("ttft_limit", ttft_limit), _time_limit("tpot_limit", tpot_limit)
+    ttft_max, tpot_max = time_limit("ttft_limit", ttft_limit), time_limit("tpot_limit", tpot_limit)
     stat = percentiles.statistic(limit_statistic)
     if limit_statistic is not None and not (ttft_max or tpot_max):
         raise InputError("limit_statistic", "only used with a TTFT or TPOT limit (the statistic it bounds); "
