@@ -332,14 +332,15 @@ def service_life(model, hardware, *, training_tokens, tokens_per_day, days, util
 
 
 def modelled_prices(hardware, *, params=None, model=None, utilization=None, price=None, family=DEFAULT_FAMILY,
-                    precision=None):
+                    precision=None, priced=False):
     """The two prices of ``calc.lifetime``'s dollar version, modelled on ``hardware`` instead of asked for.
 
     Training: USD per FLOP = price per chip-hour / (peak x MFU), ``calc.estimate``'s defaults where not given.
     Serving: ``calc.serve``'s blended USD per token of ``model`` (a published shape), else of ``family``'s shape
     scaled to ``params``, its weights at ``precision`` (``calc.serve``'s; default the chip's 16-bit format).
     Returns ``(training USD/FLOP, serving USD/token, serving params, words)``, the words a dict: ``serving`` and
-    ``training`` (what each price rests on), and the served ``precision`` and ``chips``.
+    ``training`` (what each price rests on), and the served ``precision`` and ``chips``. ``priced``: the caller has a
+    training price of its own, so a chip with no public price is refused for the serving price alone.
 
     >>> t, s, n, words = modelled_prices("H100 SXM5", params="70.6e9 param")
     >>> round(s.m_as("USD/Mtoken"), 2)
@@ -358,9 +359,12 @@ def modelled_prices(hardware, *, params=None, model=None, utilization=None, pric
     n = shape.params()
     given = {k: v for k, v in (("utilization", utilization), ("price", price)) if v is not None}
     est = estimate(params=shape.active_params(), tokens=Q_(20, "token/param") * n, hardware=hardware, **given)
-    if "cost" not in est:
+    if "cost" not in est and not priced:
         raise InputError("hardware", f"{_chip_name(hardware)} has no public price: give a training price and a "
                                      "serving price")
+    if "cost" not in est:  # the training price given: only the serving price was asked of this chip
+        raise InputError("hardware", f"{_chip_name(hardware)} has no public price to serve at: give a serving price "
+                                     "as well as the training price")
     train = (est["cost"].value / est.compute).to("USD/FLOP")
     try:
         s = modelled_serving(shape, hardware, precision=precision, what=what)
@@ -406,7 +410,7 @@ def lifetime_prices(hardware, *, loss=None, params=None, tokens=None, model=None
     shape_name = model if model is not None and model in published() else None
     train, serve_price, n_serve, words = modelled_prices(hardware, params=n, model=shape_name,
                                                          utilization=None if training_price else utilization,
-                                                         precision=precision)
+                                                         precision=precision, priced=training_price is not None)
     kw = {"serving_price": serve_price, "serving_price_params": n_serve}
     if training_price is None:
         kw["training_price"] = train

@@ -159,6 +159,11 @@ def test_a_chip_with_no_price_says_so(capsys):
     with pytest.raises(InputError) as e:
         service_life("Llama 3 8B", "GB200", training_tokens="15T token", tokens_per_day="1B token/day", days="30 day")
     assert e.value.field == "price" and "GB200" in e.value.message
+    # the training price given, only the serving price is missing: it asked for "a training price and a serving price"
+    code, _, err = _cli(capsys, "lifetime", "--loss", "2.0", "--inference-tokens", "5T", "--hardware", "GB200",
+                        "--training-price", "2 USD/chip/hour", "--utilization", "0.4")
+    assert code == 2 and err.strip() == ("calc: error: --hardware: GB200 has no public price to serve at: give a "
+                                         "serving price as well as the training price"), err
 
 
 def test_a_published_run_without_a_shape_is_served_as_its_size(capsys):
