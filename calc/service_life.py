@@ -394,20 +394,24 @@ def lifetime_prices(hardware, *, loss=None, params=None, tokens=None, model=None
     >>> sorted(kw), why["serving"]["source"]
     (['serving_price', 'serving_price_params', 'training_price'], 'modelled')
     """
-    from calc.architecture import published
+    from calc.architecture import shape_name as published_shape
 
-    n = None
-    if model is not None and model not in published():
+    n = shape_name = None
+    if model is not None:
+        try:  # a published shape as people type it ("llama 3 70b"), as calc.lifetime reads the model
+            shape_name = published_shape(model)
+        except InputError:
+            shape_name = None
+    if model is not None and shape_name is None:
         from calc.data import model as run
 
         n = run(model).quantities.get("params")
-    elif params is not None:
+    elif model is None and params is not None:
         n = params
-    elif loss is not None:
+    elif model is None and loss is not None:
         from calc.lifetime import lifetime
 
         n = lifetime(loss=loss, law=law).compute_optimal.params
-    shape_name = model if model is not None and model in published() else None
     train, serve_price, n_serve, words = modelled_prices(hardware, params=n, model=shape_name,
                                                          utilization=None if training_price else utilization,
                                                          precision=precision, priced=training_price is not None)

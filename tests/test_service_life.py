@@ -237,3 +237,12 @@ def test_the_serving_price_rises_with_size_above_100b():
     from calc.service_life import serving_price_at
     prices = [serving_price_at(n, "H100 SXM5").m_as("USD/Mtoken") for n in np.geomspace(1.26e11, 1.1e12, 8)]
     assert all(b > a for a, b in zip(prices, prices[1:])), prices
+
+
+def test_a_shape_typed_in_lower_case_is_served_as_its_shape(capsys):
+    # `lifetime --model "llama 3 70b" --tokens 15T --hardware H100 SXM5` said "unknown model 'llama 3 70b'": the
+    # modelled prices looked the shape up by its exact spelling, while calc.lifetime reads it as people type it
+    for typed in ("llama 3 70b", "Llama 3 70B"):
+        code, out, err = _cli(capsys, "lifetime", "--model", typed, "--tokens", "15T", "--inference-tokens", "10T",
+                              "--hardware", "H100 SXM5")
+        assert code == 0 and "Llama 3 70B's shape in bf16 on 8 x H100 SXM5" in out, err
