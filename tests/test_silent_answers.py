@@ -191,6 +191,11 @@ def test_a_sequence_past_a_rotary_context_is_said_at_every_door():
     s = predict("Llama 3 8B", "H100 SXM5", 64, Layout(global_batch=64, sequence=16384), check_memory=False)
     est = calc.estimate(model="Llama 3 8B", layout=s, hardware="H100 SXM5", chips=64, tokens="1e12 token")
     assert any("the shape's context" in w for w in est.warnings)
+    for extra in ([], ["--frontier", "--points", "3"]):  # the frontier of such a request was silent
+        code, _, err = _cli(["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--input-tokens", "8000",
+                             *extra])
+        assert code == 0 and "warning: input + output tokens of a request: 9,000 tokens is 1.1x the shape's context" \
+            in err, (extra, err)
 
 
 # ----------------------------------------------------------------- the FLOP count and the step's MFU agree

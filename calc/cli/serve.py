@@ -125,6 +125,9 @@ def _serve(args) -> int:
         options.update({k: v for k, v in load.items() if v is not None})
         f = frontier(model, args.hardware, args.chips, points=FRONTIER_POINTS if args.points is None else args.points,
                      **options)
+        note = _context_note(model, f.model, args)
+        if note:  # said as the single answer says it: the frontier of a request past the context was silent
+            print(f"warning: {note}", file=sys.stderr)
         if args.json:
             print(json.dumps(_named(f.to_dict(), args), indent=2))
             return 0
