@@ -220,10 +220,12 @@ def _by_chip(name, chips, precision, kv, prompt, gen, disaggregated, adp, expert
 
 def _ttft_said(s) -> str:
     """Which time to first token the answer gives (calc.serve's ``ttft_basis``), the wait it holds and the step alone."""
+    # "Time to first token: a closed loop of 64 clients...", as the command line's "TTFT:" line; "The time to first
+    # token is requests arriving at random" did not read
     if s.queueing is None:
-        return f"The time to first token is {s.ttft_basis}."
+        return f"Time to first token: {s.ttft_basis}."
     wait = s.queueing.m_as("ms")
-    return (f"The time to first token is {s.ttft_basis}: {number(wait)} ms of it waiting, the step alone "
+    return (f"Time to first token: {s.ttft_basis}; {number(wait)} ms of it waiting, the step alone "
             f"{number(s.ttft.m_as('ms') - wait)} ms.")
 
 

@@ -212,7 +212,7 @@ def test_the_answer_says_which_ttft_it_gives():
     charts = at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
     assert "Time to first token (a closed loop of as many clients)" in charts[0].proto.spec
     at.selectbox(key="serving_concurrency").set_value("saturating").run()
-    assert "The time to first token is the step alone" in " ".join(m.value for m in at.markdown)
+    assert "Time to first token: the step alone" in " ".join(m.value for m in at.markdown)
 
 
 def test_a_request_rate_goes_to_the_url_and_reaches_the_answer():
