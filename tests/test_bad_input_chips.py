@@ -50,3 +50,13 @@ def test_a_count_far_beyond_any_cluster_on_record_is_said(door, chips, said):
     words = [w for w in est.warnings if w.startswith("chips: ")]
     assert bool(words) == said, est.warnings
     assert not words or "far beyond any cluster on record" in words[0] and "100,000" in words[0]
+
+
+@pytest.mark.parametrize("chips, said", [("100k GPUs", False), ("2M GPUs", True)])
+def test_serve_says_a_count_far_beyond_any_cluster_as_estimate_does(capsys, chips, said):
+    # `serve --chips "2M GPUs"` served two million H100 without a word, where estimate warns
+    from calc.__main__ import main
+
+    assert main(["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--chips", chips]) == 0
+    err = capsys.readouterr().err
+    assert ("warning: chips: 2 × 10⁶ chips is far beyond any cluster on record" in err) == said, err

@@ -152,6 +152,11 @@ def _serve(args) -> int:
     note = _context_note(model, s.model, args)
     if note:  # a request past the model's context: answered, and said (as step and params say a long sequence)
         print(f"warning: {note}", file=sys.stderr)
+    from calc.estimate.suspicious import chips_note
+
+    many = chips_note(s.chips)
+    if many:  # as estimate warns: two million H100 were served without a word
+        print(f"warning: {many}", file=sys.stderr)
     if args.json:
         print(json.dumps(_named(s.to_dict(), args), indent=2))
         return 0

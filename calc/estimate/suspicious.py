@@ -30,6 +30,23 @@ def _largest_cluster() -> tuple[float, str]:
     return max((f.value.m_as("chip"), f.note) for f in data.facts().values() if f.value.check("[accelerators]"))
 
 
+def chips_note(chips: float) -> str | None:
+    """The warning for a chip count far beyond any cluster on record (more than data/defaults.csv's multiple of the
+    largest of data/facts.csv), else None: said by every door that takes a cluster's chips (estimate, serve).
+
+    >>> chips_note(1024) is None, chips_note(2e6)[:44]
+    (True, 'chips: 2 × 10⁶ chips is far beyond any clust')
+    """
+    most, what = _largest_cluster()
+    multiple = float(data.defaults()["chips_plausible_max_record_multiple"].value.m_as(""))
+    if not chips > multiple * most:
+        return None
+    from calc.display import number
+
+    return (f"chips: {number(chips)} chips is far beyond any cluster on record: more than {multiple:g}x the largest of "
+            f"data/facts.csv ({number(most)}: {what}); check the number")
+
+
 @cache
 def _price_span() -> tuple[float, float]:
     """The lowest and highest rental price per chip-hour in data/prices.csv, in USD/chip/hour."""
@@ -67,14 +84,9 @@ def _warn_inputs(items, warnings, extremes):
             warnings.append(f"power: {number(extremes['power'][1])} W per chip is above {multiple:g}x the highest TDP of "
                             f"data/hardware.csv ({tdp:,.0f} W); is it a whole server's or a rack's power?")
     if "chips" in extremes:
-        most, what = _largest_cluster()
-        multiple = float(data.defaults()["chips_plausible_max_record_multiple"].value.m_as(""))
-        if extremes["chips"][1] > multiple * most:
-            from calc.display import number
-
-            warnings.append(f"chips: {number(extremes['chips'][1])} chips is far beyond any cluster on record: more "
-                            f"than {multiple:g}x the largest of data/facts.csv ({number(most)}: {what}); check the "
-                            "number")
+        note = chips_note(extremes["chips"][1])
+        if note:
+            warnings.append(note)
     if "peak" in extremes:
         top = _top_peak()
         if extremes["peak"][1] > top:
