@@ -60,3 +60,21 @@ def test_serve_says_a_count_far_beyond_any_cluster_as_estimate_does(capsys, chip
     assert main(["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--chips", chips]) == 0
     err = capsys.readouterr().err
     assert ("warning: chips: 2 × 10⁶ chips is far beyond any cluster on record" in err) == said, err
+
+
+@pytest.mark.parametrize("frontier", [[], ["--frontier", "--points", "3"]])
+@pytest.mark.parametrize("chips, tokens, said", [("8", "1000", []), ("2M GPUs", "10000", ["input + output", "chips: "])])
+def test_serve_json_carries_its_warnings_as_estimate_json_does(capsys, frontier, chips, tokens, said):
+    # `serve --json` had no "warnings" key (they went to stderr only), where `estimate --json` carries the list
+    import json
+
+    from calc.__main__ import main
+
+    argv = ["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--chips", chips, "--input-tokens", tokens]
+    assert main([*argv, *frontier, "--json"]) == 0
+    got = capsys.readouterr()
+    warnings = json.loads(got.out)["warnings"]
+    assert [w[:len(s)] for w, s in zip(warnings, said)] == said and len(warnings) == len(said), warnings
+    assert got.err == ""  # as estimate --json: in the answer, not on stderr
+    assert main([*argv, *frontier]) == 0  # the text mode says each on stderr, as before
+    assert capsys.readouterr().err.count("warning: ") == len(said)

@@ -125,12 +125,12 @@ def _serve(args) -> int:
         options.update({k: v for k, v in load.items() if v is not None})
         f = frontier(model, args.hardware, args.chips, points=FRONTIER_POINTS if args.points is None else args.points,
                      **options)
-        note = _context_note(model, f.model, args)
-        if note:  # said as the single answer says it: the frontier of a request past the context was silent
-            print(f"warning: {note}", file=sys.stderr)
-        if args.json:
-            print(json.dumps(_named(f.to_dict(), args), indent=2))
+        warnings = _warnings(model, f.model, f.chips, args)
+        if args.json:  # the warnings as estimate --json carries them: in the answer, not on stderr
+            print(json.dumps({**_named(f.to_dict(), args), "warnings": warnings}, indent=2))
             return 0
+        for w in warnings:  # said as the single answer says it: the frontier of a request past the context was silent
+            print(f"warning: {w}", file=sys.stderr)
         lay = f.layout
         print(f"{_model_name(f.model, args)} on {number(f.chips)} x {f.hardware}: tensor {lay['tensor']} x pipeline {lay['pipeline']}{_expert(lay)}, {number(lay['replicas'])} "
               f"replica(s){_layout_extras(lay)}, weights {_weights_text(lay)}, KV cache {lay['kv_precision']}")
@@ -149,17 +149,12 @@ def _serve(args) -> int:
     s = serve(model, args.hardware, args.chips, concurrency=args.concurrency, batch=args.batch,
                       request_rate=args.request_rate, ttft_limit=args.ttft_limit, tpot_limit=args.tpot_limit, limit_statistic=args.limit_statistic,
                       **options)
-    note = _context_note(model, s.model, args)
-    if note:  # a request past the model's context: answered, and said (as step and params say a long sequence)
-        print(f"warning: {note}", file=sys.stderr)
-    from calc.estimate.suspicious import chips_note
-
-    many = chips_note(s.chips)
-    if many:  # as estimate warns: two million H100 were served without a word
-        print(f"warning: {many}", file=sys.stderr)
-    if args.json:
-        print(json.dumps(_named(s.to_dict(), args), indent=2))
+    warnings = _warnings(model, s.model, s.chips, args)
+    if args.json:  # the warnings as estimate --json carries them: in the answer, not on stderr
+        print(json.dumps({**_named(s.to_dict(), args), "warnings": warnings}, indent=2))
         return 0
+    for w in warnings:
+        print(f"warning: {w}", file=sys.stderr)
     lay = s.layout
     print(f"{_model_name(s.model, args)} on {number(s.chips)} x {s.hardware}: tensor {lay['tensor']} x pipeline {lay['pipeline']}"
           f"{_expert(lay)}, {number(lay['replicas'])} replica(s){_layout_extras(lay)}, weights {_weights_text(lay)}, "
@@ -207,6 +202,15 @@ def _ttft_text(s) -> str:
     wait, alone = s.queueing.m_as("ms"), s.ttft.m_as("ms") - s.queueing.m_as("ms")
     same = " (as --frontier's TTFT step and the saturating answer give it)" if s.mode == "concurrency" else ""
     return f"TTFT: {s.ttft_basis}; {number(wait)} ms of it waiting, the step alone {number(alone)} ms{same}"
+
+
+def _warnings(model, name: str, chips, args) -> list[str]:
+    """What serve says of a likely slip, as estimate's ``warnings``: a request past the model's context (answered, and
+    said, as step and params say a long sequence) and a chip count far beyond any cluster on record (two million H100
+    were served without a word). The text mode prints each on stderr; --json carries the list under "warnings"."""
+    from calc.estimate.suspicious import chips_note
+
+    return [n for n in (_context_note(model, name, args), chips_note(chips)) if n]
 
 
 def _context_note(model, name: str, args) -> str | None:
