@@ -73,8 +73,11 @@ def law(name: str) -> Law:
     if name not in table:
         # a law as people name it: its paper's model ("chinchilla": Hoffmann et al.'s) or its first author ("kaplan")
         word = name.strip().lower().replace(" ", "").replace("-", "")
-        close = ([t for t in table if table[t].source.lower().startswith("hoffmann")] if word == "chinchilla" else
-                 [t for t in table if word and t.startswith(word)]) or nearest(name, table, n=2)
+        common = {"Chinchilla": [t for t in table if table[t].source.lower().startswith("hoffmann")][:1]}
+        close = (common["Chinchilla"] if word == "chinchilla" else [t for t in table if word and t.startswith(word)])
+        if not close:  # a misspelt common name ('chinchila') is told by that name, as the paper's own model
+            close = [f"{common[m][0]} ({m})" if m in common else m
+                     for m in nearest(word, [*table, *(c for c in common if common[c])], n=2)]
         raise InputError("law", f"unknown scaling law {name!r}; expected one of {', '.join(table)}"
                          + (f" (did you mean {close[0]}?)" if close else ""))
     return table[name]

@@ -449,3 +449,11 @@ def test_a_scaling_law_named_as_people_name_it_gets_its_name(capsys, name, meant
     """Fresh-eyes walk: --law chinchilla listed the laws without saying which one Chinchilla's is."""
     code, out, err = run(capsys, "lifetime", "--loss", "2.0", "--inference-tokens", "1T", "--law", name)
     assert code == 2 and err.strip().endswith(f"(did you mean {meant}?)"), err
+
+
+@pytest.mark.parametrize("name", ["chinchila", "Chinchila", "chincilla", "chinchlla"])
+def test_a_misspelt_common_name_of_a_scaling_law_is_told_by_it(capsys, name):
+    """--law chinchila got no suggestion: the look-alike is drawn from calc.errors.nearest over the laws' names and
+    their common name (Chinchilla, Hoffmann et al.'s model), and never accepted silently."""
+    code, out, err = run(capsys, "lifetime", "--loss", "2.0", "--inference-tokens", "1T", "--law", name)
+    assert code == 2 and err.strip().endswith("(did you mean hoffmann2022 (Chinchilla)?)"), err
