@@ -92,6 +92,8 @@ def test_the_frontier_json_names_its_engine(capsys):
     ("vLLM 0.9.1 (ROCm)", "H100 SXM5", "AMD"),  # vLLM's ROCm build on an NVIDIA chip
     ("TensorRT-LLM 1.0", "MI300X", "NVIDIA"),  # TensorRT-LLM on an AMD chip (its support matrix: NVIDIA GPUs)
     ("NIM 1.8.0 (TensorRT-LLM)", "TPU v5e", "NVIDIA"),
+    ("vLLM 0.10.2", "TPU v5p", "NVIDIA"),  # vLLM's CUDA builds (its installation guide: NVIDIA GPUs; TPU is its own)
+    ("vLLM 0.11.0", "MI300X", "NVIDIA"),  # and on AMD's chips, the ROCm build is the one (vLLM 0.9.1 (ROCm))
 ])
 def test_an_engine_for_another_vendor_s_chips_is_refused_by_name(engine, hardware, vendor):
     # issue 20 (doors): "vLLM 0.9.1 (ROCm)" was accepted on NVIDIA chips without comment
@@ -111,7 +113,8 @@ def test_an_engine_for_another_vendor_s_chips_is_refused_by_name(engine, hardwar
 
 def test_an_engine_on_its_own_vendor_s_chips_or_on_any_is_taken(capsys):
     assert serve("Llama 3 8B", "MI300X", 1, engine="vllm 0.9.1 (rocm)").engine["name"] == "vLLM 0.9.1 (ROCm)"
-    assert serve("Llama 3 8B", "MI300X", 1, engine="vLLM 0.11.0").engine["name"] == "vLLM 0.11.0"  # no vendor listed
+    assert serve("Llama 3 8B", "A100 SXM4 80GB", 1, engine="vLLM 0.11.0").engine["name"] == "vLLM 0.11.0"  # CUDA build
+    assert serve("Llama 3 8B", "Gaudi 3", 1).engine is None  # no engine: taken on any chip
     assert serve("Llama 3 8B", "H100 SXM5", 1, engine="TensorRT-LLM 1.0").engine["name"] == "TensorRT-LLM 1.0"
     code, _, err = _cli(capsys, "--engine", "vLLM 0.9.1 (ROCm)")
     assert code == 2 and err.count("\n") == 1 and "--engine: expected an engine that runs on the H100 SXM5" in err
@@ -124,7 +127,7 @@ def test_engine_vendors_are_read_and_checked(tmp_path, monkeypatch):
 
     vendors = data.serving_engine_vendors()
     assert vendors["vLLM 0.9.1 (ROCm)"] == "AMD" and vendors["TensorRT-LLM 1.2"] == "NVIDIA"
-    assert "vLLM 0.10.2" not in vendors and set(vendors) <= {e for e, _ in data.serving_host()}
+    assert vendors["vLLM 0.10.2"] == vendors["vLLM 0.11.0"] == "NVIDIA" and set(vendors) <= {e for e, _ in data.serving_host()}
     assert set(vendors.values()) <= {h.vendor for h in data.hardware_table().values()}
     text = (data.DATA_DIR / "serving_engine_chips.csv").read_text(encoding="utf-8")
     bad = tmp_path / "data"

@@ -153,7 +153,7 @@ def serving_graphs() -> frozenset[str]:
 def serving_engine_vendors() -> dict[str, str]:
     """The chip vendor (as data/hardware.csv's ``vendor`` names it) whose chips a serving engine of
     data/serving_host.csv runs on, where it runs on one vendor's only (data/serving_engine_chips.csv: TensorRT-LLM and
-    NIM on NVIDIA's, vLLM's ROCm build on AMD's), by the engine's name; an engine not listed runs on any chip. A row's
+    NIM and vLLM's CUDA builds on NVIDIA's, vLLM's ROCm build on AMD's), by the engine's name; an engine not listed runs on any chip. A row's
     ``engine`` is one name or several separated by semicolons, each an engine of data/serving_host.csv."""
     from calc.data.accelerators import hardware_table
 
