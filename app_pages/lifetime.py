@@ -10,6 +10,7 @@ from app_pages import charts, session
 from calc import data
 from calc.architecture import published, shape_name
 from calc.display import escape, number, show, ticks
+from calc.errors import folded
 from calc.lifetime import compute_overhead, critical_fraction, curve, lifetime
 from calc.scaling import law, laws
 from calc.serve import footprint
@@ -51,19 +52,15 @@ def _problem(name: str, message: str) -> str:
     return f"**{escape(_label(name), limit=60)}** ({where}): {escape(message, limit=300)}"
 
 
-def _fold(text: str) -> str:
-    return "".join(c for c in text.casefold() if c.isalnum())
-
-
 def _choice(name: str, text: str) -> str:
     """A choice of a link as the command line reads it (a model or chip with case and spacing ignored, the quality by
     its label too); else a ValueError naming the nearest choices (calc's readers: "did you mean H100 SXM5?")."""
     if text in CHOICES[name]:
         return text
     if name == "quality":
-        labels = {_fold(v): k for k, v in MODES.items()} | {_fold(k): k for k in MODES}
-        if _fold(text) in labels:
-            return labels[_fold(text)]
+        labels = {folded(v): k for k, v in MODES.items()} | {folded(k): k for k in MODES}
+        if folded(text) in labels:
+            return labels[folded(text)]
     elif name == "model":
         return shape_name(text)  # raises, with the names nearest
     elif name == "hardware":

@@ -10,6 +10,16 @@ import difflib
 from collections.abc import Iterable
 
 
+def folded(name: str) -> str:
+    """``name`` as names are compared when people type them: case, spaces, dashes and other punctuation aside
+    ("gpt-3 175b" and "GPT-3 175B" alike): the one key of every lookup that reads a name as typed.
+
+    >>> folded(" H100  sxm-5 ")
+    'h100sxm5'
+    """
+    return "".join(c for c in name.casefold() if c.isalnum())
+
+
 def nearest(got, known: Iterable[str], n: int = 1, cutoff: float = 0.6, fold: bool = True) -> list[str]:
     """The names of ``known`` nearest to ``got`` as spelt (at most ``n``, by ``difflib``'s ratio from
     ``cutoff``, surrounding spaces and, with ``fold``, case ignored), for an error that names what was meant;

@@ -10,7 +10,7 @@ import datetime as dt
 import pint
 
 from calc import data
-from calc.errors import InputError
+from calc.errors import InputError, folded
 from calc.units import Q_, is_plain_number, parse_quantity, ureg
 
 
@@ -58,10 +58,10 @@ def _price_in_force(family: str, commitment: str, date: str, field: str) -> pint
         when = dt.date.fromisoformat(date)
     except ValueError:
         raise InputError(field, f"expected a date YYYY-MM-DD, got {date!r}") from None
-    fold = "".join(c for c in family.lower() if c.isalnum())
+    fold = folded(family)
     latest = {}
     for p in data.prices():
-        name = "".join(c for c in p.hardware.lower() if c.isalnum())
+        name = folded(p.hardware)
         if name.startswith(fold) and p.commitment == commitment and p.date <= when:
             latest[(p.hardware, p.vendor)] = p  # prices() is sorted by date: keep the newest
     if not latest:

@@ -8,7 +8,7 @@ from functools import lru_cache
 from calc import data
 from calc.architecture.config import shown
 from calc.architecture.transformer import Transformer
-from calc.errors import InputError, nearest
+from calc.errors import InputError, folded, nearest
 
 _SHAPE_COLUMNS = {"layers": int, "d_model": int, "heads": int, "kv_heads": int, "d_ff": int, "vocab": int,
                   "context": int, "experts": int, "experts_per_token": int, "shared_experts": int, "expert_d_ff": int,
@@ -40,9 +40,9 @@ def shape_name(model: str) -> str:
     'Llama 3 70B'
     """
     if isinstance(model, str):
-        wanted = "".join(c for c in model.lower() if c.isalnum())
+        wanted = folded(model)
         for name in published():
-            if "".join(c for c in name.lower() if c.isalnum()) == wanted:
+            if folded(name) == wanted:
                 return name
     lookup(model)  # raises, with the names nearest
     raise InputError("model", f"expected a shape of data/architectures.csv, got {shown(model)}")  # a Transformer
@@ -51,12 +51,12 @@ def shape_name(model: str) -> str:
 @lru_cache(maxsize=256)  # keyed by what users type: bounded
 def _by_name(model: str) -> Transformer:
     shapes = published()
-    wanted = "".join(c for c in model.lower() if c.isalnum())
-    folded = {"".join(c for c in n.lower() if c.isalnum()): n for n in shapes}
-    if wanted in folded:
-        return shapes[folded[wanted]][0]
-    close = [n for f, n in folded.items() if wanted and wanted in f]  # "llama 3" -> every Llama 3, before look-alikes
-    close = close or [folded[f] for f in nearest(wanted, folded, n=4)]  # else look-alikes
+    wanted = folded(model)
+    keys = {folded(n): n for n in shapes}
+    if wanted in keys:
+        return shapes[keys[wanted]][0]
+    close = [n for f, n in keys.items() if wanted and wanted in f]  # "llama 3" -> every Llama 3, before look-alikes
+    close = close or [keys[f] for f in nearest(wanted, keys, n=4)]  # else look-alikes
     hint = f"did you mean {' or '.join(close[:6])}?" if close else f"known: {', '.join(shapes)}"
     runs = data.models()
     if model in runs:  # the other list a --model names

@@ -135,7 +135,7 @@ def _serve(args) -> int:
         print(f"{_model_name(f.model, args)} on {number(f.chips)} x {f.hardware}: tensor {lay['tensor']} x pipeline {lay['pipeline']}{_expert(lay)}, {number(lay['replicas'])} "
               f"replica(s){_layout_extras(lay)}, weights {_weights_text(lay)}, KV cache {lay['kv_precision']}")
         if f.engine is not None:
-            print("  " + _engine_text({**f.engine, "host_per_sequence": f.engine["host_per_sequence"].m_as("s")}))
+            print("  " + _engine_text(f.engine))
         print(f"  TTFT step: {f.ttft_basis}")
         print(f"  TTFT loop: {f.ttft_closed_loop_basis}")
         print(f"{'concurrency':>12}{'TTFT step (ms)':>16}{'TTFT loop (ms)':>16}{'TPOT (ms)':>12}{'tokens/s per user':>19}"
@@ -162,7 +162,7 @@ def _serve(args) -> int:
     if s.limited_by["layout"] != "given":
         print(f"  layout: {s.limited_by['layout']}")
     if s.engine is not None:
-        print("  " + _engine_text({**s.engine, "host_per_sequence": s.engine["host_per_sequence"].m_as("s")}))
+        print("  " + _engine_text(s.engine))
     if s.request_rate is not None:
         print(f"  request rate: {number(s.request_rate.m_as('1/s'))} requests/s, {number(s.concurrency)} sequences in "
               f"flight on average (memory holds {number(s.max_concurrency)})")
@@ -255,12 +255,12 @@ def _layout_extras(lay: dict) -> str:
 
 
 def _engine_text(engine: dict) -> str:
-    """The engine line: its name, its host work per sequence and decode step (s), and whether it is hidden."""
+    """The engine line: its name, its host work per sequence and decode step (a Quantity), and whether it is hidden."""
     from calc.display import number
 
     how = ("overlapped with the GPU's next step (overlap scheduler)" if engine["overlap"] else
            "in series with the GPU's step")
-    return (f"engine: {engine['name']}, host work {number(engine['host_per_sequence'] * 1e6)} us per sequence and "
+    return (f"engine: {engine['name']}, host work {number(engine['host_per_sequence'].m_as('us'))} us per sequence and "
             f"decode step, {how} (data/serving_host.csv)")
 
 

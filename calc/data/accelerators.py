@@ -10,7 +10,7 @@ import pint
 from calc.data.columns import PRECISIONS
 from calc.data.store import cache, data_dir
 from calc.data.tables import read_table
-from calc.errors import DataError, InputError, did_you_mean, nearest
+from calc.errors import DataError, InputError, did_you_mean, folded, nearest
 
 
 @dataclass(frozen=True)
@@ -118,16 +118,14 @@ def hardware(name: str | Hardware) -> Hardware:
     table = hardware_table()
     if not isinstance(name, str) or not name.strip():
         raise InputError("hardware", f"expected an accelerator name, got {name!r}; known: {', '.join(table)}")
-    wanted = _fold(name)
+    wanted = folded(name)
     for n, h in table.items():
-        if _fold(n) == wanted:
+        if folded(n) == wanted:
             return h
-    folded = {_fold(n): n for n in table}
-    close = [n for n in table if wanted and wanted in _fold(n)]  # "A100" -> every A100; look-alikes only else
-    close = close or [folded[f] for f in nearest(wanted, folded, n=4, cutoff=0.5)]  # ("A100": no V100s)
+    keys = {folded(n): n for n in table}
+    close = [n for n in table if wanted and wanted in folded(n)]  # "A100" -> every A100; look-alikes only else
+    close = close or [keys[f] for f in nearest(wanted, keys, n=4, cutoff=0.5)]  # ("A100": no V100s)
     hint = f"did you mean {' or '.join(close[:5])}?" if close else f"known: {', '.join(table)}"
     raise InputError("hardware", f"unknown accelerator {name[:60]!r}; {hint}")
 
 
-def _fold(s: str) -> str:
-    return "".join(c for c in s.lower() if c.isalnum())

@@ -11,7 +11,7 @@ import pint
 from calc.data.accelerators import check_known
 from calc.data.store import cache, data_dir
 from calc.data.tables import Row, read_table
-from calc.errors import DataError, InputError, nearest
+from calc.errors import DataError, InputError, folded, nearest
 
 
 @dataclass(frozen=True)
@@ -44,8 +44,6 @@ def models() -> dict[str, Model]:
     return out
 
 
-def _folded(name: str) -> str:
-    return "".join(c for c in name.casefold() if c.isalnum())
 
 
 def model(name: str) -> Model:
@@ -59,11 +57,11 @@ def model(name: str) -> Model:
     table = models()
     if name in table:
         return table[name]
-    folded = {_folded(n): n for n in table} if isinstance(name, str) else {}
-    wanted = _folded(name) if isinstance(name, str) else ""
-    if wanted in folded:
-        return table[folded[wanted]]
-    close = [n for f, n in folded.items() if wanted and wanted in f]
+    keys = {folded(n): n for n in table} if isinstance(name, str) else {}
+    wanted = folded(name) if isinstance(name, str) else ""
+    if wanted in keys:
+        return table[keys[wanted]]
+    close = [n for f, n in keys.items() if wanted and wanted in f]
     close += [n for n in nearest(name, table, n=4, cutoff=0.6) if n not in close]
     hint = f"did you mean {' or '.join(close)}?" if close else f"known: {', '.join(table)}"
     from calc.data.training import architecture_rows

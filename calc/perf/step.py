@@ -30,7 +30,7 @@ from calc.perf.layout import FRAMEWORKS, Layout, Sizes, recompute_modules, resol
 from calc.perf.memory import has_runtime, memory_per_chip
 from calc.perf.pipeline import bubble, stage_transfers
 from calc.perf.system import Chip, build_chip, resolve_hardware
-from calc.reader import read_chips
+from calc.reader import MAX_WHOLE, read_chips
 from calc.units import Q_, parse_quantity
 
 PARTS = ("matmuls", "attention core", "memory-bound operations", "recomputation", "tensor-parallel communication",
@@ -192,7 +192,7 @@ class Step:
 def whole_chips(chips) -> int:
     """A cluster's chip count as an int, read by the one reader of a cluster's chips (``calc.reader.read_chips``:
     an int, a Quantity [chip] or text ("1,024"), a whole number >= 1; 10**400 is refused there, by name)."""
-    if type(chips) is int and 1 <= chips < 2**53:  # the common case, as the search passes it: no text to read
+    if type(chips) is int and 1 <= chips <= MAX_WHOLE:  # the common case, as the search passes it: no text to read
         return chips
     return int(read_chips(chips).m_as("chip"))
 

@@ -197,12 +197,11 @@ def _engine_host(engine, hardware) -> dict:
     return load.published_host(name, hw.name)
 
 
-def _with_engine(answer: Serving, engine, hardware) -> Serving:
-    """``answer`` saying the engine whose host work it counts (``Serving.engine``), or as it is without one."""
-    name = engine_name(engine)
+def _with_engine(answer: Serving, name: str | None, host: dict) -> Serving:
+    """``answer`` saying the engine whose host work it counts (``Serving.engine``: ``name`` as ``engine_name`` gives
+    it, ``host`` as ``_engine_host`` does), or as it is without one."""
     if name is None:
         return answer
-    host = _engine_host(name, hardware)
     return replace(answer, engine={"name": name, "host_per_sequence": _q(host["host_per_sequence"], "s"),
                                    "overlap": bool(host["host_overlap"])})
 
@@ -269,11 +268,13 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
     """
     input_tokens, output_tokens = _request_tokens("input_tokens", input_tokens), _request_tokens("output_tokens",
                                                                                                   output_tokens)
+    engine = engine_name(engine)
+    host = _engine_host(engine, hardware)  # resolved and checked once: the setup counts it, the answer names it
     s = load.setup(model, hardware, chips, tensor=tensor, pipeline=pipeline, expert=expert,
                    attention_data_parallel=attention_data_parallel, precision=precision, kv_precision=kv_precision,
                    input_tokens=input_tokens, output_tokens=output_tokens, window=window,
                    window_layers=window_layers, price=price, pue=pue, carbon_intensity=carbon_intensity,
-                   disaggregated=disaggregated, expert_precision=expert_precision, **_engine_host(engine, hardware))
+                   disaggregated=disaggregated, expert_precision=expert_precision, **host)
     ttft_max, tpot_max = time_limit("ttft_limit", ttft_limit), time_limit("tpot_limit", tpot_limit)
     stat = percentiles.statistic(limit_statistic)
     if limit_statistic is not None and not (ttft_max or tpot_max):
@@ -302,14 +303,13 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
     given_layout = tensor is not None
     search_experts = tensor is None and expert is None  # then the expert groups around the best split
     if ttft_max or tpot_max:
-        return _with_engine(_best(candidates, ttft_max, tpot_max, stat, given_layout, search_experts), engine,
-                            hardware)
+        return _with_engine(_best(candidates, ttft_max, tpot_max, stat, given_layout, search_experts), engine, host)
     if given == ["request_rate"]:
         if s.disaggregated:
             raise InputError("request_rate", "the request rate's queue is that of one engine running prefill and "
                                              "decode together; give a concurrency with --disaggregated")
         return _with_engine(_at_rate(candidates, _request_rate(request_rate), given_layout, search_experts),
-                            engine, hardware)
+                            engine, host)
     if given:
         name = given[0]
         n = load._whole(name, concurrency if name == "concurrency" else batch)
@@ -325,7 +325,7 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
             best = max(candidates, key=lambda c: c.max_concurrency())
         _check_fits(best, n, name, len(candidates))
         return _with_engine(_answer(best, n, mode, mode, why=_why(best, candidates, rates, given_layout,
-                                                                  "tokens/s per chip")), engine, hardware)
+                                                                  "tokens/s per chip")), engine, host)
     rates = [_rate(c, c.max_concurrency(), "continuous") for c in candidates] if len(candidates) > 1 else [0.0]
     best = candidates[int(np.argmax(rates))]
     if search_experts:
@@ -334,7 +334,7 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
         best = candidates[int(np.argmax(rates))]
     return _with_engine(_answer(best, best.max_concurrency(), "continuous", "saturating",
                                 why=_why(best, candidates, rates, given_layout, "tokens/s per chip at saturation")),
-                        engine, hardware)
+                        engine, host)
 
 
 def _why(best: Setup, candidates: list[Setup], scores: list, given: bool, what: str) -> str:
