@@ -1,0 +1,69 @@
+"""Chips people serve and train on (data/hardware.csv rows added from vendor datasheets): each is read by the data
+readers, accepted by serve and estimate at the Python and command-line doors, and where it has no kernel measurement
+of its own it takes the documented fallback (data/step_coefficients.csv matmul_efficiency_default)."""
+
+import json
+
+import pytest
+
+import calc
+from calc import data
+from calc.__main__ import main
+from calc.perf.system import build_chip, coefficients
+from calc.serve import serve
+
+NEW_CHIPS = ("GB300", "B300", "MI355X", "RTX PRO 6000 Blackwell Server", "H20", "L40S", "H100 NVL", "L4", "H200 NVL")
+
+
+@pytest.mark.parametrize("name", NEW_CHIPS)
+def test_row_read_with_sourced_datasheet_figures(name):
+    h = data.hardware(name)
+    assert h.memory is not None and h.memory_bandwidth is not None and h.tdp is not None
+    assert h.chips_per_node and h.intra_node_bandwidth is not None
+    assert "https://" in h.source
+    # dense 8-bit is twice the 16-bit rate on every one of them (L40S's datasheet: 733 against 362.05)
+    assert h.peak("fp8").m_as("FLOP/s/chip") == pytest.approx(2 * h.peak("bf16").m_as("FLOP/s/chip"), rel=0.02)
+
+
+@pytest.mark.parametrize("name", NEW_CHIPS)
+def test_without_measurement_the_default_matmul_share(name):
+    """None of these chips has a matmul measurement of its own (data/matmul_efficiency.csv, data/serving_gemm.csv):
+    the best rate is the dense peak x the documented default share, and the source says so."""
+    h = data.hardware(name)
+    assert not [r for r in data.matmul_efficiency() if r["chip"] == name]
+    assert not [r for r in data.serving_gemm() if r["chip"] == name]
+    chip = build_chip(h, "bf16")
+    assert chip.matmul_rate == pytest.approx(h.peak("bf16").m_as("FLOP/s/chip") * coefficients().matmul_efficiency_default)
+    assert "matmul_efficiency_default" in h.source
+
+
+@pytest.mark.parametrize("name", NEW_CHIPS)
+def test_serve_python_door(name):
+    s = serve("Llama 3 8B", name, 8)
+    assert s.tokens_per_second["per_chip"].m_as("token/s/chip") > 0
+
+
+@pytest.mark.parametrize("name", NEW_CHIPS)
+def test_serve_and_estimate_cli(capsys, name):
+    assert main(["serve", "--model", "Llama 3 8B", "--hardware", name.lower(), "--chips", "8", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out
+    assert main(["estimate", "--model", "Llama 3 8B", "--hardware", name, "--chips", "8", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["quantities"]["peak"]["source"] == "derived"
+
+
+@pytest.mark.parametrize("name", NEW_CHIPS)
+def test_estimate_python_door(name):
+    est = calc.estimate(model="Llama 3 8B", hardware=name, chips=8)
+    assert est.peak.m_as("FLOP/s/chip") == pytest.approx(
+        data.hardware(name).peak(data.hardware(name).default_precision).m_as("FLOP/s/chip"))
+
+
+def test_four_bit_where_the_datasheet_states_it():
+    """Blackwell Ultra's dense NVFP4 (15 PFLOP/s on GB300, NVIDIA's Blackwell Ultra blog) and MI355X's MXFP4 are
+    read at precision fp4; chips without a 4-bit peak refuse it."""
+    assert data.hardware("GB300").peak("fp4").m_as("PFLOP/s/chip") == pytest.approx(15)
+    assert serve("Llama 3 70B", "GB300", 8, precision="fp4").tokens_per_second["per_chip"].m_as("token/s/chip") > 0
+    with pytest.raises(calc.errors.InputError, match="fp4"):
+        data.hardware("L40S").peak("fp4")
