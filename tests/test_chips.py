@@ -67,3 +67,19 @@ def test_four_bit_where_the_datasheet_states_it():
     assert serve("Llama 3 70B", "GB300", 8, precision="fp4").tokens_per_second["per_chip"].m_as("token/s/chip") > 0
     with pytest.raises(calc.errors.InputError, match="fp4"):
         data.hardware("L40S").peak("fp4")
+
+
+def test_mlperf_rows_on_the_new_chips_are_scored():
+    """MLPerf Inference v5.1 closed-division LLM runs on chips data/hardware.csv now holds (HPE's RTX PRO 6000
+    Blackwell Server, four submitters' H200 NVL, NVIDIA's and CoreWeave's GB300) are scored as held-out rows, read
+    as the other v5.1 rows were: each names its log and its configuration; none is refused."""
+    from calc.serve import validation
+
+    rows = [o for o in validation.outcomes() if o.case.hardware in NEW_CHIPS and o.case.name.startswith("mlperf51")]
+    by_chip = {c: sum(o.case.hardware == c for o in rows) for c in ("RTX PRO 6000 Blackwell Server", "H200 NVL", "GB300")}
+    assert by_chip == {"RTX PRO 6000 Blackwell Server": 9, "H200 NVL": 18, "GB300": 6}
+    assert all(o.refused is None for o in rows), [(o.case.name, o.reason) for o in rows if o.refused]
+    for r in data.serving_validation():
+        if r["hardware"] in NEW_CHIPS and r["name"].startswith("mlperf51"):
+            assert "mlperf_log_summary.txt" in r["source"] and "/configs/" in r["source"], r["name"]
+            assert r["name"] in data.serving_engine_settings(), r["name"]
