@@ -47,7 +47,7 @@ def test_serve_python_door(name):
 def test_serve_and_estimate_cli(capsys, name):
     assert main(["serve", "--model", "Llama 3 8B", "--hardware", name.lower(), "--chips", "8", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out
+    assert out["matmul_rate"]["basis"] == "default" and out["matmul_rate"]["share"] == 0.81
     assert main(["estimate", "--model", "Llama 3 8B", "--hardware", name, "--chips", "8", "--json"]) == 0
     d = json.loads(capsys.readouterr().out)
     assert d["quantities"]["peak"]["source"] == "derived"
@@ -83,3 +83,18 @@ def test_mlperf_rows_on_the_new_chips_are_scored():
         if r["hardware"] in NEW_CHIPS and r["name"].startswith("mlperf51"):
             assert "mlperf_log_summary.txt" in r["source"] and "/configs/" in r["source"], r["name"]
             assert r["name"] in data.serving_engine_settings(), r["name"]
+
+
+def test_the_answer_says_the_matmul_rate_is_the_default(capsys):
+    """serve says, in its answer, when a chip's products run at the documented default share rather than a measurement
+    of its own (calc.serve.terms.matmul_basis); a measured chip's answer is as before."""
+    from calc.serve.terms import matmul_basis
+
+    assert main(["serve", "--model", "Llama 3 8B", "--hardware", "GB300", "--chips", "8"]) == 0
+    out = capsys.readouterr().out
+    assert "matmul rate: no matmul measurement of GB300's own: its matrix products at 81% of the dense peak" in out
+    assert main(["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--chips", "8"]) == 0
+    assert "matmul rate" not in capsys.readouterr().out
+    assert matmul_basis("H100 SXM5") == {"basis": "measured", "share": 0.801, "note": matmul_basis("H100 SXM5")["note"]}
+    assert main(["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--chips", "8", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["matmul_rate"]["basis"] == "measured"
