@@ -98,3 +98,15 @@ def test_the_answer_says_the_matmul_rate_is_the_default(capsys):
     assert matmul_basis("H100 SXM5") == {"basis": "measured", "share": 0.801, "note": matmul_basis("H100 SXM5")["note"]}
     assert main(["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--chips", "8", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["matmul_rate"]["basis"] == "measured"
+
+
+@pytest.mark.parametrize("name", NEW_CHIPS)
+def test_training_step_on_one_node(name):
+    """The step model reads each chip's terms (peaks, memory, links) as for the chips before: a one-node layout."""
+    from calc import perf
+    from calc.architecture import Transformer
+
+    llama = Transformer(layers=32, d_model=4096, heads=32, kv_heads=8, d_ff=14336, gated=True, vocab=128256,
+                        context=8192, tied_embeddings=False, norm="rmsnorm")
+    s = perf.predict(llama, name, 8, tensor=8, micro_batch=1, global_batch=8, check_memory=False)
+    assert 0.05 < s.mfu < 0.9, (name, s.mfu)
