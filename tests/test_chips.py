@@ -13,6 +13,9 @@ from calc.perf.system import build_chip, coefficients
 from calc.serve import serve
 
 NEW_CHIPS = ("GB300", "B300", "MI355X", "RTX PRO 6000 Blackwell Server", "H20", "L40S", "H100 NVL", "L4", "H200 NVL")
+# measured: B300's BF16 and FP8 and MI355X's BF16 MAMF (Bekman), GB300 at B300's (the same silicon, as GB200 at B200's)
+MEASURED = {"B300": (0.7862, 0.7452), "MI355X": (0.6219, 0.6219), "GB300": (0.7862, 0.7452)}
+DEFAULT = tuple(c for c in NEW_CHIPS if c not in MEASURED)
 
 
 @pytest.mark.parametrize("name", NEW_CHIPS)
@@ -25,7 +28,7 @@ def test_row_read_with_sourced_datasheet_figures(name):
     assert h.peak("fp8").m_as("FLOP/s/chip") == pytest.approx(2 * h.peak("bf16").m_as("FLOP/s/chip"), rel=0.02)
 
 
-@pytest.mark.parametrize("name", NEW_CHIPS)
+@pytest.mark.parametrize("name", DEFAULT)
 def test_without_measurement_the_default_matmul_share(name):
     """None of these chips has a matmul measurement of its own (data/matmul_efficiency.csv, data/serving_gemm.csv):
     the best rate is the dense peak x the documented default share, and the source says so."""
@@ -35,6 +38,15 @@ def test_without_measurement_the_default_matmul_share(name):
     chip = build_chip(h, "bf16")
     assert chip.matmul_rate == pytest.approx(h.peak("bf16").m_as("FLOP/s/chip") * coefficients().matmul_efficiency_default)
     assert "matmul_efficiency_default" in h.source
+
+
+@pytest.mark.parametrize("name", list(MEASURED))
+def test_measured_matmul_shares(name):
+    h = data.hardware(name)
+    bf16, fp8 = MEASURED[name]
+    for p, share in (("bf16", bf16), ("fp8", fp8)):
+        chip = build_chip(h, p)
+        assert chip.matmul_rate / h.peak(p).m_as("FLOP/s/chip") == pytest.approx(share, abs=1e-4), (name, p)
 
 
 @pytest.mark.parametrize("name", NEW_CHIPS)
@@ -47,7 +59,8 @@ def test_serve_python_door(name):
 def test_serve_and_estimate_cli(capsys, name):
     assert main(["serve", "--model", "Llama 3 8B", "--hardware", name.lower(), "--chips", "8", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["matmul_rate"]["basis"] == "default" and out["matmul_rate"]["share"] == 0.81
+    assert out["matmul_rate"]["basis"] == ("measured" if name in MEASURED else "default")
+    assert out["matmul_rate"]["share"] == (MEASURED[name][0] if name in MEASURED else 0.81)
     assert main(["estimate", "--model", "Llama 3 8B", "--hardware", name, "--chips", "8", "--json"]) == 0
     d = json.loads(capsys.readouterr().out)
     assert d["quantities"]["peak"]["source"] == "derived"
@@ -90,9 +103,11 @@ def test_the_answer_says_the_matmul_rate_is_the_default(capsys):
     of its own (calc.serve.terms.matmul_basis); a measured chip's answer is as before."""
     from calc.serve.terms import matmul_basis
 
-    assert main(["serve", "--model", "Llama 3 8B", "--hardware", "GB300", "--chips", "8"]) == 0
+    assert main(["serve", "--model", "Llama 3 8B", "--hardware", "L40S", "--chips", "8"]) == 0
     out = capsys.readouterr().out
-    assert "matmul rate: no matmul measurement of GB300's own: its matrix products at 81% of the dense peak" in out
+    assert "matmul rate: no matmul measurement of L40S's own: its matrix products at 81% of the dense peak" in out
+    assert main(["serve", "--model", "Llama 3 8B", "--hardware", "GB300", "--chips", "8"]) == 0
+    assert "matmul rate" not in capsys.readouterr().out
     assert main(["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--chips", "8"]) == 0
     assert "matmul rate" not in capsys.readouterr().out
     assert matmul_basis("H100 SXM5") == {"basis": "measured", "share": 0.801, "note": matmul_basis("H100 SXM5")["note"]}

@@ -423,9 +423,10 @@ def gather_exchange_time(r: Rates, tokens, d_model: int, group: int, gather_byte
 
 
 def matmul_basis(hardware: data.Hardware | str) -> dict:
-    """Whether ``hardware``'s matrix-product rate is its own measurement or the documented fallback, as the answer
-    says it: ``basis`` "measured" (data/hardware.csv's matmul_efficiency, the chip's rows of data/matmul_efficiency.csv,
-    or its products' times in data/serving_gemm.csv) or "default" (none of them: the best rate is the dense peak x
+    """Whether ``hardware``'s matrix-product rate is a measurement or the documented fallback, as the answer says it:
+    ``basis`` "measured" (data/hardware.csv's matmul_efficiency, whose source names the measurement: the chip's own or,
+    as GB200 takes B200's and GB300 B300's, the same silicon's; the chip's rows of data/matmul_efficiency.csv; or its
+    products' times in data/serving_gemm.csv) or "default" (none of them: the best rate is the dense peak x
     ``matmul_efficiency_default`` of data/step_coefficients.csv, the median share of the accelerators Bekman measured,
     S. Bekman, ml-engineering, Maximum Achievable Matmul FLOPS table); ``share`` the 16-bit share the chip object uses
     (``calc.perf.system.build_chip``); ``note`` one sentence.
@@ -443,9 +444,10 @@ def matmul_basis(hardware: data.Hardware | str) -> dict:
     share = build_chip(hw, hw.default_precision).matmul_rate / hw.peak(hw.default_precision).m_as("FLOP/s/chip")
     if own:
         return {"basis": "measured", "share": round(share, 4),
-                "note": f"{hw.name}'s matrix products at its own measured rate ({share:.0%} of the dense "
-                        f"{hw.default_precision} peak; data/hardware.csv, data/matmul_efficiency.csv, "
-                        "data/serving_gemm.csv)"}
+                "note": f"{hw.name}'s matrix products at a measured rate ({share:.0%} of the dense "
+                        f"{hw.default_precision} peak: data/hardware.csv's matmul_efficiency or the chip's rows of "
+                        "data/matmul_efficiency.csv and data/serving_gemm.csv, whose sources name the measurement, "
+                        "on this chip or, where the row says so, on the same silicon)"}
     default = coefficients().matmul_efficiency_default
     return {"basis": "default", "share": round(default, 4),
             "note": f"no matmul measurement of {hw.name}'s own: its matrix products at {default:.0%} of the dense peak, "
