@@ -84,6 +84,7 @@ def _serve(args) -> int:
     from calc.architecture import Transformer
     from calc.display import number
     from calc.serve import FRONTIER_POINTS, frontier, serve
+    from calc.serve.terms import matmul_basis
 
     if args.action == "calibrate":
         from calc.serve import calibration
@@ -127,7 +128,8 @@ def _serve(args) -> int:
                      **options)
         warnings = _warnings(model, f.model, f.chips, args)
         if args.json:  # the warnings as estimate --json carries them: in the answer, not on stderr
-            print(json.dumps({**_named(f.to_dict(), args), "warnings": warnings}, indent=2))
+            print(json.dumps({**_named(f.to_dict(), args), "matmul_rate": matmul_basis(f.hardware),
+                              "warnings": warnings}, indent=2))
             return 0
         for w in warnings:  # said as the single answer says it: the frontier of a request past the context was silent
             print(f"warning: {w}", file=sys.stderr)
@@ -136,6 +138,7 @@ def _serve(args) -> int:
               f"replica(s){_layout_extras(lay)}, weights {_weights_text(lay)}, KV cache {lay['kv_precision']}")
         if f.engine is not None:
             print("  " + _engine_text(f.engine))
+        _matmul_line(f.hardware)
         print(f"  TTFT step: {f.ttft_basis}")
         print(f"  TTFT loop: {f.ttft_closed_loop_basis}")
         print(f"{'concurrency':>12}{'TTFT step (ms)':>16}{'TTFT loop (ms)':>16}{'TPOT (ms)':>12}{'tokens/s per user':>19}"
@@ -151,7 +154,8 @@ def _serve(args) -> int:
                       **options)
     warnings = _warnings(model, s.model, s.chips, args)
     if args.json:  # the warnings as estimate --json carries them: in the answer, not on stderr
-        print(json.dumps({**_named(s.to_dict(), args), "warnings": warnings}, indent=2))
+        print(json.dumps({**_named(s.to_dict(), args), "matmul_rate": matmul_basis(s.hardware),
+                          "warnings": warnings}, indent=2))
         return 0
     for w in warnings:
         print(f"warning: {w}", file=sys.stderr)
@@ -161,6 +165,7 @@ def _serve(args) -> int:
           f"KV cache {lay['kv_precision']}")
     if s.limited_by["layout"] != "given":
         print(f"  layout: {s.limited_by['layout']}")
+    _matmul_line(s.hardware)
     if s.engine is not None:
         print("  " + _engine_text(s.engine))
     if s.request_rate is not None:
@@ -202,6 +207,16 @@ def _ttft_text(s) -> str:
     wait, alone = s.queueing.m_as("ms"), s.ttft.m_as("ms") - s.queueing.m_as("ms")
     same = " (as --frontier's TTFT step and the saturating answer give it)" if s.mode == "concurrency" else ""
     return f"TTFT: {s.ttft_basis}; {number(wait)} ms of it waiting, the step alone {number(alone)} ms{same}"
+
+
+def _matmul_line(hardware: str) -> None:
+    """The chip's matmul rate where it is not its own measurement (the documented default share), said in the answer as
+    --json says it under "matmul_rate" (``calc.serve.terms.matmul_basis``); nothing for a measured chip."""
+    from calc.serve.terms import matmul_basis
+
+    basis = matmul_basis(hardware)
+    if basis["basis"] != "measured":
+        print(f"  matmul rate: {basis['note']}")
 
 
 def _warnings(model, name: str, chips, args) -> list[str]:

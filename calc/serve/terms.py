@@ -420,3 +420,36 @@ def gather_exchange_time(r: Rates, tokens, d_model: int, group: int, gather_byte
         return np.zeros_like(tokens)
     everyone = tokens * group * d_model
     return all_reduce_time(r, everyone * gather_bytes, group, 1.0) + all_reduce_time(r, everyone * 2.0, group, 1.0)
+
+
+def matmul_basis(hardware: data.Hardware | str) -> dict:
+    """Whether ``hardware``'s matrix-product rate is a measurement or the documented fallback, as the answer says it:
+    ``basis`` "measured" (data/hardware.csv's matmul_efficiency, whose source names the measurement: the chip's own or,
+    as GB200 takes B200's and GB300 B300's, the same silicon's; the chip's rows of data/matmul_efficiency.csv; or its
+    products' times in data/serving_gemm.csv) or "default" (none of them: the best rate is the dense peak x
+    ``matmul_efficiency_default`` of data/step_coefficients.csv, the median share of the accelerators Bekman measured,
+    S. Bekman, ml-engineering, Maximum Achievable Matmul FLOPS table); ``share`` the 16-bit share the chip object uses
+    (``calc.perf.system.build_chip``); ``note`` one sentence.
+
+    >>> matmul_basis("H100 SXM5")["basis"], matmul_basis("GB300")["basis"]
+    ('measured', 'default')
+    """
+    from calc.perf.system import best_matmul_share, coefficients, sustained_matmul_share
+
+    hw = data.hardware(hardware)
+    measured = [p for p in ("bf16", "fp8", "fp4")
+                if sustained_matmul_share(hw.name, p) or best_matmul_share(hw.name, p)]
+    own = bool(hw.matmul_efficiency or hw.matmul_efficiency_fp8 or measured
+               or any(r["chip"] == hw.name for r in data.serving_gemm()))
+    share = build_chip(hw, hw.default_precision).matmul_rate / hw.peak(hw.default_precision).m_as("FLOP/s/chip")
+    if own:
+        return {"basis": "measured", "share": round(share, 4),
+                "note": f"{hw.name}'s matrix products at a measured rate ({share:.0%} of the dense "
+                        f"{hw.default_precision} peak: data/hardware.csv's matmul_efficiency or the chip's rows of "
+                        "data/matmul_efficiency.csv and data/serving_gemm.csv, whose sources name the measurement, "
+                        "on this chip or, where the row says so, on the same silicon)"}
+    default = coefficients().matmul_efficiency_default
+    return {"basis": "default", "share": round(default, 4),
+            "note": f"no matmul measurement of {hw.name}'s own: its matrix products at {default:.0%} of the dense peak, "
+                    "the median share of the measured accelerators (data/step_coefficients.csv "
+                    "matmul_efficiency_default); a measured rate would replace it"}
