@@ -261,7 +261,16 @@ def _engine_text(engine: dict) -> str:
     how = ("overlapped with the GPU's next step (overlap scheduler)" if engine["overlap"] else
            "in series with the GPU's step")
     return (f"engine: {engine['name']}, host work {number(engine['host_per_sequence'].m_as('us'))} us per sequence and "
-            f"decode step, {how} (data/serving_host.csv)")
+            f"decode step, {how} (data/serving_host.csv)" + _engine_limits(engine))
+
+
+def _engine_limits(engine: dict) -> str:
+    """The release's own defaults the answer ran at (data/serving_engines.csv), or nothing for an engine with none."""
+    from calc.display import number
+
+    said = [f"{number(engine[k])} {w}" for k, w in (("max_batch_size", "sequences"), ("max_num_tokens", "tokens per step"))
+            if engine.get(k) is not None]
+    return f"; its defaults here: at most {' and '.join(said)} (data/serving_engines.csv)" if said else ""
 
 
 def _limits_text(limits: dict) -> str:
