@@ -14,7 +14,7 @@ def test_the_release_defaults_are_read_by_chip_memory():
     # vLLM v0.9.2 _set_default_args_v1 ('vllm serve'): 1024 sequences and 8192 tokens per step on a GPU of 70 GiB or
     # more whose name has no 'a100', else 256 and 2048; the same code through 0.10.1.1
     engines = data.serving_engines()
-    assert {"vLLM 0.9.2", "vLLM 0.10.0", "vLLM 0.10.1", "vLLM 0.10.1.1"} <= set(engines)
+    assert {"vLLM 0.9.1", "vLLM 0.9.2", "vLLM 0.10.0", "vLLM 0.10.1", "vLLM 0.10.1.1"} <= set(engines)
     assert set(engines) <= {e for e, _ in data.serving_host()}  # every release has its host work
     h100, h200 = data.hardware("H100 SXM5"), data.hardware("H200 SXM")
     a100, small = data.hardware("A100 SXM4 80GB"), data.hardware("A100 SXM4 40GB")
@@ -80,6 +80,7 @@ def test_names_as_people_type_them():
     assert engine_name("trtllm 1.1") == engine_name("TRT-LLM v1.1") == "TensorRT-LLM 1.1"
     assert engine_name("trtllm 0.18") == "TensorRT-LLM 0.18.2"  # 0.18.0-0.18.2 alike: the newest, named
     assert engine_name("sglang") == "SGLang 0.5.3.post3"
+    assert engine_name("vllm 0.9") == "vLLM 0.9.2"  # 0.9.1 and 0.9.2 alike (the ROCm build another engine)
     assert engine_name("vllm 0.9.1 (rocm)") == "vLLM 0.9.1 (ROCm)"
     with pytest.raises(InputError, match=r"names 4 whose defaults or host work differ: vLLM 0\.10\.0, vLLM 0\.10\.1, "
                                          r"vLLM 0\.10\.1\.1, vLLM 0\.10\.2$"):

@@ -148,7 +148,7 @@ def time_limit(name: str, value) -> float | None:
 
 
 # the words people type for an engine's family, as data/serving_host.csv spells it ("trtllm 1.0" is TensorRT-LLM 1.0)
-_ENGINE_FAMILIES = {"vllm": "vllm", "sglang": "sglang", "tensorrt-llm": "tensorrt-llm", "tensorrt llm": "tensorrt-llm",
+_ENGINE_FAMILIES = {"vllm": "vllm", "sglang": "sglang", "nim": "nim", "tensorrt-llm": "tensorrt-llm", "tensorrt llm": "tensorrt-llm",
                     "tensorrtllm": "tensorrt-llm", "tensorrt": "tensorrt-llm", "trtllm": "tensorrt-llm", "trt-llm": "tensorrt-llm",
                     "trt llm": "tensorrt-llm"}
 _ENGINE_WORDS = re.compile(r"^(" + "|".join(sorted(map(re.escape, _ENGINE_FAMILIES), key=len, reverse=True))
