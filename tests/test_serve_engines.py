@@ -56,8 +56,20 @@ def test_every_engine_resolves_at_both_doors(capsys):
     assert main(["serve", "--model", "Llama 3 8B", "--hardware", "A100 SXM4 80GB", "--engine", "vLLM v0.10.1"]) == 0
     out = capsys.readouterr().out
     assert "engine: vLLM 0.10.1, host work 21.5 us" in out and "at most 256 sequences and 2,048 tokens per step" in out
-    assert main(["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--engine", "sglang", "--json"]) == 0
-    assert '"name": "SGLang 0.5.3.post3"' in capsys.readouterr().out  # the release a bare family is read as
+    assert main(["serve", "--model", "Llama 3 8B", "--hardware", "B200", "--engine", "sglang 0.4.9", "--json"]) == 0
+    out = capsys.readouterr().out  # the one 0.4.9 release listed, named; its 16,384 tokens on 160 GiB or more
+    assert '"name": "SGLang 0.4.9.post6"' in out and '"max_num_tokens": 16384' in out
+
+
+def test_sglang_takes_its_chunk_by_gpu_memory():
+    # SGLang 0.5.3-0.5.18 server_args.py: chunked_prefill_size 2048 under 35 GiB, 4096 under 60 GiB, 8192 under 160 GiB,
+    # else 16384 (gpu_mem in MiB as nvidia-smi reports it); 0.4.7-0.5.2 had no 4096 tier; enable_mixed_chunk False
+    for chip, new, old in (("A100 SXM4 40GB", 4096, 8192), ("H100 SXM5", 8192, 8192), ("H200 SXM", 8192, 8192),
+                           ("B200", 16384, 16384), ("MI300X", 16384, 16384)):
+        hw = data.hardware(chip)
+        assert data.engine_defaults("SGLang 0.5.3.post3", hw) == {"chunked_prefill": False, "max_num_tokens": new}
+        assert data.engine_defaults("SGLang 0.5.2", hw)["max_num_tokens"] == old
+    assert data.engine_defaults("SGLang 0.4.6.post5", data.hardware("B200"))["max_num_tokens"] == 8192  # < 0.4.7
 
 
 def test_the_release_defaults_reach_the_answer():
@@ -79,7 +91,9 @@ def test_names_as_people_type_them():
     assert engine_name("vLLM v0.10.1") == engine_name("vllm==0.10.1") == "vLLM 0.10.1"
     assert engine_name("trtllm 1.1") == engine_name("TRT-LLM v1.1") == "TensorRT-LLM 1.1"
     assert engine_name("trtllm 0.18") == "TensorRT-LLM 0.18.2"  # 0.18.0-0.18.2 alike: the newest, named
-    assert engine_name("sglang") == "SGLang 0.5.3.post3"
+    assert engine_name("sglang 0.5.3") == "SGLang 0.5.3" and engine_name("SGLang v0.5.3.post3") == "SGLang 0.5.3.post3"
+    with pytest.raises(InputError, match=r"'sglang', which names \d+ whose defaults or host work differ: SGLang 0\.4\.0, "):
+        engine_name("sglang")  # 0.4.x and 0.5.x differ: the releases said, none picked
     assert engine_name("vllm 0.9") == "vLLM 0.9.2"  # 0.9.1 and 0.9.2 alike (the ROCm build another engine)
     assert engine_name("vllm 0.9.1 (rocm)") == "vLLM 0.9.1 (ROCm)"
     with pytest.raises(InputError, match=r"names 4 whose defaults or host work differ: vLLM 0\.10\.0, vLLM 0\.10\.1, "
