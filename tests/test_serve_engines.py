@@ -56,8 +56,8 @@ def test_every_engine_resolves_at_both_doors(capsys):
     assert main(["serve", "--model", "Llama 3 8B", "--hardware", "A100 SXM4 80GB", "--engine", "vLLM v0.10.1"]) == 0
     out = capsys.readouterr().out
     assert "engine: vLLM 0.10.1, host work 21.5 us" in out and "at most 256 sequences and 2,048 tokens per step" in out
-    assert main(["serve", "--model", "Llama 3 8B", "--hardware", "B200", "--engine", "sglang 0.4.9", "--json"]) == 0
-    out = capsys.readouterr().out  # the one 0.4.9 release listed, named; its 16,384 tokens on 160 GiB or more
+    assert main(["serve", "--model", "Llama 3 8B", "--hardware", "B200", "--engine", "sglang v0.4.9.post6", "--json"]) == 0
+    out = capsys.readouterr().out  # its 16,384 tokens on 160 GiB or more
     assert '"name": "SGLang 0.4.9.post6"' in out and '"max_num_tokens": 16384' in out
 
 
@@ -92,17 +92,21 @@ def test_names_as_people_type_them():
     assert engine_name("trtllm 1.1") == engine_name("TRT-LLM v1.1") == "TensorRT-LLM 1.1"
     assert engine_name("trtllm 0.18") == "TensorRT-LLM 0.18.2"  # 0.18.0-0.18.2 alike: the newest, named
     assert engine_name("sglang 0.5.3") == "SGLang 0.5.3" and engine_name("SGLang v0.5.3.post3") == "SGLang 0.5.3.post3"
-    with pytest.raises(InputError, match=r"'sglang', which names \d+ whose defaults or host work differ: SGLang 0\.4\.0, "):
+    with pytest.raises(InputError, match=r"got 'sglang': .* list SGLang 0\.4\.0, "):
         engine_name("sglang")  # 0.4.x and 0.5.x differ: the releases said, none picked
     assert engine_name("vllm 0.9") == "vLLM 0.9.2"  # 0.9.1 and 0.9.2 alike (the ROCm build another engine)
     assert engine_name("vllm 0.9.1 (rocm)") == "vLLM 0.9.1 (ROCm)"
-    with pytest.raises(InputError, match=r"names 4 whose defaults or host work differ: vLLM 0\.10\.0, vLLM 0\.10\.1, "
-                                         r"vLLM 0\.10\.1\.1, vLLM 0\.10\.2$"):
-        engine_name("vllm 0.10")  # 0.10.2 has no defaults row: not read as one of the others
+    assert engine_name("vllm 0.10") == "vLLM 0.10.2" and engine_name("vllm 0.11") == "vLLM 0.11.2"  # lines alike
+    with pytest.raises(InputError, match=r"got 'vllm 0\.8': .* list vLLM 0\.8\.5, vLLM 0\.8\.5\.post1 of it$"):
+        engine_name("vllm 0.8")  # 0.8.0-0.8.4 (other defaults) not listed: the line is not read as 0.8.5
+    with pytest.raises(InputError, match=r"list SGLang 0\.4\.9\.post6 of it$"):
+        engine_name("sglang 0.4.9")  # 0.4.9 to 0.4.9.post5 not read
     for unknown in ("vllm 0.99", "foo", "sglang 0.2"):
         with pytest.raises(InputError) as exc:
             engine_name(unknown)
         assert "\n" not in exc.value.message and exc.value.message.startswith("expected one of")
+    with pytest.raises(InputError, match=r"expected one of vLLM 0\.8\.5, .*, vLLM 0\.34\.0, got 'vllm 0\.2'"):
+        engine_name("vllm 0.2")  # the family's own releases, oldest first
 
 
 def test_an_unknown_engine_is_one_line_at_the_command_line(capsys):

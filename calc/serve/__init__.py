@@ -186,10 +186,10 @@ def _engine_same(names: list[str]) -> bool:
 def engine_name(engine) -> str | None:
     """The serving engine of data/serving_host.csv that ``engine`` names, as the table spells it (case and spaces as
     people type them: "tensorrt-llm 1.0" and "trtllm 1.0" are "TensorRT-LLM 1.0", "vLLM v0.10.1" is "vLLM 0.10.1");
-    None for None. A family or a release line ("vllm 0.10", "sglang") is read as its newest release listed only where
-    every release of it listed takes the same defaults, host work and chips (``_engine_same``); the answer names the
-    release (``Serving.engine``). Else, and for an unknown name, a one-line error listing the releases it could mean,
-    or the known ones with the nearest first.
+    None for None. A release line ("vllm 0.9") is read as its newest release listed only where its first release
+    (0.9.0) is listed and every release of it listed takes the same defaults, host work and chips (``_engine_same``);
+    the answer names the release (``Serving.engine``). Else (a bare "vllm", whose releases differ), and for an unknown
+    name, a one-line error listing the releases it could mean: the family's, or every engine's with the nearest.
 
     >>> engine_name(" vllm  0.10.1")
     'vLLM 0.10.1'
@@ -211,16 +211,29 @@ def engine_name(engine) -> str | None:
         exact = [n for n in same if _engine_parts(n)[1] == version]
         if len(exact) == 1:
             return exact[0]
-        if same and _engine_same(same):
+        listed = ", ".join(sorted(same, key=_version_key))
+        # a release line is read as one release only where its first release is listed too ("vllm 0.9": 0.9.0 to
+        # 0.9.2 alike), never from its later releases alone ("vllm 0.8": 0.8.0-0.8.4 set other defaults than 0.8.5)
+        whole = version and any(_engine_parts(n)[1] in (version, version + ".0") for n in same)
+        if same and whole and _engine_same(same):
             return max(same, key=_version_key)
-        if same:
+        if same and whole:
             raise InputError("engine", f"expected one release, got {engine!r:.60}, which names {len(same)} whose "
-                                       f"defaults or host work differ: {', '.join(sorted(same, key=_version_key))}")
+                                       f"defaults or host work differ: {listed}")
+        if same:
+            raise InputError("engine", f"expected one release, got {engine!r:.60}: data/serving_engines.csv and "
+                                       f"data/serving_host.csv list {listed} of it")
+        mine = sorted((n for n in known if (p := _engine_parts(n)) and p[0] == family), key=_version_key)
+        if mine:
+            near = nearest(str(engine), mine, n=3, cutoff=0.5)
+            hint = f"; did you mean {' or '.join(near)}?" if near else ""
+            raise InputError("engine", f"expected one of {', '.join(mine)}, got {engine!r:.60}{hint}")
     holding = [n for n in known if given and given in n.casefold()]  # "mlperf" is in five: the three nearest
     near = (holding if len(holding) <= 3 else nearest(given, holding, n=3, cutoff=0)) or \
         nearest(str(engine), known, n=3, cutoff=0.5)
     hint = f"; did you mean {' or '.join(near)}?" if near else ""
-    raise InputError("engine", f"expected one of {', '.join(known)}, got {engine!r:.60}{hint}")
+    shown = sorted(known, key=lambda n: ((_engine_parts(n) or (n.casefold(),))[0], _version_key(n), n))
+    raise InputError("engine", f"expected one of {', '.join(shown)}, got {engine!r:.60}{hint}")
 
 
 def _request_tokens(name: str, value):
