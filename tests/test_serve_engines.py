@@ -24,6 +24,15 @@ def test_the_release_defaults_are_read_by_chip_memory():
         low = {"chunked_prefill": True, "max_batch_size": 256, "max_num_tokens": 2048}
         assert data.engine_defaults(name, a100) == data.engine_defaults(name, small) == low  # the A100 test
     assert data.engine_defaults("TensorRT-LLM 1.0", h100) == {}  # no release row: the calculator's defaults
+    # 0.8.5 (before PR #17885) gave an A100 80GB the large defaults; 0.28.0 on, 16,384 tokens from 160 GiB (B200)
+    assert data.engine_defaults("vLLM 0.8.5", a100)["max_batch_size"] == 1024
+    b200 = data.hardware("B200")
+    assert data.engine_defaults("vLLM 0.27.0", b200)["max_num_tokens"] == 8192
+    assert data.engine_defaults("vLLM 0.28.0", b200)["max_num_tokens"] == 16384
+    assert data.engine_defaults("vLLM 0.9.1 (ROCm)", data.hardware("MI300X"))["max_batch_size"] == 1024
+    # async scheduling on by default from 0.14.0: the host work hidden behind the GPU's step
+    host = data.serving_host()
+    assert host[("vLLM 0.13.0", "x86")]["host_overlap"] is False and host[("vLLM 0.14.0", "x86")]["host_overlap"] is True
 
 
 def test_a_bad_engine_row_is_reported(tmp_path, monkeypatch):

@@ -322,9 +322,12 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
     disaggregated : bool, prefill on chips of its own: ``chips`` decode only, tokens/s per decode chip
         ([Patel2024] Splitwise; DeepSeek's V3/R1 service); the prefill chips' cost is charged per input token
     price : USD/chip/hour (default: the training default price); pue, carbon_intensity : defaults of data/defaults.csv
-    engine : a serving engine of data/serving_host.csv ("TensorRT-LLM 1.0", "NIM 1.8.0 (TensorRT-LLM)", ...): each
-        decode step pays its host work per sequence, hidden behind the GPU's next step where the engine overlaps
-        them (``phases.host_step``, ``phases.hosted``); default None: no host work per sequence
+    engine : a serving engine of data/serving_host.csv ("TensorRT-LLM 1.0", "vllm 0.11.0", "sglang v0.5.3", ...; as
+        ``engine_name`` reads it): each decode step pays its host work per sequence, hidden behind the GPU's next step
+        where the engine overlaps them (``phases.host_step``, ``phases.hosted``), and the release's own defaults on
+        the chip apply where data/serving_engines.csv lists them (``data.engine_defaults``: vLLM's max_num_seqs and
+        max_num_batched_tokens, SGLang's chunked_prefill_size and its prefill batches apart); default None: no host
+        work per sequence, the calculator's defaults (data/serving_coefficients.csv)
 
     Returns
     -------
