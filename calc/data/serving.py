@@ -179,7 +179,7 @@ def serving_engines() -> dict[str, tuple[dict, ...]]:
     memory, ``chip_memory_from`` (GB/chip, the least memory the row applies from as the runtime reports it,
     ``Hardware.capacity``; 0 for the row that holds on every chip) and ``except_chips`` (chips of data/hardware.csv
     the tier leaves to the one below: vLLM keeps an A100's defaults small whatever its memory), and the settings as
-    ``calc.serve.load.setup``'s keyword arguments: ``chunked_prefill`` (bool), ``max_batch_size`` (int: vLLM's
+    ``calc.serve.load.setup``'s keyword arguments where the row states them: ``chunked_prefill`` (bool), ``max_batch_size`` (int: vLLM's
     max_num_seqs, TensorRT-LLM's max_batch_size) and ``max_num_tokens`` (int: vLLM's max_num_batched_tokens,
     TensorRT-LLM's max_num_tokens) where the release sets them. The tiers of an engine run from the lowest memory
     up; every engine has a row from 0 and a host row of data/serving_host.csv. ``engine_defaults`` picks a chip's."""
@@ -197,7 +197,7 @@ def serving_engines() -> dict[str, tuple[dict, ...]]:
             if c not in chips:
                 raise DataError(r.path, r.line, "except_chips", f"{c!r} is no chip of data/hardware.csv")
         tier = {"chip_memory_from": gb, "except_chips": skip,
-                "settings": {"chunked_prefill": r.flag("chunked_prefill"),
+                "settings": {**({"chunked_prefill": r.flag("chunked_prefill")} if r["chunked_prefill"] is not None else {}),
                              **{c: int(r[c]) for c in ("max_batch_size", "max_num_tokens") if r[c] is not None}}}
         tiers = out.setdefault(r["name"], [])
         if any(t["chip_memory_from"] == gb for t in tiers):
