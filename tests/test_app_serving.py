@@ -346,7 +346,7 @@ def test_a_link_names_the_engine_as_people_type_it():
     assert not at.warning and _url(at)["serving.engine"] == "vLLM 0.10.2"
     at = open_page(PAGE, **{**LINK, "serving.engine": "vllm"})
     said = " ".join(w.value for w in at.warning).replace("\\", "")
-    assert "list vLLM 0.8.5, " in said and "vLLM 0.10.2" in said and _url(at)["serving.engine"] == "none"
+    assert "list vLLM 0.6.0, " in said and "vLLM 0.10.2" in said and _url(at)["serving.engine"] == "none"
 
 
 def test_the_curve_says_its_pipeline():

@@ -30,6 +30,8 @@ def test_the_release_defaults_are_read_by_chip_memory():
     assert data.engine_defaults("vLLM 0.27.0", b200)["max_num_tokens"] == 8192
     assert data.engine_defaults("vLLM 0.28.0", b200)["max_num_tokens"] == 16384
     assert data.engine_defaults("vLLM 0.9.1 (ROCm)", data.hardware("MI300X"))["max_batch_size"] == 1024
+    # the V0 engine (0.6.x, 0.7.x): 256 sequences; its chunked prefill and budget depend on the model: not set
+    assert data.engine_defaults("vLLM 0.7.3", h100) == data.engine_defaults("vLLM 0.6.0", a100) == {"max_batch_size": 256}
     # async scheduling on by default from 0.14.0: the host work hidden behind the GPU's step
     host = data.serving_host()
     assert host[("vLLM 0.13.0", "x86")]["host_overlap"] is False and host[("vLLM 0.14.0", "x86")]["host_overlap"] is True
@@ -106,6 +108,7 @@ def test_names_as_people_type_them():
     assert engine_name("vllm 0.9") == "vLLM 0.9.2"  # 0.9.1 and 0.9.2 alike (the ROCm build another engine)
     assert engine_name("vllm 0.9.1 (rocm)") == "vLLM 0.9.1 (ROCm)"
     assert engine_name("vllm 0.10") == "vLLM 0.10.2" and engine_name("vllm 0.11") == "vLLM 0.11.2"  # lines alike
+    assert engine_name("vllm 0.7") == "vLLM 0.7.3"
     with pytest.raises(InputError, match=r"got 'vllm 0\.8': .* list vLLM 0\.8\.5, vLLM 0\.8\.5\.post1 of it$"):
         engine_name("vllm 0.8")  # 0.8.0-0.8.4 (other defaults) not listed: the line is not read as 0.8.5
     with pytest.raises(InputError, match=r"list SGLang 0\.4\.9\.post6 of it$"):
@@ -114,7 +117,7 @@ def test_names_as_people_type_them():
         with pytest.raises(InputError) as exc:
             engine_name(unknown)
         assert "\n" not in exc.value.message and exc.value.message.startswith("expected one of")
-    with pytest.raises(InputError, match=r"expected one of vLLM 0\.8\.5, .*, vLLM 0\.34\.0, got 'vllm 0\.2'"):
+    with pytest.raises(InputError, match=r"expected one of vLLM 0\.6\.0, .*, vLLM 0\.34\.0, got 'vllm 0\.2'"):
         engine_name("vllm 0.2")  # the family's own releases, oldest first
 
 

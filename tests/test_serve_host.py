@@ -164,7 +164,7 @@ def test_the_answer_names_the_engine_as_people_type_it(capsys):
     assert engine_name("  tensorrt-llm   1.0 ") == "TensorRT-LLM 1.0"
     assert engine_name(None) is None
     with pytest.raises(InputError, match=r"got 'vllm': data/serving_engines.csv and data/serving_host.csv list "
-                                         r"vLLM 0\.8\.5, .*, vLLM 0\.34\.0 of it$"):  # a bare family: its releases, oldest first
+                                         r"vLLM 0\.6\.0, .*, vLLM 0\.34\.0 of it$"):  # a bare family: its releases, oldest first
         engine_name("vllm")
     with pytest.raises(InputError, match=r"got 'tensorrt': .* list TensorRT-LLM 0\.14\.0, .*, TensorRT-LLM 1\.2 of it$"):
         engine_name("tensorrt")
