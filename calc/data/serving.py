@@ -4,6 +4,8 @@ those it is held to afterwards (published from 2025 on, never fitted), and the p
 
 from __future__ import annotations
 
+import functools
+
 import pint
 
 from calc.data.accelerators import check_known
@@ -215,9 +217,28 @@ def engine_defaults(engine: str, chip) -> dict:
     """The settings ``engine`` (a name of data/serving_engines.csv) takes by default on ``chip`` (a
     ``calc.data.Hardware``): the highest tier of chip memory the chip's ``capacity`` reaches that does not leave it
     out, as ``calc.serve.load.setup``'s keyword arguments; {} for an engine not listed."""
-    fits = [t for t in serving_engines().get(engine, ())
-            if t["chip_memory_from"] <= float(chip.capacity.m_as("GB/chip")) and chip.name not in t["except_chips"]]
-    return dict(fits[-1]["settings"]) if fits else {}
+    if engine not in serving_engines():
+        return {}
+    from calc.data.accelerators import hardware_table
+
+    if hardware_table().get(chip.name) is chip:  # a chip of data/hardware.csv: its memory read once
+        return dict(_engine_tier(engine, chip.name))
+    return dict(_tier(engine, chip))
+
+
+@functools.lru_cache(maxsize=512)
+def _engine_tier(engine: str, name: str) -> tuple:
+    """``engine_defaults`` for a chip of data/hardware.csv, once per engine and chip (the unit conversion is slow)."""
+    from calc.data.accelerators import hardware_table
+
+    return _tier(engine, hardware_table()[name])
+
+
+def _tier(engine: str, chip) -> tuple:
+    """The settings, as (key, value) pairs, of ``engine``'s highest tier that ``chip`` reaches and is not left out of."""
+    gb = float(chip.capacity.m_as("GB/chip"))
+    fits = [t for t in serving_engines()[engine] if t["chip_memory_from"] <= gb and chip.name not in t["except_chips"]]
+    return tuple(fits[-1]["settings"].items()) if fits else ()
 
 
 @cache

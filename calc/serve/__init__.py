@@ -198,7 +198,10 @@ def engine_name(engine) -> str | None:
     """
     if engine is None:
         return None
-    known = sorted({e for e, _ in data.serving_host()})
+    names = {e for e, _ in data.serving_host()}
+    if engine in names:  # as the table spells it (the answer's own name, passed on)
+        return engine
+    known = sorted(names)
     given = " ".join(str(engine).split()).casefold()
     for name in known:
         if " ".join(name.split()).casefold() == given:
