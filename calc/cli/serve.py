@@ -55,8 +55,9 @@ def _serve_parser(sub) -> None:
                     "own, GPT-OSS: mxfp4 as its checkpoint; else --precision)")
     se.add_argument("--kv-precision", metavar="FORMAT", help="KV cache: bf16, fp16, fp8, int8 (default 16-bit)")
     se.add_argument("--engine", metavar="NAME", help='the serving engine, for its host work per sequence and step (data/serving_host.csv), '
-                    'e.g. "TensorRT-LLM 1.0", on the chips its builds run on (data/serving_engine_chips.csv) '
-                    '(default: none counted)')
+                    'e.g. "TensorRT-LLM 1.0", "vllm 0.11.0", "sglang v0.5.3", on the chips its builds run on '
+                    '(data/serving_engine_chips.csv), at its release\'s own defaults where listed (data/serving_engines.csv: '
+                    'vLLM\'s max_num_seqs, SGLang\'s chunked_prefill_size) (default: none counted)')
     se.add_argument("--input-tokens", type=_tokens, default=1000, metavar="N", help="prompt tokens per request (default 1000)")
     se.add_argument("--output-tokens", type=_tokens, default=1000, metavar="N", help="generated tokens per request (default 1000)")
     se.add_argument("--request-rate", metavar="RATE", help='requests arriving per second, open-loop (Poisson, as a serving '
@@ -276,7 +277,16 @@ def _engine_text(engine: dict) -> str:
     how = ("overlapped with the GPU's next step (overlap scheduler)" if engine["overlap"] else
            "in series with the GPU's step")
     return (f"engine: {engine['name']}, host work {number(engine['host_per_sequence'].m_as('us'))} us per sequence and "
-            f"decode step, {how} (data/serving_host.csv)")
+            f"decode step, {how} (data/serving_host.csv)" + _engine_limits(engine))
+
+
+def _engine_limits(engine: dict) -> str:
+    """The release's own defaults the answer ran at (data/serving_engines.csv), or nothing for an engine with none."""
+    from calc.display import number
+
+    said = [f"{number(engine[k])} {w}" for k, w in (("max_batch_size", "sequences"), ("max_num_tokens", "tokens per step"))
+            if engine.get(k) is not None]
+    return f"; its defaults here: at most {' and '.join(said)} (data/serving_engines.csv)" if said else ""
 
 
 def _limits_text(limits: dict) -> str:

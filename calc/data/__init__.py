@@ -32,6 +32,7 @@ from calc.data.pricing import (
 )
 from calc.data.published_runs import EpochRun, Model, backtest_notes, epoch_runs, model, models, notable_compute, runs
 from calc.data.serving import (
+    engine_defaults,
     latency_percentiles,
     serving_adp_balance,
     serving_calibration,
@@ -40,6 +41,7 @@ from calc.data.serving import (
     serving_datasets,
     serving_engine_settings,
     serving_engine_vendors,
+    serving_engines,
     serving_graphs,
     serving_host,
     serving_host_overlap,
@@ -81,7 +83,7 @@ __all__ = [
     "hardware_table", "latency_percentiles", "matmul_efficiency", "memory_bandwidth", "model", "model_config", "model_states", "models", "notable_compute",
     "optimizers", "ownership", "ppi", "price_in_force", "prices", "purchase_prices", "read_row_table", "read_table",
     "references", "run_layouts", "runs", "scaling_law_rows", "serving_calibration", "serving_coefficients", "serving_engine_settings",
-    "serving_engine_vendors",
+    "serving_engine_vendors", "serving_engines", "engine_defaults",
     "serving_adp_balance", "serving_clocks", "serving_gemm", "serving_graphs", "serving_host", "serving_host_overlap",
     "serving_validation", "serving_datasets", "serving_workloads",
     "step_calibration", "step_coefficients", "step_heldout", "thresholds", "validate_all", "validation_runs",
@@ -94,6 +96,6 @@ def validate_all() -> None:
     backtest_notes(), purchase_prices(), ownership(), electricity_prices(), ppi(), optimizers()
     architecture_rows(), scaling_law_rows(), references(), step_coefficients(), step_calibration(), run_layouts()
     model_states(), finetuning(), step_heldout(), serving_coefficients(), serving_calibration()
-    latency_percentiles()
+    latency_percentiles(), serving_engines()
     # validation_runs() and the per-term measurement tables are checked by tests/test_validation_data.py,
     # not here: nothing the app shows reads them yet, and they would add half a second to its start

@@ -72,6 +72,7 @@ COLUMN_UNITS = {
                                                "output_spread", "length_covariance")},
     "serving_workloads.csv": {"requests": "1"},
     "serving_host.csv": {"per_sequence": "s"},
+    "serving_engines.csv": {"chip_memory_from": "GB/chip", "max_batch_size": "1", "max_num_tokens": "1"},
     "latency_percentiles.csv": {"chips": "chip", "ttft_mean": "s", "ttft_p99": "s", "tpot_mean": "s", "tpot_p99": "s"},
     "epoch_runs.csv": {"chips": "chip", "duration": "hour", "mfu": "1", "compute": "FLOP"},
     # validation_runs.csv and the per-term measurement tables: checked by their own readers (tests/test_validation_data.py)

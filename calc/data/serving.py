@@ -4,6 +4,8 @@ those it is held to afterwards (published from 2025 on, never fitted), and the p
 
 from __future__ import annotations
 
+import functools
+
 import pint
 
 from calc.data.accelerators import check_known
@@ -170,6 +172,73 @@ def serving_engine_vendors() -> dict[str, str]:
                                                           "listed twice")
             out[engine] = r["vendor"]
     return out
+
+
+@cache
+def serving_engines() -> dict[str, tuple[dict, ...]]:
+    """A serving engine release's own defaults, by the engine's name as data/serving_host.csv names it
+    (data/serving_engines.csv, each row from the release's source code at its tag or commit): per tier of chip
+    memory, ``chip_memory_from`` (GB/chip, the least memory the row applies from as the runtime reports it,
+    ``Hardware.capacity``; 0 for the row that holds on every chip) and ``except_chips`` (chips of data/hardware.csv
+    the tier leaves to the one below: vLLM keeps an A100's defaults small whatever its memory), and the settings as
+    ``calc.serve.load.setup``'s keyword arguments where the row states them: ``chunked_prefill`` (bool), ``max_batch_size`` (int: vLLM's
+    max_num_seqs, TensorRT-LLM's max_batch_size) and ``max_num_tokens`` (int: vLLM's max_num_batched_tokens,
+    TensorRT-LLM's max_num_tokens) where the release sets them. The tiers of an engine run from the lowest memory
+    up; every engine has a row from 0 and a host row of data/serving_host.csv. ``engine_defaults`` picks a chip's."""
+    from calc.data.accelerators import hardware_table
+
+    engines = {e for e, _ in serving_host()}
+    chips = set(hardware_table())
+    out: dict[str, list] = {}
+    for r in read_table(data_dir() / "serving_engines.csv", key=None):
+        if r["name"] not in engines:
+            raise DataError(r.path, r.line, "name", f"{r['name']!r} has no host row in data/serving_host.csv")
+        gb = 0.0 if r["chip_memory_from"] is None else float(r["chip_memory_from"])  # GB/chip, as declared
+        skip = tuple(c.strip() for c in (r["except_chips"] or "").split(";") if c.strip())
+        for c in skip:
+            if c not in chips:
+                raise DataError(r.path, r.line, "except_chips", f"{c!r} is no chip of data/hardware.csv")
+        tier = {"chip_memory_from": gb, "except_chips": skip,
+                "settings": {**({"chunked_prefill": r.flag("chunked_prefill")} if r["chunked_prefill"] is not None else {}),
+                             **{c: int(r[c]) for c in ("max_batch_size", "max_num_tokens") if r[c] is not None}}}
+        tiers = out.setdefault(r["name"], [])
+        if any(t["chip_memory_from"] == gb for t in tiers):
+            raise DataError(r.path, r.line, "chip_memory_from", f"{r['name']!r} from {gb:g} GB is listed twice")
+        tiers.append(tier)
+    for name, tiers in out.items():
+        tiers.sort(key=lambda t: t["chip_memory_from"])
+        if tiers[0]["chip_memory_from"] != 0:
+            raise DataError("data/serving_engines.csv", None, "chip_memory_from",
+                            f"{name!r} has no row for every chip (an empty chip_memory_from)")
+    return {n: tuple(t) for n, t in out.items()}
+
+
+def engine_defaults(engine: str, chip) -> dict:
+    """The settings ``engine`` (a name of data/serving_engines.csv) takes by default on ``chip`` (a
+    ``calc.data.Hardware``): the highest tier of chip memory the chip's ``capacity`` reaches that does not leave it
+    out, as ``calc.serve.load.setup``'s keyword arguments; {} for an engine not listed."""
+    if engine not in serving_engines():
+        return {}
+    from calc.data.accelerators import hardware_table
+
+    if hardware_table().get(chip.name) is chip:  # a chip of data/hardware.csv: its memory read once
+        return dict(_engine_tier(engine, chip.name))
+    return dict(_tier(engine, chip))
+
+
+@functools.lru_cache(maxsize=512)
+def _engine_tier(engine: str, name: str) -> tuple:
+    """``engine_defaults`` for a chip of data/hardware.csv, once per engine and chip (the unit conversion is slow)."""
+    from calc.data.accelerators import hardware_table
+
+    return _tier(engine, hardware_table()[name])
+
+
+def _tier(engine: str, chip) -> tuple:
+    """The settings, as (key, value) pairs, of ``engine``'s highest tier that ``chip`` reaches and is not left out of."""
+    gb = float(chip.capacity.m_as("GB/chip"))
+    fits = [t for t in serving_engines()[engine] if t["chip_memory_from"] <= gb and chip.name not in t["except_chips"]]
+    return tuple(fits[-1]["settings"].items()) if fits else ()
 
 
 @cache

@@ -147,26 +147,96 @@ def time_limit(name: str, value) -> float | None:
     return float(t)
 
 
+# the words people type for an engine's family, as data/serving_host.csv spells it ("trtllm 1.0" is TensorRT-LLM 1.0)
+_ENGINE_FAMILIES = {"vllm": "vllm", "sglang": "sglang", "nim": "nim", "tensorrt-llm": "tensorrt-llm", "tensorrt llm": "tensorrt-llm",
+                    "tensorrtllm": "tensorrt-llm", "tensorrt": "tensorrt-llm", "trtllm": "tensorrt-llm", "trt-llm": "tensorrt-llm",
+                    "trt llm": "tensorrt-llm"}
+_ENGINE_WORDS = re.compile(r"^(" + "|".join(sorted(map(re.escape, _ENGINE_FAMILIES), key=len, reverse=True))
+                           + r")(?:[\s=:_/-]*v?(\d[\w.]*))?(.*)$")
+
+
+def _engine_parts(text: str) -> tuple[str, str, str] | None:
+    """(family, version, the rest) of an engine's name as typed, folded ("vLLM v0.11.0" -> ("vllm", "0.11.0", ""),
+    "vLLM 0.9.1 (ROCm)" -> ("vllm", "0.9.1", "(rocm)")); None for a name of no family listed."""
+    m = _ENGINE_WORDS.match(" ".join(text.split()).casefold())
+    if m is None:
+        return None
+    return _ENGINE_FAMILIES[m.group(1)], m.group(2) or "", m.group(3).strip()
+
+
+def _version_key(name: str) -> tuple:
+    """An engine's release as numbers, for the newest of a family ("vLLM 0.10.1.1" after "vLLM 0.10.1")."""
+    parts = _engine_parts(name)
+    return tuple(int(p) if p.isdigit() else -1 for p in re.split(r"[.]", parts[1] if parts else "") if p)
+
+
+def _engine_same(names: list[str]) -> bool:
+    """Whether the engines ``names`` take the same defaults (data/serving_engines.csv), host work
+    (data/serving_host.csv) and chips (data/serving_engine_chips.csv): a family of such releases is one engine."""
+    host, tiers, vendors = data.serving_host(), data.serving_engines(), data.serving_engine_vendors()
+
+    def key(n):
+        return (tuple(sorted((h, v["host_per_sequence"], v["host_overlap"], v["chips"])
+                             for (e, h), v in host.items() if e == n)),
+                tuple((t["chip_memory_from"], t["except_chips"], tuple(sorted(t["settings"].items())))
+                      for t in tiers.get(n, ())), vendors.get(n))
+    return len({key(n) for n in names}) == 1
+
+
 def engine_name(engine) -> str | None:
     """The serving engine of data/serving_host.csv that ``engine`` names, as the table spells it (case and spaces as
-    people type them: "tensorrt-llm 1.0" is "TensorRT-LLM 1.0"); None for None. An unknown name is a one-line error
-    listing the known ones, the nearest first.
+    people type them: "tensorrt-llm 1.0" and "trtllm 1.0" are "TensorRT-LLM 1.0", "vLLM v0.10.1" is "vLLM 0.10.1");
+    None for None. A release line ("vllm 0.9") is read as its newest release listed only where its first release
+    (0.9.0) is listed and every release of it listed takes the same defaults, host work and chips (``_engine_same``);
+    the answer names the release (``Serving.engine``). Else (a bare "vllm", whose releases differ), and for an unknown
+    name, a one-line error listing the releases it could mean: the family's, or every engine's with the nearest.
 
-    >>> engine_name(" vllm  0.10.2")
-    'vLLM 0.10.2'
+    >>> engine_name(" vllm  0.10.1")
+    'vLLM 0.10.1'
+    >>> engine_name("trtllm 1.0")
+    'TensorRT-LLM 1.0'
     """
     if engine is None:
         return None
-    known = sorted({e for e, _ in data.serving_host()})
+    names = {e for e, _ in data.serving_host()}
+    if engine in names:  # as the table spells it (the answer's own name, passed on)
+        return engine
+    known = sorted(names)
     given = " ".join(str(engine).split()).casefold()
     for name in known:
         if " ".join(name.split()).casefold() == given:
             return name
-    holding = [n for n in known if given and given in n.casefold()]  # "tensorrt" is in seven: the three nearest
+    typed = _engine_parts(given)
+    if typed is not None:
+        family, version, rest = typed
+        same = [n for n in known if (p := _engine_parts(n)) and p[0] == family and p[2] == rest
+                and (not version or p[1] == version or p[1].startswith(version + "."))]
+        exact = [n for n in same if _engine_parts(n)[1] == version]
+        if len(exact) == 1:
+            return exact[0]
+        listed = ", ".join(sorted(same, key=_version_key))
+        # a release line is read as one release only where its first release is listed too ("vllm 0.9": 0.9.0 to
+        # 0.9.2 alike), never from its later releases alone ("vllm 0.8": 0.8.0-0.8.4 set other defaults than 0.8.5)
+        whole = version and any(_engine_parts(n)[1] in (version, version + ".0") for n in same)
+        if same and whole and _engine_same(same):
+            return max(same, key=_version_key)
+        if same and whole:
+            raise InputError("engine", f"expected one release, got {engine!r:.60}, which names {len(same)} whose "
+                                       f"defaults or host work differ: {listed}")
+        if same:
+            raise InputError("engine", f"expected one release, got {engine!r:.60}: data/serving_engines.csv and "
+                                       f"data/serving_host.csv list {listed} of it")
+        mine = sorted((n for n in known if (p := _engine_parts(n)) and p[0] == family), key=_version_key)
+        if mine:
+            near = nearest(str(engine), mine, n=3, cutoff=0.5)
+            hint = f"; did you mean {' or '.join(near)}?" if near else ""
+            raise InputError("engine", f"expected one of {', '.join(mine)}, got {engine!r:.60}{hint}")
+    holding = [n for n in known if given and given in n.casefold()]  # "mlperf" is in five: the three nearest
     near = (holding if len(holding) <= 3 else nearest(given, holding, n=3, cutoff=0)) or \
         nearest(str(engine), known, n=3, cutoff=0.5)
     hint = f"; did you mean {' or '.join(near)}?" if near else ""
-    raise InputError("engine", f"expected one of {', '.join(known)}, got {engine!r:.60}{hint}")
+    shown = sorted(known, key=lambda n: ((_engine_parts(n) or (n.casefold(),))[0], _version_key(n), n))
+    raise InputError("engine", f"expected one of {', '.join(shown)}, got {engine!r:.60}{hint}")
 
 
 def _request_tokens(name: str, value):
@@ -181,7 +251,9 @@ def _request_tokens(name: str, value):
 
 
 def _engine_host(engine, hardware) -> dict:
-    """``load.setup``'s host keyword arguments for ``engine`` on ``hardware`` (none for None); an unknown engine is an
+    """``load.setup``'s keyword arguments for ``engine`` on ``hardware``: its host work (``load.published_host``) and
+    its release's defaults on that chip (``data.engine_defaults``: vLLM's max_num_seqs and max_num_batched_tokens);
+    none for None. An unknown engine is an
     error that lists the known ones, and so is one whose builds run on another vendor's chips
     (``data.serving_engine_vendors``: TensorRT-LLM on an MI300X, vLLM's ROCm build on an H100)."""
     name = engine_name(engine)
@@ -194,7 +266,7 @@ def _engine_host(engine, hardware) -> dict:
         hint = f"give one of {', '.join(fits)}, or none" if fits else "give none (no engine listed runs on it)"
         raise InputError("engine", f"expected an engine that runs on the {hw.name} ({hw.vendor}), got {name!r}, which "
                                    f"runs on {vendors[name]} chips only (data/serving_engine_chips.csv); {hint}")
-    return load.published_host(name, hw.name)
+    return {**load.published_host(name, hw.name), **data.engine_defaults(name, hw)}
 
 
 def _with_engine(answer: Serving, name: str | None, host: dict) -> Serving:
@@ -203,7 +275,8 @@ def _with_engine(answer: Serving, name: str | None, host: dict) -> Serving:
     if name is None:
         return answer
     return replace(answer, engine={"name": name, "host_per_sequence": _q(host["host_per_sequence"], "s"),
-                                   "overlap": bool(host["host_overlap"])})
+                                   "overlap": bool(host["host_overlap"]),
+                                   **{k: host[k] for k in ("max_batch_size", "max_num_tokens") if k in host}})
 
 
 def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, attention_data_parallel=False,
@@ -252,9 +325,12 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
     disaggregated : bool, prefill on chips of its own: ``chips`` decode only, tokens/s per decode chip
         ([Patel2024] Splitwise; DeepSeek's V3/R1 service); the prefill chips' cost is charged per input token
     price : USD/chip/hour (default: the training default price); pue, carbon_intensity : defaults of data/defaults.csv
-    engine : a serving engine of data/serving_host.csv ("TensorRT-LLM 1.0", "NIM 1.8.0 (TensorRT-LLM)", ...): each
-        decode step pays its host work per sequence, hidden behind the GPU's next step where the engine overlaps
-        them (``phases.host_step``, ``phases.hosted``); default None: no host work per sequence
+    engine : a serving engine of data/serving_host.csv ("TensorRT-LLM 1.0", "vllm 0.11.0", "sglang v0.5.3", ...; as
+        ``engine_name`` reads it): each decode step pays its host work per sequence, hidden behind the GPU's next step
+        where the engine overlaps them (``phases.host_step``, ``phases.hosted``), and the release's own defaults on
+        the chip apply where data/serving_engines.csv lists them (``data.engine_defaults``: vLLM's max_num_seqs and
+        max_num_batched_tokens, SGLang's chunked_prefill_size and its prefill batches apart); default None: no host
+        work per sequence, the calculator's defaults (data/serving_coefficients.csv)
 
     Returns
     -------

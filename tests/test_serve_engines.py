@@ -1,0 +1,145 @@
+"""Serving: the engine releases a user can name (data/serving_engines.csv: each release's own defaults, from its
+source at a tag or commit; data/serving_host.csv: its host work), resolved as people type them at the Python and
+command-line doors, and the defaults reaching the answer."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from calc import data
+from calc.errors import DataError, InputError
+
+
+def test_the_release_defaults_are_read_by_chip_memory():
+    # vLLM v0.9.2 _set_default_args_v1 ('vllm serve'): 1024 sequences and 8192 tokens per step on a GPU of 70 GiB or
+    # more whose name has no 'a100', else 256 and 2048; the same code through 0.10.1.1
+    engines = data.serving_engines()
+    assert {"vLLM 0.9.1", "vLLM 0.9.2", "vLLM 0.10.0", "vLLM 0.10.1", "vLLM 0.10.1.1"} <= set(engines)
+    assert set(engines) <= {e for e, _ in data.serving_host()}  # every release has its host work
+    h100, h200 = data.hardware("H100 SXM5"), data.hardware("H200 SXM")
+    a100, small = data.hardware("A100 SXM4 80GB"), data.hardware("A100 SXM4 40GB")
+    for name in ("vLLM 0.9.2", "vLLM 0.10.1.1"):
+        big = {"chunked_prefill": True, "max_batch_size": 1024, "max_num_tokens": 8192}
+        assert data.engine_defaults(name, h100) == data.engine_defaults(name, h200) == big
+        low = {"chunked_prefill": True, "max_batch_size": 256, "max_num_tokens": 2048}
+        assert data.engine_defaults(name, a100) == data.engine_defaults(name, small) == low  # the A100 test
+    assert data.engine_defaults("TensorRT-LLM 1.0", h100) == {}  # no release row: the calculator's defaults
+    # 0.8.5 (before PR #17885) gave an A100 80GB the large defaults; 0.28.0 on, 16,384 tokens from 160 GiB (B200)
+    assert data.engine_defaults("vLLM 0.8.5", a100)["max_batch_size"] == 1024
+    b200 = data.hardware("B200")
+    assert data.engine_defaults("vLLM 0.27.0", b200)["max_num_tokens"] == 8192
+    assert data.engine_defaults("vLLM 0.28.0", b200)["max_num_tokens"] == 16384
+    assert data.engine_defaults("vLLM 0.9.1 (ROCm)", data.hardware("MI300X"))["max_batch_size"] == 1024
+    # the V0 engine (0.6.x, 0.7.x): 256 sequences; its chunked prefill and budget depend on the model: not set
+    assert data.engine_defaults("vLLM 0.7.3", h100) == data.engine_defaults("vLLM 0.6.0", a100) == {"max_batch_size": 256}
+    # async scheduling on by default from 0.14.0: the host work hidden behind the GPU's step
+    host = data.serving_host()
+    assert host[("vLLM 0.13.0", "x86")]["host_overlap"] is False and host[("vLLM 0.14.0", "x86")]["host_overlap"] is True
+
+
+def test_a_bad_engine_row_is_reported(tmp_path, monkeypatch):
+    text = (data.DATA_DIR / "serving_engines.csv").read_text(encoding="utf-8")
+    bad = tmp_path / "data"
+    bad.mkdir()
+    data.serving_host(), data.hardware_table()  # cached from the real tables
+    monkeypatch.setattr(data, "DATA_DIR", bad)
+    for wrong, what in ((text.replace("A100 SXM4 80GB;", "A100 SXM9;", 1), "except_chips"),
+                        (text.replace("\nvLLM 0.9.2,,", "\nvLLM 0.9.3,,", 1), "name"),
+                        (text.replace("\nvLLM 0.9.2,,", "\nvLLM 0.9.2,40,", 1), "chip_memory_from")):
+        (bad / "serving_engines.csv").write_text(wrong, encoding="utf-8")
+        data.serving_engines.cache_clear()
+        try:
+            with pytest.raises(DataError, match=what):
+                data.serving_engines()
+        finally:
+            data.serving_engines.cache_clear()
+
+
+def test_every_engine_resolves_at_both_doors(capsys):
+    from calc.__main__ import main
+    from calc.serve import serve
+
+    vendors = data.serving_engine_vendors()
+    for name in sorted({e for e, _ in data.serving_host()}):
+        chip = "MI300X" if vendors.get(name) == "AMD" else "H100 SXM5"
+        s = serve("Llama 3 8B", chip, 1, batch=1, input_tokens=128, output_tokens=128, engine=name)
+        assert s.engine["name"] == name
+    assert main(["serve", "--model", "Llama 3 8B", "--hardware", "A100 SXM4 80GB", "--engine", "vLLM v0.10.1"]) == 0
+    out = capsys.readouterr().out
+    assert "engine: vLLM 0.10.1, host work 21.5 us" in out and "at most 256 sequences and 2,048 tokens per step" in out
+    assert main(["serve", "--model", "Llama 3 8B", "--hardware", "B200", "--engine", "sglang v0.4.9.post6", "--json"]) == 0
+    out = capsys.readouterr().out  # its 16,384 tokens on 160 GiB or more
+    assert '"name": "SGLang 0.4.9.post6"' in out and '"max_num_tokens": 16384' in out
+
+
+def test_sglang_takes_its_chunk_by_gpu_memory():
+    # SGLang 0.5.3-0.5.18 server_args.py: chunked_prefill_size 2048 under 35 GiB, 4096 under 60 GiB, 8192 under 160 GiB,
+    # else 16384 (gpu_mem in MiB as nvidia-smi reports it); 0.4.7-0.5.2 had no 4096 tier
+    for chip, new, old in (("A100 SXM4 40GB", 4096, 8192), ("H100 SXM5", 8192, 8192), ("H200 SXM", 8192, 8192),
+                           ("B200", 16384, 16384), ("MI300X", 16384, 16384)):
+        hw = data.hardware(chip)
+        assert data.engine_defaults("SGLang 0.5.3.post3", hw) == {"max_num_tokens": new}  # chunked: see its rows
+        assert data.engine_defaults("SGLang 0.5.2", hw)["max_num_tokens"] == old
+    assert data.engine_defaults("SGLang 0.4.6.post5", data.hardware("B200"))["max_num_tokens"] == 8192  # < 0.4.7
+
+
+def test_the_release_defaults_reach_the_answer():
+    # vLLM holds at most max_num_seqs sequences: an 8B model on an A100 80GB saturates at 256, the memory holding more
+    from calc.serve import serve
+
+    bare = serve("Llama 3 8B", "A100 SXM4 80GB", 1, input_tokens=128, output_tokens=128)
+    capped = serve("Llama 3 8B", "A100 SXM4 80GB", 1, input_tokens=128, output_tokens=128, engine="vLLM 0.9.2")
+    assert bare.max_concurrency > 256 and capped.max_concurrency == 256
+    assert capped.engine["max_batch_size"] == 256 and capped.engine["max_num_tokens"] == 2048
+    assert capped.to_dict()["engine"]["max_num_tokens"] == 2048
+    assert serve("Llama 3 8B", "H100 SXM5", 1, input_tokens=128, output_tokens=128,
+                 engine="vLLM 0.9.2").max_concurrency == 1024
+
+
+def test_names_as_people_type_them():
+    from calc.serve import engine_name
+
+    assert engine_name("vLLM v0.10.1") == engine_name("vllm==0.10.1") == "vLLM 0.10.1"
+    assert engine_name("trtllm 1.1") == engine_name("TRT-LLM v1.1") == "TensorRT-LLM 1.1"
+    assert engine_name("trtllm 0.18") == "TensorRT-LLM 0.18.2"  # 0.18.0-0.18.2 alike: the newest, named
+    assert engine_name("sglang 0.5.3") == "SGLang 0.5.3" and engine_name("SGLang v0.5.3.post3") == "SGLang 0.5.3.post3"
+    with pytest.raises(InputError, match=r"got 'sglang': .* list SGLang 0\.4\.0, "):
+        engine_name("sglang")  # 0.4.x and 0.5.x differ: the releases said, none picked
+    assert engine_name("vllm 0.9") == "vLLM 0.9.2"  # 0.9.1 and 0.9.2 alike (the ROCm build another engine)
+    assert engine_name("vllm 0.9.1 (rocm)") == "vLLM 0.9.1 (ROCm)"
+    assert engine_name("vllm 0.10") == "vLLM 0.10.2" and engine_name("vllm 0.11") == "vLLM 0.11.2"  # lines alike
+    assert engine_name("vllm 0.7") == "vLLM 0.7.3"
+    with pytest.raises(InputError, match=r"got 'vllm 0\.8': .* list vLLM 0\.8\.5, vLLM 0\.8\.5\.post1 of it$"):
+        engine_name("vllm 0.8")  # 0.8.0-0.8.4 (other defaults) not listed: the line is not read as 0.8.5
+    with pytest.raises(InputError, match=r"list SGLang 0\.4\.9\.post6 of it$"):
+        engine_name("sglang 0.4.9")  # 0.4.9 to 0.4.9.post5 not read
+    for unknown in ("vllm 0.99", "foo", "sglang 0.2"):
+        with pytest.raises(InputError) as exc:
+            engine_name(unknown)
+        assert "\n" not in exc.value.message and exc.value.message.startswith("expected one of")
+    with pytest.raises(InputError, match=r"expected one of vLLM 0\.6\.0, .*, vLLM 0\.34\.0, got 'vllm 0\.2'"):
+        engine_name("vllm 0.2")  # the family's own releases, oldest first
+
+
+def test_an_unknown_engine_is_one_line_at_the_command_line(capsys):
+    from calc.__main__ import main
+
+    code = main(["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--engine", "vLLM 0.99"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "--engine: expected one of" in err
+
+
+_KNOWN = sorted({e for e, _ in data.serving_host()})
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(_KNOWN), st.data())
+def test_any_casing_spacing_or_v_prefix_reads_the_same_release(name, draw):
+    # a release typed with another case, extra spaces, or a "v" before its version is the same release, never another
+    from calc.serve import engine_name
+
+    typed = "".join(c.upper() if draw.draw(st.booleans()) else c.lower() for c in name)
+    typed = typed.replace(" ", " " * draw.draw(st.integers(1, 3)))
+    if draw.draw(st.booleans()):
+        typed = typed.replace(" 0.", " v0.", 1).replace(" 1.", " v1.", 1)
+    assert engine_name(typed) == name
