@@ -97,9 +97,11 @@ def qwen3_moe(c: Config) -> dict:
     return _qwen_moe(c, llama(c, head_dim=128, qk_norm="head"))
 
 
-@reader("deepseek_v2", "deepseek_v3")
+@reader("deepseek_v2", "deepseek_v3", "kimi_k2")
 def deepseek(c: Config) -> dict:
-    """DeepSeek-V2/V3: latent attention, shared experts, leading dense layers, moe_layer_freq, MTP."""
+    """DeepSeek-V2/V3: latent attention, shared experts, leading dense layers, moe_layer_freq, MTP. Kimi K2 is this
+    architecture under its own model_type (its config.json: architectures DeepseekV3ForCausalLM, auto_map
+    configuration_deepseek.DeepseekV3Config; 384 experts, 64 heads, one dense layer)."""
     s = common(c, tie=False)
     L, E = s["layers"], c.int("n_routed_experts", 0)
     first, freq = c.int("first_k_dense_replace", 0), c.int("moe_layer_freq", 1)
