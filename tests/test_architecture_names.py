@@ -143,3 +143,13 @@ def test_kimi_k2_reads_as_deepseek_v3s_architecture():
     assert k2.kv_lora_rank == 512 and k2.context == 4096  # YaRN's original_max_position_embeddings
     assert Transformer.from_config({**cfg, "model_type": "deepseek_v3"}) == k2
 
+
+def test_held_out_rows_of_the_new_rows_keep_the_shape_they_had():
+    # serving_validation's Llama 3.1 8B, Llama 3.1/3.3 70B and DeepSeek-R1 rows name their own rows now; each reads
+    # to the shape the row they named before did, so no prediction moves (their configs differ in rope scaling only)
+    before = {"Llama 3.1 8B": "Llama 3 8B", "Llama 3.1 70B": "Llama 3 70B", "Llama 3.3 70B": "Llama 3 70B",
+              "DeepSeek-R1": "DeepSeek-V3"}
+    named = {r["model"] for r in data.serving_validation()}
+    assert set(before) <= named
+    for now, was in before.items():
+        assert lookup(now) == lookup(was)
