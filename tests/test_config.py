@@ -293,3 +293,16 @@ def test_llama_3_1_config_counts_as_its_published_shape():
     shape = published()["Llama 3.1 405B"][0]
     assert t.context == shape.context == 8192
     assert t.flop_per_token() == shape.flop_per_token()
+
+
+def test_gemma_3_slides_five_layers_of_six():
+    # transformers' Gemma3TextConfig: layer i global when (i + 1) % 6 == 0 (the Gemma 3 report, sec. 2: 5 local layers
+    # per global one); google/gemma-3-1b-pt: 26 layers, sliding_window 512 -> 22 sliding, 4 global (layers 5, 11, 17, 23)
+    g = published()["Gemma 3 1B"][0]
+    assert (g.window, g.window_layers) == (512, 22)
+    cfg = dict(data.model_config("gemma-3-1b.json"))
+    kinds = ["full_attention" if i % 2 else "sliding_attention" for i in range(26)]  # a config listing its layers
+    assert Transformer.from_config({**cfg, "layer_types": kinds}).window_layers == 13
+    assert Transformer.from_config({**cfg, "sliding_window_pattern": 2}).window_layers == 13
+    with pytest.raises(calc.InputError, match="layer_types"):
+        Transformer.from_config({**cfg, "layer_types": kinds[:-1]})

@@ -48,8 +48,27 @@ def gemma2(c: Config) -> dict:
 
 @reader("gemma3_text")
 def gemma3_text(c: Config) -> dict:
-    """Gemma 3 (text): Gemma 2 with a norm per head on queries and keys."""
-    return llama(c, tie=True, head_dim=256, norms=4, qk_norm="head")
+    """Gemma 3 (text): Gemma 2 with a norm per head on queries and keys, and a sliding window of ``sliding_window``
+    on the layers ``layer_types`` calls sliding: by default five of every six, the sixth global (transformers'
+    Gemma3TextConfig, sliding_window_pattern 6; the Gemma 3 report, arXiv:2503.19786 sec. 2: 5 local layers for
+    every global one)."""
+    s = llama(c, tie=True, head_dim=256, norms=4, qk_norm="head")
+    L = s["layers"]
+    every = c.int("sliding_window_pattern", 6, aliases=("_sliding_window_pattern",))
+    windowed = _sliding_layers(c, L, L - (L // every if every else 0))  # layer i global when (i + 1) % every == 0
+    s.update(window=c.int("sliding_window", 4096) if windowed else None, window_layers=windowed)
+    return s
+
+
+def _sliding_layers(c: Config, layers: int, default: int) -> int:
+    """How many layers ``layer_types`` calls sliding_attention (one kind per layer), else ``default``."""
+    kinds = c.raw.get("layer_types")
+    if kinds is None:
+        return default
+    if isinstance(kinds, list) and len(kinds) == layers and all(isinstance(k, str) for k in kinds):
+        c.read["layer_types"] = kinds
+        return sum(k == "sliding_attention" for k in kinds)
+    raise InputError("config", f"'layer_types' must list one attention kind per layer ({layers}), got {kinds!r:.60}")
 
 
 @reader("olmo")
@@ -231,13 +250,7 @@ def gpt_oss(c: Config) -> dict:
     window on the layers ``layer_types`` calls sliding (by default every other one, the first included)."""
     s = llama(c)
     L = s["layers"]
-    kinds = c.raw.get("layer_types")
-    if kinds is None:  # transformers' GptOssConfig: sliding on layers 0, 2, 4...
-        windowed = (L + 1) // 2
-    elif isinstance(kinds, list) and len(kinds) == L and all(isinstance(k, str) for k in kinds):
-        windowed = sum(k == "sliding_attention" for k in kinds)
-    else:
-        raise InputError("config", f"'layer_types' must list one attention kind per layer ({L}), got {kinds!r:.60}")
+    windowed = _sliding_layers(c, L, (L + 1) // 2)  # transformers' GptOssConfig: sliding on layers 0, 2, 4...
     window = c.int("sliding_window", 128)
     s.update(experts=c.int("num_local_experts", aliases=("num_experts",)),
              experts_per_token=c.int("num_experts_per_tok", aliases=("experts_per_token",)),
