@@ -29,7 +29,8 @@ TYPED = [("Llama 3.1 8B", "Llama 3.1 8B"), ("llama-3.1-8b-instruct", "Llama 3.1 
          ("Qwen/Qwen2.5-72B-Instruct", "Qwen2.5 72B"), ("qwen2.5-7b", "Qwen2.5 7B"), ("Qwen3 32B", "Qwen3 32B"),
          ("Qwen/Qwen3-14B", "Qwen3 14B"), ("Qwen/Qwen3-Coder-480B-A35B-Instruct", "Qwen3 Coder 480B-A35B"),
          ("Kimi K2", "Kimi K2"), ("moonshotai/Kimi-K2-Instruct", "Kimi K2"), ("microsoft/phi-4", "Phi-4"),
-         ("openai/gpt-oss-120b", "GPT-OSS 120B"), ("Llama 3 8B", "Llama 3 8B"), ("Llama 3 70B", "Llama 3 70B")]
+         ("openai/gpt-oss-120b", "GPT-OSS 120B"), ("google/gemma-3-27b-it", "Gemma 3 27B"), ("Gemma 3 12B", "Gemma 3 12B"),
+         ("gemma-3-4b-it", "Gemma 3 4B"), ("Llama 3 8B", "Llama 3 8B"), ("Llama 3 70B", "Llama 3 70B")]
 
 
 @pytest.mark.parametrize("typed, row", TYPED)
@@ -82,7 +83,8 @@ def test_the_command_line_serves_a_repository_id_and_names_the_row(argv, row, ca
 
 @pytest.mark.parametrize("typed, suggested", [
     ("Llama 3.1 8B Chat", "Llama 3.1 8B"), ("meta-llama/Llama-3.1-8B-Instuct", "Llama 3.1 8B"),
-    ("qwen2.5", "Qwen2.5 72B"), ("Kimi K3", "Kimi K2"), ("Gemma 3 27B", "Gemma 3 1B")])
+    ("qwen2.5", "Qwen2.5 72B"), ("Kimi K3", "Kimi K2"), ("Gemma 3 3B", "Gemma 3 4B"),
+    ("Mistral Large 2", "Mistral 7B")])
 def test_an_unknown_name_is_one_line_with_the_nearest_rows(typed, suggested):
     with pytest.raises(calc.InputError) as exc:
         lookup(typed)

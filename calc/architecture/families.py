@@ -46,12 +46,31 @@ def gemma2(c: Config) -> dict:
     return llama(c, tie=True, head_dim=256, norms=4)
 
 
+# transformers' Gemma3TextConfig defaults (v4.50, the release of Gemma 3; configuration_gemma3.py): what a published
+# Gemma 3 text_config leaves out (google/gemma-3-4b-it's names neither its heads, its head width nor its vocabulary;
+# the checkpoint's embedding has 262,208 rows)
+_GEMMA3_TEXT = {"vocab_size": 262_208, "num_attention_heads": 8, "num_key_value_heads": 4, "head_dim": 256,
+                "max_position_embeddings": 131_072, "sliding_window": 4096}
+
+
+@reader("gemma3")
+def gemma3(c: Config) -> dict:
+    """Gemma 3 4B, 12B and 27B as published (Gemma3ForConditionalGeneration): the language model of its
+    ``text_config``, read as ``gemma3_text`` (the SigLIP vision encoder, 417M parameters in the Gemma 3 report's
+    Table 1, is not counted), its embeddings tied to the output as the top level says (transformers: tied)."""
+    text = c.raw.get("text_config")
+    if not isinstance(text, dict):
+        raise InputError("config", "a gemma3 config.json needs its 'text_config' (the language model), which is missing")
+    return gemma3_text(Config({"tie_word_embeddings": c.bool("tie_word_embeddings", True), **text}, "gemma3_text", c.read))
+
+
 @reader("gemma3_text")
 def gemma3_text(c: Config) -> dict:
     """Gemma 3 (text): Gemma 2 with a norm per head on queries and keys, and a sliding window of ``sliding_window``
     on the layers ``layer_types`` calls sliding: by default five of every six, the sixth global (transformers'
     Gemma3TextConfig, sliding_window_pattern 6; the Gemma 3 report, arXiv:2503.19786 sec. 2: 5 local layers for
     every global one)."""
+    c = Config({**_GEMMA3_TEXT, **{k: v for k, v in c.raw.items() if v is not None}}, c.kind, c.read)
     s = llama(c, tie=True, head_dim=256, norms=4, qk_norm="head")
     L = s["layers"]
     every = c.int("sliding_window_pattern", 6, aliases=("_sliding_window_pattern",))
