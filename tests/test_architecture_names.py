@@ -30,7 +30,8 @@ TYPED = [("Llama 3.1 8B", "Llama 3.1 8B"), ("llama-3.1-8b-instruct", "Llama 3.1 
          ("Qwen/Qwen3-14B", "Qwen3 14B"), ("Qwen/Qwen3-Coder-480B-A35B-Instruct", "Qwen3 Coder 480B-A35B"),
          ("Kimi K2", "Kimi K2"), ("moonshotai/Kimi-K2-Instruct", "Kimi K2"), ("microsoft/phi-4", "Phi-4"),
          ("openai/gpt-oss-120b", "GPT-OSS 120B"), ("google/gemma-3-27b-it", "Gemma 3 27B"), ("Gemma 3 12B", "Gemma 3 12B"),
-         ("gemma-3-4b-it", "Gemma 3 4B"), ("Llama 3 8B", "Llama 3 8B"), ("Llama 3 70B", "Llama 3 70B")]
+         ("gemma-3-4b-it", "Gemma 3 4B"), ("mistralai/Mistral-Large-Instruct-2411", "Mistral Large 2"),
+         ("Llama 3 8B", "Llama 3 8B"), ("Llama 3 70B", "Llama 3 70B")]
 
 
 @pytest.mark.parametrize("typed, row", TYPED)
@@ -84,7 +85,7 @@ def test_the_command_line_serves_a_repository_id_and_names_the_row(argv, row, ca
 @pytest.mark.parametrize("typed, suggested", [
     ("Llama 3.1 8B Chat", "Llama 3.1 8B"), ("meta-llama/Llama-3.1-8B-Instuct", "Llama 3.1 8B"),
     ("qwen2.5", "Qwen2.5 72B"), ("Kimi K3", "Kimi K2"), ("Gemma 3 3B", "Gemma 3 4B"),
-    ("Mistral Large 2", "Mistral 7B")])
+    ("Mistral Small 3", "Mistral 7B")])
 def test_an_unknown_name_is_one_line_with_the_nearest_rows(typed, suggested):
     with pytest.raises(calc.InputError) as exc:
         lookup(typed)
@@ -96,9 +97,9 @@ def test_an_unknown_name_is_one_line_with_the_nearest_rows(typed, suggested):
 def test_the_command_line_refuses_an_unknown_name_on_one_line(capsys):
     from calc.__main__ import main
 
-    assert main(["serve", "--model", "Mistral Large 2", "--hardware", "H100 SXM5", "--chips", "8"]) not in (0, None)
+    assert main(["serve", "--model", "Mistral Small 3", "--hardware", "H100 SXM5", "--chips", "8"]) not in (0, None)
     err = capsys.readouterr().err.strip()
-    assert err.count("\n") == 0 and "unknown shape 'Mistral Large 2'" in err and "did you mean" in err
+    assert err.count("\n") == 0 and "unknown shape 'Mistral Small 3'" in err and "did you mean" in err
 
 
 def test_every_alias_names_a_row_and_no_name_leads_to_two():
