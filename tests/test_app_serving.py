@@ -372,7 +372,8 @@ def test_a_link_names_the_model_as_people_type_it():
     assert not at.warning and _url(at)["serving.model"] == "Llama 3 8B"
     at = open_page(PAGE, **{**LINK, "serving.model": "Llama 3 7B"})
     said = " ".join(w.value for w in at.warning).replace("\\", "")
-    assert "**Model** (serving.model): unknown shape 'Llama 3 7B'; did you mean Llama 3 70B or Llama 3 8B" in said
+    assert ("**Model** (serving.model): unknown shape 'Llama 3 7B'; did you mean Llama 3 70B or Llama 3.3 70B or "
+            "Llama 3.1 70B or Llama 3 8B") in said
 
 
 def test_the_curve_is_the_answers_layout_under_limits():

@@ -131,10 +131,25 @@ def test_a_layout_we_do_not_count_is_refused_not_miscounted():
 
 
 def test_a_multimodal_config_says_where_its_language_model_is():
-    cfg = {"model_type": "gemma3", "text_config": dict(data.model_config("gemma-3-1b.json")), "vision_config": {}}
+    # a model_type with no reader (LLaVA's) and a text_config: the message says where the language model is
+    cfg = {"model_type": "llava", "text_config": dict(data.model_config("gemma-3-1b.json")), "vision_config": {}}
     with pytest.raises(calc.InputError, match="multimodal.*text_config"):
         Transformer.from_config(cfg)
     assert Transformer.from_config(cfg["text_config"]).params().m_as("param") == 999_885_952  # tests/golden
+    # Gemma 3's own multimodal type reads its text_config (Gemma 3 4B-27B are published so), the vision tower apart
+    gemma = Transformer.from_config({**cfg, "model_type": "gemma3"})
+    assert gemma == Transformer.from_config(cfg["text_config"])
+
+
+def test_gemma_3s_text_config_takes_transformers_defaults_for_what_it_leaves_out():
+    # google/gemma-3-4b-it's text_config names no heads, head width or vocabulary: Gemma3TextConfig's 8, 4, 256 and
+    # 262,208 (the checkpoint's embedding rows); its non-embedding count is the Gemma 3 report's, Table 1: 3,209M
+    g = Transformer.from_config(dict(data.model_config("gemma-3-4b.json")))
+    assert (g.heads, g.kv_heads, g.head_dim, g.vocab, g.tied_embeddings) == (8, 4, 256, 262_208, True)
+    assert (g.window, g.window_layers) == (1024, 29)  # 34 layers, global every sixth: 5, 11, 17, 23, 29
+    assert round((g.params().m_as("param") - g.vocab * g.d_model) / 1e6) == 3209
+    with pytest.raises(calc.InputError, match="text_config"):
+        Transformer.from_config({"model_type": "gemma3", "vision_config": {}})
 
 
 def test_a_family_is_one_registered_function():
@@ -293,3 +308,16 @@ def test_llama_3_1_config_counts_as_its_published_shape():
     shape = published()["Llama 3.1 405B"][0]
     assert t.context == shape.context == 8192
     assert t.flop_per_token() == shape.flop_per_token()
+
+
+def test_gemma_3_slides_five_layers_of_six():
+    # transformers' Gemma3TextConfig: layer i global when (i + 1) % 6 == 0 (the Gemma 3 report, sec. 2: 5 local layers
+    # per global one); google/gemma-3-1b-pt: 26 layers, sliding_window 512 -> 22 sliding, 4 global (layers 5, 11, 17, 23)
+    g = published()["Gemma 3 1B"][0]
+    assert (g.window, g.window_layers) == (512, 22)
+    cfg = dict(data.model_config("gemma-3-1b.json"))
+    kinds = ["full_attention" if i % 2 else "sliding_attention" for i in range(26)]  # a config listing its layers
+    assert Transformer.from_config({**cfg, "layer_types": kinds}).window_layers == 13
+    assert Transformer.from_config({**cfg, "sliding_window_pattern": 2}).window_layers == 13
+    with pytest.raises(calc.InputError, match="layer_types"):
+        Transformer.from_config({**cfg, "layer_types": kinds[:-1]})

@@ -46,10 +46,48 @@ def gemma2(c: Config) -> dict:
     return llama(c, tie=True, head_dim=256, norms=4)
 
 
+# transformers' Gemma3TextConfig defaults (v4.50, the release of Gemma 3; configuration_gemma3.py): what a published
+# Gemma 3 text_config leaves out (google/gemma-3-4b-it's names neither its heads, its head width nor its vocabulary;
+# the checkpoint's embedding has 262,208 rows)
+_GEMMA3_TEXT = {"vocab_size": 262_208, "num_attention_heads": 8, "num_key_value_heads": 4, "head_dim": 256,
+                "max_position_embeddings": 131_072, "sliding_window": 4096}
+
+
+@reader("gemma3")
+def gemma3(c: Config) -> dict:
+    """Gemma 3 4B, 12B and 27B as published (Gemma3ForConditionalGeneration): the language model of its
+    ``text_config``, read as ``gemma3_text`` (the SigLIP vision encoder, 417M parameters in the Gemma 3 report's
+    Table 1, is not counted), its embeddings tied to the output as the top level says (transformers: tied)."""
+    text = c.raw.get("text_config")
+    if not isinstance(text, dict):
+        raise InputError("config", "a gemma3 config.json needs its 'text_config' (the language model), which is missing")
+    return gemma3_text(Config({"tie_word_embeddings": c.bool("tie_word_embeddings", True), **text}, "gemma3_text", c.read))
+
+
 @reader("gemma3_text")
 def gemma3_text(c: Config) -> dict:
-    """Gemma 3 (text): Gemma 2 with a norm per head on queries and keys."""
-    return llama(c, tie=True, head_dim=256, norms=4, qk_norm="head")
+    """Gemma 3 (text): Gemma 2 with a norm per head on queries and keys, and a sliding window of ``sliding_window``
+    on the layers ``layer_types`` calls sliding: by default five of every six, the sixth global (transformers'
+    Gemma3TextConfig, sliding_window_pattern 6; the Gemma 3 report, arXiv:2503.19786 sec. 2: 5 local layers for
+    every global one)."""
+    c = Config({**_GEMMA3_TEXT, **{k: v for k, v in c.raw.items() if v is not None}}, c.kind, c.read)
+    s = llama(c, tie=True, head_dim=256, norms=4, qk_norm="head")
+    L = s["layers"]
+    every = c.int("sliding_window_pattern", 6, aliases=("_sliding_window_pattern",))
+    windowed = _sliding_layers(c, L, L - (L // every if every else 0))  # layer i global when (i + 1) % every == 0
+    s.update(window=c.int("sliding_window", 4096) if windowed else None, window_layers=windowed)
+    return s
+
+
+def _sliding_layers(c: Config, layers: int, default: int) -> int:
+    """How many layers ``layer_types`` calls sliding_attention (one kind per layer), else ``default``."""
+    kinds = c.raw.get("layer_types")
+    if kinds is None:
+        return default
+    if isinstance(kinds, list) and len(kinds) == layers and all(isinstance(k, str) for k in kinds):
+        c.read["layer_types"] = kinds
+        return sum(k == "sliding_attention" for k in kinds)
+    raise InputError("config", f"'layer_types' must list one attention kind per layer ({layers}), got {kinds!r:.60}")
 
 
 @reader("olmo")
@@ -97,9 +135,11 @@ def qwen3_moe(c: Config) -> dict:
     return _qwen_moe(c, llama(c, head_dim=128, qk_norm="head"))
 
 
-@reader("deepseek_v2", "deepseek_v3")
+@reader("deepseek_v2", "deepseek_v3", "kimi_k2")
 def deepseek(c: Config) -> dict:
-    """DeepSeek-V2/V3: latent attention, shared experts, leading dense layers, moe_layer_freq, MTP."""
+    """DeepSeek-V2/V3: latent attention, shared experts, leading dense layers, moe_layer_freq, MTP. Kimi K2 is this
+    architecture under its own model_type (its config.json: architectures DeepseekV3ForCausalLM, auto_map
+    configuration_deepseek.DeepseekV3Config; 384 experts, 64 heads, one dense layer)."""
     s = common(c, tie=False)
     L, E = s["layers"], c.int("n_routed_experts", 0)
     first, freq = c.int("first_k_dense_replace", 0), c.int("moe_layer_freq", 1)
@@ -229,13 +269,7 @@ def gpt_oss(c: Config) -> dict:
     window on the layers ``layer_types`` calls sliding (by default every other one, the first included)."""
     s = llama(c)
     L = s["layers"]
-    kinds = c.raw.get("layer_types")
-    if kinds is None:  # transformers' GptOssConfig: sliding on layers 0, 2, 4...
-        windowed = (L + 1) // 2
-    elif isinstance(kinds, list) and len(kinds) == L and all(isinstance(k, str) for k in kinds):
-        windowed = sum(k == "sliding_attention" for k in kinds)
-    else:
-        raise InputError("config", f"'layer_types' must list one attention kind per layer ({L}), got {kinds!r:.60}")
+    windowed = _sliding_layers(c, L, (L + 1) // 2)  # transformers' GptOssConfig: sliding on layers 0, 2, 4...
     window = c.int("sliding_window", 128)
     s.update(experts=c.int("num_local_experts", aliases=("num_experts",)),
              experts_per_token=c.int("num_experts_per_tok", aliases=("experts_per_token",)),

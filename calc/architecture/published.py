@@ -1,4 +1,5 @@
-"""The named shapes of ``data/architectures.csv`` (``published``) and the lookup by name (``lookup``)."""
+"""The named shapes of ``data/architectures.csv`` (``published``), their other names (``aliases``: Hugging Face
+repository ids of the same architecture, ``data/architecture_aliases.csv``) and the lookup by name (``lookup``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from functools import lru_cache
 from calc import data
 from calc.architecture.config import shown
 from calc.architecture.transformer import Transformer
-from calc.errors import InputError, folded, nearest
+from calc.errors import InputError, did_you_mean, folded, nearest
 
 _SHAPE_COLUMNS = {"layers": int, "d_model": int, "heads": int, "kv_heads": int, "d_ff": int, "vocab": int,
                   "context": int, "experts": int, "experts_per_token": int, "shared_experts": int, "expert_d_ff": int,
@@ -33,30 +34,60 @@ def lookup(model) -> Transformer:
 
 
 def shape_name(model: str) -> str:
-    """The name in data/architectures.csv of a shape as people type it (case and spacing ignored): what a door
-    that shows the name (a page's model field) takes; an unknown name is ``lookup``'s error, with the nearest names.
+    """The name in data/architectures.csv of a shape as people type it (case and spacing ignored), or as its
+    Hugging Face repository is named (``aliases``): what a door that shows the name (a page's model field) takes;
+    an unknown name is ``lookup``'s error, with the nearest names.
 
-    >>> shape_name("llama 3 70b")
-    'Llama 3 70B'
+    >>> shape_name("llama 3 70b"), shape_name("meta-llama/Llama-3.1-8B-Instruct")
+    ('Llama 3 70B', 'Llama 3.1 8B')
     """
     if isinstance(model, str):
-        wanted = folded(model)
-        for name in published():
-            if folded(name) == wanted:
-                return name
+        name = _names().get(folded(model))
+        if name is not None:
+            return name
     lookup(model)  # raises, with the names nearest
     raise InputError("model", f"expected a shape of data/architectures.csv, got {shown(model)}")  # a Transformer
+
+
+def aliases() -> dict[str, str]:
+    """Each other name of a shape (data/architecture_aliases.csv: a Hugging Face repository id such as
+    ``meta-llama/Llama-3.1-8B-Instruct``, whose config.json gives the same shape) and the row it names. The id is
+    also found without its owner (``Llama-3.1-8B-Instruct``); the answer names the row, never the alias.
+
+    >>> aliases()["deepseek-ai/DeepSeek-R1"]
+    'DeepSeek-R1'
+    """
+    return {r["name"]: r["shape"] for r in data.architecture_aliases()}
+
+
+@lru_cache(maxsize=1)
+def _names() -> dict[str, str]:
+    """Every name a shape is found by, folded (``calc.errors.folded``), and its row: the rows' names, then each
+    alias whole and without its owner. An alias that names no row, or a folded name that would lead to two rows,
+    is a DataError of data/architecture_aliases.csv."""
+    rows = {r["name"] for r in data.architecture_rows()}
+    out = {folded(n): n for n in rows}
+    for r in data.architecture_aliases():
+        alias, shape = r["name"], r["shape"]
+        if shape not in rows:
+            raise data.DataError(r.path, r.line, "shape", f"expected a name of data/architectures.csv, got {shape!r}"
+                                 f"{did_you_mean(shape, rows)}")
+        for key in {folded(alias), folded(alias.rsplit("/", 1)[-1])}:
+            if out.setdefault(key, shape) != shape:
+                raise data.DataError(r.path, r.line, "name", f"{alias!r} would name both {out[key]!r} and {shape!r}")
+    return out
 
 
 @lru_cache(maxsize=256)  # keyed by what users type: bounded
 def _by_name(model: str) -> Transformer:
     shapes = published()
     wanted = folded(model)
+    names = _names()
+    if wanted in names:
+        return shapes[names[wanted]][0]
     keys = {folded(n): n for n in shapes}
-    if wanted in keys:
-        return shapes[keys[wanted]][0]
     close = [n for f, n in keys.items() if wanted and wanted in f]  # "llama 3" -> every Llama 3, before look-alikes
-    close = close or [keys[f] for f in nearest(wanted, keys, n=4)]  # else look-alikes
+    close = close or list(dict.fromkeys(names[f] for f in nearest(wanted, names, n=4)))  # else look-alikes, aliases too
     hint = f"did you mean {' or '.join(close[:6])}?" if close else f"known: {', '.join(shapes)}"
     runs = data.models()
     if model in runs:  # the other list a --model names

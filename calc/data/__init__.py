@@ -51,6 +51,7 @@ from calc.data.serving import (
 from calc.data.store import ReadOnlyDict, cache
 from calc.data.tables import Row, frame, read_row_table, read_table
 from calc.data.training import (
+    architecture_aliases,
     architecture_rows,
     finetuning,
     model_config,
@@ -78,7 +79,7 @@ from calc.units import DATA_DIR
 __all__ = [
     "COLUMN_UNITS", "COMMITMENTS", "DATA_DIR", "PRECISIONS", "ROW_UNITS", "WHOLE_COLUMNS", "DataError", "EpochRun",
     "Hardware", "InputError", "Model", "Price", "PurchasePrice", "ReadOnlyDict", "Reference", "Row", "Threshold",
-    "architecture_rows", "attention_kernels", "backtest_notes", "cache", "collective_bandwidth", "defaults",
+    "architecture_aliases", "architecture_rows", "attention_kernels", "backtest_notes", "cache", "collective_bandwidth", "defaults",
     "electricity_prices", "epoch_runs", "expert_dispatch", "fact", "facts", "hybrid_shapes", "finetuning", "frame", "hardware",
     "hardware_table", "latency_percentiles", "matmul_efficiency", "memory_bandwidth", "model", "model_config", "model_states", "models", "notable_compute",
     "optimizers", "ownership", "ppi", "price_in_force", "prices", "purchase_prices", "read_row_table", "read_table",
@@ -94,7 +95,7 @@ def validate_all() -> None:
     """Load every bundled table once; raises ``DataError`` on the first bad cell."""
     hardware_table(), prices(), models(), defaults(), facts(), thresholds(), notable_compute(), runs()
     backtest_notes(), purchase_prices(), ownership(), electricity_prices(), ppi(), optimizers()
-    architecture_rows(), scaling_law_rows(), references(), step_coefficients(), step_calibration(), run_layouts()
+    architecture_rows(), architecture_aliases(), scaling_law_rows(), references(), step_coefficients(), step_calibration(), run_layouts()
     model_states(), finetuning(), step_heldout(), serving_coefficients(), serving_calibration()
     latency_percentiles(), serving_engines()
     # validation_runs() and the per-term measurement tables are checked by tests/test_validation_data.py,

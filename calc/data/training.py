@@ -27,6 +27,14 @@ def architecture_rows() -> tuple[Row, ...]:
 
 
 @cache
+def architecture_aliases() -> tuple[Row, ...]:
+    """Other names of the shapes of data/architectures.csv: Hugging Face repository ids of the same architecture
+    (an instruction-tuned release of a base model, its repository under an older name), each with its source
+    (data/architecture_aliases.csv)."""
+    return tuple(read_table(data_dir() / "architecture_aliases.csv"))
+
+
+@cache
 def model_states() -> dict[tuple[str, int], Row]:
     """Bytes per parameter of model states as a framework allocates them, by (name, ZeRO stage)
     (data/model_states.csv)."""

@@ -269,9 +269,14 @@ def _engine_host(engine, hardware) -> dict:
     return {**load.published_host(name, hw.name), **data.engine_defaults(name, hw)}
 
 
-def _with_engine(answer: Serving, name: str | None, host: dict) -> Serving:
+def _with_engine(answer: Serving, name: str | None, host: dict, model=None) -> Serving:
     """``answer`` saying the engine whose host work it counts (``Serving.engine``: ``name`` as ``engine_name`` gives
-    it, ``host`` as ``_engine_host`` does), or as it is without one."""
+    it, ``host`` as ``_engine_host`` does), or as it is without one; and naming the row ``model`` names, where it is
+    a name of a shape another row shares (Llama 3.1 8B, not Llama 3 8B)."""
+    if isinstance(model, str):
+        from calc.architecture import shape_name
+        if (row := shape_name(model)) != answer.model:
+            answer = replace(answer, model=row)
     if name is None:
         return answer
     return replace(answer, engine={"name": name, "host_per_sequence": _q(host["host_per_sequence"], "s"),
@@ -379,13 +384,14 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
     given_layout = tensor is not None
     search_experts = tensor is None and expert is None  # then the expert groups around the best split
     if ttft_max or tpot_max:
-        return _with_engine(_best(candidates, ttft_max, tpot_max, stat, given_layout, search_experts), engine, host)
+        return _with_engine(_best(candidates, ttft_max, tpot_max, stat, given_layout, search_experts), engine, host,
+                            model)
     if given == ["request_rate"]:
         if s.disaggregated:
             raise InputError("request_rate", "the request rate's queue is that of one engine running prefill and "
                                              "decode together; give a concurrency with --disaggregated")
         return _with_engine(_at_rate(candidates, _request_rate(request_rate), given_layout, search_experts),
-                            engine, host)
+                            engine, host, model)
     if given:
         name = given[0]
         n = load._whole(name, concurrency if name == "concurrency" else batch)
@@ -401,7 +407,7 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
             best = max(candidates, key=lambda c: c.max_concurrency())
         _check_fits(best, n, name, len(candidates))
         return _with_engine(_answer(best, n, mode, mode, why=_why(best, candidates, rates, given_layout,
-                                                                  "tokens/s per chip")), engine, host)
+                                                                  "tokens/s per chip")), engine, host, model)
     rates = [_rate(c, c.max_concurrency(), "continuous") for c in candidates] if len(candidates) > 1 else [0.0]
     best = candidates[int(np.argmax(rates))]
     if search_experts:
@@ -410,7 +416,7 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
         best = candidates[int(np.argmax(rates))]
     return _with_engine(_answer(best, best.max_concurrency(), "continuous", "saturating",
                                 why=_why(best, candidates, rates, given_layout, "tokens/s per chip at saturation")),
-                        engine, host)
+                        engine, host, model)
 
 
 def _why(best: Setup, candidates: list[Setup], scores: list, given: bool, what: str) -> str:
@@ -627,13 +633,15 @@ def _limits(limits: tuple, ttft: float, tpot: float) -> dict:
 
 
 def _name(s: Setup) -> str:
+    """The first row of data/architectures.csv of ``s.model``'s shape (rows may share one: Llama 3 8B and Llama 3.1
+    8B), else "custom"; ``_with_engine`` names the row the user named instead."""
     return _names().get(s.model, "custom")
 
 
 @lru_cache(maxsize=1)
 def _names() -> dict:
     from calc.architecture import published
-    return {t: name for name, (t, _) in published().items()}
+    return {t: name for name, (t, _) in reversed(list(published().items()))}  # the first row of a shape
 
 
 @lru_cache(maxsize=64)
