@@ -415,7 +415,8 @@ def at_rate(s: Setup, rate: float) -> tuple[float, dict]:
     most = s.max_concurrency()
     cap = arrivals_capacity(s)
     if not rate < cap:
-        paced = (f"; pipeline {s.layout.pipeline}: its heaviest micro-batch paces it" if s.layout.pipeline > 1 else "")
+        paced = (f"; pipeline {s.layout.pipeline}: its heaviest micro-batch paces it"
+                 if s.layout.pipeline > 1 and not s.disaggregated else "")  # the decode chips' steps carry no prompts
         raise InputError("request_rate", f"expected fewer requests/s than the {number(cap)} the layout completes with "
                                          f"the requests arriving at random ({most:,} sequences in flight at most{paced}), "
                                          f"got {number(rate)}: the queue grows without end; give a lower rate or more chips")
@@ -424,7 +425,9 @@ def at_rate(s: Setup, rate: float) -> tuple[float, dict]:
     rates = np.maximum.accumulate(rates)  # the rate the fewest sequences in flight sustain
     n = float(np.exp(np.interp(rate, rates, np.log(c))))
     r = evaluate(s, n, "arrivals")
-    wait = step_wait(s, r, n, rate)
+    # prefill on chips of its own: the prompt rides in no decode step, and the prefill chips' queue is not modelled
+    # (their number is not given): no wait counted, as the answer's ttft_basis says
+    wait = 0.0 if s.disaggregated else step_wait(s, r, n, rate)
     r["ttft"] = r["ttft"] + wait
     r["wait"] = wait
     return n, r
@@ -599,7 +602,8 @@ def best_under_limits(candidates: list[Setup], ttft_max: float | None, tpot_max:
         r = evaluate(s, g, "arrivals")  # requests arriving at random, as MLPerf's Server and Interactive send them
         ok = np.ones_like(g, dtype=bool)
         if ttft_max:  # with the wait for the step (or round of steps) in progress of requests arriving at that load
-            ok &= r["ttft"] + step_wait(s, r, g, r["total"] / s.output_tokens) <= ttft_max
+            # (prefill on chips of its own: none counted, as at_rate)
+            ok &= r["ttft"] + (0.0 if s.disaggregated else step_wait(s, r, g, r["total"] / s.output_tokens)) <= ttft_max
         if tpot_max:
             ok &= r["tpot"] <= tpot_max
         if fastest is None or r["tpot"][0] < fastest[1]:
