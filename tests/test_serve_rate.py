@@ -355,3 +355,25 @@ def test_cli_disaggregated_rate_says_its_basis(capsys):
                  "--request-rate", "2"])
     out = capsys.readouterr().out
     assert code == 0 and "request rate: 2 requests/s" in out and "no wait counted" in out
+
+
+def test_limits_give_the_rate_they_hold():
+    """The answer under latency limits is the load of requests arriving at random at some rate: it says that rate
+    (request_rate in Python and in --json, never null), and the same rate given back finds the same load."""
+    s = serve("Llama 3 70B", "H100 SXM5", 8, ttft_limit="2 s", tpot_limit="40 ms")
+    rate = s.request_rate.m_as("1/s")
+    assert rate == pytest.approx(s.tokens_per_second["total"].m_as("token/s") / 1000, rel=1e-9)
+    back = serve("Llama 3 70B", "H100 SXM5", 8, tensor=s.layout["tensor"], pipeline=s.layout["pipeline"],
+                 request_rate=s.request_rate)
+    assert back.concurrency == s.concurrency and back.ttft.m_as("s") == pytest.approx(s.ttft.m_as("s"), rel=1e-3)
+    assert s.to_dict()["request_rate"] == pytest.approx(rate, rel=1e-9)
+
+
+def test_cli_limits_json_and_text_say_the_rate(capsys):
+    argv = ["serve", "--model", "Llama 3 70B", "--hardware", "H100 SXM5", "--chips", "8", "--ttft-limit", "2s",
+            "--tpot-limit", "40ms"]
+    assert main(argv + ["--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["request_rate"] > 0 and d["units"]["request_rate"] == "1/s"
+    assert main(argv) == 0
+    assert "requests/s arriving at random" in capsys.readouterr().out

@@ -163,7 +163,10 @@ def _serve(args) -> int:
         print(f"  layout: {s.limited_by['layout']}")
     if s.engine is not None:
         print("  " + _engine_text(s.engine))
-    if s.request_rate is not None:
+    if s.mode == "limits":  # the load found, and the rate of requests arriving at random that makes it
+        print(f"  limits: {number(s.concurrency)} sequences in flight on average, at {number(s.request_rate.m_as('1/s'))} "
+              f"requests/s arriving at random (memory holds {number(s.max_concurrency)})")
+    elif s.request_rate is not None:
         print(f"  request rate: {number(s.request_rate.m_as('1/s'))} requests/s, {number(s.concurrency)} sequences in "
               f"flight on average (memory holds {number(s.max_concurrency)})")
     else:

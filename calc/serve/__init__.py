@@ -69,7 +69,9 @@ class Serving:
     limited_by: dict
     breakdown: dict = field(repr=False)  # decode and prefill parts, s
     limits: dict | None = None  # under latency limits: the statistic bounded, the limits, the p99s the means imply
-    request_rate: pint.Quantity | None = None  # under an open-loop request rate: the rate (1/s)
+    # the open-loop rate (1/s) the answer holds: the request rate given, or under limits the requests arriving at
+    # random that make the load found; None for a closed loop, a static batch or the saturating answer
+    request_rate: pint.Quantity | None = None
     # the mean wait in the TTFT before its prompt's step (a closed loop, a request rate, limits); None: none counted
     queueing: pint.Quantity | None = None
     # the serving engine given: its name, host work per sequence and decode step (s) and whether the GPU's next step hides it
@@ -502,7 +504,10 @@ def _answer(s: Setup, n: int, mode: str, label: str, limits: tuple | None = None
         breakdown={"decode": {n_: _q(float(v), "s") for n_, v in r["decode"].items()},
                    "prefill": {n_: _q(float(v), "s") for n_, v in r["prefill"].items()}},
         limits=None if limits is None else _limits(limits, float(r["ttft"]), float(r["tpot"])),
-        request_rate=None if rate is None else _q(rate[0], "1/s"),
+        # the open-loop rate the answer holds: the one given, or under limits the requests/s arriving at random that
+        # make the load found (its output tokens/s over a request's); None for a closed loop, a batch or saturation
+        request_rate=_q(rate[0], "1/s") if rate is not None else
+        _q(float(r["total"]) / s.output_tokens, "1/s") if label == "limits" else None,
         queueing=None if wait is None else _q(wait, "s"),
         ttft_basis=_ttft_basis(label, n, wait is not None, s.disaggregated),
     )
