@@ -60,7 +60,7 @@ import numpy as np
 from calc import data
 from calc.architecture import Transformer, lookup
 from calc.display import number
-from calc.errors import InputError
+from calc.errors import InputError, did_you_mean
 from calc.perf.layout import check_heads
 from calc.reader import read_chips, whole_text
 from calc.serve import cost, footprint, phases
@@ -676,8 +676,13 @@ def _whole(name: str, value, least: int = 1, unit: str | None = None) -> int:
 
 
 def _precision(name: str, value, table: dict) -> str:
+    """``value`` as a key of ``table`` (case aside), else the one-line error listing them, with the nearest two or, for
+    a chip's training format asked of the weights or the KV cache, why it is not one."""
     if not isinstance(value, str) or value.lower() not in table:
-        raise InputError(name, f"expected one of {', '.join(table)}, got {value!r:.40}")
+        why = (" (tf32 and fp32 are training formats, not modelled for serving: engines serve weights and KV cache in "
+               "16 bits or fewer)" if isinstance(value, str) and value.strip().lower() in ("tf32", "fp32")
+               and "bf16" in table else did_you_mean(value, table, n=2))
+        raise InputError(name, f"expected one of {', '.join(table)}, got {value!r:.40}{why}")
     return value.lower()
 
 
