@@ -11,7 +11,7 @@ from calc import data
 from calc.architecture import published, shape_name
 from calc.display import escape, number, show, ticks
 from calc.errors import folded
-from calc.lifetime import compute_overhead, critical_fraction, curve, lifetime
+from calc.lifetime import DEFAULT_LAW, compute_overhead, critical_fraction, curve, lifetime
 from calc.scaling import law, laws
 from calc.serve import footprint
 from calc.service_life import LLAMA3, linear_rule, service_life
@@ -99,11 +99,10 @@ def _defaults() -> None:
         st.session_state["lt_params"] = own.get("params") or EXAMPLE["params"]
     if "lt_tokens" not in st.session_state:
         st.session_state["lt_tokens"] = own.get("tokens") if own.get("params") and own.get("tokens") else EXAMPLE["tokens"]
-    example = st.session_state["lt_params"] == EXAMPLE["params"] and st.session_state["lt_tokens"] == EXAMPLE["tokens"]
     st.session_state.setdefault("lt_quality", "run")
     st.session_state.setdefault("lt_loss", "2.0")
     st.session_state.setdefault("lt_demand", "2T token")
-    st.session_state.setdefault("lt_law", "devries2023" if example else "hoffmann2022")  # the law Fig. 1 holds under
+    st.session_state.setdefault("lt_law", DEFAULT_LAW)  # calc.lifetime's, as calc lifetime --law: one default
     st.session_state.setdefault("lt_train_price", "")
     st.session_state.setdefault("lt_serve_price", "")
     if "lt_model" not in st.session_state:  # the scenario's published shape (or the nearest), else Llama 3 70B
@@ -210,7 +209,8 @@ session.keep(PAGE, {name: str(st.session_state[key]) for name, key in FIELDS.ite
 if mode == "run" and st.session_state["lt_params"] == EXAMPLE["params"] and st.session_state["lt_tokens"] == EXAMPLE["tokens"]:
     st.caption("An example, not your run (your Estimate scenario gives no parameters and tokens): Sardana et al.'s "
                "Fig. 1, a Chinchilla-optimal 13B model serving 2T tokens, where a 7B model trained longer saves 17% "
-               "(under devries2023).")
+               f"under devries2023, the refit the figure uses: choose it to reproduce the figure (the page opens under "
+               f"{DEFAULT_LAW}, as calc lifetime does).")
 
 def _optimum():
     """The first section: the lifetime optimum at the quality and demand given, its tables and its curve; None (said

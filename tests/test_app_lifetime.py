@@ -19,13 +19,33 @@ def _metrics(at) -> dict:
 
 
 def test_without_a_scenario_it_opens_on_sardanas_example():
+    """Sardana et al.'s example under the one default law (calc.lifetime's, as calc lifetime --law); under
+    devries2023, the refit Fig. 1 uses, it gives the figure's 7B and 17%."""
     at = open_page(PAGE)
-    r = calc.lifetime(params="13 Gparam", tokens="576 Gtoken", inference_tokens="2T token", law="devries2023")
+    r = calc.lifetime(params="13 Gparam", tokens="576 Gtoken", inference_tokens="2T token")
     m = _metrics(at)
-    assert m["Lifetime optimum"] == show("params", r.params, True) == "6.97B params"  # Sardana et al. Fig. 1: 7B
+    assert m["Lifetime optimum"] == show("params", r.params, True)
+    assert m["Saved against compute-optimal"] == f"{r.saving_fraction:.1%}"
+    assert any("Sardana et al.'s Fig. 1" in c.value and "devries2023" in c.value for c in at.caption)
+    assert at.query_params["lifetime.law"] in (["hoffmann2022"], "hoffmann2022")
+    at.selectbox(key="lt_law").set_value("devries2023").run()
+    m = _metrics(at)
+    assert m["Lifetime optimum"] == "6.97B params"  # Sardana et al. Fig. 1: 7B
     assert m["Saved against compute-optimal"] == "17.5%"  # Fig. 1: 17%
-    assert any("Sardana et al.'s Fig. 1" in c.value for c in at.caption)
-    assert at.query_params["lifetime.law"] == ["devries2023"] or at.query_params["lifetime.law"] == "devries2023"
+
+
+def test_one_default_law_for_the_page_the_command_line_and_python():
+    import inspect
+
+    from calc.cli import build_parser
+    from calc.lifetime import DEFAULT_LAW
+    from calc.service_life import lifetime_prices
+
+    at = open_page(PAGE)
+    cli = build_parser().parse_args(["lifetime", "--loss", "2", "--inference-tokens", "1T"]).law
+    python = inspect.signature(calc.lifetime).parameters["law"].default
+    assert at.selectbox(key="lt_law").value == cli == python == DEFAULT_LAW == "hoffmann2022"
+    assert inspect.signature(lifetime_prices).parameters["law"].default == DEFAULT_LAW
 
 
 def test_a_link_reproduces_the_page_and_the_library():
@@ -61,7 +81,7 @@ def test_every_field_goes_to_the_url():
 def test_prices_give_the_dollar_version():
     at = open_page(PAGE, **{"lifetime.training_price": "1.4e-18 USD/FLOP", "lifetime.serving_price": "0.6 USD/Mtoken"})
     assert any(h.value == "In dollars" for h in at.subheader)
-    r = calc.lifetime(params="13 Gparam", tokens="576 Gtoken", inference_tokens="2T token", law="devries2023",
+    r = calc.lifetime(params="13 Gparam", tokens="576 Gtoken", inference_tokens="2T token",
                       training_price="1.4e-18 USD/FLOP", serving_price="0.6 USD/Mtoken")
     assert show("cost", r.cost_optimum.lifetime_cost) in at.table[2].value["Lifetime"].tolist()
 
@@ -127,7 +147,7 @@ def test_the_life_section_is_calc_service_life():
     spec = json.loads(at.get("vega_lite_chart")[1].proto.spec)
     assert spec["layer"][1]["mark"]["type"] == "rule"  # the break-even marked, within the 730 days
     table = at.table[2].value
-    sizes = life.size_curve(at.selectbox(key="lt_law").value)  # devries2023: the example's law
+    sizes = life.size_curve(at.selectbox(key="lt_law").value)  # the page's law
     shapes = table[table["Model"] == "Optimum, shapes served"]
     assert shapes["Parameters"].tolist() == [show("params", sizes["params"][sizes["best_scaled"]], True)]
 

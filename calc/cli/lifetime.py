@@ -9,6 +9,8 @@ import sys
 
 from calc.cli.flags import _chip_flags, _vu
 from calc.errors import InputError
+from calc.lifetime import DEFAULT_LAW
+from calc.scaling import laws
 from calc.serve.footprint import WEIGHT_PRECISIONS
 from calc.vocabulary import BY_NAME
 
@@ -36,8 +38,8 @@ def _lifetime_parser(sub) -> None:
                                     "data/architectures.csv (its parameters) with --tokens")
     lt.add_argument("--inference-tokens", dest="inference_tokens", metavar="VALUE",
                     help="tokens served over the model's life, input and output [token], e.g. 2T")
-    lt.add_argument("--law", default="hoffmann2022",
-                    help="scaling law: hoffmann2022 (default), besiroglu2024, kaplan2020 or devries2023")
+    lt.add_argument("--law", default=DEFAULT_LAW,
+                    help=f"scaling law: {', '.join(f'{n} (default)' if n == DEFAULT_LAW else n for n in laws())}")
     lt.add_argument("--training-price", dest="training_price", metavar="VALUE",
                     help='what a training FLOP costs [USD/FLOP], e.g. "1.4e-18 USD/FLOP" ($2/chip-hour on 989 '
                          'TFLOP/s at 40%% MFU); or a chip-hour\'s price ("$2/GPU/hour") with --hardware and '
