@@ -12,6 +12,7 @@ from calc.memory import training_memory
 
 STEP = ["step", "--model", "Llama 2 7B", "--hardware", "H100 SXM5", "--chips", "8", "--global-batch", "64"]
 MEMORY = ["memory", "--model", "Llama 2 7B"]
+SERVE = ["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5"]
 ESTIMATE = ["estimate", "--params", "7e9", "--tokens", "1e12", "--hardware", "H100 SXM5"]
 
 
@@ -35,6 +36,15 @@ ESTIMATE = ["estimate", "--params", "7e9", "--tokens", "1e12", "--hardware", "H1
     (STEP + ["--recompute-modules", "mlp,mo"], "--recompute-modules", "mlp,moe"),
     (STEP + ["--tokens", "1T", "--budget", "$1M", "--goal", "fastst"], "--goal", "fastest"),
     (["optimal", "--compute", "1e23", "--law", "hofman2022"], "--law", "hoffmann2022"),
+    (SERVE + ["--precision", "fp6"], "--precision", "fp16 or fp8"),
+    (SERVE + ["--precision", "bf61"], "--precision", "bf16"),
+    (SERVE + ["--kv-precision", "fp9"], "--kv-precision", "fp8"),
+    (SERVE + ["--tpot-limit", "40ms", "--limit-statistic", "p90"], "--limit-statistic", "p99"),
+    (SERVE + ["--tpot-limit", "40ms", "--limit-statistic", "maen"], "--limit-statistic", "mean"),
+    (["serve", "--model", "Mixtral 8x7B", "--hardware", "H100 SXM5", "--chips", "2", "--expert-precision", "fp6"],
+     "--expert-precision", "fp16 or fp8"),
+    (["lifetime", "--params", "7e9", "--tokens", "1e12", "--inference-tokens", "1T", "--hardware", "H100 SXM5",
+      "--precision", "fp6"], "--precision", "fp16 or fp8"),
 ])
 def test_a_misspelt_choice_names_the_nearest(capsys, argv, flag, meant):
     try:
@@ -69,3 +79,35 @@ def test_a_misspelt_name_of_a_scenario_or_a_layout_names_the_nearest():
         check_field("chps", 8)
     with pytest.raises(calc.InputError, match=r"^layout: unknown field 'tensr' \(did you mean tensor\?\); "):
         predict("Llama 2 7B", "H100 SXM5", 8, tensr=8)
+
+
+@pytest.mark.parametrize("fmt", ["tf32", "fp32"])
+def test_a_training_format_asked_of_serving_says_why(capsys, fmt):
+    """serve --help listed tf32 and fp32 (the training vocabulary's --precision) though serving refuses them: the help
+    lists what serving reads, and the refusal says why these two are not among them."""
+    for flag in ("--precision", "--kv-precision"):
+        assert main(SERVE + [flag, fmt]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"calc: error: {flag}: expected one of bf16, ") and "training formats, not modelled for " \
+            "serving" in err and err.count("\n") == 1, err
+
+
+@pytest.mark.parametrize("command", [SERVE, ["lifetime", "--params", "7e9", "--tokens", "1e12",
+                                              "--inference-tokens", "1T", "--hardware", "H100 SXM5"]])
+def test_the_help_lists_the_formats_serving_reads_and_each_is_read(capsys, command):
+    import re
+
+    from calc.cli.flags import served_formats
+    from calc.serve.footprint import WEIGHT_PRECISIONS
+
+    with pytest.raises(SystemExit):
+        main([command[0], "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    said = re.split(r" --[a-z-]+ [A-Z]+ ", text.split("--precision FORMAT ", 1)[1])[0]  # up to the next flag
+    assert served_formats() in said and served_formats().startswith(", ".join(list(WEIGHT_PRECISIONS)[:4]))
+    for fmt in ("tf32", "fp32"):  # named only as what serving does not read
+        assert fmt not in said.replace("tf32 and fp32 are training formats, not modelled for serving", ""), said
+    for fmt in WEIGHT_PRECISIONS:  # each format the help lists is one serving reads (no refusal by name)
+        code = main(["serve", "--model", "Llama 3 8B", "--hardware", "B200", "--precision", fmt, "--json"])
+        assert code == 0, capsys.readouterr().err
+        capsys.readouterr()

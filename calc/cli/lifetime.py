@@ -7,14 +7,10 @@ import json
 import math
 import sys
 
-from calc.cli.flags import _chip_flags, _vu
+from calc.cli.flags import _chip_flags, _vu, served_precision_help
 from calc.errors import InputError
 from calc.lifetime import DEFAULT_LAW
 from calc.scaling import laws
-from calc.serve.footprint import WEIGHT_PRECISIONS
-from calc.vocabulary import BY_NAME
-
-PRECISIONS = list(WEIGHT_PRECISIONS)  # the served weights' formats, as serve --precision reads them
 
 
 def _optimal_parser(sub) -> None:
@@ -50,9 +46,9 @@ def _lifetime_parser(sub) -> None:
                     help='what a served token costs [USD/token], e.g. "0.6 USD/Mtoken"; serving cost scales with '
                          "the model's size")
     lt.add_argument("--precision", metavar="FORMAT",
-                    help=BY_NAME["precision"].meaning + " (default: the chip's 16-bit format; here the served weights', "
-                    "with --hardware and no --serving-price, as serve's: " + ", ".join(PRECISIONS) + "; e.g. fp8, as "
-                    "Llama 3.1 405B is served on 8 H100)")
+                    help=served_precision_help(" with --hardware and no --serving-price (serving modelled on the "
+                                               "chip; training stays at its 16-bit peak)")
+                    + "; e.g. fp8, as Llama 3.1 405B is served on 8 H100")
     lt.add_argument("--serving-price-params", dest="serving_price_params", metavar="VALUE",
                     help="the model size --serving-price is for [param] (default: the run given, else the "
                          "compute-optimal model)")
