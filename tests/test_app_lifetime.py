@@ -73,7 +73,8 @@ def test_every_field_goes_to_the_url():
     assert _metrics(at)["Saved against compute-optimal"] == "0.0%"  # no demand: the compute-optimal model itself
     query = {k: at.query_params[k] for k in at.query_params}
     fields = {"quality", "params", "tokens", "loss", "inference_tokens", "law", "training_price", "serving_price",
-              "model", "hardware", "training_tokens", "tokens_per_day", "days", "tpot_limit", "precision"}
+              "model", "hardware", "training_tokens", "tokens_per_day", "days", "tpot_limit", "precision",
+              "price"}
     assert {k.removeprefix("lifetime.") for k in query if k.startswith("lifetime.")} == fields
     assert "0" in str(query["lifetime.inference_tokens"])
 
@@ -382,10 +383,25 @@ def test_a_count_missing_its_per_day_is_said_as_a_count_not_as_bytes():
         parse_quantity("40 GB", "duration", "s", bare_ok=False)
 
 
-def test_a_chip_with_no_public_price_is_said_without_asking_for_a_field_the_page_lacks():
-    # "GB200 has no public price: give the training price per chip-hour", and the page has no such field
+def test_a_chip_with_no_public_price_asks_for_it_in_its_field():
+    """GB200 was offered, then refused for a price the page had no field for; calc lifetime --hardware GB200 asks for
+    the price it lacks. The page asks for it in its Chip-hour price field, and with it given, answers."""
     at = open_page(PAGE, errors_ok=True, **{"lifetime.hardware": "GB200"})
     assert not at.exception and len(at.error) == 1
     said = at.error[0].value.replace("\\", "")
-    assert said.startswith("**Chip**: GB200 has no public price") and "choose a chip that has one" in said
+    assert said.startswith("**Chip-hour price**: GB200 has no public price") and "in the field above" in said, said
     assert "give the training price" not in said
+    at.text_input(key="lt_price").input("6 USD/chip/hour").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    life = service_life("Llama 3 70B", "GB200", training_tokens="15T token", tokens_per_day="100B token/day",
+                        days="730 day", price="6 USD/chip/hour", serving_price="6 USD/chip/hour")
+    m = _metrics(at)
+    assert m["Training"] == show("cost", life.training_cost) and m["Serving over the life"] == show("cost", life.serving_cost)
+    assert at.query_params["lifetime.price"] in (["6 USD/chip/hour"], "6 USD/chip/hour")
+
+
+def test_a_link_s_price_that_is_not_one_is_said_and_left_empty():
+    at = open_page(PAGE, errors_ok=True, **{"lifetime.hardware": "H100 SXM5", "lifetime.price": "6 GB"})
+    said = " ".join(w.value for w in at.warning).replace("\\", "")
+    assert "**Chip-hour price** (lifetime.price)" in said, said
+    assert at.text_input(key="lt_price").value == "" and not at.exception
