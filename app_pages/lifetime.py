@@ -10,7 +10,7 @@ from app_pages import charts, session
 from calc import data
 from calc.architecture import published, shape_name
 from calc.display import escape, number, show, ticks
-from calc.errors import folded
+from calc.errors import did_you_mean, folded
 from calc.lifetime import DEFAULT_LAW, compute_overhead, critical_fraction, curve, lifetime
 from calc.scaling import law, laws
 from calc.serve import footprint
@@ -73,7 +73,7 @@ def _choice(name: str, text: str) -> str:
         law(text)  # raises, with the nearest
     elif name == "precision" and text.strip().lower() in CHOICES[name]:
         return text.strip().lower()
-    raise ValueError(f"expected one of {', '.join(CHOICES[name])}; got {text[:60]!r}")
+    raise ValueError(f"expected one of {', '.join(CHOICES[name])}; got {text[:60]!r}{did_you_mean(text, CHOICES[name], n=2)}")
 
 
 saved, from_link, link_problems = session.view(PAGE), [], []

@@ -112,7 +112,7 @@ def _read(kind: str, text: str, name: str = ""):
         return percentiles.statistic(text)
     if kind == "flag":
         if text.strip().lower() not in FLAGS:
-            raise ValueError(f"expected true or false; got {text[:60]!r}")
+            raise ValueError(f"expected true or false; got {text[:60]!r}{did_you_mean(text, FLAGS)}")
         return FLAGS[text.strip().lower()]
     if kind == "tensor" and text == BEST or kind == "concurrency" and text in (SATURATING, LIMITS, RATE):
         return text

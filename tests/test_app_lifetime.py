@@ -302,7 +302,8 @@ def test_the_served_precision_is_a_field_in_the_link_and_reaches_the_life():
     assert any(f"on {bf16.serving.chips} x H100 SXM5" in c.value and "weights in bf16" in c.value for c in at.caption)
     at = open_page(PAGE, **{"lifetime.precision": "fp9"})  # unreadable: the default, said
     assert at.selectbox(key="lt_precision").value == "bf16"
-    assert any("(lifetime.precision)" in w.value.replace("\\", "") for w in at.warning)
+    assert any("(lifetime.precision)" in w.value.replace("\\", "") and "did you mean fp8" in w.value
+               for w in at.warning)  # the nearest, as serve --precision fp9 says it
 
 
 def test_the_log_axis_has_a_100_percent_tick_and_the_dollar_curve_marks_its_cheapest_sizes():
