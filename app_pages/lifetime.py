@@ -328,8 +328,8 @@ def _chip_changed() -> None:
 
 st.subheader("One model's life: training, then serving")
 st.caption("The training run priced as chip-hours x price (calc.estimate: 6 N D at its default utilization and the "
-           "chip's default price), and serving at the cost per token the serving model gives for this model on this "
-           "chip (calc.serve: the chip group that serves cheapest, at its saturating batch or within the latency "
+           "chip's default price, or the chip-hour price given), and serving at the cost per token the serving model "
+           "gives for this model on this chip (calc.serve: the chip group that serves cheapest, at its saturating batch or within the latency "
            "limit, 3 input tokens to 1 output).")
 f1, f2, f3, f4 = st.columns(4)
 f1.selectbox("Model", shapes, key="lt_model", help="a published shape; the Estimate scenario's when it has one")
