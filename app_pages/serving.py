@@ -371,7 +371,8 @@ e1, e2, e3, e4 = st.columns(4)
 disaggregated = e1.checkbox("Disaggregated prefill", key="serving_disaggregated",
                             help="Prefill on chips of its own (Splitwise, DistServe; DeepSeek's V3/R1 service): the chips "
                                  "above decode only, and the throughput is per decode chip; the prefill chips' time is "
-                                 "charged to each input token")
+                                 "charged to each input token. The time to first token counts no wait for the prefill "
+                                 "chips (their number is not given)")
 adp = e2.checkbox("Attention data parallel", key="serving_adp",
                   help="Mixture-of-experts models only: attention replicated on each chip beside expert-parallel "
                        "layers (as DeepSeek and TensorRT-LLM serve DeepSeek-R1); each chip holds its own sequences' "

@@ -47,7 +47,8 @@ def _serve_parser(sub) -> None:
     se.add_argument("--attention-data-parallel", action="store_true",
                     help="attention replicated on each chip beside expert-parallel MoE layers")
     se.add_argument("--disaggregated", action="store_true",
-                    help="prefill on chips of its own: --chips decode only, tokens/s per decode chip")
+                    help="prefill on chips of its own: --chips decode only, tokens/s per decode chip; "
+                         "its TTFT counts no wait for the prefill chips (their number is not given)")
     se.add_argument("--precision", metavar="FORMAT", help=served_precision_help())
     se.add_argument("--expert-precision", metavar="FORMAT", help="the routed experts' weights, one of the same (default: the model's "
                     "own, GPT-OSS: mxfp4 as its checkpoint; else --precision)")
