@@ -3,6 +3,8 @@ names the flag, the valid choices, what was read and the nearest valid one (calc
 command line and from Python alike."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import calc
 from calc.__main__ import main
@@ -111,3 +113,27 @@ def test_the_help_lists_the_formats_serving_reads_and_each_is_read(capsys, comma
         code = main(["serve", "--model", "Llama 3 8B", "--hardware", "B200", "--precision", fmt, "--json"])
         assert code == 0, capsys.readouterr().err
         capsys.readouterr()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(min_size=1, max_size=12))
+def test_any_unread_format_or_statistic_is_one_line_listing_the_accepted(text):
+    """Hypothesis: whatever text is given as the served weights' format or the limits' statistic, calc.serve either
+    reads it (one of the accepted, case aside) or says so in one line that names the field and lists every value it
+    accepts, ending with the nearest where there is one (calc.errors.did_you_mean), never another exception."""
+    from calc.serve import serve
+    from calc.serve.footprint import WEIGHT_PRECISIONS
+    from calc.serve.percentiles import STATISTICS
+
+    for field, kw, accepted in (("precision", {"precision": text}, WEIGHT_PRECISIONS),
+                                ("limit_statistic", {"limit_statistic": text, "tpot_limit": "40 ms"}, STATISTICS)):
+        if text.lower() in accepted:
+            continue
+        with pytest.raises(calc.InputError) as exc:
+            serve("Llama 3 8B", "H100 SXM5", 1, batch=1, **kw) if field == "precision" else \
+                serve("Llama 3 8B", "H100 SXM5", 1, **kw)
+        message = str(exc.value)
+        assert exc.value.field == field and "\n" not in message.replace(text, ""), message
+        assert all(a in message for a in accepted), message
+        close = nearest(text, accepted, n=2 if field == "precision" else 1)  # the formats: the two nearest
+        assert not close or message.endswith(f"(did you mean {' or '.join(close)}?)") or "training formats" in message
