@@ -10,8 +10,8 @@ from app_pages import charts, session
 from calc import data
 from calc.architecture import published, shape_name
 from calc.display import escape, number, show, ticks
-from calc.errors import folded
-from calc.lifetime import compute_overhead, critical_fraction, curve, lifetime
+from calc.errors import did_you_mean, folded
+from calc.lifetime import DEFAULT_LAW, compute_overhead, critical_fraction, curve, lifetime
 from calc.scaling import law, laws
 from calc.serve import footprint
 from calc.service_life import LLAMA3, linear_rule, service_life
@@ -27,13 +27,14 @@ FIELDS = {"quality": "lt_quality", "params": "lt_params", "tokens": "lt_tokens",
           "serving_price": "lt_serve_price",
           # the join: one model trained and served on one chip (calc.service_life)
           "model": "lt_model", "hardware": "lt_hw", "training_tokens": "lt_train_tokens",
-          "tokens_per_day": "lt_per_day", "days": "lt_days", "tpot_limit": "lt_tpot", "precision": "lt_precision"}
+          "tokens_per_day": "lt_per_day", "days": "lt_days", "tpot_limit": "lt_tpot", "precision": "lt_precision",
+          "price": "lt_price"}
 LABELS = {"params": "Parameters", "tokens": "Training tokens", "loss": "Target loss",
           "inference_tokens": "Tokens served over the model's life", "law": "Scaling law",
           "training_price": "Training price", "serving_price": "Serving price"}
 LIFE_LABELS = {"training_tokens": "Training tokens of the model", "tokens_per_day": "Tokens served per day",
                "days": "Days of service", "tpot_limit": "Time per output token at most", "hardware": "Chip",
-               "price": "Chip", "model": "Model", "chips": "Chip", "tensor": "Chip", "precision": "Weights served in"}
+               "price": "Chip-hour price", "model": "Model", "chips": "Chip", "tensor": "Chip", "precision": "Weights served in"}
 shapes = list(published())
 chips = [n for n, h in data.hardware_table().items() if h.memory is not None and h.memory_bandwidth is not None]
 MODES = {"run": "a training run (parameters and tokens)", "loss": "a loss"}
@@ -72,7 +73,7 @@ def _choice(name: str, text: str) -> str:
         law(text)  # raises, with the nearest
     elif name == "precision" and text.strip().lower() in CHOICES[name]:
         return text.strip().lower()
-    raise ValueError(f"expected one of {', '.join(CHOICES[name])}; got {text[:60]!r}")
+    raise ValueError(f"expected one of {', '.join(CHOICES[name])}; got {text[:60]!r}{did_you_mean(text, CHOICES[name], n=2)}")
 
 
 saved, from_link, link_problems = session.view(PAGE), [], []
@@ -99,11 +100,10 @@ def _defaults() -> None:
         st.session_state["lt_params"] = own.get("params") or EXAMPLE["params"]
     if "lt_tokens" not in st.session_state:
         st.session_state["lt_tokens"] = own.get("tokens") if own.get("params") and own.get("tokens") else EXAMPLE["tokens"]
-    example = st.session_state["lt_params"] == EXAMPLE["params"] and st.session_state["lt_tokens"] == EXAMPLE["tokens"]
     st.session_state.setdefault("lt_quality", "run")
     st.session_state.setdefault("lt_loss", "2.0")
     st.session_state.setdefault("lt_demand", "2T token")
-    st.session_state.setdefault("lt_law", "devries2023" if example else "hoffmann2022")  # the law Fig. 1 holds under
+    st.session_state.setdefault("lt_law", DEFAULT_LAW)  # calc.lifetime's, as calc lifetime --law: one default
     st.session_state.setdefault("lt_train_price", "")
     st.session_state.setdefault("lt_serve_price", "")
     if "lt_model" not in st.session_state:  # the scenario's published shape (or the nearest), else Llama 3 70B
@@ -117,6 +117,7 @@ def _defaults() -> None:
     st.session_state.setdefault("lt_per_day", "100B token/day")  # a popular model: serving overtakes training within its life
     st.session_state.setdefault("lt_days", "730 day")
     st.session_state.setdefault("lt_tpot", "")
+    st.session_state.setdefault("lt_price", "")  # empty: the chip's public price (data/prices.csv), as --hardware alone
     # the chip's 16-bit format (bf16, fp16 on a V100), as the Serving page; fp8 serves 405B on 8 H100, not 16
     st.session_state.setdefault("lt_precision", data.hardware(st.session_state["lt_hw"]).default_precision)
 
@@ -135,17 +136,18 @@ def _prices() -> dict:
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _life(model, hw, tokens, per_day, days, tpot, precision):
+def _life(model, hw, tokens, per_day, days, tpot, precision, price=""):
+    # a chip-hour price given prices the training run and the serving alike; empty: the chip's public price
     return service_life(model, hw, training_tokens=tokens, tokens_per_day=per_day, days=days, tpot_limit=tpot or None,
-                        precision=precision)
+                        precision=precision, price=price or None, serving_price=price or None)
 
 
-LIFE_FIELDS = ("lt_model", "lt_hw", "lt_train_tokens", "lt_per_day", "lt_days", "lt_tpot", "lt_precision")
+LIFE_FIELDS = ("lt_model", "lt_hw", "lt_train_tokens", "lt_per_day", "lt_days", "lt_tpot", "lt_precision", "lt_price")
 
 
 def _life_now():
     return _life(*(st.session_state[k] for k in LIFE_FIELDS[:5]), st.session_state["lt_tpot"].strip(),
-                 st.session_state["lt_precision"])
+                 st.session_state["lt_precision"], st.session_state["lt_price"].strip())
 
 
 PRICE_PAIR = {"training_price": "serving_price", "serving_price": "training_price"}
@@ -210,7 +212,8 @@ session.keep(PAGE, {name: str(st.session_state[key]) for name, key in FIELDS.ite
 if mode == "run" and st.session_state["lt_params"] == EXAMPLE["params"] and st.session_state["lt_tokens"] == EXAMPLE["tokens"]:
     st.caption("An example, not your run (your Estimate scenario gives no parameters and tokens): Sardana et al.'s "
                "Fig. 1, a Chinchilla-optimal 13B model serving 2T tokens, where a 7B model trained longer saves 17% "
-               "(under devries2023).")
+               f"under devries2023, the refit the figure uses: choose it to reproduce the figure (the page opens under "
+               f"{DEFAULT_LAW}, as calc lifetime does).")
 
 def _optimum():
     """The first section: the lifetime optimum at the quality and demand given, its tables and its curve; None (said
@@ -325,15 +328,18 @@ def _chip_changed() -> None:
 
 st.subheader("One model's life: training, then serving")
 st.caption("The training run priced as chip-hours x price (calc.estimate: 6 N D at its default utilization and the "
-           "chip's default price), and serving at the cost per token the serving model gives for this model on this "
-           "chip (calc.serve: the chip group that serves cheapest, at its saturating batch or within the latency "
+           "chip's default price, or the chip-hour price given), and serving at the cost per token the serving model "
+           "gives for this model on this chip (calc.serve: the chip group that serves cheapest, at its saturating batch or within the latency "
            "limit, 3 input tokens to 1 output).")
-f1, f2, f3 = st.columns(3)
+f1, f2, f3, f4 = st.columns(4)
 f1.selectbox("Model", shapes, key="lt_model", help="a published shape; the Estimate scenario's when it has one")
 f2.selectbox("Chip", chips, key="lt_hw", help="for training and for serving", on_change=_chip_changed)
 f3.selectbox("Weights served in", PRECISIONS, key="lt_precision",
              help="the served weights' format, as on the Serving page (fp8: Llama 3.1 405B fits 8 H100; fp4 is NVFP4, "
                   "4.5 bits with its scales); training stays at the chip's 16-bit peak")
+f4.text_input("Chip-hour price", key="lt_price", placeholder="empty: the chip's public price",
+              help="USD per chip-hour for training and serving, e.g. `6 USD/chip/hour`; empty: the chip's public "
+                   "price (data/prices.csv), as `calc lifetime --hardware` takes it. A chip with none asks for it here.")
 f1, f2, f3, f4 = st.columns(4)
 f1.text_input("Training tokens of the model", key="lt_train_tokens", help="e.g. `15T` (Llama 3)")
 f2.text_input("Tokens served per day", key="lt_per_day", help="input and output, e.g. `10B token/day`")
@@ -360,9 +366,10 @@ try:
 except calc.InputError as exc:
     words = LIFE_LABELS.get(exc.field)
     message = exc.message
-    if exc.field == "price":  # "give the training price per chip-hour": a field this page does not have
-        message = (f"{st.session_state['lt_hw']} has no public price, and this section prices the chip-hours at the "
-                   "chip's public price; choose a chip that has one (calc.service_life takes a price of your own)")
+    if "no public price" in message and not st.session_state["lt_price"].strip():  # training's or serving's: the
+        words = LIFE_LABELS["price"]  # field that gives it, as calc lifetime --hardware asks for the price it lacks
+        message = (f"{st.session_state['lt_hw']} has no public price (no cloud in data/prices.csv lists it): give its "
+                   "price per chip-hour in the field above, e.g. 6 USD/chip/hour, for training and serving")
     st.error(f"**{words}**: {escape(message, limit=600)}" if words else escape(exc, limit=600))
     life = None
 if life is not None:

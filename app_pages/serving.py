@@ -19,6 +19,8 @@ from app_pages.charts import HEIGHT, plain_axis
 from calc import data
 from calc.architecture import published, shape_name
 from calc.display import escape, number
+from calc.errors import did_you_mean
+from calc.reader import read_chips, whole_text
 from calc.serve import engine_name, fewest_chips, footprint, frontier, percentiles, read_request_rate, serve, time_limit
 
 PAGE = "serving"
@@ -27,11 +29,11 @@ BEST, SATURATING = "best", "saturating"  # the tensor field's and the concurrenc
 LIMITS = "within limits"  # the concurrency field's third choice: the best layout and load under the latency limits
 RATE = "at a request rate"  # its fourth: requests arriving open-loop at the rate of the field below
 FIELDS = {  # name in the URL -> (widget key, kind of value)
-    "model": ("serving_model", "model"), "hardware": ("serving_hw", "hardware"), "chips": ("serving_chips", "whole"),
+    "model": ("serving_model", "model"), "hardware": ("serving_hw", "hardware"), "chips": ("serving_chips", "chips"),
     "tensor": ("serving_tensor", "tensor"), "precision": ("serving_precision", "precision"),
     "expert_precision": ("serving_expert_precision", "expert_precision"),
-    "kv_precision": ("serving_kv", "kv_precision"), "input_tokens": ("serving_input", "whole"),
-    "output_tokens": ("serving_output", "whole"), "concurrency": ("serving_concurrency", "concurrency"),
+    "kv_precision": ("serving_kv", "kv_precision"), "input_tokens": ("serving_input", "tokens"),
+    "output_tokens": ("serving_output", "tokens"), "concurrency": ("serving_concurrency", "concurrency"),
     "ttft_limit": ("serving_ttft_limit", "time"), "tpot_limit": ("serving_tpot_limit", "time"),
     "limit_statistic": ("serving_limit_statistic", "statistic"),
     "request_rate": ("serving_request_rate", "rate"),
@@ -88,8 +90,16 @@ def _read(kind: str, text: str, name: str = ""):
         choices = {"precision": PRECISIONS, "kv_precision": KV,
                    "expert_precision": EXPERT_PRECISIONS, "engine": ENGINES}[kind]
         if text not in choices:
-            raise ValueError(f"expected one of {', '.join(choices)}; got {text[:60]!r}")
+            raise ValueError(f"expected one of {', '.join(choices)}; got {text[:60]!r}{did_you_mean(text, choices, n=2)}")
         return text
+    if kind in ("tokens", "chips"):  # as the command line reads --input-tokens and --chips: "1000 tokens", "8 GPUs"
+        try:
+            value = whole_text(text, "token") if kind == "tokens" else int(read_chips(text).m_as("chip"))
+        except calc.InputError as exc:
+            raise ValueError(exc.message) from None
+        if not 1 <= value <= LARGEST:  # the field's own bounds
+            raise ValueError(f"expected a whole number of {kind} from 1 to {LARGEST:,}; got {text[:60]!r}")
+        return value
     if kind == "time":  # a latency limit: empty (none) or a time with its unit, read as every door reads it
         if text.strip():
             time_limit(name, text)  # calc.serve's reader: a plain "2" for the TTFT suggests "2 s", as at the command line
@@ -102,7 +112,7 @@ def _read(kind: str, text: str, name: str = ""):
         return percentiles.statistic(text)
     if kind == "flag":
         if text.strip().lower() not in FLAGS:
-            raise ValueError(f"expected true or false; got {text[:60]!r}")
+            raise ValueError(f"expected true or false; got {text[:60]!r}{did_you_mean(text, FLAGS)}")
         return FLAGS[text.strip().lower()]
     if kind == "tensor" and text == BEST or kind == "concurrency" and text in (SATURATING, LIMITS, RATE):
         return text
@@ -361,7 +371,8 @@ e1, e2, e3, e4 = st.columns(4)
 disaggregated = e1.checkbox("Disaggregated prefill", key="serving_disaggregated",
                             help="Prefill on chips of its own (Splitwise, DistServe; DeepSeek's V3/R1 service): the chips "
                                  "above decode only, and the throughput is per decode chip; the prefill chips' time is "
-                                 "charged to each input token")
+                                 "charged to each input token. The time to first token counts no wait for the prefill "
+                                 "chips (their number is not given)")
 adp = e2.checkbox("Attention data parallel", key="serving_adp",
                   help="Mixture-of-experts models only: attention replicated on each chip beside expert-parallel "
                        "layers (as DeepSeek and TensorRT-LLM serve DeepSeek-R1); each chip holds its own sequences' "

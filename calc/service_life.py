@@ -30,6 +30,7 @@ import numpy as np
 import pint
 
 from calc.errors import InputError, MissingLink
+from calc.lifetime.solver import DEFAULT_LAW
 from calc.units import Q_, parse_quantity
 
 CHIP_COUNTS = (1, 2, 4, 8, 16, 32, 64)  # serving groups tried: a node of 8 and the multi-node groups of big models
@@ -223,7 +224,7 @@ class ServiceLife:
         return {"day": Q_(t, "day"), "training": Q_(train, "USD"), "serving": Q_(serving, "USD"),
                 "total": Q_(train + serving, "USD")}
 
-    def size_curve(self, law: str = "hoffmann2022", points: int = 40) -> dict:
+    def size_curve(self, law: str = DEFAULT_LAW, points: int = 40) -> dict:
         """Lifetime dollars against model size at this model's quality and this life's demand, two ways.
 
         Every size N reaches this model's loss under ``law`` with D(N) training tokens (``calc.lifetime.curve``),
@@ -261,7 +262,7 @@ class ServiceLife:
                 "proportional": Q_(proportional, "USD"), "best_scaled": int(np.nanargmin(scaled)),
                 "best_proportional": int(np.argmin(proportional)), "unserved": Q_(n[np.isnan(price)], "param")}
 
-    def lifetime(self, law: str = "hoffmann2022"):
+    def lifetime(self, law: str = DEFAULT_LAW):
         """``calc.lifetime``'s dollar optimum at this model's quality (its params and training tokens under
         ``law``) and this life's demand, priced by this scenario: training at the run's USD per FLOP, serving
         at the modelled price per token for this model's size, scaled by N (``linear_rule`` says how far)."""
@@ -380,7 +381,7 @@ def modelled_prices(hardware, *, params=None, model=None, utilization=None, pric
     return train, serve_price, n, words
 
 
-def lifetime_prices(hardware, *, loss=None, params=None, tokens=None, model=None, law="hoffmann2022",
+def lifetime_prices(hardware, *, loss=None, params=None, tokens=None, model=None, law=DEFAULT_LAW,
                     training_price=None, utilization=None, precision=None) -> tuple[dict, dict]:
     """``calc.lifetime``'s price arguments with serving modelled on ``hardware`` (the command line's
     ``lifetime --hardware H`` without ``--serving-price``), and what they rest on, JSON-ready.

@@ -37,7 +37,7 @@ TERMS: tuple[Term, ...] = (
          "training FLOP per parameter per token (6: forward 2 + backward 4)", True),
     Term("compute", "FLOP", "FLOP", "training compute", True),
     Term("hardware", None, "", "accelerator name from data/hardware.csv"),
-    Term("precision", None, "", "number format of the peak: bf16, fp16, fp8, tf32, fp32..."),
+    Term("precision", None, "", "number format of the peak"),  # each door lists the formats it reads
     Term("finetune", None, "", "a fine-tuning run: full, lora or qlora (its FLOP per token, data/finetuning.csv)"),
     Term("peak", "FLOP/s/chip", "TFLOP/s/chip", "dense peak throughput per chip", False),
     Term("chips", "chip", "chip", "accelerators used", True),

@@ -19,13 +19,33 @@ def _metrics(at) -> dict:
 
 
 def test_without_a_scenario_it_opens_on_sardanas_example():
+    """Sardana et al.'s example under the one default law (calc.lifetime's, as calc lifetime --law); under
+    devries2023, the refit Fig. 1 uses, it gives the figure's 7B and 17%."""
     at = open_page(PAGE)
-    r = calc.lifetime(params="13 Gparam", tokens="576 Gtoken", inference_tokens="2T token", law="devries2023")
+    r = calc.lifetime(params="13 Gparam", tokens="576 Gtoken", inference_tokens="2T token")
     m = _metrics(at)
-    assert m["Lifetime optimum"] == show("params", r.params, True) == "6.97B params"  # Sardana et al. Fig. 1: 7B
+    assert m["Lifetime optimum"] == show("params", r.params, True)
+    assert m["Saved against compute-optimal"] == f"{r.saving_fraction:.1%}"
+    assert any("Sardana et al.'s Fig. 1" in c.value and "devries2023" in c.value for c in at.caption)
+    assert at.query_params["lifetime.law"] in (["hoffmann2022"], "hoffmann2022")
+    at.selectbox(key="lt_law").set_value("devries2023").run()
+    m = _metrics(at)
+    assert m["Lifetime optimum"] == "6.97B params"  # Sardana et al. Fig. 1: 7B
     assert m["Saved against compute-optimal"] == "17.5%"  # Fig. 1: 17%
-    assert any("Sardana et al.'s Fig. 1" in c.value for c in at.caption)
-    assert at.query_params["lifetime.law"] == ["devries2023"] or at.query_params["lifetime.law"] == "devries2023"
+
+
+def test_one_default_law_for_the_page_the_command_line_and_python():
+    import inspect
+
+    from calc.cli import build_parser
+    from calc.lifetime import DEFAULT_LAW
+    from calc.service_life import lifetime_prices
+
+    at = open_page(PAGE)
+    cli = build_parser().parse_args(["lifetime", "--loss", "2", "--inference-tokens", "1T"]).law
+    python = inspect.signature(calc.lifetime).parameters["law"].default
+    assert at.selectbox(key="lt_law").value == cli == python == DEFAULT_LAW == "hoffmann2022"
+    assert inspect.signature(lifetime_prices).parameters["law"].default == DEFAULT_LAW
 
 
 def test_a_link_reproduces_the_page_and_the_library():
@@ -53,7 +73,8 @@ def test_every_field_goes_to_the_url():
     assert _metrics(at)["Saved against compute-optimal"] == "0.0%"  # no demand: the compute-optimal model itself
     query = {k: at.query_params[k] for k in at.query_params}
     fields = {"quality", "params", "tokens", "loss", "inference_tokens", "law", "training_price", "serving_price",
-              "model", "hardware", "training_tokens", "tokens_per_day", "days", "tpot_limit", "precision"}
+              "model", "hardware", "training_tokens", "tokens_per_day", "days", "tpot_limit", "precision",
+              "price"}
     assert {k.removeprefix("lifetime.") for k in query if k.startswith("lifetime.")} == fields
     assert "0" in str(query["lifetime.inference_tokens"])
 
@@ -61,7 +82,7 @@ def test_every_field_goes_to_the_url():
 def test_prices_give_the_dollar_version():
     at = open_page(PAGE, **{"lifetime.training_price": "1.4e-18 USD/FLOP", "lifetime.serving_price": "0.6 USD/Mtoken"})
     assert any(h.value == "In dollars" for h in at.subheader)
-    r = calc.lifetime(params="13 Gparam", tokens="576 Gtoken", inference_tokens="2T token", law="devries2023",
+    r = calc.lifetime(params="13 Gparam", tokens="576 Gtoken", inference_tokens="2T token",
                       training_price="1.4e-18 USD/FLOP", serving_price="0.6 USD/Mtoken")
     assert show("cost", r.cost_optimum.lifetime_cost) in at.table[2].value["Lifetime"].tolist()
 
@@ -127,7 +148,7 @@ def test_the_life_section_is_calc_service_life():
     spec = json.loads(at.get("vega_lite_chart")[1].proto.spec)
     assert spec["layer"][1]["mark"]["type"] == "rule"  # the break-even marked, within the 730 days
     table = at.table[2].value
-    sizes = life.size_curve(at.selectbox(key="lt_law").value)  # devries2023: the example's law
+    sizes = life.size_curve(at.selectbox(key="lt_law").value)  # the page's law
     shapes = table[table["Model"] == "Optimum, shapes served"]
     assert shapes["Parameters"].tolist() == [show("params", sizes["params"][sizes["best_scaled"]], True)]
 
@@ -281,7 +302,8 @@ def test_the_served_precision_is_a_field_in_the_link_and_reaches_the_life():
     assert any(f"on {bf16.serving.chips} x H100 SXM5" in c.value and "weights in bf16" in c.value for c in at.caption)
     at = open_page(PAGE, **{"lifetime.precision": "fp9"})  # unreadable: the default, said
     assert at.selectbox(key="lt_precision").value == "bf16"
-    assert any("(lifetime.precision)" in w.value.replace("\\", "") for w in at.warning)
+    assert any("(lifetime.precision)" in w.value.replace("\\", "") and "did you mean fp8" in w.value
+               for w in at.warning)  # the nearest, as serve --precision fp9 says it
 
 
 def test_the_log_axis_has_a_100_percent_tick_and_the_dollar_curve_marks_its_cheapest_sizes():
@@ -362,10 +384,25 @@ def test_a_count_missing_its_per_day_is_said_as_a_count_not_as_bytes():
         parse_quantity("40 GB", "duration", "s", bare_ok=False)
 
 
-def test_a_chip_with_no_public_price_is_said_without_asking_for_a_field_the_page_lacks():
-    # "GB200 has no public price: give the training price per chip-hour", and the page has no such field
+def test_a_chip_with_no_public_price_asks_for_it_in_its_field():
+    """GB200 was offered, then refused for a price the page had no field for; calc lifetime --hardware GB200 asks for
+    the price it lacks. The page asks for it in its Chip-hour price field, and with it given, answers."""
     at = open_page(PAGE, errors_ok=True, **{"lifetime.hardware": "GB200"})
     assert not at.exception and len(at.error) == 1
     said = at.error[0].value.replace("\\", "")
-    assert said.startswith("**Chip**: GB200 has no public price") and "choose a chip that has one" in said
+    assert said.startswith("**Chip-hour price**: GB200 has no public price") and "in the field above" in said, said
     assert "give the training price" not in said
+    at.text_input(key="lt_price").input("6 USD/chip/hour").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    life = service_life("Llama 3 70B", "GB200", training_tokens="15T token", tokens_per_day="100B token/day",
+                        days="730 day", price="6 USD/chip/hour", serving_price="6 USD/chip/hour")
+    m = _metrics(at)
+    assert m["Training"] == show("cost", life.training_cost) and m["Serving over the life"] == show("cost", life.serving_cost)
+    assert at.query_params["lifetime.price"] in (["6 USD/chip/hour"], "6 USD/chip/hour")
+
+
+def test_a_link_s_price_that_is_not_one_is_said_and_left_empty():
+    at = open_page(PAGE, errors_ok=True, **{"lifetime.hardware": "H100 SXM5", "lifetime.price": "6 GB"})
+    said = " ".join(w.value for w in at.warning).replace("\\", "")
+    assert "**Chip-hour price** (lifetime.price)" in said, said
+    assert at.text_input(key="lt_price").value == "" and not at.exception

@@ -6,6 +6,8 @@ import json
 import re
 
 from apppage import open_page
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from calc.serve import fewest_chips, serve
 
@@ -85,7 +87,7 @@ def test_defaults_from_the_scenario():
 def test_a_bad_link_is_reported_and_a_model_that_does_not_fit_says_why():
     at = open_page(PAGE, errors_ok=True, **{"serving.chips": "lots", "serving.model": "GPT-5", "serving.colour": "red"})
     text = " ".join(w.value for w in at.warning).replace("\\", "")  # shown Markdown-escaped
-    for part in ("**Chips** (serving.chips): expected a whole number", "**Model** (serving.model): unknown shape 'GPT-5'",
+    for part in ("**Chips** (serving.chips): unknown unit 'lots'; expected a chip count", "**Model** (serving.model): unknown shape 'GPT-5'",
                  "serving.colour: not a field of this page"):  # by the page's label, then the link's key
         assert part in text
     at = open_page(PAGE, errors_ok=True, **{"serving.model": "Llama 3.1 405B", "serving.chips": "1"})
@@ -386,3 +388,47 @@ def test_the_curve_is_the_answers_layout_under_limits():
                 tpot_limit="40 ms").layout
     said = f"Tensor {lay['tensor']} × pipeline {lay['pipeline']}, {lay['replicas']} replica(s)"
     assert any(said in c.value for c in at.caption), [c.value for c in at.caption]
+
+
+def test_a_link_reads_tokens_and_chips_as_the_command_line_does():
+    """serve --input-tokens "1000 tokens" and --chips "2 GPUs" are read; so is the same link (it was refused)."""
+    at = open_page(PAGE, **{**LINK, "serving.input_tokens": "1000 tokens", "serving.output_tokens": "1,000",
+                            "serving.chips": "2 GPUs"})
+    assert not at.warning, [w.value for w in at.warning]
+    assert at.number_input(key="serving_input").value == 1000 and at.number_input(key="serving_output").value == 1000
+    assert at.number_input(key="serving_chips").value == 2
+
+
+def test_a_link_the_command_line_would_refuse_is_said_and_left_at_the_default():
+    at = open_page(PAGE, errors_ok=True, **{**LINK, "serving.input_tokens": "8k tokens", "serving.precision": "fp6",
+                                            "serving.chips": "2 GB"})
+    said = " ".join(w.value for w in at.warning).replace("\\", "")
+    assert "(serving.input_tokens)" in said and "ambiguous" in said
+    assert "(serving.precision)" in said and "did you mean fp16 or fp8?" in said
+    assert "(serving.chips)" in said
+    assert at.number_input(key="serving_input").value == 1000  # the default, said, not guessed
+
+
+_TOKENS = st.tuples(st.integers(1, 20_000), st.sampled_from(["", ",", " token", " tokens", "tokens", " ktoken", " GB",
+                                                             "k", " k", ".5", " x"])).map(
+    lambda t: f"{t[0]:,}{t[1][1:]}" if t[1] == "," else f"{t[0]}{t[1]}")
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+@given(_TOKENS)
+def test_the_page_reads_a_link_s_tokens_as_serve_input_tokens_does(text):
+    """Hypothesis: the link's input_tokens read as serve --input-tokens reads them (calc.reader.whole_text): the same
+    count where the command line takes it (within the field's bounds), else a warning naming the field."""
+    from calc.errors import InputError
+    from calc.reader import whole_text
+
+    try:
+        cli = whole_text(text, "token")
+    except InputError:
+        cli = None
+    at = open_page(PAGE, errors_ok=True, **{**LINK, "serving.input_tokens": text})
+    said = " ".join(w.value for w in at.warning)
+    if cli is not None and 1 <= cli <= 1_000_000:
+        assert at.number_input(key="serving_input").value == cli and "serving.input_tokens" not in said, said
+    else:
+        assert "serving.input_tokens" in said.replace("\\", "")

@@ -3,6 +3,8 @@ names the flag, the valid choices, what was read and the nearest valid one (calc
 command line and from Python alike."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import calc
 from calc.__main__ import main
@@ -12,6 +14,7 @@ from calc.memory import training_memory
 
 STEP = ["step", "--model", "Llama 2 7B", "--hardware", "H100 SXM5", "--chips", "8", "--global-batch", "64"]
 MEMORY = ["memory", "--model", "Llama 2 7B"]
+SERVE = ["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5"]
 ESTIMATE = ["estimate", "--params", "7e9", "--tokens", "1e12", "--hardware", "H100 SXM5"]
 
 
@@ -35,6 +38,15 @@ ESTIMATE = ["estimate", "--params", "7e9", "--tokens", "1e12", "--hardware", "H1
     (STEP + ["--recompute-modules", "mlp,mo"], "--recompute-modules", "mlp,moe"),
     (STEP + ["--tokens", "1T", "--budget", "$1M", "--goal", "fastst"], "--goal", "fastest"),
     (["optimal", "--compute", "1e23", "--law", "hofman2022"], "--law", "hoffmann2022"),
+    (SERVE + ["--precision", "fp6"], "--precision", "fp16 or fp8"),
+    (SERVE + ["--precision", "bf61"], "--precision", "bf16"),
+    (SERVE + ["--kv-precision", "fp9"], "--kv-precision", "fp8"),
+    (SERVE + ["--tpot-limit", "40ms", "--limit-statistic", "p90"], "--limit-statistic", "p99"),
+    (SERVE + ["--tpot-limit", "40ms", "--limit-statistic", "maen"], "--limit-statistic", "mean"),
+    (["serve", "--model", "Mixtral 8x7B", "--hardware", "H100 SXM5", "--chips", "2", "--expert-precision", "fp6"],
+     "--expert-precision", "fp16 or fp8"),
+    (["lifetime", "--params", "7e9", "--tokens", "1e12", "--inference-tokens", "1T", "--hardware", "H100 SXM5",
+      "--precision", "fp6"], "--precision", "fp16 or fp8"),
 ])
 def test_a_misspelt_choice_names_the_nearest(capsys, argv, flag, meant):
     try:
@@ -69,3 +81,59 @@ def test_a_misspelt_name_of_a_scenario_or_a_layout_names_the_nearest():
         check_field("chps", 8)
     with pytest.raises(calc.InputError, match=r"^layout: unknown field 'tensr' \(did you mean tensor\?\); "):
         predict("Llama 2 7B", "H100 SXM5", 8, tensr=8)
+
+
+@pytest.mark.parametrize("fmt", ["tf32", "fp32"])
+def test_a_training_format_asked_of_serving_says_why(capsys, fmt):
+    """serve --help listed tf32 and fp32 (the training vocabulary's --precision) though serving refuses them: the help
+    lists what serving reads, and the refusal says why these two are not among them."""
+    for flag in ("--precision", "--kv-precision"):
+        assert main(SERVE + [flag, fmt]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"calc: error: {flag}: expected one of bf16, ") and "training formats, not modelled for " \
+            "serving" in err and err.count("\n") == 1, err
+
+
+@pytest.mark.parametrize("command", [SERVE, ["lifetime", "--params", "7e9", "--tokens", "1e12",
+                                              "--inference-tokens", "1T", "--hardware", "H100 SXM5"]])
+def test_the_help_lists_the_formats_serving_reads_and_each_is_read(capsys, command):
+    import re
+
+    from calc.cli.flags import served_formats
+    from calc.serve.footprint import WEIGHT_PRECISIONS
+
+    with pytest.raises(SystemExit):
+        main([command[0], "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    said = re.split(r" --[a-z-]+ [A-Z]+ ", text.split("--precision FORMAT ", 1)[1])[0]  # up to the next flag
+    assert served_formats() in said and served_formats().startswith(", ".join(list(WEIGHT_PRECISIONS)[:4]))
+    for fmt in ("tf32", "fp32"):  # named only as what serving does not read
+        assert fmt not in said.replace("tf32 and fp32 are training formats, not modelled for serving", ""), said
+    for fmt in WEIGHT_PRECISIONS:  # each format the help lists is one serving reads (no refusal by name)
+        code = main(["serve", "--model", "Llama 3 8B", "--hardware", "B200", "--precision", fmt, "--json"])
+        assert code == 0, capsys.readouterr().err
+        capsys.readouterr()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(min_size=1, max_size=12))
+def test_any_unread_format_or_statistic_is_one_line_listing_the_accepted(text):
+    """Hypothesis: whatever text is given as the served weights' format or the limits' statistic, calc.serve either
+    reads it (one of the accepted, case aside) or says so in one line that names the field and lists every value it
+    accepts, ending with the nearest where there is one (calc.errors.did_you_mean), never another exception."""
+    from calc.serve import serve
+    from calc.serve.footprint import WEIGHT_PRECISIONS
+    from calc.serve.percentiles import STATISTICS
+
+    for field, kw, accepted in (("precision", {"precision": text}, WEIGHT_PRECISIONS),
+                                ("limit_statistic", {"limit_statistic": text, "tpot_limit": "40 ms"}, STATISTICS)):
+        if text.lower() in accepted:
+            continue
+        with pytest.raises(calc.InputError) as exc:
+            serve("Llama 3 8B", "H100 SXM5", 1, batch=1, **kw) if field == "precision" else \
+                serve("Llama 3 8B", "H100 SXM5", 1, **kw)
+        message = str(exc.value)
+        assert exc.value.field == field and "\n" not in message.replace(text, ""), message
+        assert all(a in message for a in accepted), message
+        close = nearest(text, accepted, n=2 if field == "precision" else 1)  # the formats: the two nearest
+        assert not close or message.endswith(f"(did you mean {' or '.join(close)}?)") or "training formats" in message

@@ -105,7 +105,6 @@ def test_bad_rates_name_the_field(value, message):
 
 @pytest.mark.parametrize("extra, field", [
     (dict(concurrency=8), "request_rate"), (dict(batch=8), "request_rate"), (dict(ttft_limit="1 s"), "ttft_limit"),
-    (dict(disaggregated=True), "request_rate"),
 ])
 def test_a_rate_beside_another_load_is_refused(extra, field):
     with pytest.raises(InputError, match=f"^{field}: "):
@@ -328,3 +327,53 @@ def test_a_rate_far_beyond_capacity_is_said_as_people_read_numbers():
     with pytest.raises(InputError) as exc:
         load.at_rate(_setup(), 1e12)
     assert "got 10¹²:" in str(exc.value) and "e+" not in str(exc.value)
+
+
+def test_disaggregated_rate_and_limits_answer_on_one_stated_basis():
+    """Prefill on chips of its own: a request rate and latency limits both answer on the decode chips' load, their
+    TTFT the prompt's prefill and first decode step with no wait counted, and both say why (the prefill chips' number,
+    and so their queue, is not given): the limits once added the one-engine queue that the rate refused."""
+    from calc.serve import DISAGGREGATED_ARRIVALS
+
+    kw = dict(disaggregated=True, input_tokens=1000, output_tokens=1000)
+    rate = serve("Llama 2 70B", "H100 SXM5", 8, request_rate=2, **kw)
+    limits = serve("Llama 2 70B", "H100 SXM5", 8, tpot_limit="40 ms", **kw)
+    loop = serve("Llama 2 70B", "H100 SXM5", 8, concurrency=limits.concurrency, tensor=limits.layout["tensor"],
+                 pipeline=limits.layout["pipeline"], **kw)
+    for s in (rate, limits):
+        assert s.queueing is None and DISAGGREGATED_ARRIVALS in s.ttft_basis and s.to_dict()["queueing"] is None
+    assert limits.ttft.m_as("s") == pytest.approx(loop.ttft.m_as("s"), rel=1e-9)  # the same TTFT, no wait added
+    assert rate.request_rate.m_as("1/s") == 2
+    n = rate.concurrency  # Little's law on the decode chips: the rate x the time a sequence holds them
+    assert n == pytest.approx(2 * 1000 * rate.tpot.m_as("s"), rel=0.05)
+    with pytest.raises(InputError, match="^request_rate: expected fewer requests/s"):
+        serve("Llama 2 70B", "H100 SXM5", 8, request_rate=1e4, **kw)
+
+
+def test_cli_disaggregated_rate_says_its_basis(capsys):
+    code = main(["serve", "--model", "Llama 2 70B", "--hardware", "H100 SXM5", "--chips", "8", "--disaggregated",
+                 "--request-rate", "2"])
+    out = capsys.readouterr().out
+    assert code == 0 and "request rate: 2 requests/s" in out and "no wait counted" in out
+
+
+def test_limits_give_the_rate_they_hold():
+    """The answer under latency limits is the load of requests arriving at random at some rate: it says that rate
+    (request_rate in Python and in --json, never null), and the same rate given back finds the same load."""
+    s = serve("Llama 3 70B", "H100 SXM5", 8, ttft_limit="2 s", tpot_limit="40 ms")
+    rate = s.request_rate.m_as("1/s")
+    assert rate == pytest.approx(s.tokens_per_second["total"].m_as("token/s") / 1000, rel=1e-9)
+    back = serve("Llama 3 70B", "H100 SXM5", 8, tensor=s.layout["tensor"], pipeline=s.layout["pipeline"],
+                 request_rate=s.request_rate)
+    assert back.concurrency == s.concurrency and back.ttft.m_as("s") == pytest.approx(s.ttft.m_as("s"), rel=1e-3)
+    assert s.to_dict()["request_rate"] == pytest.approx(rate, rel=1e-9)
+
+
+def test_cli_limits_json_and_text_say_the_rate(capsys):
+    argv = ["serve", "--model", "Llama 3 70B", "--hardware", "H100 SXM5", "--chips", "8", "--ttft-limit", "2s",
+            "--tpot-limit", "40ms"]
+    assert main(argv + ["--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["request_rate"] > 0 and d["units"]["request_rate"] == "1/s"
+    assert main(argv) == 0
+    assert "requests/s arriving at random" in capsys.readouterr().out

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sys
 
-from calc.cli.flags import _config_flag, _node_price_flags, _price, _vu, _whole
+from calc.cli.flags import PEAK_PRECISION_HELP, _config_flag, _node_price_flags, _price, _vu, _whole
 from calc.errors import InputError
 from calc.vocabulary import BY_NAME, TERMS
 
@@ -15,7 +15,7 @@ def _estimate_parser(sub) -> None:
     est = sub.add_parser("estimate", help="fill in a training run from any consistent subset of its quantities")
     for t in TERMS:
         unit = f" [{t.unit or 'fraction'}]" if t.unit is not None else ""
-        est.add_argument(t.flag, dest=t.name, metavar="VALUE", help=f"{t.meaning}{unit}")
+        est.add_argument(t.flag, dest=t.name, metavar="VALUE", help=PEAK_PRECISION_HELP if t.name == "precision" else f"{t.meaning}{unit}")
     _node_price_flags(est)
     est.add_argument("--model", help="a shape of data/architectures.csv: gives the parameters and FLOP per token, and, "
                                      "with --hardware, the modelled utilization of its fastest layout on that chip")
@@ -34,7 +34,7 @@ def _compare_parser(sub) -> None:
     for t in TERMS:
         if t.name not in HARDWARE_FLAGS_DROPPED:
             unit = f" [{t.unit or 'fraction'}]" if t.unit is not None else ""
-            cm.add_argument(t.flag, dest=t.name, metavar="VALUE", help=f"{t.meaning}{unit}")
+            cm.add_argument(t.flag, dest=t.name, metavar="VALUE", help=PEAK_PRECISION_HELP if t.name == "precision" else f"{t.meaning}{unit}")
     cm.add_argument("--hardware", action="append", metavar="NAME",
                     help=BY_NAME["hardware"].meaning + " (default: a lineup from V100 to B200 and TPUs; repeat the "
                          "flag to compare several)")

@@ -61,7 +61,30 @@ def _chip_flags(p, *, hardware=True, precision=True, default=None):
         p.add_argument("--hardware", default=default, help=BY_NAME["hardware"].meaning
                        + (f" (default {default})" if default else ""))
     if precision:
-        p.add_argument("--precision", help=BY_NAME["precision"].meaning + " (default: the chip's 16-bit format)")
+        p.add_argument("--precision", help=PEAK_PRECISION_HELP)
+
+
+# --precision where it picks the chip's peak (estimate, step, cost...): the vocabulary's meaning, then its formats
+PEAK_PRECISION_HELP = BY_NAME["precision"].meaning + " (default: the chip's 16-bit format): bf16, fp16, fp8, tf32, fp32..."
+
+
+def served_precision_help(where: str = "") -> str:
+    """--precision's help where it is the served weights' format (serve, lifetime): the vocabulary's meaning, as
+    every command's --precision starts, then the formats serving reads (``served_formats``), ``where`` it is read."""
+    return (BY_NAME["precision"].meaning + f" (default: the chip's 16-bit format), here the served weights'{where}: "
+            f"{served_formats()}; fp4 is NVFP4, mxfp4 OCP's; tf32 and fp32 are training formats, not modelled for "
+            "serving")
+
+
+def served_formats(kv: bool = False) -> str:
+    """The formats serving reads, as a help lists them, from calc.serve.footprint's tables (the one list): the
+    weights' with each block format's bits ("fp4 (4.5 bits with its scales)"), or the KV cache's."""
+    from calc.serve.footprint import KV_PRECISIONS, WEIGHT_PRECISIONS
+
+    if kv:
+        return ", ".join(KV_PRECISIONS)
+    scaled = {name: size * 8 for name, (size, _) in WEIGHT_PRECISIONS.items() if (size * 8) % 1}
+    return ", ".join(f"{n} ({scaled[n]:g} bits with its scales)" if n in scaled else n for n in WEIGHT_PRECISIONS)
 
 
 def _config_flag(p):
@@ -163,6 +186,8 @@ def _layout_flags(parser) -> None:
 
     for option in layout_options():
         dest, help_ = option.name, option.help
+        if dest == "precision":  # one help for --precision in every command (calc.vocabulary's meaning, then formats)
+            help_ = PEAK_PRECISION_HELP
         if option.kind == "whole":
             default = None if option.required else option.default
             parser.add_argument(option.flag, dest=dest, type=_whole, metavar="N", default=default, help=help_)

@@ -7,12 +7,10 @@ import json
 import math
 import sys
 
-from calc.cli.flags import _chip_flags, _vu
+from calc.cli.flags import _chip_flags, _vu, served_precision_help
 from calc.errors import InputError
-from calc.serve.footprint import WEIGHT_PRECISIONS
-from calc.vocabulary import BY_NAME
-
-PRECISIONS = list(WEIGHT_PRECISIONS)  # the served weights' formats, as serve --precision reads them
+from calc.lifetime import DEFAULT_LAW
+from calc.scaling import laws
 
 
 def _optimal_parser(sub) -> None:
@@ -36,8 +34,8 @@ def _lifetime_parser(sub) -> None:
                                     "data/architectures.csv (its parameters) with --tokens")
     lt.add_argument("--inference-tokens", dest="inference_tokens", metavar="VALUE",
                     help="tokens served over the model's life, input and output [token], e.g. 2T")
-    lt.add_argument("--law", default="hoffmann2022",
-                    help="scaling law: hoffmann2022 (default), besiroglu2024, kaplan2020 or devries2023")
+    lt.add_argument("--law", default=DEFAULT_LAW,
+                    help=f"scaling law: {', '.join(f'{n} (default)' if n == DEFAULT_LAW else n for n in laws())}")
     lt.add_argument("--training-price", dest="training_price", metavar="VALUE",
                     help='what a training FLOP costs [USD/FLOP], e.g. "1.4e-18 USD/FLOP" ($2/chip-hour on 989 '
                          'TFLOP/s at 40%% MFU); or a chip-hour\'s price ("$2/GPU/hour") with --hardware and '
@@ -48,9 +46,9 @@ def _lifetime_parser(sub) -> None:
                     help='what a served token costs [USD/token], e.g. "0.6 USD/Mtoken"; serving cost scales with '
                          "the model's size")
     lt.add_argument("--precision", metavar="FORMAT",
-                    help=BY_NAME["precision"].meaning + " (default: the chip's 16-bit format; here the served weights', "
-                    "with --hardware and no --serving-price, as serve's: " + ", ".join(PRECISIONS) + "; e.g. fp8, as "
-                    "Llama 3.1 405B is served on 8 H100)")
+                    help=served_precision_help(" with --hardware and no --serving-price (serving modelled on the "
+                                               "chip; training stays at its 16-bit peak)")
+                    + "; e.g. fp8, as Llama 3.1 405B is served on 8 H100")
     lt.add_argument("--serving-price-params", dest="serving_price_params", metavar="VALUE",
                     help="the model size --serving-price is for [param] (default: the run given, else the "
                          "compute-optimal model)")

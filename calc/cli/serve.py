@@ -7,9 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from calc.cli.flags import _chip_flags, _config_flag, _tokens, _whole
+from calc.cli.flags import _chip_flags, _config_flag, _tokens, _whole, served_formats, served_precision_help
 from calc.errors import InputError
-from calc.vocabulary import BY_NAME
 
 WORDS = ("calibrate",)  # the words ``serve`` takes before its flags
 _DEFAULTS: dict = {}  # each flag's default, by its dest: what calibrate, which reads only --file and --json, was given
@@ -48,12 +47,12 @@ def _serve_parser(sub) -> None:
     se.add_argument("--attention-data-parallel", action="store_true",
                     help="attention replicated on each chip beside expert-parallel MoE layers")
     se.add_argument("--disaggregated", action="store_true",
-                    help="prefill on chips of its own: --chips decode only, tokens/s per decode chip")
-    se.add_argument("--precision", metavar="FORMAT", help=BY_NAME["precision"].meaning + " (default: the chip's 16-bit format; here the "
-                    "weights': bf16, fp16, fp8, int8, fp4 (NVFP4, 4.5 bits with its scales), mxfp4 (4.25 bits), int4)")
+                    help="prefill on chips of its own: --chips decode only, tokens/s per decode chip; "
+                         "its TTFT counts no wait for the prefill chips (their number is not given)")
+    se.add_argument("--precision", metavar="FORMAT", help=served_precision_help())
     se.add_argument("--expert-precision", metavar="FORMAT", help="the routed experts' weights, one of the same (default: the model's "
                     "own, GPT-OSS: mxfp4 as its checkpoint; else --precision)")
-    se.add_argument("--kv-precision", metavar="FORMAT", help="KV cache: bf16, fp16, fp8, int8 (default 16-bit)")
+    se.add_argument("--kv-precision", metavar="FORMAT", help=f"KV cache: {served_formats(kv=True)} (default 16-bit)")
     se.add_argument("--engine", metavar="NAME", help='the serving engine, for its host work per sequence and step (data/serving_host.csv), '
                     'e.g. "TensorRT-LLM 1.0", "vllm 0.11.0", "sglang v0.5.3", on the chips its builds run on '
                     '(data/serving_engine_chips.csv), at its release\'s own defaults where listed (data/serving_engines.csv: '
@@ -169,7 +168,10 @@ def _serve(args) -> int:
     _matmul_line(s.hardware)
     if s.engine is not None:
         print("  " + _engine_text(s.engine))
-    if s.request_rate is not None:
+    if s.mode == "limits":  # the load found, and the rate of requests arriving at random that makes it
+        print(f"  limits: {number(s.concurrency)} sequences in flight on average, at {number(s.request_rate.m_as('1/s'))} "
+              f"requests/s arriving at random (memory holds {number(s.max_concurrency)})")
+    elif s.request_rate is not None:
         print(f"  request rate: {number(s.request_rate.m_as('1/s'))} requests/s, {number(s.concurrency)} sequences in "
               f"flight on average (memory holds {number(s.max_concurrency)})")
     else:

@@ -42,7 +42,8 @@ from calc.lifetime.dollars import training_price_per_flop
 from calc.lifetime.inputs import quality
 from calc.lifetime.optimum import lifetime
 from calc.lifetime.plans import SERVE_FLOP, TRAIN_FLOP, Lifetime, Plan
+from calc.lifetime.solver import DEFAULT_LAW
 from calc.lifetime.tradeoff import break_even, compute_overhead, critical_fraction, critical_params, curve
 
-__all__ = ["SERVE_FLOP", "TRAIN_FLOP", "Lifetime", "Plan", "break_even", "compute_overhead", "critical_fraction",
+__all__ = ["DEFAULT_LAW", "SERVE_FLOP", "TRAIN_FLOP", "Lifetime", "Plan", "break_even", "compute_overhead", "critical_fraction",
            "critical_params", "curve", "lifetime", "quality", "training_price_per_flop"]

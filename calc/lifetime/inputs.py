@@ -9,7 +9,7 @@ import numpy as np
 import pint
 
 from calc.errors import InputError
-from calc.lifetime.solver import _few
+from calc.lifetime.solver import DEFAULT_LAW, _few
 from calc.scaling import law as _law
 from calc.units import parse_quantity
 
@@ -68,7 +68,7 @@ def _loss(value):
                          .replace('such as "0.4"', 'such as "2.0"')) from None
 
 
-def quality(*, loss=None, params=None, tokens=None, model=None, law: str = "hoffmann2022"):
+def quality(*, loss=None, params=None, tokens=None, model=None, law: str = DEFAULT_LAW):
     """The target loss (nats per token) given as a loss, as a run (params, tokens), or as a published run.
 
     Exactly one of ``loss``, ``params`` with ``tokens``, or ``model`` (a dense run of data/models.csv).

@@ -10,11 +10,11 @@ from calc.errors import InputError
 from calc.lifetime.dollars import _fraction, _training_price
 from calc.lifetime.inputs import _count, _price, quality
 from calc.lifetime.plans import SERVE_FLOP, Lifetime, _beyond, _finite, _plan
-from calc.lifetime.solver import _few, _root, _shape
+from calc.lifetime.solver import DEFAULT_LAW, _few, _root, _shape
 from calc.units import Q_
 
 
-def lifetime(*, loss=None, params=None, tokens=None, model=None, inference_tokens=0, law: str = "hoffmann2022",
+def lifetime(*, loss=None, params=None, tokens=None, model=None, inference_tokens=0, law: str = DEFAULT_LAW,
              training_price=None, serving_price=None, serving_price_params=None, hardware=None,
              utilization=None) -> Lifetime:
     """The model size and training tokens that minimise training + inference compute at one quality.

@@ -11,6 +11,11 @@ import numpy as np
 from calc.errors import InputError
 from calc.scaling import law as _law
 
+# The scaling law a lifetime question is asked under when none is named: Chinchilla's published constants
+# ([Hoffmann2022] eq. 10), defined here once and read by every function of calc.lifetime, calc.service_life,
+# ``calc lifetime --law`` and the Lifetime page (devries2023, the refit of Sardana et al.'s Fig. 1, is one choice)
+DEFAULT_LAW = "hoffmann2022"
+
 _HALVINGS = 200  # bisection steps on log(1 - s): the bracket is at most 745 wide, 745 / 2^200 is far below a float's step
 
 

@@ -8,12 +8,12 @@ import pint
 
 from calc.errors import InputError
 from calc.lifetime.inputs import _count, _fraction, _loss, quality
-from calc.lifetime.solver import _few, _shape
+from calc.lifetime.solver import DEFAULT_LAW, _few, _shape
 from calc.scaling import law as _law
 from calc.units import Q_
 
 
-def break_even(params, *, loss=None, tokens=None, law: str = "hoffmann2022") -> pint.Quantity:
+def break_even(params, *, loss=None, tokens=None, law: str = DEFAULT_LAW) -> pint.Quantity:
     """Inference demand at which a model of ``params`` at the target quality ties the compute-optimal one.
 
     T* = 3 (N D(N) - N0 D0) / (N0 - N): below it the compute-optimal model's lifetime compute is lower,
@@ -47,7 +47,7 @@ def break_even(params, *, loss=None, tokens=None, law: str = "hoffmann2022") -> 
     return Q_(tie if np.ndim(tie) else float(tie), "token")
 
 
-def critical_params(loss, law: str = "hoffmann2022") -> pint.Quantity:
+def critical_params(loss, law: str = DEFAULT_LAW) -> pint.Quantity:
     """The size below which no amount of training data reaches ``loss``: (A'/R)^(1/a) [DeVries2023].
 
     >>> round(critical_params(2.0, "hoffmann2022").m_as("Gparam"), 2)
@@ -57,7 +57,7 @@ def critical_params(loss, law: str = "hoffmann2022") -> pint.Quantity:
     return Q_(shape.params(1.0), "param")
 
 
-def compute_overhead(size_fraction, law: str = "hoffmann2022") -> pint.Quantity:
+def compute_overhead(size_fraction, law: str = DEFAULT_LAW) -> pint.Quantity:
     """Extra training compute of a model ``size_fraction`` times the compute-optimal size, at the same loss.
 
     overhead(k) = k (1 - (b/a)(k^-a - 1))^(-1/b) - 1   [DeVries2023], the same at every budget.
@@ -91,7 +91,7 @@ def compute_overhead(size_fraction, law: str = "hoffmann2022") -> pint.Quantity:
     return Q_(k * k_d - 1, "")
 
 
-def critical_fraction(law: str = "hoffmann2022") -> float:
+def critical_fraction(law: str = DEFAULT_LAW) -> float:
     """The critical model size as a share of the compute-optimal one: (1 + a/b)^(-1/a) [DeVries2023].
 
     >>> round(critical_fraction("hoffmann2022"), 3)
@@ -106,7 +106,7 @@ def _floor_plus_one(law_name):
     return lw.constants.get("E", 0.0) + 1.0
 
 
-def curve(loss, inference_tokens=0, law: str = "hoffmann2022", points: int = 200, upto=None) -> dict:
+def curve(loss, inference_tokens=0, law: str = DEFAULT_LAW, points: int = 200, upto=None) -> dict:
     """Lifetime compute against model size at one quality (the app's chart): arrays keyed
     ``params``, ``tokens``, ``training_compute``, ``lifetime_compute``, from just above the critical size
     to three times the compute-optimal size, or to ``upto`` [param] when larger (a run given far above the

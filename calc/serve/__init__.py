@@ -69,7 +69,9 @@ class Serving:
     limited_by: dict
     breakdown: dict = field(repr=False)  # decode and prefill parts, s
     limits: dict | None = None  # under latency limits: the statistic bounded, the limits, the p99s the means imply
-    request_rate: pint.Quantity | None = None  # under an open-loop request rate: the rate (1/s)
+    # the open-loop rate (1/s) the answer holds: the request rate given, or under limits the requests arriving at
+    # random that make the load found; None for a closed loop, a static batch or the saturating answer
+    request_rate: pint.Quantity | None = None
     # the mean wait in the TTFT before its prompt's step (a closed loop, a request rate, limits); None: none counted
     queueing: pint.Quantity | None = None
     # the serving engine given: its name, host work per sequence and decode step (s) and whether the GPU's next step hides it
@@ -387,9 +389,6 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
         return _with_engine(_best(candidates, ttft_max, tpot_max, stat, given_layout, search_experts), engine, host,
                             model)
     if given == ["request_rate"]:
-        if s.disaggregated:
-            raise InputError("request_rate", "the request rate's queue is that of one engine running prefill and "
-                                             "decode together; give a concurrency with --disaggregated")
         return _with_engine(_at_rate(candidates, _request_rate(request_rate), given_layout, search_experts),
                             engine, host, model)
     if given:
@@ -546,7 +545,9 @@ def _answer(s: Setup, n: int, mode: str, label: str, limits: tuple | None = None
     wait = None  # the mean wait the TTFT holds before its prompt's step; None: none counted
     if rate is not None:
         r = rate[2]
-        wait = float(r["wait"])
+        wait = None if s.disaggregated else float(r["wait"])  # load.at_rate counts none: said in ttft_basis
+    elif limits is not None and s.disaggregated:  # as under a rate: the decode chips' load, no wait counted
+        r = evaluate(s, n, "arrivals")
     elif limits is not None:  # the TTFT the limit was checked with (load.best_under_limits): with the mean wait of
         r = evaluate(s, n, "arrivals")  # requests arriving at random at this load, as under a request rate
         wait = float(load.step_wait(s, r, n, float(r["total"]) / s.output_tokens))
@@ -585,8 +586,12 @@ def _answer(s: Setup, n: int, mode: str, label: str, limits: tuple | None = None
         breakdown={"decode": {n_: _q(float(v), "s") for n_, v in r["decode"].items()},
                    "prefill": {n_: _q(float(v), "s") for n_, v in r["prefill"].items()}},
         limits=None if limits is None else _limits(limits, float(r["ttft"]), float(r["tpot"])),
-        request_rate=None if rate is None else _q(rate[0], "1/s"),
-        queueing=None if wait is None else _q(wait, "s"), ttft_basis=_ttft_basis(label, n, wait is not None),
+        # the open-loop rate the answer holds: the one given, or under limits the requests/s arriving at random that
+        # make the load found (its output tokens/s over a request's); None for a closed loop, a batch or saturation
+        request_rate=_q(rate[0], "1/s") if rate is not None else
+        _q(float(r["total"]) / s.output_tokens, "1/s") if label == "limits" else None,
+        queueing=None if wait is None else _q(wait, "s"),
+        ttft_basis=_ttft_basis(label, n, wait is not None, s.disaggregated),
     )
 
 
@@ -604,11 +609,22 @@ STEP_ALONE = ("the step alone, as a throughput benchmark's: the step that carrie
 CLOSED_LOOP = f"each sending its next request as its last one ends: with the {_QUEUE}"
 
 
-def _ttft_basis(label: str, n: int, waits: bool) -> str:
+# Prefill on chips of its own under random arrivals (a rate, or limits): the prompt rides in no decode step, and the
+# prefill chips' queue needs their number, which is not given: the TTFT counts no wait, and says so
+DISAGGREGATED_ARRIVALS = ("prefill on chips of its own: the prompt's prefill and the first decode step, no wait "
+                          "counted (the prefill chips' number, and so their queue, is not given; the decode chips' "
+                          "load by Little's law)")
+
+
+def _ttft_basis(label: str, n: int, waits: bool, disaggregated: bool = False) -> str:
     """Which TTFT an answer gives, in words: with the wait of a closed loop's or of random arrivals, or the step alone
-    (a throughput benchmark's, and the frontier's ``ttft``), or a static batch's prefill."""
+    (a throughput benchmark's, and the frontier's ``ttft``), or a static batch's prefill; with prefill on chips of its
+    own, random arrivals count no wait (``DISAGGREGATED_ARRIVALS``)."""
     if label == "batch":
         return "one static batch: the prefill of all its prompts at once, no queue"
+    if disaggregated and label in ("request rate", "limits"):
+        at = "the rate" if label == "request rate" else "the load found"
+        return f"requests arriving at random (Poisson) at {at}; {DISAGGREGATED_ARRIVALS}"
     if label == "concurrency" and waits:
         return f"a closed loop of {n:,} clients, {CLOSED_LOOP}"
     if label == "request rate":

@@ -60,7 +60,7 @@ import numpy as np
 from calc import data
 from calc.architecture import Transformer, lookup
 from calc.display import number
-from calc.errors import InputError
+from calc.errors import InputError, did_you_mean
 from calc.perf.layout import check_heads
 from calc.reader import read_chips, whole_text
 from calc.serve import cost, footprint, phases
@@ -415,7 +415,8 @@ def at_rate(s: Setup, rate: float) -> tuple[float, dict]:
     most = s.max_concurrency()
     cap = arrivals_capacity(s)
     if not rate < cap:
-        paced = (f"; pipeline {s.layout.pipeline}: its heaviest micro-batch paces it" if s.layout.pipeline > 1 else "")
+        paced = (f"; pipeline {s.layout.pipeline}: its heaviest micro-batch paces it"
+                 if s.layout.pipeline > 1 and not s.disaggregated else "")  # the decode chips' steps carry no prompts
         raise InputError("request_rate", f"expected fewer requests/s than the {number(cap)} the layout completes with "
                                          f"the requests arriving at random ({most:,} sequences in flight at most{paced}), "
                                          f"got {number(rate)}: the queue grows without end; give a lower rate or more chips")
@@ -424,7 +425,9 @@ def at_rate(s: Setup, rate: float) -> tuple[float, dict]:
     rates = np.maximum.accumulate(rates)  # the rate the fewest sequences in flight sustain
     n = float(np.exp(np.interp(rate, rates, np.log(c))))
     r = evaluate(s, n, "arrivals")
-    wait = step_wait(s, r, n, rate)
+    # prefill on chips of its own: the prompt rides in no decode step, and the prefill chips' queue is not modelled
+    # (their number is not given): no wait counted, as the answer's ttft_basis says
+    wait = 0.0 if s.disaggregated else step_wait(s, r, n, rate)
     r["ttft"] = r["ttft"] + wait
     r["wait"] = wait
     return n, r
@@ -599,7 +602,8 @@ def best_under_limits(candidates: list[Setup], ttft_max: float | None, tpot_max:
         r = evaluate(s, g, "arrivals")  # requests arriving at random, as MLPerf's Server and Interactive send them
         ok = np.ones_like(g, dtype=bool)
         if ttft_max:  # with the wait for the step (or round of steps) in progress of requests arriving at that load
-            ok &= r["ttft"] + step_wait(s, r, g, r["total"] / s.output_tokens) <= ttft_max
+            # (prefill on chips of its own: none counted, as at_rate)
+            ok &= r["ttft"] + (0.0 if s.disaggregated else step_wait(s, r, g, r["total"] / s.output_tokens)) <= ttft_max
         if tpot_max:
             ok &= r["tpot"] <= tpot_max
         if fastest is None or r["tpot"][0] < fastest[1]:
@@ -672,8 +676,13 @@ def _whole(name: str, value, least: int = 1, unit: str | None = None) -> int:
 
 
 def _precision(name: str, value, table: dict) -> str:
+    """``value`` as a key of ``table`` (case aside), else the one-line error listing them, with the nearest two or, for
+    a chip's training format asked of the weights or the KV cache, why it is not one."""
     if not isinstance(value, str) or value.lower() not in table:
-        raise InputError(name, f"expected one of {', '.join(table)}, got {value!r:.40}")
+        why = (" (tf32 and fp32 are training formats, not modelled for serving: engines serve weights and KV cache in "
+               "16 bits or fewer)" if isinstance(value, str) and value.strip().lower() in ("tf32", "fp32")
+               and "bf16" in table else did_you_mean(value, table, n=2))
+        raise InputError(name, f"expected one of {', '.join(table)}, got {value!r:.40}{why}")
     return value.lower()
 
 

@@ -21,7 +21,7 @@ import numpy as np
 import pint
 
 from calc import data
-from calc.errors import InputError
+from calc.errors import InputError, did_you_mean
 from calc.units import Q_
 
 STATISTICS = ("p99", "mean")  # what a latency limit bounds: MLPerf's p99 (default), or the modelled mean
@@ -59,7 +59,7 @@ def statistic(value) -> str:
     if value is None:
         return "p99"
     if not isinstance(value, str) or value.lower() not in STATISTICS:
-        raise InputError("limit_statistic", f"expected p99 or mean, got {value!r:.40}")
+        raise InputError("limit_statistic", f"expected p99 or mean, got {value!r:.40}{did_you_mean(value, STATISTICS)}")
     return value.lower()
 
 
