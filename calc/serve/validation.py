@@ -118,7 +118,11 @@ STATIC_BATCH = "batch"
 # configuration states its layout, with the datasets' mean prompts): 74.7% -> 75.2%, median 0.1035 -> 0.1072, bias +7.9% ->
 # +8.9%, loosened for new rows scored; then branch lenvar's spread of the datasets' lengths: 75.4%, median 0.1031, bias
 # +7.41%; NVIDIA's v5.1 DeepSeek-R1 runs on the PyTorch backend's host work (a fact of the runs): bias +7.46%.
-REPORTED_OVERALL = (460, 0.754, 0.1031, 0.0746)
+# Branch chips6: the chips people serve on, from vendor datasheets (data/hardware.csv), scored at the documented default
+# matmul share where none is measured: TensorRT-LLM 1.0's 8 RTX PRO 6000 rows (468 rows, 75.2%, 0.1026, +7.6%), then
+# MLPerf v5.1's closed-division runs on RTX PRO 6000, H200 NVL and GB300 (33 rows): 73.7%, median 0.1081, bias +8.39%,
+# loosened for new rows scored; the 460 rows before as they were (75.4%, 0.1031, +7.46%).
+REPORTED_OVERALL = (501, 0.737, 0.1081, 0.0839)
 
 
 @dataclass(frozen=True)
