@@ -298,7 +298,30 @@ def _close_units(text: str, unit: str) -> list[str]:
 
     if not unit:
         return []
-    return nearest(text, _units_like(unit), n=2, fold=False)  # units are case-sensitive: ms is not Ms
+    names = _units_like(unit)
+    # "Gparmas" -> Gparams, "Ttokns" -> Ttokens: a count's prefix kept (it said params, tokens), unless the letter reads
+    # better as the word's own initial ("Tokns": tokens, not Ttokens); not the small prefixes (m, u, n begin minutes, ns)
+    if text[:1] in "kMGTPE" and len(text) > 3:
+        rest = nearest(text[1:], names, n=2, fold=False)
+        prefixed = [text[0] + r for r in rest if _is_prefixed_unit(text[0] + r)]
+        own = [c for c in nearest(text[0].lower() + text[1:], names, fold=False) if c[:1] == text[0].lower()]
+        if prefixed and (not own or _likeness(text[1:], rest[0]) > _likeness(text[0].lower() + text[1:], own[0])):
+            return prefixed
+    return nearest(text, names, n=2, fold=False)  # units are case-sensitive: ms is not Ms
+
+
+def _likeness(a: str, b: str) -> float:
+    import difflib
+
+    return difflib.SequenceMatcher(None, a, b).ratio()  # calc.errors.nearest's measure
+
+
+def _is_prefixed_unit(text: str) -> bool:
+    try:
+        ureg.parse_units(text)
+    except Exception:  # pint's parser raises many types on what is not a unit
+        return False
+    return True
 
 
 def _expected_words(unit: str) -> str:
