@@ -98,7 +98,8 @@ def parse_quantity(value, field: str, unit: str, *, bare_ok: bool, shown_in: str
             try:
                 value = _literal_or_count(number, text, field, unit, expected, bare_ok, value)
             except UnknownUnit as exc:  # said with the whole input and an example in the unit people use
-                example = _example(unit, f"{number:g}" if np.isscalar(number) else "1", shown_in)
+                example = _example(unit, _typed_number(value, exc.text) or (f"{number:g}" if np.isscalar(number)
+                                                                             else "1"), shown_in)
                 raise InputError(field, f"{exc.message}, e.g. \"{example}\"; got {shown}") from None
     elif isinstance(value, pint.Quantity):
         if not isinstance(value, ureg.Quantity):
@@ -264,6 +265,18 @@ def _parse_units(text: str, field: str, unit: str) -> pint.Unit:
         raise UnknownUnit(field, f"unknown unit {names}{hint}; expected {_expected_words(unit)}", text) from None
     except Exception:  # pint's parser raises many types on garbage; all mean "not a unit"
         raise InputError(field, f"expected a unit such as \"{unit or 'percent'}\", got {_quote(text)}") from None
+
+
+def _typed_number(value: str, unit_text: str) -> str | None:
+    """The number of ``value`` as typed, with its count's suffix, before the unknown unit ``unit_text``: "2T" of "2T
+    tokns", "7e9" of "7e9 parms" (an example said "2 token" and "7e+09 param"); None where more than that is left."""
+    typed = value.strip().removesuffix(unit_text.strip()).strip()
+    try:
+        number, rest = read_number(typed, "value", "") if typed else (None, "?")
+    except InputError:
+        return None
+    counted = count_suffix(number, rest) if rest and number is not None else None
+    return typed if number is not None and (not rest or counted is not None and not counted[1]) else None
 
 
 class UnknownUnit(InputError):

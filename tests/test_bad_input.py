@@ -206,6 +206,9 @@ WORDING = [  # (argv, the flag, words the message must hold): the field, what is
     (["estimate", "--params", "70e9", "--tokens", "1000 Tokns"], "--tokens", ["did you mean 'tokens'"]),  # T: its t
     (["estimate", "--params", "7e9", "--tokens", "1T", "--hardware", "H100 SXM5", "--chips", "8", "--duration",
       "3 mintues"], "--duration", ["did you mean 'minutes'"]),  # m begins the word: no milli-minutes
+    # the example keeps the number as typed, with its count's suffix (it said "2 token" and "7e+09 param")
+    (["estimate", "--params", "70e9", "--tokens", "2T tokns"], "--tokens", ['e.g. "2T token"', "got '2T tokns'"]),
+    (["estimate", "--params", "7e9 parms", "--tokens", "1T"], "--params", ['e.g. "7e9 param"']),
 ]
 
 
