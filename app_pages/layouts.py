@@ -17,6 +17,7 @@ from app_pages.charts import plain_axis
 from calc import data, perf
 from calc.architecture import published, shape_name
 from calc.display import escape, number, show
+from calc.errors import did_you_mean
 
 PAGE = "layouts"
 LARGEST = 10_000_000  # the largest whole number a field takes (a cluster of ten million chips)
@@ -61,7 +62,8 @@ def _read(name: str, kind: str, text: str):
         return shape_name(text)
     if kind == "choice":
         if text not in CHOICES[name]:
-            raise ValueError(f"expected one of {', '.join(CHOICES[name])}; got {text[:60]!r}")
+            raise ValueError(f"expected one of {', '.join(CHOICES[name])}; got {text[:60]!r}"  # "ful": full, as the CLI
+                             f"{did_you_mean(text, CHOICES[name])}")
         return text
     try:
         value = float(text.replace(",", "").replace("_", ""))

@@ -189,6 +189,15 @@ def test_a_bad_option_in_the_link_is_named_and_its_default_used():
     assert at.multiselect(key="layouts_recompute_modules").value == []
 
 
+def test_a_misspelt_option_in_the_link_names_the_nearest():
+    # as the command line does (step --recompute ful: did you mean full?); the link said only the list
+    at = _open(**{"layouts.recompute": "ful", "layouts.schedule": "dualpip"})
+    shown = " ".join(w.value for w in at.warning).replace("\\", "")
+    assert "layouts.recompute: expected one of none, selective, full; got 'ful' (did you mean full?)" in shown, shown
+    assert "got 'dualpip' (did you mean dualpipe?)" in shown, shown
+    assert at.selectbox(key="layouts_recompute").value == "selective"  # the default stands in
+
+
 def test_a_layout_over_memory_gives_the_need_and_the_capacity_to_one_decimal():
     # the capacity was rounded (86 GB) while the need had a decimal: "needs 1.8 GB more" did not add up
     at = _open(**{"layouts.model": "Llama 3.1 405B", "layouts.hardware": "H100 SXM5", "layouts.chips": "16384",
