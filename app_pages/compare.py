@@ -27,7 +27,8 @@ used = {k: v for k, v in known.items() if k not in HARDWARE_SPECIFIC}
 if not ({"compute"} <= set(used) or {"params", "tokens"} <= set(used) or {"active_params", "tokens"} <= set(used)):
     st.info("Give the run's size on the Estimate page first: its parameters and training tokens, or its training "
             "compute (a chip count too, for the training time).")
-    st.page_link("app_pages/estimate.py", label="Go to the Estimate page", icon="🧮")
+    # the navigation's own icon (app.py): Streamlit bundles its font, where an emoji needs one on the machine (a box without)
+    st.page_link("app_pages/estimate.py", label="Go to the Estimate page", icon=":material/calculate:")
     st.stop()
 st.caption("The Estimate page's run, without its hardware-specific inputs: "
            + "; ".join(f"{label(k, unit=False)} {escape(show(k, calc.estimate(**{k: v})[k].value, True))}"

@@ -17,6 +17,7 @@ from app_pages.charts import plain_axis
 from calc import data, perf
 from calc.architecture import published, shape_name
 from calc.display import escape, number, show
+from calc.errors import did_you_mean
 
 PAGE = "layouts"
 LARGEST = 10_000_000  # the largest whole number a field takes (a cluster of ten million chips)
@@ -61,7 +62,8 @@ def _read(name: str, kind: str, text: str):
         return shape_name(text)
     if kind == "choice":
         if text not in CHOICES[name]:
-            raise ValueError(f"expected one of {', '.join(CHOICES[name])}; got {text[:60]!r}")
+            raise ValueError(f"expected one of {', '.join(CHOICES[name])}; got {text[:60]!r}"  # "ful": full, as the CLI
+                             f"{did_you_mean(text, CHOICES[name])}")
         return text
     try:
         value = float(text.replace(",", "").replace("_", ""))
@@ -166,8 +168,13 @@ st.caption("The step time is built from the chip's matmul rate, memory bandwidth
 
 if "layouts_model" not in st.session_state:
     st.session_state["layouts_link_problems"] = _seed()
-for problem in st.session_state.get("layouts_link_problems", []):
-    st.warning(f"Ignored from the link: {escape(problem)}")
+LABELS = {"model": "Model", "hardware": "Accelerator", "chips": "Chips", "global_batch": "Global batch (sequences)",
+          "sequence": "Sequence (tokens)", **{o.name: o.label for o in LAYOUT_FIELDS}}  # as the fields below say them
+for problem in st.session_state.get("layouts_link_problems", []):  # by its label, then its key, as the Serving page
+    key, _, why = problem.partition(": ")
+    label = LABELS.get(key.removeprefix(f"{PAGE}."))
+    st.warning(f"Ignored from the link: **{escape(label, limit=60)}** ({escape(key, limit=60)}): {escape(why, limit=600)}"
+               if label and why else f"Ignored from the link: {escape(problem, limit=600)}")
 
 why = st.session_state.get("layouts_why")
 top = st.container()  # your layout's numbers above the fields, as on the Estimate page: a phone shows them first

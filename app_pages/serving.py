@@ -356,17 +356,30 @@ concurrency = d5.selectbox("Requests in flight", [SATURATING, LIMITS, RATE, "1",
                            "tokens/s per chip within the latency limits below; 'at a request rate': requests arriving at "
                            "random (Poisson) at the rate below, the TTFT with its wait for the step in progress")
 l1, l2, l3, l4 = st.columns(4)
+
+
+def _load_for(load: str, *keys: str) -> None:
+    """A limit (or a rate) typed while the load is still the default 'saturating' chooses the load that reads it: the
+    first thing a user types was answered in red ("choose it, or clear the limit"). A load chosen is kept, and said."""
+    if st.session_state.get("serving_concurrency") == SATURATING and any(
+            str(st.session_state.get(k) or "").strip() for k in keys):
+        st.session_state["serving_concurrency"] = load
+
+
 ttft_limit = l1.text_input("Time-to-first-token limit", key="serving_ttft_limit", placeholder="e.g. 2 s",
-                           help="With 'within limits': a time with its unit; empty for none")
+                           help="With 'within limits': a time with its unit; empty for none",
+                           on_change=_load_for, args=(LIMITS, "serving_ttft_limit"))
 tpot_limit = l2.text_input("Time-per-output-token limit", key="serving_tpot_limit", placeholder="e.g. 40 ms",
-                           help="With 'within limits': a time with its unit; empty for none")
+                           help="With 'within limits': a time with its unit; empty for none",
+                           on_change=_load_for, args=(LIMITS, "serving_tpot_limit"))
 statistic = l3.selectbox("The limits bound", list(percentiles.STATISTICS), key="serving_limit_statistic",
                          format_func={"p99": "p99 (as MLPerf)", "mean": "the mean"}.get,
                          help="p99: the modelled means times the p99/mean of MLPerf Inference v4.x Server runs "
                               f"(TTFT {TAILS['ttft']:.2f}x, TPOT {TAILS['tpot']:.2f}x); mean: the modelled steady-state "
                               "means themselves")
 request_rate = l4.text_input("Request rate", key="serving_request_rate", placeholder="e.g. 4/s",
-                             help="With 'at a request rate': requests arriving per second (4/s, 240/min); empty for none")
+                             help="With 'at a request rate': requests arriving per second (4/s, 240/min); empty for none",
+                             on_change=_load_for, args=(RATE, "serving_request_rate"))
 e1, e2, e3, e4 = st.columns(4)
 disaggregated = e1.checkbox("Disaggregated prefill", key="serving_disaggregated",
                             help="Prefill on chips of its own (Splitwise, DistServe; DeepSeek's V3/R1 service): the chips "

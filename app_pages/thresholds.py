@@ -108,8 +108,8 @@ try:
     runs = run_crossings(compute)
     cluster = cluster_crossings(chips, hardware)
     n_chips = read_chips(chips)  # a cluster: a whole number of chips, at least one
-except calc.InputError as exc:
-    st.error(escape(exc))
+except calc.InputError as exc:  # said by the field's label, as the other pages say theirs ("chips: ..." was the name)
+    st.error(escape(f"{LABELS.get(exc.field, exc.field)}: {exc.message}"))
     st.stop()
 rows = [{"Rule": c.threshold.name, "Status": c.threshold.status, "Measure": c.measure,
          "Ratio to the line": number(c.ratio), "Crosses": "yes" if c.crosses else "no"} for c in runs + cluster]

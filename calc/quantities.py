@@ -98,7 +98,8 @@ def parse_quantity(value, field: str, unit: str, *, bare_ok: bool, shown_in: str
             try:
                 value = _literal_or_count(number, text, field, unit, expected, bare_ok, value)
             except UnknownUnit as exc:  # said with the whole input and an example in the unit people use
-                example = _example(unit, f"{number:g}" if np.isscalar(number) else "1", shown_in)
+                example = _example(unit, _typed_number(value, exc.text) or (f"{number:g}" if np.isscalar(number)
+                                                                             else "1"), shown_in)
                 raise InputError(field, f"{exc.message}, e.g. \"{example}\"; got {shown}") from None
     elif isinstance(value, pint.Quantity):
         if not isinstance(value, ureg.Quantity):
@@ -266,6 +267,18 @@ def _parse_units(text: str, field: str, unit: str) -> pint.Unit:
         raise InputError(field, f"expected a unit such as \"{unit or 'percent'}\", got {_quote(text)}") from None
 
 
+def _typed_number(value: str, unit_text: str) -> str | None:
+    """The number of ``value`` as typed, with its count's suffix, before the unknown unit ``unit_text``: "2T" of "2T
+    tokns", "7e9" of "7e9 parms" (an example said "2 token" and "7e+09 param"); None where more than that is left."""
+    typed = value.strip().removesuffix(unit_text.strip()).strip()
+    try:
+        number, rest = read_number(typed, "value", "") if typed else (None, "?")
+    except InputError:
+        return None
+    counted = count_suffix(number, rest) if rest and number is not None else None
+    return typed if number is not None and (not rest or counted is not None and not counted[1]) else None
+
+
 class UnknownUnit(InputError):
     """A unit pint does not know; ``text`` is the unit as read, for the door that shows the whole input."""
 
@@ -298,7 +311,30 @@ def _close_units(text: str, unit: str) -> list[str]:
 
     if not unit:
         return []
-    return nearest(text, _units_like(unit), n=2, fold=False)  # units are case-sensitive: ms is not Ms
+    names = _units_like(unit)
+    # "Gparmas" -> Gparams, "Ttokns" -> Ttokens: a count's prefix kept (it said params, tokens), unless the letter reads
+    # better as the word's own initial ("Tokns": tokens, not Ttokens); not the small prefixes (m, u, n begin minutes, ns)
+    if text[:1] in "kMGTPE" and len(text) > 3:
+        rest = nearest(text[1:], names, n=2, fold=False)
+        prefixed = [text[0] + r for r in rest if _is_prefixed_unit(text[0] + r)]
+        own = [c for c in nearest(text[0].lower() + text[1:], names, fold=False) if c[:1] == text[0].lower()]
+        if prefixed and (not own or _likeness(text[1:], rest[0]) > _likeness(text[0].lower() + text[1:], own[0])):
+            return prefixed
+    return nearest(text, names, n=2, fold=False)  # units are case-sensitive: ms is not Ms
+
+
+def _likeness(a: str, b: str) -> float:
+    import difflib
+
+    return difflib.SequenceMatcher(None, a, b).ratio()  # calc.errors.nearest's measure
+
+
+def _is_prefixed_unit(text: str) -> bool:
+    try:
+        ureg.parse_units(text)
+    except Exception:  # pint's parser raises many types on what is not a unit
+        return False
+    return True
 
 
 def _expected_words(unit: str) -> str:

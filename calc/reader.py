@@ -103,6 +103,12 @@ def whole_text(text: str, unit: str | None = None) -> int:
             kind = f"of {unit}s" if unit else "without a unit"
             raise InputError("value", f"expected a whole number {kind}, such as 4096 or 8,192, got {text!r}")
         else:
+            if unit is not None:  # "1000 tokns": a misspelt unit is named, with the units it resembles
+                try:
+                    parse_quantity(text, "value", unit, bare_ok=True)
+                except InputError as exc:
+                    if "unknown unit" in exc.message:
+                        raise InputError("value", exc.message) from None
             raise InputError("value", f"expected a whole number such as 4096 or 8,192, got {text!r}")
     if math.isfinite(number) and number == int(number) and abs(number) > MAX_WHOLE:
         raise InputError("value", f"expected a whole number of at most 2^53 (about 9 × 10¹⁵), got {text!r}")

@@ -37,8 +37,9 @@ def check_field(name: str, value) -> str:
     ('1024', '0.2..0.5')
     """
     if name not in NAMES:
-        raise InputError(str(name)[:40], f"not a name of the calculator; expected one of {', '.join(NAMES)}"
-                                         f"{did_you_mean(name, NAMES)}")
+        # the look-alike first: the pages cut a long message, and the list of every name came before it
+        raise InputError(str(name)[:40], f"not a name of the calculator{did_you_mean(name, NAMES)}; expected one of "
+                                         f"{', '.join(NAMES)}")
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise InputError(name, f"expected a string such as \"300 Gtoken\" or a number, got {type(value).__name__}")
     if not isinstance(value, str):

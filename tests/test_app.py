@@ -279,3 +279,7 @@ def test_a_model_config_uploaded_as_a_scenario_points_to_the_model_shape_page():
     at.file_uploader(key="upload").set_value(("bad.json", b'{"colour": "red"}', "application/json")).run()
     text = " ".join(e.value for e in at.error).replace("\\", "")
     assert "not a name of the calculator" in text and "Model shape" not in text, text
+    # a misspelt name's look-alike is said before the list of every name, which the page cuts ("price…")
+    at.file_uploader(key="upload").set_value(("typo.json", b'{"parms": "70B", "tokens": "1.4T"}', "application/json")).run()
+    text = " ".join(e.value for e in at.error).replace("\\", "")
+    assert "parms: not a name of the calculator (did you mean params?)" in text, text

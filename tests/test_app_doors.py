@@ -47,6 +47,18 @@ def test_thresholds_says_every_bad_field_of_a_link_at_once_and_draws_the_rest():
     assert at.error and "compute" in at.error[0].value
 
 
+@pytest.mark.parametrize("key, typed, said", [
+    ("th_compute", "3.8e25 FLOPS", "Training compute (FLOP): \"FLOPS\" is ambiguous here"),
+    ("th_chips", "1e300", "Cluster size (chips): expected a whole number of chips"),
+])
+def test_thresholds_says_a_typed_error_by_the_fields_label(key, typed, said):
+    # as every other page says its fields: it said "compute: ..." and "chips: ...", names the user never typed in
+    at = open_page("app_pages/thresholds.py", errors_ok=True)
+    at.text_input(key=key).set_value(typed).run()
+    assert not at.exception and len(at.error) == 1
+    assert at.error[0].value.replace("\\", "").startswith(said), at.error[0].value
+
+
 def test_landscape_marks_the_median_compute_of_a_ranged_scenario():
     at = open_page("app_pages/landscape.py", params="70e9 param", tokens="1e12..2e12 token")
     assert any("solid black line is your scenario" in c.value for c in at.caption)

@@ -71,7 +71,9 @@ def test_leaving_and_coming_back_keeps_the_fields():
 def test_a_bad_link_value_is_named_and_the_default_used():
     at = _open(**{"layouts.chips": "lots", "layouts.model": "GPT-5", "layouts.tensor": "0", "layouts.colour": "red"})
     shown = " ".join(w.value for w in at.warning).replace("\\", "")
-    for part in ("layouts.chips: expected a whole number", "'lots'", "layouts.model: unknown shape 'GPT-5'", "layouts.tensor", "'0'", "layouts.colour: not a field of this page"):
+    for part in ("**Chips** (layouts.chips): expected a whole number", "'lots'",  # by its label, as on Serving
+                 "**Model** (layouts.model): unknown shape 'GPT-5'", "**Tensor parallel** (layouts.tensor)", "'0'",
+                 "layouts.colour: not a field of this page"):
         assert part in shown
     assert at.number_input(key="layouts_chips").value == 1024
     assert at.selectbox(key="layouts_model").value == "GPT-3 175B"
@@ -181,13 +183,22 @@ def test_the_step_command_s_layout_options_are_fields_in_the_url():
 def test_a_bad_option_in_the_link_is_named_and_its_default_used():
     at = _open(**{"layouts.schedule": "gpipe", "layouts.expert_overlap": "yes", "layouts.recompute_modules": "mlp,attn"})
     shown = " ".join(w.value for w in at.warning).replace("\\", "")
-    for part in ("layouts.schedule: expected one of 1f1b, dualpipe, deepspeed", "'gpipe'",
-                 "layouts.expert_overlap: expected True or False", "'yes'",
-                 "layouts.recompute_modules: expected names among mla_up_proj", "'mlp,attn'"):
+    for part in ("(layouts.schedule): expected one of 1f1b, dualpipe, deepspeed", "'gpipe'",
+                 "(layouts.expert_overlap): expected True or False", "'yes'",
+                 "**Recomputed modules** (layouts.recompute_modules): expected names among mla_up_proj", "'mlp,attn'"):
         assert part in shown, part
     assert at.selectbox(key="layouts_schedule").value == "1f1b"
     assert at.checkbox(key="layouts_expert_overlap").value is False
     assert at.multiselect(key="layouts_recompute_modules").value == []
+
+
+def test_a_misspelt_option_in_the_link_names_the_nearest():
+    # as the command line does (step --recompute ful: did you mean full?); the link said only the list
+    at = _open(**{"layouts.recompute": "ful", "layouts.schedule": "dualpip"})
+    shown = " ".join(w.value for w in at.warning).replace("\\", "")
+    assert "**Recomputation** (layouts.recompute): expected one of none, selective, full; got 'ful' (did you mean full?)" in shown, shown
+    assert "got 'dualpip' (did you mean dualpipe?)" in shown, shown
+    assert at.selectbox(key="layouts_recompute").value == "selective"  # the default stands in
 
 
 def test_a_layout_over_memory_gives_the_need_and_the_capacity_to_one_decimal():

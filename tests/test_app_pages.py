@@ -4,6 +4,7 @@ units, long text that wraps or moves out of the table instead of being clipped."
 import json
 import math
 import re
+from pathlib import Path
 
 import pyarrow as pa
 import pytest
@@ -90,6 +91,16 @@ def test_compare_shows_the_mfu_band_its_caption_promises():
         assert low == pytest.approx(100 * mfu * math.exp(-b), abs=0.6) and high == pytest.approx(100 * mfu * math.exp(b), abs=0.6)
     assert table.loc["TPU v3", "MFU band"] == "—"  # no layout modelled: the default, no band
     assert _labels(at.dataframe[0])["Price per chip-hour"] == "Price"  # short: every column still fits at 1440 px
+
+
+def test_compare_without_a_run_links_to_estimate_with_the_navigations_icon():
+    # an emoji icon (🧮) drew a box on a machine without an emoji font (Debian's chromium); Material Symbols ship with
+    # Streamlit, and the navigation names the Estimate page with this one (app.py)
+    at = _open("app_pages/compare.py", errors_ok=True)
+    links = at.get("page_link")
+    assert links and links[0].proto.label == "Go to the Estimate page"
+    assert links[0].proto.icon == ":material/calculate:"
+    assert 'title="Estimate", icon=":material/calculate:"' in (Path(__file__).parents[1] / "app.py").read_text()
 
 
 def test_compare_without_a_shape_promises_no_band():

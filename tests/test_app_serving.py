@@ -228,6 +228,20 @@ def test_a_request_rate_goes_to_the_url_and_reaches_the_answer():
     assert _url(at)["serving.request_rate"] == "8/s" and "at 8 requests/s" in " ".join(m.value for m in at.markdown)
 
 
+def test_a_limit_or_a_rate_typed_at_the_default_load_chooses_the_load_that_reads_it():
+    # fresh-eyes walk: the first limit typed on a fresh page was answered in red, "limits are read with requests in
+    # flight 'within limits'; choose it, or clear the limit"; a load the user chose is kept, and the clash said
+    for key, value, load in (("serving_tpot_limit", "40 ms", "within limits"), ("serving_ttft_limit", "2 s", "within limits"),
+                             ("serving_request_rate", "4/s", "at a request rate")):
+        at = open_page(PAGE, **{**LINK, "serving.concurrency": "saturating"})
+        at.text_input(key=key).set_value(value).run()
+        assert not at.exception and not at.error, [e.value for e in at.error]
+        assert at.selectbox(key="serving_concurrency").value == load and _url(at)["serving.concurrency"] == load
+    at = open_page(PAGE, errors_ok=True, **LINK)  # 64 requests in flight, chosen: kept, the limit said beside it
+    at.text_input(key="serving_tpot_limit").set_value("40 ms").run()
+    assert at.selectbox(key="serving_concurrency").value == "64" and "choose it" in at.error[0].value
+
+
 def test_a_bad_missing_or_stray_request_rate_is_said():
     at = open_page(PAGE, errors_ok=True, **{**LINK, "serving.request_rate": "4 s"})
     assert "(serving.request_rate):" in " ".join(w.value for w in at.warning).replace("\\", "")

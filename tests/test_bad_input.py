@@ -200,6 +200,15 @@ WORDING = [  # (argv, the flag, words the message must hold): the field, what is
     (["estimate", "--params", "7e9", "--tokens", "1T", "--rtol", "abc"], "--rtol",
      ["relative tolerance between 0 and 1", "got 'abc'"]),
     (["serve", "--model", "Llama 3 8X", "--hardware", "H100 SXM5"], "--model", ["did you mean Llama 3 8B"]),
+    # a misspelt unit after a count's prefix is suggested with the prefix (it said 'params' for 'Gparmas')
+    (["estimate", "--params", "70 Gparmas", "--tokens", "1T"], "--params", ["did you mean 'Gparams' or 'Gparam'?"]),
+    (["estimate", "--params", "70e9", "--tokens", "1.4 Ttokns"], "--tokens", ["did you mean 'Ttokens'"]),
+    (["estimate", "--params", "70e9", "--tokens", "1000 Tokns"], "--tokens", ["did you mean 'tokens'"]),  # T: its t
+    (["estimate", "--params", "7e9", "--tokens", "1T", "--hardware", "H100 SXM5", "--chips", "8", "--duration",
+      "3 mintues"], "--duration", ["did you mean 'minutes'"]),  # m begins the word: no milli-minutes
+    # the example keeps the number as typed, with its count's suffix (it said "2 token" and "7e+09 param")
+    (["estimate", "--params", "70e9", "--tokens", "2T tokns"], "--tokens", ['e.g. "2T token"', "got '2T tokns'"]),
+    (["estimate", "--params", "7e9 parms", "--tokens", "1T"], "--params", ['e.g. "7e9 param"']),
 ]
 
 

@@ -396,6 +396,9 @@ def test_a_request_rate_of_another_kind_is_said_once(capsys):
     (["estimat", "--params", "70B"], "unknown command 'estimat' (did you mean estimate?); expected one of estimate, "
                                      "claims, hardware, cost, thresholds, compare, params, memory, optimal, step, "
                                      "lifetime, backtest, serve"),
+    ([], "expected a command, one of estimate, claims, hardware, cost, thresholds, compare, params, memory, optimal, "
+         "step, lifetime, backtest, serve (python -m calc COMMAND --help says what each takes)"),  # was argparse's
+    # "the following arguments are required: command", which names none
 ])
 def test_argparse_s_own_refusals_name_the_flag_as_every_other(capsys, argv, said):
     """Fresh-eyes walk: "argument --input-tokens: ..." and "argument --law: expected one argument" beside every other

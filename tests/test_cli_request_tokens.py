@@ -38,6 +38,11 @@ def test_a_token_count_with_its_unit_is_taken_at_both_doors(capsys, name, text, 
     ("1000 GB", "expected a whole number of tokens, such as 4096 or 8,192, got '1000 GB'"),
     ("1000.5 tokens", "expected a whole number such as 4096 or 8,192, got '1000.5 tokens'"),
     ("1e30 tokens", "expected a whole number of at most 2^53 (about 9 × 10¹⁵), got '1e30 tokens'"),
+    # a misspelt unit is named, with the units it resembles (it said "expected a whole number such as 4096")
+    ("1000 tokns", "unknown unit 'tokns' (did you mean 'tokens' or 'toks'?); expected a token count in token or a unit "
+                   "of the same kind, e.g. \"1000 token\"; got '1000 tokns'"),
+    ("1000 tokens please", "unknown unit 'please'; expected a token count in token or a unit of the same kind, "
+                           "e.g. \"1000 token\"; got '1000 tokens please'"),
 ])
 def test_what_one_door_refuses_the_other_refuses_in_the_same_words(capsys, text, said):
     code, _, err = _cli(capsys, "--input-tokens", text)

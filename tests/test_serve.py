@@ -17,6 +17,7 @@ from calc.__main__ import main
 from calc.architecture import Transformer, lookup
 from calc.errors import InputError
 from calc.serve import calibration, footprint, frontier, kv_cache_per_token, load, percentiles, phases, serve
+from calc.serve import time_limit as latency_limit
 
 # --------------------------------------------------------------------------- terms
 
@@ -646,6 +647,21 @@ def test_cli_errors_are_one_line(capsys):
 def test_cli_a_plain_time_limit_suggests_milliseconds(capsys):
     code, _, err = run(capsys, "--model", "Llama 3 70B", "--hardware", "H100 SXM5", "--tpot-limit", "40")
     assert code == 2 and 'e.g. "40 ms"' in err  # it said "40 day"
+
+
+def test_a_tpot_limit_per_token_is_the_same_time(capsys):
+    # "40 ms/token" is how a time per output token is written: it was refused as "time/tokens", not a time
+    assert latency_limit("tpot_limit", "40 ms/token") == pytest.approx(0.04)
+    assert latency_limit("tpot_limit", calc.Q_(40, "ms/token")) == pytest.approx(0.04)
+    code, out, _ = run(capsys, "--model", "Llama 3 70B", "--hardware", "H100 SXM5", "--chips", "8",
+                       "--tpot-limit", "40 ms/token", "--json")
+    code2, out2, _ = run(capsys, "--model", "Llama 3 70B", "--hardware", "H100 SXM5", "--chips", "8",
+                         "--tpot-limit", "40 ms", "--json")
+    assert code == code2 == 0 and json.loads(out) == json.loads(out2)
+    with pytest.raises(InputError, match="ttft_limit: expected a quantity in s"):  # a first token is not per token
+        latency_limit("ttft_limit", "2 s/token")
+    code, _, err = run(capsys, "--model", "Llama 3 70B", "--hardware", "H100 SXM5", "--tpot-limit", "25 token/s")
+    assert code == 2 and err.count("\n") == 1 and "--tpot-limit: expected a quantity in s (a time)" in err
 
 
 @pytest.mark.parametrize("where", ["/dev/zero", "folder", "fifo", "big"])

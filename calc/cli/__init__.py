@@ -60,6 +60,9 @@ class _Parser(argparse.ArgumentParser):
             message = (f"unknown command {got!r}{did_you_mean(got, known)}; expected one of {', '.join(known)}"
                        if where == "command" else
                        f"{where}: expected one of {', '.join(known)}, got {got!r}{did_you_mean(got, known)}")
+        if message == "the following arguments are required: command":  # `python -m calc` alone: what it takes
+            message = (f"expected a command, one of {', '.join(COMMANDS)} (python -m calc COMMAND --help says what "
+                       "each takes)")
         # "argument --input-tokens: ..." said as every other bad input is, by its flag: "--input-tokens: ..."
         message = re.sub(r"^argument (--[\w-]+)(?:/\S+)?: expected one argument$", r"\1: expected a value after it",
                          message)

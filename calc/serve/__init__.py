@@ -128,8 +128,8 @@ def time_limit(name: str, value) -> float | None:
     door reads it (the command line, Python, the Serving and Lifetime pages); a plain number is refused with an example
     in the unit it most likely meant.
 
-    >>> time_limit("tpot_limit", "40 ms"), time_limit("ttft_limit", None)
-    (0.04, None)
+    >>> time_limit("tpot_limit", "40 ms"), time_limit("tpot_limit", "40 ms/token"), time_limit("ttft_limit", None)
+    (0.04, 0.04, None)
     >>> time_limit("ttft_limit", "2")
     Traceback (most recent call last):
     ...
@@ -143,7 +143,15 @@ def time_limit(name: str, value) -> float | None:
         seconds = name == "ttft_limit" and float(value) < 50  # "2" -> "2 s"; "500" -> "500 ms"
     except (TypeError, ValueError):
         seconds = False
-    t = parse_quantity(value, name, "s", bare_ok=False, shown_in="s" if seconds else "ms").m_as("s")
+    try:
+        t = parse_quantity(value, name, "s", bare_ok=False, shown_in="s" if seconds else "ms").m_as("s")
+    except InputError as exc:  # a TPOT limit is written per token too ("40 ms/token", "40 ms per token"): the same time
+        if name != "tpot_limit":
+            raise
+        try:
+            t = parse_quantity(value, name, "s/token", bare_ok=False).m_as("s/token")
+        except InputError:
+            raise exc from None  # said as a time, the unit the field takes
     if not t > 0:
         raise InputError(name, f"expected a positive time, got {value!r:.40}")
     return float(t)
