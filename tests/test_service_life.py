@@ -246,3 +246,19 @@ def test_a_shape_typed_in_lower_case_is_served_as_its_shape(capsys):
         code, out, err = _cli(capsys, "lifetime", "--model", typed, "--tokens", "15T", "--inference-tokens", "10T",
                               "--hardware", "H100 SXM5")
         assert code == 0 and "Llama 3 70B's shape in bf16 on 8 x H100 SXM5" in out, err
+
+
+def test_the_chip_prices_training_where_only_the_serving_price_is_given(capsys):
+    # it asked for --training-price in USD/FLOP although the chip given has a public price (fresh7's walk)
+    args = ("lifetime", "--model", "Llama 3 70B", "--tokens", "15T", "--inference-tokens", "10T",
+            "--hardware", "H100 SXM5", "--serving-price", "2 USD/Mtoken")
+    code, out, err = _cli(capsys, *args, "--json")
+    assert code == 0, err
+    prices = json.loads(out)["dollars"]["prices"]
+    assert prices["training"]["source"] == "modelled" and prices["serving"] == {"source": "given"}
+    both, _ = calc.service_life.lifetime_prices("H100 SXM5", model="Llama 3 70B", tokens="15T token")
+    assert prices["training"]["value"] == pytest.approx(both["training_price"].m_as("USD/EFLOP"))
+    code, out, _ = _cli(capsys, *args)
+    assert code == 0 and "serving: the price given" in out and "per chip-hour" in out
+    code, _, err = _cli(capsys, *args, "--precision", "fp8")  # the served format is not read with a serving price
+    assert code == 2 and "--precision: the served weights' format is read with --hardware" in err

@@ -121,6 +121,19 @@ def _lifetime(args) -> int:
         prices, modelled = lifetime_prices(args.hardware, loss=args.loss, params=args.params, tokens=args.tokens,
                                            model=args.model, law=args.law, precision=args.precision,
                                            **{k: prices[k] for k in ("training_price", "utilization")})
+    elif args.hardware is not None and args.training_price is None:  # the chip prices training; serving as given
+        from calc.service_life import lifetime_prices
+
+        if args.precision is not None:  # the served format is read only where serving is modelled
+            raise InputError("precision", f"the served weights' format is read with --hardware and no --serving-price "
+                                          f"(serving modelled on the chip); got --precision {args.precision}")
+        kw, why = lifetime_prices(args.hardware, loss=args.loss, params=args.params, tokens=args.tokens,
+                                  model=args.model, law=args.law, utilization=args.utilization)
+        prices["training_price"] = kw["training_price"]
+        prices.pop("hardware"), prices.pop("utilization")
+        training_words = why["basis"].split("; ", 1)[1]
+        modelled = {"source": "modelled training, given serving", "basis": f"{training_words}; serving: the price given",
+                    "training": why["training"], "serving": {"source": "given"}}
     elif args.precision is not None:  # read only where serving is modelled: said, never dropped
         raise InputError("precision", f"the served weights' format is read with --hardware and no --serving-price "
                                       f"(serving modelled on the chip); got --precision {args.precision}")
