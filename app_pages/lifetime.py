@@ -96,10 +96,13 @@ if first:
 def _defaults() -> None:
     """Fill every field the link (or the last visit) has not: the scenario's run, else Sardana's example."""
     own = session.get()
+    # a mixture of experts (active parameters given) is not a dense run: the laws do not give its quality, as
+    # calc lifetime --model DeepSeek-V3 refuses; Sardana's example stands in and the page says so (_moe_note)
+    run = own.get("params") if not own.get("active_params") else None
     if "lt_params" not in st.session_state:  # the scenario's run when it has one, else Sardana's example
-        st.session_state["lt_params"] = own.get("params") or EXAMPLE["params"]
+        st.session_state["lt_params"] = run or EXAMPLE["params"]
     if "lt_tokens" not in st.session_state:
-        st.session_state["lt_tokens"] = own.get("tokens") if own.get("params") and own.get("tokens") else EXAMPLE["tokens"]
+        st.session_state["lt_tokens"] = own.get("tokens") if run and own.get("tokens") else EXAMPLE["tokens"]
     st.session_state.setdefault("lt_quality", "run")
     st.session_state.setdefault("lt_loss", "2.0")
     st.session_state.setdefault("lt_demand", "2T token")
@@ -195,6 +198,10 @@ law_name = c2.selectbox("Scaling law", list(laws()), key="lt_law",
                              "replication; kaplan2020.")
 c1, c2, c3 = st.columns(3)
 if mode == "run":
+    if session.get().get("active_params"):  # said, never a silent stand-in (see _defaults)
+        st.caption(f"The scenario is a mixture of experts ({session.get()['params']} in all, "
+                   f"{session.get()['active_params']} active): the dense scaling laws do not give its quality, so "
+                   "its parameters are not taken here; Sardana et al.'s example stands in until you type a run.")
     c1.text_input("Parameters", key="lt_params", help="e.g. `13B`; the Estimate scenario's when it has one.")
     c2.text_input("Training tokens", key="lt_tokens", help="e.g. `576B`; its loss under the law is the target.")
 else:

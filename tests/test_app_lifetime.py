@@ -406,3 +406,16 @@ def test_a_link_s_price_that_is_not_one_is_said_and_left_empty():
     said = " ".join(w.value for w in at.warning).replace("\\", "")
     assert "**Chip-hour price** (lifetime.price)" in said, said
     assert at.text_input(key="lt_price").value == "" and not at.exception
+
+
+def test_a_mixture_of_experts_scenario_is_not_taken_as_a_dense_run_and_the_page_says_so():
+    """Fresh-eyes walk (fresh7): after the DeepSeek-V3 preset the top section took its 671B in all as a dense run's
+    parameters, silently, where calc lifetime --model DeepSeek-V3 refuses and the section below says the dense laws
+    do not apply."""
+    at = open_page(PAGE, params="671 Gparam", active_params="37 Gparam", tokens="14.8 Ttoken", hardware="H800 SXM5",
+                   chips="2048")
+    assert not at.exception
+    assert at.text_input(key="lt_params").value == "13 Gparam"  # Sardana et al.'s example, the page's EXAMPLE
+    r = calc.lifetime(params="13 Gparam", tokens="576 Gtoken", inference_tokens="2T token")
+    assert _metrics(at)["Lifetime optimum"] == show("params", r.params, True)
+    assert any("mixture of experts" in c.value and "37 Gparam active" in c.value for c in at.caption)
