@@ -23,6 +23,10 @@ opening with comment lines that give this script, the package versions and the d
     python3 -m venv /work/venv-golden
     /work/venv-golden/bin/pip install torch==2.13.0 transformers deepspeed peft   # DS_BUILD_OPS=0
     /work/venv-golden/bin/python benchmarks/golden_frameworks.py
+    /work/venv-golden/bin/python benchmarks/golden_frameworks.py phi-4.json gemma-3-4b.json   # only these
+
+A run given config names replaces those configs' rows where they stand, adds new configs' rows last, keeps the
+others, and adds a "# rows of" line to each table's header with the date and versions of that run.
 """
 
 from __future__ import annotations
@@ -71,12 +75,31 @@ FLOP_SHRINK = {
                          "intermediate_size": 1024, "moe_intermediate_size": 256, "n_routed_experts": 32,
                          "n_group": 8, "topk_group": 4, "q_lora_rank": 192, "kv_lora_rank": 128,
                          "vocab_size": 4096, "num_hidden_layers": 4, "first_k_dense_replace": 2},
+    "deepseek-r1.json": {"hidden_size": 512, "num_attention_heads": 8, "num_key_value_heads": 8,
+                         "intermediate_size": 1024, "moe_intermediate_size": 256, "n_routed_experts": 32,
+                         "n_group": 8, "topk_group": 4, "q_lora_rank": 192, "kv_lora_rank": 128,
+                         "vocab_size": 4096, "num_hidden_layers": 4, "first_k_dense_replace": 2},
+    "kimi-k2.json": {"hidden_size": 512, "num_attention_heads": 8, "num_key_value_heads": 8,
+                     "intermediate_size": 1024, "moe_intermediate_size": 256, "n_routed_experts": 32,
+                     "q_lora_rank": 192, "kv_lora_rank": 128, "vocab_size": 4096, "num_hidden_layers": 3},
+    "qwen3-coder-480b-a35b.json": {"hidden_size": 512, "num_attention_heads": 8, "num_key_value_heads": 4,
+                                   "head_dim": 64, "intermediate_size": 1024, "moe_intermediate_size": 256,
+                                   "num_experts": 16, "vocab_size": 4096, "num_hidden_layers": 2},
 }
+# model_types transformers has no class of its own for, built as the type that reads them: Kimi K2's config.json
+# names DeepseekV3ForCausalLM (auto_map configuration_deepseek.DeepseekV3Config), and transformers' own
+# Kimi K2.5 config (models/kimi_k25/configuration_kimi_k25.py) reads a kimi_k2 text_config as deepseek_v3
+BUILD_AS = {"kimi_k2": "deepseek_v3"}
+BUILT_NOTE = ("; a Gemma 3 config.json of model_type gemma3 (multimodal) is built as its language model, the "
+              "text_config as gemma3_text (the count checked against Gemma3ForConditionalGeneration's language model "
+              "and output), `overrides` applying to the text_config; model_type kimi_k2, which transformers has no "
+              "class for, is built as deepseek_v3, the architecture its config.json names")
 ZERO_LAYOUTS = ((8, 1), (8, 4), (8, 64))  # (GPUs per node, nodes)
 LORA_CONFIGS = ("llama-2-7b.json", "llama-3-8b.json", "mistral-7b.json", "qwen2-7b.json", "qwen3-4b.json",
                 "gemma-7b.json", "gemma-2-9b.json", "gemma-3-1b.json", "olmo-7b.json", "olmo-2-7b.json",
                 "starcoder2-synthetic.json", "granite-synthetic.json", "cohere-synthetic.json",
-                "stablelm-synthetic.json")
+                "stablelm-synthetic.json", "llama-3.1-8b.json", "llama-3.2-1b.json", "qwen2.5-7b.json",
+                "qwen3-14b.json", "gemma-3-4b.json", "gemma-3-12b.json")
 LORA_RANKS = (8, 64)
 # Small configs of each model type for the saved-activation measurement (CPU, fp32): these fields
 # replace the published config's; layers are set to ACT_LAYERS in turn.
@@ -91,14 +114,29 @@ ACT_CONFIGS = ("gpt2.json", "pythia-1.4b.json", "bloom-560m.json", "falcon-7b.js
                "olmo-1b.json", "phi-3-mini.json", "mixtral-8x7b.json", "qwen1.5-moe-a2.7b.json",
                "deepseek-v2-lite.json", "deepseek-v3.json", "gpt-j-6b.json", "olmo-2-7b.json", "gemma-3-1b.json",
                "qwen3-30b-a3b.json", "starcoder2-synthetic.json", "phi-synthetic.json", "stablelm-synthetic.json",
-               "cohere-synthetic.json", "granite-synthetic.json", "olmoe-synthetic.json")
+               "cohere-synthetic.json", "granite-synthetic.json", "olmoe-synthetic.json", "llama-3.2-1b.json",
+               "qwen2.5-7b.json", "phi-4.json", "gemma-3-12b.json", "deepseek-r1.json", "kimi-k2.json",
+               "qwen3-coder-480b-a35b.json")
 ACT_LAYERS = (2, 4)
 ACT_SEQUENCE, ACT_BATCH = 128, 2
 
 
+def load(path: Path) -> dict:
+    """The config as built: a published Gemma 3 (Gemma3ForConditionalGeneration) is its language model, the
+    ``text_config`` as gemma3_text (Gemma3Config builds its text_config as a Gemma3TextConfig; the embeddings tied to
+    the output as the top level says), as calc reads it; ``main`` checks the count against the whole model's."""
+    cfg = json.loads(path.read_text())
+    cfg.pop("_comment", None)
+    if cfg["model_type"] == "gemma3":
+        cfg = {"tie_word_embeddings": cfg.get("tie_word_embeddings", True), **cfg["text_config"],
+               "model_type": "gemma3_text"}
+    return cfg
+
+
 def build(cfg: dict, device: str, attention: str = "eager"):
     c = dict(cfg)
-    kind = c.pop("model_type")
+    kind = BUILD_AS.get(c["model_type"], c["model_type"])
+    c.pop("model_type")
     config = AutoConfig.for_model(kind, **c)
     config._attn_implementation = attention
     config._experts_implementation = "eager"
@@ -146,6 +184,8 @@ def small_config(cfg: dict, layers: int) -> dict:
     if cfg.get("num_kv_heads"):
         c["num_kv_heads"] = 2
     c["n_layer" if "n_layer" in cfg else "num_hidden_layers"] = layers
+    if "layer_types" in cfg:  # one attention kind per layer: the first ones
+        c["layer_types"] = cfg["layer_types"][:layers]
     c["pad_token_id"] = c["bos_token_id"] = c["eos_token_id"] = 0  # within the small vocabulary
     if "n_routed_experts" in cfg:
         c["num_experts_per_tok"] = 2
@@ -198,10 +238,18 @@ def main() -> int:
     for path in sorted([*CONFIGS.glob("*.json"), *EXTRA.glob("*.json")], key=lambda p: p.name):
         if only and path.name not in only:
             continue
-        cfg = json.loads(path.read_text())
-        cfg.pop("_comment", None)
+        cfg = load(path)
         t0 = time.time()
         total, largest = count(build(cfg, "meta"))
+        published = json.loads(path.read_text())
+        if published["model_type"] == "gemma3":  # the language model of the whole multimodal model, as built
+            whole = build(published, "meta")
+            language = sum(p.numel() for p in whole.model.language_model.parameters())
+            if not whole.config.tie_word_embeddings:
+                language += whole.lm_head.weight.numel()
+            assert language == total, (path.name, language, total)
+            print(f"{path.name}: Gemma3ForConditionalGeneration {count(whole)[0]:,} params, its language model "
+                  f"{language:,}", flush=True)
         params_rows.append({"config": path.name, "params": total, "largest_module_params": largest})
         if path.name in LORA_CONFIGS:
             for r in LORA_RANKS:
@@ -222,6 +270,8 @@ def main() -> int:
         else:
             key = "n_layer" if "n_layer" in cfg else "num_hidden_layers"
             small[key] = FLOP_LAYERS
+            if "layer_types" in cfg:  # one attention kind per layer: the first ones
+                small["layer_types"] = cfg["layer_types"][:FLOP_LAYERS]
             device = "meta"
         overrides = {k: v for k, v in small.items() if cfg.get(k) != v}
         row = {"config": path.name, "overrides": json.dumps(overrides, sort_keys=True), "sequence": FLOP_SEQUENCE,
@@ -235,8 +285,7 @@ def main() -> int:
     for name in ACT_CONFIGS:
         if only and name not in only:
             continue
-        cfg = json.loads(((CONFIGS / name) if (CONFIGS / name).exists() else (EXTRA / name)).read_text())
-        cfg.pop("_comment", None)
+        cfg = load((CONFIGS / name) if (CONFIGS / name).exists() else (EXTRA / name))
         for layers in ACT_LAYERS:
             small = small_config(cfg, layers)
             overrides = {k: v for k, v in small.items() if cfg.get(k) != v}
@@ -261,12 +310,27 @@ def main() -> int:
                                           "`overrides` applied")):
         if not rows:
             continue
-        if only and (OUT / name).exists():  # a partial run replaces its configs' rows and keeps the others
+        note += BUILT_NOTE
+        lines = header
+        if only and (OUT / name).exists():  # a partial run replaces its configs' rows in place, adds new ones last
             with open(OUT / name) as f:
-                old = list(csv.DictReader(line for line in f if not line.startswith("#")))
-            rows = sorted([r for r in old if r["config"] not in only] + rows, key=lambda r: r["config"])
+                text = f.read().splitlines()
+            old = list(csv.DictReader(line for line in text if not line.startswith("#")))
+            made = sorted({r["config"] for r in rows})
+            lines = [line for line in text if line.startswith(("# produced by", "# rows of"))] + [
+                f"# rows of {', '.join(made)} produced by benchmarks/golden_frameworks.py on "
+                f"{dt.date.today().isoformat()} with {versions}"]
+            new, merged = {}, []
+            for r in rows:
+                new.setdefault(r["config"], []).append(r)
+            for r in old:
+                if r["config"] not in only:
+                    merged.append(r)
+                elif r["config"] in new:
+                    merged += new.pop(r["config"])
+            rows = merged + [r for rs in new.values() for r in rs]
         with open(OUT / name, "w", newline="") as f:
-            f.write("\n".join(header + [f"# {note}"]) + "\n")
+            f.write("\n".join(lines + [f"# {note}"]) + "\n")
             w = csv.DictWriter(f, fieldnames=list(rows[0]))
             w.writeheader()
             w.writerows(rows)
