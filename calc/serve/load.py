@@ -314,10 +314,13 @@ def separate_passes(arrivals):
     a binomial of mean a, Poisson for C large), so a round has a pass with chance q = 1 - exp(-a), and the pass holds
     the a / q prompts that arrived (1 as a -> 0, a as a grows): a pass reads the weights once, however many prompts it
     holds. Arrays broadcast."""
+    if np.ndim(arrivals) == 0:  # one load (a prediction): plain floats, a few times faster than arrays
+        a = float(arrivals)
+        q = -math.expm1(-a)
+        return q, (a / q if q > 0 else 1.0)
     a = np.asarray(arrivals, dtype=float)
     q = -np.expm1(-a)
-    per = np.divide(a, q, out=np.ones_like(a), where=q > 0)
-    return (float(q), float(per)) if np.ndim(arrivals) == 0 else (q, per)
+    return q, np.divide(a, q, out=np.ones_like(a), where=q > 0)
 
 
 _POISSON_EXACT_UP_TO = 400.0  # mean prompts a micro-batch up to which microbatch_imbalance sums the Poisson law
