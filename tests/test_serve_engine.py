@@ -251,3 +251,12 @@ def test_setup_keeps_each_engine_setting_in_its_own_field():
     s = load.setup("Llama 2 70B", "MI300X", 1, precision="fp8", kv_precision="fp8", input_tokens=222,
                    output_tokens=301, scheduler_steps=9, chunked_prefill=False, eager=True)
     assert (s.eager, s.max_num_tokens, s.scheduler_steps, s.chunked_prefill) == (True, None, 9, False)
+
+
+def test_the_engine_line_says_sglang_keeps_its_prefill_apart(capsys):
+    # the answer at an SGLang release's defaults says that its prefill batches run apart (data/serving_engines.csv)
+    from calc.cli import main
+
+    assert main(["serve", "--model", "Llama 3.1 8B", "--hardware", "H100 SXM5", "--engine", "sglang 0.5.3.post3",
+                 "--concurrency", "64"]) == 0
+    assert "its prefill batches apart from its decode batches, run when a prompt waits" in capsys.readouterr().out
