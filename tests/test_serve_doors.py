@@ -81,7 +81,7 @@ def test_the_frontier_json_names_its_engine(capsys):
     code, out, _ = _cli(capsys, "--frontier", "--points", "3", "--engine", "vllm 0.10.2", "--json")
     d = json.loads(out)
     assert code == 0 and d["engine"] == {"name": "vLLM 0.10.2", "host_per_sequence": 2.15e-5, "overlap": False,
-                                   "max_batch_size": 1024, "max_num_tokens": 8192}
+                                   "max_batch_size": 1024, "max_num_tokens": 8192, "chunked_prefill": True}
     assert d["units"]["engine"] == {"host_per_sequence": "s"} and len(d["ttft_closed_loop"]) == len(d["ttft"])
     code, out, _ = _cli(capsys, "--frontier", "--points", "3", "--json")
     assert json.loads(out)["engine"] is None

@@ -2,6 +2,9 @@
 against its own source: the engine's scheduler as a run's configuration states it, MI300X's streaming bandwidth and
 FP8 matmul rate as measured."""
 
+import math
+
+import numpy as np
 import pytest
 
 from calc import data
@@ -42,17 +45,50 @@ def test_multi_step_scheduling_waits_for_the_round_in_progress():
 
 
 def test_prefill_passes_of_their_own_read_the_weights_again():
-    # vLLM's V0 scheduler without chunked prefill runs a step of prefill only: the joining prompts' pass reads every
-    # weight once more and the decodes wait for it; over a round of n steps the pass is paid once
+    # vLLM's V0 scheduler without chunked prefill (and SGLang without mixed chunks) runs a step of prefill only, and
+    # only when a prompt waits (load.separate_passes): the pass reads every weight once more and the decodes wait for
+    # it, in a share q = 1 - exp(-a) of the rounds, a = n C / O the prompts arriving a round
     chunked, passes = _setup(), _setup(chunked_prefill=False)
     weights = 69e9 / (5.3e12 * 0.9 * stream_share("MI300X"))  # Llama 2 70B's FP8 weights at the decode bandwidth, s
-    small = 8.0  # one sequence per replica: the pass is mostly the weights' read
+    small = 8.0  # one sequence per replica: a pass in 1 - exp(-1/301) of the steps, holding one prompt
     t_chunked = float(load.evaluate(chunked, small, "continuous")["tpot"])
-    t_passes = float(load.evaluate(passes, small, "continuous")["tpot"])
-    assert t_passes - t_chunked == pytest.approx(weights, rel=0.25)
+    r = load.evaluate(passes, small, "continuous")
+    q, per_pass = load.separate_passes(1 / 301)
+    assert q == pytest.approx(1 / 301, rel=2e-3) and per_pass == pytest.approx(1.0, rel=2e-3)
+    assert 0 < float(r["tpot"]) - t_chunked < 0.1 * weights  # not a weight pass every step
+    assert float(r["tpot"]) - float(r["decode"]["total"]) == pytest.approx(q * (float(r["ttft"]) - float(
+        r["decode"]["total"])), rel=0.01)  # the pass a step pays is q of a one-prompt pass (its own prompt's)
+    assert float(r["ttft"]) - float(r["decode"]["total"]) > weights  # a pass of its own reads the weights
     nine = _setup(chunked_prefill=False, scheduler_steps=9)
     t_nine = float(load.evaluate(nine, small, "continuous")["tpot"])
-    assert t_chunked < t_nine < t_passes
+    assert t_chunked < t_nine < float(r["tpot"])  # a round's prompts share a pass
+
+
+def test_separate_passes_hold_every_prompt_once():
+    # a pass in the rounds where a prompt came (q = 1 - exp(-a)), holding them all: q (a / q) = a prompts a round
+    for a in (1e-4, 0.064, 1.0, 9.0, 40.0):
+        q, per_pass = load.separate_passes(a)
+        assert q * per_pass == pytest.approx(a) and per_pass >= 1.0
+    assert load.separate_passes(40.0) == pytest.approx((1.0, 40.0))  # many a round: a pass every round, as before
+    q, per_pass = load.separate_passes(np.array([0.0, 1.0]))
+    assert list(q) == pytest.approx([0.0, 1 - math.exp(-1)]) and list(per_pass) == pytest.approx([1.0, 1 / (1 - math.exp(-1))])
+
+
+def test_prefill_apart_costs_a_closed_loop_little_where_prompts_are_rare():
+    # 64 clients of 1,000 / 1,000 tokens on an H100: a prompt arrives in one step of 16, so the engine that keeps its
+    # prefill apart (SGLang's default) runs within a few percent of the one that mixes it into the decode steps
+    mixed = load.setup("Llama 3.1 8B", "H100 SXM5", 1, input_tokens=1000, output_tokens=1000)
+    apart = load.setup("Llama 3.1 8B", "H100 SXM5", 1, input_tokens=1000, output_tokens=1000, chunked_prefill=False)
+    t_mixed, t_apart = float(load.closed_loop(mixed, 64)["total"]), float(load.closed_loop(apart, 64)["total"])
+    assert 0.95 * t_mixed < t_apart < t_mixed
+
+
+def test_sglang_and_tensorrt_llm_runs_as_their_schedulers_batch():
+    # SGLang (enable_mixed_chunk False by default) runs its prefill apart; TensorRT-LLM batches context and generation
+    # requests in one forward with its context chunking on or off (MicroBatchScheduler)
+    assert load.published_engine("gpustack-h100-qwen3-8b-sglang053-bf16-sharegpt-c4")["chunked_prefill"] is False
+    assert load.published_engine("mlperf51-nvidia-b200-sxm-180gbx8-deepseek-r1-server")["chunked_prefill"] is True
+    assert all(t["settings"]["chunked_prefill"] is False for t in data.serving_engines()["SGLang 0.5.3.post3"])
 
 
 def test_scheduler_settings_are_checked():
@@ -215,3 +251,12 @@ def test_setup_keeps_each_engine_setting_in_its_own_field():
     s = load.setup("Llama 2 70B", "MI300X", 1, precision="fp8", kv_precision="fp8", input_tokens=222,
                    output_tokens=301, scheduler_steps=9, chunked_prefill=False, eager=True)
     assert (s.eager, s.max_num_tokens, s.scheduler_steps, s.chunked_prefill) == (True, None, 9, False)
+
+
+def test_the_engine_line_says_sglang_keeps_its_prefill_apart(capsys):
+    # the answer at an SGLang release's defaults says that its prefill batches run apart (data/serving_engines.csv)
+    from calc.cli import main
+
+    assert main(["serve", "--model", "Llama 3.1 8B", "--hardware", "H100 SXM5", "--engine", "sglang 0.5.3.post3",
+                 "--concurrency", "64"]) == 0
+    assert "its prefill batches apart from its decode batches, run when a prompt waits" in capsys.readouterr().out

@@ -78,7 +78,7 @@ def test_sglang_takes_its_chunk_by_gpu_memory():
     for chip, new, old in (("A100 SXM4 40GB", 4096, 8192), ("H100 SXM5", 8192, 8192), ("H200 SXM", 8192, 8192),
                            ("B200", 16384, 16384), ("MI300X", 16384, 16384)):
         hw = data.hardware(chip)
-        assert data.engine_defaults("SGLang 0.5.3.post3", hw) == {"max_num_tokens": new}  # chunked: see its rows
+        assert data.engine_defaults("SGLang 0.5.3.post3", hw) == {"max_num_tokens": new, "chunked_prefill": False}  # apart
         assert data.engine_defaults("SGLang 0.5.2", hw)["max_num_tokens"] == old
     assert data.engine_defaults("SGLang 0.4.6.post5", data.hardware("B200"))["max_num_tokens"] == 8192  # < 0.4.7
 

@@ -175,7 +175,8 @@ def test_the_answer_names_the_engine_as_people_type_it(capsys):
     assert s.engine["name"] == "vLLM 0.10.2" and s.engine["overlap"] is False
     assert s.engine["host_per_sequence"].m_as("us") == pytest.approx(21.5)
     assert s.to_dict()["engine"] == {"name": "vLLM 0.10.2", "host_per_sequence": 2.15e-05, "overlap": False,
-                                      "max_batch_size": 1024, "max_num_tokens": 8192}  # its own defaults on an H100
+                                      "max_batch_size": 1024, "max_num_tokens": 8192,
+                                      "chunked_prefill": True}  # its own defaults on an H100
     assert serve("Llama 3 8B", "H100 SXM5", 1).to_dict()["engine"] is None
     assert main(["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--engine", "TensorRT-LLM 1.0"]) == 0
     assert "engine: TensorRT-LLM 1.0, host work 10.7 us per sequence and decode step, overlapped" in capsys.readouterr().out

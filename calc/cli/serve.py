@@ -288,7 +288,10 @@ def _engine_limits(engine: dict) -> str:
 
     said = [f"{number(engine[k])} {w}" for k, w in (("max_batch_size", "sequences"), ("max_num_tokens", "tokens per step"))
             if engine.get(k) is not None]
-    return f"; its defaults here: at most {' and '.join(said)} (data/serving_engines.csv)" if said else ""
+    apart = ("; its prefill batches apart from its decode batches, run when a prompt waits"
+             if engine.get("chunked_prefill") is False else "")
+    return (f"; its defaults here: at most {' and '.join(said)}{apart} (data/serving_engines.csv)" if said else
+            f"; its defaults here: {apart[2:]} (data/serving_engines.csv)" if apart else "")
 
 
 def _limits_text(limits: dict) -> str:

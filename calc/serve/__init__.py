@@ -291,7 +291,8 @@ def _with_engine(answer: Serving, name: str | None, host: dict, model=None) -> S
         return answer
     return replace(answer, engine={"name": name, "host_per_sequence": _q(host["host_per_sequence"], "s"),
                                    "overlap": bool(host["host_overlap"]),
-                                   **{k: host[k] for k in ("max_batch_size", "max_num_tokens") if k in host}})
+                                   **{k: host[k] for k in ("max_batch_size", "max_num_tokens", "chunked_prefill")
+                                      if k in host}})
 
 
 def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, attention_data_parallel=False,

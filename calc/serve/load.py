@@ -6,9 +6,11 @@ under latency limits; and the throughput-latency frontier over batch sizes.
                        C I / O prompt tokens of the requests that join (chunked prefill [Agrawal2024]):
                        TPOT = decode(C) + prefill(C I / O);  TTFT = TPOT + prefill(I);
                        throughput = C O / (TTFT + (O - 1) TPOT)
-                       without chunked prefill (vLLM's V0 scheduler) the prompts joining over a round of n steps
-                       (vLLM's num_scheduler_steps) run in a pass of their own: TPOT = decode(C) + pass(n C I / O) / n;
-                       TTFT = pass + decode(C); a request arriving waits for the round in progress (step_wait)
+                       prefill apart (vLLM's V0 scheduler without chunked prefill, SGLang without mixed chunks) the
+                       prompts joining over a round of n steps (vLLM's num_scheduler_steps) run in a pass of their own,
+                       run only when a prompt waits: a = n C / O arrive a round, a pass in a share q = 1 - exp(-a) of
+                       the rounds holding a / q prompts (``separate_passes``): TPOT = decode(C) + q pass(a I / q) / n;
+                       TTFT = pass((1 + a) I) + decode(C); a request arriving waits for the round in progress (step_wait)
     disaggregated      prefill on chips of its own, the chips given decode only (Splitwise [Patel2024],
                        DistServe [Zhong2024], DeepSeek's V3/R1 service): TPOT = decode(C);
                        TTFT = prefill(I) + TPOT (the KV cache's transfer not counted); throughput per
@@ -108,7 +110,9 @@ class Setup:
     # the prompts that arrive join at the next round's start, and a round holds this many steps
     scheduler_steps: int = 1
     # False: the prompts that join run as a prefill pass of their own, not riding in a decode step (vLLM's V0 scheduler
-    # without enable_chunked_prefill: a step is prefill only or decode only)
+    # without enable_chunked_prefill, SGLang without enable_mixed_chunk: a step is prefill only or decode only).
+    # TensorRT-LLM's in-flight batching mixes them whether or not it chunks the context: True for it
+    # (MicroBatchScheduler returns the context and generation requests of one forward, chunking or not)
     chunked_prefill: bool = True
     # the engine's own limits where a run states them (data/serving_engine_settings.csv; None: the engine's defaults):
     # sequences batched per pipeline micro-batch (TensorRT-LLM's max_batch_size, vLLM's max_num_seqs), tokens a step
@@ -246,12 +250,17 @@ def evaluate(s: Setup, concurrency, mode: str, queue: bool = False) -> dict:
         tpot = dec["total"]
         ttft = phases.prefill(sh, lay, r, s.weight_bytes, prompt, prompt, span=span, expert_bytes=eb)["total"] + tpot
         prefill_per_token = pre["total"] / (c * prompt / gen)
-    elif not s.chunked_prefill:  # the prompts of a round of n steps in one pass of their own, stalling the decodes
+    elif not s.chunked_prefill:  # the prompts of a round of n steps in one pass of their own, when any has come
         n = s.scheduler_steps
-        pre = phases.prefill(sh, lay, r, s.weight_bytes, n * c * prompt / gen, prompt, span=span, expert_bytes=eb)
+        a = n * c / gen  # prompts arriving over a round (Poisson; ``separate_passes``)
+        q, per_pass = separate_passes(a)
+        one = phases.prefill(sh, lay, r, s.weight_bytes, per_pass * prompt, prompt, span=span, expert_bytes=eb)
+        pre = {k: q * v for k, v in one.items()}  # a round's expected pass: the weights read q times, not every round
         tpot = dec["total"] + pre["total"] / n
-        ttft = pre["total"] + dec["total"]  # the round's pass (the first token comes out of it), then its first step
-        prefill_per_token = pre["total"] / (n * c * prompt / gen)
+        # its own pass holds it and the Poisson a others of its round (size-biased: 1 + a), then its first step
+        ttft = phases.prefill(sh, lay, r, s.weight_bytes, (1.0 + a) * prompt, prompt, span=span,
+                              expert_bytes=eb)["total"] + dec["total"]
+        prefill_per_token = pre["total"] / (a * prompt)
         pre = {k: v / n for k, v in pre.items()}  # per step, as the chunked path's
     else:
         pre = phases.prefill(sh, lay, r, s.weight_bytes, c * prompt / gen, prompt, weights=False, span=span,
@@ -287,6 +296,31 @@ def evaluate(s: Setup, concurrency, mode: str, queue: bool = False) -> dict:
         out["joule_in"] = watts * k.load_power_fraction_prefill * s.pue * out["chip_s_in"]
         out["joule_out"] = watts * k.load_power_fraction_decode * s.pue * out["chip_s_out"]
     return out
+
+
+def separate_passes(arrivals):
+    """The share q of scheduler rounds that run a prefill pass, and the prompts such a pass carries, a / q, for an
+    engine that runs its prefill apart from its decode (``Setup.chunked_prefill`` False), ``arrivals`` a the mean
+    prompts that arrive over a round (of n steps: C n / O for C sequences in flight and O output tokens).
+
+    The engine runs a prefill pass only when a prompt waits, and then with every prompt waiting that fits its token
+    budget: SGLang's Scheduler.get_next_batch_to_run runs get_new_batch_prefill first, which returns None when the
+    waiting queue is empty, else a batch of the waiting requests up to max_prefill_tokens and chunked_prefill_size
+    ("Run prefill first if possible"), else the running batch decodes (python/sglang/srt/managers/scheduler.py; with
+    enable_mixed_chunk False, the default, the prefill batch carries no decoding request); vLLM's V0
+    Scheduler._schedule_default schedules the waiting prompts first and the running decodes only when it scheduled no
+    prompt (vllm/core/scheduler.py; under num_scheduler_steps n at a round's start). The arrivals over a round are
+    Poisson (a serving benchmark's request rate; in a closed loop the C sequences each end with chance n / O in a round,
+    a binomial of mean a, Poisson for C large), so a round has a pass with chance q = 1 - exp(-a), and the pass holds
+    the a / q prompts that arrived (1 as a -> 0, a as a grows): a pass reads the weights once, however many prompts it
+    holds. Arrays broadcast."""
+    if np.ndim(arrivals) == 0:  # one load (a prediction): plain floats, a few times faster than arrays
+        a = float(arrivals)
+        q = -math.expm1(-a)
+        return q, (a / q if q > 0 else 1.0)
+    a = np.asarray(arrivals, dtype=float)
+    q = -np.expm1(-a)
+    return q, np.divide(a, q, out=np.ones_like(a), where=q > 0)
 
 
 _POISSON_EXACT_UP_TO = 400.0  # mean prompts a micro-batch up to which microbatch_imbalance sums the Poisson law
