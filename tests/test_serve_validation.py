@@ -22,9 +22,9 @@ CHIPS = {  # share within 20% and median |ln ratio| by chip
     # branch servmoe4's grouped GEMMs at their shape's share (Qwen3 30B-A3B closer, Qwen3 235B at TP8 slower)
     "GB200": (0.77, 0.0869),  # 0.754, 0.0887 before this stop's MLPerf v5.1 rows and lenvar; before that 0.738 before branch hostcost (Grace's host work); 0.0948 before branch servdense (the element-wise kernels, the refit); 0.0983 before
     # branch servmoe4
-    "RTX PRO 6000 Blackwell Server": (0.824, 0.1108),  # branch chips6: its datasheet row (the default matmul share)
+    "RTX PRO 6000 Blackwell Server": (0.824, 0.0953),  # branch chips6: its datasheet row (the default matmul share)
     "H200 NVL": (0.444, 0.2088),  # branch chips6: 1.11-1.41x too fast at the default share and no 600 W clock limit
-    "GB300": (0.0, 0.3752),  # branch chips6: DeepSeek-R1 2.1x (as B200's and GB200's), 405B 1.35-1.5x at B300's MAMF share
+    "GB300": (0.0, 0.3883),  # branch chips6: DeepSeek-R1 2.1x (as B200's and GB200's), 405B 1.35-1.5x at B300's MAMF share
 }
 REFUSED_AT_MOST = {"hardware": 0, "model shape": 0, "workload": 0, "scenario": 0, "layout": 3}
 
