@@ -431,7 +431,7 @@ def matmul_basis(hardware: data.Hardware | str) -> dict:
     S. Bekman, ml-engineering, Maximum Achievable Matmul FLOPS table); ``share`` the 16-bit share the chip object uses
     (``calc.perf.system.build_chip``); ``note`` one sentence.
 
-    >>> matmul_basis("H100 SXM5")["basis"], matmul_basis("GB300")["basis"]
+    >>> matmul_basis("H100 SXM5")["basis"], matmul_basis("L4")["basis"]
     ('measured', 'default')
     """
     from calc.perf.system import best_matmul_share, coefficients, sustained_matmul_share
