@@ -147,10 +147,10 @@ def _estimate_shape(args):
         from calc.architecture import Transformer
 
         return Transformer.from_config(args.config)
-    if args.model:
-        from calc.architecture import lookup
+    if args.model:  # the row's name (an alias or a spelling of it read), which the answer says
+        from calc.architecture import shape_name
 
-        return lookup(args.model)
+        return shape_name(args.model)
     return None
 
 

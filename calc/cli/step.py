@@ -6,8 +6,19 @@ from __future__ import annotations
 import json
 import sys
 
-from calc.cli.flags import _chip_flags, _config_flag, _goals, _layout, _layout_flags, _node_price_flags, _price, _whole
+from calc.cli.flags import (
+    _chip_flags,
+    _config_flag,
+    _goals,
+    _layout,
+    _layout_flags,
+    _node_price_flags,
+    _price,
+    _whole,
+    shape_label,
+)
 from calc.errors import InputError
+from calc.reader import whole_text
 
 
 def _step_parser(sub) -> None:
@@ -169,6 +180,8 @@ def _step(args) -> int:
         return 0
     t = s.step_time.m_as("s")
     extras = s.layout.options()
+    if args.model:
+        print(f"model               {shape_label(args, shaped=False)} on {whole_text(str(args.chips)):,} x {hardware.name}")
     print(f"layout              {s.layout.describe()}, data parallel {s.data_parallel}, "
           f"{s.micro_batches} micro-batches" + (f"; {extras}" if extras else ""))
     print(f"step time           {number(t)} s")
@@ -203,7 +216,8 @@ def _step_search(args, model, hardware, perf, number) -> int:
                           "did_not_fit": found.refused, "why": found.why,
                           "sequence": {"value": sequence, "unit": "token", "source": source}}, indent=2))
         return 0
-    print(f"sequences of {number(sequence)} tokens (from {source})")
+    print((f"{shape_label(args, shaped=False)} on {whole_text(str(args.chips)):,} x {hardware.name}: " if args.model else "")
+          + f"sequences of {number(sequence)} tokens (from {source})")
     if found.steps:
         print(f"{'layout':<40}{'step time':>12}{'MFU':>8}{'memory/chip':>14}")
     for s in found.steps:
