@@ -2,6 +2,8 @@
 source at a tag or commit; data/serving_host.csv: its host work), resolved as people type them at the Python and
 command-line doors, and the defaults reaching the answer."""
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -127,6 +129,21 @@ def test_an_unknown_engine_is_one_line_at_the_command_line(capsys):
     code = main(["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--engine", "vLLM 0.99"])
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and "--engine: expected one of" in err
+
+
+def test_a_name_of_no_family_is_refused_on_a_line_one_reads():
+    # a new user's "lmdeploy" was answered with all 100 releases on one line (2,500 characters): now each family's
+    # releases are a count and a range, its name alone listing them
+    from calc.serve import engine_name
+
+    with pytest.raises(InputError) as exc:
+        engine_name("lmdeploy")
+    message = exc.value.message
+    assert len(message) < 800 and message.endswith("got 'lmdeploy'")
+    assert re.search(r'vLLM 0\.6\.0 to [\d.]+ \(\d+ releases: "vllm" alone lists them\)', message), message
+    assert "vLLM 0.9.1 (ROCm)" in message and "NIM 1.8.0 (TensorRT-LLM)" in message
+    with pytest.raises(InputError, match=r"list vLLM 0\.6\.0, vLLM 0\.6\.1, "):  # and it does
+        engine_name("vllm")
 
 
 _KNOWN = sorted({e for e, _ in data.serving_host()})

@@ -237,8 +237,26 @@ def engine_name(engine) -> str | None:
     near = (holding if len(holding) <= 3 else nearest(given, holding, n=3, cutoff=0)) or \
         nearest(str(engine), known, n=3, cutoff=0.5)
     hint = f"; did you mean {' or '.join(near)}?" if near else ""
-    shown = sorted(known, key=lambda n: ((_engine_parts(n) or (n.casefold(),))[0], _version_key(n), n))
-    raise InputError("engine", f"expected one of {', '.join(shown)}, got {engine!r:.60}{hint}")
+    raise InputError("engine", f"expected one of {_engines_in_brief(known)}, got {engine!r:.60}{hint}")
+
+
+def _engines_in_brief(known: list[str]) -> str:
+    """Every engine listed, a family's plain releases said as their count and range (its name alone lists them),
+    so that a name of no family is refused on a line one reads, not on 100 names."""
+    families: dict[str, list[str]] = {}
+    for n in known:
+        parts = _engine_parts(n)
+        if parts and parts[1] and not parts[2]:
+            families.setdefault(parts[0], []).append(n)
+    shown = [n for n in known if not any(n in v for v in families.values())]
+    said = []
+    for releases in families.values():
+        releases.sort(key=_version_key)
+        first, last = releases[0], releases[-1]
+        said.append(first if len(releases) == 1 else
+                    f"{first} to {_engine_parts(last)[1]} ({len(releases)} releases: "
+                    f"\"{first.rsplit(' ', 1)[0].casefold()}\" alone lists them)")
+    return ", ".join(sorted(said, key=str.casefold) + sorted(shown, key=str.casefold))
 
 
 def _request_tokens(name: str, value):
