@@ -91,7 +91,7 @@ def test_the_command_line_serves_a_repository_id_and_names_the_row(argv, row, ca
     (["lifetime", "--model", "Llama-3.3-70B-Instruct", "--tokens", "15T", "--inference-tokens", "2T"],
      "target loss 1.8573 nats/token under hoffmann2022 (Llama 3.3 70B's)"),
     (["step", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--hardware", "H100 SXM5", "--chips", "8",
-      "--global-batch", "8", "--tensor", "2"], "model               Llama 3.1 8B on 8 x H100 SXM5\n")])
+      "--global-batch", "8", "--tensor", "2"], "model               Llama 3.1 8B on 8 x H100 SXM5, matmuls in bf16\n")])
 def test_every_door_names_the_row_an_alias_reads_as(argv, first, capsys):
     from calc.__main__ import main
 

@@ -19,6 +19,7 @@ from calc.cli.flags import (
 )
 from calc.errors import InputError
 from calc.reader import whole_text
+from calc.vocabulary import precision_name
 
 
 def _step_parser(sub) -> None:
@@ -134,6 +135,8 @@ def _step(args) -> int:
     if args.hardware is None:
         raise InputError("hardware", 'required: an accelerator of data/hardware.csv, e.g. --hardware "H100 SXM5" '
                                      "(python -m calc hardware lists them)")
+    if precision_name(args.precision) in data.PRECISIONS:  # "FP8", "nvfp4": the format's name, which the answer says
+        args.precision = precision_name(args.precision)
     if args.global_batch is None:
         raise InputError("global_batch", "required: the number of sequences per optimizer step, e.g. "
                                          "--global-batch 1536 (GPT-3: 1536 sequences of 2048 tokens)")
@@ -180,8 +183,8 @@ def _step(args) -> int:
         return 0
     t = s.step_time.m_as("s")
     extras = s.layout.options()
-    if args.model:
-        print(f"model               {shape_label(args, shaped=False)} on {whole_text(str(args.chips)):,} x {hardware.name}")
+    print(f"model               {_who(args)} on {whole_text(str(args.chips)):,} x {hardware.name}, matmuls in "
+          f"{s.layout.precision or hardware.default_precision}")
     print(f"layout              {s.layout.describe()}, data parallel {s.data_parallel}, "
           f"{s.micro_batches} micro-batches" + (f"; {extras}" if extras else ""))
     print(f"step time           {number(t)} s")
@@ -216,8 +219,8 @@ def _step_search(args, model, hardware, perf, number) -> int:
                           "did_not_fit": found.refused, "why": found.why,
                           "sequence": {"value": sequence, "unit": "token", "source": source}}, indent=2))
         return 0
-    print((f"{shape_label(args, shaped=False)} on {whole_text(str(args.chips)):,} x {hardware.name}: " if args.model else "")
-          + f"sequences of {number(sequence)} tokens (from {source})")
+    print(f"{_who(args)} on {whole_text(str(args.chips)):,} x {hardware.name}, matmuls in "
+          f"{args.precision or hardware.default_precision}: sequences of {number(sequence)} tokens (from {source})")
     if found.steps:
         print(f"{'layout':<40}{'step time':>12}{'MFU':>8}{'memory/chip':>14}")
     for s in found.steps:
@@ -228,3 +231,8 @@ def _step_search(args, model, hardware, perf, number) -> int:
         print(f"\n{found.tried:,} layouts tried; {found.refused:,} faster than the first did not fit in memory{ties}.")
     print(found.why)
     return 0
+
+
+def _who(args) -> str:
+    """The shape the step is of, as the answer names it: --model's row (an alias read as it), or the --config file."""
+    return shape_label(args, shaped=False) if args.model else f"the shape of {args.config}"
