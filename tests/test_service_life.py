@@ -246,3 +246,11 @@ def test_a_shape_typed_in_lower_case_is_served_as_its_shape(capsys):
         code, out, err = _cli(capsys, "lifetime", "--model", typed, "--tokens", "15T", "--inference-tokens", "10T",
                               "--hardware", "H100 SXM5")
         assert code == 0 and "Llama 3 70B's shape in bf16 on 8 x H100 SXM5" in out, err
+
+
+def test_a_row_that_shares_a_shape_is_served_and_named_as_itself():
+    # the Lifetime page asked for Llama 3.1 8B on L4 said "serving ...: Llama 3 8B on 4 x L4" (the shape's first row)
+    life = service_life("meta-llama/Llama-3.1-8B-Instruct", "L4", training_tokens="15T token",
+                        tokens_per_day="100e9 token/day", days="730 day", price="0.8 USD/chip/hour",
+                        serving_price="0.8 USD/chip/hour")
+    assert life.model == "Llama 3.1 8B" and life.serving.model == "Llama 3.1 8B"
