@@ -406,3 +406,10 @@ def test_a_link_s_price_that_is_not_one_is_said_and_left_empty():
     said = " ".join(w.value for w in at.warning).replace("\\", "")
     assert "**Chip-hour price** (lifetime.price)" in said, said
     assert at.text_input(key="lt_price").value == "" and not at.exception
+
+
+def test_a_links_format_as_people_type_it_is_read_as_its_name():
+    # lifetime.precision=nvfp4 was "Ignored from the link" though serve --precision nvfp4 reads it (calc.vocabulary)
+    at = open_page(PAGE, **{"lifetime.model": "Llama 3.1 8B", "lifetime.hardware": "B200", "lifetime.precision": "nvfp4"})
+    assert not any("(lifetime.precision)" in w.value.replace("\\", "") for w in at.warning)
+    assert at.selectbox(key="lt_precision").value == "fp4"

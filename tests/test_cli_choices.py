@@ -170,3 +170,12 @@ def test_a_word_that_is_not_one_format_says_what_it_means(capsys, argv, words):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert words in err and err.count("\n") == 1, err
+
+
+def test_a_scenarios_format_as_people_type_it_is_read_as_its_name():
+    # the Estimate page's link (and a scenario file) ignored precision=nvfp4 while serve --precision nvfp4 read it
+    from calc.scenario import check_field
+
+    assert check_field("precision", "nvfp4") == "fp4" and check_field("precision", " FP8") == "fp8"
+    with pytest.raises(calc.InputError, match=r"got 'awq' \(awq is int4 here, which this field does not take\)$"):
+        check_field("precision", "awq")
