@@ -185,6 +185,7 @@ def _step(args) -> int:
     extras = s.layout.options()
     print(f"model               {_who(args)} on {whole_text(str(args.chips)):,} x {hardware.name}, matmuls in "
           f"{s.layout.precision or hardware.default_precision}")
+    _matmul_line(hardware)
     print(f"layout              {s.layout.describe()}, data parallel {s.data_parallel}, "
           f"{s.micro_batches} micro-batches" + (f"; {extras}" if extras else ""))
     print(f"step time           {number(t)} s")
@@ -221,6 +222,7 @@ def _step_search(args, model, hardware, perf, number) -> int:
         return 0
     print(f"{_who(args)} on {whole_text(str(args.chips)):,} x {hardware.name}, matmuls in "
           f"{args.precision or hardware.default_precision}: sequences of {number(sequence)} tokens (from {source})")
+    _matmul_line(hardware)
     if found.steps:
         print(f"{'layout':<40}{'step time':>12}{'MFU':>8}{'memory/chip':>14}")
     for s in found.steps:
@@ -236,3 +238,13 @@ def _step_search(args, model, hardware, perf, number) -> int:
 def _who(args) -> str:
     """The shape the step is of, as the answer names it: --model's row (an alias read as it), or the --config file."""
     return shape_label(args, shaped=False) if args.model else f"the shape of {args.config}"
+
+
+def _matmul_line(hardware) -> None:
+    """The chip's matmul rate where it is no measurement of its own (the documented default share), as serve's answer
+    says it (``calc.serve.terms.matmul_basis``); nothing for a measured chip."""
+    from calc.serve.terms import matmul_basis
+
+    basis = matmul_basis(hardware)
+    if basis["basis"] != "measured":
+        print(f"matmul rate         {basis['note']}")
