@@ -124,10 +124,11 @@ def test_any_unread_format_or_statistic_is_one_line_listing_the_accepted(text):
     from calc.serve import serve
     from calc.serve.footprint import WEIGHT_PRECISIONS
     from calc.serve.percentiles import STATISTICS
+    from calc.vocabulary import PRECISION_NOT_ONE, precision_name
 
     for field, kw, accepted in (("precision", {"precision": text}, WEIGHT_PRECISIONS),
                                 ("limit_statistic", {"limit_statistic": text, "tpot_limit": "40 ms"}, STATISTICS)):
-        if text.lower() in accepted:
+        if (precision_name(text) if field == "precision" else text.lower()) in accepted:  # the format's other names
             continue
         with pytest.raises(calc.InputError) as exc:
             serve("Llama 3 8B", "H100 SXM5", 1, batch=1, **kw) if field == "precision" else \
@@ -136,7 +137,8 @@ def test_any_unread_format_or_statistic_is_one_line_listing_the_accepted(text):
         assert exc.value.field == field and "\n" not in message.replace(text, ""), message
         assert all(a in message for a in accepted), message
         close = nearest(text, accepted, n=2 if field == "precision" else 1)  # the formats: the two nearest
-        assert not close or message.endswith(f"(did you mean {' or '.join(close)}?)") or "training formats" in message
+        assert not close or message.endswith(f"(did you mean {' or '.join(close)}?)") or "training formats" in message \
+            or field == "precision" and message.endswith(f"({PRECISION_NOT_ONE.get(text.strip().lower())})")
 
 
 # a new user's words for a format (calc.vocabulary.PRECISION_ALIASES: the same format, never a near one), read as the
