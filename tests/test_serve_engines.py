@@ -160,3 +160,16 @@ def test_any_casing_spacing_or_v_prefix_reads_the_same_release(name, draw):
     if draw.draw(st.booleans()):
         typed = typed.replace(" 0.", " v0.", 1).replace(" 1.", " v1.", 1)
     assert engine_name(typed) == name
+
+
+def test_an_engine_listed_for_another_vendor_is_refused_with_the_families_in_brief():
+    # "vllm 0.11" on an MI355X listed 30 releases in string order (SGLang 0.4.10.post2 before 0.4.3.post4) and said
+    # vLLM "runs on NVIDIA chips only": the names listed are its CUDA builds, its ROCm build is a name of its own
+    from calc.serve import serve
+
+    with pytest.raises(InputError) as exc:
+        serve("Llama 3.1 8B", "MI355X", 1, engine="vllm 0.11")
+    message = exc.value.message
+    assert "which data/serving_engine_chips.csv lists on NVIDIA chips only" in message and len(message) < 500
+    assert re.search(r'give one of SGLang 0\.4\.0 to [\d.a-z]+ \(\d+ releases: "sglang" alone lists them\), '
+                     r"vLLM 0\.9\.1 \(ROCm\), or none$", message), message

@@ -283,9 +283,11 @@ def _engine_host(engine, hardware) -> dict:
     vendors = data.serving_engine_vendors()
     if vendors.get(name, hw.vendor) != hw.vendor:
         fits = [e for e in sorted({e for e, _ in data.serving_host()}) if vendors.get(e, hw.vendor) == hw.vendor]
-        hint = f"give one of {', '.join(fits)}, or none" if fits else "give none (no engine listed runs on it)"
+        # a family's releases as a count and a range (_engines_in_brief), not 30 names in string order
+        hint = f"give one of {_engines_in_brief(fits)}, or none" if fits else "give none (no engine listed runs on it)"
         raise InputError("engine", f"expected an engine that runs on the {hw.name} ({hw.vendor}), got {name!r}, which "
-                                   f"runs on {vendors[name]} chips only (data/serving_engine_chips.csv); {hint}")
+                                   f"data/serving_engine_chips.csv lists on {vendors[name]} chips only (a build for "
+                                   f"another vendor's chips is listed under a name of its own); {hint}")
     return {**load.published_host(name, hw.name), **data.engine_defaults(name, hw)}
 
 
