@@ -173,3 +173,14 @@ def test_an_engine_listed_for_another_vendor_is_refused_with_the_families_in_bri
     assert "which data/serving_engine_chips.csv lists on NVIDIA chips only" in message and len(message) < 500
     assert re.search(r'give one of SGLang 0\.4\.0 to [\d.a-z]+ \(\d+ releases: "sglang" alone lists them\), '
                      r"vLLM 0\.9\.1 \(ROCm\), or none$", message), message
+
+
+def test_a_release_not_listed_suggests_its_own_lines_releases_first():
+    # a new user's "vLLM 0.8.2" was offered vLLM 0.9.2 first (nearest in spelling), though 0.8.5 is of its line
+    from calc.serve import engine_name
+
+    with pytest.raises(InputError) as exc:
+        engine_name("vLLM 0.8.2")
+    assert exc.value.message.endswith("got 'vLLM 0.8.2'; did you mean vLLM 0.8.5 or vLLM 0.8.5.post1?")
+    with pytest.raises(InputError, match=r"did you mean SGLang 0\.4\.0 or SGLang 0\.4\.1\.post7 or "):
+        engine_name("sglang 0.4.2")

@@ -229,8 +229,10 @@ def engine_name(engine) -> str | None:
             raise InputError("engine", f"expected one release, got {engine!r:.60}: data/serving_engines.csv and "
                                        f"data/serving_host.csv list {listed} of it")
         mine = sorted((n for n in known if (p := _engine_parts(n)) and p[0] == family), key=_version_key)
-        if mine:
-            near = nearest(str(engine), mine, n=3, cutoff=0.5)
+        if mine:  # a release of a line listed ("vllm 0.8.2"): that line's releases first, then the nearest in spelling
+            line = ".".join(version.split(".")[:2])
+            near = [n for n in mine if version and _engine_parts(n)[1].startswith(line + ".")][:3] or \
+                nearest(str(engine), mine, n=3, cutoff=0.5)
             hint = f"; did you mean {' or '.join(near)}?" if near else ""
             raise InputError("engine", f"expected one of {', '.join(mine)}, got {engine!r:.60}{hint}")
     holding = [n for n in known if given and given in n.casefold()]  # "mlperf" is in five: the three nearest
