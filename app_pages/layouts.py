@@ -18,6 +18,7 @@ from calc import data, perf
 from calc.architecture import published, shape_name
 from calc.display import escape, number, show
 from calc.errors import did_you_mean
+from calc.serve.terms import matmul_basis
 
 PAGE = "layouts"
 LARGEST = 10_000_000  # the largest whole number a field takes (a cluster of ten million chips)
@@ -186,6 +187,8 @@ batch = c4.number_input("Global batch (sequences)", min_value=1, max_value=LARGE
 model = shapes[name][0]
 if why and why[0] == name:
     st.caption(f"Model: your scenario's (Estimate page), {name}, {why[1]}.")
+if (basis := matmul_basis(hardware))["basis"] != "measured":  # as the Serving page and the command line say it
+    st.caption(f"Matmul rate: {escape(basis['note'], limit=400)}.")
 sequence = c5.number_input("Sequence (tokens)", min_value=1, max_value=LARGEST, step=512, key="layouts_sequence")
 
 st.subheader("Your layout")

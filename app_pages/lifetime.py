@@ -15,6 +15,7 @@ from calc.lifetime import DEFAULT_LAW, compute_overhead, critical_fraction, curv
 from calc.scaling import law, laws
 from calc.serve import footprint
 from calc.service_life import LLAMA3, linear_rule, service_life
+from calc.vocabulary import precision_name
 
 st.title("Train smaller, serve longer")
 st.caption("At one quality (a loss under a scaling law), the model whose training plus serving compute is least: "
@@ -71,8 +72,8 @@ def _choice(name: str, text: str) -> str:
         raise ValueError(f"expected a chip with a memory size and bandwidth in data/hardware.csv; got {text[:60]!r}")
     elif name == "law":
         law(text)  # raises, with the nearest
-    elif name == "precision" and text.strip().lower() in CHOICES[name]:
-        return text.strip().lower()
+    elif name == "precision" and precision_name(text) in CHOICES[name]:  # "FP8", "nvfp4": the format's name
+        return precision_name(text)
     raise ValueError(f"expected one of {', '.join(CHOICES[name])}; got {text[:60]!r}{did_you_mean(text, CHOICES[name], n=2)}")
 
 

@@ -22,6 +22,8 @@ from calc.display import escape, number
 from calc.errors import did_you_mean
 from calc.reader import read_chips, whole_text
 from calc.serve import engine_name, fewest_chips, footprint, frontier, percentiles, read_request_rate, serve, time_limit
+from calc.serve.terms import matmul_basis
+from calc.vocabulary import precision_name
 
 PAGE = "serving"
 LARGEST = 1_000_000
@@ -89,6 +91,8 @@ def _read(kind: str, text: str, name: str = ""):
     if kind in ("precision", "kv_precision", "expert_precision", "engine"):
         choices = {"precision": PRECISIONS, "kv_precision": KV,
                    "expert_precision": EXPERT_PRECISIONS, "engine": ENGINES}[kind]
+        if kind != "engine" and precision_name(text) in choices:  # "nvfp4", "FP8": the format's name (calc.vocabulary)
+            return precision_name(text)
         if text not in choices:
             raise ValueError(f"expected one of {', '.join(choices)}; got {text[:60]!r}{did_you_mean(text, choices, n=2)}")
         return text
@@ -245,8 +249,18 @@ def _engine_said(engine) -> str:
         return ""
     how = ("hidden behind the GPU's next step (overlap scheduler)" if engine["overlap"] else
            "in series with the GPU's step")
+    said = [f"{number(engine[k])} {w}" for k, w in (("max_batch_size", "sequences"), ("max_num_tokens", "tokens per step"))
+            if engine.get(k) is not None]  # the release's own defaults the answer ran at, as the command line says them
+    defaults = f" Its defaults here: at most {' and '.join(said)} (data/serving_engines.csv)." if said else ""
     return (f" Serving engine: {escape(engine['name'], limit=100)}, host work "
-            f"{number(engine['host_per_sequence'].m_as('us'))} µs per sequence and decode step, {how}.")
+            f"{number(engine['host_per_sequence'].m_as('us'))} µs per sequence and decode step, {how}.{defaults}")
+
+
+def _matmul_said(hardware: str) -> str:
+    """The chip's matmul rate where it is no measurement of its own (the documented default share), as the command
+    line's "matmul rate:" line says it (``calc.serve.terms.matmul_basis``); "" for a measured chip."""
+    basis = matmul_basis(hardware)
+    return "" if basis["basis"] == "measured" else f" Matmul rate: {escape(basis['note'], limit=400)}."
 
 
 st.title("Serving: latency, throughput and cost per token")
@@ -453,7 +467,7 @@ st.markdown(
     f"the memory holds {s.max_concurrency:,}. {_ttft_said(s)} Prefill is limited by {s.limited_by['prefill']}, "
     f"decode by {s.limited_by['decode']}."
     f"{'' if s.limited_by['layout'] == 'given' else ' The layout: ' + escape(s.limited_by['layout'], limit=600) + '.'}"
-    f"{_engine_said(s.engine)}")
+    f"{_engine_said(s.engine)}{_matmul_said(s.hardware)}")
 if s.limits is not None:
     lim = s.limits
     bound = ", ".join(f"{label} ≤ {number(lim[k].m_as('ms'))} ms" for k, label in

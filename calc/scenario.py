@@ -18,7 +18,7 @@ from calc.display import as_text
 from calc.errors import InputError, did_you_mean
 from calc.estimate import Estimate, estimate
 from calc.uncertainty import parse_range
-from calc.vocabulary import BY_NAME, QUANTITIES
+from calc.vocabulary import BY_NAME, QUANTITIES, precision_hint, precision_name
 
 MAX_BYTES = 64 * 1024  # a scenario is a few hundred bytes
 MAX_TEXT = 200  # the longest value read
@@ -59,10 +59,11 @@ def check_field(name: str, value) -> str:
         from calc.finetuning import row
 
         text = row(text)["name"]
-    elif name == "precision":
-        if text not in data.PRECISIONS:
+    elif name == "precision":  # "FP8", "nvfp4": the format's name (calc.vocabulary.precision_name)
+        if precision_name(text) not in data.PRECISIONS:
             raise InputError(name, f"expected one of {', '.join(data.PRECISIONS)}, got {text[:40]!r}"
-                                   f"{did_you_mean(text, data.PRECISIONS)}")
+                                   f"{precision_hint(text, data.PRECISIONS, n=1)}")
+        text = precision_name(text)
     elif name == "price" and _per_node(text):
         pass  # "14 USD/h/node": divided by the node's chips when the scenario is estimated (its hardware)
     elif parse_range(text, name) is None:

@@ -300,11 +300,13 @@ def service_life(model, hardware, *, training_tokens, tokens_per_day, days, util
     >>> round(life.break_even.m_as("day") / 365, 1)    # serving catches up with training after about 13 years
     13.0
     """
-    from calc.architecture import Transformer, lookup
+    from calc.architecture import Transformer, lookup, shape_name
     from calc.estimate import estimate
 
     shape = model if isinstance(model, Transformer) else lookup(model)
-    name = model if isinstance(model, str) else "custom"
+    # the row named (an alias, a spelling read as it), served by name: Llama 3.1 8B shares Llama 3 8B's shape, and
+    # the serving answer named the shape's first row ("Llama 3 8B on 4 x L4") for the Llama 3.1 8B asked
+    name = shape_name(model) if isinstance(model, str) else "custom"
     d = parse_quantity(training_tokens, "training_tokens", "token", bare_ok=True)
     # the names say the units (as chip_hours does): a plain 730 is 730 days, 10e9 is tokens a day
     per_day = parse_quantity(tokens_per_day, "tokens_per_day", "token/day", bare_ok=True)
@@ -322,7 +324,7 @@ def service_life(model, hardware, *, training_tokens, tokens_per_day, days, util
     options = {k: v for k, v in (("precision", precision), ("input_tokens", input_tokens),
                                  ("output_tokens", output_tokens), ("ttft_limit", ttft_limit),
                                  ("tpot_limit", tpot_limit), ("price", serving_price)) if v is not None}
-    s = modelled_serving(shape, hardware, chips=serving_chips, **options)
+    s = modelled_serving(shape if name == "custom" else name, hardware, chips=serving_chips, **options)
     basis = (f"MFU {est['utilization'].value.m_as(''):.0%} ({est['utilization'].source}), "
              f"{est['price'].value.m_as('USD/chip/hour'):.2f} USD per chip-hour ({est['price'].source})")
     return ServiceLife(model=name, hardware=s.hardware, params=shape.params(), training_tokens=d.to("token"),

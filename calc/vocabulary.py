@@ -12,6 +12,57 @@ from dataclasses import dataclass
 RECOMPUTE = ("none", "selective", "full")  # activation recomputation modes [Korthikanti2022] sec. 5; defined only here
 ZERO_STAGES = (0, 1, 2, 3)  # [Rajbhandari2020]: 1 optimizer state, 2 gradients, 3 weights split over data ranks
 
+# Other names people type for a number format, each the SAME format as the calculator's name, never a near one; the
+# one table every door reads a format through (``precision_name``), the answer naming the calculator's.
+#   nvfp4         NVIDIA's FP4: E2M1 values with an E4M3 scale per 16, 4.5 bits, what "fp4" is here
+#                 (calc.serve.footprint; calc.perf.validation reads a run's "nvfp4" as fp4) [NVIDIA2025nvfp4]
+#   w4a16, awq    4-bit integer weights with 16-bit activations, dequantised in the kernel: "int4" here (weight-only,
+#                 calc.serve.footprint); AWQ checkpoints are that format ("from FP16 to INT4", vLLM's AutoAWQ page,
+#                 https://docs.vllm.ai/en/stable/features/quantization/auto_awq/; Lin et al. 2024, AWQ, MLSys)
+#   e4m3, fp8_e4m3, float8_e4m3fn   the FP8 of served weights and activations (OCP FP8's E4M3): "fp8" here
+#   bfloat16, float16, half, float32   torch's dtype names, as a config.json's torch_dtype writes them
+PRECISION_ALIASES = {"nvfp4": "fp4", "w4a16": "int4", "awq": "int4", "e4m3": "fp8", "fp8_e4m3": "fp8",
+                     "float8_e4m3fn": "fp8", "bfloat16": "bf16", "float16": "fp16", "half": "fp16", "float32": "fp32"}
+# names near a format that are not one format: said so when refused, never read as one
+PRECISION_NOT_ONE = {
+    "gptq": "GPTQ quantizes to 2, 3, 4 or 8 bits: its 4-bit weights (weight-only, 16-bit activations) are int4",
+    "w8a8": "8-bit weights and activations are fp8 or int8",
+    "w4a4": "4-bit weights and activations are fp4 (NVFP4, a scale per 16 values) or mxfp4 (OCP's, per 32)",
+    "w8a16": "8-bit weights with 16-bit activations are not modelled: fp8 and int8 multiply in 8 bits",
+    "e5m2": "FP8 E5M2 is a gradient format; served FP8 weights and activations are E4M3, fp8 here"}
+
+
+def precision_name(value):
+    """A number format as people type it, as the calculator names it: case and spaces aside, and each name of
+    ``PRECISION_ALIASES`` read as its format; any other text returned folded, for the caller's own check.
+
+    >>> precision_name(" NVFP4"), precision_name("w4a16"), precision_name("FP8"), precision_name("fp6")
+    ('fp4', 'int4', 'fp8', 'fp6')
+    """
+    if not isinstance(value, str):
+        return value
+    folded = value.strip().lower()
+    return PRECISION_ALIASES.get(folded, folded)
+
+
+def precision_hint(value, known, n: int = 2) -> str:
+    """The end of the error refusing ``value`` among the formats ``known``: what a name that is not one format
+    means (``PRECISION_NOT_ONE``), an alias of a format this door does not take, else the ``n`` nearest names.
+
+    >>> precision_hint("gptq", ("bf16", "int4"))
+    ' (GPTQ quantizes to 2, 3, 4 or 8 bits: its 4-bit weights (weight-only, 16-bit activations) are int4)'
+    >>> precision_hint("awq", ("bf16", "fp8"))
+    ' (awq is int4 here, which this field does not take)'
+    """
+    from calc.errors import did_you_mean
+
+    folded = value.strip().lower() if isinstance(value, str) else value
+    if folded in PRECISION_NOT_ONE:
+        return f" ({PRECISION_NOT_ONE[folded]})"
+    if folded in PRECISION_ALIASES and PRECISION_ALIASES[folded] not in known:
+        return f" ({folded} is {PRECISION_ALIASES[folded]} here, which this field does not take)"
+    return did_you_mean(value, known, n=n)
+
 
 @dataclass(frozen=True)
 class Term:

@@ -208,3 +208,14 @@ def test_a_layout_over_memory_gives_the_need_and_the_capacity_to_one_decimal():
                   "layouts.pipeline": "16", "layouts.virtual_stages": "2", "layouts.micro_batch": "1"})
     shown = " ".join(w.value for w in at.warning).replace("\\", "")
     assert "needs 1.8 GB more per chip than the H100 SXM5's 85.5 GB" in shown, shown
+
+
+def test_a_chip_with_no_matmul_measurement_of_its_own_is_said():
+    # the Serving page and the command line say it; the Layouts page on an H20 did not
+    at = _open(**{**LINK, "layouts.model": "Llama 3.1 8B", "layouts.hardware": "H20", "layouts.chips": "8",
+                  "layouts.global_batch": "64", "layouts.tensor": "1", "layouts.pipeline": "1",
+                  "layouts.virtual_stages": "1", "layouts.micro_batch": "1", "layouts.recompute": "selective"})
+    said = [c.value.replace("\\", "") for c in at.caption if c.value.startswith("Matmul rate: ")]
+    assert said and "no matmul measurement of H20's own: its matrix products at 81% of the dense peak" in said[0]
+    at = _open(**LINK)  # A100: measured
+    assert not any(c.value.startswith("Matmul rate: ") for c in at.caption)

@@ -419,3 +419,10 @@ def test_a_mixture_of_experts_scenario_is_not_taken_as_a_dense_run_and_the_page_
     r = calc.lifetime(params="13 Gparam", tokens="576 Gtoken", inference_tokens="2T token")
     assert _metrics(at)["Lifetime optimum"] == show("params", r.params, True)
     assert any("mixture of experts" in c.value and "37 Gparam active" in c.value for c in at.caption)
+
+
+def test_a_links_format_as_people_type_it_is_read_as_its_name():
+    # lifetime.precision=nvfp4 was "Ignored from the link" though serve --precision nvfp4 reads it (calc.vocabulary)
+    at = open_page(PAGE, **{"lifetime.model": "Llama 3.1 8B", "lifetime.hardware": "B200", "lifetime.precision": "nvfp4"})
+    assert not any("(lifetime.precision)" in w.value.replace("\\", "") for w in at.warning)
+    assert at.selectbox(key="lt_precision").value == "fp4"

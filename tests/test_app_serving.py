@@ -446,3 +446,28 @@ def test_the_page_reads_a_link_s_tokens_as_serve_input_tokens_does(text):
         assert at.number_input(key="serving_input").value == cli and "serving.input_tokens" not in said, said
     else:
         assert "serving.input_tokens" in said.replace("\\", "")
+
+
+def test_the_answer_says_the_engines_defaults_and_a_default_matmul_rate_as_the_command_line_does():
+    # a new user's walk: the command line said "its defaults here: at most 1,024 sequences and 8,192 tokens per step"
+    # and "matmul rate: no matmul measurement of L4's own ..."; the page said neither
+    at = open_page(PAGE, **{**LINK, "serving.model": "Llama 3.1 8B", "serving.hardware": "H100 SXM5",
+                            "serving.chips": "1", "serving.concurrency": "saturating", "serving.engine": "vllm 0.11"})
+    text = " ".join(m.value for m in at.markdown).replace("\\", "")
+    assert "Serving engine: vLLM 0.11.2" in text and "Its defaults here: at most 1,024 sequences and 8,192 tokens " \
+        "per step (data/serving_engines.csv)." in text
+    assert "Matmul rate" not in text  # a measured chip: nothing said
+    at = open_page(PAGE, **{**LINK, "serving.model": "Llama 3.1 8B", "serving.hardware": "L4", "serving.chips": "1",
+                            "serving.concurrency": "saturating"})
+    text = " ".join(m.value for m in at.markdown).replace("\\", "")
+    assert "Matmul rate: no matmul measurement of L4's own: its matrix products at 81% of the dense peak" in text
+    assert "no public rental price for the L4" in " ".join(i.value for i in at.info)
+
+
+def test_a_links_format_as_people_type_it_is_read_as_its_name():
+    at = open_page(PAGE, **{**LINK, "serving.hardware": "B200", "serving.chips": "1", "serving.precision": "nvfp4",
+                            "serving.kv_precision": "FP8"})
+    assert not at.warning, [w.value for w in at.warning]
+    assert at.selectbox(key="serving_precision").value == "fp4" and _url(at)["serving.precision"] == "fp4"
+    assert at.selectbox(key="serving_kv").value == "fp8"
+    assert "weights fp4" in " ".join(m.value for m in at.markdown)

@@ -82,6 +82,28 @@ def test_the_command_line_serves_a_repository_id_and_names_the_row(argv, row, ca
     assert out.startswith(f"{row} on ")
 
 
+@pytest.mark.parametrize("argv, first", [  # every door that takes --model says which row it read (a new user's walk)
+    (["params", "--model", "google/gemma-3-27b-it"], "model          Gemma 3 27B\n"),
+    (["params", "--model", "Llama 3 8B", "--layers", "16"], "model          Llama 3 8B, changed by --layers\n"),
+    (["memory", "--model", "Qwen/Qwen2.5-72B-Instruct"], "Qwen2.5 72B: per chip at ZeRO stage 1"),
+    (["estimate", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--tokens", "15T"],
+     "params                8.03B params                               derived  from the shape of Llama 3.1 8B "),
+    (["lifetime", "--model", "Llama-3.3-70B-Instruct", "--tokens", "15T", "--inference-tokens", "2T"],
+     "target loss 1.8573 nats/token under hoffmann2022 (Llama 3.3 70B's)"),
+    (["step", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--hardware", "H100 SXM5", "--chips", "8",
+      "--global-batch", "8", "--tensor", "2"], "model               Llama 3.1 8B on 8 x H100 SXM5, matmuls in bf16\n")])
+def test_every_door_names_the_row_an_alias_reads_as(argv, first, capsys):
+    from calc.__main__ import main
+
+    assert main(argv) in (0, None)
+    assert capsys.readouterr().out.startswith(first)
+
+
+def test_the_python_door_names_the_row_in_the_shapes_words():
+    est = calc.estimate(model="meta-llama/Llama-3.1-8B-Instruct", tokens="15T token")
+    assert est.items["params"].how == "from the shape of Llama 3.1 8B (calc.architecture)"
+
+
 @pytest.mark.parametrize("typed, suggested", [
     ("Llama 3.1 8B Chat", "Llama 3.1 8B"), ("meta-llama/Llama-3.1-8B-Instuct", "Llama 3.1 8B"),
     ("qwen2.5", "Qwen2.5 72B"), ("Kimi K3", "Kimi K2"), ("Gemma 3 3B", "Gemma 3 4B"),

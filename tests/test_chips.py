@@ -125,3 +125,15 @@ def test_training_step_on_one_node(name):
                         context=8192, tied_embeddings=False, norm="rmsnorm")
     s = perf.predict(llama, name, 8, tensor=8, micro_batch=1, global_batch=8, check_memory=False)
     assert 0.05 < s.mfu < 0.9, (name, s.mfu)
+
+
+def test_the_training_step_says_the_matmul_rate_is_the_default_too(capsys):
+    # a new user's walk: serve said "matmul rate: no matmul measurement of H20's own ..."; step on the same chip did not
+    argv = ["step", "--model", "Llama 3.1 8B", "--hardware", "H20", "--chips", "8", "--global-batch", "64"]
+    for extra in (["--tensor", "1"], ["--search", "--top", "1"]):
+        assert main(argv + extra) == 0
+        lines = capsys.readouterr().out.splitlines()
+        assert lines[1].startswith("matmul rate         no matmul measurement of H20's own: its matrix products at 81%")
+    assert main(["step", "--model", "Llama 3.1 8B", "--hardware", "H100 SXM5", "--chips", "8", "--global-batch", "64",
+                 "--tensor", "2"]) == 0
+    assert "matmul rate" not in capsys.readouterr().out

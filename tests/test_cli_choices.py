@@ -124,10 +124,11 @@ def test_any_unread_format_or_statistic_is_one_line_listing_the_accepted(text):
     from calc.serve import serve
     from calc.serve.footprint import WEIGHT_PRECISIONS
     from calc.serve.percentiles import STATISTICS
+    from calc.vocabulary import PRECISION_NOT_ONE, precision_name
 
     for field, kw, accepted in (("precision", {"precision": text}, WEIGHT_PRECISIONS),
                                 ("limit_statistic", {"limit_statistic": text, "tpot_limit": "40 ms"}, STATISTICS)):
-        if text.lower() in accepted:
+        if (precision_name(text) if field == "precision" else text.lower()) in accepted:  # the format's other names
             continue
         with pytest.raises(calc.InputError) as exc:
             serve("Llama 3 8B", "H100 SXM5", 1, batch=1, **kw) if field == "precision" else \
@@ -136,4 +137,47 @@ def test_any_unread_format_or_statistic_is_one_line_listing_the_accepted(text):
         assert exc.value.field == field and "\n" not in message.replace(text, ""), message
         assert all(a in message for a in accepted), message
         close = nearest(text, accepted, n=2 if field == "precision" else 1)  # the formats: the two nearest
-        assert not close or message.endswith(f"(did you mean {' or '.join(close)}?)") or "training formats" in message
+        assert not close or message.endswith(f"(did you mean {' or '.join(close)}?)") or "training formats" in message \
+            or field == "precision" and message.endswith(f"({PRECISION_NOT_ONE.get(text.strip().lower())})")
+
+
+# a new user's words for a format (calc.vocabulary.PRECISION_ALIASES: the same format, never a near one), read as the
+# calculator's name, which the answer says; a word that is not one format (gptq, w8a8) refused with what it means
+@pytest.mark.parametrize("typed, name", [("nvfp4", "fp4"), ("NVFP4", "fp4"), ("awq", "int4"), ("w4a16", "int4"),
+                                         ("FP8", "fp8"), ("e4m3", "fp8"), ("bfloat16", "bf16"), ("MXFP4", "mxfp4")])
+def test_a_format_as_people_type_it_is_served_as_its_name(capsys, typed, name):
+    assert main(["serve", "--model", "Llama 3.1 8B", "--hardware", "B200", "--precision", typed]) == 0
+    assert f"weights {name}, KV cache bf16" in capsys.readouterr().out.splitlines()[0]
+    assert calc.serve("Llama 3.1 8B", "B200", 1, precision=typed).layout["precision"] == name
+
+
+@pytest.mark.parametrize("typed, name", [("nvfp4", "fp4"), ("FP8", "fp8"), ("e4m3", "fp8"), ("bfloat16", "bf16")])
+def test_a_format_as_people_type_it_is_the_peak_of_its_name(capsys, typed, name):
+    assert main(["estimate", "--params", "8e9", "--tokens", "1e12", "--hardware", "B200", "--chips", "8",
+                 "--precision", typed]) == 0
+    assert f"dense {name} peak of B200" in capsys.readouterr().out
+    assert calc.estimate(params="8e9", tokens="1e12", hardware="B200", precision=typed).precision == name
+    assert main(["step", "--model", "Llama 3.1 8B", "--hardware", "B200", "--chips", "8", "--global-batch", "64",
+                 "--tensor", "1", "--precision", typed]) == 0
+    assert capsys.readouterr().out.splitlines()[0].endswith(f"x B200, matmuls in {name}")
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["serve", "--model", "Llama 3.1 8B", "--hardware", "B200", "--precision", "gptq"], "GPTQ quantizes to 2, 3, 4 or 8 bits"),
+    (["serve", "--model", "Llama 3.1 8B", "--hardware", "B200", "--precision", "w8a8"], "are fp8 or int8"),
+    (["serve", "--model", "Llama 3.1 8B", "--hardware", "B200", "--kv-precision", "awq"],
+     "(awq is int4 here, which this field does not take)"),
+    (ESTIMATE + ["--precision", "w4a16"], "(w4a16 is int4 here, which this field does not take)")])
+def test_a_word_that_is_not_one_format_says_what_it_means(capsys, argv, words):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert words in err and err.count("\n") == 1, err
+
+
+def test_a_scenarios_format_as_people_type_it_is_read_as_its_name():
+    # the Estimate page's link (and a scenario file) ignored precision=nvfp4 while serve --precision nvfp4 read it
+    from calc.scenario import check_field
+
+    assert check_field("precision", "nvfp4") == "fp4" and check_field("precision", " FP8") == "fp8"
+    with pytest.raises(calc.InputError, match=r"got 'awq' \(awq is int4 here, which this field does not take\)$"):
+        check_field("precision", "awq")

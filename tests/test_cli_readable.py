@@ -69,7 +69,7 @@ def test_step_layout_line_shows_the_options_set(capsys):
     assert main(["step", "--model", "Qwen3 235B-A22B", "--hardware", "H100 SXM5", "--chips", "1024", "--tensor", "4",
                  "--pipeline", "8", "--expert", "8", "--global-batch", "1024", "--attention-kernel", "cudnn",
                  "--expert-overlap", "--recompute-modules", "moe_act,layernorm"]) == 0
-    line = capsys.readouterr().out.splitlines()[0]
+    line = capsys.readouterr().out.splitlines()[1]  # after "model  Qwen3 235B-A22B on 1,024 x H100 SXM5"
     assert line.endswith("; cudnn attention, expert overlap, recompute moe_act,layernorm"), line
 
 

@@ -298,3 +298,13 @@ def test_a_name_of_the_other_list_is_said_to_be_one(door, name, other, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert other in err and err.count("\n") == 1
+
+
+def test_a_misspelt_model_with_its_tokens_is_said_unknown_not_given_twice():
+    # a new user's "Lama 3.3 70B" with --tokens was told "give model alone ..., not with model"
+    with pytest.raises(calc.InputError) as e:
+        lifetime(model="Lama 3.3 70B", tokens="15T token", inference_tokens="2T token")
+    assert e.value.field == "model" and "did you mean Llama 3.3 70B" in e.value.message
+    with pytest.raises(calc.InputError) as e:  # a published run with tokens of its own: the other field named
+        lifetime(model="Chinchilla", tokens="15T token", inference_tokens="2T token")
+    assert e.value.message.endswith("not with tokens")

@@ -2,6 +2,8 @@
 source at a tag or commit; data/serving_host.csv: its host work), resolved as people type them at the Python and
 command-line doors, and the defaults reaching the answer."""
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -129,6 +131,21 @@ def test_an_unknown_engine_is_one_line_at_the_command_line(capsys):
     assert code == 2 and err.count("\n") == 1 and "--engine: expected one of" in err
 
 
+def test_a_name_of_no_family_is_refused_on_a_line_one_reads():
+    # a new user's "lmdeploy" was answered with all 100 releases on one line (2,500 characters): now each family's
+    # releases are a count and a range, its name alone listing them
+    from calc.serve import engine_name
+
+    with pytest.raises(InputError) as exc:
+        engine_name("lmdeploy")
+    message = exc.value.message
+    assert len(message) < 800 and message.endswith("got 'lmdeploy'")
+    assert re.search(r'vLLM 0\.6\.0 to [\d.]+ \(\d+ releases: "vllm" alone lists them\)', message), message
+    assert "vLLM 0.9.1 (ROCm)" in message and "NIM 1.8.0 (TensorRT-LLM)" in message
+    with pytest.raises(InputError, match=r"list vLLM 0\.6\.0, vLLM 0\.6\.1, "):  # and it does
+        engine_name("vllm")
+
+
 _KNOWN = sorted({e for e, _ in data.serving_host()})
 
 
@@ -143,3 +160,27 @@ def test_any_casing_spacing_or_v_prefix_reads_the_same_release(name, draw):
     if draw.draw(st.booleans()):
         typed = typed.replace(" 0.", " v0.", 1).replace(" 1.", " v1.", 1)
     assert engine_name(typed) == name
+
+
+def test_an_engine_listed_for_another_vendor_is_refused_with_the_families_in_brief():
+    # "vllm 0.11" on an MI355X listed 30 releases in string order (SGLang 0.4.10.post2 before 0.4.3.post4) and said
+    # vLLM "runs on NVIDIA chips only": the names listed are its CUDA builds, its ROCm build is a name of its own
+    from calc.serve import serve
+
+    with pytest.raises(InputError) as exc:
+        serve("Llama 3.1 8B", "MI355X", 1, engine="vllm 0.11")
+    message = exc.value.message
+    assert "which data/serving_engine_chips.csv lists on NVIDIA chips only" in message and len(message) < 500
+    assert re.search(r'give one of SGLang 0\.4\.0 to [\d.a-z]+ \(\d+ releases: "sglang" alone lists them\), '
+                     r"vLLM 0\.9\.1 \(ROCm\), or none$", message), message
+
+
+def test_a_release_not_listed_suggests_its_own_lines_releases_first():
+    # a new user's "vLLM 0.8.2" was offered vLLM 0.9.2 first (nearest in spelling), though 0.8.5 is of its line
+    from calc.serve import engine_name
+
+    with pytest.raises(InputError) as exc:
+        engine_name("vLLM 0.8.2")
+    assert exc.value.message.endswith("got 'vLLM 0.8.2'; did you mean vLLM 0.8.5 or vLLM 0.8.5.post1?")
+    with pytest.raises(InputError, match=r"did you mean SGLang 0\.4\.0 or SGLang 0\.4\.1\.post7 or "):
+        engine_name("sglang 0.4.2")

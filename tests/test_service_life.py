@@ -262,3 +262,11 @@ def test_the_chip_prices_training_where_only_the_serving_price_is_given(capsys):
     assert code == 0 and "serving: the price given" in out and "per chip-hour" in out
     code, _, err = _cli(capsys, *args, "--precision", "fp8")  # the served format is not read with a serving price
     assert code == 2 and "--precision: the served weights' format is read with --hardware" in err
+
+
+def test_a_row_that_shares_a_shape_is_served_and_named_as_itself():
+    # the Lifetime page asked for Llama 3.1 8B on L4 said "serving ...: Llama 3 8B on 4 x L4" (the shape's first row)
+    life = service_life("meta-llama/Llama-3.1-8B-Instruct", "L4", training_tokens="15T token",
+                        tokens_per_day="100e9 token/day", days="730 day", price="0.8 USD/chip/hour",
+                        serving_price="0.8 USD/chip/hour")
+    assert life.model == "Llama 3.1 8B" and life.serving.model == "Llama 3.1 8B"

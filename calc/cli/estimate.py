@@ -90,6 +90,10 @@ def _compare(args) -> int:
         print(f"{name:<{width}}  {show('peak', e.peak, short=True):>17}  " + "  ".join(f"{c:>16}" for c in cells))
     if "chips" not in known:
         print("(give --chips for the training time, chip-hours and cost)")
+    unpriced = [name for name, e in runs.items() if not isinstance(e, InputError) and "chips" in known and "price" not in e]
+    if unpriced:  # "—" said: no public price (calc compare takes no price of a chip's own; estimate does)
+        print(f"(price —: no public rental price for {', '.join(unpriced)} in data/prices.csv; "
+              f'estimate --hardware "{unpriced[0]}" --price "2.5 USD/chip/hour" gives its cost)')
     return 0
 
 
@@ -147,10 +151,10 @@ def _estimate_shape(args):
         from calc.architecture import Transformer
 
         return Transformer.from_config(args.config)
-    if args.model:
-        from calc.architecture import lookup
+    if args.model:  # the row's name (an alias or a spelling of it read), which the answer says
+        from calc.architecture import shape_name
 
-        return lookup(args.model)
+        return shape_name(args.model)
     return None
 
 

@@ -173,6 +173,20 @@ def _shape(args):
     return Transformer(**given)
 
 
+def shape_label(args, shaped: bool = True) -> str | None:
+    """The row of data/architectures.csv that --model names (an alias such as a Hugging Face id, or a spelling,
+    read as the row's name), with the shape flags that change it where the command has them (``shaped``:
+    ``shape_flags``'); None without --model."""
+    if not getattr(args, "model", None):
+        return None
+    from calc.architecture import shape_name
+
+    changed = [flag for flag, _ in SHAPE_INT_FLAGS + SHAPE_BOOL_FLAGS + (("--norm", ""), ("--qk-norm", ""))
+               if shaped and getattr(args, flag[2:].replace("-", "_"), None) is not None]
+    changed += ["--untied"] if shaped and getattr(args, "untied", False) else []
+    return shape_name(args.model) + (f", changed by {', '.join(changed)}" if changed else "")
+
+
 def _goals() -> tuple:
     from calc.perf import GOALS
 

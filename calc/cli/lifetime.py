@@ -152,7 +152,7 @@ def _lifetime(args) -> int:
 
     break_even = float(r.break_even.m_as("token"))
     if args.json:
-        out = {"law": r.law, "loss": float(r.loss), "inference_tokens": _vu(r.inference_tokens, "token"),
+        out = {"model": _run_name(args.model) if args.model else None, "law": r.law, "loss": float(r.loss), "inference_tokens": _vu(r.inference_tokens, "token"),
                **plan(r.optimum), "compute_optimal": plan(r.compute_optimal),
                "saving": _vu(r.saving, "FLOP"), "saving_fraction": float(r.saving_fraction),
                "size_fraction": float(r.size_fraction), "training_overhead": float(r.training_overhead),
@@ -164,8 +164,8 @@ def _lifetime(args) -> int:
                               "saving": _vu(r.cost_saving, "USD"), "prices": modelled or {"source": "given"}}
         print(json.dumps(out, indent=2))
         return 0
-    print(f"target loss {r.loss:.4f} nats/token under {r.law}; {show('tokens', r.inference_tokens)} served over the "
-          "model's life (2 FLOP per parameter each)")
+    print(f"target loss {r.loss:.4f} nats/token under {r.law}" + (f" ({_run_name(args.model)}'s)" if args.model else "")
+          + f"; {show('tokens', r.inference_tokens)} served over the model's life (2 FLOP per parameter each)")
     rows = [("lifetime optimum", r.optimum), ("compute-optimal", r.compute_optimal)]
     if r.given is not None:
         rows.append(("the run given", r.given))
@@ -198,3 +198,15 @@ def _lifetime(args) -> int:
                   f"{show('cost', p.serving_cost)}, lifetime {show('cost', p.lifetime_cost)}")
         print(f"  saving: {show('cost', r.cost_saving)}")
     return 0
+
+
+def _run_name(model: str) -> str:
+    """The row --model names (a run of data/models.csv, else a shape of data/architectures.csv, as
+    ``calc.lifetime`` reads it), as people read it, not as typed (an alias, a spelling)."""
+    from calc import data
+    from calc.architecture import shape_name
+
+    try:
+        return data.model(model).name
+    except InputError:
+        return shape_name(model)

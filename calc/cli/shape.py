@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sys
 
-from calc.cli.flags import _chip_flags, _shape, _vu, _whole, shape_flags
+from calc.cli.flags import _chip_flags, _shape, _vu, _whole, shape_flags, shape_label
 from calc.errors import InputError
 
 
@@ -71,11 +71,14 @@ def _params(args) -> int:
     counts["exact-recompute-selective"] = t.flop_per_token("exact", sequence=T, recompute="selective")
     counts["exact-recompute-full"] = t.flop_per_token("exact", sequence=T, recompute="full")
     if args.json:
-        out = {"params": _vu(t.params(), "param"), "active_params": _vu(t.active_params(), "param"),
+        out = {"model": shape_label(args), "params": _vu(t.params(), "param"),
+               "active_params": _vu(t.active_params(), "param"),
                "sequence": T, "breakdown": {k: _vu(v, "param") for k, v in t.breakdown().items()},
                "flop_per_token": {k: None if v is None else _vu(v, "FLOP/token") for k, v in counts.items()}}
         print(json.dumps(out, indent=2))
         return 0
+    if args.model:
+        print(f"model          {shape_label(args)}")
     print(f"params         {t.params().m_as('param'):,.0f}")
     print(f"active params  {t.active_params().m_as('param'):,.0f}")
     for k, v in t.breakdown().items():
@@ -119,13 +122,13 @@ def _memory(args) -> int:
         parts["total"] = _vu(m.total, "GB/chip")
         settings = {**DEFAULTS, **layout, "sequence": T}
         settings["zero"] = layout.get("zero", default_zero(settings["states"]))
-        print(json.dumps({"per_chip": parts, "layout": settings, "hardware": args.hardware,
+        print(json.dumps({"model": shape_label(args), "per_chip": parts, "layout": settings, "hardware": args.hardware,
                           "fewest_chips": fewest and _vu(fewest[0], "chip"),
                           "fewest_chips_data_parallel": fewest and fewest[1], "fewest_chips_note": why}, indent=2))
         return 0
     shown = {**DEFAULTS, **layout, "sequence": T}
     shown["zero"] = layout.get("zero", default_zero(shown["states"]))
-    print(f"per chip at ZeRO stage {shown['zero']} ({shown['states']} convention), data parallel "
+    print((f"{shape_label(args)}: " if args.model else "") + f"per chip at ZeRO stage {shown['zero']} ({shown['states']} convention), data parallel "
           f"{shown['data_parallel']} x tensor {shown['tensor']} x pipeline {shown['pipeline']}, micro-batch "
           f"{shown['micro_batch']} x {T:,} tokens, {shown['recompute']} recomputation")
     for k, v in m.parts.items():

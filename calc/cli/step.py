@@ -6,8 +6,20 @@ from __future__ import annotations
 import json
 import sys
 
-from calc.cli.flags import _chip_flags, _config_flag, _goals, _layout, _layout_flags, _node_price_flags, _price, _whole
+from calc.cli.flags import (
+    _chip_flags,
+    _config_flag,
+    _goals,
+    _layout,
+    _layout_flags,
+    _node_price_flags,
+    _price,
+    _whole,
+    shape_label,
+)
 from calc.errors import InputError
+from calc.reader import whole_text
+from calc.vocabulary import precision_name
 
 
 def _step_parser(sub) -> None:
@@ -123,6 +135,8 @@ def _step(args) -> int:
     if args.hardware is None:
         raise InputError("hardware", 'required: an accelerator of data/hardware.csv, e.g. --hardware "H100 SXM5" '
                                      "(python -m calc hardware lists them)")
+    if precision_name(args.precision) in data.PRECISIONS:  # "FP8", "nvfp4": the format's name, which the answer says
+        args.precision = precision_name(args.precision)
     if args.global_batch is None:
         raise InputError("global_batch", "required: the number of sequences per optimizer step, e.g. "
                                          "--global-batch 1536 (GPT-3: 1536 sequences of 2048 tokens)")
@@ -169,6 +183,9 @@ def _step(args) -> int:
         return 0
     t = s.step_time.m_as("s")
     extras = s.layout.options()
+    print(f"model               {_who(args)} on {whole_text(str(args.chips)):,} x {hardware.name}, matmuls in "
+          f"{s.layout.precision or hardware.default_precision}")
+    _matmul_line(hardware)
     print(f"layout              {s.layout.describe()}, data parallel {s.data_parallel}, "
           f"{s.micro_batches} micro-batches" + (f"; {extras}" if extras else ""))
     print(f"step time           {number(t)} s")
@@ -203,7 +220,9 @@ def _step_search(args, model, hardware, perf, number) -> int:
                           "did_not_fit": found.refused, "why": found.why,
                           "sequence": {"value": sequence, "unit": "token", "source": source}}, indent=2))
         return 0
-    print(f"sequences of {number(sequence)} tokens (from {source})")
+    print(f"{_who(args)} on {whole_text(str(args.chips)):,} x {hardware.name}, matmuls in "
+          f"{args.precision or hardware.default_precision}: sequences of {number(sequence)} tokens (from {source})")
+    _matmul_line(hardware)
     if found.steps:
         print(f"{'layout':<40}{'step time':>12}{'MFU':>8}{'memory/chip':>14}")
     for s in found.steps:
@@ -214,3 +233,18 @@ def _step_search(args, model, hardware, perf, number) -> int:
         print(f"\n{found.tried:,} layouts tried; {found.refused:,} faster than the first did not fit in memory{ties}.")
     print(found.why)
     return 0
+
+
+def _who(args) -> str:
+    """The shape the step is of, as the answer names it: --model's row (an alias read as it), or the --config file."""
+    return shape_label(args, shaped=False) if args.model else f"the shape of {args.config}"
+
+
+def _matmul_line(hardware) -> None:
+    """The chip's matmul rate where it is no measurement of its own (the documented default share), as serve's answer
+    says it (``calc.serve.terms.matmul_basis``); nothing for a measured chip."""
+    from calc.serve.terms import matmul_basis
+
+    basis = matmul_basis(hardware)
+    if basis["basis"] != "measured":
+        print(f"matmul rate         {basis['note']}")

@@ -10,7 +10,7 @@ import pint
 from calc.data.columns import PRECISIONS
 from calc.data.store import cache, data_dir
 from calc.data.tables import read_table
-from calc.errors import DataError, InputError, did_you_mean, folded, nearest
+from calc.errors import DataError, InputError, folded, nearest
 
 
 @dataclass(frozen=True)
@@ -56,8 +56,10 @@ class Hardware:
     def peak(self, precision: str) -> pint.Quantity:
         """Dense peak throughput per chip at ``precision``; ``InputError`` if the chip has none."""
         if precision not in PRECISIONS:
+            from calc.vocabulary import precision_hint
+
             raise InputError("precision", f"expected one of {', '.join(PRECISIONS)}, got {precision!r}"
-                                          f"{did_you_mean(precision, PRECISIONS)}")
+                                          f"{precision_hint(precision, PRECISIONS, n=1)}")
         q = self.peaks.get(precision)
         if q is None:
             known = ", ".join(p for p in PRECISIONS if p in self.peaks)

@@ -9,13 +9,13 @@ import numpy as np
 import pint
 
 from calc import data
-from calc.errors import ConflictError, InputError, did_you_mean, nearest
+from calc.errors import ConflictError, InputError, nearest
 from calc.reader import read_chips
 from calc.reader import shown as _show
 from calc.reader import unit_factor as _factor
 from calc.reader import value_range as _check_range
 from calc.units import Q_, parse_quantity
-from calc.vocabulary import BY_NAME, QUANTITIES, TEXT_FIELDS
+from calc.vocabulary import BY_NAME, QUANTITIES, TEXT_FIELDS, precision_hint, precision_name
 
 _UNIT = {n: BY_NAME[n].unit for n in QUANTITIES}
 
@@ -57,9 +57,12 @@ def _read_inputs(known: dict) -> tuple[dict[str, pint.Quantity], dict[str, str],
         from calc.finetuning import row
 
         text["finetune"] = row(text["finetune"])["name"]
-    if "precision" in text and text["precision"] not in data.PRECISIONS:
-        raise InputError("precision", f"expected one of {', '.join(data.PRECISIONS)}, got {text['precision']!r}"
-                                      f"{did_you_mean(text['precision'], data.PRECISIONS)}")
+    if "precision" in text:  # "FP8", "bfloat16", "nvfp4": the format's name here (calc.vocabulary.precision_name)
+        read = precision_name(text["precision"])
+        if read not in data.PRECISIONS:
+            raise InputError("precision", f"expected one of {', '.join(data.PRECISIONS)}, got {text['precision']!r}"
+                                          f"{precision_hint(text['precision'], data.PRECISIONS, n=1)}")
+        text["precision"] = read
     return given, text, extremes
 
 

@@ -140,9 +140,14 @@ def _given_items(given, from_shape, step, tuned, price_how, model=None) -> dict[
     """The given quantities as Items; those a model's shape gave marked derived, with how."""
     items: dict[str, Item] = {n: Item(_canonical(n, q), "given", price_how if n == "price" else "given")
                               for n, q in given.items()}
+    what = "the model"
+    if isinstance(model, str):  # the row's name, as the user may have typed an alias or a spelling of it
+        from calc.architecture import shape_name
+
+        what = shape_name(model)
     for n in from_shape:  # what the model's shape says, not what the user typed
         count = "" if n != "flop_per_param_token" else f", PaLM count at sequence {_sequence_read(step, model)}"
-        how = tuned if n == "flop_per_param_token" and tuned else f"from the shape of the model (calc.architecture{count})"
+        how = tuned if n == "flop_per_param_token" and tuned else f"from the shape of {what} (calc.architecture{count})"
         items[n] = Item(items[n].value, "derived", how)
     return items
 

@@ -82,8 +82,6 @@ def quality(*, loss=None, params=None, tokens=None, model=None, law: str = DEFAU
     if model is not None and _is_shape_only(model):  # a shape of data/architectures.csv: its parameters, the tokens given
         return _shape_quality(model, params, tokens, law, loss)
     if model is not None:
-        if len(given) > 1:
-            raise InputError("model", f"give model alone (it supplies the parameters and tokens), not with {given[1]}")
         from calc.data import model as published
 
         try:
@@ -98,6 +96,9 @@ def quality(*, loss=None, params=None, tokens=None, model=None, law: str = DEFAU
                 raise InputError("model", f"unknown model {str(model)[:60]!r}: not a run of data/models.csv ({runs}) nor a "
                                           f"shape of data/architectures.csv, which the tokens complete ({shapes})") from None
             raise
+        others = [name for name in given if name != "model"]  # a misspelt name is said first, as unknown
+        if others:
+            raise InputError("model", f"give model alone (it supplies the parameters and tokens), not with {others[0]}")
         q = run.quantities
         if "params" not in q or "tokens" not in q:
             raise InputError("model", f"data/models.csv gives no {'params' if 'params' not in q else 'tokens'} for "

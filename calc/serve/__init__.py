@@ -237,16 +237,36 @@ def engine_name(engine) -> str | None:
             raise InputError("engine", f"expected one release, got {engine!r:.60}: data/serving_engines.csv and "
                                        f"data/serving_host.csv list {listed} of it")
         mine = sorted((n for n in known if (p := _engine_parts(n)) and p[0] == family), key=_version_key)
-        if mine:
-            near = nearest(str(engine), mine, n=3, cutoff=0.5)
+        if mine:  # a release of a line listed ("vllm 0.8.2"): that line's releases first, then the nearest in spelling
+            line = ".".join(version.split(".")[:2])
+            near = [n for n in mine if version and _engine_parts(n)[1].startswith(line + ".")][:3] or \
+                nearest(str(engine), mine, n=3, cutoff=0.5)
             hint = f"; did you mean {' or '.join(near)}?" if near else ""
             raise InputError("engine", f"expected one of {', '.join(mine)}, got {engine!r:.60}{hint}")
     holding = [n for n in known if given and given in n.casefold()]  # "mlperf" is in five: the three nearest
     near = (holding if len(holding) <= 3 else nearest(given, holding, n=3, cutoff=0)) or \
         nearest(str(engine), known, n=3, cutoff=0.5)
     hint = f"; did you mean {' or '.join(near)}?" if near else ""
-    shown = sorted(known, key=lambda n: ((_engine_parts(n) or (n.casefold(),))[0], _version_key(n), n))
-    raise InputError("engine", f"expected one of {', '.join(shown)}, got {engine!r:.60}{hint}")
+    raise InputError("engine", f"expected one of {_engines_in_brief(known)}, got {engine!r:.60}{hint}")
+
+
+def _engines_in_brief(known: list[str]) -> str:
+    """Every engine listed, a family's plain releases said as their count and range (its name alone lists them),
+    so that a name of no family is refused on a line one reads, not on 100 names."""
+    families: dict[str, list[str]] = {}
+    for n in known:
+        parts = _engine_parts(n)
+        if parts and parts[1] and not parts[2]:
+            families.setdefault(parts[0], []).append(n)
+    shown = [n for n in known if not any(n in v for v in families.values())]
+    said = []
+    for releases in families.values():
+        releases.sort(key=_version_key)
+        first, last = releases[0], releases[-1]
+        said.append(first if len(releases) == 1 else
+                    f"{first} to {_engine_parts(last)[1]} ({len(releases)} releases: "
+                    f"\"{first.rsplit(' ', 1)[0].casefold()}\" alone lists them)")
+    return ", ".join(sorted(said, key=str.casefold) + sorted(shown, key=str.casefold))
 
 
 def _request_tokens(name: str, value):
@@ -273,9 +293,11 @@ def _engine_host(engine, hardware) -> dict:
     vendors = data.serving_engine_vendors()
     if vendors.get(name, hw.vendor) != hw.vendor:
         fits = [e for e in sorted({e for e, _ in data.serving_host()}) if vendors.get(e, hw.vendor) == hw.vendor]
-        hint = f"give one of {', '.join(fits)}, or none" if fits else "give none (no engine listed runs on it)"
+        # a family's releases as a count and a range (_engines_in_brief), not 30 names in string order
+        hint = f"give one of {_engines_in_brief(fits)}, or none" if fits else "give none (no engine listed runs on it)"
         raise InputError("engine", f"expected an engine that runs on the {hw.name} ({hw.vendor}), got {name!r}, which "
-                                   f"runs on {vendors[name]} chips only (data/serving_engine_chips.csv); {hint}")
+                                   f"data/serving_engine_chips.csv lists on {vendors[name]} chips only (a build for "
+                                   f"another vendor's chips is listed under a name of its own); {hint}")
     return {**load.published_host(name, hw.name), **data.engine_defaults(name, hw)}
 
 

@@ -62,13 +62,14 @@ import numpy as np
 from calc import data
 from calc.architecture import Transformer, lookup
 from calc.display import number
-from calc.errors import InputError, did_you_mean
+from calc.errors import InputError
 from calc.perf.layout import check_heads
 from calc.reader import read_chips, whole_text
 from calc.serve import cost, footprint, phases
 from calc.serve.phases import Layout
 from calc.serve.terms import Rates, clocked, rates
 from calc.units import parse_quantity
+from calc.vocabulary import precision_hint, precision_name
 
 # decode attention kernels: "grouped" reads each cached key/value head once per step (TensorRT-LLM's XQA from
 # v0.8, FlashInfer, vLLM's paged attention for GQA); "per-head" once per query head (TensorRT-LLM before v0.8:
@@ -710,14 +711,16 @@ def _whole(name: str, value, least: int = 1, unit: str | None = None) -> int:
 
 
 def _precision(name: str, value, table: dict) -> str:
-    """``value`` as a key of ``table`` (case aside), else the one-line error listing them, with the nearest two or, for
-    a chip's training format asked of the weights or the KV cache, why it is not one."""
-    if not isinstance(value, str) or value.lower() not in table:
+    """``value`` as a key of ``table`` (case aside, and the other names of the same format read as it:
+    ``calc.vocabulary.precision_name``, "nvfp4" as fp4), else the one-line error listing them, with what the name
+    means (``precision_hint``: the nearest two, "gptq") or, for a chip's training format asked of the weights or the
+    KV cache, why it is not one."""
+    read = precision_name(value)
+    if not isinstance(read, str) or read not in table:
         why = (" (tf32 and fp32 are training formats, not modelled for serving: engines serve weights and KV cache in "
-               "16 bits or fewer)" if isinstance(value, str) and value.strip().lower() in ("tf32", "fp32")
-               and "bf16" in table else did_you_mean(value, table, n=2))
+               "16 bits or fewer)" if read in ("tf32", "fp32") and "bf16" in table else precision_hint(value, table))
         raise InputError(name, f"expected one of {', '.join(table)}, got {value!r:.40}{why}")
-    return value.lower()
+    return read
 
 
 def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, attention_data_parallel=False,
