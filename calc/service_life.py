@@ -340,7 +340,8 @@ def modelled_prices(hardware, *, params=None, model=None, utilization=None, pric
 
     Training: USD per FLOP = price per chip-hour / (peak x MFU), ``calc.estimate``'s defaults where not given.
     Serving: ``calc.serve``'s blended USD per token of ``model`` (a published shape), else of ``family``'s shape
-    scaled to ``params``, its weights at ``precision`` (``calc.serve``'s; default the chip's 16-bit format).
+    scaled to ``params``, its weights at ``precision`` (``calc.serve``'s default: the checkpoint's format where the chip
+    has its peak, else the chip's 16-bit format; ``calc.serve.load.default_precision``).
     Returns ``(training USD/FLOP, serving USD/token, serving params, words)``, the words a dict: ``serving`` and
     ``training`` (what each price rests on), and the served ``precision`` and ``chips``. ``priced``: the caller has a
     training price of its own, so a chip with no public price is refused for the serving price alone.
@@ -375,7 +376,10 @@ def modelled_prices(hardware, *, params=None, model=None, utilization=None, pric
         raise MissingLink(exc.field, f"{exc.message}; give a serving price, or a chip whose links data/hardware.csv "
                                      "gives", exc.chip, exc.link) from None
     serve_price = s.usd_per_million_tokens["blended"].to("USD/token")
-    words = (f"serving: calc.serve, {what} in {s.layout['precision']} on {s.chips} x {s.hardware} at saturation, "
+    from calc.serve.load import CHIP_BASIS
+
+    why = "" if s.precision_basis in ("given", CHIP_BASIS) else f" ({s.precision_basis})"  # the checkpoint's: said
+    words = (f"serving: calc.serve, {what} in {s.layout['precision']}{why} on {s.chips} x {s.hardware} at saturation, "
              f"{s.usd_per_million_tokens['blended'].m_as('USD/Mtoken'):.3g} USD per million tokens (3:1 blend)",
              f"training: {est['price'].value.m_as('USD/chip/hour'):.2f} USD per chip-hour at MFU "
              f"{est['utilization'].value.m_as(''):.0%} ({est['utilization'].source})")
@@ -391,7 +395,7 @@ def lifetime_prices(hardware, *, loss=None, params=None, tokens=None, model=None
     The served model is ``model``'s shape where it is a published one, else the run's ``params`` (or, for a
     loss alone, the compute-optimal model's) on ``DEFAULT_FAMILY``'s shape scaled to that size. The training
     price is ``training_price`` where given (per chip-hour: on ``hardware`` at ``utilization``), else modelled.
-    ``precision``: the served weights' format (``calc.serve``'s; default the chip's 16-bit format).
+    ``precision``: the served weights' format (``calc.serve``'s default where None: ``calc.serve.load.default_precision``).
 
     >>> kw, why = lifetime_prices("H100 SXM5", params=13e9, tokens=576e9)
     >>> sorted(kw), why["serving"]["source"]

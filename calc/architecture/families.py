@@ -156,6 +156,8 @@ def deepseek(c: Config) -> dict:
     if E:
         s.update(experts=E, experts_per_token=c.int("num_experts_per_tok"), expert_d_ff=c.int("moe_intermediate_size"),
                  shared_experts=c.int("n_shared_experts", 0), dense_layers=L - moe)
+    if (own := _fp8_blocks(c)) is not None:
+        s.update(checkpoint_precision=own)
     return s
 
 
@@ -289,6 +291,20 @@ def _mxfp4_experts(c: Config) -> str | None:
     if not isinstance(kept, list) or any(isinstance(k, str) and "experts" in k for k in kept):
         return None
     return "mxfp4"
+
+
+def _fp8_blocks(c: Config) -> str | None:
+    """"fp8" when ``quantization_config`` says the checkpoint holds its weights in block-scaled FP8 (quant_method fp8
+    with a ``weight_block_size``, fmt e4m3 or unstated: deepseek-ai/DeepSeek-V3 and DeepSeek-R1, moonshotai/Kimi-K2,
+    E4M3 values with one scale per 128 x 128 block [DeepSeekAI2024] sec. 3.3.2); None otherwise (a 16-bit checkpoint,
+    or one quantized another way)."""
+    q = c.raw.get("quantization_config")
+    if not isinstance(q, dict) or q.get("quant_method") != "fp8" or q.get("fmt", "e4m3") != "e4m3":
+        return None
+    block = q.get("weight_block_size")
+    if not isinstance(block, list) or len(block) != 2 or not all(type(b) is int and b > 0 for b in block):
+        return None
+    return "fp8"
 
 
 @reader("llama4", "llama4_text")

@@ -99,6 +99,11 @@ class Transformer(ParameterCounts):
     # "mxfp4" from config.json's quantization_config, attention, router and embeddings left in BF16); serving holds and
     # reads the experts in it (``calc.serve``); None: as the other weights.
     expert_precision: str | None = None
+    # The published checkpoint's weight format where its config.json's quantization_config states a block-scaled FP8
+    # one (quant_method fp8, weight_block_size: DeepSeek-V3/R1, Kimi K2 in E4M3 with 128 x 128 blocks); serving holds
+    # the weights in it by default on a chip with an FP8 peak (``calc.serve.load.default_precision``); None: the
+    # checkpoint states none (16-bit). Not part of the shape: the same architecture in another format is the same shape.
+    checkpoint_precision: str | None = field(default=None, compare=False, repr=False)
     # Where ``context`` comes from, for the doors to say (a config.json's field, a table's row); not part of the shape.
     context_source: str | None = field(default=None, compare=False, repr=False)
 
@@ -121,6 +126,9 @@ class Transformer(ParameterCounts):
                      "shared_expert_gate", "expert_bias", "attention_sinks"):
             if not isinstance(getattr(self, name), bool):
                 raise InputError(name, f"expected true or false, got {getattr(self, name)!r}")
+        if self.checkpoint_precision is not None and not isinstance(self.checkpoint_precision, str):
+            raise InputError("checkpoint_precision", f"expected a weight format such as 'fp8' or nothing, "
+                                                     f"got {self.checkpoint_precision!r:.40}")
         if self.expert_precision is not None and not isinstance(self.expert_precision, str):
             raise InputError("expert_precision", f"expected a weight format such as 'mxfp4' or nothing, "
                                                  f"got {self.expert_precision!r:.40}")

@@ -71,7 +71,9 @@ PEAK_PRECISION_HELP = BY_NAME["precision"].meaning + " (default: the chip's 16-b
 def served_precision_help(where: str = "") -> str:
     """--precision's help where it is the served weights' format (serve, lifetime): the vocabulary's meaning, as
     every command's --precision starts, then the formats serving reads (``served_formats``), ``where`` it is read."""
-    return (BY_NAME["precision"].meaning + f" (default: the chip's 16-bit format), here the served weights'{where}: "
+    return (BY_NAME["precision"].meaning + " (default: the checkpoint's format where its config.json's "
+            "quantization_config states one and the chip has its peak, DeepSeek-R1 and Kimi K2 in fp8; else the chip's "
+            f"16-bit format), here the served weights'{where}: "
             f"{served_formats()}; fp4 is NVFP4, mxfp4 OCP's; tf32 and fp32 are training formats, not modelled for "
             "serving")
 

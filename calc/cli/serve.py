@@ -136,6 +136,7 @@ def _serve(args) -> int:
         lay = f.layout
         print(f"{_model_name(f.model, args)} on {number(f.chips)} x {f.hardware}: tensor {lay['tensor']} x pipeline {lay['pipeline']}{_expert(lay)}, {number(lay['replicas'])} "
               f"replica(s){_layout_extras(lay)}, weights {_weights_text(lay)}, KV cache {lay['kv_precision']}")
+        _precision_line(f.layout, f.precision_basis)
         if f.engine is not None:
             print("  " + _engine_text(f.engine))
         _matmul_line(f.hardware)
@@ -163,6 +164,7 @@ def _serve(args) -> int:
     print(f"{_model_name(s.model, args)} on {number(s.chips)} x {s.hardware}: tensor {lay['tensor']} x pipeline {lay['pipeline']}"
           f"{_expert(lay)}, {number(lay['replicas'])} replica(s){_layout_extras(lay)}, weights {_weights_text(lay)}, "
           f"KV cache {lay['kv_precision']}")
+    _precision_line(lay, s.precision_basis)
     if s.limited_by["layout"] != "given":
         print(f"  layout: {s.limited_by['layout']}")
     _matmul_line(s.hardware)
@@ -254,6 +256,17 @@ def _weights_text(layout: dict) -> str:
     """The weights' format, and the experts' where it differs ("bf16, experts mxfp4")."""
     ep = layout.get("expert_precision")
     return layout["precision"] if ep in (None, layout["precision"]) else f"{layout['precision']}, experts {ep}"
+
+
+def _precision_line(layout: dict, basis: str) -> None:
+    """Why the weights are in their format where none was given and the checkpoint's config.json states one (used,
+    or not on a chip without its peak): "weights fp8: the checkpoint's format, from config.json's
+    quantization_config" (``calc.serve.load.default_precision``); nothing where --precision was given or the model's
+    checkpoint is in 16 bits (--json says it always, under "precision_basis")."""
+    from calc.serve.load import CHIP_BASIS
+
+    if basis not in ("given", CHIP_BASIS):
+        print(f"  weights {layout['precision']}: {basis}")
 
 
 def _expert(lay: dict) -> str:

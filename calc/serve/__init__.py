@@ -77,6 +77,9 @@ class Serving:
     # the serving engine given: its name, host work per sequence and decode step (s) and whether the GPU's next step hides it
     engine: dict | None = None
     ttft_basis: str = ""  # which TTFT: a closed loop's, requests arriving at random, or the step alone (see above)
+    # why the weights are in layout["precision"]: "given", or the default's reason (``load.default_precision``: the
+    # checkpoint's format, DeepSeek-R1's FP8 from its config.json's quantization_config, or the chip's 16-bit one)
+    precision_basis: str = "given"
 
     def to_dict(self) -> dict:
         """JSON-ready: numbers in the canonical units named in each key."""
@@ -85,6 +88,7 @@ class Serving:
         three = ("input", "output", "blended")
         return {
             "model": self.model, "hardware": self.hardware, "chips": self.chips, "layout": self.layout,
+            "precision_basis": self.precision_basis,
             "mode": self.mode, "concurrency": self.concurrency, "max_concurrency": self.max_concurrency,
             "ttft": q(self.ttft, "s"), "ttft_basis": self.ttft_basis, "queueing": q(self.queueing, "s"),
             "tpot": q(self.tpot, "s"),
@@ -343,7 +347,10 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
         tensor given, pipeline None: pipeline 1. ``limited_by["layout"]`` says which and why
     attention_data_parallel : bool, attention replicated beside expert-parallel MoE layers
     precision : weights "bf16", "fp16", "fp8", "int8", "fp4" (NVFP4: 4.5 bits with its scales), "mxfp4" (4.25 bits),
-        "int4"; kv_precision "bf16", "fp16", "fp8", "int8"
+        "int4"; default the checkpoint's format where its config.json's quantization_config states one and the chip
+        has a peak for it (DeepSeek-R1, Kimi K2: fp8 on an H200), else the chip's 16-bit format
+        (``load.default_precision``; ``Serving.precision_basis`` says which and why); kv_precision "bf16", "fp16",
+        "fp8", "int8"
     expert_precision : the routed experts' weights, one of the same; default the shape's own (GPT-OSS: "mxfp4", its
         checkpoint's, [OpenAI2025gptoss]), else ``precision``: the rest (attention, router, embeddings) at ``precision``
     input_tokens, output_tokens : tokens per request
@@ -622,7 +629,7 @@ def _answer(s: Setup, n: int, mode: str, label: str, limits: tuple | None = None
         request_rate=_q(rate[0], "1/s") if rate is not None else
         _q(float(r["total"]) / s.output_tokens, "1/s") if label == "limits" else None,
         queueing=None if wait is None else _q(wait, "s"),
-        ttft_basis=_ttft_basis(label, n, wait is not None, s.disaggregated),
+        ttft_basis=_ttft_basis(label, n, wait is not None, s.disaggregated), precision_basis=s.precision_basis,
     )
 
 
@@ -729,6 +736,7 @@ class Frontier:
     # as Serving's, arrays: per_chip (token/s/chip) and total (token/s); input, output, blended (USD/Mtoken)
     tokens_per_second: dict | None = None
     usd_per_million_tokens: dict | None = None
+    precision_basis: str = "given"  # as Serving's: why the weights are in layout["precision"]
 
     def to_dict(self) -> dict:
         """JSON-ready lists, in the units named under "units", with Serving's names."""
@@ -737,7 +745,7 @@ class Frontier:
         def listed(x, unit, digits=9):  # as Serving.to_dict rounds
             return [round(float(v), digits) for v in x.m_as(unit)]
         return {"model": self.model, "hardware": self.hardware, "chips": self.chips, "layout": self.layout,
-                "engine": None if self.engine is None else {**self.engine, "host_per_sequence": round(float(
+                "precision_basis": self.precision_basis, "engine": None if self.engine is None else {**self.engine, "host_per_sequence": round(float(
                     self.engine["host_per_sequence"].m_as("s")), 9)},
                 "concurrency": [int(c) for c in self.concurrency],
                 "ttft": [round(float(x), 9) for x in self.ttft.m_as("s")], "ttft_basis": self.ttft_basis,
@@ -784,7 +792,7 @@ def frontier(model, hardware, chips=1, *, points: int = FRONTIER_POINTS, **optio
                     tokens_per_second_per_user=Q_(r["per_user"], "token/s"),
                     tokens_per_second_per_chip=Q_(r["per_chip"], "token/s/chip"),
                     usd_per_million_output_tokens=None if "usd_out" not in r else Q_(r["usd_out"] * 1e6, "USD/Mtoken"),
-                    model=one.model, hardware=one.hardware, chips=one.chips,
+                    model=one.model, hardware=one.hardware, chips=one.chips, precision_basis=one.precision_basis,
                     tokens_per_second={"per_chip": Q_(r["per_chip"], "token/s/chip"), "total": Q_(r["total"], "token/s")},
                     usd_per_million_tokens=None if "usd_out" not in r else _three(
                         np.asarray(r["usd_in"]) * 1e6, np.asarray(r["usd_out"]) * 1e6, "USD/Mtoken"))

@@ -143,6 +143,9 @@ class Setup:
     # to join (0, 0: balance off, prompts scheduled as they come; ``adp_balance_wait``)
     adp_timeout_iters: int = 0
     adp_batching_wait_iters: int = 0
+    # why the weights are in ``precision``: "given", or where none was given the default's reason
+    # (``default_precision``: the checkpoint's format, or the chip's 16-bit one)
+    precision_basis: str = "given"
 
     @property
     def kv_reads(self) -> float:
@@ -723,6 +726,35 @@ def _precision(name: str, value, table: dict) -> str:
     return read
 
 
+# why the served weights are in their format, where none was given (``default_precision``; Serving.precision_basis)
+CHECKPOINT_BASIS = "the checkpoint's format, from config.json's quantization_config"
+CHIP_BASIS = "the chip's 16-bit format (the default: the checkpoint states no other in its config.json)"
+
+
+def default_precision(model: Transformer, hw: data.Hardware) -> tuple[str, str]:
+    """The served weights' format where none is given, and why, in words: the published checkpoint's format where
+    its config.json's quantization_config states one (``Transformer.checkpoint_precision``: DeepSeek-V3, DeepSeek-R1
+    and Kimi K2 in block-scaled FP8, as their engines serve them [DeepSeekAI2024] sec. 3.3.2) and the chip multiplies
+    in it (an FP8 peak in data/hardware.csv: H100, H200, B200, MI300X); else the chip's 16-bit format
+    (``Hardware.default_precision``: bf16, fp16 on a V100), as for a checkpoint in 16 bits. The one place every door
+    (``serve``, ``frontier``, ``fewest_chips``, ``calc.service_life``, the Serving and Lifetime pages) takes it from.
+
+    >>> from calc.architecture import lookup
+    >>> default_precision(lookup("DeepSeek-R1"), data.hardware("H200 SXM"))
+    ('fp8', "the checkpoint's format, from config.json's quantization_config")
+    >>> default_precision(lookup("DeepSeek-R1"), data.hardware("A100 SXM4 80GB"))[0]
+    'bf16'
+    """
+    own, chip = model.checkpoint_precision, hw.default_precision
+    if own is None:
+        return chip, CHIP_BASIS
+    needed = footprint.WEIGHT_PRECISIONS[own][1] if own in footprint.WEIGHT_PRECISIONS else own
+    if needed in hw.peaks:
+        return own, CHECKPOINT_BASIS
+    return chip, (f"the chip's 16-bit format, as the {hw.name} has no {needed} peak in data/hardware.csv for the "
+                  f"checkpoint's {own} of config.json's quantization_config")
+
+
 def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, attention_data_parallel=False,
           precision=None, kv_precision=None, input_tokens=1000, output_tokens=1000, window=None, window_layers=None,
           price=None, pue=None, carbon_intensity=None, attention_kernel="grouped", disaggregated=False,
@@ -756,7 +788,8 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
     m = lookup(model)
     hw = hardware if isinstance(hardware, data.Hardware) else data.hardware(hardware)
     n = int(read_chips(chips).m_as("chip"))  # the one reader of a cluster's chips (10**400 refused by name)
-    prec = _precision("precision", precision or hw.default_precision, footprint.WEIGHT_PRECISIONS)
+    prec, why = (precision, "given") if precision else default_precision(m, hw)
+    prec = _precision("precision", prec, footprint.WEIGHT_PRECISIONS)
     compute = footprint.WEIGHT_PRECISIONS[prec][1]
     if compute == "fp4" and compute not in hw.peaks:  # no 4-bit tensor cores (Hopper): the FP4 weights multiply in 8 bits
         compute = "fp8"
@@ -820,7 +853,8 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
                  length_covariance=_spread("length_covariance", length_covariance, -1.0),
                  output_max=None if output_max is None else _whole("output_max", output_max, unit="token"),
                  adp_timeout_iters=_whole("adp_timeout_iters", adp_timeout_iters, 0),
-                 adp_batching_wait_iters=_whole("adp_batching_wait_iters", adp_batching_wait_iters, 0))
+                 adp_batching_wait_iters=_whole("adp_batching_wait_iters", adp_batching_wait_iters, 0),
+                 precision_basis=why)
     if T is None:
         return base
     return _with_layout(base, T, P, expert, adp)
@@ -1076,6 +1110,8 @@ def weights_message(s: Setup) -> str:
     the weights fit, one request's KV cache against the memory they leave)."""
     w = phases.weights_per_chip(s.shape, s.layout, s.weight_bytes, s.expert_bytes) / 1e9
     at = s.precision if s.expert_precision in (None, s.precision) else f"{s.precision} (experts {s.expert_precision})"
+    if s.precision_basis not in ("given", CHIP_BASIS):  # the checkpoint's format, or why not: said
+        at += f" ({s.precision_basis})"
     if request_too_long(s):
         free = phases.coefficients().kv_memory_fraction * (s.rates.capacity / 1e9 - w)
         tokens = s.input_tokens + s.output_tokens
