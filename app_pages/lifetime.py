@@ -14,6 +14,7 @@ from calc.errors import did_you_mean, folded
 from calc.lifetime import DEFAULT_LAW, compute_overhead, critical_fraction, curve, lifetime
 from calc.scaling import law, laws
 from calc.serve import footprint
+from calc.serve.load import CHIP_BASIS
 from calc.service_life import LLAMA3, linear_rule, service_life
 from calc.vocabulary import precision_name
 
@@ -40,7 +41,9 @@ shapes = list(published())
 chips = [n for n, h in data.hardware_table().items() if h.memory is not None and h.memory_bandwidth is not None]
 MODES = {"run": "a training run (parameters and tokens)", "loss": "a loss"}
 EXAMPLE = {"params": "13 Gparam", "tokens": "576 Gtoken"}  # Sardana et al.'s Fig. 1: a Chinchilla-optimal 13B model
-PRECISIONS = list(footprint.WEIGHT_PRECISIONS)  # the served weights' formats, as the Serving page and serve --precision
+AUTO = "default"  # calc.serve's default, as the Serving page's: the checkpoint's format where the chip has its peak
+# (DeepSeek-R1's fp8 on an H200), else the chip's 16-bit one (calc.serve.load.default_precision), said in the answer
+PRECISIONS = [AUTO, *footprint.WEIGHT_PRECISIONS]  # the served weights' formats, as the Serving page and serve --precision
 CHOICES = {"law": list(laws()), "quality": list(MODES), "model": shapes, "hardware": chips, "precision": PRECISIONS}
 
 
@@ -122,8 +125,9 @@ def _defaults() -> None:
     st.session_state.setdefault("lt_days", "730 day")
     st.session_state.setdefault("lt_tpot", "")
     st.session_state.setdefault("lt_price", "")  # empty: the chip's public price (data/prices.csv), as --hardware alone
-    # the chip's 16-bit format (bf16, fp16 on a V100), as the Serving page; fp8 serves 405B on 8 H100, not 16
-    st.session_state.setdefault("lt_precision", data.hardware(st.session_state["lt_hw"]).default_precision)
+    # calc.serve's default, as the Serving page: the checkpoint's format where the chip has its peak, else the chip's
+    # 16-bit one (bf16, fp16 on a V100); fp8 chosen serves 405B on 8 H100, not 16
+    st.session_state.setdefault("lt_precision", AUTO)
 
 
 _defaults()
@@ -143,7 +147,8 @@ def _prices() -> dict:
 def _life(model, hw, tokens, per_day, days, tpot, precision, price=""):
     # a chip-hour price given prices the training run and the serving alike; empty: the chip's public price
     return service_life(model, hw, training_tokens=tokens, tokens_per_day=per_day, days=days, tpot_limit=tpot or None,
-                        precision=precision, price=price or None, serving_price=price or None)
+                        precision=None if precision == AUTO else precision, price=price or None,
+                        serving_price=price or None)
 
 
 LIFE_FIELDS = ("lt_model", "lt_hw", "lt_train_tokens", "lt_per_day", "lt_days", "lt_tpot", "lt_precision", "lt_price")
@@ -343,8 +348,10 @@ f1, f2, f3, f4 = st.columns(4)
 f1.selectbox("Model", shapes, key="lt_model", help="a published shape; the Estimate scenario's when it has one")
 f2.selectbox("Chip", chips, key="lt_hw", help="for training and for serving", on_change=_chip_changed)
 f3.selectbox("Weights served in", PRECISIONS, key="lt_precision",
-             help="the served weights' format, as on the Serving page (fp8: Llama 3.1 405B fits 8 H100; fp4 is NVFP4, "
-                  "4.5 bits with its scales); training stays at the chip's 16-bit peak")
+             help="the served weights' format, as on the Serving page ('default': the checkpoint's format where its "
+                  "config.json's quantization_config states one and the chip has its peak, DeepSeek-R1's fp8 on an "
+                  "H200, else the chip's 16-bit format; fp8: Llama 3.1 405B fits 8 H100; fp4 is NVFP4, 4.5 bits with "
+                  "its scales); training stays at the chip's 16-bit peak")
 f4.text_input("Chip-hour price", key="lt_price", placeholder="empty: the chip's public price",
               help="USD per chip-hour for training and serving, e.g. `6 USD/chip/hour`; empty: the chip's public "
                    "price (data/prices.csv), as `calc lifetime --hardware` takes it. A chip with none asks for it here.")
@@ -422,7 +429,9 @@ if life is not None:
                f"{show('cost', (life.tokens_per_day * life.serving_price * calc.Q_(1, 'day')).to('USD'))} a day "
                f"({show('tokens', life.tokens_per_day * calc.Q_(1, 'day'))} at ${number(life.serving_price.m_as('USD/Mtoken'))}"
                f" per million tokens: {escape(s.model)} on {s.chips} x {escape(s.hardware)}, tensor {lay['tensor']}{stages}, "
-               f"weights in {lay['precision']}, {number(s.concurrency)} sequences in flight, "
+               f"weights in {lay['precision']}"
+               f"{'' if s.precision_basis in ('given', CHIP_BASIS) else ' (' + escape(s.precision_basis, limit=200) + ')'}"
+               f", {number(s.concurrency)} sequences in flight, "
                f"{number(s.tokens_per_second_per_user.m_as('token/s'))} tokens a second per user). "
                + (f"The dashed line: day {number(be)}, when serving has cost as much as training." if be <= days[-1]
                   else f"Serving catches up with training on day {number(be)}, after this life."))

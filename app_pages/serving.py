@@ -22,6 +22,7 @@ from calc.display import escape, number
 from calc.errors import did_you_mean
 from calc.reader import read_chips, whole_text
 from calc.serve import engine_name, fewest_chips, footprint, frontier, percentiles, read_request_rate, serve, time_limit
+from calc.serve.load import CHIP_BASIS, default_precision
 from calc.serve.terms import matmul_basis
 from calc.vocabulary import precision_name
 
@@ -55,10 +56,12 @@ LABELS = {  # an error's field as this page's label says it (calc.serve names it
 }
 shapes = published()
 hw_names = [n for n, h in data.hardware_table().items() if h.memory is not None and h.memory_bandwidth is not None]
-PRECISIONS = list(footprint.WEIGHT_PRECISIONS)
+AUTO = "default"  # the weights field's default: calc.serve's (the checkpoint's format where the chip has its peak,
+# DeepSeek-R1's fp8 on an H200; else the chip's 16-bit one: load.default_precision), said in the answer
+PRECISIONS = [AUTO, *footprint.WEIGHT_PRECISIONS]
 OWN = "model"  # the expert weights field's default (shown "as the model"): the shape's own format (GPT-OSS: mxfp4), else
 # the weights'
-EXPERT_PRECISIONS = [OWN, *PRECISIONS]
+EXPERT_PRECISIONS = [OWN, *footprint.WEIGHT_PRECISIONS]
 NO_ENGINE = "none"  # the engine field's default: no engine's host work counted (calc.serve's engine=None)
 ENGINES = [NO_ENGINE, *sorted({engine for engine, _ in data.serving_host()})]  # data/serving_host.csv
 KV = list(footprint.KV_PRECISIONS)
@@ -141,9 +144,9 @@ def _default(name: str):
         # no chip-to-chip bandwidth in data/hardware.csv (the page opened on "no network bandwidth for TPU v2")
         own = scenario.get("hardware")
         return own if own in hw_names and data.hardware(own).intra_node_bandwidth is not None else "H100 SXM5"
-    if name in ("precision", "kv_precision"):  # the chip's 16-bit format: bf16, fp16 on a V100 (no bf16 peak)
+    if name == "kv_precision":  # the chip's 16-bit format: bf16, fp16 on a V100 (no bf16 peak)
         return data.hardware(st.session_state.get("serving_hw") or _default("hardware")).default_precision
-    return {"chips": 8, "tensor": BEST, "expert_precision": OWN,
+    return {"precision": AUTO, "chips": 8, "tensor": BEST, "expert_precision": OWN,
             "input_tokens": 1000,
             "output_tokens": 1000, "concurrency": SATURATING, "ttft_limit": "", "tpot_limit": "",
             "limit_statistic": "p99", "request_rate": "", "disaggregated": False,
@@ -163,7 +166,8 @@ def _seed() -> list[str]:
 
 def _options(tensor: str, precision: str, kv: str, prompt: int, gen: int, disaggregated: bool, adp: bool,
              experts: str = OWN, engine: str = NO_ENGINE) -> dict:
-    return dict(tensor=None if tensor == BEST else int(tensor), precision=precision, kv_precision=kv,
+    return dict(tensor=None if tensor == BEST else int(tensor), precision=None if precision == AUTO else precision,
+                kv_precision=kv,
                 expert_precision=None if experts == OWN else experts,
                 input_tokens=prompt, output_tokens=gen, disaggregated=disaggregated, attention_data_parallel=adp,
                 engine=None if engine == NO_ENGINE else engine)
@@ -215,7 +219,8 @@ def _by_chip(name, chips, precision, kv, prompt, gen, disaggregated, adp, expert
     rows, left = [], []
     for hw in hw_names:
         try:
-            s = serve(name, hw, chips, precision=precision, kv_precision=kv, input_tokens=prompt, output_tokens=gen,
+            s = serve(name, hw, chips, precision=None if precision == AUTO else precision, kv_precision=kv,
+                      input_tokens=prompt, output_tokens=gen,
                       disaggregated=disaggregated, attention_data_parallel=adp,
                       expert_precision=None if experts == OWN else experts, engine=None if engine == NO_ENGINE else engine)
         except calc.InputError as exc:
@@ -230,6 +235,21 @@ def _by_chip(name, chips, precision, kv, prompt, gen, disaggregated, adp, expert
                      "layout": f"tensor {s.layout['tensor']} × pipeline {s.layout['pipeline']}, "
                                f"{s.layout['replicas']:,} replica(s)"})  # as the answer's line says it
     return rows, left
+
+
+def _weights_named() -> str:
+    """The weights' format as the fields give it: the one chosen, or the default's (``load.default_precision``) for
+    this model on this chip, for the lines said before an answer (the fewest chips that hold the weights)."""
+    k = st.session_state
+    if k["serving_precision"] != AUTO:
+        return k["serving_precision"]
+    return default_precision(shapes[k["serving_model"]][0], data.hardware(k["serving_hw"]))[0]
+
+
+def _precision_said(s) -> str:
+    """Why the weights are in their format where the default chose the checkpoint's (or the chip lacks its peak), as
+    the command line's "weights fp8:" line; "" where chosen, or for a checkpoint in 16 bits."""
+    return "" if s.precision_basis in ("given", CHIP_BASIS) else f" ({escape(s.precision_basis, limit=300)})"
 
 
 def _ttft_said(s) -> str:
@@ -306,7 +326,7 @@ def _fit_chips(problems: list[str]) -> None:
         if exc.field == "hardware":  # more chips would hold it, each layout of them over a link the chip lacks
             hw = data.hardware(k["serving_hw"])
             k["serving_chips_note"] = (k["serving_model"], k["serving_hw"], k["serving_chips"],
-                                       f"{k['serving_model']} in {k['serving_precision']} does not fit on "
+                                       f"{k['serving_model']} in {_weights_named()} does not fit on "
                                        f"{k['serving_chips']:,} × {k['serving_hw']} "
                                        f"({number(hw.memory.m_as('GB/chip'))} GB each), and no more of them serve it: "
                                        f"{exc.message}.")
@@ -315,7 +335,7 @@ def _fit_chips(problems: list[str]) -> None:
         return
     hw = data.hardware(k["serving_hw"])
     k["serving_chips_note"] = (k["serving_model"], k["serving_hw"], need,
-                               f"{k['serving_model']} in {k['serving_precision']} does not fit on "
+                               f"{k['serving_model']} in {_weights_named()} does not fit on "
                                f"{k['serving_chips']:,} × {k['serving_hw']} ({number(hw.memory.m_as('GB/chip'))} GB each): "
                                f"it needs at least {need:,} (counting in powers of two), so the page uses {need:,}. "
                                "Change Chips or Weights to try another.")
@@ -357,7 +377,11 @@ if st.session_state["serving_tensor"] not in TENSORS:  # a link's tensor 6 is an
 tensor = c4.selectbox("Tensor parallel per replica", TENSORS, key="serving_tensor",
                       help="'best': the layout with the most output tokens per second per chip")
 d1, d2, d3, d4, d5 = st.columns(5)
-precision = d1.selectbox("Weights", PRECISIONS, key="serving_precision")
+precision = d1.selectbox("Weights", PRECISIONS, key="serving_precision",
+                         format_func=lambda v: "default" if v == AUTO else v,
+                         help="'default': the checkpoint's format where its config.json's quantization_config states one "
+                              "and the chip has its peak (DeepSeek-R1, Kimi K2: fp8 on an H100 or H200), else the chip's "
+                              "16-bit format; the answer says which. fp4 is NVFP4 (4.5 bits with its scales)")
 kv = d2.selectbox("KV cache", KV, key="serving_kv")
 prompt = d3.number_input("Input tokens per request", min_value=1, max_value=LARGEST, step=100, key="serving_input")
 gen = d4.number_input("Output tokens per request", min_value=1, max_value=LARGEST, step=100, key="serving_output")
@@ -459,7 +483,7 @@ st.markdown(
     f"**{escape(s.model)}** on {s.chips:,} × {escape(s.hardware)}: tensor {lay['tensor']} × pipeline {lay['pipeline']}, "
     f"{lay['replicas']:,} replica(s){', attention data parallel' if lay['attention_data_parallel'] else ''}"
     f"{', prefill on chips of its own (these decode only)' if lay['disaggregated'] else ''}, "
-    f"weights {lay['precision']}"
+    f"weights {lay['precision']}{_precision_said(s)}"
     f"{'' if lay['expert_precision'] in (None, lay['precision']) else ', experts ' + lay['expert_precision']}, "
     f"KV cache {lay['kv_precision']} "
     f"({number(s.kv_cache_per_token.m_as('kB/token'))} kB per token). {s.concurrency:,} requests in flight"

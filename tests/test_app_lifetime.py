@@ -301,7 +301,7 @@ def test_the_served_precision_is_a_field_in_the_link_and_reaches_the_life():
                         tokens_per_day="100B token/day", days="730 day")
     assert any(f"on {bf16.serving.chips} x H100 SXM5" in c.value and "weights in bf16" in c.value for c in at.caption)
     at = open_page(PAGE, **{"lifetime.precision": "fp9"})  # unreadable: the default, said
-    assert at.selectbox(key="lt_precision").value == "bf16"
+    assert at.selectbox(key="lt_precision").value == "default"  # calc.serve's: the chip's bf16 for Llama
     assert any("(lifetime.precision)" in w.value.replace("\\", "") and "did you mean fp8" in w.value
                for w in at.warning)  # the nearest, as serve --precision fp9 says it
 
@@ -360,8 +360,22 @@ def test_a_scenario_on_a_chip_that_cannot_split_a_model_opens_the_life_on_one_th
 def test_the_served_16_bit_format_follows_the_chip():
     """Fresh-eyes walk: choosing a V100 kept bf16, and the life section refused it ("no bf16 peak")."""
     at = open_page(PAGE)
+    at.selectbox(key="lt_hw").set_value("V100 SXM2").run()  # the default (calc.serve's) is the V100's fp16
+    assert at.selectbox(key="lt_precision").value == "default" and not at.error, [e.value for e in at.error]
+    at.selectbox(key="lt_precision").set_value("bf16").run()
     at.selectbox(key="lt_hw").set_value("V100 SXM2").run()
+    at.selectbox(key="lt_hw").set_value("A100 SXM4 80GB").run()
+    at.selectbox(key="lt_hw").set_value("V100 SXM2").run()  # a 16-bit format chosen follows the chip
     assert at.selectbox(key="lt_precision").value == "fp16" and not at.error, [e.value for e in at.error]
+
+
+def test_the_life_serves_an_fp8_checkpoint_in_fp8_and_says_why():
+    """DeepSeek-R1's checkpoint is FP8 (its config.json's quantization_config): the life's serving default is its
+    format on a chip with an FP8 peak, as calc.serve's (calc.serve.load.default_precision), and the caption says why."""
+    at = open_page(PAGE, **{"lifetime.model": "DeepSeek-R1", "lifetime.hardware": "H200 SXM"})
+    assert at.selectbox(key="lt_precision").value == "default"
+    said = " ".join(c.value for c in at.caption).replace("\\", "")  # as shown, its Markdown escapes aside
+    assert "weights in fp8 (the checkpoint's format, from config.json's quantization_config)" in said, said
 
 
 def test_the_empty_latency_field_shows_an_example():

@@ -9,6 +9,7 @@ from apppage import open_page
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from calc.display import number
 from calc.serve import fewest_chips, serve
 
 PAGE = "app_pages/serving.py"
@@ -471,3 +472,24 @@ def test_a_links_format_as_people_type_it_is_read_as_its_name():
     assert at.selectbox(key="serving_precision").value == "fp4" and _url(at)["serving.precision"] == "fp4"
     assert at.selectbox(key="serving_kv").value == "fp8"
     assert "weights fp4" in " ".join(m.value for m in at.markdown)
+
+
+def test_an_fp8_checkpoint_is_served_in_fp8_by_default_and_the_page_says_why():
+    """DeepSeek-R1 on 8 H200 was refused at bf16 (168 GB per chip); its checkpoint is FP8 (config.json's
+    quantization_config) and the Weights field's default is calc.serve's: fp8 here, said; a format chosen wins."""
+    link = {"serving.model": "DeepSeek-R1", "serving.hardware": "H200 SXM", "serving.chips": "8"}
+    at = open_page(PAGE, **link)
+    assert at.selectbox(key="serving_precision").value == "default" and not at.error, [e.value for e in at.error]
+    said = " ".join(m.value for m in at.markdown).replace("\\", "")  # as shown, its Markdown escapes aside
+    assert "weights fp8 (the checkpoint's format, from config.json's quantization_config)" in said, said
+    s = serve("DeepSeek-R1", "H200 SXM", 8)
+    assert _url(at)["serving.precision"] == "default" and at.number_input(key="serving_chips").value == 8
+    assert at.metric[2].value == number(s.tokens_per_second["per_chip"].m_as("token/s/chip"))  # the library's answer
+    at = open_page(PAGE, errors_ok=True, **{**link, "serving.precision": "bf16", "serving.tensor": "8"})
+    assert at.error and "168 GB per chip at bf16" in at.error[0].value  # chosen: as before
+    at = open_page(PAGE, errors_ok=True, **{**link, "serving.hardware": "A100 SXM4 80GB"})  # no FP8 peak: bf16, said
+    said = at.error[0].value.replace("\\", "")  # the chips given are the user's: refused as before, the reason said
+    assert "at bf16 (the chip's 16-bit format, as the A100 SXM4 80GB has no fp8 peak" in said, said
+    at = open_page(PAGE, **{"serving.model": "DeepSeek-R1", "serving.hardware": "A100 SXM4 80GB"})  # chips not given
+    assert at.number_input(key="serving_chips").value == 32 and not at.error
+    assert any("DeepSeek-R1 in bf16 does not fit" in i.value.replace("\\", "") for i in at.info), at.info

@@ -728,7 +728,7 @@ def _precision(name: str, value, table: dict) -> str:
 
 # why the served weights are in their format, where none was given (``default_precision``; Serving.precision_basis)
 CHECKPOINT_BASIS = "the checkpoint's format, from config.json's quantization_config"
-CHIP_BASIS = "the chip's 16-bit format (the default: the checkpoint states no other in its config.json)"
+CHIP_BASIS = "the chip's 16-bit format (the default: the checkpoint's config.json names no 8-bit format for its weights)"
 
 
 def default_precision(model: Transformer, hw: data.Hardware) -> tuple[str, str]:
