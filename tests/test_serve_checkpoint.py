@@ -7,6 +7,8 @@ import csv
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from calc import data
 from calc.architecture import Transformer, lookup, published
@@ -45,6 +47,25 @@ def test_only_block_scaled_e4m3_is_read_as_the_checkpoint_s_fp8(q):
     assert Transformer.from_config(cfg).checkpoint_precision is None
 
 
+_JSON = st.recursive(st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats(allow_nan=True) | st.text(max_size=8)
+                     | st.sampled_from(["fp8", "e4m3", "e5m2", "mxfp4", 128]),
+                     lambda kids: st.lists(kids, max_size=3) | st.dictionaries(
+                         st.sampled_from(["quant_method", "fmt", "weight_block_size", "activation_scheme", "x"]), kids,
+                         max_size=4), max_leaves=8)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(q=_JSON)
+def test_any_quantization_config_a_user_s_file_holds_is_read_or_left_never_a_crash(q):
+    """--config FILE reads the user's quantization_config: whatever it holds, the shape is read (its format "fp8" only
+    for block-scaled E4M3 with two whole block sizes), and the shape itself is the same."""
+    cfg = dict(data.model_config("deepseek-r1.json"), quantization_config=q)
+    t = Transformer.from_config(cfg)
+    assert t.checkpoint_precision in (None, "fp8") and t == lookup("DeepSeek-R1")
+    if t.checkpoint_precision:
+        assert q["quant_method"] == "fp8" and len(q["weight_block_size"]) == 2
+
+
 def test_deepseek_r1_on_8_h200_is_served_in_fp8_and_says_why():
     s = serve(*R1, input_tokens=1000, output_tokens=1000)
     assert s.layout["precision"] == "fp8" and s.precision_basis == CHECKPOINT_BASIS
@@ -66,6 +87,9 @@ def test_the_command_line_says_the_checkpoint_s_format(capsys):
     assert main([*args, "--json"]) == 0
     d = json.loads(capsys.readouterr().out)
     assert d["layout"]["precision"] == "fp8" and d["precision_basis"] == CHECKPOINT_BASIS
+    # a user's config.json (--config) is read the same way: its quantization_config sets the default
+    assert main(["serve", "--config", "data/configs/kimi-k2.json", "--hardware", "H200 SXM", "--chips", "16"]) == 0
+    assert "  weights fp8: the checkpoint's format, from config.json's quantization_config" in capsys.readouterr().out
 
 
 def test_a_chip_without_an_fp8_peak_serves_16_bit_and_says_so(capsys):
