@@ -493,7 +493,9 @@ if s.limits is not None:
                 "p99/mean of MLPerf Inference v4.x Server runs).")
 if usd is not None:
     st.markdown(f"Input \\${number(usd['input'].m_as('USD/Mtoken'))}, output "
-                f"\\${number(usd['output'].m_as('USD/Mtoken'))} per million tokens. Price: {escape(s.price_basis, limit=600)}.")
+                f"\\${number(usd['output'].m_as('USD/Mtoken'))} per million tokens. Price: "
+                + (f"{escape(price.strip(), limit=60)}, from the Price per chip-hour field" if s.price_basis == "given"
+                   else escape(s.price_basis, limit=600)) + ".")  # "given" alone said neither the price nor where
 else:  # said with this page's field, not the Estimate page's (which this page does not read) or the flags
     st.info(f"No public rental price for the {escape(s.hardware)}: no cloud in data/prices.csv lists it. Give its price "
             "in the Price per chip-hour field above (e.g. 6 USD/chip/hour) for the dollars per million tokens.")

@@ -491,6 +491,7 @@ def test_a_chip_with_no_public_price_is_priced_from_the_page_s_own_field():
     shown = [m.value for m in at.metric if m.label.startswith("$ per million")]
     assert shown == [f"${number(want.m_as('USD/Mtoken'))}"], shown
     assert _url(at)["serving.price"] == "6 USD/chip/hour"
+    assert "Price: 6 USD/chip/hour, from the Price per chip-hour field." in " ".join(m.value for m in at.markdown)
     at.selectbox(key="serving_hw").set_value("H100 SXM5").run()  # the price was GB300's: the next chip's own is taken
     assert at.text_input(key="serving_price").value == ""
 
