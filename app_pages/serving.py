@@ -423,7 +423,7 @@ engine = e4.selectbox("Serving engine", ENGINES, key="serving_engine",
                       help="The engine whose host (CPU) work per sequence and decode step is counted, as measured or "
                            "fitted (data/serving_host.csv): TensorRT-LLM's PyTorch backend hides it behind the GPU's next "
                            "step, its C++ executor and vLLM V1 add it. 'none counted': the GPU's time alone")
-price = e5.text_input("Price per chip-hour", key="serving_price", placeholder="empty: the chip's public price",
+price = e5.text_input("Price per chip-hour", key="serving_price", placeholder="e.g. 6 USD/chip/hour",
                       help="USD per chip-hour of the accelerator above (6 USD/chip/hour, $2/GPU/hour, or 14 USD/h/node "
                            "for a node of the chip's server size); empty: the big cloud listing it cheapest on demand "
                            "(data/prices.csv). A chip with no public price asks for it")
