@@ -18,6 +18,7 @@ from calc import data, perf
 from calc.architecture import published, shape_name
 from calc.display import escape, number, show
 from calc.errors import did_you_mean
+from calc.perf.utilization import batch_for
 from calc.serve.terms import matmul_basis
 
 PAGE = "layouts"
@@ -157,10 +158,15 @@ def _no_split(name: str, hardware: str, chips: int, batch: int, sequence: int) -
             "power of two (stages then hold different numbers of layers).")
     below, above = _nearest_counts(name, hardware, chips, batch, sequence)
     counts = [f"{n:,}" for n in (below, above) if n is not None]
+    # a batch that does split, as calc.estimate would search with on these chips (72 GB300, a whole NVL72 rack, found
+    # none at the default 1,536 and was told only "another global batch")
+    fits = batch_for(name, hardware, chips, sequence=sequence)
+    other = (f"a global batch of {fits.sequences:,} ({fits.why})" if "splits over" in fits.why and fits.sequences != batch
+             else "another global batch")
     if counts:
-        return text + f" Try {' or '.join(counts)} chips, or another global batch."
+        return text + f" Try {' or '.join(counts)} chips, or {other}."
     return text + (f" No cluster size from {(chips + 1) // 2:,} to {2 * chips:,} chips splits for this batch either: "
-                   "try another global batch.")
+                   f"try {other}.")
 
 
 st.title("Parallel layouts: step time, utilization and memory")

@@ -381,11 +381,14 @@ try:
 except calc.InputError as exc:
     words = LIFE_LABELS.get(exc.field)
     message = exc.message
-    if "no public price" in message and not st.session_state["lt_price"].strip():  # training's or serving's: the
-        words = LIFE_LABELS["price"]  # field that gives it, as calc lifetime --hardware asks for the price it lacks
+    asked = "no public price" in message and not st.session_state["lt_price"].strip()
+    if asked:  # training's or serving's: the field that gives it, as calc lifetime --hardware asks for the price it lacks
+        words = LIFE_LABELS["price"]
         message = (f"{st.session_state['lt_hw']} has no public price (no cloud in data/prices.csv lists it): give its "
                    "price per chip-hour in the field above, e.g. 6 USD/chip/hour, for training and serving")
-    st.error(f"**{words}**: {escape(message, limit=600)}" if words else escape(exc, limit=600))
+    # a value not typed yet is asked for, as the Serving page asks for its price: not a red error before the user could
+    # type it (a chip chosen from the page's own list, GB300 or L4, opened in red)
+    (st.info if asked else st.error)(f"**{words}**: {escape(message, limit=600)}" if words else escape(exc, limit=600))
     life = None
 if life is not None:
     s = life.serving

@@ -43,6 +43,7 @@ FIELDS = {  # name in the URL -> (widget key, kind of value)
     "disaggregated": ("serving_disaggregated", "flag"),
     "attention_data_parallel": ("serving_adp", "flag"),
     "engine": ("serving_engine", "engine"),
+    "price": ("serving_price", "price"),
 }
 FLAGS = {"true": True, "false": False}  # a flag's text in the URL
 LABELS = {  # an error's field as this page's label says it (calc.serve names its parameters)
@@ -52,7 +53,7 @@ LABELS = {  # an error's field as this page's label says it (calc.serve names it
     "ttft_limit": "Time-to-first-token limit", "tpot_limit": "Time-per-output-token limit",
     "limit_statistic": "The limits bound", "disaggregated": "Disaggregated prefill",
     "attention_data_parallel": "Attention data parallel", "request_rate": "Request rate",
-    "expert_precision": "Expert weights", "engine": "Serving engine",
+    "expert_precision": "Expert weights", "engine": "Serving engine", "price": "Price per chip-hour",
 }
 shapes = published()
 hw_names = [n for n, h in data.hardware_table().items() if h.memory is not None and h.memory_bandwidth is not None]
@@ -111,6 +112,12 @@ def _read(kind: str, text: str, name: str = ""):
         if text.strip():
             time_limit(name, text)  # calc.serve's reader: a plain "2" for the TTFT suggests "2 s", as at the command line
         return text.strip()
+    if kind == "price":  # empty (the chip's public price) or a price per chip-hour (or per node), as calc.serve reads it
+        if text.strip():
+            from calc.prices import read_price
+
+            read_price(text, data.hardware(st.session_state.get("serving_hw") or _default("hardware")))
+        return text.strip()
     if kind == "rate":  # requests/s arriving: empty (none) or a rate, read as every door reads it
         if text.strip():
             read_request_rate(text)
@@ -150,7 +157,7 @@ def _default(name: str):
             "input_tokens": 1000,
             "output_tokens": 1000, "concurrency": SATURATING, "ttft_limit": "", "tpot_limit": "",
             "limit_statistic": "p99", "request_rate": "", "disaggregated": False,
-            "attention_data_parallel": False, "engine": NO_ENGINE}[name]
+            "attention_data_parallel": False, "engine": NO_ENGINE, "price": ""}[name]
 
 
 def _text(kind: str, value) -> str:
@@ -175,8 +182,9 @@ def _options(tensor: str, precision: str, kv: str, prompt: int, gen: int, disagg
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _answer(name, hardware, chips, tensor, precision, kv, prompt, gen, disaggregated, adp, experts, engine, concurrency,
-            limits, rate=""):
+            limits, rate="", price=""):
     options = _options(tensor, precision, kv, prompt, gen, disaggregated, adp, experts, engine)
+    options["price"] = price or None  # this chip's price per chip-hour; empty: its public price (data/prices.csv)
     ttft, tpot, stat = limits
     if concurrency == RATE:
         if not rate:
@@ -350,6 +358,7 @@ def _chip_changed() -> None:
     for key in ("serving_precision", "serving_kv"):
         if k[key] in ("bf16", "fp16") and own in ("bf16", "fp16"):
             k[key] = own
+    k["serving_price"] = ""  # a price typed was the last chip's: the new one starts from its own public price
 
 
 if "serving_model" not in st.session_state:
@@ -418,7 +427,7 @@ statistic = l3.selectbox("The limits bound", list(percentiles.STATISTICS), key="
 request_rate = l4.text_input("Request rate", key="serving_request_rate", placeholder="e.g. 4/s",
                              help="With 'at a request rate': requests arriving per second (4/s, 240/min); empty for none",
                              on_change=_load_for, args=(RATE, "serving_request_rate"))
-e1, e2, e3, e4 = st.columns(4)
+e1, e2, e3, e4, e5 = st.columns(5)
 disaggregated = e1.checkbox("Disaggregated prefill", key="serving_disaggregated",
                             help="Prefill on chips of its own (Splitwise, DistServe; DeepSeek's V3/R1 service): the chips "
                                  "above decode only, and the throughput is per decode chip; the prefill chips' time is "
@@ -438,6 +447,10 @@ engine = e4.selectbox("Serving engine", ENGINES, key="serving_engine",
                       help="The engine whose host (CPU) work per sequence and decode step is counted, as measured or "
                            "fitted (data/serving_host.csv): TensorRT-LLM's PyTorch backend hides it behind the GPU's next "
                            "step, its C++ executor and vLLM V1 add it. 'none counted': the GPU's time alone")
+price = e5.text_input("Price per chip-hour", key="serving_price", placeholder="e.g. 6 USD/chip/hour",
+                      help="USD per chip-hour of the accelerator above (6 USD/chip/hour, $2/GPU/hour, or 14 USD/h/node "
+                           "for a node of the chip's server size); empty: the big cloud listing it cheapest on demand "
+                           "(data/prices.csv). A chip with no public price asks for it")
 session.keep(PAGE, {n: _text(kind, st.session_state[key]) for n, (key, kind) in FIELDS.items()})
 
 args = (name, hardware, int(chips), tensor, precision, kv, int(prompt), int(gen), bool(disaggregated), bool(adp),
@@ -452,7 +465,8 @@ if concurrency == RATE and not request_rate.strip():
              "at that rate.")
     st.stop()
 try:
-    s = _answer(*args, concurrency, (ttft_limit.strip(), tpot_limit.strip(), statistic), request_rate.strip())
+    s = _answer(*args, concurrency, (ttft_limit.strip(), tpot_limit.strip(), statistic), request_rate.strip(),
+                price.strip())
 except calc.InputError as exc:  # named by the field's label on this page, not by calc.serve's parameter name
     where = LABELS.get(exc.field)
     said = _in_labels(exc.message if where else str(exc))
@@ -503,9 +517,12 @@ if s.limits is not None:
                 "p99/mean of MLPerf Inference v4.x Server runs).")
 if usd is not None:
     st.markdown(f"Input \\${number(usd['input'].m_as('USD/Mtoken'))}, output "
-                f"\\${number(usd['output'].m_as('USD/Mtoken'))} per million tokens. Price: {escape(s.price_basis, limit=600)}.")
-else:
-    st.info(escape(s.price_basis, limit=600))
+                f"\\${number(usd['output'].m_as('USD/Mtoken'))} per million tokens. Price: "
+                + (f"{escape(price.strip(), limit=60)}, from the Price per chip-hour field" if s.price_basis == "given"
+                   else escape(s.price_basis, limit=600)) + ".")  # "given" alone said neither the price nor where
+else:  # said with this page's field, not the Estimate page's (which this page does not read) or the flags
+    st.info(f"No public rental price for the {escape(s.hardware)}: no cloud in data/prices.csv lists it. Give its price "
+            "in the Price per chip-hour field above (e.g. 6 USD/chip/hour) for the dollars per million tokens.")
 if energy is not None:
     st.markdown(f"Energy per token: {number(energy['input'].m_as('J/token'))} J input, "
                 f"{number(energy['output'].m_as('J/token'))} J output (power at the chip's load in each phase, "

@@ -89,6 +89,9 @@ def whole_text(text: str, unit: str | None = None) -> int:
     >>> whole_text("8,192"), whole_text("1,000 tokens", "token")
     (8192, 1000)
     """
+    if isinstance(text, str) and not text.strip():  # said as a whole number's, not a fraction's ("such as 0.4")
+        raise InputError("value", f"expected a whole number such as 4096 or 8,192, got "
+                                  f"{'only spaces' if text else 'an empty value'}")
     number, rest = read_number(text, "value", "")
     if rest:
         counted = count_suffix(number, rest)

@@ -324,6 +324,13 @@ def service_life(model, hardware, *, training_tokens, tokens_per_day, days, util
     options = {k: v for k, v in (("precision", precision), ("input_tokens", input_tokens),
                                  ("output_tokens", output_tokens), ("ttft_limit", ttft_limit),
                                  ("tpot_limit", tpot_limit), ("price", serving_price)) if v is not None}
+    if serving_price is None:  # the training price given, the serving one not: said by the argument that gives it
+        from calc.prices import default_price  # (modelled_serving's words name the other doors' fields, and price=)
+
+        if default_price(hardware) is None:
+            raise InputError("serving_price", f"{_chip_name(hardware)} has no public price to serve at (no cloud in "
+                                              "data/prices.csv lists it): give serving_price, USD per chip-hour of "
+                                              "serving (price= prices the training run only)")
     s = modelled_serving(shape if name == "custom" else name, hardware, chips=serving_chips, **options)
     basis = (f"MFU {est['utilization'].value.m_as(''):.0%} ({est['utilization'].source}), "
              f"{est['price'].value.m_as('USD/chip/hour'):.2f} USD per chip-hour ({est['price'].source})")

@@ -219,3 +219,14 @@ def test_a_chip_with_no_matmul_measurement_of_its_own_is_said():
     assert said and "no matmul measurement of H20's own: its matrix products at 81% of the dense peak" in said[0]
     at = _open(**LINK)  # A100: measured
     assert not any(c.value.startswith("Matmul rate: ") for c in at.caption)
+
+
+def test_a_whole_nvl72_rack_is_offered_a_global_batch_that_splits():
+    # fresh9: Llama 3 70B on 72 GB300 (one NVL72 rack) at the default 1,536 sequences: no layout, and only "another
+    # global batch" said; 72 = 8 x 9 needs a batch of nine data-parallel copies
+    at = _open(**{"layouts.model": "Llama 3 70B", "layouts.hardware": "GB300", "layouts.chips": "72",
+                  "layouts.global_batch": "1536", "layouts.sequence": "8192"})
+    shown = " ".join(i.value for i in at.info)
+    assert "72 chips: no tensor × pipeline × context split" in shown
+    assert "or a global batch of 513 (the smallest from 512 up that splits over 72 chips)." in shown
+    assert perf.search(published()["Llama 3 70B"][0], "GB300", 72, 513, sequence=8192, top=1).steps

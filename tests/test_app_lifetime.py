@@ -402,8 +402,9 @@ def test_a_chip_with_no_public_price_asks_for_it_in_its_field():
     """GB200 was offered, then refused for a price the page had no field for; calc lifetime --hardware GB200 asks for
     the price it lacks. The page asks for it in its Chip-hour price field, and with it given, answers."""
     at = open_page(PAGE, errors_ok=True, **{"lifetime.hardware": "GB200"})
-    assert not at.exception and len(at.error) == 1
-    said = at.error[0].value.replace("\\", "")
+    # asked for as a value not typed yet (fresh9: it opened as a red error box, app-walk's one problem on GB300)
+    assert not at.exception and not at.error and len(at.info) >= 1
+    said = next(i.value for i in at.info if "Chip-hour price" in i.value).replace("\\", "")
     assert said.startswith("**Chip-hour price**: GB200 has no public price") and "in the field above" in said, said
     assert "give the training price" not in said
     at.text_input(key="lt_price").input("6 USD/chip/hour").run()

@@ -18,7 +18,8 @@ LINK = {"serving.model": "Llama 3 8B", "serving.hardware": "A100 SXM4 80GB", "se
         "serving.kv_precision": "bf16",
         "serving.input_tokens": "512", "serving.output_tokens": "256", "serving.concurrency": "64",
         "serving.ttft_limit": "", "serving.tpot_limit": "", "serving.limit_statistic": "p99", "serving.request_rate": "",
-        "serving.disaggregated": "false", "serving.attention_data_parallel": "false", "serving.engine": "none"}
+        "serving.disaggregated": "false", "serving.attention_data_parallel": "false", "serving.engine": "none",
+        "serving.price": ""}
 
 
 def _url(at) -> dict:
@@ -462,7 +463,7 @@ def test_the_answer_says_the_engines_defaults_and_a_default_matmul_rate_as_the_c
                             "serving.concurrency": "saturating"})
     text = " ".join(m.value for m in at.markdown).replace("\\", "")
     assert "Matmul rate: no matmul measurement of L4's own: its matrix products at 81% of the dense peak" in text
-    assert "no public rental price for the L4" in " ".join(i.value for i in at.info)
+    assert "No public rental price for the L4" in " ".join(i.value for i in at.info)
 
 
 def test_a_links_format_as_people_type_it_is_read_as_its_name():
@@ -493,3 +494,31 @@ def test_an_fp8_checkpoint_is_served_in_fp8_by_default_and_the_page_says_why():
     at = open_page(PAGE, **{"serving.model": "DeepSeek-R1", "serving.hardware": "A100 SXM4 80GB"})  # chips not given
     assert at.number_input(key="serving_chips").value == 32 and not at.error
     assert any("DeepSeek-R1 in bf16 does not fit" in i.value.replace("\\", "") for i in at.info), at.info
+
+
+def test_a_chip_with_no_public_price_is_priced_from_the_page_s_own_field():
+    # fresh9: on GB300 (no public price) the page said to give a price in "the Estimate page's Price per chip-hour
+    # field", which the Serving page does not read: no field of the page gave a $ per million tokens
+    link = {**LINK, "serving.model": "Llama 3.1 8B", "serving.hardware": "GB300", "serving.chips": "1",
+            "serving.concurrency": "saturating"}
+    at = open_page(PAGE, **link)
+    assert [m.value for m in at.metric if m.label.startswith("$ per million")] == ["no price"]
+    said = " ".join(i.value for i in at.info)
+    assert "Price per chip-hour field above" in said and "Estimate page" not in said
+    at.text_input(key="serving_price").set_value("6 USD/chip/hour").run()
+    assert not at.exception and not at.error
+    want = serve("Llama 3.1 8B", "GB300", 1, tensor=1, input_tokens=512, output_tokens=256,
+                 price="6 USD/chip/hour").usd_per_million_tokens["blended"]
+    shown = [m.value for m in at.metric if m.label.startswith("$ per million")]
+    assert shown == [f"${number(want.m_as('USD/Mtoken'))}"], shown
+    assert _url(at)["serving.price"] == "6 USD/chip/hour"
+    assert "Price: 6 USD/chip/hour, from the Price per chip-hour field." in " ".join(m.value for m in at.markdown)
+    at.selectbox(key="serving_hw").set_value("H100 SXM5").run()  # the price was GB300's: the next chip's own is taken
+    assert at.text_input(key="serving_price").value == ""
+
+
+def test_a_link_s_price_that_cannot_be_read_is_said_by_its_label():
+    at = open_page(PAGE, **{**LINK, "serving.price": "6 USD/hour"})
+    said = " ".join(w.value for w in at.warning).replace("\\", "")  # Markdown's escapes aside
+    assert "Price per chip-hour" in said and "serving.price" in said and "6 USD/h/chip" in said
+    assert at.text_input(key="serving_price").value == ""

@@ -116,6 +116,27 @@ def test_an_unknown_name_is_one_line_with_the_nearest_rows(typed, suggested):
     assert "did you mean" in message and suggested in message
 
 
+@pytest.mark.parametrize("typed, row", [
+    ("https://huggingface.co/meta-llama/Llama-3.1-8B-Instruct", "Llama 3.1 8B"),
+    ("huggingface.co/meta-llama/Llama-3.1-8B-Instruct/tree/main", "Llama 3.1 8B"),
+    ("https://hf.co/deepseek-ai/DeepSeek-R1/blob/main/config.json", "DeepSeek-R1"),
+    (" https://www.huggingface.co/Qwen/Qwen3-14B/ ", "Qwen3 14B")])
+def test_a_model_page_s_address_finds_its_repository_s_row(typed, row):
+    # fresh9: the address copied from the browser was "unknown shape" where its repository id is an alias
+    assert shape_name(typed) == row
+    assert lookup(typed).params() == lookup(row).params()
+
+
+@pytest.mark.parametrize("typed, said", [
+    ("https://huggingface.co/meta-llama/Llama-3.1-8B-Instrukt", "did you mean Llama 3.1 8B"),
+    ("https://huggingface.co/foo/bar", "unknown shape 'https://huggingface.co/foo/bar'"),
+    ("https://example.com/meta-llama/Llama-3.1-8B-Instruct", "unknown shape")])
+def test_an_address_of_no_known_repository_is_refused_with_the_nearest_rows(typed, said):
+    with pytest.raises(calc.InputError) as exc:
+        shape_name(typed)
+    assert exc.value.field == "model" and said in exc.value.message and "\n" not in str(exc.value)
+
+
 def test_the_command_line_refuses_an_unknown_name_on_one_line(capsys):
     from calc.__main__ import main
 

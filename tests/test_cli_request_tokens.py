@@ -43,6 +43,9 @@ def test_a_token_count_with_its_unit_is_taken_at_both_doors(capsys, name, text, 
                    "of the same kind, e.g. \"1000 token\"; got '1000 tokns'"),
     ("1000 tokens please", "unknown unit 'please'; expected a token count in token or a unit of the same kind, "
                            "e.g. \"1000 token\"; got '1000 tokens please'"),
+    # fresh9: an empty count was said as a fraction's ('expected a quantity such as "0.4"'), here and in the app's links
+    ("", "expected a whole number such as 4096 or 8,192, got an empty value"),
+    ("  ", "expected a whole number such as 4096 or 8,192, got only spaces"),
 ])
 def test_what_one_door_refuses_the_other_refuses_in_the_same_words(capsys, text, said):
     code, _, err = _cli(capsys, "--input-tokens", text)

@@ -6,6 +6,7 @@ import json
 import pytest
 
 from calc.cli import main
+from calc.errors import InputError
 from calc.serve import frontier, load, percentiles, serve
 
 ARGS = ("Llama 3 8B", "H100 SXM5", 1)
@@ -179,3 +180,14 @@ def test_the_frontier_json_uses_the_answer_s_names(capsys):
         assert f["usd_per_million_tokens"][key][-1] == pytest.approx(s["usd_per_million_tokens"][key], rel=1e-6)
     assert f["ttft"][-1] == pytest.approx(s["ttft"], rel=1e-6) and f["ttft_basis"] == s["ttft_basis"]
     assert f["units"]["usd_per_million_tokens"] == s["units"]["usd_per_million_tokens"] == "USD/Mtoken"
+
+
+@pytest.mark.parametrize("name", ["precision", "kv_precision", "expert_precision"])
+@pytest.mark.parametrize("value", ["", " "])
+def test_an_empty_format_is_refused_not_read_as_the_default(name, value):
+    # fresh9: serve(precision="") answered at the chip's default format, unsaid, as serve --precision '' did
+    with pytest.raises(InputError) as exc:
+        serve(*ARGS, **{name: value})
+    assert exc.value.field == name and "expected a number format" in exc.value.message
+    with pytest.raises(InputError):
+        frontier(*ARGS, **{name: value})

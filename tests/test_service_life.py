@@ -270,3 +270,16 @@ def test_a_row_that_shares_a_shape_is_served_and_named_as_itself():
                         tokens_per_day="100e9 token/day", days="730 day", price="0.8 USD/chip/hour",
                         serving_price="0.8 USD/chip/hour")
     assert life.model == "Llama 3.1 8B" and life.serving.model == "Llama 3.1 8B"
+
+
+def test_a_chip_with_no_price_to_serve_at_asks_for_the_serving_price_by_name():
+    # fresh9: service_life(..., "GB300", price=...) was refused on field "hardware", in words telling the user to give
+    # "price= in Python" (given already) or the Estimate page's field; the argument that prices serving is serving_price
+    with pytest.raises(InputError) as e:
+        service_life("meta-llama/Llama-3.1-8B-Instruct", "GB300", training_tokens="15T token",
+                     tokens_per_day="1e9 token/day", days="365 day", price="6 USD/chip/hour")
+    assert e.value.field == "serving_price" and "GB300" in e.value.message and "Estimate page" not in e.value.message
+    life = service_life("meta-llama/Llama-3.1-8B-Instruct", "GB300", training_tokens="15T token",
+                        tokens_per_day="1e9 token/day", days="365 day", price="6 USD/chip/hour",
+                        serving_price="6 USD/chip/hour")
+    assert life.serving.hardware == "GB300" and life.serving_price.m_as("USD/Mtoken") > 0

@@ -4,6 +4,7 @@ repository ids of the same architecture, ``data/architecture_aliases.csv``) and 
 from __future__ import annotations
 
 import dataclasses
+import re
 from functools import lru_cache
 
 from calc import data
@@ -42,7 +43,7 @@ def shape_name(model: str) -> str:
     ('Llama 3 70B', 'Llama 3.1 8B')
     """
     if isinstance(model, str):
-        name = _names().get(folded(model))
+        name = _names().get(folded(model)) or _names().get(folded(_repo_id(model)))
         if name is not None:
             return name
     lookup(model)  # raises, with the names nearest
@@ -78,10 +79,22 @@ def _names() -> dict[str, str]:
     return out
 
 
+# A model page's address as people copy it from the browser: https://huggingface.co/meta-llama/Llama-3.1-8B-Instruct
+# (or hf.co/..., with /tree/main or /blob/main/config.json after it) names the repository id, found as an alias
+_HUB = re.compile(r"^\s*(?:https?://)?(?:www\.)?(?:huggingface\.co|hf\.co)/(?P<repo>[^/?#\s]+/[^/?#\s]+)(?:[/?#]\S*)?\s*$",
+                  re.IGNORECASE)
+
+
+def _repo_id(model: str) -> str:
+    """The Hugging Face repository id of a model page's address (``_HUB``), else ``model`` as it is."""
+    m = _HUB.match(model)
+    return model if m is None else m.group("repo")
+
+
 @lru_cache(maxsize=256)  # keyed by what users type: bounded
 def _by_name(model: str) -> Transformer:
     shapes = published()
-    wanted = folded(model)
+    wanted = folded(_repo_id(model))  # a model page's address as its repository id; any other name as typed
     names = _names()
     if wanted in names:
         return shapes[names[wanted]][0]

@@ -100,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(extra)}{_close_flags(parser, args.command, extra)}"
                      f"{_quotes(argv, extra)}")
     try:
+        _refuse_empty(args)
         return COMMANDS[args.command][1](args)
     except InputError as exc:
         print(f"calc: error: {_flagged(exc)}", file=sys.stderr)
@@ -107,6 +108,21 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # the reader (head, less) closed the pipe: not an error of ours
         sys.stderr.close()
         return 0
+
+
+# Flags naming a row, a format or a file, which each command tests for truth (``if args.model:``): an empty
+# value ("--model ''", a shell variable left unset) was taken as no flag at all, the answer given without it.
+NAMED = {"model": "a model's name", "config": "the path of a config.json", "precision": "a number format",
+         "kv_precision": "a number format", "expert_precision": "a number format"}
+
+
+def _refuse_empty(args: argparse.Namespace) -> None:
+    """Refuse a flag of ``NAMED`` given an empty or blank value, instead of answering as if it were not given."""
+    for dest, what in NAMED.items():
+        value = getattr(args, dest, None)
+        if isinstance(value, str) and not value.strip():
+            raise InputError(dest, f"expected {what}, got {'only spaces' if value else 'an empty value'}; give one, "
+                                   "or leave the flag out")
 
 
 def _close_flags(parser: argparse.ArgumentParser, command: str, extra: list[str]) -> str:

@@ -389,6 +389,10 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
     """
     input_tokens, output_tokens = _request_tokens("input_tokens", input_tokens), _request_tokens("output_tokens",
                                                                                                   output_tokens)
+    for name, value in (("precision", precision), ("kv_precision", kv_precision), ("expert_precision", expert_precision)):
+        if isinstance(value, str) and not value.strip():  # "" was read as no format given: the default, unsaid
+            raise InputError(name, f"expected a number format such as bf16 or fp8, got {'only spaces' if value else 'an empty value'}; "
+                                   "give None (leave it out) for the default")
     engine = engine_name(engine)
     host = _engine_host(engine, hardware)  # resolved and checked once: the setup counts it, the answer names it
     s = load.setup(model, hardware, chips, tensor=tensor, pipeline=pipeline, expert=expert,
