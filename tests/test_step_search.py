@@ -125,3 +125,12 @@ def test_budget_matches_calc_estimate_cost_through_the_same_price():
     b = r.best
     est = calc.estimate(hardware="H100 SXM5", chips=b.chips, duration=Q_(b.duration.m_as("day"), "day"))
     assert est.cost.m_as("USD") == pytest.approx(b.cost.m_as("USD"), rel=1e-6)
+
+
+def test_nothing_to_try_offers_the_smallest_batch_that_splits():
+    # fresh9's walk: 72 GB300 (one NVL72 rack) at 512 sequences was offered "(1,024; 1,536; 2,048)", none of which
+    # splits over 72 chips; the batch offered is batch_for's rule's, and with it the search finds layouts
+    found = perf.search("Llama 3.1 8B", "GB300", 72, 512, sequence=8192)
+    assert not found.steps and "513 is the smallest from 512 up that splits over 72 chips" in found.why
+    assert found.why.endswith("would leave layouts to try") and "a larger global batch" in found.why
+    assert perf.search("Llama 3.1 8B", "GB300", 72, 513, sequence=8192).steps

@@ -130,12 +130,18 @@ def search(model, hardware, chips, global_batch: int, *, sequence: int | None = 
         fitting.append(st)
         splits.add(_split(st.layout))
     if not tried:  # nothing divides: memory was never the question
+        from calc.perf.utilization import _smallest_batch  # the one rule of which batches split (batch_for's)
+
+        least = _smallest_batch(model, hardware, chips, global_batch, sequence, precision) if flash_attention else None
+        larger = (f"a larger global batch ({number(least)} is the smallest from {number(global_batch)} up that splits "
+                  f"over {number(chips)} chips), or a chip count with more factors of two," if least else
+                  "a larger global batch, or a chip count and a global batch with more factors of two (1,024; "
+                  "1,536; 2,048),")
         why = (f"no layout to try: no tensor x pipeline x context split of {number(chips)} chips leaves data-parallel copies "
                f"that share the global batch of {number(global_batch)} sequences evenly, with at least one micro-batch "
                f"(1 to 8 sequences) per pipeline stage (tensor: a power of two up to a node of {rates.chips_per_node} "
                f"that divides the {model.heads} heads; pipeline: a divisor of the {model.layers} layers or a power of "
-               "two); a larger global batch, or a chip count and a global batch with more factors of two (1,024; "
-               "1,536; 2,048), would leave layouts to try")
+               f"two); {larger} would leave layouts to try")
         return Search([], 0, 0, why, 0)
     return Search(fitting[:top], tried, refused, why_fastest(fitting), ties)
 
