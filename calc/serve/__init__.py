@@ -391,7 +391,8 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
                                                                                                   output_tokens)
     for name, value in (("precision", precision), ("kv_precision", kv_precision), ("expert_precision", expert_precision)):
         if isinstance(value, str) and not value.strip():  # "" was read as no format given: the default, unsaid
-            raise InputError(name, f"expected a number format such as bf16 or fp8, got {'only spaces' if value else 'an empty value'}; "
+            formats = footprint.KV_PRECISIONS if name == "kv_precision" else footprint.WEIGHT_PRECISIONS
+            raise InputError(name, f"expected one of {', '.join(formats)}, got {'only spaces' if value else 'an empty value'}; "
                                    "give None (leave it out) for the default")
     engine = engine_name(engine)
     host = _engine_host(engine, hardware)  # resolved and checked once: the setup counts it, the answer names it
