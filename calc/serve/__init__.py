@@ -299,6 +299,15 @@ def _engine_host(engine, hardware) -> dict:
         fits = [e for e in sorted({e for e, _ in data.serving_host()}) if vendors.get(e, hw.vendor) == hw.vendor]
         # a family's releases as a count and a range (_engines_in_brief), not 30 names in string order
         hint = f"give one of {_engines_in_brief(fits)}, or none" if fits else "give none (no engine listed runs on it)"
+        # the same family's builds of the same release line for this vendor ('vllm 0.11' on an MI300X: its ROCm build
+        # vLLM 0.11.1 (ROCm)) said first, never taken in its place: another build is another row's defaults and host
+        mine = _engine_parts(name)
+        line = ".".join(mine[1].split(".")[:2]) if mine else ""
+        kin = sorted((e for e in fits if line and (p := _engine_parts(e)) and p[0] == mine[0]
+                      and (p[1] == line or p[1].startswith(line + "."))), key=_version_key)
+        kin = [e for e in kin if _engine_parts(e)[1] == mine[1]] or kin  # the same release's build, where listed
+        if kin:
+            hint = f"did you mean {' or '.join(kin)} (the {hw.vendor} build of that release line)? Else {hint}"
         raise InputError("engine", f"expected an engine that runs on the {hw.name} ({hw.vendor}), got {name!r}, which "
                                    f"data/serving_engine_chips.csv lists on {vendors[name]} chips only (a build for "
                                    f"another vendor's chips is listed under a name of its own); {hint}")
