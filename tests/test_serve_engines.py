@@ -175,8 +175,8 @@ def test_an_engine_listed_for_another_vendor_is_refused_with_the_families_in_bri
                      r"vLLM 0\.10\.0 \(ROCm\), .*vLLM 0\.9\.1 \(ROCm\), or none$", message), message
 
 
-# AMD's rocm/vllm images of the 0.10 and 0.11 lines (ROCm's vLLM inference performance testing version history)
-ROCM_BUILDS = ("vLLM 0.10.0 (ROCm)", "vLLM 0.10.1 (ROCm)", "vLLM 0.10.2 (ROCm)", "vLLM 0.11.1 (ROCm)")
+# AMD's rocm/vllm images of the 0.8.5 to 0.11 lines (ROCm's vLLM inference performance testing version history)
+ROCM_BUILDS = ("vLLM 0.8.5 (ROCm)", "vLLM 0.9.0.1 (ROCm)", "vLLM 0.10.0 (ROCm)", "vLLM 0.10.1 (ROCm)", "vLLM 0.10.2 (ROCm)", "vLLM 0.11.1 (ROCm)")
 
 
 def test_the_rocm_builds_are_read_and_answer_on_amd_chips_only():
@@ -197,7 +197,7 @@ def test_the_rocm_builds_are_read_and_answer_on_amd_chips_only():
         message = exc.value.message
         assert "\n" not in message and "lists on AMD chips only" in message
         cuda = name.removesuffix(" (ROCm)")  # the same release's CUDA build is offered first
-        assert f"did you mean {cuda} (the NVIDIA build of that release line)?" in message, message
+        assert f"did you mean {cuda} (NVIDIA build of that release line)?" in message, message
 
 
 @pytest.mark.parametrize("typed, offered", [
@@ -205,6 +205,8 @@ def test_the_rocm_builds_are_read_and_answer_on_amd_chips_only():
     ("vllm 0.11.0", "vLLM 0.11.1 (ROCm)"),
     ("vLLM 0.10.2", "vLLM 0.10.2 (ROCm)"),  # the same release's build where AMD published one
     ("vllm 0.10.1.1", "vLLM 0.10.0 (ROCm) or vLLM 0.10.1 (ROCm) or vLLM 0.10.2 (ROCm)"),
+    ("vllm 0.9", "vLLM 0.9.0.1 (ROCm) or vLLM 0.9.1 (ROCm)"),  # the line read as vLLM 0.9.2, its CUDA build
+    ("vllm 0.8.5", "vLLM 0.8.5 (ROCm)"),
 ])
 def test_a_cuda_name_on_an_amd_chip_names_the_rocm_build_of_its_line(typed, offered, capsys):
     from calc.__main__ import main
@@ -213,7 +215,8 @@ def test_a_cuda_name_on_an_amd_chip_names_the_rocm_build_of_its_line(typed, offe
     for chip in ("MI300X", "MI355X"):
         with pytest.raises(InputError) as exc:
             serve("Llama 3 70B", chip, 8, input_tokens=1000, output_tokens=1000, engine=typed)
-        assert f"did you mean {offered} (the AMD build of that release line)?" in exc.value.message, exc.value.message
+        builds = "builds" if " or " in offered else "build"
+        assert f"did you mean {offered} (AMD {builds} of that release line)?" in exc.value.message, exc.value.message
     assert main(["serve", "--model", "Llama 3 70B", "--hardware", "MI300X", "--chips", "8", "--input-tokens", "1000",
                  "--output-tokens", "1000", "--engine", typed]) != 0
     err = capsys.readouterr().err.strip()

@@ -243,7 +243,9 @@ def engine_name(engine) -> str | None:
         mine = sorted((n for n in known if (p := _engine_parts(n)) and p[0] == family), key=_version_key)
         if mine:  # a release of a line listed ("vllm 0.8.2"): that line's releases first, then the nearest in spelling
             line = ".".join(version.split(".")[:2])
-            near = [n for n in mine if version and _engine_parts(n)[1].startswith(line + ".")][:3] or \
+            near = [n for n in mine if version and _engine_parts(n)[1].startswith(line + ".")]
+            # the build typed first ('vllm 0.8.2': vLLM 0.8.5, not vLLM 0.8.5 (ROCm), which is another vendor's)
+            near = ([n for n in near if _engine_parts(n)[2] == rest] or near)[:3] or \
                 nearest(str(engine), mine, n=3, cutoff=0.5)
             hint = f"; did you mean {' or '.join(near)}?" if near else ""
             raise InputError("engine", f"expected one of {', '.join(mine)}, got {engine!r:.60}{hint}")
@@ -307,7 +309,7 @@ def _engine_host(engine, hardware) -> dict:
                       and (p[1] == line or p[1].startswith(line + "."))), key=_version_key)
         kin = [e for e in kin if _engine_parts(e)[1] == mine[1]] or kin  # the same release's build, where listed
         if kin:
-            hint = f"did you mean {' or '.join(kin)} (the {hw.vendor} build of that release line)? Else {hint}"
+            hint = f"did you mean {' or '.join(kin)} ({hw.vendor} build{'s' if len(kin) > 1 else ''} of that release line)? Else {hint}"
         raise InputError("engine", f"expected an engine that runs on the {hw.name} ({hw.vendor}), got {name!r}, which "
                                    f"data/serving_engine_chips.csv lists on {vendors[name]} chips only (a build for "
                                    f"another vendor's chips is listed under a name of its own); {hint}")
