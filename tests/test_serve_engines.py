@@ -170,9 +170,57 @@ def test_an_engine_listed_for_another_vendor_is_refused_with_the_families_in_bri
     with pytest.raises(InputError) as exc:
         serve("Llama 3.1 8B", "MI355X", 1, engine="vllm 0.11")
     message = exc.value.message
-    assert "which data/serving_engine_chips.csv lists on NVIDIA chips only" in message and len(message) < 500
+    assert "which data/serving_engine_chips.csv lists on NVIDIA chips only" in message and len(message) < 700
     assert re.search(r'give one of SGLang 0\.4\.0 to [\d.a-z]+ \(\d+ releases: "sglang" alone lists them\), '
-                     r"vLLM 0\.9\.1 \(ROCm\), or none$", message), message
+                     r"vLLM 0\.10\.0 \(ROCm\), .*vLLM 0\.9\.1 \(ROCm\), or none$", message), message
+
+
+# AMD's rocm/vllm images of the 0.8.5 to 0.11 lines (ROCm's vLLM inference performance testing version history)
+ROCM_BUILDS = ("vLLM 0.8.5 (ROCm)", "vLLM 0.9.0.1 (ROCm)", "vLLM 0.10.0 (ROCm)", "vLLM 0.10.1 (ROCm)", "vLLM 0.10.2 (ROCm)", "vLLM 0.11.1 (ROCm)")
+
+
+def test_the_rocm_builds_are_read_and_answer_on_amd_chips_only():
+    from calc.serve import serve
+
+    engines, host, vendors = data.serving_engines(), data.serving_host(), data.serving_engine_vendors()
+    for name in ROCM_BUILDS:
+        assert vendors[name] == "AMD" and host[(name, "x86")]["host_overlap"] is False  # async scheduling opt-in
+        assert host[(name, "x86")]["host_per_sequence"] == pytest.approx(21.5e-6)  # the nearest measured: V1's loop
+        assert len(engines[name]) == 2
+        for chip in ("MI300X", "MI325X"):  # 192 and 256 GB: 70 GiB or more, no 'a100' in the name
+            assert data.engine_defaults(name, data.hardware(chip)) == {"chunked_prefill": True, "max_batch_size": 1024,
+                                                                       "max_num_tokens": 8192}
+            s = serve("Llama 3 8B", chip, 1, input_tokens=1000, output_tokens=1000, engine=name)
+            assert s.engine["name"] == name and s.tokens_per_second["per_chip"].magnitude > 0
+        with pytest.raises(InputError) as exc:
+            serve("Llama 3 8B", "H100 SXM5", 1, input_tokens=1000, output_tokens=1000, engine=name)
+        message = exc.value.message
+        assert "\n" not in message and "lists on AMD chips only" in message
+        cuda = name.removesuffix(" (ROCm)")  # the same release's CUDA build is offered first
+        assert f"did you mean {cuda} (NVIDIA build of that release line)?" in message, message
+
+
+@pytest.mark.parametrize("typed, offered", [
+    ("vllm 0.11", "vLLM 0.11.1 (ROCm)"),  # the line read as vLLM 0.11.2 (CUDA): its ROCm build named, not taken
+    ("vllm 0.11.0", "vLLM 0.11.1 (ROCm)"),
+    ("vLLM 0.10.2", "vLLM 0.10.2 (ROCm)"),  # the same release's build where AMD published one
+    ("vllm 0.10.1.1", "vLLM 0.10.0 (ROCm) or vLLM 0.10.1 (ROCm) or vLLM 0.10.2 (ROCm)"),
+    ("vllm 0.9", "vLLM 0.9.0.1 (ROCm) or vLLM 0.9.1 (ROCm)"),  # the line read as vLLM 0.9.2, its CUDA build
+    ("vllm 0.8.5", "vLLM 0.8.5 (ROCm)"),
+])
+def test_a_cuda_name_on_an_amd_chip_names_the_rocm_build_of_its_line(typed, offered, capsys):
+    from calc.__main__ import main
+    from calc.serve import serve
+
+    for chip in ("MI300X", "MI355X"):
+        with pytest.raises(InputError) as exc:
+            serve("Llama 3 70B", chip, 8, input_tokens=1000, output_tokens=1000, engine=typed)
+        builds = "builds" if " or " in offered else "build"
+        assert f"did you mean {offered} (AMD {builds} of that release line)?" in exc.value.message, exc.value.message
+    assert main(["serve", "--model", "Llama 3 70B", "--hardware", "MI300X", "--chips", "8", "--input-tokens", "1000",
+                 "--output-tokens", "1000", "--engine", typed]) != 0
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and f"did you mean {offered}" in err
 
 
 def test_a_release_not_listed_suggests_its_own_lines_releases_first():

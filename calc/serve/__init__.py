@@ -243,7 +243,9 @@ def engine_name(engine) -> str | None:
         mine = sorted((n for n in known if (p := _engine_parts(n)) and p[0] == family), key=_version_key)
         if mine:  # a release of a line listed ("vllm 0.8.2"): that line's releases first, then the nearest in spelling
             line = ".".join(version.split(".")[:2])
-            near = [n for n in mine if version and _engine_parts(n)[1].startswith(line + ".")][:3] or \
+            near = [n for n in mine if version and _engine_parts(n)[1].startswith(line + ".")]
+            # the build typed first ('vllm 0.8.2': vLLM 0.8.5, not vLLM 0.8.5 (ROCm), which is another vendor's)
+            near = ([n for n in near if _engine_parts(n)[2] == rest] or near)[:3] or \
                 nearest(str(engine), mine, n=3, cutoff=0.5)
             hint = f"; did you mean {' or '.join(near)}?" if near else ""
             raise InputError("engine", f"expected one of {', '.join(mine)}, got {engine!r:.60}{hint}")
@@ -299,6 +301,15 @@ def _engine_host(engine, hardware) -> dict:
         fits = [e for e in sorted({e for e, _ in data.serving_host()}) if vendors.get(e, hw.vendor) == hw.vendor]
         # a family's releases as a count and a range (_engines_in_brief), not 30 names in string order
         hint = f"give one of {_engines_in_brief(fits)}, or none" if fits else "give none (no engine listed runs on it)"
+        # the same family's builds of the same release line for this vendor ('vllm 0.11' on an MI300X: its ROCm build
+        # vLLM 0.11.1 (ROCm)) said first, never taken in its place: another build is another row's defaults and host
+        mine = _engine_parts(name)
+        line = ".".join(mine[1].split(".")[:2]) if mine else ""
+        kin = sorted((e for e in fits if line and (p := _engine_parts(e)) and p[0] == mine[0]
+                      and (p[1] == line or p[1].startswith(line + "."))), key=_version_key)
+        kin = [e for e in kin if _engine_parts(e)[1] == mine[1]] or kin  # the same release's build, where listed
+        if kin:
+            hint = f"did you mean {' or '.join(kin)} ({hw.vendor} build{'s' if len(kin) > 1 else ''} of that release line)? Else {hint}"
         raise InputError("engine", f"expected an engine that runs on the {hw.name} ({hw.vendor}), got {name!r}, which "
                                    f"data/serving_engine_chips.csv lists on {vendors[name]} chips only (a build for "
                                    f"another vendor's chips is listed under a name of its own); {hint}")
