@@ -85,11 +85,12 @@ def test_compare_on_the_command_line_is_compare_hardware():
 
 def test_compare_says_why_a_chip_has_no_price():
     # a new user's compare of the new chips: L4 and GB300 showed "—" for price and cost, unexplained
-    code, out, err = _cli(["compare", "--params", "8e9", "--tokens", "1e12", "--chips", "1024", "--hardware", "L4",
+    # (prices7: the L4 has a price now, AWS's g6.xlarge; the H20 has none)
+    code, out, err = _cli(["compare", "--params", "8e9", "--tokens", "1e12", "--chips", "1024", "--hardware", "H20",
                            "--hardware", "GB300", "--hardware", "H100 NVL"])
     assert code == 0, err
-    assert out.splitlines()[-1] == ('(price —: no public rental price for L4, GB300 in data/prices.csv; estimate '
-                                    '--hardware "L4" --price "2.5 USD/chip/hour" gives its cost)')
+    assert out.splitlines()[-1] == ('(price —: no public rental price for H20, GB300 in data/prices.csv; estimate '
+                                    '--hardware "H20" --price "2.5 USD/chip/hour" gives its cost)')
 
 
 # ----------------------------------------------------------------- a price per node, at every door
