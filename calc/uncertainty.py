@@ -68,6 +68,8 @@ class Distribution:
         if self.kind != "lognormal" or not math.isfinite(self.cap) or self.low == self.high:
             return 0.0
         mu, sigma = (math.log(self.low) + math.log(self.high)) / 2, (math.log(self.high) - math.log(self.low)) / (2 * _Z95)
+        if sigma == 0:  # ends a few ulps apart, equal in logs: a point, none of it above cap (low <= cap)
+            return 0.0
         return 1 - NormalDist(mu, sigma).cdf(math.log(self.cap))
 
     def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
@@ -109,6 +111,7 @@ class Distribution:
             p *= 1 - self.tail_above_cap()  # the draws above cap are redrawn: the quantiles of what is left
             x = 0.0 if p == 0 else self.cap if p >= 1 - self.tail_above_cap() and math.isfinite(self.cap) else (
                 math.inf if p == 1 else math.exp(mu + sigma * _normal_ppf(p)))
+            x = min(x, self.cap)  # exp's rounding a ulp past cap, where no draw lies (draws above it are redrawn)
         else:
             c = (self.mode - lo) / (hi - lo)
             x = lo + math.sqrt(p * (hi - lo) * (self.mode - lo)) if p < c else hi - math.sqrt((1 - p) * (hi - lo) * (hi - self.mode))

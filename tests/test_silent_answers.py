@@ -348,3 +348,11 @@ def test_a_flag_nothing_reads_is_refused_not_dropped(argv, flag):
     # the class of '--precision fp8 without hardware is dropped silently' (issue #21), flag by flag
     code, _, err = _cli(argv)
     assert code == 2 and err.startswith(f"calc: error: {flag}: only used") and err.count("\n") == 1, err
+
+
+@pytest.mark.parametrize("low, high", [(644.5, 644.5000000000001), (9.0, 9.000000000000002)])
+def test_a_lognormal_range_a_few_ulps_wide_has_quantiles_within_its_support(low, high):
+    # hypothesis found these: equal in logs, sigma 0 (NormalDist raised StatisticsError), or exp's rounding past cap
+    d = Distribution("lognormal", low, high, "", cap=high)
+    qs = [d.quantile(p).magnitude for p in (0.0, 0.25, 0.5, 0.975, 1.0)]
+    assert qs == sorted(qs) and all(0 <= q <= high for q in qs) and d.tail_above_cap() >= 0
