@@ -465,7 +465,7 @@ def at_rate(s: Setup, rate: float) -> tuple[float, dict]:
     r = evaluate(s, n, "arrivals")
     # prefill on chips of its own: the prompt rides in no decode step, and the prefill chips' queue is not modelled
     # (their number is not given): no wait counted, as the answer's ttft_basis says
-    wait = 0.0 if s.disaggregated else step_wait(s, r, n, rate)
+    wait = step_wait(s, r, n, rate)
     r["ttft"] = r["ttft"] + wait
     r["wait"] = wait
     return n, r
@@ -484,8 +484,12 @@ def step_wait(s: Setup, r: dict, concurrency: float, rate: float) -> float:
     rounds, n tau / 2 + lambda S^2 / 2. Then the steps that the prompts queued ahead of it fill, when a step's token
     budget holds fewer prompts than wait (``prefill_wait``, the queued-ahead part only: the residual above is the
     service in progress), and under attention data parallelism with TensorRT-LLM's balance of the ranks' prompts the
-    steps until it releases them (``adp_balance_wait``). Arrays of ``concurrency`` and ``rate`` (with ``r``'s) give
+    steps until it releases them (``adp_balance_wait``). With prefill on chips of its own (``Setup.disaggregated``)
+    the prompt rides in no decode step and the prefill chips' queue needs their number, which is not given: no wait
+    (``DISAGGREGATED_ARRIVALS`` of calc.serve says so). Arrays of ``concurrency`` and ``rate`` (with ``r``'s) give
     arrays."""
+    if s.disaggregated:
+        return 0.0
     lam = np.asarray(rate, dtype=float) / s.replicas
     per = np.asarray(concurrency, dtype=float) / s.replicas
     joining = per / s.output_tokens  # prompts per step (evaluate's C I / O tokens)
@@ -641,7 +645,7 @@ def best_under_limits(candidates: list[Setup], ttft_max: float | None, tpot_max:
         ok = np.ones_like(g, dtype=bool)
         if ttft_max:  # with the wait for the step (or round of steps) in progress of requests arriving at that load
             # (prefill on chips of its own: none counted, as at_rate)
-            ok &= r["ttft"] + (0.0 if s.disaggregated else step_wait(s, r, g, r["total"] / s.output_tokens)) <= ttft_max
+            ok &= r["ttft"] + step_wait(s, r, g, r["total"] / s.output_tokens) <= ttft_max
         if tpot_max:
             ok &= r["tpot"] <= tpot_max
         if fastest is None or r["tpot"][0] < fastest[1]:
