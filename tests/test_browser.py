@@ -515,8 +515,12 @@ def test_a_refused_upload_after_two_configs_keeps_the_last_one(user, tmp_path):
     vocab = user.page.get_by_role("spinbutton", name="Vocabulary (tokens)")
     vocab.fill("65536")
     vocab.press("Enter")
-    time.sleep(0.3)
+    # wait for the answer to the typed vocabulary (a smaller embedding), not a fixed time: a rerun still drawing
+    # Nemotron-H's fields can redraw the box with 131,072 after the fill (a flake seen once in CI)
+    user.page.wait_for_function("t => { const m = document.querySelector('[data-testid=\"stMetricValue\"]');"
+                                " return m && m.innerText !== t; }", arg="8.1B params", timeout=30_000)
     user.settle()
+    assert vocab.input_value() == "65536"
     params = user.page.locator('[data-testid="stMetricValue"]').first.inner_text()
     bad = tmp_path / "truncated.json"
     bad.write_text('{"model_type": "llama", "hidden_si')
