@@ -212,13 +212,23 @@ settings.register_profile("inputs", max_examples=150, deadline=None,
 
 
 def _timed_parse(text, field="compute"):
+    """Parse `text` as `field`, asserting the answer comes within PARSE_BOUND_S. A slow first reading is
+    timed again and the faster one counts (timeit's rule): an input that is slow to parse is slow both
+    times, where a pause of the machine (a collection, another process on 2 cores) is not."""
     term = BY_NAME[field]
-    t = time.perf_counter()
-    try:
-        q = parse_quantity(text, field, term.unit, bare_ok=term.bare_ok)
-    except InputError:
-        q = None
-    assert time.perf_counter() - t < PARSE_BOUND_S, text
+
+    def once():
+        t = time.perf_counter()
+        try:
+            q = parse_quantity(text, field, term.unit, bare_ok=term.bare_ok)
+        except InputError:
+            q = None
+        return q, time.perf_counter() - t
+
+    q, took = once()
+    if took >= PARSE_BOUND_S:
+        took = min(took, once()[1])
+    assert took < PARSE_BOUND_S, text
     return q
 
 
