@@ -21,9 +21,10 @@ def test_nvidia_configurations_as_published():
     # mlcommons/inference_results_v5.1, closed/NVIDIA/configs/B200-SXM-180GBx8/Interactive/llama2-70b.py: gpu_batch_size
     # 768, max_num_tokens 768, kvcache_free_gpu_mem_frac 0.95, enable_chunked_context True; v5.0 H100_SXM_80GB_PP2x1:
     # gpu_batch_size 1024, max_num_tokens 1024, kvcache_free_gpu_mem_frac 0.95
+    # and in Interactive NVIDIA's harness deals the requests to the replicas in turn (code/llmlib/config.py: round_robin)
     assert load.published_engine("mlperf51-b200-llama2-70b-interactive") == {
         "scheduler_steps": 1, "chunked_prefill": True, "max_batch_size": 768, "max_num_tokens": 768,
-        "kv_memory_fraction": 0.95}
+        "kv_memory_fraction": 0.95, "dispatch": "round_robin"}
     for name in ("mlperf50-h100-llama2-70b-offline", "mlperf50-h100-llama2-70b-server"):
         e = load.published_engine(name)
         assert (e["max_batch_size"], e["max_num_tokens"], e["kv_memory_fraction"]) == (1024, 1024, 0.95)

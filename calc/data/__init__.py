@@ -32,6 +32,7 @@ from calc.data.pricing import (
 )
 from calc.data.published_runs import EpochRun, Model, backtest_notes, epoch_runs, model, models, notable_compute, runs
 from calc.data.serving import (
+    DISPATCH_POLICIES,
     engine_defaults,
     latency_percentiles,
     serving_adp_balance,
@@ -39,6 +40,7 @@ from calc.data.serving import (
     serving_clocks,
     serving_coefficients,
     serving_datasets,
+    serving_dispatch,
     serving_engine_settings,
     serving_engine_vendors,
     serving_engines,
@@ -77,7 +79,7 @@ from calc.errors import DataError, InputError
 from calc.units import DATA_DIR
 
 __all__ = [
-    "COLUMN_UNITS", "COMMITMENTS", "DATA_DIR", "PRECISIONS", "ROW_UNITS", "WHOLE_COLUMNS", "DataError", "EpochRun",
+    "COLUMN_UNITS", "COMMITMENTS", "DATA_DIR", "DISPATCH_POLICIES", "PRECISIONS", "ROW_UNITS", "WHOLE_COLUMNS", "DataError", "EpochRun",
     "Hardware", "InputError", "Model", "Price", "PurchasePrice", "ReadOnlyDict", "Reference", "Row", "Threshold",
     "architecture_aliases", "architecture_rows", "attention_kernels", "backtest_notes", "cache", "collective_bandwidth", "defaults",
     "electricity_prices", "epoch_runs", "expert_dispatch", "fact", "facts", "hybrid_shapes", "finetuning", "frame", "hardware",
@@ -85,7 +87,7 @@ __all__ = [
     "optimizers", "ownership", "ppi", "price_in_force", "prices", "purchase_prices", "read_row_table", "read_table",
     "references", "run_layouts", "runs", "scaling_law_rows", "serving_calibration", "serving_coefficients", "serving_engine_settings",
     "serving_engine_vendors", "serving_engines", "engine_defaults",
-    "serving_adp_balance", "serving_clocks", "serving_gemm", "serving_graphs", "serving_host", "serving_host_overlap",
+    "serving_adp_balance", "serving_clocks", "serving_dispatch", "serving_gemm", "serving_graphs", "serving_host", "serving_host_overlap",
     "serving_validation", "serving_datasets", "serving_workloads",
     "step_calibration", "step_coefficients", "step_heldout", "thresholds", "validate_all", "validation_runs",
 ]

@@ -138,6 +138,24 @@ def serving_adp_balance() -> dict[str, dict]:
     return out
 
 
+DISPATCH_POLICIES = ("round_robin",)
+
+
+@cache
+def serving_dispatch() -> dict[str, str]:
+    """How a published serving run's harness dealt the requests it was issued to the model's replicas, where it dealt
+    them in turn, by the run's name in data/serving_calibration.csv or data/serving_validation.csv
+    (data/serving_dispatch.csv: NVIDIA's MLPerf v5.1 harness, round robin in the Interactive scenario), as
+    ``calc.serve.load.setup``'s keyword argument ``dispatch``. A run not listed has each replica's arrivals taken as
+    random (Poisson): one replica, or a dispatch that no source at hand states."""
+    rows = _by_published_run("serving_dispatch.csv")
+    for r in rows:
+        if r["policy"] not in DISPATCH_POLICIES:
+            raise DataError(r.path, r.line, "policy", f"expected one of {', '.join(DISPATCH_POLICIES)}, "
+                                                      f"read {r['policy']!r:.40}")
+    return {r["name"]: r["policy"] for r in rows}
+
+
 @cache
 def serving_graphs() -> frozenset[str]:
     """The published serving runs whose engine ran without CUDA or HIP graphs (eager PyTorch: vLLM's enforce_eager), by

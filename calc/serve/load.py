@@ -143,6 +143,9 @@ class Setup:
     # to join (0, 0: balance off, prompts scheduled as they come; ``adp_balance_wait``)
     adp_timeout_iters: int = 0
     adp_batching_wait_iters: int = 0
+    # how the harness deals the requests it is issued to the replicas: None, each replica's arrivals random (Poisson: one
+    # replica, or a dispatch not stated); "round_robin", in turn (NVIDIA's MLPerf harness in Interactive: ``arrival_scv``)
+    dispatch: str | None = None
     # why the weights are in ``precision``: "given", or where none was given the default's reason
     # (``default_precision``: the checkpoint's format, or the chip's 16-bit one)
     precision_basis: str = "given"
@@ -158,6 +161,15 @@ class Setup:
     def replicas(self) -> int:
         """Replicas of the model over the chips."""
         return self.chips // self.layout.chips
+
+    @property
+    def arrival_scv(self) -> float:
+        """c_a^2, the squared coefficient of variation of the times between the requests one replica gets, where the
+        requests come at random (Poisson, a serving benchmark's request rate) and the harness deals them to the R
+        replicas (``dispatch``): 1 for a replica's share of a Poisson stream taken at random; 1 / R dealt in turn
+        (round robin), as a replica then gets every R-th arrival and the time between two is the sum of R exponential
+        gaps, an Erlang-R time of mean R / lambda and variance R / lambda^2 ([Kleinrock1975] sec. 4.4)."""
+        return 1.0 / self.replicas if self.dispatch == "round_robin" else 1.0
 
     def cached(self, tokens):
         """Cached tokens per layer for ``tokens`` of a sequence, sliding windows applied."""
@@ -484,7 +496,14 @@ def step_wait(s: Setup, r: dict, concurrency: float, rate: float) -> float:
     rounds, n tau / 2 + lambda S^2 / 2. Then the steps that the prompts queued ahead of it fill, when a step's token
     budget holds fewer prompts than wait (``prefill_wait``, the queued-ahead part only: the residual above is the
     service in progress), and under attention data parallelism with TensorRT-LLM's balance of the ranks' prompts the
-    steps until it releases them (``adp_balance_wait``). With prefill on chips of its own (``Setup.disaggregated``)
+    steps until it releases them (``adp_balance_wait``). Where the harness deals the requests to the R replicas in
+    turn (``Setup.dispatch`` "round_robin": NVIDIA's MLPerf harness in the Interactive scenario), a replica's arrivals
+    are no longer Poisson but Erlang-R (``Setup.arrival_scv``: c_a^2 = 1 / R), and the prompts' queue, the residual
+    lambda S^2 / 2 of the prompt in service and the wait behind the prompts ahead, is the GI/D/K one: c_a^2 times the
+    M/D/K wait, by the (c_a^2 + c_s^2) / 2 factor of the GI/G/K approximation ([Whitt1993]: the M/M/K wait times
+    (c_a^2 + c_s^2) / 2, M/D/K at c_a^2 = 1 and c_s^2 = 0, the service time the model's one value); the residual of
+    the decode step in progress, tau / 2, stays, the arrivals falling at random in its phase. With prefill on chips
+    of its own (``Setup.disaggregated``)
     the prompt rides in no decode step and the prefill chips' queue needs their number, which is not given: no wait
     (``DISAGGREGATED_ARRIVALS`` of calc.serve says so). Arrays of ``concurrency`` and ``rate`` (with ``r``'s) give
     arrays."""
@@ -494,8 +513,9 @@ def step_wait(s: Setup, r: dict, concurrency: float, rate: float) -> float:
     per = np.asarray(concurrency, dtype=float) / s.replicas
     joining = per / s.output_tokens  # prompts per step (evaluate's C I / O tokens)
     S = np.asarray(r["prefill"]["total"], dtype=float) / joining  # one prompt's prefill riding in a step
-    wait = _residual(s, r["tpot"], per, lam, S)
-    wait = wait + prefill_wait(s, per, lam, np.asarray(r["decode"]["total"], dtype=float), S)
+    ca2 = s.arrival_scv  # the prompts' queue at c_a^2 of the Poisson one ([Whitt1993]); the step in progress as before
+    wait = _residual(s, r["tpot"], per, lam, S, ca2)
+    wait = wait + ca2 * prefill_wait(s, per, lam, np.asarray(r["decode"]["total"], dtype=float), S)
     wait = wait + adp_balance_wait(s, r["tpot"], lam)
     return float(wait) if np.ndim(wait) == 0 else wait
 
@@ -554,14 +574,15 @@ def _step_after(s: Setup, tpot, others):
     return np.minimum(np.asarray(others, dtype=float), 1.0) * np.asarray(tpot, dtype=float) * s.scheduler_steps
 
 
-def _residual(s: Setup, tpot, busy, lam, prompt):
+def _residual(s: Setup, tpot, busy, lam, prompt, ca2: float = 1.0):
     """The mean residual of the step (round of steps) in progress at a Poisson arrival, n tau / 2 + lambda S^2 / 2,
-    the engine running with probability 1 - exp(-busy), ``busy`` the other sequences in flight (see ``step_wait``)."""
+    the engine running with probability 1 - exp(-busy), ``busy`` the other sequences in flight (see ``step_wait``);
+    ``ca2``: the arrivals' c_a^2 (``Setup.arrival_scv``), by which the prompt's part lambda S^2 / 2 is taken."""
     if np.ndim(busy) == 0 and np.ndim(tpot) == 0 and np.ndim(lam) == 0 and np.ndim(prompt) == 0:
         S = float(prompt)
-        return -math.expm1(-float(busy)) * (float(tpot) * s.scheduler_steps / 2 + float(lam) * S * S / 2)
+        return -math.expm1(-float(busy)) * (float(tpot) * s.scheduler_steps / 2 + ca2 * float(lam) * S * S / 2)
     tau = np.asarray(tpot, dtype=float) * s.scheduler_steps
-    return -np.expm1(-np.asarray(busy, dtype=float)) * (tau / 2 + lam * prompt * prompt / 2)
+    return -np.expm1(-np.asarray(busy, dtype=float)) * (tau / 2 + ca2 * lam * prompt * prompt / 2)
 
 
 @functools.lru_cache(maxsize=1)
@@ -765,7 +786,8 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
           expert_precision=None, window_memory=True, expert_exchange="all-to-all", scheduler_steps=1,
           chunked_prefill=True, max_batch_size=None, max_num_tokens=None, kv_memory_fraction=None, clock=None,
           eager=False, host_per_sequence=0.0, host_overlap=True, input_spread=0.0, output_spread=0.0,
-          length_covariance=0.0, output_max=None, adp_timeout_iters=0, adp_batching_wait_iters=0) -> Setup:
+          length_covariance=0.0, output_max=None, adp_timeout_iters=0, adp_batching_wait_iters=0,
+          dispatch=None) -> Setup:
     """Resolve and check every input once (see ``calc.serve``); the layout search fills tensor=None.
     ``expert_precision``: the routed experts' weights; default the shape's own (``Transformer.expert_precision``:
     GPT-OSS's MXFP4 from its config.json), else ``precision``. ``window_memory`` False: the engine's KV cache holds
@@ -788,7 +810,10 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
     ``finite_run``'s tail).
 
     ``adp_timeout_iters``, ``adp_batching_wait_iters``: TensorRT-LLM's balance of the attention ranks' prompts
-    (``Setup.adp_timeout_iters``, ``adp_balance_wait``; 0: off)."""
+    (``Setup.adp_timeout_iters``, ``adp_balance_wait``; 0: off).
+
+    ``dispatch``: how the harness deals the requests to the replicas (None: at random; "round_robin": in turn;
+    ``Setup.dispatch``, ``step_wait``)."""
     m = lookup(model)
     hw = hardware if isinstance(hardware, data.Hardware) else data.hardware(hardware)
     n = int(read_chips(chips).m_as("chip"))  # the one reader of a cluster's chips (10**400 refused by name)
@@ -833,6 +858,8 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
     if not isinstance(eager, bool):
         raise InputError("eager", f"expected true or false, got {eager!r:.40}")
     steps = _whole("scheduler_steps", scheduler_steps)
+    if dispatch is not None and dispatch not in data.DISPATCH_POLICIES:
+        raise InputError("dispatch", f"expected None or one of {', '.join(data.DISPATCH_POLICIES)}, got {dispatch!r:.40}")
     most = None if max_batch_size is None else _whole("max_batch_size", max_batch_size)
     budget = None if max_num_tokens is None else _whole("max_num_tokens", max_num_tokens)
     if kv_memory_fraction is not None and (isinstance(kv_memory_fraction, bool)
@@ -858,7 +885,7 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
                  output_max=None if output_max is None else _whole("output_max", output_max, unit="token"),
                  adp_timeout_iters=_whole("adp_timeout_iters", adp_timeout_iters, 0),
                  adp_batching_wait_iters=_whole("adp_batching_wait_iters", adp_batching_wait_iters, 0),
-                 precision_basis=why)
+                 dispatch=dispatch, precision_basis=why)
     if T is None:
         return base
     return _with_layout(base, T, P, expert, adp)
@@ -873,9 +900,12 @@ def published_engine(name: str) -> dict:
     and ``kv_memory_fraction`` where the run states them, ``clock`` where the run held its
     chips at a clock (data/serving_clocks.csv), and ``eager`` True where its engine ran without graphs
     (data/serving_graphs.csv), and ``adp_timeout_iters`` and ``adp_batching_wait_iters`` where its engine balances the
-    attention ranks' prompts (data/serving_adp_balance.csv); {} for a run not listed."""
+    attention ranks' prompts (data/serving_adp_balance.csv), and ``dispatch`` where its harness dealt the requests to
+    the replicas in turn (data/serving_dispatch.csv); {} for a run not listed."""
     out = dict(data.serving_engine_settings().get(name, {}))
     out.update(data.serving_adp_balance().get(name, {}))
+    if name in data.serving_dispatch():
+        out["dispatch"] = data.serving_dispatch()[name]
     if name in data.serving_clocks():
         out["clock"] = data.serving_clocks()[name]
     if name in data.serving_graphs():
