@@ -453,7 +453,9 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
         name = given[0]
         n = load._whole(name, concurrency if name == "concurrency" else batch)
         mode = "concurrency" if name == "concurrency" else "batch"
-        candidates = [c for c in candidates if c.replicas <= n] or candidates[:1]  # a replica for each sequence at most
+        # a replica for each sequence at most, and under attention data parallelism an attention rank (fewer leave ranks
+        # idle, their share of the sequences below one: the busiest rank's step is not counted)
+        candidates = [c for c in candidates if _ranks(c) <= n] or candidates[:1]
         rates = [_rate(c, n, mode) for c in candidates]
         best = candidates[int(np.argmax(rates))]
         if search_experts:
@@ -582,6 +584,11 @@ def _at_rate(candidates: list[Setup], rate: float, given: bool = False, search_e
     n, r = load.at_rate(best, rate)  # a rate beyond every layout: the one-line error of the widest-capacity one
     return _answer(best, max(int(round(n)), 1), "continuous", "request rate", rate=(rate, n, r),
                    why=_why(best, candidates, caps, given, "capacity (requests/s)"))
+
+
+def _ranks(s: Setup) -> int:
+    """Sequences that give each replica one, or under attention data parallelism each attention rank one."""
+    return s.replicas * (s.layout.tensor if s.layout.attention_data_parallel else 1)
 
 
 def _rate(s: Setup, n: int, mode: str) -> float:
