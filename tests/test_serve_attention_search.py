@@ -138,3 +138,18 @@ def test_the_serving_page_answers_with_the_searched_layout_and_its_curve():
     # the toggle off with a tensor size given: attention tensor parallel on that layout, as before
     at = open_page("app_pages/serving.py", **{**link, "serving.tensor": "8"})
     assert not at.error and ", attention data parallel" not in " ".join(m.value for m in at.markdown).split("KV cache")[0]
+
+
+def test_the_readme_quotes_what_the_search_gives():
+    from pathlib import Path
+
+    from calc.display import number
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    s = serve("DeepSeek-R1", "H200 SXM", 8)
+    off = serve("DeepSeek-R1", "H200 SXM", 8, attention_data_parallel=False)
+    said = (f"{number(s.tokens_per_second['per_chip'].m)} tokens/s per chip against "
+            f"{number(off.tokens_per_second['per_chip'].m)} at tensor 1 x pipeline 8 without "
+            f"({s.max_concurrency:,} sequences at {number(s.tpot.m_as('ms'))} ms a token against "
+            f"{off.max_concurrency:,} at {number(off.tpot.m_as('ms'))} ms)")
+    assert said in readme and said.split(" (")[1][:-1] in s.limited_by["layout"].replace("sequences in flight", "sequences")
