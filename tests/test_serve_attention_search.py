@@ -15,6 +15,7 @@ import time
 import pytest
 
 from calc.__main__ import main
+from calc.display import number
 from calc.serve import frontier, load, serve
 
 
@@ -124,8 +125,6 @@ def test_the_command_line_says_the_layout_and_why(capsys):
 def test_the_serving_page_answers_with_the_searched_layout_and_its_curve():
     from apppage import open_page
 
-    from calc.display import number
-
     link = {"serving.model": "DeepSeek-R1", "serving.hardware": "H200 SXM", "serving.chips": "8",
             "serving.tensor": "best", "serving.concurrency": "saturating", "serving.attention_data_parallel": "false"}
     at = open_page("app_pages/serving.py", **link)
@@ -143,8 +142,6 @@ def test_the_serving_page_answers_with_the_searched_layout_and_its_curve():
 def test_the_readme_quotes_what_the_search_gives():
     from pathlib import Path
 
-    from calc.display import number
-
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     s = serve("DeepSeek-R1", "H200 SXM", 8)
     off = serve("DeepSeek-R1", "H200 SXM", 8, attention_data_parallel=False)
@@ -153,3 +150,12 @@ def test_the_readme_quotes_what_the_search_gives():
             f"({s.max_concurrency:,} sequences at {number(s.tpot.m_as('ms'))} ms a token against "
             f"{off.max_concurrency:,} at {number(off.tpot.m_as('ms'))} ms)")
     assert said in readme and said.split(" (")[1][:-1] in s.limited_by["layout"].replace("sequences in flight", "sequences")
+
+
+def test_at_a_concurrency_the_answer_says_how_fast_each_kind_steps():
+    s = serve("DeepSeek-R1", "H200 SXM", 8, concurrency=256)
+    why = s.limited_by["layout"]
+    assert s.layout["attention_data_parallel"] is True and s.concurrency == 256
+    assert "without attention data parallelism at most" in why and "at 256 sequences in flight a token every" in why
+    tp = serve("DeepSeek-R1", "H200 SXM", 8, concurrency=256, attention_data_parallel=False)
+    assert f"against {number(tp.tpot.m_as('ms'))} ms" in why  # the other kind's step, as its own answer gives it

@@ -514,6 +514,8 @@ def _why(best: Setup, candidates: list[Setup], scores: list, given: bool, what: 
     if held is None:
         return words
     (n, t), (n_r, t_r) = held(best), held(r)
+    if n == n_r:  # one load for both (a concurrency given): the step alone differs
+        return f"{words}: at {number(n)} sequences in flight a token every {number(t * 1e3)} ms against {number(t_r * 1e3)} ms"
     return (f"{words}: {number(n)} sequences in flight at {number(t * 1e3)} ms a token against {number(n_r)} at "
             f"{number(t_r * 1e3)} ms")
 
@@ -635,8 +637,7 @@ def _best(candidates: list[Setup], ttft_limit, tpot_limit, stat: str, given: boo
                          f"no layout and concurrency meets the {stat} limits: the fastest is {fast}, tensor "
                          f"{s.layout.tensor} x pipeline {s.layout.pipeline}, one sequence per replica")
     return _answer(found[0], found[1], "continuous", "limits", limits=(stat, ttft_limit, tpot_limit),
-                   why=_why(found[0], candidates, scores, given, "tokens/s per chip within the limits",
-                            _held(found[1], "continuous")))
+                   why=_why(found[0], candidates, scores, given, "tokens/s per chip within the limits"))
 
 
 def _grid(s: Setup, points: int = FRONTIER_POINTS) -> np.ndarray:
