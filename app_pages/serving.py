@@ -244,7 +244,8 @@ def _by_chip(name, chips, precision, kv, prompt, gen, disaggregated, adp, expert
                      "per_chip": s.tokens_per_second["per_chip"].m_as("token/s/chip"),
                      "shown": f"${number(s.usd_per_million_tokens['blended'].m_as('USD/Mtoken'))}",
                      "layout": f"tensor {s.layout['tensor']} × pipeline {s.layout['pipeline']}, "
-                               f"{s.layout['replicas']:,} replica(s)"})  # as the answer's line says it
+                               f"{s.layout['replicas']:,} replica(s)"
+                               f"{', attention data parallel' if s.layout['attention_data_parallel'] else ''}"})  # as the answer's line says it
     return rows, left
 
 
