@@ -176,7 +176,9 @@ def _options(tensor: str, precision: str, kv: str, prompt: int, gen: int, disagg
     return dict(tensor=None if tensor == BEST else int(tensor), precision=None if precision == AUTO else precision,
                 kv_precision=kv,
                 expert_precision=None if experts == OWN else experts,
-                input_tokens=prompt, output_tokens=gen, disaggregated=disaggregated, attention_data_parallel=adp,
+                input_tokens=prompt, output_tokens=gen, disaggregated=disaggregated,
+                # off with the best layout: calc.serve's search tries a mixture of experts' layouts both ways
+                attention_data_parallel=adp or (None if tensor == BEST else False),
                 engine=None if engine == NO_ENGINE else engine)
 
 
@@ -213,11 +215,12 @@ def _answer(name, hardware, chips, tensor, precision, kv, prompt, gen, disaggreg
 @st.cache_data(max_entries=64, show_spinner=False)
 def _curve(name, hardware, chips, tensor, precision, kv, prompt, gen, disaggregated, adp, experts, engine,
            layout=None):
-    """The frontier on ``layout`` (tensor, pipeline, expert: the answer's, so that its red point lies on its own
-    curve; under limits, at a request rate or a concurrency the best layout need not be the saturating one)."""
+    """The frontier on ``layout`` (tensor, pipeline, expert, attention data parallel: the answer's, so that its red
+    point lies on its own curve; under limits, at a request rate or a concurrency the best layout need not be the
+    saturating one)."""
     options = _options(tensor, precision, kv, prompt, gen, disaggregated, adp, experts, engine)
     if layout is not None:
-        options.update(zip(("tensor", "pipeline", "expert"), layout))
+        options.update(zip(("tensor", "pipeline", "expert", "attention_data_parallel"), layout))
     return frontier(name, hardware, chips, **options)
 
 
@@ -229,7 +232,7 @@ def _by_chip(name, chips, precision, kv, prompt, gen, disaggregated, adp, expert
         try:
             s = serve(name, hw, chips, precision=None if precision == AUTO else precision, kv_precision=kv,
                       input_tokens=prompt, output_tokens=gen,
-                      disaggregated=disaggregated, attention_data_parallel=adp,
+                      disaggregated=disaggregated, attention_data_parallel=adp or None,
                       expert_precision=None if experts == OWN else experts, engine=None if engine == NO_ENGINE else engine)
         except calc.InputError as exc:
             left.append(f"{hw} ({exc.message.split(';')[0]})")
@@ -241,7 +244,8 @@ def _by_chip(name, chips, precision, kv, prompt, gen, disaggregated, adp, expert
                      "per_chip": s.tokens_per_second["per_chip"].m_as("token/s/chip"),
                      "shown": f"${number(s.usd_per_million_tokens['blended'].m_as('USD/Mtoken'))}",
                      "layout": f"tensor {s.layout['tensor']} × pipeline {s.layout['pipeline']}, "
-                               f"{s.layout['replicas']:,} replica(s)"})  # as the answer's line says it
+                               f"{s.layout['replicas']:,} replica(s)"
+                               f"{', attention data parallel' if s.layout['attention_data_parallel'] else ''}"})  # as the answer's line says it
     return rows, left
 
 
@@ -436,7 +440,7 @@ disaggregated = e1.checkbox("Disaggregated prefill", key="serving_disaggregated"
 adp = e2.checkbox("Attention data parallel", key="serving_adp",
                   help="Mixture-of-experts models only: attention replicated on each chip beside expert-parallel "
                        "layers (as DeepSeek and TensorRT-LLM serve DeepSeek-R1); each chip holds its own sequences' "
-                       "KV cache")
+                       "KV cache. Off with the tensor size 'best': the search tries each layout with it and without")
 experts = e3.selectbox("Expert weights", EXPERT_PRECISIONS, key="serving_expert_precision",
                        format_func=lambda v: "as the model" if v == OWN else v,
                        help="Mixture-of-experts models only: the routed experts' format. 'as the model': the published "
@@ -532,7 +536,7 @@ if energy is not None:
 left, right = st.columns(2)
 with left:
     st.markdown("**Throughput against speed per user** (each point a number of requests in flight)")
-    f = _curve(*args, layout=(lay["tensor"], lay["pipeline"], lay["expert"]))
+    f = _curve(*args, layout=(lay["tensor"], lay["pipeline"], lay["expert"], lay["attention_data_parallel"]))
     points = pd.DataFrame({
         "per_user": f.tokens_per_second_per_user.m_as("token/s"), "per_chip": f.tokens_per_second_per_chip.m_as("token/s/chip"),
         "in_flight": [f"{int(c):,}" for c in f.concurrency], "tpot": [f"{number(x)} ms" for x in f.tpot.m_as("ms")],

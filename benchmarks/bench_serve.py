@@ -49,6 +49,11 @@ def main():
     curve_moe = best_of(lambda: load.evaluate(moe, grid, "continuous"), number=100)
     print(f"DeepSeek-V3 on 128 H800 (EP, attention DP): one     {one_moe * 1e3:8.3f} ms   target < 1 ms")
     print(f"  frontier arrays ({len(grid)} batch sizes)                  {curve_moe * 1e3:8.3f} ms   target < 50 ms")
+    # the layout search of a mixture of experts: tensor x pipeline splits, expert groups, attention tensor or data parallel
+    moe_search = best_of(lambda: serve("DeepSeek-R1", "H200 SXM", 8), number=10)
+    moe_limits = best_of(lambda: serve("DeepSeek-R1", "H200 SXM", 8, tpot_limit="50 ms"), number=5)
+    print(f"calc.serve(...) DeepSeek-R1 on 8 H200, layout search {moe_search * 1e3:8.3f} ms   target < 50 ms")
+    print(f"  the same within a TPOT limit                       {moe_limits * 1e3:8.3f} ms   target < 50 ms")
 
 
 if __name__ == "__main__":

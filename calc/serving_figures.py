@@ -51,6 +51,8 @@ def recompute(output: str, inputs: dict, field: str) -> pint.Quantity:
         raise DataError("seeds", None, field, f"expected whole numbers of chips and tokens: {exc}") from None
     options.update({k: inputs[k] for k in _TEXT if k in inputs and k != "hardware"})
     options.update({k: str(inputs.get(k, "false")).lower() == "true" for k in _BOOL})
+    if "attention_data_parallel" not in inputs:  # not stated: calc.serve's search tries it for a mixture of experts
+        options["attention_data_parallel"] = None
     model = scaled_shape(inputs["model"], inputs["params"]) if "params" in inputs else lookup(inputs["model"])
     hw = chip(inputs["hardware"])
     try:

@@ -3,6 +3,7 @@ throughput-latency frontier, or a calibration to the user's own measurements."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -44,8 +45,10 @@ def _serve_parser(sub) -> None:
         se.add_argument(flag, type=_whole, metavar=metavar, help=help_)
     se.add_argument("--pipeline", type=_whole, default=None, metavar="P",
                     help="pipeline stages per replica (default: with --tensor 1, else the best split)")
-    se.add_argument("--attention-data-parallel", action="store_true",
-                    help="attention replicated on each chip beside expert-parallel MoE layers")
+    se.add_argument("--attention-data-parallel", action=argparse.BooleanOptionalAction, default=None,
+                    help="attention replicated on each chip beside expert-parallel MoE layers (default: without "
+                         "--tensor, a mixture of experts' layouts are tried with it and without; "
+                         "--no-attention-data-parallel: attention tensor parallel only)")
     se.add_argument("--disaggregated", action="store_true",
                     help="prefill on chips of its own: --chips decode only, tokens/s per decode chip; "
                          "its TTFT counts no wait for the prefill chips (their number is not given)")

@@ -332,7 +332,7 @@ def _with_engine(answer: Serving, name: str | None, host: dict, model=None) -> S
                                       if k in host}})
 
 
-def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, attention_data_parallel=False,
+def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, attention_data_parallel=None,
           precision=None, kv_precision=None, input_tokens=1000, output_tokens=1000, concurrency=None, batch=None,
           request_rate=None, ttft_limit=None, tpot_limit=None, limit_statistic=None, window=None, window_layers=None,
           price=None, pue=None, carbon_intensity=None, disaggregated=False, expert_precision=None,
@@ -356,7 +356,10 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
         of two of expert groups dividing the best split's tensor group and the experts) with the most output tokens/s per chip, the
         cheapest per output token (within the limits where given); tensor None, pipeline given: the best tensor at that depth;
         tensor given, pipeline None: pipeline 1. ``limited_by["layout"]`` says which and why
-    attention_data_parallel : bool, attention replicated beside expert-parallel MoE layers
+    attention_data_parallel : bool, attention replicated beside expert-parallel MoE layers; None (default): for a
+        mixture of experts with tensor None, each one-stage tensor group is tried with attention tensor parallel and
+        with attention data parallel, the experts parallel over the group (``load.attention_modes``: the layouts
+        DeepSeek, SGLang and TensorRT-LLM serve DeepSeek-V3/R1 on), else off; False: attention tensor parallel only
     precision : weights "bf16", "fp16", "fp8", "int8", "fp4" (NVFP4: 4.5 bits with its scales), "mxfp4" (4.25 bits),
         "int4"; default the checkpoint's format where its config.json's quantization_config states one and the chip
         has a peak for it (DeepSeek-R1, Kimi K2: fp8 on an H200), else the chip's 16-bit format
@@ -425,8 +428,9 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
         raise InputError("ttft_limit" if ttft_max else "tpot_limit",
                          f"give a {given[0].replace('_', ' ')} or latency limits, not both")
     search = pipeline is None and tensor is None  # no split given: every tensor x pipeline split the chips allow
+    search_attention = tensor is None and attention_data_parallel is None  # attention data parallel tried as well
     try:
-        candidates = [s] if tensor is not None else load.layouts(s, expert, search)
+        candidates = [s] if tensor is not None else load.layouts(s, expert, search, search_attention)
     except MissingLink as exc:  # the chips were given, not a layout: said for them
         raise MissingLink("hardware", f"data/hardware.csv has no {exc.link} bandwidth for {exc.chip}, which serving on "
                                       f"{s.chips:,} chips needs (every split of them that holds the weights uses it)",
@@ -449,7 +453,9 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
         name = given[0]
         n = load._whole(name, concurrency if name == "concurrency" else batch)
         mode = "concurrency" if name == "concurrency" else "batch"
-        candidates = [c for c in candidates if c.replicas <= n] or candidates[:1]  # a replica for each sequence at most
+        # a replica for each sequence at most, and under attention data parallelism an attention rank (fewer leave ranks
+        # idle, their share of the sequences below one: the busiest rank's step is not counted)
+        candidates = [c for c in candidates if _ranks(c) <= n] or candidates[:1]
         rates = [_rate(c, n, mode) for c in candidates]
         best = candidates[int(np.argmax(rates))]
         if search_experts:
@@ -460,7 +466,8 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
             best = max(candidates, key=lambda c: c.max_concurrency())
         _check_fits(best, n, name, len(candidates))
         return _with_engine(_answer(best, n, mode, mode, why=_why(best, candidates, rates, given_layout,
-                                                                  "tokens/s per chip")), engine, host, model)
+                                                                  "tokens/s per chip", _held(n, mode))),
+                            engine, host, model)
     rates = [_rate(c, c.max_concurrency(), "continuous") for c in candidates] if len(candidates) > 1 else [0.0]
     best = candidates[int(np.argmax(rates))]
     if search_experts:
@@ -468,28 +475,65 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
         candidates, rates = candidates + more, rates + [_rate(c, c.max_concurrency(), "continuous") for c in more]
         best = candidates[int(np.argmax(rates))]
     return _with_engine(_answer(best, best.max_concurrency(), "continuous", "saturating",
-                                why=_why(best, candidates, rates, given_layout, "tokens/s per chip at saturation")),
+                                why=_why(best, candidates, rates, given_layout, "tokens/s per chip at saturation",
+                                         _held(None, "continuous"))),
                         engine, host, model)
 
 
-def _why(best: Setup, candidates: list[Setup], scores: list, given: bool, what: str) -> str:
+def _why(best: Setup, candidates: list[Setup], scores: list, given: bool, what: str, held=None) -> str:
     """Why ``best``'s layout: given, the only one that holds the weights, or the highest of ``scores`` (``what``)
-    over the ``candidates`` tried, against the runner-up: the cheapest per output token at one price per chip-hour."""
+    over the ``candidates`` tried, against the runner-up: the cheapest per output token at one price per chip-hour.
+    Where the search tried attention both tensor and data parallel (``load.attention_modes``), the best of the
+    other kind too, and with ``held`` (a layout -> (sequences in flight, TPOT in s)) what makes the difference: the
+    sequences its memory holds and how fast it steps them."""
     if given:
         return "given"
     kinds = "tensor x pipeline x expert" if best.shape.moe_layers else "tensor x pipeline"
     if len(candidates) == 1:
         return f"the one {kinds} split that holds the weights"
-    words = f"of {len(candidates)} {kinds} splits that hold the weights, the most output {what}"
-    others = [] if scores is None else [(x, c) for x, c in zip(scores, candidates) if c.layout != best.layout]
+    both = len({c.layout.attention_data_parallel for c in candidates}) > 1
+    words = (f"of {len(candidates)} {kinds} splits{', attention tensor or data parallel,' if both else ''} that hold the "
+             f"weights, the most output {what}")
+    scored = [] if scores is None else list(zip(scores, candidates))
+    others = [(x, c) for x, c in scored if c.layout != best.layout]
     if not others:
         return words
     x, c = max(others, key=lambda o: o[0])
     if not x > 0:
         return words
-    lay = c.layout
-    split = f"tensor {lay.tensor} x pipeline {lay.pipeline}" + (f" x expert {lay.expert}" if c.shape.moe_layers else "")
-    return f"{words}: {number(max(scores))} against {number(x)} at {split}"
+    words = f"{words}: {number(max(scores))} against {number(x)} at {_split(c, mode=both)}"
+    rivals = [(y, r) for y, r in others if r.layout.attention_data_parallel != best.layout.attention_data_parallel]
+    if not rivals:
+        return words
+    y, r = max(rivals, key=lambda o: o[0])
+    if not y > 0:
+        return words
+    if r is not c:
+        words += (f"; {'with' if r.layout.attention_data_parallel else 'without'} attention data parallelism at most "
+                  f"{number(y)} ({_split(r, mode=False)})")
+    if held is None:
+        return words
+    (n, t), (n_r, t_r) = held(best), held(r)
+    if n == n_r:  # one load for both (a concurrency given): the step alone differs
+        return f"{words}: at {number(n)} sequences in flight a token every {number(t * 1e3)} ms against {number(t_r * 1e3)} ms"
+    return (f"{words}: {number(n)} sequences in flight at {number(t * 1e3)} ms a token against {number(n_r)} at "
+            f"{number(t_r * 1e3)} ms")
+
+
+def _split(s: Setup, mode: bool = True) -> str:
+    """A layout as the answer names it: tensor x pipeline (x expert for a mixture of experts), and (``mode``)
+    whether its attention is data parallel."""
+    lay = s.layout
+    out = f"tensor {lay.tensor} x pipeline {lay.pipeline}" + (f" x expert {lay.expert}" if s.shape.moe_layers else "")
+    return out + (", attention data parallel" if mode and lay.attention_data_parallel else "")
+
+
+def _held(n: int | None, mode: str):
+    """``_why``'s ``held``: a layout's sequences in flight (``n``, or None: the most its memory holds) and TPOT there."""
+    def at(s: Setup) -> tuple[float, float]:
+        k = s.max_concurrency() if n is None else max(n, s.replicas)
+        return k, float(evaluate(s, k, "batch" if mode == "batch" else "continuous", queue=mode == "concurrency")["tpot"])
+    return at
 
 
 # "4/s", "240 /min", and as the serving answer prints it or people write it: "4 requests/s", "4 req/s", "4 per second"
@@ -533,14 +577,20 @@ def _request_rate(value) -> float:
 def _at_rate(candidates: list[Setup], rate: float, given: bool = False, search_experts: bool = False) -> Serving:
     """The layout with the most headroom (``load.arrivals_capacity``) that serves ``rate``, or the error of the one
     nearest."""
-    best = max(candidates, key=load.arrivals_capacity)
+    caps = [load.arrivals_capacity(c) for c in candidates]
+    best = candidates[int(np.argmax(caps))]
     if search_experts:
         more = load.expert_variants(best)[1:]
-        candidates = candidates + more
-        best = max([best, *more], key=load.arrivals_capacity)
+        candidates, caps = candidates + more, caps + [load.arrivals_capacity(c) for c in more]
+        best = candidates[int(np.argmax(caps))]
     n, r = load.at_rate(best, rate)  # a rate beyond every layout: the one-line error of the widest-capacity one
     return _answer(best, max(int(round(n)), 1), "continuous", "request rate", rate=(rate, n, r),
-                   why=_why(best, candidates, None, given, "capacity (requests/s)"))
+                   why=_why(best, candidates, caps, given, "capacity (requests/s)"))
+
+
+def _ranks(s: Setup) -> int:
+    """Sequences that give each replica one, or under attention data parallelism each attention rank one."""
+    return s.replicas * (s.layout.tensor if s.layout.attention_data_parallel else 1)
 
 
 def _rate(s: Setup, n: int, mode: str) -> float:
@@ -568,10 +618,11 @@ def _check_fits(s: Setup, n: int, name: str, tried: int = 1) -> None:
 def _best(candidates: list[Setup], ttft_limit, tpot_limit, stat: str, given: bool = False,
           search_experts: bool = False) -> Serving:
     ttft_max, tpot_max = percentiles.mean_limits(ttft_limit, tpot_limit, stat)  # limits on the modelled means
-    found, fastest = load.best_under_limits(candidates, ttft_max, tpot_max, FRONTIER_POINTS)
+    scores = []  # each candidate's most tokens/s per chip within the limits (-1: none), for _why
+    found, fastest = load.best_under_limits(candidates, ttft_max, tpot_max, FRONTIER_POINTS, scores)
     if found is not None and search_experts:
         more = load.expert_variants(found[0])[1:]
-        other, _ = load.best_under_limits(more, ttft_max, tpot_max, FRONTIER_POINTS) if more else (None, None)
+        other, _ = load.best_under_limits(more, ttft_max, tpot_max, FRONTIER_POINTS, scores) if more else (None, None)
         candidates = candidates + more
         found = other if other is not None and other[2] > found[2] else found
     if found is None:
@@ -586,7 +637,7 @@ def _best(candidates: list[Setup], ttft_limit, tpot_limit, stat: str, given: boo
                          f"no layout and concurrency meets the {stat} limits: the fastest is {fast}, tensor "
                          f"{s.layout.tensor} x pipeline {s.layout.pipeline}, one sequence per replica")
     return _answer(found[0], found[1], "continuous", "limits", limits=(stat, ttft_limit, tpot_limit),
-                   why=_why(found[0], candidates, None, given, "tokens/s per chip within the limits"))
+                   why=_why(found[0], candidates, scores, given, "tokens/s per chip within the limits"))
 
 
 def _grid(s: Setup, points: int = FRONTIER_POINTS) -> np.ndarray:

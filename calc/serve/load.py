@@ -653,11 +653,12 @@ def grid(s: Setup, points: int = 64) -> np.ndarray:
 
 
 def best_under_limits(candidates: list[Setup], ttft_max: float | None, tpot_max: float | None,
-                      points: int = 64) -> tuple[tuple | None, tuple]:
+                      points: int = 64, scores: list | None = None) -> tuple[tuple | None, tuple]:
     """The layout and concurrency with the most output tokens/s per chip whose modelled (mean) TTFT and TPOT stay
     within ``ttft_max`` and ``tpot_max`` (s; None: no limit), over ``grid``'s concurrencies of each candidate:
     ((setup, concurrency, tokens/s per chip) or None, and the fastest candidate at one sequence per replica as
-    (setup, tpot, ttft)). A p99 limit is turned into a limit on the means first (``percentiles.mean_limits``)."""
+    (setup, tpot, ttft)). A p99 limit is turned into a limit on the means first (``percentiles.mean_limits``).
+    ``scores``: a list to which each candidate's most tokens/s per chip within the limits is appended (-1: none)."""
     found = None
     fastest = None
     for s in candidates:
@@ -671,6 +672,8 @@ def best_under_limits(candidates: list[Setup], ttft_max: float | None, tpot_max:
             ok &= r["tpot"] <= tpot_max
         if fastest is None or r["tpot"][0] < fastest[1]:
             fastest = (s, float(r["tpot"][0]), float(r["ttft"][0]))
+        if scores is not None:
+            scores.append(float(np.max(np.where(ok, r["per_chip"], -1.0))))
         if ok.any():
             i = int(np.argmax(np.where(ok, r["per_chip"], -1.0)))
             if found is None or r["per_chip"][i] > found[2]:
@@ -848,7 +851,8 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
     if n % P:
         raise InputError("pipeline", f"{P} pipeline stages do not divide the {n} chips")
     T = None if tensor is None else _whole("tensor", tensor)
-    adp = attention_data_parallel
+    # None: neither asked for nor refused, off here (``calc.serve``'s search tries both: ``layouts``' search_attention)
+    adp = False if attention_data_parallel is None else attention_data_parallel
     if not isinstance(adp, bool):
         raise InputError("attention_data_parallel", f"expected true or false, got {adp!r:.40}")
     if not isinstance(disaggregated, bool):
@@ -1032,7 +1036,7 @@ def pipelines(s: Setup, search: bool = False) -> tuple[int, ...]:
     return tuple(sorted(out))
 
 
-def layouts(s: Setup, expert=None, search_pipeline: bool = False) -> list[Setup]:
+def layouts(s: Setup, expert=None, search_pipeline: bool = False, search_attention: bool = False) -> list[Setup]:
     """The layouts tried when tensor is not given: every tensor size dividing chips / pipeline whose
     weights fit and that splits no attention head (``calc.perf.layout.check_heads``), with ``expert`` groups
     (default: expert parallel over the same chips for MoE), up to the model's heads or experts: a larger tensor group
@@ -1040,7 +1044,14 @@ def layouts(s: Setup, expert=None, search_pipeline: bool = False) -> list[Setup]
     by one); with ``search_pipeline`` (no pipeline given) at each depth of ``pipelines`` too, the fewest stages first.
     ``calc.serve`` takes the one with the most output tokens/s per chip (the cheapest per token at one price per
     chip-hour): a tensor group across nodes pays its all-reduce on the slower link, pipeline stages a hand-off per step
-    [Pope2022] sec. 3, and which costs less depends on the model and the chip."""
+    [Pope2022] sec. 3, and which costs less depends on the model and the chip.
+
+    ``search_attention`` (attention data parallelism neither asked for nor refused, for a mixture of experts): each
+    tensor group of one stage is tried with its attention data parallel too (``attention_modes``), the experts
+    parallel over the group as above: the layout DeepSeek serves V3/R1 on (attention DP beside expert-parallel MoE,
+    [DeepSeekAI2025infra]) and SGLang's and TensorRT-LLM's throughput recipes for it (--enable-dp-attention,
+    enable_attention_dp). Each rank then holds its own sequences' KV cache, where tensor ranks hold MLA's latent cache
+    for every sequence (``phases.max_concurrency``), and its own copy of the attention weights."""
     out, unlinked = [], None
     for P in pipelines(s, search_pipeline):
         if s.chips % P:
@@ -1055,20 +1066,33 @@ def layouts(s: Setup, expert=None, search_pipeline: bool = False) -> list[Setup]
         for T in range(1, min(s.chips // P, max(s.shape.heads, s.shape.experts)) + 1):
             if (s.chips // P) % T:
                 continue
-            try:
-                cand = _with_layout(s, T, P, expert, s.layout.attention_data_parallel)
-            except InputError:
-                continue
-            if cand.max_concurrency() >= cand.replicas:
-                try:  # a chip without one link's bandwidth (data/hardware.csv) serves on the layouts that need none
-                    _links(cand)
-                except InputError as exc:
-                    unlinked = unlinked or exc
+            for adp in attention_modes(s, T, P, search_attention):
+                try:
+                    cand = _with_layout(s, T, P, expert, adp)
+                except InputError:
                     continue
-                out.append(cand)
+                if cand.max_concurrency() >= cand.replicas:
+                    try:  # a chip without one link's bandwidth (data/hardware.csv) serves on the layouts that need none
+                        _links(cand)
+                    except InputError as exc:
+                        unlinked = unlinked or exc
+                        continue
+                    out.append(cand)
     if not out and unlinked is not None:  # every layout that holds the weights needs the missing link: said so
         raise unlinked
     return out
+
+
+def attention_modes(s: Setup, T: int, P: int, search: bool) -> tuple[bool, ...]:
+    """Attention data parallelism off and on (``search``: neither asked for nor refused) for a mixture of experts on a
+    tensor group of two chips or more in one stage whose size divides the experts, so that each chip holds whole
+    experts: attention replicated beside expert-parallel MoE layers over all the chips of a replica, as DeepSeek,
+    SGLang and TensorRT-LLM serve DeepSeek-V3/R1 ([DeepSeekAI2025infra]); else ``s``'s own setting alone (a pipeline
+    of such groups, or experts split over chips beside replicated attention, is not a layout those engines' recipes
+    run)."""
+    if search and s.shape.moe_layers and T > 1 and P == 1 and s.shape.experts % T == 0:
+        return (False, True)
+    return (s.layout.attention_data_parallel,)
 
 
 def _links(s: Setup) -> None:
