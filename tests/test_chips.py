@@ -137,3 +137,90 @@ def test_the_training_step_says_the_matmul_rate_is_the_default_too(capsys):
     assert main(["step", "--model", "Llama 3.1 8B", "--hardware", "H100 SXM5", "--chips", "8", "--global-batch", "64",
                  "--tensor", "2"]) == 0
     assert "matmul rate" not in capsys.readouterr().out
+
+
+# chips10: chips people commonly benchmark on (data/hardware.csv rows from vendor datasheets, dense peaks). AWS's A10G
+# and GH200 are not among them (no datasheet tensor figures for the A10G; no sourced node links for GH200 systems).
+COMMON_CHIPS = ("A10", "T4", "L40", "A100 PCIe 40GB", "A800 SXM4 80GB", "RTX 4090", "RTX 6000 Ada", "RTX A6000",
+                "Gaudi 2", "TPU v7 Ironwood")
+# what each lacks, from its datasheet: no FP8 before Ada and Hopper, no BF16 (nor TF32) on Turing's T4
+LACKS = {"A10": ("fp8", "fp4"), "T4": ("bf16", "tf32", "fp8", "fp4"), "A100 PCIe 40GB": ("fp8", "fp4"),
+         "A800 SXM4 80GB": ("fp8", "fp4"), "RTX A6000": ("fp8", "tf32", "fp4"), "L40": ("fp4",), "RTX 4090": ("fp4",)}
+# dense 16-bit peaks (TFLOP/s) as the datasheets state them: A10 125 (250 with sparsity), T4 65 (FP16, Turing has no
+# sparsity), L40 181.05 (362.1), RTX 4090 165.2 (FP32 accumulate; 330.3 with FP16 accumulate), RTX 6000 Ada 1,457 FP8
+# with sparsity / 4, RTX A6000 309.7 / 2, Gaudi 2 432 (Intel), TPU7x 2,307 (Google's TPU7x page)
+DENSE_16BIT = {"A10": 125, "T4": 65, "L40": 181.05, "A100 PCIe 40GB": 312, "A800 SXM4 80GB": 312, "RTX 4090": 165.2,
+               "RTX 6000 Ada": 364.25, "RTX A6000": 154.8, "Gaudi 2": 432, "TPU v7 Ironwood": 2307}
+
+
+@pytest.mark.parametrize("name", COMMON_CHIPS)
+def test_common_chip_rows_are_sourced_dense_and_placed_in_a_system(name):
+    h = data.hardware(name)
+    assert h.memory is not None and h.memory_bandwidth is not None
+    assert h.chips_per_node and h.intra_node_bandwidth is not None
+    assert "https://" in h.source and h.release_date is not None
+    assert h.peak(h.default_precision).m_as("TFLOP/s/chip") == pytest.approx(DENSE_16BIT[name], rel=1e-3)
+    if "fp8" in h.peaks:  # every 8-bit rate here is twice the 16-bit one (L40: 362 against 181.05)
+        assert h.peak("fp8").m_as("FLOP/s/chip") == pytest.approx(2 * h.peak("bf16").m_as("FLOP/s/chip"), rel=0.01)
+
+
+@pytest.mark.parametrize("name", COMMON_CHIPS)
+def test_common_chips_take_the_default_matmul_share_but_the_a800(name):
+    """Only the A800 (the A100 SXM4's GA100 at the same 400 W, NVLink cut) reads a measurement: the A100 SXM4's
+    MAMF share, as H800 SXM5 takes H100 SXM5's; the others the documented default, which serve and step say."""
+    h = data.hardware(name)
+    chip = build_chip(h, h.default_precision)
+    share = chip.matmul_rate / h.peak(h.default_precision).m_as("FLOP/s/chip")
+    if name == "A800 SXM4 80GB":
+        assert share == pytest.approx(data.hardware("A100 SXM4 80GB").matmul_efficiency) and h.matmul_efficiency == 0.859
+    else:
+        assert share == pytest.approx(coefficients().matmul_efficiency_default)
+        assert "matmul_efficiency_default" in h.source
+
+
+@pytest.mark.parametrize("name", COMMON_CHIPS)
+def test_common_chips_at_every_door(capsys, name):
+    """serve, estimate, compare and step each answer for the chip (one chip serves Llama 3.2 1B; 8 train an 8B)."""
+    assert main(["serve", "--model", "Llama 3.2 1B", "--hardware", name, "--chips", "1", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["matmul_rate"]["basis"] == ("measured" if name == "A800 SXM4 80GB" else "default")
+    assert main(["estimate", "--model", "Llama 3.1 8B", "--hardware", name, "--chips", "8", "--tokens", "1e12 token",
+                 "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["quantities"]["peak"]["source"] == "derived"
+    assert main(["compare", "--model", "Llama 3.1 8B", "--tokens", "1e12 token", "--chips", "8", "--hardware", name]) == 0
+    assert capsys.readouterr().out.splitlines()[1].startswith(name)
+    assert main(["step", "--model", "Llama 3.2 1B", "--hardware", name, "--chips", "8", "--global-batch", "64",
+                 "--tensor", "1", "--recompute", "full"]) == 0
+    assert capsys.readouterr().out.startswith(f"model               Llama 3.2 1B on 8 x {name}, matmuls in ")
+
+
+@pytest.mark.parametrize("name", COMMON_CHIPS)
+def test_common_chips_serve_and_train_at_the_python_doors(name):
+    from calc import perf
+    from calc.architecture import Transformer
+
+    assert serve("Llama 3 8B", name, 8).tokens_per_second["per_chip"].m_as("token/s/chip") > 0
+    llama = Transformer(layers=32, d_model=4096, heads=32, kv_heads=8, d_ff=14336, gated=True, vocab=128256,
+                        context=8192, tied_embeddings=False, norm="rmsnorm")
+    s = perf.predict(llama, name, 8, tensor=8, micro_batch=1, global_batch=8, check_memory=False)
+    assert 0.05 < s.mfu < 0.9, (name, s.mfu)
+
+
+@pytest.mark.parametrize("name,precision", [(n, p) for n, ps in LACKS.items() for p in ps])
+def test_a_precision_the_chip_lacks_is_refused_in_one_line_naming_what_it_has(capsys, name, precision):
+    with pytest.raises(calc.errors.InputError, match=f"{name} has no {precision} peak in data/hardware.csv; it has: "):
+        data.hardware(name).peak(precision)
+    if precision in ("bf16", "fp8"):  # serving formats (tf32 is training's; fp4 multiplies in fp8, refused as such)
+        assert main(["serve", "--model", "Llama 3.2 1B", "--hardware", name, "--chips", "1", "--precision",
+                     precision]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and f"the {name} has no {precision} peak in data/hardware.csv; give " in err
+
+
+def test_the_t4_serves_at_fp16_its_16_bit_format_and_fp8_where_the_chip_has_it():
+    """T4 (Turing) has FP16 tensor cores, no BF16: its default weights are fp16, said in the answer; the Ada cards,
+    Gaudi 2 and Ironwood take FP8 weights."""
+    assert data.hardware("T4").default_precision == "fp16"
+    assert serve("Llama 3.2 1B", "T4", 1).layout["precision"] == "fp16"
+    for name in ("L40", "RTX 4090", "RTX 6000 Ada", "Gaudi 2", "TPU v7 Ironwood"):
+        assert serve("Llama 3 8B", name, 8, precision="fp8").tokens_per_second["per_chip"].m_as("token/s/chip") > 0

@@ -165,7 +165,8 @@ def test_a_flag_cell_reads_true_or_false_and_names_a_bad_one():
     assert "x.csv" in str(e.value) and "7" in str(e.value) and "odd" in str(e.value) and "'yes'" in str(e.value)
 
 
-@pytest.mark.parametrize("typed, meant", [("A100", ["A100 SXM4 40GB", "A100 SXM4 80GB", "A100 PCIe 80GB"]),
+@pytest.mark.parametrize("typed, meant", [("A100", ["A100 SXM4 40GB", "A100 SXM4 80GB", "A100 PCIe 80GB",
+                                                    "A100 PCIe 40GB"]),
                                           ("TPU v5", ["TPU v5e", "TPU v5p"]), ("MI300", ["MI300X"])])
 def test_an_unknown_chip_suggests_the_chips_that_hold_it_and_no_look_alikes(typed, meant):
     # "A100" suggested the V100s too, "TPU v5" TPU v4 and v3: look-alikes only where no name holds what was typed
