@@ -82,6 +82,8 @@ FLOP_SHRINK = {
     "kimi-k2.json": {"hidden_size": 512, "num_attention_heads": 8, "num_key_value_heads": 8,
                      "intermediate_size": 1024, "moe_intermediate_size": 256, "n_routed_experts": 32,
                      "q_lora_rank": 192, "kv_lora_rank": 128, "vocab_size": 4096, "num_hidden_layers": 3},
+    "mixtral-8x22b.json": {"hidden_size": 512, "num_hidden_layers": 2, "num_attention_heads": 8, "num_key_value_heads": 2,
+                           "intermediate_size": 1024, "vocab_size": 4096},
     "qwen3-coder-480b-a35b.json": {"hidden_size": 512, "num_attention_heads": 8, "num_key_value_heads": 4,
                                    "head_dim": 64, "intermediate_size": 1024, "moe_intermediate_size": 256,
                                    "num_experts": 16, "vocab_size": 4096, "num_hidden_layers": 2},
