@@ -11,7 +11,7 @@ from calc.architecture.config import Config, common, context, reader
 from calc.errors import InputError
 
 
-@reader("llama", "mistral", "phi3", "granite")
+@reader("llama", "mistral", "granite")
 def llama(c: Config, *, tie=False, qkv_bias=None, head_dim=None, norm="rmsnorm", norms=2, qk_norm="none") -> dict:
     """Llama and its descendants: gated feed-forward, RMS norms, optional grouped-query attention."""
     s = common(c, tie=tie)
@@ -20,6 +20,13 @@ def llama(c: Config, *, tie=False, qkv_bias=None, head_dim=None, norm="rmsnorm",
              d_ff=c.int("intermediate_size"), gated=True, norm=norm, norms_per_layer=norms, qk_norm=qk_norm,
              qkv_bias=bias if qkv_bias is None else qkv_bias, out_bias=bias, mlp_bias=c.bool("mlp_bias", False))
     return s
+
+
+@reader("phi3")
+def phi3(c: Config) -> dict:
+    """Phi-3 (and Phi-4): Llama whose q, k and v are one module (qkv_proj) and gate and up another (gate_up_proj),
+    the modules ZeRO-3 gathers whole (transformers' Phi3MLP and Phi3Attention)."""
+    return {**llama(c), "fused_projections": True}
 
 
 @reader("qwen2")
