@@ -168,6 +168,20 @@ def deepseek(c: Config) -> dict:
     return s
 
 
+@reader("glm4_moe")
+def glm4_moe(c: Config) -> dict:
+    """GLM-4.5, 4.6 and 4.7: Llama's attention with biases on q, k and v only (attention_bias), a norm per head on
+    queries and keys where use_qk_norm, and DeepSeek-V3's experts: first_k_dense_replace dense layers, then
+    n_routed_experts routed and n_shared_experts shared experts of moe_intermediate_size; the MTP modules apart
+    (transformers' Glm4MoeForCausalLM builds none)."""
+    s = llama(c, qkv_bias=c.bool("attention_bias", False), qk_norm="head" if c.bool("use_qk_norm", False) else "none")
+    s.update(out_bias=False, experts=c.int("n_routed_experts"), experts_per_token=c.int("num_experts_per_tok"),
+             expert_d_ff=c.int("moe_intermediate_size"), shared_experts=c.int("n_shared_experts", 0),
+             dense_layers=min(c.int("first_k_dense_replace", 0), s["layers"]),
+             mtp_modules=c.int("num_nextn_predict_layers", 0))
+    return s
+
+
 @reader("olmoe")
 def olmoe(c: Config) -> dict:
     """OLMoE: OLMo 2's attention with experts of the dense width on every layer."""
