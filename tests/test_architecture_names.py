@@ -107,7 +107,7 @@ def test_the_python_door_names_the_row_in_the_shapes_words():
 @pytest.mark.parametrize("typed, suggested", [
     ("Llama 3.1 8B Chat", "Llama 3.1 8B"), ("meta-llama/Llama-3.1-8B-Instuct", "Llama 3.1 8B"),
     ("qwen2.5", "Qwen2.5 72B"), ("Kimi K3", "Kimi K2"), ("Gemma 3 3B", "Gemma 3 4B"),
-    ("Mistral Small 3", "Mistral 7B")])
+    ("Mistral Small 3", "Mistral Small 3 24B")])
 def test_an_unknown_name_is_one_line_with_the_nearest_rows(typed, suggested):
     with pytest.raises(calc.InputError) as exc:
         lookup(typed)

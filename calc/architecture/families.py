@@ -11,7 +11,7 @@ from calc.architecture.config import Config, common, context, reader
 from calc.errors import InputError
 
 
-@reader("llama", "mistral", "phi3", "granite")
+@reader("llama", "mistral", "granite")
 def llama(c: Config, *, tie=False, qkv_bias=None, head_dim=None, norm="rmsnorm", norms=2, qk_norm="none") -> dict:
     """Llama and its descendants: gated feed-forward, RMS norms, optional grouped-query attention."""
     s = common(c, tie=tie)
@@ -20,6 +20,13 @@ def llama(c: Config, *, tie=False, qkv_bias=None, head_dim=None, norm="rmsnorm",
              d_ff=c.int("intermediate_size"), gated=True, norm=norm, norms_per_layer=norms, qk_norm=qk_norm,
              qkv_bias=bias if qkv_bias is None else qkv_bias, out_bias=bias, mlp_bias=c.bool("mlp_bias", False))
     return s
+
+
+@reader("phi3")
+def phi3(c: Config) -> dict:
+    """Phi-3 (and Phi-4): Llama whose q, k and v are one module (qkv_proj) and gate and up another (gate_up_proj),
+    the modules ZeRO-3 gathers whole (transformers' Phi3MLP and Phi3Attention)."""
+    return {**llama(c), "fused_projections": True}
 
 
 @reader("qwen2")
@@ -158,6 +165,20 @@ def deepseek(c: Config) -> dict:
                  shared_experts=c.int("n_shared_experts", 0), dense_layers=L - moe)
     if (own := _fp8_blocks(c)) is not None:
         s.update(checkpoint_precision=own)
+    return s
+
+
+@reader("glm4_moe")
+def glm4_moe(c: Config) -> dict:
+    """GLM-4.5, 4.6 and 4.7: Llama's attention with biases on q, k and v only (attention_bias), a norm per head on
+    queries and keys where use_qk_norm, and DeepSeek-V3's experts: first_k_dense_replace dense layers, then
+    n_routed_experts routed and n_shared_experts shared experts of moe_intermediate_size; the MTP modules apart
+    (transformers' Glm4MoeForCausalLM builds none)."""
+    s = llama(c, qkv_bias=c.bool("attention_bias", False), qk_norm="head" if c.bool("use_qk_norm", False) else "none")
+    s.update(out_bias=False, experts=c.int("n_routed_experts"), experts_per_token=c.int("num_experts_per_tok"),
+             expert_d_ff=c.int("moe_intermediate_size"), shared_experts=c.int("n_shared_experts", 0),
+             dense_layers=min(c.int("first_k_dense_replace", 0), s["layers"]),
+             mtp_modules=c.int("num_nextn_predict_layers", 0))
     return s
 
 

@@ -143,8 +143,9 @@ class ParameterCounts:
     def largest_layer(self) -> pint.Quantity:
         """Parameters of the largest single module, as ZeRO-3 gathers it (DeepSpeed's ``model_to_params``).
 
-        The embedding or unembedding, a dense feed-forward matrix, or, with experts stored as fused
-        tensors per layer (as Hugging Face transformers does), one layer's routed experts.
+        The embedding or unembedding, a dense feed-forward matrix (gate and up together where the checkpoint
+        stores them as one module, Phi-3's gate_up_proj), or, with experts stored as fused tensors per layer (as
+        Hugging Face transformers does), one layer's routed experts.
 
         Examples
         --------
@@ -155,4 +156,8 @@ class ParameterCounts:
         d = self.d_model
         fused = self.experts * self._mlp(self.expert_ff)[0] if self.moe_layers else 0
         output = self.vocab * d + (self.vocab if self.unembedding_bias else 0)
-        return Q_(max(self.vocab * d, output, fused, (d + self._bias("mlp_bias")) * self.ff), "param")
+        ffn = (d + self._bias("mlp_bias")) * self.ff
+        if self.fused_projections:  # one gate_up_proj of 2 ff rows, one qkv_proj (Phi-3): each gathered whole
+            qkv = (d + self._bias("qkv_bias")) * (self.heads + 2 * self.kv) * self.head_width
+            ffn = max(ffn * (2 if self.gated else 1), qkv if self.kv_lora_rank is None else 0)
+        return Q_(max(self.vocab * d, output, fused, ffn), "param")

@@ -90,6 +90,7 @@ class Transformer(ParameterCounts):
     ssd_chunk: int = 128  # Q, the SSD algorithm's chunk length [Dao2024] sec. 6
     expert_bias: bool = False  # biases on each routed expert's projections and on the router (GPT-OSS)
     attention_sinks: bool = False  # one learned softmax logit per head and layer (GPT-OSS)
+    fused_projections: bool = False  # q, k and v stored as one module, gate and up as another (Phi-3's qkv_proj, gate_up_proj)
     # Local attention on some layers: each of ``window_layers`` layers attends to (and caches) at most the last
     # ``window`` tokens, sliding (Mistral, GPT-OSS: 128 on every other layer) or in chunks of ``window`` (Llama 4:
     # 8,192 on 3 layers of 4, a bound on what a chunk caches); the others attend to the whole sequence.
