@@ -155,7 +155,7 @@ def measured_products(chip: str, precision: str) -> tuple[float, float] | None:
     A chip with no table of its own whose compute die is measured (``same_die``: MI300X, MI325X's die with HBM3 at 5.3
     TB/s and a 750 W limit) streams its products' weights at the share of its peak bandwidth the die's products reach
     (4.73 of 6.0 TB/s: 0.788, 4.18 of MI300X's 5.3), in place of its copy kernel's share relative to the calibration
-    chips' (``stream_share``: 0.912 x 0.90 = 0.821 of peak); its rate stays its own measured best (MI300X: hipBLASLt's
+    chips' (``stream_share``: 0.921 x 0.90 = 0.829 of peak); its rate stays its own measured best (MI300X: hipBLASLt's
     1,159.5 TFLOP/s at its power limit, below 1,356 x 2,100 / 1,700 at its peak clock; ``clocked`` where a clock is
     held). Against AMD's ROCm vLLM static batches (8 MI300X, Llama 3.1 70B and 405B, held out): 20 -> 21 of 32 within
     20%, median |ln ratio| 0.151 -> 0.135; the held-out headline and the calibration table as before (MI300X's
@@ -273,11 +273,13 @@ def stream_share(chip: str) -> float:
     peak than the fit gives); 1 where the chip has no measurement.
 
     One benchmark on every chip (BabelStream in Microsoft Azure's AI-benchmarking-guide): H100 SXM5 copies at 2.90 of
-    3.35 TB/s (0.866), H200 4.01 of 4.8 (0.835), MI300X 4.11 of 5.3 (0.776): MI300X's decode reaches 0.776 / 0.851 =
-    0.912 of the share the fit gives the NVIDIA chips.
+    3.35 TB/s (0.866), H200 4.01 of 4.8 (0.835), MI300X at best 4.15 of 5.3 (0.783, a later run than 4.11): MI300X's
+    decode reaches 0.783 / 0.851 = 0.921 of the share the fit gives the NVIDIA chips. Blackwell streams as much of its
+    peak as Hopper: GB300's STREAM-like triad 7.14 of 8 TB/s (0.89, H100's triad 2.97 of 3.35: 0.89), GB200's best
+    copy or triad 6.98 (0.87); recorded, not read (not a copy kernel), and either would give 1.
 
     >>> round(stream_share("MI300X"), 3), stream_share("H100 SXM5"), stream_share("B200")
-    (0.912, 1.0, 1.0)
+    (0.921, 1.0, 1.0)
     """
     own = _copy_share(chip)
     if own is None:
