@@ -122,7 +122,7 @@ STATIC_BATCH = "batch"
 # matmul share where none is measured: TensorRT-LLM 1.0's 8 RTX PRO 6000 rows (468 rows, 75.2%, 0.1026, +7.6%), then
 # MLPerf v5.1's closed-division runs on RTX PRO 6000, H200 NVL and GB300 (33 rows): 73.7%, median 0.1081, bias +8.39%,
 # loosened for new rows scored; the 460 rows before as they were (75.4%, 0.1031, +7.46%).
-REPORTED_OVERALL = (501, 0.737, 0.1079, 0.0889)
+REPORTED_OVERALL = (501, 0.737, 0.1079, 0.0893)
 
 
 @dataclass(frozen=True)
