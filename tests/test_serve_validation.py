@@ -13,20 +13,22 @@ from calc.serve import calibration, phases, validation
 # (rows predicted, share within 20%, median |ln ratio|, |bias|): README "Serving: held-out validation"
 OVERALL = validation.REPORTED_OVERALL
 CHIPS = {  # share within 20% and median |ln ratio| by chip
-    "H100 SXM5": (0.764, 0.1003),  # 0.0936 before branch hostcost (the C++ executor's host work: v5.0 H100 slower);
+    "H100 SXM5": (0.777, 0.0665),  # 0.764, 0.1003 before branch heldout10's rows (TensorRT-LLM v0.20/v0.21 tables, GPUStack);  # 0.0936 before branch hostcost (the C++ executor's host work: v5.0 H100 slower);
     # 0.727, 0.1045 before branch servnv's pipelines; 0.709, 0.1044 before branch servdense
-    "H200 SXM": (0.878, 0.0687),  # 0.791, 0.0991 before this stop's MLPerf v5.1 rows (48 of the other submitters' runs)
-    "B200": (0.629, 0.1709),  # 0.684, 0.1345 before this stop's MLPerf v5.1 rows (99 runs: Llama 3.1 8B 1.2-1.5x, 405B
+    "H200 SXM": (0.885, 0.0612),  # 0.878, 0.0687 before branch heldout10's rows;  # 0.791, 0.0991 before this stop's MLPerf v5.1 rows (48 of the other submitters' runs)
+    "B200": (0.672, 0.1396),  # 0.629, 0.1709 before branch heldout10's rows (TensorRT-LLM v0.20/v0.21 FP4 tables);  # 0.684, 0.1345 before this stop's MLPerf v5.1 rows (99 runs: Llama 3.1 8B 1.2-1.5x, 405B
     # Interactive 1.4x, DeepSeek-R1 1.3-2.8x too fast); before that 0.671, 0.1249 before branch hostcost (MLPerf v5.1 Server slower); 0.1442 before branch serve5's trtllm-bench batch cap (Maverick, Qwen3 235B at 128/128);
     # 0.649 before branch servlat2's MLPerf v5.1 rows (the Interactive Llama 2 70B run 1.24x); 0.645, 0.1204 before
     # branch servmoe4's grouped GEMMs at their shape's share (Qwen3 30B-A3B closer, Qwen3 235B at TP8 slower)
-    "GB200": (0.77, 0.0869),  # 0.754, 0.0887 before this stop's MLPerf v5.1 rows and lenvar; before that 0.738 before branch hostcost (Grace's host work); 0.0948 before branch servdense (the element-wise kernels, the refit); 0.0983 before
+    "GB200": (0.812, 0.0791),  # 0.77, 0.0869 before branch heldout10's rows;  # 0.754, 0.0887 before this stop's MLPerf v5.1 rows and lenvar; before that 0.738 before branch hostcost (Grace's host work); 0.0948 before branch servdense (the element-wise kernels, the refit); 0.0983 before
     # branch servmoe4
     "RTX PRO 6000 Blackwell Server": (0.824, 0.1064),  # branch chips6: its datasheet row (the default matmul share)
     "H200 NVL": (0.444, 0.2228),  # branch chips6: 1.11-1.41x too fast at the default share and no 600 W clock limit
     "GB300": (0.0, 0.3883),  # branch chips6: DeepSeek-R1 2.1x (as B200's and GB200's), 405B 1.35-1.5x at B300's MAMF share
 }
-REFUSED_AT_MOST = {"hardware": 0, "model shape": 0, "workload": 0, "scenario": 0, "layout": 3}
+# layout: the 3 MLPerf v5.0 runs whose layout no source states, and (branch heldout10) 2 GPUStack runs of an FP8 checkpoint
+# on A100 (vLLM runs it weight-only in 16 bits; the model refuses fp8 weights on a chip with no fp8 peak): a coverage bug
+REFUSED_AT_MOST = {"hardware": 0, "model shape": 0, "workload": 0, "scenario": 0, "layout": 5}
 
 
 @pytest.fixture(scope="module")
@@ -139,13 +141,17 @@ def test_latency_at_the_measured_load_holds(report):
     assert mlperf.latency_rows == 278 and mlperf.latency_within >= 123 / 278 - 1e-9
     # the closed loops' own throughput (not in the saturation headline): 90 of 94 within 20%, median 0.0622 (0.0618 before
     # branch vllmhost's host work of vLLM V1, its rows at 1-8 clients a little slower; 0.0633 before branch ttftfix; 88, 0.0617 before branch hostcost; 0.0515 before the prompts' queue, which slows a closed loop's requests by their waits)
-    assert rep.closed_loop.rows == 94 and rep.closed_loop.within >= 90 / 94 - 1e-9
-    assert rep.closed_loop.median_log_error <= 0.0623
+    # branch heldout10: the DeepSeek-R1 blog's three trtllm-bench runs at --concurrency (1.41-1.54x): 97 rows, 90 within,
+    # median 0.0634
+    assert rep.closed_loop.rows == 97 and rep.closed_loop.within >= 90 / 97 - 1e-9
+    assert rep.closed_loop.median_log_error <= 0.0634
     # the static batches' (AMD's ROCm vLLM README, 8 MI300X, not in the headline): 24 of 32 within 20%, median 0.1151,
     # bias +14.7% (70B at 128/2048: 1.40x at 128 sequences); 21, 0.1355, +18.8% before branch vllmhost (vLLM V1's host
     # work, 21.5 us a sequence a step); 20, 0.151, +20.6% before branch amdstatic (MI300X's weights at its same-die sibling's measured share)
-    assert rep.static_batch.rows == 32 and rep.static_batch.within >= 24 / 32 - 1e-9
-    assert rep.static_batch.median_log_error <= 0.1152
+    # branch heldout10: AMD's ROCm blog of January 2025 (vLLM 0.6.7.dev, 32 static batches, 1.13-1.74x): 64 rows, 30 within,
+    # median 0.1895
+    assert rep.static_batch.rows == 64 and rep.static_batch.within >= 30 / 64 - 1e-9
+    assert rep.static_batch.median_log_error <= 0.1895
     c = next(c for c in validation.cases() if c.name == "mlperf50-h100-llama2-70b-server")
     assert validation.in_flight_at_measured_load(c) == pytest.approx(106.21 * 41.1, rel=0.01)  # the log's mean latency
     assert validation.measured_request_rate(c) == pytest.approx(106.16, rel=1e-3)
@@ -248,7 +254,10 @@ def test_runs_at_a_stated_load_stay_out_of_the_saturation_headline(report, scena
     assert rep.by_hardware["H100 SXM5"].rows == without.by_hardware["H100 SXM5"].rows
     own = {validation.CLOSED_LOOP: "closed_loop", validation.STATIC_BATCH: "static_batch"}[scenario]
     assert getattr(rep, own).rows == len(these) and getattr(without, own) is None
-    assert rep.overall.latency_rows == without.overall.latency_rows + latencies_each * len(these)
+    # each counts the TTFT and TPOT it states (the DeepSeek-R1 blog's trtllm-bench closed loops state none)
+    stated = len(validation.latency_pairs(these))
+    assert rep.overall.latency_rows == without.overall.latency_rows + stated <= without.overall.latency_rows \
+        + latencies_each * len(these)
     assert line in validation.table(rep)
 
 

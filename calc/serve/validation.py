@@ -122,7 +122,11 @@ STATIC_BATCH = "batch"
 # matmul share where none is measured: TensorRT-LLM 1.0's 8 RTX PRO 6000 rows (468 rows, 75.2%, 0.1026, +7.6%), then
 # MLPerf v5.1's closed-division runs on RTX PRO 6000, H200 NVL and GB300 (33 rows): 73.7%, median 0.1081, bias +8.39%,
 # loosened for new rows scored; the 460 rows before as they were (75.4%, 0.1031, +7.46%).
-REPORTED_OVERALL = (501, 0.737, 0.1079, 0.0893)
+# Branch heldout10: new held-out rows scored, no model change (TensorRT-LLM's v0.20 and v0.21 perf-overview tables, 469;
+# AMD's ROCm blog of January 2025, 8 saturation runs on MI300X; GPUStack's fixed-length bursts, 45 of 47 scored):
+# 501 -> 1023 rows, 73.7% -> 76.0%, median 0.1079 -> 0.0906, bias +8.93% -> +11.46%, loosened for new rows scored
+# (ttft405's round-robin dispatch, merged before it, had moved the bias +8.89% -> +8.93%).
+REPORTED_OVERALL = (1023, 0.76, 0.0906, 0.1146)
 
 
 @dataclass(frozen=True)
