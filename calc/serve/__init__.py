@@ -217,6 +217,9 @@ def engine_name(engine) -> str | None:
         return engine
     known = sorted(names)
     given = " ".join(str(engine).split()).casefold()
+    if not given:  # "--engine ''": said as such, not as an unknown name after a list of every engine
+        raise InputError("engine", "expected a serving engine's name, got an empty value; give one (e.g. \"vllm 0.11\"), "
+                                   "or leave it out")
     for name in known:
         if " ".join(name.split()).casefold() == given:
             return name
@@ -253,6 +256,14 @@ def engine_name(engine) -> str | None:
     near = (holding if len(holding) <= 3 else nearest(given, holding, n=3, cutoff=0)) or \
         nearest(str(engine), known, n=3, cutoff=0.5)
     hint = f"; did you mean {' or '.join(near)}?" if near else ""
+    word, _, tail = given.partition(" ")
+    family = nearest(word, _ENGINE_FAMILIES, n=1) if not near else []
+    if family:  # a family's name misspelt ("vlm 0.11", "sglan"): the release it names with the name spelt right
+        try:
+            hint = f"; did you mean {engine_name(f'{family[0]} {tail}')}?" if tail else ""
+        except InputError:
+            hint = ""
+        hint = hint or f'; did you mean "{family[0]}"? (alone it lists its releases)'
     raise InputError("engine", f"expected one of {_engines_in_brief(known)}, got {engine!r:.60}{hint}")
 
 
