@@ -262,3 +262,16 @@ def test_any_unit_text_is_read_or_refused_with_what_was_read(unit, field):
         if e.message.startswith("unknown unit"):
             assert f"got {text.strip()!r}" in e.message or "got '14" in e.message, e.message
             assert "expected" in e.message
+
+
+@pytest.mark.parametrize("tokens,words", [("0", "expected a positive quantity, got 0 token"),
+                                          ("-3", "expected a positive quantity, got -3 token"),
+                                          ("", "got an empty value")])
+def test_step_tokens_not_positive_or_empty_are_said_so(tokens, words, capsys):
+    # a new user's walk (fresh10): step --tokens -3 answered "-3 tokens is less than one optimizer step", and
+    # --tokens '' printed the step as if the flag were not there
+    argv = ["step", "--model", "GPT-3 175B", "--hardware", "A100 SXM4 80GB", "--chips", "1024", "--tensor", "8",
+            "--pipeline", "8", "--global-batch", "1536", "--sequence", "2048", "--tokens", tokens]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("calc: error: --tokens: ") and words in err, err
