@@ -275,3 +275,15 @@ def test_step_tokens_not_positive_or_empty_are_said_so(tokens, words, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("calc: error: --tokens: ") and words in err, err
+
+
+@pytest.mark.parametrize("typed,meant", [("NVIDIA H100", "H100 SXM5"), ("H100 80GB", "H100 SXM5"),
+                                         ("Google TPU v4", "TPU v4"), ("AMD MI300X", "MI300X")])
+def test_a_chip_named_with_its_vendor_or_memory_suggests_that_chip(typed, meant):
+    # a new user's walk (fresh10): "NVIDIA H100" listed all 31 chips, "H100 80GB" suggested the A100 80GBs and no
+    # H100 SXM5 (the 80 GB H100)
+    with pytest.raises(calc.InputError) as exc:
+        data.hardware(typed)
+    message = exc.value.message
+    assert "did you mean " in message and meant in message.split("did you mean ", 1)[1], message
+    assert "A100" not in message or "A100" in typed
