@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from calc.claims import article_titles, check_all, claim_scenario, claims, figures
-from calc.display import number
+from calc.display import number, readable
 
 
 @st.cache_data
@@ -19,11 +19,11 @@ def _ledger() -> pd.DataFrame:
             "open": "" if scenario is None else "/?" + urlencode(scenario),
             "claim": r.id,
             "verdict": r.verdict,
-            "quoted": f"{number(r.quoted.magnitude)} {r.quoted.units:~P}".strip(),
-            "recomputed": "—" if r.recomputed is None else f"{number(r.recomputed.magnitude)} {r.recomputed.units:~P}".strip(),
+            "quoted": readable(r.quoted),
+            "recomputed": "—" if r.recomputed is None else readable(r.recomputed),
             "ratio": "—" if r.ratio is None else number(r.ratio),
             "plausible (90%)": "—" if r.plausible is None else  # no uncertain assumption: no interval
-            f"{number(r.plausible[0].magnitude)} – {number(r.plausible[1].magnitude)} {r.plausible[0].units:~P}",
+            f"{readable(r.plausible[0])} – {readable(r.plausible[1])}",
             "statement": r.statement,
             "article": article_titles().get(r.article, r.article),
             "line": r.where if r.source else f"line {r.line}",  # a published statement has a place, not a line
