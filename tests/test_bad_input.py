@@ -287,3 +287,11 @@ def test_a_chip_named_with_its_vendor_or_memory_suggests_that_chip(typed, meant)
     message = exc.value.message
     assert "did you mean " in message and meant in message.split("did you mean ", 1)[1], message
     assert "A100" not in message or "A100" in typed
+
+
+@pytest.mark.parametrize("typed,example", [("400", '"400 g/kWh"'), ("0.4", '"0.4 kg/kWh"')])
+def test_a_bare_carbon_intensity_is_refused_with_an_example_in_the_unit_it_was_written_in(typed, example, capsys):
+    # fresh10: "--carbon-intensity 400" (grams, as grids are quoted) suggested "400 kg/kWh", 440x coal's intensity
+    assert main(["estimate", "--params", "70B", "--tokens", "1.4T", "--carbon-intensity", typed]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("calc: error: --carbon-intensity: ") and example in err, err
