@@ -191,6 +191,15 @@ def test_optimal_json_matches_the_library(capsys):
     assert code == 0 and "params_over_optimal" in json.loads(out)["hoffmann2022"]
 
 
+@pytest.mark.parametrize("compute, warned", [("1", True), ("1e18", True), ("1e19", False), ("1e24", False)])
+def test_optimal_warns_below_the_budgets_the_laws_were_fitted_on(capsys, compute, warned):
+    # fresh10: "optimal --compute 1" answered 0.599 params and a loss of 1,073 without a word; 10^40 was warned
+    code, out, err = run(capsys, "optimal", "--compute", compute)
+    assert code == 0 and out
+    assert ("below every budget the scaling laws were fitted on" in err) == warned, err
+    assert err.count("warning:") == (1 if warned else 0)  # once, not once per law
+
+
 @pytest.mark.parametrize("args, words", [
     (["optimal"], "--compute: required: the training budget in FLOP"),
     (["optimal", "--params", "70e9"], "--tokens: required with --params"),
