@@ -74,8 +74,8 @@ with st.expander("Quoted figures that are context, not checkable claims"):
     st.dataframe(pd.DataFrame([{
         "Figure": f.id, "Statement": f.statement, "Why not checked": f.why,
         "Interpretation": "; ".join(
-            ([] if f.interpretation is None else [f"{number(f.interpretation.magnitude)} {f.interpretation.units:~P}"])
-            + [f"{label}: {number(q.magnitude)} {q.units:~P}" for label, q in f.more]),
+            ([] if f.interpretation is None else [readable(f.interpretation)])
+            + [f"{label}: {readable(q)}" for label, q in f.more]),
         "Article": article_titles().get(f.article, f.article), "Where": f.where if f.source else f"line {f.line}",
     } for f in figures()]), hide_index=True, width="stretch", row_height=76, column_config={
         "Statement": st.column_config.TextColumn(width="large"),

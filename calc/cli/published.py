@@ -61,9 +61,9 @@ def _claims(args) -> int:
             at = f"{f.article}, {f.where}" if f.source else f"{f.article}:{f.line}"
             print(f"  {f.id} ({at}): {f.why}")
             if f.interpretation is not None:
-                print(f"    = {number(f.interpretation.magnitude)} {f.interpretation.units:~P}".rstrip())
+                print(f"    = {readable(f.interpretation)}")
             for label, q in f.more:
-                print(f"    {label}: {number(q.magnitude)} {q.units:~P}".rstrip())
+                print(f"    {label}: {readable(q)}")
     return 0
 
 
