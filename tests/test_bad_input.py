@@ -295,3 +295,12 @@ def test_a_bare_carbon_intensity_is_refused_with_an_example_in_the_unit_it_was_w
     assert main(["estimate", "--params", "70B", "--tokens", "1.4T", "--carbon-intensity", typed]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("calc: error: --carbon-intensity: ") and example in err, err
+
+
+def test_a_dataset_size_not_positive_is_shown_as_typed():
+    # fresh10: "-5 GB" in the app's Dataset size was answered "got -5.0 GB" (a float's repr)
+    from calc.dataset import tokens_in
+
+    with pytest.raises(calc.InputError) as exc:
+        tokens_in("-5 GB")
+    assert exc.value.message.endswith("got -5 GB")
