@@ -191,3 +191,15 @@ def test_an_empty_format_is_refused_not_read_as_the_default(name, value):
     assert exc.value.field == name and "expected one of bf16, fp16, fp8" in exc.value.message  # the formats it reads
     with pytest.raises(InputError):
         frontier(*ARGS, **{name: value})
+
+
+def test_a_concurrency_with_limits_says_what_each_gives(capsys):
+    # fresh10: "Llama 3.1 70B on 8 H100 at 32 clients with a 2 s / 40 ms limit" typed as both flags was refused with
+    # "give a concurrency or latency limits, not both", not saying how to ask either question
+    from calc.__main__ import main
+
+    code = main(["serve", "--model", "Llama 3.1 70B", "--hardware", "H100 SXM5", "--chips", "8", "--concurrency", "32",
+                 "--ttft-limit", "2 s", "--tpot-limit", "40 ms"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and err.startswith("calc: error: --ttft-limit: give a concurrency or")
+    assert "the most tokens/s within them" in err and "a concurrency alone gives its TTFT and TPOT" in err

@@ -434,7 +434,9 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
         raise InputError(given[-1], f"give one of a batch, a concurrency or a request rate, not {' and '.join(given)}")
     if given and (ttft_max or tpot_max):
         raise InputError("ttft_limit" if ttft_max else "tpot_limit",
-                         f"give a {given[0].replace('_', ' ')} or latency limits, not both")
+                         f"give a {given[0].replace('_', ' ')} or latency limits, not both: the limits find the "
+                         f"load with the most tokens/s within them; a {given[0].replace('_', ' ')} alone gives its "
+                         "TTFT and TPOT, to compare with the limits yourself")
     search = pipeline is None and tensor is None  # no split given: every tensor x pipeline split the chips allow
     try:
         candidates = [s] if tensor is not None else load.layouts(s, expert, search)
