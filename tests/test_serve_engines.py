@@ -250,4 +250,3 @@ def test_a_misspelt_family_or_an_empty_name_is_answered_with_what_was_meant():
     with pytest.raises(InputError) as exc:
         engine_name("lmdeploy")  # near no family: no guess
     assert exc.value.message.endswith("got 'lmdeploy'")
-
