@@ -304,3 +304,12 @@ def test_a_dataset_size_not_positive_is_shown_as_typed():
     with pytest.raises(calc.InputError) as exc:
         tokens_in("-5 GB")
     assert exc.value.message.endswith("got -5 GB")
+
+
+def test_compare_with_several_chips_in_one_flag_says_to_repeat_it(capsys):
+    # fresh10: "--hardware 'H100 SXM5,B200'" was read as one name and answered with look-alikes of it
+    argv = ["compare", "--params", "70B", "--tokens", "1.4T", "--chips", "1024", "--hardware", "H100 SXM5,B200"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err == "calc: error: --hardware: one accelerator per flag, got 'H100 SXM5,B200'; repeat the flag: " \
+                  "--hardware 'H100 SXM5' --hardware B200\n"
