@@ -482,3 +482,9 @@ def test_a_misspelt_common_name_of_a_scaling_law_is_told_by_it(capsys, name):
     their common name (Chinchilla, Hoffmann et al.'s model), and never accepted silently."""
     code, out, err = run(capsys, "lifetime", "--loss", "2.0", "--inference-tokens", "1T", "--law", name)
     assert code == 2 and err.strip().endswith("(did you mean hoffmann2022 (Chinchilla)?)"), err
+
+
+def test_memory_layout_line_groups_its_digits(capsys):
+    # fresh10: "micro-batch 1000000000 x 8,192 tokens": the sequence grouped, the micro-batch not
+    code, out, _ = run(capsys, "memory", "--model", "Llama 3 8B", "--micro-batch", "1e6", "--data-parallel", "16384")
+    assert code == 0 and "data parallel 16,384 x" in out and "micro-batch 1,000,000 x 8,192 tokens" in out
