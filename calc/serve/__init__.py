@@ -81,6 +81,26 @@ class Serving:
     # checkpoint's format, DeepSeek-R1's FP8 from its config.json's quantization_config, or the chip's 16-bit one)
     precision_basis: str = "given"
 
+    def __repr__(self) -> str:
+        """What a person reads at the Python prompt (every field stays an attribute, ``to_dict`` has them all):
+        ``serve(...)`` echoed 2,000 characters of floats and dicts."""
+        lay = self.layout
+        split = f"tensor {lay['tensor']} x pipeline {lay['pipeline']}" + (
+            f" x expert {lay['expert']}" if lay.get("expert", 1) > 1 else "")
+        if lay.get("replicas", 1) > 1:
+            split = f"{lay['replicas']:,} replicas of {split}"
+        load_said = f"{self.concurrency:,} in flight"
+        if self.request_rate is not None:
+            load_said = f"{number(self.request_rate.m_as('1/s'))} requests/s, {load_said}"
+        load_said = {"saturating": f"saturating at {self.concurrency:,} sequences", "batch": f"a batch of "
+                     f"{self.concurrency:,}", "limits": f"within limits, {load_said}"}.get(self.mode, load_said)
+        cost = "" if self.usd_per_million_tokens is None else \
+            f", ${number(self.usd_per_million_tokens['blended'].m_as('USD/Mtoken'))}/Mtoken blended"
+        return (f"Serving({self.model} on {self.chips:,} x {self.hardware}, {split}, {lay['precision']}, {load_said}: "
+                f"TTFT {number(self.ttft.m_as('ms'))} ms, TPOT {number(self.tpot.m_as('ms'))} ms, "
+                f"{number(self.tokens_per_second['per_chip'].m_as('token/s/chip'))} tokens/s per chip, "
+                f"{number(self.tokens_per_second_per_user.m_as('token/s'))} per user{cost})")
+
     def to_dict(self) -> dict:
         """JSON-ready: numbers in the canonical units named in each key."""
         def q(x, unit):
