@@ -488,3 +488,17 @@ def test_memory_layout_line_groups_its_digits(capsys):
     # fresh10: "micro-batch 1000000000 x 8,192 tokens": the sequence grouped, the micro-batch not
     code, out, _ = run(capsys, "memory", "--model", "Llama 3 8B", "--micro-batch", "1e6", "--data-parallel", "16384")
     assert code == 0 and "data parallel 16,384 x" in out and "micro-batch 1,000,000 x 8,192 tokens" in out
+
+
+def test_version_is_said(capsys):
+    # fresh10: "python -m calc --version" was refused as "expected a command"
+    from importlib import metadata
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    out = capsys.readouterr().out
+    assert exc.value.code == 0 and out.startswith("calc ")
+    try:
+        assert out.strip() == f"calc {metadata.version('calc')}"
+    except metadata.PackageNotFoundError:
+        assert "not installed" in out

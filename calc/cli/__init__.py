@@ -76,9 +76,20 @@ _EXPECTED = {"--year": "a year, e.g. 2023", "--rtol": "a relative tolerance betw
              "--seed": "a whole number (the random generator's seed)", "--zero": "a ZeRO stage: 0, 1, 2 or 3"}
 
 
+def _version() -> str:
+    """The installed distribution's version (pyproject.toml's), or a word where calc runs from a checkout."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("calc")
+    except metadata.PackageNotFoundError:
+        return "(not installed: run from a checkout)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m calc`` (also used to document the flags)."""
     parser = _Parser(prog="calc", description="Training-cost and scaling calculator, with units.")
+    parser.add_argument("--version", action="version", version=f"calc {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for add_parser, _ in COMMANDS.values():
         add_parser(sub)
