@@ -313,3 +313,11 @@ def test_compare_with_several_chips_in_one_flag_says_to_repeat_it(capsys):
     err = capsys.readouterr().err
     assert err == "calc: error: --hardware: one accelerator per flag, got 'H100 SXM5,B200'; repeat the flag: " \
                   "--hardware 'H100 SXM5' --hardware B200\n"
+
+
+@pytest.mark.parametrize("typed", ["1,024 H100s", "16384 H100 GPUs"])
+def test_chips_written_with_the_chips_model_say_where_the_model_goes(typed):
+    # fresh10: "1,024 H100s" (as articles write it) was "unknown unit 'H100s'" with no word of the hardware field
+    with pytest.raises(calc.InputError) as exc:
+        calc.estimate(chips=typed, params="1B")
+    assert exc.value.field == "chips" and "(give the chip's model apart, as the hardware)" in exc.value.message
