@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from calc.claims import article_titles, check_all, claim_scenario, claims, figures
-from calc.display import number
+from calc.display import number, readable
 
 
 @st.cache_data
@@ -19,11 +19,11 @@ def _ledger() -> pd.DataFrame:
             "open": "" if scenario is None else "/?" + urlencode(scenario),
             "claim": r.id,
             "verdict": r.verdict,
-            "quoted": f"{number(r.quoted.magnitude)} {r.quoted.units:~P}".strip(),
-            "recomputed": "—" if r.recomputed is None else f"{number(r.recomputed.magnitude)} {r.recomputed.units:~P}".strip(),
+            "quoted": readable(r.quoted),
+            "recomputed": "—" if r.recomputed is None else readable(r.recomputed),
             "ratio": "—" if r.ratio is None else number(r.ratio),
             "plausible (90%)": "—" if r.plausible is None else  # no uncertain assumption: no interval
-            f"{number(r.plausible[0].magnitude)} – {number(r.plausible[1].magnitude)} {r.plausible[0].units:~P}",
+            f"{readable(r.plausible[0])} – {readable(r.plausible[1])}",
             "statement": r.statement,
             "article": article_titles().get(r.article, r.article),
             "line": r.where if r.source else f"line {r.line}",  # a published statement has a place, not a line
@@ -74,8 +74,8 @@ with st.expander("Quoted figures that are context, not checkable claims"):
     st.dataframe(pd.DataFrame([{
         "Figure": f.id, "Statement": f.statement, "Why not checked": f.why,
         "Interpretation": "; ".join(
-            ([] if f.interpretation is None else [f"{number(f.interpretation.magnitude)} {f.interpretation.units:~P}"])
-            + [f"{label}: {number(q.magnitude)} {q.units:~P}" for label, q in f.more]),
+            ([] if f.interpretation is None else [readable(f.interpretation)])
+            + [f"{label}: {readable(q)}" for label, q in f.more]),
         "Article": article_titles().get(f.article, f.article), "Where": f.where if f.source else f"line {f.line}",
     } for f in figures()]), hide_index=True, width="stretch", row_height=76, column_config={
         "Statement": st.column_config.TextColumn(width="large"),

@@ -436,8 +436,9 @@ def calculator() -> None:
     except Exception as exc:  # never a traceback on screen; the tests fail on this box all the same
         top.error(f"Unexpected problem ({type(exc).__name__}): {escape(exc)}")
     else:
-        for w in est.warnings:
-            top.warning(escape(w))
+        for w in est.warnings:  # named by the field's label on screen, not its name in the API ("carbon_intensity:")
+            name, colon, rest = w.partition(": ")
+            top.warning(f"**{label(name)}**: {escape(rest)}" if colon and name in LABELS else escape(w))
         hint = what_to_add(est)
         if not scenario:
             top.info(escape(hint or "Start from a preset above, or type what you know below."))  # the hint names the preset

@@ -409,11 +409,20 @@ concurrency = d5.selectbox("Requests in flight", [SATURATING, LIMITS, RATE, "1",
 l1, l2, l3, l4 = st.columns(4)
 
 
+def _typed(*keys: str) -> bool:
+    return any(str(st.session_state.get(k) or "").strip() for k in keys)
+
+
 def _load_for(load: str, *keys: str) -> None:
     """A limit (or a rate) typed while the load is still the default 'saturating' chooses the load that reads it: the
-    first thing a user types was answered in red ("choose it, or clear the limit"). A load chosen is kept, and said."""
-    if st.session_state.get("serving_concurrency") == SATURATING and any(
-            str(st.session_state.get(k) or "").strip() for k in keys):
+    first thing a user types was answered in red ("choose it, or clear the limit"). So does one typed while the load
+    waits for its own value ('within limits' with no limit left, 'at a request rate' with no rate): a rate typed after
+    the limits were cleared was kept unread under "Type a ... limit", a "4 GB" never said. A load chosen is kept, and
+    said."""
+    now = st.session_state.get("serving_concurrency")
+    waiting = now == LIMITS and not _typed("serving_ttft_limit", "serving_tpot_limit") or \
+        now == RATE and not _typed("serving_request_rate")
+    if (now == SATURATING or waiting) and _typed(*keys):
         st.session_state["serving_concurrency"] = load
 
 
@@ -460,11 +469,12 @@ session.keep(PAGE, {n: _text(kind, st.session_state[key]) for n, (key, kind) in 
 args = (name, hardware, int(chips), tensor, precision, kv, int(prompt), int(gen), bool(disaggregated), bool(adp),
         experts, engine)
 # the choice made, its value not typed yet: a line asking for it, not a red error before the user could type it
-if concurrency == LIMITS and not (ttft_limit.strip() or tpot_limit.strip()):
+# (only where nothing else typed waits unread: a rate beside 'within limits' is said by _answer, never dropped)
+if concurrency == LIMITS and not (ttft_limit.strip() or tpot_limit.strip() or request_rate.strip()):
     top.info("Type a time-to-first-token or time-per-output-token limit below (such as 40 ms): the page then "
              "finds the layout and load with the most tokens/s per chip within it.")
     st.stop()
-if concurrency == RATE and not request_rate.strip():
+if concurrency == RATE and not (request_rate.strip() or ttft_limit.strip() or tpot_limit.strip()):
     top.info("Type a request rate below (such as 4/s): the page then gives the latencies of requests arriving "
              "at that rate.")
     st.stop()

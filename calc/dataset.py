@@ -9,6 +9,7 @@ import pint
 
 from calc import data
 from calc.errors import InputError
+from calc.reader import shown
 from calc.units import parse_quantity
 
 
@@ -50,5 +51,5 @@ def _one_positive(value, field: str, unit: str) -> pint.Quantity:
     if np.ndim(q.magnitude):
         raise InputError(field, f"expected one value, got an array of {np.size(q.magnitude)}")
     if not (math.isfinite(q.magnitude) and q.magnitude > 0):
-        raise InputError(field, f"expected a positive finite quantity in {unit}, got {q:~P}")
+        raise InputError(field, f"expected a positive finite quantity in {unit}, got {shown(q)}")
     return q

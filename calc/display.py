@@ -186,6 +186,34 @@ def _one(name: str, q: pint.Quantity, short: bool = False) -> str:
     return f"{number(q.magnitude)} {q.units:~P}".strip()
 
 
+_COUNTED = {"param": " params", "token": " tokens", "chip": " chips"}  # a count of one of these: "1.5B params"
+
+
+def readable(q: pint.Quantity) -> str:
+    """A quantity of no vocabulary name (a claim's figure) as people read it: dollars and counts of parameters,
+    tokens and chips as articles write them ("$4.6M", "1.5B params", "10,000 chips"; under a million, every digit:
+    "$87,072"), dollar rates with the sign ("$2,048/h"), anything else as its number and unit ("400 Gbit/s",
+    "355 chip·yr").
+
+    >>> from calc.units import Q_
+    >>> readable(Q_(4.6e6, "USD")), readable(Q_(87072, "USD")), readable(Q_(1.5e9, "param")), readable(Q_(400, "Gbit/s"))
+    ('$4.6M', '$87,072', '1.5B params', '400 Gbit/s')
+    >>> readable(Q_(2048, "USD/h")), readable(Q_(67.7, "day"))
+    ('$2,048/h', '67.7 days')
+    """
+    unit = str(q.units)
+    x = float(q.magnitude)
+    if unit == "USD" or unit in _COUNTED:
+        text = _scaled(x, _COUNT) if abs(x) >= 1e6 else number(x)
+        return "$" + text if unit == "USD" else text + (_COUNTED[unit] if x != 1 else " " + unit)
+    said = f"{q.units:~P}"
+    if said in ("d", "yr"):  # "67.7 days", not "67.7 d"
+        return f"{number(x)} {'day' if said == 'd' else 'year'}{'' if x == 1 else 's'}"
+    if said.startswith("USD/"):  # a rate in dollars: "$2,048/h", "$4.38/Mtoken"
+        return f"${number(x)}/{said[4:]}"
+    return f"{number(x)} {said}".strip()
+
+
 def show(name: str, q: pint.Quantity, short: bool = False) -> str:
     """The readable form of vocabulary quantity ``name``; arrays (samples) show their median and 90% interval.
 

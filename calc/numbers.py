@@ -250,4 +250,9 @@ def _example(unit: str, value: str = "1", shown_in: str | None = None) -> str:
             people = "s" if 0 < float(value) < 1 else people
         except ValueError:
             pass
+    if people == "kg/kWh":  # a grid's intensity written in grams ("400": coal is 0.91 kg/kWh), never "400 kg/kWh"
+        try:
+            people = "g/kWh" if abs(float(value)) > 3 else people
+        except ValueError:
+            pass
     return f"{value.lstrip('-')} {people}" if unit else "0.4"  # an example is a valid input: never negative

@@ -100,7 +100,10 @@ def parse_quantity(value, field: str, unit: str, *, bare_ok: bool, shown_in: str
             except UnknownUnit as exc:  # said with the whole input and an example in the unit people use
                 example = _example(unit, _typed_number(value, exc.text) or (f"{number:g}" if np.isscalar(number)
                                                                              else "1"), shown_in)
-                raise InputError(field, f"{exc.message}, e.g. \"{example}\"; got {shown}") from None
+                # "1,024 H100s" as articles write it: the count here, the chip's name in its own field
+                named = " (give the chip's model apart, as the hardware)" if unit == "chip" and \
+                    any(c.isdigit() for c in exc.text) and any(c.isalpha() for c in exc.text) else ""
+                raise InputError(field, f"{exc.message}, e.g. \"{example}\"{named}; got {shown}") from None
     elif isinstance(value, pint.Quantity):
         if not isinstance(value, ureg.Quantity):
             value = parse_quantity(f"{value.magnitude} {value.units:~C}", field, unit, bare_ok=bare_ok)

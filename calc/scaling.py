@@ -103,8 +103,13 @@ class Optimum:
         """Said when the budget is far beyond every published run (an extrapolation of the law), else None."""
         from calc.display import number
 
+        flop = float(self.compute.m_as("FLOP"))
+        if flop < SMALLEST_FIT:  # "optimal --compute 1" answered 0.599 params, unsaid
+            return (f"compute: {number(flop)} FLOP is below every budget the scaling laws were fitted on (from about "
+                    f"{number(SMALLEST_FIT)} FLOP, Hoffmann et al. 2022's smallest IsoFLOP profile): they are "
+                    "extrapolated there, and their splits mean little")
         top = largest_run()
-        ratio = float(self.compute.m_as("FLOP")) / top
+        ratio = flop / top
         if ratio <= EXTRAPOLATION:
             return None
         return (f"compute: {number(self.compute.m_as('FLOP'))} FLOP is {number(ratio)} times the largest published "
@@ -113,6 +118,7 @@ class Optimum:
 
 
 EXTRAPOLATION = 100  # a budget beyond 100x the largest published run is an extrapolation worth a word
+SMALLEST_FIT = 6e18  # FLOP: [Hoffmann2022] Fig. 3, the smallest IsoFLOP budget fitted; below it, a word too
 
 
 @cache

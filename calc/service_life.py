@@ -216,6 +216,16 @@ class ServiceLife:
         """The day on which serving has cost as much as training: training / (tokens per day x price)."""
         return (self.training_cost / (self.tokens_per_day * self.serving_price)).to("day")
 
+    def __repr__(self) -> str:
+        """What a person reads at the Python prompt (the dataclass's echoed every Quantity's floats)."""
+        from calc.display import number, show
+
+        return (f"ServiceLife({self.model} on {self.hardware}: training {show('cost', self.training_cost)} on "
+                f"{show('tokens', self.training_tokens)}, serving {show('tokens', self.tokens_per_day.to('token/day') * Q_(1, 'day'))} "
+                f"a day for {show('duration', self.days)} at ${number(self.serving_price.m_as('USD/Mtoken'))}/Mtoken = "
+                f"{show('cost', self.serving_cost)}; serving has cost as much as training after "
+                f"{show('duration', self.break_even)})")
+
     def cumulative(self, points: int = 100) -> dict:
         """Cost to date over the life: ``day`` (0 to the end) and ``training``, ``serving``, ``total`` (USD)."""
         t = np.linspace(0.0, float(self.days.m_as("day")), int(points))

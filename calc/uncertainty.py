@@ -284,7 +284,9 @@ def sweep(over: dict, **known):
     for name, values in over.items():
         term = BY_NAME.get(name)
         if term is None or term.unit is None:
-            raise InputError(str(name), "only quantities of the vocabulary can be swept")
+            swept = [n for n, t in BY_NAME.items() if t.unit is not None]
+            raise InputError(str(name), "only quantities of the vocabulary can be swept"
+                                        + (did_you_mean(str(name), swept) or f": {', '.join(swept)}"))
         if name in known:
             raise InputError(name, "is both swept and given; give it in one place")
         if isinstance(values, (list, tuple)) and any(isinstance(v, (str, pint.Quantity)) for v in values):

@@ -283,3 +283,14 @@ def test_a_model_config_uploaded_as_a_scenario_points_to_the_model_shape_page():
     at.file_uploader(key="upload").set_value(("typo.json", b'{"parms": "70B", "tokens": "1.4T"}', "application/json")).run()
     text = " ".join(e.value for e in at.error).replace("\\", "")
     assert "parms: not a name of the calculator (did you mean params?)" in text, text
+
+
+def test_a_warning_names_the_field_by_its_label():
+    # fresh10: "carbon_intensity: 400 kg CO2e/kWh is above coal power's..." on the Estimate page, the API's name
+    at = _app(params="70e9 param", tokens="1.4e12 token", hardware="H100 SXM5", chips="1024",
+              carbon_intensity="400 kg/kWh")
+    assert not at.exception
+    shown = [_plain(w.value) for w in at.warning]
+    assert any(w.startswith("**Grid carbon intensity (kg CO2e per kWh)**: 400 kg CO2e/kWh is above coal")
+               for w in shown), shown
+    assert not any("carbon_intensity" in w for w in shown), shown

@@ -48,3 +48,11 @@ def test_claims_verdict_and_ratio_come_first_and_narrow_for_a_phone():
     widths = [columns[c]["width"] for c in ("verdict", "ratio")]
     assert all(isinstance(w, int) for w in widths) and sum(widths) <= 200  # the statement starts within 390 px
     assert max(len(v) for v in frame.value["verdict"]) * 7 + 8 <= widths[0]  # "inconsistent-units" whole
+
+
+def test_claims_figures_read_as_articles_write_them():
+    # fresh10: the ledger showed "4.6 × 10⁶ USD" for GPT-3's $4.6M claim
+    at = open_page("app_pages/claims.py")
+    frame = at.dataframe[0].value
+    row = frame[frame["claim"] == "lambda-cost"].iloc[0]
+    assert row["quoted"] == "$4.6M" and row["plausible (90%)"] == "$2.49M – $10.3M"

@@ -523,3 +523,18 @@ def test_a_link_s_price_that_cannot_be_read_is_said_by_its_label():
     said = " ".join(w.value for w in at.warning).replace("\\", "")  # Markdown's escapes aside
     assert "Price per chip-hour" in said and "serving.price" in said and "6 USD/h/chip" in said
     assert at.text_input(key="serving_price").value == ""
+
+
+def test_a_value_typed_while_the_load_waits_for_its_own_is_read_not_kept_unsaid():
+    # fresh-clone walk (fresh10): limits typed, then cleared ('within limits' kept, waiting for a limit), then "4 GB"
+    # typed as the request rate: the page said only "Type a ... limit" and the bad rate was never read or said
+    at = open_page(PAGE, errors_ok=True, **{**LINK, "serving.concurrency": "within limits"})
+    at.text_input(key="serving_request_rate").set_value("4 GB").run()
+    assert at.selectbox(key="serving_concurrency").value == "at a request rate"
+    assert at.error and "Request rate" in at.error[0].value and "GB" in at.error[0].value.replace("\\", "")
+    at = open_page(PAGE, errors_ok=True, **{**LINK, "serving.concurrency": "at a request rate"})
+    at.text_input(key="serving_tpot_limit").set_value("40 ms").run()  # no rate yet: the limit chooses its load
+    assert at.selectbox(key="serving_concurrency").value == "within limits" and not at.error
+    # from a link (no typing): a rate beside 'within limits' and no limit is said, not kept under the prompt
+    at = open_page(PAGE, errors_ok=True, **{**LINK, "serving.concurrency": "within limits", "serving.request_rate": "4/s"})
+    assert at.error and "Request rate" in at.error[0].value and not at.info

@@ -262,3 +262,62 @@ def test_any_unit_text_is_read_or_refused_with_what_was_read(unit, field):
         if e.message.startswith("unknown unit"):
             assert f"got {text.strip()!r}" in e.message or "got '14" in e.message, e.message
             assert "expected" in e.message
+
+
+@pytest.mark.parametrize("tokens,words", [("0", "expected a positive quantity, got 0 token"),
+                                          ("-3", "expected a positive quantity, got -3 token"),
+                                          ("", "got an empty value")])
+def test_step_tokens_not_positive_or_empty_are_said_so(tokens, words, capsys):
+    # a new user's walk (fresh10): step --tokens -3 answered "-3 tokens is less than one optimizer step", and
+    # --tokens '' printed the step as if the flag were not there
+    argv = ["step", "--model", "GPT-3 175B", "--hardware", "A100 SXM4 80GB", "--chips", "1024", "--tensor", "8",
+            "--pipeline", "8", "--global-batch", "1536", "--sequence", "2048", "--tokens", tokens]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("calc: error: --tokens: ") and words in err, err
+
+
+@pytest.mark.parametrize("typed,meant", [("NVIDIA H100", "H100 SXM5"), ("H100 80GB", "H100 SXM5"),
+                                         ("Google TPU v4", "TPU v4"), ("AMD MI300X", "MI300X")])
+def test_a_chip_named_with_its_vendor_or_memory_suggests_that_chip(typed, meant):
+    # a new user's walk (fresh10): "NVIDIA H100" listed all 31 chips, "H100 80GB" suggested the A100 80GBs and no
+    # H100 SXM5 (the 80 GB H100)
+    with pytest.raises(calc.InputError) as exc:
+        data.hardware(typed)
+    message = exc.value.message
+    assert "did you mean " in message and meant in message.split("did you mean ", 1)[1], message
+    assert "A100" not in message or "A100" in typed
+
+
+@pytest.mark.parametrize("typed,example", [("400", '"400 g/kWh"'), ("0.4", '"0.4 kg/kWh"')])
+def test_a_bare_carbon_intensity_is_refused_with_an_example_in_the_unit_it_was_written_in(typed, example, capsys):
+    # fresh10: "--carbon-intensity 400" (grams, as grids are quoted) suggested "400 kg/kWh", 440x coal's intensity
+    assert main(["estimate", "--params", "70B", "--tokens", "1.4T", "--carbon-intensity", typed]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("calc: error: --carbon-intensity: ") and example in err, err
+
+
+def test_a_dataset_size_not_positive_is_shown_as_typed():
+    # fresh10: "-5 GB" in the app's Dataset size was answered "got -5.0 GB" (a float's repr)
+    from calc.dataset import tokens_in
+
+    with pytest.raises(calc.InputError) as exc:
+        tokens_in("-5 GB")
+    assert exc.value.message.endswith("got -5 GB")
+
+
+def test_compare_with_several_chips_in_one_flag_says_to_repeat_it(capsys):
+    # fresh10: "--hardware 'H100 SXM5,B200'" was read as one name and answered with look-alikes of it
+    argv = ["compare", "--params", "70B", "--tokens", "1.4T", "--chips", "1024", "--hardware", "H100 SXM5,B200"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err == "calc: error: --hardware: one accelerator per flag, got 'H100 SXM5,B200'; repeat the flag: " \
+                  "--hardware 'H100 SXM5' --hardware B200\n"
+
+
+@pytest.mark.parametrize("typed", ["1,024 H100s", "16384 H100 GPUs"])
+def test_chips_written_with_the_chips_model_say_where_the_model_goes(typed):
+    # fresh10: "1,024 H100s" (as articles write it) was "unknown unit 'H100s'" with no word of the hardware field
+    with pytest.raises(calc.InputError) as exc:
+        calc.estimate(chips=typed, params="1B")
+    assert exc.value.field == "chips" and "(give the chip's model apart, as the hardware)" in exc.value.message

@@ -125,6 +125,19 @@ def test_claims_table(capsys):
     assert code == 0 and "gpt2-hourly-cost" in out and "inconsistent-units" in out
 
 
+def test_claims_read_as_articles_write_them(capsys):
+    # a new user's walk (fresh10): GPT-3's "$4.6M" was printed "4.6 × 10⁶ USD" and GPT-2's 1.5B parameters
+    # "1.5 × 10⁹ param"; dollars and counts now read as the articles write them, every digit under a million
+    code, out, _ = run(capsys, "claims")
+    lines = {line.split()[0]: line for line in out.splitlines() if line.strip()}
+    assert code == 0 and "$4.6M" in lines["lambda-cost"] and "$3.58M" in lines["lambda-cost"]
+    assert "1.5B params" in lines["gpt2-params"] and "10,000 chips" in lines["msft-gpus"]
+    assert "$562,027" in lines["deepseek-day-revenue"] and "× 10⁶ USD" not in out
+    assert "quoted $4.6M, plausible $2.49M to $10.3M" in out
+    assert "$2,048/h" in lines["gpt2-hourly-cost"] and "$4.38/Mtoken" in lines["openai-gpt4o-price-vs-modelled-cost"]
+    assert "(data/defaults.csv): 67.7 days" in out  # a context figure's days, not "67.7 d"
+
+
 def test_hardware_list(capsys):
     code, out, _ = run(capsys, "hardware")
     assert code == 0 and "TPU v3" in out
@@ -178,6 +191,15 @@ def test_optimal_json_matches_the_library(capsys):
     assert d["hoffmann2022"]["tokens"]["unit"] == "token"
     code, out, _ = run(capsys, "optimal", "--params", "70e9", "--tokens", "1.4e12", "--json")
     assert code == 0 and "params_over_optimal" in json.loads(out)["hoffmann2022"]
+
+
+@pytest.mark.parametrize("compute, warned", [("1", True), ("1e18", True), ("1e19", False), ("1e24", False)])
+def test_optimal_warns_below_the_budgets_the_laws_were_fitted_on(capsys, compute, warned):
+    # fresh10: "optimal --compute 1" answered 0.599 params and a loss of 1,073 without a word; 10^40 was warned
+    code, out, err = run(capsys, "optimal", "--compute", compute)
+    assert code == 0 and out
+    assert ("below every budget the scaling laws were fitted on" in err) == warned, err
+    assert err.count("warning:") == (1 if warned else 0)  # once, not once per law
 
 
 @pytest.mark.parametrize("args, words", [
@@ -460,3 +482,23 @@ def test_a_misspelt_common_name_of_a_scaling_law_is_told_by_it(capsys, name):
     their common name (Chinchilla, Hoffmann et al.'s model), and never accepted silently."""
     code, out, err = run(capsys, "lifetime", "--loss", "2.0", "--inference-tokens", "1T", "--law", name)
     assert code == 2 and err.strip().endswith("(did you mean hoffmann2022 (Chinchilla)?)"), err
+
+
+def test_memory_layout_line_groups_its_digits(capsys):
+    # fresh10: "micro-batch 1000000000 x 8,192 tokens": the sequence grouped, the micro-batch not
+    code, out, _ = run(capsys, "memory", "--model", "Llama 3 8B", "--micro-batch", "1e6", "--data-parallel", "16384")
+    assert code == 0 and "data parallel 16,384 x" in out and "micro-batch 1,000,000 x 8,192 tokens" in out
+
+
+def test_version_is_said(capsys):
+    # fresh10: "python -m calc --version" was refused as "expected a command"
+    from importlib import metadata
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    out = capsys.readouterr().out
+    assert exc.value.code == 0 and out.startswith("calc ")
+    try:
+        assert out.strip() == f"calc {metadata.version('calc')}"
+    except metadata.PackageNotFoundError:
+        assert "not installed" in out

@@ -41,3 +41,26 @@ def test_an_empty_value_is_refused_naming_the_flag(command, flag, value, capsys)
 ])
 def test_the_flags_given_a_value_still_answer(argv, capsys):
     assert main(argv) == 0
+
+
+def _value_flags():
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    for command, sp in sub.choices.items():
+        for action in sp._actions:
+            if action.option_strings and action.nargs != 0 and action.dest != "help":
+                yield command, tuple(action.option_strings)
+
+
+@pytest.mark.parametrize("command,flags", sorted(set(_value_flags())))
+def test_every_flag_given_an_empty_value_is_refused_naming_it(command, flags, capsys):
+    # a new user's walk of a fresh clone (fresh10): cost --hardware '', optimal --law '', thresholds --chips '' and
+    # step --recompute-modules '' were answered as if the flag were not there; thresholds --params '' blamed --compute
+    try:
+        code = main([command, flags[-1], ""])
+    except SystemExit as exc:  # a flag argparse reads itself (a whole number, a choice)
+        code = exc.code
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    line = err.strip().splitlines()[-1]
+    assert any(line.startswith(f"calc: error: {f}") or f"argument {f}" in line for f in flags), line
+    assert "empty" in line or line.endswith("got ''") or "invalid choice: ''" in line, line

@@ -308,3 +308,12 @@ def test_a_misspelt_model_with_its_tokens_is_said_unknown_not_given_twice():
     with pytest.raises(calc.InputError) as e:  # a published run with tokens of its own: the other field named
         lifetime(model="Chinchilla", tokens="15T token", inference_tokens="2T token")
     assert e.value.message.endswith("not with tokens")
+
+
+def test_an_answer_at_the_python_prompt_reads_as_a_sentence():
+    # fresh10: calc.lifetime(...) echoed every Quantity's floats; Sardana et al. 2023 Fig. 1 as a sentence now
+    text = repr(calc.lifetime(params=13e9, tokens=576e9, inference_tokens="2T token", law="devries2023"))
+    assert text.startswith("Lifetime(devries2023, loss 1.975, 2T tokens served: optimum 6.97B params on ")
+    assert "compute-optimal 13B params; saving 17.5%)" in text and "Quantity" not in text
+    arrays = repr(calc.lifetime(loss=np.array([2.0, 2.1]), inference_tokens="2T token"))
+    assert arrays.startswith("Lifetime(law='hoffmann2022', loss=array(")  # arrays keep their own reprs

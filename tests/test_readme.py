@@ -282,3 +282,29 @@ def test_the_linear_rule_table_is_what_the_code_gives():
                    f"{r['error']:+.0%} | {scaled / modelled - 1:+.0%} |")
             line = next((x for x in text.splitlines() if x.startswith(row[0] + " ")), None)
             assert line is not None and line.endswith(row[1]), f"README table row should end {row[1]!r}: {line!r}"
+
+
+def test_every_dotted_name_of_calc_the_readme_gives_resolves_as_typed():
+    # a new user's walk (fresh10): `calc.lifetime.compute_overhead(k)` and `calc.serve.frontier(...)` failed as typed
+    # after `import calc` (calc.lifetime and calc.serve are the functions; their modules' names are imported from)
+    import importlib
+
+    import calc
+
+    text = README.read_text(encoding="utf-8")
+    names = sorted(set(re.findall(r"`(calc(?:\.[A-Za-z_]\w*)+)(?=[(`])", text)))
+    assert "calc.estimate" in names and "calc.units.parse_quantity" in names
+    broken = []
+    for name in names:
+        obj, parts = calc, name.split(".")
+        for i, part in enumerate(parts[1:], start=2):
+            if not hasattr(obj, part):  # a submodule not imported yet: imported as a user would
+                try:
+                    importlib.import_module(".".join(parts[:i]))
+                except ImportError:
+                    pass
+            obj = getattr(obj, part, None)
+            if obj is None:
+                broken.append(name)
+                break
+    assert not broken, broken

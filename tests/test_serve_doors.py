@@ -191,3 +191,26 @@ def test_an_empty_format_is_refused_not_read_as_the_default(name, value):
     assert exc.value.field == name and "expected one of bf16, fp16, fp8" in exc.value.message  # the formats it reads
     with pytest.raises(InputError):
         frontier(*ARGS, **{name: value})
+
+
+def test_a_concurrency_with_limits_says_what_each_gives(capsys):
+    # fresh10: "Llama 3.1 70B on 8 H100 at 32 clients with a 2 s / 40 ms limit" typed as both flags was refused with
+    # "give a concurrency or latency limits, not both", not saying how to ask either question
+    from calc.__main__ import main
+
+    code = main(["serve", "--model", "Llama 3.1 70B", "--hardware", "H100 SXM5", "--chips", "8", "--concurrency", "32",
+                 "--ttft-limit", "2 s", "--tpot-limit", "40 ms"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and err.startswith("calc: error: --ttft-limit: give a concurrency or")
+    assert "the most tokens/s within them" in err and "a concurrency alone gives its TTFT and TPOT" in err
+
+
+def test_an_answer_at_the_python_prompt_reads_as_a_sentence():
+    # fresh10: calc.serve(...) echoed at the prompt was 2,000 characters of floats and nested dicts
+    s = serve("Llama 3.1 70B", "H100 SXM5", 8, concurrency=32)
+    text = repr(s)
+    assert text.startswith("Serving(Llama 3.1 70B on 8 x H100 SXM5, tensor ") and "32 in flight: TTFT " in text
+    assert " ms, TPOT " in text and "tokens/s per chip" in text and "/Mtoken blended)" in text
+    assert "Quantity" not in text and "e-0" not in text and len(text) < 300
+    assert "4 requests/s" in repr(serve("Llama 3.1 70B", "H100 SXM5", 8, request_rate="4/s"))
+    assert "saturating at " in repr(serve(*ARGS)) and "a batch of 8" in repr(serve(*ARGS, batch=8))

@@ -232,3 +232,21 @@ def test_a_release_not_listed_suggests_its_own_lines_releases_first():
     assert exc.value.message.endswith("got 'vLLM 0.8.2'; did you mean vLLM 0.8.5 or vLLM 0.8.5.post1?")
     with pytest.raises(InputError, match=r"did you mean SGLang 0\.4\.0 or SGLang 0\.4\.1\.post7 or "):
         engine_name("sglang 0.4.2")
+
+
+def test_a_misspelt_family_or_an_empty_name_is_answered_with_what_was_meant():
+    # a new user's "vlm" (fresh clone walk) listed every engine and suggested none; "" listed them all too
+    from calc.serve import engine_name
+
+    with pytest.raises(InputError) as exc:
+        engine_name("vlm")
+    assert exc.value.message.endswith("got 'vlm'; did you mean \"vllm\"? (alone it lists its releases)")
+    with pytest.raises(InputError, match=r"got 'sglan 0\.5\.3'; did you mean SGLang 0\.5\.3"):
+        engine_name("sglan 0.5.3")
+    for empty in ("", "  "):
+        with pytest.raises(InputError) as exc:
+            engine_name(empty)
+        assert exc.value.message.startswith("expected a serving engine's name, got an empty value")
+    with pytest.raises(InputError) as exc:
+        engine_name("lmdeploy")  # near no family: no guess
+    assert exc.value.message.endswith("got 'lmdeploy'")

@@ -283,3 +283,11 @@ def test_a_chip_with_no_price_to_serve_at_asks_for_the_serving_price_by_name():
                         tokens_per_day="1e9 token/day", days="365 day", price="6 USD/chip/hour",
                         serving_price="6 USD/chip/hour")
     assert life.serving.hardware == "GB300" and life.serving_price.m_as("USD/Mtoken") > 0
+
+
+def test_a_life_at_the_python_prompt_reads_as_a_sentence():
+    # fresh10: service_life(...) echoed every Quantity's floats (training_cost=<Quantity(32276971.5, 'USD')>, ...)
+    text = repr(_life())
+    assert text.startswith("ServiceLife(Llama 3 70B on H100 SXM5: training $") and " on 15T tokens, serving 10B tokens a " \
+        "day for 730 days at $" in text and "serving has cost as much as training after " in text
+    assert "Quantity" not in text and len(text) < 300

@@ -90,3 +90,13 @@ def test_sweep_is_a_grid_with_units_in_column_names():
     one = calc.estimate(params=7e9, tokens=2e12, hardware="H100 SXM5", chips=1024, utilization=0.5)
     row = df[(df["chips [chip]"] == 1024) & (df["utilization"] == 0.5)]
     assert row["duration [s]"].item() == pytest.approx(one.duration.m_as("s"))
+
+
+def test_a_misspelt_or_unsweepable_name_is_answered_with_what_can_be_swept():
+    # fresh10: sweep({"chipz": ...}) said only "only quantities of the vocabulary can be swept"
+    from calc.errors import InputError
+
+    with pytest.raises(InputError, match=r"^chipz: .* can be swept \(did you mean chips\?\)$"):
+        sweep({"chipz": [512, 1024]}, params=7e9, tokens=2e12, hardware="H100 SXM5")
+    with pytest.raises(InputError, match=r"^hardware: .* can be swept: params, .*chips, utilization"):
+        sweep({"hardware": ["H100 SXM5", "B200"]}, params=7e9, tokens=2e12, chips=8)

@@ -76,9 +76,20 @@ _EXPECTED = {"--year": "a year, e.g. 2023", "--rtol": "a relative tolerance betw
              "--seed": "a whole number (the random generator's seed)", "--zero": "a ZeRO stage: 0, 1, 2 or 3"}
 
 
+def _version() -> str:
+    """The installed distribution's version (pyproject.toml's), or a word where calc runs from a checkout."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("calc")
+    except metadata.PackageNotFoundError:
+        return "(not installed: run from a checkout)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m calc`` (also used to document the flags)."""
     parser = _Parser(prog="calc", description="Training-cost and scaling calculator, with units.")
+    parser.add_argument("--version", action="version", version=f"calc {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for add_parser, _ in COMMANDS.values():
         add_parser(sub)
@@ -100,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(extra)}{_close_flags(parser, args.command, extra)}"
                      f"{_quotes(argv, extra)}")
     try:
-        _refuse_empty(args)
+        _refuse_empty(args, parser)
         return COMMANDS[args.command][1](args)
     except InputError as exc:
         print(f"calc: error: {_flagged(exc)}", file=sys.stderr)
@@ -116,13 +127,25 @@ NAMED = {"model": "a model's name", "config": "the path of a config.json", "prec
          "kv_precision": "a number format", "expert_precision": "a number format"}
 
 
-def _refuse_empty(args: argparse.Namespace) -> None:
-    """Refuse a flag of ``NAMED`` given an empty or blank value, instead of answering as if it were not given."""
+def _refuse_empty(args: argparse.Namespace, parser: argparse.ArgumentParser | None = None) -> None:
+    """Refuse a flag given an empty or blank value, instead of answering as if it were not given: a flag of ``NAMED``
+    saying what it names, any other of ``parser``'s command as a value (``cost --hardware ''``, ``optimal --law ''``,
+    ``step --recompute-modules ''`` were answered without them, ``thresholds --params ''`` blamed --compute)."""
     for dest, what in NAMED.items():
         value = getattr(args, dest, None)
         if isinstance(value, str) and not value.strip():
             raise InputError(dest, f"expected {what}, got {'only spaces' if value else 'an empty value'}; give one, "
                                    "or leave the flag out")
+    if parser is None:
+        return
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[args.command]
+    for action in sub._actions:
+        value = getattr(args, action.dest, None)
+        if isinstance(value, list) and value != action.default:  # a flag given again and again (compare --hardware)
+            value = next((v for v in value if isinstance(v, str) and not v.strip()), None)
+        if action.option_strings and isinstance(value, str) and not value.strip() and value != action.default:
+            raise InputError(action.option_strings[-1][2:].replace("-", "_"), f"expected a value, got {'only spaces' if value else 'an empty value'}; "
+                                          "give one, or leave the flag out")
 
 
 def _close_flags(parser: argparse.ArgumentParser, command: str, extra: list[str]) -> str:

@@ -69,6 +69,12 @@ def _compare(args) -> int:
                          "compare takes one value per input; a range is for estimate")
     from calc import data
 
+    for typed in args.hardware or ():  # "H100 SXM5,B200": several at once, said as the flag takes them
+        if "," in typed and typed not in data.hardware_table():
+            parts = [p.strip() for p in typed.split(",")]
+            raise InputError("hardware", f"one accelerator per flag, got {typed[:80]!r}; repeat the flag: "
+                                         + " ".join(f"--hardware {p!r}" if " " in p else f"--hardware {p}"
+                                                    for p in parts if p))
     names = [data.hardware(n).name for n in args.hardware] if args.hardware else list(DEFAULT_LINEUP)
     runs = compare_hardware(known, names, model=shape)
     errors = [e for e in runs.values() if isinstance(e, InputError)]

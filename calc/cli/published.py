@@ -25,7 +25,7 @@ def _backtest_parser(sub) -> None:
 
 def _claims(args) -> int:
     from calc.claims import check_all, figures
-    from calc.display import number
+    from calc.display import number, readable
 
     results = check_all()
     if args.json:
@@ -35,8 +35,8 @@ def _claims(args) -> int:
     for r in results:
         rows.append((
             r.id,
-            f"{number(r.quoted.magnitude)} {r.quoted.units:~P}".strip(),
-            "—" if r.recomputed is None else f"{number(r.recomputed.magnitude)} {r.recomputed.units:~P}".strip(),
+            readable(r.quoted),
+            "—" if r.recomputed is None else readable(r.recomputed),
             "—" if r.ratio is None else number(r.ratio),
             r.verdict,
         ))
@@ -50,8 +50,8 @@ def _claims(args) -> int:
         print("\nplausible 90% ranges under defensible assumptions:")
         for r in ranged:
             lo, hi = r.plausible
-            print(f"  {r.id}: quoted {number(r.quoted.magnitude)}, plausible {number(lo.magnitude)} to "
-                  f"{number(hi.magnitude)} {lo.units:~P} ({r.plausible_reason})")
+            print(f"  {r.id}: quoted {readable(r.quoted)}, plausible {readable(lo)} to {readable(hi)} "
+                  f"({r.plausible_reason})")
     counts = {v: sum(r.verdict == v for r in results) for v in ("reproduced", "off", "inconsistent-units")}
     print(f"\n{len(results)} claims: " + ", ".join(f"{n} {v}" for v, n in counts.items()))
     unchecked = figures()
@@ -61,9 +61,9 @@ def _claims(args) -> int:
             at = f"{f.article}, {f.where}" if f.source else f"{f.article}:{f.line}"
             print(f"  {f.id} ({at}): {f.why}")
             if f.interpretation is not None:
-                print(f"    = {number(f.interpretation.magnitude)} {f.interpretation.units:~P}".rstrip())
+                print(f"    = {readable(f.interpretation)}")
             for label, q in f.more:
-                print(f"    {label}: {number(q.magnitude)} {q.units:~P}".rstrip())
+                print(f"    {label}: {readable(q)}")
     return 0
 
 

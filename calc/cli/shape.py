@@ -129,8 +129,8 @@ def _memory(args) -> int:
     shown = {**DEFAULTS, **layout, "sequence": T}
     shown["zero"] = layout.get("zero", default_zero(shown["states"]))
     print((f"{shape_label(args)}: " if args.model else "") + f"per chip at ZeRO stage {shown['zero']} ({shown['states']} convention), data parallel "
-          f"{shown['data_parallel']} x tensor {shown['tensor']} x pipeline {shown['pipeline']}, micro-batch "
-          f"{shown['micro_batch']} x {T:,} tokens, {shown['recompute']} recomputation")
+          f"{shown['data_parallel']:,} x tensor {shown['tensor']:,} x pipeline {shown['pipeline']:,}, micro-batch "
+          f"{shown['micro_batch']:,} x {T:,} tokens, {shown['recompute']} recomputation")
     for k, v in m.parts.items():
         gb = v.m_as("GB/chip")
         if k == "gradients" and gb == 0 and shown["states"] == "deepspeed":

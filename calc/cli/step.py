@@ -18,7 +18,7 @@ from calc.cli.flags import (
     shape_label,
 )
 from calc.errors import InputError
-from calc.reader import whole_text
+from calc.reader import read_value, whole_text
 from calc.vocabulary import precision_name
 
 
@@ -140,6 +140,8 @@ def _step(args) -> int:
     if args.global_batch is None:
         raise InputError("global_batch", "required: the number of sequences per optimizer step, e.g. "
                                          "--global-batch 1536 (GPT-3: 1536 sequences of 2048 tokens)")
+    if args.tokens is not None:  # read as estimate reads it: "" said empty (was dropped), 0 and -3 not positive
+        args.tokens = read_value("tokens", args.tokens)
     hardware = data.hardware(args.hardware)  # the chip object, resolved once and passed down
     args.price = _price(args, hardware)[0]  # per chip-hour, a node's price divided by its chips
     if args.price is not None and args.tokens is None and args.budget is None:
@@ -163,9 +165,9 @@ def _step(args) -> int:
         print(f"warning: {model.sequence_note(args.sequence)}", file=sys.stderr)
     _options_that_apply(args, model)
     s = perf.predict(model, hardware, args.chips, check_memory=args.check_memory, **_layout(args))
-    duration = s.duration(args.tokens) if args.tokens else None
+    duration = s.duration(args.tokens) if args.tokens is not None else None
     run = {}
-    if args.tokens:  # the whole run through calc.estimate, utilization marked modelled
+    if args.tokens is not None:  # the whole run through calc.estimate, utilization marked modelled
         from calc.estimate import estimate
 
         priced = {} if args.price is None else {"price": args.price}

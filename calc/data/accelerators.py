@@ -106,6 +106,13 @@ def check_known(r, column: str = "hardware", empty: bool = False) -> None:
     raise DataError(r.path, r.line, column, f"unknown accelerator {name!r} (not in data/hardware.csv)")
 
 
+def _model_word(name: str) -> str:
+    """The word of an accelerator's name that says which chip it is, folded: its first with a digit ("h100" of
+    "H100 SXM5", "v4" of "TPU v4"), else its first."""
+    words = [folded(w) for w in name.split()]
+    return next((w for w in words if any(c.isdigit() for c in w)), words[0])
+
+
 def hardware(name: str | Hardware) -> Hardware:
     """The accelerator a user named (case and spacing ignored; the error lists close matches), or ``name``
     itself when it is a ``Hardware`` already: public functions resolve their ``hardware`` argument with this
@@ -126,6 +133,8 @@ def hardware(name: str | Hardware) -> Hardware:
             return h
     keys = {folded(n): n for n in table}
     close = [n for n in table if wanted and wanted in folded(n)]  # "A100" -> every A100; look-alikes only else
+    typed = {folded(w) for w in name.split()}  # the vendor before it or the memory after it: "NVIDIA H100", "H100 80GB"
+    close = close or [n for n in table if _model_word(n) in typed]  # the H100s (look-alikes put A100 80GB first)
     close = close or [keys[f] for f in nearest(wanted, keys, n=4, cutoff=0.5)]  # ("A100": no V100s)
     hint = f"did you mean {' or '.join(close[:5])}?" if close else f"known: {', '.join(table)}"
     raise InputError("hardware", f"unknown accelerator {name[:60]!r}; {hint}")

@@ -122,6 +122,22 @@ class Lifetime:
         """The optimum's extra training compute over the compute-optimal model's: de Vries' overhead at k_N."""
         return (self.optimum.training_compute / self.compute_optimal.training_compute).m_as("") - 1
 
+    def __repr__(self) -> str:
+        """One quality's answer as a person reads it at the Python prompt (the dataclass's echoed every Quantity's
+        floats); arrays of qualities or demands keep the fields' own reprs."""
+        if np.ndim(self.loss) or np.ndim(self.inference_tokens.magnitude) or np.ndim(self.params.magnitude):
+            return (f"Lifetime(law={self.law!r}, loss={self.loss!r}, inference_tokens={self.inference_tokens!r}, "
+                    f"optimum={self.optimum!r}, compute_optimal={self.compute_optimal!r})")
+        from calc.display import number, show
+
+        text = (f"Lifetime({self.law}, loss {number(float(self.loss), 4)}, {show('tokens', self.inference_tokens)} "
+                f"served: optimum {show('params', self.params)} on {show('tokens', self.tokens)}, "
+                f"{number(self.lifetime_compute.m_as('FLOP'))} FLOP over its life; compute-optimal "
+                f"{show('params', self.compute_optimal.params)}; saving {number(100 * float(self.saving_fraction))}%")
+        if self.cost_optimum is not None:
+            text += f"; cheapest {show('params', self.cost_optimum.params)}, saving {show('cost', self.cost_saving)}"
+        return text + ")"
+
     @property
     def cost_saving(self) -> pint.Quantity | None:
         """Lifetime cost of the compute-optimal model minus the dollar optimum's, where priced."""

@@ -81,6 +81,26 @@ class Serving:
     # checkpoint's format, DeepSeek-R1's FP8 from its config.json's quantization_config, or the chip's 16-bit one)
     precision_basis: str = "given"
 
+    def __repr__(self) -> str:
+        """What a person reads at the Python prompt (every field stays an attribute, ``to_dict`` has them all):
+        ``serve(...)`` echoed 2,000 characters of floats and dicts."""
+        lay = self.layout
+        split = f"tensor {lay['tensor']} x pipeline {lay['pipeline']}" + (
+            f" x expert {lay['expert']}" if lay.get("expert", 1) > 1 else "")
+        if lay.get("replicas", 1) > 1:
+            split = f"{lay['replicas']:,} replicas of {split}"
+        load_said = f"{self.concurrency:,} in flight"
+        if self.request_rate is not None:
+            load_said = f"{number(self.request_rate.m_as('1/s'))} requests/s, {load_said}"
+        load_said = {"saturating": f"saturating at {self.concurrency:,} sequences", "batch": f"a batch of "
+                     f"{self.concurrency:,}", "limits": f"within limits, {load_said}"}.get(self.mode, load_said)
+        cost = "" if self.usd_per_million_tokens is None else \
+            f", ${number(self.usd_per_million_tokens['blended'].m_as('USD/Mtoken'))}/Mtoken blended"
+        return (f"Serving({self.model} on {self.chips:,} x {self.hardware}, {split}, {lay['precision']}, {load_said}: "
+                f"TTFT {number(self.ttft.m_as('ms'))} ms, TPOT {number(self.tpot.m_as('ms'))} ms, "
+                f"{number(self.tokens_per_second['per_chip'].m_as('token/s/chip'))} tokens/s per chip, "
+                f"{number(self.tokens_per_second_per_user.m_as('token/s'))} per user{cost})")
+
     def to_dict(self) -> dict:
         """JSON-ready: numbers in the canonical units named in each key."""
         def q(x, unit):
@@ -217,6 +237,9 @@ def engine_name(engine) -> str | None:
         return engine
     known = sorted(names)
     given = " ".join(str(engine).split()).casefold()
+    if not given:  # "--engine ''": said as such, not as an unknown name after a list of every engine
+        raise InputError("engine", "expected a serving engine's name, got an empty value; give one (e.g. \"vllm 0.11\"), "
+                                   "or leave it out")
     for name in known:
         if " ".join(name.split()).casefold() == given:
             return name
@@ -253,6 +276,14 @@ def engine_name(engine) -> str | None:
     near = (holding if len(holding) <= 3 else nearest(given, holding, n=3, cutoff=0)) or \
         nearest(str(engine), known, n=3, cutoff=0.5)
     hint = f"; did you mean {' or '.join(near)}?" if near else ""
+    word, _, tail = given.partition(" ")
+    family = nearest(word, _ENGINE_FAMILIES, n=1) if not near else []
+    if family:  # a family's name misspelt ("vlm 0.11", "sglan"): the release it names with the name spelt right
+        try:
+            hint = f"; did you mean {engine_name(f'{family[0]} {tail}')}?" if tail else ""
+        except InputError:
+            hint = ""
+        hint = hint or f'; did you mean "{family[0]}"? (alone it lists its releases)'
     raise InputError("engine", f"expected one of {_engines_in_brief(known)}, got {engine!r:.60}{hint}")
 
 
@@ -426,7 +457,9 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
         raise InputError(given[-1], f"give one of a batch, a concurrency or a request rate, not {' and '.join(given)}")
     if given and (ttft_max or tpot_max):
         raise InputError("ttft_limit" if ttft_max else "tpot_limit",
-                         f"give a {given[0].replace('_', ' ')} or latency limits, not both")
+                         f"give a {given[0].replace('_', ' ')} or latency limits, not both: the limits find the "
+                         f"load with the most tokens/s within them; a {given[0].replace('_', ' ')} alone gives its "
+                         "TTFT and TPOT, to compare with the limits yourself")
     search = pipeline is None and tensor is None  # no split given: every tensor x pipeline split the chips allow
     search_attention = tensor is None and attention_data_parallel is None  # attention data parallel tried as well
     try:
