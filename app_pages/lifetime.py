@@ -351,7 +351,8 @@ f3.selectbox("Weights served in", PRECISIONS, key="lt_precision",
              help="the served weights' format, as on the Serving page ('default': the checkpoint's format where its "
                   "config.json's quantization_config states one and the chip has its peak, DeepSeek-R1's fp8 on an "
                   "H200, else the chip's 16-bit format; fp8: Llama 3.1 405B fits 8 H100; fp4 is NVFP4, 4.5 bits with "
-                  "its scales); training stays at the chip's 16-bit peak")
+                  "its scales; w8a16: 8-bit weights multiplied in 16 bits, on a chip with no fp8 peak); training stays "
+                  "at the chip's 16-bit peak")
 f4.text_input("Chip-hour price", key="lt_price", placeholder="empty: the chip's public price",
               help="USD per chip-hour for training and serving, e.g. `6 USD/chip/hour`; empty: the chip's public "
                    "price (data/prices.csv), as `calc lifetime --hardware` takes it. A chip with none asks for it here.")

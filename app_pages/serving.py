@@ -394,7 +394,9 @@ precision = d1.selectbox("Weights", PRECISIONS, key="serving_precision",
                          format_func=lambda v: "default" if v == AUTO else v,
                          help="'default': the checkpoint's format where its config.json's quantization_config states one "
                               "and the chip has its peak (DeepSeek-R1, Kimi K2: fp8 on an H100 or H200), else the chip's "
-                              "16-bit format; the answer says which. fp4 is NVFP4 (4.5 bits with its scales)")
+                              "16-bit format; the answer says which. fp4 is NVFP4 (4.5 bits with its scales); w8a16 and "
+                              "int4 are weight-only, multiplied in the chip's 16-bit format (w8a16: an FP8 checkpoint on "
+                              "a chip with no fp8 peak, an A100, as vLLM's FP8 Marlin runs it)")
 kv = d2.selectbox("KV cache", KV, key="serving_kv")
 prompt = d3.number_input("Input tokens per request", min_value=1, max_value=LARGEST, step=100, key="serving_input")
 gen = d4.number_input("Output tokens per request", min_value=1, max_value=LARGEST, step=100, key="serving_output")

@@ -28,7 +28,6 @@ PRECISION_NOT_ONE = {
     "gptq": "GPTQ quantizes to 2, 3, 4 or 8 bits: its 4-bit weights (weight-only, 16-bit activations) are int4",
     "w8a8": "8-bit weights and activations are fp8 or int8",
     "w4a4": "4-bit weights and activations are fp4 (NVFP4, a scale per 16 values) or mxfp4 (OCP's, per 32)",
-    "w8a16": "8-bit weights with 16-bit activations are not modelled: fp8 and int8 multiply in 8 bits",
     "e5m2": "FP8 E5M2 is a gradient format; served FP8 weights and activations are E4M3, fp8 here"}
 
 

@@ -557,7 +557,8 @@ CHIPS = ["H100 SXM5", "A100 SXM4 80GB", "H200 SXM", "MI300X", "TPU v5e", "B200",
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(model=st.sampled_from(MODELS), hw=st.sampled_from(CHIPS), chips=st.sampled_from([1, 2, 4, 8, 16, 3, 0]),
-       tensor=st.sampled_from([None, 1, 2, 4, 8, 3]), precision=st.sampled_from([None, "fp8", "int4", "fp4", "bf16", "x"]),
+       tensor=st.sampled_from([None, 1, 2, 4, 8, 3]),
+       precision=st.sampled_from([None, "fp8", "int4", "fp4", "bf16", "x", "w8a16"]),
        kv=st.sampled_from([None, "fp8", "bf16"]), adp=st.booleans(), pipeline=st.sampled_from([1, 2, 3]),
        expert=st.sampled_from([None, 1, 2, 8, 3]), window=st.sampled_from([None, 4096, 0]),
        prompt=st.integers(-5, 200_000), gen=st.integers(-5, 50_000),
@@ -855,7 +856,8 @@ def test_the_default_formats_are_ones_the_chip_has(hardware):
     s = serve("Llama 3 8B", hardware, 1)
     hw = data.hardware(hardware)
     assert s.layout["precision"] in hw.peaks and s.layout["kv_precision"] in hw.peaks
-    assert serve("Llama 3 8B", hardware, 1, precision="int4").layout["precision"] == "int4"  # weight-only: any chip
+    for weight_only in ("int4", "w8a16"):  # multiplied in the chip's 16-bit format: any chip
+        assert serve("Llama 3 8B", hardware, 1, precision=weight_only).layout["precision"] == weight_only
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

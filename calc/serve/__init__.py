@@ -391,8 +391,9 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
         mixture of experts with tensor None, each one-stage tensor group is tried with attention tensor parallel and
         with attention data parallel, the experts parallel over the group (``load.attention_modes``: the layouts
         DeepSeek, SGLang and TensorRT-LLM serve DeepSeek-V3/R1 on), else off; False: attention tensor parallel only
-    precision : weights "bf16", "fp16", "fp8", "int8", "fp4" (NVFP4: 4.5 bits with its scales), "mxfp4" (4.25 bits),
-        "int4"; default the checkpoint's format where its config.json's quantization_config states one and the chip
+    precision : weights "bf16", "fp16", "fp8", "int8", "w8a16" (8-bit weights multiplied in the chip's 16-bit format:
+        an FP8 checkpoint on an A100, as vLLM's FP8 Marlin runs it; fp8 there is refused, naming it), "fp4" (NVFP4:
+        4.5 bits with its scales), "mxfp4" (4.25 bits), "int4" (weight-only, as w8a16); default the checkpoint's format where its config.json's quantization_config states one and the chip
         has a peak for it (DeepSeek-R1, Kimi K2: fp8 on an H200), else the chip's 16-bit format
         (``load.default_precision``; ``Serving.precision_basis`` says which and why); kv_precision "bf16", "fp16",
         "fp8", "int8"

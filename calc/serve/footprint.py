@@ -9,6 +9,7 @@ and the experts a batch actually touches.
     weights              params x bytes per weight (16, 8 or 4 bits), the block formats' scales counted:
                          NVFP4 ("fp4") 4 + 8/16 = 4.5 bits, MXFP4 4 + 8/32 = 4.25 bits [NVIDIA2025nvfp4],
                          [OCP2023mx]; int4 (AWQ, GPTQ) 4 bits, its group scales not counted [Frantar2022], [Lin2024];
+                         w8a16 (FP8 or INT8 weights, weight-only) 8 bits, its scales not counted (vLLM's FP8 Marlin);
                          per part: the routed experts may be held in another format than the rest (GPT-OSS:
                          experts in MXFP4, attention, router and embeddings in BF16 [OpenAI2025gptoss])
     experts touched      E (1 - (1 - k/E)^n): the expected distinct experts that n tokens routed
@@ -28,13 +29,20 @@ from calc.errors import InputError, did_you_mean
 # to 16 bits in the kernel [Lin2024]; NVFP4 ("fp4", ModelOpt's W4A4 checkpoints: activations quantized to NVFP4 too)
 # multiplies at the chip's FP4 rate where data/hardware.csv lists one (Blackwell), else in 8 bits (calc.serve.load);
 # MXFP4 (GPT-OSS's experts) in 8 bits: its engines multiply MXFP4 weights by MXFP8 or BF16 activations.
+# w8a16 is weight-only as int4 is: 8-bit weights (1 byte each) dequantised in the kernel and multiplied in the chip's
+# 16-bit format, as vLLM runs an FP8 checkpoint on a chip with no FP8 tensor cores ("FP8 models will run on compute
+# capability >= 7.5 (Turing) as weight-only W8A16, utilizing FP8 Marlin", vLLM's docs,
+# https://docs.vllm.ai/en/stable/features/quantization/fp8/; "> 8.0 (Ampere)" in v0.6.3's,
+# https://docs.vllm.ai/en/v0.6.3.post1/quantization/fp8.html; vLLM PR #5975 "Expand FP8 support to Ampere GPUs using
+# FP8 Marlin") and as TensorRT-LLM's INT8 weight-only (W8A16) runs INT8 weights; "fp8" and "int8" multiply in 8 bits.
 # The FP4 block formats store a 4-bit E2M1 value per weight and one 8-bit scale per block, counted here:
 #   fp4    NVFP4: one FP8 (E4M3) scale per 16 values, 4 + 8/16 = 4.5 bits (a per-tensor FP32 scale besides, one per
 #          matrix: nothing per weight) [NVIDIA2025nvfp4]; the FP4 of NVIDIA's ModelOpt checkpoints and TensorRT-LLM
 #   mxfp4  OCP Microscaling MXFP4: one E8M0 scale per 32 values, 4 + 8/32 = 4.25 bits [OCP2023mx] sec. 5, Table 1;
 #          GPT-OSS's routed experts ("4.25 bits per parameter", [OpenAI2025gptoss] sec. 2)
 WEIGHT_PRECISIONS = {"bf16": (2.0, None), "fp16": (2.0, None), "fp8": (1.0, "fp8"), "int8": (1.0, "int8"),
-                     "fp4": ((4 + 8 / 16) / 8, "fp4"), "mxfp4": ((4 + 8 / 32) / 8, "fp8"), "int4": (0.5, None)}
+                     "w8a16": (1.0, None), "fp4": ((4 + 8 / 16) / 8, "fp4"), "mxfp4": ((4 + 8 / 32) / 8, "fp8"),
+                     "int4": (0.5, None)}
 KV_PRECISIONS = {"bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0}
 
 
@@ -102,8 +110,8 @@ def gathered_bytes(expert_precision: str, compute: str | None) -> float:
 def weight_bytes(precision: str) -> float:
     """Bytes per weight at ``precision`` (a key of ``WEIGHT_PRECISIONS``).
 
-    >>> weight_bytes("fp8"), weight_bytes("fp4"), weight_bytes("mxfp4"), weight_bytes("int4")
-    (1.0, 0.5625, 0.53125, 0.5)
+    >>> weight_bytes("fp8"), weight_bytes("w8a16"), weight_bytes("fp4"), weight_bytes("mxfp4"), weight_bytes("int4")
+    (1.0, 1.0, 0.5625, 0.53125, 0.5)
     """
     if precision not in WEIGHT_PRECISIONS:
         raise InputError("precision", f"expected one of {', '.join(WEIGHT_PRECISIONS)}, got {precision!r}"

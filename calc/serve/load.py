@@ -764,8 +764,11 @@ def default_precision(model: Transformer, hw: data.Hardware) -> tuple[str, str]:
     its config.json's quantization_config states one (``Transformer.checkpoint_precision``: DeepSeek-V3, DeepSeek-R1
     and Kimi K2 in block-scaled FP8, as their engines serve them [DeepSeekAI2024] sec. 3.3.2) and the chip multiplies
     in it (an FP8 peak in data/hardware.csv: H100, H200, B200, MI300X); else the chip's 16-bit format
-    (``Hardware.default_precision``: bf16, fp16 on a V100), as for a checkpoint in 16 bits. The one place every door
-    (``serve``, ``frontier``, ``fewest_chips``, ``calc.service_life``, the Serving and Lifetime pages) takes it from.
+    (``Hardware.default_precision``: bf16, fp16 on a V100), as for a checkpoint in 16 bits, the reason saying that
+    "w8a16" keeps an 8-bit checkpoint's weights (weight-only, as vLLM's FP8 Marlin runs them on Ampere: not the
+    default, since not every engine runs a block-scaled FP8 mixture of experts weight-only on such a chip). The one
+    place every door (``serve``, ``frontier``, ``fewest_chips``, ``calc.service_life``, the Serving and Lifetime
+    pages) takes it from.
 
     >>> from calc.architecture import lookup
     >>> default_precision(lookup("DeepSeek-R1"), data.hardware("H200 SXM"))
@@ -779,8 +782,10 @@ def default_precision(model: Transformer, hw: data.Hardware) -> tuple[str, str]:
     needed = footprint.WEIGHT_PRECISIONS[own][1] if own in footprint.WEIGHT_PRECISIONS else own
     if needed in hw.peaks:
         return own, CHECKPOINT_BASIS
+    keep = (f"; w8a16 keeps its 8-bit weights, multiplied in {chip}" if footprint.WEIGHT_PRECISIONS[own][0] == 1.0
+            else "")
     return chip, (f"the chip's 16-bit format, as the {hw.name} has no {needed} peak in data/hardware.csv for the "
-                  f"checkpoint's {own} of config.json's quantization_config")
+                  f"checkpoint's {own} of config.json's quantization_config{keep}")
 
 
 def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, attention_data_parallel=False,
@@ -826,7 +831,7 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
     if compute == "fp4" and compute not in hw.peaks:  # no 4-bit tensor cores (Hopper): the FP4 weights multiply in 8 bits
         compute = "fp8"
     _chip_has(hw, "precision", prec if prec in ("bf16", "fp16") else compute, prec)
-    compute = compute if compute in hw.peaks else hw.default_precision  # int4: weight-only, at the chip's own format
+    compute = compute if compute in hw.peaks else hw.default_precision  # int4, w8a16: weight-only, at the chip's own
     kvp = _precision("kv_precision", kv_precision or ("fp16" if prec == "fp16" or "bf16" not in hw.peaks else "bf16"),
                      footprint.KV_PRECISIONS)
     _chip_has(hw, "kv_precision", kvp if kvp in ("bf16", "fp16") else None, kvp)
@@ -971,7 +976,8 @@ def _gather_bytes(exchange, expert_precision: str, compute: str, hw: data.Hardwa
 
 def _chip_has(hw, name: str, needed: str | None, given: str) -> None:
     """Refuse a number format whose matmuls (``needed``) the chip has no peak for, as ``Hardware.peak`` does for
-    training: bf16 on a V100, fp8 on an A100 or a TPU v4; never a silent fall-back to another format."""
+    training: bf16 on a V100, fp8 on an A100 or a TPU v4; never a silent fall-back to another format (fp8 is never
+    read as w8a16: the refusal names it, the weight-only way to serve 8-bit weights there)."""
     if needed is None or needed in hw.peaks:
         return
     table = footprint.WEIGHT_PRECISIONS if name == "precision" else footprint.KV_PRECISIONS
@@ -979,6 +985,9 @@ def _chip_has(hw, name: str, needed: str | None, given: str) -> None:
     via = "" if needed == given else f" ({given} multiplies in {needed})"
     other = (f"int4 weights (weight-only, multiplied in {hw.default_precision})" if name == "precision"
              else "an 8-bit cache (fp8, int8)")
+    if name == "precision" and needed in ("fp8", "int8"):  # 8-bit weights run weight-only there (footprint: w8a16)
+        other = (f"w8a16: 8-bit weights multiplied in {hw.default_precision}, as vLLM's FP8 Marlin runs FP8 "
+                 f"checkpoints on Ampere; or {other}")
     raise InputError(name, f"the {hw.name} has no {needed} peak in data/hardware.csv{via}; give "
                            f"{' or '.join(has) if len(has) <= 2 else 'one of ' + ', '.join(has)}, or {other}")
 
