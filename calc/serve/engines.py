@@ -1,0 +1,170 @@
+"""Serving engines by name: the releases of data/serving_host.csv and data/serving_engines.csv as people type them
+("vllm 0.11", "trtllm 1.0", "vLLM v0.10.1"), and what an engine brings to a serving setup on a chip (its host work and
+its release's defaults). One reader for every door: ``calc.serve`` (and its ``engine_name``), the command line and
+the Serving page.
+"""
+
+from __future__ import annotations
+
+import re
+
+from calc import data
+from calc.errors import InputError, nearest
+from calc.serve import load
+
+__all__ = ["engine_name", "engine_host"]
+
+
+# the words people type for an engine's family, as data/serving_host.csv spells it ("trtllm 1.0" is TensorRT-LLM 1.0)
+_ENGINE_FAMILIES = {"vllm": "vllm", "sglang": "sglang", "nim": "nim", "tensorrt-llm": "tensorrt-llm", "tensorrt llm": "tensorrt-llm",
+                    "tensorrtllm": "tensorrt-llm", "tensorrt": "tensorrt-llm", "trtllm": "tensorrt-llm", "trt-llm": "tensorrt-llm",
+                    "trt llm": "tensorrt-llm"}
+_ENGINE_WORDS = re.compile(r"^(" + "|".join(sorted(map(re.escape, _ENGINE_FAMILIES), key=len, reverse=True))
+                           + r")(?:[\s=:_/-]*v?(\d[\w.]*))?(.*)$")
+
+
+def _engine_parts(text: str) -> tuple[str, str, str] | None:
+    """(family, version, the rest) of an engine's name as typed, folded ("vLLM v0.11.0" -> ("vllm", "0.11.0", ""),
+    "vLLM 0.9.1 (ROCm)" -> ("vllm", "0.9.1", "(rocm)")); None for a name of no family listed."""
+    m = _ENGINE_WORDS.match(" ".join(text.split()).casefold())
+    if m is None:
+        return None
+    return _ENGINE_FAMILIES[m.group(1)], m.group(2) or "", m.group(3).strip()
+
+
+def _version_key(name: str) -> tuple:
+    """An engine's release as numbers, for the newest of a family ("vLLM 0.10.1.1" after "vLLM 0.10.1")."""
+    parts = _engine_parts(name)
+    return tuple(int(p) if p.isdigit() else -1 for p in re.split(r"[.]", parts[1] if parts else "") if p)
+
+
+def _engine_same(names: list[str]) -> bool:
+    """Whether the engines ``names`` take the same defaults (data/serving_engines.csv), host work
+    (data/serving_host.csv) and chips (data/serving_engine_chips.csv): a family of such releases is one engine."""
+    host, tiers, vendors = data.serving_host(), data.serving_engines(), data.serving_engine_vendors()
+
+    def key(n):
+        return (tuple(sorted((h, v["host_per_sequence"], v["host_overlap"], v["chips"])
+                             for (e, h), v in host.items() if e == n)),
+                tuple((t["chip_memory_from"], t["except_chips"], tuple(sorted(t["settings"].items())))
+                      for t in tiers.get(n, ())), vendors.get(n))
+    return len({key(n) for n in names}) == 1
+
+
+def engine_name(engine) -> str | None:
+    """The serving engine of data/serving_host.csv that ``engine`` names, as the table spells it (case and spaces as
+    people type them: "tensorrt-llm 1.0" and "trtllm 1.0" are "TensorRT-LLM 1.0", "vLLM v0.10.1" is "vLLM 0.10.1");
+    None for None. A release line ("vllm 0.9") is read as its newest release listed only where its first release
+    (0.9.0) is listed and every release of it listed takes the same defaults, host work and chips (``_engine_same``);
+    the answer names the release (``Serving.engine``). Else (a bare "vllm", whose releases differ), and for an unknown
+    name, a one-line error listing the releases it could mean: the family's, or every engine's with the nearest.
+
+    >>> engine_name(" vllm  0.10.1")
+    'vLLM 0.10.1'
+    >>> engine_name("trtllm 1.0")
+    'TensorRT-LLM 1.0'
+    """
+    if engine is None:
+        return None
+    names = {e for e, _ in data.serving_host()}
+    if engine in names:  # as the table spells it (the answer's own name, passed on)
+        return engine
+    known = sorted(names)
+    given = " ".join(str(engine).split()).casefold()
+    if not given:  # "--engine ''": said as such, not as an unknown name after a list of every engine
+        raise InputError("engine", "expected a serving engine's name, got an empty value; give one (e.g. \"vllm 0.11\"), "
+                                   "or leave it out")
+    for name in known:
+        if " ".join(name.split()).casefold() == given:
+            return name
+    typed = _engine_parts(given)
+    if typed is not None:
+        family, version, rest = typed
+        same = [n for n in known if (p := _engine_parts(n)) and p[0] == family and p[2] == rest
+                and (not version or p[1] == version or p[1].startswith(version + "."))]
+        exact = [n for n in same if _engine_parts(n)[1] == version]
+        if len(exact) == 1:
+            return exact[0]
+        listed = ", ".join(sorted(same, key=_version_key))
+        # a release line is read as one release only where its first release is listed too ("vllm 0.9": 0.9.0 to
+        # 0.9.2 alike), never from its later releases alone ("vllm 0.8": 0.8.0-0.8.4 set other defaults than 0.8.5)
+        whole = version and any(_engine_parts(n)[1] in (version, version + ".0") for n in same)
+        if same and whole and _engine_same(same):
+            return max(same, key=_version_key)
+        if same and whole:
+            raise InputError("engine", f"expected one release, got {engine!r:.60}, which names {len(same)} whose "
+                                       f"defaults or host work differ: {listed}")
+        if same:
+            raise InputError("engine", f"expected one release, got {engine!r:.60}: data/serving_engines.csv and "
+                                       f"data/serving_host.csv list {listed} of it")
+        mine = sorted((n for n in known if (p := _engine_parts(n)) and p[0] == family), key=_version_key)
+        if mine:  # a release of a line listed ("vllm 0.8.2"): that line's releases first, then the nearest in spelling
+            line = ".".join(version.split(".")[:2])
+            near = [n for n in mine if version and _engine_parts(n)[1].startswith(line + ".")]
+            # the build typed first ('vllm 0.8.2': vLLM 0.8.5, not vLLM 0.8.5 (ROCm), which is another vendor's)
+            near = ([n for n in near if _engine_parts(n)[2] == rest] or near)[:3] or \
+                nearest(str(engine), mine, n=3, cutoff=0.5)
+            hint = f"; did you mean {' or '.join(near)}?" if near else ""
+            raise InputError("engine", f"expected one of {', '.join(mine)}, got {engine!r:.60}{hint}")
+    holding = [n for n in known if given and given in n.casefold()]  # "mlperf" is in five: the three nearest
+    near = (holding if len(holding) <= 3 else nearest(given, holding, n=3, cutoff=0)) or \
+        nearest(str(engine), known, n=3, cutoff=0.5)
+    hint = f"; did you mean {' or '.join(near)}?" if near else ""
+    word, _, tail = given.partition(" ")
+    family = nearest(word, _ENGINE_FAMILIES, n=1) if not near else []
+    if family:  # a family's name misspelt ("vlm 0.11", "sglan"): the release it names with the name spelt right
+        try:
+            hint = f"; did you mean {engine_name(f'{family[0]} {tail}')}?" if tail else ""
+        except InputError:
+            hint = ""
+        hint = hint or f'; did you mean "{family[0]}"? (alone it lists its releases)'
+    raise InputError("engine", f"expected one of {_engines_in_brief(known)}, got {engine!r:.60}{hint}")
+
+
+def _engines_in_brief(known: list[str]) -> str:
+    """Every engine listed, a family's plain releases said as their count and range (its name alone lists them),
+    so that a name of no family is refused on a line one reads, not on 100 names."""
+    families: dict[str, list[str]] = {}
+    for n in known:
+        parts = _engine_parts(n)
+        if parts and parts[1] and not parts[2]:
+            families.setdefault(parts[0], []).append(n)
+    shown = [n for n in known if not any(n in v for v in families.values())]
+    said = []
+    for releases in families.values():
+        releases.sort(key=_version_key)
+        first, last = releases[0], releases[-1]
+        said.append(first if len(releases) == 1 else
+                    f"{first} to {_engine_parts(last)[1]} ({len(releases)} releases: "
+                    f"\"{first.rsplit(' ', 1)[0].casefold()}\" alone lists them)")
+    return ", ".join(sorted(said, key=str.casefold) + sorted(shown, key=str.casefold))
+
+
+def engine_host(engine, hardware) -> dict:
+    """``load.setup``'s keyword arguments for ``engine`` on ``hardware``: its host work (``load.published_host``) and
+    its release's defaults on that chip (``data.engine_defaults``: vLLM's max_num_seqs and max_num_batched_tokens);
+    none for None. An unknown engine is an
+    error that lists the known ones, and so is one whose builds run on another vendor's chips
+    (``data.serving_engine_vendors``: TensorRT-LLM on an MI300X, vLLM's ROCm build on an H100)."""
+    name = engine_name(engine)
+    if name is None:
+        return {}
+    hw = hardware if isinstance(hardware, data.Hardware) else data.hardware(hardware)
+    vendors = data.serving_engine_vendors()
+    if vendors.get(name, hw.vendor) != hw.vendor:
+        fits = [e for e in sorted({e for e, _ in data.serving_host()}) if vendors.get(e, hw.vendor) == hw.vendor]
+        # a family's releases as a count and a range (_engines_in_brief), not 30 names in string order
+        hint = f"give one of {_engines_in_brief(fits)}, or none" if fits else "give none (no engine listed runs on it)"
+        # the same family's builds of the same release line for this vendor ('vllm 0.11' on an MI300X: its ROCm build
+        # vLLM 0.11.1 (ROCm)) said first, never taken in its place: another build is another row's defaults and host
+        mine = _engine_parts(name)
+        line = ".".join(mine[1].split(".")[:2]) if mine else ""
+        kin = sorted((e for e in fits if line and (p := _engine_parts(e)) and p[0] == mine[0]
+                      and (p[1] == line or p[1].startswith(line + "."))), key=_version_key)
+        kin = [e for e in kin if _engine_parts(e)[1] == mine[1]] or kin  # the same release's build, where listed
+        if kin:
+            hint = f"did you mean {' or '.join(kin)} ({hw.vendor} build{'s' if len(kin) > 1 else ''} of that release line)? Else {hint}"
+        raise InputError("engine", f"expected an engine that runs on the {hw.name} ({hw.vendor}), got {name!r}, which "
+                                   f"data/serving_engine_chips.csv lists on {vendors[name]} chips only (a build for "
+                                   f"another vendor's chips is listed under a name of its own); {hint}")
+    return {**load.published_host(name, hw.name), **data.engine_defaults(name, hw)}
