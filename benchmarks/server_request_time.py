@@ -15,7 +15,11 @@ in: up to 1 s; 32,000 in: 0.5-4.2 s) and with the chip (Qwen3 32B on one A100 0.
 requests/s); vLLM 0.11's one API server completed 248 requests/s of GPT-OSS 20B at 128 / 4 where Qwen3 14B on the same
 chip and release completed 44; and AMD's runs (128-2,048 in, 2,000-4,096 out) complete 0.8-7.4 requests/s, where a
 server's time would have to be 135-1,290 ms a request to bind. The public figures found for the servers' own capacity
-(the notes below) are far above what these runs need or state no per-request time. So no server time
+(the notes below) are far above what these runs need or state no per-request time. At 128 / 4 the prefill's
+product is the run (Qwen3 32B: 127,698 prompt tokens, 8.4 PFLOP): GPUStack's A100 runs carry it at 169-225 TFLOP/s
+(54-72% of the A100's 312 dense BF16), its H100 runs at 255 TFLOP/s BF16 under vLLM 0.11 and 435 FP8 under
+``trtllm-serve`` (26% and 22% of the H100 SXM's 989 and 1,979), where the model takes 677: the miss sits with the
+H100 and H200 runs' rate of work, not with a server. So no server time
 is counted in ``calc.serve``.
 
 Notes (sources read, none carrying a per-request time of one server process at a stated request rate):
