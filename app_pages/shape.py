@@ -15,6 +15,7 @@ from calc import data
 from calc.architecture import Transformer, published
 from calc.display import as_text, escape, number, show
 from calc.memory import DEFAULTS, RECOMPUTE, STATES, min_chips, per_chip
+from calc.perf.utilization import LONGEST_SEQUENCE
 from calc.scaling import compute_optimal, laws
 from calc.scenario import has_range
 from calc.scenario import inputs as scenario_inputs
@@ -131,10 +132,13 @@ except calc.InputError as exc:
     st.stop()
 if model.sequence_note(int(sequence)):
     st.warning(escape(model.sequence_note(int(sequence)), limit=400))
-if uploaded and int(sequence) == int(model.context) and model.context_source == "config.json's max_position_embeddings":
+# an uploaded config, or a published shape with no trained length stated (Mistral NeMo's 131,072: fresh11)
+if int(sequence) == int(model.context) and (model.context_source or "").endswith("'s max_position_embeddings"):
     st.caption(f"The sequence starts at the config's longest position ({int(model.context):,} tokens, its "
                "max_position_embeddings); runs mostly train shorter and extend the context at the end, so the "
-               "attention share below is that of the longest sequence. Set the length the run trained at above.")
+               "attention share below is that of the longest sequence. Set the length the run trained at above"
+               + ("" if int(model.context) <= LONGEST_SEQUENCE else f" (the Estimate page's modelled utilization "
+                  f"searches layouts of {min(int(model.context), LONGEST_SEQUENCE):,}-token sequences)") + ".")
 
 m1, m2, m3, m4 = st.columns(4)
 m1.metric("Parameters", show("params", model.params()))

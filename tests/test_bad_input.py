@@ -289,6 +289,15 @@ def test_a_chip_named_with_its_vendor_or_memory_suggests_that_chip(typed, meant)
     assert "A100" not in message or "A100" in typed
 
 
+@pytest.mark.parametrize("typed", ["TPU7x", "tpu-7x"])
+def test_google_clouds_name_of_ironwood_suggests_it(typed):
+    # a new user's walk (fresh11): "TPU7x", the name Google Cloud's documentation and machine types give Ironwood,
+    # suggested TPU v4, v3, v2 and v6e, not TPU v7 Ironwood
+    with pytest.raises(calc.InputError) as exc:
+        data.hardware(typed)
+    assert exc.value.message.endswith("did you mean TPU v7 Ironwood?"), exc.value.message
+
+
 @pytest.mark.parametrize("typed,example", [("400", '"400 g/kWh"'), ("0.4", '"0.4 kg/kWh"')])
 def test_a_bare_carbon_intensity_is_refused_with_an_example_in_the_unit_it_was_written_in(typed, example, capsys):
     # fresh10: "--carbon-intensity 400" (grams, as grids are quoted) suggested "400 kg/kWh", 440x coal's intensity

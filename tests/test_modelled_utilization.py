@@ -221,3 +221,17 @@ def test_compare_page_says_a_shared_reason_once_with_its_chips_and_in_full():
     gpus = "V100 SXM2, A100 SXM4 80GB, H100 SXM5, H200 SXM, B200, MI300X: 38% (default: no layout modelled — no layout "
     assert sum(n.startswith(gpus) for n in notes) == 1 and len(notes) == 3, notes
     assert all(n.endswith(")") for n in notes) and any("gives this chip no link bandwidth" in n for n in notes), notes
+
+
+def test_a_searched_layout_counts_the_flop_at_its_own_sequence_as_a_given_layout_does():
+    # Mistral NeMo's config states 131,072 positions and no trained length; the search trains at 8,192 tokens a
+    # sequence, and the FLOP count must be at that sequence too, else the run lasts 3.8x its predicted steps
+    # (fresh11: 5,038 days searched against 1,318 with the same layout given).
+    run = dict(model="Mistral NeMo 12B", hardware="L40", chips=8, tokens="1e12 token")
+    searched = calc.estimate(**run)
+    assert searched.step.layout.sequence == 8192
+    assert "PaLM count at sequence 8,192, the searched layout's" in searched["flop_per_param_token"].how
+    given = calc.estimate(**run, layout=searched.step.layout)
+    assert searched.duration.m_as("day") == pytest.approx(given.duration.m_as("day"), rel=1e-9)
+    assert searched.duration.m_as("day") == pytest.approx(searched.step.duration("1e12 token").m_as("day"), rel=1e-9)
+    assert "131,072" in calc.estimate(model="Mistral NeMo 12B", tokens="1e12 token")["flop_per_param_token"].how

@@ -87,3 +87,11 @@ def test_params_names_the_row_it_read_or_suggests_the_nearest(model):
     else:
         said = err.getvalue()
         assert code == 2 and said.count("\n") == 1 and said.startswith(f"calc: error: --model: unknown shape {model!r}")
+
+
+def test_a_refused_name_is_echoed_with_its_own_spaces(capsys):
+    # fresh11: the README's test run failed on Hypothesis' 'Llama  7B' ("Llama 2 7B" with the 2 dropped): the one-line
+    # error collapsed every run of spaces, and echoed 'Llama 7B', not what was read
+    assert main(["params", "--model", "Llama  7B"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("calc: error: --model: unknown shape 'Llama  7B'; ") and err.count("\n") == 1, err

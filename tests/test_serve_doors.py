@@ -214,3 +214,21 @@ def test_an_answer_at_the_python_prompt_reads_as_a_sentence():
     assert "Quantity" not in text and "e-0" not in text and len(text) < 300
     assert "4 requests/s" in repr(serve("Llama 3.1 70B", "H100 SXM5", 8, request_rate="4/s"))
     assert "saturating at " in repr(serve(*ARGS)) and "a batch of 8" in repr(serve(*ARGS, batch=8))
+
+
+@pytest.mark.parametrize("kw,words", [
+    (dict(expert=0), "expected a whole number >= 1, got 0"),
+    (dict(expert="two"), "got 'two'"),
+    (dict(expert=3), "divides the 8 chips (each group of experts sits inside one tensor-parallel group of them), "
+                     "got 3"),
+    (dict(expert=16), "divides the 8 chips"),
+    (dict(expert=3, pipeline=2), "divides the 4 chips of a pipeline stage"),
+])
+def test_expert_groups_with_no_tensor_given_are_refused_by_what_was_typed(kw, words):
+    # a new user's walk (fresh11): expert=0 was a ZeroDivisionError, "two" a TypeError, and 3 or 16 groups on 8 chips
+    # "must divide the tensor-parallel chips (1)", a tensor of 1 nobody gave (the search's first group)
+    with pytest.raises(InputError) as exc:
+        serve("Qwen3 30B-A3B", "H100 SXM5", 8, **kw)
+    assert exc.value.field == "expert" and words in exc.value.message, exc.value.message
+    assert "(1)" not in exc.value.message
+    assert serve("Qwen3 30B-A3B", "H100 SXM5", 8, expert=4).layout["expert"] == 4

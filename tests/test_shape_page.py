@@ -247,3 +247,14 @@ def test_a_sequence_past_the_context_is_warned_in_full():
     warned = [w.value.replace("\\", "") for w in at.warning]
     assert any(w.startswith("sequence: 20,000 tokens") and w.endswith("or give the shape a longer context")
                for w in warned), warned
+
+
+def test_a_published_shape_with_no_trained_length_says_its_sequence_is_the_longest_position():
+    # fresh11: Mistral NeMo's config states 131,072 positions and no trained length; the page counted its FLOP at
+    # 131,072 tokens a sequence (3.8x 6N's attention-free count) and said nothing, where an uploaded config is warned
+    at = _page("Mistral NeMo 12B")
+    said = [c.value for c in at.caption if "longest position (131,072 tokens" in c.value]
+    assert said and "train shorter" in said[0] and "8,192-token sequences" in said[0], [c.value for c in at.caption]
+    at.number_input(key="shape_sequence_Mistral NeMo 12B").set_value(8192).run()
+    assert not any("longest position" in c.value for c in at.caption)
+    assert not any("longest position" in c.value for c in _page("Llama 3.1 8B").caption)  # its trained 8,192 stated

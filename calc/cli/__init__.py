@@ -180,4 +180,6 @@ def _flagged(exc: InputError) -> str:
         text = ", ".join(_flag(f) for f in fields) + ": " + message
     else:
         text = str(exc)
-    return " ".join(text.split())  # one line
+    # one line: line breaks (and the indent around them) become one space; a value echoed as typed keeps its own
+    # spaces ('Llama  7B' was echoed 'Llama 7B', not what was read: fresh11)
+    return re.sub(r"\s*[\r\n]+\s*", " ", text).strip()

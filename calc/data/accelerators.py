@@ -113,6 +113,15 @@ def _model_word(name: str) -> str:
     return next((w for w in words if any(c.isdigit() for c in w)), words[0])
 
 
+def _same_family_and_number(name: str, wanted: str) -> bool:
+    """``wanted`` (folded) begins as ``name`` does and has its digits, in order: "tpu7x" (Google Cloud's name of
+    Ironwood, https://docs.cloud.google.com/tpu/docs/tpu7x) of "TPU v7 Ironwood", where look-alikes of the
+    letters alone would offer TPU v4, v3 and v2."""
+    key = folded(name)
+    digits = "".join(c for c in key if c.isdigit())
+    return bool(digits) and key[:3] == wanted[:3] and digits == "".join(c for c in wanted if c.isdigit())
+
+
 def hardware(name: str | Hardware) -> Hardware:
     """The accelerator a user named (case and spacing ignored; the error lists close matches), or ``name``
     itself when it is a ``Hardware`` already: public functions resolve their ``hardware`` argument with this
@@ -135,6 +144,7 @@ def hardware(name: str | Hardware) -> Hardware:
     close = [n for n in table if wanted and wanted in folded(n)]  # "A100" -> every A100; look-alikes only else
     typed = {folded(w) for w in name.split()}  # the vendor before it or the memory after it: "NVIDIA H100", "H100 80GB"
     close = close or [n for n in table if _model_word(n) in typed]  # the H100s (look-alikes put A100 80GB first)
+    close = close or [n for n in table if _same_family_and_number(n, wanted)]  # "TPU7x", Google's name of TPU v7
     close = close or [keys[f] for f in nearest(wanted, keys, n=4, cutoff=0.5)]  # ("A100": no V100s)
     hint = f"did you mean {' or '.join(close[:5])}?" if close else f"known: {', '.join(table)}"
     raise InputError("hardware", f"unknown accelerator {name[:60]!r}; {hint}")

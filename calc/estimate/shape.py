@@ -11,8 +11,11 @@ from calc.reader import read_value
 from calc.reader import shown as _show
 
 
-def _from_model(model, layout, known: dict, rtol: float):
-    """The inputs a shape (and a layout) stand for, added to ``known``; and the predicted step."""
+def _from_model(model, layout, known: dict, rtol: float, searched: bool = True):
+    """The inputs a shape (and a layout) stand for, added to ``known``; the predicted step, the names the shape
+    gave, the note of a rescaled MFU and the sequence the FLOP count is at (None: the shape's context). Without a layout,
+    where the utilization will be the searched layout's MFU (``searched``), the FLOP count is at that layout's
+    sequence, as a given layout's is."""
     from calc.architecture import lookup
     from calc.perf import Layout, Step, predict
 
@@ -58,6 +61,8 @@ def _from_model(model, layout, known: dict, rtol: float):
                                            "model; give the same model, hardware and chips, or a Layout")
         sequence = step.layout.sequence
         known = {**known, "utilization": step.mfu, "precision": step.layout.precision}
+    elif searched:
+        sequence = _searched_sequence(model, known)
     shaped = shape.as_inputs(context=sequence)
     _counts_agree(model, shape, shaped, known, rtol)
     rescaled = ""
@@ -67,7 +72,28 @@ def _from_model(model, layout, known: dict, rtol: float):
     if shape.params() == shape.active_params():  # dense: a count given (within rtol of the shape's) stands for both
         if known.get("params") is not None or known.get("active_params") is not None:
             derived = {k: v for k, v in derived.items() if k not in ("params", "active_params")}
-    return {**known, **derived}, step, tuple(derived), rescaled
+    return {**known, **derived}, step, tuple(derived), rescaled, sequence
+
+
+def _searched_sequence(model, known: dict) -> int | None:
+    """The sequence of the layout a modelled utilization will take (calc.perf.modelled_utilization, cached, so
+    the solver's own call finds it again), where it will run: hardware and one chip count given, no utilization
+    nor fine-tuning. Else None: the shape's context. Counted at the context instead, Mistral NeMo's 131,072
+    beside a layout of 8,192-token sequences, the run would last 3.8 times its predicted steps."""
+    from calc.perf.utilization import modelled_utilization
+
+    if any(known.get(n) is None for n in ("hardware", "chips")) or any(
+            known.get(n) is not None for n in ("utilization", "finetune")):
+        return None
+    try:
+        chips = np.asarray(read_value("chips", known["chips"], one=False).m_as("chip"), dtype=float)
+        if chips.size != 1 or not float(chips.reshape(-1)[0]).is_integer():
+            return None
+        found = modelled_utilization(model, known["hardware"], int(chips.reshape(-1)[0]),
+                                     precision=known.get("precision"))
+    except InputError:  # said where the solver reads the same inputs
+        return None
+    return None if found is None else found.step.layout.sequence
 
 
 def _counts_agree(model, shape, shaped: dict, known: dict, rtol: float) -> None:

@@ -88,12 +88,13 @@ def estimate(*, rtol: float | None = None, model=None, layout=None, utilization_
     ('modelled', 1.0)
     """
     rtol = _read_rtol(rtol)
-    known, step, from_shape, rescaled, tuned = _model_inputs(model, layout, lora_rank, known, rtol)
+    known, step, from_shape, rescaled, tuned, counted = _model_inputs(model, layout, lora_rank, known, rtol,
+                                                                      searched=utilization_model is None)
     known, price_how = _price_input(known, chips_per_node)
     shape_for_utilization = utilization_model if utilization_model is not None else (model if layout is None else None)
     given, text, extremes = _read_inputs(known)
     warnings: list[str] = [] if step is None else [n for n in [step.model.sequence_note(step.layout.sequence)] if n]
-    items = _given_items(given, from_shape, step, tuned, price_how, model)
+    items = _given_items(given, from_shape, step, tuned, price_how, model, counted)
     hw, precision = _peak_item(items, text, step)
     _flop_count_item(items, text)
     values = {n: _base(n, it.value) for n, it in items.items()}
@@ -111,18 +112,18 @@ def estimate(*, rtol: float | None = None, model=None, layout=None, utilization_
                         [steps[n] for n in order], undetermined, order, step)
 
 
-def _model_inputs(model, layout, lora_rank, known, rtol):
+def _model_inputs(model, layout, lora_rank, known, rtol, searched=True):
     """``known`` with what the shape (and layout) stand for; the step, the names taken from the shape, the note of
-    a rescaled MFU and how a fine-tuning count was read."""
-    step, from_shape, rescaled, tuned = None, (), "", ""
+    a rescaled MFU, how a fine-tuning count was read and the sequence of the FLOP count (None: the context)."""
+    step, from_shape, rescaled, tuned, counted = None, (), "", "", None
     if model is not None or layout is not None:
-        known, step, from_shape, rescaled = _from_model(model, layout, known, rtol)
+        known, step, from_shape, rescaled, counted = _from_model(model, layout, known, rtol, searched)
         if known.get("finetune") is not None and "flop_per_param_token" in from_shape:  # the shape's fine-tuning count
             from calc.finetuning import flop_per_param_token
 
             k, tuned = flop_per_param_token(known["finetune"], model, rank=lora_rank)
             known = {**known, "flop_per_param_token": k}
-    return known, step, from_shape, rescaled, tuned
+    return known, step, from_shape, rescaled, tuned, counted
 
 
 def _price_input(known, chips_per_node):
@@ -136,7 +137,7 @@ def _price_input(known, chips_per_node):
     return known, "given"
 
 
-def _given_items(given, from_shape, step, tuned, price_how, model=None) -> dict[str, Item]:
+def _given_items(given, from_shape, step, tuned, price_how, model=None, counted=None) -> dict[str, Item]:
     """The given quantities as Items; those a model's shape gave marked derived, with how."""
     items: dict[str, Item] = {n: Item(_canonical(n, q), "given", price_how if n == "price" else "given")
                               for n, q in given.items()}
@@ -146,20 +147,23 @@ def _given_items(given, from_shape, step, tuned, price_how, model=None) -> dict[
 
         what = shape_name(model)
     for n in from_shape:  # what the model's shape says, not what the user typed
-        count = "" if n != "flop_per_param_token" else f", PaLM count at sequence {_sequence_read(step, model)}"
+        count = "" if n != "flop_per_param_token" else f", PaLM count at sequence {_sequence_read(step, model, counted)}"
         how = tuned if n == "flop_per_param_token" and tuned else f"from the shape of {what} (calc.architecture{count})"
         items[n] = Item(items[n].value, "derived", how)
     return items
 
 
-def _sequence_read(step, model) -> str:
+def _sequence_read(step, model, counted=None) -> str:
     """The sequence the shape's FLOP per token counts, and where it comes from: the layout's, else the shape's
-    context (a config's trained length, or its longest position where it states none)."""
+    context (a config's trained length, or its longest position where it states none), or ``counted``, the
+    searched layout's."""
     if step is not None:
         return f"{step.layout.sequence:,}, the layout's"
     from calc.architecture import lookup
 
     shape = lookup(model)
+    if counted is not None and counted != shape.context:
+        return f"{counted:,}, the searched layout's"
     return f"{shape.context:,}, " + (f"from {shape.context_source}" if shape.context_source else "its context")
 
 

@@ -287,6 +287,8 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
             raise InputError(name, f"expected one of {', '.join(formats)}, got {'only spaces' if value else 'an empty value'}; "
                                    "give None (leave it out) for the default")
     engine = engine_name(engine)
+    # read here, as the search divides by it before the setup would check it: 0 was a ZeroDivisionError
+    expert = None if expert is None else load._whole("expert", expert)
     host = engine_host(engine, hardware)  # resolved and checked once: the setup counts it, the answer names it
     s = load.setup(model, hardware, chips, tensor=tensor, pipeline=pipeline, expert=expert,
                    attention_data_parallel=attention_data_parallel, precision=precision, kv_precision=kv_precision,
@@ -317,6 +319,8 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
                           exc.chip, exc.link) from None
     if tensor is not None and s.max_concurrency() < s.replicas:
         raise InputError(load.too_long_field(s) if load.request_too_long(s) else "tensor", load.weights_message(s))
+    if not candidates and tensor is None and expert is not None:
+        _expert_groups_split(s.chips, expert, pipeline)
     if not candidates:
         widest = load.widest_layout(s, expert, search)
         raise InputError(load.too_long_field(s) if load.request_too_long(widest) else "chips",
@@ -358,6 +362,18 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
                                 why=_why(best, candidates, rates, given_layout, "tokens/s per chip at saturation",
                                          _held(None, "continuous"))),
                         engine, host, model)
+
+
+def _expert_groups_split(chips: int, expert, pipeline) -> None:
+    """Refuse ``expert`` groups that no tensor group of the chips (of a stage) splits into, by what was given: with no
+    tensor given, the error of the one-chip group the search begins at named a tensor of 1 nobody typed."""
+    E = load._whole("expert", expert)
+    group = chips // (1 if pipeline is None else load._whole("pipeline", pipeline))
+    if group % E:
+        stage = "" if pipeline is None else " of a pipeline stage"
+        raise InputError("expert", f"expected a number of expert-parallel groups that divides the {group:,} chips"
+                                   f"{stage} (each group of experts sits inside one tensor-parallel group of them), "
+                                   f"got {E:,}; give a divisor of {group:,}, or leave it out to search")
 
 
 def _why(best: Setup, candidates: list[Setup], scores: list, given: bool, what: str, held=None) -> str:
