@@ -247,3 +247,13 @@ def test_cli_compare_counts_a_long_context_shape_at_the_searched_sequence_as_est
     est = calc.estimate(model="Mistral NeMo 12B", hardware=hardware, chips=64, tokens="1e12 token")
     assert est["utilization"].source == "modelled"
     assert days == pytest.approx(est.duration.m_as("day"), rel=1e-6)
+
+
+def test_with_no_chips_the_reference_clusters_search_sets_the_count_too():
+    # fresh11: with no chips the utilization is the search's on a reference cluster, at 8,192-token sequences, and
+    # the chip-hours were counted at Mistral NeMo's 131,072 positions (3.8x); a given utilization keeps the context
+    run = dict(model="Mistral NeMo 12B", hardware="H100 SXM5", tokens="1e12 token")
+    none, some = calc.estimate(**run), calc.estimate(**run, chips=1024)  # 1,024: the reference cluster
+    assert "8,192, the searched layout's" in none["flop_per_param_token"].how
+    assert none.chip_hours.m_as("chip*hour") == pytest.approx(some.chip_hours.m_as("chip*hour"), rel=1e-9)
+    assert "131,072" in calc.estimate(**run, utilization=0.4)["flop_per_param_token"].how
