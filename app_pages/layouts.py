@@ -18,7 +18,7 @@ from calc import data, perf
 from calc.architecture import published, shape_name
 from calc.display import escape, number, show
 from calc.errors import did_you_mean
-from calc.perf.utilization import batch_for
+from calc.perf.utilization import batch_for, why_not
 from calc.serve.terms import matmul_basis
 
 PAGE = "layouts"
@@ -262,7 +262,14 @@ if mine is not None:
 
 st.subheader("The fastest layouts that fit")
 if not found.steps:
-    if found.refused:  # layouts were tried and none fits: the search says why
+    hw_row = data.hardware(hardware)
+    if (hw_row.network_bandwidth is None and int(chips) > (hw_row.chips_per_node or 1)
+            or hw_row.intra_node_bandwidth is None and int(chips) > 1):
+        # every layout needs the missing link: said so, not "no layout fits in memory" or "no split" (64 T4: fresh11)
+        st.info(why_not(name, hardware, int(chips), global_batch=int(batch), sequence=int(sequence)) +
+                (f"; try {hw_row.chips_per_node or 1:,} chips or fewer" if hw_row.intra_node_bandwidth is not None
+                 else "; try one chip") + ", or add the link to data/hardware.csv")
+    elif found.refused or found.tried:  # layouts were tried and none fits: the search says why
         st.info(found.why)
     else:  # no layout at all: the numbers do not divide
         st.info(_no_split(name, hardware, int(chips), int(batch), int(sequence)))

@@ -12,6 +12,7 @@ from calc.architecture import published, shape_name
 from calc.display import escape, number, show, ticks
 from calc.errors import did_you_mean, folded
 from calc.lifetime import DEFAULT_LAW, compute_overhead, critical_fraction, curve, lifetime
+from calc.reader import read_value
 from calc.scaling import law, laws
 from calc.serve import footprint
 from calc.serve.load import CHIP_BASIS
@@ -97,12 +98,25 @@ if first:
     link_problems += [_problem(k, "not a field of this page") for k in saved if k not in FIELDS]
 
 
+def _mixture(own: dict) -> bool:
+    """The scenario's run is a mixture of experts: active parameters given, and fewer than its parameters. The Model
+    shape page gives a dense shape's active parameters too, equal to its parameters (Qwen2.5 3B was called a mixture
+    of experts and its run not taken: fresh11)."""
+    if not own.get("active_params"):
+        return False
+    try:
+        total, active = read_value("params", own.get("params")), read_value("active_params", own["active_params"])
+    except (calc.InputError, TypeError):  # a range, or no total: not a run this page takes as dense
+        return own.get("active_params") != own.get("params")
+    return bool(active.m_as("param") < total.m_as("param") * (1 - 1e-3))
+
+
 def _defaults() -> None:
     """Fill every field the link (or the last visit) has not: the scenario's run, else Sardana's example."""
     own = session.get()
     # a mixture of experts (active parameters given) is not a dense run: the laws do not give its quality, as
     # calc lifetime --model DeepSeek-V3 refuses; Sardana's example stands in and the page says so (_moe_note)
-    run = own.get("params") if not own.get("active_params") else None
+    run = own.get("params") if not _mixture(own) else None
     if "lt_params" not in st.session_state:  # the scenario's run when it has one, else Sardana's example
         st.session_state["lt_params"] = run or EXAMPLE["params"]
     if "lt_tokens" not in st.session_state:
@@ -204,7 +218,7 @@ law_name = c2.selectbox("Scaling law", list(laws()), key="lt_law",
                              "replication; kaplan2020.")
 c1, c2, c3 = st.columns(3)
 if mode == "run":
-    if session.get().get("active_params"):  # said, never a silent stand-in (see _defaults)
+    if _mixture(session.get()):  # said, never a silent stand-in (see _defaults)
         st.caption(f"The scenario is a mixture of experts ({session.get()['params']} in all, "
                    f"{session.get()['active_params']} active): the dense scaling laws do not give its quality, so "
                    "its parameters are not taken here; Sardana et al.'s example stands in until you type a run.")

@@ -29,6 +29,9 @@ PRECISION_NOT_ONE = {
     "w8a8": "8-bit weights and activations are fp8 or int8",
     "w4a4": "4-bit weights and activations are fp4 (NVFP4, a scale per 16 values) or mxfp4 (OCP's, per 32)",
     "e5m2": "FP8 E5M2 is a gradient format; served FP8 weights and activations are E4M3, fp8 here"}
+# formats of served weights only, multiplied in the chip's 16-bit format: no chip has a peak of their own, so the
+# doors of a chip's peak (estimate, step, compare) refuse them saying so
+WEIGHT_ONLY = {"w8a16": "8-bit weights multiplied in 16 bits", "int4": "4-bit weights multiplied in 16 bits"}
 
 
 def precision_name(value):
@@ -52,6 +55,8 @@ def precision_hint(value, known, n: int = 2) -> str:
     ' (GPTQ quantizes to 2, 3, 4 or 8 bits: its 4-bit weights (weight-only, 16-bit activations) are int4)'
     >>> precision_hint("awq", ("bf16", "fp8"))
     ' (awq is int4 here, which this field does not take)'
+    >>> precision_hint("W8A16", ("bf16", "fp8"))
+    " (w8a16: 8-bit weights multiplied in 16 bits, a format of served weights (serve's precision) with no peak of its own)"
     """
     from calc.errors import did_you_mean
 
@@ -60,6 +65,8 @@ def precision_hint(value, known, n: int = 2) -> str:
         return f" ({PRECISION_NOT_ONE[folded]})"
     if folded in PRECISION_ALIASES and PRECISION_ALIASES[folded] not in known:
         return f" ({folded} is {PRECISION_ALIASES[folded]} here, which this field does not take)"
+    if folded in WEIGHT_ONLY and folded not in known:  # fresh11: estimate --precision w8a16 was given no hint
+        return f" ({folded}: {WEIGHT_ONLY[folded]}, a format of served weights (serve's precision) with no peak of its own)"
     return did_you_mean(value, known, n=n)
 
 

@@ -230,3 +230,14 @@ def test_a_whole_nvl72_rack_is_offered_a_global_batch_that_splits():
     assert "72 chips: no tensor × pipeline × context split" in shown
     assert "or a global batch of 513 (the smallest from 512 up that splits over 72 chips)." in shown
     assert perf.search(published()["Llama 3 70B"][0], "GB300", 72, 513, sequence=8192, top=1).steps
+
+
+def test_chips_beyond_a_node_with_no_network_say_so_not_memory_nor_split():
+    # fresh11: Qwen2.5 3B on 64 T4 (8 to a node, no network bandwidth in data/hardware.csv) was told no split of the
+    # chips shares the batch of 1,536 evenly (and the search's own words: no layout fits in memory); on 8 it fits
+    at = _open(**{"layouts.model": "Qwen2.5 3B", "layouts.hardware": "T4", "layouts.chips": "64",
+                  "layouts.global_batch": "1536", "layouts.sequence": "4096"})
+    shown = " ".join(i.value for i in at.info)
+    assert "no network bandwidth" in shown and "8-chip node" in shown and "try 8 chips or fewer" in shown, shown
+    assert "split" not in shown and "fits in memory" not in shown, shown
+    assert perf.search(published()["Qwen2.5 3B"][0], "T4", 8, 1536, sequence=4096, top=1).steps

@@ -436,6 +436,17 @@ def test_a_mixture_of_experts_scenario_is_not_taken_as_a_dense_run_and_the_page_
     assert any("mixture of experts" in c.value and "37 Gparam active" in c.value for c in at.caption)
 
 
+def test_a_dense_shape_with_its_active_parameters_is_taken_as_a_dense_run():
+    # fresh11: the Model shape page's "Estimate a run of this shape" gives a dense shape's active parameters too (Qwen2.5
+    # 3B: 3.086 Gparam both); the page called it a mixture of experts and put Sardana et al.'s 13B in its place
+    at = open_page(PAGE, params="3.086 Gparam", active_params="3.086 Gparam", tokens="8e12 token", hardware="T4",
+                   chips="64")
+    assert not at.exception
+    assert at.text_input(key="lt_params").value == "3.086 Gparam"
+    assert at.text_input(key="lt_tokens").value == "8e12 token"
+    assert not any("mixture of experts" in c.value for c in at.caption)
+
+
 def test_a_links_format_as_people_type_it_is_read_as_its_name():
     # lifetime.precision=nvfp4 was "Ignored from the link" though serve --precision nvfp4 reads it (calc.vocabulary)
     at = open_page(PAGE, **{"lifetime.model": "Llama 3.1 8B", "lifetime.hardware": "B200", "lifetime.precision": "nvfp4"})

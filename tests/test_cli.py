@@ -502,3 +502,14 @@ def test_version_is_said(capsys):
         assert out.strip() == f"calc {metadata.version('calc')}"
     except metadata.PackageNotFoundError:
         assert "not installed" in out
+
+
+def test_step_search_beyond_a_node_with_no_network_says_the_missing_link(capsys):
+    # fresh11: 64 T4 (8 to a node, no network bandwidth in data/hardware.csv) were answered "no layout fits in
+    # memory: more chips, a chip with more memory...", where Qwen2.5 3B fits on 8 of them
+    assert main(["step", "--model", "Qwen2.5 3B", "--hardware", "T4", "--chips", "64", "--search",
+                 "--global-batch", "1536"]) == 0
+    out = capsys.readouterr().out
+    assert out.rstrip().endswith("data/hardware.csv gives T4 no network bandwidth to model layouts beyond its "
+                                 "8-chip node"), out
+    assert "fits in memory" not in out.splitlines()[-1]

@@ -235,3 +235,25 @@ def test_a_searched_layout_counts_the_flop_at_its_own_sequence_as_a_given_layout
     assert searched.duration.m_as("day") == pytest.approx(given.duration.m_as("day"), rel=1e-9)
     assert searched.duration.m_as("day") == pytest.approx(searched.step.duration("1e12 token").m_as("day"), rel=1e-9)
     assert "131,072" in calc.estimate(model="Mistral NeMo 12B", tokens="1e12 token")["flop_per_param_token"].how
+
+
+@pytest.mark.parametrize("hardware", ["H100 SXM5", "L40"])
+def test_cli_compare_counts_a_long_context_shape_at_the_searched_sequence_as_estimate_does(hardware, capsys):
+    # fresh11: compare --model "Mistral NeMo 12B" counted the FLOP at its 131,072 positions beside layouts of
+    # 8,192-token sequences: 96 days on 64 H100 where estimate --model says 25.1
+    assert main(["compare", "--model", "Mistral NeMo 12B", "--tokens", "1e12", "--chips", "64",
+                 "--hardware", hardware, "--json"]) == 0
+    days = json.loads(capsys.readouterr().out)[hardware]["duration"]["value"]
+    est = calc.estimate(model="Mistral NeMo 12B", hardware=hardware, chips=64, tokens="1e12 token")
+    assert est["utilization"].source == "modelled"
+    assert days == pytest.approx(est.duration.m_as("day"), rel=1e-6)
+
+
+def test_with_no_chips_the_reference_clusters_search_sets_the_count_too():
+    # fresh11: with no chips the utilization is the search's on a reference cluster, at 8,192-token sequences, and
+    # the chip-hours were counted at Mistral NeMo's 131,072 positions (3.8x); a given utilization keeps the context
+    run = dict(model="Mistral NeMo 12B", hardware="H100 SXM5", tokens="1e12 token")
+    none, some = calc.estimate(**run), calc.estimate(**run, chips=1024)  # 1,024: the reference cluster
+    assert "8,192, the searched layout's" in none["flop_per_param_token"].how
+    assert none.chip_hours.m_as("chip*hour") == pytest.approx(some.chip_hours.m_as("chip*hour"), rel=1e-9)
+    assert "131,072" in calc.estimate(**run, utilization=0.4)["flop_per_param_token"].how

@@ -111,3 +111,14 @@ def test_the_lifetime_page_takes_w8a16():
     at = open_page("app_pages/lifetime.py", **{"lifetime.model": "Llama 3 8B", "lifetime.hardware": A100,
                                               "lifetime.precision": "w8a16"})
     assert at.selectbox(key="lt_precision").value == "w8a16" and not at.warning, [w.value for w in at.warning]
+
+
+@pytest.mark.parametrize("door", [["estimate", "--params", "1e9", "--tokens", "1e12", "--chips", "8"],
+                                  ["step", "--model", "Qwen3 0.6B", "--chips", "8", "--search", "--global-batch", "256"]])
+@pytest.mark.parametrize("fmt", ["w8a16", "int4"])
+def test_a_weight_only_format_at_a_door_of_a_chips_peak_says_what_it_is(door, fmt, capsys):
+    # fresh11: estimate --precision w8a16 was refused with the list alone, no word that it is a serving format
+    assert main(door + ["--hardware", "A100 SXM4 80GB", "--precision", fmt]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("calc: error: --precision: expected one of bf16") and err.count("\n") == 1, err
+    assert f"got '{fmt}' ({fmt}: " in err and "a format of served weights (serve's precision)" in err, err

@@ -233,6 +233,15 @@ def _step_search(args, model, hardware, perf, number) -> int:
     ties = f"; {found.ties:,} that tie a simpler one listed (same time and memory) left out" if found.ties else ""
     if found.tried:
         print(f"\n{found.tried:,} layouts tried; {found.refused:,} faster than the first did not fit in memory{ties}.")
+    chips = whole_text(str(args.chips))
+    links = not found.steps and (hardware.network_bandwidth is None and chips > (hardware.chips_per_node or 1)
+                                 or hardware.intra_node_bandwidth is None and chips > 1)
+    if links:  # every layout needs the missing link: said so, not "no layout fits in memory" (64 T4: fresh11)
+        from calc.perf.utilization import why_not
+
+        print(why_not(model, hardware, chips, precision=args.precision, global_batch=args.global_batch,
+                      sequence=args.sequence))
+        return 0
     print(found.why)
     return 0
 

@@ -77,20 +77,21 @@ def _from_model(model, layout, known: dict, rtol: float, searched: bool = True):
 
 def _searched_sequence(model, known: dict) -> int | None:
     """The sequence of the layout a modelled utilization will take (calc.perf.modelled_utilization, cached, so
-    the solver's own call finds it again), where it will run: hardware and one chip count given, no utilization
-    nor fine-tuning. Else None: the shape's context. Counted at the context instead, Mistral NeMo's 131,072
+    the solver's own call finds it again), where it will run: hardware and one chip count (or none: a reference
+    cluster) given, no utilization nor fine-tuning. Else None: the shape's context. Counted at the context instead, Mistral NeMo's 131,072
     beside a layout of 8,192-token sequences, the run would last 3.8 times its predicted steps."""
     from calc.perf.utilization import modelled_utilization
 
-    if any(known.get(n) is None for n in ("hardware", "chips")) or any(
-            known.get(n) is not None for n in ("utilization", "finetune")):
+    if known.get("hardware") is None or any(known.get(n) is not None for n in ("utilization", "finetune")):
         return None
     try:
-        chips = np.asarray(read_value("chips", known["chips"], one=False).m_as("chip"), dtype=float)
-        if chips.size != 1 or not float(chips.reshape(-1)[0]).is_integer():
-            return None
-        found = modelled_utilization(model, known["hardware"], int(chips.reshape(-1)[0]),
-                                     precision=known.get("precision"))
+        chips = None  # none given: the search's reference cluster, as the solver's
+        if known.get("chips") is not None:
+            many = np.asarray(read_value("chips", known["chips"], one=False).m_as("chip"), dtype=float)
+            if many.size != 1 or not float(many.reshape(-1)[0]).is_integer():
+                return None
+            chips = int(many.reshape(-1)[0])
+        found = modelled_utilization(model, known["hardware"], chips, precision=known.get("precision"))
     except InputError:  # said where the solver reads the same inputs
         return None
     return None if found is None else found.step.layout.sequence
