@@ -14,6 +14,7 @@ import time
 
 import pytest
 
+import calc
 from calc.__main__ import main
 from calc.display import number
 from calc.serve import frontier, load, serve
@@ -159,3 +160,13 @@ def test_at_a_concurrency_the_answer_says_how_fast_each_kind_steps():
     assert "without attention data parallelism at most" in why and "at 256 sequences in flight a token every" in why
     tp = serve("DeepSeek-R1", "H200 SXM", 8, concurrency=256, attention_data_parallel=False)
     assert f"against {number(tp.tpot.m_as('ms'))} ms" in why  # the other kind's step, as its own answer gives it
+
+
+def test_attention_data_parallel_asked_for_is_never_said_of_a_one_chip_tensor_group():
+    # fresh11: --attention-data-parallel with no tensor answered "tensor 1 x pipeline 2 ... attention data parallel"
+    # (Qwen3 30B-A3B on 4 TPU v7 Ironwood), a label of a layout with no ranks to spread attention over
+    s = calc.serve("Qwen3 30B-A3B", "TPU v7 Ironwood", 4, attention_data_parallel=True)
+    assert s.layout["attention_data_parallel"] and s.layout["tensor"] >= 2
+    with pytest.raises(calc.InputError) as exc:  # one chip: said, not answered as a layout it is not
+        calc.serve("Qwen3 30B-A3B", "H100 SXM5", 1, attention_data_parallel=True)
+    assert exc.value.field == "attention_data_parallel" and "got 1 chip" in exc.value.message

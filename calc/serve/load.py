@@ -1062,6 +1062,9 @@ def layouts(s: Setup, expert=None, search_pipeline: bool = False, search_attenti
     enable_attention_dp). Each rank then holds its own sequences' KV cache, where tensor ranks hold MLA's latent cache
     for every sequence (``phases.max_concurrency``), and its own copy of the attention weights."""
     out, unlinked = [], None
+    if s.layout.attention_data_parallel and s.chips < 2:  # asked for on one chip: no ranks to spread attention over
+        raise InputError("attention_data_parallel", f"expected 2 chips or more to spread the attention over, got "
+                                                    f"{s.chips} chip; leave it out on one chip")
     for P in pipelines(s, search_pipeline):
         if s.chips % P:
             continue
@@ -1098,9 +1101,12 @@ def attention_modes(s: Setup, T: int, P: int, search: bool) -> tuple[bool, ...]:
     experts: attention replicated beside expert-parallel MoE layers over all the chips of a replica, as DeepSeek,
     SGLang and TensorRT-LLM serve DeepSeek-V3/R1 ([DeepSeekAI2025infra]); else ``s``'s own setting alone (a pipeline
     of such groups, or experts split over chips beside replicated attention, is not a layout those engines' recipes
-    run)."""
+    run), and none where it is asked for on a tensor group of one chip (no ranks to be parallel over: the answer
+    would say "attention data parallel" of a layout that has none)."""
     if search and s.shape.moe_layers and T > 1 and P == 1 and s.shape.experts % T == 0:
         return (False, True)
+    if s.layout.attention_data_parallel and T == 1:  # asked for: one chip's attention is parallel over no ranks
+        return ()
     return (s.layout.attention_data_parallel,)
 
 
