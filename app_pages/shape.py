@@ -15,7 +15,7 @@ from calc import data
 from calc.architecture import Transformer, published
 from calc.display import as_text, escape, number, show
 from calc.memory import DEFAULTS, RECOMPUTE, STATES, min_chips, per_chip
-from calc.perf.utilization import LONGEST_SEQUENCE
+from calc.perf.utilization import LONGEST_SEQUENCE, training_sequence
 from calc.scaling import compute_optimal, laws
 from calc.scenario import has_range
 from calc.scenario import inputs as scenario_inputs
@@ -138,7 +138,7 @@ if int(sequence) == int(model.context) and (model.context_source or "").endswith
                "max_position_embeddings); runs mostly train shorter and extend the context at the end, so the "
                "attention share below is that of the longest sequence. Set the length the run trained at above"
                + ("" if int(model.context) <= LONGEST_SEQUENCE else f" (the Estimate page's modelled utilization "
-                  f"searches layouts of {min(int(model.context), LONGEST_SEQUENCE):,}-token sequences)") + ".")
+                  f"searches layouts of {training_sequence(model):,}-token sequences)") + ".")
 
 m1, m2, m3, m4 = st.columns(4)
 m1.metric("Parameters", show("params", model.params()))

@@ -58,12 +58,12 @@ def _compare(args) -> int:
     shape = None
     if args.model:  # a known shape: its counts, and each chip's modelled utilization (as estimate --model)
         from calc.architecture import lookup
-        from calc.perf.utilization import LONGEST_SEQUENCE
+        from calc.perf.utilization import training_sequence
 
         shape = lookup(args.model)
         # counted at the sequence each chip's layout search trains at (calc.perf.utilization.batch_for), as estimate
         # --model counts it: at Mistral NeMo's 131,072 positions its H100 run lasted 96 days, 3.8x the steps (fresh11)
-        known = {**shape.as_inputs(context=min(shape.context, LONGEST_SEQUENCE)), **known}
+        known = {**shape.as_inputs(context=training_sequence(shape)), **known}
     if not ({"compute"} <= set(known) or {"tokens"} <= set(known) and ({"params", "active_params"} & set(known))):
         raise InputError("compute", "give the run's size: --compute, or --params and --tokens (and --chips for "
                                     "the training time)")

@@ -69,6 +69,14 @@ def mfu_band(mfu: float) -> tuple[float, float]:
     return mfu * math.exp(-b), mfu * math.exp(b)
 
 
+def training_sequence(model) -> int:
+    """The sequence a run of ``model`` pre-trains at where none is given: its context, at most LONGEST_SEQUENCE
+    (runs train short and extend the context at the end: Llama 3.1 at 8K, then 128K [Dubey2024] sec. 3.4). The one
+    rule the layout search, ``estimate`` and ``compare --model`` count a shape's FLOP at, and the Model shape page
+    names."""
+    return int(min(model.context, LONGEST_SEQUENCE))
+
+
 def default_batch(sequence: int) -> int:
     """Sequences per step: about ``TOKENS_PER_BATCH`` tokens, a power of two."""
     return 2 ** max(0, round(math.log2(TOKENS_PER_BATCH / sequence)))
@@ -136,12 +144,12 @@ def batch_for(model, hardware, chips: int, *, precision: str | None = None, glob
 
     name, model, hardware = _name(model), lookup(model), resolve_hardware(hardware)
     if global_batch:
-        return Batch(int(global_batch), int(sequence or min(model.context, LONGEST_SEQUENCE)), "given")
+        return Batch(int(global_batch), int(sequence or training_sequence(model)), "given")
     if not sequence:
         published_run = _published_batch(name, chips)
         if published_run is not None:
             return published_run
-    sequence = int(sequence or min(model.context, LONGEST_SEQUENCE))
+    sequence = int(sequence or training_sequence(model))
     usual = default_batch(sequence)
     least = _smallest_batch(model, hardware, chips, usual, sequence, precision)
     if least is None or least == usual or least > MOST_BATCH_RAISE * usual:  # not a run anyone trains
