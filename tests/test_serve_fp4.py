@@ -33,3 +33,31 @@ def test_fp4_prefill_is_faster_than_fp8_on_b200():
     fp4 = serve("Llama 3 70B", "B200", 1, precision="fp4", input_tokens=8000, output_tokens=10, batch=8)
     fp8 = serve("Llama 3 70B", "B200", 1, precision="fp8", input_tokens=8000, output_tokens=10, batch=8)
     assert fp4.ttft < fp8.ttft
+
+
+def test_decode_products_stream_at_their_measured_share_on_blackwell():
+    # AIConfigurator's TensorRT-LLM Linear tables (data/memory_bandwidth.csv, "products <format>", 16 rows, products of
+    # 8 MB or more): B200 NVFP4 4.61 of 8 TB/s, FP8 5.85; the calibration chips 0.795-0.873 of their peaks (mean 0.838)
+    import numpy as np
+
+    from calc.serve.phases import coefficients, decode_step
+    from calc.serve.terms import product_share
+
+    reference = np.mean([2.85 / 3.35, 2.80 / 3.35, 4.19 / 4.8, 4.01 / 4.8, 1.62 / 2.039])
+    assert product_share("B200", "fp4") == pytest.approx((4.61 / 8.0) / reference, rel=1e-9)
+    assert product_share("B200", "fp8") == pytest.approx((5.85 / 8.0) / reference, rel=1e-9)
+    for chip in ("H100 SXM5", "H200 SXM", "A100 SXM4 80GB"):  # the fit's own chips: their share is the fitted one
+        assert product_share(chip, "fp8") is None and product_share(chip, "bf16") is None
+        r = rates(data.hardware(chip), "bf16")
+        assert r.product_bandwidth == r.memory_bandwidth
+    assert product_share("MI325X", "fp8") is None and product_share("B200", "int4") is None
+    r = rates(B200, "fp4")
+    assert r.product_bandwidth == pytest.approx(8.0e12 * product_share("B200", "fp4"))
+    assert r.memory_bandwidth == pytest.approx(8.0e12)  # the KV cache's reads keep the chip's streaming share
+    # decode's dense weights at that bandwidth: Llama 2 70B FP4 at tensor 1, 16 sequences (weights-bound)
+    b = setup("Llama 2 70B", "B200", 1, precision="fp4")
+    assert b.rates.product_bandwidth == r.product_bandwidth
+    s = b.shape
+    step = decode_step(s, b.layout, r, b.weight_bytes, 1.0, np.array([16.0]), np.array([400.0]))
+    weights = (s.dense + s.unembedding) * b.weight_bytes / (r.product_bandwidth * coefficients().decode_bandwidth_efficiency)
+    assert float(step["weights"][0]) == pytest.approx(weights, rel=0.05)

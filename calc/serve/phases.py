@@ -378,7 +378,7 @@ def decode_step(s: Shape, lay: Layout, r: Rates, weight_bytes: float, kv_bytes: 
 
     # dense weights (attention, dense feed-forward, shared experts, output layer): one roofline
     dense_params = (s.dense + s.unembedding) / dense_split / lay.pipeline
-    dense_mem = dense_params * weight_bytes / bw
+    dense_mem = dense_params * weight_bytes / (r.product_bandwidth * k.decode_bandwidth_efficiency)  # ``product_share``
     dense_flop = 2.0 * dense_params * b_attn / r.matmul
     # routed experts: the ones the micro-batch's tokens reach, spread over the T chips
     moe_layers = s.moe_layers / lay.pipeline

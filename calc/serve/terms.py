@@ -41,10 +41,13 @@ class Rates:
     capacity: float  # memory per chip, bytes
     prefill_matmul: float = 0.0  # best rate of prefill's products (FP4 weights: the FP4 rate), FLOP/s; 0: ``matmul``
     prefill_attention: float = 0.0  # the context phase's fused attention (the chip's own kernel), FLOP/s; 0: ``attention``
+    product_bandwidth: float = 0.0  # what decode's dense products stream their weights at (``product_share``); 0: memory
 
     def __post_init__(self):
         if not self.prefill_matmul:
             object.__setattr__(self, "prefill_matmul", self.matmul)
+        if not self.product_bandwidth:
+            object.__setattr__(self, "product_bandwidth", self.memory_bandwidth)
         if not self.prefill_attention:
             object.__setattr__(self, "prefill_attention", self.attention)
 
@@ -108,6 +111,7 @@ def _rates(name: str, precision: str) -> Rates:
     if hardware.memory is None or hardware.memory_bandwidth is None:
         raise InputError("hardware", f"data/hardware.csv has no memory size or bandwidth for {hardware.name}")
     prefill = 0.0
+    products = product_share(hardware.name, precision)  # before the 4-bit precision reads as the 8-bit rate's
     if precision in FOUR_BIT:  # prefill at the 4-bit rate, decode at the 8-bit one (see :func:`rates`)
         prefill = build_chip(hardware, precision).matmul_rate
         precision = "fp8"
@@ -132,7 +136,8 @@ def _rates(name: str, precision: str) -> Rates:
                  # engines' activation workspace counted made the calibration worse (81% -> 72% of throughput rows
                  # within 25%), so serving keeps the datasheet figure
                  capacity=hardware.memory.m_as("byte/chip"), prefill_matmul=prefill,
-                 prefill_attention=chip.attention_rate_cudnn)
+                 prefill_attention=chip.attention_rate_cudnn,
+                 product_bandwidth=peak * products if products is not None else bandwidth)
 
 
 @lru_cache(maxsize=64)
@@ -255,6 +260,50 @@ def clocked(r: Rates, precision: str, clock_mhz: float) -> Rates:
         return r
     rate = min(r.matmul, per * clock_mhz)
     return replace(r, matmul=rate, prefill_matmul=r.prefill_matmul * rate / r.matmul)
+
+
+PRODUCT_KERNELS = {"bf16": "products bf16", "fp16": "products bf16", "fp8": "products fp8", "fp4": "products nvfp4"}
+# the serving precision -> data/memory_bandwidth.csv's kernel of decode-size products in that format (fp16 as bf16)
+
+
+def _product_share(chip: str, kernel: str) -> float | None:
+    """``chip``'s measured weight streaming of decode-size products of ``kernel`` over its peak, or None."""
+    shares = [r["measured_tbps"] / r["peak_tbps"] for r in data.memory_bandwidth()
+              if r["chip"] == chip and r["kernel"] == kernel]
+    return max(shares) if shares else None
+
+
+@lru_cache(maxsize=64)
+def product_share(chip: str, precision: str) -> float | None:
+    """The share of its peak memory bandwidth at which ``chip``'s decode products in ``precision`` stream their weights,
+    against that of the chips the serving coefficients were fitted on; None where the chip has no such measurement or
+    is one of those chips (the fitted ``decode_bandwidth_efficiency`` is their share).
+
+    .. math:: s = \\min\\Big(1, \\frac{B_p / B_{peak}}{\\overline{B_c / B_{peak,c}}}\\Big)
+
+    B_p: the weight bytes a second of the chip's TensorRT-LLM Linear products at 16 rows stream in ``precision``, the
+    slope of their measured latency over their weight bytes (NVIDIA AIConfigurator's measured GEMM tables, fitted
+    latency = fixed + bytes / B over the products of 8 MB of weights or more; data/memory_bandwidth.csv, kernel
+    "products <format>"); the mean over every product row of the calibration chips of data/serving_calibration.csv
+    (H100 SXM5 and H200 SXM in BF16 and FP8, A100 in BF16: 0.795-0.873 of peak, mean 0.838). The fixed time of a
+    product (4-16 us: its launch, the input's quantization) is alike on every chip, as the per-layer overhead the
+    calibration fits counts it; only the streaming differs. Blackwell's products stream less of their peak: B200's
+    BF16 5.96 and FP8 5.85 of 8 TB/s (0.745, 0.731), its NVFP4 4.61 (0.576: the 4-bit products at few rows run
+    far below their bytes' roofline), GB200's 4.66, B300's 4.12, GB300's 4.29.
+
+    >>> round(product_share("B200", "fp4"), 3), round(product_share("B200", "fp8"), 3), product_share("H200 SXM", "fp8")
+    (0.688, 0.873, None)
+    """
+    kernel = PRODUCT_KERNELS.get(precision)
+    calibration = sorted({r["hardware"] for r in data.serving_calibration()})
+    if kernel is None or chip in calibration:
+        return None
+    own = _product_share(chip, kernel)
+    if own is None:
+        return None
+    others = [x for c in calibration for k in sorted(set(PRODUCT_KERNELS.values()))
+              if (x := _product_share(c, k)) is not None]
+    return min(1.0, own / (sum(others) / len(others))) if others else None
 
 
 def _copy_share(chip: str) -> float | None:
