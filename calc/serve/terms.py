@@ -90,6 +90,10 @@ def rates(hardware: data.Hardware, precision: str) -> Rates:
     Llama 3.3 70B at tensor 1 0.9-1.1x -> 0.6-0.8x and the FP4 mixtures of experts slower still. The same table's H200
     FP8 products (3.32 TB/s, 1,293 TFLOP/s) in place of the rates H200's held-out rows fit (87.8% within 20%, bias +0.5%)
     gave 81.7% and -7.0%: its few-row times run above what serving engines reach.
+    What the same tables do ground is the slope of those times over the weights' bytes at few rows, apart from the
+    fixed time of each product (its launch and its input's quantization, 4-16 us, alike on every chip and counted by
+    the fitted per-layer overhead): decode's dense weights stream at that measured share against the calibration
+    chips' (``product_share``, ``Rates.product_bandwidth``).
 
     Prefill's attention (the context phase) runs at the chip's own fused-attention kernel, ``attention_rate_cudnn`` of
     ``calc.perf.system.build_chip`` (on Hopper cuDNN's measured SDPA, 539 TFLOP/s; elsewhere the chip's attention rate):
