@@ -62,7 +62,7 @@ def _max_sequences(c: validation.Case) -> float:
                    kv_precision=c.kv_precision, input_tokens=c.input_tokens, output_tokens=c.output_tokens,
                    window_memory=not trtllm,
                    expert_exchange="gather" if trtllm and not validation._all_to_all(c) else "all-to-all",
-                   **load.published_engine(c.name), **load.published_host(c.engine, c.hardware, c.name),
+                   **validation.engine_settings(c), **load.published_host(c.engine, c.hardware, c.name),
                    **load.published_workload(c.name))
     return float(s.max_concurrency())
 

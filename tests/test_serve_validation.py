@@ -8,7 +8,7 @@ import time
 import pytest
 
 from calc import data
-from calc.serve import calibration, phases, validation
+from calc.serve import calibration, load, phases, validation
 
 # (rows predicted, share within 20%, median |ln ratio|, |bias|): README "Serving: held-out validation"
 OVERALL = validation.REPORTED_OVERALL
@@ -284,3 +284,23 @@ def test_a_static_batch_row_is_predicted_as_one_pass_and_its_steps():
     assert bare.refused == "scenario" and "size" in bare.reason
     huge = validation.predict(replace(c, batch=10 * s.max_concurrency()))
     assert huge.refused == "layout" and "memory holds" in huge.reason
+
+
+def test_a_run_takes_its_engine_releases_defaults_on_its_chip_under_what_it_states():
+    # vLLM 0.11.0's EngineArgs._set_default_args (data/serving_engines.csv): 1,024 sequences / 8,192 tokens a step on an
+    # H100, 256 / 2,048 on an A100; a setting the run states replaces the default (GPUStack's --max-num-batched-tokens
+    # 4096); AMD's January 2025 blog ran its fork of vLLM 0.6.7 at V0's 256 sequences, prompts in steps of their own
+    cases = {c.name: c for c in validation.cases()}
+    h100 = validation.engine_settings(cases["gpustack-h100-qwen3-14b-vllm0110-tp1-bf16-random128-n1000"])
+    assert h100["max_batch_size"] == 1024 and h100["max_num_tokens"] == 8192 and h100["chunked_prefill"] is True
+    a100 = validation.engine_settings(cases["gpustack-a100-qwen3-32b-vllm0110-tp1-bf16-random128-n1000"])
+    assert a100["max_batch_size"] == 256 and a100["max_num_tokens"] == 2048
+    own = validation.engine_settings(cases["gpustack-a100-gpt-oss-120b-vllm0110-tp1-bf16-async-mnbt4096-random128-n1000"])
+    assert own["max_batch_size"] == 256 and own["max_num_tokens"] == 4096
+    amd = validation.engine_settings(cases["rocmblog2501-mi300x-llama31-70b-tp8-fp8-128-2048"])
+    assert amd["max_batch_size"] == 256 and amd["chunked_prefill"] is False
+    # an engine data/serving_engines.csv does not list keeps what its run states alone
+    trt = next(c for c in cases.values() if c.engine == "TensorRT-LLM 0.21.0")
+    assert validation.engine_settings(trt) == load.published_engine(trt.name)
+    o = validation.predict(cases["gpustack-a100-qwen3-32b-vllm0110-tp1-bf16-random128-n1000"])
+    assert o.refused is None and o.throughput_per_chip > 0

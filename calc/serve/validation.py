@@ -253,7 +253,7 @@ def predict(c: Case, server_latency: str = "rate") -> Outcome:
                        attention_data_parallel=c.attention_data_parallel, precision=c.precision,
                        kv_precision=c.kv_precision, input_tokens=c.input_tokens, output_tokens=c.output_tokens,
                        window_memory=not trtllm, expert_exchange="gather" if trtllm and not _all_to_all(c) else "all-to-all",
-                       **load.published_engine(c.name), **load.published_host(c.engine, c.hardware, c.name),
+                       **engine_settings(c), **load.published_host(c.engine, c.hardware, c.name),
                        **load.published_workload(c.name))
         n = s.max_concurrency()
         if n < s.replicas:
@@ -295,6 +295,17 @@ def predict(c: Case, server_latency: str = "rate") -> Outcome:
     if requests is None:
         return Outcome(c, float(r["per_chip"]), float(r["ttft"]), float(r["tpot"]))
     return Outcome(c, load.finite_run(s, n, requests), float(r["ttft"]), float(r["tpot"]))
+
+
+def engine_settings(c: Case) -> dict:
+    """``load.setup``'s scheduler keyword arguments for ``c``: its engine release's own defaults on its chip where
+    data/serving_engines.csv lists the release (``data.engine_defaults``: vLLM's max_num_seqs and
+    max_num_batched_tokens by chip, as vLLM's EngineArgs._set_default_args sets them: 1,024 / 8,192 on an H100 or
+    H200, 256 / 2,048 on an A100; as ``calc.serve`` answers a named engine, ``engines.engine_host``), under the
+    settings the run states (``load.published_engine``), which replace them."""
+    hw = data.hardware_table().get(c.hardware)
+    defaults = data.engine_defaults(c.engine, hw) if hw is not None else {}
+    return {**defaults, **load.published_engine(c.name)}
 
 
 def _all_to_all(c: Case) -> bool:
