@@ -41,6 +41,11 @@ class Rates:
     capacity: float  # memory per chip, bytes
     prefill_matmul: float = 0.0  # best rate of prefill's products (FP4 weights: the FP4 rate), FLOP/s; 0: ``matmul``
     prefill_attention: float = 0.0  # the context phase's fused attention (the chip's own kernel), FLOP/s; 0: ``attention``
+    # decode's routed experts where the chip's MoE layers are measured at this precision (``measured_experts``): the
+    # weight-streaming bandwidth (byte/s) and best rate (FLOP/s) of their grouped GEMMs; 0: ``memory_bandwidth`` x the
+    # decode efficiency and ``matmul``
+    expert_bandwidth: float = 0.0
+    expert_rate: float = 0.0
 
     def __post_init__(self):
         if not self.prefill_matmul:
@@ -104,6 +109,15 @@ def rates(hardware: data.Hardware, precision: str) -> Rates:
 
 @lru_cache(maxsize=256)
 def _rates(name: str, precision: str) -> Rates:
+    base = _base_rates(name, precision)
+    fitted = measured_experts(name, precision, base)
+    if fitted is None:
+        return base
+    return replace(base, expert_bandwidth=fitted[0], expert_rate=fitted[1])
+
+
+@lru_cache(maxsize=256)
+def _base_rates(name: str, precision: str) -> Rates:
     hardware = data.hardware(name)
     if hardware.memory is None or hardware.memory_bandwidth is None:
         raise InputError("hardware", f"data/hardware.csv has no memory size or bandwidth for {hardware.name}")
@@ -191,6 +205,94 @@ def measured_products(chip: str, precision: str) -> tuple[float, float] | None:
         lb = b0 + np.linspace(-width, width, 41)[:, None, None]
         lr = r0 + np.linspace(-width, width, 41)[None, :, None]
         err = np.log(grouped_roofline(w / np.exp(lb), f / np.exp(lr)) / t)
+        i, j = np.unravel_index(np.argmin((err ** 2).sum(axis=2)), err.shape[:2])
+        b0, r0 = float(lb[i, 0, 0]), float(lr[0, j, 0])
+        width /= 8
+    return float(np.exp(b0)), float(np.exp(r0))
+
+
+def _moe_shape(row):
+    """The serving shape of the routed experts of a measured MoE layer (data/serving_moe.csv): gated, as every measured
+    layer is (SwiGLU)."""
+    from calc.serve.phases import Shape
+
+    h, f = int(row["hidden"]), int(row["expert_width"])
+    return Shape(layers=1, d_model=h, heads=1, qk_dim=1, v_dim=1, dense=0.0, unembedding=0.0, embedding=0.0,
+                 expert=3.0 * h * f, experts=int(row["experts"]), per_token=int(row["top_k"]), moe_layers=1,
+                 kv_elements=1, latent=False, kv_heads=1, attention_width=1, expert_ff=f, gated=True)
+
+
+def measured_experts(chip: str, precision: str, base: Rates | None = None) -> tuple[float, float] | None:
+    """The weight-streaming bandwidth (byte/s) and the best rate (FLOP/s) that put a mixture-of-experts layer's grouped
+    GEMMs, as decode counts them, on ``chip``'s measured MoE layers at ``precision`` (data/serving_moe.csv), or None
+    where the chip has none.
+
+    Decode counts one rank's MoE layer over n tokens as the grouped roofline of the experts the tokens touch (their
+    weights and the GEMMs' rows over B) and their products at tile and wave quantization (rate R), plus the routing
+    kernels (``phases.moe_routing``). B and R are fitted, least squares in ln time, to the measured layers at decode's
+    token counts (at most 4,096 tokens entering a rank), each counted as the model counts it on the measured layout
+    (expert parallel E x tensor T: ``phases.Layout(tensor=E T, expert=E)``); the routing kernels stay the model's.
+    The measured layer is the engine's fused module, tuned as it runs (NVIDIA AIConfigurator's TensorRT-LLM 1.2.0rc5
+    tables); where a chip has it, it replaces the copy kernel's share of the peak bandwidth x the fitted
+    ``decode_bandwidth_efficiency`` and the best rate of one large GEMM for decode's routed experts (prefill's are
+    unchanged). Without it the model's MoE layer ran at 0.64-0.93 of the measured on H200 FP8 (median 0.86), 0.52-0.81
+    on B200 FP8 and 0.60-0.94 on B200 NVFP4: the layer streams its experts below the copy kernel's share and its
+    products reach a fraction of one large GEMM's rate at tens of rows an expert. Fitted: H200 FP8 3.67 TB/s (of 4.8)
+    and 773 TFLOP/s, B200 FP8 4.12 TB/s (of 8.0) and 2,672, B200 NVFP4 4.78 TB/s and 2,169 (decode's 4-bit products
+    counted at the 8-bit rate, see ``rates``); each measured layer within 0.75-1.23 of it, median |ln ratio| 0.06-0.08
+    against 0.15-0.33 before (tests/test_serve.py).
+
+    >>> b, r = measured_experts("H200 SXM", "fp8")
+    >>> round(b / 1e12, 2), round(r / 1e12)
+    (3.67, 773)
+    >>> measured_experts("H100 SXM5", "fp8") is None
+    True
+    """
+    if len(_decode_moe_rows(chip, precision)) < 2:
+        return None
+    return _fit_experts(chip, precision, base or _base_rates(chip, precision))
+
+
+def moe_layer_parts(row, r: Rates) -> tuple[float, float, float]:
+    """A measured MoE layer of data/serving_moe.csv as decode counts it on ``r``'s chip: (bytes its grouped GEMMs
+    stream: the touched experts' weights on one rank and the GEMMs' own rows; seconds of their products at a best
+    rate of 1 FLOP/s, tile and wave quantization and shape shares included; seconds of the routing kernels), on the
+    measured layout (expert parallel E x tensor T: ``phases.Layout(tensor=E T, expert=E)``), ``row["tokens"]``
+    tokens entering the rank. The layer takes ``grouped_roofline(bytes / B, products / R) + routing``."""
+    from calc.serve import footprint
+    from calc.serve.footprint import WEIGHT_PRECISIONS
+    from calc.serve.phases import Layout, coefficients, expert_matmuls, moe_routing
+
+    s = _moe_shape(row)
+    lay = Layout(tensor=int(row["tensor"] * row["expert_parallel"]), expert=int(row["expert_parallel"]))
+    n = np.array([float(row["tokens"])])
+    per_weight = WEIGHT_PRECISIONS[row["precision"]][0]
+    touched = footprint.experts_touched(n, s.experts, s.per_token)
+    routing, gemm_bytes = moe_routing(s, lay, r, n, r.memory_bandwidth * coefficients().decode_bandwidth_efficiency)
+    products = float(expert_matmuls(s, lay, r, n, 1.0)[0])
+    return float(touched[0] * s.expert * per_weight / lay.tensor + gemm_bytes[0]), products, float(routing[0])
+
+
+def _decode_moe_rows(chip: str, precision: str) -> list:
+    """The measured MoE layers of ``chip`` at ``precision`` at decode's token counts (16 to 4,096 entering a rank)."""
+    return [x for x in data.serving_moe() if x["chip"] == chip and x["precision"] == precision
+            and 16 <= x["tokens"] <= 4096]
+
+
+@lru_cache(maxsize=64)
+def _fit_experts(chip: str, precision: str, r: Rates) -> tuple[float, float]:
+    from calc.serve.phases import coefficients, grouped_roofline
+
+    parts = [moe_layer_parts(x, r) for x in _decode_moe_rows(chip, precision)]
+    w, f, k = (np.array(c) for c in zip(*parts))
+    t = np.array([x["measured_time"] for x in _decode_moe_rows(chip, precision)])
+    # a coarse-to-fine grid over ln B and ln R around the decode bandwidth and the best rate the chip has without them
+    b0, r0 = np.log(r.memory_bandwidth * coefficients().decode_bandwidth_efficiency), np.log(r.matmul)
+    width = 1.5
+    for _ in range(5):
+        lb = b0 + np.linspace(-width, width, 41)[:, None, None]
+        lr = r0 + np.linspace(-width, width, 41)[None, :, None]
+        err = np.log((grouped_roofline(w / np.exp(lb), f / np.exp(lr)) + k) / t)
         i, j = np.unravel_index(np.argmin((err ** 2).sum(axis=2)), err.shape[:2])
         b0, r0 = float(lb[i, 0, 0]), float(lr[0, j, 0])
         width /= 8
