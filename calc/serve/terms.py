@@ -274,9 +274,35 @@ def moe_layer_parts(row, r: Rates) -> tuple[float, float, float]:
 
 
 def _decode_moe_rows(chip: str, precision: str) -> list:
-    """The measured MoE layers of ``chip`` at ``precision`` at decode's token counts (16 to 4,096 entering a rank)."""
-    return [x for x in data.serving_moe() if x["chip"] == chip and x["precision"] == precision
-            and 16 <= x["tokens"] <= 4096]
+    """The measured MoE layers of ``chip`` at ``precision`` at decode's token counts (16 to 4,096 entering a rank), or
+    where it has none those of its die and memory (``moe_sibling``)."""
+    def rows(c):
+        return [x for x in data.serving_moe() if x["chip"] == c and x["precision"] == precision
+                and 16 <= x["tokens"] <= 4096]
+
+    own = rows(chip)
+    sibling = None if own else moe_sibling(chip, precision)
+    return own or (rows(sibling) if sibling else [])
+
+
+@lru_cache(maxsize=64)
+def moe_sibling(chip: str, precision: str) -> str | None:
+    """The first chip (by name) of data/serving_moe.csv measured at ``precision`` with ``chip``'s compute die and memory:
+    as many compute units and the same peak memory bandwidth in data/hardware.csv (GB200 and B200: 148 SMs and 8 TB/s of
+    HBM3e, GB200 at a higher power limit; H200 NVL and H200 SXM: 132 SMs and 4.8 TB/s at 600 W against 700 W); None
+    where there is none. A decode MoE layer streams its experts and runs tens of rows an expert: the die and its memory
+    set its time, as GB200 takes B200's measured matmul share (data/hardware.csv).
+
+    >>> moe_sibling("GB200", "fp4"), moe_sibling("H200 NVL", "fp8"), moe_sibling("H100 SXM5", "fp8")
+    ('B200', 'H200 SXM', None)
+    """
+    chips = data.hardware_table()
+    own = chips.get(chip)
+    if own is None or not own.compute_units:
+        return None
+    measured = sorted({r["chip"] for r in data.serving_moe() if r["precision"] == precision} - {chip})
+    return next((c for c in measured if chips[c].compute_units == own.compute_units
+                 and chips[c].memory_bandwidth == own.memory_bandwidth), None)
 
 
 @lru_cache(maxsize=64)
