@@ -991,3 +991,27 @@ def test_decode_reads_the_measured_moe_layers_only_for_the_measured_precision():
     other_plain = phases.decode_step(*args, replace(r, expert_bandwidth=0.0, expert_rate=0.0), 1.0, 1.0, 1024, 2048.0,
                                      expert_bytes=0.53125)
     assert float(other["total"]) == pytest.approx(float(other_plain["total"]))
+
+
+@pytest.mark.parametrize("chip", ["H200 SXM", "B200"])
+def test_expert_exchange_inside_a_node_at_the_chips_deepep_kernels(chip):
+    """Inside one node of 8 H200 or B200 the routed tokens' dispatch and combine take the chip's measured DeepEP
+    low-latency kernels (data/expert_dispatch.csv, AIConfigurator's SGLang tables, 16 to 512 tokens a rank): the fitted
+    latency and rate put each kernel within 30% (the least ones, 16 tokens, furthest), and both together above the
+    all-to-all of the chip's NVLink figures at 128 tokens a rank; a chip with none (H800) keeps those figures."""
+    from calc.perf import collectives
+    from calc.serve.terms import expert_exchange_time, measured_exchange, rates
+
+    a, s = measured_exchange(chip, 8)
+    rows = [x for x in data.expert_dispatch() if x["chip"] == chip and x["fabric"] == "nvlink"]
+    assert len(rows) >= 10
+    for x in rows:
+        nbytes = x["tokens_per_batch"] * x["top_k"] * x["hidden"] * (1.0 if x["operation"] == "dispatch" else 2.0)
+        assert 0.7 < (a + s * nbytes) / x["latency"] < 1.3, (x["operation"], x["tokens_per_batch"])
+    r = rates(data.hardware(chip), "fp8")
+    both = float(expert_exchange_time(r, np.array([128.0]), 7168, 8, 8, 1.0)[0])
+    per_token = 8 * 7168 * 3.0
+    links = 2 * collectives.all_to_all(r.chip, 0.0, 8, 8) + (
+        collectives.all_to_all(r.chip, 1.0, 8, 8) - collectives.all_to_all(r.chip, 0.0, 8, 8)) * per_token * 128
+    assert both > 1.2 * links
+    assert measured_exchange("H800 SXM5", 8) is None

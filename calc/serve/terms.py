@@ -518,15 +518,43 @@ def expert_exchange_time(r: Rates, tokens, d_model: int, top_k: int, group: int,
     (the group fills a node before it spans nodes). Only the routed tokens' hidden states move, not the
     batch's activations as an all-gather would [DeepSeekAI2024] sec. 3.4; against DeepEP's low-latency
     kernels on H800 (data/expert_dispatch.csv, 128 tokens, top-8, EP 16-256) each all-to-all reads 0.86-0.97
-    of the measured time (tests/test_serve.py)."""
+    of the measured time (tests/test_serve.py). Inside one node of a chip whose own DeepEP low-latency kernels are
+    measured (``measured_exchange``: 8 H200, 8 B200) the two kernels take their fitted latency and rate instead."""
     tokens = np.asarray(tokens, dtype=float)
     if group <= 1:
         return np.zeros_like(tokens)
     in_node = collectives.ranks_per_node(group, 1, r.chips_per_node)
     per_token = top_k * d_model * (dispatch_bytes + 2.0)
+    measured = measured_exchange(r.name, group) if group <= r.chips_per_node else None
+    if measured is not None:  # the chip's own low-latency kernels inside a node: a latency each and bytes at a rate
+        return 2 * measured[0] + measured[1] * per_token * tokens
     zero = collectives.all_to_all(r.chip, 0.0, group, in_node)
     slope = collectives.all_to_all(r.chip, 1.0, group, in_node) - zero  # seconds per byte; ``zero``: two latencies
     return 2 * zero + slope * per_token * tokens
+
+
+@lru_cache(maxsize=64)
+def measured_exchange(chip: str, group: int) -> tuple[float, float] | None:
+    """(latency in s, s per byte) of one DeepEP low-latency dispatch or combine inside one node of ``group`` ``chip``s,
+    fitted (least squares) to the chip's measured kernels (data/expert_dispatch.csv, fabric nvlink, one node: NVIDIA
+    AIConfigurator's SGLang DeepEP tables, 16 to 512 tokens a rank, top-8, hidden 7168, FP8 dispatch and BF16
+    combine): each kernel's time t = a + s x its bytes (tokens x top-k x hidden x 1 or 2); None where the chip has
+    none. On 8 H200 the kernels take 1.3x the all-to-all of the chip's NVLink figures (128 tokens a rank: 40 us
+    dispatch and 72 us combine against 86 us for both), on 8 B200 1.4x (74 against 53 us).
+
+    >>> a, s = measured_exchange("H200 SXM", 8)
+    >>> round(a * 1e6, 1), round(1 / s / 1e9)  # us, GB/s
+    (9.2, 232)
+    """
+    rows = [x for x in data.expert_dispatch() if x["chip"] == chip and x["fabric"] == "nvlink" and x["nodes"] == 1
+            and x["expert_parallel"] == group and x["latency"] is not None and "low-latency" in x["kernel"]]
+    if len(rows) < 2:
+        return None
+    nbytes = np.array([x["tokens_per_batch"] * x["top_k"] * x["hidden"] * (1.0 if x["operation"] == "dispatch" else 2.0)
+                       for x in rows])
+    t = np.array([x["latency"] for x in rows])
+    slope, intercept = np.polyfit(nbytes, t, 1)
+    return float(max(intercept, 0.0)), float(slope)
 
 
 def send_latency(r: Rates) -> float:
