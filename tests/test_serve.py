@@ -80,9 +80,14 @@ def test_decode_weights_halve_in_8_bits_and_quarter_in_4():
 
 
 def test_moe_decode_reads_only_touched_experts():
+    from dataclasses import replace
+
     s = _setup("DeepSeek-V3", "H200 SXM", tensor=8, precision="fp8")
-    one = float(phases.decode_step(s.shape, s.layout, s.rates, s.weight_bytes, s.kv_bytes, 1, 100)["weights"])
-    many = float(phases.decode_step(s.shape, s.layout, s.rates, s.weight_bytes, s.kv_bytes, 4096, 100)["weights"])
+    # the bytes at the decode rates: at the H200's measured MoE layers' rate (terms.measured_experts) 4,096 tokens
+    # make the layer compute-bound, its time then under "compute"
+    r = replace(s.rates, expert_bandwidth=0.0, expert_rate=0.0)
+    one = float(phases.decode_step(s.shape, s.layout, r, s.weight_bytes, s.kv_bytes, 1, 100)["weights"])
+    many = float(phases.decode_step(s.shape, s.layout, r, s.weight_bytes, s.kv_bytes, 4096, 100)["weights"])
     # one token: 8 of 256 routed experts; thousands: all of them, about 671B vs 37B parameters read (and, at 4,096
     # tokens, the grouped GEMMs' input and output rows beside the weights, phases.moe_routing)
     assert 8 < many / one < 30
@@ -942,3 +947,71 @@ def test_one_chip_needs_no_link():
     # a chip with no fast-link bandwidth in data/hardware.csv serves on one chip: one stage hands nothing off
     s = serve("Llama 3 8B", "TPU v2", 1)
     assert s.layout["pipeline"] == 1 and s.tpot.m_as("s") > 0
+
+
+@pytest.mark.parametrize("chip, precision", [("H200 SXM", "fp8"), ("B200", "fp8"), ("B200", "fp4")])
+def test_decode_moe_layers_against_measured_fused_moe(chip, precision):
+    """One rank's MoE layer as decode counts it (the grouped roofline of the touched experts and their products, plus
+    the routing kernels) at the bandwidth and rate ``terms.measured_experts`` fits for the chip: against TensorRT-LLM
+    1.2.0rc5's fused MoE module (NVIDIA AIConfigurator, data/serving_moe.csv: DeepSeek-V3/R1's and Qwen3 235B-A22B's
+    experts, expert parallel 4 and 8, 16 to 4,096 tokens) each layer within 25% and the median within 10%; at the
+    decode bandwidth and best rate the chip has without them the model ran 14-48% fast at the median."""
+    from calc.serve import terms
+
+    r = terms.rates(data.hardware(chip), precision)
+    base = terms._base_rates(chip, precision)
+    bw = base.memory_bandwidth * phases.coefficients().decode_bandwidth_efficiency
+    fitted, default = [], []
+    for row in terms._decode_moe_rows(chip, precision):
+        w, f, k = terms.moe_layer_parts(row, base)
+        fitted.append((phases.grouped_roofline(w / r.expert_bandwidth, f / r.expert_rate) + k) / row["measured_time"])
+        default.append((phases.grouped_roofline(w / bw, f / base.matmul) + k) / row["measured_time"])
+    assert len(fitted) >= 18
+    assert all(0.75 <= x <= 1.25 for x in fitted)
+    assert abs(np.median(np.log(fitted))) < 0.10 < abs(np.median(np.log(default)))
+
+
+def test_decode_reads_the_measured_moe_layers_only_for_the_measured_precision():
+    """DeepSeek-R1 on 8 H200 in FP8, attention data parallel: the routed experts' weights take longer a step at the
+    measured MoE layers' bandwidth (3.67 TB/s) than at the decode efficiency of the peak (4.32); H100, with no measured
+    MoE layers, is unchanged, and experts in another format than the rates' (GPT-OSS's MXFP4) keep the decode rates."""
+    from dataclasses import replace
+
+    from calc.serve import terms
+
+    r = terms.rates(data.hardware("H200 SXM"), "fp8")
+    assert r.expert_bandwidth and terms.rates(data.hardware("H100 SXM5"), "fp8").expert_bandwidth == 0.0
+    sh = phases.shape(lookup("DeepSeek-R1"))
+    lay = phases.Layout(tensor=8, expert=8, attention_data_parallel=True)
+    args = (sh, lay)
+    measured = phases.decode_step(*args, r, 1.0, 1.0, 1024, 2048.0)
+    plain = phases.decode_step(*args, replace(r, expert_bandwidth=0.0, expert_rate=0.0), 1.0, 1.0, 1024, 2048.0)
+    assert float(measured["total"]) > float(plain["total"])
+    other = phases.decode_step(*args, r, 1.0, 1.0, 1024, 2048.0, expert_bytes=0.53125)
+    other_plain = phases.decode_step(*args, replace(r, expert_bandwidth=0.0, expert_rate=0.0), 1.0, 1.0, 1024, 2048.0,
+                                     expert_bytes=0.53125)
+    assert float(other["total"]) == pytest.approx(float(other_plain["total"]))
+
+
+@pytest.mark.parametrize("chip", ["H200 SXM", "B200"])
+def test_expert_exchange_inside_a_node_at_the_chips_deepep_kernels(chip):
+    """Inside one node of 8 H200 or B200 the routed tokens' dispatch and combine take the chip's measured DeepEP
+    low-latency kernels (data/expert_dispatch.csv, AIConfigurator's SGLang tables, 16 to 512 tokens a rank): the fitted
+    latency and rate put each kernel within 30% (the least ones, 16 tokens, furthest), and both together above the
+    all-to-all of the chip's NVLink figures at 128 tokens a rank; a chip with none (H800) keeps those figures."""
+    from calc.perf import collectives
+    from calc.serve.terms import expert_exchange_time, measured_exchange, rates
+
+    a, s = measured_exchange(chip, 8)
+    rows = [x for x in data.expert_dispatch() if x["chip"] == chip and x["fabric"] == "nvlink"]
+    assert len(rows) >= 10
+    for x in rows:
+        nbytes = x["tokens_per_batch"] * x["top_k"] * x["hidden"] * (1.0 if x["operation"] == "dispatch" else 2.0)
+        assert 0.7 < (a + s * nbytes) / x["latency"] < 1.3, (x["operation"], x["tokens_per_batch"])
+    r = rates(data.hardware(chip), "fp8")
+    both = float(expert_exchange_time(r, np.array([128.0]), 7168, 8, 8, 1.0)[0])
+    per_token = 8 * 7168 * 3.0
+    links = 2 * collectives.all_to_all(r.chip, 0.0, 8, 8) + (
+        collectives.all_to_all(r.chip, 1.0, 8, 8) - collectives.all_to_all(r.chip, 0.0, 8, 8)) * per_token * 128
+    assert both > 1.2 * links
+    assert measured_exchange("H800 SXM5", 8) is None

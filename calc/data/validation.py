@@ -154,6 +154,28 @@ def serving_gemm() -> tuple[Row, ...]:
 
 
 @cache
+def serving_moe() -> tuple[Row, ...]:
+    """Measured times of one rank's mixture-of-experts layer at decode and prefill token counts (data/serving_moe.csv):
+    the engine's fused MoE module (routing of given router logits, permutation, the two grouped GEMMs with the gated
+    activation, the combine) over ``tokens`` tokens entering it, for experts of ``hidden`` x ``expert_width``, ``top_k``
+    of ``experts``, on ``expert_parallel`` x ``tensor`` ranks, by chip and weight precision; ``measured_time`` in s."""
+    rows = _measurement_table("serving_moe.csv", ("chip", "precision", "hidden", "expert_width", "experts", "top_k",
+                                                  "tensor", "expert_parallel", "tokens", "measured_time"))
+    _check_chips(rows)
+    return rows
+
+
+@cache
+def serving_mla() -> tuple[Row, ...]:
+    """Measured times of one layer's multi-head latent attention in a decode step (data/serving_mla.csv): ``batch``
+    sequences of ``context`` cached tokens, ``heads`` query heads on one chip, the cache in ``kv_precision``;
+    ``measured_time`` in s."""
+    rows = _measurement_table("serving_mla.csv", ("chip", "kv_precision", "heads", "batch", "context", "measured_time"))
+    _check_chips(rows)
+    return rows
+
+
+@cache
 def collective_bandwidth() -> tuple[Row, ...]:
     """Measured collective bus bandwidth, and NCCL's own latency and bandwidth constants, by operation,
     message size, ranks and fabric (data/collective_bandwidth.csv)."""

@@ -23,7 +23,9 @@
     MoE       only the experts the step's tokens reach are read: E (1 - (1 - k/E)^n); their products
               run as grouped GEMMs at their shape's tile and wave quantization and each group's measured share of
               the best rate by shape (the step model's OpenXLA tables: a short inner dimension is slow), and
-              overlap weights and compute only in part near the ridge (DeepGEMM's masked layout); the
+              overlap weights and compute only in part near the ridge (DeepGEMM's masked layout); in decode, on a
+              chip whose MoE layers are measured at the experts' precision, at the weight-streaming bandwidth and rate
+              fitted to those layers (``terms.measured_experts``: TensorRT-LLM's fused MoE on H200 and B200); the
               engine's routing, permutation and combine kernels move each token's k rows of d_model
               on every tensor rank (TensorRT-LLM's MoE runner), at a fixed cost per kernel
     layout    tensor T chips share each layer, pipeline P stages share the layers; expert parallel
@@ -363,7 +365,9 @@ def decode_step(s: Shape, lay: Layout, r: Rates, weight_bytes: float, kv_bytes: 
     "communication", "overhead"} plus "total". Pipeline stages each carry 1/P of the batch in turn.
     ``kv_reads``: times each cached key and value is read per step (1 with a grouped-query decode
     kernel; heads / kv_heads with a kernel that reads them once per query head). ``expert_bytes``: bytes per
-    routed-expert weight (default ``weight_bytes``; GPT-OSS's MXFP4 experts beside BF16 attention). ``eager``: the
+    routed-expert weight (default ``weight_bytes``; GPT-OSS's MXFP4 experts beside BF16 attention). The routed experts'
+    grouped GEMMs stream and compute at the chip's measured MoE layers' bandwidth and rate where ``r`` has them
+    (``Rates.expert_bandwidth``, ``terms.measured_experts``) and the experts are in the rates' precision. ``eager``: the
     engine runs without graphs: where a stage's layers take less GPU time than the host needs to dispatch their
     kernels (``host_dispatch``), the difference is added to "overhead" (the GPU waits for the host)."""
     k = coefficients()
@@ -383,11 +387,14 @@ def decode_step(s: Shape, lay: Layout, r: Rates, weight_bytes: float, kv_bytes: 
     # routed experts: the ones the micro-batch's tokens reach, spread over the T chips
     moe_layers = s.moe_layers / lay.pipeline
     touched = footprint.experts_touched(b, s.experts, s.per_token) if s.moe_layers else 0.0
-    moe_mem = moe_layers * touched * s.expert * eb / T / bw
-    moe_flop = moe_layers * expert_matmuls(s, lay, r, b) if s.moe_layers else 0.0 * b
+    # the chip's measured MoE layers at the experts' precision, where it has them (``terms.measured_experts``)
+    measured = r.expert_bandwidth and (expert_bytes is None or expert_bytes == weight_bytes)
+    ebw = r.expert_bandwidth if measured else bw
+    moe_mem = moe_layers * touched * s.expert * eb / T / ebw
+    moe_flop = moe_layers * expert_matmuls(s, lay, r, b, r.expert_rate if measured else None) if s.moe_layers else 0.0 * b
     if s.moe_layers:  # routing, permutation and combine; the GEMMs' own rows beside the weights
         routing, gemm_bytes = moe_routing(s, lay, r, b, bw)
-        moe_mem = moe_mem + moe_layers * gemm_bytes / bw
+        moe_mem = moe_mem + moe_layers * gemm_bytes / ebw
         routing = moe_layers * routing
     else:
         routing = 0.0 * b

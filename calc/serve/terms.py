@@ -42,6 +42,11 @@ class Rates:
     prefill_matmul: float = 0.0  # best rate of prefill's products (FP4 weights: the FP4 rate), FLOP/s; 0: ``matmul``
     prefill_attention: float = 0.0  # the context phase's fused attention (the chip's own kernel), FLOP/s; 0: ``attention``
     product_bandwidth: float = 0.0  # what decode's dense products stream their weights at (``product_share``); 0: memory
+    # decode's routed experts where the chip's MoE layers are measured at this precision (``measured_experts``): the
+    # weight-streaming bandwidth (byte/s) and best rate (FLOP/s) of their grouped GEMMs; 0: ``memory_bandwidth`` x the
+    # decode efficiency and ``matmul``
+    expert_bandwidth: float = 0.0
+    expert_rate: float = 0.0
 
     def __post_init__(self):
         if not self.prefill_matmul:
@@ -111,6 +116,15 @@ def rates(hardware: data.Hardware, precision: str) -> Rates:
 
 @lru_cache(maxsize=256)
 def _rates(name: str, precision: str) -> Rates:
+    base = _base_rates(name, precision)
+    fitted = measured_experts(name, precision, base)
+    if fitted is None:
+        return base
+    return replace(base, expert_bandwidth=fitted[0], expert_rate=fitted[1])
+
+
+@lru_cache(maxsize=256)
+def _base_rates(name: str, precision: str) -> Rates:
     hardware = data.hardware(name)
     if hardware.memory is None or hardware.memory_bandwidth is None:
         raise InputError("hardware", f"data/hardware.csv has no memory size or bandwidth for {hardware.name}")
@@ -200,6 +214,120 @@ def measured_products(chip: str, precision: str) -> tuple[float, float] | None:
         lb = b0 + np.linspace(-width, width, 41)[:, None, None]
         lr = r0 + np.linspace(-width, width, 41)[None, :, None]
         err = np.log(grouped_roofline(w / np.exp(lb), f / np.exp(lr)) / t)
+        i, j = np.unravel_index(np.argmin((err ** 2).sum(axis=2)), err.shape[:2])
+        b0, r0 = float(lb[i, 0, 0]), float(lr[0, j, 0])
+        width /= 8
+    return float(np.exp(b0)), float(np.exp(r0))
+
+
+def _moe_shape(row):
+    """The serving shape of the routed experts of a measured MoE layer (data/serving_moe.csv): gated, as every measured
+    layer is (SwiGLU)."""
+    from calc.serve.phases import Shape
+
+    h, f = int(row["hidden"]), int(row["expert_width"])
+    return Shape(layers=1, d_model=h, heads=1, qk_dim=1, v_dim=1, dense=0.0, unembedding=0.0, embedding=0.0,
+                 expert=3.0 * h * f, experts=int(row["experts"]), per_token=int(row["top_k"]), moe_layers=1,
+                 kv_elements=1, latent=False, kv_heads=1, attention_width=1, expert_ff=f, gated=True)
+
+
+def measured_experts(chip: str, precision: str, base: Rates | None = None) -> tuple[float, float] | None:
+    """The weight-streaming bandwidth (byte/s) and the best rate (FLOP/s) that put a mixture-of-experts layer's grouped
+    GEMMs, as decode counts them, on ``chip``'s measured MoE layers at ``precision`` (data/serving_moe.csv), or None
+    where the chip has none.
+
+    Decode counts one rank's MoE layer over n tokens as the grouped roofline of the experts the tokens touch (their
+    weights and the GEMMs' rows over B) and their products at tile and wave quantization (rate R), plus the routing
+    kernels (``phases.moe_routing``). B and R are fitted, least squares in ln time, to the measured layers at decode's
+    token counts (at most 4,096 tokens entering a rank), each counted as the model counts it on the measured layout
+    (expert parallel E x tensor T: ``phases.Layout(tensor=E T, expert=E)``); the routing kernels stay the model's.
+    The measured layer is the engine's fused module, tuned as it runs (NVIDIA AIConfigurator's TensorRT-LLM 1.2.0rc5
+    tables); where a chip has it, it replaces the copy kernel's share of the peak bandwidth x the fitted
+    ``decode_bandwidth_efficiency`` and the best rate of one large GEMM for decode's routed experts (prefill's are
+    unchanged). Without it the model's MoE layer ran at 0.64-0.93 of the measured on H200 FP8 (median 0.86), 0.52-0.81
+    on B200 FP8 and 0.60-0.94 on B200 NVFP4: the layer streams its experts below the copy kernel's share and its
+    products reach a fraction of one large GEMM's rate at tens of rows an expert. Fitted: H200 FP8 3.67 TB/s (of 4.8)
+    and 773 TFLOP/s, B200 FP8 4.12 TB/s (of 8.0) and 2,672, B200 NVFP4 4.78 TB/s and 2,169 (decode's 4-bit products
+    counted at the 8-bit rate, see ``rates``); each measured layer within 0.75-1.23 of it, median |ln ratio| 0.06-0.08
+    against 0.15-0.33 before (tests/test_serve.py).
+
+    >>> b, r = measured_experts("H200 SXM", "fp8")
+    >>> round(b / 1e12, 2), round(r / 1e12)
+    (3.67, 773)
+    >>> measured_experts("H100 SXM5", "fp8") is None
+    True
+    """
+    if len(_decode_moe_rows(chip, precision)) < 2:
+        return None
+    return _fit_experts(chip, precision, base or _base_rates(chip, precision))
+
+
+def moe_layer_parts(row, r: Rates) -> tuple[float, float, float]:
+    """A measured MoE layer of data/serving_moe.csv as decode counts it on ``r``'s chip: (bytes its grouped GEMMs
+    stream: the touched experts' weights on one rank and the GEMMs' own rows; seconds of their products at a best
+    rate of 1 FLOP/s, tile and wave quantization and shape shares included; seconds of the routing kernels), on the
+    measured layout (expert parallel E x tensor T: ``phases.Layout(tensor=E T, expert=E)``), ``row["tokens"]``
+    tokens entering the rank. The layer takes ``grouped_roofline(bytes / B, products / R) + routing``."""
+    from calc.serve import footprint
+    from calc.serve.footprint import WEIGHT_PRECISIONS
+    from calc.serve.phases import Layout, coefficients, expert_matmuls, moe_routing
+
+    s = _moe_shape(row)
+    lay = Layout(tensor=int(row["tensor"] * row["expert_parallel"]), expert=int(row["expert_parallel"]))
+    n = np.array([float(row["tokens"])])
+    per_weight = WEIGHT_PRECISIONS[row["precision"]][0]
+    touched = footprint.experts_touched(n, s.experts, s.per_token)
+    routing, gemm_bytes = moe_routing(s, lay, r, n, r.memory_bandwidth * coefficients().decode_bandwidth_efficiency)
+    products = float(expert_matmuls(s, lay, r, n, 1.0)[0])
+    return float(touched[0] * s.expert * per_weight / lay.tensor + gemm_bytes[0]), products, float(routing[0])
+
+
+def _decode_moe_rows(chip: str, precision: str) -> list:
+    """The measured MoE layers of ``chip`` at ``precision`` at decode's token counts (16 to 4,096 entering a rank), or
+    where it has none those of its die and memory (``moe_sibling``)."""
+    def rows(c):
+        return [x for x in data.serving_moe() if x["chip"] == c and x["precision"] == precision
+                and 16 <= x["tokens"] <= 4096]
+
+    own = rows(chip)
+    sibling = None if own else moe_sibling(chip, precision)
+    return own or (rows(sibling) if sibling else [])
+
+
+@lru_cache(maxsize=64)
+def moe_sibling(chip: str, precision: str) -> str | None:
+    """The first chip (by name) of data/serving_moe.csv measured at ``precision`` with ``chip``'s compute die and memory:
+    as many compute units and the same peak memory bandwidth in data/hardware.csv (GB200 and B200: 148 SMs and 8 TB/s of
+    HBM3e, GB200 at a higher power limit; H200 NVL and H200 SXM: 132 SMs and 4.8 TB/s at 600 W against 700 W); None
+    where there is none. A decode MoE layer streams its experts and runs tens of rows an expert: the die and its memory
+    set its time, as GB200 takes B200's measured matmul share (data/hardware.csv).
+
+    >>> moe_sibling("GB200", "fp4"), moe_sibling("H200 NVL", "fp8"), moe_sibling("H100 SXM5", "fp8")
+    ('B200', 'H200 SXM', None)
+    """
+    chips = data.hardware_table()
+    own = chips.get(chip)
+    if own is None or not own.compute_units:
+        return None
+    measured = sorted({r["chip"] for r in data.serving_moe() if r["precision"] == precision} - {chip})
+    return next((c for c in measured if chips[c].compute_units == own.compute_units
+                 and chips[c].memory_bandwidth == own.memory_bandwidth), None)
+
+
+@lru_cache(maxsize=64)
+def _fit_experts(chip: str, precision: str, r: Rates) -> tuple[float, float]:
+    from calc.serve.phases import coefficients, grouped_roofline
+
+    parts = [moe_layer_parts(x, r) for x in _decode_moe_rows(chip, precision)]
+    w, f, k = (np.array(c) for c in zip(*parts))
+    t = np.array([x["measured_time"] for x in _decode_moe_rows(chip, precision)])
+    # a coarse-to-fine grid over ln B and ln R around the decode bandwidth and the best rate the chip has without them
+    b0, r0 = np.log(r.memory_bandwidth * coefficients().decode_bandwidth_efficiency), np.log(r.matmul)
+    width = 1.5
+    for _ in range(5):
+        lb = b0 + np.linspace(-width, width, 41)[:, None, None]
+        lr = r0 + np.linspace(-width, width, 41)[None, :, None]
+        err = np.log((grouped_roofline(w / np.exp(lb), f / np.exp(lr)) + k) / t)
         i, j = np.unravel_index(np.argmin((err ** 2).sum(axis=2)), err.shape[:2])
         b0, r0 = float(lb[i, 0, 0]), float(lr[0, j, 0])
         width /= 8
@@ -443,15 +571,43 @@ def expert_exchange_time(r: Rates, tokens, d_model: int, top_k: int, group: int,
     (the group fills a node before it spans nodes). Only the routed tokens' hidden states move, not the
     batch's activations as an all-gather would [DeepSeekAI2024] sec. 3.4; against DeepEP's low-latency
     kernels on H800 (data/expert_dispatch.csv, 128 tokens, top-8, EP 16-256) each all-to-all reads 0.86-0.97
-    of the measured time (tests/test_serve.py)."""
+    of the measured time (tests/test_serve.py). Inside one node of a chip whose own DeepEP low-latency kernels are
+    measured (``measured_exchange``: 8 H200, 8 B200) the two kernels take their fitted latency and rate instead."""
     tokens = np.asarray(tokens, dtype=float)
     if group <= 1:
         return np.zeros_like(tokens)
     in_node = collectives.ranks_per_node(group, 1, r.chips_per_node)
     per_token = top_k * d_model * (dispatch_bytes + 2.0)
+    measured = measured_exchange(r.name, group) if group <= r.chips_per_node else None
+    if measured is not None:  # the chip's own low-latency kernels inside a node: a latency each and bytes at a rate
+        return 2 * measured[0] + measured[1] * per_token * tokens
     zero = collectives.all_to_all(r.chip, 0.0, group, in_node)
     slope = collectives.all_to_all(r.chip, 1.0, group, in_node) - zero  # seconds per byte; ``zero``: two latencies
     return 2 * zero + slope * per_token * tokens
+
+
+@lru_cache(maxsize=64)
+def measured_exchange(chip: str, group: int) -> tuple[float, float] | None:
+    """(latency in s, s per byte) of one DeepEP low-latency dispatch or combine inside one node of ``group`` ``chip``s,
+    fitted (least squares) to the chip's measured kernels (data/expert_dispatch.csv, fabric nvlink, one node: NVIDIA
+    AIConfigurator's SGLang DeepEP tables, 16 to 512 tokens a rank, top-8, hidden 7168, FP8 dispatch and BF16
+    combine): each kernel's time t = a + s x its bytes (tokens x top-k x hidden x 1 or 2); None where the chip has
+    none. On 8 H200 the kernels take 1.3x the all-to-all of the chip's NVLink figures (128 tokens a rank: 40 us
+    dispatch and 72 us combine against 86 us for both), on 8 B200 1.4x (74 against 53 us).
+
+    >>> a, s = measured_exchange("H200 SXM", 8)
+    >>> round(a * 1e6, 1), round(1 / s / 1e9)  # us, GB/s
+    (9.2, 232)
+    """
+    rows = [x for x in data.expert_dispatch() if x["chip"] == chip and x["fabric"] == "nvlink" and x["nodes"] == 1
+            and x["expert_parallel"] == group and x["latency"] is not None and "low-latency" in x["kernel"]]
+    if len(rows) < 2:
+        return None
+    nbytes = np.array([x["tokens_per_batch"] * x["top_k"] * x["hidden"] * (1.0 if x["operation"] == "dispatch" else 2.0)
+                       for x in rows])
+    t = np.array([x["latency"] for x in rows])
+    slope, intercept = np.polyfit(nbytes, t, 1)
+    return float(max(intercept, 0.0)), float(slope)
 
 
 def send_latency(r: Rates) -> float:
