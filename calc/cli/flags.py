@@ -148,7 +148,8 @@ def shape_flags(p) -> None:
     for flag, help_ in SHAPE_BOOL_FLAGS:
         either_flag(p, flag, help_)
     p.add_argument("--untied", action="store_true", help="separate unembedding matrix (= --no-tied-embeddings)")
-    p.add_argument("--sequence", type=_whole, metavar="N", help="tokens per sequence (default: the model's context)")
+    p.add_argument("--sequence", type=_whole, metavar="N", help="tokens per sequence (default: the model's training "
+                   "sequence, its context at most 8,192)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
@@ -201,6 +202,16 @@ def shape_label(args, shaped: bool = True) -> str | None:
                if shaped and getattr(args, flag[2:].replace("-", "_"), None) is not None]
     changed += ["--untied"] if shaped and getattr(args, "untied", False) else []
     return shape_name(args.model) + (f", changed by {', '.join(changed)}" if changed else "")
+
+
+def sequence_words(t) -> str:
+    """Where a training door's sequence comes from when none is given, in words: ``Transformer.training_sequence``,
+    the shape's context (and where that comes from) at most 8,192."""
+    where = f", from {t.context_source}" if t.context_source else ""
+    if t.training_sequence < t.context:
+        return (f"the training sequence: the context ({t.context:,}{where}) at most {t.training_sequence:,}, as runs "
+                "pre-train short and reach the context at the end (Llama 3.1: 8K, then 128K)")
+    return f"the training sequence: the shape's context ({t.context:,}{where})"
 
 
 def _goals() -> tuple:
