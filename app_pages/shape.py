@@ -171,6 +171,7 @@ inputs = model.as_inputs(context=int(sequence))
 given = {k: as_text(k, calc.Q_(float(f"{v.magnitude:.4g}"), v.units)) for k, v in inputs.items()}
 if st.button("Estimate a run of this shape", key="shape_to_estimate", icon=":material/calculate:"):
     session.load(_with_shape(session.get(), given))
+    session.send_shape(model if uploaded or changed else None, source)  # no published name stands for it
     st.switch_page("app_pages/estimate.py")
 st.caption(f"Opens the Estimate page with this shape's parameters, active parameters and FLOP per "
            f"parameter-token ({inputs['flop_per_param_token'].m_as('FLOP/param/token'):.3f}, the PaLM count at "

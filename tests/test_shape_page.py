@@ -274,3 +274,29 @@ def test_the_page_hands_the_estimate_page_the_flop_the_command_line_counts():
     llama = _page("Llama 3.1 8B")  # its trained 8,192 stated: the shape's context
     assert any(c.value.startswith("Sequence: the training sequence, 8,192 tokens, the shape's context")
                for c in llama.caption)
+
+
+def test_an_uploaded_config_sent_to_estimate_gives_the_command_line_s_answer():
+    # doors12: the Estimate page took the default utilization for an uploaded config (no published name stands for
+    # it), where `python -m calc estimate --config FILE --hardware ...` models it: the same file, another answer
+    import subprocess
+    import sys
+
+    config = Path(PAGE).parents[1] / "data" / "configs" / "mistral-nemo-12b.json"
+    at = _from_scenario(tokens="1 Ttoken", hardware="H100 SXM5", chips="64")
+    at.file_uploader(key="shape_config").upload(config.name, config.read_bytes(), "application/json").run()
+    at.button(key="shape_to_estimate").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    shown = {m.label: m.value for m in at.metric}
+    assert "Utilization (MFU) · modelled" in shown, list(shown)
+    out = subprocess.run([sys.executable, "-m", "calc", "estimate", "--config", str(config), "--tokens", "1e12",
+                          "--hardware", "H100 SXM5", "--chips", "64", "--json"], capture_output=True, text=True,
+                         cwd=Path(PAGE).parents[1], check=True).stdout
+    cli = json.loads(out)["quantities"]
+    from calc.display import show
+    from calc.units import Q_
+
+    for name, label, unit in (("utilization", "Utilization (MFU) · modelled", ""),
+                              ("compute", "Training compute (FLOP) · derived", "FLOP")):
+        assert shown[label] in show(name, Q_(cli[name]["value"], unit)), (name, shown[label])
+    assert shown["Duration · derived"] == f"{cli['duration']['value'] / 86400:.3g} days"  # 25.1 days, both doors
