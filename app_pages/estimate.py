@@ -193,6 +193,8 @@ def _render_metrics(est: calc.Estimate, sim) -> None:
             box.metric(f"{name} · {item.source}", _headline(n, item.value, unit), help=escape(item.how))
             low, high = mfu_band(float(item.value.m_as("")))
             shape = session.known_shape()  # whose layouts were searched, and why that shape
+            sent = None if shape else session.sent_shape()
+            shape = shape or (sent and (sent[0], "the shape the Model shape page sent"))
             whose = f"{escape(shape[0])}'s fastest layout ({escape(shape[1])})" if shape else "the fastest layout"
             box.caption(f"{whose} on this chip; band {low:.0%} to {high:.0%}, where two published runs in three land")
             continue
@@ -220,7 +222,7 @@ def _utilization_note(est: calc.Estimate, sim) -> None:
         return
     if item.why_default:  # a shape, but no layout of it was modelled: the reason
         st.caption(f"Utilization: {escape(item.why_default)}.")
-    elif "params" in session.get() and session.known_shape() is None:
+    elif "params" in session.get() and session.known_shape() is None and session.sent_shape() is None:
         st.caption(f"Utilization: the default, for a parameter count alone; {session.SHAPE_HINT}.")
 
 

@@ -18,7 +18,7 @@ from calc import data, perf
 from calc.architecture import published, shape_name
 from calc.display import escape, number, show
 from calc.errors import did_you_mean
-from calc.perf.utilization import batch_for, why_not
+from calc.perf.utilization import batch_for
 from calc.serve.terms import matmul_basis
 
 PAGE = "layouts"
@@ -93,7 +93,7 @@ def _default(name: str):
         except (KeyError, calc.InputError):  # no chip count, or a range
             return 1024
     if name == "sequence":
-        return min(shapes[st.session_state["layouts_model"]][0].context, 8192)
+        return shapes[st.session_state["layouts_model"]][0].training_sequence  # as every training door
     page = {"global_batch": 1536, "tensor": 8, "pipeline": 8, "virtual_stages": 1, "micro_batch": 1, "recompute": "selective"}
     if name in page:
         return page[name]
@@ -140,7 +140,11 @@ def _nearest_counts(name: str, hardware: str, chips: int, batch: int, sequence: 
     model, near = shapes[name][0], {}
     for n in _smooth(chips):
         side = n > chips
-        if side not in near and perf.search(model, hardware, n, batch, sequence=sequence, top=1).steps:
+        try:
+            fits = side not in near and perf.search(model, hardware, n, batch, sequence=sequence, top=1).steps
+        except calc.InputError:  # beyond what the chip's links allow (no network figure): no count there
+            continue
+        if fits:
             near[side] = n
             if len(near) == 2:
                 break
@@ -262,14 +266,8 @@ if mine is not None:
 
 st.subheader("The fastest layouts that fit")
 if not found.steps:
-    hw_row = data.hardware(hardware)
-    if (hw_row.network_bandwidth is None and int(chips) > (hw_row.chips_per_node or 1)
-            or hw_row.intra_node_bandwidth is None and int(chips) > 1):
-        # every layout needs the missing link: said so, not "no layout fits in memory" or "no split" (64 T4: fresh11)
-        st.info(why_not(name, hardware, int(chips), global_batch=int(batch), sequence=int(sequence)) +
-                (f"; try {hw_row.chips_per_node or 1:,} chips or fewer" if hw_row.intra_node_bandwidth is not None
-                 else "; try one chip") + ", or add the link to data/hardware.csv")
-    elif found.refused or found.tried:  # layouts were tried and none fits: the search says why
+    # chips beyond what the chip's links allow are refused by the search above (calc.perf.search.links_needed)
+    if found.refused or found.tried:  # layouts were tried and none fits: the search says why
         st.info(found.why)
     else:  # no layout at all: the numbers do not divide
         st.info(_no_split(name, hardware, int(chips), int(batch), int(sequence)))

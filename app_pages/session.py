@@ -187,9 +187,39 @@ def scenario_shape() -> tuple[str, str] | None:
 def estimate(known: dict) -> calc.Estimate:
     """The estimate of the session's scenario (``known``: its inputs, ``calc.scenario.inputs``), the one every
     page shows (Estimate, Cost, Compare...): the utilization modelled when the scenario's shape is known
-    (``known_shape``), else the default, as ``calc.estimate`` does on the command line."""
+    (``known_shape``, or the shape the Model shape page sent, ``sent_shape``), else the default, as
+    ``calc.estimate`` does on the command line (``--model``, ``--config``)."""
     shape = known_shape()
-    return calc.estimate(**known, utilization_model=shape[0] if shape else None)
+    sent = None if shape else sent_shape()
+    return calc.estimate(**known, utilization_model=shape[0] if shape else sent and sent[1])
+
+
+SENT = "shape_sent"  # the shape the Model shape page sent that no published name stands for (not in the URL)
+
+
+def send_shape(shape, name: str) -> None:
+    """Keep the shape the Model shape page sends to Estimate where no published name stands for it (an uploaded
+    config.json, or a published shape with fields changed), and its name; None forgets it."""
+    st.session_state[SENT] = None if shape is None else (name, shape)
+
+
+def sent_shape() -> tuple | None:
+    """The (name, shape) the Model shape page sent, while the scenario still holds its parameter counts (to the 4
+    figures that page writes); None otherwise. With it the Estimate page models the utilization of that shape, as
+    ``python -m calc estimate --config FILE`` does for the same file (doors12: it took the default)."""
+    sent = st.session_state.get(SENT)
+    params, active = _count("params"), _count("active_params")
+    if not sent or params is None:
+        return None
+
+    def figures(q: float) -> float:
+        return float(f"{q:.4g}")
+
+    shape = sent[1]
+    if figures(shape.params().m_as("param")) != figures(params) or (
+            active is not None and figures(shape.active_params().m_as("param")) != figures(active)):
+        return None
+    return sent
 
 
 SHAPE_HINT = "pick the model's shape (Start from / Model shape) for a modelled utilization"

@@ -13,9 +13,9 @@ import calc
 from app_pages import session
 from calc import data
 from calc.architecture import Transformer, published
+from calc.architecture.transformer import LONGEST_SEQUENCE
 from calc.display import as_text, escape, number, show
 from calc.memory import DEFAULTS, RECOMPUTE, STATES, min_chips, per_chip
-from calc.perf.utilization import LONGEST_SEQUENCE, training_sequence
 from calc.scaling import compute_optimal, laws
 from calc.scenario import has_range
 from calc.scenario import inputs as scenario_inputs
@@ -122,9 +122,10 @@ try:
 except calc.InputError as exc:
     st.error(str(exc))
     st.stop()
-sequence = st.number_input("Sequence length (tokens)", min_value=1, value=int(model.context), step=1,
+sequence = st.number_input("Sequence length (tokens)", min_value=1, value=model.training_sequence, step=1,
                            key=f"shape_sequence_{source}", persist_state="page", help="Tokens per training sequence: the attention "
-                           "FLOP per token grow with it")
+                           "FLOP per token grow with it (default: the training sequence, the context at most "
+                           f"{LONGEST_SEQUENCE:,}, as the Estimate page and the command line count it)")
 try:  # past learned positions, refused; past a rotary shape's context, said (calc.architecture)
     model.check_sequence(int(sequence))
 except calc.InputError as exc:
@@ -132,13 +133,19 @@ except calc.InputError as exc:
     st.stop()
 if model.sequence_note(int(sequence)):
     st.warning(escape(model.sequence_note(int(sequence)), limit=400))
-# an uploaded config, or a published shape with no trained length stated (Mistral NeMo's 131,072: fresh11)
-if int(sequence) == int(model.context) and (model.context_source or "").endswith("'s max_position_embeddings"):
-    st.caption(f"The sequence starts at the config's longest position ({int(model.context):,} tokens, its "
-               "max_position_embeddings); runs mostly train shorter and extend the context at the end, so the "
-               "attention share below is that of the longest sequence. Set the length the run trained at above"
-               + ("" if int(model.context) <= LONGEST_SEQUENCE else f" (the Estimate page's modelled utilization "
-                  f"searches layouts of {training_sequence(model):,}-token sequences)") + ".")
+# the sequence said: the training sequence (the context at most 8,192: Mistral NeMo's 131,072 counted at 8,192, as
+# `python -m calc estimate --config` counts it, doors12), or the one typed, which the Estimate page is handed
+if int(sequence) == model.training_sequence:
+    where = f", from {escape(model.context_source)}" if model.context_source else ""
+    why = (f"the context ({int(model.context):,}{where}) at most {LONGEST_SEQUENCE:,}, as runs pre-train short and "
+           "reach the context at the end (Llama 3.1: 8K, then 128K)" if model.training_sequence < int(model.context)
+           else f"the shape's context{where}")
+    st.caption(f"Sequence: the training sequence, {model.training_sequence:,} tokens, {why}; the Estimate page and "
+               "`python -m calc estimate` count the FLOP at it.")
+else:
+    st.caption(f"Sequence: {int(sequence):,} tokens, as typed; the Estimate page is handed the FLOP per "
+               f"parameter-token at it, where `python -m calc estimate` counts at the training sequence "
+               f"({model.training_sequence:,}).")
 
 m1, m2, m3, m4 = st.columns(4)
 m1.metric("Parameters", show("params", model.params()))
@@ -164,6 +171,7 @@ inputs = model.as_inputs(context=int(sequence))
 given = {k: as_text(k, calc.Q_(float(f"{v.magnitude:.4g}"), v.units)) for k, v in inputs.items()}
 if st.button("Estimate a run of this shape", key="shape_to_estimate", icon=":material/calculate:"):
     session.load(_with_shape(session.get(), given))
+    session.send_shape(model if uploaded or changed else None, source)  # no published name stands for it
     st.switch_page("app_pages/estimate.py")
 st.caption(f"Opens the Estimate page with this shape's parameters, active parameters and FLOP per "
            f"parameter-token ({inputs['flop_per_param_token'].m_as('FLOP/param/token'):.3f}, the PaLM count at "

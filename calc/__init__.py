@@ -20,12 +20,16 @@ serving figures by the serving model), ``cost`` (cloud, ownership, acquisition, 
 (the seed articles recomputed), ``backtest`` (published runs), ``compare`` (one run on many chips),
 ``dataset`` (bytes to tokens), ``scenario`` (scenario files), ``reader`` (the input reader), ``display``
 (readable text), ``errors``, ``units``, ``data``.
+
+``calc.estimate``, ``calc.lifetime`` and ``calc.serve`` are packages that are also their one function:
+``calc.serve(...)`` calls ``calc.serve.serve``, and ``import calc.serve as s`` binds the package (``s.frontier``),
+as ``calc.callable_package`` explains (made callable rather than renamed: both spellings keep working).
 """
 
+from calc import estimate, lifetime, serve  # the packages, each callable as its function (calc.callable_package)
 from calc.errors import ConflictError, DataError, InputError, ScaleError, Undetermined
-from calc.estimate import Estimate, Item, estimate
-from calc.lifetime import Lifetime, lifetime
-from calc.serve import serve
+from calc.estimate import Estimate, Item
+from calc.lifetime import Lifetime
 from calc.units import Q_, parse_quantity, ureg
 from calc.vocabulary import QUANTITIES, TERMS
 

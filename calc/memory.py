@@ -214,7 +214,8 @@ def per_chip(model: Transformer | str, *, micro_batch: int = 1, sequence: int | 
     ----------
     model : Transformer
     micro_batch, sequence : int
-        Sequences per micro-batch and tokens per sequence (default: the model's context).
+        Sequences per micro-batch and tokens per sequence (default: ``model.training_sequence``, its context at
+        most 8,192, as every training door).
     recompute : str
         ``none``, ``selective`` or ``full`` activation recomputation.
     optimizer, states, zero : str, str, int
@@ -247,7 +248,7 @@ def per_chip(model: Transformer | str, *, micro_batch: int = 1, sequence: int | 
 
     model = lookup(model)  # a name of data/architectures.csv works as in calc.perf.predict
     zero = default_zero(states) if zero is None else zero
-    s = model.context if sequence is None else sequence
+    s = model.training_sequence if sequence is None else sequence
     _check_layout(model, zero, recompute, micro_batch, s, data_parallel, tensor, pipeline, expert_parallel,
                   activation_bytes)
     parts = _model_states(model, finetune, lora_rank, states, zero, optimizer, data_parallel, tensor, pipeline,

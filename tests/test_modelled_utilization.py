@@ -237,23 +237,28 @@ def test_a_searched_layout_counts_the_flop_at_its_own_sequence_as_a_given_layout
     assert "131,072" in calc.estimate(model="Mistral NeMo 12B", tokens="1e12 token")["flop_per_param_token"].how
 
 
-@pytest.mark.parametrize("hardware", ["H100 SXM5", "L40"])
-def test_cli_compare_counts_a_long_context_shape_at_the_searched_sequence_as_estimate_does(hardware, capsys):
+@pytest.mark.parametrize("hardware, chips", [("H100 SXM5", 64), ("L40", 8)])  # L40: one node (no network figure)
+def test_cli_compare_counts_a_long_context_shape_at_the_searched_sequence_as_estimate_does(hardware, chips, capsys):
     # fresh11: compare --model "Mistral NeMo 12B" counted the FLOP at its 131,072 positions beside layouts of
     # 8,192-token sequences: 96 days on 64 H100 where estimate --model says 25.1
-    assert main(["compare", "--model", "Mistral NeMo 12B", "--tokens", "1e12", "--chips", "64",
+    assert main(["compare", "--model", "Mistral NeMo 12B", "--tokens", "1e12", "--chips", str(chips),
                  "--hardware", hardware, "--json"]) == 0
-    days = json.loads(capsys.readouterr().out)[hardware]["duration"]["value"]
-    est = calc.estimate(model="Mistral NeMo 12B", hardware=hardware, chips=64, tokens="1e12 token")
+    out = json.loads(capsys.readouterr().out)[hardware]
+    days = out["duration"]["value"]
+    assert out["sequence"]["value"] == 8192 and out["sequence"]["source"].startswith("the training sequence")
+    est = calc.estimate(model="Mistral NeMo 12B", hardware=hardware, chips=chips, tokens="1e12 token")
     assert est["utilization"].source == "modelled"
     assert days == pytest.approx(est.duration.m_as("day"), rel=1e-6)
 
 
 def test_with_no_chips_the_reference_clusters_search_sets_the_count_too():
     # fresh11: with no chips the utilization is the search's on a reference cluster, at 8,192-token sequences, and
-    # the chip-hours were counted at Mistral NeMo's 131,072 positions (3.8x); a given utilization keeps the context
+    # the chip-hours were counted at Mistral NeMo's 131,072 positions (3.8x); doors12: a given utilization counts at
+    # the training sequence too (8,192), where it counted at the context
     run = dict(model="Mistral NeMo 12B", hardware="H100 SXM5", tokens="1e12 token")
     none, some = calc.estimate(**run), calc.estimate(**run, chips=1024)  # 1,024: the reference cluster
     assert "8,192, the searched layout's" in none["flop_per_param_token"].how
     assert none.chip_hours.m_as("chip*hour") == pytest.approx(some.chip_hours.m_as("chip*hour"), rel=1e-9)
-    assert "131,072" in calc.estimate(**run, utilization=0.4)["flop_per_param_token"].how
+    given = calc.estimate(**run, utilization=0.4)["flop_per_param_token"]
+    assert "8,192, the training sequence (the context, 131,072" in given.how
+    assert given.value == none["flop_per_param_token"].value

@@ -149,3 +149,18 @@ def test_command_line_cost_of_a_run_without_chip_hours_says_the_data_lacks_them(
     assert main(["cost", "--model", "GPT-2 XL"]) == 2
     err = capsys.readouterr().err
     assert "data/models.csv gives neither its chip-hours nor its chips and duration for GPT-2 XL" in err
+
+
+@pytest.mark.parametrize("chip, usd", [("A10", 1.29), ("RTX A6000", 1.09)])
+def test_lambda_s_public_price_prices_the_cards_no_big_cloud_lists(chip, usd):
+    # doors12: Lambda's instances page (2026-09-20) states an on-demand price per GPU for them; no big cloud lists them
+    est = calc.estimate(hardware=chip, chip_hours="1000 chip*hour")
+    assert est["price"].value.m_as("USD/chip/hour") == pytest.approx(usd)
+    assert "Lambda Labs, 2026-09-20" in est["price"].how and "no big cloud" in est["price"].how
+
+
+@pytest.mark.parametrize("chip", ["RTX 6000 Ada", "RTX 4090", "L40", "A100 PCIe 40GB", "A800 SXM4 80GB", "Gaudi 2",
+                                  "TPU v7 Ironwood"])
+def test_a_card_with_no_public_price_stays_unpriced_and_says_how_to_give_one(chip):
+    why = calc.estimate(hardware=chip, chip_hours="1000 chip*hour").undetermined["price"]
+    assert f"no public rental price for the {chip}" in why and "--price" in why

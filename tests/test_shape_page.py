@@ -202,15 +202,20 @@ def test_a_file_that_is_not_json_says_what_was_wrong():
     assert "expected a JSON object" in at.error[0].value and "string" in at.error[0].value  # never read as a path
 
 
-def test_an_uploaded_config_says_the_sequence_is_its_longest_position_and_takes_another():
+def test_an_uploaded_config_starts_at_the_training_sequence_and_takes_another():
+    # doors12: the sequence starts at the training sequence (the context at most 8,192), where it started at the
+    # config's longest position (163,840) and handed the Estimate page FLOP the command line does not count
     at = _page()
     cfg = (Path(PAGE).parents[1] / "data" / "configs" / "deepseek-v3.json").read_bytes()
     at.file_uploader(key="shape_config").upload("config.json", cfg, "application/json").run()
-    assert any("longest position (163,840 tokens" in c.value and "train shorter" in c.value for c in at.caption)
-    long = _metric(at, "PaLM count above 6N")
-    at.number_input(key="shape_sequence_config.json").set_value(4096).run()
-    assert not any("longest position" in c.value for c in at.caption)
-    assert float(_metric(at, "PaLM count above 6N").rstrip("%")) < float(long.rstrip("%")) / 10
+    assert at.number_input(key="shape_sequence_config.json").value == 8192
+    said = [c.value.replace("\\", "") for c in at.caption
+            if c.value.startswith("Sequence: the training sequence, 8,192 tokens")]
+    assert said and "163,840" in said[0] and "max_position_embeddings" in said[0], [c.value for c in at.caption]
+    short = _metric(at, "PaLM count above 6N")
+    at.number_input(key="shape_sequence_config.json").set_value(163_840).run()
+    assert any(c.value.startswith("Sequence: 163,840 tokens, as typed") and "(8,192)" in c.value for c in at.caption)
+    assert float(_metric(at, "PaLM count above 6N").rstrip("%")) > 10 * float(short.rstrip("%"))
 
 
 def test_memory_labels_and_parts_are_words_and_the_axes_say_b_for_billion():
@@ -249,12 +254,49 @@ def test_a_sequence_past_the_context_is_warned_in_full():
                for w in warned), warned
 
 
-def test_a_published_shape_with_no_trained_length_says_its_sequence_is_the_longest_position():
+def test_the_page_hands_the_estimate_page_the_flop_the_command_line_counts():
     # fresh11: Mistral NeMo's config states 131,072 positions and no trained length; the page counted its FLOP at
-    # 131,072 tokens a sequence (3.8x 6N's attention-free count) and said nothing, where an uploaded config is warned
-    at = _page("Mistral NeMo 12B")
-    said = [c.value for c in at.caption if "longest position (131,072 tokens" in c.value]
-    assert said and "train shorter" in said[0] and "8,192-token sequences" in said[0], [c.value for c in at.caption]
-    at.number_input(key="shape_sequence_Mistral NeMo 12B").set_value(8192).run()
-    assert not any("longest position" in c.value for c in at.caption)
-    assert not any("longest position" in c.value for c in _page("Llama 3.1 8B").caption)  # its trained 8,192 stated
+    # 131,072 tokens a sequence (3.8x 6N's attention-free count). doors12: it starts at the training sequence, and
+    # the FLOP per parameter-token it hands over is `python -m calc estimate --config`'s for the same file
+    import subprocess
+    import sys
+
+    config = Path(PAGE).parents[1] / "data" / "configs" / "mistral-nemo-12b.json"
+    at = _page()
+    at.file_uploader(key="shape_config").upload(config.name, config.read_bytes(), "application/json").run()
+    assert at.number_input(key=f"shape_sequence_{config.name}").value == 8192
+    handed = next(c.value for c in at.caption if c.value.startswith("Opens the Estimate page"))
+    out = subprocess.run([sys.executable, "-m", "calc", "estimate", "--config", str(config), "--tokens", "1e12",
+                          "--json"], capture_output=True, text=True, cwd=Path(PAGE).parents[1], check=True).stdout
+    flop = json.loads(out)["quantities"]["flop_per_param_token"]
+    assert f"({flop['value']:.3f}, the PaLM count at 8,192 tokens a sequence)" in handed, handed
+    assert "sequence 8,192, the training sequence" in flop["how"]
+    llama = _page("Llama 3.1 8B")  # its trained 8,192 stated: the shape's context
+    assert any(c.value.startswith("Sequence: the training sequence, 8,192 tokens, the shape's context")
+               for c in llama.caption)
+
+
+def test_an_uploaded_config_sent_to_estimate_gives_the_command_line_s_answer():
+    # doors12: the Estimate page took the default utilization for an uploaded config (no published name stands for
+    # it), where `python -m calc estimate --config FILE --hardware ...` models it: the same file, another answer
+    import subprocess
+    import sys
+
+    config = Path(PAGE).parents[1] / "data" / "configs" / "mistral-nemo-12b.json"
+    at = _from_scenario(tokens="1 Ttoken", hardware="H100 SXM5", chips="64")
+    at.file_uploader(key="shape_config").upload(config.name, config.read_bytes(), "application/json").run()
+    at.button(key="shape_to_estimate").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    shown = {m.label: m.value for m in at.metric}
+    assert "Utilization (MFU) · modelled" in shown, list(shown)
+    out = subprocess.run([sys.executable, "-m", "calc", "estimate", "--config", str(config), "--tokens", "1e12",
+                          "--hardware", "H100 SXM5", "--chips", "64", "--json"], capture_output=True, text=True,
+                         cwd=Path(PAGE).parents[1], check=True).stdout
+    cli = json.loads(out)["quantities"]
+    from calc.display import show
+    from calc.units import Q_
+
+    for name, label, unit in (("utilization", "Utilization (MFU) · modelled", ""),
+                              ("compute", "Training compute (FLOP) · derived", "FLOP")):
+        assert shown[label] in show(name, Q_(cli[name]["value"], unit)), (name, shown[label])
+    assert shown["Duration · derived"] == f"{cli['duration']['value'] / 86400:.3g} days"  # 25.1 days, both doors

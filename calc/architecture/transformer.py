@@ -26,6 +26,10 @@ QK_NORMS = ("none", "head", "full")
 LAYER_KINDS = "M*-E"  # a hybrid stack's layers: Mamba-2, attention, dense feed-forward, mixture of experts
 
 
+# the pre-training sequence where a model's context is longer (Llama 3.1: 8K, then 128K, [Dubey2024] sec. 3.4)
+LONGEST_SEQUENCE = 8192
+
+
 @dataclass(frozen=True)
 class Transformer(ParameterCounts):
     """A decoder-only transformer's shape.
@@ -167,6 +171,20 @@ class Transformer(ParameterCounts):
     # ----------------------------------------------------------------------- derived widths
 
     @property
+    def training_sequence(self) -> int:
+        """The sequence a run of this shape pre-trains at where none is given: its ``context``, at most
+        ``LONGEST_SEQUENCE`` (runs train short and extend the context at the end: Llama 3.1 at 8K, then 128K
+        [Dubey2024] sec. 3.4). The one default of every training door: the FLOP per token (``flop_per_token``,
+        ``python -m calc params``), the memory (``calc.memory``), the layout search and the step (``calc.perf``),
+        ``estimate`` and ``compare``; serving reads a request's own tokens instead.
+
+        >>> from calc.architecture import published
+        >>> published()["Llama 3.1 405B"][0].training_sequence, published()["GPT-3 175B"][0].training_sequence
+        (8192, 2048)
+        """
+        return int(min(self.context, LONGEST_SEQUENCE))
+
+    @property
     def kv(self) -> int:
         """Key/value heads (all heads without grouped-query attention)."""
         return self.kv_heads or self.heads
@@ -274,7 +292,7 @@ class Transformer(ParameterCounts):
         return {k: Q_(float(v), "FLOP/token") for k, v in per.items()}
 
     def _sequence(self, context, sequence) -> int:
-        T = sequence if sequence is not None else (self.context if context is None else context)
+        T = sequence if sequence is not None else (self.training_sequence if context is None else context)
         name = "sequence" if sequence is not None else "context"
         return self.check_sequence(T, name)
 
@@ -315,7 +333,8 @@ class Transformer(ParameterCounts):
         count : str
             ``kaplan2020``, ``palm2022``, ``megatron2021``, ``megatron2021-recompute`` or ``exact``.
         context, sequence : int, optional
-            Tokens per sequence (default: the shape's ``context``); ``sequence`` is the preferred name.
+            Tokens per sequence (default: ``training_sequence``, the context at most 8,192); ``sequence`` is
+            the preferred name.
         recompute : str, optional
             ``none``, ``selective`` (attention scores and values re-run, [Korthikanti2022] sec. 4.2)
             or ``full`` (every layer's forward re-run); for ``exact`` and ``megatron2021`` only, since

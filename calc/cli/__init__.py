@@ -63,6 +63,9 @@ class _Parser(argparse.ArgumentParser):
         if message == "the following arguments are required: command":  # `python -m calc` alone: what it takes
             message = (f"expected a command, one of {', '.join(COMMANDS)} (python -m calc COMMAND --help says what "
                        "each takes)")
+        m = _EXCLUSIVE.match(message)
+        if m:  # a mutually exclusive pair (--x and --no-x): both named, as opposites
+            message = f"{m.group(1)}: not allowed with {m.group(2)} (they say opposite things); give one"
         # "argument --input-tokens: ..." said as every other bad input is, by its flag: "--input-tokens: ..."
         message = re.sub(r"^argument (--[\w-]+)(?:/\S+)?: expected one argument$", r"\1: expected a value after it",
                          message)
@@ -71,6 +74,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 _CHOICE = re.compile(r"^argument (command|--[\w-]+)(?:/\S+)?: invalid choice: '?(.*?)'? \(choose from (.*)\)$")
+_EXCLUSIVE = re.compile(r"^argument (--[\w-]+)(?:/\S+)?: not allowed with argument (--[\w-]+)(?:/\S+)?$")
 _INVALID = re.compile(r"^argument (--[\w-]+)(?:/\S+)?: invalid (int|float) value: (.*)$")
 _EXPECTED = {"--year": "a year, e.g. 2023", "--rtol": "a relative tolerance between 0 and 1 (0.05 for 5%)",
              "--seed": "a whole number (the random generator's seed)", "--zero": "a ZeRO stage: 0, 1, 2 or 3"}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sys
 
-from calc.cli.flags import PEAK_PRECISION_HELP, _config_flag, _node_price_flags, _price, _vu, _whole
+from calc.cli.flags import PEAK_PRECISION_HELP, _config_flag, _node_price_flags, _price, _vu, _whole, sequence_words
 from calc.errors import InputError
 from calc.vocabulary import BY_NAME, TERMS
 
@@ -85,9 +85,11 @@ def _compare(args) -> int:
         raise errors[0]
     columns = ("duration", "chip_hours", "price", "cost", "energy")
     if args.json:
+        sequence = {} if shape is None else {"sequence": {"value": shape.training_sequence, "unit": "token",
+                                                          "source": sequence_words(shape)}}
         print(json.dumps({name: {"error": str(e)} if isinstance(e, InputError) else {
-            "precision": e.precision, **{c: _vu(e[c].value, _UNITS[c]) for c in ("peak",) + columns if c in e}}
-            for name, e in runs.items()}, indent=2))
+            "precision": e.precision, **{c: _vu(e[c].value, _UNITS[c]) for c in ("peak",) + columns if c in e},
+            **sequence} for name, e in runs.items()}, indent=2))
         return 0
     width = max(len(n) for n in runs)
     print(f"{'accelerator':<{width}}  {'peak':>17}  " + "  ".join(f"{c.replace('_', '-'):>16}" for c in columns))
@@ -97,6 +99,9 @@ def _compare(args) -> int:
             continue
         cells = [show(c, e[c].value, short=True) if c in e else "—" for c in columns]
         print(f"{name:<{width}}  {show('peak', e.peak, short=True):>17}  " + "  ".join(f"{c:>16}" for c in cells))
+    if shape is not None:
+        print(f"(FLOP per token of {args.model} at {shape.training_sequence:,} tokens a sequence, "
+              f"{sequence_words(shape)})")
     if "chips" not in known:
         print("(give --chips for the training time, chip-hours and cost)")
     unpriced = [name for name, e in runs.items() if not isinstance(e, InputError) and "chips" in known and "price" not in e]
@@ -138,6 +143,9 @@ def _estimate(args) -> int:
     warnings = notes + list(result.warnings)
     if args.json:
         out = result.to_dict()
+        flop = result.items.get("flop_per_param_token")
+        if flop is not None and flop.source == "derived" and "PaLM count at sequence" in flop.how:
+            out["quantities"]["flop_per_param_token"]["how"] = flop.how  # the sequence counted at, as the text says
         out["warnings"] = warnings
         print(json.dumps(out, indent=2))
         return 0

@@ -34,6 +34,16 @@ def _flag(name: str) -> str:
     return BY_NAME[name].flag if name in BY_NAME else "--" + name.replace("_", "-")
 
 
+def either_flag(p, flag: str, help_: str, dest: str | None = None) -> None:
+    """``--x`` and ``--no-x``: one True, the other False, neither None; given together an error naming both (an
+    argparse mutually exclusive group), where ``BooleanOptionalAction`` let the last one win silently (doors12)."""
+    dest = dest or flag[2:].replace("-", "_")
+    both = p.add_mutually_exclusive_group()
+    both.add_argument(flag, dest=dest, action="store_const", const=True, default=None, help=help_)
+    both.add_argument("--no-" + flag[2:], dest=dest, action="store_const", const=False, default=None,
+                      help=argparse.SUPPRESS if help_ is argparse.SUPPRESS else f"the opposite of {flag}")
+
+
 def _whole(text: str) -> int:
     """A whole-number flag, read by ``calc.reader.whole_text`` (8,192, 1e3, 16_384; "8k" refused as ambiguous)."""
     from calc.reader import whole_text
@@ -136,9 +146,10 @@ def shape_flags(p) -> None:
     p.add_argument("--norm", help="layernorm, rmsnorm or nonparametric")
     p.add_argument("--qk-norm", dest="qk_norm", help="query/key norm: none, head or full")
     for flag, help_ in SHAPE_BOOL_FLAGS:
-        p.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=help_)
+        either_flag(p, flag, help_)
     p.add_argument("--untied", action="store_true", help="separate unembedding matrix (= --no-tied-embeddings)")
-    p.add_argument("--sequence", type=_whole, metavar="N", help="tokens per sequence (default: the model's context)")
+    p.add_argument("--sequence", type=_whole, metavar="N", help="tokens per sequence (default: the model's training "
+                   "sequence, its context at most 8,192)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
@@ -154,6 +165,8 @@ def _shape(args):
         if getattr(args, name, None) is not None:
             given[name] = getattr(args, name)
     if args.untied:
+        if getattr(args, "tied_embeddings", None):  # --untied is --no-tied-embeddings: with --tied-embeddings, both said
+            raise InputError("untied", "not allowed with --tied-embeddings (they say opposite things); give one")
         given["tied_embeddings"] = False
     if "context" in given:  # said as where the context came from (the model's own source no longer holds)
         given["context_source"] = "--context"
@@ -184,10 +197,21 @@ def shape_label(args, shaped: bool = True) -> str | None:
         return None
     from calc.architecture import shape_name
 
-    changed = [flag for flag, _ in SHAPE_INT_FLAGS + SHAPE_BOOL_FLAGS + (("--norm", ""), ("--qk-norm", ""))
+    changed = [flag if getattr(args, flag[2:].replace("-", "_")) is not False else "--no-" + flag[2:]
+               for flag, _ in SHAPE_INT_FLAGS + SHAPE_BOOL_FLAGS + (("--norm", ""), ("--qk-norm", ""))
                if shaped and getattr(args, flag[2:].replace("-", "_"), None) is not None]
     changed += ["--untied"] if shaped and getattr(args, "untied", False) else []
     return shape_name(args.model) + (f", changed by {', '.join(changed)}" if changed else "")
+
+
+def sequence_words(t) -> str:
+    """Where a training door's sequence comes from when none is given, in words: ``Transformer.training_sequence``,
+    the shape's context (and where that comes from) at most 8,192."""
+    where = f", from {t.context_source}" if t.context_source else ""
+    if t.training_sequence < t.context:
+        return (f"the training sequence: the context ({t.context:,}{where}) at most {t.training_sequence:,}, as runs "
+                "pre-train short and reach the context at the end (Llama 3.1: 8K, then 128K)")
+    return f"the training sequence: the shape's context ({t.context:,}{where})"
 
 
 def _goals() -> tuple:
@@ -215,8 +239,7 @@ def _layout_flags(parser) -> None:
         elif option.kind == "switch off":
             parser.add_argument(option.flag, dest=dest, action="store_false", help=help_)
         elif option.kind == "either":
-            parser.add_argument(option.flag, dest=dest, action=argparse.BooleanOptionalAction, default=None,
-                                help=help_)
+            either_flag(parser, option.flag, help_, dest=dest)
         elif option.kind == "named":  # a kernel's name on the command line, a switch in the layout
             parser.add_argument(option.flag, dest=dest, default=option.choices[0], metavar="NAME", help=help_)
         else:

@@ -3,12 +3,19 @@ throughput-latency frontier, or a calibration to the user's own measurements."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
 
-from calc.cli.flags import _chip_flags, _config_flag, _tokens, _whole, served_formats, served_precision_help
+from calc.cli.flags import (
+    _chip_flags,
+    _config_flag,
+    _tokens,
+    _whole,
+    either_flag,
+    served_formats,
+    served_precision_help,
+)
 from calc.errors import InputError
 
 WORDS = ("calibrate",)  # the words ``serve`` takes before its flags
@@ -45,10 +52,9 @@ def _serve_parser(sub) -> None:
         se.add_argument(flag, type=_whole, metavar=metavar, help=help_)
     se.add_argument("--pipeline", type=_whole, default=None, metavar="P",
                     help="pipeline stages per replica (default: with --tensor 1, else the best split)")
-    se.add_argument("--attention-data-parallel", action=argparse.BooleanOptionalAction, default=None,
-                    help="attention replicated on each chip beside expert-parallel MoE layers (default: without "
-                         "--tensor, a mixture of experts' layouts are tried with it and without; "
-                         "--no-attention-data-parallel: attention tensor parallel only)")
+    either_flag(se, "--attention-data-parallel", "attention replicated on each chip beside expert-parallel MoE "
+                "layers (default: without --tensor, a mixture of experts' layouts are tried with it and without; "
+                "--no-attention-data-parallel: attention tensor parallel only)")
     se.add_argument("--disaggregated", action="store_true",
                     help="prefill on chips of its own: --chips decode only, tokens/s per decode chip; "
                          "its TTFT counts no wait for the prefill chips (their number is not given)")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sys
 
-from calc.cli.flags import _chip_flags, _shape, _vu, _whole, shape_flags, shape_label
+from calc.cli.flags import _chip_flags, _shape, _vu, _whole, sequence_words, shape_flags, shape_label
 from calc.errors import InputError
 
 
@@ -53,7 +53,7 @@ def _sized_shape(args):
 
     t = _shape(args)
     seq = None if args.sequence is None else whole("sequence", args.sequence)
-    T = t.check_sequence(seq or t.context)
+    T = t.check_sequence(seq or t.training_sequence)
     if t.sequence_note(seq):
         print(f"warning: {t.sequence_note(seq)}", file=sys.stderr)
     return t, seq, T
@@ -73,7 +73,7 @@ def _params(args) -> int:
     if args.json:
         out = {"model": shape_label(args), "params": _vu(t.params(), "param"),
                "active_params": _vu(t.active_params(), "param"),
-               "sequence": T, "breakdown": {k: _vu(v, "param") for k, v in t.breakdown().items()},
+               "sequence": T, "sequence_source": "--sequence" if seq else sequence_words(t), "breakdown": {k: _vu(v, "param") for k, v in t.breakdown().items()},
                "flop_per_token": {k: None if v is None else _vu(v, "FLOP/token") for k, v in counts.items()}}
         print(json.dumps(out, indent=2))
         return 0
@@ -84,11 +84,8 @@ def _params(args) -> int:
     for k, v in t.breakdown().items():
         print(f"  {k:<38} {v.m_as('param'):>18,.0f}")
     print(f"FLOP per token at sequence {T:,} (training: forward + backward)")
-    if seq is None and t.context_source == "config.json's max_position_embeddings":
-        print(f"  the sequence is the config's longest position ({T:,}); runs mostly train shorter: "
-              "give --sequence for the training length")
-    elif seq is None and t.context_source:
-        print(f"  the sequence is the shape's context, from {t.context_source}; --sequence to change it")
+    if seq is None:
+        print(f"  {sequence_words(t)}; --sequence to change it")
     for count, v in counts.items():
         value = number(v.m_as("FLOP/token")) if v is not None else "n/a (eq. 3 assumes a dense 4h transformer)"
         print(f"  {count:<28} {value}")
@@ -100,7 +97,7 @@ def _params(args) -> int:
 def _memory(args) -> int:
     from calc.memory import DEFAULTS, default_zero, min_chips, per_chip
 
-    t, _, T = _sized_shape(args)
+    t, seq, T = _sized_shape(args)
     layout = {k: getattr(args, k) for k in DEFAULTS if getattr(args, k, None) is not None}
     layout.pop("sequence", None)
     if args.lora_rank is not None and args.finetune is None:  # the adapters' rank: nothing else reads it
@@ -120,7 +117,8 @@ def _memory(args) -> int:
     if args.json:
         parts = {k: _vu(v, "GB/chip") for k, v in m.parts.items()}
         parts["total"] = _vu(m.total, "GB/chip")
-        settings = {**DEFAULTS, **layout, "sequence": T}
+        settings = {**DEFAULTS, **layout, "sequence": T,
+                    "sequence_source": "--sequence" if seq else sequence_words(t)}
         settings["zero"] = layout.get("zero", default_zero(settings["states"]))
         print(json.dumps({"model": shape_label(args), "per_chip": parts, "layout": settings, "hardware": args.hardware,
                           "fewest_chips": fewest and _vu(fewest[0], "chip"),
@@ -131,6 +129,8 @@ def _memory(args) -> int:
     print((f"{shape_label(args)}: " if args.model else "") + f"per chip at ZeRO stage {shown['zero']} ({shown['states']} convention), data parallel "
           f"{shown['data_parallel']:,} x tensor {shown['tensor']:,} x pipeline {shown['pipeline']:,}, micro-batch "
           f"{shown['micro_batch']:,} x {T:,} tokens, {shown['recompute']} recomputation")
+    if seq is None:
+        print(f"  {sequence_words(t)}; --sequence to change it")
     for k, v in m.parts.items():
         gb = v.m_as("GB/chip")
         if k == "gradients" and gb == 0 and shown["states"] == "deepspeed":

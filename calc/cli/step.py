@@ -15,6 +15,7 @@ from calc.cli.flags import (
     _node_price_flags,
     _price,
     _whole,
+    sequence_words,
     shape_label,
 )
 from calc.errors import InputError
@@ -60,12 +61,16 @@ def _step_budget(args, model, hardware, perf, number, show) -> int:
         print(json.dumps({
             "budget": vu(found.budget, str(found.budget.units)), "price": vu(found.price, "USD/chip/hour"),
             "price_source": found.price_source, "goal": args.goal,
+            "sequence": {"value": args.sequence or model.training_sequence, "unit": "token",
+                         "source": "--sequence" if args.sequence else sequence_words(model)},
             "best": None if found.best is None else found.best.chips,
             "options": [{"chips": o.chips, "within_budget": o.within, "duration": vu(o.duration, "day"),
                          "chip_hours": vu(o.chip_hours, "chip*hour"), "cost": vu(o.cost, "USD"),
                          "step": o.step.to_dict()} for o in found.options],
             "why": found.why}, indent=2))
         return 0
+    print(f"sequences of {args.sequence or model.training_sequence:,} tokens ("
+          + ("--sequence" if args.sequence else sequence_words(model)) + ")")
     print(f"{'chips':>8}  {'layout':<38}{'duration':>14}{'chip-hours':>13}{'cost':>10}  within budget")
     for o in found.options:
         cost = "" if o.cost is None else show("cost", o.cost)
@@ -178,6 +183,7 @@ def _step(args) -> int:
         price_note = est["price"].how if "price" in est and est["price"].source != "given" else "given"
     if args.json:
         out = s.to_dict()
+        out["sequence_source"] = "--sequence" if args.sequence else sequence_words(model)
         if duration is not None:
             out["duration"] = {"value": duration.m_as("day"), "unit": "day"}
             out["run"] = {name: {"value": float(q.m_as(units[name])), "unit": units[name]} for name, q in run.items()}
@@ -190,6 +196,8 @@ def _step(args) -> int:
     _matmul_line(hardware)
     print(f"layout              {s.layout.describe()}, data parallel {s.data_parallel}, "
           f"{s.micro_batches} micro-batches" + (f"; {extras}" if extras else ""))
+    print(f"sequence            {s.sequence:,} tokens ("
+          + ("--sequence" if args.sequence else sequence_words(model)) + ")")
     print(f"step time           {number(t)} s")
     print(f"tokens per second   {number(s.tokens_per_second.m_as('token/s'))}")
     print(f"throughput          {number(s.throughput.m_as('TFLOP/s/chip'))} TFLOP/s per chip (model FLOP)")
@@ -215,15 +223,16 @@ def _step_search(args, model, hardware, perf, number) -> int:
     """step --search: the fastest layouts of --chips that fit the chip's memory."""
     found = perf.search(model, hardware, args.chips, args.global_batch, sequence=args.sequence,
                         precision=args.precision, flash_attention=args.flash_attention, top=args.top)
-    sequence = args.sequence or model.context
-    source = "--sequence" if args.sequence else (model.context_source or "the shape's context")
+    sequence = args.sequence or model.training_sequence
+    source = "--sequence" if args.sequence else sequence_words(model)
     if args.json:
         print(json.dumps({"layouts": [s.to_dict() for s in found.steps], "tried": found.tried,
                           "did_not_fit": found.refused, "why": found.why,
                           "sequence": {"value": sequence, "unit": "token", "source": source}}, indent=2))
         return 0
     print(f"{_who(args)} on {whole_text(str(args.chips)):,} x {hardware.name}, matmuls in "
-          f"{args.precision or hardware.default_precision}: sequences of {number(sequence)} tokens (from {source})")
+          f"{args.precision or hardware.default_precision}: sequences of {number(sequence)} tokens ("
+          + ("--sequence" if args.sequence else source) + ")")
     _matmul_line(hardware)
     if found.steps:
         print(f"{'layout':<40}{'step time':>12}{'MFU':>8}{'memory/chip':>14}")
@@ -233,16 +242,7 @@ def _step_search(args, model, hardware, perf, number) -> int:
     ties = f"; {found.ties:,} that tie a simpler one listed (same time and memory) left out" if found.ties else ""
     if found.tried:
         print(f"\n{found.tried:,} layouts tried; {found.refused:,} faster than the first did not fit in memory{ties}.")
-    chips = whole_text(str(args.chips))
-    links = not found.steps and (hardware.network_bandwidth is None and chips > (hardware.chips_per_node or 1)
-                                 or hardware.intra_node_bandwidth is None and chips > 1)
-    if links:  # every layout needs the missing link: said so, not "no layout fits in memory" (64 T4: fresh11)
-        from calc.perf.utilization import why_not
-
-        print(why_not(model, hardware, chips, precision=args.precision, global_batch=args.global_batch,
-                      sequence=args.sequence))
-        return 0
-    print(found.why)
+    print(found.why)  # chips beyond the chip's links were refused by the search (calc.perf.search.links_needed)
     return 0
 
 

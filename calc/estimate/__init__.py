@@ -16,6 +16,7 @@ its steps: ``inputs`` and ``shape`` (what is given), ``defaults``, ``consistency
 (the warnings), ``solve`` (``estimate`` itself) and ``result`` (``Estimate``, ``Item``).
 """
 
+from calc.callable_package import make_callable
 from calc.estimate.defaults import LAZY_DEFAULTS
 from calc.estimate.result import Estimate, Item
 from calc.estimate.solve import estimate
@@ -24,3 +25,7 @@ from calc.relations import DENSE, RELATIONS, Relation
 
 __all__ = ["estimate", "Estimate", "Item", "RELATIONS", "DENSE", "Relation", "bounds", "check_value", "read_value",
            "LAZY_DEFAULTS"]
+
+# calc.estimate(...) calls estimate (and ``import calc.estimate as m`` binds this package): calc.callable_package says why
+make_callable(__name__)
+

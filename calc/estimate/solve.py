@@ -155,8 +155,8 @@ def _given_items(given, from_shape, step, tuned, price_how, model=None, counted=
 
 def _sequence_read(step, model, counted=None) -> str:
     """The sequence the shape's FLOP per token counts, and where it comes from: the layout's, else the shape's
-    context (a config's trained length, or its longest position where it states none), or ``counted``, the
-    searched layout's."""
+    training sequence (its context, a config's trained length or its longest position where it states none, at
+    most 8,192: ``Transformer.training_sequence``), or ``counted``, the searched layout's."""
     if step is not None:
         return f"{step.layout.sequence:,}, the layout's"
     from calc.architecture import lookup
@@ -164,7 +164,10 @@ def _sequence_read(step, model, counted=None) -> str:
     shape = lookup(model)
     if counted is not None and counted != shape.context:
         return f"{counted:,}, the searched layout's"
-    return f"{shape.context:,}, " + (f"from {shape.context_source}" if shape.context_source else "its context")
+    where = f", from {shape.context_source}" if shape.context_source else ""
+    if shape.training_sequence < shape.context:
+        return f"{shape.training_sequence:,}, the training sequence (the context, {shape.context:,}{where}, at most 8,192)"
+    return f"{shape.context:,}, the training sequence (the shape's context{where})"
 
 
 def _peak_item(items, text, step):

@@ -38,6 +38,7 @@ The package's files: ``solver`` (the law at fixed loss, the bisection), ``inputs
 (break-even demand, critical size, compute overhead, the curve).
 """
 
+from calc.callable_package import make_callable
 from calc.lifetime.dollars import training_price_per_flop
 from calc.lifetime.inputs import quality
 from calc.lifetime.optimum import lifetime
@@ -47,3 +48,7 @@ from calc.lifetime.tradeoff import break_even, compute_overhead, critical_fracti
 
 __all__ = ["DEFAULT_LAW", "SERVE_FLOP", "TRAIN_FLOP", "Lifetime", "Plan", "break_even", "compute_overhead", "critical_fraction",
            "critical_params", "curve", "lifetime", "quality", "training_price_per_flop"]
+
+# calc.lifetime(...) calls lifetime (and ``import calc.lifetime as m`` binds this package): calc.callable_package says why
+make_callable(__name__)
+

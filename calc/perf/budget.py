@@ -15,7 +15,7 @@ from calc.errors import InputError, did_you_mean
 from calc.perf.layout import whole
 from calc.perf.search import search
 from calc.perf.step import Step, whole_chips  # noqa: F401 (Step: the type of Option.step)
-from calc.perf.system import resolve_hardware
+from calc.perf.system import build_chip, resolve_hardware
 from calc.units import Q_, parse_quantity
 
 LARGEST_CLUSTER = 131_072  # chips: the default largest count tried
@@ -43,7 +43,7 @@ class BudgetSearch:
     price: pint.Quantity | None  # USD/chip/hour
     price_source: str
     why: str
-    stopped: str = "max_chips"  # why no more chips were tried: "batch", "budget" or "max_chips"
+    stopped: str = "max_chips"  # why no more chips were tried: "batch", "budget", "max_chips" or "links"
 
 
 GOALS = ("fastest", "cheapest")
@@ -81,7 +81,7 @@ def budget_search(model, hardware, global_batch: int, tokens, budget, *, sequenc
 
     model = lookup(model)
     global_batch = whole("global_batch", global_batch)
-    sequence = model.context if sequence is None else whole("sequence", sequence)
+    sequence = model.training_sequence if sequence is None else whole("sequence", sequence)
     tokens_wanted = parse_quantity(tokens, "tokens", "token", bare_ok=True).m_as("token")
     if not tokens_wanted > 0:
         raise InputError("tokens", f"expected a positive number of training tokens, got {tokens!r}")
@@ -91,9 +91,14 @@ def budget_search(model, hardware, global_batch: int, tokens, budget, *, sequenc
     top = LARGEST_CLUSTER if max_chips is None else whole_chips(max_chips)
     hw = resolve_hardware(hardware)
     rate, source = _price(price, hw, money)
+    chip = build_chip(hw, precision)
+    linked = top  # the chip counts its links allow: a node without a network figure, one chip without any
+    if chip.network_bandwidth is None:
+        linked = min(top, max(chip.chips_per_node, 1) if chip.intra_node_bandwidth is not None else 1)
     steps = tokens_wanted / (global_batch * sequence)
     counts = [2 ** i for i in range(top.bit_length()) if 2 ** i <= top] + ([top] if top & (top - 1) else [])
-    options, over, stopped = [], 0, "max_chips"
+    options, over, stopped = [], 0, "max_chips" if linked == top else "links"
+    counts = [n for n in counts if n <= linked]
     for chips in counts:
         found = search(model, hw, chips, global_batch, sequence=sequence, precision=precision,
                        flash_attention=flash_attention, top=1)
@@ -120,6 +125,10 @@ def budget_search(model, hardware, global_batch: int, tokens, budget, *, sequenc
     if stopped == "batch" and best is options[-1] and goal == "fastest":
         why = why[:-1] + (f"; {number(2 * best.chips)} chips or more have no layout for a global batch of "
                           f"{number(global_batch)} sequences: a larger batch would use them.")
+    if stopped == "links":  # the counts were limited to what the chip's links allow: said, with the figure missing
+        why += (f" Chip counts stop at {number(linked)}: data/hardware.csv has no "
+                + ("network bandwidth" if linked > 1 else "link bandwidth") + f" for {hw.name}"
+                + (f" to lay a run beyond its node of {number(linked)}" if linked > 1 else "") + ".")
     return BudgetSearch(options, best, money, rate, source, why, stopped)
 
 

@@ -56,7 +56,8 @@ class Layout:
     """How a training step is spread over the chips. Sizes are plain ints.
 
     Data parallelism is what is left: chips / (tensor x pipeline x context). ``global_batch``
-    counts sequences; ``sequence`` defaults to the model's context. ``sequence_parallel`` defaults
+    counts sequences; ``sequence`` defaults to the model's ``training_sequence`` (its context, at most
+    8,192, as every training door). ``sequence_parallel`` defaults
     to on whenever tensor > 1 [Korthikanti2022]; ``zero`` 1 is Megatron's distributed optimizer
     (optimizer state split over the data-parallel ranks), 3 also splits weights and gradients.
     ``dp_overlap`` is the share of the data-parallel collectives a framework hides behind computation
@@ -111,7 +112,8 @@ class Layout:
     virtual_stages: int = _field(1, "interleaved stages per chip", label="Virtual stages per chip")
     micro_batch: int = _field(1, "sequences per micro-batch", label="Micro-batch (sequences)")
     global_batch: int = _field(1, "sequences per optimizer step", required=True)
-    sequence: int | None = _field(None, "tokens per sequence (default: the model's context)")
+    sequence: int | None = _field(None, "tokens per sequence (default: the model's training sequence, its "
+                                        "context at most 8,192)")
     recompute: str = _field("selective", "activation recomputation: none, selective (default) or full", choices=RECOMPUTE,
                             label="Recomputation")
     precision: str | None = _field(None, "number format of the peak: bf16, fp16, fp8, tf32, fp32... (default: the chip's 16-bit format)")
@@ -300,7 +302,7 @@ def resolve(layout: Layout, model: Transformer, chips: int) -> Sizes:
     context, expert = whole("context", layout.context), whole("expert", layout.expert)
     virtual = whole("virtual_stages", layout.virtual_stages)
     micro_batch, global_batch = whole("micro_batch", layout.micro_batch), whole("global_batch", layout.global_batch)
-    sequence = model.context if layout.sequence is None else model.check_sequence(layout.sequence)  # within its positions
+    sequence = model.training_sequence if layout.sequence is None else model.check_sequence(layout.sequence)  # within its positions
     check_options(layout)
     if chips % (tensor * pipeline * context):
         raise InputError("chips", f"{number(chips)} chips are not a multiple of tensor x pipeline x context = "

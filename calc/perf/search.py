@@ -102,10 +102,11 @@ def search(model, hardware, chips, global_batch: int, *, sequence: int | None = 
     model = lookup(model)
     chips = whole_chips(chips)
     global_batch = whole("global_batch", global_batch)
-    sequence = model.context if sequence is None else whole("sequence", sequence)
+    sequence = model.training_sequence if sequence is None else whole("sequence", sequence)
     top = whole("top", top)
     hardware = resolve_hardware(hardware)
     rates = build_chip(hardware, precision)
+    links_needed(rates, chips)
     found, tried = [], 0
     for layout in candidates(model, chips, global_batch, sequence, rates.precision, flash_attention,
                              rates.chips_per_node):
@@ -144,6 +145,35 @@ def search(model, hardware, chips, global_batch: int, *, sequence: int | None = 
                f"two); {larger} would leave layouts to try")
         return Search([], 0, 0, why, 0)
     return Search(fitting[:top], tried, refused, why_fastest(fitting), ties)
+
+
+def links_needed(chip, chips: int) -> None:
+    """Refuse ``chips`` chips that every layout would link by a bandwidth data/hardware.csv does not give: more
+    than one chip with no link figure at all, or more than a node with no network figure (RTX 6000 Ada, T4 and the
+    other workstation and inference cards). A cluster of them cannot be modelled, nor is it proposed: the search,
+    ``step --search``, ``estimate --chips`` and the Parallel layouts page say so, as a layout given (``predict``)
+    does, rather than lay pipeline stages or data-parallel copies over a network no figure describes.
+
+    Examples
+    --------
+    >>> from calc.perf.system import build_chip
+    >>> from calc import data
+    >>> links_needed(build_chip(data.hardware("RTX 6000 Ada")), 64)
+    Traceback (most recent call last):
+    ...
+    calc.errors.MissingLink: hardware: data/hardware.csv has no network bandwidth for RTX 6000 Ada, which 64 chips need (more than its node of 8): give 8 chips or fewer, or add the figure to data/hardware.csv
+    """
+    from calc.errors import MissingLink
+
+    node = max(chip.chips_per_node, 1)
+    if chips > 1 and chip.intra_node_bandwidth is None and chip.network_bandwidth is None:
+        raise MissingLink("hardware", f"data/hardware.csv has no link bandwidth for {chip.name}, which {chips:,} "
+                                      "chips need: give 1 chip, or add the figure to data/hardware.csv",
+                          chip.name, "fast-link (intra-node)")
+    if chips > node and chip.network_bandwidth is None:
+        raise MissingLink("hardware", f"data/hardware.csv has no network bandwidth for {chip.name}, which {chips:,} "
+                                      f"chips need (more than its node of {node:,}): give {node:,} chips or fewer, "
+                                      "or add the figure to data/hardware.csv", chip.name, "network")
 
 
 def _split(layout: Layout) -> tuple:

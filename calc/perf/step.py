@@ -86,7 +86,7 @@ class Step:
     @property
     def sequence(self) -> int:
         """Tokens per sequence."""
-        return self.layout.sequence or self.model.context
+        return self.layout.sequence or self.model.training_sequence
 
     @property
     def tokens_per_second(self) -> pint.Quantity:

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from calc import data
+from calc.architecture.transformer import LONGEST_SEQUENCE  # noqa: F401  (the one definition, read here too)
 from calc.errors import InputError
 
 REFERENCE_CHIPS = 1024  # a cluster where the run gives no chip count (GPT-3's 1,024 A100 in [Narayanan2021])
 TOKENS_PER_BATCH = 4 * 2**20  # about 4M tokens per step, as Llama 3 pre-trained at first ([Dubey2024] sec. 3.4.1)
 MOST_BATCH_RAISE = 16  # the batch is raised to split over the chips up to 16x the usual one (64M tokens)
-LONGEST_SEQUENCE = 8192  # the pre-training sequence where a model's context is longer (Llama 3.1: 8K, then 128K)
 
 
 @dataclass(frozen=True)
@@ -70,11 +70,11 @@ def mfu_band(mfu: float) -> tuple[float, float]:
 
 
 def training_sequence(model) -> int:
-    """The sequence a run of ``model`` pre-trains at where none is given: its context, at most LONGEST_SEQUENCE
-    (runs train short and extend the context at the end: Llama 3.1 at 8K, then 128K [Dubey2024] sec. 3.4). The one
-    rule the layout search, ``estimate`` and ``compare --model`` count a shape's FLOP at, and the Model shape page
-    names."""
-    return int(min(model.context, LONGEST_SEQUENCE))
+    """The sequence a run of ``model`` (a shape or its name) pre-trains at where none is given:
+    ``Transformer.training_sequence``, its context at most LONGEST_SEQUENCE, the one rule of every training door."""
+    from calc.architecture import lookup
+
+    return lookup(model).training_sequence
 
 
 def default_batch(sequence: int) -> int:

@@ -25,6 +25,7 @@ from functools import lru_cache
 import numpy as np
 import pint
 
+from calc.callable_package import make_callable
 from calc.display import number
 from calc.errors import InputError, MissingLink
 from calc.reader import whole_text
@@ -783,3 +784,8 @@ def fewest_chips(model, hardware, *, largest: int = 4096, **options) -> int | No
                 raise
         n *= 2
     return None
+
+
+# calc.serve(...) calls serve (and ``import calc.serve as m`` binds this package): calc.callable_package says why
+make_callable(__name__)
+
