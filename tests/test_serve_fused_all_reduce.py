@@ -6,6 +6,7 @@ answer takes it (benchmarks/mlperf_server_schedule.py says why), so nothing the 
 import numpy as np
 import pytest
 
+from benchmarks import mlperf_server_schedule
 from calc.errors import InputError
 from calc.serve import load, phases
 
@@ -58,3 +59,12 @@ def test_a_bad_value_is_refused_by_name():
     with pytest.raises(InputError, match="fused_all_reduce"):
         load.setup("Llama 3.1 405B", "B200", 8, **LLAMA405, fused_all_reduce="yes")
 
+
+def test_the_runs_whose_configurations_fuse_it():
+    assert mlperf_server_schedule.fuses_all_reduce("mlperf51-nvidia-b200-sxm-180gbx8-llama3-1-405b-server")
+    assert mlperf_server_schedule.fuses_all_reduce("mlperf51-nebius-h200-sxm-141gbx8-llama3-1-405b-interactive")
+    assert mlperf_server_schedule.fuses_all_reduce(
+        "mlperf51-nvidia-gb200-nvl72-gb200-186gb-aarch64x72-llama3-1-405b-server")
+    assert not mlperf_server_schedule.fuses_all_reduce(
+        "mlperf51-nvidia-gb200-nvl72-gb200-186gb-aarch64x72-llama3-1-405b-interactive")
+    assert not mlperf_server_schedule.fuses_all_reduce("mlperf51-nvidia-b200-sxm-180gbx8-llama3-1-8b-server")
