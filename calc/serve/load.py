@@ -146,6 +146,10 @@ class Setup:
     # how the harness deals the requests it is issued to the replicas: None, each replica's arrivals random (Poisson: one
     # replica, or a dispatch not stated); "round_robin", in turn (NVIDIA's MLPerf harness in Interactive: ``arrival_scv``)
     dispatch: str | None = None
+    # True: the engine fuses the tensor-parallel all-reduce after the attention output and feed-forward down products into
+    # those products (TensorRT-LLM's gemm_allreduce_plugin), so a prompt's all-reduce shows only beyond its product
+    # (``phases.prefill``)
+    fused_all_reduce: bool = False
     # why the weights are in ``precision``: "given", or where none was given the default's reason
     # (``default_precision``: the checkpoint's format, or the chip's 16-bit one)
     precision_basis: str = "given"
@@ -251,6 +255,7 @@ def evaluate(s: Setup, concurrency, mode: str, queue: bool = False) -> dict:
     lay, sh, r = s.layout, s.shape, s.rates
     span = float(s.span(s.attended_prompt))
     eb = s.expert_bytes
+    fused = s.fused_all_reduce  # the prompt's all-reduce fused into its products (gemm_allreduce_plugin)
     dec = phases.decode_step(sh, lay, r, s.weight_bytes, s.kv_bytes, c, s.cached(s.in_flight_context), s.kv_reads, eb,
                              s.eager)
     host = phases.host_step(lay, c, s.host_per_sequence) if s.host_per_sequence else None
@@ -258,30 +263,35 @@ def evaluate(s: Setup, concurrency, mode: str, queue: bool = False) -> dict:
     if host is not None and not (mode != "batch" and not s.disaggregated and s.chunked_prefill):
         dec = {**dec, "total": phases.hosted(dec["total"], host, s.host_overlap)}  # a step of its own: its host work
     if mode == "batch":
-        pre = phases.prefill(sh, lay, r, s.weight_bytes, c * prompt, prompt, span=span, expert_bytes=eb)
+        pre = phases.prefill(sh, lay, r, s.weight_bytes, c * prompt, prompt, span=span, expert_bytes=eb,
+                             fused_all_reduce=fused)
         ttft, tpot = pre["total"], dec["total"]
         prefill_per_token = pre["total"] / (c * prompt)
     elif s.disaggregated:  # prefill chips of their own take the joining prompts in passes of their own
-        pre = phases.prefill(sh, lay, r, s.weight_bytes, c * prompt / gen, prompt, span=span, expert_bytes=eb)
+        pre = phases.prefill(sh, lay, r, s.weight_bytes, c * prompt / gen, prompt, span=span, expert_bytes=eb,
+                             fused_all_reduce=fused)
         tpot = dec["total"]
-        ttft = phases.prefill(sh, lay, r, s.weight_bytes, prompt, prompt, span=span, expert_bytes=eb)["total"] + tpot
+        ttft = phases.prefill(sh, lay, r, s.weight_bytes, prompt, prompt, span=span, expert_bytes=eb,
+                              fused_all_reduce=fused)["total"] + tpot
         prefill_per_token = pre["total"] / (c * prompt / gen)
     elif not s.chunked_prefill:  # the prompts of a round of n steps in one pass of their own, when any has come
         n = s.scheduler_steps
         a = n * c / gen  # prompts arriving over a round (Poisson; ``separate_passes``)
         q, per_pass = separate_passes(a)
-        one = phases.prefill(sh, lay, r, s.weight_bytes, per_pass * prompt, prompt, span=span, expert_bytes=eb)
+        one = phases.prefill(sh, lay, r, s.weight_bytes, per_pass * prompt, prompt, span=span, expert_bytes=eb,
+                             fused_all_reduce=fused)
         pre = {k: q * v for k, v in one.items()}  # a round's expected pass: the weights read q times, not every round
         tpot = dec["total"] + pre["total"] / n
         # its own pass holds it and the Poisson a others of its round (size-biased: 1 + a), then its first step
         ttft = phases.prefill(sh, lay, r, s.weight_bytes, (1.0 + a) * prompt, prompt, span=span,
-                              expert_bytes=eb)["total"] + dec["total"]
+                              expert_bytes=eb, fused_all_reduce=fused)["total"] + dec["total"]
         prefill_per_token = pre["total"] / (a * prompt)
         pre = {k: v / n for k, v in pre.items()}  # per step, as the chunked path's
     else:
         pre = phases.prefill(sh, lay, r, s.weight_bytes, c * prompt / gen, prompt, weights=False, span=span,
-                             expert_bytes=eb)
-        alone = phases.prefill(sh, lay, r, s.weight_bytes, prompt, prompt, span=span, expert_bytes=eb)["total"]
+                             expert_bytes=eb, fused_all_reduce=fused)
+        alone = phases.prefill(sh, lay, r, s.weight_bytes, prompt, prompt, span=span, expert_bytes=eb,
+                               fused_all_reduce=fused)["total"]
         tpot = dec["total"] + pre["total"]
         if mode == "arrivals" and lay.pipeline > 1:  # the heaviest of the P micro-batches paces the pipeline
             tpot = tpot + pre["total"] * (microbatch_imbalance(c / (lay.pipeline * gen), lay.pipeline) - 1.0)
@@ -795,7 +805,7 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
           chunked_prefill=True, max_batch_size=None, max_num_tokens=None, kv_memory_fraction=None, clock=None,
           eager=False, host_per_sequence=0.0, host_overlap=True, input_spread=0.0, output_spread=0.0,
           length_covariance=0.0, output_max=None, adp_timeout_iters=0, adp_batching_wait_iters=0,
-          dispatch=None) -> Setup:
+          dispatch=None, fused_all_reduce=False) -> Setup:
     """Resolve and check every input once (see ``calc.serve``); the layout search fills tensor=None.
     ``expert_precision``: the routed experts' weights; default the shape's own (``Transformer.expert_precision``:
     GPT-OSS's MXFP4 from its config.json), else ``precision``. ``window_memory`` False: the engine's KV cache holds
@@ -821,7 +831,8 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
     (``Setup.adp_timeout_iters``, ``adp_balance_wait``; 0: off).
 
     ``dispatch``: how the harness deals the requests to the replicas (None: at random; "round_robin": in turn;
-    ``Setup.dispatch``, ``step_wait``)."""
+    ``Setup.dispatch``, ``step_wait``). ``fused_all_reduce``: the engine fuses the prompt's tensor-parallel all-reduces
+    into the products before them (TensorRT-LLM's gemm_allreduce_plugin; ``phases.prefill``)."""
     m = lookup(model)
     hw = hardware if isinstance(hardware, data.Hardware) else data.hardware(hardware)
     n = int(read_chips(chips).m_as("chip"))  # the one reader of a cluster's chips (10**400 refused by name)
@@ -866,6 +877,8 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
         raise InputError("chunked_prefill", f"expected true or false, got {chunked_prefill!r:.40}")
     if not isinstance(eager, bool):
         raise InputError("eager", f"expected true or false, got {eager!r:.40}")
+    if not isinstance(fused_all_reduce, bool):
+        raise InputError("fused_all_reduce", f"expected true or false, got {fused_all_reduce!r:.40}")
     steps = _whole("scheduler_steps", scheduler_steps)
     if dispatch is not None and dispatch not in data.DISPATCH_POLICIES:
         raise InputError("dispatch", f"expected None or one of {', '.join(data.DISPATCH_POLICIES)}, got {dispatch!r:.40}")
@@ -894,7 +907,7 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
                  output_max=None if output_max is None else _whole("output_max", output_max, unit="token"),
                  adp_timeout_iters=_whole("adp_timeout_iters", adp_timeout_iters, 0),
                  adp_batching_wait_iters=_whole("adp_batching_wait_iters", adp_batching_wait_iters, 0),
-                 dispatch=dispatch, precision_basis=why)
+                 dispatch=dispatch, fused_all_reduce=fused_all_reduce, precision_basis=why)
     if T is None:
         return base
     return _with_layout(base, T, P, expert, adp)

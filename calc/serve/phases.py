@@ -456,7 +456,7 @@ def hosted(gpu, host, overlap: bool):
 
 
 def prefill(s: Shape, lay: Layout, r: Rates, weight_bytes: float, tokens, prompt: float, *, weights: bool = True,
-            span: float | None = None, expert_bytes: float | None = None) -> dict:
+            span: float | None = None, expert_bytes: float | None = None, fused_all_reduce: bool = False) -> dict:
     """Seconds of the forward pass over ``tokens`` prompt tokens (arrays), made of sequences of
     ``prompt`` tokens, by part {"compute", "weights", "communication", "overhead", "total"}.
     ``weights`` False: the tokens ride in a decode step that reads the weights anyway (chunked prefill); under pipeline
@@ -468,7 +468,12 @@ def prefill(s: Shape, lay: Layout, r: Rates, weight_bytes: float, tokens, prompt
     prompt through the P stages one after the other.
     ``span``: the full-attention prompt length of the same attention FLOP (``footprint.attended_span``: less than
     ``prompt`` where layers attend within a window); default ``prompt``. ``expert_bytes``: bytes per routed-expert
-    weight (default ``weight_bytes``)."""
+    weight (default ``weight_bytes``). ``fused_all_reduce``: the tensor-parallel all-reduce after the attention output
+    product and after the feed-forward down product runs inside that product (TensorRT-LLM's gemm_allreduce_plugin, a
+    CUTLASS GEMM whose epilogue reduces the output tiles over the ranks as they are done), so each all-reduce shows only
+    where it is longer than its product: max(0, t_AR - t_product) per product and layer, the roofline of two overlapped
+    streams [Williams2009]; an estimate of the most the overlap hides, no constant (off by default: no held-out answer
+    uses it, see benchmarks/mlperf_server_schedule.py)."""
     k = coefficients()
     eb = weight_bytes if expert_bytes is None else expert_bytes
     n = np.asarray(tokens, dtype=float)
@@ -506,6 +511,11 @@ def prefill(s: Shape, lay: Layout, r: Rates, weight_bytes: float, tokens, prompt
         comm = moe_layers * _exchange(s, lay, r, n_attn, eb)
     else:
         comm = 2 * layers * all_reduce_time(r, act, T)
+        if fused_all_reduce and T > 1:
+            one = all_reduce_time(r, act, T)
+            o_proj = matmul_time(r, 2.0 * n * s.heads * s.v_dim * s.d_model / T, 0.0, bw, rate)
+            down = matmul_time(r, 2.0 * n * s.dense_ff * s.d_model / T, 0.0, bw, rate)
+            comm = layers * (np.maximum(one - o_proj, 0.0) + np.maximum(one - down, 0.0))
     overhead = np.zeros_like(n)  # riding in a decode step: that step pays the fixed costs
     # the prompt passes the P stages one after the other: the stage times add up to the whole model
     P = lay.pipeline
