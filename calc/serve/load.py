@@ -285,6 +285,9 @@ def evaluate(s: Setup, concurrency, mode: str, queue: bool = False) -> dict:
         tpot = dec["total"] + pre["total"]
         if mode == "arrivals" and lay.pipeline > 1:  # the heaviest of the P micro-batches paces the pipeline
             tpot = tpot + pre["total"] * (microbatch_imbalance(c / (lay.pipeline * gen), lay.pipeline) - 1.0)
+        if lay.attention_data_parallel and lay.tensor > 1 and s.output_spread:  # the busiest rank paces each MoE layer
+            own = phases.rank_prefill(sh, lay, r, c * prompt / gen, prompt, span)
+            tpot = tpot + own * (rank_imbalance(s, c) - 1.0)
         if host is not None:  # the step carries the joining prompts too: the host's work against the whole step
             hosted = phases.hosted(tpot, host, s.host_overlap)
             stretch, tpot = hosted / tpot, hosted  # the chips wait for the host as long: charged to both phases
@@ -378,6 +381,40 @@ def microbatch_imbalance(prompts, stages: int):
         ratio[exact] = np.sum(1.0 - cdf ** stages, axis=1) / few
     ratio = np.where(mu.reshape(-1) > 0, ratio, 1.0).reshape(mu.shape)
     return ratio if mu.ndim else float(ratio)
+
+
+def rank_imbalance(s: Setup, concurrency):
+    """E[most prompts on one of the T attention ranks] / their mean, for the prompts that join a step under attention
+    data parallelism (arrays over ``concurrency``, all replicas; 1 without it): how much longer than the balanced share
+    the ranks' own work on the prompts (``phases.rank_prefill``) holds the step.
+
+    Each rank runs attention and the dense layers on its own sequences and prompts; at every MoE layer the ranks'
+    tokens meet (all-gathered or dispatched), so each layer waits for the rank with the most prompt tokens, and the step
+    is the busiest rank's. A rank takes a new request as one of its sequences ends (TensorRT-LLM gives a request to the
+    rank with the fewest in flight), C / (T O) a step on average, a Poisson count as the sequences end at random
+    ([Kleinrock1975] sec. 2.6): the step's prompts take E[max of T Poisson counts] / mean (``microbatch_imbalance``,
+    no constant) of the balanced share ``evaluate`` counts. With TensorRT-LLM's balance of the ranks' prompts
+    (``Setup.adp_timeout_iters``, ``adp_balance_wait``) the prompts are held and go together every K steps
+    (K = min(t, ceil(T / (C / O)) + b)): the ranks' counts are those of K steps, the ratio of counts of mean K C / (T O),
+    closer to 1; counts cut by the step's token budget and a release's condition that every rank hold one are not
+    modelled. Requests alike (no ``Setup.output_spread``: trtllm-bench's fixed lengths, every request queued at once)
+    are admitted a prompt a rank in turn and end in the order they began, the ranks in lockstep (``finite_run``'s
+    cohorts): ``evaluate`` takes the ranks as balanced there and counts this only where the lengths vary.
+
+    >>> s = setup("DeepSeek-V3", "H200 SXM", 8, tensor=8, expert=8, attention_data_parallel=True, precision="fp8",
+    ...           input_tokens=1024, output_tokens=2048)
+    >>> round(float(rank_imbalance(s, 1024.0)), 2)  # 128 sequences a rank: a prompt a rank every 16 steps
+    6.54
+    """
+    lay = s.layout
+    c = np.asarray(concurrency, dtype=float) / s.replicas
+    if not lay.attention_data_parallel or lay.tensor <= 1:
+        return np.ones_like(c) if c.ndim else 1.0
+    per_step = c / s.output_tokens  # prompts joining a step (a replica)
+    if s.adp_timeout_iters:
+        fill = np.ceil(lay.tensor / np.maximum(per_step, 1e-12)) + s.adp_batching_wait_iters
+        per_step = per_step * np.minimum(float(s.adp_timeout_iters), fill)
+    return microbatch_imbalance(per_step / lay.tensor, lay.tensor)
 
 
 def capacity(s: Setup) -> float:

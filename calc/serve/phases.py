@@ -455,6 +455,24 @@ def hosted(gpu, host, overlap: bool):
     return np.maximum(gpu, host) if overlap else gpu + host
 
 
+def rank_prefill(s: Shape, lay: Layout, r: Rates, tokens, prompt: float, span: float | None = None):
+    """Seconds of the part of ``tokens`` prompt tokens riding in a decode step (arrays) that each attention rank does on
+    its own prompts under attention data parallelism: the dense products (attention's projections, the dense layers and
+    shared experts) at the prefill rate, the attention core and the element-wise kernels of its 1 / T of the tokens, as
+    ``prefill`` counts them; the routed experts (every rank's tokens gathered or dispatched to them), the exchange and the
+    routing are shared by all ranks and left out. 0 without attention data parallelism (``load.rank_imbalance``)."""
+    n = np.asarray(tokens, dtype=float)
+    if not lay.attention_data_parallel:
+        return 0.0 * n
+    k = coefficients()
+    n_attn = n / lay.pipeline / lay.tensor
+    layers = s.layers / lay.pipeline
+    rate = r.prefill_matmul * k.prefill_matmul_efficiency
+    dense = 2.0 * s.dense / lay.pipeline * n_attn / rate
+    attn = n_attn * (prompt if span is None else span) * s.heads * (s.qk_dim + s.v_dim) * layers / r.prefill_attention
+    return (dense + attn + layers * elementwise(s, lay, r, n_attn)) * lay.pipeline
+
+
 def prefill(s: Shape, lay: Layout, r: Rates, weight_bytes: float, tokens, prompt: float, *, weights: bool = True,
             span: float | None = None, expert_bytes: float | None = None) -> dict:
     """Seconds of the forward pass over ``tokens`` prompt tokens (arrays), made of sequences of
