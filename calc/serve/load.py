@@ -288,6 +288,8 @@ def evaluate(s: Setup, concurrency, mode: str, queue: bool = False) -> dict:
         if lay.attention_data_parallel and lay.tensor > 1 and s.output_spread:  # the busiest rank paces each MoE layer
             own = phases.rank_prefill(sh, lay, r, c * prompt / gen, prompt, span)
             tpot = tpot + own * (rank_imbalance(s, c) - 1.0)
+        if lay.attention_data_parallel and lay.tensor > 1 and not s.eager:  # a prompt on any rank: no graph
+            tpot = tpot + eager_share(s, c) * k.adp_eager_step_share * dec["total"]
         if host is not None:  # the step carries the joining prompts too: the host's work against the whole step
             hosted = phases.hosted(tpot, host, s.host_overlap)
             stretch, tpot = hosted / tpot, hosted  # the chips wait for the host as long: charged to both phases
@@ -363,6 +365,15 @@ def microbatch_imbalance(prompts, stages: int):
     >>> round(float(microbatch_imbalance(2.0, 2)), 3), float(microbatch_imbalance(2.0, 1))
     (1.386, 1.0)
     """
+    if np.ndim(prompts) == 0 and 0.0 < float(prompts) <= _POISSON_EXACT_UP_TO and stages > 1:  # one load: plain floats
+        m = float(prompts)
+        term = math.exp(-m)  # P(N = 0)
+        cdf, total = term, 0.0
+        for k in range(int(m + 12.0 * math.sqrt(m) + 30)):
+            total += 1.0 - min(cdf, 1.0) ** stages
+            term *= m / (k + 1)
+            cdf += term
+        return total / m
     mu = np.asarray(prompts, dtype=float)
     if stages <= 1:
         return np.ones_like(mu) if mu.ndim else 1.0
@@ -407,14 +418,54 @@ def rank_imbalance(s: Setup, concurrency):
     6.54
     """
     lay = s.layout
-    c = np.asarray(concurrency, dtype=float) / s.replicas
     if not lay.attention_data_parallel or lay.tensor <= 1:
-        return np.ones_like(c) if c.ndim else 1.0
-    per_step = c / s.output_tokens  # prompts joining a step (a replica)
+        return np.ones_like(np.asarray(concurrency, dtype=float)) if np.ndim(concurrency) else 1.0
+    if np.ndim(concurrency) == 0:  # one load (a prediction): plain floats
+        per_step = float(concurrency) / s.replicas / s.output_tokens  # prompts joining a step (a replica)
+        if s.adp_timeout_iters:
+            per_step *= min(float(s.adp_timeout_iters),
+                            math.ceil(lay.tensor / max(per_step, 1e-12)) + s.adp_batching_wait_iters)
+        return microbatch_imbalance(per_step / lay.tensor, lay.tensor)
+    per_step = np.asarray(concurrency, dtype=float) / s.replicas / s.output_tokens
     if s.adp_timeout_iters:
         fill = np.ceil(lay.tensor / np.maximum(per_step, 1e-12)) + s.adp_batching_wait_iters
         per_step = per_step * np.minimum(float(s.adp_timeout_iters), fill)
     return microbatch_imbalance(per_step / lay.tensor, lay.tensor)
+
+
+def eager_share(s: Setup, concurrency):
+    """The share of decode steps that run without CUDA graphs under attention data parallelism (arrays over
+    ``concurrency``, all replicas; 0 without it): TensorRT-LLM's PyTorch backend replays a step's graph only where every
+    attention rank's batch is generation-only (CUDAGraphRunner.maybe_get_cuda_graph all-gathers each rank's
+    can_run_cuda_graph), so a step with a prompt on any rank runs eager on all of them, at
+    data/serving_coefficients.csv adp_eager_step_share longer (``evaluate``).
+
+    Lengths that vary (``Setup.output_spread``): the C / O prompts a step are Poisson over the ranks, a step has one
+    with chance 1 - exp(-C / O); with TensorRT-LLM's balance of the ranks' prompts they go together once a release
+    period of K steps (``rank_imbalance``): 1 / K. Requests alike (the ranks in lockstep, ``rank_imbalance``): each rank
+    takes its C / (T O) prompts a step k at a time, k = max(1, floor((budget - C / T) / I)) whole prompts the step's
+    token budget holds (``prefill_wait``'s), and every rank at once: C / (T O k) of the steps, at most all. No constant.
+
+    >>> s = setup("DeepSeek-V3", "H200 SXM", 8, tensor=8, expert=8, attention_data_parallel=True, precision="fp8",
+    ...           input_tokens=1024, output_tokens=2048, max_num_tokens=1151)
+    >>> float(eager_share(s, 1024.0))  # the DeepSeek-R1 blog's H200 run: a prompt a rank every 16 steps, in turn
+    0.0625
+    """
+    lay = s.layout
+    c = np.asarray(concurrency, dtype=float) / s.replicas
+    if not lay.attention_data_parallel or lay.tensor <= 1:
+        return 0.0 * c
+    if c.ndim == 0:  # one load (a prediction): plain floats
+        c = float(c)
+    per_step = c / s.output_tokens  # prompts joining a step (a replica)
+    if s.output_spread:
+        if s.adp_timeout_iters:
+            fill = np.ceil(lay.tensor / np.maximum(per_step, 1e-12)) + s.adp_batching_wait_iters
+            return 1.0 / np.minimum(float(s.adp_timeout_iters), fill)
+        return -np.expm1(-per_step)
+    budget = s.max_num_tokens or _default_budget()
+    k = np.maximum(1.0, np.floor((budget - c / lay.tensor) / s.input_tokens))
+    return np.minimum(1.0, per_step / lay.tensor / k)
 
 
 def capacity(s: Setup) -> float:

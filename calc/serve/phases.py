@@ -81,6 +81,7 @@ class Coefficients:
     eager_op_host_time: float  # s: host time of one PyTorch operation that launches no kernel (view, slice, allocation)
     eager_kernels_per_layer: float  # kernels a dense decoder layer launches in a decode step without graphs
     eager_ops_per_layer: float  # operations without a kernel a dense decoder layer runs in a decode step without graphs
+    adp_eager_step_share: float  # a step under attention data parallelism without CUDA graphs: this much longer
 
 
 _OVERRIDE: list[Coefficients] = []  # set only inside ``fitted`` (calibration), innermost last
