@@ -6,6 +6,10 @@ under latency limits; and the throughput-latency frontier over batch sizes.
                        C I / O prompt tokens of the requests that join (chunked prefill [Agrawal2024]):
                        TPOT = decode(C) + prefill(C I / O);  TTFT = TPOT + prefill(I);
                        throughput = C O / (TTFT + (O - 1) TPOT)
+                       under attention data parallelism (T ranks) the step waits for the rank with the most prompt
+                       tokens where the lengths vary (``rank_imbalance``: E[max of T Poisson counts] / mean of the
+                       ranks' own share, ``phases.rank_prefill``), and a step with a prompt on any rank runs without
+                       CUDA graphs (``eager_share`` of the steps, adp_eager_step_share longer)
                        prefill apart (vLLM's V0 scheduler without chunked prefill, SGLang without mixed chunks) the
                        prompts joining over a round of n steps (vLLM's num_scheduler_steps) run in a pass of their own,
                        run only when a prompt waits: a = n C / O arrive a round, a pass in a share q = 1 - exp(-a) of
