@@ -10,17 +10,30 @@ measured MoE layers (``terms.measured_experts``), and beside them the per-step s
 data/serving_moe.csv (the MoE layer at the tokens entering a rank) and data/serving_mla.csv (the MLA generation step at
 the rank's sequences and their mean context), 58 MoE layers and 61 attention layers. A diagnostic: sets nothing, enters
 no score.
+
+Then the step of three held-out runs beyond the kernels (branch dsr1step), at the sequences each ran, term by term:
+the decode step (``phases.decode_step``), the prompts riding in it at their balanced share (``phases.prefill``), the
+ranks' prompt imbalance (``load.rank_imbalance``, ``phases.rank_prefill``) and the steps without CUDA graphs
+(``load.eager_share``, adp_eager_step_share) the model now adds, the host's work of a rank (overlapped: it binds only
+above the step), and two terms the model leaves out, sized here only: CUDA-graph padding (TensorRT-LLM's
+_get_padded_batch pads every rank to the widest rank's batch rounded up to a captured size: the MLPerf Server config's
+cuda_graph_batch_sizes [128, 256, 384, 512]) and the busiest expert rank under real routing (TensorRT-LLM tech blog 4,
+Table 1: DeepSeek-R1 on 32 GB200 without EPLB, per expert a std of 164.1 tokens on a mean of 128, the hottest of 32
+ranks 2.56x the mean; spread over 256 / T experts a rank as independent loads, the busiest of T ranks
+1 + z_T c_e / sqrt(256 / T), z_T by Blom's position, priced at the measured MoE layers). Beside them the step each
+run implies (in flight over its output tokens/s; MLPerf Server: its mean TPOT).
 """
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import replace
 
 import numpy as np
 
 from calc import data
 from calc.architecture import lookup
-from calc.serve import footprint, phases, terms
+from calc.serve import footprint, load, phases, terms, validation
 
 PER_RANK = (64, 128, 256)
 
@@ -91,6 +104,79 @@ def main():
         print(f"| measured MLA generation x {sh.layers} (data/serving_mla.csv) | "
               + " | ".join(f"{m * sh.layers * 1e3:.1f}" if m else "-" for m in mla) + " |")
         print()
+    held_out_steps()
+
+
+# TensorRT-LLM tech blog 4 (Scaling Expert Parallelism, Part 1), Table 1: DeepSeek-R1 on 32 GB200, no EPLB, per expert slot
+EXPERT_LOAD_CV = 164.1 / 128.0  # std over mean of the tokens an expert receives (machine translation dataset)
+GRAPH_SIZES = (128, 256, 384, 512)  # MLPerf v5.1 DeepSeek-R1 Server configs' cuda_graph_batch_sizes (B200), padding on
+
+RUNS = (  # name, sequences in flight (None: Little's law at the measured load), measured step (None: the row's TPOT)
+    ("trtllm-dsr1blog-h200-deepseek-r1-dep8-fp8-1024-2048-c1024", 1024.0, 1024.0 / (1436.1584 * 8)),
+    ("mlperf51-nvidia-b200-sxm-180gbx8-deepseek-r1-offline", 4096.0, 4096.0 / (4172.38 * 8)),  # gpu_batch_size 512 a rank
+    ("mlperf51-nvidia-b200-sxm-180gbx8-deepseek-r1-server", None, None),
+)
+
+
+def held_out_steps():
+    """The three runs' steps by term (ms), as ``load.evaluate`` counts them, and the two terms sized apart."""
+    cases = {c.name: c for c in validation.cases()}
+    k = phases.coefficients()
+    print("DeepSeek-R1's step beyond its kernels at the sequences each run held (ms a step; * not in the model)")
+    cols, rows = [], {}
+    for name, held, measured in RUNS:
+        c = cases[name]
+        trtllm = c.engine.startswith("TensorRT-LLM")  # as validation.predict builds the row's setup
+        s = load.setup(c.model, c.hardware, c.chips, tensor=c.tensor, pipeline=c.pipeline, expert=c.expert,
+                       attention_data_parallel=c.attention_data_parallel, precision=c.precision,
+                       kv_precision=c.kv_precision, input_tokens=c.input_tokens, output_tokens=c.output_tokens,
+                       window_memory=not trtllm, expert_exchange="gather" if trtllm and not validation._all_to_all(c)
+                       else "all-to-all", **validation.engine_settings(c),
+                       **load.published_host(c.engine, c.hardware, c.name), **load.published_workload(c.name))
+        held = held or validation.in_flight_at_measured_load(c)
+        measured = measured or c.tpot
+        mode = "arrivals" if c.scenario == "server" else "continuous"
+        r = load.evaluate(s, held, mode)
+        sh, lay, T = s.shape, s.layout, s.layout.tensor
+        dec, pre = float(r["decode"]["total"]), float(r["prefill"]["total"])
+        own = float(phases.rank_prefill(sh, lay, s.rates, held * s.input_tokens / s.output_tokens, s.input_tokens,
+                                        float(s.span(s.attended_prompt))))
+        at_random = own * (float(load.rank_imbalance(s, held)) - 1.0)
+        imbalance = at_random if s.output_spread else 0.0  # requests alike: the ranks in lockstep (load.evaluate)
+        eager = float(load.eager_share(s, held)) * k.adp_eager_step_share * dec
+        host = float(phases.host_step(lay, held, s.host_per_sequence))
+        per_rank = held / T
+        padded = next((g for g in GRAPH_SIZES if g >= per_rank), per_rank) if c.scenario == "server" else per_rank
+        context = s.cached(s.in_flight_context)
+        # the padded batch's dummy sequences hold a token of cache each: every term but the attention at the padded size
+        at = [terms_of(sh, lay, s.rates, s.weight_bytes, s.kv_bytes, n * T, context) for n in (per_rank, padded)]
+        padding = sum(float(at[1][t]) - float(at[0][t]) for t in at[0] if t != "MLA attention")
+        z = statistics.NormalDist().inv_cdf((T - 0.375) / (T + 0.25))
+        busiest = 1.0 + z * EXPERT_LOAD_CV / np.sqrt(sh.experts / T)
+        routed = [terms_of(sh, lay, s.rates, s.weight_bytes, s.kv_bytes, held * x, context)["routed experts"]
+                  for x in (1.0, busiest)]
+        experts = float(routed[1] - routed[0])  # the model's routed experts at the busiest rank's tokens
+        top = max(r_["tokens"] for r_ in data.serving_moe() if r_["chip"] == c.hardware)
+        mean_moe = measured_moe(c.hardware, c.precision, sh.d_model, held)
+        measured_hot = ((measured_moe(c.hardware, c.precision, sh.d_model, held * busiest) - mean_moe) * sh.moe_layers
+                        if mean_moe and held * busiest <= top else float("nan"))
+        model = float(r["tpot"])
+        cols.append(f"{c.hardware} {c.scenario} {per_rank:.0f} a rank")
+        for term, v in (("decode step (kernels)", dec), ("prompts riding, balanced share", pre),
+                        ("ranks' prompt imbalance (new; lengths that vary)", imbalance),
+                        ("* the same were the ranks' prompts at random", at_random),
+                        ("steps without CUDA graphs (new)", eager),
+                        ("model's step (TPOT)", model), ("host work of a rank (overlapped)", host),
+                        ("* CUDA-graph padding (Server: to the next captured size)", padding),
+                        (f"* busiest expert rank at {busiest:.2f}x the mean tokens (model's routed experts)", experts),
+                        ("* the same at the measured MoE layers (within their tokens)", measured_hot),
+                        ("measured step", measured), ("missing: measured - model", measured - model)):
+            rows.setdefault(term, []).append(v)
+    print("| term | " + " | ".join(cols) + " |")
+    print("| --- |" + " --- |" * len(cols))
+    for term, vals in rows.items():
+        print(f"| {term} | " + " | ".join(f"{v * 1e3:.1f}" for v in vals) + " |")
+    print()
 
 
 if __name__ == "__main__":

@@ -23,7 +23,9 @@ def test_mlperf_server_balance_settings_as_published():
         "adp_timeout_iters": 9, "adp_batching_wait_iters": 3}.items()
     assert load.published_engine("mlperf51-dell-xe9680l-b200-sxm-180gbx8-deepseek-r1-server").items() >= {
         "adp_timeout_iters": 6, "adp_batching_wait_iters": 2}.items()
-    assert "adp_timeout_iters" not in load.published_engine("mlperf51-nvidia-b200-sxm-180gbx8-deepseek-r1-offline")
+    # the Offline configuration balances too: closed/NVIDIA/configs/B200-SXM-180GBx8/Offline/deepseek-r1.py 500 and 10
+    assert load.published_engine("mlperf51-nvidia-b200-sxm-180gbx8-deepseek-r1-offline").items() >= {
+        "adp_timeout_iters": 500, "adp_batching_wait_iters": 10}.items()
 
 
 def test_rare_prompts_wait_half_the_timeout():

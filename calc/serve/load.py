@@ -6,6 +6,10 @@ under latency limits; and the throughput-latency frontier over batch sizes.
                        C I / O prompt tokens of the requests that join (chunked prefill [Agrawal2024]):
                        TPOT = decode(C) + prefill(C I / O);  TTFT = TPOT + prefill(I);
                        throughput = C O / (TTFT + (O - 1) TPOT)
+                       under attention data parallelism (T ranks) the step waits for the rank with the most prompt
+                       tokens where the lengths vary (``rank_imbalance``: E[max of T Poisson counts] / mean of the
+                       ranks' own share, ``phases.rank_prefill``), and a step with a prompt on any rank runs without
+                       CUDA graphs (``eager_share`` of the steps, adp_eager_step_share longer)
                        prefill apart (vLLM's V0 scheduler without chunked prefill, SGLang without mixed chunks) the
                        prompts joining over a round of n steps (vLLM's num_scheduler_steps) run in a pass of their own,
                        run only when a prompt waits: a = n C / O arrive a round, a pass in a share q = 1 - exp(-a) of
@@ -295,6 +299,11 @@ def evaluate(s: Setup, concurrency, mode: str, queue: bool = False) -> dict:
         tpot = dec["total"] + pre["total"]
         if mode == "arrivals" and lay.pipeline > 1:  # the heaviest of the P micro-batches paces the pipeline
             tpot = tpot + pre["total"] * (microbatch_imbalance(c / (lay.pipeline * gen), lay.pipeline) - 1.0)
+        if lay.attention_data_parallel and lay.tensor > 1 and s.output_spread:  # the busiest rank paces each MoE layer
+            own = phases.rank_prefill(sh, lay, r, c * prompt / gen, prompt, span)
+            tpot = tpot + own * (rank_imbalance(s, c) - 1.0)
+        if lay.attention_data_parallel and lay.tensor > 1 and not s.eager:  # a prompt on any rank: no graph
+            tpot = tpot + eager_share(s, c) * k.adp_eager_step_share * dec["total"]
         if host is not None:  # the step carries the joining prompts too: the host's work against the whole step
             hosted = phases.hosted(tpot, host, s.host_overlap)
             stretch, tpot = hosted / tpot, hosted  # the chips wait for the host as long: charged to both phases
@@ -370,6 +379,15 @@ def microbatch_imbalance(prompts, stages: int):
     >>> round(float(microbatch_imbalance(2.0, 2)), 3), float(microbatch_imbalance(2.0, 1))
     (1.386, 1.0)
     """
+    if np.ndim(prompts) == 0 and 0.0 < float(prompts) <= _POISSON_EXACT_UP_TO and stages > 1:  # one load: plain floats
+        m = float(prompts)
+        term = math.exp(-m)  # P(N = 0)
+        cdf, total = term, 0.0
+        for k in range(int(m + 12.0 * math.sqrt(m) + 30)):
+            total += 1.0 - min(cdf, 1.0) ** stages
+            term *= m / (k + 1)
+            cdf += term
+        return total / m
     mu = np.asarray(prompts, dtype=float)
     if stages <= 1:
         return np.ones_like(mu) if mu.ndim else 1.0
@@ -388,6 +406,80 @@ def microbatch_imbalance(prompts, stages: int):
         ratio[exact] = np.sum(1.0 - cdf ** stages, axis=1) / few
     ratio = np.where(mu.reshape(-1) > 0, ratio, 1.0).reshape(mu.shape)
     return ratio if mu.ndim else float(ratio)
+
+
+def rank_imbalance(s: Setup, concurrency):
+    """E[most prompts on one of the T attention ranks] / their mean, for the prompts that join a step under attention
+    data parallelism (arrays over ``concurrency``, all replicas; 1 without it): how much longer than the balanced share
+    the ranks' own work on the prompts (``phases.rank_prefill``) holds the step.
+
+    Each rank runs attention and the dense layers on its own sequences and prompts; at every MoE layer the ranks'
+    tokens meet (all-gathered or dispatched), so each layer waits for the rank with the most prompt tokens, and the step
+    is the busiest rank's. A rank takes a new request as one of its sequences ends (TensorRT-LLM gives a request to the
+    rank with the fewest in flight), C / (T O) a step on average, a Poisson count as the sequences end at random
+    ([Kleinrock1975] sec. 2.6): the step's prompts take E[max of T Poisson counts] / mean (``microbatch_imbalance``,
+    no constant) of the balanced share ``evaluate`` counts. With TensorRT-LLM's balance of the ranks' prompts
+    (``Setup.adp_timeout_iters``, ``adp_balance_wait``) the prompts are held and go together every K steps
+    (K = min(t, ceil(T / (C / O)) + b)): the ranks' counts are those of K steps, the ratio of counts of mean K C / (T O),
+    closer to 1; counts cut by the step's token budget and a release's condition that every rank hold one are not
+    modelled. Requests alike (no ``Setup.output_spread``: trtllm-bench's fixed lengths, every request queued at once)
+    are admitted a prompt a rank in turn and end in the order they began, the ranks in lockstep (``finite_run``'s
+    cohorts): ``evaluate`` takes the ranks as balanced there and counts this only where the lengths vary.
+
+    >>> s = setup("DeepSeek-V3", "H200 SXM", 8, tensor=8, expert=8, attention_data_parallel=True, precision="fp8",
+    ...           input_tokens=1024, output_tokens=2048)
+    >>> round(float(rank_imbalance(s, 1024.0)), 2)  # 128 sequences a rank: a prompt a rank every 16 steps
+    6.54
+    """
+    lay = s.layout
+    if not lay.attention_data_parallel or lay.tensor <= 1:
+        return np.ones_like(np.asarray(concurrency, dtype=float)) if np.ndim(concurrency) else 1.0
+    if np.ndim(concurrency) == 0:  # one load (a prediction): plain floats
+        per_step = float(concurrency) / s.replicas / s.output_tokens  # prompts joining a step (a replica)
+        if s.adp_timeout_iters:
+            per_step *= min(float(s.adp_timeout_iters),
+                            math.ceil(lay.tensor / max(per_step, 1e-12)) + s.adp_batching_wait_iters)
+        return microbatch_imbalance(per_step / lay.tensor, lay.tensor)
+    per_step = np.asarray(concurrency, dtype=float) / s.replicas / s.output_tokens
+    if s.adp_timeout_iters:
+        fill = np.ceil(lay.tensor / np.maximum(per_step, 1e-12)) + s.adp_batching_wait_iters
+        per_step = per_step * np.minimum(float(s.adp_timeout_iters), fill)
+    return microbatch_imbalance(per_step / lay.tensor, lay.tensor)
+
+
+def eager_share(s: Setup, concurrency):
+    """The share of decode steps that run without CUDA graphs under attention data parallelism (arrays over
+    ``concurrency``, all replicas; 0 without it): TensorRT-LLM's PyTorch backend replays a step's graph only where every
+    attention rank's batch is generation-only (CUDAGraphRunner.maybe_get_cuda_graph all-gathers each rank's
+    can_run_cuda_graph), so a step with a prompt on any rank runs eager on all of them, at
+    data/serving_coefficients.csv adp_eager_step_share longer (``evaluate``).
+
+    Lengths that vary (``Setup.output_spread``): the C / O prompts a step are Poisson over the ranks, a step has one
+    with chance 1 - exp(-C / O); with TensorRT-LLM's balance of the ranks' prompts they go together once a release
+    period of K steps (``rank_imbalance``): 1 / K. Requests alike (the ranks in lockstep, ``rank_imbalance``): each rank
+    takes its C / (T O) prompts a step k at a time, k = max(1, floor((budget - C / T) / I)) whole prompts the step's
+    token budget holds (``prefill_wait``'s), and every rank at once: C / (T O k) of the steps, at most all. No constant.
+
+    >>> s = setup("DeepSeek-V3", "H200 SXM", 8, tensor=8, expert=8, attention_data_parallel=True, precision="fp8",
+    ...           input_tokens=1024, output_tokens=2048, max_num_tokens=1151)
+    >>> float(eager_share(s, 1024.0))  # the DeepSeek-R1 blog's H200 run: a prompt a rank every 16 steps, in turn
+    0.0625
+    """
+    lay = s.layout
+    c = np.asarray(concurrency, dtype=float) / s.replicas
+    if not lay.attention_data_parallel or lay.tensor <= 1:
+        return 0.0 * c
+    if c.ndim == 0:  # one load (a prediction): plain floats
+        c = float(c)
+    per_step = c / s.output_tokens  # prompts joining a step (a replica)
+    if s.output_spread:
+        if s.adp_timeout_iters:
+            fill = np.ceil(lay.tensor / np.maximum(per_step, 1e-12)) + s.adp_batching_wait_iters
+            return 1.0 / np.minimum(float(s.adp_timeout_iters), fill)
+        return -np.expm1(-per_step)
+    budget = s.max_num_tokens or _default_budget()
+    k = np.maximum(1.0, np.floor((budget - c / lay.tensor) / s.input_tokens))
+    return np.minimum(1.0, per_step / lay.tensor / k)
 
 
 def capacity(s: Setup) -> float:

@@ -81,6 +81,7 @@ class Coefficients:
     eager_op_host_time: float  # s: host time of one PyTorch operation that launches no kernel (view, slice, allocation)
     eager_kernels_per_layer: float  # kernels a dense decoder layer launches in a decode step without graphs
     eager_ops_per_layer: float  # operations without a kernel a dense decoder layer runs in a decode step without graphs
+    adp_eager_step_share: float  # a step under attention data parallelism without CUDA graphs: this much longer
 
 
 _OVERRIDE: list[Coefficients] = []  # set only inside ``fitted`` (calibration), innermost last
@@ -453,6 +454,24 @@ def hosted(gpu, host, overlap: bool):
     (TensorRT-LLM's PyExecutor, on by default: the host's work for step n runs while the GPU computes step n + 1,
     features/overlap-scheduler.md; SGLang's zero-overhead scheduler) the longer of the two, else their sum."""
     return np.maximum(gpu, host) if overlap else gpu + host
+
+
+def rank_prefill(s: Shape, lay: Layout, r: Rates, tokens, prompt: float, span: float | None = None):
+    """Seconds of the part of ``tokens`` prompt tokens riding in a decode step (arrays) that each attention rank does on
+    its own prompts under attention data parallelism: the dense products (attention's projections, the dense layers and
+    shared experts) at the prefill rate, the attention core and the element-wise kernels of its 1 / T of the tokens, as
+    ``prefill`` counts them; the routed experts (every rank's tokens gathered or dispatched to them), the exchange and the
+    routing are shared by all ranks and left out. 0 without attention data parallelism (``load.rank_imbalance``)."""
+    n = np.asarray(tokens, dtype=float)
+    if not lay.attention_data_parallel:
+        return 0.0 * n
+    k = coefficients()
+    n_attn = n / lay.pipeline / lay.tensor
+    layers = s.layers / lay.pipeline
+    rate = r.prefill_matmul * k.prefill_matmul_efficiency
+    dense = 2.0 * s.dense / lay.pipeline * n_attn / rate
+    attn = n_attn * (prompt if span is None else span) * s.heads * (s.qk_dim + s.v_dim) * layers / r.prefill_attention
+    return (dense + attn + layers * elementwise(s, lay, r, n_attn)) * lay.pipeline
 
 
 def prefill(s: Shape, lay: Layout, r: Rates, weight_bytes: float, tokens, prompt: float, *, weights: bool = True,
