@@ -25,6 +25,11 @@ KEPT, DRAWN = "shape_kept", "shape_drawn"  # the shape's fields' values by widge
 JSON_KINDS = {list: "array", str: "string", int: "number", float: "number", bool: "true or false", type(None): "null"}
 
 
+def _keep(key: str) -> None:
+    """Keep the value just typed in field ``key`` (a callback: it runs before the page does)."""
+    st.session_state.setdefault(KEPT, {})[key] = st.session_state[key]
+
+
 def _number(col, label: str, key: str, default: int, drawn_before: set[str], **kw) -> int:
     """A number field (at least 1) whose value is kept in session state under KEPT, a key no widget owns, and
     set again from it whenever the field is drawn after a run that did not draw it.
@@ -34,11 +39,13 @@ def _number(col, label: str, key: str, default: int, drawn_before: set[str], **k
     (the config's 131,072 vocabulary after the browser's run without a file, where 65,536 was typed) while the
     counts used the kept value. A value set in session state before the widget is drawn is sent with it, so the
     box shows it whatever the browser held (Streamlit's pattern for fields kept while not drawn: "Working with
-    widgets in multipage apps", option 3). A field drawn in the run before is left alone, not to undo typing."""
+    widgets in multipage apps", option 3). A value typed is kept before the run (_keep), so that setting a field
+    never undoes typing, even in a run after one stopped before it drew the field; a field drawn in the run before
+    is left alone."""
     kept = st.session_state.setdefault(KEPT, {})
     if key not in drawn_before or key not in st.session_state:
         st.session_state[key] = kept.get(key, default)
-    value = col.number_input(label, min_value=1, step=1, key=key, **kw)
+    value = col.number_input(label, min_value=1, step=1, key=key, on_change=_keep, args=(key,), **kw)
     kept[key] = value
     st.session_state[DRAWN].add(key)
     return value
