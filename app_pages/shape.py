@@ -21,7 +21,34 @@ from calc.scenario import has_range
 from calc.scenario import inputs as scenario_inputs
 
 shapes = published()
+KEPT, DRAWN = "shape_kept", "shape_drawn"  # the shape's fields' values by widget key; the keys the last run drew
 JSON_KINDS = {list: "array", str: "string", int: "number", float: "number", bool: "true or false", type(None): "null"}
+
+
+def _keep(key: str) -> None:
+    """Keep the value just typed in field ``key`` (a callback: it runs before the page does)."""
+    st.session_state.setdefault(KEPT, {})[key] = st.session_state[key]
+
+
+def _number(col, label: str, key: str, default: int, drawn_before: set[str], **kw) -> int:
+    """A number field (at least 1) whose value is kept in session state under KEPT, a key no widget owns, and
+    set again from it whenever the field is drawn after a run that did not draw it.
+
+    Streamlit forgets a widget that a run does not draw, and the browser mounts it again at its element default:
+    persist_state kept the value on the server, but about 1 run in 6 on 2 cores the box showed the default
+    (the config's 131,072 vocabulary after the browser's run without a file, where 65,536 was typed) while the
+    counts used the kept value. A value set in session state before the widget is drawn is sent with it, so the
+    box shows it whatever the browser held (Streamlit's pattern for fields kept while not drawn: "Working with
+    widgets in multipage apps", option 3). A value typed is kept before the run (_keep), so that setting a field
+    never undoes typing, even in a run after one stopped before it drew the field; a field drawn in the run before
+    is left alone."""
+    kept = st.session_state.setdefault(KEPT, {})
+    if key not in drawn_before or key not in st.session_state:
+        st.session_state[key] = kept.get(key, default)
+    value = col.number_input(label, min_value=1, step=1, key=key, on_change=_keep, args=(key,), **kw)
+    kept[key] = value
+    st.session_state[DRAWN].add(key)
+    return value
 
 
 def _with_shape(scenario: dict[str, str], given: dict[str, str]) -> dict[str, str]:
@@ -76,12 +103,16 @@ if "shape_preset" not in st.session_state:  # each visit: the scenario's model w
     match = session.scenario_shape()
     st.session_state["shape_preset"] = match[0] if match else "Llama 2 70B"
     st.session_state["shape_why"] = match
+    st.session_state[KEPT], st.session_state[DRAWN] = {}, set()  # a field typed on an earlier visit starts again
+# the keys of the fields the last run drew (a run stopped for a rerun counts what it drew)
+drawn_before, st.session_state[DRAWN] = st.session_state.get(DRAWN, set()), set()
 c1, c2 = st.columns([1, 1])
 name = c1.selectbox("Start from", list(shapes), key="shape_preset")
 upload = c2.file_uploader("or a Hugging Face config.json", type=["json"], key="shape_config")
 # A refused upload changes nothing: the page keeps the last config read (else the preset) and draws every field,
 # so none loses its value, with one error. The browser replaces a file in two runs, the first with no file at all:
-# so the last config read is kept through runs without a file, and the fields keyed by it persist while not drawn.
+# so the last config read is kept through runs without a file, and the fields keyed by it are kept while not drawn
+# and set again when drawn (_number).
 base, source = shapes[name][0], name
 if upload is not None:
     read, why_not = _read_config(upload)
@@ -109,8 +140,8 @@ for col, (field, label) in zip(cols, [("layers", "Layers"), ("d_model", "Width (
                                       ("experts", "Experts"), ("experts_per_token", "Experts per token")]):
     default = {"kv_heads": base.kv, "d_ff": base.ff}.get(field, getattr(base, field))
     fixed = field == "layers" and base.layer_pattern is not None  # a hybrid's layers are its pattern's letters
-    value = col.number_input(label, min_value=1, value=int(default), step=1, disabled=fixed,
-                             help=_PATTERN_FIXED if fixed else None, key=f"shape_{field}_{source}", persist_state="page")
+    value = _number(col, label, f"shape_{field}_{source}", int(default), drawn_before, disabled=fixed,
+                    help=_PATTERN_FIXED if fixed else None)
     fields[field] = (default, default if fixed else value)  # fixed: a value kept from an earlier file of its name too
 if base.layer_pattern is not None:
     st.caption(f"Layers: fixed at {base.layers:,} by the config's layer pattern ({_pattern_words(base)}), so the field "
@@ -122,10 +153,10 @@ try:
 except calc.InputError as exc:
     st.error(str(exc))
     st.stop()
-sequence = st.number_input("Sequence length (tokens)", min_value=1, value=model.training_sequence, step=1,
-                           key=f"shape_sequence_{source}", persist_state="page", help="Tokens per training sequence: the attention "
-                           "FLOP per token grow with it (default: the training sequence, the context at most "
-                           f"{LONGEST_SEQUENCE:,}, as the Estimate page and the command line count it)")
+sequence = _number(st, "Sequence length (tokens)", f"shape_sequence_{source}", model.training_sequence, drawn_before,
+                   help="Tokens per training sequence: the attention FLOP per token grow with it (default: the "
+                   f"training sequence, the context at most {LONGEST_SEQUENCE:,}, as the Estimate page and the "
+                   "command line count it)")
 try:  # past learned positions, refused; past a rotary shape's context, said (calc.architecture)
     model.check_sequence(int(sequence))
 except calc.InputError as exc:
@@ -192,7 +223,7 @@ micro = c5.number_input("Micro-batch (sequences)", min_value=1, value=DEFAULTS["
 c1, c2, c3, c4, c5 = st.columns(5)
 dp = c1.number_input("Data-parallel copies", min_value=1, value=64, key="shape_dp")
 fit = next(t for t in (8, 4, 2, 1) if model.heads % t == 0 and (model.kv % t == 0 or t % model.kv == 0))
-tp = c2.number_input("Tensor parallel", min_value=1, value=fit, key=f"shape_tp_{source}", persist_state="page")
+tp = _number(c2, "Tensor parallel", f"shape_tp_{source}", fit, drawn_before)
 pp = c3.number_input("Pipeline stages", min_value=1, value=1, key="shape_pp")
 flash = c4.checkbox("Flash attention", value=DEFAULTS["flash_attention"], key="shape_flash")
 sp = c5.checkbox("Sequence parallelism", value=True, key="shape_sp")
