@@ -365,8 +365,25 @@ def _chip_changed() -> None:
     k["serving_price"] = ""  # a price typed was the last chip's: the new one starts from its own public price
 
 
+def _typed(*keys: str) -> bool:
+    return any(str(st.session_state.get(k) or "").strip() for k in keys)
+
+
+def _link_load(problems: list[str]) -> None:
+    """A link with a limit (or a rate) and no load that reads it is read as the command line reads --tpot-limit
+    alone: the load 'within limits' (or 'at a request rate'). '?serving.tpot_limit=40+ms' opened in red ("choose
+    it, or clear the limit"), as a limit typed used to (``_load_for``); a load the link gives is kept."""
+    given = "concurrency" in session.view(PAGE) and not any(p.startswith(f"{PAGE}.concurrency:") for p in problems)
+    if not given and st.session_state["serving_concurrency"] == SATURATING:
+        if _typed("serving_ttft_limit", "serving_tpot_limit"):
+            st.session_state["serving_concurrency"] = LIMITS
+        elif _typed("serving_request_rate"):
+            st.session_state["serving_concurrency"] = RATE
+
+
 if "serving_model" not in st.session_state:
     st.session_state["serving_link_problems"] = _seed()
+    _link_load(st.session_state["serving_link_problems"])
     st.session_state["serving_link_problems"] += _link_tensor()
     _fit_chips(st.session_state["serving_link_problems"])
 for problem in st.session_state.get("serving_link_problems", []):  # by its label, then its key, as the Lifetime page
@@ -409,10 +426,6 @@ concurrency = d5.selectbox("Requests in flight", [SATURATING, LIMITS, RATE, "1",
                            "tokens/s per chip within the latency limits below; 'at a request rate': requests arriving at "
                            "random (Poisson) at the rate below, the TTFT with its wait for the step in progress")
 l1, l2, l3, l4 = st.columns(4)
-
-
-def _typed(*keys: str) -> bool:
-    return any(str(st.session_state.get(k) or "").strip() for k in keys)
 
 
 def _load_for(load: str, *keys: str) -> None:

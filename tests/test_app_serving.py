@@ -538,3 +538,17 @@ def test_a_value_typed_while_the_load_waits_for_its_own_is_read_not_kept_unsaid(
     # from a link (no typing): a rate beside 'within limits' and no limit is said, not kept under the prompt
     at = open_page(PAGE, errors_ok=True, **{**LINK, "serving.concurrency": "within limits", "serving.request_rate": "4/s"})
     assert at.error and "Request rate" in at.error[0].value and not at.info
+
+
+def test_a_link_with_a_limit_or_a_rate_and_no_load_reads_it():
+    # fresh12: '?serving.tpot_limit=40+ms' (no serving.concurrency) opened in red, "limits are read with requests in
+    # flight 'within limits'; choose it, or clear the limit", where `calc serve --tpot-limit "40 ms"` reads it alone
+    base = {"serving.model": "Llama 3 8B", "serving.hardware": "A100 SXM4 80GB", "serving.chips": "1"}
+    at = open_page(PAGE, **base, **{"serving.tpot_limit": "40 ms"})
+    assert at.selectbox(key="serving_concurrency").value == "within limits"
+    assert _url(at)["serving.concurrency"] == "within limits"
+    at = open_page(PAGE, **base, **{"serving.request_rate": "2/s"})
+    assert at.selectbox(key="serving_concurrency").value == "at a request rate"
+    # a load the link gives is kept, and its clash said
+    at = open_page(PAGE, errors_ok=True, **base, **{"serving.tpot_limit": "40 ms", "serving.concurrency": "64"})
+    assert at.selectbox(key="serving_concurrency").value == "64"
