@@ -241,3 +241,18 @@ def test_chips_beyond_a_node_with_no_network_say_so_not_memory_nor_split():
     assert "no network bandwidth" in shown and "8-chip node" in shown and "try 8 chips or fewer" in shown, shown
     assert "split" not in shown and "fits in memory" not in shown, shown
     assert perf.search(published()["Qwen2.5 3B"][0], "T4", 8, 1536, sequence=4096, top=1).steps
+
+
+def test_your_layout_starts_from_one_the_model_and_chips_take():
+    # fresh12: "Your layout" started at T8 P8 b1 whatever the scenario, and the page opened with "Your layout is
+    # refused" for 8 of the Estimate page's 17 presets: GPT-2 small (8 tensor ranks do not divide its 12 heads), Llama
+    # 3.1 405B on 16,384 H100 (6 micro-batches for 8 stages); it now starts from the fastest layout found there
+    from calc.scenario import presets
+
+    for preset in ("GPT-2 small (published run)", "Llama 3.1 405B (published run)"):
+        at = _open(**presets()[preset])
+        assert not [w.value for w in at.warning if "refused" in w.value], preset
+        assert at.markdown and any(m.value.startswith("**Your layout**") for m in at.markdown), preset
+        assert _table(at)[0]["Layout"].startswith("yours")
+    at = _open()  # GPT-3 on 1,024 H100 takes GPT-3's own T8 P8, as before
+    assert (_field(at, "tensor").value, _field(at, "pipeline").value) == (8, 8)
