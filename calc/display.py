@@ -158,6 +158,8 @@ def _one(name: str, q: pint.Quantity, short: bool = False) -> str:
         return f"{number(100 * q.m_as(''))}%"
     if name == "duration":
         days = q.m_as("day")
+        if days < 1 / 24:  # 1.56 seconds, 22.4 minutes: '4.34 × 10⁻⁴ hours' and '0.374 hours' were hard to read
+            return f"{number(q.m_as('minute'))} minutes" if days >= 1 / 1440 else f"{number(q.m_as('s'))} seconds"
         if days < 1:
             return f"{number(q.m_as('hour'))} hours"
         if days > 730:
