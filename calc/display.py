@@ -183,8 +183,8 @@ def _one(name: str, q: pint.Quantity, short: bool = False) -> str:
         return si(q, "Wh")
     if name == "carbon_intensity":
         return number(q.m_as("kg/kWh")) + " kg CO2e/kWh"
-    if name == "emissions":
-        return number(q.m_as("t")) + " t CO2e"
+    if name == "emissions":  # below a tonne in kg: '0.989 kg CO2e', where '9.89 × 10⁻⁴ t CO2e' (LoRA on 8 H100)
+        return number(q.m_as("t")) + " t CO2e" if q.m_as("t") >= 1 else number(q.m_as("kg")) + " kg CO2e"
     return f"{number(q.magnitude)} {q.units:~P}".strip()
 
 
