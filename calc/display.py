@@ -171,8 +171,9 @@ def _one(name: str, q: pint.Quantity, short: bool = False) -> str:
             return _scaled(h, _COUNT) + " chip-hours"
         years = f" ({number(q.m_as('chip*year'))} chip-years)" if h > 1e5 else ""
         return _scaled(h, _COUNT) + " chip-hours" + years
-    if name in ("price",):
-        return f"${number(q.m_as('USD/chip/hour'))}/chip-" + ("h" if short else "hour")
+    if name in ("price",):  # in cents from $1 to $1,000, as prices are written: '$3.90/chip-h', where '$3.9/chip-h'
+        v = float(q.m_as("USD/chip/hour"))
+        return f"${f'{v:,.2f}' if 1 <= v < 1000 else number(v)}/chip-" + ("h" if short else "hour")
     if name == "cost":
         return "$" + _scaled(q.m_as("USD"), _COUNT)
     if name == "power":
