@@ -176,7 +176,15 @@ def time_limit(name: str, value) -> float | None:
         try:
             t = parse_quantity(value, name, "s/token", bare_ok=False).m_as("s/token")
         except InputError:
-            raise exc from None  # said as a time, the unit the field takes
+            try:  # a speed per user ("25 tokens/s", as tokens/s per user is printed): its TPOT suggested, not taken
+                rate = parse_quantity(value, name, "token/s", bare_ok=False).m_as("token/s")
+            except InputError:
+                raise exc from None  # said as a time, the unit the field takes
+            if rate > 0:
+                raise InputError(name, f"expected a time per output token, got {value!r:.40}, a speed per user: "
+                                       f"{number(rate)} tokens/s is a TPOT of {number(1e3 / rate)} ms; write "
+                                       f"\"{number(1e3 / rate)} ms\"") from None
+            raise exc from None
     if not t > 0:
         raise InputError(name, f"expected a positive time, got {value!r:.40}")
     return float(t)
