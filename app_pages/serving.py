@@ -244,7 +244,7 @@ def _by_chip(name, chips, precision, kv, prompt, gen, disaggregated, adp, expert
                      "per_chip": s.tokens_per_second["per_chip"].m_as("token/s/chip"),
                      "shown": f"${number(s.usd_per_million_tokens['blended'].m_as('USD/Mtoken'))}",
                      "layout": f"tensor {s.layout['tensor']} × pipeline {s.layout['pipeline']}, "
-                               f"{s.layout['replicas']:,} replica(s)"
+                               f"{s.layout['replicas']:,} replica{'s' * (s.layout['replicas'] != 1)}"
                                f"{', attention data parallel' if s.layout['attention_data_parallel'] else ''}"})  # as the answer's line says it
     return rows, left
 
@@ -524,7 +524,7 @@ usd = s.usd_per_million_tokens
 energy = s.energy_per_token
 st.markdown(
     f"**{escape(s.model)}** on {s.chips:,} × {escape(s.hardware)}: tensor {lay['tensor']} × pipeline {lay['pipeline']}, "
-    f"{lay['replicas']:,} replica(s){', attention data parallel' if lay['attention_data_parallel'] else ''}"
+    f"{lay['replicas']:,} replica{'s' * (lay['replicas'] != 1)}{', attention data parallel' if lay['attention_data_parallel'] else ''}"
     f"{', prefill on chips of its own (these decode only)' if lay['disaggregated'] else ''}, "
     f"weights {lay['precision']}{_precision_said(s)}"
     f"{'' if lay['expert_precision'] in (None, lay['precision']) else ', experts ' + lay['expert_precision']}, "
@@ -587,7 +587,7 @@ with left:
              + alt.Chart(here).mark_point(size=160, color="#d62728", filled=True).encode(x="per_user:Q", y="per_chip:Q",
                                                                                          tooltip=here_tips))
     st.altair_chart(chart.properties(height=HEIGHT), width="stretch")
-    st.caption(f"Tensor {f.layout['tensor']} × pipeline {f.layout['pipeline']}, {f.layout['replicas']} replica(s); the "
+    st.caption(f"Tensor {f.layout['tensor']} × pipeline {f.layout['pipeline']}, {f.layout['replicas']} replica{'s' * (f.layout['replicas'] != 1)}; the "
                "red point is the answer above. Each point's time to first token (in its tip) is "
                f"{escape(f.ttft_basis, limit=300)}; and {escape(f.ttft_closed_loop_basis, limit=300)}.")
 with right:

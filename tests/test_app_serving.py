@@ -75,7 +75,7 @@ def test_every_mark_of_the_curve_that_has_a_tip_says_it_in_words():
                         "Time to first token (a closed loop of 64 clients)"], curve
     assert not any(t in ("per_user", "per_chip") for layer in curve for t in layer)
     bars = str(charts[1].proto)  # the rows travel as Arrow in the proto, "×" escaped as bytes
-    assert re.search(r"tensor \d+ \S{1,12} pipeline \d+, \d+ replica\(s\)", bars)
+    assert re.search(r"tensor \d+ \S{1,12} pipeline \d+, \d+ replicas?\b", bars)
 
 
 def test_defaults_from_the_scenario():
@@ -371,7 +371,7 @@ def test_the_curve_says_its_pipeline():
     # the curve's caption named tensor and replicas only: 70B on 5 H100 read "Tensor 1 × 1 replica(s)" at pipeline 5
     at = open_page(PAGE, **{**LINK, "serving.model": "Llama 3 70B", "serving.hardware": "H100 SXM5",
                             "serving.chips": "5", "serving.tensor": "best", "serving.concurrency": "saturating"})
-    assert any("Tensor 1 × pipeline 5, 1 replica(s)" in c.value for c in at.caption), [c.value for c in at.caption]
+    assert any("Tensor 1 × pipeline 5, 1 replica;" in c.value for c in at.caption), [c.value for c in at.caption]
 
 
 def test_a_model_no_count_of_a_linkless_chip_serves_is_said_so():
@@ -402,7 +402,7 @@ def test_the_curve_is_the_answers_layout_under_limits():
                             "serving.ttft_limit": "2 s", "serving.tpot_limit": "40 ms"})
     lay = serve("Llama 3 70B", "H100 SXM5", 8, input_tokens=512, output_tokens=256, ttft_limit="2 s",
                 tpot_limit="40 ms").layout
-    said = f"Tensor {lay['tensor']} × pipeline {lay['pipeline']}, {lay['replicas']} replica(s)"
+    said = f"Tensor {lay['tensor']} × pipeline {lay['pipeline']}, {lay['replicas']} replica{'s' * (lay['replicas'] != 1)}"
     assert any(said in c.value for c in at.caption), [c.value for c in at.caption]
 
 

@@ -112,6 +112,14 @@ def test_serve_frontier_header_says_weights_and_kv_cache_as_the_answer_does(caps
     assert capsys.readouterr().out.splitlines()[0].endswith(", weights bf16, KV cache fp8")
 
 
+def test_one_replica_is_said_in_the_singular(capsys):
+    """fresh12: every answer's first line read "1 replica(s)" (the command line, the Serving page, its captions)."""
+    assert main(["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5"]) == 0
+    assert ", 1 replica, weights" in capsys.readouterr().out.splitlines()[0]
+    assert main(["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--chips", "2", "--tensor", "1"]) == 0
+    assert ", 2 replicas, weights" in capsys.readouterr().out.splitlines()[0]
+
+
 def test_an_example_for_a_refused_negative_plain_number_is_a_valid_input(capsys):
     """Fresh-eyes walk: --carbon-intensity -1 was answered 'give a unit, e.g. "-1 kg/kWh"', itself refused."""
     assert main(["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--carbon-intensity", "-1"]) == 2

@@ -138,7 +138,7 @@ def _serve(args) -> int:
             print(f"warning: {w}", file=sys.stderr)
         lay = f.layout
         print(f"{_model_name(f.model, args)} on {number(f.chips)} x {f.hardware}: tensor {lay['tensor']} x pipeline {lay['pipeline']}{_expert(lay)}, {number(lay['replicas'])} "
-              f"replica(s){_layout_extras(lay)}, weights {_weights_text(lay)}, KV cache {lay['kv_precision']}")
+              f"replica{'s' * (lay['replicas'] != 1)}{_layout_extras(lay)}, weights {_weights_text(lay)}, KV cache {lay['kv_precision']}")
         _precision_line(f.layout, f.precision_basis)
         if f.engine is not None:
             print("  " + _engine_text(f.engine))
@@ -165,7 +165,7 @@ def _serve(args) -> int:
         print(f"warning: {w}", file=sys.stderr)
     lay = s.layout
     print(f"{_model_name(s.model, args)} on {number(s.chips)} x {s.hardware}: tensor {lay['tensor']} x pipeline {lay['pipeline']}"
-          f"{_expert(lay)}, {number(lay['replicas'])} replica(s){_layout_extras(lay)}, weights {_weights_text(lay)}, "
+          f"{_expert(lay)}, {number(lay['replicas'])} replica{'s' * (lay['replicas'] != 1)}{_layout_extras(lay)}, weights {_weights_text(lay)}, "
           f"KV cache {lay['kv_precision']}")
     _precision_line(lay, s.precision_basis)
     if s.limited_by["layout"] != "given":

@@ -516,7 +516,7 @@ def _check_fits(s: Setup, n: int, name: str, tried: int = 1) -> None:
     raise InputError(name, f"a {name} of {number(n)} needs {number(need / 1e9)} GB of KV cache per chip, "
                            f"{number((need - free) / 1e9)} GB more than the {number(free / 1e9)} GB left after the weights; "
                            f"the largest that fits is {most:,} (tensor {s.layout.tensor} x pipeline {s.layout.pipeline}, "
-                           f"{s.replicas} replica(s){f': the most of the {tried} layouts tried' if tried > 1 else ''})")
+                           f"{s.replicas} replica{'s' * (s.replicas != 1)}{f': the most of the {tried} layouts tried' if tried > 1 else ''})")
 
 
 def _best(candidates: list[Setup], ttft_limit, tpot_limit, stat: str, given: bool = False,
