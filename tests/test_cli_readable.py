@@ -124,3 +124,11 @@ def test_an_example_for_a_refused_negative_plain_number_is_a_valid_input(capsys)
     """Fresh-eyes walk: --carbon-intensity -1 was answered 'give a unit, e.g. "-1 kg/kWh"', itself refused."""
     assert main(["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--carbon-intensity", "-1"]) == 2
     assert 'e.g. "1 kg/kWh"' in capsys.readouterr().err
+
+
+def test_thresholds_lines_keep_their_column_for_the_longest_measure(capsys):
+    """fresh12: "cluster peak (fp16-nontensor)" ran into the rule's name one column to the right of every other row."""
+    assert main(["thresholds", "--compute", "3.8e25", "--chips", "100000", "--hardware", "H100 SXM5"]) == 0
+    rows = [r for r in capsys.readouterr().out.splitlines() if r.startswith(("below", "CROSSES", "at line"))]
+    assert any("fp16-nontensor" in r for r in rows)
+    assert len({r.index("Executive Order") for r in rows if "Executive Order" in r}) == 1, rows

@@ -79,13 +79,14 @@ def _thresholds(args) -> int:
                                "runs_within_budget": runs} for line, e, by_method, _, runs in costed],
         }, indent=2))
         return 0
+    wide = max((len(c.measure) for c in rows), default=0)  # "cluster peak (fp16-nontensor)" is 29 characters
     for c in rows:
         t = c.threshold
         verdict = "CROSSES" if c.crosses else "at line" if c.ratio == 1 else "below"
         dates = (f"vetoed {t.signed}" if t.status == "vetoed" else
                  f"signed {t.signed}" + (f", revoked {t.revoked}" if t.revoked else
                                           "" if t.status == "signed" else f", {t.status}"))
-        print(f"{verdict:<8} {number(c.ratio) + 'x':>12}  {c.measure:<26} {t.name} [{t.jurisdiction}; {dates}]")
+        print(f"{verdict:<8} {number(c.ratio) + 'x':>12}  {c.measure:<{wide}}  {t.name} [{t.jurisdiction}; {dates}]")
     if reach:
         n = reach[0][1].chips
         cluster = f"{show('chips', n)} of {args.hardware}"
