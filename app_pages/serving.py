@@ -151,11 +151,13 @@ def _default(name: str):
         # no chip-to-chip bandwidth in data/hardware.csv (the page opened on "no network bandwidth for TPU v2")
         own = scenario.get("hardware")
         return own if own in hw_names and data.hardware(own).intra_node_bandwidth is not None else "H100 SXM5"
+    if name in ("input_tokens", "output_tokens"):  # 1,000 each, within the shape's positions: GPT-2 (1,024 learned
+        # positions) opened with a warning that no engine serves its default request
+        return min(1000, shapes[st.session_state["serving_model"]][0].context // 2)
     if name == "kv_precision":  # the chip's 16-bit format: bf16, fp16 on a V100 (no bf16 peak)
         return data.hardware(st.session_state.get("serving_hw") or _default("hardware")).default_precision
     return {"precision": AUTO, "chips": 8, "tensor": BEST, "expert_precision": OWN,
-            "input_tokens": 1000,
-            "output_tokens": 1000, "concurrency": SATURATING, "ttft_limit": "", "tpot_limit": "",
+            "concurrency": SATURATING, "ttft_limit": "", "tpot_limit": "",
             "limit_statistic": "p99", "request_rate": "", "disaggregated": False,
             "attention_data_parallel": False, "engine": NO_ENGINE, "price": ""}[name]
 

@@ -552,3 +552,14 @@ def test_a_link_with_a_limit_or_a_rate_and_no_load_reads_it():
     # a load the link gives is kept, and its clash said
     at = open_page(PAGE, errors_ok=True, **base, **{"serving.tpot_limit": "40 ms", "serving.concurrency": "64"})
     assert at.selectbox(key="serving_concurrency").value == "64"
+
+
+def test_a_shape_of_1024_learned_positions_opens_with_a_request_it_can_serve():
+    # fresh12: the GPT-2 presets opened the Serving page with "2,000 tokens is 1.95x the shape's context of 1,024:
+    # positions stretched beyond what it was trained at", where GPT-2's learned positions end at 1,024
+    at = open_page(PAGE, **{"serving.model": "GPT-2 XL", "serving.hardware": "A100 SXM4 80GB", "serving.chips": "1"})
+    assert (at.number_input(key="serving_input").value, at.number_input(key="serving_output").value) == (512, 512)
+    assert not at.warning, [w.value for w in at.warning]
+    at.number_input(key="serving_output").set_value(1000).run()  # past them: said, as no engine serves it
+    assert any("its position embeddings are learned: it has none past 1,024" in w.value.replace("\\", "")
+               for w in at.warning), [w.value for w in at.warning]
