@@ -132,3 +132,12 @@ def test_thresholds_lines_keep_their_column_for_the_longest_measure(capsys):
     rows = [r for r in capsys.readouterr().out.splitlines() if r.startswith(("below", "CROSSES", "at line"))]
     assert any("fp16-nontensor" in r for r in rows)
     assert len({r.index("Executive Order") for r in rows if "Executive Order" in r}) == 1, rows
+
+
+def test_thresholds_says_a_cluster_beyond_any_on_record_as_estimate_does(capsys):
+    """fresh12: a billion H100 reached 10^25 FLOP in 26.6 seconds without a word (estimate and serve warn)."""
+    assert main(["thresholds", "--chips", "1e9", "--hardware", "H100 SXM5"]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("warning: chips: 10⁹ chips is far beyond any cluster on record") and err.count("\n") == 1
+    assert main(["thresholds", "--chips", "1000", "--hardware", "H100 SXM5"]) == 0
+    assert capsys.readouterr().err == ""
