@@ -116,15 +116,23 @@ def _start_layout() -> dict:
     k["layouts_start"] = dict(START)
     try:
         model, chip = shapes[k["layouts_model"]][0], data.hardware(k["layouts_hw"])
-        fixed = dict(global_batch=int(k["layouts_batch"]), sequence=int(k["layouts_sequence"]))
-        try:
-            perf.predict(model, chip, int(k["layouts_chips"]), check_memory=False, **fixed, **START)
-        except calc.InputError:
-            found = perf.search(model, chip, int(k["layouts_chips"]), fixed["global_batch"],
-                                sequence=fixed["sequence"], top=1)
+        chips, fixed = int(k["layouts_chips"]), dict(global_batch=int(k["layouts_batch"]), sequence=int(k["layouts_sequence"]))
+
+        def takes(layout: dict) -> bool:
+            try:
+                perf.predict(model, chip, chips, check_memory=False, **fixed, **layout)
+                return True
+            except calc.InputError:
+                return False
+
+        if not takes(START):
+            found = perf.search(model, chip, chips, fixed["global_batch"], sequence=fixed["sequence"], top=1)
             if found.steps:
                 best = found.steps[0].layout
                 k["layouts_start"] = {n: getattr(best, n) for n in (*START, "context", "expert")}
+            elif takes(ONE := {**START, "tensor": 1, "pipeline": 1}):  # none fits (GPT-3 on one V100): the plainest
+                k["layouts_start"] = ONE  # layout, whose memory is then said ("needs X GB more"), not "1 chips are not
+                # a multiple of tensor x pipeline x context = 8 x 8 x 1"
     except (calc.InputError, KeyError):  # a model or batch the page says is wrong: T8 P8 as before
         pass
     return k["layouts_start"]

@@ -254,5 +254,8 @@ def test_your_layout_starts_from_one_the_model_and_chips_take():
         assert not [w.value for w in at.warning if "refused" in w.value], preset
         assert at.markdown and any(m.value.startswith("**Your layout**") for m in at.markdown), preset
         assert _table(at)[0]["Layout"].startswith("yours")
+    at = _open(**presets()["Training GPT-3 on one V100 would take 355 years (Lambda's… (claim lambda-gpu-years)"])
+    assert not [w.value for w in at.warning if "refused" in w.value]  # no layout fits one V100: T1 P1, its memory said
+    assert any("needs" in w.value and "GB more" in w.value for w in at.warning), [w.value for w in at.warning]
     at = _open()  # GPT-3 on 1,024 H100 takes GPT-3's own T8 P8, as before
     assert (_field(at, "tensor").value, _field(at, "pipeline").value) == (8, 8)
