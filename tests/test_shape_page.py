@@ -258,3 +258,17 @@ def test_a_published_shape_with_no_trained_length_says_its_sequence_is_the_longe
     at.number_input(key="shape_sequence_Mistral NeMo 12B").set_value(8192).run()
     assert not any("longest position" in c.value for c in at.caption)
     assert not any("longest position" in c.value for c in _page("Llama 3.1 8B").caption)  # its trained 8,192 stated
+
+
+def test_the_loss_map_places_the_scenario_s_model_at_its_own_tokens():
+    # fresh12: GPT-3's red dot sat at 20 tokens per parameter (3.5T), under a caption saying the page started from
+    # "the published run with its 175B params and 300B tokens"
+    import pyarrow as pa
+
+    at = _from_scenario(params="174.6 Gparam", tokens="300 Gtoken")
+    frames = [pa.ipc.open_stream(d.data.data).read_all().to_pylist() for d in at.get("vega_lite_chart")[-1].proto.datasets]
+    (dot,) = [f[0] for f in frames if len(f) == 1]  # the red dot: the one-row dataset
+    assert dot["tokens"] == pytest.approx(300e9), dot
+    assert any("Red: this model at your scenario's 300B tokens" in c.value for c in at.caption)
+    at = _from_scenario()  # no scenario: 20 tokens per active parameter, as before
+    assert any("Red: this model at 20 tokens per active parameter" in c.value for c in at.caption)
