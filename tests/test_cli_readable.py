@@ -141,3 +141,11 @@ def test_thresholds_says_a_cluster_beyond_any_on_record_as_estimate_does(capsys)
     assert err.startswith("warning: chips: 10⁹ chips is far beyond any cluster on record") and err.count("\n") == 1
     assert main(["thresholds", "--chips", "1000", "--hardware", "H100 SXM5"]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_a_range_s_table_keeps_its_source_column(capsys):
+    """fresh12: chip-hours' interval ran past the 52-character column and pushed its source one column right."""
+    assert main(["estimate", "--params", "175e9", "--tokens", "300e9", "--hardware", "V100 SXM2", "--chips", "10000",
+                 "--utilization", "0.2..0.5", "--samples", "1000"]) == 0
+    rows = [r for r in capsys.readouterr().out.splitlines()[1:] if r.rstrip().endswith(("given", "derived", "default"))]
+    assert len({len(r.rstrip()) - len(r.rstrip().split()[-1]) for r in rows}) == 1, rows

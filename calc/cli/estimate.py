@@ -189,10 +189,14 @@ def _simulate(args, known: dict, notes: list[str]) -> int:
         return 0
     print(f"{sim.samples:,} samples (seed {sim.seed}); median and 90% interval")
     width = max(len(n) for n in est.items)
-    for name, item in est.items.items():
+    texts = {}
+    for name in est.items:
         lo, mid, hi = sim.interval(name)
         spread = "" if lo.magnitude == hi.magnitude else f"  [{show(name, lo, True)} – {show(name, hi, True)}]"
-        print(f"{name:<{width}}  {show(name, mid, True) + spread:<52} {item.source}")
+        texts[name] = show(name, mid, True) + spread
+    column = max(52, *map(len, texts.values()))  # "2.22M chip-hours  [1.47M chip-hours – 3.34M chip-hours]" is 55
+    for name, item in est.items.items():
+        print(f"{name:<{width}}  {texts[name]:<{column}} {item.source}")
     if output is not None:
         print(f"\nwhat drives {output} (each range alone across its 90% interval):")
         for n, lo, hi in sim.sensitivity(output):
