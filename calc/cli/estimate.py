@@ -84,6 +84,8 @@ def _compare(args) -> int:
     if len(errors) == len(runs):  # the run itself is wrong, not one chip's data
         raise errors[0]
     columns = ("duration", "chip_hours", "price", "cost", "energy")
+    if "utilization" not in known:  # each chip's own (modelled with --model, else the default): the durations differ by
+        columns = ("utilization", *columns)  # it, and the table said no word of it (the Compare page shows it)
     if args.json:
         print(json.dumps({name: {"error": str(e)} if isinstance(e, InputError) else {
             "precision": e.precision, **{c: _vu(e[c].value, _UNITS[c]) for c in ("peak",) + columns if c in e}}
@@ -97,6 +99,14 @@ def _compare(args) -> int:
             continue
         cells = [show(c, e[c].value, short=True) if c in e else "—" for c in columns]
         print(f"{name:<{width}}  {show('peak', e.peak, short=True):>17}  " + "  ".join(f"{c:>16}" for c in cells))
+    if "utilization" not in known:
+        from calc.architecture import shape_name
+
+        sources = {e["utilization"].source for e in runs.values() if not isinstance(e, InputError) and "utilization" in e}
+        print("(utilization: " + (f"the modelled MFU of each chip's fastest layout for {shape_name(args.model)}"
+                                  if "modelled" in sources else "the default MFU") +
+              ("; a chip whose layouts cannot be modelled takes the default" if len(sources) > 1 else "") +
+              "; --utilization to give one)")
     if "chips" not in known:
         print("(give --chips for the training time, chip-hours and cost)")
     unpriced = [name for name, e in runs.items() if not isinstance(e, InputError) and "chips" in known and "price" not in e]
@@ -106,7 +116,7 @@ def _compare(args) -> int:
     return 0
 
 
-_UNITS = {"peak": "FLOP/s/chip", "duration": "day", "chip_hours": "chip*hour", "price": "USD/chip/hour",
+_UNITS = {"peak": "FLOP/s/chip", "utilization": "", "duration": "day", "chip_hours": "chip*hour", "price": "USD/chip/hour",
           "cost": "USD", "energy": "MWh"}
 
 
