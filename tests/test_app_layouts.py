@@ -259,3 +259,14 @@ def test_your_layout_starts_from_one_the_model_and_chips_take():
     assert any("needs" in w.value and "GB more" in w.value for w in at.warning), [w.value for w in at.warning]
     at = _open()  # GPT-3 on 1,024 H100 takes GPT-3's own T8 P8, as before
     assert (_field(at, "tensor").value, _field(at, "pipeline").value) == (8, 8)
+
+
+def test_short_steps_keep_three_figures_in_the_table():
+    # fresh12: GPT-2 small's steps on 1,024 H100 (18-19 ms) all read "0.02" at two decimals
+    at = _open(**{"layouts.model": "GPT-2 small", "layouts.chips": "1024", "layouts.global_batch": "1536",
+                  "layouts.sequence": "1024"})
+    times = [r["Step time (s)"] for r in _table(at)]
+    assert all(t.startswith("0.0") and len(t) == 6 for t in times), times  # 0.0183
+    assert len(set(times)) > 1, times
+    at = _open()  # GPT-3's seconds-long steps as before: two decimals
+    assert all(len(r["Step time (s)"].split(".")[1]) == 2 for r in _table(at))
