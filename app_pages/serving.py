@@ -457,7 +457,7 @@ statistic = l3.selectbox("The limits bound", list(percentiles.STATISTICS), key="
 request_rate = l4.text_input("Request rate", key="serving_request_rate", placeholder="e.g. 4/s",
                              help="With 'at a request rate': requests arriving per second (4/s, 240/min); empty for none",
                              on_change=_load_for, args=(RATE, "serving_request_rate"))
-e1, e2, e3, e4, e5 = st.columns(5)
+e1, e2, e3, e4, e5 = st.columns([1, 1.25, 0.95, 0.95, 0.95])  # "Attention data parallel" whole at 1,400 px
 disaggregated = e1.checkbox("Disaggregated prefill", key="serving_disaggregated",
                             help="Prefill on chips of its own (Splitwise, DistServe; DeepSeek's V3/R1 service): the chips "
                                  "above decode only, and the throughput is per decode chip; the prefill chips' time is "

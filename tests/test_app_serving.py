@@ -563,3 +563,11 @@ def test_a_shape_of_1024_learned_positions_opens_with_a_request_it_can_serve():
     at.number_input(key="serving_output").set_value(1000).run()  # past them: said, as no engine serves it
     assert any("its position embeddings are learned: it has none past 1,024" in w.value.replace("\\", "")
                for w in at.warning), [w.value for w in at.warning]
+
+
+def test_the_attention_data_parallel_label_has_the_room_to_show_whole():
+    # fresh12: at 1,400 px the checkbox read "Attention data para…" in a fifth of the row (screenshot)
+    at = open_page(PAGE, **LINK)
+    weights = [c.weight for c in at.columns if len(c.children) == 1 and any(
+        getattr(e, "label", "") == "Attention data parallel" for e in c.children.values())]
+    assert weights and weights[0] > 1 / 5 * 1.2, weights
