@@ -589,7 +589,9 @@ with left:
              + alt.Chart(here).mark_point(size=160, color="#d62728", filled=True).encode(x="per_user:Q", y="per_chip:Q",
                                                                                          tooltip=here_tips))
     st.altair_chart(chart.properties(height=HEIGHT), width="stretch")
-    st.caption(f"Tensor {f.layout['tensor']} × pipeline {f.layout['pipeline']}, {f.layout['replicas']} replica{'s' * (f.layout['replicas'] != 1)}; the "
+    st.caption(f"Tensor {f.layout['tensor']} × pipeline {f.layout['pipeline']}, {f.layout['replicas']} replica{'s' * (f.layout['replicas'] != 1)}"
+               # as the answer says it: DeepSeek-R1's curve on 8 H200 did not say its attention was data parallel
+               f"{', attention data parallel' if f.layout['attention_data_parallel'] else ''}; the "
                "red point is the answer above. Each point's time to first token (in its tip) is "
                f"{escape(f.ttft_basis, limit=300)}; and {escape(f.ttft_closed_loop_basis, limit=300)}.")
 with right:

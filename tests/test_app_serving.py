@@ -571,3 +571,14 @@ def test_the_attention_data_parallel_label_has_the_room_to_show_whole():
     weights = [c.weight for c in at.columns if len(c.children) == 1 and any(
         getattr(e, "label", "") == "Attention data parallel" for e in c.children.values())]
     assert weights and weights[0] > 1 / 5 * 1.2, weights
+
+
+def test_the_curve_s_caption_says_attention_data_parallel_as_the_answer_does():
+    # fresh12: DeepSeek-R1 on 8 H200 answered "tensor 8 x pipeline 1, 1 replica, attention data parallel"; its curve's
+    # caption said "Tensor 8 × pipeline 1, 1 replica" only
+    at = open_page(PAGE, **{**LINK, "serving.model": "Mixtral 8x7B", "serving.hardware": "H100 SXM5", "serving.chips": "8",
+                            "serving.tensor": "8", "serving.attention_data_parallel": "true",
+                            "serving.concurrency": "saturating"})
+    assert "attention data parallel" in " ".join(m.value for m in at.markdown)
+    assert any(c.value.startswith("Tensor 8 × pipeline 1, 1 replica, attention data parallel; the red point")
+               for c in at.caption), [c.value for c in at.caption]
