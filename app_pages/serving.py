@@ -18,7 +18,7 @@ from app_pages import session
 from app_pages.charts import HEIGHT, plain_axis
 from calc import data
 from calc.architecture import published, shape_name
-from calc.display import escape, number
+from calc.display import cents, escape, number
 from calc.errors import did_you_mean
 from calc.reader import read_chips, whole_text
 from calc.serve import engine_name, fewest_chips, footprint, frontier, percentiles, read_request_rate, serve, time_limit
@@ -244,7 +244,7 @@ def _by_chip(name, chips, precision, kv, prompt, gen, disaggregated, adp, expert
             continue
         rows.append({"chip": hw, "usd": s.usd_per_million_tokens["blended"].m_as("USD/Mtoken"),
                      "per_chip": s.tokens_per_second["per_chip"].m_as("token/s/chip"),
-                     "shown": f"${number(s.usd_per_million_tokens['blended'].m_as('USD/Mtoken'))}",
+                     "shown": f"${cents(s.usd_per_million_tokens['blended'].m_as('USD/Mtoken'))}",
                      "layout": f"tensor {s.layout['tensor']} × pipeline {s.layout['pipeline']}, "
                                f"{s.layout['replicas']:,} replica{'s' * (s.layout['replicas'] != 1)}"
                                f"{', attention data parallel' if s.layout['attention_data_parallel'] else ''}"})  # as the answer's line says it
@@ -519,7 +519,7 @@ m4.metric("Tokens/s per user", number(s.tokens_per_second_per_user.m_as("token/s
 if s.usd_per_million_tokens is None:
     m5.metric("$ per million tokens", "no price")
 else:
-    m5.metric("$ per million tokens (3:1)", f"${number(s.usd_per_million_tokens['blended'].m_as('USD/Mtoken'))}",
+    m5.metric("$ per million tokens (3:1)", f"${cents(s.usd_per_million_tokens['blended'].m_as('USD/Mtoken'))}",
               help="3 input tokens to 1 output token, at the chip-hour price below")
 lay = s.layout
 usd = s.usd_per_million_tokens
@@ -547,8 +547,8 @@ if s.limits is not None:
                 f"{number(lim['tpot_p99'].m_as('ms'))} ms (× {r['ttft']:.2f} and × {r['tpot']:.2f}, the median "
                 "p99/mean of MLPerf Inference v4.x Server runs).")
 if usd is not None:
-    st.markdown(f"Input \\${number(usd['input'].m_as('USD/Mtoken'))}, output "
-                f"\\${number(usd['output'].m_as('USD/Mtoken'))} per million tokens. Price: "
+    st.markdown(f"Input \\${cents(usd['input'].m_as('USD/Mtoken'))}, output "
+                f"\\${cents(usd['output'].m_as('USD/Mtoken'))} per million tokens. Price: "
                 + (f"{escape(price.strip(), limit=60)}, from the Price per chip-hour field" if s.price_basis == "given"
                    else escape(s.price_basis, limit=600)) + ".")  # "given" alone said neither the price nor where
 else:  # said with this page's field, not the Estimate page's (which this page does not read) or the flags

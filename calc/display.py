@@ -78,6 +78,19 @@ def number(x: float, digits: int = 3) -> str:
     return _trim(f"{x:,.{decimals}f}")
 
 
+def cents(x: float) -> str:
+    """Dollars as prices are written: at least two decimals from a cent to $1,000, else ``number``.
+
+    >>> cents(1.1), cents(0.3), cents(0.539), cents(6.88), cents(14.236), cents(0.0124), cents(1234.5)
+    ('1.10', '0.30', '0.539', '6.88', '14.24', '0.0124', '1,234')
+    """
+    x = float(x)
+    if not 0.01 <= abs(x) < 1000:
+        return number(x)
+    text = number(x)
+    return text if len(text.partition(".")[2]) >= 2 else f"{x:,.2f}"
+
+
 def _trim(text: str) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
@@ -171,9 +184,8 @@ def _one(name: str, q: pint.Quantity, short: bool = False) -> str:
             return _scaled(h, _COUNT) + " chip-hours"
         years = f" ({number(q.m_as('chip*year'))} chip-years)" if h > 1e5 else ""
         return _scaled(h, _COUNT) + " chip-hours" + years
-    if name in ("price",):  # in cents from $1 to $1,000, as prices are written: '$3.90/chip-h', where '$3.9/chip-h'
-        v = float(q.m_as("USD/chip/hour"))
-        return f"${f'{v:,.2f}' if 1 <= v < 1000 else number(v)}/chip-" + ("h" if short else "hour")
+    if name in ("price",):  # in cents, as prices are written: '$3.90/chip-h', where '$3.9/chip-h'
+        return f"${cents(q.m_as('USD/chip/hour'))}/chip-" + ("h" if short else "hour")
     if name == "cost":
         return "$" + _scaled(q.m_as("USD"), _COUNT)
     if name == "power":

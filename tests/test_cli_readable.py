@@ -161,3 +161,10 @@ def test_compare_shows_each_chip_s_utilization_where_none_is_given(capsys):
     assert out[-1].startswith("(utilization: the modelled MFU of each chip's fastest layout for Llama 3 70B; a chip")
     assert main(["compare", "--params", "70e9", "--tokens", "1.4e12", "--chips", "1024", "--utilization", "0.4"]) == 0
     assert "utilization" not in capsys.readouterr().out  # given: one for every chip, not a column
+
+
+def test_serving_prices_are_written_in_cents(capsys):
+    """fresh12: Llama 3.1 70B in fp8 on 8 H100 cost "$0.3 input, $0.9 output" per million tokens; 70B in bf16 "$1.1"."""
+    assert main(["serve", "--model", "Llama 3.1 70B", "--hardware", "H100 SXM5", "--chips", "8", "--precision", "fp8"]) == 0
+    line = next(r for r in capsys.readouterr().out.splitlines() if "$ per million tokens" in r)
+    assert re.search(r"\$\d+\.\d\d+ input, \$\d+\.\d\d+ output, \$\d+\.\d\d+ blended", line), line

@@ -85,7 +85,7 @@ def _serve_parser(sub) -> None:
 def _serve(args) -> int:
     """serve: one serving answer, the frontier, or a calibration to the user's rows."""
     from calc.architecture import Transformer
-    from calc.display import number
+    from calc.display import cents, number
     from calc.serve import FRONTIER_POINTS, frontier, serve
     from calc.serve.terms import matmul_basis
 
@@ -194,8 +194,8 @@ def _serve(args) -> int:
         print(f"  $ per million tokens     unknown: {s.price_basis}")
     else:
         u = {k: v.m_as("USD/Mtoken") for k, v in s.usd_per_million_tokens.items()}
-        print(f"  $ per million tokens     ${number(u['input'])} input, ${number(u['output'])} output, "
-              f"${number(u['blended'])} blended 3:1")
+        print(f"  $ per million tokens     ${cents(u['input'])} input, ${cents(u['output'])} output, "
+              f"${cents(u['blended'])} blended 3:1")
         print(f"    price: {s.price_basis}")
     if s.energy_per_token is not None:
         e = {k: v.m_as("J/token") for k, v in s.energy_per_token.items()}
