@@ -94,11 +94,48 @@ def _default(name: str):
             return 1024
     if name == "sequence":
         return shapes[st.session_state["layouts_model"]][0].training_sequence  # as every training door
-    page = {"global_batch": 1536, "tensor": 8, "pipeline": 8, "virtual_stages": 1, "micro_batch": 1, "recompute": "selective"}
-    if name in page:
-        return page[name]
+    if name == "global_batch":
+        return 1536
+    if name in (start := _start_layout()):
+        return start[name]
     default = DEFAULTS[name]  # the layout's own default (calc.perf.Layout)
     return [] if FIELDS[name][1] == "several" and default is None else default
+
+
+START = {"tensor": 8, "pipeline": 8, "virtual_stages": 1, "micro_batch": 1, "recompute": "selective"}  # GPT-3's
+
+
+def _start_layout() -> dict:
+    """"Your layout" where the link gives none: GPT-3's T8 P8 b1 where the model, chips and batch take it, else the
+    fastest layout the search finds (its fields the page shows). T8 P8 opened the page with "Your layout is refused"
+    for 8 of the Estimate page's 17 presets (GPT-2 small: 8 tensor ranks do not divide its 12 heads; GPT-3 on 10,000
+    V100: not a multiple of 64 chips), a layout the user never chose."""
+    k = st.session_state
+    if "layouts_start" in k:  # once per visit's seeding: the fields are filled one by one
+        return k["layouts_start"]
+    k["layouts_start"] = dict(START)
+    try:
+        model, chip = shapes[k["layouts_model"]][0], data.hardware(k["layouts_hw"])
+        chips, fixed = int(k["layouts_chips"]), dict(global_batch=int(k["layouts_batch"]), sequence=int(k["layouts_sequence"]))
+
+        def takes(layout: dict) -> bool:
+            try:
+                perf.predict(model, chip, chips, check_memory=False, **fixed, **layout)
+                return True
+            except calc.InputError:
+                return False
+
+        if not takes(START):
+            found = perf.search(model, chip, chips, fixed["global_batch"], sequence=fixed["sequence"], top=1)
+            if found.steps:
+                best = found.steps[0].layout
+                k["layouts_start"] = {n: getattr(best, n) for n in (*START, "context", "expert")}
+            elif takes(ONE := {**START, "tensor": 1, "pipeline": 1}):  # none fits (GPT-3 on one V100): the plainest
+                k["layouts_start"] = ONE  # layout, whose memory is then said ("needs X GB more"), not "1 chips are not
+                # a multiple of tensor x pipeline x context = 8 x 8 x 1"
+    except (calc.InputError, KeyError):  # a model or batch the page says is wrong: T8 P8 as before
+        pass
+    return k["layouts_start"]
 
 
 def _text(value) -> str:
@@ -111,6 +148,7 @@ def _seed() -> list[str]:
     from the defaults (the model before the sequence: its default is the model's); returns what the
     link held that cannot be read."""
     st.session_state.pop("layouts_why", None)
+    st.session_state.pop("layouts_start", None)
     return session.seed(PAGE, FIELDS, _read, _default)
 
 
@@ -273,8 +311,11 @@ if not found.steps:
         st.info(_no_split(name, hardware, int(chips), int(batch), int(sequence)))
     st.stop()
 st.write(found.why)
+# one number of decimals for every row, enough for three figures of the shortest step: GPT-2 small's 18 ms steps all
+# read "0.02" at two
+places = max(2, 2 - math.floor(math.log10(min(s.step_time.m_as("s") for s in steps))))
 st.dataframe(pd.DataFrame([{
-    "Layout": label, "Step time (s)": f"{s.step_time.m_as('s'):,.2f}", "MFU": f"{s.mfu:.1%}",  # 3.00 beside 3.09
+    "Layout": label, "Step time (s)": f"{s.step_time.m_as('s'):,.{places}f}", "MFU": f"{s.mfu:.1%}",  # 3.00 beside 3.09
     "Tokens per second": f"{s.tokens_per_second.m_as('token/s'):,.0f}",
     "Memory per chip (GB)": number(s.memory_per_chip.m_as("GB/chip")), "Data-parallel copies": s.data_parallel,
 } for label, s in zip(labels, steps)]), hide_index=True, width="stretch")

@@ -18,7 +18,7 @@ from app_pages import session
 from app_pages.charts import HEIGHT, plain_axis
 from calc import data
 from calc.architecture import published, shape_name
-from calc.display import escape, number
+from calc.display import cents, escape, number
 from calc.errors import did_you_mean
 from calc.reader import read_chips, whole_text
 from calc.serve import engine_name, fewest_chips, footprint, frontier, percentiles, read_request_rate, serve, time_limit
@@ -151,11 +151,13 @@ def _default(name: str):
         # no chip-to-chip bandwidth in data/hardware.csv (the page opened on "no network bandwidth for TPU v2")
         own = scenario.get("hardware")
         return own if own in hw_names and data.hardware(own).intra_node_bandwidth is not None else "H100 SXM5"
+    if name in ("input_tokens", "output_tokens"):  # 1,000 each, within the shape's positions: GPT-2 (1,024 learned
+        # positions) opened with a warning that no engine serves its default request
+        return min(1000, shapes[st.session_state["serving_model"]][0].context // 2)
     if name == "kv_precision":  # the chip's 16-bit format: bf16, fp16 on a V100 (no bf16 peak)
         return data.hardware(st.session_state.get("serving_hw") or _default("hardware")).default_precision
     return {"precision": AUTO, "chips": 8, "tensor": BEST, "expert_precision": OWN,
-            "input_tokens": 1000,
-            "output_tokens": 1000, "concurrency": SATURATING, "ttft_limit": "", "tpot_limit": "",
+            "concurrency": SATURATING, "ttft_limit": "", "tpot_limit": "",
             "limit_statistic": "p99", "request_rate": "", "disaggregated": False,
             "attention_data_parallel": False, "engine": NO_ENGINE, "price": ""}[name]
 
@@ -242,9 +244,9 @@ def _by_chip(name, chips, precision, kv, prompt, gen, disaggregated, adp, expert
             continue
         rows.append({"chip": hw, "usd": s.usd_per_million_tokens["blended"].m_as("USD/Mtoken"),
                      "per_chip": s.tokens_per_second["per_chip"].m_as("token/s/chip"),
-                     "shown": f"${number(s.usd_per_million_tokens['blended'].m_as('USD/Mtoken'))}",
+                     "shown": f"${cents(s.usd_per_million_tokens['blended'].m_as('USD/Mtoken'))}",
                      "layout": f"tensor {s.layout['tensor']} × pipeline {s.layout['pipeline']}, "
-                               f"{s.layout['replicas']:,} replica(s)"
+                               f"{s.layout['replicas']:,} replica{'s' * (s.layout['replicas'] != 1)}"
                                f"{', attention data parallel' if s.layout['attention_data_parallel'] else ''}"})  # as the answer's line says it
     return rows, left
 
@@ -365,8 +367,25 @@ def _chip_changed() -> None:
     k["serving_price"] = ""  # a price typed was the last chip's: the new one starts from its own public price
 
 
+def _typed(*keys: str) -> bool:
+    return any(str(st.session_state.get(k) or "").strip() for k in keys)
+
+
+def _link_load(problems: list[str]) -> None:
+    """A link with a limit (or a rate) and no load that reads it is read as the command line reads --tpot-limit
+    alone: the load 'within limits' (or 'at a request rate'). '?serving.tpot_limit=40+ms' opened in red ("choose
+    it, or clear the limit"), as a limit typed used to (``_load_for``); a load the link gives is kept."""
+    given = "concurrency" in session.view(PAGE) and not any(p.startswith(f"{PAGE}.concurrency:") for p in problems)
+    if not given and st.session_state["serving_concurrency"] == SATURATING:
+        if _typed("serving_ttft_limit", "serving_tpot_limit"):
+            st.session_state["serving_concurrency"] = LIMITS
+        elif _typed("serving_request_rate"):
+            st.session_state["serving_concurrency"] = RATE
+
+
 if "serving_model" not in st.session_state:
     st.session_state["serving_link_problems"] = _seed()
+    _link_load(st.session_state["serving_link_problems"])
     st.session_state["serving_link_problems"] += _link_tensor()
     _fit_chips(st.session_state["serving_link_problems"])
 for problem in st.session_state.get("serving_link_problems", []):  # by its label, then its key, as the Lifetime page
@@ -411,10 +430,6 @@ concurrency = d5.selectbox("Requests in flight", [SATURATING, LIMITS, RATE, "1",
 l1, l2, l3, l4 = st.columns(4)
 
 
-def _typed(*keys: str) -> bool:
-    return any(str(st.session_state.get(k) or "").strip() for k in keys)
-
-
 def _load_for(load: str, *keys: str) -> None:
     """A limit (or a rate) typed while the load is still the default 'saturating' chooses the load that reads it: the
     first thing a user types was answered in red ("choose it, or clear the limit"). So does one typed while the load
@@ -442,7 +457,7 @@ statistic = l3.selectbox("The limits bound", list(percentiles.STATISTICS), key="
 request_rate = l4.text_input("Request rate", key="serving_request_rate", placeholder="e.g. 4/s",
                              help="With 'at a request rate': requests arriving per second (4/s, 240/min); empty for none",
                              on_change=_load_for, args=(RATE, "serving_request_rate"))
-e1, e2, e3, e4, e5 = st.columns(5)
+e1, e2, e3, e4, e5 = st.columns([1, 1.25, 0.95, 0.95, 0.95])  # "Attention data parallel" whole at 1,400 px
 disaggregated = e1.checkbox("Disaggregated prefill", key="serving_disaggregated",
                             help="Prefill on chips of its own (Splitwise, DistServe; DeepSeek's V3/R1 service): the chips "
                                  "above decode only, and the throughput is per decode chip; the prefill chips' time is "
@@ -504,14 +519,14 @@ m4.metric("Tokens/s per user", number(s.tokens_per_second_per_user.m_as("token/s
 if s.usd_per_million_tokens is None:
     m5.metric("$ per million tokens", "no price")
 else:
-    m5.metric("$ per million tokens (3:1)", f"${number(s.usd_per_million_tokens['blended'].m_as('USD/Mtoken'))}",
+    m5.metric("$ per million tokens (3:1)", f"${cents(s.usd_per_million_tokens['blended'].m_as('USD/Mtoken'))}",
               help="3 input tokens to 1 output token, at the chip-hour price below")
 lay = s.layout
 usd = s.usd_per_million_tokens
 energy = s.energy_per_token
 st.markdown(
     f"**{escape(s.model)}** on {s.chips:,} × {escape(s.hardware)}: tensor {lay['tensor']} × pipeline {lay['pipeline']}, "
-    f"{lay['replicas']:,} replica(s){', attention data parallel' if lay['attention_data_parallel'] else ''}"
+    f"{lay['replicas']:,} replica{'s' * (lay['replicas'] != 1)}{', attention data parallel' if lay['attention_data_parallel'] else ''}"
     f"{', prefill on chips of its own (these decode only)' if lay['disaggregated'] else ''}, "
     f"weights {lay['precision']}{_precision_said(s)}"
     f"{'' if lay['expert_precision'] in (None, lay['precision']) else ', experts ' + lay['expert_precision']}, "
@@ -532,8 +547,8 @@ if s.limits is not None:
                 f"{number(lim['tpot_p99'].m_as('ms'))} ms (× {r['ttft']:.2f} and × {r['tpot']:.2f}, the median "
                 "p99/mean of MLPerf Inference v4.x Server runs).")
 if usd is not None:
-    st.markdown(f"Input \\${number(usd['input'].m_as('USD/Mtoken'))}, output "
-                f"\\${number(usd['output'].m_as('USD/Mtoken'))} per million tokens. Price: "
+    st.markdown(f"Input \\${cents(usd['input'].m_as('USD/Mtoken'))}, output "
+                f"\\${cents(usd['output'].m_as('USD/Mtoken'))} per million tokens. Price: "
                 + (f"{escape(price.strip(), limit=60)}, from the Price per chip-hour field" if s.price_basis == "given"
                    else escape(s.price_basis, limit=600)) + ".")  # "given" alone said neither the price nor where
 else:  # said with this page's field, not the Estimate page's (which this page does not read) or the flags
@@ -574,7 +589,9 @@ with left:
              + alt.Chart(here).mark_point(size=160, color="#d62728", filled=True).encode(x="per_user:Q", y="per_chip:Q",
                                                                                          tooltip=here_tips))
     st.altair_chart(chart.properties(height=HEIGHT), width="stretch")
-    st.caption(f"Tensor {f.layout['tensor']} × pipeline {f.layout['pipeline']}, {f.layout['replicas']} replica(s); the "
+    st.caption(f"Tensor {f.layout['tensor']} × pipeline {f.layout['pipeline']}, {f.layout['replicas']} replica{'s' * (f.layout['replicas'] != 1)}"
+               # as the answer says it: DeepSeek-R1's curve on 8 H200 did not say its attention was data parallel
+               f"{', attention data parallel' if f.layout['attention_data_parallel'] else ''}; the "
                "red point is the answer above. Each point's time to first token (in its tip) is "
                f"{escape(f.ttft_basis, limit=300)}; and {escape(f.ttft_closed_loop_basis, limit=300)}.")
 with right:

@@ -230,6 +230,11 @@ def _shapes() -> dict:
     return published()
 
 
+def tokens() -> float | None:
+    """The scenario's training tokens as a number (a range's median), or None."""
+    return _count("tokens")
+
+
 def _count(name: str, scenario: dict[str, str] | None = None) -> float | None:
     """``params``, ``active_params`` or ``tokens`` of ``scenario`` (the session's if None) as a
     number (a range's median), rounded to 6 figures so that 70B and 70 Gparam are equal; or None."""

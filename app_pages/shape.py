@@ -259,7 +259,11 @@ grid = pd.DataFrame({"params": N0.ravel(), "params_end": N1.ravel(), "tokens": D
 frontier = pd.DataFrame([{"params": o.params.m_as("param"), "tokens": o.tokens.m_as("token")}
                          for o in (compute_optimal(f"{c} FLOP", law_name) for c in np.geomspace(1e19, 1e27, 17))])
 active = model.active_params().m_as("param")
-here = pd.DataFrame([{"params": active, "tokens": 20 * active}])
+# the scenario's tokens where the page started from its model: GPT-3's red dot sat at 3.5T tokens (20 per parameter),
+# under a caption that said the page started from "its 175B params and 300B tokens"
+given = session.tokens() if not uploaded and why and why[0] == name else None
+trained = given or 20 * active
+here = pd.DataFrame([{"params": active, "tokens": trained}])
 log = alt.Scale(type="log")
 lo, hi = np.percentile(grid["loss"], [1, 99])
 decade = "abs(log(datum.value) / LN10 - round(log(datum.value) / LN10)) < 1e-6"  # label 10^n only
@@ -275,7 +279,8 @@ heat = alt.Chart(grid.assign(text=[f"{show('params', calc.Q_(n, 'param'), True)}
 line = alt.Chart(frontier).mark_line(color="white", strokeWidth=3).encode(x="params:Q", y="tokens:Q")
 dot = alt.Chart(here).mark_point(color="red", size=120, filled=True).encode(x="params:Q", y="tokens:Q")
 st.altair_chart((heat + line + dot).properties(height=420), width="stretch")
-o = compute_optimal(f"{6 * active * 20 * active} FLOP", law_name)
-st.caption(f"White: the compute-optimal frontier of {law_name} ({lw.source}). Red: this model at 20 tokens per "
-           f"active parameter; at that compute {law_name} would choose {show('params', o.params)} and "
+o = compute_optimal(f"{6 * active * trained} FLOP", law_name)
+at = (f"your scenario's {show('tokens', calc.Q_(given, 'token'))}" if given else "20 tokens per active parameter")
+st.caption(f"White: the compute-optimal frontier of {law_name} ({lw.source}). Red: this model at {at}; at that "
+           f"compute {law_name} would choose {show('params', o.params)} and "
            f"{show('tokens', o.tokens)} ({o.tokens_per_param:.0f} tokens per parameter).")

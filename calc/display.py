@@ -78,6 +78,19 @@ def number(x: float, digits: int = 3) -> str:
     return _trim(f"{x:,.{decimals}f}")
 
 
+def cents(x: float) -> str:
+    """Dollars as prices are written: at least two decimals from a cent to $1,000, else ``number``.
+
+    >>> cents(1.1), cents(0.3), cents(0.539), cents(6.88), cents(14.236), cents(0.0124), cents(1234.5)
+    ('1.10', '0.30', '0.539', '6.88', '14.24', '0.0124', '1,234')
+    """
+    x = float(x)
+    if not 0.01 <= abs(x) < 1000:
+        return number(x)
+    text = number(x)
+    return text if len(text.partition(".")[2]) >= 2 else f"{x:,.2f}"
+
+
 def _trim(text: str) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
@@ -158,6 +171,8 @@ def _one(name: str, q: pint.Quantity, short: bool = False) -> str:
         return f"{number(100 * q.m_as(''))}%"
     if name == "duration":
         days = q.m_as("day")
+        if days < 1 / 24:  # 1.56 seconds, 22.4 minutes: '4.34 × 10⁻⁴ hours' and '0.374 hours' were hard to read
+            return f"{number(q.m_as('minute'))} minutes" if days >= 1 / 1440 else f"{number(q.m_as('s'))} seconds"
         if days < 1:
             return f"{number(q.m_as('hour'))} hours"
         if days > 730:
@@ -169,8 +184,8 @@ def _one(name: str, q: pint.Quantity, short: bool = False) -> str:
             return _scaled(h, _COUNT) + " chip-hours"
         years = f" ({number(q.m_as('chip*year'))} chip-years)" if h > 1e5 else ""
         return _scaled(h, _COUNT) + " chip-hours" + years
-    if name in ("price",):
-        return f"${number(q.m_as('USD/chip/hour'))}/chip-" + ("h" if short else "hour")
+    if name in ("price",):  # in cents, as prices are written: '$3.90/chip-h', where '$3.9/chip-h'
+        return f"${cents(q.m_as('USD/chip/hour'))}/chip-" + ("h" if short else "hour")
     if name == "cost":
         return "$" + _scaled(q.m_as("USD"), _COUNT)
     if name == "power":
@@ -181,8 +196,8 @@ def _one(name: str, q: pint.Quantity, short: bool = False) -> str:
         return si(q, "Wh")
     if name == "carbon_intensity":
         return number(q.m_as("kg/kWh")) + " kg CO2e/kWh"
-    if name == "emissions":
-        return number(q.m_as("t")) + " t CO2e"
+    if name == "emissions":  # below a tonne in kg: '0.989 kg CO2e', where '9.89 × 10⁻⁴ t CO2e' (LoRA on 8 H100)
+        return number(q.m_as("t")) + " t CO2e" if q.m_as("t") >= 1 else number(q.m_as("kg")) + " kg CO2e"
     return f"{number(q.magnitude)} {q.units:~P}".strip()
 
 

@@ -176,6 +176,9 @@ def _normalize(text: str, field: str, unit: str) -> str:
         text = text.replace(c, " ")
     text = re.sub(r"([A-Za-z]+)-([A-Za-z]+)", r"(\1*\2)", text)  # "GPU-hours" is one unit: USD/GPU-hour
     text = re.sub(r"\s*\bCO2(?:e|eq)?\b", "", text)  # "t CO2e", "kg CO2e/kWh": a label of the mass, not a unit
+    # "$2 per GPU hour", "$2/GPU hour": one unit after "per" or "/", as "GPU-hour" is; pint reads a space after a
+    # division as a product beside it, and "$2 per GPU hour" was refused as 2 USD·h/chip
+    text = re.sub(r"(?:\bper\s+|/\s*)(?!per\b)([A-Za-z]+)\s+(?!per\b)([A-Za-z]+)\b", r"/(\1*\2)", text)
     text = _flops(text, field, unit)
     return _SUPER_RUN.sub(lambda s: "^" + s.group(1).translate(_SUPERSCRIPTS), text)
 

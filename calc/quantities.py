@@ -117,7 +117,7 @@ def parse_quantity(value, field: str, unit: str, *, bare_ok: bool, shown_in: str
         raise InputError(
             field,
             f"expected {wanted}, got {_shown(value)} ({_dims(value.dimensionality)})"
-            + _per_chip_hint(value, expected, unit),
+            + _per_chip_hint(value, expected, unit) + _node_hint(value, expected),
         )
     value = _float_magnitude(value, field)
     if not isinstance(value.magnitude, np.ndarray):
@@ -171,6 +171,18 @@ def _shown(q) -> str:
     from calc.display import number
 
     return f"{number(float(q.magnitude))} {q.units:~P}"
+
+
+def _node_hint(value, expected) -> str:
+    """For a chip count given in nodes ("2 nodes", as a serving setup is said): the chips to write instead; a node's
+    chips depend on the hardware, which the count's reader does not know, so it is never converted silently."""
+    node = ureg.Quantity(1, "node")
+    if value.dimensionality != node.dimensionality or expected.dimensionality != ureg.Quantity(1, "chip").dimensionality \
+            or isinstance(value.magnitude, np.ndarray):
+        return ""
+    n = float(value.magnitude)
+    return (f"; write the chips the nodes hold: {n:g} node{'s' * (n != 1)} of 8 GPUs (an HGX H100 or H200) "
+            f"{'is' if n == 1 else 'are'} {8 * n:g} chips; data/hardware.csv gives each chip's server size")
 
 
 def _per_chip_hint(value, expected, unit: str) -> str:

@@ -241,3 +241,32 @@ def test_chips_beyond_a_node_with_no_network_say_so_not_memory_nor_split():
     assert "no network bandwidth for T4, which 64 chips need" in shown and "give 8 chips or fewer" in shown, shown
     assert "split" not in shown and "fits in memory" not in shown, shown
     assert perf.search(published()["Qwen2.5 3B"][0], "T4", 8, 1536, sequence=4096, top=1).steps
+
+
+def test_your_layout_starts_from_one_the_model_and_chips_take():
+    # fresh12: "Your layout" started at T8 P8 b1 whatever the scenario, and the page opened with "Your layout is
+    # refused" for 8 of the Estimate page's 17 presets: GPT-2 small (8 tensor ranks do not divide its 12 heads), Llama
+    # 3.1 405B on 16,384 H100 (6 micro-batches for 8 stages); it now starts from the fastest layout found there
+    from calc.scenario import presets
+
+    for preset in ("GPT-2 small (published run)", "Llama 3.1 405B (published run)"):
+        at = _open(**presets()[preset])
+        assert not [w.value for w in at.warning if "refused" in w.value], preset
+        assert at.markdown and any(m.value.startswith("**Your layout**") for m in at.markdown), preset
+        assert _table(at)[0]["Layout"].startswith("yours")
+    at = _open(**presets()["Training GPT-3 on one V100 would take 355 years (Lambda's… (claim lambda-gpu-years)"])
+    assert not [w.value for w in at.warning if "refused" in w.value]  # no layout fits one V100: T1 P1, its memory said
+    assert any("needs" in w.value and "GB more" in w.value for w in at.warning), [w.value for w in at.warning]
+    at = _open()  # GPT-3 on 1,024 H100 takes GPT-3's own T8 P8, as before
+    assert (_field(at, "tensor").value, _field(at, "pipeline").value) == (8, 8)
+
+
+def test_short_steps_keep_three_figures_in_the_table():
+    # fresh12: GPT-2 small's steps on 1,024 H100 (18-19 ms) all read "0.02" at two decimals
+    at = _open(**{"layouts.model": "GPT-2 small", "layouts.chips": "1024", "layouts.global_batch": "1536",
+                  "layouts.sequence": "1024"})
+    times = [r["Step time (s)"] for r in _table(at)]
+    assert all(t.startswith("0.0") and len(t) == 6 for t in times), times  # 0.0183
+    assert len(set(times)) > 1, times
+    at = _open()  # GPT-3's seconds-long steps as before: two decimals
+    assert all(len(r["Step time (s)"].split(".")[1]) == 2 for r in _table(at))

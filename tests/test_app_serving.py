@@ -75,7 +75,7 @@ def test_every_mark_of_the_curve_that_has_a_tip_says_it_in_words():
                         "Time to first token (a closed loop of 64 clients)"], curve
     assert not any(t in ("per_user", "per_chip") for layer in curve for t in layer)
     bars = str(charts[1].proto)  # the rows travel as Arrow in the proto, "×" escaped as bytes
-    assert re.search(r"tensor \d+ \S{1,12} pipeline \d+, \d+ replica\(s\)", bars)
+    assert re.search(r"tensor \d+ \S{1,12} pipeline \d+, \d+ replicas?\b", bars)
 
 
 def test_defaults_from_the_scenario():
@@ -371,7 +371,7 @@ def test_the_curve_says_its_pipeline():
     # the curve's caption named tensor and replicas only: 70B on 5 H100 read "Tensor 1 × 1 replica(s)" at pipeline 5
     at = open_page(PAGE, **{**LINK, "serving.model": "Llama 3 70B", "serving.hardware": "H100 SXM5",
                             "serving.chips": "5", "serving.tensor": "best", "serving.concurrency": "saturating"})
-    assert any("Tensor 1 × pipeline 5, 1 replica(s)" in c.value for c in at.caption), [c.value for c in at.caption]
+    assert any("Tensor 1 × pipeline 5, 1 replica;" in c.value for c in at.caption), [c.value for c in at.caption]
 
 
 def test_a_model_no_count_of_a_linkless_chip_serves_is_said_so():
@@ -402,7 +402,7 @@ def test_the_curve_is_the_answers_layout_under_limits():
                             "serving.ttft_limit": "2 s", "serving.tpot_limit": "40 ms"})
     lay = serve("Llama 3 70B", "H100 SXM5", 8, input_tokens=512, output_tokens=256, ttft_limit="2 s",
                 tpot_limit="40 ms").layout
-    said = f"Tensor {lay['tensor']} × pipeline {lay['pipeline']}, {lay['replicas']} replica(s)"
+    said = f"Tensor {lay['tensor']} × pipeline {lay['pipeline']}, {lay['replicas']} replica{'s' * (lay['replicas'] != 1)}"
     assert any(said in c.value for c in at.caption), [c.value for c in at.caption]
 
 
@@ -538,3 +538,47 @@ def test_a_value_typed_while_the_load_waits_for_its_own_is_read_not_kept_unsaid(
     # from a link (no typing): a rate beside 'within limits' and no limit is said, not kept under the prompt
     at = open_page(PAGE, errors_ok=True, **{**LINK, "serving.concurrency": "within limits", "serving.request_rate": "4/s"})
     assert at.error and "Request rate" in at.error[0].value and not at.info
+
+
+def test_a_link_with_a_limit_or_a_rate_and_no_load_reads_it():
+    # fresh12: '?serving.tpot_limit=40+ms' (no serving.concurrency) opened in red, "limits are read with requests in
+    # flight 'within limits'; choose it, or clear the limit", where `calc serve --tpot-limit "40 ms"` reads it alone
+    base = {"serving.model": "Llama 3 8B", "serving.hardware": "A100 SXM4 80GB", "serving.chips": "1"}
+    at = open_page(PAGE, **base, **{"serving.tpot_limit": "40 ms"})
+    assert at.selectbox(key="serving_concurrency").value == "within limits"
+    assert _url(at)["serving.concurrency"] == "within limits"
+    at = open_page(PAGE, **base, **{"serving.request_rate": "2/s"})
+    assert at.selectbox(key="serving_concurrency").value == "at a request rate"
+    # a load the link gives is kept, and its clash said
+    at = open_page(PAGE, errors_ok=True, **base, **{"serving.tpot_limit": "40 ms", "serving.concurrency": "64"})
+    assert at.selectbox(key="serving_concurrency").value == "64"
+
+
+def test_a_shape_of_1024_learned_positions_opens_with_a_request_it_can_serve():
+    # fresh12: the GPT-2 presets opened the Serving page with "2,000 tokens is 1.95x the shape's context of 1,024:
+    # positions stretched beyond what it was trained at", where GPT-2's learned positions end at 1,024
+    at = open_page(PAGE, **{"serving.model": "GPT-2 XL", "serving.hardware": "A100 SXM4 80GB", "serving.chips": "1"})
+    assert (at.number_input(key="serving_input").value, at.number_input(key="serving_output").value) == (512, 512)
+    assert not at.warning, [w.value for w in at.warning]
+    at.number_input(key="serving_output").set_value(1000).run()  # past them: said, as no engine serves it
+    assert any("its position embeddings are learned: it has none past 1,024" in w.value.replace("\\", "")
+               for w in at.warning), [w.value for w in at.warning]
+
+
+def test_the_attention_data_parallel_label_has_the_room_to_show_whole():
+    # fresh12: at 1,400 px the checkbox read "Attention data para…" in a fifth of the row (screenshot)
+    at = open_page(PAGE, **LINK)
+    weights = [c.weight for c in at.columns if len(c.children) == 1 and any(
+        getattr(e, "label", "") == "Attention data parallel" for e in c.children.values())]
+    assert weights and weights[0] > 1 / 5 * 1.2, weights
+
+
+def test_the_curve_s_caption_says_attention_data_parallel_as_the_answer_does():
+    # fresh12: DeepSeek-R1 on 8 H200 answered "tensor 8 x pipeline 1, 1 replica, attention data parallel"; its curve's
+    # caption said "Tensor 8 × pipeline 1, 1 replica" only
+    at = open_page(PAGE, **{**LINK, "serving.model": "Mixtral 8x7B", "serving.hardware": "H100 SXM5", "serving.chips": "8",
+                            "serving.tensor": "8", "serving.attention_data_parallel": "true",
+                            "serving.concurrency": "saturating"})
+    assert "attention data parallel" in " ".join(m.value for m in at.markdown)
+    assert any(c.value.startswith("Tensor 8 × pipeline 1, 1 replica, attention data parallel; the red point")
+               for c in at.caption), [c.value for c in at.caption]

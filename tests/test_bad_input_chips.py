@@ -78,3 +78,14 @@ def test_serve_json_carries_its_warnings_as_estimate_json_does(capsys, frontier,
     assert got.err == ""  # as estimate --json: in the answer, not on stderr
     assert main([*argv, *frontier]) == 0  # the text mode says each on stderr, as before
     assert capsys.readouterr().err.count("warning: ") == len(said)
+
+
+def test_a_chip_count_in_nodes_says_the_chips_to_write(capsys):
+    # fresh12: "--chips '2 nodes'" (a 405B on two nodes) read "expected a quantity in chip (a chip count), got 2 node
+    # (nodes)" and stopped there
+    assert main(["serve", "--model", "Llama 3.1 405B", "--hardware", "H100 SXM5", "--chips", "2 nodes"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "write the chips the nodes hold: 2 nodes of 8 GPUs (an HGX H100 or H200) are 16 " \
+                                   "chips" in err, err
+    with pytest.raises(calc.InputError, match=r"1 node of 8 GPUs \(an HGX H100 or H200\) is 8 chips"):
+        calc.estimate(**RUN, chips="1 node")

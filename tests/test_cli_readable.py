@@ -112,7 +112,59 @@ def test_serve_frontier_header_says_weights_and_kv_cache_as_the_answer_does(caps
     assert capsys.readouterr().out.splitlines()[0].endswith(", weights bf16, KV cache fp8")
 
 
+def test_one_replica_is_said_in_the_singular(capsys):
+    """fresh12: every answer's first line read "1 replica(s)" (the command line, the Serving page, its captions)."""
+    assert main(["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5"]) == 0
+    assert ", 1 replica, weights" in capsys.readouterr().out.splitlines()[0]
+    assert main(["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--chips", "2", "--tensor", "1"]) == 0
+    assert ", 2 replicas, weights" in capsys.readouterr().out.splitlines()[0]
+
+
 def test_an_example_for_a_refused_negative_plain_number_is_a_valid_input(capsys):
     """Fresh-eyes walk: --carbon-intensity -1 was answered 'give a unit, e.g. "-1 kg/kWh"', itself refused."""
     assert main(["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--carbon-intensity", "-1"]) == 2
     assert 'e.g. "1 kg/kWh"' in capsys.readouterr().err
+
+
+def test_thresholds_lines_keep_their_column_for_the_longest_measure(capsys):
+    """fresh12: "cluster peak (fp16-nontensor)" ran into the rule's name one column to the right of every other row."""
+    assert main(["thresholds", "--compute", "3.8e25", "--chips", "100000", "--hardware", "H100 SXM5"]) == 0
+    rows = [r for r in capsys.readouterr().out.splitlines() if r.startswith(("below", "CROSSES", "at line"))]
+    assert any("fp16-nontensor" in r for r in rows)
+    assert len({r.index("Executive Order") for r in rows if "Executive Order" in r}) == 1, rows
+
+
+def test_thresholds_says_a_cluster_beyond_any_on_record_as_estimate_does(capsys):
+    """fresh12: a billion H100 reached 10^25 FLOP in 26.6 seconds without a word (estimate and serve warn)."""
+    assert main(["thresholds", "--chips", "1e9", "--hardware", "H100 SXM5"]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("warning: chips: 10⁹ chips is far beyond any cluster on record") and err.count("\n") == 1
+    assert main(["thresholds", "--chips", "1000", "--hardware", "H100 SXM5"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_a_range_s_table_keeps_its_source_column(capsys):
+    """fresh12: chip-hours' interval ran past the 52-character column and pushed its source one column right."""
+    assert main(["estimate", "--params", "175e9", "--tokens", "300e9", "--hardware", "V100 SXM2", "--chips", "10000",
+                 "--utilization", "0.2..0.5", "--samples", "1000"]) == 0
+    rows = [r for r in capsys.readouterr().out.splitlines()[1:] if r.rstrip().endswith(("given", "derived", "default"))]
+    assert len({len(r.rstrip()) - len(r.rstrip().split()[-1]) for r in rows}) == 1, rows
+
+
+def test_compare_shows_each_chip_s_utilization_where_none_is_given(capsys):
+    """fresh12: compare --model gave each chip its own modelled MFU (H100 50%, MI300X 40%) and the table said no word of
+    it: the durations differed for a reason not on the screen."""
+    assert main(["compare", "--model", "llama 3 70b", "--tokens", "15T", "--chips", "1024", "--hardware", "H100 SXM5",
+                 "--hardware", "TPU v3"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert "utilization" in out[0] and re.search(r"H100 SXM5 .* \d+(\.\d)?% ", out[1]), out
+    assert out[-1].startswith("(utilization: the modelled MFU of each chip's fastest layout for Llama 3 70B; a chip")
+    assert main(["compare", "--params", "70e9", "--tokens", "1.4e12", "--chips", "1024", "--utilization", "0.4"]) == 0
+    assert "utilization" not in capsys.readouterr().out  # given: one for every chip, not a column
+
+
+def test_serving_prices_are_written_in_cents(capsys):
+    """fresh12: Llama 3.1 70B in fp8 on 8 H100 cost "$0.3 input, $0.9 output" per million tokens; 70B in bf16 "$1.1"."""
+    assert main(["serve", "--model", "Llama 3.1 70B", "--hardware", "H100 SXM5", "--chips", "8", "--precision", "fp8"]) == 0
+    line = next(r for r in capsys.readouterr().out.splitlines() if "$ per million tokens" in r)
+    assert re.search(r"\$\d+\.\d\d+ input, \$\d+\.\d\d+ output, \$\d+\.\d\d+ blended", line), line

@@ -321,3 +321,15 @@ def test_gemma_3_slides_five_layers_of_six():
     assert Transformer.from_config({**cfg, "sliding_window_pattern": 2}).window_layers == 13
     with pytest.raises(calc.InputError, match="layer_types"):
         Transformer.from_config({**cfg, "layer_types": kinds[:-1]})
+
+
+def test_a_null_or_decimal_field_is_said_as_what_it_is():
+    # fresh12: "vocab_size": null read "needs 'vocab_size', which is missing (the file has 'vocab_size': misspelt?)";
+    # "intermediate_size": 1e30 read "must be a whole number >= 0, got 1e+30"
+    cfg = json.loads((data.DATA_DIR / "configs" / "llama-2-70b.json").read_text())
+    with pytest.raises(calc.InputError, match=r"needs 'vocab_size', which is null: give a number$"):
+        Transformer.from_config({**cfg, "vocab_size": None})
+    with pytest.raises(calc.InputError, match=r"'intermediate_size' must be a whole number up to 2\^53, got 1e\+30: no "):
+        Transformer.from_config({**cfg, "intermediate_size": 1e30})
+    with pytest.raises(calc.InputError, match=r"got 28672\.0: write 28672, with no decimal point or exponent$"):
+        Transformer.from_config({**cfg, "intermediate_size": 28672.0})

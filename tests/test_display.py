@@ -27,6 +27,13 @@ def test_number_never_prints_e_notation(x, text):
     ("cost", Q_(4.6e6, "USD"), "$4.6M"),
     ("duration", Q_(14.8, "day"), "14.8 days"),
     ("duration", Q_(5, "hour"), "5 hours"),
+    ("price", Q_(3.9, "USD/chip/hour"), "$3.90/chip-h"),  # fresh12: '$3.9/chip-h' (V100 on AWS)
+    ("price", Q_(2, "USD/chip/hour"), "$2.00/chip-h"),
+    ("price", Q_(0.85, "USD/chip/hour"), "$0.85/chip-h"),
+    ("emissions", Q_(9.89e-4, "t"), "0.989 kg CO2e"),  # fresh12: '9.89 × 10⁻⁴ t CO2e'
+    ("emissions", Q_(144, "t"), "144 t CO2e"),
+    ("duration", Q_(0.374, "hour"), "22.4 minutes"),  # fresh12: '0.374 hours' (LoRA on 8 H100)
+    ("duration", Q_(4.34e-4, "hour"), "1.56 seconds"),  # fresh12: '4.34 × 10⁻⁴ hours' (a billion chips)
     ("params", Q_(175e9, "param"), "175B params"),
     ("chips", Q_(10000, "chip"), "10,000 chips"),
     ("utilization", Q_(0.38, ""), "38%"),

@@ -300,6 +300,9 @@ def test_thousands_separators_are_read_as_we_print_them(head, groups):
     ("cost", "US$ 5M", 5e6), ("cost", "4.6M USD", 4.6e6), ("price", "$2/GPU/hour", 2.0),
     ("price", "$2.5 USD/chip/hour", 2.5), ("price", "2 USD/GPU-hour", 2.0), ("emissions", "552 t CO2e", 552.0),
     ("carbon_intensity", "0.429 kg CO2e/kWh", 0.429), ("compute", "3.8 × 10²⁵ FLOP", 3.8e25),
+    # fresh12: "$2 per GPU hour" was refused as 2 USD·h/chip (pint: a space after a division multiplies)
+    ("price", "$2 per GPU hour", 2.0), ("price", "$2/GPU hour", 2.0), ("price", "2 dollars per GPU hour", 2.0),
+    ("price", "$2 per GPU per hour", 2.0), ("carbon_intensity", "0.4 kg per kWh CO2e", 0.4),
 ])
 def test_what_articles_and_the_calculator_print_reads_back(field, text, value):
     term = BY_NAME[field]

@@ -317,3 +317,16 @@ def test_an_answer_at_the_python_prompt_reads_as_a_sentence():
     assert "compute-optimal 13B params; saving 17.5%)" in text and "Quantity" not in text
     arrays = repr(calc.lifetime(loss=np.array([2.0, 2.1]), inference_tokens="2T token"))
     assert arrays.startswith("Lifetime(law='hoffmann2022', loss=array(")  # arrays keep their own reprs
+
+
+def test_a_run_with_no_token_count_that_is_a_shape_takes_the_tokens_given():
+    # fresh12: GPT-2 XL is a run of data/models.csv with no tokens and a shape of data/architectures.csv; with tokens it
+    # was refused ("give model alone"), without them too ("give params and tokens, or the loss")
+    from calc.lifetime.inputs import quality
+
+    loss, n, d = quality(model="GPT-2 XL", tokens="40B")
+    assert float(d) == 40e9 and 1.4e9 < float(n) < 1.7e9 and 2 < float(loss) < 3
+    with pytest.raises(InputError, match=r"gives no tokens for GPT-2 XL: give tokens \(its shape of "):
+        quality(model="GPT-2 XL")
+    with pytest.raises(InputError, match="give model alone"):  # a run with its tokens keeps them
+        quality(model="GPT-3 175B", tokens="1T")

@@ -667,7 +667,10 @@ def test_a_tpot_limit_per_token_is_the_same_time(capsys):
     with pytest.raises(InputError, match="ttft_limit: expected a quantity in s"):  # a first token is not per token
         latency_limit("ttft_limit", "2 s/token")
     code, _, err = run(capsys, "--model", "Llama 3 70B", "--hardware", "H100 SXM5", "--tpot-limit", "25 token/s")
-    assert code == 2 and err.count("\n") == 1 and "--tpot-limit: expected a quantity in s (a time)" in err
+    # fresh12: a speed per user (tokens/s per user is how the answer prints it) is refused with its TPOT, not only
+    # "expected a quantity in s (a time)"
+    assert code == 2 and err.count("\n") == 1 and "--tpot-limit: expected a time per output token" in err
+    assert '25 tokens/s is a TPOT of 40 ms; write "40 ms"' in err
 
 
 @pytest.mark.parametrize("where", ["/dev/zero", "folder", "fifo", "big"])

@@ -300,3 +300,17 @@ def test_an_uploaded_config_sent_to_estimate_gives_the_command_line_s_answer():
                               ("compute", "Training compute (FLOP) · derived", "FLOP")):
         assert shown[label] in show(name, Q_(cli[name]["value"], unit)), (name, shown[label])
     assert shown["Duration · derived"] == f"{cli['duration']['value'] / 86400:.3g} days"  # 25.1 days, both doors
+
+
+def test_the_loss_map_places_the_scenario_s_model_at_its_own_tokens():
+    # fresh12: GPT-3's red dot sat at 20 tokens per parameter (3.5T), under a caption saying the page started from
+    # "the published run with its 175B params and 300B tokens"
+    import pyarrow as pa
+
+    at = _from_scenario(params="174.6 Gparam", tokens="300 Gtoken")
+    frames = [pa.ipc.open_stream(d.data.data).read_all().to_pylist() for d in at.get("vega_lite_chart")[-1].proto.datasets]
+    (dot,) = [f[0] for f in frames if len(f) == 1]  # the red dot: the one-row dataset
+    assert dot["tokens"] == pytest.approx(300e9), dot
+    assert any("Red: this model at your scenario's 300B tokens" in c.value for c in at.caption)
+    at = _from_scenario()  # no scenario: 20 tokens per active parameter, as before
+    assert any("Red: this model at 20 tokens per active parameter" in c.value for c in at.caption)

@@ -133,6 +133,8 @@ class Config:
                 self.read[k] = self.raw[k]
                 return self.raw[k], k
         if default is REQUIRED:
+            if key in self.raw:  # "vocab_size": null was said "missing (the file has 'vocab_size': misspelt?)"
+                raise InputError("config", f"a {self.kind} config.json needs {key!r}, which is null: give a number")
             close = nearest(key, [k for k in self.raw if isinstance(k, str)], cutoff=0.92, fold=False)
             hint = f" (the file has {close[0]!r}: misspelt?)" if close else ""
             raise InputError("config", f"a {self.kind} config.json needs {key!r}, which is missing{hint}")
@@ -141,6 +143,10 @@ class Config:
     def int(self, key, default=REQUIRED, aliases=()):
         """A whole number >= 0 (``default`` when absent; required when no default)."""
         v, k = self._get(key, default, aliases)
+        if k is not None and isinstance(v, float) and v.is_integer() and v >= 0:  # "1e30": 'a whole number >= 0, got
+            # 1e+30' read as a contradiction; transformers' layers refuse a float width, so it is refused, said why
+            why = "no shape is that large" if v > MAX_COUNT else f"write {int(v)}, with no decimal point or exponent"
+            raise InputError("config", f"{k!r} must be a whole number up to 2^53, got {shown(v)}: {why}")
         if k is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 0):
             raise InputError("config", f"{k!r} must be a whole number >= 0, got {shown(v)}")
         if k is not None and v > MAX_COUNT:

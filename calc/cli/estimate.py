@@ -84,6 +84,8 @@ def _compare(args) -> int:
     if len(errors) == len(runs):  # the run itself is wrong, not one chip's data
         raise errors[0]
     columns = ("duration", "chip_hours", "price", "cost", "energy")
+    if "utilization" not in known:  # each chip's own (modelled with --model, else the default): the durations differ by
+        columns = ("utilization", *columns)  # it, and the table said no word of it (the Compare page shows it)
     if args.json:
         sequence = {} if shape is None else {"sequence": {"value": shape.training_sequence, "unit": "token",
                                                           "source": sequence_words(shape)}}
@@ -102,6 +104,14 @@ def _compare(args) -> int:
     if shape is not None:
         print(f"(FLOP per token of {args.model} at {shape.training_sequence:,} tokens a sequence, "
               f"{sequence_words(shape)})")
+    if "utilization" not in known:
+        from calc.architecture import shape_name
+
+        sources = {e["utilization"].source for e in runs.values() if not isinstance(e, InputError) and "utilization" in e}
+        print("(utilization: " + (f"the modelled MFU of each chip's fastest layout for {shape_name(args.model)}"
+                                  if "modelled" in sources else "the default MFU") +
+              ("; a chip whose layouts cannot be modelled takes the default" if len(sources) > 1 else "") +
+              "; --utilization to give one)")
     if "chips" not in known:
         print("(give --chips for the training time, chip-hours and cost)")
     unpriced = [name for name, e in runs.items() if not isinstance(e, InputError) and "chips" in known and "price" not in e]
@@ -111,7 +121,7 @@ def _compare(args) -> int:
     return 0
 
 
-_UNITS = {"peak": "FLOP/s/chip", "duration": "day", "chip_hours": "chip*hour", "price": "USD/chip/hour",
+_UNITS = {"peak": "FLOP/s/chip", "utilization": "", "duration": "day", "chip_hours": "chip*hour", "price": "USD/chip/hour",
           "cost": "USD", "energy": "MWh"}
 
 
@@ -197,10 +207,14 @@ def _simulate(args, known: dict, notes: list[str]) -> int:
         return 0
     print(f"{sim.samples:,} samples (seed {sim.seed}); median and 90% interval")
     width = max(len(n) for n in est.items)
-    for name, item in est.items.items():
+    texts = {}
+    for name in est.items:
         lo, mid, hi = sim.interval(name)
         spread = "" if lo.magnitude == hi.magnitude else f"  [{show(name, lo, True)} – {show(name, hi, True)}]"
-        print(f"{name:<{width}}  {show(name, mid, True) + spread:<52} {item.source}")
+        texts[name] = show(name, mid, True) + spread
+    column = max(52, *map(len, texts.values()))  # "2.22M chip-hours  [1.47M chip-hours – 3.34M chip-hours]" is 55
+    for name, item in est.items.items():
+        print(f"{name:<{width}}  {texts[name]:<{column}} {item.source}")
     if output is not None:
         print(f"\nwhat drives {output} (each range alone across its 90% interval):")
         for n, lo, hi in sim.sensitivity(output):

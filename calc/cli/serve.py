@@ -91,7 +91,7 @@ def _serve_parser(sub) -> None:
 def _serve(args) -> int:
     """serve: one serving answer, the frontier, or a calibration to the user's rows."""
     from calc.architecture import Transformer
-    from calc.display import number
+    from calc.display import cents, number
     from calc.serve import FRONTIER_POINTS, frontier, serve
     from calc.serve.terms import matmul_basis
 
@@ -144,7 +144,7 @@ def _serve(args) -> int:
             print(f"warning: {w}", file=sys.stderr)
         lay = f.layout
         print(f"{_model_name(f.model, args)} on {number(f.chips)} x {f.hardware}: tensor {lay['tensor']} x pipeline {lay['pipeline']}{_expert(lay)}, {number(lay['replicas'])} "
-              f"replica(s){_layout_extras(lay)}, weights {_weights_text(lay)}, KV cache {lay['kv_precision']}")
+              f"replica{'s' * (lay['replicas'] != 1)}{_layout_extras(lay)}, weights {_weights_text(lay)}, KV cache {lay['kv_precision']}")
         _precision_line(f.layout, f.precision_basis)
         if f.engine is not None:
             print("  " + _engine_text(f.engine))
@@ -171,7 +171,7 @@ def _serve(args) -> int:
         print(f"warning: {w}", file=sys.stderr)
     lay = s.layout
     print(f"{_model_name(s.model, args)} on {number(s.chips)} x {s.hardware}: tensor {lay['tensor']} x pipeline {lay['pipeline']}"
-          f"{_expert(lay)}, {number(lay['replicas'])} replica(s){_layout_extras(lay)}, weights {_weights_text(lay)}, "
+          f"{_expert(lay)}, {number(lay['replicas'])} replica{'s' * (lay['replicas'] != 1)}{_layout_extras(lay)}, weights {_weights_text(lay)}, "
           f"KV cache {lay['kv_precision']}")
     _precision_line(lay, s.precision_basis)
     if s.limited_by["layout"] != "given":
@@ -200,8 +200,8 @@ def _serve(args) -> int:
         print(f"  $ per million tokens     unknown: {s.price_basis}")
     else:
         u = {k: v.m_as("USD/Mtoken") for k, v in s.usd_per_million_tokens.items()}
-        print(f"  $ per million tokens     ${number(u['input'])} input, ${number(u['output'])} output, "
-              f"${number(u['blended'])} blended 3:1")
+        print(f"  $ per million tokens     ${cents(u['input'])} input, ${cents(u['output'])} output, "
+              f"${cents(u['blended'])} blended 3:1")
         print(f"    price: {s.price_basis}")
     if s.energy_per_token is not None:
         e = {k: v.m_as("J/token") for k, v in s.energy_per_token.items()}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 from calc.cli.flags import _chip_flags
 from calc.errors import InputError
@@ -65,6 +66,8 @@ def _thresholds(args) -> int:
         rent = next((m.value for m in methods if not isinstance(m, InputError) and m.method == "cloud (on-demand)"), None)
         runs = runs_per_budget(args.budget, rent) if args.budget and rent is not None else None
         costed.append((line, e, by_method, methods, runs))
+    # said once, as estimate says them: a billion H100 took 26.6 seconds to 10^25 FLOP without a word
+    warnings = list(dict.fromkeys(w for _, e in reach for w in e.warnings))
     if args.json:
         print(json.dumps({
             "crossings": [{"threshold": c.threshold.id, "name": c.threshold.name, "status": c.threshold.status,
@@ -77,15 +80,19 @@ def _thresholds(args) -> int:
                                "no_cost_because": {k: v.message for k, v in by_method.items()
                                                    if isinstance(v, InputError)},
                                "runs_within_budget": runs} for line, e, by_method, _, runs in costed],
+            "warnings": warnings,
         }, indent=2))
         return 0
+    for w in warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    wide = max((len(c.measure) for c in rows), default=0)  # "cluster peak (fp16-nontensor)" is 29 characters
     for c in rows:
         t = c.threshold
         verdict = "CROSSES" if c.crosses else "at line" if c.ratio == 1 else "below"
         dates = (f"vetoed {t.signed}" if t.status == "vetoed" else
                  f"signed {t.signed}" + (f", revoked {t.revoked}" if t.revoked else
                                           "" if t.status == "signed" else f", {t.status}"))
-        print(f"{verdict:<8} {number(c.ratio) + 'x':>12}  {c.measure:<26} {t.name} [{t.jurisdiction}; {dates}]")
+        print(f"{verdict:<8} {number(c.ratio) + 'x':>12}  {c.measure:<{wide}}  {t.name} [{t.jurisdiction}; {dates}]")
     if reach:
         n = reach[0][1].chips
         cluster = f"{show('chips', n)} of {args.hardware}"

@@ -96,13 +96,21 @@ def quality(*, loss=None, params=None, tokens=None, model=None, law: str = DEFAU
                 raise InputError("model", f"unknown model {str(model)[:60]!r}: not a run of data/models.csv ({runs}) nor a "
                                           f"shape of data/architectures.csv, which the tokens complete ({shapes})") from None
             raise
+        q = run.quantities
+        incomplete = "params" not in q or "tokens" not in q
+        # a run with no token count (GPT-2 XL) that is also a shape: its shape with the tokens given, as a shape alone
+        # is read; it was refused with tokens ("give model alone") and without ("give params and tokens")
+        shape = _shape_of(model) if incomplete else None
+        if shape is not None and tokens is not None:
+            return _shape_quality(model, params, tokens, law, loss)
         others = [name for name in given if name != "model"]  # a misspelt name is said first, as unknown
         if others:
             raise InputError("model", f"give model alone (it supplies the parameters and tokens), not with {others[0]}")
-        q = run.quantities
-        if "params" not in q or "tokens" not in q:
+        if incomplete:
             raise InputError("model", f"data/models.csv gives no {'params' if 'params' not in q else 'tokens'} for "
-                                      f"{run.name}: give params and tokens, or the loss")
+                                      f"{run.name}: give " + ("tokens (its shape of data/architectures.csv gives the "
+                                                              "parameters), or " if shape is not None else "")
+                             + "params and tokens, or the loss")
         if "active_params" in q and q["active_params"].m_as("param") < q["params"].m_as("param"):
             raise InputError("model", f"{run.name} is a mixture of experts; the dense scaling laws do not give its "
                                       "quality: give the loss instead")
@@ -123,6 +131,16 @@ def quality(*, loss=None, params=None, tokens=None, model=None, law: str = DEFAU
     with np.errstate(all="ignore"):
         value = _law(law).loss(n, d)
     return value, n, d
+
+
+def _shape_of(model):
+    """The shape of data/architectures.csv that ``model`` names, else None."""
+    from calc.architecture import lookup
+
+    try:
+        return lookup(model)
+    except InputError:
+        return None
 
 
 def _is_shape_only(model) -> bool:

@@ -177,7 +177,15 @@ def time_limit(name: str, value) -> float | None:
         try:
             t = parse_quantity(value, name, "s/token", bare_ok=False).m_as("s/token")
         except InputError:
-            raise exc from None  # said as a time, the unit the field takes
+            try:  # a speed per user ("25 tokens/s", as tokens/s per user is printed): its TPOT suggested, not taken
+                rate = parse_quantity(value, name, "token/s", bare_ok=False).m_as("token/s")
+            except InputError:
+                raise exc from None  # said as a time, the unit the field takes
+            if rate > 0:
+                raise InputError(name, f"expected a time per output token, got {value!r:.40}, a speed per user: "
+                                       f"{number(rate)} tokens/s is a TPOT of {number(1e3 / rate)} ms; write "
+                                       f"\"{number(1e3 / rate)} ms\"") from None
+            raise exc from None
     if not t > 0:
         raise InputError(name, f"expected a positive time, got {value!r:.40}")
     return float(t)
@@ -509,7 +517,7 @@ def _check_fits(s: Setup, n: int, name: str, tried: int = 1) -> None:
     raise InputError(name, f"a {name} of {number(n)} needs {number(need / 1e9)} GB of KV cache per chip, "
                            f"{number((need - free) / 1e9)} GB more than the {number(free / 1e9)} GB left after the weights; "
                            f"the largest that fits is {most:,} (tensor {s.layout.tensor} x pipeline {s.layout.pipeline}, "
-                           f"{s.replicas} replica(s){f': the most of the {tried} layouts tried' if tried > 1 else ''})")
+                           f"{s.replicas} replica{'s' * (s.replicas != 1)}{f': the most of the {tried} layouts tried' if tried > 1 else ''})")
 
 
 def _best(candidates: list[Setup], ttft_limit, tpot_limit, stat: str, given: bool = False,
