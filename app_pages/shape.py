@@ -168,10 +168,10 @@ if model.sequence_note(int(sequence)):
 # `python -m calc estimate --config` counts it, doors12), or the one typed, which the Estimate page is handed
 if int(sequence) == model.training_sequence:
     where = f", from {escape(model.context_source)}" if model.context_source else ""
-    why = (f"the context ({int(model.context):,}{where}) at most {LONGEST_SEQUENCE:,}, as runs pre-train short and "
-           "reach the context at the end (Llama 3.1: 8K, then 128K)" if model.training_sequence < int(model.context)
-           else f"the shape's context{where}")
-    st.caption(f"Sequence: the training sequence, {model.training_sequence:,} tokens, {why}; the Estimate page and "
+    basis = (f"the context ({int(model.context):,}{where}) at most {LONGEST_SEQUENCE:,}, as runs pre-train short and "
+             "reach the context at the end (Llama 3.1: 8K, then 128K)" if model.training_sequence < int(model.context)
+             else f"the shape's context{where}")
+    st.caption(f"Sequence: the training sequence, {model.training_sequence:,} tokens, {basis}; the Estimate page and "
                "`python -m calc estimate` count the FLOP at it.")
 else:
     st.caption(f"Sequence: {int(sequence):,} tokens, as typed; the Estimate page is handed the FLOP per "
