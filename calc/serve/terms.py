@@ -413,26 +413,31 @@ def prefill_expert_rates(chip: str, precision: str, base: Rates | None = None) -
     return tuple((shape, fit_prefill_experts(rows, r)) for shape, rows in sorted(by_shape.items()) if len(rows) >= 2)
 
 
-def fit_prefill_experts(rows, r: Rates) -> float:
-    """The grouped GEMMs' rate (FLOP/s) that puts measured MoE layers ``rows`` (of data/serving_moe.csv) as prefill
-    counts them on ``r``'s chip nearest their measured times, least squares in ln time (``prefill_expert_rates``)."""
+def prefill_layer_parts(row, r: Rates) -> tuple[float, float, float]:
+    """A measured MoE layer of data/serving_moe.csv as prefill counts it on ``r``'s chip (``phases.prefill``): (seconds
+    of its grouped GEMMs' products at a rate of 1 FLOP/s, tile and wave quantization and shape shares included; seconds
+    of the touched experts' weights and the GEMMs' rows at the streaming bandwidth; seconds of the routing kernels), on
+    the measured layout, ``row["tokens"]`` tokens entering the rank. The layer takes max(products / R, weights) +
+    routing."""
     from calc.serve import footprint
     from calc.serve.phases import Layout, expert_matmuls, moe_routing
 
     bw = r.streaming_bandwidth
-    unit, stream, kernels, t = [], [], [], []
-    for x in rows:
-        s = _moe_shape(x)
-        lay = Layout(tensor=int(x["tensor"] * x["expert_parallel"]), expert=int(x["expert_parallel"]))
-        n = np.array([float(x["tokens"])])
-        weights = s.expert * footprint.experts_touched(n, s.experts, s.per_token) / lay.tensor \
-            * footprint.WEIGHT_PRECISIONS[x["precision"]][0]
-        routing, gemm_bytes = moe_routing(s, lay, r, n, bw)
-        unit.append(float(expert_matmuls(s, lay, r, n, 1.0)[0]))
-        stream.append(float((weights + gemm_bytes)[0]) / bw)
-        kernels.append(float(routing[0]))
-        t.append(x["measured_time"])
-    unit, stream, kernels, t = (np.array(c) for c in (unit, stream, kernels, t))
+    s = _moe_shape(row)
+    lay = Layout(tensor=int(row["tensor"] * row["expert_parallel"]), expert=int(row["expert_parallel"]))
+    n = np.array([float(row["tokens"])])
+    weights = s.expert * footprint.experts_touched(n, s.experts, s.per_token) / lay.tensor \
+        * footprint.WEIGHT_PRECISIONS[row["precision"]][0]
+    routing, gemm_bytes = moe_routing(s, lay, r, n, bw)
+    return float(expert_matmuls(s, lay, r, n, 1.0)[0]), float((weights + gemm_bytes)[0]) / bw, float(routing[0])
+
+
+def fit_prefill_experts(rows, r: Rates) -> float:
+    """The grouped GEMMs' rate (FLOP/s) that puts measured MoE layers ``rows`` (of data/serving_moe.csv) as prefill
+    counts them on ``r``'s chip (``prefill_layer_parts``) nearest their measured times, least squares in ln time
+    (``prefill_expert_rates``)."""
+    unit, stream, kernels = (np.array(c) for c in zip(*[prefill_layer_parts(x, r) for x in rows]))
+    t = np.array([x["measured_time"] for x in rows])
     lr = np.log(r.matmul) + np.linspace(-3.0, 1.0, 4001)[:, None]  # 0.05 to 2.7 x the chip's best rate, 0.1% steps
     err = np.log((np.maximum(unit / np.exp(lr), stream) + kernels) / t)
     return float(np.exp(lr[np.argmin((err ** 2).sum(axis=1)), 0]))
