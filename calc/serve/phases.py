@@ -25,7 +25,9 @@
               the best rate by shape (the step model's OpenXLA tables: a short inner dimension is slow), and
               overlap weights and compute only in part near the ridge (DeepGEMM's masked layout); in decode, on a
               chip whose MoE layers are measured at the experts' precision, at the weight-streaming bandwidth and rate
-              fitted to those layers (``terms.measured_experts``: TensorRT-LLM's fused MoE on H200 and B200); the
+              fitted to those layers (``terms.measured_experts``: TensorRT-LLM's fused MoE on H200 and B200), in
+              prefill at the rate fitted to the same layers of the model's expert shape at 1K-8K tokens (FP8:
+              ``terms.prefill_expert_rates``); the
               engine's routing, permutation and combine kernels move each token's k rows of d_model
               on every tensor rank (TensorRT-LLM's MoE runner), at a fixed cost per kernel
     layout    tensor T chips share each layer, pipeline P stages share the layers; expert parallel
@@ -508,6 +510,9 @@ def prefill(s: Shape, lay: Layout, r: Rates, weight_bytes: float, tokens, prompt
     # the routed experts' grouped products have a few hundred rows each (tokens x top-k / experts): thin products, at the
     # chip's rate for decode's (``terms.rates``: with FP4 weights the 8-bit rate)
     expert_rate = r.matmul * k.prefill_matmul_efficiency
+    for shape, measured in r.prefill_expert_rates:  # the chip's measured MoE layers of this shape, in the rates' format
+        if shape == (s.d_model, s.expert_ff, s.experts, s.per_token) and eb == weight_bytes:
+            expert_rate = measured
     bw = r.streaming_bandwidth
     dense_params = s.dense / dense_split / lay.pipeline
     flop = 2.0 * dense_params * n_attn

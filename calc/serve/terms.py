@@ -47,6 +47,10 @@ class Rates:
     # decode efficiency and ``matmul``
     expert_bandwidth: float = 0.0
     expert_rate: float = 0.0
+    # prefill's routed experts where the chip's MoE layers of the model's expert shape are measured at 1,024 to 8,192
+    # tokens (``prefill_expert_rates``): ((hidden, expert width, experts, top-k), FLOP/s) pairs, the rate of their
+    # grouped GEMMs; a shape not listed: ``matmul`` x the fitted prefill efficiency
+    prefill_expert_rates: tuple = ()
 
     def __post_init__(self):
         if not self.prefill_matmul:
@@ -118,6 +122,7 @@ def rates(hardware: data.Hardware, precision: str) -> Rates:
 def _rates(name: str, precision: str) -> Rates:
     base = _base_rates(name, precision)
     fitted = measured_experts(name, precision, base)
+    base = replace(base, prefill_expert_rates=prefill_expert_rates(name, precision, base))
     if fitted is None:
         return base
     return replace(base, expert_bandwidth=fitted[0], expert_rate=fitted[1])
@@ -243,8 +248,8 @@ def measured_experts(chip: str, precision: str, base: Rates | None = None) -> tu
     (expert parallel E x tensor T: ``phases.Layout(tensor=E T, expert=E)``); the routing kernels stay the model's.
     The measured layer is the engine's fused module, tuned as it runs (NVIDIA AIConfigurator's TensorRT-LLM 1.2.0rc5
     tables); where a chip has it, it replaces the copy kernel's share of the peak bandwidth x the fitted
-    ``decode_bandwidth_efficiency`` and the best rate of one large GEMM for decode's routed experts (prefill's are
-    unchanged). Without it the model's MoE layer ran at 0.64-0.93 of the measured on H200 FP8 (median 0.86), 0.52-0.81
+    ``decode_bandwidth_efficiency`` and the best rate of one large GEMM for decode's routed experts (prefill's
+    take their own rate from the same layers at prefill's sizes: ``prefill_expert_rates``). Without it the model's MoE layer ran at 0.64-0.93 of the measured on H200 FP8 (median 0.86), 0.52-0.81
     on B200 FP8 and 0.60-0.94 on B200 NVFP4: the layer streams its experts below the copy kernel's share and its
     products reach a fraction of one large GEMM's rate at tens of rows an expert. Fitted: H200 FP8 3.67 TB/s (of 4.8)
     and 773 TFLOP/s, B200 FP8 4.12 TB/s (of 8.0) and 2,672, B200 NVFP4 4.78 TB/s and 2,169 (decode's 4-bit products
@@ -282,12 +287,32 @@ def moe_layer_parts(row, r: Rates) -> tuple[float, float, float]:
     return float(touched[0] * s.expert * per_weight / lay.tensor + gemm_bytes[0]), products, float(routing[0])
 
 
+# The model reads measured MoE layers (decode's ``measured_experts``, prefill's ``prefill_expert_rates``) of
+# DeepSeek-V3/R1's and Qwen3 235B-A22B's experts (block-scaled FP8 or NVFP4, expert parallel 4 or 8, tensor 1) on H200
+# and B200 (and the chips of their die and memory, ``moe_sibling``). data/serving_moe.csv's other shapes (Qwen3
+# 30B-A3B, Mixtral 8x7B and 8x22B, Llama 4 Scout and Maverick, GPT-OSS 120B), layouts (tensor 4 and 8) and chip (H100)
+# test that fit out of sample (tests/test_serve_moe_shapes.py, benchmarks/moe_shapes.py); read by the model they made
+# the held-out figures worse, each tried apart: H100's own decode fit (2.64 TB/s and 793 TFLOP/s on these shapes) median
+# |ln ratio| 0.0832 -> 0.0846; decode fitted on every shape and layout 0.0832 -> 0.088; prefill at every measured
+# shape's own rate (Mixtral's per-tensor FP8 at 1,620-1,653 TFLOP/s on Hopper, above the model's 1,179-1,284) 0.0832
+# -> 0.0863, TTFT 95 -> 94 and TPOT 158 -> 157 within 25% of 233; prefill on H100's measured layers too 0.0832 -> 0.0841.
+MOE_FIT_CHIPS = ("H200 SXM", "B200")
+MOE_FIT_SHAPES = ((7168, 2048, 256, 8), (4096, 1536, 128, 8))  # (hidden, expert width, experts, top-k)
+
+
+def _moe_key(row) -> tuple:
+    return int(row["hidden"]), int(row["expert_width"]), int(row["experts"]), int(row["top_k"])
+
+
 def _decode_moe_rows(chip: str, precision: str) -> list:
-    """The measured MoE layers of ``chip`` at ``precision`` at decode's token counts (16 to 4,096 entering a rank), or
-    where it has none those of its die and memory (``moe_sibling``)."""
+    """The measured MoE layers of ``chip`` at ``precision`` at decode's token counts (16 to 4,096 entering a rank) that
+    decode's fit reads (``MOE_FIT_CHIPS``, ``MOE_FIT_SHAPES`` at tensor 1), or where it has none those of its die
+    and memory (``moe_sibling``)."""
     def rows(c):
+        if c not in MOE_FIT_CHIPS:
+            return []
         return [x for x in data.serving_moe() if x["chip"] == c and x["precision"] == precision
-                and 16 <= x["tokens"] <= 4096]
+                and 16 <= x["tokens"] <= 4096 and x["tensor"] == 1 and _moe_key(x) in MOE_FIT_SHAPES]
 
     own = rows(chip)
     sibling = None if own else moe_sibling(chip, precision)
@@ -316,11 +341,18 @@ def moe_sibling(chip: str, precision: str) -> str | None:
 
 @lru_cache(maxsize=64)
 def _fit_experts(chip: str, precision: str, r: Rates) -> tuple[float, float]:
+    return fit_experts(_decode_moe_rows(chip, precision), r)
+
+
+def fit_experts(rows, r: Rates) -> tuple[float, float]:
+    """The weight-streaming bandwidth (byte/s) and best rate (FLOP/s) that put measured MoE layers ``rows`` (of
+    data/serving_moe.csv) as decode counts them on ``r``'s chip (``moe_layer_parts``) nearest their measured times,
+    least squares in ln time (``measured_experts``)."""
     from calc.serve.phases import coefficients, grouped_roofline
 
-    parts = [moe_layer_parts(x, r) for x in _decode_moe_rows(chip, precision)]
+    parts = [moe_layer_parts(x, r) for x in rows]
     w, f, k = (np.array(c) for c in zip(*parts))
-    t = np.array([x["measured_time"] for x in _decode_moe_rows(chip, precision)])
+    t = np.array([x["measured_time"] for x in rows])
     # a coarse-to-fine grid over ln B and ln R around the decode bandwidth and the best rate the chip has without them
     b0, r0 = np.log(r.memory_bandwidth * coefficients().decode_bandwidth_efficiency), np.log(r.matmul)
     width = 1.5
@@ -332,6 +364,83 @@ def _fit_experts(chip: str, precision: str, r: Rates) -> tuple[float, float]:
         b0, r0 = float(lb[i, 0, 0]), float(lr[0, j, 0])
         width /= 8
     return float(np.exp(b0)), float(np.exp(r0))
+
+
+# prefill's experts read the measured layers at FP8 only: B200's NVFP4 rows are the least of two kernels (CUTLASS and
+# TensorRT-LLM-gen's), which differ by up to 3.5x at prefill's sizes (Qwen3 235B-A22B at tensor 8, 4,096 tokens: 0.62
+# against 0.16 ms) and of which the one a served model's prompts run is not stated at a source at hand
+PREFILL_MEASURED_PRECISIONS = ("fp8",)
+
+
+@lru_cache(maxsize=64)
+def prefill_expert_rates(chip: str, precision: str, base: Rates | None = None) -> tuple:
+    """The rate (FLOP/s) of prefill's routed-expert grouped GEMMs by expert shape, ((hidden, expert width, experts,
+    top-k), rate) pairs, fitted to the measured MoE layers the model reads (``MOE_FIT_CHIPS``, ``MOE_FIT_SHAPES``) of
+    ``chip`` or of its die and memory (``moe_sibling``) at ``precision``, 1,024 to 8,192 tokens entering a rank, tensor 1
+    (data/serving_moe.csv: TensorRT-LLM 1.2.0rc5's fused MoE module, NVIDIA AIConfigurator); () where there are none or
+    at another precision than ``PREFILL_MEASURED_PRECISIONS``. ``phases.prefill`` runs the routed experts of a model
+    of that shape at that rate, in place of the chip's best rate x the fitted ``prefill_matmul_efficiency``.
+
+    Prefill counts a rank's MoE layer over n tokens as max(products / R, (touched experts' weights + the GEMMs' rows) /
+    the streaming bandwidth) plus the routing kernels (``phases.prefill``, ``phases.moe_routing``); R is fitted, least
+    squares in ln time, by shape: at prefill's sizes the measured rate follows each expert's GEMM, not one rate a chip
+    (H200, 1,024-8,192 tokens, tensor 1: Qwen3 30B-A3B's 2048 x 768 block-scaled FP8 experts 317 TFLOP/s, DeepSeek-V3's
+    7168 x 2048 472, Qwen3 235B-A22B's 4096 x 1536 493, Mixtral 8x7B's 4096 x 14336 in per-tensor FP8 1,620; H100
+    296 / 501 / 499 / 1,653). The fine-grained block-scaled experts run at 0.4 of the 1,179 TFLOP/s (0.915 x 1,289) the
+    model gave them on H200 (B200 Qwen3 235B: 1,353 against 2,558): the model's layer took 0.54-0.79 of the measured.
+    Held-out (benchmarks/validate_serve): within 20% 77.3% -> 77.4%, median |ln ratio| 0.0832 -> 0.0830, bias +9.48%
+    -> +9.19%, TTFT and TPOT within 25% as before (95 and 158 of 233), closed loops 92.8% -> 93.8%, static batches and
+    the calibration table as before; DeepSeek-R1 median 0.564 -> 0.356, DeepSeek-V3 0.157 -> 0.153, Qwen3 235B-A22B
+    0.209 -> 0.238 (bias +5.8% -> +2.4%).
+
+    >>> rates_ = dict(prefill_expert_rates("H200 SXM", "fp8"))
+    >>> round(rates_[(7168, 2048, 256, 8)] / 1e12), round(rates_[(4096, 1536, 128, 8)] / 1e12)
+    (472, 493)
+    >>> prefill_expert_rates("B200", "fp4"), prefill_expert_rates("H100 SXM5", "fp8")
+    ((), ())
+    """
+    if precision not in PREFILL_MEASURED_PRECISIONS:
+        return ()
+    c = chip if chip in MOE_FIT_CHIPS else moe_sibling(chip, precision)
+    if c not in MOE_FIT_CHIPS:
+        return ()
+    r = base or _base_rates(chip, precision)
+    by_shape = {}
+    for x in data.serving_moe():
+        if x["chip"] == c and x["precision"] == precision and 1024 <= x["tokens"] <= 8192 and x["tensor"] == 1 \
+                and _moe_key(x) in MOE_FIT_SHAPES:
+            by_shape.setdefault(_moe_key(x), []).append(x)
+    return tuple((shape, fit_prefill_experts(rows, r)) for shape, rows in sorted(by_shape.items()) if len(rows) >= 2)
+
+
+def prefill_layer_parts(row, r: Rates) -> tuple[float, float, float]:
+    """A measured MoE layer of data/serving_moe.csv as prefill counts it on ``r``'s chip (``phases.prefill``): (seconds
+    of its grouped GEMMs' products at a rate of 1 FLOP/s, tile and wave quantization and shape shares included; seconds
+    of the touched experts' weights and the GEMMs' rows at the streaming bandwidth; seconds of the routing kernels), on
+    the measured layout, ``row["tokens"]`` tokens entering the rank. The layer takes max(products / R, weights) +
+    routing."""
+    from calc.serve import footprint
+    from calc.serve.phases import Layout, expert_matmuls, moe_routing
+
+    bw = r.streaming_bandwidth
+    s = _moe_shape(row)
+    lay = Layout(tensor=int(row["tensor"] * row["expert_parallel"]), expert=int(row["expert_parallel"]))
+    n = np.array([float(row["tokens"])])
+    weights = s.expert * footprint.experts_touched(n, s.experts, s.per_token) / lay.tensor \
+        * footprint.WEIGHT_PRECISIONS[row["precision"]][0]
+    routing, gemm_bytes = moe_routing(s, lay, r, n, bw)
+    return float(expert_matmuls(s, lay, r, n, 1.0)[0]), float((weights + gemm_bytes)[0]) / bw, float(routing[0])
+
+
+def fit_prefill_experts(rows, r: Rates) -> float:
+    """The grouped GEMMs' rate (FLOP/s) that puts measured MoE layers ``rows`` (of data/serving_moe.csv) as prefill
+    counts them on ``r``'s chip (``prefill_layer_parts``) nearest their measured times, least squares in ln time
+    (``prefill_expert_rates``)."""
+    unit, stream, kernels = (np.array(c) for c in zip(*[prefill_layer_parts(x, r) for x in rows]))
+    t = np.array([x["measured_time"] for x in rows])
+    lr = np.log(r.matmul) + np.linspace(-3.0, 1.0, 4001)[:, None]  # 0.05 to 2.7 x the chip's best rate, 0.1% steps
+    err = np.log((np.maximum(unit / np.exp(lr), stream) + kernels) / t)
+    return float(np.exp(lr[np.argmin((err ** 2).sum(axis=1)), 0]))
 
 
 @lru_cache(maxsize=64)
