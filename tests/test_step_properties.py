@@ -52,7 +52,7 @@ def test_any_layout_gives_a_consistent_step_or_one_documented_error(model, hardw
         t = s.step_time.m_as("s")
         assert math.isfinite(t) and t > 0
         assert math.fsum(v.m_as("s") for v in s.breakdown.values()) == pytest.approx(t, rel=1e-9)
-        seq = lay["sequence"] or published()[model][0].context
+        seq = lay["sequence"] or published()[model][0].training_sequence  # every training door's default
         assert s.tokens_per_second.m_as("token/s") == pytest.approx(lay["global_batch"] * seq / t, rel=1e-9)
         assert s.throughput.m_as("FLOP/s/chip") * s.chips * t == pytest.approx(s.model_flop, rel=1e-9)
         assert 0 < s.mfu <= s.hfu + 1e-12
