@@ -112,14 +112,7 @@ def fuses_all_reduce(name: str) -> bool:
 
 def _setup(c: validation.Case, fused: bool) -> load.Setup:
     """The model's setup of a held-out row as ``validation.predict`` builds it, the all-reduce fused or not."""
-    trtllm = c.engine.startswith("TensorRT-LLM")
-    return load.setup(c.model, c.hardware, c.chips, tensor=c.tensor, pipeline=c.pipeline, expert=c.expert,
-                      attention_data_parallel=c.attention_data_parallel, precision=c.precision,
-                      kv_precision=c.kv_precision, input_tokens=c.input_tokens, output_tokens=c.output_tokens,
-                      window_memory=not trtllm,
-                      expert_exchange="gather" if trtllm and not validation._all_to_all(c) else "all-to-all",
-                      fused_all_reduce=fused, **validation.engine_settings(c),
-                      **load.published_host(c.engine, c.hardware, c.name), **load.published_workload(c.name))
+    return validation.setup(c, fused_all_reduce=fused)
 
 
 @contextlib.contextmanager

@@ -126,13 +126,7 @@ def held_out_steps():
     cols, rows = [], {}
     for name, held, measured in RUNS:
         c = cases[name]
-        trtllm = c.engine.startswith("TensorRT-LLM")  # as validation.predict builds the row's setup
-        s = load.setup(c.model, c.hardware, c.chips, tensor=c.tensor, pipeline=c.pipeline, expert=c.expert,
-                       attention_data_parallel=c.attention_data_parallel, precision=c.precision,
-                       kv_precision=c.kv_precision, input_tokens=c.input_tokens, output_tokens=c.output_tokens,
-                       window_memory=not trtllm, expert_exchange="gather" if trtllm and not validation._all_to_all(c)
-                       else "all-to-all", **validation.engine_settings(c),
-                       **load.published_host(c.engine, c.hardware, c.name), **load.published_workload(c.name))
+        s = validation.setup(c)  # as validation.predict builds the row's setup
         held = held or validation.in_flight_at_measured_load(c)
         measured = measured or c.tpot
         mode = "arrivals" if c.scenario == "server" else "continuous"

@@ -21,12 +21,7 @@ from calc.serve import load, phases, validation
 
 def _setup(c: validation.Case) -> load.Setup:
     """The model's setup of a TensorRT-LLM throughput row, as ``validation.predict`` builds it."""
-    exchange = "all-to-all" if validation._all_to_all(c) else "gather"
-    return load.setup(c.model, c.hardware, c.chips, tensor=c.tensor, pipeline=c.pipeline, expert=c.expert,
-                      attention_data_parallel=c.attention_data_parallel, precision=c.precision,
-                      kv_precision=c.kv_precision, input_tokens=c.input_tokens, output_tokens=c.output_tokens,
-                      window_memory=False, expert_exchange=exchange, **load.published_engine(c.name),
-                      **load.published_host(c.engine, c.hardware, c.name), **load.published_workload(c.name))
+    return validation.setup(c)
 
 
 def rows(model: str | None = None) -> list[dict]:

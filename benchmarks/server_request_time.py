@@ -45,7 +45,7 @@ import statistics
 import sys
 from collections import defaultdict
 
-from calc.serve import load, validation
+from calc.serve import validation
 
 
 def served_over_http(c: validation.Case) -> bool:
@@ -56,14 +56,7 @@ def served_over_http(c: validation.Case) -> bool:
 
 def _max_sequences(c: validation.Case) -> float:
     """The sequences the model's memory holds for ``c``, set up as ``validation.predict`` sets it up."""
-    trtllm = c.engine.startswith("TensorRT-LLM")
-    s = load.setup(c.model, c.hardware, c.chips, tensor=c.tensor, pipeline=c.pipeline, expert=c.expert,
-                   attention_data_parallel=c.attention_data_parallel, precision=c.precision,
-                   kv_precision=c.kv_precision, input_tokens=c.input_tokens, output_tokens=c.output_tokens,
-                   window_memory=not trtllm,
-                   expert_exchange="gather" if trtllm and not validation._all_to_all(c) else "all-to-all",
-                   **validation.engine_settings(c), **load.published_host(c.engine, c.hardware, c.name),
-                   **load.published_workload(c.name))
+    s = validation.setup(c)
     return float(s.max_concurrency())
 
 

@@ -24,14 +24,7 @@ from calc.serve import load, validation
 
 def _setup(c: validation.Case) -> load.Setup:
     """The model's setup of a held-out row, as ``validation.predict`` builds it."""
-    trtllm = c.engine.startswith("TensorRT-LLM")
-    return load.setup(c.model, c.hardware, c.chips, tensor=c.tensor, pipeline=c.pipeline, expert=c.expert,
-                      attention_data_parallel=c.attention_data_parallel, precision=c.precision,
-                      kv_precision=c.kv_precision, input_tokens=c.input_tokens, output_tokens=c.output_tokens,
-                      window_memory=not trtllm,
-                      expert_exchange="gather" if trtllm and not validation._all_to_all(c) else "all-to-all",
-                      **load.published_engine(c.name), **load.published_host(c.engine, c.hardware, c.name),
-                      **load.published_workload(c.name))
+    return validation.setup(c)
 
 
 def parts(c: validation.Case, offline: validation.Case | None) -> dict | None:

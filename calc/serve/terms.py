@@ -330,13 +330,8 @@ def moe_sibling(chip: str, precision: str) -> str | None:
     >>> moe_sibling("GB200", "fp4"), moe_sibling("H200 NVL", "fp8"), moe_sibling("H100 SXM5", "fp8")
     ('B200', 'H200 SXM', None)
     """
-    chips = data.hardware_table()
-    own = chips.get(chip)
-    if own is None or not own.compute_units:
-        return None
-    measured = sorted({r["chip"] for r in data.serving_moe() if r["precision"] == precision} - {chip})
-    return next((c for c in measured if chips[c].compute_units == own.compute_units
-                 and chips[c].memory_bandwidth == own.memory_bandwidth), None)
+    return _sibling(chip, {r["chip"] for r in data.serving_moe() if r["precision"] == precision},
+                    lambda other, own: other.memory_bandwidth == own.memory_bandwidth)
 
 
 @lru_cache(maxsize=64)
@@ -463,6 +458,19 @@ def rate_per_clock(chip: str, precision: str) -> float | None:
     return None
 
 
+def _sibling(chip: str, measured: set[str], alike) -> str | None:
+    """The first chip (by name) of ``measured`` other than ``chip`` with as many compute units as it in
+    data/hardware.csv and ``alike(other, own)`` (both Hardware rows); None where there is none or ``chip`` has no
+    compute-unit count: the one rule by which a chip borrows a die sibling's measurement (``same_die``,
+    ``moe_sibling``)."""
+    chips = data.hardware_table()
+    own = chips.get(chip)
+    if own is None or not own.compute_units:
+        return None
+    return next((c for c in sorted(measured - {chip}) if chips[c].compute_units == own.compute_units
+                 and alike(chips[c], own)), None)
+
+
 @lru_cache(maxsize=64)
 def same_die(chip: str, precision: str) -> str | None:
     """The first chip (by name) of data/serving_gemm.csv measured at ``precision`` whose compute die is ``chip``'s: as
@@ -472,13 +480,8 @@ def same_die(chip: str, precision: str) -> str | None:
     >>> same_die("MI300X", "fp8"), same_die("H100 SXM5", "fp8")
     ('MI325X', None)
     """
-    chips = data.hardware_table()
-    own = chips.get(chip)
-    if own is None or not own.compute_units:
-        return None
-    measured = sorted({r["chip"] for r in data.serving_gemm() if r["precision"] == precision} - {chip})
-    return next((c for c in measured if chips[c].compute_units == own.compute_units
-                 and chips[c].peaks.get(precision) == own.peaks.get(precision)), None)
+    return _sibling(chip, {r["chip"] for r in data.serving_gemm() if r["precision"] == precision},
+                    lambda other, own: other.peaks.get(precision) == own.peaks.get(precision))
 
 
 def clocked(r: Rates, precision: str, clock_mhz: float) -> Rates:

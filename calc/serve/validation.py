@@ -220,6 +220,23 @@ def _refusal(c: Case) -> tuple[str, str] | None:
     return None
 
 
+def setup(c: Case, **overrides) -> load.Setup:
+    """The serving model's setup of held-out row ``c``, as ``predict`` scores it (and the diagnostics in benchmarks/
+    take it apart): the row's layout, formats and lengths, its engine release's defaults under the settings it states
+    (``engine_settings``), its engine's host work and its workload's spread of lengths. A TensorRT-LLM row runs as its
+    engine does: the KV cache at full length on layers with a local window too (no max_attention_window in
+    trtllm-bench's options) and, under attention data parallelism, the MoE layers' tokens all-gathered unless it
+    dispatches them (``_all_to_all``). ``overrides`` replace any of ``load.setup``'s keywords (a diagnostic's what-if).
+    """
+    trtllm = c.engine.startswith("TensorRT-LLM")
+    kw = dict(tensor=c.tensor, pipeline=c.pipeline, expert=c.expert, attention_data_parallel=c.attention_data_parallel,
+              precision=c.precision, kv_precision=c.kv_precision, input_tokens=c.input_tokens,
+              output_tokens=c.output_tokens, window_memory=not trtllm,
+              expert_exchange="gather" if trtllm and not _all_to_all(c) else "all-to-all", **engine_settings(c),
+              **load.published_host(c.engine, c.hardware, c.name), **load.published_workload(c.name))
+    return load.setup(c.model, c.hardware, c.chips, **(kw | overrides))
+
+
 def predict(c: Case, server_latency: str = "rate") -> Outcome:
     """The model's output tokens/s per chip (and TTFT, TPOT) for ``c``, or its refusal: at saturation for a throughput
     run; for a latency-bound run (MLPerf Server) at the concurrency with the most tokens/s per chip whose modelled
@@ -247,14 +264,8 @@ def predict(c: Case, server_latency: str = "rate") -> Outcome:
         and c.tensor is not None and c.ttft is not None and c.tpot is not None
     if refused and not latency_only:
         return Outcome(c, refused=refused[0], reason=refused[1])
-    trtllm = c.engine.startswith("TensorRT-LLM")  # its KV cache and MoE exchange as trtllm-bench runs them
     try:
-        s = load.setup(c.model, c.hardware, c.chips, tensor=c.tensor, pipeline=c.pipeline, expert=c.expert,
-                       attention_data_parallel=c.attention_data_parallel, precision=c.precision,
-                       kv_precision=c.kv_precision, input_tokens=c.input_tokens, output_tokens=c.output_tokens,
-                       window_memory=not trtllm, expert_exchange="gather" if trtllm and not _all_to_all(c) else "all-to-all",
-                       **engine_settings(c), **load.published_host(c.engine, c.hardware, c.name),
-                       **load.published_workload(c.name))
+        s = setup(c)
         n = s.max_concurrency()
         if n < s.replicas:
             raise InputError("chips", load.weights_message(s))
