@@ -82,6 +82,7 @@ class Coefficients:
     blackwell_attention_head64_share: float = _unit("", "Blackwell's fused attention rate at head size 64 / at 128")
     cross_entropy_bytes: float = _unit("byte", "loss traffic per token and vocabulary entry")
     efficiency_megatron_lm_2021: float = _unit("", "throughput of Megatron-LM early 2021 / 2022")
+    efficiency_megatron_lm_2019: float = _unit("", "throughput of Megatron-LM 2019 (the paper's code) / 2022")
     eager_rmsnorm_bytes: float = _unit("byte", "eager RMSNorm traffic per token and hidden unit")
     eager_rope_bytes: float = _unit("byte", "eager rotary-embedding traffic per query or key element")
     eager_swiglu_bytes: float = _unit("byte", "eager SwiGLU traffic per token and ff unit")
