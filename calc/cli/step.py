@@ -194,6 +194,7 @@ def _step(args) -> int:
     print(f"model               {_who(args)} on {whole_text(str(args.chips)):,} x {hardware.name}, matmuls in "
           f"{s.layout.precision or hardware.default_precision}")
     _matmul_line(hardware)
+    _attention_line(hardware)
     print(f"layout              {s.layout.describe()}, data parallel {s.data_parallel}, "
           f"{s.micro_batches} micro-batches" + (f"; {extras}" if extras else ""))
     print(f"sequence            {s.sequence:,} tokens ("
@@ -234,6 +235,7 @@ def _step_search(args, model, hardware, perf, number) -> int:
           f"{args.precision or hardware.default_precision}: sequences of {number(sequence)} tokens ("
           + ("--sequence" if args.sequence else source) + ")")
     _matmul_line(hardware)
+    _attention_line(hardware)
     if found.steps:
         print(f"{'layout':<40}{'step time':>12}{'MFU':>8}{'memory/chip':>14}")
     for s in found.steps:
@@ -249,6 +251,14 @@ def _step_search(args, model, hardware, perf, number) -> int:
 def _who(args) -> str:
     """The shape the step is of, as the answer names it: --model's row (an alias read as it), or the --config file."""
     return shape_label(args, shaped=False) if args.model else f"the shape of {args.config}"
+
+
+def _attention_line(hardware) -> None:
+    """On a chip no FlashAttention runs on (Volta), that its attention is unfused (calc.perf.step.predict_step)."""
+    from calc.perf.system import UNFUSED_ATTENTION_NOTE, runs_flash_attention
+
+    if not runs_flash_attention(hardware):
+        print(f"attention           {UNFUSED_ATTENTION_NOTE.format(chip=hardware.name)}")
 
 
 def _matmul_line(hardware) -> None:

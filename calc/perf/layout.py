@@ -37,7 +37,9 @@ ATTENTION_KERNELS = {"flash2": False, "triton": True}  # --attention NAME -> Lay
 FLOAT8_CASTS = ("te", "tensorwise", "rowwise")
 # Framework versions measured slower than the code the model's coefficients describe, by a paired
 # published comparison (same model, same layout): name -> field of calc.perf.system.Coefficients
-FRAMEWORKS = {"megatron-lm 2021": "efficiency_megatron_lm_2021"}
+# "megatron-lm 2019": the code of Shoeybi et al. 2019 (no fused softmax or bias-GELU, tensor parallelism only), from
+# NVIDIA's paired 39 -> 62.4 TFLOP/s on one V100 of a DGX-2H, chained through the 2021 ratio (data/step_coefficients.csv)
+FRAMEWORKS = {"megatron-lm 2021": "efficiency_megatron_lm_2021", "megatron-lm 2019": "efficiency_megatron_lm_2019"}
 
 
 def _option(help_: str, *, flag: str | None = None, label: str | None = None, choices=None, required=False,

@@ -16,7 +16,7 @@ from calc.display import number
 from calc.errors import InputError
 from calc.perf.layout import RECOMPUTE, Layout, whole
 from calc.perf.step import PARTS, Step, predict_step, whole_chips
-from calc.perf.system import build_chip, resolve_hardware
+from calc.perf.system import build_chip, resolve_hardware, runs_flash_attention
 
 TENSOR_SIZES = (1, 2, 4, 8, 16, 32, 64)
 CONTEXT_SIZES = (1, 2, 4, 8, 16)
@@ -105,6 +105,7 @@ def search(model, hardware, chips, global_batch: int, *, sequence: int | None = 
     sequence = model.training_sequence if sequence is None else whole("sequence", sequence)
     top = whole("top", top)
     hardware = resolve_hardware(hardware)
+    flash_attention = flash_attention and runs_flash_attention(hardware)  # unfused on Volta (calc.perf.step.predict_step)
     rates = build_chip(hardware, precision)
     links_needed(rates, chips)
     found, tried = [], 0

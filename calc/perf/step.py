@@ -29,7 +29,7 @@ from calc.perf.layer import LayerTerms, cached_layer_terms, parameter_counts
 from calc.perf.layout import FRAMEWORKS, Layout, Sizes, recompute_modules, resolve
 from calc.perf.memory import has_runtime, memory_per_chip
 from calc.perf.pipeline import bubble, stage_transfers
-from calc.perf.system import Chip, build_chip, resolve_hardware
+from calc.perf.system import Chip, build_chip, resolve_hardware, runs_flash_attention
 from calc.reader import MAX_WHOLE, read_chips
 from calc.units import Q_, parse_quantity
 
@@ -262,7 +262,16 @@ def predict(model, hardware, chips, layout: Layout | None = None, *, check_memor
 
 
 def predict_step(model: Transformer, hardware, chips: int, layout: Layout, check_memory: bool) -> Step:
-    """:func:`predict` once the model, chip object and chip count are built (what the search calls)."""
+    """:func:`predict` once the model, chip object and chip count are built (what the search calls). On a chip no
+    FlashAttention runs on (Volta, ``calc.perf.system.NO_FLASH_ATTENTION``) the attention is unfused, and a fused
+    FlashAttention-2 or cuDNN kernel asked for by name is refused."""
+    if not runs_flash_attention(hardware):
+        if layout.attention_kernel in ("flash2", "cudnn"):
+            raise InputError("attention_kernel", f"{layout.attention_kernel} attention does not run on {hardware.name} "
+                                                 "(Volta, sm70: FlashAttention-2 and cuDNN's fused attention need Ampere or "
+                                                 "later); leave it out (the scores are then materialized) or use efficient")
+        if layout.flash_attention and layout.attention_kernel == "native" and not layout.triton_attention:
+            layout = replace(layout, flash_attention=False)
     sizes = resolve(layout, model, chips)
     chip = build_chip(hardware, layout.precision, layout.float8_casts)
     terms = cached_layer_terms(chip, model, sizes, layout, chips)

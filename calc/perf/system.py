@@ -28,6 +28,19 @@ HOPPER = ("H100", "H200", "H800", "GH200")
 # NVIDIA Blackwell data-center chips: their own attention kernels (cuDNN, FlashAttention-4) use the tcgen05 tensor-core
 # instructions; FlashAttention-2's Ampere-style mma.sync code runs far below them
 BLACKWELL = ("B200", "GB200", "B300", "GB300")
+# NVIDIA Volta (sm70): no FlashAttention runs on it. FlashAttention-2 "currently supports Ampere, Ada, or Hopper GPUs ...
+# please use FlashAttention 1.x for Turing" (Dao-AILab/flash-attention README, "NVIDIA CUDA Support"), FlashAttention
+# 1.x Turing or Ampere; cuDNN's fused attention needs Ampere too. Its attention scores are materialized (Megatron-LM's
+# unfused core: baddbmm, softmax, bmm), the step model's no-flash-attention path
+NO_FLASH_ATTENTION = ("V100",)
+UNFUSED_ATTENTION_NOTE = ("unfused (the scores materialized): {chip} is a Volta chip (sm70), which no FlashAttention "
+                          "runs on (FlashAttention-2 needs Ampere or later, 1.x Turing or later; Dao-AILab/flash-attention README)")
+
+
+def runs_flash_attention(hardware) -> bool:
+    """Whether FlashAttention's fused kernel runs on ``hardware`` (a Hardware or its name): not on Volta
+    (``NO_FLASH_ATTENTION``)."""
+    return not getattr(hardware, "name", hardware).startswith(NO_FLASH_ATTENTION)
 EIGHT_BIT = ("fp8", "int8")
 # 4-bit block formats: NVFP4's E2M1 values with one E4M3 scale per 16, 4 + 8/16 = 4.5 bits a value (Transformer Engine,
 # transformer_engine/common/cast/nvfp4/quantize_transpose_nvfp4.cuh: SCALE_DIM = 16) [NVIDIA2025nvfp4]
@@ -69,6 +82,7 @@ class Coefficients:
     blackwell_attention_head64_share: float = _unit("", "Blackwell's fused attention rate at head size 64 / at 128")
     cross_entropy_bytes: float = _unit("byte", "loss traffic per token and vocabulary entry")
     efficiency_megatron_lm_2021: float = _unit("", "throughput of Megatron-LM early 2021 / 2022")
+    efficiency_megatron_lm_2019: float = _unit("", "throughput of Megatron-LM 2019 (the paper's code) / 2022")
     eager_rmsnorm_bytes: float = _unit("byte", "eager RMSNorm traffic per token and hidden unit")
     eager_rope_bytes: float = _unit("byte", "eager rotary-embedding traffic per query or key element")
     eager_swiglu_bytes: float = _unit("byte", "eager SwiGLU traffic per token and ff unit")
