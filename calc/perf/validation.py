@@ -474,7 +474,7 @@ def accuracy_note() -> str:
     """The step model's accuracy in one phrase, from ``REPORTED_OVERALL`` (what the CLI prints beside an MFU).
 
     >>> accuracy_note()
-    'out of source, 81% of 923 published runs within 15% (README)'
+    'out of source, 81% of 929 published runs within 15% (README)'
     """
     runs, within, _, _ = REPORTED_OVERALL
     return f"out of source, {within:.0%} of {runs} published runs within {WITHIN:.0%} (README)"
