@@ -186,7 +186,19 @@ def test_a_published_run_is_modelled_at_its_own_global_batch(capsys):
                  "H100 SXM5", "--chips", "16384"]) == 0
     line = next(s for s in capsys.readouterr().out.splitlines() if s.startswith("utilization"))
     assert "modelled" in line and "default" not in line, line
-    assert "global batch 2,048 sequences x 8,192 tokens, the published run's: Llama 3.1 405B in data/run_layouts.csv (calc.perf.search)" in line  # Meta's Table 4
+    # Meta's Table 4: the run's own layout (T8 P16, CP 1) and batch, not the fastest the search finds
+    assert ("published layout of Llama 3.1 405B (data/run_layouts.csv) on 16,384 chips of H100 SXM5, T8 P16" in line
+            and "global batch 2,048 sequences x 8,192 tokens" in line), line
+
+
+def test_a_published_run_is_modelled_at_its_own_layout_in_its_own_precision():
+    """DeepSeek-V3 on 2,048 H800 (arXiv:2412.19437): at FP8, its run's, the published layout (DualPipe, P16 E64), which
+    the search lacks (no DualPipe, and the memory model refuses it); at BF16, not its run's, the fastest that fits."""
+    kw = dict(model="DeepSeek-V3", hardware="H800 SXM5", chips=2048, tokens="14.8e12 token")
+    fp8 = calc.estimate(precision="fp8", **kw)["utilization"].how
+    assert "published layout of DeepSeek-V3" in fp8 and "T1 P16 E64 b1 selective recompute DualPipe" in fp8
+    assert "predicted anyway" in fp8
+    assert "fastest layout that fits" in calc.estimate(**kw)["utilization"].how
 
 
 def test_elsewhere_the_batch_is_raised_to_the_smallest_that_splits_or_the_message_names_no_batch():

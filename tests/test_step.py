@@ -1,10 +1,11 @@
 """Step time from the layout: published measurements, the per-layer times behind them, bad layouts."""
 
 import math
+from dataclasses import replace
 
 import pytest
 
-from calc import Q_, perf
+from calc import Q_, data, perf
 from calc.architecture import Transformer, published
 from calc.errors import InputError
 
@@ -342,10 +343,26 @@ def test_dualpipe_hides_the_expert_all_to_all_behind_the_paired_chunk():
     compute = sum(dual.seconds[p] for p in ("matmuls", "attention core", "memory-bound operations"))
     assert a2a[0] - compute < a2a[1] < a2a[0]  # no more hides than the computation lasts
     # Table 1: 2.664M H800 GPU-hours of pre-training for 14.8T tokens; the 1F1B model needed 1.64x the reported
-    # 2.788M; with DualPipe within 26% of the pre-training hours (node-limited routing and FP8 dispatch not modelled;
-    # 1.246 before the fused attention's backward ran at its measured share of the forward's rate, 1.250 after)
+    # 2.788M; with DualPipe 1.25x the pre-training hours while every routed copy crossed the network in 16 bits; with
+    # DeepEP's exchange (node-limited routing, FP8 dispatch) 0.885x: within 15%
     hours = (dual.duration("14.8e12 token") * Q_(2048, "chip")).m_as("chip*hour")
-    assert 1.0 < hours / 2.664e6 < 1.26
+    assert 0.85 < hours / 2.664e6 < 1.15
+
+
+def test_deepep_exchange_at_its_measured_rate():
+    """DeepEP's normal kernels on H800 (README, 400 Gb/s CX7 per GPU, 4,096 tokens, hidden 7168, top-4 groups of 8
+    nodes, top-8 experts, FP8 dispatch, BF16 combine): 46 GB/s RDMA dispatching and 45 GB/s combining at 64 expert
+    ranks, counting each token once per node it reaches (tests/test_internode.py's num_rdma_token_sent)."""
+    from calc.perf.layer import deepep_exchange, nodes_reached
+    from calc.perf.system import build_chip
+
+    ds = published()["DeepSeek-V3"][0]
+    assert nodes_reached(ds, 8) == 4  # node-limited routing: at most 4 of the 8 nodes ([DeepSeekAI2024] sec. 2.1.2)
+    assert nodes_reached(replace(ds, expert_groups=0, groups_per_token=0), 8) == pytest.approx(8 * (1 - (7 / 8) ** 8))
+    chip = build_chip(data.hardware("H800 SXM5"), "fp8")
+    seconds = deepep_exchange(chip, ds, 4096, 64, 8, 2048)
+    fp8, bf16 = 4096 * 4 * 7168 * (1 + 4 / 128), 4096 * 4 * 7168 * 2
+    assert seconds == pytest.approx(fp8 / 46e9 + bf16 / 45e9, rel=0.05)
 
 
 @pytest.mark.parametrize("fields", [dict(schedule="zb1p"), dict(schedule="dualpipe", pipeline=3),

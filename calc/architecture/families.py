@@ -163,6 +163,10 @@ def deepseek(c: Config) -> dict:
     if E:
         s.update(experts=E, experts_per_token=c.int("num_experts_per_tok"), expert_d_ff=c.int("moe_intermediate_size"),
                  shared_experts=c.int("n_shared_experts", 0), dense_layers=L - moe)
+        if c._get("topk_method", "")[0] in ("group_limited_greedy", "noaux_tc") and c.int("topk_group", 0):
+            # the experts of at most topk_group of n_group groups per token (DeepSeek-V2's device-limited and V3's
+            # node-limited routing; transformers' DeepseekV3TopkRouter)
+            s.update(expert_groups=c.int("n_group", 0), groups_per_token=c.int("topk_group", 0))
     if (own := _fp8_blocks(c)) is not None:
         s.update(checkpoint_precision=own)
     return s

@@ -75,6 +75,11 @@ class Transformer(ParameterCounts):
     shared_d_ff: int | None = None  # the shared experts' total width, when not shared_experts x expert_d_ff
     shared_expert_gate: bool = False  # a sigmoid gate (d_model -> 1) on the shared expert (Qwen2-MoE)
     dense_layers: int = 0  # layers with a dense feed-forward of width d_ff instead of experts
+    # Group-limited routing (DeepSeek-V3's node-limited routing, [DeepSeekAI2024] sec. 2.1.2): the routed experts in
+    # ``expert_groups`` groups, each token's experts from at most ``groups_per_token`` of them (config.json's n_group,
+    # topk_group: 8 and 4); 0: not limited
+    expert_groups: int = 0
+    groups_per_token: int = 0
     # Multi-head latent attention (DeepSeek-V2/V3), used when kv_lora_rank is set:
     q_lora_rank: int | None = None
     kv_lora_rank: int | None = None
@@ -120,7 +125,7 @@ class Transformer(ParameterCounts):
                      "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim"):
             if getattr(self, name) is not None:
                 _whole(name, getattr(self, name), 1)
-        for name in ("shared_experts", "mtp_modules", "window_layers"):
+        for name in ("shared_experts", "mtp_modules", "window_layers", "expert_groups", "groups_per_token"):
             _whole(name, getattr(self, name), 0)
         if self.window is not None:
             _whole("window", self.window, 1)

@@ -123,13 +123,57 @@ def experts(chip: Chip, model: Transformer, sizes: Sizes, tokens: float, eager: 
     # the routed tokens there and back (16 bits), and their routing probabilities on the way there in an all-to-all of
     # their own (fp32; token_dispatch's ``global_probs = all_to_all(self.ep_group, permuted_probs, ...)``,
     # megatron/core/transformer/moe/token_dispatcher.py, core_v0.14.0 on): small, so its latency
-    dispatch = (2 * all_to_all(chip, 2.0 * rows * model.d_model, expert, in_node, chips)
+    dispatch = (deepep_exchange(chip, model, tokens * expert_tensor / tensor, expert, in_node, chips)
+                if sizes.dualpipe and expert_tensor == 1 else
+                2 * all_to_all(chip, 2.0 * rows * model.d_model, expert, in_node, chips)
                 + (all_to_all(chip, 4.0 * rows, expert, in_node, chips) if not sizes.dualpipe else 0.0))
     return Block(count, routed.matmul_forward + router.forward + shared.matmul_forward,
                  routed.matmul_backward + router.backward + shared.matmul_backward,
                  routed.flop + router.flop + shared.flop, routed.elementwise_forward + shared.elementwise_forward,
                  dispatch, permutation(chip, model, sizes, tokens, local),
                  dispatch_sync=dispatch_sync(chip, model, expert * expert_tensor, expert_tensor, chips))
+
+
+def nodes_reached(model: Transformer, nodes: int) -> float:
+    """Nodes one token's routed experts sit on, expert ranks spread over ``nodes`` nodes: as many as ``k`` experts
+    drawn evenly reach, :math:`N (1 - (1 - 1/N)^k)`, at most the nodes of the ``groups_per_token`` groups it may
+    choose (DeepSeek-V3's node-limited routing, each token to at most 4 of its 8 nodes, [DeepSeekAI2024] sec. 2.1.2,
+    where its 8 groups are the 8 nodes' experts)."""
+    reached = nodes * (1 - (1 - 1 / nodes) ** model.experts_per_token)
+    groups, chosen = model.expert_groups, model.groups_per_token
+    if groups and chosen and groups % nodes == 0:  # a group within one node
+        reached = min(reached, chosen)
+    elif groups and chosen and nodes % groups == 0:  # a group over nodes / groups nodes
+        reached = min(reached, chosen * nodes // groups)
+    return reached
+
+
+def deepep_exchange(chip: Chip, model: Transformer, tokens: float, expert: int, in_node: int, chips: int) -> float:
+    """Forward seconds of the routed tokens' dispatch and combine by DeepEP's normal kernels, as DeepSeek-V3 trained
+    under DualPipe: a token crosses the network once to each node its experts sit on and is forwarded there over the
+    fast links to their chips ([DeepSeekAI2024] sec. 3.2.2); dispatched in FP8 with one fp32 scale per 128 values
+    under 8-bit matmuls, combined in BF16 (sec. 3.3.3; DeepEP's tests/test_internode.py counts the FP8 bytes as
+    ``(1 + 4 / 128) / 2`` of BF16's). The network share at the network's achievable rate (50 GB/s x 0.9 on the
+    H800), which DeepEP's normal kernels reach counting every reached node (DeepEP README, H800 with 400 Gb/s CX7:
+    46 and 45 GB/s RDMA at 64 expert ranks, DeepSeek-V3's setting of 4,096 tokens, top-4 groups, top-8 experts);
+    the fast links carry each routed copy; the slower sets the time, each way.
+
+    .. math:: t = \\sum_{b \\in \\{b_{disp}, 2\\}} \\max\\left(\\frac{T n_{reach} d b}{B_{net}} + a_{net},
+              \\frac{T k d b}{B_{fast}} + a_{fast}\\right)
+    """
+    from calc.perf.collectives import link_rate
+
+    coeff = chip.coefficients
+    nodes = expert // in_node if in_node else 1
+    dispatch_bytes = 1.0 + 4.0 / 128 if chip.eight_bit else 2.0
+    seconds = 0.0
+    for per_value in (dispatch_bytes, 2.0):
+        inside = (tokens * model.experts_per_token * model.d_model * per_value / link_rate(chip, True, chips)
+                  + coeff.intra_node_latency) if in_node > 1 else 0.0
+        outside = (tokens * nodes_reached(model, nodes) * model.d_model * per_value / link_rate(chip, False, chips)
+                   + coeff.network_latency) if nodes > 1 else 0.0
+        seconds += max(inside, outside)
+    return seconds
 
 
 def dispatch_sync(chip: Chip, model: Transformer, group: int, stride: int, chips: int) -> float:

@@ -5,7 +5,8 @@ utilization, instead of one constant for every chip. The search (calc.perf.searc
 count, or on ``REFERENCE_CHIPS`` where none is given, with the global batch of ``batch_for``: the published run's
 (data/run_layouts.csv) where the shape and chip count are a published run's, else about ``TOKENS_PER_BATCH``
 tokens, raised to the smallest batch that splits over the chips where that one does not; it is cached by model,
-chip, chips, batch and sequence. The band is the step model's out-of-sample error
+chip, chips, batch and sequence. Where the shape, chip, chip count and precision are a published run's, that run's
+own layout is predicted instead (``_published_step``, memory not enforced, as calc.backtest does). The band is the step model's out-of-sample error
 (data/defaults.csv ``step_model_error_band``, as |ln ratio|): MFU e^-band to MFU e^+band.
 """
 
@@ -35,12 +36,19 @@ class ModelledUtilization:
     chips: int
     assumed_chips: bool  # the reference cluster, not the run's
     batch_why: str = ""  # where the global batch comes from (batch_for)
+    published_run: str = ""  # the run of data/run_layouts.csv whose layout this is ("": the fastest that fits)
 
     @property
     def how(self) -> str:
         """What it is, in words, with the band and the layout."""
         s = self.step
         where = f"{self.chips:,} chips" + (" (a reference cluster; give chips for yours)" if self.assumed_chips else "")
+        if self.published_run:
+            fits = "" if s.fits else f"; the memory model says it needs {s.memory_bytes / 1e9:,.1f} GB a chip: predicted anyway"
+            return (f"modelled: MFU of the published layout of {self.published_run} (data/run_layouts.csv) on {where} "
+                    f"of {s.hardware}, {s.layout.describe()}, global batch {s.layout.global_batch:,} sequences x "
+                    f"{s.sequence:,} tokens{fits} (calc.perf.predict); band {self.low:.0%} to {self.high:.0%}, "
+                    "the step model's out-of-sample error")
         return (f"modelled: MFU of the fastest layout that fits on {where} of {s.hardware}, "
                 f"{s.layout.describe()}, global batch {s.layout.global_batch:,} sequences x {s.sequence:,} tokens"
                 + (f", {self.batch_why}" if self.batch_why else "")
@@ -157,6 +165,39 @@ def batch_for(model, hardware, chips: int, *, precision: str | None = None, glob
     return Batch(least, sequence, f"the smallest from {usual:,} up that splits over {chips:,} chips")
 
 
+@lru_cache(maxsize=64)
+def _published_step(name: str, model, hardware, chips: int, precision):
+    """(run, step) of the published run of shape ``name`` on ``chips`` chips of ``hardware`` at its own layout
+    (data/run_layouts.csv), where the precision asked is the run's (``precision`` None: the chip's 16-bit format), as
+    the back-test predicts it (calc.backtest.modelled_checks: an interleaving it does not state the fastest of 1-4,
+    memory not enforced); else None."""
+    from calc.perf.layout import Layout
+    from calc.perf.step import predict_step
+    from calc.perf.system import build_chip
+
+    runs = {r["name"]: r for r in data.runs()}
+    for run, lay in data.run_layouts().items():
+        row = runs[run]
+        if (lay["shape"] != name or row["chips"] is None or int(row.quantity("chips").m_as("chip")) != chips
+                or row["hardware"] != hardware.name or lay["precision"] != build_chip(hardware, precision).precision):
+            continue
+        best = None
+        for v in ([int(lay["virtual_stages"])] if lay["virtual_stages"] else [1, 2, 3, 4]):
+            layout = Layout(tensor=int(lay["tensor"]), pipeline=int(lay["pipeline"]), context=int(lay["context"]),
+                            expert=int(lay["expert"]), virtual_stages=v, micro_batch=int(lay["micro_batch"]),
+                            global_batch=int(lay["global_batch"]), sequence=int(lay["sequence"]),
+                            recompute=lay["recompute"], precision=lay["precision"],
+                            flash_attention=lay["flash_attention"] == "yes", schedule=lay["schedule"] or "1f1b")
+            try:
+                step = predict_step(model, hardware, chips, layout, False)
+            except InputError:
+                continue
+            if best is None or step.seconds_per_step < best.seconds_per_step:
+                best = step
+        return (run, best) if best is not None else None
+    return None
+
+
 @lru_cache(maxsize=512)
 def _fastest(model, hardware, chips: int, global_batch: int, sequence: int, precision):
     from calc.perf.search import search
@@ -182,10 +223,15 @@ def modelled_utilization(model, hardware, chips: int | None = None, *, precision
     from calc.architecture import lookup
     from calc.perf.system import resolve_hardware
 
-    model, hardware = lookup(model), resolve_hardware(hardware)
+    name, model, hardware = _name(model), lookup(model), resolve_hardware(hardware)
     assumed = chips is None
     chips = REFERENCE_CHIPS if assumed else int(chips)
     batch = batch_for(model, hardware, chips, precision=precision, global_batch=global_batch, sequence=sequence)
+    if not assumed and batch.why.startswith("the published run's"):  # that run's own layout, where it ran on this chip
+        published_run = _published_step(name, model, hardware, chips, precision)
+        if published_run is not None:
+            run, step = published_run
+            return ModelledUtilization(step.mfu, *mfu_band(step.mfu), step, chips, assumed, batch.why, run)
     step = _fastest(model, hardware, chips, batch.sequences, batch.sequence, precision)
     if step is None:
         return None
