@@ -274,3 +274,14 @@ def test_with_no_chips_the_reference_clusters_search_sets_the_count_too():
     given = calc.estimate(**run, utilization=0.4)["flop_per_param_token"]
     assert "8,192, the training sequence (the context, 131,072" in given.how
     assert given.value == none["flop_per_param_token"].value
+
+
+def test_a_published_run_in_another_precision_is_said_not_switched_to():
+    # DeepSeek-V3's run trained in FP8 (data/run_layouts.csv); asked in the chip's 16-bit default, the search answers,
+    # and the answer says that the run's own layout wants --precision fp8, rather than switching precision unasked
+    from calc.perf.utilization import modelled_utilization
+
+    bf16 = modelled_utilization("DeepSeek-V3", "H800 SXM5", 2048)
+    assert "DeepSeek-V3 ran in fp8" in bf16.how and "give precision fp8" in bf16.how
+    fp8 = modelled_utilization("DeepSeek-V3", "H800 SXM5", 2048, precision="fp8")
+    assert fp8.published_run == "DeepSeek-V3" and "ran in" not in fp8.how

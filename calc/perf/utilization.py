@@ -13,7 +13,7 @@ own layout is predicted instead (``_published_step``, memory not enforced, as ca
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from calc import data
@@ -221,7 +221,7 @@ def modelled_utilization(model, hardware, chips: int | None = None, *, precision
     True
     """
     from calc.architecture import lookup
-    from calc.perf.system import resolve_hardware
+    from calc.perf.system import build_chip, resolve_hardware
 
     name, model, hardware = _name(model), lookup(model), resolve_hardware(hardware)
     assumed = chips is None
@@ -232,10 +232,26 @@ def modelled_utilization(model, hardware, chips: int | None = None, *, precision
         if published_run is not None:
             run, step = published_run
             return ModelledUtilization(step.mfu, *mfu_band(step.mfu), step, chips, assumed, batch.why, run)
+        other = _published_precision(name, hardware, chips)
+        if other is not None and other[1] != build_chip(hardware, precision).precision:  # said, never switched to
+            batch = replace(batch, why=f"{batch.why}; {other[0]} ran in {other[1]}, so its own layout is not the one "
+                                       f"predicted here: give precision {other[1]} for it")
     step = _fastest(model, hardware, chips, batch.sequences, batch.sequence, precision)
     if step is None:
         return None
     return ModelledUtilization(step.mfu, *mfu_band(step.mfu), step, chips, assumed, batch.why)
+
+
+def _published_precision(name: str, hardware, chips: int) -> tuple[str, str] | None:
+    """(run, precision) of the published run of shape ``name`` on ``chips`` chips of ``hardware``
+    (data/run_layouts.csv), whatever precision is asked; None where there is none."""
+    runs = {r["name"]: r for r in data.runs()}
+    for run, lay in data.run_layouts().items():
+        row = runs[run]
+        if (lay["shape"] == name and row["chips"] is not None and int(row.quantity("chips").m_as("chip")) == chips
+                and row["hardware"] == hardware.name):
+            return run, lay["precision"]
+    return None
 
 
 LARGEST_SEARCHED = 2**17  # why_not looks for the fewest chips that fit among powers of two up to this
