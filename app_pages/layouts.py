@@ -138,6 +138,16 @@ def _start_layout() -> dict:
     return k["layouts_start"]
 
 
+def _follow_model() -> None:
+    """A new Model takes its own training sequence where the field held the last model's (its default, not typed):
+    GPT-3's 2,048 stayed when the Model became Llama 3 8B, a search at a quarter of the 8,192 every training door
+    (`calc step --model`) takes for it. A sequence the user typed, or a link's other than the model's, stays."""
+    k = st.session_state
+    was, now = shapes.get(k.get("layouts_model_was")), shapes.get(k.get("layouts_model"))
+    if was and now and k.get("layouts_sequence") == was[0].training_sequence:
+        k["layouts_sequence"] = now[0].training_sequence
+
+
 def _text(value) -> str:
     """A field's value as the URL keeps it (a list of names comma-separated)."""
     return ",".join(value) if isinstance(value, list) else str(value)
@@ -228,7 +238,8 @@ for problem in st.session_state.get("layouts_link_problems", []):  # by its labe
 why = st.session_state.get("layouts_why")
 top = st.container()  # your layout's numbers above the fields, as on the Estimate page: a phone shows them first
 c1, c2, c3, c4, c5 = st.columns(5)
-name = c1.selectbox("Model", list(shapes), key="layouts_model")
+name = c1.selectbox("Model", list(shapes), key="layouts_model", on_change=_follow_model)
+st.session_state["layouts_model_was"] = name
 hardware = c2.selectbox("Accelerator", hw_names, key="layouts_hw")
 chips = c3.number_input("Chips", min_value=1, max_value=LARGEST, step=8, key="layouts_chips")
 batch = c4.number_input("Global batch (sequences)", min_value=1, max_value=LARGEST, step=64, key="layouts_batch")

@@ -270,3 +270,20 @@ def test_short_steps_keep_three_figures_in_the_table():
     assert len(set(times)) > 1, times
     at = _open()  # GPT-3's seconds-long steps as before: two decimals
     assert all(len(r["Step time (s)"].split(".")[1]) == 2 for r in _table(at))
+
+
+def test_a_new_model_takes_its_training_sequence_unless_one_was_typed():
+    """fresh13: the sequence seeded from GPT-3 (2,048) stayed when the Model became Llama 3 8B, so the page searched
+    Llama 3 8B at 2,048 tokens where `calc step --model "Llama 3 8B"` and every training door take its 8,192. A
+    sequence the user typed (or the link gave, not the model's) is theirs and stays."""
+    at = _open()
+    assert at.number_input(key="layouts_sequence").value == 2048  # GPT-3 175B's
+    at.selectbox(key="layouts_model").set_value("Llama 3 8B").run()
+    assert at.number_input(key="layouts_sequence").value == published()["Llama 3 8B"][0].training_sequence == 8192
+    assert _url(at)["layouts.sequence"] == "8192"
+    at.number_input(key="layouts_sequence").set_value(3000).run()  # typed: kept through the next model
+    at.selectbox(key="layouts_model").set_value("Llama 2 70B").run()
+    assert at.number_input(key="layouts_sequence").value == 3000
+    linked = _open(**{**LINK, "layouts.sequence": "1024"})  # a link's own sequence is kept too
+    linked.selectbox(key="layouts_model").set_value("Llama 3 8B").run()
+    assert linked.number_input(key="layouts_sequence").value == 1024
