@@ -93,13 +93,35 @@ def _default(name: str):
         except (KeyError, calc.InputError):  # no chip count, or a range
             return 1024
     if name == "sequence":
-        return shapes[st.session_state["layouts_model"]][0].training_sequence  # as every training door
+        batch = st.session_state.get("layouts_batch_for")
+        return batch.sequence if batch else shapes[st.session_state["layouts_model"]][0].training_sequence
     if name == "global_batch":
-        return 1536
+        batch = _scenario_batch()
+        return batch.sequences if batch else 1536  # else GPT-3's
     if name in (start := _start_layout()):
         return start[name]
     default = DEFAULTS[name]  # the layout's own default (calc.perf.Layout)
     return [] if FIELDS[name][1] == "several" and default is None else default
+
+
+def _scenario_batch():
+    """The global batch the Estimate page's modelled utilization took (``calc.perf.utilization.batch_for``: the
+    published run's, else about 4M tokens), where the page opens on the scenario's own shape, chip and chips, so that
+    the layouts this page lists are those behind that figure (Llama 3.1 405B on 16,384 H100: 2,048 sequences, MFU
+    45.2% on both pages, where this page searched GPT-3's 1,536 and read 32.2%); None otherwise."""
+    k = st.session_state
+    k.pop("layouts_batch_for", None)
+    known = session.known_shape() or session.sent_shape()
+    if not known or known[0] != k.get("layouts_model"):
+        return None
+    try:  # only where that page models it: GPT-3's preset gives its duration (its MFU derived), and opens at 1,536
+        est = session.estimate(session.known())
+        if "utilization" not in est or est["utilization"].source != "modelled":
+            return None
+        k["layouts_batch_for"] = batch_for(k["layouts_model"], k["layouts_hw"], int(k["layouts_chips"]))
+    except (calc.InputError, ValueError):
+        return None
+    return k["layouts_batch_for"]
 
 
 START = {"tensor": 8, "pipeline": 8, "virtual_stages": 1, "micro_batch": 1, "recompute": "selective"}  # GPT-3's
@@ -159,6 +181,7 @@ def _seed() -> list[str]:
     link held that cannot be read."""
     st.session_state.pop("layouts_why", None)
     st.session_state.pop("layouts_start", None)
+    st.session_state.pop("layouts_batch_for", None)
     return session.seed(PAGE, FIELDS, _read, _default)
 
 
@@ -245,7 +268,11 @@ chips = c3.number_input("Chips", min_value=1, max_value=LARGEST, step=8, key="la
 batch = c4.number_input("Global batch (sequences)", min_value=1, max_value=LARGEST, step=64, key="layouts_batch")
 model = shapes[name][0]
 if why and why[0] == name:
-    st.caption(f"Model: your scenario's (Estimate page), {name}, {why[1]}.")
+    basis = st.session_state.get("layouts_batch_for")
+    batch_words = (f"; global batch {basis.sequences:,} sequences of {basis.sequence:,} tokens, {basis.why}, as the "
+                   "Estimate page's modelled utilization takes it" if basis and basis.sequences == batch
+                   and basis.sequence == st.session_state.get("layouts_sequence") else "")
+    st.caption(f"Model: your scenario's (Estimate page), {name}, {why[1]}{escape(batch_words, limit=300)}.")
 if (basis := matmul_basis(hardware))["basis"] != "measured":  # as the Serving page and the command line say it
     st.caption(f"Matmul rate: {escape(basis['note'], limit=400)}.")
 sequence = c5.number_input("Sequence (tokens)", min_value=1, max_value=LARGEST, step=512, key="layouts_sequence")

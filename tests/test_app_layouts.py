@@ -287,3 +287,25 @@ def test_a_new_model_takes_its_training_sequence_unless_one_was_typed():
     linked = _open(**{**LINK, "layouts.sequence": "1024"})  # a link's own sequence is kept too
     linked.selectbox(key="layouts_model").set_value("Llama 3 8B").run()
     assert linked.number_input(key="layouts_sequence").value == 1024
+
+
+def test_the_scenario_s_run_opens_at_the_batch_its_modelled_utilization_took():
+    """fresh13: Llama 3.1 405B's run on 16,384 H100 read MFU 45.2% modelled on the Estimate page (the published run's
+    2,048 sequences, calc.perf.utilization.batch_for) and 32.2% here, the page it points to, at GPT-3's 1,536."""
+    import calc
+    from calc.display import show
+
+    scenario = dict(params="405.853 Gparam", active_params="405.853 Gparam", tokens="15.6 Ttoken",
+                    hardware="H100 SXM5", chips="16384")
+    at = _open(**scenario)
+    assert at.selectbox(key="layouts_model").value == "Llama 3.1 405B"
+    assert at.number_input(key="layouts_batch").value == 2048 and at.number_input(key="layouts_sequence").value == 8192
+    est = calc.estimate(model="Llama 3.1 405B", tokens="15.6T token", hardware="H100 SXM5", chips=16384)
+    best = _table(at)[1]  # the fastest layout that fits, under "yours"
+    assert best["MFU"] == show("utilization", est.utilization) == "45.2%", best
+    assert any("2,048 sequences" in c.value and "published run" in c.value for c in at.caption)
+    at = _open(params="3e12 param", hardware="H100 SXM5", chips="1024")  # no shape of the scenario's: GPT-3's 1,536
+    assert at.number_input(key="layouts_batch").value == 1536
+    at = _open(params="174.6 Gparam", tokens="300 Gtoken", chips="10000", duration="14.8 day", hardware="V100 SXM2")
+    assert at.selectbox(key="layouts_model").value == "GPT-3 175B"  # GPT-3's preset: its MFU derived, not modelled
+    assert at.number_input(key="layouts_batch").value == 1536
