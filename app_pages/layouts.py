@@ -128,8 +128,8 @@ START = {"tensor": 8, "pipeline": 8, "virtual_stages": 1, "micro_batch": 1, "rec
 
 
 def _start_layout() -> dict:
-    """"Your layout" where the link gives none: GPT-3's T8 P8 b1 where the model, chips and batch take it, else the
-    fastest layout the search finds (its fields the page shows). T8 P8 opened the page with "Your layout is refused"
+    """"Your layout" where the link gives none: GPT-3's T8 P8 b1 where the model, chips and batch take it and it fits
+    in memory, else the fastest layout the search finds (its fields the page shows). T8 P8 opened the page with "Your layout is refused"
     for 8 of the Estimate page's 17 presets (GPT-2 small: 8 tensor ranks do not divide its 12 heads; GPT-3 on 10,000
     V100: not a multiple of 64 chips), a layout the user never chose."""
     k = st.session_state
@@ -140,10 +140,13 @@ def _start_layout() -> dict:
         model, chip = shapes[k["layouts_model"]][0], data.hardware(k["layouts_hw"])
         chips, fixed = int(k["layouts_chips"]), dict(global_batch=int(k["layouts_batch"]), sequence=int(k["layouts_sequence"]))
 
-        def takes(layout: dict) -> bool:
+        # and fits, where the link gives no layout field: not "Your layout needs 10.1 GB more" on opening (Llama 3.1
+        # 405B's run on 16,384 H100 at its published 2,048 sequences); a link's own layout is completed as before
+        linked = any(f"layouts_{n}" in k for n in START)
+
+        def takes(layout: dict, memory: bool = not linked) -> bool:
             try:
-                perf.predict(model, chip, chips, check_memory=False, **fixed, **layout)
-                return True
+                return perf.predict(model, chip, chips, check_memory=False, **fixed, **layout).fits or not memory
             except calc.InputError:
                 return False
 
@@ -152,9 +155,11 @@ def _start_layout() -> dict:
             if found.steps:
                 best = found.steps[0].layout
                 k["layouts_start"] = {n: getattr(best, n) for n in (*START, "context", "expert")}
-            elif takes(ONE := {**START, "tensor": 1, "pipeline": 1}):  # none fits (GPT-3 on one V100): the plainest
-                k["layouts_start"] = ONE  # layout, whose memory is then said ("needs X GB more"), not "1 chips are not
-                # a multiple of tensor x pipeline x context = 8 x 8 x 1"
+            elif takes(START, memory=False):  # none fits: GPT-3's, whose memory is then said
+                pass
+            elif takes(ONE := {**START, "tensor": 1, "pipeline": 1}, memory=False):  # none fits (GPT-3 on one V100):
+                k["layouts_start"] = ONE  # the plainest layout, whose memory is then said ("needs X GB more"), not "1
+                # chips are not a multiple of tensor x pipeline x context = 8 x 8 x 1"
     except (calc.InputError, KeyError):  # a model or batch the page says is wrong: T8 P8 as before
         pass
     return k["layouts_start"]

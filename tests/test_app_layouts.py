@@ -303,6 +303,8 @@ def test_the_scenario_s_run_opens_at_the_batch_its_modelled_utilization_took():
     est = calc.estimate(model="Llama 3.1 405B", tokens="15.6T token", hardware="H100 SXM5", chips=16384)
     best = _table(at)[1]  # the fastest layout that fits, under "yours"
     assert best["MFU"] == show("utilization", est.utilization) == "45.2%", best
+    shown = " ".join(x.value for x in [*at.warning, *at.info, *at.error])
+    assert "GB more" not in shown, shown  # "your layout" opens at one that fits, not GPT-3's T8 P8 (10.1 GB over)
     assert any("2,048 sequences" in c.value and "published run" in c.value for c in at.caption)
     at = _open(params="3e12 param", hardware="H100 SXM5", chips="1024")  # no shape of the scenario's: GPT-3's 1,536
     assert at.number_input(key="layouts_batch").value == 1536
