@@ -93,21 +93,43 @@ def _default(name: str):
         except (KeyError, calc.InputError):  # no chip count, or a range
             return 1024
     if name == "sequence":
-        return shapes[st.session_state["layouts_model"]][0].training_sequence  # as every training door
+        batch = st.session_state.get("layouts_batch_for")
+        return batch.sequence if batch else shapes[st.session_state["layouts_model"]][0].training_sequence
     if name == "global_batch":
-        return 1536
+        batch = _scenario_batch()
+        return batch.sequences if batch else 1536  # else GPT-3's
     if name in (start := _start_layout()):
         return start[name]
     default = DEFAULTS[name]  # the layout's own default (calc.perf.Layout)
     return [] if FIELDS[name][1] == "several" and default is None else default
 
 
+def _scenario_batch():
+    """The global batch the Estimate page's modelled utilization took (``calc.perf.utilization.batch_for``: the
+    published run's, else about 4M tokens), where the page opens on the scenario's own shape, chip and chips, so that
+    the layouts this page lists are those behind that figure (Llama 3.1 405B on 16,384 H100: 2,048 sequences, MFU
+    45.2% on both pages, where this page searched GPT-3's 1,536 and read 32.2%); None otherwise."""
+    k = st.session_state
+    k.pop("layouts_batch_for", None)
+    known = session.known_shape() or session.sent_shape()
+    if not known or known[0] != k.get("layouts_model"):
+        return None
+    try:  # only where that page models it: GPT-3's preset gives its duration (its MFU derived), and opens at 1,536
+        est = session.estimate(session.known())
+        if "utilization" not in est or est["utilization"].source != "modelled":
+            return None
+        k["layouts_batch_for"] = batch_for(k["layouts_model"], k["layouts_hw"], int(k["layouts_chips"]))
+    except (calc.InputError, ValueError):
+        return None
+    return k["layouts_batch_for"]
+
+
 START = {"tensor": 8, "pipeline": 8, "virtual_stages": 1, "micro_batch": 1, "recompute": "selective"}  # GPT-3's
 
 
 def _start_layout() -> dict:
-    """"Your layout" where the link gives none: GPT-3's T8 P8 b1 where the model, chips and batch take it, else the
-    fastest layout the search finds (its fields the page shows). T8 P8 opened the page with "Your layout is refused"
+    """"Your layout" where the link gives none: GPT-3's T8 P8 b1 where the model, chips and batch take it and it fits
+    in memory, else the fastest layout the search finds (its fields the page shows). T8 P8 opened the page with "Your layout is refused"
     for 8 of the Estimate page's 17 presets (GPT-2 small: 8 tensor ranks do not divide its 12 heads; GPT-3 on 10,000
     V100: not a multiple of 64 chips), a layout the user never chose."""
     k = st.session_state
@@ -118,10 +140,13 @@ def _start_layout() -> dict:
         model, chip = shapes[k["layouts_model"]][0], data.hardware(k["layouts_hw"])
         chips, fixed = int(k["layouts_chips"]), dict(global_batch=int(k["layouts_batch"]), sequence=int(k["layouts_sequence"]))
 
-        def takes(layout: dict) -> bool:
+        # and fits, where the link gives no layout field: not "Your layout needs 10.1 GB more" on opening (Llama 3.1
+        # 405B's run on 16,384 H100 at its published 2,048 sequences); a link's own layout is completed as before
+        linked = any(f"layouts_{n}" in k for n in START)
+
+        def takes(layout: dict, memory: bool = not linked) -> bool:
             try:
-                perf.predict(model, chip, chips, check_memory=False, **fixed, **layout)
-                return True
+                return perf.predict(model, chip, chips, check_memory=False, **fixed, **layout).fits or not memory
             except calc.InputError:
                 return False
 
@@ -130,12 +155,24 @@ def _start_layout() -> dict:
             if found.steps:
                 best = found.steps[0].layout
                 k["layouts_start"] = {n: getattr(best, n) for n in (*START, "context", "expert")}
-            elif takes(ONE := {**START, "tensor": 1, "pipeline": 1}):  # none fits (GPT-3 on one V100): the plainest
-                k["layouts_start"] = ONE  # layout, whose memory is then said ("needs X GB more"), not "1 chips are not
-                # a multiple of tensor x pipeline x context = 8 x 8 x 1"
+            elif takes(START, memory=False):  # none fits: GPT-3's, whose memory is then said
+                pass
+            elif takes(ONE := {**START, "tensor": 1, "pipeline": 1}, memory=False):  # none fits (GPT-3 on one V100):
+                k["layouts_start"] = ONE  # the plainest layout, whose memory is then said ("needs X GB more"), not "1
+                # chips are not a multiple of tensor x pipeline x context = 8 x 8 x 1"
     except (calc.InputError, KeyError):  # a model or batch the page says is wrong: T8 P8 as before
         pass
     return k["layouts_start"]
+
+
+def _follow_model() -> None:
+    """A new Model takes its own training sequence where the field held the last model's (its default, not typed):
+    GPT-3's 2,048 stayed when the Model became Llama 3 8B, a search at a quarter of the 8,192 every training door
+    (`calc step --model`) takes for it. A sequence the user typed, or a link's other than the model's, stays."""
+    k = st.session_state
+    was, now = shapes.get(k.get("layouts_model_was")), shapes.get(k.get("layouts_model"))
+    if was and now and k.get("layouts_sequence") == was[0].training_sequence:
+        k["layouts_sequence"] = now[0].training_sequence
 
 
 def _text(value) -> str:
@@ -149,6 +186,7 @@ def _seed() -> list[str]:
     link held that cannot be read."""
     st.session_state.pop("layouts_why", None)
     st.session_state.pop("layouts_start", None)
+    st.session_state.pop("layouts_batch_for", None)
     return session.seed(PAGE, FIELDS, _read, _default)
 
 
@@ -228,13 +266,18 @@ for problem in st.session_state.get("layouts_link_problems", []):  # by its labe
 why = st.session_state.get("layouts_why")
 top = st.container()  # your layout's numbers above the fields, as on the Estimate page: a phone shows them first
 c1, c2, c3, c4, c5 = st.columns(5)
-name = c1.selectbox("Model", list(shapes), key="layouts_model")
+name = c1.selectbox("Model", list(shapes), key="layouts_model", on_change=_follow_model)
+st.session_state["layouts_model_was"] = name
 hardware = c2.selectbox("Accelerator", hw_names, key="layouts_hw")
 chips = c3.number_input("Chips", min_value=1, max_value=LARGEST, step=8, key="layouts_chips")
 batch = c4.number_input("Global batch (sequences)", min_value=1, max_value=LARGEST, step=64, key="layouts_batch")
 model = shapes[name][0]
 if why and why[0] == name:
-    st.caption(f"Model: your scenario's (Estimate page), {name}, {why[1]}.")
+    basis = st.session_state.get("layouts_batch_for")
+    batch_words = (f"; global batch {basis.sequences:,} sequences of {basis.sequence:,} tokens, {basis.why}, as the "
+                   "Estimate page's modelled utilization takes it" if basis and basis.sequences == batch
+                   and basis.sequence == st.session_state.get("layouts_sequence") else "")
+    st.caption(f"Model: your scenario's (Estimate page), {name}, {why[1]}{escape(batch_words, limit=300)}.")
 if (basis := matmul_basis(hardware))["basis"] != "measured":  # as the Serving page and the command line say it
     st.caption(f"Matmul rate: {escape(basis['note'], limit=400)}.")
 sequence = c5.number_input("Sequence (tokens)", min_value=1, max_value=LARGEST, step=512, key="layouts_sequence")

@@ -133,7 +133,7 @@ def _compute(items: tuple) -> pint.Quantity | None:
 def known_shape() -> tuple[str, str] | None:
     """The model's shape, when the scenario names one (a name of ``calc.architecture.published()``), and why,
     in words: the published run it was loaded from (its parameters and tokens as that preset gives them), or the shape
-    the Model shape page sent (its parameter count to the 4 figures that page writes); None otherwise.
+    the Model shape page sent (its parameter count to 4 figures; that page writes 6); None otherwise.
 
     A bare parameter count is not a shape: 70B could be Llama 2 70B, Chinchilla or a model of its own. Only a
     known shape gets a modelled utilization (its fastest layout on the chip, ``calc.perf.modelled_utilization``),
@@ -204,8 +204,8 @@ def send_shape(shape, name: str) -> None:
 
 
 def sent_shape() -> tuple | None:
-    """The (name, shape) the Model shape page sent, while the scenario still holds its parameter counts (to the 4
-    figures that page writes); None otherwise. With it the Estimate page models the utilization of that shape, as
+    """The (name, shape) the Model shape page sent, while the scenario still holds its parameter counts (to 4
+    figures; that page writes 6); None otherwise. With it the Estimate page models the utilization of that shape, as
     ``python -m calc estimate --config FILE`` does for the same file (doors12: it took the default)."""
     sent = st.session_state.get(SENT)
     params, active = _count("params"), _count("active_params")

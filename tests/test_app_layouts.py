@@ -270,3 +270,44 @@ def test_short_steps_keep_three_figures_in_the_table():
     assert len(set(times)) > 1, times
     at = _open()  # GPT-3's seconds-long steps as before: two decimals
     assert all(len(r["Step time (s)"].split(".")[1]) == 2 for r in _table(at))
+
+
+def test_a_new_model_takes_its_training_sequence_unless_one_was_typed():
+    """fresh13: the sequence seeded from GPT-3 (2,048) stayed when the Model became Llama 3 8B, so the page searched
+    Llama 3 8B at 2,048 tokens where `calc step --model "Llama 3 8B"` and every training door take its 8,192. A
+    sequence the user typed (or the link gave, not the model's) is theirs and stays."""
+    at = _open()
+    assert at.number_input(key="layouts_sequence").value == 2048  # GPT-3 175B's
+    at.selectbox(key="layouts_model").set_value("Llama 3 8B").run()
+    assert at.number_input(key="layouts_sequence").value == published()["Llama 3 8B"][0].training_sequence == 8192
+    assert _url(at)["layouts.sequence"] == "8192"
+    at.number_input(key="layouts_sequence").set_value(3000).run()  # typed: kept through the next model
+    at.selectbox(key="layouts_model").set_value("Llama 2 70B").run()
+    assert at.number_input(key="layouts_sequence").value == 3000
+    linked = _open(**{**LINK, "layouts.sequence": "1024"})  # a link's own sequence is kept too
+    linked.selectbox(key="layouts_model").set_value("Llama 3 8B").run()
+    assert linked.number_input(key="layouts_sequence").value == 1024
+
+
+def test_the_scenario_s_run_opens_at_the_batch_its_modelled_utilization_took():
+    """fresh13: Llama 3.1 405B's run on 16,384 H100 read MFU 45.2% modelled on the Estimate page (the published run's
+    2,048 sequences, calc.perf.utilization.batch_for) and 32.2% here, the page it points to, at GPT-3's 1,536."""
+    import calc
+    from calc.display import show
+
+    scenario = dict(params="405.853 Gparam", active_params="405.853 Gparam", tokens="15.6 Ttoken",
+                    hardware="H100 SXM5", chips="16384")
+    at = _open(**scenario)
+    assert at.selectbox(key="layouts_model").value == "Llama 3.1 405B"
+    assert at.number_input(key="layouts_batch").value == 2048 and at.number_input(key="layouts_sequence").value == 8192
+    est = calc.estimate(model="Llama 3.1 405B", tokens="15.6T token", hardware="H100 SXM5", chips=16384)
+    best = _table(at)[1]  # the fastest layout that fits, under "yours"
+    assert best["MFU"] == show("utilization", est.utilization) == "45.2%", best
+    shown = " ".join(x.value for x in [*at.warning, *at.info, *at.error])
+    assert "GB more" not in shown, shown  # "your layout" opens at one that fits, not GPT-3's T8 P8 (10.1 GB over)
+    assert any("2,048 sequences" in c.value and "published run" in c.value for c in at.caption)
+    at = _open(params="3e12 param", hardware="H100 SXM5", chips="1024")  # no shape of the scenario's: GPT-3's 1,536
+    assert at.number_input(key="layouts_batch").value == 1536
+    at = _open(params="174.6 Gparam", tokens="300 Gtoken", chips="10000", duration="14.8 day", hardware="V100 SXM2")
+    assert at.selectbox(key="layouts_model").value == "GPT-3 175B"  # GPT-3's preset: its MFU derived, not modelled
+    assert at.number_input(key="layouts_batch").value == 1536

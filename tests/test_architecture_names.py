@@ -199,3 +199,17 @@ def test_held_out_rows_of_the_new_rows_keep_the_shape_they_had():
     assert set(before) <= named
     for now, was in before.items():
         assert lookup(now) == lookup(was)
+
+
+def test_a_config_path_given_as_a_name_says_which_door_reads_it():
+    # fresh13: calc.estimate(model="data/configs/mistral-7b.json") answered "unknown shape ...; known: GPT-2 small, ..."
+    # (70 names), with no word of Transformer.from_config, Python's way to what `calc estimate --config FILE` reads
+    import pytest
+
+    import calc
+    from calc.errors import InputError
+
+    for door in (lambda m: calc.estimate(model=m, tokens="1T token"), lambda m: calc.serve(m, "H100 SXM5")):
+        with pytest.raises(InputError, match=r"Transformer\.from_config\(path\)") as exc:
+            door("data/configs/mistral-7b.json")
+        assert exc.value.field == "model" and "\n" not in str(exc.value)

@@ -40,3 +40,34 @@ def test_serve_says_it_for_the_chips_given_or_the_layout_given(capsys):
     assert _err(capsys, argv + ["--tensor", "16"]).endswith("for TPU v2, which this layout needs\n")
     with pytest.raises(MissingLink, match="which serving on 16 chips needs"):
         serve("Llama 3 70B", "TPU v2", 16)
+
+
+@pytest.mark.parametrize("extra, python", [
+    ([], {}),
+    (["--precision", "fp8"], {"precision": "fp8"}),
+    (["--serving-price", "2 USD/Mtoken"], {"serving_price": "2 USD/Mtoken"}),
+])
+def test_python_prices_a_chip_as_the_command_line_does(capsys, extra, python):
+    """fresh13: `calc lifetime --model M --inference-tokens T --hardware H` models the missing prices on the chip, where
+    calc.lifetime(model=M, inference_tokens=T, hardware=H) refused ("hardware: only used with a training price per
+    chip-hour"): the same question, one door answering and the other not."""
+    import json
+
+    from calc.lifetime import lifetime
+
+    argv = ["lifetime", "--model", "Llama 3.1 405B", "--inference-tokens", "20T", "--hardware", "H100 SXM5", "--json"]
+    assert main(argv + extra) == 0
+    cli = json.loads(capsys.readouterr().out)["dollars"]
+    r = lifetime(model="Llama 3.1 405B", inference_tokens="20T token", hardware="H100 SXM5", **python)
+    for plan, mine in (("optimum", r.cost_optimum), ("compute_optimal", r.compute_optimal_cost), ("given", r.given_cost)):
+        for q in ("params", "training_cost", "serving_cost"):
+            assert getattr(mine, q).m == pytest.approx(cli[plan][q]["value"], rel=1e-9), (plan, q)
+
+
+def test_python_refuses_a_served_format_nothing_reads():
+    from calc.errors import InputError
+    from calc.lifetime import lifetime
+
+    with pytest.raises(InputError, match="served weights' format") as exc:
+        lifetime(model="Llama 3.1 405B", inference_tokens="20T token", precision="fp8")
+    assert exc.value.field == "precision"

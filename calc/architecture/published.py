@@ -106,6 +106,9 @@ def _by_name(model: str) -> Transformer:
     if model in runs:  # the other list a --model names
         hint = (f"{model!r} is a published run of data/models.csv (read by lifetime, cost and thresholds), not a shape "
                 f"of data/architectures.csv (read here); {hint}")
+    if model.strip().lower().endswith(".json"):  # a config.json's path where a name goes: say which door reads it
+        hint = ("a config.json is read by calc.architecture.Transformer.from_config(path), whose shape goes where a "
+                f"name does (model=...), as --config reads it at the command line; {hint}")
     raise InputError("model", f"unknown shape {model[:60]!r}; {hint}")
 
 

@@ -16,7 +16,7 @@ from calc.units import Q_
 
 def lifetime(*, loss=None, params=None, tokens=None, model=None, inference_tokens=0, law: str = DEFAULT_LAW,
              training_price=None, serving_price=None, serving_price_params=None, hardware=None,
-             utilization=None) -> Lifetime:
+             utilization=None, precision=None) -> Lifetime:
     """The model size and training tokens that minimise training + inference compute at one quality.
 
     minimise 6 N D + 2 N T subject to L(N, D) = L*  [Sardana2023]; the root of
@@ -45,7 +45,12 @@ def lifetime(*, loss=None, params=None, tokens=None, model=None, inference_token
         The size that price is for; serving cost scales with N. Default: the run given, else the
         compute-optimal model of the target quality.
     hardware, utilization : str and fraction, optional
-        With a training price per chip-hour: the chip (its dense peak at its 16-bit format) and the MFU.
+        With a training price per chip-hour: the chip (its dense peak at its 16-bit format) and the MFU. With
+        no serving price, or no training price, the missing one is modelled on ``hardware`` as
+        ``python -m calc lifetime --hardware H`` models it (``calc.service_life.lifetime_prices``: serving by
+        ``calc.serve`` on the cheapest chip group, training at the chip's default price and MFU).
+    precision : str, optional
+        The served weights' format where serving is modelled on ``hardware`` (``calc.serve``'s default if None).
 
     Returns
     -------
@@ -94,10 +99,37 @@ def lifetime(*, loss=None, params=None, tokens=None, model=None, inference_token
     break_even = _break_even(n_run, d_run, n, d, n0, d0)
     out = dict(law=law, loss=target, inference_tokens=Q_(demand, "token"), optimum=optimum, compute_optimal=best,
                given=given, break_even=break_even)
-    prices = dict(training_price=training_price, serving_price=serving_price,
-                  serving_price_params=serving_price_params, hardware=hardware, utilization=utilization)
+    prices = _chip_prices(dict(training_price=training_price, serving_price=serving_price,
+                               serving_price_params=serving_price_params, hardware=hardware, utilization=utilization),
+                          dict(loss=loss, params=params, tokens=tokens, model=model, law=law), precision)
     out.update(_dollar_plans(shape, demand, law, source, best, (n_run, d_run), n0, **prices))
     return Lifetime(**out)
+
+
+def _chip_prices(prices: dict, run: dict, precision) -> dict:
+    """``prices`` with the one a chip alone leaves out modelled on it, as the command line's ``lifetime --hardware H``
+    does (calc/cli/lifetime.py): no serving price, serving by ``calc.serve`` (and training too where no price is
+    given); a serving price but no training price, training at the chip's default price and MFU. ``precision``, the
+    served format, is read only where serving is modelled: refused elsewhere, never dropped."""
+    hardware, words = prices["hardware"], "the served weights' format is read with hardware and no serving_price " \
+                                          f"(serving modelled on the chip); got precision {precision!r}"
+    if hardware is None or (prices["serving_price"] is not None and prices["training_price"] is not None):
+        if precision is not None:
+            raise InputError("precision", words)
+        return prices
+    from calc.service_life import lifetime_prices
+
+    if prices["serving_price"] is None:
+        if prices["serving_price_params"] is not None:  # read by nothing: refused, never dropped
+            raise InputError("serving_price_params", "only used with a serving price (the model size that price is "
+                                                     "for); give it, or leave it out")
+        kw, _ = lifetime_prices(hardware, **run, precision=precision, training_price=prices["training_price"],
+                                utilization=prices["utilization"])
+        return {**dict(prices, hardware=None, utilization=None), **kw}
+    if precision is not None:
+        raise InputError("precision", words)
+    kw, _ = lifetime_prices(hardware, **run, utilization=prices["utilization"])
+    return dict(prices, training_price=kw["training_price"], hardware=None, utilization=None)
 
 
 def _break_even(n_run, d_run, n, d, n0, d0) -> pint.Quantity:
