@@ -207,7 +207,7 @@ def acquisition_cost(chips, hardware: str | data.Hardware, start) -> Cost:
     server_part = f" × {float(overhead):.3g} for the rest of the server" if p.level == "chip" else ""
     return Cost("acquisition", servers / (1 - f), when.year,
                 {"servers": servers, "cluster interconnect": servers * f / (1 - f)},
-                f"{n.m_as('chip'):,.0f} chips × ${p.price.m_as('USD/chip'):,.0f}/chip ({p.level} price of "
+                f"{n.m_as('chip'):,.0f} chip{'s' * (n.m_as('chip') != 1)} × ${p.price.m_as('USD/chip'):,.0f}/chip ({p.level} price of "
                 f"{p.date}){server_part}, / (1 − {f:.0%}) for the cluster interconnect"
                 + before_first_note(p.date, when).replace("price listed", "purchase price listed"))
 

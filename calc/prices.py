@@ -244,4 +244,4 @@ def _read_price(value, hardware, chips_per_node, name: str = "price") -> tuple[p
 
     m = per_node.m_as("USD/hour/node")
     shown = number(float(m)) if np.ndim(m) == 0 else "the prices"
-    return q, f"given per node: ${shown} per hour for {n} chips ({where})"
+    return q, f"given per node: ${shown} per hour for {n} chip{'s' * (n != 1)} ({where})"

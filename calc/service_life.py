@@ -393,12 +393,13 @@ def modelled_prices(hardware, *, params=None, model=None, utilization=None, pric
         raise MissingLink(exc.field, f"{exc.message}; give a serving price, or a chip whose links data/hardware.csv "
                                      "gives", exc.chip, exc.link) from None
     serve_price = s.usd_per_million_tokens["blended"].to("USD/token")
+    from calc.display import cents  # money as every door writes it ("$3.51"), not "3.51 USD"
     from calc.serve.load import CHIP_BASIS
 
     why = "" if s.precision_basis in ("given", CHIP_BASIS) else f" ({s.precision_basis})"  # the checkpoint's: said
     words = (f"serving: calc.serve, {what} in {s.layout['precision']}{why} on {s.chips} x {s.hardware} at saturation, "
-             f"{s.usd_per_million_tokens['blended'].m_as('USD/Mtoken'):.3g} USD per million tokens (3:1 blend)",
-             f"training: {est['price'].value.m_as('USD/chip/hour'):.2f} USD per chip-hour at MFU "
+             f"${cents(s.usd_per_million_tokens['blended'].m_as('USD/Mtoken'))} per million tokens (3:1 blend)",
+             f"training: ${cents(est['price'].value.m_as('USD/chip/hour'))} per chip-hour at MFU "
              f"{est['utilization'].value.m_as(''):.0%} ({est['utilization'].source})")
     words = {"serving": words[0], "training": words[1], "precision": s.layout["precision"], "chips": s.chips}
     return train, serve_price, n, words

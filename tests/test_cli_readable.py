@@ -168,3 +168,32 @@ def test_serving_prices_are_written_in_cents(capsys):
     assert main(["serve", "--model", "Llama 3.1 70B", "--hardware", "H100 SXM5", "--chips", "8", "--precision", "fp8"]) == 0
     line = next(r for r in capsys.readouterr().out.splitlines() if "$ per million tokens" in r)
     assert re.search(r"\$\d+\.\d\d+ input, \$\d+\.\d\d+ output, \$\d+\.\d\d+ blended", line), line
+
+
+def test_one_chip_one_sequence_one_rank_are_singular(capsys):
+    # doors13 (fresh12's list): "1 chips are not a multiple of tensor x pipeline x context", and the other counts built
+    # as f"{n} chips" that can be one
+    said = {
+        ("step", "--model", "Llama 2 7B", "--hardware", "H100 SXM5", "--chips", "1", "--tensor", "8", "--global-batch",
+         "8"): "1 chip is not a multiple of tensor x pipeline x context = 8 x 1 x 1",
+        ("step", "--model", "Llama 2 7B", "--hardware", "H100 SXM5", "--chips", "2", "--global-batch", "1"):
+            "1 sequence does not split into micro-batches of 1 over 2 data-parallel ranks",
+        ("step", "--model", "Llama 2 7B", "--hardware", "H100 SXM5", "--chips", "1", "--global-batch", "1",
+         "--micro-batch", "2"): "over 1 data-parallel rank",
+        ("serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--chips", "1", "--pipeline", "2"):
+            "2 pipeline stages do not divide the 1 chip",
+        ("serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--chips", "1", "--tensor", "2"):
+            "tensor x pipeline = 2 chips must divide the 1 chip (each",
+    }
+    for argv, words in said.items():
+        assert main(list(argv)) == 2
+        err = capsys.readouterr().err
+        assert words in err and "1 chips" not in err and "1 sequences" not in err, err
+
+
+def test_one_chip_s_price_and_purchase_are_singular():
+    from calc.cost import acquisition_cost
+    from calc.prices import read_price
+
+    assert acquisition_cost(1, "H100 SXM5", "2025-01-01").basis.startswith("1 chip × $")
+    assert "per hour for 1 chip (" in read_price("$2/node/hour", "H100 SXM5", chips_per_node=1)[1]

@@ -333,3 +333,22 @@ def test_a_null_or_decimal_field_is_said_as_what_it_is():
         Transformer.from_config({**cfg, "intermediate_size": 1e30})
     with pytest.raises(calc.InputError, match=r"got 28672\.0: write 28672, with no decimal point or exponent$"):
         Transformer.from_config({**cfg, "intermediate_size": 28672.0})
+
+
+@pytest.mark.parametrize("config, name", [("deepseek-v3.json", "DeepSeek-V3"), ("deepseek-v2.json", "DeepSeek-V2"),
+                                          ("deepseek-v2-lite.json", "DeepSeek-V2-Lite"), ("gpt-oss-120b.json", "GPT-OSS 120B"),
+                                          ("gpt-oss-20b.json", "GPT-OSS 20B")])
+def test_a_config_keeps_its_rope_scaling_and_counts_at_the_published_shape_s_sequence(config, name, capsys):
+    # doors13 (fresh12's list): data/configs/deepseek-v3.json had lost the rope_scaling block of the Hugging Face
+    # original (YaRN over original_max_position_embeddings 4,096), so `params --config` counted at its 163,840 positions
+    # where `--model DeepSeek-V3` counts at 4,096; DeepSeek-V2, V2-Lite and GPT-OSS had lost theirs the same way
+    from pathlib import Path
+
+    from calc.__main__ import main
+    from calc.architecture import lookup
+
+    path = Path(__file__).resolve().parents[1] / "data" / "configs" / config
+    assert data.model_config(config)["rope_scaling"]["original_max_position_embeddings"] == 4096
+    assert Transformer.from_config(path).training_sequence == lookup(name).training_sequence == 4096
+    assert main(["params", "--config", str(path)]) == 0
+    assert "FLOP per token at sequence 4,096" in capsys.readouterr().out

@@ -330,3 +330,16 @@ def test_a_run_with_no_token_count_that_is_a_shape_takes_the_tokens_given():
         quality(model="GPT-2 XL")
     with pytest.raises(InputError, match="give model alone"):  # a run with its tokens keeps them
         quality(model="GPT-3 175B", tokens="1T")
+
+
+def test_the_modelled_prices_read_as_money_reads_at_every_door():
+    # doors13 (fresh12's list): lifetime printed "3.51 USD per million tokens" and "6.88 USD per chip-hour" where
+    # serve and estimate write "$0.68 per million tokens", "$6.88 per chip-hour" (calc.display.cents)
+    import re
+
+    from calc.service_life import modelled_prices
+
+    words = modelled_prices("H100 SXM5", params="70.6e9 param")[3]
+    assert re.search(r"at saturation, \$\d+\.\d\d+ per million tokens \(3:1 blend\)", words["serving"]), words
+    assert re.match(r"training: \$\d+\.\d\d per chip-hour at MFU", words["training"]), words
+    assert "USD per" not in words["serving"] + words["training"]

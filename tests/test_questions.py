@@ -101,7 +101,7 @@ def test_a_node_price_is_the_per_chip_price_times_the_node(per_chip, node):
     hw = "H100 SXM5"
     n = node or 8  # the H100's server size, data/hardware.csv
     q, how = read_price(f"{per_chip * n!r} USD/hour/node", hw, node)
-    assert q.m_as("USD/chip/hour") == pytest.approx(per_chip, rel=1e-9) and f"for {n} chips" in how
+    assert q.m_as("USD/chip/hour") == pytest.approx(per_chip, rel=1e-9) and f"for {n} chip{'s' * (n != 1)} (" in how  # "1 chip" (doors13)
     est = calc.estimate(chip_hours="1e6 chip*hour", price=f"{per_chip * n!r} USD/h/node", hardware=hw,
                         chips_per_node=node)
     assert est.cost.m_as("USD") == pytest.approx(per_chip * 1e6, rel=1e-9)

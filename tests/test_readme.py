@@ -207,9 +207,9 @@ def _lambda(out: str) -> str:
 
 def _lifetime_serving(precision: str):
     def figure(out: str) -> str:
-        m = re.search(r"in (\w+) on (\d+) x H100 SXM5 at saturation, ([\d.]+) USD per million tokens", out)
+        m = re.search(r"in (\w+) on (\d+) x H100 SXM5 at saturation, \$([\d.]+) per million tokens", out)
         assert m and m.group(1) == precision, out[-600:]
-        return f"{'bf16:' if precision == 'bf16' else '--precision fp8 #'} {m.group(2)} H100, {m.group(3)} USD/Mtoken"
+        return f"{'bf16:' if precision == 'bf16' else '--precision fp8 #'} {m.group(2)} H100, ${m.group(3)} per million tokens"
     figure.__name__ = f"_lifetime_{precision}"
     return figure
 

@@ -128,9 +128,9 @@ def test_engine_vendors_are_read_and_checked(tmp_path, monkeypatch):
     from calc.errors import DataError
 
     vendors = data.serving_engine_vendors()
-    assert vendors["vLLM 0.9.1 (ROCm)"] == "AMD" and vendors["TensorRT-LLM 1.2"] == "NVIDIA"
-    assert vendors["vLLM 0.10.2"] == vendors["vLLM 0.11.0"] == "NVIDIA" and set(vendors) <= {e for e, _ in data.serving_host()}
-    assert set(vendors.values()) <= {h.vendor for h in data.hardware_table().values()}
+    assert vendors["vLLM 0.9.1 (ROCm)"] == ("AMD",) and vendors["TensorRT-LLM 1.2"] == ("NVIDIA",)
+    assert vendors["vLLM 0.10.2"] == vendors["vLLM 0.11.0"] == ("NVIDIA",) and set(vendors) <= {e for e, _ in data.serving_host()}
+    assert {v for vs in vendors.values() for v in vs} <= {h.vendor for h in data.hardware_table().values()}
     text = (data.DATA_DIR / "serving_engine_chips.csv").read_text(encoding="utf-8")
     bad = tmp_path / "data"
     bad.mkdir()

@@ -63,7 +63,7 @@ def test_every_engine_resolves_at_both_doors(capsys):
 
     vendors = data.serving_engine_vendors()
     for name in sorted({e for e, _ in data.serving_host()}):
-        chip = "MI300X" if vendors.get(name) == "AMD" else "H100 SXM5"
+        chip = "H100 SXM5" if "NVIDIA" in vendors.get(name, ("NVIDIA",)) else "MI300X"
         s = serve("Llama 3 8B", chip, 1, batch=1, input_tokens=128, output_tokens=128, engine=name)
         assert s.engine["name"] == name
     assert main(["serve", "--model", "Llama 3 8B", "--hardware", "A100 SXM4 80GB", "--engine", "vLLM v0.10.1"]) == 0
@@ -184,7 +184,7 @@ def test_the_rocm_builds_are_read_and_answer_on_amd_chips_only():
 
     engines, host, vendors = data.serving_engines(), data.serving_host(), data.serving_engine_vendors()
     for name in ROCM_BUILDS:
-        assert vendors[name] == "AMD" and host[(name, "x86")]["host_overlap"] is False  # async scheduling opt-in
+        assert vendors[name] == ("AMD",) and host[(name, "x86")]["host_overlap"] is False  # async scheduling opt-in
         assert host[(name, "x86")]["host_per_sequence"] == pytest.approx(21.5e-6)  # the nearest measured: V1's loop
         assert len(engines[name]) == 2
         for chip in ("MI300X", "MI325X"):  # 192 and 256 GB: 70 GiB or more, no 'a100' in the name
@@ -250,3 +250,22 @@ def test_a_misspelt_family_or_an_empty_name_is_answered_with_what_was_meant():
     with pytest.raises(InputError) as exc:
         engine_name("lmdeploy")  # near no family: no guess
     assert exc.value.message.endswith("got 'lmdeploy'")
+
+
+def test_sglang_runs_on_nvidia_and_amd_chips_and_is_refused_on_a_tpu():
+    # doors13 (fresh12's list): SGLang was offered on a TPU v6e, data/serving_engine_chips.csv having no SGLang row;
+    # its installation guide builds it for NVIDIA (CUDA) and AMD (ROCm) GPUs, its TPU support being SGLang-JAX, an
+    # engine of its own (https://docs.sglang.io/platforms/tpu.html)
+    from calc.serve import serve
+
+    vendors = data.serving_engine_vendors()
+    sglang = sorted(e for e, _ in data.serving_host() if e.startswith("SGLang "))
+    assert sglang and all(vendors[e] == ("NVIDIA", "AMD") for e in sglang)
+    for chip in ("H100 SXM5", "MI300X"):
+        assert serve("Llama 3 8B", chip, 1, batch=1, input_tokens=128, output_tokens=128, engine="SGLang 0.5.2").engine
+    for chip in ("TPU v6e", "Gaudi 3"):
+        with pytest.raises(InputError) as exc:
+            serve("Llama 3 8B", chip, 1, batch=1, input_tokens=128, output_tokens=128, engine="SGLang 0.5.2")
+        assert "lists on NVIDIA and AMD chips only" in exc.value.message and exc.value.field == "engine"
+    a_tpu = [e for e, _ in data.serving_host() if "Google" in vendors.get(e, ("Google",))]
+    assert not any(e.startswith("SGLang") for e in a_tpu)  # nor offered among the engines that run on a TPU

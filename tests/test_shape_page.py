@@ -205,16 +205,18 @@ def test_a_file_that_is_not_json_says_what_was_wrong():
 def test_an_uploaded_config_starts_at_the_training_sequence_and_takes_another():
     # doors12: the sequence starts at the training sequence (the context at most 8,192), where it started at the
     # config's longest position (163,840) and handed the Estimate page FLOP the command line does not count
+    # (Qwen2 7B's 131,072 positions: DeepSeek-V3's config, used here before, now keeps its rope_scaling and starts at
+    # its original 4,096, doors13)
     at = _page()
-    cfg = (Path(PAGE).parents[1] / "data" / "configs" / "deepseek-v3.json").read_bytes()
+    cfg = (Path(PAGE).parents[1] / "data" / "configs" / "qwen2-7b.json").read_bytes()
     at.file_uploader(key="shape_config").upload("config.json", cfg, "application/json").run()
     assert at.number_input(key="shape_sequence_config.json").value == 8192
     said = [c.value.replace("\\", "") for c in at.caption
             if c.value.startswith("Sequence: the training sequence, 8,192 tokens")]
-    assert said and "163,840" in said[0] and "max_position_embeddings" in said[0], [c.value for c in at.caption]
+    assert said and "131,072" in said[0] and "max_position_embeddings" in said[0], [c.value for c in at.caption]
     short = _metric(at, "PaLM count above 6N")
-    at.number_input(key="shape_sequence_config.json").set_value(163_840).run()
-    assert any(c.value.startswith("Sequence: 163,840 tokens, as typed") and "(8,192)" in c.value for c in at.caption)
+    at.number_input(key="shape_sequence_config.json").set_value(131_072).run()
+    assert any(c.value.startswith("Sequence: 131,072 tokens, as typed") and "(8,192)" in c.value for c in at.caption)
     assert float(_metric(at, "PaLM count above 6N").rstrip("%")) > 10 * float(short.rstrip("%"))
 
 

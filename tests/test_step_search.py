@@ -134,3 +134,33 @@ def test_nothing_to_try_offers_the_smallest_batch_that_splits():
     assert not found.steps and "513 is the smallest from 512 up that splits over 72 chips" in found.why
     assert found.why.endswith("would leave layouts to try") and "a larger global batch" in found.why
     assert perf.search("Llama 3.1 8B", "GB300", 72, 513, sequence=8192).steps
+
+
+def test_search_and_budget_default_the_global_batch_as_estimate_does(capsys):
+    """step --search and --budget with no --global-batch take calc.perf.utilization.batch_for's batch, as estimate
+    and thresholds do, and say where it comes from (a new user's walk: --search stopped at '--global-batch:
+    required' where estimate answered). Llama 3.1 405B on 16,384 H100: the published run's 2,048 x 8,192
+    ([Dubey2024] Table 4), the batch of estimate's modelled utilization."""
+    from calc.__main__ import main
+    from calc.perf.utilization import batch_for, modelled_utilization
+
+    base = ["step", "--model", "Llama 3.1 405B", "--hardware", "H100 SXM5", "--chips", "16384", "--search", "--top", "1"]
+    assert main(base) == 0
+    out = capsys.readouterr().out
+    assert "global batch 2,048 sequences (the published run's: Llama 3.1 405B in data/run_layouts.csv)" in out
+    assert main(base + ["--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert got["global_batch"]["value"] == 2048 and got["global_batch"]["source"].startswith("the published run's")
+    assert got["layouts"][0]["layout"]["global_batch"] == 2048
+    u = modelled_utilization("Llama 3.1 405B", "H100 SXM5", 16384)
+    assert u.step.layout.global_batch == batch_for("Llama 3.1 405B", "H100 SXM5", 16384).sequences == 2048
+    assert got["layouts"][0]["layout"]["sequence"] == u.step.sequence == 8192
+    budget = ["step", "--model", "GPT-3 175B", "--hardware", "H100 SXM5", "--tokens", "300e9", "--budget", "$1.5M"]
+    assert main(budget + ["--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert got["global_batch"] == {"value": 2048, "unit": "sequence", "source": "about 4M tokens, as Llama 3 began [Dubey2024]"}
+    assert {o["step"]["layout"]["global_batch"] for o in got["options"]} == {2048}
+    assert main(budget) == 0
+    assert "global batch 2,048 sequences (about 4M tokens" in capsys.readouterr().out
+    assert main(base + ["--global-batch", "1024", "--json"]) == 0  # given: kept, said so
+    assert json.loads(capsys.readouterr().out)["global_batch"]["source"] == "--global-batch"

@@ -63,6 +63,7 @@ def _step_budget(args, model, hardware, perf, number, show) -> int:
             "price_source": found.price_source, "goal": args.goal,
             "sequence": {"value": args.sequence or model.training_sequence, "unit": "token",
                          "source": "--sequence" if args.sequence else sequence_words(model)},
+            "global_batch": _batch_json(args),
             "best": None if found.best is None else found.best.chips,
             "options": [{"chips": o.chips, "within_budget": o.within, "duration": vu(o.duration, "day"),
                          "chip_hours": vu(o.chip_hours, "chip*hour"), "cost": vu(o.cost, "USD"),
@@ -70,7 +71,7 @@ def _step_budget(args, model, hardware, perf, number, show) -> int:
             "why": found.why}, indent=2))
         return 0
     print(f"sequences of {args.sequence or model.training_sequence:,} tokens ("
-          + ("--sequence" if args.sequence else sequence_words(model)) + ")")
+          + ("--sequence" if args.sequence else sequence_words(model)) + f"), {_batch_words(args, number)}")
     print(f"{'chips':>8}  {'layout':<38}{'duration':>14}{'chip-hours':>13}{'cost':>10}  within budget")
     for o in found.options:
         cost = "" if o.cost is None else show("cost", o.cost)
@@ -142,9 +143,10 @@ def _step(args) -> int:
                                      "(python -m calc hardware lists them)")
     if precision_name(args.precision) in data.PRECISIONS:  # "FP8", "nvfp4": the format's name, which the answer says
         args.precision = precision_name(args.precision)
-    if args.global_batch is None:
+    if args.global_batch is None and not (args.search or args.budget is not None):
         raise InputError("global_batch", "required: the number of sequences per optimizer step, e.g. "
-                                         "--global-batch 1536 (GPT-3: 1536 sequences of 2048 tokens)")
+                                         "--global-batch 1536 (GPT-3: 1536 sequences of 2048 tokens); --search and "
+                                         "--budget choose one where none is given")
     if args.tokens is not None:  # read as estimate reads it: "" said empty (was dropped), 0 and -3 not positive
         args.tokens = read_value("tokens", args.tokens)
     hardware = data.hardware(args.hardware)  # the chip object, resolved once and passed down
@@ -156,11 +158,13 @@ def _step(args) -> int:
         model.check_sequence(args.sequence)
     if args.budget is not None:
         _layout_flags_unread(args, "--budget")
+        _default_batch(args, model, hardware)
         return _step_budget(args, model, hardware, perf, number, show)
     if args.chips is None:
         raise InputError("chips", "required: the number of chips in the cluster, e.g. --chips 1024")
     if args.search:
         _layout_flags_unread(args, "--search")
+        _default_batch(args, model, hardware)
         if args.tokens is not None:
             raise InputError("tokens", "not read by --search, which ranks layouts by step time; drop --search to have "
                                        "the run's duration and cost at a layout, or give --budget to choose the chips "
@@ -220,6 +224,34 @@ def _step(args) -> int:
     return 0
 
 
+def _default_batch(args, model, hardware) -> None:
+    """--search and --budget with no --global-batch: the batch estimate and thresholds search with
+    (``calc.perf.utilization.batch_for``: a published run's where the shape and chips are that run's, else about 4M
+    tokens, raised to split over the chips), kept in ``args.global_batch`` with where it comes from in
+    ``args.batch_source``. --budget's chips are its largest count (--chips), or one chip where none is given: the
+    usual batch, which counts past what it can split stop (``BudgetSearch.stopped``)."""
+    from calc.perf.utilization import batch_for
+
+    if args.global_batch is not None:
+        args.batch_source = "--global-batch"
+        return
+    from calc.perf.step import whole_chips
+
+    # a published run's batch comes with its sequence, its shape's training sequence (data/run_layouts.csv), which
+    # the search takes where no --sequence is given
+    batch = batch_for(model, hardware, whole_chips(args.chips) if args.chips else 1, precision=args.precision,
+                      sequence=args.sequence)
+    args.global_batch, args.batch_source = batch.sequences, batch.why
+
+
+def _batch_json(args) -> dict:
+    return {"value": int(args.global_batch), "unit": "sequence", "source": args.batch_source}
+
+
+def _batch_words(args, number) -> str:
+    return f"global batch {number(int(args.global_batch))} sequences ({args.batch_source})"
+
+
 def _step_search(args, model, hardware, perf, number) -> int:
     """step --search: the fastest layouts of --chips that fit the chip's memory."""
     found = perf.search(model, hardware, args.chips, args.global_batch, sequence=args.sequence,
@@ -229,11 +261,12 @@ def _step_search(args, model, hardware, perf, number) -> int:
     if args.json:
         print(json.dumps({"layouts": [s.to_dict() for s in found.steps], "tried": found.tried,
                           "did_not_fit": found.refused, "why": found.why,
-                          "sequence": {"value": sequence, "unit": "token", "source": source}}, indent=2))
+                          "sequence": {"value": sequence, "unit": "token", "source": source},
+                          "global_batch": _batch_json(args)}, indent=2))
         return 0
     print(f"{_who(args)} on {whole_text(str(args.chips)):,} x {hardware.name}, matmuls in "
           f"{args.precision or hardware.default_precision}: sequences of {number(sequence)} tokens ("
-          + ("--sequence" if args.sequence else source) + ")")
+          + ("--sequence" if args.sequence else source) + f"), {_batch_words(args, number)}")
     _matmul_line(hardware)
     _attention_line(hardware)
     if found.steps:

@@ -170,11 +170,12 @@ def serving_graphs() -> frozenset[str]:
 
 
 @cache
-def serving_engine_vendors() -> dict[str, str]:
-    """The chip vendor (as data/hardware.csv's ``vendor`` names it) whose chips a serving engine of
-    data/serving_host.csv runs on, where it runs on one vendor's only (data/serving_engine_chips.csv: TensorRT-LLM and
-    NIM and vLLM's CUDA builds on NVIDIA's, vLLM's ROCm build on AMD's), by the engine's name; an engine not listed runs on any chip. A row's
-    ``engine`` is one name or several separated by semicolons, each an engine of data/serving_host.csv."""
+def serving_engine_vendors() -> dict[str, tuple[str, ...]]:
+    """The chip vendors (as data/hardware.csv's ``vendor`` names them) whose chips a serving engine of
+    data/serving_host.csv runs on (data/serving_engine_chips.csv: TensorRT-LLM and NIM and vLLM's CUDA builds on
+    NVIDIA's, vLLM's ROCm build on AMD's, SGLang on NVIDIA's and AMD's), by the engine's name, in the file's order; an
+    engine not listed runs on any chip. A row's ``engine`` is one name or several separated by semicolons, each an
+    engine of data/serving_host.csv; an engine on two vendors' chips has a row for each."""
     from calc.data.accelerators import hardware_table
 
     vendors = {h.vendor for h in hardware_table().values()}
@@ -185,10 +186,10 @@ def serving_engine_vendors() -> dict[str, str]:
             raise DataError(r.path, r.line, "vendor", f"expected a vendor of data/hardware.csv ({', '.join(sorted(vendors))}), "
                                                       f"read {r['vendor']!r}")
         for engine in (e.strip() for e in (r["engine"] or "").split(";")):
-            if engine not in engines or engine in out:
+            if engine not in engines or r["vendor"] in out.get(engine, ()):
                 raise DataError(r.path, r.line, "engine", f"{engine!r} is no engine of data/serving_host.csv, or is "
-                                                          "listed twice")
-            out[engine] = r["vendor"]
+                                                          f"listed twice for {r['vendor']}")
+            out[engine] = (*out.get(engine, ()), r["vendor"])
     return out
 
 

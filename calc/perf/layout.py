@@ -307,7 +307,7 @@ def resolve(layout: Layout, model: Transformer, chips: int) -> Sizes:
     sequence = model.training_sequence if layout.sequence is None else model.check_sequence(layout.sequence)  # within its positions
     check_options(layout)
     if chips % (tensor * pipeline * context):
-        raise InputError("chips", f"{number(chips)} chips are not a multiple of tensor x pipeline x context = "
+        raise InputError("chips", f"{number(chips)} chip{'s are' if chips != 1 else ' is'} not a multiple of tensor x pipeline x context = "
                                   f"{tensor} x {pipeline} x {context}")
     data_parallel = chips // (tensor * pipeline * context)
     check_heads(model, tensor)
@@ -329,8 +329,9 @@ def resolve(layout: Layout, model: Transformer, chips: int) -> Sizes:
             raise InputError("zero_group", f"{group} ranks per shard group do not divide the data x context = "
                                            f"{number(data_parallel)} x {context} ranks")
     if global_batch % (micro_batch * data_parallel):
-        raise InputError("global_batch", f"{number(global_batch)} sequences do not split into micro-batches of "
-                                         f"{micro_batch} over {number(data_parallel)} data-parallel ranks")
+        raise InputError("global_batch", f"{number(global_batch)} sequence{'s do' if global_batch != 1 else ' does'} "
+                                         f"not split into micro-batches of {micro_batch} over {number(data_parallel)} "
+                                         f"data-parallel rank{'s' * (data_parallel != 1)}")
     micro_batches = global_batch // (micro_batch * data_parallel)
     dualpipe = layout.schedule == "dualpipe"
     _check_schedule(pipeline, virtual, micro_batches, dualpipe)

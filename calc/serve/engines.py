@@ -151,8 +151,8 @@ def engine_host(engine, hardware) -> dict:
         return {}
     hw = hardware if isinstance(hardware, data.Hardware) else data.hardware(hardware)
     vendors = data.serving_engine_vendors()
-    if vendors.get(name, hw.vendor) != hw.vendor:
-        fits = [e for e in sorted({e for e, _ in data.serving_host()}) if vendors.get(e, hw.vendor) == hw.vendor]
+    if hw.vendor not in vendors.get(name, (hw.vendor,)):
+        fits = [e for e in sorted({e for e, _ in data.serving_host()}) if hw.vendor in vendors.get(e, (hw.vendor,))]
         # a family's releases as a count and a range (_engines_in_brief), not 30 names in string order
         hint = f"give one of {_engines_in_brief(fits)}, or none" if fits else "give none (no engine listed runs on it)"
         # the same family's builds of the same release line for this vendor ('vllm 0.11' on an MI300X: its ROCm build
@@ -165,6 +165,6 @@ def engine_host(engine, hardware) -> dict:
         if kin:
             hint = f"did you mean {' or '.join(kin)} ({hw.vendor} build{'s' if len(kin) > 1 else ''} of that release line)? Else {hint}"
         raise InputError("engine", f"expected an engine that runs on the {hw.name} ({hw.vendor}), got {name!r}, which "
-                                   f"data/serving_engine_chips.csv lists on {vendors[name]} chips only (a build for "
+                                   f"data/serving_engine_chips.csv lists on {' and '.join(vendors[name])} chips only (a build for "
                                    f"another vendor's chips is listed under a name of its own); {hint}")
     return {**load.published_host(name, hw.name), **data.engine_defaults(name, hw)}

@@ -957,7 +957,7 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
     if P > m.layers:
         raise InputError("pipeline", f"expected at most the model's {m.layers} layers, got {P}")
     if n % P:
-        raise InputError("pipeline", f"{P} pipeline stages do not divide the {n} chips")
+        raise InputError("pipeline", f"{P} pipeline stages do not divide the {n} chip{'s' * (n != 1)}")
     T = None if tensor is None else _whole("tensor", tensor)
     # None: neither asked for nor refused, off here (``calc.serve``'s search tries both: ``layouts``' search_attention)
     adp = False if attention_data_parallel is None else attention_data_parallel
@@ -1110,7 +1110,7 @@ def _expert_precision(m: Transformer, given, precision: str) -> str:
 
 def _with_layout(s: Setup, T: int, P: int, expert, adp: bool) -> Setup:
     if s.chips % (T * P):
-        raise InputError("tensor", f"tensor x pipeline = {T * P} chips must divide the {s.chips} chips "
+        raise InputError("tensor", f"tensor x pipeline = {T * P} chips must divide the {s.chips} chip{'s' * (s.chips != 1)} "
                                    "(each replica takes tensor x pipeline chips)")
     if P > s.shape.layers:
         raise InputError("pipeline", f"expected at most the model's {s.shape.layers} layers, got {P}")
