@@ -6,7 +6,7 @@ count, or on ``REFERENCE_CHIPS`` where none is given, with the global batch of `
 (data/run_layouts.csv) where the shape and chip count are a published run's, else about ``TOKENS_PER_BATCH``
 tokens, raised to the smallest batch that splits over the chips where that one does not; it is cached by model,
 chip, chips, batch and sequence. Where the shape, chip, chip count and precision are a published run's, that run's
-own layout is predicted instead (``_published_step``, memory not enforced, as calc.backtest does). The band is the step model's out-of-sample error
+own layout is predicted instead (``published_step``, memory not enforced, as calc.backtest does). The band is the step model's out-of-sample error
 (data/defaults.csv ``step_model_error_band``, as |ln ratio|): MFU e^-band to MFU e^+band.
 """
 
@@ -166,7 +166,7 @@ def batch_for(model, hardware, chips: int, *, precision: str | None = None, glob
 
 
 @lru_cache(maxsize=64)
-def _published_step(name: str, model, hardware, chips: int, precision):
+def published_step(name: str, model, hardware, chips: int, precision):
     """(run, step) of the published run of shape ``name`` on ``chips`` chips of ``hardware`` at its own layout
     (data/run_layouts.csv), where the precision asked is the run's (``precision`` None: the chip's 16-bit format), as
     the back-test predicts it (calc.backtest.modelled_checks: an interleaving it does not state the fastest of 1-4,
@@ -228,7 +228,7 @@ def modelled_utilization(model, hardware, chips: int | None = None, *, precision
     chips = REFERENCE_CHIPS if assumed else int(chips)
     batch = batch_for(model, hardware, chips, precision=precision, global_batch=global_batch, sequence=sequence)
     if not assumed and batch.why.startswith("the published run's"):  # that run's own layout, where it ran on this chip
-        published_run = _published_step(name, model, hardware, chips, precision)
+        published_run = published_step(name, model, hardware, chips, precision)
         if published_run is not None:
             run, step = published_run
             return ModelledUtilization(step.mfu, *mfu_band(step.mfu), step, chips, assumed, batch.why, run)
