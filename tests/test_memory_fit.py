@@ -21,9 +21,14 @@ RUNS = runs.published_runs()
 BUILT = [r for r in RUNS if r.model is not None]
 
 # Layouts that ran and the model still finds over their chips' memory, each class with the reason (README, "Memory"):
-# none since XLA's plan (calc.perf.memory.XLA_PLAN) took tpu-recipes' GPT-3 175B on 256 v6e and Llama 3.1 405B on two
+# DeepSeek-V3's pre-training (below); no other since XLA's plan (calc.perf.memory.XLA_PLAN) took tpu-recipes' GPT-3 175B on 256 v6e and Llama 3.1 405B on two
 # v6e-256 slices off (6.1 and 5.2 GB over before)
-KNOWN_OVER: dict[str, str] = {}
+KNOWN_OVER: dict[str, str] = {
+    # dsv3train: 157.6 GB against 80 at DualPipe P16 E64, micro-batch 1 of 4,096 tokens; the report keeps the SwiGLU and
+    # linear inputs in FP8 (sec. 3.3.4), recomputes RMSNorm and the MLA up-projections and holds the EMA in host
+    # memory (sec. 3.2.3): the memory model keeps 16-bit activations for every micro-batch in flight
+    "DeepSeek-V3 pre-training on 2048 H800": "FP8 activation caching (DeepSeek-V3 report sec. 3.3.4) not modelled",
+}
 KNOWN_REFUSED = {  # the row's own numbers do not divide
     "MB 25.09 DeepSeek-V3 tokendrop GB200 x256 MXFP8 TP1 PP8": "EP 64 with 32 data-parallel ranks and tensor 1",
     "dgxc v25.04 NeMo Megatron": "global batch 1,204 over 16 data-parallel ranks (the README's GBS; 2,048 elsewhere)",
