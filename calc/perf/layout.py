@@ -177,7 +177,7 @@ class Layout:
             parts.append(f"C{self.context}")
         if self.expert > 1:
             parts.append(f"E{self.expert}")
-        parts += [f"b{self.micro_batch}", f"{self.recompute} recompute"]
+        parts += [f"b{self.micro_batch}", "no recompute" if self.recompute == "none" else f"{self.recompute} recompute"]
         if self.zero != 1:
             parts.append(f"ZeRO-{self.zero}")
         if self.schedule != "1f1b":
