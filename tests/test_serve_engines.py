@@ -269,3 +269,22 @@ def test_sglang_runs_on_nvidia_and_amd_chips_and_is_refused_on_a_tpu():
         assert "lists on NVIDIA and AMD chips only" in exc.value.message and exc.value.field == "engine"
     a_tpu = [e for e, _ in data.serving_host() if "Google" in vendors.get(e, ("Google",))]
     assert not any(e.startswith("SGLang") for e in a_tpu)  # nor offered among the engines that run on a TPU
+
+
+def test_a_bare_family_on_a_chip_none_of_its_releases_runs_on_is_refused_by_that():
+    # fresh14: "--engine sglang" on a TPU v6e was told to pick one of 29 SGLang releases, none of which runs there;
+    # on a chip its releases run on, the bare family still asks for one release
+    import pytest
+
+    from calc.errors import InputError
+    from calc.serve import engine_on, serve
+
+    with pytest.raises(InputError) as exc:
+        serve("Llama 3.1 8B", "TPU v6e", 8, engine="sglang")
+    assert exc.value.field == "engine" and "runs on the TPU v6e (Google)" in str(exc.value)
+    assert "NVIDIA and AMD chips only" in str(exc.value) and "SGLang 0.4.0" not in str(exc.value)
+    with pytest.raises(InputError, match="expected one release"):
+        engine_on("sglang", "H200 SXM")
+    assert engine_on("sglang 0.5.18", "TPU v6e") == "SGLang 0.5.18"  # a release named: engine_host says the rest
+    with pytest.raises(InputError, match="expected a serving engine's name"):
+        engine_on("", "not a chip")

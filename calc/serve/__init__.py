@@ -30,11 +30,11 @@ from calc.display import number
 from calc.errors import InputError, MissingLink
 from calc.reader import whole_text
 from calc.serve import footprint, load, percentiles, phases
-from calc.serve.engines import engine_host, engine_name
+from calc.serve.engines import engine_host, engine_name, engine_on
 from calc.serve.load import Setup, evaluate, limited_by
 from calc.units import Q_, parse_quantity, ureg
 
-__all__ = ["serve", "Serving", "frontier", "Frontier", "kv_cache_per_token", "read_request_rate", "fewest_chips", "time_limit"]
+__all__ = ["serve", "Serving", "frontier", "Frontier", "kv_cache_per_token", "read_request_rate", "fewest_chips", "time_limit", "engine_name", "engine_on"]
 
 FRONTIER_POINTS = 64
 
@@ -295,7 +295,7 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
             formats = footprint.KV_PRECISIONS if name == "kv_precision" else footprint.WEIGHT_PRECISIONS
             raise InputError(name, f"expected one of {', '.join(formats)}, got {'only spaces' if value else 'an empty value'}; "
                                    "give None (leave it out) for the default")
-    engine = engine_name(engine)
+    engine = engine_on(engine, hardware)  # a bare family that runs on no chip of this vendor's said so
     # read here, as the search divides by it before the setup would check it: 0 was a ZeroDivisionError
     expert = None if expert is None else load._whole("expert", expert)
     host = engine_host(engine, hardware)  # resolved and checked once: the setup counts it, the answer names it

@@ -140,6 +140,38 @@ def _engines_in_brief(known: list[str]) -> str:
     return ", ".join(sorted(said, key=str.casefold) + sorted(shown, key=str.casefold))
 
 
+def engine_on(engine, hardware) -> str | None:
+    """``engine_name`` of ``engine``, where a family named without a release (a bare "sglang") whose every release
+    listed runs on other vendors' chips than ``hardware``'s is refused by that, in one line: SGLang on a TPU v6e was
+    told to pick one of 29 releases, none of which runs there (fresh14). Any other name as ``engine_name`` reads it.
+
+    >>> engine_on("sglang", "TPU v6e")
+    Traceback (most recent call last):
+    ...
+    calc.errors.InputError: engine: expected an engine that runs on the TPU v6e (Google), got 'sglang', whose releases data/serving_engine_chips.csv lists on NVIDIA and AMD chips only; give none (no engine listed runs on it)
+    """
+    try:
+        return engine_name(engine)
+    except InputError:
+        parts = _engine_parts(str(engine)) if engine is not None else None
+        try:
+            hw = hardware if isinstance(hardware, data.Hardware) else data.hardware(hardware)
+        except InputError:
+            hw = None
+        if parts is None or hw is None:
+            raise
+        vendors = data.serving_engine_vendors()
+        mine = [e for e, _ in data.serving_host() if (p := _engine_parts(e)) and p[0] == parts[0]]
+        theirs = list(dict.fromkeys(v for e in mine for v in vendors.get(e, (hw.vendor,))))  # as the table lists them
+        if not mine or hw.vendor in theirs:
+            raise
+        fits = [e for e in sorted({e for e, _ in data.serving_host()}) if hw.vendor in vendors.get(e, (hw.vendor,))]
+        hint = f"give one of {_engines_in_brief(fits)}, or none" if fits else "give none (no engine listed runs on it)"
+        raise InputError("engine", f"expected an engine that runs on the {hw.name} ({hw.vendor}), got "
+                                   f"{str(engine)!r:.60}, whose releases data/serving_engine_chips.csv lists on "
+                                   f"{' and '.join(theirs)} chips only; {hint}") from None
+
+
 def engine_host(engine, hardware) -> dict:
     """``load.setup``'s keyword arguments for ``engine`` on ``hardware``: its host work (``load.published_host``) and
     its release's defaults on that chip (``data.engine_defaults``: vLLM's max_num_seqs and max_num_batched_tokens);
