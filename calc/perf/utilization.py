@@ -175,12 +175,9 @@ def published_step(name: str, model, hardware, chips: int, precision):
     from calc.perf.step import predict_step
     from calc.perf.system import build_chip
 
-    runs = {r["name"]: r for r in data.runs()}
-    for run, lay in data.run_layouts().items():
-        row = runs[run]
-        if (lay["shape"] != name or row["chips"] is None or int(row.quantity("chips").m_as("chip")) != chips
-                or row["hardware"] != hardware.name or lay["precision"] != build_chip(hardware, precision).precision):
-            continue
+    found = _published_run(name, hardware, chips)
+    if found is not None and found[1]["precision"] == build_chip(hardware, precision).precision:
+        run, lay = found
         best = None
         for v in ([int(lay["virtual_stages"])] if lay["virtual_stages"] else [1, 2, 3, 4]):
             layout = Layout(tensor=int(lay["tensor"]), pipeline=int(lay["pipeline"]), context=int(lay["context"]),
@@ -195,6 +192,18 @@ def published_step(name: str, model, hardware, chips: int, precision):
             if best is None or step.seconds_per_step < best.seconds_per_step:
                 best = step
         return (run, best) if best is not None else None
+    return None
+
+
+def _published_run(name: str, hardware, chips: int) -> tuple[str, dict] | None:
+    """(run, its row of data/run_layouts.csv) of the published run of shape ``name`` on ``chips`` chips of
+    ``hardware``, whatever its precision; None where there is none."""
+    runs = {r["name"]: r for r in data.runs()}
+    for run, lay in data.run_layouts().items():
+        row = runs[run]
+        if (lay["shape"] == name and row["chips"] is not None and int(row.quantity("chips").m_as("chip")) == chips
+                and row["hardware"] == hardware.name):
+            return run, lay
     return None
 
 
@@ -232,26 +241,15 @@ def modelled_utilization(model, hardware, chips: int | None = None, *, precision
         if published_run is not None:
             run, step = published_run
             return ModelledUtilization(step.mfu, *mfu_band(step.mfu), step, chips, assumed, batch.why, run)
-        other = _published_precision(name, hardware, chips)
-        if other is not None and other[1] != build_chip(hardware, precision).precision:  # said, never switched to
-            batch = replace(batch, why=f"{batch.why}; {other[0]} ran in {other[1]}, so its own layout is not the one "
-                                       f"predicted here: give precision {other[1]} for it")
+        other = _published_run(name, hardware, chips)
+        ran = other[1]["precision"] if other is not None else None
+        if ran is not None and ran != build_chip(hardware, precision).precision:  # said, never switched to
+            batch = replace(batch, why=f"{batch.why}; {other[0]} ran in {ran}, so its own layout is not the one "
+                                       f"predicted here: give precision {ran} for it")
     step = _fastest(model, hardware, chips, batch.sequences, batch.sequence, precision)
     if step is None:
         return None
     return ModelledUtilization(step.mfu, *mfu_band(step.mfu), step, chips, assumed, batch.why)
-
-
-def _published_precision(name: str, hardware, chips: int) -> tuple[str, str] | None:
-    """(run, precision) of the published run of shape ``name`` on ``chips`` chips of ``hardware``
-    (data/run_layouts.csv), whatever precision is asked; None where there is none."""
-    runs = {r["name"]: r for r in data.runs()}
-    for run, lay in data.run_layouts().items():
-        row = runs[run]
-        if (lay["shape"] == name and row["chips"] is not None and int(row.quantity("chips").m_as("chip")) == chips
-                and row["hardware"] == hardware.name):
-            return run, lay["precision"]
-    return None
 
 
 LARGEST_SEARCHED = 2**17  # why_not looks for the fewest chips that fit among powers of two up to this
