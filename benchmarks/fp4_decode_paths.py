@@ -10,8 +10,12 @@ solved from held-out rows (``mlperf_server_schedule.decode_asked``) and may neve
 1. The GEMM path each run's engine takes, read from its configuration
    (mlcommons/inference_results_v5.1 at 965182b, closed/<submitter>/configs/<system>/<Scenario>/<benchmark>.py, the
    Custom harness's WorkloadSetting; NVIDIA's harness maps a build flag's 'fp4' to 'nvfp4',
-   closed/NVIDIA/code/llmlib/builder.py) and TensorRT-LLM's TensorRT-backend layers
-   (tensorrt_llm/quantization/layers.py, ``FP4Linear.forward`` and ``FP4RowLinear.forward``):
+   closed/NVIDIA/code/llmlib/builder.py) and TensorRT-LLM's TensorRT-backend layers (NVIDIA/TensorRT-LLM,
+   tensorrt_llm/quantization/layers.py at 2340c77, ``FP4Linear.forward`` and ``FP4RowLinear.forward``; the
+   ``GemmAllReduce`` plugin, cpp/tensorrt_llm/plugins/gemmAllReducePlugin/gemmAllReducePlugin.cpp at 2a9abd9,
+   instantiates NVFP4 inputs with UE4M3 block scales beside FP16, BF16 and FP8, and without a profiled tactic takes the
+   first listed configuration of a 128 x 16 / 32 / 64 / 128 tile by M, untuned by its own comment's account; the
+   TensorRT-LLM commit of the v5.1 builds is not in their configurations):
    - ``gemm_plugin: fp4`` (nvfp4): every NVFP4 product through TensorRT-LLM's own FP4 GEMM plugin (``fp4_gemm``),
      the activations quantized by ``quantize_to_fp4_tensor`` (or by the RMSNorm with ``norm_quant_fusion``), the
      all-reduce apart. Llama 2 70B Interactive on every B200 (tensor 1) and NVIDIA's GB200-NVL72 x72 Llama 3.1 405B
