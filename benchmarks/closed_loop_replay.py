@@ -25,9 +25,13 @@ What is averaged (--measure):
               that ended by the second (perf_analyzer polls once a second) the 2C-th one ended, the first round's
               synchronized burst among them (src/inference_profiler.cc: the records are cleared as the load starts,
               ValidLatencyMeasurement keeps every request ending in the window)
-    windows   --measurement-interval 10000 (the NIM guide's genai-perf command): windows of 1.2 x 10 s from the load's
-              start, at least 3 and at most 10 (max_trials), until the last three each hold a completed request
-The NIM page states neither its genai-perf flags nor its engines' max_num_tokens.
+    windows   perf_analyzer's time windows as the run's client measured (data/serving_measurement.csv: the NIM recipe's
+              genai-perf --measurement-interval 30000, or --interval): windows of 1.2 x the interval from the load's
+              start, each counting the requests that ended in it, until the last 3 windows' throughput and mean
+              request latency each lie within 10% (largest over least), at most 10 windows; genai-perf averages every
+              request of every window, the first round's burst among them (src/inference_profiler.cc Measure,
+              DetermineStability; src/profile_data_collector.cc AddData; genai_perf profile_data_parser.py)
+The NIM page states its engines' max_num_tokens nowhere (--budget tries others).
 """
 
 import argparse
@@ -35,6 +39,7 @@ import math
 
 import numpy as np
 
+from calc import data
 from calc.serve import load, phases, validation
 
 
@@ -102,8 +107,34 @@ def replay(s: load.Setup, clients: int, until: float, budget: int = 8192) -> np.
     return np.array(done).reshape(-1, 3)
 
 
-def measured_ttft(s: load.Setup, clients: int, how: str, budget: int) -> float:
-    """The mean TTFT (s) a benchmark measuring as ``how`` says (module docstring) would report."""
+def windows_ttft(rec: np.ndarray, interval: float, stable: int = 3, threshold: float = 0.1,
+                 most: int = 10) -> tuple[float, int]:
+    """(mean TTFT, windows) that perf_analyzer's time windows and genai-perf report from the (sent, ttft, ended)
+    records ``rec`` of a run whose load started at t = 0: windows of 1.2 x ``interval`` seconds, each counting the
+    requests that ended in it, stop once the last ``stable`` windows' throughput (requests ended per window) and mean
+    request latency each have largest over least within 1 + ``threshold`` (none of them empty), or after ``most``
+    windows; the mean is over every request of every window (src/inference_profiler.cc ProfileHelper,
+    DetermineStability; genai-perf averages the whole export). NaN with no request ended."""
+    width = 1.2 * interval
+    counts, latencies = [], []
+    k = 0
+    while k < most:
+        k += 1
+        inside = rec[(rec[:, 2] > width * (k - 1)) & (rec[:, 2] <= width * k)]
+        counts.append(len(inside))
+        latencies.append(float(np.mean(inside[:, 2] - inside[:, 0])) if len(inside) else math.inf)
+        if k >= stable:
+            c, lat = counts[-stable:], latencies[-stable:]
+            if min(c) > 0 and max(c) / min(c) <= 1 + threshold and max(lat) / min(lat) <= 1 + threshold:
+                break
+    kept = rec[rec[:, 2] <= width * k]
+    return (float(kept[:, 1].mean()) if len(kept) else math.nan), k
+
+
+def measured_ttft(s: load.Setup, clients: int, how: str, budget: int, interval: float = 30.0, most: int = 10,
+                  stable: int = 3, threshold: float = 0.1) -> float:
+    """The mean TTFT (s) a benchmark measuring as ``how`` says (module docstring) would report; ``interval``,
+    ``most``, ``stable`` and ``threshold``: the time windows' (``windows_ttft``)."""
     if how == "count":
         need, until, rec = max(10, 2 * clients), 30.0, np.empty((0, 3))
         while until < 2e4:
@@ -115,12 +146,7 @@ def measured_ttft(s: load.Setup, clients: int, how: str, budget: int) -> float:
         end = math.ceil(rec[min(need, len(rec)) - 1, 2])
         return float(rec[rec[:, 2] <= end][:, 1].mean())
     if how == "windows":
-        rec = replay(s, clients, 125.0, budget)
-        k = 3
-        while k < 10 and not all(((rec[:, 2] > 12.0 * (j - 1)) & (rec[:, 2] <= 12.0 * j)).any()
-                                 for j in range(k - 2, k + 1)):
-            k += 1
-        return float(rec[rec[:, 2] <= 12.0 * k][:, 1].mean())
+        return windows_ttft(replay(s, clients, 1.2 * interval * most, budget), interval, stable, threshold, most)[0]
     rec = replay(s, clients, 120.0, budget)
     later = rec[rec[:, 0] > 0]
     return float(later[:, 1].mean()) if len(later) else math.nan
@@ -131,6 +157,9 @@ def main() -> None:
     ap.add_argument("--measure", choices=("steady", "count", "windows"), default="count")
     ap.add_argument("--budget", type=int, default=8192)
     ap.add_argument("--rows", default="nim180")
+    ap.add_argument("--interval", type=float, default=None,
+                    help="seconds of perf_analyzer's --measurement-interval (default: the run's, "
+                         "data/serving_measurement.csv, else 30)")
     a = ap.parse_args()
     model = {o.case.name: o for o in validation.outcomes()}
     scores = {}
@@ -145,7 +174,10 @@ def main() -> None:
         if clients > s.max_concurrency():  # beyond the memory the model's queue by Little's law is kept
             seen = model[c.name].ttft
         else:
-            seen = measured_ttft(s, clients, a.measure, a.budget)
+            client = data.serving_measurement().get(c.name, {})
+            interval = a.interval or client.get("interval", 30.0)
+            seen = measured_ttft(s, clients, a.measure, a.budget, interval, client.get("max_windows", 10),
+                                 client.get("stability_windows", 3), client.get("stability_threshold", 0.1))
         if math.isnan(seen):
             seen = model[c.name].ttft
         group = c.name.rsplit("-", 5)[0]

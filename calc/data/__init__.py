@@ -33,6 +33,7 @@ from calc.data.pricing import (
 from calc.data.published_runs import EpochRun, Model, backtest_notes, epoch_runs, model, models, notable_compute, runs
 from calc.data.serving import (
     DISPATCH_POLICIES,
+    MEASUREMENT_MODES,
     engine_defaults,
     latency_percentiles,
     serving_adp_balance,
@@ -47,6 +48,7 @@ from calc.data.serving import (
     serving_graphs,
     serving_host,
     serving_host_overlap,
+    serving_measurement,
     serving_validation,
     serving_workloads,
 )
@@ -90,6 +92,7 @@ __all__ = [
     "references", "run_layouts", "runs", "scaling_law_rows", "serving_calibration", "serving_coefficients", "serving_engine_settings",
     "serving_engine_vendors", "serving_engines", "engine_defaults",
     "serving_adp_balance", "serving_clocks", "serving_dispatch", "serving_gemm", "serving_graphs", "serving_mla", "serving_moe", "serving_host", "serving_host_overlap",
+    "serving_measurement", "MEASUREMENT_MODES",
     "serving_validation", "serving_datasets", "serving_workloads",
     "step_calibration", "step_coefficients", "step_heldout", "thresholds", "validate_all", "validation_runs",
 ]

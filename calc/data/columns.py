@@ -70,6 +70,8 @@ COLUMN_UNITS = {
                                             "tokens")}, "measured_time": "s"},
     "serving_mla.csv": {"heads": "1", "batch": "1", "context": "1", "measured_time": "s"},
     "serving_clocks.csv": {"clock_mhz": "1"},
+    "serving_measurement.csv": {"interval": "s", "stability_windows": "1", "stability_threshold": "1",
+                                "max_windows": "1"},
     "serving_adp_balance.csv": {"timeout_iters": "1", "batching_wait_iters": "1"},
     "serving_datasets.csv": {c: "1" for c in ("samples", "input_mean", "output_mean", "output_max", "input_spread",
                                                "output_spread", "length_covariance")},

@@ -138,6 +138,39 @@ def serving_adp_balance() -> dict[str, dict]:
     return out
 
 
+MEASUREMENT_MODES = ("time_windows", "request_count")
+
+
+@cache
+def serving_measurement() -> dict[str, dict]:
+    """How a published closed-loop serving run's client measured it, by the run's name in data/serving_calibration.csv
+    or data/serving_validation.csv (data/serving_measurement.csv: the NIM benchmarking recipe, genai-perf over
+    perf_analyzer with --measurement-interval), as a dict: ``tool`` (str), ``mode`` (one of ``MEASUREMENT_MODES``),
+    ``interval`` (float, s: perf_analyzer's --measurement-interval; each window lasts 1.2 times it,
+    src/inference_profiler.cc), ``stability_windows`` (int: the last windows whose throughput and mean request
+    latency must agree), ``stability_threshold`` (float: their largest over their least, less 1), ``max_windows``
+    (int: windows measured at most), ``streaming`` and ``fixed_output`` (bool: responses streamed; every output of
+    the stated length, ignore_eos). Read by the diagnostics (benchmarks.closed_loop_replay), not by the model. A run
+    not listed: its client's measurement is not stated by any source at hand."""
+    rows = _by_published_run("serving_measurement.csv")
+    out = {}
+    for r in rows:
+        if r["mode"] not in MEASUREMENT_MODES:
+            raise DataError(r.path, r.line, "mode", f"expected one of {', '.join(MEASUREMENT_MODES)}, "
+                                                    f"read {r['mode']!r:.40}")
+        for c in ("stability_windows", "max_windows"):
+            if r[c] is None or r[c] < 1 or r[c] != int(r[c]):
+                raise DataError(r.path, r.line, c, f"expected a whole number of windows, read {r[c]!r:.40}")
+        if r["stability_windows"] > r["max_windows"]:
+            raise DataError(r.path, r.line, "stability_windows",
+                            f"expected at most max_windows ({r['max_windows']:g}), read {r['stability_windows']:g}")
+        out[r["name"]] = {"tool": r["tool"], "mode": r["mode"], "interval": float(r["interval"]),
+                          "stability_windows": int(r["stability_windows"]),
+                          "stability_threshold": float(r["stability_threshold"]), "max_windows": int(r["max_windows"]),
+                          "streaming": r.flag("streaming"), "fixed_output": r.flag("fixed_output")}
+    return out
+
+
 DISPATCH_POLICIES = ("round_robin",)
 
 
