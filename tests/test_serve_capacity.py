@@ -54,3 +54,13 @@ def test_hpe_rtx_pro_8b_server_reads_its_exports_entry():
     # is not what ran
     e = load.published_engine("mlperf51-hpe-hpe-proliant-dl380a-rtx-pro-6000-pcie-96gbx8-trt-llama3-1-8b-server")
     assert (e["max_batch_size"], e["max_num_tokens"], e["kv_memory_fraction"]) == (2048, 8192, 0.95)
+
+
+def test_the_diagnostic_puts_the_runs_left_unstable_to_the_token_budget():
+    # benchmarks/server_capacity: QCT's D74U H200 Llama 3.1 8B Server ran 449 requests/s (its own Offline 445) under
+    # max_num_tokens 1536: one 871-token prompt a step beside ~228 decoding sequences, rho 1.21 in the model
+    from benchmarks import server_capacity
+    c = _case("mlperf51-qct-d74u-7u-h200-sxm-141gbx8-llama3-1-8b-server")
+    r = server_capacity.row(c, _case("mlperf51-qct-d74u-7u-h200-sxm-141gbx8-llama3-1-8b-offline"))
+    assert r["bound"] == "budget" and r["admission"]["K"] == 1 and r["admission"]["budget"] == 1536
+    assert r["rate"] < r["capacity"] and r["rate"] > r["offline"]
