@@ -64,3 +64,20 @@ def test_the_diagnostic_puts_the_runs_left_unstable_to_the_token_budget():
     r = server_capacity.row(c, _case("mlperf51-qct-d74u-7u-h200-sxm-141gbx8-llama3-1-8b-offline"))
     assert r["bound"] == "budget" and r["admission"]["K"] == 1 and r["admission"]["budget"] == 1536
     assert r["rate"] < r["capacity"] and r["rate"] > r["offline"]
+
+
+def test_the_prompts_queue_carries_the_spread_of_their_lengths():
+    # GI/G/K ([Whitt1993]): the M/D/K wait and the residual's prompt part times c_a^2 + c_s^2, c_s^2 the prompts'
+    # length spread (MLPerf's Llama 2 70B: Var(I) / E[I]^2 = 0.595, data/serving_datasets.csv); requests alike: M/D/K
+    c = _case("mlperf51-hpe-hpe-cray-xd670-h200-sxm-141gbx8-llama2-70b-99-server")
+    s = validation.setup(c)
+    alike = validation.setup(c, input_spread=0.0)
+    assert s.input_spread == pytest.approx(0.595, abs=1e-3)
+    rate = validation.measured_request_rate(c)
+    n = load.at_rate(s, rate)[0]
+    r = load.evaluate(s, n, "arrivals")
+    per, lam = n / s.replicas, rate / s.replicas
+    S = float(r["prefill"]["total"]) / (per / s.output_tokens)
+    prompts = -math.expm1(-per) * lam * S * S / 2 + load.prefill_wait(s, per, lam, float(r["decode"]["total"]), S)
+    assert prompts > 0
+    assert load.step_wait(s, r, n, rate) - load.step_wait(alike, r, n, rate) == pytest.approx(s.input_spread * prompts)
