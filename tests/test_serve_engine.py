@@ -175,6 +175,7 @@ def test_amd_harness_clocks_as_published():
                                              "mlperf51-mi325x-llama2-70b-server": 1600.0,
                                              "mlperf51-mi325x-llama2-70b-interactive": 1700.0}.items()
     assert load.published_engine("mlperf51-mi300x-llama2-70b-server") == {"scheduler_steps": 9, "chunked_prefill": False,
+                                                                          "max_batch_size": 650, "max_num_tokens": 40960,
                                                                           "clock": 1300.0, "eager": True}
 
 

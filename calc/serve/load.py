@@ -600,11 +600,16 @@ def step_wait(s: Setup, r: dict, concurrency: float, rate: float) -> float:
     service in progress), and under attention data parallelism with TensorRT-LLM's balance of the ranks' prompts the
     steps until it releases them (``adp_balance_wait``). Where the harness deals the requests to the R replicas in
     turn (``Setup.dispatch`` "round_robin": NVIDIA's MLPerf harness in the Interactive scenario), a replica's arrivals
-    are no longer Poisson but Erlang-R (``Setup.arrival_scv``: c_a^2 = 1 / R), and the prompts' queue, the residual
-    lambda S^2 / 2 of the prompt in service and the wait behind the prompts ahead, is the GI/D/K one: c_a^2 times the
-    M/D/K wait, by the (c_a^2 + c_s^2) / 2 factor of the GI/G/K approximation ([Whitt1993]: the M/M/K wait times
-    (c_a^2 + c_s^2) / 2, M/D/K at c_a^2 = 1 and c_s^2 = 0, the service time the model's one value); the residual of
-    the decode step in progress, tau / 2, stays, the arrivals falling at random in its phase. With prefill on chips
+    are no longer Poisson but Erlang-R (``Setup.arrival_scv``: c_a^2 = 1 / R). The prompts' queue, the residual
+    lambda S^2 / 2 of the prompts a step carries and the wait behind the prompts ahead, is the GI/G/K one: the M/D/K
+    wait times c_a^2 + c_s^2, by the (c_a^2 + c_s^2) / 2 factor of the GI/G/K approximation ([Whitt1993]: the M/M/K
+    wait times (c_a^2 + c_s^2) / 2, so M/D/K at c_a^2 = 1 and c_s^2 = 0), and the residual's prompt part likewise, a
+    step's prompt time being a compound sum whose variance is lambda tau S^2 (c_a^2 + c_s^2) (the count's variance
+    c_a^2 lambda tau, each prompt's Var S = c_s^2 S^2). c_s^2 is a prompt's prefill's squared coefficient of variation:
+    its work and its share of the token budget grow as its length, so c_s^2 = Var(I) / E[I]^2, the workload's
+    ``Setup.input_spread`` (data/serving_datasets.csv: MLPerf's Llama 2 70B prompts 0.595, Mixtral's 0.591, Llama 3.1
+    405B's 0.186); 0 for requests alike. No constant: the dataset's moments. The residual of the decode step in
+    progress, tau / 2, stays, the arrivals falling at random in its phase. With prefill on chips
     of its own (``Setup.disaggregated``)
     the prompt rides in no decode step and the prefill chips' queue needs their number, which is not given: no wait
     (``DISAGGREGATED_ARRIVALS`` of calc.serve says so). Arrays of ``concurrency`` and ``rate`` (with ``r``'s) give
@@ -616,8 +621,9 @@ def step_wait(s: Setup, r: dict, concurrency: float, rate: float) -> float:
     joining = per / s.output_tokens  # prompts per step (evaluate's C I / O tokens)
     S = np.asarray(r["prefill"]["total"], dtype=float) / joining  # one prompt's prefill riding in a step
     ca2 = s.arrival_scv  # the prompts' queue at c_a^2 of the Poisson one ([Whitt1993]); the step in progress as before
-    wait = _residual(s, r["tpot"], per, lam, S, ca2)
-    wait = wait + ca2 * prefill_wait(s, per, lam, np.asarray(r["decode"]["total"], dtype=float), S)
+    v = ca2 + s.input_spread  # c_a^2 + c_s^2, c_s^2 a prompt's prefill's spread: its length's (the dataset's)
+    wait = _residual(s, r["tpot"], per, lam, S, v)
+    wait = wait + v * prefill_wait(s, per, lam, np.asarray(r["decode"]["total"], dtype=float), S)
     wait = wait + adp_balance_wait(s, r["tpot"], lam)
     return float(wait) if np.ndim(wait) == 0 else wait
 
