@@ -138,6 +138,27 @@ def serving_adp_balance() -> dict[str, dict]:
     return out
 
 
+@cache
+def serving_graph_padding() -> dict[str, tuple[int, ...]]:
+    """The decode batch sizes a published serving run's engine captured CUDA graphs at and padded a step's batch up to,
+    by the run's name in data/serving_calibration.csv or data/serving_validation.csv (data/serving_graph_padding.csv:
+    TensorRT-LLM's cuda_graph_batch_sizes with cuda_graph_padding_enabled, as NVIDIA's MLPerf v5.1 harness and the
+    DeepSeek-R1 blog's extra options set them), ascending, as ``calc.serve.load.setup``'s keyword argument
+    ``graph_batch_sizes``. A run not listed is taken to run its steps at their own batch (no padding counted)."""
+    out = {}
+    for r in _by_published_run("serving_graph_padding.csv"):
+        cells = (r["batch_sizes"] or "").split(";")
+        if not all(c.strip().isdigit() and int(c) > 0 for c in cells):
+            raise DataError(r.path, r.line, "batch_sizes", f"expected whole batch sizes > 0 separated by ';', read "
+                                                           f"{r['batch_sizes']!r:.60}")
+        sizes = tuple(int(c) for c in cells)
+        if list(sizes) != sorted(set(sizes)):
+            raise DataError(r.path, r.line, "batch_sizes", f"expected distinct sizes in ascending order, read "
+                                                           f"{r['batch_sizes']!r:.60}")
+        out[r["name"]] = sizes
+    return out
+
+
 DISPATCH_POLICIES = ("round_robin",)
 
 
