@@ -1,6 +1,9 @@
 """Serving: TensorRT-LLM's CUDA-graph padding of a decode step's batch (issue 20: DeepSeek-R1's MLPerf v5.1 Server TPOT
 0.36-0.51x), against the engine's own rule (_get_padded_batch: every attention rank padded to the widest rank's batch
-rounded up to a captured size; above the largest, no graph) and the sizes the runs' configurations capture."""
+rounded up to a captured size; above the largest, no graph) and the sizes the runs' configurations capture; and the
+busiest expert rank under DeepSeek-R1's measured routing (load.expert_load, TensorRT-LLM tech blog 4's load statistics)."""
+
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -90,3 +93,56 @@ def test_without_sizes_or_eager_nothing_changes():
 def test_bad_sizes_refused_by_name(bad):
     with pytest.raises(InputError, match="graph_batch_sizes"):
         _setup(graph_batch_sizes=bad)
+
+
+# ---------------------------------------------------------------- the busiest expert rank (load.expert_load)
+
+def test_expert_load_reads_the_measured_spread():
+    # TensorRT-LLM tech blog 4: DeepSeek-R1 at 32 ranks without EPLB, tokens a rank mean 1024, std 491.65 (layers' mean)
+    row = data.serving_expert_load()[(256, 8, 8, 4)]
+    assert row["ranks"] == 32 and row["cv"] == pytest.approx(491.651199 / 1024)
+
+
+def test_expert_load_at_the_measured_ranks_is_the_busiest_of_32():
+    # the measured ranks themselves: 1 + z_32 c_32; the blog's own mean (max - mean) / mean is 1.564, the normal order
+    # statistic of 32 ranks gives 0.99 of it: the tail of the real spread is wider than the normal's (a lower bound)
+    from calc.architecture import lookup
+    assert load.expert_load(lookup("DeepSeek-R1"), 32) == pytest.approx(1.99, abs=0.01)
+    assert load.expert_load(lookup("DeepSeek-R1"), 32) - 1 < 1.564
+
+
+def test_expert_load_falls_as_a_rank_holds_more_experts():
+    from calc.architecture import lookup
+    m = lookup("DeepSeek-R1")
+    loads = [load.expert_load(m, E) for E in (2, 4, 8, 16, 32)]
+    assert all(x > 1.0 for x in loads)
+    # more ranks: a wider spread of each rank's share and a higher maximum of more draws
+    assert loads == sorted(loads)
+
+
+def test_expert_load_only_for_a_measured_router_and_whole_experts_on_ranks():
+    from calc.architecture import lookup
+    assert load.expert_load(lookup("Qwen3 235B-A22B"), 8) == 1.0  # no measured spread of its router
+    assert load.expert_load(lookup("Kimi K2"), 8) == 1.0  # 384 experts, one group: another router
+    assert _setup().layout.expert_load == pytest.approx(load.expert_load(lookup("DeepSeek-R1"), 8))
+    # tensor 8 without attention data parallelism: the experts whole on 8 ranks all the same (the layout's expert 8)
+    plain = load.setup("DeepSeek-R1", "H200 SXM", 8, tensor=8, precision="fp8")
+    assert plain.layout.expert == 8 and plain.layout.expert_load == _setup().layout.expert_load
+    # experts sliced over the ranks (expert 1): balanced
+    assert load.setup("DeepSeek-R1", "H200 SXM", 8, tensor=8, expert=1, precision="fp8").layout.expert_load == 1.0
+
+
+def test_the_busiest_rank_slows_only_the_expert_products():
+    s = _setup()
+    balanced = replace(s, layout=replace(s.layout, expert_load=1.0))
+    ctx = s.cached(s.in_flight_context)
+    for per_rank in (16.0, 512.0):
+        a = phases.decode_step(s.shape, s.layout, s.rates, s.weight_bytes, s.kv_bytes, 8 * per_rank, ctx, s.kv_reads,
+                               s.expert_bytes)
+        b = phases.decode_step(s.shape, balanced.layout, s.rates, s.weight_bytes, s.kv_bytes, 8 * per_rank, ctx,
+                               s.kv_reads, s.expert_bytes)
+        assert a["total"] >= b["total"] and a["kv cache"] == b["kv cache"] and a["communication"] == b["communication"]
+    # at 512 a rank (4,096 tokens, 128 rows an expert) the grouped products bind: the busiest rank shows
+    big = [float(phases.decode_step(s.shape, x.layout, s.rates, s.weight_bytes, s.kv_bytes, 4096.0, ctx, s.kv_reads,
+                                    s.expert_bytes)["total"]) for x in (s, balanced)]
+    assert big[0] > 1.03 * big[1]

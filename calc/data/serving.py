@@ -159,6 +159,26 @@ def serving_graph_padding() -> dict[str, tuple[int, ...]]:
     return out
 
 
+@cache
+def serving_expert_load() -> dict[tuple[int, int, int, int], dict]:
+    """The measured spread of the routed tokens over the expert-parallel ranks of a router, by the router's shape
+    (routed experts, experts a token, expert groups, groups a token; data/serving_expert_load.csv: TensorRT-LLM tech
+    blog 4's load statistics of DeepSeek-R1 at 32 ranks without a load balancer): ``ranks`` (int: the ranks measured)
+    and ``cv`` (the standard deviation of a rank's tokens over their mean, averaged over the MoE layers). A router not
+    listed is taken as balanced."""
+    out = {}
+    for r in read_table(data_dir() / "serving_expert_load.csv"):
+        if r.flag("eplb"):
+            raise DataError(r.path, r.line, "eplb", "expected false (the spread without a load balancer), read true")
+        key = tuple(int(r[c]) for c in ("experts", "top_k", "groups", "groups_per_token"))
+        ranks = int(r["ranks"])
+        if ranks < 2 or r["experts"] % ranks:
+            raise DataError(r.path, r.line, "ranks", f"expected a number of ranks > 1 that divides the {r['experts']:g} "
+                                                     f"experts, read {r['ranks']:g}")
+        out[key] = {"ranks": ranks, "cv": float(r["std_tokens"] / r["mean_tokens"])}
+    return out
+
+
 DISPATCH_POLICIES = ("round_robin",)
 
 

@@ -475,7 +475,7 @@ def graph_padding(s: Setup, concurrency, step):
     >>> round(float(graph_padding(s, 8 * 128.0, 0.03)) * 1e3, 3)  # 128 a rank: a captured size, nothing padded
     0.0
     >>> round(float(graph_padding(s, 8 * 160.0, 0.03)) * 1e3, 1)  # 160 a rank run at 256
-    2.9
+    6.8
     >>> round(float(graph_padding(s, 8 * 600.0, 0.03)) * 1e3, 1)  # above 512 a rank: no graph, 22% of the step
     6.6
     """
@@ -1204,7 +1204,39 @@ def _with_layout(s: Setup, T: int, P: int, expert, adp: bool) -> Setup:
     if not adp:  # each rank holds whole heads: vLLM and TensorRT-LLM refuse a tensor size that splits one
         check_heads(s.model, T)
     from dataclasses import replace
-    return replace(s, layout=Layout(T, P, E, adp, s.gather_bytes if adp else 0.0))
+    # E > 1: whole experts on each rank (``phases.expert_matmuls``' split T / E), the busiest rank paces each MoE layer
+    return replace(s, layout=Layout(T, P, E, adp, s.gather_bytes if adp else 0.0, expert_load(s.model, E)))
+
+
+def expert_load(model, expert: int) -> float:
+    """The busiest of ``expert`` expert-parallel ranks' routed tokens over the mean, where the model's router has a
+    measured spread over ranks (data/serving_expert_load.csv: DeepSeek-R1's at 32 ranks of 8 experts without a load
+    balancer, TensorRT-LLM tech blog 4), else 1 (balanced). A rank of ``expert`` holds the experts of m = N / E
+    measured ranks (N measured): their tokens' sum, the measured ranks' loads as draws without replacement from the N
+    (their total fixed), has the spread c_E = c_N sqrt((N - m) / (m (N - 1))); the busiest of E ranks, at Blom's normal
+    order statistic z_E = Phi^-1((E - 0.375) / (E + 0.25)) [Blom1958], is 1 + z_E c_E (each MoE layer waits for its
+    own; the spread is the layers' mean, so the mean over layers). Above N ranks (a rank of fewer experts than measured)
+    the measured spread, a lower bound. No constant but the measurement.
+
+    >>> from calc.architecture import lookup
+    >>> round(expert_load(lookup("DeepSeek-R1"), 8), 3)  # c_8 = 0.480 x 0.475 = 0.228, z_8 = 1.43
+    1.327
+    >>> round(expert_load(lookup("DeepSeek-R1"), 32), 3)  # the measured ranks: 1 + 2.07 x 0.480
+    1.992
+    >>> expert_load(lookup("DeepSeek-R1"), 1), expert_load(lookup("Qwen3 235B-A22B"), 8)  # one rank; a router not measured
+    (1.0, 1.0)
+    """
+    if expert <= 1 or not model.moe_layers:
+        return 1.0
+    row = data.serving_expert_load().get((model.experts, model.experts_per_token, model.expert_groups,
+                                          model.groups_per_token))
+    if row is None:
+        return 1.0
+    N, cv = row["ranks"], row["cv"]
+    m = max(N / expert, 1.0)
+    spread = cv * math.sqrt((N - m) / (m * (N - 1))) if m > 1 else cv
+    z = statistics.NormalDist().inv_cdf((expert - 0.375) / (expert + 0.25))
+    return 1.0 + z * spread
 
 
 def pipelines(s: Setup, search: bool = False) -> tuple[int, ...]:
