@@ -22,11 +22,37 @@ Table 1: DeepSeek-R1 on 32 GB200 without EPLB, per expert a std of 164.1 tokens 
 ranks 2.56x the mean; spread over 256 / T experts a rank as independent loads, the busiest of T ranks
 1 + z_T c_e / sqrt(256 / T), z_T by Blom's position, priced at the measured MoE layers). Beside them the step each
 run implies (in flight over its output tokens/s; MLPerf Server: its mean TPOT).
+
+Branch adpdecode: both are in the model now, each from its own source: the CUDA-graph padding (``load.graph_padding``,
+data/serving_graph_padding.csv: each run's captured sizes, the widest rank's batch padded up to the next, a batch above
+the largest run without a graph) on the steps that replay a graph, and the busiest expert rank (``load.expert_load``,
+below); the decode step's row includes the busiest rank, itemized apart below it. The candidates checked against their own sources, beside the table:
+
+- multi-token prediction: none of the held-out runs runs it. NVIDIA's MLPerf v5.1 harness and every submitter's
+  DeepSeek-R1 config (closed/*/configs/*/{Server,Offline}/deepseek-r1.py) set no speculative_config or
+  num_nextn_predict_layers (the harness's llmlib has no such field); the DeepSeek-R1 blog's max-throughput sections
+  say 'synthetic dataset is enough to be representative, since it does not use MTP' (only its min-latency runs set
+  decoding_type MTP, num_nextn_predict_layers 3). A step verifies one token a sequence, as the model counts it.
+- sampling: MLPerf's generation_config.json is greedy (top_k 1, temperature 0): an argmax over the 129,280 logits
+  (fp32) a sequence, sized below (read and written once at the chip's bandwidth); the output layer's product is in
+  the model's dense products (phases.Shape.unembedding).
+- the busiest expert rank: in the model now (``load.expert_load``, data/serving_expert_load.csv): TensorRT-LLM tech
+  blog 4's EP load statistics of DeepSeek-R1 at 32 ranks without EPLB (examples/ep_load_balancer/
+  report_load_statistics.py's printout: tokens a rank, mean 1,024, std 491.7 averaged over the MoE layers, imbalance
+  ratio (max - mean) / mean 1.564 on average, 2.461 on layer 58; with EPLB at 36 ranks std 54.0, ratio 0.115), a
+  rank of 8 experts; a rank of 32 (expert parallel 8) holds 4 measured ranks' experts (their sum drawn without
+  replacement), the busiest of 8 at 1.33x the mean; the row below prices it at the model's routed experts (in its
+  step) and at the measured MoE layers (within their tokens).
+- the host's work of a rank: the PyTorch backend's per-sequence figure (data/serving_host.csv, PR #10273) stays
+  below the step at every load here (overlapped); no published nsys trace of DeepSeek-R1 at hundreds of sequences a
+  rank was found.
+- the exchange of attention-DP outputs: the MLPerf configs run the all-to-all (TRTLLM_MOE_ENABLE_ALLTOALL_WITHOUT_
+  ALLGATHER 1, moe_backend WIDEEP), priced at DeepEP's measured kernels (terms.measured_exchange); the blog's H200
+  run all-gathers (gather_bytes), in the model's token exchange.
 """
 
 from __future__ import annotations
 
-import statistics
 from dataclasses import replace
 
 import numpy as np
@@ -107,9 +133,6 @@ def main():
     held_out_steps()
 
 
-# TensorRT-LLM tech blog 4 (Scaling Expert Parallelism, Part 1), Table 1: DeepSeek-R1 on 32 GB200, no EPLB, per expert slot
-EXPERT_LOAD_CV = 164.1 / 128.0  # std over mean of the tokens an expert receives (machine translation dataset)
-GRAPH_SIZES = (128, 256, 384, 512)  # MLPerf v5.1 DeepSeek-R1 Server configs' cuda_graph_batch_sizes (B200), padding on
 
 RUNS = (  # name, sequences in flight (None: Little's law at the measured load), measured step (None: the row's TPOT)
     ("trtllm-dsr1blog-h200-deepseek-r1-dep8-fp8-1024-2048-c1024", 1024.0, 1024.0 / (1436.1584 * 8)),
@@ -140,13 +163,13 @@ def held_out_steps():
         eager = float(load.eager_share(s, held)) * k.adp_eager_step_share * dec
         host = float(phases.host_step(lay, held, s.host_per_sequence))
         per_rank = held / T
-        padded = next((g for g in GRAPH_SIZES if g >= per_rank), per_rank) if c.scenario == "server" else per_rank
+        c_vocab = lookup(c.model).vocab
         context = s.cached(s.in_flight_context)
-        # the padded batch's dummy sequences hold a token of cache each: every term but the attention at the padded size
-        at = [terms_of(sh, lay, s.rates, s.weight_bytes, s.kv_bytes, n * T, context) for n in (per_rank, padded)]
-        padding = sum(float(at[1][t]) - float(at[0][t]) for t in at[0] if t != "MLA attention")
-        z = statistics.NormalDist().inv_cdf((T - 0.375) / (T + 0.25))
-        busiest = 1.0 + z * EXPERT_LOAD_CV / np.sqrt(sh.experts / T)
+        graphed = 1.0 - float(load.eager_share(s, held))
+        padding = graphed * float(load.graph_padding(s, held, dec)) if s.graph_batch_sizes else 0.0
+        # greedy sampling: each rank's fp32 logits over the vocabulary written by the output layer and read by the argmax
+        sampling = 2 * per_rank * c_vocab * 4 / (s.rates.memory_bandwidth * k.decode_bandwidth_efficiency)
+        busiest = s.layout.expert_load  # load.expert_load: the busiest of T ranks' tokens over the mean
         routed = [terms_of(sh, lay, s.rates, s.weight_bytes, s.kv_bytes, held * x, context)["routed experts"]
                   for x in (1.0, busiest)]
         experts = float(routed[1] - routed[0])  # the model's routed experts at the busiest rank's tokens
@@ -161,8 +184,9 @@ def held_out_steps():
                         ("* the same were the ranks' prompts at random", at_random),
                         ("steps without CUDA graphs (new)", eager),
                         ("model's step (TPOT)", model), ("host work of a rank (overlapped)", host),
-                        ("* CUDA-graph padding (Server: to the next captured size)", padding),
-                        (f"* busiest expert rank at {busiest:.2f}x the mean tokens (model's routed experts)", experts),
+                        ("CUDA-graph padding (new: to the next captured size), in the model's step", padding),
+                        ("* greedy sampling over the vocabulary (fp32 logits, argmax)", sampling),
+                        (f"busiest expert rank at {busiest:.2f}x the mean tokens (new: in the model's step)", experts),
                         ("* the same at the measured MoE layers (within their tokens)", measured_hot),
                         ("measured step", measured), ("missing: measured - model", measured - model)):
             rows.setdefault(term, []).append(v)

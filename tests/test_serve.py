@@ -86,8 +86,9 @@ def test_moe_decode_reads_only_touched_experts():
     # the bytes at the decode rates: at the H200's measured MoE layers' rate (terms.measured_experts) 4,096 tokens
     # make the layer compute-bound, its time then under "compute"
     r = replace(s.rates, expert_bandwidth=0.0, expert_rate=0.0)
-    one = float(phases.decode_step(s.shape, s.layout, r, s.weight_bytes, s.kv_bytes, 1, 100)["weights"])
-    many = float(phases.decode_step(s.shape, s.layout, r, s.weight_bytes, s.kv_bytes, 4096, 100)["weights"])
+    lay = replace(s.layout, expert_load=1.0)  # balanced routing: the busiest expert rank's products apart (expert_load)
+    one = float(phases.decode_step(s.shape, lay, r, s.weight_bytes, s.kv_bytes, 1, 100)["weights"])
+    many = float(phases.decode_step(s.shape, lay, r, s.weight_bytes, s.kv_bytes, 4096, 100)["weights"])
     # one token: 8 of 256 routed experts; thousands: all of them, about 671B vs 37B parameters read (and, at 4,096
     # tokens, the grouped GEMMs' input and output rows beside the weights, phases.moe_routing)
     assert 8 < many / one < 30

@@ -73,6 +73,8 @@ COLUMN_UNITS = {
     "serving_measurement.csv": {"interval": "s", "stability_windows": "1", "stability_threshold": "1",
                                 "max_windows": "1"},
     "serving_adp_balance.csv": {"timeout_iters": "1", "batching_wait_iters": "1"},
+    "serving_expert_load.csv": {c: "1" for c in ("experts", "top_k", "groups", "groups_per_token", "ranks", "mean_tokens",
+                                                 "std_tokens")},
     "serving_datasets.csv": {c: "1" for c in ("samples", "input_mean", "output_mean", "output_max", "input_spread",
                                                "output_spread", "length_covariance")},
     "serving_workloads.csv": {"requests": "1"},

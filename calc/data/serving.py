@@ -171,6 +171,47 @@ def serving_measurement() -> dict[str, dict]:
     return out
 
 
+@cache
+def serving_graph_padding() -> dict[str, tuple[int, ...]]:
+    """The decode batch sizes a published serving run's engine captured CUDA graphs at and padded a step's batch up to,
+    by the run's name in data/serving_calibration.csv or data/serving_validation.csv (data/serving_graph_padding.csv:
+    TensorRT-LLM's cuda_graph_batch_sizes with cuda_graph_padding_enabled, as NVIDIA's MLPerf v5.1 harness and the
+    DeepSeek-R1 blog's extra options set them), ascending, as ``calc.serve.load.setup``'s keyword argument
+    ``graph_batch_sizes``. A run not listed is taken to run its steps at their own batch (no padding counted)."""
+    out = {}
+    for r in _by_published_run("serving_graph_padding.csv"):
+        cells = (r["batch_sizes"] or "").split(";")
+        if not all(c.strip().isdigit() and int(c) > 0 for c in cells):
+            raise DataError(r.path, r.line, "batch_sizes", f"expected whole batch sizes > 0 separated by ';', read "
+                                                           f"{r['batch_sizes']!r:.60}")
+        sizes = tuple(int(c) for c in cells)
+        if list(sizes) != sorted(set(sizes)):
+            raise DataError(r.path, r.line, "batch_sizes", f"expected distinct sizes in ascending order, read "
+                                                           f"{r['batch_sizes']!r:.60}")
+        out[r["name"]] = sizes
+    return out
+
+
+@cache
+def serving_expert_load() -> dict[tuple[int, int, int, int], dict]:
+    """The measured spread of the routed tokens over the expert-parallel ranks of a router, by the router's shape
+    (routed experts, experts a token, expert groups, groups a token; data/serving_expert_load.csv: TensorRT-LLM tech
+    blog 4's load statistics of DeepSeek-R1 at 32 ranks without a load balancer): ``ranks`` (int: the ranks measured)
+    and ``cv`` (the standard deviation of a rank's tokens over their mean, averaged over the MoE layers). A router not
+    listed is taken as balanced."""
+    out = {}
+    for r in read_table(data_dir() / "serving_expert_load.csv"):
+        if r.flag("eplb"):
+            raise DataError(r.path, r.line, "eplb", "expected false (the spread without a load balancer), read true")
+        key = tuple(int(r[c]) for c in ("experts", "top_k", "groups", "groups_per_token"))
+        ranks = int(r["ranks"])
+        if ranks < 2 or r["experts"] % ranks:
+            raise DataError(r.path, r.line, "ranks", f"expected a number of ranks > 1 that divides the {r['experts']:g} "
+                                                     f"experts, read {r['ranks']:g}")
+        out[key] = {"ranks": ranks, "cv": float(r["std_tokens"] / r["mean_tokens"])}
+    return out
+
+
 DISPATCH_POLICIES = ("round_robin",)
 
 

@@ -154,6 +154,10 @@ class Setup:
     # those products (TensorRT-LLM's gemm_allreduce_plugin), so a prompt's all-reduce shows only beyond its product
     # (``phases.prefill``)
     fused_all_reduce: bool = False
+    # the decode batch sizes a rank's CUDA graphs were captured at, ascending, where the engine pads a generation-only
+    # step's batch up to the nearest of them (TensorRT-LLM's cuda_graph_batch_sizes with cuda_graph_padding_enabled;
+    # data/serving_graph_padding.csv); () : every step at its own batch (``graph_padding``)
+    graph_batch_sizes: tuple = ()
     # why the weights are in ``precision``: "given", or where none was given the default's reason
     # (``default_precision``: the checkpoint's format, or the chip's 16-bit one)
     precision_basis: str = "given"
@@ -302,8 +306,13 @@ def evaluate(s: Setup, concurrency, mode: str, queue: bool = False) -> dict:
         if lay.attention_data_parallel and lay.tensor > 1 and s.output_spread:  # the busiest rank paces each MoE layer
             own = phases.rank_prefill(sh, lay, r, c * prompt / gen, prompt, span)
             tpot = tpot + own * (rank_imbalance(s, c) - 1.0)
+        graphed = 1.0
         if lay.attention_data_parallel and lay.tensor > 1 and not s.eager:  # a prompt on any rank: no graph
-            tpot = tpot + eager_share(s, c) * k.adp_eager_step_share * dec["total"]
+            eager = eager_share(s, c)
+            tpot = tpot + eager * k.adp_eager_step_share * dec["total"]
+            graphed = 1.0 - eager
+        if s.graph_batch_sizes and not s.eager:  # the graph steps at their captured batch (``graph_padding``)
+            tpot = tpot + graphed * graph_padding(s, c, dec["total"])
         if host is not None:  # the step carries the joining prompts too: the host's work against the whole step
             hosted = phases.hosted(tpot, host, s.host_overlap)
             stretch, tpot = hosted / tpot, hosted  # the chips wait for the host as long: charged to both phases
@@ -445,6 +454,54 @@ def rank_imbalance(s: Setup, concurrency):
         fill = np.ceil(lay.tensor / np.maximum(per_step, 1e-12)) + s.adp_batching_wait_iters
         per_step = per_step * np.minimum(float(s.adp_timeout_iters), fill)
     return microbatch_imbalance(per_step / lay.tensor, lay.tensor)
+
+
+def graph_padding(s: Setup, concurrency, step):
+    """The seconds a decode step replayed from a CUDA graph adds to ``step`` (the step at its own batch, seconds; arrays
+    over ``concurrency``, all replicas) where the engine pads its batch to the captured sizes
+    (``Setup.graph_batch_sizes``): TensorRT-LLM's PyTorch backend runs a generation-only step at the smallest captured
+    batch at least the rank's own, under attention data parallelism the widest rank's (_get_padded_batch all-gathers
+    each rank's batch and pads every rank to the largest, so the ranks replay one graph), its padded sequences dummy
+    requests of one cached token; a batch above the largest captured size runs without a graph (_get_padded_batch
+    returns 0 and no graph is found): data/serving_coefficients.csv adp_eager_step_share longer (TensorRT-LLM tech blog
+    3's 22%). The padded step is ``phases.decode_step`` at the captured batch with the attention's cached tokens those
+    of the run's own sequences (each dummy holds one token). The rank's batch is its share of the sequences of a
+    micro-batch, C / (P T) under attention data parallelism, C / P else: the ranks' mean, where the widest rank paces
+    it (a lower bound). No constant: TensorRT-LLM tech blog 20 measures the waste (DeepSeek-R1 on 4 GB200, up to
+    1.5x output throughput with sizes every 64 above 128 against the default's doubling).
+
+    >>> s = setup("DeepSeek-V3", "B200", 8, tensor=8, expert=8, attention_data_parallel=True, precision="fp4",
+    ...           kv_precision="fp8", input_tokens=804, output_tokens=3681, graph_batch_sizes=(128, 256, 384, 512))
+    >>> round(float(graph_padding(s, 8 * 128.0, 0.03)) * 1e3, 3)  # 128 a rank: a captured size, nothing padded
+    0.0
+    >>> round(float(graph_padding(s, 8 * 160.0, 0.03)) * 1e3, 1)  # 160 a rank run at 256
+    6.8
+    >>> round(float(graph_padding(s, 8 * 600.0, 0.03)) * 1e3, 1)  # above 512 a rank: no graph, 22% of the step
+    6.6
+    """
+    lay, sh = s.layout, s.shape
+    c = np.asarray(concurrency, dtype=float) / s.replicas
+    one = c.ndim == 0
+    ranks = lay.pipeline * (lay.tensor if lay.attention_data_parallel else 1)
+    b = np.atleast_1d(c / ranks)
+    sizes = np.asarray(s.graph_batch_sizes, dtype=float)
+    at = np.searchsorted(sizes, np.ceil(b - 1e-9))  # the smallest captured size >= the rank's batch
+    above = at >= len(sizes)
+    padded = np.where(above, b, sizes[np.minimum(at, len(sizes) - 1)])
+    cc = np.atleast_1d(c)
+    context = s.cached(s.in_flight_context)
+    grow = padded > b
+    extra = np.zeros_like(b)
+    if grow.any():
+        wide = padded[grow] * ranks
+        full = phases.decode_step(sh, lay, s.rates, s.weight_bytes, s.kv_bytes, wide,
+                                  context * cc[grow] / wide, s.kv_reads, s.expert_bytes, s.eager)["total"]
+        own = phases.decode_step(sh, lay, s.rates, s.weight_bytes, s.kv_bytes, cc[grow], context, s.kv_reads,
+                                 s.expert_bytes, s.eager)["total"]
+        extra[grow] = full - own
+    step = np.broadcast_to(np.asarray(step, dtype=float), b.shape)
+    extra = extra + np.where(above, phases.coefficients().adp_eager_step_share * step, 0.0)
+    return float(extra[0]) if one else extra
 
 
 def eager_share(s: Setup, concurrency):
@@ -903,7 +960,7 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
           chunked_prefill=True, max_batch_size=None, max_num_tokens=None, kv_memory_fraction=None, clock=None,
           eager=False, host_per_sequence=0.0, host_overlap=True, input_spread=0.0, output_spread=0.0,
           length_covariance=0.0, output_max=None, adp_timeout_iters=0, adp_batching_wait_iters=0,
-          dispatch=None, fused_all_reduce=False) -> Setup:
+          dispatch=None, fused_all_reduce=False, graph_batch_sizes=()) -> Setup:
     """Resolve and check every input once (see ``calc.serve``); the layout search fills tensor=None.
     ``expert_precision``: the routed experts' weights; default the shape's own (``Transformer.expert_precision``:
     GPT-OSS's MXFP4 from its config.json), else ``precision``. ``window_memory`` False: the engine's KV cache holds
@@ -930,7 +987,9 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
 
     ``dispatch``: how the harness deals the requests to the replicas (None: at random; "round_robin": in turn;
     ``Setup.dispatch``, ``step_wait``). ``fused_all_reduce``: the engine fuses the prompt's tensor-parallel all-reduces
-    into the products before them (TensorRT-LLM's gemm_allreduce_plugin; ``phases.prefill``)."""
+    into the products before them (TensorRT-LLM's gemm_allreduce_plugin; ``phases.prefill``). ``graph_batch_sizes``:
+    the decode batch sizes a rank's CUDA graphs were captured at, where the engine pads a step up to them
+    (``Setup.graph_batch_sizes``, ``graph_padding``; () none counted)."""
     m = lookup(model)
     hw = hardware if isinstance(hardware, data.Hardware) else data.hardware(hardware)
     n = int(read_chips(chips).m_as("chip"))  # the one reader of a cluster's chips (10**400 refused by name)
@@ -1005,7 +1064,8 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
                  output_max=None if output_max is None else _whole("output_max", output_max, unit="token"),
                  adp_timeout_iters=_whole("adp_timeout_iters", adp_timeout_iters, 0),
                  adp_batching_wait_iters=_whole("adp_batching_wait_iters", adp_batching_wait_iters, 0),
-                 dispatch=dispatch, fused_all_reduce=fused_all_reduce, precision_basis=why)
+                 dispatch=dispatch, fused_all_reduce=fused_all_reduce, precision_basis=why,
+                 graph_batch_sizes=_graph_sizes(graph_batch_sizes))
     if T is None:
         return base
     return _with_layout(base, T, P, expert, adp)
@@ -1021,7 +1081,8 @@ def published_engine(name: str) -> dict:
     chips at a clock (data/serving_clocks.csv), and ``eager`` True where its engine ran without graphs
     (data/serving_graphs.csv), and ``adp_timeout_iters`` and ``adp_batching_wait_iters`` where its engine balances the
     attention ranks' prompts (data/serving_adp_balance.csv), and ``dispatch`` where its harness dealt the requests to
-    the replicas in turn (data/serving_dispatch.csv); {} for a run not listed."""
+    the replicas in turn (data/serving_dispatch.csv), and ``graph_batch_sizes`` where its engine padded a step's batch
+    to its captured CUDA graphs (data/serving_graph_padding.csv); {} for a run not listed."""
     out = dict(data.serving_engine_settings().get(name, {}))
     out.update(data.serving_adp_balance().get(name, {}))
     if name in data.serving_dispatch():
@@ -1030,6 +1091,8 @@ def published_engine(name: str) -> dict:
         out["clock"] = data.serving_clocks()[name]
     if name in data.serving_graphs():
         out["eager"] = True
+    if name in data.serving_graph_padding():
+        out["graph_batch_sizes"] = data.serving_graph_padding()[name]
     return out
 
 
@@ -1067,6 +1130,16 @@ def _spread(name: str, value, least: float) -> float:
         raise InputError(name, f"expected a number >= {least:g} (a variance or covariance over the squared mean), got "
                                f"{value!r:.40}")
     return float(value)
+
+
+def _graph_sizes(value) -> tuple:
+    """Captured CUDA-graph batch sizes: whole numbers > 0, distinct and ascending (any iterable; () none)."""
+    sizes = tuple(value) if isinstance(value, (tuple, list)) else None
+    if sizes is None or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v > 0 for v in sizes) \
+            or list(sizes) != sorted(set(sizes)):
+        raise InputError("graph_batch_sizes", f"expected distinct whole batch sizes > 0 in ascending order, got "
+                                              f"{value!r:.60}")
+    return tuple(int(v) for v in sizes)
 
 
 def _seconds(name: str, value) -> float:
@@ -1137,7 +1210,39 @@ def _with_layout(s: Setup, T: int, P: int, expert, adp: bool) -> Setup:
     if not adp:  # each rank holds whole heads: vLLM and TensorRT-LLM refuse a tensor size that splits one
         check_heads(s.model, T)
     from dataclasses import replace
-    return replace(s, layout=Layout(T, P, E, adp, s.gather_bytes if adp else 0.0))
+    # E > 1: whole experts on each rank (``phases.expert_matmuls``' split T / E), the busiest rank paces each MoE layer
+    return replace(s, layout=Layout(T, P, E, adp, s.gather_bytes if adp else 0.0, expert_load(s.model, E)))
+
+
+def expert_load(model, expert: int) -> float:
+    """The busiest of ``expert`` expert-parallel ranks' routed tokens over the mean, where the model's router has a
+    measured spread over ranks (data/serving_expert_load.csv: DeepSeek-R1's at 32 ranks of 8 experts without a load
+    balancer, TensorRT-LLM tech blog 4), else 1 (balanced). A rank of ``expert`` holds the experts of m = N / E
+    measured ranks (N measured): their tokens' sum, the measured ranks' loads as draws without replacement from the N
+    (their total fixed), has the spread c_E = c_N sqrt((N - m) / (m (N - 1))); the busiest of E ranks, at Blom's normal
+    order statistic z_E = Phi^-1((E - 0.375) / (E + 0.25)) [Blom1958], is 1 + z_E c_E (each MoE layer waits for its
+    own; the spread is the layers' mean, so the mean over layers). Above N ranks (a rank of fewer experts than measured)
+    the measured spread, a lower bound. No constant but the measurement.
+
+    >>> from calc.architecture import lookup
+    >>> round(expert_load(lookup("DeepSeek-R1"), 8), 3)  # c_8 = 0.480 x 0.475 = 0.228, z_8 = 1.43
+    1.327
+    >>> round(expert_load(lookup("DeepSeek-R1"), 32), 3)  # the measured ranks: 1 + 2.07 x 0.480
+    1.992
+    >>> expert_load(lookup("DeepSeek-R1"), 1), expert_load(lookup("Qwen3 235B-A22B"), 8)  # one rank; a router not measured
+    (1.0, 1.0)
+    """
+    if expert <= 1 or not model.moe_layers:
+        return 1.0
+    row = data.serving_expert_load().get((model.experts, model.experts_per_token, model.expert_groups,
+                                          model.groups_per_token))
+    if row is None:
+        return 1.0
+    N, cv = row["ranks"], row["cv"]
+    m = max(N / expert, 1.0)
+    spread = cv * math.sqrt((N - m) / (m * (N - 1))) if m > 1 else cv
+    z = statistics.NormalDist().inv_cdf((expert - 0.375) / (expert + 0.25))
+    return 1.0 + z * spread
 
 
 def pipelines(s: Setup, search: bool = False) -> tuple[int, ...]:

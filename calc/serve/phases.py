@@ -125,6 +125,9 @@ class Layout:
     attention_data_parallel: bool = False
     gather_bytes: float = 0.0  # > 0: attention data parallel ranks all-gather every rank's tokens (this many bytes an
     # element) before each MoE layer and reduce-scatter its BF16 outputs (TensorRT-LLM without an all-to-all); 0: DeepEP
+    # the busiest expert-parallel rank's routed tokens over the mean (its grouped products pace every MoE layer; 1:
+    # balanced): ``calc.serve.load.expert_load``, from a router's measured spread
+    expert_load: float = 1.0
 
     @property
     def chips(self) -> int:
@@ -394,7 +397,9 @@ def decode_step(s: Shape, lay: Layout, r: Rates, weight_bytes: float, kv_bytes: 
     measured = r.expert_bandwidth and (expert_bytes is None or expert_bytes == weight_bytes)
     ebw = r.expert_bandwidth if measured else bw
     moe_mem = moe_layers * touched * s.expert * eb / T / ebw
-    moe_flop = moe_layers * expert_matmuls(s, lay, r, b, r.expert_rate if measured else None) if s.moe_layers else 0.0 * b
+    # the busiest expert rank's rows pace each MoE layer (``Layout.expert_load``; the weights read are every rank's own)
+    moe_flop = (moe_layers * expert_matmuls(s, lay, r, b * lay.expert_load, r.expert_rate if measured else None)
+                if s.moe_layers else 0.0 * b)
     if s.moe_layers:  # routing, permutation and combine; the GEMMs' own rows beside the weights
         routing, gemm_bytes = moe_routing(s, lay, r, b, bw)
         moe_mem = moe_mem + moe_layers * gemm_bytes / ebw
@@ -519,7 +524,7 @@ def prefill(s: Shape, lay: Layout, r: Rates, weight_bytes: float, tokens, prompt
     wbytes = dense_params * weight_bytes + moe_layers * s.expert * footprint.experts_touched(n, s.experts, s.per_token) / T * eb
     if not weights:
         wbytes = 0.0 * wbytes
-    moe = moe_layers * expert_matmuls(s, lay, r, n, expert_rate) if s.moe_layers else 0.0 * n
+    moe = moe_layers * expert_matmuls(s, lay, r, n * lay.expert_load, expert_rate) if s.moe_layers else 0.0 * n
     routing = 0.0 * n
     if s.moe_layers:  # the MoE layers' routing, permutation and combine; the grouped GEMMs' rows beside the weights
         kernels, gemm_bytes = moe_routing(s, lay, r, n, bw)
