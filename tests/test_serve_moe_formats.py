@@ -66,3 +66,20 @@ def test_gpt_oss_decode_experts_already_match_the_measured_layers():
     assert all(0.5 < q < 1.3 for q in ratios.values()), ratios
     assert all(0.8 < ratios[n] < 1.3 for n in (256, 512, 1024)), ratios
     assert lookup("GPT-OSS 120B").expert_precision == "mxfp4"
+
+
+def test_small_moe_terms_diagnostic():
+    """benchmarks/small_moe_terms: the step by term at the model's sequences in flight and the sequences at which the
+    model would give the measured throughput. Llama 4 Maverick at tensor 8 in FP8: on H100 the measurement is the model's
+    throughput at about a quarter of the sequences its memory holds (268 of 1,006 at 128 / 2,048), on H200 at 60% (1,842
+    of 3,059); and TensorRT-LLM 1.0 runs the same H200 rows 1.47-1.64x faster than v0.20, which the model, with one step
+    for both releases, cannot follow."""
+    from benchmarks import small_moe_terms
+
+    h100 = small_moe_terms.row("trtllm10-h100-llama4-maverick-tp8-fp8-128-2048")
+    h200 = small_moe_terms.row("trtllm10-h200-llama4-maverick-tp8-fp8-128-2048")
+    assert h100["n_at_measured"] / h100["n"] < 0.35 and 0.5 < h200["n_at_measured"] / h200["n"] < 0.7
+    assert h100["implied"] > 2 * h100["step"]
+    assert set(h100["decode"]) >= {"weights", "kv cache", "compute", "communication", "overhead"}
+    pairs = small_moe_terms.releases()
+    assert pairs and all(b / a > 1.4 and mb == ma for *_, a, b, ma, mb in pairs)
