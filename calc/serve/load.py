@@ -71,7 +71,7 @@ from calc.perf.layout import check_heads
 from calc.reader import read_chips, whole_text
 from calc.serve import cost, footprint, phases
 from calc.serve.phases import Layout
-from calc.serve.terms import Rates, clocked, rates
+from calc.serve.terms import Rates, clocked, expert_format_rates, rates
 from calc.units import parse_quantity
 from calc.vocabulary import precision_hint, precision_name
 
@@ -1049,11 +1049,13 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
     r = rates(hw, compute)
     if clock is not None:  # the products at the clock the chips are held at
         r = clocked(r, "fp8" if compute == "fp4" else compute, float(clock))
+    eb = footprint.weight_bytes(ep) * footprint.padded_experts(ep, hw.peaks, m.d_model, m.expert_ff or 0, m.gated)
+    if ep != prec:  # experts in a format of their own at their measured layers where the chip has them
+        r = expert_format_rates(r, hw.name, ep, eb)
     base = Setup(m, phases.shape(m), hw, r, Layout(T or 1, P, 1, adp), n, prec, kvp,
                  footprint.weight_bytes(prec), footprint.kv_bytes(kvp), n_in, n_out, window, wl, usd, basis, p, ci,
                  _precision("attention_kernel", attention_kernel, ATTENTION_KERNELS), disaggregated,
-                 ep, footprint.weight_bytes(ep) * footprint.padded_experts(ep, hw.peaks, m.d_model, m.expert_ff or 0,
-                                                                         m.gated), bool(window_memory),
+                 ep, eb, bool(window_memory),
                  _gather_bytes(expert_exchange, ep, compute, hw), scheduler_steps=steps,
                  chunked_prefill=chunked_prefill, max_batch_size=most, max_num_tokens=budget,
                  kv_memory_fraction=None if kv_memory_fraction is None else float(kv_memory_fraction), eager=eager,

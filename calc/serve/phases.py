@@ -516,7 +516,7 @@ def prefill(s: Shape, lay: Layout, r: Rates, weight_bytes: float, tokens, prompt
     # chip's rate for decode's (``terms.rates``: with FP4 weights the 8-bit rate)
     expert_rate = r.matmul * k.prefill_matmul_efficiency
     for shape, measured in r.prefill_expert_rates:  # the chip's measured MoE layers of this shape, in the rates' format
-        if shape == (s.d_model, s.expert_ff, s.experts, s.per_token) and eb == weight_bytes:
+        if shape == (s.d_model, s.expert_ff, s.experts, s.per_token) and eb == (r.expert_format or weight_bytes):
             expert_rate = measured
     bw = r.streaming_bandwidth
     dense_params = s.dense / dense_split / lay.pipeline

@@ -47,6 +47,10 @@ class Rates:
     # decode efficiency and ``matmul``
     expert_bandwidth: float = 0.0
     expert_rate: float = 0.0
+    # bytes per routed-expert weight (padding included) of the experts whose measured layers set prefill_expert_rates'
+    # rates where their format is not the rates' own (MXFP4 experts beside 16-bit layers: ``expert_format_rates``);
+    # 0: the rates' weights' bytes
+    expert_format: float = 0.0
     # prefill's routed experts where the chip's MoE layers of the model's expert shape are measured at 1,024 to 8,192
     # tokens (``prefill_expert_rates``): ((hidden, expert width, experts, top-k), FLOP/s) pairs, the rate of their
     # grouped GEMMs; a shape not listed: ``matmul`` x the fitted prefill efficiency
@@ -280,7 +284,7 @@ def moe_layer_parts(row, r: Rates) -> tuple[float, float, float]:
     s = _moe_shape(row)
     lay = Layout(tensor=int(row["tensor"] * row["expert_parallel"]), expert=int(row["expert_parallel"]))
     n = np.array([float(row["tokens"])])
-    per_weight = WEIGHT_PRECISIONS[row["precision"]][0]
+    per_weight = WEIGHT_PRECISIONS[row["precision"]][0] * _padded(row)
     touched = footprint.experts_touched(n, s.experts, s.per_token)
     routing, gemm_bytes = moe_routing(s, lay, r, n, r.memory_bandwidth * coefficients().decode_bandwidth_efficiency)
     products = float(expert_matmuls(s, lay, r, n, 1.0)[0])
@@ -298,6 +302,75 @@ def moe_layer_parts(row, r: Rates) -> tuple[float, float, float]:
 # -> 0.0863, TTFT 95 -> 94 and TPOT 158 -> 157 within 25% of 233; prefill on H100's measured layers too 0.0832 -> 0.0841.
 MOE_FIT_CHIPS = ("H200 SXM", "B200")
 MOE_FIT_SHAPES = ((7168, 2048, 256, 8), (4096, 1536, 128, 8))  # (hidden, expert width, experts, top-k)
+
+
+def _padded(row) -> float:
+    """Weights a measured layer's kernel stores per weight of its experts (``footprint.padded_experts``: MXFP4 experts on
+    Hopper padded as TensorRT-LLM's Triton MoE takes them; 1 for every other format)."""
+    from calc.serve import footprint
+
+    return footprint.padded_experts(row["precision"], data.hardware(row["chip"]).peaks, int(row["hidden"]),
+                                    int(row["expert_width"]), True)
+
+
+# Expert formats whose measured MoE layers prefill reads where the rest of the model is in another format: MXFP4 experts
+# (GPT-OSS) beside 16-bit attention on Hopper, TensorRT-LLM's Triton MoE (W4A16: each MXFP4 weight dequantised to BF16
+# in OpenAI's triton_kernels matmul_ogs, tensorrt_llm/_torch/modules/fused_moe/fused_moe_triton.py; AIConfigurator's
+# collector/trtllm/collect_moe.py sets moe_backend "triton" for GPT-OSS on SM 90-99, as the perf overview's GPT-OSS
+# options do on Hopper: "moe_config: backend: ... Hopper: use TRITON")
+FORMAT_MEASURED_EXPERTS = ("mxfp4",)
+
+
+@lru_cache(maxsize=64)
+def _format_prefill(chip: str, expert_precision: str) -> tuple:
+    """Prefill's rate by expert shape, ((hidden, expert width, experts, top-k), FLOP/s) pairs, fitted to the measured
+    MoE layers in ``expert_precision`` (``FORMAT_MEASURED_EXPERTS``) of ``chip`` or of its die and memory
+    (``moe_sibling``), where that is a chip whose measured layers the model reads (``MOE_FIT_CHIPS``), at 1,024 to
+    8,192 tokens, tensor 1 (``fit_prefill_experts``, on the chip's rates at the kernel's activations); () where none."""
+    from calc.serve import footprint
+
+    if expert_precision not in FORMAT_MEASURED_EXPERTS:
+        return ()
+    c = chip if chip in MOE_FIT_CHIPS else moe_sibling(chip, expert_precision)
+    if c not in MOE_FIT_CHIPS:  # as prefill_expert_rates: H100's own layers made the held-out figures worse (above)
+        return ()
+    r = _base_rates(chip, footprint.expert_activation(expert_precision, data.hardware(chip).peaks) or "bf16")
+    by_shape = {}
+    for x in data.serving_moe():
+        if x["chip"] == c and x["precision"] == expert_precision and x["tensor"] == 1 and 1024 <= x["tokens"] <= 8192:
+            by_shape.setdefault(_moe_key(x), []).append(x)
+    return tuple((k, fit_prefill_experts(v, r)) for k, v in sorted(by_shape.items()) if len(v) >= 2)
+
+
+def expert_format_rates(r: Rates, chip: str, expert_precision: str, expert_bytes: float) -> Rates:
+    """``r`` with prefill's routed experts at ``chip``'s measured MoE layers in ``expert_precision`` where the experts
+    are in another format than the rest (``FORMAT_MEASURED_EXPERTS``) and the chip, or its die and memory, has them
+    (``_format_prefill``: the grouped GEMMs' rate by shape, fitted as ``prefill_expert_rates`` fits the FP8 layers');
+    ``expert_bytes`` (bytes per expert weight as the model holds them, padding included) marks which experts the rates
+    are for (``Rates.expert_format``). Else ``r`` as it is.
+
+    GPT-OSS 120B's MXFP4 experts on H200 (TensorRT-LLM 1.2.0rc5's Triton MoE, data/serving_moe.csv, tensor 1): 0.71 /
+    0.97 / 2.06 / 4.00 ms a layer at 1,024 / 2,048 / 4,096 / 8,192 tokens, where prefill at the fitted efficiency x
+    the chip's 709 TFLOP/s BF16 rate (649) gave 0.70 / - / 1.51 / 2.95 ms: fitted 506 TFLOP/s. Held-out: the two
+    TensorRT-LLM 1.2 GPT-OSS 120B rows on one H200 1.68 -> 1.61x (1,000 / 1,000) and 1.14 -> 1.06x (8,192 / 1,024);
+    median |ln ratio| 0.0830 -> 0.0829, bias +9.19% -> +9.18%, the rest as before. Decode's experts keep the model's rates: at
+    decode's sizes the measured layer is where the model's puts it (32 / 256 / 512 / 1,024 tokens: the model's 0.56 /
+    0.87 / 1.04 / 1.24 of the measured; a fit of decode's bandwidth and rate to these layers, as ``measured_experts``
+    fits the FP8 ones, departs from them as much, 0.72-1.33, and moved the held-out rows by that misfit).
+
+    >>> r = rates(data.hardware("H200 SXM"), "bf16")
+    >>> f = expert_format_rates(r, "H200 SXM", "mxfp4", 0.5631687242798353)
+    >>> round(dict(f.prefill_expert_rates)[(2880, 2880, 128, 4)] / 1e12), f.expert_bandwidth == r.expert_bandwidth
+    (506, True)
+    >>> expert_format_rates(r, "H200 SXM", "fp8", 1.0) is r, expert_format_rates(r, "H100 SXM5", "mxfp4", 0.56) is r
+    (True, True)
+    """
+    prefill = _format_prefill(chip, expert_precision)
+    if not prefill:
+        return r
+    shapes = dict(prefill)
+    return replace(r, expert_format=float(expert_bytes),
+                   prefill_expert_rates=tuple(x for x in r.prefill_expert_rates if x[0] not in shapes) + prefill)
 
 
 def _moe_key(row) -> tuple:
@@ -422,7 +495,7 @@ def prefill_layer_parts(row, r: Rates) -> tuple[float, float, float]:
     lay = Layout(tensor=int(row["tensor"] * row["expert_parallel"]), expert=int(row["expert_parallel"]))
     n = np.array([float(row["tokens"])])
     weights = s.expert * footprint.experts_touched(n, s.experts, s.per_token) / lay.tensor \
-        * footprint.WEIGHT_PRECISIONS[row["precision"]][0]
+        * footprint.WEIGHT_PRECISIONS[row["precision"]][0] * _padded(row)
     routing, gemm_bytes = moe_routing(s, lay, r, n, bw)
     return float(expert_matmuls(s, lay, r, n, 1.0)[0]), float((weights + gemm_bytes)[0]) / bw, float(routing[0])
 
