@@ -61,6 +61,9 @@ _FSDP_GROUP = re.compile(r"\(FSDP=(\d+) GBS=")  # dgxc's MaxText tables, "FSDP+D
 _SDPA_FLASH = re.compile(r"SDPA backend FLASH_ATTENTION")
 _SDPA_CUDNN = re.compile(r"SDPA backend CUDNN_ATTENTION")  # cuDNN's fused attention
 _SDPA_EFFICIENT = re.compile(r"SDPA backend EFFICIENT_ATTENTION")  # xformers' CUTLASS memory-efficient attention
+# a run whose note states its attention core unfused (Q K^T, softmax, dropout and the product with V as separate
+# kernels): NeMo 1.11's CoreAttention (the NeMo Megatron launcher's 22.08 runs), before FlashAttention reached NeMo
+_UNFUSED_ATTENTION = re.compile(r"the attention core unfused")
 _CLOCK = re.compile(r"GPU clock locked at (\d+) MHz .*?\(peak clock (\d+) MHz")
 # microsoft/Megatron-DeepSpeed began as Megatron-LM 2.4 with DeepSpeed's pipeline engine (its pull request #1,
 # "megatron-2.4-ds-pipe", 2021-07-02) and took Megatron-LM's gradient-accumulation fusion and asynchronous
@@ -212,7 +215,8 @@ def build_layout(r, model: Transformer) -> Layout:
                   schedule=("deepspeed" if r["framework"] == "Megatron-DeepSpeed" else
                             "dualpipe" if _DUALPIPE.search(r["note"] or "") else "1f1b"),
                   precision=_PRECISIONS[r["precision"]], zero=_SHARDING[r["sharding"]], zero_group=zero_group,
-                  triton_attention=foundry, sequence_parallel=False if deepspeed else None, flash_attention=not deepspeed, eager=r["source_family"] == "cudnn-frontend",
+                  triton_attention=foundry, sequence_parallel=False if deepspeed else None,
+                  flash_attention=not (deepspeed or _UNFUSED_ATTENTION.search(r["note"] or "")), eager=r["source_family"] == "cudnn-frontend",
                   # TorchTitan's rowwise float8 gathers in 16 bits ("for rowwise recipes, we use regular TP and all-gather
                   # happens in high precision", torchtitan/models/llama3/infra/parallelize.py)
                   eight_bit_gathers=not _ROWWISE.search(r["note"] or ""),
