@@ -64,6 +64,9 @@ _SDPA_EFFICIENT = re.compile(r"SDPA backend EFFICIENT_ATTENTION")  # xformers' C
 # a run whose note states its attention core unfused (Q K^T, softmax, dropout and the product with V as separate
 # kernels): NeMo 1.11's CoreAttention (the NeMo Megatron launcher's 22.08 runs), before FlashAttention reached NeMo
 _UNFUSED_ATTENTION = re.compile(r"the attention core unfused")
+# a run whose note states its gradients all-reduced in fp32 (NeMo 1.10's MainParamsOptimizerWrapper under bf16 O2: one
+# contiguous fp32 gradient bucket, nemo/core/optim/optimizer_with_main_params.py), as TorchTitan's FSDP2 reduces them
+_FP32_ALL_REDUCE = re.compile(r"gradients all-reduced in fp32")
 _CLOCK = re.compile(r"GPU clock locked at (\d+) MHz .*?\(peak clock (\d+) MHz")
 # microsoft/Megatron-DeepSpeed began as Megatron-LM 2.4 with DeepSpeed's pipeline engine (its pull request #1,
 # "megatron-2.4-ds-pipe", 2021-07-02) and took Megatron-LM's gradient-accumulation fusion and asynchronous
@@ -222,7 +225,7 @@ def build_layout(r, model: Transformer) -> Layout:
                   eight_bit_gathers=not _ROWWISE.search(r["note"] or ""),
                   # TorchTitan's FSDP2 reduces gradients in fp32 (torchtitan/config_manager.py: --training.
                   # mixed_precision_reduce, default and only choice "float32")
-                  fp32_reduce="TorchTitan" in r["framework"],
+                  fp32_reduce="TorchTitan" in r["framework"] or bool(_FP32_ALL_REDUCE.search(r["note"] or "")),
                   # and its float8 is torchao's Float8Linear (dynamic scaling; tensorwise unless the row says rowwise)
                   float8_casts=(("rowwise" if _ROWWISE.search(r["note"] or "") else "tensorwise")
                                 if "TorchTitan" in r["framework"] else "te"),
