@@ -67,6 +67,12 @@ _UNFUSED_ATTENTION = re.compile(r"the attention core unfused")
 # a run whose note states its gradients all-reduced in fp32 (NeMo 1.10's MainParamsOptimizerWrapper under bf16 O2: one
 # contiguous fp32 gradient bucket, nemo/core/optim/optimizer_with_main_params.py), as TorchTitan's FSDP2 reduces them
 _FP32_ALL_REDUCE = re.compile(r"gradients all-reduced in fp32")
+# a run whose note states its weight gradients summed outside the weight-gradient GEMM (NeMo at pipeline size 1 turns
+# gradient_accumulation_fusion off: megatron_base_model.py _validate_config), and one whose gradient reduction runs
+# bucket by bucket during the last micro-batch's backward (NeMo's async_grad_allreduce, apex DistributedFusedAdam's
+# overlap_grad_sync): hidden as Megatron-Core's overlapped reduction is, all but one layer's chunk
+_UNFUSED_GRAD_ACCUMULATION = re.compile(r"gradient_accumulation_fusion turned off")
+_REDUCED_IN_LAST_BACKWARD = re.compile(r"reduced during the last micro-batch's backward")
 _CLOCK = re.compile(r"GPU clock locked at (\d+) MHz .*?\(peak clock (\d+) MHz")
 # microsoft/Megatron-DeepSpeed began as Megatron-LM 2.4 with DeepSpeed's pipeline engine (its pull request #1,
 # "megatron-2.4-ds-pipe", 2021-07-02) and took Megatron-LM's gradient-accumulation fusion and asynchronous
@@ -226,6 +232,7 @@ def build_layout(r, model: Transformer) -> Layout:
                   # TorchTitan's FSDP2 reduces gradients in fp32 (torchtitan/config_manager.py: --training.
                   # mixed_precision_reduce, default and only choice "float32")
                   fp32_reduce="TorchTitan" in r["framework"] or bool(_FP32_ALL_REDUCE.search(r["note"] or "")),
+                  fused_grad_accumulation=not _UNFUSED_GRAD_ACCUMULATION.search(r["note"] or ""),
                   # and its float8 is torchao's Float8Linear (dynamic scaling; tensorwise unless the row says rowwise)
                   float8_casts=(("rowwise" if _ROWWISE.search(r["note"] or "") else "tensorwise")
                                 if "TorchTitan" in r["framework"] else "te"),
@@ -241,10 +248,12 @@ def data_parallel_overlap(r, model: Transformer, chunks: int) -> float | None:
     """Share of the data-parallel collectives the row's framework hides behind computation (None: the model's
     default, none hidden). MaxText and Paxml on TPU: all of it (XLA's asynchronous collectives, see ``_XLA``);
     Megatron-Core's frameworks: all but one layer's chunk of the ``L / (p v)`` layers a rank's model chunk holds,
-    ``1 - p v / L`` (see ``_MEGATRON_CORE``); either no more than the computation beside it lasts."""
+    ``1 - p v / L`` (see ``_MEGATRON_CORE``), and so a run whose note states its reduction bucket by bucket during the
+    last micro-batch's backward (NeMo's async_grad_allreduce, apex DistributedFusedAdam's overlap_grad_sync); either no
+    more than the computation beside it lasts."""
     if _XLA.search(r["framework"]) and r["chip"].startswith("TPU"):
         return 1.0
-    if _MEGATRON_CORE.search(r["framework"]):
+    if _MEGATRON_CORE.search(r["framework"]) or _REDUCED_IN_LAST_BACKWARD.search(r["note"] or ""):
         return max(0.0, 1.0 - chunks / model.layers)
     return None
 
