@@ -32,6 +32,13 @@ TTFT is that wave's prefill (vLLM V0 without chunked prefill: passes of up to ma
 done after (passes + 1) / 2 of them), not a lone prompt joining a running batch as the model's closed loop takes it.
 Printed: the model's TTFT, the wave's prefill at the model's rates, the measured TTFT, and the prefill rate the
 measurement implies (prompt tokens of a wave over its time) beside the model's.
+
+Last, the vLLM closed loops as such waves throughout (``lockstep_closed_loop``: what a closed loop of alike requests
+on an engine that runs its queued prompts before any decode would give at the model's rates; not in the model): the
+wave's prompts in passes of whole prompts up to the token budget, each request's TTFT the end of its pass, its TPOT
+as bench_serving takes it ((latency - TTFT) / (O - 1): the decode step at C sequences, plus the wave's later passes
+over O - 1), the tokens C O over the cycle (all passes, then O - 1 steps), beside the model's closed loop and the
+measurement.
 """
 
 from __future__ import annotations
@@ -40,7 +47,7 @@ import math
 
 import numpy as np
 
-from calc.serve import phases, validation
+from calc.serve import load, phases, validation
 
 ROWS = ("dstack-mi300x-deepseek-r1-vllm073dev-tp8-fp8-3200-800-c4",
         "dstack-mi300x-deepseek-r1-vllm073dev-tp8-fp8-3200-800-c64",
@@ -76,6 +83,32 @@ def absorbed_extra_bytes(model, tensor: int, weight_bytes: float = 1.0) -> float
 def triton_grid(batch: float, heads_per_rank: int, splits: int) -> float:
     """Workgroups of one grouped Triton MLA decode launch: batch x ceil(heads / min(16, heads)) x splits."""
     return batch * math.ceil(heads_per_rank / min(TRITON_BLOCK_H, heads_per_rank)) * splits
+
+
+def lockstep_closed_loop(s, clients: float) -> dict:
+    """A closed loop of ``clients`` alike requests whose engine runs every queued prompt before any decode step
+    (``Setup.chunked_prefill`` False: vLLM V0's _schedule_default schedules running decodes only when no prefill was
+    scheduled), so that the clients stay in waves: {"ttft", "tpot", "per_chip"} (s, s, output token/s/chip).
+
+    With k = max(1, floor(budget / I)) prompts a pass and T_j the end of pass j: TTFT = sum_j n_j T_j / C,
+    TPOT = t_step(C) + (T_m - TTFT) / (O - 1), tokens/s = C O / (T_m + (O - 1) t_step(C)); a replica's share of the
+    clients, up to the sequences its memory holds (beyond them, the model's own closed loop)."""
+    c = clients / s.replicas
+    if s.chunked_prefill or c > s.max_concurrency() / s.replicas:
+        return {k: float(v) for k, v in load.closed_loop(s, clients).items() if k in ("ttft", "tpot", "per_chip")}
+    prompt, out = float(s.input_tokens), float(s.output_tokens)
+    k = max(1, int((s.max_num_tokens or phases.coefficients().prefill_token_budget) // prompt))
+    m = math.ceil(c / k)
+    span = float(s.span(s.attended_prompt))
+    end = ttft = 0.0
+    for n in [k] * (m - 1) + [c - k * (m - 1)]:
+        end += float(phases.prefill(s.shape, s.layout, s.rates, s.weight_bytes, n * prompt, prompt, span=span,
+                                    expert_bytes=s.expert_bytes)["total"])
+        ttft += n * end
+    ttft /= c
+    step = float(load.evaluate(s, c, "batch")["tpot"])  # the decode step at C sequences, host work included
+    return {"ttft": ttft, "tpot": step + (end - ttft) / (out - 1),
+            "per_chip": c * out / (end + (out - 1) * step) * s.replicas / s.chips}
 
 
 def _family(engine: str) -> str:
@@ -128,6 +161,16 @@ def main() -> None:
         implied = C * prompt / (2 * c.ttft / (passes + 1) * passes) / 1e3  # a wave's tokens over its whole prefill
         modelled = per_pass * prompt / one / 1e3 * s.replicas
         print(f"{name[7:]:60s} {o.ttft:6.3f} | {wave:6.3f} | {c.ttft:7.3f} | {implied:5.1f} / {modelled:5.1f}")
+    print("\nvLLM closed loops as waves throughout (predicted / measured): tokens/s a chip | TTFT | TPOT; the model's "
+          "closed loop beside")
+    for c in validation.cases():
+        if not c.name.startswith("dstack-") or c.scenario != validation.CLOSED_LOOP or _family(c.engine) != "vllm":
+            continue
+        s = validation.setup(c)
+        w = lockstep_closed_loop(s, c.concurrency)
+        o = validation.predict(c)
+        print(f"{c.name[7:]:60s} {w['per_chip'] / c.throughput_per_chip:5.2f} | {w['ttft'] / c.ttft:5.2f} | "
+              f"{w['tpot'] / c.tpot:5.2f}   (model: {o.ratio:5.2f} | {o.ttft / c.ttft:5.2f} | {o.tpot / c.tpot:5.2f})")
 
 
 if __name__ == "__main__":
