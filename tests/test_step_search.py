@@ -164,3 +164,25 @@ def test_search_and_budget_default_the_global_batch_as_estimate_does(capsys):
     assert "global batch 2,048 sequences (about 4M tokens" in capsys.readouterr().out
     assert main(base + ["--global-batch", "1024", "--json"]) == 0  # given: kept, said so
     assert json.loads(capsys.readouterr().out)["global_batch"]["source"] == "--global-batch"
+
+
+def test_the_budget_s_batch_does_not_depend_on_its_largest_count(capsys):
+    """step --budget sweeps chip counts; --chips is only the largest. It took the batch of that largest count, so
+    Llama 3.1 405B's 8,192 H100 cost $199M without --chips and $160M with --chips 16384 (the published 2,048
+    sequences against about 4M tokens' 512; fresh14). Now every count's answer is the same either way, and the batch
+    --chips would have taken is said with the flag that asks for it."""
+    from calc.__main__ import main
+
+    budget = ["step", "--model", "Llama 3.1 405B", "--hardware", "H100 SXM5", "--tokens", "15.6T", "--budget",
+              "$300M", "--json"]
+    assert main(budget) == 0
+    alone = json.loads(capsys.readouterr().out)
+    assert main(budget + ["--chips", "16384"]) == 0
+    capped = json.loads(capsys.readouterr().out)
+    assert alone["global_batch"]["value"] == capped["global_batch"]["value"] == 512
+    assert ([(o["chips"], o["cost"]) for o in capped["options"]]
+            == [(o["chips"], o["cost"]) for o in alone["options"] if o["chips"] <= 16384])
+    assert capped["global_batch"]["source"].endswith(
+        "every chip count takes it, whatever --chips: 16,384 chips' own batch (the published run's: Llama 3.1 405B in "
+        "data/run_layouts.csv) is --global-batch 2048")
+    assert "whatever --chips" not in alone["global_batch"]["source"]

@@ -228,8 +228,10 @@ def _default_batch(args, model, hardware) -> None:
     """--search and --budget with no --global-batch: the batch estimate and thresholds search with
     (``calc.perf.utilization.batch_for``: a published run's where the shape and chips are that run's, else about 4M
     tokens, raised to split over the chips), kept in ``args.global_batch`` with where it comes from in
-    ``args.batch_source``. --budget's chips are its largest count (--chips), or one chip where none is given: the
-    usual batch, which counts past what it can split stop (``BudgetSearch.stopped``)."""
+    ``args.batch_source``. --budget sweeps chip counts (--chips is only its largest): it takes the batch of no
+    particular count (batch_for at one chip: the usual batch, which counts past what it can split stop,
+    ``BudgetSearch.stopped``), so a count's answer does not depend on --chips; where --chips's own batch differs (a
+    published run's, or one raised to split over it), the source says so and how to ask for it."""
     from calc.perf.utilization import batch_for
 
     if args.global_batch is not None:
@@ -239,9 +241,17 @@ def _default_batch(args, model, hardware) -> None:
 
     # a published run's batch comes with its sequence, its shape's training sequence (data/run_layouts.csv), which
     # the search takes where no --sequence is given
-    batch = batch_for(model, hardware, whole_chips(args.chips) if args.chips else 1, precision=args.precision,
+    chips = whole_chips(args.chips) if args.chips else 1
+    batch = batch_for(model, hardware, 1 if args.budget is not None else chips, precision=args.precision,
                       sequence=args.sequence)
     args.global_batch, args.batch_source = batch.sequences, batch.why
+    if args.budget is not None and chips > 1:  # the --chips 16,384 of Llama 3.1 405B took its published 2,048 where
+        # no --chips took 512, and every count's answer moved with it
+        own = batch_for(model, hardware, chips, precision=args.precision, sequence=args.sequence)
+        if (own.sequences, own.sequence) != (batch.sequences, batch.sequence):
+            given = "" if args.sequence or own.sequence == batch.sequence else f" --sequence {own.sequence}"
+            args.batch_source += (f"; every chip count takes it, whatever --chips: {chips:,} chips' own batch "
+                                  f"({own.why}) is --global-batch {own.sequences}{given}")
 
 
 def _batch_json(args) -> dict:
