@@ -150,3 +150,11 @@ def test_landscape_rule_labels_are_short_on_a_phone():
     labels = next(f for f in frames if "short" in f).set_index("compute")["short"]
     assert labels[1e26] == "10²⁶: EO 14110; SB 1047; SB 53" and labels[1e23] == "10²³: EO 14110 (biological)"
     assert max(map(len, labels)) <= 32  # about 6 px a character: within a phone's 330 px chart
+
+
+def test_compare_says_why_a_chip_has_no_energy():
+    # fresh14's walk: TPU v5p's energy read "—" and its bar was missing from the energy chart, unsaid
+    at = _open("app_pages/compare.py", params="70e9 param", tokens="1.4e12 token", chips="1024")
+    captions = [c.value.replace("\\", "") for c in at.caption]
+    assert any(c.startswith("Energy — for TPU v5p: data/hardware.csv has no TDP") for c in captions), captions
+    assert not any("H100 SXM5" in c for c in captions if c.startswith("Energy —"))
