@@ -186,3 +186,15 @@ def test_the_budget_s_batch_does_not_depend_on_its_largest_count(capsys):
         "every chip count takes it, whatever --chips: 16,384 chips' own batch (the published run's: Llama 3.1 405B in "
         "data/run_layouts.csv) is --global-batch 2048")
     assert "whatever --chips" not in alone["global_batch"]["source"]
+
+
+def test_the_step_answers_say_the_chip_s_memory_a_layout_fits(capsys):
+    """fresh14's walk: 'memory per chip 81.7 GB' on an H100 sold as 80GB, and a search table of 80.1 and 81.7 GB
+    layouts, never said they fit the 85.5 GB nvidia-smi reports (data/hardware.csv's memory_usable)."""
+    from calc.__main__ import main
+
+    base = ["step", "--model", "GPT-3 175B", "--hardware", "H100 SXM5", "--chips", "1024", "--global-batch", "1536"]
+    assert main(base + ["--tensor", "2", "--pipeline", "16", "--virtual-stages", "3", "--micro-batch", "1"]) == 0
+    assert "memory per chip     81.7 GB  (fits the 85.5 GB of a H100 SXM5)" in capsys.readouterr().out
+    assert main(base + ["--search", "--top", "2"]) == 0
+    assert "faster than the first did not fit in memory (85.5 GB per chip)" in capsys.readouterr().out

@@ -208,8 +208,10 @@ def _step(args) -> int:
     print(f"throughput          {number(s.throughput.m_as('TFLOP/s/chip'))} TFLOP/s per chip (model FLOP)")
     print(f"MFU                 {s.mfu:.1%}  (a prediction: {accuracy_note()})")
     print(f"HFU                 {s.hfu:.1%}")
-    over = "" if s.fits else (f"  (does NOT fit the {s.capacity / 1e9:,.1f} GB of a {args.hardware}: "
-                              "predicted anyway, --ignore-memory)")
+    # the chip's usable memory said either way: 81.7 GB "fits" an H100 sold as 80GB (85.5 GB reported by nvidia-smi)
+    over = "" if s.capacity is None else (f"  (fits the {s.capacity / 1e9:,.1f} GB of a {args.hardware})" if s.fits else
+                                          f"  (does NOT fit the {s.capacity / 1e9:,.1f} GB of a {args.hardware}: "
+                                          "predicted anyway, --ignore-memory)")
     print(f"memory per chip     {s.memory_per_chip.m_as('GB/chip'):,.1f} GB{over}")
     if duration is not None:
         print(f"for {show('tokens', est.tokens)} (calc.estimate, utilization modelled):")
@@ -286,7 +288,9 @@ def _step_search(args, model, hardware, perf, number) -> int:
               f"{number(s.memory_per_chip.m_as('GB/chip')) + ' GB':>14}")
     ties = f"; {found.ties:,} that tie a simpler one listed (same time and memory) left out" if found.ties else ""
     if found.tried:
-        print(f"\n{found.tried:,} layouts tried; {found.refused:,} faster than the first did not fit in memory{ties}.")
+        room = "" if hardware.capacity is None else f" ({number(hardware.capacity.m_as('GB/chip'))} GB per chip)"
+        print(f"\n{found.tried:,} layouts tried; {found.refused:,} faster than the first did not fit in memory"
+              f"{room}{ties}.")
     print(found.why)  # chips beyond the chip's links were refused by the search (calc.perf.search.links_needed)
     return 0
 
