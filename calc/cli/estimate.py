@@ -158,6 +158,10 @@ def _estimate(args) -> int:
                                    "or leave this flag out")
     result = estimate(rtol=args.rtol, chips_per_node=args.chips_per_node, model=_estimate_shape(args), **known)
     warnings = notes + list(result.warnings)
+    if "compute" in result.undetermined:  # 'calc estimate' alone printed a table of dashes, "params: needs
+        # active_params", and no word of what to give (the Estimate page says it; compare refuses with it)
+        warnings.append("the run's size is not given: give --params and --tokens, or --compute, or --model and "
+                        "--tokens (the rest follows from them)")
     if args.json:
         out = result.to_dict()
         flop = result.items.get("flop_per_param_token")
