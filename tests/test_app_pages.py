@@ -158,3 +158,14 @@ def test_compare_says_why_a_chip_has_no_energy():
     captions = [c.value.replace("\\", "") for c in at.caption]
     assert any(c.startswith("Energy — for TPU v5p: data/hardware.csv has no TDP") for c in captions), captions
     assert not any("H100 SXM5" in c for c in captions if c.startswith("Energy —"))
+
+
+def test_estimate_says_why_a_chip_with_no_public_price_has_no_cost():
+    # fresh14's walk: on a GB200 the Cost and Price metrics vanished and the chip-count charts' caption said they
+    # appear "when the chip count is given", which it was: nothing said the chip has no public price
+    at = _open("app_pages/estimate.py", params="70 Gparam", tokens="1.4 Ttoken", hardware="GB200", chips="1024")
+    infos = [i.value.replace("\\", "") for i in at.info]
+    assert any(i.startswith("**Price per chip-hour") and "no public rental price for the GB200" in i for i in infos), infos
+    assert any(c.value.endswith("give a price per chip-hour for the cost.") for c in at.caption)
+    at = _open("app_pages/estimate.py", params="70 Gparam", tokens="1.4 Ttoken", hardware="H100 SXM5", chips="1024")
+    assert not any("no public rental price" in i.value for i in at.info)
