@@ -198,3 +198,21 @@ def test_the_step_answers_say_the_chip_s_memory_a_layout_fits(capsys):
     assert "memory per chip     81.7 GB  (fits the 85.5 GB of a H100 SXM5)" in capsys.readouterr().out
     assert main(base + ["--search", "--top", "2"]) == 0
     assert "faster than the first did not fit in memory (85.5 GB per chip)" in capsys.readouterr().out
+
+
+def test_the_step_answers_say_why_a_chip_with_no_public_price_has_no_cost(capsys):
+    """fresh14's walk: on a GB200, step --tokens left out the price and cost lines and step --budget's cost column
+    stayed empty, neither saying why."""
+    from calc.__main__ import main
+
+    run = ["step", "--model", "Llama 3 8B", "--hardware", "GB200", "--tokens", "1T"]
+    assert main(run + ["--chips", "64", "--global-batch", "512"]) == 0
+    assert "  cost              —  (no public rental price for the GB200" in capsys.readouterr().out
+    assert main(run + ["--chips", "64", "--global-batch", "512", "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)["run"]
+    assert "cost" not in got and "no public rental price for the GB200" in got["undetermined"]["price"]
+    assert main(run + ["--budget", "100k GPU-hours", "--chips", "64"]) == 0
+    assert ('cost: no public rental price for the GB200 in data/prices.csv; --price "2.5 USD/chip/hour" gives it'
+            in capsys.readouterr().out)
+    assert main(run + ["--chips", "64", "--global-batch", "512", "--price", "3 USD/chip/hour"]) == 0
+    assert "  cost              —" not in capsys.readouterr().out

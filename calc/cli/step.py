@@ -82,6 +82,9 @@ def _step_budget(args, model, hardware, perf, number, show) -> int:
               f"{number(o.chip_hours.m_as('chip*hour')):>13}{cost:>10}  {mark}")
     if found.price is not None:
         print("\nprice: " + (f"{show('price', found.price)}, given" if found.price_source == "given" else found.price_source))
+    else:  # a budget in chip-hours on a chip with no public price: the cost column is empty, said why
+        print(f"\ncost: no public rental price for the {hardware.name} in data/prices.csv; "
+              '--price "2.5 USD/chip/hour" gives it')
     print(found.why)
     return 0
 
@@ -185,12 +188,15 @@ def _step(args) -> int:
                  "energy": "MWh"}
         run = {name: est[name].value for name in units if name in est}
         price_note = est["price"].how if "price" in est and est["price"].source != "given" else "given"
+        unpriced = est.undetermined.get("price")  # GB200: the price and cost lines were left out, unsaid
     if args.json:
         out = s.to_dict()
         out["sequence_source"] = "--sequence" if args.sequence else sequence_words(model)
         if duration is not None:
             out["duration"] = {"value": duration.m_as("day"), "unit": "day"}
             out["run"] = {name: {"value": float(q.m_as(units[name])), "unit": units[name]} for name, q in run.items()}
+            if unpriced:
+                out["run"]["undetermined"] = {"price": unpriced, "cost": "needs price"}
         print(json.dumps(out, indent=2))
         return 0
     t = s.step_time.m_as("s")
@@ -218,6 +224,8 @@ def _step(args) -> int:
         for name, q in run.items():
             note = f"  ({price_note})" if name == "price" else ""
             print(f"  {name.replace('_', '-'):<18}{show(name, q)}{note}")
+        if unpriced:
+            print(f"  {'cost':<18}—  ({unpriced.removeprefix('give price: ')})")
     print("where the step goes:")
     for part, q in s.breakdown.items():
         sec = q.m_as("s")
