@@ -102,6 +102,18 @@ def _optimum(o) -> dict:
             "tokens_per_param": float(o.tokens_per_param), "loss": float(o.loss), "warning": o.warning}
 
 
+def _extrapolated(r) -> str | None:
+    """Said where the compute-optimal model's training budget lies outside what the scaling laws were fitted on, as
+    ``optimal`` says it (calc.scaling.Optimum.warning): 'lifetime --loss 20' answered a 9.98k-parameter optimum with
+    '326,415% more training compute', unsaid."""
+    from calc.scaling import Optimum
+
+    o = r.compute_optimal
+    said = Optimum(r.law, o.training_compute, o.params, o.tokens, float(r.loss)).warning
+    return None if said is None else ("loss: at this loss the compute-optimal model's training "
+                                      + said.removeprefix("compute: "))
+
+
 def _lifetime(args) -> int:
     from calc.display import number, show
     from calc.lifetime import lifetime
@@ -150,6 +162,7 @@ def _lifetime(args) -> int:
                        lifetime_cost=_vu(p.lifetime_cost, "USD"))
         return out
 
+    warning = _extrapolated(r)
     break_even = float(r.break_even.m_as("token"))
     if args.json:
         out = {"model": _run_name(args.model) if args.model else None, "law": r.law, "loss": float(r.loss), "inference_tokens": _vu(r.inference_tokens, "token"),
@@ -157,7 +170,8 @@ def _lifetime(args) -> int:
                "saving": _vu(r.saving, "FLOP"), "saving_fraction": float(r.saving_fraction),
                "size_fraction": float(r.size_fraction), "training_overhead": float(r.training_overhead),
                "given": None if r.given is None else plan(r.given),
-               "break_even": None if math.isnan(break_even) else {"value": break_even, "unit": "token"}}
+               "break_even": None if math.isnan(break_even) else {"value": break_even, "unit": "token"},
+               "warnings": [warning] if warning else []}
         if r.cost_optimum is not None:
             out["dollars"] = {"optimum": plan(r.cost_optimum, True), "compute_optimal": plan(r.compute_optimal_cost, True),
                               "given": None if r.given_cost is None else plan(r.given_cost, True),
@@ -197,6 +211,8 @@ def _lifetime(args) -> int:
             print(f"  {name:<16}{show('params', p.params):>14}  training {show('cost', p.training_cost)}, serving "
                   f"{show('cost', p.serving_cost)}, lifetime {show('cost', p.lifetime_cost)}")
         print(f"  saving: {show('cost', r.cost_saving)}")
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
     return 0
 
 
