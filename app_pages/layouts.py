@@ -319,7 +319,7 @@ try:
 except calc.InputError:  # said by the search below
     sixteen = "the chip's 16-bit format"
 st.caption(f"Layouts are predicted with matmuls in {escape(sixteen, limit=120)}: 8-bit options (float8 casts) are not "
-           "shown; `python -m calc step --precision fp8` predicts in 8 bits.")
+           "shown here (the command line's step command predicts 8-bit layouts).")
 session.keep(PAGE, {n: _text(st.session_state[key]) for n, (key, _) in FIELDS.items()})
 
 try:
