@@ -102,18 +102,6 @@ def _optimum(o) -> dict:
             "tokens_per_param": float(o.tokens_per_param), "loss": float(o.loss), "warning": o.warning}
 
 
-def _extrapolated(r) -> str | None:
-    """Said where the compute-optimal model's training budget lies outside what the scaling laws were fitted on, as
-    ``optimal`` says it (calc.scaling.Optimum.warning): 'lifetime --loss 20' answered a 9.98k-parameter optimum with
-    '326,415% more training compute', unsaid."""
-    from calc.scaling import Optimum
-
-    o = r.compute_optimal
-    said = Optimum(r.law, o.training_compute, o.params, o.tokens, float(r.loss)).warning
-    return None if said is None else ("loss: at this loss the compute-optimal model's training "
-                                      + said.removeprefix("compute: "))
-
-
 def _lifetime(args) -> int:
     from calc.display import number, show
     from calc.lifetime import lifetime
@@ -162,7 +150,7 @@ def _lifetime(args) -> int:
                        lifetime_cost=_vu(p.lifetime_cost, "USD"))
         return out
 
-    warning = _extrapolated(r)
+    warning = r.warning
     break_even = float(r.break_even.m_as("token"))
     if args.json:
         out = {"model": _run_name(args.model) if args.model else None, "law": r.law, "loss": float(r.loss), "inference_tokens": _vu(r.inference_tokens, "token"),
