@@ -448,7 +448,7 @@ def calculator() -> None:
             if hint:
                 top.info(escape(hint))
             elif "price" in est.undetermined and "hardware" in known:  # GB200's cost and price vanished, unsaid
-                top.info(f"**{label('price')}**: {escape(est.undetermined['price'].removeprefix('give price: '))}")
+                top.info(f"**{label('price')}**: {escape(est.undetermined['price'].removeprefix('give price: '), limit=600)}")
             with top:
                 _render_metrics(est, sim)
                 _utilization_note(est, sim)

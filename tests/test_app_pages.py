@@ -165,7 +165,8 @@ def test_estimate_says_why_a_chip_with_no_public_price_has_no_cost():
     # appear "when the chip count is given", which it was: nothing said the chip has no public price
     at = _open("app_pages/estimate.py", params="70 Gparam", tokens="1.4 Ttoken", hardware="GB200", chips="1024")
     infos = [i.value.replace("\\", "") for i in at.info]
-    assert any(i.startswith("**Price per chip-hour") and "no public rental price for the GB200" in i for i in infos), infos
+    assert any(i.startswith("**Price per chip-hour") and "no public rental price for the GB200" in i
+               and i.endswith("add a dated, sourced row to data/prices.csv") for i in infos), infos  # whole, not cut
     assert any(c.value.endswith("give a price per chip-hour for the cost.") for c in at.caption)
     at = _open("app_pages/estimate.py", params="70 Gparam", tokens="1.4 Ttoken", hardware="H100 SXM5", chips="1024")
     assert not any("no public rental price" in i.value for i in at.info)
