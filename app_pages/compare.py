@@ -90,6 +90,11 @@ for why, chips_left in unmodelled.items():  # in full: a cut sentence ("...evenl
     st.caption(f"{escape(', '.join(chips_left), limit=2000)}: "
                f"{show('utilization', data.defaults()['utilization'].value, short=True)} (default: no layout modelled — "
                f"{escape(why, limit=2000).replace(CHIP, 'this chip' if len(chips_left) == 1 else 'these chips')})")
+unpowered = [r["Hardware"] for r in rows if r["mwh"] is None and r["days"] is not None]
+if unpowered:  # TPU v5p's energy "—", and its bar missing from the energy chart, went unsaid (fresh14's walk)
+    st.caption(f"Energy — for {escape(', '.join(unpowered), limit=2000)}: data/hardware.csv has no TDP (power per "
+               "chip) for "  + ("it" if len(unpowered) == 1 else "them") + "; the Estimate page's Power per chip field "
+               "gives the energy of a run on one.")
 if "chips" not in used:
     st.info("Give a chip count on the Estimate page to compare training times too.")
 cols = st.columns(3)

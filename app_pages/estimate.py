@@ -447,6 +447,8 @@ def calculator() -> None:
         else:
             if hint:
                 top.info(escape(hint))
+            elif "price" in est.undetermined and "hardware" in known:  # GB200's cost and price vanished, unsaid
+                top.info(f"**{label('price')}**: {escape(est.undetermined['price'].removeprefix('give price: '), limit=600)}")
             with top:
                 _render_metrics(est, sim)
                 _utilization_note(est, sim)
@@ -471,7 +473,9 @@ def calculator() -> None:
                 _render_sweep(sweep, [label(k, unit=False).lower() for k in fixed], est.utilization if fixed else None)
             else:
                 st.caption("The chip-count charts appear when the chip count is given and the duration and cost "
-                           "follow from it" + ("" if "chips" in known else ": give a chip count") + ".")
+                           "follow from it" + (": give a chip count" if "chips" not in known else
+                                               ": give a price per chip-hour for the cost" if "cost" not in est
+                                               else "") + ".")
     _render_downloads(scenario, results)
     session.put(scenario)  # after the numbers: a new URL is one more message for the browser before them
     with fields:

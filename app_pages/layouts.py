@@ -18,6 +18,7 @@ from calc import data, perf
 from calc.architecture import published, shape_name
 from calc.display import escape, number, show
 from calc.errors import did_you_mean
+from calc.perf.system import build_chip
 from calc.perf.utilization import batch_for
 from calc.serve.terms import matmul_basis
 
@@ -292,8 +293,11 @@ sequence = c5.number_input("Sequence (tokens)", min_value=1, max_value=LARGEST, 
 st.subheader("Your layout")
 yours = {}
 WIDE = 6  # fields a row: the whole numbers first, then the named options and switches
+# the page predicts in the chip's 16-bit format (no precision field): an option of 8-bit matmuls alone is not shown,
+# where "Float8 casts: te" stood beside every bf16 layout; a link's value is kept for the URL, as it acts on nothing here
+EIGHT_BIT_ONLY = ("float8_casts",)
 wholes = [o for o in LAYOUT_FIELDS if FIELDS[o.name][1] == "whole"]
-others = [o for o in LAYOUT_FIELDS if FIELDS[o.name][1] != "whole"]
+others = [o for o in LAYOUT_FIELDS if FIELDS[o.name][1] != "whole" and o.name not in EIGHT_BIT_ONLY]
 field_rows = [wholes[i:i + WIDE] for i in range(0, len(wholes), WIDE)] + [others[i:i + WIDE] for i in range(0, len(others), WIDE)]
 for row in field_rows:
     for column, option in zip(st.columns(WIDE), row):
@@ -308,6 +312,14 @@ for row in field_rows:
         else:
             yours[option.name] = int(column.number_input(option.label, min_value=1, max_value=LARGEST, key=key,
                                                          help=option.help))
+for hidden in EIGHT_BIT_ONLY:
+    yours[hidden] = st.session_state.setdefault(FIELDS[hidden][0], DEFAULTS[hidden])
+try:
+    sixteen = f"{build_chip(data.hardware(hardware), None).precision}, the {hardware}'s 16-bit format"
+except calc.InputError:  # said by the search below
+    sixteen = "the chip's 16-bit format"
+st.caption(f"Layouts are predicted with matmuls in {escape(sixteen, limit=120)}: 8-bit options (float8 casts) are not "
+           "shown here (the command line's step command predicts 8-bit layouts).")
 session.keep(PAGE, {n: _text(st.session_state[key]) for n, (key, _) in FIELDS.items()})
 
 try:

@@ -255,6 +255,8 @@ def _optimum():
         st.error(f"**{words}**: {escape(exc.message, limit=600)}" if words else escape(exc, limit=600))
         return None
 
+    if r.warning:  # a loss of 20 answered a 9.98k-parameter optimum, unsaid (the command line warns of it too)
+        st.warning(escape(r.warning, limit=600))
     m = st.columns(4)
     m[0].metric("Lifetime optimum", show("params", r.params, True))
     m[1].metric("Its training tokens", show("tokens", r.tokens, True), help=f"{number(r.optimum.tokens_per_param)} per parameter")

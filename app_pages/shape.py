@@ -126,6 +126,9 @@ if upload is not None:
         st.error(f"The uploaded file {escape(upload.name)} cannot be read as a config.json: {why_not.rstrip('.')}. "
                  f"The page keeps {escape(source)} and every field as it was.")
 uploaded = source != name
+if uploaded:  # "Start from" still read the preset (Llama 2 70B) above fields that held the file's shape, unsaid
+    st.caption(f"Shape: the uploaded {escape(source, limit=80)}, not {escape(name)} (Start from), which comes back "
+               "when the file is removed.")
 
 why = st.session_state.get("shape_why")
 if not uploaded and why and why[0] == name:

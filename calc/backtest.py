@@ -111,6 +111,7 @@ def modelled_checks() -> list[Check]:
     can exceed what a team made fit)."""
     from calc import perf
     from calc.architecture import published
+    from calc.perf.utilization import published_layout
 
     runs = {r["name"]: r for r in data.runs()}
     out = []
@@ -119,12 +120,7 @@ def modelled_checks() -> list[Check]:
         if lay["shape"] not in published():
             continue  # a shape data/architectures.csv does not hold (yet): nothing to model
         model = published()[lay["shape"]][0]
-        base = perf.Layout(tensor=int(lay["tensor"]), pipeline=int(lay["pipeline"]), context=int(lay["context"]),
-                           expert=int(lay["expert"]), micro_batch=int(lay["micro_batch"]),
-                           global_batch=int(lay["global_batch"]), sequence=int(lay["sequence"]),
-                           recompute=lay["recompute"], precision=lay["precision"],
-                           flash_attention=lay["flash_attention"] == "yes",
-                           schedule=lay["schedule"] or "1f1b")
+        base = published_layout(lay)
         chips = int(row.quantity("chips").m_as("chip"))
         hardware = data.hardware(row["hardware"])  # the chip object, looked up once for every interleaving tried
         best = None

@@ -314,3 +314,15 @@ def test_the_scenario_s_run_opens_at_the_batch_its_modelled_utilization_took():
     at = _open(params="174.6 Gparam", tokens="300 Gtoken", chips="10000", duration="14.8 day", hardware="V100 SXM2")
     assert at.selectbox(key="layouts_model").value == "GPT-3 175B"  # GPT-3's preset: its MFU derived, not modelled
     assert at.number_input(key="layouts_batch").value == 1536
+
+
+def test_an_eight_bit_option_is_not_shown_on_sixteen_bit_layouts():
+    # fresh14: "Float8 casts: te" stood among the options of every layout, which the page predicts in the chip's 16-bit
+    # format (it has no precision field): the field acts on nothing there
+    at = _open(**{**LINK, **OPTIONS, "layouts.model": "Qwen3 235B-A22B", "layouts.chips": "1024",
+                  "layouts.virtual_stages": "1"})
+    assert not at.warning, [w.value for w in at.warning]
+    assert "Float8 casts" not in [s.label for s in at.selectbox]
+    captions = [c.value.replace("\\", "") for c in at.caption]
+    assert any("bf16, the A100 SXM4 80GB's 16-bit format" in c and "float8 casts" in c for c in captions), captions
+    assert _url(at)["layouts.float8_casts"] == "rowwise"  # a link's value kept, as every other field's

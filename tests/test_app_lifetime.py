@@ -452,3 +452,14 @@ def test_a_links_format_as_people_type_it_is_read_as_its_name():
     at = open_page(PAGE, **{"lifetime.model": "Llama 3.1 8B", "lifetime.hardware": "B200", "lifetime.precision": "nvfp4"})
     assert not any("(lifetime.precision)" in w.value.replace("\\", "") for w in at.warning)
     assert at.selectbox(key="lt_precision").value == "fp4"
+
+
+def test_a_loss_outside_the_laws_fit_is_warned_of_as_at_the_command_line():
+    # fresh14's walk: a target loss of 20 answered a 9.98k-parameter optimum, unsaid (lifetime.warning)
+    from apppage import open_page
+
+    at = open_page("app_pages/lifetime.py", **{"lifetime.quality": "loss", "lifetime.loss": "20"})
+    shown = [w.value.replace("\\", "") for w in at.warning]
+    assert any(w.startswith("loss: at this loss the compute-optimal model's training 3.23 × 10¹¹ FLOP is below") for w in shown), shown
+    at = open_page("app_pages/lifetime.py", **{"lifetime.quality": "loss", "lifetime.loss": "2"})
+    assert not at.warning

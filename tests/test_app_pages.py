@@ -150,3 +150,23 @@ def test_landscape_rule_labels_are_short_on_a_phone():
     labels = next(f for f in frames if "short" in f).set_index("compute")["short"]
     assert labels[1e26] == "10²⁶: EO 14110; SB 1047; SB 53" and labels[1e23] == "10²³: EO 14110 (biological)"
     assert max(map(len, labels)) <= 32  # about 6 px a character: within a phone's 330 px chart
+
+
+def test_compare_says_why_a_chip_has_no_energy():
+    # fresh14's walk: TPU v5p's energy read "—" and its bar was missing from the energy chart, unsaid
+    at = _open("app_pages/compare.py", params="70e9 param", tokens="1.4e12 token", chips="1024")
+    captions = [c.value.replace("\\", "") for c in at.caption]
+    assert any(c.startswith("Energy — for TPU v5p: data/hardware.csv has no TDP") for c in captions), captions
+    assert not any("H100 SXM5" in c for c in captions if c.startswith("Energy —"))
+
+
+def test_estimate_says_why_a_chip_with_no_public_price_has_no_cost():
+    # fresh14's walk: on a GB200 the Cost and Price metrics vanished and the chip-count charts' caption said they
+    # appear "when the chip count is given", which it was: nothing said the chip has no public price
+    at = _open("app_pages/estimate.py", params="70 Gparam", tokens="1.4 Ttoken", hardware="GB200", chips="1024")
+    infos = [i.value.replace("\\", "") for i in at.info]
+    assert any(i.startswith("**Price per chip-hour") and "no public rental price for the GB200" in i
+               and i.endswith("add a dated, sourced row to data/prices.csv") for i in infos), infos  # whole, not cut
+    assert any(c.value.endswith("give a price per chip-hour for the cost.") for c in at.caption)
+    at = _open("app_pages/estimate.py", params="70 Gparam", tokens="1.4 Ttoken", hardware="H100 SXM5", chips="1024")
+    assert not any("no public rental price" in i.value for i in at.info)

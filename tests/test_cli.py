@@ -519,3 +519,15 @@ def test_step_search_beyond_a_node_with_no_network_says_the_missing_link(capsys)
     err = capsys.readouterr().err
     assert err == ("calc: error: --hardware: data/hardware.csv has no network bandwidth for T4, which 64 chips need "
                    "(more than its node of 8): give 8 chips or fewer, or add the figure to data/hardware.csv\n"), err
+
+
+def test_estimate_with_no_size_says_what_to_give(capsys):
+    # fresh14's walk: 'calc estimate' alone printed a table of dashes ("params: needs active_params") and no word of
+    # what to give, where compare refuses with it and the Estimate page says it
+    code, out, err = run(capsys, "estimate")
+    assert code == 0 and "params" in out
+    assert "warning: the run's size is not given: give --params and --tokens, or --compute" in err
+    code, out, err = run(capsys, "estimate", "--params", "7B", "--tokens", "1T", "--json")
+    assert code == 0 and not any("size is not given" in w for w in json.loads(out)["warnings"])
+    code, out, err = run(capsys, "estimate", "--hardware", "H100 SXM5", "--json")
+    assert any("size is not given" in w for w in json.loads(out)["warnings"])

@@ -207,3 +207,21 @@ def test_deepseek_v3_is_priced_at_its_own_2_dollars():
     assert cloud_cost(run["chip_hours"], run["hardware"], run["start"]).value.m_as("MUSD") == pytest.approx(5.576)
     own = amortized_cost(run["chip_hours"], run["hardware"], run["start"])
     assert "the first purchase price listed, 2025-02-21, 114 days after the run's start" in own.basis
+
+
+def test_cost_names_every_method_it_cannot_price(capsys):
+    # fresh14's walk: 'cost --hardware GB200' printed five rows headed "—", the method's name lost (which one has no
+    # price?), and --json's errors had no method either
+    import json
+
+    from calc.__main__ import main
+
+    assert main(["cost", "--hardware", "GB200", "--chip-hours", "1e6", "--chips", "1000"]) == 0
+    rows = capsys.readouterr().out.splitlines()[1:]
+    assert [r.split("  ")[0] for r in rows] == ["cloud (on-demand)", "cloud (1-year)", "cloud (3-year)",
+                                                "amortized ownership", "acquisition"]
+    assert all("—  " in r for r in rows) and "no public rental price for the GB200" in rows[0]
+    assert main(["cost", "--hardware", "GB200", "--chip-hours", "1e6", "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)["methods"]
+    assert [m["method"] for m in got] == ["cloud (on-demand)", "cloud (1-year)", "cloud (3-year)", "amortized ownership"]
+    assert all("error" in m for m in got)

@@ -61,3 +61,14 @@ def test_a_predicted_step_is_used_as_it_is_even_when_it_does_not_fit():
     assert est.duration.m_as("s") == pytest.approx(s.duration("14.8e12 token").m_as("s"), rel=1e-12)
     with pytest.raises(InputError, match="layout"):
         calc.estimate(model="DeepSeek-V3", layout=s, hardware="H800 SXM5", chips=1024, tokens="14.8e12 token")
+
+
+def test_a_misspelt_layout_field_names_the_one_meant():
+    # fresh14's walk: layout=dict(pipline=8) listed every field of Layout and not the one meant
+    import pytest
+
+    import calc
+
+    with pytest.raises(calc.InputError, match=r"got 'pipline' \(did you mean pipeline\?\); its fields are tensor"):
+        calc.estimate(model="GPT-3 175B", hardware="A100 SXM4 80GB", chips=1024, tokens="300e9 token",
+                      layout=dict(tensor=8, pipline=8))

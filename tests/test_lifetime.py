@@ -343,3 +343,20 @@ def test_the_modelled_prices_read_as_money_reads_at_every_door():
     assert re.search(r"at saturation, \$\d+\.\d\d+ per million tokens \(3:1 blend\)", words["serving"]), words
     assert re.match(r"training: \$\d+\.\d\d per chip-hour at MFU", words["training"]), words
     assert "USD per" not in words["serving"] + words["training"]
+
+
+def test_the_command_line_warns_where_the_loss_lies_outside_what_the_laws_were_fitted_on(capsys):
+    # fresh14's walk: 'lifetime --loss 20' answered a 9.98k-parameter optimum for "326,415% more training compute",
+    # where 'optimal' warns of the same extrapolation
+    import json
+
+    from calc.__main__ import main
+
+    assert main(["lifetime", "--loss", "20", "--inference-tokens", "2T"]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("warning: loss: at this loss the compute-optimal model's training 3.23 × 10¹¹ FLOP is below "
+                          "every budget the scaling laws were fitted on"), err
+    assert main(["lifetime", "--loss", "20", "--inference-tokens", "2T", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["warnings"][0].startswith("loss: at this loss")
+    assert main(["lifetime", "--params", "13B", "--tokens", "576B", "--inference-tokens", "2T"]) == 0
+    assert capsys.readouterr().err == ""

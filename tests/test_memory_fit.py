@@ -24,7 +24,7 @@ BUILT = [r for r in RUNS if r.model is not None]
 # DeepSeek-V3's pre-training (below); no other since XLA's plan (calc.perf.memory.XLA_PLAN) took tpu-recipes' GPT-3 175B on 256 v6e and Llama 3.1 405B on two
 # v6e-256 slices off (6.1 and 5.2 GB over before)
 KNOWN_OVER: dict[str, str] = {
-    # dsv3train: 157.6 GB against 80 at DualPipe P16 E64, micro-batch 1 of 4,096 tokens; the report keeps the SwiGLU and
+    # dsv3train: 161.1 GB against 80 at DualPipe P16 E64 (its layout as data/run_layouts.csv states it), micro-batch 1 of 4,096 tokens; the report keeps the SwiGLU and
     # linear inputs in FP8 (sec. 3.3.4), recomputes RMSNorm and the MLA up-projections and holds the EMA in host
     # memory (sec. 3.2.3): the memory model keeps 16-bit activations for every micro-batch in flight
     "DeepSeek-V3 pre-training on 2048 H800": "FP8 activation caching (DeepSeek-V3 report sec. 3.3.4) not modelled",
@@ -215,3 +215,29 @@ def test_parallel_layouts_page_takes_llama_405b_on_16k_h100_without_naming_a_fla
     assert "do not divide the 126" not in said
     assert "7, 8, 8" in said  # the stage sizes
     assert "GB" in said and ("to spare" in said or "more" in said)
+
+
+def test_deepseek_v3_pre_training_is_one_layout_in_both_tables():
+    """DeepSeek-V3's pre-training is one layout whether read from data/run_layouts.csv (the back-test, a published
+    run's own layout) or from its row of data/validation_runs.csv (the step validation and this memory check):
+    DualPipe, RMSNorm and MLA up-projections recomputed ([DeepSeekAI2024] sec. 3.2.1, 3.2.3); the memory check read
+    it as 1F1B (157.6 GB) where the back-test said DualPipe (161.1 GB)."""
+    from calc import data
+    from calc.architecture import lookup
+    from calc.perf import validation
+    from calc.perf.memory import layout_memory
+    from calc.perf.utilization import published_layout
+
+    row = next(r for r in data.validation_runs() if r["name"].startswith("DeepSeek-V3 pre-training on 2048 H800"))
+    run = next(r for r in RUNS if r.name == row["name"])
+    stated = published_layout(data.run_layouts()["DeepSeek-V3"])
+    validated = validation.build_layout(row, validation.build_model(row))
+    fields = ("tensor", "pipeline", "context", "expert", "virtual_stages", "micro_batch", "global_batch", "sequence",
+              "recompute", "recompute_modules", "schedule", "precision", "zero")
+    assert {f: getattr(stated, f) for f in fields} == {f: getattr(validated, f) for f in fields}
+    assert run.layout.schedule == stated.schedule == "dualpipe"
+    hardware = data.hardware("H800 SXM5")
+    checked = runs.run_memory(run)[2]
+    assert checked == layout_memory(lookup("DeepSeek-V3"), hardware, 2048, stated, run.saved, run.optimizer,
+                                    run.prefetch)[1]
+    assert round(checked / 1e9, 1) == 161.1

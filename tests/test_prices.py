@@ -164,3 +164,28 @@ def test_lambda_s_public_price_prices_the_cards_no_big_cloud_lists(chip, usd):
 def test_a_card_with_no_public_price_stays_unpriced_and_says_how_to_give_one(chip):
     why = calc.estimate(hardware=chip, chip_hours="1000 chip*hour").undetermined["price"]
     assert f"no public rental price for the {chip}" in why and "--price" in why
+
+
+def test_the_doors_name_the_chips_with_no_public_price_and_why_a_column_is_empty(capsys):
+    """fresh14: compare's JSON left out an unpriced chip's price and cost without a word (the table's footnote said
+    it), TPU v5p's energy '—' went unsaid, and the hardware list did not say which chips have no price."""
+    import json
+
+    from calc.__main__ import main
+
+    run = ["compare", "--params", "70e9", "--tokens", "1.4e12", "--chips", "1024", "--utilization", "0.4",
+           "--hardware", "GB200", "--hardware", "TPU v5p", "--hardware", "H100 SXM5"]
+    assert main(run + ["--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert "price" not in got["GB200"] and "no public rental price for the GB200" in got["GB200"]["undetermined"]["price"]
+    assert "no TDP for TPU v5p" in got["TPU v5p"]["undetermined"]["power"]
+    assert "undetermined" not in got["H100 SXM5"]
+    assert main(run) == 0
+    out = capsys.readouterr().out
+    assert "(price —: no public rental price for GB200 in data/prices.csv" in out
+    assert '(energy —: no TDP for TPU v5p in data/hardware.csv; estimate --hardware "TPU v5p" --power' in out
+    assert main(["hardware"]) == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    unpriced = [name for name in data.hardware_table() if default_price(name) is None]
+    assert last.startswith(f"(no public rental price in data/prices.csv for {len(unpriced)}: {', '.join(unpriced)};")
+    assert "GB200" in unpriced and "H100 SXM5" not in unpriced

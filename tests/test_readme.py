@@ -237,7 +237,7 @@ def _serve_claim(claim: str, quoted: str, modelled: str, factor: str, at_most: b
 FIGURES = [
     (["step", "--model", "DeepSeek-V3", "--hardware", "H800 SXM5", "--chips", "2048", "--pipeline", "16", "--expert",
       "64", "--global-batch", "15360", "--sequence", "4096", "--precision", "fp8", "--schedule", "dualpipe",
-      "--ignore-memory", "--tokens", "14.8T", "--json"], _deepseek_v3),
+      "--recompute-modules", "layernorm,mla_up_proj", "--ignore-memory", "--tokens", "14.8T", "--json"], _deepseek_v3),
     (["step", "--model", "GPT-3 175B", "--hardware", "H100 SXM5", "--global-batch", "1536", "--sequence", "2048",
       "--tokens", "300e9", "--budget", "$1.5M"], _budget),
     (["estimate", "--compute", "3.14e23 FLOP", "--hardware", "V100 PCIe", "--precision", "fp16-nontensor",

@@ -232,3 +232,19 @@ def test_expert_groups_with_no_tensor_given_are_refused_by_what_was_typed(kw, wo
     assert exc.value.field == "expert" and words in exc.value.message, exc.value.message
     assert "(1)" not in exc.value.message
     assert serve("Qwen3 30B-A3B", "H100 SXM5", 8, expert=4).layout["expert"] == 4
+
+
+def test_one_chip_by_default_that_cannot_hold_the_model_says_so_and_the_fewest_that_can(capsys):
+    """fresh14's walk: serve --model "Llama 3 70B" --hardware "H100 SXM5" took one chip (the default, unsaid) and
+    answered 'give more chips'; now it says --chips was not given and the fewest chips (powers of two) that serve it.
+    A --chips given is refused as before, without the search."""
+    from calc.__main__ import main
+
+    run = ["serve", "--model", "Llama 3 70B", "--hardware", "H100 SXM5"]
+    assert main(run) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.rstrip().endswith("(--chips not given: one chip); --chips 2 serves it"), err
+    assert main(run + ["--chips", "2"]) == 0
+    assert capsys.readouterr().out.startswith("Llama 3 70B on 2 x H100 SXM5")
+    assert main(run + ["--chips", "1"]) == 2
+    assert "--chips not given" not in capsys.readouterr().err

@@ -51,6 +51,9 @@ def test_an_uploaded_config_json_is_counted():
     at.file_uploader(key="shape_config").upload("config.json", cfg, "application/json").run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert _metric(at, "Parameters").startswith("671")
+    # fresh14's walk: "Start from" still read GPT-2 small above the file's shape, and nothing said which one counted
+    captions = [c.value.replace("\\", "") for c in at.caption]
+    assert "Shape: the uploaded config.json, not GPT-2 small (Start from), which comes back when the file is removed." in captions
 
 
 def test_an_unknown_model_type_is_named_and_echoed_as_code():

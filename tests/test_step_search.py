@@ -164,3 +164,55 @@ def test_search_and_budget_default_the_global_batch_as_estimate_does(capsys):
     assert "global batch 2,048 sequences (about 4M tokens" in capsys.readouterr().out
     assert main(base + ["--global-batch", "1024", "--json"]) == 0  # given: kept, said so
     assert json.loads(capsys.readouterr().out)["global_batch"]["source"] == "--global-batch"
+
+
+def test_the_budget_s_batch_does_not_depend_on_its_largest_count(capsys):
+    """step --budget sweeps chip counts; --chips is only the largest. It took the batch of that largest count, so
+    Llama 3.1 405B's 8,192 H100 cost $199M without --chips and $160M with --chips 16384 (the published 2,048
+    sequences against about 4M tokens' 512; fresh14). Now every count's answer is the same either way, and the batch
+    --chips would have taken is said with the flag that asks for it."""
+    from calc.__main__ import main
+
+    budget = ["step", "--model", "Llama 3.1 405B", "--hardware", "H100 SXM5", "--tokens", "15.6T", "--budget",
+              "$300M", "--json"]
+    assert main(budget) == 0
+    alone = json.loads(capsys.readouterr().out)
+    assert main(budget + ["--chips", "16384"]) == 0
+    capped = json.loads(capsys.readouterr().out)
+    assert alone["global_batch"]["value"] == capped["global_batch"]["value"] == 512
+    assert ([(o["chips"], o["cost"]) for o in capped["options"]]
+            == [(o["chips"], o["cost"]) for o in alone["options"] if o["chips"] <= 16384])
+    assert capped["global_batch"]["source"].endswith(
+        "every chip count takes it, whatever --chips: 16,384 chips' own batch (the published run's: Llama 3.1 405B in "
+        "data/run_layouts.csv) is --global-batch 2048")
+    assert "whatever --chips" not in alone["global_batch"]["source"]
+
+
+def test_the_step_answers_say_the_chip_s_memory_a_layout_fits(capsys):
+    """fresh14's walk: 'memory per chip 81.7 GB' on an H100 sold as 80GB, and a search table of 80.1 and 81.7 GB
+    layouts, never said they fit the 85.5 GB nvidia-smi reports (data/hardware.csv's memory_usable)."""
+    from calc.__main__ import main
+
+    base = ["step", "--model", "GPT-3 175B", "--hardware", "H100 SXM5", "--chips", "1024", "--global-batch", "1536"]
+    assert main(base + ["--tensor", "2", "--pipeline", "16", "--virtual-stages", "3", "--micro-batch", "1"]) == 0
+    assert "memory per chip     81.7 GB  (fits the 85.5 GB of a H100 SXM5)" in capsys.readouterr().out
+    assert main(base + ["--search", "--top", "2"]) == 0
+    assert "faster than the first did not fit in memory (85.5 GB per chip)" in capsys.readouterr().out
+
+
+def test_the_step_answers_say_why_a_chip_with_no_public_price_has_no_cost(capsys):
+    """fresh14's walk: on a GB200, step --tokens left out the price and cost lines and step --budget's cost column
+    stayed empty, neither saying why."""
+    from calc.__main__ import main
+
+    run = ["step", "--model", "Llama 3 8B", "--hardware", "GB200", "--tokens", "1T"]
+    assert main(run + ["--chips", "64", "--global-batch", "512"]) == 0
+    assert "  cost              —  (no public rental price for the GB200" in capsys.readouterr().out
+    assert main(run + ["--chips", "64", "--global-batch", "512", "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)["run"]
+    assert "cost" not in got and "no public rental price for the GB200" in got["undetermined"]["price"]
+    assert main(run + ["--budget", "100k GPU-hours", "--chips", "64"]) == 0
+    assert ('cost: no public rental price for the GB200 in data/prices.csv; --price "2.5 USD/chip/hour" gives it'
+            in capsys.readouterr().out)
+    assert main(run + ["--chips", "64", "--global-batch", "512", "--price", "3 USD/chip/hour"]) == 0
+    assert "  cost              —" not in capsys.readouterr().out

@@ -63,25 +63,28 @@ def _cost(args) -> int:
         read_chips(chips)
     price, how = _price(args, hardware)
     methods = [] if price is None else [given_price_cost(chip_hours, price, start, how)]
+    refused = {}  # a method that cannot be priced, by its name: the row kept its reason but lost its name ("—")
     for commitment in ("on-demand", "1-year", "3-year"):
         try:
             methods.append(cloud_cost(chip_hours, hardware, start, commitment))
         except InputError as exc:
             methods.append(exc)
-    for fn, arg in ((amortized_cost, chip_hours), (acquisition_cost, chips)):
+            refused[id(exc)] = f"cloud ({commitment})"
+    for fn, arg, name in ((amortized_cost, chip_hours, "amortized ownership"), (acquisition_cost, chips, "acquisition")):
         if arg is None:
             continue
         try:
             methods.append(fn(arg, hardware, start))
         except InputError as exc:
             methods.append(exc)
+            refused[id(exc)] = name
     if args.year:
         methods = [in_dollars_of(m, args.year) if not isinstance(m, InputError) else m for m in methods]
     steps = reconcile(compute, hardware, chip_hours, start, args.precision, args.year) if compute else []
     if args.json:
         out = {"start": start, "methods": [{"method": m.method, "usd": m.value.m_as("USD"), "year": m.year, "basis": m.basis,
                             "parts": {k: v.m_as("USD") for k, v in m.parts.items()}} if not isinstance(m, InputError)
-                           else {"error": str(m)} for m in methods],
+                           else {"method": refused[id(m)], "error": str(m)} for m in methods],
                "reconciliation": [{"step": a, "usd": b.m_as("USD"), "why": c} for a, b, c in steps]}
         print(json.dumps(out, indent=2))
         return 0
@@ -89,7 +92,7 @@ def _cost(args) -> int:
         print(f"a run starting today ({start}), at the newest prices in force (--start for another date)")
     for m in methods:
         if isinstance(m, InputError):
-            print(f"{'—':<24} {m}")
+            print(f"{refused[id(m)]:<24} {'—':>15}  {m}")
         else:
             print(f"{m.method:<24} ${m.value.m_as('USD'):>14,.0f}  ({m.year} USD)  {m.basis}")
     if steps:

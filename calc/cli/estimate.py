@@ -89,8 +89,10 @@ def _compare(args) -> int:
     if args.json:
         sequence = {} if shape is None else {"sequence": {"value": shape.training_sequence, "unit": "token",
                                                           "source": sequence_words(shape)}}
+        # a column a chip cannot fill is said with why (GB200's price: no public rental price), where it was left out
         print(json.dumps({name: {"error": str(e)} if isinstance(e, InputError) else {
             "precision": e.precision, **{c: _vu(e[c].value, _UNITS[c]) for c in ("peak",) + columns if c in e},
+            **({"undetermined": dict(e.undetermined)} if any(c in e.undetermined for c in columns) else {}),
             **sequence} for name, e in runs.items()}, indent=2))
         return 0
     width = max(len(n) for n in runs)
@@ -118,6 +120,11 @@ def _compare(args) -> int:
     if unpriced:  # "—" said: no public price (calc compare takes no price of a chip's own; estimate does)
         print(f"(price —: no public rental price for {', '.join(unpriced)} in data/prices.csv; "
               f'estimate --hardware "{unpriced[0]}" --price "2.5 USD/chip/hour" gives its cost)')
+    unpowered = [name for name, e in runs.items() if not isinstance(e, InputError) and "chips" in known
+                 and "energy" not in e]
+    if unpowered:  # TPU v5p's energy "—" went unsaid
+        print(f"(energy —: no TDP for {', '.join(unpowered)} in data/hardware.csv; "
+              f'estimate --hardware "{unpowered[0]}" --power "700 W/chip" gives its energy)')
     return 0
 
 
@@ -151,6 +158,10 @@ def _estimate(args) -> int:
                                    "or leave this flag out")
     result = estimate(rtol=args.rtol, chips_per_node=args.chips_per_node, model=_estimate_shape(args), **known)
     warnings = notes + list(result.warnings)
+    if "compute" in result.undetermined:  # 'calc estimate' alone printed a table of dashes, "params: needs
+        # active_params", and no word of what to give (the Estimate page says it; compare refuses with it)
+        warnings.append("the run's size is not given: give --params and --tokens, or --compute, or --model and "
+                        "--tokens (the rest follows from them)")
     if args.json:
         out = result.to_dict()
         flop = result.items.get("flop_per_param_token")

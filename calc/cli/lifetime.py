@@ -150,6 +150,7 @@ def _lifetime(args) -> int:
                        lifetime_cost=_vu(p.lifetime_cost, "USD"))
         return out
 
+    warning = r.warning
     break_even = float(r.break_even.m_as("token"))
     if args.json:
         out = {"model": _run_name(args.model) if args.model else None, "law": r.law, "loss": float(r.loss), "inference_tokens": _vu(r.inference_tokens, "token"),
@@ -157,7 +158,8 @@ def _lifetime(args) -> int:
                "saving": _vu(r.saving, "FLOP"), "saving_fraction": float(r.saving_fraction),
                "size_fraction": float(r.size_fraction), "training_overhead": float(r.training_overhead),
                "given": None if r.given is None else plan(r.given),
-               "break_even": None if math.isnan(break_even) else {"value": break_even, "unit": "token"}}
+               "break_even": None if math.isnan(break_even) else {"value": break_even, "unit": "token"},
+               "warnings": [warning] if warning else []}
         if r.cost_optimum is not None:
             out["dollars"] = {"optimum": plan(r.cost_optimum, True), "compute_optimal": plan(r.compute_optimal_cost, True),
                               "given": None if r.given_cost is None else plan(r.given_cost, True),
@@ -197,6 +199,8 @@ def _lifetime(args) -> int:
             print(f"  {name:<16}{show('params', p.params):>14}  training {show('cost', p.training_cost)}, serving "
                   f"{show('cost', p.serving_cost)}, lifetime {show('cost', p.lifetime_cost)}")
         print(f"  saving: {show('cost', r.cost_saving)}")
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
     return 0
 
 

@@ -109,4 +109,10 @@ def _hardware(args) -> int:
         peaks = ", ".join(f"{p} {show('peak', q.to('FLOP/s/chip'))}" for p, q in h.peaks.items())
         mem = "" if h.memory is None else f"{h.memory.m_as('GB/chip'):,.4g} GB"
         print(f"{h.name:<{width}} {h.vendor:<7} {mem:>9}  {peaks}")
+    from calc.prices import default_price
+
+    unpriced = [name for name in table if default_price(name) is None]
+    if unpriced:  # said where the chips are listed, as compare says it of the chips it is given
+        print(f"(no public rental price in data/prices.csv for {len(unpriced)}: {', '.join(unpriced)}; "
+              'their cost takes a price of yours: estimate --price "2.5 USD/chip/hour")')
     return 0

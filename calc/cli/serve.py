@@ -38,7 +38,7 @@ def _serve_parser(sub) -> None:
     se.add_argument("--model", help="a shape of data/architectures.csv")
     _config_flag(se)
     _chip_flags(se, precision=False)
-    se.add_argument("--chips", metavar="N", default=1, help="chips in all (replicas of tensor x pipeline chips)")
+    se.add_argument("--chips", metavar="N", help="chips in all (replicas of tensor x pipeline chips; default 1)")
     for flag, metavar, help_ in (
             ("--tensor", "T", "tensor-parallel chips per replica (default: the best layout)"),
             ("--expert", "E", "expert-parallel groups inside the tensor-parallel chips"),
@@ -128,6 +128,8 @@ def _serve(args) -> int:
                    expert_precision=args.expert_precision, kv_precision=args.kv_precision, input_tokens=args.input_tokens, output_tokens=args.output_tokens,
                    window=args.window, window_layers=args.window_layers, price=args.price, pue=args.pue,
                    carbon_intensity=args.carbon_intensity, disaggregated=args.disaggregated, engine=args.engine)
+    unsaid = args.chips is None  # one chip, the default: where it cannot hold the model, the fewest that can are said
+    args.chips = 1 if unsaid else args.chips
     if args.frontier:
         load = {"concurrency": args.concurrency, "batch": args.batch, "request_rate": args.request_rate,
                 "ttft_limit": args.ttft_limit,
@@ -159,9 +161,15 @@ def _serve(args) -> int:
                   f"{number(f.tokens_per_second_per_user.m_as('token/s')[i]):>19}"
                   f"{number(f.tokens_per_second_per_chip.m_as('token/s/chip')[i]):>19}")
         return 0
-    s = serve(model, args.hardware, args.chips, concurrency=args.concurrency, batch=args.batch,
-                      request_rate=args.request_rate, ttft_limit=args.ttft_limit, tpot_limit=args.tpot_limit, limit_statistic=args.limit_statistic,
-                      **options)
+    load = dict(concurrency=args.concurrency, batch=args.batch, request_rate=args.request_rate,
+                ttft_limit=args.ttft_limit, tpot_limit=args.tpot_limit, limit_statistic=args.limit_statistic)
+    try:
+        s = serve(model, args.hardware, args.chips, **load, **options)
+    except InputError as exc:
+        if not unsaid or exc.field != "chips":
+            raise
+        raise InputError("chips", f"{exc.message} (--chips not given: one chip){_fewest_chips(model, args, load, options)}"
+                         ) from None
     warnings = _warnings(model, s.model, s.chips, args)
     if args.json:  # the warnings as estimate --json carries them: in the answer, not on stderr
         print(json.dumps({**_named(s.to_dict(), args), "matmul_rate": matmul_basis(s.hardware),
@@ -231,6 +239,21 @@ def _matmul_line(hardware: str) -> None:
     basis = matmul_basis(hardware)
     if basis["basis"] != "measured":
         print(f"  matmul rate: {basis['note']}")
+
+
+def _fewest_chips(model, args, load, options) -> str:
+    """'; --chips N serves it', the fewest chips in powers of two up to a few nodes that serve the run (Llama 3 70B in
+    bf16 on H100: 2), or nothing where none does: serve --model "Llama 3 70B" --hardware "H100 SXM5" refused one chip
+    and said only 'give more chips'."""
+    from calc.serve import serve
+
+    for chips in (2, 4, 8, 16, 32, 64):
+        try:
+            serve(model, args.hardware, chips, **load, **options)
+        except InputError:
+            continue
+        return f"; --chips {chips} serves it"
+    return ""
 
 
 def _warnings(model, name: str, chips, args) -> list[str]:

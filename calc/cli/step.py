@@ -82,6 +82,9 @@ def _step_budget(args, model, hardware, perf, number, show) -> int:
               f"{number(o.chip_hours.m_as('chip*hour')):>13}{cost:>10}  {mark}")
     if found.price is not None:
         print("\nprice: " + (f"{show('price', found.price)}, given" if found.price_source == "given" else found.price_source))
+    else:  # a budget in chip-hours on a chip with no public price: the cost column is empty, said why
+        print(f"\ncost: no public rental price for the {hardware.name} in data/prices.csv; "
+              '--price "2.5 USD/chip/hour" gives it')
     print(found.why)
     return 0
 
@@ -185,12 +188,15 @@ def _step(args) -> int:
                  "energy": "MWh"}
         run = {name: est[name].value for name in units if name in est}
         price_note = est["price"].how if "price" in est and est["price"].source != "given" else "given"
+        unpriced = est.undetermined.get("price")  # GB200: the price and cost lines were left out, unsaid
     if args.json:
         out = s.to_dict()
         out["sequence_source"] = "--sequence" if args.sequence else sequence_words(model)
         if duration is not None:
             out["duration"] = {"value": duration.m_as("day"), "unit": "day"}
             out["run"] = {name: {"value": float(q.m_as(units[name])), "unit": units[name]} for name, q in run.items()}
+            if unpriced:
+                out["run"]["undetermined"] = {"price": unpriced, "cost": "needs price"}
         print(json.dumps(out, indent=2))
         return 0
     t = s.step_time.m_as("s")
@@ -208,14 +214,18 @@ def _step(args) -> int:
     print(f"throughput          {number(s.throughput.m_as('TFLOP/s/chip'))} TFLOP/s per chip (model FLOP)")
     print(f"MFU                 {s.mfu:.1%}  (a prediction: {accuracy_note()})")
     print(f"HFU                 {s.hfu:.1%}")
-    over = "" if s.fits else (f"  (does NOT fit the {s.capacity / 1e9:,.1f} GB of a {args.hardware}: "
-                              "predicted anyway, --ignore-memory)")
+    # the chip's usable memory said either way: 81.7 GB "fits" an H100 sold as 80GB (85.5 GB reported by nvidia-smi)
+    over = "" if s.capacity is None else (f"  (fits the {s.capacity / 1e9:,.1f} GB of a {args.hardware})" if s.fits else
+                                          f"  (does NOT fit the {s.capacity / 1e9:,.1f} GB of a {args.hardware}: "
+                                          "predicted anyway, --ignore-memory)")
     print(f"memory per chip     {s.memory_per_chip.m_as('GB/chip'):,.1f} GB{over}")
     if duration is not None:
         print(f"for {show('tokens', est.tokens)} (calc.estimate, utilization modelled):")
         for name, q in run.items():
             note = f"  ({price_note})" if name == "price" else ""
             print(f"  {name.replace('_', '-'):<18}{show(name, q)}{note}")
+        if unpriced:
+            print(f"  {'cost':<18}—  ({unpriced.removeprefix('give price: ')})")
     print("where the step goes:")
     for part, q in s.breakdown.items():
         sec = q.m_as("s")
@@ -228,8 +238,10 @@ def _default_batch(args, model, hardware) -> None:
     """--search and --budget with no --global-batch: the batch estimate and thresholds search with
     (``calc.perf.utilization.batch_for``: a published run's where the shape and chips are that run's, else about 4M
     tokens, raised to split over the chips), kept in ``args.global_batch`` with where it comes from in
-    ``args.batch_source``. --budget's chips are its largest count (--chips), or one chip where none is given: the
-    usual batch, which counts past what it can split stop (``BudgetSearch.stopped``)."""
+    ``args.batch_source``. --budget sweeps chip counts (--chips is only its largest): it takes the batch of no
+    particular count (batch_for at one chip: the usual batch, which counts past what it can split stop,
+    ``BudgetSearch.stopped``), so a count's answer does not depend on --chips; where --chips's own batch differs (a
+    published run's, or one raised to split over it), the source says so and how to ask for it."""
     from calc.perf.utilization import batch_for
 
     if args.global_batch is not None:
@@ -239,9 +251,17 @@ def _default_batch(args, model, hardware) -> None:
 
     # a published run's batch comes with its sequence, its shape's training sequence (data/run_layouts.csv), which
     # the search takes where no --sequence is given
-    batch = batch_for(model, hardware, whole_chips(args.chips) if args.chips else 1, precision=args.precision,
+    chips = whole_chips(args.chips) if args.chips else 1
+    batch = batch_for(model, hardware, 1 if args.budget is not None else chips, precision=args.precision,
                       sequence=args.sequence)
     args.global_batch, args.batch_source = batch.sequences, batch.why
+    if args.budget is not None and chips > 1:  # the --chips 16,384 of Llama 3.1 405B took its published 2,048 where
+        # no --chips took 512, and every count's answer moved with it
+        own = batch_for(model, hardware, chips, precision=args.precision, sequence=args.sequence)
+        if (own.sequences, own.sequence) != (batch.sequences, batch.sequence):
+            given = "" if args.sequence or own.sequence == batch.sequence else f" --sequence {own.sequence}"
+            args.batch_source += (f"; every chip count takes it, whatever --chips: {chips:,} chips' own batch "
+                                  f"({own.why}) is --global-batch {own.sequences}{given}")
 
 
 def _batch_json(args) -> dict:
@@ -276,7 +296,9 @@ def _step_search(args, model, hardware, perf, number) -> int:
               f"{number(s.memory_per_chip.m_as('GB/chip')) + ' GB':>14}")
     ties = f"; {found.ties:,} that tie a simpler one listed (same time and memory) left out" if found.ties else ""
     if found.tried:
-        print(f"\n{found.tried:,} layouts tried; {found.refused:,} faster than the first did not fit in memory{ties}.")
+        room = "" if hardware.capacity is None else f" ({number(hardware.capacity.m_as('GB/chip'))} GB per chip)"
+        print(f"\n{found.tried:,} layouts tried; {found.refused:,} faster than the first did not fit in memory"
+              f"{room}{ties}.")
     print(found.why)  # chips beyond the chip's links were refused by the search (calc.perf.search.links_needed)
     return 0
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from calc import data
-from calc.errors import ConflictError, InputError
+from calc.errors import ConflictError, InputError, did_you_mean
 from calc.reader import read_value
 from calc.reader import shown as _show
 
@@ -29,10 +29,15 @@ def _from_model(model, layout, known: dict, rtol: float, searched: bool = True):
         layout = given_step.layout
     if layout is not None:
         if isinstance(layout, dict):
+            fields = list(Layout.__dataclass_fields__)
+            unknown = [k for k in layout if k not in fields]
+            if unknown:  # layout=dict(pipline=8) listed 30 fields and not the one meant
+                raise InputError("layout", f"expected fields of calc.perf.Layout, got {unknown[0]!r}"
+                                           f"{did_you_mean(unknown[0], fields)}; its fields are {', '.join(fields)}")
             try:
                 layout = Layout(**layout)
             except TypeError as exc:
-                raise InputError("layout", f"{exc}; its fields are {', '.join(Layout.__dataclass_fields__)}") from None
+                raise InputError("layout", f"{exc}; its fields are {', '.join(fields)}") from None
         elif not isinstance(layout, Layout):
             raise InputError("layout", f"expected a calc.perf.Layout or a dict of its fields, got {type(layout).__name__}")
         for name in ("hardware", "chips"):

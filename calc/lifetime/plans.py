@@ -122,6 +122,20 @@ class Lifetime:
         """The optimum's extra training compute over the compute-optimal model's: de Vries' overhead at k_N."""
         return (self.optimum.training_compute / self.compute_optimal.training_compute).m_as("") - 1
 
+    @property
+    def warning(self) -> str | None:
+        """Said where the compute-optimal model's training budget lies outside what the scaling laws were fitted on,
+        as ``calc.scaling.Optimum.warning`` says of a budget (a loss of 20 nats gives a 9.98k-parameter optimum);
+        None within, or for arrays of qualities or demands."""
+        from calc.scaling import Optimum
+
+        o = self.compute_optimal
+        if np.ndim(self.loss) or np.ndim(o.training_compute.magnitude):
+            return None
+        said = Optimum(self.law, o.training_compute, o.params, o.tokens, float(self.loss)).warning
+        return None if said is None else ("loss: at this loss the compute-optimal model's training "
+                                          + said.removeprefix("compute: "))
+
     def __repr__(self) -> str:
         """One quality's answer as a person reads it at the Python prompt (the dataclass's echoed every Quantity's
         floats); arrays of qualities or demands keep the fields' own reprs."""

@@ -29,6 +29,7 @@ _MINIMAL_WITH_CONTEXT = re.compile(r"remat minimal_with_context")
 # weight_dtype bfloat16; torch.optim.Adam on the bf16 parameters NeMo AutoModel's from_config built before 2026-06
 # XLA flags that leave the FSDP all-gathers in their own layer's loop iteration (calc.perf.memory.XLA_PLAN)
 _NO_AG_PIPELINING = re.compile(r"no all-gather pipelining")
+_DUALPIPE = re.compile(r"DualPipe schedule")  # DeepSeek-V3's own pipeline schedule (a row's note)
 _BF16_WEIGHTS = re.compile(r"weight_dtype bfloat16|bf16 parameters with torch.optim.Adam")
 PRECISION_OF_RUN = {"bf16": "bf16", "fp16": "fp16", "fp8": "fp8", "mxfp8": "fp8", "nvfp4": "fp4"}
 
@@ -145,6 +146,15 @@ def run_recompute(r: data.Row) -> str | None:
     return r["recompute"]
 
 
+def run_schedule(r: data.Row) -> str:
+    """A row's pipeline schedule (calc.perf.layout.SCHEDULES): DeepSpeed's engine for Megatron-DeepSpeed, DualPipe where
+    the note says so ([DeepSeekAI2024] sec. 3.2.1), else Megatron's 1F1B: one rule for the memory check and the step
+    validation (calc.perf.validation.build_layout)."""
+    if r["framework"] == "Megatron-DeepSpeed":
+        return "deepspeed"  # its PR #6, 2021-07-30: "use pp engine even for pp=1"
+    return "dualpipe" if _DUALPIPE.search(r["note"] or "") else "1f1b"
+
+
 def run_layout(r: data.Row, recompute: str | None = None) -> Layout:
     """The layout a row states (``recompute``: the choice where the row states none, default selective)."""
     tensor, pipeline, context, expert = (int(r[k] or 1) for k in ("tensor", "pipeline", "context", "expert"))
@@ -157,7 +167,7 @@ def run_layout(r: data.Row, recompute: str | None = None) -> Layout:
                   micro_batch=int(r["micro_batch"] or 1), global_batch=int(r["global_batch"]),
                   sequence=int(r["sequence"]), recompute=run_recompute(r) or recompute or "selective",
                   precision=PRECISION_OF_RUN[r["precision"]], zero=ZERO_OF_SHARDING[r["sharding"]],
-                  fused_loss=not r["framework"].startswith(UNFUSED_LOSS))
+                  fused_loss=not r["framework"].startswith(UNFUSED_LOSS), schedule=run_schedule(r))
 
 
 def published_runs() -> list[PublishedRun]:

@@ -171,7 +171,6 @@ def published_step(name: str, model, hardware, chips: int, precision):
     (data/run_layouts.csv), where the precision asked is the run's (``precision`` None: the chip's 16-bit format), as
     the back-test predicts it (calc.backtest.modelled_checks: an interleaving it does not state the fastest of 1-4,
     memory not enforced); else None."""
-    from calc.perf.layout import Layout
     from calc.perf.step import predict_step
     from calc.perf.system import build_chip
 
@@ -180,19 +179,27 @@ def published_step(name: str, model, hardware, chips: int, precision):
         run, lay = found
         best = None
         for v in ([int(lay["virtual_stages"])] if lay["virtual_stages"] else [1, 2, 3, 4]):
-            layout = Layout(tensor=int(lay["tensor"]), pipeline=int(lay["pipeline"]), context=int(lay["context"]),
-                            expert=int(lay["expert"]), virtual_stages=v, micro_batch=int(lay["micro_batch"]),
-                            global_batch=int(lay["global_batch"]), sequence=int(lay["sequence"]),
-                            recompute=lay["recompute"], precision=lay["precision"],
-                            flash_attention=lay["flash_attention"] == "yes", schedule=lay["schedule"] or "1f1b")
             try:
-                step = predict_step(model, hardware, chips, layout, False)
+                step = predict_step(model, hardware, chips, published_layout(lay, v), False)
             except InputError:
                 continue
             if best is None or step.seconds_per_step < best.seconds_per_step:
                 best = step
         return (run, best) if best is not None else None
     return None
+
+
+def published_layout(lay, virtual_stages: int = 1):
+    """The layout a row of data/run_layouts.csv states, at ``virtual_stages`` (the row's, or one tried where it states
+    none): the one definition calc.backtest and ``published_step`` predict from."""
+    from calc.perf.layout import Layout
+
+    return Layout(tensor=int(lay["tensor"]), pipeline=int(lay["pipeline"]), context=int(lay["context"]),
+                  expert=int(lay["expert"]), virtual_stages=virtual_stages, micro_batch=int(lay["micro_batch"]),
+                  global_batch=int(lay["global_batch"]), sequence=int(lay["sequence"]),
+                  recompute=lay["recompute"], precision=lay["precision"],
+                  flash_attention=lay["flash_attention"] == "yes", schedule=lay["schedule"] or "1f1b",
+                  recompute_modules=lay["recompute_modules"] or None)
 
 
 def _published_run(name: str, hardware, chips: int) -> tuple[str, dict] | None:

@@ -28,7 +28,7 @@ from calc import data
 from calc.architecture import Transformer, published
 from calc.errors import InputError
 from calc.perf.layout import Layout
-from calc.perf.runs import REMAT_ALL_BUT_QKV, hybrid_model
+from calc.perf.runs import REMAT_ALL_BUT_QKV, hybrid_model, run_schedule
 from calc.perf.step import Step, predict_step
 from calc.perf.system import sustained_matmul_share
 from calc.units import Q_
@@ -177,8 +177,6 @@ _ROWWISE = re.compile(r"float8 rowwise")
 # Megatron-Bridge's perf recipes that overlap the expert all-to-all with another micro-batch's computation
 _EXPERT_OVERLAP = re.compile(r"moe_a2a_overlap=True")
 _RECOMPUTE_MODULES = re.compile(r"recompute_modules=\[([a-z_, ]*)\]")  # and the modules they recompute
-# DeepSeek-V3's own pipeline schedule (a row's note "DualPipe schedule": [DeepSeekAI2024] sec. 3.2.1)
-_DUALPIPE = re.compile(r"DualPipe schedule")
 
 
 def build_layout(r, model: Transformer) -> Layout:
@@ -220,9 +218,7 @@ def build_layout(r, model: Transformer) -> Layout:
                   virtual_stages=virtual, micro_batch=micro_batch(r, tensor),
                   global_batch=int(r["global_batch"]), sequence=int(r["sequence"]),
                   recompute=recompute(r), framework=older,
-                  # and pipelines through DeepSpeed's engine (its PR #6, 2021-07-30: "use pp engine even for pp=1")
-                  schedule=("deepspeed" if r["framework"] == "Megatron-DeepSpeed" else
-                            "dualpipe" if _DUALPIPE.search(r["note"] or "") else "1f1b"),
+                  schedule=run_schedule(r),
                   precision=_PRECISIONS[r["precision"]], zero=_SHARDING[r["sharding"]], zero_group=zero_group,
                   triton_attention=foundry, sequence_parallel=False if deepspeed else None,
                   flash_attention=not (deepspeed or _UNFUSED_ATTENTION.search(r["note"] or "")), eager=r["source_family"] == "cudnn-frontend",
