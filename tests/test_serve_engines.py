@@ -231,7 +231,7 @@ def test_a_release_not_listed_suggests_its_own_lines_releases_first():
         engine_name("vLLM 0.8.2")
     assert exc.value.message.endswith("got 'vLLM 0.8.2'; did you mean vLLM 0.8.5 or vLLM 0.8.5.post1?")
     with pytest.raises(InputError, match=r"did you mean SGLang 0\.4\.0 or SGLang 0\.4\.1\.post7 or "):
-        engine_name("sglang 0.4.2")
+        engine_name("sglang 0.4.2.post1")  # 0.4.2.post4 is listed (dstack's runs), 0.4.2.post1 not
 
 
 def test_a_misspelt_family_or_an_empty_name_is_answered_with_what_was_meant():
