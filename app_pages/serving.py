@@ -21,7 +21,7 @@ from calc.architecture import published, shape_name
 from calc.display import cents, escape, number
 from calc.errors import did_you_mean
 from calc.reader import read_chips, whole_text
-from calc.serve import engine_name, fewest_chips, footprint, frontier, percentiles, read_request_rate, serve, time_limit
+from calc.serve import engine_on, fewest_chips, footprint, frontier, percentiles, read_request_rate, serve, time_limit
 from calc.serve.load import CHIP_BASIS, default_precision
 from calc.serve.terms import matmul_basis
 from calc.vocabulary import precision_name
@@ -86,8 +86,8 @@ def _read(kind: str, text: str, name: str = ""):
     if kind == "engine" and text not in ENGINES:  # typed as people type it ("vllm 0.10.2"), or the nearest suggested
         if text.strip().casefold() in (NO_ENGINE, "none counted"):
             return NO_ENGINE
-        try:
-            return engine_name(text)
+        try:  # on the chip chosen: a bare family ("vllm") is told the releases that run there, or that none does
+            return engine_on(text, st.session_state.get("serving_hw") or _default("hardware"))
         except calc.InputError as exc:
             raise ValueError(exc.message.replace("expected one of ", f"expected one of {NO_ENGINE}, ", 1)) from None
     if kind == "model":  # as people type it ("llama 3 70b"), or the nearest names suggested

@@ -175,7 +175,10 @@ def _normalize(text: str, field: str, unit: str) -> str:
     for c in _SPACES:
         text = text.replace(c, " ")
     text = re.sub(r"([A-Za-z]+)-([A-Za-z]+)", r"(\1*\2)", text)  # "GPU-hours" is one unit: USD/GPU-hour
-    text = re.sub(r"\s*\bCO2(?:e|eq)?\b", "", text)  # "t CO2e", "kg CO2e/kWh": a label of the mass, not a unit
+    # "t CO2e", "kg CO2e/kWh", "gCO2/kWh", "tCO2e", "g CO₂-eq/kWh": a label of the mass, not a unit (glued to the mass
+    # unit as grid operators and Electricity Maps write it, gCO2eq/kWh, it was read as a unit 'gCO2' and refused)
+    text = re.sub(r"(?<![A-Za-z])([kMGm]?g|[kMG]?t)CO[2\u2082](?:-?eq|-?e)?\b", r"\1", text)
+    text = re.sub(r"\s*\bCO[2\u2082](?:-?eq|-?e)?\b", "", text)
     # "$2 per GPU hour", "$2/GPU hour": one unit after "per" or "/", as "GPU-hour" is; pint reads a space after a
     # division as a product beside it, and "$2 per GPU hour" was refused as 2 USD·h/chip
     text = re.sub(r"(?:\bper\s+|/\s*)(?!per\b)([A-Za-z]+)\s+(?!per\b)([A-Za-z]+)\b", r"/(\1*\2)", text)

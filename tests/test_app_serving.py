@@ -365,6 +365,11 @@ def test_a_link_names_the_engine_as_people_type_it():
     at = open_page(PAGE, **{**LINK, "serving.engine": "vllm"})
     said = " ".join(w.value for w in at.warning).replace("\\", "")
     assert "list vLLM 0.6.0, " in said and "vLLM 0.10.2" in said and _url(at)["serving.engine"] == "none"
+    # on the chip of the link: on an MI300X the releases that run there (vLLM's ROCm builds), as --engine says them
+    at = open_page(PAGE, **{**LINK, "serving.hardware": "MI300X", "serving.chips": "1", "serving.engine": "vllm"})
+    said = " ".join(w.value for w in at.warning).replace("\\", "")
+    assert "those that run on the MI300X (AMD) are vLLM 0.8.5 (ROCm)" in said and "vLLM 0.6.0" not in said
+    assert _url(at)["serving.engine"] == "none"
 
 
 def test_the_curve_says_its_pipeline():

@@ -75,3 +75,34 @@ def test_modelled_utilization_of_llama_3_1_from_its_layout():
     if c is None:
         pytest.skip("data/architectures.csv has no Llama 3.1 405B shape")
     assert c.recomputed.m_as("") == pytest.approx(0.41, rel=0.10)
+
+
+def test_a_published_run_measured_in_the_validation_table_is_one_layout():
+    """A run of data/run_layouts.csv with a row in data/validation_runs.csv (column validation_run) is predicted from
+    that row's layout, as the step validation builds it (calc.perf.validation.build_layout), and its columns state the
+    same: BLOOM-176B's back-test read 1F1B and no framework (0.779x the reported chip-hours) where its row states
+    DeepSpeed's pipeline engine over the 2021 Megatron-LM, without sequence parallelism (0.860x)."""
+    from dataclasses import fields
+
+    from calc.perf import validation
+    from calc.perf.utilization import published_layout
+
+    rows = {r["name"]: r for r in data.validation_runs()}
+    runs = {r["name"]: r for r in data.runs()}
+    linked = {run: lay for run, lay in data.run_layouts().items() if lay["validation_run"]}
+    assert {"DeepSeek-V3", "BLOOM-176B"} <= set(linked)
+    for run, lay in linked.items():
+        row = rows[lay["validation_run"]]
+        assert row["chip"] == runs[run]["hardware"] and int(row["chips"]) == int(runs[run].quantity("chips").m_as("chip"))
+        built = validation.build_layout(row, validation.build_model(row))
+        stated = published_layout(lay)
+        assert {f.name: getattr(stated, f.name) for f in fields(stated)} == {f.name: getattr(built, f.name) for f in fields(built)}
+        for column in ("tensor", "pipeline", "context", "expert", "micro_batch", "global_batch", "sequence"):
+            assert int(lay[column]) == getattr(built, column), (run, column)
+        assert (lay["recompute"], lay["precision"], lay["schedule"] or "1f1b", lay["flash_attention"] == "yes") == (
+            built.recompute, built.precision, built.schedule, built.flash_attention), run
+        assert (lay["recompute_modules"] or None) == built.recompute_modules, run
+    bloom = published_layout(data.run_layouts()["BLOOM-176B"])
+    assert (bloom.schedule, bloom.framework, bloom.sequence_parallel) == ("deepspeed", "megatron-lm 2021", False)
+    (hours,) = [c for c in modelled_checks() if c.run == "BLOOM-176B" and c.output == "chip_hours"]
+    assert hours.ratio == pytest.approx(0.860, abs=0.005)

@@ -531,3 +531,18 @@ def test_estimate_with_no_size_says_what_to_give(capsys):
     assert code == 0 and not any("size is not given" in w for w in json.loads(out)["warnings"])
     code, out, err = run(capsys, "estimate", "--hardware", "H100 SXM5", "--json")
     assert any("size is not given" in w for w in json.loads(out)["warnings"])
+
+
+def test_memory_says_its_default_chip_in_the_answer(capsys):
+    # doors15: 'calc memory --model ...' answered "fewest H100 SXM5 ..." and said the chip was a default only in
+    # --help; now a line says so, as the training sequence's does, and --json says where the chip came from
+    code, out, _ = run(capsys, "memory", "--model", "Llama 3 8B")
+    assert code == 0 and "  the chip: H100 SXM5, the default; --hardware to change it" in out
+    assert "fewest H100 SXM5 that hold the training state" in out
+    code, out, _ = run(capsys, "memory", "--model", "Llama 3 8B", "--hardware", "A100 SXM4 80GB")
+    assert code == 0 and "the default; --hardware" not in out and "fewest A100 SXM4 80GB" in out
+    code, out, _ = run(capsys, "memory", "--model", "Llama 3 8B", "--json")
+    d = json.loads(out)
+    assert d["hardware"] == "H100 SXM5" and d["hardware_source"].startswith("the default")
+    code, out, _ = run(capsys, "memory", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--json")
+    assert json.loads(out)["hardware_source"] == "--hardware"

@@ -303,6 +303,12 @@ def test_thousands_separators_are_read_as_we_print_them(head, groups):
     # fresh12: "$2 per GPU hour" was refused as 2 USD·h/chip (pint: a space after a division multiplies)
     ("price", "$2 per GPU hour", 2.0), ("price", "$2/GPU hour", 2.0), ("price", "2 dollars per GPU hour", 2.0),
     ("price", "$2 per GPU per hour", 2.0), ("carbon_intensity", "0.4 kg per kWh CO2e", 0.4),
+    # doors15: the CO2 label glued to the mass unit, as grid operators and Electricity Maps write it, read as a label
+    # where it read as a unit 'gCO2' and was refused; with a space, a subscript or '-eq' as before
+    ("carbon_intensity", "400 gCO2/kWh", 0.4), ("carbon_intensity", "400 g CO2/kWh", 0.4),
+    ("carbon_intensity", "400 kg CO2e/MWh", 0.4), ("carbon_intensity", "400 gCO2eq/kWh", 0.4),
+    ("carbon_intensity", "0.4 kgCO2e/kWh", 0.4), ("carbon_intensity", "400 g CO\u2082-eq/kWh", 0.4),
+    ("carbon_intensity", "400gCO2e/kWh", 0.4), ("emissions", "552 tCO2e", 552.0),
 ])
 def test_what_articles_and_the_calculator_print_reads_back(field, text, value):
     term = BY_NAME[field]
@@ -649,3 +655,20 @@ def test_the_command_line_prints_no_e_notation(capsys):
                   "--sequence", "8192", "--tokens", "15e12"]):
         code, out, err = cli(capsys, *argv)
         assert code == 0 and not re.search(r"\d[eE][+-]?\d", out), out
+
+
+def test_a_carbon_intensity_in_grams_of_co2_reads_at_every_door(capsys):
+    # doors15: '--carbon-intensity "400 gCO2/kWh"' was refused ("unknown unit 'gCO2'"); the estimate, the serving
+    # answer and the API read it as 0.4 kg CO2e/kWh; a label glued to no mass unit is still refused in one line
+    import calc
+    from calc.cli import main
+
+    base = dict(params=7e9, tokens=1e12, hardware="H100 SXM5", chips=64)
+    assert calc.estimate(**base, carbon_intensity="400 gCO2/kWh")["emissions"].value.m_as("t") == pytest.approx(
+        calc.estimate(**base, carbon_intensity="0.4 kg/kWh")["emissions"].value.m_as("t"), rel=1e-12)
+    assert main(["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--chips", "1",
+                 "--carbon-intensity", "400 gCO2e/kWh"]) in (0, None)
+    capsys.readouterr()
+    assert main(["estimate", "--params", "7e9", "--carbon-intensity", "400 xCO2/kWh"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "--carbon-intensity" in err and "unknown unit 'xCO2'" in err and "kg/kWh" in err

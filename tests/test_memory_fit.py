@@ -24,7 +24,7 @@ BUILT = [r for r in RUNS if r.model is not None]
 # DeepSeek-V3's pre-training (below); no other since XLA's plan (calc.perf.memory.XLA_PLAN) took tpu-recipes' GPT-3 175B on 256 v6e and Llama 3.1 405B on two
 # v6e-256 slices off (6.1 and 5.2 GB over before)
 KNOWN_OVER: dict[str, str] = {
-    # dsv3train: 161.1 GB against 80 at DualPipe P16 E64 (its layout as data/run_layouts.csv states it), micro-batch 1 of 4,096 tokens; the report keeps the SwiGLU and
+    # dsv3train: 161.1 GB against 85.5 (the H800 SXM5's runtime total, as the H100 SXM5's) at DualPipe P16 E64 (its layout as data/run_layouts.csv states it), micro-batch 1 of 4,096 tokens; the report keeps the SwiGLU and
     # linear inputs in FP8 (sec. 3.3.4), recomputes RMSNorm and the MLA up-projections and holds the EMA in host
     # memory (sec. 3.2.3): the memory model keeps 16-bit activations for every micro-batch in flight
     "DeepSeek-V3 pre-training on 2048 H800": "FP8 activation caching (DeepSeek-V3 report sec. 3.3.4) not modelled",
@@ -241,3 +241,16 @@ def test_deepseek_v3_pre_training_is_one_layout_in_both_tables():
     assert checked == layout_memory(lookup("DeepSeek-V3"), hardware, 2048, stated, run.saved, run.optimizer,
                                     run.prefetch)[1]
     assert round(checked / 1e9, 1) == 161.1
+
+
+def test_h800_holds_what_the_h100_sxm5_holds():
+    """The H800 SXM5 is the H100 SXM5's board with the same 80 GB of HBM3 (NVIDIA's H800 datasheet): a training
+    layout is checked against the same runtime total, 81,559 MiB = 85.52 GB (data/hardware.csv memory_usable), where
+    the H800 took the 80 GB sold. Serving keeps the datasheet figure on both (calc.serve.terms: its KV budget's basis)."""
+    from calc import data
+
+    h800, h100 = data.hardware("H800 SXM5"), data.hardware("H100 SXM5")
+    assert h800.memory == h100.memory and h800.memory_bandwidth == h100.memory_bandwidth
+    assert h800.capacity == h100.capacity and round(h800.capacity.m_as("GB/chip"), 2) == 85.52
+    (row,) = [r for r in data.read_table(data.DATA_DIR / "hardware.csv") if r["name"] == "H800 SXM5"]
+    assert "modal-labs/modal-client/pull/2797" in row["source"] and "H800 Tensor Core GPU datasheet" in row["source"]

@@ -288,3 +288,34 @@ def test_a_bare_family_on_a_chip_none_of_its_releases_runs_on_is_refused_by_that
     assert engine_on("sglang 0.5.18", "TPU v6e") == "SGLang 0.5.18"  # a release named: engine_host says the rest
     with pytest.raises(InputError, match="expected a serving engine's name"):
         engine_on("", "not a chip")
+
+
+def test_a_bare_family_on_a_chip_lists_the_releases_that_run_there_alone():
+    # doors15: "--engine vllm" on an MI300X listed vLLM's CUDA releases (none runs on AMD chips) and not its ROCm
+    # builds (which do); "vllm (rocm)" on an H100 listed the ROCm builds. Now the releases that run on the chip
+    # (data/serving_engine_chips.csv), or that none does; on a chip every listed release runs on, as before
+    import pytest
+
+    from calc.errors import InputError
+    from calc.serve import engine_on
+
+    rocm = sorted(e for e, _ in data.serving_host() if e.startswith("vLLM ") and e.endswith("(ROCm)"))
+    with pytest.raises(InputError) as exc:
+        engine_on("vllm", "MI300X")
+    said = exc.value.message
+    assert exc.value.field == "engine" and "those that run on the MI300X (AMD) are " in said
+    assert all(e in said for e in rocm) and "vLLM 0.6.0" not in said and "vLLM 0.11.0," not in said
+    with pytest.raises(InputError) as exc:
+        engine_on("vllm 0.8", "MI300X")
+    assert "those that run on the MI300X (AMD) are vLLM 0.8.5 (ROCm) (" in exc.value.message
+    with pytest.raises(InputError) as exc:
+        engine_on("vllm (rocm)", "H100 SXM5")
+    said = exc.value.message
+    assert "expected an engine that runs on the H100 SXM5 (NVIDIA)" in said and "on AMD chips only" in said
+    assert not any(e in said for e in rocm)
+    with pytest.raises(InputError) as exc:
+        engine_on("vllm (rocm)", "TPU v6e")
+    assert "on AMD chips only; give none" in exc.value.message
+    with pytest.raises(InputError) as exc:  # on NVIDIA chips every plain release runs: listed as before
+        engine_on("vllm", "H100 SXM5")
+    assert "list vLLM 0.6.0, " in exc.value.message and "(ROCm)" not in exc.value.message

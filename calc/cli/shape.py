@@ -16,12 +16,16 @@ def _params_parser(sub) -> None:
     shape_flags(pa)
 
 
+MEMORY_CHIP = "H100 SXM5"  # the memory command's chip where --hardware is not given (said in its answer)
+
+
 def _memory_parser(sub) -> None:
     me = sub.add_parser("memory", help="training memory per chip, and the fewest chips that hold the run",
                         description="Shape flags given with --model or --config override the model's values; "
                                     "layout defaults are calc.memory.DEFAULTS, as in the Python API.")
     shape_flags(me)
-    _chip_flags(me, precision=False, default="H100 SXM5")
+    _chip_flags(me, precision=False, default=MEMORY_CHIP)
+    me.set_defaults(hardware=None)  # the help names the default; the answer says it was taken (_memory)
     me.add_argument("--recompute", help="activation recomputation: none, selective (default), full")
     me.add_argument("--zero", type=int, help="ZeRO stage: 0, 1 (distributed optimizer, default), 2 or 3; "
                                              "--states megatron has 0 only, deepspeed 2 or 3 (default 2)")
@@ -107,6 +111,8 @@ def _memory(args) -> int:
     if args.dropout:
         layout["dropout"] = True
     m = per_chip(t, sequence=T, **layout)
+    chip_given = args.hardware is not None
+    args.hardware = args.hardware or MEMORY_CHIP
     try:
         fewest, why = min_chips(t, args.hardware, sequence=T, **{k: v for k, v in layout.items()
                                                                  if k != "data_parallel"}), ""
@@ -121,6 +127,7 @@ def _memory(args) -> int:
                     "sequence_source": "--sequence" if seq else sequence_words(t)}
         settings["zero"] = layout.get("zero", default_zero(settings["states"]))
         print(json.dumps({"model": shape_label(args), "per_chip": parts, "layout": settings, "hardware": args.hardware,
+                          "hardware_source": "--hardware" if chip_given else "the default (--hardware to change it)",
                           "fewest_chips": fewest and _vu(fewest[0], "chip"),
                           "fewest_chips_data_parallel": fewest and fewest[1], "fewest_chips_note": why}, indent=2))
         return 0
@@ -131,6 +138,8 @@ def _memory(args) -> int:
           f"{shown['micro_batch']:,} x {T:,} tokens, {shown['recompute']} recomputation")
     if seq is None:
         print(f"  {sequence_words(t)}; --sequence to change it")
+    if not chip_given:  # as the training sequence above: a default the answer rests on, said where it is taken
+        print(f"  the chip: {args.hardware}, the default; --hardware to change it")
     for k, v in m.parts.items():
         gb = v.m_as("GB/chip")
         if k == "gradients" and gb == 0 and shown["states"] == "deepspeed":

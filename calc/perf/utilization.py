@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from calc import data
 from calc.architecture.transformer import LONGEST_SEQUENCE  # noqa: F401  (the one definition, read here too)
-from calc.errors import InputError
+from calc.errors import DataError, InputError
 
 REFERENCE_CHIPS = 1024  # a cluster where the run gives no chip count (GPT-3's 1,024 A100 in [Narayanan2021])
 TOKENS_PER_BATCH = 4 * 2**20  # about 4M tokens per step, as Llama 3 pre-trained at first ([Dubey2024] sec. 3.4.1)
@@ -191,15 +191,32 @@ def published_step(name: str, model, hardware, chips: int, precision):
 
 def published_layout(lay, virtual_stages: int = 1):
     """The layout a row of data/run_layouts.csv states, at ``virtual_stages`` (the row's, or one tried where it states
-    none): the one definition calc.backtest and ``published_step`` predict from."""
+    none): the one definition calc.backtest and ``published_step`` predict from. A run measured in
+    data/validation_runs.csv (column validation_run) is that row's layout as the step validation builds it
+    (calc.perf.validation.build_layout: its framework, pipeline engine, sequence parallelism, kernels), so a
+    published run has one layout wherever it is predicted; the columns of data/run_layouts.csv state it too
+    (tests/test_backtest.py holds them to it)."""
     from calc.perf.layout import Layout
 
+    if lay["validation_run"]:
+        from calc.perf import validation
+
+        row = _validation_row(lay["validation_run"])
+        return validation.build_layout(row, validation.build_model(row), virtual_stages)
     return Layout(tensor=int(lay["tensor"]), pipeline=int(lay["pipeline"]), context=int(lay["context"]),
                   expert=int(lay["expert"]), virtual_stages=virtual_stages, micro_batch=int(lay["micro_batch"]),
                   global_batch=int(lay["global_batch"]), sequence=int(lay["sequence"]),
                   recompute=lay["recompute"], precision=lay["precision"],
                   flash_attention=lay["flash_attention"] == "yes", schedule=lay["schedule"] or "1f1b",
                   recompute_modules=lay["recompute_modules"] or None)
+
+
+def _validation_row(name: str):
+    """The row of data/validation_runs.csv named ``name`` (a published run's measured layout)."""
+    for r in data.validation_runs():
+        if r["name"] == name:
+            return r
+    raise DataError("data/run_layouts.csv", None, "validation_run", f"not a row of data/validation_runs.csv: {name!r}")
 
 
 def _published_run(name: str, hardware, chips: int) -> tuple[str, dict] | None:

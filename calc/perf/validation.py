@@ -179,11 +179,12 @@ _EXPERT_OVERLAP = re.compile(r"moe_a2a_overlap=True")
 _RECOMPUTE_MODULES = re.compile(r"recompute_modules=\[([a-z_, ]*)\]")  # and the modules they recompute
 
 
-def build_layout(r, model: Transformer) -> Layout:
-    """The layout of a validation row as the step model takes it (unstated micro-batch 1, interleaving 1)."""
+def build_layout(r, model: Transformer, virtual_stages: int | None = None) -> Layout:
+    """The layout of a validation row as the step model takes it (unstated micro-batch 1, interleaving 1;
+    ``virtual_stages``: an interleaving tried where the row states none, as the back-test tries 1-4)."""
     if r["precision"] not in _PRECISIONS:
         raise Refused("precision", f"{r['precision']}: not a number format the step model reads")
-    pipeline, virtual = int(r["pipeline"]), _int(r["virtual_stages"]) or 1
+    pipeline, virtual = int(r["pipeline"]), _int(r["virtual_stages"]) or virtual_stages or 1
     tensor, context, expert = int(r["tensor"]), _int(r["context"]) or 1, _int(r["expert"]) or 1
     expert_tensor = _int(r["expert_tensor"])
     if expert * pipeline > int(r["chips"]):  # Megatron-Core's parallel_state needs expert x pipeline ranks to fit the chips

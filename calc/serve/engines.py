@@ -141,9 +141,12 @@ def _engines_in_brief(known: list[str]) -> str:
 
 
 def engine_on(engine, hardware) -> str | None:
-    """``engine_name`` of ``engine``, where a family named without a release (a bare "sglang") whose every release
-    listed runs on other vendors' chips than ``hardware``'s is refused by that, in one line: SGLang on a TPU v6e was
-    told to pick one of 29 releases, none of which runs there (fresh14). Any other name as ``engine_name`` reads it.
+    """``engine_name`` of ``engine``, where a family named without one release (a bare "vllm") is told the releases
+    that run on ``hardware``'s vendor's chips (data/serving_engine_chips.csv), not every release listed: "vllm" on an
+    MI300X listed vLLM's CUDA releases, none of which runs there, and not its ROCm builds, which do; "vllm (rocm)" on
+    an H100 listed the ROCm builds. Where none of the family's releases runs on the chip, that is said in one line:
+    SGLang on a TPU v6e was told to pick one of 29 releases, none of which runs there (fresh14). Any other name as
+    ``engine_name`` reads it.
 
     >>> engine_on("sglang", "TPU v6e")
     Traceback (most recent call last):
@@ -160,12 +163,28 @@ def engine_on(engine, hardware) -> str | None:
             hw = None
         if parts is None or hw is None:
             raise
+        family, version, rest = parts
         vendors = data.serving_engine_vendors()
-        mine = [e for e, _ in data.serving_host() if (p := _engine_parts(e)) and p[0] == parts[0]]
-        theirs = list(dict.fromkeys(v for e in mine for v in vendors.get(e, (hw.vendor,))))  # as the table lists them
-        if not mine or hw.vendor in theirs:
+        names = {e for e, _ in data.serving_host()}
+
+        def runs(e: str) -> bool:
+            return hw.vendor in vendors.get(e, (hw.vendor,))
+
+        def of(p) -> bool:  # a release of the family, at the release line typed, of the build typed (any, where none)
+            return bool(p) and p[0] == family and (not rest or p[2] == rest) and \
+                (not version or p[1] == version or p[1].startswith(version + "."))
+        mine = sorted((e for e in names if of(_engine_parts(e))), key=_version_key)
+        listed = [e for e in mine if _engine_parts(e)[2] == rest]  # the releases engine_name's error lists
+        if not mine or (listed and all(runs(e) for e in listed)):
             raise
-        fits = [e for e in sorted({e for e, _ in data.serving_host()}) if hw.vendor in vendors.get(e, (hw.vendor,))]
+        here = [e for e in mine if runs(e)]
+        if here:  # some run there: those alone, whichever build
+            raise InputError("engine", f"expected one release, got {str(engine)!r:.60}: of its releases that "
+                                       f"data/serving_engines.csv and data/serving_host.csv list, those that run on the "
+                                       f"{hw.name} ({hw.vendor}) are {', '.join(here)} (data/serving_engine_chips.csv)"
+                             ) from None
+        theirs = list(dict.fromkeys(v for e in mine for v in vendors.get(e, (hw.vendor,))))  # as the table lists them
+        fits = [e for e in sorted(names) if runs(e)]
         hint = f"give one of {_engines_in_brief(fits)}, or none" if fits else "give none (no engine listed runs on it)"
         raise InputError("engine", f"expected an engine that runs on the {hw.name} ({hw.vendor}), got "
                                    f"{str(engine)!r:.60}, whose releases data/serving_engine_chips.csv lists on "
