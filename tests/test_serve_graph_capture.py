@@ -1,6 +1,7 @@
 """Serving: vLLM's V0 engine replays a decode step from a CUDA graph only where the step's longest sequence is within
 max_seq_len_to_capture (ModelInputForGPUBuilder._use_captured_graph, vllm/worker/model_runner.py; 8,192 tokens by
-default), and runs a longer one eagerly (data/serving_graph_capture.csv, load.graph_eager_share)."""
+default), and runs a longer one eagerly (data/serving_graph_capture.csv, load.graph_eager_share); and SGLang 0.4.3.post2
+halves its chunked_prefill_size under --enable-dp-attention (server_args.py), as dstack's H200 online runs set it."""
 
 from dataclasses import replace
 
@@ -78,3 +79,15 @@ def test_graph_max_context_is_checked():
     with pytest.raises(InputError, match="graph_max_context"):
         _llama(graph_max_context=8192.5)
 
+def test_sglang_dp_attention_halves_the_prefill_chunk():
+    # sglang 0.4.3.post2 server_args.py: 'if self.enable_dp_attention: ... self.chunked_prefill_size =
+    # self.chunked_prefill_size // 2'; dstack's H200 online runs pass --enable-dp-attention, its offline runs do not
+    h200 = data.hardware("H200 SXM")
+    default = data.engine_defaults("SGLang 0.4.3.post2", h200)["max_num_tokens"]
+    assert default == 8192
+    cases = [c for c in validation.cases() if c.engine == "SGLang 0.4.3.post2"]
+    adp = [c for c in cases if c.attention_data_parallel]
+    assert len(adp) == 9
+    for c in cases:
+        want = default // 2 if c.attention_data_parallel else default
+        assert validation.setup(c).max_num_tokens == want, c.name
