@@ -91,3 +91,18 @@ def test_sglang_dp_attention_halves_the_prefill_chunk():
     for c in cases:
         want = default // 2 if c.attention_data_parallel else default
         assert validation.setup(c).max_num_tokens == want, c.name
+
+
+def test_a_named_v0_release_reaches_the_answer():
+    # calc.serve.serve(engine="vLLM 0.7.3"): its 8,192-token capture length through engines.engine_host, at its own
+    # host work; within 8,192 tokens a V0 release's decode step is its graph step
+    from calc.serve import serve
+
+    def tpot(engine, prompt, out):
+        return serve("Llama 3.1 8B", "H100 SXM5", 1, tensor=1, input_tokens=prompt, output_tokens=out, batch=1,
+                     engine=engine).tpot.m_as("s")
+
+    long_graph, long_v0 = tpot(None, 6000, 4000), tpot("vLLM 0.7.3", 6000, 4000)
+    assert long_v0 > 1.15 * long_graph
+    short_graph, short_v0 = tpot(None, 2000, 2000), tpot("vLLM 0.7.3", 2000, 2000)
+    assert short_v0 == pytest.approx(short_graph, rel=0.01)  # the V0 host work per sequence only
