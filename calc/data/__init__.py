@@ -94,9 +94,10 @@ __all__ = [
     "optimizers", "ownership", "ppi", "price_in_force", "prices", "purchase_prices", "read_row_table", "read_table",
     "references", "run_layouts", "runs", "scaling_law_rows", "serving_calibration", "serving_coefficients", "serving_engine_settings",
     "serving_engine_vendors", "serving_engines", "engine_defaults",
-    "serving_adp_balance", "serving_clocks", "serving_dispatch", "serving_gemm", "serving_expert_load", "serving_graph_capture", "serving_graph_padding", "serving_graphs", "serving_mla", "serving_moe", "serving_host", "serving_host_overlap",
+    "serving_adp_balance", "serving_clocks", "serving_dispatch", "serving_gemm", "serving_expert_load", "serving_graph_padding", "serving_graphs", "serving_mla", "serving_moe", "serving_host", "serving_host_overlap",
     "serving_measurement", "MEASUREMENT_MODES",
     "serving_validation", "serving_datasets", "serving_workloads",
+    "serving_graph_capture",
     "step_calibration", "step_coefficients", "step_heldout", "thresholds", "validate_all", "validation_runs",
 ]
 
