@@ -32,8 +32,10 @@ def test_the_release_defaults_are_read_by_chip_memory():
     assert data.engine_defaults("vLLM 0.27.0", b200)["max_num_tokens"] == 8192
     assert data.engine_defaults("vLLM 0.28.0", b200)["max_num_tokens"] == 16384
     assert data.engine_defaults("vLLM 0.9.1 (ROCm)", data.hardware("MI300X"))["max_batch_size"] == 1024
-    # the V0 engine (0.6.x, 0.7.x): 256 sequences; its chunked prefill and budget depend on the model: not set
-    assert data.engine_defaults("vLLM 0.7.3", h100) == data.engine_defaults("vLLM 0.6.0", a100) == {"max_batch_size": 256}
+    # the V0 engine (0.6.x, 0.7.x): 256 sequences; its chunked prefill and budget depend on the model: not set; its
+    # decode steps from CUDA graphs only up to max_seq_len_to_capture 8,192 (data/serving_graph_capture.csv)
+    assert data.engine_defaults("vLLM 0.7.3", h100) == data.engine_defaults("vLLM 0.6.0", a100) == {
+        "max_batch_size": 256, "graph_max_context": 8192}
     # async scheduling on by default from 0.14.0: the host work hidden behind the GPU's step
     host = data.serving_host()
     assert host[("vLLM 0.13.0", "x86")]["host_overlap"] is False and host[("vLLM 0.14.0", "x86")]["host_overlap"] is True

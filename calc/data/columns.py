@@ -73,6 +73,7 @@ COLUMN_UNITS = {
     "serving_measurement.csv": {"interval": "s", "stability_windows": "1", "stability_threshold": "1",
                                 "max_windows": "1"},
     "serving_adp_balance.csv": {"timeout_iters": "1", "batching_wait_iters": "1"},
+    "serving_graph_capture.csv": {"max_seq_len_to_capture": "1"},
     "serving_expert_load.csv": {c: "1" for c in ("experts", "top_k", "groups", "groups_per_token", "ranks", "mean_tokens",
                                                  "std_tokens")},
     "serving_datasets.csv": {c: "1" for c in ("samples", "input_mean", "output_mean", "output_max", "input_spread",
@@ -103,7 +104,7 @@ WHOLE_COLUMNS = frozenset({
     "shared_experts", "expert_d_ff", "dense_layers", "q_lora_rank", "kv_lora_rank", "qk_nope_head_dim",
     "qk_rope_head_dim", "v_head_dim", "chips_per_board", "cores_per_chip", "chips_per_node", "compute_units", "zero",
     "tensor", "pipeline", "expert", "virtual_stages", "micro_batch", "global_batch", "sequence", "chips_per_basis",
-    "chips", "scheduler_steps", "max_batch_size", "max_num_tokens"})
+    "chips", "scheduler_steps", "max_batch_size", "max_num_tokens", "max_seq_len_to_capture"})
 
 # What a column's values may be, by the dimension its units row declares (and, for fractions, by
 # its name): a value outside is a slip of the units row (FLOP/s/chip -> TFLOP/s/chip scales every

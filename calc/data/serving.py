@@ -231,6 +231,31 @@ def serving_dispatch() -> dict[str, str]:
 
 
 @cache
+def serving_graph_capture() -> dict[str, int]:
+    """The longest sequence (tokens, prompt and output so far) whose decode steps an engine replays from a CUDA graph,
+    by the name of an engine release of data/serving_engines.csv (its default) or of a published run of
+    data/serving_calibration.csv or data/serving_validation.csv (the run's own setting), from
+    data/serving_graph_capture.csv: vLLM's V0 engine replays a graph only for a decode step whose longest sequence is
+    within max_seq_len_to_capture (ModelInputForGPUBuilder._use_captured_graph; 8,192 by default, --max-seq-len-to-capture),
+    and runs a step with a longer one eagerly. As ``calc.serve.load.setup``'s keyword argument ``graph_max_context``;
+    an engine or run not listed is taken to capture its decode steps whatever their length."""
+    rows = tuple(read_table(data_dir() / "serving_graph_capture.csv"))
+    named = ({r["name"] for r in serving_calibration()} | {r["name"] for r in serving_validation()}
+             | set(serving_engines()))
+    out = {}
+    for r in rows:
+        if r["name"] not in named:
+            raise DataError(r.path, r.line, "name", f"{r['name']!r} is no engine of data/serving_engines.csv nor row of "
+                                                    "data/serving_calibration.csv or data/serving_validation.csv")
+        value = r["max_seq_len_to_capture"]
+        if value is None or float(value) != int(value) or int(value) <= 0:
+            raise DataError(r.path, r.line, "max_seq_len_to_capture", f"expected a whole number of tokens > 0, read "
+                                                                      f"{value!r:.40}")
+        out[r["name"]] = int(value)
+    return out
+
+
+@cache
 def serving_graphs() -> frozenset[str]:
     """The published serving runs whose engine ran without CUDA or HIP graphs (eager PyTorch: vLLM's enforce_eager), by
     the run's name in data/serving_calibration.csv or data/serving_validation.csv (data/serving_graphs.csv: AMD's
@@ -309,14 +334,20 @@ def serving_engines() -> dict[str, tuple[dict, ...]]:
 def engine_defaults(engine: str, chip) -> dict:
     """The settings ``engine`` (a name of data/serving_engines.csv) takes by default on ``chip`` (a
     ``calc.data.Hardware``): the highest tier of chip memory the chip's ``capacity`` reaches that does not leave it
-    out, as ``calc.serve.load.setup``'s keyword arguments; {} for an engine not listed."""
+    out, as ``calc.serve.load.setup``'s keyword arguments, with ``graph_max_context`` where the release replays its
+    decode steps from CUDA graphs only up to a sequence length (``serving_graph_capture``: vLLM's V0 engine); {} for an
+    engine not listed."""
     if engine not in serving_engines():
         return {}
     from calc.data.accelerators import hardware_table
 
     if hardware_table().get(chip.name) is chip:  # a chip of data/hardware.csv: its memory read once
-        return dict(_engine_tier(engine, chip.name))
-    return dict(_tier(engine, chip))
+        out = dict(_engine_tier(engine, chip.name))
+    else:
+        out = dict(_tier(engine, chip))
+    if engine in serving_graph_capture():
+        out["graph_max_context"] = serving_graph_capture()[engine]
+    return out
 
 
 @functools.lru_cache(maxsize=512)

@@ -158,6 +158,10 @@ class Setup:
     # step's batch up to the nearest of them (TensorRT-LLM's cuda_graph_batch_sizes with cuda_graph_padding_enabled;
     # data/serving_graph_padding.csv); () : every step at its own batch (``graph_padding``)
     graph_batch_sizes: tuple = ()
+    # the longest sequence (tokens, prompt and output so far) whose decode steps the engine replays from a CUDA graph:
+    # vLLM's V0 engine runs a decode step whose longest sequence is longer eagerly (max_seq_len_to_capture,
+    # data/serving_graph_capture.csv; ``graph_eager_share``); None: every decode step from its graph
+    graph_max_context: int | None = None
     # why the weights are in ``precision``: "given", or where none was given the default's reason
     # (``default_precision``: the checkpoint's format, or the chip's 16-bit one)
     precision_basis: str = "given"
@@ -266,6 +270,11 @@ def evaluate(s: Setup, concurrency, mode: str, queue: bool = False) -> dict:
     fused = s.fused_all_reduce  # the prompt's all-reduce fused into its products (gemm_allreduce_plugin)
     dec = phases.decode_step(sh, lay, r, s.weight_bytes, s.kv_bytes, c, s.cached(s.in_flight_context), s.kv_reads, eb,
                              s.eager)
+    if not s.eager and _past_capture(s) > 0.0:  # steps with a sequence beyond the captured length run eagerly
+        share = graph_eager_share(s, c)
+        bare = phases.decode_step(sh, lay, r, s.weight_bytes, s.kv_bytes, c, s.cached(s.in_flight_context),
+                                  s.kv_reads, eb, True)
+        dec = {key: dec[key] + share * (bare[key] - dec[key]) for key in dec}
     host = phases.host_step(lay, c, s.host_per_sequence) if s.host_per_sequence else None
     stretch = 1.0  # the step's time over the GPU's (prefill and decode parts) where the host's work lengthens it
     if host is not None and not (mode != "batch" and not s.disaggregated and s.chunked_prefill):
@@ -454,6 +463,40 @@ def rank_imbalance(s: Setup, concurrency):
         fill = np.ceil(lay.tensor / np.maximum(per_step, 1e-12)) + s.adp_batching_wait_iters
         per_step = per_step * np.minimum(float(s.adp_timeout_iters), fill)
     return microbatch_imbalance(per_step / lay.tensor, lay.tensor)
+
+
+def graph_eager_share(s: Setup, concurrency):
+    """The share of decode steps that run without CUDA graphs because a sequence in the step is longer than the engine
+    captures (``Setup.graph_max_context`` L; arrays over ``concurrency``, all replicas; 0 without a limit): vLLM's V0
+    engine replays a decode step's graph only where max_decode_seq_len, its longest sequence's length (prompt and
+    tokens so far), is at most max_seq_len_to_capture (ModelInputForGPUBuilder._use_captured_graph,
+    vllm/worker/model_runner.py; 8,192 by default, data/serving_graph_capture.csv), and runs the step eagerly else
+    (``phases.decode_step`` with ``eager``: the host's dispatch of every kernel, ``phases.host_dispatch``).
+
+    A sequence of prompt I and output O is past L in a share p = (I + O - L) / O of its O decode steps (0 to 1).
+    Requests alike (no ``Setup.output_spread``: a benchmark's fixed lengths, its sequences begun together and ending
+    together, as ``rank_imbalance`` takes them) are in lockstep: p of the steps. Lengths that vary put the n sequences a
+    replica's step holds at independent points of their lives: a step is captured only where all are within L,
+    1 - (1 - p)^n, at the mean request's p (a lower bound: the longer requests pass L sooner). No constant.
+
+    >>> s = setup("Llama 3.1 8B", "H100 SXM5", 1, input_tokens=3200, output_tokens=6400, graph_max_context=8192)
+    >>> float(graph_eager_share(s, 128.0))  # (3,200 + 6,400 - 8,192) / 6,400 of the steps
+    0.22
+    """
+    c = np.asarray(concurrency, dtype=float) / s.replicas
+    p = _past_capture(s)
+    if p and (s.output_spread or s.input_spread):
+        return 1.0 - (1.0 - p) ** np.maximum(c, 1.0)
+    return p + 0.0 * c
+
+
+def _past_capture(s: Setup) -> float:
+    """The share of the mean request's decode steps at which it is longer than ``Setup.graph_max_context`` (0 to 1;
+    0 without a limit): (I + O - L) / O."""
+    if s.graph_max_context is None:
+        return 0.0
+    gen = float(s.output_tokens)
+    return min(max((float(s.input_tokens) + gen - s.graph_max_context) / gen, 0.0), 1.0)
 
 
 def graph_padding(s: Setup, concurrency, step):
@@ -960,7 +1003,7 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
           chunked_prefill=True, max_batch_size=None, max_num_tokens=None, kv_memory_fraction=None, clock=None,
           eager=False, host_per_sequence=0.0, host_overlap=True, input_spread=0.0, output_spread=0.0,
           length_covariance=0.0, output_max=None, adp_timeout_iters=0, adp_batching_wait_iters=0,
-          dispatch=None, fused_all_reduce=False, graph_batch_sizes=()) -> Setup:
+          dispatch=None, fused_all_reduce=False, graph_batch_sizes=(), graph_max_context=None) -> Setup:
     """Resolve and check every input once (see ``calc.serve``); the layout search fills tensor=None.
     ``expert_precision``: the routed experts' weights; default the shape's own (``Transformer.expert_precision``:
     GPT-OSS's MXFP4 from its config.json), else ``precision``. ``window_memory`` False: the engine's KV cache holds
@@ -989,7 +1032,9 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
     ``Setup.dispatch``, ``step_wait``). ``fused_all_reduce``: the engine fuses the prompt's tensor-parallel all-reduces
     into the products before them (TensorRT-LLM's gemm_allreduce_plugin; ``phases.prefill``). ``graph_batch_sizes``:
     the decode batch sizes a rank's CUDA graphs were captured at, where the engine pads a step up to them
-    (``Setup.graph_batch_sizes``, ``graph_padding``; () none counted)."""
+    (``Setup.graph_batch_sizes``, ``graph_padding``; () none counted). ``graph_max_context``: the longest sequence
+    (tokens) whose decode steps the engine replays from a CUDA graph, a step with a longer one eager (vLLM V0's
+    max_seq_len_to_capture; ``Setup.graph_max_context``, ``graph_eager_share``; None: no such limit)."""
     m = lookup(model)
     hw = hardware if isinstance(hardware, data.Hardware) else data.hardware(hardware)
     n = int(read_chips(chips).m_as("chip"))  # the one reader of a cluster's chips (10**400 refused by name)
@@ -1067,7 +1112,9 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
                  adp_timeout_iters=_whole("adp_timeout_iters", adp_timeout_iters, 0),
                  adp_batching_wait_iters=_whole("adp_batching_wait_iters", adp_batching_wait_iters, 0),
                  dispatch=dispatch, fused_all_reduce=fused_all_reduce, precision_basis=why,
-                 graph_batch_sizes=_graph_sizes(graph_batch_sizes))
+                 graph_batch_sizes=_graph_sizes(graph_batch_sizes),
+                 graph_max_context=None if graph_max_context is None else _whole("graph_max_context", graph_max_context,
+                                                                                 unit="token"))
     if T is None:
         return base
     return _with_layout(base, T, P, expert, adp)
@@ -1084,7 +1131,8 @@ def published_engine(name: str) -> dict:
     (data/serving_graphs.csv), and ``adp_timeout_iters`` and ``adp_batching_wait_iters`` where its engine balances the
     attention ranks' prompts (data/serving_adp_balance.csv), and ``dispatch`` where its harness dealt the requests to
     the replicas in turn (data/serving_dispatch.csv), and ``graph_batch_sizes`` where its engine padded a step's batch
-    to its captured CUDA graphs (data/serving_graph_padding.csv); {} for a run not listed."""
+    to its captured CUDA graphs (data/serving_graph_padding.csv), and ``graph_max_context`` where the run set the
+    longest sequence its engine captures (data/serving_graph_capture.csv); {} for a run not listed."""
     out = dict(data.serving_engine_settings().get(name, {}))
     out.update(data.serving_adp_balance().get(name, {}))
     if name in data.serving_dispatch():
@@ -1095,6 +1143,8 @@ def published_engine(name: str) -> dict:
         out["eager"] = True
     if name in data.serving_graph_padding():
         out["graph_batch_sizes"] = data.serving_graph_padding()[name]
+    if name in data.serving_graph_capture():  # the run's own --max-seq-len-to-capture
+        out["graph_max_context"] = data.serving_graph_capture()[name]
     return out
 
 
