@@ -20,9 +20,9 @@ first come first served); given in ms at the run's rate.
 from __future__ import annotations
 
 import math
-import re
 import sys
 
+from benchmarks.server_ttft_parts import server_runs
 from calc.serve import load, validation
 
 
@@ -71,14 +71,9 @@ def rows(model: str | None = None, every: bool = False) -> list[dict]:
     """``row`` of every Server and Interactive run stating its TTFT (of ``model``; every model for None), with its
     submitter's Offline run of the same system where the file holds one; without ``every`` only those bound or
     within 5% of a capacity."""
-    cases = {c.name: c for c in validation.cases()}
     out = []
-    for c in cases.values():
-        if c.scenario not in ("server", "interactive") or c.ttft is None or c.tpot is None or c.tensor is None:
-            continue
-        if model is not None and c.model != model:
-            continue
-        r = row(c, cases.get(re.sub(r"-(server|interactive)$", "-offline", c.name)))
+    for c, offline in server_runs(model):
+        r = row(c, offline)
         a = r["admission"]
         near = r["rate"] >= 0.95 * r["capacity"] or (a is not None and a["rho"] is not None and a["rho"] >= 0.95)
         if every or r["bound"] != "-" or near or not math.isfinite(r["ttft"] or 0.0):

@@ -55,20 +55,23 @@ def parts(c: validation.Case, offline: validation.Case | None) -> dict | None:
     return out
 
 
-def rows(model: str | None = None) -> list[dict]:
-    """``parts`` of every Server and Interactive row stating its TTFT (of ``model``; every model for None), each with
-    its submitter's Offline row of the same system where the file holds one."""
+def server_runs(model: str | None = None):
+    """Each Server and Interactive row stating its TTFT and TPOT and its layout (of ``model``; every model for None), as
+    (row, its submitter's Offline row of the same system where the file holds one, else None)."""
     cases = {c.name: c for c in validation.cases()}
-    out = []
     for c in cases.values():
         if c.scenario not in ("server", "interactive") or c.ttft is None or c.tpot is None or c.tensor is None:
             continue
         if model is not None and c.model != model:
             continue
-        found = parts(c, cases.get(re.sub(r"-(server|interactive)$", "-offline", c.name)))
-        if found is not None:
-            out.append(found)
-    return out
+        yield c, cases.get(re.sub(r"-(server|interactive)$", "-offline", c.name))
+
+
+def rows(model: str | None = None) -> list[dict]:
+    """``parts`` of every Server and Interactive row stating its TTFT (of ``model``; every model for None), each with
+    its submitter's Offline row of the same system where the file holds one."""
+    found = (parts(c, offline) for c, offline in server_runs(model))
+    return [f for f in found if f is not None]
 
 
 def main(argv: list[str]) -> None:
