@@ -44,7 +44,10 @@ _GPT_STYLE = re.compile(r"^(GPT(?!-OSS)|MT-NLG)")  # learned positions and biase
 # nvfp4: every transformer layer's linear products in NVFP4: Megatron-Bridge's bf16_with_nvfp4_mixed recipe keeps none of
 # them in BF16 (first_last_layers_bf16 False; src/megatron/bridge/training/mixed_precision.py) and its Llama 3 NVFP4 perf
 # configs set no BF16 layers; the output layer, attention and element-wise kernels stay in 16 bits, as under FP8
-_PRECISIONS = {"bf16": "bf16", "fp16": "fp16", "fp8": "fp8", "mxfp8": "fp8", "nvfp4": "fp4"}
+# int8: MaxText's quantization=int8, AQT dynamic-range int8 on the forward, activation-gradient and weight-gradient
+# products with int32 accumulation (MaxText/layers/quantizations.py _get_int8_quant_config: fwd_bits 8, dlhs_bits 8,
+# drhs_bits 8 unless quantization_local_shard_count is 0; base.yml's -1 is the number of slices), at the chip's int8 peak
+_PRECISIONS = {"bf16": "bf16", "fp16": "fp16", "fp8": "fp8", "mxfp8": "fp8", "nvfp4": "fp4", "int8": "int8"}
 _SHARDING = {None: 1, "zero2": 2, "zero3": 3, "fsdp": 3}
 _SLICES = re.compile(r"(\d+) slices joined by data parallelism over the data-center network")
 # Gb/s per node of a cluster whose network differs from data/hardware.csv's system: vTrain's configs, and a note's
