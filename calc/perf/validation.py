@@ -182,6 +182,11 @@ _EXPERT_OVERLAP = re.compile(r"moe_a2a_overlap=True")
 _RECOMPUTE_MODULES = re.compile(r"recompute_modules=\[([a-z_, ]*)\]")  # and the modules they recompute
 # DeepSeek-V3's own pipeline schedule (a row's note "DualPipe schedule": [DeepSeekAI2024] sec. 3.2.1)
 _DUALPIPE = re.compile(r"DualPipe schedule")
+# a launch config that sets NeMo's ub_tp_comm_overlap (TP_COMM_OVERLAP True in NVIDIA's MLPerf Training configs: conf/
+# custom.yaml's ub_tp_comm_overlap with Transformer Engine's userbuffers, the all-gathers and reduce-scatters of the
+# tensor-parallel ranks pipelined with the GEMMs beside them [Wang2023]): all of it behind the matmuls, no more than
+# they last (calc.perf.collectives.exposed)
+_TP_COMM_OVERLAP = re.compile(r"TP_COMM_OVERLAP True")
 
 
 def build_layout(r, model: Transformer) -> Layout:
@@ -240,6 +245,7 @@ def build_layout(r, model: Transformer) -> Layout:
                   float8_casts=(("rowwise" if _ROWWISE.search(r["note"] or "") else "tensorwise")
                                 if "TorchTitan" in r["framework"] else "te"),
                   expert_overlap=bool(_EXPERT_OVERLAP.search(r["note"] or "")),
+                  tp_overlap=1.0 if _TP_COMM_OVERLAP.search(r["note"] or "") else 0.0,
                   recompute_modules=_modules(r["note"] or ""),
                   attention_kernel=("flash2" if _SDPA_FLASH.search(r["note"] or "") else
                                     "cudnn" if _SDPA_CUDNN.search(r["note"] or "") else
