@@ -30,7 +30,7 @@ _MINIMAL_WITH_CONTEXT = re.compile(r"remat minimal_with_context")
 # XLA flags that leave the FSDP all-gathers in their own layer's loop iteration (calc.perf.memory.XLA_PLAN)
 _NO_AG_PIPELINING = re.compile(r"no all-gather pipelining")
 _BF16_WEIGHTS = re.compile(r"weight_dtype bfloat16|bf16 parameters with torch.optim.Adam")
-PRECISION_OF_RUN = {"bf16": "bf16", "fp16": "fp16", "fp8": "fp8", "mxfp8": "fp8", "nvfp4": "fp4"}
+PRECISION_OF_RUN = {"bf16": "bf16", "fp16": "fp16", "fp8": "fp8", "mxfp8": "fp8", "nvfp4": "fp4", "int8": "int8"}  # int8: MaxText AQT
 
 
 @dataclass(frozen=True)
