@@ -187,6 +187,9 @@ _DUALPIPE = re.compile(r"DualPipe schedule")
 # tensor-parallel ranks pipelined with the GEMMs beside them [Wang2023]): all of it behind the matmuls, no more than
 # they last (calc.perf.collectives.exposed)
 _TP_COMM_OVERLAP = re.compile(r"TP_COMM_OVERLAP True")
+# a Megatron-Core run whose DistributedDataParallelConfig leaves overlap_grad_reduce at its default, False (megatron/core/
+# distributed/distributed_data_parallel_config.py): the gradients reduced after the backward, none of it hidden
+_NO_GRAD_OVERLAP = re.compile(r"overlap_grad_reduce False")
 
 
 def build_layout(r, model: Transformer) -> Layout:
@@ -262,6 +265,8 @@ def data_parallel_overlap(r, model: Transformer, chunks: int) -> float | None:
     more than the computation beside it lasts."""
     if _XLA.search(r["framework"]) and r["chip"].startswith("TPU"):
         return 1.0
+    if _NO_GRAD_OVERLAP.search(r["note"] or ""):  # the run's DDP config leaves Megatron-Core's overlap off
+        return None
     if _MEGATRON_CORE.search(r["framework"]) or _REDUCED_IN_LAST_BACKWARD.search(r["note"] or ""):
         return max(0.0, 1.0 - chunks / model.layers)
     return None
