@@ -77,7 +77,7 @@ _RECOMPUTE = (None, "none", "selective", "full")
 
 _SHARDING = (None, "zero1", "zero2", "zero3", "fsdp")
 
-_RUN_PRECISIONS = ("bf16", "fp16", "fp8", "mxfp8", "nvfp4")
+_RUN_PRECISIONS = ("bf16", "fp16", "fp8", "mxfp8", "nvfp4", "int8")  # int8: MaxText's AQT quantization=int8
 
 _MEASURED = ("measured_step_time", "measured_tokens_per_second", "measured_model_tflops", "measured_mfu")
 

@@ -31,7 +31,7 @@ _MINIMAL_WITH_CONTEXT = re.compile(r"remat minimal_with_context")
 _NO_AG_PIPELINING = re.compile(r"no all-gather pipelining")
 _DUALPIPE = re.compile(r"DualPipe schedule")  # DeepSeek-V3's own pipeline schedule (a row's note)
 _BF16_WEIGHTS = re.compile(r"weight_dtype bfloat16|bf16 parameters with torch.optim.Adam")
-PRECISION_OF_RUN = {"bf16": "bf16", "fp16": "fp16", "fp8": "fp8", "mxfp8": "fp8", "nvfp4": "fp4"}
+PRECISION_OF_RUN = {"bf16": "bf16", "fp16": "fp16", "fp8": "fp8", "mxfp8": "fp8", "nvfp4": "fp4", "int8": "int8"}  # int8: MaxText AQT
 
 
 @dataclass(frozen=True)
