@@ -13,8 +13,10 @@ from calc.perf.system import build_chip, coefficients
 from calc.serve import serve
 
 NEW_CHIPS = ("GB300", "B300", "MI355X", "RTX PRO 6000 Blackwell Server", "H20", "L40S", "H100 NVL", "L4", "H200 NVL")
-# measured: B300's BF16 and FP8 and MI355X's BF16 MAMF (Bekman), GB300 at B300's (the same silicon, as GB200 at B200's)
-MEASURED = {"B300": (0.7862, 0.7452), "MI355X": (0.6219, 0.6219), "GB300": (0.7862, 0.7452)}
+# measured: GB300's sustained FP8 (Azure's cuBLASLt sweep, 3308.5 of 5000) and its BF16 at B200's sustained BF16/FP8
+# ratio; B300 at GB300's sustained rates (the same silicon, as GB200 at B200's), not its own burst MAMF; MI355X's BF16
+# MAMF (Bekman)
+MEASURED = {"B300": (0.7660, 0.7352), "MI355X": (0.6219, 0.6219), "GB300": (0.6894, 0.6617)}
 DEFAULT = tuple(c for c in NEW_CHIPS if c not in MEASURED)
 
 
