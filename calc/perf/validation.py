@@ -188,6 +188,9 @@ _TP_COMM_OVERLAP = re.compile(r"TP_COMM_OVERLAP True")
 # a Megatron-Core run whose DistributedDataParallelConfig leaves overlap_grad_reduce at its default, False (megatron/core/
 # distributed/distributed_data_parallel_config.py): the gradients reduced after the backward, none of it hidden
 _NO_GRAD_OVERLAP = re.compile(r"overlap_grad_reduce False")
+# a Megatron-Core run whose note states its DDP bucket size (NVIDIA's MLPerf Training v5.1 Llama 3.1 8B
+# config_common_8b.sh: BUCKET_SIZE 768000000, passed to DistributedDataParallelConfig.bucket_size by its pretrain.py)
+_BUCKET_SIZE = re.compile(r"BUCKET_SIZE (\d+)\b")
 
 
 def build_layout(r, model: Transformer, virtual_stages: int | None = None) -> Layout:
@@ -264,9 +267,45 @@ def data_parallel_overlap(r, model: Transformer, chunks: int) -> float | None:
         return 1.0
     if _NO_GRAD_OVERLAP.search(r["note"] or ""):  # the run's DDP config leaves Megatron-Core's overlap off
         return None
+    bucket = _BUCKET_SIZE.search(r["note"] or "")
+    if bucket and _MEGATRON_CORE.search(r["framework"]) and chunks == 1 and model.experts == 1:
+        return 1.0 - last_bucket_share(model, int(r["tensor"]), int(bucket.group(1)))
     if _MEGATRON_CORE.search(r["framework"]) or _REDUCED_IN_LAST_BACKWARD.search(r["note"] or ""):
         return max(0.0, 1.0 - chunks / model.layers)
     return None
+
+
+def last_bucket_share(model: Transformer, tensor: int, bucket_size: int) -> float:
+    """Share of a rank's gradients in the last of Megatron-Core's DDP buckets, reduced after the backward ends.
+
+    Megatron-Core walks a model chunk's parameters in reverse (backprop) order and closes a bucket once it holds
+    ``bucket_size`` parameters or more (``bucket_size``: "Maximum number of parameters in each bucket",
+    megatron/core/distributed/distributed_data_parallel_config.py; _ParamAndGradBuffer, param_and_grad_buffer.py,
+    core_v0.14.0); each bucket's reduction starts when its last gradient is ready, so the last bucket, the rest with
+    the token embedding, runs after the backward. The tensors in Megatron-Core's order for a dense model of
+    Transformer Engine layers (linear_proj, linear_qkv, linear_fc1, linear_fc2; the norms within them), split over
+    ``tensor`` ranks: Llama 3.1 8B at 768,000,000 (NVIDIA's MLPerf v5.1 config_common_8b.sh) 9 buckets, the last
+    1,222M of 8,030M parameters (0.152) at tensor 1. Only for one model chunk: later pipeline stages are not bucketed.
+
+    >>> from calc.architecture.transformer import Transformer
+    >>> m = Transformer(layers=32, d_model=4096, heads=32, kv_heads=8, d_ff=14336, gated=True, vocab=128256,
+    ...                 context=8192, tied_embeddings=False)
+    >>> round(last_bucket_share(m, 1, 768_000_000), 3), round(last_bucket_share(m, 2, 768_000_000), 3)
+    (0.152, 0.221)
+    """
+    d, head = model.d_model, model.head_dim or model.d_model // model.heads
+    kv = model.kv_heads or model.heads
+    ff = model.d_ff or (8 * d // 3 if model.gated else 4 * d)
+    layer = [model.heads * head * d / tensor, d, (model.heads + 2 * kv) * head * d / tensor, d,
+             (2 if model.gated else 1) * ff * d / tensor, ff * d / tensor]
+    embedding = model.vocab * d / tensor
+    tensors = [embedding] + layer * model.layers + [d] + ([] if model.tied_embeddings else [embedding])
+    filled, closed = 0.0, 0.0
+    for numel in reversed(tensors):
+        filled += numel
+        if filled >= bucket_size:
+            filled, closed = 0.0, filled
+    return (filled or closed) / sum(tensors)
 
 
 def micro_batch(r, tensor: int) -> int:
