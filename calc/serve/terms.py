@@ -824,7 +824,7 @@ def gather_exchange_time(r: Rates, tokens, d_model: int, group: int, gather_byte
 def matmul_basis(hardware: data.Hardware | str) -> dict:
     """Whether ``hardware``'s matrix-product rate is a measurement or the documented fallback, as the answer says it:
     ``basis`` "measured" (data/hardware.csv's matmul_efficiency, whose source names the measurement: the chip's own or,
-    as GB200 takes B200's and GB300 B300's, the same silicon's; the chip's rows of data/matmul_efficiency.csv; or its
+    as GB200 takes B200's sustained rate and B300 GB300's, the same silicon's; the chip's rows of data/matmul_efficiency.csv; or its
     products' times in data/serving_gemm.csv) or "default" (none of them: the best rate is the dense peak x
     ``matmul_efficiency_default`` of data/step_coefficients.csv, the median share of the accelerators Bekman measured,
     S. Bekman, ml-engineering, Maximum Achievable Matmul FLOPS table); ``share`` the 16-bit share the chip object uses
