@@ -426,11 +426,14 @@ def _why(best: Setup, candidates: list[Setup], scores: list, given: bool, what: 
 
 
 def _split(s: Setup, mode: bool = True) -> str:
-    """A layout as the answer names it: tensor x pipeline (x expert for a mixture of experts), and (``mode``)
-    whether its attention is data parallel."""
+    """A layout as the answer names it: tensor x pipeline (x expert for a mixture of experts), and (``mode``: both
+    kinds were tried) whether its attention is data or tensor parallel: the runner-up of DeepSeek-R1 on 8 H200 at
+    --expert 8 is the same split with attention tensor parallel, and was named as the answer's own split."""
     lay = s.layout
     out = f"tensor {lay.tensor} x pipeline {lay.pipeline}" + (f" x expert {lay.expert}" if s.shape.moe_layers else "")
-    return out + (", attention data parallel" if mode and lay.attention_data_parallel else "")
+    if not mode:
+        return out
+    return out + (", attention data parallel" if lay.attention_data_parallel else ", attention tensor parallel")
 
 
 def _held(n: int | None, mode: str):
