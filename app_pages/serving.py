@@ -245,10 +245,16 @@ def _by_chip(name, chips, precision, kv, prompt, gen, disaggregated, adp, expert
         rows.append({"chip": hw, "usd": s.usd_per_million_tokens["blended"].m_as("USD/Mtoken"),
                      "per_chip": s.tokens_per_second["per_chip"].m_as("token/s/chip"),
                      "shown": f"${cents(s.usd_per_million_tokens['blended'].m_as('USD/Mtoken'))}",
-                     "layout": f"tensor {s.layout['tensor']} × pipeline {s.layout['pipeline']}, "
-                               f"{s.layout['replicas']:,} replica{'s' * (s.layout['replicas'] != 1)}"
-                               f"{', attention data parallel' if s.layout['attention_data_parallel'] else ''}"})  # as the answer's line says it
+                     "layout": split_said(s.layout)})  # as the answer's line says it
     return rows, left
+
+
+def split_said(lay: dict) -> str:
+    """A layout as the command line's first line says it: "tensor 8 × pipeline 1 (expert 8), 1 replica, attention data
+    parallel" (the page left out the expert groups: DeepSeek-R1 on 8 H200 read as tensor 8 alone)."""
+    expert = f" (expert {lay['expert']})" if lay.get("expert", 1) > 1 else ""
+    return (f"tensor {lay['tensor']} × pipeline {lay['pipeline']}{expert}, {lay['replicas']:,} "
+            f"replica{'s' * (lay['replicas'] != 1)}{', attention data parallel' if lay['attention_data_parallel'] else ''}")
 
 
 def _weights_named() -> str:
@@ -525,8 +531,7 @@ lay = s.layout
 usd = s.usd_per_million_tokens
 energy = s.energy_per_token
 st.markdown(
-    f"**{escape(s.model)}** on {s.chips:,} × {escape(s.hardware)}: tensor {lay['tensor']} × pipeline {lay['pipeline']}, "
-    f"{lay['replicas']:,} replica{'s' * (lay['replicas'] != 1)}{', attention data parallel' if lay['attention_data_parallel'] else ''}"
+    f"**{escape(s.model)}** on {s.chips:,} × {escape(s.hardware)}: {split_said(lay)}"
     f"{', prefill on chips of its own (these decode only)' if lay['disaggregated'] else ''}, "
     f"weights {lay['precision']}{_precision_said(s)}"
     f"{'' if lay['expert_precision'] in (None, lay['precision']) else ', experts ' + lay['expert_precision']}, "
@@ -589,9 +594,7 @@ with left:
              + alt.Chart(here).mark_point(size=160, color="#d62728", filled=True).encode(x="per_user:Q", y="per_chip:Q",
                                                                                          tooltip=here_tips))
     st.altair_chart(chart.properties(height=HEIGHT), width="stretch")
-    st.caption(f"Tensor {f.layout['tensor']} × pipeline {f.layout['pipeline']}, {f.layout['replicas']} replica{'s' * (f.layout['replicas'] != 1)}"
-               # as the answer says it: DeepSeek-R1's curve on 8 H200 did not say its attention was data parallel
-               f"{', attention data parallel' if f.layout['attention_data_parallel'] else ''}; the "
+    st.caption(f"{split_said(f.layout)[:1].upper()}{split_said(f.layout)[1:]}; the "  # as the answer says it (experts, attention data parallel)
                "red point is the answer above. Each point's time to first token (in its tip) is "
                f"{escape(f.ttft_basis, limit=300)}; and {escape(f.ttft_closed_loop_basis, limit=300)}.")
 with right:

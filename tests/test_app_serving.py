@@ -580,5 +580,15 @@ def test_the_curve_s_caption_says_attention_data_parallel_as_the_answer_does():
                             "serving.tensor": "8", "serving.attention_data_parallel": "true",
                             "serving.concurrency": "saturating"})
     assert "attention data parallel" in " ".join(m.value for m in at.markdown)
-    assert any(c.value.startswith("Tensor 8 × pipeline 1, 1 replica, attention data parallel; the red point")
+    assert any(c.value.startswith("Tensor 8 × pipeline 1 (expert 8), 1 replica, attention data parallel; the red point")
                for c in at.caption), [c.value for c in at.caption]
+
+
+def test_the_answer_names_the_expert_groups_as_the_command_line_does():
+    # fresh15: Mixtral 8x7B on 8 H100 at tensor 8 read "tensor 8 × pipeline 1, 1 replica" on the page, where the
+    # command line says "tensor 8 x pipeline 1 (expert 8)": the expert groups were left out
+    at = open_page(PAGE, **{**LINK, "serving.model": "Mixtral 8x7B", "serving.hardware": "H100 SXM5", "serving.chips": "8",
+                            "serving.tensor": "8", "serving.attention_data_parallel": "true",
+                            "serving.concurrency": "saturating"})
+    said = " ".join(m.value for m in at.markdown)
+    assert "tensor 8 × pipeline 1 (expert 8), 1 replica, attention data parallel" in said, said[:600]
