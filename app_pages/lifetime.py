@@ -445,6 +445,9 @@ if life is not None:
     st.altair_chart(alt.layer(*layers).properties(height=charts.HEIGHT), width="stretch")
     lay = s.layout
     stages = f" x pipeline {lay['pipeline']}" if lay["pipeline"] > 1 else ""
+    # a mixture of experts' groups and attention, as the Serving page says them: DeepSeek-R1 on 32 H200 read "tensor 32"
+    stages += (f" (expert {lay['expert']})" if lay.get("expert", 1) > 1 else "") + (
+        ", attention data parallel" if lay.get("attention_data_parallel") else "")
     st.caption(f"Training is the step at day 0 ({show('cost', life.training_cost)}); serving adds "
                f"{show('cost', (life.tokens_per_day * life.serving_price * calc.Q_(1, 'day')).to('USD'))} a day "
                f"({show('tokens', life.tokens_per_day * calc.Q_(1, 'day'))} at ${number(life.serving_price.m_as('USD/Mtoken'))}"
@@ -550,6 +553,8 @@ if r is not None:  # the lifetime optimum above marked on the curve
     curve_chart += alt.Chart(mark).mark_point(size=140, filled=True, color="#d9480f").encode(
         x="size:Q", y="overhead:Q", tooltip=[alt.Tooltip("text:N", title="Marked")])
 st.altair_chart(curve_chart.properties(height=charts.HEIGHT), width="stretch")
+marked = "" if r is None else (f" ● the lifetime optimum above: {here:.0%} of the compute-optimal size, "
+                                f"{compute_overhead(here, law_name).m_as(''):.1%} more training compute.")
 st.caption(f"de Vries 2023, 'Go smol or go home': the same at every budget. Under {law_name} no model below "
            f"{floor:.0%} of the compute-optimal size reaches its loss; de Vries puts the practical limit near 30% "
-           "(100% more compute).")
+           f"(100% more compute).{marked}")  # the dot was said in its tip alone

@@ -463,3 +463,24 @@ def test_a_loss_outside_the_laws_fit_is_warned_of_as_at_the_command_line():
     assert any(w.startswith("loss: at this loss the compute-optimal model's training 3.23 × 10¹¹ FLOP is below") for w in shown), shown
     at = open_page("app_pages/lifetime.py", **{"lifetime.quality": "loss", "lifetime.loss": "2"})
     assert not at.warning
+
+
+def test_the_life_names_a_mixture_of_experts_layout_whole():
+    # fresh15: DeepSeek-R1 on H200 within 40 ms was said "on 32 x H200 SXM, tensor 32", where calc.serve serves it
+    # as tensor 32 (expert 8) with attention data parallel
+    at = open_page(PAGE, **{"lifetime.model": "DeepSeek-R1", "lifetime.hardware": "H200 SXM",
+                            "lifetime.tpot_limit": "40 ms"})
+    assert not at.exception and not at.error
+    life = service_life("DeepSeek-R1", "H200 SXM", training_tokens="15T token", tokens_per_day="100B token/day",
+                        days="730 day", tpot_limit="40 ms")
+    lay = life.serving.layout
+    said = f"tensor {lay['tensor']} (expert {lay['expert']}), attention data parallel"
+    assert lay["attention_data_parallel"] and any(said in c.value for c in at.caption), [c.value for c in at.caption]
+
+
+def test_the_dot_on_de_vries_curve_is_said_under_it():
+    at = open_page(PAGE)
+    r = calc.lifetime(params="13 Gparam", tokens="576 Gtoken", inference_tokens="2T token")
+    share = r.params.m_as("param") / r.compute_optimal.params.m_as("param")
+    assert any(f"● the lifetime optimum above: {share:.0%} of the compute-optimal size" in c.value
+               for c in at.caption), [c.value for c in at.caption]
