@@ -446,6 +446,10 @@ def lifetime_prices(hardware, *, loss=None, params=None, tokens=None, model=None
     else:  # the user's training price, read by calc.lifetime as before
         kw.update(training_price=training_price, hardware=hardware, utilization=utilization)
         if utilization is None:
+            from calc.lifetime.dollars import UTILIZATION_MISSING, _per_chip_hour
+
+            if _per_chip_hour(training_price):  # the chip is given: the MFU is what is missing ("needs the chip" was said)
+                raise InputError("utilization", UTILIZATION_MISSING)
             kw.pop("hardware"), kw.pop("utilization")
     why = {"source": "modelled",
            "basis": f"{words['serving']}; " + (words["training"] if training_price is None else "training: the price given"),
