@@ -22,7 +22,7 @@ from calc.display import cents, escape, number
 from calc.errors import did_you_mean
 from calc.reader import read_chips, whole_text
 from calc.serve import engine_name, fewest_chips, footprint, frontier, percentiles, read_request_rate, serve, time_limit
-from calc.serve.load import CHIP_BASIS, default_precision
+from calc.serve.load import CHIP_BASIS, default_precision, multiplied_note
 from calc.serve.terms import matmul_basis
 from calc.vocabulary import precision_name
 
@@ -269,7 +269,9 @@ def _weights_named() -> str:
 def _precision_said(s) -> str:
     """Why the weights are in their format where the default chose the checkpoint's (or the chip lacks its peak), as
     the command line's "weights fp8:" line; "" where chosen, or for a checkpoint in 16 bits."""
-    return "" if s.precision_basis in ("given", CHIP_BASIS) else f" ({escape(s.precision_basis, limit=300)})"
+    note = multiplied_note(s.layout["precision"], s.hardware)  # fp4 on an H100: its 8-bit products, said
+    said = [] if s.precision_basis in ("given", CHIP_BASIS) else [escape(s.precision_basis, limit=300)]
+    return "" if not said and not note else f" ({'; '.join(said + ([note] if note else []))})"
 
 
 def _ttft_said(s) -> str:

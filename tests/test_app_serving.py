@@ -592,3 +592,10 @@ def test_the_answer_names_the_expert_groups_as_the_command_line_does():
                             "serving.concurrency": "saturating"})
     said = " ".join(m.value for m in at.markdown)
     assert "tensor 8 × pipeline 1 (expert 8), 1 replica, attention data parallel" in said, said[:600]
+
+
+def test_fp4_weights_on_an_h100_say_their_8_bit_products():
+    at = open_page(PAGE, **{**LINK, "serving.model": "Llama 3 8B", "serving.hardware": "H100 SXM5", "serving.chips": "1",
+                            "serving.precision": "fp4", "serving.concurrency": "saturating"})
+    said = " ".join(m.value for m in at.markdown)
+    assert "weights fp4 (multiplied in fp8, as the H100 SXM5 has no fp4 peak in data/hardware.csv)" in said, said[:500]

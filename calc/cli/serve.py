@@ -147,7 +147,7 @@ def _serve(args) -> int:
         lay = f.layout
         print(f"{_model_name(f.model, args)} on {number(f.chips)} x {f.hardware}: tensor {lay['tensor']} x pipeline {lay['pipeline']}{_expert(lay)}, {number(lay['replicas'])} "
               f"replica{'s' * (lay['replicas'] != 1)}{_layout_extras(lay)}, weights {_weights_text(lay)}, KV cache {lay['kv_precision']}")
-        _precision_line(f.layout, f.precision_basis)
+        _precision_line(f.layout, f.precision_basis, f.hardware)
         if f.engine is not None:
             print("  " + _engine_text(f.engine))
         _matmul_line(f.hardware)
@@ -181,7 +181,7 @@ def _serve(args) -> int:
     print(f"{_model_name(s.model, args)} on {number(s.chips)} x {s.hardware}: tensor {lay['tensor']} x pipeline {lay['pipeline']}"
           f"{_expert(lay)}, {number(lay['replicas'])} replica{'s' * (lay['replicas'] != 1)}{_layout_extras(lay)}, weights {_weights_text(lay)}, "
           f"KV cache {lay['kv_precision']}")
-    _precision_line(lay, s.precision_basis)
+    _precision_line(lay, s.precision_basis, s.hardware)
     if s.limited_by["layout"] != "given":
         print(f"  layout: {s.limited_by['layout']}")
     _matmul_line(s.hardware)
@@ -290,15 +290,18 @@ def _weights_text(layout: dict) -> str:
     return layout["precision"] if ep in (None, layout["precision"]) else f"{layout['precision']}, experts {ep}"
 
 
-def _precision_line(layout: dict, basis: str) -> None:
+def _precision_line(layout: dict, basis: str, hardware: str) -> None:
     """Why the weights are in their format where none was given and the checkpoint's config.json states one (used,
     or not on a chip without its peak): "weights fp8: the checkpoint's format, from config.json's
     quantization_config" (``calc.serve.load.default_precision``); nothing where --precision was given or the model's
     checkpoint is in 16 bits (--json says it always, under "precision_basis")."""
-    from calc.serve.load import CHIP_BASIS
+    from calc.serve.load import CHIP_BASIS, multiplied_note
 
     if basis not in ("given", CHIP_BASIS):
         print(f"  weights {layout['precision']}: {basis}")
+    note = multiplied_note(layout["precision"], hardware)  # fp4 on Hopper: its 8-bit products, said
+    if note:
+        print(f"  weights {layout['precision']}: {note}")
 
 
 def _expert(lay: dict) -> str:
