@@ -15,7 +15,7 @@ from calc.lifetime import DEFAULT_LAW, compute_overhead, critical_fraction, curv
 from calc.reader import read_value
 from calc.scaling import law, laws
 from calc.serve import footprint
-from calc.serve.load import CHIP_BASIS
+from calc.serve.load import CHIP_BASIS, multiplied_note
 from calc.service_life import LLAMA3, linear_rule, service_life
 from calc.vocabulary import precision_name
 
@@ -454,6 +454,7 @@ if life is not None:
                f" per million tokens: {escape(s.model)} on {s.chips} x {escape(s.hardware)}, tensor {lay['tensor']}{stages}, "
                f"weights in {lay['precision']}"
                f"{'' if s.precision_basis in ('given', CHIP_BASIS) else ' (' + escape(s.precision_basis, limit=200) + ')'}"
+               f"{' (' + multiplied_note(lay['precision'], s.hardware) + ')' if multiplied_note(lay['precision'], s.hardware) else ''}"
                f", {number(s.concurrency)} sequences in flight, "
                f"{number(s.tokens_per_second_per_user.m_as('token/s'))} tokens a second per user). "
                + (f"The dashed line: day {number(be)}, when serving has cost as much as training." if be <= days[-1]

@@ -484,3 +484,9 @@ def test_the_dot_on_de_vries_curve_is_said_under_it():
     share = r.params.m_as("param") / r.compute_optimal.params.m_as("param")
     assert any(f"● the lifetime optimum above: {share:.0%} of the compute-optimal size" in c.value
                for c in at.caption), [c.value for c in at.caption]
+
+
+def test_the_life_says_fp4_weights_multiply_in_fp8_on_an_h100():
+    at = open_page(PAGE, **{"lifetime.model": "Llama 3 8B", "lifetime.hardware": "H100 SXM5", "lifetime.precision": "fp4"})
+    assert any("weights in fp4 (multiplied in fp8, as the H100 SXM5 has no fp4 peak" in c.value for c in at.caption), \
+        [c.value for c in at.caption]
