@@ -237,10 +237,17 @@ with st.expander("Dollars: training and serving prices you give (or, below, mode
                        "one); serving cost scales with the model's size")
 session.keep(PAGE, {name: str(st.session_state[key]) for name, key in FIELDS.items()})
 if mode == "run" and st.session_state["lt_params"] == EXAMPLE["params"] and st.session_state["lt_tokens"] == EXAMPLE["tokens"]:
-    st.caption("An example, not your run (your Estimate scenario gives no parameters and tokens): Sardana et al.'s "
+    # why not the scenario's run: a mixture of experts (said above) was told "gives no parameters and tokens"
+    why = ("your Estimate scenario's mixture of experts is not taken, above" if _mixture(session.get())
+           else "your Estimate scenario gives no parameters and tokens")
+    st.caption(f"An example, not your run ({why}): Sardana et al.'s "
                "Fig. 1, a Chinchilla-optimal 13B model serving 2T tokens, where a 7B model trained longer saves 17% "
                f"under devries2023, the refit the figure uses: choose it to reproduce the figure (the page opens under "
                f"{DEFAULT_LAW}, as calc lifetime does).")
+elif (mode == "run" and session.get().get("params") and not session.get().get("tokens")
+      and st.session_state["lt_params"] == session.get()["params"] and st.session_state["lt_tokens"] == EXAMPLE["tokens"]):
+    st.caption(f"Training tokens: your Estimate scenario gives its parameters ({escape(session.get()['params'], limit=60)}) "
+               f"but no tokens; Sardana et al.'s {EXAMPLE['tokens']} stand in until you type its own.")
 
 def _optimum():
     """The first section: the lifetime optimum at the quality and demand given, its tables and its curve; None (said

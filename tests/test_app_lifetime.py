@@ -490,3 +490,19 @@ def test_the_life_says_fp4_weights_multiply_in_fp8_on_an_h100():
     at = open_page(PAGE, **{"lifetime.model": "Llama 3 8B", "lifetime.hardware": "H100 SXM5", "lifetime.precision": "fp4"})
     assert any("weights in fp4 (multiplied in fp8, as the H100 SXM5 has no fp4 peak" in c.value for c in at.caption), \
         [c.value for c in at.caption]
+
+
+def test_a_mixture_of_experts_scenario_is_not_told_it_gives_no_parameters():
+    # fresh15: DeepSeek-V3's preset read "the scenario is a mixture of experts ... not taken" and, two lines below,
+    # "your Estimate scenario gives no parameters and tokens"
+    at = open_page(PAGE, params="671 Gparam", active_params="37 Gparam", tokens="14.8 Ttoken", hardware="H800 SXM5")
+    said = " ".join(c.value for c in at.caption).replace("\\", "")
+    assert "mixture of experts" in said and "gives no parameters and tokens" not in said, said[:800]
+    assert "your Estimate scenario's mixture of experts is not taken, above" in said
+
+
+def test_a_scenario_with_parameters_but_no_tokens_says_whose_tokens_stand_in():
+    at = open_page(PAGE, params="70 Gparam", hardware="H100 SXM5")
+    assert at.text_input(key="lt_params").value == "70 Gparam" and at.text_input(key="lt_tokens").value == "576 Gtoken"
+    said = " ".join(c.value for c in at.caption).replace("\\", "")
+    assert "gives its parameters (70 Gparam) but no tokens; Sardana et al.'s 576 Gtoken stand in" in said, said[:800]
