@@ -391,8 +391,32 @@ def _link_load(problems: list[str]) -> None:
             st.session_state["serving_concurrency"] = RATE
 
 
+def _scenario_note() -> tuple | None:
+    """Where the page started from the Estimate scenario, or could not, in words with the model and chip it shows
+    (as the Model shape page says it): BERT-Large's scenario (340M parameters on TPU v2) opened on Llama 3 70B on 8
+    H100 with no word of why. None where the scenario names neither a model nor a chip, or the link gave both."""
+    scenario, given = session.get(), session.view(PAGE)
+    words = []
+    if "model" not in given and scenario.get("params"):
+        match = session.scenario_shape()
+        if match and match[0] == st.session_state["serving_model"]:
+            words.append(f"the model is your scenario's (Estimate page), {match[0]}, {match[1]}")
+        elif not match:
+            words.append(f"your scenario's model ({scenario['params']}) is no published shape (none within "
+                         f"{session.NEAR:.0%} of its parameters): shown instead, {st.session_state['serving_model']}")
+    own = scenario.get("hardware")
+    if "hardware" not in given and own and own != st.session_state["serving_hw"]:
+        words.append(f"your scenario's {own} has no memory bandwidth or chip-to-chip bandwidth in data/hardware.csv to "
+                     f"serve on: shown instead, the {st.session_state['serving_hw']}")
+    if not words:
+        return None
+    return (st.session_state["serving_model"], st.session_state["serving_hw"],
+            "; ".join(words)[:1].upper() + "; ".join(words)[1:] + ". Choose another above.")
+
+
 if "serving_model" not in st.session_state:
     st.session_state["serving_link_problems"] = _seed()
+    st.session_state["serving_scenario_note"] = _scenario_note()
     _link_load(st.session_state["serving_link_problems"])
     st.session_state["serving_link_problems"] += _link_tensor()
     _fit_chips(st.session_state["serving_link_problems"])
@@ -401,6 +425,9 @@ for problem in st.session_state.get("serving_link_problems", []):  # by its labe
     label = LABELS.get(key.removeprefix(f"{PAGE}."))
     st.warning(f"Ignored from the link: **{escape(label, limit=60)}** ({escape(key, limit=60)}): {escape(why, limit=600)}"
                if label and why else f"Ignored from the link: {escape(problem, limit=600)}")
+said = st.session_state.get("serving_scenario_note")  # while the fields still show what it speaks of
+if said and said[:2] == (st.session_state["serving_model"], st.session_state["serving_hw"]):
+    st.caption(escape(said[2], limit=600))
 note = st.session_state.get("serving_chips_note")
 if note and note[:3] == (st.session_state["serving_model"], st.session_state["serving_hw"],
                          st.session_state["serving_chips"]):

@@ -599,3 +599,22 @@ def test_fp4_weights_on_an_h100_say_their_8_bit_products():
                             "serving.precision": "fp4", "serving.concurrency": "saturating"})
     said = " ".join(m.value for m in at.markdown)
     assert "weights fp4 (multiplied in fp8, as the H100 SXM5 has no fp4 peak in data/hardware.csv)" in said, said[:500]
+
+
+def test_a_scenario_the_page_cannot_serve_is_said_with_what_it_shows_instead():
+    # fresh15: BERT-Large's scenario (340M parameters on 64 TPU v2) opened the page on Llama 3 70B on H100 SXM5
+    # with no word of why
+    at = open_page(PAGE, params="340 Mparam", tokens="128 Gtoken", hardware="TPU v2", chips="64")
+    said = " ".join(c.value for c in at.caption).replace("\\", "")  # as it reads: escape()'s backslashes out
+    assert "Your scenario's model (340 Mparam) is no published shape" in said, said[:800]
+    assert "shown instead, Llama 3 70B" in said and "your scenario's TPU v2 has no memory bandwidth" in said
+    at.selectbox(key="serving_model").set_value("Llama 3 8B").run()  # said while the fields show what it speaks of
+    assert "no published shape" not in " ".join(c.value for c in at.caption)
+
+
+def test_a_scenario_s_model_taken_is_said_as_the_model_shape_page_says_it():
+    at = open_page(PAGE, params="175 Gparam", tokens="300 Gtoken", hardware="A100 SXM4 80GB", chips="1024")
+    said = " ".join(c.value for c in at.caption).replace("\\", "")
+    assert at.selectbox(key="serving_model").value == "GPT-3 175B"
+    assert "The model is your scenario's (Estimate page), GPT-3 175B" in said, said[:800]
+    assert "shown instead" not in said
