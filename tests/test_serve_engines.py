@@ -288,3 +288,12 @@ def test_a_bare_family_on_a_chip_none_of_its_releases_runs_on_is_refused_by_that
     assert engine_on("sglang 0.5.18", "TPU v6e") == "SGLang 0.5.18"  # a release named: engine_host says the rest
     with pytest.raises(InputError, match="expected a serving engine's name"):
         engine_on("", "not a chip")
+
+
+def test_a_release_listed_once_with_its_backend_is_read_without_it():
+    # fresh15: "--engine 'NIM 1.8.0'" was refused: "expected one of NIM 1.8.0 (TensorRT-LLM), got 'NIM 1.8.0'"
+    from calc.serve.engines import engine_name
+
+    assert engine_name("NIM 1.8.0") == engine_name("nim 1.8.0") == "NIM 1.8.0 (TensorRT-LLM)"
+    # another vendor's build is never read for a release typed without it: vLLM 0.9.1 is NVIDIA's
+    assert engine_name("vllm 0.9.1") == "vLLM 0.9.1"
