@@ -51,7 +51,7 @@ def _serve_parser(sub) -> None:
             ("--points", "N", "concurrencies on the --frontier (default 64)")):
         se.add_argument(flag, type=_whole, metavar=metavar, help=help_)
     se.add_argument("--pipeline", type=_whole, default=None, metavar="P",
-                    help="pipeline stages per replica (default: with --tensor 1, else the best split)")
+                    help="pipeline stages per replica (default: 1 where --tensor is given, else the best split)")
     either_flag(se, "--attention-data-parallel", "attention replicated on each chip beside expert-parallel MoE "
                 "layers (default: without --tensor, a mixture of experts' layouts are tried with it and without; "
                 "--no-attention-data-parallel: attention tensor parallel only)")
