@@ -618,3 +618,10 @@ def test_a_scenario_s_model_taken_is_said_as_the_model_shape_page_says_it():
     assert at.selectbox(key="serving_model").value == "GPT-3 175B"
     assert "The model is your scenario's (Estimate page), GPT-3 175B" in said, said[:800]
     assert "shown instead" not in said
+
+
+def test_a_range_in_a_limit_of_a_link_points_to_the_page_that_reads_ranges():
+    # fresh15: on this page of the app, "ranges ... are read by calc estimate, calc.uncertainty.simulate and the app"
+    at = open_page(PAGE, **{**LINK, "serving.concurrency": "within limits", "serving.tpot_limit": "30..50 ms"})
+    said = " ".join(w.value for w in at.warning).replace("\\", "")  # as it reads: escape()'s backslashes out
+    assert "is not accepted here" in said and "the app's Estimate page" in said, said[:600]
