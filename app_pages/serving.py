@@ -227,12 +227,16 @@ def _curve(name, hardware, chips, tensor, precision, kv, prompt, gen, disaggrega
 
 
 @st.cache_data(max_entries=16, show_spinner="Serving the model on every chip…")
-def _by_chip(name, chips, precision, kv, prompt, gen, disaggregated, adp, experts, engine) -> tuple[list, list]:
-    """The saturating cost on each chip with a price (its best layout); the chips left out and why."""
+def _by_chip(name, chips, precision, kv, prompt, gen, disaggregated, adp, experts, engine, own=None,
+             price="") -> tuple[list, list]:
+    """The saturating cost on each chip with a price (its best layout); the chips left out and why. ``own`` (the
+    page's chip) at ``price`` where one is typed: its bar stood at the public price beside an answer at the typed one,
+    and a chip with no public price was left out of the chart with its price given."""
     rows, left = [], []
     for hw in hw_names:
         try:
             s = serve(name, hw, chips, precision=None if precision == AUTO else precision, kv_precision=kv,
+                      price=price if price and hw == own else None,
                       input_tokens=prompt, output_tokens=gen,
                       disaggregated=disaggregated, attention_data_parallel=adp or None,
                       expert_precision=None if experts == OWN else experts, engine=None if engine == NO_ENGINE else engine)
@@ -627,10 +631,12 @@ with left:
                "red point is the answer above. Each point's time to first token (in its tip) is "
                f"{escape(f.ttft_basis, limit=300)}; and {escape(f.ttft_closed_loop_basis, limit=300)}.")
 with right:
+    typed = price.strip()
     st.markdown(f"**\\$ per million tokens by chip** ({int(chips):,} chip{'s' * (int(chips) != 1)}, each at its best "
-                "layout, saturating)")
+                "layout, saturating" + (f"; the {escape(hardware)} at the price typed, the others at their public "
+                                        "price)" if typed else ")"))
     rows, missing = _by_chip(name, int(chips), precision, kv, int(prompt), int(gen), bool(disaggregated), bool(adp),
-                             experts, engine)
+                             experts, engine, hardware if typed else None, typed)
     if rows:
         bars = alt.Chart(pd.DataFrame(rows)).mark_bar().encode(
             x=alt.X("usd:Q", axis=plain_axis("$ per million tokens (3 input : 1 output)")),

@@ -625,3 +625,20 @@ def test_a_range_in_a_limit_of_a_link_points_to_the_page_that_reads_ranges():
     at = open_page(PAGE, **{**LINK, "serving.concurrency": "within limits", "serving.tpot_limit": "30..50 ms"})
     said = " ".join(w.value for w in at.warning).replace("\\", "")  # as it reads: escape()'s backslashes out
     assert "is not accepted here" in said and "the app's Estimate page" in said, said[:600]
+
+
+def test_the_chips_chart_prices_the_page_s_chip_at_the_price_typed():
+    # fresh15: with a price typed, the chart priced the page's chip at its public price beside an answer at the
+    # typed one, and left a chip with no public price (GB200) out with its price given
+    at = open_page(PAGE, **{**LINK, "serving.model": "Llama 3 8B", "serving.hardware": "GB200", "serving.chips": "1",
+                            "serving.tensor": "best", "serving.concurrency": "saturating",
+                            "serving.price": "10 USD/chip/hour"})
+    charts = at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+    assert len(charts) == 2 and "GB200" in str(charts[1].proto)
+    from calc.display import cents
+
+    s = serve("Llama 3 8B", "GB200", 1, price="10 USD/chip/hour", precision="bf16", kv_precision="bf16",
+              input_tokens=512, output_tokens=256)  # the link's request
+    assert f"${cents(s.usd_per_million_tokens['blended'].m_as('USD/Mtoken'))}" in str(charts[1].proto)
+    said = " ".join(m.value for m in at.markdown).replace("\\", "")
+    assert "the GB200 at the price typed, the others at their public price" in said
