@@ -153,8 +153,25 @@ def _quality() -> dict:
 
 
 def _prices() -> dict:
-    return {"training_price": st.session_state["lt_train_price"].strip() or None,
-            "serving_price": st.session_state["lt_serve_price"].strip() or None}
+    training = st.session_state["lt_train_price"].strip() or None
+    if training is not None and _per_chip_hour(training):  # this field has no chip beside it: said in its own terms
+        raise calc.InputError("training_price", f"expected USD per FLOP here, got a price per chip-hour "
+                                                f"({training!r:.40}): that is price / (the chip's peak x its MFU), "
+                                                "e.g. $2 per chip-hour on 989 TFLOP/s at 40% is 1.4e-18 USD/FLOP; or "
+                                                "give the chip and its chip-hour price in the section below")
+    return {"training_price": training, "serving_price": st.session_state["lt_serve_price"].strip() or None}
+
+
+def _per_chip_hour(text: str) -> bool:
+    """Whether ``text`` reads as a price per chip-hour ("$2/GPU/hour"), which calc.lifetime turns into USD per FLOP
+    only with a chip and an MFU, fields this section does not have (its error named "hardware" and "utilization")."""
+    from calc.units import parse_quantity
+
+    try:
+        parse_quantity(text, "training_price", "USD/chip/hour", bare_ok=False)
+    except calc.InputError:
+        return False
+    return True
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -252,8 +269,9 @@ elif (mode == "run" and session.get().get("params") and not session.get().get("t
 def _optimum():
     """The first section: the lifetime optimum at the quality and demand given, its tables and its curve; None (said
     under the fields) when calc refuses them, and the model's life below still draws: its fields are its own."""
-    quality, prices = _quality(), _prices()
+    quality = _quality()
     try:
+        prices = _prices()
         r = lifetime(**quality, inference_tokens=st.session_state["lt_demand"], law=law_name, **prices)
         # the curve reaches the run given, however far above the optimum (GPT-3's 175B: 12 times its compute-optimal size)
         c = curve(r.loss, r.inference_tokens, law_name, points=300, upto=None if r.given is None else r.given.params * 1.1)

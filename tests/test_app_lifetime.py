@@ -506,3 +506,17 @@ def test_a_scenario_with_parameters_but_no_tokens_says_whose_tokens_stand_in():
     assert at.text_input(key="lt_params").value == "70 Gparam" and at.text_input(key="lt_tokens").value == "576 Gtoken"
     said = " ".join(c.value for c in at.caption).replace("\\", "")
     assert "gives its parameters (70 Gparam) but no tokens; Sardana et al.'s 576 Gtoken stand in" in said, said[:800]
+
+
+def test_a_chip_hour_price_in_the_per_flop_field_is_said_in_this_section_s_terms():
+    # fresh15: '$2/GPU/hour' here was refused as needing "the chip (hardware) and its utilization (MFU)", fields this
+    # section does not have; from a link, and typed
+    at = open_page(PAGE, **{"lifetime.training_price": "$2/GPU/hour", "lifetime.serving_price": "0.6 USD/Mtoken"})
+    said = " ".join(w.value for w in at.warning).replace("\\", "")
+    assert "expected USD per FLOP here, got a price per chip-hour" in said and "(hardware)" not in said, said[:600]
+    at = open_page(PAGE)
+    at.text_input(key="lt_train_price").set_value("$2/GPU/hour")
+    at.text_input(key="lt_serve_price").set_value("0.6 USD/Mtoken").run()
+    assert not at.exception
+    said = " ".join(e.value for e in at.error).replace("\\", "")
+    assert "**Training price**: expected USD per FLOP here" in said and "1.4e-18 USD/FLOP" in said, said[:600]
