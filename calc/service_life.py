@@ -397,6 +397,10 @@ def modelled_prices(hardware, *, params=None, model=None, utilization=None, pric
     from calc.serve.load import CHIP_BASIS
 
     why = "" if s.precision_basis in ("given", CHIP_BASIS) else f" ({s.precision_basis})"  # the checkpoint's: said
+    from calc.serve.load import multiplied_note
+
+    note = multiplied_note(s.layout["precision"], s.hardware)  # fp4 on an H100: its fp8 products, said
+    why += f" ({note})" if note else ""
     words = (f"serving: calc.serve, {what} in {s.layout['precision']}{why} on {s.chips} x {s.hardware} at saturation, "
              f"${cents(s.usd_per_million_tokens['blended'].m_as('USD/Mtoken'))} per million tokens (3:1 blend)",
              f"training: ${cents(est['price'].value.m_as('USD/chip/hour'))} per chip-hour at MFU "

@@ -387,3 +387,9 @@ def test_the_dollar_savings_say_against_what(capsys):
     assert f"saving against the compute-optimal model: {show('cost', r.cost_saving)}" in out
     run = (r.given_cost.lifetime_cost - r.cost_optimum.lifetime_cost).to("USD")
     assert f"saving against the run given: {show('cost', run)}" in out
+
+
+def test_the_modelled_serving_price_says_fp4_multiplies_in_fp8_on_an_h100(capsys):
+    code, out, _ = _cli(capsys, "lifetime", "--model", "Llama 3 70B", "--tokens", "15T", "--inference-tokens", "20T",
+                        "--hardware", "H100 SXM5", "--precision", "fp4")
+    assert code == 0 and "in fp4 (multiplied in fp8, as the H100 SXM5 has no fp4 peak in data/hardware.csv)" in out
