@@ -626,7 +626,10 @@ def at_rate(s: Setup, rate: float) -> tuple[float, dict]:
     if not rate < cap:
         paced = (f"; pipeline {s.layout.pipeline}: its heaviest micro-batch paces it"
                  if s.layout.pipeline > 1 and not s.disaggregated else "")  # the decode chips' steps carry no prompts
-        raise InputError("request_rate", f"expected fewer requests/s than the {number(cap)} the layout completes with "
+        lay = s.layout  # named: "the layout" alone did not say which the search had tried last
+        raise InputError("request_rate", f"expected fewer requests/s than the {number(cap)} the layout (tensor "
+                                         f"{lay.tensor} x pipeline {lay.pipeline}, {s.replicas:,} "
+                                         f"replica{'s' * (s.replicas != 1)}) completes with "
                                          f"the requests arriving at random ({most:,} sequences in flight at most{paced}), "
                                          f"got {number(rate)}: the queue grows without end; give a lower rate or more chips")
     c = np.geomspace(min(1e-3, most), most, 96)  # all replicas
