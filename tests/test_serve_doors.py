@@ -248,3 +248,13 @@ def test_one_chip_by_default_that_cannot_hold_the_model_says_so_and_the_fewest_t
     assert capsys.readouterr().out.startswith("Llama 3 70B on 2 x H100 SXM5")
     assert main(run + ["--chips", "1"]) == 2
     assert "--chips not given" not in capsys.readouterr().err
+
+
+def test_a_price_given_is_said_with_its_figure_and_a_node_price_on_a_pod_names_a_door_serve_has(capsys):
+    # fresh15: "price: given" said neither the price nor its flag; on a TPU v5e "14 USD/h/node" asked for
+    # --chips-per-node, a flag serve does not have
+    assert main(["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--price", "$2/GPU/h"]) == 0
+    assert "    price: given (--price), $2.00 per chip-hour" in capsys.readouterr().out
+    assert main(["serve", "--model", "Llama 3 8B", "--hardware", "TPU v5e", "--price", "14 USD/h/node"]) == 2
+    err = capsys.readouterr().err
+    assert "--chips-per-node" not in err and 'give the price per chip-hour instead, e.g. "1.2 USD/chip/hour"' in err

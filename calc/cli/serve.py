@@ -210,12 +210,24 @@ def _serve(args) -> int:
         u = {k: v.m_as("USD/Mtoken") for k, v in s.usd_per_million_tokens.items()}
         print(f"  $ per million tokens     ${cents(u['input'])} input, ${cents(u['output'])} output, "
               f"${cents(u['blended'])} blended 3:1")
-        print(f"    price: {s.price_basis}")
+        print(f"    price: {_price_said(s, args)}")
     if s.energy_per_token is not None:
         e = {k: v.m_as("J/token") for k, v in s.energy_per_token.items()}
         print(f"  energy per token         {number(e['input'])} J input, {number(e['output'])} J output "
               f"(power at the chip's load, not its TDP)")
     return 0
+
+
+def _price_said(s, args) -> str:
+    """Where the chip-hour price comes from, with the price itself where --price gave it per chip ("price: given" said
+    neither; a price per node already says its figure and server)."""
+    if s.price_basis != "given":
+        return s.price_basis
+    from calc.display import cents
+    from calc.prices import read_price
+
+    q, _ = read_price(args.price, s.hardware)
+    return f"given (--price), ${cents(q.m_as('USD/chip/hour'))} per chip-hour"
 
 
 def _ttft_text(s) -> str:
