@@ -258,3 +258,13 @@ def test_a_price_given_is_said_with_its_figure_and_a_node_price_on_a_pod_names_a
     assert main(["serve", "--model", "Llama 3 8B", "--hardware", "TPU v5e", "--price", "14 USD/h/node"]) == 2
     err = capsys.readouterr().err
     assert "--chips-per-node" not in err and 'give the price per chip-hour instead, e.g. "1.2 USD/chip/hour"' in err
+
+
+def test_the_reprs_say_attention_data_parallel_and_the_frontier_reads_as_a_sentence():
+    # fresh15: DeepSeek-R1's repr left its attention data parallelism out; a frontier echoed every array in full
+    s = serve("DeepSeek-R1", "H200 SXM", 8)
+    assert "tensor 8 x pipeline 1 x expert 8, attention data parallel, fp8" in repr(s)
+    f = frontier("Llama 3 8B", "H100 SXM5", points=3)
+    text = repr(f)
+    assert text.startswith("Frontier(Llama 3 8B on 1 x H100 SXM5, tensor 1 x pipeline 1, bf16, 3 concurrencies from 1 ")
+    assert "Quantity" not in text and len(text) < 300
