@@ -248,6 +248,7 @@ class ServiceLife:
         """
         from calc.lifetime import curve, quality
 
+        self._dense()
         target, _, _ = quality(params=self.params, tokens=self.training_tokens, law=law)
         c = curve(target, 0, law, points)
         n, d = c["params"].m_as("param"), c["tokens"].m_as("token")
@@ -272,12 +273,21 @@ class ServiceLife:
                 "proportional": Q_(proportional, "USD"), "best_scaled": int(np.nanargmin(scaled)),
                 "best_proportional": int(np.argmin(proportional)), "unserved": Q_(n[np.isnan(price)], "param")}
 
+    def _dense(self) -> None:
+        """Refuse a mixture of experts, as ``calc lifetime --model DeepSeek-V3`` and the Lifetime page do: the dense
+        scaling laws do not give its quality (its total parameters were taken as a dense model's: DeepSeek-V3's
+        "optimum 140B params" at 671B)."""
+        if self.shape is not None and self.shape.experts > 1:
+            raise InputError("model", f"{self.model} is a mixture of experts; the dense scaling laws do not give its "
+                                      "quality, so no cheaper size is found (calc.lifetime takes a loss instead)")
+
     def lifetime(self, law: str = DEFAULT_LAW):
         """``calc.lifetime``'s dollar optimum at this model's quality (its params and training tokens under
         ``law``) and this life's demand, priced by this scenario: training at the run's USD per FLOP, serving
         at the modelled price per token for this model's size, scaled by N (``linear_rule`` says how far)."""
         from calc.lifetime import lifetime
 
+        self._dense()
         return lifetime(params=self.params, tokens=self.training_tokens, inference_tokens=self.served_tokens, law=law,
                         training_price=(self.training_cost / self.training_compute).to("USD/FLOP"),
                         serving_price=self.serving_price.to("USD/token"), serving_price_params=self.params)
