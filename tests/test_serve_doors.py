@@ -268,3 +268,20 @@ def test_the_reprs_say_attention_data_parallel_and_the_frontier_reads_as_a_sente
     text = repr(f)
     assert text.startswith("Frontier(Llama 3 8B on 1 x H100 SXM5, tensor 1 x pipeline 1, bf16, 3 concurrencies from 1 ")
     assert "Quantity" not in text and len(text) < 300
+
+
+def test_window_layers_without_a_window_is_refused_not_dropped(capsys):
+    # fresh15: --window-layers 10 on Llama 3 8B (no sliding window) was read by nothing and answered unsaid
+    with pytest.raises(InputError) as exc:
+        serve("Llama 3 8B", "H100 SXM5", window_layers=10)
+    assert exc.value.field == "window_layers" and "only used with a sliding window" in exc.value.message
+    assert serve("GPT-OSS 20B", "H100 SXM5", window_layers=10).layout["tensor"] == 1  # a shape's own window: read
+
+
+def test_a_frontier_of_more_points_than_concurrencies_says_so(capsys):
+    # fresh15: --points 10000 answered 219 rows, unsaid
+    assert main(["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--frontier", "--points", "10000"]) == 0
+    err = capsys.readouterr().err
+    assert "warning: points: 219 of the 10,000 asked: every concurrency from 1 to the 219 the memory holds" in err
+    assert main(["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--frontier", "--points", "10"]) == 0
+    assert "points:" not in capsys.readouterr().err

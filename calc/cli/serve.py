@@ -138,6 +138,9 @@ def _serve(args) -> int:
         f = frontier(model, args.hardware, args.chips, points=FRONTIER_POINTS if args.points is None else args.points,
                      **options)
         warnings = _warnings(model, f.model, f.chips, args)
+        if args.points is not None and len(f.concurrency) < args.points:  # fewer than asked: said, never a silent cap
+            warnings.append(f"points: {len(f.concurrency):,} of the {args.points:,} asked: every concurrency from "
+                            f"{int(f.concurrency[0]):,} to the {int(f.concurrency[-1]):,} the memory holds")
         if args.json:  # the warnings as estimate --json carries them: in the answer, not on stderr
             print(json.dumps({**_named(f.to_dict(), args), "matmul_rate": matmul_basis(f.hardware),
                               "warnings": warnings}, indent=2))

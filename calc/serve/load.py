@@ -1040,6 +1040,10 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
         wl = m.window_layers if window_layers is None else _whole("window_layers", window_layers, 0)
     if wl > m.layers:
         raise InputError("window_layers", f"expected at most the model's {m.layers} layers, got {wl}")
+    if window is None and window_layers is not None:  # read by nothing: refused, never dropped (it was, unsaid)
+        raise InputError("window_layers", "only used with a sliding window, which this model has none of; give "
+                                          "a window (window=, --window: the tokens each windowed layer keeps), or "
+                                          "leave it out")
     usd, basis = cost.chip_price(hw, price)
     p, ci = cost.defaults(pue, carbon_intensity)
     P = 1 if pipeline is None else _whole("pipeline", pipeline)  # None: 1, the depth ``layouts`` searches from
