@@ -13,7 +13,8 @@ from calc.display import escape, number, show, ticks
 from calc.errors import did_you_mean, folded
 from calc.lifetime import DEFAULT_LAW, compute_overhead, critical_fraction, curve, lifetime
 from calc.reader import read_value
-from calc.scaling import law, laws
+from calc.scaling import law_name as canonical_law
+from calc.scaling import laws
 from calc.serve import footprint
 from calc.serve.load import CHIP_BASIS, multiplied_note
 from calc.service_life import LLAMA3, linear_rule, service_life
@@ -75,7 +76,7 @@ def _choice(name: str, text: str) -> str:
             return chip
         raise ValueError(f"expected a chip with a memory size and bandwidth in data/hardware.csv; got {text[:60]!r}")
     elif name == "law":
-        law(text)  # raises, with the nearest
+        return canonical_law(text)  # "Hoffmann2022" read as its name; else raises, with the nearest
     elif name == "precision" and precision_name(text) in CHOICES[name]:  # "FP8", "nvfp4": the format's name
         return precision_name(text)
     raise ValueError(f"expected one of {', '.join(CHOICES[name])}; got {text[:60]!r}{did_you_mean(text, CHOICES[name], n=2)}")

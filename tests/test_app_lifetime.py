@@ -520,3 +520,8 @@ def test_a_chip_hour_price_in_the_per_flop_field_is_said_in_this_section_s_terms
     assert not at.exception
     said = " ".join(e.value for e in at.error).replace("\\", "")
     assert "**Training price**: expected USD per FLOP here" in said and "1.4e-18 USD/FLOP" in said, said[:600]
+
+
+def test_a_links_law_with_capitals_is_read_as_its_name():
+    at = open_page(PAGE, **{"lifetime.law": "Hoffmann2022"})
+    assert at.selectbox(key="lt_law").value == "hoffmann2022" and not at.warning

@@ -393,3 +393,11 @@ def test_the_modelled_serving_price_says_fp4_multiplies_in_fp8_on_an_h100(capsys
     code, out, _ = _cli(capsys, "lifetime", "--model", "Llama 3 70B", "--tokens", "15T", "--inference-tokens", "20T",
                         "--hardware", "H100 SXM5", "--precision", "fp4")
     assert code == 0 and "in fp4 (multiplied in fp8, as the H100 SXM5 has no fp4 peak in data/hardware.csv)" in out
+
+
+@pytest.mark.parametrize("typed", ["Hoffmann2022", "hoffmann 2022", "HOFFMANN-2022"])
+def test_a_law_typed_with_capitals_or_spaces_is_read_as_its_name(typed):
+    # fresh15: --law Hoffmann2022 was refused with "did you mean hoffmann2022?"
+    r = lifetime(loss=2.0, inference_tokens="2T token", law=typed)
+    assert r.law == "hoffmann2022"
+    assert r.params == lifetime(loss=2.0, inference_tokens="2T token", law="hoffmann2022").params
