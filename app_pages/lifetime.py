@@ -13,9 +13,10 @@ from calc.display import escape, number, show, ticks
 from calc.errors import did_you_mean, folded
 from calc.lifetime import DEFAULT_LAW, compute_overhead, critical_fraction, curve, lifetime
 from calc.reader import read_value
-from calc.scaling import law, laws
+from calc.scaling import law_name as canonical_law
+from calc.scaling import laws
 from calc.serve import footprint
-from calc.serve.load import CHIP_BASIS
+from calc.serve.load import CHIP_BASIS, multiplied_note
 from calc.service_life import LLAMA3, linear_rule, service_life
 from calc.vocabulary import precision_name
 
@@ -75,7 +76,7 @@ def _choice(name: str, text: str) -> str:
             return chip
         raise ValueError(f"expected a chip with a memory size and bandwidth in data/hardware.csv; got {text[:60]!r}")
     elif name == "law":
-        law(text)  # raises, with the nearest
+        return canonical_law(text)  # "Hoffmann2022" read as its name; else raises, with the nearest
     elif name == "precision" and precision_name(text) in CHOICES[name]:  # "FP8", "nvfp4": the format's name
         return precision_name(text)
     raise ValueError(f"expected one of {', '.join(CHOICES[name])}; got {text[:60]!r}{did_you_mean(text, CHOICES[name], n=2)}")
@@ -153,8 +154,25 @@ def _quality() -> dict:
 
 
 def _prices() -> dict:
-    return {"training_price": st.session_state["lt_train_price"].strip() or None,
-            "serving_price": st.session_state["lt_serve_price"].strip() or None}
+    training = st.session_state["lt_train_price"].strip() or None
+    if training is not None and _per_chip_hour(training):  # this field has no chip beside it: said in its own terms
+        raise calc.InputError("training_price", f"expected USD per FLOP here, got a price per chip-hour "
+                                                f"({training!r:.40}): that is price / (the chip's peak x its MFU), "
+                                                "e.g. $2 per chip-hour on 989 TFLOP/s at 40% is 1.4e-18 USD/FLOP; or "
+                                                "give the chip and its chip-hour price in the section below")
+    return {"training_price": training, "serving_price": st.session_state["lt_serve_price"].strip() or None}
+
+
+def _per_chip_hour(text: str) -> bool:
+    """Whether ``text`` reads as a price per chip-hour ("$2/GPU/hour"), which calc.lifetime turns into USD per FLOP
+    only with a chip and an MFU, fields this section does not have (its error named "hardware" and "utilization")."""
+    from calc.units import parse_quantity
+
+    try:
+        parse_quantity(text, "training_price", "USD/chip/hour", bare_ok=False)
+    except calc.InputError:
+        return False
+    return True
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -237,16 +255,24 @@ with st.expander("Dollars: training and serving prices you give (or, below, mode
                        "one); serving cost scales with the model's size")
 session.keep(PAGE, {name: str(st.session_state[key]) for name, key in FIELDS.items()})
 if mode == "run" and st.session_state["lt_params"] == EXAMPLE["params"] and st.session_state["lt_tokens"] == EXAMPLE["tokens"]:
-    st.caption("An example, not your run (your Estimate scenario gives no parameters and tokens): Sardana et al.'s "
+    # why not the scenario's run: a mixture of experts (said above) was told "gives no parameters and tokens"
+    why = ("your Estimate scenario's mixture of experts is not taken, above" if _mixture(session.get())
+           else "your Estimate scenario gives no parameters and tokens")
+    st.caption(f"An example, not your run ({why}): Sardana et al.'s "
                "Fig. 1, a Chinchilla-optimal 13B model serving 2T tokens, where a 7B model trained longer saves 17% "
                f"under devries2023, the refit the figure uses: choose it to reproduce the figure (the page opens under "
                f"{DEFAULT_LAW}, as calc lifetime does).")
+elif (mode == "run" and session.get().get("params") and not session.get().get("tokens")
+      and st.session_state["lt_params"] == session.get()["params"] and st.session_state["lt_tokens"] == EXAMPLE["tokens"]):
+    st.caption(f"Training tokens: your Estimate scenario gives its parameters ({escape(session.get()['params'], limit=60)}) "
+               f"but no tokens; Sardana et al.'s {EXAMPLE['tokens']} stand in until you type its own.")
 
 def _optimum():
     """The first section: the lifetime optimum at the quality and demand given, its tables and its curve; None (said
     under the fields) when calc refuses them, and the model's life below still draws: its fields are its own."""
-    quality, prices = _quality(), _prices()
+    quality = _quality()
     try:
+        prices = _prices()
         r = lifetime(**quality, inference_tokens=st.session_state["lt_demand"], law=law_name, **prices)
         # the curve reaches the run given, however far above the optimum (GPT-3's 175B: 12 times its compute-optimal size)
         c = curve(r.loss, r.inference_tokens, law_name, points=300, upto=None if r.given is None else r.given.params * 1.1)
@@ -445,12 +471,16 @@ if life is not None:
     st.altair_chart(alt.layer(*layers).properties(height=charts.HEIGHT), width="stretch")
     lay = s.layout
     stages = f" x pipeline {lay['pipeline']}" if lay["pipeline"] > 1 else ""
+    # a mixture of experts' groups and attention, as the Serving page says them: DeepSeek-R1 on 32 H200 read "tensor 32"
+    stages += (f" (expert {lay['expert']})" if lay.get("expert", 1) > 1 else "") + (
+        ", attention data parallel" if lay.get("attention_data_parallel") else "")
     st.caption(f"Training is the step at day 0 ({show('cost', life.training_cost)}); serving adds "
                f"{show('cost', (life.tokens_per_day * life.serving_price * calc.Q_(1, 'day')).to('USD'))} a day "
                f"({show('tokens', life.tokens_per_day * calc.Q_(1, 'day'))} at ${number(life.serving_price.m_as('USD/Mtoken'))}"
                f" per million tokens: {escape(s.model)} on {s.chips} x {escape(s.hardware)}, tensor {lay['tensor']}{stages}, "
                f"weights in {lay['precision']}"
                f"{'' if s.precision_basis in ('given', CHIP_BASIS) else ' (' + escape(s.precision_basis, limit=200) + ')'}"
+               f"{' (' + multiplied_note(lay['precision'], s.hardware) + ')' if multiplied_note(lay['precision'], s.hardware) else ''}"
                f", {number(s.concurrency)} sequences in flight, "
                f"{number(s.tokens_per_second_per_user.m_as('token/s'))} tokens a second per user). "
                + (f"The dashed line: day {number(be)}, when serving has cost as much as training." if be <= days[-1]
@@ -550,6 +580,8 @@ if r is not None:  # the lifetime optimum above marked on the curve
     curve_chart += alt.Chart(mark).mark_point(size=140, filled=True, color="#d9480f").encode(
         x="size:Q", y="overhead:Q", tooltip=[alt.Tooltip("text:N", title="Marked")])
 st.altair_chart(curve_chart.properties(height=charts.HEIGHT), width="stretch")
+marked = "" if r is None else (f" ● the lifetime optimum above: {here:.0%} of the compute-optimal size, "
+                                f"{compute_overhead(here, law_name).m_as(''):.1%} more training compute.")
 st.caption(f"de Vries 2023, 'Go smol or go home': the same at every budget. Under {law_name} no model below "
            f"{floor:.0%} of the compute-optimal size reaches its loss; de Vries puts the practical limit near 30% "
-           "(100% more compute).")
+           f"(100% more compute).{marked}")  # the dot was said in its tip alone

@@ -22,7 +22,7 @@ from calc.display import cents, escape, number
 from calc.errors import did_you_mean
 from calc.reader import read_chips, whole_text
 from calc.serve import engine_on, fewest_chips, footprint, frontier, percentiles, read_request_rate, serve, time_limit
-from calc.serve.load import CHIP_BASIS, default_precision
+from calc.serve.load import CHIP_BASIS, default_precision, multiplied_note
 from calc.serve.terms import matmul_basis
 from calc.vocabulary import precision_name
 
@@ -227,12 +227,16 @@ def _curve(name, hardware, chips, tensor, precision, kv, prompt, gen, disaggrega
 
 
 @st.cache_data(max_entries=16, show_spinner="Serving the model on every chip…")
-def _by_chip(name, chips, precision, kv, prompt, gen, disaggregated, adp, experts, engine) -> tuple[list, list]:
-    """The saturating cost on each chip with a price (its best layout); the chips left out and why."""
+def _by_chip(name, chips, precision, kv, prompt, gen, disaggregated, adp, experts, engine, own=None,
+             price="") -> tuple[list, list]:
+    """The saturating cost on each chip with a price (its best layout); the chips left out and why. ``own`` (the
+    page's chip) at ``price`` where one is typed: its bar stood at the public price beside an answer at the typed one,
+    and a chip with no public price was left out of the chart with its price given."""
     rows, left = [], []
     for hw in hw_names:
         try:
             s = serve(name, hw, chips, precision=None if precision == AUTO else precision, kv_precision=kv,
+                      price=price if price and hw == own else None,
                       input_tokens=prompt, output_tokens=gen,
                       disaggregated=disaggregated, attention_data_parallel=adp or None,
                       expert_precision=None if experts == OWN else experts, engine=None if engine == NO_ENGINE else engine)
@@ -245,10 +249,16 @@ def _by_chip(name, chips, precision, kv, prompt, gen, disaggregated, adp, expert
         rows.append({"chip": hw, "usd": s.usd_per_million_tokens["blended"].m_as("USD/Mtoken"),
                      "per_chip": s.tokens_per_second["per_chip"].m_as("token/s/chip"),
                      "shown": f"${cents(s.usd_per_million_tokens['blended'].m_as('USD/Mtoken'))}",
-                     "layout": f"tensor {s.layout['tensor']} × pipeline {s.layout['pipeline']}, "
-                               f"{s.layout['replicas']:,} replica{'s' * (s.layout['replicas'] != 1)}"
-                               f"{', attention data parallel' if s.layout['attention_data_parallel'] else ''}"})  # as the answer's line says it
+                     "layout": split_said(s.layout)})  # as the answer's line says it
     return rows, left
+
+
+def split_said(lay: dict) -> str:
+    """A layout as the command line's first line says it: "tensor 8 × pipeline 1 (expert 8), 1 replica, attention data
+    parallel" (the page left out the expert groups: DeepSeek-R1 on 8 H200 read as tensor 8 alone)."""
+    expert = f" (expert {lay['expert']})" if lay.get("expert", 1) > 1 else ""
+    return (f"tensor {lay['tensor']} × pipeline {lay['pipeline']}{expert}, {lay['replicas']:,} "
+            f"replica{'s' * (lay['replicas'] != 1)}{', attention data parallel' if lay['attention_data_parallel'] else ''}")
 
 
 def _weights_named() -> str:
@@ -263,7 +273,9 @@ def _weights_named() -> str:
 def _precision_said(s) -> str:
     """Why the weights are in their format where the default chose the checkpoint's (or the chip lacks its peak), as
     the command line's "weights fp8:" line; "" where chosen, or for a checkpoint in 16 bits."""
-    return "" if s.precision_basis in ("given", CHIP_BASIS) else f" ({escape(s.precision_basis, limit=300)})"
+    note = multiplied_note(s.layout["precision"], s.hardware)  # fp4 on an H100: its 8-bit products, said
+    said = [] if s.precision_basis in ("given", CHIP_BASIS) else [escape(s.precision_basis, limit=300)]
+    return "" if not said and not note else f" ({'; '.join(said + ([note] if note else []))})"
 
 
 def _ttft_said(s) -> str:
@@ -383,8 +395,32 @@ def _link_load(problems: list[str]) -> None:
             st.session_state["serving_concurrency"] = RATE
 
 
+def _scenario_note() -> tuple | None:
+    """Where the page started from the Estimate scenario, or could not, in words with the model and chip it shows
+    (as the Model shape page says it): BERT-Large's scenario (340M parameters on TPU v2) opened on Llama 3 70B on 8
+    H100 with no word of why. None where the scenario names neither a model nor a chip, or the link gave both."""
+    scenario, given = session.get(), session.view(PAGE)
+    words = []
+    if "model" not in given and scenario.get("params"):
+        match = session.scenario_shape()
+        if match and match[0] == st.session_state["serving_model"]:
+            words.append(f"the model is your scenario's (Estimate page), {match[0]}, {match[1]}")
+        elif not match:
+            words.append(f"your scenario's model ({scenario['params']}) is no published shape (none within "
+                         f"{session.NEAR:.0%} of its parameters): shown instead, {st.session_state['serving_model']}")
+    own = scenario.get("hardware")
+    if "hardware" not in given and own and own != st.session_state["serving_hw"]:
+        words.append(f"your scenario's {own} has no memory bandwidth or chip-to-chip bandwidth in data/hardware.csv to "
+                     f"serve on: shown instead, the {st.session_state['serving_hw']}")
+    if not words:
+        return None
+    return (st.session_state["serving_model"], st.session_state["serving_hw"],
+            "; ".join(words)[:1].upper() + "; ".join(words)[1:] + ". Choose another above.")
+
+
 if "serving_model" not in st.session_state:
     st.session_state["serving_link_problems"] = _seed()
+    st.session_state["serving_scenario_note"] = _scenario_note()
     _link_load(st.session_state["serving_link_problems"])
     st.session_state["serving_link_problems"] += _link_tensor()
     _fit_chips(st.session_state["serving_link_problems"])
@@ -393,6 +429,9 @@ for problem in st.session_state.get("serving_link_problems", []):  # by its labe
     label = LABELS.get(key.removeprefix(f"{PAGE}."))
     st.warning(f"Ignored from the link: **{escape(label, limit=60)}** ({escape(key, limit=60)}): {escape(why, limit=600)}"
                if label and why else f"Ignored from the link: {escape(problem, limit=600)}")
+said = st.session_state.get("serving_scenario_note")  # while the fields still show what it speaks of
+if said and said[:2] == (st.session_state["serving_model"], st.session_state["serving_hw"]):
+    st.caption(escape(said[2], limit=600))
 note = st.session_state.get("serving_chips_note")
 if note and note[:3] == (st.session_state["serving_model"], st.session_state["serving_hw"],
                          st.session_state["serving_chips"]):
@@ -525,8 +564,7 @@ lay = s.layout
 usd = s.usd_per_million_tokens
 energy = s.energy_per_token
 st.markdown(
-    f"**{escape(s.model)}** on {s.chips:,} × {escape(s.hardware)}: tensor {lay['tensor']} × pipeline {lay['pipeline']}, "
-    f"{lay['replicas']:,} replica{'s' * (lay['replicas'] != 1)}{', attention data parallel' if lay['attention_data_parallel'] else ''}"
+    f"**{escape(s.model)}** on {s.chips:,} × {escape(s.hardware)}: {split_said(lay)}"
     f"{', prefill on chips of its own (these decode only)' if lay['disaggregated'] else ''}, "
     f"weights {lay['precision']}{_precision_said(s)}"
     f"{'' if lay['expert_precision'] in (None, lay['precision']) else ', experts ' + lay['expert_precision']}, "
@@ -589,16 +627,16 @@ with left:
              + alt.Chart(here).mark_point(size=160, color="#d62728", filled=True).encode(x="per_user:Q", y="per_chip:Q",
                                                                                          tooltip=here_tips))
     st.altair_chart(chart.properties(height=HEIGHT), width="stretch")
-    st.caption(f"Tensor {f.layout['tensor']} × pipeline {f.layout['pipeline']}, {f.layout['replicas']} replica{'s' * (f.layout['replicas'] != 1)}"
-               # as the answer says it: DeepSeek-R1's curve on 8 H200 did not say its attention was data parallel
-               f"{', attention data parallel' if f.layout['attention_data_parallel'] else ''}; the "
+    st.caption(f"{split_said(f.layout)[:1].upper()}{split_said(f.layout)[1:]}; the "  # as the answer says it (experts, attention data parallel)
                "red point is the answer above. Each point's time to first token (in its tip) is "
                f"{escape(f.ttft_basis, limit=300)}; and {escape(f.ttft_closed_loop_basis, limit=300)}.")
 with right:
+    typed = price.strip()
     st.markdown(f"**\\$ per million tokens by chip** ({int(chips):,} chip{'s' * (int(chips) != 1)}, each at its best "
-                "layout, saturating)")
+                "layout, saturating" + (f"; the {escape(hardware)} at the price typed, the others at their public "
+                                        "price)" if typed else ")"))
     rows, missing = _by_chip(name, int(chips), precision, kv, int(prompt), int(gen), bool(disaggregated), bool(adp),
-                             experts, engine)
+                             experts, engine, hardware if typed else None, typed)
     if rows:
         bars = alt.Chart(pd.DataFrame(rows)).mark_bar().encode(
             x=alt.X("usd:Q", axis=plain_axis("$ per million tokens (3 input : 1 output)")),

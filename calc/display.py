@@ -134,7 +134,15 @@ def as_text(name: str, q: pint.Quantity) -> str:
     return f"{exact(q.m_as(unit))} {unit}".strip()
 
 
+def _rounded(x: float, digits: int) -> float:
+    """``x`` at the ``digits`` significant figures it is shown with, before its prefix is chosen: 999.6B tokens
+    read "1,000B tokens", not "1T tokens" (the prefix chosen on the value, the figures rounded after)."""
+    x = float(x)
+    return float(f"{x:.{digits - 1}e}") if math.isfinite(x) and x else x
+
+
 def _scaled(x: float, table, digits=3) -> str:
+    x = _rounded(x, digits)
     if abs(x) >= table[0][0] * 1000:  # beyond the largest suffix: a power of ten, not "2.5 × 10¹⁰Q"
         return number(x, digits)
     for factor, suffix in table:
@@ -145,7 +153,7 @@ def _scaled(x: float, table, digits=3) -> str:
 
 def si(q: pint.Quantity, unit: str, digits: int = 3, space: str = " ") -> str:
     """``q`` in ``unit`` with an SI prefix chosen for readability: ``314 ZFLOP``."""
-    x = float(q.m_as(unit))
+    x = _rounded(q.m_as(unit), digits)  # 999.7 TFLOP/s is "1 PFLOP/s", not "1,000 TFLOP/s"
     for factor, prefix in _SI:
         if abs(x) >= factor:
             return f"{number(x / factor, digits)}{space}{prefix}{unit}"

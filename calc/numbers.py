@@ -65,7 +65,7 @@ def read_number(text: str, field: str, unit: str = "") -> tuple[float, str]:
         text = text.split("$", 1)[1].lstrip()
     if ".." in text:
         raise InputError(field, f"a range ({_quote(original)}) is not accepted here; give one value "
-                                "(ranges such as 0.2..0.5 are read by calc estimate, calc.uncertainty.simulate and the app)")
+                                "(ranges such as 0.2..0.5 are read by calc estimate, calc.uncertainty.simulate and the app's Estimate page)")
     if text.split(" ")[0].lower().lstrip("+-") in ("nan", "inf", "infinity"):
         raise InputError(field, f"expected a finite number, got {_quote(original)}")
     text = _join_digit_groups(text, field)

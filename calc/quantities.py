@@ -84,7 +84,7 @@ def parse_quantity(value, field: str, unit: str, *, bare_ok: bool, shown_in: str
     >>> parse_quantity("1000..2000 chip", "chips", "chip", bare_ok=True)
     Traceback (most recent call last):
     ...
-    calc.errors.InputError: chips: a range ('1000..2000 chip') is not accepted here; give one value (ranges such as 0.2..0.5 are read by calc estimate, calc.uncertainty.simulate and the app)
+    calc.errors.InputError: chips: a range ('1000..2000 chip') is not accepted here; give one value (ranges such as 0.2..0.5 are read by calc estimate, calc.uncertainty.simulate and the app's Estimate page)
     """
     expected = _units(unit)
     shown = _quote(value) if isinstance(value, str) else None

@@ -65,12 +65,32 @@ def laws() -> dict[str, Law]:
     return out
 
 
+def law_name(name: str) -> str:
+    """The author-year name of a law as data/scaling_laws.csv spells it, from a name typed with capitals or
+    spaces ("Hoffmann2022", "hoffmann 2022"; they were refused with "did you mean hoffmann2022?"); an unknown name
+    raises as ``law`` does.
+
+    >>> law_name("Hoffmann 2022")
+    'hoffmann2022'
+    """
+    table = laws()
+    if isinstance(name, str) and name not in table:
+        folded = name.strip().lower().replace(" ", "").replace("-", "").replace("_", "")
+        if folded in table:
+            return folded
+    law(name)  # raises for an unknown name, with the nearest
+    return name
+
+
 def law(name: str) -> Law:
     """A law by author-year name; an unknown name lists the valid ones."""
     table = laws()
     if not isinstance(name, str):
         raise InputError("law", f"expected the name of a scaling law, one of {', '.join(table)}; got {name!r:.40}")
     if name not in table:
+        folded = name.strip().lower().replace(" ", "").replace("-", "").replace("_", "")
+        if folded in table:  # "Hoffmann2022", "hoffmann 2022": the name, typed as people type it
+            return table[folded]
         # a law as people name it: its paper's model ("chinchilla": Hoffmann et al.'s) or its first author ("kaplan")
         word = name.strip().lower().replace(" ", "").replace("-", "")
         common = {"Chinchilla": [t for t in table if table[t].source.lower().startswith("hoffmann")][:1]}

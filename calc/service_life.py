@@ -248,6 +248,7 @@ class ServiceLife:
         """
         from calc.lifetime import curve, quality
 
+        self._dense()
         target, _, _ = quality(params=self.params, tokens=self.training_tokens, law=law)
         c = curve(target, 0, law, points)
         n, d = c["params"].m_as("param"), c["tokens"].m_as("token")
@@ -272,12 +273,21 @@ class ServiceLife:
                 "proportional": Q_(proportional, "USD"), "best_scaled": int(np.nanargmin(scaled)),
                 "best_proportional": int(np.argmin(proportional)), "unserved": Q_(n[np.isnan(price)], "param")}
 
+    def _dense(self) -> None:
+        """Refuse a mixture of experts, as ``calc lifetime --model DeepSeek-V3`` and the Lifetime page do: the dense
+        scaling laws do not give its quality (its total parameters were taken as a dense model's: DeepSeek-V3's
+        "optimum 140B params" at 671B)."""
+        if self.shape is not None and self.shape.experts > 1:
+            raise InputError("model", f"{self.model} is a mixture of experts; the dense scaling laws do not give its "
+                                      "quality, so no cheaper size is found (calc.lifetime takes a loss instead)")
+
     def lifetime(self, law: str = DEFAULT_LAW):
         """``calc.lifetime``'s dollar optimum at this model's quality (its params and training tokens under
         ``law``) and this life's demand, priced by this scenario: training at the run's USD per FLOP, serving
         at the modelled price per token for this model's size, scaled by N (``linear_rule`` says how far)."""
         from calc.lifetime import lifetime
 
+        self._dense()
         return lifetime(params=self.params, tokens=self.training_tokens, inference_tokens=self.served_tokens, law=law,
                         training_price=(self.training_cost / self.training_compute).to("USD/FLOP"),
                         serving_price=self.serving_price.to("USD/token"), serving_price_params=self.params)
@@ -397,6 +407,10 @@ def modelled_prices(hardware, *, params=None, model=None, utilization=None, pric
     from calc.serve.load import CHIP_BASIS
 
     why = "" if s.precision_basis in ("given", CHIP_BASIS) else f" ({s.precision_basis})"  # the checkpoint's: said
+    from calc.serve.load import multiplied_note
+
+    note = multiplied_note(s.layout["precision"], s.hardware)  # fp4 on an H100: its fp8 products, said
+    why += f" ({note})" if note else ""
     words = (f"serving: calc.serve, {what} in {s.layout['precision']}{why} on {s.chips} x {s.hardware} at saturation, "
              f"${cents(s.usd_per_million_tokens['blended'].m_as('USD/Mtoken'))} per million tokens (3:1 blend)",
              f"training: ${cents(est['price'].value.m_as('USD/chip/hour'))} per chip-hour at MFU "
@@ -446,6 +460,10 @@ def lifetime_prices(hardware, *, loss=None, params=None, tokens=None, model=None
     else:  # the user's training price, read by calc.lifetime as before
         kw.update(training_price=training_price, hardware=hardware, utilization=utilization)
         if utilization is None:
+            from calc.lifetime.dollars import UTILIZATION_MISSING, _per_chip_hour
+
+            if _per_chip_hour(training_price):  # the chip is given: the MFU is what is missing ("needs the chip" was said)
+                raise InputError("utilization", UTILIZATION_MISSING)
             kw.pop("hardware"), kw.pop("utilization")
     why = {"source": "modelled",
            "basis": f"{words['serving']}; " + (words["training"] if training_price is None else "training: the price given"),

@@ -463,3 +463,65 @@ def test_a_loss_outside_the_laws_fit_is_warned_of_as_at_the_command_line():
     assert any(w.startswith("loss: at this loss the compute-optimal model's training 3.23 × 10¹¹ FLOP is below") for w in shown), shown
     at = open_page("app_pages/lifetime.py", **{"lifetime.quality": "loss", "lifetime.loss": "2"})
     assert not at.warning
+
+
+def test_the_life_names_a_mixture_of_experts_layout_whole():
+    # fresh15: DeepSeek-R1 on H200 within 40 ms was said "on 32 x H200 SXM, tensor 32", where calc.serve serves it
+    # as tensor 32 (expert 8) with attention data parallel
+    at = open_page(PAGE, **{"lifetime.model": "DeepSeek-R1", "lifetime.hardware": "H200 SXM",
+                            "lifetime.tpot_limit": "40 ms"})
+    assert not at.exception and not at.error
+    life = service_life("DeepSeek-R1", "H200 SXM", training_tokens="15T token", tokens_per_day="100B token/day",
+                        days="730 day", tpot_limit="40 ms")
+    lay = life.serving.layout
+    said = f"tensor {lay['tensor']} (expert {lay['expert']}), attention data parallel"
+    assert lay["attention_data_parallel"] and any(said in c.value for c in at.caption), [c.value for c in at.caption]
+
+
+def test_the_dot_on_de_vries_curve_is_said_under_it():
+    at = open_page(PAGE)
+    r = calc.lifetime(params="13 Gparam", tokens="576 Gtoken", inference_tokens="2T token")
+    share = r.params.m_as("param") / r.compute_optimal.params.m_as("param")
+    assert any(f"● the lifetime optimum above: {share:.0%} of the compute-optimal size" in c.value
+               for c in at.caption), [c.value for c in at.caption]
+
+
+def test_the_life_says_fp4_weights_multiply_in_fp8_on_an_h100():
+    at = open_page(PAGE, **{"lifetime.model": "Llama 3 8B", "lifetime.hardware": "H100 SXM5", "lifetime.precision": "fp4"})
+    assert any("weights in fp4 (multiplied in fp8, as the H100 SXM5 has no fp4 peak" in c.value for c in at.caption), \
+        [c.value for c in at.caption]
+
+
+def test_a_mixture_of_experts_scenario_is_not_told_it_gives_no_parameters():
+    # fresh15: DeepSeek-V3's preset read "the scenario is a mixture of experts ... not taken" and, two lines below,
+    # "your Estimate scenario gives no parameters and tokens"
+    at = open_page(PAGE, params="671 Gparam", active_params="37 Gparam", tokens="14.8 Ttoken", hardware="H800 SXM5")
+    said = " ".join(c.value for c in at.caption).replace("\\", "")
+    assert "mixture of experts" in said and "gives no parameters and tokens" not in said, said[:800]
+    assert "your Estimate scenario's mixture of experts is not taken, above" in said
+
+
+def test_a_scenario_with_parameters_but_no_tokens_says_whose_tokens_stand_in():
+    at = open_page(PAGE, params="70 Gparam", hardware="H100 SXM5")
+    assert at.text_input(key="lt_params").value == "70 Gparam" and at.text_input(key="lt_tokens").value == "576 Gtoken"
+    said = " ".join(c.value for c in at.caption).replace("\\", "")
+    assert "gives its parameters (70 Gparam) but no tokens; Sardana et al.'s 576 Gtoken stand in" in said, said[:800]
+
+
+def test_a_chip_hour_price_in_the_per_flop_field_is_said_in_this_section_s_terms():
+    # fresh15: '$2/GPU/hour' here was refused as needing "the chip (hardware) and its utilization (MFU)", fields this
+    # section does not have; from a link, and typed
+    at = open_page(PAGE, **{"lifetime.training_price": "$2/GPU/hour", "lifetime.serving_price": "0.6 USD/Mtoken"})
+    said = " ".join(w.value for w in at.warning).replace("\\", "")
+    assert "expected USD per FLOP here, got a price per chip-hour" in said and "(hardware)" not in said, said[:600]
+    at = open_page(PAGE)
+    at.text_input(key="lt_train_price").set_value("$2/GPU/hour")
+    at.text_input(key="lt_serve_price").set_value("0.6 USD/Mtoken").run()
+    assert not at.exception
+    said = " ".join(e.value for e in at.error).replace("\\", "")
+    assert "**Training price**: expected USD per FLOP here" in said and "1.4e-18 USD/FLOP" in said, said[:600]
+
+
+def test_a_links_law_with_capitals_is_read_as_its_name():
+    at = open_page(PAGE, **{"lifetime.law": "Hoffmann2022"})
+    assert at.selectbox(key="lt_law").value == "hoffmann2022" and not at.warning

@@ -585,5 +585,65 @@ def test_the_curve_s_caption_says_attention_data_parallel_as_the_answer_does():
                             "serving.tensor": "8", "serving.attention_data_parallel": "true",
                             "serving.concurrency": "saturating"})
     assert "attention data parallel" in " ".join(m.value for m in at.markdown)
-    assert any(c.value.startswith("Tensor 8 × pipeline 1, 1 replica, attention data parallel; the red point")
+    assert any(c.value.startswith("Tensor 8 × pipeline 1 (expert 8), 1 replica, attention data parallel; the red point")
                for c in at.caption), [c.value for c in at.caption]
+
+
+def test_the_answer_names_the_expert_groups_as_the_command_line_does():
+    # fresh15: Mixtral 8x7B on 8 H100 at tensor 8 read "tensor 8 × pipeline 1, 1 replica" on the page, where the
+    # command line says "tensor 8 x pipeline 1 (expert 8)": the expert groups were left out
+    at = open_page(PAGE, **{**LINK, "serving.model": "Mixtral 8x7B", "serving.hardware": "H100 SXM5", "serving.chips": "8",
+                            "serving.tensor": "8", "serving.attention_data_parallel": "true",
+                            "serving.concurrency": "saturating"})
+    said = " ".join(m.value for m in at.markdown)
+    assert "tensor 8 × pipeline 1 (expert 8), 1 replica, attention data parallel" in said, said[:600]
+
+
+def test_fp4_weights_on_an_h100_say_their_8_bit_products():
+    at = open_page(PAGE, **{**LINK, "serving.model": "Llama 3 8B", "serving.hardware": "H100 SXM5", "serving.chips": "1",
+                            "serving.precision": "fp4", "serving.concurrency": "saturating"})
+    said = " ".join(m.value for m in at.markdown)
+    assert "weights fp4 (multiplied in fp8, as the H100 SXM5 has no fp4 peak in data/hardware.csv)" in said, said[:500]
+
+
+def test_a_scenario_the_page_cannot_serve_is_said_with_what_it_shows_instead():
+    # fresh15: BERT-Large's scenario (340M parameters on 64 TPU v2) opened the page on Llama 3 70B on H100 SXM5
+    # with no word of why
+    at = open_page(PAGE, params="340 Mparam", tokens="128 Gtoken", hardware="TPU v2", chips="64")
+    said = " ".join(c.value for c in at.caption).replace("\\", "")  # as it reads: escape()'s backslashes out
+    assert "Your scenario's model (340 Mparam) is no published shape" in said, said[:800]
+    assert "shown instead, Llama 3 70B" in said and "your scenario's TPU v2 has no memory bandwidth" in said
+    at.selectbox(key="serving_model").set_value("Llama 3 8B").run()  # said while the fields show what it speaks of
+    assert "no published shape" not in " ".join(c.value for c in at.caption)
+
+
+def test_a_scenario_s_model_taken_is_said_as_the_model_shape_page_says_it():
+    at = open_page(PAGE, params="175 Gparam", tokens="300 Gtoken", hardware="A100 SXM4 80GB", chips="1024")
+    said = " ".join(c.value for c in at.caption).replace("\\", "")
+    assert at.selectbox(key="serving_model").value == "GPT-3 175B"
+    assert "The model is your scenario's (Estimate page), GPT-3 175B" in said, said[:800]
+    assert "shown instead" not in said
+
+
+def test_a_range_in_a_limit_of_a_link_points_to_the_page_that_reads_ranges():
+    # fresh15: on this page of the app, "ranges ... are read by calc estimate, calc.uncertainty.simulate and the app"
+    at = open_page(PAGE, **{**LINK, "serving.concurrency": "within limits", "serving.tpot_limit": "30..50 ms"})
+    said = " ".join(w.value for w in at.warning).replace("\\", "")  # as it reads: escape()'s backslashes out
+    assert "is not accepted here" in said and "the app's Estimate page" in said, said[:600]
+
+
+def test_the_chips_chart_prices_the_page_s_chip_at_the_price_typed():
+    # fresh15: with a price typed, the chart priced the page's chip at its public price beside an answer at the
+    # typed one, and left a chip with no public price (GB200) out with its price given
+    at = open_page(PAGE, **{**LINK, "serving.model": "Llama 3 8B", "serving.hardware": "GB200", "serving.chips": "1",
+                            "serving.tensor": "best", "serving.concurrency": "saturating",
+                            "serving.price": "10 USD/chip/hour"})
+    charts = at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+    assert len(charts) == 2 and "GB200" in str(charts[1].proto)
+    from calc.display import cents
+
+    s = serve("Llama 3 8B", "GB200", 1, price="10 USD/chip/hour", precision="bf16", kv_precision="bf16",
+              input_tokens=512, output_tokens=256)  # the link's request
+    assert f"${cents(s.usd_per_million_tokens['blended'].m_as('USD/Mtoken'))}" in str(charts[1].proto)
+    said = " ".join(m.value for m in at.markdown).replace("\\", "")
+    assert "the GB200 at the price typed, the others at their public price" in said

@@ -352,3 +352,15 @@ def test_a_config_keeps_its_rope_scaling_and_counts_at_the_published_shape_s_seq
     assert Transformer.from_config(path).training_sequence == lookup(name).training_sequence == 4096
     assert main(["params", "--config", str(path)]) == 0
     assert "FLOP per token at sequence 4,096" in capsys.readouterr().out
+
+
+def test_a_width_written_as_a_json_string_says_to_drop_the_quotes(tmp_path):
+    # fresh15: "hidden_size": "4096" was refused as "must be a whole number >= 0, got '4096'"
+    from calc.architecture import Transformer
+    from calc.errors import InputError
+
+    c = data.model_config("llama-3-8b.json") | {"hidden_size": "4096"}
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(c))
+    with pytest.raises(InputError, match="a JSON string; write 4096 without quotes"):
+        Transformer.from_config(path)

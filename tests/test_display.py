@@ -114,3 +114,14 @@ def test_ticks_are_round_and_several_within_the_span(lo, hi, expected):
 ])
 def test_tick_digits_write_every_tick_exactly(values, digits):
     assert tick_digits(values) == digits
+
+
+def test_a_value_that_rounds_up_to_the_next_prefix_takes_it():
+    # fresh15: calc lifetime --loss 1.70 printed "break-even demand: 1,000B tokens" (999.6B rounded after its prefix)
+    from calc.display import show, si
+    from calc.units import Q_
+
+    assert show("tokens", Q_(999.6e9, "token")) == "1T tokens"
+    assert show("tokens", Q_(999.4e9, "token")) == "999B tokens"
+    assert show("params", Q_(999.96e6, "param")) == "1B params"
+    assert si(Q_(999.7e12, "FLOP/s"), "FLOP/s") == "1 PFLOP/s"

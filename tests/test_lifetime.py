@@ -360,3 +360,44 @@ def test_the_command_line_warns_where_the_loss_lies_outside_what_the_laws_were_f
     assert json.loads(capsys.readouterr().out)["warnings"][0].startswith("loss: at this loss")
     assert main(["lifetime", "--params", "13B", "--tokens", "576B", "--inference-tokens", "2T"]) == 0
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("serving", [(), ("--serving-price", "0.6 USD/Mtoken")])
+def test_a_chip_hour_training_price_with_the_chip_but_no_mfu_names_the_mfu(capsys, serving):
+    # fresh15: with --hardware given, the error said "a price per chip-hour needs the chip (hardware) and its
+    # utilization (MFU)", naming the training price and a chip that was there
+    code, _, err = _cli(capsys, "lifetime", "--params", "13e9", "--tokens", "576e9", "--inference-tokens", "2T",
+                        "--hardware", "H100 SXM5", "--training-price", "$2/GPU/hour", *serving)
+    assert code == 2 and err.count("\n") == 1
+    assert "--utilization: required with a training price per chip-hour" in err and "e.g. 0.4" in err
+    with pytest.raises(InputError) as exc:
+        lifetime(params=13e9, tokens=576e9, inference_tokens=2e12, training_price="2 USD/chip/hour",
+                 hardware="H100 SXM5", serving_price="0.6 USD/Mtoken")
+    assert exc.value.field == "utilization"
+
+
+def test_the_dollar_savings_say_against_what(capsys):
+    # fresh15: "saving: $4.15M" named neither the compute-optimal model nor the run given
+    code, out, _ = _cli(capsys, "lifetime", "--params", "13e9", "--tokens", "576e9", "--inference-tokens", "2T",
+                        "--training-price", "1.4e-18 USD/FLOP", "--serving-price", "0.6 USD/Mtoken")
+    assert code == 0
+    r = lifetime(params=13e9, tokens=576e9, inference_tokens=2e12, training_price="1.4e-18 USD/FLOP",
+                 serving_price="0.6 USD/Mtoken")
+    from calc.display import show
+    assert f"saving against the compute-optimal model: {show('cost', r.cost_saving)}" in out
+    run = (r.given_cost.lifetime_cost - r.cost_optimum.lifetime_cost).to("USD")
+    assert f"saving against the run given: {show('cost', run)}" in out
+
+
+def test_the_modelled_serving_price_says_fp4_multiplies_in_fp8_on_an_h100(capsys):
+    code, out, _ = _cli(capsys, "lifetime", "--model", "Llama 3 70B", "--tokens", "15T", "--inference-tokens", "20T",
+                        "--hardware", "H100 SXM5", "--precision", "fp4")
+    assert code == 0 and "in fp4 (multiplied in fp8, as the H100 SXM5 has no fp4 peak in data/hardware.csv)" in out
+
+
+@pytest.mark.parametrize("typed", ["Hoffmann2022", "hoffmann 2022", "HOFFMANN-2022"])
+def test_a_law_typed_with_capitals_or_spaces_is_read_as_its_name(typed):
+    # fresh15: --law Hoffmann2022 was refused with "did you mean hoffmann2022?"
+    r = lifetime(loss=2.0, inference_tokens="2T token", law=typed)
+    assert r.law == "hoffmann2022"
+    assert r.params == lifetime(loss=2.0, inference_tokens="2T token", law="hoffmann2022").params

@@ -170,3 +170,12 @@ def test_attention_data_parallel_asked_for_is_never_said_of_a_one_chip_tensor_gr
     with pytest.raises(calc.InputError) as exc:  # one chip: said, not answered as a layout it is not
         calc.serve("Qwen3 30B-A3B", "H100 SXM5", 1, attention_data_parallel=True)
     assert exc.value.field == "attention_data_parallel" and "got 1 chip" in exc.value.message
+
+
+def test_a_runner_up_that_differs_only_in_its_attention_says_so():
+    # Mixtral 8x7B on 8 H100 at --expert 8: the runner-up is the answer's own split with attention tensor parallel,
+    # and was named "tensor 8 x pipeline 1 x expert 8" as if it were the answer itself (fresh15)
+    s = serve("Mixtral 8x7B", "H100 SXM5", 8, expert=8)
+    assert s.layout["attention_data_parallel"] is True
+    why = s.limited_by["layout"]
+    assert "against" in why and "at tensor 8 x pipeline 1 x expert 8, attention tensor parallel" in why

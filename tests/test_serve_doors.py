@@ -248,3 +248,40 @@ def test_one_chip_by_default_that_cannot_hold_the_model_says_so_and_the_fewest_t
     assert capsys.readouterr().out.startswith("Llama 3 70B on 2 x H100 SXM5")
     assert main(run + ["--chips", "1"]) == 2
     assert "--chips not given" not in capsys.readouterr().err
+
+
+def test_a_price_given_is_said_with_its_figure_and_a_node_price_on_a_pod_names_a_door_serve_has(capsys):
+    # fresh15: "price: given" said neither the price nor its flag; on a TPU v5e "14 USD/h/node" asked for
+    # --chips-per-node, a flag serve does not have
+    assert main(["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--price", "$2/GPU/h"]) == 0
+    assert "    price: given (--price), $2.00 per chip-hour" in capsys.readouterr().out
+    assert main(["serve", "--model", "Llama 3 8B", "--hardware", "TPU v5e", "--price", "14 USD/h/node"]) == 2
+    err = capsys.readouterr().err
+    assert "--chips-per-node" not in err and 'give the price per chip-hour instead, e.g. "1.2 USD/chip/hour"' in err
+
+
+def test_the_reprs_say_attention_data_parallel_and_the_frontier_reads_as_a_sentence():
+    # fresh15: DeepSeek-R1's repr left its attention data parallelism out; a frontier echoed every array in full
+    s = serve("DeepSeek-R1", "H200 SXM", 8)
+    assert "tensor 8 x pipeline 1 x expert 8, attention data parallel, fp8" in repr(s)
+    f = frontier("Llama 3 8B", "H100 SXM5", points=3)
+    text = repr(f)
+    assert text.startswith("Frontier(Llama 3 8B on 1 x H100 SXM5, tensor 1 x pipeline 1, bf16, 3 concurrencies from 1 ")
+    assert "Quantity" not in text and len(text) < 300
+
+
+def test_window_layers_without_a_window_is_refused_not_dropped(capsys):
+    # fresh15: --window-layers 10 on Llama 3 8B (no sliding window) was read by nothing and answered unsaid
+    with pytest.raises(InputError) as exc:
+        serve("Llama 3 8B", "H100 SXM5", window_layers=10)
+    assert exc.value.field == "window_layers" and "only used with a sliding window" in exc.value.message
+    assert serve("GPT-OSS 20B", "H100 SXM5", window_layers=10).layout["tensor"] == 1  # a shape's own window: read
+
+
+def test_a_frontier_of_more_points_than_concurrencies_says_so(capsys):
+    # fresh15: --points 10000 answered 219 rows, unsaid
+    assert main(["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--frontier", "--points", "10000"]) == 0
+    err = capsys.readouterr().err
+    assert "warning: points: 219 of the 10,000 asked: every concurrency from 1 to the 219 the memory holds" in err
+    assert main(["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--frontier", "--points", "10"]) == 0
+    assert "points:" not in capsys.readouterr().err

@@ -321,3 +321,12 @@ def test_a_bare_family_on_a_chip_lists_the_releases_that_run_there_alone():
     with pytest.raises(InputError) as exc:  # on NVIDIA chips every plain release runs: listed as before
         engine_on("vllm", "H100 SXM5")
     assert "list vLLM 0.6.0, " in exc.value.message and "(ROCm)" not in exc.value.message
+
+
+def test_a_release_listed_once_with_its_backend_is_read_without_it():
+    # fresh15: "--engine 'NIM 1.8.0'" was refused: "expected one of NIM 1.8.0 (TensorRT-LLM), got 'NIM 1.8.0'"
+    from calc.serve.engines import engine_name
+
+    assert engine_name("NIM 1.8.0") == engine_name("nim 1.8.0") == "NIM 1.8.0 (TensorRT-LLM)"
+    # another vendor's build is never read for a release typed without it: vLLM 0.9.1 is NVIDIA's
+    assert engine_name("vllm 0.9.1") == "vLLM 0.9.1"

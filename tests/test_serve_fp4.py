@@ -61,3 +61,16 @@ def test_decode_products_stream_at_their_measured_share_on_blackwell():
     step = decode_step(s, b.layout, r, b.weight_bytes, 1.0, np.array([16.0]), np.array([400.0]))
     weights = (s.dense + s.unembedding) * b.weight_bytes / (r.product_bandwidth * coefficients().decode_bandwidth_efficiency)
     assert float(step["weights"][0]) == pytest.approx(weights, rel=0.05)
+
+
+def test_fp4_weights_on_a_chip_with_no_4_bit_peak_say_their_8_bit_products(capsys):
+    # fresh15: serve --precision fp4 on an H100 answered "weights fp4" with no word that the products run in fp8
+    from calc.__main__ import main
+    from calc.serve.load import multiplied_note
+
+    assert multiplied_note("fp4", "H100 SXM5") == "multiplied in fp8, as the H100 SXM5 has no fp4 peak in data/hardware.csv"
+    assert multiplied_note("fp4", "B200") == "" and multiplied_note("fp8", "H100 SXM5") == ""
+    assert main(["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--precision", "fp4"]) == 0
+    assert "  weights fp4: multiplied in fp8, as the H100 SXM5 has no fp4 peak" in capsys.readouterr().out
+    assert main(["serve", "--model", "Llama 3 8B", "--hardware", "B200", "--precision", "fp4"]) == 0
+    assert "multiplied in" not in capsys.readouterr().out

@@ -4,6 +4,7 @@ the step in progress, the rate no layout sustains; its doors (Python, command li
 
 import json
 import math
+import re
 
 import numpy as np
 import pytest
@@ -377,3 +378,11 @@ def test_cli_limits_json_and_text_say_the_rate(capsys):
     assert d["request_rate"] > 0 and d["units"]["request_rate"] == "1/s"
     assert main(argv) == 0
     assert "requests/s arriving at random" in capsys.readouterr().out
+
+
+def test_a_rate_beyond_capacity_names_the_layout_it_speaks_of():
+    # fresh15: "expected fewer requests/s than the 8.74 the layout completes", the layout unnamed
+    with pytest.raises(InputError) as exc:
+        serve("Llama 3 70B", "H100 SXM5", 8, request_rate=1000)
+    assert exc.value.field == "request_rate"
+    assert re.search(r"the layout \(tensor \d+ x pipeline \d+, \d+ replicas?\) completes", exc.value.message)

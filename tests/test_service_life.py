@@ -291,3 +291,13 @@ def test_a_life_at_the_python_prompt_reads_as_a_sentence():
     assert text.startswith("ServiceLife(Llama 3 70B on H100 SXM5: training $") and " on 15T tokens, serving 10B tokens a " \
         "day for 730 days at $" in text and "serving has cost as much as training after " in text
     assert "Quantity" not in text and len(text) < 300
+
+
+def test_a_mixture_of_experts_life_finds_no_cheaper_size_from_dense_laws():
+    # fresh15: service_life("DeepSeek-V3", ...).lifetime() answered "optimum 140B params", its 671B total taken as a
+    # dense model's, where calc lifetime --model DeepSeek-V3 and the Lifetime page refuse it
+    life = service_life("DeepSeek-V3", "H200 SXM", training_tokens="14.8T token", tokens_per_day="100B token/day",
+                        days="730 day")
+    for call in (life.lifetime, life.size_curve):
+        with pytest.raises(InputError, match="mixture of experts; the dense scaling laws do not give its quality"):
+            call()

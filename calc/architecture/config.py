@@ -148,7 +148,9 @@ class Config:
             why = "no shape is that large" if v > MAX_COUNT else f"write {int(v)}, with no decimal point or exponent"
             raise InputError("config", f"{k!r} must be a whole number up to 2^53, got {shown(v)}: {why}")
         if k is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 0):
-            raise InputError("config", f"{k!r} must be a whole number >= 0, got {shown(v)}")
+            quoted = (f": a JSON string; write {v.strip()} without quotes" if isinstance(v, str) and v.strip().isdigit()
+                      else "")  # "4096" in quotes was refused as if it were no number at all
+            raise InputError("config", f"{k!r} must be a whole number >= 0, got {shown(v)}{quoted}")
         if k is not None and v > MAX_COUNT:
             raise InputError("config", f"{k!r} must be a whole number up to 2^53, got {shown(v)}: no shape is that large")
         return v

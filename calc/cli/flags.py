@@ -84,7 +84,7 @@ def served_precision_help(where: str = "") -> str:
     return (BY_NAME["precision"].meaning + " (default: the checkpoint's format where its config.json's "
             "quantization_config states one and the chip has its peak, DeepSeek-R1 and Kimi K2 in fp8; else the chip's "
             f"16-bit format), here the served weights'{where}: "
-            f"{served_formats()}; fp4 is NVFP4, mxfp4 OCP's; w8a16 and int4 are weight-only, multiplied in the chip's "
+            f"{served_formats()}; fp4 is NVFP4 (multiplied in fp8 on a chip with no fp4 peak, Hopper's), mxfp4 OCP's; w8a16 and int4 are weight-only, multiplied in the chip's "
             "16-bit format (w8a16: an FP8 checkpoint on a chip with no fp8 peak, as vLLM's FP8 Marlin runs it); tf32 "
             "and fp32 are training formats, not modelled for serving")
 

@@ -198,7 +198,11 @@ def _lifetime(args) -> int:
         for name, p in rows:
             print(f"  {name:<16}{show('params', p.params):>14}  training {show('cost', p.training_cost)}, serving "
                   f"{show('cost', p.serving_cost)}, lifetime {show('cost', p.lifetime_cost)}")
-        print(f"  saving: {show('cost', r.cost_saving)}")
+        # against what, as the FLOP lines say it ("saving: $4.15M" named neither)
+        print(f"  saving against the compute-optimal model: {show('cost', r.cost_saving)}")
+        if r.given_cost is not None:
+            print(f"  saving against the run given: "
+                  f"{show('cost', (r.given_cost.lifetime_cost - r.cost_optimum.lifetime_cost).to('USD'))}")
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
     return 0

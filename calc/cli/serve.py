@@ -51,7 +51,7 @@ def _serve_parser(sub) -> None:
             ("--points", "N", "concurrencies on the --frontier (default 64)")):
         se.add_argument(flag, type=_whole, metavar=metavar, help=help_)
     se.add_argument("--pipeline", type=_whole, default=None, metavar="P",
-                    help="pipeline stages per replica (default: with --tensor 1, else the best split)")
+                    help="pipeline stages per replica (default: 1 where --tensor is given, else the best split)")
     either_flag(se, "--attention-data-parallel", "attention replicated on each chip beside expert-parallel MoE "
                 "layers (default: without --tensor, a mixture of experts' layouts are tried with it and without; "
                 "--no-attention-data-parallel: attention tensor parallel only)")
@@ -138,6 +138,9 @@ def _serve(args) -> int:
         f = frontier(model, args.hardware, args.chips, points=FRONTIER_POINTS if args.points is None else args.points,
                      **options)
         warnings = _warnings(model, f.model, f.chips, args)
+        if args.points is not None and len(f.concurrency) < args.points:  # fewer than asked: said, never a silent cap
+            warnings.append(f"points: {len(f.concurrency):,} of the {args.points:,} asked: every concurrency from "
+                            f"{int(f.concurrency[0]):,} to the {int(f.concurrency[-1]):,} the memory holds")
         if args.json:  # the warnings as estimate --json carries them: in the answer, not on stderr
             print(json.dumps({**_named(f.to_dict(), args), "matmul_rate": matmul_basis(f.hardware),
                               "warnings": warnings}, indent=2))
@@ -147,7 +150,7 @@ def _serve(args) -> int:
         lay = f.layout
         print(f"{_model_name(f.model, args)} on {number(f.chips)} x {f.hardware}: tensor {lay['tensor']} x pipeline {lay['pipeline']}{_expert(lay)}, {number(lay['replicas'])} "
               f"replica{'s' * (lay['replicas'] != 1)}{_layout_extras(lay)}, weights {_weights_text(lay)}, KV cache {lay['kv_precision']}")
-        _precision_line(f.layout, f.precision_basis)
+        _precision_line(f.layout, f.precision_basis, f.hardware)
         if f.engine is not None:
             print("  " + _engine_text(f.engine))
         _matmul_line(f.hardware)
@@ -181,7 +184,7 @@ def _serve(args) -> int:
     print(f"{_model_name(s.model, args)} on {number(s.chips)} x {s.hardware}: tensor {lay['tensor']} x pipeline {lay['pipeline']}"
           f"{_expert(lay)}, {number(lay['replicas'])} replica{'s' * (lay['replicas'] != 1)}{_layout_extras(lay)}, weights {_weights_text(lay)}, "
           f"KV cache {lay['kv_precision']}")
-    _precision_line(lay, s.precision_basis)
+    _precision_line(lay, s.precision_basis, s.hardware)
     if s.limited_by["layout"] != "given":
         print(f"  layout: {s.limited_by['layout']}")
     _matmul_line(s.hardware)
@@ -210,12 +213,24 @@ def _serve(args) -> int:
         u = {k: v.m_as("USD/Mtoken") for k, v in s.usd_per_million_tokens.items()}
         print(f"  $ per million tokens     ${cents(u['input'])} input, ${cents(u['output'])} output, "
               f"${cents(u['blended'])} blended 3:1")
-        print(f"    price: {s.price_basis}")
+        print(f"    price: {_price_said(s, args)}")
     if s.energy_per_token is not None:
         e = {k: v.m_as("J/token") for k, v in s.energy_per_token.items()}
         print(f"  energy per token         {number(e['input'])} J input, {number(e['output'])} J output "
               f"(power at the chip's load, not its TDP)")
     return 0
+
+
+def _price_said(s, args) -> str:
+    """Where the chip-hour price comes from, with the price itself where --price gave it per chip ("price: given" said
+    neither; a price per node already says its figure and server)."""
+    if s.price_basis != "given":
+        return s.price_basis
+    from calc.display import cents
+    from calc.prices import read_price
+
+    q, _ = read_price(args.price, s.hardware)
+    return f"given (--price), ${cents(q.m_as('USD/chip/hour'))} per chip-hour"
 
 
 def _ttft_text(s) -> str:
@@ -290,15 +305,18 @@ def _weights_text(layout: dict) -> str:
     return layout["precision"] if ep in (None, layout["precision"]) else f"{layout['precision']}, experts {ep}"
 
 
-def _precision_line(layout: dict, basis: str) -> None:
+def _precision_line(layout: dict, basis: str, hardware: str) -> None:
     """Why the weights are in their format where none was given and the checkpoint's config.json states one (used,
     or not on a chip without its peak): "weights fp8: the checkpoint's format, from config.json's
     quantization_config" (``calc.serve.load.default_precision``); nothing where --precision was given or the model's
     checkpoint is in 16 bits (--json says it always, under "precision_basis")."""
-    from calc.serve.load import CHIP_BASIS
+    from calc.serve.load import CHIP_BASIS, multiplied_note
 
     if basis not in ("given", CHIP_BASIS):
         print(f"  weights {layout['precision']}: {basis}")
+    note = multiplied_note(layout["precision"], hardware)  # fp4 on Hopper: its 8-bit products, said
+    if note:
+        print(f"  weights {layout['precision']}: {note}")
 
 
 def _expert(lay: dict) -> str:

@@ -40,6 +40,8 @@ def _fraction(utilization) -> pint.Quantity:
 def _training_price(price, hardware, utilization):
     q = parse_quantity(price, "training_price", "USD/FLOP", bare_ok=False) if not _per_chip_hour(price) else None
     if q is None:
+        if hardware is not None and utilization is None:  # the chip given: it is the MFU that is missing, said so
+            raise InputError("utilization", UTILIZATION_MISSING)
         if hardware is None or utilization is None:
             raise InputError("training_price", "a price per chip-hour needs the chip (hardware) and its utilization "
                                                "(MFU) to become a price per FLOP; or give USD/FLOP")
@@ -48,6 +50,10 @@ def _training_price(price, hardware, utilization):
         raise InputError("hardware" if hardware is not None else "utilization",
                          "only used with a training price per chip-hour (the price given is per FLOP)")
     return _price(q, "training_price", "USD/FLOP", "1.4e-18 USD/FLOP")
+
+
+UTILIZATION_MISSING = ("required with a training price per chip-hour: the MFU that makes it a price per FLOP, e.g. "
+                       "0.4; or give the training price in USD/FLOP")
 
 
 def _per_chip_hour(price) -> bool:

@@ -71,6 +71,9 @@ def lifetime(*, loss=None, params=None, tokens=None, model=None, inference_token
     >>> round(o.params.m_as("Gparam"), 1), round(o.saving_fraction, 2)
     (7.0, 0.17)
     """
+    from calc.scaling import law_name
+
+    law = law_name(law)  # as the table spells it, whatever the case typed: the answer names it so
     target, n_run, d_run = quality(loss=loss, params=params, tokens=tokens, model=model, law=law)
     demand = _count(inference_tokens, "inference_tokens", "token", zero_ok=True)
     try:

@@ -86,11 +86,7 @@ class Serving:
     def __repr__(self) -> str:
         """What a person reads at the Python prompt (every field stays an attribute, ``to_dict`` has them all):
         ``serve(...)`` echoed 2,000 characters of floats and dicts."""
-        lay = self.layout
-        split = f"tensor {lay['tensor']} x pipeline {lay['pipeline']}" + (
-            f" x expert {lay['expert']}" if lay.get("expert", 1) > 1 else "")
-        if lay.get("replicas", 1) > 1:
-            split = f"{lay['replicas']:,} replicas of {split}"
+        lay, split = self.layout, _layout_said(self.layout)
         load_said = f"{self.concurrency:,} in flight"
         if self.request_rate is not None:
             load_said = f"{number(self.request_rate.m_as('1/s'))} requests/s, {load_said}"
@@ -373,6 +369,17 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
                         engine, host, model)
 
 
+def _layout_said(lay: dict) -> str:
+    """A layout dict as the reprs say it: "2 replicas of tensor 2 x pipeline 2", "tensor 8 x pipeline 1 x expert 8,
+    attention data parallel" (DeepSeek-R1's repr left its attention out), "..., prefill on chips of its own"."""
+    split = f"tensor {lay['tensor']} x pipeline {lay['pipeline']}" + (
+        f" x expert {lay['expert']}" if lay.get("expert", 1) > 1 else "")
+    if lay.get("replicas", 1) > 1:
+        split = f"{lay['replicas']:,} replicas of {split}"
+    return (split + (", attention data parallel" if lay.get("attention_data_parallel") else "")
+            + (", prefill on chips of its own" if lay.get("disaggregated") else ""))
+
+
 def _expert_groups_split(chips: int, expert, pipeline) -> None:
     """Refuse ``expert`` groups that no tensor group of the chips (of a stage) splits into, by what was given: with no
     tensor given, the error of the one-chip group the search begins at named a tensor of 1 nobody typed."""
@@ -426,11 +433,14 @@ def _why(best: Setup, candidates: list[Setup], scores: list, given: bool, what: 
 
 
 def _split(s: Setup, mode: bool = True) -> str:
-    """A layout as the answer names it: tensor x pipeline (x expert for a mixture of experts), and (``mode``)
-    whether its attention is data parallel."""
+    """A layout as the answer names it: tensor x pipeline (x expert for a mixture of experts), and (``mode``: both
+    kinds were tried) whether its attention is data or tensor parallel: the runner-up of DeepSeek-R1 on 8 H200 at
+    --expert 8 is the same split with attention tensor parallel, and was named as the answer's own split."""
     lay = s.layout
     out = f"tensor {lay.tensor} x pipeline {lay.pipeline}" + (f" x expert {lay.expert}" if s.shape.moe_layers else "")
-    return out + (", attention data parallel" if mode and lay.attention_data_parallel else "")
+    if not mode:
+        return out
+    return out + (", attention data parallel" if lay.attention_data_parallel else ", attention tensor parallel")
 
 
 def _held(n: int | None, mode: str):
@@ -709,6 +719,14 @@ class Frontier:
     tokens_per_second: dict | None = None
     usd_per_million_tokens: dict | None = None
     precision_basis: str = "given"  # as Serving's: why the weights are in layout["precision"]
+
+    def __repr__(self) -> str:
+        """As Serving's: the curve in one line (the dataclass's own echoed every array and both bases in full)."""
+        c, t, per_chip = self.concurrency, self.tpot.m_as("ms"), self.tokens_per_second_per_chip.m_as("token/s/chip")
+        return (f"Frontier({self.model} on {self.chips:,} x {self.hardware}, {_layout_said(self.layout)}, "
+                f"{self.layout['precision']}, {len(c)} concurrencies from {int(c[0]):,} to {int(c[-1]):,}: TPOT "
+                f"{number(t[0])} to {number(t[-1])} ms, {number(per_chip[0])} to {number(per_chip[-1])} tokens/s per "
+                "chip)")
 
     def to_dict(self) -> dict:
         """JSON-ready lists, in the units named under "units", with Serving's names."""

@@ -22,7 +22,14 @@ def chip_price(hw: data.Hardware, price=None) -> tuple[float | None, str]:
     the reason when the chip has no public price. A price per node ("14 USD/h/node") is divided by the
     chip's server size (``calc.prices.read_price``)."""
     if price is not None:
-        q, how = prices.read_price(price, hw)
+        try:
+            q, how = prices.read_price(price, hw)
+        except InputError as exc:  # serving reads no chips per node: the per-chip price is the way, said so
+            if "chips_per_node" not in exc.message:
+                raise
+            raise InputError("price", exc.message.replace("give chips_per_node (--chips-per-node)",
+                                                          "give the price per chip-hour instead, e.g. "
+                                                          "\"1.2 USD/chip/hour\"")) from None
         if np.ndim(q.magnitude):
             raise InputError("price", f"expected one value, got an array of {np.size(q.magnitude)}")
         return float(q.m_as("USD/chip/hour")), how

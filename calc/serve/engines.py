@@ -23,6 +23,9 @@ _ENGINE_WORDS = re.compile(r"^(" + "|".join(sorted(map(re.escape, _ENGINE_FAMILI
                            + r")(?:[\s=:_/-]*v?(\d[\w.]*))?(.*)$")
 
 
+VENDOR_BUILDS = ("(rocm)",)  # a name's tail that marks another vendor's build of a release line, never read for it
+
+
 def _engine_parts(text: str) -> tuple[str, str, str] | None:
     """(family, version, the rest) of an engine's name as typed, folded ("vLLM v0.11.0" -> ("vllm", "0.11.0", ""),
     "vLLM 0.9.1 (ROCm)" -> ("vllm", "0.9.1", "(rocm)")); None for a name of no family listed."""
@@ -98,6 +101,11 @@ def engine_name(engine) -> str | None:
             raise InputError("engine", f"expected one release, got {engine!r:.60}: data/serving_engines.csv and "
                                        f"data/serving_host.csv list {listed} of it")
         mine = sorted((n for n in known if (p := _engine_parts(n)) and p[0] == family), key=_version_key)
+        # the one listed release of that number, named with its backend ("NIM 1.8.0" is "NIM 1.8.0 (TensorRT-LLM)"),
+        # but never another vendor's build ("vllm 0.9.1" on an MI300X asks for "vLLM 0.9.1 (ROCm)", never taken)
+        sole = [n for n in mine if _engine_parts(n)[1] == version]
+        if version and not rest and len(sole) == 1 and _engine_parts(sole[0])[2] not in VENDOR_BUILDS:
+            return sole[0]
         if mine:  # a release of a line listed ("vllm 0.8.2"): that line's releases first, then the nearest in spelling
             line = ".".join(version.split(".")[:2])
             near = [n for n in mine if version and _engine_parts(n)[1].startswith(line + ".")]

@@ -669,7 +669,10 @@ def at_rate(s: Setup, rate: float) -> tuple[float, dict]:
     if not rate < cap:
         paced = (f"; pipeline {s.layout.pipeline}: its heaviest micro-batch paces it"
                  if s.layout.pipeline > 1 and not s.disaggregated else "")  # the decode chips' steps carry no prompts
-        raise InputError("request_rate", f"expected fewer requests/s than the {number(cap)} the layout completes with "
+        lay = s.layout  # named: "the layout" alone did not say which the search had tried last
+        raise InputError("request_rate", f"expected fewer requests/s than the {number(cap)} the layout (tensor "
+                                         f"{lay.tensor} x pipeline {lay.pipeline}, {s.replicas:,} "
+                                         f"replica{'s' * (s.replicas != 1)}) completes with "
                                          f"the requests arriving at random ({most:,} sequences in flight at most{paced}), "
                                          f"got {number(rate)}: the queue grows without end; give a lower rate or more chips")
     c = np.geomspace(min(1e-3, most), most, 96)  # all replicas
@@ -996,6 +999,29 @@ def default_precision(model: Transformer, hw: data.Hardware) -> tuple[str, str]:
                   f"checkpoint's {own} of config.json's quantization_config{keep}")
 
 
+def product_format(precision: str, hw: data.Hardware) -> str | None:
+    """The format the products of weights in ``precision`` run in on ``hw`` (before the chip's peaks are checked):
+    FP4 weights on a chip with no 4-bit tensor cores (Hopper, MI300X: no fp4 peak in data/hardware.csv) multiply in
+    FP8; None for a weight-only format (w8a16, int4, 16-bit: the chip's own 16-bit products).
+
+    >>> product_format("fp4", data.hardware("H100 SXM5")), product_format("fp4", data.hardware("B200"))
+    ('fp8', 'fp4')
+    """
+    compute = footprint.WEIGHT_PRECISIONS[precision][1]
+    return "fp8" if compute == "fp4" and compute not in hw.peaks else compute
+
+
+def multiplied_note(precision: str, hardware) -> str:
+    """Where the products of the served weights run in another format than the weights' own, in words for the doors'
+    weights line: "multiplied in fp8, as the H100 SXM5 has no fp4 peak in data/hardware.csv"; "" elsewhere. FP4 on
+    Hopper was answered as "weights fp4" with no word of its 8-bit products."""
+    hw = hardware if isinstance(hardware, data.Hardware) else data.hardware(hardware)
+    own = footprint.WEIGHT_PRECISIONS.get(precision, (None, None))[1]
+    if own is None or product_format(precision, hw) == own:
+        return ""
+    return f"multiplied in {product_format(precision, hw)}, as the {hw.name} has no {own} peak in data/hardware.csv"
+
+
 def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, attention_data_parallel=False,
           precision=None, kv_precision=None, input_tokens=1000, output_tokens=1000, window=None, window_layers=None,
           price=None, pue=None, carbon_intensity=None, attention_kernel="grouped", disaggregated=False,
@@ -1040,9 +1066,7 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
     n = int(read_chips(chips).m_as("chip"))  # the one reader of a cluster's chips (10**400 refused by name)
     prec, why = (precision, "given") if precision else default_precision(m, hw)
     prec = _precision("precision", prec, footprint.WEIGHT_PRECISIONS)
-    compute = footprint.WEIGHT_PRECISIONS[prec][1]
-    if compute == "fp4" and compute not in hw.peaks:  # no 4-bit tensor cores (Hopper): the FP4 weights multiply in 8 bits
-        compute = "fp8"
+    compute = product_format(prec, hw)
     _chip_has(hw, "precision", prec if prec in ("bf16", "fp16") else compute, prec)
     compute = compute if compute in hw.peaks else hw.default_precision  # int4, w8a16: weight-only, at the chip's own
     kvp = _precision("kv_precision", kv_precision or ("fp16" if prec == "fp16" or "bf16" not in hw.peaks else "bf16"),
@@ -1061,6 +1085,10 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
         wl = m.window_layers if window_layers is None else _whole("window_layers", window_layers, 0)
     if wl > m.layers:
         raise InputError("window_layers", f"expected at most the model's {m.layers} layers, got {wl}")
+    if window is None and window_layers is not None:  # read by nothing: refused, never dropped (it was, unsaid)
+        raise InputError("window_layers", "only used with a sliding window, which this model has none of; give "
+                                          "a window (window=, --window: the tokens each windowed layer keeps), or "
+                                          "leave it out")
     usd, basis = cost.chip_price(hw, price)
     p, ci = cost.defaults(pue, carbon_intensity)
     P = 1 if pipeline is None else _whole("pipeline", pipeline)  # None: 1, the depth ``layouts`` searches from
