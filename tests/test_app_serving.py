@@ -368,7 +368,8 @@ def test_a_link_names_the_engine_as_people_type_it():
     # on the chip of the link: on an MI300X the releases that run there (vLLM's ROCm builds), as --engine says them
     at = open_page(PAGE, **{**LINK, "serving.hardware": "MI300X", "serving.chips": "1", "serving.engine": "vllm"})
     said = " ".join(w.value for w in at.warning).replace("\\", "")
-    assert "those that run on the MI300X (AMD) are vLLM 0.8.5 (ROCm)" in said and "vLLM 0.6.0" not in said
+    assert "those that run on the MI300X (AMD) are vLLM 0.6.4 (ROCm)" in said and "vLLM 0.8.5 (ROCm)" in said
+    assert "vLLM 0.6.0" not in said
     assert _url(at)["serving.engine"] == "none"
 
 
