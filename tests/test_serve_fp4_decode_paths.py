@@ -43,11 +43,12 @@ def test_the_405b_runs_ask_for_time_only_without_the_fp4_gemm_plugin():
     groups = fp4.by_path(fp4.asked("Llama 3.1 405B"))
     slow = [g for (path, _, _), g in groups.items() if path == "tensorrt + gemm-allreduce"]
     assert slow and all(g["solved"] == g["rows"] for g in slow)
-    assert min(g["min"] for g in slow) > 50e-6
+    # one GB300 Server row asks +30 us since GB300 took its own sustained matmul rate (branch gb300share; +69 before)
+    assert min(g["min"] for g in slow) > 25e-6 and min(g["median"] for g in slow) > 60e-6
     plugin = groups[("plugin", "Llama 3.1 405B", "interactive")]
     fp8 = groups[("fp8", "Llama 3.1 405B", "server")]
     assert plugin["max"] < 30e-6 and abs(fp8["median"]) < 15e-6
-    assert min(g["min"] for g in slow) - max(plugin["max"], fp8["max"]) > 40e-6
+    assert min(g["median"] for g in slow) - max(plugin["max"], fp8["max"]) > 40e-6
 
 
 def test_every_kernel_table_puts_h200_at_least_as_far_under_its_kernels_as_b200():
