@@ -368,7 +368,7 @@ _DIM_WORDS = {"W": "a power", "J": "an energy", "m": "a length", "kg": "a mass",
               "FLOP/s/chip": "a compute rate per chip", "token": "a token count", "param": "a parameter count",
               "chip": "a chip count", "USD": "money", "USD/h": "money per hour", "USD/chip/h": "money per chip-hour",
               "W/chip": "a power per chip", "byte": "a size in bytes", "chip*h": "chip time", "kg/kWh": "a mass per energy",
-              "FLOP/token": "compute per token", "FLOP/param/token": "compute per parameter per token"}
+              "1/s": "a rate per unit of time", "FLOP/token": "compute per token", "FLOP/param/token": "compute per parameter per token"}
 
 
 @cache

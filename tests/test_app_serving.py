@@ -228,6 +228,8 @@ def test_a_request_rate_goes_to_the_url_and_reaches_the_answer():
     assert _url(at)["serving.request_rate"] == "4/s"
     at.text_input(key="serving_request_rate").set_value("8/s").run()
     assert _url(at)["serving.request_rate"] == "8/s" and "at 8 requests/s" in " ".join(m.value for m in at.markdown)
+    at.text_input(key="serving_request_rate").set_value("4 Hz").run()  # doors16: Hz was an unknown unit
+    assert not at.warning and "at 4 requests/s" in " ".join(m.value for m in at.markdown)
 
 
 def test_a_limit_or_a_rate_typed_at_the_default_load_chooses_the_load_that_reads_it():

@@ -285,3 +285,57 @@ def test_a_frontier_of_more_points_than_concurrencies_says_so(capsys):
     assert "warning: points: 219 of the 10,000 asked: every concurrency from 1 to the 219 the memory holds" in err
     assert main(["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--frontier", "--points", "10"]) == 0
     assert "points:" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("rate", ["4 Hz", "4/s", "4 per second", "240 per minute", "4 requests/s", "0.004 kHz"])
+def test_a_request_rate_in_hertz_or_per_unit_of_time_is_requests_per_second(rate):
+    # doors16: "4 Hz" (and Q_(4, "Hz")) was refused as an unknown unit; a rate per second is a frequency
+    from calc.serve import read_request_rate
+    assert read_request_rate(rate).m_as("1/s") == pytest.approx(4.0)
+
+
+def test_a_request_rate_quantity_in_hertz_reaches_the_answer(capsys):
+    from calc.units import Q_
+    s = serve("Llama 3.1 70B", "H100 SXM5", 8, request_rate=Q_(4, "Hz"))
+    assert s.request_rate.m_as("1/s") == pytest.approx(4.0)
+    code, out, _ = _cli(capsys, "--request-rate", "4 Hz")
+    assert code == 0 and "request rate: 4 requests/s" in out
+
+
+@pytest.mark.parametrize("rate,got", [("4 ms", "got 4 ms (a time)"), ("4 GB", "got 4 GB (a size in bytes)")])
+def test_a_request_rate_of_another_kind_is_still_refused_in_one_line(rate, got):
+    with pytest.raises(InputError) as exc:
+        serve(*ARGS, request_rate=rate)
+    text = str(exc.value)
+    assert text.startswith("request_rate: expected requests per second (1/s)") and text.endswith(got)
+    assert "\n" not in text
+
+
+@pytest.mark.parametrize("field", ["concurrency", "batch"])
+def test_a_dimensionless_quantity_is_a_count_as_a_plain_number_is(field):
+    # doors16: Q_(8) as concurrency (or batch) was refused ("expected a whole number >= 1, got <Quantity(8, ...)>")
+    from calc.units import Q_
+    plain = serve(*ARGS, **{field: 8})
+    for q in (Q_(8), Q_(8.0, "dimensionless"), Q_(800, "percent")):
+        s = serve(*ARGS, **{field: q})
+        assert s.concurrency == plain.concurrency and s.tpot.m_as("s") == plain.tpot.m_as("s")
+
+
+@pytest.mark.parametrize("value,words", [
+    (2.5, "expected a whole number >= 1, got 2.5 (a dimensionless quantity)"),
+    (-3, "expected a whole number >= 1, got -3"),
+    (0, "expected a whole number >= 1, got 0"),
+])
+def test_a_fractional_or_negative_dimensionless_count_is_refused(value, words):
+    from calc.units import Q_
+    for field in ("concurrency", "batch"):
+        with pytest.raises(InputError, match=None) as exc:
+            serve(*ARGS, **{field: Q_(value)})
+        assert str(exc.value) == f"{field}: {words}"
+
+
+def test_a_count_with_a_unit_is_refused_naming_it():
+    from calc.units import Q_
+    with pytest.raises(InputError) as exc:
+        serve(*ARGS, concurrency=Q_(8, "token"))
+    assert str(exc.value) == "concurrency: expected a whole number >= 1 (a count, no unit), got 8 token"

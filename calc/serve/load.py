@@ -72,7 +72,7 @@ from calc.reader import read_chips, whole_text
 from calc.serve import cost, footprint, phases
 from calc.serve.phases import Layout
 from calc.serve.terms import Rates, clocked, expert_format_rates, rates
-from calc.units import parse_quantity
+from calc.units import Quantity, parse_quantity
 from calc.vocabulary import precision_hint, precision_name
 
 # decode attention kernels: "grouped" reads each cached key/value head once per step (TensorRT-LLM's XQA from
@@ -939,6 +939,13 @@ def _whole(name: str, value, least: int = 1, unit: str | None = None) -> int:
             value = whole_text(value)
         except InputError as exc:
             raise InputError(name, exc.message) from None
+    elif unit is None and isinstance(value, Quantity):  # Q_(8) (dimensionless) is 8, as a plain 8 is
+        if not value.dimensionless:
+            raise InputError(name, f"expected a whole number >= {least} (a count, no unit), got {value:~P}")
+        value = value.m_as("")
+        if not (np.isfinite(value) and float(value).is_integer()):
+            raise InputError(name, f"expected a whole number >= {least}, got {value:g} (a dimensionless quantity)")
+        value = int(value)
     elif unit is None and isinstance(value, (float, np.floating)) and float(value).is_integer():
         value = int(value)  # 64.0 is 64, as --concurrency 64.0; 64.5 is refused below
     if unit is not None and not isinstance(value, (int, np.integer)):
