@@ -339,3 +339,20 @@ def test_a_count_with_a_unit_is_refused_naming_it():
     with pytest.raises(InputError) as exc:
         serve(*ARGS, concurrency=Q_(8, "token"))
     assert str(exc.value) == "concurrency: expected a whole number >= 1 (a count, no unit), got 8 token"
+
+
+def test_a_disaggregated_prefill_is_limited_by_its_own_pass(capsys):
+    # doors16: 1,000-token prompts of Llama 3 70B on H100s said "prefill limited by memory bandwidth (weights)", read
+    # from the per-step share of the prefill work (a few prompt tokens against the whole weights read); the TTFT's
+    # pass of the 1,000-token prompt is compute: 2 x 70e9 x 1,000 FLOP on 8 chips against the weights' bytes
+    args = ("Llama 3 70B", "H100 SXM5", 8)
+    for kw in (dict(concurrency=1), dict(concurrency=16), dict(request_rate="4/s"), dict(batch=1), {}):
+        s = serve(*args, disaggregated=True, input_tokens=1000, **kw)
+        assert s.limited_by["prefill"] == "compute", kw
+    short = serve(*args, disaggregated=True, input_tokens=16, concurrency=1, tensor=8)
+    assert short.limited_by["prefill"] == "memory bandwidth (weights)"  # 16 tokens: the weights' read is longer
+    s = serve(*args, disaggregated=True, input_tokens=1000, concurrency=1, tensor=8)
+    assert s.breakdown["prefill"]["weights"] > s.breakdown["prefill"]["compute"]  # the per-step share, unchanged
+    code = main(["serve", "--model", "Llama 3 70B", "--hardware", "H100 SXM5", "--chips", "8", "--disaggregated",
+                 "--input-tokens", "1000", "--concurrency", "1"])
+    assert code == 0 and "(prefill limited by compute)" in capsys.readouterr().out

@@ -45,6 +45,8 @@ class Serving:
     or "limits"; ``concurrency`` the sequences in flight over all replicas (under a request rate, the mean by
     Little's law, rounded; ``request_rate`` the rate); ``limited_by`` the resource that takes the most time in each
     phase, what bounds the batch, and why the layout (given, or the best of the tensor x pipeline splits tried).
+    With prefill on chips of its own (disaggregated) the prefill's is that of the TTFT's prompt in its own pass;
+    ``breakdown["prefill"]`` stays the prefill work per decode step that prices the input tokens.
 
     Which TTFT: ``ttft_basis`` says it in words, and ``queueing`` is the mean wait it holds before its prompt's step
     (for the step in progress and behind the other prompts for the step's token budget, ``load.prefill_wait``). A
@@ -598,7 +600,7 @@ def _answer(s: Setup, n: int, mode: str, label: str, limits: tuple | None = None
         tokens_per_second_per_user=_q(float(r["per_user"]), "token/s"),
         kv_cache_per_token=_q(footprint.kv_cache_per_token(s.model, s.kv_precision), "byte/token"),
         usd_per_million_tokens=usd, price_basis=s.price_basis, energy_per_token=energy, emissions_per_token=co2,
-        limited_by={"prefill": limited_by(r["prefill"]), "decode": limited_by(r["decode"]),
+        limited_by={"prefill": limited_by(r.get("prefill_pass", r["prefill"])), "decode": limited_by(r["decode"]),
                     "concurrency": "memory capacity (KV cache)" if label == "saturating" else
                     _LIMITED[limits[0]] if label == "limits" else
                     "the request rate (Little's law)" if label == "request rate" else "given",

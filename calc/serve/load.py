@@ -288,8 +288,11 @@ def evaluate(s: Setup, concurrency, mode: str, queue: bool = False) -> dict:
         pre = phases.prefill(sh, lay, r, s.weight_bytes, c * prompt / gen, prompt, span=span, expert_bytes=eb,
                              fused_all_reduce=fused)
         tpot = dec["total"]
-        ttft = phases.prefill(sh, lay, r, s.weight_bytes, prompt, prompt, span=span, expert_bytes=eb,
-                              fused_all_reduce=fused)["total"] + tpot
+        # the TTFT's prompt in a pass of its own: what limits it is this pass's (``limited_by``), not the per-step
+        # share above that prices the input tokens (a few prompt tokens a step against the whole weights read)
+        first = phases.prefill(sh, lay, r, s.weight_bytes, prompt, prompt, span=span, expert_bytes=eb,
+                               fused_all_reduce=fused)
+        ttft = first["total"] + tpot
         prefill_per_token = pre["total"] / (c * prompt / gen)
     elif not s.chunked_prefill:  # the prompts of a round of n steps in one pass of their own, when any has come
         n = s.scheduler_steps
@@ -342,6 +345,8 @@ def evaluate(s: Setup, concurrency, mode: str, queue: bool = False) -> dict:
     out = {"ttft": ttft, "tpot": tpot, "total": per_replica * s.replicas, "per_chip": per_replica / chips,
            "per_user": 1.0 / tpot, "decode": dec, "prefill": pre,
            "chip_s_in": chips * prefill_per_token, "chip_s_out": chips * decode_per_token}
+    if s.disaggregated and mode != "batch":
+        out["prefill_pass"] = first  # the parts of the TTFT's own prefill pass (a batch's is "prefill" itself)
     if s.price is not None:
         out["usd_in"] = s.price / 3600 * out["chip_s_in"]
         out["usd_out"] = s.price / 3600 * out["chip_s_out"]
