@@ -278,6 +278,17 @@ def _precision_said(s) -> str:
     return "" if not said and not note else f" ({'; '.join(said + ([note] if note else []))})"
 
 
+def _experts_said(s) -> str:
+    """The routed experts' own format and how they are multiplied, where it is not the rest's: ", experts mxfp4
+    (multiplied in bf16 ..., as the A100 SXM4 80GB has no fp4 peak ...)", as the command line's "experts mxfp4:"
+    line (``load.multiplied_note``); "" elsewhere."""
+    ep = s.layout.get("expert_precision")
+    if ep in (None, s.layout["precision"]):
+        return ""
+    note = multiplied_note(ep, s.hardware, experts=True)  # MXFP4 experts on an A100: their BF16 products, said
+    return f", experts {ep}" + (f" ({note})" if note else "")
+
+
 def _ttft_said(s) -> str:
     """Which time to first token the answer gives (calc.serve's ``ttft_basis``), the wait it holds and the step alone."""
     # "Time to first token: a closed loop of 64 clients...", as the command line's "TTFT:" line; "The time to first
@@ -567,7 +578,7 @@ st.markdown(
     f"**{escape(s.model)}** on {s.chips:,} × {escape(s.hardware)}: {split_said(lay)}"
     f"{', prefill on chips of its own (these decode only)' if lay['disaggregated'] else ''}, "
     f"weights {lay['precision']}{_precision_said(s)}"
-    f"{'' if lay['expert_precision'] in (None, lay['precision']) else ', experts ' + lay['expert_precision']}, "
+    f"{_experts_said(s)}, "
     f"KV cache {lay['kv_precision']} "
     f"({number(s.kv_cache_per_token.m_as('kB/token'))} kB per token). {s.concurrency:,} requests in flight"
     f"{'' if s.request_rate is None else ' on average at ' + number(s.request_rate.m_as('1/s')) + ' requests/s'}; "

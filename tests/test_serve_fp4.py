@@ -74,3 +74,25 @@ def test_fp4_weights_on_a_chip_with_no_4_bit_peak_say_their_8_bit_products(capsy
     assert "  weights fp4: multiplied in fp8, as the H100 SXM5 has no fp4 peak" in capsys.readouterr().out
     assert main(["serve", "--model", "Llama 3 8B", "--hardware", "B200", "--precision", "fp4"]) == 0
     assert "multiplied in" not in capsys.readouterr().out
+
+
+def test_mxfp4_experts_say_how_they_are_multiplied(capsys):
+    # doors16: GPT-OSS's MXFP4 experts on an A100 (no fp8 or fp4 peak) said "experts mxfp4" and nothing of their
+    # products; with no fp4 peak the kernel dequantises each weight to BF16 (footprint.expert_activation: W4A16, as
+    # the model's expert rates take it), with one on Blackwell its 8-bit activations: nothing to say
+    from calc import data
+    from calc.__main__ import main
+    from calc.serve.load import multiplied_note, product_format
+
+    a100 = "multiplied in bf16 (each weight dequantised in the kernel), as the A100 SXM4 80GB has no fp4 peak in data/hardware.csv"
+    assert multiplied_note("mxfp4", "A100 SXM4 80GB", experts=True) == a100
+    assert multiplied_note("mxfp4", "H100 SXM5", experts=True).startswith("multiplied in bf16 (each weight dequantised")
+    assert multiplied_note("mxfp4", "B200", experts=True) == ""
+    assert multiplied_note("fp8", "A100 SXM4 80GB", experts=True).endswith("has no fp8 peak in data/hardware.csv")
+    assert multiplied_note("fp8", "H100 SXM5", experts=True) == ""
+    assert product_format("mxfp4", data.hardware("A100 SXM4 80GB"), experts=True) == "bf16"
+    assert product_format("mxfp4", data.hardware("B200"), experts=True) == "fp8"
+    assert main(["serve", "--model", "GPT-OSS 120B", "--hardware", "A100 SXM4 80GB", "--chips", "2"]) == 0
+    assert f"  experts mxfp4: {a100}" in capsys.readouterr().out
+    assert main(["serve", "--model", "GPT-OSS 120B", "--hardware", "B200", "--chips", "1"]) == 0
+    assert "multiplied in" not in capsys.readouterr().out

@@ -317,6 +317,10 @@ def _precision_line(layout: dict, basis: str, hardware: str) -> None:
     note = multiplied_note(layout["precision"], hardware)  # fp4 on Hopper: its 8-bit products, said
     if note:
         print(f"  weights {layout['precision']}: {note}")
+    ep = layout.get("expert_precision")  # the routed experts' own format (MXFP4 on an A100: their BF16 products)
+    note = "" if ep in (None, layout["precision"]) else multiplied_note(ep, hardware, experts=True)
+    if note:
+        print(f"  experts {ep}: {note}")
 
 
 def _expert(lay: dict) -> str:

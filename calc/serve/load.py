@@ -1011,27 +1011,45 @@ def default_precision(model: Transformer, hw: data.Hardware) -> tuple[str, str]:
                   f"checkpoint's {own} of config.json's quantization_config{keep}")
 
 
-def product_format(precision: str, hw: data.Hardware) -> str | None:
+def product_format(precision: str, hw: data.Hardware, experts: bool = False) -> str | None:
     """The format the products of weights in ``precision`` run in on ``hw`` (before the chip's peaks are checked):
     FP4 weights on a chip with no 4-bit tensor cores (Hopper, MI300X: no fp4 peak in data/hardware.csv) multiply in
-    FP8; None for a weight-only format (w8a16, int4, 16-bit: the chip's own 16-bit products).
+    FP8; None for a weight-only format (w8a16, int4, 16-bit: the chip's own 16-bit products). ``experts``: the routed
+    experts' format beside the rest's, whose kernel may take other activations (``footprint.expert_activation``):
+    MXFP4 experts multiply in BF16 on a chip with no fp4 peak (Hopper, Ampere, MI300X: W4A16, each weight dequantised
+    to BF16 in the kernel), with 8-bit activations where it has one (Blackwell); other experts whose products' format
+    the chip has no peak of (fp8 experts on an A100) are weight-only, in the chip's 16-bit format (as w8a16).
 
     >>> product_format("fp4", data.hardware("H100 SXM5")), product_format("fp4", data.hardware("B200"))
     ('fp8', 'fp4')
+    >>> product_format("mxfp4", data.hardware("A100 SXM4 80GB"), experts=True)
+    'bf16'
     """
+    if experts and (activation := footprint.expert_activation(precision, hw.peaks)) is not None:
+        return activation
     compute = footprint.WEIGHT_PRECISIONS[precision][1]
-    return "fp8" if compute == "fp4" and compute not in hw.peaks else compute
+    product = "fp8" if compute == "fp4" and compute not in hw.peaks else compute
+    if experts and product is not None and product not in hw.peaks:
+        return hw.default_precision
+    return product
 
 
-def multiplied_note(precision: str, hardware) -> str:
+def multiplied_note(precision: str, hardware, experts: bool = False) -> str:
     """Where the products of the served weights run in another format than the weights' own, in words for the doors'
     weights line: "multiplied in fp8, as the H100 SXM5 has no fp4 peak in data/hardware.csv"; "" elsewhere. FP4 on
-    Hopper was answered as "weights fp4" with no word of its 8-bit products."""
+    Hopper was answered as "weights fp4" with no word of its 8-bit products. ``experts``: the routed experts' format
+    (``product_format``'s rule for them): MXFP4 experts on an A100 or an H100, "multiplied in bf16 (each weight
+    dequantised in the kernel), as the A100 SXM4 80GB has no fp4 peak in data/hardware.csv"."""
     hw = hardware if isinstance(hardware, data.Hardware) else data.hardware(hardware)
     own = footprint.WEIGHT_PRECISIONS.get(precision, (None, None))[1]
-    if own is None or product_format(precision, hw) == own:
+    product = None if own is None else product_format(precision, hw, experts)
+    if product == own:
         return ""
-    return f"multiplied in {product_format(precision, hw)}, as the {hw.name} has no {own} peak in data/hardware.csv"
+    if experts and product not in ("fp8", "fp4"):  # dequantised to the 16-bit products
+        lacking = ["fp4"] if precision == "mxfp4" else [f for f in dict.fromkeys((own, "fp8")) if f not in hw.peaks]
+        return (f"multiplied in {product} (each weight dequantised in the kernel), as the {hw.name} has no "
+                f"{' or '.join(lacking)} peak in data/hardware.csv")
+    return f"multiplied in {product}, as the {hw.name} has no {own} peak in data/hardware.csv"
 
 
 def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, attention_data_parallel=False,
