@@ -255,9 +255,10 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
     input_tokens, output_tokens : tokens per request
     concurrency : sequences in flight (continuous batching, a closed loop: a request joins as one ends; its TTFT with
         the wait for the others' step in progress and behind their prompts for the step's token budget,
-        ``load.prefill_wait``, [Reiser1980]); batch : one static batch
+        ``load.prefill_wait``, [Reiser1980]); batch : one static batch. Each a whole number (an int, "64", or a
+        dimensionless Quantity of whole magnitude)
     request_rate : requests arriving open-loop (Poisson, as a serving benchmark's --request-rate): "4/s", "240/min",
-        a Quantity or a number of requests/s; the sequences in flight by Little's law and the TTFT with the wait for
+        "4 Hz", a Quantity (Q_(4, "Hz")) or a number of requests/s; the sequences in flight by Little's law and the TTFT with the wait for
         the step in progress and for the token budget (``load.at_rate``; [Little1961], [Kleinrock1975] sec. 5.2); the
         layout, when not given, the one that completes the most requests/s
     ttft_limit, tpot_limit : time Quantities; the best layout and concurrency within them
