@@ -28,6 +28,10 @@ COMMANDS = [
     ["step", "--model", "GPT-3 175B", "--hardware", "H100 SXM5", "--chips", "1024", "--global-batch", "1536", "--search"],
     ["cost", "--model", "GPT-3 175B", "--year", "2023"], ["thresholds", "--compute", "3.8e25"],
     ["params", "--model", "Llama 2 70B", "--json"], ["optimal", "--compute", "3.14e23"],
+    # serving reads this round's data/serving_*.csv tables and data/configs/; lifetime serves and trains (fresh16)
+    ["serve", "--model", "Llama 3.1 8B", "--hardware", "H100 SXM5", "--chips", "1"],
+    ["serve", "--model", "DeepSeek-R1", "--hardware", "H200 SXM", "--chips", "8", "--engine", "SGLang 0.4.3.post4"],
+    ["lifetime", "--model", "Llama 3 8B", "--tokens", "15e12", "--inference-tokens", "1e13"],
 ]
 
 
@@ -62,6 +66,15 @@ def test_every_file_of_data_and_seeds_goes_into_the_wheel(folder, package):
         assert pkg in cfg["packages"], f"{folder}/{rel}: the wheel has no package {pkg} for its folder"
         assert any(fnmatch.fnmatch(rel.name, pat) for pat in cfg["package-data"].get(pkg, [])), \
             f"{folder}/{rel}: not matched by pyproject.toml's package-data for {pkg}, so a wheel would lack it"
+
+
+def test_every_package_of_calc_goes_into_the_wheel():
+    # pyproject.toml lists the packages by name (no find): a new folder of calc/ left off the list is left out of the
+    # wheel, and `python -m calc` from an installed wheel fails on its import while every test in the tree passes.
+    listed = set(_setuptools()["packages"])
+    for init in (ROOT / "calc").rglob("__init__.py"):
+        package = ".".join(init.parent.relative_to(ROOT).parts)
+        assert package in listed, f"{package}: not in pyproject.toml's [tool.setuptools] packages, so a wheel would lack it"
 
 
 def test_installed_layout_finds_its_data_and_seeds(tmp_path):
