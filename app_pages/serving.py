@@ -573,6 +573,17 @@ else:
               help="3 input tokens to 1 output token, at the chip-hour price below")
 lay = s.layout
 usd = s.usd_per_million_tokens
+
+
+def _held_said(s) -> str:
+    """The most sequences in flight and what holds them: the memory, or the serving engine's sequences per
+    micro-batch (calc.serve's limited_by['max_concurrency'])."""
+    by = s.limited_by.get("max_concurrency", "memory capacity (KV cache)")
+    if by.startswith("memory"):
+        return f"the memory holds {s.max_concurrency:,}"
+    return f"at most {s.max_concurrency:,}: {escape(by)}, below what the memory holds"
+
+
 energy = s.energy_per_token
 st.markdown(
     f"**{escape(s.model)}** on {s.chips:,} × {escape(s.hardware)}: {split_said(lay)}"
@@ -582,7 +593,7 @@ st.markdown(
     f"KV cache {lay['kv_precision']} "
     f"({number(s.kv_cache_per_token.m_as('kB/token'))} kB per token). {s.concurrency:,} requests in flight"
     f"{'' if s.request_rate is None else ' on average at ' + number(s.request_rate.m_as('1/s')) + ' requests/s'}; "
-    f"the memory holds {s.max_concurrency:,}. {_ttft_said(s)} Prefill is limited by {s.limited_by['prefill']}, "
+    f"{_held_said(s)}. {_ttft_said(s)} Prefill is limited by {s.limited_by['prefill']}, "
     f"decode by {s.limited_by['decode']}."
     f"{'' if s.limited_by['layout'] == 'given' else ' The layout: ' + escape(s.limited_by['layout'], limit=600) + '.'}"
     f"{_engine_said(s.engine)}{_matmul_said(s.hardware)}")

@@ -192,12 +192,12 @@ def _serve(args) -> int:
         print("  " + _engine_text(s.engine))
     if s.mode == "limits":  # the load found, and the rate of requests arriving at random that makes it
         print(f"  limits: {number(s.concurrency)} sequences in flight on average, at {number(s.request_rate.m_as('1/s'))} "
-              f"requests/s arriving at random (memory holds {number(s.max_concurrency)})")
+              f"requests/s arriving at random ({_held(s)})")
     elif s.request_rate is not None:
         print(f"  request rate: {number(s.request_rate.m_as('1/s'))} requests/s, {number(s.concurrency)} sequences in "
-              f"flight on average (memory holds {number(s.max_concurrency)})")
+              f"flight on average ({_held(s)})")
     else:
-        print(f"  {s.mode}: {number(s.concurrency)} sequences in flight (memory holds {number(s.max_concurrency)})")
+        print(f"  {s.mode}: {number(s.concurrency)} sequences in flight ({_held(s)})")
     print(f"  time to first token      {number(s.ttft.m_as('ms'))} ms   (prefill limited by {s.limited_by['prefill']})")
     print(f"    {_ttft_text(s)}")
     print(f"  time per output token    {number(s.tpot.m_as('ms'))} ms   (decode limited by {s.limited_by['decode']})")
@@ -337,6 +337,16 @@ def _layout_extras(lay: dict) -> str:
     if lay.get("disaggregated"):
         extras.append(", prefill on chips of its own (these decode only; tokens/s per decode chip)")
     return "".join(extras)
+
+
+def _held(s) -> str:
+    """The most sequences in flight and what holds them: the memory, or the engine's sequences per micro-batch."""
+    from calc.display import number
+
+    by = s.limited_by.get("max_concurrency", "memory capacity (KV cache)")
+    if by.startswith("memory"):
+        return f"memory holds {number(s.max_concurrency)}"
+    return f"at most {number(s.max_concurrency)}: {by}, below what the memory holds"
 
 
 def _engine_text(engine: dict) -> str:

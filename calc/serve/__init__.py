@@ -589,6 +589,7 @@ def _answer(s: Setup, n: int, mode: str, label: str, limits: tuple | None = None
     co2 = None if energy is None else {n_: _q(e.magnitude / 3.6e6 * s.carbon_intensity * 1e3, "g/token")
                                        for n_, e in energy.items()}  # J -> kWh, x kg/kWh, kg -> g
     lay = s.layout
+    held = _held_by(s)
     return Serving(
         model=_name(s), hardware=s.hardware.name, chips=s.chips,
         layout={"tensor": lay.tensor, "pipeline": lay.pipeline, "expert": lay.expert,
@@ -602,9 +603,10 @@ def _answer(s: Setup, n: int, mode: str, label: str, limits: tuple | None = None
         kv_cache_per_token=_q(footprint.kv_cache_per_token(s.model, s.kv_precision), "byte/token"),
         usd_per_million_tokens=usd, price_basis=s.price_basis, energy_per_token=energy, emissions_per_token=co2,
         limited_by={"prefill": limited_by(r.get("prefill_pass", r["prefill"])), "decode": limited_by(r["decode"]),
-                    "concurrency": "memory capacity (KV cache)" if label == "saturating" else
+                    "concurrency": held if label == "saturating" else
                     _LIMITED[limits[0]] if label == "limits" else
                     "the request rate (Little's law)" if label == "request rate" else "given",
+                    "max_concurrency": held,
                     "layout": why},
         breakdown={"decode": {n_: _q(float(v), "s") for n_, v in r["decode"].items()},
                    "prefill": {n_: _q(float(v), "s") for n_, v in r["prefill"].items()}},
@@ -616,6 +618,15 @@ def _answer(s: Setup, n: int, mode: str, label: str, limits: tuple | None = None
         queueing=None if wait is None else _q(wait, "s"),
         ttft_basis=_ttft_basis(label, n, wait is not None, s.disaggregated), precision_basis=s.precision_basis,
     )
+
+
+def _held_by(s: Setup) -> str:
+    """What bounds ``max_concurrency``: the memory, or the engine's sequences per micro-batch (``Setup.max_batch_size``,
+    vLLM's max_num_seqs: vLLM 0.6.4 (ROCm)'s 256 on 8 MI300X at tensor 8, whose memory holds over 2,000, was said
+    'memory holds 256')."""
+    if s.max_batch_size is not None and s.max_concurrency() < replace(s, max_batch_size=None).max_concurrency():
+        return f"the engine's limit of {s.max_batch_size:,} sequences per micro-batch"
+    return "memory capacity (KV cache)"
 
 
 def _three(x_in, x_out, unit: str) -> dict:
