@@ -42,6 +42,12 @@ def test_the_command_line_says_the_engine_not_the_memory():
                 "--engine", "vLLM 0.6.4 (ROCm)")
     assert f"saturating: 256 sequences in flight (at most 256: {ENGINE}, below what the memory holds)" in text
     assert "memory holds 256" not in text
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        _cli("serve", "--model", "Llama 3.1 70B", "--hardware", "MI300X", "--chips", "8", "--tensor", "8",
+             "--engine", "vLLM 0.6.4 (ROCm)", "--frontier", "--points", "5000")
+    assert ("every concurrency from 1 to the 256 in flight at most (what the memory holds, or the engine's limit of "
+            "256 sequences per micro-batch)") in err.getvalue()
     plain = _cli("serve", "--model", "Llama 3.1 8B", "--hardware", "H100 SXM5", "--chips", "1")
     assert "saturating: 219 sequences in flight (memory holds 219)" in plain
 

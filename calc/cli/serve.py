@@ -139,8 +139,11 @@ def _serve(args) -> int:
                      **options)
         warnings = _warnings(model, f.model, f.chips, args)
         if args.points is not None and len(f.concurrency) < args.points:  # fewer than asked: said, never a silent cap
+            cap = (f.engine or {}).get("max_batch_size")  # the engine's sequences per micro-batch may hold fewer
+            held = "the memory holds" if cap is None else \
+                f"in flight at most (what the memory holds, or the engine's limit of {cap:,} sequences per micro-batch)"
             warnings.append(f"points: {len(f.concurrency):,} of the {args.points:,} asked: every concurrency from "
-                            f"{int(f.concurrency[0]):,} to the {int(f.concurrency[-1]):,} the memory holds")
+                            f"{int(f.concurrency[0]):,} to the {int(f.concurrency[-1]):,} {held}")
         if args.json:  # the warnings as estimate --json carries them: in the answer, not on stderr
             print(json.dumps({**_named(f.to_dict(), args), "matmul_rate": matmul_basis(f.hardware),
                               "warnings": warnings}, indent=2))
