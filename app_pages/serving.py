@@ -471,7 +471,7 @@ prompt = d3.number_input("Input tokens per request", min_value=1, max_value=LARG
 gen = d4.number_input("Output tokens per request", min_value=1, max_value=LARGEST, step=100, key="serving_output")
 concurrency = d5.selectbox("Requests in flight", [SATURATING, LIMITS, RATE, "1", "8", "32", "64", "128", "256",
                                                    "512", "1024"],
-                           key="serving_concurrency", help="'saturating': as many as the memory holds, as a "
+                           key="serving_concurrency", help="'saturating': as many as the memory holds (or the serving engine's sequence limit allows), as a "
                            "throughput benchmark runs (the TTFT of the step alone); a number: a closed loop of as many "
                            "clients, each sending its next request as its last one ends (the TTFT with its wait for the "
                            "step in progress and the token budget); 'within limits': the layout and load with the most "
