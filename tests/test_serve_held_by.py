@@ -6,9 +6,11 @@ for Llama 3.1 70B on 8 MI300X at tensor 8 under vLLM 0.6.4 (ROCm), whose memory 
 import contextlib
 import io
 
+import pytest
 from apppage import open_page
 
 from calc.__main__ import main
+from calc.errors import InputError
 from calc.serve import serve
 
 CAPPED = dict(model="Llama 3.1 70B", hardware="MI300X", chips=8, tensor=8, engine="vLLM 0.6.4 (ROCm)")
@@ -60,3 +62,14 @@ def test_the_serving_page_says_the_engine_not_the_memory():
     text = " ".join(m.value for m in at.markdown).replace("\\", "")  # the page escapes its markdown
     assert f"256 requests in flight; at most 256: {ENGINE}, below what the memory holds." in text
     assert "the memory holds 256" not in text
+
+
+def test_more_than_the_engines_cap_is_refused_as_the_engines():
+    # it read "needs 41.9 GB of KV cache per chip, -115 GB more than the 157 GB left after the weights"
+    with pytest.raises(InputError) as err:
+        serve(**CAPPED, concurrency=512)
+    said = str(err.value)
+    assert f"a concurrency of 512 is more than {ENGINE} allows: at most 256 (tensor 8 x pipeline 1, 1 replica)" in said
+    assert "-" not in said.split("allows")[1] and "the memory holds 1," in said
+    with pytest.raises(InputError, match="GB of KV cache per chip"):  # the memory's own limit: as before
+        serve(model="Llama 3.1 8B", hardware="H100 SXM5", chips=1, concurrency=512)

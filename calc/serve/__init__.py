@@ -523,6 +523,12 @@ def _check_fits(s: Setup, n: int, name: str, tried: int = 1) -> None:
     most = s.max_concurrency()
     if n <= most:
         return
+    held = _held_by(s)
+    if not held.startswith("memory"):  # the engine's cap binds: the KV cache's arithmetic below would read negative
+        raise InputError(name, f"a {name} of {number(n)} is more than {held} allows: at most {most:,} (tensor "
+                               f"{s.layout.tensor} x pipeline {s.layout.pipeline}, {s.replicas} "
+                               f"replica{'s' * (s.replicas != 1)}{f': the most of the {tried} layouts tried' if tried > 1 else ''}); "
+                               f"the memory holds {replace(s, max_batch_size=None).max_concurrency():,}")
     per_seq = phases.kv_per_token_chip(s.shape, s.layout, s.kv_bytes) * float(s.cached(s.input_tokens + s.output_tokens))
     per_chip_seqs = -(-n // s.replicas) / (s.layout.tensor if s.layout.attention_data_parallel else 1)
     need = per_chip_seqs * per_seq
