@@ -25,8 +25,9 @@ from held-out rows, which the model may never take.
 What it shows at d180ea2 (mlcommons/inference_results_v5.1 at 965182b for the runs' configurations and summaries):
 - Llama 3.1 8B on B200 (tensor 1, FP4, TensorRT engine through the C++ executor, max_num_tokens 12,000, chunked
   context; NVIDIA's configs/B200-SXM-180GBx8/{Server,Interactive}/llama3_1-8b.py, every submitter's copy the same
-  but the target rate; Oracle's copy builds max_num_tokens 1,536, which its measured steps of about 3,100 tokens in
-  25 ms could not have run, so its run did not use that build). Server, 9 runs: a step carries 350-527 sequences and
+  but the target rate; Oracle's copy builds max_num_tokens 1,536 under a runtime 12,000, which the harness refuses
+  (llmlib/config.py asserts the runtime's max_num_tokens at most the build's) and its measured steps of about 3,100
+  tokens in 25 ms could not have run, so its run did not use that file as committed). Server, 9 runs: a step carries 350-527 sequences and
   2,360-3,560 prompt tokens, where the model's step is 0.84-0.95 of the measured TPOT (1.0-4.4 ms short); a step 1%
   longer moves the model's TPOT at the runs' rate by 2.9-3.3% (the knee: the prompts take most of each step), so the
   0.41-0.59x TPOT is that shortfall multiplied, not a step half as long. The one step scale the TPOT asks for, 1.14-1.24,
