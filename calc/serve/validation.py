@@ -134,7 +134,10 @@ STATIC_BATCH = "batch"
 # 0/18 -> 12/18 with the V0 engine's host work; SGLang 0.4.3.post2 on H200 2/21 -> 0/21 at its own prefill batches).
 # Branch gb300share: GB300 at its own sustained matmul rate (Azure's cuBLASLt sweep, data/hardware.csv): 73.6% -> 73.8%,
 # median 0.0896 -> 0.0895, bias +13.35% -> +13.29% (GB300's 6 rows 17% -> 50% within 20%).
-REPORTED_OVERALL = (1095, 0.738, 0.0895, 0.1329)
+# Branch newserve2 (new held-out rows, no model change): GPUStack's GLM-4.6 bursts on 8 H200 (vLLM 0.11.0, SGLang
+# 0.5.3; 1.21-3.60x too fast, the class of the held GPUStack H100/H200 bursts): 1,095 -> 1,101 rows, 73.8% -> 73.4%,
+# median 0.0895 -> 0.0899, bias +13.29% -> +13.53%; loosened for new rows scored.
+REPORTED_OVERALL = (1101, 0.734, 0.0899, 0.1353)
 
 
 @dataclass(frozen=True)
