@@ -21,7 +21,17 @@ context; the FP16-KV tables at 2,048 tokens show a small or negative s, where th
 miss), and about 2x larger for the 405B: not in proportion to the products' FLOP (5.8x), nearer the all-reduce's bytes
 per step (layers x hidden, 3.15x).
 
-One grounded lead, measured and not in the model: vLLM's own MI300X all-reduce at decode's sizes (``ALL_REDUCE_TP4``, vLLM PR
+Since branch mi300tp8 the model's all-reduce inside 8 MI300X is the chip's own measured one (RCCL at tensor 8, the
+QuickReduce README's table in data/collective_bandwidth.csv; ``calc.serve.terms.measured_all_reduce_time``): 1.4-2.1x
+the rings' time from 32 KiB to 8 MiB. With it the slope s falls to 38-53 us (70B) and 78-126 us (405B), and the
+intercept a to -1.3/-1.4 ms (70B) and +0.0-0.2 ms (405B) on 0.8.5 and 0.9.0.1, -0.1/+0.0 and +2.6/+2.7 ms on the
+January blog's: the 405B's constant miss was the all-reduce's latency (126 x 2 all-reduces a step at 16 us, not 10),
+while the 70B's small batches now run ~1.4 ms (17%) long, where vLLM's own custom all-reduce (7 us at 2-32 KiB at
+tensor 4, below) would beat RCCL's 16 us; no tensor-8 time of that kernel on MI300X is at hand. Static batches: 61% ->
+84% within 20%, median |ln ratio| 0.141 -> 0.088. What is left grows with B: 40-50 us a sequence a step (70B) and
+80-125 us (405B), the products and element-wise kernels at 64-128 rows (below).
+
+One grounded lead before that change, at tensor 4: vLLM's own MI300X all-reduce at decode's sizes (``ALL_REDUCE_TP4``, vLLM PR
 #19744's kernel test, tensor 4, the 'baseline' column: custom all-reduce / RCCL as vLLM picks them) takes 1.5-2.2x the
 model's hierarchical-ring time from 1 to 8 MB and 0.72-0.75x of it at 2-32 KB, decode's sizes at a few sequences
 (``all_reduce_against_measured``); the 2-4 MB messages of tensor 8 at B

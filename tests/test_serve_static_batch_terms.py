@@ -11,8 +11,9 @@ def test_the_miss_grows_with_the_batch_and_not_with_the_context():
     fp8 = {k: v for k, v in fits.items() if k[3] == "fp8"}
     assert len(fp8) == 12
     for (engine, model, prompt, _), (_, s) in fp8.items():
-        # 42-56 us a sequence a step for the 70B, 94-138 us for the 405B, at 128 and at 2,048 prompt tokens alike
-        lo, hi = (35e-6, 65e-6) if model == "Llama 3.1 70B" else (85e-6, 150e-6)
+        # 38-53 us a sequence a step for the 70B, 78-126 us for the 405B, at 128 and at 2,048 prompt tokens alike (with
+        # 8 MI300X's measured all-reduce; 42-56 and 94-138 us with the rings')
+        lo, hi = (35e-6, 65e-6) if model == "Llama 3.1 70B" else (70e-6, 150e-6)
         assert lo <= s <= hi, (engine, model, prompt, s)
     for engine in {k[0] for k in fp8}:
         for prompt in (128, 2048):

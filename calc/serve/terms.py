@@ -740,15 +740,75 @@ def _group_logs(shapes, K: int, N: int) -> tuple:
 def all_reduce_time(r: Rates, nbytes, group: int, factor: float = 2.0):
     """Seconds of one all-reduce (``factor`` 2; 1: an all-gather or a reduce-scatter) of ``nbytes``
     (an array) over ``group`` chips of one replica, ``calc.perf.collectives``' hierarchical rings
-    (the group fills a node before it spans nodes)."""
+    (the group fills a node before it spans nodes); inside one node of a chip of ``MEASURED_ALL_REDUCE_CHIPS`` whose
+    all-reduce is measured at that group, the measured time at the size (``measured_all_reduce_time``)."""
     nbytes = np.asarray(nbytes, dtype=float)
     if group <= 1:
         return np.zeros_like(nbytes)
+    if factor == 2.0 and group <= r.chips_per_node and r.name in MEASURED_ALL_REDUCE_CHIPS:
+        measured = measured_all_reduce_time(r.name, nbytes, group)
+        if measured is not None:
+            return measured
     in_node = collectives.ranks_per_node(group, 1, r.chips_per_node)
     term = collectives.all_reduce if factor == 2.0 else collectives.all_gather
     one, two = term(r.chip, 1.0, group, in_node), term(r.chip, 2.0, group, in_node)
     slope = two - one  # seconds per byte; the rest is the latency of each link kind
     return (one - slope) + slope * nbytes
+
+
+# chips whose serving all-reduce inside a node is their own measured one (data/collective_bandwidth.csv, a time by
+# message size at the group): MI300X, whose rings the model reads 1.4-2.1x too fast at tensor 8 (see
+# ``measured_all_reduce_time``). Not H100 SXM5, whose nccl-tests times are there too: the engines' one-shot custom
+# all-reduce over NVLink, not NCCL's, runs decode's messages (vLLM PR #2192), and the model is not read against it.
+MEASURED_ALL_REDUCE_CHIPS = ("MI300X",)
+
+
+def measured_all_reduce_time(chip: str, nbytes, group: int):
+    """Seconds of one all-reduce of ``nbytes`` (an array) over ``group`` ``chip``s of one node, read off the chip's
+    measured times (data/collective_bandwidth.csv: kind measured, one node, ``group`` ranks, the time column; the mean
+    over sources at each size): log-log interpolation between the measured sizes, the smallest size's time below them
+    (the latency floor) and the last two sizes' bytes per second above them; None where fewer than two sizes are
+    measured.
+
+    8 MI300X (RCCL 2.20.5 on ROCm 6.2, the QuickReduce README's RCCL column): 16 us at 32 KiB, 26 us at 1 MiB, 34 us at
+    2 MiB, 52 us at 4 MiB, 83 us at 8 MiB, 1.4-2.1x the hierarchical rings' 10-60 us (``calc.perf.collectives``,
+    MI300X's Infinity Fabric figures) from 32 KiB to 8 MiB and 1.03x at 64 MiB. Decode's all-reduces at tensor 8 are 16
+    KiB (Llama 3.1 70B) to 32 KiB (405B) a sequence, 2 to 4 MiB at 128. vLLM's ROCm builds run them on their own
+    custom all-reduce (vllm/distributed/device_communicators/custom_all_reduce.py, world sizes 2-8 on ROCm), measured
+    at tensor 2 and 4 only (ROCm/aiter PR #801, vLLM PR #19744: 0.6-0.9x RCCL's at 1-4 MiB, 0.4x at 32 KiB); at tensor
+    8 RCCL's is the chip's one measurement, and vLLM's custom all-reduce at tensor 8 on MI355X (vLLM PR #39080: 16 us at
+    768 KiB, 24 us at 1.5 MiB, over links 1.2x MI300X's) sits between the rings and RCCL. Against AMD's ROCm vLLM
+    static batches (held out, 8 MI300X, Llama 3.1 70B and 405B FP8): 61% -> 84% within 20% of 160, median |ln ratio|
+    0.141 -> 0.088 (benchmarks/static_batch_terms.py).
+
+    >>> round(float(measured_all_reduce_time("MI300X", 2.0 * 2 ** 20, 8)) * 1e6, 2)  # us at 2 MiB
+    34.05
+    >>> measured_all_reduce_time("MI300X", 1024.0, 3) is None
+    True
+    """
+    table = _measured_all_reduce(chip, group)
+    if table is None:
+        return None
+    ln_size, ln_time, tail = table
+    nbytes = np.asarray(nbytes, dtype=float)
+    inside = np.exp(np.interp(np.log(np.maximum(nbytes, 1.0)), ln_size, ln_time))
+    biggest, longest = float(np.exp(ln_size[-1])), float(np.exp(ln_time[-1]))
+    return np.where(nbytes > biggest, longest + tail * (nbytes - biggest), inside)
+
+
+@lru_cache(maxsize=64)
+def _measured_all_reduce(chip: str, group: int) -> tuple | None:
+    sizes: dict = {}
+    for x in data.collective_bandwidth():
+        if (x["kind"] == "measured" and x["operation"] == "all_reduce" and x["chip"] == chip and x["nodes"] == 1
+                and x["ranks"] == group and x["message_size"] and x["time"]):
+            sizes.setdefault(float(x["message_size"]), []).append(float(x["time"]))
+    if len(sizes) < 2:
+        return None
+    size = np.array(sorted(sizes))
+    time = np.array([sum(sizes[s]) / len(sizes[s]) for s in size])
+    tail = (time[-1] - time[-2]) / (size[-1] - size[-2])  # s per byte past the largest size measured
+    return np.log(size), np.log(time), float(tail)
 
 
 def expert_exchange_time(r: Rates, tokens, d_model: int, top_k: int, group: int, dispatch_bytes: float = 1.0):
