@@ -60,6 +60,50 @@ ALL_REDUCE_TP4 = {2 * 1024: 7.18, 16 * 1024: 7.26, 32 * 1024: 7.58, 256 * 1024: 
                   2 ** 20: 22.91, 2 * 2 ** 20: 36.64, 4 * 2 ** 20: 63.86, 8 * 2 ** 20: 118.31}
 
 
+# ROCm/aiter commit fbb52ddfad ('[MI300X] tune Gemm performance for llama 70b/405b', PR #1092, 26 September 2025;
+# https://github.com/ROCm/aiter/blob/fbb52ddfad/aiter/configs/a8w8_tuned_gemm.csv): the tuned CK a8w8 row-wise FP8
+# products on MI300X (cu_num 304) at Llama 3.1 70B's and 405B's tensor-8 shapes, microseconds by (N, K) and M (tokens)
+AITER_TP8 = {
+    "Llama 3.1 70B": {(1280, 8192): {1: 15.98, 16: 12.76, 32: 12.91, 64: 12.87, 128: 13.19, 256: 17.30, 512: 27.16},
+                      (8192, 1024): {1: 6.17, 16: 6.20, 32: 6.50, 64: 7.65, 128: 10.85, 256: 13.23, 512: 19.86},
+                      (7168, 8192): {1: 26.36, 16: 25.59, 32: 26.09, 64: 28.92, 128: 37.56, 256: 59.30, 512: 88.56},
+                      (8192, 3584): {1: 12.10, 16: 11.91, 32: 12.53, 64: 15.02, 128: 19.72, 256: 30.04, 512: 47.39}},
+    "Llama 3.1 405B": {(2304, 16384): {1: 28.68, 16: 23.27, 32: 23.57, 64: 25.47, 128: 32.75, 256: 46.93, 512: 72.21},
+                       (16384, 2048): {1: 12.32, 16: 12.58, 32: 13.92, 64: 17.27, 128: 22.44, 256: 32.17, 512: 54.72},
+                       (13312, 16384): {1: 71.79, 16: 72.65, 32: 79.46, 64: 95.47, 128: 124.09, 256: 177.71,
+                                        512: 282.13},
+                       (16384, 6656): {1: 31.35, 16: 32.89, 32: 32.76, 64: 39.33, 128: 56.93, 256: 85.13, 512: 145.17}},
+}
+
+
+def products_against_measured(model: str) -> list[tuple[int, float, float]]:
+    """(tokens M, measured us, model us) of one layer's four dense products of ``model`` at tensor 8 on MI300X in FP8:
+    ``AITER_TP8``'s summed times against the model's decode products (``phases.grouped_roofline`` of the weights
+    streamed at the products' bandwidth and the FLOP at the matmul rate, as ``phases`` counts them).
+
+    Read: the 70B's layer takes 2.0-2.4x the model's from M = 1 to 256 (61 us at M = 1 against 26, 81 against 39 at
+    128; 1.8x at 512), the 405B's 1.4-1.6x; the slope from 64 to 256 rows, 0.29 us a row a layer (70B) and 0.86 us
+    (405B), is 2.0x and 1.6x the model's (0.15 and 0.55): 23 and 108 us a sequence a step against the model's 12 and
+    69, some 11 us of the 40-50 us (70B) and 39 us of the 80-125 us (405B) a sequence a step left in ``slopes``. These are aiter's CK kernels (vLLM's ROCm path when its aiter linear layers are on), not necessarily
+    the hipBLASLt products (torch._scaled_mm) of the held-out builds; at M = 1 they would alone take 4.9 ms (70B) and
+    18 ms (405B) of steps measured at 7.6 and 22.4 ms, so vLLM's small-batch products (its skinny GEMMs) run faster
+    than these, and the model's fixed cost per layer (``decode_layer_overhead``) holds the rest. Not set in the model.
+    """
+    from calc.serve import phases
+
+    r = terms.rates(data.hardware("MI300X"), "fp8")
+    k = phases.coefficients()
+    shapes = AITER_TP8[model]
+    weights = float(sum(n * kk for n, kk in shapes))  # FP8: one byte a weight
+    out = []
+    for m in sorted(next(iter(shapes.values()))):
+        measured = sum(t[m] for t in shapes.values())
+        memory = weights / (r.product_bandwidth * k.decode_bandwidth_efficiency)
+        compute = 2.0 * weights * m / r.matmul
+        out.append((m, measured, float(phases.grouped_roofline(memory, compute)) * 1e6))
+    return out
+
+
 def rows() -> list[dict]:
     """One dict per held-out static batch: its case, the step it implies and the model's (s), their difference
     ``miss`` and the model's decode parts (s)."""
@@ -110,6 +154,10 @@ def main(argv: list[str]) -> None:
     print("miss = a + s B per table (a in ms, s in us a sequence a step):")
     for (engine, model, prompt, kv), (a, s) in sorted(slopes(found).items()):
         print(f"  {engine:22s} {model:15s} {prompt:5d} in, KV {kv or '-':5s}: a {a * 1e3:+.2f} ms, s {s * 1e6:6.1f} us")
+    for model in AITER_TP8:
+        print(f"{model}'s dense products a layer at tensor 8 on MI300X, aiter's tuned FP8 GEMMs against the model:")
+        for m, measured, mine in products_against_measured(model):
+            print(f"  M {m:4d}: measured {measured:6.1f} us, model {mine:6.1f} us ({measured / mine:.2f}x)")
     print("MI300X all-reduce at tensor 4, vLLM PR #19744's baseline against the model:")
     for n, measured, model in all_reduce_against_measured():
         print(f"  {n / 1024:8.0f} KiB: measured {measured:6.1f} us, model {model:6.1f} us ({measured / model:.2f}x)")
