@@ -334,9 +334,12 @@ def test_amd_readme_latency_tables_of_may_and_june_2025_load_and_score():
     assert all(o.refused is None for o in outs)
     ratio = {o.case.name: o.throughput_per_chip / o.case.throughput_per_chip for o in outs}
     assert all(0.8 <= ratio[c.name] <= 1.2 for c in cases if c.batch <= 4)
-    assert all(1.2 <= ratio[c.name] <= 1.45 for c in cases if c.batch == 128)
+    # branch mi300tp8 (8 MI300X's measured all-reduce at tensor 8): batches of 128 1.16-1.24x (1.23-1.39x before), the
+    # 70B's batches of 1-4 0.81-0.90x (0.92-1.07x before: RCCL's 16 us at decode's 16 KiB, where vLLM's custom
+    # all-reduce is faster at tensor 4); 55 of 64 within 20%, median 0.117 (44, 0.136 before)
+    assert all(1.1 <= ratio[c.name] <= 1.3 for c in cases if c.batch == 128)
     s = validation.Score.of(outs)
-    assert s.rows == 64 and s.within >= 44 / 64 - 1e-9 and s.median_log_error <= 0.136
+    assert s.rows == 64 and s.within >= 55 / 64 - 1e-9 and s.median_log_error <= 0.117
 
 
 def test_gpustack_glm46_h200_rows_read_glm47s_shape_and_score():
