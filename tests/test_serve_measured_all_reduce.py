@@ -37,3 +37,12 @@ def test_the_serving_all_reduce_takes_it_only_where_measured():
     assert "H100 SXM5" not in terms.MEASURED_ALL_REDUCE_CHIPS
     assert float(terms.all_reduce_time(h, 2 * MIB, 8)) != pytest.approx(
         float(terms.measured_all_reduce_time("H100 SXM5", 2 * MIB, 8)), rel=1e-3)
+
+
+def test_a_die_and_fabric_sibling_takes_the_measured_all_reduce():
+    # MI325X: MI300X's CDNA 3 die (304 CUs) on the same 8-way Infinity Fabric (448 GB/s a chip), new memory only
+    mi325 = terms.rates(data.hardware("MI325X"), "fp8")
+    assert terms.fabric_measured("MI325X") == "MI300X"
+    assert float(terms.all_reduce_time(mi325, 2 * MIB, 8)) == pytest.approx(34.05e-6, rel=1e-6)
+    # MI355X (256 CUs, 537.6 GB/s links) is another die and fabric: its rings
+    assert terms.fabric_measured("MI355X") is None

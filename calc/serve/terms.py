@@ -740,13 +740,15 @@ def _group_logs(shapes, K: int, N: int) -> tuple:
 def all_reduce_time(r: Rates, nbytes, group: int, factor: float = 2.0):
     """Seconds of one all-reduce (``factor`` 2; 1: an all-gather or a reduce-scatter) of ``nbytes``
     (an array) over ``group`` chips of one replica, ``calc.perf.collectives``' hierarchical rings
-    (the group fills a node before it spans nodes); inside one node of a chip of ``MEASURED_ALL_REDUCE_CHIPS`` whose
-    all-reduce is measured at that group, the measured time at the size (``measured_all_reduce_time``)."""
+    (the group fills a node before it spans nodes); inside one node of a chip of ``MEASURED_ALL_REDUCE_CHIPS`` or of
+    its die and fabric (``fabric_measured``) whose all-reduce is measured at that group, the measured time at the size
+    (``measured_all_reduce_time``)."""
     nbytes = np.asarray(nbytes, dtype=float)
     if group <= 1:
         return np.zeros_like(nbytes)
-    if factor == 2.0 and group <= r.chips_per_node and r.name in MEASURED_ALL_REDUCE_CHIPS:
-        measured = measured_all_reduce_time(r.name, nbytes, group)
+    measured_chip = fabric_measured(r.name) if factor == 2.0 and group <= r.chips_per_node else None
+    if measured_chip is not None:
+        measured = measured_all_reduce_time(measured_chip, nbytes, group)
         if measured is not None:
             return measured
     in_node = collectives.ranks_per_node(group, 1, r.chips_per_node)
@@ -761,6 +763,23 @@ def all_reduce_time(r: Rates, nbytes, group: int, factor: float = 2.0):
 # ``measured_all_reduce_time``). Not H100 SXM5, whose nccl-tests times are there too: the engines' one-shot custom
 # all-reduce over NVLink, not NCCL's, runs decode's messages (vLLM PR #2192), and the model is not read against it.
 MEASURED_ALL_REDUCE_CHIPS = ("MI300X",)
+
+
+@lru_cache(maxsize=64)
+def fabric_measured(chip: str) -> str | None:
+    """The chip of ``MEASURED_ALL_REDUCE_CHIPS`` whose measured all-reduce inside a node is ``chip``'s: the chip itself,
+    else the first (by name) with its compute die and its fabric (as many compute units, chips per node and link
+    bandwidth in data/hardware.csv, the one sibling rule ``_sibling``): MI325X is CDNA 3's MI300X die with new memory on
+    the same 8-way Infinity Fabric (448 GB/s a chip), so its all-reduce is MI300X's measured one. None: the rings.
+
+    >>> fabric_measured("MI300X"), fabric_measured("MI325X"), fabric_measured("H100 SXM5"), fabric_measured("MI355X")
+    ('MI300X', 'MI300X', None, None)
+    """
+    if chip in MEASURED_ALL_REDUCE_CHIPS:
+        return chip
+    return _sibling(chip, set(MEASURED_ALL_REDUCE_CHIPS),
+                    lambda other, own: (other.chips_per_node, other.intra_node_bandwidth)
+                    == (own.chips_per_node, own.intra_node_bandwidth))
 
 
 def measured_all_reduce_time(chip: str, nbytes, group: int):
