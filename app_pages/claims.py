@@ -19,11 +19,11 @@ def _ledger() -> pd.DataFrame:
             "open": "" if scenario is None else "/?" + urlencode(scenario),
             "claim": r.id,
             "verdict": r.verdict,
-            "quoted": readable(r.quoted),
-            "recomputed": "—" if r.recomputed is None else readable(r.recomputed),
+            "quoted": readable(r.quoted, r.noun),  # a count with what it counts: "8M web pages", not "8 × 10⁶"
+            "recomputed": "—" if r.recomputed is None else readable(r.recomputed, r.noun),
             "ratio": "—" if r.ratio is None else number(r.ratio),
             "plausible (90%)": "—" if r.plausible is None else  # no uncertain assumption: no interval
-            f"{readable(r.plausible[0])} – {readable(r.plausible[1])}",
+            f"{readable(r.plausible[0], r.noun)} – {readable(r.plausible[1], r.noun)}",
             "statement": r.statement,
             "article": article_titles().get(r.article, r.article),
             "line": r.where if r.source else f"line {r.line}",  # a published statement has a place, not a line

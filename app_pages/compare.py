@@ -37,7 +37,7 @@ st.caption("The Estimate page's run, without its hardware-specific inputs: "
            + (f". Ranges ({', '.join(medians)}) at their medians." if medians else "."))
 SHORT_VENDOR = {"Amazon Web Services": "AWS", "Google Cloud": "GCP", "Microsoft Azure": "Azure"}  # fits at 1440 px
 names = st.multiselect("Accelerators", list(data.hardware_table()), default=list(DEFAULT_LINEUP), key="compare_hw")
-rows, problems, unmodelled = [], [], {}
+rows, problems, unmodelled, layouts = [], [], {}, []
 CHIP = "\u2063chip\u2063"  # where a reason names the chip: "this chip" or "these chips" once the chips are counted
 PER_CHIP = {"peak": "/chip", "chip_hours": " chip-hours", "price": "/chip-h"}  # said once, in the header: 1440 px fit
 shape = session.known_shape()  # a known shape: each chip's utilization is its own fastest layout's
@@ -58,6 +58,10 @@ for name, est in compare_hardware(used, names, model=shape[0] if shape else None
         if shape and "utilization" not in used:  # the band beside each modelled MFU, a dash where none was modelled
             low, high = mfu_band(float(u.value.m_as("")))
             row["MFU band"] = f"{low * 100:.0f}–{high:.0%}" if u.source == "modelled" else "—"  # 52–64%: 1440 px
+        if u.source == "modelled" and est.step is not None:  # the basis of each modelled MFU, said below the table
+            peak, done = (show("peak", q, short=True).removesuffix("/chip") for q in (est["peak"].value, est.step.throughput))
+            layouts.append(f"{name}: {show('utilization', u.value, short=True)} of {peak} ({est.precision}) = {done} a "
+                           f"chip, {est.step.layout.describe()}")
         why = u.why_default.partition(": ")[2]  # "default 38%: no layout of ... fits on ..." (calc's own words)
         if why:  # the cell says it short, the caption below in full (a long cell pushed the table past 1440 px)
             row["Utilization"] += " (default: see below)"
@@ -86,6 +90,11 @@ st.dataframe(df.drop(columns=["days", "usd", "mwh"]), hide_index=True, width="st
                                 "Price", help="On-demand price per chip-hour"),
                             "Price source": st.column_config.TextColumn(
                                 help="Vendor and month of the on-demand price used (its region: the Cost page)")})
+if layouts:  # doors17: DeepSeek-V3's 56% on TPU v5p beside 27% on H100 read as a faster chip; each is of its own peak
+    st.caption("Each modelled MFU is the model's FLOP per second over that chip's own dense peak in its Format, from "
+               "that chip's own fastest layout (tensor T, pipeline P, experts E, micro-batch b, recomputation, ZeRO), "
+               "so a higher MFU on a chip of lower peak need not be more work done: "
+               + escape("; ".join(layouts), limit=4000) + ".")
 for why, chips_left in unmodelled.items():  # in full: a cut sentence ("...evenly, with at l…") says nothing
     st.caption(f"{escape(', '.join(chips_left), limit=2000)}: "
                f"{show('utilization', data.defaults()['utilization'].value, short=True)} (default: no layout modelled — "

@@ -192,7 +192,8 @@ if not shown:
 
 row = top.container(horizontal=True)  # one block that wraps: two to a row on a phone, all in one on a laptop
 for c in shown:
-    row.metric(c.method.capitalize(), show("cost", c.value), width=180, help=f"In {year} dollars; its basis below")
+    # the price's provider and date on the figure itself, not only in the table below (a 2024 H100 is Lambda's)
+    row.metric(c.method.capitalize(), show("cost", c.value), width=180, help=f"In {year} dollars: {escape(c.basis, limit=600)}")
 table = pd.DataFrame([{"Method": c.method, "Cost": show("cost", c.value), "usd": c.value.m_as("USD"),
                        "Basis": c.basis} for c in shown])
 # Streamlit caps a table cell's text at 400 px: the Basis column would wrap at half its width, leaving a blank band

@@ -45,7 +45,8 @@ VERDICTS = ("reproduced", "off", "inconsistent-units")
 _COMPARE = ("equal", "at-least", "at-most")
 _CLAIM_KEYS = {"id", "line", "where", "statement", "quoted", "quoted_formula", "compare", "formula", "estimate",
                "inputs", "tolerance", "tolerance_reason", "note", "plausible", "plausible_reason", "units_disagree",
-               "serve"}  # serve: an output of calc.serve under the inputs (calc.serving_figures)
+               "serve", "noun"}  # serve: an output of calc.serve under the inputs (calc.serving_figures); noun: what
+# a unitless count counts, plural, as the statement says it ("web pages", "CPU cores"): the figure is shown with it
 _FIGURE_KEYS = {"id", "line", "where", "statement", "quoted", "why", "formula", "inputs", "unit", "then"}
 _THEN_KEYS = {"label", "formula", "inputs", "unit"}  # a further interpretation of a figure (what 45 EFLOP/s takes)
 
@@ -82,6 +83,7 @@ class ClaimResult:
     plausible_reason: str = ""
     source: str = ""  # the published statement, for claims not from a seed article
     where: str = ""  # where in that statement
+    noun: str = ""  # what a unitless count counts ("web pages"): calc.display.readable shows it with the figure
 
     def to_dict(self) -> dict:
         """The JSON form printed by ``python -m calc claims --json``."""
@@ -97,6 +99,7 @@ class ClaimResult:
             "ratio": self.ratio,
             "verdict": self.verdict,
             "note": self.note,
+            "noun": self.noun or None,
             "plausible": None if self.plausible is None else {
                 "low": float(self.plausible[0].magnitude), "high": float(self.plausible[1].magnitude),
                 "unit": f"{self.plausible[0].units:~C}", "assumptions": self.plausible_reason},
@@ -228,6 +231,10 @@ def check(claim: Claim) -> ClaimResult:
         quoted = literal(spec["quoted"], f"{field}.quoted")
     else:
         quoted = evaluate_formula(spec["quoted_formula"], inputs, f"{field}.quoted_formula")
+    noun = spec.get("noun", "")
+    if noun and (not isinstance(noun, str) or not quoted.dimensionless):  # a unit's claim says its unit already
+        raise DataError(claim.path, None, f"claim {claim.id!r}, noun",
+                        f"a noun names what a unitless count counts; got {noun!r} for a quote in {quoted.units:~P}")
     if "estimate" in spec:
         from calc.estimate import estimate
 
@@ -259,7 +266,7 @@ def check(claim: Claim) -> ClaimResult:
         arithmetic = f"The arithmetic gives {recomputed.to_reduced_units():.3g~P}, which is not a {_kind(quoted)}."
         return ClaimResult(claim.id, claim.article, claim.line, claim.statement, quoted, None, None,
                            "inconsistent-units", f"{note} {arithmetic}".strip(), tolerance, compare,
-                           source=claim.source, where=spec.get("where", ""))
+                           source=claim.source, where=spec.get("where", ""), noun=noun)
     ratio = float(quoted.magnitude / recomputed.magnitude)
     verdict = "reproduced" if _holds(ratio, compare, tolerance) else "off"
     plausible = _plausible(claim, quoted.units)
@@ -271,7 +278,7 @@ def check(claim: Claim) -> ClaimResult:
         note = f"The quote is {factor:.3g}x too {direction}. {note}".strip()
     return ClaimResult(claim.id, claim.article, claim.line, claim.statement, quoted, recomputed, ratio,
                        verdict, note, tolerance, compare, plausible, spec.get("plausible_reason", ""), claim.source,
-                       spec.get("where", ""))
+                       spec.get("where", ""), noun)
 
 
 def _plausible(claim: Claim, units) -> tuple | None:

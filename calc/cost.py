@@ -125,7 +125,7 @@ def cloud_cost(chip_hours, hardware: str | data.Hardware, start, commitment: str
     value = (hours * p.price).to("USD")
     when = as_date(start, "start")
     return Cost(f"cloud ({commitment})", value, when.year, {"rental": value},
-                price_basis(p, chosen=vendor is not None) + before_first_note(p.date, when))
+                price_basis(p, chosen=vendor is not None, when=when) + before_first_note(p.date, when))
 
 
 def given_price_cost(chip_hours, price, start, how: str = "") -> Cost:

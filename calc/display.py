@@ -212,20 +212,23 @@ def _one(name: str, q: pint.Quantity, short: bool = False) -> str:
 _COUNTED = {"param": " params", "token": " tokens", "chip": " chips"}  # a count of one of these: "1.5B params"
 
 
-def readable(q: pint.Quantity) -> str:
+def readable(q: pint.Quantity, noun: str = "") -> str:
     """A quantity of no vocabulary name (a claim's figure) as people read it: dollars and counts of parameters,
     tokens and chips as articles write them ("$4.6M", "1.5B params", "10,000 chips"; under a million, every digit:
     "$87,072"), dollar rates with the sign ("$2,048/h"), anything else as its number and unit ("400 Gbit/s",
-    "355 chip·yr").
+    "355 chip·yr"). ``noun``: what a unitless count counts (a claim's own, "web pages"), said as a count is:
+    "8M web pages", where the bare number read "8 × 10⁶".
 
     >>> from calc.units import Q_
     >>> readable(Q_(4.6e6, "USD")), readable(Q_(87072, "USD")), readable(Q_(1.5e9, "param")), readable(Q_(400, "Gbit/s"))
     ('$4.6M', '$87,072', '1.5B params', '400 Gbit/s')
-    >>> readable(Q_(2048, "USD/h")), readable(Q_(67.7, "day"))
-    ('$2,048/h', '67.7 days')
+    >>> readable(Q_(2048, "USD/h")), readable(Q_(67.7, "day")), readable(Q_(8e6, ""), "web pages")
+    ('$2,048/h', '67.7 days', '8M web pages')
     """
     unit = str(q.units)
     x = float(q.magnitude)
+    if noun and q.dimensionless:
+        return (_scaled(x, _COUNT) if abs(x) >= 1e6 else number(x)) + " " + noun
     if unit == "USD" or unit in _COUNTED:
         text = _scaled(x, _COUNT) if abs(x) >= 1e6 else number(x)
         return "$" + text if unit == "USD" else text + (_COUNTED[unit] if x != 1 else " " + unit)

@@ -85,14 +85,24 @@ def default_price(hardware: str | data.Hardware, commitment: str = "on-demand", 
     return None if vendor is None else data.price_in_force(hw.name, commitment, when, vendor)
 
 
-def price_basis(p: data.Price, chosen: bool = False) -> str:
-    """Where a rental price comes from, in words: vendor, region, date, price, and the rule that chose it."""
+def price_basis(p: data.Price, chosen: bool = False, when: dt.date | None = None) -> str:
+    """Where a rental price comes from, in words: vendor, region, date, price, and the rule that chose it.
+    ``when``: the date the price is for (default: the price's own). Where a big cloud's price of the chip is in
+    data/prices.csv but none is in force on that date (AWS and Google Cloud list the H100 SXM5 from 2025-03-17
+    there), the words say so and name the first, not that no big cloud lists the chip."""
     where = " ".join(x for x in (p.vendor, p.region) if x)
     said = f"{where}, {p.date}: ${p.price.m_as('USD/chip/hour'):.2f} per chip-hour {p.commitment}"
     if chosen:
         return said + " (the vendor asked for)"
     if p.vendor in LIST_PRICE_CLOUDS:
         return said + " (default: the big cloud with the lowest on-demand list price for this chip)"
+    big = [r for r in data.prices() if r.hardware == p.hardware and r.vendor in LIST_PRICE_CLOUDS
+           and r.commitment == "on-demand"]
+    if big:
+        first = min(big, key=lambda r: r.date)
+        return said + (f" (default: data/prices.csv has no big cloud's price of the {p.hardware} in force on "
+                       f"{when or p.date} (its first: {first.vendor}, {first.date}); this is the lowest other "
+                       "public price)")
     return said + (f" (default: no big cloud (AWS, Google Cloud, Azure) lists the {p.hardware}; "
                    "this is the lowest other public price)")
 
@@ -132,7 +142,7 @@ def rental_price(hardware: str | data.Hardware, start, commitment: str = "on-dem
 
 
 # How far before the first listed price a run may start and still take it: published runs start weeks before
-# the first public listing of their chip (DeepSeek-V3 58 days, Llama 3.1 405B 119); years before, the chip
+# the first public listing of their chip (DeepSeek-V3 58 days, BLOOM-176B 31); years before, the chip
 # was not on sale, and a price from then would be invented.
 FIRST_PRICE_REACH = dt.timedelta(days=365)
 

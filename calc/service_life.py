@@ -366,7 +366,8 @@ def modelled_prices(hardware, *, params=None, model=None, utilization=None, pric
     """The two prices of ``calc.lifetime``'s dollar version, modelled on ``hardware`` instead of asked for.
 
     Training: USD per FLOP = price per chip-hour / (peak x MFU), ``calc.estimate``'s defaults where not given.
-    Serving: ``calc.serve``'s blended USD per token of ``model`` (a published shape), else of ``family``'s shape
+    Serving: ``calc.serve``'s blended USD per token of ``model`` (a published shape, or a Transformer of its own: a
+    config.json's), else of ``family``'s shape
     scaled to ``params``, its weights at ``precision`` (``calc.serve``'s default: the checkpoint's format where the chip
     has its peak, else the chip's 16-bit format; ``calc.serve.load.default_precision``).
     Returns ``(training USD/FLOP, serving USD/token, serving params, words)``, the words a dict: ``serving`` and
@@ -377,10 +378,12 @@ def modelled_prices(hardware, *, params=None, model=None, utilization=None, pric
     >>> round(s.m_as("USD/Mtoken"), 2)
     0.68
     """
-    from calc.architecture import lookup, published
+    from calc.architecture import Transformer, lookup, published
     from calc.estimate import estimate
 
-    if model is not None and model in published():
+    if isinstance(model, Transformer):  # a shape of its own (a config.json), served as it is
+        shape, what = model, "the shape given"
+    elif model is not None and model in published():
         shape, what = lookup(model), f"{model}'s shape"
     elif params is not None:
         shape = scaled_shape(family, params)
@@ -433,10 +436,13 @@ def lifetime_prices(hardware, *, loss=None, params=None, tokens=None, model=None
     >>> sorted(kw), why["serving"]["source"]
     (['serving_price', 'serving_price_params', 'training_price'], 'modelled')
     """
+    from calc.architecture import Transformer
     from calc.architecture import shape_name as published_shape
 
     n = shape_name = None
-    if model is not None:
+    if isinstance(model, Transformer):  # a shape of its own (lifetime --config): served as it is
+        shape_name = model
+    elif model is not None:
         try:  # a published shape as people type it ("llama 3 70b"), as calc.lifetime reads the model
             shape_name = published_shape(model)
         except InputError:

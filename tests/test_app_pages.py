@@ -170,3 +170,21 @@ def test_estimate_says_why_a_chip_with_no_public_price_has_no_cost():
     assert any(c.value.endswith("give a price per chip-hour for the cost.") for c in at.caption)
     at = _open("app_pages/estimate.py", params="70 Gparam", tokens="1.4 Ttoken", hardware="H100 SXM5", chips="1024")
     assert not any("no public rental price" in i.value for i in at.info)
+
+
+def test_compare_states_each_modelled_mfus_basis():
+    """doors17: DeepSeek-V3 (its published run's 2,048 chips and batch) read 55.8% on TPU v5p beside 27.3% on H100,
+    as if v5p did twice the work. Both are bf16 (neither chip's default is fp8; v5p has none), both model FLOP over
+    the chip's own dense bf16 peak, each from its own fastest layout: H100's 80 GB takes P8 E8 with full
+    recomputation, v5p's 95 GB T2 E64 with ZeRO-3 and selective. The page now says so, with the FLOP/s each delivers
+    (270 against 256 TFLOP/s a chip)."""
+    at = _open("app_pages/compare.py", params="671 Gparam", active_params="37 Gparam", tokens="14.8 Ttoken",
+               chips="2048")
+    at.multiselect(key="compare_hw").set_value(["H100 SXM5", "TPU v5p"]).run()
+    table = at.dataframe[0].value.set_index("Hardware")
+    assert set(table["Format"]) == {"bf16"}
+    (said,) = [c.value.replace("\\", "") for c in at.caption if "own dense peak" in c.value]
+    for chip in ("H100 SXM5", "TPU v5p"):
+        mfu = table.loc[chip, "Utilization"].removesuffix(" (modelled)")
+        assert re.search(rf"{chip}: {mfu} of [\d.,]+ TFLOP/s \(bf16\) = [\d.,]+ TFLOP/s a chip, T\d+ P\d+ E\d+", said), said
+    assert "full recompute" in said.split("TPU v5p")[0] and "ZeRO-3" in said.split("TPU v5p")[1]

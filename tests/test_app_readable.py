@@ -56,3 +56,15 @@ def test_claims_figures_read_as_articles_write_them():
     frame = at.dataframe[0].value
     row = frame[frame["claim"] == "lambda-cost"].iloc[0]
     assert row["quoted"] == "$4.6M" and row["plausible (90%)"] == "$2.49M – $10.3M"
+
+
+def test_claims_counts_read_with_what_they_count():
+    # doors17: "GPT-2 was trained on ... 8 million web pages" read "8 × 10⁶" on the ledger, a count with no noun,
+    # where the rest of the app writes "1.5B params" and "10,000 chips"; the seed's noun says what is counted
+    at = open_page("app_pages/claims.py")
+    frame = at.dataframe[0].value.set_index("claim")
+    assert (frame.loc["guide-gpt2-pages", "quoted"], frame.loc["guide-gpt2-pages", "recomputed"]) == (
+        "8M web pages", "8M web pages")
+    assert frame.loc["msft-cpu-cores", "quoted"] == "285,000 CPU cores"
+    assert frame.loc["deepseek-nodes-from-throughput", "quoted"] == "227 nodes"
+    assert not any("×" in str(v) for v in frame["quoted"]) and not any("×" in str(v) for v in frame["recomputed"])

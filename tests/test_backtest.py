@@ -90,7 +90,7 @@ def test_a_published_run_measured_in_the_validation_table_is_one_layout():
     rows = {r["name"]: r for r in data.validation_runs()}
     runs = {r["name"]: r for r in data.runs()}
     linked = {run: lay for run, lay in data.run_layouts().items() if lay["validation_run"]}
-    assert {"DeepSeek-V3", "BLOOM-176B"} <= set(linked)
+    assert {"DeepSeek-V3", "BLOOM-176B", "Llama 3.1 405B"} <= set(linked)
     for run, lay in linked.items():
         row = rows[lay["validation_run"]]
         assert row["chip"] == runs[run]["hardware"] and int(row["chips"]) == int(runs[run].quantity("chips").m_as("chip"))
@@ -106,3 +106,20 @@ def test_a_published_run_measured_in_the_validation_table_is_one_layout():
     assert (bloom.schedule, bloom.framework, bloom.sequence_parallel) == ("deepspeed", "megatron-lm 2021", False)
     (hours,) = [c for c in modelled_checks() if c.run == "BLOOM-176B" and c.output == "chip_hours"]
     assert hours.ratio == pytest.approx(0.860, abs=0.005)
+
+
+def test_llama_3_1_405b_8k_pretraining_recomputes_nothing_in_both_tables():
+    """The Llama 3 paper (Llama Team 2024, sec. 3.3.2): "we could pre-train Llama 3 on sequences of 8K tokens without
+    activation checkpointing". data/run_layouts.csv said so while the 8K rows of data/validation_runs.csv stated
+    nothing, which the step validation reads as selective: both tables now state none, the run's layout is its
+    16,384-GPU row's, and the 128K phase (no statement in the paper) stays unstated."""
+    from calc.perf import validation
+    from calc.perf.utilization import published_layout
+
+    lay = data.run_layouts()["Llama 3.1 405B"]
+    assert lay["validation_run"] == "Llama 3.1 405B on 16384 H100 CP1"
+    rows = {r["name"]: r for r in data.validation_runs() if r["source_family"] == "llama3-paper"}
+    for name in ("Llama 3.1 405B on 8192 H100 CP1", "Llama 3.1 405B on 16384 H100 CP1"):
+        assert validation.recompute(rows[name]) == "none", name
+    assert rows["Llama 3.1 405B on 16384 H100 CP16"]["recompute"] is None
+    assert published_layout(lay).recompute == lay["recompute"] == "none"

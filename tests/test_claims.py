@@ -281,3 +281,26 @@ def test_a_figure_s_further_interpretation_must_be_a_full_table(tmp_path):
                                      'quoted = "1 chip"\nwhy = "w"\n[[figure.then]]\nlabel = "l"\n')
     with pytest.raises(DataError, match="then 1"):
         _load(tmp_path)
+
+
+def test_a_unitless_count_is_said_with_its_noun(tmp_path, capsys):
+    """doors17: a claim's count (8 million web pages) read '8 × 10⁶' on the Claims page and the command line; its
+    seed's noun is said beside it, in the JSON too, and a noun on a quote with a unit is refused (the unit says it)."""
+    from calc.__main__ import main
+    from calc.display import readable
+
+    by_id = {c.id: check(c) for c in claims()}
+    r = by_id["guide-gpt2-pages"]
+    assert r.noun == "web pages" and readable(r.quoted, r.noun) == "8M web pages"
+    assert readable(by_id["msft-cpu-cores"].quoted, by_id["msft-cpu-cores"].noun) == "285,000 CPU cores"
+    assert r.to_dict()["noun"] == "web pages" and by_id["gpt2-params"].to_dict()["noun"] is None
+    assert all(not x.noun or x.quoted.dimensionless for x in by_id.values())
+    ratio = by_id["gpt3-vs-gpt2-params"]  # a ratio counts nothing: no noun, its number alone
+    assert not ratio.noun and readable(ratio.quoted, ratio.noun) == "100"
+    assert main(["claims"]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("guide-gpt2-pages "))
+    assert "8M web pages" in line and "×" not in line
+    spec = dict(claims()[0].spec, noun="params")  # gpt2-params: quoted in param
+    bad = claims_module.Claim("gpt2-params", "a", 1, "s", spec, "seeds/x.toml")
+    with pytest.raises(DataError, match="noun"):
+        check(bad)

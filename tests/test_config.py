@@ -364,3 +364,56 @@ def test_a_width_written_as_a_json_string_says_to_drop_the_quotes(tmp_path):
     path.write_text(json.dumps(c))
     with pytest.raises(InputError, match="a JSON string; write 4096 without quotes"):
         Transformer.from_config(path)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.binary(max_size=200) | st.text(max_size=200).map(str.encode)
+       | st.builds(lambda d: json.dumps(d).encode(), st.dictionaries(st.sampled_from(
+           ["model_type", "hidden_size", "num_hidden_layers", "num_attention_heads", "vocab_size"]), _JSON)))
+def test_lifetime_reads_any_config_file_as_estimate_does(tmp_path, capsys, raw):
+    """doors17: `lifetime` had no --config where estimate, serve and step take one. It reads the file by the same
+    reader (Transformer.from_config), so a file the reader refuses is the same one line at both doors."""
+    from calc.__main__ import main
+
+    f = tmp_path / "config.json"
+    f.write_bytes(raw)
+    tail = ["--tokens", "15T"]
+    codes, errs = [], []
+    for command in (["estimate"], ["lifetime", "--inference-tokens", "2T"]):
+        codes.append(main([*command, "--config", str(f), *tail]))
+        errs.append(capsys.readouterr().err.strip())
+    try:
+        Transformer.from_config(f)
+    except calc.InputError as exc:
+        assert codes == [2, 2] and errs[0] == errs[1] == f"calc: error: --config: {exc.message}"
+        return
+    for code, err in zip(codes, errs):  # a shape: an answer, or one line naming a flag (a mixture of experts...)
+        assert code in (0, 2) and "\n" not in err and (code == 0 or err.startswith("calc: error: --")), err
+
+
+def test_lifetime_config_is_its_shape_as_model_is(capsys):
+    """lifetime --config FILE counts the file's parameters with --tokens, as --model does the same shape's; the
+    answer names the file; its refusals name --config (both flags, a mixture of experts, no tokens)."""
+    from pathlib import Path
+
+    from calc.__main__ import main
+
+    path = str(Path(__file__).resolve().parents[1] / "data" / "configs" / "llama-3-8b.json")
+    args = ["--tokens", "15T", "--inference-tokens", "2T", "--json"]
+    assert main(["lifetime", "--config", path, *args]) == 0
+    by_config = json.loads(capsys.readouterr().out)
+    assert main(["lifetime", "--model", "Llama 3 8B", *args]) == 0
+    by_model = json.loads(capsys.readouterr().out)
+    assert by_config["model"] == "llama-3-8b.json" and by_model["model"] == "Llama 3 8B"
+    assert {k: v for k, v in by_config.items() if k != "model"} == {k: v for k, v in by_model.items() if k != "model"}
+    for extra, starts in ((["--model", "Llama 3 8B", "--tokens", "15T"], "--config: give --config FILE or --model NAME"),
+                          (["--tokens", "15T", "--params", "8e9"], "--params: give --config (its shape supplies"),
+                          ([], "--tokens: required with the shape given")):
+        assert main(["lifetime", "--config", path, "--inference-tokens", "2T", *extra]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("calc: error: " + starts) and err.count("\n") == 1, err
+    moe = str(Path(path).with_name("deepseek-v3.json"))
+    assert main(["lifetime", "--config", moe, "--tokens", "14.8T", "--inference-tokens", "2T"]) == 2
+    assert capsys.readouterr().err.startswith("calc: error: --config: the shape given is a mixture of experts")
+    assert main(["lifetime", "--config", path + ".missing", "--tokens", "15T", "--inference-tokens", "2T"]) == 2
+    assert capsys.readouterr().err.startswith("calc: error: --config: cannot read")

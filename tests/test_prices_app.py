@@ -174,11 +174,33 @@ def test_thresholds_says_its_example_compute_is_not_yours_and_keeps_its_fields_i
     assert at.text_input(key="th_chips").value == "2048" and at.selectbox(key="th_hw").value == "A100 SXM4 80GB"
 
 
-@pytest.mark.parametrize("run, first", [("DeepSeek-V3", "2024-12-27"), ("Llama 3.1 405B", "2024-09-01"),
-                                        ("BERT-Large", "2018-10-09"), ("BLOOM-176B", "2022-04-15")])
+@pytest.mark.parametrize("run, first", [("DeepSeek-V3", "2024-12-27"), ("BERT-Large", "2018-10-09"),
+                                        ("BLOOM-176B", "2022-04-15")])  # Llama 3.1 405B: Lambda's 2024-01-29 (doors17)
 def test_cost_prices_a_run_that_started_before_the_first_price(run, first):
     at = _page("cost")
     at.selectbox(key="cost_run").set_value(run).run()
     basis = at.table[0].value.set_index("Method")["Basis"]
     assert f"the first price listed, {first}" in basis["cloud (on-demand)"]
     assert not any("before the first" in i.value for i in at.info)
+
+
+def test_a_2024_h100_price_says_its_provider_and_date_on_the_figure():
+    """doors17: a run of 2024 on H100 SXM5 was priced at Lambda's $2.99 of 2024-09-01, its basis saying no big cloud
+    lists the chip (AWS and Google Cloud do, but data/prices.csv holds them from 2025-03-17 only). Lambda's own page
+    of 2024-01-29 and 2024-07-11 ($3.49) now stand for the first half of 2024, the basis says which big cloud's price
+    is first in the data and when, and the figure's help carries that basis, not only the table below it."""
+    start = "2024-03-01"
+    c = cloud_cost("1e6 chip*hour", "H100 SXM5", start)
+    assert c.basis.startswith("Lambda Labs, 2024-01-29: $3.49 per chip-hour on-demand")
+    assert ("data/prices.csv has no big cloud's price of the H100 SXM5 in force on 2024-03-01 (its first: Amazon Web "
+            "Services, 2025-03-17)") in c.basis and "lists the H100" not in c.basis
+    assert cloud_cost("1e6 chip*hour", "H100 SXM5", "2024-10-01").basis.startswith("Lambda Labs, 2024-09-01: $2.99")
+    at = _page("cost")
+    at.selectbox(key="cost_run").select("Llama 3.1 405B").run()
+    assert not at.exception, [e.message for e in at.exception]
+    run_start = at.date_input(key="cost_start").value
+    (metric,) = [m for m in at.metric if m.label == "Cloud (on-demand)"]
+    shown = cloud_cost("1 chip*hour", "H100 SXM5", run_start).basis
+    said = metric.help.replace("\\", "")  # markdown's escapes, as the help renders them
+    assert "the first price listed" not in shown  # Llama 3.1 405B (from 2024-05-05) no longer before the first
+    assert "Lambda Labs, 2024-" in shown and shown.split(" (")[0] in said and "Amazon Web Services, 2025-03-17" in said

@@ -30,7 +30,7 @@ def _cli(argv):
 @pytest.mark.parametrize("hours", ["2.664M", "2,664,000", "2.664e6", "2664000"])
 def test_chip_hours_take_a_plain_count_where_the_flag_names_the_unit(hours):
     code, out, _ = _cli(["cost", "--chip-hours", hours, "--hardware", "H100 SXM5", "--start", "2024-06-01"])
-    assert code == 0 and "7,965,360" in out  # 2.664M x Lambda's $2.99, the first listed price
+    assert code == 0 and "9,297,360" in out  # 2.664M x Lambda's $3.49 of 2024-01-29, in force on 2024-06-01
     est = calc.estimate(chip_hours=hours, price="2 USD/chip/hour")
     assert est.cost.m_as("USD") == pytest.approx(5.328e6)
 

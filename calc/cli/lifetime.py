@@ -7,7 +7,7 @@ import json
 import math
 import sys
 
-from calc.cli.flags import _chip_flags, _vu, served_precision_help
+from calc.cli.flags import _chip_flags, _config_flag, _vu, served_precision_help
 from calc.errors import InputError
 from calc.lifetime import DEFAULT_LAW
 from calc.scaling import laws
@@ -26,12 +26,14 @@ def _lifetime_parser(sub) -> None:
     lt = sub.add_parser("lifetime", help="the model size cheapest over training and serving at one quality "
                                          "(Sardana et al. 2023)",
                         description="The quality is --loss, or the loss of the run given (--params and --tokens, "
-                                    "or --model) under --law. Prices give the dollar version too.")
+                                    "or --model, or --config FILE's shape with --tokens) under --law. Prices give "
+                                    "the dollar version too.")
     lt.add_argument("--loss", metavar="VALUE", help="target loss, nats per token under --law (e.g. 2.0)")
     lt.add_argument("--params", metavar="VALUE", help="a run's parameters: its loss is the target [param]")
     lt.add_argument("--tokens", metavar="VALUE", help="that run's training tokens [token]")
     lt.add_argument("--model", help="a dense published run of data/models.csv, as --params and --tokens; or a shape of "
                                     "data/architectures.csv (its parameters) with --tokens")
+    _config_flag(lt)  # as --model's shape: the file's parameters, with --tokens
     lt.add_argument("--inference-tokens", dest="inference_tokens", metavar="VALUE",
                     help="tokens served over the model's life, input and output [token], e.g. 2T")
     lt.add_argument("--law", default=DEFAULT_LAW,
@@ -106,6 +108,12 @@ def _lifetime(args) -> int:
     from calc.display import number, show
     from calc.lifetime import lifetime
 
+    if args.config and args.model:
+        raise InputError("config", "give --config FILE or --model NAME, not both")
+    if args.config:  # the file's shape, read as --model's shape is: its parameters, with --tokens
+        from calc.architecture import Transformer
+
+        args.model = Transformer.from_config(args.config)
     if args.inference_tokens is None:
         raise InputError("inference_tokens", "required: the tokens the model will serve over its life, e.g. "
                                              "--inference-tokens 2T (0 gives the compute-optimal model)")
@@ -137,8 +145,14 @@ def _lifetime(args) -> int:
     elif args.precision is not None:  # read only where serving is modelled: said, never dropped
         raise InputError("precision", f"the served weights' format is read with --hardware and no --serving-price "
                                       f"(serving modelled on the chip); got --precision {args.precision}")
-    r = lifetime(loss=args.loss, params=args.params, tokens=args.tokens, model=args.model,
-                 inference_tokens=args.inference_tokens, law=args.law, **prices)
+    try:
+        r = lifetime(loss=args.loss, params=args.params, tokens=args.tokens, model=args.model,
+                     inference_tokens=args.inference_tokens, law=args.law, **prices)
+    except InputError as exc:  # the shape is --config's: said by that flag, not by --model
+        if not args.config:
+            raise
+        field = "config" if exc.field == "model" else exc.field
+        raise InputError(field, exc.message.replace("give model (a shape: it supplies", "give --config (its shape supplies")) from None
 
     def plan(p, priced=False):
         out = {"params": _vu(p.params, "param"), "tokens": _vu(p.tokens, "token"),
@@ -153,7 +167,7 @@ def _lifetime(args) -> int:
     warning = r.warning
     break_even = float(r.break_even.m_as("token"))
     if args.json:
-        out = {"model": _run_name(args.model) if args.model else None, "law": r.law, "loss": float(r.loss), "inference_tokens": _vu(r.inference_tokens, "token"),
+        out = {"model": _run_name(args.model, args.config) if args.model else None, "law": r.law, "loss": float(r.loss), "inference_tokens": _vu(r.inference_tokens, "token"),
                **plan(r.optimum), "compute_optimal": plan(r.compute_optimal),
                "saving": _vu(r.saving, "FLOP"), "saving_fraction": float(r.saving_fraction),
                "size_fraction": float(r.size_fraction), "training_overhead": float(r.training_overhead),
@@ -166,7 +180,7 @@ def _lifetime(args) -> int:
                               "saving": _vu(r.cost_saving, "USD"), "prices": modelled or {"source": "given"}}
         print(json.dumps(out, indent=2))
         return 0
-    print(f"target loss {r.loss:.4f} nats/token under {r.law}" + (f" ({_run_name(args.model)}'s)" if args.model else "")
+    print(f"target loss {r.loss:.4f} nats/token under {r.law}" + (f" ({_run_name(args.model, args.config)}'s)" if args.model else "")
           + f"; {show('tokens', r.inference_tokens)} served over the model's life (2 FLOP per parameter each)")
     rows = [("lifetime optimum", r.optimum), ("compute-optimal", r.compute_optimal)]
     if r.given is not None:
@@ -208,12 +222,16 @@ def _lifetime(args) -> int:
     return 0
 
 
-def _run_name(model: str) -> str:
+def _run_name(model, config: str | None = None) -> str:
     """The row --model names (a run of data/models.csv, else a shape of data/architectures.csv, as
-    ``calc.lifetime`` reads it), as people read it, not as typed (an alias, a spelling)."""
+    ``calc.lifetime`` reads it), as people read it, not as typed (an alias, a spelling); --config's file name."""
+    from pathlib import Path
+
     from calc import data
     from calc.architecture import shape_name
 
+    if config:
+        return Path(config).name
     try:
         return data.model(model).name
     except InputError:

@@ -35,8 +35,8 @@ def _claims(args) -> int:
     for r in results:
         rows.append((
             r.id,
-            readable(r.quoted),
-            "—" if r.recomputed is None else readable(r.recomputed),
+            readable(r.quoted, r.noun),
+            "—" if r.recomputed is None else readable(r.recomputed, r.noun),
             "—" if r.ratio is None else number(r.ratio),
             r.verdict,
         ))
@@ -50,7 +50,7 @@ def _claims(args) -> int:
         print("\nplausible 90% ranges under defensible assumptions:")
         for r in ranged:
             lo, hi = r.plausible
-            print(f"  {r.id}: quoted {readable(r.quoted)}, plausible {readable(lo)} to {readable(hi)} "
+            print(f"  {r.id}: quoted {readable(r.quoted, r.noun)}, plausible {readable(lo, r.noun)} to {readable(hi, r.noun)} "
                   f"({r.plausible_reason})")
     counts = {v: sum(r.verdict == v for r in results) for v in ("reproduced", "off", "inconsistent-units")}
     print(f"\n{len(results)} claims: " + ", ".join(f"{n} {v}" for v, n in counts.items()))

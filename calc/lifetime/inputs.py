@@ -170,14 +170,16 @@ def _shape_quality(model, params, tokens, law, loss=None):
     from calc.display import show
 
     shape = lookup(model)
-    name = model if isinstance(model, str) else "the shape"
+    name = model if isinstance(model, str) else "the shape given"
     if params is not None or loss is not None:
         raise InputError("params" if params is not None else "loss", "give model (a shape: it supplies the "
                          f"parameters, with the tokens) or {'params' if params is not None else 'the loss'}, not both")
     if tokens is None:
-        raise InputError("tokens", f"required with {name}: a shape of data/architectures.csv gives the parameters "
-                                   f"({show('params', shape.params())}) but not the tokens it was trained on (a run "
-                                   "of data/models.csv gives both); give the tokens, e.g. 15T")
+        where = ("a shape of data/architectures.csv gives the parameters" if isinstance(model, str) else
+                 "a shape of its own (a config.json) gives its parameters")
+        raise InputError("tokens", f"required with {name}: {where} ({show('params', shape.params())}) but not the "
+                                   "tokens it was trained on (a run of data/models.csv gives both); give the tokens, "
+                                   "e.g. 15T")
     if shape.moe_layers:
         raise InputError("model", f"{name} is a mixture of experts; the dense scaling laws do not give its quality: "
                                   "give the loss instead")
