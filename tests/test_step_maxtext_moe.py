@@ -61,3 +61,28 @@ def test_capacity_factor_must_be_positive(bad):
         perf.predict(model, "TPU v6e", 256, micro_batch=12, global_batch=3072, sequence=4096, capacity_factor=bad,
                      check_memory=False)
     assert exc.value.field == "capacity_factor"
+
+
+def test_tile_visits_are_megablox_metadata_bound():
+    # make_group_metadata: tiles_m + num_groups - 1 grid steps at most, every group but the first starting in a tile
+    assert layer.tile_visits(1024, 256, 512) == pytest.approx((256 * 1024 / 512 + 255) / (256 * 1024 / 512))
+    assert layer.tile_visits(4096, 1, 512) == 1.0
+
+
+def test_grouped_products_on_tpu_pay_their_partial_tiles_per_device():
+    # DeepSeek-V3 on Ironwood as tpu-recipes runs it (FSDP, no expert parallelism): 8 sequences of 4,096 tokens a JAX
+    # device, two devices a chip, 8 of 256 experts a token: 1,024 rows an expert a device, m tiles of 512 rows
+    v3 = published()["DeepSeek-V3"][0]
+    kw = dict(micro_batch=16, global_batch=2048, sequence=4096, recompute="full")
+    block, sizes = _block(v3, "TPU v7 Ironwood", 128, **kw)
+    chip = build_chip(resolve_hardware("TPU v7 Ironwood"), "bf16")
+    per_expert = 16 * 4096 * 8 / 256
+    plain = layer.feed_forward(chip, v3, v3.expert_d_ff, per_expert, 1, False, chip.grouped_gemm_floor)
+    visits = layer.tile_visits(per_expert / 2, 256, 512)
+    assert visits == pytest.approx(1 + 255 * 512 / (256 * 1024))
+    router = perf.kernels.matmul(chip, 16 * 4096, v3.d_model, 256)
+    shared = layer.feed_forward(chip, v3, v3.expert_d_ff * v3.shared_experts, 16 * 4096, 1, False)
+    assert block.matmul_forward == pytest.approx(256 * plain.matmul_forward * visits + router.forward
+                                                 + shared.matmul_forward)
+    # the FLOP counted stay the model's: the masked rows are time, not work
+    assert block.matmul_flop == pytest.approx(256 * plain.flop + router.flop + shared.flop)

@@ -19,7 +19,7 @@ from calc.perf import kernels
 from calc.perf.collectives import all_gather, all_reduce, all_to_all, ranks_per_node, ring_exchange
 from calc.perf.kernels import AttentionCore, Matmul
 from calc.perf.layout import Layout, Sizes
-from calc.perf.system import Chip
+from calc.perf.system import Chip, devices_per_chip
 
 
 class Block(NamedTuple):
@@ -135,6 +135,11 @@ def experts(chip: Chip, model: Transformer, sizes: Sizes, tokens: float, eager: 
     floor = 0.0 if sizes.dualpipe else chip.grouped_gemm_floor
     routed = FeedForward(*(x * local for x in feed_forward(chip, model, width, per_expert, expert_tensor, eager,
                                                              floor)))
+    if chip.hardware.vendor == "Google" and not capacity:  # MaxText's sparse_matmul: Pallas grouped products
+        visits = tile_visits(per_expert / devices_per_chip(chip.hardware), local,
+                             chip.coefficients.pallas_grouped_matmul_tile_rows)
+        routed = routed._replace(matmul_forward=routed.matmul_forward * visits,
+                                 matmul_backward=routed.matmul_backward * visits)
     router = kernels.matmul(chip, tokens, model.d_model, model.experts)
     if model.shared_experts:
         shared = feed_forward(chip, model, width * model.shared_experts, tokens, tensor, eager)
@@ -155,6 +160,23 @@ def experts(chip: Chip, model: Transformer, sizes: Sizes, tokens: float, eager: 
                  routed.elementwise_forward + shared.elementwise_forward,
                  dispatch, permutation(chip, model, sizes, tokens, local),
                  dispatch_sync=dispatch_sync(chip, model, expert * expert_tensor, expert_tensor, chips))
+
+
+def tile_visits(rows: float, groups: int, tile: float) -> float:
+    """Work of a TPU grouped matmul over its ``groups`` experts of ``rows`` rows each (on one device), over the work of
+    those rows, in m tiles of ``tile`` rows.
+
+    .. math:: \\frac{m / t_m + G - 1}{m / t_m}, \\quad m = G r
+
+    MaxText's grouped products on TPU (megablox's gmm and tgmm, tokamax's ragged dot: src/MaxText/kernels/megablox/
+    backend.py and tokamax/_src/ops/ragged_dot/pallas_mosaic_tpu_kernel.py, ``make_group_metadata``) run one grid step
+    per (group, m tile) pair a group's rows touch, each over the whole tile, the rows of other groups masked out:
+    "tiles_m <= group_tiles.sum() <= tiles_m + num_groups - 1", the bound reached when every group but the first
+    starts inside a tile, as with routed group sizes it all but always does. The forward product, the input gradient
+    and the weight gradient (tgmm, whose reduction runs over the same tiles) each pay it."""
+    if groups <= 1 or rows <= 0:
+        return 1.0
+    return 1.0 + (groups - 1) * tile / (groups * rows)
 
 
 def nodes_reached(model: Transformer, nodes: int) -> float:
