@@ -86,3 +86,14 @@ def test_grouped_products_on_tpu_pay_their_partial_tiles_per_device():
                                                  + shared.matmul_forward)
     # the FLOP counted stay the model's: the masked rows are time, not work
     assert block.matmul_flop == pytest.approx(256 * plain.flop + router.flop + shared.flop)
+
+
+def test_tpu_moe_diagnostic_reads_the_runs_and_their_offloads():
+    from benchmarks import tpu_moe_terms
+
+    runs = {p.name: (p, row) for p, row in tpu_moe_terms.maxtext_moe_runs()}
+    assert len(runs) == 10 and "tpu-recipes Mixtral 8x7B 256 TPU v6e" in runs
+    # GPT-OSS 120B on 64 TPU7x: 20 sequences of 8,192 a chip; decoder_layer_input (2,880 x 36 layers) and mlpwo
+    # (4 x 2,880 x 36 MoE layers) offloaded, 16 bits each: 170 GB a chip each way a step
+    p, row = runs["tpu-recipes Ironwood GPT-OSS 120B 64 TPU7x 8K bf16"]
+    assert tpu_moe_terms.offload_bytes(p, row) == pytest.approx(2 * 20 * 8192 * 2880 * 36 * 5)
