@@ -11,6 +11,7 @@ tokens on this chip's share of the layer (1/t of its matrices).
 from __future__ import annotations
 
 from functools import lru_cache
+from math import ceil
 from typing import NamedTuple
 
 from calc.architecture import Transformer
@@ -18,7 +19,7 @@ from calc.perf import kernels
 from calc.perf.collectives import all_gather, all_reduce, all_to_all, ranks_per_node, ring_exchange
 from calc.perf.kernels import AttentionCore, Matmul
 from calc.perf.layout import Layout, Sizes
-from calc.perf.system import Chip
+from calc.perf.system import Chip, devices_per_chip
 
 
 class Block(NamedTuple):
@@ -95,9 +96,18 @@ def feed_forward(chip: Chip, model: Transformer, width: float, tokens: float, te
     return FeedForward(up.forward + down.forward, up.backward + down.backward, up.flop + down.flop, elementwise)
 
 
-def experts(chip: Chip, model: Transformer, sizes: Sizes, tokens: float, eager: bool, count: int, chips: int) -> Block:
+def experts(chip: Chip, model: Transformer, sizes: Sizes, tokens: float, eager: bool, count: int, chips: int,
+            capacity: float | None = None) -> Block:
     """A mixture-of-experts layer on this chip: its ``experts / e`` experts on the tokens routed to them,
-    the router, the shared experts, and the dispatch and combine all-to-all of the routed tokens."""
+    the router, the shared experts, and the dispatch and combine all-to-all of the routed tokens.
+
+    ``capacity`` F (``Layout.capacity_factor``): MaxText's token-dropping dense path (``sparse_matmul: False``,
+    layers/moe.py of its tpu-recipes-v0.1.2 tag, ``generate_masks`` and ``dense_matmul``): each expert computes
+    C = ceil(s k / E) x F slots of each sequence (``expert_capacity_per_batch``) whatever was routed to it, and the
+    tokens reach the slots and come back through one-hot einsums, matrix products over the sequence: the dispatch
+    BSM,BSEC -> EBCM, (E C x s)(s x h) a sequence, whose backward gives the tokens' gradient only (its mask is a
+    one-hot cast), and the combine EBCM,BSEC -> BSM, (s x E C)(E C x h), whose backward gives the gradients of the
+    expert outputs and of the combine weights (the router's probabilities times the one-hot slots)."""
     tensor, expert = sizes.tensor, sizes.expert
     expert_tensor = sizes.expert_tensor or tensor
     width = model.expert_d_ff or model.ff
@@ -106,6 +116,18 @@ def experts(chip: Chip, model: Transformer, sizes: Sizes, tokens: float, eager: 
     # expert tensor parallelism: each chip runs its experts' 1/expert_tensor on expert_tensor / tensor of the tokens
     # the tensor ranks hold (the tokens of the t d c ranks over e x expert_tensor of them)
     per_expert = tokens * routed_per_token * expert / model.experts * expert_tensor / tensor
+    einsums = kernels.Matmul(0.0, 0.0, 0.0)
+    if capacity:
+        span = sizes.sequence / sizes.context  # a sequence's tokens on this chip
+        slots = int(max(ceil(span * routed_per_token / model.experts) * capacity, capacity))  # C of each expert
+        sequences = tokens / span
+        per_expert = sequences * slots * expert * expert_tensor / tensor
+        hidden = model.d_model / tensor
+        dispatch_forward = kernels.matmul_time(chip, model.experts * slots, span, hidden, sequences)
+        dispatch_backward = kernels.matmul_time(chip, span, model.experts * slots, hidden, sequences)
+        combine = kernels.matmul(chip, span, model.experts * slots, hidden, sequences)
+        einsums = kernels.Matmul(dispatch_forward + combine.forward, dispatch_backward + combine.backward,
+                                 2 * combine.flop)
     # each local expert's products one cuBLASLt call each (Transformer Engine's GroupedLinear: multi-stream cuBLAS,
     # general_grouped_gemm), none faster than such a call takes at few tokens, measured on Blackwell
     # (``Chip.grouped_gemm_floor``, data/step_coefficients.csv grouped_gemm_expert_time); DeepSeek's DeepGEMM under
@@ -113,6 +135,11 @@ def experts(chip: Chip, model: Transformer, sizes: Sizes, tokens: float, eager: 
     floor = 0.0 if sizes.dualpipe else chip.grouped_gemm_floor
     routed = FeedForward(*(x * local for x in feed_forward(chip, model, width, per_expert, expert_tensor, eager,
                                                              floor)))
+    if chip.hardware.vendor == "Google" and not capacity:  # MaxText's sparse_matmul: Pallas grouped products
+        visits = tile_visits(per_expert / devices_per_chip(chip.hardware), local,
+                             chip.coefficients.pallas_grouped_matmul_tile_rows)
+        routed = routed._replace(matmul_forward=routed.matmul_forward * visits,
+                                 matmul_backward=routed.matmul_backward * visits)
     router = kernels.matmul(chip, tokens, model.d_model, model.experts)
     if model.shared_experts:
         shared = feed_forward(chip, model, width * model.shared_experts, tokens, tensor, eager)
@@ -127,11 +154,29 @@ def experts(chip: Chip, model: Transformer, sizes: Sizes, tokens: float, eager: 
                 if sizes.dualpipe and expert_tensor == 1 else
                 2 * all_to_all(chip, 2.0 * rows * model.d_model, expert, in_node, chips)
                 + (all_to_all(chip, 4.0 * rows, expert, in_node, chips) if not sizes.dualpipe else 0.0))
-    return Block(count, routed.matmul_forward + router.forward + shared.matmul_forward,
-                 routed.matmul_backward + router.backward + shared.matmul_backward,
-                 routed.flop + router.flop + shared.flop, routed.elementwise_forward + shared.elementwise_forward,
+    return Block(count, routed.matmul_forward + router.forward + shared.matmul_forward + einsums.forward,
+                 routed.matmul_backward + router.backward + shared.matmul_backward + einsums.backward,
+                 routed.flop + router.flop + shared.flop + einsums.flop,
+                 routed.elementwise_forward + shared.elementwise_forward,
                  dispatch, permutation(chip, model, sizes, tokens, local),
                  dispatch_sync=dispatch_sync(chip, model, expert * expert_tensor, expert_tensor, chips))
+
+
+def tile_visits(rows: float, groups: int, tile: float) -> float:
+    """Work of a TPU grouped matmul over its ``groups`` experts of ``rows`` rows each (on one device), over the work of
+    those rows, in m tiles of ``tile`` rows.
+
+    .. math:: \\frac{m / t_m + G - 1}{m / t_m}, \\quad m = G r
+
+    MaxText's grouped products on TPU (megablox's gmm and tgmm, tokamax's ragged dot: src/MaxText/kernels/megablox/
+    backend.py and tokamax/_src/ops/ragged_dot/pallas_mosaic_tpu_kernel.py, ``make_group_metadata``) run one grid step
+    per (group, m tile) pair a group's rows touch, each over the whole tile, the rows of other groups masked out:
+    "tiles_m <= group_tiles.sum() <= tiles_m + num_groups - 1", the bound reached when every group but the first
+    starts inside a tile, as with routed group sizes it all but always does. The forward product, the input gradient
+    and the weight gradient (tgmm, whose reduction runs over the same tiles) each pay it."""
+    if groups <= 1 or rows <= 0:
+        return 1.0
+    return 1.0 + (groups - 1) * tile / (groups * rows)
 
 
 def nodes_reached(model: Transformer, nodes: int) -> float:
@@ -244,7 +289,7 @@ def layer_terms(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, ch
                       0.0)
         blocks = (dense,)
         if moe_layers:
-            blocks += (experts(chip, model, sizes, tokens, layout.eager, moe_layers, chips),)
+            blocks += (experts(chip, model, sizes, tokens, layout.eager, moe_layers, chips, layout.capacity_factor),)
     return LayerTerms(qkv, out, core, tp_forward, tp_backward, exchange,
                       kernels.hidden_state_traffic(chip, tokens_elementwise, hidden), eager,
                       kernels.elementwise_kernels(chip, model, layout.eager), blocks)
@@ -291,7 +336,7 @@ def hybrid_blocks(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, 
         blocks.append(Block(pattern.count("-"), *feed_forward(chip, model, model.ff, tokens, t, eager), 0.0,
                             attention=False, sublayers=1))
     if "E" in pattern:
-        blocks.append(experts(chip, model, sizes, tokens, eager, pattern.count("E"), chips)._replace(
+        blocks.append(experts(chip, model, sizes, tokens, eager, pattern.count("E"), chips, layout.capacity_factor)._replace(
             attention=False, sublayers=1))
     if "M" in pattern:
         blocks.append(mamba(chip, model, sizes, tokens, pattern.count("M")))
@@ -308,7 +353,7 @@ def cached_layer_terms(chip: Chip, model: Transformer, sizes: Sizes, layout: Lay
     key = (id(chip), id(model), sizes.tensor, sizes.context, sizes.micro_batch, sizes.sequence, sizes.expert,
            sizes.expert_tensor, sizes.dualpipe,
            sizes.sequence_parallel, bool(layout.flash_attention), layout.triton_attention, layout.attention_kernel, layout.eager,
-           layout.eight_bit_gathers)
+           layout.eight_bit_gathers, layout.capacity_factor)
     found = _TERMS.get(key)
     if found is not None and found[0] is chip and found[1] is model:
         return found[2]

@@ -99,6 +99,10 @@ class Layout:
     ``expert_overlap`` True: the expert dispatch and combine of one micro-batch run while another micro-batch's
     forward or backward computes, as under DualPipe (Megatron-Core 0.14's batch-level overlap of the expert-parallel
     all-to-all, --overlap-moe-expert-parallel-comm, megatron/core/transformer/moe/README.md).
+    ``capacity_factor`` F: the experts run MaxText's token-dropping dense path (``sparse_matmul: False``,
+    ``capacity_factor`` F > 0; its layers/moe.py ``generate_masks`` and ``dense_matmul``): each expert computes
+    ceil(s k / E) x F slots per sequence whatever it was routed, the tokens reaching them through a one-hot einsum
+    (BSM,BSEC -> EBCM) and coming back through another (EBCM,BSEC -> BSM), matrix products of their own.
     ``recompute_modules`` (with ``recompute`` "selective"): Megatron-Core's modules recomputed in the backward pass
     (``RECOMPUTE_MODULES``): mla_up_proj the latent attention's up-projections, mlp a dense layer's feed-forward block,
     moe a mixture-of-experts layer (its dispatch and combine too), moe_act the experts' activation, layernorm the two
@@ -163,6 +167,10 @@ class Layout:
     expert_overlap: bool = _field(False, "the expert all-to-all of one micro-batch runs behind another's computation "
                                          "(Megatron-Core's --overlap-moe-expert-parallel-comm)",
                                    label="Expert overlap")
+    capacity_factor: float | None = _field(None, "a token-dropping mixture of experts as MaxText's dense path computes it "
+                                                 "(sparse_matmul off): each expert on ceil(s k / E) x F slots a sequence, "
+                                                 "the tokens dispatched to them and combined back by one-hot einsums; "
+                                                 "default none: dropless grouped products")
     recompute_modules: str | None = _field(None, "with selective recomputation, the modules recomputed too, comma-separated "
                                                  "(Megatron-Core's --recompute-modules): mla_up_proj, mlp, moe, moe_act, "
                                                  "layernorm", choices=RECOMPUTE_MODULES, several=True,
@@ -198,6 +206,8 @@ class Layout:
             parts.append("fp32 reduce")
         if self.expert_overlap:
             parts.append("expert overlap")
+        if self.capacity_factor:
+            parts.append(f"expert capacity factor {self.capacity_factor:g} (token dropping)")
         if self.recompute_modules:
             parts.append(f"recompute {self.recompute_modules}")
         return ", ".join(parts)
@@ -288,6 +298,9 @@ def check_options(layout: Layout) -> None:
     overlap = layout.dp_overlap
     if overlap is not None and not (isinstance(overlap, (int, float)) and 0 <= overlap <= 1):
         raise InputError("dp_overlap", f"expected a fraction from 0 to 1, got {overlap!r}")
+    factor = layout.capacity_factor
+    if factor is not None and not (isinstance(factor, (int, float)) and factor > 0):
+        raise InputError("capacity_factor", f"expected a positive expert capacity factor (MaxText's 1.25), got {factor!r}")
     if not (isinstance(layout.tp_overlap, (int, float)) and 0 <= layout.tp_overlap <= 1):
         raise InputError("tp_overlap", f"expected a fraction from 0 to 1, got {layout.tp_overlap!r}")
 

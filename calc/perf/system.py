@@ -41,6 +41,18 @@ def runs_flash_attention(hardware) -> bool:
     """Whether FlashAttention's fused kernel runs on ``hardware`` (a Hardware or its name): not on Volta
     (``NO_FLASH_ATTENTION``)."""
     return not getattr(hardware, "name", hardware).startswith(NO_FLASH_ATTENTION)
+# TPUs whose two TensorCores are each a JAX device running its own kernels on its own share of the batch: TPU7x
+# (tpu-recipes' Ironwood recipes: per_device_batch_size x 2 x chips is the global batch, e.g. DeepSeek-V3's 8 x 256
+# devices = 2,048 sequences on a tpu7x-4x4x8 of 128 chips); TPU v4 and v5p join theirs as one megacore device
+# (tpu-recipes' Llama 4 Maverick on v5p: 4 a device x 128 chips = 512)
+DEVICES_PER_CHIP = {"TPU v7 Ironwood": 2}
+
+
+def devices_per_chip(hardware) -> int:
+    """JAX devices a chip of ``hardware`` (a Hardware or its name) is (``DEVICES_PER_CHIP``; 1 elsewhere)."""
+    return DEVICES_PER_CHIP.get(getattr(hardware, "name", hardware), 1)
+
+
 EIGHT_BIT = ("fp8", "int8")
 # 4-bit block formats: NVFP4's E2M1 values with one E4M3 scale per 16, 4 + 8/16 = 4.5 bits a value (Transformer Engine,
 # transformer_engine/common/cast/nvfp4/quantize_transpose_nvfp4.cuh: SCALE_DIM = 16) [NVIDIA2025nvfp4]
@@ -99,6 +111,7 @@ class Coefficients:
     flash_backward_rate_share_hopper: float = _unit("", "fused attention backward rate / forward rate on H100")
     flash2_backward_rate_share_blackwell: float = _unit("", "FlashAttention-2's backward rate / forward rate on B200")
     efficient_attention_flash2_ratio: float = _unit("", "xformers' CUTLASS memory-efficient attention rate / FlashAttention-2's")
+    pallas_grouped_matmul_tile_rows: float = _unit("", "rows of a TPU grouped matmul's m tile (MaxText's megablox, tokamax)")
 
 
 @lru_cache(maxsize=1)

@@ -179,6 +179,9 @@ def recompute(r) -> str:
 _ROWWISE = re.compile(r"float8 rowwise")
 # Megatron-Bridge's perf recipes that overlap the expert all-to-all with another micro-batch's computation
 _EXPERT_OVERLAP = re.compile(r"moe_a2a_overlap=True")
+# a MaxText run on its token-dropping dense path (sparse_matmul and megablox off, capacity_factor F: tpu-recipes'
+# Mixtral 8x7B on Trillium, mixtral_8x7b_dropped of benchmarks/maxtext_trillium_model_configs.py)
+_CAPACITY_FACTOR = re.compile(r"token dropping with capacity factor (\d+(?:\.\d+)?)")
 _RECOMPUTE_MODULES = re.compile(r"recompute_modules=\[([a-z_, ]*)\]")  # and the modules they recompute
 # a launch config that sets NeMo's ub_tp_comm_overlap (TP_COMM_OVERLAP True in NVIDIA's MLPerf Training configs: conf/
 # custom.yaml's ub_tp_comm_overlap with Transformer Engine's userbuffers, the all-gathers and reduce-scatters of the
@@ -248,6 +251,7 @@ def build_layout(r, model: Transformer, virtual_stages: int | None = None) -> La
                   float8_casts=(("rowwise" if _ROWWISE.search(r["note"] or "") else "tensorwise")
                                 if "TorchTitan" in r["framework"] else "te"),
                   expert_overlap=bool(_EXPERT_OVERLAP.search(r["note"] or "")),
+                  capacity_factor=capacity_factor(r),
                   tp_overlap=1.0 if _TP_COMM_OVERLAP.search(r["note"] or "") else 0.0,
                   recompute_modules=_modules(r["note"] or ""),
                   attention_kernel=("flash2" if _SDPA_FLASH.search(r["note"] or "") else
@@ -306,6 +310,13 @@ def last_bucket_share(model: Transformer, tensor: int, bucket_size: int) -> floa
         if filled >= bucket_size:
             filled, closed = 0.0, filled
     return (filled or closed) / sum(tensors)
+
+
+def capacity_factor(r) -> float | None:
+    """The expert capacity factor of a run on MaxText's token-dropping dense path, as its note states it (None:
+    dropless)."""
+    found = _CAPACITY_FACTOR.search(r["note"] or "")
+    return float(found.group(1)) if found else None
 
 
 def micro_batch(r, tensor: int) -> int:
