@@ -40,9 +40,16 @@ What it showed at branch strongscale (lead10 370a0fe, 1,030 runs, 79.71% within 
   cause), the model shows no context-parallel exchange left (hidden behind the core) and its data-parallel reduction
   is already 27% of the step at 512; the seconds they lack are 0.96-1.06 ms per layer and micro-batch at 512 against
   0.58-0.83 at 72, 5.0 against 3.3 for Cisco's 128 and 64: the gap grows with tensor 2, not with a per-step time.
+  Their userbuffers configs (NVIDIA's conf/tp_overlap/gb200tp2mbs1.yaml, Cisco's h100tp2mbs1.yaml) run the forward
+  and dgrad products as ring exchanges, t chunk GEMMs of M / t rows: counted so, GB200 1.53 -> 1.40, GB300 1.66 ->
+  1.52, Cisco's H100 1.49 -> 1.48 (H100's 8-bit products have no table by shape, only the wave share): a part of the
+  Blackwell runs' gap at 1,024 rows a chunk, not the class's cause (not set).
 - By per-GPU tokens a step the ratio does not climb as the tokens fall across the 1,030 runs: dense runs below
   2,048 tokens a GPU median 0.986 (34 runs, 82% within), 2,048-8,191 1.010, 8,192-32,767 1.021: no one fixed
   per-step time is missing from every family (the MoE runs' misses sit at 32,768 tokens a GPU and more).
+- torchtitan's Llama 3.1 8B on 8 H100 by context-parallel size: CP 1 1.15, CP 2 1.07, CP 4 1.43, CP 8 1.49, the
+  attention core 51-74% of the predicted step: the gap opens past CP 2 (PyTorch's experimental ring attention),
+  no source here measures its per-step kernels.
 - nemo-launcher's misses are its 22.08 release (the 175B at 1.39-1.42 whatever the data-parallel size, the 5B at
   1.13-1.27 rising with it; benchmarks/nemo_launcher_gap.py).
 
@@ -58,7 +65,7 @@ from collections import defaultdict
 from dataclasses import replace
 
 from calc import data
-from calc.perf import validation
+from calc.perf import kernels, validation
 from calc.perf.step import predict_step
 
 FAMILIES = ("megatron-bridge", "torchtitan", "mlperf-training", "nemo-launcher")
@@ -230,6 +237,35 @@ def main() -> None:
             xs = [1 + (p.measured - p.predicted) / p.step.seconds[t] for p in runs if p.step.seconds.get(t, 0) > 0]
             growth.append(f"{statistics.median(xs):12.1f}" if xs else f"{'-':>12s}")
         print(f"  {label:42s} {lacks:6.0%} " + " ".join(growth))
+
+    print("\n6. The tensor-2 runs' products split as Transformer Engine's userbuffers ring exchange runs them "
+          "(each forward and dgrad product as t chunks of M / t rows)")
+    for _, name in PAIRS[:3]:
+        p = by_name.get(name)
+        if p is None:
+            continue
+        extra, whole, split = ring_exchange_split(p)
+        print(f"  {name[-62:]:62s} a layer {whole * 1e3:6.3f} -> {split * 1e3:6.3f} ms, step +{extra * 1e3:5.1f} ms, "
+              f"ratio {p.ratio:.3f} -> {p.measured / (p.predicted + extra):.3f}")
+
+
+def ring_exchange_split(p) -> tuple[float, float, float]:
+    """Seconds a step would grow, and one layer's forward and dgrad products whole and split, were each of the layer's
+    four products' forward and output-gradient (dgrad) GEMMs run as ``t`` chunk GEMMs of M / t rows (Transformer
+    Engine's userbuffers ``ring_exchange`` overlap: the all-gather's chunks arrive one a step and each is multiplied
+    as it comes, the reduce-scatter's likewise; the MLPerf v5.1 Llama 3.1 8B tensor-2 configs, NVIDIA's
+    conf/tp_overlap/gb200tp2mbs1.yaml and Cisco's h100tp2mbs1.yaml, set ring_exchange for qkv_fprop, fc1_fprop,
+    proj_dgrad, fc2_dgrad, fc2_fprop and NVIDIA's proj_fprop; Cisco's proj_fprop is pipeline with 2 splits)."""
+    step, model = p.step, p.step.model
+    t = step.layout.tensor
+    M, h = step.layout.micro_batch * step.sequence / step.layout.context, model.d_model
+    shapes = ((M, h, (model.heads + 2 * model.kv) * model.qk_dim / t), (M, model.heads * model.v_dim / t, h),
+              (M, h, 2 * model.ff / t), (M, model.ff / t, h))
+    whole = split = 0.0
+    for a, k, n in shapes:
+        whole += kernels.matmul_time(step.chip, a, k, n) + kernels.matmul_time(step.chip, a, n, k)
+        split += t * (kernels.matmul_time(step.chip, a / t, k, n) + kernels.matmul_time(step.chip, a / t, n, k))
+    return (split - whole) * model.layers * step.micro_batches, whole, split
 
 
 if __name__ == "__main__":
