@@ -32,6 +32,7 @@ from calc import data
 from calc.errors import InputError
 from calc.reader import read_file
 from calc.serve import load, phases
+from calc.units import ureg
 
 # A user's measurements are a few rows (the project's own file: 44 kB); a file far beyond is not one, and is not read.
 MAX_BYTES = 1 << 20
@@ -250,15 +251,47 @@ def read_rows(path) -> list[Measurement]:
                                  f"{', '.join(missing)}; expected a CSV whose header names {', '.join(NEEDED)}, "
                                  f"batch or concurrency, and one of {', '.join(MEASURED)}, as "
                                  "data/serving_calibration.csv")
-    out = []
+    out, scale = [], {}
     for i, v in enumerate(reader, start=2):
         if not any((x or "").strip() for x in v.values()):
             continue
         if i == 2 and not (v.get("name") or "").strip() and (v.get("chips") or "").strip() == "chip":
-            continue  # the units row of the project's own files (data/serving_calibration.csv)
-        out += _measurements({k.strip(): (x or "").strip() for k, x in v.items() if k}, f"{p.name}, row {i}")
+            # the units row of the project's own files (data/serving_calibration.csv): a measured column written in
+            # another unit of its kind ("ms") is converted, never read as the column's own unit
+            scale = _unit_scales({k.strip(): (x or "").strip() for k, x in v.items() if k}, f"{p.name}, row {i}")
+            continue
+        cells = {k.strip(): (x or "").strip() for k, x in v.items() if k}
+        for col, factor in scale.items():
+            try:
+                cells[col] = repr(float(cells[col]) * factor) if cells.get(col) else cells.get(col)
+            except ValueError:
+                pass  # not a number: _measurements says so, by row and column
+        out += _measurements(cells, f"{p.name}, row {i}")
     if not out:
         raise InputError("file", f"{str(path)!r} has no measurement rows (a header row, then one row per setup)")
+    return out
+
+
+# The units a user's units row may give each column read as a number with a unit (the measured figures, the rate).
+_COLUMN_UNITS = {**METRICS, "request_rate": "1/s"}
+
+
+def _unit_scales(units: dict, where: str) -> dict:
+    """The factor from the unit a units row gives each measured column (and request_rate) to the unit it is read in
+    (``_COLUMN_UNITS``), for the columns whose unit differs; a unit of another kind, or none pint knows, is refused."""
+    out = {}
+    for col, want in _COLUMN_UNITS.items():
+        unit = units.get(col) or ""
+        if not unit or unit == want:
+            continue
+        try:
+            factor = float(ureg.Quantity(1, unit).to(want).magnitude)
+        except Exception:  # pint's: an unknown unit, a syntax error, another dimension
+            factor = None
+        if factor is None or not math.isfinite(factor) or factor <= 0:
+            raise InputError("file", f"{where} (the units row): column {col}: expected a unit of {want}, got "
+                                     f"{unit!r:.30}")
+        out[col] = factor
     return out
 
 

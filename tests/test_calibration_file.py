@@ -1,0 +1,38 @@
+"""A user's measurements file for ``calc serve calibrate --file``: what its units row and engine column mean.
+
+Fresh-eyes walk (fresh17): a units row (as data/serving_calibration.csv has one) that wrote ttft in ms was skipped
+unread, so 30 ms was fitted as 30 s.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from calc.errors import InputError
+from calc.serve import calibration
+
+HEAD = "name,model,hardware,chips,tensor,engine,input_tokens,output_tokens,concurrency,ttft,tpot,throughput_per_chip\n"
+
+
+def _rows(tmp_path, units: str, row: str):
+    p = tmp_path / "rows.csv"
+    p.write_text(HEAD + (units + "\n" if units else "") + row + "\n")
+    return calibration.read_rows(p)
+
+
+def test_a_units_row_in_ms_is_converted_not_read_as_seconds(tmp_path):
+    seconds = _rows(tmp_path, ",,,chip,1,,1,1,1,s,s,token/s/chip", "a,Llama 3 8B,H100 SXM5,1,1,,467,256,8,0.03,0.01,")
+    millis = _rows(tmp_path, ",,,chip,1,,1,1,1,ms,ms,token/s/chip", "a,Llama 3 8B,H100 SXM5,1,1,,467,256,8,30,10,")
+    assert [m.metric for m in millis] == [m.metric for m in seconds] == ["ttft", "tpot"]
+    assert [m.measured for m in millis] == pytest.approx([m.measured for m in seconds]) == [0.03, 0.01]
+
+
+@pytest.mark.parametrize("unit", ["token/s", "sec0nd", "GB"])
+def test_a_units_row_of_another_kind_is_refused_by_its_column(tmp_path, unit):
+    with pytest.raises(InputError, match=r"rows\.csv, row 2 \(the units row\): column throughput_per_chip: "
+                                         r"expected a unit of token/s/chip, got '" + unit):
+        _rows(tmp_path, f",,,chip,1,,1,1,1,s,s,{unit}", "a,Llama 3 8B,H100 SXM5,1,1,,467,256,8,,,1000")
+
+
+def test_the_projects_own_file_reads_as_before():
+    assert len(calibration.read_rows("data/serving_calibration.csv")) == len(calibration.published())
