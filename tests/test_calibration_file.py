@@ -1,7 +1,8 @@
 """A user's measurements file for ``calc serve calibrate --file``: what its units row and engine column mean.
 
 Fresh-eyes walk (fresh17): a units row (as data/serving_calibration.csv has one) that wrote ttft in ms was skipped
-unread, so 30 ms was fitted as 30 s.
+unread, so 30 ms was fitted as 30 s; and an engine spelt as people type it ("vllm 0.19") or misspelt ("vlm 0.11")
+was looked up verbatim in data/serving_host.csv and dropped without a word, its host work not counted.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from calc.errors import InputError
-from calc.serve import calibration
+from calc.serve import calibration, load
 
 HEAD = "name,model,hardware,chips,tensor,engine,input_tokens,output_tokens,concurrency,ttft,tpot,throughput_per_chip\n"
 
@@ -36,3 +37,18 @@ def test_a_units_row_of_another_kind_is_refused_by_its_column(tmp_path, unit):
 
 def test_the_projects_own_file_reads_as_before():
     assert len(calibration.read_rows("data/serving_calibration.csv")) == len(calibration.published())
+
+
+def test_an_engine_as_people_type_it_counts_its_host_work(tmp_path):
+    (m,) = _rows(tmp_path, "", "a,Llama 3 8B,H100 SXM5,1,1,vllm 0.19,467,256,8,0.03,,")
+    assert m.engine == "vLLM 0.19.1" and load.published_host(m.engine, m.hardware)  # as --engine "vllm 0.19" reads it
+
+
+def test_a_misspelt_engine_is_refused_by_its_row(tmp_path):
+    with pytest.raises(InputError, match=r"rows\.csv, row 2: column engine: expected one of .*did you mean .*vLLM 0\.11"):
+        _rows(tmp_path, "", "a,Llama 3 8B,H100 SXM5,1,1,vlm 0.11,467,256,8,0.03,,")
+
+
+def test_an_engine_of_the_projects_own_rows_is_kept_as_written(tmp_path):
+    (m,) = _rows(tmp_path, "", "a,Llama 3 8B,H100 SXM5,1,1,TensorRT-LLM 0.6.1,467,256,8,0.03,,")
+    assert m.engine == "TensorRT-LLM 0.6.1"

@@ -31,7 +31,7 @@ import numpy as np
 from calc import data
 from calc.errors import InputError
 from calc.reader import read_file
-from calc.serve import load, phases
+from calc.serve import engines, load, phases
 from calc.units import ureg
 
 # A user's measurements are a few rows (the project's own file: 44 kB); a file far beyond is not one, and is not read.
@@ -266,10 +266,23 @@ def read_rows(path) -> list[Measurement]:
                 cells[col] = repr(float(cells[col]) * factor) if cells.get(col) else cells.get(col)
             except ValueError:
                 pass  # not a number: _measurements says so, by row and column
+        cells["engine"] = _engine(cells.get("engine") or "", f"{p.name}, row {i}")
         out += _measurements(cells, f"{p.name}, row {i}")
     if not out:
         raise InputError("file", f"{str(path)!r} has no measurement rows (a header row, then one row per setup)")
     return out
+
+
+def _engine(name: str, where: str) -> str:
+    """A user's engine cell as data/serving_host.csv spells it ("vllm 0.11" is "vLLM 0.11.0", as --engine reads it),
+    so its host work per sequence is counted as the command line counts it, never dropped for its spelling; an engine
+    of the project's own calibration rows (whose host work no table lists) as written; an unknown name refused."""
+    if not name or name in {e for e, _ in data.serving_host()} or name in {m.engine for m in published()}:
+        return name
+    try:
+        return engines.engine_name(name)
+    except InputError as exc:
+        raise InputError("file", f"{where}: column engine: {exc.message}") from None
 
 
 # The units a user's units row may give each column read as a number with a unit (the measured figures, the rate).
