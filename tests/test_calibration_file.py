@@ -52,3 +52,11 @@ def test_a_misspelt_engine_is_refused_by_its_row(tmp_path):
 def test_an_engine_of_the_projects_own_rows_is_kept_as_written(tmp_path):
     (m,) = _rows(tmp_path, "", "a,Llama 3 8B,H100 SXM5,1,1,TensorRT-LLM 0.6.1,467,256,8,0.03,,")
     assert m.engine == "TensorRT-LLM 0.6.1"
+
+
+def test_a_column_named_twice_is_refused(tmp_path):
+    p = tmp_path / "rows.csv"
+    p.write_text("name,model,hardware,chips,input_tokens,output_tokens,concurrency,ttft,ttft\n"
+                 "a,Llama 3 8B,H100 SXM5,1,467,256,8,0.03,30\n")
+    with pytest.raises(InputError, match=r"^file: 'rows\.csv', row 1: column 'ttft' appears twice in the header; keep one$"):
+        calibration.read_rows(p)

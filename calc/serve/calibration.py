@@ -243,6 +243,10 @@ def read_rows(path) -> list[Measurement]:
         raise InputError("file", f"{str(path)!r} is not a text CSV file") from None
     reader = csv.DictReader(text.splitlines())
     header = [(k or "").strip() for k in (reader.fieldnames or [])]
+    twice = [c for i, c in enumerate(header) if c and c in header[:i]]
+    if twice:  # csv.DictReader keeps the last column of a name: two ttft columns were one, without a word (fresh17)
+        raise InputError("file", f"{p.name[:60]!r}, row 1: column {twice[0][:30]!r} appears twice in the header; "
+                                 "keep one")
     missing = [c for c in NEEDED if c not in header]
     if missing:  # not a measurements table at all (a config.json, another CSV): said so, not row by row
         first = ", ".join(repr(k[:30]) for k in header[:4]) or "nothing"
