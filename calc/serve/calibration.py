@@ -12,8 +12,9 @@ fit of its efficiencies to a user's own measurements.
                by coordinate search on a log grid (the bandwidth share at most 0.9, the
                HBM efficiency Calculon measures for large transfers, so that fixed costs do not
                pose as bandwidth); says how far each moved and the error before
-               and after. A user's CSV has the columns of data/serving_calibration.csv (no units
-               row: throughput_per_chip in token/s/chip, ttft and tpot in s); model, hardware,
+               and after. A user's CSV has the columns of data/serving_calibration.csv (without a
+               units row: throughput_per_chip in token/s/chip, ttft and tpot in s; a units row, as
+               that file's, may give another unit of each kind, "ms", converted); model, hardware,
                chips, input_tokens, output_tokens, batch or concurrency, and one measured figure
                are required (neither batch nor concurrency: the saturating throughput, as a
                throughput benchmark runs).
@@ -278,7 +279,7 @@ def read_rows(path) -> list[Measurement]:
 
 
 def _engine(name: str, where: str) -> str:
-    """A user's engine cell as data/serving_host.csv spells it ("vllm 0.11" is "vLLM 0.11.0", as --engine reads it),
+    """A user's engine cell as data/serving_host.csv spells it ("vllm 0.19" is "vLLM 0.19.1", as --engine reads it),
     so its host work per sequence is counted as the command line counts it, never dropped for its spelling; an engine
     of the project's own calibration rows (whose host work no table lists) as written; an unknown name refused."""
     if not name or name in {e for e, _ in data.serving_host()} or name in {m.engine for m in published()}:
