@@ -31,3 +31,11 @@ def test_a_count_within_the_tolerance_is_the_shapes_as_estimate_reads_it(capsys)
                       "--model", "Llama 3 70B", "--hardware", "H100 SXM5", "--utilization", "0.4")
     duration = next(line.split()[1:3] for line in est.splitlines() if line.startswith("duration"))
     assert " ".join(duration) in out.splitlines()[1], (duration, out)
+
+
+def test_a_count_against_a_config_is_said_by_config_not_model(capsys):
+    # estimate --config FILE --params 7e9: the conflict named "--params, --model", a flag the line never gave
+    code, out, err = run(capsys, "estimate", "--config", "data/configs/llama-2-70b.json", "--params", "7e9",
+                         "--tokens", "1e12")
+    assert code == 2 and not out
+    assert err.startswith("calc: error: --params, --config: 7 × 10⁹ param given, and the model's shape has"), err

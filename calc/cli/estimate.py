@@ -7,7 +7,7 @@ import json
 import sys
 
 from calc.cli.flags import PEAK_PRECISION_HELP, _config_flag, _node_price_flags, _price, _vu, _whole, sequence_words
-from calc.errors import InputError
+from calc.errors import ConflictError, InputError
 from calc.vocabulary import BY_NAME, TERMS
 
 
@@ -165,7 +165,12 @@ def _estimate(args) -> int:
         if getattr(args, flag) is not None:
             raise InputError(flag, "only used when an input is a range (e.g. --utilization 0.2..0.5); give one, "
                                    "or leave this flag out")
-    result = estimate(rtol=args.rtol, chips_per_node=args.chips_per_node, model=_estimate_shape(args), **known)
+    try:
+        result = estimate(rtol=args.rtol, chips_per_node=args.chips_per_node, model=_estimate_shape(args), **known)
+    except ConflictError as exc:  # the shape came from --config: said by that flag, not by a --model never given
+        if args.config and "model" in exc.fields:
+            raise ConflictError(tuple("config" if f == "model" else f for f in exc.fields), exc.message) from None
+        raise
     warnings = notes + list(result.warnings)
     if "compute" in result.undetermined:  # 'calc estimate' alone printed a table of dashes, "params: needs
         # active_params", and no word of what to give (the Estimate page says it; compare refuses with it)
