@@ -34,14 +34,21 @@ def start(page: str = "") -> None:
     else write the scenario, and the page's own fields, to it."""
     st.session_state[PAGE] = page
     if KEY not in st.session_state:
-        query, views = {k: st.query_params.get(k) for k in st.query_params}, {}
+        query, views, twice = {}, {}, []
+        for k in st.query_params:  # a name given twice with two values ('params=70e9&params=80e9') is dropped and
+            values = list(dict.fromkeys(st.query_params.get_all(k)))  # said, never read as its last (fresh17)
+            if len(values) > 1:
+                twice.append(f"{k}: given twice in the link, as {values[0]!r:.60} and {values[-1]!r:.60}; "
+                             "give it once")
+            else:
+                query[k] = values[0] if values else ""
         for k in list(query):
             owner, dot, field = k.partition(".")
             if dot and field and owner in OWN_FIELDS:
                 views.setdefault(owner, {})[field] = query.pop(k)
         scenario, problems = read_query(query)
         st.session_state[KEY] = scenario
-        st.session_state[PROBLEMS] = problems
+        st.session_state[PROBLEMS] = twice + problems
         st.session_state[PENDING] = True
         st.session_state[VIEWS] = views
     _to_url(st.session_state[KEY])

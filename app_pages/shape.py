@@ -13,6 +13,7 @@ import calc
 from app_pages import session
 from calc import data
 from calc.architecture import Transformer, published
+from calc.architecture.config import unique_keys
 from calc.architecture.transformer import LONGEST_SEQUENCE
 from calc.display import as_text, escape, number, show
 from calc.memory import DEFAULTS, RECOMPUTE, STATES, min_chips, per_chip
@@ -70,7 +71,9 @@ def _read_config(upload) -> tuple[Transformer | None, str]:
     """The uploaded config.json's shape, or None and why not, in one sentence (user text escaped)."""
     again = "Upload the config.json of a Hugging Face model."
     try:
-        raw = json.loads(upload.getvalue().decode("utf-8"))
+        raw = json.loads(upload.getvalue().decode("utf-8"), object_pairs_hook=unique_keys)
+    except calc.InputError as exc:  # a key written twice with two values, as --config refuses it
+        return None, escape(exc, limit=600)
     except UnicodeDecodeError as exc:
         return None, (f"expected JSON text (UTF-8), but byte {exc.start + 1:,} is 0x{upload.getvalue()[exc.start]:02x}, "
                       f"which is not text. {again}")

@@ -298,7 +298,12 @@ def escape(text, limit: int = 200) -> str:
     """
     text = " ".join(str(text).split())
     if len(text) > limit:
-        text = text[: limit - 1] + "…"
+        # the suggestion at the end of a long refusal kept ('expected one of <every engine>, got 'vlm 0.11'; did you
+        # mean vLLM 0.11.2?' lost its last words to the cut: fresh17), the list before it cut instead
+        at = text.rfind("did you mean")
+        starts = (text.rfind(", got ", 0, at), max(text.rfind("; ", 0, at), text.rfind(" (", 0, at))) if at > 0 else ()
+        tail = next((text[i:] for i in starts if i > 0 and len(text) - i <= limit // 2), "")
+        text = text[: limit - 1 - len(tail)] + "…" + tail
     text = _MARKDOWN.sub(r"\\\1", text)
     # GFM turns bare addresses into live links even when escaped: a word joiner (U+2060, invisible)
     # inside "://", "www." and "@" stops it.

@@ -115,9 +115,19 @@ def read_scenario(raw: bytes | str) -> dict[str, str]:
         raise InputError("scenario", f"expected the file's text or bytes, got {type(raw).__name__}")
     if len(raw) > MAX_BYTES:
         raise InputError("scenario", f"the file is {len(raw):,} bytes; a scenario is at most {MAX_BYTES:,}")
+    twice: list[tuple[str, object, object]] = []  # a name written twice, with both values: JSON keeps the last
+
+    def pairs(items):
+        seen = {}
+        for key, value in items:
+            if key in seen and seen[key] != value:
+                twice.append((key, seen[key], value))
+            seen[key] = value
+        return seen
+
     try:
         text = bytes(raw).decode("utf-8-sig") if not isinstance(raw, str) else raw.removeprefix("\ufeff")
-        doc = json.loads(text)
+        doc = json.loads(text, object_pairs_hook=pairs)
     except UnicodeDecodeError:
         raise InputError("scenario", "expected a JSON object in a UTF-8 text file; this one is not UTF-8 "
                                      "(saved in another encoding?)") from None
@@ -128,6 +138,10 @@ def read_scenario(raw: bytes | str) -> dict[str, str]:
         raise InputError("scenario", f"expected a JSON object of name: \"value unit\" pairs ({str(exc)[:80]})") from None
     if not isinstance(doc, dict):
         raise InputError("scenario", f"expected a JSON object of name: \"value unit\" pairs, got {type(doc).__name__}")
+    if twice:  # '{"params": "70e9 param", "params": "80e9 param"}' was read as 80e9 without a word
+        key, first, last = twice[0]
+        raise InputError(_short(key), f"written twice in the file, as {_short(json.dumps(first))} and "
+                                      f"{_short(json.dumps(last))}; keep one")
     return {key: check_field(key, value) for key, value in doc.items()}
 
 

@@ -60,11 +60,26 @@ def load(config) -> dict:
 def _parse(raw: bytes, path: str) -> object:
     name = _quoted(path)
     try:
-        return json.loads(raw.decode("utf-8-sig"), parse_int=_parse_int, parse_constant=_parse_constant)
+        return json.loads(raw.decode("utf-8-sig"), parse_int=_parse_int, parse_constant=_parse_constant,
+                          object_pairs_hook=unique_keys)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputError("config", f"{name} is not a JSON file ({str(exc)[:80]})") from None
     except RecursionError:
         raise InputError("config", f"{name} is nested deeper than a config.json ever is") from None
+
+
+def unique_keys(pairs: list) -> dict:
+    """``json.loads``'s ``object_pairs_hook`` for a config.json (the command line's --config, the Model shape page's
+    upload): a JSON object whose keys are each written once, or once more with the same value; a key written twice with two
+    values ('"num_hidden_layers": 80, ..., "num_hidden_layers": 40', a file edited by hand) was read as the last
+    without a word (fresh17)."""
+    out = {}
+    for key, value in pairs:
+        if key in out and out[key] != value:
+            raise InputError("config", f"{_quoted(key)} is written twice, as {shown(out[key])} and {shown(value)}; "
+                                       "keep one")
+        out[key] = value
+    return out
 
 
 def _parse_int(text: str) -> int:

@@ -114,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     if extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}{_close_flags(parser, args.command, extra)}"
                      f"{_quotes(argv, extra)}")
+    _refuse_repeated(parser, args.command, argv)
     try:
         _refuse_empty(args, parser)
         return COMMANDS[args.command][1](args)
@@ -150,6 +151,31 @@ def _refuse_empty(args: argparse.Namespace, parser: argparse.ArgumentParser | No
         if action.option_strings and isinstance(value, str) and not value.strip() and value != action.default:
             raise InputError(action.option_strings[-1][2:].replace("-", "_"), f"expected a value, got {'only spaces' if value else 'an empty value'}; "
                                           "give one, or leave the flag out")
+
+
+def _refuse_repeated(parser: argparse.ArgumentParser, command: str, argv: list[str]) -> None:
+    """A flag given twice with two values ("--params 70e9 --params 80e9", a line edited and re-run) is refused with
+    both, not answered with the last one alone; a flag that takes no value, or the same value again, says one thing,
+    and a flag that collects its values (``compare --hardware``) is left to collect them."""
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[command]
+    flags = {o: a for a in sub._actions for o in a.option_strings if o.startswith("--")}
+    seen: dict[argparse.Action, tuple[str, str]] = {}
+    for i, word in enumerate(argv):
+        if not word.startswith("--"):
+            continue
+        flag, eq, value = word.partition("=")
+        near = {flags[o] for o in flags if o.startswith(flag)}  # argparse takes a flag's unique beginning too
+        action = flags.get(flag) or (near.pop() if len(near) == 1 else None)
+        if action is None or action.nargs == 0 or not isinstance(action, argparse._StoreAction):
+            continue
+        if not eq:
+            value = argv[i + 1] if i + 1 < len(argv) else ""
+        if action in seen and seen[action][1] != value:
+            first, before = seen[action]
+            spelt = f" (as {first} and {flag})" if first != flag else ""
+            parser.error(f"{action.option_strings[0]}: given twice, {before!r:.40} and {value!r:.40}{spelt}; "
+                         "give it once")
+        seen.setdefault(action, (flag, value))
 
 
 def _close_flags(parser: argparse.ArgumentParser, command: str, extra: list[str]) -> str:

@@ -37,6 +37,10 @@ def _cost(args) -> int:
     )
 
     compute, hardware, chip_hours, chips, start = args.compute, args.hardware, args.chip_hours, args.chips, args.start
+    if hardware is not None:  # a misspelt chip named first ('H10O' was told that --chip-hours is required: fresh17)
+        from calc import data
+
+        data.hardware(hardware)
     if args.model:
         run = published_run(args.model)  # the app's rule too: publication minus training time, in whole days
         compute = compute or run["compute"]

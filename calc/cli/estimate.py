@@ -7,7 +7,7 @@ import json
 import sys
 
 from calc.cli.flags import PEAK_PRECISION_HELP, _config_flag, _node_price_flags, _price, _vu, _whole, sequence_words
-from calc.errors import InputError
+from calc.errors import ConflictError, InputError
 from calc.vocabulary import BY_NAME, TERMS
 
 
@@ -58,12 +58,21 @@ def _compare(args) -> int:
     shape = None
     if args.model:  # a known shape: its counts, and each chip's modelled utilization (as estimate --model)
         from calc.architecture import lookup
+        from calc.estimate.inputs import _read_rtol
+        from calc.estimate.shape import _counts_agree
         from calc.perf.utilization import training_sequence
 
         shape = lookup(args.model)
         # counted at the sequence each chip's layout search trains at (calc.perf.utilization.batch_for), as estimate
         # --model counts it: at Mistral NeMo's 131,072 positions its H100 run lasted 96 days, 3.8x the steps (fresh11)
-        known = {**shape.as_inputs(context=training_sequence(shape)), **known}
+        shaped = shape.as_inputs(context=training_sequence(shape))
+        # a count given beside the shape is the shape's within the tolerance, as estimate --model reads it; else the
+        # two disagree, said so ('--params 70e9 --model "GPT-3 175B"' read as active parameters above the total, and
+        # refused Llama 3 70B's 70e9 against its 70.6B: fresh17); a dense shape's count given stands for both
+        _counts_agree(args.model, shape, shaped, known, _read_rtol(None))
+        if shape.params() == shape.active_params() and ({"params", "active_params"} & set(known)):
+            shaped = {k: v for k, v in shaped.items() if k not in ("params", "active_params")}
+        known = {**shaped, **known}
     if not ({"compute"} <= set(known) or {"tokens"} <= set(known) and ({"params", "active_params"} & set(known))):
         raise InputError("compute", "give the run's size: --compute, or --params and --tokens (and --chips for "
                                     "the training time)")
@@ -156,7 +165,12 @@ def _estimate(args) -> int:
         if getattr(args, flag) is not None:
             raise InputError(flag, "only used when an input is a range (e.g. --utilization 0.2..0.5); give one, "
                                    "or leave this flag out")
-    result = estimate(rtol=args.rtol, chips_per_node=args.chips_per_node, model=_estimate_shape(args), **known)
+    try:
+        result = estimate(rtol=args.rtol, chips_per_node=args.chips_per_node, model=_estimate_shape(args), **known)
+    except ConflictError as exc:  # the shape came from --config: said by that flag, not by a --model never given
+        if args.config and "model" in exc.fields:
+            raise ConflictError(tuple("config" if f == "model" else f for f in exc.fields), exc.message) from None
+        raise
     warnings = notes + list(result.warnings)
     if "compute" in result.undetermined:  # 'calc estimate' alone printed a table of dashes, "params: needs
         # active_params", and no word of what to give (the Estimate page says it; compare refuses with it)

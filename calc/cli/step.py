@@ -146,6 +146,11 @@ def _step(args) -> int:
                                      "(python -m calc hardware lists them)")
     if precision_name(args.precision) in data.PRECISIONS:  # "FP8", "nvfp4": the format's name, which the answer says
         args.precision = precision_name(args.precision)
+    elif args.precision is not None:  # a misspelt format said first, not after the layout's arithmetic ('fp9' was told
+        from calc.vocabulary import precision_hint  # that 1,536 sequences do not split over 1,024 ranks: fresh17)
+
+        raise InputError("precision", f"expected one of {', '.join(data.PRECISIONS)}, got {args.precision!r:.40}"
+                                      f"{precision_hint(args.precision, data.PRECISIONS, n=1)}")
     if args.global_batch is None and not (args.search or args.budget is not None):
         raise InputError("global_batch", "required: the number of sequences per optimizer step, e.g. "
                                          "--global-batch 1536 (GPT-3: 1536 sequences of 2048 tokens); --search and "

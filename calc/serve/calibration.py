@@ -12,8 +12,9 @@ fit of its efficiencies to a user's own measurements.
                by coordinate search on a log grid (the bandwidth share at most 0.9, the
                HBM efficiency Calculon measures for large transfers, so that fixed costs do not
                pose as bandwidth); says how far each moved and the error before
-               and after. A user's CSV has the columns of data/serving_calibration.csv (no units
-               row: throughput_per_chip in token/s/chip, ttft and tpot in s); model, hardware,
+               and after. A user's CSV has the columns of data/serving_calibration.csv (without a
+               units row: throughput_per_chip in token/s/chip, ttft and tpot in s; a units row, as
+               that file's, may give another unit of each kind, "ms", converted); model, hardware,
                chips, input_tokens, output_tokens, batch or concurrency, and one measured figure
                are required (neither batch nor concurrency: the saturating throughput, as a
                throughput benchmark runs).
@@ -31,7 +32,8 @@ import numpy as np
 from calc import data
 from calc.errors import InputError
 from calc.reader import read_file
-from calc.serve import load, phases
+from calc.serve import engines, load, phases
+from calc.units import ureg
 
 # A user's measurements are a few rows (the project's own file: 44 kB); a file far beyond is not one, and is not read.
 MAX_BYTES = 1 << 20
@@ -242,6 +244,10 @@ def read_rows(path) -> list[Measurement]:
         raise InputError("file", f"{str(path)!r} is not a text CSV file") from None
     reader = csv.DictReader(text.splitlines())
     header = [(k or "").strip() for k in (reader.fieldnames or [])]
+    twice = [c for i, c in enumerate(header) if c and c in header[:i]]
+    if twice:  # csv.DictReader keeps the last column of a name: two ttft columns were one, without a word (fresh17)
+        raise InputError("file", f"{p.name[:60]!r}, row 1: column {twice[0][:30]!r} appears twice in the header; "
+                                 "keep one")
     missing = [c for c in NEEDED if c not in header]
     if missing:  # not a measurements table at all (a config.json, another CSV): said so, not row by row
         first = ", ".join(repr(k[:30]) for k in header[:4]) or "nothing"
@@ -250,15 +256,60 @@ def read_rows(path) -> list[Measurement]:
                                  f"{', '.join(missing)}; expected a CSV whose header names {', '.join(NEEDED)}, "
                                  f"batch or concurrency, and one of {', '.join(MEASURED)}, as "
                                  "data/serving_calibration.csv")
-    out = []
+    out, scale = [], {}
     for i, v in enumerate(reader, start=2):
         if not any((x or "").strip() for x in v.values()):
             continue
         if i == 2 and not (v.get("name") or "").strip() and (v.get("chips") or "").strip() == "chip":
-            continue  # the units row of the project's own files (data/serving_calibration.csv)
-        out += _measurements({k.strip(): (x or "").strip() for k, x in v.items() if k}, f"{p.name}, row {i}")
+            # the units row of the project's own files (data/serving_calibration.csv): a measured column written in
+            # another unit of its kind ("ms") is converted, never read as the column's own unit
+            scale = _unit_scales({k.strip(): (x or "").strip() for k, x in v.items() if k}, f"{p.name}, row {i}")
+            continue
+        cells = {k.strip(): (x or "").strip() for k, x in v.items() if k}
+        for col, factor in scale.items():
+            try:
+                cells[col] = repr(float(cells[col]) * factor) if cells.get(col) else cells.get(col)
+            except ValueError:
+                pass  # not a number: _measurements says so, by row and column
+        cells["engine"] = _engine(cells.get("engine") or "", f"{p.name}, row {i}")
+        out += _measurements(cells, f"{p.name}, row {i}")
     if not out:
         raise InputError("file", f"{str(path)!r} has no measurement rows (a header row, then one row per setup)")
+    return out
+
+
+def _engine(name: str, where: str) -> str:
+    """A user's engine cell as data/serving_host.csv spells it ("vllm 0.19" is "vLLM 0.19.1", as --engine reads it),
+    so its host work per sequence is counted as the command line counts it, never dropped for its spelling; an engine
+    of the project's own calibration rows (whose host work no table lists) as written; an unknown name refused."""
+    if not name or name in {e for e, _ in data.serving_host()} or name in {m.engine for m in published()}:
+        return name
+    try:
+        return engines.engine_name(name)
+    except InputError as exc:
+        raise InputError("file", f"{where}: column engine: {exc.message}") from None
+
+
+# The units a user's units row may give each column read as a number with a unit (the measured figures, the rate).
+_COLUMN_UNITS = {**METRICS, "request_rate": "1/s"}
+
+
+def _unit_scales(units: dict, where: str) -> dict:
+    """The factor from the unit a units row gives each measured column (and request_rate) to the unit it is read in
+    (``_COLUMN_UNITS``), for the columns whose unit differs; a unit of another kind, or none pint knows, is refused."""
+    out = {}
+    for col, want in _COLUMN_UNITS.items():
+        unit = units.get(col) or ""
+        if not unit or unit == want:
+            continue
+        try:
+            factor = float(ureg.Quantity(1, unit).to(want).magnitude)
+        except Exception:  # pint's: an unknown unit, a syntax error, another dimension
+            factor = None
+        if factor is None or not math.isfinite(factor) or factor <= 0:
+            raise InputError("file", f"{where} (the units row): column {col}: expected a unit of {want}, got "
+                                     f"{unit!r:.30}")
+        out[col] = factor
     return out
 
 

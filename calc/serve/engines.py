@@ -119,6 +119,12 @@ def engine_name(engine) -> str | None:
         nearest(str(engine), known, n=3, cutoff=0.5)
     hint = f"; did you mean {' or '.join(near)}?" if near else ""
     word, _, tail = given.partition(" ")
+    spelt = nearest(word, _ENGINE_FAMILIES, n=1) if tail and word not in _ENGINE_FAMILIES else []
+    if spelt:  # the family misspelt, the release typed: that release first ("vlm 0.11" was told vLLM 0.19.1 first)
+        try:
+            hint = f"; did you mean {engine_name(f'{spelt[0]} {tail}')}?"
+        except InputError:
+            pass
     family = nearest(word, _ENGINE_FAMILIES, n=1) if not near else []
     if family:  # a family's name misspelt ("vlm 0.11", "sglan"): the release it names with the name spelt right
         try:
