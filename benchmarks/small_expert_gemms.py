@@ -20,6 +20,8 @@ AIConfigurator's TensorRT-LLM 1.3.0rc20 tables nearest each model's expert produ
 3. the held-out Megatron-Bridge MoE runs with their routed products' seconds (one GEMM an expert, as
    ``calc.perf.layer.experts`` counts them) scaled by the chip's relative factor of section 2 at the rows an expert
    gets: the class's ratio before and after, and the factor those products alone would need to close it.
+4. the source's own model TFLOP/s a GPU of each Megatron-Bridge MoE model by chip and precision (median over its
+   releases and layouts) beside the model's (the source's figure times the run's ratio).
 
 What it shows (branch smallexp, from lead10 6c3b855):
 
@@ -36,6 +38,12 @@ What it shows (branch smallexp, from lead10 6c3b855):
   runs 1.35-1.41 -> 1.33-1.39), DeepSeek-V3 1.01 -> 1.02, Qwen3 30B-A3B 1.02 -> 1.05, Qwen3 235B-A22B 1.03 -> 1.01.
   The routed products alone would have to grow 1.9-4.0x (GPT-OSS, median 2.3x) and 1.7-2.6x (Nemotron 3 Nano, 1.9x)
   to close the classes. The grouped GEMM rate is not their cause; nothing is set.
+* What the class is, in the source's own units: GPT-OSS 120B in BF16 reports 433 TFLOP/s a GB200 (the model: 802),
+  355 a B200 (541), 158 an H100 (230), where DeepSeek-V3 in BF16 on GB200 reports 782 (the model: 785) and Qwen3
+  235B-A22B 728 (651); in MXFP8 on GB200 GPT-OSS reports 934 (1,298) and Nemotron 3 Nano 747 (926), beside Qwen3
+  30B-A3B's 600 (614). The model expects GPT-OSS, whose products are larger than Qwen3 30B-A3B's (32,768 rows an
+  expert at EP64 and 4 sequences a micro-batch), to run at DeepSeek-V3's efficiency; the source measures it at about
+  half of it in BF16, with products that run, measured, as fast as DeepSeek-V3's.
 * Serving: the model's MoE layers already sit at their measured layers where these shapes are measured (python -m
   benchmarks.moe_shapes: Qwen3 30B-A3B on H100 at tensor 1, model / measured 0.74-1.03 at 4-512 tokens entering a rank,
   0.70-0.82 at 1,024-4,096; Llama 4 Maverick TP8 on H100 0.77-1.25 at 16-4,096; GPT-OSS's MXFP4 layers on H200 at prefill's
@@ -163,6 +171,20 @@ def held_out(table: dict | None = None) -> dict:
     return dict(out)
 
 
+def reported_rates() -> dict:
+    """By (chip, precision, model), the Megatron-Bridge MoE runs' median model TFLOP/s a GPU as the source reports it
+    and as the model would (the reported figure times the run's ratio), and the runs."""
+    rows = {r["name"]: r for r in data.validation_runs()}
+    preds, _ = validation.predictions()
+    by = defaultdict(list)
+    for p in preds:
+        r = rows[p.name]
+        if p.family == "megatron-bridge" and p.step.model.experts > 1 and r["measured_model_tflops"]:
+            by[(r["chip"], r["precision"], r["model"])].append((float(r["measured_model_tflops"]), p.ratio))
+    return {k: (statistics.median(x for x, _ in v), statistics.median(x * q for x, q in v), len(v))
+            for k, v in sorted(by.items())}
+
+
 def main() -> None:
     table = measured()
     print("1-2. measured / step-model time of each model's expert products (up + down), and over the reference shapes'")
@@ -182,6 +204,11 @@ def main() -> None:
     for model, runs in held_out(table).items():
         med = [statistics.median(x[i] for x in runs) for i in (1, 2, 4, 3)]
         print(f"| {model} | {len(runs)} | {med[0]:.2f} | {med[1]:.2f} | {med[2]:.2f} | {med[3]:.1f}x |")
+    print("\n4. Megatron-Bridge's MoE runs: model TFLOP/s a GPU as the source reports it and as the step model gives it")
+    print("| chip | precision | model | runs | reported | model |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for (chip, precision, model), (reported, modelled, n) in reported_rates().items():
+        print(f"| {chip} | {precision} | {model} | {n} | {reported:,.0f} | {modelled:,.0f} |")
 
 
 if __name__ == "__main__":

@@ -44,3 +44,10 @@ def test_the_factors_leave_the_classes_where_they_are():
         assert low < before < high and low < after < high
         assert abs(after - before) < 0.08
         assert min(x[3] for x in runs[model]) > need  # the routed products alone would need this much more time
+
+
+def test_the_source_measures_gpt_oss_at_about_half_deepseek_v3s_rate_in_bf16():
+    rates = g.reported_rates()
+    gpt, deepseek = rates[("GB200", "bf16", "GPT-OSS 120B")], rates[("GB200", "bf16", "DeepSeek-V3")]
+    assert 0.45 < gpt[0] / deepseek[0] < 0.65  # reported: 433 against 782 TFLOP/s a GPU
+    assert gpt[1] / deepseek[1] > 0.9  # the model expects par
