@@ -66,6 +66,7 @@ COLUMN_UNITS = {
     "serving_engine_settings.csv": {"scheduler_steps": "1", "max_batch_size": "1", "max_num_tokens": "1",
                                     "kv_memory_fraction": "1"},
     "serving_gemm.csv": {"m": "1", "n": "1", "k": "1", "measured_time": "s", "clock_mhz": "1"},
+    "expert_gemm_shapes.csv": {"m": "1", "n": "1", "k": "1", "measured_time": "s"},
     "serving_moe.csv": {**{c: "1" for c in ("hidden", "expert_width", "experts", "top_k", "tensor", "expert_parallel",
                                             "tokens")}, "measured_time": "s"},
     "serving_mla.csv": {"heads": "1", "batch": "1", "context": "1", "measured_time": "s"},

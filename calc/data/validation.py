@@ -154,6 +154,17 @@ def serving_gemm() -> tuple[Row, ...]:
 
 
 @cache
+def expert_gemm_shapes() -> tuple[Row, ...]:
+    """Measured times of single GEMMs at the shapes of mixture-of-experts models' expert products (GPT-OSS 120B,
+    Nemotron 3 Nano, Qwen3 30B-A3B and 235B-A22B, DeepSeek-V3: the grid shapes of the source's table nearest each) at
+    2,048 to 32,768 rows, by chip and precision (data/expert_gemm_shapes.csv): ``m`` rows, ``n`` output features, ``k``
+    the inner size, ``measured_time`` in s. Read by benchmarks/small_expert_gemms.py, not by the models."""
+    rows = _measurement_table("expert_gemm_shapes.csv", ("chip", "precision", "m", "n", "k", "measured_time"))
+    _check_chips(rows)
+    return rows
+
+
+@cache
 def serving_moe() -> tuple[Row, ...]:
     """Measured times of one rank's mixture-of-experts layer at decode and prefill token counts (data/serving_moe.csv):
     the engine's fused MoE module (routing of given router logits, permutation, the two grouped GEMMs with the gated
