@@ -24,6 +24,11 @@ vLLM 0.14 and 0.24, SGLang 0.5.9 and 0.5.14 (1,173 rows, 256 B to 1 GiB; a promp
    - 8 MiB: 0.76-1.34x.
    B200: 0.41-0.91x at 16-128 KiB, 0.49-2.26x at 512 KiB-2 MiB and 0.84-2.49x at 8 MiB (vLLM and SGLang 0.5.9 at
    512 KiB, tensor 4-8, about 1.6-2.3x; SGLang 0.5.14 and TensorRT-LLM at most 1.87x).
+   Beside them, SGLang PR #2904 (https://github.com/sgl-project/sglang/pull/2904, H100, eager, no CUDA graph, January
+   2025): vLLM's custom all-reduce 8.5-11.8 us and SGLang's 3.7-7.8 us at 512-32,768 elements on 2-8 ranks, 20-45 us
+   at 1,048,576; AIConfigurator's eager columns (not kept here) read about 20 us at any small size, its CUDA-graph
+   ones 4.3-6.5 us. vLLM PR #2192 (https://github.com/vllm-project/vllm/pull/2192) publishes end-to-end latencies
+   only (A100, A30, T4: 16.37 -> 14.57 s for Llama 70B at tensor 4, batch 64), no kernel times.
    The rings' latency is what the kernels beat: at decode's smallest messages the engines' all-reduce costs a third
    to a half of the rings' (a 70B layer's two all-reduces about 5-14 us shorter a step at tensor 8), while at the
    sizes of large batches and prompts TensorRT-LLM's AUTO at tensor 8 is slower than the rings.
