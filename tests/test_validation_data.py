@@ -28,7 +28,8 @@ def test_validation_runs_have_a_layout_and_a_measurement():
 
 @pytest.mark.parametrize("table", ["validation_runs", "matmul_efficiency", "collective_bandwidth",
                                    "attention_kernels", "expert_dispatch", "memory_bandwidth", "serving_gemm",
-                                   "serving_moe", "serving_mla", "expert_gemm_shapes"])
+                                   "serving_moe", "serving_mla", "expert_gemm_shapes",
+                                   "engine_all_reduce"])
 def test_rows_are_sourced_dated_and_on_known_chips(table):
     rows = getattr(data, table)()
     assert rows

@@ -69,6 +69,7 @@ from calc.data.training import (
 from calc.data.validation import (
     attention_kernels,
     collective_bandwidth,
+    engine_all_reduce,
     expert_dispatch,
     expert_gemm_shapes,
     hybrid_shapes,
@@ -90,7 +91,7 @@ __all__ = [
     "COLUMN_UNITS", "COMMITMENTS", "DATA_DIR", "DISPATCH_POLICIES", "PRECISIONS", "ROW_UNITS", "WHOLE_COLUMNS", "DataError", "EpochRun",
     "Hardware", "InputError", "Model", "Price", "PurchasePrice", "ReadOnlyDict", "Reference", "Row", "Threshold",
     "architecture_aliases", "architecture_rows", "attention_kernels", "backtest_notes", "cache", "collective_bandwidth", "defaults",
-    "electricity_prices", "epoch_runs", "expert_dispatch", "expert_gemm_shapes", "fact", "facts", "hybrid_shapes", "finetuning", "frame", "hardware",
+    "electricity_prices", "epoch_runs", "expert_dispatch", "expert_gemm_shapes", "engine_all_reduce", "fact", "facts", "hybrid_shapes", "finetuning", "frame", "hardware",
     "hardware_table", "latency_percentiles", "matmul_efficiency", "memory_bandwidth", "model", "model_config", "model_states", "models", "notable_compute",
     "optimizers", "ownership", "ppi", "price_in_force", "prices", "purchase_prices", "read_row_table", "read_table",
     "references", "run_layouts", "runs", "scaling_law_rows", "serving_calibration", "serving_coefficients", "serving_engine_settings",

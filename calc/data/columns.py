@@ -67,6 +67,7 @@ COLUMN_UNITS = {
                                     "kv_memory_fraction": "1"},
     "serving_gemm.csv": {"m": "1", "n": "1", "k": "1", "measured_time": "s", "clock_mhz": "1"},
     "expert_gemm_shapes.csv": {"m": "1", "n": "1", "k": "1", "measured_time": "s"},
+    "engine_all_reduce.csv": {"ranks": "1", "message_size": "byte", "measured_time": "s"},
     "serving_moe.csv": {**{c: "1" for c in ("hidden", "expert_width", "experts", "top_k", "tensor", "expert_parallel",
                                             "tokens")}, "measured_time": "s"},
     "serving_mla.csv": {"heads": "1", "batch": "1", "context": "1", "measured_time": "s"},

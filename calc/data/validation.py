@@ -165,6 +165,19 @@ def expert_gemm_shapes() -> tuple[Row, ...]:
 
 
 @cache
+def engine_all_reduce() -> tuple[Row, ...]:
+    """Measured times of one serving engine's own tensor-parallel all-reduce inside one NVLink node, by chip, engine,
+    release and ranks (data/engine_all_reduce.csv): ``message_size`` bytes of BF16, ``measured_time`` in s, the op as
+    the engine runs it in a CUDA graph (TensorRT-LLM's AllReduce at strategy AUTO, vLLM's and SGLang's
+    tensor_model_parallel_all_reduce over their one-shot/two-shot custom kernels). Read by
+    benchmarks/engine_all_reduce.py, not by the models."""
+    rows = _measurement_table("engine_all_reduce.csv", ("chip", "engine", "release", "ranks", "message_size",
+                                                         "measured_time"))
+    _check_chips(rows)
+    return rows
+
+
+@cache
 def serving_moe() -> tuple[Row, ...]:
     """Measured times of one rank's mixture-of-experts layer at decode and prefill token counts (data/serving_moe.csv):
     the engine's fused MoE module (routing of given router logits, permutation, the two grouped GEMMs with the gated
