@@ -10,6 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 RECOMPUTE = ("none", "selective", "full")  # activation recomputation modes [Korthikanti2022] sec. 5; defined only here
+# A layout's virtual stages per pipeline rank where its source names the interleaved schedule [Narayanan2021] sec. 2.2
+# but not how many (the Llama 3 paper, sec. 3.3.2: "an interleaved schedule with V pipeline stages on one pipeline
+# rank"): the word a virtual_stages cell of data/run_layouts.csv and data/validation_runs.csv then holds, distinct from
+# a blank cell (no interleaving, 1) and from a count; the step model takes the fastest count (calc.perf.runs.
+# fastest_interleaving)
+INTERLEAVED = "interleaved"
 ZERO_STAGES = (0, 1, 2, 3)  # [Rajbhandari2020]: 1 optimizer state, 2 gradients, 3 weights split over data ranks
 
 # Other names people type for a number format, each the SAME format as the calculator's name, never a near one; the

@@ -85,11 +85,46 @@ WHOLE = sorted((f, c) for f in data.COLUMN_UNITS for c in _rows(f)[0] if c in da
 def test_a_fractional_count_is_refused_never_truncated(tmp_path, name, col):
     rows = _rows(name)
     i = rows[0].index(col)
-    line = next((n for n, r in enumerate(rows[2:], start=2) if r and r[i].strip()), 2)
+    words = data.COLUMN_WORDS.get(name, {}).get(col, ())  # a documented word is not a count to make fractional
+    line = next((n for n, r in enumerate(rows[2:], start=2) if r and r[i].strip() and r[i].strip() not in words), 2)
     rows[line][i] = str(float(rows[line][i] or 1) + 0.5)
     with pytest.raises(DataError, match="whole number") as info:
         _read(_write(tmp_path, name, rows))
     assert (info.value.row, info.value.column) == (line + 1, col)
+
+
+@pytest.mark.parametrize("name", ["run_layouts.csv", "validation_runs.csv"])
+def test_virtual_stages_may_say_interleaved_and_no_other_word(tmp_path, name):
+    """A virtual_stages cell holds a count, nothing (no interleaving) or "interleaved" (the schedule named by the
+    source, its count not: calc.vocabulary.INTERLEAVED), read as the word; any other word is refused naming the
+    one it may be, and the word is no count of another column."""
+    from calc.vocabulary import INTERLEAVED
+
+    assert data.COLUMN_WORDS[name] == {"virtual_stages": (INTERLEAVED,)}
+    rows = _rows(name)
+    i = rows[0].index("virtual_stages")
+    rows[2][i] = "interleaved"
+    read = _read(_write(tmp_path, name, rows))
+    assert read[0]["virtual_stages"] == INTERLEAVED
+    rows[2][i] = "interleaving"
+    with pytest.raises(DataError, match="expected a number or 'interleaved', got 'interleaving'") as info:
+        _read(_write(tmp_path, name, rows))
+    assert (info.value.row, info.value.column) == (3, "virtual_stages")
+    rows[2][i] = ""
+    j = rows[0].index("pipeline")
+    rows[2][j] = "interleaved"
+    with pytest.raises(DataError, match="expected a number") as info:
+        _read(_write(tmp_path, name, rows))
+    assert info.value.column == "pipeline"
+
+
+def test_a_count_column_of_another_table_takes_no_word(tmp_path):
+    rows = _rows("step_calibration.csv")
+    i = rows[0].index("virtual_stages")
+    rows[2][i] = "interleaved"
+    with pytest.raises(DataError, match="expected a number") as info:
+        _read(_write(tmp_path, "step_calibration.csv", rows))
+    assert (info.value.row, info.value.column) == (3, "virtual_stages")
 
 
 @pytest.mark.parametrize("default", sorted(data.ROW_UNITS["defaults.csv"]))

@@ -32,6 +32,12 @@ KNOWN_OVER: dict[str, str] = {
     # Engine holds the model's weights in FP8, the fp32 master copy in the distributed optimizer's shard): the memory model
     # keeps 16-bit weights, 12.75 GB of its 25.5 GB a GPU
     "MLPerf Training v5.0 Nebius nebius_soperator_8xH200_n64": "FP8 parameters (FP8_PARAMS True) not modelled",
+    # llamav: 9.4 and 1.8 GB over at T8 P16 with no recomputation (sec. 3.3.2) and the interleaved schedule at 8 stages a
+    # rank (calc.perf.runs.fastest_interleaving: the paper names the schedule, not its count), which holds more
+    # micro-batches' activations in flight than 1F1B; the paper made the 8K pre-training fit by deallocating each
+    # stage's input and output tensors once used (sec. 3.3.2), which the memory model does not (the 128K CP16 row fits)
+    "Llama 3.1 405B on 8192 H100 CP1": "the paper's deallocation of stage inputs and outputs (sec. 3.3.2) not modelled",
+    "Llama 3.1 405B on 16384 H100 CP1": "the paper's deallocation of stage inputs and outputs (sec. 3.3.2) not modelled",
 }
 KNOWN_REFUSED = {  # the row's own numbers do not divide
     "MB 25.09 DeepSeek-V3 tokendrop GB200 x256 MXFP8 TP1 PP8": "EP 64 with 32 data-parallel ranks and tensor 1",
@@ -40,7 +46,9 @@ KNOWN_REFUSED = {  # the row's own numbers do not divide
 
 
 def _listed(name, table):
-    return next((why for prefix, why in table.items() if name.startswith(prefix)), None)
+    # a name's prefix, ending where a number does (CP1 is not CP16)
+    return next((why for prefix, why in table.items()
+                 if name.startswith(prefix) and not name[len(prefix):len(prefix) + 1].isdigit()), None)
 
 
 def test_most_published_runs_have_a_shape():
@@ -72,7 +80,8 @@ def test_at_least_96_percent_of_the_buildable_layouts_fit():
         except ValueError:
             continue
         fits += need <= have
-    assert fits >= 0.995 * len(BUILT), fits  # 922 of 925 (the listed classes are the rest; 920 before XLA's plan,
+    assert fits >= 0.993 * len(BUILT), fits  # 1027 of 1034 (1029 before llamav read Llama 3.1 405B's 8K rows at
+    # their interleaving, 8 stages a rank); 922 of 925 (the listed classes are the rest; 920 before XLA's plan,
     # calc.perf.memory.XLA_PLAN; 915 before the recipes' weight_dtype and v6e's 31.25 GiB; 835 of 861 before the
     # frameworks' own checkpointing policies, calc.perf.memory.SAVED, and the hybrid Mamba-2 stacks' shapes)
 

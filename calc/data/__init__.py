@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt  # noqa: F401  (calc.data.dt: kept for callers that dated a price with it)
 
 from calc.data.accelerators import Hardware, hardware, hardware_table
-from calc.data.columns import COLUMN_UNITS, PRECISIONS, ROW_UNITS, WHOLE_COLUMNS
+from calc.data.columns import COLUMN_UNITS, COLUMN_WORDS, PRECISIONS, ROW_UNITS, WHOLE_COLUMNS
 from calc.data.literature import Reference, Threshold, defaults, fact, facts, references, thresholds
 from calc.data.pricing import (
     COMMITMENTS,
@@ -88,7 +88,7 @@ from calc.errors import DataError, InputError
 from calc.units import DATA_DIR
 
 __all__ = [
-    "COLUMN_UNITS", "COMMITMENTS", "DATA_DIR", "DISPATCH_POLICIES", "PRECISIONS", "ROW_UNITS", "WHOLE_COLUMNS", "DataError", "EpochRun",
+    "COLUMN_UNITS", "COLUMN_WORDS", "COMMITMENTS", "DATA_DIR", "DISPATCH_POLICIES", "PRECISIONS", "ROW_UNITS", "WHOLE_COLUMNS", "DataError", "EpochRun",
     "Hardware", "InputError", "Model", "Price", "PurchasePrice", "ReadOnlyDict", "Reference", "Row", "Threshold",
     "architecture_aliases", "architecture_rows", "attention_kernels", "backtest_notes", "cache", "collective_bandwidth", "defaults",
     "electricity_prices", "epoch_runs", "expert_dispatch", "expert_gemm_shapes", "engine_all_reduce", "fact", "facts", "hybrid_shapes", "finetuning", "frame", "hardware",

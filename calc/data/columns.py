@@ -3,6 +3,8 @@ dimension: declared once, checked by ``calc.data.checks`` on load."""
 
 from __future__ import annotations
 
+from calc.vocabulary import INTERLEAVED
+
 # The number formats a chip's peak is listed in (hardware.csv's peak_* columns); fp4: the 4-bit block formats
 # (NVFP4, MXFP4) that Blackwell's tensor cores multiply at one rate.
 PRECISIONS = ("bf16", "fp16", "fp8", "tf32", "fp32", "int8", "fp16-nontensor", "fp4")
@@ -98,6 +100,14 @@ ROW_UNITS = {  # row tables: the rows the code reads, with their units ("" a pla
                                                     "kv_memory_fraction", "load_power_fraction_prefill",
                                                     "load_power_fraction_decode", "blend_input_per_output")},
                                  "decode_step_overhead": "s", "decode_layer_overhead": "s"},
+}
+
+# Words a count column may hold in place of a number, by table and column (anything else is refused as before):
+# "interleaved", virtual stages per pipeline rank not stated by a source that names the interleaved schedule
+# (calc.vocabulary.INTERLEAVED; a blank cell is no interleaving, 1 virtual stage). Read as the word itself.
+COLUMN_WORDS = {
+    "run_layouts.csv": {"virtual_stages": (INTERLEAVED,)},
+    "validation_runs.csv": {"virtual_stages": (INTERLEAVED,)},
 }
 
 # Counts: a fractional cell (1.5 chips per board) is a slip, never truncated.

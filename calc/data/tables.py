@@ -17,7 +17,7 @@ from calc.data.checks import (
     _display,
     _read_csv,
 )
-from calc.data.columns import ROW_UNITS, WHOLE_COLUMNS
+from calc.data.columns import COLUMN_WORDS, ROW_UNITS, WHOLE_COLUMNS
 from calc.data.store import data_dir
 from calc.errors import DataError
 from calc.units import Q_, ureg
@@ -85,6 +85,7 @@ def read_table(path: Path | str, *, key: str | None = "name", positive: bool = T
         if unit == "":
             units[col] = None  # text column
     _check_columns(name, path.name, header, unit_row)
+    words = COLUMN_WORDS.get(path.name, {})  # the documented words a count column of this table may hold
     out, seen = [], {}
     for line, cells in enumerate(rows[2:], start=3):
         if not any(c.strip() for c in cells):
@@ -93,7 +94,16 @@ def read_table(path: Path | str, *, key: str | None = "name", positive: bool = T
             raise DataError(name, line, None, f"expected {len(header)} cells, got {len(cells)}")
         values = {}
         for col, cell in zip(header, cells):
-            values[col] = _cell(name, line, col, cell.strip(), units[col], positive)
+            if cell.strip() in words.get(col, ()):
+                values[col] = cell.strip()
+                continue
+            try:
+                values[col] = _cell(name, line, col, cell.strip(), units[col], positive)
+            except DataError:
+                if col not in words:
+                    raise
+                raise DataError(name, line, col, f"expected a number or {' or '.join(map(repr, words[col]))}, "
+                                                 f"got {cell.strip()!r}") from None
             _check_plausible(name, line, col, col, values[col], units[col])
             if col in WHOLE_COLUMNS and isinstance(values[col], float) and not values[col].is_integer():
                 raise DataError(name, line, col, f"expected a whole number (a count), got {cell.strip()!r}")

@@ -10,12 +10,14 @@ without a named shape) give no shape. ``sharding`` zero3 / fsdp is ZeRO stage 3,
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from calc import data
 from calc.architecture import Transformer, lookup
 from calc.errors import InputError
 from calc.perf.layout import Layout
+from calc.vocabulary import INTERLEAVED
 
 ZERO_OF_SHARDING = {None: 1, "zero1": 1, "zero2": 2, "zero3": 3, "fsdp": 3}
 UNFUSED_LOSS = ("TorchTitan",)  # cross-entropy on an fp32 copy of the logits (torchtitan/components/loss.py)
@@ -155,6 +157,63 @@ def run_schedule(r: data.Row) -> str:
     return "dualpipe" if _DUALPIPE.search(r["note"] or "") else "1f1b"
 
 
+def interleaving_counts(layers: int, pipeline: int) -> tuple[int, ...]:
+    """The virtual stages per pipeline rank a run may have interleaved where its source does not say how many: every
+    ``v`` from 2 whose ``p v`` model chunks split the ``layers`` evenly, the embedding and the loss as a layer each where
+    that evens them (Megatron-LM's account_for_embedding_in_pipeline_split and account_for_loss_in_pipeline_split;
+    calc.perf.layout.stage_sizes; the Llama 3 paper's one layer fewer on the first and last stages, [Dubey2024]
+    sec. 3.3.2), at most one layer a chunk.
+
+    Examples
+    --------
+    >>> interleaving_counts(126, 16)   # Llama 3.1 405B: 128 = 126 + 2 over 16 v chunks
+    (2, 4, 8)
+    >>> interleaving_counts(96, 8)     # GPT-3 175B
+    (2, 3, 4, 6, 12)
+    """
+    return tuple(v for v in range(2, (layers + 2) // pipeline + 1)
+                 if layers % (pipeline * v) == 0 or (layers + 2) % (pipeline * v) == 0)
+
+
+def fastest_interleaving(stated, layers: int, pipeline: int, step_seconds: Callable[[int], float]) -> int:
+    """The virtual stages per pipeline rank the step model takes for a layout whose virtual_stages cell (data/
+    run_layouts.csv, data/validation_runs.csv) is ``stated``: the one rule of the back-test (calc.backtest, through
+    calc.perf.utilization.published_layout) and the step validation (calc.perf.validation.build_layout).
+
+    A count: that count. Blank (None): 1, no interleaving: the configs that interleave state the count (NeMo's and
+    Megatron-LM's virtual_pipeline_model_parallel_size), so a blank is a run without it. ``INTERLEAVED`` ("interleaved",
+    a source that names the interleaved schedule [Narayanan2021] but not its count, as the Llama 3 paper, [Dubey2024]
+    sec. 3.3.2): of :func:`interleaving_counts`, the one whose step ``step_seconds(v)`` is shortest (the fewest on a
+    tie), a count the model refuses (InputError, e.g. micro-batches not a multiple of the stages) skipped. Memory is
+    not enforced: ``step_seconds`` predicts with the memory check off, as the validation predicts every run (the runs
+    ran) and the back-test its published layouts, since calc.perf.memory's estimate can exceed what a team made fit
+    (Llama 3.1 405B's 8K pre-training holds no recomputation through deallocations the estimate does not model,
+    sec. 3.3.2; enforced, no count of it would fit and the rule would read the paper's interleaving as none).
+
+    Raises
+    ------
+    InputError
+        ``virtual_stages``: interleaved, and no count from 2 splits the layers evenly or the model takes none.
+    """
+    if stated is None:
+        return 1
+    if stated != INTERLEAVED:
+        return int(stated)
+    best, best_seconds = None, None
+    for v in interleaving_counts(layers, pipeline):
+        try:
+            seconds = step_seconds(v)
+        except InputError:
+            continue
+        if best is None or seconds < best_seconds:
+            best, best_seconds = v, seconds
+    if best is None:
+        raise InputError("virtual_stages", f"interleaved, count not stated: no count from 2 of virtual stages splits "
+                                           f"the {layers} layers over {pipeline} pipeline stages evenly, or the step "
+                                           "model takes none of them")
+    return best
+
+
 def run_layout(r: data.Row, recompute: str | None = None) -> Layout:
     """The layout a row states (``recompute``: the choice where the row states none, default selective)."""
     tensor, pipeline, context, expert = (int(r[k] or 1) for k in ("tensor", "pipeline", "context", "expert"))
@@ -163,11 +222,21 @@ def run_layout(r: data.Row, recompute: str | None = None) -> Layout:
     if expert_tensor is None and (data_parallel * context) % expert:  # unstated: 1, as the recipes set it
         expert_tensor = 1  # where experts spread over the tensor ranks too (Megatron-Core's MoE folding)
     return Layout(tensor=tensor, pipeline=pipeline, context=context, expert=expert,
-                  virtual_stages=int(r["virtual_stages"] or 1), expert_tensor=expert_tensor,
+                  virtual_stages=_virtual_stages(r), expert_tensor=expert_tensor,
                   micro_batch=int(r["micro_batch"] or 1), global_batch=int(r["global_batch"]),
                   sequence=int(r["sequence"]), recompute=run_recompute(r) or recompute or "selective",
                   precision=PRECISION_OF_RUN[r["precision"]], zero=ZERO_OF_SHARDING[r["sharding"]],
                   fused_loss=not r["framework"].startswith(UNFUSED_LOSS), schedule=run_schedule(r))
+
+
+def _virtual_stages(r: data.Row) -> int:
+    """The row's virtual stages: its count, 1 where blank, and where it says "interleaved" the count the step
+    validation takes (:func:`fastest_interleaving`, through calc.perf.validation.build_layout): one record."""
+    if r["virtual_stages"] != INTERLEAVED:
+        return int(r["virtual_stages"] or 1)
+    from calc.perf import validation
+
+    return validation.build_layout(r, validation.build_model(r)).virtual_stages
 
 
 def published_runs() -> list[PublishedRun]:

@@ -169,46 +169,62 @@ def batch_for(model, hardware, chips: int, *, precision: str | None = None, glob
 def published_step(name: str, model, hardware, chips: int, precision):
     """(run, step) of the published run of shape ``name`` on ``chips`` chips of ``hardware`` at its own layout
     (data/run_layouts.csv), where the precision asked is the run's (``precision`` None: the chip's 16-bit format), as
-    the back-test predicts it (calc.backtest.modelled_checks: an interleaving it does not state the fastest of 1-4,
-    memory not enforced); else None."""
+    the back-test predicts it (calc.backtest.modelled_checks: an interleaving of unstated count the fastest, by
+    calc.perf.runs.fastest_interleaving, memory not enforced); else None."""
     from calc.perf.step import predict_step
     from calc.perf.system import build_chip
 
     found = _published_run(name, hardware, chips)
     if found is not None and found[1]["precision"] == build_chip(hardware, precision).precision:
         run, lay = found
-        best = None
-        for v in ([int(lay["virtual_stages"])] if lay["virtual_stages"] else [1, 2, 3, 4]):
-            try:
-                step = predict_step(model, hardware, chips, published_layout(lay, v), False)
-            except InputError:
-                continue
-            if best is None or step.seconds_per_step < best.seconds_per_step:
-                best = step
-        return (run, best) if best is not None else None
+        try:
+            return run, predict_step(model, hardware, chips, published_layout(lay), False)
+        except InputError:
+            return None
     return None
 
 
-def published_layout(lay, virtual_stages: int = 1):
-    """The layout a row of data/run_layouts.csv states, at ``virtual_stages`` (the row's, or one tried where it states
-    none): the one definition calc.backtest and ``published_step`` predict from. A run measured in
+def published_layout(lay, virtual_stages: int | None = None):
+    """The layout a row of data/run_layouts.csv states: the one definition calc.backtest and ``published_step``
+    predict from. Its virtual stages by calc.perf.runs.fastest_interleaving, the step validation's rule: a count as
+    stated, 1 where blank, "interleaved" (a count not stated) the fastest count on the run's chips, memory not
+    enforced (``virtual_stages``: the count to build an "interleaved" row at). A run measured in
     data/validation_runs.csv (column validation_run) is that row's layout as the step validation builds it
     (calc.perf.validation.build_layout: its framework, pipeline engine, sequence parallelism, kernels), so a
     published run has one layout wherever it is predicted; the columns of data/run_layouts.csv state it too
     (tests/test_backtest.py holds them to it)."""
     from calc.perf.layout import Layout
+    from calc.perf.runs import fastest_interleaving
+    from calc.vocabulary import INTERLEAVED
 
     if lay["validation_run"]:
         from calc.perf import validation
 
         row = _validation_row(lay["validation_run"])
         return validation.build_layout(row, validation.build_model(row), virtual_stages)
+    if lay["virtual_stages"] == INTERLEAVED and virtual_stages:
+        virtual = virtual_stages
+    else:
+        virtual = fastest_interleaving(lay["virtual_stages"], *_published_step_seconds(lay))
     return Layout(tensor=int(lay["tensor"]), pipeline=int(lay["pipeline"]), context=int(lay["context"]),
-                  expert=int(lay["expert"]), virtual_stages=virtual_stages, micro_batch=int(lay["micro_batch"]),
+                  expert=int(lay["expert"]), virtual_stages=virtual, micro_batch=int(lay["micro_batch"]),
                   global_batch=int(lay["global_batch"]), sequence=int(lay["sequence"]),
                   recompute=lay["recompute"], precision=lay["precision"],
                   flash_attention=lay["flash_attention"] == "yes", schedule=lay["schedule"] or "1f1b",
                   recompute_modules=lay["recompute_modules"] or None)
+
+
+def _published_step_seconds(lay):
+    """(layers, pipeline stages, step seconds at v virtual stages) of a row of data/run_layouts.csv on its run's chips
+    (data/runs.csv), for calc.perf.runs.fastest_interleaving."""
+    from calc.architecture import published
+    from calc.perf.step import predict_step
+
+    model = published()[lay["shape"]][0]
+    run = next(r for r in data.runs() if r["name"] == lay["run"])
+    hardware, chips = data.hardware(run["hardware"]), int(run.quantity("chips").m_as("chip"))
+    return model.layers, int(lay["pipeline"]), lambda v: predict_step(
+        model, hardware, chips, published_layout(lay, v), False).seconds_per_step
 
 
 def _validation_row(name: str):

@@ -28,10 +28,11 @@ from calc import data
 from calc.architecture import Transformer, published
 from calc.errors import InputError
 from calc.perf.layout import Layout
-from calc.perf.runs import REMAT_ALL_BUT_QKV, hybrid_model, run_schedule
+from calc.perf.runs import REMAT_ALL_BUT_QKV, fastest_interleaving, hybrid_model, run_schedule
 from calc.perf.step import Step, predict_step
 from calc.perf.system import sustained_matmul_share
 from calc.units import Q_
+from calc.vocabulary import INTERLEAVED
 
 # The figures the README reports (section "Step time: leave-one-source-out validation"), pinned by
 # tests/test_step_validation.py against a fresh report: (runs, share within 15%, median |ln ratio|, |bias|).
@@ -197,11 +198,18 @@ _BUCKET_SIZE = re.compile(r"BUCKET_SIZE (\d+)\b")
 
 
 def build_layout(r, model: Transformer, virtual_stages: int | None = None) -> Layout:
-    """The layout of a validation row as the step model takes it (unstated micro-batch 1, interleaving 1;
-    ``virtual_stages``: an interleaving tried where the row states none, as the back-test tries 1-4)."""
+    """The layout of a validation row as the step model takes it (unstated micro-batch 1; virtual stages by
+    calc.perf.runs.fastest_interleaving: a blank cell 1, "interleaved" the fastest count on the row's own cluster,
+    memory not enforced; ``virtual_stages``: the count to build an "interleaved" row at, a stated or blank cell's
+    count whatever it is)."""
     if r["precision"] not in _PRECISIONS:
         raise Refused("precision", f"{r['precision']}: not a number format the step model reads")
-    pipeline, virtual = int(r["pipeline"]), _int(r["virtual_stages"]) or virtual_stages or 1
+    pipeline = int(r["pipeline"])
+    if r["virtual_stages"] == INTERLEAVED and virtual_stages:
+        virtual = virtual_stages
+    else:
+        virtual = fastest_interleaving(r["virtual_stages"], model.layers, pipeline, lambda v: predict_step(
+            model, cluster(r), int(r["chips"]), build_layout(r, model, v), False).seconds_per_step)
     tensor, context, expert = int(r["tensor"]), _int(r["context"]) or 1, _int(r["expert"]) or 1
     expert_tensor = _int(r["expert_tensor"])
     if expert * pipeline > int(r["chips"]):  # Megatron-Core's parallel_state needs expert x pipeline ranks to fit the chips
