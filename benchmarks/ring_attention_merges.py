@@ -69,6 +69,14 @@ What it showed at branch ringattn (lead10 da5d15d, 1,031 runs):
   from the attention kernels while the all-gather of 7 shards runs, the caching allocator under the 262K-token
   fp32 buffers, torch.compile around the DTensor dispatch) no source here measures.
 
+Since branch ringwire the step model counts PyTorch's merges (``Layout.context_code`` "pytorch", set for TorchTitan's
+rows by calc.perf.validation.build_layout; calc.perf.layer.context_merges, with ``pytorch_merge_bytes`` defined there
+and imported here, and each merge kernel's fixed cost): section 1 scores the model with them, section 2 shows
+TorchTitan's CP runs without them (the same layout under "te") and with them, and Transformer Engine's fused merges,
+which the model leaves out, added to the Megatron-Core runs as before. With them the model's cost per added ring step of
+TorchTitan's 8B (section 3) is 5.20 s from CP 1 to 2 (measured 4.48) and 5.00 s from 2 to 4 and 4 to 8 (measured 8.85,
+7.30): the one ring step of CP 2 now costs the model 16% more than measured, the later ones still 1.5-1.8x less.
+
 A diagnostic: sets nothing, enters no score.
 """
 
@@ -77,19 +85,16 @@ from __future__ import annotations
 import math
 import statistics
 from collections import defaultdict
+from dataclasses import replace
 
 from calc import data
 from calc.perf import validation
+from calc.perf.layer import pytorch_merge_bytes  # the one count, the step model's (Layout.context_code)
 from calc.perf.step import predict_step
 
 WITHIN = validation.WITHIN
 TORCHTITAN_8B = "TorchTitan Llama 3.1 8B 8 H100 FSDP{dp} CP{cp} seq {seq}"
 _8B_SIZES = ((8, 1, 32768), (4, 2, 65536), (2, 4, 131072), (1, 8, 262144))
-
-
-def pytorch_merge_bytes(context: int) -> tuple[float, float]:
-    """Bytes per output element, forward and backward, of PyTorch CP's merges, casts and copies (see the docstring)."""
-    return 12.0 + 46.0 * (context - 1), 76.0 + 60.0 * (context - 1)
 
 
 def te_merge_bytes(context: int) -> tuple[float, float]:
@@ -106,8 +111,10 @@ def summary(ratios: list[float]) -> str:
             f"median |ratio - 1| {statistics.median(abs(r - 1) for r in ratios):.3f}, bias {100 * bias:+.1f}%")
 
 
-def merged_ratio(r: dict, pred) -> tuple[float, float] | None:
-    """(seconds the merges add a step, the ratio with them) for a run on PyTorch's or Transformer Engine's CP."""
+def merged_ratio(r: dict, pred) -> tuple[float, float, float] | None:
+    """(seconds the merges add a step, the ratio without them, the ratio with them) for a run on PyTorch's or
+    Transformer Engine's CP. PyTorch's the step model counts (``Layout.context_code`` "pytorch", set for TorchTitan's
+    rows: calc.perf.layer.context_merges): their seconds are the step's less the same layout's under "te"."""
     context = int(float(r["context"] or 1))
     if context <= 1:
         return None
@@ -117,14 +124,20 @@ def merged_ratio(r: dict, pred) -> tuple[float, float] | None:
         return None
     step = pred.step
     lay, model, chip = step.layout, step.model, step.chip
+    total = sum(step.seconds.values())
+    if torch_cp and lay.context_code == "pytorch":
+        chips = int(r["chips"])
+        without = predict_step(model, validation.cluster(r), chips, replace(lay, context_code="te"), False)
+        with_ = predict_step(model, validation.cluster(r), chips, lay, False)
+        seconds = sum(with_.seconds.values()) - sum(without.seconds.values())
+        return seconds, pred.ratio * total / (total - seconds), pred.ratio
     elements = lay.micro_batch * model.heads / lay.tensor * (lay.sequence / context) * model.v_dim
     forward, backward = (pytorch_merge_bytes if torch_cp else te_merge_bytes)(context)
     passes = 2 if lay.recompute == "full" else 1
     per_layer = elements * (passes * forward + backward) / chip.memory_bandwidth
     layers = model.layers / lay.pipeline
     seconds = per_layer * layers * (step.micro_batches + lay.pipeline - 1)
-    total = sum(step.seconds.values())
-    return seconds, pred.ratio * total / (total + seconds)
+    return seconds, pred.ratio, pred.ratio * total / (total + seconds)
 
 
 def main() -> None:
@@ -143,35 +156,37 @@ def main() -> None:
     for f in sorted(by_family):
         print(f"   {f:18s} {summary(by_family[f])}")
 
-    print("\n2. Every run at CP > 1: ratio, and with the merges the model does not count (PyTorch CP's unfused ones on "
-          "TorchTitan, Transformer Engine's fused ones on NVIDIA's frameworks):")
+    print("\n2. Every run at CP > 1: ratio without and with the merges (PyTorch CP's unfused ones on TorchTitan, which the "
+          "step model counts, Layout.context_code; Transformer Engine's fused ones on NVIDIA's frameworks, which it "
+          "does not):")
     cp_preds = sorted((p for p in preds if int(float(rows[p.name]["context"] or 1)) > 1),
                       key=lambda p: (int(float(rows[p.name]["context"])), p.family, p.name))
     before, after = [], []
     for p in cp_preds:
         r = rows[p.name]
         got = merged_ratio(r, p)
-        before.append(p.ratio)
         if got is None:
+            before.append(p.ratio)
             after.append(p.ratio)
             if int(float(r["context"])) > 2:
                 print(f"   CP {int(float(r['context'])):2d} {p.ratio:6.3f}  (no count: {r['framework']})  {p.name}")
             continue
-        seconds, ratio = got
+        seconds, unmerged, ratio = got
+        before.append(unmerged)
         after.append(ratio)
         if int(float(r["context"])) > 2 or "TorchTitan" in r["framework"]:
-            print(f"   CP {int(float(r['context'])):2d} {p.ratio:6.3f} -> {ratio:6.3f}  (+{seconds:6.2f} s)  {p.name}")
-    print(f"   CP > 1 as is:            {summary(before)}")
-    print(f"   CP > 1 with the merges:  {summary(after)}")
+            print(f"   CP {int(float(r['context'])):2d} {unmerged:6.3f} -> {ratio:6.3f}  (+{seconds:6.2f} s)  {p.name}")
+    print(f"   CP > 1 without the merges: {summary(before)}")
+    print(f"   CP > 1 with the merges:    {summary(after)}")
     moved = {p.name: merged_ratio(rows[p.name], p) for p in cp_preds}
-    every = [p.ratio for p in preds]
-    every_after = [moved[p.name][1] if moved.get(p.name) else p.ratio for p in preds]
-    print(f"   every held-out run as is:           {summary(every)}")
+    every = [moved[p.name][1] if moved.get(p.name) else p.ratio for p in preds]
+    every_after = [moved[p.name][2] if moved.get(p.name) else p.ratio for p in preds]
+    print(f"   every held-out run without them:    {summary(every)}")
     print(f"   every held-out run with the merges: {summary(every_after)}")
     for family in ("torchtitan", "nemo-docs", "megatron-bridge", "mlperf-training", "dgxc-benchmarking"):
-        got = [(p.ratio, moved[p.name][1] if moved.get(p.name) else p.ratio) for p in preds if p.family == family]
-        print(f"   {family:18s} as is {summary([a for a, _ in got])}")
-        print(f"   {'':18s} merged {summary([b for _, b in got])}")
+        got = [moved[p.name][1:] if moved.get(p.name) else (p.ratio, p.ratio) for p in preds if p.family == family]
+        print(f"   {family:18s} unmerged {summary([a for a, _ in got])}")
+        print(f"   {'':18s} merged   {summary([b for _, b in got])}")
 
     print("\n3. TorchTitan's Llama 3.1 8B on 8 H100, s / c = 32,768 a chip: the step's increase per added ring step")
     by_name = {p.name: p for p in preds}

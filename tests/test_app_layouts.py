@@ -44,7 +44,7 @@ def test_a_shared_link_fills_every_field_and_the_url_keeps_them():
     assert {k: v for k, v in url.items() if k not in LINK} == {
         "layouts.context": "1", "layouts.expert": "1", "layouts.float8_casts": "te", "layouts.fp32_reduce": "False",
         "layouts.attention_kernel": "native", "layouts.schedule": "1f1b", "layouts.expert_overlap": "False",
-        "layouts.recompute_modules": ""}
+        "layouts.recompute_modules": "", "layouts.context_code": "te"}
 
 
 def test_a_change_goes_to_the_url_and_the_url_reproduces_the_page():
@@ -157,7 +157,7 @@ def test_a_sequence_past_learned_positions_is_named_not_called_a_memory_problem(
 
 OPTIONS = {"layouts.context": "2", "layouts.expert": "8", "layouts.schedule": "deepspeed", "layouts.attention_kernel": "cudnn",
            "layouts.float8_casts": "rowwise", "layouts.fp32_reduce": "True", "layouts.expert_overlap": "True",
-           "layouts.recompute_modules": "moe_act,layernorm"}
+           "layouts.recompute_modules": "moe_act,layernorm", "layouts.context_code": "pytorch"}
 
 
 def test_the_step_command_s_layout_options_are_fields_in_the_url():
@@ -170,6 +170,7 @@ def test_the_step_command_s_layout_options_are_fields_in_the_url():
     assert at.number_input(key="layouts_expert").value == 8 and at.number_input(key="layouts_context").value == 2
     assert at.selectbox(key="layouts_schedule").value == "deepspeed"
     assert at.selectbox(key="layouts_attention_kernel").value == "cudnn"
+    assert at.selectbox(key="layouts_context_code").value == "pytorch"  # PyTorch's context parallel (TorchTitan's)
     assert at.checkbox(key="layouts_expert_overlap").value is True
     assert at.multiselect(key="layouts_recompute_modules").value == ["moe_act", "layernorm"]
     url = _url(at)

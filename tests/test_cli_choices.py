@@ -34,6 +34,7 @@ ESTIMATE = ["estimate", "--params", "7e9", "--tokens", "1e12", "--hardware", "H1
     (STEP + ["--attention", "flsh2"], "--attention", "flash2"),
     (STEP + ["--attention-kernel", "cudn"], "--attention-kernel", "cudnn"),
     (STEP + ["--float8-casts", "rowwis"], "--float8-casts", "rowwise"),
+    (STEP + ["--context-code", "pytorh"], "--context-code", "pytorch"),
     (STEP + ["--framework", "megatron-lm 202"], "--framework", "megatron-lm 2021"),
     (STEP + ["--recompute-modules", "mlp,mo"], "--recompute-modules", "mlp,moe"),
     (STEP + ["--tokens", "1T", "--budget", "$1M", "--goal", "fastst"], "--goal", "fastest"),

@@ -749,3 +749,32 @@ def test_fused_attention_runs_below_its_rate_at_short_sequences_as_measured():
     short, long = (kernels.attention_core(tpu, sequence=s, **shape) for s in (512, 16384))
     overhead = tpu.coefficients.kernel_overhead
     assert (short.forward - overhead) / short.flop == pytest.approx((long.forward - overhead) / long.flop, rel=1e-9)
+
+
+def test_pytorch_context_parallel_merges_are_bytes_over_bandwidth_plus_each_kernel():
+    # PyTorch's experimental context parallel (torch/distributed/tensor/experimental/_attention.py, TorchTitan's CP):
+    # per output element 12 + 46 (c - 1) bytes forward, 76 + 60 (c - 1) backward; 4 + 11 (c - 1) and 9 + 5 (c - 1)
+    # eager kernels. Llama 3.1 8B at CP 8, 262,144 tokens: E = 1 x 32 heads x 32,768 tokens x 128 = 134,217,728
+    from calc.architecture import lookup
+    from calc.perf.layer import context_merges
+    llama = lookup("Llama 3.1 8B")
+    h100 = build_chip(H100)
+    sizes = layout.resolve(layout.Layout(context=8, global_batch=1, sequence=262144), llama, 8)
+    elements, k = 32 * 32768 * 128, coefficients().kernel_overhead
+    forward, backward = context_merges(h100, llama, sizes, "pytorch")
+    assert forward == pytest.approx(elements * (12 + 46 * 7) / h100.memory_bandwidth + (4 + 11 * 7) * k)
+    assert backward == pytest.approx(elements * (76 + 60 * 7) / h100.memory_bandwidth + (9 + 5 * 7) * k)
+    assert 0.01 < forward < 0.03 and 0.015 < backward < 0.04  # 44.8 and 66.6 GB at 2-3 TB/s
+    assert context_merges(h100, llama, sizes, "te") == (0.0, 0.0)  # Transformer Engine's: one fused kernel a step
+    one = layout.resolve(layout.Layout(global_batch=8, sequence=32768), llama, 8)
+    assert context_merges(h100, llama, one, "pytorch") == (0.0, 0.0)  # no ring, no merges
+    # in the step: memory-bound work, every layer forward and backward; the forward again under full recomputation
+    from calc import perf
+    args = dict(context=8, global_batch=1, sequence=262144, check_memory=False)
+    te = perf.predict("Llama 3.1 8B", "H100 SXM5", 8, recompute="full", **args)
+    torch = perf.predict("Llama 3.1 8B", "H100 SXM5", 8, recompute="full", context_code="pytorch", **args)
+    grew = {part: torch.breakdown[part].m_as("s") - q.m_as("s") for part, q in te.breakdown.items()}
+    assert grew["memory-bound operations"] == pytest.approx(32 * (forward + backward), rel=1e-6)
+    assert grew["recomputation"] == pytest.approx(32 * forward, rel=1e-6)
+    with pytest.raises(InputError, match="context_code"):
+        layout.check_options(layout.Layout(global_batch=8, context_code="torch"))

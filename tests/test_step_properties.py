@@ -32,6 +32,7 @@ layouts = st.fixed_dictionaries({
     "flash_attention": st.booleans(),
     "precision": st.one_of(st.none(), st.sampled_from(["bf16", "fp16", "fp8", "fp4", "int8", "tf32"])),
     "dp_overlap": st.one_of(st.none(), st.floats(-0.5, 1.5), st.just(float("nan"))),
+    "context_code": st.sampled_from(["te", "pytorch", "torch", ""]),
 })
 
 
@@ -67,7 +68,7 @@ words = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"])
 flag_values = st.one_of(words, st.integers(-5, 10**6).map(str), st.sampled_from(["8", "1e3", "1,024", "0", "-1"]))
 FLAGS = ["--tensor", "--pipeline", "--context", "--expert", "--virtual-stages", "--micro-batch", "--global-batch",
          "--sequence", "--zero", "--chips", "--recompute", "--precision", "--hardware", "--model", "--tokens",
-         "--dp-overlap", "--budget", "--goal"]
+         "--dp-overlap", "--budget", "--goal", "--context-code"]
 
 
 @settings(max_examples=60, deadline=None,

@@ -4,7 +4,7 @@ A layer is its attention (projections, core) and its feed-forward block (dense, 
 a router and shared experts), each matmul timed by calc.perf.kernels; beside them the memory-bound
 work, the tensor-parallel collectives (two all-reduces each way per layer, or all-gather +
 reduce-scatter under sequence parallelism, [Narayanan2021] sec. 3.2, [Korthikanti2022] sec. 4.2.2), the
-context-parallel ring exchange and the expert all-to-all. Everything is for ``tokens`` = b s / c
+context-parallel ring exchange (and, under PyTorch's context parallel, its merges and copies) and the expert all-to-all. Everything is for ``tokens`` = b s / c
 tokens on this chip's share of the layer (1/t of its matrices).
 """
 
@@ -57,6 +57,8 @@ class LayerTerms(NamedTuple):
     tensor_parallel_forward: float
     tensor_parallel_backward: float
     context_exchange: float  # the ring exchange left exposed behind the attention core, forward
+    context_merges_forward: float  # PyTorch CP's per-step merges, casts and key-value copies, forward (context_merges)
+    context_merges_backward: float  # and its fp32 gradient accumulators and copies, backward
     hidden_elementwise: float  # norms, dropouts, residuals, forward
     eager_elementwise: float  # unfused RMSNorm and rotary embedding, forward and backward
     elementwise_kernels: float  # the fixed cost of the memory-bound kernels, forward (the backward pays as much)
@@ -280,6 +282,7 @@ def layer_terms(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, ch
     tp_forward, tp_backward = tensor_parallel(chip, tokens, hidden, tensor, sizes.sequence_parallel, chips,
                                               layout.eight_bit_gathers)
     exchange = context_exchange(chip, model, sizes, core.forward, chips)
+    merges = context_merges(chip, model, sizes, layout.context_code)
     eager = kernels.eager_traffic(chip, model, tokens, tokens_elementwise, tensor) if layout.eager else 0.0
     if model.layer_pattern is not None:
         blocks = hybrid_blocks(chip, model, sizes, layout, tokens, chips)
@@ -290,7 +293,7 @@ def layer_terms(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, ch
         blocks = (dense,)
         if moe_layers:
             blocks += (experts(chip, model, sizes, tokens, layout.eager, moe_layers, chips, layout.capacity_factor),)
-    return LayerTerms(qkv, out, core, tp_forward, tp_backward, exchange,
+    return LayerTerms(qkv, out, core, tp_forward, tp_backward, exchange, *merges,
                       kernels.hidden_state_traffic(chip, tokens_elementwise, hidden), eager,
                       kernels.elementwise_kernels(chip, model, layout.eager), blocks)
 
@@ -353,7 +356,7 @@ def cached_layer_terms(chip: Chip, model: Transformer, sizes: Sizes, layout: Lay
     key = (id(chip), id(model), sizes.tensor, sizes.context, sizes.micro_batch, sizes.sequence, sizes.expert,
            sizes.expert_tensor, sizes.dualpipe,
            sizes.sequence_parallel, bool(layout.flash_attention), layout.triton_attention, layout.attention_kernel, layout.eager,
-           layout.eight_bit_gathers, layout.capacity_factor)
+           layout.eight_bit_gathers, layout.capacity_factor, layout.context_code)
     found = _TERMS.get(key)
     if found is not None and found[0] is chip and found[1] is model:
         return found[2]
@@ -400,3 +403,63 @@ def context_exchange(chip: Chip, model: Transformer, sizes: Sizes, core_forward:
     nbytes = 2.0 * sizes.micro_batch * (sizes.sequence / context) * kv_heads * (model.qk_dim + model.v_dim)
     inside = ranks_per_node(context, tensor, chip.chips_per_node) >= context
     return max(0.0, ring_exchange(chip, nbytes, context, inside, chips) - core_forward)
+
+
+def pytorch_merge_bytes(context: int) -> tuple[float, float]:
+    """Bytes a ring attention output element, forward and backward, of PyTorch's experimental context parallel's
+    merges, casts and copies on a chip (torch/distributed/tensor/experimental/_attention.py, ``_SDPAMerger`` and
+    ``_templated_ring_attention`` / ``_templated_ring_attention_backward``, with its defaults ``convert_to_f32``,
+    ``enable_load_balance`` and the all-gather rotater, as TorchTitan runs it; keys and values with the queries' heads,
+    TorchTitan's Llama passing them to SDPA after ``repeat_kv``), counted on the last rank (every step full queries).
+
+    Forward: each later step's block output cast to fp32 (2 + 4), ``out - sigmoid(block_lse - lse) * (out -
+    block_out)`` as three eager kernels over fp32 (12 + 8 + 12), the keys and values concatenated before each send
+    (``torch.cat``, 16 bits read and written, 8); the first step's cast in (6) and the final cast back (4 + 2):
+    ``12 + 46 (c - 1)``. Backward: fp32 zeros for the query, key and value gradients (12), the kernels' 16-bit
+    gradients added into them (4 + 2 + 4 = 10 each; the halves the load balance touches by ``_partial_update``, an
+    add on the half and a ``torch.cat`` of the whole, 13), the fp32 key-value gradients concatenated before each
+    all-to-all (16), the keys and values concatenated for the next send (8), the casts back (6 + 12):
+    ``76 + 60 (c - 1)``. Counted by benchmarks/ring_attention_merges.py (which scores it on the held-out runs).
+
+    >>> pytorch_merge_bytes(8)
+    (334.0, 496.0)
+    """
+    return 12.0 + 46.0 * (context - 1), 76.0 + 60.0 * (context - 1)
+
+
+def pytorch_merge_kernels(context: int) -> tuple[int, int]:
+    """Kernels PyTorch's context parallel launches a layer for its merges and copies, forward and backward (the code
+    :func:`pytorch_merge_bytes` reads, eager). Forward: each later step 2 casts (output, log-sum-exp), 5 kernels
+    updating the output (``block_lse - lse``, sigmoid, ``out - block_out``, the product, the difference) and 3 the
+    log-sum-exp (difference, logsigmoid, difference), and one key-value ``torch.cat``; the first step's 2 casts and
+    the final 2 back: ``4 + 11 (c - 1)``. Backward: 3 ``zeros_like``, each step 3 gradient adds and the key-value
+    gradients' ``torch.cat``, the c - 1 key-value ``torch.cat`` for the sends, and 2 casts back: ``9 + 5 (c - 1)``
+    (the load balance's ``_partial_update`` concatenations left out).
+
+    >>> pytorch_merge_kernels(8)
+    (81, 44)
+    """
+    return 4 + 11 * (context - 1), 9 + 5 * (context - 1)
+
+
+def context_merges(chip: Chip, model: Transformer, sizes: Sizes, code: str) -> tuple[float, float]:
+    """Forward and backward seconds a layer of ring attention's merges of the partial outputs, their casts and the
+    key-value copies, as memory traffic at the chip's achievable bandwidth plus each kernel's fixed cost
+    (``kernel_overhead``, as every memory-bound kernel pays) [Liu2023].
+
+    ``code`` "pytorch" (``Layout.context_code``; TorchTitan): PyTorch's experimental context parallel merges in fp32
+    with separate eager kernels (:func:`pytorch_merge_bytes`, :func:`pytorch_merge_kernels`) over the E = b (h / t)
+    (s / c) d_v elements of a chip's attention output. "te": Transformer Engine's ``AttnFuncWithCPAndKVP2P``
+    (transformer_engine/pytorch/attention/dot_product_attention/context_parallel.py, NeMo and Megatron-Core) corrects
+    the output in one fused kernel a step (``flash_attn_fwd_out_correction``, about 10 bytes an element), under 1% of
+    the step (benchmarks/ring_attention_merges.py): not counted apart. Term test: tests/test_perf_terms.py.
+    """
+    context = sizes.context
+    if context <= 1 or code != "pytorch":
+        return 0.0, 0.0
+    elements = sizes.micro_batch * model.heads / sizes.tensor * (sizes.sequence / context) * model.v_dim
+    forward, backward = pytorch_merge_bytes(context)
+    kernels_forward, kernels_backward = pytorch_merge_kernels(context)
+    overhead = chip.coefficients.kernel_overhead
+    return (elements * forward / chip.memory_bandwidth + kernels_forward * overhead,
+            elements * backward / chip.memory_bandwidth + kernels_backward * overhead)

@@ -1,7 +1,7 @@
 """The parallel layout of a training step, its options, and the checks that it divides the model and chips.
 
 Every option is defined once (``RECOMPUTE`` in calc.vocabulary, ``SCHEDULES``, ``FRAMEWORKS``, ``ZERO_STAGES``,
-``ATTENTION_KERNELS``), and every field of :class:`Layout` carries its help text, command-line flag
+``ATTENTION_KERNELS``, ``CONTEXT_CODES``), and every field of :class:`Layout` carries its help text, command-line flag
 and app label in its metadata, so the ``step`` command's flags and the Parallel layouts page's fields
 are generated from the dataclass (``layout_options``): a new field is one edit here.
 
@@ -35,6 +35,10 @@ ATTENTION_KERNELS = {"flash2": False, "triton": True}  # --attention NAME -> Lay
 # the code that casts 16-bit matmul inputs to 8 bits: Transformer Engine's (the cast fused with its producer, the amax
 # kept from the last step), or torchao's Float8Linear with dynamic scaling, by tensor or by row (TorchTitan's float8)
 FLOAT8_CASTS = ("te", "tensorwise", "rowwise")
+# the context-parallel (ring attention) code: Transformer Engine's (NeMo, Megatron-Core: each ring step's partial output
+# merged into the running one by one fused kernel), or PyTorch's experimental context parallel (TorchTitan: the merges,
+# fp32 casts and key-value copies as separate eager kernels, calc.perf.layer.context_merges)
+CONTEXT_CODES = ("te", "pytorch")
 # Framework versions measured slower than the code the model's coefficients describe, by a paired
 # published comparison (same model, same layout): name -> field of calc.perf.system.Coefficients
 # "megatron-lm 2019": the code of Shoeybi et al. 2019 (no fused softmax or bias-GELU, tensor parallelism only), from
@@ -103,6 +107,11 @@ class Layout:
     ``capacity_factor`` F > 0; its layers/moe.py ``generate_masks`` and ``dense_matmul``): each expert computes
     ceil(s k / E) x F slots per sequence whatever it was routed, the tokens reaching them through a one-hot einsum
     (BSM,BSEC -> EBCM) and coming back through another (EBCM,BSEC -> BSM), matrix products of their own.
+    ``context_code`` "pytorch": with context > 1, the ring attention runs as PyTorch's experimental context parallel
+    does (torch/distributed/tensor/experimental/_attention.py, which TorchTitan runs): each ring step's partial output
+    cast to fp32 and merged by separate eager kernels, the keys and values concatenated before each send, fp32
+    gradient accumulators (calc.perf.layer.context_merges); "te": Transformer Engine's context parallel (NeMo,
+    Megatron-Core), whose per-step merge is one fused kernel, not counted apart.
     ``recompute_modules`` (with ``recompute`` "selective"): Megatron-Core's modules recomputed in the backward pass
     (``RECOMPUTE_MODULES``): mla_up_proj the latent attention's up-projections, mlp a dense layer's feed-forward block,
     moe a mixture-of-experts layer (its dispatch and combine too), moe_act the experts' activation, layernorm the two
@@ -171,6 +180,11 @@ class Layout:
                                                  "(sparse_matmul off): each expert on ceil(s k / E) x F slots a sequence, "
                                                  "the tokens dispatched to them and combined back by one-hot einsums; "
                                                  "default none: dropless grouped products")
+    context_code: str = _field("te", "with context parallelism, the ring attention's code: te (Transformer Engine, "
+                                     "NeMo and Megatron-Core: one fused merge a ring step, default) or pytorch "
+                                     "(PyTorch's experimental context parallel, as TorchTitan runs it: fp32 merges, "
+                                     "casts and key-value copies as separate kernels)", choices=CONTEXT_CODES,
+                               label="Context-parallel code")
     recompute_modules: str | None = _field(None, "with selective recomputation, the modules recomputed too, comma-separated "
                                                  "(Megatron-Core's --recompute-modules): mla_up_proj, mlp, moe, moe_act, "
                                                  "layernorm", choices=RECOMPUTE_MODULES, several=True,
@@ -204,6 +218,8 @@ class Layout:
             parts.append(f"{self.float8_casts} float8 casts")
         if self.fp32_reduce:
             parts.append("fp32 reduce")
+        if self.context_code != "te" and self.context > 1:
+            parts.append(f"{self.context_code} context parallel")
         if self.expert_overlap:
             parts.append("expert overlap")
         if self.capacity_factor:
@@ -279,6 +295,9 @@ def check_options(layout: Layout) -> None:
     if layout.float8_casts not in FLOAT8_CASTS:
         raise InputError("float8_casts", f"expected one of {', '.join(FLOAT8_CASTS)}, got {layout.float8_casts!r}"
                                          f"{did_you_mean(layout.float8_casts, FLOAT8_CASTS)}")
+    if layout.context_code not in CONTEXT_CODES:
+        raise InputError("context_code", f"expected one of {', '.join(CONTEXT_CODES)}, got {layout.context_code!r}"
+                                         f"{did_you_mean(layout.context_code, CONTEXT_CODES)}")
     if layout.schedule not in SCHEDULES:
         raise InputError("schedule", f"expected one of {', '.join(SCHEDULES)}, got {layout.schedule!r}"
                                      f"{did_you_mean(layout.schedule, SCHEDULES)}")

@@ -317,6 +317,9 @@ def stage_time(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, ter
         half = block.sublayers / 2  # 1.0 for a transformer layer: its norms, residuals and reductions as they are
         tp_forward, tp_backward = terms.tensor_parallel_forward * half, terms.tensor_parallel_backward * half
         exchange = terms.context_exchange if block.attention else 0.0
+        # PyTorch context parallel's merges and copies (calc.perf.layer.context_merges), one set an attention layer
+        merges_forward, merges_backward = ((terms.context_merges_forward, terms.context_merges_backward)
+                                           if block.attention else (0.0, 0.0))
         matmul_forward = qkv.forward + out.forward + block.matmul_forward
         elementwise_forward = terms.hidden_elementwise * half + block.elementwise_forward
         backward = qkv.backward + out.backward + block.matmul_backward
@@ -324,7 +327,7 @@ def stage_time(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, ter
         per["attention core"] += share * (core.forward + core.backward)
         per["memory-bound operations"] += share * ((1 + back) * elementwise_forward + terms.eager_elementwise * half
                                                    + 2 * terms.elementwise_kernels * half
-                                                   + 2 * block.permutation)
+                                                   + 2 * block.permutation + merges_forward + merges_backward)
         per["tensor-parallel communication"] += share * (
             exposed(tp_forward, layout.tp_overlap, matmul_forward, sm_share)
             + exposed(tp_backward, layout.tp_overlap, backward, sm_share))
@@ -339,7 +342,7 @@ def stage_time(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, ter
         if layout.recompute == "full":
             per["recomputation"] += share * (matmul_forward + core.forward + elementwise_forward + tp_forward
                                              + terms.elementwise_kernels * half + block.permutation
-                                             + block.all_to_all + block.dispatch_sync + exchange)
+                                             + block.all_to_all + block.dispatch_sync + exchange + merges_forward)
             recomputed_flop += share * (qkv.flop + out.flop + block.matmul_flop + core.flop)
         elif layout.recompute == "selective" and not layout.flash_attention and block.attention:
             per["recomputation"] += share * core.recompute

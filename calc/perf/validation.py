@@ -258,6 +258,8 @@ def build_layout(r, model: Transformer, virtual_stages: int | None = None) -> La
                   # and its float8 is torchao's Float8Linear (dynamic scaling; tensorwise unless the row says rowwise)
                   float8_casts=(("rowwise" if _ROWWISE.search(r["note"] or "") else "tensorwise")
                                 if "TorchTitan" in r["framework"] else "te"),
+                  # and its context parallel is PyTorch's (torch.distributed.tensor.experimental.context_parallel)
+                  context_code="pytorch" if "TorchTitan" in r["framework"] else "te",
                   expert_overlap=bool(_EXPERT_OVERLAP.search(r["note"] or "")),
                   capacity_factor=capacity_factor(r),
                   tp_overlap=1.0 if _TP_COMM_OVERLAP.search(r["note"] or "") else 0.0,
