@@ -52,13 +52,12 @@ def test_claims_statements_wrap_and_labels_are_words():
     assert [m.label for m in at.metric] == ["Reproduced", "Off (outside tolerance)", "Inconsistent units"]
 
 
-def test_back_test_notes_the_excluded_rows_with_counts_and_reasons_not_a_warning():
-    # "Excluded: data/epoch_runs.csv, row 18, ..." came in a yellow warning box: alarming for a normal note
+def test_back_test_notes_no_excluded_row_and_no_warning():
+    # "Excluded: data/epoch_runs.csv, row 18, ..." came in a yellow warning box, then a note to every reader: the row's
+    # percent (72) is now the fraction the paper reports (0.72, its note says so), and no row is left out
     at = _open("app_pages/backtest.py")
     assert not at.warning, [w.value for w in at.warning]
-    (note,) = [i.value.replace("\\", "") for i in at.info if "left out" in i.value]
-    assert note.startswith("Epoch AI's runs: 39 of 40 compared. 1 row is left out")  # data/epoch_runs.csv: 40 rows
-    assert "row 18, column 'mfu': 72 is not a fraction (a percent?)" in note
+    assert not [i.value for i in at.info if "left out" in i.value]
 
 
 def test_compare_price_source_is_short_enough_to_read():
