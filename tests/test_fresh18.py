@@ -16,3 +16,16 @@ def test_a_tiny_request_rate_says_little_s_mean_not_a_floor_of_one(capsys):
     assert s.tokens_per_second["total"].m_as("token/s") < 1e-26 and s.to_dict()["mean_in_flight"] == s.mean_in_flight
     one = serve("Llama 3 8B", "H100 SXM5", 1, request_rate=1 / busy)  # about one in flight: singular
     assert abs(one.mean_in_flight - 1) < 0.1
+
+
+def test_step_budget_zero_says_above_zero_and_search_with_budget_is_refused(capsys):
+    base = ["step", "--model", "Llama 2 7B", "--hardware", "H100 SXM5", "--chips", "64", "--tokens", "1e11"]
+    for bare in ("0", "-5", "2e6"):
+        assert main([*base, "--budget", bare]) == 2
+        err = capsys.readouterr().err
+        assert f"above zero, got '{bare}': a number with no unit" in err and err.count("\n") == 1, err
+    assert main([*base, "--budget", "abc"]) == 2
+    assert "above zero" not in capsys.readouterr().err
+    assert main([*base, "--budget", "$1M", "--search"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("calc: error: --search: not read with --budget") and "not both" in err, err
