@@ -243,8 +243,20 @@ def readable(q: pint.Quantity, noun: str = "") -> str:
 def show(name: str, q: pint.Quantity, short: bool = False) -> str:
     """The readable form of vocabulary quantity ``name``; arrays (samples) show their median and 90% interval.
 
-    ``short`` drops secondary units, for narrow places such as the app's metrics.
+    ``short`` drops secondary units, for narrow places such as the app's metrics. A ``name`` that is not a
+    vocabulary quantity (``calc.QUANTITIES``) is refused, naming it and the known ones: ``show("cst", ...)`` read
+    "1 USD", the bare fallback of a name it did not know.
     """
+    from calc.vocabulary import QUANTITIES
+
+    if name not in QUANTITIES:
+        import difflib
+
+        from calc.errors import InputError
+
+        near = difflib.get_close_matches(str(name), QUANTITIES, n=1)
+        raise InputError("name", f"expected a quantity of the vocabulary ({', '.join(QUANTITIES)}), got {name!r:.40}"
+                                 + (f"; did you mean {near[0]}?" if near else ""))
     m = q.magnitude
     cls = q.__class__
     if isinstance(m, np.ndarray) and m.size > 1:  # samples: the median and the 90% interval, as everywhere

@@ -29,3 +29,20 @@ def test_step_budget_zero_says_above_zero_and_search_with_budget_is_refused(caps
     assert main([*base, "--budget", "$1M", "--search"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("calc: error: --search: not read with --budget") and "not both" in err, err
+
+
+def test_show_refuses_an_unknown_kind_naming_it_and_the_known_ones():
+    import pytest
+
+    from calc import QUANTITIES
+    from calc.display import show
+    from calc.errors import InputError
+    from calc.units import Q_
+    from calc.vocabulary import BY_NAME
+
+    assert show("cost", Q_(1, "USD")) == "$1"
+    with pytest.raises(InputError, match=r"^name: expected a quantity of the vocabulary \(params, .*emissions\), "
+                                         r"got 'cst'; did you mean cost\?$"):
+        show("cst", Q_(1, "USD"))  # read "1 USD", the fallback of a name it did not know
+    for name in QUANTITIES:  # every known kind still shows
+        assert show(name, Q_(1, str(BY_NAME[name].unit)))
