@@ -221,7 +221,7 @@ class Fit:
         for n, (b, a) in self.moved().items():
             lines.append(f"  {n:<28} {b:.4g} -> {a:.4g}  ({a / b:.2f}x)")
         if len(self.rows) < len(FITTED):
-            lines.append(f"  note: {len(self.rows)} rows for {len(FITTED)} coefficients: the fit is not unique; "
+            lines.append(f"  note: {len(self.rows)} row{'s' * (len(self.rows) != 1)} for {len(FITTED)} coefficients: the fit is not unique; "
                          "rows at small and large batches and short and long prompts pin it down")
         return "\n".join(lines)
 
@@ -272,6 +272,8 @@ def read_rows(path) -> list[Measurement]:
             except ValueError:
                 pass  # not a number: _measurements says so, by row and column
         cells["engine"] = _engine(cells.get("engine") or "", f"{p.name}, row {i}")
+        _engine_on_chip(cells["engine"], cells.get("hardware") or "", f"{p.name}, row {i}")
+        _dates(cells, f"{p.name}, row {i}")
         out += _measurements(cells, f"{p.name}, row {i}")
     if not out:
         raise InputError("file", f"{str(path)!r} has no measurement rows (a header row, then one row per setup)")
@@ -288,6 +290,39 @@ def _engine(name: str, where: str) -> str:
         return engines.engine_name(name)
     except InputError as exc:
         raise InputError("file", f"{where}: column engine: {exc.message}") from None
+
+
+def _engine_on_chip(name: str, hardware: str, where: str) -> None:
+    """A row's engine checked against its chip's vendor as --engine is (``engines.engine_host``, from
+    data/serving_engine_chips.csv): TensorRT-LLM on an MI300X was read from a file, refused on the command line. An
+    engine the table does not list, or a chip not known (``_runs`` says so by row and column), is not checked here."""
+    if not name or name not in data.serving_engine_vendors():
+        return
+    try:
+        hw = data.hardware(hardware)
+    except InputError:
+        return
+    try:
+        engines.engine_host(name, hw)
+    except InputError as exc:
+        if exc.field != "engine":
+            raise
+        raise InputError("file", f"{where}: column engine: {exc.message}") from None
+
+
+def _dates(cells: dict, where: str) -> None:
+    """The date columns (``date``, ``retrieved``), where given, as the project's files hold them: YYYY-MM-DD
+    ("yesterday" passed unread)."""
+    import datetime as dt
+
+    for col in ("date", "retrieved"):
+        x = cells.get(col) or ""
+        if not x:
+            continue
+        try:
+            dt.date.fromisoformat(x)
+        except ValueError:
+            raise InputError("file", f"{where}: column {col}: expected a date YYYY-MM-DD, got {x!r:.30}") from None
 
 
 # The units a user's units row may give each column read as a number with a unit (the measured figures, the rate).
