@@ -46,3 +46,20 @@ def test_show_refuses_an_unknown_kind_naming_it_and_the_known_ones():
         show("cst", Q_(1, "USD"))  # read "1 USD", the fallback of a name it did not know
     for name in QUANTITIES:  # every known kind still shows
         assert show(name, Q_(1, str(BY_NAME[name].unit)))
+
+
+def test_capacity_factor_is_refused_where_it_cannot_be_read(capsys):
+    moe = ["step", "--hardware", "H100 SXM5", "--chips", "64", "--global-batch", "512", "--model", "Mixtral 8x7B",
+           "--tensor", "8", "--expert", "8", "--micro-batch", "1", "--recompute", "full"]
+    said = {"inf": "expected a positive expert capacity factor (MaxText's 1.25), got inf",  # was an OverflowError
+            "0": "expected a positive expert capacity factor (MaxText's 1.25), got 0",  # was "got 0.0"
+            "1e9": "expected at most E / k = 4 (8 experts, 2 a token)"}  # was a step of 1.18 × 10¹⁰ s
+    for value, words in said.items():
+        assert main([*moe, "--capacity-factor", value]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("calc: error: --capacity-factor: ") and words in err and err.count("\n") == 1, err
+    assert main([*moe, "--capacity-factor", "4"]) == 0  # E / k itself: a slot for every token
+    assert "expert capacity factor 4 (token dropping)" in capsys.readouterr().out
+    dense = ["step", "--hardware", "H100 SXM5", "--chips", "64", "--global-batch", "512", "--model", "Llama 2 7B"]
+    assert main([*dense, "--capacity-factor", "1.25"]) == 2  # its layout said "expert capacity factor 1.25"
+    assert "read only for a mixture of experts" in capsys.readouterr().err
