@@ -187,3 +187,11 @@ def test_compare_states_each_modelled_mfus_basis():
         mfu = table.loc[chip, "Utilization"].removesuffix(" (modelled)")
         assert re.search(rf"{chip}: {mfu} of [\d.,]+ TFLOP/s \(bf16\) = [\d.,]+ TFLOP/s a chip, T\d+ P\d+ E\d+", said), said
     assert "full recompute" in said.split("TPU v5p")[0] and "ZeRO-3" in said.split("TPU v5p")[1]
+
+
+def test_compare_says_the_default_utilization_s_figure_and_source_for_a_bare_count():
+    # fresh18: "Utilization on each chip: the default, for a parameter count alone" gave neither the figure nor its source
+    at = _open("app_pages/compare.py", params="70e9 param", tokens="1.4e12 token", chips="1024")
+    (cap,) = [c.value for c in at.caption if c.value.startswith("Utilization on each chip")]
+    assert "the default 38% (the median MFU of the runs Epoch AI's database reports one for, data/defaults.csv)" in cap
+    assert "the same for every chip" in cap and "Model shape" in cap
