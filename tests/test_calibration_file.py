@@ -92,4 +92,16 @@ def test_one_row_is_said_in_the_singular(tmp_path):
     p.write_text("name,model,hardware,chips,input_tokens,output_tokens,concurrency,ttft,date\n"
                  "a,Llama 3 8B,H100 SXM5,1,467,256,8,0.03,2024-06-01\n")
     text = calibration.calibrate(p).describe()
-    assert "note: 1 row for 4 coefficients" in text, text
+    assert "note: 1 measurement for 4 coefficients" in text and "fitted to 1 measurement:" in text, text
+
+
+def test_a_units_row_is_known_by_its_empty_name_model_and_hardware_and_only_as_row_2(tmp_path):
+    head = "name,model,hardware,chips,input_tokens,output_tokens,concurrency,ttft\n"
+    run = "a,Llama 3 8B,H100 SXM5,1,467,256,8,30\n"
+    p = tmp_path / "rows.csv"
+    p.write_text(head + ",,,,,,,ms\n" + run)  # no "chip" under chips: was read as a run ("column chips is required")
+    assert [m.measured for m in calibration.read_rows(p)] == [0.03]
+    p.write_text(head + run + ",,,chip,,,,ms\n")  # below a run: was "column chips: expected a whole number, got 'chip'"
+    with pytest.raises(InputError, match=r"^file: rows\.csv, row 3: columns model and hardware are empty: a measurement "
+                                         r"needs both \(a units row goes right under the header, as row 2\)$"):
+        calibration.read_rows(p)

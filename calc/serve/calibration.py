@@ -216,12 +216,12 @@ class Fit:
 
     def describe(self) -> str:
         """The fit in a few lines of text."""
-        lines = [f"fitted to {len(self.rows)} measurement(s): median error {self.error_before:.0%} before, "
+        lines = [f"fitted to {len(self.rows)} measurement{'s' * (len(self.rows) != 1)}: median error {self.error_before:.0%} before, "
                  f"{self.error_after:.0%} after"]
         for n, (b, a) in self.moved().items():
             lines.append(f"  {n:<28} {b:.4g} -> {a:.4g}  ({a / b:.2f}x)")
         if len(self.rows) < len(FITTED):
-            lines.append(f"  note: {len(self.rows)} row{'s' * (len(self.rows) != 1)} for {len(FITTED)} coefficients: the fit is not unique; "
+            lines.append(f"  note: {len(self.rows)} measurement{'s' * (len(self.rows) != 1)} for {len(FITTED)} coefficients: the fit is not unique; "
                          "rows at small and large batches and short and long prompts pin it down")
         return "\n".join(lines)
 
@@ -260,11 +260,16 @@ def read_rows(path) -> list[Measurement]:
     for i, v in enumerate(reader, start=2):
         if not any((x or "").strip() for x in v.values()):
             continue
-        if i == 2 and not (v.get("name") or "").strip() and (v.get("chips") or "").strip() == "chip":
+        unnamed = not any((v.get(k) or "").strip() for k in ("name", "model", "hardware"))  # no run: units, or a slip
+        if i == 2 and unnamed:
             # the units row of the project's own files (data/serving_calibration.csv): a measured column written in
-            # another unit of its kind ("ms") is converted, never read as the column's own unit
+            # another unit of its kind ("ms") is converted, never read as the column's own unit. Known by its empty
+            # name, model and hardware (a units row with no "chip" under chips was read as a run: "chips is required")
             scale = _unit_scales({k.strip(): (x or "").strip() for k, x in v.items() if k}, f"{p.name}, row {i}")
             continue
+        if unnamed:  # a units row below the first run, or a run with no model: "column chips: ... got 'chip'" said neither
+            raise InputError("file", f"{p.name}, row {i}: columns model and hardware are empty: a measurement needs "
+                                     "both (a units row goes right under the header, as row 2)")
         cells = {k.strip(): (x or "").strip() for k, x in v.items() if k}
         for col, factor in scale.items():
             try:
