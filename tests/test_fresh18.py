@@ -41,11 +41,12 @@ def test_show_refuses_an_unknown_kind_naming_it_and_the_known_ones():
     from calc.vocabulary import BY_NAME
 
     assert show("cost", Q_(1, "USD")) == "$1"
-    with pytest.raises(InputError, match=r"^name: expected a quantity of the vocabulary \(params, .*emissions\), "
-                                         r"got 'cst'; did you mean cost\?$"):
+    with pytest.raises(InputError, match=r"^name: expected one of the kinds params, .*emissions, ttft, tpot, "
+                                         r"serving_price, got 'cst'; did you mean cost\?$"):
         show("cst", Q_(1, "USD"))  # read "1 USD", the fallback of a name it did not know
     for name in QUANTITIES:  # every known kind still shows
         assert show(name, Q_(1, str(BY_NAME[name].unit)))
+    assert show("tpot", Q_(0.054, "s")) == "54 ms" and show("serving_price", Q_(0.679, "USD/Mtoken")) == "$0.679/Mtoken"
 
 
 def test_capacity_factor_is_refused_where_it_cannot_be_read(capsys):
