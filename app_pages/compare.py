@@ -46,7 +46,10 @@ if shape and "utilization" not in used:
                "(calc.perf.search), not one default for every chip; MFU band: where the step model's out-of-sample "
                "error puts it (about two published runs in three land inside).")
 elif "utilization" not in used and ({"params", "active_params"} & set(used)):  # a bare count: no shape, no layouts
-    st.caption(f"Utilization on each chip: the default, for a parameter count alone; {session.SHAPE_HINT}.")
+    st.caption(f"Utilization on each chip: the default "  # said its figure and where it comes from ("the default")
+               f"{show('utilization', data.defaults()['utilization'].value, short=True)} (the median MFU of the runs "
+               f"Epoch AI's database reports one for, data/defaults.csv), the same for every chip, for a parameter "
+               f"count alone; {session.SHAPE_HINT}.")
 for name, est in compare_hardware(used, names, model=shape[0] if shape else None).items():
     if isinstance(est, calc.InputError):
         problems.append(f"{name}: {est}")

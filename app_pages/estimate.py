@@ -51,14 +51,17 @@ _MEANINGS = "\n".join(f"- **{label(n)}** (`{n}` in links and files): "
 SAMPLES = [1_000, 10_000, 100_000]
 METRIC_WIDTH = 230  # pixels: four to a row on a laptop, one on a phone
 FIELD_WIDTH = 150  # pixels: six to a row on a laptop, two on a phone
+UNIT_IN_WORDS = ("chip_hours",)  # fields whose label's words are their unit ("Chip-hours"): the box holds the number
 
 
 def _in_label_unit(name: str, text: str) -> str:
     """A field's text without the unit its label names ("1.16" under "Price per chip-hour (USD)", not
-    "1.16 USD/chip/hour", cut at the box's edge); ``_field_text`` reads it back in that unit."""
+    "1.16 USD/chip/hour", cut at the box's edge); ``_field_text`` reads it back in that unit. "Chip-hours" names
+    its unit in its words: DeepSeek-V3's preset read "2.788 × 10⁶ chip hour", its last letter at the box's edge."""
     unit = LABELS[name][1]
     number_part = text[:-len(unit) - 1]
-    if label(name) != label(name, unit=False) and text.endswith(f" {unit}") and is_plain_number(number_part):
+    named = label(name) != label(name, unit=False) or name in UNIT_IN_WORDS
+    if named and text.endswith(f" {unit}") and is_plain_number(number_part):
         return number_part
     return text
 

@@ -584,6 +584,16 @@ def _held_said(s) -> str:
     return f"at most {s.max_concurrency:,}: {escape(by)}, below what the memory holds"
 
 
+def _in_flight_said(s) -> str:
+    """The requests in flight: under a rate Little's law's mean unrounded (0.001 requests/s read "1 requests in flight
+    on average"), singular at one."""
+    n = s.concurrency if s.mean_in_flight is None else s.mean_in_flight
+    said = f"{number(n)} request{'s' * (number(n) != '1')} in flight"
+    if s.request_rate is None:
+        return said
+    return f"{said} on average at {number(s.request_rate.m_as('1/s'))} requests/s (Little's law)"
+
+
 energy = s.energy_per_token
 st.markdown(
     f"**{escape(s.model)}** on {s.chips:,} × {escape(s.hardware)}: {split_said(lay)}"
@@ -591,8 +601,7 @@ st.markdown(
     f"weights {lay['precision']}{_precision_said(s)}"
     f"{_experts_said(s)}, "
     f"KV cache {lay['kv_precision']} "
-    f"({number(s.kv_cache_per_token.m_as('kB/token'))} kB per token). {s.concurrency:,} requests in flight"
-    f"{'' if s.request_rate is None else ' on average at ' + number(s.request_rate.m_as('1/s')) + ' requests/s'}; "
+    f"({number(s.kv_cache_per_token.m_as('kB/token'))} kB per token). {_in_flight_said(s)}; "
     f"{_held_said(s)}. {_ttft_said(s)} Prefill is limited by {s.limited_by['prefill']}, "
     f"decode by {s.limited_by['decode']}."
     f"{'' if s.limited_by['layout'] == 'given' else ' The layout: ' + escape(s.limited_by['layout'], limit=600) + '.'}"

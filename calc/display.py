@@ -204,6 +204,10 @@ def _one(name: str, q: pint.Quantity, short: bool = False) -> str:
         return si(q, "Wh")
     if name == "carbon_intensity":
         return number(q.m_as("kg/kWh")) + " kg CO2e/kWh"
+    if name == "serving_price":  # as a price per token is written: "$0.679/Mtoken"
+        return f"${number(q.m_as('USD/Mtoken'))}/Mtoken"
+    if name in SERVING_KINDS:  # first-token and per-token times, in ms
+        return f"{number(q.m_as(SERVING_KINDS[name]))} {SERVING_KINDS[name]}"
     if name == "emissions":  # below a tonne in kg: '0.989 kg CO2e', where '9.89 × 10⁻⁴ t CO2e' (LoRA on 8 H100)
         return number(q.m_as("t")) + " t CO2e" if q.m_as("t") >= 1 else number(q.m_as("kg")) + " kg CO2e"
     return f"{number(q.magnitude)} {q.units:~P}".strip()
@@ -240,11 +244,28 @@ def readable(q: pint.Quantity, noun: str = "") -> str:
     return f"{number(x)} {said}".strip()
 
 
+SERVING_KINDS = {"ttft": "ms", "tpot": "ms", "serving_price": "USD/Mtoken"}  # show's kinds beyond the vocabulary's
+
+
 def show(name: str, q: pint.Quantity, short: bool = False) -> str:
     """The readable form of vocabulary quantity ``name``; arrays (samples) show their median and 90% interval.
 
-    ``short`` drops secondary units, for narrow places such as the app's metrics.
+    ``short`` drops secondary units, for narrow places such as the app's metrics. ``name`` is a vocabulary
+    quantity (``calc.QUANTITIES``) or a serving figure (``SERVING_KINDS``: ttft, tpot, serving_price); any other is
+    refused, naming it and the known ones: ``show("cst", ...)`` read "1 USD", the bare fallback of a name it did not
+    know.
     """
+    from calc.vocabulary import QUANTITIES
+
+    if name not in QUANTITIES and name not in SERVING_KINDS:
+        import difflib
+
+        from calc.errors import InputError
+
+        known = (*QUANTITIES, *SERVING_KINDS)
+        near = difflib.get_close_matches(str(name), known, n=1)
+        raise InputError("name", f"expected one of the kinds {', '.join(known)}, got {name!r:.40}"
+                                 + (f"; did you mean {near[0]}?" if near else ""))
     m = q.magnitude
     cls = q.__class__
     if isinstance(m, np.ndarray) and m.size > 1:  # samples: the median and the 90% interval, as everywhere

@@ -52,13 +52,12 @@ def test_claims_statements_wrap_and_labels_are_words():
     assert [m.label for m in at.metric] == ["Reproduced", "Off (outside tolerance)", "Inconsistent units"]
 
 
-def test_back_test_notes_the_excluded_rows_with_counts_and_reasons_not_a_warning():
-    # "Excluded: data/epoch_runs.csv, row 18, ..." came in a yellow warning box: alarming for a normal note
+def test_back_test_notes_no_excluded_row_and_no_warning():
+    # "Excluded: data/epoch_runs.csv, row 18, ..." came in a yellow warning box, then a note to every reader: the row's
+    # percent (72) is now the fraction the paper reports (0.72, its note says so), and no row is left out
     at = _open("app_pages/backtest.py")
     assert not at.warning, [w.value for w in at.warning]
-    (note,) = [i.value.replace("\\", "") for i in at.info if "left out" in i.value]
-    assert note.startswith("Epoch AI's runs: 39 of 40 compared. 1 row is left out")  # data/epoch_runs.csv: 40 rows
-    assert "row 18, column 'mfu': 72 is not a fraction (a percent?)" in note
+    assert not [i.value for i in at.info if "left out" in i.value]
 
 
 def test_compare_price_source_is_short_enough_to_read():
@@ -188,3 +187,11 @@ def test_compare_states_each_modelled_mfus_basis():
         mfu = table.loc[chip, "Utilization"].removesuffix(" (modelled)")
         assert re.search(rf"{chip}: {mfu} of [\d.,]+ TFLOP/s \(bf16\) = [\d.,]+ TFLOP/s a chip, T\d+ P\d+ E\d+", said), said
     assert "full recompute" in said.split("TPU v5p")[0] and "ZeRO-3" in said.split("TPU v5p")[1]
+
+
+def test_compare_says_the_default_utilization_s_figure_and_source_for_a_bare_count():
+    # fresh18: "Utilization on each chip: the default, for a parameter count alone" gave neither the figure nor its source
+    at = _open("app_pages/compare.py", params="70e9 param", tokens="1.4e12 token", chips="1024")
+    (cap,) = [c.value for c in at.caption if c.value.startswith("Utilization on each chip")]
+    assert "the default 38% (the median MFU of the runs Epoch AI's database reports one for, data/defaults.csv)" in cap
+    assert "the same for every chip" in cap and "Model shape" in cap

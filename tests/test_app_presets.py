@@ -50,3 +50,15 @@ def test_without_a_chip_count_the_caption_says_what_the_charts_need():
     at = open_page("app_pages/estimate.py", params="70 Gparam", tokens="1.4 Ttoken", hardware="H100 SXM5")
     assert not at.get("vega_lite_chart")
     assert any("chip-count charts appear" in c.value and "give a chip count" in c.value for c in at.caption)
+
+
+def test_the_deepseek_v3_preset_s_chip_hours_box_holds_the_number_its_label_names_the_unit():
+    # "2.788 × 10⁶ chip hour" filled the 150 px box to its edge (141 of 148 px in chromium, at 1440 and 390 px);
+    # "Chip-hours" names the unit, so the box holds the number and reads it back in chip-hours
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.selectbox(key="preset").select("DeepSeek-V3 (published run)").run()
+    assert not at.exception and not at.error
+    assert at.text_input(key="in_chip_hours").value == "2.788 × 10⁶"
+    util = next(m for m in at.metric if m.label.split(" ·")[0] in (label("utilization", unit=False), label("utilization")))
+    est = calc.estimate(**inputs(presets()["DeepSeek-V3 (published run)"]))
+    assert util.value == f"{100 * est['utilization'].value.m_as(''):.3g}%", util.value  # the same run as the preset's

@@ -654,3 +654,12 @@ def test_the_chips_chart_prices_the_page_s_chip_at_the_price_typed():
     assert f"${cents(s.usd_per_million_tokens['blended'].m_as('USD/Mtoken'))}" in str(charts[1].proto)
     said = " ".join(m.value for m in at.markdown).replace("\\", "")
     assert "the GB200 at the price typed, the others at their public price" in said
+
+
+def test_a_tiny_request_rate_says_little_s_mean_not_one_request():
+    # fresh18: 0.001 requests/s read "1 requests in flight on average" (the mean rounded up to one, the plural wrong)
+    at = open_page(PAGE, **{**LINK, "serving.concurrency": "at a request rate", "serving.request_rate": "0.001/s"})
+    text = " ".join(m.value for m in at.markdown)
+    assert not re.search(r"(?<![\d.])1 requests in flight", text) and " requests in flight on average at 0.001 requests/s (Little's law)" in text, text
+    mean = re.search(r"\. (0\.\d+) requests in flight on average", text)  # 0.001/s x a request's few seconds
+    assert mean and float(mean.group(1)) < 0.01, text

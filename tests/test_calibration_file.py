@@ -60,3 +60,48 @@ def test_a_column_named_twice_is_refused(tmp_path):
                  "a,Llama 3 8B,H100 SXM5,1,467,256,8,0.03,30\n")
     with pytest.raises(InputError, match=r"^file: 'rows\.csv', row 1: column 'ttft' appears twice in the header; keep one$"):
         calibration.read_rows(p)
+
+
+# fresh18: a row's engine was not checked against its chip's vendor as --engine is, and its date column not at all
+
+
+def test_a_row_s_engine_that_does_not_run_on_its_chip_is_refused_by_row_and_column(tmp_path):
+    head = "name,model,hardware,chips,tensor,engine,input_tokens,output_tokens,concurrency,ttft\n"
+    p = tmp_path / "rows.csv"
+    p.write_text(head + "a,Llama 3 8B,H100 SXM5,1,1,,467,256,8,0.03\nb,Llama 3 8B,MI300X,1,1,TensorRT-LLM 1.0,467,256,8,0.03\n")
+    with pytest.raises(InputError, match=r"^file: rows\.csv, row 3: column engine: expected an engine that runs on the "
+                                         r"MI300X \(AMD\), got 'TensorRT-LLM 1\.0', which data/serving_engine_chips"):
+        calibration.read_rows(p)
+    p.write_text(head + "b,Llama 3 8B,MI300X,1,1,vLLM 0.9.1 (ROCm),467,256,8,0.03\n")  # its own vendor's build reads
+    assert calibration.read_rows(p)[0].engine == "vLLM 0.9.1 (ROCm)"
+
+
+@pytest.mark.parametrize("column, cell", [("date", "yesterday"), ("retrieved", "2026-13-01")])
+def test_a_date_that_is_not_a_date_is_refused_by_row_and_column(tmp_path, column, cell):
+    head = "name,model,hardware,chips,input_tokens,output_tokens,concurrency,ttft,date,retrieved\n"
+    cells = {"date": "2024-06-01", "retrieved": "2026-12-07", column: cell}
+    p = tmp_path / "rows.csv"
+    p.write_text(head + f"a,Llama 3 8B,H100 SXM5,1,467,256,8,0.03,{cells['date']},{cells['retrieved']}\n")
+    with pytest.raises(InputError, match=rf"^file: rows\.csv, row 2: column {column}: expected a date YYYY-MM-DD, "
+                                         rf"got '{cell}'$"):
+        calibration.read_rows(p)
+
+
+def test_one_row_is_said_in_the_singular(tmp_path):
+    p = tmp_path / "rows.csv"
+    p.write_text("name,model,hardware,chips,input_tokens,output_tokens,concurrency,ttft,date\n"
+                 "a,Llama 3 8B,H100 SXM5,1,467,256,8,0.03,2024-06-01\n")
+    text = calibration.calibrate(p).describe()
+    assert "note: 1 measurement for 4 coefficients" in text and "fitted to 1 measurement:" in text, text
+
+
+def test_a_units_row_is_known_by_its_empty_name_model_and_hardware_and_only_as_row_2(tmp_path):
+    head = "name,model,hardware,chips,input_tokens,output_tokens,concurrency,ttft\n"
+    run = "a,Llama 3 8B,H100 SXM5,1,467,256,8,30\n"
+    p = tmp_path / "rows.csv"
+    p.write_text(head + ",,,,,,,ms\n" + run)  # no "chip" under chips: was read as a run ("column chips is required")
+    assert [m.measured for m in calibration.read_rows(p)] == [0.03]
+    p.write_text(head + run + ",,,chip,,,,ms\n")  # below a run: was "column chips: expected a whole number, got 'chip'"
+    with pytest.raises(InputError, match=r"^file: rows\.csv, row 3: columns model and hardware are empty: a measurement "
+                                         r"needs both \(a units row goes right under the header, as row 2\)$"):
+        calibration.read_rows(p)

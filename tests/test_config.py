@@ -407,7 +407,7 @@ def test_lifetime_config_is_its_shape_as_model_is(capsys):
     assert by_config["model"] == "llama-3-8b.json" and by_model["model"] == "Llama 3 8B"
     assert {k: v for k, v in by_config.items() if k != "model"} == {k: v for k, v in by_model.items() if k != "model"}
     for extra, starts in ((["--model", "Llama 3 8B", "--tokens", "15T"], "--config: give --config FILE or --model NAME"),
-                          (["--tokens", "15T", "--params", "8e9"], "--params: give --config (its shape supplies"),
+                          (["--tokens", "15T", "--params", "8e9"], "--params: give --config or --params, not both: its shape supplies the parameters, which with --tokens"),
                           ([], "--tokens: required with the shape given")):
         assert main(["lifetime", "--config", path, "--inference-tokens", "2T", *extra]) == 2
         err = capsys.readouterr().err

@@ -152,7 +152,9 @@ def _lifetime(args) -> int:
         if not args.config:
             raise
         field = "config" if exc.field == "model" else exc.field
-        raise InputError(field, exc.message.replace("give model (a shape: it supplies", "give --config (its shape supplies")) from None
+        said = exc.message.replace("give model or params", "give --config or --params").replace(
+            "give model or loss", "give --config or --loss").replace("the shape supplies", "its shape supplies").replace("with tokens", "with --tokens")
+        raise InputError(field, said) from None
 
     def plan(p, priced=False):
         out = {"params": _vu(p.params, "param"), "tokens": _vu(p.tokens, "token"),

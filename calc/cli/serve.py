@@ -197,8 +197,10 @@ def _serve(args) -> int:
         print(f"  limits: {number(s.concurrency)} sequences in flight on average, at {number(s.request_rate.m_as('1/s'))} "
               f"requests/s arriving at random ({_held(s)})")
     elif s.request_rate is not None:
-        print(f"  request rate: {number(s.request_rate.m_as('1/s'))} requests/s, {number(s.concurrency)} sequences in "
-              f"flight on average ({_held(s)})")
+        m = s.mean_in_flight if s.mean_in_flight is not None else s.concurrency
+        print(f"  request rate: {number(s.request_rate.m_as('1/s'))} requests/s, {number(m)} sequence{'s' * (number(m) != '1')} "
+              f"in flight on average (Little's law: the rate x a request's time from arrival to its last token; "
+              f"{_held(s)})")
     else:
         print(f"  {s.mode}: {number(s.concurrency)} sequences in flight ({_held(s)})")
     print(f"  time to first token      {number(s.ttft.m_as('ms'))} ms   (prefill limited by {s.limited_by['prefill']})")

@@ -164,6 +164,10 @@ def _step(args) -> int:
                                   "price out")
     if args.sequence is not None:  # past learned positions: refused here, before a search calls every layout unfit
         model.check_sequence(args.sequence)
+    if args.budget is not None and args.search:  # --budget took the line and --search went unread, unsaid
+        raise InputError("search", "not read with --budget, which lists each chip count's fastest layout and the "
+                                   "one within the budget itself; give --search (the fastest layouts of --chips, by "
+                                   "step time) or --budget, not both")
     if args.budget is not None:
         _layout_flags_unread(args, "--budget")
         _default_batch(args, model, hardware)

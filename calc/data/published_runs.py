@@ -134,8 +134,9 @@ def epoch_runs(path: Path | None = None) -> tuple[list[EpochRun], list[str]]:
     database (https://epoch.ai/data, CC BY 4.0) whose single accelerator is one of
     data/hardware.csv (``epoch_hardware`` is Epoch's own name for it). A row is used when it
     reports chip count, training hours, MFU and compute; an MFU above 1 (a percent where a
-    fraction is meant, as Epoch's table has once) is reported by file, row and column and the
-    row excluded, never silently used.
+    fraction is meant) is reported by file, row and column and the row excluded, never silently
+    used. Epoch's snapshot has one: GPT3-2.7B (FlashAttention-2)'s 72, held here as 0.72 with a
+    ``note`` citing the paper that reports it (Dao 2023, arXiv:2307.08691: 72% MFU).
     """
     rows = read_table(Path(path) if path else data_dir() / "epoch_runs.csv", key=None)
     used, problems = [], []

@@ -172,8 +172,9 @@ def _shape_quality(model, params, tokens, law, loss=None):
     shape = lookup(model)
     name = model if isinstance(model, str) else "the shape given"
     if params is not None or loss is not None:
-        raise InputError("params" if params is not None else "loss", "give model (a shape: it supplies the "
-                         f"parameters, with the tokens) or {'params' if params is not None else 'the loss'}, not both")
+        other = "params" if params is not None else "loss"  # "(a shape: it supplies the parameters, with the tokens)"
+        raise InputError(other, f"give model or {other}, not both: the shape supplies the parameters, which with "
+                                "tokens make the run whose loss is the target")  # read as if the shape gave the tokens
     if tokens is None:
         where = ("a shape of data/architectures.csv gives the parameters" if isinstance(model, str) else
                  "a shape of its own (a config.json) gives its parameters")

@@ -154,7 +154,11 @@ def _budget(value) -> pint.Quantity:
         if not q.magnitude > 0:
             raise InputError("budget", f"expected {expected} above zero, got {value!r}")
         return q.to(unit)
-    raise InputError("budget", f"expected {expected}, got {value!r}")
+    try:  # a bare number ("0", "-5", "2e6") was told only the units, not that it must be above zero
+        float(str(value).replace(",", ""))
+    except ValueError:
+        raise InputError("budget", f"expected {expected}, got {value!r}") from None
+    raise InputError("budget", f"expected {expected} above zero, got {value!r}: a number with no unit")
 
 
 def _budget_why(best, options, money, chip, goal, tokens) -> str:

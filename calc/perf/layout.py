@@ -12,6 +12,7 @@ virtual stages v, micro-batch b, global batch B, micro-batches per step m = B / 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, fields
 from typing import NamedTuple
 
@@ -318,8 +319,9 @@ def check_options(layout: Layout) -> None:
     if overlap is not None and not (isinstance(overlap, (int, float)) and 0 <= overlap <= 1):
         raise InputError("dp_overlap", f"expected a fraction from 0 to 1, got {overlap!r}")
     factor = layout.capacity_factor
-    if factor is not None and not (isinstance(factor, (int, float)) and factor > 0):
-        raise InputError("capacity_factor", f"expected a positive expert capacity factor (MaxText's 1.25), got {factor!r}")
+    if factor is not None and not (isinstance(factor, (int, float)) and factor > 0 and math.isfinite(factor)):
+        got = f"{factor:g}" if isinstance(factor, (int, float)) else repr(factor)  # "0", not "0.0"; inf a traceback
+        raise InputError("capacity_factor", f"expected a positive expert capacity factor (MaxText's 1.25), got {got}")
     if not (isinstance(layout.tp_overlap, (int, float)) and 0 <= layout.tp_overlap <= 1):
         raise InputError("tp_overlap", f"expected a fraction from 0 to 1, got {layout.tp_overlap!r}")
 
@@ -330,6 +332,19 @@ def recompute_modules(layout: Layout) -> tuple[str, ...]:
     return tuple(m.strip() for m in text.split(",") if m.strip())
 
 
+def _check_capacity(factor: float, model: Transformer) -> None:
+    """A capacity factor F only for a mixture of experts, and at most E / k: there C = ceil(s k / E) F slots give each
+    expert one for every token of the sequence (a token reaches an expert once), and slots beyond hold no token."""
+    if model.experts <= 1:
+        raise InputError("capacity_factor", "read only for a mixture of experts (each expert's slots a sequence); the "
+                                            "model given is dense: leave it out")
+    most = model.experts / model.experts_per_token
+    if factor > most:
+        raise InputError("capacity_factor", f"expected at most E / k = {number(most)} ({model.experts} experts, "
+                                            f"{model.experts_per_token} a token): there each expert has a slot for every "
+                                            f"token of the sequence and more slots hold none; got {number(factor)}")
+
+
 def resolve(layout: Layout, model: Transformer, chips: int) -> Sizes:
     """Check that ``layout`` divides ``model`` and ``chips``; the sizes the terms use, or an InputError naming the field."""
     tensor, pipeline = whole("tensor", layout.tensor), whole("pipeline", layout.pipeline)
@@ -338,6 +353,8 @@ def resolve(layout: Layout, model: Transformer, chips: int) -> Sizes:
     micro_batch, global_batch = whole("micro_batch", layout.micro_batch), whole("global_batch", layout.global_batch)
     sequence = model.training_sequence if layout.sequence is None else model.check_sequence(layout.sequence)  # within its positions
     check_options(layout)
+    if layout.capacity_factor is not None:  # a dense model's layout said "expert capacity factor 1.25 (token
+        _check_capacity(layout.capacity_factor, model)  # dropping)"; 10^9 ran a step of 10^10 s
     if chips % (tensor * pipeline * context):
         raise InputError("chips", f"{number(chips)} chip{'s are' if chips != 1 else ' is'} not a multiple of tensor x pipeline x context = "
                                   f"{tensor} x {pipeline} x {context}")

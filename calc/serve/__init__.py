@@ -85,6 +85,9 @@ class Serving:
     # why the weights are in layout["precision"]: "given", or the default's reason (``load.default_precision``: the
     # checkpoint's format, DeepSeek-R1's FP8 from its config.json's quantization_config, or the chip's 16-bit one)
     precision_basis: str = "given"
+    # under a request rate, the mean sequences in flight by Little's law [Little1961] unrounded (``concurrency`` is it
+    # rounded, at least 1): 10^-30 requests/s hold 10^-29 on average, not one; None under any other load
+    mean_in_flight: float | None = None
 
     def __repr__(self) -> str:
         """What a person reads at the Python prompt (every field stays an attribute, ``to_dict`` has them all):
@@ -125,7 +128,7 @@ class Serving:
             "emissions_per_token": None if self.emissions_per_token is None else
             {k: q(self.emissions_per_token[k], "g/token") for k in three},
             "limited_by": self.limited_by,
-            "request_rate": q(self.request_rate, "1/s"),
+            "request_rate": q(self.request_rate, "1/s"), "mean_in_flight": self.mean_in_flight,
             "engine": None if self.engine is None else {**self.engine, "host_per_sequence": q(
                 self.engine["host_per_sequence"], "s")},
             "limits": None if self.limits is None else {
@@ -624,6 +627,7 @@ def _answer(s: Setup, n: int, mode: str, label: str, limits: tuple | None = None
         _q(float(r["total"]) / s.output_tokens, "1/s") if label == "limits" else None,
         queueing=None if wait is None else _q(wait, "s"),
         ttft_basis=_ttft_basis(label, n, wait is not None, s.disaggregated), precision_basis=s.precision_basis,
+        mean_in_flight=None if rate is None else float(rate[1]),
     )
 
 

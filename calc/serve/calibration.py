@@ -216,12 +216,12 @@ class Fit:
 
     def describe(self) -> str:
         """The fit in a few lines of text."""
-        lines = [f"fitted to {len(self.rows)} measurement(s): median error {self.error_before:.0%} before, "
+        lines = [f"fitted to {len(self.rows)} measurement{'s' * (len(self.rows) != 1)}: median error {self.error_before:.0%} before, "
                  f"{self.error_after:.0%} after"]
         for n, (b, a) in self.moved().items():
             lines.append(f"  {n:<28} {b:.4g} -> {a:.4g}  ({a / b:.2f}x)")
         if len(self.rows) < len(FITTED):
-            lines.append(f"  note: {len(self.rows)} rows for {len(FITTED)} coefficients: the fit is not unique; "
+            lines.append(f"  note: {len(self.rows)} measurement{'s' * (len(self.rows) != 1)} for {len(FITTED)} coefficients: the fit is not unique; "
                          "rows at small and large batches and short and long prompts pin it down")
         return "\n".join(lines)
 
@@ -260,11 +260,16 @@ def read_rows(path) -> list[Measurement]:
     for i, v in enumerate(reader, start=2):
         if not any((x or "").strip() for x in v.values()):
             continue
-        if i == 2 and not (v.get("name") or "").strip() and (v.get("chips") or "").strip() == "chip":
+        unnamed = not any((v.get(k) or "").strip() for k in ("name", "model", "hardware"))  # no run: units, or a slip
+        if i == 2 and unnamed:
             # the units row of the project's own files (data/serving_calibration.csv): a measured column written in
-            # another unit of its kind ("ms") is converted, never read as the column's own unit
+            # another unit of its kind ("ms") is converted, never read as the column's own unit. Known by its empty
+            # name, model and hardware (a units row with no "chip" under chips was read as a run: "chips is required")
             scale = _unit_scales({k.strip(): (x or "").strip() for k, x in v.items() if k}, f"{p.name}, row {i}")
             continue
+        if unnamed:  # a units row below the first run, or a run with no model: "column chips: ... got 'chip'" said neither
+            raise InputError("file", f"{p.name}, row {i}: columns model and hardware are empty: a measurement needs "
+                                     "both (a units row goes right under the header, as row 2)")
         cells = {k.strip(): (x or "").strip() for k, x in v.items() if k}
         for col, factor in scale.items():
             try:
@@ -272,6 +277,8 @@ def read_rows(path) -> list[Measurement]:
             except ValueError:
                 pass  # not a number: _measurements says so, by row and column
         cells["engine"] = _engine(cells.get("engine") or "", f"{p.name}, row {i}")
+        _engine_on_chip(cells["engine"], cells.get("hardware") or "", f"{p.name}, row {i}")
+        _dates(cells, f"{p.name}, row {i}")
         out += _measurements(cells, f"{p.name}, row {i}")
     if not out:
         raise InputError("file", f"{str(path)!r} has no measurement rows (a header row, then one row per setup)")
@@ -288,6 +295,39 @@ def _engine(name: str, where: str) -> str:
         return engines.engine_name(name)
     except InputError as exc:
         raise InputError("file", f"{where}: column engine: {exc.message}") from None
+
+
+def _engine_on_chip(name: str, hardware: str, where: str) -> None:
+    """A row's engine checked against its chip's vendor as --engine is (``engines.engine_host``, from
+    data/serving_engine_chips.csv): TensorRT-LLM on an MI300X was read from a file, refused on the command line. An
+    engine the table does not list, or a chip not known (``_runs`` says so by row and column), is not checked here."""
+    if not name or name not in data.serving_engine_vendors():
+        return
+    try:
+        hw = data.hardware(hardware)
+    except InputError:
+        return
+    try:
+        engines.engine_host(name, hw)
+    except InputError as exc:
+        if exc.field != "engine":
+            raise
+        raise InputError("file", f"{where}: column engine: {exc.message}") from None
+
+
+def _dates(cells: dict, where: str) -> None:
+    """The date columns (``date``, ``retrieved``), where given, as the project's files hold them: YYYY-MM-DD
+    ("yesterday" passed unread)."""
+    import datetime as dt
+
+    for col in ("date", "retrieved"):
+        x = cells.get(col) or ""
+        if not x:
+            continue
+        try:
+            dt.date.fromisoformat(x)
+        except ValueError:
+            raise InputError("file", f"{where}: column {col}: expected a date YYYY-MM-DD, got {x!r:.30}") from None
 
 
 # The units a user's units row may give each column read as a number with a unit (the measured figures, the rate).

@@ -684,6 +684,8 @@ def at_rate(s: Setup, rate: float) -> tuple[float, dict]:
     rates = evaluate(s, c, "arrivals")["total"] / s.output_tokens
     rates = np.maximum.accumulate(rates)  # the rate the fewest sequences in flight sustain
     n = float(np.exp(np.interp(rate, rates, np.log(c))))
+    if rate < rates[0]:  # below the grid's lightest load the time a request spends is the lightest's: Little's law's
+        n = c[0] * rate / rates[0]  # mean falls with the rate (np.interp held it at c[0], 10^-3, for any rate below)
     r = evaluate(s, n, "arrivals")
     # prefill on chips of its own: the prompt rides in no decode step, and the prefill chips' queue is not modelled
     # (their number is not given): no wait counted, as the answer's ttft_basis says
