@@ -64,3 +64,11 @@ def test_capacity_factor_is_refused_where_it_cannot_be_read(capsys):
     dense = ["step", "--hardware", "H100 SXM5", "--chips", "64", "--global-batch", "512", "--model", "Llama 2 7B"]
     assert main([*dense, "--capacity-factor", "1.25"]) == 2  # its layout said "expert capacity factor 1.25"
     assert "read only for a mixture of experts" in capsys.readouterr().err
+
+
+def test_display_names_every_quantity_of_the_vocabulary():
+    # calc.display sits below calc.vocabulary (the floors contract) and names the quantities it formats itself
+    from calc import display
+    from calc.vocabulary import QUANTITIES
+
+    assert set(display.QUANTITY_KINDS) == set(QUANTITIES)
