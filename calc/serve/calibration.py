@@ -146,8 +146,7 @@ def predict(m: Measurement) -> float:
     s = load.setup(m.model, m.hardware, m.chips, tensor=m.tensor, pipeline=m.pipeline, expert=m.expert,
                    precision=m.precision, kv_precision=m.kv_precision, input_tokens=m.input_tokens,
                    output_tokens=m.output_tokens, attention_kernel=m.attention_kernel, **load.published_engine(m.name),
-                   **load.published_host(m.engine, m.hardware, m.name), **load.published_workload(m.name),
-                   all_reduce_engine=m.engine or None)
+                   **load.published_host(m.engine, m.hardware, m.name), **load.published_workload(m.name))
     n = m.batch if m.batch is not None else m.concurrency if m.concurrency is not None else s.max_concurrency()
     if (s.max_concurrency() if m.request_rate is not None else n) < s.replicas:
         raise InputError("file", f"{m.name}: the weights of {m.model} leave no room for a sequence on {m.chips} "

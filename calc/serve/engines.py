@@ -207,8 +207,8 @@ def engine_on(engine, hardware) -> str | None:
 
 def engine_host(engine, hardware) -> dict:
     """``load.setup``'s keyword arguments for ``engine`` on ``hardware``: its host work (``load.published_host``) and
-    its release's defaults on that chip (``data.engine_defaults``: vLLM's max_num_seqs and max_num_batched_tokens),
-    and its name for its own measured all-reduce (``all_reduce_engine``, ``terms.engine_all_reduce``); none for None. An unknown engine is an
+    its release's defaults on that chip (``data.engine_defaults``: vLLM's max_num_seqs and max_num_batched_tokens);
+    none for None. An unknown engine is an
     error that lists the known ones, and so is one whose builds run on another vendor's chips
     (``data.serving_engine_vendors``: TensorRT-LLM on an MI300X, vLLM's ROCm build on an H100)."""
     name = engine_name(engine)
@@ -232,4 +232,4 @@ def engine_host(engine, hardware) -> dict:
         raise InputError("engine", f"expected an engine that runs on the {hw.name} ({hw.vendor}), got {name!r}, which "
                                    f"data/serving_engine_chips.csv lists on {' and '.join(vendors[name])} chips only (a build for "
                                    f"another vendor's chips is listed under a name of its own); {hint}")
-    return {**load.published_host(name, hw.name), **data.engine_defaults(name, hw), "all_reduce_engine": name}
+    return {**load.published_host(name, hw.name), **data.engine_defaults(name, hw)}

@@ -1093,7 +1093,10 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
     max_seq_len_to_capture; ``Setup.graph_max_context``, ``graph_eager_share``; None: no such limit).
     ``all_reduce_engine``: the serving engine's name (as data/serving_host.csv or a measurement spells it) whose own
     all-reduce, where data/engine_all_reduce.csv measures it on the chip, runs the tensor-parallel all-reduce inside a
-    node (``terms.engine_all_reduce``, ``Rates.all_reduce_table``); None: the chip's own path (the rings)."""
+    node (``terms.engine_all_reduce``, ``Rates.all_reduce_table``); None: the chip's own path (the rings). Off for
+    every answer: the held-out rows, the calibration and ``--engine`` do not pass it (with it and the coefficients
+    refitted on the calibration rows the held-out headline gains, its TTFT and closed loops lose:
+    benchmarks/engine_all_reduce.py)."""
     m = lookup(model)
     hw = hardware if isinstance(hardware, data.Hardware) else data.hardware(hardware)
     n = int(read_chips(chips).m_as("chip"))  # the one reader of a cluster's chips (10**400 refused by name)
