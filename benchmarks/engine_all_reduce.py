@@ -3,8 +3,11 @@ serving model counts (issue 20):
 
     python -m benchmarks.engine_all_reduce              # measured / rings by chip, engine, release, ranks and size
     python -m benchmarks.engine_all_reduce --held-out   # the held-out set and the calibration table with them in
+    python -m benchmarks.engine_all_reduce --held-out --refit   # the same under the coefficients refitted with them
+    python -m benchmarks.engine_all_reduce --fit        # benchmarks/fit_serve's loop with them in (REFIT)
 
-A diagnostic (branch nvar): sets nothing, enters no score. MI300X's serving all-reduce reads RCCL's measured times
+A diagnostic (branch nvar; the term in the model, off for every answer, branch nvfit: part 3): sets nothing, enters
+no score. MI300X's serving all-reduce reads RCCL's measured times
 (``calc.serve.terms.measured_all_reduce_time``); H100 was left out on purpose, because the engines run decode's
 all-reduce on their own one-shot/two-shot custom kernels over NVLink (vLLM's custom_all_reduce since PR #2192,
 TensorRT-LLM's customAllReduce behind AllReduce's AUTO strategy, SGLang's CustomAllReduce), not NCCL's. NVIDIA
@@ -63,11 +66,38 @@ vLLM 0.14 and 0.24, SGLang 0.5.9 and 0.5.14 (1,173 rows, 256 B to 1 GiB; a promp
    putting the engines' all-reduce in asks for that refit on the calibration rows (the present coefficients are not
    the fit's fixed point either: prefill_matmul_efficiency 0.915 against the loop's 0.952), a change of every chip's
    answers beyond this branch.
+
+3. In the model (branch nvfit): ``calc.serve.terms.engine_all_reduce`` says which table an engine release reads (its
+   own release on the chip, else the newest listed at or before it, else its family's oldest where its custom
+   all-reduce runs by default at that release: TensorRT-LLM from 0.8, whose trtllm-build PluginConfig set
+   use_custom_all_reduce True where 0.5-0.7's examples' build.py left it off (NCCL's plugin), later AllReduce's AUTO;
+   vLLM from 0.3.0 (PR #2192, on unless disable_custom_all_reduce); SGLang always; NIM's TensorRT-LLM profiles and the
+   MLPerf PyTorch-backend runs TensorRT-LLM's oldest; NVIDIA's MLPerf TensorRT engines, named without a release, keep
+   the rings, as do their fused 405B builds) and ``engine_all_reduce_time`` reads it; ``load.setup``'s
+   ``all_reduce_engine`` puts it in a setup. Against lead10 df614a5 (rings, present coefficients), ``engines_own``:
+   - tables, present coefficients: headline 73.66% -> 75.02% within 20% (811 -> 826 of 1,101), median 0.0896 ->
+     0.0830, bias +13.28% -> +12.47%; TTFT 105 -> 107, TPOT 165 -> 166 of 283; MLPerf Server/Interactive (139) TTFT
+     66, TPOT 67 unchanged; closed loops 65.99% -> 65.31% (median 0.0934 -> 0.1008); static batches unchanged;
+     calibration medians 4.85/7.63/11.21% -> 4.92/7.78/11.21% (throughput/TPOT/TTFT), the fit's loss (mean squared
+     log error over 204 rows) 0.01590 -> 0.01532;
+   - refitted (``--fit``: benchmarks/fit_serve's loop with the tables in, pre-2025 calibration rows only): step
+     overhead 1.66 -> 1.51 ms, layer overhead 36.3 -> 40.5 us, prefill matmul efficiency 0.915 -> 0.961, decode
+     bandwidth 0.90 at its bound (``REFIT``); calibration 4.87/7.50/10.53%, loss 0.01505 (the loop's median error
+     6.5% -> 7.0%); held-out 74.48% (820), median 0.0861, bias +13.59%; TTFT 98, TPOT 174 of 283; MLPerf
+     Server/Interactive TTFT 66 -> 58, TPOT 67 -> 74 of 139; closed loops 65.31% (0.1004); static batches 84.4%
+     (0.0861); H100 SXM5 77.7% -> 78.1%, H200 SXM 82.0% -> 81.0%, B200 70.6% -> 74.4%;
+   - the same loop with the rings (the present coefficients are not its fixed point): 1.61 ms, 36.3 us, 0.952;
+     held-out 73.21% (806), median 0.0916, TTFT 100, TPOT 176, closed loops 65.99%; calibration 4.49/7.73/10.17%,
+     loss 0.01559. Against that refit the tables gain everywhere but the closed loops (-1 row) and TTFT (-2).
+   Not put in the answers (the held-out rows, the calibration and ``--engine`` do not pass ``all_reduce_engine``):
+   against the present model the refitted tables lose TTFT (105 -> 98, MLPerf Server 66 -> 58) and a closed loop,
+   most of it the refit's drift (the rings' own refit loses TTFT too, 105 -> 100).
 """
 
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from functools import lru_cache
 
 import numpy as np
@@ -77,9 +107,6 @@ from calc.serve import terms
 
 CHIPS = ("H100 SXM5", "H200 SXM", "B200")
 SIZES = (16384, 32768, 131072, 524288, 2097152, 8388608)  # bytes shown in the table
-# the release each held-out engine reads in ``--held-out`` (the tables' oldest, nearest the held-out rows'; H200's
-# vLLM table is 0.14.1.dev1, H100's 0.14.0)
-HELD_OUT_RELEASE = {"TensorRT-LLM": "1.2.0rc5", "vLLM": "0.14.", "SGLang": "0.5.9"}  # a release starting so
 
 
 @lru_cache(maxsize=1)
@@ -120,59 +147,94 @@ def engine_of(name: str) -> str | None:
     return None
 
 
-def held_out() -> None:
-    """The held-out set and the calibration medians with each row's engine reading its own table inside one node of
-    ``CHIPS`` (``HELD_OUT_RELEASE``), the rings elsewhere; patched in this process only."""
-    import math
+# the serving coefficients refitted on the pre-2025 calibration rows with the engines' tables in (``held_out``'s
+# ``refit``): python -m benchmarks.fit_serve to its fixed point with load.setup's all_reduce_engine passed for each
+# calibration row (decode_bandwidth_efficiency stays at its bound, 0.90); with the rings the same loop gives
+# decode_step_overhead 1.61e-3 s, decode_layer_overhead 3.63e-5 s, prefill_matmul_efficiency 0.952
+REFIT = {"decode_step_overhead": 1.51e-3, "decode_layer_overhead": 4.05e-5, "prefill_matmul_efficiency": 0.961}
 
-    from calc.serve import calibration, validation
 
-    tables = {}
-    for (chip, engine, release, ranks), table in measured().items():
-        if release.startswith(HELD_OUT_RELEASE.get(engine, "-")):
-            size = np.array(sorted(table))
-            time = np.array([table[s] for s in size])
-            tables[(chip, engine, ranks)] = (np.log(size), np.log(time), float((time[-1] - time[-2]) / (size[-1] - size[-2])))
+@contextmanager
+def engines_own():
+    """Inside: every held-out and calibration row's engine reads its own measured all-reduce
+    (``calc.serve.terms.engine_all_reduce``'s rule, load.setup's ``all_reduce_engine``); this process only."""
+    from calc.serve import calibration, load, validation
+
     engine = [None]
-    own_fabric, own_table = terms.fabric_measured, terms._measured_all_reduce
-    terms.fabric_measured = lambda chip: chip if chip in CHIPS and engine[0] else own_fabric(chip)
-    terms._measured_all_reduce = (lambda chip, group: tables.get((chip, engine[0], group)) if chip in CHIPS
-                                  else own_table(chip, group))
-    own_predict, own_cal = validation.predict, calibration.predict
+    own_setup, own_predict, own_cal = load.setup, validation.predict, calibration.predict
+
+    def setup(*args, **kwargs):
+        kwargs.setdefault("all_reduce_engine", engine[0])
+        return own_setup(*args, **kwargs)
 
     def predict(c, *args, **kwargs):
-        engine[0] = engine_of(c.engine)
+        engine[0] = c.engine
         return own_predict(c, *args, **kwargs)
 
     def cal_predict(m, *args, **kwargs):
-        engine[0] = engine_of(m.engine)
+        engine[0] = m.engine or None
         return own_cal(m, *args, **kwargs)
 
-    validation.predict, calibration.predict = predict, cal_predict
+    load.setup, validation.predict, calibration.predict = setup, predict, cal_predict
     try:
+        yield
+    finally:
+        load.setup, validation.predict, calibration.predict = own_setup, own_predict, own_cal
+
+
+def fit() -> None:
+    """benchmarks/fit_serve's loop (calibration.fit from the present coefficients until none moves 0.5%) on the
+    pre-2025 calibration rows with the engines' tables in: ``REFIT``."""
+    from calc.serve import calibration
+
+    rows = calibration.published()
+    with engines_own():
+        k = start = calibration.phases.coefficients()
+        for _ in range(40):
+            after = calibration.fit(rows, k)
+            moved = max(abs(getattr(after, n) / getattr(k, n) - 1) for n in calibration.FITTED)
+            k = after
+            if moved < 0.005:
+                break
+        for name in calibration.FITTED:
+            print(f"{name} = {getattr(k, name):.4g}")
+        print(f"median error before {calibration._median_error(rows, start):.1%}, after {calibration._median_error(rows, k):.1%}")
+
+
+def held_out(refit: bool = False) -> None:
+    """The held-out set and the calibration medians with each row's engine reading its own measured all-reduce
+    (``engines_own``); ``refit``: under ``REFIT``'s coefficients too."""
+    import math
+    from dataclasses import replace
+
+    from calc.serve import calibration, phases, validation
+
+    with engines_own(), phases.fitted(replace(phases.coefficients(), **(REFIT if refit else {}))):
         results = validation.outcomes()
         rep = validation.report(results)
         pairs = validation.latency_pairs([o for o in results if validation.latency_pairs([o])])
-        within = {f: sum(abs(p / m - 1) <= validation.LATENCY_WITHIN for g, p, m in pairs if g == f) for f in ("ttft", "tpot")}
-        print("held-out (rows, within 20%, median, bias):", rep.figures(),
-              f"TTFT {within['ttft']}, TPOT {within['tpot']} of {len(pairs) // 2} within 25%")
-        for name, s in (("closed loops", rep.closed_loop), ("static batches", rep.static_batch)):
-            print(f"{name}: {s.rows} rows, {s.within:.1%} within 20%, median {s.median_log_error:.4f}, bias {s.bias:+.1%}")
-        for chip in CHIPS:
-            s = rep.by_hardware[chip]
-            print(f"{chip}: {s.rows} rows, {s.within:.1%} within 20%, median {s.median_log_error:.4f}, bias {s.bias:+.1%}")
         rows = calibration.compare()
-        for metric in sorted({c.row.metric for c in rows}):
-            errors = np.array([abs(math.log(c.ratio)) for c in rows if c.row.metric == metric])
-            print(f"calibration {metric}: {len(errors)} rows, median error {np.median(np.expm1(errors)):.2%}")
-    finally:
-        validation.predict, calibration.predict = own_predict, own_cal
-        terms.fabric_measured, terms._measured_all_reduce = own_fabric, own_table
+    within = {f: sum(abs(p / m - 1) <= validation.LATENCY_WITHIN for g, p, m in pairs if g == f) for f in ("ttft", "tpot")}
+    print("held-out (rows, within 20%, median, bias):", rep.figures(),
+          f"TTFT {within['ttft']}, TPOT {within['tpot']} of {len(pairs) // 2} within 25%")
+    for name, s in (("closed loops", rep.closed_loop), ("static batches", rep.static_batch)):
+        print(f"{name}: {s.rows} rows, {s.within:.1%} within 20%, median {s.median_log_error:.4f}, bias {s.bias:+.1%}")
+    for chip in CHIPS:
+        s = rep.by_hardware[chip]
+        print(f"{chip}: {s.rows} rows, {s.within:.1%} within 20%, median {s.median_log_error:.4f}, bias {s.bias:+.1%}")
+    for metric in sorted({c.row.metric for c in rows}):
+        errors = np.array([abs(math.log(c.ratio)) for c in rows if c.row.metric == metric])
+        print(f"calibration {metric}: {len(errors)} rows, median error {np.median(np.expm1(errors)):.2%}")
+    errors = np.array([math.log(c.ratio) for c in rows])
+    print(f"calibration, all {len(rows)} rows: mean squared log error (the fit's loss) {np.mean(errors ** 2):.5f}")
 
 
 def main(argv: list[str]) -> None:
     if "--held-out" in argv:
-        held_out()
+        held_out(refit="--refit" in argv)
+        return
+    if "--fit" in argv:
+        fit()
         return
     rows = comparison()
     print("| chip | engine | release | ranks | " + " | ".join(f"{s // 1024} KiB" for s in SIZES) + " |")

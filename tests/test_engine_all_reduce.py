@@ -1,5 +1,6 @@
 """The NVLink chips' all-reduce as the serving engines' own kernels measure it (benchmarks/engine_all_reduce.py, a
-diagnostic): AIConfigurator's tables beside the rings the serving model counts, which they leave in place."""
+diagnostic): AIConfigurator's tables beside the rings the serving model counts, which they leave in place (the model's
+term, terms.engine_all_reduce_time, is off for every answer: tests/test_serve_engine_all_reduce.py)."""
 
 import pytest
 

@@ -59,7 +59,7 @@ from __future__ import annotations
 import functools
 import math
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -71,7 +71,7 @@ from calc.perf.layout import check_heads
 from calc.reader import read_chips, whole_text
 from calc.serve import cost, footprint, phases
 from calc.serve.phases import Layout
-from calc.serve.terms import Rates, clocked, expert_format_rates, rates
+from calc.serve.terms import Rates, clocked, engine_all_reduce, expert_format_rates, rates
 from calc.units import Quantity, parse_quantity
 from calc.vocabulary import precision_hint, precision_name
 
@@ -1061,7 +1061,7 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
           chunked_prefill=True, max_batch_size=None, max_num_tokens=None, kv_memory_fraction=None, clock=None,
           eager=False, host_per_sequence=0.0, host_overlap=True, input_spread=0.0, output_spread=0.0,
           length_covariance=0.0, output_max=None, adp_timeout_iters=0, adp_batching_wait_iters=0,
-          dispatch=None, fused_all_reduce=False, graph_batch_sizes=(), graph_max_context=None) -> Setup:
+          dispatch=None, fused_all_reduce=False, graph_batch_sizes=(), graph_max_context=None, all_reduce_engine=None) -> Setup:
     """Resolve and check every input once (see ``calc.serve``); the layout search fills tensor=None.
     ``expert_precision``: the routed experts' weights; default the shape's own (``Transformer.expert_precision``:
     GPT-OSS's MXFP4 from its config.json), else ``precision``. ``window_memory`` False: the engine's KV cache holds
@@ -1092,7 +1092,13 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
     the decode batch sizes a rank's CUDA graphs were captured at, where the engine pads a step up to them
     (``Setup.graph_batch_sizes``, ``graph_padding``; () none counted). ``graph_max_context``: the longest sequence
     (tokens) whose decode steps the engine replays from a CUDA graph, a step with a longer one eager (vLLM V0's
-    max_seq_len_to_capture; ``Setup.graph_max_context``, ``graph_eager_share``; None: no such limit)."""
+    max_seq_len_to_capture; ``Setup.graph_max_context``, ``graph_eager_share``; None: no such limit).
+    ``all_reduce_engine``: the serving engine's name (as data/serving_host.csv or a measurement spells it) whose own
+    all-reduce, where data/engine_all_reduce.csv measures it on the chip, runs the tensor-parallel all-reduce inside a
+    node (``terms.engine_all_reduce``, ``Rates.all_reduce_table``); None: the chip's own path (the rings). Off for
+    every answer: the held-out rows, the calibration and ``--engine`` do not pass it (with it and the coefficients
+    refitted on the calibration rows the held-out headline gains, its TTFT and closed loops lose:
+    benchmarks/engine_all_reduce.py)."""
     m = lookup(model)
     hw = hardware if isinstance(hardware, data.Hardware) else data.hardware(hardware)
     n = int(read_chips(chips).m_as("chip"))  # the one reader of a cluster's chips (10**400 refused by name)
@@ -1157,6 +1163,10 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
     eb = footprint.weight_bytes(ep) * footprint.padded_experts(ep, hw.peaks, m.d_model, m.expert_ff or 0, m.gated)
     if ep != prec:  # experts in a format of their own at their measured layers where the chip has them
         r = expert_format_rates(r, hw.name, ep, eb)
+    if all_reduce_engine is not None:
+        if not isinstance(all_reduce_engine, str):
+            raise InputError("all_reduce_engine", f"expected a serving engine's name, got {all_reduce_engine!r:.40}")
+        r = replace(r, all_reduce_table=engine_all_reduce(all_reduce_engine, hw.name))
     base = Setup(m, phases.shape(m), hw, r, Layout(T or 1, P, 1, adp), n, prec, kvp,
                  footprint.weight_bytes(prec), footprint.kv_bytes(kvp), n_in, n_out, window, wl, usd, basis, p, ci,
                  _precision("attention_kernel", attention_kernel, ATTENTION_KERNELS), disaggregated,

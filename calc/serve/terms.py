@@ -17,6 +17,7 @@ kernel overhead per product, which serving counts per layer in ``decode_layer_ov
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -55,6 +56,9 @@ class Rates:
     # tokens (``prefill_expert_rates``): ((hidden, expert width, experts, top-k), FLOP/s) pairs, the rate of their
     # grouped GEMMs; a shape not listed: ``matmul`` x the fitted prefill efficiency
     prefill_expert_rates: tuple = ()
+    # (engine, release) of data/engine_all_reduce.csv whose measured all-reduce runs the tensor-parallel all-reduce
+    # inside one node (``engine_all_reduce``: the serving engine's own custom kernels); (): the chip's own path
+    all_reduce_table: tuple = ()
 
     def __post_init__(self):
         if not self.prefill_matmul:
@@ -740,12 +744,17 @@ def _group_logs(shapes, K: int, N: int) -> tuple:
 def all_reduce_time(r: Rates, nbytes, group: int, factor: float = 2.0):
     """Seconds of one all-reduce (``factor`` 2; 1: an all-gather or a reduce-scatter) of ``nbytes``
     (an array) over ``group`` chips of one replica, ``calc.perf.collectives``' hierarchical rings
-    (the group fills a node before it spans nodes); inside one node of a chip of ``MEASURED_ALL_REDUCE_CHIPS`` or of
+    (the group fills a node before it spans nodes); inside one node where the serving engine's own all-reduce is
+    measured on the chip at that group (``Rates.all_reduce_table``, ``engine_all_reduce_time``), that time; else of ``MEASURED_ALL_REDUCE_CHIPS`` or of
     its die and fabric (``fabric_measured``) whose all-reduce is measured at that group, the measured time at the size
     (``measured_all_reduce_time``)."""
     nbytes = np.asarray(nbytes, dtype=float)
     if group <= 1:
         return np.zeros_like(nbytes)
+    if r.all_reduce_table and factor == 2.0 and group <= r.chips_per_node:
+        engine = engine_all_reduce_time(r.name, r.all_reduce_table, nbytes, group)
+        if engine is not None:
+            return engine
     measured_chip = fabric_measured(r.name) if factor == 2.0 and group <= r.chips_per_node else None
     if measured_chip is not None:
         measured = measured_all_reduce_time(measured_chip, nbytes, group)
@@ -805,7 +814,12 @@ def measured_all_reduce_time(chip: str, nbytes, group: int):
     >>> measured_all_reduce_time("MI300X", 1024.0, 3) is None
     True
     """
-    table = _measured_all_reduce(chip, group)
+    return _interpolated(_measured_all_reduce(chip, group), nbytes)
+
+
+def _interpolated(table: tuple | None, nbytes):
+    """Seconds at ``nbytes`` off a measured table (ln sizes, ln times, s per byte past the largest): log-log
+    interpolation, the smallest size's time below, the last two sizes' slope above; None for no table."""
     if table is None:
         return None
     ln_size, ln_time, tail = table
@@ -828,6 +842,107 @@ def _measured_all_reduce(chip: str, group: int) -> tuple | None:
     time = np.array([sum(sizes[s]) / len(sizes[s]) for s in size])
     tail = (time[-1] - time[-2]) / (size[-1] - size[-2])  # s per byte past the largest size measured
     return np.log(size), np.log(time), float(tail)
+
+
+# the engines whose own tensor-parallel all-reduce data/engine_all_reduce.csv measures (its engine column), each with
+# the first release of the family whose custom all-reduce runs by default where the engine has it (NVLink, one node):
+# TensorRT-LLM from 0.8 (trtllm-build's PluginConfig use_custom_all_reduce True, "gives better performance with
+# NVLink"; 0.5-0.7 built engines with examples/*/build.py, whose --use_custom_all_reduce was a store_true flag off by
+# default, NCCL's all-reduce plugin otherwise; later releases choose the custom kernels at AllReduce's AUTO strategy);
+# vLLM from 0.3.0 (custom_all_reduce.py, PR #2192, January 2024: on unless disable_custom_all_reduce, every release
+# since); SGLang from its first release (vLLM's parallel state and custom all-reduce, then sgl-kernel's own
+# CustomAllReduce, on unless --disable-custom-all-reduce)
+ENGINE_ALL_REDUCE_FROM = {"TensorRT-LLM": (0, 8), "vLLM": (0, 3), "SGLang": (0,)}
+# an engine named without its release, read as its family at a release whose custom all-reduce runs by default: NIM's
+# TensorRT-LLM profiles (NIM 1.x, 2025) and NVIDIA's MLPerf PyTorch-backend runs (TensorRT-LLM 1.x's PyTorch flow)
+_ENGINE_UNNUMBERED = (("NIM", "(TensorRT-LLM)", "TensorRT-LLM"), ("MLPerf", "(NVIDIA PyTorch backend)", "TensorRT-LLM"))
+_RELEASE = re.compile(r"(\d+(?:\.\d+)*)(?:\.?(rc|dev|post)(\d+))?")
+
+
+def release_key(release: str) -> tuple:
+    """A release as a sortable key: its numbers (four places), then a pre-release (rc, dev) before and a post-release
+    after the plain release ("1.2.0rc5" < "1.2" < "1.2.0.post1"); the build tail after "+" ignored.
+
+    >>> release_key("1.2.0rc5") < release_key("1.2") < release_key("1.3.0rc20")
+    True
+    """
+    m = _RELEASE.match(release.split("+")[0])
+    if m is None:
+        return ()
+    nums = tuple(int(x) for x in m.group(1).split("."))[:4]
+    tag = {"rc": -1, "dev": -1, "post": 1}.get(m.group(2), 0)
+    return nums + (0,) * (4 - len(nums)) + (tag, int(m.group(3) or 0))
+
+
+def engine_all_reduce(engine: str | None, chip: str) -> tuple:
+    """(engine, release) of data/engine_all_reduce.csv whose measured all-reduce ``engine`` (a serving engine's name
+    as data/serving_host.csv or a held-out row spells it: "vLLM 0.11.0", "TensorRT-LLM 1.2.0rc1 (trtllm-serve)") runs
+    on ``chip``; () for the chip's own path (the rings, or its measured collective: ``measured_all_reduce_time``).
+
+    The release read: the engine's own release where the chip's table lists it, else the newest listed release of its
+    family at or before it; a release older than every table of its family reads the family's oldest table where its
+    custom all-reduce runs by default at that release (``ENGINE_ALL_REDUCE_FROM``: TensorRT-LLM 0.8 and later, vLLM
+    0.3.0 and later, SGLang), the rings before (TensorRT-LLM 0.5-0.7 built with NCCL's plugin). NIM's TensorRT-LLM
+    profiles and NVIDIA's MLPerf PyTorch-backend runs read TensorRT-LLM's oldest table. An engine named without a
+    release (NVIDIA's MLPerf TensorRT engines, "TensorRT-LLM (MLPerf Inference v4.0, NVIDIA)": their builds set their
+    own plugins, the v5.x 405B ones fusing the all-reduce into the products with gemm_allreduce_plugin, which no
+    table times), another family and a chip without tables keep their path.
+
+    >>> engine_all_reduce("TensorRT-LLM 0.20.0", "H100 SXM5"), engine_all_reduce("TensorRT-LLM 0.6.1", "H100 SXM5")
+    (('TensorRT-LLM', '1.2.0rc5'), ())
+    >>> engine_all_reduce("vLLM 0.19.1", "H100 SXM5"), engine_all_reduce("MLPerf Inference v5.1 (NVIDIA)", "B200")
+    (('vLLM', '0.14.0'), ())
+    """
+    if not engine:
+        return ()
+    family, release = None, None
+    for start, tail, fam in _ENGINE_UNNUMBERED:
+        if engine.startswith(start) and tail in engine:
+            family = fam
+    if family is None:
+        m = re.match(r"(TensorRT-LLM|vLLM|SGLang) v?(\d[\w.+]*)", engine)
+        if m is None:
+            return ()
+        family, release = m.group(1), m.group(2)
+    listed = sorted(_engine_releases(chip, family), key=release_key)
+    if not listed:
+        return ()
+    if release is None:
+        return family, listed[0]
+    key = release_key(release)
+    before = [x for x in listed if release_key(x) <= key]
+    if before:
+        return family, before[-1]
+    return (family, listed[0]) if key >= release_key(".".join(map(str, ENGINE_ALL_REDUCE_FROM[family]))) else ()
+
+
+@lru_cache(maxsize=64)
+def _engine_releases(chip: str, family: str) -> tuple:
+    return tuple(sorted({r["release"] for r in data.engine_all_reduce() if r["chip"] == chip and r["engine"] == family}))
+
+
+def engine_all_reduce_time(chip: str, table: tuple, nbytes, group: int):
+    """Seconds of one all-reduce of ``nbytes`` (an array) over ``group`` ``chip``s of one node as the serving engine's
+    own kernels take it (data/engine_all_reduce.csv, ``table`` (engine, release) from ``engine_all_reduce``: NVIDIA
+    AIConfigurator's custom_allreduce_perf tables, BF16, each engine's op in a CUDA graph, 256 B-1 GiB; log-log
+    interpolation as ``measured_all_reduce_time``); None where the table has no such group. At decode's 16-128 KiB
+    they take 0.26-0.75x the rings' ~10 us on H100 and H200 (benchmarks/engine_all_reduce.py).
+
+    >>> round(float(engine_all_reduce_time("H100 SXM5", ("vLLM", "0.14.0"), 16384.0, 8)) * 1e6, 1) < 10
+    True
+    """
+    return _interpolated(_engine_table(chip, table, group), nbytes)
+
+
+@lru_cache(maxsize=256)
+def _engine_table(chip: str, table: tuple, group: int) -> tuple | None:
+    sizes = {float(r["message_size"]): float(r["measured_time"]) for r in data.engine_all_reduce()
+             if (r["chip"], r["engine"], r["release"]) == (chip, *table) and int(r["ranks"]) == group}
+    if len(sizes) < 2:
+        return None
+    size = np.array(sorted(sizes))
+    time = np.array([sizes[s] for s in size])
+    return np.log(size), np.log(time), float((time[-1] - time[-2]) / (size[-1] - size[-2]))
 
 
 def expert_exchange_time(r: Rates, tokens, d_model: int, top_k: int, group: int, dispatch_bytes: float = 1.0):
