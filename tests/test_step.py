@@ -263,6 +263,7 @@ def test_cli_step_bad_layout_exits_2_naming_the_flag(capsys, argv, flag):
     (["--recompute", "full", "--recompute-modules", "mlp"], "--recompute-modules"),  # read only with selective
     (["--recompute-modules", "moe"], "--recompute-modules"),
     (["--recompute-modules", "mla_up_proj"], "--recompute-modules"),
+    (["--context-code", "pytorch"], "--context-code"),  # context 1: no ring, taken without a word (fresh19)
 ])
 def test_cli_step_refuses_layout_options_that_change_nothing_for_the_model(capsys, extra, flag):
     # fresh-eyes walk: these were taken without a word and the step time did not move

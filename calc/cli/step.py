@@ -92,11 +92,18 @@ def _step_budget(args, model, hardware, perf, number, show) -> int:
 def _options_that_apply(args, model) -> None:
     """Layout flags that change nothing for this model or this recomputation are refused, never dropped: the expert
     overlap and the MoE modules need experts, the latent up-projections latent attention, any module selective
-    recomputation."""
+    recomputation, the ring attention's code context parallelism."""
+    from calc.perf.layout import CONTEXT_CODES
+
     modules = [m.strip() for m in (args.recompute_modules or "").split(",") if m.strip()]
     if args.expert_overlap and model.experts <= 1:
         raise InputError("expert_overlap", "overlaps a mixture of experts' all-to-all with another micro-batch's "
                                            "computation; this model has no experts: leave --expert-overlap out")
+    code = args.context_code  # a misspelt code is said by the layout's check ('tee': did you mean te?)
+    if code in CONTEXT_CODES and code != "te" and (args.context or 1) <= 1:  # 'pytorch' at context 1: unread, unsaid
+        raise InputError("context_code", f"read only with context parallelism (the ring attention's code); got "
+                                         f"--context {args.context or 1}: give --context 2 or more, or leave "
+                                         "--context-code out")
     if modules and args.recompute != "selective":
         raise InputError("recompute_modules", f"read only with --recompute selective (the modules recomputed beside "
                                               f"the attention core); got --recompute {args.recompute}")
