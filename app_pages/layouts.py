@@ -363,6 +363,9 @@ if mine is not None:
         st.warning(f"Your layout {mine.fit} per chip than the {hardware}'s {chip.capacity.m_as('GB/chip'):,.1f} "
                    f"GB: more tensor or pipeline parallelism, recomputation, ZeRO or a smaller micro-batch "
                    f"would fit.{split}")
+    if mine.layout.context_code != "te" and mine.layout.context <= 1:  # unread at context 1: said, as the CLI refuses it
+        st.caption(f"Context-parallel code {escape(mine.layout.context_code)} is read only with Context parallel "
+                   "above 1 (the ring attention's code): at 1 there is no ring and the step is the same with either.")
 
 st.subheader("The fastest layouts that fit")
 if not found.steps:

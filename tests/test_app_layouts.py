@@ -327,3 +327,11 @@ def test_an_eight_bit_option_is_not_shown_on_sixteen_bit_layouts():
     captions = [c.value.replace("\\", "") for c in at.caption]
     assert any("bf16, the A100 SXM4 80GB's 16-bit format" in c and "float8 casts" in c for c in captions), captions
     assert _url(at)["layouts.float8_casts"] == "rowwise"  # a link's value kept, as every other field's
+
+
+def test_a_context_parallel_code_at_context_one_is_said_unread():
+    # fresh19: 'pytorch' at Context parallel 1 changed nothing and the page said nothing (the CLI refuses it)
+    said = [c.value for c in _open(**{"layouts.context_code": "pytorch"}).caption]
+    assert any("Context-parallel code pytorch is read only with Context parallel above 1" in c for c in said), said
+    said = [c.value for c in _open(**{"layouts.context_code": "pytorch", "layouts.context": "2"}).caption]
+    assert not any("is read only with Context parallel" in c for c in said)
