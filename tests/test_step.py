@@ -434,3 +434,10 @@ def test_a_layout_over_memory_says_the_need_and_the_capacity_to_one_decimal_each
     need, have, more = map(float, re.search(r"needs ([\d.]+) GB per chip and H100 SXM5 has ([\d.]+) GB: it needs "
                                             r"([\d.]+) GB more", str(err.value)).groups())
     assert have == 85.5 and need - have == pytest.approx(more, abs=0.051), str(err.value)
+
+
+def test_cli_step_a_misspelt_option_is_said_alone_not_after_the_sequence_warning(capsys):
+    # fresh19: '--context-code tee' at 32K tokens of an 8K shape printed the stretched-positions warning, then the error
+    code, _, err = _cli(capsys, "step", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--chips", "64",
+                        "--global-batch", "64", "--sequence", "32768", "--context", "4", "--context-code", "tee")
+    assert code == 2 and err.startswith("calc: error: --context-code") and len(err.strip().splitlines()) == 1, err

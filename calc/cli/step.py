@@ -189,9 +189,10 @@ def _step(args) -> int:
                                        "the run's duration and cost at a layout, or give --budget to choose the chips "
                                        "for a run of --tokens")
         return _step_search(args, model, hardware, perf, number)
+    _options_that_apply(args, model)  # a misspelt or unread option said alone, not after the sequence's warning
+    perf.layout.check_options(perf.layout.Layout(**_layout(args)))  # ('tee' followed a warning of 32K tokens)
     if model.sequence_note(args.sequence):
         print(f"warning: {model.sequence_note(args.sequence)}", file=sys.stderr)
-    _options_that_apply(args, model)
     s = perf.predict(model, hardware, args.chips, check_memory=args.check_memory, **_layout(args))
     duration = s.duration(args.tokens) if args.tokens is not None else None
     run = {}
