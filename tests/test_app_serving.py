@@ -663,3 +663,14 @@ def test_a_tiny_request_rate_says_little_s_mean_not_one_request():
     assert not re.search(r"(?<![\d.])1 requests in flight", text) and " requests in flight on average at 0.001 requests/s (Little's law)" in text, text
     mean = re.search(r"\. (0\.\d+) requests in flight on average", text)  # 0.001/s x a request's few seconds
     assert mean and float(mean.group(1)) < 0.01, text
+
+
+def test_a_token_s_emissions_read_in_a_unit_below_a_thousand():
+    # fresh19: at a request a million seconds apart the page read '360,367 mg CO2e per token blended'
+    at = open_page(PAGE, **{**LINK, "serving.concurrency": "at a request rate", "serving.request_rate": "1e-6"})
+    text = " ".join(m.value for m in at.markdown)
+    said = text.split("PUE included), ")[1].split(" CO2e")[0]
+    number, unit = said.rsplit(" ", 1)
+    assert unit in ("g", "kg") and float(number.replace(",", "")) < 1000, said
+    at = open_page(PAGE, **LINK)  # a busy server: milligrams, as before
+    assert " mg CO2e per token blended" in " ".join(m.value for m in at.markdown)
