@@ -185,17 +185,13 @@ def engines_own():
 def fit() -> None:
     """benchmarks/fit_serve's loop (calibration.fit from the present coefficients until none moves 0.5%) on the
     pre-2025 calibration rows with the engines' tables in: ``REFIT``."""
+    from benchmarks.fit_serve import fixed_point
     from calc.serve import calibration
 
     rows = calibration.published()
     with engines_own():
-        k = start = calibration.phases.coefficients()
-        for _ in range(40):
-            after = calibration.fit(rows, k)
-            moved = max(abs(getattr(after, n) / getattr(k, n) - 1) for n in calibration.FITTED)
-            k = after
-            if moved < 0.005:
-                break
+        start = calibration.phases.coefficients()
+        k = fixed_point(rows, start)
         for name in calibration.FITTED:
             print(f"{name} = {getattr(k, name):.4g}")
         print(f"median error before {calibration._median_error(rows, start):.1%}, after {calibration._median_error(rows, k):.1%}")
