@@ -11,6 +11,7 @@ import re
 from calc import data
 from calc.errors import InputError, nearest
 from calc.serve import load
+from calc.serve.terms import release_key
 
 __all__ = ["engine_name", "engine_host"]
 
@@ -36,9 +37,10 @@ def _engine_parts(text: str) -> tuple[str, str, str] | None:
 
 
 def _version_key(name: str) -> tuple:
-    """An engine's release as numbers, for the newest of a family ("vLLM 0.10.1.1" after "vLLM 0.10.1")."""
+    """An engine's release as ``terms.release_key`` orders releases, for the newest of a family ("vLLM 0.10.1.1"
+    after "vLLM 0.10.1", "1.2.0rc5" before "1.2")."""
     parts = _engine_parts(name)
-    return tuple(int(p) if p.isdigit() else -1 for p in re.split(r"[.]", parts[1] if parts else "") if p)
+    return release_key(parts[1]) if parts else ()
 
 
 def _engine_same(names: list[str]) -> bool:

@@ -836,12 +836,17 @@ def _measured_all_reduce(chip: str, group: int) -> tuple | None:
         if (x["kind"] == "measured" and x["operation"] == "all_reduce" and x["chip"] == chip and x["nodes"] == 1
                 and x["ranks"] == group and x["message_size"] and x["time"]):
             sizes.setdefault(float(x["message_size"]), []).append(float(x["time"]))
-    if len(sizes) < 2:
+    return _log_table({size: sum(times) / len(times) for size, times in sizes.items()})
+
+
+def _log_table(times: dict) -> tuple | None:
+    """A measured all-reduce's {bytes: seconds} as ``_interpolated`` reads it: (ln sizes, ln times, seconds per byte
+    past the largest size, from the last two); None for fewer than two sizes."""
+    if len(times) < 2:
         return None
-    size = np.array(sorted(sizes))
-    time = np.array([sum(sizes[s]) / len(sizes[s]) for s in size])
-    tail = (time[-1] - time[-2]) / (size[-1] - size[-2])  # s per byte past the largest size measured
-    return np.log(size), np.log(time), float(tail)
+    size = np.array(sorted(times))
+    time = np.array([times[s] for s in size])
+    return np.log(size), np.log(time), float((time[-1] - time[-2]) / (size[-1] - size[-2]))
 
 
 # the engines whose own tensor-parallel all-reduce data/engine_all_reduce.csv measures (its engine column), each with
@@ -936,13 +941,8 @@ def engine_all_reduce_time(chip: str, table: tuple, nbytes, group: int):
 
 @lru_cache(maxsize=256)
 def _engine_table(chip: str, table: tuple, group: int) -> tuple | None:
-    sizes = {float(r["message_size"]): float(r["measured_time"]) for r in data.engine_all_reduce()
-             if (r["chip"], r["engine"], r["release"]) == (chip, *table) and int(r["ranks"]) == group}
-    if len(sizes) < 2:
-        return None
-    size = np.array(sorted(sizes))
-    time = np.array([sizes[s] for s in size])
-    return np.log(size), np.log(time), float((time[-1] - time[-2]) / (size[-1] - size[-2]))
+    return _log_table({float(r["message_size"]): float(r["measured_time"]) for r in data.engine_all_reduce()
+                       if (r["chip"], r["engine"], r["release"]) == (chip, *table) and int(r["ranks"]) == group})
 
 
 def expert_exchange_time(r: Rates, tokens, d_model: int, top_k: int, group: int, dispatch_bytes: float = 1.0):
