@@ -39,6 +39,51 @@ wave's prompts in passes of whole prompts up to the token budget, each request's
 as bench_serving takes it ((latency - TTFT) / (O - 1): the decode step at C sequences, plus the wave's later passes
 over O - 1), the tokens C O over the cycle (all passes, then O - 1 steps), beside the model's closed loop and the
 measurement.
+
+Branch r1serve: the candidates left, each read off the release's own code, and a sizing of the one that reaches the
+step at all (it sets nothing either):
+
+- tuned Triton tiles: every DeepSeek-R1 shape at tensor 8 has a tuned file in each release, so no row falls back to
+  the default tile (vLLM's get_default_config for block FP8: BLOCK_SIZE_M 64, N and K 128, GROUP_SIZE_M 32, 4 warps,
+  3 stages). The fused MoE (E=256, N=256 = 2048 / 8, fp8_w8a8, block [128, 128]): in SGLang 0.4.2.post4 and 0.4.3.post2
+  for AMD_Instinct_MI300X and NVIDIA_H200 (python/sglang/srt/layers/moe/fused_moe_triton/configs/, read from the
+  wheels sglang==0.4.2.post4 and 0.4.3.post2 on PyPI, https://github.com/sgl-project/sglang/tree/v0.4.3.post2/python/
+  sglang/srt/layers/moe/fused_moe_triton/configs); in vLLM 0.7.3 for NVIDIA_H200 (wheel vllm==0.7.3; f35f8e22 is 181
+  commits later), in AMD's fork at 21f6ca217 for AMD_Instinct_MI300X (https://github.com/ROCm/vllm/tree/
+  21f6ca217b8af3b1864ce9734bfdd8f0bed926d6/vllm/model_executor/layers/fused_moe/configs). The block-FP8 dense products
+  (N, K of q_a 1536 x 7168, q_b 3072 x 1536, kv_a 576 x 7168, o 7168 x 2048, shared expert 512 x 7168 and 7168 x 256,
+  dense MLP 4608 x 7168 and 7168 x 2304): tuned files for both chips in all four (quantization/configs, quantization/
+  utils/configs); on H200 both SGLang and vLLM take CUTLASS's block-scaled GEMM (apply_w8a8_block_fp8_linear,
+  CUTLASS_BLOCK_FP8_SUPPORTED), Triton's only on ROCm. One open point: vLLM's fork names the chip by amdsmi's
+  market_name (vllm/platforms/rocm.py get_device_name at 21f6ca217), which ROCm/vllm PR #359 and vllm-project/vllm
+  PR #16263 report reading "AMD Instinct MI300X OAM" or "MI300X-O" on some hosts, where no tuned file matches; which
+  name dstack's Vultr host gave is not published, and a default tile's cost is not measured anywhere at hand;
+- MLA at decode: absorbed in every build (SGLang's DeepseekV2AttentionMLA.forward_absorb for decode batches,
+  forward_normal only for prefill; vLLM's VLLM_MLA_PERFORM_MATRIX_ABSORPTION 1 by default, vllm/envs.py at 0.7.3);
+  none decompresses K and V a step. On ROCm SGLang casts W_UK and W_UV to BF16 and rescales them every step
+  ("TODO(kernel): add bmm_fp8 for torch.float8_e4m3fnuz"): 2 x 16 x 128 x 512 weights a layer, well under 1 ms a step;
+- CUDA/HIP graphs: on in SGLang up to cuda_graph_max_bs 160 (server_args.py, a GPU of 25,000 MiB or more; on HIP
+  get_batch_sizes_to_capture adds 168-256), with DP attention by the widest rank's batch (CudaGraphRunner.can_run);
+  vLLM V0 up to 256 sequences and max_seq_len_to_capture 8192 (data/serving_graph_capture.csv); TensorRT-LLM at
+  9b931c0f off (data/serving_graphs.csv): all in the model already; DP attention is off by default in SGLang
+  (enable_dp_attention False; on in dstack's H200 task, as set), its chunked prefill halved under it (as set);
+- the benchmark: SGLang's bench_serving sends one warm-up request before its clock starts, and vLLM's
+  benchmark_throughput times one LLM.generate after the engine (and its graphs) is built: no warm-up in the figures.
+
+What reaches the step: the kernels a layer launches beyond those the model prices. The model's fixed cost a layer
+(decode_layer_overhead, fitted on dense TensorRT-LLM engines; a dense layer launches about
+``eager_kernels_per_layer``, 13, data/serving_coefficients.csv) plus
+``moe_routing_kernels`` a MoE layer at ``kernel_overhead`` each; SGLang 0.4.3.post2's decode layer on H200 launches
+about ``sum(SGLANG_043_H200_KERNELS.values())`` (itemized below, read off models/deepseek_v2.py, fp8_utils.py,
+fused_moe.py; a count from the code, not a trace). Printed beside the step: the kernels a layer the time left would
+take at ``kernel_overhead``, and the time the counted kernels beyond the model's would add. What is left takes 77-169
+kernels a layer at 4 clients and 105-251 at 64; the count prices about 43 a layer more than the model does, 7.9 ms a
+step on the SGLang H200 rows (a quarter of what is left at 4 clients, a fifth at 64). A fixed count cannot be most of
+it: what is left grows with the load (by 5-24 ms a step from 4 to 64 clients), as the kernels' own time would, and
+entering it would take the same count for every release of every engine that runs DeepSeek-R1.
+Scored as a sizing only (``decode_layer_overhead`` raised by 24, 48 and 96 kernels at 3 us on the dstack rows alone),
+the rows' median ratio goes 2.58 -> 2.37, 2.17, 1.84 (offline) and 2.68 -> 2.35, 2.14, 1.69 (closed loops): even twice
+the counted kernels leave the model 1.7-1.8x too fast. No rule is added.
 """
 
 from __future__ import annotations
@@ -62,6 +107,40 @@ ROWS = ("dstack-mi300x-deepseek-r1-vllm073dev-tp8-fp8-3200-800-c4",
 
 TRITON_BLOCK_H = 16  # heads a workgroup of the grouped Triton decode kernel takes (_decode_grouped_att_m_fwd BLOCK_H)
 KV_SPLITS = {"vllm": 4, "sglang": 8}  # vLLM TritonMLAMetadata.num_kv_splits; SGLang triton_attention_num_kv_splits
+# SGLang 0.4.3.post2's DeepSeek-R1 decode layer on H200 (FP8 e4m3fn, tensor 8): models/deepseek_v2.py
+# (DeepseekV2DecoderLayer, DeepseekV2AttentionMLA.forward_absorb, DeepseekV2MoE), layers/quantization/fp8_utils.py
+# (apply_w8a8_block_fp8_linear, input_to_float8), layers/moe/fused_moe_triton/fused_moe.py (fused_experts_impl), as
+# released in the wheel sglang==0.4.3.post2, https://github.com/sgl-project/sglang/tree/v0.4.3.post2/python/sglang/srt
+SGLANG_043_H200_KERNELS = {
+    "input RMSNorm with the residual add": 1,
+    "q_a_proj: per_token_group_quant_fp8 and CUTLASS block-FP8 GEMM": 2,
+    "q_a_layernorm": 1,
+    "q_b_proj: activation quant and GEMM": 2,
+    "input_to_float8(q_nope): aminmax, two abs, maximum, clamp, divide, multiply, clamp, cast, reciprocal": 10,
+    "bmm_fp8, q_nope x W_UK": 1,
+    "q_input's latent part written": 1,
+    "kv_a_proj_with_mqa: activation quant and GEMM": 2,
+    "latent contiguous, kv_a_layernorm, k_input's latent part written": 3,
+    "rotary embedding": 1,
+    "q_pe and k_pe written into q_input and k_input": 2,
+    "KV cache write": 1,
+    "Triton grouped MLA decode: the split kernel and its reduction": 2,
+    "input_to_float8(attention output)": 10,
+    "bmm_fp8, attention x W_UV": 1,
+    "transpose and flatten copied": 1,
+    "o_proj: activation quant and GEMM": 2,
+    "post-attention RMSNorm with the residual add": 1,
+    "shared expert: quant and GEMM, SiluAndMul, quant and GEMM": 5,
+    "router gate GEMM": 1,
+    "biased_grouped_topk under torch.compile": 2,
+    "moe_align_block_size and its buffer's fill": 2,
+    "fused MoE gate-up: activation quant and Triton kernel": 2,
+    "silu_and_mul": 1,
+    "fused MoE down: activation quant and Triton kernel": 2,
+    "moe_sum": 1,
+    "routed scaling and the shared expert's add": 2,
+    "the two collectives (all-reduce, or DP attention's gather and its slice)": 2,
+}
 
 
 def absorbed_extra_bytes(model, tensor: int, weight_bytes: float = 1.0) -> float:
@@ -111,6 +190,22 @@ def lockstep_closed_loop(s, clients: float) -> dict:
             "per_chip": c * out / (end + (out - 1) * step) * s.replicas / s.chips}
 
 
+def counted_kernels_time(s) -> float:
+    """Seconds a decode step of ``s`` would add for the kernels SGLang 0.4.3.post2's DeepSeek-R1 layer launches beyond
+    those the model prices: layers x (counted - eager_kernels_per_layer) - MoE layers x moe_routing_kernels, at the
+    chip's ``kernel_overhead`` each (a sizing: a count from the code, each kernel at the step model's fixed cost).
+
+    >>> from calc.serve import validation
+    >>> c = next(c for c in validation.cases() if c.name == "dstack-h200-deepseek-r1-sglang043p2-tp8-fp8-3200-800-c4")
+    >>> round(counted_kernels_time(validation.setup(c)) * 1e3, 1)  # ms a step
+    7.9
+    """
+    k = phases.coefficients()
+    beyond = s.model.layers * (sum(SGLANG_043_H200_KERNELS.values()) - k.eager_kernels_per_layer)
+    beyond -= s.shape.moe_layers * k.moe_routing_kernels
+    return beyond * s.rates.chip.kernel_overhead
+
+
 def _family(engine: str) -> str:
     return engine.split()[0].casefold().replace("tensorrt-llm", "trtllm")
 
@@ -139,10 +234,13 @@ def main() -> None:
             grid = float(dec["kv cache"]) * max(units / wg - 1.0, 0.0)
         model = float(o.tpot)
         left = c.tpot - model - absorbed - grid
+        gap_kernels = left / s.model.layers / r.chip.kernel_overhead
+        counted = counted_kernels_time(s) if fam == "sglang" and c.hardware.startswith("H200") else None
+        counted_text = "" if counted is None else f", the counted kernels {counted * 1e3:.1f} ms"
         print(f"{name[7:]:60s} {model * 1e3:6.1f} | {absorbed * 1e3:5.2f} | {grid * 1e3:5.2f} | {c.tpot * 1e3:6.1f} | "
               f"{left * 1e3:6.1f}  (model's step: weights {float(dec['weights']) * 1e3:.1f}, kv "
               f"{float(dec['kv cache']) * 1e3:.2f}, comm {float(dec['communication']) * 1e3:.1f}, overhead "
-              f"{float(dec['overhead']) * 1e3:.1f})")
+              f"{float(dec['overhead']) * 1e3:.1f}; what is left: {gap_kernels:.0f} kernels a layer{counted_text})")
     print("\nfirst token in step (s): model's TTFT | the wave's prefill at the model's rates | measured | prefill "
           "k tokens/s a node: implied by the measurement / the model's")
     for name in ROWS:
