@@ -1097,8 +1097,8 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
     all-reduce, where data/engine_all_reduce.csv measures it on the chip, runs the tensor-parallel all-reduce inside a
     node (``terms.engine_all_reduce``, ``Rates.all_reduce_table``); None: the chip's own path (the rings). Off for
     every answer: the held-out rows, the calibration and ``--engine`` do not pass it (with it and the coefficients
-    refitted on the calibration rows the held-out headline gains, its TTFT and closed loops lose:
-    benchmarks/engine_all_reduce.py)."""
+    refitted to the fit's fixed point on the calibration rows the held-out headline gains, a closed loop and two
+    calibration medians lose: benchmarks/engine_all_reduce.py, part 4)."""
     m = lookup(model)
     hw = hardware if isinstance(hardware, data.Hardware) else data.hardware(hardware)
     n = int(read_chips(chips).m_as("chip"))  # the one reader of a cluster's chips (10**400 refused by name)
