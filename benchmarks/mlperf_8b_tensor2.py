@@ -43,7 +43,10 @@ the distributed optimizer's overlap, the 768M bucket (NVIDIA). Each reading the 
   Oracle's and Verda's 64 B200) move to 0.80-0.92, too slow (all 1,031 runs: 826 within 15%, median 0.0600, against
   824 and 0.0596 today), so even were it so the rate would not be this one; section 2 adds it to the step.
 
-What remains: after each grounded reading the tensor-2 runs stay 1.4-1.6x (1.1-1.2 only with the data-parallel
+What remains: the time the model lacks at 512 is the same on GB200 and GB300 (30.8 and 33.8 ms a step, section 3),
+where GB300's predicted compute is 11% shorter and its network twice GB200's (100 against 50 GB/s a GPU): what is
+missing scales with neither the chip's compute nor the network, as a latency or NVLink-bound time would not (the two
+share NVLink 5 and the Grace host). After each grounded reading the tensor-2 runs stay 1.4-1.6x (1.1-1.2 only with the data-parallel
 reduction unhidden, which throws their siblings out). At 512 the model's compute is 42 ms of a measured 89 ms a step
 (1,024 tokens a GPU), its data-parallel reduction 37 ms over 256 data x context ranks with 16 ms exposed. No source
 here measures a tensor-2 layer's kernels or the reduction's overlap on these systems: not set.
@@ -142,6 +145,16 @@ def main() -> None:
                   f"{ratio_with(p, dp_overlap=0.0):8.3f} {amax:6.3f} {bucket:6.3f} {ring:8.3f}")
     print("\n  amax: current scaling's tensor-group amax all-reduces; bucket: Cisco's code's bucket_size 64; CP 1 CTA: "
           "the ring at one SM's NCCL send/recv rate on H100 (not what ran: NCCL_MIN_CTAS 16 overrides the cap)")
+    print("\n3. The seconds the model lacks, GB200 beside GB300 (same code, configs and NVLink 5; GB300 the faster chip "
+          "and network)")
+    for chip, (small, large) in zip(("GB200", "GB300"), rows()[:2]):
+        print(f"  {chip}: 72 GPUs {lacking(small) * 1e3:5.1f} ms of {small.measured * 1e3:5.1f}, "
+              f"512 GPUs {lacking(large) * 1e3:5.1f} ms of {large.measured * 1e3:5.1f}")
+
+
+def lacking(p) -> float:
+    """Seconds a step the model lacks (measured - predicted)."""
+    return p.measured - p.predicted
 
 
 if __name__ == "__main__":

@@ -47,3 +47,9 @@ def test_the_ring_at_one_sms_rate_would_overshoot(pairs):
     for _, large in pairs[:2]:  # NVIDIA's context-parallel runs
         assert large.measured / (large.predicted + t2.capped_ring_seconds(large)) < 0.87
     assert t2.capped_ring_seconds(pairs[2][1]) == 0.0  # Cisco's CP 1
+
+
+def test_the_missing_time_at_512_does_not_follow_the_chip(pairs):
+    gb200, gb300 = pairs[0][1], pairs[1][1]
+    assert gb300.predicted < 0.92 * gb200.predicted  # the model's GB300 step is the shorter
+    assert abs(t2.lacking(gb300) / t2.lacking(gb200) - 1) < 0.15  # and what it lacks is about the same
