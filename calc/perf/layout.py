@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, fields
+from functools import lru_cache
 from typing import NamedTuple
 
 from calc.architecture import Transformer
@@ -403,6 +404,7 @@ def check_heads(model: Transformer, tensor: int) -> None:
                                    "key/value heads")
 
 
+@lru_cache(maxsize=4096)  # a search asks for the same few depths thousands of times
 def stage_sizes(layers: int, pipeline: int, virtual: int = 1) -> tuple[int, ...]:
     """Layers of each pipeline stage, first to last (a chip's ``virtual`` chunks summed).
 

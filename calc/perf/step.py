@@ -215,9 +215,23 @@ def as_layout(layout: Layout | None, fields: dict) -> Layout:
     return replace(layout, **fields) if fields else layout
 
 
-@lru_cache(maxsize=4096)
+_BY_IDENTITY: dict = {}  # (id(model), sequence) -> (model, FLOP per token): hashing a shape costs more than a lookup
+
+
 def model_flop_per_token(model: Transformer, sequence: int) -> float:
     """Model FLOP per token, the PaLM count ([Chowdhery2022] app. B), as a float."""
+    found = _BY_IDENTITY.get((id(model), sequence))
+    if found is not None and found[0] is model:
+        return found[1]
+    if len(_BY_IDENTITY) >= 4096:
+        _BY_IDENTITY.clear()
+    flop = _model_flop_per_token(model, sequence)
+    _BY_IDENTITY[(id(model), sequence)] = (model, flop)
+    return flop
+
+
+@lru_cache(maxsize=4096)
+def _model_flop_per_token(model: Transformer, sequence: int) -> float:
     return model.flop_per_token("palm2022", context=sequence).m_as("FLOP/token")
 
 
@@ -284,7 +298,7 @@ def predict_step(model: Transformer, hardware, chips: int, layout: Layout, check
                   sizes.context, sizes.expert, sizes.sequence_parallel, bool(layout.flash_attention), layout.dropout,
                   sizes.dualpipe, sizes.stages, layout.expert_tensor, sizes.micro_batches, has_runtime(hardware),
                   layout.fused_loss)
-    shown = replace(layout, sequence=sizes.sequence, precision=chip.precision, sequence_parallel=sizes.sequence_parallel)
+    shown = _shown(layout, sizes.sequence, chip.precision, sizes.sequence_parallel)
     step = Step(model, chip, chips, shown, sizes.data_parallel, sizes.micro_batches, seconds, model_flop,
                 hardware_flop, memory_key)
     if check_memory and not step.fits:
@@ -293,6 +307,34 @@ def predict_step(model: Transformer, hardware, chips: int, layout: Layout, check
                                             f"{have:,.1f} GB: it needs {need - have:,.1f} GB more; more tensor or pipeline "
                                             f"parallelism, recomputation, ZeRO or a smaller micro-batch would fit")
     return step
+
+
+def _shown(layout: Layout, sequence: int, precision: str, sequence_parallel: bool) -> Layout:
+    """The layout as predicted: its sequence, precision and sequence parallelism filled in. ``dataclasses.replace``
+    would build it through ``__init__`` (no checks there) at a third of a search's time: a copy of the fields instead."""
+    shown = object.__new__(Layout)
+    fields = shown.__dict__
+    fields.update(layout.__dict__)
+    fields.update(sequence=sequence, precision=precision, sequence_parallel=sequence_parallel)
+    return shown
+
+
+_LOGITS: dict = {}  # (id(chip), tokens, d_model, vocab share) -> (chip, Matmul): one per micro-batch shape in a search
+
+
+def output_layer(chip: Chip, tokens: float, d_model: int, vocab_share: float) -> kernels.Matmul:
+    """The output layer's product on this chip, in 16 bits whatever the layers' precision ([DeepSeekAI2024] sec.
+    3.3.1 keeps the output head in BF16), remembered for the same chip object and shape."""
+    key = (id(chip), tokens, d_model, vocab_share)
+    found = _LOGITS.get(key)
+    if found is not None and found[0] is chip:
+        return found[1]
+    if len(_LOGITS) >= 4096:
+        _LOGITS.clear()
+    logits = (kernels.matmul_16bit(chip, tokens, d_model, vocab_share) if chip.eight_bit
+              else kernels.matmul(chip, tokens, d_model, vocab_share))
+    _LOGITS[key] = (chip, logits)
+    return logits
 
 
 def stage_time(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, terms: LayerTerms,
@@ -404,8 +446,7 @@ def step_seconds(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, p
     # in 16 bits whatever the layers' precision ([DeepSeekAI2024] sec. 3.3.1 keeps the output head in BF16)
     tokens = sizes.micro_batch * sizes.sequence / sizes.context
     vocab_share = model.vocab / tensor
-    logits = (kernels.matmul_16bit(chip, tokens, model.d_model, vocab_share) if chip.eight_bit
-              else kernels.matmul(chip, tokens, model.d_model, vocab_share))
+    logits = output_layer(chip, tokens, model.d_model, vocab_share)
     seconds = {part: micro_batches * x for part, x in per_micro_batch.items()}
     seconds["matmuls"] += micro_batches * (logits.forward + logits.backward)
     seconds["memory-bound operations"] += micro_batches * kernels.loss_traffic(chip, tokens, model.vocab, tensor)
