@@ -21,7 +21,7 @@ from pathlib import Path
 from calc import data, perf
 from calc.architecture import published
 from calc.perf.layer import _TERMS
-from calc.perf.memory import memory_per_chip
+from calc.perf.memory import memory_parts, memory_per_chip
 from calc.perf.step import predict_step
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,6 +104,7 @@ def main() -> None:
 
     def cold_new():
         memory_per_chip.cache_clear()
+        memory_parts.cache_clear()
         return perf.predict(gpt3, h100, 1024, **args)
 
     def cold_old():
@@ -114,6 +115,7 @@ def main() -> None:
 
     def clear():  # each search from cold caches (memory, and the new code's layer terms)
         memory_per_chip.cache_clear()
+        memory_parts.cache_clear()
         old._memory.cache_clear()
         _TERMS.clear()
 

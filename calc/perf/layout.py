@@ -286,6 +286,20 @@ class Sizes(NamedTuple):
     expert_tensor: int = 0  # ranks each expert's matrices are split over (0: read as ``tensor``)
 
 
+def copied(layout: Layout, **changes) -> Layout:
+    """``dataclasses.replace(layout, **changes)`` without running ``__init__`` (it checks nothing) on each of the
+    thirty-odd fields: a search builds tens of thousands of layouts, and ``replace`` took a seventh of its time.
+
+    >>> copied(Layout(tensor=8), pipeline=4) == Layout(tensor=8, pipeline=4)
+    True
+    """
+    new = object.__new__(Layout)
+    values = new.__dict__
+    values.update(layout.__dict__)
+    values.update(changes)
+    return new
+
+
 def check_options(layout: Layout) -> None:
     """The named options are among the known ones and the overlaps are fractions."""
     if layout.framework is not None and layout.framework not in FRAMEWORKS:

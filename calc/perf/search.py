@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from calc.architecture import lookup, published  # noqa: F401 (published: the doctest's)
 from calc.display import number
 from calc.errors import InputError
-from calc.perf.layout import RECOMPUTE, Layout, whole
+from calc.perf.layout import RECOMPUTE, Layout, copied, whole
 from calc.perf.step import PARTS, Step, predict_step, whole_chips
 from calc.perf.system import build_chip, resolve_hardware, runs_flash_attention
 
@@ -58,6 +58,7 @@ def candidates(model, chips: int, global_batch: int, sequence: int, precision: s
     contexts = [c for c in CONTEXT_SIZES if sequence % c == 0 and (c == 1 or sequence // c >= LONGEST_PIECE)]
     # fused attention already recomputes the scores: none and selective take the same time
     recomputes = RECOMPUTE[1:] if flash_attention else RECOMPUTE
+    base = Layout(global_batch=global_batch, sequence=sequence, precision=precision, flash_attention=flash_attention)
     for tensor in tensors:
         for context in contexts:
             for pipeline in pipeline_depths(model.layers):
@@ -77,10 +78,9 @@ def candidates(model, chips: int, global_batch: int, sequence: int, precision: s
                                 continue
                             for recompute in recomputes:
                                 for zero in ((1, 3) if data * context > 1 else (1,)):  # ZeRO over one copy is none
-                                    yield Layout(tensor=tensor, pipeline=pipeline, context=context, expert=expert,
-                                                 virtual_stages=virtual, micro_batch=micro_batch,
-                                                 global_batch=global_batch, sequence=sequence, recompute=recompute,
-                                                 precision=precision, flash_attention=flash_attention, zero=zero)
+                                    yield copied(base, tensor=tensor, pipeline=pipeline, context=context,
+                                                 expert=expert, virtual_stages=virtual, micro_batch=micro_batch,
+                                                 recompute=recompute, zero=zero)
 
 
 def search(model, hardware, chips, global_batch: int, *, sequence: int | None = None,

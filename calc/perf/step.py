@@ -26,8 +26,8 @@ from calc.errors import InputError, did_you_mean
 from calc.perf import kernels
 from calc.perf.collectives import all_gather, all_reduce, exposed, ranks_per_node
 from calc.perf.layer import LayerTerms, cached_layer_terms, parameter_counts
-from calc.perf.layout import FRAMEWORKS, Layout, Sizes, recompute_modules, resolve
-from calc.perf.memory import has_runtime, memory_per_chip
+from calc.perf.layout import FRAMEWORKS, Layout, Sizes, copied, recompute_modules, resolve
+from calc.perf.memory import has_runtime, memory_parts, memory_per_chip
 from calc.perf.pipeline import bubble, stage_transfers
 from calc.perf.system import Chip, build_chip, resolve_hardware, runs_flash_attention
 from calc.reader import MAX_WHOLE, read_chips
@@ -118,7 +118,7 @@ class Step:
     @property
     def memory_bytes(self) -> float:
         """Training memory per chip in bytes, a float (what the search compares against capacity)."""
-        return memory_per_chip(*self.memory_key)[1]
+        return memory_parts(*self.memory_key)[1]
 
     @property
     def memory_per_chip(self) -> pint.Quantity:
@@ -298,7 +298,8 @@ def predict_step(model: Transformer, hardware, chips: int, layout: Layout, check
                   sizes.context, sizes.expert, sizes.sequence_parallel, bool(layout.flash_attention), layout.dropout,
                   sizes.dualpipe, sizes.stages, layout.expert_tensor, sizes.micro_batches, has_runtime(hardware),
                   layout.fused_loss)
-    shown = _shown(layout, sizes.sequence, chip.precision, sizes.sequence_parallel)
+    # the layout as predicted, its sequence, precision and sequence parallelism filled in
+    shown = copied(layout, sequence=sizes.sequence, precision=chip.precision, sequence_parallel=sizes.sequence_parallel)
     step = Step(model, chip, chips, shown, sizes.data_parallel, sizes.micro_batches, seconds, model_flop,
                 hardware_flop, memory_key)
     if check_memory and not step.fits:
@@ -307,16 +308,6 @@ def predict_step(model: Transformer, hardware, chips: int, layout: Layout, check
                                             f"{have:,.1f} GB: it needs {need - have:,.1f} GB more; more tensor or pipeline "
                                             f"parallelism, recomputation, ZeRO or a smaller micro-batch would fit")
     return step
-
-
-def _shown(layout: Layout, sequence: int, precision: str, sequence_parallel: bool) -> Layout:
-    """The layout as predicted: its sequence, precision and sequence parallelism filled in. ``dataclasses.replace``
-    would build it through ``__init__`` (no checks there) at a third of a search's time: a copy of the fields instead."""
-    shown = object.__new__(Layout)
-    fields = shown.__dict__
-    fields.update(layout.__dict__)
-    fields.update(sequence=sequence, precision=precision, sequence_parallel=sequence_parallel)
-    return shown
 
 
 _LOGITS: dict = {}  # (id(chip), tokens, d_model, vocab share) -> (chip, Matmul): one per micro-batch shape in a search
