@@ -289,7 +289,7 @@ def predict_step(model: Transformer, hardware, chips: int, layout: Layout, check
     sizes = resolve(layout, model, chips)
     chip = build_chip(hardware, layout.precision, layout.float8_casts)
     terms = cached_layer_terms(chip, model, sizes, layout, chips)
-    per_micro_batch, recomputed_flop = stage_time(chip, model, sizes, layout, terms, chips)
+    per_micro_batch, recomputed_flop = cached_stage_time(chip, model, sizes, layout, terms, chips)
     seconds = step_seconds(chip, model, sizes, layout, per_micro_batch, chips)
     model_flop = model_flop_per_token(model, sizes.sequence) * sizes.global_batch * sizes.sequence
     hardware_flop = model_flop + recomputed_flop * sizes.micro_batches * chips
@@ -326,6 +326,26 @@ def output_layer(chip: Chip, tokens: float, d_model: int, vocab_share: float) ->
               else kernels.matmul(chip, tokens, d_model, vocab_share))
     _LOGITS[key] = (chip, logits)
     return logits
+
+
+_STAGES: dict = {}  # the arguments stage_time reads -> ((chip, model, terms), its answer): ZeRO 1 and 3 share it
+
+
+def cached_stage_time(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, terms: LayerTerms,
+                      chips: int) -> tuple[dict, float]:
+    """:func:`stage_time`, remembered for the same chip, shape and layer terms (objects), sizes and the layout's
+    fields it reads (a search's layouts that differ only in their ZeRO stage share it). Its dict is not to be
+    changed by the caller."""
+    key = (id(chip), id(model), id(terms), sizes, layout.recompute, layout.recompute_modules,
+           bool(layout.flash_attention), layout.tp_overlap, layout.expert_overlap, layout.schedule, chips)
+    found = _STAGES.get(key)
+    if found is not None and found[0][0] is chip and found[0][1] is model and found[0][2] is terms:
+        return found[1]
+    if len(_STAGES) >= 16384:
+        _STAGES.clear()
+    answer = stage_time(chip, model, sizes, layout, terms, chips)
+    _STAGES[key] = ((chip, model, terms), answer)
+    return answer
 
 
 def stage_time(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, terms: LayerTerms,
