@@ -325,7 +325,8 @@ session.keep(PAGE, {n: _text(st.session_state[key]) for n, (key, _) in FIELDS.it
 try:
     chip = data.hardware(hardware)  # the chip object, looked up once for the search and your layout
     model.check_sequence(int(sequence))  # past learned positions: said, not "no layout fits in memory"
-    found = perf.search(model, chip, int(chips), int(batch), sequence=int(sequence), top=8)
+    with st.spinner("Searching the layouts…"):  # tens of thousands for a large mixture of experts at long sequences
+        found = perf.search(model, chip, int(chips), int(batch), sequence=int(sequence), top=8)
 except calc.InputError as exc:
     top.error(escape(exc))
     st.stop()

@@ -20,8 +20,10 @@ from pathlib import Path
 
 from calc import data, perf
 from calc.architecture import published
+from calc.perf import collectives, step
 from calc.perf.layer import _TERMS
-from calc.perf.memory import memory_per_chip
+from calc.perf.layout import stage_sizes
+from calc.perf.memory import memory_parts, memory_per_chip
 from calc.perf.step import predict_step
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,6 +95,7 @@ def main() -> None:
                 lambda: old._predict(gpt3, "H100 SXM5", 1024, old_layout, True)))
     def uncached():  # the layer terms computed afresh, as for a layout no earlier prediction shares them with
         _TERMS.clear()
+        step._STAGES.clear()
         return predict_step(gpt3, h100, 1024, layout, True)
 
     row("one prediction, layer terms computed afresh", *paired(uncached, lambda: old._predict(
@@ -104,6 +107,7 @@ def main() -> None:
 
     def cold_new():
         memory_per_chip.cache_clear()
+        memory_parts.cache_clear()
         return perf.predict(gpt3, h100, 1024, **args)
 
     def cold_old():
@@ -112,10 +116,14 @@ def main() -> None:
 
     row("predict(), memory computed (calc.memory)", *paired(cold_new, cold_old, number=50))
 
-    def clear():  # each search from cold caches (memory, and the new code's layer terms)
+    def clear():  # each search from cold caches (memory, and the new code's layer terms, collectives, stage times)
         memory_per_chip.cache_clear()
+        memory_parts.cache_clear()
         old._memory.cache_clear()
         _TERMS.clear()
+        for cache in (collectives._RINGS, step._STAGES, step._LOGITS, step._BY_IDENTITY):
+            cache.clear()
+        stage_sizes.cache_clear()
 
     searches = [("GPT-3 175B", "H100 SXM5", 1024, 1536, 2048, True), ("Qwen3 30B-A3B", "H100 SXM5", 1024, 2048, 4096, False),
                 ("Mixtral 8x7B", "H100 SXM5", 1024, 4096, 32768, False)]

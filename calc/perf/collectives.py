@@ -67,10 +67,26 @@ def _between(low: tuple, high: tuple, x: float) -> float:
     return low[1] + (high[1] - low[1]) * (x - low[0]) / (high[0] - low[0])
 
 
+_RINGS: dict = {}  # (id(chip), bytes, ranks, in node, factor, chips) -> (chip, seconds): a search's layouts share them
+
+
 def _rings(chip: Chip, nbytes: float, ranks: int, in_node: int, factor: int, chips: int | None) -> float:
-    """``factor`` 2: all-reduce; 1: all-gather or reduce-scatter. See the module docstring."""
+    """``factor`` 2: all-reduce; 1: all-gather or reduce-scatter. See the module docstring. Remembered for the same
+    chip object and arguments."""
     if ranks <= 1 or nbytes <= 0:
         return 0.0
+    key = (id(chip), nbytes, ranks, in_node, factor, chips)
+    found = _RINGS.get(key)
+    if found is not None and found[0] is chip:
+        return found[1]
+    if len(_RINGS) >= 65536:
+        _RINGS.clear()
+    seconds = _ring_seconds(chip, nbytes, ranks, in_node, factor, chips)
+    _RINGS[key] = (chip, seconds)
+    return seconds
+
+
+def _ring_seconds(chip: Chip, nbytes: float, ranks: int, in_node: int, factor: int, chips: int | None) -> float:
     seconds = 0.0
     if in_node > 1:
         seconds += factor * (in_node - 1) / in_node * nbytes / fast_link_rate(chip, nbytes, chips)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, fields
+from functools import lru_cache
 from typing import NamedTuple
 
 from calc.architecture import Transformer
@@ -285,6 +286,20 @@ class Sizes(NamedTuple):
     expert_tensor: int = 0  # ranks each expert's matrices are split over (0: read as ``tensor``)
 
 
+def copied(layout: Layout, **changes) -> Layout:
+    """``dataclasses.replace(layout, **changes)`` without running ``__init__`` (it checks nothing) on each of the
+    thirty-odd fields: a search builds tens of thousands of layouts, and ``replace`` took a seventh of its time.
+
+    >>> copied(Layout(tensor=8), pipeline=4) == Layout(tensor=8, pipeline=4)
+    True
+    """
+    new = object.__new__(Layout)
+    values = new.__dict__
+    values.update(layout.__dict__)
+    values.update(changes)
+    return new
+
+
 def check_options(layout: Layout) -> None:
     """The named options are among the known ones and the overlaps are fractions."""
     if layout.framework is not None and layout.framework not in FRAMEWORKS:
@@ -403,6 +418,7 @@ def check_heads(model: Transformer, tensor: int) -> None:
                                    "key/value heads")
 
 
+@lru_cache(maxsize=4096)  # a search asks for the same few depths thousands of times
 def stage_sizes(layers: int, pipeline: int, virtual: int = 1) -> tuple[int, ...]:
     """Layers of each pipeline stage, first to last (a chip's ``virtual`` chunks summed).
 

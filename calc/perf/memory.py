@@ -105,11 +105,22 @@ def _parameters(model) -> tuple[float, float, float, float]:
 
 
 @lru_cache(maxsize=65536)
-def memory_per_chip(model, micro_batch, sequence, recompute, zero, data_parallel, tensor, pipeline, virtual_stages,
-                    context, expert, sequence_parallel, flash_attention, dropout, dualpipe=False, stages=None,
-                    expert_tensor=None, micro_batches=None, runtime=True, fused_loss=True, saved="recompute",
-                    optimizer="adam-mixed", prefetch=True):
-    """(calc.memory.Memory of the fullest stage, its total in bytes per chip as a float) for one layout.
+def memory_per_chip(*args, **kwargs):
+    """(calc.memory.Memory of the fullest stage, its total in bytes per chip as a float) for one layout: the parts of
+    :func:`memory_parts` (the same arguments) as Quantities."""
+    from calc.memory import Memory
+
+    parts, total = memory_parts(*args, **kwargs)
+    return Memory({k: Q_(x, BYTE_PER_CHIP) for k, x in parts.items()}), total
+
+
+@lru_cache(maxsize=65536)
+def memory_parts(model, micro_batch, sequence, recompute, zero, data_parallel, tensor, pipeline, virtual_stages,
+                 context, expert, sequence_parallel, flash_attention, dropout, dualpipe=False, stages=None,
+                 expert_tensor=None, micro_batches=None, runtime=True, fused_loss=True, saved="recompute",
+                 optimizer="adam-mixed", prefetch=True):
+    """(bytes per chip by part of the fullest stage, their total), floats, for one layout (what the search compares
+    against a chip's capacity; :func:`memory_per_chip` gives them as Quantities).
 
     ``data_parallel`` counts the data x context ranks the states are split over; ``stages`` the layers of
     each stage (default: even); ``expert_tensor`` the tensor ranks an expert is split over (default
@@ -121,7 +132,7 @@ def memory_per_chip(model, micro_batch, sequence, recompute, zero, data_parallel
     ``prefetch`` False: XLA gathers one layer's weights at a time (no collective pipelining, ``XLA_PLAN``; only
     without ``runtime``).
     """
-    from calc.memory import Memory, _state_bytes, activations_per_layer
+    from calc.memory import _state_bytes, activations_per_layer
 
     p, v, t, c = pipeline, virtual_stages, tensor, context
     stages = stages or (model.layers // p,) * p
@@ -209,7 +220,7 @@ def memory_per_chip(model, micro_batch, sequence, recompute, zero, data_parallel
         total = tensors + parts["fixed and allocator"]
         if total > best:
             best, best_parts = total, parts
-    return Memory({k: Q_(x, BYTE_PER_CHIP) for k, x in best_parts.items()}), best
+    return best_parts, best
 
 
 def _largest_matrix(model, tensor: int, expert: int, expert_tensor: int, dense_sharded: bool,

@@ -8,13 +8,14 @@ choices by hand). Memory, the slow part, is checked fastest first and only until
 
 from __future__ import annotations
 
+import heapq
 import math
 from dataclasses import dataclass
 
 from calc.architecture import lookup, published  # noqa: F401 (published: the doctest's)
 from calc.display import number
 from calc.errors import InputError
-from calc.perf.layout import RECOMPUTE, Layout, whole
+from calc.perf.layout import RECOMPUTE, Layout, copied, whole
 from calc.perf.step import PARTS, Step, predict_step, whole_chips
 from calc.perf.system import build_chip, resolve_hardware, runs_flash_attention
 
@@ -58,6 +59,7 @@ def candidates(model, chips: int, global_batch: int, sequence: int, precision: s
     contexts = [c for c in CONTEXT_SIZES if sequence % c == 0 and (c == 1 or sequence // c >= LONGEST_PIECE)]
     # fused attention already recomputes the scores: none and selective take the same time
     recomputes = RECOMPUTE[1:] if flash_attention else RECOMPUTE
+    base = Layout(global_batch=global_batch, sequence=sequence, precision=precision, flash_attention=flash_attention)
     for tensor in tensors:
         for context in contexts:
             for pipeline in pipeline_depths(model.layers):
@@ -77,10 +79,9 @@ def candidates(model, chips: int, global_batch: int, sequence: int, precision: s
                                 continue
                             for recompute in recomputes:
                                 for zero in ((1, 3) if data * context > 1 else (1,)):  # ZeRO over one copy is none
-                                    yield Layout(tensor=tensor, pipeline=pipeline, context=context, expert=expert,
-                                                 virtual_stages=virtual, micro_batch=micro_batch,
-                                                 global_batch=global_batch, sequence=sequence, recompute=recompute,
-                                                 precision=precision, flash_attention=flash_attention, zero=zero)
+                                    yield copied(base, tensor=tensor, pipeline=pipeline, context=context,
+                                                 expert=expert, virtual_stages=virtual, micro_batch=micro_batch,
+                                                 recompute=recompute, zero=zero)
 
 
 def search(model, hardware, chips, global_batch: int, *, sequence: int | None = None,
@@ -108,29 +109,42 @@ def search(model, hardware, chips, global_batch: int, *, sequence: int | None = 
     flash_attention = flash_attention and runs_flash_attention(hardware)  # unfused on Volta (calc.perf.step.predict_step)
     rates = build_chip(hardware, precision)
     links_needed(rates, chips)
-    found, tried = [], 0
-    for layout in candidates(model, chips, global_batch, sequence, rates.precision, flash_attention,
-                             rates.chips_per_node):
-        tried += 1
+    layouts = list(candidates(model, chips, global_batch, sequence, rates.precision, flash_attention,
+                              rates.chips_per_node))
+    tried = len(layouts)
+    # Layouts are timed a group at a time, the groups in the order of a lower bound of their times (``lower_bound``),
+    # and walked fastest first as soon as no group left can hold a faster one: the walk stops at the top layouts, so
+    # groups whose bound is beyond where it stops are never timed. The answer is the exhaustive one
+    # (tests/test_search_golden.py). Memory, the slow part, is checked only for the layouts walked.
+    timed = []  # heap of (step seconds to 1 ns, simpler first, order of candidates, Step)
+
+    def time_layout(i: int, layout: Layout) -> Step | None:
         try:
-            found.append(predict_step(model, hardware, chips, layout, False))
+            st = predict_step(model, hardware, chips, layout, False)
         except InputError:
-            continue
-    # Memory is the slow part: check it fastest first, only until the top layouts (and a rival split
-    # for the explanation) are found. Among equal times the simpler layout comes first.
-    found.sort(key=lambda st: (round(st.seconds_per_step, 9), _complexity(st.layout)))
-    fitting, splits, refused, ties = [], set(), 0, 0
-    for st in found:
-        if len(fitting) >= top and len(splits) > 1:
+            return None
+        heapq.heappush(timed, (round(st.seconds_per_step, 9), _complexity(st.layout), i, st))
+        return st
+
+    groups, start = [], 0
+    for end in range(1, tried + 1):  # the candidates of a group come one after another
+        if end == tried or _group(layouts[end]) != _group(layouts[start]):
+            first = time_layout(start, layouts[start])
+            bound = -math.inf if first is None else lower_bound(first)
+            groups.append((round(bound - 1e-9 * abs(bound), 9), start, end))
+            start = end
+    groups.sort()
+    walk = _Walk(top)
+    for bound, start, end in groups:
+        while timed and timed[0][0] < bound and not walk.done:
+            walk.take(heapq.heappop(timed)[3])
+        if walk.done:
             break
-        if not st.fits:
-            refused += not fitting
-            continue
-        if any(same(st, f) for f in fitting[-8:]):
-            ties += 1
-            continue
-        fitting.append(st)
-        splits.add(_split(st.layout))
+        for i in range(start + 1, end):
+            time_layout(i, layouts[i])
+    while timed and not walk.done:
+        walk.take(heapq.heappop(timed)[3])
+    fitting, refused, ties = walk.fitting, walk.refused, walk.ties
     if not tried:  # nothing divides: memory was never the question
         from calc.perf.utilization import _smallest_batch  # the one rule of which batches split (batch_for's)
 
@@ -146,6 +160,50 @@ def search(model, hardware, chips, global_batch: int, *, sequence: int | None = 
                f"two); {larger} would leave layouts to try")
         return Search([], 0, 0, why, 0)
     return Search(fitting[:top], tried, refused, why_fastest(fitting), ties)
+
+
+class _Walk:
+    """The layouts fastest first (among equal times the simpler first): the top that fit, none with the same time and
+    memory as one listed just before (``ties``), the non-fitting ones faster than the first that fits (``refused``),
+    until the top are found and a rival split for the explanation (``done``)."""
+
+    def __init__(self, top: int):
+        self.top, self.fitting, self.splits, self.refused, self.ties = top, [], set(), 0, 0
+
+    @property
+    def done(self) -> bool:
+        return len(self.fitting) >= self.top and len(self.splits) > 1
+
+    def take(self, st: Step) -> None:
+        if not st.fits:
+            self.refused += not self.fitting
+        elif any(same(st, f) for f in self.fitting[-8:]):
+            self.ties += 1
+        else:
+            self.fitting.append(st)
+            self.splits.add(_split(st.layout))
+
+
+def _group(layout: Layout) -> tuple:
+    """Layouts that differ only in recomputation and ZeRO stage: one group of the search."""
+    return layout.tensor, layout.context, layout.pipeline, layout.expert, layout.virtual_stages, layout.micro_batch
+
+
+def lower_bound(st: Step) -> float:
+    """Seconds no layout of ``st``'s group (the same but for recomputation and ZeRO stage) takes less than.
+
+    .. math:: t - t_{DP} - t_{re} \\left(1 + \\frac{p - 1}{m}\\right)
+
+    Within a group every part of the step is the same but the recomputation, the data-parallel communication (ZeRO)
+    and the bubble, which is ``k`` micro-batch times (``k <= p - 1``: (p - 1) / v for 1F1B, less for DualPipe), the
+    recomputation within them (calc.perf.step.step_seconds; the optimizer step shards over the same ranks under ZeRO 1
+    and 3). The recomputation and the data-parallel time are at least zero, so the step without them, and without
+    their share of the bubble, is a lower bound of every layout of the group (tests/test_search_golden.py checks it on
+    every layout of several searches).
+    """
+    recomputation = st.seconds["recomputation"]
+    return (st.seconds_per_step - st.seconds["data-parallel communication"]
+            - recomputation * (1 + (st.layout.pipeline - 1) / st.micro_batches))
 
 
 def links_needed(chip, chips: int) -> None:

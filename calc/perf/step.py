@@ -26,8 +26,8 @@ from calc.errors import InputError, did_you_mean
 from calc.perf import kernels
 from calc.perf.collectives import all_gather, all_reduce, exposed, ranks_per_node
 from calc.perf.layer import LayerTerms, cached_layer_terms, parameter_counts
-from calc.perf.layout import FRAMEWORKS, Layout, Sizes, recompute_modules, resolve
-from calc.perf.memory import has_runtime, memory_per_chip
+from calc.perf.layout import FRAMEWORKS, Layout, Sizes, copied, recompute_modules, resolve
+from calc.perf.memory import has_runtime, memory_parts, memory_per_chip
 from calc.perf.pipeline import bubble, stage_transfers
 from calc.perf.system import Chip, build_chip, resolve_hardware, runs_flash_attention
 from calc.reader import MAX_WHOLE, read_chips
@@ -118,7 +118,7 @@ class Step:
     @property
     def memory_bytes(self) -> float:
         """Training memory per chip in bytes, a float (what the search compares against capacity)."""
-        return memory_per_chip(*self.memory_key)[1]
+        return memory_parts(*self.memory_key)[1]
 
     @property
     def memory_per_chip(self) -> pint.Quantity:
@@ -215,9 +215,23 @@ def as_layout(layout: Layout | None, fields: dict) -> Layout:
     return replace(layout, **fields) if fields else layout
 
 
-@lru_cache(maxsize=4096)
+_BY_IDENTITY: dict = {}  # (id(model), sequence) -> (model, FLOP per token): hashing a shape costs more than a lookup
+
+
 def model_flop_per_token(model: Transformer, sequence: int) -> float:
     """Model FLOP per token, the PaLM count ([Chowdhery2022] app. B), as a float."""
+    found = _BY_IDENTITY.get((id(model), sequence))
+    if found is not None and found[0] is model:
+        return found[1]
+    if len(_BY_IDENTITY) >= 4096:
+        _BY_IDENTITY.clear()
+    flop = _model_flop_per_token(model, sequence)
+    _BY_IDENTITY[(id(model), sequence)] = (model, flop)
+    return flop
+
+
+@lru_cache(maxsize=4096)
+def _model_flop_per_token(model: Transformer, sequence: int) -> float:
     return model.flop_per_token("palm2022", context=sequence).m_as("FLOP/token")
 
 
@@ -275,7 +289,7 @@ def predict_step(model: Transformer, hardware, chips: int, layout: Layout, check
     sizes = resolve(layout, model, chips)
     chip = build_chip(hardware, layout.precision, layout.float8_casts)
     terms = cached_layer_terms(chip, model, sizes, layout, chips)
-    per_micro_batch, recomputed_flop = stage_time(chip, model, sizes, layout, terms, chips)
+    per_micro_batch, recomputed_flop = cached_stage_time(chip, model, sizes, layout, terms, chips)
     seconds = step_seconds(chip, model, sizes, layout, per_micro_batch, chips)
     model_flop = model_flop_per_token(model, sizes.sequence) * sizes.global_batch * sizes.sequence
     hardware_flop = model_flop + recomputed_flop * sizes.micro_batches * chips
@@ -284,7 +298,8 @@ def predict_step(model: Transformer, hardware, chips: int, layout: Layout, check
                   sizes.context, sizes.expert, sizes.sequence_parallel, bool(layout.flash_attention), layout.dropout,
                   sizes.dualpipe, sizes.stages, layout.expert_tensor, sizes.micro_batches, has_runtime(hardware),
                   layout.fused_loss)
-    shown = replace(layout, sequence=sizes.sequence, precision=chip.precision, sequence_parallel=sizes.sequence_parallel)
+    # the layout as predicted, its sequence, precision and sequence parallelism filled in
+    shown = copied(layout, sequence=sizes.sequence, precision=chip.precision, sequence_parallel=sizes.sequence_parallel)
     step = Step(model, chip, chips, shown, sizes.data_parallel, sizes.micro_batches, seconds, model_flop,
                 hardware_flop, memory_key)
     if check_memory and not step.fits:
@@ -293,6 +308,44 @@ def predict_step(model: Transformer, hardware, chips: int, layout: Layout, check
                                             f"{have:,.1f} GB: it needs {need - have:,.1f} GB more; more tensor or pipeline "
                                             f"parallelism, recomputation, ZeRO or a smaller micro-batch would fit")
     return step
+
+
+_LOGITS: dict = {}  # (id(chip), tokens, d_model, vocab share) -> (chip, Matmul): one per micro-batch shape in a search
+
+
+def output_layer(chip: Chip, tokens: float, d_model: int, vocab_share: float) -> kernels.Matmul:
+    """The output layer's product on this chip, in 16 bits whatever the layers' precision ([DeepSeekAI2024] sec.
+    3.3.1 keeps the output head in BF16), remembered for the same chip object and shape."""
+    key = (id(chip), tokens, d_model, vocab_share)
+    found = _LOGITS.get(key)
+    if found is not None and found[0] is chip:
+        return found[1]
+    if len(_LOGITS) >= 4096:
+        _LOGITS.clear()
+    logits = (kernels.matmul_16bit(chip, tokens, d_model, vocab_share) if chip.eight_bit
+              else kernels.matmul(chip, tokens, d_model, vocab_share))
+    _LOGITS[key] = (chip, logits)
+    return logits
+
+
+_STAGES: dict = {}  # the arguments stage_time reads -> ((chip, model, terms), its answer): ZeRO 1 and 3 share it
+
+
+def cached_stage_time(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, terms: LayerTerms,
+                      chips: int) -> tuple[dict, float]:
+    """:func:`stage_time`, remembered for the same chip, shape and layer terms (objects), sizes and the layout's
+    fields it reads (a search's layouts that differ only in their ZeRO stage share it). Its dict is not to be
+    changed by the caller."""
+    key = (id(chip), id(model), id(terms), sizes, layout.recompute, layout.recompute_modules,
+           bool(layout.flash_attention), layout.tp_overlap, layout.expert_overlap, layout.schedule, chips)
+    found = _STAGES.get(key)
+    if found is not None and found[0][0] is chip and found[0][1] is model and found[0][2] is terms:
+        return found[1]
+    if len(_STAGES) >= 16384:
+        _STAGES.clear()
+    answer = stage_time(chip, model, sizes, layout, terms, chips)
+    _STAGES[key] = ((chip, model, terms), answer)
+    return answer
 
 
 def stage_time(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, terms: LayerTerms,
@@ -404,8 +457,7 @@ def step_seconds(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, p
     # in 16 bits whatever the layers' precision ([DeepSeekAI2024] sec. 3.3.1 keeps the output head in BF16)
     tokens = sizes.micro_batch * sizes.sequence / sizes.context
     vocab_share = model.vocab / tensor
-    logits = (kernels.matmul_16bit(chip, tokens, model.d_model, vocab_share) if chip.eight_bit
-              else kernels.matmul(chip, tokens, model.d_model, vocab_share))
+    logits = output_layer(chip, tokens, model.d_model, vocab_share)
     seconds = {part: micro_batches * x for part, x in per_micro_batch.items()}
     seconds["matmuls"] += micro_batches * (logits.forward + logits.backward)
     seconds["memory-bound operations"] += micro_batches * kernels.loss_traffic(chip, tokens, model.vocab, tensor)

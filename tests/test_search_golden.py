@@ -1,0 +1,51 @@
+"""The layout search and the budget search give the answers recorded in tests/golden/search_results.json (written by
+``python -m benchmarks.record_search_golden`` from the exhaustive search before it was made faster): the same ranked
+layouts, step times and memory to the last bit, the same counts and explanation. What made them faster (cached terms,
+groups of layouts whose lower bound is beyond where the walk stops left untimed) must not change an answer; the bound
+is checked on every layout of four searches."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from benchmarks.record_search_golden import BUDGETS, SEARCHES, budget_answer, key, search_answer
+
+GOLDEN = json.loads((Path(__file__).parent / "golden" / "search_results.json").read_text())
+
+
+@pytest.mark.parametrize("case", SEARCHES, ids=key)
+def test_search_as_recorded(case):
+    assert search_answer(case) == GOLDEN["search"][key(case)]
+
+
+@pytest.mark.parametrize("case", BUDGETS, ids=key)
+def test_budget_search_as_recorded(case):
+    assert budget_answer(case) == GOLDEN["budget_search"][key(case)]
+
+
+@pytest.mark.parametrize("case", [c for c in SEARCHES if c[0] in ("GPT-3 175B", "Llama 2 7B", "GPT-2 XL",
+                                                                  "DeepSeek-V2-Lite")], ids=key)
+def test_lower_bound_of_a_group_holds_for_every_layout_in_it(case):
+    """calc.perf.search.lower_bound, taken from the first layout of a group (what the search times first), is at most
+    the step time of every layout of the group: the pruning it allows cannot drop a faster layout."""
+    from calc.architecture import lookup
+    from calc.errors import InputError
+    from calc.perf.search import _group, candidates, lower_bound
+    from calc.perf.step import predict_step
+    from calc.perf.system import build_chip, resolve_hardware, runs_flash_attention
+
+    name, hw, chips, batch, kw = case
+    model, hardware = lookup(name), resolve_hardware(hw)
+    flash = kw.get("flash_attention", True) and runs_flash_attention(hardware)
+    chip = build_chip(hardware, kw.get("precision"))
+    bounds, checked = {}, 0
+    for layout in candidates(model, chips, batch, kw["sequence"], chip.precision, flash, chip.chips_per_node):
+        try:
+            st = predict_step(model, hardware, chips, layout, False)
+        except InputError:
+            continue
+        bound = bounds.setdefault(_group(layout), lower_bound(st))
+        assert bound <= st.seconds_per_step * (1 + 1e-12), layout.describe()
+        checked += 1
+    assert checked > 100  # the search has layouts to check
