@@ -27,7 +27,7 @@ import pint
 
 from calc.callable_package import make_callable
 from calc.display import number
-from calc.errors import InputError, MissingLink
+from calc.errors import InputError, MissingLink, checks_keywords
 from calc.reader import whole_text
 from calc.serve import footprint, load, percentiles, phases
 from calc.serve.engines import engine_host, engine_name, engine_on
@@ -220,6 +220,7 @@ def _with_engine(answer: Serving, name: str | None, host: dict, model=None) -> S
                                       if k in host}})
 
 
+@checks_keywords("calc.serve")
 def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, attention_data_parallel=None,
           precision=None, kv_precision=None, input_tokens=1000, output_tokens=1000, concurrency=None, batch=None,
           request_rate=None, ttft_limit=None, tpot_limit=None, limit_statistic=None, window=None, window_layers=None,
