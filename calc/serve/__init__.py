@@ -26,7 +26,7 @@ import numpy as np
 import pint
 
 from calc.callable_package import make_callable
-from calc.display import number
+from calc.display import counted, number
 from calc.errors import InputError, MissingLink, checks_keywords
 from calc.reader import whole_text
 from calc.serve import footprint, load, percentiles, phases
@@ -435,8 +435,8 @@ def _why(best: Setup, candidates: list[Setup], scores: list, given: bool, what: 
         return words
     (n, t), (n_r, t_r) = held(best), held(r)
     if n == n_r:  # one load for both (a concurrency given): the step alone differs
-        return f"{words}: at {number(n)} sequences in flight a token every {number(t * 1e3)} ms against {number(t_r * 1e3)} ms"
-    return (f"{words}: {number(n)} sequences in flight at {number(t * 1e3)} ms a token against {number(n_r)} at "
+        return f"{words}: at {counted(n, 'sequence')} in flight a token every {number(t * 1e3)} ms against {number(t_r * 1e3)} ms"
+    return (f"{words}: {counted(n, 'sequence')} in flight at {number(t * 1e3)} ms a token against {number(n_r)} at "
             f"{number(t_r * 1e3)} ms")
 
 
