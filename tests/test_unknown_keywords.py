@@ -12,10 +12,12 @@ from hypothesis import strategies as st
 
 import calc
 import calc.perf
+import calc.service_life
 from calc.errors import InputError, UnknownKeyword
 
 DOORS = {"calc.estimate": calc.estimate, "calc.lifetime": calc.lifetime, "calc.serve": calc.serve,
-         "calc.perf.predict": calc.perf.predict}
+         "calc.perf.predict": calc.perf.predict, "calc.perf.search": calc.perf.search,
+         "calc.perf.budget_search": calc.perf.budget_search, "calc.service_life.service_life": calc.service_life.service_life}
 NAMED = [(door, p.name) for door, f in DOORS.items() for p in inspect.signature(f).parameters.values()
          if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and len(p.name) > 4]
 
