@@ -65,7 +65,7 @@ for name, est in compare_hardware(used, names, model=shape[0] if shape else None
             peak, done = (show("peak", q, short=True).removesuffix("/chip") for q in (est["peak"].value, est.step.throughput))
             layouts.append(f"{name}: {show('utilization', u.value, short=True)} of {peak} ({est.precision}) = {done} a "
                            f"chip, {est.step.layout.describe()}")
-        why = u.why_default.partition(": ")[2]  # "default 38%: no layout of ... fits on ..." (calc's own words)
+        why = u.why_default.partition(": ")[2]  # "default 37%: no layout of ... fits on ..." (calc's own words)
         if why:  # the cell says it short, the caption below in full (a long cell pushed the table past 1440 px)
             row["Utilization"] += " (default: see below)"
             # one reason said once for every chip it holds for: the chip's own name taken out of calc's sentence

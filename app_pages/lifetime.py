@@ -9,7 +9,7 @@ import calc
 from app_pages import charts, session
 from calc import data
 from calc.architecture import published, shape_name
-from calc.display import escape, number, show, ticks
+from calc.display import counted, escape, number, show, ticks
 from calc.errors import did_you_mean, folded
 from calc.lifetime import DEFAULT_LAW, compute_overhead, critical_fraction, curve, lifetime
 from calc.reader import read_value
@@ -481,7 +481,7 @@ if life is not None:
                f"weights in {lay['precision']}"
                f"{'' if s.precision_basis in ('given', CHIP_BASIS) else ' (' + escape(s.precision_basis, limit=200) + ')'}"
                f"{' (' + multiplied_note(lay['precision'], s.hardware) + ')' if multiplied_note(lay['precision'], s.hardware) else ''}"
-               f", {number(s.concurrency)} sequences in flight, "
+               f", {counted(s.concurrency, 'sequence')} in flight, "
                f"{number(s.tokens_per_second_per_user.m_as('token/s'))} tokens a second per user). "
                + (f"The dashed line: day {number(be)}, when serving has cost as much as training." if be <= days[-1]
                   else f"Serving catches up with training on day {number(be)}, after this life."))

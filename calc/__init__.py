@@ -27,7 +27,7 @@ as ``calc.callable_package`` explains (made callable rather than renamed: both s
 """
 
 from calc import estimate, lifetime, serve  # the packages, each callable as its function (calc.callable_package)
-from calc.errors import ConflictError, DataError, InputError, ScaleError, Undetermined
+from calc.errors import ConflictError, DataError, InputError, ScaleError, Undetermined, UnknownKeyword
 from calc.estimate import Estimate, Item
 from calc.lifetime import Lifetime
 from calc.units import Q_, parse_quantity, ureg
@@ -35,5 +35,5 @@ from calc.vocabulary import QUANTITIES, TERMS
 
 __all__ = [
     "ureg", "Q_", "parse_quantity", "estimate", "Estimate", "Item", "lifetime", "Lifetime", "serve",
-    "InputError", "ConflictError", "ScaleError", "DataError", "Undetermined", "TERMS", "QUANTITIES",
+    "InputError", "ConflictError", "ScaleError", "DataError", "Undetermined", "UnknownKeyword", "TERMS", "QUANTITIES",
 ]

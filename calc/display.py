@@ -151,6 +151,17 @@ def _scaled(x: float, table, digits=3) -> str:
     return number(x, digits)
 
 
+
+def counted(n, noun: str, plural: str = "") -> str:
+    """``n`` (``number``) and the noun it counts, singular only where the number shown is 1: the one plural of
+    every door ("1 sequences in flight" was said on the Lifetime page).
+
+    >>> counted(1, "sequence"), counted(16, "sequence"), counted(0.4, "sequence"), counted(1, "copy", "copies")
+    ('1 sequence', '16 sequences', '0.4 sequences', '1 copy')
+    """
+    shown = number(n)
+    return f"{shown} {noun if shown == '1' else plural or noun + 's'}"
+
 def si(q: pint.Quantity, unit: str, digits: int = 3, space: str = " ") -> str:
     """``q`` in ``unit`` with an SI prefix chosen for readability: ``314 ZFLOP``."""
     x = _rounded(q.m_as(unit), digits)  # 999.7 TFLOP/s is "1 PFLOP/s", not "1,000 TFLOP/s"

@@ -7,7 +7,9 @@ Every message names the field (or the file, row and column), what was expected, 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+import functools
+import inspect
+from collections.abc import Callable, Iterable
 
 
 def folded(name: str) -> str:
@@ -109,6 +111,58 @@ class MissingLink(InputError):
     def __init__(self, field: str, message: str, chip: str, link: str):
         super().__init__(field, message)
         self.chip, self.link = chip, link
+
+
+class UnknownKeyword(InputError, TypeError):
+    """A keyword a public function does not take (``calc.lifetime(modle=...)``), said with the nearest it takes.
+
+    Also a ``TypeError``, what Python raises for an unexpected keyword, so code that catches that keeps working.
+
+    Attributes
+    ----------
+    function : str
+        The function as people call it (``calc.lifetime``).
+    known : tuple of str
+        The keywords it takes.
+    """
+
+    def __init__(self, function: str, keyword: str, known: Iterable[str]):
+        self.function, self.known = function, tuple(known)
+        close = nearest(keyword, self.known, n=3)
+        hint = f"did you mean {' or '.join(close)}?" if close else "its keywords are " + ", ".join(self.known)
+        super().__init__(keyword, f"not a keyword of {function}; {hint}")
+
+
+def checks_keywords(function: str, more: Callable[[], Iterable[str]] | None = None):
+    """Decorate a public function so that a keyword it does not take raises ``UnknownKeyword`` (the nearest it takes
+    named), where Python said "got an unexpected keyword argument" with no hint. ``more``: the names a ``**kwargs``
+    of the function takes (the vocabulary's, a layout's fields), read at the call; a ``**kwargs`` without it is
+    not checked. The signature shown (``inspect.signature``, ``help``) stays the function's own.
+
+    >>> @checks_keywords("area")
+    ... def area(width, *, height=1.0):
+    ...     return width * height
+    >>> area(2, hieght=3)
+    Traceback (most recent call last):
+    ...
+    calc.errors.UnknownKeyword: hieght: not a keyword of area; did you mean height?
+    >>> str(inspect.signature(area))
+    '(width, *, height=1.0)'
+    """
+    def decorate(fn):
+        params = inspect.signature(fn).parameters.values()
+        named = tuple(p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
+        open_ended = any(p.kind == p.VAR_KEYWORD for p in params)
+
+        @functools.wraps(fn)
+        def checked(*args, **kwargs):
+            for k in kwargs:
+                if k in named or open_ended and (more is None or k in more()):
+                    continue
+                raise UnknownKeyword(function, k, named + (tuple(more()) if open_ended else ()))
+            return fn(*args, **kwargs)
+        return checked
+    return decorate
 
 
 class Undetermined(InputError, KeyError):

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pint
 
-from calc.errors import InputError, MissingLink
+from calc.errors import InputError, MissingLink, checks_keywords
 from calc.lifetime.solver import DEFAULT_LAW
 from calc.units import Q_, parse_quantity
 
@@ -293,6 +293,7 @@ class ServiceLife:
                         serving_price=self.serving_price.to("USD/token"), serving_price_params=self.params)
 
 
+@checks_keywords("calc.service_life.service_life")
 def service_life(model, hardware, *, training_tokens, tokens_per_day, days, utilization=None, price=None,
                  serving_price=None, serving_chips=None, precision=None, input_tokens=1000, output_tokens=1000,
                  ttft_limit=None, tpot_limit=None) -> ServiceLife:

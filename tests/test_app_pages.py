@@ -68,12 +68,12 @@ def test_compare_price_source_is_short_enough_to_read():
 
 
 def test_compare_says_why_a_chip_has_the_default_utilization():
-    # TPU v3 and v4 showed "38%" beside others' "(modelled)" with no reason (calc.perf.utilization's search found none)
+    # TPU v3 and v4 showed the default beside others' "(modelled)" with no reason (calc.perf.utilization's search found none)
     at = _open("app_pages/compare.py", params="70 Gparam", tokens="2 Ttoken", chips="1024")  # Llama 2 70B's preset
     at.multiselect(key="compare_hw").set_value(["H100 SXM5", "TPU v3"]).run()
     util = dict(zip(at.dataframe[0].value["Hardware"], at.dataframe[0].value["Utilization"]))
-    assert util["H100 SXM5"].endswith("(modelled)") and util["TPU v3"] == "38% (default: see below)"
-    assert any(c.value.replace("\\", "").startswith("TPU v3: 38% (default: no layout modelled — data/hardware.csv gives")
+    assert util["H100 SXM5"].endswith("(modelled)") and util["TPU v3"] == "37% (default: see below)"
+    assert any(c.value.replace("\\", "").startswith("TPU v3: 37% (default: no layout modelled — data/hardware.csv gives")
                for c in at.caption), [c.value for c in at.caption]
 
 
@@ -193,5 +193,5 @@ def test_compare_says_the_default_utilization_s_figure_and_source_for_a_bare_cou
     # fresh18: "Utilization on each chip: the default, for a parameter count alone" gave neither the figure nor its source
     at = _open("app_pages/compare.py", params="70e9 param", tokens="1.4e12 token", chips="1024")
     (cap,) = [c.value for c in at.caption if c.value.startswith("Utilization on each chip")]
-    assert "the default 38% (the median MFU of the runs Epoch AI's database reports one for, data/defaults.csv)" in cap
+    assert "the default 37% (the median MFU of the runs Epoch AI's database reports one for, data/defaults.csv)" in cap
     assert "the same for every chip" in cap and "Model shape" in cap

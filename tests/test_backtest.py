@@ -207,3 +207,14 @@ def test_llama_3_1_405b_interleaves_at_one_count_in_the_back_test_and_the_valida
     assert blank["virtual_stages"] is None and preds[blank["name"]].step.layout.virtual_stages == 1
     (hours,) = [c for c in modelled_checks() if c.run == "Llama 3.1 405B" and c.output == "chip_hours"]
     assert "v8" in hours.caveat and hours.ratio == pytest.approx(0.815, abs=0.005) and hours.note
+
+
+def test_default_utilization_is_the_median_mfu_of_the_epoch_runs():
+    # data/defaults.csv's utilization is derived, not chosen: the median MFU of every data/epoch_runs.csv row that
+    # reports one (40, row 18's 72 read as 0.72 after Dao 2023, though it has no hours for the back-test), to two
+    # places: 0.371. A row added or corrected there must move the default with it
+    import statistics
+
+    mfu = [r["mfu"] for r in data.read_table(data.DATA_DIR / "epoch_runs.csv", key=None) if r["mfu"] is not None]
+    assert len(mfu) >= 40 and all(0 < u <= 1 for u in mfu)
+    assert data.defaults()["utilization"].value.m_as("") == round(statistics.median(mfu), 2)

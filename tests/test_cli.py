@@ -135,7 +135,7 @@ def test_claims_read_as_articles_write_them(capsys):
     assert "$562,027" in lines["deepseek-day-revenue"] and "× 10⁶ USD" not in out
     assert "quoted $4.6M, plausible $2.49M to $10.3M" in out
     assert "$2,048/h" in lines["gpt2-hourly-cost"] and "$4.38/Mtoken" in lines["openai-gpt4o-price-vs-modelled-cost"]
-    assert "(data/defaults.csv): 67.7 days" in out  # a context figure's days, not "67.7 d"
+    assert "(data/defaults.csv): 69.5 days" in out  # a context figure's days, not "67.7 d"
 
 
 def test_hardware_list(capsys):

@@ -80,7 +80,7 @@ def test_a_misspelt_name_of_a_scenario_or_a_layout_names_the_nearest():
 
     with pytest.raises(calc.InputError, match=r"^chps: not a name of the calculator \(did you mean chips\?\); expected one of params, "):
         check_field("chps", 8)
-    with pytest.raises(calc.InputError, match=r"^layout: unknown field 'tensr' \(did you mean tensor\?\); "):
+    with pytest.raises(calc.InputError, match=r"^tensr: not a keyword of calc.perf.predict; did you mean tensor\?"):
         predict("Llama 2 7B", "H100 SXM5", 8, tensr=8)
 
 

@@ -125,3 +125,20 @@ def test_a_value_that_rounds_up_to_the_next_prefix_takes_it():
     assert show("tokens", Q_(999.4e9, "token")) == "999B tokens"
     assert show("params", Q_(999.96e6, "param")) == "1B params"
     assert si(Q_(999.7e12, "FLOP/s"), "FLOP/s") == "1 PFLOP/s"
+
+
+@pytest.mark.parametrize("n, said", [(1, "1 sequence"), (1.0001, "1 sequence"), (2, "2 sequences"),
+                                     (0.5, "0.5 sequences"), (219, "219 sequences")])
+def test_a_count_is_singular_only_where_one_is_shown(n, said):
+    # the Lifetime page said "1 sequences in flight"; calc.display.counted is every door's plural
+    from calc.display import counted
+
+    assert counted(n, "sequence") == said
+
+
+def test_the_serve_command_says_one_sequence_in_the_singular(capsys):
+    from calc.__main__ import main
+
+    assert main(["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--concurrency", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "concurrency: 1 sequence in flight (" in out and "1 sequences" not in out

@@ -150,12 +150,12 @@ def test_compare_page_models_each_chip_for_a_known_shape_only():
     assert not any("(modelled)" in u for u in at.dataframe[0].value["Utilization"])
 
 
-# Why the default stands where a shape was known (it was silent: 38% with no reason)
+# Why the default stands where a shape was known (it was silent: the default with no reason)
 
 @pytest.mark.parametrize("hardware,chips,why", [
-    ("H100 SXM5", 3, "default 38%: no layout of Llama 3 70B fits on 3 H100 SXM5 (needs at least 9; 16 fit)"),
-    ("TPU v3", 3, "default 38%: data/hardware.csv gives TPU v3 no link bandwidth to model its layouts"),
-    ("TPU v2", 2048, "default 38%: data/hardware.csv gives TPU v2 no link bandwidth"),
+    ("H100 SXM5", 3, "default 37%: no layout of Llama 3 70B fits on 3 H100 SXM5 (needs at least 9; 16 fit)"),
+    ("TPU v3", 3, "default 37%: data/hardware.csv gives TPU v3 no link bandwidth to model its layouts"),
+    ("TPU v2", 2048, "default 37%: data/hardware.csv gives TPU v2 no link bandwidth"),
 ])
 def test_a_default_utilization_for_a_known_shape_says_why(hardware, chips, why, capsys):
     est = calc.estimate(model="Llama 3 70B", hardware=hardware, chips=chips, tokens="15e12 token")
@@ -179,7 +179,7 @@ def test_cli_compare_takes_a_shape_and_answers_as_estimate_does(capsys):
     assert days == pytest.approx(est.duration.m_as("day"), rel=1e-9)
 
 
-# The flagship run fell back to the 38% default: the search's default batch (512 sequences of 8,192 tokens) leaves no
+# The flagship run fell back to the default: the search's default batch (512 sequences of 8,192 tokens) leaves no
 # layout on 16,384 chips, and the message suggested a larger global batch, which estimate does not take.
 def test_a_published_run_is_modelled_at_its_own_global_batch(capsys):
     assert main(["estimate", "--config", "data/configs/llama-3.1-405b.json", "--tokens", "15.6T", "--hardware",
@@ -230,7 +230,7 @@ def test_compare_page_says_a_shared_reason_once_with_its_chips_and_in_full():
     at = open_page("app_pages/compare.py", errors_ok=True, **RUN_405B, chips="16383")
     notes = [c.value.replace("\\", "") for c in at.caption if "(default: no layout modelled" in c.value]
     assert not any("…" in n for n in notes), notes
-    gpus = "V100 SXM2, A100 SXM4 80GB, H100 SXM5, H200 SXM, B200, MI300X: 38% (default: no layout modelled — no layout "
+    gpus = "V100 SXM2, A100 SXM4 80GB, H100 SXM5, H200 SXM, B200, MI300X: 37% (default: no layout modelled — no layout "
     assert sum(n.startswith(gpus) for n in notes) == 1 and len(notes) == 3, notes
     assert all(n.endswith(")") for n in notes) and any("gives this chip no link bandwidth" in n for n in notes), notes
 

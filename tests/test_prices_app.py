@@ -90,7 +90,7 @@ def _methods(at: AppTest) -> dict:
 def test_cost_of_the_scenario_is_the_estimate_pages_cost_and_its_own_price_comes_first():
     # Issue #12: Cost showed $6.62M (Google Cloud, 2025-12-31) where Estimate showed $4.27M; a price given was ignored.
     # 70B and 2T are Llama 2 70B's published counts: a known shape, so the Estimate page (and, since both share
-    # app_pages/session.py's estimate, the Cost page) take its modelled utilization, not the 38% default
+    # app_pages/session.py's estimate, the Cost page) take its modelled utilization, not the default (37%)
     # calc.estimate gives the bare counts; this test compared Cost with the latter while Estimate showed the former.
     import calc.scenario
 

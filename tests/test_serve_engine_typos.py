@@ -18,6 +18,18 @@ def test_a_misspelt_family_with_its_release_is_told_that_release(typed, meant):
     assert exc.value.message.endswith(f"got {typed!r}; did you mean {meant}?")
 
 
-def test_a_release_that_does_not_resolve_keeps_the_nearest_names():
-    with pytest.raises(InputError, match=r"got 'vlm 0\.99'; did you mean vLLM 0\.9"):
-        engine_name("vlm 0.99")
+@pytest.mark.parametrize("typed, meant", [
+    # a release not listed is told the family's listed releases nearest it in release order (calc.serve.terms.release_key):
+    # "sgl 0.5.0" was told "SGLang 0.5.9 or SGLang 0.5.7 or SGLang 0.5.3" (nearest in spelling), "vllm 0.9.9" the
+    # line's oldest first (0.9.0, 0.9.0.1, 0.9.1); at the same distance, one of the line typed first
+    ("sgl 0.5.0", "SGLang 0.5.1.post3 or SGLang 0.4.10.post2 or SGLang 0.5.2"),
+    ("sglang 0.5.0", "SGLang 0.5.1.post3 or SGLang 0.4.10.post2 or SGLang 0.5.2"),
+    ("vlm 0.9.9", "vLLM 0.9.2 or vLLM 0.10.0 or vLLM 0.9.1"),
+    ("vllm 0.11.5", "vLLM 0.11.2 or vLLM 0.12.0 or vLLM 0.11.1"),  # ROCm builds neither offered nor counted
+    ("vllm 0.8.2 (rocm)", "vLLM 0.8.5 (ROCm) or vLLM 0.7.3.dev (ROCm) or vLLM 0.9.0.1 (ROCm)"),
+    ("sglang 0.3.0", "SGLang 0.4.0 or SGLang 0.4.1.post7 or SGLang 0.4.2.post4"),  # older than every one listed
+])
+def test_a_release_not_listed_is_told_the_nearest_releases_first(typed, meant):
+    with pytest.raises(InputError) as exc:
+        engine_name(typed)
+    assert exc.value.message.endswith(f"got {typed!r}; did you mean {meant}?"), exc.value.message[-160:]

@@ -226,13 +226,14 @@ def test_a_cuda_name_on_an_amd_chip_names_the_rocm_build_of_its_line(typed, offe
 
 
 def test_a_release_not_listed_suggests_its_own_lines_releases_first():
-    # a new user's "vLLM 0.8.2" was offered vLLM 0.9.2 first (nearest in spelling), though 0.8.5 is of its line
+    # a new user's "vLLM 0.8.2" was offered vLLM 0.9.2 first (nearest in spelling), though 0.8.5 is of its line; the
+    # nearest in release order since (0.7.3 just before it, 0.8.5.post1 two after)
     from calc.serve import engine_name
 
     with pytest.raises(InputError) as exc:
         engine_name("vLLM 0.8.2")
-    assert exc.value.message.endswith("got 'vLLM 0.8.2'; did you mean vLLM 0.8.5 or vLLM 0.8.5.post1?")
-    with pytest.raises(InputError, match=r"did you mean SGLang 0\.4\.0 or SGLang 0\.4\.1\.post7 or "):
+    assert exc.value.message.endswith("got 'vLLM 0.8.2'; did you mean vLLM 0.8.5 or vLLM 0.7.3 or vLLM 0.8.5.post1?")
+    with pytest.raises(InputError, match=r"did you mean SGLang 0\.4\.2\.post4 or SGLang 0\.4\.1\.post7 or SGLang 0\.4\.3\.post2\?"):
         engine_name("sglang 0.4.2.post1")  # 0.4.2.post4 is listed (dstack's runs), 0.4.2.post1 not
 
 

@@ -91,7 +91,7 @@ def _serve_parser(sub) -> None:
 def _serve(args) -> int:
     """serve: one serving answer, the frontier, or a calibration to the user's rows."""
     from calc.architecture import Transformer
-    from calc.display import cents, number
+    from calc.display import cents, counted, number
     from calc.serve import FRONTIER_POINTS, frontier, serve
     from calc.serve.terms import matmul_basis
 
@@ -194,15 +194,15 @@ def _serve(args) -> int:
     if s.engine is not None:
         print("  " + _engine_text(s.engine))
     if s.mode == "limits":  # the load found, and the rate of requests arriving at random that makes it
-        print(f"  limits: {number(s.concurrency)} sequences in flight on average, at {number(s.request_rate.m_as('1/s'))} "
+        print(f"  limits: {counted(s.concurrency, 'sequence')} in flight on average, at {number(s.request_rate.m_as('1/s'))} "
               f"requests/s arriving at random ({_held(s)})")
     elif s.request_rate is not None:
         m = s.mean_in_flight if s.mean_in_flight is not None else s.concurrency
-        print(f"  request rate: {number(s.request_rate.m_as('1/s'))} requests/s, {number(m)} sequence{'s' * (number(m) != '1')} "
+        print(f"  request rate: {number(s.request_rate.m_as('1/s'))} requests/s, {counted(m, 'sequence')} "
               f"in flight on average (Little's law: the rate x a request's time from arrival to its last token; "
               f"{_held(s)})")
     else:
-        print(f"  {s.mode}: {number(s.concurrency)} sequences in flight ({_held(s)})")
+        print(f"  {s.mode}: {counted(s.concurrency, 'sequence')} in flight ({_held(s)})")
     print(f"  time to first token      {number(s.ttft.m_as('ms'))} ms   (prefill limited by {s.limited_by['prefill']})")
     print(f"    {_ttft_text(s)}")
     print(f"  time per output token    {number(s.tpot.m_as('ms'))} ms   (decode limited by {s.limited_by['decode']})")

@@ -25,7 +25,7 @@ class Item:
 
     @property
     def why_default(self) -> str:
-        """Why a default stands where a modelled value was sought ("default 38%: no layout of Llama 3 70B fits on
+        """Why a default stands where a modelled value was sought ("default 37%: no layout of Llama 3 70B fits on
         3 H100 SXM5 (needs at least 9; 16 fit)"), else "" (see ``calc.perf.utilization.why_not``)."""
         if self.source != "default" or not self.how.startswith("default "):
             return ""

@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from calc import data
-from calc.errors import InputError
+from calc.errors import InputError, checks_keywords
 from calc.estimate.consistency import _check, _check_finite
 from calc.estimate.defaults import _apply_default, _missing, _modelled_utilization
 from calc.estimate.inputs import _UNIT, _base, _canonical, _read_inputs, _read_rtol, _units
@@ -20,9 +20,10 @@ from calc.relations import coefficient as _coefficient
 from calc.relations import evaluate as _evaluate
 from calc.relations import plan as _plan
 from calc.units import Q_
-from calc.vocabulary import QUANTITIES
+from calc.vocabulary import BY_NAME, QUANTITIES
 
 
+@checks_keywords("calc.estimate", lambda: BY_NAME)  # the vocabulary's names, as **known takes them
 def estimate(*, rtol: float | None = None, model=None, layout=None, utilization_model=None, lora_rank: int = 16,
              chips_per_node=None, **known) -> Estimate:
     """Fill in a training run from any consistent subset of the vocabulary, by the six relations of

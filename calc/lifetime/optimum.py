@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pint
 
-from calc.errors import InputError
+from calc.errors import InputError, checks_keywords
 from calc.lifetime.dollars import _fraction, _training_price
 from calc.lifetime.inputs import _count, _price, quality
 from calc.lifetime.plans import SERVE_FLOP, Lifetime, _beyond, _finite, _plan
@@ -14,6 +14,7 @@ from calc.lifetime.solver import DEFAULT_LAW, _few, _root, _shape
 from calc.units import Q_
 
 
+@checks_keywords("calc.lifetime")
 def lifetime(*, loss=None, params=None, tokens=None, model=None, inference_tokens=0, law: str = DEFAULT_LAW,
              training_price=None, serving_price=None, serving_price_params=None, hardware=None,
              utilization=None, precision=None) -> Lifetime:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pint
 
 from calc.architecture import lookup, published  # noqa: F401 (published: the doctest's)
-from calc.errors import InputError, did_you_mean
+from calc.errors import InputError, checks_keywords, did_you_mean
 from calc.perf.layout import whole
 from calc.perf.search import search
 from calc.perf.step import Step, whole_chips  # noqa: F401 (Step: the type of Option.step)
@@ -49,6 +49,7 @@ class BudgetSearch:
 GOALS = ("fastest", "cheapest")
 
 
+@checks_keywords("calc.perf.budget_search")
 def budget_search(model, hardware, global_batch: int, tokens, budget, *, sequence: int | None = None,
                   precision: str | None = None, flash_attention: bool = True, price=None, max_chips=None,
                   goal: str = "fastest") -> BudgetSearch:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from calc.architecture import lookup, published  # noqa: F401 (published: the doctest's)
 from calc.display import number
-from calc.errors import InputError
+from calc.errors import InputError, checks_keywords
 from calc.perf.layout import RECOMPUTE, Layout, copied, whole
 from calc.perf.step import PARTS, Step, predict_step, whole_chips
 from calc.perf.system import build_chip, resolve_hardware, runs_flash_attention
@@ -84,6 +84,7 @@ def candidates(model, chips: int, global_batch: int, sequence: int, precision: s
                                                  recompute=recompute, zero=zero)
 
 
+@checks_keywords("calc.perf.search")
 def search(model, hardware, chips, global_batch: int, *, sequence: int | None = None,
            precision: str | None = None, flash_attention: bool = True, top: int = 10) -> Search:
     """The fastest layouts of ``model`` on ``chips`` chips of ``hardware`` that fit in memory.

@@ -22,7 +22,7 @@ import numpy as np
 import pint
 
 from calc.architecture import Transformer, lookup, published  # noqa: F401 (published: the doctest's)
-from calc.errors import InputError, did_you_mean
+from calc.errors import InputError, checks_keywords, did_you_mean
 from calc.perf import kernels
 from calc.perf.collectives import all_gather, all_reduce, exposed, ranks_per_node
 from calc.perf.layer import LayerTerms, cached_layer_terms, parameter_counts
@@ -238,6 +238,7 @@ def _model_flop_per_token(model: Transformer, sequence: int) -> float:
 # --------------------------------------------------------------------------- the model
 
 
+@checks_keywords("calc.perf.predict", lambda: (*Layout.__dataclass_fields__, "uneven_pipeline"))  # **fields: a layout's
 def predict(model, hardware, chips, layout: Layout | None = None, *, check_memory: bool = True, **fields) -> Step:
     """Predict one training step of ``model`` on ``chips`` chips of ``hardware`` with ``layout``.
 

@@ -26,8 +26,8 @@ import numpy as np
 import pint
 
 from calc.callable_package import make_callable
-from calc.display import number
-from calc.errors import InputError, MissingLink
+from calc.display import counted, number
+from calc.errors import InputError, MissingLink, checks_keywords
 from calc.reader import whole_text
 from calc.serve import footprint, load, percentiles, phases
 from calc.serve.engines import engine_host, engine_name, engine_on
@@ -220,6 +220,7 @@ def _with_engine(answer: Serving, name: str | None, host: dict, model=None) -> S
                                       if k in host}})
 
 
+@checks_keywords("calc.serve")
 def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, attention_data_parallel=None,
           precision=None, kv_precision=None, input_tokens=1000, output_tokens=1000, concurrency=None, batch=None,
           request_rate=None, ttft_limit=None, tpot_limit=None, limit_statistic=None, window=None, window_layers=None,
@@ -434,8 +435,8 @@ def _why(best: Setup, candidates: list[Setup], scores: list, given: bool, what: 
         return words
     (n, t), (n_r, t_r) = held(best), held(r)
     if n == n_r:  # one load for both (a concurrency given): the step alone differs
-        return f"{words}: at {number(n)} sequences in flight a token every {number(t * 1e3)} ms against {number(t_r * 1e3)} ms"
-    return (f"{words}: {number(n)} sequences in flight at {number(t * 1e3)} ms a token against {number(n_r)} at "
+        return f"{words}: at {counted(n, 'sequence')} in flight a token every {number(t * 1e3)} ms against {number(t_r * 1e3)} ms"
+    return (f"{words}: {counted(n, 'sequence')} in flight at {number(t * 1e3)} ms a token against {number(n_r)} at "
             f"{number(t_r * 1e3)} ms")
 
 

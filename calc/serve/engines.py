@@ -43,6 +43,25 @@ def _version_key(name: str) -> tuple:
     return release_key(parts[1]) if parts else ()
 
 
+def _nearest_releases(version: str, rest: str, names: list[str], n: int = 3) -> list[str]:
+    """The ``n`` releases of ``names`` (one family's) nearest ``version`` in release order (``terms.release_key``):
+    of the build typed, where listed ("vllm 0.8.2": vLLM 0.8.5, not vLLM 0.8.5 (ROCm), another vendor's), the fewest
+    releases away, one of the release line typed before one of another at the same distance: "sglang 0.5.0" is told
+    0.5.1.post3, 0.4.10.post2 and 0.5.2, "vllm 0.9.9" 0.9.2, 0.10.0 and 0.9.1, where it was told the line's oldest
+    first (0.9.0, 0.9.0.1, 0.9.1), and "sgl 0.5.0" the three nearest in spelling (0.5.9, 0.5.7, 0.5.3).
+
+    >>> _nearest_releases("0.9.9", "", ["vLLM 0.9.0", "vLLM 0.9.0.1", "vLLM 0.9.1", "vLLM 0.9.2", "vLLM 0.10.0"])
+    ['vLLM 0.9.2', 'vLLM 0.10.0', 'vLLM 0.9.1']
+    """
+    ordered = sorted([e for e in names if _engine_parts(e)[2] == rest] or names, key=_version_key)
+    at = sum(_version_key(e) < release_key(version) for e in ordered)  # where the release typed would stand
+    line = ".".join(version.split(".")[:2]) + "."
+
+    def far(i: int) -> tuple:
+        return (i - at if i >= at else at - 1 - i, not (_engine_parts(ordered[i])[1] + ".").startswith(line), i < at)
+    return [ordered[i] for i in sorted(range(len(ordered)), key=far)[:n]]
+
+
 def _engine_same(names: list[str]) -> bool:
     """Whether the engines ``names`` take the same defaults (data/serving_engines.csv), host work
     (data/serving_host.csv) and chips (data/serving_engine_chips.csv): a family of such releases is one engine."""
@@ -108,12 +127,8 @@ def engine_name(engine) -> str | None:
         sole = [n for n in mine if _engine_parts(n)[1] == version]
         if version and not rest and len(sole) == 1 and _engine_parts(sole[0])[2] not in VENDOR_BUILDS:
             return sole[0]
-        if mine:  # a release of a line listed ("vllm 0.8.2"): that line's releases first, then the nearest in spelling
-            line = ".".join(version.split(".")[:2])
-            near = [n for n in mine if version and _engine_parts(n)[1].startswith(line + ".")]
-            # the build typed first ('vllm 0.8.2': vLLM 0.8.5, not vLLM 0.8.5 (ROCm), which is another vendor's)
-            near = ([n for n in near if _engine_parts(n)[2] == rest] or near)[:3] or \
-                nearest(str(engine), mine, n=3, cutoff=0.5)
+        if mine:  # a release not listed ("vllm 0.8.2"): the listed releases nearest it in release order
+            near = _nearest_releases(version, rest, mine) if version else nearest(str(engine), mine, n=3, cutoff=0.5)
             hint = f"; did you mean {' or '.join(near)}?" if near else ""
             raise InputError("engine", f"expected one of {', '.join(mine)}, got {engine!r:.60}{hint}")
     holding = [n for n in known if given and given in n.casefold()]  # "mlperf" is in five: the three nearest
@@ -125,8 +140,11 @@ def engine_name(engine) -> str | None:
     if spelt:  # the family misspelt, the release typed: that release first ("vlm 0.11" was told vLLM 0.19.1 first)
         try:
             hint = f"; did you mean {engine_name(f'{spelt[0]} {tail}')}?"
-        except InputError:
-            pass
+        except InputError:  # a release not listed: the family's nearest in release order ("sgl 0.5.0" was told 0.5.9)
+            typed = _engine_parts(f"{spelt[0]} {tail}")
+            mine = [n for n in known if typed and (p := _engine_parts(n)) and p[0] == typed[0]]
+            near = _nearest_releases(typed[1], typed[2], mine) if typed and typed[1] else []
+            hint = f"; did you mean {' or '.join(near)}?" if near else hint
     family = nearest(word, _ENGINE_FAMILIES, n=1) if not near else []
     if family:  # a family's name misspelt ("vlm 0.11", "sglan"): the release it names with the name spelt right
         try:
