@@ -257,5 +257,7 @@ def read_chips(value, name: str = "chips") -> pint.Quantity:
         if near and round(n * 1000) == n * 1000 and round(n * 100) != n * 100 and n < 1000:
             near += f" (or {n * 1000:.0f}, a digit group)"  # 16.384: three decimals read as a thousands group
         near += "?" if near else ""
-        raise InputError(name, f"expected a whole number of chips (at least 1), got {shown(q)}{near}")
+        # every digit the user gave: 16383.9 shown to 4 figures read "got 16,384 chip; did you mean 16,383 or 16,384?"
+        given = f"{n:,} chip" if 1 <= n < 1e15 else shown(q)
+        raise InputError(name, f"expected a whole number of chips (at least 1), got {given}{near}")
     return q
