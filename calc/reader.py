@@ -222,16 +222,22 @@ def value_range(name: str, q: pint.Quantity) -> tuple[float, float]:
 
 def shown(q: pint.Quantity, value: float | None = None) -> str:
     """A value the user gave, readable, for an error message; for an array, the offending element."""
-    from calc.display import number
-
     m = q.magnitude
     unit = f"{q.units:~P}"
     if isinstance(m, np.ndarray):
         if value is None:
             bad = m[~np.isfinite(m) | (m <= 0)] if m.size else m
             value = float(bad.flat[0] if bad.size else m.flat[0])
-        return f"{number(value, 4)} {unit} (in an array of {m.size})".replace("  ", " ")
-    return f"{number(float(m), 4)} {unit}".strip()
+        return f"{_figure(value, unit)} (in an array of {m.size})"
+    return _figure(float(m), unit)
+
+
+def _figure(value: float, unit: str) -> str:
+    """``value`` in ``unit`` to 4 figures; a NaN as Python writes it, without the unit (fresh20: 'got not a number
+    chip')."""
+    from calc.display import number
+
+    return "NaN" if math.isnan(value) else f"{number(value, 4)} {unit}".strip()
 
 
 def read_chips(value, name: str = "chips") -> pint.Quantity:

@@ -99,3 +99,14 @@ def test_a_fractional_count_is_shown_with_every_digit_given(chips, given, near):
     with pytest.raises(calc.InputError) as exc:
         calc.estimate(**RUN, chips=chips)
     assert f"got {given}; did you mean {near}?" in str(exc.value), exc.value
+
+
+@pytest.mark.parametrize("given, message", [
+    (dict(chips=[8, float("nan")]), "chips: expected a finite number, got NaN (in an array of 2)"),
+    (dict(chips=8, utilization=float("nan")), "utilization: expected a finite number, got NaN"),
+])
+def test_a_nan_is_said_as_nan(given, message):
+    """fresh20: a NaN read 'got not a number chip (in an array of 2)'."""
+    with pytest.raises(calc.InputError) as exc:
+        calc.estimate(**{**RUN, **given})
+    assert str(exc.value) == message
