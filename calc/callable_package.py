@@ -15,31 +15,13 @@ import inspect
 import sys
 import types
 
-from calc.errors import InputError, nearest
-
 
 class CallablePackage(types.ModuleType):
     """A package's module that, called, calls its function of the same name (looked up at each call, so a
     replaced ``calc.serve.serve`` is the one called)."""
 
     def __call__(self, *args, **kwargs):
-        function = getattr(self, self.__name__.rsplit(".", 1)[-1])
-        _check_names(self.__name__, function, kwargs)
-        return function(*args, **kwargs)
-
-
-def _check_names(package: str, function, kwargs: dict) -> None:
-    """A keyword the function does not take is one InputError naming it, with the nearest names it takes, as
-    ``calc.estimate(tokns=...)`` is (fresh20: ``calc.serve(tensr=2)`` was Python's TypeError, no names offered)."""
-    parameters = inspect.signature(function).parameters
-    if any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
-        return  # calc.estimate takes any name and checks it against the vocabulary itself
-    for name in kwargs:
-        if name not in parameters:
-            close = nearest(name, parameters, n=3)
-            hint = f"did you mean {' or '.join(close)}?" if close else "its names: " + ", ".join(parameters)
-            raise InputError(name, f"not a parameter of {package}; "
-                                   f"{hint}")
+        return getattr(self, self.__name__.rsplit(".", 1)[-1])(*args, **kwargs)
 
 
 def make_callable(name: str) -> None:

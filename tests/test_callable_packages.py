@@ -44,16 +44,3 @@ def test_no_other_function_hides_a_package():
     for name in calc.__all__:
         if name in modules:
             assert inspect.ismodule(getattr(calc, name)), name
-
-
-@pytest.mark.parametrize("door, kwargs, message", [
-    (calc.serve, dict(model="Llama 3 8B", hardware="H100 SXM5", tensr=2),
-     "tensr: not a parameter of calc.serve; did you mean tensor?"),
-    (calc.lifetime, dict(params="13B", tokens="576B", inference_token="2T"),
-     "inference_token: not a parameter of calc.lifetime; did you mean inference_tokens?"),
-])
-def test_a_misspelt_keyword_is_one_input_error_with_the_nearest_name(door, kwargs, message):
-    """fresh20: calc.serve(tensr=2) was Python's TypeError with no name offered; calc.estimate(tokns=...) said one."""
-    with pytest.raises(calc.InputError) as exc:
-        door(**kwargs)
-    assert str(exc.value) == message
