@@ -146,14 +146,26 @@ def _render_inputs(errors: dict[tuple[str, ...], str], heading: str = "Not read"
     row.selectbox(label("finetune"), [PRETRAINING, *methods()], key="in_finetune", width=FIELD_WIDTH,
                   help="A fine-tuning run: its FLOP per token (LoRA and QLoRA: 4 per weight, no weight gradients; "
                        "data/finetuning.csv), and no pre-training warnings.")
+    if marked := [n for n in FIELDS if any(n in bad for bad in errors)]:
+        st.html(f"<style>{_red_labels(marked)}</style>")  # a bad field's label in red
     for section, names in LAYOUT:
         st.markdown(f"**{section}**")
         row = st.container(horizontal=True, vertical_alignment="bottom")  # boxes in line when a label takes two lines
         for n in names:  # no help icon per field: each is a tooltip to draw on every change
-            words = f":red[{label(n)}]" if any(n in bad for bad in errors) else label(n)  # a bad field in red
-            row.text_input(words, key=f"in_{n}", placeholder=f"e.g. {EXAMPLES[n]}", width=FIELD_WIDTH)
+            row.text_input(label(n), key=f"in_{n}", placeholder=f"e.g. {EXAMPLES[n]}", width=FIELD_WIDTH)
         if bad := {k: m for k, m in errors.items() if k[0] in names}:  # right under the row it is in
             st.error(f"{heading} in {section.lower()}:\n{_error_text(bad)}")
+
+
+def _red_labels(names: list[str]) -> str:
+    """CSS that draws the labels of the fields ``names`` in red (Streamlit's red text, light and dark), leaving the
+    label itself plain: a label written ":red[Chips]" was the field's aria-label, what a screen reader reads (fresh20).
+
+    >>> _red_labels(["chips"])
+    '.st-key-in_chips label p {color: #9e303b} @media (prefers-color-scheme: dark) {.st-key-in_chips label p {color: #ff6c6c}}'
+    """
+    where = ", ".join(f".st-key-in_{n} label p" for n in names)
+    return f"{where} {{color: #9e303b}} @media (prefers-color-scheme: dark) {{{where} {{color: #ff6c6c}}}}"
 
 
 def _run(known: dict):

@@ -222,16 +222,22 @@ def value_range(name: str, q: pint.Quantity) -> tuple[float, float]:
 
 def shown(q: pint.Quantity, value: float | None = None) -> str:
     """A value the user gave, readable, for an error message; for an array, the offending element."""
-    from calc.display import number
-
     m = q.magnitude
     unit = f"{q.units:~P}"
     if isinstance(m, np.ndarray):
         if value is None:
             bad = m[~np.isfinite(m) | (m <= 0)] if m.size else m
             value = float(bad.flat[0] if bad.size else m.flat[0])
-        return f"{number(value, 4)} {unit} (in an array of {m.size})".replace("  ", " ")
-    return f"{number(float(m), 4)} {unit}".strip()
+        return f"{_figure(value, unit)} (in an array of {m.size})"
+    return _figure(float(m), unit)
+
+
+def _figure(value: float, unit: str) -> str:
+    """``value`` in ``unit`` to 4 figures; a NaN as Python writes it, without the unit (fresh20: 'got not a number
+    chip')."""
+    from calc.display import number
+
+    return "NaN" if math.isnan(value) else f"{number(value, 4)} {unit}".strip()
 
 
 def read_chips(value, name: str = "chips") -> pint.Quantity:
@@ -257,5 +263,7 @@ def read_chips(value, name: str = "chips") -> pint.Quantity:
         if near and round(n * 1000) == n * 1000 and round(n * 100) != n * 100 and n < 1000:
             near += f" (or {n * 1000:.0f}, a digit group)"  # 16.384: three decimals read as a thousands group
         near += "?" if near else ""
-        raise InputError(name, f"expected a whole number of chips (at least 1), got {shown(q)}{near}")
+        # every digit the user gave: 16383.9 shown to 4 figures read "got 16,384 chip; did you mean 16,383 or 16,384?"
+        given = f"{n:,} chip" if 1 <= n < 1e15 else shown(q)
+        raise InputError(name, f"expected a whole number of chips (at least 1), got {given}{near}")
     return q

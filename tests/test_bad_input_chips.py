@@ -89,3 +89,24 @@ def test_a_chip_count_in_nodes_says_the_chips_to_write(capsys):
                                    "chips" in err, err
     with pytest.raises(calc.InputError, match=r"1 node of 8 GPUs \(an HGX H100 or H200\) is 8 chips"):
         calc.estimate(**RUN, chips="1 node")
+
+
+@pytest.mark.parametrize("chips, given, near", [("16383.9", "16,383.9 chip", "16,383 or 16,384"),
+                                                (1024.5, "1,024.5 chip", "1,024 or 1,025"),
+                                                ("8.5", "8.5 chip", "8 or 9")])
+def test_a_fractional_count_is_shown_with_every_digit_given(chips, given, near):
+    """fresh20: 16383.9 was shown to 4 figures, 'got 16,384 chip; did you mean 16,383 or 16,384?'."""
+    with pytest.raises(calc.InputError) as exc:
+        calc.estimate(**RUN, chips=chips)
+    assert f"got {given}; did you mean {near}?" in str(exc.value), exc.value
+
+
+@pytest.mark.parametrize("given, message", [
+    (dict(chips=[8, float("nan")]), "chips: expected a finite number, got NaN (in an array of 2)"),
+    (dict(chips=8, utilization=float("nan")), "utilization: expected a finite number, got NaN"),
+])
+def test_a_nan_is_said_as_nan(given, message):
+    """fresh20: a NaN read 'got not a number chip (in an array of 2)'."""
+    with pytest.raises(calc.InputError) as exc:
+        calc.estimate(**{**RUN, **given})
+    assert str(exc.value) == message
