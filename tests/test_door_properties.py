@@ -58,6 +58,8 @@ BASE = {
     "memory": ["--model", "Llama 3 8B"],
     "lifetime": ["--loss", "2.0", "--inference-tokens", "2e12"],
     "serve": ["--model", "Llama 3 8B", "--hardware", "H100 SXM5"],
+    "step": ["--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--chips", "64", "--tensor", "8",
+             "--global-batch", "64"],  # tests/test_step_properties.py probes the layout; here every other flag too
 }
 FLAGS = {c: [f for f, _ in _options(c) if f not in ("--config", "--file")] for c in BASE}  # files: their own tests
 command_flags = st.sampled_from(sorted(FLAGS)).flatmap(lambda c: st.tuples(st.just(c), st.sampled_from(FLAGS[c])))
@@ -323,3 +325,36 @@ def test_any_page_field_in_a_link_opens_its_page_with_numbers_or_a_warning_namin
         if w.value.startswith("Ignored from the link: "):
             assert any(k.split(".", 1)[1][:20].replace("\\", "") in w.value.replace("\\", "") or repr(k) in w.value
                        for k in query) or w.value.count(".") >= 1, w.value
+
+
+# --------------------------------------------------------------------------- a config.json at the doors that run it
+
+_CONFIG_KEYS = ["hidden_size", "num_hidden_layers", "num_attention_heads", "num_key_value_heads", "intermediate_size",
+                "vocab_size", "max_position_embeddings", "head_dim", "tie_word_embeddings", "torch_dtype",
+                "rope_theta", "sliding_window", "model_type", "num_local_experts", "num_experts_per_tok"]
+_config_values = st.one_of(st.integers(-2, 2**70), st.sampled_from([1, 2, 3, 7, 8, 64, 4096, 10**9, 10**15]), _floats,
+                           st.booleans(), st.none(), values)
+DOORS_WITH_A_CONFIG = [["serve", "--hardware", "H100 SXM5", "--chips", "8"], ["memory"], ["params"],
+                       ["step", "--hardware", "H100 SXM5", "--chips", "64", "--global-batch", "64"],
+                       ["estimate", "--tokens", "1e12"], ["lifetime", "--tokens", "15e12", "--inference-tokens", "1e12"]]
+
+
+@settings(settings.get_profile("doors"), max_examples=15)
+@given(st.dictionaries(st.sampled_from(_CONFIG_KEYS), _config_values, min_size=1, max_size=3),
+       st.sampled_from(DOORS_WITH_A_CONFIG))
+def test_any_config_a_user_edits_runs_at_every_door_that_takes_one_or_is_one_error(tmp_path_factory, changes, door):
+    from calc import data
+
+    path = tmp_path_factory.mktemp("config") / "config.json"
+    path.write_text(json.dumps({**data.model_config("llama-3-8b.json"), **changes}, allow_nan=True), encoding="utf-8")
+    argv = [*door, "--config", str(path)]
+    code, out, err, took = _run(argv)
+    assert code in (0, 2), (argv, err)
+    assert "Traceback" not in err
+    if code == 2:
+        event(f"{door[0]}: refused")
+        assert err.startswith("calc: error: ") and err.count("\n") == 1, err
+    else:
+        event(f"{door[0]}: answered")
+        assert out.strip()
+    _quick(took, lambda: _run(argv))
