@@ -38,7 +38,7 @@ def check_field(name: str, value) -> str:
     """
     if name not in NAMES:
         # the look-alike first: the pages cut a long message, and the list of every name came before it
-        raise InputError(str(name)[:40], f"not a name of the calculator{did_you_mean(name, NAMES)}; expected one of "
+        raise InputError(_key(name), f"not a name of the calculator{did_you_mean(name, NAMES)}; expected one of "
                                          f"{', '.join(NAMES)}")
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise InputError(name, f"expected a string such as \"300 Gtoken\" or a number, got {type(value).__name__}")
@@ -140,7 +140,7 @@ def read_scenario(raw: bytes | str) -> dict[str, str]:
         raise InputError("scenario", f"expected a JSON object of name: \"value unit\" pairs, got {type(doc).__name__}")
     if twice:  # '{"params": "70e9 param", "params": "80e9 param"}' was read as 80e9 without a word
         key, first, last = twice[0]
-        raise InputError(_short(key), f"written twice in the file, as {_short(json.dumps(first))} and "
+        raise InputError(_key(key), f"written twice in the file, as {_short(json.dumps(first))} and "
                                       f"{_short(json.dumps(last))}; keep one")
     return {key: check_field(key, value) for key, value in doc.items()}
 
@@ -206,6 +206,13 @@ def presets() -> dict[str, dict[str, str]]:
         if scenario is not None:
             out[f"{_short(c.statement)} (claim {c.id})"] = scenario
     return out
+
+
+def _key(name) -> str:
+    """A name as typed, for an error's field: quoted when it holds a line break or another unprintable character
+    (a key "\\n" made the one-line error two lines), and cut at 40 characters."""
+    name = str(name)
+    return (name if name.isprintable() else repr(name))[:40]
 
 
 def _short(text: str, limit: int = 60) -> str:

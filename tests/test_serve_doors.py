@@ -356,3 +356,29 @@ def test_a_disaggregated_prefill_is_limited_by_its_own_pass(capsys):
     code = main(["serve", "--model", "Llama 3 70B", "--hardware", "H100 SXM5", "--chips", "8", "--disaggregated",
                  "--input-tokens", "1000", "--concurrency", "1"])
     assert code == 0 and "(prefill limited by compute)" in capsys.readouterr().out
+
+
+def test_a_frontier_of_a_huge_count_of_points_is_every_concurrency_at_once():
+    # propdoors (hypothesis): points=5e12 asked numpy for an array of 5e12 concurrencies (an ArrayMemoryError after
+    # minutes); as many points as the memory holds concurrencies, or more, is each of them once
+    import time
+
+    t = time.perf_counter()
+    f = frontier(*ARGS, points=10**12)
+    assert time.perf_counter() - t < 2
+    assert list(f.concurrency) == list(range(1, 220))
+    assert list(frontier(*ARGS, points=10_000).concurrency) == list(range(1, 220))  # as before
+    assert len(frontier(*ARGS, points=64).concurrency) < 64  # fewer than the concurrencies: spaced in log, as before
+
+
+@pytest.mark.parametrize("largest", ["", "many", float("nan"), 0, -4, 2.5, "Q"])
+def test_fewest_chips_reads_its_largest_count_as_every_count(largest):
+    # propdoors (hypothesis): largest="" was a TypeError, Q_(8, "s") a pint ValueError, nan a silent None
+    from calc.serve import fewest_chips
+    from calc.units import Q_
+
+    with pytest.raises(InputError) as exc:
+        fewest_chips("Llama 3 70B", "H100 SXM5", largest=Q_(8, "s") if largest == "Q" else largest)
+    assert exc.value.field == "largest" and "expected a whole number" in exc.value.message and "\n" not in str(exc.value)
+    assert fewest_chips("Llama 3 70B", "H100 SXM5", largest="8") == 2
+    assert fewest_chips("Llama 3 70B", "H100 SXM5", largest=10**20) == 2

@@ -825,6 +825,7 @@ def fewest_chips(model, hardware, *, largest: int = 4096, **options) -> int | No
     (16, 8)
     """
     engine_host(options.pop("engine", None), hardware)  # checked; the engine's host work holds no memory
+    largest = load._whole("largest", largest)  # "", nan or Q_(8, "s") were a TypeError or a silent None
     n = 1
     while n <= largest:
         try:

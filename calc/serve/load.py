@@ -863,8 +863,11 @@ def prefill_wait(s: Setup, concurrency, rate, decode, prompt, ahead_at_most=None
 def grid(s: Setup, points: int = 64) -> np.ndarray:
     """Up to ``points`` concurrencies from one sequence per replica to the most the memory holds, spaced
     evenly in log (whole multiples of the replicas)."""
-    most = s.max_concurrency() // s.replicas
-    per = np.unique(np.round(np.geomspace(1, max(most, 1), points)).astype(int))
+    most = max(s.max_concurrency() // s.replicas, 1)
+    # past most * ln(most) + 1 points the log steps are all below one, so rounding gives every concurrency: said
+    # so at once, as a count asked (10^12 points) is never an array's length
+    every = points > most * math.log(most) + 1
+    per = np.arange(1, most + 1) if every else np.unique(np.round(np.geomspace(1, most, points)).astype(int))
     if s.replicas > 2**40:  # beyond what whole numbers of int64 hold once multiplied: floats (10^20 chips)
         return per.astype(float) * float(s.replicas)
     return per * s.replicas
