@@ -34,13 +34,19 @@ def test_fp4_matmul_rate_is_measured_on_b200_and_the_8_bit_share_elsewhere():
     assert build_chip(GB200, "fp4").matmul_rate == pytest.approx(2 * build_chip(GB200, "fp8").matmul_rate)
 
 
-def test_nvfp4_operands_are_4_5_bits_and_its_casts_write_two_copies():
+def test_nvfp4_operands_are_4_5_bits_and_its_casts_take_an_amax_pass_then_write_two_copies():
     fp4, fp8 = build_chip(GB200, "fp4"), build_chip(GB200, "fp8")
     assert fp4.operand_bytes == pytest.approx((4 + 8 / 16) / 8) and fp8.operand_bytes == 1.0
     assert fp4.eight_bit  # cast like FP8: the output layer stays in 16 bits
-    M = K = N = 8192
-    # Transformer Engine's cast: read 2 bytes, write the row-wise and column-wise NVFP4 copies (2 x 0.5625)
-    bw = fp4.memory_bandwidth
-    plain = kernels.matmul_time(fp4, M, K, N)
-    assert kernels.matmul(fp4, M, K, N).forward == pytest.approx(plain + (2 + 2 * 0.5625) * M * K / bw
-                                                                 + fp4.kernel_overhead)
+    M, K, N = 16384, 4096, 14336
+    # Transformer Engine's NVFP4Quantizer::quantize_impl (transformer_engine/pytorch/csrc/quantizer.cpp): the tensor's
+    # amax first (read 2 bytes), then the cast (read 2, write the row-wise and column-wise copies, 2 x 0.5625): two
+    # kernels for X (M x K) forward and for G (M x N) backward; FP8's cast one kernel of 3 bytes, fused with its producer
+    assert fp4.coefficients.nvfp4_cast_bytes == pytest.approx(2 + 2 + 2 * 0.5625)
+    bw, t0 = fp4.memory_bandwidth, fp4.kernel_overhead
+    mm = kernels.matmul(fp4, M, K, N)
+    assert mm.forward == pytest.approx(kernels.matmul_time(fp4, M, K, N) + 5.125 * M * K / bw + 2 * t0)
+    assert mm.backward == pytest.approx(kernels.matmul_time(fp4, M, N, K) + kernels.matmul_time(fp4, K, M, N)
+                                        + 5.125 * M * N / bw + 2 * t0)
+    assert kernels.matmul(fp8, M, K, N).forward == pytest.approx(kernels.matmul_time(fp8, M, K, N)
+                                                                 + 3 * M * K / bw + t0)
