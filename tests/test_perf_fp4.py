@@ -1,5 +1,5 @@
 """The 4-bit formats in the chip object: Blackwell's dense FP4 peaks (data/hardware.csv, NVIDIA's datasheets), the
-FP4 matmul share (measured on B200, else the chip's 8-bit share), NVFP4's 4.5-bit operands and Transformer Engine's
+FP4 matmul share (measured on B200 and B300, else the chip's 8-bit share), NVFP4's 4.5-bit operands and Transformer Engine's
 casts (expected values written out from the sources, not copied from the code's output)."""
 
 import pytest

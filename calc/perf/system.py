@@ -321,8 +321,9 @@ def _build(hw: data.Hardware, precision: str | None) -> Chip:
     # 8-bit inputs reach a smaller share of their (twice higher) peak where it is measured (Bekman's FP8 MAMF, MSMF)
     eta8 = (hw.matmul_efficiency_fp8 or sustained_matmul_share(hw.name, "fp8") or best_matmul_share(hw.name, "fp8")
             or eta)
-    # 4-bit inputs: their own measured share where there is one (B200: cuBLAS's block-scaled FP4 at 8192^3, a burst),
-    # else the chip's 8-bit share of the (twice higher) 4-bit peak
+    # 4-bit inputs: their own measured share where there is one (B200: cuBLAS's block-scaled FP4 at 8192^3, a burst;
+    # B300: Transformer Engine's GEMM benchmark, a layer's products pre-quantized), else the chip's 8-bit share of the
+    # (twice higher) 4-bit peak
     eta4 = (sustained_matmul_share(hw.name, "fp4") or best_matmul_share(hw.name, "fp4") or eta8
             ) if precision in FOUR_BIT else eta8
     eta_matmul = eta8 if precision in EIGHT_BIT else eta4 if precision in FOUR_BIT else eta
