@@ -131,10 +131,13 @@ def matmul(chip: Chip, M, K, N, batch=1, floor: float = 0.0) -> Matmul:
 
     The backward pass is the input gradient (M x N)(N x K) and the weight gradient (K x M)(M x N).
     In 8 bits the input and the output gradient are first cast from 16 bits (read 2, write 1 byte each: Transformer
-    Engine, which fuses the cast with the kernel that produces the tensor). In NVFP4 each cast reads 2 bytes and writes
-    the row-wise and the column-wise (transposed, for the weight gradient) copies at 4.5 bits each, values and E4M3
-    scales from one kernel (Transformer Engine, transformer_engine/common/cast/nvfp4/quantize_transpose_nvfp4.cuh,
-    "CUDA kernels to cast to NVFP4 and transpose"): 2 + 2 x 0.5625 bytes. torchao's Float8Linear with dynamic
+    Engine, which fuses the cast with the kernel that produces the tensor). In NVFP4 each cast is two kernels
+    (``nvfp4_cast_bytes``, 5.125 bytes an element): a pass for the tensor's amax, which its per-tensor FP32 scale needs
+    before any block is cast (read 2), then the cast, reading 2 bytes and writing the row-wise and the column-wise
+    (transposed, for the weight gradient) copies at 4.5 bits each, values and E4M3 scales (Transformer Engine,
+    transformer_engine/pytorch/csrc/quantizer.cpp ``NVFP4Quantizer::quantize_impl``: nvte_compute_amax_with_config or
+    nvte_hadamard_transform_amax, then nvte_quantize_v2 or nvte_quantize_with_hadamard_transform; the norm writes 16
+    bits for the quantizer, csrc/extensions/normalization.cpp). torchao's Float8Linear with dynamic
     scaling (``Chip.float8_casts`` "tensorwise" or "rowwise", TorchTitan's float8) casts the weight too, and each
     cast first reads the 16-bit tensor for its amax (``float8_dynamic_cast_bytes``, two kernels); its backward casts
     again from the 16-bit input and weight the forward saved, and by row the output gradient twice, once along each
@@ -149,9 +152,12 @@ def matmul(chip: Chip, M, K, N, batch=1, floor: float = 0.0) -> Matmul:
     if chip.eight_bit:
         overhead, bandwidth = chip.coefficients.kernel_overhead, chip.memory_bandwidth
         if chip.float8_casts == "te":
-            per = 3.0 if chip.operand_bytes == 1.0 else 2.0 + 2.0 * chip.operand_bytes  # bytes per element cast
-            forward += per * M * K * batch / bandwidth + overhead
-            backward += per * M * N * batch / bandwidth + overhead
+            if chip.operand_bytes == 1.0:  # FP8: one kernel, fused with the producer's
+                per, kernels = 3.0, 1
+            else:  # NVFP4: the amax pass, then the cast
+                per, kernels = chip.coefficients.nvfp4_cast_bytes, 2
+            forward += per * M * K * batch / bandwidth + kernels * overhead
+            backward += per * M * N * batch / bandwidth + kernels * overhead
         else:
             cast = chip.coefficients.float8_dynamic_cast_bytes / bandwidth
             x, w, g = M * K * batch, K * N * batch, M * N * batch

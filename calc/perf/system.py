@@ -108,6 +108,7 @@ class Coefficients:
     cudnn_attention_hopper_utilization: float = _unit("", "cuDNN's fused causal attention rate on Hopper / 16-bit peak")
     flash_backward_rate_share: float = _unit("", "fused attention backward rate / forward rate, FlashAttention-2 on A100")
     float8_dynamic_cast_bytes: float = _unit("byte", "traffic per element of one torchao dynamic float8 cast")
+    nvfp4_cast_bytes: float = _unit("byte", "traffic per element of one Transformer Engine NVFP4 cast (amax pass and cast)")
     flash_backward_rate_share_hopper: float = _unit("", "fused attention backward rate / forward rate on H100")
     flash2_backward_rate_share_blackwell: float = _unit("", "FlashAttention-2's backward rate / forward rate on B200")
     efficient_attention_flash2_ratio: float = _unit("", "xformers' CUTLASS memory-efficient attention rate / FlashAttention-2's")
@@ -320,8 +321,9 @@ def _build(hw: data.Hardware, precision: str | None) -> Chip:
     # 8-bit inputs reach a smaller share of their (twice higher) peak where it is measured (Bekman's FP8 MAMF, MSMF)
     eta8 = (hw.matmul_efficiency_fp8 or sustained_matmul_share(hw.name, "fp8") or best_matmul_share(hw.name, "fp8")
             or eta)
-    # 4-bit inputs: their own measured share where there is one (B200: cuBLAS's block-scaled FP4 at 8192^3, a burst),
-    # else the chip's 8-bit share of the (twice higher) 4-bit peak
+    # 4-bit inputs: their own measured share where there is one (B200: cuBLAS's block-scaled FP4 at 8192^3, a burst;
+    # B300: Transformer Engine's GEMM benchmark, a layer's products pre-quantized), else the chip's 8-bit share of the
+    # (twice higher) 4-bit peak
     eta4 = (sustained_matmul_share(hw.name, "fp4") or best_matmul_share(hw.name, "fp4") or eta8
             ) if precision in FOUR_BIT else eta8
     eta_matmul = eta8 if precision in EIGHT_BIT else eta4 if precision in FOUR_BIT else eta
