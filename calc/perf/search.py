@@ -72,8 +72,8 @@ def candidates(model, chips: int, global_batch: int, sequence: int, precision: s
                             continue  # a chunk without a layer (only the embedding or the loss may stand alone)
                         for micro_batch in MICRO_BATCHES:
                             micro_batches = global_batch // (micro_batch * data)
-                            if (global_batch % (micro_batch * data) or micro_batches < pipeline
-                                    or (virtual > 1 and micro_batches % pipeline)):
+                            if (global_batch % (micro_batch * data)  # the checks of layout._check_schedule
+                                    or (virtual > 1 and (micro_batches < pipeline or micro_batches % pipeline))):
                                 continue
                             for recompute in recomputes:
                                 for zero in ((1, 3) if data * context > 1 else (1,)):  # ZeRO over one copy is none
