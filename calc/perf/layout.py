@@ -412,7 +412,8 @@ def check_heads(model: Transformer, tensor: int) -> None:
         raise InputError("tensor", f"expected tensor ranks that divide or are a multiple of the {model.kv} key/value "
                                    f"heads (copied beyond them), got {tensor} (Megatron-Core's TransformerConfig "
                                    "refuses the same: num_query_groups must be a multiple or divisor of "
-                                   "tensor_model_parallel_size)")
+                                   "tensor_model_parallel_size; vLLM's QKVParallelLinear divides the tensor size "
+                                   "by the key/value heads beyond them)")
 
 
 def stage_sizes(layers: int, pipeline: int, virtual: int = 1) -> tuple[int, ...]:
