@@ -140,8 +140,8 @@ def search(model, hardware, chips, global_batch: int, *, sequence: int | None = 
                   "a larger global batch, or a chip count and a global batch with more factors of two (1,024; "
                   "1,536; 2,048),")
         why = (f"no layout to try: no tensor x pipeline x context split of {number(chips)} chips leaves data-parallel copies "
-               f"that share the global batch of {number(global_batch)} sequences evenly, with at least one micro-batch "
-               f"(1 to 8 sequences) per pipeline stage (tensor: a power of two up to a node of {rates.chips_per_node} "
+               f"that share the global batch of {number(global_batch)} sequences evenly in micro-batches of 1 to 8 "
+               f"sequences (tensor: a power of two up to a node of {rates.chips_per_node} "
                f"that divides the {model.heads} heads; pipeline: a divisor of the {model.layers} layers or a power of "
                f"two); {larger} would leave layouts to try")
         return Search([], 0, 0, why, 0)
