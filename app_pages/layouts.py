@@ -240,8 +240,8 @@ def _no_split(name: str, hardware: str, chips: int, batch: int, sequence: int) -
     model = shapes[name][0]
     per_node = data.hardware(hardware).chips_per_node or 1
     text = (f"{chips:,} chips: no tensor × pipeline × context split of them leaves data-parallel copies that share "
-            f"the global batch of {batch:,} sequence{'s' * (batch != 1)} evenly in micro-batches of 1 to 8 "
-            f"sequences. Tensor parallelism is a power of two up to a node ({per_node} {hardware}) that "
+            f"the global batch of {batch:,} sequence{'s' * (batch != 1)} evenly, at least one micro-batch (1 to 8 sequences) per "
+            f"pipeline stage. Tensor parallelism is a power of two up to a node ({per_node} {hardware}) that "
             f"divides the {model.heads} attention heads; pipeline stages divide the {model.layers} layers or are a "
             "power of two (stages then hold different numbers of layers).")
     below, above = _nearest_counts(name, hardware, chips, batch, sequence)

@@ -143,9 +143,7 @@ def test_a_batch_too_small_for_any_nearby_cluster_says_to_change_the_batch():
     at = _open(**{"layouts.global_batch": "1"})
     shown = " ".join(i.value for i in at.info)
     assert "global batch of 1 sequence evenly" in shown
-    # one sequence splits where the chips are one tensor x pipeline group (768 = 8 x 96 stages): one micro-batch through
-    # 96 stages runs under 1F1B (Megatron-Core warms up min(p - rank - 1, m)), so that count is offered
-    assert "Try 768 chips, or another global batch." in shown
+    assert "No cluster size from 512 to 2,048 chips splits for this batch either: try another global batch." in shown
 
 
 def test_a_sequence_past_learned_positions_is_named_not_called_a_memory_problem():

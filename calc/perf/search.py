@@ -72,8 +72,11 @@ def candidates(model, chips: int, global_batch: int, sequence: int, precision: s
                             continue  # a chunk without a layer (only the embedding or the loss may stand alone)
                         for micro_batch in MICRO_BATCHES:
                             micro_batches = global_batch // (micro_batch * data)
-                            if (global_batch % (micro_batch * data)  # the checks of layout._check_schedule
-                                    or (virtual > 1 and (micro_batches < pipeline or micro_batches % pipeline))):
+                            # fewer micro-batches than stages run (layout._check_schedule) but idle (p - 1) / m of
+                            # the step: the search proposes only layouts that fill the pipeline, as the modelled
+                            # utilization raises its batch to (utilization._smallest_batch)
+                            if (global_batch % (micro_batch * data) or micro_batches < pipeline
+                                    or (virtual > 1 and micro_batches % pipeline)):
                                 continue
                             for recompute in recomputes:
                                 for zero in ((1, 3) if data * context > 1 else (1,)):  # ZeRO over one copy is none
@@ -140,8 +143,8 @@ def search(model, hardware, chips, global_batch: int, *, sequence: int | None = 
                   "a larger global batch, or a chip count and a global batch with more factors of two (1,024; "
                   "1,536; 2,048),")
         why = (f"no layout to try: no tensor x pipeline x context split of {number(chips)} chips leaves data-parallel copies "
-               f"that share the global batch of {number(global_batch)} sequences evenly in micro-batches of 1 to 8 "
-               f"sequences (tensor: a power of two up to a node of {rates.chips_per_node} "
+               f"that share the global batch of {number(global_batch)} sequences evenly, with at least one micro-batch "
+               f"(1 to 8 sequences) per pipeline stage (tensor: a power of two up to a node of {rates.chips_per_node} "
                f"that divides the {model.heads} heads; pipeline: a divisor of the {model.layers} layers or a power of "
                f"two); {larger} would leave layouts to try")
         return Search([], 0, 0, why, 0)
