@@ -107,8 +107,8 @@ def test_a_links_plain_latency_limit_suggests_the_unit_the_command_line_does():
 def test_a_links_tensor_size_that_calc_refuses_falls_back_to_best_and_is_said():
     # a link's tensor 6 was once silently answered as "best", then refused with a red error and no answer, while every
     # other bad field of a link falls back with a warning: now it falls back too, and says why
-    for tensor, words in (("6", "**Tensor parallel per replica** (serving.tensor): 6 tensor ranks do not divide the 64 "
-                                "attention heads"),
+    for tensor, words in (("6", "**Tensor parallel per replica** (serving.tensor): expected tensor ranks that divide "
+                                "the 64 attention heads, got 6"),
                           ("3", "**Tensor parallel per replica** (serving.tensor): tensor x pipeline = 3 chips must "
                                 "divide the 8 chips")):
         at = open_page(PAGE, **{"serving.model": "Llama 3 70B", "serving.chips": "6" if tensor == "6" else "8",

@@ -176,11 +176,11 @@ def test_one_chip_one_sequence_one_rank_are_singular(capsys):
     # as f"{n} chips" that can be one
     said = {
         ("step", "--model", "Llama 2 7B", "--hardware", "H100 SXM5", "--chips", "1", "--tensor", "8", "--global-batch",
-         "8"): "1 chip is not a multiple of tensor x pipeline x context = 8 x 1 x 1",
+         "8"): "expected a multiple of tensor x pipeline x context = 8 x 1 x 1, got 1 chip (",
         ("step", "--model", "Llama 2 7B", "--hardware", "H100 SXM5", "--chips", "2", "--global-batch", "1"):
-            "1 sequence does not split into micro-batches of 1 over 2 data-parallel ranks",
+            "micro-batches of 1 over 2 data-parallel ranks, got 1 sequence (",
         ("step", "--model", "Llama 2 7B", "--hardware", "H100 SXM5", "--chips", "1", "--global-batch", "1",
-         "--micro-batch", "2"): "over 1 data-parallel rank",
+         "--micro-batch", "2"): "of 2 over 1 data-parallel rank, got 1 sequence (",
         ("serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--chips", "1", "--pipeline", "2"):
             "2 pipeline stages do not divide the 1 chip",
         ("serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--chips", "1", "--tensor", "2"):

@@ -40,7 +40,7 @@ def test_a_model_alone_gives_its_parameters_and_flop():
      "layout", "tensr"),
     (dict(model="GPT-3 176B", tokens=1e12), "model", "known"),
     (dict(model="GPT-3 175B", layout=dict(LAYOUT, tensor=7), hardware="A100 SXM4 80GB", chips=1024),
-     "chips", "not a multiple of tensor x pipeline"),
+     "chips", "expected a multiple of tensor x pipeline"),
 ])
 def test_a_layout_that_cannot_be_used_is_one_clear_error(kwargs, field, words):
     with pytest.raises(calc.InputError) as exc:

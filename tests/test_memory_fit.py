@@ -41,7 +41,6 @@ KNOWN_OVER: dict[str, str] = {
 }
 KNOWN_REFUSED = {  # the row's own numbers do not divide
     "MB 25.09 DeepSeek-V3 tokendrop GB200 x256 MXFP8 TP1 PP8": "EP 64 with 32 data-parallel ranks and tensor 1",
-    "dgxc v25.04 NeMo Megatron": "global batch 1,204 over 16 data-parallel ranks (the README's GBS; 2,048 elsewhere)",
 }
 
 

@@ -489,6 +489,13 @@ def test_expert_tensor_parallelism_lets_experts_span_tensor_ranks():
     assert predict(**common, expert=16, expert_tensor=1).seconds_per_step > 0
     with pytest.raises(InputError, match="expert"):  # 16 x 2 expert ranks from 8 x 2 (t x d): too many
         predict(**common, expert=16, expert_tensor=2)
+    # Megatron-Core's one check is world_size % (expert_tensor x expert x pipeline) (parallel_state.py): an
+    # expert-tensor size beyond the tensor size runs, each expert's tokens gathered from expert_tensor / tensor ranks
+    beyond = predict(**{**common, "tensor": 1}, expert=8, expert_tensor=2)
+    assert beyond.seconds["expert all-to-all"] > predict(**{**common, "tensor": 1}, expert=8).seconds["expert all-to-all"]
+    with pytest.raises(InputError, match="got 16 x 4 .*expert_tensor_model_pipeline_parallel") as e:
+        predict(**{**common, "tensor": 1}, expert=16, expert_tensor=4)
+    assert e.value.field == "expert"
 
 
 def test_moe_token_permutation_counts_megatron_cores_four_passes():

@@ -4,6 +4,8 @@ arriving at random, or the step alone as a throughput benchmark's), in Python, -
 import json
 
 import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
 from calc.cli import main
 from calc.errors import InputError
@@ -382,3 +384,34 @@ def test_fewest_chips_reads_its_largest_count_as_every_count(largest):
     assert exc.value.field == "largest" and "expected a whole number" in exc.value.message and "\n" not in str(exc.value)
     assert fewest_chips("Llama 3 70B", "H100 SXM5", largest="8") == 2
     assert fewest_chips("Llama 3 70B", "H100 SXM5", largest=10**20) == 2
+
+
+def test_expert_groups_that_do_not_divide_the_experts_run_as_vllm_spreads_them():
+    # vLLM's determine_expert_map (fused_moe/layer.py) gives the first N mod E ranks one expert more, so any expert
+    # parallel size runs: Mixtral's 8 experts over 16 groups leave half the ranks without one, the busiest whole;
+    # that rank holds and reads twice the even share, so fewer sequences fit and each step is slower than at 8
+    even = serve("Mixtral 8x7B", "H100 SXM5", 16, tensor=16, expert=8, concurrency=64)
+    over = serve("Mixtral 8x7B", "H100 SXM5", 16, tensor=16, expert=16, concurrency=64)
+    assert over.layout["expert"] == 16
+    assert over.max_concurrency < even.max_concurrency
+    assert over.tpot > even.tpot
+
+
+@st.composite
+def _expert_layouts(draw):
+    name = draw(st.sampled_from(["Mixtral 8x7B", "GLM-4.7"]))  # 8 and 160 experts; 32 and 96 heads
+    heads = {"Mixtral 8x7B": 32, "GLM-4.7": 96}[name]
+    tensor = draw(st.sampled_from([t for t in (8, 16, 24, 32) if heads % t == 0 and (name != "GLM-4.7" or t > 8)]))
+    return name, tensor, draw(st.sampled_from([e for e in range(1, tensor + 1) if tensor % e == 0]))
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=_expert_layouts())
+def test_any_expert_groups_dividing_the_tensor_chips_give_an_answer(case):
+    # every E that divides the tensor group is a layout, E not dividing the experts too (vLLM's determine_expert_map
+    # spreads them unevenly): an answer, never a refusal of the expert field (GLM-4.7's 160 experts over 24 groups)
+    name, tensor, expert = case
+    s = serve(name, "H100 SXM5", tensor, tensor=tensor, expert=expert, concurrency=16)
+    event(f"{'uneven' if ({'Mixtral 8x7B': 8, 'GLM-4.7': 160}[name] % expert) else 'even'} experts")
+    assert s.layout["expert"] == expert
+    assert s.tpot.m_as("s") > 0 and s.ttft.m_as("s") > 0

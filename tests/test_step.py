@@ -156,7 +156,8 @@ def test_duration_from_tokens():
     (dict(tensor=8, pipeline=100, chips=800), "pipeline"),  # 100 stages are more than the 96 layers
     (dict(tensor=8, pipeline=8, virtual_stages=5, chips=1024), "virtual_stages"),
     (dict(tensor=8, pipeline=8, chips=1024, global_batch=64), "global_batch"),  # 64 over 16 replicas of b=8
-    (dict(tensor=8, pipeline=8, chips=1024, global_batch=32, micro_batch=1), "micro_batch"),  # 2 < 8 stages
+    # 2 micro-batches < 8 stages: 1F1B runs them (Megatron-Core), its interleaved schedule refuses them
+    (dict(tensor=8, pipeline=8, virtual_stages=2, chips=1024, global_batch=32, micro_batch=1), "virtual_stages"),
     (dict(tensor=8, pipeline=8, chips=1024, recompute="some"), "recompute"),
     (dict(tensor=8, pipeline=8, chips=1536, context=3), "context"),  # 3 does not divide 2048 tokens
     (dict(tensor=8, pipeline=8, chips=1024, expert=2), "expert"),  # a dense model has one expert
@@ -247,7 +248,7 @@ def test_cli_step_search_lists_layouts_and_why(capsys):
 @pytest.mark.parametrize("argv, flag", [
     (["--tensor", "5", "--chips", "1000"], "--tensor"),
     (["--pipeline", "100", "--chips", "800"], "--pipeline"),
-    (["--global-batch", "32"], "--micro-batch"),  # 2 micro-batches, 8 stages
+    (["--global-batch", "32", "--virtual-stages", "2"], "--virtual-stages"),  # 2 micro-batches, 8 stages, interleaved
     (["--hardware", "H1OO"], "--hardware"),
 ])
 def test_cli_step_bad_layout_exits_2_naming_the_flag(capsys, argv, flag):
@@ -325,7 +326,7 @@ def test_every_2024_accelerator_predicts_a_step():
 def test_dualpipe_bubble_is_table_2s_against_1f1b():
     # Table 2: 1F1B (PP - 1)(F + B); DualPipe (PP/2 - 1)(F&B + B - 3W); with B = 2F, W = F and F&B = F + B the
     # DualPipe bubble is (PP/2 - 1) 2F against (PP - 1) 3F
-    kw = dict(pipeline=16, micro_batch=1, global_batch=512, sequence=2048, check_memory=False)
+    kw = dict(pipeline=16, micro_batch=1, global_batch=1024, sequence=2048, check_memory=False)  # 2p: DualPipe.step's least
     one = perf.predict(GPT3, "H100 SXM5", 512, **kw)
     dual = perf.predict(GPT3, "H100 SXM5", 512, schedule="dualpipe", **kw)
     t_mb = one.seconds["pipeline bubble"] / 15  # 1F1B: (p - 1) micro-batch times [Narayanan2021] sec. 2.2

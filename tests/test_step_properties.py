@@ -105,7 +105,7 @@ def plausible(draw):
     e = draw(st.sampled_from([x for x in (1, 2, 4, 8) if m.experts % x == 0]))
     d = draw(st.sampled_from([x for x in (1, 2, 4, 8, 16, 32, 64) if x % e == 0]))
     b = draw(st.sampled_from([1, 2, 4]))
-    mb = draw(st.integers(p, 4 * p))
+    mb = draw(st.integers(1, 4 * p))  # fewer micro-batches than stages run under 1F1B (Megatron-Core, DeepSpeed)
     return name, dict(tensor=t, pipeline=p, expert=e, micro_batch=b, global_batch=b * d * mb,
                       # learned positions end at the context: past it is refused (issue #21), not a layout
                       sequence=draw(st.sampled_from([q for q in (None, 1024, 2048, 4096)
@@ -136,3 +136,31 @@ def test_layouts_that_divide_give_steps_whose_parts_add_up(case, hardware):
         slower = perf.predict(name, hardware, chips, check_memory=False, **{**lay, "recompute": "full"})
         assert slower.step_time >= s.step_time * (1 - 1e-12)
     assert time.perf_counter() - t0 < 0.5
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=plausible(), hardware=st.sampled_from(["H100 SXM5", "A100 SXM4 80GB", "B200"]))
+def test_fewer_micro_batches_than_stages_run_under_1f1b_with_the_same_bubble(case, hardware):
+    # Megatron-Core's forward_backward_pipelining_without_interleaving warms up min(p - rank - 1, m) micro-batches,
+    # DeepSpeed's TrainSchedule runs 2 (m + p - 1) steps: any m >= 1 runs, and the pipeline idles (p - 1) micro-batch
+    # times whatever m is; one more micro-batch costs time and never frees memory
+    name, lay, chips = case
+    p = lay["pipeline"]
+    if p == 1:
+        return
+    per = lay["global_batch"] // (lay["micro_batch"] * chips // (lay["tensor"] * p))  # this case's micro-batches
+    steps = []
+    for m in (1, p - 1, p, p + 1):
+        try:
+            steps.append(perf.predict(name, hardware, chips, check_memory=False,
+                                      **{**lay, "global_batch": lay["global_batch"] // per * m}))
+        except InputError as exc:
+            assert exc.field in ("hardware", "precision"), exc
+            return
+    event("steps")
+    bubbles = [s.breakdown["pipeline bubble"].m_as("s") for s in steps]
+    assert bubbles == pytest.approx([bubbles[0]] * len(bubbles), rel=1e-9)
+    times = [s.step_time.m_as("s") for s in steps]
+    assert all(a <= b * (1 + 1e-12) for a, b in zip(times, times[1:]))
+    held = [s.memory_per_chip.m_as("GB/chip") for s in steps]
+    assert all(a <= b * (1 + 1e-12) for a, b in zip(held, held[1:]))

@@ -371,31 +371,40 @@ def resolve(layout: Layout, model: Transformer, chips: int) -> Sizes:
     if layout.capacity_factor is not None:  # a dense model's layout said "expert capacity factor 1.25 (token
         _check_capacity(layout.capacity_factor, model)  # dropping)"; 10^9 ran a step of 10^10 s
     if chips % (tensor * pipeline * context):
-        raise InputError("chips", f"{number(chips)} chip{'s are' if chips != 1 else ' is'} not a multiple of tensor x pipeline x context = "
-                                  f"{tensor} x {pipeline} x {context}")
+        raise InputError("chips", f"expected a multiple of tensor x pipeline x context = {tensor} x {pipeline} x "
+                                  f"{context}, got {number(chips)} chip{'s' * (chips != 1)} (Megatron-Core's "
+                                  "initialize_model_parallel refuses the same: world_size is not divisible by "
+                                  "tensor x pipeline x context)")
     data_parallel = chips // (tensor * pipeline * context)
     check_heads(model, tensor)
     stages = stage_sizes(model.layers, pipeline, virtual)
     expert_tensor = tensor if layout.expert_tensor is None else whole("expert_tensor", layout.expert_tensor)
     if sequence % context:
-        raise InputError("context", f"{context} context ranks do not divide the sequence of {sequence} tokens")
+        raise InputError("context", f"expected context ranks that divide the sequence of {sequence} tokens, got "
+                                    f"{context} (each rank takes s / c of it)")
     if model.experts % expert:
-        raise InputError("expert", f"{expert} expert ranks do not divide the {model.experts} experts")
-    if expert_tensor > tensor or tensor % expert_tensor:
-        raise InputError("expert_tensor", f"{expert_tensor} expert-tensor ranks do not divide the {tensor} tensor ranks")
-    # Megatron folds expert x expert-tensor ranks over the tensor x data x context ranks of a stage
-    if (data_parallel * context * (tensor // expert_tensor)) % expert:
-        raise InputError("expert", f"{expert} expert ranks do not divide the data x context x tensor / expert-tensor "
-                                   f"= {number(data_parallel)} x {context} x {tensor // expert_tensor} ranks they come from")
+        raise InputError("expert", f"expected expert ranks that divide the {model.experts} experts, got {expert} "
+                                   "(Megatron-Core's MoELayer asserts the same: num_moe_experts % ep_size == 0)")
+    # Megatron-Core folds expert x expert-tensor ranks over the tensor x context x data ranks of a stage, whatever the
+    # tensor size: its one check is world_size % (expert_tensor x expert x pipeline) (parallel_state.py,
+    # initialize_model_parallel), so an expert-tensor size need not divide the tensor size
+    if (tensor * context * data_parallel) % (expert * expert_tensor):
+        raise InputError("expert", f"expected expert x expert-tensor ranks that divide the tensor x context x data = "
+                                   f"{tensor} x {context} x {number(data_parallel)} ranks of a pipeline stage, got "
+                                   f"{expert} x {expert_tensor} (Megatron-Core refuses the same: world_size is not "
+                                   "divisible by expert_tensor_model_pipeline_parallel size)")
     if layout.zero_group is not None:
         group = whole("zero_group", layout.zero_group)
         if (data_parallel * context) % group:
             raise InputError("zero_group", f"{group} ranks per shard group do not divide the data x context = "
                                            f"{number(data_parallel)} x {context} ranks")
     if global_batch % (micro_batch * data_parallel):
-        raise InputError("global_batch", f"{number(global_batch)} sequence{'s do' if global_batch != 1 else ' does'} "
-                                         f"not split into micro-batches of {micro_batch} over {number(data_parallel)} "
-                                         f"data-parallel rank{'s' * (data_parallel != 1)}")
+        raise InputError("global_batch", f"expected a whole number of micro-batches of {micro_batch} over "
+                                         f"{number(data_parallel)} data-parallel rank{'s' * (data_parallel != 1)}, "
+                                         f"got {number(global_batch)} sequence"
+                                         f"{'s' * (global_batch != 1)} (Megatron-Core's num_microbatches_calculator "
+                                         "refuses the same: global batch size is not divisible by micro batch size "
+                                         "times data parallel size)")
     micro_batches = global_batch // (micro_batch * data_parallel)
     dualpipe = layout.schedule == "dualpipe"
     _check_schedule(pipeline, virtual, micro_batches, dualpipe)
@@ -412,10 +421,14 @@ def check_heads(model: Transformer, tensor: int) -> None:
     multiple of the key/value heads (copied when tensor exceeds them): the one rule of training
     (Megatron-LM) and serving (vLLM's ``verify_with_parallel_config``, TensorRT-LLM's attention)."""
     if model.heads % tensor:
-        raise InputError("tensor", f"{tensor} tensor ranks do not divide the {model.heads} attention heads")
+        raise InputError("tensor", f"expected tensor ranks that divide the {model.heads} attention heads, got {tensor} "
+                                   "(Megatron-Core's attention and vLLM's verify_with_parallel_config refuse the same)")
     if model.kv % tensor and tensor % model.kv:
-        raise InputError("tensor", f"{tensor} tensor ranks neither divide nor are a multiple of the {model.kv} "
-                                   "key/value heads")
+        raise InputError("tensor", f"expected tensor ranks that divide or are a multiple of the {model.kv} key/value "
+                                   f"heads (copied beyond them), got {tensor} (Megatron-Core's TransformerConfig "
+                                   "refuses the same: num_query_groups must be a multiple or divisor of "
+                                   "tensor_model_parallel_size; vLLM's QKVParallelLinear divides the tensor size "
+                                   "by the key/value heads beyond them)")
 
 
 @lru_cache(maxsize=4096)  # a search asks for the same few depths thousands of times
@@ -455,13 +468,20 @@ def stage_sizes(layers: int, pipeline: int, virtual: int = 1) -> tuple[int, ...]
 
 
 def _check_schedule(pipeline: int, virtual: int, micro_batches: int, dualpipe: bool) -> None:
-    if dualpipe and (pipeline % 2 or micro_batches % 2 or virtual > 1):
-        raise InputError("schedule", f"DualPipe needs an even number of pipeline stages and of micro-batches and no "
-                                     f"interleaving; got {pipeline} stages, {micro_batches} micro-batches, "
+    """Refuse what the schedule's own code refuses. Fewer micro-batches than stages run under 1F1B: Megatron-Core's
+    ``forward_backward_pipelining_without_interleaving`` warms up min(p - rank - 1, m) of them and DeepSpeed's
+    ``TrainSchedule`` runs 2 (m + p - 1) steps for any m, so the bubble stays (p - 1) micro-batch times and the
+    stages hold min(p - i, m) in flight (``calc.perf.memory``)."""
+    if dualpipe and (pipeline % 2 or micro_batches % 2 or micro_batches < 2 * pipeline or virtual > 1):
+        raise InputError("schedule", f"DualPipe needs an even number of pipeline stages, an even number of "
+                                     f"micro-batches at least twice the stages, and no interleaving (DualPipe.step "
+                                     f"asserts num_ranks % 2 == 0, num_chunks % 2 == 0 and num_chunks >= "
+                                     f"num_ranks * 2); got {pipeline} stages, {micro_batches} micro-batches, "
                                      f"{virtual} virtual stages")
-    if micro_batches < pipeline:
-        raise InputError("micro_batch", f"{micro_batches} micro-batches per step are fewer than the {pipeline} "
-                                        "pipeline stages; use a larger global batch or a smaller micro-batch")
-    if virtual > 1 and micro_batches % pipeline:
-        raise InputError("virtual_stages", f"the interleaved schedule needs the {micro_batches} micro-batches to be "
-                                           f"a multiple of the {pipeline} pipeline stages")
+    if virtual > 1 and (micro_batches < pipeline or micro_batches % pipeline):
+        raise InputError("virtual_stages", f"the interleaved schedule needs the micro-batches per step to be a "
+                                           f"multiple of the {pipeline} pipeline stages, got {micro_batches} (Megatron-"
+                                           "Core's schedules.py refuses the same: micro-batches run in groups of p, "
+                                           "microbatch_group_size_per_vp_stage's default, and a last group smaller "
+                                           "than p is an error); use 1 virtual stage, or a global batch that gives a "
+                                           "multiple of p")

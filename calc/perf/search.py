@@ -74,6 +74,9 @@ def candidates(model, chips: int, global_batch: int, sequence: int, precision: s
                             continue  # a chunk without a layer (only the embedding or the loss may stand alone)
                         for micro_batch in MICRO_BATCHES:
                             micro_batches = global_batch // (micro_batch * data)
+                            # fewer micro-batches than stages run (layout._check_schedule) but idle (p - 1) / m of
+                            # the step: the search proposes only layouts that fill the pipeline, as the modelled
+                            # utilization raises its batch to (utilization._smallest_batch)
                             if (global_batch % (micro_batch * data) or micro_batches < pipeline
                                     or (virtual > 1 and micro_batches % pipeline)):
                                 continue

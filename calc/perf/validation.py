@@ -215,7 +215,9 @@ def build_layout(r, model: Transformer, virtual_stages: int | None = None) -> La
     if expert * pipeline > int(r["chips"]):  # Megatron-Core's parallel_state needs expert x pipeline ranks to fit the chips
         raise Refused("expert x pipeline ranks beyond the chips (a misprint in the source's table?)",
                       f"{expert} expert ranks x {pipeline} pipeline stages need {expert * pipeline} chips, the run "
-                      f"had {r['chips']}: a layout Megatron-Core refuses too, whatever its expert-tensor size")
+                      f"had {int(r['chips'])}: a layout Megatron-Core refuses too, whatever its expert-tensor size "
+                      "(parallel_state.py: world_size is not divisible by expert_tensor_model_pipeline_parallel "
+                      "size)")
     if expert_tensor is None and (int(r["chips"]) // (tensor * pipeline)) % expert:
         # expert ranks beyond the data x context ranks: Megatron-Core then needs expert x expert-tensor to divide
         # tensor x data x context, which with an unstated expert-tensor size only 1 does (its MoE recipes' setting)

@@ -1324,11 +1324,10 @@ def _with_layout(s: Setup, T: int, P: int, expert, adp: bool) -> Setup:
     else:
         E = _whole("expert", expert)
         if T % E:
-            raise InputError("expert", f"expert-parallel groups ({E}) must divide the tensor-parallel chips ({T})")
+            raise InputError("expert", f"expected expert-parallel groups that divide the {T} tensor-parallel chips "
+                                       f"(each group of experts sits inside the tensor group), got {E}")
         if E > 1 and not s.shape.moe_layers:
             raise InputError("expert", f"the model has no experts; expert parallelism {E} needs a mixture of experts")
-        if E > 1 and experts % E:
-            raise InputError("expert", f"{E} expert-parallel groups do not divide the model's {experts} experts")
     if adp and not s.shape.moe_layers:
         raise InputError("attention_data_parallel", "attention data parallelism sits beside expert-parallel MoE "
                                                     "layers; this model has no experts (use more replicas instead)")
@@ -1336,7 +1335,9 @@ def _with_layout(s: Setup, T: int, P: int, expert, adp: bool) -> Setup:
         check_heads(s.model, T)
     from dataclasses import replace
     # E > 1: whole experts on each rank (``phases.expert_matmuls``' split T / E), the busiest rank paces each MoE layer
-    return replace(s, layout=Layout(T, P, E, adp, s.gather_bytes if adp else 0.0, expert_load(s.model, E)))
+    # E not dividing the experts: the busiest rank holds ceil(N / E) of them, as vLLM's determine_expert_map gives
+    uneven = math.ceil(experts / E) * E / experts if E > 1 else 1.0
+    return replace(s, layout=Layout(T, P, E, adp, s.gather_bytes if adp else 0.0, expert_load(s.model, E), uneven))
 
 
 def expert_load(model, expert: int) -> float:

@@ -128,6 +128,10 @@ class Layout:
     # the busiest expert-parallel rank's routed tokens over the mean (its grouped products pace every MoE layer; 1:
     # balanced): ``calc.serve.load.expert_load``, from a router's measured spread
     expert_load: float = 1.0
+    # the busiest expert-parallel rank's experts over the even share N / E: ceil(N / E) E / N, where E does not divide
+    # the N experts (vLLM's determine_expert_map, fused_moe/layer.py: the first N mod E ranks hold one more); 1 where it
+    # does. That rank holds, reads and multiplies this many times the even share, and paces each MoE layer
+    uneven: float = 1.0
 
     @property
     def chips(self) -> int:
@@ -195,7 +199,7 @@ def weights_per_chip(s: Shape, lay: Layout, weight_bytes: float, expert_bytes: f
     eb = weight_bytes if expert_bytes is None else expert_bytes
     dense_split = 1 if lay.attention_data_parallel else lay.tensor
     routed = s.expert * s.experts * s.moe_layers
-    return (weight_bytes * (s.dense + s.unembedding + s.embedding) / dense_split + eb * routed / lay.tensor) / lay.pipeline
+    return (weight_bytes * (s.dense + s.unembedding + s.embedding) / dense_split + eb * routed * lay.uneven / lay.tensor) / lay.pipeline
 
 
 def kv_per_token_chip(s: Shape, lay: Layout, kv_bytes: float) -> float:
@@ -232,7 +236,7 @@ def expert_matmuls(s: Shape, lay: Layout, r: Rates, tokens, rate: float | None =
     tile and wave quantization (``terms.grouped_matmul_time``), not at the best rate of a large product."""
     n = np.asarray(tokens, dtype=float)
     touched = footprint.experts_touched(n, s.experts, s.per_token)  # the grouped GEMM skips experts with no rows
-    groups = touched / lay.expert
+    groups = touched / lay.expert * lay.uneven
     split = lay.tensor / lay.expert
     rows = n * s.per_token / np.maximum(touched, 1e-9)
     width = s.expert_ff / split
@@ -277,7 +281,7 @@ def moe_routing(s: Shape, lay: Layout, r: Rates, tokens, bandwidth: float):
     with AttentionDP on") each rank runs the whole runner over the N gathered tokens of all ranks, its R = N k / E_p
     rows, and writes the N tokens' outputs for the reduce-scatter."""
     n = np.asarray(tokens, dtype=float)
-    rows = n * s.per_token / lay.expert
+    rows = n * s.per_token / lay.expert * lay.uneven
     w = s.expert_ff / (lay.tensor / lay.expert)
     g = 2.0 if s.gated else 1.0
     act = 3.0 * rows * w if s.gated else 0.0 * rows  # a separate kernel only for a gated activation
@@ -396,7 +400,7 @@ def decode_step(s: Shape, lay: Layout, r: Rates, weight_bytes: float, kv_bytes: 
     # the chip's measured MoE layers at the experts' precision, where it has them (``terms.measured_experts``)
     measured = r.expert_bandwidth and (expert_bytes is None or expert_bytes == weight_bytes)
     ebw = r.expert_bandwidth if measured else bw
-    moe_mem = moe_layers * touched * s.expert * eb / T / ebw
+    moe_mem = moe_layers * touched * s.expert * eb * lay.uneven / T / ebw
     # the busiest expert rank's rows pace each MoE layer (``Layout.expert_load``; the weights read are every rank's own)
     moe_flop = (moe_layers * expert_matmuls(s, lay, r, b * lay.expert_load, r.expert_rate if measured else None)
                 if s.moe_layers else 0.0 * b)
@@ -521,7 +525,8 @@ def prefill(s: Shape, lay: Layout, r: Rates, weight_bytes: float, tokens, prompt
     bw = r.streaming_bandwidth
     dense_params = s.dense / dense_split / lay.pipeline
     flop = 2.0 * dense_params * n_attn
-    wbytes = dense_params * weight_bytes + moe_layers * s.expert * footprint.experts_touched(n, s.experts, s.per_token) / T * eb
+    wbytes = (dense_params * weight_bytes
+              + moe_layers * s.expert * footprint.experts_touched(n, s.experts, s.per_token) * lay.uneven / T * eb)
     if not weights:
         wbytes = 0.0 * wbytes
     moe = moe_layers * expert_matmuls(s, lay, r, n * lay.expert_load, expert_rate) if s.moe_layers else 0.0 * n
