@@ -92,7 +92,8 @@ def search(model, hardware, chips, global_batch: int, *, sequence: int | None = 
     A layout that takes the same time and memory as a simpler one (context ranks each holding a
     larger micro-batch of shorter pieces: the same tokens per chip; ZeRO-3 over one replica) is
     left out and counted in ``ties``. ``refused`` counts the layouts faster than the fastest that
-    fits which do not fit, whatever ``top`` is.
+    fits which do not fit, whatever ``top`` is. ``explain`` False (what the budget search asks): the same top
+    layouts, without what takes more layouts to know: ``refused`` and ``ties`` (None) and ``why`` (empty).
 
     Examples
     --------
