@@ -23,7 +23,7 @@ from calc.architecture import published
 from calc.perf import collectives, step
 from calc.perf.layer import _TERMS
 from calc.perf.layout import stage_sizes
-from calc.perf.memory import memory_parts, memory_per_chip
+from calc.perf.memory import _layer_bytes, memory_parts, memory_per_chip
 from calc.perf.step import predict_step
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -124,6 +124,7 @@ def main() -> None:
         for cache in (collectives._RINGS, step._STAGES, step._LOGITS, step._BY_IDENTITY):
             cache.clear()
         stage_sizes.cache_clear()
+        _layer_bytes.cache_clear()
 
     searches = [("GPT-3 175B", "H100 SXM5", 1024, 1536, 2048, True), ("Qwen3 30B-A3B", "H100 SXM5", 1024, 2048, 4096, False),
                 ("Mixtral 8x7B", "H100 SXM5", 1024, 4096, 32768, False)]

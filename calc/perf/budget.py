@@ -102,7 +102,7 @@ def budget_search(model, hardware, global_batch: int, tokens, budget, *, sequenc
     counts = [n for n in counts if n <= linked]
     for chips in counts:
         found = search(model, hw, chips, global_batch, sequence=sequence, precision=precision,
-                       flash_attention=flash_attention, top=1)
+                       flash_attention=flash_attention, top=1, explain=False)
         if not found.steps:
             if found.tried == 0 and chips > global_batch:
                 stopped = "batch"  # more chips than the batch can spread over

@@ -139,22 +139,13 @@ def memory_parts(model, micro_batch, sequence, recompute, zero, data_parallel, t
     t_e = t if expert_tensor is None else expert_tensor
     in_flight_cap = micro_batches or 10**9
     per_param, _ = _state_bytes("zero2020", zero, optimizer)
-    split = {"weights": 3, "gradients": 2, "optimizer_state": 1}  # the ZeRO stage from which each is split
     dense_layers, experts, embedding, output = _parameters(model)
     expert_dp = max(data_parallel * t // (expert * t_e), 1)
     kw = dict(sequence=sequence, micro_batch=micro_batch, recompute=recompute, tensor=t,
               sequence_parallel=sequence_parallel, flash_attention=flash_attention, dropout=dropout)
     moe = model.moe_layers
-    dense_kept = activations_per_layer(model, **kw)
-    if saved == "host":
-        one_layer = 0.0
-    elif model.layer_pattern is not None and recompute != "full":
-        one_layer = 2.0 * sequence * micro_batch * _hybrid_elements(model, t, sequence_parallel) / c
-    else:
-        if saved != "recompute":
-            dense_kept = 2.0 * sequence * micro_batch * _kept_elements(model, saved, t, sequence_parallel)
-        one_layer = ((model.layers - moe) * dense_kept + moe * activations_per_layer(model, moe=True, **kw)
-                     ) / model.layers / c
+    one_layer = _layer_bytes(model, saved, c, sequence, micro_batch, recompute, t, sequence_parallel, flash_attention,
+                             dropout)
     working = 0.0
     if recompute == "full":  # the layer being recomputed holds its whole activations during its backward
         working = activations_per_layer(model, **{**kw, "recompute": "selective"}, moe=moe > 0) / c
@@ -170,16 +161,8 @@ def memory_parts(model, micro_batch, sequence, recompute, zero, data_parallel, t
     # (its layers) or the last (the output layer)
     for i in sorted({0, stages.index(max(stages)), p - 1}):
         layers = stages[i]
-        share = layers / model.layers
-        dense = share * dense_layers + (embedding if i == 0 else 0.0) + (output if i == p - 1 and p > 1 else 0.0)
-        if p == 1:
-            dense += output if output != embedding or not model.tied_embeddings else 0.0
-        dense /= t
-        routed = share * experts / (expert * t_e)
-        parts = {}
-        for k, bytes_ in per_param.items():
-            sharded = zero >= split[k]
-            parts[k] = bytes_ * (dense / (data_parallel if sharded else 1) + routed / (expert_dp if sharded else 1))
+        dense, routed = _stage_parameters(model, i, stages, t, expert, t_e)
+        parts = _states(per_param, zero, dense, routed, data_parallel, expert_dp)
         if dualpipe:
             parts["weights"] *= 2
         gathered = out_gathered = 0.0
@@ -199,12 +182,7 @@ def memory_parts(model, micro_batch, sequence, recompute, zero, data_parallel, t
             if planned and i == p - 1 and data_parallel > 1:  # the output layer's, at the loss (tied: the embedding);
                 out_gathered = 4.0 * output / t if p == 1 else gathered  # a pipeline stage's stay gathered throughout
             parts["gathered"] = gathered
-        if v > 1:
-            chunks = min(2 * (p - i - 1) + (v - 1) * p + 1, in_flight_cap * v)
-            held = chunks * layers / v
-        else:
-            held = min(p - i, in_flight_cap) * layers
-        acts = held * one_layer
+        acts = _held_layers(i, p, v, layers, in_flight_cap) * one_layer
         if i == 0 and model.embedding_norm:
             acts += tokens * h / sp
         loss = logits if i == p - 1 else 0.0
@@ -221,6 +199,97 @@ def memory_parts(model, micro_batch, sequence, recompute, zero, data_parallel, t
         if total > best:
             best, best_parts = total, parts
     return best_parts, best
+
+
+def memory_floors(key: tuple, recomputes, zeros) -> dict:
+    """{(recompute, zero): bytes per chip that layout holds at least}, for each recomputation of ``recomputes`` and
+    ZeRO stage of ``zeros`` of the layout whose :func:`memory_parts` arguments are ``key`` (a Step's ``memory_key``):
+    a layout of a search's group (the same but for those two) cannot fit where its floor exceeds the chip's memory.
+
+    .. math:: M_{r,z} \\ge F + (1 + a) \\left( \\sum_k b_k \\left( \\frac{P_d}{d_{k,z}} + \\frac{P_e}{d_{e,k,z}} \\right)
+              + n_0 A_r \\right)
+
+    with F and a the fixed bytes and the allocator's slack (``fixed_costs``), b_k the bytes per parameter of the
+    weights, gradients and optimizer state, P_d and P_e the first stage's dense and routed-expert parameters on the
+    chip, d_{k,z} the data-parallel ranks ZeRO stage z splits part k over (1 where it does not: ``_states``), n_0 the
+    layers whose activations the first stage holds (``_held_layers``) and A_r one layer's under recomputation r
+    (``_layer_bytes``).
+
+    Proof. :func:`memory_parts` returns the largest of F + (1 + a) T_i over the stages it compares, the first among
+    them, with a >= 0 and T_i the sum of the stage's parts, so M >= F + (1 + a) T_0. Of T_0's parts: the states are
+    the sum above (the same ``_states``; DualPipe only doubles the weights), the gathered weights of ZeRO 3 are >= 0,
+    and the activations are n_0 A_r plus the embedding norm's input, the loss's logits and the recomputed layer's
+    working set, all >= 0. The sizes are ``key``'s but for its recomputation and ZeRO stage, d among them: ZeRO 1 and
+    3 split over the same data x context ranks when no ``zero_group`` is set (the search sets none).
+    tests/test_search_memory_floor.py checks the floor against every layout of several searches.
+    """
+    (model, micro_batch, sequence, _, _, data_parallel, tensor, pipeline, virtual_stages, context, expert,
+     sequence_parallel, flash_attention, dropout, _, stages, expert_tensor, micro_batches, runtime, *rest) = key
+    saved = rest[1] if len(rest) > 1 else "recompute"  # memory_parts' defaults, as predict_step leaves them
+    optimizer = rest[2] if len(rest) > 2 else "adam-mixed"
+    from calc.memory import _state_bytes
+
+    stages = stages or (model.layers // pipeline,) * pipeline
+    t_e = tensor if expert_tensor is None else expert_tensor
+    per_param, _ = _state_bytes("zero2020", 1, optimizer)
+    expert_dp = max(data_parallel * tensor // (expert * t_e), 1)
+    dense, routed = _stage_parameters(model, 0, stages, tensor, expert, t_e)
+    states = {z: sum(_states(per_param, z, dense, routed, data_parallel, expert_dp).values()) for z in zeros}
+    held = _held_layers(0, pipeline, virtual_stages, stages[0], micro_batches or 10**9)
+    acts = {r: held * _layer_bytes(model, saved, context, sequence, micro_batch, r, tensor, sequence_parallel,
+                                   flash_attention, dropout) for r in recomputes}
+    fixed, slack = fixed_costs() if runtime else (0.0, 0.0)
+    return {(r, z): fixed + (1 + slack) * (states[z] + acts[r]) for r in recomputes for z in zeros}
+
+
+@lru_cache(maxsize=4096)
+def _layer_bytes(model, saved: str, context: int, sequence: int, micro_batch: int, recompute: str, tensor: int,
+                 sequence_parallel: bool, flash_attention: bool, dropout: bool) -> float:
+    """Bytes one layer keeps for its backward pass on one chip, averaged over the stack's layers (dense and experts'),
+    under ``recompute`` (calc.memory.activations_per_layer) or a framework's ``saved`` policy (``SAVED``); a hybrid's
+    by its pattern."""
+    if saved == "host":
+        return 0.0
+    if model.layer_pattern is not None and recompute != "full":
+        return 2.0 * sequence * micro_batch * _hybrid_elements(model, tensor, sequence_parallel) / context
+    from calc.memory import activations_per_layer
+
+    kw = dict(sequence=sequence, micro_batch=micro_batch, recompute=recompute, tensor=tensor,
+              sequence_parallel=sequence_parallel, flash_attention=flash_attention, dropout=dropout)
+    moe = model.moe_layers
+    dense_kept = activations_per_layer(model, **kw)
+    if saved != "recompute":
+        dense_kept = 2.0 * sequence * micro_batch * _kept_elements(model, saved, tensor, sequence_parallel)
+    return ((model.layers - moe) * dense_kept + moe * activations_per_layer(model, moe=True, **kw)
+            ) / model.layers / context
+
+
+def _states(per_param: dict, zero: int, dense: float, routed: float, data_parallel: int, expert_dp: int) -> dict:
+    """Bytes per chip of weights, gradients and optimizer state of ``dense`` and ``routed`` parameters, each split
+    over the data-parallel ranks from the ZeRO stage that shards it [Rajbhandari2020] sec. 5."""
+    split = {"weights": 3, "gradients": 2, "optimizer_state": 1}  # the ZeRO stage from which each is split
+    return {k: bytes_ * (dense / (data_parallel if zero >= split[k] else 1)
+                         + routed / (expert_dp if zero >= split[k] else 1)) for k, bytes_ in per_param.items()}
+
+
+def _stage_parameters(model, i: int, stages: tuple, tensor: int, expert: int, expert_tensor: int) -> tuple:
+    """(dense, routed expert) parameters of pipeline stage ``i`` on one chip: its share of the layers, the embedding on
+    the first stage, the output layer on the last (on the only stage, unless tied to the embedding)."""
+    p, dense_layers, experts, embedding, output = len(stages), *_parameters(model)
+    share = stages[i] / model.layers
+    dense = share * dense_layers + (embedding if i == 0 else 0.0) + (output if i == p - 1 and p > 1 else 0.0)
+    if p == 1:
+        dense += output if output != embedding or not model.tied_embeddings else 0.0
+    return dense / tensor, share * experts / (expert * expert_tensor)
+
+
+def _held_layers(i: int, pipeline: int, virtual_stages: int, layers: int, in_flight_cap: int) -> float:
+    """Layers' activations stage ``i`` holds at its peak: 1F1B's p - i micro-batches in flight, or Megatron's
+    interleaved warm-up of 2 (p - i - 1) + (v - 1) p + 1 chunks of ``layers`` / v, at most the step's micro-batches."""
+    p, v = pipeline, virtual_stages
+    if v > 1:
+        return min(2 * (p - i - 1) + (v - 1) * p + 1, in_flight_cap * v) * layers / v
+    return min(p - i, in_flight_cap) * layers
 
 
 def _largest_matrix(model, tensor: int, expert: int, expert_tensor: int, dense_sharded: bool,

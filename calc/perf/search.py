@@ -16,6 +16,7 @@ from calc.architecture import lookup, published  # noqa: F401 (published: the do
 from calc.display import number
 from calc.errors import InputError, checks_keywords
 from calc.perf.layout import RECOMPUTE, Layout, copied, whole
+from calc.perf.memory import memory_floors
 from calc.perf.step import PARTS, Step, predict_step, whole_chips
 from calc.perf.system import build_chip, resolve_hardware, runs_flash_attention
 
@@ -33,9 +34,9 @@ class Search:
 
     steps: list
     tried: int
-    refused: int  # faster than the fastest that fits, but did not fit in memory
+    refused: int | None  # faster than the fastest that fits, but did not fit in memory (None: not counted)
     why: str
-    ties: int = 0  # layouts left out because a simpler one listed takes the same time and memory
+    ties: int | None = 0  # layouts left out because a simpler one listed takes the same time and memory
 
 
 def divisors(x: int) -> list[int]:
@@ -89,13 +90,14 @@ def candidates(model, chips: int, global_batch: int, sequence: int, precision: s
 
 @checks_keywords("calc.perf.search")
 def search(model, hardware, chips, global_batch: int, *, sequence: int | None = None,
-           precision: str | None = None, flash_attention: bool = True, top: int = 10) -> Search:
+           precision: str | None = None, flash_attention: bool = True, top: int = 10, explain: bool = True) -> Search:
     """The fastest layouts of ``model`` on ``chips`` chips of ``hardware`` that fit in memory.
 
     A layout that takes the same time and memory as a simpler one (context ranks each holding a
     larger micro-batch of shorter pieces: the same tokens per chip; ZeRO-3 over one replica) is
     left out and counted in ``ties``. ``refused`` counts the layouts faster than the fastest that
-    fits which do not fit, whatever ``top`` is.
+    fits which do not fit, whatever ``top`` is. ``explain`` False (what the budget search asks): the same top
+    layouts, without what takes more layouts to know: ``refused`` and ``ties`` (None) and ``why`` (empty).
 
     Examples
     --------
@@ -118,8 +120,10 @@ def search(model, hardware, chips, global_batch: int, *, sequence: int | None = 
     tried = len(layouts)
     # Layouts are timed a group at a time, the groups in the order of a lower bound of their times (``lower_bound``),
     # and walked fastest first as soon as no group left can hold a faster one: the walk stops at the top layouts, so
-    # groups whose bound is beyond where it stops are never timed. The answer is the exhaustive one
-    # (tests/test_search_golden.py). Memory, the slow part, is checked only for the layouts walked.
+    # groups whose bound is beyond where it stops are never timed. Once the first layout that fits is walked, one
+    # that cannot fit (``memory_floors``) is of no use (``refused`` counts those before it), and is not timed (nor is
+    # any before, when ``refused`` is not asked for). The answer is the exhaustive one (tests/test_search_golden.py).
+    # Memory, the slow part, is checked only for the layouts walked.
     timed = []  # heap of (step seconds to 1 ns, simpler first, order of candidates, Step)
 
     def time_layout(i: int, layout: Layout) -> Step | None:
@@ -130,25 +134,33 @@ def search(model, hardware, chips, global_batch: int, *, sequence: int | None = 
         heapq.heappush(timed, (round(st.seconds_per_step, 9), _complexity(st.layout), i, st))
         return st
 
-    groups, start = [], 0
+    groups, firsts, start = [], {}, 0
     for end in range(1, tried + 1):  # the candidates of a group come one after another
         if end == tried or _group(layouts[end]) != _group(layouts[start]):
-            first = time_layout(start, layouts[start])
+            first = firsts[start] = time_layout(start, layouts[start])
             bound = -math.inf if first is None else lower_bound(first)
             groups.append((round(bound - 1e-9 * abs(bound), 9), start, end))
             start = end
     groups.sort()
-    walk = _Walk(top)
+    capacity = math.inf if rates.capacity is None else rates.capacity * (1 + 1e-9)  # beyond the floor's rounding
+    walk = _Walk(top, rival=explain)
     for bound, start, end in groups:
         while timed and timed[0][0] < bound and not walk.done:
             walk.take(heapq.heappop(timed)[3])
         if walk.done:
             break
+        floor = {}
+        if firsts[start] is not None and (walk.fitting or not explain):
+            group = layouts[start:end]
+            floor = memory_floors(firsts[start].memory_key, {x.recompute for x in group}, {x.zero for x in group})
         for i in range(start + 1, end):
-            time_layout(i, layouts[i])
+            if floor.get((layouts[i].recompute, layouts[i].zero), 0.0) <= capacity:
+                time_layout(i, layouts[i])
     while timed and not walk.done:
         walk.take(heapq.heappop(timed)[3])
     fitting, refused, ties = walk.fitting, walk.refused, walk.ties
+    if not explain:  # only the top layouts asked for: no count of what did not fit, no explanation
+        return Search(fitting[:top], tried, None, "", None)
     if not tried:  # nothing divides: memory was never the question
         from calc.perf.utilization import _smallest_batch  # the one rule of which batches split (batch_for's)
 
@@ -169,14 +181,14 @@ def search(model, hardware, chips, global_batch: int, *, sequence: int | None = 
 class _Walk:
     """The layouts fastest first (among equal times the simpler first): the top that fit, none with the same time and
     memory as one listed just before (``ties``), the non-fitting ones faster than the first that fits (``refused``),
-    until the top are found and a rival split for the explanation (``done``)."""
+    until the top are found and, with ``rival``, a rival split for the explanation (``done``)."""
 
-    def __init__(self, top: int):
-        self.top, self.fitting, self.splits, self.refused, self.ties = top, [], set(), 0, 0
+    def __init__(self, top: int, rival: bool = True):
+        self.top, self.rival, self.fitting, self.splits, self.refused, self.ties = top, rival, [], set(), 0, 0
 
     @property
     def done(self) -> bool:
-        return len(self.fitting) >= self.top and len(self.splits) > 1
+        return len(self.fitting) >= self.top and (len(self.splits) > 1 or not self.rival)
 
     def take(self, st: Step) -> None:
         if not st.fits:
