@@ -742,6 +742,43 @@ def test_torchao_float8_casts_every_operand_from_16_bits_after_an_amax_pass():
         layout.check_options(layout.Layout(global_batch=8, float8_casts="mxfp8"))
 
 
+def test_transformer_engine_current_scaling_casts_take_an_amax_pass_unless_a_norm_gave_the_amax():
+    # Transformer Engine v2.8, quantizer.cpp Float8CurrentScalingQuantizer::quantize_impl: nvte_compute_amax (read 2
+    # bytes), nvte_compute_scale_from_amax (one element), nvte_quantize_v2 (read 2, write 1): 5 bytes, three kernels, for
+    # X (M x K) forward and G (M x N) backward; a norm's output (normalization.cpp FUSED_NORM_AMAX_FP8) has its amax
+    # from the norm: 3 bytes, two kernels. Delayed scaling: 3 bytes, one kernel, either way
+    delayed, current = build_chip(H100, "fp8"), build_chip(H100, "fp8", "te_current")
+    assert current.matmul_rate == delayed.matmul_rate and current.coefficients.fp8_current_cast_bytes == 2 + 2 + 1
+    M, K, N = 16384, 4096, 14336
+    B, t0 = delayed.memory_bandwidth, delayed.kernel_overhead
+    bare = kernels.matmul(build_chip(H100, "bf16"), M, K, N)
+    fp8 = kernels.matmul_time(delayed, M, K, N), (kernels.matmul_time(delayed, M, N, K)
+                                                  + kernels.matmul_time(delayed, K, M, N))
+    assert bare.forward > fp8[0]  # the 16-bit product, no casts
+    for chip, normed, x_bytes, x_kernels, g_bytes, g_kernels in ((delayed, False, 3, 1, 3, 1), (delayed, True, 3, 1, 3, 1),
+                                                                 (current, False, 5, 3, 5, 3), (current, True, 3, 2, 5, 3)):
+        mm = kernels.matmul(chip, M, K, N, normed=normed)
+        assert mm.forward == pytest.approx(fp8[0] + x_bytes * M * K / B + x_kernels * t0, rel=1e-9)
+        assert mm.backward == pytest.approx(fp8[1] + g_bytes * M * N / B + g_kernels * t0, rel=1e-9)
+    # NVFP4 casts its own way whatever the FP8 recipe (nvfp4_cast_bytes)
+    fp4 = data.hardware("B200")
+    assert kernels.matmul(build_chip(fp4, "fp4", "te_current"), M, K, N, normed=True) == kernels.matmul(
+        build_chip(fp4, "fp4"), M, K, N, normed=True)
+    layout.check_options(layout.Layout(global_batch=8, float8_casts="te_current"))
+    assert "te_current float8 casts" in layout.Layout(global_batch=8, precision="fp8", float8_casts="te_current").options()
+
+
+def test_current_scaling_makes_an_fp8_step_slower_than_delayed_scaling_by_its_casts_alone():
+    from calc import perf
+    from calc.architecture import published
+    llama = published()["Llama 3 8B"][0]
+    kw = dict(global_batch=128, micro_batch=2, sequence=8192, recompute="none", precision="fp8", check_memory=False)
+    delayed, current = (perf.predict(llama, "B200", 8, float8_casts=c, **kw) for c in ("te", "te_current"))
+    assert current.seconds["matmuls"] > delayed.seconds["matmuls"]
+    assert {k: v for k, v in current.seconds.items() if k != "matmuls"} == pytest.approx(
+        {k: v for k, v in delayed.seconds.items() if k != "matmuls"})
+
+
 def test_fused_attention_runs_below_its_rate_at_short_sequences_as_measured():
     # FlashAttention-2's forward (Triton tutorial) on H100, batch x sequence = 16k tokens, 16 heads of 128
     # (pytorch/benchmark commit ff65cb6, data/attention_kernels.csv): 329 TFLOP/s at 512, 477 at 16k

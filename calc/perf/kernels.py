@@ -126,7 +126,7 @@ class Matmul(NamedTuple):
     flop: float
 
 
-def matmul(chip: Chip, M, K, N, batch=1, floor: float = 0.0) -> Matmul:
+def matmul(chip: Chip, M, K, N, batch=1, floor: float = 0.0, normed: bool = False) -> Matmul:
     """Forward and backward time of X (M x K) W (K x N) and its forward FLOP [Narayanan2021] app.
 
     The backward pass is the input gradient (M x N)(N x K) and the weight gradient (K x M)(M x N).
@@ -137,7 +137,13 @@ def matmul(chip: Chip, M, K, N, batch=1, floor: float = 0.0) -> Matmul:
     (transposed, for the weight gradient) copies at 4.5 bits each, values and E4M3 scales (Transformer Engine,
     transformer_engine/pytorch/csrc/quantizer.cpp ``NVFP4Quantizer::quantize_impl``: nvte_compute_amax_with_config or
     nvte_hadamard_transform_amax, then nvte_quantize_v2 or nvte_quantize_with_hadamard_transform; the norm writes 16
-    bits for the quantizer, csrc/extensions/normalization.cpp). torchao's Float8Linear with dynamic
+    bits for the quantizer, csrc/extensions/normalization.cpp). Under FP8 current scaling (``Chip.float8_casts``
+    "te_current", Float8CurrentScaling) each cast is three kernels (``fp8_current_cast_bytes``, 5 bytes an element):
+    the amax pass (read 2), the scale from it (one element), the cast (read 2, write 1) (quantizer.cpp
+    ``Float8CurrentScalingQuantizer::quantize_impl``, v2.8); an input a norm produced (``normed``: the LayerNormLinear
+    of the QKV and the first feed-forward products) has its amax from the norm kernel, which writes 16 bits
+    (normalization.cpp FUSED_NORM_AMAX_FP8, then ``quantize_with_amax``): the scale and the cast, 3 bytes, two
+    kernels. torchao's Float8Linear with dynamic
     scaling (``Chip.float8_casts`` "tensorwise" or "rowwise", TorchTitan's float8) casts the weight too, and each
     cast first reads the 16-bit tensor for its amax (``float8_dynamic_cast_bytes``, two kernels); its backward casts
     again from the 16-bit input and weight the forward saved, and by row the output gradient twice, once along each
@@ -151,12 +157,16 @@ def matmul(chip: Chip, M, K, N, batch=1, floor: float = 0.0) -> Matmul:
     backward = max(matmul_time(chip, M, N, K, batch), floor) + max(matmul_time(chip, K, M, N, batch), floor)
     if chip.eight_bit:
         overhead, bandwidth = chip.coefficients.kernel_overhead, chip.memory_bandwidth
-        if chip.float8_casts == "te":
-            if chip.operand_bytes == 1.0:  # FP8: one kernel, fused with the producer's
-                per, kernels = 3.0, 1
-            else:  # NVFP4: the amax pass, then the cast
+        if chip.float8_casts in ("te", "te_current"):
+            if chip.operand_bytes != 1.0:  # NVFP4: the amax pass, then the cast
                 per, kernels = chip.coefficients.nvfp4_cast_bytes, 2
-            forward += per * M * K * batch / bandwidth + kernels * overhead
+            elif chip.float8_casts == "te":  # FP8, delayed scaling: one kernel, fused with the producer's
+                per, kernels = 3.0, 1
+            else:  # FP8, current scaling: the amax pass, the scale, the cast
+                per, kernels = chip.coefficients.fp8_current_cast_bytes, 3
+            # a norm's output under current scaling: its amax from the norm kernel, no pass over 2 bytes of its own
+            fused = normed and chip.float8_casts == "te_current" and chip.operand_bytes == 1.0
+            forward += (per - 2.0 * fused) * M * K * batch / bandwidth + (kernels - fused) * overhead
             backward += per * M * N * batch / bandwidth + kernels * overhead
         else:
             cast = chip.coefficients.float8_dynamic_cast_bytes / bandwidth

@@ -88,11 +88,12 @@ def _parameter_counts(model: Transformer) -> tuple[float, float, float]:
 
 
 def feed_forward(chip: Chip, model: Transformer, width: float, tokens: float, tensor: int, eager: bool,
-                 floor: float = 0.0) -> FeedForward:
+                 floor: float = 0.0, normed: bool = False) -> FeedForward:
     """Up (and gate) and down projections of a feed-forward block of ``width`` on ``tokens``: forward and
-    backward matmul seconds, forward FLOP, and the activation's forward traffic (``floor``: see
-    :func:`calc.perf.kernels.matmul`)."""
-    up = kernels.matmul(chip, tokens, model.d_model, (2 if model.gated else 1) * width / tensor, floor=floor)
+    backward matmul seconds, forward FLOP, and the activation's forward traffic (``floor`` and ``normed``, the up
+    projection's input straight from the norm, a dense block's: see :func:`calc.perf.kernels.matmul`)."""
+    up = kernels.matmul(chip, tokens, model.d_model, (2 if model.gated else 1) * width / tensor, floor=floor,
+                        normed=normed)
     down = kernels.matmul(chip, tokens, width / tensor, model.d_model, floor=floor)
     elementwise = kernels.activation_traffic(chip, tokens, width, tensor, model.gated, eager)
     return FeedForward(up.forward + down.forward, up.backward + down.backward, up.flop + down.flop, elementwise)
@@ -276,7 +277,7 @@ def layer_terms(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, ch
     attention_params /= model.attention_layers or 1
     output_params = model.heads * model.v_dim * hidden
     input_params = max(attention_params - output_params, 0.0)
-    qkv = kernels.matmul(chip, tokens, hidden, input_params / hidden / tensor)
+    qkv = kernels.matmul(chip, tokens, hidden, input_params / hidden / tensor, normed=True)
     out = kernels.matmul(chip, tokens, output_params / hidden / tensor, hidden)
     core = attention_core(chip, model, sizes, layout)
     tp_forward, tp_backward = tensor_parallel(chip, tokens, hidden, tensor, sizes.sequence_parallel, chips,
@@ -288,8 +289,8 @@ def layer_terms(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, ch
         blocks = hybrid_blocks(chip, model, sizes, layout, tokens, chips)
     else:
         moe_layers = (model.layers - model.dense_layers) if model.experts > 1 else 0
-        dense = Block(model.layers - moe_layers, *feed_forward(chip, model, model.ff, tokens, tensor, layout.eager),
-                      0.0)
+        dense_block = feed_forward(chip, model, model.ff, tokens, tensor, layout.eager, normed=True)
+        dense = Block(model.layers - moe_layers, *dense_block, 0.0)
         blocks = (dense,)
         if moe_layers:
             blocks += (experts(chip, model, sizes, tokens, layout.eager, moe_layers, chips, layout.capacity_factor),)
@@ -336,7 +337,7 @@ def hybrid_blocks(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, 
     none = (0.0, 0.0, 0.0, 0.0)
     blocks = [Block(pattern.count("*"), *none, 0.0, attention=True, sublayers=1)]
     if "-" in pattern:
-        blocks.append(Block(pattern.count("-"), *feed_forward(chip, model, model.ff, tokens, t, eager), 0.0,
+        blocks.append(Block(pattern.count("-"), *feed_forward(chip, model, model.ff, tokens, t, eager, normed=True), 0.0,
                             attention=False, sublayers=1))
     if "E" in pattern:
         blocks.append(experts(chip, model, sizes, tokens, eager, pattern.count("E"), chips, layout.capacity_factor)._replace(

@@ -34,9 +34,11 @@ SCHEDULES = ("1f1b", "dualpipe", "deepspeed")  # pipeline schedules: Megatron's 
 # EFFICIENT_ATTENTION backend), Ampere-style code at half FlashAttention-2's rate (calc.perf.system.Chip.attention_rate_efficient)
 ATTENTION_CODES = ("native", "flash2", "cudnn", "efficient")
 ATTENTION_KERNELS = {"flash2": False, "triton": True}  # --attention NAME -> Layout.triton_attention
-# the code that casts 16-bit matmul inputs to 8 bits: Transformer Engine's (the cast fused with its producer, the amax
-# kept from the last step), or torchao's Float8Linear with dynamic scaling, by tensor or by row (TorchTitan's float8)
-FLOAT8_CASTS = ("te", "tensorwise", "rowwise")
+# the code that casts 16-bit matmul inputs to 8 bits: Transformer Engine's with delayed scaling (the cast fused with its
+# producer, the amax kept from the last step), Transformer Engine's with current scaling (an amax pass, then the cast:
+# Float8CurrentScaling, MLPerf's FP8_RECIPE tensorwise, Megatron-Bridge's fp8_recipe "tensorwise"), or torchao's
+# Float8Linear with dynamic scaling, by tensor or by row (TorchTitan's float8)
+FLOAT8_CASTS = ("te", "te_current", "tensorwise", "rowwise")
 # the context-parallel (ring attention) code: Transformer Engine's (NeMo, Megatron-Core: each ring step's partial output
 # merged into the running one by one fused kernel), or PyTorch's experimental context parallel (TorchTitan: the merges,
 # fp32 casts and key-value copies as separate eager kernels, calc.perf.layer.context_merges)
@@ -99,7 +101,9 @@ class Layout:
     rowwise float8 recipes gather in high precision; only its tensorwise recipe gathers float8).
     ``float8_casts`` "tensorwise" or "rowwise": in 8 bits the matmul inputs are cast as torchao's Float8Linear does
     (calc.perf.kernels.matmul): the weights too, every cast from the 16-bit tensor after a pass for its amax, and
-    the backward casting again from the 16-bit copies the forward saved; "te": Transformer Engine's casts.
+    the backward casting again from the 16-bit copies the forward saved; "te": Transformer Engine's casts under delayed
+    scaling (the scale from the amax history); "te_current": Transformer Engine's current (per-tensor) scaling, each
+    cast an amax pass first (MLPerf's FP8_RECIPE tensorwise, Megatron-Bridge's fp8_recipe "tensorwise").
     ``fused_grad_accumulation`` False: each micro-batch's weight gradients are added to the fp32
     gradient buffer by a separate pass (Megatron-LM before its 2022 gradient-accumulation fusion).
     ``expert_overlap`` True: the expert dispatch and combine of one micro-batch run while another micro-batch's
@@ -156,7 +160,9 @@ class Layout:
     eight_bit_gathers: bool = _field(True, "in 8 bits under sequence parallelism the tensor-parallel all-gathers move "
                                            "8-bit data (default: Transformer Engine; TorchTitan's tensorwise float8); "
                                            "off: 16-bit (TorchTitan's rowwise float8)")
-    float8_casts: str = _field("te", "in 8 bits, the code that casts the matmul inputs: te (Transformer Engine, default), "
+    float8_casts: str = _field("te", "in 8 bits, the code that casts the matmul inputs: te (Transformer Engine, delayed "
+                                     "scaling, default), te_current (Transformer Engine's current scaling: an amax pass "
+                                     "before each cast; MLPerf's and Megatron-Bridge's tensorwise FP8 recipe), "
                                      "tensorwise or rowwise (torchao's Float8Linear, dynamic scaling, as TorchTitan's float8 "
                                      "recipes run it)", choices=FLOAT8_CASTS, label="Float8 casts")
     fp32_reduce: bool = _field(False, "gradients reduced in fp32 across the data-parallel ranks, 16-bit weights "

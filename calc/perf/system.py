@@ -109,6 +109,8 @@ class Coefficients:
     flash_backward_rate_share: float = _unit("", "fused attention backward rate / forward rate, FlashAttention-2 on A100")
     float8_dynamic_cast_bytes: float = _unit("byte", "traffic per element of one torchao dynamic float8 cast")
     nvfp4_cast_bytes: float = _unit("byte", "traffic per element of one Transformer Engine NVFP4 cast (amax pass and cast)")
+    fp8_current_cast_bytes: float = _unit("byte", "traffic per element of one Transformer Engine FP8 current-scaling cast "
+                                                  "(amax pass and cast)")
     flash_backward_rate_share_hopper: float = _unit("", "fused attention backward rate / forward rate on H100")
     flash2_backward_rate_share_blackwell: float = _unit("", "FlashAttention-2's backward rate / forward rate on B200")
     efficient_attention_flash2_ratio: float = _unit("", "xformers' CUTLASS memory-efficient attention rate / FlashAttention-2's")
