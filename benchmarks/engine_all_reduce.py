@@ -201,7 +201,7 @@ def engines_own():
         engine[0] = c.engine
         return own_predict(c, *args, **kwargs)
 
-    def cal_predict(m, *args, **kwargs):
+    def cal_setup(m, *args, **kwargs):  # the calibration sets each row's setup up once (calibration._setup)
         engine[0] = m.engine or None
         return own_cal(m, *args, **kwargs)
 

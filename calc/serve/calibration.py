@@ -143,22 +143,115 @@ def _positive(v: dict, column: str, where: str, expected: str) -> float | None:
 
 def predict(m: Measurement) -> float:
     """The model's figure for measurement ``m`` (in METRICS[m.metric])."""
-    s = load.setup(m.model, m.hardware, m.chips, tensor=m.tensor, pipeline=m.pipeline, expert=m.expert,
-                   precision=m.precision, kv_precision=m.kv_precision, input_tokens=m.input_tokens,
-                   output_tokens=m.output_tokens, attention_kernel=m.attention_kernel, **load.published_engine(m.name),
-                   **load.published_host(m.engine, m.hardware, m.name), **load.published_workload(m.name))
+    return _figures(_setup(m), m)[m.metric]
+
+
+def _setup(m: Measurement) -> load.Setup:
+    """The setup of measurement ``m``'s run: its model, chip, layout, engine and request lengths (the same for every
+    figure measured of one run, and for every trial of the fit: no fitted coefficient enters it)."""
+    return load.setup(m.model, m.hardware, m.chips, tensor=m.tensor, pipeline=m.pipeline, expert=m.expert,
+                      precision=m.precision, kv_precision=m.kv_precision, input_tokens=m.input_tokens,
+                      output_tokens=m.output_tokens, attention_kernel=m.attention_kernel,
+                      **load.published_engine(m.name), **load.published_host(m.engine, m.hardware, m.name),
+                      **load.published_workload(m.name))
+
+
+def _setup_key(m: Measurement) -> tuple:
+    """What ``_setup`` reads of ``m``: measurements of one key share one setup."""
+    tables = (load.published_engine(m.name), load.published_host(m.engine, m.hardware, m.name),
+              load.published_workload(m.name))
+    return (m.model, m.hardware, m.chips, m.engine, m.tensor, m.pipeline, m.expert, m.precision, m.kv_precision,
+            m.input_tokens, m.output_tokens, m.attention_kernel, *(tuple(sorted(t.items())) for t in tables))
+
+
+def _load(s: load.Setup, m: Measurement) -> int:
+    """The sequences in flight that measurement ``m`` fixes on setup ``s`` (its batch or concurrency, else the most the
+    memory holds), checked to leave room for one sequence a replica."""
     n = m.batch if m.batch is not None else m.concurrency if m.concurrency is not None else s.max_concurrency()
     if (s.max_concurrency() if m.request_rate is not None else n) < s.replicas:
         raise InputError("file", f"{m.name}: the weights of {m.model} leave no room for a sequence on {m.chips} "
                                  f"{m.hardware} with tensor {m.tensor}")
+    return n
+
+
+def _figures(s: load.Setup, m: Measurement, n: int | None = None, grid: tuple | None = None) -> dict:
+    """Every measurable figure (METRICS) of ``m``'s run on setup ``s``; ``n``: its ``_load``, ``grid``: the setup's
+    ``load.rate_grid`` under the coefficients in force, where known."""
+    n = _load(s, m) if n is None else n
     if m.request_rate is not None:
         try:
-            r = load.at_rate(s, m.request_rate)[1]
+            r = load.rate_on(s, m.request_rate, load.rate_grid(s) if grid is None else grid)[1]
         except InputError as exc:
             raise InputError("file", f"{m.name}: column request_rate: {exc.message}") from None
     else:
         r = load.evaluate(s, n, "batch" if m.batch is not None else "continuous")
-    return float({"throughput_per_chip": r["per_chip"], "ttft": r["ttft"], "tpot": r["tpot"]}[m.metric])
+    return {"throughput_per_chip": float(r["per_chip"]), "ttft": float(r["ttft"]), "tpot": float(r["tpot"])}
+
+
+class _Plan:
+    """``rows`` set up once for many trials of the coefficients: each distinct setup built once (``_setup_key``), each
+    run (a setup and its load) evaluated once a trial for all the figures measured of it, the request rates of one setup
+    solved on one ``load.rate_grid``. ``check``: a row the model cannot run is the user's error by its row and column
+    (else the error is raised at each trial, as the fit's loss reads it)."""
+
+    def __init__(self, rows: list[Measurement], check: bool = False):
+        setups, runs, self.index, self.error = {}, {}, [], None
+        for m in rows:
+            key = _setup_key(m)
+            if key not in setups:
+                setups[key] = _checked(_setup, m) if check else _setup(m)
+            s = setups[key]
+            run = (key, m.batch, m.concurrency, m.request_rate)
+            if run not in runs:
+                if check:
+                    _checked(_figures, s, m)
+                try:
+                    n = _load(s, m)  # no fitted coefficient enters it: once
+                except InputError as exc:
+                    self.error = self.error or exc
+                    n = None
+                runs[run] = (len(runs), s, m, n)
+            self.index.append((runs[run][0], m.metric))
+        self.runs = [v[1:] for v in runs.values()]
+        self.measured = np.array([m.measured for m in rows])
+
+    def predictions(self) -> np.ndarray:
+        """The model's figure for each row under the coefficients in force (``phases.fitted``): the runs of one setup
+        at fixed loads in one ``load.evaluate`` over the array of their loads (elementwise the same numbers as one by
+        one), the request rates of one setup on one ``load.rate_grid``."""
+        if self.error is not None:
+            raise self.error
+        figures, grids, batches = [None] * len(self.runs), {}, {}
+        for i, (s, m, n) in enumerate(self.runs):
+            if m.request_rate is not None:
+                if id(s) not in grids:
+                    grids[id(s)] = load.rate_grid(s)
+                figures[i] = _figures(s, m, n, grids[id(s)])
+            else:
+                batches.setdefault((id(s), m.batch is not None), (s, []))[1].append(i)
+        for (_, batch), (s, runs) in batches.items():
+            r = load.evaluate(s, np.array([self.runs[i][2] for i in runs], dtype=float),
+                              "batch" if batch else "continuous")
+            got = {key: np.broadcast_to(r[key], (len(runs),)) for key in ("per_chip", "ttft", "tpot")}
+            for j, i in enumerate(runs):
+                figures[i] = {"throughput_per_chip": float(got["per_chip"][j]), "ttft": float(got["ttft"][j]),
+                              "tpot": float(got["tpot"][j])}
+        return np.array([figures[i][metric] for i, metric in self.index])
+
+    def log_ratios(self) -> np.ndarray:
+        """ln(predicted / measured) of each row."""
+        return np.log(self.predictions() / self.measured)
+
+
+def _checked(f, *args):
+    """``f(*args)`` with a model's error (an unknown model, chip or layout) said as the file's, by its row and column."""
+    m = args[-1]
+    try:
+        return f(*args)
+    except InputError as exc:
+        if exc.field == "file":
+            raise
+        raise InputError("file", f"{m.name}: column {exc.field}: {exc.message}") from None
 
 
 def compare(rows: list[Measurement] | None = None) -> list[Comparison]:
@@ -167,9 +260,12 @@ def compare(rows: list[Measurement] | None = None) -> list[Comparison]:
 
 
 def _loss(rows, k) -> float:
+    """The fit's objective: the mean squared ln(predicted / measured) over ``rows`` (a list, or a ``_Plan`` of them)
+    under coefficients ``k``; inf where a row cannot be served under them."""
     with phases.fitted(k):
         try:
-            return float(np.mean([math.log(predict(m) / m.measured) ** 2 for m in rows]))
+            plan = rows if isinstance(rows, _Plan) else _Plan(rows)
+            return float(np.mean(plan.log_ratios() ** 2))
         except InputError:  # a trial whose layouts cannot serve a row's request rate (or hold its sequences)
             return math.inf
 
@@ -177,7 +273,12 @@ def _loss(rows, k) -> float:
 def fit(rows: list[Measurement], start: phases.Coefficients | None = None, rounds: int = 6) -> phases.Coefficients:
     """The fitted efficiencies that minimise the mean squared log error over ``rows``."""
     k = start or phases.coefficients()
-    best = _loss(rows, k)
+    with phases.fitted(k):
+        try:
+            plan = rows if isinstance(rows, _Plan) else _Plan(rows)
+        except InputError:  # a row no trial can set up: every trial's loss is inf, and nothing moves
+            return k
+    best = _loss(plan, k)
     for step in (4.0, 2.0, 1.4, 1.15, 1.05, 1.02)[:rounds]:
         for name in FITTED:
             lo, hi = BOUNDS[name]
@@ -187,7 +288,7 @@ def fit(rows: list[Measurement], start: phases.Coefficients | None = None, round
                     if x == getattr(k, name):
                         break
                     trial = replace(k, **{name: x})
-                    loss = _loss(rows, trial)
+                    loss = _loss(plan, trial)
                     if loss >= best:
                         break
                     k, best = trial, loss
@@ -228,7 +329,8 @@ class Fit:
 
 def _median_error(rows, k) -> float:
     with phases.fitted(k):
-        return float(np.median([abs(math.log(predict(m) / m.measured)) for m in rows]))
+        plan = rows if isinstance(rows, _Plan) else _Plan(rows)
+        return float(np.median(np.abs(plan.log_ratios())))
 
 
 NEEDED = ("model", "hardware", "chips", "input_tokens", "output_tokens")  # a measurements table's own columns
@@ -256,7 +358,7 @@ def read_rows(path) -> list[Measurement]:
                                  f"{', '.join(missing)}; expected a CSV whose header names {', '.join(NEEDED)}, "
                                  f"batch or concurrency, and one of {', '.join(MEASURED)}, as "
                                  "data/serving_calibration.csv")
-    out, scale = [], {}
+    out, scale, known = [], {}, _known_engines()
     for i, v in enumerate(reader, start=2):
         if not any((x or "").strip() for x in v.values()):
             continue
@@ -276,7 +378,7 @@ def read_rows(path) -> list[Measurement]:
                 cells[col] = repr(float(cells[col]) * factor) if cells.get(col) else cells.get(col)
             except ValueError:
                 pass  # not a number: _measurements says so, by row and column
-        cells["engine"] = _engine(cells.get("engine") or "", f"{p.name}, row {i}")
+        cells["engine"] = _engine(cells.get("engine") or "", f"{p.name}, row {i}", known)
         _engine_on_chip(cells["engine"], cells.get("hardware") or "", f"{p.name}, row {i}")
         _dates(cells, f"{p.name}, row {i}")
         out += _measurements(cells, f"{p.name}, row {i}")
@@ -285,11 +387,16 @@ def read_rows(path) -> list[Measurement]:
     return out
 
 
-def _engine(name: str, where: str) -> str:
+def _known_engines() -> set:
+    """The engines a user's row may name as written: data/serving_host.csv's and the project's calibration rows'."""
+    return {e for e, _ in data.serving_host()} | {m.engine for m in published()}
+
+
+def _engine(name: str, where: str, known: set | None = None) -> str:
     """A user's engine cell as data/serving_host.csv spells it ("vllm 0.19" is "vLLM 0.19.1", as --engine reads it),
     so its host work per sequence is counted as the command line counts it, never dropped for its spelling; an engine
     of the project's own calibration rows (whose host work no table lists) as written; an unknown name refused."""
-    if not name or name in {e for e, _ in data.serving_host()} or name in {m.engine for m in published()}:
+    if not name or name in (_known_engines() if known is None else known):
         return name
     try:
         return engines.engine_name(name)
@@ -353,25 +460,14 @@ def _unit_scales(units: dict, where: str) -> dict:
     return out
 
 
-def _runs(m: Measurement) -> None:
-    """Refuse a user's row the model cannot run by its row and column: a misspelt model, chip or format said as
-    the file's, not as a --model flag the command line was never given."""
-    try:
-        predict(m)
-    except InputError as exc:
-        if exc.field == "file":
-            raise
-        raise InputError("file", f"{m.name}: column {exc.field}: {exc.message}") from None
-
-
 def calibrate(path) -> Fit:
     """Fit the serving efficiencies to the measurements in the CSV at ``path``; checks every row runs first."""
     rows = read_rows(path)
-    for m in rows:  # an unknown model, chip or layout is the user's one-line error, before any fitting
-        _runs(m)
     before = phases.coefficients()
-    after = fit(rows, before)
-    return Fit(before, after, rows, _median_error(rows, before), _median_error(rows, after))
+    with phases.fitted(before):  # an unknown model, chip or layout is the user's one-line error, before any fitting
+        plan = _Plan(rows, check=True)
+    after = fit(plan, before)
+    return Fit(before, after, rows, _median_error(plan, before), _median_error(plan, after))
 
 
 __all__ = ["Measurement", "Comparison", "Fit", "published", "compare", "fit", "calibrate", "read_rows", "fields"]
