@@ -191,7 +191,7 @@ def engines_own():
     from calc.serve import calibration, load, validation
 
     engine = [None]
-    own_setup, own_predict, own_cal = load.setup, validation.predict, calibration.predict
+    own_setup, own_predict, own_cal = load.setup, validation.predict, calibration._setup
 
     def setup(*args, **kwargs):
         kwargs.setdefault("all_reduce_engine", engine[0])
@@ -205,11 +205,11 @@ def engines_own():
         engine[0] = m.engine or None
         return own_cal(m, *args, **kwargs)
 
-    load.setup, validation.predict, calibration.predict = setup, predict, cal_predict
+    load.setup, validation.predict, calibration._setup = setup, predict, cal_setup
     try:
         yield
     finally:
-        load.setup, validation.predict, calibration.predict = own_setup, own_predict, own_cal
+        load.setup, validation.predict, calibration._setup = own_setup, own_predict, own_cal
 
 
 def fit() -> None:
