@@ -217,21 +217,25 @@ class _Plan:
 
     def predictions(self) -> np.ndarray:
         """The model's figure for each row under the coefficients in force (``phases.fitted``): the runs of one setup
-        at fixed loads in one ``load.evaluate`` over the array of their loads (elementwise the same numbers as one by
-        one), the request rates of one setup on one ``load.rate_grid``."""
+        and mode in one ``load.evaluate`` over the array of their loads (fixed loads: elementwise the same numbers as
+        one by one), or of their request rates (``load.rates_on`` on the setup's one ``load.rate_grid``: the same to
+        a unit in the last place, numpy's exp where ``load.step_wait`` takes math's for one rate)."""
         if self.error is not None:
             raise self.error
-        figures, grids, batches = [None] * len(self.runs), {}, {}
-        for i, (s, m, n) in enumerate(self.runs):
-            if m.request_rate is not None:
-                if id(s) not in grids:
-                    grids[id(s)] = load.rate_grid(s)
-                figures[i] = _figures(s, m, n, grids[id(s)])
+        figures, groups = [None] * len(self.runs), {}
+        for i, (s, m, _) in enumerate(self.runs):
+            mode = "rate" if m.request_rate is not None else "batch" if m.batch is not None else "continuous"
+            groups.setdefault((id(s), mode), (s, []))[1].append(i)
+        for (_, mode), (s, runs) in groups.items():
+            if mode == "rate":
+                grid = load.rate_grid(s)
+                rates = np.array([self.runs[i][1].request_rate for i in runs])
+                if not np.all(rates < grid[1]):  # no steady state at a rate: rate_on says so by its row
+                    i = runs[int(np.argmin(rates < grid[1]))]
+                    _figures(*self.runs[i], grid)
+                r = load.rates_on(s, rates, grid)[1]
             else:
-                batches.setdefault((id(s), m.batch is not None), (s, []))[1].append(i)
-        for (_, batch), (s, runs) in batches.items():
-            r = load.evaluate(s, np.array([self.runs[i][2] for i in runs], dtype=float),
-                              "batch" if batch else "continuous")
+                r = load.evaluate(s, np.array([self.runs[i][2] for i in runs], dtype=float), mode)
             got = {key: np.broadcast_to(r[key], (len(runs),)) for key in ("per_chip", "ttft", "tpot")}
             for j, i in enumerate(runs):
                 figures[i] = {"throughput_per_chip": float(got["per_chip"][j]), "ttft": float(got["ttft"][j]),

@@ -713,6 +713,20 @@ def rate_on(s: Setup, rate: float, grid: tuple) -> tuple[float, dict]:
     return n, r
 
 
+def rates_on(s: Setup, rate, grid: tuple) -> tuple[np.ndarray, dict]:
+    """``rate_on`` for an array of rates of one setup at once, each below the grid's ``arrivals_capacity`` (the
+    caller checks; ``rate_on`` says which is not): the sequences in flight and ``evaluate``'s outputs as arrays."""
+    _, _, c, rates = grid
+    rate = np.asarray(rate, dtype=float)
+    n = np.exp(np.interp(rate, rates, np.log(c)))
+    n = np.where(rate < rates[0], c[0] * rate / rates[0], n)  # below the grid's lightest load (see rate_on)
+    r = evaluate(s, n, "arrivals")
+    wait = step_wait(s, r, n, rate)
+    r["ttft"] = r["ttft"] + wait
+    r["wait"] = wait
+    return n, r
+
+
 def step_wait(s: Setup, r: dict, concurrency: float, rate: float) -> float:
     """Mean wait (s) of a request arriving at random (Poisson, ``rate`` requests/s over all replicas) for the engine's
     step in progress to end, with ``concurrency`` sequences in flight (all replicas) and ``r`` the outputs of
