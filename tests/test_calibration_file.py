@@ -142,3 +142,21 @@ def test_a_fit_of_many_kinds_of_rows_is_the_one_row_at_a_time_fit(tmp_path):
     # one row's figure is the same alone (predict) as in the fit's batch of its setup's runs
     rows = calibration.read_rows(p)
     assert calibration._Plan(rows).predictions().tolist() == [calibration.predict(m) for m in rows]
+
+
+def test_a_file_of_more_setups_than_the_limit_is_refused_by_its_count_before_any_fitting(tmp_path):
+    p = tmp_path / "rows.csv"
+    p.write_text("name,model,hardware,chips,input_tokens,output_tokens,concurrency,ttft\n" + "".join(
+        f"a{i},Llama 3 8B,H100 SXM5,1,{100 + i},256,8,0.03\n" for i in range(calibration.MAX_SETUPS + 1)))
+    with pytest.raises(InputError, match=rf"^file: 'rows\.csv': expected at most {calibration.MAX_SETUPS} distinct "
+                                         rf"setups \(model, .*\), read {calibration.MAX_SETUPS + 1}: "):
+        calibration.calibrate(p)
+
+
+def test_rows_that_share_a_setup_share_its_work_and_the_fit_says_its_rounds(tmp_path):
+    p = tmp_path / "rows.csv"
+    p.write_text("name,model,hardware,chips,input_tokens,output_tokens,concurrency,ttft\n" + "".join(
+        f"a{i},Llama 3 8B,H100 SXM5,1,467,256,{1 + i},{0.03 + i / 1e4}\n" for i in range(2 * calibration.MAX_SETUPS)))
+    said = []
+    f = calibration.calibrate(p, progress=lambda done, rounds: said.append((done, rounds)))
+    assert len(f.rows) == 2 * calibration.MAX_SETUPS and said == [(i, 6) for i in range(6)]

@@ -37,6 +37,11 @@ from calc.units import ureg
 
 # A user's measurements are a few rows (the project's own file: 44 kB); a file far beyond is not one, and is not read.
 MAX_BYTES = 1 << 20
+# The distinct setups (model, chip, chips, engine, formats, layout, input and output tokens: ``_setup_key``) a file may
+# hold. Each costs the fit one ``load.evaluate`` of its runs a trial (about 0.6 ms; some 40 to 100 trials): 300 setups
+# take some 10 to 30 s on a loaded 2-core machine. Rows that share a setup (other batches, concurrencies or request
+# rates) cost almost nothing more, as many as MAX_BYTES holds.
+MAX_SETUPS = 300
 
 FITTED = ("decode_bandwidth_efficiency", "decode_step_overhead", "decode_layer_overhead", "prefill_matmul_efficiency")
 BOUNDS = {"decode_bandwidth_efficiency": (0.3, 0.9), "decode_step_overhead": (1e-5, 0.05),
@@ -191,20 +196,18 @@ def _figures(s: load.Setup, m: Measurement, n: int | None = None, grid: tuple | 
 class _Plan:
     """``rows`` set up once for many trials of the coefficients: each distinct setup built once (``_setup_key``), each
     run (a setup and its load) evaluated once a trial for all the figures measured of it, the request rates of one setup
-    solved on one ``load.rate_grid``. ``check``: a row the model cannot run is the user's error by its row and column
-    (else the error is raised at each trial, as the fit's loss reads it)."""
+    solved on one ``load.rate_grid``; the figures under each set of coefficients kept (the fit asks again for its start
+    and its answer)."""
 
-    def __init__(self, rows: list[Measurement], check: bool = False):
-        setups, runs, self.index, self.error = {}, {}, [], None
+    def __init__(self, rows: list[Measurement]):
+        setups, runs, self.index, self.error, self.memo = {}, {}, [], None, {}
         for m in rows:
             key = _setup_key(m)
             if key not in setups:
-                setups[key] = _checked(_setup, m) if check else _setup(m)
+                setups[key] = _setup(m)
             s = setups[key]
             run = (key, m.batch, m.concurrency, m.request_rate)
             if run not in runs:
-                if check:
-                    _checked(_figures, s, m)
                 try:
                     n = _load(s, m)  # no fitted coefficient enters it: once
                 except InputError as exc:
@@ -220,6 +223,12 @@ class _Plan:
         and mode in one ``load.evaluate`` over the array of their loads (fixed loads: elementwise the same numbers as
         one by one), or of their request rates (``load.rates_on`` on the setup's one ``load.rate_grid``: the same to
         a unit in the last place, numpy's exp where ``load.step_wait`` takes math's for one rate)."""
+        k = phases.coefficients()
+        if k not in self.memo:
+            self.memo[k] = self._predictions()
+        return self.memo[k]
+
+    def _predictions(self) -> np.ndarray:
         if self.error is not None:
             raise self.error
         figures, groups = [None] * len(self.runs), {}
@@ -263,6 +272,28 @@ def compare(rows: list[Measurement] | None = None) -> list[Comparison]:
     return [Comparison(m, predict(m)) for m in (published() if rows is None else rows)]
 
 
+def _grid(s: load.Setup, m: Measurement) -> tuple:
+    """``load.rate_grid(s)`` with its error said as row ``m``'s request rate's (as ``_figures`` says it)."""
+    try:
+        return load.rate_grid(s)
+    except InputError as exc:
+        raise InputError("file", f"{m.name}: column request_rate: {exc.message}") from None
+
+
+def _check(rows: list[Measurement]) -> None:
+    """Raise the first of ``rows``, in the file's order, that the model cannot run (an unknown model, chip or layout, no
+    room for a sequence, a request rate beyond what the layout completes), as the user's error by its row and column."""
+    setups, grids = {}, {}
+    for m in rows:
+        key = _setup_key(m)
+        if key not in setups:
+            setups[key] = _checked(_setup, m)
+        s = setups[key]
+        if m.request_rate is not None and key not in grids:
+            grids[key] = _checked(_grid, s, m)
+        _checked(_figures, s, m, None, grids.get(key))
+
+
 def _loss(rows, k) -> float:
     """The fit's objective: the mean squared ln(predicted / measured) over ``rows`` (a list, or a ``_Plan`` of them)
     under coefficients ``k``; inf where a row cannot be served under them."""
@@ -274,8 +305,10 @@ def _loss(rows, k) -> float:
             return math.inf
 
 
-def fit(rows: list[Measurement], start: phases.Coefficients | None = None, rounds: int = 6) -> phases.Coefficients:
-    """The fitted efficiencies that minimise the mean squared log error over ``rows``."""
+def fit(rows: list[Measurement], start: phases.Coefficients | None = None, rounds: int = 6,
+        progress=None) -> phases.Coefficients:
+    """The fitted efficiencies that minimise the mean squared log error over ``rows``; ``progress(done, rounds)``, where
+    given, is called as each round of the search begins."""
     k = start or phases.coefficients()
     with phases.fitted(k):
         try:
@@ -283,7 +316,10 @@ def fit(rows: list[Measurement], start: phases.Coefficients | None = None, round
         except InputError:  # a row no trial can set up: every trial's loss is inf, and nothing moves
             return k
     best = _loss(plan, k)
-    for step in (4.0, 2.0, 1.4, 1.15, 1.05, 1.02)[:rounds]:
+    steps = (4.0, 2.0, 1.4, 1.15, 1.05, 1.02)[:rounds]
+    for done, step in enumerate(steps):
+        if progress is not None:
+            progress(done, len(steps))
         for name in FITTED:
             lo, hi = BOUNDS[name]
             for factor in (step, 1 / step):
@@ -464,13 +500,26 @@ def _unit_scales(units: dict, where: str) -> dict:
     return out
 
 
-def calibrate(path) -> Fit:
-    """Fit the serving efficiencies to the measurements in the CSV at ``path``; checks every row runs first."""
+def calibrate(path, progress=None) -> Fit:
+    """Fit the serving efficiencies to the measurements in the CSV at ``path``; checks every row runs first, and that
+    the file holds at most MAX_SETUPS setups. ``progress``: passed to ``fit``."""
     rows = read_rows(path)
+    setups = len({_setup_key(m) for m in rows})
+    if setups > MAX_SETUPS:
+        raise InputError("file", f"{Path(path).name[:60]!r}: expected at most {MAX_SETUPS} distinct setups (model, "
+                                 f"hardware, chips, engine, precision, kv_precision, tensor, pipeline, expert, "
+                                 f"attention_kernel, input_tokens, output_tokens), read {setups:,}: each is evaluated "
+                                 "at every trial of the fit; fit a part of the file at a time (rows that differ only "
+                                 "in batch, concurrency or request_rate share a setup and cost little)")
     before = phases.coefficients()
     with phases.fitted(before):  # an unknown model, chip or layout is the user's one-line error, before any fitting
-        plan = _Plan(rows, check=True)
-    after = fit(plan, before)
+        try:
+            plan = _Plan(rows)
+            plan.predictions()
+        except InputError:
+            _check(rows)  # which row, and which column
+            raise
+    after = fit(plan, before, progress=progress)
     return Fit(before, after, rows, _median_error(plan, before), _median_error(plan, after))
 
 
