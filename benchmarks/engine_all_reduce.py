@@ -191,7 +191,7 @@ def engines_own():
     from calc.serve import calibration, load, validation
 
     engine = [None]
-    own_setup, own_predict, own_cal = load.setup, validation.predict, calibration.predict
+    own_setup, own_predict, own_cal = load.setup, validation.predict, calibration._setup
 
     def setup(*args, **kwargs):
         kwargs.setdefault("all_reduce_engine", engine[0])
@@ -201,15 +201,15 @@ def engines_own():
         engine[0] = c.engine
         return own_predict(c, *args, **kwargs)
 
-    def cal_predict(m, *args, **kwargs):
+    def cal_setup(m, *args, **kwargs):  # the calibration sets each row's setup up once (calibration._setup)
         engine[0] = m.engine or None
         return own_cal(m, *args, **kwargs)
 
-    load.setup, validation.predict, calibration.predict = setup, predict, cal_predict
+    load.setup, validation.predict, calibration._setup = setup, predict, cal_setup
     try:
         yield
     finally:
-        load.setup, validation.predict, calibration.predict = own_setup, own_predict, own_cal
+        load.setup, validation.predict, calibration._setup = own_setup, own_predict, own_cal
 
 
 def fit() -> None:

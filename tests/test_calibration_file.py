@@ -105,3 +105,58 @@ def test_a_units_row_is_known_by_its_empty_name_model_and_hardware_and_only_as_r
     with pytest.raises(InputError, match=r"^file: rows\.csv, row 3: columns model and hardware are empty: a measurement "
                                          r"needs both \(a units row goes right under the header, as row 2\)$"):
         calibration.read_rows(p)
+
+
+# Rows of data/serving_calibration.csv of each kind (static batches, the same setups as closed loops at half the batch,
+# request rates, saturating runs), renamed as a user's: the fit and its table as the one-row-at-a-time code printed them
+# (before calibfast set each setup up once and evaluated the runs of a setup together).
+KINDS = """name,model,hardware,chips,engine,precision,kv_precision,tensor,pipeline,attention_kernel,input_tokens,\
+output_tokens,batch,concurrency,request_rate,throughput_per_chip,ttft,tpot
+run0,GPT-J 6B,H100 SXM5,1,TensorRT-LLM 0.6.1,fp8,fp8,1,1,grouped,128,128,1024,,,26150,,
+run1,GPT-J 6B,H100 SXM5,1,TensorRT-LLM 0.6.1,fp8,fp8,1,1,grouped,128,2048,120,,,8011,,
+run2,GPT-J 6B,H100 SXM5,1,TensorRT-LLM 0.6.1,fp8,fp8,1,1,grouped,2048,128,64,,,2551,,
+run3,GPT-J 6B,H100 SXM5,1,TensorRT-LLM 0.6.1,fp8,fp8,1,1,grouped,128,128,,512,,26150,,
+run4,GPT-J 6B,H100 SXM5,1,TensorRT-LLM 0.6.1,fp8,fp8,1,1,grouped,128,2048,,60,,8011,,
+run5,Llama 3 70B,H100 SXM5,4,TensorRT-LLM 0.14.0,bf16,bf16,4,1,grouped,467,256,,,2,,0.062,0.021
+run6,Llama 3 70B,H100 SXM5,4,TensorRT-LLM 0.14.0,bf16,bf16,4,1,grouped,467,256,,,4,,0.068,0.024
+run7,Llama 3 70B,H100 SXM5,4,TensorRT-LLM 0.14.0,bf16,bf16,4,1,grouped,467,256,,,8,,0.092,0.032
+run8,Llama 3 70B,H100 SXM5,4,TensorRT-LLM 0.14.0,bf16,bf16,4,1,grouped,467,16,,,2,,0.053,0.018
+run9,Llama 3 8B,H100 SXM5,1,TensorRT-LLM 0.15.0,fp8,fp8,1,1,grouped,128,128,,,,27792.16,,
+run10,Llama 3 8B,H100 SXM5,1,TensorRT-LLM 0.15.0,fp8,fp8,1,1,grouped,128,2048,,,,19965.18,,
+"""
+
+
+def test_a_fit_of_many_kinds_of_rows_is_the_one_row_at_a_time_fit(tmp_path):
+    p = tmp_path / "rows.csv"
+    p.write_text(KINDS)
+    f = calibration.calibrate(p)
+    assert f.describe() == (
+        "fitted to 15 measurements: median error 6% before, 7% after\n"
+        "  decode_bandwidth_efficiency  0.9 -> 0.8403  (0.93x)\n"
+        "  decode_step_overhead         0.00166 -> 1e-05  (0.01x)\n"
+        "  decode_layer_overhead        3.63e-05 -> 3.131e-05  (0.86x)\n"
+        "  prefill_matmul_efficiency    0.915 -> 0.8971  (0.98x)")
+    assert [getattr(f.after, n) for n in calibration.FITTED] == pytest.approx(
+        [0.8403361344537814, 1e-05, 3.131240799697708e-05, 0.8970588235294118], rel=1e-12)
+    assert (f.error_before, f.error_after) == pytest.approx((0.05801644075269834, 0.0683609070799056), rel=1e-12)
+    # one row's figure is the same alone (predict) as in the fit's batch of its setup's runs
+    rows = calibration.read_rows(p)
+    assert calibration._Plan(rows).predictions().tolist() == [calibration.predict(m) for m in rows]
+
+
+def test_a_file_of_more_setups_than_the_limit_is_refused_by_its_count_before_any_fitting(tmp_path):
+    p = tmp_path / "rows.csv"
+    p.write_text("name,model,hardware,chips,input_tokens,output_tokens,concurrency,ttft\n" + "".join(
+        f"a{i},Llama 3 8B,H100 SXM5,1,{100 + i},256,8,0.03\n" for i in range(calibration.MAX_SETUPS + 1)))
+    with pytest.raises(InputError, match=rf"^file: 'rows\.csv': expected at most {calibration.MAX_SETUPS} distinct "
+                                         rf"setups \(model, .*\), read {calibration.MAX_SETUPS + 1}: "):
+        calibration.calibrate(p)
+
+
+def test_rows_that_share_a_setup_share_its_work_and_the_fit_says_its_rounds(tmp_path):
+    p = tmp_path / "rows.csv"
+    p.write_text("name,model,hardware,chips,input_tokens,output_tokens,concurrency,ttft\n" + "".join(
+        f"a{i},Llama 3 8B,H100 SXM5,1,467,256,{1 + i},{0.03 + i / 1e4}\n" for i in range(2 * calibration.MAX_SETUPS)))
+    said = []
+    f = calibration.calibrate(p, progress=lambda done, rounds: said.append((done, rounds)))
+    assert len(f.rows) == 2 * calibration.MAX_SETUPS and said == [(i, 6) for i in range(6)]

@@ -104,7 +104,7 @@ def _serve(args) -> int:
         if unread:  # said, never dropped: each row of the file names its own model, chip and load
             raise InputError(unread[0], "not read by calibrate, which fits to the rows of --file (each names its "
                                         "model, chip and load); leave it out, or drop calibrate to serve one model")
-        fit = calibration.calibrate(args.file)
+        fit = calibration.calibrate(args.file, progress=_fit_progress)
         if args.json:
             print(json.dumps(fit.to_dict(), indent=2))
         else:
@@ -389,6 +389,13 @@ def _limits_text(limits: dict) -> str:
     if limits["statistic"] == "mean":
         return f"limits on the means: {given}; {p99}"
     return f"limits on the p99s: {given}; {p99}"
+
+
+def _fit_progress(done: int, rounds: int) -> None:
+    """The fit's progress on stderr (the answer on stdout stays as it was), from its second round: a fit of a few
+    setups ends before a word of it would help."""
+    if done:
+        print(f"calibrate: fitting, round {done + 1} of {rounds}", file=sys.stderr, flush=True)
 
 
 def _calibration_text(fit) -> str:

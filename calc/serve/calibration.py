@@ -37,6 +37,11 @@ from calc.units import ureg
 
 # A user's measurements are a few rows (the project's own file: 44 kB); a file far beyond is not one, and is not read.
 MAX_BYTES = 1 << 20
+# The distinct setups (model, chip, chips, engine, formats, layout, input and output tokens: ``_setup_key``) a file may
+# hold. Each costs the fit one ``load.evaluate`` of its runs a trial (about 0.6 ms; some 40 to 100 trials): 300 setups
+# take some 10 to 30 s on a loaded 2-core machine. Rows that share a setup (other batches, concurrencies or request
+# rates) cost almost nothing more, as many as MAX_BYTES holds.
+MAX_SETUPS = 300
 
 FITTED = ("decode_bandwidth_efficiency", "decode_step_overhead", "decode_layer_overhead", "prefill_matmul_efficiency")
 BOUNDS = {"decode_bandwidth_efficiency": (0.3, 0.9), "decode_step_overhead": (1e-5, 0.05),
@@ -143,22 +148,123 @@ def _positive(v: dict, column: str, where: str, expected: str) -> float | None:
 
 def predict(m: Measurement) -> float:
     """The model's figure for measurement ``m`` (in METRICS[m.metric])."""
-    s = load.setup(m.model, m.hardware, m.chips, tensor=m.tensor, pipeline=m.pipeline, expert=m.expert,
-                   precision=m.precision, kv_precision=m.kv_precision, input_tokens=m.input_tokens,
-                   output_tokens=m.output_tokens, attention_kernel=m.attention_kernel, **load.published_engine(m.name),
-                   **load.published_host(m.engine, m.hardware, m.name), **load.published_workload(m.name))
+    return _figures(_setup(m), m)[m.metric]
+
+
+def _setup(m: Measurement) -> load.Setup:
+    """The setup of measurement ``m``'s run: its model, chip, layout, engine and request lengths (the same for every
+    figure measured of one run, and for every trial of the fit: no fitted coefficient enters it)."""
+    return load.setup(m.model, m.hardware, m.chips, tensor=m.tensor, pipeline=m.pipeline, expert=m.expert,
+                      precision=m.precision, kv_precision=m.kv_precision, input_tokens=m.input_tokens,
+                      output_tokens=m.output_tokens, attention_kernel=m.attention_kernel,
+                      **load.published_engine(m.name), **load.published_host(m.engine, m.hardware, m.name),
+                      **load.published_workload(m.name))
+
+
+def _setup_key(m: Measurement) -> tuple:
+    """What ``_setup`` reads of ``m``: measurements of one key share one setup."""
+    tables = (load.published_engine(m.name), load.published_host(m.engine, m.hardware, m.name),
+              load.published_workload(m.name))
+    return (m.model, m.hardware, m.chips, m.engine, m.tensor, m.pipeline, m.expert, m.precision, m.kv_precision,
+            m.input_tokens, m.output_tokens, m.attention_kernel, *(tuple(sorted(t.items())) for t in tables))
+
+
+def _load(s: load.Setup, m: Measurement) -> int:
+    """The sequences in flight that measurement ``m`` fixes on setup ``s`` (its batch or concurrency, else the most the
+    memory holds), checked to leave room for one sequence a replica."""
     n = m.batch if m.batch is not None else m.concurrency if m.concurrency is not None else s.max_concurrency()
     if (s.max_concurrency() if m.request_rate is not None else n) < s.replicas:
         raise InputError("file", f"{m.name}: the weights of {m.model} leave no room for a sequence on {m.chips} "
                                  f"{m.hardware} with tensor {m.tensor}")
+    return n
+
+
+def _figures(s: load.Setup, m: Measurement, n: int | None = None, grid: tuple | None = None) -> dict:
+    """Every measurable figure (METRICS) of ``m``'s run on setup ``s``; ``n``: its ``_load``, ``grid``: the setup's
+    ``load.rate_grid`` under the coefficients in force, where known."""
+    n = _load(s, m) if n is None else n
     if m.request_rate is not None:
         try:
-            r = load.at_rate(s, m.request_rate)[1]
+            r = load.rate_on(s, m.request_rate, load.rate_grid(s) if grid is None else grid)[1]
         except InputError as exc:
             raise InputError("file", f"{m.name}: column request_rate: {exc.message}") from None
     else:
         r = load.evaluate(s, n, "batch" if m.batch is not None else "continuous")
-    return float({"throughput_per_chip": r["per_chip"], "ttft": r["ttft"], "tpot": r["tpot"]}[m.metric])
+    return {"throughput_per_chip": float(r["per_chip"]), "ttft": float(r["ttft"]), "tpot": float(r["tpot"])}
+
+
+class _Plan:
+    """``rows`` set up once for many trials of the coefficients: each distinct setup built once (``_setup_key``), each
+    run (a setup and its load) evaluated once a trial for all the figures measured of it, the request rates of one setup
+    solved on one ``load.rate_grid``; the figures under each set of coefficients kept (the fit asks again for its start
+    and its answer)."""
+
+    def __init__(self, rows: list[Measurement]):
+        setups, runs, self.index, self.error, self.memo = {}, {}, [], None, {}
+        for m in rows:
+            key = _setup_key(m)
+            if key not in setups:
+                setups[key] = _setup(m)
+            s = setups[key]
+            run = (key, m.batch, m.concurrency, m.request_rate)
+            if run not in runs:
+                try:
+                    n = _load(s, m)  # no fitted coefficient enters it: once
+                except InputError as exc:
+                    self.error = self.error or exc
+                    n = None
+                runs[run] = (len(runs), s, m, n)
+            self.index.append((runs[run][0], m.metric))
+        self.runs = [v[1:] for v in runs.values()]
+        self.measured = np.array([m.measured for m in rows])
+
+    def predictions(self) -> np.ndarray:
+        """The model's figure for each row under the coefficients in force (``phases.fitted``): the runs of one setup
+        and mode in one ``load.evaluate`` over the array of their loads (fixed loads: elementwise the same numbers as
+        one by one), or of their request rates (``load.rates_on`` on the setup's one ``load.rate_grid``: the same to
+        a unit in the last place, numpy's exp where ``load.step_wait`` takes math's for one rate)."""
+        k = phases.coefficients()
+        if k not in self.memo:
+            self.memo[k] = self._predictions()
+        return self.memo[k]
+
+    def _predictions(self) -> np.ndarray:
+        if self.error is not None:
+            raise self.error
+        figures, groups = [None] * len(self.runs), {}
+        for i, (s, m, _) in enumerate(self.runs):
+            mode = "rate" if m.request_rate is not None else "batch" if m.batch is not None else "continuous"
+            groups.setdefault((id(s), mode), (s, []))[1].append(i)
+        for (_, mode), (s, runs) in groups.items():
+            if mode == "rate":
+                grid = load.rate_grid(s)
+                rates = np.array([self.runs[i][1].request_rate for i in runs])
+                if not np.all(rates < grid[1]):  # no steady state at a rate: rate_on says so by its row
+                    i = runs[int(np.argmin(rates < grid[1]))]
+                    _figures(*self.runs[i], grid)
+                r = load.rates_on(s, rates, grid)[1]
+            else:
+                r = load.evaluate(s, np.array([self.runs[i][2] for i in runs], dtype=float), mode)
+            got = {key: np.broadcast_to(r[key], (len(runs),)) for key in ("per_chip", "ttft", "tpot")}
+            for j, i in enumerate(runs):
+                figures[i] = {"throughput_per_chip": float(got["per_chip"][j]), "ttft": float(got["ttft"][j]),
+                              "tpot": float(got["tpot"][j])}
+        return np.array([figures[i][metric] for i, metric in self.index])
+
+    def log_ratios(self) -> np.ndarray:
+        """ln(predicted / measured) of each row."""
+        return np.log(self.predictions() / self.measured)
+
+
+def _checked(f, *args):
+    """``f(*args)`` with a model's error (an unknown model, chip or layout) said as the file's, by its row and column."""
+    m = args[-1]
+    try:
+        return f(*args)
+    except InputError as exc:
+        if exc.field == "file":
+            raise
+        raise InputError("file", f"{m.name}: column {exc.field}: {exc.message}") from None
 
 
 def compare(rows: list[Measurement] | None = None) -> list[Comparison]:
@@ -166,19 +272,54 @@ def compare(rows: list[Measurement] | None = None) -> list[Comparison]:
     return [Comparison(m, predict(m)) for m in (published() if rows is None else rows)]
 
 
+def _grid(s: load.Setup, m: Measurement) -> tuple:
+    """``load.rate_grid(s)`` with its error said as row ``m``'s request rate's (as ``_figures`` says it)."""
+    try:
+        return load.rate_grid(s)
+    except InputError as exc:
+        raise InputError("file", f"{m.name}: column request_rate: {exc.message}") from None
+
+
+def _check(rows: list[Measurement]) -> None:
+    """Raise the first of ``rows``, in the file's order, that the model cannot run (an unknown model, chip or layout, no
+    room for a sequence, a request rate beyond what the layout completes), as the user's error by its row and column."""
+    setups, grids = {}, {}
+    for m in rows:
+        key = _setup_key(m)
+        if key not in setups:
+            setups[key] = _checked(_setup, m)
+        s = setups[key]
+        if m.request_rate is not None and key not in grids:
+            grids[key] = _checked(_grid, s, m)
+        _checked(_figures, s, m, None, grids.get(key))
+
+
 def _loss(rows, k) -> float:
+    """The fit's objective: the mean squared ln(predicted / measured) over ``rows`` (a list, or a ``_Plan`` of them)
+    under coefficients ``k``; inf where a row cannot be served under them."""
     with phases.fitted(k):
         try:
-            return float(np.mean([math.log(predict(m) / m.measured) ** 2 for m in rows]))
+            plan = rows if isinstance(rows, _Plan) else _Plan(rows)
+            return float(np.mean(plan.log_ratios() ** 2))
         except InputError:  # a trial whose layouts cannot serve a row's request rate (or hold its sequences)
             return math.inf
 
 
-def fit(rows: list[Measurement], start: phases.Coefficients | None = None, rounds: int = 6) -> phases.Coefficients:
-    """The fitted efficiencies that minimise the mean squared log error over ``rows``."""
+def fit(rows: list[Measurement], start: phases.Coefficients | None = None, rounds: int = 6,
+        progress=None) -> phases.Coefficients:
+    """The fitted efficiencies that minimise the mean squared log error over ``rows``; ``progress(done, rounds)``, where
+    given, is called as each round of the search begins."""
     k = start or phases.coefficients()
-    best = _loss(rows, k)
-    for step in (4.0, 2.0, 1.4, 1.15, 1.05, 1.02)[:rounds]:
+    with phases.fitted(k):
+        try:
+            plan = rows if isinstance(rows, _Plan) else _Plan(rows)
+        except InputError:  # a row no trial can set up: every trial's loss is inf, and nothing moves
+            return k
+    best = _loss(plan, k)
+    steps = (4.0, 2.0, 1.4, 1.15, 1.05, 1.02)[:rounds]
+    for done, step in enumerate(steps):
+        if progress is not None:
+            progress(done, len(steps))
         for name in FITTED:
             lo, hi = BOUNDS[name]
             for factor in (step, 1 / step):
@@ -187,7 +328,7 @@ def fit(rows: list[Measurement], start: phases.Coefficients | None = None, round
                     if x == getattr(k, name):
                         break
                     trial = replace(k, **{name: x})
-                    loss = _loss(rows, trial)
+                    loss = _loss(plan, trial)
                     if loss >= best:
                         break
                     k, best = trial, loss
@@ -228,7 +369,8 @@ class Fit:
 
 def _median_error(rows, k) -> float:
     with phases.fitted(k):
-        return float(np.median([abs(math.log(predict(m) / m.measured)) for m in rows]))
+        plan = rows if isinstance(rows, _Plan) else _Plan(rows)
+        return float(np.median(np.abs(plan.log_ratios())))
 
 
 NEEDED = ("model", "hardware", "chips", "input_tokens", "output_tokens")  # a measurements table's own columns
@@ -256,7 +398,7 @@ def read_rows(path) -> list[Measurement]:
                                  f"{', '.join(missing)}; expected a CSV whose header names {', '.join(NEEDED)}, "
                                  f"batch or concurrency, and one of {', '.join(MEASURED)}, as "
                                  "data/serving_calibration.csv")
-    out, scale = [], {}
+    out, scale, known = [], {}, _known_engines()
     for i, v in enumerate(reader, start=2):
         if not any((x or "").strip() for x in v.values()):
             continue
@@ -276,7 +418,7 @@ def read_rows(path) -> list[Measurement]:
                 cells[col] = repr(float(cells[col]) * factor) if cells.get(col) else cells.get(col)
             except ValueError:
                 pass  # not a number: _measurements says so, by row and column
-        cells["engine"] = _engine(cells.get("engine") or "", f"{p.name}, row {i}")
+        cells["engine"] = _engine(cells.get("engine") or "", f"{p.name}, row {i}", known)
         _engine_on_chip(cells["engine"], cells.get("hardware") or "", f"{p.name}, row {i}")
         _dates(cells, f"{p.name}, row {i}")
         out += _measurements(cells, f"{p.name}, row {i}")
@@ -285,11 +427,16 @@ def read_rows(path) -> list[Measurement]:
     return out
 
 
-def _engine(name: str, where: str) -> str:
+def _known_engines() -> set:
+    """The engines a user's row may name as written: data/serving_host.csv's and the project's calibration rows'."""
+    return {e for e, _ in data.serving_host()} | {m.engine for m in published()}
+
+
+def _engine(name: str, where: str, known: set | None = None) -> str:
     """A user's engine cell as data/serving_host.csv spells it ("vllm 0.19" is "vLLM 0.19.1", as --engine reads it),
     so its host work per sequence is counted as the command line counts it, never dropped for its spelling; an engine
     of the project's own calibration rows (whose host work no table lists) as written; an unknown name refused."""
-    if not name or name in {e for e, _ in data.serving_host()} or name in {m.engine for m in published()}:
+    if not name or name in (_known_engines() if known is None else known):
         return name
     try:
         return engines.engine_name(name)
@@ -353,25 +500,27 @@ def _unit_scales(units: dict, where: str) -> dict:
     return out
 
 
-def _runs(m: Measurement) -> None:
-    """Refuse a user's row the model cannot run by its row and column: a misspelt model, chip or format said as
-    the file's, not as a --model flag the command line was never given."""
-    try:
-        predict(m)
-    except InputError as exc:
-        if exc.field == "file":
-            raise
-        raise InputError("file", f"{m.name}: column {exc.field}: {exc.message}") from None
-
-
-def calibrate(path) -> Fit:
-    """Fit the serving efficiencies to the measurements in the CSV at ``path``; checks every row runs first."""
+def calibrate(path, progress=None) -> Fit:
+    """Fit the serving efficiencies to the measurements in the CSV at ``path``; checks every row runs first, and that
+    the file holds at most MAX_SETUPS setups. ``progress``: passed to ``fit``."""
     rows = read_rows(path)
-    for m in rows:  # an unknown model, chip or layout is the user's one-line error, before any fitting
-        _runs(m)
+    setups = len({_setup_key(m) for m in rows})
+    if setups > MAX_SETUPS:
+        raise InputError("file", f"{Path(path).name[:60]!r}: expected at most {MAX_SETUPS} distinct setups (model, "
+                                 f"hardware, chips, engine, precision, kv_precision, tensor, pipeline, expert, "
+                                 f"attention_kernel, input_tokens, output_tokens), read {setups:,}: each is evaluated "
+                                 "at every trial of the fit; fit a part of the file at a time (rows that differ only "
+                                 "in batch, concurrency or request_rate share a setup and cost little)")
     before = phases.coefficients()
-    after = fit(rows, before)
-    return Fit(before, after, rows, _median_error(rows, before), _median_error(rows, after))
+    with phases.fitted(before):  # an unknown model, chip or layout is the user's one-line error, before any fitting
+        try:
+            plan = _Plan(rows)
+            plan.predictions()
+        except InputError:
+            _check(rows)  # which row, and which column
+            raise
+    after = fit(plan, before, progress=progress)
+    return Fit(before, after, rows, _median_error(plan, before), _median_error(plan, after))
 
 
 __all__ = ["Measurement", "Comparison", "Fit", "published", "compare", "fit", "calibrate", "read_rows", "fields"]

@@ -233,6 +233,11 @@ class Setup:
             return self.input_tokens
         return float(self.input_tokens) * (1.0 + self.input_spread)
 
+    @functools.cached_property
+    def watts(self) -> float | None:
+        """The chip's TDP (W; ``cost.tdp``), read once per setup: its unit conversion was a fifth of each ``evaluate``."""
+        return cost.tdp(self.hardware)
+
     def max_concurrency(self) -> int:
         """Sequences in flight that the memory of all replicas holds, at most the engine's ``max_batch_size`` per
         micro-batch where the run states one: TensorRT-LLM holds max_batch_size x the pipeline depth sequences
@@ -341,7 +346,7 @@ def evaluate(s: Setup, concurrency, mode: str, queue: bool = False) -> dict:
     # a sequence holds the decode chips for its O steps only when its prompt ran elsewhere
     per_replica = c / tpot if s.disaggregated and mode != "batch" else c * gen / (ttft + (gen - 1) * tpot)
     chips = lay.chips  # chip-seconds per token of a replica
-    watts = cost.tdp(s.hardware)
+    watts = s.watts
     out = {"ttft": ttft, "tpot": tpot, "total": per_replica * s.replicas, "per_chip": per_replica / chips,
            "per_user": 1.0 / tpot, "decode": dec, "prefill": pre,
            "chip_s_in": chips * prefill_per_token, "chip_s_out": chips * decode_per_token}
@@ -669,8 +674,24 @@ def at_rate(s: Setup, rate: float) -> tuple[float, dict]:
     S is the prefill seconds of one prompt riding in a decode step. A rate at or beyond ``arrivals_capacity`` has no
     steady state (the queue grows without end): a one-line error naming request_rate and the most the layout
     sustains."""
+    return rate_on(s, rate, rate_grid(s))
+
+
+def rate_grid(s: Setup) -> tuple:
+    """What ``at_rate`` solves every rate of setup ``s`` on (under the coefficients in force): the most sequences in
+    flight, ``arrivals_capacity``, and the request rates over a grid of concurrencies (all replicas). Computed once for
+    the many rates of one setup (a calibration's rows, ``rate_on``)."""
     most = s.max_concurrency()
     cap = arrivals_capacity(s)
+    c = np.geomspace(min(1e-3, most), most, 96)  # all replicas
+    rates = evaluate(s, c, "arrivals")["total"] / s.output_tokens
+    rates = np.maximum.accumulate(rates)  # the rate the fewest sequences in flight sustain
+    return most, cap, c, rates
+
+
+def rate_on(s: Setup, rate: float, grid: tuple) -> tuple[float, dict]:
+    """``at_rate(s, rate)`` on the setup's ``rate_grid``."""
+    most, cap, c, rates = grid
     if not rate < cap:
         paced = (f"; pipeline {s.layout.pipeline}: its heaviest micro-batch paces it"
                  if s.layout.pipeline > 1 and not s.disaggregated else "")  # the decode chips' steps carry no prompts
@@ -680,15 +701,26 @@ def at_rate(s: Setup, rate: float) -> tuple[float, dict]:
                                          f"replica{'s' * (s.replicas != 1)}) completes with "
                                          f"the requests arriving at random ({most:,} sequences in flight at most{paced}), "
                                          f"got {number(rate)}: the queue grows without end; give a lower rate or more chips")
-    c = np.geomspace(min(1e-3, most), most, 96)  # all replicas
-    rates = evaluate(s, c, "arrivals")["total"] / s.output_tokens
-    rates = np.maximum.accumulate(rates)  # the rate the fewest sequences in flight sustain
     n = float(np.exp(np.interp(rate, rates, np.log(c))))
     if rate < rates[0]:  # below the grid's lightest load the time a request spends is the lightest's: Little's law's
         n = c[0] * rate / rates[0]  # mean falls with the rate (np.interp held it at c[0], 10^-3, for any rate below)
     r = evaluate(s, n, "arrivals")
     # prefill on chips of its own: the prompt rides in no decode step, and the prefill chips' queue is not modelled
     # (their number is not given): no wait counted, as the answer's ttft_basis says
+    wait = step_wait(s, r, n, rate)
+    r["ttft"] = r["ttft"] + wait
+    r["wait"] = wait
+    return n, r
+
+
+def rates_on(s: Setup, rate, grid: tuple) -> tuple[np.ndarray, dict]:
+    """``rate_on`` for an array of rates of one setup at once, each below the grid's ``arrivals_capacity`` (the
+    caller checks; ``rate_on`` says which is not): the sequences in flight and ``evaluate``'s outputs as arrays."""
+    _, _, c, rates = grid
+    rate = np.asarray(rate, dtype=float)
+    n = np.exp(np.interp(rate, rates, np.log(c)))
+    n = np.where(rate < rates[0], c[0] * rate / rates[0], n)  # below the grid's lightest load (see rate_on)
+    r = evaluate(s, n, "arrivals")
     wait = step_wait(s, r, n, rate)
     r["ttft"] = r["ttft"] + wait
     r["wait"] = wait
