@@ -5,9 +5,11 @@ the sources, not copied from the code's output)."""
 
 import pytest
 
-from calc import data
+from calc import data, perf
+from calc.architecture import published
 from calc.errors import InputError
-from calc.perf import kernels
+from calc.perf import kernels, layer
+from calc.perf.layout import resolve
 from calc.perf.system import build_chip
 
 B200 = data.hardware("B200")
@@ -97,3 +99,33 @@ def test_fp8_current_scaling_casts_of_a_layer_are_at_most_what_transformer_engin
     casts = elements * chip.coefficients.fp8_current_cast_bytes / chip.memory_bandwidth + 3 * 2 * 12 * chip.kernel_overhead
     autocast, prequantized = _TE_FP8_CURRENT[chip_name]
     assert 0.75 < casts / ((autocast - prequantized) * 1e-3) <= 1.0
+
+
+
+def _moe_block(hardware, float8_casts="te"):
+    # Mixtral 8x7B on 8 chips, expert parallelism 2: four local experts a chip
+    shapes = published()
+    if "Mixtral 8x7B" not in shapes:
+        pytest.skip("no Mixtral 8x7B shape")
+    model = shapes["Mixtral 8x7B"][0]
+    lay = perf.Layout(micro_batch=1, global_batch=64, sequence=4096, expert=2)
+    sizes = resolve(lay, model, 8)
+    chip = build_chip(data.hardware(hardware), "fp8", float8_casts)
+    return layer.experts(chip, model, sizes, sizes.micro_batch * sizes.sequence, False, model.layers, 8), chip
+
+
+@pytest.mark.parametrize("hardware, fused", [("H100 SXM5", True), ("B200", False)])
+def test_delayed_scaling_casts_all_experts_in_one_kernel_where_the_cast_writes_the_transposed_copy(hardware, fused,
+                                                                                                   monkeypatch):
+    # Transformer Engine's GroupedLinear quantizes the experts' inputs and output gradients with split_quantize: one
+    # nvte_multi_cast_transpose for them all under delayed scaling when each output has its transposed copy (Hopper),
+    # else one cast per expert (csrc/extensions/cast.cpp multi_tensor_quantize_impl, v2.8); current scaling apart always
+    block, chip = _moe_block(hardware)
+    assert chip.fp8_transposed_copy == fused and kernels.grouped_fp8_cast(chip) == fused
+    assert not kernels.grouped_fp8_cast(_moe_block(hardware, "te_current")[1])
+    monkeypatch.setattr(kernels, "grouped_fp8_cast", lambda chip: False)
+    apart, _ = _moe_block(hardware)
+    # four local experts, two products: 2 x 3 cast kernels fewer each way
+    saved = 2 * 3 * chip.kernel_overhead if fused else 0.0
+    assert apart.matmul_forward - block.matmul_forward == pytest.approx(saved, abs=1e-12)
+    assert apart.matmul_backward - block.matmul_backward == pytest.approx(saved, abs=1e-12)

@@ -177,6 +177,18 @@ def matmul(chip: Chip, M, K, N, batch=1, floor: float = 0.0, normed: bool = Fals
     return Matmul(forward, backward, 2.0 * M * K * N * batch)
 
 
+def grouped_fp8_cast(chip: Chip) -> bool:
+    """Whether Transformer Engine casts all the experts of a grouped product in one kernel. Its GroupedLinear
+    quantizes the experts' inputs (forward) and output gradients (backward) with ``split_quantize``, which runs one
+    fused kernel for them all (``nvte_multi_cast_transpose``) only under FP8 delayed scaling and only when every
+    output has both its row-wise and its column-wise (transposed) data, i.e. on a chip whose casts write the
+    transposed copy (``Chip.fp8_transposed_copy``: Hopper, Ada); otherwise each expert's quantizer runs its own
+    kernels, as :func:`matmul` counts them (transformer_engine/pytorch/csrc/extensions/cast.cpp
+    ``multi_tensor_quantize_impl``: "Currently only have fused kernel for FP8 delayed scaling", TransformerEngine
+    v2.8, the same from v2.6 to v2.12; module/grouped_linear.py). Term test: tests/test_perf_fp4.py."""
+    return chip.float8_casts == "te" and chip.fp8_transposed_copy
+
+
 def matmul_16bit(chip: Chip, M, K, N) -> Matmul:
     """:func:`matmul` at the 16-bit rate with 16-bit operands: the output layer under 8-bit layers
     (Transformer Engine and torchao convert only the transformer layers; [DeepSeekAI2024] sec. 3.3.1)."""

@@ -138,6 +138,12 @@ def experts(chip: Chip, model: Transformer, sizes: Sizes, tokens: float, eager: 
     floor = 0.0 if sizes.dualpipe else chip.grouped_gemm_floor
     routed = FeedForward(*(x * local for x in feed_forward(chip, model, width, per_expert, expert_tensor, eager,
                                                              floor)))
+    if kernels.grouped_fp8_cast(chip) and not sizes.dualpipe and local > 1:
+        # FP8 delayed scaling on a TN-only chip: one cast kernel for all local experts' inputs and one for their output
+        # gradients, of each of the two products, where each expert's cast was counted a kernel of its own
+        saved = 2 * (local - 1) * chip.coefficients.kernel_overhead
+        routed = routed._replace(matmul_forward=routed.matmul_forward - saved,
+                                 matmul_backward=routed.matmul_backward - saved)
     if chip.hardware.vendor == "Google" and not capacity:  # MaxText's sparse_matmul: Pallas grouped products
         visits = tile_visits(per_expert / devices_per_chip(chip.hardware), local,
                              chip.coefficients.pallas_grouped_matmul_tile_rows)
