@@ -187,7 +187,8 @@ def test_a_link_the_layout_needs_must_be_known():
 
 
 def test_unknown_layout_field_is_an_input_error():
-    with pytest.raises(InputError, match="layout"):
+    # a misspelt layout field is one InputError naming it, with the nearest of predict's keywords and the layout's fields
+    with pytest.raises(InputError, match="tensors: not a keyword of calc.perf.predict; did you mean tensor"):
         perf.predict(GPT3, "H100 SXM5", 64, tensors=8)
 
 
