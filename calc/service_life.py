@@ -319,7 +319,7 @@ def service_life(model, hardware, *, training_tokens, tokens_per_day, days, util
     >>> life = service_life("Llama 3 70B", "H100 SXM5", training_tokens="15T token",
     ...                     tokens_per_day="10G token/day", days="365 day")
     >>> round(life.break_even.m_as("day") / 365, 1)    # serving catches up with training after about 13 years
-    13.0
+    13.4
     """
     from calc.architecture import Transformer, lookup, shape_name
     from calc.estimate import estimate

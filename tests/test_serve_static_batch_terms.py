@@ -11,11 +11,12 @@ def test_the_miss_grows_with_the_batch_and_not_with_the_context():
     assert len(found) >= 160 and all(r["implied"] > 0 and r["model"] > 0 for r in found)
     fits = sbt.slopes(found)
     fp8 = {k: v for k, v in fits.items() if k[3] == "fp8"}
-    assert len(fp8) == 12
+    assert len(fp8) == 16  # vLLM 0.6.7.dev, 0.7.3, 0.8.5 (two README releases) and 0.9.0.1 on ROCm, two models, two prompts
     for (engine, model, prompt, _), (_, s) in fp8.items():
         # 38-53 us a sequence a step for the 70B, 78-126 us for the 405B, at 128 and at 2,048 prompt tokens alike (with
-        # 8 MI300X's measured all-reduce; 42-56 and 94-138 us with the rings')
-        lo, hi = (35e-6, 65e-6) if model == "Llama 3.1 70B" else (70e-6, 150e-6)
+        # 8 MI300X's measured all-reduce; 42-56 and 94-138 us with the rings'); the README's vLLM 0.7.3 release of March
+        # 2025 (added by branch newdata) misses more on the 70B: 57-68 us
+        lo, hi = (35e-6, 70e-6) if model == "Llama 3.1 70B" else (70e-6, 150e-6)
         assert lo <= s <= hi, (engine, model, prompt, s)
     for engine in {k[0] for k in fp8}:
         for prompt in (128, 2048):
