@@ -344,6 +344,11 @@ def _name(model) -> str:
     """A shape's name in data/architectures.csv (given, or found by equality), else "this shape"."""
     if isinstance(model, str):
         return model
+    return _shape_name(model)
+
+
+@lru_cache(maxsize=256)  # keyed by shapes a session builds: bounded; published() rebuilds every shape (~0.1 s)
+def _shape_name(model) -> str:
     from calc.architecture import published
 
     return next((n for n, (t, *_) in published().items() if t == model), "this shape")
