@@ -95,8 +95,8 @@ class Serving:
         lay, split = self.layout, _layout_said(self.layout)
         load_said = f"{self.concurrency:,} in flight"
         if self.request_rate is not None:
-            load_said = f"{number(self.request_rate.m_as('1/s'))} requests/s, {load_said}"
-        load_said = {"saturating": f"saturating at {self.concurrency:,} sequences", "batch": f"a batch of "
+            load_said = f"{counted(self.request_rate.m_as('1/s'), 'request')}/s, {load_said}"
+        load_said = {"saturating": f"saturating at {counted(self.concurrency, 'sequence')}", "batch": f"a batch of "
                      f"{self.concurrency:,}", "limits": f"within limits, {load_said}"}.get(self.mode, load_said)
         cost = "" if self.usd_per_million_tokens is None else \
             f", ${number(self.usd_per_million_tokens['blended'].m_as('USD/Mtoken'))}/Mtoken blended"
@@ -672,7 +672,7 @@ def _ttft_basis(label: str, n: int, waits: bool, disaggregated: bool = False) ->
         at = "the rate" if label == "request rate" else "the load found"
         return f"requests arriving at random (Poisson) at {at}; {DISAGGREGATED_ARRIVALS}"
     if label == "concurrency" and waits:
-        return f"a closed loop of {n:,} clients, {CLOSED_LOOP}"
+        return f"a closed loop of {counted(n, 'client')}, {CLOSED_LOOP}"
     if label == "request rate":
         return f"requests arriving at random (Poisson) at the rate: with the mean {_QUEUE}"
     if label == "limits":
