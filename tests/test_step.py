@@ -376,6 +376,14 @@ def test_bad_schedules_are_refused_by_name(fields):
         perf.predict(six, "H100 SXM5", 12 * kw["pipeline"], **kw)
 
 
+
+def test_dualpipe_with_too_few_micro_batches_says_its_counts_plainly():
+    # fresh21: "got 16 stages, 2 micro-batches, 1 virtual stages"
+    six = Transformer(layers=24, d_model=1024, heads=8, vocab=1000, context=2048)
+    with pytest.raises(InputError, match=r"got 4 stages, 1 micro-batch, 1 virtual stage$"):
+        perf.predict(six, "H100 SXM5", 8, pipeline=4, micro_batch=1, global_batch=2, sequence=2048,
+                     schedule="dualpipe", check_memory=False)
+
 # DeepSpeed's pipeline engine, deepspeed/runtime/pipe/schedule.py TrainSchedule and engine.py (_exec_send_activations,
 # _exec_recv_grads...): 1F1B's bubble, blocking sends one after another; Megatron-LM's batch_isend_irecv pairs them
 def test_deepspeed_engine_has_1f1b_bubble_and_sends_one_tensor_at_a_time():
