@@ -450,3 +450,12 @@ def test_cli_step_a_misspelt_option_is_said_alone_not_after_the_sequence_warning
     code, _, err = _cli(capsys, "step", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--chips", "64",
                         "--global-batch", "64", "--sequence", "32768", "--context", "4", "--context-code", "tee")
     assert code == 2 and err.startswith("calc: error: --context-code") and len(err.strip().splitlines()) == 1, err
+
+
+def test_a_layout_says_its_expert_tensor_size_where_it_is_not_the_tensor_size():
+    # fresh21: step --tensor 4 --expert 8 --expert-tensor 2 printed "T4 P1 E8 ..." alone, the experts' split unsaid
+    from calc.perf.layout import Layout
+
+    assert "expert tensor 2" in Layout(tensor=4, expert=8, expert_tensor=2).options()
+    assert "expert tensor" not in Layout(tensor=4, expert=8, expert_tensor=4).options()
+    assert "expert tensor" not in Layout(tensor=4, expert=8).options()

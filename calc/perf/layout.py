@@ -212,6 +212,8 @@ class Layout:
         """The kernel and overlap options set away from their defaults, for the line that shows one layout
         (``describe`` stays short for tables): ``cudnn attention, expert overlap, recompute moe_act,layernorm``."""
         parts = []
+        if self.expert > 1 and self.expert_tensor is not None and self.expert_tensor != self.tensor:
+            parts.append(f"expert tensor {self.expert_tensor}")  # (--expert-tensor) describe's T is the rest's
         if self.attention_kernel != "native":
             parts.append(f"{self.attention_kernel} attention")
         if self.triton_attention:
