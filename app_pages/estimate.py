@@ -161,11 +161,20 @@ def _red_labels(names: list[str]) -> str:
     """CSS that draws the labels of the fields ``names`` in red (Streamlit's red text, light and dark), leaving the
     label itself plain: a label written ":red[Chips]" was the field's aria-label, what a screen reader reads (fresh20).
 
-    >>> _red_labels(["chips"])
-    '.st-key-in_chips label p {color: #9e303b} @media (prefers-color-scheme: dark) {.st-key-in_chips label p {color: #ff6c6c}}'
+    The red follows the app's theme, not the system's: Streamlit sets each element's ``color-scheme`` to its theme,
+    which CSS ``light-dark()`` reads; the system's setting (``prefers-color-scheme``) is the fallback of a browser
+    without it. By the system's alone, a theme chosen in Settings against it drew the dark theme's label in the light
+    red on near-black and the light theme's in the pale red on white (fresh21, chromium: contrast about 2.5:1).
+
+    >>> print(_red_labels(["chips"]).replace("} ", "}\\n"))
+    .st-key-in_chips label p {color: #9e303b}
+    @media (prefers-color-scheme: dark) {.st-key-in_chips label p {color: #ff6c6c}}
+    @supports (color: light-dark(#000, #fff)) {.st-key-in_chips label p {color: light-dark(#9e303b, #ff6c6c)}}
     """
     where = ", ".join(f".st-key-in_{n} label p" for n in names)
-    return f"{where} {{color: #9e303b}} @media (prefers-color-scheme: dark) {{{where} {{color: #ff6c6c}}}}"
+    light, dark = "#9e303b", "#ff6c6c"
+    return (f"{where} {{color: {light}}} @media (prefers-color-scheme: dark) {{{where} {{color: {dark}}}}} "
+            f"@supports (color: light-dark(#000, #fff)) {{{where} {{color: light-dark({light}, {dark})}}}}")
 
 
 def _run(known: dict):

@@ -16,7 +16,7 @@ from app_pages import session
 from app_pages.charts import plain_axis
 from calc import data, perf
 from calc.architecture import published, shape_name
-from calc.display import escape, number, show
+from calc.display import counted, escape, number, show
 from calc.errors import did_you_mean
 from calc.perf.system import build_chip
 from calc.perf.utilization import batch_for
@@ -282,7 +282,7 @@ batch = c4.number_input("Global batch (sequences)", min_value=1, max_value=LARGE
 model = shapes[name][0]
 if why and why[0] == name:
     basis = st.session_state.get("layouts_batch_for")
-    batch_words = (f"; global batch {basis.sequences:,} sequences of {basis.sequence:,} tokens, {basis.why}, as the "
+    batch_words = (f"; global batch {counted(basis.sequences, 'sequence')} of {basis.sequence:,} tokens, {basis.why}, as the "
                    "Estimate page's modelled utilization takes it" if basis and basis.sequences == batch
                    and basis.sequence == st.session_state.get("layouts_sequence") else "")
     st.caption(f"Model: your scenario's (Estimate page), {name}, {why[1]}{escape(batch_words, limit=300)}.")

@@ -18,7 +18,7 @@ from app_pages import session
 from app_pages.charts import HEIGHT, plain_axis
 from calc import data
 from calc.architecture import published, shape_name
-from calc.display import cents, escape, number
+from calc.display import cents, counted, escape, number
 from calc.errors import did_you_mean
 from calc.reader import read_chips, whole_text
 from calc.serve import engine_on, fewest_chips, footprint, frontier, percentiles, read_request_rate, serve, time_limit
@@ -591,7 +591,7 @@ def _in_flight_said(s) -> str:
     said = f"{number(n)} request{'s' * (number(n) != '1')} in flight"
     if s.request_rate is None:
         return said
-    return f"{said} on average at {number(s.request_rate.m_as('1/s'))} requests/s (Little's law)"
+    return f"{said} on average at {counted(s.request_rate.m_as('1/s'), 'request')}/s (Little's law)"
 
 
 energy = s.energy_per_token

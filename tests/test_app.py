@@ -208,6 +208,9 @@ def test_every_bad_field_is_named_under_its_row_and_marked():
     assert at.text_input(key="in_chips").label == "Chips" and at.text_input(key="in_power").label == label("power")
     red = at.get("html")[0].proto.body
     assert ".st-key-in_chips label p" in red and ".st-key-in_price label p" in red and "in_power" not in red
+    # the red follows the app's theme (light-dark() reads the color-scheme Streamlit sets), not only the system's: a
+    # dark theme chosen in Settings on a light system drew #9e303b on near-black (fresh21, chromium)
+    assert "light-dark(#9e303b, #ff6c6c)" in red
     assert at.text_input(key="in_chips").value == "abc"  # kept, not reset by its label
 
 

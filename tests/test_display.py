@@ -142,3 +142,33 @@ def test_the_serve_command_says_one_sequence_in_the_singular(capsys):
     assert main(["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--concurrency", "1"]) == 0
     out = capsys.readouterr().out
     assert "concurrency: 1 sequence in flight (" in out and "1 sequences" not in out
+
+
+PLURAL_OF_ONE = re.compile(r"(?<![\d.,])1 (sequences|clients|requests|chips|micro-batches|stages|replicas)\b")
+
+
+@pytest.mark.parametrize("argv", [
+    ["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--concurrency", "1"],
+    ["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--request-rate", "1"],
+    ["step", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--chips", "1", "--global-batch", "1", "--search"],
+    ["step", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--global-batch", "1", "--budget", "$1000",
+     "--tokens", "1e9"],
+])
+def test_a_count_of_one_is_singular_at_every_door(argv, capsys):
+    # fresh21: "a closed loop of 1 clients", "request rate: 1 requests/s", "global batch 1 sequences", and a
+    # search on 1 chip at a batch of 1 offered "a smaller global batch" as a way to fit
+    from calc.__main__ import main
+
+    main(argv)
+    out = capsys.readouterr().out
+    assert not PLURAL_OF_ONE.search(out), PLURAL_OF_ONE.search(out)
+    assert "smaller global batch" not in out
+
+
+def test_the_python_door_says_one_request_and_one_client_in_the_singular():
+    from calc.perf import utilization  # noqa: F401  (the estimate's modelled MFU says its chips)
+
+    said = repr(calc.serve("Llama 3 8B", "H100 SXM5", request_rate=1))
+    assert "1 request/s" in said
+    est = calc.estimate(params="8e9 param", tokens="1e12 token", hardware="H100 SXM5", chips=1)
+    assert not PLURAL_OF_ONE.search(est["utilization"].source), est["utilization"].source

@@ -236,6 +236,16 @@ def test_expert_groups_with_no_tensor_given_are_refused_by_what_was_typed(kw, wo
     assert serve("Qwen3 30B-A3B", "H100 SXM5", 8, expert=4).layout["expert"] == 4
 
 
+
+@pytest.mark.parametrize("chips", [3, 6])
+def test_expert_groups_no_tensor_size_holds_are_refused_by_what_was_typed(chips):
+    # fresh21: 3 groups on 3 or 6 chips of Qwen3 30B-A3B (32 heads, 128 experts): the chips split into them, but no
+    # tensor size holding them splits the heads; the error was "divide the 1 tensor-parallel chips", a tensor nobody gave
+    with pytest.raises(InputError) as exc:
+        serve("Qwen3 30B-A3B", "H100 SXM5", chips, expert=3)
+    assert exc.value.field == "expert" and "32 attention heads" in exc.value.message, exc.value.message
+    assert "the 1 tensor-parallel" not in exc.value.message
+
 def test_one_chip_by_default_that_cannot_hold_the_model_says_so_and_the_fewest_that_can(capsys):
     """fresh14's walk: serve --model "Llama 3 70B" --hardware "H100 SXM5" took one chip (the default, unsaid) and
     answered 'give more chips'; now it says --chips was not given and the fewest chips (powers of two) that serve it.

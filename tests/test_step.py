@@ -187,8 +187,9 @@ def test_a_link_the_layout_needs_must_be_known():
 
 
 def test_unknown_layout_field_is_an_input_error():
-    # a misspelt layout field is one InputError naming it, with the nearest of predict's keywords and the layout's fields
-    with pytest.raises(InputError, match="tensors: not a keyword of calc.perf.predict; did you mean tensor"):
+    # since calc.errors.checks_keywords (f616a6d) the keyword is named with the layout field meant, where the test
+    # looked for the word "layout" of the old message (fresh21: it failed on the merged head)
+    with pytest.raises(InputError, match="^tensors: not a keyword of calc.perf.predict; did you mean tensor"):
         perf.predict(GPT3, "H100 SXM5", 64, tensors=8)
 
 
@@ -377,6 +378,14 @@ def test_bad_schedules_are_refused_by_name(fields):
         perf.predict(six, "H100 SXM5", 12 * kw["pipeline"], **kw)
 
 
+
+def test_dualpipe_with_too_few_micro_batches_says_its_counts_plainly():
+    # fresh21: "got 16 stages, 2 micro-batches, 1 virtual stages"
+    six = Transformer(layers=24, d_model=1024, heads=8, vocab=1000, context=2048)
+    with pytest.raises(InputError, match=r"got 4 stages, 1 micro-batch, 1 virtual stage$"):
+        perf.predict(six, "H100 SXM5", 8, pipeline=4, micro_batch=1, global_batch=2, sequence=2048,
+                     schedule="dualpipe", check_memory=False)
+
 # DeepSpeed's pipeline engine, deepspeed/runtime/pipe/schedule.py TrainSchedule and engine.py (_exec_send_activations,
 # _exec_recv_grads...): 1F1B's bubble, blocking sends one after another; Megatron-LM's batch_isend_irecv pairs them
 def test_deepspeed_engine_has_1f1b_bubble_and_sends_one_tensor_at_a_time():
@@ -443,3 +452,12 @@ def test_cli_step_a_misspelt_option_is_said_alone_not_after_the_sequence_warning
     code, _, err = _cli(capsys, "step", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--chips", "64",
                         "--global-batch", "64", "--sequence", "32768", "--context", "4", "--context-code", "tee")
     assert code == 2 and err.startswith("calc: error: --context-code") and len(err.strip().splitlines()) == 1, err
+
+
+def test_a_layout_says_its_expert_tensor_size_where_it_is_not_the_tensor_size():
+    # fresh21: step --tensor 4 --expert 8 --expert-tensor 2 printed "T4 P1 E8 ..." alone, the experts' split unsaid
+    from calc.perf.layout import Layout
+
+    assert "expert tensor 2" in Layout(tensor=4, expert=8, expert_tensor=2).options()
+    assert "expert tensor" not in Layout(tensor=4, expert=8, expert_tensor=4).options()
+    assert "expert tensor" not in Layout(tensor=4, expert=8).options()

@@ -194,11 +194,11 @@ def _serve(args) -> int:
     if s.engine is not None:
         print("  " + _engine_text(s.engine))
     if s.mode == "limits":  # the load found, and the rate of requests arriving at random that makes it
-        print(f"  limits: {counted(s.concurrency, 'sequence')} in flight on average, at {number(s.request_rate.m_as('1/s'))} "
-              f"requests/s arriving at random ({_held(s)})")
+        print(f"  limits: {counted(s.concurrency, 'sequence')} in flight on average, at {counted(s.request_rate.m_as('1/s'), 'request')}"
+              f"/s arriving at random ({_held(s)})")
     elif s.request_rate is not None:
         m = s.mean_in_flight if s.mean_in_flight is not None else s.concurrency
-        print(f"  request rate: {number(s.request_rate.m_as('1/s'))} requests/s, {counted(m, 'sequence')} "
+        print(f"  request rate: {counted(s.request_rate.m_as('1/s'), 'request')}/s, {counted(m, 'sequence')} "
               f"in flight on average (Little's law: the rate x a request's time from arrival to its last token; "
               f"{_held(s)})")
     else:

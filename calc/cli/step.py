@@ -286,7 +286,9 @@ def _batch_json(args) -> dict:
 
 
 def _batch_words(args, number) -> str:
-    return f"global batch {number(int(args.global_batch))} sequences ({args.batch_source})"
+    from calc.display import counted
+
+    return f"global batch {counted(int(args.global_batch), 'sequence')} ({args.batch_source})"
 
 
 def _step_search(args, model, hardware, perf, number) -> int:

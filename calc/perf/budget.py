@@ -78,7 +78,7 @@ def budget_search(model, hardware, global_batch: int, tokens, budget, *, sequenc
     >>> r.best.within and r.best.cost.m_as("USD") <= 1e6
     True
     """
-    from calc.display import number
+    from calc.display import counted, number
 
     model = lookup(model)
     global_batch = whole("global_batch", global_batch)
@@ -125,7 +125,7 @@ def budget_search(model, hardware, global_batch: int, tokens, budget, *, sequenc
     why = _budget_why(best, options, money, hw.name, goal, tokens_wanted)
     if stopped == "batch" and best is options[-1] and goal == "fastest":
         why = why[:-1] + (f"; {number(2 * best.chips)} chips or more have no layout for a global batch of "
-                          f"{number(global_batch)} sequences: a larger batch would use them.")
+                          f"{counted(global_batch, 'sequence')}: a larger batch would use them.")
     if stopped == "links":  # the counts were limited to what the chip's links allow: said, with the figure missing
         why += (f" Chip counts stop at {number(linked)}: data/hardware.csv has no "
                 + ("network bandwidth" if linked > 1 else "link bandwidth") + f" for {hw.name}"

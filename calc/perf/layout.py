@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from calc.architecture import Transformer
-from calc.display import number
+from calc.display import counted, number
 from calc.errors import InputError, did_you_mean, nearest
 from calc.reader import whole
 from calc.vocabulary import RECOMPUTE, ZERO_STAGES  # recomputation modes and ZeRO stages, defined there
@@ -218,6 +218,8 @@ class Layout:
         """The kernel and overlap options set away from their defaults, for the line that shows one layout
         (``describe`` stays short for tables): ``cudnn attention, expert overlap, recompute moe_act,layernorm``."""
         parts = []
+        if self.expert > 1 and self.expert_tensor is not None and self.expert_tensor != self.tensor:
+            parts.append(f"expert tensor {self.expert_tensor}")  # (--expert-tensor) describe's T is the rest's
         if self.attention_kernel != "native":
             parts.append(f"{self.attention_kernel} attention")
         if self.triton_attention:
@@ -482,8 +484,9 @@ def _check_schedule(pipeline: int, virtual: int, micro_batches: int, dualpipe: b
         raise InputError("schedule", f"DualPipe needs an even number of pipeline stages, an even number of "
                                      f"micro-batches at least twice the stages, and no interleaving (DualPipe.step "
                                      f"asserts num_ranks % 2 == 0, num_chunks % 2 == 0 and num_chunks >= "
-                                     f"num_ranks * 2); got {pipeline} stages, {micro_batches} micro-batches, "
-                                     f"{virtual} virtual stages")
+                                     f"num_ranks * 2); got {counted(pipeline, 'stage')}, "
+                                     f"{counted(micro_batches, 'micro-batch', 'micro-batches')}, "
+                                     f"{counted(virtual, 'virtual stage')}")
     if virtual > 1 and (micro_batches < pipeline or micro_batches % pipeline):
         raise InputError("virtual_stages", f"the interleaved schedule needs the micro-batches per step to be a "
                                            f"multiple of the {pipeline} pipeline stages, got {micro_batches} (Megatron-"

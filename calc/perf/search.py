@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 
 from calc.architecture import lookup, published  # noqa: F401 (published: the doctest's)
-from calc.display import number
+from calc.display import counted, number
 from calc.errors import InputError, checks_keywords
 from calc.perf.layout import RECOMPUTE, Layout, copied, whole
 from calc.perf.memory import memory_floors
@@ -170,12 +170,12 @@ def search(model, hardware, chips, global_batch: int, *, sequence: int | None = 
                   "a larger global batch, or a chip count and a global batch with more factors of two (1,024; "
                   "1,536; 2,048),")
         why = (f"no layout to try: no tensor x pipeline x context split of {number(chips)} chips leaves data-parallel copies "
-               f"that share the global batch of {number(global_batch)} sequences evenly, with at least one micro-batch "
+               f"that share the global batch of {counted(global_batch, 'sequence')} evenly, with at least one micro-batch "
                f"(1 to 8 sequences) per pipeline stage (tensor: a power of two up to a node of {rates.chips_per_node} "
                f"that divides the {model.heads} heads; pipeline: a divisor of the {model.layers} layers or a power of "
                f"two); {larger} would leave layouts to try")
         return Search([], 0, 0, why, 0)
-    return Search(fitting[:top], tried, refused, why_fastest(fitting), ties)
+    return Search(fitting[:top], tried, refused, why_fastest(fitting, global_batch), ties)
 
 
 class _Walk:
@@ -266,10 +266,12 @@ def same(one: Step, other: Step) -> bool:
             and abs(one.memory_bytes - other.memory_bytes) <= 1e-3 * other.memory_bytes)
 
 
-def why_fastest(found: list) -> str:
-    """Why the first layout wins: its time, MFU and memory, and the parts where the best other split loses."""
+def why_fastest(found: list, global_batch: int = 2) -> str:
+    """Why the first layout wins: its time, MFU and memory, and the parts where the best other split loses; none
+    found, what would fit (a smaller global batch only where there is one: a batch of 1 sequence has none)."""
     if not found:
-        return "no layout fits in memory: more chips, a chip with more memory or a smaller global batch would."
+        smaller = " or a smaller global batch" if global_batch > 1 else ""
+        return f"no layout fits in memory: more chips{',' if smaller else ' or'} a chip with more memory{smaller} would."
     best = found[0]
     rival = next((s for s in found[1:] if _split(s.layout) != _split(best.layout)), None)
     best_time = best.seconds_per_step

@@ -22,6 +22,7 @@ import numpy as np
 import pint
 
 from calc.architecture import Transformer, lookup, published  # noqa: F401 (published: the doctest's)
+from calc.display import counted
 from calc.errors import InputError, checks_keywords, did_you_mean
 from calc.perf import kernels
 from calc.perf.collectives import all_gather, all_reduce, exposed, ranks_per_node
@@ -159,7 +160,7 @@ class Step:
         steps = tokens.m_as("token") / per_step
         if np.any(np.asarray(steps) < 1):  # a run is at least one optimizer step: never a fraction of one
             raise InputError("tokens", f"{float(np.min(tokens.m_as('token'))):,.0f} tokens is less than one optimizer "
-                                       f"step of this layout ({self.layout.global_batch:,} sequences × {self.sequence:,} "
+                                       f"step of this layout ({counted(self.layout.global_batch, 'sequence')} × {self.sequence:,} "
                                        f"tokens = {per_step:,}); give more tokens or a smaller global batch")
         return Q_(steps * self.seconds_per_step, "s").to("day")
 

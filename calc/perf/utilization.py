@@ -18,6 +18,7 @@ from functools import lru_cache
 
 from calc import data
 from calc.architecture.transformer import LONGEST_SEQUENCE  # noqa: F401  (the one definition, read here too)
+from calc.display import counted
 from calc.errors import DataError, InputError
 
 REFERENCE_CHIPS = 1024  # a cluster where the run gives no chip count (GPT-3's 1,024 A100 in [Narayanan2021])
@@ -42,15 +43,15 @@ class ModelledUtilization:
     def how(self) -> str:
         """What it is, in words, with the band and the layout."""
         s = self.step
-        where = f"{self.chips:,} chips" + (" (a reference cluster; give chips for yours)" if self.assumed_chips else "")
+        where = counted(self.chips, "chip") + (" (a reference cluster; give chips for yours)" if self.assumed_chips else "")
         if self.published_run:
             fits = "" if s.fits else f"; the memory model says it needs {s.memory_bytes / 1e9:,.1f} GB a chip: predicted anyway"
             return (f"modelled: MFU of the published layout of {self.published_run} (data/run_layouts.csv) on {where} "
-                    f"of {s.hardware}, {s.layout.describe()}, global batch {s.layout.global_batch:,} sequences x "
+                    f"of {s.hardware}, {s.layout.describe()}, global batch {counted(s.layout.global_batch, 'sequence')} x "
                     f"{s.sequence:,} tokens{fits} (calc.perf.predict); band {self.low:.0%} to {self.high:.0%}, "
                     "the step model's out-of-sample error")
         return (f"modelled: MFU of the fastest layout that fits on {where} of {s.hardware}, "
-                f"{s.layout.describe()}, global batch {s.layout.global_batch:,} sequences x {s.sequence:,} tokens"
+                f"{s.layout.describe()}, global batch {counted(s.layout.global_batch, 'sequence')} x {s.sequence:,} tokens"
                 + (f", {self.batch_why}" if self.batch_why else "")
                 + f" (calc.perf.search); band {self.low:.0%} to {self.high:.0%}, the step model's out-of-sample error")
 

@@ -28,6 +28,7 @@ import pint
 from calc.callable_package import make_callable
 from calc.display import counted, number
 from calc.errors import InputError, MissingLink, checks_keywords
+from calc.perf.layout import check_heads
 from calc.reader import whole_text
 from calc.serve import footprint, load, percentiles, phases
 from calc.serve.engines import engine_host, engine_name, engine_on
@@ -95,8 +96,8 @@ class Serving:
         lay, split = self.layout, _layout_said(self.layout)
         load_said = f"{self.concurrency:,} in flight"
         if self.request_rate is not None:
-            load_said = f"{number(self.request_rate.m_as('1/s'))} requests/s, {load_said}"
-        load_said = {"saturating": f"saturating at {self.concurrency:,} sequences", "batch": f"a batch of "
+            load_said = f"{counted(self.request_rate.m_as('1/s'), 'request')}/s, {load_said}"
+        load_said = {"saturating": f"saturating at {counted(self.concurrency, 'sequence')}", "batch": f"a batch of "
                      f"{self.concurrency:,}", "limits": f"within limits, {load_said}"}.get(self.mode, load_said)
         cost = "" if self.usd_per_million_tokens is None else \
             f", ${number(self.usd_per_million_tokens['blended'].m_as('USD/Mtoken'))}/Mtoken blended"
@@ -333,7 +334,7 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
     if tensor is not None and s.max_concurrency() < s.replicas:
         raise InputError(load.too_long_field(s) if load.request_too_long(s) else "tensor", load.weights_message(s))
     if not candidates and tensor is None and expert is not None:
-        _expert_groups_split(s.chips, expert, pipeline)
+        _expert_groups_split(s.chips, expert, pipeline, s.model)
     if not candidates:
         widest = load.widest_layout(s, expert, search)
         raise InputError(load.too_long_field(s) if load.request_too_long(widest) else "chips",
@@ -388,16 +389,31 @@ def _layout_said(lay: dict) -> str:
             + (", prefill on chips of its own" if lay.get("disaggregated") else ""))
 
 
-def _expert_groups_split(chips: int, expert, pipeline) -> None:
+def _expert_groups_split(chips: int, expert, pipeline, shape) -> None:
     """Refuse ``expert`` groups that no tensor group of the chips (of a stage) splits into, by what was given: with no
-    tensor given, the error of the one-chip group the search begins at named a tensor of 1 nobody typed."""
+    tensor given, the error of the one-chip group the search begins at named a tensor of 1 nobody typed (fresh21: so
+    it did where the chips split into the groups but no tensor size that holds them splits the heads, 3 groups on 3
+    chips of a 32-head model)."""
     E = load._whole("expert", expert)
     group = chips // (1 if pipeline is None else load._whole("pipeline", pipeline))
+    stage = "" if pipeline is None else " of a pipeline stage"
     if group % E:
-        stage = "" if pipeline is None else " of a pipeline stage"
         raise InputError("expert", f"expected a number of expert-parallel groups that divides the {group:,} chips"
                                    f"{stage} (each group of experts sits inside one tensor-parallel group of them), "
                                    f"got {E:,}; give a divisor of {group:,}, or leave it out to search")
+
+    def holds(T: int) -> bool:  # whole heads on each rank, or attention data parallel beside whole experts
+        try:
+            check_heads(shape, T)
+            return True
+        except InputError:
+            return pipeline in (None, 1) and T > 1 and shape.moe_layers > 0 and shape.experts % T == 0
+    if not any(holds(T) for T in range(E, group + 1, E) if group % T == 0):
+        raise InputError("expert", f"expected a number of expert-parallel groups that a tensor-parallel group of the "
+                                   f"{group:,} chips{stage} holds (each group of experts sits inside one), got {E:,}: "
+                                   f"no tensor size that divides the chips and is a multiple of {E:,} divides the "
+                                   f"model's {shape.heads} attention heads (or, attention data parallel, its "
+                                   f"{shape.experts} experts); give another expert count, or leave it out to search")
 
 
 def _why(best: Setup, candidates: list[Setup], scores: list, given: bool, what: str, held=None) -> str:
@@ -672,7 +688,7 @@ def _ttft_basis(label: str, n: int, waits: bool, disaggregated: bool = False) ->
         at = "the rate" if label == "request rate" else "the load found"
         return f"requests arriving at random (Poisson) at {at}; {DISAGGREGATED_ARRIVALS}"
     if label == "concurrency" and waits:
-        return f"a closed loop of {n:,} clients, {CLOSED_LOOP}"
+        return f"a closed loop of {counted(n, 'client')}, {CLOSED_LOOP}"
     if label == "request rate":
         return f"requests arriving at random (Poisson) at the rate: with the mean {_QUEUE}"
     if label == "limits":

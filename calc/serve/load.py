@@ -65,7 +65,7 @@ import numpy as np
 
 from calc import data
 from calc.architecture import Transformer, lookup
-from calc.display import number
+from calc.display import counted, number
 from calc.errors import InputError
 from calc.perf.layout import check_heads
 from calc.reader import read_chips, whole_text
@@ -1356,7 +1356,7 @@ def _with_layout(s: Setup, T: int, P: int, expert, adp: bool) -> Setup:
     else:
         E = _whole("expert", expert)
         if T % E:
-            raise InputError("expert", f"expected expert-parallel groups that divide the {T} tensor-parallel chips "
+            raise InputError("expert", f"expected expert-parallel groups that divide the {counted(T, 'tensor-parallel chip')} "
                                        f"(each group of experts sits inside the tensor group), got {E}")
         if E > 1 and not s.shape.moe_layers:
             raise InputError("expert", f"the model has no experts; expert parallelism {E} needs a mixture of experts")
