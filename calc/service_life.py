@@ -352,7 +352,13 @@ def service_life(model, hardware, *, training_tokens, tokens_per_day, days, util
             raise InputError("serving_price", f"{_chip_name(hardware)} has no public price to serve at (no cloud in "
                                               "data/prices.csv lists it): give serving_price, USD per chip-hour of "
                                               "serving (price= prices the training run only)")
-    s = modelled_serving(shape if name == "custom" else name, hardware, chips=serving_chips, **options)
+    try:
+        s = modelled_serving(shape if name == "custom" else name, hardware, chips=serving_chips, **options)
+    except InputError as e:  # calc.serve names its own keywords: say the ones given here
+        renamed = {"price": "serving_price", "chips": "serving_chips"}.get(e.field)
+        if renamed is None or type(e) is not InputError:
+            raise
+        raise InputError(renamed, e.message) from None
     basis = (f"MFU {est['utilization'].value.m_as(''):.0%} ({est['utilization'].source}), "
              f"{est['price'].value.m_as('USD/chip/hour'):.2f} USD per chip-hour ({est['price'].source})")
     return ServiceLife(model=name, hardware=s.hardware, params=shape.params(), training_tokens=d.to("token"),

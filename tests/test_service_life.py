@@ -301,3 +301,14 @@ def test_a_mixture_of_experts_life_finds_no_cheaper_size_from_dense_laws():
     for call in (life.lifetime, life.size_curve):
         with pytest.raises(InputError, match="mixture of experts; the dense scaling laws do not give its quality"):
             call()
+
+
+@pytest.mark.parametrize("given, field", [(dict(serving_price="abc"), "serving_price"),
+                                          (dict(serving_chips="x"), "serving_chips"),
+                                          (dict(serving_chips=0), "serving_chips")])
+def test_a_bad_serving_input_is_named_as_given(given, field):
+    # fresh21: calc.serve's words named them price and chips, keywords service_life does not take for serving
+    with pytest.raises(InputError) as info:
+        service_life("Llama 3 70B", "H100 SXM5", training_tokens="15T token", tokens_per_day="10G token/day",
+                     days="365 day", **given)
+    assert info.value.field == field and str(info.value).startswith(f"{field}: ")
