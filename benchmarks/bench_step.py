@@ -121,7 +121,7 @@ def main() -> None:
         memory_parts.cache_clear()
         old._memory.cache_clear()
         _TERMS.clear()
-        for cache in (collectives._RINGS, step._STAGES, step._LOGITS, step._BY_IDENTITY):
+        for cache in (collectives._RINGS, step._STAGES, step._LOGITS, step._FLOP):
             cache.clear()
         stage_sizes.cache_clear()
         _layer_bytes.cache_clear()

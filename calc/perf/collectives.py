@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 
 from calc.errors import MissingLink
+from calc.perf.memo import IdentityMemo
 from calc.perf.system import Chip
 
 
@@ -67,7 +68,7 @@ def _between(low: tuple, high: tuple, x: float) -> float:
     return low[1] + (high[1] - low[1]) * (x - low[0]) / (high[0] - low[0])
 
 
-_RINGS: dict = {}  # (id(chip), bytes, ranks, in node, factor, chips) -> (chip, seconds): a search's layouts share them
+_RINGS = IdentityMemo(65536)  # (chip; bytes, ranks, in node, factor, chips) -> seconds: a search's layouts share them
 
 
 def _rings(chip: Chip, nbytes: float, ranks: int, in_node: int, factor: int, chips: int | None) -> float:
@@ -75,15 +76,11 @@ def _rings(chip: Chip, nbytes: float, ranks: int, in_node: int, factor: int, chi
     chip object and arguments."""
     if ranks <= 1 or nbytes <= 0:
         return 0.0
-    key = (id(chip), nbytes, ranks, in_node, factor, chips)
-    found = _RINGS.get(key)
-    if found is not None and found[0] is chip:
-        return found[1]
-    if len(_RINGS) >= 65536:
-        _RINGS.clear()
-    seconds = _ring_seconds(chip, nbytes, ranks, in_node, factor, chips)
-    _RINGS[key] = (chip, seconds)
-    return seconds
+    key = (nbytes, ranks, in_node, factor, chips)
+    found = _RINGS.get((chip,), key)
+    if found is not None:
+        return found
+    return _RINGS.put((chip,), key, _ring_seconds(chip, nbytes, ranks, in_node, factor, chips))
 
 
 def _ring_seconds(chip: Chip, nbytes: float, ranks: int, in_node: int, factor: int, chips: int | None) -> float:

@@ -19,6 +19,7 @@ from calc.perf import kernels
 from calc.perf.collectives import all_gather, all_reduce, all_to_all, ranks_per_node, ring_exchange
 from calc.perf.kernels import AttentionCore, Matmul
 from calc.perf.layout import Layout, Sizes
+from calc.perf.memo import IdentityMemo
 from calc.perf.system import Chip, devices_per_chip
 
 
@@ -65,19 +66,15 @@ class LayerTerms(NamedTuple):
     blocks: tuple  # Block, dense first
 
 
-_BY_IDENTITY: dict = {}  # id(model) -> (model, counts): a prediction asks twice; hashing a shape costs more
+_COUNTS = IdentityMemo(4096)  # model -> counts: a prediction asks twice; hashing a shape costs more
 
 
 def parameter_counts(model: Transformer) -> tuple[float, float, float]:
     """Attention parameters (all layers), routed-expert parameters and all parameters, as floats."""
-    found = _BY_IDENTITY.get(id(model))
-    if found is not None and found[0] is model:
-        return found[1]
-    if len(_BY_IDENTITY) >= 4096:
-        _BY_IDENTITY.clear()
-    counts = _parameter_counts(model)
-    _BY_IDENTITY[id(model)] = (model, counts)
-    return counts
+    found = _COUNTS.get((model,))
+    if found is not None:
+        return found
+    return _COUNTS.put((model,), (), _parameter_counts(model))
 
 
 @lru_cache(maxsize=4096)
@@ -353,25 +350,21 @@ def hybrid_blocks(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, 
     return tuple(blocks)
 
 
-_TERMS: dict = {}  # (id(chip), id(model), sizes that matter) -> (chip, model, LayerTerms)
+_TERMS = IdentityMemo(16384)  # (chip, model; the sizes and fields the terms depend on) -> LayerTerms
 
 
 def cached_layer_terms(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, chips: int) -> LayerTerms:
     """:func:`layer_terms`, remembered for the same chip object, shape object and the sizes the terms depend on:
     layouts that differ only in pipeline depth, interleaving, recomputation, ZeRO stage or global batch
     (a search's, the calibration's micro-batch and interleaving sweep, an app rerun) share them."""
-    key = (id(chip), id(model), sizes.tensor, sizes.context, sizes.micro_batch, sizes.sequence, sizes.expert,
+    key = (sizes.tensor, sizes.context, sizes.micro_batch, sizes.sequence, sizes.expert,
            sizes.expert_tensor, sizes.dualpipe,
            sizes.sequence_parallel, bool(layout.flash_attention), layout.triton_attention, layout.attention_kernel, layout.eager,
            layout.eight_bit_gathers, layout.capacity_factor, layout.context_code)
-    found = _TERMS.get(key)
-    if found is not None and found[0] is chip and found[1] is model:
-        return found[2]
-    if len(_TERMS) >= 16384:
-        _TERMS.clear()
-    terms = layer_terms(chip, model, sizes, layout, chips)
-    _TERMS[key] = (chip, model, terms)
-    return terms
+    found = _TERMS.get((chip, model), key)
+    if found is not None:
+        return found
+    return _TERMS.put((chip, model), key, layer_terms(chip, model, sizes, layout, chips))
 
 
 def tensor_parallel(chip: Chip, tokens: float, hidden: int, tensor: int, sequence_parallel: bool,

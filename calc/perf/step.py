@@ -28,6 +28,7 @@ from calc.perf import kernels
 from calc.perf.collectives import all_gather, all_reduce, exposed, ranks_per_node
 from calc.perf.layer import LayerTerms, cached_layer_terms, parameter_counts
 from calc.perf.layout import FRAMEWORKS, Layout, Sizes, copied, recompute_modules, resolve
+from calc.perf.memo import IdentityMemo
 from calc.perf.memory import has_runtime, memory_parts, memory_per_chip
 from calc.perf.pipeline import bubble, stage_transfers
 from calc.perf.system import Chip, build_chip, resolve_hardware, runs_flash_attention
@@ -216,19 +217,15 @@ def as_layout(layout: Layout | None, fields: dict) -> Layout:
     return replace(layout, **fields) if fields else layout
 
 
-_BY_IDENTITY: dict = {}  # (id(model), sequence) -> (model, FLOP per token): hashing a shape costs more than a lookup
+_FLOP = IdentityMemo(4096)  # (model; sequence) -> FLOP per token: hashing a shape costs more than a lookup
 
 
 def model_flop_per_token(model: Transformer, sequence: int) -> float:
     """Model FLOP per token, the PaLM count ([Chowdhery2022] app. B), as a float."""
-    found = _BY_IDENTITY.get((id(model), sequence))
-    if found is not None and found[0] is model:
-        return found[1]
-    if len(_BY_IDENTITY) >= 4096:
-        _BY_IDENTITY.clear()
-    flop = _model_flop_per_token(model, sequence)
-    _BY_IDENTITY[(id(model), sequence)] = (model, flop)
-    return flop
+    found = _FLOP.get((model,), (sequence,))
+    if found is not None:
+        return found
+    return _FLOP.put((model,), (sequence,), _model_flop_per_token(model, sequence))
 
 
 @lru_cache(maxsize=4096)
@@ -312,25 +309,22 @@ def predict_step(model: Transformer, hardware, chips: int, layout: Layout, check
     return step
 
 
-_LOGITS: dict = {}  # (id(chip), tokens, d_model, vocab share) -> (chip, Matmul): one per micro-batch shape in a search
+_LOGITS = IdentityMemo(4096)  # (chip; tokens, d_model, vocab share) -> Matmul: one per micro-batch shape in a search
 
 
 def output_layer(chip: Chip, tokens: float, d_model: int, vocab_share: float) -> kernels.Matmul:
     """The output layer's product on this chip, in 16 bits whatever the layers' precision ([DeepSeekAI2024] sec.
     3.3.1 keeps the output head in BF16), remembered for the same chip object and shape."""
-    key = (id(chip), tokens, d_model, vocab_share)
-    found = _LOGITS.get(key)
-    if found is not None and found[0] is chip:
-        return found[1]
-    if len(_LOGITS) >= 4096:
-        _LOGITS.clear()
+    key = (tokens, d_model, vocab_share)
+    found = _LOGITS.get((chip,), key)
+    if found is not None:
+        return found
     logits = (kernels.matmul_16bit(chip, tokens, d_model, vocab_share) if chip.eight_bit
               else kernels.matmul(chip, tokens, d_model, vocab_share))
-    _LOGITS[key] = (chip, logits)
-    return logits
+    return _LOGITS.put((chip,), key, logits)
 
 
-_STAGES: dict = {}  # the arguments stage_time reads -> ((chip, model, terms), its answer): ZeRO 1 and 3 share it
+_STAGES = IdentityMemo(16384)  # (chip, model, terms; what else stage_time reads) -> its answer: ZeRO 1 and 3 share it
 
 
 def cached_stage_time(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, terms: LayerTerms,
@@ -338,16 +332,13 @@ def cached_stage_time(chip: Chip, model: Transformer, sizes: Sizes, layout: Layo
     """:func:`stage_time`, remembered for the same chip, shape and layer terms (objects), sizes and the layout's
     fields it reads (a search's layouts that differ only in their ZeRO stage share it). Its dict is not to be
     changed by the caller."""
-    key = (id(chip), id(model), id(terms), sizes, layout.recompute, layout.recompute_modules,
-           bool(layout.flash_attention), layout.tp_overlap, layout.expert_overlap, layout.schedule, chips)
-    found = _STAGES.get(key)
-    if found is not None and found[0][0] is chip and found[0][1] is model and found[0][2] is terms:
-        return found[1]
-    if len(_STAGES) >= 16384:
-        _STAGES.clear()
-    answer = stage_time(chip, model, sizes, layout, terms, chips)
-    _STAGES[key] = ((chip, model, terms), answer)
-    return answer
+    objects = (chip, model, terms)
+    key = (sizes, layout.recompute, layout.recompute_modules, bool(layout.flash_attention), layout.tp_overlap,
+           layout.expert_overlap, layout.schedule, chips)
+    found = _STAGES.get(objects, key)
+    if found is not None:
+        return found
+    return _STAGES.put(objects, key, stage_time(chip, model, sizes, layout, terms, chips))
 
 
 def stage_time(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, terms: LayerTerms,
