@@ -425,3 +425,9 @@ def test_any_expert_groups_dividing_the_tensor_chips_give_an_answer(case):
     event(f"{'uneven' if ({'Mixtral 8x7B': 8, 'GLM-4.7': 160}[name] % expert) else 'even'} experts")
     assert s.layout["expert"] == expert
     assert s.tpot.m_as("s") > 0 and s.ttft.m_as("s") > 0
+
+
+def test_a_window_past_every_context_is_no_window_however_large():
+    # propdoors' property found window=9.2e18 (2^63 as a float) an OverflowError in numpy's minimum, not an answer
+    huge = serve("Llama 3 70B", "H100 SXM5", 8, window=9.223372036854776e18)
+    assert huge.kv_cache_per_token == serve("Llama 3 70B", "H100 SXM5", 8).kv_cache_per_token

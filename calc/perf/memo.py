@@ -19,6 +19,7 @@ class IdentityMemo:
         self._store: dict = {}
 
     def get(self, objects: tuple, key: tuple = ()):
+        """The value stored for these very ``objects`` (compared by ``is``) and ``key``, else None."""
         found = self._store.get((tuple(map(id, objects)), key))
         if found is not None and all(a is b for a, b in zip(found[0], objects)):
             return found[1]
@@ -32,7 +33,9 @@ class IdentityMemo:
         return value
 
     def clear(self) -> None:
+        """Forget every entry (a benchmark's cold start)."""
         self._store.clear()
 
     def __len__(self) -> int:
+        """The entries held."""
         return len(self._store)

@@ -159,7 +159,7 @@ def cached_tokens(context, window: int | None, window_layers: int, layers: int):
     if window is None or window_layers == 0:
         return context
     share = window_layers / layers
-    return (1 - share) * context + share * np.minimum(context, window)
+    return (1 - share) * context + share * np.minimum(context, float(window))  # a float: a whole window past 2^63 is still one
 
 
 def attended_span(prompt, window: int | None, window_layers: int, layers: int):
