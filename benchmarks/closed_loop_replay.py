@@ -66,8 +66,10 @@ def _step_time(s: load.Setup):
     return step
 
 
-def replay(s: load.Setup, clients: int, until: float, budget: int = 8192) -> np.ndarray:
-    """(sent, ttft, ended) of every request that ended before ``until`` seconds, ``clients`` in a closed loop."""
+def replay(s: load.Setup, clients: int, until: float, budget: int = 8192, turnaround: float = 1e-6) -> np.ndarray:
+    """(sent, ttft, ended) of every request that ended before ``until`` seconds, ``clients`` in a closed loop;
+    ``turnaround``: seconds from a request's last token to its client's next request reaching the engine (a what-if:
+    the HTTP response, the next request and its tokenization; no source at hand states it)."""
     step = _step_time(s)
     prompt, gen, cap = s.input_tokens, s.output_tokens, s.max_concurrency()
     now, waiting, running, done = 0.0, [(0.0, i) for i in range(clients)], [], []
@@ -100,7 +102,7 @@ def replay(s: load.Setup, clients: int, until: float, budget: int = 8192) -> np.
                 r["out"] -= 1
             if r["out"] <= 0 and r["left"] == 0:
                 done.append((r["sent"], r["ttft"], now))
-                waiting.append((now + 1e-6, r["client"]))  # lands in the step already started
+                waiting.append((now + turnaround, r["client"]))  # lands in the step already started
             else:
                 kept.append(r)
         running = kept
@@ -132,13 +134,13 @@ def windows_ttft(rec: np.ndarray, interval: float, stable: int = 3, threshold: f
 
 
 def measured_ttft(s: load.Setup, clients: int, how: str, budget: int, interval: float = 30.0, most: int = 10,
-                  stable: int = 3, threshold: float = 0.1) -> float:
+                  stable: int = 3, threshold: float = 0.1, turnaround: float = 1e-6) -> float:
     """The mean TTFT (s) a benchmark measuring as ``how`` says (module docstring) would report; ``interval``,
     ``most``, ``stable`` and ``threshold``: the time windows' (``windows_ttft``)."""
     if how == "count":
         need, until, rec = max(10, 2 * clients), 30.0, np.empty((0, 3))
         while until < 2e4:
-            rec = replay(s, clients, until, budget)
+            rec = replay(s, clients, until, budget, turnaround)
             if len(rec) >= need:
                 break
             until *= 2
@@ -146,8 +148,9 @@ def measured_ttft(s: load.Setup, clients: int, how: str, budget: int, interval: 
         end = math.ceil(rec[min(need, len(rec)) - 1, 2])
         return float(rec[rec[:, 2] <= end][:, 1].mean())
     if how == "windows":
-        return windows_ttft(replay(s, clients, 1.2 * interval * most, budget), interval, stable, threshold, most)[0]
-    rec = replay(s, clients, 120.0, budget)
+        return windows_ttft(replay(s, clients, 1.2 * interval * most, budget, turnaround), interval, stable, threshold,
+                            most)[0]
+    rec = replay(s, clients, 120.0, budget, turnaround)
     later = rec[rec[:, 0] > 0]
     return float(later[:, 1].mean()) if len(later) else math.nan
 
@@ -157,6 +160,8 @@ def main() -> None:
     ap.add_argument("--measure", choices=("steady", "count", "windows"), default="count")
     ap.add_argument("--budget", type=int, default=8192)
     ap.add_argument("--rows", default="nim180")
+    ap.add_argument("--turnaround", type=float, default=1e-6,
+                    help="seconds from a request's last token to its client's next request at the engine (what-if)")
     ap.add_argument("--interval", type=float, default=None,
                     help="seconds of perf_analyzer's --measurement-interval (default: the run's, "
                          "data/serving_measurement.csv, else 30)")
@@ -177,7 +182,8 @@ def main() -> None:
             client = data.serving_measurement().get(c.name, {})
             interval = a.interval or client.get("interval", 30.0)
             seen = measured_ttft(s, clients, a.measure, a.budget, interval, client.get("max_windows", 10),
-                                 client.get("stability_windows", 3), client.get("stability_threshold", 0.1))
+                                 client.get("stability_windows", 3), client.get("stability_threshold", 0.1),
+                                 a.turnaround)
         if math.isnan(seen):
             seen = model[c.name].ttft
         group = c.name.rsplit("-", 5)[0]

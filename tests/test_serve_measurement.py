@@ -47,3 +47,30 @@ def test_a_burst_of_prompts_queued_one_after_another_waits_half_the_round_on_ave
                    output_tokens=1000)
     one = nim_closed_loop_pattern.burst_ttft(s, 1)
     assert nim_closed_loop_pattern.burst_ttft(s, 25) == pytest.approx(13 * one)
+
+
+def test_a_synchronized_round_fills_the_budget_step_by_step():
+    # benchmarks/closed_loop_waves: C alike prompts reach an idle engine together and are admitted first come first
+    # served, as many whole prompts a step as the budget holds; one prompt alone is one prefill step
+    from benchmarks import closed_loop_waves
+
+    s = load.setup("Llama 3.1 8B", "H100 SXM5", 1, tensor=1, precision="fp8", kv_precision="fp8", input_tokens=1000,
+                   output_tokens=1000)
+    step = closed_loop_replay._step_time(s)
+    assert closed_loop_waves.wave_ttft(s, 1) == pytest.approx(step(0, 1000))
+    # 8,192 tokens hold 8 prompts, then 8 more beside the 8 decoding: 16 prompts end in two steps
+    first, second = step(0, 8000), step(8, 8000)
+    assert closed_loop_waves.wave_ttft(s, 16) == pytest.approx(first + second / 2)
+    # a prompt longer than the budget is chunked: 20,000 tokens take three steps of 8,192, 8,192 and 3,616
+    long = load.setup("Llama 3.1 8B", "H100 SXM5", 1, tensor=1, precision="fp8", kv_precision="fp8",
+                      input_tokens=20000, output_tokens=2000)
+    step = closed_loop_replay._step_time(long)
+    assert closed_loop_waves.wave_ttft(long, 1) == pytest.approx(2 * step(0, 8192) + step(0, 3616))
+
+
+def test_the_replay_takes_a_clients_turnaround_before_its_next_request():
+    s = load.setup("Llama 3.1 8B", "H100 SXM5", 1, tensor=1, precision="fp8", kv_precision="fp8", input_tokens=200,
+                   output_tokens=20)
+    rec = closed_loop_replay.replay(s, 1, 2.0, turnaround=0.5)
+    assert np.diff(rec[:, 0]) == pytest.approx(np.diff(rec[:, 2]))  # one client: each request sent as the last ended
+    assert rec[1:, 0] - rec[:-1, 2] == pytest.approx(np.full(len(rec) - 1, 0.5))
