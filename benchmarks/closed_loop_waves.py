@@ -34,6 +34,15 @@ moves the 8B rows from 14 to 16 of 40 within 25% (1,000 / 1,000 at 25 / 50 / 100
 0.80 / 0.77 / 0.61x) and leaves the 70B rows 18 -> 17 of 39 (200 / 200 at 25-250 clients still 2.5-4.8x: the
 rounds that fit a step stay whole in the replay whatever the turnaround). A turnaround is not a model term without a
 measurement of it, so none is added.
+
+Noticed, not sized: the recipe passes -v to perf_analyzer, and genai-perf then leaves its stdout on the terminal
+(genai-perf/genai_perf/subcommand/subcommand.py _run_perf_analyzer, stdout=None when verbose, perf_analyzer 698dd6b of
+April 2025); the OpenAI client takes REQUEST_START, the start of the TTFT, before it prints every request's whole curl
+command with its body (src/client_backend/openai/openai_client.cc AsyncInfer, http_client.cc Send ->
+PrintCurlCommand, since 2024-10-04) and sets CURLOPT_VERBOSE. A print's time on the run's terminal is stated nowhere;
+as a queue shared by the clients it would grow with the request rate and the prompt's bytes, but the 8B rows' excess
+does not follow that product (1,000 / 1,000 at 250 clients, 58 KB/s of bodies, 1.9 s; 5,000 / 500 at 25, 112 KB/s,
+0.65 s).
 """
 
 import argparse
