@@ -141,9 +141,11 @@ def test_latency_at_the_measured_load_holds(report):
     # branch enginefacts (the engines' own defaults and host work): 268 within (vLLM 0.7.4.dev's H200 TPOT 2 of 9)
     # branch newserve2 (GPUStack's GLM-4.6 closed loop on 8 H200, TTFT 0.93x, TPOT 0.90x): 566 figures, 270 within (TTFT
     # 105, TPOT 165 of 283)
-    assert rep.overall.latency_rows >= 566 and rep.overall.latency_within >= 270 / 566 - 1e-9
+    # branch srvttft (loadgen's mean TPOT over the samples, AMD's vLLM V0 handing tokens out once a round of n steps:
+    # percentiles.per_sample_tpot): 271 within (TPOT 166 of 283; MLPerf 134 of 278)
+    assert rep.overall.latency_rows >= 566 and rep.overall.latency_within >= 271 / 566 - 1e-9
     mlperf = validation.Score.of([], [o for o in validation.outcomes() if o.case.engine.startswith("MLPerf")])
-    assert mlperf.latency_rows == 278 and mlperf.latency_within >= 133 / 278 - 1e-9  # 123 before srvcap
+    assert mlperf.latency_rows == 278 and mlperf.latency_within >= 134 / 278 - 1e-9  # 133 before srvttft, 123 before srvcap
     # the closed loops' own throughput (not in the saturation headline): 90 of 94 within 20%, median 0.0622 (0.0618 before
     # branch vllmhost's host work of vLLM V1, its rows at 1-8 clients a little slower; 0.0633 before branch ttftfix; 88, 0.0617 before branch hostcost; 0.0515 before the prompts' queue, which slows a closed loop's requests by their waits)
     # branch heldout10: the DeepSeek-R1 blog's three trtllm-bench runs at --concurrency (1.41-1.54x): 97 rows, 90 within,

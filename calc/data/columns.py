@@ -83,6 +83,7 @@ COLUMN_UNITS = {
     "serving_datasets.csv": {c: "1" for c in ("samples", "input_mean", "output_mean", "output_max", "input_spread",
                                                "output_spread", "length_covariance")},
     "serving_workloads.csv": {"requests": "1"},
+    "serving_round_tpot.csv": {"scheduler_steps": "1", "per_sample_tpot": "1"},
     "serving_host.csv": {"per_sequence": "s"},
     "serving_engines.csv": {"chip_memory_from": "GB/chip", "max_batch_size": "1", "max_num_tokens": "1"},
     "latency_percentiles.csv": {"chips": "chip", "ttft_mean": "s", "ttft_p99": "s", "tpot_mean": "s", "tpot_p99": "s"},

@@ -394,6 +394,29 @@ def serving_datasets() -> dict[str, dict]:
 
 
 @cache
+def serving_round_tpot() -> dict[tuple[str, int], float]:
+    """loadgen's mean TPOT over a dataset's samples against the engine's mean step where the engine hands its tokens out
+    once a round of n steps, by (dataset, n) (data/serving_round_tpot.csv; the dataset one of
+    data/serving_datasets.csv, n >= 2 whole steps): the mean over the samples with two or more output tokens N of
+    n ceil((N - 1) / n) / (N - 1), a float >= 1 (``calc.serve.percentiles.per_sample_tpot``)."""
+    rows = tuple(read_table(data_dir() / "serving_round_tpot.csv", positive=False, key=None))
+    known = serving_datasets()
+    out = {}
+    for r in rows:
+        if r["dataset"] not in known:
+            raise DataError(r.path, r.line, "dataset", f"{r['dataset']!r} is no dataset of data/serving_datasets.csv "
+                                                       f"(known: {', '.join(known)})")
+        n = r["scheduler_steps"]
+        if n is None or n < 2 or n != int(n):
+            raise DataError(r.path, r.line, "scheduler_steps", f"expected a whole number of steps >= 2, read {n!r:.40}")
+        f = r["per_sample_tpot"]
+        if f is None or not 1.0 <= f <= n:  # ceil((N - 1) / n) n / (N - 1) lies in [1, n]
+            raise DataError(r.path, r.line, "per_sample_tpot", f"expected a number from 1 to {int(n)}, read {f!r:.40}")
+        out[(r["dataset"], int(n))] = float(f)
+    return out
+
+
+@cache
 def serving_workloads() -> dict[str, dict]:
     """The requests a published serving run sent, by the run's name in data/serving_calibration.csv or
     data/serving_validation.csv (data/serving_workloads.csv): ``dataset``, a dataset of data/serving_datasets.csv

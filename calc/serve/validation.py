@@ -303,7 +303,7 @@ def predict(c: Case, server_latency: str = "rate") -> Outcome:
             held = min(in_flight_at_measured_load(c), n)
             r = load.evaluate(s, held, "arrivals")
             r["ttft"] = r["ttft"] + load.step_wait(s, r, held, rate)
-        ttft, tpot = float(r["ttft"]), float(r["tpot"])
+        ttft, tpot = float(r["ttft"]), float(r["tpot"]) * reported_tpot(c, s)
     if latency_only:
         return Outcome(c, None, ttft, tpot, refused=refused[0], reason=refused[1])
     if server:
@@ -314,6 +314,7 @@ def predict(c: Case, server_latency: str = "rate") -> Outcome:
                                   f"{fastest[1] * 1e3:.0f} ms, TTFT {fastest[2] * 1e3:.0f} ms as means)")
         if server_latency == "limits" and ttft is not None:
             ttft, tpot = at_limits(found[0], found[1])
+            tpot = tpot * reported_tpot(c, found[0])
         return Outcome(c, found[2], ttft, tpot)
     r = load.evaluate(s, n, "continuous")
     requests = c.requests or (data.serving_workloads().get(c.name) or {}).get("requests")
@@ -338,6 +339,19 @@ def _all_to_all(c: Case) -> bool:
     least as many expert ranks as experts per token over multi-node NVLink (GB200 NVL72), DeepEP being opt-in
     (tensorrt_llm/_torch/modules/fused_moe/fused_moe_wide_ep.py, select_alltoall_method_type)."""
     return c.hardware == "GB200" and (c.expert or 1) >= lookup(c.model).experts_per_token
+
+
+def reported_tpot(c: Case, s: load.Setup) -> float:
+    """The mean TPOT loadgen reports for row ``c`` over the model's mean step (``percentiles.per_sample_tpot``): 1 but
+    where its engine hands its tokens out once a round of ``Setup.scheduler_steps`` > 1 steps (vLLM V0's multi-step
+    scheduling: AMD's MLPerf v5.1 harnesses), over the samples of the dataset the run sent (data/serving_workloads.csv)
+    or, for requests alike, of its stated output length."""
+    if s.scheduler_steps == 1:
+        return 1.0
+    run = data.serving_workloads().get(c.name)
+    if run is not None:
+        return percentiles.per_sample_tpot(s.scheduler_steps, run["dataset"]).m_as("")
+    return percentiles.per_sample_tpot(s.scheduler_steps, output_tokens=c.output_tokens).m_as("")
 
 
 def measured_request_rate(c: Case) -> float:
