@@ -193,6 +193,20 @@ def test_unknown_layout_field_is_an_input_error():
         perf.predict(GPT3, "H100 SXM5", 64, tensors=8)
 
 
+def test_no_layout_and_no_global_batch_is_one_line_naming_what_to_give():
+    # predict(model, hw, 8) read a Layout's default of 1 sequence and refused it as not splitting over 8 ranks, a
+    # batch the user never gave; now the batch is required without a Layout, as the command line's --global-batch
+    with pytest.raises(InputError, match=r"^global_batch: required: .*global_batch=1536.*batch_for") as exc:
+        perf.predict("Llama 3 8B", "H100 SXM5", 8)
+    assert "\n" not in str(exc.value)
+    step = perf.predict("Llama 3 8B", "H100 SXM5", 8, global_batch=8, zero=1, check_memory=False)  # given: kept
+    assert step.layout.global_batch == 8
+    assert perf.predict("Llama 3 8B", "H100 SXM5", 8, perf.Layout(global_batch=8), check_memory=False).step_time
+    # the batch the message names is one the layout door takes
+    b = perf.utilization.batch_for("Llama 3 8B", "H100 SXM5", 8).sequences
+    assert perf.predict("Llama 3 8B", "H100 SXM5", 8, global_batch=b, check_memory=False).step_time
+
+
 def test_search_ranks_layouts_that_fit_and_says_why():
     r = perf.search(GPT3, "H100 SXM5", 512, 1024, sequence=2048, top=5)
     times = [s.step_time for s in r.steps]
