@@ -335,3 +335,32 @@ def test_a_context_parallel_code_at_context_one_is_said_unread():
     assert any("Context-parallel code pytorch is read only with Context parallel above 1" in c for c in said), said
     said = [c.value for c in _open(**{"layouts.context_code": "pytorch", "layouts.context": "2"}).caption]
     assert not any("is read only with Context parallel" in c for c in said)
+
+
+def test_a_published_run_s_shape_and_chips_from_a_link_give_the_command_line_s_answer():
+    """DeepSeek-V3 on 2,048 H100 from a link read MFU 13.9% (#1, T4 P16 v3 E2) at GPT-3's 1,536 sequences, where
+    ``calc estimate --model DeepSeek-V3 --hardware "H100 SXM5" --chips 2048`` read 27.3% (T1 P8 E8 b1 full recompute)
+    at the published run's 15,360 of 4,096 tokens (calc.perf.utilization.batch_for); Llama 3.1 405B on 16,384 H100
+    32.2% against 45.7% (its published layout) at 2,048 of 8,192. Now the page opens at the run's batch, and where
+    the batch set differs from the command line's it says so, with theirs."""
+    import calc
+    from calc.display import show
+
+    at = _open(**{"layouts.model": "DeepSeek-V3", "layouts.hardware": "H100 SXM5", "layouts.chips": "2048"})
+    assert at.number_input(key="layouts_batch").value == 15360 and at.number_input(key="layouts_sequence").value == 4096
+    est = calc.estimate(model="DeepSeek-V3", tokens="14.8T token", hardware="H100 SXM5", chips=2048)
+    best = _table(at)[1]
+    assert best["MFU"] == show("utilization", est.utilization) == "27.3%", best
+    assert "T1 P8 E8 b1 full recompute" in best["Layout"] and "T1 P8 E8 b1 full recompute" in est["utilization"].how
+    assert not any("command line's estimate" in c.value for c in at.caption)  # the same batch: nothing to say
+
+    at = _open(**{"layouts.model": "Llama 3.1 405B", "layouts.hardware": "H100 SXM5", "layouts.chips": "16384"})
+    est = calc.estimate(model="Llama 3.1 405B", tokens="15.6T token", hardware="H100 SXM5", chips=16384)
+    assert _table(at)[0]["MFU"] == show("utilization", est.utilization) == "45.7%"  # its published layout, as the CLI
+
+    at = _open(**{"layouts.model": "DeepSeek-V3", "layouts.hardware": "H100 SXM5", "layouts.chips": "2048",
+                  "layouts.global_batch": "1536"})  # a batch of the user's: kept, and the difference said
+    assert at.number_input(key="layouts_batch").value == 1536
+    said = " ".join(c.value.replace("\\", "") for c in at.caption)
+    assert "this page searches the 1,536 sequences of 4,096 tokens" in said
+    assert "search 15,360 sequences of 4,096 tokens for DeepSeek-V3 on 2,048 H100 SXM5 (the published run's" in said

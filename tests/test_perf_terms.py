@@ -822,3 +822,14 @@ def test_pytorch_context_parallel_merges_are_bytes_over_bandwidth_plus_each_kern
     assert grew["recomputation"] == pytest.approx(32 * forward, rel=1e-6)
     with pytest.raises(InputError, match="context_code"):
         layout.check_options(layout.Layout(global_batch=8, context_code="torch"))
+
+
+def test_a_shape_share_is_remembered_for_the_very_table_asked_about():
+    # kernels' memo of shape shares is keyed by the table's identity: a table freed and another made at the same
+    # address (CPython reuses ids) must get its own share, not the freed table's (calc.perf.memo.IdentityMemo)
+    grid = ((256, 4096), (256, 4096), (256, 4096))
+    for i in range(200):
+        top = 0.01 * i
+        shapes = system.MatmulShapes(grid, {(m, n, k): 0.0 for m in grid[0] for n in grid[1] for k in grid[2]}, top)
+        assert kernels._share(shapes, 1024, 1024, 1024) == pytest.approx(math.exp(-top), rel=1e-12)
+        del shapes

@@ -83,6 +83,22 @@ def test_a_rate_beyond_capacity_is_one_line_naming_the_field():
         load.at_rate(s, load.capacity(s))
 
 
+def test_one_rate_and_an_array_of_rates_are_one_definition():
+    # load.rate_on answers one rate (floats, at_rate's) and a calibration's array of rates of one setup: the same
+    # figures to a unit in the last place, and the same refusal (the first rate at or beyond capacity, by name)
+    s = _setup()
+    grid = load.rate_grid(s)
+    rates = [0.005, 1.0, 8.0, 0.9 * grid[1]]  # the first below the grid's lightest load
+    ns, rs = load.rate_on(s, np.array(rates), grid)
+    for i, x in enumerate(rates):
+        n, r = load.rate_on(s, x, grid)
+        assert isinstance(n, float) and n == pytest.approx(ns[i], rel=1e-12)
+        for key in ("ttft", "tpot", "per_chip", "wait"):
+            assert float(r[key]) == pytest.approx(float(np.broadcast_to(rs[key], (len(rates),))[i]), rel=1e-12)
+    with pytest.raises(InputError, match=r"request_rate: expected fewer .* got 99,?999"):
+        load.rate_on(s, np.array([1.0, 99999.0, 1e6]), grid)
+
+
 def test_python_door():
     r = serve("Llama 3 8B", "H100 SXM5", 1, request_rate="16/s", **ARGS)
     assert r.mode == "request rate" and r.request_rate.m_as("1/s") == 16

@@ -193,6 +193,38 @@ def test_unknown_layout_field_is_an_input_error():
         perf.predict(GPT3, "H100 SXM5", 64, tensors=8)
 
 
+def test_no_layout_and_no_global_batch_is_one_line_naming_what_to_give():
+    # predict(model, hw, 8) read a Layout's default of 1 sequence and refused it as not splitting over 8 ranks, a
+    # batch the user never gave; now the batch is required without a Layout, as the command line's --global-batch
+    with pytest.raises(InputError, match=r"^global_batch: required: .*global_batch=1536.*batch_for") as exc:
+        perf.predict("Llama 3 8B", "H100 SXM5", 8)
+    assert "\n" not in str(exc.value)
+    step = perf.predict("Llama 3 8B", "H100 SXM5", 8, global_batch=8, zero=1, check_memory=False)  # given: kept
+    assert step.layout.global_batch == 8
+    assert perf.predict("Llama 3 8B", "H100 SXM5", 8, perf.Layout(global_batch=8), check_memory=False).step_time
+    # the batch the message names is one the layout door takes
+    b = perf.utilization.batch_for("Llama 3 8B", "H100 SXM5", 8).sequences
+    assert perf.predict("Llama 3 8B", "H100 SXM5", 8, global_batch=b, check_memory=False).step_time
+
+
+@pytest.mark.parametrize("case, part, advice", [
+    # 405B's 16-bit weights over 8 chips are 101 GB a chip (of 80 GiB): no batch changes that
+    (("Llama 3.1 405B", "H100 SXM5", 8, 16, 8192), "the weights alone take", "more chips to spread them over"),
+    # 175B x 16 bytes of mixed-precision Adam over 16 chips: 175 GB a chip, though the weights alone (22 GB) fit
+    (("GPT-3 175B", "A100 SXM4 80GB", 16, 64, 2048), "the weights, gradients and optimizer state take",
+     "more chips to shard them over"),
+    # 8B's states fit 2 H100 (64 GB a chip under ZeRO-3); 65,536 tokens of activations a micro-batch do not
+    (("Llama 3.1 8B", "H100 SXM5", 2, 2, 65536), "of it activations", "a shorter sequence"),
+], ids=["weights", "states", "activations"])
+def test_no_layout_fits_says_what_would_by_the_part_that_does_not(case, part, advice):
+    # it said "more chips, a chip with more memory or a smaller global batch would" whatever did not fit: a smaller
+    # batch leaves fewer layouts, none with fewer bytes per chip (calc.perf.search.no_fit)
+    name, hw, chips, batch, sequence = case
+    r = perf.search(name, hw, chips, batch, sequence=sequence)
+    assert not r.steps and r.why.startswith("no layout fits in memory: ")
+    assert part in r.why and advice in r.why and "smaller global batch" not in r.why
+
+
 def test_search_ranks_layouts_that_fit_and_says_why():
     r = perf.search(GPT3, "H100 SXM5", 512, 1024, sequence=2048, top=5)
     times = [s.step_time for s in r.steps]

@@ -27,6 +27,7 @@ import pint
 
 from calc.architecture.flop import causal_span
 from calc.perf.layout import whole
+from calc.perf.memo import IdentityMemo
 from calc.perf.system import Chip, MatmulShapes, attention_sequence_share, build_chip, resolve_hardware
 from calc.units import Q_
 
@@ -71,7 +72,7 @@ def shape_rate(chip: Chip, M, K, N, batch=1, *, sixteen_bit: bool = False) -> fl
     return rate * wave
 
 
-_SHARES: dict = {}  # (id(shapes), M, K, N) -> share: a layer asks for the same few shapes again and again
+_SHARES = IdentityMemo(65536)  # (shapes; M, K, N) -> share: a layer asks for the same few shapes again and again
 
 
 def shape_share(shapes: MatmulShapes, M, K, N) -> float:
@@ -89,21 +90,16 @@ def shape_share(shapes: MatmulShapes, M, K, N) -> float:
 
 def _share(shapes: MatmulShapes, M, K, N) -> float:
     """:func:`shape_share` before it is held at 1: the measured rate over its wave share, over the best's."""
-    key = (id(shapes), M, K, N)
-    found = _SHARES.get(key)
+    found = _SHARES.get((shapes,), (M, K, N))
     if found is not None:
         return found
-    if len(_SHARES) >= 65536:
-        _SHARES.clear()
     corners = [_between(values, x) for values, x in zip(shapes.grid, (M, N, K))]
     total = 0.0
     for (m, wm) in corners[0]:
         for (n, wn) in corners[1]:
             for (k, wk) in corners[2]:
                 total += wm * wn * wk * shapes.log_rate[m, n, k]
-    share = exp(total - shapes.top)
-    _SHARES[key] = share
-    return share
+    return _SHARES.put((shapes,), (M, K, N), exp(total - shapes.top))
 
 
 def _between(values: tuple, x) -> tuple:

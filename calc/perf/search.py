@@ -175,7 +175,7 @@ def search(model, hardware, chips, global_batch: int, *, sequence: int | None = 
                f"that divides the {model.heads} heads; pipeline: a divisor of the {model.layers} layers or a power of "
                f"two); {larger} would leave layouts to try")
         return Search([], 0, 0, why, 0)
-    return Search(fitting[:top], tried, refused, why_fastest(fitting, global_batch), ties)
+    return Search(fitting[:top], tried, refused, why_fastest(fitting, walk.unfit), ties)
 
 
 class _Walk:
@@ -185,6 +185,7 @@ class _Walk:
 
     def __init__(self, top: int, rival: bool = True):
         self.top, self.rival, self.fitting, self.splits, self.refused, self.ties = top, rival, [], set(), 0, 0
+        self.unfit = []  # the layouts walked that do not fit, while none does: what ``why_fastest`` says of them
 
     @property
     def done(self) -> bool:
@@ -193,11 +194,14 @@ class _Walk:
     def take(self, st: Step) -> None:
         if not st.fits:
             self.refused += not self.fitting
+            if not self.fitting:
+                self.unfit.append(st)
         elif any(same(st, f) for f in self.fitting[-8:]):
             self.ties += 1
         else:
             self.fitting.append(st)
             self.splits.add(_split(st.layout))
+            self.unfit = []
 
 
 def _group(layout: Layout) -> tuple:
@@ -251,6 +255,44 @@ def links_needed(chip, chips: int) -> None:
                                       "or add the figure to data/hardware.csv", chip.name, "network")
 
 
+def no_fit(unfit: list) -> str:
+    """What would fit where none of the layouts ``unfit`` (Steps) fits in memory, by the part that does not: the
+    weights alone at the layout tried that holds least of them (more chips to spread them over, or a chip with more memory),
+    the weights, gradients and optimizer state together (more chips to shard them over: more model parallelism or
+    ZeRO-3 ranks), else the activations at the layout that needs least (a shorter sequence too). A smaller global
+    batch is never the answer: it leaves fewer layouts to try, none with fewer bytes per chip (activations are a
+    micro-batch's, and 1F1B holds as many in flight as there are stages whatever the batch). Nor a lower precision:
+    the model states are mixed-precision Adam's bytes per parameter at any matmul precision (calc.perf.memory)."""
+    if not unfit:
+        return "no layout fits in memory: more chips or a chip with more memory would."
+    cap = unfit[0].capacity
+
+    def least(names):
+        def size(st):
+            return sum(q.m_as("byte/chip") for k, q in st.memory.parts.items() if k in names)
+        best = min(unfit, key=size)
+        return size(best), best
+
+    def gb(x: float) -> str:
+        return f"{x / 1e9:,.3g} GB"
+
+    weights, at = least({"weights"})
+    if weights > cap:
+        return (f"no layout fits in memory: the weights alone take {gb(weights)} per chip of the chip's {gb(cap)} "
+                f"at the layout tried that holds least of them ({at.layout.describe()}): more chips to spread them "
+                "over, or a chip with more memory, would.")
+    states, at = least({"weights", "gradients", "optimizer_state", "gathered"})
+    if states > cap:
+        return (f"no layout fits in memory: the weights, gradients and optimizer state take {gb(states)} per chip of "
+                f"the chip's {gb(cap)} at the layout tried that holds least of them ({at.layout.describe()}): more "
+                "chips to shard them over (more model parallelism or ZeRO-3 ranks), or a chip with more memory, would.")
+    at = min(unfit, key=lambda st: st.memory_bytes)
+    activations = at.memory.parts["activations"].m_as("byte/chip")
+    return (f"no layout fits in memory: the least any needs is {gb(at.memory_bytes)} per chip of the chip's {gb(cap)} "
+            f"({at.layout.describe()}), {gb(activations)} of it activations: a shorter sequence, more chips (more "
+            "tensor, pipeline or context parallelism), or a chip with more memory would.")
+
+
 def _split(layout: Layout) -> tuple:
     return layout.tensor, layout.pipeline, layout.context, layout.expert
 
@@ -266,12 +308,11 @@ def same(one: Step, other: Step) -> bool:
             and abs(one.memory_bytes - other.memory_bytes) <= 1e-3 * other.memory_bytes)
 
 
-def why_fastest(found: list, global_batch: int = 2) -> str:
+def why_fastest(found: list, unfit: list = ()) -> str:
     """Why the first layout wins: its time, MFU and memory, and the parts where the best other split loses; none
-    found, what would fit (a smaller global batch only where there is one: a batch of 1 sequence has none)."""
+    found, what would fit, by ``no_fit`` of the layouts that do not (``unfit``)."""
     if not found:
-        smaller = " or a smaller global batch" if global_batch > 1 else ""
-        return f"no layout fits in memory: more chips{',' if smaller else ' or'} a chip with more memory{smaller} would."
+        return no_fit(unfit)
     best = found[0]
     rival = next((s for s in found[1:] if _split(s.layout) != _split(best.layout)), None)
     best_time = best.seconds_per_step

@@ -250,14 +250,18 @@ def predict(model, hardware, chips, layout: Layout | None = None, *, check_memor
         The accelerator (its system: chips per node, link bandwidths), or its name in data/hardware.csv.
     chips : int or Quantity [chip]
     layout : Layout, optional
-        Or its fields as keywords (``tensor=8, pipeline=8, micro_batch=1, global_batch=1536``).
+        Or its fields as keywords (``tensor=8, pipeline=8, micro_batch=1, global_batch=1536``). Without a Layout
+        ``global_batch`` is required, as the command line's ``--global-batch`` is: no one batch suits every model
+        and chip count (a Layout's own default is 1 sequence, which splits over one data-parallel rank only). To
+        have a batch and layout chosen, call :func:`calc.perf.search` with the batch
+        :func:`calc.perf.utilization.batch_for` chooses, as the command line's estimate does.
     check_memory : bool
         Refuse a layout whose memory per chip exceeds the chip's (default); False only reports it.
 
     Raises
     ------
     InputError
-        A size that does not divide (naming the field), fewer micro-batches than pipeline
+        No Layout and no ``global_batch``; a size that does not divide (naming the field), fewer micro-batches than pipeline
         stages, a link the layout needs that data/hardware.csv lacks, or memory that does not fit.
 
     Examples
@@ -270,6 +274,10 @@ def predict(model, hardware, chips, layout: Layout | None = None, *, check_memor
     >>> 12.4 < s.step_time.m_as("s") < 15.1
     True
     """
+    if layout is None and "global_batch" not in fields:
+        raise InputError("global_batch", "required: the sequences per optimizer step, e.g. global_batch=1536 (GPT-3: "
+                                         "1536 sequences of 2048 tokens); calc.perf.utilization.batch_for(model, "
+                                         "hardware, chips) gives the one the command line's estimate searches with")
     layout = as_layout(layout, fields)
     return predict_step(lookup(model), resolve_hardware(hardware), whole_chips(chips), layout, check_memory)
 

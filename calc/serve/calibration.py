@@ -221,8 +221,9 @@ class _Plan:
     def predictions(self) -> np.ndarray:
         """The model's figure for each row under the coefficients in force (``phases.fitted``): the runs of one setup
         and mode in one ``load.evaluate`` over the array of their loads (fixed loads: elementwise the same numbers as
-        one by one), or of their request rates (``load.rates_on`` on the setup's one ``load.rate_grid``: the same to
-        a unit in the last place, numpy's exp where ``load.step_wait`` takes math's for one rate)."""
+        one by one), or of their request rates (``load.rate_on`` over the array of a setup's rates on its one
+        ``load.rate_grid``: the same to a unit in the last place, numpy's exp where ``load.step_wait`` takes math's for
+        one rate)."""
         k = phases.coefficients()
         if k not in self.memo:
             self.memo[k] = self._predictions()
@@ -239,10 +240,10 @@ class _Plan:
             if mode == "rate":
                 grid = load.rate_grid(s)
                 rates = np.array([self.runs[i][1].request_rate for i in runs])
-                if not np.all(rates < grid[1]):  # no steady state at a rate: rate_on says so by its row
+                if not np.all(rates < grid[1]):  # no steady state at a rate: _figures says so by its row
                     i = runs[int(np.argmin(rates < grid[1]))]
                     _figures(*self.runs[i], grid)
-                r = load.rates_on(s, rates, grid)[1]
+                r = load.rate_on(s, rates, grid)[1]
             else:
                 r = load.evaluate(s, np.array([self.runs[i][2] for i in runs], dtype=float), mode)
             got = {key: np.broadcast_to(r[key], (len(runs),)) for key in ("per_chip", "ttft", "tpot")}

@@ -689,38 +689,31 @@ def rate_grid(s: Setup) -> tuple:
     return most, cap, c, rates
 
 
-def rate_on(s: Setup, rate: float, grid: tuple) -> tuple[float, dict]:
-    """``at_rate(s, rate)`` on the setup's ``rate_grid``."""
+def rate_on(s: Setup, rate, grid: tuple) -> tuple:
+    """``at_rate(s, rate)`` on the setup's ``rate_grid``: for one rate (floats back) or an array of rates of one
+    setup at once (a calibration's rows: the sequences in flight and ``evaluate``'s outputs as arrays). A rate at or
+    beyond the grid's ``arrivals_capacity`` is refused by ``request_rate`` (the first such, for an array)."""
     most, cap, c, rates = grid
-    if not rate < cap:
+    one = np.ndim(rate) == 0
+    rate = float(rate) if one else np.asarray(rate, dtype=float)
+    if not np.all(rate < cap):
         paced = (f"; pipeline {s.layout.pipeline}: its heaviest micro-batch paces it"
                  if s.layout.pipeline > 1 and not s.disaggregated else "")  # the decode chips' steps carry no prompts
         lay = s.layout  # named: "the layout" alone did not say which the search had tried last
+        got = rate if one else float(rate[np.argmin(rate < cap)])
         raise InputError("request_rate", f"expected fewer requests/s than the {number(cap)} the layout (tensor "
                                          f"{lay.tensor} x pipeline {lay.pipeline}, {s.replicas:,} "
                                          f"replica{'s' * (s.replicas != 1)}) completes with "
                                          f"the requests arriving at random ({most:,} sequences in flight at most{paced}), "
-                                         f"got {number(rate)}: the queue grows without end; give a lower rate or more chips")
-    n = float(np.exp(np.interp(rate, rates, np.log(c))))
-    if rate < rates[0]:  # below the grid's lightest load the time a request spends is the lightest's: Little's law's
-        n = c[0] * rate / rates[0]  # mean falls with the rate (np.interp held it at c[0], 10^-3, for any rate below)
+                                         f"got {number(got)}: the queue grows without end; give a lower rate or more chips")
+    n = np.exp(np.interp(rate, rates, np.log(c)))
+    # below the grid's lightest load the time a request spends is the lightest's: Little's law's mean falls with the
+    # rate (np.interp held it at c[0], 10^-3, for any rate below)
+    n = np.where(rate < rates[0], c[0] * rate / rates[0], n)
+    n = float(n) if one else n
     r = evaluate(s, n, "arrivals")
     # prefill on chips of its own: the prompt rides in no decode step, and the prefill chips' queue is not modelled
     # (their number is not given): no wait counted, as the answer's ttft_basis says
-    wait = step_wait(s, r, n, rate)
-    r["ttft"] = r["ttft"] + wait
-    r["wait"] = wait
-    return n, r
-
-
-def rates_on(s: Setup, rate, grid: tuple) -> tuple[np.ndarray, dict]:
-    """``rate_on`` for an array of rates of one setup at once, each below the grid's ``arrivals_capacity`` (the
-    caller checks; ``rate_on`` says which is not): the sequences in flight and ``evaluate``'s outputs as arrays."""
-    _, _, c, rates = grid
-    rate = np.asarray(rate, dtype=float)
-    n = np.exp(np.interp(rate, rates, np.log(c)))
-    n = np.where(rate < rates[0], c[0] * rate / rates[0], n)  # below the grid's lightest load (see rate_on)
-    r = evaluate(s, n, "arrivals")
     wait = step_wait(s, r, n, rate)
     r["ttft"] = r["ttft"] + wait
     r["wait"] = wait
