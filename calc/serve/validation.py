@@ -143,7 +143,11 @@ STATIC_BATCH = "batch"
 # branch newdata (no model change): 65 TensorRT-LLM 1.2 perf-overview cells not held before (Llama 4 Maverick, GPT-OSS
 # 20B and 120B, Qwen3 235B), first scored 63% within 20%, median 0.159, bias +4.7%: 1,101 -> 1,166 rows, 73.7% -> 73.1%,
 # median 0.0896 -> 0.0929, bias +13.28% -> +12.78%; latencies, closed loops and static batches as before (offline rows).
-REPORTED_OVERALL = (1166, 0.731, 0.0929, 0.1278)
+# Branch newdata22: MLPerf Inference v6.0's DeepSeek-R1 and GPT-OSS 120B runs on 1-8 B200, B300 and GB300 (40 rows,
+# published 2026-03-26), first scored 25% within 20%, median 0.306, bias +0.9% (GPT-OSS 1.30-1.71x too fast, DeepSeek-R1
+# offline 0.69-0.84); latencies 15 of 42 within 25%: 1,166 -> 1,206 rows, 73.1% -> 71.5%, median 0.0929 -> 0.0954,
+# bias +12.78% -> +12.37%; TTFT/TPOT 270 -> 285 of 566 -> 608; closed loops and static batches as before.
+REPORTED_OVERALL = (1206, 0.715, 0.0954, 0.1237)
 
 
 @dataclass(frozen=True)
