@@ -189,6 +189,29 @@ _RECOMPUTE_MODULES = re.compile(r"recompute_modules=\[([a-z_, ]*)\]")  # and the
 # tensor-parallel ranks pipelined with the GEMMs beside them [Wang2023]): all of it behind the matmuls, no more than
 # they last (calc.perf.collectives.exposed)
 _TP_COMM_OVERLAP = re.compile(r"TP_COMM_OVERLAP True")
+
+
+def bridge_tp_overlap(r) -> bool:
+    """Whether a Megatron-Bridge performance-table run overlaps its tensor-parallel collectives with the GEMMs
+    (Transformer Engine's userbuffers, counted as for ``_TP_COMM_OVERLAP``). The table states the layout, not the
+    overlap; the performance scripts of each release set it. Llama 3 70B and 3.1 405B: the base recipes'
+    ``CommOverlapConfig(tp_comm_overlap=True)`` (src/megatron/bridge/recipes/llama/llama3_70b.py and llama31_405b.py
+    at r0.1.0, recipes/llama/llama3.py at v0.3.0, recipes/llama/h100/llama3.py at 067f987), kept on every chip with a
+    userbuffers config but for ``tp_comm_overlap = False if precision == "nvfp4"`` (scripts/performance/configs/llama3/
+    and llama/ ``*_llm_pretrain.py``, v0.2.0 to v0.5.0; src/megatron/bridge/perf_recipes/llama/<chip>/llama31.py at
+    067f987). Qwen3: ``CommOverlapConfig(tp_comm_overlap=True)`` on every chip in 25.09 (scripts/performance/
+    run_script.py at r0.1.0), then on every chip but H100, whose configs set ``tp_comm_overlap=False``
+    (configs/qwen3/ and qwen/qwen3_llm_pretrain.py, v0.2.0 to v0.5.0). DeepSeek-V3 at r0.1.0 is left with
+    ``CommOverlapConfig(tp_comm_overlap=False)`` (recipes/deepseek/deepseek_v3.py); the other models' rows run at
+    tensor 1. Only a tensor group of more than one rank has collectives to hide."""
+    if r["source_family"] != "megatron-bridge" or int(r["tensor"] or 1) == 1 or r["precision"] == "nvfp4":
+        return False
+    model = r["model"] or ""
+    if model.startswith("Llama"):
+        return True
+    return model.startswith("Qwen3") and (r["chip"] != "H100 SXM5" or "NeMo 25.09 " in (r["framework_version"] or ""))
+
+
 # a Megatron-Core run whose DistributedDataParallelConfig leaves overlap_grad_reduce at its default, False (megatron/core/
 # distributed/distributed_data_parallel_config.py): the gradients reduced after the backward, none of it hidden
 _NO_GRAD_OVERLAP = re.compile(r"overlap_grad_reduce False")
@@ -264,7 +287,7 @@ def build_layout(r, model: Transformer, virtual_stages: int | None = None) -> La
                   context_code="pytorch" if "TorchTitan" in r["framework"] else "te",
                   expert_overlap=bool(_EXPERT_OVERLAP.search(r["note"] or "")),
                   capacity_factor=capacity_factor(r),
-                  tp_overlap=1.0 if _TP_COMM_OVERLAP.search(r["note"] or "") else 0.0,
+                  tp_overlap=1.0 if _TP_COMM_OVERLAP.search(r["note"] or "") or bridge_tp_overlap(r) else 0.0,
                   recompute_modules=_modules(r["note"] or ""),
                   attention_kernel=("flash2" if _SDPA_FLASH.search(r["note"] or "") else
                                     "cudnn" if _SDPA_CUDNN.search(r["note"] or "") else
