@@ -178,6 +178,11 @@ def recompute(r) -> str:
 
 
 _ROWWISE = re.compile(r"float8 rowwise")
+# Transformer Engine's FP8 current scaling where the run states it: Megatron-Bridge's table names it ("FP8 current
+# scaling", its fp8_cs precision), NVIDIA's MLPerf configs set FP8_RECIPE tensorwise (config_common.sh); Megatron-Core
+# builds fp8_recipe "tensorwise" as transformer_engine.common.recipe.Float8CurrentScaling (megatron/core/fp8_utils.py,
+# Fp8Recipe.tensorwise). Each cast an amax pass first (calc.perf.kernels.matmul, "te_current")
+_CURRENT_SCALING = re.compile(r"FP8 current scaling|FP8_RECIPE tensorwise")
 # Megatron-Bridge's perf recipes that overlap the expert all-to-all with another micro-batch's computation
 _EXPERT_OVERLAP = re.compile(r"moe_a2a_overlap=True")
 # a MaxText run on its token-dropping dense path (sparse_matmul and megablox off, capacity_factor F: tpu-recipes'
@@ -280,9 +285,11 @@ def build_layout(r, model: Transformer, virtual_stages: int | None = None) -> La
                   # mixed_precision_reduce, default and only choice "float32")
                   fp32_reduce="TorchTitan" in r["framework"] or bool(_FP32_ALL_REDUCE.search(r["note"] or "")),
                   fused_grad_accumulation=not _UNFUSED_GRAD_ACCUMULATION.search(r["note"] or ""),
-                  # and its float8 is torchao's Float8Linear (dynamic scaling; tensorwise unless the row says rowwise)
+                  # and its float8 is torchao's Float8Linear (dynamic scaling; tensorwise unless the row says rowwise);
+                  # Transformer Engine's casts by the recipe the row states, delayed scaling where it states none
                   float8_casts=(("rowwise" if _ROWWISE.search(r["note"] or "") else "tensorwise")
-                                if "TorchTitan" in r["framework"] else "te"),
+                                if "TorchTitan" in r["framework"] else
+                                "te_current" if _CURRENT_SCALING.search(f"{r['name']} {r['note'] or ''}") else "te"),
                   # and its context parallel is PyTorch's (torch.distributed.tensor.experimental.context_parallel)
                   context_code="pytorch" if "TorchTitan" in r["framework"] else "te",
                   expert_overlap=bool(_EXPERT_OVERLAP.search(r["note"] or "")),
