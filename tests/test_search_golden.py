@@ -28,10 +28,11 @@ def test_budget_search_as_recorded(case):
                                                                   "DeepSeek-V2-Lite")], ids=key)
 def test_lower_bound_of_a_group_holds_for_every_layout_in_it(case):
     """calc.perf.search.lower_bound, taken from the first layout of a group (what the search times first), is at most
-    the step time of every layout of the group: the pruning it allows cannot drop a faster layout."""
+    the step time of every layout of the group, and so is member_bound for the layout's own recomputation (what the
+    search bounds each other layout of an opened group by): the pruning they allow cannot drop a faster layout."""
     from calc.architecture import lookup
     from calc.errors import InputError
-    from calc.perf.search import _group, candidates, lower_bound
+    from calc.perf.search import _group, candidates, lower_bound, member_bound
     from calc.perf.step import predict_step
     from calc.perf.system import build_chip, resolve_hardware, runs_flash_attention
 
@@ -39,7 +40,7 @@ def test_lower_bound_of_a_group_holds_for_every_layout_in_it(case):
     model, hardware = lookup(name), resolve_hardware(hw)
     flash = kw.get("flash_attention", True) and runs_flash_attention(hardware)
     chip = build_chip(hardware, kw.get("precision"))
-    bounds, checked = {}, 0
+    bounds, firsts, checked, tighter = {}, {}, 0, 0
     for layout in candidates(model, chips, batch, kw["sequence"], chip.precision, flash, chip.chips_per_node):
         try:
             st = predict_step(model, hardware, chips, layout, False)
@@ -47,5 +48,9 @@ def test_lower_bound_of_a_group_holds_for_every_layout_in_it(case):
             continue
         bound = bounds.setdefault(_group(layout), lower_bound(st))
         assert bound <= st.seconds_per_step * (1 + 1e-12), layout.describe()
+        own = member_bound(firsts.setdefault(_group(layout), st), layout.recompute)
+        assert bound <= own <= st.seconds_per_step * (1 + 1e-12), layout.describe()
+        tighter += own > bound * (1 + 1e-9)
         checked += 1
+    assert tighter > 0  # the layout's own recomputation raises some bounds
     assert checked > 100  # the search has layouts to check

@@ -54,6 +54,7 @@ class Step:
     model_flop: float = field(repr=False)  # per step, whole run
     hardware_flop: float = field(repr=False)
     memory_key: tuple = field(repr=False)  # the arguments of the (cached) memory per chip, computed on demand
+    sizes: Sizes | None = field(default=None, repr=False, compare=False)  # as resolved (what the search's bounds read)
 
     @property
     def hardware(self) -> str:
@@ -300,13 +301,23 @@ def predict_step(model: Transformer, hardware, chips: int, layout: Layout, check
     # the layout as predicted, its sequence, precision and sequence parallelism filled in
     shown = copied(layout, sequence=sizes.sequence, precision=chip.precision, sequence_parallel=sizes.sequence_parallel)
     step = Step(model, chip, chips, shown, sizes.data_parallel, sizes.micro_batches, seconds, model_flop,
-                hardware_flop, memory_key)
+                hardware_flop, memory_key, sizes)
     if check_memory and not step.fits:
         need, have = step.memory_bytes / 1e9, chip.capacity / 1e9
         raise InputError("memory per chip", f"this layout needs {need:,.1f} GB per chip and {chip.name} has "
                                             f"{have:,.1f} GB: it needs {need - have:,.1f} GB more; more tensor or pipeline "
                                             f"parallelism, recomputation, ZeRO or a smaller micro-batch would fit")
     return step
+
+
+def recomputation_per_step(step: Step, recompute: str) -> float:
+    """Seconds per step that ``step``'s layout with ``recompute`` in place of its own spends recomputing: the part
+    "recomputation" of its step, m times its stage's (``step_seconds`` adds nothing else to it), from the same
+    remembered stage time its prediction would read (what the search bounds a group's other layouts by)."""
+    layout = copied(step.layout, recompute=recompute)
+    terms = cached_layer_terms(step.chip, step.model, step.sizes, layout, step.chips)
+    per_micro_batch, _ = cached_stage_time(step.chip, step.model, step.sizes, layout, terms, step.chips)
+    return step.micro_batches * per_micro_batch["recomputation"]
 
 
 _LOGITS = IdentityMemo(4096)  # (chip; tokens, d_model, vocab share) -> Matmul: one per micro-batch shape in a search
