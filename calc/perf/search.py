@@ -134,40 +134,47 @@ def search(model, hardware, chips, global_batch: int, *, sequence: int | None = 
     # cannot fit (``memory_floors``) is of no use (``refused`` counts those before it), and is not timed (nor is any
     # before, when ``refused`` is not asked for). The answer is the exhaustive one (tests/test_search_golden.py).
     # Memory, the slow part, is checked only for the layouts walked.
-    timed = []  # heap of (step seconds to 1 ns, simpler first, order of candidates, Step)
+    timed = []  # heap of (step seconds to 1 ns, simpler first, order of candidates, group, Step)
 
-    def time_layout(i: int, fields: dict, recompute: str, zero: int) -> Step | None:
+    def time_layout(i: int, g: int, fields: dict, recompute: str, zero: int) -> Step | None:
         try:
             st = predict_step(model, hardware, chips, copied(base, **fields, recompute=recompute, zero=zero), False)
         except InputError:
             return None
-        heapq.heappush(timed, (round(st.seconds_per_step, 9), _complexity(st.layout), i, st))
+        heapq.heappush(timed, (round(st.seconds_per_step, 9), _complexity(st.layout), i, g, st))
         return st
+
+    floors = {}  # group -> its memory floors, from the first of its layouts timed (``memory_floors``)
+
+    def beyond(g: int, st: Step, recompute: str, zero: int) -> bool:
+        """Whether the layout of group ``g`` with ``recompute`` and ``zero`` cannot fit (its floor, from ``st``'s)."""
+        if g not in floors:
+            members = groups[g][1]
+            floors[g] = memory_floors(st.memory_key, {r for r, _ in members}, {z for _, z in members})
+        return floors[g][recompute, zero] > capacity
 
     firsts, pending, start = [], [], 0  # pending: (bound, group), popped from the end: smallest bound first
     for g, (fields, members) in enumerate(groups):
-        first = time_layout(start, fields, *members[0])
+        first = time_layout(start, g, fields, *members[0])
         firsts.append((start, first))
         pending.append((_rounded(-math.inf if first is None else lower_bound(first)), g))
         start += len(members)
     pending.sort(reverse=True)
     capacity = math.inf if rates.capacity is None else rates.capacity * (1 + 1e-9)  # beyond the floor's rounding
     waiting = []  # heap of (bound, order of candidates, group, member): layouts of opened groups, untimed
-    floors = {}  # group -> its memory floors
     walk = _Walk(top, rival=explain)
     while not walk.done:
         bound = min(pending[-1][0] if pending else math.inf, waiting[0][0] if waiting else math.inf)
         if timed and timed[0][0] < bound:
-            walk.take(heapq.heappop(timed)[3])
+            *_, g, st = heapq.heappop(timed)
+            # one whose floor is beyond the chip's memory does not fit: its memory per chip is not computed
+            walk.take(st, cannot_fit=not walk.fitting and beyond(g, st, st.layout.recompute, st.layout.zero))
         elif waiting and waiting[0][0] == bound:
             _, i, g, (recompute, zero) = heapq.heappop(waiting)
-            (fields, members), first = groups[g], firsts[g][1]
-            if first is not None and (walk.fitting or not explain):
-                if g not in floors:
-                    floors[g] = memory_floors(first.memory_key, {r for r, _ in members}, {z for _, z in members})
-                if floors[g][recompute, zero] > capacity:
-                    continue
-            time_layout(i, fields, recompute, zero)
+            fields, first = groups[g][0], firsts[g][1]
+            if first is not None and (walk.fitting or not explain) and beyond(g, first, recompute, zero):
+                continue
+            time_layout(i, g, fields, recompute, zero)
         elif pending:
             g = pending.pop()[1]
             (start, first), members = firsts[g], groups[g][1]
@@ -208,8 +215,9 @@ class _Walk:
     def done(self) -> bool:
         return len(self.fitting) >= self.top and (len(self.splits) > 1 or not self.rival)
 
-    def take(self, st: Step) -> None:
-        if not st.fits:
+    def take(self, st: Step, cannot_fit: bool = False) -> None:
+        """Walk ``st``, the next fastest; ``cannot_fit``: its memory is known to exceed the chip's (not computed)."""
+        if cannot_fit or not st.fits:
             self.refused += not self.fitting
         elif any(same(st, f) for f in self.fitting[-8:]):
             self.ties += 1
