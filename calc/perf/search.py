@@ -260,7 +260,8 @@ def member_bound(first: Step, recompute: str) -> float:
     grows with the micro-batch's time, the data-parallel time is at least zero. tests/test_search_golden.py checks it
     on every layout of several searches.
     """
-    return lower_bound(first) + recomputation_per_step(first, recompute)
+    own = first.seconds["recomputation"] if recompute == first.layout.recompute else recomputation_per_step(first, recompute)
+    return lower_bound(first) + own
 
 
 def _rounded(bound: float) -> float:
