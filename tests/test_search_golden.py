@@ -32,8 +32,8 @@ def test_lower_bound_of_a_group_holds_for_every_layout_in_it(case):
     search bounds each other layout of an opened group by): the pruning they allow cannot drop a faster layout."""
     from calc.architecture import lookup
     from calc.errors import InputError
-    from calc.perf.search import _group, candidates, lower_bound, member_bound
-    from calc.perf.step import predict_step
+    from calc.perf.search import _group, bound_of, candidates, lower_bound, member_bound
+    from calc.perf.step import predict_step, seconds_but_data_parallel
     from calc.perf.system import build_chip, resolve_hardware, runs_flash_attention
 
     name, hw, chips, batch, kw = case
@@ -48,6 +48,12 @@ def test_lower_bound_of_a_group_holds_for_every_layout_in_it(case):
             continue
         bound = bounds.setdefault(_group(layout), lower_bound(st))
         assert bound <= st.seconds_per_step * (1 + 1e-12), layout.describe()
+        if _group(layout) not in firsts:  # the search's bound of the group, its data-parallel time not computed
+            seconds, micro_batches = seconds_but_data_parallel(model, hardware, chips, layout)
+            dp = "data-parallel communication"
+            assert {k: v for k, v in seconds.items() if k != dp} == {k: v for k, v in st.seconds.items() if k != dp}
+            assert micro_batches == st.micro_batches
+            assert bound_of(seconds, layout.pipeline, micro_batches) <= bound * (1 + 1e-12)
         own = member_bound(firsts.setdefault(_group(layout), st), layout.recompute)
         assert bound <= own <= st.seconds_per_step * (1 + 1e-12), layout.describe()
         tighter += own > bound * (1 + 1e-9)

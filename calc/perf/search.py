@@ -17,7 +17,7 @@ from calc.display import counted, number
 from calc.errors import InputError, checks_keywords
 from calc.perf.layout import RECOMPUTE, Layout, copied, whole
 from calc.perf.memory import memory_floors
-from calc.perf.step import PARTS, Step, predict_step, recomputation_per_step, whole_chips
+from calc.perf.step import PARTS, Step, predict_step, recomputation_per_step, seconds_but_data_parallel, whole_chips
 from calc.perf.system import build_chip, resolve_hardware, runs_flash_attention
 
 TENSOR_SIZES = (1, 2, 4, 8, 16, 32, 64)
@@ -127,8 +127,9 @@ def search(model, hardware, chips, global_batch: int, *, sequence: int | None = 
     base = Layout(global_batch=global_batch, sequence=sequence, precision=rates.precision,
                   flash_attention=flash_attention)
     # Layouts are timed lazily, fastest bound first, and walked fastest first as soon as no layout left untimed can be
-    # faster: the first layout of each group (``candidate_groups``) is timed, which bounds the group (``lower_bound``);
-    # a group whose bound comes up is opened, each other layout of it then bounded by the group's bound plus its own
+    # faster: each group (``candidate_groups``) is bounded by its first layout's step without its data-parallel time
+    # (``lower_bound``; ``seconds_but_data_parallel``); a group whose bound comes up is opened, its first layout timed
+    # in full and each other layout of it bounded by the group's bound plus its own
     # recomputation (``member_bound``), and timed only when that bound comes up. The walk stops at the top layouts, so
     # layouts whose bound is beyond where it stops are never timed. Once the first layout that fits is walked, one that
     # cannot fit (``memory_floors``) is of no use (``refused`` counts those before it), and is not timed (nor is any
@@ -154,10 +155,15 @@ def search(model, hardware, chips, global_batch: int, *, sequence: int | None = 
         return floors[g][recompute, zero] > capacity
 
     firsts, pending, start = [], [], 0  # pending: (bound, group), popped from the end: smallest bound first
-    for g, (fields, members) in enumerate(groups):
-        first = time_layout(start, g, fields, *members[0])
-        firsts.append((start, first))
-        pending.append((_rounded(-math.inf if first is None else lower_bound(first)), g))
+    for g, (fields, members) in enumerate(groups):  # each group bounded by its first layout's step but its
+        try:  # data-parallel time (not computed: most groups are never opened), timed in full when opened
+            seconds, micro_batches = seconds_but_data_parallel(
+                model, hardware, chips, copied(base, **fields, recompute=members[0][0], zero=members[0][1]))
+            bound = bound_of(seconds, fields["pipeline"], micro_batches)
+        except InputError:
+            bound = -math.inf
+        firsts.append([start, None])
+        pending.append((_rounded(bound), g))
         start += len(members)
     pending.sort(reverse=True)
     capacity = math.inf if rates.capacity is None else rates.capacity * (1 + 1e-9)  # beyond the floor's rounding
@@ -177,7 +183,8 @@ def search(model, hardware, chips, global_batch: int, *, sequence: int | None = 
             time_layout(i, g, fields, recompute, zero)
         elif pending:
             g = pending.pop()[1]
-            (start, first), members = firsts[g], groups[g][1]
+            (fields, members), start = groups[g], firsts[g][0]
+            first = firsts[g][1] = time_layout(start, g, fields, *members[0])
             bounds = {} if first is None else {r: _rounded(member_bound(first, r)) for r, _ in members[1:]}
             for j in range(1, len(members)):
                 heapq.heappush(waiting, (bounds.get(members[j][0], -math.inf), start + j, g, members[j]))
@@ -243,9 +250,13 @@ def lower_bound(st: Step) -> float:
     their share of the bubble, is a lower bound of every layout of the group (tests/test_search_golden.py checks it on
     every layout of several searches).
     """
-    recomputation = st.seconds["recomputation"]
-    return (st.seconds_per_step - st.seconds["data-parallel communication"]
-            - recomputation * (1 + (st.layout.pipeline - 1) / st.micro_batches))
+    return bound_of(st.seconds, st.layout.pipeline, st.micro_batches)
+
+
+def bound_of(seconds: dict, pipeline: int, micro_batches: int) -> float:
+    """:func:`lower_bound` of a step's parts (``seconds``; its data-parallel part may be left at zero)."""
+    return (sum(seconds.values()) - seconds["data-parallel communication"]
+            - seconds["recomputation"] * (1 + (pipeline - 1) / micro_batches))
 
 
 def member_bound(first: Step, recompute: str) -> float:

@@ -310,6 +310,21 @@ def predict_step(model: Transformer, hardware, chips: int, layout: Layout, check
     return step
 
 
+def seconds_but_data_parallel(model: Transformer, hardware, chips: int, layout: Layout) -> tuple[dict, int]:
+    """The parts of :func:`predict_step`'s step but its data-parallel communication (left at zero, not computed: the
+    search bounds a group of layouts without it, ``calc.perf.search.lower_bound``), and its micro-batches per step,
+    by the same functions on the same arguments; an InputError as :func:`predict_step` raises it. Every other part is
+    as the step's, but an older framework's, which is less (its share of a smaller sum)."""
+    if not runs_flash_attention(hardware):  # Volta: the step itself, as predict_step adjusts or refuses its attention
+        st = predict_step(model, hardware, chips, layout, False)
+        return st.seconds, st.micro_batches
+    sizes = resolve(layout, model, chips)
+    chip = build_chip(hardware, layout.precision, layout.float8_casts)
+    terms = cached_layer_terms(chip, model, sizes, layout, chips)
+    per_micro_batch, _ = cached_stage_time(chip, model, sizes, layout, terms, chips)
+    return step_seconds(chip, model, sizes, layout, per_micro_batch, chips, data_parallel_time=False), sizes.micro_batches
+
+
 def recomputation_per_step(step: Step, recompute: str) -> float:
     """Seconds per step that ``step``'s layout with ``recompute`` in place of its own spends recomputing: the part
     "recomputation" of its step, m times its stage's (``step_seconds`` adds nothing else to it), from the same
@@ -451,9 +466,10 @@ def module_recomputation(chip: Chip, model: Transformer, terms: LayerTerms, bloc
 
 
 def step_seconds(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, per_micro_batch: dict,
-                 chips: int) -> dict:
+                 chips: int, data_parallel_time: bool = True) -> dict:
     """Seconds per step by part: every micro-batch through the stage, the last stage's output layer and
-    loss, the bubble, the data-parallel collectives, the optimizer step and an older framework's slowness."""
+    loss, the bubble, the data-parallel collectives, the optimizer step and an older framework's slowness
+    (``data_parallel_time`` False: the data-parallel collectives left at zero, not computed)."""
     coeff = chip.coefficients
     micro_batches, tensor = sizes.micro_batches, sizes.tensor
     micro_batch_time = sum(per_micro_batch.values())
@@ -470,9 +486,9 @@ def step_seconds(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, p
     _, expert_params, total_params = parameter_counts(model)
     dense_chip = (total_params - expert_params) / (tensor * sizes.pipeline)
     expert_chip = expert_params / ((sizes.expert_tensor or tensor) * sizes.pipeline * sizes.expert)
-    seconds["data-parallel communication"] = data_parallel(chip, sizes, layout, dense_chip, expert_chip,
-                                                           micro_batch_time, chips)
-    if sizes.pipeline > 1 and model.tied_embeddings:
+    seconds["data-parallel communication"] = (data_parallel(chip, sizes, layout, dense_chip, expert_chip,
+                                                            micro_batch_time, chips) if data_parallel_time else 0.0)
+    if sizes.pipeline > 1 and model.tied_embeddings and data_parallel_time:
         # the first stage's embedding and the last stage's output layer are one matrix, its two gradients all-reduced
         # between those stages before the optimizer step (Megatron-LM's _allreduce_embedding_grads, DeepSpeed's
         # _exec_reduce_tied_grads) [Narayanan2021] sec. 3.2
