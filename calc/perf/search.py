@@ -185,7 +185,8 @@ def search(model, hardware, chips, global_batch: int, *, sequence: int | None = 
             g = pending.pop()[1]
             (fields, members), start = groups[g], firsts[g][0]
             first = firsts[g][1] = time_layout(start, g, fields, *members[0])
-            bounds = {} if first is None else {r: _rounded(member_bound(first, r)) for r, _ in members[1:]}
+            bounds = {} if first is None else {r: _rounded(member_bound(first, r))
+                                               for r in dict.fromkeys(r for r, _ in members[1:])}  # once each
             for j in range(1, len(members)):
                 heapq.heappush(waiting, (bounds.get(members[j][0], -math.inf), start + j, g, members[j]))
         else:
