@@ -29,11 +29,12 @@ def test_budget_search_as_recorded(case):
 def test_lower_bound_of_a_group_holds_for_every_layout_in_it(case):
     """calc.perf.search.lower_bound, taken from the first layout of a group (what the search times first), is at most
     the step time of every layout of the group, and so is member_bound for the layout's own recomputation (what the
-    search bounds each other layout of an opened group by): the pruning they allow cannot drop a faster layout."""
+    search bounds each other layout of an opened group by): the pruning they allow cannot drop a faster layout. The
+    parts the search computes without a Step (seconds_but_data_parallel, seconds_in_group) are the step's own."""
     from calc.architecture import lookup
     from calc.errors import InputError
     from calc.perf.search import _group, bound_of, candidates, lower_bound, member_bound
-    from calc.perf.step import predict_step, seconds_but_data_parallel
+    from calc.perf.step import predict_step, seconds_but_data_parallel, seconds_in_group
     from calc.perf.system import build_chip, resolve_hardware, runs_flash_attention
 
     name, hw, chips, batch, kw = case
@@ -55,6 +56,7 @@ def test_lower_bound_of_a_group_holds_for_every_layout_in_it(case):
             assert micro_batches == st.micro_batches
             assert bound_of(seconds, layout.pipeline, micro_batches) <= bound * (1 + 1e-12)
         own = member_bound(firsts.setdefault(_group(layout), st), layout.recompute)
+        assert seconds_in_group(firsts[_group(layout)], layout) == st.seconds  # the search's time of one that cannot fit
         assert bound <= own <= st.seconds_per_step * (1 + 1e-12), layout.describe()
         tighter += own > bound * (1 + 1e-9)
         checked += 1

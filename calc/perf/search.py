@@ -17,7 +17,15 @@ from calc.display import counted, number
 from calc.errors import InputError, checks_keywords
 from calc.perf.layout import RECOMPUTE, Layout, copied, whole
 from calc.perf.memory import memory_floors
-from calc.perf.step import PARTS, Step, predict_step, recomputation_per_step, seconds_but_data_parallel, whole_chips
+from calc.perf.step import (
+    PARTS,
+    Step,
+    predict_step,
+    recomputation_per_step,
+    seconds_but_data_parallel,
+    seconds_in_group,
+    whole_chips,
+)
 from calc.perf.system import build_chip, resolve_hardware, runs_flash_attention
 
 TENSOR_SIZES = (1, 2, 4, 8, 16, 32, 64)
@@ -174,12 +182,19 @@ def search(model, hardware, chips, global_batch: int, *, sequence: int | None = 
         if timed and timed[0][0] < bound:
             *_, g, st = heapq.heappop(timed)
             # one whose floor is beyond the chip's memory does not fit: its memory per chip is not computed
-            walk.take(st, cannot_fit=not walk.fitting and beyond(g, st, st.layout.recompute, st.layout.zero))
+            walk.take(st, cannot_fit=st is None or (not walk.fitting and beyond(g, st, st.layout.recompute,
+                                                                                st.layout.zero)))
         elif waiting and waiting[0][0] == bound:
             _, i, g, (recompute, zero) = heapq.heappop(waiting)
             fields, first = groups[g][0], firsts[g][1]
-            if first is not None and (walk.fitting or not explain) and beyond(g, first, recompute, zero):
-                continue
+            if first is not None and beyond(g, first, recompute, zero):  # it cannot fit
+                if walk.fitting or not explain:  # of no use
+                    continue
+                if first.layout.flash_attention == flash_attention:  # of use only to ``refused``: its time alone,
+                    layout = copied(base, **fields, recompute=recompute, zero=zero)  # no Step (None)
+                    seconds = seconds_in_group(first, layout)
+                    heapq.heappush(timed, (round(sum(seconds.values()), 9), _complexity(layout), i, g, None))
+                    continue
             time_layout(i, g, fields, recompute, zero)
         elif pending:
             g = pending.pop()[1]

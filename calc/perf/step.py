@@ -325,6 +325,16 @@ def seconds_but_data_parallel(model: Transformer, hardware, chips: int, layout: 
     return step_seconds(chip, model, sizes, layout, per_micro_batch, chips, data_parallel_time=False), sizes.micro_batches
 
 
+def seconds_in_group(first: Step, layout: Layout) -> dict:
+    """:func:`predict_step`'s parts of the step of ``layout``, a layout of ``first``'s search group (the same but for
+    its recomputation and ZeRO stage, whose sizes, chip and shape are ``first``'s: ``Sizes`` holds neither), by the
+    same functions on the same arguments, without resolving the layout again or building its Step (what the search
+    times a layout that cannot fit by, when only its time counts)."""
+    terms = cached_layer_terms(first.chip, first.model, first.sizes, layout, first.chips)
+    per_micro_batch, _ = cached_stage_time(first.chip, first.model, first.sizes, layout, terms, first.chips)
+    return step_seconds(first.chip, first.model, first.sizes, layout, per_micro_batch, first.chips)
+
+
 def recomputation_per_step(step: Step, recompute: str) -> float:
     """Seconds per step that ``step``'s layout with ``recompute`` in place of its own spends recomputing: the part
     "recomputation" of its step, m times its stage's (``step_seconds`` adds nothing else to it), from the same
