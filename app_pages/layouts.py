@@ -192,7 +192,8 @@ def _start_layout() -> dict:
             # (Llama 3.1 405B on 16,384 H100: T8 P16 at 42.6%, where the fastest found is 45.2%)
             k["layouts_start"] = {n: getattr(run[1].layout, n) for n in (*START, "context", "expert", "schedule")}
         elif not takes(START):
-            found = perf.search(model, chip, chips, fixed["global_batch"], sequence=fixed["sequence"], top=1)
+            found = perf.search(model, chip, chips, fixed["global_batch"], sequence=fixed["sequence"], top=1,
+                                explain=False)  # its fastest layout only
             if found.steps:
                 best = found.steps[0].layout
                 k["layouts_start"] = {n: getattr(best, n) for n in (*START, "context", "expert")}
@@ -258,7 +259,8 @@ def _nearest_counts(name: str, hardware: str, chips: int, batch: int, sequence: 
     for n in _smooth(chips):
         side = n > chips
         try:
-            fits = side not in near and perf.search(model, hardware, n, batch, sequence=sequence, top=1).steps
+            fits = side not in near and perf.search(model, hardware, n, batch, sequence=sequence, top=1,
+                                                    explain=False).steps  # whether one fits: no explanation
         except calc.InputError:  # beyond what the chip's links allow (no network figure): no count there
             continue
         if fits:
@@ -288,6 +290,14 @@ def _no_split(name: str, hardware: str, chips: int, batch: int, sequence: int) -
         return text + f" Try {' or '.join(counts)} chips, or {other}."
     return text + (f" No cluster size from {(chips + 1) // 2:,} to {2 * chips:,} chips splits for this batch either: "
                    f"try {other}.")
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _search(name: str, hardware: str, chips: int, batch: int, sequence: int):
+    """The search's eight fastest layouts for the page's fields, kept for its reruns (the answer is read, never
+    changed): a change of your layout's fields alone searched again (a second for Qwen3 30B-A3B at 32,768 tokens on
+    1,024 H100), as did any other field's change."""
+    return perf.search(shapes[name][0], data.hardware(hardware), chips, batch, sequence=sequence, top=8)
 
 
 st.title("Parallel layouts: step time, utilization and memory")
@@ -361,7 +371,7 @@ try:
     chip = data.hardware(hardware)  # the chip object, looked up once for the search and your layout
     model.check_sequence(int(sequence))  # past learned positions: said, not "no layout fits in memory"
     with st.spinner("Searching the layouts…"):  # tens of thousands for a large mixture of experts at long sequences
-        found = perf.search(model, chip, int(chips), int(batch), sequence=int(sequence), top=8)
+        found = _search(name, hardware, int(chips), int(batch), int(sequence))
 except calc.InputError as exc:
     top.error(escape(exc))
     st.stop()

@@ -2,8 +2,9 @@
 
 A search times thousands of layouts of the same chip and shape objects; hashing a shape (a frozen dataclass of some
 forty fields) costs more than the term it would look up, so the terms are remembered by the objects' ``id`` instead.
-An entry holds its objects, so none is freed while it is remembered, and it is used only while each is the very object
-asked about. Past ``size`` entries the memo starts afresh (a bound, not a loop over anything a user gives).
+An entry holds its objects, so none is freed while it is remembered, and no other object can have its ``id`` then: an
+entry found by the ids is for the very objects asked about (Python's ``id`` is unique among objects alive at once).
+Past ``size`` entries the memo starts afresh (a bound, not a loop over anything a user gives).
 """
 
 from __future__ import annotations
@@ -20,10 +21,8 @@ class IdentityMemo:
 
     def get(self, objects: tuple, key: tuple = ()):
         """The value stored for these very ``objects`` (compared by ``is``) and ``key``, else None."""
-        found = self._store.get((tuple(map(id, objects)), key))
-        if found is not None and all(a is b for a, b in zip(found[0], objects)):
-            return found[1]
-        return None
+        found = self._store.get((tuple(map(id, objects)), key))  # held by the entry: the very objects (module docstring)
+        return None if found is None else found[1]
 
     def put(self, objects: tuple, key: tuple, value):
         """Store ``value`` (never None) for ``objects`` and ``key``; returns it."""

@@ -17,7 +17,15 @@ from calc.display import counted, number
 from calc.errors import InputError, checks_keywords
 from calc.perf.layout import RECOMPUTE, Layout, copied, whole
 from calc.perf.memory import memory_floors
-from calc.perf.step import PARTS, Step, predict_step, whole_chips
+from calc.perf.step import (
+    PARTS,
+    Step,
+    predict_step,
+    recomputation_per_step,
+    seconds_but_data_parallel,
+    seconds_in_group,
+    whole_chips,
+)
 from calc.perf.system import build_chip, resolve_hardware, runs_flash_attention
 
 TENSOR_SIZES = (1, 2, 4, 8, 16, 32, 64)
@@ -55,12 +63,20 @@ def pipeline_depths(layers: int) -> list[int]:
 def candidates(model, chips: int, global_batch: int, sequence: int, precision: str, flash_attention: bool,
                chips_per_node: int):
     """Every layout the search tries, in its order (see the module docstring)."""
+    base = Layout(global_batch=global_batch, sequence=sequence, precision=precision, flash_attention=flash_attention)
+    for fields, members in candidate_groups(model, chips, global_batch, sequence, flash_attention, chips_per_node):
+        for recompute, zero in members:
+            yield copied(base, **fields, recompute=recompute, zero=zero)
+
+
+def candidate_groups(model, chips: int, global_batch: int, sequence: int, flash_attention: bool, chips_per_node: int):
+    """The search's layouts a group at a time (``_group``: the same but for recomputation and ZeRO stage), in its order:
+    (the group's fields, its (recomputation, ZeRO stage) pairs), no layout built (the search builds those it times)."""
     tensors = [t for t in TENSOR_SIZES if t <= max(chips_per_node, 1) and chips % t == 0 and model.heads % t == 0
                and (model.kv % t == 0 or t % model.kv == 0)]
     contexts = [c for c in CONTEXT_SIZES if sequence % c == 0 and (c == 1 or sequence // c >= LONGEST_PIECE)]
     # fused attention already recomputes the scores: none and selective take the same time
     recomputes = RECOMPUTE[1:] if flash_attention else RECOMPUTE
-    base = Layout(global_batch=global_batch, sequence=sequence, precision=precision, flash_attention=flash_attention)
     for tensor in tensors:
         for context in contexts:
             for pipeline in pipeline_depths(model.layers):
@@ -69,6 +85,8 @@ def candidates(model, chips: int, global_batch: int, sequence: int, precision: s
                 data = chips // (tensor * pipeline * context)
                 experts = ([x for x in divisors(model.experts) if (data * context) % x == 0 and x <= MOST_EXPERT_RANKS]
                            if model.experts > 1 else [1])
+                zeros = (1, 3) if data * context > 1 else (1,)  # ZeRO over one copy is none
+                members = tuple((recompute, zero) for recompute in recomputes for zero in zeros)
                 for expert in experts:
                     for virtual in (VIRTUAL_STAGES if pipeline > 1 else (1,)):
                         if model.layers < pipeline * virtual and model.layers + 2 != pipeline * virtual:
@@ -81,11 +99,8 @@ def candidates(model, chips: int, global_batch: int, sequence: int, precision: s
                             if (global_batch % (micro_batch * data) or micro_batches < pipeline
                                     or (virtual > 1 and micro_batches % pipeline)):
                                 continue
-                            for recompute in recomputes:
-                                for zero in ((1, 3) if data * context > 1 else (1,)):  # ZeRO over one copy is none
-                                    yield copied(base, tensor=tensor, pipeline=pipeline, context=context,
-                                                 expert=expert, virtual_stages=virtual, micro_batch=micro_batch,
-                                                 recompute=recompute, zero=zero)
+                            yield (dict(tensor=tensor, pipeline=pipeline, context=context, expert=expert,
+                                        virtual_stages=virtual, micro_batch=micro_batch), members)
 
 
 @checks_keywords("calc.perf.search")
@@ -115,49 +130,82 @@ def search(model, hardware, chips, global_batch: int, *, sequence: int | None = 
     flash_attention = flash_attention and runs_flash_attention(hardware)  # unfused on Volta (calc.perf.step.predict_step)
     rates = build_chip(hardware, precision)
     links_needed(rates, chips)
-    layouts = list(candidates(model, chips, global_batch, sequence, rates.precision, flash_attention,
-                              rates.chips_per_node))
-    tried = len(layouts)
-    # Layouts are timed a group at a time, the groups in the order of a lower bound of their times (``lower_bound``),
-    # and walked fastest first as soon as no group left can hold a faster one: the walk stops at the top layouts, so
-    # groups whose bound is beyond where it stops are never timed. Once the first layout that fits is walked, one
-    # that cannot fit (``memory_floors``) is of no use (``refused`` counts those before it), and is not timed (nor is
-    # any before, when ``refused`` is not asked for). The answer is the exhaustive one (tests/test_search_golden.py).
+    groups = list(candidate_groups(model, chips, global_batch, sequence, flash_attention, rates.chips_per_node))
+    tried = sum(len(members) for _, members in groups)
+    base = Layout(global_batch=global_batch, sequence=sequence, precision=rates.precision,
+                  flash_attention=flash_attention)
+    # Layouts are timed lazily, fastest bound first, and walked fastest first as soon as no layout left untimed can be
+    # faster: each group (``candidate_groups``) is bounded by its first layout's step without its data-parallel time
+    # (``lower_bound``; ``seconds_but_data_parallel``); a group whose bound comes up is opened, its first layout timed
+    # in full and each other layout of it bounded by the group's bound plus its own
+    # recomputation (``member_bound``), and timed only when that bound comes up. The walk stops at the top layouts, so
+    # layouts whose bound is beyond where it stops are never timed. Once the first layout that fits is walked, one that
+    # cannot fit (``memory_floors``) is of no use (``refused`` counts those before it), and is not timed (nor is any
+    # before, when ``refused`` is not asked for). The answer is the exhaustive one (tests/test_search_golden.py).
     # Memory, the slow part, is checked only for the layouts walked.
-    timed = []  # heap of (step seconds to 1 ns, simpler first, order of candidates, Step)
+    timed = []  # heap of (step seconds to 1 ns, simpler first, order of candidates, group, Step)
 
-    def time_layout(i: int, layout: Layout) -> Step | None:
+    def time_layout(i: int, g: int, fields: dict, recompute: str, zero: int) -> Step | None:
         try:
-            st = predict_step(model, hardware, chips, layout, False)
+            st = predict_step(model, hardware, chips, copied(base, **fields, recompute=recompute, zero=zero), False)
         except InputError:
             return None
-        heapq.heappush(timed, (round(st.seconds_per_step, 9), _complexity(st.layout), i, st))
+        heapq.heappush(timed, (round(st.seconds_per_step, 9), _complexity(st.layout), i, g, st))
         return st
 
-    groups, firsts, start = [], {}, 0
-    for end in range(1, tried + 1):  # the candidates of a group come one after another
-        if end == tried or _group(layouts[end]) != _group(layouts[start]):
-            first = firsts[start] = time_layout(start, layouts[start])
-            bound = -math.inf if first is None else lower_bound(first)
-            groups.append((round(bound - 1e-9 * abs(bound), 9), start, end))
-            start = end
-    groups.sort()
+    floors = {}  # group -> its memory floors, from the first of its layouts timed (``memory_floors``)
+
+    def beyond(g: int, st: Step, recompute: str, zero: int) -> bool:
+        """Whether the layout of group ``g`` with ``recompute`` and ``zero`` cannot fit (its floor, from ``st``'s)."""
+        if g not in floors:
+            members = groups[g][1]
+            floors[g] = memory_floors(st.memory_key, {r for r, _ in members}, {z for _, z in members})
+        return floors[g][recompute, zero] > capacity
+
+    firsts, pending, start = [], [], 0  # pending: (bound, group), popped from the end: smallest bound first
+    for g, (fields, members) in enumerate(groups):  # each group bounded by its first layout's step but its
+        try:  # data-parallel time (not computed: most groups are never opened), timed in full when opened
+            seconds, micro_batches = seconds_but_data_parallel(
+                model, hardware, chips, copied(base, **fields, recompute=members[0][0], zero=members[0][1]))
+            bound = bound_of(seconds, fields["pipeline"], micro_batches)
+        except InputError:
+            bound = -math.inf
+        firsts.append([start, None])
+        pending.append((_rounded(bound), g))
+        start += len(members)
+    pending.sort(reverse=True)
     capacity = math.inf if rates.capacity is None else rates.capacity * (1 + 1e-9)  # beyond the floor's rounding
+    waiting = []  # heap of (bound, order of candidates, group, member): layouts of opened groups, untimed
     walk = _Walk(top, rival=explain)
-    for bound, start, end in groups:
-        while timed and timed[0][0] < bound and not walk.done:
-            walk.take(heapq.heappop(timed)[3])
-        if walk.done:
+    while not walk.done:
+        bound = min(pending[-1][0] if pending else math.inf, waiting[0][0] if waiting else math.inf)
+        if timed and timed[0][0] < bound:
+            *_, g, st = heapq.heappop(timed)
+            # one whose floor is beyond the chip's memory does not fit: its memory per chip is not computed
+            walk.take(st, cannot_fit=st is None or (not walk.fitting and beyond(g, st, st.layout.recompute,
+                                                                                st.layout.zero)))
+        elif waiting and waiting[0][0] == bound:
+            _, i, g, (recompute, zero) = heapq.heappop(waiting)
+            fields, first = groups[g][0], firsts[g][1]
+            if first is not None and beyond(g, first, recompute, zero):  # it cannot fit
+                if walk.fitting or not explain:  # of no use
+                    continue
+                if first.layout.flash_attention == flash_attention:  # of use only to ``refused``: its time alone,
+                    layout = copied(base, **fields, recompute=recompute, zero=zero)  # no Step (None)
+                    seconds = seconds_in_group(first, layout)
+                    heapq.heappush(timed, (round(sum(seconds.values()), 9), _complexity(layout), i, g, None))
+                    continue
+            time_layout(i, g, fields, recompute, zero)
+        elif pending:
+            g = pending.pop()[1]
+            (fields, members), start = groups[g], firsts[g][0]
+            first = firsts[g][1] = time_layout(start, g, fields, *members[0])
+            bounds = {} if first is None else {r: _rounded(member_bound(first, r))
+                                               for r in dict.fromkeys(r for r, _ in members[1:])}  # once each
+            for j in range(1, len(members)):
+                heapq.heappush(waiting, (bounds.get(members[j][0], -math.inf), start + j, g, members[j]))
+        else:
             break
-        floor = {}
-        if firsts[start] is not None and (walk.fitting or not explain):
-            group = layouts[start:end]
-            floor = memory_floors(firsts[start].memory_key, {x.recompute for x in group}, {x.zero for x in group})
-        for i in range(start + 1, end):
-            if floor.get((layouts[i].recompute, layouts[i].zero), 0.0) <= capacity:
-                time_layout(i, layouts[i])
-    while timed and not walk.done:
-        walk.take(heapq.heappop(timed)[3])
     fitting, refused, ties = walk.fitting, walk.refused, walk.ties
     if not explain:  # only the top layouts asked for: no count of what did not fit, no explanation
         return Search(fitting[:top], tried, None, "", None)
@@ -191,8 +239,9 @@ class _Walk:
     def done(self) -> bool:
         return len(self.fitting) >= self.top and (len(self.splits) > 1 or not self.rival)
 
-    def take(self, st: Step) -> None:
-        if not st.fits:
+    def take(self, st: Step, cannot_fit: bool = False) -> None:
+        """Walk ``st``, the next fastest; ``cannot_fit``: its memory is known to exceed the chip's (not computed)."""
+        if cannot_fit or not st.fits:
             self.refused += not self.fitting
             if not self.fitting:
                 self.unfit.append(st)
@@ -205,7 +254,7 @@ class _Walk:
 
 
 def _group(layout: Layout) -> tuple:
-    """Layouts that differ only in recomputation and ZeRO stage: one group of the search."""
+    """Layouts that differ only in recomputation and ZeRO stage: one group of the search (``candidate_groups``')."""
     return layout.tensor, layout.context, layout.pipeline, layout.expert, layout.virtual_stages, layout.micro_batch
 
 
@@ -221,9 +270,35 @@ def lower_bound(st: Step) -> float:
     their share of the bubble, is a lower bound of every layout of the group (tests/test_search_golden.py checks it on
     every layout of several searches).
     """
-    recomputation = st.seconds["recomputation"]
-    return (st.seconds_per_step - st.seconds["data-parallel communication"]
-            - recomputation * (1 + (st.layout.pipeline - 1) / st.micro_batches))
+    return bound_of(st.seconds, st.layout.pipeline, st.micro_batches)
+
+
+def bound_of(seconds: dict, pipeline: int, micro_batches: int) -> float:
+    """:func:`lower_bound` of a step's parts (``seconds``; its data-parallel part may be left at zero)."""
+    return (sum(seconds.values()) - seconds["data-parallel communication"]
+            - seconds["recomputation"] * (1 + (pipeline - 1) / micro_batches))
+
+
+def member_bound(first: Step, recompute: str) -> float:
+    """Seconds no layout of ``first``'s group (the same but for recomputation and ZeRO stage) with ``recompute`` takes
+    less than: :func:`lower_bound` plus that layout's own recomputation.
+
+    .. math:: t - t_{DP} - t_{re} \\left(1 + \\frac{p - 1}{m}\\right) + t'_{re}
+
+    Its part "recomputation" is m times its stage's (``calc.perf.step.recomputation_per_step``, the same stage time its
+    prediction reads), and what :func:`lower_bound` takes out of ``first``'s step for its own recomputation (its part
+    and its share of the bubble) leaves every other part of the step at most as it is in this layout's: the bubble
+    grows with the micro-batch's time, the data-parallel time is at least zero. tests/test_search_golden.py checks it
+    on every layout of several searches.
+    """
+    own = first.seconds["recomputation"] if recompute == first.layout.recompute else recomputation_per_step(first, recompute)
+    return lower_bound(first) + own
+
+
+def _rounded(bound: float) -> float:
+    """A bound to 1 ns as the step times are compared (``search``'s heap), lowered by a billionth of itself first: the
+    bound, computed in another order than the step's sum, may round the other way."""
+    return round(bound - 1e-9 * abs(bound), 9)
 
 
 def links_needed(chip, chips: int) -> None:

@@ -54,6 +54,7 @@ class Step:
     model_flop: float = field(repr=False)  # per step, whole run
     hardware_flop: float = field(repr=False)
     memory_key: tuple = field(repr=False)  # the arguments of the (cached) memory per chip, computed on demand
+    sizes: Sizes | None = field(default=None, repr=False, compare=False)  # as resolved (what the search's bounds read)
 
     @property
     def hardware(self) -> str:
@@ -308,13 +309,48 @@ def predict_step(model: Transformer, hardware, chips: int, layout: Layout, check
     # the layout as predicted, its sequence, precision and sequence parallelism filled in
     shown = copied(layout, sequence=sizes.sequence, precision=chip.precision, sequence_parallel=sizes.sequence_parallel)
     step = Step(model, chip, chips, shown, sizes.data_parallel, sizes.micro_batches, seconds, model_flop,
-                hardware_flop, memory_key)
+                hardware_flop, memory_key, sizes)
     if check_memory and not step.fits:
         need, have = step.memory_bytes / 1e9, chip.capacity / 1e9
         raise InputError("memory per chip", f"this layout needs {need:,.1f} GB per chip and {chip.name} has "
                                             f"{have:,.1f} GB: it needs {need - have:,.1f} GB more; more tensor or pipeline "
                                             f"parallelism, recomputation, ZeRO or a smaller micro-batch would fit")
     return step
+
+
+def seconds_but_data_parallel(model: Transformer, hardware, chips: int, layout: Layout) -> tuple[dict, int]:
+    """The parts of :func:`predict_step`'s step but its data-parallel communication (left at zero, not computed: the
+    search bounds a group of layouts without it, ``calc.perf.search.lower_bound``), and its micro-batches per step,
+    by the same functions on the same arguments; an InputError as :func:`predict_step` raises it. Every other part is
+    as the step's, but an older framework's, which is less (its share of a smaller sum)."""
+    if not runs_flash_attention(hardware):  # Volta: the step itself, as predict_step adjusts or refuses its attention
+        st = predict_step(model, hardware, chips, layout, False)
+        return st.seconds, st.micro_batches
+    sizes = resolve(layout, model, chips)
+    chip = build_chip(hardware, layout.precision, layout.float8_casts)
+    terms = cached_layer_terms(chip, model, sizes, layout, chips)
+    per_micro_batch, _ = cached_stage_time(chip, model, sizes, layout, terms, chips)
+    return step_seconds(chip, model, sizes, layout, per_micro_batch, chips, data_parallel_time=False), sizes.micro_batches
+
+
+def seconds_in_group(first: Step, layout: Layout) -> dict:
+    """:func:`predict_step`'s parts of the step of ``layout``, a layout of ``first``'s search group (the same but for
+    its recomputation and ZeRO stage, whose sizes, chip and shape are ``first``'s: ``Sizes`` holds neither), by the
+    same functions on the same arguments, without resolving the layout again or building its Step (what the search
+    times a layout that cannot fit by, when only its time counts)."""
+    terms = cached_layer_terms(first.chip, first.model, first.sizes, layout, first.chips)
+    per_micro_batch, _ = cached_stage_time(first.chip, first.model, first.sizes, layout, terms, first.chips)
+    return step_seconds(first.chip, first.model, first.sizes, layout, per_micro_batch, first.chips)
+
+
+def recomputation_per_step(step: Step, recompute: str) -> float:
+    """Seconds per step that ``step``'s layout with ``recompute`` in place of its own spends recomputing: the part
+    "recomputation" of its step, m times its stage's (``step_seconds`` adds nothing else to it), from the same
+    remembered stage time its prediction would read (what the search bounds a group's other layouts by)."""
+    layout = copied(step.layout, recompute=recompute)
+    terms = cached_layer_terms(step.chip, step.model, step.sizes, layout, step.chips)
+    per_micro_batch, _ = cached_stage_time(step.chip, step.model, step.sizes, layout, terms, step.chips)
+    return step.micro_batches * per_micro_batch["recomputation"]
 
 
 _LOGITS = IdentityMemo(4096)  # (chip; tokens, d_model, vocab share) -> Matmul: one per micro-batch shape in a search
@@ -448,9 +484,10 @@ def module_recomputation(chip: Chip, model: Transformer, terms: LayerTerms, bloc
 
 
 def step_seconds(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, per_micro_batch: dict,
-                 chips: int) -> dict:
+                 chips: int, data_parallel_time: bool = True) -> dict:
     """Seconds per step by part: every micro-batch through the stage, the last stage's output layer and
-    loss, the bubble, the data-parallel collectives, the optimizer step and an older framework's slowness."""
+    loss, the bubble, the data-parallel collectives, the optimizer step and an older framework's slowness
+    (``data_parallel_time`` False: the data-parallel collectives left at zero, not computed)."""
     coeff = chip.coefficients
     micro_batches, tensor = sizes.micro_batches, sizes.tensor
     micro_batch_time = sum(per_micro_batch.values())
@@ -467,9 +504,9 @@ def step_seconds(chip: Chip, model: Transformer, sizes: Sizes, layout: Layout, p
     _, expert_params, total_params = parameter_counts(model)
     dense_chip = (total_params - expert_params) / (tensor * sizes.pipeline)
     expert_chip = expert_params / ((sizes.expert_tensor or tensor) * sizes.pipeline * sizes.expert)
-    seconds["data-parallel communication"] = data_parallel(chip, sizes, layout, dense_chip, expert_chip,
-                                                           micro_batch_time, chips)
-    if sizes.pipeline > 1 and model.tied_embeddings:
+    seconds["data-parallel communication"] = (data_parallel(chip, sizes, layout, dense_chip, expert_chip,
+                                                            micro_batch_time, chips) if data_parallel_time else 0.0)
+    if sizes.pipeline > 1 and model.tied_embeddings and data_parallel_time:
         # the first stage's embedding and the last stage's output layer are one matrix, its two gradients all-reduced
         # between those stages before the optimizer step (Megatron-LM's _allreduce_embedding_grads, DeepSpeed's
         # _exec_reduce_tied_grads) [Narayanan2021] sec. 3.2

@@ -253,7 +253,8 @@ def _fastest(model, hardware, chips: int, global_batch: int, sequence: int, prec
     from calc.perf.search import search
 
     try:
-        found = search(model, hardware, chips, global_batch, sequence=sequence, precision=precision, top=1)
+        found = search(model, hardware, chips, global_batch, sequence=sequence, precision=precision, top=1,
+                       explain=False)  # the fastest only: no count of what did not fit, no explanation
     except InputError:
         return None
     return found.steps[0] if found.steps else None

@@ -13,6 +13,7 @@ import numpy as np
 
 from calc import data, prices
 from calc.errors import InputError
+from calc.perf.memo import IdentityMemo
 from calc.reader import read_value
 
 
@@ -39,9 +40,16 @@ def chip_price(hw: data.Hardware, price=None) -> tuple[float | None, str]:
     return p.price.m_as("USD/chip/hour"), prices.price_basis(p)
 
 
+_TDP = IdentityMemo(256)  # hardware row -> (its TDP in W,): each layout a serving search tries reads it once
+
+
 def tdp(hw: data.Hardware) -> float | None:
-    """The chip's TDP in W, or None when data/hardware.csv has none."""
-    return None if hw.tdp is None else hw.tdp.m_as("W/chip")
+    """The chip's TDP in W, or None when data/hardware.csv has none; remembered for the same hardware object (a
+    pint conversion was a tenth of a lifetime size curve's 287 serving searches)."""
+    found = _TDP.get((hw,))
+    if found is None:
+        found = _TDP.put((hw,), (), (None if hw.tdp is None else hw.tdp.m_as("W/chip"),))
+    return found[0]
 
 
 def defaults(pue=None, carbon_intensity=None) -> tuple[float, float]:
