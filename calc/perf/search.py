@@ -243,7 +243,7 @@ class _Walk:
         """Walk ``st``, the next fastest; ``cannot_fit``: its memory is known to exceed the chip's (not computed)."""
         if cannot_fit or not st.fits:
             self.refused += not self.fitting
-            if not self.fitting:
+            if not self.fitting and st is not None:  # None: a layout timed for ``refused`` alone (no Step built)
                 self.unfit.append(st)
         elif any(same(st, f) for f in self.fitting[-8:]):
             self.ties += 1
