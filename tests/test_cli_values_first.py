@@ -1,6 +1,7 @@
-"""step names a bad layout value before a missing --global-batch (fresh22): '--tensor 0', '--recompute ful',
-'--zero 4', '--dp-overlap nan' and '--sequence 0' without --global-batch were each told '--global-batch: required',
-and the value itself came out only once a batch was given. A good layout without a batch still asks for one."""
+"""A bad value is named before a missing flag (fresh22). step: '--tensor 0', '--recompute ful', '--zero 4',
+'--dp-overlap nan' and '--sequence 0' without --global-batch were each told '--global-batch: required', and the
+value itself came out only once a batch was given. A good layout without a batch still asks for one.
+params (and every command with the shape flags): '--layers 0 --d-model 8192 --heads 64' was told '--vocab: required'."""
 
 from __future__ import annotations
 
@@ -32,3 +33,15 @@ def test_a_good_layout_without_a_batch_still_asks_for_one(capsys, flags):
     code = main([*RUN, *flags])
     out, err = capsys.readouterr()
     assert code == 2 and err.startswith("calc: error: --global-batch: required"), err
+
+
+@pytest.mark.parametrize("flags, said", [
+    (["--layers", "0", "--d-model", "8192", "--heads", "64"], "--layers: expected a whole number >= 1, got 0"),
+    (["--layers", "80", "--d-model", "-1"], "--d-model: expected a whole number >= 1, got -1"),
+    (["--layers", "80", "--d-model", "8192", "--heads", "64"], "--vocab: required with the other shape flags (--vocab, "
+                                                               "--context missing)"),
+])
+def test_a_bad_shape_value_is_said_before_the_missing_flags(capsys, flags, said):
+    code = main(["params", *flags])
+    out, err = capsys.readouterr()
+    assert code == 2 and not out and err.startswith(f"calc: error: {said}"), err
