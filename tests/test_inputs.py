@@ -687,3 +687,12 @@ def test_a_second_number_in_words_is_not_called_arithmetic(text, said):
     with pytest.raises(InputError) as exc:
         calc.estimate(params=text, tokens="1.4T")
     assert str(exc.value) == f"params: expected one number followed by a unit, got {text!r}{said}"
+
+
+def test_an_empty_or_long_value_in_a_link_is_said_in_words():
+    """'?hardware=' was 'expected a value of 1 to 200 characters, got 0', read as a zero given (fresh22)."""
+    from calc.scenario import read_query
+
+    _, problems = read_query({"hardware": "", "params": "7" * 300})
+    assert problems == ["hardware: expected a value of 1 to 200 characters, got an empty value",
+                        "params: expected a value of 1 to 200 characters, got 300 characters"]
