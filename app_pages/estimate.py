@@ -146,8 +146,8 @@ def _render_inputs(errors: dict[tuple[str, ...], str], heading: str = "Not read"
     row.selectbox(label("finetune"), [PRETRAINING, *methods()], key="in_finetune", width=FIELD_WIDTH,
                   help="A fine-tuning run: its FLOP per token (LoRA and QLoRA: 4 per weight, no weight gradients; "
                        "data/finetuning.csv), and no pre-training warnings.")
-    if marked := [n for n in FIELDS if any(n in bad for bad in errors)]:
-        st.html(f"<style>{_red_labels(marked)}</style>")  # a bad field's label in red
+    marked = [n for n in FIELDS if any(n in bad for bad in errors)]
+    st.html(f"<style>{_red_labels(marked) if marked else ''}</style>")  # a bad field's label in red
     for section, names in LAYOUT:
         st.markdown(f"**{section}**")
         row = st.container(horizontal=True, vertical_alignment="bottom")  # boxes in line when a label takes two lines

@@ -112,9 +112,19 @@ def _mixture(own: dict) -> bool:
     return bool(active.m_as("param") < total.m_as("param") * (1 - 1e-3))
 
 
+def _one_value(own: dict) -> dict:
+    """The scenario with its ranges of parameters and tokens at their medians, as Compare and Cost take them: this
+    page reads one value, and the range's text in its fields was refused there (fresh22)."""
+    one = dict(own)
+    for name in ("params", "tokens"):
+        if ".." in one.get(name, "") and (median := session.median(name)) is not None:
+            one[name] = show(name, median)
+    return one
+
+
 def _defaults() -> None:
     """Fill every field the link (or the last visit) has not: the scenario's run, else Sardana's example."""
-    own = session.get()
+    own = _one_value(session.get())
     # a mixture of experts (active parameters given) is not a dense run: the laws do not give its quality, as
     # calc lifetime --model DeepSeek-V3 refuses; Sardana's example stands in and the page says so (_moe_note)
     run = own.get("params") if not _mixture(own) else None
@@ -266,6 +276,12 @@ elif (mode == "run" and session.get().get("params") and not session.get().get("t
       and st.session_state["lt_params"] == session.get()["params"] and st.session_state["lt_tokens"] == EXAMPLE["tokens"]):
     st.caption(f"Training tokens: your Estimate scenario gives its parameters ({escape(session.get()['params'], limit=60)}) "
                f"but no tokens; Sardana et al.'s {EXAMPLE['tokens']} stand in until you type its own.")
+ranged = {n: session.get()[n] for n in ("params", "tokens") if ".." in session.get().get(n, "")
+          and st.session_state["lt_" + n] == _one_value(session.get())[n]}
+if mode == "run" and ranged:
+    st.caption("Your Estimate scenario's " + " and ".join(f"{label.lower()} {escape(text, limit=60)}" for label, text in
+               zip(("Parameters" if n == "params" else "Training tokens" for n in ranged), ranged.values()))
+               + " at the median: this page reads one value (the Estimate page shows the spread).")
 
 def _optimum():
     """The first section: the lifetime optimum at the quality and demand given, its tables and its curve; None (said

@@ -242,6 +242,12 @@ def tokens() -> float | None:
     return _count("tokens")
 
 
+def median(name: str) -> pint.Quantity | None:
+    """The scenario's ``params``, ``active_params`` or ``tokens`` (a range's median), or None."""
+    value = _count(name)
+    return None if value is None else calc.Q_(value, "token" if name == "tokens" else "param")
+
+
 def _count(name: str, scenario: dict[str, str] | None = None) -> float | None:
     """``params``, ``active_params`` or ``tokens`` of ``scenario`` (the session's if None) as a
     number (a range's median), rounded to 6 figures so that 70B and 70 Gparam are equal; or None."""

@@ -18,7 +18,7 @@ from calc.architecture.transformer import LONGEST_SEQUENCE
 from calc.display import as_text, escape, number, show
 from calc.memory import DEFAULTS, RECOMPUTE, STATES, min_chips, per_chip
 from calc.scaling import compute_optimal, laws
-from calc.scenario import has_range
+from calc.scenario import has_range, read_scenario
 from calc.scenario import inputs as scenario_inputs
 
 shapes = published()
@@ -86,7 +86,20 @@ def _read_config(upload) -> tuple[Transformer | None, str]:
     try:
         return Transformer.from_config(raw), ""
     except calc.InputError as exc:
-        return None, escape(exc, limit=600)  # echoes the file's text: escaped, never Markdown
+        hint = ""
+        if "model_type" not in raw and _is_scenario(upload.getvalue()):  # the Estimate page says the converse
+            hint = (". This looks like a scenario saved by the Estimate page's \"Download the scenario\": its \"Load "
+                    "a scenario (JSON)\" field loads it; this field reads a model's config.json")
+        return None, escape(exc, limit=600) + hint  # echoes the file's text: escaped, never Markdown
+
+
+def _is_scenario(raw: bytes) -> bool:
+    """Whether an uploaded file is a scenario the Estimate page loads (name: "value unit" pairs), not a config.json."""
+    try:
+        read_scenario(raw)
+    except calc.InputError:
+        return False
+    return True
 
 
 _PATTERN_FIXED = ("A hybrid model's layer count is set by its config's layer pattern (one letter per layer: Mamba-2, "

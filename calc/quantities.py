@@ -33,8 +33,8 @@ def _check_unit_text(text: str, field: str, original: str) -> None:
             if text[pos:].strip() == "":
                 break
             if text[pos:].strip()[:1].isdigit():
-                raise InputError(field, f"expected one number followed by a unit, got {_quote(original)}: "
-                                        "arithmetic such as 1/2 or (5) is not read; write the number itself")
+                raise InputError(field, f"expected one number followed by a unit, got {_quote(original)}"
+                                        + _second_number_hint(text[:pos], original))
             raise InputError(field, f"unexpected {text[pos:].strip()[:12]!r} in the unit of {_quote(original)}")
         if m.group("pow") is not None and abs(int(m.group("pow"))) > _MAX_UNIT_POWER:
             raise InputError(field, f"a unit power above {_MAX_UNIT_POWER} is not a unit people use, in {_quote(original)}")
@@ -44,6 +44,24 @@ def _check_unit_text(text: str, field: str, original: str) -> None:
         if depth > 4:
             raise InputError(field, f"too deeply nested: {_quote(original)}")
         pos = m.end()
+
+
+_RANGE_WORDS = re.compile(r"^\s*(?:between\s+)?(?P<low>.+?)\s+(?:to|and|through|until)\s+(?P<high>.+?)\s*$", re.I)
+
+
+def _second_number_hint(before: str, original: str) -> str:
+    """What to say of a second number in the unit text ``before`` it: a range in words ("60e9 to 80e9 param",
+    "between 60B and 80B") is written low..high; an operator before it (1/2, (5)) is arithmetic; else nothing.
+
+    >>> _second_number_hint("to ", "60e9 to 80e9 param"), _second_number_hint("/", "1/2")
+    ('; a range is written low..high (60e9..80e9 param)', ': arithmetic such as 1/2 or (5) is not read; write the number itself')
+    """
+    words = _RANGE_WORDS.match(original)
+    if words and re.search(r"(?:^|\s)(?:between|to|and|through|until)\s*$", before, re.I):
+        return f"; a range is written low..high ({words['low']}..{words['high']})"
+    if re.search(r"[*/()·]\s*$", before):
+        return ": arithmetic such as 1/2 or (5) is not read; write the number itself"
+    return ""
 
 
 def parse_quantity(value, field: str, unit: str, *, bare_ok: bool, shown_in: str | None = None) -> pint.Quantity:

@@ -50,7 +50,8 @@ def check_field(name: str, value) -> str:
                                    "what a float holds (about 1.8 × 10^308)") from None
     text = value.strip() if isinstance(value, str) else repr(value)
     if not text or len(text) > MAX_TEXT:
-        raise InputError(name, f"expected a value of 1 to {MAX_TEXT} characters, got {len(text)}")
+        raise InputError(name, f"expected a value of 1 to {MAX_TEXT} characters, got "  # "got 0" read as a zero (fresh22)
+                               + ("an empty value" if not text else f"{len(text):,} characters"))
     if name == "dataset_size":
         tokens_in(text)
     elif name == "hardware":

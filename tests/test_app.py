@@ -214,6 +214,17 @@ def test_every_bad_field_is_named_under_its_row_and_marked():
     assert at.text_input(key="in_chips").value == "abc"  # kept, not reset by its label
 
 
+def test_a_corrected_field_is_no_longer_marked():
+    """The red labels' style is drawn on every run, empty when no field is bad: a style-only st.html goes to
+    Streamlit's event container, which a fragment's rerun does not clear, so a label once red stayed red in the
+    browser after the field was corrected (fresh22: Parameters '70 bananas', then '70B'; tests/test_browser.py)."""
+    at = _app(params="70B", tokens="1.4T")
+    at.text_input(key="in_params").input("70 bananas").run()
+    assert ".st-key-in_params label p" in at.get("html")[0].proto.body
+    at.text_input(key="in_params").input("70B").run()
+    assert not at.error and at.get("html")[0].proto.body == "<style></style>"
+
+
 def test_contradiction_names_the_inputs():
     at = _app(compute="6.3e23 FLOP", params="175e9", tokens="300e9")
     summary, row = _plain(at.error[0].value), _plain(at.error[1].value)  # the summary above the fields, then the row

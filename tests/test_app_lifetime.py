@@ -525,3 +525,15 @@ def test_a_chip_hour_price_in_the_per_flop_field_is_said_in_this_section_s_terms
 def test_a_links_law_with_capitals_is_read_as_its_name():
     at = open_page(PAGE, **{"lifetime.law": "Hoffmann2022"})
     assert at.selectbox(key="lt_law").value == "hoffmann2022" and not at.warning
+
+
+def test_a_scenarios_range_is_taken_at_its_median():
+    """fresh22: a scenario of 60e9..80e9 param put the range's text in the Parameters field, which then refused it
+    ('a range is not accepted here'); Compare and Cost take a range's median, and so does this page, saying so."""
+    at = open_page(PAGE, params="60e9..80e9 param", tokens="1.4T")
+    median = show("params", calc.uncertainty.parse_range("60e9..80e9 param", "params").quantile(0.5))
+    assert at.text_input(key="lt_params").value == median == "69.3B params"
+    assert any("Your Estimate scenario's parameters 60e9..80e9 param at the median" in c.value.replace("\\", "")
+               for c in at.caption)
+    r = calc.lifetime(params=median, tokens="1.4T", inference_tokens="2T token")
+    assert _metrics(at)["Lifetime optimum"] == show("params", r.params, True)

@@ -269,3 +269,13 @@ def test_a_window_needs_its_layers_in_range():
         Transformer(layers=2, d_model=64, heads=4, vocab=100, context=64, window_layers=3, window=16)
     with pytest.raises(calc.errors.InputError, match="window_layers"):
         Transformer(layers=2, d_model=64, heads=4, vocab=100, context=64, window_layers=1)
+
+
+def test_a_sequence_far_past_the_context_is_said_without_e_notation():
+    """'--sequence 1e9' warned '1,000,000,000 tokens is 1.22e+05x the shape's context' (fresh22: `.3g` writes
+    e-notation from 1,000x); the ratio is written as every number on screen is (calc.display.number)."""
+    from calc.architecture import lookup
+
+    note = lookup("Llama 3 70B").sequence_note(10**9)
+    assert "is 122,070x the shape's context of 8,192" in note and "e+" not in note
+    assert "is 12.2x" in lookup("Llama 3 70B").sequence_note(100_000)

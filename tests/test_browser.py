@@ -321,6 +321,20 @@ def test_change_an_input_and_see_the_result_change(user):
     assert "chips=20000" in user.page.url
 
 
+@pytest.mark.slow
+def test_a_corrected_field_loses_its_red_label(user):
+    """A bad field's label is painted red by a style element; the field corrected, the red went only on a reload
+    (fresh22: the style-only st.html sits in the event container, which the fields' fragment rerun leaves)."""
+    color = "() => getComputedStyle(document.querySelector('.st-key-in_params label p')).color"
+    user.open("", {"params": "70B", "tokens": "1.4T"})
+    plain = user.page.evaluate(color)
+    user.type("Parameters", "70 bananas")
+    assert user.page.evaluate(color) != plain
+    user.type("Parameters", "70B")
+    user.check()
+    assert user.page.evaluate(color) == plain
+
+
 def test_the_estimate_charts_log_no_vega_warning(user):
     """The chip-count charts took their data after their first draw, on empty log scales: Vega logged "Infinite
     extent for field chips" and "Log scale domain includes zero" eight times per load (and "zero is dropped"

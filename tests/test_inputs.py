@@ -672,3 +672,27 @@ def test_a_carbon_intensity_in_grams_of_co2_reads_at_every_door(capsys):
     assert main(["estimate", "--params", "7e9", "--carbon-intensity", "400 xCO2/kWh"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "--carbon-intensity" in err and "unknown unit 'xCO2'" in err and "kg/kWh" in err
+
+
+@pytest.mark.parametrize("text, said", [
+    ("60e9 to 80e9 param", "; a range is written low..high (60e9..80e9 param)"),
+    ("between 60B and 80B", "; a range is written low..high (60B..80B)"),
+    ("60B TO 80B", "; a range is written low..high (60B..80B)"),
+    ("about 70B", ""),
+    ("70 param 80", ""),
+])
+def test_a_second_number_in_words_is_not_called_arithmetic(text, said):
+    """'60e9 to 80e9 param' was told 'arithmetic such as 1/2 or (5) is not read' (fresh22, the Estimate page's
+    Parameters): a range in words is shown as low..high; a second number after a word is said as such."""
+    with pytest.raises(InputError) as exc:
+        calc.estimate(params=text, tokens="1.4T")
+    assert str(exc.value) == f"params: expected one number followed by a unit, got {text!r}{said}"
+
+
+def test_an_empty_or_long_value_in_a_link_is_said_in_words():
+    """'?hardware=' was 'expected a value of 1 to 200 characters, got 0', read as a zero given (fresh22)."""
+    from calc.scenario import read_query
+
+    _, problems = read_query({"hardware": "", "params": "7" * 300})
+    assert problems == ["hardware: expected a value of 1 to 200 characters, got an empty value",
+                        "params: expected a value of 1 to 200 characters, got 300 characters"]

@@ -336,3 +336,19 @@ def test_a_published_shape_sent_to_estimate_gives_the_command_line_s_numbers():
     for name, label in (("duration", "Duration"), ("cost", "Cost"), ("compute", "Training compute (FLOP)"),
                         ("chip_hours", "Chip time (chip-hours)"), ("utilization", "Utilization (MFU)")):
         assert shown[label] in show(name, cli[name].value), (name, shown[label], show(name, cli[name].value))
+
+
+def test_a_scenario_file_uploaded_as_a_config_says_where_it_loads():
+    """fresh22: a scenario saved by the Estimate page, uploaded here, was told only 'no model_type; known model types:
+    ...'; the Estimate page already names this page for a config.json uploaded there: the converse is said too."""
+    at = _page()
+    scenario = json.dumps({"params": "70B", "tokens": "1.4T", "hardware": "H100 SXM5", "chips": "1024"}).encode()
+    at.file_uploader(key="shape_config").upload("scenario.json", scenario, "application/json").run()
+    assert not at.exception and len(at.error) == 1
+    shown = at.error[0].value.replace("\\", "")
+    assert "no model_type" in shown and 'This looks like a scenario saved by the Estimate page\'s "Download the ' \
+        'scenario": its "Load a scenario (JSON)" field loads it; this field reads a model\'s config.json. The page ' \
+        "keeps" in shown, shown
+    not_scenario = json.dumps({"hidden_size": 4096}).encode()  # no model_type, and no scenario either: no hint
+    at.file_uploader(key="shape_config").upload("x.json", not_scenario, "application/json").run()
+    assert "looks like a scenario" not in at.error[0].value

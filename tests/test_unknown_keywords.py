@@ -59,3 +59,13 @@ def test_signatures_stay_the_functions_own():
 def test_a_name_far_from_every_keyword_lists_them():
     with pytest.raises(UnknownKeyword, match=r"^zzzz: not a keyword of calc.lifetime; its keywords are loss, params, "):
         calc.lifetime(zzzz=1)
+
+
+def test_a_misspelt_attribute_of_an_estimate_suggests_the_quantity():
+    """est.prise raised AttributeError('prise') alone (fresh22): the quantities are looked up in __getattr__, so
+    Python's own suggestion never came; the error names the nearest quantity and lists them."""
+    est = calc.estimate(params=7e10, tokens=1e12)
+    with pytest.raises(AttributeError, match=r"^'Estimate' has no attribute 'prise' \(did you mean price\?\); its "
+                                             r"quantities are params, "):
+        getattr(est, "prise")  # noqa: B009 (the attribute as a user types it)
+    assert not hasattr(est, "_private") and not hasattr(est, "foo")

@@ -16,6 +16,7 @@ import pint
 from calc.architecture import flop
 from calc.architecture.config import shape_fields
 from calc.architecture.parameters import NORMS, ParameterCounts
+from calc.display import number
 from calc.errors import InputError, did_you_mean
 from calc.reader import whole as _whole
 from calc.units import Q_
@@ -327,10 +328,10 @@ class Transformer(ParameterCounts):
             return None
         if self.learned_positions:  # GPT-2 served 1,000 + 1,000 tokens was said to stretch its positions, as a
             # rotary shape's can; a learned table has no row past its context (training refuses it: check_sequence)
-            return (f"{what}: {sequence:,} tokens is {sequence / self.context:,.3g}x the shape's {self.context:,} "
+            return (f"{what}: {sequence:,} tokens is {number(sequence / self.context)}x the shape's {self.context:,} "
                     f"positions, and its position embeddings are learned: it has none past {self.context:,}, so no "
                     f"engine serves this request; give at most {self.context:,} for the {what.split(' of ')[0]}")
-        return (f"{what}: {sequence:,} tokens is {sequence / self.context:,.3g}x the shape's context of "
+        return (f"{what}: {sequence:,} tokens is {number(sequence / self.context)}x the shape's context of "
                 f"{self.context:,}: positions stretched beyond what it was trained at (a long-context phase, "
                 f"as Llama 3.1's 8K to 128K); check the {what.split(' of ')[0]}, or give the shape a longer context")
 

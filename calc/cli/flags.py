@@ -184,6 +184,11 @@ def _shape(args):
                                   "data/architectures.csv), a Hugging Face config (--config config.json), or the "
                                   "shape itself (--layers, --d-model, --heads, --vocab, --context)")
     if missing:
+        from calc.reader import whole
+
+        for name in ("layers", "d_model", "heads", "vocab", "context"):  # a bad value said first, as the shape says it:
+            if name in given:  # '--layers 0' was told '--vocab: required' (fresh22)
+                whole(name, given[name])
         raise InputError(missing[0], f"required with the other shape flags ({', '.join('--' + m.replace('_', '-') for m in missing)} "
                                      "missing), or give --model NAME or --config FILE")
     return Transformer(**given)

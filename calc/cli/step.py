@@ -19,7 +19,7 @@ from calc.cli.flags import (
     shape_label,
 )
 from calc.errors import InputError
-from calc.reader import read_value, whole_text
+from calc.reader import read_value, whole, whole_text
 from calc.vocabulary import precision_name
 
 
@@ -116,6 +116,21 @@ def _options_that_apply(args, model) -> None:
                                               "attention is not latent (mlp and layernorm apply to it)")
 
 
+def _layout_values(args, model) -> None:
+    """The layout flags' values that need no global batch, checked as the prediction checks them (sizes whole and at
+    least 1, named options known, overlaps fractions, the sequence within the model's positions)."""
+    from calc.perf import layout
+
+    _options_that_apply(args, model)
+    layout.check_options(layout.Layout(**_layout(args)))
+    for name in ("tensor", "pipeline", "context", "expert", "expert_tensor", "virtual_stages", "micro_batch",
+                 "zero_group"):
+        if getattr(args, name) is not None:
+            whole(name, getattr(args, name))
+    if args.sequence is not None:
+        model.check_sequence(whole("sequence", args.sequence))
+
+
 SEARCHED_READS = ("global_batch", "sequence", "precision", "flash_attention")  # the layout flags a search reads
 
 
@@ -159,6 +174,7 @@ def _step(args) -> int:
         raise InputError("precision", f"expected one of {', '.join(data.PRECISIONS)}, got {args.precision!r:.40}"
                                       f"{precision_hint(args.precision, data.PRECISIONS, n=1)}")
     if args.global_batch is None and not (args.search or args.budget is not None):
+        _layout_values(args, model)  # a bad value said first: '--tensor 0' was told the global batch is required (fresh22)
         raise InputError("global_batch", "required: the number of sequences per optimizer step, e.g. "
                                          "--global-batch 1536 (GPT-3: 1536 sequences of 2048 tokens); --search and "
                                          "--budget choose one where none is given")

@@ -9,7 +9,7 @@ import numpy as np
 import pint
 
 from calc import data
-from calc.errors import Undetermined, UndeterminedAttribute
+from calc.errors import Undetermined, UndeterminedAttribute, did_you_mean
 from calc.estimate.inputs import _UNIT
 from calc.vocabulary import QUANTITIES
 
@@ -60,7 +60,11 @@ class Estimate:
         if name in QUANTITIES:
             why = self.__dict__.get("undetermined", {}).get(name, "")
             raise UndeterminedAttribute(name, "not determined by these inputs" + (f": {why}" if why else ""))
-        raise AttributeError(name)
+        if name.startswith("_"):  # copy, pickle and numpy probe for these: a plain miss, no suggestion
+            raise AttributeError(name)
+        # est.prise said only 'prise' (fresh22): the quantities are looked up here, so Python cannot suggest them
+        raise AttributeError(f"'Estimate' has no attribute {name!r}{did_you_mean(name, QUANTITIES)}; its quantities "
+                             f"are {', '.join(QUANTITIES)}", name=name, obj=self)
 
     def __getitem__(self, name: str) -> Item:
         if name not in self.items:
