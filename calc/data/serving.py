@@ -393,6 +393,13 @@ def serving_datasets() -> dict[str, dict]:
     return out
 
 
+def _check_dataset(r, known) -> None:
+    """Refuse row ``r`` whose ``dataset`` is none of data/serving_datasets.csv's (``known``), by file, row and column."""
+    if r["dataset"] not in known:
+        raise DataError(r.path, r.line, "dataset", f"{r['dataset']!r} is no dataset of data/serving_datasets.csv "
+                                                   f"(known: {', '.join(known)})")
+
+
 @cache
 def serving_round_tpot() -> dict[tuple[str, int], float]:
     """loadgen's mean TPOT over a dataset's samples against the engine's mean step where the engine hands its tokens out
@@ -403,9 +410,7 @@ def serving_round_tpot() -> dict[tuple[str, int], float]:
     known = serving_datasets()
     out = {}
     for r in rows:
-        if r["dataset"] not in known:
-            raise DataError(r.path, r.line, "dataset", f"{r['dataset']!r} is no dataset of data/serving_datasets.csv "
-                                                       f"(known: {', '.join(known)})")
+        _check_dataset(r, known)
         n = r["scheduler_steps"]
         if n is None or n < 2 or n != int(n):
             raise DataError(r.path, r.line, "scheduler_steps", f"expected a whole number of steps >= 2, read {n!r:.40}")
@@ -427,9 +432,7 @@ def serving_workloads() -> dict[str, dict]:
     known = serving_datasets()
     out = {}
     for r in rows:
-        if r["dataset"] not in known:
-            raise DataError(r.path, r.line, "dataset", f"{r['dataset']!r} is no dataset of data/serving_datasets.csv "
-                                                       f"(known: {', '.join(known)})")
+        _check_dataset(r, known)
         n = r["requests"]
         if n is not None and not float(n).is_integer():
             raise DataError(r.path, r.line, "requests", f"expected a whole number of requests, read {n:g}")
