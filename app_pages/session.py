@@ -46,7 +46,7 @@ def start(page: str = "") -> None:
             owner, dot, field = k.partition(".")
             if dot and field and owner in OWN_FIELDS:
                 views.setdefault(owner, {})[field] = query.pop(k)
-        scenario, problems = read_query(query)
+        scenario, problems = read_query(query, lambda k: _own_hint(page, k))
         st.session_state[KEY] = scenario
         st.session_state[PROBLEMS] = twice + problems
         st.session_state[PENDING] = True
@@ -54,6 +54,15 @@ def start(page: str = "") -> None:
     _to_url(st.session_state[KEY])
     for problem in st.session_state.get(PROBLEMS, []):
         st.warning(f"Ignored from the link: {escape(problem)}")
+
+
+def _own_hint(page: str, name: str) -> str:
+    """What a link's unknown undotted ``name`` may have meant on ``page`` (its URL path): the page's own
+    field, written ``page.name`` ('/serving?model=...' meant serving.model); "" on a page without fields of
+    its own, or for a name that already holds a dot."""
+    if page not in OWN_FIELDS or "." in name or not name.isprintable():
+        return ""
+    return f"this page's own fields are written with its name first, as {page}.{name[:40]}"
 
 
 def get() -> dict[str, str]:

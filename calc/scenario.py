@@ -25,11 +25,13 @@ MAX_TEXT = 200  # the longest value read
 NAMES = (*BY_NAME, "dataset_size")
 
 
-def check_field(name: str, value) -> str:
+def check_field(name: str, value, hint: str = "") -> str:
     """One field of a scenario, checked as any input is; returns its text (stripped).
 
     Raises ``InputError`` naming the field: an unknown name, a value that is not text or a
     number, an unknown accelerator or number format, or a quantity (or range) the model rejects.
+    ``hint`` is said after an unknown name, before the list of names (where else such a name is
+    written: a page's own fields in a link, ``serving.model``).
 
     Examples
     --------
@@ -38,7 +40,8 @@ def check_field(name: str, value) -> str:
     """
     if name not in NAMES:
         # the look-alike first: the pages cut a long message, and the list of every name came before it
-        raise InputError(_key(name), f"not a name of the calculator{did_you_mean(name, NAMES)}; expected one of "
+        raise InputError(_key(name), f"not a name of the calculator{did_you_mean(name, NAMES)}"
+                                     f"{'; ' + hint if hint else ''}; expected one of "
                                          f"{', '.join(NAMES)}")
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise InputError(name, f"expected a string such as \"300 Gtoken\" or a number, got {type(value).__name__}")
@@ -83,15 +86,16 @@ def _per_node(text: str) -> bool:
     return True
 
 
-def read_query(params) -> tuple[dict[str, str], list[str]]:
+def read_query(params, hint=None) -> tuple[dict[str, str], list[str]]:
     """A scenario from a URL's query parameters (a mapping of name to text), and one problem per
-    field that was dropped (as ``InputError`` text: the field, then what was wrong)."""
+    field that was dropped (as ``InputError`` text: the field, then what was wrong); ``hint(name)``,
+    if given, is said after a name that is not the calculator's (``check_field``)."""
     if not hasattr(params, "items"):
         raise InputError("scenario", f"expected a mapping of name to text, got {type(params).__name__}")
     scenario, problems = {}, []
     for key, value in params.items():
         try:
-            scenario[key] = check_field(key, value)
+            scenario[key] = check_field(key, value, hint(key) if hint and key not in NAMES else "")
         except InputError as exc:
             problems.append(str(exc))
     return scenario, problems

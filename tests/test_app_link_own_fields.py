@@ -1,0 +1,40 @@
+"""A link to a page that keeps fields of its own, written without the page's prefix ('/serving?model=Llama+3.1+8B'),
+was told "model: not a name of the calculator" with no word that the page's own fields are written serving.model
+(doors22): the message says so on such a page, and only there."""
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from calc.scenario import read_query
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def _opened_on(page: str, **query) -> list[str]:
+    """The link's warnings when a session starts on ``page`` (its first run there, as a shared link opens it)."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    for k, v in query.items():
+        at.query_params[k] = v
+    at.switch_page(page).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return [w.value.replace("\\", "") for w in at.warning if w.value.startswith("Ignored from the link: ")]
+
+
+def test_a_serving_field_without_its_prefix_is_told_how_it_is_written():
+    said = _opened_on("app_pages/serving.py", model="Llama 3.1 8B")
+    assert any("model: not a name of the calculator; this page's own fields are written with its name first, "
+               "as serving.model; expected one of" in w for w in said), said
+
+
+def test_a_page_without_fields_of_its_own_gives_no_such_hint():
+    said = _opened_on("app_pages/estimate.py", model="Llama 3.1 8B")
+    assert any("model: not a name of the calculator" in w for w in said), said
+    assert not any("own fields" in w for w in said), said
+
+
+def test_the_hint_follows_an_unknown_name_only():
+    _, problems = read_query({"model": "x", "chips": "many", "params": "7e9 param"}, lambda k: f"written p.{k}")
+    assert len(problems) == 2, problems
+    assert "model: not a name of the calculator; written p.model; expected one of " in problems[0], problems
+    assert "written p." not in problems[1], problems
