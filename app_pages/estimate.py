@@ -19,6 +19,7 @@ import calc
 from app_pages import charts, session
 from calc import data
 from calc.display import LABELS, escape, explain, label, number, show
+from calc.errors import InputErrors
 from calc.finetuning import methods
 from calc.perf.utilization import mfu_band
 from calc.prices import read_price
@@ -423,7 +424,9 @@ def _render_upload() -> None:
                 hint = (" This looks like a model's config.json: the **Model shape** page reads it (its \"or a Hugging "
                         "Face config.json\" field) and gives its parameters and FLOP per token; this field loads a "
                         "scenario saved by \"Download the scenario\".")
-            st.error(f"Scenario file not loaded: {escape(exc)}{hint}")
+            said = escape(exc) if not isinstance(exc, InputErrors) else (  # each problem a line, cut as a link's are
+                f"{len(exc.errors)} problems:\n" + "\n".join(f"- {escape(e)}" for e in exc.errors) + "\n\n")
+            st.error(f"Scenario file not loaded: {said}{hint}")
         else:
             st.session_state["_uploaded"] = up.file_id
             session.load(loaded)

@@ -80,6 +80,20 @@ class ConflictError(InputError):
         self.field = self.fields[0] if self.fields else ""
 
 
+class InputErrors(InputError):
+    """Several inputs refused at once (a scenario file's fields), each kept as its own ``InputError`` in ``errors``
+    so that a door can show one a line; the message lists them all, each naming its field, what was expected and
+    what came, as a link's problems are listed.
+
+    >>> str(InputErrors("scenario", [InputError("chps", "not a name"), InputError("chips", "expected > 0, got -1")]))
+    'scenario: 2 problems: chps: not a name; chips: expected > 0, got -1'
+    """
+
+    def __init__(self, field: str, errors):
+        self.errors = tuple(errors)
+        super().__init__(field, f"{len(self.errors)} problems: " + "; ".join(map(str, self.errors)))
+
+
 class ScaleError(InputError):
     """Inputs that each look fine but give a result beyond what a float holds (inf, or 0 by underflow).
 

@@ -15,7 +15,7 @@ from calc import data
 from calc.claims import claim_scenario, claims
 from calc.dataset import tokens_in
 from calc.display import as_text
-from calc.errors import InputError, did_you_mean
+from calc.errors import InputError, InputErrors, did_you_mean
 from calc.estimate import Estimate, estimate
 from calc.uncertainty import parse_range
 from calc.vocabulary import BY_NAME, QUANTITIES, precision_hint, precision_name
@@ -108,8 +108,9 @@ def read_scenario(raw: bytes | str) -> dict[str, str]:
     ------
     InputError
         With field ``scenario`` (the file as a whole) or the offending name: too large, not UTF-8,
-        not JSON, not an object, an unknown name, a value that is not a string or number, or a
-        value that the model rejects.
+        not JSON, not an object, an unknown name, a name written twice, a value that is not a string
+        or number, or a value that the model rejects. Several refused names are said together
+        (``InputErrors``, field ``scenario``), one problem each.
 
     Examples
     --------
@@ -143,11 +144,25 @@ def read_scenario(raw: bytes | str) -> dict[str, str]:
         raise InputError("scenario", f"expected a JSON object of name: \"value unit\" pairs ({str(exc)[:80]})") from None
     if not isinstance(doc, dict):
         raise InputError("scenario", f"expected a JSON object of name: \"value unit\" pairs, got {type(doc).__name__}")
-    if twice:  # '{"params": "70e9 param", "params": "80e9 param"}' was read as 80e9 without a word
-        key, first, last = twice[0]
-        raise InputError(_key(key), f"written twice in the file, as {_short(json.dumps(first))} and "
-                                      f"{_short(json.dumps(last))}; keep one")
-    return {key: check_field(key, value) for key, value in doc.items()}
+    written = {}  # '{"params": "70e9 param", "params": "80e9 param"}' was read as 80e9 without a word
+    for key, first, last in twice:
+        written.setdefault(key, [first, last])[1] = last
+    # every problem of the file at once, as a link's are (a file with three bad fields named the first alone: doors22)
+    errors = [InputError(_key(key), f"written twice in the file, as {_short(json.dumps(first))} and "
+                                    f"{_short(json.dumps(last))}; keep one") for key, (first, last) in written.items()]
+    scenario = {}
+    for key, value in doc.items():
+        if key in written:
+            continue
+        try:
+            scenario[key] = check_field(key, value)
+        except InputError as exc:
+            errors.append(exc)
+    if len(errors) > 1:
+        raise InputErrors("scenario", errors)
+    if errors:
+        raise errors[0]
+    return scenario
 
 
 def to_json(scenario: dict[str, str]) -> str:
