@@ -234,7 +234,9 @@ def test_a_config_field_is_named_by_its_key(tmp_path, capsys):
         p.write_text(json.dumps({**cfg, key: value}))
         assert main(["params", "--config", str(p)]) == 2
         err = capsys.readouterr().err
-        assert err.startswith(f"calc: error: --config: '{key}' (the shape's ") and "--heads" not in err, err
+        # a 0 is refused by the reader with the shape's bound (">= 1"), as a -1 is (doors22); a 7 by the shape
+        assert err.startswith(f"calc: error: --config: '{key}' " + ("must be a whole number >= 1, got 0" if value == 0
+                                                                    else "(the shape's ")) and "--heads" not in err, err
 
 
 def test_a_file_that_is_no_measurements_table_is_said_to_be_none(capsys):

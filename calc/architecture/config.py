@@ -155,17 +155,20 @@ class Config:
             raise InputError("config", f"a {self.kind} config.json needs {key!r}, which is missing{hint}")
         return default, None
 
-    def int(self, key, default=REQUIRED, aliases=()):
-        """A whole number >= 0 (``default`` when absent; required when no default)."""
+    def int(self, key, default=REQUIRED, aliases=(), least=1):
+        """A whole number >= ``least`` (``default`` when absent; required when no default): 1 for a count of the
+        shape (a width, heads, layers: ``Transformer`` refuses 0), 0 where the reader reads 0 as none (shared
+        experts, a step of 0: no experts). The bound said is the one in force: '-1' was told ">= 0" and then '0'
+        ">= 1" (doors22)."""
         v, k = self._get(key, default, aliases)
-        if k is not None and isinstance(v, float) and v.is_integer() and v >= 0:  # "1e30": 'a whole number >= 0, got
+        if k is not None and isinstance(v, float) and v.is_integer() and v >= least:  # "1e30": 'a whole number >= 0, got
             # 1e+30' read as a contradiction; transformers' layers refuse a float width, so it is refused, said why
             why = "no shape is that large" if v > MAX_COUNT else f"write {int(v)}, with no decimal point or exponent"
             raise InputError("config", f"{k!r} must be a whole number up to 2^53, got {shown(v)}: {why}")
-        if k is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 0):
+        if k is not None and (isinstance(v, bool) or not isinstance(v, int) or v < least):
             quoted = (f": a JSON string; write {v.strip()} without quotes" if isinstance(v, str) and v.strip().isdigit()
                       else "")  # "4096" in quotes was refused as if it were no number at all
-            raise InputError("config", f"{k!r} must be a whole number >= 0, got {shown(v)}{quoted}")
+            raise InputError("config", f"{k!r} must be a whole number >= {least}, got {shown(v)}{quoted}")
         if k is not None and v > MAX_COUNT:
             raise InputError("config", f"{k!r} must be a whole number up to 2^53, got {shown(v)}: no shape is that large")
         return v

@@ -80,7 +80,7 @@ def gemma3_text(c: Config) -> dict:
     c = Config({**_GEMMA3_TEXT, **{k: v for k, v in c.raw.items() if v is not None}}, c.kind, c.read)
     s = llama(c, tie=True, head_dim=256, norms=4, qk_norm="head")
     L = s["layers"]
-    every = c.int("sliding_window_pattern", 6, aliases=("_sliding_window_pattern",))
+    every = c.int("sliding_window_pattern", 6, aliases=("_sliding_window_pattern",), least=0)
     windowed = _sliding_layers(c, L, L - (L // every if every else 0))  # layer i global when (i + 1) % every == 0
     s.update(window=c.int("sliding_window", 4096) if windowed else None, window_layers=windowed)
     return s
@@ -119,7 +119,7 @@ def mixtral(c: Config) -> dict:
 
 def _qwen_moe(c: Config, s: dict) -> dict:
     """Qwen-MoE layer rule: experts on layer i unless listed in mlp_only_layers or (i+1) % step != 0."""
-    L, E, step = s["layers"], c.int("num_experts"), c.int("decoder_sparse_step", 1)
+    L, E, step = s["layers"], c.int("num_experts", least=0), c.int("decoder_sparse_step", 1, least=0)
     only = set(c.ints("mlp_only_layers"))
     # layers i < L with (i + 1) % step == 0, counted without a loop over L, less those listed
     moe = L // step - sum(1 for i in only if 0 <= i < L and (i + 1) % step == 0) if E > 0 and step else 0
@@ -148,25 +148,24 @@ def deepseek(c: Config) -> dict:
     architecture under its own model_type (its config.json: architectures DeepseekV3ForCausalLM, auto_map
     configuration_deepseek.DeepseekV3Config; 384 experts, 64 heads, one dense layer)."""
     s = common(c, tie=False)
-    L, E = s["layers"], c.int("n_routed_experts", 0)
-    first, freq = c.int("first_k_dense_replace", 0), c.int("moe_layer_freq", 1)
-    if E and not freq:
-        raise InputError("config", "'moe_layer_freq' must be a whole number >= 1 (experts on every freq-th layer), got 0")
+    L, E = s["layers"], c.int("n_routed_experts", 0, least=0)
+    first = c.int("first_k_dense_replace", 0, least=0)
+    freq = c.int("moe_layer_freq", 1, least=1 if E else 0)  # experts on every freq-th layer; 0 read only without experts
     # layers first <= i < L with i % freq == 0, counted without a loop over L
     moe = (L - 1) // freq - (first - 1) // freq if E and L > first else 0
     bias = c.bool("attention_bias", False)
     s.update(d_ff=c.int("intermediate_size"), gated=True, norm="rmsnorm", qkv_bias=bias, out_bias=bias,
-             mlp_bias=c.bool("mlp_bias", False), q_lora_rank=c.int("q_lora_rank", None) or None,
+             mlp_bias=c.bool("mlp_bias", False), q_lora_rank=c.int("q_lora_rank", None, least=0) or None,
              kv_lora_rank=c.int("kv_lora_rank"), qk_nope_head_dim=c.int("qk_nope_head_dim"),
              qk_rope_head_dim=c.int("qk_rope_head_dim"), v_head_dim=c.int("v_head_dim"),
-             mtp_modules=c.int("num_nextn_predict_layers", 0))
+             mtp_modules=c.int("num_nextn_predict_layers", 0, least=0))
     if E:
         s.update(experts=E, experts_per_token=c.int("num_experts_per_tok"), expert_d_ff=c.int("moe_intermediate_size"),
-                 shared_experts=c.int("n_shared_experts", 0), dense_layers=L - moe)
-        if c._get("topk_method", "")[0] in ("group_limited_greedy", "noaux_tc") and c.int("topk_group", 0):
+                 shared_experts=c.int("n_shared_experts", 0, least=0), dense_layers=L - moe)
+        if c._get("topk_method", "")[0] in ("group_limited_greedy", "noaux_tc") and c.int("topk_group", 0, least=0):
             # the experts of at most topk_group of n_group groups per token (DeepSeek-V2's device-limited and V3's
             # node-limited routing; transformers' DeepseekV3TopkRouter)
-            s.update(expert_groups=c.int("n_group", 0), groups_per_token=c.int("topk_group", 0))
+            s.update(expert_groups=c.int("n_group", 0, least=0), groups_per_token=c.int("topk_group", 0, least=0))
     if (own := _fp8_blocks(c)) is not None:
         s.update(checkpoint_precision=own)
     return s
@@ -180,9 +179,9 @@ def glm4_moe(c: Config) -> dict:
     (transformers' Glm4MoeForCausalLM builds none)."""
     s = llama(c, qkv_bias=c.bool("attention_bias", False), qk_norm="head" if c.bool("use_qk_norm", False) else "none")
     s.update(out_bias=False, experts=c.int("n_routed_experts"), experts_per_token=c.int("num_experts_per_tok"),
-             expert_d_ff=c.int("moe_intermediate_size"), shared_experts=c.int("n_shared_experts", 0),
-             dense_layers=min(c.int("first_k_dense_replace", 0), s["layers"]),
-             mtp_modules=c.int("num_nextn_predict_layers", 0))
+             expert_d_ff=c.int("moe_intermediate_size"), shared_experts=c.int("n_shared_experts", 0, least=0),
+             dense_layers=min(c.int("first_k_dense_replace", 0, least=0), s["layers"]),
+             mtp_modules=c.int("num_nextn_predict_layers", 0, least=0))
     return s
 
 
@@ -202,7 +201,7 @@ def falcon(c: Config) -> dict:
     new, parallel = c.bool("new_decoder_architecture", False), c.bool("parallel_attn", True)
     kv = c.int("num_kv_heads", s["heads"], aliases=("n_head_kv",)) if new else (
         1 if c.bool("multi_query", True) else s["heads"])
-    lns = c.int("num_ln_in_parallel_attn", 2 if new else 1)
+    lns = c.int("num_ln_in_parallel_attn", 2 if new else 1, least=0)
     bias = c.bool("bias", False)
     s.update(kv_heads=kv, d_ff=c.int("ffn_hidden_size", 4 * s["d_model"]), biases=bias, norm="layernorm",
              parallel_block=parallel, norms_per_layer=(2 if lns == 2 else 1) if parallel else 2)
@@ -348,17 +347,15 @@ def llama4(c: Config) -> dict:
     s = llama(c)
     L = s["layers"]
     listed = c.ints("moe_layers")
-    step = c.int("interleave_moe_layer_step", 1)
-    if not listed and not step:
-        raise InputError("config", "'interleave_moe_layer_step' must be a whole number >= 1, got 0")
+    step = c.int("interleave_moe_layer_step", 1, least=0 if listed else 1)  # experts on every step-th layer
     moe = len({i for i in listed if 0 <= i < L}) if listed else L // step  # layers i with (i + 1) % step == 0
     rope = c.ints("no_rope_layers")  # 1: the layer uses rotary positions (and the chunked attention)
     if rope:
         chunked = sum(1 for v in rope[:L] if v)
     else:
-        interval = c.int("no_rope_layer_interval", 4)
+        interval = c.int("no_rope_layer_interval", 4, least=0)
         chunked = L - (L // interval if interval else 0)
-    chunk = c.int("attention_chunk_size", None)
+    chunk = c.int("attention_chunk_size", None, least=0)
     s.update(d_ff=c.int("intermediate_size_mlp"), expert_d_ff=c.int("intermediate_size"),
              experts=c.int("num_local_experts"), experts_per_token=c.int("num_experts_per_tok"), shared_experts=1,
              dense_layers=L - moe, window=chunk if chunk and chunked else None, window_layers=chunked if chunk else 0)
@@ -401,7 +398,7 @@ def nemotron_h(c: Config) -> dict:
                      ("moe_latent_size", "experts computed in a latent width")):
         if c.raw.get(key) is not None:
             raise InputError("config", f"{key!r} is {c.raw[key]!r:.40}: {why} is not modelled")
-    if c.int("num_nextn_predict_layers", 0):
+    if c.int("num_nextn_predict_layers", 0, least=0):
         raise InputError("config", f"'num_nextn_predict_layers' is {c.raw['num_nextn_predict_layers']}: a hybrid "
                                    "stack's multi-token prediction blocks are not modelled (0 counts the model without)")
     if c.bool("mamba_proj_bias", False) or c.bool("use_bias", False):
@@ -424,6 +421,6 @@ def nemotron_h(c: Config) -> dict:
          "ssd_chunk": c.int("chunk_size", 128, aliases=("mamba_chunk_size",))}
     if "E" in pattern:  # the router's score-correction bias (one number per expert) is not counted, as DeepSeek's
         s.update(experts=c.int("n_routed_experts"), experts_per_token=c.int("num_experts_per_tok"),
-                 expert_d_ff=c.int("moe_intermediate_size"), shared_experts=c.int("n_shared_experts", 1),
+                 expert_d_ff=c.int("moe_intermediate_size"), shared_experts=c.int("n_shared_experts", 1, least=0),
                  shared_d_ff=c.int("moe_shared_expert_intermediate_size"))
     return s
