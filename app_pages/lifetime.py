@@ -450,6 +450,8 @@ except calc.InputError as exc:
     (st.info if asked else st.error)(f"**{words}**: {escape(message, limit=600)}" if words else escape(exc, limit=600))
     life = None
 if life is not None:
+    if life.warning:  # a life beyond any chip's ('lifetime.days=1e9': 2.7 million years) said, the costs kept as given
+        st.warning(f"**{LIFE_LABELS['days']}**: {escape(life.warning.removeprefix('days: '), limit=600)}")
     s = life.serving
     be = life.break_even.m_as("day")
     m = st.columns(4)

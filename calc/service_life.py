@@ -216,6 +216,26 @@ class ServiceLife:
         """The day on which serving has cost as much as training: training / (tokens per day x price)."""
         return (self.training_cost / (self.tokens_per_day * self.serving_price)).to("day")
 
+    @property
+    def warning(self) -> str | None:
+        """A service life beyond any hardware's, said (never clamped): longer than ``service_life_plausible_max`` of
+        data/defaults.csv, the longest depreciable useful life a cloud gives its servers (Microsoft's six years, 2022).
+        'lifetime.days=1e9' answered $67.9T for 2.7 million years without a word (doors22). None when within it.
+
+        >>> service_life("Llama 3 8B", "H100 SXM5", training_tokens="15T token", tokens_per_day="1G token/day",
+        ...              days="1e9 day").warning.startswith("days: 2.74 × 10⁶ years of service is beyond")
+        True
+        """
+        from calc import data
+        from calc.display import show
+
+        top = data.defaults()["service_life_plausible_max"].value
+        if self.days <= top:
+            return None
+        return (f"days: {show('duration', self.days)} of service is beyond any chip's life: the longest depreciable "
+                f"useful life a cloud gives its servers is {show('duration', top)} (Microsoft, 2022; data/defaults.csv). "
+                "The costs are computed as given; the chip, its price and the demand are unlikely to hold that long.")
+
     def __repr__(self) -> str:
         """What a person reads at the Python prompt (the dataclass's echoed every Quantity's floats)."""
         from calc.display import number, show

@@ -96,7 +96,7 @@ ROW_UNITS = {  # row tables: the rows the code reads, with their units ("" a pla
                      "carbon_intensity": "kg/kWh", "consistency_rtol": "", "price_performance_ooms_per_year": "1/year",
                      "cluster_interconnect_fraction": "", "utilization_plausible_min": "", "pue_plausible_max": "",
                      "carbon_intensity_plausible_min": "kg/kWh", "carbon_intensity_plausible_max": "kg/kWh",
-                     "power_plausible_max_tdp_multiple": ""},
+                     "power_plausible_max_tdp_multiple": "", "service_life_plausible_max": "year"},
     "serving_coefficients.csv": {**{n: "" for n in ("decode_bandwidth_efficiency", "prefill_matmul_efficiency",
                                                     "kv_memory_fraction", "load_power_fraction_prefill",
                                                     "load_power_fraction_decode", "blend_input_per_output")},
