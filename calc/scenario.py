@@ -30,8 +30,8 @@ def check_field(name: str, value, hint: str = "") -> str:
 
     Raises ``InputError`` naming the field: an unknown name, a value that is not text or a
     number, an unknown accelerator or number format, or a quantity (or range) the model rejects.
-    ``hint`` is said after an unknown name, before the list of names (where else such a name is
-    written: a page's own fields in a link, ``serving.model``).
+    ``hint`` is said after an unknown name with no look-alike among them, before the list of names
+    (where else such a name is written: a page's own fields in a link, ``serving.model``).
 
     Examples
     --------
@@ -40,9 +40,9 @@ def check_field(name: str, value, hint: str = "") -> str:
     """
     if name not in NAMES:
         # the look-alike first: the pages cut a long message, and the list of every name came before it
-        raise InputError(_key(name), f"not a name of the calculator{did_you_mean(name, NAMES)}"
-                                     f"{'; ' + hint if hint else ''}; expected one of "
-                                         f"{', '.join(NAMES)}")
+        close = did_you_mean(name, NAMES)  # a look-alike of the calculator's names said, else the hint
+        raise InputError(_key(name), f"not a name of the calculator{close or ('; ' + hint if hint else '')}; expected one of "
+                                     f"{', '.join(NAMES)}")
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise InputError(name, f"expected a string such as \"300 Gtoken\" or a number, got {type(value).__name__}")
     if not isinstance(value, str):

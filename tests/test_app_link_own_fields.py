@@ -38,3 +38,5 @@ def test_the_hint_follows_an_unknown_name_only():
     assert len(problems) == 2, problems
     assert "model: not a name of the calculator; written p.model; expected one of " in problems[0], problems
     assert "written p." not in problems[1], problems
+    _, problems = read_query({"harware": "H100 SXM5"}, lambda k: f"written p.{k}")  # a look-alike said instead
+    assert problems[0].startswith("harware: not a name of the calculator (did you mean hardware?); expected one of "), problems
