@@ -325,14 +325,18 @@ def test_change_an_input_and_see_the_result_change(user):
 def test_a_corrected_field_loses_its_red_label(user):
     """A bad field's label is painted red by a style element; the field corrected, the red went only on a reload
     (fresh22: the style-only st.html sits in the event container, which the fields' fragment rerun leaves)."""
-    color = "() => getComputedStyle(document.querySelector('.st-key-in_params label p')).color"
+    label = ".st-key-in_params label p"
+    color = f"() => getComputedStyle(document.querySelector('{label}')).color"
     user.open("", {"params": "70B", "tokens": "1.4T"})
+    user.page.wait_for_selector(label, timeout=30_000)  # the page can look settled before its fields are drawn
     plain = user.page.evaluate(color)
     user.type("Parameters", "70 bananas")
-    assert user.page.evaluate(color) != plain
+    changed = f"p => {{ const e = document.querySelector('{label}'); return e && getComputedStyle(e).color !== p; }}"
+    user.page.wait_for_function(changed, arg=plain, timeout=30_000)
     user.type("Parameters", "70B")
     user.check()
-    assert user.page.evaluate(color) == plain
+    user.page.wait_for_function(f"p => {{ const e = document.querySelector('{label}'); "
+                                "return e && getComputedStyle(e).color === p; }", arg=plain, timeout=30_000)
 
 
 def test_the_estimate_charts_log_no_vega_warning(user):
