@@ -27,16 +27,18 @@ st.caption("Each run recomputed from its own reported inputs by every method tha
            "reported. Published runs: data/runs.csv. Epoch AI runs (data/epoch_runs.csv, from "
            "https://epoch.ai/data, CC BY 4.0) are a consistency check: Epoch sometimes derives MFU from the same compute and hours.")
 df, table, excluded = _checks()
-table = table.assign(worst_factor=[f"{number(x)}×" for x in table["worst_factor"]])
+# one format a column: factors to two decimals, shares in whole percent ("100%" beside "62%", not "61.54%")
+table = table.assign(**{k: table[k] * 100 for k in ("within_5%", "within_20%", "within_2x")})
 share = "Share of runs whose recomputed value is within {} of the reported one"
 st.dataframe(table, hide_index=True, width="stretch", column_config={
     "group": "Runs from", "method": "Method", "output": "Output", "runs": "Runs",
-    "median_factor": st.column_config.NumberColumn("Median error (×)", format="%.3f",
+    "median_factor": st.column_config.NumberColumn("Median error (×)", format="%.2f",
                                                    help="Median of max(ratio, 1 / ratio) over the runs"),
-    "worst_factor": st.column_config.TextColumn("Worst error (×)"),
-    "within_5%": st.column_config.NumberColumn("Within 5%", format="percent", help=share.format("5%")),
-    "within_20%": st.column_config.NumberColumn("Within 20%", format="percent", help=share.format("20%")),
-    "within_2x": st.column_config.NumberColumn("Within 2×", format="percent", help=share.format("a factor of 2")),
+    "worst_factor": st.column_config.NumberColumn("Worst error (×)", format="%.2f",
+                                                  help="Largest max(ratio, 1 / ratio) over the runs"),
+    "within_5%": st.column_config.NumberColumn("Within 5%", format="%.0f%%", help=share.format("5%")),
+    "within_20%": st.column_config.NumberColumn("Within 20%", format="%.0f%%", help=share.format("20%")),
+    "within_2x": st.column_config.NumberColumn("Within 2×", format="%.0f%%", help=share.format("a factor of 2")),
 })
 output = st.selectbox("Output", sorted(df["output"].unique()), key="backtest_output")
 part = df[df["output"] == output]

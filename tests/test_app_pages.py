@@ -27,6 +27,10 @@ def test_back_test_columns_are_words():
     summary = _labels(at.dataframe[0])
     assert not [v for v in summary.values() if VARIABLE.match(v)], summary
     assert summary["within_5%"] == "Within 5%" and summary["median_factor"] == "Median error (×)"
+    formats = {k: v.get("type_config", {}).get("format") for k, v in json.loads(at.dataframe[0].proto.columns).items()}
+    assert formats["median_factor"] == formats["worst_factor"] == "%.2f"  # one format a column: "1.00" beside "1.02"
+    assert {formats[k] for k in ("within_5%", "within_20%", "within_2x")} == {"%.0f%%"}  # "100%" beside "62%"
+    assert at.dataframe[0].value["within_20%"].max() <= 100 and at.dataframe[0].value["within_20%"].max() > 1
     detail = _labels(at.dataframe[1])
     assert "why outside" not in detail  # explained below the table, in full
     assert all(v[0].isupper() for v in detail.values()), detail
