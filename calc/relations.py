@@ -133,7 +133,9 @@ def _chain(known: frozenset, derived: dict, dense: bool) -> tuple:
 
 
 def _one_relation_step(have: set, todo: set, dense: bool):
-    for r in relations(dense):
+    # the dense relation first: a dense model's active parameters are its parameters, never a count derived
+    # through compute from other inputs (which, over-determined within the tolerance, may exceed the total)
+    for r in ((DENSE,) + RELATIONS if dense else RELATIONS):
         missing = [n for n in r.names if n not in have]
         if len(missing) == 1 and missing[0] in todo:
             name = missing[0]

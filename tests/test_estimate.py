@@ -203,3 +203,13 @@ def test_a_count_given_beside_a_shape_is_checked_against_the_shape(p, active):
     else:
         assert abs(p / shape - 1) <= 0.05
         assert est.params.m_as("param") == pytest.approx(p) and est.active_params.m_as("param") == pytest.approx(p)
+
+
+def test_a_dense_model_s_active_parameters_are_its_parameters_when_inputs_over_determine_compute():
+    """fresh23: params, tokens and a run's chips, utilization and duration each give compute (3.15e23 and 3.20e23,
+    1.7% apart, within the 5% tolerance); active parameters were derived through the run's compute as 178B, above the
+    175B given. A dense model's are its parameters; compute follows 6ND."""
+    est = calc.estimate(params="175e9 param", tokens="300e9 token", hardware="V100 SXM2", chips=10000,
+                        duration="14.8 day", utilization=0.2)
+    assert est["active_params"].value == Q_(175e9, "param") and est["active_params"].source == "default"
+    assert est["compute"].value.m_as("FLOP") == pytest.approx(6 * 175e9 * 300e9)
