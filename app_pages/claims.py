@@ -23,7 +23,7 @@ def _ledger() -> pd.DataFrame:
             "recomputed": "—" if r.recomputed is None else readable(r.recomputed, r.noun),
             "ratio": "—" if r.ratio is None else number(r.ratio),
             "plausible (90%)": "—" if r.plausible is None else  # no uncertain assumption: no interval
-            f"{readable(r.plausible[0], r.noun)} – {readable(r.plausible[1], r.noun)}",
+            f"{readable(r.plausible[0], r.noun)} – {readable(r.plausible[1], r.noun)} (quote {r.quote_against_plausible})",
             "statement": r.statement,
             "article": article_titles().get(r.article, r.article),
             "line": r.where if r.source else f"line {r.line}",  # a published statement has a place, not a line
@@ -64,7 +64,8 @@ st.dataframe(view, hide_index=True, width="stretch", row_height=66,  # two lines
                             "ratio": st.column_config.TextColumn("Ratio", help="quoted / recomputed",
                                                                  width=RATIO_WIDTH),
                             "plausible (90%)": st.column_config.TextColumn(
-                                "Plausible (90%)", help="The recomputed value's 90% interval over its assumptions"),
+                                "Plausible (90%)", help="The recomputed value's 90% interval over defensible assumptions, and whether the quote lies "
+                                     "inside it: a claim off under its own stated assumptions may still be plausible"),
                             "statement": st.column_config.TextColumn("Statement", width="large"),
                             "article": st.column_config.TextColumn("Article", width="large"),
                             "line": st.column_config.TextColumn("Where", help="Line of the article, or the part "

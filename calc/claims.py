@@ -85,6 +85,17 @@ class ClaimResult:
     where: str = ""  # where in that statement
     noun: str = ""  # what a unitless count counts ("web pages"): calc.display.readable shows it with the figure
 
+    @property
+    def quote_against_plausible(self) -> str | None:
+        """Where the quoted figure falls against the plausible range: "inside", "below" or "above" it (None without
+        a range). A claim can be off under its author's own stated assumptions and still lie inside the range of
+        defensible ones (Lambda's $4.6M: 1.28x the recomputed at the 3-year price it names, inside $2.49M-$10.3M)."""
+        if self.plausible is None:
+            return None
+        lo, hi = (q.m_as(self.quoted.units) for q in self.plausible)
+        q = self.quoted.magnitude
+        return "below" if q < lo else "above" if q > hi else "inside"
+
     def to_dict(self) -> dict:
         """The JSON form printed by ``python -m calc claims --json``."""
         return {
@@ -102,7 +113,8 @@ class ClaimResult:
             "noun": self.noun or None,
             "plausible": None if self.plausible is None else {
                 "low": float(self.plausible[0].magnitude), "high": float(self.plausible[1].magnitude),
-                "unit": f"{self.plausible[0].units:~C}", "assumptions": self.plausible_reason},
+                "unit": f"{self.plausible[0].units:~C}", "assumptions": self.plausible_reason,
+                "quote": self.quote_against_plausible},
         }
 
 

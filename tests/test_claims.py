@@ -304,3 +304,14 @@ def test_a_unitless_count_is_said_with_its_noun(tmp_path, capsys):
     bad = claims_module.Claim("gpt2-params", "a", 1, "s", spec, "seeds/x.toml")
     with pytest.raises(DataError, match="noun"):
         check(bad)
+
+
+def test_a_claim_off_under_its_own_assumptions_says_whether_the_quote_is_plausible():
+    """fresh23: 'lambda-cost ... off' beside a plausible range that holds $4.6M read as a contradiction; the range
+    now says where the quote falls, at every door (CLI, JSON, the Claims page's column)."""
+    from calc.claims import check_all
+
+    lam = next(r for r in check_all() if r.id == "lambda-cost")
+    assert lam.verdict == "off" and lam.quote_against_plausible == "inside"
+    assert lam.to_dict()["plausible"]["quote"] == "inside"
+    assert all(r.quote_against_plausible is None for r in check_all() if r.plausible is None)

@@ -51,7 +51,7 @@ def _claims(args) -> int:
         for r in ranged:
             lo, hi = r.plausible
             print(f"  {r.id}: quoted {readable(r.quoted, r.noun)}, plausible {readable(lo, r.noun)} to {readable(hi, r.noun)} "
-                  f"({r.plausible_reason})")
+                  f"({r.plausible_reason}); the quote is {r.quote_against_plausible} the range")
     counts = {v: sum(r.verdict == v for r in results) for v in ("reproduced", "off", "inconsistent-units")}
     print(f"\n{len(results)} claims: " + ", ".join(f"{n} {v}" for v, n in counts.items()))
     unchecked = figures()
