@@ -406,8 +406,8 @@ if mine is not None:
     if mine.fits:
         st.caption(f"Your layout {mine.fit} per chip.{split}")
     else:
-        st.warning(f"Your layout {mine.fit} per chip than the {hardware}'s {chip.capacity.m_as('GB/chip'):,.1f} "
-                   f"GB: more tensor or pipeline parallelism, recomputation, ZeRO or a smaller micro-batch "
+        st.warning(f"Your layout {mine.fit} per chip than the {hardware}'s {chip.capacity_text}: "
+                   f"more tensor or pipeline parallelism, recomputation, ZeRO or a smaller micro-batch "
                    f"would fit.{split}")
     if mine.layout.context_code != "te" and mine.layout.context <= 1:  # unread at context 1: said, as the CLI refuses it
         st.caption(f"Context-parallel code {escape(mine.layout.context_code)} is read only with Context parallel "

@@ -195,9 +195,9 @@ def test_the_step_answers_say_the_chip_s_memory_a_layout_fits(capsys):
 
     base = ["step", "--model", "GPT-3 175B", "--hardware", "H100 SXM5", "--chips", "1024", "--global-batch", "1536"]
     assert main(base + ["--tensor", "2", "--pipeline", "16", "--virtual-stages", "3", "--micro-batch", "1"]) == 0
-    assert "memory per chip     81.7 GB  (fits the 85.5 GB of a H100 SXM5)" in capsys.readouterr().out
+    assert 'memory per chip     81.7 GB  (fits a H100 SXM5: 85.5 GB usable, sold as "80GB")' in capsys.readouterr().out
     assert main(base + ["--search", "--top", "2"]) == 0
-    assert "faster than the first did not fit in memory (85.5 GB per chip)" in capsys.readouterr().out
+    assert 'faster than the first did not fit in memory (per chip: 85.5 GB usable, sold as "80GB")' in capsys.readouterr().out
 
 
 def test_the_step_answers_say_why_a_chip_with_no_public_price_has_no_cost(capsys):

@@ -248,8 +248,8 @@ def _step(args) -> int:
     print(f"MFU                 {s.mfu:.1%}  (a prediction: {accuracy_note()})")
     print(f"HFU                 {s.hfu:.1%}")
     # the chip's usable memory said either way: 81.7 GB "fits" an H100 sold as 80GB (85.5 GB reported by nvidia-smi)
-    over = "" if s.capacity is None else (f"  (fits the {s.capacity / 1e9:,.1f} GB of a {args.hardware})" if s.fits else
-                                          f"  (does NOT fit the {s.capacity / 1e9:,.1f} GB of a {args.hardware}: "
+    over = "" if s.capacity is None else (f"  (fits a {hardware.name}: {hardware.capacity_text})" if s.fits else
+                                          f"  (does NOT fit a {hardware.name}: {hardware.capacity_text}; "
                                           "predicted anyway, --ignore-memory)")
     print(f"memory per chip     {s.memory_per_chip.m_as('GB/chip'):,.1f} GB{over}")
     if duration is not None:
@@ -331,7 +331,7 @@ def _step_search(args, model, hardware, perf, number) -> int:
               f"{number(s.memory_per_chip.m_as('GB/chip')) + ' GB':>14}")
     ties = f"; {found.ties:,} that tie a simpler one listed (same time and memory) left out" if found.ties else ""
     if found.tried:
-        room = "" if hardware.capacity is None else f" ({number(hardware.capacity.m_as('GB/chip'))} GB per chip)"
+        room = "" if hardware.capacity is None else f" (per chip: {hardware.capacity_text})"
         print(f"\n{found.tried:,} layouts tried; {found.refused:,} faster than the first did not fit in memory"
               f"{room}{ties}.")
     print(found.why)  # chips beyond the chip's links were refused by the search (calc.perf.search.links_needed)

@@ -50,6 +50,23 @@ class Hardware:
         """
         return self.memory_usable if self.memory_usable is not None else self.memory
 
+    @property
+    def capacity_text(self) -> str:
+        """The capacity as a page or an error says it, with the datasheet's figure where data/hardware.csv has the
+        runtime's total, so that "85.5 GB" is never read beside another page's "80 GB" as a contradiction.
+
+        >>> hardware("H100 SXM5").capacity_text
+        '85.5 GB usable, sold as "80GB"'
+        >>> hardware("H200 SXM").capacity_text  # no runtime total at hand: the datasheet's
+        '141 GB'
+        """
+        from calc.display import number
+
+        have = number(round(self.capacity.m_as("GB/chip"), 1))
+        if self.memory_usable is None or self.memory is None:
+            return f"{have} GB"
+        return f'{have} GB usable, sold as "{number(self.memory.m_as("GB/chip"))}GB"'
+
     def __hash__(self):  # one chip, one name (its peaks are a dict); a key of the step model's caches
         return hash(self.name)
 

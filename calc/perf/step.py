@@ -313,7 +313,7 @@ def predict_step(model: Transformer, hardware, chips: int, layout: Layout, check
     if check_memory and not step.fits:
         need, have = step.memory_bytes / 1e9, chip.capacity / 1e9
         raise InputError("memory per chip", f"this layout needs {need:,.1f} GB per chip and {chip.name} has "
-                                            f"{have:,.1f} GB: it needs {need - have:,.1f} GB more; more tensor or pipeline "
+                                            f"{chip.hardware.capacity_text}: it needs {need - have:,.1f} GB more; more tensor or pipeline "
                                             f"parallelism, recomputation, ZeRO or a smaller micro-batch would fit")
     return step
 
