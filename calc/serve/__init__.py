@@ -624,13 +624,16 @@ def _answer(s: Setup, n: int, mode: str, label: str, limits: tuple | None = None
                                        for n_, e in energy.items()}  # J -> kWh, x kg/kWh, kg -> g
     lay = s.layout
     held = _held_by(s)
+    layout = {"tensor": lay.tensor, "pipeline": lay.pipeline, "expert": lay.expert,
+              "attention_data_parallel": lay.attention_data_parallel, "replicas": s.replicas,
+              "disaggregated": s.disaggregated,
+              "precision": s.precision, "expert_precision": s.expert_precision if s.shape.moe_layers else None,
+              "kv_precision": s.kv_precision}
+    if s.draft_tokens:  # said only where asked: the answers without it as they were
+        layout |= {"draft_tokens": s.draft_tokens, "accepted_tokens": s.accepted_tokens}
     return Serving(
         model=_name(s), hardware=s.hardware.name, chips=s.chips,
-        layout={"tensor": lay.tensor, "pipeline": lay.pipeline, "expert": lay.expert,
-                "attention_data_parallel": lay.attention_data_parallel, "replicas": s.replicas,
-                "disaggregated": s.disaggregated,
-                "precision": s.precision, "expert_precision": s.expert_precision if s.shape.moe_layers else None, "kv_precision": s.kv_precision},
-        mode=label, concurrency=int(n), max_concurrency=s.max_concurrency(),
+        layout=layout, mode=label, concurrency=int(n), max_concurrency=s.max_concurrency(),
         ttft=_q(float(r["ttft"]), "s"), tpot=_q(float(r["tpot"]), "s"),
         tokens_per_second={"per_chip": _q(float(r["per_chip"]), "token/s/chip"), "total": _q(float(r["total"]), "token/s")},
         tokens_per_second_per_user=_q(float(r["per_user"]), "token/s"),

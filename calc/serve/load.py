@@ -1255,7 +1255,7 @@ def speculative(model: Transformer, draft_tokens, accepted_tokens) -> tuple[int,
     if not k:
         if accepted_tokens is not None:
             raise InputError("accepted_tokens", f"only used with draft tokens (speculative decoding), got "
-                                                f"{accepted_tokens!r:.40} with none; give draft_tokens too, or leave it out")
+                                                f"{accepted_tokens!r:.40} with none; give a number of draft tokens too, or leave it out")
         return 0, 1.0
     if not model.mtp_modules:
         raise InputError("draft_tokens", "expected 0 for a model without a multi-token prediction module "
