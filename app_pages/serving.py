@@ -44,6 +44,7 @@ FIELDS = {  # name in the URL -> (widget key, kind of value)
     "attention_data_parallel": ("serving_adp", "flag"),
     "engine": ("serving_engine", "engine"),
     "price": ("serving_price", "price"),
+    "draft_tokens": ("serving_draft", "draft"), "accepted_tokens": ("serving_accepted", "accepted"),
 }
 FLAGS = {"true": True, "false": False}  # a flag's text in the URL
 LABELS = {  # an error's field as this page's label says it (calc.serve names its parameters)
@@ -54,6 +55,7 @@ LABELS = {  # an error's field as this page's label says it (calc.serve names it
     "limit_statistic": "The limits bound", "disaggregated": "Disaggregated prefill",
     "attention_data_parallel": "Attention data parallel", "request_rate": "Request rate",
     "expert_precision": "Expert weights", "engine": "Serving engine", "price": "Price per chip-hour",
+    "draft_tokens": "Draft tokens (MTP)", "accepted_tokens": "Tokens emitted a step",
 }
 shapes = published()
 hw_names = [n for n, h in data.hardware_table().items() if h.memory is not None and h.memory_bandwidth is not None]
@@ -122,6 +124,23 @@ def _read(kind: str, text: str, name: str = ""):
         if text.strip():
             read_request_rate(text)
         return text.strip()
+    if kind == "draft":  # empty (none) or a whole number of draft tokens, as --draft-tokens reads it
+        if text.strip():
+            try:
+                whole_text(text)
+            except calc.InputError as exc:
+                raise ValueError(exc.message) from None
+        return text.strip()
+    if kind == "accepted":  # empty (none) or a number; its range [1, k + 1] is calc.serve's to say with the draft tokens
+        if text.strip():
+            try:
+                value = float(text.replace(",", ""))
+            except ValueError:
+                value = math.nan
+            if not math.isfinite(value):
+                raise ValueError(f"expected a number of tokens a sequence emits a step (1 to the draft tokens + 1); "
+                                 f"got {text[:60]!r}")
+        return text.strip()
     if kind == "statistic":
         return percentiles.statistic(text)
     if kind == "flag":
@@ -159,7 +178,8 @@ def _default(name: str):
     return {"precision": AUTO, "chips": 8, "tensor": BEST, "expert_precision": OWN,
             "concurrency": SATURATING, "ttft_limit": "", "tpot_limit": "",
             "limit_statistic": "p99", "request_rate": "", "disaggregated": False,
-            "attention_data_parallel": False, "engine": NO_ENGINE, "price": ""}[name]
+            "attention_data_parallel": False, "engine": NO_ENGINE, "price": "", "draft_tokens": "",
+            "accepted_tokens": ""}[name]
 
 
 def _text(kind: str, value) -> str:
@@ -174,20 +194,22 @@ def _seed() -> list[str]:
 
 
 def _options(tensor: str, precision: str, kv: str, prompt: int, gen: int, disaggregated: bool, adp: bool,
-             experts: str = OWN, engine: str = NO_ENGINE) -> dict:
+             experts: str = OWN, engine: str = NO_ENGINE, draft: str = "", accepted: str = "") -> dict:
     return dict(tensor=None if tensor == BEST else int(tensor), precision=None if precision == AUTO else precision,
                 kv_precision=kv,
                 expert_precision=None if experts == OWN else experts,
                 input_tokens=prompt, output_tokens=gen, disaggregated=disaggregated,
                 # off with the best layout: calc.serve's search tries a mixture of experts' layouts both ways
                 attention_data_parallel=adp or (None if tensor == BEST else False),
-                engine=None if engine == NO_ENGINE else engine)
+                engine=None if engine == NO_ENGINE else engine,
+                # speculative decoding with the model's MTP module: empty fields, none (calc.serve's None)
+                draft_tokens=draft or None, accepted_tokens=accepted or None)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _answer(name, hardware, chips, tensor, precision, kv, prompt, gen, disaggregated, adp, experts, engine, concurrency,
-            limits, rate="", price=""):
-    options = _options(tensor, precision, kv, prompt, gen, disaggregated, adp, experts, engine)
+def _answer(name, hardware, chips, tensor, precision, kv, prompt, gen, disaggregated, adp, experts, engine, draft,
+            accepted, concurrency, limits, rate="", price=""):
+    options = _options(tensor, precision, kv, prompt, gen, disaggregated, adp, experts, engine, draft, accepted)
     options["price"] = price or None  # this chip's price per chip-hour; empty: its public price (data/prices.csv)
     ttft, tpot, stat = limits
     if concurrency == RATE:
@@ -215,20 +237,20 @@ def _answer(name, hardware, chips, tensor, precision, kv, prompt, gen, disaggreg
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _curve(name, hardware, chips, tensor, precision, kv, prompt, gen, disaggregated, adp, experts, engine,
-           layout=None):
+def _curve(name, hardware, chips, tensor, precision, kv, prompt, gen, disaggregated, adp, experts, engine, draft,
+           accepted, layout=None):
     """The frontier on ``layout`` (tensor, pipeline, expert, attention data parallel: the answer's, so that its red
     point lies on its own curve; under limits, at a request rate or a concurrency the best layout need not be the
     saturating one)."""
-    options = _options(tensor, precision, kv, prompt, gen, disaggregated, adp, experts, engine)
+    options = _options(tensor, precision, kv, prompt, gen, disaggregated, adp, experts, engine, draft, accepted)
     if layout is not None:
         options.update(zip(("tensor", "pipeline", "expert", "attention_data_parallel"), layout))
     return frontier(name, hardware, chips, **options)
 
 
 @st.cache_data(max_entries=16, show_spinner="Serving the model on every chip…")
-def _by_chip(name, chips, precision, kv, prompt, gen, disaggregated, adp, experts, engine, own=None,
-             price="") -> tuple[list, list]:
+def _by_chip(name, chips, precision, kv, prompt, gen, disaggregated, adp, experts, engine, draft="", accepted="",
+             own=None, price="") -> tuple[list, list]:
     """The saturating cost on each chip with a price (its best layout); the chips left out and why. ``own`` (the
     page's chip) at ``price`` where one is typed: its bar stood at the public price beside an answer at the typed one,
     and a chip with no public price was left out of the chart with its price given."""
@@ -239,7 +261,8 @@ def _by_chip(name, chips, precision, kv, prompt, gen, disaggregated, adp, expert
                       price=price if price and hw == own else None,
                       input_tokens=prompt, output_tokens=gen,
                       disaggregated=disaggregated, attention_data_parallel=adp or None,
-                      expert_precision=None if experts == OWN else experts, engine=None if engine == NO_ENGINE else engine)
+                      expert_precision=None if experts == OWN else experts, engine=None if engine == NO_ENGINE else engine,
+                      draft_tokens=draft or None, accepted_tokens=accepted or None)
         except calc.InputError as exc:
             left.append(f"{hw} ({exc.message.split(';')[0]})")
             continue
@@ -258,7 +281,9 @@ def split_said(lay: dict) -> str:
     parallel" (the page left out the expert groups: DeepSeek-R1 on 8 H200 read as tensor 8 alone)."""
     expert = f" (expert {lay['expert']})" if lay.get("expert", 1) > 1 else ""
     return (f"tensor {lay['tensor']} × pipeline {lay['pipeline']}{expert}, {lay['replicas']:,} "
-            f"replica{'s' * (lay['replicas'] != 1)}{', attention data parallel' if lay['attention_data_parallel'] else ''}")
+            f"replica{'s' * (lay['replicas'] != 1)}{', attention data parallel' if lay['attention_data_parallel'] else ''}"
+            + (f", {lay['draft_tokens']} draft tokens by the MTP module, {lay['accepted_tokens']:g} emitted a step"
+               if lay.get("draft_tokens") else ""))
 
 
 def _weights_named() -> str:
@@ -331,7 +356,7 @@ def _state_options() -> dict:
     k = st.session_state
     return _options(k["serving_tensor"], k["serving_precision"], k["serving_kv"], k["serving_input"],
                     k["serving_output"], k["serving_disaggregated"], k["serving_adp"], k["serving_expert_precision"],
-                    k["serving_engine"])
+                    k["serving_engine"], k["serving_draft"], k["serving_accepted"])
 
 
 def _link_tensor() -> list[str]:
@@ -531,10 +556,20 @@ price = e5.text_input("Price per chip-hour", key="serving_price", placeholder="e
                       help="USD per chip-hour of the accelerator above (6 USD/chip/hour, $2/GPU/hour, or 14 USD/h/node "
                            "for a node of the chip's server size); empty: the big cloud listing it cheapest on demand "
                            "(data/prices.csv). A chip with no public price asks for it")
+g1, g2, _ = st.columns([1, 1, 3])
+draft = g1.text_input("Draft tokens (MTP)", key="serving_draft", placeholder="e.g. 3",
+                      help="Speculative decoding with the model's multi-token prediction module (DeepSeek-V3/R1): draft "
+                           "tokens a decode step; each step verifies them and the model's own token in one pass and "
+                           "drafts the next ones with the module, whose weights and KV cache are held too. Empty: none. "
+                           "A model without the module is refused (a separate draft model is not modelled)")
+accepted = g2.text_input("Tokens emitted a step", key="serving_accepted", placeholder="e.g. 2.8",
+                         help="With draft tokens: the mean tokens a sequence emits a step, 1 to the draft tokens + 1, "
+                              "as measured or stated (TensorRT-LLM's DeepSeek-R1 on 8 B200: 2.82 with 3 draft tokens, "
+                              "tech blog 1); never estimated here")
 session.keep(PAGE, {n: _text(kind, st.session_state[key]) for n, (key, kind) in FIELDS.items()})
 
 args = (name, hardware, int(chips), tensor, precision, kv, int(prompt), int(gen), bool(disaggregated), bool(adp),
-        experts, engine)
+        experts, engine, draft.strip(), accepted.strip())
 # the choice made, its value not typed yet: a line asking for it, not a red error before the user could type it
 # (only where nothing else typed waits unread: a rate beside 'within limits' is said by _answer, never dropped)
 if concurrency == LIMITS and not (ttft_limit.strip() or tpot_limit.strip() or request_rate.strip()):
@@ -676,7 +711,7 @@ with right:
                 "layout, saturating" + (f"; the {escape(hardware)} at the price typed, the others at their public "
                                         "price)" if typed else ")"))
     rows, missing = _by_chip(name, int(chips), precision, kv, int(prompt), int(gen), bool(disaggregated), bool(adp),
-                             experts, engine, hardware if typed else None, typed)
+                             experts, engine, draft.strip(), accepted.strip(), hardware if typed else None, typed)
     if rows:
         bars = alt.Chart(pd.DataFrame(rows)).mark_bar().encode(
             x=alt.X("usd:Q", axis=plain_axis("$ per million tokens (3 input : 1 output)")),

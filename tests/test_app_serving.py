@@ -19,7 +19,7 @@ LINK = {"serving.model": "Llama 3 8B", "serving.hardware": "A100 SXM4 80GB", "se
         "serving.input_tokens": "512", "serving.output_tokens": "256", "serving.concurrency": "64",
         "serving.ttft_limit": "", "serving.tpot_limit": "", "serving.limit_statistic": "p99", "serving.request_rate": "",
         "serving.disaggregated": "false", "serving.attention_data_parallel": "false", "serving.engine": "none",
-        "serving.price": ""}
+        "serving.price": "", "serving.draft_tokens": "", "serving.accepted_tokens": ""}
 
 
 def _url(at) -> dict:
@@ -674,3 +674,28 @@ def test_a_token_s_emissions_read_in_a_unit_below_a_thousand():
     assert unit in ("g", "kg") and float(number.replace(",", "")) < 1000, said
     at = open_page(PAGE, **LINK)  # a busy server: milligrams, as before
     assert " mg CO2e per token blended" in " ".join(m.value for m in at.markdown)
+
+
+def test_the_draft_token_fields_are_calc_serves_speculative_decoding():
+    # the page's draft and accepted tokens are calc.serve's draft_tokens= and accepted_tokens= (--draft-tokens,
+    # --accepted-tokens): DeepSeek-V3's MTP module on 8 B200, 3 draft tokens, 2.82 emitted a step (tech blog 1)
+    link = {**LINK, "serving.model": "DeepSeek-V3", "serving.hardware": "B200", "serving.chips": "8",
+            "serving.tensor": "8", "serving.precision": "fp4", "serving.concurrency": "1",
+            "serving.draft_tokens": "3", "serving.accepted_tokens": "2.82"}
+    at = open_page(PAGE, **link)
+    assert not at.warning and not at.error and not at.exception
+    assert _url(at)["serving.draft_tokens"] == "3" and _url(at)["serving.accepted_tokens"] == "2.82"
+    s = serve("DeepSeek-V3", "B200", 8, tensor=8, precision="fp4", kv_precision="bf16", input_tokens=512,
+              output_tokens=256, concurrency=1, draft_tokens=3, accepted_tokens=2.82)
+    tpot = next(m.value for m in at.metric if m.label == "Time per output token")
+    assert number(s.tpot.m_as("ms")) in tpot
+    said = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
+    assert "3 draft tokens by the MTP module, 2.82 emitted a step" in said
+    # out of [1, k + 1]: one error under the field's label; a model without the module: refused by name
+    at = open_page(PAGE, errors_ok=True, **{**link, "serving.accepted_tokens": "4.5"})
+    assert at.error and "Tokens emitted a step" in at.error[0].value and "1, 4" in at.error[0].value
+    at = open_page(PAGE, errors_ok=True, **{**LINK, "serving.draft_tokens": "2", "serving.accepted_tokens": "1.5"})
+    assert at.error and "Draft tokens (MTP)" in at.error[0].value
+    # a link's value that is no number: said and left out, as any field of a link
+    at = open_page(PAGE, **{**LINK, "serving.accepted_tokens": "lots"})
+    assert any("Tokens emitted a step" in w.value for w in at.warning)

@@ -306,6 +306,17 @@ def test_the_readmes_link_on_the_serving_and_lifetime_pages(user):
     assert len(user.page.evaluate(MARKS_JS)) == 4
 
 
+@pytest.mark.slow
+def test_the_serving_pages_draft_tokens_answer_and_go_to_the_link(user):
+    """Speculative decoding typed on the Serving page: DeepSeek-V3's MTP module, 3 draft tokens, 2.8 emitted a step."""
+    user.open("serving", {"serving.model": "DeepSeek-V3", "serving.hardware": "B200", "serving.chips": "8",
+                          "serving.tensor": "8", "serving.precision": "fp4", "serving.concurrency": "1"})
+    user.type("Tokens emitted a step", "2.8")  # read once the draft tokens are typed: an error until then
+    user.type("Draft tokens (MTP)", "3")
+    user.check("3 draft tokens by the MTP module, 2.8 emitted a step")
+    assert "serving.draft_tokens=3" in user.page.url and "serving.accepted_tokens=2.8" in user.page.url, user.page.url
+
+
 def test_change_an_input_and_see_the_result_change(user):
     query = {"compute": "3.14e23 FLOP", "hardware": "V100 SXM2", "chips": "10000", "utilization": "0.3"}
     user.open("", query)

@@ -134,7 +134,7 @@ SERVE_AMOUNTS = ["chips", "tensor", "pipeline", "expert", "concurrency", "batch"
                  "tpot_limit", "window", "window_layers", "input_tokens", "output_tokens", "price", "pue",
                  "carbon_intensity"]
 SERVE_FIELDS = {*SERVE_AMOUNTS, "model", "hardware", "precision", "kv_precision", "expert_precision", "engine",
-                "limit_statistic", "attention_data_parallel", "disaggregated"}
+                "limit_statistic", "attention_data_parallel", "disaggregated", "draft_tokens", "accepted_tokens"}
 
 
 def _positive_finite(q, dimension: str) -> None:
@@ -152,7 +152,8 @@ def _refused(exc: InputError, known: set[str]) -> None:
 GOOD_SERVE = {"chips": [2, 8, "8 GPUs"], "tensor": [1, 2], "pipeline": [1], "expert": [1], "concurrency": [1, 64, "8"],
               "batch": [1, 8], "request_rate": ["4/s", 2.0], "ttft_limit": ["2 s"], "tpot_limit": ["40 ms"],
               "window": [4096], "window_layers": [None], "input_tokens": [128, "2,000 tokens"],
-              "output_tokens": [16, 1000], "price": ["$2/GPU/h"], "pue": [1.2], "carbon_intensity": ["0.4 kg/kWh"]}
+              "output_tokens": [16, 1000], "price": ["$2/GPU/h"], "pue": [1.2], "carbon_intensity": ["0.4 kg/kWh"],
+              "draft_tokens": [0, None], "accepted_tokens": [None]}  # Llama 3 8B has no MTP module: k > 0 refused
 
 
 def _amounts_of(good: dict) -> st.SearchStrategy[dict]:
@@ -186,6 +187,34 @@ def test_any_amount_given_to_serve_is_an_answer_of_the_right_dimensions_or_one_e
             _positive_finite(v, "[currency]/[tokens]")
         for v in got.energy_per_token.values():
             _positive_finite(v, "[mass]*[length]**2/[time]**2/[tokens]")
+
+
+GOOD_SPECULATIVE = {"draft_tokens": [1, 3, "5", 0], "accepted_tokens": [1, 2.8, "3.5", Q_(2, "")],
+                    "concurrency": [1, 64], "output_tokens": [16, 2048]}
+
+
+@settings(settings.get_profile("doors"), max_examples=40)
+@given(_amounts_of(GOOD_SPECULATIVE), st.booleans())
+def test_any_speculative_setting_given_to_serve_is_an_answer_or_one_error_naming_it(kw, curve):
+    """DeepSeek-V3 (one MTP module) with draft_tokens and accepted_tokens of any value: an answer of finite, positive
+    quantities, or one error naming a field."""
+    from calc.serve import frontier, serve
+
+    kw = {"draft_tokens": 3, "accepted_tokens": 2.8} | kw
+    if curve:
+        kw.pop("concurrency", None)
+        got = _answer(lambda: frontier("DeepSeek-V3", "B200", 8, tensor=8, **kw, points=3))
+    else:
+        got = _answer(lambda: serve("DeepSeek-V3", "B200", 8, tensor=8, **kw))
+    if isinstance(got, InputError):
+        event(f"refused: {got.field}")
+        _refused(got, SERVE_FIELDS)
+    elif curve:
+        assert all(math.isfinite(x) and x > 0 for x in got.tpot.m_as("s"))
+    else:
+        event("served")
+        _positive_finite(got.tpot, "[time]")
+        _positive_finite(got.tokens_per_second["per_chip"], "[tokens]/[time]/[accelerators]")
 
 
 @settings(settings.get_profile("doors"), max_examples=25)

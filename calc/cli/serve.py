@@ -66,6 +66,11 @@ def _serve_parser(sub) -> None:
                     'e.g. "TensorRT-LLM 1.0", "vllm 0.11.0", "sglang v0.5.3", on the chips its builds run on '
                     '(data/serving_engine_chips.csv), at its release\'s own defaults where listed (data/serving_engines.csv: '
                     'vLLM\'s max_num_seqs, SGLang\'s chunked_prefill_size) (default: none counted)')
+    se.add_argument("--draft-tokens", metavar="K", help="speculative decoding with the model's multi-token prediction "
+                    "module (DeepSeek-V3/R1): K draft tokens a step (default none; a model without the module is refused: "
+                    "a separate draft model is not modelled)")
+    se.add_argument("--accepted-tokens", metavar="A", help="with --draft-tokens: the mean tokens a sequence emits a step, "
+                    "1 <= A <= K + 1, as measured or stated (e.g. 2.8 for MTP 3 on DeepSeek-R1, TensorRT-LLM tech blog 1)")
     se.add_argument("--input-tokens", type=_tokens, default=1000, metavar="N", help="prompt tokens per request (default 1000)")
     se.add_argument("--output-tokens", type=_tokens, default=1000, metavar="N", help="generated tokens per request (default 1000)")
     se.add_argument("--request-rate", metavar="RATE", help='requests arriving per second, open-loop (Poisson, as a serving '
@@ -127,7 +132,8 @@ def _serve(args) -> int:
                    attention_data_parallel=args.attention_data_parallel, precision=args.precision,
                    expert_precision=args.expert_precision, kv_precision=args.kv_precision, input_tokens=args.input_tokens, output_tokens=args.output_tokens,
                    window=args.window, window_layers=args.window_layers, price=args.price, pue=args.pue,
-                   carbon_intensity=args.carbon_intensity, disaggregated=args.disaggregated, engine=args.engine)
+                   carbon_intensity=args.carbon_intensity, disaggregated=args.disaggregated, engine=args.engine,
+                   draft_tokens=args.draft_tokens, accepted_tokens=args.accepted_tokens)
     unsaid = args.chips is None  # one chip, the default: where it cannot hold the model, the fewest that can are said
     args.chips = 1 if unsaid else args.chips
     if args.frontier:
@@ -341,6 +347,9 @@ def _layout_extras(lay: dict) -> str:
         extras.append(", attention data parallel")
     if lay.get("disaggregated"):
         extras.append(", prefill on chips of its own (these decode only; tokens/s per decode chip)")
+    if lay.get("draft_tokens"):
+        extras.append(f", speculative decoding: {lay['draft_tokens']} draft tokens a step by the MTP module, "
+                      f"{lay['accepted_tokens']:g} emitted")
     return "".join(extras)
 
 

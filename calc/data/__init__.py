@@ -53,6 +53,7 @@ from calc.data.serving import (
     serving_host_overlap,
     serving_measurement,
     serving_round_tpot,
+    serving_speculative,
     serving_validation,
     serving_workloads,
 )
@@ -99,7 +100,7 @@ __all__ = [
     "serving_engine_vendors", "serving_engines", "engine_defaults",
     "serving_adp_balance", "serving_clocks", "serving_dispatch", "serving_gemm", "serving_expert_load", "serving_graph_padding", "serving_graphs", "serving_mla", "serving_moe", "serving_host", "serving_host_overlap",
     "serving_measurement", "MEASUREMENT_MODES",
-    "serving_validation", "serving_datasets", "serving_round_tpot", "serving_workloads",
+    "serving_validation", "serving_datasets", "serving_round_tpot", "serving_speculative", "serving_workloads",
     "serving_graph_capture",
     "step_calibration", "step_coefficients", "step_heldout", "thresholds", "validate_all", "validation_runs",
 ]

@@ -83,6 +83,7 @@ COLUMN_UNITS = {
     "serving_datasets.csv": {c: "1" for c in ("samples", "input_mean", "output_mean", "output_max", "input_spread",
                                                "output_spread", "length_covariance")},
     "serving_workloads.csv": {"requests": "1"},
+    "serving_speculative.csv": {"draft_tokens": "1", "accepted_tokens": "1"},
     "serving_round_tpot.csv": {"scheduler_steps": "1", "per_sample_tpot": "1"},
     "serving_host.csv": {"per_sequence": "s"},
     "serving_engines.csv": {"chip_memory_from": "GB/chip", "max_batch_size": "1", "max_num_tokens": "1"},
@@ -117,7 +118,7 @@ WHOLE_COLUMNS = frozenset({
     "shared_experts", "expert_d_ff", "dense_layers", "q_lora_rank", "kv_lora_rank", "qk_nope_head_dim",
     "qk_rope_head_dim", "v_head_dim", "chips_per_board", "cores_per_chip", "chips_per_node", "compute_units", "zero",
     "tensor", "pipeline", "expert", "virtual_stages", "micro_batch", "global_batch", "sequence", "chips_per_basis",
-    "chips", "scheduler_steps", "max_batch_size", "max_num_tokens", "max_seq_len_to_capture"})
+    "chips", "scheduler_steps", "max_batch_size", "max_num_tokens", "max_seq_len_to_capture", "draft_tokens"})
 
 # What a column's values may be, by the dimension its units row declares (and, for fractions, by
 # its name): a value outside is a slip of the units row (FLOP/s/chip -> TFLOP/s/chip scales every

@@ -440,6 +440,24 @@ def serving_workloads() -> dict[str, dict]:
     return out
 
 
+@cache
+def serving_speculative() -> dict[str, dict]:
+    """The speculative decoding of published serving runs, by the run's name in data/serving_calibration.csv or
+    data/serving_validation.csv (data/serving_speculative.csv), as ``calc.serve.load.setup``'s keyword arguments:
+    ``draft_tokens`` (int >= 1: the draft tokens a step, TensorRT-LLM's num_nextn_predict_layers) and
+    ``accepted_tokens`` (float in [1, draft_tokens + 1]: the mean tokens a sequence emits a step, as the source states
+    it). A run not listed decodes one token a step."""
+    out = {}
+    for r in _by_published_run("serving_speculative.csv"):
+        k, a = r["draft_tokens"], r["accepted_tokens"]
+        if k is None or k < 1:
+            raise DataError(r.path, r.line, "draft_tokens", f"expected a whole number >= 1, read {k}")
+        if a is None or not 1.0 <= a <= k + 1:
+            raise DataError(r.path, r.line, "accepted_tokens", f"expected a number in [1, {int(k) + 1}], read {a}")
+        out[r["name"]] = {"draft_tokens": int(k), "accepted_tokens": float(a)}
+    return out
+
+
 HOSTS = ("Grace", "x86")
 
 

@@ -226,7 +226,7 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
           precision=None, kv_precision=None, input_tokens=1000, output_tokens=1000, concurrency=None, batch=None,
           request_rate=None, ttft_limit=None, tpot_limit=None, limit_statistic=None, window=None, window_layers=None,
           price=None, pue=None, carbon_intensity=None, disaggregated=False, expert_precision=None,
-          engine=None) -> Serving:
+          engine=None, draft_tokens=None, accepted_tokens=None) -> Serving:
     """Serve ``model`` on ``chips`` chips of ``hardware``: latency, throughput, cost and energy per token.
 
     .. math::
@@ -282,6 +282,12 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
         the chip apply where data/serving_engines.csv lists them (``data.engine_defaults``: vLLM's max_num_seqs and
         max_num_batched_tokens, SGLang's chunked_prefill_size and its prefill batches apart); default None: no host
         work per sequence, the calculator's defaults (data/serving_coefficients.csv)
+    draft_tokens, accepted_tokens : speculative decoding with the model's multi-token prediction module (DeepSeek-V3/R1
+        [DeepSeekAI2024] sec. 2.2): k draft tokens a step (a whole number; None or 0: none) and a, the mean tokens a
+        sequence emits a step, 1 <= a <= k + 1, from a measurement or a source (never estimated here): each decode step
+        verifies k + 1 tokens a sequence and drafts k with the module, and emits a (``phases.speculative_step``,
+        [Leviathan2023]); its weights and KV cache are held too. A model without such a module is refused (a separate
+        draft model is not modelled)
 
     Returns
     -------
@@ -308,7 +314,8 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
                    attention_data_parallel=attention_data_parallel, precision=precision, kv_precision=kv_precision,
                    input_tokens=input_tokens, output_tokens=output_tokens, window=window,
                    window_layers=window_layers, price=price, pue=pue, carbon_intensity=carbon_intensity,
-                   disaggregated=disaggregated, expert_precision=expert_precision, **host)
+                   disaggregated=disaggregated, expert_precision=expert_precision, draft_tokens=draft_tokens,
+                   accepted_tokens=accepted_tokens, **host)
     ttft_max, tpot_max = time_limit("ttft_limit", ttft_limit), time_limit("tpot_limit", tpot_limit)
     stat = percentiles.statistic(limit_statistic)
     if limit_statistic is not None and not (ttft_max or tpot_max):
@@ -617,13 +624,16 @@ def _answer(s: Setup, n: int, mode: str, label: str, limits: tuple | None = None
                                        for n_, e in energy.items()}  # J -> kWh, x kg/kWh, kg -> g
     lay = s.layout
     held = _held_by(s)
+    layout = {"tensor": lay.tensor, "pipeline": lay.pipeline, "expert": lay.expert,
+              "attention_data_parallel": lay.attention_data_parallel, "replicas": s.replicas,
+              "disaggregated": s.disaggregated,
+              "precision": s.precision, "expert_precision": s.expert_precision if s.shape.moe_layers else None,
+              "kv_precision": s.kv_precision}
+    if s.draft_tokens:  # said only where asked: the answers without it as they were
+        layout |= {"draft_tokens": s.draft_tokens, "accepted_tokens": s.accepted_tokens}
     return Serving(
         model=_name(s), hardware=s.hardware.name, chips=s.chips,
-        layout={"tensor": lay.tensor, "pipeline": lay.pipeline, "expert": lay.expert,
-                "attention_data_parallel": lay.attention_data_parallel, "replicas": s.replicas,
-                "disaggregated": s.disaggregated,
-                "precision": s.precision, "expert_precision": s.expert_precision if s.shape.moe_layers else None, "kv_precision": s.kv_precision},
-        mode=label, concurrency=int(n), max_concurrency=s.max_concurrency(),
+        layout=layout, mode=label, concurrency=int(n), max_concurrency=s.max_concurrency(),
         ttft=_q(float(r["ttft"]), "s"), tpot=_q(float(r["tpot"]), "s"),
         tokens_per_second={"per_chip": _q(float(r["per_chip"]), "token/s/chip"), "total": _q(float(r["total"]), "token/s")},
         tokens_per_second_per_user=_q(float(r["per_user"]), "token/s"),

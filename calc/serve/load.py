@@ -165,6 +165,11 @@ class Setup:
     # why the weights are in ``precision``: "given", or where none was given the default's reason
     # (``default_precision``: the checkpoint's format, or the chip's 16-bit one)
     precision_basis: str = "given"
+    # speculative decoding with the model's multi-token prediction module (DeepSeek-V3/R1): k draft tokens a step and
+    # the mean tokens a sequence emits a step, 1 <= a <= k + 1, stated by the user or the source (``decode``,
+    # ``phases.speculative_step``); 0: one token a step, as without
+    draft_tokens: int = 0
+    accepted_tokens: float = 1.0
 
     @property
     def kv_reads(self) -> float:
@@ -238,6 +243,12 @@ class Setup:
         """The chip's TDP (W; ``cost.tdp``), read once per setup: its unit conversion was a fifth of each ``evaluate``."""
         return cost.tdp(self.hardware)
 
+    @property
+    def mtp(self) -> phases.Shape | None:
+        """The multi-token prediction module a speculative decode runs and holds (``phases.mtp_shape``); None without
+        draft tokens."""
+        return phases.mtp_shape(self.model) if self.draft_tokens else None
+
     def max_concurrency(self) -> int:
         """Sequences in flight that the memory of all replicas holds, at most the engine's ``max_batch_size`` per
         micro-batch where the run states one: TensorRT-LLM holds max_batch_size x the pipeline depth sequences
@@ -245,12 +256,22 @@ class Setup:
         attention data parallelism."""
         per = phases.max_concurrency(self.shape, self.layout, self.rates, self.weight_bytes, self.kv_bytes,
                                      self.held(self.input_tokens + self.output_tokens), self.expert_bytes,
-                                     kv_fraction=self.kv_memory_fraction)
+                                     kv_fraction=self.kv_memory_fraction, mtp=self.mtp)
         per = max(float(per), 0.0)
         if self.max_batch_size is not None:
             lay = self.layout
             per = min(per, self.max_batch_size * lay.pipeline * (lay.tensor if lay.attention_data_parallel else 1))
         return int(per) * self.replicas
+
+
+def decode(s: Setup, batch, context, eager: bool) -> dict:
+    """Seconds of decode per token a sequence emits, by part (``phases.decode_step``: one token a step), or with
+    ``Setup.draft_tokens`` a speculative step over the tokens it emits (``phases.speculative_step``)."""
+    if not s.draft_tokens:
+        return phases.decode_step(s.shape, s.layout, s.rates, s.weight_bytes, s.kv_bytes, batch, context, s.kv_reads,
+                                  s.expert_bytes, eager)
+    return phases.speculative_step(s.shape, s.mtp, s.layout, s.rates, s.weight_bytes, s.kv_bytes, batch, context,
+                                   s.draft_tokens, s.accepted_tokens, s.kv_reads, s.expert_bytes, eager)
 
 
 def evaluate(s: Setup, concurrency, mode: str, queue: bool = False) -> dict:
@@ -273,14 +294,14 @@ def evaluate(s: Setup, concurrency, mode: str, queue: bool = False) -> dict:
     span = float(s.span(s.attended_prompt))
     eb = s.expert_bytes
     fused = s.fused_all_reduce  # the prompt's all-reduce fused into its products (gemm_allreduce_plugin)
-    dec = phases.decode_step(sh, lay, r, s.weight_bytes, s.kv_bytes, c, s.cached(s.in_flight_context), s.kv_reads, eb,
-                             s.eager)
+    dec = decode(s, c, s.cached(s.in_flight_context), s.eager)
     if not s.eager and _past_capture(s) > 0.0:  # steps with a sequence beyond the captured length run eagerly
         share = graph_eager_share(s, c)
-        bare = phases.decode_step(sh, lay, r, s.weight_bytes, s.kv_bytes, c, s.cached(s.in_flight_context),
-                                  s.kv_reads, eb, True)
+        bare = decode(s, c, s.cached(s.in_flight_context), True)
         dec = {key: dec[key] + share * (bare[key] - dec[key]) for key in dec}
     host = phases.host_step(lay, c, s.host_per_sequence) if s.host_per_sequence else None
+    if host is not None and s.draft_tokens:  # a speculative step's host work over the tokens it emits
+        host = host / s.accepted_tokens
     stretch = 1.0  # the step's time over the GPU's (prefill and decode parts) where the host's work lengthens it
     if host is not None and not (mode != "batch" and not s.disaggregated and s.chunked_prefill):
         dec = {**dec, "total": phases.hosted(dec["total"], host, s.host_overlap)}  # a step of its own: its host work
@@ -532,7 +553,7 @@ def graph_padding(s: Setup, concurrency, step):
     >>> round(float(graph_padding(s, 8 * 600.0, 0.03)) * 1e3, 1)  # above 512 a rank: no graph, 22% of the step
     6.6
     """
-    lay, sh = s.layout, s.shape
+    lay = s.layout
     c = np.asarray(concurrency, dtype=float) / s.replicas
     one = c.ndim == 0
     ranks = lay.pipeline * (lay.tensor if lay.attention_data_parallel else 1)
@@ -547,10 +568,8 @@ def graph_padding(s: Setup, concurrency, step):
     extra = np.zeros_like(b)
     if grow.any():
         wide = padded[grow] * ranks
-        full = phases.decode_step(sh, lay, s.rates, s.weight_bytes, s.kv_bytes, wide,
-                                  context * cc[grow] / wide, s.kv_reads, s.expert_bytes, s.eager)["total"]
-        own = phases.decode_step(sh, lay, s.rates, s.weight_bytes, s.kv_bytes, cc[grow], context, s.kv_reads,
-                                 s.expert_bytes, s.eager)["total"]
+        full = decode(s, wide, context * cc[grow] / wide, s.eager)["total"]
+        own = decode(s, cc[grow], context, s.eager)["total"]
         extra[grow] = full - own
     step = np.broadcast_to(np.asarray(step, dtype=float), b.shape)
     extra = extra + np.where(above, phases.coefficients().adp_eager_step_share * step, 0.0)
@@ -1089,7 +1108,8 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
           chunked_prefill=True, max_batch_size=None, max_num_tokens=None, kv_memory_fraction=None, clock=None,
           eager=False, host_per_sequence=0.0, host_overlap=True, input_spread=0.0, output_spread=0.0,
           length_covariance=0.0, output_max=None, adp_timeout_iters=0, adp_batching_wait_iters=0,
-          dispatch=None, fused_all_reduce=False, graph_batch_sizes=(), graph_max_context=None, all_reduce_engine=None) -> Setup:
+          dispatch=None, fused_all_reduce=False, graph_batch_sizes=(), graph_max_context=None, all_reduce_engine=None,
+          draft_tokens=0, accepted_tokens=None) -> Setup:
     """Resolve and check every input once (see ``calc.serve``); the layout search fills tensor=None.
     ``expert_precision``: the routed experts' weights; default the shape's own (``Transformer.expert_precision``:
     GPT-OSS's MXFP4 from its config.json), else ``precision``. ``window_memory`` False: the engine's KV cache holds
@@ -1126,8 +1146,12 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
     node (``terms.engine_all_reduce``, ``Rates.all_reduce_table``); None: the chip's own path (the rings). Off for
     every answer: the held-out rows, the calibration and ``--engine`` do not pass it (with it and the coefficients
     refitted to the fit's fixed point on the calibration rows the held-out headline gains, a closed loop and two
-    calibration medians lose: benchmarks/engine_all_reduce.py, part 4)."""
+    calibration medians lose: benchmarks/engine_all_reduce.py, part 4).
+
+    ``draft_tokens`` (k) and ``accepted_tokens`` (a): speculative decoding with the model's multi-token prediction
+    module (``speculative``, ``Setup.draft_tokens``)."""
     m = lookup(model)
+    k, a = speculative(m, draft_tokens, accepted_tokens)
     hw = hardware if isinstance(hardware, data.Hardware) else data.hardware(hardware)
     n = int(read_chips(chips).m_as("chip"))  # the one reader of a cluster's chips (10**400 refused by name)
     prec, why = (precision, "given") if precision else default_precision(m, hw)
@@ -1212,13 +1236,51 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
                  dispatch=dispatch, fused_all_reduce=fused_all_reduce, precision_basis=why,
                  graph_batch_sizes=_graph_sizes(graph_batch_sizes),
                  graph_max_context=None if graph_max_context is None else _whole("graph_max_context", graph_max_context,
-                                                                                 unit="token"))
+                                                                                 unit="token"),
+                 draft_tokens=k, accepted_tokens=a)
     if T is None:
         return base
     return _with_layout(base, T, P, expert, adp)
 
 
 EXPERT_EXCHANGES = ("all-to-all", "gather")
+
+
+def speculative(model: Transformer, draft_tokens, accepted_tokens) -> tuple[int, float]:
+    """``(k, a)``, checked: k draft tokens a step (a whole number >= 0; 0 none) drafted by the model's multi-token
+    prediction module, and a, the mean tokens a sequence emits a step, 1 <= a <= k + 1 (needed with k > 0, refused
+    without). A model without such a module is refused: a draft model of its own is not modelled (its own decode
+    steps, its weights and cache beside the target's), so no speed-up is claimed for it."""
+    k = _whole("draft_tokens", 0 if draft_tokens is None else draft_tokens, 0)
+    if not k:
+        if accepted_tokens is not None:
+            raise InputError("accepted_tokens", f"only used with draft tokens (speculative decoding), got "
+                                                f"{accepted_tokens!r:.40} with none; give a number of draft tokens too, or leave it out")
+        return 0, 1.0
+    if not model.mtp_modules:
+        raise InputError("draft_tokens", "expected 0 for a model without a multi-token prediction module "
+                                         f"(num_nextn_predict_layers 0), got {k}: only drafts by a model's own MTP module "
+                                         "(DeepSeek-V3/R1) are modelled, not a separate draft model")
+    if accepted_tokens is None:
+        raise InputError("accepted_tokens", f"expected the mean tokens a sequence emits a step with {k} draft "
+                                            f"token{'s' * (k != 1)}, a number in [1, {k + 1}] (a measured or stated "
+                                            "acceptance), got none")
+    value = accepted_tokens
+    if isinstance(value, str):
+        try:
+            value = float(value.replace(",", ""))
+        except ValueError:
+            raise InputError("accepted_tokens", f"expected a number in [1, {k + 1}], got {accepted_tokens!r:.40}") from None
+    elif isinstance(value, Quantity):
+        if not value.dimensionless:
+            raise InputError("accepted_tokens", f"expected a number in [1, {k + 1}] (tokens a step, no unit), got "
+                                                f"{value:~P}")
+        value = value.m_as("")
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not math.isfinite(value) or not 1.0 <= value <= k + 1:
+        raise InputError("accepted_tokens", f"expected a number in [1, {k + 1}] (at most the {k} draft "
+                                            f"token{'s' * (k != 1)} and the target's own), got {accepted_tokens!r:.40}")
+    return k, float(value)
 
 
 def published_engine(name: str) -> dict:

@@ -42,7 +42,7 @@ Everything inside is plain floats and numpy arrays; ``calc.serve`` builds the Qu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -214,14 +214,21 @@ def kv_per_token_chip(s: Shape, lay: Layout, kv_bytes: float) -> float:
 
 
 def max_concurrency(s: Shape, lay: Layout, r: Rates, weight_bytes: float, kv_bytes: float, cached,
-                    expert_bytes: float | None = None, kv_fraction: float | None = None) -> np.ndarray:
+                    expert_bytes: float | None = None, kv_fraction: float | None = None,
+                    mtp: Shape | None = None) -> np.ndarray:
     """Sequences of ``cached`` tokens each that one replica's memory holds (may be 0 or negative
     when the weights alone do not fit): the KV share of the memory left after the weights
     (``kv_fraction``, the engine's setting where a run states it; default data/serving_coefficients.csv
-    kv_memory_fraction)."""
+    kv_memory_fraction). ``mtp``: the multi-token prediction module a speculative decode runs (``mtp_shape``): its
+    weights and its layer of KV cache held too (``mtp_held``)."""
     share = coefficients().kv_memory_fraction if kv_fraction is None else kv_fraction
-    free = share * (r.capacity - weights_per_chip(s, lay, weight_bytes, expert_bytes))
-    per_seq = kv_per_token_chip(s, lay, kv_bytes) * np.asarray(cached, dtype=float)
+    w = weights_per_chip(s, lay, weight_bytes, expert_bytes)
+    per_token = kv_per_token_chip(s, lay, kv_bytes)
+    if mtp is not None:
+        mw, mkv = mtp_held(mtp, lay, weight_bytes, kv_bytes, expert_bytes)
+        w, per_token = w + mw, per_token + mkv
+    free = share * (r.capacity - w)
+    per_seq = per_token * np.asarray(cached, dtype=float)
     per_chip = np.floor(free / per_seq)
     return per_chip * (lay.tensor if lay.attention_data_parallel else 1)
 
@@ -369,7 +376,7 @@ def host_dispatch(layers: float) -> float:
 
 
 def decode_step(s: Shape, lay: Layout, r: Rates, weight_bytes: float, kv_bytes: float, batch, context,
-                kv_reads: float = 1.0, expert_bytes: float | None = None, eager: bool = False) -> dict:
+                kv_reads: float = 1.0, expert_bytes: float | None = None, eager: bool = False, queries: int = 1) -> dict:
     """Seconds of one decode step of a replica carrying ``batch`` sequences of ``context`` cached
     tokens on average, by part (arrays over ``batch``): {"weights", "kv cache", "compute",
     "communication", "overhead"} plus "total". Pipeline stages each carry 1/P of the batch in turn.
@@ -379,10 +386,15 @@ def decode_step(s: Shape, lay: Layout, r: Rates, weight_bytes: float, kv_bytes: 
     grouped GEMMs stream and compute at the chip's measured MoE layers' bandwidth and rate where ``r`` has them
     (``Rates.expert_bandwidth``, ``terms.measured_experts``) and the experts are in the rates' precision. ``eager``: the
     engine runs without graphs: where a stage's layers take less GPU time than the host needs to dispatch their
-    kernels (``host_dispatch``), the difference is added to "overhead" (the GPU waits for the host)."""
+    kernels (``host_dispatch``), the difference is added to "overhead" (the GPU waits for the host). ``queries``: tokens
+    each sequence carries through the step (1; k + 1 where a speculative step verifies k draft tokens,
+    ``speculative_step``): the products' rows, the experts', the attention's queries, the element-wise and the exchanged
+    rows x ``queries``; the weights and each sequence's cached keys and values are read once."""
     k = coefficients()
     eb = weight_bytes if expert_bytes is None else expert_bytes
     b = np.asarray(batch, dtype=float) / lay.pipeline  # sequences of one micro-batch (P in flight)
+    q = float(queries)  # tokens of each sequence in the step
+    n = b * q  # rows of the step's products
     bw = r.memory_bandwidth * k.decode_bandwidth_efficiency
     layers = s.layers / lay.pipeline
     T = lay.tensor
@@ -393,19 +405,19 @@ def decode_step(s: Shape, lay: Layout, r: Rates, weight_bytes: float, kv_bytes: 
     # dense weights (attention, dense feed-forward, shared experts, output layer): one roofline
     dense_params = (s.dense + s.unembedding) / dense_split / lay.pipeline
     dense_mem = dense_params * weight_bytes / (r.product_bandwidth * k.decode_bandwidth_efficiency)  # ``product_share``
-    dense_flop = 2.0 * dense_params * b_attn / r.matmul
+    dense_flop = 2.0 * dense_params * b_attn * q / r.matmul
     # routed experts: the ones the micro-batch's tokens reach, spread over the T chips
     moe_layers = s.moe_layers / lay.pipeline
-    touched = footprint.experts_touched(b, s.experts, s.per_token) if s.moe_layers else 0.0
+    touched = footprint.experts_touched(n, s.experts, s.per_token) if s.moe_layers else 0.0
     # the chip's measured MoE layers at the experts' precision, where it has them (``terms.measured_experts``)
     measured = r.expert_bandwidth and (expert_bytes is None or expert_bytes == weight_bytes)
     ebw = r.expert_bandwidth if measured else bw
     moe_mem = moe_layers * touched * s.expert * eb * lay.uneven / T / ebw
     # the busiest expert rank's rows pace each MoE layer (``Layout.expert_load``; the weights read are every rank's own)
-    moe_flop = (moe_layers * expert_matmuls(s, lay, r, b * lay.expert_load, r.expert_rate if measured else None)
+    moe_flop = (moe_layers * expert_matmuls(s, lay, r, n * lay.expert_load, r.expert_rate if measured else None)
                 if s.moe_layers else 0.0 * b)
     if s.moe_layers:  # routing, permutation and combine; the GEMMs' own rows beside the weights
-        routing, gemm_bytes = moe_routing(s, lay, r, b, bw)
+        routing, gemm_bytes = moe_routing(s, lay, r, n, bw)
         moe_mem = moe_mem + moe_layers * gemm_bytes / ebw
         routing = moe_layers * routing
     else:
@@ -414,11 +426,11 @@ def decode_step(s: Shape, lay: Layout, r: Rates, weight_bytes: float, kv_bytes: 
     kv_chip = kv_per_token_chip(s, lay, kv_bytes)
     heads_chip = s.heads if adp else s.heads / T
     kv_mem = b_attn * context * kv_chip * kv_reads / bw
-    attn_flop = 2.0 * b_attn * context * heads_chip * s.attention_width * layers / r.attention
+    attn_flop = 2.0 * b_attn * q * context * heads_chip * s.attention_width * layers / r.attention
 
-    act = b * s.d_model * ACTIVATION_BYTES
+    act = n * s.d_model * ACTIVATION_BYTES
     if adp:  # each chip's tokens dispatched to their experts and combined back on each MoE layer
-        comm = moe_layers * _exchange(s, lay, r, b_attn, eb)
+        comm = moe_layers * _exchange(s, lay, r, b_attn * q, eb)
     else:
         comm = 2 * layers * all_reduce_time(r, act, T)
     comm = comm + (send_latency(r) if lay.pipeline > 1 else 0.0)  # hand-off to the next stage (none for one stage)
@@ -429,7 +441,7 @@ def decode_step(s: Shape, lay: Layout, r: Rates, weight_bytes: float, kv_bytes: 
     weights = dense_t * (dense_mem >= dense_flop) + moe * (moe_mem >= moe_flop)
     compute = dense_t * (dense_flop > dense_mem) + moe * (moe_flop > moe_mem) + attn_flop * (attn_flop > kv_mem)
     kv = kv_mem * (kv_mem >= attn_flop)
-    compute = compute + layers * elementwise(s, lay, r, b_attn)
+    compute = compute + layers * elementwise(s, lay, r, b_attn * q)
     stage = weights + compute + kv + comm + overhead
     if eager:  # the host dispatching every kernel sets the pace where the GPU's layers are shorter
         wait = np.maximum(host_dispatch(layers) - stage, 0.0)
@@ -442,6 +454,85 @@ def decode_step(s: Shape, lay: Layout, r: Rates, weight_bytes: float, kv_bytes: 
              "communication": comm * P, "overhead": (overhead + k.decode_step_overhead) * P}
     parts["total"] = (stage + k.decode_step_overhead) * P
     return parts
+
+
+@lru_cache(maxsize=256)
+def mtp_shape(model: Transformer) -> Shape | None:
+    """One multi-token prediction module of ``model`` as a one-layer ``Shape`` (None without one): its transformer
+    layer (with the model's routed experts where the model has them), the projection of 2 d to d and its norms
+    (``Transformer.mtp_params``), reading the main model's output head each pass; the embedding and the head are the
+    main model's, held once [DeepSeekAI2024] sec. 2.2. DeepSeek-V3/R1: one module (num_nextn_predict_layers 1)."""
+    if not model.mtp_modules:
+        return None
+    s = shape(model)
+    moe = 1 if s.moe_layers else 0
+    routed = s.expert * s.experts * moe
+    per = model.mtp_params().m_as("param") / model.mtp_modules
+    ff = (model.shared_ff if moe else model.ff) or 0
+    return replace(s, layers=1, moe_layers=moe, dense=per - routed, embedding=0.0, dense_ff=float(ff))
+
+
+def speculative_step(s: Shape, mtp: Shape, lay: Layout, r: Rates, weight_bytes: float, kv_bytes: float, batch,
+                     context, draft: int, accepted: float, kv_reads: float = 1.0, expert_bytes: float | None = None,
+                     eager: bool = False) -> dict:
+    """Seconds of decode per emitted token of a speculative step with ``draft`` draft tokens (k) from the model's
+    multi-token prediction module and ``accepted`` tokens emitted per sequence and step on average (a, 1 <= a <= k + 1),
+    by part as ``decode_step`` (arrays over ``batch``).
+
+    .. math:: t_{token} = \\frac{t_{decode}(B, q = k + 1) + t_{MTP}(B, q = a) + (k - 1) \\, t_{MTP}(B)}{a}
+
+    The target model verifies the k + 1 tokens of each sequence in one step (``decode_step`` with ``queries`` k + 1:
+    the weights and each sequence's cache read once, the products, the attention's queries and the per-token work
+    x (k + 1)), then drafts the next step's k tokens with k passes of the one MTP module reused (TensorRT-LLM's "MTP
+    Eagle", its default path for DeepSeek-V3/R1 whose checkpoints hold one module: "call the same MTP module forward K
+    times"; the first pass over the a accepted tokens of each sequence, the others over one; verification and drafting
+    captured in one CUDA graph, so the step's fixed cost is paid once), each pass one layer of the model's shape
+    (``mtp_shape``) and the shared output head (TensorRT-LLM tech blog 2, DeepSeek R1 MTP Implementation and
+    Optimization, 2025-05-23 [NVIDIA2025trtllmmtp]; [DeepSeekAI2024] sec. 2.2). The step emits a tokens a sequence: the
+    expected tokens per step of speculative decoding, (1 - alpha^(k+1)) / (1 - alpha) for an i.i.d. acceptance alpha
+    [Leviathan2023] eq. 1, here taken as the user's or the source's stated mean a, never fitted. Under pipeline
+    parallelism the module runs on the last stage after each of the P micro-batches (1 / P of the sequences each). The
+    MTP module's weights are taken at the main model's precision (TensorRT-LLM's min-latency recipe holds them in BF16
+    beside FP4 experts: not counted).
+
+    >>> from calc.architecture import lookup
+    >>> from calc.serve.terms import rates
+    >>> from calc import data
+    >>> m = lookup("DeepSeek-V3"); r = rates(data.hardware("B200"), "fp8")
+    >>> one = decode_step(shape(m), Layout(8), r, 1.0, 1.0, 1.0, 2000.0)["total"]
+    >>> spec = speculative_step(shape(m), mtp_shape(m), Layout(8), r, 1.0, 1.0, 1.0, 2000.0, 3, 2.8)["total"]
+    >>> 1.5 < float(one / spec) < 2.8  # 2.8 tokens a step for a step up to 1.9x longer
+    True
+    """
+    k, a = int(draft), float(accepted)
+    target = decode_step(s, lay, r, weight_bytes, kv_bytes, batch, context, kv_reads, expert_bytes, eager,
+                         queries=k + 1)
+    P = lay.pipeline
+    last = replace(lay, pipeline=1)  # the module on the last stage, after each micro-batch
+    b = np.asarray(batch, dtype=float) / P
+    fixed = coefficients().decode_step_overhead  # one graph: the step's fixed cost paid once, by the target's step
+    first = decode_step(mtp, last, r, weight_bytes, kv_bytes, b, context, kv_reads, expert_bytes, eager, queries=a)
+    rest = decode_step(mtp, last, r, weight_bytes, kv_bytes, b, context, kv_reads, expert_bytes, eager)
+    parts = {}
+    for key in target:
+        drafting = first[key] + (k - 1) * rest[key]
+        if key in ("overhead", "total"):
+            drafting = drafting - k * fixed
+        parts[key] = (target[key] + P * drafting) / a
+    return parts
+
+
+def mtp_held(mtp: Shape | None, lay: Layout, weight_bytes: float, kv_bytes: float,
+             expert_bytes: float | None = None) -> tuple[float, float]:
+    """Bytes of the multi-token prediction module's weights on its busiest chip, and of its KV cache per cached token
+    of a sequence there: ``(weights, kv per token)``; (0, 0) without one. The module's own layer (its head and embedding
+    are the main model's, held once) on the last pipeline stage, split as a layer of the model; one layer of keys and
+    values per module (TensorRT-LLM's MTP Eagle reuses one module's cache for its k passes, tech blog 2)."""
+    if mtp is None:
+        return 0.0, 0.0
+    last = replace(lay, pipeline=1)
+    held = replace(mtp, unembedding=0.0, embedding=0.0)
+    return weights_per_chip(held, last, weight_bytes, expert_bytes), kv_per_token_chip(mtp, last, kv_bytes)
 
 
 def host_step(lay: Layout, batch, per_sequence: float):

@@ -251,7 +251,8 @@ def setup(c: Case, **overrides) -> load.Setup:
               precision=c.precision, kv_precision=c.kv_precision, input_tokens=c.input_tokens,
               output_tokens=c.output_tokens, window_memory=not trtllm,
               expert_exchange="gather" if trtllm and not _all_to_all(c) else "all-to-all", **engine_settings(c),
-              **load.published_host(c.engine, c.hardware, c.name), **load.published_workload(c.name))
+              **load.published_host(c.engine, c.hardware, c.name), **load.published_workload(c.name),
+              **data.serving_speculative().get(c.name, {}))
     return load.setup(c.model, c.hardware, c.chips, **(kw | overrides))
 
 
