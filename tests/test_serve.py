@@ -1019,3 +1019,20 @@ def test_expert_exchange_inside_a_node_at_the_chips_deepep_kernels(chip):
         collectives.all_to_all(r.chip, 1.0, 8, 8) - collectives.all_to_all(r.chip, 0.0, 8, 8)) * per_token * 128
     assert both > 1.2 * links
     assert measured_exchange("H800 SXM5", 8) is None
+
+
+def test_cli_serve_says_co2e_per_token_as_its_json_does(capsys):
+    """The text answer said energy per token and not the emissions the JSON carries (issue 20's outputs: energy and
+    CO2 per token); the two agree."""
+    from calc.cli import main
+
+    args = ["serve", "--model", "Llama 2 70B", "--hardware", "H100 SXM5", "--chips", "8", "--carbon-intensity", "0.5 kg/kWh"]
+    assert main(args) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if "CO2e per token" in x)
+    assert main([*args, "--json"]) == 0
+    import json
+
+    g = json.loads(capsys.readouterr().out)["emissions_per_token"]
+    from calc.display import number
+
+    assert f"{number(g['output'] * 1e3)} mg output" in line and f"{number(g['input'] * 1e3)} mg input" in line

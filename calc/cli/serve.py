@@ -229,6 +229,10 @@ def _serve(args) -> int:
         e = {k: v.m_as("J/token") for k, v in s.energy_per_token.items()}
         print(f"  energy per token         {number(e['input'])} J input, {number(e['output'])} J output "
               f"(power at the chip's load, not its TDP)")
+    if s.emissions_per_token is not None:  # the JSON's emissions_per_token, said here too
+        g = {k: v.m_as("mg/token") for k, v in s.emissions_per_token.items()}
+        print(f"  CO2e per token           {number(g['input'])} mg input, {number(g['output'])} mg output "
+              f"(with the PUE and grid carbon intensity of data/defaults.csv unless given)")
     return 0
 
 
