@@ -42,10 +42,9 @@ COMMANDS = {
 }
 
 
-def baseline_tree(commit: str) -> Path:
-    """``commit``'s files in a temporary directory (calc/ and data/ beside each other, as in a clone)."""
-    archive = subprocess.run(["git", "archive", commit, "calc", "data", "seeds"], capture_output=True, check=True,
-                             cwd=ROOT).stdout
+def baseline_tree(commit: str, paths: tuple[str, ...] = ("calc", "data", "seeds")) -> Path:
+    """``commit``'s ``paths`` in a temporary directory (calc/ and data/ beside each other, as in a clone)."""
+    archive = subprocess.run(["git", "archive", commit, *paths], capture_output=True, check=True, cwd=ROOT).stdout
     folder = Path(tempfile.mkdtemp(prefix="bench_import_"))
     with tarfile.open(fileobj=BytesIO(archive)) as tar:
         tar.extractall(folder)

@@ -7,6 +7,8 @@ H100 SXM5, 15T training tokens, 100B tokens a day for 730 days): ``service_life`
 (the page's modules imported, the tables read cold, as a first visit reads them), baseline and this tree alternating so that a shared machine's
 load falls on both; the least CPU seconds of ``REPEAT`` runs of the first visit and of a second one in the same
 interpreter, their ratio this / baseline, and whether every output is the same (a digest of their reprs and arrays).
+Apart, the page itself opened by streamlit.testing (``PAGE``): the app's first page, then the Lifetime page's
+first run, CPU seconds, and its metrics compared.
 Not a timed test: ratios, not seconds, carry.
 """
 
@@ -53,26 +55,47 @@ print(json.dumps({"first": first, "again": again, "digest": digest(out)}))
 '''
 
 
-def run(tree) -> dict:
+# The page itself through streamlit.testing, as tests/apppage.py opens it: the app's first page (where the app's
+# imports are made, once per server), then the Lifetime page's first run (its calc calls and its charts), and the two
+PAGE = r'''
+import json, time
+from streamlit.testing.v1 import AppTest
+
+t = time.process_time()
+at = AppTest.from_file("app.py", default_timeout=300)
+at.run()
+opened = time.process_time() - t
+t = time.process_time()
+at.switch_page("app_pages/lifetime.py").run()
+page = time.process_time() - t
+assert not at.exception, [e.message for e in at.exception]
+print(json.dumps({"opened": opened, "page": page, "both": opened + page,
+                  "digest": str(sorted((m.label, m.value) for m in at.metric))}))
+'''
+
+
+def run(tree, code: str = VISIT) -> dict:
     env = dict(os.environ, PYTHONPATH=str(tree))
-    out = subprocess.run([sys.executable, "-c", VISIT], cwd=tree, env=env, capture_output=True, text=True, check=True)
-    return json.loads(out.stdout)
+    out = subprocess.run([sys.executable, "-c", code], cwd=tree, env=env, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
     commit = sys.argv[1] if len(sys.argv) > 1 else BASELINE
-    old = baseline_tree(commit)
+    old = baseline_tree(commit, ("calc", "data", "seeds", "app.py", "app_pages", ".streamlit"))
     new_runs, old_runs = [], []
     for _ in range(REPEAT):
-        new_runs.append(run(ROOT))
-        old_runs.append(run(old))
-    digests = {r["digest"] for r in new_runs} | {r["digest"] for r in old_runs}
+        new_runs.append(run(ROOT) | {"page " + k: v for k, v in run(ROOT, PAGE).items()})
+        old_runs.append(run(old) | {"page " + k: v for k, v in run(old, PAGE).items()})
+    digests = {(r["digest"], r["page digest"]) for r in new_runs + old_runs}
     print(f"Lifetime page's calc calls, least CPU s of {REPEAT} fresh interpreters each; baseline {commit}")
     print(f"  {'':<34}{'this':>8}{'baseline':>10}{'ratio':>8}")
-    for key, name in (("first", "first visit (tables read cold)"), ("again", "the same again (tables read)")):
+    for key, name in (("first", "first visit (tables read cold)"), ("again", "the same again (tables read)"),
+                      ("page opened", "the app's first page (AppTest)"),
+                      ("page page", "then the Lifetime page's first run"), ("page both", "the two")):
         t_new, t_old = min(r[key] for r in new_runs), min(r[key] for r in old_runs)
         print(f"  {name:<34}{t_new:8.3f}{t_old:10.3f}{t_new / t_old:8.2f}")
-    print(f"  outputs {'identical' if len(digests) == 1 else 'DIFFER: ' + ', '.join(sorted(digests))}")
+    print(f"  outputs (and the page's metrics) {'identical' if len(digests) == 1 else 'DIFFER'}")
 
 
 if __name__ == "__main__":
