@@ -10,7 +10,9 @@ answer pays. Not a timed test: ratios, not seconds, carry.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -46,6 +48,7 @@ def baseline_tree(commit: str, paths: tuple[str, ...] = ("calc", "data", "seeds"
     """``commit``'s ``paths`` in a temporary directory (calc/ and data/ beside each other, as in a clone)."""
     archive = subprocess.run(["git", "archive", commit, *paths], capture_output=True, check=True, cwd=ROOT).stdout
     folder = Path(tempfile.mkdtemp(prefix="bench_import_"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)  # removed when the benchmark ends
     with tarfile.open(fileobj=BytesIO(archive)) as tar:
         tar.extractall(folder)
     return folder
