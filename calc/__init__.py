@@ -26,10 +26,9 @@ serving figures by the serving model), ``cost`` (cloud, ownership, acquisition, 
 as ``calc.callable_package`` explains (made callable rather than renamed: both spellings keep working).
 """
 
-from calc import estimate, lifetime, serve  # the packages, each callable as its function (calc.callable_package)
+import importlib
+
 from calc.errors import ConflictError, DataError, InputError, ScaleError, Undetermined, UnknownKeyword
-from calc.estimate import Estimate, Item
-from calc.lifetime import Lifetime
 from calc.units import Q_, parse_quantity, ureg
 from calc.vocabulary import QUANTITIES, TERMS
 
@@ -37,3 +36,28 @@ __all__ = [
     "ureg", "Q_", "parse_quantity", "estimate", "Estimate", "Item", "lifetime", "Lifetime", "serve",
     "InputError", "ConflictError", "ScaleError", "DataError", "Undetermined", "UnknownKeyword", "TERMS", "QUANTITIES",
 ]
+
+# Imported on first use (PEP 562): ``import calc`` reads the registry, not every model's package and tables, so
+# ``python -m calc hardware`` does not pay for calc.serve. A name below comes from its package; any other
+# ``calc.NAME`` is the submodule ``calc.NAME`` (``calc.estimate``, ``calc.serve``, ``calc.data``, ...), as the
+# eager imports made every one of them an attribute before.
+_FROM = {"Estimate": "calc.estimate", "Item": "calc.estimate", "Lifetime": "calc.lifetime"}
+
+
+def __getattr__(name: str):
+    if name.startswith("__"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if name in _FROM:
+        value = getattr(importlib.import_module(_FROM[name]), name)
+        globals()[name] = value
+        return value
+    try:
+        return importlib.import_module(f"{__name__}.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{__name__}.{name}":
+            raise
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -90,20 +90,24 @@ def _version() -> str:
         return "(not installed: run from a checkout)"
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``python -m calc`` (also used to document the flags)."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser of ``python -m calc`` (also used to document the flags); with ``command`` (one of
+    ``COMMANDS``), that command's alone: its flags' choices import what it needs (``step``'s calc.perf, ``serve``'s
+    calc.serve), not every other command's."""
     parser = _Parser(prog="calc", description="Training-cost and scaling calculator, with units.")
     parser.add_argument("--version", action="version", version=f"calc {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for add_parser, _ in COMMANDS.values():
+    for add_parser, _ in ([COMMANDS[command]] if command is not None else COMMANDS.values()):
         add_parser(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status (0, or 2 on bad input)."""
-    parser = build_parser()
     argv = sys.argv[1:] if argv is None else list(argv)
+    # a command first: its parser alone (the same flags, help and errors); anything else (--help, a misspelt command,
+    # none) meets every command's, as the top-level help and "did you mean" list them all
+    parser = build_parser(argv[0] if argv and argv[0] in COMMANDS else None)
     args, extra = parser.parse_known_args(argv)
     word, words = getattr(args, "action", None), getattr(args, "words", ())
     if word is not None and word not in words:  # e.g. the value of a misspelt flag: said with that flag

@@ -9,8 +9,6 @@ import sys
 
 from calc.cli.flags import _chip_flags, _config_flag, _vu, served_precision_help
 from calc.errors import InputError
-from calc.lifetime import DEFAULT_LAW
-from calc.scaling import laws
 
 
 def _optimal_parser(sub) -> None:
@@ -23,6 +21,9 @@ def _optimal_parser(sub) -> None:
 
 
 def _lifetime_parser(sub) -> None:
+    from calc.lifetime import DEFAULT_LAW  # here: the other commands' parsers need not import calc.lifetime
+    from calc.scaling import laws
+
     lt = sub.add_parser("lifetime", help="the model size cheapest over training and serving at one quality "
                                          "(Sardana et al. 2023)",
                         description="The quality is --loss, or the loss of the run given (--params and --tokens, "

@@ -29,8 +29,13 @@ class ReadOnlyDict(dict):
         return ReadOnlyDict, (dict(self),)
 
 
+_PLAIN = frozenset((str, int, float, bool, type(None)))  # exactly these types: no subclass holds a dict
+
+
 def _freeze(obj):
     """``obj`` with every dict in it (also inside frozen dataclasses and tuples) made read-only."""
+    if type(obj) in _PLAIN:  # a table's cells, most of what it walks: nothing inside (is_dataclass was a third)
+        return obj
     if isinstance(obj, dict) and not isinstance(obj, ReadOnlyDict):
         return ReadOnlyDict({k: _freeze(v) for k, v in obj.items()})
     if isinstance(obj, tuple) and not hasattr(obj, "_fields"):

@@ -34,6 +34,18 @@ def chip_price(hw: data.Hardware, price=None) -> tuple[float | None, str]:
         if np.ndim(q.magnitude):
             raise InputError("price", f"expected one value, got an array of {np.size(q.magnitude)}")
         return float(q.m_as("USD/chip/hour")), how
+    found = _DEFAULT_PRICE.get((hw,))
+    if found is None:
+        found = _DEFAULT_PRICE.put((hw,), (), (_default_price(hw),))
+    return found[0]
+
+
+# hardware row -> ((USD per chip-hour or None, basis),): the price tables are read once, so each of a lifetime size
+# curve's 287 serving searches (the same chip) asked the same; choosing the default was a twelfth of their time
+_DEFAULT_PRICE = IdentityMemo(256)
+
+
+def _default_price(hw: data.Hardware) -> tuple[float | None, str]:
     p = prices.default_price(hw)
     if p is None:
         return None, prices.no_price_message(hw)

@@ -59,7 +59,7 @@ from __future__ import annotations
 import functools
 import math
 import statistics
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
@@ -253,7 +253,13 @@ class Setup:
         """Sequences in flight that the memory of all replicas holds, at most the engine's ``max_batch_size`` per
         micro-batch where the run states one: TensorRT-LLM holds max_batch_size x the pipeline depth sequences
         (mMaxNumSequences, cpp/tensorrt_llm/batch_manager/trtGptModel.h [NVIDIA2025trtllmpp]), per attention rank under
-        attention data parallelism."""
+        attention data parallelism. Worked out once per setup (frozen: the search asked each layout three times)."""
+        most = self.__dict__.get("_max_concurrency")  # kept beside the fields, as functools.cached_property keeps
+        if most is None:
+            most = self.__dict__["_max_concurrency"] = self._max_concurrency()
+        return most
+
+    def _max_concurrency(self) -> int:
         per = phases.max_concurrency(self.shape, self.layout, self.rates, self.weight_bytes, self.kv_bytes,
                                      self.held(self.input_tokens + self.output_tokens), self.expert_bytes,
                                      kv_fraction=self.kv_memory_fraction, mtp=self.mtp)
@@ -1420,11 +1426,23 @@ def _with_layout(s: Setup, T: int, P: int, expert, adp: bool) -> Setup:
                                                     "layers; this model has no experts (use more replicas instead)")
     if not adp:  # each rank holds whole heads: vLLM and TensorRT-LLM refuse a tensor size that splits one
         check_heads(s.model, T)
-    from dataclasses import replace
     # E > 1: whole experts on each rank (``phases.expert_matmuls``' split T / E), the busiest rank paces each MoE layer
     # E not dividing the experts: the busiest rank holds ceil(N / E) of them, as vLLM's determine_expert_map gives
     uneven = math.ceil(experts / E) * E / experts if E > 1 else 1.0
-    return replace(s, layout=Layout(T, P, E, adp, s.gather_bytes if adp else 0.0, expert_load(s.model, E), uneven))
+    return _with(s, layout=Layout(T, P, E, adp, s.gather_bytes if adp else 0.0, expert_load(s.model, E), uneven))
+
+
+def _with(s: Setup, **changes) -> Setup:
+    """``dataclasses.replace(s, **changes)`` without its ``__init__``: the same fields (Setup has no ``__post_init__``;
+    what it works out once, ``watts`` and ``max_concurrency``, is left behind), set at a tenth of the cost (replace was a
+    tenth of a lifetime size curve's 287 serving searches)."""
+    new = object.__new__(Setup)
+    old = s.__dict__
+    new.__dict__.update({name: old[name] for name in _SETUP_FIELDS}, **changes)
+    return new
+
+
+_SETUP_FIELDS = tuple(f.name for f in fields(Setup))
 
 
 def expert_load(model, expert: int) -> float:
