@@ -23,8 +23,7 @@ from calc.errors import InputErrors
 from calc.finetuning import methods
 from calc.perf.utilization import mfu_band
 from calc.prices import read_price
-from calc.reader import read_value
-from calc.scenario import has_range, inputs, presets, read_scenario, to_json, tokens_in, what_to_add
+from calc.scenario import check_fields, has_range, inputs, presets, read_scenario, to_json, what_to_add
 from calc.uncertainty import parse_range, simulate
 from calc.units import is_plain_number
 from calc.vocabulary import BY_NAME
@@ -105,22 +104,24 @@ def _scenario_from_fields() -> dict[str, str]:
 
 
 def _field_errors(scenario: dict[str, str]) -> dict[tuple[str, ...], str]:
-    """Every field that does not read, each with what was expected and what was read (a field at a
-    time, so all are reported at once, not only the first)."""
-    errors = {}
-    for name in FIELDS:
-        if not (text := scenario.get(name)):
-            continue
-        try:
-            if name == "dataset_size":
-                tokens_in(text)
-            elif name == "price" and parse_range(text, name) is None:  # per chip, or per node of the hardware
-                read_price(text, scenario.get("hardware"))
-            elif parse_range(text, name) is None:
-                read_value(name, text)
+    """Every field that does not read, each with what was expected and what was read, all at once: checked as a
+    scenario file's fields are (``calc.scenario.check_fields``: chips as a whole number, '2.5' under "Not read" with
+    the tokens' '5 m', not alone once they read, doors23); a price per node with the hardware chosen."""
+    try:
+        check_fields({n: t for n in FIELDS if (t := scenario.get(n))})
+        problems = []
+    except InputErrors as exc:
+        problems = list(exc.errors)
+    except calc.InputError as exc:
+        problems = [exc]
+    errors = {(e.field,): e.message for e in problems}
+    price = scenario.get("price")
+    if price and ("price",) not in errors and parse_range(price, "price") is None:
+        try:  # per chip, or per node of the hardware
+            read_price(price, scenario.get("hardware"))
         except calc.InputError as exc:
-            errors[(name,)] = exc.message
-    return errors
+            errors[("price",)] = exc.message
+    return {(n,): errors[(n,)] for n in FIELDS if (n,) in errors}  # in the order of the fields on screen
 
 
 def _run_errors(exc: calc.InputError) -> dict[tuple[str, ...], str]:

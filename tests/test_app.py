@@ -214,6 +214,20 @@ def test_every_bad_field_is_named_under_its_row_and_marked():
     assert at.text_input(key="in_chips").value == "abc"  # kept, not reset by its label
 
 
+def test_a_field_that_does_not_read_is_not_read_and_all_are_said_at_once():
+    """Chips '2.5' came under "Do not fit together" (kept for fields that contradict each other), and only after
+    the tokens' '5 m' was fixed: every field that does not read is said at once, under "Not read" (doors23)."""
+    at = _app(params="70B", tokens="2T", hardware="H100 SXM5", chips="2048")
+    at.text_input(key="in_chips").input("2.5").run()
+    summary = _plain(at.error[0].value)
+    assert summary.startswith("Not read: Chips.") and "fit together" not in summary
+    assert "expected a whole number of chips" in _plain(at.error[1].value)
+    at.text_input(key="in_tokens").input("5 m").run()
+    summary, rows = _plain(at.error[0].value), [_plain(e.value) for e in at.error[1:]]
+    assert summary.startswith("Not read: Training tokens, Chips.")
+    assert "**Training tokens**:" in rows[0] and "**Chips**: expected a whole number of chips" in rows[1]
+
+
 def test_a_corrected_field_is_no_longer_marked():
     """The red labels' style is drawn on every run, empty when no field is bad: a style-only st.html goes to
     Streamlit's event container, which a fragment's rerun does not clear, so a label once red stayed red in the
