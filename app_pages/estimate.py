@@ -420,14 +420,17 @@ def _render_upload() -> None:
         try:
             loaded = read_scenario(up.getvalue())
         except calc.InputError as exc:
-            hint = ""
-            if _is_model_config(up.getvalue()):
-                hint = (" This looks like a model's config.json: the **Model shape** page reads it (its \"or a Hugging "
-                        "Face config.json\" field) and gives its parameters and FLOP per token; this field loads a "
-                        "scenario saved by \"Download the scenario\".")
-            said = escape(exc) if not isinstance(exc, InputErrors) else (  # each problem a line, cut as a link's are
-                f"{len(exc.errors)} problems:\n" + "\n".join(f"- {escape(e)}" for e in exc.errors) + "\n\n")
-            st.error(f"Scenario file not loaded: {said}{hint}")
+            problems = exc.errors if isinstance(exc, InputErrors) else (exc,)
+            if _is_model_config(up.getvalue()):  # the hint alone: its 12 "not a name of the calculator" came first
+                names = ", ".join(e.field for e in problems[:3]) + (f" and {len(problems) - 3} more" if problems[3:] else "")
+                st.error("Scenario file not loaded: this looks like a model's config.json. The **Model shape** page "
+                         "reads it (its \"or a Hugging Face config.json\" field) and gives its parameters and FLOP per "
+                         "token; this field loads a scenario saved by \"Download the scenario\". Not read: "
+                         f"{len(problems)} of its fields ({escape(names)}).")
+            else:
+                said = escape(exc) if len(problems) == 1 else (  # each problem a line, cut as a link's are
+                    f"{len(problems)} problems:\n" + "\n".join(f"- {escape(e)}" for e in problems))
+                st.error(f"Scenario file not loaded: {said}")
         else:
             st.session_state["_uploaded"] = up.file_id
             session.load(loaded)

@@ -5,6 +5,7 @@ chromium. These are the fast checks of what each flow computes and shows.
 """
 
 import io
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -307,6 +308,16 @@ def test_a_model_config_uploaded_as_a_scenario_points_to_the_model_shape_page():
     at.file_uploader(key="upload").set_value(("config.json", config, "application/json")).run()
     text = " ".join(e.value for e in at.error).replace("\\", "")
     assert "Scenario file not loaded" in text and "**Model shape** page" in text, text
+    # the hint first and alone, with the count of fields not read: a real config.json's 12 "not a name of the
+    # calculator" lines (model_type, vocab_size, ...) came before it (doors23)
+    config = json.dumps({k: 1 for k in ("architectures", "model_type", "hidden_size", "intermediate_size", "vocab_size",
+                                        "num_hidden_layers", "num_attention_heads", "num_key_value_heads",
+                                        "max_position_embeddings", "rms_norm_eps", "rope_theta", "torch_dtype")})
+    at.file_uploader(key="upload").set_value(("config2.json", config.encode(), "application/json")).run()
+    text = " ".join(e.value for e in at.error).replace("\\", "")
+    assert text.startswith("Scenario file not loaded: this looks like a model's config.json. The **Model shape** page")
+    assert "not a name of the calculator" not in text and text.endswith(
+        "Not read: 12 of its fields (architectures, model_type, hidden_size and 9 more)."), text
     at.file_uploader(key="upload").set_value(("bad.json", b'{"colour": "red"}', "application/json")).run()
     text = " ".join(e.value for e in at.error).replace("\\", "")
     assert "not a name of the calculator" in text and "Model shape" not in text, text
