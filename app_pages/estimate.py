@@ -18,7 +18,7 @@ import streamlit as st
 import calc
 from app_pages import charts, session
 from calc import data
-from calc.display import LABELS, escape, explain, label, number, show
+from calc.display import LABELS, escape, explain, label, number, same_decimals, show
 from calc.errors import InputErrors
 from calc.finetuning import methods
 from calc.perf.utilization import mfu_band
@@ -233,7 +233,7 @@ def _render_metrics(est: calc.Estimate, sim) -> None:
         box = row.container(width=METRIC_WIDTH, gap=None)  # the median and, under it, its interval
         how = "" if item.source == "given" else f" — {item.how}"
         lo, mid, hi = sim.interval(n)
-        ends = [_headline(n, q, unit) if unit else show(n, q, True) for q in (lo, hi)]
+        ends = same_decimals(*(_headline(n, q, unit) if unit else show(n, q, True) for q in (lo, hi)))  # one format
         box.metric(f"{name} · {item.source}", _headline(n, mid, unit),  # "· median" would cut the label
                    help=escape(f"Median; 90% interval {ends[0]} – {ends[1]}{how}"))
         if lo.magnitude != hi.magnitude:

@@ -229,6 +229,24 @@ def test_a_field_that_does_not_read_is_not_read_and_all_are_said_at_once():
     assert "**Training tokens**:" in rows[0] and "**Chips**: expected a whole number of chips" in rows[1]
 
 
+def test_a_ranges_two_ends_are_shown_in_one_format():
+    """The range metric read "90%: 21% – 47.8%" (doors23): both ends to three significant figures, "21.0%", where
+    their unit is one."""
+    import re
+
+    at = _app(params="70B", tokens="2T", hardware="H100 SXM5", chips="2048", utilization="0.2..0.5")
+    _clean(at)
+    ends = [re.fullmatch(r"median; 90%: (.*) – (.*)", _plain(c.value)) for c in at.caption]
+    ends = [m.groups() for m in ends if m]
+    assert len(ends) >= 5, [c.value for c in at.caption]
+    for lo, hi in ends:
+        a, b = (re.search(r"\d[\d,]*(?:\.(\d+))?", e) for e in (lo, hi))
+        if lo.replace(a.group(0), "#") == hi.replace(b.group(0), "#") and (a.group(1) or b.group(1)):
+            for m in (a, b):  # one unit, one with decimals: each end to three significant figures, none trimmed
+                assert len(m.group(1) or "") >= 3 - len(m.group(0).split(".")[0].replace(",", "")), (lo, hi)
+    assert any(lo.endswith(" days") for lo, _ in ends)
+
+
 def test_a_corrected_field_is_no_longer_marked():
     """The red labels' style is drawn on every run, empty when no field is bad: a style-only st.html goes to
     Streamlit's event container, which a fragment's rerun does not clear, so a label once red stayed red in the
