@@ -18,13 +18,12 @@ import streamlit as st
 import calc
 from app_pages import charts, session
 from calc import data
-from calc.display import LABELS, escape, explain, label, number, show
+from calc.display import LABELS, escape, explain, label, number, same_decimals, show
 from calc.errors import InputErrors
 from calc.finetuning import methods
 from calc.perf.utilization import mfu_band
 from calc.prices import read_price
-from calc.reader import read_value
-from calc.scenario import has_range, inputs, presets, read_scenario, to_json, tokens_in, what_to_add
+from calc.scenario import check_fields, has_range, inputs, presets, read_scenario, to_json, what_to_add
 from calc.uncertainty import parse_range, simulate
 from calc.units import is_plain_number
 from calc.vocabulary import BY_NAME
@@ -105,22 +104,24 @@ def _scenario_from_fields() -> dict[str, str]:
 
 
 def _field_errors(scenario: dict[str, str]) -> dict[tuple[str, ...], str]:
-    """Every field that does not read, each with what was expected and what was read (a field at a
-    time, so all are reported at once, not only the first)."""
-    errors = {}
-    for name in FIELDS:
-        if not (text := scenario.get(name)):
-            continue
-        try:
-            if name == "dataset_size":
-                tokens_in(text)
-            elif name == "price" and parse_range(text, name) is None:  # per chip, or per node of the hardware
-                read_price(text, scenario.get("hardware"))
-            elif parse_range(text, name) is None:
-                read_value(name, text)
+    """Every field that does not read, each with what was expected and what was read, all at once: checked as a
+    scenario file's fields are (``calc.scenario.check_fields``: chips as a whole number, '2.5' under "Not read" with
+    the tokens' '5 m', not alone once they read, doors23); a price per node with the hardware chosen."""
+    try:
+        check_fields({n: t for n in FIELDS if (t := scenario.get(n))})
+        problems = []
+    except InputErrors as exc:
+        problems = list(exc.errors)
+    except calc.InputError as exc:
+        problems = [exc]
+    errors = {(e.field,): e.message for e in problems}
+    price = scenario.get("price")
+    if price and ("price",) not in errors and parse_range(price, "price") is None:
+        try:  # per chip, or per node of the hardware
+            read_price(price, scenario.get("hardware"))
         except calc.InputError as exc:
-            errors[(name,)] = exc.message
-    return errors
+            errors[("price",)] = exc.message
+    return {(n,): errors[(n,)] for n in FIELDS if (n,) in errors}  # in the order of the fields on screen
 
 
 def _run_errors(exc: calc.InputError) -> dict[tuple[str, ...], str]:
@@ -232,7 +233,7 @@ def _render_metrics(est: calc.Estimate, sim) -> None:
         box = row.container(width=METRIC_WIDTH, gap=None)  # the median and, under it, its interval
         how = "" if item.source == "given" else f" — {item.how}"
         lo, mid, hi = sim.interval(n)
-        ends = [_headline(n, q, unit) if unit else show(n, q, True) for q in (lo, hi)]
+        ends = same_decimals(*(_headline(n, q, unit) if unit else show(n, q, True) for q in (lo, hi)))  # one format
         box.metric(f"{name} · {item.source}", _headline(n, mid, unit),  # "· median" would cut the label
                    help=escape(f"Median; 90% interval {ends[0]} – {ends[1]}{how}"))
         if lo.magnitude != hi.magnitude:
@@ -419,14 +420,17 @@ def _render_upload() -> None:
         try:
             loaded = read_scenario(up.getvalue())
         except calc.InputError as exc:
-            hint = ""
-            if _is_model_config(up.getvalue()):
-                hint = (" This looks like a model's config.json: the **Model shape** page reads it (its \"or a Hugging "
-                        "Face config.json\" field) and gives its parameters and FLOP per token; this field loads a "
-                        "scenario saved by \"Download the scenario\".")
-            said = escape(exc) if not isinstance(exc, InputErrors) else (  # each problem a line, cut as a link's are
-                f"{len(exc.errors)} problems:\n" + "\n".join(f"- {escape(e)}" for e in exc.errors) + "\n\n")
-            st.error(f"Scenario file not loaded: {said}{hint}")
+            problems = exc.errors if isinstance(exc, InputErrors) else (exc,)
+            if _is_model_config(up.getvalue()):  # the hint alone: its 12 "not a name of the calculator" came first
+                names = ", ".join(e.field for e in problems[:3]) + (f" and {len(problems) - 3} more" if problems[3:] else "")
+                st.error("Scenario file not loaded: this looks like a model's config.json. The **Model shape** page "
+                         "reads it (its \"or a Hugging Face config.json\" field) and gives its parameters and FLOP per "
+                         "token; this field loads a scenario saved by \"Download the scenario\". Not read: "
+                         f"{len(problems)} of its fields ({escape(names)}).")
+            else:
+                said = escape(exc) if len(problems) == 1 else (  # each problem a line, cut as a link's are
+                    f"{len(problems)} problems:\n" + "\n".join(f"- {escape(e)}" for e in problems))
+                st.error(f"Scenario file not loaded: {said}")
         else:
             st.session_state["_uploaded"] = up.file_id
             session.load(loaded)

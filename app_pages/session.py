@@ -20,6 +20,7 @@ import streamlit as st
 import calc
 from calc.architecture import published
 from calc.display import escape, show
+from calc.errors import did_you_mean
 from calc.scenario import has_range, inputs, presets, read_query
 from calc.uncertainty import parse_range, simulate
 
@@ -105,8 +106,8 @@ def seed(page: str, fields: dict, read, default) -> list[str]:
             except ValueError as exc:
                 problems.append(f"{page}.{name}: {getattr(exc, 'message', exc)}")
         st.session_state[key] = default(name)
-    problems += [f"{page}.{k[:40]}: not a field of this page; expected one of {', '.join(fields)}"
-                 for k in saved if k not in fields]
+    problems += [f"{page}.{k[:40]}: not a field of this page{did_you_mean(k, fields)}; expected one of "
+                 f"{', '.join(fields)}" for k in saved if k not in fields]  # the one look-alike of calc.errors
     return problems
 
 

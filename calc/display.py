@@ -152,6 +152,34 @@ def _scaled(x: float, table, digits=3) -> str:
 
 
 
+_FIRST_NUMBER = re.compile(r"\d[\d,]*(?:\.(\d+))?")
+
+
+def same_decimals(*texts: str, digits: int = 3) -> list[str]:
+    """Values shown side by side (a range's two ends) in one format: where their decimals differ, each to its
+    ``digits`` significant figures with the zeros ``number`` trims kept ("21%" beside "47.8%" read as two
+    precisions, doors23: "21.0%"). Values in different units ("1.5B" beside "700M"), below 1 or written with a power
+    of ten are left as they are; no digit is added beyond ``digits`` ("5.95 days – 95.1 days" stays).
+
+    >>> same_decimals("21%", "47.8%"), same_decimals("$4.6M", "$12M"), same_decimals("5.95 days", "95.1 days")
+    (['21.0%', '47.8%'], ['$4.60M', '$12.0M'], ['5.95 days', '95.1 days'])
+    >>> same_decimals("1.5B params", "700M params")
+    ['1.5B params', '700M params']
+    """
+    found = [_FIRST_NUMBER.search(t) for t in texts]
+    if not all(found) or any("×" in t or re.search(r"10[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]", t) for t in texts) or \
+            len({t[:m.start()] + "#" + t[m.end():] for t, m in zip(texts, found)}) > 1 or \
+            len({len(m.group(1) or "") for m in found}) == 1:
+        return list(texts)  # another unit, not another precision; or one format already
+    out = []
+    for t, m in zip(texts, found):
+        whole, have = m.group(0).split(".")[0].replace(",", ""), len(m.group(1) or "")
+        want = max(0, digits - len(whole)) if whole != "0" else have
+        pad = ("" if have else ".") + "0" * (want - have) if want > have else ""
+        out.append(t[:m.end()] + pad + t[m.end():])
+    return out
+
+
 def counted(n, noun: str, plural: str = "") -> str:
     """``n`` (``number``) and the noun it counts, singular only where the number shown is 1: the one plural of
     every door ("1 sequences in flight" was said on the Lifetime page).
@@ -270,25 +298,39 @@ def show(name: str, q: pint.Quantity, short: bool = False) -> str:
     quantity (``calc.QUANTITIES``) or a serving figure (``SERVING_KINDS``: ttft, tpot, serving_price); any other is
     refused, naming it and the known ones: ``show("cst", ...)`` read "1 USD", the bare fallback of a name it did not
     know.
+
+    ``q`` is a Quantity already read (``calc.Q_``, or what calc returns): a text, a bare number or a quantity of
+    another dimension is refused with an ``InputError`` naming ``name``, what was expected and what came, never
+    read here (this module sits below the readers: a text is read first, ``calc.reader.read_value(name, text)``,
+    as the doors read it). ``show("cost", "5 kg")`` raised AttributeError ('str' object has no attribute
+    'magnitude'), and a Quantity in kg pint's DimensionalityError (doors23).
+
+    >>> show("cost", "5 kg")
+    Traceback (most recent call last):
+    ...
+    calc.errors.InputError: cost: expected a Quantity (calc.Q_(value, unit), or a text read first by calc.reader.read_value("cost", text)), got str '5 kg'
     """
+    from calc.errors import InputError, did_you_mean
+
     if name not in QUANTITY_KINDS and name not in SERVING_KINDS:
-        import difflib
-
-        from calc.errors import InputError
-
         known = (*QUANTITY_KINDS, *SERVING_KINDS)
-        near = difflib.get_close_matches(str(name), known, n=1)
         raise InputError("name", f"expected one of the kinds {', '.join(known)}, got {name!r:.40}"
-                                 + (f"; did you mean {near[0]}?" if near else ""))
-    m = q.magnitude
-    cls = q.__class__
-    if isinstance(m, np.ndarray) and m.size > 1:  # samples: the median and the 90% interval, as everywhere
-        lo, mid, hi = np.percentile(m, [5, 50, 95])
-        return (f"{_one(name, cls(mid, q.units), short)} "
-                f"(90%: {_one(name, cls(lo, q.units), True)} – {_one(name, cls(hi, q.units), True)})")
-    if isinstance(m, np.ndarray):
-        q = cls(float(m.reshape(-1)[0]), q.units)
-    return _one(name, q, short)
+                                 + did_you_mean(str(name), known))
+    if not isinstance(q, pint.Quantity):
+        raise InputError(name, f"expected a Quantity (calc.Q_(value, unit), or a text read first by calc.reader.read_value("
+                               f"\"{name}\", text)), got {type(q).__name__} {q!r:.40}")
+    try:
+        m = q.magnitude
+        cls = q.__class__
+        if isinstance(m, np.ndarray) and m.size > 1:  # samples: the median and the 90% interval, as everywhere
+            lo, mid, hi = np.percentile(m, [5, 50, 95])
+            ends = same_decimals(_one(name, cls(lo, q.units), True), _one(name, cls(hi, q.units), True))
+            return f"{_one(name, cls(mid, q.units), short)} (90%: {ends[0]} – {ends[1]})"
+        if isinstance(m, np.ndarray):
+            q = cls(float(m.reshape(-1)[0]), q.units)
+        return _one(name, q, short)
+    except pint.DimensionalityError as exc:
+        raise InputError(name, f"expected a quantity in {exc.units2} ({exc.dim2}), got {q:~P} ({exc.dim1})") from None
 
 
 def explain(est) -> list[str]:
@@ -338,11 +380,38 @@ def escape(text, limit: int = 200) -> str:
         at = text.rfind("did you mean")
         starts = (text.rfind(", got ", 0, at), max(text.rfind("; ", 0, at), text.rfind(" (", 0, at))) if at > 0 else ()
         tail = next((text[i:] for i in starts if i > 0 and len(text) - i <= limit // 2), "")
-        text = text[: limit - 1 - len(tail)] + "…" + tail
+        text = _cut(text[: len(text) - len(tail)], limit - len(tail)) + tail
     text = _MARKDOWN.sub(r"\\\1", text)
     # GFM turns bare addresses into live links even when escaped: a word joiner (U+2060, invisible)
     # inside "://", "www." and "@" stops it.
     return _AUTOLINK.sub(lambda m: m.group(0)[0] + "\u2060" + m.group(0)[1:], text)
+
+
+def _cut(text: str, room: int) -> str:
+    """``text`` in at most ``room`` characters: whole, or cut at a whole name of the list it ends in ("one of a, b,
+    c", "known: a, b, c") with how many more there are ("expected one of params, active_params and 19 more"), else at a word with "…"; mid-word only
+    when one word is longer than half the room. A list cut mid-name read "…, dura…" (doors23).
+
+    >>> _cut("expected one of params, tokens, duration, chips", 42)
+    'expected one of params, tokens and 2 more'
+    >>> _cut("the file is not a scenario saved by the page", 30)
+    'the file is not a scenario…'
+    """
+    if len(text) <= room:
+        return text
+    commas, depth = [], 0  # the ", " outside brackets: an engine's "(v4.1, NVIDIA)" is one name
+    for i, c in enumerate(text):
+        depth += (c in "([") - (c in ")]")
+        if c == "," and depth == 0 and text[i + 1:i + 2] == " ":
+            commas.append(i)
+    listed = max(text.rfind("one of "), text.rfind("known: "))  # a list of names to the end, as calc words them
+    if listed >= 0 and "; " not in text[listed:] and ". " not in text[listed:]:
+        for n, at in enumerate(reversed([c for c in commas if c > listed])):
+            more = f" and {n + 1} more"
+            if n and at + len(more) <= room:
+                return text[:at] + more
+    space = text.rfind(" ", 0, room - 1)
+    return (text[:space].rstrip(",;:") if room - 1 - space <= 30 else text[: room - 1]) + "…"
 
 
 def ticks(lo: float, hi: float, count: int = 5) -> list[float]:

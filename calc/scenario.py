@@ -150,10 +150,23 @@ def read_scenario(raw: bytes | str) -> dict[str, str]:
     # every problem of the file at once, as a link's are (a file with three bad fields named the first alone: doors22)
     errors = [InputError(_key(key), f"written twice in the file, as {_short(json.dumps(first))} and "
                                     f"{_short(json.dumps(last))}; keep one") for key, (first, last) in written.items()]
-    scenario = {}
-    for key, value in doc.items():
-        if key in written:
-            continue
+    return check_fields({k: v for k, v in doc.items() if k not in written}, errors)
+
+
+def check_fields(fields, errors=()) -> dict[str, str]:
+    """Every field of a scenario checked (``check_field``), all problems at once: the one problem alone as its
+    ``InputError``, several together as ``InputErrors`` (field ``scenario``), after the ``errors`` given (a file's
+    names written twice). The one check of a scenario's fields, a file's and the Estimate page's (a page that named
+    the first bad field alone, or checked chips by another reader, showed '2.5 chips' only once '5 m' tokens were
+    fixed: doors23).
+
+    >>> check_fields({"tokens": "5 m", "chips": "2.5"})
+    Traceback (most recent call last):
+    ...
+    calc.errors.InputErrors: scenario: 2 problems: tokens: ...; chips: expected a whole number of chips ...
+    """
+    errors, scenario = list(errors), {}
+    for key, value in fields.items():
         try:
             scenario[key] = check_field(key, value)
         except InputError as exc:

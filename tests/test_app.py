@@ -5,6 +5,7 @@ chromium. These are the fast checks of what each flow computes and shows.
 """
 
 import io
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -214,6 +215,38 @@ def test_every_bad_field_is_named_under_its_row_and_marked():
     assert at.text_input(key="in_chips").value == "abc"  # kept, not reset by its label
 
 
+def test_a_field_that_does_not_read_is_not_read_and_all_are_said_at_once():
+    """Chips '2.5' came under "Do not fit together" (kept for fields that contradict each other), and only after
+    the tokens' '5 m' was fixed: every field that does not read is said at once, under "Not read" (doors23)."""
+    at = _app(params="70B", tokens="2T", hardware="H100 SXM5", chips="2048")
+    at.text_input(key="in_chips").input("2.5").run()
+    summary = _plain(at.error[0].value)
+    assert summary.startswith("Not read: Chips.") and "fit together" not in summary
+    assert "expected a whole number of chips" in _plain(at.error[1].value)
+    at.text_input(key="in_tokens").input("5 m").run()
+    summary, rows = _plain(at.error[0].value), [_plain(e.value) for e in at.error[1:]]
+    assert summary.startswith("Not read: Training tokens, Chips.")
+    assert "**Training tokens**:" in rows[0] and "**Chips**: expected a whole number of chips" in rows[1]
+
+
+def test_a_ranges_two_ends_are_shown_in_one_format():
+    """The range metric read "90%: 21% – 47.8%" (doors23): both ends to three significant figures, "21.0%", where
+    their unit is one."""
+    import re
+
+    at = _app(params="70B", tokens="2T", hardware="H100 SXM5", chips="2048", utilization="0.2..0.5")
+    _clean(at)
+    ends = [re.fullmatch(r"median; 90%: (.*) – (.*)", _plain(c.value)) for c in at.caption]
+    ends = [m.groups() for m in ends if m]
+    assert len(ends) >= 5, [c.value for c in at.caption]
+    for lo, hi in ends:
+        a, b = (re.search(r"\d[\d,]*(?:\.(\d+))?", e) for e in (lo, hi))
+        if lo.replace(a.group(0), "#") == hi.replace(b.group(0), "#") and (a.group(1) or b.group(1)):
+            for m in (a, b):  # one unit, one with decimals: each end to three significant figures, none trimmed
+                assert len(m.group(1) or "") >= 3 - len(m.group(0).split(".")[0].replace(",", "")), (lo, hi)
+    assert any(lo.endswith(" days") for lo, _ in ends)
+
+
 def test_a_corrected_field_is_no_longer_marked():
     """The red labels' style is drawn on every run, empty when no field is bad: a style-only st.html goes to
     Streamlit's event container, which a fragment's rerun does not clear, so a label once red stayed red in the
@@ -293,6 +326,16 @@ def test_a_model_config_uploaded_as_a_scenario_points_to_the_model_shape_page():
     at.file_uploader(key="upload").set_value(("config.json", config, "application/json")).run()
     text = " ".join(e.value for e in at.error).replace("\\", "")
     assert "Scenario file not loaded" in text and "**Model shape** page" in text, text
+    # the hint first and alone, with the count of fields not read: a real config.json's 12 "not a name of the
+    # calculator" lines (model_type, vocab_size, ...) came before it (doors23)
+    config = json.dumps({k: 1 for k in ("architectures", "model_type", "hidden_size", "intermediate_size", "vocab_size",
+                                        "num_hidden_layers", "num_attention_heads", "num_key_value_heads",
+                                        "max_position_embeddings", "rms_norm_eps", "rope_theta", "torch_dtype")})
+    at.file_uploader(key="upload").set_value(("config2.json", config.encode(), "application/json")).run()
+    text = " ".join(e.value for e in at.error).replace("\\", "")
+    assert text.startswith("Scenario file not loaded: this looks like a model's config.json. The **Model shape** page")
+    assert "not a name of the calculator" not in text and text.endswith(
+        "Not read: 12 of its fields (architectures, model_type, hidden_size and 9 more)."), text
     at.file_uploader(key="upload").set_value(("bad.json", b'{"colour": "red"}', "application/json")).run()
     text = " ".join(e.value for e in at.error).replace("\\", "")
     assert "not a name of the calculator" in text and "Model shape" not in text, text

@@ -40,3 +40,11 @@ def test_the_hint_follows_an_unknown_name_only():
     assert "written p." not in problems[1], problems
     _, problems = read_query({"harware": "H100 SXM5"}, lambda k: f"written p.{k}")  # a look-alike said instead
     assert problems[0].startswith("harware: not a name of the calculator (did you mean hardware?); expected one of "), problems
+
+
+def test_a_misspelt_field_of_the_page_gets_the_look_alike():
+    """'?serving.harware=x' was told "not a field of this page; expected one of model, hardware, ..." with no
+    "did you mean hardware?": the page's own fields take the one look-alike of calc.errors (doors23)."""
+    said = _opened_on("app_pages/serving.py", **{"serving.harware": "x"})
+    assert any("serving.harware: not a field of this page (did you mean hardware?); expected one of model, hardware"
+               in w for w in said), said

@@ -172,3 +172,28 @@ def test_the_python_door_says_one_request_and_one_client_in_the_singular():
     assert "1 request/s" in said
     est = calc.estimate(params="8e9 param", tokens="1e12 token", hardware="H100 SXM5", chips=1)
     assert not PLURAL_OF_ONE.search(est["utilization"].source), est["utilization"].source
+
+
+@pytest.mark.parametrize("value, said", [
+    ("5 kg", "got str '5 kg'"), (5, "got int 5"), (None, "got NoneType None"),
+])
+def test_show_refuses_what_is_not_a_quantity_by_its_field(value, said):
+    """`show("cost", "5 kg")` raised AttributeError ('str' object has no attribute 'magnitude') (doors23): an
+    InputError naming the field, what was expected and what was read."""
+    from calc.display import show
+    from calc.errors import InputError
+
+    with pytest.raises(InputError) as exc:
+        show("cost", value)
+    assert exc.value.field == "cost" and exc.value.message.startswith("expected a Quantity (calc.Q_(value, unit)")
+    assert exc.value.message.endswith(said), exc.value.message
+
+
+def test_show_refuses_a_quantity_of_another_dimension_by_its_field():
+    from calc import Q_
+    from calc.display import show
+    from calc.errors import InputError
+
+    with pytest.raises(InputError) as exc:
+        show("cost", Q_(5, "kg"))
+    assert str(exc.value) == "cost: expected a quantity in USD ([currency]), got 5 kg ([mass])"

@@ -73,6 +73,21 @@ def test_default_utilization_only_where_nothing_determines_it():
     assert est["utilization"].source == "derived"
 
 
+def test_the_default_utilizations_source_says_what_it_is_and_where_from():
+    """`calc estimate` printed the default's history as its source ("Until 2026-12-07 0.38, ... a derivation the
+    project could not rerun", doors23): the source says what the value is and where it comes from; the history
+    is kept in the data file's own note (its "why" column)."""
+    import csv
+
+    est = calc.estimate(compute="1e24 FLOP", hardware="H100 SXM5", chips=1000)
+    how = est["utilization"].how
+    assert how.startswith("the median MFU (0.371) of the 40 published training runs") and "https://epoch.ai/data" in how
+    assert "Until" not in how and "tests/" not in how and "could not rerun" not in how, how
+    with open(data.DATA_DIR / "defaults.csv", encoding="utf-8") as f:
+        row = next(r for r in csv.DictReader(f) if r["name"] == "utilization")
+    assert "Until 2026-12-07 0.38" in row["why"] and "a derivation the project could not rerun" in row["why"]
+
+
 def test_contradicting_inputs_name_every_field():
     with pytest.raises(calc.ConflictError) as exc:
         calc.estimate(compute="6.3e23 FLOP", params=175e9, tokens=300e9)

@@ -42,7 +42,7 @@ def test_show_refuses_an_unknown_kind_naming_it_and_the_known_ones():
 
     assert show("cost", Q_(1, "USD")) == "$1"
     with pytest.raises(InputError, match=r"^name: expected one of the kinds params, .*emissions, ttft, tpot, "
-                                         r"serving_price, got 'cst'; did you mean cost\?$"):
+                                         r"serving_price, got 'cst' \(did you mean cost\?\)$"):
         show("cst", Q_(1, "USD"))  # read "1 USD", the fallback of a name it did not know
     for name in QUANTITIES:  # every known kind still shows
         assert show(name, Q_(1, str(BY_NAME[name].unit)))

@@ -152,6 +152,10 @@ def engine_name(engine) -> str | None:
         except InputError:
             hint = ""
         hint = hint or f'; did you mean "{family[0]}"? (alone it lists its releases)'
+    if spelt or family:  # a family misspelt: the families, not every engine on a line of 800 characters (doors23)
+        families = ", ".join(sorted(set(_ENGINE_FAMILIES.values())))
+        raise InputError("engine", f"expected a release of a family ({families}: a family's name alone lists its "
+                                   f"releases) or another engine of data/serving_host.csv, got {engine!r:.60}{hint}")
     raise InputError("engine", f"expected one of {_engines_in_brief(known)}, got {engine!r:.60}{hint}")
 
 
