@@ -55,7 +55,7 @@ def test_claims_figures_read_as_articles_write_them():
     at = open_page("app_pages/claims.py")
     frame = at.dataframe[0].value
     row = frame[frame["claim"] == "lambda-cost"].iloc[0]
-    assert row["quoted"] == "$4.6M" and row["plausible (90%)"] == "$2.49M – $10.3M"
+    assert row["quoted"] == "$4.6M" and row["plausible (90%)"] == "$2.49M – $10.3M (quote inside)"
 
 
 def test_claims_counts_read_with_what_they_count():
