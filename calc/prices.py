@@ -95,7 +95,8 @@ def price_basis(p: data.Price, chosen: bool = False, when: dt.date | None = None
     if chosen:
         return said + " (the vendor asked for)"
     if p.vendor in LIST_PRICE_CLOUDS:
-        return said + " (default: the big cloud with the lowest on-demand list price for this chip)"
+        return said + (" (default: the big cloud with the lowest on-demand list price for this chip in force, each "
+                       "cloud's newest listing by the date, not an older, cheaper one)")
     big = [r for r in data.prices() if r.hardware == p.hardware and r.vendor in LIST_PRICE_CLOUDS
            and r.commitment == "on-demand"]
     if big:

@@ -189,3 +189,12 @@ def test_the_doors_name_the_chips_with_no_public_price_and_why_a_column_is_empty
     unpriced = [name for name in data.hardware_table() if default_price(name) is None]
     assert last.startswith(f"(no public rental price in data/prices.csv for {len(unpriced)}: {', '.join(unpriced)};")
     assert "GB200" in unpriced and "H100 SXM5" not in unpriced
+
+
+def test_the_default_price_says_it_is_the_newest_listing_in_force_not_the_cheapest_ever():
+    """fresh23b: V100 SXM2's default is AWS's 2019 $3.90 while data/prices.csv also holds AWS's 2018 $3.06; 'the lowest
+    on-demand list price' read as the cheapest row. The words say each cloud's newest listing is the one in force."""
+    from calc.prices import default_price, price_basis
+
+    p = default_price("V100 SXM2")
+    assert str(p.date) == "2019-06-10" and "newest listing" in price_basis(p)
