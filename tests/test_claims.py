@@ -315,3 +315,14 @@ def test_a_claim_off_under_its_own_assumptions_says_whether_the_quote_is_plausib
     assert lam.verdict == "off" and lam.quote_against_plausible == "inside"
     assert lam.to_dict()["plausible"]["quote"] == "inside"
     assert all(r.quote_against_plausible is None for r in check_all() if r.plausible is None)
+
+
+def test_cli_claims_says_why_each_claim_not_reproduced_lands_where_it_does(capsys):
+    """fresh23b: the CLI printed 'off' and the plausible range without the note that reconciles them (only --json
+    had it)."""
+    from calc.cli import main
+
+    assert main(["claims"]) == 0
+    out = capsys.readouterr().out
+    why = out[out.index("why each claim not reproduced"):]
+    assert "lambda-cost (off): The quote is 1.28x too high" in why and "3-year V100 price" in why

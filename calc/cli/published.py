@@ -52,6 +52,11 @@ def _claims(args) -> int:
             lo, hi = r.plausible
             print(f"  {r.id}: quoted {readable(r.quoted, r.noun)}, plausible {readable(lo, r.noun)} to {readable(hi, r.noun)} "
                   f"({r.plausible_reason}); the quote is {r.quote_against_plausible} the range")
+    off = [r for r in results if r.verdict != "reproduced" and r.note]
+    if off:  # the reason beside the verdict: "off" alone, with the quote inside its plausible range, read as a contradiction
+        print("\nwhy each claim not reproduced lands where it does:")
+        for r in off:
+            print(f"  {r.id} ({r.verdict}): {r.note}")
     counts = {v: sum(r.verdict == v for r in results) for v in ("reproduced", "off", "inconsistent-units")}
     print(f"\n{len(results)} claims: " + ", ".join(f"{n} {v}" for v, n in counts.items()))
     unchecked = figures()
