@@ -21,7 +21,17 @@ from calc.architecture import published, shape_name
 from calc.display import cents, counted, escape, number
 from calc.errors import did_you_mean
 from calc.reader import read_chips, whole_text
-from calc.serve import engine_on, fewest_chips, footprint, frontier, percentiles, read_request_rate, serve, time_limit
+from calc.serve import (
+    engine_on,
+    fewest_chips,
+    footprint,
+    frontier,
+    past_the_peak,
+    percentiles,
+    read_request_rate,
+    serve,
+    time_limit,
+)
 from calc.serve.load import CHIP_BASIS, default_precision, multiplied_note
 from calc.serve.terms import matmul_basis
 from calc.vocabulary import precision_name
@@ -705,6 +715,9 @@ with left:
     st.caption(f"{split_said(f.layout)[:1].upper()}{split_said(f.layout)[1:]}; the "  # as the answer says it (experts, attention data parallel)
                "red point is the answer above. Each point's time to first token (in its tip) is "
                f"{escape(f.ttft_basis, limit=300)}; and {escape(f.ttft_closed_loop_basis, limit=300)}.")
+    peak = past_the_peak(f, s)  # where fewer sequences than the saturating answer's serve more: said, as the CLI does
+    if peak:
+        st.caption(f"Past the peak: {escape(peak, limit=400)}.")
 with right:
     typed = price.strip()
     st.markdown(f"**\\$ per million tokens by chip** ({int(chips):,} chip{'s' * (int(chips) != 1)}, each at its best "

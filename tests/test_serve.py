@@ -1036,3 +1036,29 @@ def test_cli_serve_says_co2e_per_token_as_its_json_does(capsys):
     from calc.display import number
 
     assert f"{number(g['output'] * 1e3)} mg output" in line and f"{number(g['input'] * 1e3)} mg input" in line
+
+
+def test_the_saturating_answer_says_when_fewer_sequences_serve_more(capsys):
+    """fresh23b: DeepSeek-R1 on 8 B200 with MTP 3 / 2.7: the frontier gives 4,877 tokens/s per chip at 3,074 in flight,
+    the saturating answer 4,599 at 4,000, silently. It is said (calc.serve.past_the_peak: the CLI's warnings, the
+    Serving page's caption); where saturation is the curve's peak nothing is."""
+    from calc.cli import main
+    from calc.display import number
+    from calc.serve import frontier, past_the_peak, serve
+
+    kw = dict(input_tokens=1000, output_tokens=1000, draft_tokens=3, accepted_tokens=2.7)
+    s = serve("DeepSeek-R1", "B200", 8, **kw)
+    lay = {k: s.layout[k] for k in ("tensor", "pipeline", "expert", "attention_data_parallel")}
+    f = frontier("DeepSeek-R1", "B200", 8, **kw, **lay)
+    said = past_the_peak(f, s)
+    best = float(f.tokens_per_second_per_chip.m_as("token/s/chip").max())
+    assert said is not None and f"{number(best)} output tokens/s per chip" in said
+    assert best > s.tokens_per_second["per_chip"].m_as("token/s/chip") * 1.01
+    assert main(["serve", "--model", "DeepSeek-R1", "--hardware", "B200", "--chips", "8", "--input-tokens", "1000",
+                 "--output-tokens", "1000", "--draft-tokens", "3", "--accepted-tokens", "2.7", "--json"]) == 0
+    import json
+
+    assert any(w.startswith("saturation: ") for w in json.loads(capsys.readouterr().out)["warnings"])
+    plain = serve("Llama 3 8B", "H100 SXM5", 1, input_tokens=1000, output_tokens=1000)
+    assert past_the_peak(frontier("Llama 3 8B", "H100 SXM5", 1, input_tokens=1000, output_tokens=1000), plain) is None
+    assert past_the_peak(f, serve("DeepSeek-R1", "B200", 8, concurrency=64, **kw)) is None  # not saturating

@@ -97,7 +97,7 @@ def _serve(args) -> int:
     """serve: one serving answer, the frontier, or a calibration to the user's rows."""
     from calc.architecture import Transformer
     from calc.display import cents, counted, number
-    from calc.serve import FRONTIER_POINTS, frontier, serve
+    from calc.serve import FRONTIER_POINTS, frontier, past_the_peak, serve
     from calc.serve.terms import matmul_basis
 
     if args.action == "calibrate":
@@ -183,6 +183,11 @@ def _serve(args) -> int:
         raise InputError("chips", f"{exc.message} (--chips not given: one chip){_fewest_chips(model, args, load, options)}"
                          ) from None
     warnings = _warnings(model, s.model, s.chips, args)
+    peak = None
+    if s.mode == "saturating":  # the frontier of the same layout: said where fewer sequences serve more
+        lay_ = {k: s.layout[k] for k in ("tensor", "pipeline", "expert", "attention_data_parallel")}
+        peak = past_the_peak(frontier(model, args.hardware, args.chips, **{**options, **lay_}), s)
+        warnings += [f"saturation: {peak}"] if peak else []
     if args.json:  # the warnings as estimate --json carries them: in the answer, not on stderr
         print(json.dumps({**_named(s.to_dict(), args), "matmul_rate": matmul_basis(s.hardware),
                           "warnings": warnings}, indent=2))

@@ -35,7 +35,8 @@ from calc.serve.engines import engine_host, engine_name, engine_on
 from calc.serve.load import Setup, evaluate, limited_by
 from calc.units import Q_, parse_quantity, ureg
 
-__all__ = ["serve", "Serving", "frontier", "Frontier", "kv_cache_per_token", "read_request_rate", "fewest_chips", "time_limit", "engine_name", "engine_on"]
+__all__ = ["serve", "Serving", "frontier", "Frontier", "kv_cache_per_token", "read_request_rate", "fewest_chips", "time_limit", "engine_name", "engine_on",
+           "past_the_peak"]
 
 FRONTIER_POINTS = 64
 
@@ -838,6 +839,25 @@ def frontier(model, hardware, chips=1, *, points: int = FRONTIER_POINTS, **optio
                     tokens_per_second={"per_chip": Q_(r["per_chip"], "token/s/chip"), "total": Q_(r["total"], "token/s")},
                     usd_per_million_tokens=None if "usd_out" not in r else _three(
                         np.asarray(r["usd_in"]) * 1e6, np.asarray(r["usd_out"]) * 1e6, "USD/Mtoken"))
+
+
+def past_the_peak(f: Frontier, s: Serving, margin: float = 0.01) -> str | None:
+    """Where the saturating answer ``s`` is not its frontier ``f``'s most output tokens/s per chip (by more than
+    ``margin``): one sentence naming the point that serves more, in flight, per chip and per user; None where it is, or
+    where ``s`` is not the saturating answer. The modelled step is not smooth in the batch (the products' tiles and
+    waves, the token budget a step, an engine's captured batch sizes), so the curve can fall between two points: a
+    throughput benchmark runs at the most the memory holds, and this says when fewer would serve more."""
+    if s.mode != "saturating":
+        return None
+    per_chip = f.tokens_per_second_per_chip.m_as("token/s/chip")
+    i = int(np.argmax(per_chip))
+    here = s.tokens_per_second["per_chip"].m_as("token/s/chip")
+    if per_chip[i] <= here * (1 + margin) or int(f.concurrency[i]) >= s.concurrency:
+        return None
+    return (f"{int(f.concurrency[i]):,} in flight serve {number(per_chip[i])} output tokens/s per chip, "
+            f"{(per_chip[i] / here - 1):.0%} more than the saturating {s.concurrency:,}, at "
+            f"{number(f.tokens_per_second_per_user.m_as('token/s')[i])} tokens/s per user: the modelled step is not "
+            "smooth in the batch (the products' tiles, the token budget), so fewer sequences can serve more")
 
 
 def fewest_chips(model, hardware, *, largest: int = 4096, **options) -> int | None:
