@@ -19,6 +19,7 @@ def _ledger() -> pd.DataFrame:
             "open": "" if scenario is None else "/?" + urlencode(scenario),
             "claim": r.id,
             "verdict": r.verdict,
+            "test": r.test_said,
             "quoted": readable(r.quoted, r.noun),  # a count with what it counts: "8M web pages", not "8 × 10⁶"
             "recomputed": "—" if r.recomputed is None else readable(r.recomputed, r.noun),
             "ratio": "—" if r.ratio is None else number(r.ratio),
@@ -55,11 +56,14 @@ st.dataframe(view, hide_index=True, width="stretch", row_height=66,  # two lines
              height=min(38 + 66 * len(view), 700),
              # the verdict and the ratio first, narrow, then the statement: a 390 px phone shows all three (with the
              # statement first, its 400 px filled the screen and the verdict was off it)
-             column_order=["verdict", "ratio", "statement", "quoted", "recomputed", "plausible (90%)", "note", "claim",
+             column_order=["verdict", "ratio", "test", "statement", "quoted", "recomputed", "plausible (90%)", "note", "claim",
                            "open", "article", "line"],  # the note beside the figures: why a claim is off, in view
              column_config={"open": st.column_config.LinkColumn("Run it", display_text="open ↗", width="small",
                                                                 help="Open the claim's own run in the Estimate page"),
                             "claim": "Claim", "quoted": "Quoted", "recomputed": "Recomputed",
+                            "test": st.column_config.TextColumn("Test", help="The tolerance the verdict applies (the "
+                                                                "claim's own, with its reason in the seed file), or "
+                                                                "the bound the article states"),
                             "verdict": st.column_config.TextColumn("Verdict", width=VERDICT_WIDTH),
                             "ratio": st.column_config.TextColumn("Ratio", help="quoted / recomputed",
                                                                  width=RATIO_WIDTH),

@@ -86,6 +86,17 @@ class ClaimResult:
     noun: str = ""  # what a unitless count counts ("web pages"): calc.display.readable shows it with the figure
 
     @property
+    def test_said(self) -> str:
+        """The test the verdict applies, in words: "within ±5%" of the recomputed value, "exact", or the bound the
+        article states ("at least", "at most": the true value at least or at most the quote), with its slack."""
+        slack = f" (±{self.tolerance:.0%})" if self.tolerance else ""
+        if self.compare == "at-least":
+            return "true value at least the quote" + slack
+        if self.compare == "at-most":
+            return "true value at most the quote" + slack
+        return f"within ±{self.tolerance * 100:.3g}%" if self.tolerance else "exact"
+
+    @property
     def quote_against_plausible(self) -> str | None:
         """Where the quoted figure falls against the plausible range: "inside", "below" or "above" it (None without
         a range). A claim can be off under its author's own stated assumptions and still lie inside the range of

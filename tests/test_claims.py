@@ -326,3 +326,16 @@ def test_cli_claims_says_why_each_claim_not_reproduced_lands_where_it_does(capsy
     out = capsys.readouterr().out
     why = out[out.index("why each claim not reproduced"):]
     assert "lambda-cost (off): The quote is 1.28x too high" in why and "3-year V100 price" in why
+
+
+def test_each_verdict_says_the_test_it_applies(capsys):
+    """fresh23b: 1.28 'off' beside 1.11 'reproduced' read as arbitrary, with no tolerance shown at any door."""
+    from calc.claims import check_all
+    from calc.cli import main
+
+    said = {r.id: r.test_said for r in check_all()}
+    assert said["lambda-cost"] == "within ±5%" and said["xai-third-of-openai"] == "within ±15%"
+    assert said["lambda-real-runs-cost-more"] == "true value at least the quote" and said["eo-1e26"] == "exact"
+    assert main(["claims"]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("lambda-cost "))
+    assert line.split()[-2:] == ["within", "±5%"]

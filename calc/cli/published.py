@@ -31,7 +31,7 @@ def _claims(args) -> int:
     if args.json:
         print(json.dumps([r.to_dict() for r in results], indent=2, ensure_ascii=False))
         return 0
-    rows = [("claim", "quoted", "recomputed", "ratio", "verdict")]
+    rows = [("claim", "quoted", "recomputed", "ratio", "verdict", "test")]
     for r in results:
         rows.append((
             r.id,
@@ -39,8 +39,9 @@ def _claims(args) -> int:
             "—" if r.recomputed is None else readable(r.recomputed, r.noun),
             "—" if r.ratio is None else number(r.ratio),
             r.verdict,
+            r.test_said,  # the tolerance the verdict applies: 1.28 "off" beside 1.11 "reproduced" read as arbitrary
         ))
-    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    widths = [max(len(row[i]) for row in rows) for i in range(6)]
     for i, row in enumerate(rows):
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
         if i == 0:
