@@ -56,7 +56,7 @@ st.dataframe(view, hide_index=True, width="stretch", row_height=66,  # two lines
              height=min(38 + 66 * len(view), 700),
              # the verdict and the ratio first, narrow, then the statement: a 390 px phone shows all three (with the
              # statement first, its 400 px filled the screen and the verdict was off it)
-             column_order=["verdict", "ratio", "test", "statement", "quoted", "recomputed", "plausible (90%)", "note", "claim",
+             column_order=["verdict", "ratio", "statement", "quoted", "recomputed", "test", "plausible (90%)", "note", "claim",
                            "open", "article", "line"],  # the note beside the figures: why a claim is off, in view
              column_config={"open": st.column_config.LinkColumn("Run it", display_text="open ↗", width="small",
                                                                 help="Open the claim's own run in the Estimate page"),
