@@ -30,9 +30,11 @@ OWN_FIELDS = ("layouts", "thresholds", "lifetime", "serving")  # the pages (by U
 NEAR = 0.10  # a published shape stands for the scenario's model within 10% of its parameters
 
 
-def start(page: str = "") -> None:
+def start(page: str = "", titles: dict[str, str] | None = None) -> None:
     """Each run, before the page (``page``: its URL path): read the URL on a session's first run,
-    else write the scenario, and the page's own fields, to it."""
+    else write the scenario, and the page's own fields, to it. ``titles``: each page's URL path and title (app.py's
+    navigation; "estimate" the default page's), so that a link's ``shape.model`` is told the Model shape page
+    keeps no fields in its link, not that it is no name of the calculator."""
     st.session_state[PAGE] = page
     if KEY not in st.session_state:
         query, views, twice = {}, {}, []
@@ -47,6 +49,9 @@ def start(page: str = "") -> None:
             owner, dot, field = k.partition(".")
             if dot and field and owner in OWN_FIELDS:
                 views.setdefault(owner, {})[field] = query.pop(k)
+            elif dot and field and owner in (titles or {}):
+                query.pop(k)
+                twice.append(_no_own_fields(k, owner, titles))
         scenario, problems = read_query(query, lambda k: _own_hint(page, k))
         st.session_state[KEY] = scenario
         st.session_state[PROBLEMS] = twice + problems
@@ -64,6 +69,18 @@ def _own_hint(page: str, name: str) -> str:
     if page not in OWN_FIELDS or "." in name or not name.isprintable():
         return ""
     return f"this page's own fields are written with its name first, as {page}.{name[:40]}"
+
+
+def _no_own_fields(name: str, owner: str, titles: dict[str, str]) -> str:
+    """What a link's ``name`` (``owner.field``, ``owner`` a page's URL path not in OWN_FIELDS) is told: that page
+    keeps no fields in its link, and which pages do."""
+    title = titles[owner]
+    if owner == "estimate":
+        return (f"{name[:60]}: the {title} page's fields are written in a link without the page's name "
+                "(params=70e9, hardware=H100 SXM5)")
+    own = [titles.get(p, p) for p in OWN_FIELDS]
+    return (f"{name[:60]}: the {title} page keeps no fields in its link; only the {', '.join(own[:-1])} and "
+            f"{own[-1]} pages do (as serving.model)")
 
 
 def get() -> dict[str, str]:
