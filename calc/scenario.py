@@ -202,7 +202,10 @@ def what_to_add(est: Estimate) -> str | None:
     if "compute" not in est:
         return ("Give the model's size: its parameters and training tokens (or a dataset size), or its "
                 "training compute; or start from a preset.")
-    if "duration" not in est and "chip_hours" not in est:
+    if "duration" not in est and "chip_hours" not in est:  # the chip's peak is missing (with it come the chip-hours)
+        if "chips" in est:  # only what is missing is asked for (doors23b)
+            return ("Compute and the chip count are known. Choose the hardware to get the training time, the "
+                    "chip-hours and the cost.")
         return ("Compute is known. Choose the hardware and give a chip count (or a duration) to get the "
                 "training time, the chip-hours and the cost.")
     if "duration" not in est:
