@@ -182,6 +182,13 @@ def test_the_hint_asks_only_for_what_is_missing():
     assert "Choose the hardware to get the training time" in said and "chip count (or a duration)" not in said, said
 
 
+def test_a_token_count_read_as_metres_suggests_millions():
+    at = _app(params="70e9 param", hardware="H100 SXM5", chips="1024")
+    at.text_input(key="in_tokens").input("5 m").run()
+    said = " ".join(_plain(e.value) for e in at.error)
+    assert "got 5 m (a length); did you mean 5M (5 million)?" in said, said
+
+
 def test_no_chip_count_then_compare_hardware():
     at = _app(params="70e9 param", tokens="1.4e12 token", hardware="H100 SXM5")
     _clean(at)
