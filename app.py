@@ -32,5 +32,5 @@ pages = [
     st.Page("app_pages/backtest.py", title="Back-test", icon=":material/target:"),
 ]
 page = st.navigation(pages)
-session.start(page.url_path)  # the session's one scenario, read from the URL once, written back on every page
+session.start(page.url_path, {p.url_path or "estimate": p.title for p in pages})  # the session's one scenario, read from the URL once, written back on every page
 page.run()

@@ -42,7 +42,10 @@ CHIP = "\u2063chip\u2063"  # where a reason names the chip: "this chip" or "thes
 PER_CHIP = {"peak": "/chip", "chip_hours": " chip-hours", "price": "/chip-h"}  # said once, in the header: 1440 px fit
 shape = session.known_shape()  # a known shape: each chip's utilization is its own fastest layout's
 if shape and "utilization" not in used:
+    # which shape and why, seen (doors23b: 70e9 params and 2T tokens were modelled as Llama 2 70B unsaid, and
+    # `calc compare` gave the 37% default): the CLI's --model models the MFU alike (its own line says the flags for the same rows)
     st.caption(f"Utilization on each chip: the modelled MFU of its fastest layout for {escape(shape[0])} "
+               f"({escape(shape[1])}; compare --model \"{escape(shape[0])}\" models it alike on the command line) "
                "(calc.perf.search), not one default for every chip; MFU band: where the step model's out-of-sample "
                "error puts it (about two published runs in three land inside).")
 elif "utilization" not in used and ({"params", "active_params"} & set(used)):  # a bare count: no shape, no layouts

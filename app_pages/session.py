@@ -21,8 +21,8 @@ import calc
 from calc.architecture import published
 from calc.display import escape, show
 from calc.errors import did_you_mean
-from calc.scenario import has_range, inputs, presets, read_query
-from calc.uncertainty import parse_range, simulate
+from calc.scenario import count, has_range, inputs, read_query, same_run
+from calc.uncertainty import simulate
 
 KEY, PROBLEMS, PENDING = "scenario", "url_problems", "scenario_pending"
 VIEWS, PAGE = "page_views", "page_now"  # each page's own URL fields; the page this run draws
@@ -30,9 +30,11 @@ OWN_FIELDS = ("layouts", "thresholds", "lifetime", "serving")  # the pages (by U
 NEAR = 0.10  # a published shape stands for the scenario's model within 10% of its parameters
 
 
-def start(page: str = "") -> None:
+def start(page: str = "", titles: dict[str, str] | None = None) -> None:
     """Each run, before the page (``page``: its URL path): read the URL on a session's first run,
-    else write the scenario, and the page's own fields, to it."""
+    else write the scenario, and the page's own fields, to it. ``titles``: each page's URL path and title (app.py's
+    navigation; "estimate" the default page's), so that a link's ``shape.model`` is told the Model shape page
+    keeps no fields in its link, not that it is no name of the calculator."""
     st.session_state[PAGE] = page
     if KEY not in st.session_state:
         query, views, twice = {}, {}, []
@@ -47,6 +49,9 @@ def start(page: str = "") -> None:
             owner, dot, field = k.partition(".")
             if dot and field and owner in OWN_FIELDS:
                 views.setdefault(owner, {})[field] = query.pop(k)
+            elif dot and field and owner in (titles or {}):
+                query.pop(k)
+                twice.append(_no_own_fields(k, owner, titles))
         scenario, problems = read_query(query, lambda k: _own_hint(page, k))
         st.session_state[KEY] = scenario
         st.session_state[PROBLEMS] = twice + problems
@@ -64,6 +69,18 @@ def _own_hint(page: str, name: str) -> str:
     if page not in OWN_FIELDS or "." in name or not name.isprintable():
         return ""
     return f"this page's own fields are written with its name first, as {page}.{name[:40]}"
+
+
+def _no_own_fields(name: str, owner: str, titles: dict[str, str]) -> str:
+    """What a link's ``name`` (``owner.field``, ``owner`` a page's URL path not in OWN_FIELDS) is told: that page
+    keeps no fields in its link, and which pages do."""
+    title = titles[owner]
+    if owner == "estimate":
+        return (f"{name[:60]}: the {title} page's fields are written in a link without the page's name "
+                "(params=70e9, hardware=H100 SXM5)")
+    own = [titles.get(p, p) for p in OWN_FIELDS]
+    return (f"{name[:60]}: the {title} page keeps no fields in its link; only the {', '.join(own[:-1])} and "
+            f"{own[-1]} pages do (as serving.model)")
 
 
 def get() -> dict[str, str]:
@@ -155,19 +172,16 @@ def known_shape() -> tuple[str, str] | None:
     A bare parameter count is not a shape: 70B could be Llama 2 70B, Chinchilla or a model of its own. Only a
     known shape gets a modelled utilization (its fastest layout on the chip, ``calc.perf.modelled_utilization``),
     on every page (``estimate``), as on the command line (``--model``, ``--config``, a layout)."""
-    shapes, runs = _shapes(), " (published run)"
+    shapes = _shapes()
     params, active = _count("params"), _count("active_params")
     if params is None:
         return None
     tokens = _count("tokens")
     # its counts, however written; the tokens too: 70B alone is Llama 2 70B's count, and Chinchilla's
-    same = [preset.removesuffix(runs) for preset, given in presets().items()
-            if preset.endswith(runs) and preset.removesuffix(runs) in shapes and "params" in given
-            and _count("params", given) == params and _count("active_params", given) == active
-            and _count("tokens", given) == tokens]
+    same = same_run(get())
     if same:
-        return same[0], (f"the published run with its {show('params', calc.Q_(params, 'param'))} and "
-                         f"{show('tokens', calc.Q_(tokens, 'token'))}")
+        return same, (f"the published run with its {show('params', calc.Q_(params, 'param'))} and "
+                      f"{show('tokens', calc.Q_(tokens, 'token'))}")
 
     def figures(q: float) -> float:
         return float(f"{q:.4g}")
@@ -261,15 +275,7 @@ def median(name: str) -> pint.Quantity | None:
 def _count(name: str, scenario: dict[str, str] | None = None) -> float | None:
     """``params``, ``active_params`` or ``tokens`` of ``scenario`` (the session's if None) as a
     number (a range's median), rounded to 6 figures so that 70B and 70 Gparam are equal; or None."""
-    try:
-        value = inputs(get() if scenario is None else scenario).get(name)
-        if value is None:
-            return None
-        d = parse_range(value, name) if isinstance(value, str) else None
-        q = d.quantile(0.5) if d is not None else calc.estimate(**{name: value})[name].value
-        return float(f"{q.m_as('token' if name == 'tokens' else 'param'):.6g}")
-    except calc.InputError:
-        return None
+    return count(name, get() if scenario is None else scenario)
 
 
 def _to_url(scenario: dict[str, str]) -> None:

@@ -135,7 +135,7 @@ def parse_quantity(value, field: str, unit: str, *, bare_ok: bool, shown_in: str
         raise InputError(
             field,
             f"expected {wanted}, got {_shown(value)} ({_dims(value.dimensionality)})"
-            + _per_chip_hint(value, expected, unit) + _node_hint(value, expected),
+            + _per_chip_hint(value, expected, unit) + _node_hint(value, expected) + _million_hint(value, expected),
         )
     value = _float_magnitude(value, field)
     if not isinstance(value.magnitude, np.ndarray):
@@ -214,6 +214,17 @@ def _per_chip_hint(value, expected, unit: str) -> str:
     node = (f'; for a machine of several chips, "{shown} {value.units:~C}/node" (a node of the hardware\'s server size)'
             if unit == "USD/chip/hour" else " (for a machine of several chips, divide by its chip count first)")
     return f'; if that is per chip, write "{shown} {value.units:~C}/chip"{node}'
+
+
+def _million_hint(value, expected) -> str:
+    """For a count (tokens, parameters, chips) read as metres or minutes ("5 m", "5 min": pint's m is the metre):
+    the count in millions it most likely meant, as a suggestion; never taken silently."""
+    if expected.dimensionality not in {ureg.Quantity(1, u).dimensionality for u in ("token", "param", "chip")} \
+            or value.units not in (ureg.meter, ureg.minute) or isinstance(value.magnitude, np.ndarray) \
+            or not 0 < float(value.magnitude) < math.inf:
+        return ""
+    shown = f"{float(value.magnitude):.6g}".replace("e+", "e")
+    return f"; did you mean {shown}M ({shown} million)?"
 
 
 def _check_scale(x: float, units, expected, field: str, shown: str | None = None) -> None:

@@ -202,12 +202,57 @@ def what_to_add(est: Estimate) -> str | None:
     if "compute" not in est:
         return ("Give the model's size: its parameters and training tokens (or a dataset size), or its "
                 "training compute; or start from a preset.")
-    if "duration" not in est and "chip_hours" not in est:
+    if "duration" not in est and "chip_hours" not in est:  # the chip's peak is missing (with it come the chip-hours)
+        if "chips" in est:  # only what is missing is asked for (doors23b)
+            return ("Compute and the chip count are known. Choose the hardware to get the training time, the "
+                    "chip-hours and the cost.")
         return ("Compute is known. Choose the hardware and give a chip count (or a duration) to get the "
                 "training time, the chip-hours and the cost.")
     if "duration" not in est:
         return "Chip-hours are known. Give a chip count or a duration to get the wall-clock time."
     return None
+
+
+def count(name: str, scenario: dict[str, str]) -> float | None:
+    """``params``, ``active_params`` or ``tokens`` of ``scenario`` as a number (a range's median), rounded to 6
+    figures so that 70B and 70 Gparam are equal; None if not given or not read.
+
+    >>> count("params", {"params": "70B"}) == count("params", {"params": "70 Gparam"}) == 7e10
+    True
+    """
+    try:
+        value = inputs(scenario).get(name)
+        if value is None:
+            return None
+        d = parse_range(value, name) if isinstance(value, str) else None
+        q = d.quantile(0.5) if d is not None else estimate(**{name: value})[name].value
+        return float(f"{q.m_as('token' if name == 'tokens' else 'param'):.6g}")
+    except InputError:
+        return None
+
+
+RUN = " (published run)"  # how ``presets`` names a published run of data/models.csv
+
+
+def same_run(scenario: dict[str, str]) -> str | None:
+    """The published run of data/models.csv whose parameters, active parameters and training tokens are the
+    scenario's (``count``: however written) and whose shape data/architectures.csv holds, by name; None otherwise.
+    Such a scenario is that run (the Compare page models each chip's utilization for its shape; ``compare --model``
+    does it on the command line). A parameter count alone is no shape: 70B is Llama 2 70B's and Chinchilla's.
+
+    >>> same_run({"params": "70e9", "tokens": "2T"}), same_run({"params": "70e9"})
+    ('Llama 2 70B', None)
+    """
+    from calc.architecture import published
+
+    params, active, tokens = (count(k, scenario) for k in ("params", "active_params", "tokens"))
+    if params is None:
+        return None
+    shapes = published()
+    return next((preset.removesuffix(RUN) for preset, given in presets().items()
+                 if preset.endswith(RUN) and preset.removesuffix(RUN) in shapes and "params" in given
+                 and count("params", given) == params and count("active_params", given) == active
+                 and count("tokens", given) == tokens), None)
 
 
 @cache

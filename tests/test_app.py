@@ -174,6 +174,21 @@ def test_empty_states_say_what_to_add(query, hint):
     assert not any(_plain(i.value).count("preset") > 1 for i in at.info)  # "Start from a preset ...; or start from a preset"
 
 
+def test_the_hint_asks_only_for_what_is_missing():
+    # parameters, tokens and chips given, the hardware missing: the chip count is not asked for again (doors23b)
+    at = _app(params="70e9 param", tokens="2e12 token", chips="1024")
+    _clean(at)
+    said = " ".join(_plain(i.value) for i in at.info)
+    assert "Choose the hardware to get the training time" in said and "chip count (or a duration)" not in said, said
+
+
+def test_a_token_count_read_as_metres_suggests_millions():
+    at = _app(params="70e9 param", hardware="H100 SXM5", chips="1024")
+    at.text_input(key="in_tokens").input("5 m").run()
+    said = " ".join(_plain(e.value) for e in at.error)
+    assert "got 5 m (a length); did you mean 5M (5 million)?" in said, said
+
+
 def test_no_chip_count_then_compare_hardware():
     at = _app(params="70e9 param", tokens="1.4e12 token", hardware="H100 SXM5")
     _clean(at)

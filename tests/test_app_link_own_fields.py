@@ -48,3 +48,22 @@ def test_a_misspelt_field_of_the_page_gets_the_look_alike():
     said = _opened_on("app_pages/serving.py", **{"serving.harware": "x"})
     assert any("serving.harware: not a field of this page (did you mean hardware?); expected one of model, hardware"
                in w for w in said), said
+
+
+def test_a_dotted_name_of_a_page_without_fields_of_its_own_says_so():
+    """'/shape?shape.model=Nope' (and backtest.output, claims.verdict) was told "not a name of the calculator;
+    expected one of params, active_params, ..." (the Estimate fields): the dotted name's page part says which page
+    was meant, and that page keeps no fields in its link (doors23b)."""
+    for page, name, title in (("shape", "shape.model", "Model shape"), ("backtest", "backtest.output", "Back-test"),
+                              ("claims", "claims.verdict", "Claims")):
+        said = _opened_on(f"app_pages/{page}.py", **{name: "bogus"})
+        assert any(w.startswith(f"Ignored from the link: {name}: the {title} page keeps no fields in its link; only "
+                                "the Parallel layouts, Thresholds, Lifetime and Serving pages do") for w in said), said
+        assert not any("not a name of the calculator" in w or "active_params" in w for w in said), said
+    said = _opened_on("app_pages/serving.py", **{"compare.output": "x"})  # said on any page it is opened on
+    assert any("compare.output: the Compare hardware page keeps no fields in its link" in w for w in said), said
+    said = _opened_on("app_pages/estimate.py", **{"estimate.params": "7e9"})
+    assert any("estimate.params: the Estimate page's fields are written in a link without the page's name" in w
+               for w in said), said
+    said = _opened_on("app_pages/shape.py", **{"nopage.model": "x"})  # no page of that name: the names, as before
+    assert any("nopage.model: not a name of the calculator" in w for w in said), said

@@ -199,3 +199,12 @@ def test_compare_says_the_default_utilization_s_figure_and_source_for_a_bare_cou
     (cap,) = [c.value for c in at.caption if c.value.startswith("Utilization on each chip")]
     assert "the default 37% (the median MFU of the runs Epoch AI's database reports one for, data/defaults.csv)" in cap
     assert "the same for every chip" in cap and "Model shape" in cap
+
+
+def test_compare_says_which_shape_it_models_and_why():
+    # 70e9 params and 2T tokens were modelled as Llama 2 70B with no word of why, and `calc compare` gave the 37%
+    # default (doors23b): the caption names the shape, why (the published run's counts), and the CLI's flag
+    at = _open("app_pages/compare.py", params="70e9 param", tokens="2e12 token", chips="1024")
+    (cap,) = [c.value.replace("\\", "") for c in at.caption if c.value.startswith("Utilization on each chip")]
+    assert "for Llama 2 70B (the published run with its 70B params and 2T tokens; compare --model " \
+           '"Llama 2 70B" models it alike on the command line)' in cap, cap

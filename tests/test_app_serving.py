@@ -696,6 +696,14 @@ def test_the_draft_token_fields_are_calc_serves_speculative_decoding():
     assert at.error and "Tokens emitted a step" in at.error[0].value and "1, 4" in at.error[0].value
     at = open_page(PAGE, errors_ok=True, **{**LINK, "serving.draft_tokens": "2", "serving.accepted_tokens": "1.5"})
     assert at.error and "Draft tokens (MTP)" in at.error[0].value
+    # the user's own steps: 3 draft tokens on DeepSeek-R1, then the model switched to Llama 3 70B: the field keeps
+    # its 3 (never cleared for them) and the error under it says why in words, with the two ways out
+    at = open_page(PAGE, **{**link, "serving.model": "DeepSeek-R1"})
+    at.selectbox(key="serving_model").set_value("Llama 3 70B").run()
+    assert not at.exception and at.text_input(key="serving_draft").value == "3"
+    said = " ".join(e.value for e in at.error).replace("\\", "")
+    assert "Draft tokens (MTP)" in said and "Llama 3 70B has no multi-token prediction (MTP) module" in said
+    assert "clear Draft tokens, or choose such a model" in said and "num_nextn_predict_layers" not in said
     # a link's value that is no number: said and left out, as any field of a link
     at = open_page(PAGE, **{**LINK, "serving.accepted_tokens": "lots"})
     assert any("Tokens emitted a step" in w.value for w in at.warning)

@@ -332,3 +332,19 @@ def test_chips_written_with_the_chips_model_say_where_the_model_goes(typed):
     with pytest.raises(calc.InputError) as exc:
         calc.estimate(chips=typed, params="1B")
     assert exc.value.field == "chips" and "(give the chip's model apart, as the hardware)" in exc.value.message
+
+
+@pytest.mark.parametrize("argv, flag, said", [
+    (["estimate", "--params", "70e9", "--tokens", "5 m"], "--tokens", "got 5 m (a length); did you mean 5M (5 million)?"),
+    (["estimate", "--params", "1.5 min", "--tokens", "1T"], "--params",
+     "got 1.5 min (a time); did you mean 1.5M (1.5 million)?"),
+])
+def test_a_count_read_as_metres_or_minutes_suggests_millions(argv, flag, said, capsys):
+    """'5 m' in Training tokens was refused as 5 metres with no word of 5M (doors23b): one line, the suggestion
+    said and never taken."""
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"calc: error: {flag}: ") and said in err and err.count("\n") == 1, err
+    with pytest.raises(calc.InputError) as exc:  # a length in km: no million suggested
+        calc.estimate(params="70e9", tokens="5 km")
+    assert "did you mean" not in str(exc.value)

@@ -39,3 +39,26 @@ def test_a_count_against_a_config_is_said_by_config_not_model(capsys):
                          "--tokens", "1e12")
     assert code == 2 and not out
     assert err.startswith("calc: error: --params, --config: 7 × 10⁹ param given, and the model's shape has"), err
+
+
+def test_a_published_runs_counts_without_model_say_how_to_get_the_compare_pages_answer(capsys):
+    """70e9 params and 2T tokens are Llama 2 70B's published run: the Compare page models each chip's MFU for its
+    shape, the CLI took the 37% default unsaid (doors23b). The CLI says which flags give the page's answer, and they
+    do: the page's rows (compare_hardware with the shape, the scenario's 6 FLOP per parameter-token)."""
+    from calc.compare import compare_hardware
+    from calc.display import show
+
+    base = ["compare", "--params", "70e9", "--tokens", "2T", "--chips", "1024", "--hardware", "H100 SXM5"]
+    code, out, err = run(capsys, *base)
+    assert code == 0 and "37%" in out, err
+    hint = '(--params and --tokens are Llama 2 70B\'s published run, whose shape the Compare page takes for each '
+    assert hint in out and 'add --model "Llama 2 70B" --flop-per-param-token 6 for its answer' in out, out
+    code, out, err = run(capsys, *base, "--model", "Llama 2 70B", "--flop-per-param-token", "6")
+    assert code == 0, err
+    page = compare_hardware({"params": "70e9", "tokens": "2T", "chips": "1024"}, ["H100 SXM5"], model="Llama 2 70B")
+    row = page["H100 SXM5"]
+    assert show("utilization", row["utilization"].value, short=True) in out
+    assert show("duration", row["duration"].value, short=True) in out
+    assert "published run" not in out  # with --model: nothing more to say
+    code, out, err = run(capsys, "compare", "--params", "71e9", "--tokens", "2T", "--chips", "1024")  # no run's counts
+    assert code == 0 and "published run" not in out, err

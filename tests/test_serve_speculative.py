@@ -120,6 +120,22 @@ def test_draft_tokens_for_a_model_without_an_mtp_module_are_refused():
     with pytest.raises(InputError) as exc:
         serve("Llama 3 70B", "H100 SXM5", 8, draft_tokens=2, accepted_tokens=1.8)
     assert exc.value.field == "draft_tokens" and "not a separate draft model" in str(exc.value)
+    # in words a user reads: the model by the name chosen, what is missing, and the two ways out
+    said = str(exc.value)
+    assert said.startswith("draft_tokens: Llama 3 70B has no multi-token prediction (MTP) module: speculative "
+                           "decoding here drafts "
+                           "with the model's own MTP module (DeepSeek-V3/R1)") and "clear Draft tokens" in said
+    assert "num_nextn_predict_layers" not in said and "\n" not in said
+
+
+def test_the_cli_says_the_same_for_a_model_without_an_mtp_module(capsys):
+    from calc.cli import main
+
+    assert main(["serve", "--model", "llama 3 70b", "--hardware", "H100 SXM5", "--chips", "8",
+                 "--draft-tokens", "2", "--accepted-tokens", "1.8"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("calc: error: --draft-tokens: Llama 3 70B has no multi-token prediction (MTP) module: ")
+    assert err.count("\n") == 1
 
 
 def test_the_cli_flags_answer_and_name_themselves_in_errors(capsys):
@@ -135,7 +151,8 @@ def test_the_cli_flags_answer_and_name_themselves_in_errors(capsys):
                    "target's own), got '4.5'\n")
     assert main(["serve", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--draft-tokens", "1",
                  "--accepted-tokens", "1.5"]) == 2
-    assert capsys.readouterr().err.startswith("calc: error: --draft-tokens: expected 0 for a model without")
+    assert capsys.readouterr().err.startswith("calc: error: --draft-tokens: Llama 3 8B has no multi-token prediction (MTP) "
+                                              "module: ")
 
 
 def test_speculative_rows_are_the_sources_settings_and_score_within_ten_percent():

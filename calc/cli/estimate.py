@@ -123,6 +123,16 @@ def _compare(args) -> int:
                                   if "modelled" in sources else "the default MFU") +
               ("; a chip whose layouts cannot be modelled takes the default" if len(sources) > 1 else "") +
               "; --utilization to give one)")
+        if shape is None:  # the counts of a published run whose shape is known: the Compare page models its MFU
+            from calc.scenario import same_run
+
+            run = same_run({k: str(known[k]) for k in ("params", "active_params", "tokens") if k in known})
+            if run is not None:  # the page keeps the given FLOP per parameter-token (6 by default) beside the shape
+                fpt = "" if "flop_per_param_token" in known else \
+                    f" --flop-per-param-token {data.defaults()['flop_per_param_token'].value.m:g}"
+                print(f"(--params and --tokens are {run}'s published run, whose shape the Compare page takes for "
+                      f'each chip\'s modelled MFU: add --model "{run}"{fpt} for its answer'
+                      + ("; --model alone also counts the shape's attention FLOP per token)" if fpt else ")"))
     if "chips" not in known:
         print("(give --chips for the training time, chip-hours and cost)")
     unpriced = [name for name, e in runs.items() if not isinstance(e, InputError) and "chips" in known and "price" not in e]

@@ -116,6 +116,10 @@ def _lifetime(args) -> int:
 
         args.model = Transformer.from_config(args.config)
     if args.inference_tokens is None:
+        from calc.lifetime.inputs import check_values
+
+        check_values(loss=args.loss, params=args.params, tokens=args.tokens,  # a bad value said first (doors23b)
+                     serving_price_params=args.serving_price_params)
         raise InputError("inference_tokens", "required: the tokens the model will serve over its life, e.g. "
                                              "--inference-tokens 2T (0 gives the compute-optimal model)")
     prices = dict(training_price=args.training_price, serving_price=args.serving_price,

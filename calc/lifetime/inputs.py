@@ -68,6 +68,19 @@ def _loss(value):
                          .replace('such as "0.4"', 'such as "2.0"')) from None
 
 
+def check_values(*, loss=None, params=None, tokens=None, inference_tokens=None, serving_price_params=None) -> None:
+    """Each of these given (not None) read as ``lifetime`` reads it, so that a door names a bad value before a
+    missing one ('lifetime --params abc' was told --inference-tokens is required: doors23b)."""
+    if loss is not None:
+        _loss(loss)
+    for value, field, unit in ((params, "params", "param"), (tokens, "tokens", "token"),
+                               (serving_price_params, "serving_price_params", "param")):
+        if value is not None:
+            _count(value, field, unit)
+    if inference_tokens is not None:
+        _count(inference_tokens, "inference_tokens", "token", zero_ok=True)
+
+
 def quality(*, loss=None, params=None, tokens=None, model=None, law: str = DEFAULT_LAW):
     """The target loss (nats per token) given as a loss, as a run (params, tokens), or as a published run.
 
@@ -124,6 +137,8 @@ def quality(*, loss=None, params=None, tokens=None, model=None, law: str = DEFAU
             raise InputError("loss", "required: the target quality as a loss (e.g. 2.0), as params and tokens of a "
                                      "run, or as a published model")
         missing = "tokens" if tokens is None else "params"
+        _count(params if tokens is None else tokens, "params" if tokens is None else "tokens",
+               "param" if tokens is None else "token")  # a bad value named before the missing one ('params abc')
         raise InputError(missing, f"required with {'params' if missing == 'tokens' else 'tokens'}: the run whose "
                                   "quality is the target")
     n = _count(params, "params", "param")

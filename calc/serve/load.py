@@ -64,7 +64,7 @@ from dataclasses import dataclass, fields, replace
 import numpy as np
 
 from calc import data
-from calc.architecture import Transformer, lookup
+from calc.architecture import Transformer, lookup, shape_name
 from calc.display import counted, number
 from calc.errors import InputError
 from calc.perf.layout import check_heads
@@ -1157,7 +1157,8 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
     ``draft_tokens`` (k) and ``accepted_tokens`` (a): speculative decoding with the model's multi-token prediction
     module (``speculative``, ``Setup.draft_tokens``)."""
     m = lookup(model)
-    k, a = speculative(m, draft_tokens, accepted_tokens)
+    k, a = speculative(m, draft_tokens, accepted_tokens,
+                       name=shape_name(model) if isinstance(model, str) else None)
     hw = hardware if isinstance(hardware, data.Hardware) else data.hardware(hardware)
     n = int(read_chips(chips).m_as("chip"))  # the one reader of a cluster's chips (10**400 refused by name)
     prec, why = (precision, "given") if precision else default_precision(m, hw)
@@ -1252,11 +1253,12 @@ def setup(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
 EXPERT_EXCHANGES = ("all-to-all", "gather")
 
 
-def speculative(model: Transformer, draft_tokens, accepted_tokens) -> tuple[int, float]:
+def speculative(model: Transformer, draft_tokens, accepted_tokens, name: str | None = None) -> tuple[int, float]:
     """``(k, a)``, checked: k draft tokens a step (a whole number >= 0; 0 none) drafted by the model's multi-token
     prediction module, and a, the mean tokens a sequence emits a step, 1 <= a <= k + 1 (needed with k > 0, refused
     without). A model without such a module is refused: a draft model of its own is not modelled (its own decode
-    steps, its weights and cache beside the target's), so no speed-up is claimed for it."""
+    steps, its weights and cache beside the target's), so no speed-up is claimed for it. ``name``: the model as the
+    user chose it, said in that refusal (None: "This model")."""
     k = _whole("draft_tokens", 0 if draft_tokens is None else draft_tokens, 0)
     if not k:
         if accepted_tokens is not None:
@@ -1264,9 +1266,10 @@ def speculative(model: Transformer, draft_tokens, accepted_tokens) -> tuple[int,
                                                 f"{accepted_tokens!r:.40} with none; give a number of draft tokens too, or leave it out")
         return 0, 1.0
     if not model.mtp_modules:
-        raise InputError("draft_tokens", "expected 0 for a model without a multi-token prediction module "
-                                         f"(num_nextn_predict_layers 0), got {k}: only drafts by a model's own MTP module "
-                                         "(DeepSeek-V3/R1) are modelled, not a separate draft model")
+        raise InputError("draft_tokens", f"{name or 'This model'} has no multi-token prediction (MTP) module: "
+                                         "speculative decoding here drafts with the model's own MTP module "
+                                         "(DeepSeek-V3/R1), not a separate draft model; clear Draft tokens, or choose "
+                                         f"such a model (got {k})")
     if accepted_tokens is None:
         raise InputError("accepted_tokens", f"expected the mean tokens a sequence emits a step with {k} draft "
                                             f"token{'s' * (k != 1)}, a number in [1, {k + 1}] (a measured or stated "
