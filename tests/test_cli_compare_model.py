@@ -62,3 +62,11 @@ def test_a_published_runs_counts_without_model_say_how_to_get_the_compare_pages_
     assert "published run" not in out  # with --model: nothing more to say
     code, out, err = run(capsys, "compare", "--params", "71e9", "--tokens", "2T", "--chips", "1024")  # no run's counts
     assert code == 0 and "published run" not in out, err
+
+
+def test_a_flop_count_given_beside_a_model_is_said_as_given_not_as_the_shape_s(capsys):
+    """doors23b: with --flop-per-param-token 6 beside --model the note still read 'FLOP per token of Llama 2 70B at
+    4,096 tokens a sequence', which the answer no longer used."""
+    code, out, _ = run(capsys, "compare", "--params", "70e9", "--tokens", "2T", "--chips", "1024", "--model",
+                       "Llama 2 70B", "--flop-per-param-token", "6")
+    assert code == 0 and "FLOP per parameter per token: 6, as given" in out and "FLOP per token of" not in out

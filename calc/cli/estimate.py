@@ -112,9 +112,11 @@ def _compare(args) -> int:
             continue
         cells = [show(c, e[c].value, short=True) if c in e else "—" for c in columns]
         print(f"{name:<{width}}  {show('peak', e.peak, short=True):>17}  " + "  ".join(f"{c:>16}" for c in cells))
-    if shape is not None:
+    if shape is not None and args.flop_per_param_token is None:  # given, the count is the flag's, not the shape's
         print(f"(FLOP per token of {args.model} at {shape.training_sequence:,} tokens a sequence, "
               f"{sequence_words(shape)})")
+    elif shape is not None:
+        print(f"(FLOP per parameter per token: {args.flop_per_param_token}, as given, not {args.model}'s own count)")
     if "utilization" not in known:
         from calc.architecture import shape_name
 
