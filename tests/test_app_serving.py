@@ -703,7 +703,7 @@ def test_the_draft_token_fields_are_calc_serves_speculative_decoding():
     assert not at.exception and at.text_input(key="serving_draft").value == "3"
     said = " ".join(e.value for e in at.error).replace("\\", "")
     assert "Draft tokens (MTP)" in said and "Llama 3 70B has no multi-token prediction (MTP) module" in said
-    assert "clear Draft tokens, or choose such a model" in said and "num_nextn_predict_layers" not in said
+    assert "give no draft tokens, or choose such a model" in said and "num_nextn_predict_layers" not in said
     # a link's value that is no number: said and left out, as any field of a link
     at = open_page(PAGE, **{**LINK, "serving.accepted_tokens": "lots"})
     assert any("Tokens emitted a step" in w.value for w in at.warning)

@@ -124,7 +124,7 @@ def test_draft_tokens_for_a_model_without_an_mtp_module_are_refused():
     said = str(exc.value)
     assert said.startswith("draft_tokens: Llama 3 70B has no multi-token prediction (MTP) module: speculative "
                            "decoding here drafts "
-                           "with the model's own MTP module (DeepSeek-V3/R1)") and "clear Draft tokens" in said
+                           "with the model's own MTP module (DeepSeek-V3/R1)") and "give no draft tokens" in said
     assert "num_nextn_predict_layers" not in said and "\n" not in said
 
 

@@ -1268,7 +1268,7 @@ def speculative(model: Transformer, draft_tokens, accepted_tokens, name: str | N
     if not model.mtp_modules:
         raise InputError("draft_tokens", f"{name or 'This model'} has no multi-token prediction (MTP) module: "
                                          "speculative decoding here drafts with the model's own MTP module "
-                                         "(DeepSeek-V3/R1), not a separate draft model; clear Draft tokens, or choose "
+                                         "(DeepSeek-V3/R1), not a separate draft model; give no draft tokens, or choose "
                                          f"such a model (got {k})")
     if accepted_tokens is None:
         raise InputError("accepted_tokens", f"expected the mean tokens a sequence emits a step with {k} draft "
