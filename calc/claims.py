@@ -88,7 +88,10 @@ class ClaimResult:
     @property
     def test_said(self) -> str:
         """The test the verdict applies, in words: "within ±5%" of the recomputed value, "exact", or the bound the
-        article states ("at least", "at most": the true value at least or at most the quote), with its slack."""
+        article states ("at least", "at most": the true value at least or at most the quote), with its slack; "—"
+        where nothing was recomputed (inconsistent units: no test applies)."""
+        if self.recomputed is None:
+            return "—"
         slack = f" (±{self.tolerance:.0%})" if self.tolerance else ""
         if self.compare == "at-least":
             return "true value at least the quote" + slack
