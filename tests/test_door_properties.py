@@ -15,10 +15,10 @@ import contextlib
 import io
 import json
 import math
-import time
 
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from timing import within
 
 from calc.cli import build_parser, main
 from calc.errors import InputError
@@ -65,16 +65,6 @@ FLAGS = {c: [f for f, _ in _options(c) if f not in ("--config", "--file")] for c
 command_flags = st.sampled_from(sorted(FLAGS)).flatmap(lambda c: st.tuples(st.just(c), st.sampled_from(FLAGS[c])))
 
 
-def _quick(took: float, again, bound: float = BOUND_S) -> None:
-    """``took`` within the bound, or, where the first call filled a cache (a table read once) or the machine was
-    busy, the same call again within it."""
-    if took >= bound:
-        t = time.perf_counter()
-        again()
-        took = min(took, time.perf_counter() - t)
-    assert took < bound, took
-
-
 def _answer(call):
     """What ``call`` gives: its result, or the InputError it raises (any other exception fails the test); timed."""
     def once():
@@ -83,21 +73,17 @@ def _answer(call):
         except InputError as exc:
             return exc
 
-    t = time.perf_counter()
-    got = once()
-    _quick(time.perf_counter() - t, once)
-    return got
+    return within(BOUND_S, once)
 
 
-def _run(argv: list[str]) -> tuple[int, str, str, float]:
+def _run(argv: list[str]) -> tuple[int, str, str]:
     err, out = io.StringIO(), io.StringIO()
-    t = time.perf_counter()
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
         try:
             code = main(argv)
         except SystemExit as exc:  # argparse: usage errors (status 2)
             code = exc.code
-    return code, out.getvalue(), err.getvalue(), time.perf_counter() - t
+    return code, out.getvalue(), err.getvalue()
 
 
 @settings(settings.get_profile("doors"), max_examples=40)
@@ -110,7 +96,7 @@ def test_any_value_of_any_flag_of_any_command_is_an_answer_or_one_line_naming_th
         i = argv.index(flag)
         del argv[i:i + 2]
     argv += [flag] if action.nargs == 0 else [f"{flag}={value}"]
-    code, out, err, took = _run(argv)
+    code, out, err = within(BOUND_S, lambda: _run(argv))
     event(f"{command}: {'answered' if code == 0 else 'refused'}")
     assert code in (0, 2), (argv, err)
     assert "Traceback" not in err and "Traceback" not in out
@@ -119,7 +105,6 @@ def test_any_value_of_any_flag_of_any_command_is_an_answer_or_one_line_naming_th
         assert out == ""
     else:
         assert out.strip()
-    _quick(took, lambda: _run(argv))
 
 
 # --------------------------------------------------------------------------- the Python API's amounts
@@ -324,7 +309,7 @@ def test_any_calibration_file_fits_or_is_one_error_naming_its_row_and_column(tmp
     path = tmp_path_factory.mktemp("rows") / "rows.csv"
     with open(path, "w", newline="", encoding="utf-8", errors="surrogatepass") as f:
         csv.writer(f).writerows(rows)
-    code, out, err, took = _run(["serve", "calibrate", "--file", str(path)])
+    code, out, err = within(3 * BOUND_S, lambda: _run(["serve", "calibrate", "--file", str(path)]))
     assert code in (0, 2), err
     assert "Traceback" not in err
     if code == 2:
@@ -334,7 +319,6 @@ def test_any_calibration_file_fits_or_is_one_error_naming_its_row_and_column(tmp
         event("fitted")
         assert "decode_step_overhead" in out
     # the fit of two rows is 0.4 s on an idle machine (and grows with the rows: the report of propdoors)
-    _quick(took, lambda: _run(["serve", "calibrate", "--file", str(path)]), bound=3 * BOUND_S)
 
 
 # --------------------------------------------------------------------------- the app's own page fields in a link
@@ -396,7 +380,7 @@ def test_any_config_a_user_edits_runs_at_every_door_that_takes_one_or_is_one_err
     path = tmp_path_factory.mktemp("config") / "config.json"
     path.write_text(json.dumps({**data.model_config("llama-3-8b.json"), **changes}, allow_nan=True), encoding="utf-8")
     argv = [*door, "--config", str(path)]
-    code, out, err, took = _run(argv)
+    code, out, err = within(BOUND_S, lambda: _run(argv))
     assert code in (0, 2), (argv, err)
     assert "Traceback" not in err
     if code == 2:
@@ -405,4 +389,3 @@ def test_any_config_a_user_edits_runs_at_every_door_that_takes_one_or_is_one_err
     else:
         event(f"{door[0]}: answered")
         assert out.strip()
-    _quick(took, lambda: _run(argv))

@@ -8,12 +8,12 @@ compute-optimal size is 2.8% / 20% / 188%; about 100% at the critical size near 
 
 import json
 import math
-import time
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from timing import within
 
 import calc
 from calc.errors import InputError
@@ -171,16 +171,14 @@ def test_overhead_below_the_critical_size_is_refused():
 @given(loss=st.floats(1.0, 10.0), demand=st.floats(0, 1e30), name=st.sampled_from(["hoffmann2022", "besiroglu2024",
                                                                                       "kaplan2020", "devries2023"]))
 def test_any_input_answers_or_says_why_within_a_second(loss, demand, name):
-    t = time.perf_counter()
     try:
-        r = lifetime(loss=loss, inference_tokens=demand, law=name)
+        r = within(1.0, lambda: lifetime(loss=loss, inference_tokens=demand, law=name))
     except InputError as exc:
         assert exc.field in ("loss", "inference_tokens")
     else:
         assert r.params <= r.compute_optimal.params * (1 + 1e-9)
         assert r.lifetime_compute <= r.compute_optimal.lifetime_compute * (1 + 1e-9)
         assert math.isfinite(r.lifetime_compute.m_as("FLOP"))
-    assert time.perf_counter() - t < 1.0
 
 
 def _cli(capsys, *args):
@@ -243,16 +241,14 @@ def test_training_price_from_a_chip_hour():
 @given(n=st.floats(1e-300, 1e300), d=st.floats(1e-300, 1e300), demand=st.floats(0, 1e300),
        price=st.floats(1e-30, 1e10), name=st.sampled_from(["hoffmann2022", "kaplan2020"]))
 def test_any_run_and_prices_answer_or_say_why(n, d, demand, price, name):
-    t = time.perf_counter()
     try:
-        r = lifetime(params=n, tokens=d, inference_tokens=demand, law=name, training_price=f"{price} USD/EFLOP",
-                     serving_price=f"{price} USD/Mtoken")
+        r = within(1.0, lambda: lifetime(params=n, tokens=d, inference_tokens=demand, law=name,
+                                         training_price=f"{price} USD/EFLOP", serving_price=f"{price} USD/Mtoken"))
     except InputError as exc:
         assert exc.field in ("loss", "inference_tokens", "serving_price", "training_price", "params", "tokens")
     else:
         assert math.isfinite(r.lifetime_compute.m_as("FLOP")) and r.cost_saving.m_as("USD") >= -1e-6 * abs(
             r.compute_optimal_cost.lifetime_cost.m_as("USD"))
-    assert time.perf_counter() - t < 1.0
 
 
 def test_a_run_too_large_for_the_law_names_the_run_not_a_loss_never_given():

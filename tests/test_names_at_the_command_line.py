@@ -7,10 +7,10 @@ read is answered with the nearest names where there are any; every answer in wel
 
 import contextlib
 import io
-import time
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from timing import within
 
 from calc import data
 from calc.__main__ import main
@@ -48,17 +48,20 @@ def _read(reader, text):
         return None
 
 
+def _main(argv: list[str]) -> tuple[int, str, str]:
+    """The command line's exit status, standard output and standard error for ``argv``."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv)
+    return code, out.getvalue(), err.getvalue()
+
+
 @settings(max_examples=80, deadline=None)
 @given(typed(MODELS), typed(CHIPS), st.one_of(st.none(), typed(ENGINES)), st.sampled_from([1, 8, 64]))
 def test_serve_names_the_rows_it_read_or_refuses_in_one_line(model, chip, engine, chips):
     argv = ["serve", "--model", model, "--hardware", chip, "--chips", str(chips)] + (
         [] if engine is None else ["--engine", engine])
-    out, err = io.StringIO(), io.StringIO()
-    start = time.perf_counter()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(argv)
-    assert time.perf_counter() - start < 1.0, argv
-    out, err = out.getvalue(), err.getvalue()
+    code, out, err = within(1.0, lambda: _main(argv))
     row, hw = _read(shape_name, model), _read(lambda t: data.hardware(t).name, chip)
     if code == 0:
         first = out.splitlines()[0]
@@ -76,16 +79,12 @@ def test_serve_names_the_rows_it_read_or_refuses_in_one_line(model, chip, engine
 @settings(max_examples=40, deadline=None)
 @given(typed(MODELS))
 def test_params_names_the_row_it_read_or_suggests_the_nearest(model):
-    out, err = io.StringIO(), io.StringIO()
-    start = time.perf_counter()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(["params", "--model", model])
-    assert time.perf_counter() - start < 1.0, model
+    code, out, err = within(1.0, lambda: _main(["params", "--model", model]))
     row = _read(shape_name, model)
     if row is not None:
-        assert code == 0 and out.getvalue().startswith(f"model          {row}\n"), (model, err.getvalue())
+        assert code == 0 and out.startswith(f"model          {row}\n"), (model, err)
     else:
-        said = err.getvalue()
+        said = err
         assert code == 2 and said.count("\n") == 1 and said.startswith(f"calc: error: --model: unknown shape {model!r}")
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from timing import within
 
 import calc
 from calc import data
@@ -578,9 +579,8 @@ def test_any_serve_input_answers_or_says_why(model, hw, chips, tensor, precision
         kw.update(ttft_limit=load_[1][0], tpot_limit=load_[1][1])
     elif load_:
         kw[load_[0]] = load_[1]
-    t = time.perf_counter()
     try:
-        s = serve(model, hw, chips, **kw)
+        s = within(1.0, lambda: serve(model, hw, chips, **kw))
     except InputError as e:
         assert "\n" not in str(e) and e.field
     else:
@@ -590,7 +590,6 @@ def test_any_serve_input_answers_or_says_why(model, hw, chips, tensor, precision
         assert s.concurrency <= s.max_concurrency
         t_ = d["layout"]["tensor"]
         assert adp or lookup(model).heads % t_ == 0  # no rank holds part of a head
-    assert time.perf_counter() - t < 1.0
 
 
 # --------------------------------------------------------------------------- the command line
