@@ -16,7 +16,9 @@ import numpy as np
 import pint
 
 _SI = ((1e24, "Y"), (1e21, "Z"), (1e18, "E"), (1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"))
-_COUNT = ((1e15, "Q"), (1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
+# counts up to trillions by the short scale's letters; beyond, a power of ten: "Q" reads as quadrillion (10¹⁵) to
+# some and as SI's quetta (10³⁰) to others, so it is read (calc.numbers) but never written
+_COUNT = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
 _SUPER = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
 # name -> (words, the unit people use for it): labels, hints, and the unit a plain number typed

@@ -38,6 +38,10 @@ def test_number_never_prints_e_notation(x, text):
     ("chips", Q_(10000, "chip"), "10,000 chips"),
     ("utilization", Q_(0.38, ""), "38%"),
     ("energy", Q_(1.29e9, "Wh"), "1.29 GWh"),
+    # fresh24: 'optimal --compute 1e40' printed '695Q params' (10¹⁷ to some readers, 10³² to SI's quetta)
+    ("params", Q_(6.95e17, "param"), "6.95 × 10¹⁷ params"),
+    ("tokens", Q_(999e12, "token"), "999T tokens"),
+    ("tokens", Q_(1.5e15, "token"), "1.5 × 10¹⁵ tokens"),
 ])
 def test_show_reads_as_people_write(name, q, text):
     assert show(name, q, short=True) == text
