@@ -312,3 +312,25 @@ def test_a_bad_serving_input_is_named_as_given(given, field):
         service_life("Llama 3 70B", "H100 SXM5", training_tokens="15T token", tokens_per_day="10G token/day",
                      days="365 day", **given)
     assert info.value.field == field and str(info.value).startswith(f"{field}: ")
+
+
+def test_the_readme_states_the_size_optimum_as_the_code_gives_it():
+    # fresh24: the README's "closed form's optimum 42.9B" and devries2023's "48.0B ... 0.4% more" had drifted from
+    # the code (43.2B; 52.3B at 1.9%) with no test reading them
+    from pathlib import Path
+
+    readme = " ".join((Path(__file__).parents[1] / "README.md").read_text().split())
+    life = service_life("Llama 3 70B", "H100 SXM5", training_tokens="15T token", tokens_per_day="100B token/day",
+                        days="730 day")
+    b = lambda q: f"{q.m_as('param') / 1e9:.1f}B"  # noqa: E731 - as the paragraph writes sizes
+    said = {}
+    for law in ("hoffmann2022", "devries2023"):
+        c = life.size_curve(law)
+        scaled, prop = c["params"][c["best_scaled"]], c["params"][c["best_proportional"]]
+        more = (c["scaled"][c["best_proportional"]] / c["scaled"][c["best_scaled"]]).m_as("") - 1
+        said[law] = b(scaled), b(prop), f"{more:.1%}"
+    closed = b(life.lifetime().cost_optimum.params)
+    (h_scaled, h_prop, _), (d_scaled, d_prop, d_more) = said["hoffmann2022"], said["devries2023"]
+    assert (f"the cheapest size is {h_scaled} with each size served against {h_prop} by the proportional rule "
+            f"(`hoffmann2022`; the closed form's optimum {closed}); under `devries2023` {d_scaled} against {d_prop}, "
+            f"on a curve so flat that {d_prop} served costs {d_more} more than {d_scaled}.") in readme
