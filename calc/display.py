@@ -255,13 +255,14 @@ def _one(name: str, q: pint.Quantity, short: bool = False) -> str:
 
 
 _COUNTED = {"param": " params", "token": " tokens", "chip": " chips"}  # a count of one of these: "1.5B params"
+_WORDS = {"d": "day", "yr": "year", "chip·yr": "chip-year", "chip·h": "chip-hour"}  # units said in words
 
 
 def readable(q: pint.Quantity, noun: str = "") -> str:
     """A quantity of no vocabulary name (a claim's figure) as people read it: dollars and counts of parameters,
     tokens and chips as articles write them ("$4.6M", "1.5B params", "10,000 chips"; under a million, every digit:
     "$87,072"), dollar rates with the sign ("$2,048/h"), anything else as its number and unit ("400 Gbit/s",
-    "355 chip·yr"). ``noun``: what a unitless count counts (a claim's own, "web pages"), said as a count is:
+    "355 chip-years"). ``noun``: what a unitless count counts (a claim's own, "web pages"), said as a count is:
     "8M web pages", where the bare number read "8 × 10⁶".
 
     >>> from calc.units import Q_
@@ -269,6 +270,8 @@ def readable(q: pint.Quantity, noun: str = "") -> str:
     ('$4.6M', '$87,072', '1.5B params', '400 Gbit/s')
     >>> readable(Q_(2048, "USD/h")), readable(Q_(67.7, "day")), readable(Q_(8e6, ""), "web pages")
     ('$2,048/h', '67.7 days', '8M web pages')
+    >>> readable(Q_(355, "chip*year")), readable(Q_(1, "chip*hour"))
+    ('355 chip-years', '1 chip-hour')
     """
     unit = str(q.units)
     x = float(q.magnitude)
@@ -278,8 +281,8 @@ def readable(q: pint.Quantity, noun: str = "") -> str:
         text = _scaled(x, _COUNT) if abs(x) >= 1e6 else number(x)
         return "$" + text if unit == "USD" else text + (_COUNTED[unit] if x != 1 else " " + unit)
     said = f"{q.units:~P}"
-    if said in ("d", "yr"):  # "67.7 days", not "67.7 d"
-        return f"{number(x)} {'day' if said == 'd' else 'year'}{'' if x == 1 else 's'}"
+    if said in _WORDS:  # "67.7 days", not "67.7 d"; "355 chip-years", as estimate writes them, not "355 chip·yr"
+        return f"{number(x)} {_WORDS[said]}{'' if x == 1 else 's'}"
     if said.startswith("USD/"):  # a rate in dollars: "$2,048/h", "$4.38/Mtoken"
         return f"${number(x)}/{said[4:]}"
     return f"{number(x)} {said}".strip()
