@@ -161,7 +161,7 @@ def test_a_loss_with_a_unit_says_a_loss_is_expected(loss, words):
 
 
 def test_overhead_below_the_critical_size_is_refused():
-    with pytest.raises(InputError, match="critical size"):
+    with pytest.raises(InputError, match="overhead is unbounded"):
         compute_overhead(0.05)
     with pytest.raises(InputError):
         compute_overhead("50 GB")

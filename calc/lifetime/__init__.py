@@ -27,7 +27,8 @@ The compute overhead of a model k times the compute-optimal size at the same los
 
     overhead(k) = k (1 - (b/a)(k^-a - 1))^(-1/b) - 1
 
-the same at every budget; it is unbounded at the critical size k = (1 + a/b)^(-1/a).
+the same at every budget; it is unbounded at k = (1 + a/b)^(-1/a) (``critical_fraction``), and about 100% at
+de Vries' critical size, near 30%.
 
 References: [Sardana2023] Sardana, Portes, Doubov, Frankle, Beyond Chinchilla-Optimal: Accounting
 for Inference in Language Model Scaling Laws (arXiv:2401.00448), Fig. 1; [DeVries2023] H. de Vries,

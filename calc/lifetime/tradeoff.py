@@ -65,7 +65,8 @@ def compute_overhead(size_fraction, law: str = DEFAULT_LAW) -> pint.Quantity:
     Parameters
     ----------
     size_fraction : float, array or dimensionless Quantity
-        k_N = N / N_opt, above the critical size (1 + a/b)^(-1/a) (about 0.097 under hoffmann2022).
+        k_N = N / N_opt, above the asymptote (1 + a/b)^(-1/a) (about 0.097 under hoffmann2022), where the
+        overhead is unbounded.
     law : str
         A scaling law of data/scaling_laws.csv.
 
@@ -83,8 +84,9 @@ def compute_overhead(size_fraction, law: str = DEFAULT_LAW) -> pint.Quantity:
     shape = _shape(law, _floor_plus_one(law))  # the curve does not depend on the loss
     floor = critical_fraction(law)
     if np.any(np.asarray(k) <= floor):
-        raise InputError("size_fraction", f"expected more than the critical size, {floor:.3g} of the compute-optimal "
-                                          f"model under {law} (smaller models never reach its loss), got {_few(k)}")
+        raise InputError("size_fraction", f"expected more than {floor:.3g} of the compute-optimal size under {law}, "
+                                          f"where the overhead is unbounded (no smaller model reaches its loss; de "
+                                          f"Vries' 'critical size' near 30% is where it is about 100%), got {_few(k)}")
     a, b = shape.a, shape.b
     with np.errstate(all="ignore"):
         k_d = (1 - (b / a) * (k ** -a - 1)) ** (-1 / b)
@@ -92,7 +94,9 @@ def compute_overhead(size_fraction, law: str = DEFAULT_LAW) -> pint.Quantity:
 
 
 def critical_fraction(law: str = DEFAULT_LAW) -> float:
-    """The critical model size as a share of the compute-optimal one: (1 + a/b)^(-1/a) [DeVries2023].
+    """The size, as a share of the compute-optimal one, below which no amount of training reaches the loss:
+    (1 + a/b)^(-1/a), where [DeVries2023]'s k_D formula diverges (the compute overhead is unbounded). De Vries'
+    "critical model size" is a larger one, near 30%, where the overhead is about 100% (``compute_overhead``).
 
     >>> round(critical_fraction("hoffmann2022"), 3)
     0.097
