@@ -228,3 +228,16 @@ def test_a_dense_model_s_active_parameters_are_its_parameters_when_inputs_over_d
                         duration="14.8 day", utilization=0.2)
     assert est["active_params"].value == Q_(175e9, "param") and est["active_params"].source == "default"
     assert est["compute"].value.m_as("FLOP") == pytest.approx(6 * 175e9 * 300e9)
+
+
+@pytest.mark.parametrize("params, tokens, said", [
+    (175e9, 300e9, False),  # GPT-3
+    (1e12, 1e14, False),  # 6 x 10^26 FLOP: 16x the largest run, what the 10^26 / 10^27 thresholds are about
+    (1e13, 1e15, True),  # 6 x 10^28: 1,600x, beyond data/defaults.csv's multiple (1,000) of data/models.csv's largest
+    (1e99, 1e99, True),  # fresh24: 6 x 10^198 FLOP, 10^173 years, without a word
+])
+def test_a_compute_far_beyond_any_run_on_record_is_said(params, tokens, said):
+    est = calc.estimate(params=params, tokens=tokens, hardware="H100 SXM5", chips=1024)
+    words = [w for w in est.warnings if w.startswith("compute: ")]
+    assert bool(words) == said, est.warnings
+    assert not said or "far beyond any run on record" in words[0] and "check the parameters" in words[0]

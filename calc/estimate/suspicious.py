@@ -47,6 +47,25 @@ def chips_note(chips: float) -> str | None:
             f"data/facts.csv ({number(most)}: {what}); check the number")
 
 
+def compute_note(flop: float) -> str | None:
+    """The warning for a training compute far beyond any run on record (more than data/defaults.csv's multiple of
+    the largest of data/models.csv), else None: a params of 1e99 reached 6 x 10^198 FLOP unsaid (fresh24).
+
+    >>> compute_note(3.14e23) is None, compute_note(6e198)[:50]
+    (True, 'compute: 6 × 10¹⁹⁸ FLOP is far beyond any run on r')
+    """
+    from calc.scaling import largest_run
+
+    top = largest_run()
+    multiple = float(data.defaults()["compute_plausible_max_record_multiple"].value.m_as(""))
+    if not flop > multiple * top:
+        return None
+    from calc.display import number
+
+    return (f"compute: {number(flop)} FLOP is far beyond any run on record: {number(flop / top)} times the largest of "
+            f"data/models.csv ({number(top)} FLOP); check the parameters, tokens and their units")
+
+
 @cache
 def _price_span() -> tuple[float, float]:
     """The lowest and highest rental price per chip-hour in data/prices.csv, in USD/chip/hour."""
@@ -132,6 +151,10 @@ def _warn_results(items, warnings, extremes, finetuned=False):
         elif u < float(data.defaults()["utilization_plausible_min"].value.m_as("")) and m.ndim == 0:
             warnings.append(f"utilization: the inputs imply {number(u * 100)}% of the peak, far below any published "
                             "run (data/defaults.csv); check the compute and the chip time")
+    if "compute" in items:
+        note = compute_note(float(np.max(items["compute"].value.m_as("FLOP"))))
+        if note:
+            warnings.append(note)
     if "tokens" in items and "params" in items and not finetuned:  # pre-training's check: fine-tuning is short
         t, p = items["tokens"].value.magnitude, items["params"].value.magnitude
         t_lo = extremes["tokens"][0] if "tokens" in extremes else np.min(t)
