@@ -79,7 +79,7 @@ def _step_budget(args, model, hardware, perf, number, show) -> int:
         if o is found.best:
             mark += f" ({args.goal})"
         print(f"{number(o.chips):>8}  {o.step.layout.describe():<38}{show('duration', o.duration):>14}"
-              f"{number(o.chip_hours.m_as('chip*hour')):>13}{cost:>10}  {mark}")
+              f"{show('chip_hours', o.chip_hours, short=True).removesuffix(' chip-hours'):>13}{cost:>10}  {mark}")
     if found.price is not None:
         print("\nprice: " + (f"{show('price', found.price)}, given" if found.price_source == "given" else found.price_source))
     else:  # a budget in chip-hours on a chip with no public price: the cost column is empty, said why
@@ -328,7 +328,7 @@ def _step_search(args, model, hardware, perf, number) -> int:
         print(f"{'layout':<40}{'step time':>12}{'MFU':>8}{'memory/chip':>14}")
     for s in found.steps:
         print(f"{s.layout.describe():<40}{number(s.step_time.m_as('s')) + ' s':>12}{s.mfu:>8.1%}"
-              f"{number(s.memory_per_chip.m_as('GB/chip')) + ' GB':>14}")
+              f"{s.memory_per_chip.m_as('GB/chip'):>11,.1f} GB")  # one decimal down the column: 76.0 beside 77.2
     ties = f"; {found.ties:,} that tie a simpler one listed (same time and memory) left out" if found.ties else ""
     if found.tried:
         room = "" if hardware.capacity is None else f" (per chip: {hardware.capacity_text})"
