@@ -198,3 +198,17 @@ def test_one_chip_s_price_and_purchase_are_singular():
 
     assert acquisition_cost(1, "H100 SXM5", "2025-01-01").basis.startswith("1 chip × $")
     assert "per hour for 1 chip (" in read_price("$2/node/hour", "H100 SXM5", chips_per_node=1)[1]
+
+
+def test_step_tables_write_one_format_down_a_column(capsys):
+    # fresh24: the budget table's chip-hours read "161,037" beside "4.45 × 10⁶" (the summary line "4.58M"), the
+    # search table's memory "76 GB" beside "77.2 GB"
+    assert main(["step", "--model", "DeepSeek-V3", "--hardware", "H800 SXM5", "--chips", "8192", "--budget", "$10M",
+                 "--tokens", "14.8T", "--precision", "fp8"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.lstrip()[:1].isdigit() and " days " in line]
+    hours = [line.split(" days ")[1].split()[0] for line in rows]
+    assert len(hours) >= 2 and all(re.fullmatch(r"\d+(\.\d+)?[kM]", h) for h in hours), rows
+    assert main(["step", "--model", "GPT-3 175B", "--hardware", "H100 SXM5", "--chips", "1024", "--global-batch",
+                 "1536", "--search"]) == 0
+    gb = [line.split()[-2] for line in capsys.readouterr().out.splitlines() if line.endswith(" GB")]
+    assert len(gb) >= 5 and all(re.fullmatch(r"\d+\.\d", g) for g in gb), gb
