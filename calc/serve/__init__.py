@@ -843,7 +843,9 @@ def frontier(model, hardware, chips=1, *, points: int = FRONTIER_POINTS, **optio
 
 def past_the_peak(f: Frontier, s: Serving, margin: float = 0.01) -> str | None:
     """Where the saturating answer ``s`` is not its frontier ``f``'s most output tokens/s per chip (by more than
-    ``margin``): one sentence naming the point that serves more, in flight, per chip and per user; None where it is, or
+    ``margin``): one sentence naming the point that serves more, in flight, per chip and per user, against the
+    saturating answer's tokens/s per chip (like with like: "5% more than the saturating 2,152" set a throughput
+    against a count of sequences); None where it is, or
     where ``s`` is not the saturating answer. The modelled step is not smooth in the batch (the products' tiles and
     waves, the token budget a step, an engine's captured batch sizes), so the curve can fall between two points: a
     throughput benchmark runs at the most the memory holds, and this says when fewer would serve more."""
@@ -855,7 +857,7 @@ def past_the_peak(f: Frontier, s: Serving, margin: float = 0.01) -> str | None:
     if per_chip[i] <= here * (1 + margin) or int(f.concurrency[i]) >= s.concurrency:
         return None
     return (f"{int(f.concurrency[i]):,} in flight serve {number(per_chip[i])} output tokens/s per chip, "
-            f"{(per_chip[i] / here - 1):.0%} more than the saturating {s.concurrency:,}, at "
+            f"{(per_chip[i] / here - 1):.0%} more than the {number(here)} at the saturating {s.concurrency:,} in flight, at "
             f"{number(f.tokens_per_second_per_user.m_as('token/s')[i])} tokens/s per user: the modelled step is not "
             "smooth in the batch (the products' tiles, the token budget), so fewer sequences can serve more")
 
