@@ -46,8 +46,10 @@ class Serving:
     """One serving answer, every amount a Quantity. ``mode``: "batch", "concurrency", "request rate", "saturating"
     or "limits"; ``concurrency`` the sequences in flight over all replicas (under a request rate, the mean by
     Little's law, rounded; ``request_rate`` the rate); ``limited_by`` the resource that takes the most time in each
-    phase, what bounds the batch, what holds ``max_concurrency`` (the memory, or the engine's sequences per
-    micro-batch), and why the layout (given, or the best of the tensor x pipeline splits tried).
+    phase, what takes most of a decode step ("step": "decode", or the prompt processing where the prompts joining
+    each step take more of it, ``load.step_limited_by``), what bounds the batch, what holds ``max_concurrency`` (the
+    memory, or the engine's sequences per micro-batch), and why the layout (given, or the best of the tensor x pipeline
+    splits tried). ``tpot`` is None with one output token a request (``NO_TPOT``, said in ``tpot_note``).
     With prefill on chips of its own (disaggregated) the prefill's is that of the TTFT's prompt in its own pass;
     ``breakdown["prefill"]`` stays the prefill work per decode step that prices the input tokens.
 
