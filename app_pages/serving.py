@@ -31,6 +31,7 @@ from calc.serve import (
     read_request_rate,
     serve,
     time_limit,
+    tpot_said,
 )
 from calc.serve.load import CHIP_BASIS, default_precision, multiplied_note
 from calc.serve.terms import matmul_basis
@@ -605,7 +606,8 @@ if context_note:  # answered, and said, as at the command line (calc serve)
 m1, m2, m3, m4, m5 = top.columns(5)
 m1.metric("Time to first token", f"{number(s.ttft.m_as('ms'))} ms",
           help=f"Prefill limited by {s.limited_by['prefill']}. {_ttft_said(s)}")
-m2.metric("Time per output token", f"{number(s.tpot.m_as('ms'))} ms", help=f"Decode limited by {s.limited_by['decode']}")
+tpot_shown, tpot_cause = tpot_said(s)  # "none" with one output token; the prompt processing where it fills the step
+m2.metric("Time per output token", tpot_shown, help=tpot_cause[:1].upper() + tpot_cause[1:])
 m3.metric("Tokens/s per decode chip" if s.layout["disaggregated"] else "Output tokens/s per chip",  # a fifth of 1440 px
           number(s.tokens_per_second["per_chip"].m_as("token/s/chip")),
           help="Output tokens per second per decode chip: the prefill chips are not counted (their time is charged "
@@ -647,8 +649,8 @@ st.markdown(
     f"{_experts_said(s)}, "
     f"KV cache {lay['kv_precision']} "
     f"({number(s.kv_cache_per_token.m_as('kB/token'))} kB per token). {_in_flight_said(s)}; "
-    f"{_held_said(s)}. {_ttft_said(s)} Prefill is limited by {s.limited_by['prefill']}, "
-    f"decode by {s.limited_by['decode']}."
+    f"{_held_said(s)}. {_ttft_said(s)} Prefill is limited by {s.limited_by['prefill']}; time per output token: "
+    f"{escape(tpot_cause, limit=400)}."
     f"{'' if s.limited_by['layout'] == 'given' else ' The layout: ' + escape(s.limited_by['layout'], limit=600) + '.'}"
     f"{_engine_said(s.engine)}{_matmul_said(s.hardware)}")
 if s.limits is not None:
@@ -662,7 +664,7 @@ if s.limits is not None:
                 "p99/mean of MLPerf Inference v4.x Server runs).")
 if usd is not None:
     st.markdown(f"Input \\${cents(usd['input'].m_as('USD/Mtoken'))}, output "
-                f"\\${cents(usd['output'].m_as('USD/Mtoken'))} per million tokens. Price: "
+                f"\\${cents(usd['output'].m_as('USD/Mtoken'))} per million tokens: {escape(s.usd_basis, limit=400)}. Price: "
                 + (f"{escape(price.strip(), limit=60)}, from the Price per chip-hour field" if s.price_basis == "given"
                    else escape(s.price_basis, limit=600)) + ".")  # "given" alone said neither the price nor where
 else:  # said with this page's field, not the Estimate page's (which this page does not read) or the flags
@@ -689,12 +691,12 @@ with left:
     f = _curve(*args, layout=(lay["tensor"], lay["pipeline"], lay["expert"], lay["attention_data_parallel"]))
     points = pd.DataFrame({
         "per_user": f.tokens_per_second_per_user.m_as("token/s"), "per_chip": f.tokens_per_second_per_chip.m_as("token/s/chip"),
-        "in_flight": [f"{int(c):,}" for c in f.concurrency], "tpot": [f"{number(x)} ms" for x in f.tpot.m_as("ms")],
+        "in_flight": [f"{int(c):,}" for c in f.concurrency], "tpot": ["none"] * len(f.concurrency) if f.tpot is None else [f"{number(x)} ms" for x in f.tpot.m_as("ms")],
         "ttft": [f"{number(x)} ms" for x in f.ttft.m_as("ms")],
         "ttft_loop": [f"{number(x)} ms" for x in f.ttft_closed_loop.m_as("ms")]})
     here = pd.DataFrame({"per_user": [s.tokens_per_second_per_user.m_as("token/s")],
                          "per_chip": [s.tokens_per_second["per_chip"].m_as("token/s/chip")],
-                         "in_flight": [f"{s.concurrency:,}"], "tpot": [f"{number(s.tpot.m_as('ms'))} ms"],
+                         "in_flight": [f"{s.concurrency:,}"], "tpot": [tpot_shown],
                          "ttft": [f"{number(s.ttft.m_as('ms'))} ms"]})
     # the red point's tip in words, as the curve's: Streamlit's theme tips every mark, and bare it showed the raw
     # columns ("per_user 34.0277159906"); its TTFT said as the answer gives it ("the step alone", "a closed loop of 64")

@@ -40,7 +40,8 @@ def read_number(text: str, field: str, unit: str = "") -> tuple[float, str]:
     ``3.8 × 10^25``, ``3.8×10²⁵`` (what ``calc.display`` prints). One exponent only, within what a
     float holds, so no input can make the parser compute for long. Thousands separators are read
     as the calculator prints them (``16,384``); so are count suffixes where the literal reading does
-    not fit (``70B`` parameters, ``1.4T``, ``100k``; see ``count_suffix``) and dollars (``$4.6M``).
+    not fit (``70B`` parameters, ``1.4T``, ``100k``; see ``count_suffix``) and dollars (``$4.6M``); a count
+    after "per" or "/" is the next unit's prefix (``$0.6 per million tokens``, ``$0.6/1M tokens``: 0.6 USD/Mtoken).
     Refused, with the reading shown: digit groups by spaces (``16 384``), two numbers (``0.4.5``),
     a decimal comma (``1,5``), ranges (``1..2``), non-finite values.
 
@@ -179,12 +180,18 @@ def _normalize(text: str, field: str, unit: str) -> str:
     # unit as grid operators and Electricity Maps write it, gCO2eq/kWh, it was read as a unit 'gCO2' and refused)
     text = re.sub(r"(?<![A-Za-z])([kMGm]?g|[kMG]?t)CO[2\u2082](?:-?eq|-?e)?\b", r"\1", text)
     text = re.sub(r"\s*\bCO[2\u2082](?:-?eq|-?e)?\b", "", text)
+    # "$0.6 per million tokens", "$0.6 per 1M tokens", "$0.6/1M tokens", as price pages write them: a count after
+    # "per" or "/" is the unit's prefix (/Mtoken); "unknown unit 'million'" refused what "0.6 USD/Mtoken" reads
+    text = _PER_COUNT.sub(lambda m: "/" + _PER_PREFIX[(m.group(1) or m.group(2)).lower()] + m.group(3), text)
     # "$2 per GPU hour", "$2/GPU hour": one unit after "per" or "/", as "GPU-hour" is; pint reads a space after a
     # division as a product beside it, and "$2 per GPU hour" was refused as 2 USD·h/chip
     text = re.sub(r"(?:\bper\s+|/\s*)(?!per\b)([A-Za-z]+)\s+(?!per\b)([A-Za-z]+)\b", r"/(\1*\2)", text)
     text = _flops(text, field, unit)
     return _SUPER_RUN.sub(lambda s: "^" + s.group(1).translate(_SUPERSCRIPTS), text)
 
+
+_PER_COUNT = re.compile(r"(?:\bper\s+|/\s*)(?:(?:1\s+)?(thousand|million|billion|trillion)|1\s*([kMBT]))\s+([A-Za-z]+)\b", re.I)
+_PER_PREFIX = {"thousand": "k", "million": "M", "billion": "G", "trillion": "T", "k": "k", "m": "M", "b": "G", "t": "T"}
 
 _FLOPS = re.compile(r"(?<![A-Za-z])(kilo|mega|giga|tera|peta|exa|zetta|yotta|[kmgtpezy])?flops(?![A-Za-z])", re.I)
 

@@ -707,3 +707,13 @@ def test_the_draft_token_fields_are_calc_serves_speculative_decoding():
     # a link's value that is no number: said and left out, as any field of a link
     at = open_page(PAGE, **{**LINK, "serving.accepted_tokens": "lots"})
     assert any("Tokens emitted a step" in w.value for w in at.warning)
+
+
+def test_one_output_token_shows_no_time_per_output_token_and_the_price_basis():
+    """serve24: as the command line: with one output token the page showed a TPOT of seconds 'limited by memory
+    bandwidth (weights)'; it shows none, says why (calc.serve.tpot_said), and the price's basis (Serving.usd_basis)."""
+    at = open_page(PAGE, **{**LINK, "serving.input_tokens": "1000", "serving.output_tokens": "1"})
+    m = next(m for m in at.metric if m.label == "Time per output token")
+    assert m.value == "none" and "no time between output tokens" in m.help
+    text = " ".join(x.value.replace("\\", "") for x in at.markdown)
+    assert "prefill per prompt token" in text and "a thousand requests of 1,000 input tokens and 1 output token" in text

@@ -279,3 +279,15 @@ def test_a_sequence_far_past_the_context_is_said_without_e_notation():
     note = lookup("Llama 3 70B").sequence_note(10**9)
     assert "is 122,070x the shape's context of 8,192" in note and "e+" not in note
     assert "is 12.2x" in lookup("Llama 3 70B").sequence_note(100_000)
+
+
+def test_a_sequence_just_past_the_context_is_said_in_tokens_not_1x():
+    """serve24: 8,192 + 1 tokens to Llama 3 70B warned '8,193 tokens is 1x the shape's context of 8,192'; below
+    twice the context the excess is said in tokens, from there the ratio (the one note of every door)."""
+    from calc.architecture import lookup
+
+    m = lookup("Llama 3 70B")
+    assert "8,193 tokens is 1 more than the shape's context of 8,192" in m.sequence_note(8193)
+    assert "is 8,191 more than" in m.sequence_note(16_383) and "is 2x the shape's context" in m.sequence_note(16_384)
+    gpt2 = lookup("GPT-2 XL")  # learned positions: the same words
+    assert "2,000 tokens is 976 more than the shape's 1,024 positions" in gpt2.sequence_note(2000)

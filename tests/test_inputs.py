@@ -319,6 +319,19 @@ def test_a_count_suffix_with_a_wrong_unit_names_the_unit(text, words):
     assert words in str(info.value) and "'T'" not in str(info.value)
 
 
+@pytest.mark.parametrize("text", ["$0.6 per million tokens", "$0.6 per 1M tokens", "$0.6/1M tokens",
+                                  "0.6 USD per 1 million tokens", "0.6 USD/Mtoken", "$0.6 per Mtoken"])
+def test_a_price_per_million_tokens_reads_as_price_pages_write_it(text):
+    """serve24: "$0.6 per million tokens" was refused ("unknown unit 'million'") where "0.6 USD/Mtoken" read: a count
+    after "per" or "/" is the unit's prefix, at every door (calc.lifetime's serving_price, --serving-price)."""
+    assert parse_quantity(text, "serving_price", "USD/token", bare_ok=False).m_as("USD/Mtoken") == pytest.approx(0.6)
+    assert parse_quantity("$3 per billion tokens", "serving_price", "USD/token", bare_ok=False).m_as(
+        "USD/Mtoken") == pytest.approx(3e-3)
+    assert parse_quantity("$4.6 million", "cost", "USD", bare_ok=False).m_as("USD") == pytest.approx(4.6e6)
+    with pytest.raises(InputError, match='e.g. "0.6 USD/Mtoken"'):  # a bare prefix stays refused, with the way
+        parse_quantity("$0.6 per M tokens", "serving_price", "USD/Mtoken", bare_ok=False)
+
+
 def test_bytes_stay_bytes_where_bytes_are_meant():
     from calc.dataset import tokens_in
 

@@ -328,10 +328,10 @@ class Transformer(ParameterCounts):
             return None
         if self.learned_positions:  # GPT-2 served 1,000 + 1,000 tokens was said to stretch its positions, as a
             # rotary shape's can; a learned table has no row past its context (training refuses it: check_sequence)
-            return (f"{what}: {sequence:,} tokens is {number(sequence / self.context)}x the shape's {self.context:,} "
+            return (f"{what}: {sequence:,} tokens is {_beyond(sequence, self.context)} the shape's {self.context:,} "
                     f"positions, and its position embeddings are learned: it has none past {self.context:,}, so no "
                     f"engine serves this request; give at most {self.context:,} for the {what.split(' of ')[0]}")
-        return (f"{what}: {sequence:,} tokens is {number(sequence / self.context)}x the shape's context of "
+        return (f"{what}: {sequence:,} tokens is {_beyond(sequence, self.context)} the shape's context of "
                 f"{self.context:,}: positions stretched beyond what it was trained at (a long-context phase, "
                 f"as Llama 3.1's 8K to 128K); check the {what.split(' of ')[0]}, or give the shape a longer context")
 
@@ -443,3 +443,11 @@ def _config_key(field: str, value, read: dict) -> str:
     named = [k for k in same if any(w in k for w in _KEY_WORDS.get(field, (field,)))]
     keys = named or same
     return " or ".join(repr(k) for k in keys[:2]) if keys else f"the value read for {field}"
+
+
+def _beyond(sequence: int, context: int) -> str:
+    """How far ``sequence`` is past ``context``, as ``Transformer.sequence_note`` says it: in tokens below twice the
+    context ("1 more than": 8,193 of 8,192 was "1x"), as a ratio from there ("12.2x")."""
+    if sequence < 2 * context:
+        return f"{sequence - context:,} more than"
+    return f"{number(sequence / context)}x"

@@ -46,7 +46,7 @@ def _lifetime_parser(sub) -> None:
     _chip_flags(lt, precision=False)  # with a training price per chip-hour: the chip (its dense 16-bit peak)
     lt.add_argument("--utilization", metavar="VALUE", help="with a training price per chip-hour: the MFU, e.g. 0.4")
     lt.add_argument("--serving-price", dest="serving_price", metavar="VALUE",
-                    help='what a served token costs [USD/token], e.g. "0.6 USD/Mtoken"; serving cost scales with '
+                    help='what a served token costs [USD/token], e.g. "0.6 USD/Mtoken" or "$0.6 per million tokens"; serving cost scales with '
                          "the model's size")
     lt.add_argument("--precision", metavar="FORMAT",
                     help=served_precision_help(" with --hardware and no --serving-price (serving modelled on the "

@@ -97,7 +97,7 @@ def _serve(args) -> int:
     """serve: one serving answer, the frontier, or a calibration to the user's rows."""
     from calc.architecture import Transformer
     from calc.display import cents, counted, number
-    from calc.serve import FRONTIER_POINTS, frontier, past_the_peak, serve
+    from calc.serve import FRONTIER_POINTS, frontier, past_the_peak, serve, tpot_said
     from calc.serve.terms import matmul_basis
 
     if args.action == "calibrate":
@@ -165,11 +165,13 @@ def _serve(args) -> int:
         _matmul_line(f.hardware)
         print(f"  TTFT step: {f.ttft_basis}")
         print(f"  TTFT loop: {f.ttft_closed_loop_basis}")
+        if f.tpot_note is not None:
+            print(f"  TPOT: {f.tpot_note}")
         print(f"{'concurrency':>12}{'TTFT step (ms)':>16}{'TTFT loop (ms)':>16}{'TPOT (ms)':>12}{'tokens/s per user':>19}"
               f"{'tokens/s per chip':>19}")
         for i, c in enumerate(f.concurrency):
             print(f"{number(c):>12}{number(f.ttft.m_as('ms')[i]):>16}{number(f.ttft_closed_loop.m_as('ms')[i]):>16}"
-                  f"{number(f.tpot.m_as('ms')[i]):>12}"
+                  f"{'none' if f.tpot is None else number(f.tpot.m_as('ms')[i]):>12}"
                   f"{number(f.tokens_per_second_per_user.m_as('token/s')[i]):>19}"
                   f"{number(f.tokens_per_second_per_chip.m_as('token/s/chip')[i]):>19}")
         return 0
@@ -216,7 +218,8 @@ def _serve(args) -> int:
         print(f"  {s.mode}: {counted(s.concurrency, 'sequence')} in flight ({_held(s)})")
     print(f"  time to first token      {number(s.ttft.m_as('ms'))} ms   (prefill limited by {s.limited_by['prefill']})")
     print(f"    {_ttft_text(s)}")
-    print(f"  time per output token    {number(s.tpot.m_as('ms'))} ms   (decode limited by {s.limited_by['decode']})")
+    tpot, cause = tpot_said(s)  # none with one output token; the prompt processing where it takes most of a step
+    print(f"  time per output token    {tpot}   ({cause})")
     if s.limits is not None:
         print("  " + _limits_text(s.limits))
     print(f"  output tokens/s          {number(s.tokens_per_second['total'].m_as('token/s'))} "
@@ -229,6 +232,7 @@ def _serve(args) -> int:
         u = {k: v.m_as("USD/Mtoken") for k, v in s.usd_per_million_tokens.items()}
         print(f"  $ per million tokens     ${cents(u['input'])} input, ${cents(u['output'])} output, "
               f"${cents(u['blended'])} blended 3:1")
+        print(f"    basis: {s.usd_basis}")
         print(f"    price: {_price_said(s, args)}")
     if s.energy_per_token is not None:
         e = {k: v.m_as("J/token") for k, v in s.energy_per_token.items()}

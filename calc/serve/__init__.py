@@ -26,17 +26,17 @@ import numpy as np
 import pint
 
 from calc.callable_package import make_callable
-from calc.display import counted, number
+from calc.display import cents, counted, number
 from calc.errors import InputError, MissingLink, checks_keywords
 from calc.perf.layout import check_heads
 from calc.reader import whole_text
 from calc.serve import footprint, load, percentiles, phases
 from calc.serve.engines import engine_host, engine_name, engine_on
-from calc.serve.load import Setup, evaluate, limited_by
+from calc.serve.load import Setup, evaluate, limited_by, step_limited_by
 from calc.units import Q_, parse_quantity, ureg
 
 __all__ = ["serve", "Serving", "frontier", "Frontier", "kv_cache_per_token", "read_request_rate", "fewest_chips", "time_limit", "engine_name", "engine_on",
-           "past_the_peak"]
+           "past_the_peak", "tpot_said"]
 
 FRONTIER_POINTS = 64
 
@@ -46,8 +46,10 @@ class Serving:
     """One serving answer, every amount a Quantity. ``mode``: "batch", "concurrency", "request rate", "saturating"
     or "limits"; ``concurrency`` the sequences in flight over all replicas (under a request rate, the mean by
     Little's law, rounded; ``request_rate`` the rate); ``limited_by`` the resource that takes the most time in each
-    phase, what bounds the batch, what holds ``max_concurrency`` (the memory, or the engine's sequences per
-    micro-batch), and why the layout (given, or the best of the tensor x pipeline splits tried).
+    phase, what takes most of a decode step ("step": "decode", or the prompt processing where the prompts joining
+    each step take more of it, ``load.step_limited_by``), what bounds the batch, what holds ``max_concurrency`` (the
+    memory, or the engine's sequences per micro-batch), and why the layout (given, or the best of the tensor x pipeline
+    splits tried). ``tpot`` is None with one output token a request (``NO_TPOT``, said in ``tpot_note``).
     With prefill on chips of its own (disaggregated) the prefill's is that of the TTFT's prompt in its own pass;
     ``breakdown["prefill"]`` stays the prefill work per decode step that prices the input tokens.
 
@@ -90,6 +92,11 @@ class Serving:
     # under a request rate, the mean sequences in flight by Little's law [Little1961] unrounded (``concurrency`` is it
     # rounded, at least 1): 10^-30 requests/s hold 10^-29 on average, not one; None under any other load
     mean_in_flight: float | None = None
+    # None where ``tpot`` is a time: with one output token a request ``tpot`` is None and this says why (``NO_TPOT``)
+    tpot_note: str | None = None
+    # on what basis the input and output tokens are priced (``_usd_basis``): each phase's chip-time, and a request's
+    # dollars where its output is a token or a few (its prompt's prefill is then nearly all its cost)
+    usd_basis: str = ""
 
     def __repr__(self) -> str:
         """What a person reads at the Python prompt (every field stays an attribute, ``to_dict`` has them all):
@@ -103,7 +110,7 @@ class Serving:
         cost = "" if self.usd_per_million_tokens is None else \
             f", ${number(self.usd_per_million_tokens['blended'].m_as('USD/Mtoken'))}/Mtoken blended"
         return (f"Serving({self.model} on {self.chips:,} x {self.hardware}, {split}, {lay['precision']}, {load_said}: "
-                f"TTFT {number(self.ttft.m_as('ms'))} ms, TPOT {number(self.tpot.m_as('ms'))} ms, "
+                f"TTFT {number(self.ttft.m_as('ms'))} ms, TPOT {tpot_said(self)[0]}, "
                 f"{number(self.tokens_per_second['per_chip'].m_as('token/s/chip'))} tokens/s per chip, "
                 f"{number(self.tokens_per_second_per_user.m_as('token/s'))} per user{cost})")
 
@@ -117,14 +124,14 @@ class Serving:
             "precision_basis": self.precision_basis,
             "mode": self.mode, "concurrency": self.concurrency, "max_concurrency": self.max_concurrency,
             "ttft": q(self.ttft, "s"), "ttft_basis": self.ttft_basis, "queueing": q(self.queueing, "s"),
-            "tpot": q(self.tpot, "s"),
+            "tpot": q(self.tpot, "s"), "tpot_note": self.tpot_note,
             "tokens_per_second": {"per_chip": q(self.tokens_per_second["per_chip"], "token/s/chip"),
                                   "total": q(self.tokens_per_second["total"], "token/s")},
             "tokens_per_second_per_user": q(self.tokens_per_second_per_user, "token/s"),
             "kv_cache_per_token": q(self.kv_cache_per_token, "byte/token"),
             "usd_per_million_tokens": None if self.usd_per_million_tokens is None else
             {k: q(self.usd_per_million_tokens[k], "USD/Mtoken") for k in three},
-            "price_basis": self.price_basis,
+            "price_basis": self.price_basis, "usd_basis": self.usd_basis,
             "energy_per_token": None if self.energy_per_token is None else
             {k: q(self.energy_per_token[k], "J/token") for k in three},
             "emissions_per_token": None if self.emissions_per_token is None else
@@ -318,6 +325,10 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
                    disaggregated=disaggregated, expert_precision=expert_precision, draft_tokens=draft_tokens,
                    accepted_tokens=accepted_tokens, **host)
     ttft_max, tpot_max = time_limit("ttft_limit", ttft_limit), time_limit("tpot_limit", tpot_limit)
+    if tpot_max and output_tokens == 1:  # a limit on what a request of one token has none of: said, never read
+        raise InputError("tpot_limit", "a request of one output token has no time per output token to bound (no time "
+                                       "between output tokens); "
+                                       "give a TTFT limit, or 2 output tokens or more")
     stat = percentiles.statistic(limit_statistic)
     if limit_statistic is not None and not (ttft_max or tpot_max):
         raise InputError("limit_statistic", "only used with a TTFT or TPOT limit (the statistic it bounds); "
@@ -635,12 +646,14 @@ def _answer(s: Setup, n: int, mode: str, label: str, limits: tuple | None = None
     return Serving(
         model=_name(s), hardware=s.hardware.name, chips=s.chips,
         layout=layout, mode=label, concurrency=int(n), max_concurrency=s.max_concurrency(),
-        ttft=_q(float(r["ttft"]), "s"), tpot=_q(float(r["tpot"]), "s"),
+        ttft=_q(float(r["ttft"]), "s"), tpot=None if s.output_tokens == 1 else _q(float(r["tpot"]), "s"),
+        tpot_note=NO_TPOT if s.output_tokens == 1 else None, usd_basis=_usd_basis(s, usd),
         tokens_per_second={"per_chip": _q(float(r["per_chip"]), "token/s/chip"), "total": _q(float(r["total"]), "token/s")},
         tokens_per_second_per_user=_q(float(r["per_user"]), "token/s"),
         kv_cache_per_token=_q(footprint.kv_cache_per_token(s.model, s.kv_precision), "byte/token"),
         usd_per_million_tokens=usd, price_basis=s.price_basis, energy_per_token=energy, emissions_per_token=co2,
         limited_by={"prefill": limited_by(r.get("prefill_pass", r["prefill"])), "decode": limited_by(r["decode"]),
+                    "step": step_limited_by(s, r, "batch" if mode == "batch" else "continuous"),
                     "concurrency": held if label == "saturating" else
                     _LIMITED[limits[0]] if label == "limits" else
                     "the request rate (Little's law)" if label == "request rate" else "given",
@@ -657,6 +670,44 @@ def _answer(s: Setup, n: int, mode: str, label: str, limits: tuple | None = None
         ttft_basis=_ttft_basis(label, n, wait is not None, s.disaggregated), precision_basis=s.precision_basis,
         mean_in_flight=None if rate is None else float(rate[1]),
     )
+
+
+# The time per output token as serving benchmarks count it, (request latency - TTFT) / (output tokens - 1), and only for
+# a request of more than one output token: vLLM's benchmarks/benchmark_serving.py (calculate_metrics, "if output_len >
+# 1"), SGLang's bench_serving.py and genai-perf the same. The model's request lasts TTFT + (O - 1) TPOT (load.evaluate),
+# so its TPOT is that quantity; with one output token there is none.
+NO_TPOT = ("none: a request of one output token has no time between output tokens (TPOT = (request latency - TTFT) / "
+           "(output tokens - 1), as vLLM's benchmark_serving and genai-perf count it, for two output tokens or more)")
+
+
+def tpot_said(s: Serving) -> tuple[str, str]:
+    """The time per output token as every door shows it (the CLI, the Serving page, ``repr``): the figure ("2,195 ms",
+    or "none" with one output token a request) and, in words, what limits it: the decode's resource, or where the
+    prompts joining each step take most of its time (short outputs at saturation: C I / O prompt tokens a step,
+    ``load.step_limited_by``) the prompt processing, with the decode's resource beside it."""
+    if s.tpot is None:
+        return "none", s.tpot_note[len("none: "):]
+    step = s.limited_by.get("step", "decode")
+    cause = (f"decode limited by {s.limited_by['decode']}" if step == "decode" else
+             f"each step limited by {step}; its decode by {s.limited_by['decode']}")
+    return f"{number(s.tpot.m_as('ms'))} ms", cause
+
+
+def _usd_basis(s: Setup, usd: dict | None) -> str:
+    """On what basis the dollars per million tokens are (``load.evaluate``'s usd_in and usd_out): an input token at the
+    chip-seconds of the prefill per prompt token, an output token at those of the decode steps per token emitted, the
+    blend 3:1. Where the request's output is a few tokens against a long prompt (at most one in 16 of its tokens), the
+    dollars of one request beside them: at 1,000 input tokens and 1 output token, $1.09 per million output tokens
+    is the decode share of the step the token comes in, and a request's cost is nearly all its prompt's."""
+    said = ("input tokens at the chip-time of the prefill per prompt token, output tokens at that of the decode steps "
+            "per token emitted; blended 3 input : 1 output")
+    if usd is None or 16 * s.output_tokens > s.input_tokens:
+        return said
+    u_in, u_out = (usd[k].m_as("USD/Mtoken") / 1e6 for k in ("input", "output"))
+    request = s.input_tokens * u_in + s.output_tokens * u_out
+    return (f"{said}; a thousand requests of {counted(s.input_tokens, 'input token')} and "
+            f"{counted(s.output_tokens, 'output token')} cost ${cents(request * 1e3)}, {s.input_tokens * u_in / request:.0%}"
+            " of it their prompts'")
 
 
 def _held_by(s: Setup) -> str:
@@ -757,7 +808,7 @@ class Frontier:
     layout: dict
     concurrency: np.ndarray
     ttft: pint.Quantity
-    tpot: pint.Quantity
+    tpot: pint.Quantity | None  # None with one output token a request, as Serving's (``tpot_note`` says why)
     tokens_per_second_per_user: pint.Quantity
     tokens_per_second_per_chip: pint.Quantity
     usd_per_million_output_tokens: pint.Quantity | None
@@ -772,14 +823,16 @@ class Frontier:
     tokens_per_second: dict | None = None
     usd_per_million_tokens: dict | None = None
     precision_basis: str = "given"  # as Serving's: why the weights are in layout["precision"]
+    tpot_note: str | None = None  # as Serving's: None where ``tpot`` holds times, else why there are none
 
     def __repr__(self) -> str:
         """As Serving's: the curve in one line (the dataclass's own echoed every array and both bases in full)."""
-        c, t, per_chip = self.concurrency, self.tpot.m_as("ms"), self.tokens_per_second_per_chip.m_as("token/s/chip")
+        c, per_chip = self.concurrency, self.tokens_per_second_per_chip.m_as("token/s/chip")
+        t = None if self.tpot is None else self.tpot.m_as("ms")
+        tpot = "TPOT none (one output token)" if t is None else f"TPOT {number(t[0])} to {number(t[-1])} ms"
         return (f"Frontier({self.model} on {self.chips:,} x {self.hardware}, {_layout_said(self.layout)}, "
-                f"{self.layout['precision']}, {len(c)} concurrencies from {int(c[0]):,} to {int(c[-1]):,}: TPOT "
-                f"{number(t[0])} to {number(t[-1])} ms, {number(per_chip[0])} to {number(per_chip[-1])} tokens/s per "
-                "chip)")
+                f"{self.layout['precision']}, {len(c)} concurrencies from {int(c[0]):,} to {int(c[-1]):,}: {tpot}, "
+                f"{number(per_chip[0])} to {number(per_chip[-1])} tokens/s per chip)")
 
     def to_dict(self) -> dict:
         """JSON-ready lists, in the units named under "units", with Serving's names."""
@@ -794,7 +847,8 @@ class Frontier:
                 "ttft": [round(float(x), 9) for x in self.ttft.m_as("s")], "ttft_basis": self.ttft_basis,
                 "ttft_closed_loop": None if loop is None else [round(float(x), 9) for x in loop.m_as("s")],
                 "ttft_closed_loop_basis": self.ttft_closed_loop_basis,
-                "tpot": [round(float(x), 9) for x in self.tpot.m_as("s")],
+                "tpot": None if self.tpot is None else [round(float(x), 9) for x in self.tpot.m_as("s")],
+                "tpot_note": self.tpot_note,
                 "tokens_per_second": {"per_chip": listed(self.tokens_per_second["per_chip"], "token/s/chip"),
                                       "total": listed(self.tokens_per_second["total"], "token/s")},
                 "tokens_per_second_per_user": listed(self.tokens_per_second_per_user, "token/s"),
@@ -829,7 +883,8 @@ def frontier(model, hardware, chips=1, *, points: int = FRONTIER_POINTS, **optio
     grid = _grid(s, points)
     r = evaluate(s, grid, "continuous")
     loop = evaluate(s, grid, "continuous", queue=True)["ttft"]  # the closed loop's, as serve(concurrency=C)
-    return Frontier(layout=lay, concurrency=grid, ttft=Q_(r["ttft"], "s"), tpot=Q_(r["tpot"], "s"),
+    return Frontier(layout=lay, concurrency=grid, ttft=Q_(r["ttft"], "s"),
+                    tpot=None if one.tpot is None else Q_(r["tpot"], "s"), tpot_note=one.tpot_note,
                     ttft_closed_loop=Q_(np.asarray(loop, dtype=float), "s"), engine=one.engine,
                     ttft_closed_loop_basis=FRONTIER_TTFT if s.disaggregated else FRONTIER_TTFT_CLOSED_LOOP,
                     tokens_per_second_per_user=Q_(r["per_user"], "token/s"),
@@ -843,7 +898,9 @@ def frontier(model, hardware, chips=1, *, points: int = FRONTIER_POINTS, **optio
 
 def past_the_peak(f: Frontier, s: Serving, margin: float = 0.01) -> str | None:
     """Where the saturating answer ``s`` is not its frontier ``f``'s most output tokens/s per chip (by more than
-    ``margin``): one sentence naming the point that serves more, in flight, per chip and per user; None where it is, or
+    ``margin``): one sentence naming the point that serves more, in flight, per chip and per user, against the
+    saturating answer's tokens/s per chip (like with like: "5% more than the saturating 2,152" set a throughput
+    against a count of sequences); None where it is, or
     where ``s`` is not the saturating answer. The modelled step is not smooth in the batch (the products' tiles and
     waves, the token budget a step, an engine's captured batch sizes), so the curve can fall between two points: a
     throughput benchmark runs at the most the memory holds, and this says when fewer would serve more."""
@@ -855,7 +912,7 @@ def past_the_peak(f: Frontier, s: Serving, margin: float = 0.01) -> str | None:
     if per_chip[i] <= here * (1 + margin) or int(f.concurrency[i]) >= s.concurrency:
         return None
     return (f"{int(f.concurrency[i]):,} in flight serve {number(per_chip[i])} output tokens/s per chip, "
-            f"{(per_chip[i] / here - 1):.0%} more than the saturating {s.concurrency:,}, at "
+            f"{(per_chip[i] / here - 1):.0%} more than the {number(here)} at the saturating {s.concurrency:,} in flight, at "
             f"{number(f.tokens_per_second_per_user.m_as('token/s')[i])} tokens/s per user: the modelled step is not "
             "smooth in the batch (the products' tiles, the token budget), so fewer sequences can serve more")
 

@@ -984,6 +984,22 @@ def closed_loop(s: Setup, concurrency) -> dict:
     return r
 
 
+def step_limited_by(s: Setup, r: dict, mode: str) -> str:
+    """What takes most of a decode step of ``evaluate``'s answer ``r`` (one concurrency): "decode", or where the
+    prompts riding in the step (continuous batching on the same chips: C I / O prompt tokens a step, the chunked
+    prefill of the module's docstring, or a separate pass's share of a round) take more of it than the decode, the
+    prompt processing with its share. Short outputs at saturation: 1,000 input and 16 output tokens carry 62 prompts
+    a step per 1,000 sequences, and the step is the prefill's, not a weights read ("decode limited by memory bandwidth
+    (weights)" was said of a step 99% prefill)."""
+    if mode == "batch" or s.disaggregated:  # the prompts in a pass of their own (or on chips of their own)
+        return "decode"
+    step, pre = float(np.asarray(r["tpot"]).reshape(-1)[0]), float(np.asarray(r["prefill"]["total"]).reshape(-1)[0])
+    if pre <= step - pre:
+        return "decode"
+    return (f"prompt processing (prefill): the prompts joining each step take {pre / step:.0%} of its time "
+            f"({counted(s.input_tokens, 'input token')} a request to {counted(s.output_tokens, 'output token')})")
+
+
 def limited_by(parts: dict, index=None) -> str:
     """The part that takes the most time in a phase (at ``index`` of the arrays)."""
     vals = {n: float(np.asarray(v).reshape(-1)[0 if index is None else index]) for n, v in parts.items() if n != "total"}
