@@ -14,6 +14,7 @@ from calc.cli.flags import (
     _layout_flags,
     _node_price_flags,
     _price,
+    _vu,
     _whole,
     sequence_words,
     shape_label,
@@ -314,8 +315,10 @@ def _step_search(args, model, hardware, perf, number) -> int:
     sequence = args.sequence or model.training_sequence
     source = "--sequence" if args.sequence else sequence_words(model)
     if args.json:
+        least = None if found.least is None else {"layout": found.least.layout.describe(),
+                                                  "memory_per_chip": _vu(found.least.memory_per_chip, "GB/chip")}
         print(json.dumps({"layouts": [s.to_dict() for s in found.steps], "tried": found.tried,
-                          "did_not_fit": found.refused, "why": found.why,
+                          "did_not_fit": found.refused, "why": found.why, "least_memory": least,
                           "sequence": {"value": sequence, "unit": "token", "source": source},
                           "global_batch": _batch_json(args)}, indent=2))
         return 0
@@ -330,10 +333,17 @@ def _step_search(args, model, hardware, perf, number) -> int:
         print(f"{s.layout.describe():<40}{number(s.step_time.m_as('s')) + ' s':>12}{s.mfu:>8.1%}"
               f"{number(s.memory_per_chip.m_as('GB/chip')) + ' GB':>14}")
     ties = f"; {found.ties:,} that tie a simpler one listed (same time and memory) left out" if found.ties else ""
-    if found.tried:
-        room = "" if hardware.capacity is None else f" (per chip: {hardware.capacity_text})"
+    room = "" if hardware.capacity is None else f" (per chip: {hardware.capacity_text})"
+    if found.tried and found.steps:
         print(f"\n{found.tried:,} layouts tried; {found.refused:,} faster than the first did not fit in memory"
               f"{room}{ties}.")
+    elif found.tried:  # "344 faster than the first did not fit" named a first that was never found
+        least = found.least
+        over = "" if least is None else (
+            f": the least memory is {number(least.memory_per_chip.m_as('GB/chip'))} GB/chip at "
+            f"{least.layout.describe()}, {number(least.memory_bytes / 1e9 - least.capacity / 1e9)} GB more than the "
+            "chip holds")
+        print(f"\n{found.tried:,} layouts tried; none fits in memory{room}{over}{ties}.")
     print(found.why)  # chips beyond the chip's links were refused by the search (calc.perf.search.links_needed)
     return 0
 
