@@ -16,6 +16,7 @@ from calc.cli.flags import (
     _price,
     _vu,
     _whole,
+    config_name,
     sequence_words,
     shape_label,
 )
@@ -235,7 +236,7 @@ def _step(args) -> int:
         return 0
     t = s.step_time.m_as("s")
     extras = s.layout.options()
-    print(f"model               {_who(args)} on {whole_text(str(args.chips)):,} x {hardware.name}, matmuls in "
+    print(f"model               {_who(args, model)} on {whole_text(str(args.chips)):,} x {hardware.name}, matmuls in "
           f"{s.layout.precision or hardware.default_precision}")
     _matmul_line(hardware)
     _attention_line(hardware)
@@ -322,7 +323,7 @@ def _step_search(args, model, hardware, perf, number) -> int:
                           "sequence": {"value": sequence, "unit": "token", "source": source},
                           "global_batch": _batch_json(args)}, indent=2))
         return 0
-    print(f"{_who(args)} on {whole_text(str(args.chips)):,} x {hardware.name}, matmuls in "
+    print(f"{_who(args, model)} on {whole_text(str(args.chips)):,} x {hardware.name}, matmuls in "
           f"{args.precision or hardware.default_precision}: sequences of {number(sequence)} tokens ("
           + ("--sequence" if args.sequence else source) + f"), {_batch_words(args, number)}")
     _matmul_line(hardware)
@@ -348,9 +349,10 @@ def _step_search(args, model, hardware, perf, number) -> int:
     return 0
 
 
-def _who(args) -> str:
-    """The shape the step is of, as the answer names it: --model's row (an alias read as it), or the --config file."""
-    return shape_label(args, shaped=False) if args.model else f"the shape of {args.config}"
+def _who(args, model) -> str:
+    """The shape the step is of, as the answer names it: --model's row (an alias read as it), or --config's shape
+    as every door names it (``config_name``: its row, else the file's name)."""
+    return shape_label(args, shaped=False) if args.model else config_name(args.config, model)
 
 
 def _attention_line(hardware) -> None:
