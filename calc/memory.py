@@ -51,7 +51,7 @@ STATES = ("zero2020", "deepspeed", "megatron", "megatron-distributed")
 FINETUNING = ("lora", "qlora")
 DEFAULTS = {"micro_batch": 1, "sequence": None, "recompute": "selective", "optimizer": "adam-mixed",
             "states": "zero2020", "zero": None, "data_parallel": 1, "tensor": 1, "pipeline": 1, "expert_parallel": 1,
-            "sequence_parallel": False, "flash_attention": True, "dropout": False, "activation_bytes": 2,
+            "sequence_parallel": None, "flash_attention": True, "dropout": False, "activation_bytes": 2,
             "finetune": None, "lora_rank": 16, "implementation": "fused"}
 
 
@@ -66,6 +66,20 @@ class Memory:
     def total(self) -> pint.Quantity:
         """All parts together, in GB/chip."""
         return sum(self.parts.values(), Q_(0.0, "byte/chip")).to("GB/chip")
+
+
+def sequence_parallel_on(tensor: int, given: bool | None = None) -> bool:
+    """Whether the norms and dropouts are split over the tensor ranks too: ``given``, else on whenever tensor > 1,
+    as Megatron-LM runs tensor parallelism ([Korthikanti2022] sec. 4.2.2; its recipes pass ``--sequence-parallel``
+    with ``--tensor-model-parallel-size``, "Always enable sequence parallelism with TP_SIZE=2":
+    https://github.com/NVIDIA/Megatron-LM/blob/main/examples/llama/train_llama3_8b_h100_fp8.sh). The one default of
+    ``per_chip`` (the memory door) and ``calc.perf.Layout`` (the step door): the two said 39.5 and 26.1 GB per chip
+    for one layout of GPT-3 175B on tensor 8 (train24).
+
+    >>> sequence_parallel_on(8), sequence_parallel_on(1), sequence_parallel_on(8, False)
+    (True, False, False)
+    """
+    return tensor > 1 if given is None else bool(given)
 
 
 def default_zero(states: str = "zero2020") -> int:
@@ -205,7 +219,7 @@ def activations_per_layer(model: Transformer, *, sequence: int, micro_batch: int
 
 def per_chip(model: Transformer | str, *, micro_batch: int = 1, sequence: int | None = None, recompute: str = "selective",
              optimizer: str = "adam-mixed", states: str = "zero2020", zero: int | None = None, data_parallel: int = 1,
-             tensor: int = 1, pipeline: int = 1, expert_parallel: int = 1, sequence_parallel: bool = False,
+             tensor: int = 1, pipeline: int = 1, expert_parallel: int = 1, sequence_parallel: bool | None = None,
              flash_attention: bool = True, dropout: bool = False, activation_bytes: float = 2,
              finetune: str | None = None, lora_rank: int = 16, implementation: str = "fused") -> Memory:
     """Memory per chip to train ``model`` with the given layout.
@@ -224,6 +238,7 @@ def per_chip(model: Transformer | str, *, micro_batch: int = 1, sequence: int | 
     data_parallel, tensor, pipeline, expert_parallel : int
         Ranks of each kind; experts are split over ``expert_parallel`` x ``tensor`` x ``pipeline``.
     sequence_parallel, flash_attention, dropout : bool
+        ``sequence_parallel`` None (the default): on when tensor > 1 (``sequence_parallel_on``), as the step's layout.
     activation_bytes : float
         Bytes per activation element (2 for bf16).
     finetune, lora_rank : str, int
@@ -255,7 +270,7 @@ def per_chip(model: Transformer | str, *, micro_batch: int = 1, sequence: int | 
                           expert_parallel)
     parts = {k: Q_(v, _BYTE_PER_CHIP) for k, v in parts.items()}
     kw = dict(sequence=s, micro_batch=micro_batch, recompute=recompute, tensor=tensor,
-              sequence_parallel=sequence_parallel, flash_attention=flash_attention, dropout=dropout,
+              sequence_parallel=sequence_parallel_on(tensor, sequence_parallel), flash_attention=flash_attention, dropout=dropout,
               activation_bytes=activation_bytes, implementation=implementation)
     parts["activations"] = Q_(_activations(model, pipeline, kw), _BYTE_PER_CHIP)
     return Memory(parts)

@@ -77,7 +77,36 @@ def whole(name: str, value, least: int = 1) -> int:
     """
     if isinstance(value, bool) or not isinstance(value, int) or value < least:
         raise InputError(name, f"expected a whole number >= {least}, got {_short(value)}")
+    if value > MAX_WHOLE:  # global_batch=10**30 ran a step of 10^28 s where the command line refuses it
+        raise InputError(name, f"expected a whole number of at most 2^53 (about 9 × 10¹⁵), got {_short(value)}")
     return value
+
+
+def read_count(name: str, value, least: int = 1) -> int:
+    """A count given at a door of Python as the command line reads one: an int, a float holding a whole number
+    (8.0), text (``whole_text``: "1,024") or a dimensionless Quantity, at least ``least`` and at most 2^53; then
+    checked by :func:`whole`. The one rule of a layout's counts in ``calc.perf.predict``, as its chips are read
+    by ``read_chips`` (1024.0 and "1024" both taken there, and tensor=8.0 refused here, before).
+
+    >>> read_count("tensor", 8.0), read_count("global_batch", "1,536")
+    (8, 1536)
+    """
+    if type(value) is int:  # the common case
+        return whole(name, value, least)
+    if isinstance(value, str):
+        try:
+            value = whole_text(value)
+        except InputError as exc:
+            raise InputError(name, exc.message) from None
+    elif isinstance(value, pint.Quantity) and value.dimensionless:
+        value = value.m_as("")
+    if isinstance(value, (float, np.floating)) and math.isfinite(value) and float(value).is_integer():
+        if abs(value) > MAX_WHOLE:
+            raise InputError(name, f"expected a whole number of at most 2^53 (about 9 × 10¹⁵), got {value:g}")
+        value = int(value)
+    elif isinstance(value, np.integer):
+        value = int(value)
+    return whole(name, value, least)
 
 
 def whole_text(text: str, unit: str | None = None) -> int:

@@ -319,7 +319,9 @@ def service_life(model, hardware, *, training_tokens, tokens_per_day, days, util
                  ttft_limit=None, tpot_limit=None) -> ServiceLife:
     """Train ``model`` on ``training_tokens`` and serve ``tokens_per_day`` for ``days``, both on ``hardware``.
 
-    training cost = 6 N D / (peak x MFU) x price (``calc.estimate``, its defaults where not given);
+    training cost = F N D / (peak x MFU) x price (``calc.estimate`` with the shape, as ``estimate --model``: F the
+    shape's FLOP per parameter-token, the MFU its fastest layout's, the defaults where not given); its
+    ``training_compute`` is lifetime's count, 6 N D, over which the cost gives the USD per FLOP of ``lifetime()``;
     serving cost = tokens per day x days x ``calc.serve``'s blended USD per token (``modelled_serving``).
 
     Parameters
@@ -339,7 +341,7 @@ def service_life(model, hardware, *, training_tokens, tokens_per_day, days, util
     >>> life = service_life("Llama 3 70B", "H100 SXM5", training_tokens="15T token",
     ...                     tokens_per_day="10G token/day", days="365 day")
     >>> round(life.break_even.m_as("day") / 365, 1)    # serving catches up with training after about 13 years
-    13.4
+    11.2
     """
     from calc.architecture import Transformer, lookup, shape_name
     from calc.estimate import estimate
@@ -359,7 +361,9 @@ def service_life(model, hardware, *, training_tokens, tokens_per_day, days, util
             raise InputError(field, f"expected one positive number of {words}, got "
                                     + (f"{m!r:.40}" if np.ndim(m) else f"{m:g} {words}"))
     given = {k: v for k, v in (("utilization", utilization), ("price", price)) if v is not None}
-    est = estimate(params=shape.active_params(), tokens=d, hardware=hardware, **given)
+    # priced as `estimate --model` prices the run (modelled_prices alike): the shape's FLOP per token at the modelled
+    # MFU of its fastest layout; its compute kept in lifetime's count, 6 N D, which its USD per FLOP prices
+    est = estimate(model=shape, tokens=d, hardware=hardware, **given)
     if "cost" not in est:
         raise InputError("price", f"{_chip_name(hardware)} has no public price: give the training price per chip-hour")
     options = {k: v for k, v in (("precision", precision), ("input_tokens", input_tokens),
@@ -379,13 +383,25 @@ def service_life(model, hardware, *, training_tokens, tokens_per_day, days, util
         if renamed is None or type(e) is not InputError:
             raise
         raise InputError(renamed, e.message) from None
+    from calc.lifetime.plans import TRAIN_FLOP
+
     basis = (f"MFU {est['utilization'].value.m_as(''):.0%} ({est['utilization'].source}), "
              f"{est['price'].value.m_as('USD/chip/hour'):.2f} USD per chip-hour ({est['price'].source})")
     return ServiceLife(model=name, hardware=s.hardware, params=shape.params(), training_tokens=d.to("token"),
-                       training_compute=est.compute.to("FLOP"), training_chip_hours=est["chip_hours"].value.to("chip*hour"),
+                       training_compute=(TRAIN_FLOP * est["active_params"].value * d).to("FLOP"), training_chip_hours=est["chip_hours"].value.to("chip*hour"),
                        training_cost=est["cost"].value.to("USD"), training_basis=basis, serving=s,
                        serving_price=s.usd_per_million_tokens["blended"].to("USD/Mtoken"), tokens_per_day=per_day.to("token/day"),
                        days=life.to("day"), shape=shape, serve_options=options)
+
+
+def _mfu_words(est, shape, what: str) -> str:
+    """Where the training MFU comes from, in words: the modelled one as estimate models it, else the default."""
+    u = est["utilization"]
+    if u.source == "modelled" and est.step is not None:
+        k = shape.flop_per_token(sequence=est.step.layout.sequence).m_as("FLOP/token") / shape.active_params().m_as("param")
+        return (f"modelled: the fastest layout of {what} on {est.step.chips:,} x {est.step.hardware}, as estimate "
+                f"--model models it, over its {k:.3g} FLOP per parameter-token")
+    return u.source
 
 
 def modelled_prices(hardware, *, params=None, model=None, utilization=None, price=None, family=DEFAULT_FAMILY,
@@ -407,6 +423,7 @@ def modelled_prices(hardware, *, params=None, model=None, utilization=None, pric
     """
     from calc.architecture import Transformer, lookup, published
     from calc.estimate import estimate
+    from calc.lifetime.plans import TRAIN_FLOP
 
     if isinstance(model, Transformer):  # a shape of its own (a config.json), served as it is
         shape, what = model, "the shape given"
@@ -419,14 +436,20 @@ def modelled_prices(hardware, *, params=None, model=None, utilization=None, pric
         raise InputError("model", "the modelled serving price needs a published shape (--model) or params")
     n = shape.params()
     given = {k: v for k, v in (("utilization", utilization), ("price", price)) if v is not None}
-    est = estimate(params=shape.active_params(), tokens=Q_(20, "token/param") * n, hardware=hardware, **given)
+    # the run as `estimate --model` prices it: the shape's own FLOP per token (the PaLM count) at the modelled MFU of
+    # its fastest layout (calc.perf.modelled_utilization, a reference cluster; about 0.1 s), not the default 37%:
+    # lifetime priced Llama 3 70B's 15T-token run at $33.1M where estimate said $27.7M (train24)
+    est = estimate(model=shape, tokens=Q_(20, "token/param") * n, hardware=hardware, **given)
     if "cost" not in est and not priced:
         raise InputError("hardware", f"{_chip_name(hardware)} has no public price: give a training price and a "
                                      "serving price")
     if "cost" not in est:  # the training price given: only the serving price was asked of this chip
         raise InputError("hardware", f"{_chip_name(hardware)} has no public price to serve at: give a serving price "
                                      "as well as the training price")
-    train = (est["cost"].value / est.compute).to("USD/FLOP")
+    # per FLOP of lifetime's count (6 N D, calc.lifetime.plans.TRAIN_FLOP): the run's cost over it, so that N D
+    # tokens cost what estimate says, attention FLOP included
+    counted = TRAIN_FLOP * est["active_params"].value * est["tokens"].value
+    train = (est["cost"].value / counted).to("USD/FLOP")
     try:
         s = modelled_serving(shape, hardware, precision=precision, what=what)
     except MissingLink as exc:
@@ -444,7 +467,7 @@ def modelled_prices(hardware, *, params=None, model=None, utilization=None, pric
     words = (f"serving: calc.serve, {what} in {s.layout['precision']}{why} on {s.chips} x {s.hardware} at saturation, "
              f"${cents(s.usd_per_million_tokens['blended'].m_as('USD/Mtoken'))} per million tokens (3:1 blend)",
              f"training: ${cents(est['price'].value.m_as('USD/chip/hour'))} per chip-hour at MFU "
-             f"{est['utilization'].value.m_as(''):.0%} ({est['utilization'].source})")
+             f"{est['utilization'].value.m_as(''):.0%} ({_mfu_words(est, shape, what)})")
     words = {"serving": words[0], "training": words[1], "precision": s.layout["precision"], "chips": s.chips}
     return train, serve_price, n, words
 

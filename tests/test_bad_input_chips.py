@@ -110,3 +110,34 @@ def test_a_nan_is_said_as_nan(given, message):
     with pytest.raises(calc.InputError) as exc:
         calc.estimate(**{**RUN, **given})
     assert str(exc.value) == message
+
+
+STEP = ("GPT-3 175B", "A100 SXM4 80GB", 1024)
+
+
+@pytest.mark.parametrize("field, value", [("global_batch", 10**30), ("global_batch", 2**53 + 2), ("micro_batch", 1e30),
+                                          ("tensor", "1e30")])
+def test_predict_caps_every_layout_count_at_2_53_as_the_command_line_does(field, value):
+    """train24: predict(..., global_batch=10**30) returned a step of 1.1e28 s, where --global-batch 1e30 is refused."""
+    from calc.perf import predict
+
+    layout = {"tensor": 8, "pipeline": 8, "global_batch": 1024, field: value}
+    with pytest.raises(calc.InputError, match=rf"^{field}: expected a whole number of at most 2\^53") as exc:
+        predict(*STEP, **layout)
+    assert "\n" not in str(exc.value)
+
+
+def test_predict_reads_a_layout_count_as_it_reads_the_chips():
+    """train24: chips=1024.0 and chips='1024' were taken and tensor=8.0 refused ('expected a whole number >= 1, got
+    8.0'): each count now follows the one rule of calc.reader.read_count."""
+    from calc.perf import Layout, predict
+
+    one = predict(*STEP, tensor=8, pipeline=8, global_batch=1536)
+    for chips, counts in [(1024.0, dict(tensor=8.0, pipeline=8.0, global_batch=1536.0)),
+                          ("1024", dict(tensor="8", pipeline="8", global_batch="1,536"))]:
+        other = predict(STEP[0], STEP[1], chips, **counts)
+        assert other.step_time == one.step_time and other.layout == one.layout
+        assert type(other.layout.tensor) is int
+    assert predict(*STEP, Layout(tensor=8.0, pipeline=8, global_batch=1536)).step_time == one.step_time
+    with pytest.raises(calc.InputError, match=r"^tensor: expected a whole number >= 1, got 8.5$"):
+        predict(*STEP, tensor=8.5, pipeline=8, global_batch=1536)

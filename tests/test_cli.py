@@ -549,3 +549,25 @@ def test_memory_says_its_default_chip_in_the_answer(capsys):
     assert d["hardware"] == "H100 SXM5" and d["hardware_source"].startswith("the default")
     code, out, _ = run(capsys, "memory", "--model", "Llama 3 8B", "--hardware", "H100 SXM5", "--json")
     assert json.loads(out)["hardware_source"] == "--hardware"
+
+
+def test_a_config_s_shape_is_named_alike_at_serve_and_step(capsys, tmp_path):
+    """train24: serve --config X.json titled the run "Llama 3 8B", step --config X.json "the shape of /path/X.json":
+    one rule (calc.cli.flags.config_name): the row the shape is, else the file's name."""
+    import shutil
+
+    same = tmp_path / "mine.json"
+    shutil.copy("data/configs/llama-3-8b.json", same)
+    code, served, _ = run(capsys, "serve", "--config", str(same), "--hardware", "H100 SXM5", "--chips", "8")
+    assert code == 0 and served.startswith("Llama 3 8B on 8 x H100 SXM5"), served[:80]
+    for extra in (["--tensor", "2"], ["--search", "--top", "1"]):
+        code, out, _ = run(capsys, "step", "--config", str(same), "--hardware", "H100 SXM5", "--chips", "8",
+                           "--global-batch", "64", "--sequence", "2048", *extra)
+        assert code == 0 and "Llama 3 8B on 8 x H100 SXM5" in out and str(tmp_path) not in out, out[:200]
+    other = tmp_path / "thirty.json"
+    other.write_text(same.read_text().replace('"num_hidden_layers": 32', '"num_hidden_layers": 30'))
+    code, served, _ = run(capsys, "serve", "--config", str(other), "--hardware", "H100 SXM5", "--chips", "8")
+    assert code == 0 and served.startswith("thirty.json on 8 x H100 SXM5"), served[:80]
+    code, out, _ = run(capsys, "step", "--config", str(other), "--hardware", "H100 SXM5", "--chips", "8",
+                       "--global-batch", "64", "--tensor", "2", "--sequence", "2048")
+    assert code == 0 and "thirty.json on 8 x H100 SXM5" in out, out[:200]

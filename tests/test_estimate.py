@@ -241,3 +241,22 @@ def test_a_compute_far_beyond_any_run_on_record_is_said(params, tokens, said):
     words = [w for w in est.warnings if w.startswith("compute: ")]
     assert bool(words) == said, est.warnings
     assert not said or "far beyond any run on record" in words[0] and "check the parameters" in words[0]
+
+
+def test_a_named_model_s_published_tokens_complete_the_run_as_lifetime_and_thresholds_read_them():
+    """estimate(model="GPT-3 175B") said the tokens were unknown though data/models.csv has its 300B (read by
+    lifetime, thresholds and cost --model): they come from the run's row, with its source (train24)."""
+    from calc import data
+
+    est = calc.estimate(model="gpt-3 175b")
+    tokens, how = data.published_tokens("GPT-3 175B")
+    assert est["tokens"].value.m_as("token") == tokens.m_as("token") == 300e9
+    assert est["tokens"].source == "derived" and est["tokens"].how == how
+    assert "data/models.csv" in how and "Brown et al. 2020" in how
+    assert "compute" in est  # the run's size follows
+    assert calc.estimate(model="GPT-3 175B", tokens="1T")["tokens"].source == "given"  # given, the user's
+    assert calc.estimate(model="GPT-3 175B", compute="3.14e23 FLOP")["tokens"].how.startswith("tokens = compute")
+    # chips and a duration: the tokens that fit in it are the answer, not the published ones
+    est = calc.estimate(model="GPT-3 175B", hardware="A100 SXM4 80GB", chips=64, duration="10 day", utilization=0.4)
+    assert est["tokens"].how.startswith("tokens = ")
+    assert data.published_tokens("a shape of my own") is None

@@ -23,10 +23,16 @@ def _life(**kw):
 
 def test_training_cost_is_chip_hours_times_price():
     life = _life()
-    n = lookup("Llama 3 70B").params().m_as("param")
-    chip_hours = 6 * n * 15e12 / (H100_BF16_PEAK * 0.4) / 3600  # 6ND / (peak x MFU), from the datasheet
+    shape = lookup("Llama 3 70B")
+    n = shape.params().m_as("param")
+    # the shape's FLOP per token (the PaLM count at its 8,192-token training sequence, attention included), as
+    # `estimate --model` counts the run an MFU is of (train24: 6 N D before, which a given MFU of 0.4 understated)
+    per_token = shape.flop_per_token("palm2022", sequence=8192).m_as("FLOP/token")
+    assert per_token / n == pytest.approx(6.82, abs=0.01)
+    chip_hours = per_token * 15e12 / (H100_BF16_PEAK * 0.4) / 3600  # F N D / (peak x MFU), from the datasheet
     assert life.training_chip_hours.m_as("chip*hour") == pytest.approx(chip_hours, rel=0.01)
     assert life.training_cost.m_as("USD") == pytest.approx(2 * chip_hours, rel=0.01)
+    assert life.training_compute.m_as("FLOP") == pytest.approx(6 * n * 15e12)  # lifetime's count, which it prices
 
 
 def test_serving_cost_is_calc_serves_price_over_the_life():
@@ -334,3 +340,28 @@ def test_the_readme_states_the_size_optimum_as_the_code_gives_it():
     assert (f"the cheapest size is {h_scaled} with each size served against {h_prop} by the proportional rule "
             f"(`hoffmann2022`; the closed form's optimum {closed}); under `devries2023` {d_scaled} against {d_prop}, "
             f"on a curve so flat that {d_prop} served costs {d_more} more than {d_scaled}.") in readme
+    big = service_life("Llama 3.1 405B", "H100 SXM5", training_tokens="15T token", tokens_per_day="100B token/day",
+                       days="730 day").size_curve("hoffmann2022")
+    scaled, prop = (b(big["params"][big[k]]) for k in ("best_scaled", "best_proportional"))
+    assert f"Llama 3.1 405B in bf16 (`hoffmann2022`) it is {scaled} against {prop}." in readme
+
+
+def test_lifetime_prices_a_run_as_estimate_model_does(capsys):
+    """train24: lifetime priced Llama 3 70B's 15T-token run at $33.1M (the default MFU 37%, 6 N D) where estimate
+    --model said $27.7M (the modelled MFU 50.3% of the shape's FLOP count): both now price it alike."""
+    from calc.__main__ import main
+
+    est = calc.estimate(model="Llama 3 70B", tokens="15T token", hardware="H100 SXM5", chips=1024)
+    assert est["utilization"].source == "modelled"
+    args = ["lifetime", "--model", "Llama 3 70B", "--tokens", "15T", "--inference-tokens", "73T", "--hardware",
+            "H100 SXM5"]
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    assert "MFU 50% (modelled: the fastest layout of Llama 3 70B's shape on 1,024 x H100 SXM5" in text, text
+    from calc.display import show
+
+    line = next(x for x in text.splitlines() if x.strip().startswith("the run given") and "training $" in x)
+    assert f"training {show('cost', est.cost)}" in line, (line, show("cost", est.cost))
+    life = service_life("Llama 3 70B", "H100 SXM5", training_tokens="15T token", tokens_per_day="100B token/day",
+                        days="730 day")
+    assert life.training_cost.m_as("USD") == pytest.approx(est.cost.m_as("USD"), rel=1e-9)

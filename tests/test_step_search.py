@@ -216,3 +216,25 @@ def test_the_step_answers_say_why_a_chip_with_no_public_price_has_no_cost(capsys
             in capsys.readouterr().out)
     assert main(run + ["--chips", "64", "--global-batch", "512", "--price", "3 USD/chip/hour"]) == 0
     assert "  cost              —" not in capsys.readouterr().out
+
+
+def test_when_none_fits_the_count_says_so_and_the_least_memory(capsys):
+    """train24: '344 layouts tried; 344 faster than the first did not fit in memory' named a first that fits where
+    none did: the line says none fits, and the layout tried that needs least memory, by how much it is over."""
+    from calc.__main__ import main
+
+    argv = ["step", "--model", "GPT-3 175B", "--hardware", "H100 SXM5", "--chips", "8", "--global-batch", "1536",
+            "--search"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "faster than the first" not in out
+    found = perf.search("GPT-3 175B", "H100 SXM5", 8, 1536)
+    assert not found.steps and found.least is not None and not found.least.fits
+    gb = found.least.memory_per_chip.m_as("GB/chip")
+    assert f"{found.tried:,} layouts tried; none fits in memory (per chip: 85.5 GB usable" in out, out
+    assert f"the least memory is {gb:.0f} GB/chip at {found.least.layout.describe()}, " in out, out
+    assert f"{gb - 85.52:.0f} GB more than the chip holds." in out, out
+    assert main([*argv, "--json"]) == 0
+    least = json.loads(capsys.readouterr().out)["least_memory"]
+    assert least["layout"] == found.least.layout.describe() and least["memory_per_chip"]["value"] == pytest.approx(gb)
+    assert perf.search("GPT-3 175B", "H100 SXM5", 1024, 1536).least is None  # some fit: nothing to say of it

@@ -10,10 +10,10 @@
 from calc.architecture import families  # noqa: F401  (registers every model_type's reader)
 from calc.architecture.config import READERS, reader
 from calc.architecture.flop import FLOP_COUNTS, RECOMPUTE
-from calc.architecture.published import aliases, lookup, published, shape_name
+from calc.architecture.published import aliases, lookup, published, row_of, shape_name
 from calc.architecture.transformer import NORMS, QK_NORMS, Transformer
 
 CONFIG_TYPES = tuple(sorted(READERS))
 
-__all__ = ["CONFIG_TYPES", "aliases", "FLOP_COUNTS", "NORMS", "QK_NORMS", "RECOMPUTE", "Transformer", "lookup", "published", "shape_name",
+__all__ = ["CONFIG_TYPES", "aliases", "FLOP_COUNTS", "NORMS", "QK_NORMS", "RECOMPUTE", "Transformer", "lookup", "published", "row_of", "shape_name",
            "reader"]

@@ -147,3 +147,19 @@ def published() -> dict[str, tuple[Transformer, data.Row]]:
             raise data.DataError(r.path, r.line, exc.field, exc.message) from None
         out[r["name"]] = (t, r)
     return out
+
+
+def row_of(shape: Transformer) -> str | None:
+    """The first row of data/architectures.csv whose shape ``shape`` is (rows may share one: Llama 3 8B and Llama 3.1
+    8B), else None: how every door names a config.json's shape (``serve --config`` and ``step --config`` alike).
+
+    >>> row_of(lookup("Llama 3.1 8B"))
+    'Llama 3 8B'
+    """
+    return _rows().get(shape)
+
+
+@lru_cache(maxsize=1)
+def _rows() -> dict:
+    return {t: name for name, (t, _) in reversed(list(published().items()))}  # the first row of a shape
+

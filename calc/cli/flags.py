@@ -209,6 +209,17 @@ def shape_label(args, shaped: bool = True) -> str | None:
     return shape_name(args.model) + (f", changed by {', '.join(changed)}" if changed else "")
 
 
+def config_name(path, shape) -> str:
+    """How every door names the shape of ``--config FILE``: the row of data/architectures.csv it is (the first, as
+    ``calc.architecture.row_of`` reads it: "Llama 3 8B"), else the file's name, as the Model shape page names an
+    upload. ``serve --config`` said "Llama 3 8B" where ``step --config`` said "the shape of /path/x.json" (train24)."""
+    from pathlib import Path
+
+    from calc.architecture import row_of
+
+    return row_of(shape) or Path(path).name
+
+
 def sequence_words(t) -> str:
     """Where a training door's sequence comes from when none is given, in words: ``Transformer.training_sequence``,
     the shape's context (and where that comes from) at most 8,192."""

@@ -316,6 +316,7 @@ def _context_note(model, name: str, args) -> str | None:
 def _model_name(name: str, args) -> str:
     """The model as the user named it: a --config's file name where calc.serve says "custom" (a shape it does not
     publish), as the Model shape page names an upload."""
+    # calc.serve names the shape by calc.architecture.row_of ("custom": no row), so this is config_name's rule
     return Path(args.config).name if args.config and name == "custom" else name
 
 

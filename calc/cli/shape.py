@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sys
 
-from calc.cli.flags import _chip_flags, _shape, _vu, _whole, sequence_words, shape_flags, shape_label
+from calc.cli.flags import _chip_flags, _shape, _vu, _whole, either_flag, sequence_words, shape_flags, shape_label
 from calc.errors import InputError
 
 
@@ -41,8 +41,8 @@ def _memory_parser(sub) -> None:
         flags = flag if isinstance(flag, tuple) else (flag,)
         me.add_argument(*flags, dest=dest, type=_whole, metavar="N", help=f"{help_} (default 1)")
     me.add_argument("--lora-rank", dest="lora_rank", type=_whole, metavar="N", help="LoRA rank (default 16)")
-    me.add_argument("--sequence-parallel", dest="sequence_parallel", action="store_true",
-                    help="split norms and dropouts over the tensor ranks too")
+    either_flag(me, "--sequence-parallel", "split norms and dropouts over the tensor ranks too (default: on when "
+                                           "tensor > 1, as the step command's layout)")
     me.add_argument("--no-flash-attention", dest="flash_attention", action="store_false", default=None,
                     help="keep the s x s attention scores")
     me.add_argument("--dropout", action="store_true", help="count dropout masks")
@@ -99,15 +99,13 @@ def _params(args) -> int:
 
 
 def _memory(args) -> int:
-    from calc.memory import DEFAULTS, default_zero, min_chips, per_chip
+    from calc.memory import DEFAULTS, default_zero, min_chips, per_chip, sequence_parallel_on
 
     t, seq, T = _sized_shape(args)
     layout = {k: getattr(args, k) for k in DEFAULTS if getattr(args, k, None) is not None}
     layout.pop("sequence", None)
     if args.lora_rank is not None and args.finetune is None:  # the adapters' rank: nothing else reads it
         raise InputError("lora_rank", "only used with --finetune lora or qlora; give it, or leave --lora-rank out")
-    if args.sequence_parallel:
-        layout["sequence_parallel"] = True
     if args.dropout:
         layout["dropout"] = True
     m = per_chip(t, sequence=T, **layout)
@@ -126,6 +124,7 @@ def _memory(args) -> int:
         settings = {**DEFAULTS, **layout, "sequence": T,
                     "sequence_source": "--sequence" if seq else sequence_words(t)}
         settings["zero"] = layout.get("zero", default_zero(settings["states"]))
+        settings["sequence_parallel"] = sequence_parallel_on(settings["tensor"], settings["sequence_parallel"])
         print(json.dumps({"model": shape_label(args), "per_chip": parts, "layout": settings, "hardware": args.hardware,
                           "hardware_source": "--hardware" if chip_given else "the default (--hardware to change it)",
                           "fewest_chips": fewest and _vu(fewest[0], "chip"),
@@ -135,7 +134,8 @@ def _memory(args) -> int:
     shown["zero"] = layout.get("zero", default_zero(shown["states"]))
     print((f"{shape_label(args)}: " if args.model else "") + f"per chip at ZeRO stage {shown['zero']} ({shown['states']} convention), data parallel "
           f"{shown['data_parallel']:,} x tensor {shown['tensor']:,} x pipeline {shown['pipeline']:,}, micro-batch "
-          f"{shown['micro_batch']:,} x {T:,} tokens, {shown['recompute']} recomputation")
+          f"{shown['micro_batch']:,} x {T:,} tokens, {shown['recompute']} recomputation"
+          + _sequence_parallel_words(shown["tensor"], args.sequence_parallel))
     if seq is None:
         print(f"  {sequence_words(t)}; --sequence to change it")
     if not chip_given:  # as the training sequence above: a default the answer rests on, said where it is taken
@@ -147,6 +147,11 @@ def _memory(args) -> int:
             continue
         print(f"{_PART_LABELS.get(k, k):<18} {gb:>12,.2f} GB/chip")
     print(f"{'total':<18} {m.total.m_as('GB/chip'):>12,.2f} GB/chip")
+    if shown["tensor"] * shown["pipeline"] > 1:  # 22.6 here beside step's 26.1 GB of one layout read as a contradiction
+        print("  (the model's tensors only; step's memory per chip of the same layout is more: it adds a GPU runtime's "
+              "fixed memory and allocator reserve (CUDA context, communicator buffers)"
+              + (" and counts the fullest pipeline stage, the embedding or output layer with its layers"
+                 if shown["pipeline"] > 1 else "") + ")")
     if fewest is None:
         print(f"fewest {args.hardware}: none in this layout; {why}")
         print("  (python -m calc step --model ... --chips N --global-batch B --search finds the layouts that fit)")
@@ -155,6 +160,19 @@ def _memory(args) -> int:
           f"(data parallel {fewest[1]} x tensor {shown['tensor']} x pipeline {shown['pipeline']}, "
           f"ZeRO {shown['zero']}, {shown['states']})")
     return 0
+
+
+def _sequence_parallel_words(tensor: int, given: bool | None) -> str:
+    """Whether the answer split the norms over the tensor ranks, said where it matters (tensor > 1 or given): the
+    default is the step command's (calc.memory.sequence_parallel_on), so the two doors agree on one layout."""
+    from calc.memory import sequence_parallel_on
+
+    if tensor == 1 and given is None:
+        return ""
+    on = sequence_parallel_on(tensor, given)
+    if given is None:
+        return ", sequence parallelism on (the default with tensor > 1, as step; --no-sequence-parallel to turn it off)"
+    return f", sequence parallelism {'on' if on else 'off'} (as given)"
 
 
 # The memory parts in words (the JSON keeps calc.memory's keys).

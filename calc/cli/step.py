@@ -14,7 +14,9 @@ from calc.cli.flags import (
     _layout_flags,
     _node_price_flags,
     _price,
+    _vu,
     _whole,
+    config_name,
     sequence_words,
     shape_label,
 )
@@ -234,7 +236,7 @@ def _step(args) -> int:
         return 0
     t = s.step_time.m_as("s")
     extras = s.layout.options()
-    print(f"model               {_who(args)} on {whole_text(str(args.chips)):,} x {hardware.name}, matmuls in "
+    print(f"model               {_who(args, model)} on {whole_text(str(args.chips)):,} x {hardware.name}, matmuls in "
           f"{s.layout.precision or hardware.default_precision}")
     _matmul_line(hardware)
     _attention_line(hardware)
@@ -314,12 +316,14 @@ def _step_search(args, model, hardware, perf, number) -> int:
     sequence = args.sequence or model.training_sequence
     source = "--sequence" if args.sequence else sequence_words(model)
     if args.json:
+        least = None if found.least is None else {"layout": found.least.layout.describe(),
+                                                  "memory_per_chip": _vu(found.least.memory_per_chip, "GB/chip")}
         print(json.dumps({"layouts": [s.to_dict() for s in found.steps], "tried": found.tried,
-                          "did_not_fit": found.refused, "why": found.why,
+                          "did_not_fit": found.refused, "why": found.why, "least_memory": least,
                           "sequence": {"value": sequence, "unit": "token", "source": source},
                           "global_batch": _batch_json(args)}, indent=2))
         return 0
-    print(f"{_who(args)} on {whole_text(str(args.chips)):,} x {hardware.name}, matmuls in "
+    print(f"{_who(args, model)} on {whole_text(str(args.chips)):,} x {hardware.name}, matmuls in "
           f"{args.precision or hardware.default_precision}: sequences of {number(sequence)} tokens ("
           + ("--sequence" if args.sequence else source) + f"), {_batch_words(args, number)}")
     _matmul_line(hardware)
@@ -330,17 +334,25 @@ def _step_search(args, model, hardware, perf, number) -> int:
         print(f"{s.layout.describe():<40}{number(s.step_time.m_as('s')) + ' s':>12}{s.mfu:>8.1%}"
               f"{s.memory_per_chip.m_as('GB/chip'):>11,.1f} GB")  # one decimal down the column: 76.0 beside 77.2
     ties = f"; {found.ties:,} that tie a simpler one listed (same time and memory) left out" if found.ties else ""
-    if found.tried:
-        room = "" if hardware.capacity is None else f" (per chip: {hardware.capacity_text})"
+    room = "" if hardware.capacity is None else f" (per chip: {hardware.capacity_text})"
+    if found.tried and found.steps:
         print(f"\n{found.tried:,} layouts tried; {found.refused:,} faster than the first did not fit in memory"
               f"{room}{ties}.")
+    elif found.tried:  # "344 faster than the first did not fit" named a first that was never found
+        least = found.least
+        over = "" if least is None else (
+            f": the least memory is {number(least.memory_per_chip.m_as('GB/chip'))} GB/chip at "
+            f"{least.layout.describe()}, {number(least.memory_bytes / 1e9 - least.capacity / 1e9)} GB more than the "
+            "chip holds")
+        print(f"\n{found.tried:,} layouts tried; none fits in memory{room}{over}{ties}.")
     print(found.why)  # chips beyond the chip's links were refused by the search (calc.perf.search.links_needed)
     return 0
 
 
-def _who(args) -> str:
-    """The shape the step is of, as the answer names it: --model's row (an alias read as it), or the --config file."""
-    return shape_label(args, shaped=False) if args.model else f"the shape of {args.config}"
+def _who(args, model) -> str:
+    """The shape the step is of, as the answer names it: --model's row (an alias read as it), or --config's shape
+    as every door names it (``config_name``: its row, else the file's name)."""
+    return shape_label(args, shaped=False) if args.model else config_name(args.config, model)
 
 
 def _attention_line(hardware) -> None:

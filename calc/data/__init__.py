@@ -30,7 +30,17 @@ from calc.data.pricing import (
     prices,
     purchase_prices,
 )
-from calc.data.published_runs import EpochRun, Model, backtest_notes, epoch_runs, model, models, notable_compute, runs
+from calc.data.published_runs import (
+    EpochRun,
+    Model,
+    backtest_notes,
+    epoch_runs,
+    model,
+    models,
+    notable_compute,
+    published_tokens,
+    runs,
+)
 from calc.data.serving import (
     DISPATCH_POLICIES,
     MEASUREMENT_MODES,
@@ -94,7 +104,7 @@ __all__ = [
     "Hardware", "InputError", "Model", "Price", "PurchasePrice", "ReadOnlyDict", "Reference", "Row", "Threshold",
     "architecture_aliases", "architecture_rows", "attention_kernels", "backtest_notes", "cache", "collective_bandwidth", "defaults",
     "electricity_prices", "epoch_runs", "expert_dispatch", "expert_gemm_shapes", "engine_all_reduce", "fact", "facts", "hybrid_shapes", "finetuning", "frame", "hardware",
-    "hardware_table", "latency_percentiles", "matmul_efficiency", "memory_bandwidth", "model", "model_config", "model_states", "models", "notable_compute",
+    "hardware_table", "latency_percentiles", "matmul_efficiency", "memory_bandwidth", "model", "model_config", "model_states", "models", "notable_compute", "published_tokens",
     "optimizers", "ownership", "ppi", "price_in_force", "prices", "purchase_prices", "read_row_table", "read_table",
     "references", "run_layouts", "runs", "scaling_law_rows", "serving_calibration", "serving_coefficients", "serving_engine_settings",
     "serving_engine_vendors", "serving_engines", "engine_defaults",

@@ -72,6 +72,28 @@ def model(name: str) -> Model:
     raise InputError("model", f"unknown model {name!r}; {hint}")
 
 
+def published_tokens(name) -> tuple[pint.Quantity, str] | None:
+    """The training tokens the published run ``name`` of ``data/models.csv`` reports, and where they come from
+    ("GPT-3 175B's published run, data/models.csv: Brown et al. 2020, ..."); None when no run of that name (read
+    as :func:`model` reads it) reports them. The one reading of a run's tokens for estimate, lifetime and thresholds.
+
+    >>> published_tokens("gpt-3 175b")[0]
+    <Quantity(3e+11, 'token')>
+    """
+    if not isinstance(name, str):
+        return None
+    try:
+        run = model(name)
+    except InputError:
+        return None
+    tokens = run.quantities.get("tokens")
+    if tokens is None:
+        return None
+    parts = [p.strip() for p in run.source.split(";")]
+    cited = next((p for p in parts if "token" in p), parts[0])  # the citation that gives the tokens
+    return tokens, f"{run.name}'s published run, data/models.csv: {cited}"
+
+
 @cache
 def notable_compute() -> tuple[tuple[str, dt.date, pint.Quantity], ...]:
     """(name, publication date, training compute) of notable models, from Epoch AI's database.

@@ -12,8 +12,9 @@ from calc.relations import DENSE, RELATIONS
 from calc.units import Q_
 
 # Defaults are applied one at a time, in this order, only to quantities that nothing given
-# (nor any default applied before) determines.
-LAZY_DEFAULTS = ("utilization", "price", "power", "pue", "carbon_intensity")
+# (nor any default applied before) determines. The tokens (a named model's published run) come after the
+# utilization: given chips and a duration, the tokens that fit in it are the answer, not the published ones.
+LAZY_DEFAULTS = ("utilization", "tokens", "price", "power", "pue", "carbon_intensity")
 
 
 def _modelled_utilization(shape, hw, values, precision):
@@ -36,10 +37,24 @@ def _modelled_utilization(shape, hw, values, precision):
     return Item(Q_(found.mfu, _UNIT["utilization"] or ""), "modelled", found.how), found.step, ""
 
 
-def _apply_default(undetermined, values, items, hw, shape=None, precision=None):
+def _published_tokens(model, known: dict) -> Item | None:
+    """The training tokens of the published run a model's name also names (``data.published_tokens``, as lifetime
+    and thresholds read them), as an Item marked derived with the run's source; None for a shape of one's own, a
+    name no run of data/models.csv reports tokens for, or a fine-tuning run (its tokens are not the pre-training's)."""
+    if known.get("finetune") is not None or known.get("tokens") is not None:
+        return None
+    found = data.published_tokens(model)
+    return None if found is None else Item(found[0].to(_UNIT["tokens"]), "derived", found[1])
+
+
+def _apply_default(undetermined, values, items, hw, shape=None, precision=None, tokens=None):
     d = data.defaults()
     for name in LAZY_DEFAULTS:
         if name not in undetermined:
+            continue
+        if name == "tokens":
+            if tokens is not None:
+                return name, tokens
             continue
         if name == "utilization" and "peak" not in values:
             continue  # a default utilization without a peak would only invent a peak

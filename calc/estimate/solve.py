@@ -10,7 +10,7 @@ import numpy as np
 from calc import data
 from calc.errors import InputError, checks_keywords
 from calc.estimate.consistency import _check, _check_finite
-from calc.estimate.defaults import _apply_default, _missing, _modelled_utilization
+from calc.estimate.defaults import _apply_default, _missing, _modelled_utilization, _published_tokens
 from calc.estimate.inputs import _UNIT, _base, _canonical, _read_inputs, _read_rtol, _units
 from calc.estimate.result import Estimate, Item
 from calc.estimate.shape import _from_model
@@ -89,6 +89,7 @@ def estimate(*, rtol: float | None = None, model=None, layout=None, utilization_
     ('modelled', 1.0)
     """
     rtol = _read_rtol(rtol)
+    run_tokens = _published_tokens(model, known)
     known, step, from_shape, rescaled, tuned, counted = _model_inputs(model, layout, lora_rank, known, rtol,
                                                                       searched=utilization_model is None)
     known, price_how = _price_input(known, chips_per_node)
@@ -102,7 +103,7 @@ def estimate(*, rtol: float | None = None, model=None, layout=None, utilization_
     _warn_inputs(items, warnings, extremes)
     dense = not ("params" in given and "active_params" in given)
     with np.errstate(all="ignore"):  # overflow is caught below and reported by name, not as a RuntimeWarning
-        plan = _apply_defaults(values, items, dense, rtol, hw, shape_for_utilization, precision)
+        plan = _apply_defaults(values, items, dense, rtol, hw, shape_for_utilization, precision, run_tokens)
         steps = _derive(plan, values, items, given)
         _warn_results(items, warnings, extremes, "finetune" in text)
         undetermined = {n: _missing(n, items, hw) for n in QUANTITIES if n not in items}
@@ -202,13 +203,14 @@ def _flop_count_item(items, text) -> None:
         items["flop_per_param_token"] = Item(d.value.to(_UNIT["flop_per_param_token"]), "default", d.source)
 
 
-def _apply_defaults(values, items, dense, rtol, hw, shape, precision):
+def _apply_defaults(values, items, dense, rtol, hw, shape, precision, tokens=None):
     """The plan of the relations, once every default that nothing determines is applied (one at a time, so
-    derived values can wait); over-determined inputs checked on the way."""
+    derived values can wait); over-determined inputs checked on the way. ``tokens``: a named model's published
+    tokens, taken where nothing else determines them."""
     while True:
         plan = _plan(frozenset(values), dense)
         _check(plan, values, items, rtol)
-        applied = _apply_default(plan.undetermined, values, items, hw, shape, precision)
+        applied = _apply_default(plan.undetermined, values, items, hw, shape, precision, tokens)
         if applied is None:
             return plan
         name, item = applied

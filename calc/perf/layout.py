@@ -20,6 +20,7 @@ from typing import NamedTuple
 from calc.architecture import Transformer
 from calc.display import counted, number
 from calc.errors import InputError, did_you_mean, nearest
+from calc.memory import sequence_parallel_on
 from calc.reader import whole
 from calc.vocabulary import RECOMPUTE, ZERO_STAGES  # recomputation modes and ZeRO stages, defined there
 
@@ -419,7 +420,7 @@ def resolve(layout: Layout, model: Transformer, chips: int) -> Sizes:
     if layout.schedule == "deepspeed" and virtual > 1:
         raise InputError("virtual_stages", f"DeepSpeed's pipeline engine does not interleave stages; got {virtual} "
                                            "virtual stages (use 1, or schedule 1f1b)")
-    sequence_parallel = (tensor > 1) if layout.sequence_parallel is None else bool(layout.sequence_parallel)
+    sequence_parallel = sequence_parallel_on(tensor, layout.sequence_parallel)  # the one default, as memory's
     return Sizes(tensor, pipeline, context, expert, virtual, micro_batch, global_batch, sequence, data_parallel,
                  micro_batches, float(max(stages)), stages, sequence_parallel, dualpipe, expert_tensor)
 

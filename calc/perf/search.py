@@ -45,6 +45,7 @@ class Search:
     refused: int | None  # faster than the fastest that fits, but did not fit in memory (None: not counted)
     why: str
     ties: int | None = 0  # layouts left out because a simpler one listed takes the same time and memory
+    least: Step | None = None  # none fits: the layout tried that needs least memory (what the answer says of it)
 
 
 def divisors(x: int) -> list[int]:
@@ -223,7 +224,8 @@ def search(model, hardware, chips, global_batch: int, *, sequence: int | None = 
                f"that divides the {model.heads} heads; pipeline: a divisor of the {model.layers} layers or a power of "
                f"two); {larger} would leave layouts to try")
         return Search([], 0, 0, why, 0)
-    return Search(fitting[:top], tried, refused, why_fastest(fitting, walk.unfit), ties)
+    least = None if fitting or not walk.unfit else min(walk.unfit, key=lambda st: st.memory_bytes)
+    return Search(fitting[:top], tried, refused, why_fastest(fitting, walk.unfit), ties, least)
 
 
 class _Walk:

@@ -32,7 +32,7 @@ from calc.perf.memo import IdentityMemo
 from calc.perf.memory import has_runtime, memory_parts, memory_per_chip
 from calc.perf.pipeline import bubble, stage_transfers
 from calc.perf.system import Chip, build_chip, resolve_hardware, runs_flash_attention
-from calc.reader import MAX_WHOLE, read_chips
+from calc.reader import MAX_WHOLE, read_chips, read_count
 from calc.units import Q_, parse_quantity
 
 PARTS = ("matmuls", "attention core", "memory-bound operations", "recomputation", "tensor-parallel communication",
@@ -212,10 +212,28 @@ def as_layout(layout: Layout | None, fields: dict) -> Layout:
                                    f" the layout's fields are {', '.join(Layout.__dataclass_fields__)}")
     if layout is None:
         try:
-            return Layout(**fields)
+            layout = Layout(**fields)
         except TypeError as exc:
             raise InputError("layout", f"{exc}; the layout's fields are {', '.join(Layout.__dataclass_fields__)}") from None
-    return replace(layout, **fields) if fields else layout
+    elif fields:
+        layout = replace(layout, **fields)
+    return _counted(layout)
+
+
+# the counts of a layout (zero is a ZeRO stage, checked by name in calc.perf.layout.check_options)
+_COUNTS = ("tensor", "pipeline", "context", "expert", "expert_tensor", "virtual_stages", "micro_batch",
+           "global_batch", "sequence", "zero_group")
+
+
+def _counted(layout: Layout) -> Layout:
+    """``layout`` with each count read by the one rule of a count at a door (``calc.reader.read_count``, as
+    ``whole_chips`` reads the chips): tensor=8.0 is 8, as chips=1024.0 is 1,024; beyond 2^53 refused by name."""
+    changes = {}
+    for name in _COUNTS:
+        v = getattr(layout, name)
+        if v is not None and not (type(v) is int and 1 <= v <= MAX_WHOLE):
+            changes[name] = read_count(name, v)
+    return copied(layout, **changes) if changes else layout
 
 
 _FLOP = IdentityMemo(4096)  # (model; sequence) -> FLOP per token: hashing a shape costs more than a lookup

@@ -775,13 +775,9 @@ def _limits(limits: tuple, ttft: float, tpot: float) -> dict:
 def _name(s: Setup) -> str:
     """The first row of data/architectures.csv of ``s.model``'s shape (rows may share one: Llama 3 8B and Llama 3.1
     8B), else "custom"; ``_with_engine`` names the row the user named instead."""
-    return _names().get(s.model, "custom")
+    from calc.architecture import row_of
 
-
-@lru_cache(maxsize=1)
-def _names() -> dict:
-    from calc.architecture import published
-    return {t: name for name, (t, _) in reversed(list(published().items()))}  # the first row of a shape
+    return row_of(s.model) or "custom"
 
 
 @lru_cache(maxsize=64)
