@@ -86,7 +86,7 @@ def _default(name: str):
         st.session_state["layouts_why"] = match
         return match[0] if match else "GPT-3 175B"
     if name == "hardware":
-        return scenario["hardware"] if scenario.get("hardware") in hw_names else "H100 SXM5"
+        return session.scenario_hardware(hw_names)
     if name == "chips":
         try:
             chips = calc.estimate(chips=scenario["chips"]).chips.m_as("chip")

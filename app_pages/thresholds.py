@@ -96,8 +96,7 @@ if "th_chips" not in st.session_state:  # the scenario's cluster when it has one
 chips = c2.text_input("Cluster size (chips)", key="th_chips",
                       help="Your Estimate scenario's chip count when it has one; e.g. `100k` or `100000`.")
 if "th_hw" not in st.session_state:  # the scenario's hardware when it names a known chip, else the H100
-    own_hw = session.get().get("hardware")
-    st.session_state["th_hw"] = own_hw if own_hw in data.hardware_table() else "H100 SXM5"
+    st.session_state["th_hw"] = session.scenario_hardware(data.hardware_table())
 hardware = c3.selectbox("Cluster hardware", list(data.hardware_table()), key="th_hw",
                         help="Your Estimate scenario's hardware when it has one.")
 session.keep(PAGE, {name: str(st.session_state[key]) for name, key in FIELDS.items()})
