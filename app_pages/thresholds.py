@@ -125,7 +125,8 @@ cluster = n_chips if isinstance(n_chips, calc.InputError) else _checked("chips",
                                                                         lambda t: cluster_crossings(t, hardware))
 bad = [e for e in (runs, cluster) if isinstance(e, calc.InputError)]
 if bad:
-    said = [f"{LABELS.get(e.field, e.field)}: {e.message}" for e in bad]
+    typed = {"compute": compute, "chips": chips}  # an empty field's line names it already ("Training compute is empty")
+    said = [e.message if not typed[e.field].strip() else f"{LABELS.get(e.field, e.field)}: {e.message}" for e in bad]
     st.error(escape(said[0]) if len(said) == 1 else "\n".join(f"- {escape(x)}" for x in said))
     st.stop()
 rows = [{"Rule": c.threshold.name, "Status": c.threshold.status, "Measure": c.measure,
