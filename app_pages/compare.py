@@ -39,7 +39,8 @@ SHORT_VENDOR = {"Amazon Web Services": "AWS", "Google Cloud": "GCP", "Microsoft 
 names = st.multiselect("Accelerators", list(data.hardware_table()), default=list(DEFAULT_LINEUP), key="compare_hw")
 rows, problems, unmodelled, layouts = [], [], {}, []
 CHIP = "\u2063chip\u2063"  # where a reason names the chip: "this chip" or "these chips" once the chips are counted
-PER_CHIP = {"peak": "/chip", "chip_hours": " chip-hours", "price": "/chip-h"}  # said once, in the header: 1440 px fit
+PER_CHIP = {"peak": "/chip", "chip_hours": " chip-hours"}  # said once, in the header: 1440 px fit
+# (the price keeps its unit, as the Estimate page shows it: its header is cut to "Price", and "$3.90" read bare)
 shape = session.known_shape()  # a known shape: each chip's utilization is its own fastest layout's
 if shape and "utilization" not in used:
     # which shape and why, seen (doors23b: 70e9 params and 2T tokens were modelled as Llama 2 70B unsaid, and

@@ -86,7 +86,7 @@ def _default(name: str):
         st.session_state["layouts_why"] = match
         return match[0] if match else "GPT-3 175B"
     if name == "hardware":
-        return scenario["hardware"] if scenario.get("hardware") in hw_names else "H100 SXM5"
+        return session.scenario_hardware(hw_names)
     if name == "chips":
         try:
             chips = calc.estimate(chips=scenario["chips"]).chips.m_as("chip")
@@ -320,8 +320,9 @@ c1, c2, c3, c4, c5 = st.columns(5)
 name = c1.selectbox("Model", list(shapes), key="layouts_model", on_change=_follow_model)
 st.session_state["layouts_model_was"] = name
 hardware = c2.selectbox("Accelerator", hw_names, key="layouts_hw")
-chips = c3.number_input("Chips", min_value=1, max_value=LARGEST, step=8, key="layouts_chips")
-batch = c4.number_input("Global batch (sequences)", min_value=1, max_value=LARGEST, step=64, key="layouts_batch")
+# no max_value: above it the browser put the last value back, unsaid (999,999,999 chips); the page says it below
+chips = c3.number_input("Chips", min_value=1, step=8, key="layouts_chips")
+batch = c4.number_input("Global batch (sequences)", min_value=1, step=64, key="layouts_batch")
 model = shapes[name][0]
 if why and why[0] == name:
     basis = st.session_state.get("layouts_batch_for")
@@ -331,7 +332,12 @@ if why and why[0] == name:
     st.caption(f"Model: your scenario's (Estimate page), {name}, {why[1]}{escape(batch_words, limit=300)}.")
 if (basis := matmul_basis(hardware))["basis"] != "measured":  # as the Serving page and the command line say it
     st.caption(f"Matmul rate: {escape(basis['note'], limit=400)}.")
-sequence = c5.number_input("Sequence (tokens)", min_value=1, max_value=LARGEST, step=512, key="layouts_sequence")
+sequence = c5.number_input("Sequence (tokens)", min_value=1, step=512, key="layouts_sequence")
+too_large = [f"**{label_}**: expected a whole number from 1 to {LARGEST:,}; got {value:,}" for label_, value in
+             (("Chips", chips), ("Global batch (sequences)", batch), ("Sequence (tokens)", sequence)) if value > LARGEST]
+if too_large:  # each field above its bound said, all at once, as a link's is (``_read``)
+    top.error("\n".join(f"- {x}" for x in too_large) if len(too_large) > 1 else too_large[0])
+    st.stop()
 if (door_words := door_batch_words(name, hardware, chips, batch, sequence)):  # one question, one answer: or said
     st.caption(escape(door_words, limit=600))
 

@@ -539,7 +539,9 @@ if life is not None:
             here = pd.DataFrame([{"params": life.params.m_as("param"), "usd": opt.given_cost.lifetime_cost.m_as("USD"),
                                   "text": f"{st.session_state['lt_model']}: {show('cost', opt.given_cost.lifetime_cost)}"}])
             size_lines = alt.Chart(both).mark_line(point=alt.OverlayMarkDef(size=18)).encode(  # each size served: a point
-                x=alt.X("params:Q", scale=alt.Scale(type="log", nice=False), axis=charts.count_axis("Parameters")),
+                # padded: the dot of this model at the domain's edge was cut in half by the plot's border (pages24)
+                x=alt.X("params:Q", scale=alt.Scale(type="log", nice=False, padding=12),
+                        axis=charts.count_axis("Parameters")),
                 y=alt.Y("usd:Q", axis=charts.money_axis("Training + serving", log=spread),
                         scale=alt.Scale(type="log") if spread else alt.Scale(zero=False)),
                 color=alt.Color("rule:N", title=None, legend=alt.Legend(orient="bottom", columns=1),

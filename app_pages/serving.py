@@ -33,7 +33,7 @@ from calc.serve import (
     time_limit,
     tpot_said,
 )
-from calc.serve.load import CHIP_BASIS, default_precision, multiplied_note
+from calc.serve.load import CHIP_BASIS, default_precision, multiplied_note, speculative
 from calc.serve.terms import matmul_basis
 from calc.vocabulary import precision_name
 
@@ -217,32 +217,69 @@ def _options(tensor: str, precision: str, kv: str, prompt: int, gen: int, disagg
                 draft_tokens=draft or None, accepted_tokens=accepted or None)
 
 
+def _load_problems(concurrency: str, ttft: str, tpot: str, rate: str) -> list[calc.InputError]:
+    """Each limit or rate typed beside a load that does not read it (a limit read 'within limits', a rate 'at a request
+    rate'), one error each: said, never dropped. The one check of it, before the answer (the page lists it with every
+    other field that does not read) and in it."""
+    said = []
+    if rate and concurrency != RATE:
+        said.append(calc.InputError("request_rate", f"a request rate is read with requests in flight {RATE!r}; choose "
+                                                    "it, or clear the rate"))
+    if concurrency != LIMITS:
+        said += [calc.InputError(k, f"limits are read with requests in flight {LIMITS!r}; choose it, or clear the limit")
+                 for k, v in (("ttft_limit", ttft), ("tpot_limit", tpot)) if v]
+    return said
+
+
+def _field_problems(name: str, hardware: str, concurrency: str, ttft: str, tpot: str, rate: str, price: str, draft: str,
+                    accepted: str) -> list[calc.InputError]:
+    """Every typed field that does not read, each by the reader every door uses (``time_limit``, ``read_request_rate``,
+    ``read_price``, ``speculative``), and each limit or rate beside a load that does not read it: all at once, as the
+    Estimate page lists its fields (a TPOT '40' with no unit was hidden behind the rate's clash)."""
+    from calc.prices import read_price
+
+    checks = [("ttft_limit", ttft, lambda t: time_limit("ttft_limit", t)),
+              ("tpot_limit", tpot, lambda t: time_limit("tpot_limit", t)),
+              ("request_rate", rate, read_request_rate),
+              ("price", price, lambda t: read_price(t, data.hardware(hardware)))]
+    said, unread = [], set()
+    for field, text, read in checks:
+        if text:
+            try:
+                read(text)
+            except calc.InputError as exc:
+                said.append(calc.InputError(field, exc.message))
+                unread.add(field)
+    if draft or accepted:
+        try:
+            speculative(shapes[name][0], draft or None, accepted or None, name)
+        except calc.InputError as exc:
+            said.append(exc)
+    said += [e for e in _load_problems(concurrency, ttft, tpot, rate) if e.field not in unread]
+    order = list(FIELDS)  # in the order of the fields on screen
+    return sorted(said, key=lambda e: order.index(e.field) if e.field in order else len(order))
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
 def _answer(name, hardware, chips, tensor, precision, kv, prompt, gen, disaggregated, adp, experts, engine, draft,
             accepted, concurrency, limits, rate="", price=""):
     options = _options(tensor, precision, kv, prompt, gen, disaggregated, adp, experts, engine, draft, accepted)
     options["price"] = price or None  # this chip's price per chip-hour; empty: its public price (data/prices.csv)
     ttft, tpot, stat = limits
+    clash = _load_problems(concurrency, ttft, tpot, rate)
+    if clash:  # a limit or a rate beside a load that does not read it: said, never dropped
+        raise clash[0]
     if concurrency == RATE:
         if not rate:
             raise calc.InputError("request_rate", "give a request rate (such as 4/s) for requests in flight "
                                                   f"{RATE!r}, or choose another number of requests in flight")
-        if ttft or tpot:
-            raise calc.InputError("ttft_limit" if ttft else "tpot_limit", f"limits are read with requests in flight "
-                                                                          f"{LIMITS!r}; choose it, or clear the limit")
         return serve(name, hardware, chips, **options, request_rate=rate)
-    if rate:  # a rate beside a load that does not read it: said, never dropped
-        raise calc.InputError("request_rate", f"a request rate is read with requests in flight {RATE!r}; choose it, "
-                                              "or clear the rate")
     given = {k: v for k, v in (("ttft_limit", ttft), ("tpot_limit", tpot)) if v}
     if concurrency == LIMITS:
         if not given:
             raise calc.InputError("tpot_limit", "give a TTFT or TPOT limit (such as 40 ms) for the best load "
                                                 "within limits, or choose another number of requests in flight")
         return serve(name, hardware, chips, **options, **given, limit_statistic=stat)
-    if given:  # a limit beside a load that does not read it: said, never dropped
-        raise calc.InputError(next(iter(given)), f"limits are read with requests in flight {LIMITS!r}; choose it, "
-                                                 "or clear the limit")
     load = {} if concurrency == SATURATING else {"concurrency": int(concurrency)}
     return serve(name, hardware, chips, **options, **load)
 
@@ -430,16 +467,35 @@ def _typed(*keys: str) -> bool:
     return any(str(st.session_state.get(k) or "").strip() for k in keys)
 
 
+LIMIT_KEYS, RATE_KEYS = ("serving_ttft_limit", "serving_tpot_limit"), ("serving_request_rate",)
+AUTO_LOAD, LOAD_SAID = "serving_load_auto", "serving_load_said"  # the load before the page chose one; what it said
+
+
+def _switch_load(load: str, why: str) -> None:
+    """Choose ``load`` for the user, remembering the load it replaced (the first, while the page keeps choosing), and
+    say so under the fields."""
+    k = st.session_state
+    if k.get(AUTO_LOAD) is None:
+        k[AUTO_LOAD] = k["serving_concurrency"]
+    k["serving_concurrency"] = load
+    k[LOAD_SAID] = (load, f"Requests in flight set to {load!r} {why}.")
+
+
+def _load_chosen() -> None:
+    """The load chosen by the user: kept (no field typed or cleared changes it back), and nothing said of it."""
+    st.session_state[AUTO_LOAD] = st.session_state[LOAD_SAID] = None
+
+
 def _link_load(problems: list[str]) -> None:
     """A link with a limit (or a rate) and no load that reads it is read as the command line reads --tpot-limit
     alone: the load 'within limits' (or 'at a request rate'). '?serving.tpot_limit=40+ms' opened in red ("choose
     it, or clear the limit"), as a limit typed used to (``_load_for``); a load the link gives is kept."""
     given = "concurrency" in session.view(PAGE) and not any(p.startswith(f"{PAGE}.concurrency:") for p in problems)
     if not given and st.session_state["serving_concurrency"] == SATURATING:
-        if _typed("serving_ttft_limit", "serving_tpot_limit"):
-            st.session_state["serving_concurrency"] = LIMITS
-        elif _typed("serving_request_rate"):
-            st.session_state["serving_concurrency"] = RATE
+        if _typed(*LIMIT_KEYS):
+            _switch_load(LIMITS, "for the link's limit")
+        elif _typed(*RATE_KEYS):
+            _switch_load(RATE, "for the link's rate")
 
 
 def _scenario_note() -> tuple | None:
@@ -507,7 +563,7 @@ prompt = d3.number_input("Input tokens per request", min_value=1, max_value=LARG
 gen = d4.number_input("Output tokens per request", min_value=1, max_value=LARGEST, step=100, key="serving_output")
 concurrency = d5.selectbox("Requests in flight", [SATURATING, LIMITS, RATE, "1", "8", "32", "64", "128", "256",
                                                    "512", "1024"],
-                           key="serving_concurrency", help="'saturating': as many as the memory holds (or the serving engine's sequence limit allows), as a "
+                           key="serving_concurrency", on_change=_load_chosen, help="'saturating': as many as the memory holds (or the serving engine's sequence limit allows), as a "
                            "throughput benchmark runs (the TTFT of the step alone); a number: a closed loop of as many "
                            "clients, each sending its next request as its last one ends (the TTFT with its wait for the "
                            "step in progress and the token budget); 'within limits': the layout and load with the most "
@@ -517,16 +573,29 @@ l1, l2, l3, l4 = st.columns(4)
 
 
 def _load_for(load: str, *keys: str) -> None:
-    """A limit (or a rate) typed while the load is still the default 'saturating' chooses the load that reads it: the
-    first thing a user types was answered in red ("choose it, or clear the limit"). So does one typed while the load
-    waits for its own value ('within limits' with no limit left, 'at a request rate' with no rate): a rate typed after
-    the limits were cleared was kept unread under "Type a ... limit", a "4 GB" never said. A load chosen is kept, and
-    said."""
-    now = st.session_state.get("serving_concurrency")
-    waiting = now == LIMITS and not _typed("serving_ttft_limit", "serving_tpot_limit") or \
-        now == RATE and not _typed("serving_request_rate")
-    if (now == SATURATING or waiting) and _typed(*keys):
-        st.session_state["serving_concurrency"] = load
+    """A limit (or a rate) typed chooses the load that reads it, as the command line reads --tpot-limit or
+    --request-rate alone: where the load is still the default 'saturating', where the page chose it (a limit typed,
+    then a rate: the rate was refused, "choose it, or clear the rate"), or where it waits for its own value ('within
+    limits' with no limit left). A load the user chose is kept, and the clash said. When the field that chose the load
+    is cleared, the load goes back to the one it replaced (or to the other field's, if that is typed): cleared, the
+    page stayed on 'within limits' under "Type a ... limit" and checked no other field."""
+    k = st.session_state
+    now, auto = k.get("serving_concurrency"), k.get(AUTO_LOAD)
+    waiting = now == LIMITS and not _typed(*LIMIT_KEYS) or now == RATE and not _typed(*RATE_KEYS)
+    if _typed(*keys):
+        if now != load and (now == SATURATING or waiting or auto is not None):
+            _switch_load(load, "for the limit typed" if load == LIMITS else "for the rate typed")
+        return
+    own = LIMIT_KEYS if load == LIMITS else RATE_KEYS
+    if auto is None or now != load or _typed(*own):  # chosen by the user, or another of its fields still typed
+        return
+    other, other_keys = (RATE, RATE_KEYS) if load == LIMITS else (LIMITS, LIMIT_KEYS)
+    if _typed(*other_keys):
+        _switch_load(other, "for the rate typed" if other == RATE else "for the limit typed")
+        return
+    k["serving_concurrency"], k[AUTO_LOAD] = auto, None
+    k[LOAD_SAID] = (auto, f"Requests in flight back to {auto!r}: the "
+                          f"{'limit' if load == LIMITS else 'rate'} that chose {load!r} was cleared.")
 
 
 ttft_limit = l1.text_input("Time-to-first-token limit", key="serving_ttft_limit", placeholder="e.g. 2 s",
@@ -581,23 +650,44 @@ session.keep(PAGE, {n: _text(kind, st.session_state[key]) for n, (key, kind) in 
 
 args = (name, hardware, int(chips), tensor, precision, kv, int(prompt), int(gen), bool(disaggregated), bool(adp),
         experts, engine, draft.strip(), accepted.strip())
-# the choice made, its value not typed yet: a line asking for it, not a red error before the user could type it
-# (only where nothing else typed waits unread: a rate beside 'within limits' is said by _answer, never dropped)
-if concurrency == LIMITS and not (ttft_limit.strip() or tpot_limit.strip() or request_rate.strip()):
-    top.info("Type a time-to-first-token or time-per-output-token limit below (such as 40 ms): the page then "
-             "finds the layout and load with the most tokens/s per chip within it.")
+loaded = st.session_state.get(LOAD_SAID)
+if loaded and loaded[0] == concurrency:  # the load the page chose (or went back to), said while it stands
+    (l4 if loaded[0] == RATE else l1).caption(loaded[1])  # the page's own words, no field's text
+
+
+def _said(problems: list[calc.InputError]) -> str:
+    """Errors as Markdown, each field named by this page's label (calc.serve names its parameters): one alone as a
+    line, several as a list, as the Estimate page lists its fields."""
+    lines = []
+    for exc in problems:
+        where = LABELS.get(exc.field)
+        said = _in_labels(exc.message if where else str(exc))
+        lines.append(f"**{where}**: {escape(said, limit=600)}" if where else escape(said, limit=600))
+    return lines[0] if len(lines) == 1 else f"{len(lines)} fields do not read:\n" + "\n".join(f"- {x}" for x in lines)
+
+
+limits = (ttft_limit.strip(), tpot_limit.strip(), statistic)
+problems = _field_problems(name, hardware, concurrency, ttft_limit.strip(), tpot_limit.strip(), request_rate.strip(),
+                           price.strip(), draft.strip(), accepted.strip())
+if problems:  # every field that does not read, at once
+    top.error(_said(problems))
     st.stop()
-if concurrency == RATE and not (request_rate.strip() or ttft_limit.strip() or tpot_limit.strip()):
-    top.info("Type a request rate below (such as 4/s): the page then gives the latencies of requests arriving "
+# the choice made, its value not typed yet: a line asking for it, not a red error before the user could type it; the
+# other fields still checked, by the saturating answer (a price of -3 typed meanwhile was never said)
+if concurrency == LIMITS and not (limits[0] or limits[1]) or concurrency == RATE and not request_rate.strip():
+    top.info("Type a time-to-first-token or time-per-output-token limit below (such as 40 ms): the page then "
+             "finds the layout and load with the most tokens/s per chip within it." if concurrency == LIMITS else
+             "Type a request rate below (such as 4/s): the page then gives the latencies of requests arriving "
              "at that rate.")
+    try:
+        _answer(*args, SATURATING, ("", "", statistic), "", price.strip())
+    except calc.InputError as exc:
+        top.error(_said([exc]))
     st.stop()
 try:
-    s = _answer(*args, concurrency, (ttft_limit.strip(), tpot_limit.strip(), statistic), request_rate.strip(),
-                price.strip())
+    s = _answer(*args, concurrency, limits, request_rate.strip(), price.strip())
 except calc.InputError as exc:  # named by the field's label on this page, not by calc.serve's parameter name
-    where = LABELS.get(exc.field)
-    said = _in_labels(exc.message if where else str(exc))
-    top.error(f"**{where}**: {escape(said, limit=600)}" if where else escape(said, limit=600))
+    top.error(_said([exc]))
     st.stop()
 
 context_note = shapes[name][0].sequence_note(int(prompt) + int(gen), "input + output tokens of a request")

@@ -225,6 +225,17 @@ def estimate(known: dict) -> calc.Estimate:
     return calc.estimate(**known, utilization_model=shape[0] if shape else sent and sent[1])
 
 
+CHIP = "H100 SXM5"  # the chip a page starts from when the scenario names none it can use
+
+
+def scenario_hardware(choices) -> str:
+    """The accelerator a page starts from: the scenario's where ``choices`` (the page's chips) holds it, else the
+    H100 SXM5. The one default of the pages' chip fields (the Model shape page's memory section opened on the H100
+    with the scenario on V100 SXM2, where Parallel layouts followed it)."""
+    own = get().get("hardware")
+    return own if own in choices else CHIP
+
+
 SENT = "shape_sent"  # the shape the Model shape page sent that no published name stands for (not in the URL)
 
 

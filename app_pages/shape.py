@@ -234,8 +234,9 @@ st.caption("kaplan2020: 6N; palm2022: model FLOP, 6N + 12·L·H·Q·T (what MFU 
 
 st.subheader("Memory per chip")
 c1, c2, c3, c4, c5 = st.columns(5)
-hardware = c1.selectbox("Accelerator", list(data.hardware_table()), index=list(data.hardware_table()).index("H100 SXM5"),
-                        key="shape_hw")
+chip_names = list(data.hardware_table())  # the scenario's chip first, as every page starts from it
+hardware = c1.selectbox("Accelerator", chip_names, index=chip_names.index(session.scenario_hardware(chip_names)),
+                        key="shape_hw", help="Your Estimate scenario's accelerator when it names one, else the H100 SXM5")
 recompute = c2.selectbox("Recomputation", RECOMPUTE, index=RECOMPUTE.index("full"), key="shape_recompute")
 zero = c3.selectbox("ZeRO stage", [0, 1, 2, 3], index=3, key="shape_zero")
 states = c4.selectbox("Model states as", STATES, index=0, key="shape_states",

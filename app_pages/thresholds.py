@@ -96,20 +96,38 @@ if "th_chips" not in st.session_state:  # the scenario's cluster when it has one
 chips = c2.text_input("Cluster size (chips)", key="th_chips",
                       help="Your Estimate scenario's chip count when it has one; e.g. `100k` or `100000`.")
 if "th_hw" not in st.session_state:  # the scenario's hardware when it names a known chip, else the H100
-    own_hw = session.get().get("hardware")
-    st.session_state["th_hw"] = own_hw if own_hw in data.hardware_table() else "H100 SXM5"
+    st.session_state["th_hw"] = session.scenario_hardware(data.hardware_table())
 hardware = c3.selectbox("Cluster hardware", list(data.hardware_table()), key="th_hw",
                         help="Your Estimate scenario's hardware when it has one.")
 session.keep(PAGE, {name: str(st.session_state[key]) for name, key in FIELDS.items()})
 if compute.strip() == EXAMPLE and session.compute() is None:
     c1.caption("An example, Llama 3.1 405B's compute, not your run's: your Estimate scenario gives no compute "
                "(parameters and tokens, or the compute itself).")
-try:
-    runs = run_crossings(compute)
-    cluster = cluster_crossings(chips, hardware)
-    n_chips = read_chips(chips)  # a cluster: a whole number of chips, at least one
-except calc.InputError as exc:  # said by the field's label, as the other pages say theirs ("chips: ..." was the name)
-    st.error(escape(f"{LABELS.get(exc.field, exc.field)}: {exc.message}"))
+EMPTY = {"compute": "give the run's training compute, e.g. 10^26 FLOP", "chips": "give the number of chips, e.g. 100k"}
+
+
+def _checked(name: str, text: str, read):
+    """``read(text)``, or the InputError saying why not, named by ``name``: an empty field said in words ("Training
+    compute is empty: give ..."), not as the reader's 'got an empty value'."""
+    if not text.strip():
+        return calc.InputError(name, f"{LABELS[name].split(' (')[0]} is empty: {EMPTY[name]}")
+    try:
+        return read(text)
+    except calc.InputError as exc:
+        return exc
+
+
+# every field checked, each by its own reader, and every one that does not read said at once (the compute's error hid
+# a cluster of 1.5, 'lots' or -1 chips until it was fixed), each by its label, as the Estimate page lists its fields
+runs = _checked("compute", compute, run_crossings)
+n_chips = _checked("chips", chips, read_chips)  # a cluster: a whole number of chips, at least one
+cluster = n_chips if isinstance(n_chips, calc.InputError) else _checked("chips", chips,
+                                                                        lambda t: cluster_crossings(t, hardware))
+bad = [e for e in (runs, cluster) if isinstance(e, calc.InputError)]
+if bad:
+    typed = {"compute": compute, "chips": chips}  # an empty field's line names it already ("Training compute is empty")
+    said = [e.message if not typed[e.field].strip() else f"{LABELS.get(e.field, e.field)}: {e.message}" for e in bad]
+    st.error(escape(said[0]) if len(said) == 1 else "\n".join(f"- {escape(x)}" for x in said))
     st.stop()
 rows = [{"Rule": c.threshold.name, "Status": c.threshold.status, "Measure": c.measure,
          "Ratio to the line": number(c.ratio), "Crosses": "yes" if c.crosses else "no"} for c in runs + cluster]

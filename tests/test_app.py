@@ -369,3 +369,15 @@ def test_a_warning_names_the_field_by_its_label():
     assert any(w.startswith("**Grid carbon intensity (kg CO2e per kWh)**: 400 kg CO2e/kWh is above coal")
                for w in shown), shown
     assert not any("carbon_intensity" in w for w in shown), shown
+
+
+def test_a_shape_sent_from_model_shape_is_asked_only_for_its_tokens():
+    # fresh-eyes walk (pages24): llama-3-8b.json uploaded on Model shape, "Estimate a run of this shape": Estimate
+    # filled 8.03 Gparam yet asked "Give the model's size: its parameters and training tokens..."
+    at = open_page("app_pages/shape.py")
+    config = (Path(__file__).resolve().parents[1] / "data" / "configs" / "llama-3-8b.json").read_bytes()
+    at.file_uploader(key="shape_config").set_value(("llama-3-8b.json", config, "application/json")).run()
+    at.button(key="shape_to_estimate").click().run()
+    assert not at.exception and at.text_input(key="in_params").value.startswith("8.03")
+    said = " ".join(_plain(i.value) for i in at.info)
+    assert "Give the training tokens" in said and "its parameters and training tokens" not in said, said

@@ -364,3 +364,19 @@ def test_a_published_run_s_shape_and_chips_from_a_link_give_the_command_line_s_a
     said = " ".join(c.value.replace("\\", "") for c in at.caption)
     assert "this page searches the 1,536 sequences of 4,096 tokens" in said
     assert "search 15,360 sequences of 4,096 tokens for DeepSeek-V3 on 2,048 H100 SXM5 (the published run's" in said
+
+
+def test_a_count_above_the_fields_bound_is_said_not_put_back_unsaid():
+    # fresh-eyes walk (pages24): Chips typed as 999999999 (above 10,000,000) went back to the last value in the browser,
+    # with no word; now the field takes it and the page says its bound, then answers again once it is back within it
+    at = _open(**LINK)
+    at.number_input(key="layouts_chips").set_value(999_999_999).run()
+    assert not at.exception and len(at.error) == 1
+    said = at.error[0].value.replace("\\", "")
+    assert said == "**Chips**: expected a whole number from 1 to 10,000,000; got 999,999,999", said
+    at.number_input(key="layouts_sequence").set_value(20_000_000).run()
+    assert "- **Sequence (tokens)**: expected a whole number from 1 to 10,000,000; got 20,000,000" in \
+        at.error[0].value.replace("\\", "")
+    at.number_input(key="layouts_chips").set_value(512).run()
+    at.number_input(key="layouts_sequence").set_value(4096).run()
+    assert not at.error and at.metric and _url(at)["layouts.tensor"] == "4"  # the layout kept while it was said

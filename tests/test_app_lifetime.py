@@ -538,3 +538,13 @@ def test_a_scenarios_range_is_taken_at_its_median():
                for c in at.caption)
     r = calc.lifetime(params=median, tokens="1.4T", inference_tokens="2T token")
     assert _metrics(at)["Lifetime optimum"] == show("params", r.params, True)
+
+
+def test_the_size_chart_pads_its_x_axis_so_this_model_s_dot_is_whole():
+    # fresh-eyes walk (pages24): on "The size cheapest over this life" the "This model" dot at the right edge of the
+    # log x domain (nice off) was cut in half by the plot's border
+    at = open_page(PAGE)
+    charts = at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+    spec = next(json.loads(c.proto.spec) for c in charts if "Cheapest size" in c.proto.spec)
+    x = next(layer["encoding"]["x"] for layer in spec["layer"] if "scale" in layer["encoding"].get("x", {}))
+    assert x["scale"]["type"] == "log" and x["scale"]["padding"] >= 10, x["scale"]

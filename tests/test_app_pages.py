@@ -208,3 +208,10 @@ def test_compare_says_which_shape_it_models_and_why():
     (cap,) = [c.value.replace("\\", "") for c in at.caption if c.value.startswith("Utilization on each chip")]
     assert "for Llama 2 70B (the published run with its 70B params and 2T tokens; compare --model " \
            '"Llama 2 70B" models it alike on the command line)' in cap, cap
+
+
+def test_compare_s_price_says_its_unit_as_estimate_does():
+    # fresh-eyes walk (pages24): the "Price" column read "$3.90", where Estimate writes "$3.90/chip-h" (calc.display)
+    at = _open("app_pages/compare.py", params="70e9 param", tokens="1.4e12 token", chips="1024")
+    prices = [p for p in at.dataframe[0].value["Price per chip-hour"] if p != "—"]  # shown as "Price"
+    assert prices and all(re.fullmatch(r"\$\d+\.\d\d/chip-h", p) for p in prices), prices

@@ -717,3 +717,60 @@ def test_one_output_token_shows_no_time_per_output_token_and_the_price_basis():
     assert m.value == "none" and "no time between output tokens" in m.help
     text = " ".join(x.value.replace("\\", "") for x in at.markdown)
     assert "prefill per prompt token" in text and "a thousand requests of 1,000 input tokens and 1 output token" in text
+
+
+def test_a_cleared_limit_or_rate_gives_the_load_back_and_every_field_is_still_checked():
+    # fresh-eyes walk (pages24): '2 s' typed as the TTFT limit chose 'within limits'; cleared, the page stayed on it,
+    # showed only "Type a ... limit" and checked no other field (a price of -3 said nothing)
+    at = open_page(PAGE, **{**LINK, "serving.concurrency": "saturating"})
+    at.text_input(key="serving_ttft_limit").set_value("2 s").run()
+    assert at.selectbox(key="serving_concurrency").value == "within limits"
+    assert "set to 'within limits' for the limit typed" in " ".join(c.value for c in at.caption)
+    at.text_input(key="serving_ttft_limit").set_value("").run()
+    assert at.selectbox(key="serving_concurrency").value == "saturating" and not at.info and at.metric
+    assert "back to 'saturating'" in " ".join(c.value for c in at.caption)
+    at.text_input(key="serving_request_rate").set_value("4/s").run()
+    assert at.selectbox(key="serving_concurrency").value == "at a request rate" and not at.error
+    at.text_input(key="serving_request_rate").set_value("").run()
+    assert at.selectbox(key="serving_concurrency").value == "saturating" and at.metric
+    # a load the user chose is kept when its field is cleared, and the other fields are still checked under the prompt
+    at.selectbox(key="serving_concurrency").set_value("within limits").run()
+    at.text_input(key="serving_ttft_limit").set_value("2 s").run()
+    at.text_input(key="serving_ttft_limit").set_value("").run()
+    assert at.selectbox(key="serving_concurrency").value == "within limits" and at.info
+    at.text_input(key="serving_price").set_value("-3").run()
+    assert at.error and "Price per chip-hour" in at.error[0].value
+    at.text_input(key="serving_price").set_value("").run()
+    at.number_input(key="serving_input").set_value(1_000_000).run()  # more KV cache than the chips hold: said under it
+    assert at.info and "Type a time-to-first-token" in at.info[0].value
+    assert at.error and at.error[0].value.replace("\\", "").startswith("**Input tokens per request**:")
+
+
+def test_a_rate_typed_beside_a_limit_chooses_its_load_and_every_unread_field_is_said_at_once():
+    # fresh-eyes walk (pages24): with a TTFT limit (the load chosen for it), a rate typed was refused, "a request
+    # rate is read with requests in flight 'at a request rate'; choose it, or clear the rate", where a limit typed
+    # chose its load; and that one error hid the others (a TPOT of 40 with no unit)
+    at = open_page(PAGE, errors_ok=True, **{**LINK, "serving.concurrency": "saturating"})
+    at.text_input(key="serving_ttft_limit").set_value("2 s").run()
+    at.text_input(key="serving_request_rate").set_value("4/s").run()
+    assert at.selectbox(key="serving_concurrency").value == "at a request rate"
+    assert "set to 'at a request rate' for the rate typed" in " ".join(c.value for c in at.caption)
+    said = at.error[0].value.replace("\\", "")
+    assert "Time-to-first-token limit" in said and "choose it, or clear the limit" in said
+    at.text_input(key="serving_tpot_limit").set_value("40").run()  # a limit typed chooses its load back
+    assert at.selectbox(key="serving_concurrency").value == "within limits"
+    at.text_input(key="serving_price").set_value("2 EUR").run()
+    said = at.error[0].value.replace("\\", "")
+    assert len(at.error) == 1 and "3 fields do not read" in said, said
+    for label in ("Time-per-output-token limit", "Request rate", "Price per chip-hour"):
+        assert f"**{label}**" in said
+    assert 'e.g. "40 ms"' in said and "EUR" in said
+    at.text_input(key="serving_ttft_limit").set_value("2 km").run()  # unreadable: said as such, not as a clash
+    said = at.error[0].value.replace("\\", "")
+    assert "km" in said and said.count("Time-to-first-token limit") == 1
+    # the limits cleared, the rate's load answers; the rate cleared, the load the page replaced comes back
+    for key in ("serving_ttft_limit", "serving_tpot_limit", "serving_price"):
+        at.text_input(key=key).set_value("").run()
+    assert not at.error and at.selectbox(key="serving_concurrency").value == "at a request rate"
+    at.text_input(key="serving_request_rate").set_value("").run()
+    assert at.selectbox(key="serving_concurrency").value == "saturating" and not at.error

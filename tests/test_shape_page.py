@@ -352,3 +352,16 @@ def test_a_scenario_file_uploaded_as_a_config_says_where_it_loads():
     not_scenario = json.dumps({"hidden_size": 4096}).encode()  # no model_type, and no scenario either: no hint
     at.file_uploader(key="shape_config").upload("x.json", not_scenario, "application/json").run()
     assert "looks like a scenario" not in at.error[0].value
+
+
+def test_the_memory_section_starts_from_the_scenario_s_chip():
+    # fresh-eyes walk (pages24): the scenario on V100 SXM2 (Parallel layouts, Serving, Cost and Thresholds followed it)
+    # opened the memory section on the H100 SXM5
+    from apppage import open_page
+
+    query = {"params": "175 Gparam", "tokens": "300 Gtoken", "hardware": "V100 SXM2", "chips": "1024"}
+    at = open_page("app_pages/shape.py", errors_ok=True, **query)
+    assert at.selectbox(key="shape_hw").value == "V100 SXM2"
+    assert open_page("app_pages/layouts.py", errors_ok=True, **query).selectbox(key="layouts_hw").value == "V100 SXM2"
+    assert open_page("app_pages/thresholds.py", errors_ok=True, **query).selectbox(key="th_hw").value == "V100 SXM2"
+    assert _page().selectbox(key="shape_hw").value == "H100 SXM5"  # no scenario: the H100
