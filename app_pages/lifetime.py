@@ -13,8 +13,8 @@ from calc.display import counted, escape, number, show, ticks
 from calc.errors import did_you_mean, folded
 from calc.lifetime import DEFAULT_LAW, compute_overhead, critical_fraction, curve, lifetime
 from calc.reader import read_value
+from calc.scaling import compute_optimal, laws
 from calc.scaling import law_name as canonical_law
-from calc.scaling import laws
 from calc.serve import footprint
 from calc.serve.load import CHIP_BASIS, multiplied_note
 from calc.service_life import LLAMA3, linear_rule, service_life
@@ -313,6 +313,13 @@ def _optimum():
     st.table(pd.DataFrame([{"Model": name, "Parameters": show("params", p.params, True),
                             "Training tokens": show("tokens", p.tokens, True),
                             "Tokens per parameter": number(p.tokens_per_param)} for name, p in rows]), hide_index=True)
+    if law_name == "hoffmann2022":  # fresh24: 78.6 tokens per parameter under it read as a slip beside ~20
+        other = compute_optimal(r.compute_optimal.training_compute, "besiroglu2024")
+        st.caption(f"The compute-optimal model under {law_name} trains on {number(r.compute_optimal.tokens_per_param)} "
+                   f"tokens per parameter at this loss, not the ~20 Chinchilla is known for: the law's printed "
+                   f"constants and the paper's own rule disagree (Besiroglu et al. 2024). Under besiroglu2024, their "
+                   f"refit (the Model shape page's law), the same compute is spent at "
+                   f"{number(other.tokens_per_param)} tokens per parameter.")
     st.table(pd.DataFrame([{"Model": name, "Training compute": show("compute", p.training_compute, True),
                             "Serving compute": show("compute", p.inference_compute, True),
                             "Lifetime compute": show("compute", p.lifetime_compute, True)} for name, p in rows]),
@@ -398,8 +405,9 @@ def _chip_changed() -> None:
 
 
 st.subheader("One model's life: training, then serving")
-st.caption("The training run priced as chip-hours x price (calc.estimate: 6 N D at its default utilization and the "
-           "chip's default price, or the chip-hour price given), and serving at the cost per token the serving model "
+st.caption("The training run priced as chip-hours x price (calc.estimate, as `estimate --model` prices it: the shape's "
+           "FLOP per token at the utilization modelled for its fastest layout on this chip, and the chip's default "
+           "price, or the chip-hour price given), and serving at the cost per token the serving model "
            "gives for this model on this chip (calc.serve: the chip group that serves cheapest, at its saturating batch or within the latency "
            "limit, 3 input tokens to 1 output).")
 f1, f2, f3, f4 = st.columns(4)
@@ -463,6 +471,17 @@ if life is not None:
     m[2].metric("Training + serving", show("cost", life.lifetime_cost))
     m[3].metric("Serving overtakes training", f"day {number(be)}" if be < 1e7 else "never",
                 help="the day on which serving has cost as much as the training run")
+    # fresh24: the section above answers at its own demand (2T by default), this one at tokens a day x days (73T):
+    # two optima side by side, unexplained
+    try:
+        asked = read_value("tokens", st.session_state["lt_demand"])
+    except calc.InputError:
+        asked = None
+    if asked is None or show("tokens", asked) != show("tokens", life.served_tokens):
+        st.caption(f"This section serves {show('tokens', life.served_tokens)} over the life (tokens per day x days); "
+                   f"the lifetime optimum above is asked at its own \"Tokens served over the model's life\", "
+                   f"{escape(st.session_state['lt_demand'], limit=40)}: set it to {show('tokens', life.served_tokens)} "
+                   "for the two to answer the same life.")
     c = life.cumulative(120)
     days = c["day"].m_as("day")
     # each line starts at $0 on day 0 and steps up by the training cost there (the order keeps the step vertical)

@@ -548,3 +548,18 @@ def test_the_size_chart_pads_its_x_axis_so_this_model_s_dot_is_whole():
     spec = next(json.loads(c.proto.spec) for c in charts if "Cheapest size" in c.proto.spec)
     x = next(layer["encoding"]["x"] for layer in spec["layer"] if "scale" in layer["encoding"].get("x", {}))
     assert x["scale"]["type"] == "log" and x["scale"]["padding"] >= 10, x["scale"]
+
+
+def test_the_page_says_why_its_ratio_is_not_twenty_and_which_demand_each_section_answers():
+    # fresh24: hoffmann2022's compute-optimal "78.6 tokens per parameter" read as a slip beside the Model shape page's
+    # ~20 (besiroglu2024), and the two sections' optima (2T served against 73T) sat side by side unexplained
+    at = open_page(PAGE)
+    r = calc.lifetime(params="13 Gparam", tokens="576 Gtoken", inference_tokens="2T token")
+    said = " ".join(c.value for c in at.caption).replace("\\", "")
+    assert f"trains on {calc.display.number(r.compute_optimal.tokens_per_param)} tokens per parameter" in said
+    assert "Besiroglu et al. 2024" in said and "19.6 tokens per parameter" in said
+    assert "This section serves 73T tokens over the life" in said and "set it to 73T tokens" in said
+    at.text_input(key="lt_demand").set_value("73T token").run()
+    assert "This section serves" not in " ".join(c.value for c in at.caption)
+    at.selectbox(key="lt_law").set_value("besiroglu2024").run()
+    assert "Besiroglu et al. 2024" not in " ".join(c.value for c in at.caption)
