@@ -152,7 +152,8 @@ def door_batch_words(name: str, hardware: str, chips: int, batch: int, sequence:
     if (door.sequences, door.sequence) == (int(batch), int(sequence)):
         return ""
     return (f"Global batch: this page searches the {counted(int(batch), 'sequence')} of {int(sequence):,} tokens set "
-            f"above; the command line's estimate (--model) and the Estimate page's modelled utilization search "
+            f"above; the command line's estimate (--model) and the Estimate page, once the model's shape is picked there "
+            f"(Start from / Model shape), model the utilization from a search over "
             f"{counted(door.sequences, 'sequence')} of {door.sequence:,} tokens for {name} on {int(chips):,} "
             f"{hardware} ({door.why}). The fastest layout and its MFU depend on the batch: set "
             f"{door.sequences:,} and {door.sequence:,} above for theirs.")

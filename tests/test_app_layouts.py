@@ -363,7 +363,7 @@ def test_a_published_run_s_shape_and_chips_from_a_link_give_the_command_line_s_a
     assert at.number_input(key="layouts_batch").value == 1536
     said = " ".join(c.value.replace("\\", "") for c in at.caption)
     assert "this page searches the 1,536 sequences of 4,096 tokens" in said
-    assert "search 15,360 sequences of 4,096 tokens for DeepSeek-V3 on 2,048 H100 SXM5 (the published run's" in said
+    assert "from a search over 15,360 sequences of 4,096 tokens for DeepSeek-V3 on 2,048 H100 SXM5 (the published run's" in said
 
 
 def test_a_count_above_the_fields_bound_is_said_not_put_back_unsaid():
