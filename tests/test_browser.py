@@ -137,6 +137,20 @@ class User:
             last = now
             time.sleep(0.15)
 
+    def charts(self, count: int, timeout: float = 60) -> list[dict]:
+        """The page's charts once ``count`` of them are on it and each drew its marks: a part drawn late on a loaded
+        machine (CI read the README link's Serving page before its two charts came) is waited for, not missed."""
+        self.page.wait_for_function("n => document.querySelectorAll('.vega-embed').length >= n", arg=count,
+                                    timeout=timeout * 1000)
+        self.settle()
+        for _ in range(100):
+            drawn = self.page.evaluate(MARKS_JS)
+            if all(c["marks"] for c in drawn):
+                break
+            time.sleep(0.1)
+        assert all(c["marks"] for c in drawn), f"charts drew nothing: {drawn}"
+        return drawn
+
     def check(self, *texts: str) -> str:
         """No exception, no error box, no console error, every chart drew; ``texts`` on screen."""
         page = self.page
@@ -263,7 +277,7 @@ def test_lifetime_from_a_link_then_a_change(user):
     user.open("lifetime", query)
     user.check("6.97B params", "17.5%")  # Fig. 1: a 7B model, 17% less compute
     user.check("Serving overtakes training", "Cost to date over the model's life")  # the life: training, then serving
-    assert len(user.page.evaluate(MARKS_JS)) == 4  # the optimum curve, the cost to date, cost by size, de Vries
+    assert len(user.charts(4)) == 4  # the optimum curve, the cost to date, cost by size, de Vries
     user.type("Tokens served over the model's life", "20T")
     user.page.wait_for_function("() => document.body.innerText.includes('3.84B params')")
     user.check("3.84B params")
@@ -299,11 +313,11 @@ def test_the_readmes_link_on_the_serving_and_lifetime_pages(user):
     chart; Lifetime's chart stopped near 45B, without GPT-3's 175B marker (fresh-eyes walk)."""
     user.open("serving", README_LINK)
     user.check("GPT-3 175B in fp16 does not fit on 8 × V100 SXM2", "it needs at least 16", "16 × V100 SXM2")
-    assert len(user.page.evaluate(MARKS_JS)) == 2  # the frontier and the cost by chip, each with marks (check)
+    assert len(user.charts(2)) == 2  # the frontier and the cost by chip, each with marks (check)
     user.page.goto(f"{user.server}/lifetime?" + urlencode(README_LINK))
     user.settle()
     user.check("The run given needs 612%", "175B params")
-    assert len(user.page.evaluate(MARKS_JS)) == 4
+    assert len(user.charts(4)) == 4
 
 
 @pytest.mark.slow
@@ -355,20 +369,16 @@ def test_the_estimate_charts_log_no_vega_warning(user):
     extent for field chips" and "Log scale domain includes zero" eight times per load (and "zero is dropped"
     for a log scale given zero=False). check() counts Vega's console warnings as errors."""
     user.open("", TYPICAL)
-    user.page.wait_for_function("() => document.querySelectorAll('.vega-embed').length >= 2", timeout=60_000)
-    user.settle()
     user.check("black dot is your chip count")
-    assert len(user.page.evaluate(MARKS_JS)) == 2
+    assert len(user.charts(2)) == 2
 
 
 @pytest.mark.slow
 def test_ranges_draw_a_histogram_and_a_tornado(user):
     user.open("", {**TYPICAL, "tokens": "triangular:1..1.4..2 Ttoken", "utilization": "lognormal:0.2..0.5"})
     # the sampled block can arrive after the page first looks settled on a loaded machine
-    user.page.wait_for_function("() => document.querySelectorAll('.vega-embed').length >= 2", timeout=60_000)
-    user.settle()
     user.check("median", "90%:", "Distribution of the cost", "What drives the cost")
-    assert len(user.page.evaluate(MARKS_JS)) == 2
+    assert len(user.charts(2)) == 2
     user.shoot("range")
 
 

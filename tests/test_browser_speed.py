@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from test_browser import MARKS_JS, TYPICAL, User, browser, server  # noqa: F401 (fixtures)
+from test_browser import TYPICAL, User, browser, server  # noqa: F401 (fixtures)
 from test_browser import pytestmark as browser_found
 
 pytestmark = [browser_found, pytest.mark.slow]
@@ -59,6 +59,6 @@ def test_every_quantity_is_drawn_when_opened_and_follows_a_change(browser, serve
         user.type("Chips", "2048")
         user.check("9.08 days")
         assert user.page.locator('[data-testid="stTable"]').count() == 1  # still open, redrawn
-        assert len(user.page.evaluate(MARKS_JS)) == 2  # and both charts drew
+        assert len(user.charts(2)) == 2  # and both charts drew
     finally:
         user.close()
