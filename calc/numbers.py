@@ -257,7 +257,7 @@ def is_plain_number(text: str) -> bool:
 
 def _example(unit: str, value: str = "1", shown_in: str | None = None) -> str:
     """An example of a valid input in the unit people use for it (``shown_in``; else days, not seconds)."""
-    people = shown_in or {"s": "day", "kWh": "MWh", "W/chip": "W/chip"}.get(unit, unit)
+    people = shown_in or {"s": "day", "kWh": "MWh", "W/chip": "W/chip", "USD/token": "USD/Mtoken"}.get(unit, unit)  # a token price: per million
     if people == "ms" and unit == "s":  # a latency written below 1 is seconds ("0.04" for 40 ms), never "0.04 ms"
         try:
             people = "s" if 0 < float(value) < 1 else people

@@ -122,6 +122,7 @@ def parse_quantity(value, field: str, unit: str, *, bare_ok: bool, shown_in: str
                 named = " (give the chip's model apart, as the hardware)" if unit == "chip" and \
                     any(c.isdigit() for c in exc.text) and any(c.isalpha() for c in exc.text) else ""
                 raise InputError(field, f"{exc.message}, e.g. \"{example}\"{named}; got {shown}") from None
+        _no_milli_count(value, field, shown)
     elif isinstance(value, pint.Quantity):
         if not isinstance(value, ureg.Quantity):
             value = parse_quantity(f"{value.magnitude} {value.units:~C}", field, unit, bare_ok=bare_ok)
@@ -214,6 +215,21 @@ def _per_chip_hint(value, expected, unit: str) -> str:
     node = (f'; for a machine of several chips, "{shown} {value.units:~C}/node" (a node of the hardware\'s server size)'
             if unit == "USD/chip/hour" else " (for a machine of several chips, divide by its chip count first)")
     return f'; if that is per chip, write "{shown} {value.units:~C}/chip"{node}'
+
+
+_MILLI_COUNT = re.compile(r"(?<![A-Za-z])m(tok|tokens?|params?|chips?)(?![A-Za-z])")
+
+
+def _no_milli_count(value, field: str, shown: str) -> None:
+    """A count written with SI's milli ("0.6 USD/mtok": pint's m before a unit is a thousandth) is refused with the
+    million it most likely meant, never read: a thousandth of a token priced $0.6 made a serving bill 10^9 too high."""
+    if not isinstance(value, pint.Quantity) or not any(
+            str(u).startswith("milli") and str(u)[5:] in ("token", "param", "chip") for u in value.units._units):
+        return
+    typed = shown.strip("'\"") if shown else ""
+    fixed = _MILLI_COUNT.sub(lambda m: "M" + m.group(1), typed)
+    raise InputError(field, f"m before a count is SI's milli, a thousandth; a million is M: did you mean {_quote(fixed)}?"
+                            f" got {shown}")
 
 
 def _million_hint(value, expected) -> str:

@@ -332,6 +332,17 @@ def test_a_price_per_million_tokens_reads_as_price_pages_write_it(text):
         parse_quantity("$0.6 per M tokens", "serving_price", "USD/Mtoken", bare_ok=False)
 
 
+@pytest.mark.parametrize("text, meant", [("0.6 USD/mtok", "0.6 USD/Mtok"), ("$0.6 per mtoken", "$0.6 per Mtoken"),
+                                         ("0.6 USD/mtokens", "0.6 USD/Mtokens")])
+def test_a_milli_token_is_refused_with_the_million_it_meant(text, meant):
+    """fresh24b: "$0.6 per mtok" read as a thousandth of a token (pint's m is milli): a serving bill 10^9 too high."""
+    with pytest.raises(InputError, match="SI's milli") as info:
+        parse_quantity(text, "serving_price", "USD/token", bare_ok=False)
+    assert f"did you mean '{meant}'" in info.value.message
+    with pytest.raises(InputError, match='e.g. "0.6 USD/Mtoken"'):  # a plain number's example: per million tokens
+        parse_quantity("0.6", "serving_price", "USD/token", bare_ok=False)
+
+
 def test_bytes_stay_bytes_where_bytes_are_meant():
     from calc.dataset import tokens_in
 

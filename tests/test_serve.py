@@ -1091,7 +1091,14 @@ def test_one_output_token_has_no_time_per_output_token_at_any_door(capsys):
     assert f.tpot is None and f.to_dict()["tpot"] is None and f.tpot_note == NO_TPOT
     with pytest.raises(InputError, match="no time per output token") as info:
         serve("Llama 3 8B", "H100 SXM5", 1, tpot_limit="40 ms", **kw)
-    assert info.value.field == "tpot_limit"
+    assert info.value.field == "tpot_limit" and "give a TTFT limit instead" in info.value.message
+    with pytest.raises(InputError, match="clear the TPOT limit"):  # fresh24b: it asked for the TTFT limit given
+        serve("Llama 3 8B", "H100 SXM5", 1, tpot_limit="40 ms", ttft_limit="2 s", **kw)
+    # fresh24b: a user's speed was 1 / the step ("34.3 per user" beside 18.7 per chip for one user): with one output
+    # token it is the request's token over its TTFT, never above the total
+    one = serve("Llama 3 8B", "H100 SXM5", 1, concurrency=1, **kw)
+    assert one.tokens_per_second_per_user.m_as("token/s") == pytest.approx(1 / one.ttft.m_as("s"))
+    assert one.tokens_per_second_per_user.m_as("token/s") <= one.tokens_per_second["total"].m_as("token/s") * 1.000001
 
 
 def test_a_step_mostly_prefill_is_said_limited_by_the_prompt_processing():

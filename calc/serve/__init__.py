@@ -49,8 +49,9 @@ class Serving:
     phase, what takes most of a decode step ("step": "decode", or the prompt processing where the prompts joining
     each step take more of it, ``load.step_limited_by``), what bounds the batch, what holds ``max_concurrency`` (the
     memory, or the engine's sequences per micro-batch), and why the layout (given, or the best of the tensor x pipeline
-    splits tried). ``tpot`` is None with one output token a request (``NO_TPOT``, said in ``tpot_note``).
-    With prefill on chips of its own (disaggregated) the prefill's is that of the TTFT's prompt in its own pass;
+    splits tried). ``tpot`` is None with one output token a request (``NO_TPOT``, said in ``tpot_note``);
+    ``tokens_per_second_per_user`` is 1 / TPOT, a user's speed as the tokens stream, and with one output token that
+    token over its TTFT. With prefill on chips of its own (disaggregated) the prefill's is that of the TTFT's prompt in its own pass;
     ``breakdown["prefill"]`` stays the prefill work per decode step that prices the input tokens.
 
     Which TTFT: ``ttft_basis`` says it in words, and ``queueing`` is the mean wait it holds before its prompt's step
@@ -328,7 +329,9 @@ def serve(model, hardware, chips=1, *, tensor=None, pipeline=None, expert=None, 
     if tpot_max and output_tokens == 1:  # a limit on what a request of one token has none of: said, never read
         raise InputError("tpot_limit", "a request of one output token has no time per output token to bound (no time "
                                        "between output tokens); "
-                                       "give a TTFT limit, or 2 output tokens or more")
+                                       + ("clear the TPOT limit (the TTFT limit bounds it alone)" if ttft_max else
+                                          "give a TTFT limit instead")
+                                       + ", or 2 output tokens or more")
     stat = percentiles.statistic(limit_statistic)
     if limit_statistic is not None and not (ttft_max or tpot_max):
         raise InputError("limit_statistic", "only used with a TTFT or TPOT limit (the statistic it bounds); "
