@@ -260,3 +260,14 @@ def test_a_named_model_s_published_tokens_complete_the_run_as_lifetime_and_thres
     est = calc.estimate(model="GPT-3 175B", hardware="A100 SXM4 80GB", chips=64, duration="10 day", utilization=0.4)
     assert est["tokens"].how.startswith("tokens = ")
     assert data.published_tokens("a shape of my own") is None
+
+
+def test_tokens_settled_away_from_the_published_run_are_said_beside_it():
+    # fresh24b: a model, chips and a duration derived 171B tokens without a word of GPT-3's published 300B, then
+    # warned "fewer tokens than parameters; check the unit" of tokens never typed
+    est = calc.estimate(model="GPT-3 175B", hardware="V100 SXM2", chips=1024, duration="30 day")
+    said = " ".join(est.warnings)
+    assert "the other inputs give 171B tokens" in said and "trained on 300B tokens" in said
+    assert "check the unit" not in said and "the inputs imply fewer tokens than parameters" in said
+    assert not any(w.startswith("tokens: the other") for w in calc.estimate(model="GPT-3 175B", hardware="V100 SXM2",
+                                                                            chips=1024).warnings)

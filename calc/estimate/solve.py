@@ -106,12 +106,28 @@ def estimate(*, rtol: float | None = None, model=None, layout=None, utilization_
         plan = _apply_defaults(values, items, dense, rtol, hw, shape_for_utilization, precision, run_tokens)
         steps = _derive(plan, values, items, given)
         _warn_results(items, warnings, extremes, "finetune" in text)
+        _note_published_tokens(run_tokens, items, warnings)
         undetermined = {n: _missing(n, items, hw) for n in QUANTITIES if n not in items}
         step = _the_step(step, items, shape_for_utilization, hw, values, precision, rescaled)
         ordered = {n: items[n] for n in QUANTITIES if n in items}
         order = [name for name, _, _ in plan.order]
         return Estimate(ordered, hw, precision if hw is not None else None, warnings,
                         [steps[n] for n in order], undetermined, order, step)
+
+
+def _note_published_tokens(run, items, warnings) -> None:
+    """Where the other inputs settle the tokens (chips and a duration, a compute) away from the published run's that
+    the model's name also names, both said: fresh24b, `estimate --model "GPT-3 175B" --chips 1024 --duration 30d`
+    derived 171B tokens without a word of GPT-3's 300B."""
+    if run is None or "tokens" not in items or items["tokens"] is run or items["tokens"].source != "derived":
+        return
+    got, published = items["tokens"].value, run.value.to(items["tokens"].value.units)
+    if np.ndim(got.magnitude) or not abs(np.log(float(got.magnitude) / float(published.magnitude))) > 0.05:
+        return
+    from calc.display import show
+
+    warnings.append(f"tokens: the other inputs give {show('tokens', got)}; the published run the model names trained "
+                    f"on {show('tokens', published)} ({run.how}); give its tokens for that run")
 
 
 def _model_inputs(model, layout, lora_rank, known, rtol, searched=True):

@@ -160,4 +160,7 @@ def _warn_results(items, warnings, extremes, finetuned=False):
         t_lo = extremes["tokens"][0] if "tokens" in extremes else np.min(t)
         p_hi = extremes["params"][1] if "params" in extremes else np.max(p)
         if t_lo < p_hi and np.any(t < p):  # the bounds settle most sweeps without a pass
-            warnings.append("tokens: fewer tokens than parameters; check the unit (tokens, not words or bytes)")
+            warnings.append("tokens: fewer tokens than parameters; check the unit (tokens, not words or bytes)"
+                            if items["tokens"].source == "given" or "dataset_size" in items else  # from a compute
+                            "tokens: the inputs imply fewer tokens than parameters, far from any pre-training run; "
+                            "check the chips, duration and compute they come from")
