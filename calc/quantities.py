@@ -324,7 +324,10 @@ def _parse_units(text: str, field: str, unit: str) -> pint.Unit:
         hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
         raise UnknownUnit(field, f"unknown unit {names}{hint}; expected {_expected_words(unit)}", text) from None
     except Exception:  # pint's parser raises many types on garbage; all mean "not a unit"
-        raise InputError(field, f"expected a unit such as \"{unit or 'percent'}\", got {_quote(text)}") from None
+        # said as an unknown unit is, with the whole input as typed and an example in the unit people use (fresh24b:
+        # "0.6 per 1M tokens" was answered "got '/Mtokens'", a text the user never typed)
+        raise UnknownUnit(field, f"cannot read {_quote(text)} as a unit; expected {_expected_words(unit)}",
+                          text) from None
 
 
 def _typed_number(value: str, unit_text: str) -> str | None:

@@ -343,6 +343,14 @@ def test_a_milli_token_is_refused_with_the_million_it_meant(text, meant):
         parse_quantity("0.6", "serving_price", "USD/token", bare_ok=False)
 
 
+def test_a_unit_that_does_not_read_is_said_with_the_input_as_typed():
+    # fresh24b: "0.6 per 1M tokens" was answered "expected a unit such as "USD/token", got '/Mtokens'", a text never typed
+    with pytest.raises(InputError) as info:
+        parse_quantity("0.6 per 1M tokens", "serving_price", "USD/token", bare_ok=False)
+    said = info.value.message
+    assert said.endswith("got '0.6 per 1M tokens'") and 'e.g. "0.6 USD/Mtoken"' in said and "\n" not in said
+
+
 def test_bytes_stay_bytes_where_bytes_are_meant():
     from calc.dataset import tokens_in
 
