@@ -397,3 +397,13 @@ def test_a_law_typed_with_capitals_or_spaces_is_read_as_its_name(typed):
     r = lifetime(loss=2.0, inference_tokens="2T token", law=typed)
     assert r.law == "hoffmann2022"
     assert r.params == lifetime(loss=2.0, inference_tokens="2T token", law="hoffmann2022").params
+
+
+@pytest.mark.parametrize("given, field", [({"serving_price": "anything"}, "serving_price"),
+                                          ({"training_price": "x"}, "training_price"),
+                                          ({"serving_price": "0.6 USD/Mtoken"}, "training_price")])
+def test_a_bad_price_is_said_before_the_other_missing(given, field):
+    # fresh24b: '--serving-price anything' was told only '--training-price: required'
+    with pytest.raises(InputError) as info:
+        lifetime(params=70e9, tokens=15e12, inference_tokens=73e12, **given)
+    assert info.value.field == field

@@ -152,6 +152,10 @@ def _dollar_plans(shape, demand, law, source, best, run, n0, *, training_price, 
     USD/FLOP) / (training USD/FLOP); the cost optimum, the compute-optimal model and the run given, priced."""
     if (training_price is None) != (serving_price is None):
         missing = "serving_price" if serving_price is None else "training_price"
+        if serving_price is not None:  # the price given read first: a bad one said before the one missing (fresh24b)
+            _price(serving_price, "serving_price", "USD/token", "0.6 USD/Mtoken")
+        else:
+            _training_price(training_price, hardware, utilization)
         raise InputError(missing, "required for the dollar version: a training price in USD/FLOP and a serving "
                                   "price in USD/token (e.g. '1.4e-18 USD/FLOP' and '0.6 USD/Mtoken')")
     if serving_price is None and serving_price_params is not None:  # read by nothing: refused, never dropped
