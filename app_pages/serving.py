@@ -255,6 +255,14 @@ def _field_problems(name: str, hardware: str, concurrency: str, ttft: str, tpot:
             speculative(shapes[name][0], draft or None, accepted or None, name)
         except calc.InputError as exc:
             said.append(exc)
+            if exc.field == "draft_tokens" and accepted:  # its partner read alone, so both are said (fresh24b)
+                try:
+                    ok = float(accepted.replace(",", "")) >= 1
+                except ValueError:
+                    ok = False
+                if not ok:
+                    said.append(calc.InputError("accepted_tokens", f"expected a number of at least 1 (the mean tokens "
+                                                                   f"a sequence emits a step), got {accepted!r:.40}"))
     said += [e for e in _load_problems(concurrency, ttft, tpot, rate) if e.field not in unread]
     order = list(FIELDS)  # in the order of the fields on screen
     return sorted(said, key=lambda e: order.index(e.field) if e.field in order else len(order))

@@ -774,3 +774,12 @@ def test_a_rate_typed_beside_a_limit_chooses_its_load_and_every_unread_field_is_
     assert not at.error and at.selectbox(key="serving_concurrency").value == "at a request rate"
     at.text_input(key="serving_request_rate").set_value("").run()
     assert at.selectbox(key="serving_concurrency").value == "saturating" and not at.error
+
+
+def test_a_bad_draft_count_and_a_bad_acceptance_are_both_said():
+    # fresh24b: Price '-3', Draft tokens 'abc' and Tokens emitted a step 'lots' said "2 fields do not read", not 'lots'
+    at = open_page(PAGE, errors_ok=True, **LINK)
+    at.text_input(key="serving_draft").set_value("abc").run()
+    at.text_input(key="serving_accepted").set_value("lots").run()
+    said = " ".join(e.value for e in at.error).replace("\\", "")
+    assert "Draft tokens" in said and "Tokens emitted a step" in said and "'lots'" in said, said
