@@ -440,7 +440,7 @@ st.dataframe(pd.DataFrame([{
 memory = chip.capacity
 st.caption(f"T tensor-parallel ranks, P pipeline stages, v virtual stages per chip, C context ranks, E expert ranks, "
            f"b micro-batch (sequences). {found.tried:,} layouts tried; "
-           + (f"{found.refused:,} faster than #1 need more than {hardware}'s {number(memory.m_as('GB/chip'))} GB "
+           + (f"{found.refused:,} faster than #1 {'needs' if found.refused == 1 else 'need'} more than {hardware}'s {number(memory.m_as('GB/chip'))} GB "
               "per chip." if found.refused else "none faster than #1 was left out for memory."))
 
 rows = [{"rank": rank, "layout": label, "part": part, "seconds": q.m_as("s"), "time": f"{number(q.m_as('s'))} s"}

@@ -126,7 +126,7 @@ def test_the_caption_counts_the_faster_layouts_that_do_not_fit_as_the_command_li
     at = _open()
     cli = perf.search(published()["GPT-3 175B"][0], "H100 SXM5", 1024, 1536, sequence=2048, top=10)
     caption = " ".join(c.value for c in at.caption)
-    assert f"{cli.refused:,} faster than #1 need more than H100 SXM5's 85.5 GB" in caption
+    assert f"{cli.refused:,} faster than #1 {'needs' if cli.refused == 1 else 'need'} more than H100 SXM5's 85.5 GB" in caption
 
 
 def test_the_chart_has_a_row_per_layout_and_its_legend_below():

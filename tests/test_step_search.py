@@ -232,8 +232,8 @@ def test_when_none_fits_the_count_says_so_and_the_least_memory(capsys):
     assert not found.steps and found.least is not None and not found.least.fits
     gb = found.least.memory_per_chip.m_as("GB/chip")
     assert f"{found.tried:,} layouts tried; none fits in memory (per chip: 85.5 GB usable" in out, out
-    assert f"the least memory is {gb:.0f} GB/chip at {found.least.layout.describe()}, " in out, out
-    assert f"{gb - 85.52:.0f} GB more than the chip holds." in out, out
+    # fresh24b: a second sentence named another layout than found.why's; the why is said once
+    assert out.count("no layout fits in memory") == 1 and "the least memory is" not in out, out
     assert main([*argv, "--json"]) == 0
     least = json.loads(capsys.readouterr().out)["least_memory"]
     assert least["layout"] == found.least.layout.describe() and least["memory_per_chip"]["value"] == pytest.approx(gb)

@@ -154,7 +154,7 @@ def _layout_flags_unread(args, how: str) -> None:
 def _step(args) -> int:
     from calc import data, perf
     from calc.architecture import Transformer
-    from calc.display import number, show
+    from calc.display import counted, number, show
     from calc.perf.validation import accuracy_note
 
     if args.config:
@@ -241,7 +241,7 @@ def _step(args) -> int:
     _matmul_line(hardware)
     _attention_line(hardware)
     print(f"layout              {s.layout.describe()}, data parallel {s.data_parallel}, "
-          f"{s.micro_batches} micro-batches" + (f"; {extras}" if extras else ""))
+          f"{counted(s.micro_batches, 'micro-batch', 'micro-batches')}" + (f"; {extras}" if extras else ""))
     print(f"sequence            {s.sequence:,} tokens ("
           + ("--sequence" if args.sequence else sequence_words(model)) + ")")
     print(f"step time           {number(t)} s")
@@ -338,13 +338,9 @@ def _step_search(args, model, hardware, perf, number) -> int:
     if found.tried and found.steps:
         print(f"\n{found.tried:,} layouts tried; {found.refused:,} faster than the first did not fit in memory"
               f"{room}{ties}.")
-    elif found.tried:  # "344 faster than the first did not fit" named a first that was never found
-        least = found.least
-        over = "" if least is None else (
-            f": the least memory is {number(least.memory_per_chip.m_as('GB/chip'))} GB/chip at "
-            f"{least.layout.describe()}, {number(least.memory_bytes / 1e9 - least.capacity / 1e9)} GB more than the "
-            "chip holds")
-        print(f"\n{found.tried:,} layouts tried; none fits in memory{room}{over}{ties}.")
+    elif found.tried:  # "344 faster than the first did not fit" named a first that was never found; why none fits,
+        # and at which layout, is found.why's one sentence below (a second naming another layout read as two answers)
+        print(f"\n{found.tried:,} layouts tried; none fits in memory{room}{ties}.")
     print(found.why)  # chips beyond the chip's links were refused by the search (calc.perf.search.links_needed)
     return 0
 

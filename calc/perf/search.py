@@ -393,7 +393,7 @@ def why_fastest(found: list, unfit: list = ()) -> str:
     best = found[0]
     rival = next((s for s in found[1:] if _split(s.layout) != _split(best.layout)), None)
     best_time = best.seconds_per_step
-    head = (f"{best.layout.describe()} is fastest: {best_time:.3g} s per step, MFU {best.mfu:.1%}, "
+    head = (f"{best.layout.describe()} is fastest: {number(best_time)} s per step, MFU {best.mfu:.1%}, "
             f"{best.memory_per_chip.m_as('GB/chip'):.0f} GB per chip")
     if rival is None:
         return head + "; no other split of the chips fits."
@@ -401,11 +401,11 @@ def why_fastest(found: list, unfit: list = ()) -> str:
     gains = sorted(((v, k) for k, v in diff.items() if v > 1e-4 * best_time), reverse=True)[:2]
     losses = sorted(((-v, k) for k, v in diff.items() if v < -1e-4 * best_time), reverse=True)[:1]
     rival_time = rival.seconds_per_step
-    against = (f"Against the best other split, {rival.layout.describe()} ({rival_time:.3g} s, "
+    against = (f"Against the best other split, {rival.layout.describe()} ({number(rival_time)} s, "
                f"{rival_time / best_time - 1:.1%} slower)")
     if not gains:
         return f"{head}. {against}: the same time in every part."
-    text = ", ".join(f"{k} {v:.3g} s less" for v, k in gains)
+    text = ", ".join(f"{k} {number(v)} s less" for v, k in gains)
     if losses:
-        text += "; it pays " + ", ".join(f"{v:.3g} s more {k}" for v, k in losses)
+        text += "; it pays " + ", ".join(f"{number(v)} s more {k}" for v, k in losses)
     return f"{head}. {against}: {text}."
