@@ -119,10 +119,17 @@ def _checked(name: str, text: str, read):
 
 # every field checked, each by its own reader, and every one that does not read said at once (the compute's error hid
 # a cluster of 1.5, 'lots' or -1 chips until it was fixed), each by its label, as the Estimate page lists its fields
-runs = _checked("compute", compute, run_crossings)
-n_chips = _checked("chips", chips, read_chips)  # a cluster: a whole number of chips, at least one
-cluster = n_chips if isinstance(n_chips, calc.InputError) else _checked("chips", chips,
-                                                                        lambda t: cluster_crossings(t, hardware))
+# one field alone answers its own rules, as `calc thresholds --compute` or `--chips` does (fresh24b: the compute alone
+# was refused, "Cluster size is empty"); both empty, each is said
+alone = not compute.strip() or not chips.strip()
+both_empty = not compute.strip() and not chips.strip()
+runs = [] if alone and not compute.strip() and not both_empty else _checked("compute", compute, run_crossings)
+if alone and not chips.strip() and not both_empty:
+    n_chips = cluster = None
+else:
+    n_chips = _checked("chips", chips, read_chips)  # a cluster: a whole number of chips, at least one
+    cluster = n_chips if isinstance(n_chips, calc.InputError) else _checked("chips", chips,
+                                                                            lambda t: cluster_crossings(t, hardware))
 bad = [e for e in (runs, cluster) if isinstance(e, calc.InputError)]
 if bad:
     typed = {"compute": compute, "chips": chips}  # an empty field's line names it already ("Training compute is empty")
@@ -130,11 +137,14 @@ if bad:
     st.error(escape(said[0]) if len(said) == 1 else "\n".join(f"- {escape(x)}" for x in said))
     st.stop()
 rows = [{"Rule": c.threshold.name, "Status": c.threshold.status, "Measure": c.measure,
-         "Ratio to the line": number(c.ratio), "Crosses": "yes" if c.crosses else "no"} for c in runs + cluster]
+         "Ratio to the line": number(c.ratio), "Crosses": "yes" if c.crosses else "no"} for c in runs + (cluster or [])]
 st.table(pd.DataFrame(rows), hide_index=True)  # rule names are long: a table shows them whole
 st.caption("The rules say 'greater than': a run of exactly 10²⁶ FLOP does not cross 10²⁶. A cluster's peak depends "
            "on the number format it is counted in: 100,000 H100 are under 10²⁰ FLOP/s at dense BF16, over it at FP8.")
 
+if n_chips is None:
+    st.info("Give a cluster size (chips) for its own rules and for what it takes that cluster to reach each line.")
+    st.stop()
 cluster = show("chips", n_chips)
 st.subheader(f"What it takes {cluster} ({hardware}) to reach each line")
 lines = sorted({t.compute.m_as("FLOP") for t in rules if t.compute and t.applies_to == "all models"})

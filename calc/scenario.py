@@ -202,9 +202,9 @@ def what_to_add(est: Estimate) -> str | None:
     if "compute" not in est:  # only what is missing is asked for: the parameters known, the tokens alone (pages24)
         if "params" in est or "active_params" in est:
             return ("The parameters are known. Give the training tokens (or a dataset size), or the training "
-                    "compute, to get the compute.")
+                    "compute itself, to get the time and cost.")
         if "tokens" in est:
-            return "The training tokens are known. Give the parameters, or the training compute, to get the compute."
+            return "The training tokens are known. Give the parameters, or the training compute itself, to get the time and cost."
         return ("Give the model's size: its parameters and training tokens (or a dataset size), or its "
                 "training compute; or start from a preset.")
     if "duration" not in est and "chip_hours" not in est:  # the chip's peak is missing (with it come the chip-hours)
