@@ -385,7 +385,8 @@ def service_life(model, hardware, *, training_tokens, tokens_per_day, days, util
         raise InputError(renamed, e.message) from None
     from calc.lifetime.plans import TRAIN_FLOP
 
-    basis = (f"MFU {est['utilization'].value.m_as(''):.0%} ({est['utilization'].source}), "
+    what = "the shape given" if name == "custom" else f"{name}'s shape"  # as modelled_prices says its MFU
+    basis = (f"MFU {est['utilization'].value.m_as(''):.0%} ({_mfu_words(est, shape, what)}), "
              f"{est['price'].value.m_as('USD/chip/hour'):.2f} USD per chip-hour ({est['price'].source})")
     return ServiceLife(model=name, hardware=s.hardware, params=shape.params(), training_tokens=d.to("token"),
                        training_compute=(TRAIN_FLOP * est["active_params"].value * d).to("FLOP"), training_chip_hours=est["chip_hours"].value.to("chip*hour"),

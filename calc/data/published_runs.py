@@ -75,7 +75,8 @@ def model(name: str) -> Model:
 def published_tokens(name) -> tuple[pint.Quantity, str] | None:
     """The training tokens the published run ``name`` of ``data/models.csv`` reports, and where they come from
     ("GPT-3 175B's published run, data/models.csv: Brown et al. 2020, ..."); None when no run of that name (read
-    as :func:`model` reads it) reports them. The one reading of a run's tokens for estimate, lifetime and thresholds.
+    as :func:`model` reads it) reports them: estimate's default tokens for a named run (lifetime and thresholds read
+    the run's row whole, its parameters or compute with its tokens).
 
     >>> published_tokens("gpt-3 175b")[0]
     <Quantity(3e+11, 'token')>
